@@ -1,0 +1,17 @@
+"""Layer 2: the tensor, the function protocol, the engine and the primitive math ops."""
+
+from deltanet.autograd.tensor import Tensor, tensor
+from deltanet.autograd.function import Function, enable_grad, is_grad_enabled, no_grad
+from deltanet.autograd.ops import cat, stack, unbroadcast
+
+__all__ = [
+    "Function",
+    "Tensor",
+    "cat",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "stack",
+    "tensor",
+    "unbroadcast",
+]

@@ -1,0 +1,98 @@
+"""``Function``: one differentiable primitive, its forward and backward side by side.
+
+A subclass writes ``forward(self, *arrays, **options)`` on raw arrays and returns the output array,
+and ``backward(self, delta)`` that receives dL/d(output) and returns dL/d(input) for each tensor
+input (``None`` where an input needs no gradient). Whatever backward needs, forward keeps with
+``save_for_backward`` or as attributes; nothing else of the forward pass survives. Calling
+``MyFunction.apply(*tensors, **options)`` runs forward and, when a gradient is wanted, records the
+function as the creator of its output so that the engine can walk back through it.
+
+``needs_input_grad[i]`` is known before forward runs, so forward can skip saving what no gradient
+will use (the input of the first layer, say).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from deltanet.autograd.tensor import Tensor
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded for backpropagation."""
+    return _GradMode.enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Context manager in which no graph is recorded: inference and parameter updates.
+
+    Example:
+        >>> import deltanet as dn
+        >>> w = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> with dn.no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+    """
+    previous = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Context manager that records the graph again inside a ``no_grad`` block."""
+    previous = _GradMode.enabled
+    _GradMode.enabled = True
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+class Function:
+    """Base class of every differentiable primitive (see the module docstring)."""
+
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "__dict__")
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep the arrays that ``backward`` needs, and only those."""
+        self.saved_tensors = arrays
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, delta: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
+        """Run ``forward`` on the inputs' arrays and record the graph edge when needed."""
+        fn = cls.__new__(cls)
+        needs = tuple(t.requires_grad for t in inputs)
+        record = _GradMode.enabled and True in needs
+        fn.needs_input_grad = needs if record else (False,) * len(inputs)
+        data = fn.forward(*[t.data for t in inputs], **options)
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        if record:
+            fn.parents = inputs
+            out.requires_grad = True
+            out._ctx = fn
+        else:
+            out.requires_grad = False
+            out._ctx = None
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"

@@ -1,0 +1,220 @@
+"""``Tensor``: an array, the gradient of the loss with respect to it, and the function that made it.
+
+A tensor is a leaf when it was created by the user (data, parameters) and an interior node when
+a recorded ``Function`` produced it (``_ctx``). Operators and methods below each call one
+primitive in :mod:`deltanet.autograd.ops`; derived ones (``a - b``, ``a / b``, ``mean``) are
+written in terms of primitives and need no gradient rule of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    Args:
+        data: array-like; Python floats become float32, NumPy float arrays keep their dtype.
+        requires_grad: whether backward() should compute ``.grad`` for this tensor.
+        dtype: optional dtype to convert ``data`` to.
+
+    Example:
+        >>> import deltanet as dn
+        >>> x = dn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad
+        array([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__, not ndarray.__add__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = backend.as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise ValueError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._ctx = None
+
+    # -- array facts -------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        return f"tensor({body}{grad})" if self.data.dtype == backend.DEFAULT_DTYPE else (
+            f"tensor({body}, dtype={self.data.dtype}{grad})"
+        )
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor(self.data)
+
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires one."""
+        engine.backward(self, grad, retain_graph)
+
+    # -- operators ---------------------------------------------------------------------------
+    def _lift(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return other
+        # Scalars take this tensor's dtype, so float32 stays float32 (x * 0.5 is float32).
+        return Tensor(np.asarray(other, dtype=self.data.dtype))
+
+    def __add__(self, other: Any) -> Tensor:
+        return ops.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.Add.apply(self._lift(other), self)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return self + (-self._lift(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return self._lift(other) + (-self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return self * self._lift(other) ** -1
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return self._lift(other) * self**-1
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, Tensor):
+            return (exponent * self.log()).exp()  # a**b = exp(b log a), for a > 0
+        return ops.Pow.apply(self, exponent=float(exponent))
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return self._lift(base) ** self
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(self, self._lift(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(self._lift(other), self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, Tensor):
+            index = index.data
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return ops.GetItem.apply(self, index=index)
+
+    # -- methods -----------------------------------------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        axes = range(self.ndim) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+        count = 1
+        for a in axes:
+            count *= self.shape[a]
+        return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else float("nan"))
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.ReLU.apply(self)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    def flatten(self, start_dim: int = 0) -> Tensor:
+        return self.reshape(self.shape[:start_dim] + (-1,))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if len(axes) == 2 and self.ndim != 2:  # transpose(i, j): swap two axes, as in PyTorch
+            perm = list(range(self.ndim))
+            perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
+            axes = tuple(perm)
+        return ops.Transpose.apply(self, axes=axes or None)
+
+    @property
+    def T(self) -> Tensor:
+        return ops.Transpose.apply(self, axes=None)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Create a leaf tensor (see :class:`Tensor`).
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.tensor([[1, 2], [3, 4]]).dtype
+        dtype('int64')
+        >>> dn.tensor([0.5]).dtype
+        dtype('float32')
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+# Imported last: ops and engine build on Tensor.
+from deltanet.autograd import engine, ops  # noqa: E402

@@ -1,0 +1,88 @@
+"""The array-module seam and the dtype and randomness policies.
+
+Every op finds its array module with ``xp = array_module(x)``; today that is always NumPy, and a
+CuPy backend only has to answer here. The dtype policy: Python numbers and lists become float32
+(the default), NumPy float arrays keep their precision (so float64 stays float64 for gradient
+checks), integer arrays stay integers (class labels). float16 is refused: its 3 significant digits
+cannot carry a gradient check, and NumPy has no fast float16 GEMM.
+
+Randomness: one default ``numpy.random.Generator`` that :func:`manual_seed` resets. Everything that
+draws random numbers also takes an explicit ``rng=`` argument, which wins over the default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+DEFAULT_DTYPE = np.dtype(np.float32)
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+_default_rng = np.random.default_rng()
+
+
+def array_module(*arrays: Any) -> Any:
+    """Return the array module (NumPy) that owns ``arrays``."""
+    return np
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reset the default random generator, so the same seed gives bit-identical weights.
+
+    Example:
+        >>> import deltanet as dn
+        >>> _ = dn.manual_seed(0); a = dn.nn.Linear(2, 2).weight.data.copy()
+        >>> _ = dn.manual_seed(0); b = dn.nn.Linear(2, 2).weight.data.copy()
+        >>> bool((a == b).all())
+        True
+    """
+    global _default_rng
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
+    _default_rng = np.random.default_rng(int(seed))
+    return _default_rng
+
+
+def get_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator:
+    """Return ``rng`` itself, a new generator seeded with it if it is an int, or the default one."""
+    if rng is None:
+        return _default_rng
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise ValueError(f"rng must be None, an int seed or a numpy.random.Generator, got {rng!r}")
+
+
+def as_array(value: Any, dtype: Any = None) -> np.ndarray:
+    """Convert ``value`` to an ndarray following the dtype policy above."""
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        check_dtype(dtype)
+        return np.asarray(value, dtype=dtype)
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (np.generic,)):
+        arr = np.asarray(value)
+    else:
+        arr = np.asarray(value)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(DEFAULT_DTYPE)
+    check_dtype(arr.dtype)
+    return arr
+
+
+def check_dtype(dtype: np.dtype) -> None:
+    """Refuse the dtypes no op supports, saying which ones it accepts."""
+    kind = dtype.kind
+    if kind == "f" and dtype not in FLOAT_DTYPES:
+        raise ValueError(
+            f"deltanet computes in float32 or float64, got {dtype}; "
+            f"convert first, e.g. x.astype(numpy.float32)"
+        )
+    if kind not in "fiub":
+        raise ValueError(
+            f"deltanet expects numeric data (float, int or bool), got dtype {dtype} "
+            f"(strings, objects and complex numbers cannot be differentiated)"
+        )

@@ -1,0 +1,163 @@
+"""Activation layers: each ``forward`` calls the function of the same name in
+:mod:`deltanet.functional.activations`, where the formula and the derivative are written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.autograd import Tensor
+from deltanet.functional import activations as F
+from deltanet.nn.module import Module, Parameter
+
+
+class Step(Module):
+    """Heaviside step a = [z ≥ 0], the perceptron's unit; not trainable by backpropagation."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.step(z)
+
+
+class Sigmoid(Module):
+    """a = 1 / (1 + e^{-z}); a' = a(1 − a).
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.nn.Sigmoid()(dn.tensor([0.0])).item()
+        0.5
+    """
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.sigmoid(z)
+
+
+class Tanh(Module):
+    """a = tanh z; a' = 1 − a²."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.tanh(z)
+
+
+class ReLU(Module):
+    """a = max(0, z); a' = [z > 0]."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.relu(z)
+
+
+class LeakyReLU(Module):
+    """a = max(z, slope·z).
+
+    Args:
+        negative_slope: slope for z < 0, in [0, 1] (default 0.01, as PyTorch).
+    """
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        if not 0 <= negative_slope <= 1:
+            raise ValueError(f"LeakyReLU: negative_slope must be in [0, 1], got {negative_slope}")
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.leaky_relu(z, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class PReLU(Module):
+    """a = z for z > 0, else α·z with α learned (He et al. 2015).
+
+    Args:
+        num_parameters: 1 (one α shared) or the number of channels (axis 1).
+        init: the initial α (0.25, as PyTorch).
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.nn.PReLU().weight.data.tolist()
+        [0.25]
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+        super().__init__()
+        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
+        self.num_parameters = num_parameters
+        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
+        self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.prelu(z, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class ELU(Module):
+    """a = z for z > 0, else α(e^z − 1)."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        if alpha < 0:
+            raise ValueError(f"ELU: alpha must be >= 0, got {alpha}")
+        self.alpha = float(alpha)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.elu(z, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class SiLU(Module):
+    """Swish: a = z σ(z)."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.silu(z)
+
+
+Swish = SiLU
+
+
+class Softplus(Module):
+    """a = log(1 + e^{βz}) / β."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        if beta <= 0:
+            raise ValueError(f"Softplus: beta must be positive, got {beta}")
+        self.beta, self.threshold = float(beta), float(threshold)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.softplus(z, self.beta, self.threshold)
+
+
+class Softmax(Module):
+    """Softmax along ``dim`` (default the last axis): class probabilities that sum to 1.
+
+    Do not put it before ``losses.CrossEntropy``, which takes logits and applies a stable
+    log-softmax itself.
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.softmax(z, axis=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """Logarithm of the softmax along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, z: Tensor) -> Tensor:
+        return F.log_softmax(z, axis=self.dim)

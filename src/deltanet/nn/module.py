@@ -1,0 +1,242 @@
+"""``Module`` and ``Parameter``: the holders of weights, as in PyTorch.
+
+A module owns parameters (tensors that the optimizer updates), buffers (arrays that are state
+but not trained, such as BatchNorm's running statistics) and sub-modules, all registered by plain
+attribute assignment. Names and ``state_dict`` keys follow PyTorch (``0.weight``, ``fc1.bias``,
+``bn.running_mean``), so a PyTorch ``state_dict`` converted to NumPy loads as it is.
+
+Modules hold; ``functional`` computes; ``optim`` updates.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.autograd import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that a module owns and an optimizer updates (``requires_grad=True``).
+
+    Example:
+        >>> import deltanet as dn
+        >>> w = dn.nn.Parameter([1.0, 2.0])
+        >>> w.requires_grad
+        True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None) -> None:
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses assign parameters, buffers (``register_buffer``) and sub-modules in ``__init__``
+    and write ``forward``. Calling the module calls ``forward``.
+
+    Example:
+        >>> import deltanet as dn
+        >>> class TwoLayer(dn.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = dn.nn.Linear(4, 8)
+        ...         self.out = dn.nn.Linear(8, 3)
+        ...     def forward(self, x):
+        ...         return self.out(self.hidden(x).relu())
+        >>> [name for name, _ in TwoLayer().named_parameters()]
+        ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # -- registration ------------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, array: Any) -> None:
+        """Register a non-trained array that belongs to the state (e.g. running statistics)."""
+        self.__setattr__(name, array)
+        if array is not None:
+            self._buffers[name] = True
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name`` (None records an absent parameter, e.g. no bias)."""
+        self.__setattr__(name, param)
+
+    # -- calling -----------------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # -- traversal ---------------------------------------------------------------------------
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Yield (dotted name, module) for this module and every descendant, depth first."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Yield (dotted name, parameter), each parameter once, in registration order."""
+        seen: set[int] = set()
+        for mod_name, module in self.named_modules(prefix):
+            for name, p in module._parameters.items():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{mod_name}.{name}" if mod_name else name), p
+
+    def parameters(self) -> list[Parameter]:
+        """All parameters, each once (a list, so it can be iterated more than once)."""
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        for mod_name, module in self.named_modules(prefix):
+            for name in module._buffers:
+                yield (f"{mod_name}.{name}" if mod_name else name), getattr(module, name)
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module and then on this module; returns self."""
+        for child in self._modules.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # -- modes and dtype ---------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Training mode: dropout drops, batch norm uses and updates batch statistics."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: dropout is the identity, batch norm uses running statistics."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of every parameter."""
+        for p in self.parameters():
+            p.grad = None
+
+    def to(self, dtype: Any) -> Module:
+        """Convert every floating-point parameter and buffer to ``dtype`` (float32 or float64)."""
+        dtype = np.dtype(dtype)
+        backend.check_dtype(dtype)
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None:
+                    p.data = p.data.astype(dtype)
+                    p.grad = None
+            for name in m._buffers:
+                buf = getattr(m, name)
+                if isinstance(buf, np.ndarray) and buf.dtype.kind == "f":
+                    object.__setattr__(m, name, buf.astype(dtype))
+        return self
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Parameters and buffers by dotted name, as copies (PyTorch's keys and shapes)."""
+        state: OrderedDict[str, np.ndarray] = OrderedDict()
+        for mod_name, module in self.named_modules():
+            dot = f"{mod_name}." if mod_name else ""
+            for name, p in module._parameters.items():
+                if p is not None:
+                    state[dot + name] = p.data.copy()
+            for name in module._buffers:
+                state[dot + name] = np.array(getattr(module, name), copy=True)
+        return state
+
+    def load_state_dict(self, state: Any, strict: bool = True) -> Module:
+        """Copy arrays from ``state`` into the parameters and buffers of the same names.
+
+        Values may be NumPy arrays or anything ``numpy.asarray`` converts (PyTorch CPU tensors).
+        Every shape must match; with ``strict`` the key sets must match too. Nothing is changed
+        unless everything checks out.
+        """
+        own = self.state_dict()
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"load_state_dict: missing keys {missing}, unexpected keys {unexpected} "
+                f"(this model has {list(own)})"
+            )
+        arrays: dict[str, np.ndarray] = {}
+        for key in own:
+            if key not in state:
+                continue
+            value = state[key]
+            if hasattr(value, "detach"):  # a torch tensor
+                value = value.detach().cpu().numpy()
+            value = np.asarray(value)
+            if value.dtype.kind not in "fiub":
+                raise ValueError(f"load_state_dict: {key!r} has unsupported dtype {value.dtype}")
+            if value.shape != own[key].shape:
+                raise ValueError(
+                    f"load_state_dict: {key!r} expected shape {own[key].shape}, "
+                    f"got {value.shape}"
+                )
+            arrays[key] = value
+        for mod_name, module in self.named_modules():
+            dot = f"{mod_name}." if mod_name else ""
+            for name, p in module._parameters.items():
+                if p is not None and dot + name in arrays:
+                    p.data[...] = arrays[dot + name]  # in place: optimizers keep their references
+            for name in module._buffers:
+                if dot + name in arrays:
+                    getattr(module, name)[...] = arrays[dot + name]
+        return self
+
+    # -- printing ----------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        children = [f"  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        return head + ("\n" + "\n".join(children) + "\n)" if children else ")")
