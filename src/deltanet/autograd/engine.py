@@ -37,6 +37,11 @@ def topological_order(root: Tensor) -> list[Tensor]:
         stack.append((node, True))
         ctx = node._ctx
         if ctx is not None:
+            if ctx.parents is None:
+                raise RuntimeError(
+                    "backward() through a graph that was already freed; call "
+                    "backward(retain_graph=True) the first time to go through it twice"
+                )
             for parent in ctx.parents:
                 if parent.requires_grad and id(parent) not in visited:
                     stack.append((parent, False))
@@ -75,11 +80,6 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         if ctx is None:
             _accumulate_leaf(node, delta, given)
             continue
-        if ctx.parents is None:
-            raise RuntimeError(
-                "backward() through a graph that was already freed; call "
-                "backward(retain_graph=True) the first time to go through it twice"
-            )
         input_grads = ctx.backward(delta)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)

@@ -172,10 +172,10 @@ class MatMul(Function):
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         d = delta
-        if x.ndim == 1:
-            d = np.expand_dims(d, -2)
         if y.ndim == 1:
-            d = np.expand_dims(d, -1)
+            d = d[..., None]
+        if x.ndim == 1:
+            d = d[..., None, :]
         gx = gy = None
         if self.needs_input_grad[0]:
             gx = unbroadcast(d @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)

@@ -1,0 +1,20 @@
+import numpy as np
+import pytest
+
+import deltanet as dn
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+def t64(rng_or_array, shape=None, positive=False, requires_grad=True):
+    """A float64 leaf tensor with random values (or from an array)."""
+    if shape is None:
+        data = np.asarray(rng_or_array, dtype=np.float64)
+    else:
+        data = rng_or_array.standard_normal(shape)
+        if positive:
+            data = np.abs(data) + 0.5
+    return dn.tensor(data, requires_grad=requires_grad)

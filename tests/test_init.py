@@ -1,0 +1,100 @@
+"""Initializers: the distributions of the seeds' table, fan computation, seeding, lsuv."""
+
+import math
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet import init, nn
+
+
+def param(*shape):
+    return nn.Parameter(np.zeros(shape, dtype=np.float64))
+
+
+def test_fans_match_pytorch():
+    assert init.fan_in_and_fan_out((16, 4)) == (4, 16)
+    assert init.fan_in_and_fan_out((6, 3, 5, 5)) == (75, 150)
+    with pytest.raises(ValueError, match="at least 2 axes"):
+        init.fan_in_and_fan_out((3,))
+
+
+@pytest.mark.parametrize(
+    "fn, std",
+    [
+        (init.glorot_uniform, math.sqrt(2 / (400 + 300))),
+        (init.glorot_normal, math.sqrt(2 / (400 + 300))),
+        (init.he_uniform, math.sqrt(2 / 400)),
+        (init.he_normal, math.sqrt(2 / 400)),
+    ],
+)
+def test_variance_schemes(fn, std):
+    w = fn(param(300, 400), rng=0).data
+    assert abs(w.std() - std) / std < 0.02
+    assert abs(w.mean()) < 0.01 * std * 10
+
+
+def test_uniform_bounds_are_rumelharts_by_default():
+    w = init.uniform(param(200, 200), rng=1).data
+    assert w.min() >= -0.3 and w.max() <= 0.3 and w.max() > 0.29
+    with pytest.raises(ValueError, match="a < b"):
+        init.uniform(param(2, 2), 1, 0)
+
+
+def test_glorot_uniform_bound():
+    w = init.glorot_uniform(param(50, 30), rng=2).data
+    assert np.abs(w).max() <= math.sqrt(6 / 80)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (3, 7), (7, 3), (4, 2, 3, 3)])
+def test_orthogonal(shape):
+    w = init.orthogonal(param(*shape), gain=2.0, rng=0).data.reshape(shape[0], -1)
+    if w.shape[0] <= w.shape[1]:
+        np.testing.assert_allclose(w @ w.T, 4 * np.eye(w.shape[0]), atol=1e-12)
+    else:
+        np.testing.assert_allclose(w.T @ w, 4 * np.eye(w.shape[1]), atol=1e-12)
+
+
+def test_constant_makes_units_identical():
+    layer = nn.Linear(3, 4, init=lambda t, rng=None: init.constant(t, 0.5))
+    assert np.all(layer.weight.data == 0.5) and np.all(layer.bias.data == 0)
+
+
+def test_seeding_is_bit_identical():
+    a = init.he_normal(param(10, 10), rng=7).data
+    b = init.he_normal(param(10, 10), rng=7).data
+    np.testing.assert_array_equal(a, b)
+    dn.manual_seed(4)
+    c = init.he_normal(param(10, 10)).data
+    dn.manual_seed(4)
+    np.testing.assert_array_equal(c, init.he_normal(param(10, 10)).data)
+
+
+def test_init_by_name_in_layers():
+    layer = nn.Linear(400, 300, init="he_normal", rng=0)
+    assert abs(layer.weight.data.std() - math.sqrt(2 / 400)) < 0.002
+    assert np.all(layer.bias.data == 0)
+
+
+def test_lsuv_gives_unit_variance_per_layer():
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(20, 50), nn.Tanh(), nn.Linear(50, 50), nn.Tanh(), nn.Linear(50, 5))
+    X = rng.standard_normal((500, 20)).astype(np.float32) * 5
+    init.lsuv(model, X, tol=0.01, rng=0)
+    h = dn.tensor(X)
+    with dn.no_grad():
+        for layer in model:
+            h = layer(h)
+            if isinstance(layer, nn.Linear):
+                assert abs(h.data.var() - 1) < 0.05
+
+
+def test_lsuv_needs_weights():
+    with pytest.raises(ValueError, match="no layer with a weight matrix"):
+        init.lsuv(nn.Sequential(nn.Tanh()), np.zeros((2, 2)))
+
+
+def test_manual_seed_validates():
+    with pytest.raises(ValueError, match="non-negative integer, got -1"):
+        dn.manual_seed(-1)
