@@ -1,9 +1,9 @@
 """The reverse-mode engine: walk the graph from the loss back to the leaves.
 
-1. Order the tensors that lead to the root topologically (a depth-first search).
-2. Seed dL/dL = 1 and visit the tensors in reverse order. Each non-leaf hands its accumulated
-   gradient (the delta of the seeds) to the ``Function`` that created it, whose ``backward``
-   returns one gradient per input.
+1. Find the recorded functions that lead to the root and order them topologically (by their
+   creation number, see ``reachable_functions``).
+2. Seed dL/dL = 1 and visit the functions from the root back. Each receives the accumulated
+   delta of its output (the δ of the seeds); its ``backward`` returns one gradient per input.
 3. A tensor used twice receives the sum of its gradients; a leaf that requires a gradient
    accumulates into ``.grad`` with ``+=``, as PyTorch does, so gradients of several
    ``backward()`` calls add up until ``zero_grad``.
@@ -21,31 +21,35 @@ import numpy as np
 from deltanet.autograd.tensor import Tensor
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors that ``root`` depends on through recorded functions, inputs before outputs."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+def reachable_functions(root: Tensor) -> list[Any]:
+    """The recorded functions that ``root`` depends on, outputs before inputs.
+
+    Every function is numbered when it is created, after the functions that made its inputs, so
+    sorting by decreasing number is a topological order: each function is visited only after
+    every function that uses its output has passed its delta back.
+    """
+    found = [root._ctx]
+    seen = {root._ctx}
+    stack = [root._ctx]
     while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
-        if ctx is not None:
-            if ctx.parents is None:
-                raise RuntimeError(
-                    "backward() through a graph that was already freed; call "
-                    "backward(retain_graph=True) the first time to go through it twice"
-                )
-            for parent in ctx.parents:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+        fn = stack.pop()
+        if fn.parents is None:
+            raise RuntimeError(
+                "backward() through a graph that was already freed; call "
+                "backward(retain_graph=True) the first time to go through it twice"
+            )
+        for parent in fn.parents:
+            ctx = parent._ctx
+            if ctx is not None and ctx not in seen:
+                seen.add(ctx)
+                found.append(ctx)
+                stack.append(ctx)
+    found.sort(key=_by_sequence, reverse=True)
+    return found
+
+
+def _by_sequence(fn: Any) -> int:
+    return fn.seq
 
 
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
@@ -66,33 +70,38 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"grad has shape {grad.shape}, expected the output's {root.shape}")
-
-    order = topological_order(root)
-    grads: dict[int, Any] = {id(root): grad}
     # Arrays handed out as leaf gradients in this pass: a second leaf receiving the same array
     # (x + y gives both the same delta) must get its own copy, or a later += would change both.
     given: set[int] = set()
-    for node in reversed(order):
-        delta = grads.pop(id(node), None)
+    if root._ctx is None:  # backward() on a leaf: dL/dL = 1
+        _accumulate_leaf(root, grad, given)
+        return
+
+    functions = reachable_functions(root)
+    root._ctx.delta = grad
+    for fn in functions:
+        delta = fn.delta
+        fn.delta = None
         if delta is None:
             continue
-        ctx = node._ctx
-        if ctx is None:
-            _accumulate_leaf(node, delta, given)
-            continue
-        input_grads = ctx.backward(delta)
+        input_grads = fn.backward(delta)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        for parent, g in zip(ctx.parents, input_grads):
-            if g is None or not parent.requires_grad:
+        for parent, g in zip(fn.parents, input_grads):
+            if g is None:
                 continue
-            key = id(parent)
-            previous = grads.get(key)
-            # The first gradient may be a view shared with other tensors: sum out of place.
-            grads[key] = g if previous is None else previous + g
+            ctx = parent._ctx
+            if ctx is None:
+                if parent.requires_grad:
+                    _accumulate_leaf(parent, g, given)
+            elif ctx.delta is None:
+                ctx.delta = g
+            else:
+                # The first delta may be a view shared with other tensors: sum out of place.
+                ctx.delta = ctx.delta + g
         if not retain_graph:
-            ctx.parents = None
-            ctx.saved_tensors = None
+            fn.parents = None
+            fn.saved_tensors = None
 
 
 def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:

@@ -14,6 +14,7 @@ will use (the input of the first layer, say).
 from __future__ import annotations
 
 from contextlib import contextmanager
+from itertools import count
 from typing import Any, Iterator
 
 from deltanet.autograd.tensor import Tensor
@@ -21,6 +22,11 @@ from deltanet.autograd.tensor import Tensor
 
 class _GradMode:
     enabled = True
+
+
+# Functions are numbered as they are created: a function's inputs always come from functions
+# created before it, so decreasing numbers are a topological order for the backward pass.
+_sequence = count()
 
 
 def is_grad_enabled() -> bool:
@@ -62,7 +68,7 @@ def enable_grad() -> Iterator[None]:
 class Function:
     """Base class of every differentiable primitive (see the module docstring)."""
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "__dict__")
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__")
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep the arrays that ``backward`` needs, and only those."""
@@ -87,6 +93,8 @@ class Function:
         out.grad = None
         if record:
             fn.parents = inputs
+            fn.seq = next(_sequence)
+            fn.delta = None
             out.requires_grad = True
             out._ctx = fn
         else:

@@ -123,8 +123,8 @@ class Tanh(Function):
 class Sigmoid(Function):
     """a = 1 / (1 + e^-z); da/dz = a (1 - a).
 
-    Computed from e = e^-|z|, as 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0, so that it never
-    overflows (z = ±1e4) and keeps full relative precision for very negative z.
+    Computed as 1/(1 + e^-z) with e^-z capped below its overflow point, so that it is finite at
+    z = ±1e4 and keeps full relative precision for very negative z.
     """
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -139,10 +139,16 @@ class Sigmoid(Function):
 
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function 1/(1 + e^-z) without overflow (see ``Sigmoid``)."""
-    e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    return np.where(z >= 0, 1, e) / (1 + e)
+    a = np.negative(z) if z.dtype.kind == "f" else -z.astype(np.float64)
+    # e^-z overflows past -z = 88 (float32) or 709 (float64); capping -z a little below those
+    # changes only outputs that are already below the smallest normal number.
+    np.minimum(a, _EXP_CAP[a.dtype.char], out=a)
+    np.exp(a, out=a)
+    a += 1
+    return np.reciprocal(a, out=a)
+
+
+_EXP_CAP = {"f": 80.0, "d": 700.0}
 
 
 class ReLU(Function):

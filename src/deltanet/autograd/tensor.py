@@ -85,9 +85,9 @@ class Tensor:
         """The underlying array (shared, not copied)."""
         return self.data
 
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
-        return self.data.item()
+    def item(self, *index: Any) -> float:
+        """The value of a one-element tensor (or of the element at ``index``) as a Python number."""
+        return self.data.item(*index)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""

@@ -273,7 +273,7 @@ def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
 
     Example:
         >>> import deltanet as dn
-        >>> round(dn.functional.log_softmax(dn.tensor([[0.0, 0.0]])).data[0, 0], 4)
+        >>> round(dn.functional.log_softmax(dn.tensor([[0.0, 0.0]])).item(0), 4)
         -0.6931
     """
     return LogSoftmax.apply(z, axis=axis)

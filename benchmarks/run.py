@@ -1,0 +1,107 @@
+"""Side-by-side benchmark: deltanet against PyTorch (CPU, 2 threads) and scikit-learn.
+
+Each (library, workload) pair runs in its own fresh process, because the thread pools of NumPy's
+BLAS and PyTorch fight when they share one; the libraries alternate over several rounds, and each
+process reports the median time per training step over several timing windows. The result is
+the ratio of times, so the noise of a shared machine largely cancels.
+
+    python benchmarks/run.py                   # W1 and W2, deltanet vs torch vs sklearn
+    python benchmarks/run.py --workloads W1 --rounds 5
+
+By default the harness removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE from the workers'
+environment (some machines set them to work around old OpenBLAS builds; they force a slower
+kernel on a current NumPy); pass --keep-env to leave them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def worker(library: str, workload: str, seconds: float) -> dict:
+    sys.path.insert(0, str(HERE))
+    from workloads import LIBRARIES
+
+    step, samples = LIBRARIES[library](workload)
+    for _ in range(5):  # warm up: allocations, BLAS thread start-up, caches
+        step()
+    # Calibrate a window of ~seconds/5, then time 5 windows and keep the median.
+    n, t0 = 1, time.perf_counter()
+    while True:
+        start = time.perf_counter()
+        for _ in range(n):
+            step()
+        if time.perf_counter() - start > seconds / 25 or n > 1_000_000:
+            break
+        n *= 2
+    per_window = max(1, int(n * (seconds / 5) / max(time.perf_counter() - start, 1e-9)))
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(per_window):
+            step()
+        times.append((time.perf_counter() - start) / per_window)
+    return {"library": library, "workload": workload, "step_s": statistics.median(times),
+            "samples": samples, "total_s": time.perf_counter() - t0}
+
+
+def run_in_process(library: str, workload: str, seconds: float, keep_env: bool) -> dict:
+    env = dict(os.environ)
+    env.update(OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
+    if not keep_env:
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", library, workload, str(seconds)],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{library} {workload} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workloads", nargs="+", default=["W1", "W2"])
+    parser.add_argument("--libraries", nargs="+", default=["deltanet", "torch", "sklearn"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per process")
+    parser.add_argument("--keep-env", action="store_true")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        lib, wl, secs = args.worker
+        print(json.dumps(worker(lib, wl, float(secs))))
+        return
+
+    results: dict[tuple[str, str], list[float]] = {}
+    samples: dict[str, int] = {}
+    for workload in args.workloads:
+        for r in range(args.rounds):
+            order = args.libraries if r % 2 == 0 else list(reversed(args.libraries))
+            for lib in order:
+                res = run_in_process(lib, workload, args.seconds, args.keep_env)
+                results.setdefault((workload, lib), []).append(res["step_s"])
+                samples[workload] = res["samples"]
+                print(f"  round {r + 1} {workload} {lib:9s} {res['step_s'] * 1e6:10.1f} µs/step", flush=True)
+    print()
+    print(f"{'workload':9s}{'library':10s}{'µs/step':>12s}{'samples/s':>12s}{'deltanet speed-up':>20s}")
+    for workload in args.workloads:
+        ours = statistics.median(results[(workload, "deltanet")]) if "deltanet" in args.libraries else None
+        for lib in args.libraries:
+            t = statistics.median(results[(workload, lib)])
+            ratio = f"{t / ours:.2f}x" if ours and lib != "deltanet" else ""
+            print(f"{workload:9s}{lib:10s}{t * 1e6:12.1f}{samples[workload] / t:12.0f}{ratio:>20s}")
+
+
+if __name__ == "__main__":
+    main()
