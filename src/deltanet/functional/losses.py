@@ -1,0 +1,755 @@
+"""Loss functions L(a, y), one ``Function`` each, with their backward rules written as deltas.
+
+The loss ends the forward pass and starts the backward one: its backward hands the network its
+first error signal, δ = ∂L/∂a, or ∂L/∂z when the output activation is fused into the loss. The
+fused pairs give the short and stable deltas of the seeds (per term, before the reduction):
+
+===============================  ====================================  ==================
+output activation + loss         loss term                             delta
+===============================  ====================================  ==================
+identity + squared error         (a − y)²                              2(a − y)
+softmax + cross-entropy          −Σ_k y_k log softmax(z)_k             softmax(z) − y
+sigmoid + binary cross-entropy   −y log σ(z) − (1 − y) log(1 − σ(z))   σ(z) − y
+===============================  ====================================  ==================
+
+``reduction`` follows PyTorch: "none" keeps one loss per term, "sum" adds them, "mean" divides
+the sum by the number of terms N (so δ is divided by N too): every element for the elementwise
+losses, every sample (and position, for N-d inputs) for the class losses, or the sum of the class
+weights of the targets when ``weight`` is given. Names, arguments and defaults are PyTorch's.
+
+Targets may be Tensors or arrays. Float targets are used in the input's dtype (float32 stays
+float32), and they receive a gradient when they require one (``mse_loss(a, b)`` for two outputs).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Function, Tensor
+from deltanet.autograd.ops import stable_sigmoid
+
+REDUCTIONS = ("mean", "sum", "none")
+_LOG2 = math.log(2.0)
+_BCE_EPS = 1e-12  # PyTorch's floor on p(1 − p) in the BCE gradient
+_LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p ∈ {0, 1} gives a finite loss
+
+
+# -- validation ----------------------------------------------------------------------------------
+def _check_reduction(reduction: Any, owner: str) -> str:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{owner}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+def _check_huber_delta(delta: Any, owner: str) -> float:
+    if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not 0 < delta < math.inf:
+        raise ValueError(f"{owner}: delta must be a positive finite number, got {delta!r}")
+    return float(delta)
+
+
+def _check_label_smoothing(label_smoothing: Any, owner: str) -> float:
+    if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
+            or not 0 <= label_smoothing <= 1):
+        raise ValueError(f"{owner}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return float(label_smoothing)
+
+
+def _check_margin_options(p: Any, margin: Any, owner: str) -> tuple[int, float]:
+    if isinstance(p, bool) or p not in (1, 2):
+        raise ValueError(f"{owner}: p must be 1 or 2, got {p!r}")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not math.isfinite(margin):
+        raise ValueError(f"{owner}: margin must be a finite number, got {margin!r}")
+    return int(p), float(margin)
+
+
+def _as_tensor(x: Any, owner: str, what: str) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(np.asarray(x))
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{owner}: cannot use {what} of type {type(x).__name__}: {err}") from None
+
+
+def _check_input(a: Tensor, owner: str) -> None:
+    if a.dtype.kind != "f":
+        raise ValueError(
+            f"{owner}: input must be floating-point (float32 or float64), got dtype {a.dtype}"
+        )
+
+
+def _check_finite(y: np.ndarray, owner: str) -> None:
+    if y.dtype.kind == "f":
+        finite = np.isfinite(y)
+        if not finite.all():
+            raise ValueError(
+                f"{owner}: target contains NaN or Inf ({int(y.size - finite.sum())} of {y.size} "
+                f"values); targets must be finite numbers"
+            )
+
+
+def _check_same_shape(a: Tensor, y: Tensor, owner: str) -> None:
+    if a.shape != y.shape:
+        hint = ""
+        if a.size == y.size:
+            hint = " (same number of elements: reshape the target, e.g. target.reshape(input.shape))"
+        raise ValueError(
+            f"{owner}: input shape {a.shape} and target shape {y.shape} must match{hint}"
+        )
+
+
+def _check_range(x: np.ndarray, low: float, high: float, owner: str, what: str, hint: str) -> None:
+    inside = (x >= low) & (x <= high)  # False for NaN, so NaN is refused too
+    if not inside.all():
+        bad = x[~inside]
+        shown = "NaN" if np.isnan(bad).any() else f"values from {bad.min():.6g} to {bad.max():.6g}"
+        raise ValueError(f"{owner}: {what} must be in [{low:g}, {high:g}], got {shown}{hint}")
+
+
+def _elementwise_inputs(input: Any, target: Any, owner: str, reduction: str) -> tuple[Tensor, Tensor]:
+    _check_reduction(reduction, owner)
+    a = _as_tensor(input, owner, "input")
+    y = _as_tensor(target, owner, "target")
+    _check_input(a, owner)
+    _check_same_shape(a, y, owner)
+    _check_finite(y.data, owner)
+    return a, y
+
+
+def _class_weight(weight: Any, classes: int, dtype: np.dtype, owner: str) -> np.ndarray | None:
+    if weight is None:
+        return None
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if w.shape != (classes,):
+        raise ValueError(
+            f"{owner}: weight must have one value per class, shape ({classes},), got shape {w.shape}"
+        )
+    if w.dtype.kind not in "fiu" or not np.isfinite(w).all():
+        raise ValueError(f"{owner}: weight must hold finite numbers, got {w!r}")
+    return w.astype(dtype)
+
+
+def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | None) -> np.ndarray:
+    """Check class-index targets of shape (N, d1, ...) for scores (N, C, d1, ...); return int64."""
+    expected = scores.shape[:1] + scores.shape[2:]
+    classes = scores.shape[1]
+    if y.shape != expected:
+        raise ValueError(
+            f"{owner}: for input of shape {scores.shape} the target must be class indices of "
+            f"shape {expected}, got shape {y.shape}"
+        )
+    labels = y.data
+    if labels.dtype.kind == "f":
+        _check_finite(labels, owner)
+        fractional = labels != np.round(labels)
+        if fractional.any():
+            hint = ""
+            if owner == "cross_entropy":
+                hint = f" (probability targets must have the input's shape {scores.shape})"
+            raise ValueError(
+                f"{owner}: class indices must be integers, got the non-integer value "
+                f"{labels[fractional].flat[0].item()!r}{hint}"
+            )
+    elif labels.dtype.kind not in "iub":
+        raise ValueError(f"{owner}: class indices must be integers, got dtype {labels.dtype}")
+    labels = labels.astype(np.int64)
+    outside = (labels < 0) | (labels >= classes)
+    if ignore_index is not None:
+        outside &= labels != ignore_index
+    if outside.any():
+        raise ValueError(
+            f"{owner}: class indices must be in [0, {classes}) for {classes} classes, got "
+            f"{int(labels[outside].flat[0])} ({int(outside.sum())} target(s) out of range)"
+        )
+    return labels
+
+
+# -- reductions ----------------------------------------------------------------------------------
+def _reduce(loss: np.ndarray, reduction: str, count: float) -> np.ndarray:
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return np.asarray(total)
+    return np.asarray(total / count) if count else np.asarray(np.nan, dtype=loss.dtype)
+
+
+def _scaled(delta: np.ndarray, reduction: str, count: float) -> np.ndarray:
+    """dL/d(loss term): δ itself for 'none' and 'sum', δ / N for 'mean'."""
+    return delta / count if reduction == "mean" and count else delta
+
+
+# -- elementwise losses --------------------------------------------------------------------------
+class _ElementwiseLoss(Function):
+    """Losses that compare input and target element by element: ℓ_i = ℓ(a_i, y_i).
+
+    A subclass writes ``loss(a, y)`` (saving what its derivatives need), ``grad_input()`` = ∂ℓ/∂a
+    and ``grad_target()`` = ∂ℓ/∂y (None for labels); the reduction and δ scaling live here.
+    """
+
+    def forward(self, a: np.ndarray, y: np.ndarray, reduction: str, **options: Any) -> np.ndarray:
+        y = y.astype(a.dtype, copy=False)
+        self.reduction, self.count = reduction, a.size
+        return _reduce(self.loss(a, y, **options), reduction, a.size)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        d = _scaled(delta, self.reduction, self.count)
+        da = d * self.grad_input() if self.needs_input_grad[0] else None
+        dy = None
+        if self.needs_input_grad[1]:
+            g = self.grad_target()
+            dy = None if g is None else d * g
+        return da, dy
+
+    def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def grad_input(self) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def grad_target(self) -> np.ndarray | None:
+        return -self.grad_input()
+
+
+class SquaredError(_ElementwiseLoss):
+    """ℓ = (a − y)²; ∂ℓ/∂a = 2(a − y)."""
+
+    def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        diff = a - y
+        self.save_for_backward(diff)
+        return diff * diff
+
+    def grad_input(self) -> np.ndarray:
+        (diff,) = self.saved_tensors
+        return 2 * diff
+
+
+class AbsoluteError(_ElementwiseLoss):
+    """ℓ = |a − y|; ∂ℓ/∂a = sign(a − y) (0 where a = y, as PyTorch)."""
+
+    def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        diff = a - y
+        self.save_for_backward(diff)
+        return np.abs(diff)
+
+    def grad_input(self) -> np.ndarray:
+        (diff,) = self.saved_tensors
+        return np.sign(diff)
+
+
+class Huber(_ElementwiseLoss):
+    """ℓ = ½ d² for |d| ≤ δ_H, else δ_H (|d| − ½ δ_H), with d = a − y; ∂ℓ/∂a = clip(d, −δ_H, δ_H)."""
+
+    def loss(self, a: np.ndarray, y: np.ndarray, huber_delta: float) -> np.ndarray:
+        diff = a - y
+        self.save_for_backward(diff)
+        self.huber_delta = huber_delta
+        size = np.abs(diff)
+        return np.where(size < huber_delta, 0.5 * diff * diff, huber_delta * (size - 0.5 * huber_delta))
+
+    def grad_input(self) -> np.ndarray:
+        (diff,) = self.saved_tensors
+        return np.clip(diff, -self.huber_delta, self.huber_delta)
+
+
+class LogCosh(_ElementwiseLoss):
+    """ℓ = log cosh d = |d| + log(1 + e^{−2|d|}) − log 2, d = a − y; ∂ℓ/∂a = tanh d.
+
+    The rewritten form never evaluates cosh, which overflows beyond |d| ≈ 710 (89 in float32).
+    """
+
+    def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        diff = a - y
+        self.save_for_backward(diff)
+        size = np.abs(diff)
+        return size + np.log1p(np.exp(-2 * size)) - _LOG2
+
+    def grad_input(self) -> np.ndarray:
+        (diff,) = self.saved_tensors
+        return np.tanh(diff)
+
+
+class BinaryCrossEntropy(_ElementwiseLoss):
+    """ℓ = −[y log p + (1 − y) log(1 − p)], each log clamped at −100 (as PyTorch);
+    ∂ℓ/∂p = (p − y) / max(p(1 − p), 1e-12), ∂ℓ/∂y = log(1 − p) − log p."""
+
+    def loss(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):  # log 0 = −inf, clamped just below
+            log_p = np.maximum(np.log(p), _LOG_FLOOR)
+            log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
+        self.save_for_backward(p, y, log_q - log_p)
+        return -(y * log_p + (1 - y) * log_q)
+
+    def grad_input(self) -> np.ndarray:
+        p, y, _ = self.saved_tensors
+        return (p - y) / np.maximum(p * (1 - p), _BCE_EPS)
+
+    def grad_target(self) -> np.ndarray:
+        return self.saved_tensors[2]
+
+
+class SigmoidBinaryCrossEntropy(_ElementwiseLoss):
+    """BCE of p = σ(z), from the logit z: ℓ = (1 − y) z + w_y softplus(−z), w_y = 1 + (w₊ − 1) y;
+    ∂ℓ/∂z = σ(z) − y when w₊ = 1, else (1 − y) − w_y σ(−z).
+
+    softplus(−z) = max(−z, 0) + log(1 + e^{−|z|}) never overflows, so z = ±1e4 is fine.
+    """
+
+    def loss(self, z: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
+        softplus_neg = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
+        self.save_for_backward(z, y, softplus_neg)
+        self.pos_weight = pos_weight
+        if pos_weight is None:
+            return (1 - y) * z + softplus_neg
+        return (1 - y) * z + (1 + (pos_weight - 1) * y) * softplus_neg
+
+    def grad_input(self) -> np.ndarray:
+        z, y, _ = self.saved_tensors
+        if self.pos_weight is None:
+            return stable_sigmoid(z) - y
+        return (1 - y) - (1 + (self.pos_weight - 1) * y) * stable_sigmoid(-z)
+
+    def grad_target(self) -> np.ndarray:
+        z, _, softplus_neg = self.saved_tensors
+        return -z if self.pos_weight is None else (self.pos_weight - 1) * softplus_neg - z
+
+
+class Hinge(_ElementwiseLoss):
+    """ℓ = max(0, 1 − t f) with labels t ∈ {−1, +1}; ∂ℓ/∂f = −t where 1 − t f > 0, else 0."""
+
+    def loss(self, f: np.ndarray, t: np.ndarray) -> np.ndarray:
+        t = np.where(t == 0, -1, t).astype(f.dtype)  # {0, 1} labels: 0 is the negative class
+        margin = 1 - t * f
+        self.save_for_backward(np.where(margin > 0, -t, 0).astype(f.dtype))
+        return np.maximum(margin, 0)
+
+    def grad_input(self) -> np.ndarray:
+        return self.saved_tensors[0]
+
+    def grad_target(self) -> None:
+        return None  # labels are discrete
+
+
+# -- class losses (scores of shape (N, C, d1, ...), classes on axis 1) ---------------------------
+def _class_view(w: np.ndarray, ndim: int) -> np.ndarray:
+    """Shape a per-class vector (C,) to broadcast along axis 1 of an (N, C, d1, ...) array."""
+    return w.reshape((1, w.size) + (1,) * (ndim - 2))
+
+
+class SoftmaxCrossEntropy(Function):
+    """Fused log-softmax + cross-entropy over axis 1: ℓ = −Σ_k w_k t_k log s_k, s = softmax(z).
+
+    The target t is one-hot (class indices) or probability rows, smoothed to (1 − ε) t + ε/C.
+    δ = ∂ℓ/∂z = s Σ_k w_k t_k − w ⊙ t, which is s − y for one-hot y and no class weights.
+    """
+
+    def forward(self, z: np.ndarray, y: np.ndarray, reduction: str, label_smoothing: float,
+                weight: np.ndarray | None, ignore_index: int, probabilities: bool) -> np.ndarray:
+        classes, eps = z.shape[1], label_smoothing
+        shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp: e^{±1e4} never appears
+        log_s = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        w = None if weight is None else _class_view(weight, z.ndim)
+        self.reduction, self.probabilities, self.eps = reduction, probabilities, eps
+        if probabilities:
+            y = y.astype(z.dtype, copy=False)
+            t = y if eps == 0 else (1 - eps) * y + eps / classes
+            wt = t if w is None else w * t
+            loss = -(wt * log_s).sum(axis=1)
+            self.count = loss.size
+            self.save_for_backward(log_s, wt, w)
+            return _reduce(loss, reduction, self.count)
+        keep = (y != ignore_index).astype(z.dtype)
+        labels = np.where(keep, y, 0)[:, None]
+        w_n = keep if weight is None else weight[labels[:, 0]] * keep
+        loss = -(1 - eps) * w_n * np.take_along_axis(log_s, labels, axis=1)[:, 0]
+        if eps:  # the ε/C spread over all classes: −(ε/C) Σ_k w_k log s_k
+            smooth = log_s.sum(axis=1) if w is None else (w * log_s).sum(axis=1)
+            loss -= (eps / classes) * keep * smooth
+        self.count = float(w_n.sum())
+        self.save_for_backward(log_s, labels, w_n, keep, w)
+        return _reduce(loss, reduction, self.count)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        d = _scaled(delta, self.reduction, self.count)
+        if self.reduction == "none":
+            d = np.expand_dims(d, 1)
+        if self.probabilities:
+            log_s, wt, w = self.saved_tensors
+            dz = dy = None
+            if self.needs_input_grad[0]:
+                dz = np.exp(log_s) * wt.sum(axis=1, keepdims=True) - wt
+                dz *= d
+            if self.needs_input_grad[1]:
+                dy = -(1 - self.eps) * (log_s if w is None else w * log_s) * d
+            return dz, dy
+        log_s, labels, w_n, keep, w = self.saved_tensors
+        if not self.needs_input_grad[0]:
+            return None, None
+        classes, eps = log_s.shape[1], self.eps
+        s = np.exp(log_s)
+        coef = ((1 - eps) * w_n)[:, None]
+        if eps:
+            total_w = classes if w is None else w.sum()
+            smooth = (eps / classes) * keep[:, None]
+            dz = s * (coef + smooth * total_w) - smooth * (1 if w is None else w)
+        else:
+            dz = s * coef
+        picked = np.take_along_axis(dz, labels, axis=1)
+        np.put_along_axis(dz, labels, picked - coef, axis=1)  # − w_y at the target class
+        dz *= d
+        return dz, None
+
+
+class NegativeLogLikelihood(Function):
+    """ℓ = −w_y x_y for log-probabilities x of shape (N, C, d1, ...); ∂ℓ/∂x = −w_y at class y."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray, reduction: str,
+                weight: np.ndarray | None, ignore_index: int) -> np.ndarray:
+        keep = y != ignore_index
+        labels = np.where(keep, y, 0)[:, None]
+        w_n = keep.astype(x.dtype) if weight is None else weight[labels[:, 0]] * keep
+        loss = -w_n * np.take_along_axis(x, labels, axis=1)[:, 0]
+        self.reduction, self.count, self.shape = reduction, float(w_n.sum()), x.shape
+        self.save_for_backward(labels, w_n)
+        return _reduce(loss, reduction, self.count)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        if not self.needs_input_grad[0]:
+            return None, None
+        labels, w_n = self.saved_tensors
+        d = _scaled(delta, self.reduction, self.count)
+        dx = np.zeros(self.shape, dtype=w_n.dtype)
+        np.put_along_axis(dx, labels, (-w_n * d)[:, None], axis=1)
+        return dx, None
+
+
+class MultiMargin(Function):
+    """Multi-class hinge (torch.nn.MultiMarginLoss): ℓ = w_y Σ_{i≠y} max(0, m − x_y + x_i)^p / C.
+
+    δ_i = w_y p h_i^{p−1} [h_i > 0] / C for i ≠ y (h_i = m − x_y + x_i), and δ_y = −Σ_{i≠y} δ_i.
+    """
+
+    def forward(self, x: np.ndarray, y: np.ndarray, reduction: str, p: int, margin: float,
+                weight: np.ndarray | None) -> np.ndarray:
+        n, classes = x.shape
+        labels = y[:, None]
+        h = margin - np.take_along_axis(x, labels, axis=1) + x
+        active = h > 0
+        np.put_along_axis(active, labels, False, axis=1)
+        h = np.where(active, h, 0)
+        w_n = np.ones(n, dtype=x.dtype) if weight is None else weight[y]
+        loss = (h if p == 1 else h * h).sum(axis=1) * w_n / classes
+        self.reduction, self.count, self.p = reduction, n, p
+        self.save_for_backward(labels, active, h, w_n)
+        return _reduce(loss, reduction, n)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        if not self.needs_input_grad[0]:
+            return None, None
+        labels, active, h, w_n = self.saved_tensors
+        d = _scaled(delta, self.reduction, self.count)
+        if self.reduction == "none":
+            d = d[:, None]
+        dx = (active if self.p == 1 else 2 * h) * (w_n / active.shape[1])[:, None]
+        np.put_along_axis(dx, labels, -dx.sum(axis=1, keepdims=True), axis=1)
+        dx *= d
+        return dx, None
+
+
+# -- the functional interface --------------------------------------------------------------------
+def mse_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
+    """Mean squared error (L2 loss): L = (1/N) Σ_i (a_i − y_i)², over all N elements.
+
+    δ = ∂L/∂a = 2(a − y)/N. The seeds' ½ Σ (a − y)² (whose δ is a − y) is ``0.5 * mse_loss(...,
+    reduction="sum")``.
+
+    Args:
+        input: predictions a, any shape.
+        target: y, the same shape (Tensor or array).
+        reduction: "mean" (default), "sum" or "none".
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> F.mse_loss(dn.tensor([1.0, 2.0]), dn.tensor([0.0, 0.0])).item()
+        2.5
+    """
+    a, y = _elementwise_inputs(input, target, "mse_loss", reduction)
+    return SquaredError.apply(a, y, reduction=reduction)
+
+
+def l1_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
+    """Mean absolute error (L1 loss): L = (1/N) Σ_i |a_i − y_i|; δ = sign(a − y)/N.
+
+    Args:
+        input: predictions a, any shape.
+        target: y, the same shape.
+        reduction: "mean" (default), "sum" or "none".
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> F.l1_loss(dn.tensor([1.0, -3.0]), dn.tensor([0.0, 0.0])).item()
+        2.0
+    """
+    a, y = _elementwise_inputs(input, target, "l1_loss", reduction)
+    return AbsoluteError.apply(a, y, reduction=reduction)
+
+
+def huber_loss(input: Any, target: Any, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss (PyTorch's HuberLoss): ½ d² for |d| < delta, else delta·(|d| − ½ delta), d = a − y.
+
+    Quadratic near the target like MSE, linear far away like MAE (robust to outliers).
+
+    Args:
+        input: predictions a, any shape.
+        target: y, the same shape.
+        reduction: "mean" (default), "sum" or "none".
+        delta: where the quadratic part turns linear, > 0 (default 1.0).
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> F.huber_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0]), reduction="none").data.tolist()
+        [0.125, 2.5]
+    """
+    delta = _check_huber_delta(delta, "huber_loss")
+    a, y = _elementwise_inputs(input, target, "huber_loss", reduction)
+    return Huber.apply(a, y, reduction=reduction, huber_delta=delta)
+
+
+def log_cosh_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
+    """Log-cosh loss: L = (1/N) Σ_i log cosh(a_i − y_i); δ = tanh(a − y)/N.
+
+    About d²/2 for small errors and |d| − log 2 for large ones; computed without overflow.
+
+    Args:
+        input: predictions a, any shape.
+        target: y, the same shape.
+        reduction: "mean" (default), "sum" or "none".
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> round(F.log_cosh_loss(dn.tensor([1.0, 1e4]), dn.tensor([0.0, 0.0]), reduction="sum").item(), 2)
+        9999.74
+    """
+    a, y = _elementwise_inputs(input, target, "log_cosh_loss", reduction)
+    return LogCosh.apply(a, y, reduction=reduction)
+
+
+def cross_entropy(input: Any, target: Any, *, reduction: str = "mean", label_smoothing: float = 0.0,
+                  weight: Any = None, ignore_index: int = -100) -> Tensor:
+    """Softmax cross-entropy from logits: ℓ_n = −Σ_k y_nk log softmax(z_n)_k over axis 1.
+
+    Log-softmax and the loss are one op, computed with log-sum-exp, so logits of ±1e4 are fine;
+    δ = ∂ℓ/∂z = softmax(z) − y. Do not apply softmax before it.
+
+    Args:
+        input: logits z of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch).
+        target: class indices of shape (N,) or (N, d1, ...), integers in [0, C) (floats that
+            are whole numbers are accepted), or class probabilities of the logits' shape.
+        reduction: "mean" (default; over samples and positions, or over the targets' weights),
+            "sum" or "none" (shape (N, d1, ...)).
+        label_smoothing: ε in [0, 1]: the target becomes (1 − ε) y + ε/C.
+        weight: optional rescaling per class, shape (C,).
+        ignore_index: class-index targets equal to it add nothing (nor to the mean's count).
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> z = dn.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        >>> round(F.cross_entropy(z, [0, 2]).item(), 4)
+        0.6691
+        >>> round(F.cross_entropy(z, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]).item(), 4)
+        0.6691
+    """
+    owner = "cross_entropy"
+    _check_reduction(reduction, owner)
+    z = _as_tensor(input, owner, "input")
+    y = _as_tensor(target, owner, "target")
+    _check_input(z, owner)
+    if z.ndim < 2:
+        raise ValueError(
+            f"cross_entropy expects logits of shape (N, C) or (N, C, d1, ...), got shape {z.shape}; "
+            f"for a single sample use input.reshape(1, -1)"
+        )
+    label_smoothing = _check_label_smoothing(label_smoothing, owner)
+    w = _class_weight(weight, z.shape[1], z.dtype, owner)
+    probabilities = y.shape == z.shape
+    if probabilities:
+        _check_finite(y.data, owner)
+        _check_range(y.data, 0, 1, owner, "probability targets", "")
+    else:
+        y = Tensor(_class_indices(y, z, owner, ignore_index))
+    return SoftmaxCrossEntropy.apply(
+        z, y, reduction=reduction, label_smoothing=label_smoothing, weight=w,
+        ignore_index=int(ignore_index), probabilities=probabilities,
+    )
+
+
+def nll_loss(input: Any, target: Any, *, reduction: str = "mean", weight: Any = None,
+             ignore_index: int = -100) -> Tensor:
+    """Negative log-likelihood of class indices: ℓ_n = −w_{y_n} x_{n, y_n} for log-probabilities x.
+
+    ``nll_loss(log_softmax(z, axis=1), y)`` equals ``cross_entropy(z, y)``; use that fused op
+    for training.
+
+    Args:
+        input: log-probabilities of shape (N, C) or (N, C, d1, ...).
+        target: class indices of shape (N,) or (N, d1, ...), integers in [0, C).
+        reduction: "mean" (default; divided by the sum of the targets' weights), "sum" or "none".
+        weight: optional rescaling per class, shape (C,).
+        ignore_index: targets equal to it add nothing.
+
+    Example:
+        >>> import numpy as np, deltanet as dn, deltanet.functional as F
+        >>> p = np.array([[0.9, 0.1], [0.1, 0.9], [0.4, 0.6]])
+        >>> round(F.nll_loss(dn.tensor(np.log(p)), [0, 1, 0]).item(), 2)
+        0.38
+    """
+    owner = "nll_loss"
+    _check_reduction(reduction, owner)
+    x = _as_tensor(input, owner, "input")
+    _check_input(x, owner)
+    if x.ndim < 2:
+        raise ValueError(
+            f"nll_loss expects log-probabilities of shape (N, C) or (N, C, d1, ...), got shape {x.shape}"
+        )
+    labels = _class_indices(_as_tensor(target, owner, "target"), x, owner, ignore_index)
+    w = _class_weight(weight, x.shape[1], x.dtype, owner)
+    return NegativeLogLikelihood.apply(
+        x, Tensor(labels), reduction=reduction, weight=w, ignore_index=int(ignore_index)
+    )
+
+
+def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities: ℓ = −[y log p + (1 − y) log(1 − p)].
+
+    The logs are clamped at −100 as in PyTorch, so p = 0 or 1 gives a finite loss. After a
+    sigmoid, ``binary_cross_entropy_with_logits`` on the logits is more accurate.
+
+    Args:
+        input: probabilities p in [0, 1], any shape.
+        target: y in [0, 1], the same shape.
+        reduction: "mean" (default), "sum" or "none".
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> round(F.binary_cross_entropy(dn.tensor([0.9, 0.2]), dn.tensor([1.0, 0.0])).item(), 4)
+        0.1643
+    """
+    owner = "binary_cross_entropy"
+    p, y = _elementwise_inputs(input, target, owner, reduction)
+    _check_range(p.data, 0, 1, owner, "input probabilities",
+                 " (apply sigmoid first, or use binary_cross_entropy_with_logits on logits)")
+    _check_range(y.data, 0, 1, owner, "target", "")
+    return BinaryCrossEntropy.apply(p, y, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, *, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """Sigmoid + binary cross-entropy from logits, fused and stable: δ = ∂ℓ/∂z = σ(z) − y.
+
+    ℓ = (1 − y) z + w_y log(1 + e^{−z}), w_y = 1 + (pos_weight − 1) y (PyTorch's form).
+
+    Args:
+        input: logits z, any shape.
+        target: y in [0, 1], the same shape.
+        reduction: "mean" (default), "sum" or "none".
+        pos_weight: optional weight of the positive examples, broadcast along the last axis
+            (one per class, shape (C,)); > 1 raises recall.
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> z = dn.tensor([1e4, -1e4, 0.0])
+        >>> round(F.binary_cross_entropy_with_logits(z, dn.tensor([1.0, 0.0, 1.0]), reduction="sum").item(), 4)
+        0.6931
+    """
+    owner = "binary_cross_entropy_with_logits"
+    z, y = _elementwise_inputs(input, target, owner, reduction)
+    _check_range(y.data, 0, 1, owner, "target", "")
+    pw = None
+    if pos_weight is not None:
+        pw = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight)
+        if pw.dtype.kind not in "fiu" or not np.isfinite(pw).all():
+            raise ValueError(f"{owner}: pos_weight must hold finite numbers, got {pw!r}")
+        try:
+            np.broadcast_shapes(pw.shape, z.shape)
+        except ValueError:
+            raise ValueError(
+                f"{owner}: pos_weight of shape {pw.shape} does not broadcast to the input's "
+                f"shape {z.shape} (give one value per class of the last axis)"
+            ) from None
+        pw = pw.astype(z.dtype)
+    return SigmoidBinaryCrossEntropy.apply(z, y, reduction=reduction, pos_weight=pw)
+
+
+def hinge_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
+    """Binary hinge loss (the SVM's): ℓ = max(0, 1 − t f) for scores f and labels t = ±1.
+
+    Labels may be given as {−1, +1} or as {0, 1}: a 0 is read as −1 (the negative class). Use
+    it on raw scores (identity output); δ = ∂ℓ/∂f = −t inside the margin (t f < 1), else 0.
+
+    Args:
+        input: scores f, any shape.
+        target: labels in {−1, +1} (or {0, 1}), the same shape.
+        reduction: "mean" (default), "sum" or "none".
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> F.hinge_loss(dn.tensor([2.0, 0.5, 0.5]), dn.tensor([1, 1, -1]), reduction="none").data.tolist()
+        [0.0, 0.5, 1.5]
+    """
+    owner = "hinge_loss"
+    f, t = _elementwise_inputs(input, target, owner, reduction)
+    labels = t.data
+    valid = (labels == 1) | (labels == -1) | (labels == 0)
+    if not valid.all():
+        raise ValueError(
+            f"{owner}: labels must be -1 or +1 (or 0 and 1), got {labels[~valid].flat[0].item()!r}"
+        )
+    return Hinge.apply(f, t, reduction=reduction)
+
+
+def multi_margin_loss(input: Any, target: Any, *, p: int = 1, margin: float = 1.0, weight: Any = None,
+                      reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss, as torch.nn.MultiMarginLoss: ℓ_n = Σ_{i≠y} max(0, m − x_y + x_i)^p / C.
+
+    Args:
+        input: scores x of shape (N, C).
+        target: class indices of shape (N,).
+        p: 1 (default) or 2.
+        margin: m (default 1.0).
+        weight: optional rescaling per class, shape (C,) (multiplies the loss of samples of
+            that class).
+        reduction: "mean" (default; over the N samples), "sum" or "none".
+
+    Example:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> round(F.multi_margin_loss(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
+        0.325
+    """
+    owner = "multi_margin_loss"
+    _check_reduction(reduction, owner)
+    p, margin = _check_margin_options(p, margin, owner)
+    x = _as_tensor(input, owner, "input")
+    _check_input(x, owner)
+    if x.ndim != 2:
+        raise ValueError(f"{owner} expects scores of shape (N, C), got shape {x.shape}")
+    labels = _class_indices(_as_tensor(target, owner, "target"), x, owner, None)
+    w = _class_weight(weight, x.shape[1], x.dtype, owner)
+    return MultiMargin.apply(x, Tensor(labels), reduction=reduction, p=p, margin=margin, weight=w)
+
+
+__all__ = [
+    "REDUCTIONS",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge_loss",
+    "huber_loss",
+    "l1_loss",
+    "log_cosh_loss",
+    "mse_loss",
+    "multi_margin_loss",
+    "nll_loss",
+]
