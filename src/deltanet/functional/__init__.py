@@ -18,9 +18,14 @@ from deltanet.functional.activations import (
     step,
     tanh,
 )
+from deltanet.functional.batchnorm import batch_norm
+from deltanet.functional.dropout import dropout, dropout2d
 from deltanet.functional.linear import linear
 
 __all__ = [
+    "batch_norm",
+    "dropout",
+    "dropout2d",
     "elu",
     "identity",
     "leaky_relu",

@@ -14,11 +14,18 @@ from deltanet.nn.activation import (
     Swish,
     Tanh,
 )
+from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from deltanet.nn.containers import ModuleList, Sequential
+from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.linear import Flatten, Identity, Linear
 from deltanet.nn.module import Module, Parameter
 
 __all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "Dropout",
+    "Dropout2d",
     "ELU",
     "Flatten",
     "Identity",

@@ -1,0 +1,206 @@
+"""Batch normalization (Ioffe & Szegedy 2015) as one fused op with a hand-written backward.
+
+Each channel c (axis 1) is normalized over every other axis: the batch, and for convolutional
+inputs the positions, so (N, C), (N, C, L), (N, C, H, W) and (N, C, D, H, W) all work. With
+m = N·∏spatial values per channel, in training:
+
+    μ = (1/m) Σ x            σ² = (1/m) Σ (x − μ)²        (the biased batch variance)
+    x̂ = (x − μ) / √(σ² + ε)   y = γ x̂ + β
+
+and the running statistics are updated in place, as PyTorch does,
+
+    running_mean ← (1 − momentum)·running_mean + momentum·μ
+    running_var  ← (1 − momentum)·running_var  + momentum·σ²·m/(m − 1)   (the unbiased variance)
+
+In evaluation x̂ = (x − running_mean) / √(running_var + ε): the output of a sample no longer
+depends on the rest of its batch.
+
+Backward (Ioffe & Szegedy 2015, section 3), with δ = dL/dy and sums over the m values of a channel:
+
+    dL/dγ = Σ δ x̂        dL/dβ = Σ δ        δ̂ = δ γ
+    dL/dx = (1 / (m √(σ² + ε))) · (m δ̂ − Σ δ̂ − x̂ Σ δ̂ x̂)
+
+The two subtracted sums are the paths through μ and σ², which every value of the channel shares.
+In evaluation μ and σ² are constants, and dL/dx = δ γ / √(running_var + ε).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Function, Tensor
+
+
+class BatchNorm(Function):
+    """y = γ x̂ + β over axis 1 (see the module docstring for the formulas)."""
+
+    def forward(
+        self,
+        x: np.ndarray,
+        *params: np.ndarray,
+        has_weight: bool,
+        has_bias: bool,
+        running_mean: np.ndarray | None,
+        running_var: np.ndarray | None,
+        training: bool,
+        momentum: float,
+        eps: float,
+    ) -> np.ndarray:
+        gamma = params[0] if has_weight else None
+        beta = params[-1] if has_bias else None
+        axes = (0,) + tuple(range(2, x.ndim))
+        channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # how a (C,) vector broadcasts
+        self.axes, self.channel, self.training = axes, channel, training
+        self.has_weight, self.has_bias = has_weight, has_bias
+        gamma_b = None if gamma is None else gamma.reshape(channel)
+
+        if training:
+            m = x.size // x.shape[1]
+            mu = x.mean(axis=axes, keepdims=True)
+            x_hat = x - mu
+            var = np.mean(x_hat * x_hat, axis=axes, keepdims=True)
+            inv_std = 1.0 / np.sqrt(var + eps)
+            x_hat *= inv_std
+            if running_mean is not None:
+                running_mean *= 1.0 - momentum
+                running_mean += momentum * mu.reshape(-1)
+            if running_var is not None:
+                running_var *= 1.0 - momentum
+                running_var += (momentum * m / (m - 1)) * var.reshape(-1)
+            self.save_for_backward(x_hat, inv_std, gamma_b)
+            y = x_hat * gamma_b if gamma_b is not None else x_hat.copy()
+        else:
+            inv_std = 1.0 / np.sqrt(running_var.reshape(channel) + eps)
+            mean = running_mean.reshape(channel)
+            # x is only kept to rebuild x̂ for dL/dγ; keeping it costs no copy.
+            keep_x = x if (has_weight and self.needs_input_grad[1]) else None
+            self.save_for_backward(keep_x, mean, inv_std, gamma_b)
+            scale = inv_std if gamma_b is None else gamma_b * inv_std
+            y = (x - mean) * scale
+        if beta is not None:
+            y += beta.reshape(channel)
+        return y
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        needs = self.needs_input_grad
+        axes = self.axes
+        grads: list[Any] = [None]
+        if self.training:
+            x_hat, inv_std, gamma_b = self.saved_tensors
+            if needs[0]:
+                m = delta.size // delta.shape[1]
+                delta_hat = delta * gamma_b if gamma_b is not None else delta
+                sum_delta_hat = delta_hat.sum(axis=axes, keepdims=True)
+                sum_delta_hat_x_hat = np.sum(delta_hat * x_hat, axis=axes, keepdims=True)
+                grads[0] = (inv_std / m) * (m * delta_hat - sum_delta_hat - x_hat * sum_delta_hat_x_hat)
+            if self.has_weight:
+                grads.append(np.sum(delta * x_hat, axis=axes) if needs[1] else None)
+        else:
+            x, mean, inv_std, gamma_b = self.saved_tensors
+            if needs[0]:
+                grads[0] = delta * (inv_std if gamma_b is None else gamma_b * inv_std)
+            if self.has_weight:
+                grads.append(np.sum(delta * ((x - mean) * inv_std), axis=axes) if needs[1] else None)
+        if self.has_bias:
+            grads.append(delta.sum(axis=axes) if needs[-1] else None)
+        return tuple(grads)
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def batch_norm(
+    x: Tensor,
+    running_mean: np.ndarray | None,
+    running_var: np.ndarray | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each channel (axis 1) to zero mean and unit variance, then scale by γ and shift
+    by β: y = γ (x − μ) / √(σ² + ε) + β, as ``torch.nn.functional.batch_norm``.
+
+    In training μ and σ² are the batch mean and biased variance over every axis but 1, and the
+    running statistics (when given) are updated in place with
+    running ← (1 − momentum)·running + momentum·batch_stat (the unbiased variance for
+    running_var). In evaluation μ and σ² are the running statistics. ``momentum`` here is the
+    factor itself; ``nn.BatchNorm1d(momentum=None)`` passes 1/num_batches_tracked to get a
+    cumulative average.
+
+    Args:
+        x: input of shape (N, C, *spatial).
+        running_mean, running_var: NumPy arrays of shape (C,), updated in place in training;
+            None to use batch statistics only (training must then be True).
+        weight, bias: γ and β of shape (C,), or None for no scale or no shift.
+        training: batch statistics (True) or running statistics (False).
+        momentum: weight of the new batch in the running averages, in [0, 1].
+        eps: ε ≥ 0 added to the variance, so a constant channel does not divide by 0.
+
+    Shape:
+        (N, C, *) -> (N, C, *).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))
+        >>> mean, var = np.zeros(2), np.ones(2)
+        >>> y = dn.functional.batch_norm(x, mean, var, training=True, eps=0.0)
+        >>> y.data.tolist()
+        [[-1.0, -1.0], [1.0, 1.0]]
+        >>> mean.tolist(), var.tolist()
+        ([0.2, 2.0], [1.1, 20.9])
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if x.ndim < 2:
+        raise ValueError(
+            f"batch_norm: expected an input of shape (N, C, *spatial) with at least 2 axes, "
+            f"got shape {x.shape}"
+        )
+    if x.dtype.kind != "f":
+        raise ValueError(f"batch_norm: expected a floating-point input, got dtype {x.dtype}")
+    channels = x.shape[1]
+    running_mean, running_var = _as_array(running_mean), _as_array(running_var)
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is not None and tuple(value.shape) != (channels,):
+            raise ValueError(
+                f"batch_norm: {name} must have shape ({channels},), one value per channel of "
+                f"the input of shape {x.shape}, got shape {tuple(value.shape)}"
+            )
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    if not training and running_mean is None:
+        raise ValueError(
+            "batch_norm: evaluation (training=False) normalizes with running_mean and "
+            "running_var, got None; pass them, or training=True to use batch statistics"
+        )
+    if training and x.size // max(channels, 1) <= 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {x.shape}"
+        )
+    if isinstance(momentum, bool) or not (
+        isinstance(momentum, (int, float, np.integer, np.floating)) and 0.0 <= momentum <= 1.0
+    ):
+        raise ValueError(f"batch_norm: momentum must be a number in [0, 1], got {momentum!r}")
+    if isinstance(eps, bool) or not (
+        isinstance(eps, (int, float, np.integer, np.floating)) and math.isfinite(eps) and eps >= 0
+    ):
+        raise ValueError(f"batch_norm: eps must be a non-negative number, got {eps!r}")
+    params = [t for t in (weight, bias) if t is not None]
+    return BatchNorm.apply(
+        x,
+        *params,
+        has_weight=weight is not None,
+        has_bias=bias is not None,
+        running_mean=running_mean,
+        running_var=running_var,
+        training=bool(training),
+        momentum=float(momentum),
+        eps=float(eps),
+    )

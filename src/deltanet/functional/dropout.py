@@ -1,0 +1,143 @@
+"""Dropout (Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov 2014), as *inverted* dropout.
+
+On each training step every unit is kept with probability 1 − p and set to 0 otherwise, so that
+no unit can rely on the presence of particular other units (it cannot co-adapt). The seeds
+(``seeds/001…``, ``seeds/003…``) describe the original recipe: train with the plain mask, and at
+test time keep every unit but *multiply the outgoing weights by 1 − p* ("the weights are halved"
+for p = 0.5), so that the next layer receives on average the input it saw during training.
+
+Inverted dropout, which this module implements (as PyTorch and Keras do), moves that scaling to
+training time: the kept units are divided by 1 − p,
+
+    a = x ⊙ m / (1 − p),    m_i ~ Bernoulli(1 − p),
+
+so E[a] = x already during training, and at test time the layer is the identity: the trained
+network is used as it is, with nothing to rescale. Both recipes keep the expected input of the
+next layer equal between training and test; they give the same network up to where the factor
+1 − p is stored. The backward pass multiplies δ by the same mask and scale:
+dL/dx = δ ⊙ m / (1 − p).
+
+``dropout2d`` draws one mask value per (sample, channel) and drops whole feature maps, for
+convolutional inputs where neighbouring pixels are strongly correlated (Tompson et al. 2015).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.autograd import Function, Tensor
+
+
+class Dropout(Function):
+    """a = x ⊙ s with s = m / (1 − p) drawn by the caller; dL/dx = δ ⊙ s.
+
+    ``scale`` is the mask already divided by 1 − p, of x's shape or broadcastable to it
+    (one value per channel for ``dropout2d``).
+    """
+
+    def forward(self, x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        self.save_for_backward(scale)
+        return x * scale
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (scale,) = self.saved_tensors
+        return delta * scale
+
+
+def _check_p(p: Any, name: str) -> float:
+    """Validate a drop probability: a real number in [0, 1)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name}: p must be a number in [0, 1), got {p!r}")
+    p = float(p)
+    if p == 1.0:
+        raise ValueError(
+            f"{name}: p must be in [0, 1), got p=1.0: every unit would be dropped, the output "
+            f"would be all zeros and the scale 1/(1 - p) infinite"
+        )
+    if not (math.isfinite(p) and 0.0 <= p < 1.0):
+        raise ValueError(f"{name}: p is the probability of dropping a unit, in [0, 1), got {p!r}")
+    return p
+
+
+def _keep_scale(shape: tuple[int, ...], p: float, dtype: np.dtype, rng: Any) -> np.ndarray:
+    """m / (1 − p) with m_i ~ Bernoulli(1 − p), drawn from the generator ``rng`` resolves to."""
+    # Draws are float64 whatever x's dtype, so a seed gives the same mask in float32 and float64.
+    keep = backend.get_rng(rng).random(shape) >= p
+    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))
+
+
+def _as_float_tensor(x: Any, name: str) -> Tensor:
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
+    return x
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:
+    """Inverted dropout: in training, zero each unit with probability p and scale the rest by
+    1/(1 − p); otherwise return ``x`` unchanged (see the module docstring).
+
+    a = x ⊙ m / (1 − p),  m_i ~ Bernoulli(1 − p);  dL/dx = δ ⊙ m / (1 − p).
+
+    Args:
+        x: input tensor of any shape (float32 or float64).
+        p: probability of dropping a unit, in [0, 1) (0.5 in Srivastava et al.).
+        training: drop only when True; at test time the layer is the identity.
+        rng: seed or ``numpy.random.Generator`` for the mask; the default generator
+            (``dn.manual_seed``) when None. An int seed gives the same mask on every call.
+
+    Shape:
+        any shape -> the same shape.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> a = dn.functional.dropout(dn.tensor(np.ones(8)), p=0.5, rng=0)
+        >>> sorted(set(a.data.tolist()))
+        [0.0, 2.0]
+        >>> dn.functional.dropout(dn.tensor([1.0, 2.0]), p=0.5, training=False).data.tolist()
+        [1.0, 2.0]
+    """
+    p = _check_p(p, "dropout")
+    x = _as_float_tensor(x, "dropout")
+    if not training or p == 0.0:
+        return x
+    return Dropout.apply(x, scale=_keep_scale(x.shape, p, x.dtype, rng))
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:
+    """Channel dropout: zero whole channels of an (N, C, ...) input with probability p and scale
+    the kept ones by 1/(1 − p); the identity when not training.
+
+    One mask value per (sample, channel), shared by all positions of that feature map, so it
+    works for any number of spatial axes ((N, C, L), (N, C, H, W), (N, C, D, H, W)).
+
+    Args:
+        x: input of shape (N, C, *spatial).
+        p: probability of dropping a channel, in [0, 1).
+        training: drop only when True.
+        rng: seed or ``numpy.random.Generator`` for the mask.
+
+    Shape:
+        (N, C, *) -> (N, C, *).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> a = dn.functional.dropout2d(dn.tensor(np.ones((1, 4, 2, 2))), p=0.5, rng=1)
+        >>> a.data[0].reshape(4, -1).tolist()  # channel 2 dropped, the others scaled by 2
+        [[2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0], [2.0, 2.0, 2.0, 2.0]]
+    """
+    p = _check_p(p, "dropout2d")
+    x = _as_float_tensor(x, "dropout2d")
+    if x.ndim < 2:
+        raise ValueError(
+            f"dropout2d: expected an input of shape (N, C, *spatial) with at least 2 axes, "
+            f"got shape {x.shape}"
+        )
+    if not training or p == 0.0:
+        return x
+    mask_shape = x.shape[:2] + (1,) * (x.ndim - 2)
+    return Dropout.apply(x, scale=_keep_scale(mask_shape, p, x.dtype, rng))

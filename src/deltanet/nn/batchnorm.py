@@ -1,0 +1,186 @@
+"""Batch normalization layers (Ioffe & Szegedy 2015): ``BatchNorm1d``, ``BatchNorm2d``,
+``BatchNorm3d``.
+
+They differ only in the input ranks they accept; the work is done by
+:func:`deltanet.functional.batch_norm`, which normalizes every channel (axis 1) over all other
+axes. Parameters ``weight`` (γ, ones) and ``bias`` (β, zeros) and buffers ``running_mean``,
+``running_var`` and ``num_batches_tracked`` carry PyTorch's names, so the ``state_dict`` of a
+PyTorch batch-norm layer, converted to NumPy, loads as it is.
+
+In training mode a layer normalizes with the batch statistics and updates the running ones;
+in evaluation mode (``model.eval()``) it normalizes with the running statistics.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.autograd import Tensor
+from deltanet.functional.batchnorm import batch_norm
+from deltanet.nn.module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    """Shared base: parameters, buffers, validation and forward; subclasses set the ranks."""
+
+    _ranks: tuple[int, ...] = ()
+    _shapes: str = ""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
+            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not (math.isfinite(eps) and eps > 0):
+            raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
+        if momentum is not None and (
+            isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1
+        ):
+            raise ValueError(
+                f"{name}: momentum must be a number in [0, 1], or None for a cumulative average, "
+                f"got {momentum!r}"
+            )
+        self.num_features = int(num_features)
+        self.eps = float(eps)
+        self.momentum = None if momentum is None else float(momentum)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
+        backend.check_dtype(dtype)
+        if self.affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches seen (in place)."""
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def reset_parameters(self) -> None:
+        """γ = 1 and β = 0 (the identity transform), and fresh running statistics."""
+        self.reset_running_stats()
+        if self.affine:
+            self.weight.data[...] = 1
+            self.bias.data[...] = 0
+
+    def _check_input(self, x: Tensor) -> None:
+        if x.ndim not in self._ranks or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}): expected input of shape "
+                f"{self._shapes} with C = {self.num_features} channels, got shape {tuple(x.shape)}"
+            )
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        self._check_input(x)
+        update = self.training and self.track_running_stats
+        momentum = 0.0
+        if update:
+            seen = int(self.num_batches_tracked) + 1
+            # momentum=None: running = mean of all batch statistics so far (PyTorch's rule).
+            momentum = 1.0 / seen if self.momentum is None else self.momentum
+        # Without running statistics there is nothing to evaluate with: use the batch's.
+        use_batch = self.training or not self.track_running_stats
+        y = batch_norm(
+            x,
+            self.running_mean if (update or not use_batch) else None,
+            self.running_var if (update or not use_batch) else None,
+            self.weight,
+            self.bias,
+            training=use_batch,
+            momentum=momentum,
+            eps=self.eps,
+        )
+        if update:
+            self.num_batches_tracked[...] += 1  # in place: the array stays the registered buffer
+        return y
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) features or (N, C, L) sequences, per channel C:
+    y = γ (x − μ) / √(σ² + ε) + β.
+
+    Args:
+        num_features: C, the number of channels (features).
+        eps: ε > 0 added to the variance.
+        momentum: weight of each new batch in the running statistics,
+            running ← (1 − momentum)·running + momentum·batch_stat; None for a cumulative
+            average over all batches seen.
+        affine: learn γ (``weight``) and β (``bias``).
+        track_running_stats: keep ``running_mean``/``running_var`` for evaluation; without them
+            the batch statistics are used in both modes.
+        dtype: float32 (default) or float64.
+
+    Shape:
+        (N, C) or (N, C, L) -> the same shape.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> bn = dn.nn.BatchNorm1d(2)
+        >>> y = bn(dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]])))
+        >>> np.round(y.data, 3).tolist()
+        [[-1.0, -1.0], [1.0, 1.0]]
+        >>> list(bn.state_dict())
+        ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
+    """
+
+    _ranks = (2, 3)
+    _shapes = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W) feature maps, per channel (see ``BatchNorm1d``).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.BatchNorm2d(3)(dn.tensor(np.ones((2, 3, 4, 4)))).shape
+        (2, 3, 4, 4)
+    """
+
+    _ranks = (4,)
+    _shapes = "(N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W) volumes, per channel (see ``BatchNorm1d``).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.BatchNorm3d(2)(dn.tensor(np.ones((2, 2, 3, 3, 3)))).shape
+        (2, 2, 3, 3, 3)
+    """
+
+    _ranks = (5,)
+    _shapes = "(N, C, D, H, W)"

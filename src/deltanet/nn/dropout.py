@@ -1,0 +1,81 @@
+"""Dropout layers: ``Dropout`` (units) and ``Dropout2d`` (whole channels).
+
+Inverted dropout (see :mod:`deltanet.functional.dropout`): in training mode the kept units are
+scaled by 1/(1 − p); in evaluation mode (``model.eval()``) the layer is the identity, so the
+trained network needs no rescaling at test time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Tensor
+from deltanet.functional.dropout import _check_p, dropout, dropout2d
+from deltanet.nn.module import Module
+
+
+class _DropoutBase(Module):
+    def __init__(self, p: float = 0.5, rng: Any = None) -> None:
+        super().__init__()
+        self.p = _check_p(p, type(self).__name__)
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+                raise ValueError(
+                    f"{type(self).__name__}: rng must be None, an int seed or a "
+                    f"numpy.random.Generator, got {rng!r}"
+                )
+            # One generator for the layer's life: a seed gives a reproducible *sequence* of
+            # masks, not the same mask on every step.
+            rng = np.random.default_rng(int(rng))
+        self.rng = rng
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Dropout(_DropoutBase):
+    """Zero each unit with probability p during training and scale the kept ones by 1/(1 − p).
+
+    Args:
+        p: probability of dropping a unit, in [0, 1) (default 0.5, as Srivastava et al. 2014).
+        rng: seed or ``numpy.random.Generator`` for the masks; the default generator
+            (``dn.manual_seed``) when None.
+
+    Shape:
+        any shape -> the same shape.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> layer = dn.nn.Dropout(0.5, rng=0)
+        >>> sorted(set(layer(dn.tensor(np.ones(8))).data.tolist()))
+        [0.0, 2.0]
+        >>> layer.eval()(dn.tensor([1.0, 2.0])).data.tolist()
+        [1.0, 2.0]
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout(x, self.p, self.training, rng=self.rng)
+
+
+class Dropout2d(_DropoutBase):
+    """Zero whole channels of an (N, C, *spatial) input with probability p during training and
+    scale the kept ones by 1/(1 − p); the identity in evaluation mode.
+
+    Args:
+        p: probability of dropping a channel, in [0, 1).
+        rng: seed or ``numpy.random.Generator`` for the masks.
+
+    Shape:
+        (N, C, *) -> (N, C, *).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> a = dn.nn.Dropout2d(0.5, rng=1)(dn.tensor(np.ones((1, 4, 3, 3))))
+        >>> a.data.reshape(4, -1).max(axis=1).tolist()  # one value per whole channel
+        [2.0, 2.0, 0.0, 2.0]
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return dropout2d(x, self.p, self.training, rng=self.rng)
