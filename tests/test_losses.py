@@ -391,6 +391,7 @@ def test_cats_and_dogs_table(p, ce, mse):
     # logits whose softmax is p itself.
     assert round(F.cross_entropy(dn.tensor(np.log(p)), DOG_CAT_DOG).item(), 2) == ce
     assert round(F.cross_entropy(dn.tensor(np.log(p)), ONE_HOT).item(), 2) == ce
+    assert round(F.cross_entropy(dn.tensor(np.log(p)), ONE_HOT.astype(int)).item(), 2) == ce
     assert round(losses.NLLLoss()(dn.tensor(np.log(p)), DOG_CAT_DOG).item(), 2) == ce
     # MSE in the table: summed over the classes, averaged over the rows ...
     assert round(F.mse_loss(dn.tensor(p), ONE_HOT, reduction="sum").item() / 3, 2) == mse

@@ -33,7 +33,7 @@ from deltanet.autograd.ops import stable_sigmoid
 
 REDUCTIONS = ("mean", "sum", "none")
 _LOG2 = math.log(2.0)
-_BCE_EPS = 1e-12  # PyTorch's floor on p(1 − p) in the BCE gradient
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's floor on p(1 − p) in the BCE gradient (a C float)
 _LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p ∈ {0, 1} gives a finite loss
 
 
