@@ -21,16 +21,38 @@ from deltanet.functional.activations import (
 from deltanet.functional.batchnorm import batch_norm
 from deltanet.functional.dropout import dropout, dropout2d
 from deltanet.functional.linear import linear
+from deltanet.functional.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge_loss,
+    huber_loss,
+    l1_loss,
+    log_cosh_loss,
+    mse_loss,
+    multi_margin_loss,
+    nll_loss,
+)
 
 __all__ = [
     "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
     "dropout",
     "dropout2d",
     "elu",
+    "hinge_loss",
+    "huber_loss",
     "identity",
+    "l1_loss",
     "leaky_relu",
     "linear",
+    "log_cosh_loss",
     "log_softmax",
+    "mse_loss",
+    "multi_margin_loss",
+    "nll_loss",
     "prelu",
     "relu",
     "sigmoid",
