@@ -349,3 +349,42 @@ def test_float32_torch_state_dict_loads_into_float32_layer():
     ours = nn.BatchNorm1d(3).load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     np.testing.assert_array_equal(ours.running_var, theirs.running_var.numpy())
     assert ours.running_var.dtype == np.float32
+
+
+def test_non_contiguous_input_gives_the_same_result():
+    rng = np.random.default_rng(8)
+    base = rng.standard_normal((3, 6, 5))
+    x_nc = base.transpose(2, 1, 0)[:, ::2]  # (5, 3, 3), not contiguous
+    assert not x_nc.flags.c_contiguous
+    a = dn.tensor(x_nc, requires_grad=True)
+    b = dn.tensor(np.ascontiguousarray(x_nc), requires_grad=True)
+    delta = rng.standard_normal(x_nc.shape)
+    F.batch_norm(a, None, None, training=True).backward(delta)
+    F.batch_norm(b, None, None, training=True).backward(delta)
+    np.testing.assert_allclose(a.grad, b.grad, rtol=1e-13, atol=1e-13)
+
+
+def test_torch_sequential_state_dict_loads_and_eval_outputs_match():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(
+        torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(6, 3),
+    ).double()
+    rng = np.random.default_rng(9)
+    with torch.no_grad():
+        for _ in range(3):
+            theirs(torch.tensor(rng.standard_normal((10, 4))))
+    ours = nn.Sequential(
+        nn.Linear(4, 6, dtype=np.float64), nn.BatchNorm1d(6, dtype=np.float64), nn.ReLU(),
+        nn.Dropout(0.5), nn.Linear(6, 3, dtype=np.float64),
+    )
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    assert list(state) == list(ours.state_dict())
+    ours.load_state_dict(state)
+    ours.eval()
+    theirs.eval()
+    x = rng.standard_normal((5, 4))
+    with torch.no_grad():
+        expected = theirs(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours(dn.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)

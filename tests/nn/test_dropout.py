@@ -181,3 +181,12 @@ def test_bad_rng_and_bad_inputs():
 def test_repr():
     assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
     assert repr(nn.Dropout2d()) == "Dropout2d(p=0.5)"
+
+
+def test_non_contiguous_input_gives_the_same_result():
+    base = np.random.default_rng(3).standard_normal((6, 4))
+    x_nc = base.T[:, ::2]
+    assert not x_nc.flags.c_contiguous
+    a = F.dropout(dn.tensor(x_nc), 0.5, rng=2).data
+    b = F.dropout(dn.tensor(np.ascontiguousarray(x_nc)), 0.5, rng=2).data
+    np.testing.assert_array_equal(a, b)

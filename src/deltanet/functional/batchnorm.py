@@ -95,7 +95,9 @@ class BatchNorm(Function):
                 delta_hat = delta * gamma_b if gamma_b is not None else delta
                 sum_delta_hat = delta_hat.sum(axis=axes, keepdims=True)
                 sum_delta_hat_x_hat = np.sum(delta_hat * x_hat, axis=axes, keepdims=True)
-                grads[0] = (inv_std / m) * (m * delta_hat - sum_delta_hat - x_hat * sum_delta_hat_x_hat)
+                grads[0] = (inv_std / m) * (
+                    m * delta_hat - sum_delta_hat - x_hat * sum_delta_hat_x_hat
+                )
             if self.has_weight:
                 grads.append(np.sum(delta * x_hat, axis=axes) if needs[1] else None)
         else:
@@ -103,7 +105,8 @@ class BatchNorm(Function):
             if needs[0]:
                 grads[0] = delta * (inv_std if gamma_b is None else gamma_b * inv_std)
             if self.has_weight:
-                grads.append(np.sum(delta * ((x - mean) * inv_std), axis=axes) if needs[1] else None)
+                x_hat = (x - mean) * inv_std if needs[1] else None
+                grads.append(np.sum(delta * x_hat, axis=axes) if needs[1] else None)
         if self.has_bias:
             grads.append(delta.sum(axis=axes) if needs[-1] else None)
         return tuple(grads)

@@ -24,6 +24,11 @@ from deltanet.functional.batchnorm import batch_norm
 from deltanet.nn.module import Module, Parameter
 
 
+def _is_number(value: Any, integer: bool = False) -> bool:
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
 class _BatchNorm(Module):
     """Shared base: parameters, buffers, validation and forward; subclasses set the ranks."""
 
@@ -41,13 +46,13 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
-            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not (math.isfinite(eps) and eps > 0):
+        if not _is_number(num_features, integer=True) or num_features < 1:
+            raise ValueError(
+                f"{name}: num_features must be a positive integer, got {num_features!r}"
+            )
+        if not _is_number(eps) or not (math.isfinite(eps) and eps > 0):
             raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
-        if momentum is not None and (
-            isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1
-        ):
+        if momentum is not None and (not _is_number(momentum) or not 0 <= momentum <= 1):
             raise ValueError(
                 f"{name}: momentum must be a number in [0, 1], or None for a cumulative average, "
                 f"got {momentum!r}"

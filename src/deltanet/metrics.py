@@ -1,0 +1,350 @@
+"""Metrics: numbers that say how good a model is, computed in NumPy outside the graph.
+
+**Why accuracy is a metric and not a loss** (``seeds/000…``: "do not use accuracy as a loss
+function!"). Accuracy counts correct argmax decisions, so it is a step function of the weights: a
+small change of w leaves every decision, and so the accuracy, unchanged, and its gradient is 0
+almost everywhere (and undefined where a decision flips). Backpropagation gets no error signal δ
+from it. It is also crude: the seeds' cats-and-dogs table has two networks with the same
+classification error 1/3, though the first is confident where it is right and only mildly wrong
+where it errs (cross-entropy 0.38), while the second hesitates where it is right and is
+confidently wrong where it errs (1.06); and it hides class imbalance (99 % accuracy by always
+answering "healthy" when 1 % are sick). So a network is *trained* on a smooth loss (cross-entropy, MSE) and
+*judged* with metrics like these; precision, recall and F1 (from the confusion matrix) tell what
+accuracy hides.
+
+Predictions may be given as class labels or as scores, which are turned into labels as follows:
+
+- integer (or bool) arrays are labels;
+- an (N, K) array with K > 1 is a score matrix (probabilities or logits): label = argmax per row;
+- an (N,) or (N, 1) float array whose values are all whole numbers is labels;
+- any other (N,) or (N, 1) float array holds binary scores: probabilities if every value is in
+  [0, 1] (class 1 where p > 0.5), logits otherwise (class 1 where z > 0).
+
+Targets may be labels or one-hot / probability rows (argmax per row).
+
+| name for ``get`` | function |
+|---|---|
+| ``"accuracy"``, ``"acc"`` | :func:`accuracy` |
+| ``"error"``, ``"classification_error"`` | :func:`classification_error` |
+| ``"mse"``, ``"mean_squared_error"`` | :func:`mean_squared_error` |
+| ``"mae"``, ``"mean_absolute_error"`` | :func:`mean_absolute_error` |
+| ``"precision"``, ``"recall"``, ``"f1"`` | binary :func:`precision`, :func:`recall`, :func:`f1` |
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from deltanet.autograd import Tensor
+
+# -- input checks ----------------------------------------------------------------------------
+def _as_array(values: Any, name: str, fn: str) -> np.ndarray:
+    """A numeric, non-empty, finite array (Tensors give their data)."""
+    if isinstance(values, Tensor):
+        values = values.data
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError) as error:  # ragged lists
+        raise ValueError(f"{fn}: {name} must be an array of numbers, got {error}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{fn}: {name} must hold numbers, got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError(f"{fn}: {name} must be an array with one entry per sample, got a scalar")
+    if arr.shape[0] == 0 or arr.size == 0:
+        raise ValueError(
+            f"{fn}: {name} is empty (shape {arr.shape}); a metric needs at least one sample"
+        )
+    if arr.dtype.kind == "f":
+        finite = np.isfinite(arr)
+        if not finite.all():
+            where = tuple(int(i) for i in np.argwhere(~finite)[0])
+            raise ValueError(
+                f"{fn}: {name} contains NaN or infinity "
+                f"(first at index {where}, value {arr[where]})"
+            )
+    return arr
+
+
+def _check_lengths(y_true: np.ndarray, y_pred: np.ndarray, fn: str) -> None:
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            f"{fn}: y_true and y_pred must have one entry per sample each, got "
+            f"{len(y_true)} and {len(y_pred)} samples (shapes {y_true.shape} and {y_pred.shape})"
+        )
+
+
+def _is_whole(arr: np.ndarray) -> bool:
+    return arr.dtype.kind in "biu" or bool(np.all(arr == np.round(arr)))
+
+
+def _to_labels(arr: np.ndarray, name: str, fn: str, scores_allowed: bool) -> np.ndarray:
+    """Class labels from labels, score rows or binary scores (see the module docstring)."""
+    if arr.ndim > 2:
+        raise ValueError(
+            f"{fn}: {name} must be labels (N,) or scores (N, K), got shape {arr.shape}"
+        )
+    if arr.ndim == 2 and arr.shape[1] > 1:
+        return arr.argmax(axis=1)
+    arr = arr.reshape(-1)
+    if _is_whole(arr):
+        return arr.astype(np.int64)
+    if not scores_allowed:
+        raise ValueError(
+            f"{fn}: {name} must hold whole-number class labels or one-hot rows, got "
+            f"non-integer values such as {arr[arr != np.round(arr)][0]}"
+        )
+    if np.all((arr >= 0) & (arr <= 1)):
+        return (arr > 0.5).astype(np.int64)  # probabilities of class 1
+    return (arr > 0).astype(np.int64)  # logits: σ(z) > 0.5 ⇔ z > 0
+
+
+def _labels_pair(y_true: Any, y_pred: Any, fn: str) -> tuple[np.ndarray, np.ndarray]:
+    t = _as_array(y_true, "y_true", fn)
+    p = _as_array(y_pred, "y_pred", fn)
+    _check_lengths(t, p, fn)
+    return _to_labels(t, "y_true", fn, False), _to_labels(p, "y_pred", fn, True)
+
+
+# -- classification --------------------------------------------------------------------------
+def accuracy(y_true: Any, y_pred: Any) -> float:
+    """Fraction of samples whose predicted class is the true one: (1/N) Σ [ŷ_i = y_i].
+
+    Args:
+        y_true: class labels (N,), or one-hot rows (N, K).
+        y_pred: class labels (N,), scores (N, K) (argmax), or binary scores (N,)
+            (see the module docstring).
+
+    Returns:
+        A float in [0, 1].
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.metrics.accuracy([0, 1, 0], [[0.9, 0.1], [0.1, 0.9], [0.4, 0.6]])
+        0.6666666666666666
+    """
+    t, p = _labels_pair(y_true, y_pred, "accuracy")
+    return float(np.mean(t == p))
+
+
+def classification_error(y_true: Any, y_pred: Any) -> float:
+    """The seeds' L_Acc = 1 − accuracy = 1 − (TP + TN) / (TP + TN + FP + FN).
+
+    Example:
+        >>> import deltanet as dn
+        >>> round(dn.metrics.classification_error([0, 1, 0], [0, 1, 1]), 4)
+        0.3333
+    """
+    t, p = _labels_pair(y_true, y_pred, "classification_error")
+    return float(np.mean(t != p))
+
+
+def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -> np.ndarray:
+    """Counts C[i, j] of samples of true class i predicted as class j (rows true, columns
+    predicted, as scikit-learn).
+
+    Args:
+        y_true: class labels (N,) or one-hot rows.
+        y_pred: labels or scores (see the module docstring).
+        num_classes: K; by default the largest label + 1 (or the width of a score matrix).
+
+    Returns:
+        An int64 array of shape (K, K); the diagonal holds the correct decisions.
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.metrics.confusion_matrix([0, 1, 0], [0, 1, 1]).tolist()
+        [[1, 1], [0, 1]]
+    """
+    fn = "confusion_matrix"
+    t, p = _labels_pair(y_true, y_pred, fn)
+    for name, labels in (("y_true", t), ("y_pred", p)):
+        if labels.min() < 0:
+            raise ValueError(f"{fn}: class labels must be 0, 1, ..., got {labels.min()} in {name}")
+    widths = [np.shape(y)[1] for y in (y_true, y_pred) if np.ndim(y) == 2 and np.shape(y)[1] > 1]
+    largest = int(max(t.max(), p.max())) + 1
+    if num_classes is None:
+        num_classes = max([largest] + widths)
+    elif (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, (int, np.integer))
+        or num_classes < 1
+    ):
+        raise ValueError(f"{fn}: num_classes must be a positive integer, got {num_classes!r}")
+    elif largest > num_classes:
+        raise ValueError(
+            f"{fn}: num_classes={num_classes} but the labels go up to {largest - 1}; "
+            f"labels must be in [0, {num_classes})"
+        )
+    counts = np.bincount(t * num_classes + p, minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes).astype(np.int64)
+
+
+class BinaryCounts(NamedTuple):
+    """The four cells of a binary confusion matrix (class 1 is the positive class)."""
+
+    tp: int
+    tn: int
+    fp: int
+    fn: int
+
+
+def binary_counts(y_true: Any, y_pred: Any) -> BinaryCounts:
+    """True/false positives and negatives of a binary classifier (1 = positive, 0 = negative).
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.metrics.binary_counts([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
+        BinaryCounts(tp=2, tn=1, fp=1, fn=1)
+    """
+    fn = "binary_counts"
+    t, p = _labels_pair(y_true, y_pred, fn)
+    for name, labels in (("y_true", t), ("y_pred", p)):
+        found = np.unique(labels)
+        if not np.isin(found, (0, 1)).all():
+            raise ValueError(
+                f"{fn}: expected binary labels 0 (negative) and 1 (positive) in {name}, got "
+                f"labels {found.tolist()}; for more classes use confusion_matrix"
+            )
+    return BinaryCounts(
+        tp=int(np.sum((t == 1) & (p == 1))),
+        tn=int(np.sum((t == 0) & (p == 0))),
+        fp=int(np.sum((t == 0) & (p == 1))),
+        fn=int(np.sum((t == 1) & (p == 0))),
+    )
+
+
+def _ratio(numerator: int, denominator: int, zero_division: float) -> float:
+    return float(numerator / denominator) if denominator else float(zero_division)
+
+
+def precision(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
+    """Binary precision TP / (TP + FP): of the samples called positive, the fraction that are.
+
+    ``zero_division`` is returned when nothing is predicted positive (scikit-learn returns 0).
+
+    Example:
+        >>> import deltanet as dn
+        >>> round(dn.metrics.precision([1, 1, 0, 0, 1], [1, 0, 0, 1, 1]), 4)
+        0.6667
+    """
+    c = binary_counts(y_true, y_pred)
+    return _ratio(c.tp, c.tp + c.fp, zero_division)
+
+
+def recall(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
+    """Binary recall (sensitivity) TP / (TP + FN): of the positive samples, the fraction found.
+
+    Example:
+        >>> import deltanet as dn
+        >>> round(dn.metrics.recall([1, 1, 0, 0, 1], [1, 0, 0, 1, 1]), 4)
+        0.6667
+    """
+    c = binary_counts(y_true, y_pred)
+    return _ratio(c.tp, c.tp + c.fn, zero_division)
+
+
+def f1(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
+    """Binary F1 score, the harmonic mean of precision and recall: 2TP / (2TP + FP + FN).
+
+    Example:
+        >>> import deltanet as dn
+        >>> round(dn.metrics.f1([1, 1, 0, 0, 1], [1, 0, 0, 1, 1]), 4)
+        0.6667
+    """
+    c = binary_counts(y_true, y_pred)
+    return _ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn, zero_division)
+
+
+# -- regression ------------------------------------------------------------------------------
+def _regression_pair(y_true: Any, y_pred: Any, fn: str) -> tuple[np.ndarray, np.ndarray]:
+    t = _as_array(y_true, "y_true", fn).astype(np.float64)
+    p = _as_array(y_pred, "y_pred", fn).astype(np.float64)
+    _check_lengths(t, p, fn)
+    if t.shape != p.shape:
+        # (N,) against (N, 1) is the same thing written two ways.
+        if t.size == p.size and t.size == len(t):
+            return t.reshape(-1), p.reshape(-1)
+        raise ValueError(
+            f"{fn}: y_true and y_pred must have the same shape, got {t.shape} and {p.shape}"
+        )
+    return t, p
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> float:
+    """MSE = mean of (y − ŷ)² over every entry (no ½: that factor belongs to the loss
+    ½(y − ŷ)² of the seeds' backprop derivation, not to the metric).
+
+    For one-hot targets this is the seeds' table value divided by K: the table sums over the
+    K outputs and averages over the samples.
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.metrics.mean_squared_error([1.0, 2.0], [1.5, 2.0])
+        0.125
+    """
+    t, p = _regression_pair(y_true, y_pred, "mean_squared_error")
+    return float(np.mean((t - p) ** 2))
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
+    """MAE = mean of |y − ŷ| over every entry.
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.metrics.mean_absolute_error([1.0, 2.0], [1.5, 2.0])
+        0.25
+    """
+    t, p = _regression_pair(y_true, y_pred, "mean_absolute_error")
+    return float(np.mean(np.abs(t - p)))
+
+
+# -- registry --------------------------------------------------------------------------------
+_REGISTRY: dict[str, Callable[[Any, Any], float]] = {
+    "accuracy": accuracy,
+    "acc": accuracy,
+    "error": classification_error,
+    "classification_error": classification_error,
+    "mse": mean_squared_error,
+    "mean_squared_error": mean_squared_error,
+    "mae": mean_absolute_error,
+    "mean_absolute_error": mean_absolute_error,
+    "precision": precision,
+    "recall": recall,
+    "f1": f1,
+}
+
+
+def get(name: str | Callable[[Any, Any], float]) -> Callable[[Any, Any], float]:
+    """The metric function called ``name`` (see the table in the module docstring); a callable
+    ``metric(y_true, y_pred)`` is returned as it is.
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.metrics.get("accuracy")([0, 1], [0, 0])
+        0.5
+    """
+    if callable(name):
+        return name
+    if not isinstance(name, str):
+        raise ValueError(f"metrics.get: expected a metric name or a function, got {name!r}")
+    key = name.strip().lower()
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown metric {name!r}; known metrics: {sorted(_REGISTRY)}")
+    return _REGISTRY[key]
+
+
+__all__ = [
+    "BinaryCounts",
+    "accuracy",
+    "binary_counts",
+    "classification_error",
+    "confusion_matrix",
+    "f1",
+    "get",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "precision",
+    "recall",
+]
