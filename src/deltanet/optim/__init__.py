@@ -1,0 +1,98 @@
+"""Layer 5: optimizers and learning-rate schedules, with PyTorch's names, defaults and update rules.
+
+The optimizer owns parameter groups and state; each update rule is a pure function on arrays
+(``sgd_update``, ``adagrad_update``, ``rmsprop_update``, ``adam_update``) with its pseudocode in
+the docstring. The same model with the same initial weights follows the same trajectory as with
+``torch.optim``.
+
+Example:
+    >>> import deltanet as dn
+    >>> model = dn.nn.Linear(4, 3)
+    >>> opt = dn.optim.get("adam", model.parameters(), lr=0.01)
+    >>> type(opt).__name__, opt.param_groups[0]["lr"]
+    ('Adam', 0.01)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deltanet.optim import lr_scheduler
+from deltanet.optim.adagrad import Adagrad, adagrad_update
+from deltanet.optim.adam import Adam, AdamW, adam_update
+from deltanet.optim.lr_scheduler import ExponentialLR, LRScheduler, MultiStepLR, ReduceLROnPlateau, StepLR
+from deltanet.optim.optimizer import Optimizer
+from deltanet.optim.rmsprop import RMSprop, rmsprop_update
+from deltanet.optim.scipy_minimize import CG, LBFGS
+from deltanet.optim.sgd import SGD, sgd_update
+
+_REGISTRY: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "lbfgs": LBFGS,
+    "cg": CG,
+}
+
+
+def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
+    """Build an optimizer from its name ("sgd", "adam", "adamw", "adagrad", "rmsprop", "lbfgs", "cg").
+
+    Args:
+        name: a name (case, "-" and "_" ignored), an Optimizer class, or an Optimizer instance
+            (returned as it is; then no keyword arguments may be given).
+        params: the parameters to optimize (``model.parameters()``).
+        **kwargs: hyperparameters, e.g. ``lr=0.01, momentum=0.9``.
+
+    Example:
+        >>> import deltanet as dn
+        >>> opt = dn.optim.get("SGD", dn.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
+        >>> opt.param_groups[0]["momentum"]
+        0.9
+    """
+    if isinstance(name, Optimizer):
+        if kwargs:
+            raise ValueError(
+                f"optim.get: got an {type(name).__name__} instance and hyperparameters "
+                f"{sorted(kwargs)}; set them when creating the optimizer"
+            )
+        return name
+    if isinstance(name, type) and issubclass(name, Optimizer):
+        cls = name
+    elif isinstance(name, str):
+        key = name.strip().lower().replace("-", "").replace("_", "")
+        if key not in _REGISTRY:
+            raise ValueError(f"optim.get: unknown optimizer {name!r}; expected one of {sorted(_REGISTRY)}")
+        cls = _REGISTRY[key]
+    else:
+        raise ValueError(
+            f"optim.get: expected an optimizer name, class or instance, got {type(name).__name__}"
+        )
+    if params is None:
+        raise ValueError(f"optim.get: {cls.__name__} needs the parameters to optimize (params=)")
+    return cls(params, **kwargs)
+
+
+__all__ = [
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CG",
+    "ExponentialLR",
+    "LBFGS",
+    "LRScheduler",
+    "MultiStepLR",
+    "Optimizer",
+    "RMSprop",
+    "ReduceLROnPlateau",
+    "SGD",
+    "StepLR",
+    "adagrad_update",
+    "adam_update",
+    "get",
+    "lr_scheduler",
+    "rmsprop_update",
+    "sgd_update",
+]

@@ -1,0 +1,154 @@
+"""AdaGrad (adaptive gradient, Duchi et al. 2011), as ``torch.optim.Adagrad``.
+
+Each weight gets its own step size η / √(Σ g²): weights whose gradients have been large move
+slowly, rarely-updated ones keep moving. The sum only grows, so the steps only shrink.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+
+
+def adagrad_update(
+    W: np.ndarray,
+    g: np.ndarray,
+    state_sum: np.ndarray,
+    step: int,
+    work: tuple[np.ndarray, ...] | None = None,
+    eta: float = 1e-2,
+    lr_decay: float = 0.0,
+    weight_decay: float = 0.0,
+    eps: float = 1e-10,
+    maximize: bool = False,
+) -> None:
+    """One AdaGrad step on ``W`` and the accumulator ``state_sum``, both in place.
+
+    With η = eta, t = step (1 for the first step), λ = weight_decay::
+
+        d ← −g if maximize else g
+        if λ ≠ 0:  d ← d + λ W
+        η_t ← η / (1 + (t − 1) · lr_decay)
+        s ← s + d²
+        W ← W − η_t d / (√s + eps)
+
+    ``state_sum`` starts at ``initial_accumulator_value`` (0 by default).
+
+    Args:
+        W: the parameter array, updated in place.
+        g: its gradient (read only).
+        state_sum: the sum of squared gradients s, updated in place.
+        step: the number of this step, counting from 1.
+        work: two scratch arrays shaped like ``W`` (allocated when None).
+        eta, lr_decay, weight_decay, eps, maximize: as in :class:`Adagrad`.
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.optim.adagrad import adagrad_update
+        >>> W, s = np.array([1.0, 1.0]), np.zeros(2)
+        >>> adagrad_update(W, np.array([2.0, -0.5]), s, step=1, eta=0.1)
+        >>> W.round(6), s
+        (array([0.9, 1.1]), array([4.  , 0.25]))
+    """
+    t1, t2 = work if work is not None else (np.empty_like(W), np.empty_like(W))
+    if weight_decay != 0:
+        np.multiply(W, weight_decay, t1)
+        if maximize:
+            np.subtract(t1, g, t1)
+        else:
+            np.add(t1, g, t1)
+        d = t1
+    elif maximize:
+        d = np.negative(g, t1)
+    else:
+        d = g
+    clr = eta / (1.0 + (step - 1) * lr_decay)
+    np.multiply(d, d, t2)
+    state_sum += t2
+    np.sqrt(state_sum, t2)
+    t2 += eps
+    np.divide(d, t2, t2)
+    t2 *= clr
+    np.subtract(W, t2, W)
+
+
+class Adagrad(Optimizer):
+    """AdaGrad: per-weight step sizes η / √(Σ g²), as ``torch.optim.Adagrad``.
+
+    Update (see :func:`adagrad_update`): s ← s + g², W ← W − η_t g / (√s + eps), with
+    η_t = η / (1 + (t − 1) lr_decay).
+
+    Args:
+        params: Parameters, or a list of param-group dicts.
+        lr: learning rate η.
+        lr_decay: ≥ 0, decays η as η / (1 + (t − 1) lr_decay).
+        weight_decay: λ ≥ 0, adds λ W to the gradient.
+        initial_accumulator_value: ≥ 0, the starting value of s.
+        eps: ≥ 0, added to √s for numerical stability.
+        maximize: ascend the objective instead.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.array([0.0, 0.0]))
+        >>> opt = dn.optim.Adagrad([w], lr=0.5)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     ((w - np.array([1.0, -3.0])) ** 2).sum().backward()
+        ...     opt.step()
+        >>> w.data.round(4)
+        array([ 0.7236, -0.8201])
+    """
+
+    _n_work = 2
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, eps=eps,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_number(name, "lr", group["lr"])
+        check_number(name, "lr_decay", group["lr_decay"])
+        check_number(name, "weight_decay", group["weight_decay"])
+        check_number(name, "initial_accumulator_value", group["initial_accumulator_value"])
+        check_number(name, "eps", group["eps"])
+        check_bool(name, "maximize", group["maximize"])
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        eta = float(group["lr"])
+        lr_decay = float(group["lr_decay"])
+        weight_decay = float(group["weight_decay"])
+        eps = float(group["eps"])
+        maximize = bool(group["maximize"])
+        state, works = self.state, self._work
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            W = p.data
+            work = works.get(p)
+            if work is None or work[0].dtype != W.dtype:
+                work = self._new_work(p, W)
+            st = state.get(p)
+            if st is None:
+                st = state[p] = {
+                    "step": 0,
+                    "sum": np.full_like(W, float(group["initial_accumulator_value"])),
+                }
+            step = st["step"] = st["step"] + 1
+            adagrad_update(W, g, st["sum"], step, work, eta, lr_decay, weight_decay, eps, maximize)

@@ -1,0 +1,241 @@
+"""Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), as ``torch.optim.Adam``/``AdamW``.
+
+Adam keeps RMSProp's running average of squared gradients v and adds a running average of the
+gradients m (momentum); both start at zero, so early averages are too small, and the bias
+corrections 1 − β1ᵗ and 1 − β2ᵗ undo that. AdamW applies weight decay to W directly (decoupled)
+instead of adding λ W to the gradient, where v would rescale it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+
+
+def adam_update(
+    W: np.ndarray,
+    g: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    step: int,
+    work: tuple[np.ndarray, ...] | None = None,
+    eta: float = 1e-3,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    amsgrad: bool = False,
+    max_exp_avg_sq: np.ndarray | None = None,
+    maximize: bool = False,
+    decoupled_weight_decay: bool = False,
+) -> None:
+    """One Adam (or AdamW) step on ``W`` and the moment arrays, all in place.
+
+    With η = eta, λ = weight_decay, t = step (1 for the first step)::
+
+        d ← −g if maximize else g
+        if λ ≠ 0:  W ← W − η λ W  (decoupled, AdamW)   or   d ← d + λ W  (Adam)
+        m ← β1 m + (1 − β1) d
+        v ← β2 v + (1 − β2) d²
+        if amsgrad:  v_max ← max(v_max, v) ;  v̂ ← v_max   else  v̂ ← v
+        W ← W − (η / (1 − β1ᵗ)) · m / (√v̂ / √(1 − β2ᵗ) + eps)
+
+    m, v and v_max start at zero.
+
+    Args:
+        W: the parameter array, updated in place.
+        g: its gradient (read only).
+        exp_avg: m, updated in place.
+        exp_avg_sq: v, updated in place.
+        step: the number of this step, counting from 1.
+        work: two scratch arrays shaped like ``W`` (allocated when None).
+        eta, beta1, beta2, eps, weight_decay, amsgrad, maximize: as in :class:`Adam`.
+        max_exp_avg_sq: v_max (needed with amsgrad), updated in place.
+        decoupled_weight_decay: AdamW's decay of W instead of Adam's L2 gradient term.
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.optim.adam import adam_update
+        >>> W, m, v = np.array([1.0, 1.0]), np.zeros(2), np.zeros(2)
+        >>> adam_update(W, np.array([2.0, -0.5]), m, v, step=1, eta=0.1)
+        >>> W.round(6)
+        array([0.9, 1.1])
+    """
+    t1, t2 = work if work is not None else (np.empty_like(W), np.empty_like(W))
+    coupled = weight_decay != 0 and not decoupled_weight_decay
+    if coupled:
+        np.multiply(W, weight_decay, t1)
+        if maximize:
+            np.subtract(t1, g, t1)
+        else:
+            np.add(t1, g, t1)
+        d = t1
+    elif maximize:
+        d = np.negative(g, t1)
+    else:
+        d = g
+    if weight_decay != 0 and decoupled_weight_decay:
+        W *= 1.0 - eta * weight_decay
+    # m ← m + (1 − β1)(d − m): PyTorch's lerp.
+    np.subtract(d, exp_avg, t2)
+    t2 *= 1.0 - beta1
+    exp_avg += t2
+    np.multiply(d, d, t2)
+    t2 *= 1.0 - beta2
+    exp_avg_sq *= beta2
+    exp_avg_sq += t2
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        v_hat = max_exp_avg_sq
+    else:
+        v_hat = exp_avg_sq
+    step_size = eta / (1.0 - beta1**step)
+    bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
+    np.sqrt(v_hat, t2)
+    np.divide(t2, bias_correction2_sqrt, t2)
+    t2 += eps
+    np.divide(exp_avg, t2, t2)
+    t2 *= step_size
+    np.subtract(W, t2, W)
+
+
+class Adam(Optimizer):
+    """Adam: momentum m over an RMSProp-normalized step, with bias correction, as ``torch.optim.Adam``.
+
+    Update (see :func:`adam_update`): m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g²,
+    W ← W − η m̂ / (√v̂ + eps) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).
+
+    Args:
+        params: Parameters, or a list of param-group dicts.
+        lr: learning rate η.
+        betas: (β1, β2), each in [0, 1): decay of the averages of g and g².
+        eps: ≥ 0, added to √v̂.
+        weight_decay: λ ≥ 0, adds λ W to the gradient (L2).
+        amsgrad: normalize by the largest v seen so far (Reddi et al. 2018).
+        maximize: ascend the objective instead.
+        decoupled_weight_decay: decay W directly, as :class:`AdamW`.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.array([0.0, 0.0]))
+        >>> opt = dn.optim.Adam([w], lr=0.1)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     ((w - np.array([1.0, -3.0])) ** 2).sum().backward()
+        ...     opt.step()
+        >>> w.data.round(4)
+        array([ 0.1996, -0.1999])
+    """
+
+    _n_work = 2
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, betas=_pair(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_number(name, "lr", group["lr"])
+        betas = group["betas"] = _pair(group["betas"])
+        if not (isinstance(betas, tuple) and len(betas) == 2):
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        check_number(name, "betas[0]", betas[0], 0.0, 1.0, high_open=True)
+        check_number(name, "betas[1]", betas[1], 0.0, 1.0, high_open=True)
+        check_number(name, "eps", group["eps"])
+        check_number(name, "weight_decay", group["weight_decay"])
+        check_bool(name, "amsgrad", group["amsgrad"])
+        check_bool(name, "maximize", group["maximize"])
+        check_bool(name, "decoupled_weight_decay", group["decoupled_weight_decay"])
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        eta = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        amsgrad = bool(group["amsgrad"])
+        maximize = bool(group["maximize"])
+        decoupled = bool(group["decoupled_weight_decay"])
+        state, works = self.state, self._work
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            W = p.data
+            work = works.get(p)
+            if work is None or work[0].dtype != W.dtype:
+                work = self._new_work(p, W)
+            st = state.get(p)
+            if st is None:
+                st = state[p] = {"step": 0, "exp_avg": np.zeros_like(W), "exp_avg_sq": np.zeros_like(W)}
+            step = st["step"] = st["step"] + 1
+            v_max = None
+            if amsgrad:
+                v_max = st.get("max_exp_avg_sq")
+                if v_max is None:
+                    v_max = st["max_exp_avg_sq"] = np.zeros_like(W)
+            adam_update(W, g, st["exp_avg"], st["exp_avg_sq"], step, work, eta, beta1, beta2, eps,
+                        weight_decay, amsgrad, v_max, maximize, decoupled)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay W ← W − η λ W, as ``torch.optim.AdamW`` (λ = 0.01 by default).
+
+    Args:
+        params, lr, betas, eps, amsgrad, maximize: as in :class:`Adam`.
+        weight_decay: λ ≥ 0, applied to W directly, not through the gradient.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.array([1.0]))
+        >>> opt = dn.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+        >>> w.grad = np.array([0.0]); opt.step()
+        >>> w.data   # 1 − 0.1·0.5·1, and no gradient step
+        array([0.95])
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        if group["decoupled_weight_decay"] is not True:
+            raise ValueError(
+                f"AdamW: decoupled_weight_decay is always True, got "
+                f"{group['decoupled_weight_decay']!r} (use Adam for the coupled form)"
+            )
+
+
+def _pair(betas: Any) -> Any:
+    """Lists (as from JSON) become tuples; anything else is left for validation."""
+    if isinstance(betas, list):
+        return tuple(betas)
+    if isinstance(betas, np.ndarray):
+        return tuple(betas.tolist())
+    return betas

@@ -1,0 +1,349 @@
+"""``Optimizer``: the owner of parameter groups and per-parameter state, as ``torch.optim.Optimizer``.
+
+The optimizer holds; the update rules (``sgd_update``, ``adam_update``, ...) compute. A subclass
+validates its hyperparameters in ``_check_group`` and applies its rule to every parameter of a group
+in ``_update_group``. Hyperparameters live in ``param_groups`` (a list of dicts), read once per group
+and step, so a scheduler that changes ``group["lr"]`` changes the next step.
+
+``state_dict()`` is made of JSON-able scalars and NumPy arrays only, with state keyed by the index
+of the parameter in the order of the groups, as PyTorch does::
+
+    {"state": {0: {"step": 3, "exp_avg": array(...), ...}, ...},
+     "param_groups": [{"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1, 2, 3]}]}
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from deltanet.autograd import Tensor, enable_grad
+
+# Keys a param group may carry besides the optimizer's own hyperparameters.
+_EXTRA_GROUP_KEYS = ("params", "initial_lr")
+
+
+class Optimizer:
+    """Base class of the optimizers: parameter groups, per-parameter state, ``step``, ``zero_grad``.
+
+    Args:
+        params: an iterable of Parameters (``model.parameters()``), or a list of dicts, each with
+            ``"params"`` and hyperparameters that override ``defaults`` for that group.
+        defaults: the hyperparameters of every group that does not set its own.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.array([1.0, 2.0]))
+        >>> opt = dn.optim.SGD([{"params": [w], "lr": 0.5}], lr=0.1)
+        >>> w.grad = np.array([1.0, 1.0])
+        >>> opt.step(); w.data
+        array([0.5, 1.5])
+        >>> opt.zero_grad(); print(w.grad)
+        None
+    """
+
+    #: How many scratch arrays shaped like a parameter the update rule needs.
+    _n_work = 1
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self._check_group(self.defaults)
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        self._work: dict[Tensor, tuple[np.ndarray, ...]] = {}
+        name = type(self).__name__
+        if isinstance(params, (Tensor, np.ndarray)):
+            raise ValueError(
+                f"{name}: params must be an iterable of Parameters or of dicts, got a single "
+                f"{type(params).__name__}; pass model.parameters() or [tensor]"
+            )
+        if isinstance(params, dict):
+            params = [params]
+        try:
+            groups = list(params)
+        except TypeError:
+            raise ValueError(
+                f"{name}: params must be an iterable of Parameters or of dicts, "
+                f"got {type(params).__name__}"
+            ) from None
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            if not isinstance(group, dict):
+                raise ValueError(
+                    f"{name}: params mixes dicts and {type(group).__name__}s; give either "
+                    f"Parameters or param-group dicts"
+                )
+            self.add_param_group(group)
+
+    # -- groups ------------------------------------------------------------------------------
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyperparameters (missing ones from ``defaults``).
+
+        Example:
+            >>> import numpy as np, deltanet as dn
+            >>> a, b = dn.nn.Parameter(np.zeros(2)), dn.nn.Parameter(np.zeros(3))
+            >>> opt = dn.optim.SGD([a], lr=0.1)
+            >>> opt.add_param_group({"params": [b], "lr": 0.01})
+            >>> [g["lr"] for g in opt.param_groups]
+            [0.1, 0.01]
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise ValueError(f"{name}: a param group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(
+                f"{name}: a param group needs a 'params' entry, got keys {sorted(param_group)}"
+            )
+        unknown = sorted(k for k in param_group if k not in self.defaults and k not in _EXTRA_GROUP_KEYS)
+        if unknown:
+            raise ValueError(
+                f"{name}: unknown hyperparameter(s) {unknown} in a param group; "
+                f"{name} takes {sorted(self.defaults)}"
+            )
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise ValueError(f"{name}: params must be an ordered sequence (a set has no fixed order)")
+        params = list(params)
+        if not params:
+            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        first = sum(len(group["params"]) for group in self.param_groups)
+        for i, p in enumerate(params, first):
+            _check_param(name, i, p)
+            if id(p) in seen:
+                raise ValueError(
+                    f"{name}: parameter {i} (shape {p.shape}) appears twice; give each "
+                    f"parameter once, in one group"
+                )
+            seen.add(id(p))
+        group = {k: v for k, v in param_group.items() if k != "params"}
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self._check_group(group)
+        group["params"] = params
+        self.param_groups.append(group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Validate the hyperparameters of ``group`` (subclasses call the ``check_*`` helpers)."""
+
+    # -- the step ----------------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: set every ``p.grad`` to None (or to new zero arrays)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none or p.grad is None:
+                    p.grad = None
+                else:
+                    # A new array, not p.grad[...] = 0: the old array may be shared.
+                    p.grad = np.zeros_like(p.data)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient (those with ``grad`` None are skipped).
+
+        Args:
+            closure: optional function that re-evaluates the model and returns the loss; it is
+                called (with gradients enabled) before the update.
+
+        Returns:
+            The closure's loss, or None.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _update_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement _update_group")
+
+    def _new_work(self, p: Tensor, W: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Scratch arrays for ``p``'s update, kept between steps so that a step allocates nothing."""
+        work = tuple(np.empty_like(W) for _ in range(self._n_work))
+        self._work[p] = work
+        return work
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The state as JSON-able scalars and NumPy arrays (copies), keyed by parameter index.
+
+        Example:
+            >>> import numpy as np, deltanet as dn
+            >>> w = dn.nn.Parameter(np.zeros(2))
+            >>> opt = dn.optim.SGD([w], lr=0.1, momentum=0.9)
+            >>> w.grad = np.ones(2); opt.step()
+            >>> sd = opt.state_dict()
+            >>> sd["state"]
+            {0: {'momentum_buffer': array([1., 1.])}}
+            >>> sd["param_groups"][0]["params"]
+            [0]
+        """
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: _plain(v) for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index[id(p)] = len(index)
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {}
+        for p, values in self.state.items():
+            if id(p) in index and values:
+                state[index[id(p)]] = {
+                    k: (v.copy() if isinstance(v, np.ndarray) else _plain(v)) for k, v in values.items()
+                }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and state from ``state_dict()`` (or its JSON + .npy round trip).
+
+        State keys may be ints or their strings ("0"); arrays are copied and cast to their
+        parameter's dtype. Everything is checked before anything changes.
+        """
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+            got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', got {got}")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}.load_state_dict: the state has {len(saved_groups)} parameter group(s), "
+                f"this optimizer has {len(self.param_groups)}"
+            )
+        params: list[Tensor] = []
+        new_groups = []
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            n_saved = len(saved.get("params", ()))
+            if n_saved != len(group["params"]):
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {i} has {n_saved} parameter(s) in "
+                    f"the state, {len(group['params'])} in this optimizer"
+                )
+            merged = dict(group)
+            for key, value in saved.items():
+                if key in self.defaults or key == "initial_lr":
+                    merged[key] = tuple(value) if isinstance(value, list) else value
+            self._check_group(merged)
+            new_groups.append(merged)
+            params.extend(group["params"])
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for key, values in state_dict["state"].items():
+            try:
+                i = int(key)
+            except (TypeError, ValueError):
+                raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter index") from None
+            if not 0 <= i < len(params):
+                raise ValueError(
+                    f"{name}.load_state_dict: state for parameter {i}, but there are only {len(params)}"
+                )
+            new_state[params[i]] = {k: _load_value(name, i, k, v, params[i]) for k, v in values.items()}
+        for group, merged in zip(self.param_groups, new_groups):
+            group.clear()
+            group.update(merged)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def _check_param(owner: str, i: int, p: Any) -> None:
+    if not isinstance(p, Tensor):
+        raise ValueError(
+            f"{owner}: parameter {i} is a {type(p).__name__}, expected a Parameter "
+            f"(a deltanet Tensor with requires_grad=True)"
+        )
+    if not p.requires_grad:
+        raise ValueError(
+            f"{owner}: parameter {i} (shape {p.shape}) does not require grad; an optimizer "
+            f"updates only tensors with requires_grad=True"
+        )
+    if not p.is_leaf:
+        raise ValueError(
+            f"{owner}: parameter {i} (shape {p.shape}) is not a leaf (it was computed from other "
+            f"tensors); optimize the leaves it was computed from"
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able copy: tuples become lists, NumPy scalars Python numbers."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Tensor):
+        value = value.data
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        raise ValueError(
+            f"{owner}.load_state_dict: state {key!r} of parameter {i} has dtype {array.dtype}, "
+            f"expected numbers"
+        )
+    if array.ndim == 0:
+        # A scalar such as PyTorch's 0-d "step" tensor.
+        item = array.item()
+        return int(item) if key == "step" and float(item).is_integer() else item
+    if array.shape != p.shape:
+        raise ValueError(
+            f"{owner}.load_state_dict: state {key!r} of parameter {i} has shape {array.shape}, "
+            f"expected the parameter's {p.shape}"
+        )
+    return np.array(array, dtype=p.dtype, copy=True)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: float = math.inf,
+                 high_open: bool = False) -> None:
+    """Raise ValueError unless ``low <= value <= high`` (``< high`` with ``high_open``)."""
+    inside = _is_number(value) and low <= value and (value < high if high_open else value <= high)
+    if not inside:
+        if high == math.inf:
+            expected = f"a number >= {low:g}"
+        else:
+            expected = f"a number in [{low:g}, {high:g}{')' if high_open else ']'}"
+        raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
+
+
+def check_bool(owner: str, name: str, value: Any) -> None:
+    """Raise ValueError unless ``value`` is a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
+
+
+def check_positive_int(owner: str, name: str, value: Any, allow_none: bool = False) -> None:
+    """Raise ValueError unless ``value`` is an integer >= 1 (or None when allowed)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+
+
+def params_list(params: Iterable[Any]) -> list[Any]:
+    """The parameters of an optimizer's groups as one list, in state_dict index order."""
+    return [p for group in params for p in group["params"]]

@@ -1,0 +1,189 @@
+"""RMSProp (root mean square propagation, Hinton 2012), as ``torch.optim.RMSprop``.
+
+AdaGrad with a memory: the squared gradients are averaged with a decay α instead of summed, so
+the step size η / √v recovers when the gradients shrink. ``eps`` is added *outside* the square
+root, as in PyTorch (√v + eps), and ``centered`` divides by an estimate of the gradient's
+standard deviation √(v − ḡ²) instead of its root mean square.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+
+
+def rmsprop_update(
+    W: np.ndarray,
+    g: np.ndarray,
+    square_avg: np.ndarray,
+    work: tuple[np.ndarray, ...] | None = None,
+    eta: float = 1e-2,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum: float = 0.0,
+    centered: bool = False,
+    momentum_buffer: np.ndarray | None = None,
+    grad_avg: np.ndarray | None = None,
+    maximize: bool = False,
+) -> None:
+    """One RMSProp step on ``W`` and its state arrays, all in place.
+
+    With η = eta, α = alpha, μ = momentum, λ = weight_decay::
+
+        d ← −g if maximize else g
+        if λ ≠ 0:  d ← d + λ W
+        v ← α v + (1 − α) d²
+        if centered:  ḡ ← α ḡ + (1 − α) d ;  a ← √max(v − ḡ², 0) + eps
+        else:         a ← √v + eps
+        if μ > 0:  b ← μ b + d / a ;  W ← W − η b
+        else:      W ← W − η d / a
+
+    v, ḡ and b start at zero. (PyTorch gives NaN where rounding makes v − ḡ² slightly negative;
+    the max(·, 0) gives √0 instead.)
+
+    Args:
+        W: the parameter array, updated in place.
+        g: its gradient (read only).
+        square_avg: v, updated in place.
+        work: two scratch arrays shaped like ``W`` (allocated when None).
+        eta, alpha, eps, weight_decay, momentum, centered, maximize: as in :class:`RMSprop`.
+        momentum_buffer: b (needed when momentum > 0), updated in place.
+        grad_avg: ḡ (needed when centered), updated in place.
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.optim.rmsprop import rmsprop_update
+        >>> W, v = np.array([1.0, 1.0]), np.zeros(2)
+        >>> rmsprop_update(W, np.array([2.0, -0.5]), v, eta=0.01, alpha=0.99)
+        >>> W.round(6), v
+        (array([0.9, 1.1]), array([0.04  , 0.0025]))
+    """
+    t1, t2 = work if work is not None else (np.empty_like(W), np.empty_like(W))
+    if weight_decay != 0:
+        np.multiply(W, weight_decay, t1)
+        if maximize:
+            np.subtract(t1, g, t1)
+        else:
+            np.add(t1, g, t1)
+        d = t1
+    elif maximize:
+        d = np.negative(g, t1)
+    else:
+        d = g
+    np.multiply(d, d, t2)
+    t2 *= 1.0 - alpha
+    square_avg *= alpha
+    square_avg += t2
+    if centered:
+        # ḡ ← ḡ + (1 − α)(d − ḡ): PyTorch's lerp.
+        np.subtract(d, grad_avg, t2)
+        t2 *= 1.0 - alpha
+        grad_avg += t2
+        np.multiply(grad_avg, grad_avg, t2)
+        np.subtract(square_avg, t2, t2)
+        np.maximum(t2, 0.0, out=t2)
+        np.sqrt(t2, t2)
+    else:
+        np.sqrt(square_avg, t2)
+    t2 += eps
+    np.divide(d, t2, t2)
+    if momentum > 0:
+        momentum_buffer *= momentum
+        momentum_buffer += t2
+        np.multiply(momentum_buffer, eta, t2)
+    else:
+        t2 *= eta
+    np.subtract(W, t2, W)
+
+
+class RMSprop(Optimizer):
+    """RMSProp: step η d / (√v + eps) with v a running average of d², as ``torch.optim.RMSprop``.
+
+    Update (see :func:`rmsprop_update`): v ← α v + (1 − α) g², W ← W − η g / (√v + eps).
+
+    Args:
+        params: Parameters, or a list of param-group dicts.
+        lr: learning rate η.
+        alpha: smoothing constant α in [0, 1].
+        eps: ≥ 0, added to √v (outside the root).
+        weight_decay: λ ≥ 0, adds λ W to the gradient.
+        momentum: μ in [0, 1); a momentum buffer on the normalized step.
+        centered: normalize by the estimated standard deviation √(v − ḡ²).
+        maximize: ascend the objective instead.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.array([0.0, 0.0]))
+        >>> opt = dn.optim.RMSprop([w], lr=0.01)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     ((w - np.array([1.0, -3.0])) ** 2).sum().backward()
+        ...     opt.step()
+        >>> w.data.round(4)
+        array([ 0.1671, -0.1697])
+    """
+
+    _n_work = 2
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_number(name, "lr", group["lr"])
+        check_number(name, "alpha", group["alpha"], 0.0, 1.0)
+        check_number(name, "eps", group["eps"])
+        check_number(name, "weight_decay", group["weight_decay"])
+        check_number(name, "momentum", group["momentum"], 0.0, 1.0, high_open=True)
+        check_bool(name, "centered", group["centered"])
+        check_bool(name, "maximize", group["maximize"])
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        eta = float(group["lr"])
+        alpha = float(group["alpha"])
+        eps = float(group["eps"])
+        weight_decay = float(group["weight_decay"])
+        momentum = float(group["momentum"])
+        centered = bool(group["centered"])
+        maximize = bool(group["maximize"])
+        state, works = self.state, self._work
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            W = p.data
+            work = works.get(p)
+            if work is None or work[0].dtype != W.dtype:
+                work = self._new_work(p, W)
+            st = state.get(p)
+            if st is None:
+                st = state[p] = {"step": 0, "square_avg": np.zeros_like(W)}
+            st["step"] += 1
+            buf = avg = None
+            if momentum > 0:
+                buf = st.get("momentum_buffer")
+                if buf is None:
+                    buf = st["momentum_buffer"] = np.zeros_like(W)
+            if centered:
+                avg = st.get("grad_avg")
+                if avg is None:
+                    avg = st["grad_avg"] = np.zeros_like(W)
+            rmsprop_update(W, g, st["square_avg"], work, eta, alpha, eps, weight_decay, momentum,
+                           centered, buf, avg, maximize)

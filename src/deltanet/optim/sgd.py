@@ -1,0 +1,191 @@
+"""Stochastic gradient descent with momentum (``torch.optim.SGD``) and its relation to the seeds' rule.
+
+The seeds (Suk) write gradient descent as W(τ+1) = W(τ) − η ∇E(W(τ)); Rumelhart, Hinton and
+Williams (1986, eq. 9) add momentum: Δw(t) = −ε ∂E/∂w(t) + α Δw(t−1). PyTorch keeps a velocity
+buffer b instead of Δw:
+
+    b_t = μ b_{t−1} + g_t          W_t = W_{t−1} − η b_t
+
+so Δw(t) = −η b_t = −η g_t + μ (−η b_{t−1}) = −η g_t + μ Δw(t−1): the same rule with ε = η and
+α = μ (b_1 = g_1 matches Δw(0) = 0). The two differ only by a rescaling when η changes during
+training: PyTorch's step becomes −η_t g_t + μ (η_t / η_{t−1}) Δw(t−1), Rumelhart's keeps the
+old step in the velocity. With dampening τ, ε = η (1 − τ) after the first step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+
+
+def sgd_update(
+    W: np.ndarray,
+    g: np.ndarray,
+    buf: np.ndarray | None = None,
+    work: tuple[np.ndarray, ...] | None = None,
+    eta: float = 1e-3,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+    maximize: bool = False,
+) -> np.ndarray | None:
+    """One SGD step on ``W`` in place; returns the momentum buffer (None without momentum).
+
+    With η = eta, μ = momentum, τ = dampening, λ = weight_decay::
+
+        d ← −g if maximize else g
+        if λ ≠ 0:   d ← d + λ W
+        if μ ≠ 0:
+            b ← d                       (first step: buf is None)
+            b ← μ b + (1 − τ) d         (later steps, in place in buf)
+            d ← d + μ b  if nesterov  else  b
+        W ← W − η d
+
+    Args:
+        W: the parameter array, updated in place.
+        g: its gradient ∂E/∂W (read only).
+        buf: the momentum buffer b from the previous step, updated in place; None at the start.
+        work: one scratch array shaped like ``W`` (allocated when None).
+        eta, momentum, dampening, weight_decay, nesterov, maximize: as in :class:`SGD`.
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.optim.sgd import sgd_update
+        >>> W = np.array([1.0, -2.0])
+        >>> buf = sgd_update(W, np.array([0.5, 0.5]), None, eta=0.1, momentum=0.9)
+        >>> buf = sgd_update(W, np.array([0.5, 0.5]), buf, eta=0.1, momentum=0.9)
+        >>> W.round(6), buf
+        (array([ 0.855, -2.145]), array([0.95, 0.95]))
+    """
+    scratch = work[0] if work is not None else np.empty_like(W)
+    if momentum == 0 and weight_decay == 0:
+        # Plain gradient descent: two passes over memory.
+        np.multiply(g, eta, scratch)
+        if maximize:
+            np.add(W, scratch, W)
+        else:
+            np.subtract(W, scratch, W)
+        return None
+    # d: the descent direction before momentum; it lives in scratch when it differs from g.
+    if weight_decay != 0:
+        np.multiply(W, weight_decay, scratch)
+        if maximize:
+            np.subtract(scratch, g, scratch)
+        else:
+            np.add(scratch, g, scratch)
+        d = scratch
+    elif maximize:
+        d = np.negative(g, scratch)
+    else:
+        d = g
+    if momentum == 0:
+        np.multiply(d, eta, scratch)
+        np.subtract(W, scratch, W)
+        return None
+    if buf is None:
+        buf = d.copy()
+    else:
+        buf *= momentum
+        if dampening == 0:
+            buf += d
+        else:
+            np.multiply(d, 1.0 - dampening, scratch)
+            buf += scratch
+    if nesterov:
+        np.multiply(d, eta, scratch)
+        np.subtract(W, scratch, W)
+        np.multiply(buf, eta * momentum, scratch)
+        np.subtract(W, scratch, W)
+    else:
+        np.multiply(buf, eta, scratch)
+        np.subtract(W, scratch, W)
+    return buf
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum, as ``torch.optim.SGD``.
+
+    Update (see :func:`sgd_update`): b ← μ b + (1 − τ) g, W ← W − η b. With momentum μ = α and
+    lr η = ε this is Rumelhart's Δw(t) = −ε ∂E/∂w + α Δw(t−1) (see the module docstring).
+
+    Args:
+        params: Parameters, or a list of param-group dicts.
+        lr: learning rate η.
+        momentum: μ in [0, 1).
+        dampening: τ in [0, 1], the share of the fresh gradient left out of the buffer.
+        weight_decay: λ ≥ 0, adds λ W to the gradient (L2 penalty ½λ‖W‖²).
+        nesterov: look-ahead momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend the objective instead.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.array([0.01]))
+        >>> opt = dn.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(3):
+        ...     opt.zero_grad()
+        ...     loss = ((w - 1.0) ** 2).sum()   # E = (w − 1)²
+        ...     loss.backward()
+        ...     opt.step()
+        >>> round(float(w.data[0]), 6)
+        0.93862
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_number(name, "lr", group["lr"])
+        check_number(name, "momentum", group["momentum"], 0.0, 1.0, high_open=True)
+        check_number(name, "dampening", group["dampening"], 0.0, 1.0)
+        check_number(name, "weight_decay", group["weight_decay"])
+        check_bool(name, "nesterov", group["nesterov"])
+        check_bool(name, "maximize", group["maximize"])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"{name}: nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        eta = float(group["lr"])
+        momentum = float(group["momentum"])
+        dampening = float(group["dampening"])
+        weight_decay = float(group["weight_decay"])
+        nesterov = bool(group["nesterov"])
+        maximize = bool(group["maximize"])
+        state, works = self.state, self._work
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            W = p.data
+            work = works.get(p)
+            if work is None or work[0].dtype != W.dtype:
+                work = self._new_work(p, W)
+            if momentum == 0:
+                sgd_update(W, g, None, work, eta, 0.0, dampening, weight_decay, False, maximize)
+                continue
+            st = state.get(p)
+            if st is None:
+                st = state[p] = {}
+            st["momentum_buffer"] = sgd_update(
+                W, g, st.get("momentum_buffer"), work, eta, momentum, dampening, weight_decay,
+                nesterov, maximize,
+            )
