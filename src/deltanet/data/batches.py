@@ -1,0 +1,170 @@
+"""Batches: the seeds' three flavours of gradient descent differ only in how many samples one
+update sees.
+
+| ``batch_size`` | flavour (``seeds/001…``, ``seeds/003…``) | updates per epoch |
+|---|---|---|
+| ``None`` (all N) | batch (full-batch) gradient descent | 1 |
+| 1 | on-line (stochastic) gradient descent | N |
+| k | mini-batch gradient descent | ⌈N / k⌉ |
+
+Shuffling draws one permutation per epoch from ``rng`` (a seed or a ``numpy.random.Generator``;
+without it the default generator that ``dn.manual_seed`` sets), so the same seed gives the same
+batches, in the same order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from deltanet.backend import get_rng
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(
+            f"batch_size must be a positive integer or None (full batch), got {batch_size!r}"
+        )
+
+
+def batch_slices(n_samples: int, batch_size: int | None) -> list[slice]:
+    """The slices ``[0:k], [k:2k], …`` that cut ``n_samples`` rows into batches of ``batch_size``
+    (the last one may be smaller); ``None`` gives one batch of everything.
+
+    Example:
+        >>> from deltanet.data import batch_slices
+        >>> [(s.start, s.stop) for s in batch_slices(5, 2)]
+        [(0, 2), (2, 4), (4, 5)]
+    """
+    _check_batch_size(batch_size)
+    size = n_samples if batch_size is None else int(batch_size)
+    size = max(size, 1)
+    return [slice(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
+
+
+def iterate_minibatches(
+    X: Any,
+    y: Any = None,
+    batch_size: int | None = 32,
+    shuffle: bool = True,
+    rng: Any = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """Yield ``(X_batch, y_batch)`` pairs that cover every sample once (one epoch).
+
+    Args:
+        X: array of shape (N, ...).
+        y: array of shape (N, ...) or None (then ``y_batch`` is None).
+        batch_size: samples per batch; ``None`` is the full batch, 1 is on-line learning.
+        shuffle: draw a new order of the samples from ``rng`` before cutting the batches.
+        rng: seed or ``numpy.random.Generator`` for the shuffle (default: ``dn.manual_seed``'s).
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.data import iterate_minibatches
+        >>> X = np.arange(10).reshape(5, 2); y = np.arange(5)
+        >>> [yb.tolist() for _, yb in iterate_minibatches(X, y, batch_size=2, shuffle=False)]
+        [[0, 1], [2, 3], [4]]
+    """
+    X = np.asarray(X)
+    n = len(X)
+    if y is not None:
+        y = np.asarray(y)
+        if len(y) != n:
+            raise ValueError(f"X and y must have the same number of samples, got {n} and {len(y)}")
+    slices = batch_slices(n, batch_size)
+    if shuffle and len(slices) > 1:
+        order = get_rng(rng).permutation(n)
+        for s in slices:
+            idx = order[s]
+            yield X[idx], (None if y is None else y[idx])
+    else:
+        for s in slices:
+            yield X[s], (None if y is None else y[s])
+
+
+class Dataset:
+    """Arrays of equal length viewed as one sequence of samples: ``ds[i]`` is a tuple of rows.
+
+    Args:
+        *arrays: arrays with the same first dimension (features, targets, ...).
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.data import Dataset
+        >>> ds = Dataset(np.zeros((4, 3)), np.arange(4))
+        >>> len(ds), ds[2][1].item()
+        (4, 2)
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("Dataset needs at least one array, got none")
+        self.arrays = tuple(np.asarray(a) for a in arrays)
+        lengths = [len(a) if a.ndim else None for a in self.arrays]
+        if None in lengths or len(set(lengths)) != 1:
+            shapes = [a.shape for a in self.arrays]
+            raise ValueError(
+                f"Dataset arrays must share their first dimension (one row per sample), got shapes {shapes}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
+        return tuple(a[index] for a in self.arrays)
+
+
+class DataLoader:
+    """Iterate over a :class:`Dataset` (or arrays) in batches, reshuffled at every pass.
+
+    Args:
+        dataset: a :class:`Dataset`, or a tuple of arrays.
+        batch_size: samples per batch (``None`` = the full batch).
+        shuffle: new order at every iteration, drawn from ``rng``.
+        drop_last: skip the last batch when it is smaller than ``batch_size``.
+        rng: seed or ``numpy.random.Generator``; a seed starts one generator that the passes share,
+            so two loaders with the same seed give the same sequence of epochs.
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.data import DataLoader, Dataset
+        >>> loader = DataLoader(Dataset(np.arange(10.0), np.arange(10)), batch_size=4, rng=0)
+        >>> [len(xb) for xb, yb in loader]
+        [4, 4, 2]
+        >>> len(loader)
+        3
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int | None = 32,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        rng: Any = None,
+    ) -> None:
+        _check_batch_size(batch_size)
+        self.dataset = dataset if isinstance(dataset, Dataset) else Dataset(*dataset)
+        self.batch_size = batch_size
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.rng = get_rng(rng)
+
+    def _slices(self) -> list[slice]:
+        slices = batch_slices(len(self.dataset), self.batch_size)
+        if self.drop_last and self.batch_size is not None and slices:
+            if slices[-1].stop - slices[-1].start < self.batch_size:
+                slices = slices[:-1]
+        return slices
+
+    def __len__(self) -> int:
+        return len(self._slices())
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
+        n = len(self.dataset)
+        order = self.rng.permutation(n) if self.shuffle else None
+        for s in self._slices():
+            yield self.dataset[s if order is None else order[s]]

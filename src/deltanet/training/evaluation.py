@@ -1,0 +1,175 @@
+"""``predict`` and ``evaluate``: the forward pass alone, in evaluation mode and without a graph.
+
+Evaluation mode matters: dropout must be the identity and batch norm must use its running
+statistics, or the same model gives different answers on the same data.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from deltanet.autograd import Tensor, no_grad
+from deltanet.training import validation as checks
+
+
+def as_tensor(a: np.ndarray) -> Tensor:
+    """Wrap an array that the checks already vetted in a leaf Tensor, skipping the dtype policy
+    (this runs once per step, so it must cost next to nothing)."""
+    t = Tensor.__new__(Tensor)
+    t.data = a
+    t.grad = None
+    t.requires_grad = False
+    t._ctx = None
+    return t
+
+
+def resolve_loss(loss: Any) -> Any:
+    """A loss module or callable as it is; a name or a loss class through ``deltanet.losses.get``."""
+    if not isinstance(loss, str) and not callable(loss):
+        raise ValueError(
+            f"loss must be a loss module, a callable loss(output, target) or a name such as "
+            f"'cross_entropy', got {loss!r}"
+        )
+    from deltanet import losses
+
+    return losses.get(loss)
+
+
+def resolve_metrics(metrics: Any) -> list[tuple[str, Callable[..., Any]]]:
+    """``(name, function)`` pairs; names go through ``deltanet.metrics.get`` and are logged as
+    given ("accuracy" → ``accuracy``/``val_accuracy``), functions under their ``__name__``."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str,)) or callable(metrics):
+        metrics = [metrics]
+    if not isinstance(metrics, (list, tuple)):
+        raise ValueError(f"metrics must be a list of names or functions, got {metrics!r}")
+    resolved = []
+    for m in metrics:
+        if isinstance(m, str):
+            from deltanet import metrics as metric_module
+
+            resolved.append((m, metric_module.get(m)))
+        elif callable(m):
+            resolved.append((getattr(m, "__name__", type(m).__name__), m))
+        else:
+            raise ValueError(f"metrics: expected a metric name or function, got {m!r}")
+    names = [n for n, _ in resolved]
+    if len(set(names)) != len(names):
+        raise ValueError(f"metrics: each name may appear once, got {names}")
+    return resolved
+
+
+def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:
+    """The model's output shape for one sample, from one forward pass on the first sample (in
+    evaluation mode, without a graph); a ValueError from the model names ``X``."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            out = model(as_tensor(X[:1]))
+    except ValueError as error:
+        raise ValueError(f"{name} of shape {X.shape} does not fit the model: {error}") from None
+    finally:
+        model.train(was_training)
+    if not isinstance(out, Tensor):
+        raise ValueError(f"the model must return a Tensor, got {type(out).__name__}")
+    return tuple(out.shape[1:])
+
+
+def forward_in_batches(model: Any, X: np.ndarray, batch_size: int | None) -> np.ndarray:
+    """Outputs for all of ``X``, computed ``batch_size`` rows at a time (in the current mode)."""
+    with no_grad():
+        if batch_size is None or batch_size >= len(X):
+            return model(as_tensor(X)).data
+        parts = [model(as_tensor(X[i : i + batch_size])).data for i in range(0, len(X), batch_size)]
+    return np.concatenate(parts, axis=0)
+
+
+def loss_value(loss: Any, output: np.ndarray, y: np.ndarray) -> float:
+    """The loss of whole arrays as a Python float (no graph)."""
+    with no_grad():
+        return float(loss(as_tensor(output), as_tensor(y)).data)
+
+
+def metric_values(metrics: Sequence[tuple[str, Callable[..., Any]]], output: np.ndarray, y: np.ndarray, prefix: str = "") -> dict[str, float]:
+    """``{prefix + name: metric(y_true, output)}`` for each metric."""
+    return {prefix + name: float(fn(y, output)) for name, fn in metrics}
+
+
+def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
+    """The model's outputs for ``X`` as a NumPy array, in evaluation mode and without a graph.
+
+    Args:
+        model: a ``deltanet.nn.Module``.
+        X: samples, shape (N, features...); converted to the model's dtype.
+        batch_size: rows per forward pass (None: all at once).
+
+    Returns:
+        The outputs (for a classifier: the logits; take ``argmax(axis=1)`` for the classes).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> model = dn.nn.Linear(2, 1, dtype="float64")
+        >>> model.weight.data[...] = [[1.0, 2.0]]; model.bias.data[...] = 0.5
+        >>> dn.predict(model, np.array([[1.0, 1.0], [0.0, 2.0]])).ravel().tolist()
+        [3.5, 4.5]
+    """
+    checks.check_batch_size(batch_size)
+    X = checks.check_X(X, model)
+    was_training = model.training
+    model.eval()
+    try:
+        return np.array(forward_in_batches(model, X, batch_size), copy=True)
+    finally:
+        model.train(was_training)
+
+
+def evaluate(
+    model: Any,
+    X: Any,
+    y: Any,
+    loss: Any = None,
+    metrics: Any = ("accuracy",),
+    batch_size: int | None = None,
+) -> dict[str, float]:
+    """Loss and metrics of the model on ``(X, y)``, in evaluation mode and without a graph.
+
+    Args:
+        model: a ``deltanet.nn.Module``.
+        X, y: samples and targets (checked as in ``fit``).
+        loss: a loss module, callable or name; None to report metrics only.
+        metrics: metric names (``deltanet.metrics.get``) or functions ``f(y_true, output)``.
+        batch_size: rows per forward pass (None: all at once). The loss is computed on all the
+            outputs at once, so it is exact for any ``reduction``.
+
+    Returns:
+        ``{"loss": ..., "accuracy": ..., ...}`` as Python floats.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> model = dn.nn.Linear(2, 2, dtype="float64")
+        >>> model.weight.data[...] = [[1.0, 0.0], [0.0, 1.0]]; model.bias.data[...] = 0.0
+        >>> X = np.array([[2.0, 0.0], [0.0, 2.0], [3.0, 1.0]]); y = np.array([0, 1, 1])
+        >>> {k: round(v, 3) for k, v in dn.evaluate(model, X, y, loss="cross_entropy").items()}
+        {'loss': 0.794, 'accuracy': 0.667}
+    """
+    checks.check_batch_size(batch_size)
+    loss_fn = None if loss is None else resolve_loss(loss)
+    metric_fns = resolve_metrics(metrics)
+    X = checks.check_X(X, model)
+    shape = output_shape(model, X)
+    y = checks.check_y(y, len(X), checks.loss_kind(loss_fn), shape, X.dtype)
+    was_training = model.training
+    model.eval()
+    try:
+        output = forward_in_batches(model, X, batch_size)
+    finally:
+        model.train(was_training)
+    results: dict[str, float] = {}
+    if loss_fn is not None:
+        results["loss"] = loss_value(loss_fn, output, y)
+    results.update(metric_values(metric_fns, output, y))
+    return results

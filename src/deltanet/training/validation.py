@@ -1,0 +1,253 @@
+"""Input checks for ``fit``, ``evaluate`` and ``predict``, with scikit-learn's ``check_array``
+wording: every bad input is a ``ValueError`` that says what was expected and what was received.
+
+The checks run once per call, on whole arrays, before the first step; the training loop itself
+checks nothing but the loss value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Tensor
+from deltanet.backend import DEFAULT_DTYPE
+
+# Losses whose targets are class indices (or probability rows), and those whose targets are
+# numbers in [0, 1]; recognised by class name, so that this layer does not import the losses.
+CLASS_INDEX_LOSSES = ("CrossEntropy", "CrossEntropyLoss", "NLLLoss")
+BINARY_LOSSES = ("BCELoss", "BCEWithLogitsLoss")
+REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "LogCoshLoss", "SmoothL1Loss")
+
+
+def loss_kind(loss: Any) -> str:
+    """"class_index", "binary", "regression" or "other" for a loss module or callable."""
+    name = type(loss).__name__
+    if name in CLASS_INDEX_LOSSES:
+        return "class_index"
+    if name in BINARY_LOSSES:
+        return "binary"
+    if name in REGRESSION_LOSSES:
+        return "regression"
+    return "other"
+
+
+def model_dtype(model: Any) -> np.dtype:
+    """The dtype of the model's first floating parameter (float32 when it has none)."""
+    for p in model.parameters():
+        if p.data.dtype.kind == "f":
+            return p.data.dtype
+    return DEFAULT_DTYPE
+
+
+def _to_array(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, Tensor):
+        return value.data
+    if value is None:
+        raise ValueError(f"{name}: expected an array, got None")
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name}: expected a numeric array, got {type(value).__name__} that NumPy cannot convert ({error})") from None
+
+
+def _check_numeric(a: np.ndarray, name: str) -> None:
+    if a.dtype.kind not in "fiub":
+        what = {"U": "strings", "S": "bytes", "O": "Python objects", "c": "complex numbers"}.get(a.dtype.kind, "values")
+        raise ValueError(
+            f"{name}: expected numeric data (float, int or bool), got dtype {a.dtype} ({what}); "
+            f"convert it first, e.g. {name}.astype(numpy.float32)"
+        )
+
+
+def _check_finite(a: np.ndarray, name: str) -> None:
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        bad = "NaN" if np.isnan(a).any() else "infinity"
+        count = int((~np.isfinite(a)).sum())
+        raise ValueError(f"Input {name} contains {bad} ({count} non-finite values); expected finite numbers")
+
+
+def first_linear(model: Any) -> tuple[Any, bool] | None:
+    """The model's first layer when it is a ``Linear`` at the head of a ``Sequential`` chain,
+    with whether a ``Flatten`` comes before it; None when the first layer is something else."""
+    from deltanet.nn import Flatten, Linear, Sequential
+
+    flatten = False
+    layer = model
+    while True:
+        if isinstance(layer, Linear):
+            return layer, flatten
+        if isinstance(layer, Sequential) and len(layer):
+            layers = list(layer)
+            i = 0
+            while i < len(layers) - 1 and isinstance(layers[i], Flatten):
+                flatten = True
+                i += 1
+            layer = layers[i]
+            continue
+        return None
+
+
+def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np.ndarray:
+    """Check the samples ``X`` and return them as an array of ``dtype`` (the model's by default).
+
+    Raises ``ValueError`` for: non-numeric dtype, fewer than 2 dimensions, zero samples, NaN or
+    infinity, and a feature count that the model's first ``Linear`` layer does not accept.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet.training.validation import check_X
+        >>> check_X(np.zeros((2, 3)), dn.nn.Linear(4, 1))
+        Traceback (most recent call last):
+        ...
+        ValueError: X has 3 features, but the model's first layer Linear(in_features=4, out_features=1, bias=True) expects 4 features as input
+    """
+    a = _to_array(X, name)
+    _check_numeric(a, name)
+    if a.ndim < 2:
+        hint = (
+            f"reshape your data with {name}.reshape(-1, 1) if it has a single feature or "
+            f"{name}.reshape(1, -1) if it contains a single sample"
+        )
+        raise ValueError(f"Expected a 2-D array (n_samples, n_features) for {name}, got {a.ndim}-D array of shape {a.shape}; {hint}")
+    if a.shape[0] == 0:
+        raise ValueError(f"Found array with 0 sample(s) (shape={a.shape}) in {name}, while a minimum of 1 is required")
+    if dtype is None:
+        dtype = model_dtype(model) if model is not None else DEFAULT_DTYPE
+    if a.dtype != dtype:
+        a = a.astype(dtype)
+    _check_finite(a, name)
+    if model is not None:
+        head = first_linear(model)
+        if head is not None:
+            layer, flatten = head
+            n_features = int(np.prod(a.shape[1:])) if flatten else a.shape[-1]
+            if n_features != layer.in_features:
+                raise ValueError(
+                    f"{name} has {n_features} features, but the model's first layer {layer!r} "
+                    f"expects {layer.in_features} features as input"
+                )
+    return a
+
+
+def check_y(y: Any, n_samples: int, kind: str = "other", output_shape: tuple[int, ...] | None = None,
+            dtype: Any = DEFAULT_DTYPE, name: str = "y") -> np.ndarray:
+    """Check the targets ``y`` against the samples and the loss, and return them as an array.
+
+    Args:
+        y: the targets.
+        n_samples: the number of samples in X (y must have as many).
+        kind: from :func:`loss_kind`. "class_index": integer labels in [0, C) (integral floats are
+            accepted and converted to int64), or probability rows of shape (N, C);
+            "binary": numbers in [0, 1]; "regression": numbers. For every kind but
+            "class_index", a 1-D y for a model with one output column becomes a column (N, 1).
+        output_shape: the model's output shape for one sample, e.g. (C,), when known.
+        dtype: the float dtype for float targets (the model's).
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.training.validation import check_y
+        >>> check_y(np.array([0, 3]), 2, kind="class_index", output_shape=(3,))
+        Traceback (most recent call last):
+        ...
+        ValueError: y: class labels must be integers in [0, 3) for a model with 3 outputs, got values from 0 to 3
+    """
+    a = _to_array(y, name)
+    _check_numeric(a, name)
+    if a.ndim == 0:
+        raise ValueError(f"{name}: expected one target per sample, shape ({n_samples}, ...), got a scalar")
+    if len(a) != n_samples:
+        raise ValueError(
+            f"X and {name} have inconsistent numbers of samples: X has {n_samples}, {name} has {len(a)}; "
+            f"expected one target per sample"
+        )
+    if a.dtype.kind == "b":
+        a = a.astype(np.int64)
+    _check_finite(a, name)
+    if kind == "class_index":
+        return _check_class_targets(a, output_shape, dtype, name)
+    if a.dtype.kind != "f" and kind in ("binary", "regression"):
+        a = a.astype(dtype)
+    elif a.dtype.kind == "f" and a.dtype != dtype:
+        a = a.astype(dtype)
+    if kind == "binary" and ((a < 0) | (a > 1)).any():
+        raise ValueError(
+            f"{name}: binary targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}"
+        )
+    if output_shape is not None and a.ndim == 1 and tuple(output_shape) == (1,):
+        a = a.reshape(-1, 1)  # one target per sample for a model with one output column
+    if output_shape is not None and kind in ("binary", "regression"):
+        if a.shape[1:] != tuple(output_shape):
+            raise ValueError(
+                f"{name} has shape {a.shape}, but the model outputs shape (N, "
+                f"{', '.join(map(str, output_shape))}); expected {name} of shape "
+                f"({len(a)}, {', '.join(map(str, output_shape))})"
+            )
+    return a
+
+
+def _check_class_targets(a: np.ndarray, output_shape: tuple[int, ...] | None, dtype: Any, name: str) -> np.ndarray:
+    n_classes = output_shape[0] if output_shape else None
+    if a.ndim == 2 and a.dtype.kind == "f":  # probability rows
+        if n_classes is not None and a.shape[1] != n_classes:
+            raise ValueError(
+                f"{name}: probability targets must have one column per class, shape ({len(a)}, {n_classes}), "
+                f"got shape {a.shape}"
+            )
+        if (a < 0).any() or (a > 1).any():
+            raise ValueError(f"{name}: probability targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}")
+        return a.astype(dtype, copy=False)
+    if a.ndim != 1:
+        raise ValueError(
+            f"{name}: expected class labels of shape ({len(a)},) or probability rows of shape "
+            f"({len(a)}, C), got shape {a.shape}"
+        )
+    if a.dtype.kind == "f":
+        if (a != np.round(a)).any():
+            bad = a[a != np.round(a)][0]
+            raise ValueError(
+                f"{name}: class labels must be integers, got non-integer values (e.g. {bad:g}); "
+                f"for regression targets use a regression loss such as MSELoss"
+            )
+    labels = a.astype(np.int64)
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or (n_classes is not None and high >= n_classes):
+        limit = f"[0, {n_classes})" if n_classes is not None else "[0, C)"
+        outputs = f" for a model with {n_classes} outputs" if n_classes is not None else ""
+        raise ValueError(f"{name}: class labels must be integers in {limit}{outputs}, got values from {low} to {high}")
+    return labels
+
+
+def check_batch_size(batch_size: Any) -> None:
+    """``None`` (full batch) or a positive integer."""
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size}")
+
+
+def check_epochs(epochs: Any) -> None:
+    """A non-negative integer."""
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+
+
+def check_verbose(verbose: Any) -> None:
+    """0 (silent), 1 (progress bar) or 2 (one line per epoch)."""
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2) or isinstance(verbose, float):
+        raise ValueError(f"verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch), got {verbose!r}")
+
+
+def check_validation_data(validation_data: Any) -> tuple[Any, Any]:
+    """A pair ``(X_val, y_val)``."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        got = (
+            f"a {type(validation_data).__name__} of length {len(validation_data)}"
+            if isinstance(validation_data, (tuple, list))
+            else type(validation_data).__name__
+        )
+        raise ValueError(f"validation_data must be a pair (X_val, y_val), got {got}")
+    return validation_data[0], validation_data[1]

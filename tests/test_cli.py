@@ -1,0 +1,74 @@
+"""The deltanet command: --version, --help, examples list/run; errors are one line, non-zero exit,
+no traceback (run as a subprocess, as a user would)."""
+
+import subprocess
+import sys
+
+import pytest
+
+import deltanet as dn
+
+
+def deltanet(*args):
+    return subprocess.run([sys.executable, "-m", "deltanet.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_version():
+    result = deltanet("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"deltanet {dn.__version__}"
+
+
+def test_help():
+    result = deltanet("--help")
+    assert result.returncode == 0
+    assert "usage: deltanet" in result.stdout and "examples" in result.stdout
+
+
+def test_examples_list():
+    result = deltanet("examples", "list")
+    assert result.returncode == 0
+    assert result.stdout.startswith("iris ") and "4-16-3" in result.stdout
+
+
+def test_examples_run_iris():
+    result = deltanet("examples", "run", "iris", "--epochs", "30")
+    assert result.returncode == 0, result.stderr
+    assert "Test accuracy: " in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["examples", "run", "mnist"], "unknown example 'mnist'; available: iris"),
+        (["examples", "run", "iris", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
+        (["examples", "run", "iris", "--seed", "-1"], "--seed must be a non-negative integer, got -1"),
+        (["examples"], "examples needs an action"),
+        (["--frob"], "unrecognized arguments: --frob"),
+    ],
+)
+def test_bad_commands_exit_nonzero_with_one_line_and_no_traceback(args, message):
+    result = deltanet(*args)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1  # exactly one line
+    assert result.stderr.startswith("deltanet: error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_no_command_prints_help_and_fails():
+    result = deltanet()
+    assert result.returncode == 2
+    assert "usage: deltanet" in result.stdout
+
+
+def test_console_script_is_installed():
+    import os
+    import shutil
+
+    script = shutil.which("deltanet", path=os.path.dirname(sys.executable))
+    if script is None:
+        pytest.skip("the deltanet console script is not installed next to this Python")
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == f"deltanet {dn.__version__}"
