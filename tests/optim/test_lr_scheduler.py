@@ -147,3 +147,18 @@ def test_scheduled_lr_drives_the_optimizer():
         opt.step()
         sched.step()
     np.testing.assert_allclose(p.data, [-(1.0 + 0.5 + 0.25)])
+
+
+@pytest.mark.parametrize("name, kwargs", SCHEDULES)
+def test_resuming_with_last_epoch_matches_torch(name, kwargs):
+    ours, theirs = _pair()
+    for group in ours.param_groups + theirs.param_groups:
+        group["initial_lr"] = group["lr"] * 2
+    sched = getattr(lr_scheduler, name)(ours, last_epoch=4, **kwargs)
+    t_sched = getattr(torch.optim.lr_scheduler, name)(theirs, last_epoch=4, **kwargs)
+    for epoch in range(8):
+        assert sched.get_last_lr() == t_sched.get_last_lr(), epoch
+        assert sched.last_epoch == t_sched.last_epoch
+        theirs.step()
+        sched.step()
+        t_sched.step()

@@ -97,6 +97,7 @@ def test_bad_params_raise():
         (lambda: optim.SGD(p, lr=0.1), r"got a single Parameter; pass model\.parameters\(\) or \[tensor\]"),
         (lambda: optim.SGD(5, lr=0.1), r"params must be an iterable of Parameters or of dicts, got int"),
         (lambda: optim.SGD([np.zeros(2)], lr=0.1), r"parameter 0 is a ndarray, expected a Parameter"),
+        (lambda: optim.SGD(dn.nn.Linear(2, 1).named_parameters()), r"parameter 0 is a \(name, Parameter\) pair; pass model\.parameters\(\)"),
         (lambda: optim.SGD([p, frozen], lr=0.1), r"parameter 1 \(shape \(2,\)\) does not require grad"),
         (lambda: optim.SGD([interior], lr=0.1), r"parameter 0 \(shape \(2,\)\) is not a leaf"),
         (lambda: optim.SGD([p, p], lr=0.1), r"parameter 1 \(shape \(2,\)\) appears twice"),

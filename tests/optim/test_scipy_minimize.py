@@ -40,6 +40,7 @@ def test_reaches_the_minimum_of_a_convex_quadratic(cls):
     np.testing.assert_allclose(w.grad, A @ w.data - b, atol=1e-12)
     state = opt.state[w]
     assert state["n_iter"] >= 1 and state["func_evals"] >= state["n_iter"]
+    assert opt.requires_closure and not optim.SGD([w]).requires_closure
 
 
 @pytest.mark.parametrize("cls", [optim.LBFGS, optim.CG])

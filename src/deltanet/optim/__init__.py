@@ -20,7 +20,13 @@ from typing import Any
 from deltanet.optim import lr_scheduler
 from deltanet.optim.adagrad import Adagrad, adagrad_update
 from deltanet.optim.adam import Adam, AdamW, adam_update
-from deltanet.optim.lr_scheduler import ExponentialLR, LRScheduler, MultiStepLR, ReduceLROnPlateau, StepLR
+from deltanet.optim.lr_scheduler import (
+    ExponentialLR,
+    LRScheduler,
+    MultiStepLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 from deltanet.optim.optimizer import Optimizer
 from deltanet.optim.rmsprop import RMSprop, rmsprop_update
 from deltanet.optim.scipy_minimize import CG, LBFGS
@@ -38,7 +44,7 @@ _REGISTRY: dict[str, type[Optimizer]] = {
 
 
 def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
-    """Build an optimizer from its name ("sgd", "adam", "adamw", "adagrad", "rmsprop", "lbfgs", "cg").
+    """Build an optimizer by name ("sgd", "adam", "adamw", "adagrad", "rmsprop", "lbfgs", "cg").
 
     Args:
         name: a name (case, "-" and "_" ignored), an Optimizer class, or an Optimizer instance
@@ -64,7 +70,9 @@ def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
     elif isinstance(name, str):
         key = name.strip().lower().replace("-", "").replace("_", "")
         if key not in _REGISTRY:
-            raise ValueError(f"optim.get: unknown optimizer {name!r}; expected one of {sorted(_REGISTRY)}")
+            raise ValueError(
+                f"optim.get: unknown optimizer {name!r}; expected one of {sorted(_REGISTRY)}"
+            )
         cls = _REGISTRY[key]
     else:
         raise ValueError(

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
 
 
 def adagrad_update(
@@ -122,12 +122,12 @@ class Adagrad(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        check_number(name, "lr", group["lr"])
-        check_number(name, "lr_decay", group["lr_decay"])
-        check_number(name, "weight_decay", group["weight_decay"])
-        check_number(name, "initial_accumulator_value", group["initial_accumulator_value"])
-        check_number(name, "eps", group["eps"])
-        check_bool(name, "maximize", group["maximize"])
+        _check_number(name, "lr", group["lr"])
+        _check_number(name, "lr_decay", group["lr_decay"])
+        _check_number(name, "weight_decay", group["weight_decay"])
+        _check_number(name, "initial_accumulator_value", group["initial_accumulator_value"])
+        _check_number(name, "eps", group["eps"])
+        _check_bool(name, "maximize", group["maximize"])
 
     def _update_group(self, group: dict[str, Any]) -> None:
         eta = float(group["lr"])

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
 
 
 def adam_update(
@@ -103,7 +103,7 @@ def adam_update(
 
 
 class Adam(Optimizer):
-    """Adam: momentum m over an RMSProp-normalized step, with bias correction, as ``torch.optim.Adam``.
+    """Adam: momentum over an RMSProp-normalized step, bias-corrected, as ``torch.optim.Adam``.
 
     Update (see :func:`adam_update`): m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g²,
     W ← W − η m̂ / (√v̂ + eps) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).
@@ -151,17 +151,17 @@ class Adam(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        check_number(name, "lr", group["lr"])
+        _check_number(name, "lr", group["lr"])
         betas = group["betas"] = _pair(group["betas"])
         if not (isinstance(betas, tuple) and len(betas) == 2):
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        check_number(name, "betas[0]", betas[0], 0.0, 1.0, high_open=True)
-        check_number(name, "betas[1]", betas[1], 0.0, 1.0, high_open=True)
-        check_number(name, "eps", group["eps"])
-        check_number(name, "weight_decay", group["weight_decay"])
-        check_bool(name, "amsgrad", group["amsgrad"])
-        check_bool(name, "maximize", group["maximize"])
-        check_bool(name, "decoupled_weight_decay", group["decoupled_weight_decay"])
+        _check_number(name, "betas[0]", betas[0], 0.0, 1.0, high_open=True)
+        _check_number(name, "betas[1]", betas[1], 0.0, 1.0, high_open=True)
+        _check_number(name, "eps", group["eps"])
+        _check_number(name, "weight_decay", group["weight_decay"])
+        _check_bool(name, "amsgrad", group["amsgrad"])
+        _check_bool(name, "maximize", group["maximize"])
+        _check_bool(name, "decoupled_weight_decay", group["decoupled_weight_decay"])
 
     def _update_group(self, group: dict[str, Any]) -> None:
         eta = float(group["lr"])
@@ -182,7 +182,9 @@ class Adam(Optimizer):
                 work = self._new_work(p, W)
             st = state.get(p)
             if st is None:
-                st = state[p] = {"step": 0, "exp_avg": np.zeros_like(W), "exp_avg_sq": np.zeros_like(W)}
+                st = state[p] = {
+                    "step": 0, "exp_avg": np.zeros_like(W), "exp_avg_sq": np.zeros_like(W)
+                }
             step = st["step"] = st["step"] + 1
             v_max = None
             if amsgrad:
@@ -194,7 +196,7 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay W ← W − η λ W, as ``torch.optim.AdamW`` (λ = 0.01 by default).
+    """Adam with decoupled weight decay W ← W − η λ W (default λ = 0.01), as PyTorch's AdamW.
 
     Args:
         params, lr, betas, eps, amsgrad, maximize: as in :class:`Adam`.

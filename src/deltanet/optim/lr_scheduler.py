@@ -1,4 +1,4 @@
-"""Learning-rate schedules, as ``torch.optim.lr_scheduler``: call ``scheduler.step()`` once per epoch.
+"""Learning-rate schedules, as in ``torch.optim.lr_scheduler``: ``step()`` once per epoch.
 
 A scheduler writes ``group["lr"]`` of its optimizer's param groups; the optimizer reads it at its
 next step. Creating a scheduler records each group's starting rate as ``group["initial_lr"]``.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from deltanet.optim.optimizer import Optimizer, check_number
+from deltanet.optim.optimizer import Optimizer, _check_number
 
 __all__ = ["ExponentialLR", "LRScheduler", "MultiStepLR", "ReduceLROnPlateau", "StepLR"]
 
@@ -20,10 +20,22 @@ __all__ = ["ExponentialLR", "LRScheduler", "MultiStepLR", "ReduceLROnPlateau", "
 class LRScheduler:
     """Base class of the epoch-based schedules: ``step()``, ``get_last_lr()``, ``state_dict()``.
 
+    Subclasses write ``get_lr()``: the rates for epoch ``last_epoch`` from the current ones.
+
     Args:
         optimizer: the :class:`~deltanet.optim.Optimizer` whose learning rates it sets.
         last_epoch: index of the last epoch; -1 starts afresh (other values resume, and need
             ``initial_lr`` in every param group).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> class Halve(dn.optim.LRScheduler):
+        ...     def get_lr(self):
+        ...         return [lr / 2 if self.last_epoch > 0 else lr for lr in self._current()]
+        >>> opt = dn.optim.SGD([dn.nn.Parameter(np.zeros(1))], lr=1.0)
+        >>> sched = Halve(opt)
+        >>> sched.step(); sched.step(); sched.get_last_lr(), opt.param_groups[0]["initial_lr"]
+        ([0.25], 1.0)
     """
 
     #: Attributes that make up the state, besides ``last_epoch``, ``base_lrs`` and ``_last_lr``.
@@ -32,7 +44,9 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
-            raise ValueError(f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}")
+            raise ValueError(
+                f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}"
+            )
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
             raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {last_epoch!r}")
         self.optimizer = optimizer
@@ -57,7 +71,7 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} must implement get_lr")
 
     def step(self) -> None:
-        """Advance one epoch and set each group's ``lr``; call it after the epoch's optimizer steps."""
+        """Advance one epoch and set each group's ``lr``; call it after the epoch's training."""
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
@@ -72,7 +86,11 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """The schedule's position and settings, as JSON-able values."""
-        state = {"last_epoch": self.last_epoch, "base_lrs": list(self.base_lrs), "_last_lr": list(self._last_lr)}
+        state = {
+            "last_epoch": self.last_epoch,
+            "base_lrs": list(self.base_lrs),
+            "_last_lr": list(self._last_lr),
+        }
         for key in self._state_keys:
             state[key] = getattr(self, key)
         return state
@@ -83,7 +101,8 @@ class LRScheduler:
         unknown = sorted(set(state_dict) - allowed)
         if unknown:
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: unknown key(s) {unknown}, expected {sorted(allowed)}"
+                f"{type(self).__name__}.load_state_dict: unknown key(s) {unknown}, "
+                f"expected {sorted(allowed)}"
             )
         for key, value in state_dict.items():
             setattr(self, key, list(value) if isinstance(value, (list, tuple)) else value)
@@ -112,7 +131,9 @@ class StepLR(LRScheduler):
 
     _state_keys = ("step_size", "gamma")
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
         _check_gamma("StepLR", gamma)
@@ -149,11 +170,15 @@ class MultiStepLR(LRScheduler):
 
     _state_keys = ("milestones", "gamma")
 
-    def __init__(self, optimizer: Optimizer, milestones: Any, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, milestones: Any, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         try:
             milestones = list(milestones)
         except TypeError:
-            raise ValueError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}") from None
+            raise ValueError(
+                f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}"
+            ) from None
         for m in milestones:
             if isinstance(m, bool) or not isinstance(m, int) or m < 0:
                 raise ValueError(
@@ -248,14 +273,18 @@ class ReduceLROnPlateau:
     ) -> None:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
-            raise ValueError(f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}")
+            raise ValueError(
+                f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}"
+            )
         if mode not in ("min", "max"):
             raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
-        check_number(name, "factor", factor, 0.0, 1.0, high_open=True)
-        check_number(name, "threshold", threshold)
-        check_number(name, "eps", eps)
+            raise ValueError(
+                f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
+        _check_number(name, "factor", factor, 0.0, 1.0, high_open=True)
+        _check_number(name, "threshold", threshold)
+        _check_number(name, "eps", eps)
         for key, value in (("patience", patience), ("cooldown", cooldown)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name}: {key} must be a non-negative integer, got {value!r}")
@@ -263,13 +292,14 @@ class ReduceLROnPlateau:
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n_groups:
                 raise ValueError(
-                    f"{name}: min_lr has {len(min_lr)} values, expected one per param group ({n_groups})"
+                    f"{name}: min_lr has {len(min_lr)} values, expected one per param group "
+                    f"({n_groups})"
                 )
             min_lrs = list(min_lr)
         else:
             min_lrs = [min_lr] * n_groups
         for value in min_lrs:
-            check_number(name, "min_lr", value)
+            _check_number(name, "min_lr", value)
         self.optimizer = optimizer
         self.mode = mode
         self.factor = factor
@@ -286,11 +316,11 @@ class ReduceLROnPlateau:
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
     def _is_better(self, current: float) -> bool:
+        best, threshold = self.best, self.threshold
+        rel = self.threshold_mode == "rel"
         if self.mode == "min":
-            bound = self.best * (1.0 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold
-            return current < bound
-        bound = self.best * (1.0 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold
-        return current > bound
+            return current < (best * (1.0 - threshold) if rel else best - threshold)
+        return current > (best * (1.0 + threshold) if rel else best + threshold)
 
     def step(self, metrics: Any) -> None:
         """Record this epoch's metric and reduce the learning rates if it has plateaued."""
@@ -337,7 +367,8 @@ class ReduceLROnPlateau:
         unknown = sorted(set(state_dict) - set(self._state_keys))
         if unknown:
             raise ValueError(
-                f"ReduceLROnPlateau.load_state_dict: unknown key(s) {unknown}, expected {sorted(self._state_keys)}"
+                f"ReduceLROnPlateau.load_state_dict: unknown key(s) {unknown}, "
+                f"expected {sorted(self._state_keys)}"
             )
         for key, value in state_dict.items():
             setattr(self, key, list(value) if isinstance(value, (list, tuple)) else value)
@@ -346,6 +377,6 @@ class ReduceLROnPlateau:
 
 
 def _check_gamma(owner: str, gamma: Any) -> None:
-    check_number(owner, "gamma", gamma)
+    _check_number(owner, "gamma", gamma)
     if gamma == 0:
         raise ValueError(f"{owner}: gamma must be a number > 0, got {gamma!r}")

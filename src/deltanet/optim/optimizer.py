@@ -1,9 +1,9 @@
-"""``Optimizer``: the owner of parameter groups and per-parameter state, as ``torch.optim.Optimizer``.
+"""``Optimizer``: owner of the parameter groups and per-parameter state, as in PyTorch.
 
 The optimizer holds; the update rules (``sgd_update``, ``adam_update``, ...) compute. A subclass
 validates its hyperparameters in ``_check_group`` and applies its rule to every parameter of a group
-in ``_update_group``. Hyperparameters live in ``param_groups`` (a list of dicts), read once per group
-and step, so a scheduler that changes ``group["lr"]`` changes the next step.
+in ``_update_group``. Hyperparameters live in ``param_groups`` (a list of dicts), read once per
+group and step, so a scheduler that changes ``group["lr"]`` changes the next step.
 
 ``state_dict()`` is made of JSON-able scalars and NumPy arrays only, with state keyed by the index
 of the parameter in the order of the groups, as PyTorch does::
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -45,6 +45,8 @@ class Optimizer:
         None
     """
 
+    #: Whether ``step`` needs a closure that re-evaluates the loss (True for LBFGS and CG).
+    requires_closure = False
     #: How many scratch arrays shaped like a parameter the update rule needs.
     _n_work = 1
 
@@ -70,7 +72,9 @@ class Optimizer:
                 f"got {type(params).__name__}"
             ) from None
         if not groups:
-            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
+            raise ValueError(
+                f"{name}: got an empty parameter list (expected at least one Parameter)"
+            )
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -95,12 +99,15 @@ class Optimizer:
         """
         name = type(self).__name__
         if not isinstance(param_group, dict):
-            raise ValueError(f"{name}: a param group must be a dict, got {type(param_group).__name__}")
+            raise ValueError(
+                f"{name}: a param group must be a dict, got {type(param_group).__name__}"
+            )
         if "params" not in param_group:
             raise ValueError(
                 f"{name}: a param group needs a 'params' entry, got keys {sorted(param_group)}"
             )
-        unknown = sorted(k for k in param_group if k not in self.defaults and k not in _EXTRA_GROUP_KEYS)
+        known = (*self.defaults, *_EXTRA_GROUP_KEYS)
+        unknown = sorted(k for k in param_group if k not in known)
         if unknown:
             raise ValueError(
                 f"{name}: unknown hyperparameter(s) {unknown} in a param group; "
@@ -110,10 +117,14 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, (set, frozenset)):
-            raise ValueError(f"{name}: params must be an ordered sequence (a set has no fixed order)")
+            raise ValueError(
+                f"{name}: params must be an ordered sequence (a set has no fixed order)"
+            )
         params = list(params)
         if not params:
-            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
+            raise ValueError(
+                f"{name}: got an empty parameter list (expected at least one Parameter)"
+            )
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         first = sum(len(group["params"]) for group in self.param_groups)
         for i, p in enumerate(params, first):
@@ -167,7 +178,7 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement _update_group")
 
     def _new_work(self, p: Tensor, W: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Scratch arrays for ``p``'s update, kept between steps so that a step allocates nothing."""
+        """Scratch arrays for ``p``'s update, kept between steps: a step allocates nothing."""
         work = tuple(np.empty_like(W) for _ in range(self._n_work))
         self._work[p] = work
         return work
@@ -200,7 +211,8 @@ class Optimizer:
         for p, values in self.state.items():
             if id(p) in index and values:
                 state[index[id(p)]] = {
-                    k: (v.copy() if isinstance(v, np.ndarray) else _plain(v)) for k, v in values.items()
+                    k: v.copy() if isinstance(v, np.ndarray) else _plain(v)
+                    for k, v in values.items()
                 }
         return {"state": state, "param_groups": groups}
 
@@ -211,9 +223,12 @@ class Optimizer:
         parameter's dtype. Everything is checked before anything changes.
         """
         name = type(self).__name__
-        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+        if not (isinstance(state_dict, dict) and {"state", "param_groups"} <= set(state_dict)):
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', got {got}")
+            raise ValueError(
+                f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', "
+                f"got {got}"
+            )
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -241,12 +256,17 @@ class Optimizer:
             try:
                 i = int(key)
             except (TypeError, ValueError):
-                raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter index") from None
+                raise ValueError(
+                    f"{name}.load_state_dict: state key {key!r} is not a parameter index"
+                ) from None
             if not 0 <= i < len(params):
                 raise ValueError(
-                    f"{name}.load_state_dict: state for parameter {i}, but there are only {len(params)}"
+                    f"{name}.load_state_dict: state for parameter {i}, but there are only "
+                    f"{len(params)}"
                 )
-            new_state[params[i]] = {k: _load_value(name, i, k, v, params[i]) for k, v in values.items()}
+            new_state[params[i]] = {
+                k: _load_value(name, i, k, v, params[i]) for k, v in values.items()
+            }
         for group, merged in zip(self.param_groups, new_groups):
             group.clear()
             group.update(merged)
@@ -265,6 +285,11 @@ class Optimizer:
 
 # -- helpers -----------------------------------------------------------------------------------
 def _check_param(owner: str, i: int, p: Any) -> None:
+    if isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Tensor):
+        raise ValueError(
+            f"{owner}: parameter {i} is a (name, Parameter) pair; pass model.parameters(), "
+            f"not model.named_parameters()"
+        )
     if not isinstance(p, Tensor):
         raise ValueError(
             f"{owner}: parameter {i} is a {type(p).__name__}, expected a Parameter "
@@ -318,8 +343,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: float = math.inf,
-                 high_open: bool = False) -> None:
+def _check_number(
+    owner: str, name: str, value: Any, low: float = 0.0, high: float = math.inf,
+    high_open: bool = False,
+) -> None:
     """Raise ValueError unless ``low <= value <= high`` (``< high`` with ``high_open``)."""
     inside = _is_number(value) and low <= value and (value < high if high_open else value <= high)
     if not inside:
@@ -330,20 +357,15 @@ def check_number(owner: str, name: str, value: Any, low: float = 0.0, high: floa
         raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
 
 
-def check_bool(owner: str, name: str, value: Any) -> None:
+def _check_bool(owner: str, name: str, value: Any) -> None:
     """Raise ValueError unless ``value`` is a bool."""
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
 
 
-def check_positive_int(owner: str, name: str, value: Any, allow_none: bool = False) -> None:
+def _check_positive_int(owner: str, name: str, value: Any, allow_none: bool = False) -> None:
     """Raise ValueError unless ``value`` is an integer >= 1 (or None when allowed)."""
     if value is None and allow_none:
         return
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-
-
-def params_list(params: Iterable[Any]) -> list[Any]:
-    """The parameters of an optimizer's groups as one list, in state_dict index order."""
-    return [p for group in params for p in group["params"]]

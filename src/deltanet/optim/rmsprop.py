@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
 
 
 def rmsprop_update(
@@ -147,13 +147,13 @@ class RMSprop(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        check_number(name, "lr", group["lr"])
-        check_number(name, "alpha", group["alpha"], 0.0, 1.0)
-        check_number(name, "eps", group["eps"])
-        check_number(name, "weight_decay", group["weight_decay"])
-        check_number(name, "momentum", group["momentum"], 0.0, 1.0, high_open=True)
-        check_bool(name, "centered", group["centered"])
-        check_bool(name, "maximize", group["maximize"])
+        _check_number(name, "lr", group["lr"])
+        _check_number(name, "alpha", group["alpha"], 0.0, 1.0)
+        _check_number(name, "eps", group["eps"])
+        _check_number(name, "weight_decay", group["weight_decay"])
+        _check_number(name, "momentum", group["momentum"], 0.0, 1.0, high_open=True)
+        _check_bool(name, "centered", group["centered"])
+        _check_bool(name, "maximize", group["maximize"])
 
     def _update_group(self, group: dict[str, Any]) -> None:
         eta = float(group["lr"])

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from deltanet.autograd import Tensor, enable_grad
-from deltanet.optim.optimizer import Optimizer, check_number, check_positive_int
+from deltanet.optim.optimizer import Optimizer, _check_number, _check_positive_int
 
 
 def _scipy_optimize() -> Any:
@@ -35,6 +35,7 @@ def _scipy_optimize() -> Any:
 class _ScipyMinimizer(Optimizer):
     """Shared machinery: flatten the parameters, run ``scipy.optimize.minimize``, write back."""
 
+    requires_closure = True
     _n_work = 0
     _method = ""
 
@@ -53,9 +54,6 @@ class _ScipyMinimizer(Optimizer):
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def _update_group(self, group: dict[str, Any]) -> None:
-        raise ValueError(f"{type(self).__name__}.step needs a closure")
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Minimize the closure's loss over the parameters; returns the loss at the final point.
@@ -154,11 +152,11 @@ class LBFGS(_ScipyMinimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        check_positive_int(name, "max_iter", group["max_iter"])
-        check_positive_int(name, "max_eval", group["max_eval"], allow_none=True)
-        check_number(name, "tol", group["tol"])
-        check_number(name, "ftol", group["ftol"])
-        check_positive_int(name, "history_size", group["history_size"])
+        _check_positive_int(name, "max_iter", group["max_iter"])
+        _check_positive_int(name, "max_eval", group["max_eval"], allow_none=True)
+        _check_number(name, "tol", group["tol"])
+        _check_number(name, "ftol", group["ftol"])
+        _check_positive_int(name, "history_size", group["history_size"])
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         max_eval = group["max_eval"]
@@ -202,8 +200,8 @@ class CG(_ScipyMinimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        check_positive_int(name, "max_iter", group["max_iter"])
-        check_number(name, "tol", group["tol"])
+        _check_positive_int(name, "max_iter", group["max_iter"])
+        _check_number(name, "tol", group["tol"])
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         return {"maxiter": int(group["max_iter"]), "gtol": float(group["tol"])}
@@ -212,7 +210,9 @@ class CG(_ScipyMinimizer):
 def _loss_value(owner: str, loss: Any) -> float:
     if isinstance(loss, Tensor):
         if loss.size != 1:
-            raise ValueError(f"{owner}: the closure must return a scalar loss, got shape {loss.shape}")
+            raise ValueError(
+                f"{owner}: the closure must return a scalar loss, got shape {loss.shape}"
+            )
         return float(loss.item())
     try:
         return float(loss)

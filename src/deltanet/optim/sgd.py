@@ -1,4 +1,4 @@
-"""Stochastic gradient descent with momentum (``torch.optim.SGD``) and its relation to the seeds' rule.
+"""Stochastic gradient descent with momentum (``torch.optim.SGD``), and the seeds' momentum rule.
 
 The seeds (Suk) write gradient descent as W(τ+1) = W(τ) − η ∇E(W(τ)); Rumelhart, Hinton and
 Williams (1986, eq. 9) add momentum: Δw(t) = −ε ∂E/∂w(t) + α Δw(t−1). PyTorch keeps a velocity
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, check_bool, check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
 
 
 def sgd_update(
@@ -151,12 +151,12 @@ class SGD(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
-        check_number(name, "lr", group["lr"])
-        check_number(name, "momentum", group["momentum"], 0.0, 1.0, high_open=True)
-        check_number(name, "dampening", group["dampening"], 0.0, 1.0)
-        check_number(name, "weight_decay", group["weight_decay"])
-        check_bool(name, "nesterov", group["nesterov"])
-        check_bool(name, "maximize", group["maximize"])
+        _check_number(name, "lr", group["lr"])
+        _check_number(name, "momentum", group["momentum"], 0.0, 1.0, high_open=True)
+        _check_number(name, "dampening", group["dampening"], 0.0, 1.0)
+        _check_number(name, "weight_decay", group["weight_decay"])
+        _check_bool(name, "nesterov", group["nesterov"])
+        _check_bool(name, "maximize", group["maximize"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 f"{name}: nesterov=True needs momentum > 0 and dampening = 0, got "
