@@ -260,8 +260,9 @@ def fit(
     for cb in callbacks_all:
         cb.set_model(model)
         cb.set_params(params)
-    # Only callbacks that override on_batch_end are called per step.
+    # Only callbacks that override on_batch_end (on_epoch_begin) are called for it.
     batch_callbacks = [cb for cb in callbacks_all if type(cb).on_batch_end is not Callback.on_batch_end]
+    epoch_begin_callbacks = [cb for cb in callbacks_all if type(cb).on_epoch_begin is not Callback.on_epoch_begin]
     use_closure = _needs_closure(optimizer)
     nan_handler = next((cb for cb in user_callbacks if isinstance(cb, TerminateOnNaN)), None)
 
@@ -295,9 +296,9 @@ def fit(
     try:
         for cb in callbacks_all:
             cb.on_train_begin({})
+        model.train()
         for epoch in range(int(epochs)):
-            model.train()
-            for cb in callbacks_all:
+            for cb in epoch_begin_callbacks:
                 cb.on_epoch_begin(epoch, {})
             if full_batch:
                 Xe, ye = X, y
