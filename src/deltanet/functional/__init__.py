@@ -33,6 +33,27 @@ from deltanet.functional.losses import (
     multi_margin_loss,
     nll_loss,
 )
+from deltanet.functional.conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
+from deltanet.functional.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    global_avg_pool,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
+from deltanet.functional.upsample import upsample
 
 __all__ = [
     "batch_norm",
@@ -61,4 +82,21 @@ __all__ = [
     "softplus",
     "step",
     "tanh",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "global_avg_pool",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "upsample",
 ]

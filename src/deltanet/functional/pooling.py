@@ -1,0 +1,378 @@
+"""Pooling (subsampling) in 1, 2 and 3 dimensions, from one N-d implementation.
+
+Each output value summarizes one window of ∏k input values of its channel; along each spatial axis
+the output has ⌊(in + 2p − k)/s⌋ + 1 positions, as for a convolution (the stride s defaults to
+the kernel size k: non-overlapping windows).
+
+    max pooling:      a = max over the window           dL/dx = δ at the (first) argmax, 0 elsewhere
+    average pooling:  a = (1/n) Σ over the window       dL/dx = δ/n on every value of the window
+
+Max pooling pads with −∞ (padding never wins), average pooling with zeros; n is ∏k when the
+padding counts (``count_include_pad=True``, PyTorch's default), else the number of real values
+in the window. As for the convolutions, the code loops over kernel offsets only, each step
+reading one strided slice of the (padded) input for all windows at once, and the arrays keep
+the memory order of their input (batch-innermost when they come out of a convolution).
+
+Adaptive average pooling chooses the windows from the output size instead: output index i of an
+axis averages input indices [⌊i·in/out⌋, ⌈(i+1)·in/out⌉), PyTorch's rule; it is computed as one
+small averaging matrix per axis.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Function, Tensor
+from deltanet.functional.conv import _as_tensor, _ntuple, check_input, full_like_layout
+
+
+def _window(offset: tuple, stride: tuple, out_size: tuple) -> tuple[slice, ...]:
+    """Index into a padded (N, C, *spatial) array of the values at ``offset`` in every window."""
+    return (slice(None), slice(None)) + tuple(
+        slice(k, k + (n - 1) * s + 1, s) for k, s, n in zip(offset, stride, out_size)
+    )
+
+
+def _padded(x: np.ndarray, padding: tuple[int, ...], value: float) -> np.ndarray:
+    """x with ``padding`` values ``value`` on both sides of each spatial axis (x itself if none)."""
+    if not any(padding):
+        return x
+    shape = x.shape[:2] + tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
+    xpad = full_like_layout(x, shape, value)
+    xpad[_crop(padding, x.shape[2:])] = x
+    return xpad
+
+
+def _crop(padding: tuple[int, ...], size: tuple[int, ...]) -> tuple[slice, ...]:
+    return (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(padding, size))
+
+
+class MaxPoolNd(Function):
+    """a = max over each window; backward routes δ to the first maximum of the window."""
+
+    def forward(
+        self, x: np.ndarray, *, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple
+    ) -> np.ndarray:
+        self.options = kernel, stride, padding, out_size, x.shape
+        xpad = _padded(x, padding, -np.inf)
+        offsets = list(product(*map(range, kernel)))
+        a = full_like_layout(x, x.shape[:2] + out_size, 0)
+        np.copyto(a, xpad[_window(offsets[0], stride, out_size)])
+        # Which offset of the window holds the maximum; ties keep the first, as PyTorch does.
+        argmax = np.zeros_like(a, dtype=np.min_scalar_type(len(offsets)))
+        for i, offset in enumerate(offsets[1:], 1):
+            values = xpad[_window(offset, stride, out_size)]
+            np.copyto(argmax, i, where=values > a)
+            np.maximum(a, values, out=a)  # also propagates NaN
+        self.argmax = argmax
+        return a
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        kernel, stride, padding, out_size, shape = self.options
+        padded = shape[:2] + tuple(n + 2 * p for n, p in zip(shape[2:], padding))
+        gpad = full_like_layout(self.argmax, padded, 0, delta.dtype)
+        for i, offset in enumerate(product(*map(range, kernel))):
+            gpad[_window(offset, stride, out_size)] += np.where(self.argmax == i, delta, 0)
+        return gpad[_crop(padding, shape[2:])]
+
+
+class AvgPoolNd(Function):
+    """a = (1/n) Σ over each window; backward spreads δ/n over the window."""
+
+    def forward(
+        self, x: np.ndarray, *, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple,
+        count_include_pad: bool,
+    ) -> np.ndarray:
+        xpad = _padded(x, padding, 0)
+        offsets = list(product(*map(range, kernel)))
+        a = full_like_layout(x, x.shape[:2] + out_size, 0)
+        np.copyto(a, xpad[_window(offsets[0], stride, out_size)])
+        for offset in offsets[1:]:
+            a += xpad[_window(offset, stride, out_size)]
+        if count_include_pad or not any(padding):
+            scale: Any = 1.0 / math.prod(kernel)
+        else:
+            scale = 1.0 / _real_counts(x.shape[2:], kernel, stride, padding, out_size)
+        a *= scale
+        self.options = kernel, stride, padding, out_size, x.shape, scale
+        return a
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        kernel, stride, padding, out_size, shape, scale = self.options
+        padded = shape[:2] + tuple(n + 2 * p for n, p in zip(shape[2:], padding))
+        gpad = full_like_layout(delta, padded, 0)
+        share = delta * scale
+        for offset in product(*map(range, kernel)):
+            gpad[_window(offset, stride, out_size)] += share
+        return gpad[_crop(padding, shape[2:])]
+
+
+def _real_counts(size: tuple, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple) -> np.ndarray:
+    """Number of non-padding values in each window, shaped (1, 1, *out_size) to broadcast."""
+    counts = np.ones((1, 1) + (1,) * len(size))
+    for axis, (n, k, s, p, o) in enumerate(zip(size, kernel, stride, padding, out_size)):
+        start = np.arange(o) * s - p
+        per_axis = np.minimum(start + k, n) - np.maximum(start, 0)
+        counts = counts * per_axis.reshape((1, 1) + tuple(-1 if i == axis else 1 for i in range(len(size))))
+    return counts
+
+
+def _float_input(x: Any) -> Tensor:
+    x = _as_tensor(x)
+    return x if x.dtype.kind == "f" else Tensor(x.data.astype(np.float32))
+
+
+def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int, op: str) -> dict:
+    check_input(x, dims, op)
+    kernel = _ntuple(kernel_size, dims, "kernel_size", op, 1)
+    stride = kernel if stride is None else _ntuple(stride, dims, "stride", op, 1)
+    padding = _ntuple(padding, dims, "padding", op, 0)
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size (as in PyTorch), got "
+            f"padding {padding} for kernel_size {kernel}"
+        )
+    padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
+    if any(k > n for k, n in zip(kernel, padded)):
+        raise ValueError(
+            f"{op}: the kernel {kernel} is larger than the padded input {padded} "
+            f"(input shape {x.shape}, padding {padding})"
+        )
+    out_size = tuple((n - k) // s + 1 for n, k, s in zip(padded, kernel, stride))
+    return dict(kernel=kernel, stride=stride, padding=padding, out_size=out_size)
+
+
+def _max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dims: int) -> Tensor:
+    x = _float_input(x)
+    return MaxPoolNd.apply(x, **_pool_args(x, kernel_size, stride, padding, dims, f"max_pool{dims}d"))
+
+
+def _avg_pool(
+    x: Any, kernel_size: Any, stride: Any, padding: Any, count_include_pad: bool, dims: int
+) -> Tensor:
+    x = _float_input(x)
+    args = _pool_args(x, kernel_size, stride, padding, dims, f"avg_pool{dims}d")
+    return AvgPoolNd.apply(x, count_include_pad=bool(count_include_pad), **args)
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """2-D max pooling: each output is the maximum of a kH×kW window of its channel.
+
+    Args:
+        x: input (N, C, H, W).
+        kernel_size: k, an int or (kH, kW).
+        stride: s, an int or a pair; defaults to kernel_size.
+        padding: −∞ added on both sides, at most half the kernel size.
+
+    Shape:
+        (N, C, H, W) -> (N, C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+        >>> dn.functional.max_pool2d(x, 2).data.tolist()
+        [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    return _max_pool(x, kernel_size, stride, padding, 2)
+
+
+def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """1-D max pooling over (N, C, L); arguments as :func:`max_pool2d`.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.functional.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0, 5.0]]])), 2).data.tolist()
+        [[[3.0, 2.0]]]
+    """
+    return _max_pool(x, kernel_size, stride, padding, 1)
+
+
+def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """3-D max pooling over (N, C, D, H, W); arguments as :func:`max_pool2d`.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.arange(64.0).reshape(1, 1, 4, 4, 4))
+        >>> a = dn.functional.max_pool3d(x, 2)
+        >>> a.shape, float(a.data[0, 0, 0, 0, 0])
+        ((1, 1, 2, 2, 2), 21.0)
+    """
+    return _max_pool(x, kernel_size, stride, padding, 3)
+
+
+def avg_pool2d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
+) -> Tensor:
+    """2-D average pooling: each output is the mean of a kH×kW window of its channel.
+
+    Args:
+        x: input (N, C, H, W).
+        kernel_size: k, an int or (kH, kW).
+        stride: s, an int or a pair; defaults to kernel_size.
+        padding: zeros added on both sides, at most half the kernel size.
+        count_include_pad: divide by kH·kW (True) or by the number of non-padding values.
+
+    Shape:
+        (N, C, H, W) -> (N, C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+        >>> dn.functional.avg_pool2d(x, 2).data.tolist()
+        [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 2)
+
+
+def avg_pool1d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
+) -> Tensor:
+    """1-D average pooling over (N, C, L); arguments as :func:`avg_pool2d`.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.array([[[1.0, 3.0, 2.0]]]))
+        >>> dn.functional.avg_pool1d(x, 2, stride=1, padding=1, count_include_pad=False).data.tolist()
+        [[[1.0, 2.0, 2.5, 2.0]]]
+    """
+    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 1)
+
+
+def avg_pool3d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
+) -> Tensor:
+    """3-D average pooling over (N, C, D, H, W); arguments as :func:`avg_pool2d`.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2))
+        >>> dn.functional.avg_pool3d(x, 2).data.ravel().tolist()
+        [3.5]
+    """
+    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 3)
+
+
+# -- adaptive and global average pooling ------------------------------------------------------
+def _averaging_matrix(n_in: int, n_out: int, dtype: Any) -> np.ndarray:
+    """A (n_out, n_in) matrix whose row i averages input indices [⌊i·in/out⌋, ⌈(i+1)·in/out⌉)."""
+    i = np.arange(n_out)
+    start = (i * n_in) // n_out
+    end = -((-(i + 1) * n_in) // n_out)  # ceiling division
+    j = np.arange(n_in)
+    inside = (j >= start[:, None]) & (j < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def apply_along(a: np.ndarray, M: np.ndarray, axis: int) -> np.ndarray:
+    """Multiply every line of ``a`` along ``axis`` by M: out[..., i, ...] = Σ_j M[i, j] a[..., j, ...]."""
+    return np.moveaxis(np.tensordot(a, M, axes=([axis], [1])), -1, axis)
+
+
+class AdaptiveAvgPool(Function):
+    """a = x averaged by one matrix per spatial axis; backward applies the transposed matrices."""
+
+    def forward(self, x: np.ndarray, *, out_size: tuple) -> np.ndarray:
+        self.matrices = [_averaging_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out_size)]
+        a = x
+        for axis, M in enumerate(self.matrices, 2):
+            a = apply_along(a, M, axis)
+        return a
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        g = delta
+        for axis, M in enumerate(self.matrices, 2):
+            g = apply_along(g, M.T, axis)
+        return g
+
+
+def _adaptive_avg_pool(x: Any, output_size: Any, dims: int) -> Tensor:
+    op = f"adaptive_avg_pool{dims}d"
+    x = _float_input(x)
+    check_input(x, dims, op)
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
+    if len(sizes) != dims:
+        raise ValueError(
+            f"{op}: output_size must be an int or a tuple of {dims} ints or None, got {output_size!r}"
+        )
+    # None keeps the input's size on that axis, as in PyTorch.
+    sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:]))
+    out_size = _ntuple(sizes, dims, "output_size", op, 1)
+    return AdaptiveAvgPool.apply(x, out_size=out_size)
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """Average pooling to a fixed output size, whatever the input size (PyTorch's windows).
+
+    Output index i of an axis averages the inputs [⌊i·in/out⌋, ⌈(i+1)·in/out⌉); when out divides
+    in these are non-overlapping windows of in/out values, and output_size=1 is global average
+    pooling.
+
+    Args:
+        x: input (N, C, H, W).
+        output_size: (H_out, W_out), or one int for both; None keeps the input's size on an axis.
+
+    Shape:
+        (N, C, H, W) -> (N, C, H_out, W_out).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+        >>> dn.functional.adaptive_avg_pool2d(x, 2).data.tolist()
+        [[[[2.5, 4.5], [10.5, 12.5]]]]
+        >>> dn.functional.adaptive_avg_pool2d(x, (1, 3)).data.round(2).tolist()
+        [[[[6.5, 7.5, 8.5]]]]
+    """
+    return _adaptive_avg_pool(x, output_size, 2)
+
+
+def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
+    """Adaptive average pooling over (N, C, L); see :func:`adaptive_avg_pool2d`.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.functional.adaptive_avg_pool1d(dn.tensor(np.array([[[1.0, 2.0, 3.0]]])), 2).data.tolist()
+        [[[1.5, 2.5]]]
+    """
+    return _adaptive_avg_pool(x, output_size, 1)
+
+
+def adaptive_avg_pool3d(x: Tensor, output_size: Any) -> Tensor:
+    """Adaptive average pooling over (N, C, D, H, W); see :func:`adaptive_avg_pool2d`.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2))
+        >>> dn.functional.adaptive_avg_pool3d(x, 1).data.ravel().tolist()
+        [3.5]
+    """
+    return _adaptive_avg_pool(x, output_size, 3)
+
+
+def global_avg_pool(x: Tensor) -> Tensor:
+    """Global average pooling: the mean of each channel over all its positions, a = (1/∏S) Σ x.
+
+    The usual replacement of the flatten + fully connected head of a CNN (Lin et al. 2014).
+    Unlike ``adaptive_avg_pool2d(x, 1)``, the spatial axes are dropped.
+
+    Args:
+        x: input (N, C, *spatial) with at least one spatial axis.
+
+    Shape:
+        (N, C, *spatial) -> (N, C).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.arange(8.0).reshape(1, 2, 2, 2))
+        >>> dn.functional.global_avg_pool(x).data.tolist()
+        [[1.5, 5.5]]
+    """
+    x = _as_tensor(x)
+    if x.ndim < 3:
+        raise ValueError(
+            f"global_avg_pool expects an input (N, C, *spatial) with at least 3 axes, got shape {x.shape}"
+        )
+    return x.mean(axis=tuple(range(2, x.ndim)))

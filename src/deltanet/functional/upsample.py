@@ -1,0 +1,161 @@
+"""Upsampling (resizing) of 1-, 2- and 3-D feature maps with PyTorch's ``interpolate`` rules.
+
+Both modes are separable: the output along each spatial axis is a fixed linear map of the input
+along that axis, out[i] = Σ_j M[i, j] in[j], so the op applies one small matrix per axis and its
+backward applies the transposed matrices. With scale factor r (scale = 1/r) or output size
+(scale = in/out), output index i reads source coordinate
+
+    nearest:                        j = min(⌊i · scale⌋, in − 1)                  (M one-hot)
+    linear, align_corners=False:    x = max((i + ½) · scale − ½, 0)
+    linear, align_corners=True:     x = i · (in − 1)/(out − 1)
+    then j₀ = ⌊x⌋, j₁ = min(j₀ + 1, in − 1), λ = x − j₀: M[i, j₀] += 1 − λ, M[i, j₁] += λ.
+
+"bilinear" (2-D) and "trilinear" (3-D) are "linear" along each axis in turn. Nearest upsampling by
+an integer factor is a plain ``repeat`` (and its backward a reshape and sum), which is what
+U-Net decoders use.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Function, Tensor
+from deltanet.functional.conv import _LAYOUT, _as_tensor
+from deltanet.functional.pooling import apply_along
+
+_LINEAR_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+def _nearest_source(n_in: int, n_out: int, scale: float) -> np.ndarray:
+    return np.minimum(np.floor(np.arange(n_out) * scale).astype(np.int64), n_in - 1)
+
+
+def _linear_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> np.ndarray:
+    i = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        x = i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        x = np.maximum((i + 0.5) * scale - 0.5, 0.0)
+    j0 = np.minimum(np.floor(x).astype(np.int64), n_in - 1)
+    j1 = np.minimum(j0 + 1, n_in - 1)
+    lam = x - j0
+    M = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    M[rows, j0] += 1.0 - lam  # two statements: where j0 == j1 (the border) both weights add up
+    M[rows, j1] += lam
+    return M
+
+
+class Interpolate(Function):
+    """out = x with each spatial axis mapped by ``steps``: an int r (repeat r times) or a matrix M."""
+
+    def forward(self, x: np.ndarray, *, steps: tuple) -> np.ndarray:
+        self.steps = steps
+        a = x
+        for axis, step in enumerate(steps, 2):
+            if isinstance(step, int):
+                a = np.repeat(a, step, axis=axis)
+            else:
+                a = apply_along(a, step.astype(x.dtype, copy=False), axis)
+        return a
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        g = delta
+        for axis, step in enumerate(self.steps, 2):
+            if isinstance(step, int):
+                g = g.reshape(g.shape[:axis] + (-1, step) + g.shape[axis + 1 :]).sum(axis=axis + 1)
+            else:
+                g = apply_along(g, step.T.astype(delta.dtype, copy=False), axis)
+        return g
+
+
+def upsample(
+    x: Tensor,
+    scale_factor: Any = 2,
+    mode: str = "nearest",
+    align_corners: bool = False,
+    size: Any = None,
+) -> Tensor:
+    """Resize the spatial axes of x by ``scale_factor`` (or to ``size``), as PyTorch's ``interpolate``.
+
+    Args:
+        x: input (N, C, L), (N, C, H, W) or (N, C, D, H, W).
+        scale_factor: r > 0, one number or one per spatial axis; the output size is ⌊in · r⌋.
+        mode: "nearest" (any rank), "linear" (1-D), "bilinear" (2-D) or "trilinear" (3-D).
+        align_corners: for the linear modes, map the corner pixels' centres onto each other
+            (True) or the corners of the pixel grids (False, PyTorch's default).
+        size: the output size instead of ``scale_factor`` (an int or one per spatial axis).
+
+    Shape:
+        (N, C, *S) -> (N, C, *⌊S · r⌋).
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
+        >>> dn.functional.upsample(x, 2).data[0, 0].tolist()[0]
+        [1.0, 1.0, 2.0, 2.0]
+        >>> dn.functional.upsample(x, 2, mode="bilinear").data[0, 0].tolist()[0]
+        [1.0, 1.25, 1.75, 2.0]
+    """
+    x = _as_tensor(x)
+    if x.dtype.kind != "f":
+        x = Tensor(x.data.astype(np.float32))
+    dims = x.ndim - 2
+    if dims not in _LAYOUT:
+        raise ValueError(
+            f"upsample expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}"
+        )
+    if mode not in ("nearest", "linear", "bilinear", "trilinear"):
+        raise ValueError(
+            f"upsample: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got {mode!r}"
+        )
+    if mode != "nearest" and mode != _LINEAR_MODE[dims]:
+        raise ValueError(
+            f"upsample: mode {mode!r} needs a {dict((v, k) for k, v in _LINEAR_MODE.items())[mode] + 2}-D "
+            f"input, got shape {x.shape} (use mode={_LINEAR_MODE[dims]!r})"
+        )
+    if mode == "nearest" and align_corners:
+        raise ValueError("upsample: align_corners=True only applies to the linear modes, not to 'nearest'")
+    in_size = x.shape[2:]
+    if size is not None:
+        out_size = _per_axis(size, dims, "size", int)
+        if min(out_size) < 1:
+            raise ValueError(f"upsample: size must be positive, got {size!r}")
+        scales = [n / o for n, o in zip(in_size, out_size)]
+    else:
+        factors = _per_axis(scale_factor, dims, "scale_factor", float)
+        if min(factors) <= 0:
+            raise ValueError(f"upsample: scale_factor must be positive, got {scale_factor!r}")
+        out_size = tuple(int(math.floor(n * r)) for n, r in zip(in_size, factors))
+        if min(out_size) < 1:
+            raise ValueError(
+                f"upsample: scale_factor {scale_factor!r} gives an empty output from shape {x.shape}"
+            )
+        scales = [1.0 / r for r in factors]
+    steps: list[Any] = []
+    for n_in, n_out, scale in zip(in_size, out_size, scales):
+        if mode == "nearest":
+            source = _nearest_source(n_in, n_out, scale)
+            factor = n_out // n_in
+            if n_out == factor * n_in and np.array_equal(source, np.arange(n_out) // factor):
+                steps.append(factor)
+            else:
+                M = np.zeros((n_out, n_in))
+                M[np.arange(n_out), source] = 1.0
+                steps.append(M)
+        else:
+            steps.append(_linear_matrix(n_in, n_out, scale, bool(align_corners)))
+    return Interpolate.apply(x, steps=tuple(steps))
+
+
+def _per_axis(value: Any, dims: int, name: str, kind: type) -> tuple:
+    values = value if isinstance(value, (tuple, list)) else (value,) * dims
+    ok = len(values) == dims and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in values
+    )
+    if not ok or (kind is int and any(float(v) != int(v) for v in values)):
+        raise ValueError(f"upsample: {name} must be a number or a tuple of {dims} numbers, got {value!r}")
+    return tuple(kind(v) for v in values)
