@@ -80,6 +80,13 @@ def test_default_init_is_uniform_within_one_over_sqrt_fan_in(cls_name, args, kwa
     assert w.dtype == np.float32
 
 
+def test_transposed_layers_take_torchs_positional_order():
+    # ConvTranspose2d(in, out, kernel_size, stride, padding, output_padding, groups, bias, dilation)
+    layer = nn.ConvTranspose2d(4, 6, 3, 2, 1, 1, 2, False, 1)
+    assert (layer.stride, layer.padding, layer.output_padding, layer.groups) == ((2, 2), (1, 1), (1, 1), 2)
+    assert layer.bias is None and layer.dilation == (1, 1)
+
+
 def test_transposed_fan_in_uses_weight_shape_1():
     layer = nn.ConvTranspose2d(64, 2, 3, rng=0)  # fan_in = 2·9 = 18, not 64·9
     assert np.abs(layer.weight.data).max() > 1 / math.sqrt(64 * 9)
@@ -124,6 +131,7 @@ def test_gradcheck_through_layers(rng):
         (lambda: nn.Conv2d(3, 4, 3, padding="full"), r"Conv2d: padding must be an int, a tuple, 'same' or 'valid', got 'full'"),
         (lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2),
          r"ConvTranspose2d: output_padding must be smaller than either stride or dilation, got output_padding=2, stride=2"),
+        (lambda: nn.Conv2d(3, 4, 3, output_padding=1), r"Conv2d: output_padding is for transposed convolutions, got 1"),
         (lambda: nn.MaxPool2d(2, padding=2), r"MaxPool2d: padding should be at most half of the kernel size, got padding=2"),
         (lambda: nn.AvgPool1d(0), r"AvgPool1d: kernel_size must be >= 1, got 0"),
         (lambda: nn.AdaptiveAvgPool2d((2, 0)), r"AdaptiveAvgPool2d: output_size must be a positive int .* got \(2, 0\)"),

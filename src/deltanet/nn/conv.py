@@ -39,6 +39,7 @@ class _ConvNd(Module):
         init: Any = None,
         rng: Any = None,
         dtype: Any = None,
+        *,
         output_padding: Any = 0,
     ) -> None:
         super().__init__()
@@ -65,6 +66,10 @@ class _ConvNd(Module):
                 )
             shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
         else:
+            if output_padding != 0:
+                raise ValueError(
+                    f"{name}: output_padding is for transposed convolutions, got {output_padding!r}"
+                )
             F._padding_pairs(padding, self.kernel_size, self.stride, self.dilation, name)  # checks
             if not isinstance(padding, str):
                 padding = F._ntuple(padding, dims, "padding", name, 0)
@@ -121,6 +126,32 @@ class _ConvNd(Module):
             )
         except ValueError as error:
             raise ValueError(f"{self!r}: {error}") from None
+
+
+class _ConvTransposeNd(_ConvNd):
+    """The transposed layers take PyTorch's argument order: output_padding, groups, bias, dilation."""
+
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        init: Any = None,
+        rng: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, init,
+            rng, dtype, output_padding=output_padding,
+        )
 
 
 _ARGS = """
@@ -217,7 +248,7 @@ class Conv3d(_ConvNd):
     _function = staticmethod(F.conv3d)
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTransposeNd):
     __doc__ = (
         """1-D transposed convolution (learned upsampling), the input gradient of Conv1d as a layer.
 """
@@ -236,10 +267,9 @@ class ConvTranspose1d(_ConvNd):
     )
     _dims = 1
     _function = staticmethod(F.conv_transpose1d)
-    _transposed = True
 
 
-class ConvTranspose2d(_ConvNd):
+class ConvTranspose2d(_ConvTransposeNd):
     __doc__ = (
         """2-D transposed convolution (learned upsampling, as in U-Net's decoder).
 """
@@ -259,10 +289,9 @@ class ConvTranspose2d(_ConvNd):
     )
     _dims = 2
     _function = staticmethod(F.conv_transpose2d)
-    _transposed = True
 
 
-class ConvTranspose3d(_ConvNd):
+class ConvTranspose3d(_ConvTransposeNd):
     __doc__ = (
         """3-D transposed convolution (learned upsampling of volumes).
 """
@@ -281,4 +310,3 @@ class ConvTranspose3d(_ConvNd):
     )
     _dims = 3
     _function = staticmethod(F.conv_transpose3d)
-    _transposed = True
