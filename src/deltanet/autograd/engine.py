@@ -14,6 +14,7 @@ Afterwards the graph is freed (the functions drop their saved arrays and their p
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -44,12 +45,15 @@ def reachable_functions(root: Tensor) -> list[Any]:
                 seen.add(ctx)
                 found.append(ctx)
                 stack.append(ctx)
-    found.sort(key=_by_sequence, reverse=True)
+    found.sort(key=_SEQUENCE, reverse=True)
     return found
 
 
-def _by_sequence(fn: Any) -> int:
-    return fn.seq
+_SEQUENCE = attrgetter("seq")
+# dL/dL = 1 for a scalar loss, one read-only array per dtype: a leaf that receives it copies it.
+_ONE = {np.dtype(np.float32): np.ones((), np.float32), np.dtype(np.float64): np.ones((), np.float64)}
+for _one in _ONE.values():
+    _one.flags.writeable = False
 
 
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
@@ -65,7 +69,9 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
                 f"backward() without a gradient needs a scalar output, got shape {root.shape}; "
                 f"reduce it first (e.g. loss.mean()) or pass grad= of the same shape"
             )
-        grad = np.ones_like(root.data)
+        grad = _ONE.get(root.data.dtype)
+        if grad is None or root.data.ndim:
+            grad = np.ones_like(root.data)
     else:
         grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if grad.shape != root.shape:
@@ -105,15 +111,17 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
 
 
 def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
-    if delta.shape != leaf.data.shape:
+    data = leaf.data
+    if delta.shape != data.shape:
         raise RuntimeError(
-            f"internal error: gradient of shape {delta.shape} for a tensor of shape {leaf.shape}"
+            f"internal error: gradient of shape {delta.shape} for a tensor of shape {data.shape}"
         )
-    if delta.dtype != leaf.data.dtype:
-        delta = delta.astype(leaf.data.dtype)
+    if delta.dtype != data.dtype:
+        delta = delta.astype(data.dtype)
     if leaf.grad is None:
-        owned = delta.base is None and id(delta) not in given and delta.flags.writeable
-        leaf.grad = delta if owned else delta.copy()
-        given.add(id(leaf.grad))
+        if delta.base is not None or not delta.flags.writeable or id(delta) in given:
+            delta = delta.copy()
+        leaf.grad = delta
+        given.add(id(delta))
     else:
         leaf.grad += delta

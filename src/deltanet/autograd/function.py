@@ -84,7 +84,7 @@ class Function:
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays and record the graph edge when needed."""
         fn = cls.__new__(cls)
-        needs = tuple(t.requires_grad for t in inputs)
+        needs = tuple([t.requires_grad for t in inputs])
         record = _GradMode.enabled and True in needs
         fn.needs_input_grad = needs if record else (False,) * len(inputs)
         data = fn.forward(*[t.data for t in inputs], **options)

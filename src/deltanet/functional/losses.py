@@ -30,6 +30,7 @@ import numpy as np
 
 from deltanet.autograd import Function, Tensor
 from deltanet.autograd.ops import stable_sigmoid
+from deltanet.backend import max_rows, sum_rows
 
 REDUCTIONS = ("mean", "sum", "none")
 _LOG2 = math.log(2.0)
@@ -132,8 +133,12 @@ def _class_weight(weight: Any, classes: int, dtype: np.dtype, owner: str) -> np.
     return w.astype(dtype)
 
 
-def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | None) -> np.ndarray:
-    """Check class-index targets of shape (N, d1, ...) for scores (N, C, d1, ...); return int64."""
+def _class_indices(y: Tensor, scores: Tensor, owner: str,
+                   ignore_index: int | None) -> tuple[np.ndarray, bool]:
+    """Check class-index targets of shape (N, d1, ...) for scores (N, C, d1, ...).
+
+    Returns the labels as int64, and whether all of them are classes (none is ``ignore_index``).
+    """
     expected = scores.shape[:1] + scores.shape[2:]
     classes = scores.shape[1]
     if y.shape != expected:
@@ -157,7 +162,7 @@ def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | No
         raise ValueError(f"{owner}: class indices must be integers, got dtype {labels.dtype}")
     labels = labels.astype(np.int64, copy=False)
     if labels.size == 0 or (labels.min() >= 0 and labels.max() < classes):
-        return labels  # the common case, checked with two reductions
+        return labels, True  # the common case, checked with two reductions
     outside = (labels < 0) | (labels >= classes)
     if ignore_index is not None:
         outside &= labels != ignore_index
@@ -166,7 +171,7 @@ def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | No
             f"{owner}: class indices must be in [0, {classes}) for {classes} classes, got "
             f"{int(labels[outside].flat[0])} ({int(outside.sum())} target(s) out of range)"
         )
-    return labels
+    return labels, False
 
 
 # -- reductions ----------------------------------------------------------------------------------
@@ -349,11 +354,11 @@ class SoftmaxCrossEntropy(Function):
     """
 
     def forward(self, z: np.ndarray, y: np.ndarray, reduction: str, label_smoothing: float,
-                weight: np.ndarray | None, ignore_index: int, probabilities: bool) -> np.ndarray:
+                weight: np.ndarray | None, ignore_index: int, probabilities: bool,
+                plain: bool = False) -> np.ndarray:
         classes, eps = z.shape[1], label_smoothing
-        self.plain = (not probabilities and eps == 0 and weight is None and z.ndim == 2
-                      and (y.size == 0 or y.min() >= 0))
-        if self.plain:
+        self.plain = plain
+        if plain:
             return self._forward_plain(z, y, reduction)
         shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp: e^{±1e4} never appears
         log_s = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -381,12 +386,12 @@ class SoftmaxCrossEntropy(Function):
     def _forward_plain(self, z: np.ndarray, y: np.ndarray, reduction: str) -> np.ndarray:
         """The common case (class indices, no weights, smoothing or ignored targets), fast:
         ℓ_n = log Σ_k e^{z_nk} − z_{n,y_n}, with s = softmax(z) kept for δ = s − onehot(y)."""
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted = z - max_rows(z)[:, None]
         s = np.exp(shifted)
-        total = s.sum(axis=1, keepdims=True)
+        total = sum_rows(s)
         rows = np.arange(len(y))
-        loss = np.log(total[:, 0]) - shifted[rows, y]
-        s /= total
+        loss = np.log(total) - shifted[rows, y]
+        s /= total[:, None]
         self.reduction, self.count = reduction, loss.size
         self.save_for_backward(s, rows, y)
         return _reduce(loss, reduction, self.count)
@@ -602,14 +607,19 @@ def cross_entropy(input: Any, target: Any, *, reduction: str = "mean", label_smo
     label_smoothing = _check_label_smoothing(label_smoothing, owner)
     w = _class_weight(weight, z.shape[1], z.dtype, owner)
     probabilities = y.shape == z.shape
+    all_classes = False
     if probabilities:
         _check_finite(y.data, owner)
         _check_range(y.data, 0, 1, owner, "probability targets", "")
     else:
-        y = Tensor(_class_indices(y, z, owner, ignore_index))
+        labels, all_classes = _class_indices(y, z, owner, ignore_index)
+        if labels is not y.data:
+            y = Tensor(labels)
+    plain = (all_classes and label_smoothing == 0 and w is None and z.ndim == 2
+             and not 0 <= ignore_index < z.shape[1])
     return SoftmaxCrossEntropy.apply(
         z, y, reduction=reduction, label_smoothing=label_smoothing, weight=w,
-        ignore_index=int(ignore_index), probabilities=probabilities,
+        ignore_index=int(ignore_index), probabilities=probabilities, plain=plain,
     )
 
 
@@ -641,7 +651,7 @@ def nll_loss(input: Any, target: Any, *, reduction: str = "mean", weight: Any = 
         raise ValueError(
             f"nll_loss expects log-probabilities of shape (N, C) or (N, C, d1, ...), got shape {x.shape}"
         )
-    labels = _class_indices(_as_tensor(target, owner, "target"), x, owner, ignore_index)
+    labels, _ = _class_indices(_as_tensor(target, owner, "target"), x, owner, ignore_index)
     w = _class_weight(weight, x.shape[1], x.dtype, owner)
     return NegativeLogLikelihood.apply(
         x, Tensor(labels), reduction=reduction, weight=w, ignore_index=int(ignore_index)
@@ -762,7 +772,7 @@ def multi_margin_loss(input: Any, target: Any, *, p: int = 1, margin: float = 1.
     _check_input(x, owner)
     if x.ndim != 2:
         raise ValueError(f"{owner} expects scores of shape (N, C), got shape {x.shape}")
-    labels = _class_indices(_as_tensor(target, owner, "target"), x, owner, None)
+    labels, _ = _class_indices(_as_tensor(target, owner, "target"), x, owner, None)
     w = _class_weight(weight, x.shape[1], x.dtype, owner)
     return MultiMargin.apply(x, Tensor(labels), reduction=reduction, p=p, margin=margin, weight=w)
 

@@ -171,6 +171,7 @@ class SGD(Optimizer):
         nesterov = bool(group["nesterov"])
         maximize = bool(group["maximize"])
         state, works = self.state, self._work
+        plain = momentum == 0 and weight_decay == 0 and not maximize
         for p in group["params"]:
             g = p.grad
             if g is None:
@@ -179,6 +180,9 @@ class SGD(Optimizer):
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:
                 work = self._new_work(p, W)
+            if plain:  # W ← W − η g, the seeds' rule, in two in-place ufuncs
+                W -= np.multiply(g, eta, out=work[0])
+                continue
             if momentum == 0:
                 sgd_update(W, g, None, work, eta, 0.0, dampening, weight_decay, False, maximize)
                 continue
