@@ -33,12 +33,17 @@ _LAZY_MODULES = {
     "callbacks": "deltanet.training.callbacks",
     "diagnostics": "deltanet.diagnostics",
     "examples": "deltanet.examples",
+    "models": "deltanet.models",
+    "io": "deltanet.io",
+    "onnx": "deltanet.onnx",
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
     "evaluate": "deltanet.training",
     "predict": "deltanet.training",
     "History": "deltanet.training",
+    "save": "deltanet.io",
+    "load": "deltanet.io",
 }
 
 
@@ -68,7 +73,11 @@ __all__ = [
     "functional",
     "gradcheck",
     "init",
+    "io",
     "is_grad_enabled",
+    "load",
+    "models",
+    "onnx",
     "losses",
     "manual_seed",
     "metrics",
@@ -77,6 +86,7 @@ __all__ = [
     "optim",
     "predict",
     "regularizers",
+    "save",
     "stack",
     "tensor",
     "training",
