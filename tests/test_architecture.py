@@ -30,6 +30,7 @@ LAYER = {
     "onnx": 7,
     "plot": 7,
     "report": 7,
+    "explain": 7,
     "cli": 8,
     "examples": 8,
 }

@@ -36,6 +36,8 @@ _LAZY_MODULES = {
     "models": "deltanet.models",
     "io": "deltanet.io",
     "onnx": "deltanet.onnx",
+    "plot": "deltanet.plot",
+    "explain": "deltanet.explain",
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
@@ -44,6 +46,9 @@ _LAZY_NAMES = {
     "History": "deltanet.training",
     "save": "deltanet.io",
     "load": "deltanet.io",
+    "report": "deltanet.report",
+    "sweep": "deltanet.diagnostics",
+    "lr_find": "deltanet.diagnostics",
 }
 
 
@@ -69,6 +74,7 @@ __all__ = [
     "diagnostics",
     "enable_grad",
     "evaluate",
+    "explain",
     "fit",
     "functional",
     "gradcheck",
@@ -84,10 +90,13 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
+    "plot",
     "predict",
     "regularizers",
+    "report",
     "save",
     "stack",
+    "sweep",
     "tensor",
     "training",
 ]
