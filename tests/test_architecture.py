@@ -29,7 +29,7 @@ LAYER = {
     "io": 7,
     "onnx": 7,
     "plot": 7,
-    "report": 7,
+    "reporting": 7,
     "explain": 7,
     "cli": 8,
     "examples": 8,

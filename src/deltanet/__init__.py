@@ -46,7 +46,7 @@ _LAZY_NAMES = {
     "History": "deltanet.training",
     "save": "deltanet.io",
     "load": "deltanet.io",
-    "report": "deltanet.report",
+    "report": "deltanet.reporting",
     "sweep": "deltanet.diagnostics",
     "lr_find": "deltanet.diagnostics",
 }
