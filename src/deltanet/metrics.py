@@ -348,3 +348,140 @@ __all__ = [
     "precision",
     "recall",
 ]
+
+
+# -- segmentation: Dice score and IoU (Jaccard) ------------------------------------------------
+def _segmentation_labels(y_true: Any, y_pred: Any, num_classes: Any, fn: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Flattened integer label maps (true, predicted) and the number of classes K.
+
+    ``y_pred`` is a label map of y_true's shape (binary scores are thresholded as in the module
+    docstring), or scores with one more axis, the class axis 1: (N, K, ...) → argmax over it,
+    (N, 1, ...) → binary scores.
+    """
+    t = _as_array(y_true, "y_true", fn)
+    p = _as_array(y_pred, "y_pred", fn)
+    _check_lengths(t, p, fn)
+    width = None
+    if p.ndim == t.ndim + 1:
+        width = p.shape[1]
+        if p.shape[:1] + p.shape[2:] != t.shape:
+            raise ValueError(
+                f"{fn}: scores y_pred of shape {p.shape} (N, K, ...) need y_true of shape "
+                f"{p.shape[:1] + p.shape[2:]}, got {t.shape}"
+            )
+        p = p.argmax(axis=1) if width > 1 else p[:, 0]
+    elif p.shape != t.shape:
+        raise ValueError(
+            f"{fn}: y_pred must be a label map of y_true's shape {t.shape} or scores of shape "
+            f"(N, K, ...) with the class axis 1, got shape {p.shape}"
+        )
+    t = t.reshape(-1)
+    if not _is_whole(t):
+        raise ValueError(
+            f"{fn}: y_true must hold whole-number class labels, got non-integer values such as "
+            f"{t[t != np.round(t)][0]}"
+        )
+    t = t.astype(np.int64)
+    p = p.reshape(-1)
+    if p.dtype.kind == "f" and not _is_whole(p):
+        p = ((p > 0.5) if np.all((p >= 0) & (p <= 1)) else (p > 0)).astype(np.int64)
+    p = p.astype(np.int64)
+    for name, labels in (("y_true", t), ("y_pred", p)):
+        if labels.min() < 0:
+            raise ValueError(f"{fn}: class labels must be 0, 1, ..., got {labels.min()} in {name}")
+    largest = int(max(t.max(), p.max())) + 1
+    if num_classes is None:
+        num_classes = max(largest, width or 0, 2)
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
+        raise ValueError(f"{fn}: num_classes must be an integer ≥ 2, got {num_classes!r}")
+    elif largest > num_classes:
+        raise ValueError(
+            f"{fn}: num_classes={num_classes} but the labels go up to {largest - 1}; "
+            f"labels must be in [0, {num_classes})"
+        )
+    return t, p, int(num_classes)
+
+
+def _overlap_score(y_true: Any, y_pred: Any, num_classes: Any, average: Any, include_background: Any,
+                   zero_division: Any, fn: str, jaccard: bool) -> Any:
+    if average not in ("macro", None):
+        raise ValueError(f"{fn}: average must be 'macro' or None (one value per class), got {average!r}")
+    if not isinstance(include_background, (bool, np.bool_)):
+        raise ValueError(f"{fn}: include_background must be True or False, got {include_background!r}")
+    if isinstance(zero_division, bool) or not isinstance(zero_division, (int, float)):
+        raise ValueError(f"{fn}: zero_division must be a number, got {zero_division!r}")
+    t, p, k = _segmentation_labels(y_true, y_pred, num_classes, fn)
+    counts = np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+    tp = np.diag(counts).astype(np.float64)
+    fp_plus_fn = counts.sum(axis=0) + counts.sum(axis=1) - 2 * tp
+    denominator = tp + fp_plus_fn if jaccard else 2 * tp + fp_plus_fn
+    numerator = tp if jaccard else 2 * tp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.where(denominator > 0, numerator / np.maximum(denominator, 1), float(zero_division))
+    if average is None:
+        return scores
+    return float(scores[(0 if include_background else 1):].mean())
+
+
+def dice_score(y_true: Any, y_pred: Any, *, num_classes: int | None = None, average: str | None = "macro",
+               include_background: bool = False, zero_division: float = 1.0) -> Any:
+    """Dice score (F1) of hard segmentations, per class: D_c = 2|P_c ∩ G_c| / (|P_c| + |G_c|).
+
+    The pixels of all images are pooled (the counts of every image added up), so D_c equals
+    scikit-learn's ``f1_score`` on the flattened label maps. By default the mean leaves the
+    background (class 0) out: for a binary mask it is the Dice of the foreground.
+
+    Args:
+        y_true: label map of integers, any shape (N, ...), e.g. (N, H, W) or (N, D, H, W).
+        y_pred: label map of the same shape; or scores with the class axis 1, (N, K, ...)
+            (argmax over axis 1) or (N, 1, ...) binary probabilities/logits, such as the
+            output of a segmentation network.
+        num_classes: K; by default the largest label + 1 (at least 2), or the scores' width.
+        average: "macro" (default): the mean over the classes; None: one score per class,
+            an array of length K (background included).
+        include_background: include class 0 in the mean (default False).
+        zero_division: the score of a class absent from both y_true and y_pred (default 1:
+            nothing to find, nothing found).
+
+    Returns:
+        A float in [0, 1], or an array of K floats for ``average=None``.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> truth = np.array([[[0, 1, 1], [0, 1, 0]]])
+        >>> pred = np.array([[[0, 1, 0], [1, 1, 0]]])
+        >>> round(dn.metrics.dice_score(truth, pred), 4)          # 2·2 / (3 + 3)
+        0.6667
+        >>> dn.metrics.dice_score(truth, pred, average=None).round(4).tolist()
+        [0.6667, 0.6667]
+    """
+    return _overlap_score(y_true, y_pred, num_classes, average, include_background, zero_division,
+                          "dice_score", jaccard=False)
+
+
+def iou(y_true: Any, y_pred: Any, *, num_classes: int | None = None, average: str | None = "macro",
+        include_background: bool = False, zero_division: float = 1.0) -> Any:
+    """Intersection over union (Jaccard index) per class: J_c = |P_c ∩ G_c| / |P_c ∪ G_c|.
+
+    The same inputs and options as :func:`dice_score`; J = D / (2 − D) class by class, and J_c
+    equals scikit-learn's ``jaccard_score`` on the flattened label maps.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> truth = np.array([[[0, 1, 1], [0, 1, 0]]])
+        >>> pred = np.array([[[0, 1, 0], [1, 1, 0]]])
+        >>> dn.metrics.iou(truth, pred)                            # 2 / 4
+        0.5
+    """
+    return _overlap_score(y_true, y_pred, num_classes, average, include_background, zero_division,
+                          "iou", jaccard=True)
+
+
+_REGISTRY.update({
+    "dice": dice_score,
+    "dice_score": dice_score,
+    "iou": iou,
+    "jaccard": iou,
+    "mean_iou": iou,
+})
+__all__ += ["dice_score", "iou"]

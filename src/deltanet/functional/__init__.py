@@ -54,6 +54,7 @@ from deltanet.functional.pooling import (
     max_pool3d,
 )
 from deltanet.functional.upsample import upsample
+from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 
 __all__ = [
     "batch_norm",
@@ -99,4 +100,6 @@ __all__ = [
     "max_pool2d",
     "max_pool3d",
     "upsample",
+    "dice_loss",
+    "generalized_wasserstein_dice_loss",
 ]
