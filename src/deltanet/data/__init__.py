@@ -1,18 +1,85 @@
-"""Layer 6: data sets, held-out splits, standardization and batching with a seeded shuffle."""
+"""Layer 6: data sets, file readers, held-out splits, standardization and batching with a seeded
+shuffle.
+
+- real data: ``load_iris`` (bundled), ``load_breast_cancer``, ``load_diabetes``, ``load_digits``
+  (scikit-learn's copies, the ``data`` extra), MNIST (``download_mnist``, ``load_mnist``);
+- your files: ``read_csv``, ``read_npz`` (no pickle), ``read_idx``;
+- the seeds' own data: ``tumor_survival``, ``tumor_temperature``, ``cats_dogs_outputs``,
+  ``mirror_symmetry``, ``family_trees``, ``sinusoid``, ``universal_approximation``, ``xor``;
+- splitting, scaling and batching: ``train_test_split``, ``Standardizer``, ``DataLoader``.
+"""
 
 from deltanet.data.batches import DataLoader, Dataset, batch_slices, iterate_minibatches
-from deltanet.data.datasets import DatasetBundle, load_iris
+from deltanet.data.datasets import (
+    DatasetBundle,
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+)
+from deltanet.data.family_trees import (
+    PEOPLE,
+    RELATIONS,
+    family_tree_cases,
+    family_tree_triples,
+    family_trees,
+)
+from deltanet.data.idx import IDXFormatError, read_idx, read_idx_header, write_idx
+from deltanet.data.mnist import MNIST_MIRRORS, MNIST_SHA256, DownloadError, download_mnist, load_mnist, sha256_file
+from deltanet.data.readers import DataFileError, read_csv, read_npz, read_npz_xy
 from deltanet.data.split import train_test_split, train_val_test_split
 from deltanet.data.standardize import Standardizer
+from deltanet.data.toy import (
+    UNIVERSAL_FUNCTIONS,
+    cats_dogs_outputs,
+    logic_gate,
+    mirror_symmetry,
+    sinusoid,
+    tumor_survival,
+    tumor_temperature,
+    universal_approximation,
+    xor,
+)
 
 __all__ = [
+    "DataFileError",
     "DataLoader",
     "Dataset",
     "DatasetBundle",
+    "DownloadError",
+    "IDXFormatError",
+    "MNIST_MIRRORS",
+    "MNIST_SHA256",
+    "PEOPLE",
+    "RELATIONS",
     "Standardizer",
+    "UNIVERSAL_FUNCTIONS",
     "batch_slices",
+    "cats_dogs_outputs",
+    "download_mnist",
+    "family_tree_cases",
+    "family_tree_triples",
+    "family_trees",
     "iterate_minibatches",
+    "load_breast_cancer",
+    "load_diabetes",
+    "load_digits",
     "load_iris",
+    "load_mnist",
+    "logic_gate",
+    "mirror_symmetry",
+    "read_csv",
+    "read_idx",
+    "read_idx_header",
+    "read_npz",
+    "read_npz_xy",
+    "sha256_file",
+    "sinusoid",
     "train_test_split",
     "train_val_test_split",
+    "tumor_survival",
+    "tumor_temperature",
+    "universal_approximation",
+    "write_idx",
+    "xor",
 ]

@@ -1,0 +1,319 @@
+"""Your own data from files: CSV tables and NumPy ``.npz`` archives, without pandas and without
+pickle.
+
+Both readers check what they read and say where a problem is: a malformed CSV row gives the file,
+the line and the column; an ``.npz`` member that would need pickle (an object array), or whose
+header declares more data than the member holds, is refused before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deltanet.backend import DEFAULT_DTYPE, check_dtype
+from deltanet.data.datasets import DatasetBundle
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be read as asked; the message names the file and where the problem is."""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _column_index(target: Any, header: list[str] | None, n_columns: int, path: Path) -> int | None:
+    if target is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, (int, str)):
+        raise ValueError(f"read_csv: target must be a column name, a column index or None, got {target!r}")
+    if isinstance(target, str):
+        if header is None:
+            raise DataFileError(
+                f"{path}: target={target!r} names a column, but the file has no header row; "
+                f"give the column index instead (e.g. target=-1 for the last column)"
+            )
+        if target not in header:
+            raise DataFileError(f"{path}: no column {target!r} in the header; the columns are {header}")
+        return header.index(target)
+    if not -n_columns <= target < n_columns:
+        raise DataFileError(f"{path}: target column index {target} is out of range for {n_columns} columns")
+    return target % n_columns
+
+
+def read_csv(
+    path: Any,
+    target: Any = -1,
+    header: Any = "auto",
+    delimiter: str = ",",
+    dtype: Any = DEFAULT_DTYPE,
+    comment: str | None = "#",
+) -> DatasetBundle:
+    """Read a table of numbers from a CSV file into features ``X`` and a target column ``y``.
+
+    Every row must have as many fields as the first; features must be finite numbers. The target
+    column may hold numbers (kept as int64 when they are all whole numbers, as floats otherwise) or
+    class names, which become labels 0, 1, ... in sorted order (``target_names`` holds the names).
+
+    Args:
+        path: the file.
+        target: the target column, by name (needs a header) or index (``-1``: the last); ``None``
+            for a file of features only (then ``y`` is None).
+        header: ``True`` (the first row names the columns), ``False`` (it is data), or ``"auto"``
+            (a header if any field of the first row is not a number).
+        delimiter: the field separator.
+        dtype: float dtype of ``X`` (and of float targets).
+        comment: lines starting with this string are skipped, as are blank lines.
+
+    Returns:
+        A :class:`DatasetBundle` with ``X`` (N, F), ``y`` (N,) or None, ``feature_names`` (from
+        the header, or ``column 0``, ...), ``target_names`` and a description naming the file.
+
+    Raises:
+        DataFileError (a ``ValueError``): empty file, ragged row, a value that is not a number, a
+            non-finite value, an unknown target column; the message names file, line and column.
+
+    Example:
+        >>> import tempfile, os
+        >>> from deltanet.data import read_csv
+        >>> path = os.path.join(tempfile.mkdtemp(), "tumors.csv")
+        >>> _ = open(path, "w").write("size,temperature,outcome\\n0.5,37.6,alive\\n2.8,22,dead\\n")
+        >>> data = read_csv(path, target="outcome")
+        >>> data.X.tolist(), data.y.tolist(), data.target_names
+        ([[0.5, 37.599998474121094], [2.799999952316284, 22.0]], [0, 1], ['alive', 'dead'])
+    """
+    path = Path(path)
+    dtype = np.dtype(dtype)
+    check_dtype(dtype)
+    if dtype.kind != "f":
+        raise ValueError(f"read_csv: dtype must be float32 or float64, got {dtype}")
+    if header not in (True, False, "auto"):
+        raise ValueError(f"read_csv: header must be True, False or 'auto', got {header!r}")
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"read_csv: delimiter must be one character, got {delimiter!r}")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = [
+                (number, [field.strip() for field in row])
+                for number, row in enumerate(csv.reader(f, delimiter=delimiter), start=1)
+                if row and any(field.strip() for field in row)
+                and not (comment and row[0].lstrip().startswith(comment))
+            ]
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataFileError(f"{path}: expected a CSV file, got a folder") from None
+    except UnicodeDecodeError as error:
+        raise DataFileError(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})") from None
+    except csv.Error as error:
+        raise DataFileError(f"{path}: malformed CSV: {error}") from None
+    if not rows:
+        raise DataFileError(f"{path}: empty CSV file; expected rows of comma-separated numbers")
+    first_line, first = rows[0]
+    has_header = header is True or (header == "auto" and not all(_is_number(v) for v in first))
+    names = first if has_header else None
+    data_rows = rows[1:] if has_header else rows
+    if not data_rows:
+        raise DataFileError(f"{path}: no data rows after the header (line {first_line})")
+    n_columns = len(first)
+    for line, row in data_rows:
+        if len(row) != n_columns:
+            raise DataFileError(
+                f"{path}, line {line}: expected {n_columns} fields "
+                f"({'as in the header' if has_header else 'as in the first row'}), got {len(row)}"
+            )
+    column_names = names if names is not None else [f"column {j}" for j in range(n_columns)]
+    t = _column_index(target, names, n_columns, path)
+    if t is not None and n_columns < 2:
+        raise DataFileError(f"{path}: a target column needs at least one feature column besides it, got {n_columns} column")
+    features = [j for j in range(n_columns) if j != t]
+    X = np.empty((len(data_rows), len(features)), dtype=np.float64)
+    for i, (line, row) in enumerate(data_rows):
+        for k, j in enumerate(features):
+            X[i, k] = _number(row[j], path, line, j, column_names[j])
+    y = None
+    target_names: list[str] = []
+    if t is not None:
+        values = [row[t] for _, row in data_rows]
+        if all(_is_number(v) for v in values):
+            numbers = np.array([_number(v, path, line, t, column_names[t]) for (line, _), v in zip(data_rows, values)])
+            whole = bool(np.all(numbers == np.round(numbers))) and np.abs(numbers).max() < 2**53
+            y = numbers.astype(np.int64) if whole else numbers.astype(dtype)
+            target_names = [column_names[t]]
+        else:
+            for (line, _), v in zip(data_rows, values):
+                if v == "":
+                    raise DataFileError(f"{path}, line {line}, column {column_names[t]!r} ({t}): empty target value")
+            target_names = sorted(set(values))
+            index = {name: i for i, name in enumerate(target_names)}
+            y = np.array([index[v] for v in values], dtype=np.int64)
+    return DatasetBundle(
+        X=X.astype(dtype),
+        y=y,
+        feature_names=[column_names[j] for j in features],
+        target_names=target_names,
+        description=f"read from {path}: {len(data_rows)} rows, {len(features)} features"
+        + (f", target column {column_names[t]!r}" if t is not None else ""),
+    )
+
+
+def _number(text: str, path: Path, line: int, column: int, name: str) -> float:
+    where = f"{path}, line {line}, column {name!r} ({column})"
+    if text == "":
+        raise DataFileError(f"{where}: empty value; expected a number")
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataFileError(f"{where}: expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise DataFileError(f"{where}: expected a finite number, got {text!r}")
+    return value
+
+
+def _npy_header(member: zipfile.ZipExtFile, name: str, path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Parse a member's ``.npy`` header (format 1.0/2.0/3.0): shape, dtype, header length."""
+    magic = member.read(8)
+    if len(magic) < 8 or magic[:6] != b"\x93NUMPY":
+        raise DataFileError(f"{path}: member {name!r} is not a .npy array (bad magic)")
+    major = magic[6]
+    if major == 1:
+        size_bytes = 2
+    elif major in (2, 3):
+        size_bytes = 4
+    else:
+        raise DataFileError(f"{path}: member {name!r} has an unknown .npy format version {major}.{magic[7]}")
+    raw = member.read(size_bytes)
+    header_len = int.from_bytes(raw, "little")
+    if len(raw) != size_bytes or header_len > 65535:
+        raise DataFileError(f"{path}: member {name!r} has a malformed .npy header length")
+    text = member.read(header_len)
+    try:
+        header = ast.literal_eval(text.decode("utf-8" if major == 3 else "latin1"))
+        descr, fortran, shape = header["descr"], header["fortran_order"], header["shape"]
+        dtype = np.dtype(np.lib.format.descr_to_dtype(descr))
+        shape = tuple(int(s) for s in shape)
+    except (ValueError, SyntaxError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise DataFileError(f"{path}: member {name!r} has a malformed .npy header ({error})") from None
+    if not isinstance(fortran, bool) or any(s < 0 for s in shape):
+        raise DataFileError(f"{path}: member {name!r} has a malformed .npy header")
+    return shape, dtype, 8 + size_bytes + header_len
+
+
+def read_npz(path: Any) -> dict[str, np.ndarray]:
+    """Read every array of a NumPy ``.npz`` archive, refusing anything that would need pickle.
+
+    Each member's ``.npy`` header is read first: a member whose dtype holds Python objects is
+    refused (loading it would run pickle), and one whose declared shape needs more (or fewer)
+    bytes than the member holds is refused before anything is allocated. The arrays are then
+    loaded with ``allow_pickle=False``.
+
+    Args:
+        path: an ``.npz`` file written by ``numpy.savez`` or ``numpy.savez_compressed``.
+
+    Returns:
+        member name (without ``.npy``) → array.
+
+    Raises:
+        DataFileError (a ``ValueError``): not a zip/npz file, an object array, a malformed or
+            inconsistent member; the message names the file and the member.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> from deltanet.data import read_npz
+        >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")
+        >>> np.savez(path, X=np.zeros((3, 2)), y=np.array([0, 1, 1]))
+        >>> {k: v.shape for k, v in read_npz(path).items()}
+        {'X': (3, 2), 'y': (3,)}
+    """
+    path = Path(path)
+    if not path.is_file():
+        if path.is_dir():
+            raise DataFileError(f"{path}: expected an .npz file, got a folder")
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DataFileError(f"{path}: not an .npz file (a zip archive of .npy arrays): {error}") from None
+    arrays: dict[str, np.ndarray] = {}
+    with archive:
+        for info in archive.infolist():
+            name = info.filename
+            if not name.endswith(".npy"):
+                raise DataFileError(f"{path}: member {name!r} is not a .npy array")
+            key = name[: -len(".npy")]
+            try:
+                with archive.open(info) as member:
+                    shape, dtype, header_size = _npy_header(member, name, path)
+                    if dtype.hasobject:
+                        raise DataFileError(
+                            f"{path}: member {key!r} is an object array (dtype {dtype}); loading it would "
+                            f"need pickle, which deltanet never uses; save numeric arrays instead"
+                        )
+                    needed = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                    if info.file_size - header_size != needed:
+                        raise DataFileError(
+                            f"{path}: member {key!r} declares shape {shape} of {dtype} ({needed} bytes), "
+                            f"but holds {info.file_size - header_size} bytes of data"
+                        )
+                with archive.open(info) as member:
+                    arrays[key] = np.lib.format.read_array(member, allow_pickle=False)
+            except DataFileError:
+                raise
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+                raise DataFileError(f"{path}: cannot read member {key!r}: {error}") from None
+    if not arrays:
+        raise DataFileError(f"{path}: the archive holds no arrays")
+    return arrays
+
+
+def read_npz_xy(path: Any, x: str = "X", y: str | None = "y") -> DatasetBundle:
+    """Features and targets from two members of an ``.npz`` file (see :func:`read_npz`).
+
+    Args:
+        path: the ``.npz`` file.
+        x: the member with the samples (N, ...).
+        y: the member with the targets (N, ...), or None.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> from deltanet.data import read_npz_xy
+        >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")
+        >>> np.savez(path, images=np.zeros((4, 1, 8, 8), np.float32), labels=np.arange(4))
+        >>> data = read_npz_xy(path, x="images", y="labels")
+        >>> data.X.shape, data.y.tolist()
+        ((4, 1, 8, 8), [0, 1, 2, 3])
+    """
+    arrays = read_npz(path)
+    for key in (x, y):
+        if key is not None and key not in arrays:
+            raise DataFileError(f"{path}: no array {key!r} in the archive; it holds {sorted(arrays)}")
+    X = arrays[x]
+    target = arrays[y] if y is not None else None
+    if X.ndim == 0 or X.dtype.kind not in "fiub":
+        raise DataFileError(f"{path}: array {x!r} must be numeric with one row per sample, got {X.dtype} of shape {X.shape}")
+    if target is not None and (target.ndim == 0 or len(target) != len(X)):
+        raise DataFileError(
+            f"{path}: arrays {x!r} and {y!r} must have one row per sample each, got shapes {X.shape} and {target.shape}"
+        )
+    n_features = int(np.prod(X.shape[1:])) if X.ndim > 1 else 1
+    return DatasetBundle(
+        X=X,
+        y=target,
+        feature_names=[f"feature {j}" for j in range(n_features)],
+        target_names=[],
+        description=f"read from {path}: arrays {x!r}" + (f" and {y!r}" if y is not None else ""),
+    )
+
+
+__all__ = ["DataFileError", "read_csv", "read_npz", "read_npz_xy"]
