@@ -1,0 +1,59 @@
+"""``mlp``: a multi-layer perceptron of the seeds as an ``nn.Sequential``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deltanet import backend, nn
+from deltanet.models._common import activation as _activation
+from deltanet.models._common import positive_int
+
+
+def mlp(
+    sizes: list[int],
+    activation: str = "relu",
+    flatten: bool = False,
+    rng: Any = None,
+    dtype: Any = None,
+) -> nn.Sequential:
+    """Fully connected layers ``sizes[0] → sizes[1] → … → sizes[-1]`` with h between them.
+
+    a⁽ˡ⁾ = h(W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾) for the hidden layers; the last layer is linear (logits for
+    ``CrossEntropy``, values for ``MSELoss``). The network has Σ_l (sizes[l] + 1)·sizes[l + 1]
+    parameters.
+
+    Args:
+        sizes: the widths, inputs first and outputs last (at least two entries).
+        activation: h for the hidden layers: "relu" (default), "tanh", "sigmoid", "elu",
+            "leaky_relu", "silu" or "swish".
+        flatten: put an ``nn.Flatten()`` first, for image inputs (N, C, H, W); the layer
+            indices in the ``state_dict`` then start at 1.
+        rng: seed or ``numpy.random.Generator`` for the initial weights.
+        dtype: float32 (default) or float64.
+
+    Example:
+        >>> import deltanet as dn
+        >>> dn.models.mlp([4, 16, 3], activation="sigmoid", rng=0)
+        Sequential(
+          (0): Linear(in_features=4, out_features=16, bias=True)
+          (1): Sigmoid()
+          (2): Linear(in_features=16, out_features=3, bias=True)
+        )
+    """
+    owner = "mlp"
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        raise ValueError(f"{owner}: sizes must be a list of at least two layer widths, got {sizes!r}")
+    sizes = [positive_int(n, f"sizes[{i}]", owner) for i, n in enumerate(sizes)]
+    act = _activation(activation, owner)
+    if not isinstance(flatten, bool):
+        raise ValueError(f"{owner}: flatten must be True or False, got {flatten!r}")
+    generator = backend.get_rng(rng)
+    layers: list = [nn.Flatten()] if flatten else []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1], rng=generator, dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    return nn.Sequential(*layers)
+
+
+__all__ = ["mlp"]
