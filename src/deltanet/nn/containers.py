@@ -34,6 +34,10 @@ class Sequential(Module):
         setattr(self, str(len(self._modules) if index is None else index), layer)
         return self
 
+    def get_config(self) -> dict[str, Any]:
+        """The layers as they are now (appended ones included), each as a nested config."""
+        return {"layers": [{"class": type(m).__name__, "config": m.get_config()} for m in self]}
+
     def forward(self, x: Any) -> Any:
         for layer in self._modules.values():
             x = layer(x)
@@ -72,6 +76,10 @@ class ModuleList(Module):
             raise TypeError(f"ModuleList takes Module instances, got {type(module).__name__}")
         setattr(self, str(len(self._modules)), module)
         return self
+
+    def get_config(self) -> dict[str, Any]:
+        """The modules as they are now (appended ones included), each as a nested config."""
+        return {"modules": [{"class": type(m).__name__, "config": m.get_config()} for m in self]}
 
     def __getitem__(self, index: int) -> Module:
         return list(self._modules.values())[index]

@@ -6,10 +6,18 @@ attribute assignment. Names and ``state_dict`` keys follow PyTorch (``0.weight``
 ``bn.running_mean``), so a PyTorch ``state_dict`` converted to NumPy loads as it is.
 
 Modules hold; ``functional`` computes; ``optim`` updates.
+
+Config capture: every subclass's ``__init__`` is wrapped (once, when the class is defined) so that
+the outermost constructor call records its arguments, defaults applied, in ``_init_args``.
+:meth:`Module.get_config` turns them into JSON (what :func:`deltanet.io.save` writes next to the
+weights), so that a layer can be rebuilt as ``cls(**config)``. Only construction pays for this;
+``forward`` and ``backward`` are untouched.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
@@ -56,6 +64,12 @@ class Module:
         >>> [name for name, _ in TwoLayer().named_parameters()]
         ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_records_config", False):
+            cls.__init__ = _recording_init(init)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -232,6 +246,29 @@ class Module:
                     getattr(module, name)[...] = arrays[dot + name]
         return self
 
+    # -- config ------------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module, as JSON values.
+
+        Arguments are those of the outermost constructor call with the defaults filled in. Tuples
+        become lists; NumPy scalars and dtypes become numbers and names; a module argument becomes
+        a nested ``{"class": name, "config": {...}}``. Two arguments are dropped (reported as None)
+        because the weights they shape are saved anyway: an ``rng`` that is a
+        ``numpy.random.Generator`` (an int seed is kept), and an ``init`` given as a function (an
+        initializer *name* is kept). Any other value that is not JSON (an array, a function, an
+        object) raises ``ValueError`` naming the layer and the argument.
+
+        Example:
+            >>> import deltanet as dn
+            >>> dn.nn.Linear(4, 3, rng=0).get_config()
+            {'in_features': 4, 'out_features': 3, 'bias': True, 'init': None, 'rng': 0, 'dtype': None}
+            >>> dn.nn.Sequential(dn.nn.ReLU()).get_config()
+            {'layers': [{'class': 'ReLU', 'config': {}}]}
+        """
+        args = self.__dict__.get("_init_args") or {}
+        name = type(self).__name__
+        return {key: _config_value(value, name, key) for key, value in args.items()}
+
     # -- printing ----------------------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""
@@ -240,3 +277,59 @@ class Module:
         children = [f"  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + ("\n" + "\n".join(children) + "\n)" if children else ")")
+
+
+# -- config capture --------------------------------------------------------------------------
+def _recording_init(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a subclass's ``__init__`` so that the outermost call records its bound arguments.
+
+    Inner calls (``super().__init__(...)``) see the marker that the outer call set and pass
+    straight through, so a ``Conv2d`` records the arguments given to ``Conv2d(...)``, not those
+    its base class received.
+    """
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def __init__(self: Module, *args: Any, **kwargs: Any) -> None:
+        if "_init_args" in self.__dict__:
+            init(self, *args, **kwargs)
+            return
+        object.__setattr__(self, "_init_args", None)
+        init(self, *args, **kwargs)
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        recorded: dict[str, Any] = {}
+        for i, (key, value) in enumerate(bound.arguments.items()):
+            if i == 0:
+                continue  # self
+            if signature.parameters[key].kind is inspect.Parameter.VAR_KEYWORD:
+                recorded.update(value)
+            else:
+                recorded[key] = value
+        object.__setattr__(self, "_init_args", recorded)
+
+    __init__._records_config = True  # type: ignore[attr-defined]
+    return __init__
+
+
+def _config_value(value: Any, owner: str, key: str) -> Any:
+    """``value`` as JSON (see :meth:`Module.get_config`), or ValueError naming owner and key."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    if isinstance(value, Module):
+        return {"class": type(value).__name__, "config": value.get_config()}
+    if isinstance(value, (tuple, list)):
+        return [_config_value(v, owner, key) for v in value]
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return np.dtype(value).name
+    if key == "rng" and isinstance(value, np.random.Generator):
+        return None  # the weights it drew are saved
+    if key == "init" and callable(value):
+        return None  # the weights it initialized are saved
+    raise ValueError(
+        f"{owner}: constructor argument {key!r} is a {type(value).__name__} ({value!r:.60}), which "
+        f"cannot be saved as JSON; give layers numbers, strings, booleans, None, lists of them or "
+        f"modules (store arrays as parameters or buffers)"
+    )

@@ -228,6 +228,19 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
+    def state_dict(self) -> dict[str, Any]:
+        """The counters and the best value, as JSON (saved in checkpoints; ``best_weights`` are
+        not: after a resume, ``restore_best_weights`` restores the best weights seen since)."""
+        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch,
+                "best": self.best if math.isfinite(self.best) else None, "best_epoch": self.best_epoch}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` (``fit`` calls it when it resumes from a checkpoint)."""
+        self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
+        best = state["best"]
+        self.best = (math.inf if self.mode == "min" else -math.inf) if best is None else float(best)
+        self.best_epoch = int(state["best_epoch"])
+
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
@@ -275,4 +288,8 @@ class TerminateOnNaN(Callback):
         self.model.stop_training = True
 
 
-__all__ = ["Callback", "EarlyStopping", "History", "TerminateOnNaN"]
+# ModelCheckpoint lives in training/checkpoint.py (it needs deltanet.io); it is a callback, so
+# it is listed here too (``dn.callbacks.ModelCheckpoint``).
+from deltanet.training.checkpoint import ModelCheckpoint  # noqa: E402
+
+__all__ = ["Callback", "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN"]

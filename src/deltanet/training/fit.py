@@ -19,6 +19,10 @@ a :class:`~deltanet.training.callbacks.TerminateOnNaN` callback is given, which 
 into a warning and a normal return. (Only the loss is checked, not the gradients, to keep the
 step cheap; a finite loss with an infinite gradient shows up as a non-finite loss one step later.)
 
+Checkpoints: a :class:`~deltanet.training.checkpoint.ModelCheckpoint` callback saves the run,
+and ``fit(..., resume_from=path)`` continues it exactly (the same final weights, bit for bit); see
+:mod:`deltanet.training.checkpoint`. Without them the loop does nothing extra.
+
 The loop is kept lean for small models, where Python overhead rivals the arithmetic: the data are
 checked and converted once, shuffled once per epoch with one gather, and cut into views; nothing
 is validated per step.
@@ -35,6 +39,7 @@ import numpy as np
 from deltanet import backend
 from deltanet.training import rundir
 from deltanet.training import validation as checks
+from deltanet.training import checkpoint as ckpt
 from deltanet.training.callbacks import Callback, History, TerminateOnNaN
 from deltanet.training.evaluation import (
     as_tensor,
@@ -178,6 +183,7 @@ def fit(
     regularizer: Any = None,
     rng: Any = None,
     metrics: Any = None,
+    resume_from: Any = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` by gradient descent and return the learning curves.
 
@@ -202,6 +208,12 @@ def fit(
         rng: seed or ``numpy.random.Generator`` for the shuffle (default: ``dn.manual_seed``'s).
         metrics: metric names or functions ``f(y_true, output)``, logged per epoch under their
             names (``accuracy``; ``val_accuracy`` on the validation data).
+        resume_from: a checkpoint written by ``ModelCheckpoint``: load the weights, optimizer
+            state, random state, data order, history and callback states, and continue from the
+            saved epoch and step up to ``epochs`` (the run's total). Give the same data,
+            ``batch_size``, ``shuffle``, model and optimizer type as the interrupted run (and
+            ``rng``, when the shuffle used its own generator). ``on_epoch_begin`` is not called
+            again for an epoch resumed in its middle.
 
     Returns:
         A :class:`~deltanet.training.callbacks.History`: ``history.history["loss"]`` holds the
@@ -211,6 +223,7 @@ def fit(
     Raises:
         ValueError: bad inputs (wrong shapes, NaN in the data, labels out of range, ...).
         TrainingDivergedError: the loss became NaN or infinite (see the module docstring).
+        deltanet.io.CheckpointError: ``resume_from`` is not a checkpoint that fits this run.
 
     Example:
         >>> import numpy as np, deltanet as dn
@@ -254,9 +267,26 @@ def fit(
     steps_per_epoch = len(starts)
     full_batch = steps_per_epoch == 1
     history = History()
+    # Checkpoint callbacks go last, so that what they save includes the others' updates.
+    checkpointers = [cb for cb in user_callbacks if hasattr(cb, "set_fit_state")]
+    if checkpointers:
+        user_callbacks = [cb for cb in user_callbacks if not hasattr(cb, "set_fit_state")] + checkpointers
     callbacks_all: list[Callback] = [history, *user_callbacks]
+    keep_outputs = bool(metric_fns)
+    settings = {"samples": n, "batch_size": batch_size, "steps_per_epoch": steps_per_epoch,
+                "shuffle": bool(shuffle)}
+    resume = None
+    if resume_from is not None:
+        resume = ckpt.read_resume(resume_from, model, optimizer, settings,
+                                  out_shape if keep_outputs else None)
+    fit_state = None
+    if checkpointers:
+        fit_state = ckpt.FitState(model, optimizer, generator, history, callbacks_all, settings)
+        for cb in checkpointers:
+            cb.set_fit_state(fit_state)
+    first_epoch = 0 if resume is None else resume.epoch
     params = {"epochs": int(epochs), "batch_size": batch_size, "steps": steps_per_epoch, "samples": n,
-              "verbose": verbose}
+              "verbose": verbose, "initial_epoch": first_epoch}
     for cb in callbacks_all:
         cb.set_model(model)
         cb.set_params(params)
@@ -283,12 +313,12 @@ def fit(
     if verbose == 1:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=int(epochs), unit="epoch", desc="fit", leave=True)
+        bar = tqdm(total=int(epochs), initial=min(first_epoch, int(epochs)), unit="epoch", desc="fit",
+                   leave=True)
 
     was_training = model.training
     model.stop_training = False
     X_tensor, y_tensor = as_tensor(X), as_tensor(y)  # the full batch, wrapped once
-    keep_outputs = bool(metric_fns)
     outputs = None
     # NumPy's overflow/invalid warnings are noise here: a non-finite loss has its own policy.
     errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
@@ -297,22 +327,46 @@ def fit(
         for cb in callbacks_all:
             cb.on_train_begin({})
         model.train()
-        for epoch in range(int(epochs)):
-            for cb in epoch_begin_callbacks:
-                cb.on_epoch_begin(epoch, {})
+        resumed_order = None
+        if resume is not None:
+            ckpt.restore_callbacks(resume, history, callbacks_all)
+            resumed_order = ckpt.restore_rng(resume, model, generator, n, shuffle and not full_batch)
+            if resume.stop_training:
+                first_epoch = int(epochs)  # the interrupted run had already been told to stop
+        for epoch in range(first_epoch, int(epochs)):
+            # A run resumed in the middle of this epoch: skip the steps already applied.
+            mid_epoch = resume is not None and epoch == first_epoch and resume.step > 0
+            if not mid_epoch:
+                for cb in epoch_begin_callbacks:
+                    cb.on_epoch_begin(epoch, {})
+            if fit_state is not None:
+                fit_state.begin_epoch(epoch)
+                if mid_epoch:
+                    fit_state.epoch_rng_state = resume.epoch_rng_state
             if full_batch:
                 Xe, ye = X, y
             elif shuffle:
-                order = generator.permutation(n)
+                order = resumed_order if mid_epoch else generator.permutation(n)
                 Xe, ye = X[order], y[order]  # one gather per epoch; the batches are then views
+                if fit_state is not None:
+                    fit_state.set_order(order)
             else:
                 Xe, ye = X, y
             if keep_outputs:
                 outputs = np.empty((n, *out_shape), dtype=X.dtype)
+                if fit_state is not None:
+                    fit_state.outputs = outputs
             total = 0.0
             penalty_total = 0.0
+            first_step = 0
+            if mid_epoch:
+                first_step, total, penalty_total = resume.step, resume.total, resume.penalty_total
+                if keep_outputs:
+                    outputs[: len(resume.outputs)] = resume.outputs
+                if fit_state is not None:
+                    fit_state.step, fit_state.total, fit_state.penalty_total = first_step, total, penalty_total
             diverged = False
-            for step, start in enumerate(starts):
+            for step, start in enumerate(starts[first_step:], first_step):
                 if full_batch:
                     xb, yb = X_tensor, y_tensor
                     nb = n
@@ -359,6 +413,8 @@ def fit(
                 if keep_outputs:
                     outputs[start : start + nb] = a_data
                 if batch_callbacks:
+                    if fit_state is not None:
+                        fit_state.step, fit_state.total, fit_state.penalty_total = step + 1, total, penalty_total
                     batch_logs = {"loss": value, "size": nb, "epoch": epoch}
                     for cb in batch_callbacks:
                         cb.on_batch_end(step, batch_logs)

@@ -1,0 +1,27 @@
+"""Layer 7: safe saving and loading of models, optimizers and training checkpoints.
+
+One zip file of JSON and ``.npy`` arrays; no pickle, no imports by name, nothing extracted to
+disk; every check happens before the loader allocates (see :mod:`deltanet.io.files`). Layer types
+come from a closed registry: everything in :mod:`deltanet.nn` and :mod:`deltanet.models`, and the
+classes you decorate with :func:`register`.
+
+PyTorch weights, both ways (the names and shapes of ``state_dict`` are PyTorch's)::
+
+    model.load_state_dict({k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()})
+    torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+
+A PyTorch batch-norm layer's ``num_batches_tracked`` is an int64 0-d tensor here too.
+
+Example:
+    >>> import os, tempfile, deltanet as dn
+    >>> path = os.path.join(tempfile.mkdtemp(), "mlp.dnet")
+    >>> dn.save(dn.nn.Sequential(dn.nn.Linear(4, 8), dn.nn.Tanh(), dn.nn.Linear(8, 3)), path)
+    >>> dn.load(path)[2]
+    Linear(in_features=8, out_features=3, bias=True)
+"""
+
+from deltanet.io.errors import CheckpointError
+from deltanet.io.files import Checkpoint, load, load_checkpoint, save
+from deltanet.io.registry import register
+
+__all__ = ["Checkpoint", "CheckpointError", "load", "load_checkpoint", "register", "save"]
