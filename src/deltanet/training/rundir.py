@@ -4,8 +4,19 @@
 - ``history.csv``: one row per epoch, one column per logged quantity (written when training
   ends, also when it ends by an error).
 
-Both are written atomically (a temporary file in the same folder, fsync, ``os.replace``), so a
-reader never sees half a file.
+The :class:`~deltanet.training.monitor.Monitor` callback adds:
+
+- ``layers.csv``: per-layer gradient and activation statistics, one row per layer and probed
+  epoch (columns :data:`LAYER_COLUMNS`; appended and flushed at each probe, as Keras's
+  ``CSVLogger`` does, so that a run that crashes keeps its rows);
+- ``warnings.json``: the Monitor's warnings, each with its advice;
+- ``summary.json``: the model summary (layers, output shapes, parameter counts);
+- ``evaluation.json``: the confusion matrix of a classifier after training, and
+  ``segmentation.npz``: a few images, labels and predictions of a segmentation network.
+
+JSON files and ``history.csv`` are written atomically (a temporary file in the same folder,
+fsync, ``os.replace``), so a reader never sees half a file. The readers below are what the plots
+and the HTML report use; they never unpickle (``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -59,6 +70,84 @@ def _jsonable(value: Any) -> Any:
 def write_config(path: Path, config: dict[str, Any]) -> None:
     """``config.json`` with the run's settings (values that are not JSON become their repr)."""
     atomic_write_text(path / "config.json", json.dumps(_jsonable(config), indent=2) + "\n")
+
+
+def write_json(path: Path, name: str, obj: Any) -> None:
+    """``name`` (a JSON file in the run folder) holding ``obj``, written atomically."""
+    atomic_write_text(Path(path) / name, json.dumps(_jsonable(obj), indent=2) + "\n")
+
+
+#: The columns of ``layers.csv``: statistics that do not apply to a layer are left empty.
+LAYER_COLUMNS = ("epoch", "layer", "type", "grad_norm", "weight_norm", "act_mean", "act_std",
+                 "fraction_zero", "fraction_saturated", "dead_fraction")
+
+
+def append_layer_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Append rows (dicts keyed by :data:`LAYER_COLUMNS`) to ``layers.csv``, with the header
+    first if the file is new or empty."""
+    target = Path(path) / "layers.csv"
+    new = not target.exists() or target.stat().st_size == 0
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if new:
+        writer.writerow(LAYER_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else (repr(float(row[c])) if isinstance(row[c], float) else row[c])
+                         for c in LAYER_COLUMNS])
+    with open(target, "a", encoding="utf-8", newline="") as f:
+        f.write(buffer.getvalue())
+        f.flush()
+
+
+def _float(text: str) -> float | None:
+    return None if text == "" else float(text)
+
+
+def read_history(path: Any) -> dict[str, list[float]]:
+    """``history.csv`` as ``{"epoch": [1, 2, ...], "loss": [...], ...}`` (missing values NaN);
+    an empty dict when the file is absent."""
+    target = Path(path) / "history.csv"
+    if not target.exists():
+        return {}
+    with open(target, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return {}
+    header, body = rows[0], rows[1:]
+    out: dict[str, list[float]] = {key: [] for key in header}
+    for row in body:
+        for key, text in zip(header, row + [""] * (len(header) - len(row))):
+            value = _float(text)
+            out[key].append(float("nan") if value is None else value)
+    return out
+
+
+def read_layers(path: Any) -> list[dict[str, Any]]:
+    """``layers.csv`` as a list of dicts (numbers as floats, ``epoch`` as int, empty as None);
+    an empty list when the file is absent."""
+    target = Path(path) / "layers.csv"
+    if not target.exists():
+        return []
+    with open(target, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = []
+        for row in reader:
+            if row.get("epoch") in (None, "", "epoch"):
+                continue
+            parsed: dict[str, Any] = {"epoch": int(row["epoch"]), "layer": row["layer"], "type": row["type"]}
+            for key in LAYER_COLUMNS[3:]:
+                parsed[key] = _float(row.get(key) or "")
+            rows.append(parsed)
+    return rows
+
+
+def read_json(path: Any, name: str, default: Any = None) -> Any:
+    """A JSON file of the run folder, or ``default`` when it is absent."""
+    target = Path(path) / name
+    if not target.exists():
+        return default
+    with open(target, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def write_history(path: Path, epochs: list[int], history: dict[str, list[float]]) -> None:

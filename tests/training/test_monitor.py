@@ -1,0 +1,382 @@
+"""The Monitor callback: each warning in a scenario built to trigger it, silence on a healthy run,
+the ways to silence it, and what it writes into the run folder."""
+
+import json
+import logging
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet import init, nn, optim
+from deltanet.training import rundir
+from deltanet.training.monitor import (
+    DeadUnitsWarning,
+    DeltanetWarning,
+    DivergingLossWarning,
+    Monitor,
+    NonFiniteLossWarning,
+    OverfittingWarning,
+    SaturationWarning,
+    SymmetricInitWarning,
+    VanishingGradientWarning,
+)
+
+
+def monitored_fit(model, X, y, loss, opt, monitor, validation_data=None, run_dir=None, **kw):
+    """fit with the Monitor given its data, as fit(..., monitor=True) does."""
+    Xc = np.asarray(X, dtype=model.parameters()[0].data.dtype)
+    monitor.set_fit_context(Xc, np.asarray(y), validation_data=validation_data, optimizer=opt, run_dir=run_dir)
+    return dn.fit(model, Xc, y, loss, opt, validation_data=validation_data, callbacks=[monitor], run_dir=run_dir, **kw)
+
+
+def kinds(monitor):
+    return [e["kind"] for e in monitor.events]
+
+
+def blobs(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    X = rng.standard_normal((n, 2)) + 2.0 * np.where(y[:, None] == 1, 1.0, -1.0)
+    return X, y
+
+
+def relu_mlp(sizes, seed=0, dtype="float64"):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1], init="he_normal", rng=seed + i, dtype=dtype))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def test_healthy_run_is_silent(recwarn):
+    X, y = blobs(240)
+    model = relu_mlp([2, 16, 16, 2])
+    monitor = Monitor(budget=None)  # probe every epoch: the strictest setting
+    monitored_fit(model, X[:200], y[:200], "cross_entropy", optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+                  monitor, validation_data=(X[200:], y[200:]), epochs=30, batch_size=20, rng=0)
+    assert monitor.events == []
+    assert not [w for w in recwarn if issubclass(w.category, DeltanetWarning)]
+    assert len({r["epoch"] for r in monitor.layer_history}) == 30  # it did look every epoch
+
+
+def test_nonfinite_validation_loss_warns_and_stops():
+    X, y = blobs(40)
+    model = relu_mlp([2, 4, 1])
+    Xv = np.full((4, 2), 1e300)  # finite inputs whose squared error overflows to inf
+    monitor = Monitor()
+    with pytest.warns(NonFiniteLossWarning, match=r"validation loss became inf at epoch 1.*learning rate"):
+        history = monitored_fit(model, X, y.astype(float)[:, None], "mse", optim.SGD(model.parameters(), lr=0.01),
+                                monitor, validation_data=(Xv, np.zeros((4, 1))), epochs=5, batch_size=None)
+    assert len(history.epoch) == 1  # stopped after the first epoch
+    assert kinds(monitor) == ["nonfinite"]
+
+
+def test_nonfinite_loss_at_a_step_is_recorded_without_a_second_warning(tmp_path, recwarn):
+    monitor = Monitor(run_dir=tmp_path)
+    monitor.set_model(relu_mlp([2, 2]))
+    monitor.on_train_begin({})
+    monitor.on_nonfinite_loss(2, 4, "the loss became nan at epoch 3/5, step 5/8; training stopped")
+    assert kinds(monitor) == ["nonfinite"] and monitor.events[0]["epoch"] == 3
+    assert not [w for w in recwarn if issubclass(w.category, DeltanetWarning)]
+    assert json.loads((tmp_path / "warnings.json").read_text())[0]["kind"] == "nonfinite"
+
+
+def test_rising_loss_warns_that_the_learning_rate_is_too_high():
+    X = np.linspace(-2, 2, 32)[:, None]
+    y = 3 * X + 1
+    model = nn.Linear(1, 1, dtype="float64")
+    model.weight.data[...] = 0.0
+    model.bias.data[...] = 0.0
+    # Full-batch gradient descent on this quadratic diverges for lr > 2/λmax ≈ 0.74.
+    monitor = Monitor()
+    with pytest.warns(DivergingLossWarning, match=r"rose for 3 epochs in a row.*lr=1\.5\); try lr=0\.15"):
+        history = monitored_fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=1.5), monitor,
+                                epochs=6, batch_size=None)
+    losses = history.history["loss"]
+    assert all(b > a for a, b in zip(losses[1:], losses[2:]))  # the scenario does rise
+    assert kinds(monitor) == ["diverging"]  # said once, not at every later epoch
+    assert monitor.events[0]["epoch"] == 4  # epochs 1 → 4: three rises
+
+
+def test_rising_loss_rule_needs_consecutive_rises():
+    monitor = Monitor(warn=False)
+    monitor.set_model(nn.Linear(1, 1))
+    monitor.on_train_begin({})
+    for epoch, loss in enumerate([1.0, 1.1, 1.2, 1.15, 1.3, 1.4]):  # never 3 rises in a row
+        monitor.on_epoch_end(epoch, {"loss": loss})
+    assert monitor.events == []
+    monitor.on_epoch_end(6, {"loss": 1.5})  # 1.15 → 1.3 → 1.4 → 1.5
+    assert kinds(monitor) == ["diverging"]
+
+
+def deep_stack(activation, depth=10, width=16, seed=0):
+    layers = [nn.Linear(4, width, rng=seed, init="he_normal" if activation is nn.ReLU else None, dtype="float64")]
+    for i in range(depth - 1):
+        layers += [activation(), nn.Linear(width, width, rng=seed + i + 1,
+                                           init="he_normal" if activation is nn.ReLU else None, dtype="float64")]
+    layers += [activation(), nn.Linear(width, 2, rng=seed + depth, dtype="float64")]
+    return nn.Sequential(*layers)
+
+
+def test_vanishing_gradients_in_a_deep_sigmoid_stack_and_not_in_relu_he():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((128, 4)), rng.integers(0, 2, 128)
+    sigmoid = deep_stack(nn.Sigmoid)
+    monitor = Monitor()
+    with pytest.warns(VanishingGradientWarning, match=r"Layer '0' \(Linear\).*times smaller.*ReLU"):
+        monitored_fit(sigmoid, X, y, "cross_entropy", optim.SGD(sigmoid.parameters(), lr=0.01), monitor,
+                      epochs=1, batch_size=32)
+    assert kinds(monitor) == ["vanishing"] and monitor.events[0]["layer"] == "0"
+
+    relu = deep_stack(nn.ReLU)
+    quiet = Monitor()
+    monitored_fit(relu, X, y, "cross_entropy", optim.SGD(relu.parameters(), lr=0.01), quiet, epochs=1, batch_size=32)
+    assert "vanishing" not in kinds(quiet)
+
+
+def test_vanishing_threshold_is_a_ratio_to_the_last_layer():
+    model = nn.Sequential(nn.Linear(2, 2, dtype="float64"), nn.ReLU(), nn.Linear(2, 2, dtype="float64"))
+    monitor = Monitor(warn=False, vanishing_ratio=1000)
+    monitor.set_model(model)
+    monitor.on_train_begin({})
+    for scale, expected in ((1e-3 * 1.01, []), (1e-3 * 0.99, ["vanishing"])):
+        for p in model[0].parameters():
+            p.grad = np.zeros_like(p.data)
+        model[0].weight.grad[0, 0] = scale  # ‖∂L/∂θ_0‖ = scale
+        for p in model[2].parameters():
+            p.grad = np.zeros_like(p.data)
+        model[2].weight.grad[0, 0] = 1.0  # ‖∂L/∂θ_last‖ = 1
+        monitor._check_vanishing(0, dn.training.layerstats.gradient_norms(model))
+        assert kinds(monitor) == expected
+
+
+def test_relu_layer_with_a_large_negative_bias_is_reported_dead():
+    X, y = blobs(64)
+    model = relu_mlp([2, 16, 2])
+    model[0].bias.data[...] = -50.0  # z = Wx + b < 0 for every sample: the ReLUs never fire
+    monitor = Monitor()
+    with pytest.warns(DeadUnitsWarning, match=r"Layer '1' \(ReLU\): 100% of its 16 units output 0"), \
+            pytest.warns(VanishingGradientWarning, match="no gradient at all"):
+        monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor,
+                      epochs=1, batch_size=None)
+    # Vanishing follows too: the first layer gets no gradient through dead units.
+    assert kinds(monitor) == ["vanishing", "dead"]
+
+
+def test_dead_fraction_threshold_is_more_than_half():
+    X, y = blobs(64)
+    model = relu_mlp([2, 4, 2])
+    model[0].weight.data[...] = 0.0
+    model[0].bias.data[...] = [1.0, 1.0, -1.0, -1.0]  # exactly half dead: not reported
+    monitor = Monitor(warn=False)
+    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1,
+                  batch_size=None)
+    assert "dead" not in kinds(monitor)
+    assert monitor.layer_history[1]["dead_fraction"] == 0.5
+    model[0].bias.data[...] = [1.0, -1.0, -1.0, -1.0]  # three quarters
+    monitor = Monitor(warn=False)
+    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1,
+                  batch_size=None)
+    assert "dead" in kinds(monitor)
+
+
+def test_overfitting_validation_rises_while_training_falls():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((16, 10)), rng.integers(0, 2, 16)  # random labels: nothing to generalize
+    Xv, yv = rng.standard_normal((64, 10)), rng.integers(0, 2, 64)
+    model = relu_mlp([10, 64, 64, 2])
+    monitor = Monitor()
+    with pytest.warns(OverfittingWarning, match=r"validation loss rose .* training loss fell.*EarlyStopping"):
+        history = monitored_fit(model, X, y, "cross_entropy", optim.Adam(model.parameters(), lr=0.01), monitor,
+                                validation_data=(Xv, yv), epochs=60, batch_size=None)
+    val, train = history.history["val_loss"], history.history["loss"]
+    epoch = monitor.events[kinds(monitor).index("overfitting")]["epoch"]
+    best = int(np.argmin(val[:epoch]))
+    # The rule as documented: ≥ patience epochs since the best, all of them ≥ 2 % above it,
+    # and the training loss lower than at the best epoch.
+    assert epoch - 1 - best >= 5
+    assert min(val[epoch - 5 : epoch]) > 1.02 * val[best]
+    assert train[epoch - 1] < train[best]
+
+
+def test_no_overfitting_warning_while_validation_improves():
+    monitor = Monitor(warn=False)
+    monitor.set_model(nn.Linear(1, 1))
+    monitor.on_train_begin({})
+    for epoch in range(20):
+        monitor.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": 1.2 / (epoch + 1)})
+    assert monitor.events == []
+
+
+def test_constant_initialization_is_reported_symmetric():
+    X, y = blobs(32)
+    model = nn.Sequential(nn.Linear(2, 8, dtype="float64"), nn.Sigmoid(), nn.Linear(8, 2, dtype="float64"))
+    for layer in (model[0], model[2]):
+        init.constant(layer.weight, 0.5)
+        init.zeros(layer.bias)
+    monitor = Monitor()
+    with pytest.warns(SymmetricInitWarning, match=r"Layer '0' \(Linear\): its 8 units start with identical"), \
+            pytest.warns(VanishingGradientWarning):
+        monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), monitor, epochs=3,
+                      batch_size=None)
+    # With softmax cross-entropy the symmetric hidden layer gets exactly no gradient: Σ_k δ_k = 0.
+    assert kinds(monitor) == ["symmetric", "vanishing"] and "no gradient at all" in monitor.events[1]["message"]
+    # ... and it was right: the units are still identical after training.
+    W = model[0].weight.data
+    assert np.allclose(W, W[:1])
+
+
+def test_symmetry_is_not_reported_when_the_next_layer_breaks_it_or_for_the_output_layer():
+    model = nn.Sequential(nn.Linear(2, 8, dtype="float64"), nn.Sigmoid(), nn.Linear(8, 2, dtype="float64", rng=0))
+    init.zeros(model[0].weight)
+    init.zeros(model[0].bias)  # identical hidden units, but the random W2 gives them different δ
+    logistic = nn.Linear(2, 3, dtype="float64")
+    init.zeros(logistic.weight)
+    init.zeros(logistic.bias)  # zero-initialized output layer: fine
+    for m in (model, logistic):
+        monitor = Monitor(warn=False)
+        monitor.set_model(m)
+        monitor.on_train_begin({})
+        assert monitor.events == []
+
+
+def test_saturated_sigmoid_layer_is_reported():
+    X, y = blobs(64)
+    model = nn.Sequential(nn.Linear(2, 8, dtype="float64", rng=0), nn.Sigmoid(), nn.Linear(8, 2, dtype="float64", rng=1))
+    model[0].weight.data *= 100.0
+    monitor = Monitor()
+    with pytest.warns(SaturationWarning, match=r"Layer '1' \(Sigmoid\): \d+% of its outputs are saturated"):
+        monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1,
+                      batch_size=None)
+
+
+def test_warnings_can_be_silenced_by_category_or_setting(caplog):
+    def diverging(monitor):
+        monitor.set_model(nn.Linear(1, 1))
+        monitor.on_train_begin({})
+        for epoch, loss in enumerate([1.0, 2.0, 3.0, 4.0]):
+            monitor.on_epoch_end(epoch, {"loss": loss})
+        return monitor
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=DeltanetWarning)
+        m = diverging(Monitor())
+    assert caught == [] and kinds(m) == ["diverging"]  # silent, but still recorded
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = diverging(Monitor(warn=False))
+    assert caught == [] and kinds(m) == ["diverging"]
+
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING, logger="deltanet.monitor"):
+        warnings.simplefilter("always")
+        diverging(Monitor(warn="log"))
+    assert caught == []
+    assert [r.name for r in caplog.records] == ["deltanet.monitor"] and "rose for 3 epochs" in caplog.text
+
+
+def test_warning_points_at_the_callers_line():
+    X = np.linspace(-2, 2, 32)[:, None]
+    model = nn.Linear(1, 1, dtype="float64")
+    model.weight.data[...] = 0.0
+    model.bias.data[...] = 0.0
+    with pytest.warns(DivergingLossWarning) as record:
+        dn.fit(model, X, 3 * X, "mse", optim.SGD(model.parameters(), lr=1.5), epochs=5, batch_size=None,
+               callbacks=[Monitor()])
+    assert record[0].filename == __file__
+
+
+def test_run_folder_gets_layer_statistics_summary_warnings_and_confusion_matrix(tmp_path):
+    X, y = blobs(120)
+    model = relu_mlp([2, 8, 2])
+    monitor = Monitor(budget=None)
+    monitored_fit(model, X[:100], y[:100], "cross_entropy", optim.SGD(model.parameters(), lr=0.1), monitor,
+                  validation_data=(X[100:], y[100:]), run_dir=tmp_path, epochs=4, batch_size=25, rng=0)
+    rows = rundir.read_layers(tmp_path)
+    assert [(r["epoch"], r["layer"], r["type"]) for r in rows] == [
+        (e, name, kind) for e in (1, 2, 3, 4) for name, kind in (("0", "Linear"), ("1", "ReLU"), ("2", "Linear"))]
+    last = [r for r in rows if r["epoch"] == 4]
+    # Gradient norms are those the last step left in .grad; weight norms those of the weights.
+    w = model[0]
+    assert last[0]["weight_norm"] == pytest.approx(math.sqrt((w.weight.data ** 2).sum() + (w.bias.data ** 2).sum()))
+    assert last[0]["grad_norm"] == pytest.approx(math.sqrt((w.weight.grad ** 2).sum() + (w.bias.grad ** 2).sum()))
+    assert last[1]["grad_norm"] is None and last[1]["dead_fraction"] is not None
+    # Activation statistics are those of the probe (≤ 256 training samples, here all 100).
+    with dn.no_grad():
+        hidden = np.maximum(model[0](dn.tensor(X[:100])).data, 0)
+    assert last[1]["act_mean"] == pytest.approx(hidden.mean())
+    assert last[1]["fraction_zero"] == pytest.approx((hidden == 0).mean())
+
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["total_params"] == 2 * 8 + 8 + 8 * 2 + 2
+    assert [layer["output_shape"] for layer in summary["layers"]] == [[8], [8], [2]]
+    evaluation = json.loads((tmp_path / "evaluation.json").read_text())
+    expected = dn.metrics.confusion_matrix(y[100:], dn.predict(model, X[100:]).argmax(axis=1), num_classes=2)
+    assert evaluation["confusion_matrix"] == expected.tolist() and evaluation["data"] == "validation"
+    assert not (tmp_path / "warnings.json").exists()  # a healthy run
+
+
+def test_segmentation_examples_are_saved_for_a_segmentation_network(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 1, 8, 8))
+    y = (X[:, 0] > 0).astype(np.int64)  # (N, H, W) class maps
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, rng=0, dtype="float64"), nn.ReLU(),
+                          nn.Conv2d(4, 2, 1, rng=1, dtype="float64"))
+    monitor = Monitor(warn=False)
+    # The hooks as fit calls them (training itself is not the point here).
+    monitor.set_fit_context(X, y, validation_data=(X, y), run_dir=tmp_path)
+    monitor.set_model(model)
+    monitor.on_train_begin({})
+    monitor.on_epoch_end(0, {"loss": 0.7, "val_loss": 0.7})
+    monitor.on_train_end({})
+    with np.load(tmp_path / "segmentation.npz", allow_pickle=False) as data:
+        assert data["image"].shape == (4, 1, 8, 8) and data["label"].shape == (4, 8, 8)
+        assert np.array_equal(data["label"], y[:4])
+        expected = dn.predict(model, X[:4]).argmax(axis=1)
+        assert np.array_equal(data["prediction"], expected)
+    assert json.loads((tmp_path / "evaluation.json").read_text())["task"] == "segmentation"
+    assert [r["layer"] for r in rundir.read_layers(tmp_path)] == ["0", "1", "2"]
+
+
+def test_probes_keep_to_the_time_budget_and_the_final_state_is_recorded():
+    X, y = blobs(50)
+    model = relu_mlp([2, 4, 2])
+    monitor = Monitor(budget=0.01, warn=False)
+    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor, epochs=60,
+                  batch_size=None)
+    probed = sorted({r["epoch"] for r in monitor.layer_history})
+    assert probed[0] == 1 and probed[-1] == 60  # the first epoch and the end, always
+    # A probe costs more than this model's one-step epoch, so a 1 % budget allows few of them.
+    assert len(probed) <= 12
+
+
+def test_the_monitor_does_not_change_training():
+    X, y = blobs(60)
+    weights = []
+    for callbacks in ([], [Monitor(budget=None, warn=False)]):
+        model = relu_mlp([2, 8, 2])
+        if callbacks:
+            callbacks[0].set_fit_context(X, y)
+        dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=3, batch_size=16, rng=0,
+               callbacks=callbacks)
+        weights.append(model.state_dict())
+    for key in weights[0]:
+        assert np.array_equal(weights[0][key], weights[1][key])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"warn": "loud"}, "warn must be 'warn', 'log' or False, got 'loud'"),
+    ({"vanishing_ratio": 0.5}, "vanishing_ratio must be a number > 1, got 0.5"),
+    ({"dead_fraction": 1.5}, r"dead_fraction must be a number in \(0, 1\), got 1.5"),
+    ({"rising_epochs": 1}, "rising_epochs must be an integer >= 2, got 1"),
+    ({"probe_size": 0}, "probe_size must be an integer >= 1, got 0"),
+    ({"budget": 0}, r"budget must be a number in \(0, 1\), got 0"),
+])
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Monitor(**kwargs)
