@@ -1,0 +1,230 @@
+"""``lr_find``: the learning-rate range test (Smith, "Cyclical Learning Rates for Training Neural
+Networks", 2017).
+
+Train for a few hundred mini-batch steps while the learning rate grows exponentially from
+``start_lr`` to ``end_lr``, η_i = start_lr · (end_lr / start_lr)^(i / (steps − 1)), and record
+the loss of every batch. At small η the loss barely moves; over a range it falls fast; past a
+point it turns up and diverges. The suggestion is the η where the (smoothed) loss falls fastest,
+the steepest negative slope of loss against log η before the minimum of the curve, as in
+fastai's and PyTorch Lightning's finders. The model's weights and the optimizer's state are
+restored afterwards: the test changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.nn.module import Module
+from deltanet.training import validation as checks
+from deltanet.training.evaluation import as_tensor, output_shape, resolve_loss
+
+
+class LRFinderResult(NamedTuple):
+    """What :func:`lr_find` measured.
+
+    Attributes:
+        lrs: the learning rates tried, one per step.
+        losses: the smoothed batch losses (exponential moving average with bias correction).
+        raw_losses: the batch losses as measured.
+        suggestion: the learning rate at the steepest descent of ``losses`` (see the module
+            docstring); plot it with ``dn.plot.lr_find(result)``.
+        min_loss_lr: the learning rate at the lowest smoothed loss (training diverges soon
+            after; a tenth of it is the other common rule of thumb).
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    raw_losses: np.ndarray
+    suggestion: float
+    min_loss_lr: float
+
+
+def _resolve_optimizer(optimizer: Any, model: Module) -> Any:
+    if isinstance(optimizer, str):
+        from deltanet import optim
+
+        return optim.get(optimizer, model.parameters())
+    if not (hasattr(optimizer, "step") and hasattr(optimizer, "param_groups")):
+        raise ValueError(f"lr_find: optimizer must be a deltanet optimizer or a name such as 'sgd', got {optimizer!r}")
+    if getattr(optimizer, "requires_closure", False):
+        raise ValueError(
+            f"lr_find needs a first-order optimizer whose step takes a learning rate (SGD, Adam, ...), "
+            f"got {type(optimizer).__name__}, which searches its own step length"
+        )
+    return optimizer
+
+
+def _local_slopes(x: np.ndarray, v: np.ndarray, window: int) -> np.ndarray:
+    """Least-squares slope of v against x over the points i − window … i + window, for each i."""
+    slopes = np.zeros(len(x))
+    for i in range(len(x)):
+        lo, hi = max(0, i - window), min(len(x), i + window + 1)
+        dx = x[lo:hi] - x[lo:hi].mean()
+        denominator = float(np.dot(dx, dx))
+        if denominator > 0:
+            slopes[i] = np.dot(dx, v[lo:hi] - v[lo:hi].mean()) / denominator
+    return slopes
+
+
+def steepest_descent(lrs: Any, losses: Any, window: int = 2) -> float:
+    """The learning rate where ``losses`` falls fastest against log η, before the curve's minimum.
+
+    Both the slope and the minimum are taken on the curve smoothed over the neighbouring points
+    i − window … i + window (centred, so the smoothing does not lag behind the learning rate as a
+    moving average does): the slope is the least-squares slope of log L (of L, if some loss is
+    ≤ 0) against log10 η there. A relative measure, log L, makes the early noise of a high loss
+    as small as it is, and the fall of the loss by orders of magnitude as large as it is.
+
+    Example:
+        >>> import numpy as np
+        >>> from deltanet.diagnostics.lr_finder import steepest_descent
+        >>> lrs = 10.0 ** np.arange(-5, 1.0)          # 1e-5 ... 1
+        >>> losses = np.array([1.0, 1.0, 0.9, 0.5, 0.2, 0.15, 5.0])
+        >>> steepest_descent(lrs, losses, window=1)
+        0.01
+    """
+    lrs = np.asarray(lrs, dtype=np.float64)
+    v = np.asarray(losses, dtype=np.float64)
+    if np.all(v > 0):
+        v = np.log(v)
+    x = np.log10(lrs)
+    kernel = np.ones(2 * window + 1)
+    smooth = np.convolve(v, kernel, "same") / np.convolve(np.ones_like(v), kernel, "same")
+    end = int(np.argmin(smooth)) + 1
+    if end < 3:
+        return float(lrs[end - 1] / 10)
+    slopes = _local_slopes(x, v, window)[:end]
+    return float(lrs[int(np.argmin(slopes))])
+
+
+def lr_find(
+    model: Module,
+    X: Any,
+    y: Any,
+    loss: Any,
+    optimizer: Any,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_steps: int = 100,
+    batch_size: int = 32,
+    smoothing: float = 0.98,
+    diverge: float = 4.0,
+    rng: Any = None,
+) -> LRFinderResult:
+    """Run the learning-rate range test and suggest a learning rate.
+
+    Every step draws the next mini-batch (a new shuffle of the data each pass), sets the
+    learning rate of every parameter group to η_i, and takes one optimizer step. The test stops
+    early when the smoothed loss exceeds ``diverge`` times its best value or is not finite.
+
+    Args:
+        model: the network (its weights are restored afterwards).
+        X: inputs, shape (N, features...); y: targets, as for ``fit``.
+        loss: a loss module, callable or name.
+        optimizer: the optimizer to test (its state is restored afterwards), or a name.
+        start_lr, end_lr: the range of learning rates, 0 < start_lr < end_lr.
+        num_steps: steps (learning rates tried), ≥ 5.
+        batch_size: samples per step.
+        smoothing: β of the moving average L̄_i = β L̄_{i−1} + (1 − β) L_i, shown as
+            L̄_i / (1 − β^{i+1}); in [0, 1).
+        diverge: stop when the smoothed loss exceeds this multiple of its minimum (> 1).
+        rng: seed or generator of the shuffle (default: ``dn.manual_seed``'s).
+
+    Returns:
+        An :class:`LRFinderResult` with the curve and ``suggestion``.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.standard_normal((256, 3)); y = X @ np.array([[1.0], [-2.0], [0.5]])
+        >>> model = dn.nn.Linear(3, 1, dtype="float64", rng=0)
+        >>> before = model.weight.data.copy()
+        >>> result = dn.lr_find(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=0.1),
+        ...                     start_lr=1e-4, end_lr=10, num_steps=60, rng=0)
+        >>> 0.01 < result.suggestion < 1.0, bool((model.weight.data == before).all())
+        (True, True)
+    """
+    if not isinstance(model, Module):
+        raise ValueError(f"lr_find: model must be a deltanet.nn.Module, got {type(model).__name__}")
+    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 < value < math.inf:
+            raise ValueError(f"lr_find: {name} must be a positive number, got {value!r}")
+    if not start_lr < end_lr:
+        raise ValueError(f"lr_find: start_lr must be smaller than end_lr, got start_lr={start_lr}, end_lr={end_lr}")
+    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 5:
+        raise ValueError(f"lr_find: num_steps must be an integer >= 5, got {num_steps!r}")
+    checks.check_batch_size(batch_size)
+    if batch_size is None:
+        raise ValueError("lr_find: batch_size must be a positive integer (one step per mini-batch), got None")
+    if not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
+        raise ValueError(f"lr_find: smoothing must be in [0, 1), got {smoothing!r}")
+    if not isinstance(diverge, (int, float)) or not diverge > 1:
+        raise ValueError(f"lr_find: diverge must be a number > 1, got {diverge!r}")
+    loss_fn = resolve_loss(loss)
+    optimizer = _resolve_optimizer(optimizer, model)
+    X = checks.check_X(X, model)
+    y = checks.check_y(y, len(X), checks.loss_kind(loss_fn), output_shape(model, X), X.dtype)
+    generator = backend.get_rng(rng)
+
+    weights = model.state_dict()
+    opt_state = optimizer.state_dict()
+    group_lrs = [g["lr"] for g in optimizer.param_groups]
+    was_training = model.training
+    n = len(X)
+    size = min(int(batch_size), n)
+    factor = (end_lr / start_lr) ** (1.0 / (num_steps - 1))
+    lrs: list[float] = []
+    raw: list[float] = []
+    smooth: list[float] = []
+    average, best = 0.0, math.inf
+    order = generator.permutation(n)
+    position = 0
+    model.train()
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for i in range(int(num_steps)):
+                lr = start_lr * factor**i
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                if position + size > n:
+                    order, position = generator.permutation(n), 0
+                index = order[position : position + size]
+                position += size
+                optimizer.zero_grad()
+                L = loss_fn(model(as_tensor(X[index])), as_tensor(y[index]))
+                value = float(L.data)
+                if not math.isfinite(value):
+                    break
+                average = smoothing * average + (1 - smoothing) * value
+                smoothed = average / (1 - smoothing ** (i + 1))
+                lrs.append(lr)
+                raw.append(value)
+                smooth.append(smoothed)
+                best = min(best, smoothed)
+                if i > 0 and smoothed > diverge * best:
+                    break
+                L.backward()
+                optimizer.step()
+    finally:
+        model.load_state_dict(weights)
+        optimizer.load_state_dict(opt_state)
+        for group, lr in zip(optimizer.param_groups, group_lrs):
+            group["lr"] = lr
+        optimizer.zero_grad()
+        model.train(was_training)
+    if len(lrs) < 2:
+        raise ValueError(
+            f"lr_find: the loss was not finite from the first steps (start_lr={start_lr}); "
+            f"check the data and the model, or start lower"
+        )
+    lr_array, losses = np.array(lrs), np.array(smooth)
+    window = max(2, len(lrs) // 10)
+    return LRFinderResult(lr_array, losses, np.array(raw), steepest_descent(lr_array, np.array(raw), window),
+                          float(lr_array[int(np.argmin(losses))]))
+
+
+__all__ = ["LRFinderResult", "lr_find", "steepest_descent"]

@@ -1,0 +1,207 @@
+"""``sweep``: train the same network over a grid of hyperparameters and tabulate the results.
+
+The seeds pick the learning rate, the batch size and the number of epochs by trying them
+(``seeds/001…``: learning rate ∈ {0.1, 0.01, 0.001} × batch size ∈ {16, 32, 64, 128}). Every run
+starts from the same initial weights and the same shuffle seed, so the runs differ only in the
+hyperparameters of the grid. Plot the table with ``dn.plot.sweep(result)``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from deltanet.nn.module import Module
+from deltanet.training import TrainingDivergedError, fit
+
+# fit's own settings; every other key of the grid goes to the optimizer.
+_FIT_KEYS = {"batch_size", "epochs", "shuffle", "regularizer"}
+
+
+class SweepResult:
+    """The outcome of :func:`sweep`.
+
+    Attributes:
+        keys: the hyperparameter names of the grid, in order.
+        rows: one dict per run: the hyperparameters, then ``loss`` (the last epoch's training
+            loss), ``val_loss`` and the metrics of the last epoch, ``best_val_loss`` and
+            ``best_epoch`` (from 1) when there is validation data, ``epochs_run``, ``seconds``
+            and ``diverged`` (the loss became NaN/Inf: the row's losses are then inf).
+        histories: the ``History`` of each run, in the order of ``rows``.
+    """
+
+    def __init__(self, keys: list[str], rows: list[dict[str, Any]], histories: list[Any]) -> None:
+        self.keys = keys
+        self.rows = rows
+        self.histories = histories
+
+    def best(self, metric: str | None = None, mode: str = "auto") -> dict[str, Any]:
+        """The row with the best ``metric`` (default ``best_val_loss`` if present, else ``loss``);
+        mode "min", "max", or "auto" (max for accuracy-like names)."""
+        if metric is None:
+            metric = "best_val_loss" if "best_val_loss" in self.rows[0] else "loss"
+        if metric not in self.rows[0]:
+            raise ValueError(f"SweepResult.best: no column {metric!r}; columns are {list(self.rows[0])}")
+        if mode == "auto":
+            mode = "max" if metric.endswith(("accuracy", "acc", "f1", "precision", "recall")) else "min"
+        sign = -1.0 if mode == "max" else 1.0
+        return min(self.rows, key=lambda r: sign * _number(r[metric]))
+
+    def column(self, name: str) -> list[Any]:
+        """One column of the table."""
+        return [row.get(name) for row in self.rows]
+
+    def __str__(self) -> str:
+        columns = list(self.rows[0]) if self.rows else self.keys
+        cells = [[_cell(row.get(c)) for c in columns] for row in self.rows]
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(columns, widths))]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in cells]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _number(value: Any) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return math.inf
+    return value if math.isfinite(value) else math.inf
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _optimizer_factory(optimizer: Any) -> Callable[..., Any]:
+    if isinstance(optimizer, str):
+        from deltanet import optim
+
+        return lambda params, **kw: optim.get(optimizer, params, **kw)
+    if inspect.isclass(optimizer) or callable(optimizer):
+        return lambda params, **kw: optimizer(params, **kw)
+    raise ValueError(
+        f"sweep: optimizer must be a name ('sgd', 'adam'), an optimizer class (dn.optim.SGD) or a "
+        f"function f(params, **hyperparameters), got {optimizer!r}"
+    )
+
+
+def sweep(
+    build_model: Callable[[], Module],
+    X: Any,
+    y: Any,
+    grid: dict[str, list[Any]],
+    loss: Any = "cross_entropy",
+    optimizer: Any = "sgd",
+    epochs: int = 10,
+    batch_size: int | None = 32,
+    validation_data: Any = None,
+    metrics: Any = None,
+    rng: int = 0,
+    **fit_kwargs: Any,
+) -> SweepResult:
+    """Train ``build_model()`` once per point of ``grid`` and return the table of results.
+
+    Args:
+        build_model: a function that returns a new, untrained model. It is called once per run;
+            every run loads the initial weights of the first, so all start alike.
+        X, y: the training data, as for ``fit``.
+        grid: hyperparameter name → list of values, e.g. ``{"lr": [0.1, 0.01, 0.001],
+            "batch_size": [16, 32, 64, 128]}``. ``batch_size``, ``epochs``, ``shuffle`` and
+            ``regularizer`` go to ``fit``; every other name (``lr``, ``momentum``,
+            ``weight_decay``, ...) to the optimizer.
+        loss: a loss module, callable or name.
+        optimizer: a name (``optim.get``), an optimizer class or ``f(params, **hyperparameters)``.
+        epochs, batch_size: ``fit``'s settings where the grid does not set them.
+        validation_data: ``(X_val, y_val)``: adds ``val_loss`` and ``best_val_loss`` columns.
+        metrics: metric names for ``fit`` (``["accuracy"]``), logged in the table.
+        rng: the shuffle seed of every run (an int, so that each run shuffles alike).
+        **fit_kwargs: more arguments for ``fit`` (``callbacks`` are shared by the runs).
+
+    Returns:
+        A :class:`SweepResult`; ``print`` it for the table, ``result.best()`` for the best row.
+
+    Example:
+        >>> import numpy as np, deltanet as dn
+        >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); y = np.array([0, 1, 1, 1])
+        >>> result = dn.sweep(lambda: dn.nn.Linear(2, 2, dtype="float64", rng=0), X, y,
+        ...                   grid={"lr": [0.1, 1.0], "batch_size": [2, 4]}, epochs=20, rng=0)
+        >>> [(row["lr"], row["batch_size"]) for row in result.rows]
+        [(0.1, 2), (0.1, 4), (1.0, 2), (1.0, 4)]
+        >>> result.best()["lr"]
+        1.0
+    """
+    if not callable(build_model):
+        raise ValueError(f"sweep: build_model must be a function that returns a new model, got {build_model!r}")
+    if not isinstance(grid, dict) or not grid:
+        raise ValueError(f"sweep: grid must be a non-empty dict name -> list of values, got {grid!r}")
+    for key, values in grid.items():
+        if not isinstance(key, str):
+            raise ValueError(f"sweep: grid keys must be hyperparameter names, got {key!r}")
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or len(list(values)) == 0:
+            raise ValueError(f"sweep: grid[{key!r}] must be a non-empty list of values, got {values!r}")
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise ValueError(f"sweep: rng must be an int seed (each run shuffles with it), got {rng!r}")
+    factory = _optimizer_factory(optimizer)
+    keys = list(grid)
+    initial_state = None
+    rows: list[dict[str, Any]] = []
+    histories: list[Any] = []
+    for values in itertools.product(*(list(grid[k]) for k in keys)):
+        point = dict(zip(keys, values))
+        model = build_model()
+        if not isinstance(model, Module):
+            raise ValueError(f"sweep: build_model must return a deltanet.nn.Module, got {type(model).__name__}")
+        if initial_state is None:
+            initial_state = model.state_dict()
+        else:
+            model.load_state_dict(initial_state)
+        opt_kwargs = {k: v for k, v in point.items() if k not in _FIT_KEYS}
+        run_kwargs = {"epochs": epochs, "batch_size": batch_size, **fit_kwargs,
+                      **{k: v for k, v in point.items() if k in _FIT_KEYS}}
+        try:
+            opt = factory(model.parameters(), **opt_kwargs)
+        except TypeError as error:
+            raise ValueError(f"sweep: the optimizer does not take {sorted(opt_kwargs)}: {error}") from None
+        began = time.perf_counter()
+        diverged = False
+        try:
+            history = fit(model, X, y, loss, opt, validation_data=validation_data, metrics=metrics,
+                          rng=int(rng), **run_kwargs)
+        except TrainingDivergedError:
+            diverged, history = True, None
+        seconds = time.perf_counter() - began
+        row: dict[str, Any] = dict(point)
+        if history is None:
+            row.update({"loss": math.inf})
+            if validation_data is not None:
+                row.update({"val_loss": math.inf, "best_val_loss": math.inf, "best_epoch": None})
+            row.update({"epochs_run": None})
+        else:
+            logs = history.history
+            for name, series in logs.items():
+                row[name] = float(series[-1]) if series else math.nan
+            if "val_loss" in logs and logs["val_loss"]:
+                best = int(np.argmin(logs["val_loss"]))
+                row["best_val_loss"] = float(logs["val_loss"][best])
+                row["best_epoch"] = best + 1
+            row["epochs_run"] = len(history.epoch)
+        row["seconds"] = round(seconds, 3)
+        row["diverged"] = diverged
+        rows.append(row)
+        histories.append(history)
+    return SweepResult(keys, rows, histories)
+
+
+__all__ = ["SweepResult", "sweep"]
