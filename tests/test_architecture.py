@@ -37,7 +37,9 @@ LAYER = {
 # Same-layer imports that the design allows (layer 4 builds layers with initializers).
 ALLOWED = {("nn", "init"), ("regularizers", "nn"), ("losses", "nn"), ("training", "data"),
            ("training", "models"), ("data", "training"), ("models", "data"), ("cli", "examples"),
-           ("examples", "cli")}
+           ("examples", "cli"),
+           # Training checkpoints (ModelCheckpoint, fit(resume_from=)) write and read deltanet.io files.
+           ("training", "io")}
 # gradcheck is a layer-7 tool that the public API exposes at the top; the layers below do not use it.
 
 

@@ -336,7 +336,8 @@ def _read(archive: Archive, model: nn.Module | None) -> Checkpoint:
             model.to(config["dtype"])
     spec = _spec(model)
     _check_weight_list(config["weights"], spec)
-    weights = _read_arrays(archive, members["weight"], spec, "weights", "the model's weight")
+    weights = _read_arrays(
+        archive, members["weight"], spec, "weights", "a weight of the model")
     optimizer_state, optimizer_class = _read_optimizer(archive, config.get("optimizer"), members["optimizer"], spec)
     training, arrays = _read_training(archive, config.get("training"), members["training"])
     try:
@@ -386,10 +387,10 @@ def _read_arrays(
     """Read ``folder/<key>.npy`` for every key of ``expected`` (shape, dtype.str), checked."""
     for key, name in present.items():
         if key not in expected:
-            raise CheckpointError(f"member {name!r}: unexpected (no {what} {key!r})")
+            raise CheckpointError(f"member {name!r}: unexpected ({key!r} is not {what})")
     for key in expected:
         if key not in present:
-            raise CheckpointError(f"member '{folder}/{key}.npy' is missing ({what} {key!r})")
+            raise CheckpointError(f"member '{folder}/{key}.npy' is missing ({key!r} is {what})")
     arrays = {}
     for key, (shape, dtype_str) in expected.items():
         name = present[key]
@@ -445,7 +446,7 @@ def _read_optimizer(
         shape, dtype = spec[names[int(index)]]
         for key in keys:
             expected[f"{int(index)}.{key}"] = (shape, dtype)
-    arrays = _read_arrays(archive, present, expected, "optimizer", "optimizer state")
+    arrays = _read_arrays(archive, present, expected, "optimizer", "an optimizer array listed in config.json")
     state: dict[int, dict[str, Any]] = {}
     for index, values in scalars.items():
         state.setdefault(int(index), {}).update(values)
@@ -491,6 +492,6 @@ def _read_training(
                 f"{where}.arrays.{name}: shape {tuple(shape)} needs more bytes than the file has"
             )
         expected[name] = (tuple(shape), np.dtype(dtype).str)
-    arrays = _read_arrays(archive, present, expected, "training", "training array")
+    arrays = _read_arrays(archive, present, expected, "training", "a training array listed in config.json")
     training = {k: v for k, v in section.items() if k != "arrays"}
     return training, arrays

@@ -20,6 +20,7 @@ import numpy as np
 
 from deltanet import nn
 from deltanet.io.errors import CheckpointError
+from deltanet.nn.module import parameter_budget
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MAX_DEPTH = 64
@@ -154,9 +155,11 @@ def lookup(name: Any, where: str) -> type:
 def build(tree: Any, where: str = "config.json: model", budget: float = math.inf) -> nn.Module:
     """Build the module that ``tree`` (``{"class", "config"}``) describes.
 
-    ``budget`` bounds the bytes of weights that the built-in layers of the tree may allocate: the
-    sizes are computed from the arguments *before* any constructor runs, so a config that asks
-    for a terabyte layer is refused without allocating it.
+    ``budget`` bounds the bytes of weights the model may hold, twice: the built-in layers of the
+    tree are sized from their arguments *before* any constructor runs, and every parameter that
+    any constructor creates (a registered model builds its own layers) is counted as it is
+    assigned, before it is filled (:class:`deltanet.nn.module.parameter_budget`). A config that
+    asks for a terabyte layer is refused without allocating it.
     """
     needed = _estimate(tree, where, 0)
     if needed > budget:
@@ -164,7 +167,8 @@ def build(tree: Any, where: str = "config.json: model", budget: float = math.inf
             f"{where}: the layers ask for at least {needed:.4g} bytes of weights, more than the "
             f"file can hold ({budget:.4g} bytes)"
         )
-    return _build(tree, where, 0)
+    with parameter_budget(budget):
+        return _build(tree, where, 0)
 
 
 def _node(tree: Any, where: str, depth: int) -> tuple[type, dict[str, Any]]:

@@ -86,6 +86,8 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
+            if _parameter_budget is not None:
+                _parameter_budget.charge(value.data.nbytes, type(self).__name__)
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
@@ -277,6 +279,55 @@ class Module:
         children = [f"  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + ("\n" + "\n".join(children) + "\n)" if children else ")")
+
+
+# -- building from untrusted configs --------------------------------------------------------------
+class _ParameterBudget:
+    """Bytes that the parameters created inside :func:`parameter_budget` may still take."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def charge(self, nbytes: int, owner: str) -> None:
+        self.left -= nbytes
+        if self.left < 0:
+            raise ValueError(
+                f"{owner}: the parameters built so far exceed {self.limit:.4g} bytes, more than "
+                f"the file being loaded holds"
+            )
+
+
+_parameter_budget: _ParameterBudget | None = None
+
+
+class parameter_budget:
+    """Context manager: refuse to create more than ``limit`` bytes of parameters inside it.
+
+    ``deltanet.io`` builds a model from a file's config before it reads the weights; a hostile
+    config could ask a registered model for a terabyte layer. Layers assign their (lazily
+    allocated, ``np.empty``) parameters before they fill them, so the check in ``__setattr__``
+    stops such a build before the memory is touched.
+
+    Example:
+        >>> import deltanet as dn
+        >>> with dn.nn.module.parameter_budget(1000):
+        ...     dn.nn.Linear(1000, 1000)
+        Traceback (most recent call last):
+        ...
+        ValueError: Linear: the parameters built so far exceed 1000 bytes, more than the file being loaded holds
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.budget = _ParameterBudget(limit)
+
+    def __enter__(self) -> None:
+        global _parameter_budget
+        self.previous, _parameter_budget = _parameter_budget, self.budget
+
+    def __exit__(self, *exc: Any) -> None:
+        global _parameter_budget
+        _parameter_budget = self.previous
 
 
 # -- config capture --------------------------------------------------------------------------

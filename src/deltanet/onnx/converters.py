@@ -1,0 +1,249 @@
+"""One ONNX conversion per layer type: the nodes that compute what the layer's ``forward`` does.
+
+Each converter receives the :class:`~deltanet.onnx.export.Graph` being built, the layer, its
+input tensor (from the tracing run, for shapes) and the value names of input and output, and adds
+nodes and initializers (named after the ``state_dict`` keys). Layers in evaluation mode: dropout
+is the identity, batch norm uses the running statistics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from deltanet import nn
+from deltanet.functional.conv import _ntuple, _padding_pairs
+from deltanet.nn.activation import ELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Step, Tanh
+from deltanet.nn.batchnorm import _BatchNorm
+from deltanet.nn.conv import _ConvNd
+from deltanet.nn.dropout import Dropout, Dropout2d
+from deltanet.nn.linear import Flatten, Identity, Linear
+from deltanet.nn.pooling import _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd, GlobalAvgPool
+from deltanet.nn.upsample import Upsample
+
+Converter = Callable[..., None]
+
+
+class ExportError(ValueError):
+    """A model (or one of its layers) cannot be written as ONNX; the message names the layer."""
+
+
+def _pads(pairs: Any) -> list[int]:
+    """ONNX pads: all the 'before' values, then all the 'after' values."""
+    pairs = list(pairs)
+    return [int(lo) for lo, _ in pairs] + [int(hi) for _, hi in pairs]
+
+
+def linear(g: Any, m: Linear, path: str, x: Any, src: str, dst: str) -> None:
+    weight = g.initializer(f"{path}.weight", m.weight.data)
+    if x.ndim == 2:
+        inputs = [src, weight] + ([g.initializer(f"{path}.bias", m.bias.data)] if m.bias is not None else [])
+        g.node("Gemm", inputs, [dst], transB=1)
+        return
+    weight_t = g.initializer(f"{path}.weight_t", np.ascontiguousarray(m.weight.data.T))
+    if m.bias is None:
+        g.node("MatMul", [src, weight_t], [dst])
+    else:
+        product = g.fresh(f"{path}.matmul")
+        g.node("MatMul", [src, weight_t], [product])
+        g.node("Add", [product, g.initializer(f"{path}.bias", m.bias.data)], [dst])
+
+
+def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
+    kernel = list(m.kernel_size)
+    inputs = [src, g.initializer(f"{path}.weight", m.weight.data)]
+    if m.bias is not None:
+        inputs.append(g.initializer(f"{path}.bias", m.bias.data))
+    attrs: dict[str, Any] = {
+        "kernel_shape": kernel, "strides": list(m.stride), "dilations": list(m.dilation), "group": m.groups,
+    }
+    if m._transposed:
+        attrs["pads"] = _pads((p, p) for p in m.padding)
+        attrs["output_padding"] = list(m.output_padding)
+        g.node("ConvTranspose", inputs, [dst], **attrs)
+    else:
+        pairs = _padding_pairs(m.padding, m.kernel_size, m.stride, m.dilation, type(m).__name__)
+        attrs["pads"] = _pads(pairs)
+        g.node("Conv", inputs, [dst], **attrs)
+
+
+def pool(g: Any, m: _PoolNd, path: str, x: Any, src: str, dst: str) -> None:
+    dims = m._dims
+    name = type(m).__name__
+    attrs: dict[str, Any] = {
+        "kernel_shape": list(_ntuple(m.kernel_size, dims, "kernel_size", name, 1)),
+        "strides": list(_ntuple(m.stride, dims, "stride", name, 1)),
+        "pads": _pads((p, p) for p in _ntuple(m.padding, dims, "padding", name, 0)),
+    }
+    if isinstance(m, _AvgPoolNd):
+        g.node("AveragePool", [src], [dst], count_include_pad=int(m.count_include_pad), **attrs)
+    else:
+        g.node("MaxPool", [src], [dst], **attrs)
+
+
+def adaptive_avg_pool(g: Any, m: _AdaptiveAvgPoolNd, path: str, x: Any, src: str, dst: str) -> None:
+    dims = m._dims
+    sizes = m.output_size if isinstance(m.output_size, (tuple, list)) else (m.output_size,) * dims
+    spatial = x.shape[2:]
+    out = [n if s is None else s for s, n in zip(sizes, spatial)]
+    if all(s == 1 for s in out):
+        g.node("GlobalAveragePool", [src], [dst])
+        return
+    if any(n % s for n, s in zip(spatial, out)):
+        raise ExportError(
+            f"layer '{path}' ({type(m).__name__}): output size {tuple(out)} does not divide the input "
+            f"size {tuple(spatial)}; only equal windows (or output size 1) have an ONNX equivalent"
+        )
+    kernel = [n // s for n, s in zip(spatial, out)]
+    g.node("AveragePool", [src], [dst], kernel_shape=kernel, strides=kernel)
+
+
+def global_avg_pool(g: Any, m: GlobalAvgPool, path: str, x: Any, src: str, dst: str) -> None:
+    pooled = g.fresh(f"{path}.pooled")
+    g.node("GlobalAveragePool", [src], [pooled])
+    g.node("Flatten", [pooled], [dst], axis=1)
+
+
+def batch_norm(g: Any, m: _BatchNorm, path: str, x: Any, src: str, dst: str) -> None:
+    if not m.track_running_stats:
+        raise ExportError(
+            f"layer '{path}' ({type(m).__name__}): without running statistics batch norm uses the "
+            f"batch's own statistics at inference, which ONNX's BatchNormalization does not do"
+        )
+    dtype = m.running_mean.dtype
+    scale = m.weight.data if m.affine else np.ones(m.num_features, dtype)
+    shift = m.bias.data if m.affine else np.zeros(m.num_features, dtype)
+    inputs = [
+        src,
+        g.initializer(f"{path}.weight", scale),
+        g.initializer(f"{path}.bias", shift),
+        g.initializer(f"{path}.running_mean", m.running_mean),
+        g.initializer(f"{path}.running_var", m.running_var),
+    ]
+    g.node("BatchNormalization", inputs, [dst], epsilon=float(m.eps))
+
+
+def _simple(op: str, **attrs: Any) -> Converter:
+    def convert(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
+        g.node(op, [src], [dst], **attrs)
+
+    return convert
+
+
+def leaky_relu(g: Any, m: LeakyReLU, path: str, x: Any, src: str, dst: str) -> None:
+    g.node("LeakyRelu", [src], [dst], alpha=float(m.negative_slope))
+
+
+def elu(g: Any, m: ELU, path: str, x: Any, src: str, dst: str) -> None:
+    g.node("Elu", [src], [dst], alpha=float(m.alpha))
+
+
+def prelu(g: Any, m: PReLU, path: str, x: Any, src: str, dst: str) -> None:
+    alpha = m.weight.data
+    if alpha.size > 1 and x.ndim > 2:
+        alpha = alpha.reshape((alpha.size,) + (1,) * (x.ndim - 2))  # one slope per channel (axis 1)
+    g.node("PRelu", [src, g.initializer(f"{path}.weight", alpha)], [dst])
+
+
+def silu(g: Any, m: SiLU, path: str, x: Any, src: str, dst: str) -> None:
+    gate = g.fresh(f"{path}.sigmoid")
+    g.node("Sigmoid", [src], [gate])
+    g.node("Mul", [src, gate], [dst])
+
+
+def softplus(g: Any, m: Softplus, path: str, x: Any, src: str, dst: str) -> None:
+    # log(1 + e^{βz})/β; the linear branch above the threshold differs by < e^{-threshold}.
+    if m.beta == 1.0:
+        g.node("Softplus", [src], [dst])
+        return
+    beta = g.constant(f"{path}.beta", np.array(m.beta, dtype=x.dtype))
+    scaled, soft = g.fresh(f"{path}.scaled"), g.fresh(f"{path}.softplus")
+    g.node("Mul", [src, beta], [scaled])
+    g.node("Softplus", [scaled], [soft])
+    g.node("Div", [soft, beta], [dst])
+
+
+def softmax(g: Any, m: Softmax, path: str, x: Any, src: str, dst: str) -> None:
+    g.node("LogSoftmax" if isinstance(m, LogSoftmax) else "Softmax", [src], [dst], axis=int(m.dim))
+
+
+def step(g: Any, m: Step, path: str, x: Any, src: str, dst: str) -> None:
+    zero = g.constant(f"{path}.zero", np.array(0, dtype=x.dtype))
+    mask = g.fresh(f"{path}.mask")
+    g.node("GreaterOrEqual", [src, zero], [mask])
+    g.node("Cast", [mask], [dst], to=g.tensor_type(x.dtype))
+
+
+def flatten(g: Any, m: Flatten, path: str, x: Any, src: str, dst: str) -> None:
+    start = m.start_dim % x.ndim if x.ndim else 0
+    if start == 1:
+        g.node("Flatten", [src], [dst], axis=1)
+        return
+    # Keep the leading axes (0 copies the input's size: the batch stays dynamic), merge the rest.
+    shape = g.constant(f"{path}.shape", np.array([0] * start + [-1], dtype=np.int64))
+    g.node("Reshape", [src, shape], [dst])
+
+
+def upsample(g: Any, m: Upsample, path: str, x: Any, src: str, dst: str) -> None:
+    attrs: dict[str, Any] = {}
+    if m.mode == "nearest":
+        attrs.update(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    else:
+        transform = "align_corners" if m.align_corners else "pytorch_half_pixel"
+        attrs.update(mode="linear", coordinate_transformation_mode=transform)
+    dims = x.ndim - 2
+    if m.size is None:
+        factors = m.scale_factor if isinstance(m.scale_factor, (tuple, list)) else (m.scale_factor,) * dims
+        scales = g.constant(f"{path}.scales", np.array([1.0, 1.0, *factors], dtype=np.float32))
+        g.node("Resize", [src, "", scales], [dst], **attrs)
+        return
+    sizes = m.size if isinstance(m.size, (tuple, list)) else (m.size,) * dims
+    # Output sizes (N, C, *size) with N and C read from the input, so the batch stays dynamic.
+    shape, leading = g.fresh(f"{path}.shape"), g.fresh(f"{path}.leading")
+    full = g.fresh(f"{path}.sizes")
+    g.node("Shape", [src], [shape])
+    starts = g.constant(f"{path}.starts", np.array([0], dtype=np.int64))
+    ends = g.constant(f"{path}.ends", np.array([2], dtype=np.int64))
+    g.node("Slice", [shape, starts, ends], [leading])
+    spatial = g.constant(f"{path}.spatial", np.array(sizes, dtype=np.int64))
+    g.node("Concat", [leading, spatial], [full], axis=0)
+    g.node("Resize", [src, "", "", full], [dst], **attrs)
+
+
+#: Layer class → converter. A subclass uses its base's converter only if it keeps the base's forward.
+CONVERTERS: dict[type, Converter] = {
+    Linear: linear,
+    _ConvNd: conv,
+    _PoolNd: pool,
+    _AvgPoolNd: pool,
+    _AdaptiveAvgPoolNd: adaptive_avg_pool,
+    GlobalAvgPool: global_avg_pool,
+    _BatchNorm: batch_norm,
+    Sigmoid: _simple("Sigmoid"),
+    Tanh: _simple("Tanh"),
+    ReLU: _simple("Relu"),
+    LeakyReLU: leaky_relu,
+    PReLU: prelu,
+    ELU: elu,
+    Softplus: softplus,
+    SiLU: silu,
+    Softmax: softmax,
+    LogSoftmax: softmax,
+    Step: step,
+    Identity: _simple("Identity"),
+    Dropout: _simple("Identity"),
+    Dropout2d: _simple("Identity"),
+    Flatten: flatten,
+    Upsample: upsample,
+}
+
+
+def converter_for(module: nn.Module) -> Converter | None:
+    """The converter of ``module``'s class, or of the nearest base whose ``forward`` it keeps."""
+    cls = type(module)
+    for base in cls.__mro__:
+        convert = CONVERTERS.get(base)
+        if convert is not None:
+            return convert if cls.forward is base.forward or base is cls else None
+    return None

@@ -1,0 +1,321 @@
+"""``export``: write a model as an ONNX graph, found by tracing one forward pass.
+
+How the graph is found. A ``Sequential`` is a walk over its layers, but a U-Net's ``forward`` is
+Python code (loops over ``ModuleList``s, ``dn.cat`` of skip connections), so the exporter runs the
+model once, in evaluation mode and without gradients, on a zero input of ``input_shape``, and
+records what happens:
+
+- every layer whose class has a converter (:data:`~deltanet.onnx.converters.CONVERTERS`) is a
+  *leaf*: its ``forward`` is temporarily wrapped (an instance attribute, removed afterwards) so
+  that its call becomes that converter's nodes, from the value name of its input tensor to a new
+  value name for its output tensor;
+- outside leaves, every autograd ``Function`` that runs (``Function.apply`` is wrapped for the
+  duration of the trace) is recorded too: concatenation (``dn.cat``: the skip connections), and
+  the elementwise and shape operations a custom ``forward`` may use (``+``, ``*``, ``-``, ``/``,
+  ``**``, ``@``, ``relu``/``sigmoid``/``tanh``/``exp``/``log``, batch-preserving ``reshape``);
+- a layer without a converter and without sub-modules, or an operation without an ONNX
+  counterpart, stops the export with an :class:`ExportError` naming it.
+
+Tensors the trace has not seen (the model's parameters used directly in a custom ``forward``,
+Python numbers) become initializers: constants of the graph. So a ``forward`` whose *structure*
+depends on the data (a branch on a value) is exported as the branch that the zero input took.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+
+from deltanet import nn
+from deltanet.autograd import Function, Tensor, no_grad
+from deltanet.autograd import ops
+from deltanet.onnx.converters import ExportError, converter_for
+
+DEFAULT_OPSET = 17
+MIN_OPSET = 13
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError("ONNX export needs the onnx package: pip install 'deltanet[onnx]'") from None
+    return onnx
+
+
+class Graph:
+    """The nodes, initializers and value names of the graph being built."""
+
+    def __init__(self, onnx: Any, dtype: np.dtype) -> None:
+        self.onnx = onnx
+        self.dtype = dtype
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._used: set[str] = set()
+
+    def fresh(self, hint: str) -> str:
+        """A value name not used yet, based on ``hint``."""
+        base = hint.strip(".") or "value"
+        name, i = base, 1
+        while name in self._used:
+            i += 1
+            name = f"{base}_{i}"
+        self._used.add(name)
+        return name
+
+    def initializer(self, hint: str, array: np.ndarray) -> str:
+        name = self.fresh(hint)
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    constant = initializer
+
+    def node(self, op: str, inputs: list[str], outputs: list[str], **attrs: Any) -> None:
+        self.nodes.append(
+            self.onnx.helper.make_node(op, inputs, outputs, name=self.fresh(f"{op}_{len(self.nodes)}"), **attrs)
+        )
+
+    def tensor_type(self, dtype: np.dtype) -> int:
+        return self.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+class _Tracer:
+    """Records leaf layers and free-standing Functions of one forward pass into a Graph."""
+
+    def __init__(self, model: nn.Module, graph: Graph) -> None:
+        self.graph = graph
+        self.names: dict[int, str] = {}
+        self.keep: list[Any] = []  # tensors stay alive, so their ids stay unique
+        self.inside = 0
+        self.where: list[str] = []
+        self.paths = {id(m): path for path, m in model.named_modules()}
+        self.parameter_names = {id(p): name for name, p in model.named_parameters()}
+
+    def bind(self, tensor: Any, name: str) -> None:
+        self.names[id(tensor)] = name
+        self.keep.append(tensor)
+
+    def name_of(self, value: Any, hint: str) -> str:
+        """The value name of a traced tensor; anything else becomes an initializer."""
+        if isinstance(value, Tensor) and id(value) in self.names:
+            return self.names[id(value)]
+        if isinstance(value, Tensor):
+            hint = self.parameter_names.get(id(value), hint)
+            array = value.data
+        else:
+            array = np.asarray(value)
+        if array.dtype.kind == "f":
+            array = array.astype(self.graph.dtype)
+        name = self.graph.initializer(hint, array)
+        if isinstance(value, Tensor):
+            self.bind(value, name)
+        return name
+
+    # -- layers ------------------------------------------------------------------------------
+    def wrap(self, module: nn.Module) -> None:
+        original = module.forward
+        path = self.paths[id(module)] or type(module).__name__
+        convert = converter_for(module)
+        leaf = convert is not None or not module._modules
+
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            if self.inside:
+                return original(*args, **kwargs)
+            if not leaf:
+                self.where.append(path)
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    self.where.pop()
+            if convert is None:
+                raise ExportError(
+                    f"cannot export layer '{path}' ({type(module).__name__}): it has no ONNX "
+                    f"conversion (see deltanet.onnx.converters.CONVERTERS for the layers that do)"
+                )
+            if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):
+                raise ExportError(f"cannot export layer '{path}': expected one tensor argument")
+            x = args[0]
+            src = self.name_of(x, f"{path}.input")
+            self.inside += 1
+            try:
+                out = original(x)
+            finally:
+                self.inside -= 1
+            dst = self.graph.fresh(f"{path}.output")
+            try:
+                convert(self.graph, module, path, x, src, dst)
+            except ExportError:
+                raise
+            except ValueError as error:
+                raise ExportError(f"cannot export layer '{path}' ({type(module).__name__}): {error}") from None
+            self.bind(out, dst)
+            return out
+
+        object.__setattr__(module, "forward", forward)
+
+    # -- free-standing functions ---------------------------------------------------------------
+    def function(self, cls: type, inputs: tuple, options: dict[str, Any], out: Tensor) -> None:
+        where = self.where[-1] if self.where else "the model"
+        hint = f"{where}.{cls.__name__.lower()}"
+        names = [self.name_of(t, f"{hint}.const") for t in inputs]
+        dst = self.graph.fresh(hint)
+        g = self.graph
+        simple = {ops.Add: "Add", ops.Mul: "Mul", ops.Neg: "Neg", ops.ReLU: "Relu", ops.Sigmoid: "Sigmoid",
+                  ops.Tanh: "Tanh", ops.Exp: "Exp", ops.Log: "Log", ops.MatMul: "MatMul"}
+        if cls in simple:
+            g.node(simple[cls], names, [dst])
+        elif cls is ops.Cat:
+            g.node("Concat", names, [dst], axis=int(options["axis"]))
+        elif cls is ops.Pow:
+            exponent = g.constant(f"{hint}.exponent", np.array(options["exponent"], dtype=inputs[0].dtype))
+            g.node("Pow", [names[0], exponent], [dst])
+        elif cls is ops.Reshape and out.ndim >= 1 and inputs[0].ndim >= 1 and out.shape[0] == inputs[0].shape[0]:
+            shape = g.constant(f"{hint}.shape", np.array([0, *out.shape[1:]], dtype=np.int64))
+            g.node("Reshape", [names[0], shape], [dst])
+        else:
+            raise ExportError(
+                f"cannot export the operation {cls.__name__} in the forward of '{where}': it has no "
+                f"ONNX conversion here (use layers, dn.cat, +, *, relu/sigmoid/tanh, or a "
+                f"reshape that keeps the batch axis)"
+            )
+        self.bind(out, dst)
+
+
+@contextmanager
+def _tracing(model: nn.Module, tracer: _Tracer) -> Iterator[None]:
+    original_apply = Function.__dict__["apply"]
+
+    def apply(cls: type, *inputs: Any, **options: Any) -> Any:
+        out = original_apply.__func__(cls, *inputs, **options)
+        if not tracer.inside:
+            tracer.function(cls, inputs, options, out)
+        return out
+
+    modules = list(model.modules())
+    try:
+        for m in modules:
+            tracer.wrap(m)
+        Function.apply = classmethod(apply)  # type: ignore[method-assign]
+        yield
+    finally:
+        Function.apply = original_apply  # type: ignore[method-assign]
+        for m in modules:
+            m.__dict__.pop("forward", None)
+
+
+def export(
+    model: nn.Module,
+    path: Any,
+    input_shape: Any,
+    dynamic_batch: bool = True,
+    opset: int = DEFAULT_OPSET,
+    input_name: str = "input",
+    output_name: str = "output",
+) -> Any:
+    """Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
+
+    The graph comes from tracing one forward pass on a zero input (see the module docstring);
+    layers become their ONNX operators: Linear → Gemm, Conv/ConvTranspose → Conv/ConvTranspose
+    (stride, padding, dilation, groups, output_padding), max/average pooling → MaxPool/AveragePool
+    (``count_include_pad``), adaptive/global average pooling → GlobalAveragePool (or AveragePool
+    when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
+    activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, x·Sigmoid(x) for SiLU,
+    Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
+    ``dn.cat`` → Concat. Initializers carry the ``state_dict`` names.
+
+    Args:
+        model: the module to export; its training mode is restored afterwards.
+        path: the ``.onnx`` file to write (atomically).
+        input_shape: the shape of one input batch, e.g. ``(1, 1, 28, 28)``.
+        dynamic_batch: make the first axis of input and output a symbolic ``N``.
+        opset: the ONNX opset (>= 13; default 17).
+        input_name, output_name: the names of the graph's input and output.
+
+    Returns:
+        The ``onnx.ModelProto`` that was written (it has passed ``onnx.checker.check_model``).
+
+    Raises:
+        ImportError: the ``onnx`` package is missing (``pip install 'deltanet[onnx]'``).
+        ExportError: a layer or operation has no ONNX conversion (a ``ValueError``).
+
+    Example (needs the onnx extra):
+        >>> import os, tempfile, deltanet as dn
+        >>> model = dn.nn.Sequential(dn.nn.Linear(4, 8), dn.nn.ReLU(), dn.nn.Linear(8, 3))
+        >>> path = os.path.join(tempfile.mkdtemp(), "mlp.onnx")
+        >>> proto = dn.onnx.export(model, path, input_shape=(1, 4))  # doctest: +SKIP
+        >>> [node.op_type for node in proto.graph.node]  # doctest: +SKIP
+        ['Gemm', 'Relu', 'Gemm', 'Identity']
+    """
+    onnx = _onnx()
+    if not isinstance(model, nn.Module):
+        raise ExportError(f"export: expected a deltanet.nn.Module, got {type(model).__name__}")
+    shape = _check_shape(input_shape)
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset < MIN_OPSET:
+        raise ValueError(f"export: opset must be an integer >= {MIN_OPSET}, got {opset!r}")
+    floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
+    dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
+    graph = Graph(onnx, dtype)
+    tracer = _Tracer(model, graph)
+    x = Tensor(np.zeros(shape, dtype=dtype))
+    graph._used.update({input_name, output_name})
+    tracer.bind(x, input_name)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad(), _tracing(model, tracer):
+            out = model(x)
+    finally:
+        model.train(was_training)
+    if not isinstance(out, Tensor) or id(out) not in tracer.names:
+        raise ExportError(f"export: the model's forward must return a tensor computed from its input")
+    graph.node("Identity", [tracer.names[id(out)]], [output_name])
+    batch: Any = "N" if dynamic_batch else shape[0]
+    tensor_type = graph.tensor_type(dtype)
+    inputs = [onnx.helper.make_tensor_value_info(input_name, tensor_type, [batch, *shape[1:]])]
+    out_shape = [batch if dynamic_batch else out.shape[0], *out.shape[1:]] if out.ndim else []
+    outputs = [onnx.helper.make_tensor_value_info(output_name, tensor_type, out_shape)]
+    proto_graph = onnx.helper.make_graph(graph.nodes, type(model).__name__, inputs, outputs, graph.initializers)
+    opset_id = onnx.helper.make_opsetid("", opset)
+    proto = onnx.helper.make_model(
+        proto_graph,
+        opset_imports=[opset_id],
+        producer_name="deltanet",
+        ir_version=onnx.helper.find_min_ir_version_for([opset_id]),
+    )
+    onnx.checker.check_model(proto)
+    _write(path, proto.SerializeToString())
+    return proto
+
+
+def _check_shape(input_shape: Any) -> tuple[int, ...]:
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    if not shape or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in shape):
+        raise ValueError(f"export: input_shape must be a tuple of positive ints such as (1, 4), got {input_shape!r}")
+    return tuple(int(n) for n in shape)
+
+
+def _write(path: Any, data: bytes) -> None:
+    """Atomic write: temporary file in the same folder, fsync, ``os.replace``."""
+    import tempfile
+
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
