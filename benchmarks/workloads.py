@@ -107,3 +107,170 @@ def sklearn_step(name: str) -> tuple[Callable[[], None], int]:
 
 
 LIBRARIES = {"deltanet": deltanet_step, "torch": torch_step, "sklearn": sklearn_step}
+
+
+# -- W3, W4: convolutional networks (issue 3) ---------------------------------------------------
+# W3: LeNet-5 (conv 6@5x5 pad 2, ReLU, max-pool 2, conv 16@5x5, ReLU, max-pool 2, 400-120-84-10),
+#     batch 64 of 1x28x28, cross-entropy, SGD with momentum 0.9. deltanet's ``models.lenet5``
+#     max-pools before the ReLU (the same function: max-pooling commutes with ReLU); torch runs
+#     the textbook order.
+# W4: a 2-level U-Net at 64x64: conv3x3 16, conv3x3 16, max-pool, conv3x3 32 x2, transposed conv
+#     2x2 stride 2 to 16, concat skip, conv3x3 16, conv1x1 1 (ReLU after every 3x3 conv), batch 8,
+#     Adam, BCE-with-logits.
+CNN_WORKLOADS = {
+    "W3": dict(batch=64, input=(1, 28, 28), classes=10, lr=0.01, momentum=0.9),
+    "W4": dict(batch=8, input=(1, 64, 64), lr=1e-3),
+}
+
+
+def _cnn_data(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    spec = CNN_WORKLOADS[name]
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((spec["batch"],) + spec["input"]).astype(np.float32)
+    if name == "W3":
+        return X, rng.integers(0, spec["classes"], spec["batch"])
+    return X, (rng.random((spec["batch"], 1) + spec["input"][1:]) < 0.3).astype(np.float32)
+
+
+def deltanet_w3() -> tuple[Callable[[], None], int]:
+    import deltanet as dn
+    from deltanet import losses, models, optim
+
+    spec = CNN_WORKLOADS["W3"]
+    X, y = _cnn_data("W3")
+    model = models.lenet5(rng=0)
+    loss_fn = losses.CrossEntropy()
+    opt = optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec["momentum"])
+    xb, yb = dn.tensor(X), dn.tensor(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    return step, spec["batch"]
+
+
+def torch_w3() -> tuple[Callable[[], None], int]:
+    import torch
+
+    torch.set_num_threads(2)
+    tnn = torch.nn
+    spec = CNN_WORKLOADS["W3"]
+    X, y = _cnn_data("W3")
+    model = tnn.Sequential(
+        tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),
+        tnn.Conv2d(6, 16, 5), tnn.ReLU(), tnn.MaxPool2d(2), tnn.Flatten(),
+        tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(), tnn.Linear(84, 10),
+    )
+    loss_fn = tnn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec["momentum"])
+    xb, yb = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    return step, spec["batch"]
+
+
+def deltanet_w4() -> tuple[Callable[[], None], int]:
+    import deltanet as dn
+    from deltanet import losses, nn, optim
+
+    class TwoLevelUNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 16, 3, padding=1, rng=0)
+            self.conv2 = nn.Conv2d(16, 16, 3, padding=1, rng=1)
+            self.pool = nn.MaxPool2d(2)
+            self.conv3 = nn.Conv2d(16, 32, 3, padding=1, rng=2)
+            self.conv4 = nn.Conv2d(32, 32, 3, padding=1, rng=3)
+            self.up = nn.ConvTranspose2d(32, 16, 2, stride=2, rng=4)
+            self.conv5 = nn.Conv2d(32, 16, 3, padding=1, rng=5)
+            self.head = nn.Conv2d(16, 1, 1, rng=6)
+
+        def forward(self, x: "dn.Tensor") -> "dn.Tensor":
+            skip = self.conv2(self.conv1(x).relu()).relu()
+            deep = self.conv4(self.conv3(self.pool(skip)).relu()).relu()
+            merged = dn.cat([skip, self.up(deep)], axis=1)
+            return self.head(self.conv5(merged).relu())
+
+    spec = CNN_WORKLOADS["W4"]
+    X, y = _cnn_data("W4")
+    model = TwoLevelUNet()
+    loss_fn = losses.BCEWithLogitsLoss()
+    opt = optim.Adam(model.parameters(), lr=spec["lr"])
+    xb, yb = dn.tensor(X), dn.tensor(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    return step, spec["batch"]
+
+
+def torch_w4() -> tuple[Callable[[], None], int]:
+    import torch
+
+    torch.set_num_threads(2)
+    tnn = torch.nn
+
+    class TwoLevelUNet(tnn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = tnn.Conv2d(1, 16, 3, padding=1)
+            self.conv2 = tnn.Conv2d(16, 16, 3, padding=1)
+            self.pool = tnn.MaxPool2d(2)
+            self.conv3 = tnn.Conv2d(16, 32, 3, padding=1)
+            self.conv4 = tnn.Conv2d(32, 32, 3, padding=1)
+            self.up = tnn.ConvTranspose2d(32, 16, 2, stride=2)
+            self.conv5 = tnn.Conv2d(32, 16, 3, padding=1)
+            self.head = tnn.Conv2d(16, 1, 1)
+
+        def forward(self, x: "torch.Tensor") -> "torch.Tensor":
+            relu = torch.relu
+            skip = relu(self.conv2(relu(self.conv1(x))))
+            deep = relu(self.conv4(relu(self.conv3(self.pool(skip)))))
+            merged = torch.cat([skip, self.up(deep)], dim=1)
+            return self.head(relu(self.conv5(merged)))
+
+    spec = CNN_WORKLOADS["W4"]
+    X, y = _cnn_data("W4")
+    model = TwoLevelUNet()
+    loss_fn = tnn.BCEWithLogitsLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+    xb, yb = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    return step, spec["batch"]
+
+
+_CNN_BUILDERS = {
+    ("deltanet", "W3"): deltanet_w3,
+    ("torch", "W3"): torch_w3,
+    ("deltanet", "W4"): deltanet_w4,
+    ("torch", "W4"): torch_w4,
+}
+
+
+def _with_cnn_workloads(library: str, mlp_builder: Callable) -> Callable:
+    """The library's builder, extended with W3 and W4 (the MLP workloads go to ``mlp_builder``)."""
+
+    def build(name: str) -> tuple[Callable[[], None], int]:
+        if (library, name) in _CNN_BUILDERS:
+            return _CNN_BUILDERS[(library, name)]()
+        if name in CNN_WORKLOADS:
+            raise ValueError(f"workload {name} (a CNN) has no {library} version; use --libraries deltanet torch")
+        return mlp_builder(name)
+
+    return build
+
+
+LIBRARIES = {library: _with_cnn_workloads(library, builder) for library, builder in LIBRARIES.items()}
