@@ -1,0 +1,62 @@
+"""The matplotlib seam of ``deltanet.plot``: import matplotlib lazily, draw on Agg, save.
+
+Figures are ``matplotlib.figure.Figure`` objects on an Agg canvas, made without ``pyplot``: no
+window opens, no global list of figures grows, nothing depends on the user's backend, and a
+figure is freed when it is no longer referenced. (Jupyter still shows a returned Figure.)
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+INSTALL = "pip install 'deltanet[plot]'"
+
+
+def require_matplotlib() -> Any:
+    """Import matplotlib, or raise an ImportError that names the pip command."""
+    try:
+        import matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+    except ImportError as error:
+        raise ImportError(f"deltanet.plot needs matplotlib, which is not installed ({error}); run: {INSTALL}") from None
+    return matplotlib
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None,
+               squeeze: bool = True, **subplot_kw: Any) -> tuple[Any, Any]:
+    """A Figure on an Agg canvas and its axes (``Figure.subplots``)."""
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if size is None:
+        size = (4.2 * ncols, 3.2 * nrows)
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=squeeze, subplot_kw=subplot_kw or None)
+    return fig, axes
+
+
+def figure_and_axes(ax: Any, size: tuple[float, float] | None = None) -> tuple[Any, Any]:
+    """``(ax.figure, ax)`` when the caller gave axes to draw into, else a new one-axes figure."""
+    if ax is not None:
+        return ax.figure, ax
+    return new_figure(1, 1, size)
+
+
+def finish(fig: Any, path: Any = None, dpi: int = 100) -> Any:
+    """Save ``fig`` to ``path`` (format from the suffix, PNG by default) if given; return ``fig``."""
+    if path is not None:
+        path = Path(path)
+        fig.savefig(path, dpi=dpi, format=path.suffix[1:] or "png")
+    return fig
+
+
+def to_png(fig: Any, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (for embedding in a report)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
