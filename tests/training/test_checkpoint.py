@@ -1,0 +1,142 @@
+"""ModelCheckpoint: which files it writes, what they hold, and its argument checks."""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet import nn
+from deltanet.training.callbacks import ModelCheckpoint
+
+X = np.random.default_rng(1).normal(size=(24, 3))
+Y = (X[:, 0] > 0).astype(int)
+
+
+def model_and_opt(seed=0):
+    dn.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 2))
+    return model, dn.optim.SGD(model.parameters(), lr=0.5, momentum=0.5)
+
+
+def config_of(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+def test_last_and_best_files_hold_the_model_the_optimizer_and_the_training_state(tmp_path):
+    model, opt = model_and_opt()
+    ckpt = ModelCheckpoint(tmp_path / "ckpt")
+    history = dn.fit(model, X, Y, "cross_entropy", opt, epochs=3, batch_size=8, validation_data=(X, Y),
+                     callbacks=[ckpt])
+    assert sorted(os.listdir(tmp_path / "ckpt")) == ["best.dnet", "last.dnet"]
+    last = dn.io.load_checkpoint(ckpt.last_path)
+    for key, value in model.state_dict().items():
+        assert np.array_equal(last.model.state_dict()[key], value)
+    assert last.optimizer_class == "SGD"
+    np.testing.assert_array_equal(last.optimizer_state["state"][0]["momentum_buffer"],
+                                  opt.state_dict()["state"][0]["momentum_buffer"])
+    training = last.training
+    assert (training["epoch"], training["step"]) == (3, 0)
+    assert training["samples"] == 24 and training["batch_size"] == 8 and training["steps_per_epoch"] == 3
+    assert training["history"]["history"] == history.history
+    assert training["rng"]["default"]["bit_generator"] == "PCG64"
+    best_epoch = int(np.argmin(history.history["val_loss"]))
+    assert ckpt.best == history.history["val_loss"][best_epoch] and ckpt.best_epoch == best_epoch
+    assert config_of(ckpt.best_path)["training"]["epoch"] == best_epoch + 1
+
+
+def test_save_best_only_writes_only_improvements(tmp_path):
+    model, opt = model_and_opt()
+    ckpt = ModelCheckpoint(tmp_path, save_best_only=True, monitor="val_accuracy")
+    assert ckpt.mode == "max"
+    dn.fit(model, X, Y, "cross_entropy", opt, epochs=2, batch_size=8, validation_data=(X, Y),
+           metrics=["accuracy"], callbacks=[ckpt])
+    assert os.listdir(tmp_path) == ["best.dnet"]
+
+
+def test_every_n_steps_counts_steps_over_the_run(tmp_path):
+    model, opt = model_and_opt()
+    writes = []
+    ckpt = ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=2)
+    original = ckpt._write
+    ckpt._write = lambda path, at_epoch_end: writes.append((os.path.basename(path), at_epoch_end)) or original(path, at_epoch_end)
+    dn.fit(model, X, Y, "cross_entropy", opt, epochs=2, batch_size=8, callbacks=[ckpt])
+    step_writes = [w for w in writes if not w[1]]
+    assert len(step_writes) == 3  # steps 2, 4, 6 of 6
+    assert writes.count(("last.dnet", True)) == 2
+
+
+def test_checkpoint_runs_after_the_other_callbacks(tmp_path):
+    model, opt = model_and_opt()
+    order = []
+
+    class Spy(dn.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            order.append("spy")
+
+    ckpt = ModelCheckpoint(tmp_path, monitor="loss")
+    original = ckpt.on_epoch_end
+    ckpt.on_epoch_end = lambda epoch, logs=None: (order.append("checkpoint"), original(epoch, logs))
+    dn.fit(model, X, Y, "cross_entropy", opt, epochs=1, batch_size=8, callbacks=[ckpt, Spy()])
+    assert order == ["spy", "checkpoint"]
+
+
+def test_missing_monitor_warns_once_and_keeps_writing_last(tmp_path):
+    model, opt = model_and_opt()
+    with pytest.warns(UserWarning, match=r"ModelCheckpoint is conditioned on 'val_loss'.*Available keys: loss"):
+        dn.fit(model, X, Y, "cross_entropy", opt, epochs=2, batch_size=8, callbacks=[ModelCheckpoint(tmp_path)])
+    assert os.listdir(tmp_path) == ["last.dnet"]
+
+
+def test_scheduler_state_is_saved_and_restored(tmp_path):
+    class StepScheduler(dn.callbacks.Callback):
+        def __init__(self, scheduler):
+            super().__init__()
+            self.scheduler = scheduler
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.scheduler.step()
+
+    def setup(seed=0):
+        model, opt = model_and_opt(seed)
+        sched = dn.optim.StepLR(opt, step_size=1, gamma=0.5)
+        return model, opt, sched
+
+    model, opt, sched = setup()
+    dn.fit(model, X, Y, "cross_entropy", opt, epochs=4, batch_size=8, callbacks=[StepScheduler(sched)])
+
+    first, opt1, sched1 = setup()
+    dn.fit(first, X, Y, "cross_entropy", opt1, epochs=2, batch_size=8,
+           callbacks=[StepScheduler(sched1), ModelCheckpoint(tmp_path, monitor="loss", scheduler=sched1)])
+    assert config_of(tmp_path / "last.dnet")["training"]["callbacks"]["ModelCheckpoint"]["scheduler"]["last_epoch"] == 2
+    resumed, opt2, sched2 = setup(seed=3)
+    dn.fit(resumed, X, Y, "cross_entropy", opt2, epochs=4, batch_size=8,
+           callbacks=[StepScheduler(sched2), ModelCheckpoint(tmp_path / "again", monitor="loss", scheduler=sched2)],
+           resume_from=tmp_path / "last.dnet")
+    assert sched2.last_epoch == sched.last_epoch == 4 and sched2.get_last_lr() == sched.get_last_lr()
+    for key, value in model.state_dict().items():
+        assert resumed.state_dict()[key].tobytes() == value.tobytes()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(dirpath=3), r"dirpath must be a folder path, got 3"),
+        (dict(save_best_only="yes"), r"save_best_only must be True or False, got 'yes'"),
+        (dict(monitor=""), r"monitor must be a log key"),
+        (dict(mode="lowest"), r"mode must be 'auto', 'min' or 'max', got 'lowest'"),
+        (dict(every_n_steps=0), r"every_n_steps must be None or an integer >= 1, got 0"),
+        (dict(scheduler=object()), r"scheduler must have state_dict\(\)/load_state_dict\(\)"),
+    ],
+)
+def test_arguments_are_checked(kwargs, message, tmp_path):
+    kwargs.setdefault("dirpath", tmp_path)
+    with pytest.raises(ValueError, match=message):
+        ModelCheckpoint(**kwargs)
+
+
+def test_exported_names():
+    assert dn.callbacks.ModelCheckpoint is ModelCheckpoint is dn.training.ModelCheckpoint

@@ -1,0 +1,188 @@
+"""RELIABILITY.md item 9: interrupt training, resume from the checkpoint, and the final weights
+(and the history) equal the uninterrupted run's, bit for bit."""
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet import nn
+from deltanet.io import CheckpointError
+
+X = np.random.default_rng(0).normal(size=(45, 4))
+Y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1).astype(int)
+EPOCHS, BATCH = 4, 8  # 6 steps per epoch, the last one short
+
+
+class Interrupted(Exception):
+    pass
+
+
+class CrashAfter(dn.callbacks.Callback):
+    """Simulates a crash right after the k-th optimizer step of the run."""
+
+    def __init__(self, k):
+        super().__init__()
+        self.k, self.steps = k, 0
+
+    def on_batch_end(self, step, logs=None):
+        self.steps += 1
+        if self.steps == self.k:
+            raise Interrupted
+
+
+def make(optimizer, seed=3, own_rng=False, batch_norm=False):
+    dn.manual_seed(seed)
+    layers = [nn.Linear(4, 16), nn.BatchNorm1d(16)] if batch_norm else [nn.Linear(4, 16)]
+    layers += [nn.ReLU(), nn.Dropout(0.3, rng=11 if own_rng else None), nn.Linear(16, 3)]
+    model = nn.Sequential(*layers)
+    if optimizer == "sgd":
+        opt = dn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3)
+    else:
+        opt = dn.optim.Adam(model.parameters(), lr=0.01)
+    return model, opt
+
+
+def run(model, opt, callbacks=(), resume_from=None, rng=None, **kwargs):
+    return dn.fit(model, X, Y, "cross_entropy", opt, epochs=EPOCHS, batch_size=BATCH, metrics=["accuracy"],
+                  validation_data=(X[:10], Y[:10]), callbacks=list(callbacks), resume_from=resume_from,
+                  rng=rng, **kwargs)
+
+
+def assert_same_weights(a, b):
+    sa, sb = a.state_dict(), b.state_dict()
+    assert list(sa) == list(sb)
+    for key in sa:
+        assert sa[key].tobytes() == sb[key].tobytes(), key
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+# A crash at step k leaves the checkpoint of step k - 1 (6 and 12: the last step of an epoch, taken
+# before that epoch's end; 3, 12, 15, 23: in the middle of an epoch).
+@pytest.mark.parametrize("crash_after", [4, 7, 13, 16, 24])
+def test_resume_gives_the_uninterrupted_weights_bit_for_bit(optimizer, crash_after, tmp_path):
+    model, opt = make(optimizer)
+    history = run(model, opt)
+
+    interrupted, opt1 = make(optimizer)
+    with pytest.raises(Interrupted):
+        run(interrupted, opt1, [CrashAfter(crash_after), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+
+    resumed, opt2 = make(optimizer, seed=99)  # a fresh process would start from other weights
+    dn.manual_seed(1234)  # ... and another random state
+    resumed_history = run(resumed, opt2, resume_from=tmp_path / "last.dnet")
+    assert_same_weights(resumed, model)
+    assert resumed_history.history == history.history and resumed_history.epoch == history.epoch
+    assert opt2.state_dict()["param_groups"] == opt.state_dict()["param_groups"]
+
+
+def test_resume_from_an_epoch_checkpoint_without_step_checkpoints(tmp_path):
+    model, opt = make("adam", batch_norm=True)
+    run(model, opt)
+
+    first, opt1 = make("adam", batch_norm=True)
+    dn.fit(first, X, Y, "cross_entropy", opt1, epochs=2, batch_size=BATCH, metrics=["accuracy"],
+           validation_data=(X[:10], Y[:10]), callbacks=[dn.callbacks.ModelCheckpoint(tmp_path)])
+    resumed, opt2 = make("adam", seed=5, batch_norm=True)
+    run(resumed, opt2, resume_from=tmp_path / "last.dnet")
+    assert_same_weights(resumed, model)  # batch norm's running statistics included
+
+
+def test_resume_with_layer_owned_generator_and_fit_rng_seed(tmp_path):
+    model, opt = make("sgd", own_rng=True)
+    run(model, opt, rng=7)
+
+    interrupted, opt1 = make("sgd", own_rng=True)
+    with pytest.raises(Interrupted):
+        run(interrupted, opt1, [CrashAfter(10), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=5)], rng=7)
+    resumed, opt2 = make("sgd", own_rng=True, seed=8)
+    run(resumed, opt2, resume_from=tmp_path / "last.dnet", rng=7)
+    assert_same_weights(resumed, model)
+
+
+def test_without_resume_the_interrupted_run_differs(tmp_path):
+    """The test above can fail: restarting from the checkpoint's weights alone is not enough."""
+    model, opt = make("adam")
+    run(model, opt)
+    interrupted, opt1 = make("adam")
+    with pytest.raises(Interrupted):
+        run(interrupted, opt1, [CrashAfter(9), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    naive, opt2 = make("adam")
+    naive.load_state_dict(dn.load(tmp_path / "last.dnet").state_dict())
+    dn.fit(naive, X, Y, "cross_entropy", opt2, epochs=EPOCHS - 1, batch_size=BATCH)
+    assert not np.array_equal(naive[0].weight.data, model[0].weight.data)
+
+
+def test_no_shuffle_and_full_batch_resume(tmp_path):
+    for batch_size, shuffle in ((None, True), (BATCH, False)):
+        model, opt = make("sgd")
+        dn.fit(model, X, Y, "cross_entropy", opt, epochs=3, batch_size=batch_size, shuffle=shuffle)
+        interrupted, opt1 = make("sgd")
+        with pytest.raises(Interrupted):
+            dn.fit(interrupted, X, Y, "cross_entropy", opt1, epochs=3, batch_size=batch_size, shuffle=shuffle,
+                   callbacks=[CrashAfter(2), dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=1)])
+        resumed, opt2 = make("sgd", seed=4)
+        dn.fit(resumed, X, Y, "cross_entropy", opt2, epochs=3, batch_size=batch_size, shuffle=shuffle,
+               resume_from=tmp_path / "last.dnet")
+        assert_same_weights(resumed, model)
+
+
+def test_early_stopping_state_and_stop_survive_a_resume(tmp_path):
+    def callbacks():
+        return [dn.callbacks.EarlyStopping(monitor="val_loss", patience=1, min_delta=10.0)]
+
+    model, opt = make("sgd")
+    history = run(model, opt, callbacks())  # min_delta 10: never improves after the first epoch
+    assert len(history.epoch) == 2
+
+    first, opt1 = make("sgd")
+    with pytest.raises(Interrupted):
+        run(first, opt1, callbacks() + [CrashAfter(8), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    resumed, opt2 = make("sgd", seed=6)
+    resumed_history = run(resumed, opt2, callbacks(), resume_from=tmp_path / "last.dnet")
+    assert resumed_history.epoch == [0, 1]  # the saved wait counter stops it after the same epoch
+    assert_same_weights(resumed, model)
+
+    # A checkpoint written after the stop resumes to nothing more.
+    again, opt3 = make("sgd", seed=7)
+    final = tmp_path / "final"
+    m4, o4 = make("sgd")
+    run(m4, o4, callbacks() + [dn.callbacks.ModelCheckpoint(final)])
+    h = run(again, opt3, callbacks(), resume_from=final / "last.dnet")
+    assert h.epoch == [0, 1]
+    assert_same_weights(again, m4)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(batch_size=4), r"training.batch_size is 8, but this fit has 4"),
+        (dict(shuffle=False), r"training.shuffle is True, but this fit has False"),
+        (dict(X=X[:40], Y=Y[:40]), r"training.samples is 45, but this fit has 40"),
+        (dict(optimizer="adam"), r"optimizer.class is 'SGD', but fit was given a Adam"),
+    ],
+)
+def test_resume_refuses_a_different_run(change, message, tmp_path):
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [CrashAfter(3), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    other, other_opt = make(change.get("optimizer", "sgd"), seed=2)
+    before = other.state_dict()
+    with pytest.raises(CheckpointError, match=message):
+        dn.fit(other, change.get("X", X), change.get("Y", Y), "cross_entropy", other_opt, epochs=EPOCHS,
+               batch_size=change.get("batch_size", BATCH), shuffle=change.get("shuffle", True),
+               resume_from=tmp_path / "last.dnet")
+    for key, value in before.items():  # nothing was changed
+        assert np.array_equal(other.state_dict()[key], value)
+
+
+def test_resume_from_a_plain_model_file_or_another_model_is_refused(tmp_path):
+    model, opt = make("sgd")
+    dn.save(model, tmp_path / "model.dnet", optimizer=opt)
+    with pytest.raises(CheckpointError, match=r"a model file without training state"):
+        run(model, opt, resume_from=tmp_path / "model.dnet")
+    with pytest.raises(Interrupted):
+        run(model, opt, [CrashAfter(2), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    wider = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 3))
+    with pytest.raises(CheckpointError, match=r"member 'weights/0.weight.npy': declares 384 bytes, but an array of shape \(32, 4\)"):
+        dn.fit(wider, X, Y, "cross_entropy", dn.optim.SGD(wider.parameters(), lr=0.1, momentum=0.9),
+               epochs=EPOCHS, batch_size=BATCH, resume_from=tmp_path / "last.dnet")
