@@ -1,0 +1,191 @@
+"""dn.report: the HTML page of a run folder (sections, embedded images, escaping, no matplotlib),
+the ``report`` subcommand's pieces, and a real headless Chromium rendering the page."""
+
+import argparse
+import base64
+import json
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet import nn, optim
+from deltanet.reporting import add_report_command
+from deltanet.training.monitor import Monitor
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def overfitting_run(folder):
+    """A classifier that memorizes random labels: the Monitor warns about overfitting."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((48, 10)), rng.integers(0, 3, 48)
+    Xv, yv = rng.standard_normal((96, 10)), rng.integers(0, 3, 96)
+    model = nn.Sequential(nn.Linear(10, 64, init="he_normal", rng=0), nn.ReLU(),
+                          nn.Linear(64, 64, init="he_normal", rng=1), nn.ReLU(), nn.Linear(64, 3, rng=2))
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    monitor = Monitor(budget=None)
+    monitor.set_fit_context(X.astype(np.float32), y, validation_data=(Xv.astype(np.float32), yv), optimizer=opt,
+                            run_dir=folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dn.fit(model, X, y, "cross_entropy", opt, epochs=25, batch_size=16, validation_data=(Xv, yv),
+               metrics=["accuracy"], callbacks=[monitor], run_dir=folder, rng=0)
+    return monitor
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    monitor = overfitting_run(folder)
+    assert [e["kind"] for e in monitor.events] == ["overfitting"]
+    return folder
+
+
+def images(page):
+    return re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', page)
+
+
+def test_the_page_has_every_section_with_embedded_pngs(run):
+    pytest.importorskip("matplotlib")
+    path = dn.report(run)
+    assert path == run / "report.html"
+    page = path.read_text(encoding="utf-8")
+    for heading in ("Warnings and advice", "Learning curves", "Gradient flow and layer statistics", "Confusion matrix",
+                    "Model", "Hyperparameters"):
+        assert f"<h2>{heading}</h2>" in page
+    found = images(page)
+    assert [alt for alt, _ in found] == ["learning curves", "gradient flow", "confusion matrix"]
+    for _, data in found:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    # Self-contained: nothing is fetched from elsewhere.
+    assert not re.search(r'(src|href)="(?!data:)', page)
+
+
+def test_the_page_shows_the_warning_with_its_advice(run):
+    page = dn.report(run).read_text(encoding="utf-8")
+    event = json.loads((run / "warnings.json").read_text())[0]
+    assert "OVERFITTING" in page.upper() and f"epoch {event['epoch']}" in page
+    assert "The validation loss rose from" in page
+    assert "What to try: Stop early: callbacks=[dn.callbacks.EarlyStopping(patience=5, restore_best_weights=True)]" in page
+
+
+def test_the_page_shows_summary_and_hyperparameters_from_the_run_folder(run):
+    page = dn.report(run).read_text(encoding="utf-8")
+    total = 10 * 64 + 64 + 64 * 64 + 64 + 64 * 3 + 3
+    assert f"Total parameters: <b>{total:,}</b>" in page
+    assert "<td>(N, 64)</td>" in page and f'<td class="num">{64 * 64 + 64:,}</td>' in page
+    assert "<td>optimizer.lr</td><td>0.01</td>" in page
+    assert "<td>batch_size</td><td>16</td>" in page
+    matrix = json.loads((run / "evaluation.json").read_text())
+    assert f"On 96 validation samples after training; accuracy {matrix['accuracy']:.4g}" in page
+
+
+def test_text_from_the_run_folder_is_escaped(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model": "<script>alert(1)</script>", "epochs": 1}))
+    (tmp_path / "warnings.json").write_text(json.dumps([
+        {"kind": "dead", "epoch": 1, "layer": "<b>", "message": "<img src=x onerror=alert(1)>", "advice": "a & b"}]))
+    page = dn.report(tmp_path, title="<i>t</i>").read_text(encoding="utf-8")
+    assert "<script>" not in page and "<img src=x" not in page and "<i>t</i>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "a &amp; b" in page
+
+
+def test_without_matplotlib_the_page_is_written_without_figures(run, tmp_path, monkeypatch):
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    page = dn.report(run, path=tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert "<img" not in page
+    assert "pip install &#x27;deltanet[plot]&#x27;" in page
+    assert "<h2>Hyperparameters</h2>" in page
+
+
+def test_a_run_without_a_monitor_or_epochs_still_reports(tmp_path):
+    model = nn.Linear(2, 1, dtype="float64")
+    dn.fit(model, np.zeros((4, 2)), np.zeros((4, 1)), "mse", optim.SGD(model.parameters(), lr=0.1), epochs=0,
+           run_dir=tmp_path)
+    page = dn.report(tmp_path).read_text(encoding="utf-8")
+    assert "No Monitor record in this run folder" in page
+    assert "No history.csv (no epoch finished)" in page and "<h2>Hyperparameters</h2>" in page
+
+
+def test_segmentation_runs_show_examples(tmp_path):
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5, 1, 8, 8))
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, rng=0, dtype="float64"))
+    monitor = Monitor(warn=False)
+    monitor.set_fit_context(X, y, run_dir=tmp_path)
+    monitor.set_model(model)
+    monitor.on_train_begin({})
+    monitor.on_epoch_end(0, {"loss": 0.7})
+    monitor.on_train_end({})
+    (tmp_path / "history.csv").write_text("epoch,loss\n1,0.7\n")
+    page = dn.report(tmp_path).read_text(encoding="utf-8")
+    assert "<h2>Segmentation examples</h2>" in page
+    assert [alt for alt, _ in images(page)][-4:] == [f"segmentation example {i}" for i in (1, 2, 3, 4)]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p / "missing", "not a folder"),
+    (lambda p: p, "holds neither history.csv nor config.json"),
+])
+def test_what_is_not_a_run_folder_is_refused(tmp_path, make, message):
+    with pytest.raises(ValueError, match=message):
+        dn.report(make(tmp_path))
+
+
+def test_report_subcommand_parses_and_writes(run, tmp_path, capsys):
+    parser = argparse.ArgumentParser(prog="deltanet")
+    add_report_command(parser.add_subparsers(dest="command"))
+    target = tmp_path / "page.html"
+    args = parser.parse_args(["report", str(run), "-o", str(target), "--title", "My run"])
+    assert args.handler(args) == 0
+    assert capsys.readouterr().out.strip() == str(target)
+    assert "<title>My run</title>" in target.read_text(encoding="utf-8")
+
+
+_IMAGE_CHECK = """<script>window.addEventListener('load', function () {
+  var imgs = Array.from(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  var out = document.createElement('pre'); out.id = 'image-check';
+  out.textContent = 'images ' + imgs.length + ' loaded ' + ok;
+  document.body.appendChild(out);
+});</script>"""
+
+
+def chromium(*args, profile):
+    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install -y chromium)")
+def test_the_report_renders_in_headless_chromium_with_its_images(run, tmp_path):
+    pytest.importorskip("matplotlib")
+    page = dn.report(run)
+    # A copy with a script that counts, after the load event, the images that decoded.
+    checked = tmp_path / "checked.html"
+    checked.write_text(page.read_text(encoding="utf-8").replace("</body>", _IMAGE_CHECK + "</body>"), encoding="utf-8")
+    dom = chromium("--virtual-time-budget=10000", "--dump-dom", checked.as_uri(), profile=tmp_path / "profile1")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    match = re.search(r'<pre id="image-check">images (\d+) loaded (\d+)</pre>', dom.stdout)
+    assert match, dom.stdout[-2000:]
+    assert match.group(1) == match.group(2) == "3"
+    assert "<h2>Learning curves</h2>" in dom.stdout
+
+    shot = tmp_path / "report.png"
+    result = chromium(f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri(), profile=tmp_path / "profile2")
+    assert result.returncode == 0 and shot.exists(), result.stderr[-2000:]
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[:2] == (2000, 1200)
+    # Not a blank page: a good share of non-white pixels (text, plots, the warning box).
+    assert np.mean(pixels[..., :3].min(axis=-1) < 0.9) > 0.05
