@@ -39,7 +39,9 @@ ALLOWED = {("nn", "init"), ("regularizers", "nn"), ("losses", "nn"), ("training"
            ("training", "models"), ("data", "training"), ("models", "data"), ("cli", "examples"),
            ("examples", "cli"),
            # Training checkpoints (ModelCheckpoint, fit(resume_from=)) write and read deltanet.io files.
-           ("training", "io")}
+           ("training", "io"),
+           # The HTML report draws its figures with deltanet.plot (DESIGN.md puts both in one row).
+           ("reporting", "plot")}
 # gradcheck is a layer-7 tool that the public API exposes at the top; the layers below do not use it.
 
 
