@@ -189,6 +189,8 @@ def check_y(y: Any, n_samples: int, kind: str = "other", output_shape: tuple[int
 
 def _check_class_targets(a: np.ndarray, output_shape: tuple[int, ...] | None, dtype: Any, name: str) -> np.ndarray:
     n_classes = output_shape[0] if output_shape else None
+    if output_shape is not None and len(output_shape) > 1:  # one class per position (segmentation)
+        return _check_class_maps(a, tuple(output_shape), dtype, name)
     if a.ndim == 2 and a.dtype.kind == "f":  # probability rows
         if n_classes is not None and a.shape[1] != n_classes:
             raise ValueError(
@@ -203,6 +205,10 @@ def _check_class_targets(a: np.ndarray, output_shape: tuple[int, ...] | None, dt
             f"{name}: expected class labels of shape ({len(a)},) or probability rows of shape "
             f"({len(a)}, C), got shape {a.shape}"
         )
+    return _integer_labels(a, n_classes, name)
+
+
+def _integer_labels(a: np.ndarray, n_classes: int | None, name: str) -> np.ndarray:
     if a.dtype.kind == "f":
         if (a != np.round(a)).any():
             bad = a[a != np.round(a)][0]
@@ -217,6 +223,23 @@ def _check_class_targets(a: np.ndarray, output_shape: tuple[int, ...] | None, dt
         outputs = f" for a model with {n_classes} outputs" if n_classes is not None else ""
         raise ValueError(f"{name}: class labels must be integers in {limit}{outputs}, got values from {low} to {high}")
     return labels
+
+
+def _check_class_maps(a: np.ndarray, output_shape: tuple[int, ...], dtype: Any, name: str) -> np.ndarray:
+    """Targets for outputs (N, C, d1, ...): label maps (N, d1, ...) or probabilities (N, C, d1, ...)."""
+    n = len(a)
+    if a.shape[1:] == output_shape and a.dtype.kind == "f":
+        if (a < 0).any() or (a > 1).any():
+            raise ValueError(f"{name}: probability targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}")
+        return a.astype(dtype, copy=False)
+    if a.shape[1:] != output_shape[1:]:
+        maps = ", ".join(map(str, (n, *output_shape[1:])))
+        probs = ", ".join(map(str, (n, *output_shape)))
+        raise ValueError(
+            f"{name}: for a model with outputs of shape (N, {', '.join(map(str, output_shape))}), expected "
+            f"class label maps of shape ({maps}) or probabilities of shape ({probs}), got shape {a.shape}"
+        )
+    return _integer_labels(a, output_shape[0], name)
 
 
 def check_batch_size(batch_size: Any) -> None:
