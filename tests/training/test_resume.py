@@ -186,3 +186,39 @@ def test_resume_from_a_plain_model_file_or_another_model_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match=r"member 'weights/0.weight.npy': declares 384 bytes, but an array of shape \(32, 4\)"):
         dn.fit(wider, X, Y, "cross_entropy", dn.optim.SGD(wider.parameters(), lr=0.1, momentum=0.9),
                epochs=EPOCHS, batch_size=BATCH, resume_from=tmp_path / "last.dnet")
+
+
+def test_malformed_training_state_raises_only_checkpoint_error(tmp_path):
+    """Structured fuzz of the training section: each field (and each random state's field) takes
+    odd values; resuming refuses with CheckpointError (or resumes, where the value is not used)."""
+    import json
+
+    from tests.io._craft import build, members
+
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [CrashAfter(9), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    items = list(members(tmp_path / "last.dnet").items())
+    config = json.loads(dict(items)["config.json"])
+    training = config["training"]
+    paths = [(k,) for k in training] + [("rng", k) for k in training["rng"]] + [
+        ("rng", "default", k) for k in training["rng"]["default"]] + [("partial", "total"), ("history", "history")]
+    tried = 0
+    for path in paths:
+        for value in (None, -1, 10**30, "x", [], {}, [1.5], {"a": 1}):
+            edited = json.loads(json.dumps(config))
+            target = edited["training"]
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+            mutant = tmp_path / f"m{tried}.dnet"
+            mutant.write_bytes(build([(n, json.dumps(edited).encode() if n == "config.json" else d) for n, d in items]))
+            other, other_opt = make("sgd", seed=5)
+            try:
+                run(other, other_opt, resume_from=mutant)
+            except CheckpointError:
+                pass
+            except Exception as error:  # pragma: no cover - the failure being tested for
+                raise AssertionError(f"training.{'.'.join(path)} = {value!r}: {type(error).__name__}: {error}")
+            tried += 1
+    assert tried > 100

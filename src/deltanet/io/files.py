@@ -310,7 +310,14 @@ def load_checkpoint(path: Any, model: nn.Module | None = None) -> Checkpoint:
         ('SGD', ['momentum_buffer'])
     """
     with Archive(path) as archive:
-        return _read(archive, model)
+        try:
+            return _read(archive, model)
+        except CheckpointError:
+            raise
+        except Exception as error:  # a safety net: every check above should have come first
+            raise CheckpointError(
+                f"{archive.path!r}: cannot be read ({type(error).__name__}: {str(error)[:200]})"
+            ) from error
 
 
 def _read(archive: Archive, model: nn.Module | None) -> Checkpoint:

@@ -348,7 +348,7 @@ def read_resume(path: Any, model: Any, optimizer: Any, settings: dict[str, Any],
                 )
         steps = settings["steps_per_epoch"]
         epoch, step = training.get("epoch"), training.get("step")
-        if not (_nonneg_int(epoch) and _nonneg_int(step) and step <= steps and not (step and epoch < 0)):
+        if not (_nonneg_int(epoch) and _nonneg_int(step) and step <= steps):
             raise CheckpointError(f"{name!r}: training.epoch/step must be integers (step <= {steps})")
         if ckpt.optimizer_state is None:
             raise CheckpointError(f"{name!r}: no optimizer state")
@@ -362,15 +362,18 @@ def read_resume(path: Any, model: Any, optimizer: Any, settings: dict[str, Any],
         if ours != ckpt.optimizer_state["param_names"]:
             raise CheckpointError(f"{name!r}: optimizer.param_names differ from this optimizer's parameters")
         try:
-            optimizer.load_state_dict(ckpt.optimizer_state)
-        except (ValueError, TypeError, KeyError) as error:
-            raise CheckpointError(f"{name!r}: optimizer state: {error}") from None
-        point = ResumePoint(training, ckpt.arrays)
+            point = ResumePoint(training, ckpt.arrays)
+        except (TypeError, ValueError, AttributeError) as error:
+            raise CheckpointError(f"{name!r}: training.partial/epoch_rng_state: {error}") from None
         if step and outputs_shape is not None:
             done = min(step * (settings["batch_size"] or settings["samples"]), settings["samples"])
             want = (done, *outputs_shape)
             if point.outputs is None or point.outputs.shape != want:
                 raise CheckpointError(f"{name!r}: training/outputs.npy must have shape {want}")
+        try:  # last: it changes the optimizer, and checks everything before it does
+            optimizer.load_state_dict(ckpt.optimizer_state)
+        except (ValueError, TypeError, KeyError) as error:
+            raise CheckpointError(f"{name!r}: optimizer state: {error}") from None
         return point
     except BaseException:
         model.load_state_dict(before)  # nothing changes unless everything checks out
