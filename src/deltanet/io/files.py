@@ -30,7 +30,9 @@ import numpy as np
 
 from deltanet import backend, nn
 from deltanet.io import npy, registry
-from deltanet.io.archive import CONFIG, FORMAT, MANIFEST, MAX_JSON, VERSION, Archive, dump_json, parse_json, write_atomic
+from deltanet.io.archive import (
+    CONFIG, FORMAT, MANIFEST, MAX_JSON, VERSION, Archive, dump_json, parse_json, write_atomic,
+)
 from deltanet.io.errors import CheckpointError
 
 _KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.]*\Z")
@@ -83,6 +85,11 @@ def save(model: nn.Module, path: Any, optimizer: Any = None) -> None:
     Raises:
         CheckpointError: a layer is not registered, has an argument that is not JSON, or was
             changed after construction so that its constructor no longer rebuilds it.
+
+    What a layer's config does not keep (the weights are saved, so nothing numeric is lost): an
+    ``rng`` given as a ``numpy.random.Generator`` (a loaded ``Dropout`` then draws its masks from
+    ``dn.manual_seed``'s generator; an int seed is kept) and an ``init`` given as a function (an
+    initializer name is kept). Training checkpoints (``ModelCheckpoint``) do keep generator states.
 
     Example:
         >>> import os, tempfile, numpy as np, deltanet as dn
@@ -345,7 +352,8 @@ def _read(archive: Archive, model: nn.Module | None) -> Checkpoint:
     _check_weight_list(config["weights"], spec)
     weights = _read_arrays(
         archive, members["weight"], spec, "weights", "a weight of the model")
-    optimizer_state, optimizer_class = _read_optimizer(archive, config.get("optimizer"), members["optimizer"], spec)
+    optimizer_state, optimizer_class = _read_optimizer(
+        archive, config.get("optimizer"), members["optimizer"], spec)
     training, arrays = _read_training(archive, config.get("training"), members["training"])
     try:
         model.load_state_dict(weights)
@@ -381,7 +389,8 @@ def _check_weight_list(listed: Any, spec: dict[str, Any]) -> None:
         raise CheckpointError(f"{CONFIG}: 'weights' lists a name twice")
     for key in listed:
         if key not in spec:
-            raise CheckpointError(f"{CONFIG}: weights: {key[:80]!r} is not a weight of the model built from the config")
+            raise CheckpointError(
+                f"{CONFIG}: weights: {key[:80]!r} is not a weight of the model built from the config")
     for key in spec:
         if key not in listed:
             raise CheckpointError(f"{CONFIG}: weights: the model's weight {key!r} is not listed")
@@ -426,7 +435,8 @@ def _read_optimizer(
     if not isinstance(section, dict) or set(section) != fields:
         got = sorted(section) if isinstance(section, dict) else type(section).__name__
         raise CheckpointError(f"{where}: expected the fields {sorted(fields)}, got {got}")
-    cls, names, groups, scalars, listed = (section[k] for k in ("class", "param_names", "param_groups", "state", "arrays"))
+    cls, names, groups = section["class"], section["param_names"], section["param_groups"]
+    scalars, listed = section["state"], section["arrays"]
     if not isinstance(cls, str) or not _WORD.match(cls):
         raise CheckpointError(f"{where}.class: expected a class name, got {cls!r:.80}")
     if not isinstance(names, list) or not all(isinstance(n, str) and n in spec for n in names):

@@ -14,7 +14,9 @@ import numpy as np
 
 from deltanet import nn
 from deltanet.functional.conv import _ntuple, _padding_pairs
-from deltanet.nn.activation import ELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Step, Tanh
+from deltanet.nn.activation import (
+    ELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Step, Tanh,
+)
 from deltanet.nn.batchnorm import _BatchNorm
 from deltanet.nn.conv import _ConvNd
 from deltanet.nn.dropout import Dropout, Dropout2d

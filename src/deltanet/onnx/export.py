@@ -295,8 +295,10 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
         shape = tuple(input_shape)
     except TypeError:
         shape = None
-    if not shape or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in shape):
-        raise ValueError(f"export: input_shape must be a tuple of positive ints such as (1, 4), got {input_shape!r}")
+    positive = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in shape or ())
+    if not shape or not positive:
+        raise ValueError(
+            f"export: input_shape must be a tuple of positive ints such as (1, 4), got {input_shape!r}")
     return tuple(int(n) for n in shape)
 
 

@@ -215,12 +215,12 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"ModelCheckpoint: monitor must be a log key such as 'val_loss', got {monitor!r}")
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"ModelCheckpoint: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if every_n_steps is not None and (
-            isinstance(every_n_steps, bool) or not isinstance(every_n_steps, (int, np.integer)) or every_n_steps < 1
-        ):
-            raise ValueError(f"ModelCheckpoint: every_n_steps must be None or an integer >= 1, got {every_n_steps!r}")
+        if every_n_steps is not None and (not _nonneg_int(every_n_steps) or every_n_steps == 0):
+            raise ValueError(
+                f"ModelCheckpoint: every_n_steps must be None or an integer >= 1, got {every_n_steps!r}")
         if scheduler is not None and not (hasattr(scheduler, "state_dict") and hasattr(scheduler, "load_state_dict")):
-            raise ValueError(f"ModelCheckpoint: scheduler must have state_dict()/load_state_dict(), got {scheduler!r}")
+            raise ValueError(
+                f"ModelCheckpoint: scheduler must have state_dict()/load_state_dict(), got {scheduler!r}")
         if mode == "auto":
             mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
         self.dirpath = os.fspath(dirpath)
@@ -381,7 +381,7 @@ def read_resume(path: Any, model: Any, optimizer: Any, settings: dict[str, Any],
 
 
 def _nonneg_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
 
 
 def restore_rng(point: ResumePoint, model: Any, generator: np.random.Generator, n: int,
@@ -408,7 +408,8 @@ def restore_rng(point: ResumePoint, model: Any, generator: np.random.Generator, 
     except CheckpointError:
         raise
     except Exception as error:  # a malformed state: TypeError, ValueError, KeyError...
-        raise CheckpointError(f"training.rng: cannot restore the random state ({type(error).__name__}: {error})") from None
+        raise CheckpointError(
+            f"training.rng: cannot restore the random state ({type(error).__name__}: {error})") from None
     return order
 
 
@@ -426,4 +427,5 @@ def restore_callbacks(point: ResumePoint, history: History, callbacks: list[Call
             if hasattr(cb, "load_state_dict") and key in states and not isinstance(cb, History):
                 cb.load_state_dict(_decode(states[key]))
     except Exception as error:
-        raise CheckpointError(f"training.callbacks/history: cannot restore ({type(error).__name__}: {error})") from None
+        raise CheckpointError(
+            f"training.callbacks/history: cannot restore ({type(error).__name__}: {error})") from None
