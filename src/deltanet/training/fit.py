@@ -273,8 +273,8 @@ def fit(
         user_callbacks = [cb for cb in user_callbacks if not hasattr(cb, "set_fit_state")] + checkpointers
     callbacks_all: list[Callback] = [history, *user_callbacks]
     keep_outputs = bool(metric_fns)
-    settings = {"samples": n, "batch_size": batch_size, "steps_per_epoch": steps_per_epoch,
-                "shuffle": bool(shuffle)}
+    settings = {"samples": n, "batch_size": None if batch_size is None else int(batch_size),
+                "steps_per_epoch": steps_per_epoch, "shuffle": bool(shuffle)}
     resume = None
     if resume_from is not None:
         resume = ckpt.read_resume(resume_from, model, optimizer, settings,
