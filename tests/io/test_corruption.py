@@ -156,6 +156,16 @@ def mistyped_kwarg(items, tmp):
     return build(with_config(items, edit)), r"layers\[0\]\.config: Linear refused its arguments: ValueError: Linear: in_features must be a positive integer, got 'four'"
 
 
+def deeply_nested_argument(items, tmp):
+    def edit(c):
+        value = 1
+        for _ in range(500):
+            value = [value]
+        c["model"]["config"]["layers"][0]["config"]["in_features"] = value
+
+    return build(with_config(items, edit)), r"in_features(\[0\])+: values nested deeper than 64"
+
+
 def unknown_kwarg(items, tmp):
     def edit(c):
         c["model"]["config"]["layers"][2]["config"]["activation"] = "relu"
@@ -278,7 +288,7 @@ CASES = [
     zip_bomb_weight, bad_json, nan_in_json, deeply_nested_json, unknown_version, unknown_manifest_version,
     wrong_format_name, unknown_layer_type, module_path_layer_type("os.system"),
     module_path_layer_type("deltanet.nn.Linear"), module_path_layer_type("__import__('os').system"),
-    mistyped_kwarg, unknown_kwarg, terabyte_layer_in_config, registered_model_asks_for_huge_layers, missing_weight, extra_weight, wrong_shape,
+    mistyped_kwarg, deeply_nested_argument, unknown_kwarg, terabyte_layer_in_config, registered_model_asks_for_huge_layers, missing_weight, extra_weight, wrong_shape,
     wrong_dtype, big_endian, object_array, terabyte_header, terabyte_header_small_member,
     shape_larger_than_file, bad_npy_magic, npy_version_3, checksum_mismatch, manifest_size_lies,
     optimizer_array_wrong_shape, optimizer_param_index_out_of_range, dtype_field_unknown, unknown_top_field,

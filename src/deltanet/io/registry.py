@@ -238,6 +238,8 @@ def _own_numbers(cls: type, config: dict[str, Any]) -> float:
 
 
 def _decode(value: Any, where: str, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise CheckpointError(f"{where}: values nested deeper than {_MAX_DEPTH}")
     if _is_module_node(value):
         return _build(value, where, depth + 1)
     if isinstance(value, list):
