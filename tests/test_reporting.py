@@ -105,12 +105,12 @@ def test_without_matplotlib_the_page_is_written_without_figures(run, tmp_path, m
 
 
 def test_a_run_without_a_monitor_or_epochs_still_reports(tmp_path):
-    model = nn.Linear(2, 1, dtype="float64")
-    dn.fit(model, np.zeros((4, 2)), np.zeros((4, 1)), "mse", optim.SGD(model.parameters(), lr=0.1), epochs=0,
-           run_dir=tmp_path)
+    # What fit writes when training stops before the first epoch ends, with no Monitor.
+    (tmp_path / "config.json").write_text(json.dumps({"epochs": 5, "optimizer": {"name": "SGD", "lr": 0.1}}))
+    (tmp_path / "history.csv").write_text("epoch,loss\n")
     page = dn.report(tmp_path).read_text(encoding="utf-8")
     assert "No Monitor record in this run folder" in page
-    assert "No history.csv (no epoch finished)" in page and "<h2>Hyperparameters</h2>" in page
+    assert "No epoch finished." in page and "<td>optimizer.lr</td><td>0.1</td>" in page
 
 
 def test_segmentation_runs_show_examples(tmp_path):

@@ -142,8 +142,10 @@ def _warnings_section(run_dir: Path) -> str:
 
 def _curves_section(run_dir: Path, history: dict[str, list[float]], figures: _Figures) -> str:
     parts = ["<h2>Learning curves</h2>"]
-    if not history or len(history) <= 1:
-        return parts[0] + '<p class="note">No history.csv (no epoch finished).</p>'
+    if not history:
+        return parts[0] + '<p class="note">No history.csv in this run folder.</p>'
+    if not history.get("epoch"):
+        return parts[0] + '<p class="note">No epoch finished.</p>'
     parts.append(figures.render("learning curves", lambda plot: plot.learning_curves(run_dir)))
     last = {k: v[-1] for k, v in history.items() if k != "epoch" and v}
     rows = [[k, v, float(np.nanmin(history[k])) if k.endswith("loss") else float(np.nanmax(history[k]))]

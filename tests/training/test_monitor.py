@@ -113,6 +113,23 @@ def test_rising_loss_rule_needs_consecutive_rises():
     assert kinds(monitor) == ["diverging"]
 
 
+def test_a_small_rise_after_much_progress_is_not_divergence():
+    def feed(losses):
+        monitor = Monitor(warn=False)
+        monitor.set_model(nn.Linear(1, 1))
+        monitor.on_train_begin({})
+        for epoch, loss in enumerate(losses):
+            monitor.on_epoch_end(epoch, {"loss": loss})
+        return kinds(monitor)
+
+    # Momentum overshooting onto a plateau (the mirror-symmetry example): 0.4 back of 4.8 gained.
+    assert feed([8.27, 4.25, 3.513, 3.728, 3.87, 3.935, 3.965]) == []
+    # SGD noise near the minimum (iris): 0.002 back of 1.0 gained.
+    assert feed([1.1, 0.5, 0.2, 0.0648, 0.0652, 0.0659, 0.0666]) == []
+    # Undoing half of the progress is divergence: 1.0 → 0.2, then up to 0.65.
+    assert feed([1.0, 0.5, 0.2, 0.3, 0.45, 0.65]) == ["diverging"]
+
+
 def deep_stack(activation, depth=10, width=16, seed=0):
     layers = [nn.Linear(4, width, rng=seed, init="he_normal" if activation is nn.ReLU else None, dtype="float64")]
     for i in range(depth - 1):
@@ -254,6 +271,42 @@ def test_saturated_sigmoid_layer_is_reported():
                       batch_size=None)
 
 
+def test_saturation_is_a_hidden_layer_matter_of_the_first_epoch():
+    X, y = blobs(64)
+
+    def run(scale_hidden, scale_out):
+        model = nn.Sequential(nn.Linear(2, 8, dtype="float64", rng=0), nn.Sigmoid(),
+                              nn.Linear(8, 1, dtype="float64", rng=1), nn.Sigmoid())
+        model[0].weight.data *= scale_hidden
+        model[2].weight.data *= scale_out
+        monitor = Monitor(warn=False, budget=None)
+        monitored_fit(model, X, y.astype(float)[:, None], "bce", optim.SGD(model.parameters(), lr=0.0), monitor,
+                      epochs=2, batch_size=None)
+        return monitor
+
+    confident = run(1.0, 1000.0)  # the output sigmoid saturates: confident, not a problem
+    assert confident.layer_history[3]["fraction_saturated"] > 0.9 and "saturated" not in kinds(confident)
+    assert kinds(run(100.0, 1.0)) == ["saturated"]  # the hidden one: badly scaled
+
+
+def test_normalization_layers_are_not_compared_for_vanishing_gradients():
+    model = nn.Sequential(nn.Linear(2, 4, dtype="float64"), nn.BatchNorm1d(4, dtype="float64"), nn.ReLU(),
+                          nn.Linear(4, 2, dtype="float64"))
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    model[1].weight.grad[...] = 1e-9  # tiny γ gradient: not a weight layer
+    model[1].bias.grad[...] = 1e-9
+    monitor = Monitor(warn=False, budget=None)
+    monitor.set_model(model)
+    monitor.on_train_begin({})
+    monitor.on_epoch_end(0, {"loss": 1.0})
+    assert monitor.events == []
+    model[0].weight.grad[...] = 1e-9  # the first Linear: vanishing
+    model[0].bias.grad[...] = 1e-9
+    monitor.on_epoch_end(1, {"loss": 0.9})
+    assert kinds(monitor) == ["vanishing"] and monitor.events[0]["layer"] == "0"
+
+
 def test_warnings_can_be_silenced_by_category_or_setting(caplog):
     def diverging(monitor):
         monitor.set_model(nn.Linear(1, 1))
@@ -367,6 +420,26 @@ def test_the_monitor_does_not_change_training():
         weights.append(model.state_dict())
     for key in weights[0]:
         assert np.array_equal(weights[0][key], weights[1][key])
+
+
+def test_a_resumed_run_keeps_the_rows_and_warnings_of_its_first_part(tmp_path):
+    def part(initial_epoch, losses):
+        monitor = Monitor(run_dir=tmp_path, warn=False, budget=None)
+        monitor.set_model(relu_mlp([2, 3, 2]))
+        monitor.set_params({"initial_epoch": initial_epoch})
+        monitor.on_train_begin({})
+        for epoch, loss in enumerate(losses, start=initial_epoch):
+            monitor.on_epoch_end(epoch, {"loss": loss})
+        return monitor
+
+    part(0, [1.0, 2.0, 3.0, 4.0])  # rising: one warning, epochs 1-4 probed
+    resumed = part(4, [5.0, 6.0])
+    assert [r["epoch"] for r in rundir.read_layers(tmp_path) if r["layer"] == "0"] == [1, 2, 3, 4, 5, 6]
+    assert kinds(resumed) == ["diverging"]  # kept, and not given a second time
+    assert len(json.loads((tmp_path / "warnings.json").read_text())) == 1
+    part(0, [1.0])  # a new run starts the files again
+    assert [r["epoch"] for r in rundir.read_layers(tmp_path)] == [1, 1]  # layers '0' and '2'
+    assert not (tmp_path / "warnings.json").exists()
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -3,24 +3,29 @@ to try (the seeds' "babysitting the learning process", ``seeds/001…``).
 
 It watches for:
 
-========================  ==========================================================  ==========
+========================  ==========================================================  ===========
 warning class             when                                                        checked
-========================  ==========================================================  ==========
+========================  ==========================================================  ===========
 NonFiniteLossWarning      the epoch's loss or validation loss is NaN or infinite,      every epoch
                           or a weight is (training is stopped)
 DivergingLossWarning      the training loss rose ``rising_epochs`` epochs in a row     every epoch
-                          (and by ≥ 1 % in all): learning rate too high
+                          and so undid at least half of the progress made since the
+                          first epoch (1 % of the loss if there was none): learning
+                          rate too high
 OverfittingWarning        the validation loss has stayed ≥ ``overfit_tolerance``       every epoch
                           above its best for ``overfit_patience`` epochs while the
                           training loss kept falling
-VanishingGradientWarning  a layer's gradient norm is more than ``vanishing_ratio``     probes
-                          times smaller than the last layer's
+VanishingGradientWarning  a weight layer's (Linear, Conv) gradient norm is more than   probes
+                          ``vanishing_ratio`` times smaller than the last weight
+                          layer's, or exactly 0
 DeadUnitsWarning          more than ``dead_fraction`` of a ReLU layer's units are 0    probes
                           on every probe sample
-SaturationWarning         more than ``saturated_fraction`` of a sigmoid/tanh layer's   probes
-                          outputs are saturated
+SaturationWarning         more than ``saturated_fraction`` of a hidden sigmoid/tanh    first probe
+                          layer's outputs are saturated after the first epoch (badly
+                          scaled inputs or initialization; an output layer that
+                          saturates late is only confident)
 SymmetricInitWarning      a hidden layer's units start identical (constant init)       train begin
-========================  ==========================================================  ==========
+========================  ==========================================================  ===========
 
 Each warning is given once per run (and per layer). They are subclasses of
 :class:`DeltanetWarning`, a ``UserWarning``: silence them all with
@@ -279,9 +284,17 @@ class Monitor(Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
         if self.output_dir is not None:
-            target = self.output_dir / "layers.csv"
-            if target.exists():
-                target.unlink()  # a new run: start the file again
+            if int(self.params.get("initial_epoch", 0) or 0) == 0:
+                # A new run: no rows, warnings or results of an earlier run in this folder.
+                for name in ("layers.csv", "warnings.json", "evaluation.json", "segmentation.npz"):
+                    target = self.output_dir / name
+                    if target.exists():
+                        target.unlink()
+            else:  # a resumed run (fit(resume_from=...)): keep what the first part recorded
+                earlier = rundir.read_json(self.output_dir, "warnings.json", [])
+                if isinstance(earlier, list):
+                    self.events = [e for e in earlier if isinstance(e, dict)]
+                    self._given = {(e.get("kind"), e.get("layer")) for e in self.events}
         if self._X is not None and len(self._X):
             n = len(self._X)
             index = np.unique(np.linspace(0, n - 1, min(self.probe_size, n)).round().astype(np.intp))
@@ -365,7 +378,11 @@ class Monitor(Callback):
             return
         window = self._losses[-(k + 1):]
         rising = all(b > a for a, b in zip(window, window[1:]))
-        if rising and window[-1] > window[0] * 1.01 + 1e-12:
+        # A rise that undoes at least half of the progress made since the first epoch (or, when
+        # there was none, 1 % of the loss): the noise of mini-batch SGD near a minimum, or the
+        # overshoot of momentum onto a plateau, undoes far less.
+        first, best, now = self._losses[0], min(self._losses), window[-1]
+        if rising and now - best >= max(0.5 * (first - best), 0.01 * abs(best), 1e-12):
             self._emit(
                 "diverging", epoch, None,
                 f"The training loss rose for {k} epochs in a row, from {window[0]:.4g} at epoch "
@@ -417,6 +434,8 @@ class Monitor(Callback):
                 return
         grads = layerstats.gradient_norms(model, self._order)
         weights = layerstats.weight_norms(model, self._order)
+        weight_layers = {n for n, m in layerstats.parameterized_layers(model)
+                         if getattr(getattr(m, "weight", None), "ndim", 0) >= 2}
         acts = layerstats.layer_outputs_stats(model, self._probe_X) if self._probe_X is not None else {}
         rows = []
         names = list(weights)
@@ -437,7 +456,13 @@ class Monitor(Callback):
         self.layer_history.extend(rows)
         if self.output_dir is not None and rows:
             rundir.append_layer_rows(self.output_dir, rows)
-        self._check_vanishing(epoch, grads)
+        self._check_vanishing(epoch, {n: g for n, g in grads.items() if n in weight_layers})
+        # Activations after the last weight layer are the output's (a confident sigmoid output
+        # saturates, as it should).
+        names_in_order = list(acts)
+        last_weight = max((names_in_order.index(n) for n in weight_layers if n in acts), default=len(names_in_order))
+        hidden = set(names_in_order[:last_weight])
+        first_probe = self._probed_epoch is None
         for name, stat in acts.items():
             dead = stat.get("dead_fraction")
             if dead is not None and dead > self.dead_fraction:
@@ -449,7 +474,7 @@ class Monitor(Callback):
                     f"initialization (init='he_normal'), or nn.LeakyReLU / nn.ELU, which keep a gradient for z < 0.",
                 )
             sat = stat.get("fraction_saturated")
-            if sat is not None and sat > self.saturated_fraction:
+            if first_probe and name in hidden and sat is not None and sat > self.saturated_fraction:
                 self._emit(
                     "saturated", epoch, name,
                     f"Layer {name!r} ({stat['type']}): {sat:.0%} of its outputs are saturated (on the flat tails, "
