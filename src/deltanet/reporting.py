@@ -242,7 +242,7 @@ def _flatten(config: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 def _hyperparameters_section(config: dict[str, Any]) -> str:
     if not config:
         return '<h2>Hyperparameters</h2><p class="note">No config.json in this run folder.</p>'
-    rows = [[k, v] for k, v in _flatten({k: v for k, v in config.items() if k != "model"})]
+    rows = [[k, "None" if v is None else v] for k, v in _flatten({k: v for k, v in config.items() if k != "model"})]
     return "<h2>Hyperparameters</h2>" + _table(["setting", "value"], rows)
 
 
