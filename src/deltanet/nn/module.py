@@ -272,6 +272,18 @@ class Module:
         return {key: _config_value(value, name, key) for key, value in args.items()}
 
     # -- printing ----------------------------------------------------------------------------
+    def summary(self, input_shape: Any = None) -> Any:
+        """Layers, output shapes and parameter counts (see :func:`deltanet.nn.summary.summary`).
+
+        Example:
+            >>> import deltanet as dn
+            >>> dn.nn.Sequential(dn.nn.Linear(784, 10)).summary().total_params
+            7850
+        """
+        from deltanet.nn.summary import summary
+
+        return summary(self, input_shape)
+
     def extra_repr(self) -> str:
         return ""
 

@@ -1,16 +1,20 @@
 """Layer 6: the training loop (``fit``), ``evaluate`` and ``predict``, and the callbacks that
-watch training (``History``, ``EarlyStopping``, ``TerminateOnNaN``, ``ModelCheckpoint``)."""
+watch training (``History``, ``EarlyStopping``, ``TerminateOnNaN``, ``ModelCheckpoint``, and the
+``Monitor`` that ``fit`` adds by default)."""
 
 from deltanet.training import callbacks
 from deltanet.training.callbacks import Callback, EarlyStopping, History, ModelCheckpoint, TerminateOnNaN
 from deltanet.training.evaluation import evaluate, predict
 from deltanet.training.fit import TrainingDivergedError, fit
+from deltanet.training.monitor import DeltanetWarning, Monitor
 
 __all__ = [
     "Callback",
+    "DeltanetWarning",
     "EarlyStopping",
     "History",
     "ModelCheckpoint",
+    "Monitor",
     "TerminateOnNaN",
     "TrainingDivergedError",
     "callbacks",

@@ -40,6 +40,7 @@ from deltanet import backend
 from deltanet.training import rundir
 from deltanet.training import validation as checks
 from deltanet.training import checkpoint as ckpt
+from deltanet.training.monitor import Monitor
 from deltanet.training.callbacks import Callback, History, TerminateOnNaN
 from deltanet.training.evaluation import (
     as_tensor,
@@ -184,6 +185,7 @@ def fit(
     rng: Any = None,
     metrics: Any = None,
     resume_from: Any = None,
+    monitor: Any = True,
 ) -> History:
     """Train ``model`` on ``(X, y)`` by gradient descent and return the learning curves.
 
@@ -248,6 +250,17 @@ def fit(
     optimizer = _resolve_optimizer(optimizer, model)
     metric_fns = resolve_metrics(metrics)
     user_callbacks = _check_callbacks(callbacks)
+    monitors = [cb for cb in user_callbacks if isinstance(cb, Monitor)]
+    if isinstance(monitor, Monitor):
+        if monitor not in monitors:
+            user_callbacks.append(monitor)
+            monitors.append(monitor)
+    elif monitor is True:
+        if not monitors:
+            monitors = [Monitor()]
+            user_callbacks.append(monitors[0])
+    elif monitor is not False and monitor is not None:
+        raise ValueError(f"monitor must be True, False or a Monitor, got {monitor!r}")
     generator = backend.get_rng(rng)
 
     kind = checks.loss_kind(loss_fn)
@@ -297,6 +310,8 @@ def fit(
     nan_handler = next((cb for cb in user_callbacks if isinstance(cb, TerminateOnNaN)), None)
 
     run_path = rundir.prepare(run_dir) if run_dir is not None else None
+    for m in monitors:
+        m.set_fit_context(X, y, validation_data=val, optimizer=optimizer, run_dir=run_path)
     if run_path is not None:
         rundir.write_config(run_path, {
             "deltanet_version": _version(), "epochs": int(epochs), "batch_size": batch_size,
@@ -398,6 +413,8 @@ def fit(
                         f"model keeps the weights of the last finite step. Try a smaller learning "
                         f"rate or standardized inputs."
                     )
+                    for m in monitors:
+                        m.on_nonfinite_loss(epoch, step, message)
                     if nan_handler is None:
                         raise TrainingDivergedError(message, epoch + 1, step + 1, objective)
                     nan_handler.on_nonfinite_loss(epoch, step, message)
