@@ -251,8 +251,8 @@ def download_mnist(
         file name → path of the verified file.
 
     Raises:
-        DownloadError (an ``OSError``): a file could not be fetched with the right digest from any
-        mirror; the message names the file and what each mirror did.
+        DownloadError (an ``OSError``): a file could not be fetched with the right digest from
+            any mirror; the message names the file and what each mirror did.
 
     Example:
         >>> from deltanet.data import download_mnist
