@@ -26,9 +26,22 @@ def test_help():
 
 
 def test_examples_list():
+    from deltanet.examples import EXAMPLES
+
     result = deltanet("examples", "list")
     assert result.returncode == 0
-    assert result.stdout.startswith("iris ") and "4-16-3" in result.stdout
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(EXAMPLES)
+    assert lines[0].startswith("tumor ") and "[seeds/002 (Ibragimov)]" in lines[0]
+    assert any("4-16-3" in line for line in lines)
+
+
+def test_examples_run_quick_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "fig.png"
+    result = deltanet("examples", "run", "perceptron", "--quiet", "--plot", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("perceptron: converges on AND, OR") and out.stat().st_size > 1000
 
 
 def test_examples_run_iris():
@@ -41,7 +54,11 @@ def test_examples_run_iris():
     "args, message",
     [
         (["frobnicate"], "invalid choice: 'frobnicate'"),
-        (["examples", "run", "mnist"], "unknown example 'mnist'; available: iris"),
+        (["examples", "run", "mnist"], "unknown example 'mnist'; available: tumor, cats-dogs, iris"),
+        (["examples", "run", "tumor", "--steps", "x"], "argument --steps: invalid int value: 'x'"),
+        (["train"], "the following arguments are required: config"),
+        (["predict", "runs/x"], "the following arguments are required: --data"),
+        (["train", "x.toml", "--epochs", "-3"], "--epochs must be >= 0, got -3"),
         (["examples", "run", "iris", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
         (["examples", "run", "iris", "--seed", "-1"], "--seed must be a non-negative integer, got -1"),
         (["examples"], "examples needs an action"),

@@ -36,10 +36,37 @@ def test_iris_prints_the_five_steps_and_the_accuracy(capsys):
     assert f"Test accuracy: {result['test_accuracy']:.1%}" in out
 
 
-def test_main_quiet_prints_only_the_accuracy(capsys):
+def test_main_quiet_prints_only_the_result_line(capsys):
     assert iris.main(["--epochs", "3", "--quiet"]) == 0
     out = capsys.readouterr().out.strip()
-    assert 0.0 <= float(out) <= 1.0
+    assert out.count("\n") == 0 and out.startswith("iris: test accuracy ")
+    assert 0.0 <= float(out.split()[3]) <= 1.0
+
+
+def test_the_hand_worked_step_matches_autograd_and_lowers_the_loss():
+    result = iris.run(quick=True, verbose=0)
+    step = result["step"]
+    assert step["grad_error"] < 1e-6  # the deltas by hand = loss.backward()
+    assert step["loss_after"] < step["loss_before"]
+    # softmax rows of the three flowers sum to 1; at initialization no species is favoured much
+    np.testing.assert_allclose(step["probabilities"].sum(axis=1), 1.0)
+    assert abs(step["loss_before"] - np.log(3)) < 0.3
+    assert result["epochs"] == iris.QUICK_EPOCHS
+
+
+def test_step_by_step_prints_every_quantity(capsys):
+    iris.run(quick=True, verbose=1)
+    out = capsys.readouterr().out
+    for what in ("W1 (16, 4)", "z1 = x W1ᵀ + b1", "a1 = sigmoid(z1)", "softmax", "δ2 = (softmax − y)/N",
+                 "δ1 = (δ2 W2) ⊙ a1(1 − a1)", "∂L/∂W1 = δ1ᵀ x", "update Δw = −η ∂L/∂w"):
+        assert what in out, what
+
+
+def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "iris.png"
+    assert iris.main(["--quick", "--quiet", "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_main_rejects_bad_options_in_one_line(capsys):

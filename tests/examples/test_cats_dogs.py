@@ -1,0 +1,26 @@
+"""seeds/000's cats-and-dogs table: 0.33/0.33, 0.25/0.71, 0.38/1.06."""
+
+import math
+
+import pytest
+
+from deltanet.examples import cats_dogs
+
+
+def test_the_decks_numbers():
+    r = cats_dogs.run(verbose=0)
+    assert r["matches"]
+    assert r["NN1"]["classification error"] == pytest.approx(1 / 3) == r["NN2"]["classification error"]
+    # hand-worked: squared errors summed over (dog, cat), averaged over the 3 pictures
+    assert r["NN1"]["mean squared error"] == pytest.approx((0.02 + 0.02 + 0.72) / 3)
+    assert r["NN2"]["mean squared error"] == pytest.approx((0.32 + 0.18 + 1.62) / 3)
+    assert r["NN1"]["cross-entropy"] == pytest.approx(-(math.log(0.9) * 2 + math.log(0.4)) / 3)
+    assert r["NN2"]["cross-entropy"] == pytest.approx(-(math.log(0.6) + math.log(0.7) + math.log(0.1)) / 3)
+    for net, (mse, ce) in {"NN1": (0.25, 0.38), "NN2": (0.71, 1.06)}.items():
+        assert round(r[net]["mean squared error"], 2) == mse and round(r[net]["cross-entropy"], 2) == ce
+
+
+def test_summary_line(capsys):
+    assert cats_dogs.main(["--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "cats-dogs: error 0.33/0.33, MSE 0.25/0.71, cross-entropy 0.38/1.06 (as the deck)")

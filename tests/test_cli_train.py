@@ -1,0 +1,252 @@
+"""deltanet train / evaluate / predict end to end on the sample configs (small epochs, temporary
+folders), and every kind of bad input: one line on stderr, a non-zero exit, no traceback."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet.cli_train import ConfigError, read_config
+from deltanet.data import load_iris, write_idx
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def deltanet(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "deltanet.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def fails_in_one_line(result, *messages):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("deltanet: error: "), result.stderr
+    for message in messages:
+        assert message in result.stderr, (message, result.stderr)
+
+
+@pytest.fixture(scope="module")
+def iris_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "iris"
+    result = deltanet("train", EXAMPLES / "iris_mlp.toml", "--epochs", 8, "--run-dir", run)
+    assert result.returncode == 0, result.stderr
+    return run, result
+
+
+def test_train_writes_the_run_folder(iris_run):
+    run, result = iris_run
+    for name in ("model.dnet", "history.csv", "config.toml", "config.json", "preprocessing.json", "split.json",
+                 "metrics.json", "run.json"):
+        assert (run / name).is_file(), name
+    rows = list(csv.DictReader((run / "history.csv").open()))
+    assert len(rows) == 8 and {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(rows[0])
+    assert (run / "config.toml").read_text() == (EXAMPLES / "iris_mlp.toml").read_text()
+    split = json.loads((run / "split.json").read_text())
+    assert len(split["test"]) == 30 and len(split["validation"]) == 24 and len(split["train"]) == 96
+    assert not set(split["test"]) & set(split["train"])
+    assert "held-out test set (30 samples)" in result.stdout and "Epoch 8/8" in result.stdout
+    model = dn.load(run / "model.dnet")
+    assert model[0].weight.shape == (16, 4)
+
+
+def _iris_test_part(run):
+    split = json.loads((run / "split.json").read_text())
+    prep = json.loads((run / "preprocessing.json").read_text())
+    iris = load_iris()
+    X = ((iris.X - np.array(prep["mean"])) / np.array(prep["scale"])).astype(np.float32)
+    return X, iris.y, np.array(split["test"]), prep
+
+
+def test_evaluate_reports_the_held_out_part(iris_run):
+    run, _ = iris_run
+    result = deltanet("evaluate", run)
+    assert result.returncode == 0, result.stderr
+    X, y, test, _ = _iris_test_part(run)
+    expected = dn.evaluate(dn.load(run / "model.dnet"), X[test], y[test], loss="cross_entropy", metrics=["accuracy"])
+    assert result.stdout.strip() == (f"the held-out 30 samples: loss {expected['loss']:.4f}, "
+                                      f"accuracy {expected['accuracy']:.4f}")
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] == pytest.approx(expected["accuracy"])
+    whole = deltanet("evaluate", run, "--data", "iris")
+    assert whole.returncode == 0 and whole.stdout.startswith("iris: loss ")
+
+
+def test_predict_writes_one_row_per_sample(iris_run, tmp_path):
+    run, _ = iris_run
+    out = tmp_path / "p.csv"
+    result = deltanet("predict", run, "--data", "iris", "--output", out)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["prediction", "p(setosa)", "p(versicolor)", "p(virginica)"] and len(rows) == 151
+    X, _, _, prep = _iris_test_part(run)
+    logits = dn.predict(dn.load(run / "model.dnet"), X)
+    assert [r[0] for r in rows[1:]] == [prep["target_names"][k] for k in logits.argmax(axis=1)]
+    probabilities = np.array([[float(v) for v in r[1:]] for r in rows[1:]])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    printed = deltanet("predict", run, "--data", "iris")
+    assert printed.stdout.splitlines()[1:] == [",".join(r) for r in rows[1:]]
+
+
+CSV_CONFIG = """
+seed = 1
+epochs = 60
+batch_size = "full"
+loss = "mse"
+metrics = ["mae"]
+[data]
+csv = "table.csv"
+target = "survival"
+standardize = true
+[model]
+layers = [{ type = "Linear", in_features = 2, out_features = 1 }]
+[optimizer]
+name = "sgd"
+lr = 0.1
+"""
+
+
+def test_csv_regression_train_evaluate_predict(tmp_path):
+    (tmp_path / "table.csv").write_text("size,temperature,survival\n0.5,37.6,3.2\n2.3,39.1,1.9\n2.9,36.2,1.0\n")
+    (tmp_path / "cfg.toml").write_text(CSV_CONFIG)
+    run = tmp_path / "run"
+    assert deltanet("train", tmp_path / "cfg.toml", "--run-dir", run, "--quiet").returncode == 0
+    # prediction on a file with the target column (dropped by name) and on one without it
+    (tmp_path / "new.csv").write_text("size,temperature\n0.5,37.6\n2.9,36.2\n")
+    with_target = deltanet("predict", run, "--data", tmp_path / "table.csv")
+    without = deltanet("predict", run, "--data", tmp_path / "new.csv")
+    assert with_target.returncode == 0 and without.returncode == 0, with_target.stderr + without.stderr
+    values = [float(v) for v in with_target.stdout.splitlines()[1:]]
+    assert len(values) == 3 and values[0] > values[2]  # bigger tumours, shorter survival
+    assert [float(v) for v in without.stdout.splitlines()[1:]] == [values[0], values[2]]
+    evaluated = deltanet("evaluate", run, "--data", tmp_path / "table.csv")
+    assert evaluated.returncode == 0 and "mae" in evaluated.stdout
+
+
+def test_npz_data_and_model_file(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    np.savez(tmp_path / "d.npz", features=X, labels=y)
+    (tmp_path / "c.toml").write_text(
+        'epochs = 30\nmetrics = ["accuracy"]\n[data]\nnpz = "d.npz"\nx = "features"\ny = "labels"\n'
+        '[model]\nbuilder = "mlp"\n[model.args]\nsizes = [3, 8, 2]\n[optimizer]\nname = "adam"\nlr = 0.05\n')
+    run = tmp_path / "r"
+    assert deltanet("train", tmp_path / "c.toml", "--run-dir", run, "--quiet").returncode == 0
+    result = deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz", "--x", "features", "--y", "labels")
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.split("accuracy ")[1]) > 0.85
+    fails_in_one_line(deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz"),
+                      "d.npz: no array 'X' in the archive; it holds ['features', 'labels']")
+
+
+def test_digits_lenet_sample_config(tmp_path):
+    pytest.importorskip("sklearn")
+    run = tmp_path / "lenet"
+    result = deltanet("train", EXAMPLES / "digits_lenet.toml", "--epochs", 1, "--run-dir", run)
+    assert result.returncode == 0, result.stderr
+    assert "61,706 parameters" in result.stdout and "held-out test set (450 samples)" in result.stdout
+    assert dn.load(run / "model.dnet")[0].weight.shape == (6, 1, 5, 5)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.toml")))
+def test_every_sample_config_is_valid(name):
+    cfg = read_config(EXAMPLES / name)
+    assert cfg["epochs"] > 0 and cfg["run_dir"].parts[0] == "runs"
+
+
+GOOD = '''epochs = 2
+[data]
+dataset = "iris"
+[model]
+layers = [{ type = "Linear", in_features = 4, out_features = 3 }]
+'''
+
+
+@pytest.mark.parametrize(
+    "text, messages",
+    [
+        ("epochs = 2\n[data\n", ["TOML syntax error", "line 2"]),
+        ("epoch = 2\n" + GOOD, ["unknown key 'epoch'; known keys: batch_size, callbacks, data, dtype, epochs"]),
+        (GOOD.replace("epochs = 2", 'epochs = "ten"'), ["epochs: expected an integer ≥ 0, got 'ten' (a string)"]),
+        (GOOD.replace("epochs = 2", "epochs = 2\nbatch_size = 0"), ['batch_size: expected a positive integer or "full", got 0']),
+        (GOOD.replace('dataset = "iris"', 'dataset = "cifar"'), ["data.dataset: unknown dataset 'cifar'; known: iris"]),
+        (GOOD.replace('"Linear"', '"Dense"'), ["model.layers[0]: unknown layer type 'Dense'; known:", "Linear"]),
+        (GOOD.replace("in_features", "in_feature"),
+         ["model.layers[0]: unknown option 'in_feature' for Linear; known: in_features, out_features, bias, init"]),
+        (GOOD.replace("in_features = 4", "in_features = 0"), ["model.layers[0] (Linear)", "in_features"]),
+        (GOOD + '[optimizer]\nname = "sgd"\nmomentun = 0.9\n', ["optimizer: unknown option 'momentun' for SGD; known: lr, momentum"]),
+        (GOOD + '[optimizer]\nname = "sdg"\n', ["optimizer.name", "unknown optimizer 'sdg'"]),
+        (GOOD + '[[callbacks]]\ntype = "EarlyStop"\n', ["callbacks[0]: unknown callback 'EarlyStop'; known:", "EarlyStopping"]),
+        ('loss = "accuracy"\n' + GOOD, ["loss: 'accuracy' is a metric, not a loss"]),
+        (GOOD + 'layers2 = 1\n', ["model: unknown key 'layers2'; known keys: args, builder, layers"]),
+        (GOOD.replace("epochs = 2", "epochs = 2\n[data2]\nx = 1"), ["unknown key 'data2'"]),
+        ("epochs = 2\n[model]\nbuilder = \"mlp\"\n", ["data: missing"]),
+        (GOOD.replace('dataset = "iris"', 'csv = "missing.csv"'), ["missing.csv: no such file"]),
+        (GOOD.replace("in_features = 4", "in_features = 5"), ["X has 4 features, but the model's first layer"]),
+    ],
+)
+def test_bad_configs(tmp_path, text, messages):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    result = deltanet("train", path, "--run-dir", tmp_path / "run")
+    fails_in_one_line(result, *messages)
+
+
+def test_bad_config_in_process_names_the_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD.replace("epochs = 2", "epochs = 2.5"))
+    with pytest.raises(ConfigError, match=r"c\.toml: epochs: expected an integer ≥ 0, got 2\.5 \(a number\)"):
+        read_config(path)
+
+
+def test_missing_config_file(tmp_path):
+    fails_in_one_line(deltanet("train", tmp_path / "nope.toml"), "nope.toml: no such config file")
+
+
+def test_malformed_csv(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,c\n1,2,0\n3,4\n")
+    (tmp_path / "c.toml").write_text(GOOD.replace('dataset = "iris"', 'csv = "t.csv"'))
+    fails_in_one_line(deltanet("train", tmp_path / "c.toml"), "t.csv, line 3: expected 3 fields (as in the header), got 2")
+    (tmp_path / "t.csv").write_text("a,b,c\n1,2,0\n3,oops,1\n")
+    fails_in_one_line(deltanet("train", tmp_path / "c.toml"), "t.csv, line 3, column 'b' (1): expected a number, got 'oops'")
+
+
+def _mnist_config(tmp_path):
+    config = tmp_path / "m.toml"
+    config.write_text('epochs = 1\n[data]\nmnist = "mnist"\n[model]\nbuilder = "mlp"\n[model.args]\n'
+                      'sizes = [784, 10]\n')
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for split, n in (("train", 6), ("t10k", 4)):
+        write_idx(folder / f"{split}-images-idx3-ubyte.gz", np.zeros((n, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{split}-labels-idx1-ubyte.gz", np.arange(n, dtype=np.uint8))
+    return config, folder
+
+
+def test_mnist_folder_and_malformed_idx_files(tmp_path):
+    config, folder = _mnist_config(tmp_path)
+    assert deltanet("train", config, "--run-dir", tmp_path / "ok", "--quiet").returncode == 0
+    (folder / "train-images-idx3-ubyte.gz").unlink()
+    (folder / "train-images-idx3-ubyte").write_bytes(bytes.fromhex("12345678") + bytes(20))
+    fails_in_one_line(deltanet("train", config), "train-images-idx3-ubyte: not an IDX file: bad magic number 0x12345678")
+    write_idx(folder / "train-images-idx3-ubyte", np.zeros((6, 28, 28), dtype=np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte.gz", np.arange(5, dtype=np.uint8))
+    fails_in_one_line(deltanet("train", config), "holds 6 images but", "holds 5 labels")
+    payload = (folder / "train-images-idx3-ubyte").read_bytes()
+    (folder / "train-images-idx3-ubyte").write_bytes(payload[:-100])
+    fails_in_one_line(deltanet("train", config), "train-images-idx3-ubyte: truncated IDX file")
+
+
+def test_evaluate_and_predict_errors(tmp_path, iris_run):
+    fails_in_one_line(deltanet("evaluate", tmp_path), "not a run folder (no model.dnet)")
+    fails_in_one_line(deltanet("evaluate", tmp_path / "none"), "no such run folder or model file")
+    run, _ = iris_run
+    fails_in_one_line(deltanet("predict", run, "--data", tmp_path / "missing.csv"), "missing.csv: no such file")
+    (tmp_path / "bad.dnet").write_bytes(b"not a zip")
+    fails_in_one_line(deltanet("evaluate", tmp_path / "bad.dnet", "--data", "iris"), "bad.dnet")
