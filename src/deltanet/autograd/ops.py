@@ -139,7 +139,8 @@ class Sigmoid(Function):
 
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function 1/(1 + e^-z) without overflow (see ``Sigmoid``)."""
-    a = np.negative(z) if z.dtype.kind == "f" else -z.astype(np.float64)
+    # Into a new array (not np.negative(z), which gives a NumPy scalar for a 0-d z).
+    a = np.negative(z, out=np.empty(z.shape, z.dtype if z.dtype.kind == "f" else np.float64))
     # e^-z overflows past -z = 88 (float32) or 709 (float64); capping -z a little below those
     # changes only outputs that are already below the smallest normal number.
     np.minimum(a, _EXP_CAP[a.dtype.char], out=a)
@@ -218,7 +219,13 @@ class Max(Function):
 
     def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
         if x.size == 0:
-            raise ValueError(f"max() of an empty tensor of shape {x.shape} has no value")
+            if axis is None:
+                raise ValueError(f"max() of an empty tensor of shape {x.shape} has no value")
+            axes = axis if isinstance(axis, tuple) else (axis,)
+            if any(-x.ndim <= a < x.ndim and x.shape[a] == 0 for a in axes):
+                raise ValueError(
+                    f"max() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})"
+                )
         z = np.asarray(x.max(axis=axis, keepdims=keepdims))
         self.save_for_backward(x, z)
         self.axis, self.keepdims = axis, keepdims
@@ -228,7 +235,7 @@ class Max(Function):
         x, z = self.saved_tensors
         z = _expand(z, x.shape, self.axis, self.keepdims)
         mask = x == z
-        count = mask.sum(axis=self.axis, keepdims=True)
+        count = mask.sum(axis=self.axis, keepdims=True, dtype=delta.dtype)  # float32 stays float32
         return mask * (_expand(delta, x.shape, self.axis, self.keepdims) / count)
 
 

@@ -8,6 +8,7 @@ written in terms of primitives and need no gradient rule of their own.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -101,8 +102,11 @@ class Tensor:
     def _lift(self, other: Any) -> Tensor:
         if isinstance(other, Tensor):
             return other
-        # Scalars take this tensor's dtype, so float32 stays float32 (x * 0.5 is float32).
-        return Tensor(np.asarray(other, dtype=self.data.dtype))
+        # Scalars take a float tensor's dtype, so float32 stays float32 (x * 0.5 is float32);
+        # with an integer tensor they keep their own (an int64 tensor * 0.5 is not 0).
+        if self.data.dtype.kind == "f":
+            return Tensor(np.asarray(other, dtype=self.data.dtype))
+        return Tensor(other)
 
     def __add__(self, other: Any) -> Tensor:
         return ops.Add.apply(self, self._lift(other))
@@ -187,7 +191,8 @@ class Tensor:
         return ops.Reshape.apply(self, shape=shape)
 
     def flatten(self, start_dim: int = 0) -> Tensor:
-        return self.reshape(self.shape[:start_dim] + (-1,))
+        # The size in full: -1 cannot be inferred when an axis before start_dim is empty.
+        return self.reshape(self.shape[:start_dim] + (math.prod(self.shape[start_dim:]),))
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):

@@ -7,10 +7,27 @@ methods); they are re-exported here so that every activation lives under one nam
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 
 from deltanet.autograd import Function, Tensor
 from deltanet.autograd.ops import ReLU, Sigmoid, Tanh, stable_sigmoid
+
+
+def _as_tensor(z: Any) -> Tensor:
+    """A Tensor as it is; an array or a list through the dtype policy (float16, strings and
+    complex numbers are refused with a message)."""
+    return z if isinstance(z, Tensor) else Tensor(z)
+
+
+def _number(value: Any, name: str, owner: str) -> float:
+    """A real number that is not NaN (the message quotes what was given)."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+            or math.isnan(value)):
+        raise ValueError(f"{owner}: {name} must be a number, got {value!r}")
+    return float(value)
 
 
 def sigmoid(z: Tensor) -> Tensor:
@@ -21,7 +38,7 @@ def sigmoid(z: Tensor) -> Tensor:
         >>> dn.functional.sigmoid(dn.tensor([0.0])).item()
         0.5
     """
-    return Sigmoid.apply(z)
+    return Sigmoid.apply(_as_tensor(z))
 
 
 def tanh(z: Tensor) -> Tensor:
@@ -32,7 +49,7 @@ def tanh(z: Tensor) -> Tensor:
         >>> dn.functional.tanh(dn.tensor([0.0])).item()
         0.0
     """
-    return Tanh.apply(z)
+    return Tanh.apply(_as_tensor(z))
 
 
 def relu(z: Tensor) -> Tensor:
@@ -43,7 +60,7 @@ def relu(z: Tensor) -> Tensor:
         >>> dn.functional.relu(dn.tensor([-1.0, 2.0])).data.tolist()
         [0.0, 2.0]
     """
-    return ReLU.apply(z)
+    return ReLU.apply(_as_tensor(z))
 
 
 def identity(z: Tensor) -> Tensor:
@@ -55,7 +72,10 @@ class Step(Function):
     """Heaviside step a = [z ≥ 0], Rosenblatt's perceptron unit."""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        return (z >= 0).astype(z.dtype)
+        a = (z >= 0).astype(z.dtype)
+        if a.dtype.kind == "f":
+            a[np.isnan(z)] = np.nan  # NaN has no sign: it stays NaN rather than becoming 0
+        return a
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         raise RuntimeError(
@@ -73,7 +93,7 @@ def step(z: Tensor) -> Tensor:
         >>> dn.functional.step(dn.tensor([-0.5, 0.0, 2.0])).data.tolist()
         [0.0, 1.0, 1.0]
     """
-    return Step.apply(z)
+    return Step.apply(_as_tensor(z))
 
 
 class LeakyReLU(Function):
@@ -98,7 +118,8 @@ def leaky_relu(z: Tensor, negative_slope: float = 0.01) -> Tensor:
         >>> dn.functional.leaky_relu(dn.tensor([-1.0, 2.0]), 0.1).data.tolist()
         [-0.10000000149011612, 2.0]
     """
-    return LeakyReLU.apply(z, negative_slope=float(negative_slope))
+    negative_slope = _number(negative_slope, "negative_slope", "leaky_relu")
+    return LeakyReLU.apply(_as_tensor(z), negative_slope=negative_slope)
 
 
 class PReLU(Function):
@@ -145,7 +166,7 @@ def prelu(z: Tensor, alpha: Tensor) -> Tensor:
         >>> dn.functional.prelu(dn.tensor([-2.0, 3.0]), dn.tensor([0.25])).data.tolist()
         [-0.5, 3.0]
     """
-    return PReLU.apply(z, alpha)
+    return PReLU.apply(_as_tensor(z), _as_tensor(alpha))
 
 
 class ELU(Function):
@@ -171,7 +192,8 @@ def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
         >>> round(dn.functional.elu(dn.tensor([-1.0])).item(), 4)
         -0.6321
     """
-    return ELU.apply(z, alpha=float(alpha))
+    alpha = _number(alpha, "alpha", "elu")
+    return ELU.apply(_as_tensor(z), alpha=alpha)
 
 
 class SiLU(Function):
@@ -196,7 +218,7 @@ def silu(z: Tensor) -> Tensor:
         >>> round(dn.functional.silu(dn.tensor([1.0])).item(), 4)
         0.7311
     """
-    return SiLU.apply(z)
+    return SiLU.apply(_as_tensor(z))
 
 
 class Softplus(Function):
@@ -222,16 +244,19 @@ def softplus(z: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         >>> round(dn.functional.softplus(dn.tensor([0.0])).item(), 4)
         0.6931
     """
-    if beta <= 0:
-        raise ValueError(f"softplus: beta must be positive, got {beta}")
-    return Softplus.apply(z, beta=float(beta), threshold=float(threshold))
+    beta = _number(beta, "beta", "softplus")
+    threshold = _number(threshold, "threshold", "softplus")
+    if not 0 < beta < math.inf:
+        raise ValueError(f"softplus: beta must be positive and finite, got {beta}")
+    return Softplus.apply(_as_tensor(z), beta=beta, threshold=threshold)
 
 
 class Softmax(Function):
     """s_i = e^{z_i} / Σ_k e^{z_k}; backward from the output: dz = s ⊙ (δ − Σ δ ⊙ s)."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        e = np.exp(z - z.max(axis=axis, keepdims=True))
+        # initial=-inf: a softmax over an empty axis is empty, not NumPy's max() error.
+        e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))
         s = e / e.sum(axis=axis, keepdims=True)
         self.save_for_backward(s)
         self.axis = axis
@@ -250,15 +275,16 @@ def softmax(z: Tensor, axis: int = -1) -> Tensor:
         >>> dn.functional.softmax(dn.tensor([[0.0, 0.0]])).data.tolist()
         [[0.5, 0.5]]
     """
-    return Softmax.apply(z, axis=axis)
+    return Softmax.apply(_as_tensor(z), axis=axis)
 
 
 class LogSoftmax(Function):
     """log s_i = z_i − log Σ_k e^{z_k} (log-sum-exp); backward: dz = δ − s Σ δ."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        shifted = z - z.max(axis=axis, keepdims=True)
-        log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
+        # An empty input has nothing to normalize (and log Σ over an empty axis is log 0).
+        log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if z.size else shifted
         self.save_for_backward(log_s)
         self.axis = axis
         return log_s
@@ -276,4 +302,4 @@ def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
         >>> round(dn.functional.log_softmax(dn.tensor([[0.0, 0.0]])).item(0), 4)
         -0.6931
     """
-    return LogSoftmax.apply(z, axis=axis)
+    return LogSoftmax.apply(_as_tensor(z), axis=axis)

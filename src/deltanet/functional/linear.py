@@ -56,6 +56,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> dn.functional.linear(x, W).shape
         (2, 4)
     """
+    x = x if isinstance(x, Tensor) else Tensor(x)  # arrays and lists through the dtype policy
+    if x.dtype.kind != "f":
+        x = Tensor(x.data.astype(weight.dtype))  # integer data computed in the weights' dtype
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"linear: expected input with {weight.shape[1]} features in its last axis, "

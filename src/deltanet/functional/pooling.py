@@ -370,7 +370,7 @@ def global_avg_pool(x: Tensor) -> Tensor:
         >>> dn.functional.global_avg_pool(x).data.tolist()
         [[1.5, 5.5]]
     """
-    x = _as_tensor(x)
+    x = _float_input(x)  # integers become float32, as for the other pools
     if x.ndim < 3:
         raise ValueError(
             f"global_avg_pool expects an input (N, C, *spatial) with at least 3 axes, got shape {x.shape}"

@@ -66,7 +66,9 @@ class Interpolate(Function):
         g = delta
         for axis, step in enumerate(self.steps, 2):
             if isinstance(step, int):
-                g = g.reshape(g.shape[:axis] + (-1, step) + g.shape[axis + 1 :]).sum(axis=axis + 1)
+                # The sizes in full: -1 cannot be inferred for an empty batch.
+                g = g.reshape(g.shape[:axis] + (g.shape[axis] // step, step) + g.shape[axis + 1 :])
+                g = g.sum(axis=axis + 1)
             else:
                 g = apply_along(g, step.T.astype(delta.dtype, copy=False), axis)
         return g

@@ -13,11 +13,31 @@ from deltanet.functional import activations as F
 from deltanet.nn.module import Module, Parameter
 
 
+def _named(layer: Module, function: Any, z: Any, *args: Any, **kwargs: Any) -> Tensor:
+    """Call ``function``; a bad input's ValueError names the layer, as the other layers do."""
+    try:
+        return function(z, *args, **kwargs)
+    except ValueError as error:
+        raise ValueError(f"{layer!r}: {error}") from None
+
+
+def _number_in(owner: str, name: str, value: Any, low: float, high: float = float("inf")) -> float:
+    """A real number in [low, high] (NaN and non-numbers refused, the value quoted)."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+            or not low <= value <= high):
+        if high == float("inf"):
+            bounds = "a number" if low == -float("inf") else f">= {low:g}"
+        else:
+            bounds = f"in [{low:g}, {high:g}]"
+        raise ValueError(f"{owner}: {name} must be {bounds}, got {value!r}")
+    return float(value)
+
+
 class Step(Module):
     """Heaviside step a = [z ≥ 0], the perceptron's unit; not trainable by backpropagation."""
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.step(z)
+        return _named(self, F.step, z)
 
 
 class Sigmoid(Module):
@@ -30,21 +50,21 @@ class Sigmoid(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.sigmoid(z)
+        return _named(self, F.sigmoid, z)
 
 
 class Tanh(Module):
     """a = tanh z; a' = 1 − a²."""
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.tanh(z)
+        return _named(self, F.tanh, z)
 
 
 class ReLU(Module):
     """a = max(0, z); a' = [z > 0]."""
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.relu(z)
+        return _named(self, F.relu, z)
 
 
 class LeakyReLU(Module):
@@ -56,12 +76,10 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        if not 0 <= negative_slope <= 1:
-            raise ValueError(f"LeakyReLU: negative_slope must be in [0, 1], got {negative_slope}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = _number_in("LeakyReLU", "negative_slope", negative_slope, 0.0, 1.0)
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.leaky_relu(z, self.negative_slope)
+        return _named(self, F.leaky_relu, z, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -89,7 +107,7 @@ class PReLU(Module):
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.prelu(z, self.weight)
+        return _named(self, F.prelu, z, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -100,12 +118,10 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        if alpha < 0:
-            raise ValueError(f"ELU: alpha must be >= 0, got {alpha}")
-        self.alpha = float(alpha)
+        self.alpha = _number_in("ELU", "alpha", alpha, 0.0)
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.elu(z, self.alpha)
+        return _named(self, F.elu, z, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -115,7 +131,7 @@ class SiLU(Module):
     """Swish: a = z σ(z)."""
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.silu(z)
+        return _named(self, F.silu, z)
 
 
 Swish = SiLU
@@ -126,12 +142,13 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        if beta <= 0:
-            raise ValueError(f"Softplus: beta must be positive, got {beta}")
-        self.beta, self.threshold = float(beta), float(threshold)
+        beta = _number_in("Softplus", "beta", beta, 0.0, float("inf"))
+        if not 0 < beta < float("inf"):
+            raise ValueError(f"Softplus: beta must be positive and finite, got {beta!r}")
+        self.beta, self.threshold = beta, _number_in("Softplus", "threshold", threshold, -float("inf"))
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.softplus(z, self.beta, self.threshold)
+        return _named(self, F.softplus, z, self.beta, self.threshold)
 
 
 class Softmax(Module):
@@ -146,7 +163,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.softmax(z, axis=self.dim)
+        return _named(self, F.softmax, z, axis=self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -160,4 +177,4 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, z: Tensor) -> Tensor:
-        return F.log_softmax(z, axis=self.dim)
+        return _named(self, F.log_softmax, z, axis=self.dim)

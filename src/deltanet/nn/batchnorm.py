@@ -101,6 +101,13 @@ class _BatchNorm(Module):
             )
 
     def forward(self, x: Tensor) -> Tensor:
+        try:
+            return self._forward(x)
+        except ValueError as error:
+            message = str(error)
+            raise ValueError(message if message.startswith(f"{type(self).__name__}(") else f"{self!r}: {message}") from None
+
+    def _forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
         self._check_input(x)

@@ -56,7 +56,10 @@ class Dropout(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout(x, self.p, self.training, rng=self.rng)
+        try:
+            return dropout(x, self.p, self.training, rng=self.rng)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
 
 
 class Dropout2d(_DropoutBase):
@@ -78,4 +81,7 @@ class Dropout2d(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout2d(x, self.p, self.training, rng=self.rng)
+        try:
+            return dropout2d(x, self.p, self.training, rng=self.rng)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None

@@ -96,7 +96,10 @@ class Flatten(Module):
         self.start_dim = start_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim)
+        try:
+            return (x if isinstance(x, Tensor) else Tensor(x)).flatten(self.start_dim)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}"

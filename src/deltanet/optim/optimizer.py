@@ -347,7 +347,9 @@ def _check_number(
     owner: str, name: str, value: Any, low: float = 0.0, high: float = math.inf,
     high_open: bool = False,
 ) -> None:
-    """Raise ValueError unless ``low <= value <= high`` (``< high`` with ``high_open``)."""
+    """Raise ValueError unless ``low <= value <= high`` (``< high`` with ``high_open``), finite."""
+    if _is_number(value) and math.isinf(value):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
     inside = _is_number(value) and low <= value and (value < high if high_open else value <= high)
     if not inside:
         if high == math.inf:

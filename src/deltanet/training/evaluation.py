@@ -117,6 +117,7 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
         >>> dn.predict(model, np.array([[1.0, 1.0], [0.0, 2.0]])).ravel().tolist()
         [3.5, 4.5]
     """
+    checks.check_model(model)
     checks.check_batch_size(batch_size)
     X = checks.check_X(X, model)
     was_training = model.training
@@ -156,12 +157,18 @@ def evaluate(
         >>> {k: round(v, 3) for k, v in dn.evaluate(model, X, y, loss="cross_entropy").items()}
         {'loss': 0.794, 'accuracy': 0.667}
     """
+    checks.check_model(model)
     checks.check_batch_size(batch_size)
     loss_fn = None if loss is None else resolve_loss(loss)
     metric_fns = resolve_metrics(metrics)
     X = checks.check_X(X, model)
     shape = output_shape(model, X)
-    y = checks.check_y(y, len(X), checks.loss_kind(loss_fn), shape, X.dtype)
+    kind = checks.loss_kind(loss_fn)
+    if loss_fn is None and len(shape) == 1 and shape[0] > 1 and np.ndim(getattr(y, "data", y)) == 1:
+        # No loss, C ≥ 2 outputs and one target per sample: class labels (nothing else fits),
+        # checked against [0, C) so that a label the model cannot output is not scored silently.
+        kind = "class_index"
+    y = checks.check_y(y, len(X), kind, shape, X.dtype)
     was_training = model.training
     model.eval()
     try:

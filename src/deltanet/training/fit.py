@@ -239,6 +239,7 @@ def fit(
         1.0
     """
     # -- check everything once -------------------------------------------------------------
+    checks.check_model(model)
     checks.check_epochs(epochs)
     checks.check_batch_size(batch_size)
     checks.check_verbose(verbose)

@@ -7,6 +7,7 @@ checks nothing but the loss value.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,31 @@ def first_linear(model: Any) -> tuple[Any, bool] | None:
         return None
 
 
+def check_model(model: Any) -> None:
+    """A ``deltanet.nn.Module`` instance: not None, not a function, not the class itself.
+
+    Example:
+        >>> import deltanet as dn
+        >>> from deltanet.training.validation import check_model
+        >>> check_model(dn.nn.Linear)
+        Traceback (most recent call last):
+        ...
+        ValueError: model must be a deltanet.nn.Module instance, got the class Linear itself; build the model first, e.g. Linear(...)
+    """
+    from deltanet.nn import Module
+
+    if isinstance(model, Module):
+        return
+    if isinstance(model, type) and issubclass(model, Module):
+        raise ValueError(
+            f"model must be a deltanet.nn.Module instance, got the class {model.__name__} itself; "
+            f"build the model first, e.g. {model.__name__}(...)"
+        )
+    shown = repr(model)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise ValueError(f"model must be a deltanet.nn.Module instance, got {type(model).__name__} {shown}")
+
+
 def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np.ndarray:
     """Check the samples ``X`` and return them as an array of ``dtype`` (the model's by default).
 
@@ -115,6 +141,13 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
         raise ValueError(f"Found array with 0 sample(s) (shape={a.shape}) in {name}, while a minimum of 1 is required")
     if dtype is None:
         dtype = model_dtype(model) if model is not None else DEFAULT_DTYPE
+    if a.dtype == np.float16:
+        # Exact (every float16 is a float32), but the data take twice the memory: say so.
+        warnings.warn(
+            f"{name} has dtype float16, which deltanet does not compute in; it was converted to "
+            f"{np.dtype(dtype)} (exactly). Convert it yourself to silence this warning.",
+            UserWarning, stacklevel=3,
+        )
     if a.dtype != dtype:
         a = a.astype(dtype)
     _check_finite(a, name)
