@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import deltanet as dn
-from deltanet.cli_train import ConfigError, read_config
+from deltanet.cli.train import ConfigError, read_config
 from deltanet.data import load_iris, write_idx
 
 ROOT = Path(__file__).resolve().parents[1]

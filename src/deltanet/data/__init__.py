@@ -5,7 +5,8 @@ shuffle.
   (scikit-learn's copies, the ``data`` extra), MNIST (``download_mnist``, ``load_mnist``);
 - your files: ``read_csv``, ``read_npz`` (no pickle), ``read_idx``;
 - the seeds' own data: ``tumor_survival``, ``tumor_temperature``, ``cats_dogs_outputs``,
-  ``mirror_symmetry``, ``family_trees``, ``sinusoid``, ``universal_approximation``, ``xor``;
+  ``mirror_symmetry``, ``family_trees``, ``sinusoid``, ``universal_approximation``, ``xor``, and
+  synthetic cell images for segmentation (``make_cells``, ``make_cells_3d``);
 - splitting, scaling and batching: ``train_test_split``, ``Standardizer``, ``DataLoader``.
 """
 
@@ -27,6 +28,7 @@ from deltanet.data.family_trees import (
 from deltanet.data.idx import IDXFormatError, read_idx, read_idx_header, write_idx
 from deltanet.data.mnist import MNIST_MIRRORS, MNIST_SHA256, DownloadError, download_mnist, load_mnist, sha256_file
 from deltanet.data.readers import DataFileError, read_csv, read_npz, read_npz_xy
+from deltanet.data.segmentation import make_cells, make_cells_3d
 from deltanet.data.split import train_test_split, train_val_test_split
 from deltanet.data.standardize import Standardizer
 from deltanet.data.toy import (
@@ -67,6 +69,8 @@ __all__ = [
     "load_iris",
     "load_mnist",
     "logic_gate",
+    "make_cells",
+    "make_cells_3d",
     "mirror_symmetry",
     "read_csv",
     "read_idx",

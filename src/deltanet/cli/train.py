@@ -176,13 +176,13 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
 
     Example:
         >>> import tempfile, os
-        >>> from deltanet.cli_train import read_config
+        >>> from deltanet.cli.train import read_config
         >>> path = os.path.join(tempfile.mkdtemp(), "bad.toml")
         >>> _ = open(path, "w").write('epochs = "ten"\\n[data]\\ndataset = "iris"\\n[model]\\nbuilder = "mlp"\\n')
         >>> read_config(path)
         Traceback (most recent call last):
         ...
-        deltanet.cli_train.ConfigError: .../bad.toml: epochs: expected an integer ≥ 0, got 'ten' (a string)
+        deltanet.cli.train.ConfigError: .../bad.toml: epochs: expected an integer ≥ 0, got 'ten' (a string)
     """
     path = Path(path)
     try:

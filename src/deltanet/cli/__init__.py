@@ -10,7 +10,7 @@
 
 ``SPEC`` is a dataset name (iris, breast_cancer, diabetes, digits, ...), a ``.csv`` or ``.npz``
 file, or a folder of MNIST IDX files. The TOML format is described in
-:mod:`deltanet.cli_train`; sample configs are in the repository's ``examples/`` folder.
+:mod:`deltanet.cli.train`; sample configs are in the repository's ``examples/`` folder.
 
 Errors are one line on stderr (``deltanet: error: ...``) and a non-zero exit status (2 for a
 malformed command line, 1 for a failure while running: a bad config, a missing or malformed
@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "examples":
             return _examples(args)
         if args.command == "train":
-            from deltanet import cli_train
+            from deltanet.cli import train as cli_train
 
             if args.epochs is not None and args.epochs < 0:
                 raise CommandLineError(f"--epochs must be >= 0, got {args.epochs}")
@@ -130,12 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                             say=(lambda *a, **k: None) if args.quiet else print)
             return 0
         if args.command == "evaluate":
-            from deltanet import cli_train
+            from deltanet.cli import train as cli_train
 
             cli_train.evaluate(args.model, args.data, target=_target(args.target), x=args.x, y=args.y)
             return 0
         if args.command == "predict":
-            from deltanet import cli_train
+            from deltanet.cli import train as cli_train
 
             cli_train.predict(args.model, args.data, output=args.output, target=_target(args.target), x=args.x)
             return 0
@@ -160,6 +160,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"deltanet: error: unexpected {type(error).__name__}: {message}", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())
