@@ -46,3 +46,23 @@ def test_example_options_are_checked(capsys):
     assert "--steps must be >= 0, got -1" in capsys.readouterr().err
     assert examples.load("iris").main(["--lr", "0"]) == 2
     assert "--lr must be > 0, got 0.0" in capsys.readouterr().err
+
+
+def test_missing_matplotlib_matters_only_with_plot(monkeypatch, tmp_path, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    module = examples.load("cats-dogs")
+    assert module.main(["--quiet"]) == 0
+    capsys.readouterr()
+    assert module.main(["--quiet", "--plot", str(tmp_path / "x.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'deltanet[plot]'" in err
+    assert not (tmp_path / "x.png").exists()
