@@ -84,6 +84,9 @@ def _build_parser() -> OneLineArgumentParser:
     download = commands.add_parser("download-mnist", help="download and verify the four MNIST files",
                                    description="Download MNIST from the public mirrors, verify SHA-256, write atomically.")
     download.add_argument("directory", help="the folder to write the files into")
+    from deltanet.reporting import add_report_command
+
+    add_report_command(commands)
     return parser
 
 
@@ -139,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             cli_train.predict(args.model, args.data, output=args.output, target=_target(args.target), x=args.x)
             return 0
+        if args.command == "report":
+            return int(args.handler(args))
         if args.command == "download-mnist":
             from deltanet.data import download_mnist
 
