@@ -66,7 +66,13 @@ def as_array(value: Any, dtype: Any = None) -> np.ndarray:
     elif isinstance(value, (np.generic,)):
         arr = np.asarray(value)
     else:
-        arr = np.asarray(value)
+        try:
+            arr = np.asarray(value)
+        except ValueError as error:  # a ragged nested list, say
+            raise ValueError(
+                f"deltanet expects a rectangular array of numbers, got a {type(value).__name__} that "
+                f"NumPy cannot convert ({error})"
+            ) from None
         if arr.dtype.kind == "f":
             arr = arr.astype(DEFAULT_DTYPE)
     check_dtype(arr.dtype)

@@ -102,8 +102,11 @@ def _check_same_shape(a: Tensor, y: Tensor, owner: str) -> None:
         )
 
 
-def _check_range(x: np.ndarray, low: float, high: float, owner: str, what: str, hint: str) -> None:
-    inside = (x >= low) & (x <= high)  # False for NaN, so NaN is refused too
+def _check_range(x: np.ndarray, low: float, high: float, owner: str, what: str, hint: str,
+                 allow_nan: bool = False) -> None:
+    inside = (x >= low) & (x <= high)  # False for NaN, so NaN is refused too (unless allowed)
+    if allow_nan:
+        inside |= np.isnan(x)
     if not inside.all():
         bad = x[~inside]
         shown = "NaN" if np.isnan(bad).any() else f"values from {bad.min():.6g} to {bad.max():.6g}"
@@ -471,7 +474,10 @@ class MultiMargin(Function):
         h = margin - np.take_along_axis(x, labels, axis=1) + x
         active = h > 0
         np.put_along_axis(active, labels, False, axis=1)
-        h = np.where(active, h, 0)
+        # max(0, NaN) is NaN (as in PyTorch): a NaN score must not vanish from the loss.
+        keep = active | np.isnan(h)
+        np.put_along_axis(keep, labels, False, axis=1)
+        h = np.where(keep, h, 0)
         w_n = np.ones(n, dtype=x.dtype) if weight is None else weight[y]
         loss = (h if p == 1 else h * h).sum(axis=1) * w_n / classes
         self.reduction, self.count, self.p = reduction, n, p
@@ -676,8 +682,10 @@ def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") ->
     """
     owner = "binary_cross_entropy"
     p, y = _elementwise_inputs(input, target, owner, reduction)
+    # A NaN prediction gives a NaN loss (fit's NaN policy then names the epoch and step of the
+    # divergence); only numbers outside [0, 1] are a misuse.
     _check_range(p.data, 0, 1, owner, "input probabilities",
-                 " (apply sigmoid first, or use binary_cross_entropy_with_logits on logits)")
+                 " (apply sigmoid first, or use binary_cross_entropy_with_logits on logits)", allow_nan=True)
     _check_range(y.data, 0, 1, owner, "target", "")
     return BinaryCrossEntropy.apply(p, y, reduction=reduction)
 

@@ -21,6 +21,12 @@ def _named(layer: Module, function: Any, z: Any, *args: Any, **kwargs: Any) -> T
         raise ValueError(f"{layer!r}: {error}") from None
 
 
+def _axis(owner: str, dim: Any) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise ValueError(f"{owner}: dim must be an int (an axis, e.g. -1), got {dim!r}")
+    return int(dim)
+
+
 def _number_in(owner: str, name: str, value: Any, low: float, high: float = float("inf")) -> float:
     """A real number in [low, high] (NaN and non-numbers refused, the value quoted)."""
     if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
@@ -103,6 +109,7 @@ class PReLU(Module):
         if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
             raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
         self.num_parameters = num_parameters
+        init = _number_in("PReLU", "init", init, -float("inf"))
         dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
@@ -160,7 +167,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _axis(type(self).__name__, dim)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.softmax, z, axis=self.dim)
@@ -174,7 +181,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _axis(type(self).__name__, dim)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.log_softmax, z, axis=self.dim)

@@ -93,7 +93,9 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1) -> None:
         super().__init__()
-        self.start_dim = start_dim
+        if isinstance(start_dim, bool) or not isinstance(start_dim, (int, np.integer)):
+            raise ValueError(f"Flatten: start_dim must be an int (an axis), got {start_dim!r}")
+        self.start_dim = int(start_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         try:

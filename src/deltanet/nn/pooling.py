@@ -55,6 +55,10 @@ class _AvgPoolNd(_PoolNd):
         self, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
     ) -> None:
         super().__init__(kernel_size, stride, padding)
+        if not isinstance(count_include_pad, (bool, np.bool_)):
+            raise ValueError(
+                f"{type(self).__name__}: count_include_pad must be True or False, got {count_include_pad!r}"
+            )
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x: Tensor) -> Tensor:
