@@ -676,7 +676,7 @@ def _loss_errors(call_name: str, target: np.ndarray | None = None) -> list[Error
           x, y.reshape(3, 2)),
         E("bad reduction", ValueError, rf"{call_name}: reduction must be 'mean', 'sum' or 'none', got 'avg'",
           x, y, reduction="avg"),
-        E("NaN target", ValueError, rf"{call_name}: target contains NaN or Inf", x, np.where(y == y, np.nan, y)),
+        E("NaN target", ValueError, rf"{call_name}: target contains NaN or Inf", x, np.full_like(y, np.nan)),
         E("integer input", ValueError, rf"{call_name}: input must be floating-point.*got dtype int64",
           np.ones((2, 3), np.int64), y),
     ]

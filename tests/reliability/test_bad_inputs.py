@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import struct
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -374,7 +373,7 @@ for _d, (_max, _avg, _ada) in {1: (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPoo
     _name = _ada.__name__
     LAYERS.append(LayerSpec(_ada, lambda a=_ada: a(2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][1:], bad_hyperparameters=(
         _h("output_size 0", lambda a=_ada: a(0), rf"{_name}: output_size must be a positive int or a tuple of {_d} positive ints"),
-        _h("output_size length", lambda a=_ada: a((1,) * (_d + 1)), rf"{_name}: output_size must be a positive int or a tuple"),
+        _h("output_size length", lambda a=_ada, d=_d: a((1,) * (d + 1)), rf"{_name}: output_size must be a positive int or a tuple"),
     )))
 LAYERS += [
     LayerSpec(nn.GlobalAvgPool, lambda: nn.GlobalAvgPool(), (2, 3, 4, 4), bad_rank=(2, 3)),
@@ -467,7 +466,7 @@ def _nan_propagates(spec: LayerSpec) -> Callable:
 
 
 def _check_nan(result: tuple) -> None:
-    out, x = result
+    out, _ = result
     assert np.isnan(out.data).any(), "NaN in the input vanished from the output"
 
 

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -411,7 +411,7 @@ def argv_log(workspace: Path) -> Log:
     for _ in range(300):
         argv = [ARGV_TOKENS[int(i)] for i in rng.integers(len(ARGV_TOKENS), size=int(rng.integers(1, 6)))]
         argv = [str(workspace / a) if a in ("folder", "missing.toml", "missing.dnet") else a for a in argv]
-        code, out, err = run_cli(argv)
+        code, _, err = run_cli(argv)
         log.record(code, err, f"argv {argv!r}")
     return log
 

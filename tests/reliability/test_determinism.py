@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 import deltanet as dn
-
 from tests.reliability import _recipe as recipe
 
 RECIPE = Path(recipe.__file__)

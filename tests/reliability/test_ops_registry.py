@@ -22,7 +22,6 @@ import pytest
 
 import deltanet as dn
 from deltanet.autograd import engine
-
 from tests.reliability import op_registry as reg
 
 SEED = 20240607
