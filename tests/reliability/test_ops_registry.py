@@ -212,7 +212,7 @@ def test_float32_kept(info, index):
         r = np.random.default_rng(1).standard_normal(out.shape).astype(np.float32)
         (out * dn.tensor(r)).sum().backward()
     assert seen, f"{info.name}.backward was not called"
-    for delta, grads in seen:
+    for _, grads in seen:
         for g in grads:
             assert g is None or g.dtype == np.float32, f"{info.name}.backward returned {g.dtype}"
     for t in leaves:
