@@ -281,7 +281,7 @@ def _check_model(model: dict, path: Path) -> dict:
         raise _fail(path, "model", "expected either layers = [...] or builder = \"lenet5\" | \"mlp\" | \"unet\"")
     if "builder" in model:
         builder = model["builder"]
-        if builder not in BUILDERS:
+        if not isinstance(builder, str) or builder not in BUILDERS:
             raise _fail(path, "model.builder", f"unknown builder {builder!r}; known: {', '.join(BUILDERS)}")
         args = model.get("args", {})
         if not isinstance(args, dict):
@@ -299,7 +299,7 @@ def _check_model(model: dict, path: Path) -> dict:
         if not isinstance(layer, dict) or "type" not in layer:
             raise _fail(path, where, f'expected a table with type = "Linear" (or another layer), got {layer!r}')
         kind = layer["type"]
-        if kind not in LAYER_TYPES:
+        if not isinstance(kind, str) or kind not in LAYER_TYPES:
             raise _fail(path, where, f"unknown layer type {kind!r}; known: {', '.join(LAYER_TYPES)}")
         options = {k: v for k, v in layer.items() if k != "type"}
         _options(LAYER_TYPES[kind], options, path, where, skip=("rng", "dtype"))
@@ -338,7 +338,7 @@ def _check_optimizer(opt: dict, path: Path) -> dict:
 def _check_regularizer(reg: dict, path: Path) -> dict:
     _unknown(reg, {"type", "lam", "eps"}, path, "regularizer")
     kind = reg.get("type")
-    if kind not in REGULARIZERS:
+    if not isinstance(kind, str) or kind not in REGULARIZERS:
         raise _fail(path, "regularizer.type", f"expected one of {', '.join(REGULARIZERS)}, got {kind!r}")
     lam = reg.get("lam")
     if isinstance(lam, bool) or not isinstance(lam, (int, float)) or lam < 0:
@@ -360,7 +360,7 @@ def _check_callbacks(callbacks: Any, path: Path) -> list:
     checked = []
     for i, cb in enumerate(callbacks):
         where = f"callbacks[{i}]"
-        if not isinstance(cb, dict) or cb.get("type") not in known:
+        if not isinstance(cb, dict) or not isinstance(cb.get("type"), str) or cb["type"] not in known:
             got = cb.get("type") if isinstance(cb, dict) else cb
             raise _fail(path, where, f"unknown callback {got!r}; known: {', '.join(sorted(known))}")
         options = {k: v for k, v in cb.items() if k != "type"}

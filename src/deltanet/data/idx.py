@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -89,7 +90,7 @@ def read_idx_header(path: Any) -> tuple[np.dtype, tuple[int, ...]]:
         try:
             dtype, shape = _header(f, path)
             return dtype.newbyteorder("="), shape
-        except (OSError, EOFError, gzip.BadGzipFile) as error:
+        except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as error:
             raise IDXFormatError(f"{path}: cannot read the IDX header: {error}") from None
 
 
@@ -158,7 +159,7 @@ def read_idx(path: Any) -> np.ndarray:
                     )
             data = _read_exactly(f, n_bytes, path, f"shape {shape} of {dtype.name}, data")
             extra = f.read(1)
-        except (OSError, EOFError, gzip.BadGzipFile, struct.error) as error:
+        except (OSError, EOFError, gzip.BadGzipFile, struct.error, zlib.error) as error:
             raise IDXFormatError(f"{path}: cannot read the IDX file: {error}") from None
     if extra:
         raise IDXFormatError(

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.backend import DEFAULT_DTYPE, check_dtype
+from deltanet.backend import DEFAULT_DTYPE
 from deltanet.data.datasets import DatasetBundle
 
 
@@ -95,8 +95,7 @@ def read_csv(
     """
     path = Path(path)
     dtype = np.dtype(dtype)
-    check_dtype(dtype)
-    if dtype.kind != "f":
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"read_csv: dtype must be float32 or float64, got {dtype}")
     if header not in (True, False, "auto"):
         raise ValueError(f"read_csv: header must be True, False or 'auto', got {header!r}")

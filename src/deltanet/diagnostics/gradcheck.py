@@ -61,7 +61,8 @@ def gradcheck(
             )
 
     for t in checked:
-        t.data = np.ascontiguousarray(t.data)  # so that reshape(-1) below is a view
+        if not t.data.flags.c_contiguous:  # so that reshape(-1) below is a view
+            t.data = t.data.copy(order="C")
     out = fn(*inputs)
     if not isinstance(out, Tensor):
         raise ValueError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
