@@ -18,8 +18,11 @@ from typing import Any
 from deltanet import functional, init, nn
 from deltanet._version import __version__
 from deltanet.autograd import Function, Tensor, cat, enable_grad, is_grad_enabled, no_grad, stack, tensor
+from deltanet import backend
 from deltanet.backend import manual_seed
 from deltanet.diagnostics import gradcheck
+
+backend.keep_freed_memory()  # see its docstring: large temporaries are reused instead of page-faulted
 
 # The upper layers load on first use: ``import deltanet`` stays fast, and the layers below never
 # import the ones above them.

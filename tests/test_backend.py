@@ -1,0 +1,36 @@
+"""backend: dtype policy, fast small reductions, and the malloc setting."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from deltanet import backend
+
+
+@pytest.mark.parametrize("shape", [(150, 3), (7, 1), (1, 9), (0, 4), (5, 0)])
+def test_small_reductions_equal_numpys(shape):
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    np.testing.assert_allclose(backend.sum_rows(a), a.sum(axis=1), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(backend.sum_columns(a), a.sum(axis=0), rtol=1e-6, atol=1e-6)
+    if a.shape[1]:
+        np.testing.assert_array_equal(backend.max_rows(a), a.max(axis=1))
+    assert backend.sum_rows(a).dtype == np.float32
+
+
+def test_ones_vector_is_cached_and_read_only():
+    v = backend.ones_vector(5, np.float64)
+    assert v is backend.ones_vector(5, np.float64)
+    with pytest.raises(ValueError):
+        v[0] = 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_keep_freed_memory_can_be_turned_off():
+    code = "import deltanet.backend as b; print(b.keep_freed_memory())"
+    on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "DELTANET_MALLOC": "system"})
+    assert off.stdout.strip() == "False"
+    assert on.stdout.strip() in ("True", "False")  # False only where libc is not glibc
