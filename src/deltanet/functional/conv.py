@@ -38,6 +38,7 @@ How it is made fast (measured on a 2-core CPU, see the CNN issue):
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from itertools import product
 from typing import Any, Iterator, NamedTuple
 
@@ -134,12 +135,25 @@ def _chunks(g: Geometry, channels: int, batch: int, itemsize: int) -> Iterator[t
         yield r0, min(r0 + rows, g.out_size[0])
 
 
+@lru_cache(maxsize=256)
+def _windows(g: Geometry, r0: int, r1: int) -> tuple[tuple[tuple[slice, ...], tuple[Any, ...]], ...]:
+    """(input window, column block) index pairs of every kernel offset, for output rows r0:r1.
+
+    The same few geometries come back every step, so the indices are built once (building them
+    cost ~5 % of a LeNet-5 step).
+    """
+    return tuple(
+        (_window(g, offset, r0, r1), (slice(None),) + offset)
+        for offset in product(*map(range, g.kernel))
+    )
+
+
 def _im2col(xpad: np.ndarray, g: Geometry, r0: int, r1: int) -> np.ndarray:
     """Columns of output rows r0:r1 as (groups, in/groups · ∏k, positions · N)."""
     rows_shape = (r1 - r0,) + g.out_size[1:]
     cols = np.empty((xpad.shape[0],) + g.kernel + rows_shape + (xpad.shape[-1],), dtype=xpad.dtype)
-    for offset in product(*map(range, g.kernel)):
-        cols[(slice(None),) + offset] = xpad[_window(g, offset, r0, r1)]
+    for window, block in _windows(g, r0, r1):
+        cols[block] = xpad[window]
     per_group = xpad.shape[0] // g.groups * math.prod(g.kernel)
     return cols.reshape(g.groups, per_group, math.prod(rows_shape) * xpad.shape[-1])
 
@@ -148,8 +162,8 @@ def _col2im_add(gpad: np.ndarray, dcols: np.ndarray, g: Geometry, r0: int, r1: i
     """Add columns of output rows r0:r1 back onto their windows of ``gpad`` (C, *padded, N)."""
     rows_shape = (r1 - r0,) + g.out_size[1:]
     dcols = dcols.reshape((gpad.shape[0],) + g.kernel + rows_shape + (gpad.shape[-1],))
-    for offset in product(*map(range, g.kernel)):
-        gpad[_window(g, offset, r0, r1)] += dcols[(slice(None),) + offset]
+    for window, block in _windows(g, r0, r1):
+        gpad[window] += dcols[block]
 
 
 def conv_forward(

@@ -63,10 +63,12 @@ class MaxPoolNd(Function):
         a = full_like_layout(x, x.shape[:2] + out_size, 0)
         np.copyto(a, xpad[_window(offsets[0], stride, out_size)])
         # Which offset of the window holds the maximum; ties keep the first, as PyTorch does.
-        argmax = np.zeros_like(a, dtype=np.min_scalar_type(len(offsets)))
+        index_type = np.min_scalar_type(len(offsets))
+        argmax = np.zeros_like(a, dtype=index_type)
         for i, offset in enumerate(offsets[1:], 1):
             values = xpad[_window(offset, stride, out_size)]
-            np.copyto(argmax, i, where=values > a)
+            # np.where, not copyto(where=): a masked copy with a random mask is 15x slower.
+            argmax = np.where(values > a, index_type.type(i), argmax)
             np.maximum(a, values, out=a)  # also propagates NaN
         self.argmax = argmax
         return a
@@ -75,8 +77,13 @@ class MaxPoolNd(Function):
         kernel, stride, padding, out_size, shape = self.options
         padded = shape[:2] + tuple(n + 2 * p for n, p in zip(shape[2:], padding))
         gpad = full_like_layout(self.argmax, padded, 0, delta.dtype)
+        disjoint = all(s >= k for s, k in zip(stride, kernel))  # each input in one window at most
         for i, offset in enumerate(product(*map(range, kernel))):
-            gpad[_window(offset, stride, out_size)] += np.where(self.argmax == i, delta, 0)
+            window = gpad[_window(offset, stride, out_size)]
+            if disjoint:
+                window[...] = np.where(self.argmax == i, delta, 0)
+            else:
+                window += np.where(self.argmax == i, delta, 0)
         return gpad[_crop(padding, shape[2:])]
 
 
