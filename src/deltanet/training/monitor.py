@@ -37,7 +37,7 @@ Cost: the checks on the loss are a few comparisons per epoch. The per-layer stat
 "probe") read the gradients that the epoch's last step left in ``.grad`` (nothing recomputed)
 and run one forward pass without a graph, in evaluation mode, over at most ``probe_size``
 training samples. Probes run at the first epoch and then only as often as keeps their total time
-under ``budget`` (3 %) of the training time, measured as training goes: every epoch for an
+under ``budget`` (2 %) of the training time, measured as training goes: every epoch for an
 MNIST-sized epoch, rarely for a 150-sample full batch. Nothing runs per step.
 
 ``fit`` hands the monitor its data through :meth:`Monitor.set_fit_context`; a Monitor without data
@@ -160,7 +160,7 @@ class Monitor(Callback):
         overfit_tolerance: how far (relative) above its best the validation loss must be (0.02).
         probe_size: training samples of the per-layer probe (evenly spaced over X; no random
             draw, so the training's random stream is untouched).
-        budget: the share of training time the probes may take (0.03); None probes every epoch.
+        budget: the share of training time the probes may take (0.02); None probes every epoch.
 
     Attributes:
         events: the warnings given so far, as dicts ``{"kind", "epoch", "layer", "message",
@@ -191,7 +191,7 @@ class Monitor(Callback):
         overfit_patience: int = 5,
         overfit_tolerance: float = 0.02,
         probe_size: int = 256,
-        budget: float | None = 0.03,
+        budget: float | None = 0.02,
     ) -> None:
         super().__init__()
         if warn not in ("warn", "log", False, None):
