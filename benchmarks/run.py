@@ -83,11 +83,15 @@ def main() -> None:
         print(json.dumps(worker(lib, wl, float(secs))))
         return
 
+    sys.path.insert(0, str(HERE))
+    from workloads import supports
+
     results: dict[tuple[str, str], list[float]] = {}
     samples: dict[str, int] = {}
     for workload in args.workloads:
+        libraries = [lib for lib in args.libraries if supports(lib, workload)]
         for r in range(args.rounds):
-            order = args.libraries if r % 2 == 0 else list(reversed(args.libraries))
+            order = libraries if r % 2 == 0 else list(reversed(libraries))
             for lib in order:
                 res = run_in_process(lib, workload, args.seconds, args.keep_env)
                 results.setdefault((workload, lib), []).append(res["step_s"])
@@ -98,6 +102,8 @@ def main() -> None:
     for workload in args.workloads:
         ours = statistics.median(results[(workload, "deltanet")]) if "deltanet" in args.libraries else None
         for lib in args.libraries:
+            if (workload, lib) not in results:
+                continue
             t = statistics.median(results[(workload, lib)])
             ratio = f"{t / ours:.2f}x" if ours and lib != "deltanet" else ""
             print(f"{workload:9s}{lib:10s}{t * 1e6:12.1f}{samples[workload] / t:12.0f}{ratio:>20s}")

@@ -274,3 +274,8 @@ def _with_cnn_workloads(library: str, mlp_builder: Callable) -> Callable:
 
 
 LIBRARIES = {library: _with_cnn_workloads(library, builder) for library, builder in LIBRARIES.items()}
+
+
+def supports(library: str, name: str) -> bool:
+    """Whether ``library`` has a version of workload ``name`` (scikit-learn has no CNN)."""
+    return name in WORKLOADS or (library, name) in _CNN_BUILDERS
