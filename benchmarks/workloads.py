@@ -10,7 +10,7 @@ W2: 784-256-128-10 ReLU MLP, batch 128, SGD with momentum 0.9 (MNIST-sized), flo
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -191,7 +191,7 @@ def deltanet_w4() -> tuple[Callable[[], None], int]:
             self.conv5 = nn.Conv2d(32, 16, 3, padding=1, rng=5)
             self.head = nn.Conv2d(16, 1, 1, rng=6)
 
-        def forward(self, x: "dn.Tensor") -> "dn.Tensor":
+        def forward(self, x: dn.Tensor) -> dn.Tensor:
             skip = self.conv2(self.conv1(x).relu()).relu()
             deep = self.conv4(self.conv3(self.pool(skip)).relu()).relu()
             merged = dn.cat([skip, self.up(deep)], axis=1)
@@ -230,7 +230,7 @@ def torch_w4() -> tuple[Callable[[], None], int]:
             self.conv5 = tnn.Conv2d(32, 16, 3, padding=1)
             self.head = tnn.Conv2d(16, 1, 1)
 
-        def forward(self, x: "torch.Tensor") -> "torch.Tensor":
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
             relu = torch.relu
             skip = relu(self.conv2(relu(self.conv1(x))))
             deep = relu(self.conv4(relu(self.conv3(self.pool(skip)))))

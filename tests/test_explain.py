@@ -45,7 +45,7 @@ def test_gradients_equal_autograd(activations, sizes, loss, y):
     value, grads = autograd_grads(model, x, y, loss)
     assert trace.loss == pytest.approx(value, rel=1e-12)
     assert len(trace.layers) == len(grads)
-    for layer, (gW, gb) in zip(trace.layers, grads):
+    for layer, (gW, gb) in zip(trace.layers, grads, strict=True):
         np.testing.assert_allclose(layer.grad_weight, gW, rtol=1e-10, atol=1e-14)
         np.testing.assert_allclose(layer.grad_bias, gb, rtol=1e-10, atol=1e-14)
 

@@ -133,12 +133,12 @@ def _ce_reference(z, y, reduction, eps=0.0, weight=None, ignore_index=-100):
     log_s = np.moveaxis(log_s, 1, -1).reshape(-1, classes)  # one row per sample and position
     if y.shape == z.shape:
         t = np.moveaxis(y, 1, -1).reshape(-1, classes) * (1 - eps) + eps / classes
-        terms = np.array([-(w * t_n * l_n).sum() for t_n, l_n in zip(t, log_s)])
+        terms = np.array([-(w * t_n * l_n).sum() for t_n, l_n in zip(t, log_s, strict=True)])
         count = terms.size
     else:
         labels = y.reshape(-1)
         terms, count = [], 0.0
-        for l_n, k in zip(log_s, labels):
+        for l_n, k in zip(log_s, labels, strict=True):
             if k == ignore_index:
                 terms.append(0.0)
                 continue

@@ -27,7 +27,7 @@ def test_model_selection_is_connection_weights_only():
     model = _model()
     model[1].weight.data[...] = 3.0  # γ: must not count
     chosen = R.penalized_parameters(model)
-    assert [p is q for p, q in zip(chosen, [model[0].weight, model[3].weight])] == [True, True]
+    assert [p is q for p, q in zip(chosen, [model[0].weight, model[3].weight], strict=True)] == [True, True]
     assert len(chosen) == 2
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from deltanet import functional, init, nn
+from deltanet import backend, functional, init, nn
 from deltanet._version import __version__
 from deltanet.autograd import Function, Tensor, cat, enable_grad, is_grad_enabled, no_grad, stack, tensor
-from deltanet import backend
 from deltanet.backend import manual_seed
 from deltanet.diagnostics import gradcheck
 

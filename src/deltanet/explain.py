@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 
 from deltanet.autograd import Tensor
-from deltanet.nn import ELU, Flatten, Identity, LeakyReLU, Linear, ReLU, Sequential, SiLU, Sigmoid, Softplus, Tanh
+from deltanet.nn import ELU, Flatten, Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, SiLU, Softplus, Tanh
 from deltanet.nn.module import Module
 from deltanet.training import validation as checks
 from deltanet.training.evaluation import resolve_loss
@@ -120,7 +120,7 @@ def _layers(model: Module) -> list[tuple[str, Linear, Module | None]]:
 
     walk(model, "")
     groups: list[tuple[str, Linear, Module | None]] = []
-    for i, (name, m) in enumerate(flat):
+    for name, m in flat:
         if isinstance(m, Linear):
             groups.append((name, m, None))
         elif isinstance(m, Flatten) and not groups:

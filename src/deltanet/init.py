@@ -20,7 +20,8 @@ fan_in = in·∏kernel and fan_out = out·∏kernel. Every initializer takes ``r
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -186,9 +187,9 @@ def lsuv(
         captured: list[np.ndarray] = []
         original = layer.forward
 
-        def capture(*args: Any, _f: Callable = original, **kwargs: Any) -> Any:
+        def capture(*args: Any, _f: Callable = original, _into: list = captured, **kwargs: Any) -> Any:
             out = _f(*args, **kwargs)
-            captured.append(out.data)
+            _into.append(out.data)
             return out
 
         layer.forward = capture  # instance attribute: Module.__call__ finds it first

@@ -33,11 +33,13 @@ Targets may be labels or one-hot / probability rows (argmax per row).
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from deltanet.autograd import Tensor
+
 
 # -- input checks ----------------------------------------------------------------------------
 def _as_array(values: Any, name: str, fn: str) -> np.ndarray:

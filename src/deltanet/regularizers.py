@@ -36,7 +36,8 @@ Each function returns a scalar ``Tensor`` built from autograd ops, so
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

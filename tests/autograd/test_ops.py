@@ -3,9 +3,9 @@ on several shapes including broadcasting, size-1 and empty axes."""
 
 import numpy as np
 import pytest
+from tests.conftest import t64
 
 import deltanet as dn
-from tests.conftest import t64
 
 BINARY_SHAPES = [
     ((3, 4), (3, 4)),

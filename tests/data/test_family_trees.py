@@ -31,7 +31,7 @@ def test_the_papers_example_and_some_facts():
 
 
 def test_trees_are_isomorphic():
-    to_italian = dict(zip(ENGLISH, ITALIAN))
+    to_italian = dict(zip(ENGLISH, ITALIAN, strict=True))
     triples = family_tree_triples()
     english = {t for t in triples if t[0] in ENGLISH}
     italian = {t for t in triples if t[0] in ITALIAN}

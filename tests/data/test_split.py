@@ -38,7 +38,7 @@ def test_seed_reproducible():
     a = train_test_split(X, Y, test_size=0.3, stratify=True, rng=5)
     b = train_test_split(X, Y, test_size=0.3, stratify=True, rng=5)
     c = train_test_split(X, Y, test_size=0.3, stratify=True, rng=6)
-    assert all(np.array_equal(p, q) for p, q in zip(a, b))
+    assert all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
     assert not np.array_equal(a[1], c[1])
 
 

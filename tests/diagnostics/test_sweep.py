@@ -41,7 +41,7 @@ def test_each_row_equals_a_direct_fit_from_the_same_start():
     dn.manual_seed(3)
     first = build()  # the sweep's first model drew the same initial weights
     start = first.state_dict()
-    for row, history in zip(result.rows, result.histories):
+    for row, history in zip(result.rows, result.histories, strict=True):
         model = build()
         model.load_state_dict(start)
         direct = dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=row["lr"]), epochs=3,

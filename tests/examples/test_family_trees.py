@@ -51,5 +51,5 @@ def test_top_k_correct():
 
 
 def test_answers_name_people(result):
-    for a, r, truth, guess in result["answers"]:
+    for a, _r, truth, guess in result["answers"]:
         assert a in PEOPLE and truth in PEOPLE and guess in PEOPLE

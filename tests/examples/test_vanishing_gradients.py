@@ -1,5 +1,7 @@
 """Deep sigmoid vs ReLU/He: the sigmoid stack's first-layer gradient is orders of magnitude smaller."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,7 @@ def test_first_layer_gradient_vanishes_for_sigmoid(result):
     sigmoid, relu = result["sigmoid, default init"]["norms"], result["ReLU, He init"]["norms"]
     assert len(sigmoid) == len(relu) == vg.DEPTH + 1
     assert sigmoid[0] / relu[0] < 1e-4  # about 1e-9 here
-    assert all(a < b for a, b in zip(sigmoid, sigmoid[1:]))  # shrinks at every layer towards the input
+    assert all(a < b for a, b in pairwise(sigmoid))  # shrinks at every layer towards the input
     assert sigmoid[0] / sigmoid[-1] < 1e-6
     assert max(relu) / min(relu) < 10  # ReLU with He keeps the gradient's size through the depth
 

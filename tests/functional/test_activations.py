@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from tests.conftest import t64
 
 import deltanet as dn
 import deltanet.functional as F
-from tests.conftest import t64
 
 
 def _away_from_kink(x, eps=1e-3):

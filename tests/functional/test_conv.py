@@ -4,11 +4,11 @@ the shape errors."""
 
 import numpy as np
 import pytest
+from tests.conftest import t64
 
 import deltanet as dn
 import deltanet.functional as F
 from deltanet.functional import conv as conv_module
-from tests.conftest import t64
 
 # (input shape, weight shape, options): small enough for gradcheck, covering every option.
 CONV_CASES = {
@@ -88,7 +88,7 @@ def naive_conv2d(x, W, b, stride, padding, dilation, groups):
 
 def _pairs(padding, kernel, dilation):
     if padding == "same":
-        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
         return [(t // 2, t - t // 2) for t in totals]
     if padding == "valid":
         return [(0, 0), (0, 0)]
@@ -100,7 +100,10 @@ def _pairs(padding, kernel, dilation):
 def test_conv2d_matches_naive_loops(rng, name):
     x_shape, w_shape, kwargs = CONV_CASES[name]
     x, W, b, kw = _inputs(rng, x_shape, w_shape, kwargs)
-    two = lambda v: (v, v) if isinstance(v, int) else v
+
+    def two(v):
+        return (v, v) if isinstance(v, int) else v
+
     stride, dilation = two(kw.get("stride", 1)), two(kw.get("dilation", 1))
     pads = _pairs(kw.get("padding", 0), w_shape[2:], dilation)
     expected = naive_conv2d(x.data, W.data, None if b is None else b.data, stride, pads, dilation, kw.get("groups", 1))
@@ -194,7 +197,7 @@ def test_adjoint_of_conv_is_conv_transpose(rng, x_shape, w_shape, kw):
     p = kw["padding"] if isinstance(kw["padding"], tuple) else (kw["padding"],) * dims
     d = kw.get("dilation", (1,) * dims)
     # output_padding recovers the input size among those that give z's size.
-    extra = tuple((n + 2 * q - dd * (k - 1) - 1) % ss for n, q, dd, k, ss in zip(x_shape[2:], p, d, w_shape[2:], s))
+    extra = tuple((n + 2 * q - dd * (k - 1) - 1) % ss for n, q, dd, k, ss in zip(x_shape[2:], p, d, w_shape[2:], s, strict=True))
     xt = getattr(F, f"conv_transpose{dims}d")(dn.tensor(y), dn.tensor(W), output_padding=extra, **kw).data
     assert xt.shape == x.shape
     np.testing.assert_allclose(np.sum(z * y), np.sum(x * xt), rtol=1e-12)

@@ -4,11 +4,11 @@ forms, bad inputs; the Dice score and IoU metrics against hand-worked values and
 
 import numpy as np
 import pytest
+from tests.conftest import t64
 
 import deltanet as dn
 import deltanet.functional as F
 from deltanet import losses, metrics
-from tests.conftest import t64
 
 
 # -- NumPy references, written pixel by pixel from the formulas -----------------------------------

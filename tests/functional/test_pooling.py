@@ -3,11 +3,11 @@ input gradients, ties and NaN, layouts, dtypes and the errors."""
 
 import numpy as np
 import pytest
+from tests.conftest import t64
 
 import deltanet as dn
 import deltanet.functional as F
 from deltanet.functional.conv import batch_innermost
-from tests.conftest import t64
 
 # (input shape, options)
 POOL_CASES = {
@@ -37,10 +37,10 @@ def numpy_pool(x, kernel, stride, padding, reduce, pad_value, count_include_pad=
     dims = x.ndim - 2
     xp = np.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding), constant_values=pad_value)
     real = np.pad(np.ones(x.shape), ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
-    out_size = tuple((n + 2 * p - k) // s + 1 for n, p, k, s in zip(x.shape[2:], padding, kernel, stride))
+    out_size = tuple((n + 2 * p - k) // s + 1 for n, p, k, s in zip(x.shape[2:], padding, kernel, stride, strict=True))
     out = np.zeros(x.shape[:2] + out_size)
     for pos in np.ndindex(*out_size):
-        window = (slice(None), slice(None)) + tuple(slice(i * s, i * s + k) for i, s, k in zip(pos, stride, kernel))
+        window = (slice(None), slice(None)) + tuple(slice(i * s, i * s + k) for i, s, k in zip(pos, stride, kernel, strict=True))
         block = xp[window].reshape(x.shape[:2] + (-1,))
         if reduce == "max":
             out[(slice(None), slice(None)) + pos] = block.max(-1)
@@ -125,7 +125,7 @@ def test_adaptive_avg_pool2d(rng, shape, out):
     x = t64(rng, shape)
     a = F.adaptive_avg_pool2d(x, out)
     # Reference: PyTorch's index formula, element by element.
-    size = (out, out) if isinstance(out, int) else tuple(n if o is None else o for o, n in zip(out, shape[2:]))
+    size = (out, out) if isinstance(out, int) else tuple(n if o is None else o for o, n in zip(out, shape[2:], strict=True))
     expected = np.zeros(shape[:2] + size)
     for i in range(size[0]):
         for j in range(size[1]):
@@ -149,7 +149,7 @@ def test_adaptive_avg_pool_1d_3d_and_torch(rng):
         (a * dn.tensor(r)).sum().backward()
         (ta * torch.tensor(r)).sum().backward()
         np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-8, atol=1e-10)
-        assert dn.gradcheck(lambda t: getattr(F, f"adaptive_avg_pool{dims}d")(t, out), [x])
+        assert dn.gradcheck(lambda t, dims=dims, out=out: getattr(F, f"adaptive_avg_pool{dims}d")(t, out), [x])
 
 
 def test_global_avg_pool(rng):

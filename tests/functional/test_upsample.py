@@ -3,10 +3,10 @@ errors."""
 
 import numpy as np
 import pytest
+from tests.conftest import t64
 
 import deltanet as dn
 import deltanet.functional as F
-from tests.conftest import t64
 
 # (input shape, options for upsample, the same for torch.nn.functional.interpolate)
 CASES = {

@@ -7,10 +7,10 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from tests.io._craft import build, members, npy_bytes, npy_with_header, valid_file, with_config
 
 import deltanet as dn
 from deltanet.io import CheckpointError
-from tests.io._craft import build, members, npy_bytes, npy_with_header, valid_file, with_config
 
 W0 = "weights/0.weight.npy"  # the first layer's weight: (16, 4) float32, 256 bytes of data
 

@@ -4,10 +4,10 @@ load, when they hit nothing that is checked); nothing else escapes and nothing h
 import time
 
 import numpy as np
+from tests.io._craft import valid_file
 
 import deltanet as dn
 from deltanet.io import CheckpointError
-from tests.io._craft import valid_file
 
 MUTATIONS = 3000
 

@@ -224,7 +224,7 @@ def test_lenet_gradients_match_torch():
     x, y = rng.standard_normal((5, 1, 28, 28)), rng.integers(0, 10, 5)
     dn.losses.CrossEntropy()(ours(dn.tensor(x)), y).backward()
     torch.nn.functional.cross_entropy(theirs(torch.from_numpy(x)), torch.from_numpy(y)).backward()
-    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters(), strict=True):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
 
 
@@ -288,7 +288,7 @@ def test_unet_matches_torch(dims, depth, batch_norm):
     t_out = theirs(torch.from_numpy(x))
     (t_out * torch.from_numpy(r)).sum().backward()
     np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-10, atol=1e-10)
-    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters(), strict=True):
         np.testing.assert_allclose(p.grad, q.grad.numpy(), rtol=1e-8, atol=1e-10, err_msg=name)
     t_state = theirs.state_dict()
     for key, value in ours.state_dict().items():

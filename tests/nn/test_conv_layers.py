@@ -57,7 +57,7 @@ def test_torch_weights_give_torch_outputs_and_gradients(rng, cls_name, args, kwa
     (z * dn.tensor(r)).sum().backward()
     (tz * torch.tensor(r)).sum().backward()
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-8, atol=1e-8)
-    for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+    for (name, p), (tname, tp) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
         assert name == tname
         np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-8, atol=1e-8)
     # And back: our (random) weights loaded into torch give our outputs.
@@ -223,5 +223,5 @@ def test_small_cnn_matches_torch_end_to_end(rng):
     (z * z).sum().backward()
     (tz * tz).sum().backward()
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-8, atol=1e-10)
-    for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+    for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
         np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-8, atol=1e-10, err_msg=name)

@@ -113,7 +113,7 @@ def test_manual_seed_reproduces_masks():
     first = [F.dropout(x, 0.5).data for _ in range(3)]
     dn.manual_seed(3)
     second = [F.dropout(x, 0.5).data for _ in range(3)]
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], first[1])  # the default generator moves on
 
@@ -123,7 +123,7 @@ def test_module_seed_gives_reproducible_sequence_of_different_masks():
     a, b = nn.Dropout(0.5, rng=8), nn.Dropout(0.5, rng=8)
     masks_a = [a(x).data for _ in range(3)]
     masks_b = [b(x).data for _ in range(3)]
-    for m1, m2 in zip(masks_a, masks_b):
+    for m1, m2 in zip(masks_a, masks_b, strict=True):
         np.testing.assert_array_equal(m1, m2)
     assert not np.array_equal(masks_a[0], masks_a[1])
 

@@ -26,7 +26,7 @@ def test_state_dict_is_a_copy_and_round_trips():
     assert not np.any(model[0].weight.data == 7)
     other = mlp()
     other.load_state_dict(model.state_dict())
-    for (_, a), (_, b) in zip(model.named_parameters(), other.named_parameters()):
+    for (_, a), (_, b) in zip(model.named_parameters(), other.named_parameters(), strict=True):
         np.testing.assert_array_equal(a.data, b.data)
 
 

@@ -41,7 +41,7 @@ class Problem:
         layers = [self.model[0], self.model[2]]
         net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
         with torch.no_grad():
-            for t_layer, layer in zip([net[0], net[2]], layers):
+            for t_layer, layer in zip([net[0], net[2]], layers, strict=True):
                 t_layer.weight.copy_(torch.from_numpy(np.asarray(layer.weight.data, dtype=np.float64)))
                 t_layer.bias.copy_(torch.from_numpy(np.asarray(layer.bias.data, dtype=np.float64)))
         unused = torch.nn.Parameter(torch.from_numpy(self.unused.data.astype(np.float64)))

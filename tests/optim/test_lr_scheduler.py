@@ -97,7 +97,7 @@ def test_state_dict_is_json_and_resumes(name, kwargs):
 
     resumed, _ = _pair()
     saved = json.loads(text)
-    for group, lr_values in zip(resumed.param_groups, saved["opt"]):
+    for group, lr_values in zip(resumed.param_groups, saved["opt"], strict=True):
         group.update(lr_values)
     other = getattr(lr_scheduler, name)(resumed, **kwargs)
     other.load_state_dict(saved["sched"])

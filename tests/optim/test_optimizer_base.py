@@ -135,11 +135,11 @@ def test_update_is_in_place_and_grad_untouched(problem, optimizer_case):
         grads = [None if p.grad is None else p.grad.copy() for p in params]
         grad_arrays = [p.grad for p in params]
         opt.step()
-        for p, g, g_array in zip(params, grads, grad_arrays):
+        for p, g, g_array in zip(params, grads, grad_arrays, strict=True):
             assert p.grad is g_array
             if g is not None:
                 np.testing.assert_array_equal(p.grad, g)
-    assert all(p.data is a for p, a in zip(params, arrays))
+    assert all(p.data is a for p, a in zip(params, arrays, strict=True))
 
 
 def test_float32_stays_float32_and_follows_float64(problem, optimizer_case):
@@ -152,7 +152,7 @@ def test_float32_stays_float32_and_follows_float64(problem, optimizer_case):
         prob64.loss_step()
         opt32.step()
         opt64.step()
-    for p32, p64 in zip(prob32.params(), prob64.params()):
+    for p32, p64 in zip(prob32.params(), prob64.params(), strict=True):
         assert p32.data.dtype == np.float32
         np.testing.assert_allclose(p32.data, p64.data, rtol=1e-4, atol=1e-5)
     for state in opt32.state.values():
@@ -234,7 +234,7 @@ def test_state_dict_round_trip_continues_identically(problem, optimizer_case):
     weights = prob.weights()
 
     other = problem(np.float64, seed=1)
-    for p, w in zip(other.params(), weights):
+    for p, w in zip(other.params(), weights, strict=True):
         p.data[...] = w
     other_opt = _opt(name, other.params(), dict(kwargs, lr=123.0))  # lr comes from the state
     other_opt.load_state_dict(saved_copy)
@@ -244,7 +244,7 @@ def test_state_dict_round_trip_continues_identically(problem, optimizer_case):
         other.loss_step()
         opt.step()
         other_opt.step()
-    for p, q in zip(prob.params(), other.params()):
+    for p, q in zip(prob.params(), other.params(), strict=True):
         np.testing.assert_array_equal(p.data, q.data)
     # The saved dict holds copies, which the later steps could not change.
     for key, values in saved["state"].items():
@@ -331,7 +331,7 @@ def test_loads_a_pytorch_state_dict(problem, name, kwargs):
     for _ in range(2):
         t_loss_step()
         t_opt.step()
-    for p, t in zip(prob.params(), t_params):
+    for p, t in zip(prob.params(), t_params, strict=True):
         p.data[...] = t.detach().numpy()
     sd = t_opt.state_dict()
     sd = {"state": {k: {n: (v.numpy() if torch.is_tensor(v) else v) for n, v in s.items()} for k, s in sd["state"].items()},
@@ -343,7 +343,7 @@ def test_loads_a_pytorch_state_dict(problem, name, kwargs):
         t_loss_step()
         opt.step()
         t_opt.step()
-    for p, t in zip(prob.params(), t_params):
+    for p, t in zip(prob.params(), t_params, strict=True):
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-9, atol=1e-9)
 
 

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 
 
 def _compare(ours, theirs, step, label):
-    for i, (a, b) in enumerate(zip(ours, theirs)):
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         np.testing.assert_allclose(
             a.data, b.detach().numpy(), rtol=1e-9, atol=1e-9,
             err_msg=f"{label}: parameter {i} after step {step}",
@@ -33,7 +33,7 @@ def test_trajectory_matches_torch(problem, optimizer_case):
         opt.step()
         t_opt.step()
         _compare(params, t_params, step, f"{name}{kwargs}")
-        moved = moved or any(not np.array_equal(b, p.data) for b, p in zip(before, params))
+        moved = moved or any(not np.array_equal(b, p.data) for b, p in zip(before, params, strict=True))
     assert moved
     # The parameter that never had a gradient is skipped: unchanged, and no state for it.
     np.testing.assert_array_equal(prob.unused.data, unused_before)

@@ -24,8 +24,9 @@ from __future__ import annotations
 import importlib
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

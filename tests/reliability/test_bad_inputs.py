@@ -31,9 +31,10 @@ import gzip
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -152,7 +153,7 @@ def same_as_full_batch(fit: Callable) -> Callable:
             model = classifier()
             fit(model=model, batch_size=batch_size, epochs=3)
             models.append(weights(model))
-        for a, b in zip(*models):
+        for a, b in zip(*models, strict=True):
             np.testing.assert_array_equal(a, b)
     return check
 

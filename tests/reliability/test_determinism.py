@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.reliability import _recipe as recipe
 
 import deltanet as dn
-from tests.reliability import _recipe as recipe
 
 RECIPE = Path(recipe.__file__)
 

@@ -245,7 +245,7 @@ def test_fit_evaluate_predict_convert_float16_exactly_with_a_warning():
             out, scores = dn.predict(model, X), dn.evaluate(model, X, y, loss="cross_entropy")
         models.append((model, out, scores))
     (m16, out16, s16), (m32, out32, s32) = models
-    for p16, p32 in zip(m16.parameters(), m32.parameters()):
+    for p16, p32 in zip(m16.parameters(), m32.parameters(), strict=True):
         np.testing.assert_array_equal(p16.data, p32.data)
     np.testing.assert_array_equal(out16, out32)
     assert out16.dtype == np.float32

@@ -15,14 +15,15 @@ subclass of the package that is not registered fails ``test_every_function_is_re
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
+from tests.reliability import op_registry as reg
 
 import deltanet as dn
 from deltanet.autograd import engine
-from tests.reliability import op_registry as reg
 
 SEED = 20240607
 
@@ -223,7 +224,7 @@ def test_noncontiguous_inputs(info, index, layout):
     out_nc, grads_nc = run(info, fresh_sample(info, index), layout=layout)
     np.testing.assert_allclose(out_nc, out, rtol=1e-12, atol=1e-13)
     assert len(grads_nc) == len(grads)
-    for g_nc, g in zip(grads_nc, grads):
+    for g_nc, g in zip(grads_nc, grads, strict=True):
         np.testing.assert_allclose(g_nc, g, rtol=1e-12, atol=1e-13)
 
 

@@ -75,7 +75,7 @@ def array_and_axes(draw):
     ndim = len(shape)
     chosen = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim))
     negative = draw(st.lists(st.booleans(), min_size=len(chosen), max_size=len(chosen)))
-    axes = tuple(a - ndim if neg else a for a, neg in zip(chosen, negative))
+    axes = tuple(a - ndim if neg else a for a, neg in zip(chosen, negative, strict=True))
     form = draw(st.sampled_from(["none", "tuple", "int"] if len(axes) == 1 else ["none", "tuple"]))
     axis = None if form == "none" or not axes else (axes[0] if form == "int" else axes)
     return shape, axis, draw(st.booleans()), draw(seeds)
@@ -117,11 +117,11 @@ def conv_geometry(draw):
     kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
     stride = tuple(draw(st.integers(1, 3)) for _ in range(dims))
     dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims))
-    padding = tuple(draw(st.integers(0, (k - 1) * d)) for k, d in zip(kernel, dilation))
+    padding = tuple(draw(st.integers(0, (k - 1) * d)) for k, d in zip(kernel, dilation, strict=True))
     # An input at least as large as the dilated kernel after padding.
     size = tuple(
         max(1, (k - 1) * d + 1 - 2 * p) + draw(st.integers(0, 4))
-        for k, d, p in zip(kernel, dilation, padding)
+        for k, d, p in zip(kernel, dilation, padding, strict=True)
     )
     batch = draw(st.integers(1, 2))
     return dims, batch, c_in, c_out, groups, kernel, stride, padding, dilation, size, draw(seeds)
@@ -141,9 +141,9 @@ def test_conv_and_conv_transpose_are_adjoint(geometry):
     # output_padding picks, among the input sizes that conv maps to z's size, the one of x.
     extra = tuple(
         n - ((o - 1) * s - 2 * p + d * (k - 1) + 1)
-        for n, o, s, p, d, k in zip(size, z.shape[2:], stride, padding, dilation, kernel)
+        for n, o, s, p, d, k in zip(size, z.shape[2:], stride, padding, dilation, kernel, strict=True)
     )
-    assert all(0 <= e < s for e, s in zip(extra, stride))
+    assert all(0 <= e < s for e, s in zip(extra, stride, strict=True))
     back = conv_t(dn.tensor(u), dn.tensor(W), stride=stride, padding=padding, output_padding=extra,
                   dilation=dilation, groups=groups)
     assert back.shape == x.shape

@@ -232,7 +232,7 @@ def test_logs_loss_validation_and_metrics_with_keras_names():
     final = dn.evaluate(model, Xv, yv, loss=losses.CrossEntropy(), metrics=["accuracy"])
     assert history.history["val_loss"][-1] == pytest.approx(final["loss"], rel=1e-6)
     assert history.history["val_accuracy"][-1] == pytest.approx(final["accuracy"])
-    for acc, err in zip(history.history["accuracy"], history.history["error"]):
+    for acc, err in zip(history.history["accuracy"], history.history["error"], strict=True):
         assert acc + err == pytest.approx(1.0)
 
 

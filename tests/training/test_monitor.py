@@ -5,6 +5,7 @@ import json
 import logging
 import math
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -97,7 +98,7 @@ def test_rising_loss_warns_that_the_learning_rate_is_too_high():
         history = monitored_fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=1.5), monitor,
                                 epochs=6, batch_size=None)
     losses = history.history["loss"]
-    assert all(b > a for a, b in zip(losses[1:], losses[2:]))  # the scenario does rise
+    assert all(b > a for a, b in pairwise(losses[1:]))  # the scenario does rise
     assert kinds(monitor) == ["diverging"]  # said once, not at every later epoch
     assert monitor.events[0]["epoch"] == 4  # epochs 1 → 4: three rises
 

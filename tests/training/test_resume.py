@@ -219,6 +219,6 @@ def test_malformed_training_state_raises_only_checkpoint_error(tmp_path):
             except CheckpointError:
                 pass
             except Exception as error:  # pragma: no cover - the failure being tested for
-                raise AssertionError(f"training.{'.'.join(path)} = {value!r}: {type(error).__name__}: {error}")
+                raise AssertionError(f"training.{'.'.join(path)} = {value!r}: {type(error).__name__}: {error}") from error
             tried += 1
     assert tried > 100

@@ -13,9 +13,10 @@ will use (the input of the first layer, say).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import count
-from typing import Any, Iterator
+from typing import Any
 
 from deltanet.autograd.tensor import Tensor
 

@@ -55,9 +55,10 @@ import inspect
 import io
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -484,7 +485,7 @@ class Preprocessing:
                           indent=2) + "\n"
 
     @classmethod
-    def read(cls, path: Path) -> "Preprocessing":
+    def read(cls, path: Path) -> Preprocessing:
         try:
             value = json.loads(path.read_text(encoding="utf-8"))
             return cls(value["mean"], value["scale"], value["target_names"], value["task"], value.get("n_features"))

@@ -47,7 +47,7 @@ class Standardizer:
         self.mean_: np.ndarray | None = None
         self.scale_: np.ndarray | None = None
 
-    def fit(self, X: Any) -> "Standardizer":
+    def fit(self, X: Any) -> Standardizer:
         """Learn μ and σ of every feature (column) of the training data ``X`` (N, F)."""
         X = _as_float_2d(X, "Standardizer.fit")
         if len(X) == 0:
@@ -93,7 +93,7 @@ class Standardizer:
             raise ValueError("Standardizer.state_dict: not fitted yet; call fit(X_train) first")
         return {"mean": self.mean_.copy(), "scale": self.scale_.copy()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> "Standardizer":
+    def load_state_dict(self, state: dict[str, Any]) -> Standardizer:
         """Set μ and σ from a :meth:`state_dict`."""
         try:
             mean, scale = np.asarray(state["mean"]), np.asarray(state["scale"])

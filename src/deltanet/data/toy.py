@@ -18,7 +18,8 @@ tables come in float64 by default, so that the decks' arithmetic can be repeated
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -13,9 +13,9 @@ initializations, an overfitting network, a plateau), about which the training mo
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 PLOT_HINT = "pip install 'deltanet[plot]'"
 

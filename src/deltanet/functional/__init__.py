@@ -19,6 +19,15 @@ from deltanet.functional.activations import (
     tanh,
 )
 from deltanet.functional.batchnorm import batch_norm
+from deltanet.functional.conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
+from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 from deltanet.functional.dropout import dropout, dropout2d
 from deltanet.functional.linear import linear
 from deltanet.functional.losses import (
@@ -33,14 +42,6 @@ from deltanet.functional.losses import (
     multi_margin_loss,
     nll_loss,
 )
-from deltanet.functional.conv import (
-    conv1d,
-    conv2d,
-    conv3d,
-    conv_transpose1d,
-    conv_transpose2d,
-    conv_transpose3d,
-)
 from deltanet.functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -54,7 +55,6 @@ from deltanet.functional.pooling import (
     max_pool3d,
 )
 from deltanet.functional.upsample import upsample
-from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 
 __all__ = [
     "batch_norm",

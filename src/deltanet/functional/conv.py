@@ -38,9 +38,10 @@ How it is made fast (measured on a 2-core CPU, see the CNN issue):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import product
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 

@@ -20,7 +20,8 @@ import os
 import re
 import tempfile
 import zipfile
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from deltanet.io.errors import CheckpointError
 
@@ -256,7 +257,7 @@ class Archive:
         self._zip.close()
         self._file.close()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -31,7 +31,15 @@ import numpy as np
 from deltanet import backend, nn
 from deltanet.io import npy, registry
 from deltanet.io.archive import (
-    CONFIG, FORMAT, MANIFEST, MAX_JSON, VERSION, Archive, dump_json, parse_json, write_atomic,
+    CONFIG,
+    FORMAT,
+    MANIFEST,
+    MAX_JSON,
+    VERSION,
+    Archive,
+    dump_json,
+    parse_json,
+    write_atomic,
 )
 from deltanet.io.errors import CheckpointError
 
@@ -161,7 +169,7 @@ def _float_dtype(state: dict[str, np.ndarray]) -> str | None:
     return dtypes.pop().name if len(dtypes) == 1 else None
 
 
-_verified: "weakref.WeakKeyDictionary[nn.Module, tuple[bytes, dict]]" = weakref.WeakKeyDictionary()
+_verified: weakref.WeakKeyDictionary[nn.Module, tuple[bytes, dict]] = weakref.WeakKeyDictionary()
 
 
 def _check_rebuild(model: nn.Module, tree: dict[str, Any], dtype: str | None, state: dict) -> None:

@@ -16,8 +16,6 @@ import math
 import re
 from typing import Any
 
-import numpy as np
-
 from deltanet import nn
 from deltanet.io.errors import CheckpointError
 from deltanet.nn.module import parameter_budget

@@ -6,8 +6,8 @@ from deltanet.nn.activation import (
     LogSoftmax,
     PReLU,
     ReLU,
-    SiLU,
     Sigmoid,
+    SiLU,
     Softmax,
     Softplus,
     Step,
@@ -16,10 +16,10 @@ from deltanet.nn.activation import (
 )
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from deltanet.nn.containers import ModuleList, Sequential
+from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.linear import Flatten, Identity, Linear
 from deltanet.nn.module import Module, Parameter
-from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,

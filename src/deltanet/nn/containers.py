@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from deltanet.nn.module import Module
 
@@ -25,7 +26,7 @@ class Sequential(Module):
         for i, layer in enumerate(layers):
             self.append(layer, index=i)
 
-    def append(self, layer: Module, index: int | None = None) -> "Sequential":
+    def append(self, layer: Module, index: int | None = None) -> Sequential:
         if not isinstance(layer, Module):
             raise TypeError(
                 f"Sequential takes Module instances, got {type(layer).__name__} "
@@ -71,7 +72,7 @@ class ModuleList(Module):
         for m in modules:
             self.append(m)
 
-    def append(self, module: Module) -> "ModuleList":
+    def append(self, module: Module) -> ModuleList:
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList takes Module instances, got {type(module).__name__}")
         setattr(self, str(len(self._modules)), module)

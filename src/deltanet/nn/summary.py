@@ -10,7 +10,8 @@ weights whatever the image size.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -128,7 +129,8 @@ class ModelSummary:
         table += [(r.name or "(model)", r.type, shape(r.output_shape), f"{r.params:,}") for r in self.rows]
         widths = [max(len(row[i]) for row in table) for i in range(4)]
         line = "-" * (sum(widths) + 6)
-        fmt = lambda row: f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}"
+        def fmt(row: tuple[str, str, str, str]) -> str:
+            return f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}"
         lines = [fmt(table[0]), line, *(fmt(row) for row in table[1:]), line,
                  f"Total params: {self.total_params:,}",
                  f"Trainable params: {self.trainable_params:,}",

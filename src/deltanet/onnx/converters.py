@@ -8,20 +8,31 @@ is the identity, batch norm uses the running statistics.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from deltanet import nn
 from deltanet.functional.conv import _ntuple, _padding_pairs
 from deltanet.nn.activation import (
-    ELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU, Softmax, Softplus, Step, Tanh,
+    ELU,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Step,
+    Tanh,
 )
 from deltanet.nn.batchnorm import _BatchNorm
 from deltanet.nn.conv import _ConvNd
 from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.linear import Flatten, Identity, Linear
-from deltanet.nn.pooling import _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd, GlobalAvgPool
+from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
 
 Converter = Callable[..., None]

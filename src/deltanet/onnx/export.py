@@ -24,14 +24,14 @@ depends on the data (a branch on a value) is exported as the branch that the zer
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import Function, Tensor, no_grad
-from deltanet.autograd import ops
+from deltanet.autograd import Function, Tensor, no_grad, ops
 from deltanet.onnx.converters import ExportError, converter_for
 
 DEFAULT_OPSET = 17
@@ -270,7 +270,7 @@ def export(
     finally:
         model.train(was_training)
     if not isinstance(out, Tensor) or id(out) not in tracer.names:
-        raise ExportError(f"export: the model's forward must return a tensor computed from its input")
+        raise ExportError("export: the model's forward must return a tensor computed from its input")
     graph.node("Identity", [tracer.names[id(out)]], [output_name])
     batch: Any = "N" if dynamic_batch else shape[0]
     tensor_type = graph.tensor_type(dtype)

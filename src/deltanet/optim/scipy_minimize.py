@@ -13,7 +13,8 @@ SciPy is an optional extra: ``pip install 'deltanet[scipy]'``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -9,7 +9,8 @@ derivative by one backward pass through it, so the figures show the library's ow
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

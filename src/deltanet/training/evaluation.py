@@ -6,7 +6,8 @@ statistics, or the same model gives different answers on the same data.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 

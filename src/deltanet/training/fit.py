@@ -37,10 +37,9 @@ from typing import Any
 import numpy as np
 
 from deltanet import backend
+from deltanet.training import checkpoint as ckpt
 from deltanet.training import rundir
 from deltanet.training import validation as checks
-from deltanet.training import checkpoint as ckpt
-from deltanet.training.monitor import Monitor
 from deltanet.training.callbacks import Callback, History, TerminateOnNaN
 from deltanet.training.evaluation import (
     as_tensor,
@@ -51,6 +50,7 @@ from deltanet.training.evaluation import (
     resolve_loss,
     resolve_metrics,
 )
+from deltanet.training.monitor import Monitor
 
 
 class TrainingDivergedError(FloatingPointError):

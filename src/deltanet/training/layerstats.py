@@ -21,7 +21,8 @@ Definitions (the seeds' failure modes, ``seeds/000…``, ``seeds/001…``, ``see
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
