@@ -32,12 +32,23 @@ def main() -> None:
     times: dict[str, list[float]] = {"plain": [], "bar+monitor": []}
     for _ in range(args.rounds):
         for name, verbose, monitor in (("plain", 0, False), ("bar+monitor", 1, True)):
-            model = nn.Sequential(nn.Linear(784, 256, rng=0), nn.ReLU(), nn.Linear(256, 128, rng=1),
-                                  nn.ReLU(), nn.Linear(128, 10, rng=2))
+            model = nn.Sequential(
+                nn.Linear(784, 256, rng=0), nn.ReLU(), nn.Linear(256, 128, rng=1), nn.ReLU(), nn.Linear(128, 10, rng=2)
+            )
             opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
             start = time.perf_counter()
-            dn.fit(model, X, y, "cross_entropy", opt, epochs=args.epochs, batch_size=128,
-                   verbose=verbose, monitor=monitor, rng=0)
+            dn.fit(
+                model,
+                X,
+                y,
+                "cross_entropy",
+                opt,
+                epochs=args.epochs,
+                batch_size=128,
+                verbose=verbose,
+                monitor=monitor,
+                rng=0,
+            )
             times[name].append((time.perf_counter() - start) / args.epochs)
     plain = statistics.median(times["plain"])
     full = statistics.median(times["bar+monitor"])

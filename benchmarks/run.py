@@ -50,8 +50,13 @@ def worker(library: str, workload: str, seconds: float) -> dict:
         for _ in range(per_window):
             step()
         times.append((time.perf_counter() - start) / per_window)
-    return {"library": library, "workload": workload, "step_s": statistics.median(times),
-            "samples": samples, "total_s": time.perf_counter() - t0}
+    return {
+        "library": library,
+        "workload": workload,
+        "step_s": statistics.median(times),
+        "samples": samples,
+        "total_s": time.perf_counter() - t0,
+    }
 
 
 def run_in_process(library: str, workload: str, seconds: float, keep_env: bool) -> dict:
@@ -62,7 +67,10 @@ def run_in_process(library: str, workload: str, seconds: float, keep_env: bool) 
         env.pop("OPENBLAS_L2_SIZE", None)
     out = subprocess.run(
         [sys.executable, __file__, "--worker", library, workload, str(seconds)],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"{library} {workload} failed:\n{out.stderr[-2000:]}")

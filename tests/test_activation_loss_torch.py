@@ -67,57 +67,93 @@ _W = np.array([0.5, 2.0, 1.0, 1.5])  # class weights / pos_weight, one per class
 
 # name -> (ours(a, y, reduction), torch(a, y, reduction), target maker, target differentiable)
 LOSSES = {
-    "mse": (
-        lambda a, y, r: F.mse_loss(a, y, reduction=r),
-        lambda a, y, r: TF.mse_loss(a, y, reduction=r), _real, True),
-    "l1": (
-        lambda a, y, r: F.l1_loss(a, y, reduction=r),
-        lambda a, y, r: TF.l1_loss(a, y, reduction=r), _real, True),
+    "mse": (lambda a, y, r: F.mse_loss(a, y, reduction=r), lambda a, y, r: TF.mse_loss(a, y, reduction=r), _real, True),
+    "l1": (lambda a, y, r: F.l1_loss(a, y, reduction=r), lambda a, y, r: TF.l1_loss(a, y, reduction=r), _real, True),
     "huber": (
         lambda a, y, r: F.huber_loss(a, y, reduction=r, delta=0.5),
-        lambda a, y, r: TF.huber_loss(a, y, reduction=r, delta=0.5), _real, True),
+        lambda a, y, r: TF.huber_loss(a, y, reduction=r, delta=0.5),
+        _real,
+        True,
+    ),
     "log_cosh": (
         lambda a, y, r: F.log_cosh_loss(a, y, reduction=r),
-        lambda a, y, r: _torch_reduce(torch.log(torch.cosh(a - y)), r), _real, True),
+        lambda a, y, r: _torch_reduce(torch.log(torch.cosh(a - y)), r),
+        _real,
+        True,
+    ),
     "bce": (
         lambda a, y, r: F.binary_cross_entropy(a, y, reduction=r),
-        lambda a, y, r: TF.binary_cross_entropy(a, y, reduction=r), _prob, True),
+        lambda a, y, r: TF.binary_cross_entropy(a, y, reduction=r),
+        _prob,
+        True,
+    ),
     "nll_of_log": (
         lambda a, y, r: F.nll_loss(a.log(), y, reduction=r, weight=_W),
-        lambda a, y, r: TF.nll_loss(a.log(), y, reduction=r, weight=torch.tensor(_W)), _labels, False),
+        lambda a, y, r: TF.nll_loss(a.log(), y, reduction=r, weight=torch.tensor(_W)),
+        _labels,
+        False,
+    ),
     "bce_with_logits": (
         lambda a, y, r: F.binary_cross_entropy_with_logits(a, y, reduction=r),
-        lambda a, y, r: TF.binary_cross_entropy_with_logits(a, y, reduction=r), _prob, True),
+        lambda a, y, r: TF.binary_cross_entropy_with_logits(a, y, reduction=r),
+        _prob,
+        True,
+    ),
     "bce_with_logits_pos_weight": (
         lambda a, y, r: F.binary_cross_entropy_with_logits(a, y, reduction=r, pos_weight=_W),
         lambda a, y, r: TF.binary_cross_entropy_with_logits(a, y, reduction=r, pos_weight=torch.tensor(_W)),
-        _prob, True),
+        _prob,
+        True,
+    ),
     "cross_entropy": (
         lambda a, y, r: F.cross_entropy(a, y, reduction=r),
-        lambda a, y, r: TF.cross_entropy(a, y, reduction=r), _labels, False),
+        lambda a, y, r: TF.cross_entropy(a, y, reduction=r),
+        _labels,
+        False,
+    ),
     "cross_entropy_smoothing_weight": (
         lambda a, y, r: F.cross_entropy(a, y, reduction=r, label_smoothing=0.2, weight=_W),
         lambda a, y, r: TF.cross_entropy(a, y, reduction=r, label_smoothing=0.2, weight=torch.tensor(_W)),
-        _labels, False),
+        _labels,
+        False,
+    ),
     "cross_entropy_probabilities": (
         lambda a, y, r: F.cross_entropy(a, y, reduction=r, label_smoothing=0.1),
-        lambda a, y, r: TF.cross_entropy(a, y, reduction=r, label_smoothing=0.1), _rows, True),
+        lambda a, y, r: TF.cross_entropy(a, y, reduction=r, label_smoothing=0.1),
+        _rows,
+        True,
+    ),
     "hinge": (
         lambda a, y, r: F.hinge_loss(a, y, reduction=r),
-        lambda a, y, r: _torch_reduce(torch.clamp(1 - y * a, min=0), r), _sign, False),
+        lambda a, y, r: _torch_reduce(torch.clamp(1 - y * a, min=0), r),
+        _sign,
+        False,
+    ),
     "multi_margin": (
         lambda a, y, r: F.multi_margin_loss(a, y, reduction=r),
-        lambda a, y, r: TF.multi_margin_loss(a, y, reduction=r), _labels, False),
+        lambda a, y, r: TF.multi_margin_loss(a, y, reduction=r),
+        _labels,
+        False,
+    ),
     "multi_margin_p2_weight": (
         lambda a, y, r: F.multi_margin_loss(a, y, p=2, margin=0.7, weight=_W, reduction=r),
         lambda a, y, r: TF.multi_margin_loss(a, y, p=2, margin=0.7, weight=torch.tensor(_W), reduction=r),
-        _labels, False),
+        _labels,
+        False,
+    ),
 }
 REGRESSION = ["mse", "l1", "huber", "log_cosh"]
 AFTER_PROBABILITIES = ["bce", "nll_of_log"]  # losses of probabilities: after sigmoid/softmax
-AFTER_SCORES = ["bce_with_logits", "bce_with_logits_pos_weight", "cross_entropy",
-                "cross_entropy_smoothing_weight", "cross_entropy_probabilities", "hinge",
-                "multi_margin", "multi_margin_p2_weight"]  # losses of raw scores (logits)
+AFTER_SCORES = [
+    "bce_with_logits",
+    "bce_with_logits_pos_weight",
+    "cross_entropy",
+    "cross_entropy_smoothing_weight",
+    "cross_entropy_probabilities",
+    "hinge",
+    "multi_margin",
+    "multi_margin_p2_weight",
+]  # losses of raw scores (logits)
 
 PAIRS = (
     [(act, loss) for act in sorted(ACTIVATIONS) for loss in REGRESSION]
@@ -173,7 +209,8 @@ ALONE = {
 NLL = (
     lambda a, y, r: F.nll_loss(a, y, reduction=r, weight=_W),
     lambda a, y, r: TF.nll_loss(a, y, reduction=r, weight=torch.tensor(_W)),
-    _labels, False,
+    _labels,
+    False,
 )
 
 
@@ -228,7 +265,11 @@ def test_loss_modules_match_torch_modules():
     for ours, theirs in pairs:
         _close(ours(dn.tensor(z), y).data, theirs(torch.tensor(z), torch.tensor(y)))
     t = rng.uniform(0, 1, (N, C))
-    _close(dn.losses.BCEWithLogitsLoss(pos_weight=_W)(dn.tensor(z), t).data,
-           torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(_W))(torch.tensor(z), torch.tensor(t)))
-    _close(dn.losses.HuberLoss(delta=0.3)(dn.tensor(z), t).data,
-           torch.nn.HuberLoss(delta=0.3)(torch.tensor(z), torch.tensor(t)))
+    _close(
+        dn.losses.BCEWithLogitsLoss(pos_weight=_W)(dn.tensor(z), t).data,
+        torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(_W))(torch.tensor(z), torch.tensor(t)),
+    )
+    _close(
+        dn.losses.HuberLoss(delta=0.3)(dn.tensor(z), t).data,
+        torch.nn.HuberLoss(delta=0.3)(torch.tensor(z), torch.tensor(t)),
+    )

@@ -35,14 +35,23 @@ LAYER = {
     "examples": 8,
 }
 # Same-layer imports that the design allows (layer 4 builds layers with initializers).
-ALLOWED = {("nn", "init"), ("regularizers", "nn"), ("losses", "nn"), ("training", "data"),
-           ("training", "models"), ("data", "training"), ("models", "data"), ("cli", "examples"),
-           ("examples", "cli"),
-           # Training checkpoints (ModelCheckpoint, fit(resume_from=)) write and read deltanet.io
-           # files, and io's closed registry lists the layers of nn and models.
-           ("training", "io"), ("io", "models"),
-           # The HTML report draws its figures with deltanet.plot (DESIGN.md puts both in one row).
-           ("reporting", "plot")}
+ALLOWED = {
+    ("nn", "init"),
+    ("regularizers", "nn"),
+    ("losses", "nn"),
+    ("training", "data"),
+    ("training", "models"),
+    ("data", "training"),
+    ("models", "data"),
+    ("cli", "examples"),
+    ("examples", "cli"),
+    # Training checkpoints (ModelCheckpoint, fit(resume_from=)) write and read deltanet.io
+    # files, and io's closed registry lists the layers of nn and models.
+    ("training", "io"),
+    ("io", "models"),
+    # The HTML report draws its figures with deltanet.plot (DESIGN.md puts both in one row).
+    ("reporting", "plot"),
+}
 # gradcheck is a layer-7 tool that the public API exposes at the top; the layers below do not use it.
 
 

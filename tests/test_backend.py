@@ -30,7 +30,12 @@ def test_ones_vector_is_cached_and_read_only():
 def test_keep_freed_memory_can_be_turned_off():
     code = "import deltanet.backend as b; print(b.keep_freed_memory())"
     on = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**__import__("os").environ, "DELTANET_MALLOC": "system"})
+    off = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "DELTANET_MALLOC": "system"},
+    )
     assert off.stdout.strip() == "False"
     assert on.stdout.strip() in ("True", "False")  # False only where libc is not glibc

@@ -101,8 +101,17 @@ def test_report_command_writes_the_page(tmp_path):
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((40, 4)).astype(np.float32), rng.integers(0, 3, 40)
     model = dn.nn.Sequential(dn.nn.Linear(4, 8, rng=0), dn.nn.ReLU(), dn.nn.Linear(8, 3, rng=1))
-    dn.fit(model, X, y, "cross_entropy", dn.optim.SGD(model.parameters(), lr=0.1), epochs=2,
-           batch_size=8, run_dir=run, rng=0)
+    dn.fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        dn.optim.SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=8,
+        run_dir=run,
+        rng=0,
+    )
     assert cli.main(["report", str(run), "-o", str(tmp_path / "r.html")]) == 0
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<html" in page.lower() and "Linear" in page

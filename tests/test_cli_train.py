@@ -19,8 +19,9 @@ EXAMPLES = ROOT / "examples"
 
 
 def deltanet(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "deltanet.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "deltanet.cli", *map(str, args)], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
 
 
 def fails_in_one_line(result, *messages):
@@ -41,8 +42,16 @@ def iris_run(tmp_path_factory):
 
 def test_train_writes_the_run_folder(iris_run):
     run, result = iris_run
-    for name in ("model.dnet", "history.csv", "config.toml", "config.json", "preprocessing.json", "split.json",
-                 "metrics.json", "run.json"):
+    for name in (
+        "model.dnet",
+        "history.csv",
+        "config.toml",
+        "config.json",
+        "preprocessing.json",
+        "split.json",
+        "metrics.json",
+        "run.json",
+    ):
         assert (run / name).is_file(), name
     rows = list(csv.DictReader((run / "history.csv").open()))
     assert len(rows) == 8 and {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(rows[0])
@@ -69,8 +78,9 @@ def test_evaluate_reports_the_held_out_part(iris_run):
     assert result.returncode == 0, result.stderr
     X, y, test, _ = _iris_test_part(run)
     expected = dn.evaluate(dn.load(run / "model.dnet"), X[test], y[test], loss="cross_entropy", metrics=["accuracy"])
-    assert result.stdout.strip() == (f"the held-out 30 samples: loss {expected['loss']:.4f}, "
-                                      f"accuracy {expected['accuracy']:.4f}")
+    assert result.stdout.strip() == (
+        f"the held-out 30 samples: loss {expected['loss']:.4f}, accuracy {expected['accuracy']:.4f}"
+    )
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] == pytest.approx(expected["accuracy"])
     whole = deltanet("evaluate", run, "--data", "iris")
@@ -135,14 +145,17 @@ def test_npz_data_and_model_file(tmp_path):
     np.savez(tmp_path / "d.npz", features=X, labels=y)
     (tmp_path / "c.toml").write_text(
         'epochs = 30\nmetrics = ["accuracy"]\n[data]\nnpz = "d.npz"\nx = "features"\ny = "labels"\n'
-        '[model]\nbuilder = "mlp"\n[model.args]\nsizes = [3, 8, 2]\n[optimizer]\nname = "adam"\nlr = 0.05\n')
+        '[model]\nbuilder = "mlp"\n[model.args]\nsizes = [3, 8, 2]\n[optimizer]\nname = "adam"\nlr = 0.05\n'
+    )
     run = tmp_path / "r"
     assert deltanet("train", tmp_path / "c.toml", "--run-dir", run, "--quiet").returncode == 0
     result = deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz", "--x", "features", "--y", "labels")
     assert result.returncode == 0, result.stderr
     assert float(result.stdout.split("accuracy ")[1]) > 0.85
-    fails_in_one_line(deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz"),
-                      "d.npz: no array 'X' in the archive; it holds ['features', 'labels']")
+    fails_in_one_line(
+        deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz"),
+        "d.npz: no array 'X' in the archive; it holds ['features', 'labels']",
+    )
 
 
 def test_digits_lenet_sample_config(tmp_path):
@@ -160,12 +173,12 @@ def test_every_sample_config_is_valid(name):
     assert cfg["epochs"] > 0 and cfg["run_dir"].parts[0] == "runs"
 
 
-GOOD = '''epochs = 2
+GOOD = """epochs = 2
 [data]
 dataset = "iris"
 [model]
 layers = [{ type = "Linear", in_features = 4, out_features = 3 }]
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -174,19 +187,30 @@ layers = [{ type = "Linear", in_features = 4, out_features = 3 }]
         ("epochs = 2\n[data\n", ["TOML syntax error", "line 2"]),
         ("epoch = 2\n" + GOOD, ["unknown key 'epoch'; known keys: batch_size, callbacks, data, dtype, epochs"]),
         (GOOD.replace("epochs = 2", 'epochs = "ten"'), ["epochs: expected an integer ≥ 0, got 'ten' (a string)"]),
-        (GOOD.replace("epochs = 2", "epochs = 2\nbatch_size = 0"), ['batch_size: expected a positive integer or "full", got 0']),
+        (
+            GOOD.replace("epochs = 2", "epochs = 2\nbatch_size = 0"),
+            ['batch_size: expected a positive integer or "full", got 0'],
+        ),
         (GOOD.replace('dataset = "iris"', 'dataset = "cifar"'), ["data.dataset: unknown dataset 'cifar'; known: iris"]),
         (GOOD.replace('"Linear"', '"Dense"'), ["model.layers[0]: unknown layer type 'Dense'; known:", "Linear"]),
-        (GOOD.replace("in_features", "in_feature"),
-         ["model.layers[0]: unknown option 'in_feature' for Linear; known: in_features, out_features, bias, init"]),
+        (
+            GOOD.replace("in_features", "in_feature"),
+            ["model.layers[0]: unknown option 'in_feature' for Linear; known: in_features, out_features, bias, init"],
+        ),
         (GOOD.replace("in_features = 4", "in_features = 0"), ["model.layers[0] (Linear)", "in_features"]),
-        (GOOD + '[optimizer]\nname = "sgd"\nmomentun = 0.9\n', ["optimizer: unknown option 'momentun' for SGD; known: lr, momentum"]),
+        (
+            GOOD + '[optimizer]\nname = "sgd"\nmomentun = 0.9\n',
+            ["optimizer: unknown option 'momentun' for SGD; known: lr, momentum"],
+        ),
         (GOOD + '[optimizer]\nname = "sdg"\n', ["optimizer.name", "unknown optimizer 'sdg'"]),
-        (GOOD + '[[callbacks]]\ntype = "EarlyStop"\n', ["callbacks[0]: unknown callback 'EarlyStop'; known:", "EarlyStopping"]),
+        (
+            GOOD + '[[callbacks]]\ntype = "EarlyStop"\n',
+            ["callbacks[0]: unknown callback 'EarlyStop'; known:", "EarlyStopping"],
+        ),
         ('loss = "accuracy"\n' + GOOD, ["loss: 'accuracy' is a metric, not a loss"]),
-        (GOOD + 'layers2 = 1\n', ["model: unknown key 'layers2'; known keys: args, builder, layers"]),
+        (GOOD + "layers2 = 1\n", ["model: unknown key 'layers2'; known keys: args, builder, layers"]),
         (GOOD.replace("epochs = 2", "epochs = 2\n[data2]\nx = 1"), ["unknown key 'data2'"]),
-        ("epochs = 2\n[model]\nbuilder = \"mlp\"\n", ["data: missing"]),
+        ('epochs = 2\n[model]\nbuilder = "mlp"\n', ["data: missing"]),
         (GOOD.replace('dataset = "iris"', 'csv = "missing.csv"'), ["missing.csv: no such file"]),
         (GOOD.replace("in_features = 4", "in_features = 5"), ["X has 4 features, but the model's first layer"]),
     ],
@@ -212,15 +236,20 @@ def test_missing_config_file(tmp_path):
 def test_malformed_csv(tmp_path):
     (tmp_path / "t.csv").write_text("a,b,c\n1,2,0\n3,4\n")
     (tmp_path / "c.toml").write_text(GOOD.replace('dataset = "iris"', 'csv = "t.csv"'))
-    fails_in_one_line(deltanet("train", tmp_path / "c.toml"), "t.csv, line 3: expected 3 fields (as in the header), got 2")
+    fails_in_one_line(
+        deltanet("train", tmp_path / "c.toml"), "t.csv, line 3: expected 3 fields (as in the header), got 2"
+    )
     (tmp_path / "t.csv").write_text("a,b,c\n1,2,0\n3,oops,1\n")
-    fails_in_one_line(deltanet("train", tmp_path / "c.toml"), "t.csv, line 3, column 'b' (1): expected a number, got 'oops'")
+    fails_in_one_line(
+        deltanet("train", tmp_path / "c.toml"), "t.csv, line 3, column 'b' (1): expected a number, got 'oops'"
+    )
 
 
 def _mnist_config(tmp_path):
     config = tmp_path / "m.toml"
-    config.write_text('epochs = 1\n[data]\nmnist = "mnist"\n[model]\nbuilder = "mlp"\n[model.args]\n'
-                      'sizes = [784, 10]\n')
+    config.write_text(
+        'epochs = 1\n[data]\nmnist = "mnist"\n[model]\nbuilder = "mlp"\n[model.args]\nsizes = [784, 10]\n'
+    )
     folder = tmp_path / "mnist"
     folder.mkdir()
     for split, n in (("train", 6), ("t10k", 4)):
@@ -234,7 +263,9 @@ def test_mnist_folder_and_malformed_idx_files(tmp_path):
     assert deltanet("train", config, "--run-dir", tmp_path / "ok", "--quiet").returncode == 0
     (folder / "train-images-idx3-ubyte.gz").unlink()
     (folder / "train-images-idx3-ubyte").write_bytes(bytes.fromhex("12345678") + bytes(20))
-    fails_in_one_line(deltanet("train", config), "train-images-idx3-ubyte: not an IDX file: bad magic number 0x12345678")
+    fails_in_one_line(
+        deltanet("train", config), "train-images-idx3-ubyte: not an IDX file: bad magic number 0x12345678"
+    )
     write_idx(folder / "train-images-idx3-ubyte", np.zeros((6, 28, 28), dtype=np.uint8))
     write_idx(folder / "train-labels-idx1-ubyte.gz", np.arange(5, dtype=np.uint8))
     fails_in_one_line(deltanet("train", config), "holds 6 images but", "holds 5 labels")

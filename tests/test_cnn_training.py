@@ -45,8 +45,10 @@ def test_lenet5_beats_an_mlp_of_the_same_size_on_handwritten_digits():
     _train(mlp, X_train, y_train, epochs=30)
     acc_lenet = dn.evaluate(lenet, X_test, y_test)["accuracy"]
     acc_mlp = dn.evaluate(mlp, X_test, y_test)["accuracy"]
-    print(f"\nheld-out accuracy on {len(y_test)} digits: LeNet-5 ({n_lenet} parameters) {acc_lenet:.4f} "
-          f"in {seconds:.1f} s, MLP 784-78-10 ({n_mlp} parameters) {acc_mlp:.4f}")
+    print(
+        f"\nheld-out accuracy on {len(y_test)} digits: LeNet-5 ({n_lenet} parameters) {acc_lenet:.4f} "
+        f"in {seconds:.1f} s, MLP 784-78-10 ({n_mlp} parameters) {acc_mlp:.4f}"
+    )
     assert acc_lenet >= 0.975
     assert acc_mlp >= 0.90  # a properly trained baseline, not a broken one
     assert acc_lenet > acc_mlp
@@ -58,8 +60,17 @@ def test_unet_with_dice_loss_segments_held_out_cells():
     X, masks = make_cells(64, size=32, noise=0.3, rng=0)
     X_train, m_train, X_test, m_test = X[:48], masks[:48], X[48:], masks[48:]
     model = models.unet(in_channels=1, classes=1, depth=2, width=8, rng=0)
-    history = dn.fit(model, X_train, m_train, losses.DiceLoss(), optim.Adam(model.parameters(), lr=0.01),
-                     epochs=15, batch_size=8, rng=0, metrics=["dice"])
+    history = dn.fit(
+        model,
+        X_train,
+        m_train,
+        losses.DiceLoss(),
+        optim.Adam(model.parameters(), lr=0.01),
+        epochs=15,
+        batch_size=8,
+        rng=0,
+        metrics=["dice"],
+    )
     logits = dn.predict(model, X_test)
     assert logits.shape == (16, 1, 32, 32)
     dice = metrics.dice_score(m_test, logits)
@@ -77,8 +88,16 @@ def test_unet_with_multiclass_dice_loss_separates_cells_from_nuclei():
     X, masks = make_cells(80, size=32, n_classes=3, noise=0.1, rng=0)
     X_train, m_train, X_test, m_test = X[:64], masks[:64], X[64:], masks[64:]
     model = models.unet(in_channels=1, classes=3, depth=2, width=8, rng=0)
-    dn.fit(model, X_train, m_train, losses.DiceLoss(), optim.Adam(model.parameters(), lr=0.005),
-           epochs=40, batch_size=8, rng=0)
+    dn.fit(
+        model,
+        X_train,
+        m_train,
+        losses.DiceLoss(),
+        optim.Adam(model.parameters(), lr=0.005),
+        epochs=40,
+        batch_size=8,
+        rng=0,
+    )
     scores = dn.predict(model, X_test)
     per_class = metrics.dice_score(m_test, scores, average=None)
     print(f"\nU-Net 3 classes, held-out Dice per class (background, cell, nucleus): {per_class.round(4)}")

@@ -239,9 +239,25 @@ def test_nav_and_api_pages_cover_every_package() -> None:
     for page in doc_pages():
         relative = page.relative_to(DOCS).as_posix()
         assert relative in nav, f"{relative} is not in the nav of mkdocs.yml"
-    packages = ["autograd", "functional", "nn", "losses", "optim", "init", "regularizers", "metrics",
-                "data", "training", "models", "io", "onnx", "diagnostics", "plot", "reporting",
-                "explain"]
+    packages = [
+        "autograd",
+        "functional",
+        "nn",
+        "losses",
+        "optim",
+        "init",
+        "regularizers",
+        "metrics",
+        "data",
+        "training",
+        "models",
+        "io",
+        "onnx",
+        "diagnostics",
+        "plot",
+        "reporting",
+        "explain",
+    ]
     for package in packages:
         text = (DOCS / "api" / f"{package}.md").read_text(encoding="utf-8")
         assert f"::: deltanet.{package}\n" in text
@@ -253,7 +269,11 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     pytest.importorskip("mkdocstrings_handlers.python")
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, result.stderr[-4000:]

@@ -86,8 +86,13 @@ def test_printout_follows_the_seeds_notation():
     out = io.StringIO()
     dn.explain.backward(model, [[1.0, 2.0, 3.0]], [0.5], "mse", file=out)
     text = out.getvalue()
-    for expected in ("a[1] = W[1] z[0] + b[1]", "z[1] = h(a[1])", "layer 2 (output): δ[2] = h'(a[2]) ⊙ ∂L/∂z[2]",
-                     "layer 1: δ[1] = h'(a[1]) ⊙ W[2]ᵀ δ[2],  h'(a) = 1 − z²", "∂L/∂b[1] = δ[1]"):
+    for expected in (
+        "a[1] = W[1] z[0] + b[1]",
+        "z[1] = h(a[1])",
+        "layer 2 (output): δ[2] = h'(a[2]) ⊙ ∂L/∂z[2]",
+        "layer 1: δ[1] = h'(a[1]) ⊙ W[2]ᵀ δ[2],  h'(a) = 1 − z²",
+        "∂L/∂b[1] = δ[1]",
+    ):
         assert expected in text
 
 
@@ -99,14 +104,17 @@ def test_nested_sequentials_and_flatten_at_the_start():
     assert [layer.name for layer in trace.layers] == ["1.0+1.1", "2"]
 
 
-@pytest.mark.parametrize("model, x, message", [
-    (nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5)), [1.0, 2.0], "Dropout is not an elementwise activation"),
-    (nn.Sequential(nn.ReLU(), nn.Linear(2, 2)), [1.0, 2.0], "module '0' \\(ReLU\\) does not follow a Linear"),
-    (nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Tanh()), [1.0, 2.0], "module '2' \\(Tanh\\) does not follow"),
-    (nn.Conv2d(1, 1, 3), [1.0], "explains a Sequential of Linear layers"),
-    (nn.Linear(2, 1), [1.0, 2.0, 3.0], r"x must be one sample of 2 features, .* got shape \(3,\)"),
-    (nn.Linear(2, 1), [[1.0, 2.0], [3.0, 4.0]], r"got shape \(2, 2\)"),
-])
+@pytest.mark.parametrize(
+    "model, x, message",
+    [
+        (nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5)), [1.0, 2.0], "Dropout is not an elementwise activation"),
+        (nn.Sequential(nn.ReLU(), nn.Linear(2, 2)), [1.0, 2.0], "module '0' \\(ReLU\\) does not follow a Linear"),
+        (nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Tanh()), [1.0, 2.0], "module '2' \\(Tanh\\) does not follow"),
+        (nn.Conv2d(1, 1, 3), [1.0], "explains a Sequential of Linear layers"),
+        (nn.Linear(2, 1), [1.0, 2.0, 3.0], r"x must be one sample of 2 features, .* got shape \(3,\)"),
+        (nn.Linear(2, 1), [[1.0, 2.0], [3.0, 4.0]], r"got shape \(2, 2\)"),
+    ],
+)
 def test_what_it_cannot_explain_is_refused(model, x, message):
     with pytest.raises(ValueError, match=message):
         dn.explain.backward(model, x, [0.0], "mse", file=io.StringIO())

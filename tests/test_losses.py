@@ -276,10 +276,16 @@ def _float32_cases(rng):
         "bce": (F.binary_cross_entropy, p, y_prob),
         "bce_with_logits": (F.binary_cross_entropy_with_logits, z, y_prob),
         "bce_with_logits_pos_weight": (
-            lambda a, b, **k: F.binary_cross_entropy_with_logits(a, b, pos_weight=np.ones(3), **k), z, y_prob),
+            lambda a, b, **k: F.binary_cross_entropy_with_logits(a, b, pos_weight=np.ones(3), **k),
+            z,
+            y_prob,
+        ),
         "hinge": (F.hinge_loss, z, np.sign(y_real)),
         "cross_entropy_indices": (
-            lambda a, b, **k: F.cross_entropy(a, b, weight=np.ones(3), label_smoothing=0.1, **k), z, labels),
+            lambda a, b, **k: F.cross_entropy(a, b, weight=np.ones(3), label_smoothing=0.1, **k),
+            z,
+            labels,
+        ),
         "cross_entropy_probabilities": (F.cross_entropy, z, y_prob / y_prob.sum(1, keepdims=True)),
         "nll": (F.nll_loss, z, labels),
         "multi_margin": (F.multi_margin_loss, z, labels),
@@ -289,8 +295,20 @@ def _float32_cases(rng):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize(
     "name",
-    ["mse", "l1", "huber", "log_cosh", "bce", "bce_with_logits", "bce_with_logits_pos_weight", "hinge",
-     "cross_entropy_indices", "cross_entropy_probabilities", "nll", "multi_margin"],
+    [
+        "mse",
+        "l1",
+        "huber",
+        "log_cosh",
+        "bce",
+        "bce_with_logits",
+        "bce_with_logits_pos_weight",
+        "hinge",
+        "cross_entropy_indices",
+        "cross_entropy_probabilities",
+        "nll",
+        "multi_margin",
+    ],
 )
 def test_float32_kept(rng, name, reduction):
     fn, a, y = _float32_cases(rng)[name]
@@ -396,8 +414,11 @@ def test_cats_and_dogs_table(p, ce, mse):
     # MSE in the table: summed over the classes, averaged over the rows ...
     assert round(F.mse_loss(dn.tensor(p), ONE_HOT, reduction="sum").item() / 3, 2) == mse
     # ... which is twice our (PyTorch's) MSELoss, the mean over all 6 elements
-    np.testing.assert_allclose(2 * losses.MSELoss()(dn.tensor(p), ONE_HOT).item(), F.mse_loss(
-        dn.tensor(p), ONE_HOT, reduction="sum").item() / 3, rtol=1e-15)
+    np.testing.assert_allclose(
+        2 * losses.MSELoss()(dn.tensor(p), ONE_HOT).item(),
+        F.mse_loss(dn.tensor(p), ONE_HOT, reduction="sum").item() / 3,
+        rtol=1e-15,
+    )
     # both networks have classification error 1/3: the metric cannot tell them apart
     assert np.mean(p.argmax(1) != DOG_CAT_DOG) == pytest.approx(1 / 3)
 
@@ -406,7 +427,9 @@ def test_cats_and_dogs_table(p, ce, mse):
 def test_shape_mismatch_names_both_shapes():
     with pytest.raises(ValueError, match=r"mse_loss: input shape \(4, 1\) and target shape \(4,\) must match"):
         F.mse_loss(dn.tensor(np.zeros((4, 1))), np.zeros(4))
-    with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits: input shape \(3,\) and target shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"binary_cross_entropy_with_logits: input shape \(3,\) and target shape \(2,\)"
+    ):
         F.binary_cross_entropy_with_logits(dn.tensor(np.zeros(3)), np.zeros(2))
     with pytest.raises(ValueError, match=r"class indices of shape \(4,\), got shape \(4, 1\)"):
         F.cross_entropy(dn.tensor(np.zeros((4, 3))), np.zeros((4, 1), dtype=int))
@@ -483,7 +506,9 @@ def test_other_bad_arguments_refused():
         F.multi_margin_loss(z, [0, 1], p=3)
     with pytest.raises(ValueError, match=r"hinge_loss: labels must be -1 or \+1 \(or 0 and 1\), got 2.0"):
         F.hinge_loss(dn.tensor(np.zeros(2)), np.array([1.0, 2.0]))
-    with pytest.raises(ValueError, match=r"pos_weight of shape \(2,\) does not broadcast to the input's shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"pos_weight of shape \(2,\) does not broadcast to the input's shape \(2, 3\)"
+    ):
         F.binary_cross_entropy_with_logits(z, np.zeros((2, 3)), pos_weight=[1.0, 2.0])
     with pytest.raises(ValueError, match=r"l1_loss: input must be floating-point .* got dtype int64"):
         F.l1_loss(dn.tensor([1, 2]), [1, 2])
@@ -498,8 +523,11 @@ MODULE_CALLS = [
     (losses.CrossEntropy(label_smoothing=0.1), lambda a, y: F.cross_entropy(a, y, label_smoothing=0.1), "labels"),
     (losses.NLLLoss(), F.nll_loss, "labels"),
     (losses.BCELoss(), F.binary_cross_entropy, "prob_input"),
-    (losses.BCEWithLogitsLoss(pos_weight=[1.0, 2.0, 3.0]),
-     lambda a, y: F.binary_cross_entropy_with_logits(a, y, pos_weight=[1.0, 2.0, 3.0]), "prob"),
+    (
+        losses.BCEWithLogitsLoss(pos_weight=[1.0, 2.0, 3.0]),
+        lambda a, y: F.binary_cross_entropy_with_logits(a, y, pos_weight=[1.0, 2.0, 3.0]),
+        "prob",
+    ),
     (losses.HingeLoss(), F.hinge_loss, "sign"),
     (losses.MultiMarginLoss(p=2, margin=0.5), lambda a, y: F.multi_margin_loss(a, y, p=2, margin=0.5), "labels"),
 ]
@@ -536,13 +564,22 @@ def test_module_reprs():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: losses.MSELoss(reduction="average"), r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'average'"),
+        (
+            lambda: losses.MSELoss(reduction="average"),
+            r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'average'",
+        ),
         (lambda: losses.CrossEntropy(reduction=1), r"CrossEntropy: reduction must be .* got 1"),
         (lambda: losses.HuberLoss(delta=-1.0), r"HuberLoss: delta must be a positive finite number, got -1.0"),
-        (lambda: losses.CrossEntropy(label_smoothing=-0.1), r"CrossEntropy: label_smoothing must be in \[0, 1\], got -0.1"),
+        (
+            lambda: losses.CrossEntropy(label_smoothing=-0.1),
+            r"CrossEntropy: label_smoothing must be in \[0, 1\], got -0.1",
+        ),
         (lambda: losses.CrossEntropy(ignore_index=1.5), r"CrossEntropy: ignore_index must be an integer, got 1.5"),
         (lambda: losses.MultiMarginLoss(p=0), r"MultiMarginLoss: p must be 1 or 2, got 0"),
-        (lambda: losses.MultiMarginLoss(margin=float("nan")), r"MultiMarginLoss: margin must be a finite number, got nan"),
+        (
+            lambda: losses.MultiMarginLoss(margin=float("nan")),
+            r"MultiMarginLoss: margin must be a finite number, got nan",
+        ),
         (lambda: losses.BCEWithLogitsLoss(pos_weight=[1.0, np.inf]), r"BCEWithLogitsLoss: pos_weight must be a finite"),
         (lambda: losses.NLLLoss(weight=np.ones((2, 2))), r"NLLLoss: weight must be a finite number or a 1-D array"),
     ],

@@ -141,8 +141,20 @@ def test_get():
 
 
 # -- validation ------------------------------------------------------------------------------
-@pytest.mark.parametrize("fn", [M.accuracy, M.classification_error, M.confusion_matrix, M.binary_counts,
-                                M.precision, M.recall, M.f1, M.mean_squared_error, M.mean_absolute_error])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        M.accuracy,
+        M.classification_error,
+        M.confusion_matrix,
+        M.binary_counts,
+        M.precision,
+        M.recall,
+        M.f1,
+        M.mean_squared_error,
+        M.mean_absolute_error,
+    ],
+)
 def test_common_bad_inputs(fn):
     with pytest.raises(ValueError, match=r"one entry per sample each, got 3 and 2 samples"):
         fn([0, 1, 0], [0, 1])
@@ -169,7 +181,9 @@ def test_classification_bad_inputs():
         M.confusion_matrix([-1, 0], [0, 0])
     with pytest.raises(ValueError, match="num_classes must be a positive integer, got 0"):
         M.confusion_matrix([0, 0], [0, 0], num_classes=0)
-    with pytest.raises(ValueError, match=r"expected binary labels 0 \(negative\) and 1 \(positive\) in y_true, got labels \[0, 2\]"):
+    with pytest.raises(
+        ValueError, match=r"expected binary labels 0 \(negative\) and 1 \(positive\) in y_true, got labels \[0, 2\]"
+    ):
         M.precision([0, 2], [0, 1])
     with pytest.raises(ValueError, match=r"same shape, got \(2, 2\) and \(2, 3\)"):
         M.mean_squared_error(np.zeros((2, 2)), np.zeros((2, 3)))

@@ -52,15 +52,18 @@ def test_notebook_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(
-        notebook, timeout=BUDGET_S, kernel_name="python3",
+        notebook,
+        timeout=BUDGET_S,
+        kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     )
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
     assert elapsed < BUDGET_S, f"{name} took {elapsed:.0f} s"
-    errors = [out for cell in notebook.cells if cell.cell_type == "code"
-              for out in cell.outputs if out.output_type == "error"]
+    errors = [
+        out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"
+    ]
     assert not errors
     if name == "03_lenet5_report.ipynb":
         assert (tmp_path / "runs" / "lenet5-digits" / "report.html").is_file()

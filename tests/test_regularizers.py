@@ -41,7 +41,7 @@ def test_explicit_list_and_single_layer_and_tensor():
 def test_shared_weight_is_counted_once():
     layer = nn.Linear(2, 2, rng=0, dtype=np.float64)
     model = nn.Sequential(layer, nn.Tanh(), layer)
-    expected = 0.5 * 0.1 * np.sum(layer.weight.data ** 2)
+    expected = 0.5 * 0.1 * np.sum(layer.weight.data**2)
     np.testing.assert_allclose(R.l2(model, 0.1).item(), expected, rtol=1e-12)
 
 
@@ -100,8 +100,11 @@ def test_gradcheck(shapes, name):
         w = rng.standard_normal(shape)
         w[np.abs(w) < 0.05] = 0.3  # keep |w| away from ℓ1's kink, where differences are not defined
         params.append(dn.tensor(w, requires_grad=True))
-    fn = {"l1": lambda *p: R.l1(list(p), 0.7), "l2": lambda *p: R.l2(list(p), 0.7),
-          "l1_2": lambda *p: R.l1_2(list(p), 0.7, eps=1e-3)}[name]
+    fn = {
+        "l1": lambda *p: R.l1(list(p), 0.7),
+        "l2": lambda *p: R.l2(list(p), 0.7),
+        "l1_2": lambda *p: R.l1_2(list(p), 0.7, eps=1e-3),
+    }[name]
     assert dn.gradcheck(fn, params)
 
 
@@ -200,10 +203,15 @@ def test_l2_penalty_equals_deltanet_sgd_weight_decay():
 
 # -- validation ------------------------------------------------------------------------------
 @pytest.mark.parametrize("lam", [-0.1, float("nan"), float("inf"), "0.1", True, None])
-@pytest.mark.parametrize("make", [
-    lambda lam: R.L1(lam), lambda lam: R.L2(lam), lambda lam: R.L12(lam),
-    lambda lam: R.l2(nn.Linear(2, 2), lam),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lam: R.L1(lam),
+        lambda lam: R.L2(lam),
+        lambda lam: R.L12(lam),
+        lambda lam: R.l2(nn.Linear(2, 2), lam),
+    ],
+)
 def test_bad_lambda_is_refused(make, lam):
     with pytest.raises(ValueError, match=r"lam \(λ\) must be a non-negative"):
         make(lam)

@@ -26,16 +26,34 @@ def overfitting_run(folder):
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((48, 10)), rng.integers(0, 3, 48)
     Xv, yv = rng.standard_normal((96, 10)), rng.integers(0, 3, 96)
-    model = nn.Sequential(nn.Linear(10, 64, init="he_normal", rng=0), nn.ReLU(),
-                          nn.Linear(64, 64, init="he_normal", rng=1), nn.ReLU(), nn.Linear(64, 3, rng=2))
+    model = nn.Sequential(
+        nn.Linear(10, 64, init="he_normal", rng=0),
+        nn.ReLU(),
+        nn.Linear(64, 64, init="he_normal", rng=1),
+        nn.ReLU(),
+        nn.Linear(64, 3, rng=2),
+    )
     opt = optim.Adam(model.parameters(), lr=0.01)
     monitor = Monitor(budget=None)
-    monitor.set_fit_context(X.astype(np.float32), y, validation_data=(Xv.astype(np.float32), yv), optimizer=opt,
-                            run_dir=folder)
+    monitor.set_fit_context(
+        X.astype(np.float32), y, validation_data=(Xv.astype(np.float32), yv), optimizer=opt, run_dir=folder
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dn.fit(model, X, y, "cross_entropy", opt, epochs=25, batch_size=16, validation_data=(Xv, yv),
-               metrics=["accuracy"], callbacks=[monitor], run_dir=folder, rng=0)
+        dn.fit(
+            model,
+            X,
+            y,
+            "cross_entropy",
+            opt,
+            epochs=25,
+            batch_size=16,
+            validation_data=(Xv, yv),
+            metrics=["accuracy"],
+            callbacks=[monitor],
+            run_dir=folder,
+            rng=0,
+        )
     return monitor
 
 
@@ -56,8 +74,14 @@ def test_the_page_has_every_section_with_embedded_pngs(run):
     path = dn.report(run)
     assert path == run / "report.html"
     page = path.read_text(encoding="utf-8")
-    for heading in ("Warnings and advice", "Learning curves", "Gradient flow and layer statistics", "Confusion matrix",
-                    "Model", "Hyperparameters"):
+    for heading in (
+        "Warnings and advice",
+        "Learning curves",
+        "Gradient flow and layer statistics",
+        "Confusion matrix",
+        "Model",
+        "Hyperparameters",
+    ):
         assert f"<h2>{heading}</h2>" in page
     found = images(page)
     assert [alt for alt, _ in found] == ["learning curves", "gradient flow", "confusion matrix"]
@@ -72,7 +96,9 @@ def test_the_page_shows_the_warning_with_its_advice(run):
     event = json.loads((run / "warnings.json").read_text())[0]
     assert "OVERFITTING" in page.upper() and f"epoch {event['epoch']}" in page
     assert "The validation loss rose from" in page
-    assert "What to try: Stop early: callbacks=[dn.callbacks.EarlyStopping(patience=5, restore_best_weights=True)]" in page
+    assert (
+        "What to try: Stop early: callbacks=[dn.callbacks.EarlyStopping(patience=5, restore_best_weights=True)]" in page
+    )
 
 
 def test_the_page_shows_summary_and_hyperparameters_from_the_run_folder(run):
@@ -88,8 +114,11 @@ def test_the_page_shows_summary_and_hyperparameters_from_the_run_folder(run):
 
 def test_text_from_the_run_folder_is_escaped(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model": "<script>alert(1)</script>", "epochs": 1}))
-    (tmp_path / "warnings.json").write_text(json.dumps([
-        {"kind": "dead", "epoch": 1, "layer": "<b>", "message": "<img src=x onerror=alert(1)>", "advice": "a & b"}]))
+    (tmp_path / "warnings.json").write_text(
+        json.dumps(
+            [{"kind": "dead", "epoch": 1, "layer": "<b>", "message": "<img src=x onerror=alert(1)>", "advice": "a & b"}]
+        )
+    )
     page = dn.report(tmp_path, title="<i>t</i>").read_text(encoding="utf-8")
     assert "<script>" not in page and "<img src=x" not in page and "<i>t</i>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "a &amp; b" in page
@@ -131,10 +160,13 @@ def test_segmentation_runs_show_examples(tmp_path):
     assert [alt for alt, _ in images(page)][-4:] == [f"segmentation example {i}" for i in (1, 2, 3, 4)]
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p / "missing", "not a folder"),
-    (lambda p: p, "holds neither history.csv nor config.json"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p / "missing", "not a folder"),
+        (lambda p: p, "holds neither history.csv nor config.json"),
+    ],
+)
 def test_what_is_not_a_run_folder_is_refused(tmp_path, make, message):
     with pytest.raises(ValueError, match=message):
         dn.report(make(tmp_path))
@@ -160,9 +192,19 @@ _IMAGE_CHECK = """<script>window.addEventListener('load', function () {
 
 
 def chromium(*args, profile):
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", *args]
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 

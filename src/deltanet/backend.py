@@ -87,8 +87,7 @@ def check_dtype(dtype: np.dtype) -> None:
     kind = dtype.kind
     if kind == "f" and dtype not in FLOAT_DTYPES:
         raise ValueError(
-            f"deltanet computes in float32 or float64, got {dtype}; "
-            f"convert first, e.g. x.astype(numpy.float32)"
+            f"deltanet computes in float32 or float64, got {dtype}; convert first, e.g. x.astype(numpy.float32)"
         )
     if kind not in "fiub":
         raise ValueError(

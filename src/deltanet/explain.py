@@ -80,19 +80,35 @@ def _activation(module: Module | None) -> tuple[str, Any, Any, str]:
         return "relu", lambda a: np.maximum(a, 0), lambda a, z: (a > 0).astype(a.dtype), "[a > 0]"
     if isinstance(module, LeakyReLU):
         s = module.negative_slope
-        return (f"leaky_relu({s:g})", lambda a: np.where(a > 0, a, s * a),
-                lambda a, z: np.where(a > 0, 1.0, s), f"1 if a > 0 else {s:g}")
+        return (
+            f"leaky_relu({s:g})",
+            lambda a: np.where(a > 0, a, s * a),
+            lambda a, z: np.where(a > 0, 1.0, s),
+            f"1 if a > 0 else {s:g}",
+        )
     if isinstance(module, ELU):
         al = module.alpha
-        return (f"elu({al:g})", lambda a: np.where(a > 0, a, al * np.expm1(np.minimum(a, 0))),
-                lambda a, z: np.where(a > 0, 1.0, z + al), f"1 if a > 0 else z + {al:g}")
+        return (
+            f"elu({al:g})",
+            lambda a: np.where(a > 0, a, al * np.expm1(np.minimum(a, 0))),
+            lambda a, z: np.where(a > 0, 1.0, z + al),
+            f"1 if a > 0 else z + {al:g}",
+        )
     if isinstance(module, SiLU):
-        return ("swish", lambda a: a * _sigmoid(a),
-                lambda a, z: _sigmoid(a) * (1 + a * (1 - _sigmoid(a))), "σ(a)(1 + a(1 − σ(a)))")
+        return (
+            "swish",
+            lambda a: a * _sigmoid(a),
+            lambda a, z: _sigmoid(a) * (1 + a * (1 - _sigmoid(a))),
+            "σ(a)(1 + a(1 − σ(a)))",
+        )
     if isinstance(module, Softplus):
         b, t = module.beta, module.threshold
-        return ("softplus", lambda a: np.where(a * b > t, a, np.logaddexp(0.0, a * b) / b),
-                lambda a, z: np.where(a * b > t, 1.0, _sigmoid(a * b)), "σ(βa)")
+        return (
+            "softplus",
+            lambda a: np.where(a * b > t, a, np.logaddexp(0.0, a * b) / b),
+            lambda a, z: np.where(a * b > t, 1.0, _sigmoid(a * b)),
+            "σ(βa)",
+        )
     raise ValueError(
         f"explain.backward: {type(module).__name__} is not an elementwise activation it can explain; "
         f"it explains Linear layers followed by Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SiLU, Softplus or Identity"
@@ -142,12 +158,16 @@ def _layers(model: Module) -> list[tuple[str, Linear, Module | None]]:
 
 
 def _fmt(v: np.ndarray, precision: int) -> str:
-    return np.array2string(np.asarray(v, dtype=np.float64) + 0.0, precision=precision, suppress_small=True, separator=", ",
-                           max_line_width=100)
+    return np.array2string(
+        np.asarray(v, dtype=np.float64) + 0.0,
+        precision=precision,
+        suppress_small=True,
+        separator=", ",
+        max_line_width=100,
+    )
 
 
-def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = None,
-             precision: int = 4) -> BackwardTrace:
+def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = None, precision: int = 4) -> BackwardTrace:
     """Print (and return) the forward and backward pass of one sample, layer by layer.
 
     See the module docstring for the formulas; a is the weighted sum, z = h(a) the activation,
@@ -214,8 +234,10 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
         )
 
     # 1. forward, a = W z_prev + b and z = h(a)
-    lines = ["Forward: a = W z_prev + b, z = h(a)   (z of the input layer is x)",
-             f"  z[0] = x = {_fmt(x_arr, precision)}"]
+    lines = [
+        "Forward: a = W z_prev + b, z = h(a)   (z of the input layer is x)",
+        f"  z[0] = x = {_fmt(x_arr, precision)}",
+    ]
     zs = [x_arr]
     forward: list[tuple[np.ndarray, np.ndarray, Any, str, str]] = []
     for l, (names, lin, act) in enumerate(groups, start=1):
@@ -226,9 +248,11 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
         z = h(a)
         label = "module" if "+" not in names else "modules"
         where = f"{label} {names}, " if names else ""
-        lines += [f"  layer {l} ({where}Linear {lin.in_features}→{lin.out_features}, {act_name})",
-                  f"    a[{l}] = W[{l}] z[{l - 1}] + b[{l}] = {_fmt(a, precision)}",
-                  f"    z[{l}] = h(a[{l}]) = {_fmt(z, precision)}"]
+        lines += [
+            f"  layer {l} ({where}Linear {lin.in_features}→{lin.out_features}, {act_name})",
+            f"    a[{l}] = W[{l}] z[{l - 1}] + b[{l}] = {_fmt(a, precision)}",
+            f"    z[{l}] = h(a[{l}]) = {_fmt(z, precision)}",
+        ]
         forward.append((a, z, h_prime, formula, act_name))
         zs.append(z)
 
@@ -260,15 +284,19 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
         else:
             W_next = groups[l][1].weight.data.astype(np.float64)
             incoming = W_next.T @ delta_next
-            lines += [f"  layer {l}: δ[{l}] = h'(a[{l}]) ⊙ W[{l + 1}]ᵀ δ[{l + 1}],  h'(a) = {formula}",
-                      f"    W[{l + 1}]ᵀ δ[{l + 1}] = {_fmt(incoming, precision)}"]
+            lines += [
+                f"  layer {l}: δ[{l}] = h'(a[{l}]) ⊙ W[{l + 1}]ᵀ δ[{l + 1}],  h'(a) = {formula}",
+                f"    W[{l + 1}]ᵀ δ[{l + 1}] = {_fmt(incoming, precision)}",
+            ]
         delta = hp * incoming
         grad_W = np.outer(delta, zs[l - 1])
         grad_b = delta.copy() if lin.bias is not None else None
         indent = " " * len(f"    ∂L/∂W[{l}] = δ[{l}] z[{l - 1}]ᵀ = ")
-        lines += [f"    h'(a[{l}]) = {_fmt(hp, precision)}",
-                  f"    δ[{l}] = {_fmt(delta, precision)}",
-                  f"    ∂L/∂W[{l}] = δ[{l}] z[{l - 1}]ᵀ = " + _fmt(grad_W, precision).replace("\n", "\n" + indent)]
+        lines += [
+            f"    h'(a[{l}]) = {_fmt(hp, precision)}",
+            f"    δ[{l}] = {_fmt(delta, precision)}",
+            f"    ∂L/∂W[{l}] = δ[{l}] z[{l - 1}]ᵀ = " + _fmt(grad_W, precision).replace("\n", "\n" + indent),
+        ]
         if grad_b is not None:
             lines.append(f"    ∂L/∂b[{l}] = δ[{l}] = {_fmt(grad_b, precision)}")
         traces[l - 1] = LayerTrace(names, act_name, a, z, hp, delta, grad_W, grad_b)

@@ -172,11 +172,7 @@ def lsuv(
     """
     generator = get_rng(rng)
     x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float32))
-    layers = [
-        m
-        for m in model.modules()
-        if isinstance(getattr(m, "weight", None), Tensor) and m.weight.ndim >= 2
-    ]
+    layers = [m for m in model.modules() if isinstance(getattr(m, "weight", None), Tensor) and m.weight.ndim >= 2]
     if not layers:
         raise ValueError("lsuv: the model has no layer with a weight matrix to initialize")
     for layer in layers:

@@ -182,8 +182,9 @@ class CrossEntropy(Loss):
         0.2395
     """
 
-    def __init__(self, *, weight: Any = None, ignore_index: int = -100, label_smoothing: float = 0.0,
-                 reduction: str = "mean") -> None:
+    def __init__(
+        self, *, weight: Any = None, ignore_index: int = -100, label_smoothing: float = 0.0, reduction: str = "mean"
+    ) -> None:
         super().__init__(reduction=reduction)
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
             raise ValueError(f"CrossEntropy: ignore_index must be an integer, got {ignore_index!r}")
@@ -193,8 +194,12 @@ class CrossEntropy(Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.cross_entropy(
-            input, target, reduction=self.reduction, label_smoothing=self.label_smoothing,
-            weight=self.weight, ignore_index=self.ignore_index,
+            input,
+            target,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
         )
 
     def extra_repr(self) -> str:
@@ -227,9 +232,7 @@ class NLLLoss(Loss):
         _weight_buffer(self, "weight", weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.nll_loss(
-            input, target, reduction=self.reduction, weight=self.weight, ignore_index=self.ignore_index
-        )
+        return F.nll_loss(input, target, reduction=self.reduction, weight=self.weight, ignore_index=self.ignore_index)
 
 
 class BCELoss(Loss):
@@ -266,9 +269,7 @@ class BCEWithLogitsLoss(Loss):
         _weight_buffer(self, "pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(
-            input, target, reduction=self.reduction, pos_weight=self.pos_weight
-        )
+        return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction, pos_weight=self.pos_weight)
 
 
 class HingeLoss(Loss):
@@ -302,8 +303,7 @@ class MultiMarginLoss(Loss):
         0.325
     """
 
-    def __init__(self, *, p: int = 1, margin: float = 1.0, weight: Any = None,
-                 reduction: str = "mean") -> None:
+    def __init__(self, *, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         self.p, self.margin = F._check_margin_options(p, margin, "MultiMarginLoss")
         _weight_buffer(self, "weight", weight)
@@ -435,9 +435,15 @@ class DiceLoss(Loss):
         0.1053
     """
 
-    def __init__(self, smooth: float = 1.0, *, from_logits: bool = True,
-                 include_background: bool = True, batch: bool = False,
-                 reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        smooth: float = 1.0,
+        *,
+        from_logits: bool = True,
+        include_background: bool = True,
+        batch: bool = False,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(reduction=reduction)
         owner = "DiceLoss"
         self.smooth = _dice._check_smooth(smooth, owner)
@@ -447,8 +453,13 @@ class DiceLoss(Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return _dice.dice_loss(
-            input, target, smooth=self.smooth, from_logits=self.from_logits,
-            include_background=self.include_background, batch=self.batch, reduction=self.reduction,
+            input,
+            target,
+            smooth=self.smooth,
+            from_logits=self.from_logits,
+            include_background=self.include_background,
+            batch=self.batch,
+            reduction=self.reduction,
         )
 
     def extra_repr(self) -> str:
@@ -487,18 +498,25 @@ class GeneralizedWassersteinDiceLoss(Loss):
         0.5
     """
 
-    def __init__(self, dist_matrix: Any, *, smooth: float = 1e-5, from_logits: bool = True,
-                 background: int = 0, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        dist_matrix: Any,
+        *,
+        smooth: float = 1e-5,
+        from_logits: bool = True,
+        background: int = 0,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(reduction=reduction)
         owner = "GeneralizedWassersteinDiceLoss"
         matrix = _dice.check_dist_matrix(dist_matrix, owner)
         classes = matrix.shape[0]
-        if isinstance(background, bool) or not isinstance(background, (int, np.integer)) or not (
-            0 <= background < classes
+        if (
+            isinstance(background, bool)
+            or not isinstance(background, (int, np.integer))
+            or not (0 <= background < classes)
         ):
-            raise ValueError(
-                f"{owner}: background must be a class index in [0, {classes}), got {background!r}"
-            )
+            raise ValueError(f"{owner}: background must be a class index in [0, {classes}), got {background!r}")
         self.smooth = _dice._check_smooth(smooth, owner)
         self.from_logits = _dice._check_flag(from_logits, "from_logits", owner)
         self.background = int(background)
@@ -507,13 +525,20 @@ class GeneralizedWassersteinDiceLoss(Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return _dice.generalized_wasserstein_dice_loss(
-            input, target, self.dist_matrix, smooth=self.smooth, from_logits=self.from_logits,
-            background=self.background, reduction=self.reduction,
+            input,
+            target,
+            self.dist_matrix,
+            smooth=self.smooth,
+            from_logits=self.from_logits,
+            background=self.background,
+            reduction=self.reduction,
         )
 
     def extra_repr(self) -> str:
-        return (f"classes={self.dist_matrix.shape[0]}, smooth={self.smooth}, "
-                f"background={self.background}, reduction={self.reduction!r}")
+        return (
+            f"classes={self.dist_matrix.shape[0]}, smooth={self.smooth}, "
+            f"background={self.background}, reduction={self.reduction!r}"
+        )
 
 
 _NAMES.update({"dice": DiceLoss, "dice_loss": DiceLoss, "soft_dice": DiceLoss})

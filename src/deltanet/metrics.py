@@ -55,17 +55,12 @@ def _as_array(values: Any, name: str, fn: str) -> np.ndarray:
     if arr.ndim == 0:
         raise ValueError(f"{fn}: {name} must be an array with one entry per sample, got a scalar")
     if arr.shape[0] == 0 or arr.size == 0:
-        raise ValueError(
-            f"{fn}: {name} is empty (shape {arr.shape}); a metric needs at least one sample"
-        )
+        raise ValueError(f"{fn}: {name} is empty (shape {arr.shape}); a metric needs at least one sample")
     if arr.dtype.kind == "f":
         finite = np.isfinite(arr)
         if not finite.all():
             where = tuple(int(i) for i in np.argwhere(~finite)[0])
-            raise ValueError(
-                f"{fn}: {name} contains NaN or infinity "
-                f"(first at index {where}, value {arr[where]})"
-            )
+            raise ValueError(f"{fn}: {name} contains NaN or infinity (first at index {where}, value {arr[where]})")
     return arr
 
 
@@ -84,9 +79,7 @@ def _is_whole(arr: np.ndarray) -> bool:
 def _to_labels(arr: np.ndarray, name: str, fn: str, scores_allowed: bool) -> np.ndarray:
     """Class labels from labels, score rows or binary scores (see the module docstring)."""
     if arr.ndim > 2:
-        raise ValueError(
-            f"{fn}: {name} must be labels (N,) or scores (N, K), got shape {arr.shape}"
-        )
+        raise ValueError(f"{fn}: {name} must be labels (N,) or scores (N, K), got shape {arr.shape}")
     if arr.ndim == 2 and arr.shape[1] > 1:
         return arr.argmax(axis=1)
     arr = arr.reshape(-1)
@@ -168,11 +161,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
     largest = int(max(t.max(), p.max())) + 1
     if num_classes is None:
         num_classes = max([largest] + widths)
-    elif (
-        isinstance(num_classes, bool)
-        or not isinstance(num_classes, (int, np.integer))
-        or num_classes < 1
-    ):
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
         raise ValueError(f"{fn}: num_classes must be a positive integer, got {num_classes!r}")
     elif largest > num_classes:
         raise ValueError(
@@ -268,9 +257,7 @@ def _regression_pair(y_true: Any, y_pred: Any, fn: str) -> tuple[np.ndarray, np.
         # (N,) against (N, 1) is the same thing written two ways.
         if t.size == p.size and t.size == len(t):
             return t.reshape(-1), p.reshape(-1)
-        raise ValueError(
-            f"{fn}: y_true and y_pred must have the same shape, got {t.shape} and {p.shape}"
-        )
+        raise ValueError(f"{fn}: y_true and y_pred must have the same shape, got {t.shape} and {p.shape}")
     return t, p
 
 
@@ -380,8 +367,7 @@ def _segmentation_labels(y_true: Any, y_pred: Any, num_classes: Any, fn: str) ->
     t = t.reshape(-1)
     if not _is_whole(t):
         raise ValueError(
-            f"{fn}: y_true must hold whole-number class labels, got non-integer values such as "
-            f"{t[t != np.round(t)][0]}"
+            f"{fn}: y_true must hold whole-number class labels, got non-integer values such as {t[t != np.round(t)][0]}"
         )
     t = t.astype(np.int64)
     p = p.reshape(-1)
@@ -404,8 +390,16 @@ def _segmentation_labels(y_true: Any, y_pred: Any, num_classes: Any, fn: str) ->
     return t, p, int(num_classes)
 
 
-def _overlap_score(y_true: Any, y_pred: Any, num_classes: Any, average: Any, include_background: Any,
-                   zero_division: Any, fn: str, jaccard: bool) -> Any:
+def _overlap_score(
+    y_true: Any,
+    y_pred: Any,
+    num_classes: Any,
+    average: Any,
+    include_background: Any,
+    zero_division: Any,
+    fn: str,
+    jaccard: bool,
+) -> Any:
     if average not in ("macro", None):
         raise ValueError(f"{fn}: average must be 'macro' or None (one value per class), got {average!r}")
     if not isinstance(include_background, (bool, np.bool_)):
@@ -422,11 +416,18 @@ def _overlap_score(y_true: Any, y_pred: Any, num_classes: Any, average: Any, inc
         scores = np.where(denominator > 0, numerator / np.maximum(denominator, 1), float(zero_division))
     if average is None:
         return scores
-    return float(scores[(0 if include_background else 1):].mean())
+    return float(scores[(0 if include_background else 1) :].mean())
 
 
-def dice_score(y_true: Any, y_pred: Any, *, num_classes: int | None = None, average: str | None = "macro",
-               include_background: bool = False, zero_division: float = 1.0) -> Any:
+def dice_score(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    num_classes: int | None = None,
+    average: str | None = "macro",
+    include_background: bool = False,
+    zero_division: float = 1.0,
+) -> Any:
     """Dice score (F1) of hard segmentations, per class: D_c = 2|P_c ∩ G_c| / (|P_c| + |G_c|).
 
     The pixels of all images are pooled (the counts of every image added up), so D_c equals
@@ -457,12 +458,20 @@ def dice_score(y_true: Any, y_pred: Any, *, num_classes: int | None = None, aver
         >>> dn.metrics.dice_score(truth, pred, average=None).round(4).tolist()
         [0.6667, 0.6667]
     """
-    return _overlap_score(y_true, y_pred, num_classes, average, include_background, zero_division,
-                          "dice_score", jaccard=False)
+    return _overlap_score(
+        y_true, y_pred, num_classes, average, include_background, zero_division, "dice_score", jaccard=False
+    )
 
 
-def iou(y_true: Any, y_pred: Any, *, num_classes: int | None = None, average: str | None = "macro",
-        include_background: bool = False, zero_division: float = 1.0) -> Any:
+def iou(
+    y_true: Any,
+    y_pred: Any,
+    *,
+    num_classes: int | None = None,
+    average: str | None = "macro",
+    include_background: bool = False,
+    zero_division: float = 1.0,
+) -> Any:
     """Intersection over union (Jaccard index) per class: J_c = |P_c ∩ G_c| / |P_c ∪ G_c|.
 
     The same inputs and options as :func:`dice_score`; J = D / (2 − D) class by class, and J_c
@@ -475,15 +484,16 @@ def iou(y_true: Any, y_pred: Any, *, num_classes: int | None = None, average: st
         >>> dn.metrics.iou(truth, pred)                            # 2 / 4
         0.5
     """
-    return _overlap_score(y_true, y_pred, num_classes, average, include_background, zero_division,
-                          "iou", jaccard=True)
+    return _overlap_score(y_true, y_pred, num_classes, average, include_background, zero_division, "iou", jaccard=True)
 
 
-_REGISTRY.update({
-    "dice": dice_score,
-    "dice_score": dice_score,
-    "iou": iou,
-    "jaccard": iou,
-    "mean_iou": iou,
-})
+_REGISTRY.update(
+    {
+        "dice": dice_score,
+        "dice_score": dice_score,
+        "iou": iou,
+        "jaccard": iou,
+        "mean_iou": iou,
+    }
+)
 __all__ += ["dice_score", "iou"]

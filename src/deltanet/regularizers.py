@@ -74,14 +74,11 @@ def penalized_parameters(params_or_model: Module | Iterable[Tensor] | Tensor) ->
         params = list(params_or_model)
     except TypeError:
         raise ValueError(
-            f"a regularizer takes a Module, a Tensor or a list of Tensors, got "
-            f"{type(params_or_model).__name__}"
+            f"a regularizer takes a Module, a Tensor or a list of Tensors, got {type(params_or_model).__name__}"
         ) from None
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
-            raise ValueError(
-                f"a regularizer takes a list of Tensors, got {type(p).__name__} at position {i}"
-            )
+            raise ValueError(f"a regularizer takes a list of Tensors, got {type(p).__name__} at position {i}")
     return params
 
 
@@ -157,9 +154,7 @@ def l2(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tenso
     return _total([(p * p).sum() for p in penalized_parameters(params_or_model)], lam / 2)
 
 
-def l1_2(
-    params_or_model: Module | Iterable[Tensor] | Tensor, lam: float, eps: float = 1e-8
-) -> Tensor:
+def l1_2(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float, eps: float = 1e-8) -> Tensor:
     """ℓ1/2 penalty λ Σ |w|^{1/2}, smoothed as λ Σ ((w² + ε)^{1/4} − ε^{1/4}) so that the
     gradient stays finite at w = 0 (see the module docstring).
 

@@ -47,8 +47,12 @@ pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; 
 """
 
 _KIND_TITLES = {
-    "nonfinite": "NaN / Inf loss", "diverging": "Loss rising", "overfitting": "Overfitting",
-    "vanishing": "Vanishing gradients", "dead": "Dead ReLUs", "saturated": "Saturated units",
+    "nonfinite": "NaN / Inf loss",
+    "diverging": "Loss rising",
+    "overfitting": "Overfitting",
+    "vanishing": "Vanishing gradients",
+    "dead": "Dead ReLUs",
+    "saturated": "Saturated units",
     "symmetric": "Symmetric initialization",
 }
 
@@ -135,7 +139,7 @@ def _warnings_section(run_dir: Path) -> str:
             f'<div class="warning {_e(kind)}"><span class="kind">{_e(_KIND_TITLES.get(kind, kind))}</span>'
             f"{' · ' + _e(', '.join(where)) if where else ''}"
             f"<div>{_e(event.get('message', ''))}</div>"
-            f"<div class=\"advice\">What to try: {_e(event.get('advice', ''))}</div></div>"
+            f'<div class="advice">What to try: {_e(event.get("advice", ""))}</div></div>'
         )
     return "".join(parts)
 
@@ -148,8 +152,10 @@ def _curves_section(run_dir: Path, history: dict[str, list[float]], figures: _Fi
         return parts[0] + '<p class="note">No epoch finished.</p>'
     parts.append(figures.render("learning curves", lambda plot: plot.learning_curves(run_dir)))
     last = {k: v[-1] for k, v in history.items() if k != "epoch" and v}
-    rows = [[k, v, float(np.nanmin(history[k])) if k.endswith("loss") else float(np.nanmax(history[k]))]
-            for k, v in last.items()]
+    rows = [
+        [k, v, float(np.nanmin(history[k])) if k.endswith("loss") else float(np.nanmax(history[k]))]
+        for k, v in last.items()
+    ]
     parts.append(_table(["quantity", "last epoch", "best (min loss / max metric)"], rows, {1, 2}))
     return "".join(parts)
 
@@ -163,13 +169,39 @@ def _layers_section(run_dir: Path, figures: _Figures) -> str:
         parts.append(figures.render("gradient flow", lambda plot: plot.gradient_flow(run_dir)))
     last_epoch = max(r["epoch"] for r in rows)
     last = [r for r in rows if r["epoch"] == last_epoch]
-    parts.append(f"<p>Per layer at epoch {last_epoch} (the activation statistics on the probe samples, in evaluation mode):</p>")
-    parts.append(_table(
-        ["layer", "type", "gradient norm", "weight norm", "mean", "std", "fraction 0", "fraction saturated", "dead units"],
-        [[r["layer"], r["type"], r["grad_norm"], r["weight_norm"], r["act_mean"], r["act_std"], r["fraction_zero"],
-          r["fraction_saturated"], r["dead_fraction"]] for r in last],
-        set(range(2, 9)),
-    ))
+    parts.append(
+        f"<p>Per layer at epoch {last_epoch} (the activation statistics on the probe samples, in evaluation mode):</p>"
+    )
+    parts.append(
+        _table(
+            [
+                "layer",
+                "type",
+                "gradient norm",
+                "weight norm",
+                "mean",
+                "std",
+                "fraction 0",
+                "fraction saturated",
+                "dead units",
+            ],
+            [
+                [
+                    r["layer"],
+                    r["type"],
+                    r["grad_norm"],
+                    r["weight_norm"],
+                    r["act_mean"],
+                    r["act_std"],
+                    r["fraction_zero"],
+                    r["fraction_saturated"],
+                    r["dead_fraction"],
+                ]
+                for r in last
+            ],
+            set(range(2, 9)),
+        )
+    )
     return "".join(parts)
 
 
@@ -180,10 +212,12 @@ def _evaluation_section(run_dir: Path, figures: _Figures) -> str:
     task = evaluation.get("task")
     if task == "classification":
         matrix = evaluation["confusion_matrix"]
-        parts = ["<h2>Confusion matrix</h2>",
-                 f"<p>On {_e(_number(evaluation.get('samples')))} {_e(evaluation.get('data', ''))} samples after training; "
-                 f"accuracy {_e(_number(evaluation.get('accuracy')))}.</p>",
-                 figures.render("confusion matrix", lambda plot: plot.confusion_matrix(matrix))]
+        parts = [
+            "<h2>Confusion matrix</h2>",
+            f"<p>On {_e(_number(evaluation.get('samples')))} {_e(evaluation.get('data', ''))} samples after training; "
+            f"accuracy {_e(_number(evaluation.get('accuracy')))}.</p>",
+            figures.render("confusion matrix", lambda plot: plot.confusion_matrix(matrix)),
+        ]
         return "".join(parts)
     if task == "segmentation":
         target = run_dir / "segmentation.npz"
@@ -192,12 +226,16 @@ def _evaluation_section(run_dir: Path, figures: _Figures) -> str:
             return parts[0] + '<p class="note">segmentation.npz is missing.</p>'
         with np.load(target, allow_pickle=False) as data:
             image, label, prediction = data["image"], data["label"], data["prediction"]
-        parts.append(f"<p>{len(image)} {_e(evaluation.get('data', ''))} samples: the image, the label, the prediction.</p>")
+        parts.append(
+            f"<p>{len(image)} {_e(evaluation.get('data', ''))} samples: the image, the label, the prediction.</p>"
+        )
         for i in range(len(image)):
-            parts.append(figures.render(
-                f"segmentation example {i + 1}",
-                lambda plot, i=i: plot.segmentation_overlay(image[i], label[i], prediction[i]),
-            ))
+            parts.append(
+                figures.render(
+                    f"segmentation example {i + 1}",
+                    lambda plot, i=i: plot.segmentation_overlay(image[i], label[i], prediction[i]),
+                )
+            )
         return "".join(parts)
     return ""
 
@@ -206,15 +244,21 @@ def _summary_section(run_dir: Path, config: dict[str, Any]) -> str:
     summary = rundir.read_json(run_dir, "summary.json")
     parts = ["<h2>Model</h2>"]
     if summary:
+
         def shape(s: Any) -> str:
             return "-" if s is None else "(" + ", ".join(["N", *map(str, s)]) + ")"
 
         layers = summary.get("layers", [])
-        parts.append(_table(
-            ["layer", "type", "output shape", "parameters"],
-            [[layer["name"] or "(model)", layer["type"], shape(layer["output_shape"]), int(layer["params"])] for layer in layers],
-            {3},
-        ))
+        parts.append(
+            _table(
+                ["layer", "type", "output shape", "parameters"],
+                [
+                    [layer["name"] or "(model)", layer["type"], shape(layer["output_shape"]), int(layer["params"])]
+                    for layer in layers
+                ],
+                {3},
+            )
+        )
         parts.append(
             f"<p>Total parameters: <b>{_e(_number(int(summary.get('total_params', 0))))}</b> "
             f"(trainable {_e(_number(int(summary.get('trainable_params', 0))))}).</p>"
@@ -275,11 +319,15 @@ def report(run_dir: Any, path: Any = None, title: str | None = None) -> Path:
     """
     folder = Path(run_dir)
     if not folder.is_dir():
-        raise ValueError(f"report: run_dir must be a run folder written by fit(..., run_dir=...), got {str(folder)!r}, "
-                         f"which is not a folder")
+        raise ValueError(
+            f"report: run_dir must be a run folder written by fit(..., run_dir=...), got {str(folder)!r}, "
+            f"which is not a folder"
+        )
     if not (folder / "history.csv").exists() and not (folder / "config.json").exists():
-        raise ValueError(f"report: {str(folder)!r} holds neither history.csv nor config.json; is it a run folder "
-                         f"written by fit(..., run_dir=...)?")
+        raise ValueError(
+            f"report: {str(folder)!r} holds neither history.csv nor config.json; is it a run folder "
+            f"written by fit(..., run_dir=...)?"
+        )
     config = rundir.read_json(folder, "config.json", {}) or {}
     history = rundir.read_history(folder)
     figures = _Figures()
@@ -306,8 +354,8 @@ def report(run_dir: Any, path: Any = None, title: str | None = None) -> Path:
     if figures.missing:
         body.insert(2, f'<p class="note">Figures are missing: {_e(figures.missing)}</p>')
     page = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{_e(title)}</title>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
         f"<style>{_CSS}</style></head><body>\n" + "\n".join(part for part in body if part) + "\n</body></html>\n"
     )
     target = Path(path) if path is not None else folder / "report.html"
@@ -323,13 +371,16 @@ def add_report_command(subparsers: Any) -> Any:
     with ``args.handler(args)``.
     """
     parser = subparsers.add_parser(
-        "report", help="write the HTML training report of a run folder",
+        "report",
+        help="write the HTML training report of a run folder",
         description="Write a self-contained HTML report (learning curves, the Monitor's warnings with advice, "
-                    "gradient flow, confusion matrix or segmentation examples, model summary, hyperparameters) "
-                    "of a folder written by fit(..., run_dir=...).",
+        "gradient flow, confusion matrix or segmentation examples, model summary, hyperparameters) "
+        "of a folder written by fit(..., run_dir=...).",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder")
-    parser.add_argument("-o", "--output", metavar="PATH", default=None, help="the HTML file (default RUN_DIR/report.html)")
+    parser.add_argument(
+        "-o", "--output", metavar="PATH", default=None, help="the HTML file (default RUN_DIR/report.html)"
+    )
     parser.add_argument("--title", default=None, help="the page title")
     parser.set_defaults(handler=run_report_command)
     return parser

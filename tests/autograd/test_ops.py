@@ -75,8 +75,15 @@ def test_tensor_exponent(rng):
 
 @pytest.mark.parametrize(
     "sx, sy",
-    [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
-     ((2, 1, 3, 4), (5, 4, 2)), ((0, 4), (4, 2))],
+    [
+        ((3, 4), (4, 2)),
+        ((4,), (4, 2)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4, 5)),
+        ((2, 1, 3, 4), (5, 4, 2)),
+        ((0, 4), (4, 2)),
+    ],
 )
 def test_matmul(rng, sx, sy):
     x, y = t64(rng, sx), t64(rng, sy)
@@ -128,8 +135,20 @@ def test_sum_of_empty(rng):
         lambda a: a[a.data > 0],
         lambda a: a[:, None],
     ],
-    ids=["reshape", "reshape-1", "flatten", "T", "transpose-ij", "transpose-perm", "int", "slice",
-         "step", "fancy-repeat", "mask", "newaxis"],
+    ids=[
+        "reshape",
+        "reshape-1",
+        "flatten",
+        "T",
+        "transpose-ij",
+        "transpose-perm",
+        "int",
+        "slice",
+        "step",
+        "fancy-repeat",
+        "mask",
+        "newaxis",
+    ],
 )
 def test_shape_ops(rng, fn):
     x = t64(rng, (2, 3, 4))

@@ -79,7 +79,9 @@ def test_dataset_and_loader():
 
 
 def test_dataset_rejects_unequal_lengths():
-    with pytest.raises(ValueError, match=r"Dataset arrays must share their first dimension .* got shapes \[\(10, 2\), \(9,\)\]"):
+    with pytest.raises(
+        ValueError, match=r"Dataset arrays must share their first dimension .* got shapes \[\(10, 2\), \(9,\)\]"
+    ):
         Dataset(X, Y[:9])
     with pytest.raises(ValueError, match="Dataset needs at least one array"):
         Dataset()

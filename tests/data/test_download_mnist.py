@@ -75,8 +75,12 @@ def fetch(folder, mirrors, **kwargs):
 def test_the_real_mirrors_and_digests_are_the_known_ones():
     assert MNIST_MIRRORS[0] == "https://ossci-datasets.s3.amazonaws.com/mnist/"
     assert "http://yann.lecun.com/exdb/mnist/" in MNIST_MIRRORS
-    assert MNIST_SHA256["train-images-idx3-ubyte.gz"] == "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
-    assert MNIST_SHA256["t10k-labels-idx1-ubyte.gz"] == "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+    assert (
+        MNIST_SHA256["train-images-idx3-ubyte.gz"] == "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+    )
+    assert (
+        MNIST_SHA256["t10k-labels-idx1-ubyte.gz"] == "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+    )
     assert len(MNIST_SHA256) == 4
 
 

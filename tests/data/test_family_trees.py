@@ -14,8 +14,20 @@ def test_counts():
     assert len(cases) == 104  # "(person 1, relationship)" pairs: the 104 of the paper
     assert sum(len(a) for _, _, a in cases) == 112
     per_relation = {r: sum(1 for _, rel, _ in triples if rel == r) for r in RELATIONS}
-    assert per_relation == {"father": 12, "mother": 12, "husband": 10, "wife": 10, "son": 12, "daughter": 12,
-                            "uncle": 8, "aunt": 8, "brother": 6, "sister": 6, "nephew": 8, "niece": 8}
+    assert per_relation == {
+        "father": 12,
+        "mother": 12,
+        "husband": 10,
+        "wife": 10,
+        "son": 12,
+        "daughter": 12,
+        "uncle": 8,
+        "aunt": 8,
+        "brother": 6,
+        "sister": 6,
+        "nephew": 8,
+        "niece": 8,
+    }
 
 
 def test_the_papers_example_and_some_facts():

@@ -29,9 +29,9 @@ def test_bytes_follow_the_mnist_layout(tmp_path):
     images = np.array([[[1, 2], [3, 4]]], dtype=np.uint8)
     path = tmp_path / "images-idx3-ubyte"
     write_idx(path, images)
-    assert path.read_bytes() == bytes.fromhex("00000803" "00000001" "00000002" "00000002" "01020304")
+    assert path.read_bytes() == bytes.fromhex("0000080300000001000000020000000201020304")
     ints = tmp_path / "ints"
-    ints.write_bytes(bytes.fromhex("00000C01" "00000002" "00000001" "FFFFFFFE"))
+    ints.write_bytes(bytes.fromhex("00000C010000000200000001FFFFFFFE"))
     assert read_idx(ints).tolist() == [1, -2]  # big-endian int32
 
 
@@ -83,8 +83,10 @@ def test_corrupt_gzip_stream(tmp_path):
 
 def test_huge_declared_shape_is_refused_without_allocating(tmp_path):
     # 16 bytes declaring 2^32-1 × 2^32-1 elements; gzipped it is read in bounded chunks.
-    for name, data in (("plain", header(dims=(2**32 - 1, 2**32 - 1))),
-                       ("zipped.gz", gzip.compress(header(dims=(2**32 - 1, 2**32 - 1)) + bytes(10)))):
+    for name, data in (
+        ("plain", header(dims=(2**32 - 1, 2**32 - 1))),
+        ("zipped.gz", gzip.compress(header(dims=(2**32 - 1, 2**32 - 1)) + bytes(10))),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         with pytest.raises(IDXFormatError, match="truncated"):
@@ -109,8 +111,10 @@ def make_mnist(folder, n_train=5, n_test=3, gz=True, labels_train=None):
     suffix = ".gz" if gz else ""
     rng = np.random.default_rng(0)
     write_idx(folder / f"train-images-idx3-ubyte{suffix}", rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8))
-    write_idx(folder / f"train-labels-idx1-ubyte{suffix}",
-              np.arange(n_train, dtype=np.uint8) % 10 if labels_train is None else labels_train)
+    write_idx(
+        folder / f"train-labels-idx1-ubyte{suffix}",
+        np.arange(n_train, dtype=np.uint8) % 10 if labels_train is None else labels_train,
+    )
     write_idx(folder / f"t10k-images-idx3-ubyte{suffix}", rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8))
     write_idx(folder / f"t10k-labels-idx1-ubyte{suffix}", np.arange(n_test, dtype=np.uint8))
 

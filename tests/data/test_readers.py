@@ -98,7 +98,9 @@ def test_npz_round_trip(tmp_path):
 def test_npz_object_array_is_refused_without_unpickling(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, X=np.zeros(3), names=np.array([{"a": 1}, None], dtype=object))
-    with pytest.raises(DataFileError, match=r"member 'names' is an object array \(dtype object\); loading it would need pickle"):
+    with pytest.raises(
+        DataFileError, match=r"member 'names' is an object array \(dtype object\); loading it would need pickle"
+    ):
         read_npz(path)
 
 
@@ -120,9 +122,12 @@ def test_npz_declared_shape_must_match_the_bytes(tmp_path):
     header_end = good.index(b"\n") + 1
     # Claim a shape of 10^12 elements: refused from the header, nothing allocated.
     huge = good[:header_end].replace(b"(4, 4)", b"(1000000, 1000000)")
-    huge = huge[:header_end - 1].ljust(header_end - 1) + b"\n"
+    huge = huge[: header_end - 1].ljust(header_end - 1) + b"\n"
     path = npz_with_member(tmp_path, "X.npy", huge + good[header_end:])
-    with pytest.raises(DataFileError, match=r"member 'X' declares shape \(1000000, 1000000\) of float64 \(8000000000000 bytes\), but holds 128 bytes"):
+    with pytest.raises(
+        DataFileError,
+        match=r"member 'X' declares shape \(1000000, 1000000\) of float64 \(8000000000000 bytes\), but holds 128 bytes",
+    ):
         read_npz(path)
     path = npz_with_member(tmp_path, "X.npy", good[:-8])
     with pytest.raises(DataFileError, match="holds 120 bytes of data"):

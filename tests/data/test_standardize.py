@@ -23,7 +23,9 @@ def test_matches_scikit_learn():
     preprocessing = pytest.importorskip("sklearn.preprocessing")
     X = np.random.default_rng(1).standard_normal((30, 3)) * [1, 10, 100]
     X[:, 1] = 7.0
-    np.testing.assert_allclose(Standardizer().fit_transform(X), preprocessing.StandardScaler().fit_transform(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        Standardizer().fit_transform(X), preprocessing.StandardScaler().fit_transform(X), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_constant_feature_is_only_centered():
@@ -51,7 +53,9 @@ def test_errors():
     s = Standardizer().fit(np.ones((3, 2)))
     with pytest.raises(ValueError, match=r"X has 3 features, but the Standardizer was fitted on 2"):
         s.transform(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"expects a 2-D array of shape \(n_samples, n_features\), got 1-D shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"expects a 2-D array of shape \(n_samples, n_features\), got 1-D shape \(3,\)"
+    ):
         Standardizer().fit(np.ones(3))
     with pytest.raises(ValueError, match=r"needs at least 1 sample, got 0"):
         Standardizer().fit(np.ones((0, 2)))

@@ -42,7 +42,11 @@ def test_mirror_symmetry_vectors():
 def test_logic_gates(gate, truth):
     d = data.logic_gate(gate)
     assert d.y.tolist() == truth
-    assert d.y.tolist() == [int(f(a, b)) for a, b in d.X.astype(int) for f in [{"and": lambda p, q: p & q, "or": lambda p, q: p | q, "xor": lambda p, q: p ^ q}[gate]]]
+    assert d.y.tolist() == [
+        int(f(a, b))
+        for a, b in d.X.astype(int)
+        for f in [{"and": lambda p, q: p & q, "or": lambda p, q: p | q, "xor": lambda p, q: p ^ q}[gate]]
+    ]
     with pytest.raises(ValueError, match="name must be one of"):
         data.logic_gate("maybe")
 

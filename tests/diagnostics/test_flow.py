@@ -49,7 +49,7 @@ def test_gradient_flow_equals_the_norms_of_autograd_gradients(data):
     loss = dn.losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
     loss.backward()
     for name, layer in (("0", model[0]), ("2", model[2]), ("4", model[4])):
-        expected = np.sqrt((layer.weight.grad ** 2).sum() + (layer.bias.grad ** 2).sum())
+        expected = np.sqrt((layer.weight.grad**2).sum() + (layer.bias.grad**2).sum())
         assert flow[name] == pytest.approx(expected, rel=1e-12)
 
 
@@ -81,8 +81,9 @@ def test_gradient_flow_in_forward_order_not_registration_order(data):
 
 def test_relu_layer_with_a_large_negative_bias_is_dead(data):
     X, _ = data
-    model = nn.Sequential(nn.Linear(8, 10, rng=0, dtype="float64"), nn.ReLU(), nn.Linear(10, 6, rng=1, dtype="float64"),
-                          nn.ReLU())
+    model = nn.Sequential(
+        nn.Linear(8, 10, rng=0, dtype="float64"), nn.ReLU(), nn.Linear(10, 6, rng=1, dtype="float64"), nn.ReLU()
+    )
     model[0].bias.data[:4] = -100.0  # |W x| < 100 for these inputs: 4 of 10 units never fire
     assert np.abs(X @ model[0].weight.data.T).max() < 100
     dead = dead_units(model, X)
@@ -99,8 +100,14 @@ def test_dead_units_counts_channels_of_convolutions():
 
 
 def test_activation_stats_numbers():
-    model = nn.Sequential(nn.Linear(1, 4, dtype="float64"), nn.Sigmoid(), nn.Linear(4, 4, dtype="float64"), nn.Tanh(),
-                          nn.Linear(4, 2, dtype="float64"), nn.ReLU())
+    model = nn.Sequential(
+        nn.Linear(1, 4, dtype="float64"),
+        nn.Sigmoid(),
+        nn.Linear(4, 4, dtype="float64"),
+        nn.Tanh(),
+        nn.Linear(4, 2, dtype="float64"),
+        nn.ReLU(),
+    )
     model[0].weight.data[...] = [[10.0], [1.0], [0.1], [-10.0]]
     model[0].bias.data[...] = 0.0
     X = np.array([[-1.0], [1.0]])

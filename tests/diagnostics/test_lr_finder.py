@@ -29,7 +29,9 @@ def best_learning_rate(X, y, epochs=2, batch_size=32):
     for lr in GRID:
         model = nn.Linear(8, 1, dtype="float64", rng=1)
         try:
-            dn.fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=lr), epochs=epochs, batch_size=batch_size, rng=0)
+            dn.fit(
+                model, X, y, "mse", optim.SGD(model.parameters(), lr=lr), epochs=epochs, batch_size=batch_size, rng=0
+            )
             final = float(np.mean((dn.predict(model, X) - y) ** 2))
         except FloatingPointError:
             final = np.inf
@@ -42,8 +44,18 @@ def test_suggestion_is_within_an_order_of_magnitude_of_the_best_rate_on_least_sq
     X, y = regression(seed)
     best = best_learning_rate(X, y)
     model = nn.Linear(8, 1, dtype="float64", rng=1)
-    result = lr_find(model, X, y, "mse", optim.SGD(model.parameters(), lr=0.1), start_lr=1e-5, end_lr=10,
-                     num_steps=100, batch_size=32, rng=0)
+    result = lr_find(
+        model,
+        X,
+        y,
+        "mse",
+        optim.SGD(model.parameters(), lr=0.1),
+        start_lr=1e-5,
+        end_lr=10,
+        num_steps=100,
+        batch_size=32,
+        rng=0,
+    )
     # For these problems best ≈ 0.24–0.32 (stability ends at 2/λ_max of the Hessian 2XᵀX/N);
     # the suggestion lands at 0.03–0.3.
     assert 0.1 < best < 1.0
@@ -95,21 +107,24 @@ def test_steepest_descent_on_a_synthetic_curve():
     lrs = np.logspace(-6, 1, 71)
     x = np.log10(lrs)
     # log L falls by 3 along a logistic centred at η = 1e-3 (steepest there), and blows up past 1.
-    losses = np.exp(-3.0 / (1.0 + np.exp(-4 * (x + 3))) + np.where(x > 0, 10 * x ** 2, 0))
+    losses = np.exp(-3.0 / (1.0 + np.exp(-4 * (x + 3))) + np.where(x > 0, 10 * x**2, 0))
     assert steepest_descent(lrs, losses, window=3) == pytest.approx(1e-3)
     # Only the part before the minimum counts: a steeper fall after it (from the blow-up) is ignored.
     losses[-3:] = [1e12, 1e6, 1.0]
     assert steepest_descent(lrs, losses, window=3) == pytest.approx(1e-3)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"start_lr": 0}, "start_lr must be a positive number, got 0"),
-    ({"start_lr": 1.0, "end_lr": 0.1}, "start_lr must be smaller than end_lr"),
-    ({"num_steps": 3}, "num_steps must be an integer >= 5, got 3"),
-    ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\), got 1.0"),
-    ({"diverge": 1}, "diverge must be a number > 1, got 1"),
-    ({"batch_size": None}, "batch_size must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"start_lr": 0}, "start_lr must be a positive number, got 0"),
+        ({"start_lr": 1.0, "end_lr": 0.1}, "start_lr must be smaller than end_lr"),
+        ({"num_steps": 3}, "num_steps must be an integer >= 5, got 3"),
+        ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\), got 1.0"),
+        ({"diverge": 1}, "diverge must be a number > 1, got 1"),
+        ({"batch_size": None}, "batch_size must be a positive integer"),
+    ],
+)
 def test_bad_arguments_are_refused(kwargs, message):
     X, y = regression(0)
     model = nn.Linear(8, 1, dtype="float64")

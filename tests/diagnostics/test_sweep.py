@@ -24,11 +24,22 @@ def test_the_seeds_grid_in_order_with_one_row_per_run():
     X, y = data()
     grid = {"lr": [0.1, 0.01, 0.001], "batch_size": [16, 32, 64, 128]}  # seeds/001
     result = sweep(build, X, y, grid, epochs=2, validation_data=(X[:32], y[:32]), metrics=["accuracy"])
-    assert [(r["lr"], r["batch_size"]) for r in result.rows] == [(lr, b) for lr in grid["lr"] for b in grid["batch_size"]]
+    assert [(r["lr"], r["batch_size"]) for r in result.rows] == [
+        (lr, b) for lr in grid["lr"] for b in grid["batch_size"]
+    ]
     assert len(result.histories) == 12
     row = result.rows[0]
-    for column in ("loss", "val_loss", "accuracy", "val_accuracy", "best_val_loss", "best_epoch", "epochs_run",
-                   "seconds", "diverged"):
+    for column in (
+        "loss",
+        "val_loss",
+        "accuracy",
+        "val_accuracy",
+        "best_val_loss",
+        "best_epoch",
+        "epochs_run",
+        "seconds",
+        "diverged",
+    ):
         assert column in row
     text = str(result)
     assert text.splitlines()[0].split()[:2] == ["lr", "batch_size"] and len(text.splitlines()) == 14
@@ -44,8 +55,9 @@ def test_each_row_equals_a_direct_fit_from_the_same_start():
     for row, history in zip(result.rows, result.histories, strict=True):
         model = build()
         model.load_state_dict(start)
-        direct = dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=row["lr"]), epochs=3,
-                        batch_size=16, rng=7)
+        direct = dn.fit(
+            model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=row["lr"]), epochs=3, batch_size=16, rng=7
+        )
         assert history.history["loss"] == direct.history["loss"]
         assert row["loss"] == direct.history["loss"][-1]
 
@@ -65,8 +77,15 @@ def test_diverged_runs_are_marked_and_never_best():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((64, 4)) * 10
     y = X @ np.ones((4, 1))
-    result = sweep(lambda: nn.Linear(4, 1, dtype="float64", rng=0), X, y, {"lr": [1e-3, 10.0]}, loss="mse",
-                   epochs=100, batch_size=None)
+    result = sweep(
+        lambda: nn.Linear(4, 1, dtype="float64", rng=0),
+        X,
+        y,
+        {"lr": [1e-3, 10.0]},
+        loss="mse",
+        epochs=100,
+        batch_size=None,
+    )
     assert [r["diverged"] for r in result.rows] == [False, True]
     assert result.rows[1]["loss"] == np.inf and result.histories[1] is None
     assert result.best()["lr"] == 1e-3
@@ -91,13 +110,16 @@ def test_sweep_plot_is_a_heat_map_of_the_grid():
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["16", "32", "64"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"grid": {}}, "grid must be a non-empty dict"),
-    ({"grid": {"lr": []}}, r"grid\['lr'\] must be a non-empty list"),
-    ({"grid": {"lr": [0.1]}, "rng": None}, "rng must be an int seed"),
-    ({"grid": {"lr": [0.1]}, "optimizer": 3}, "optimizer must be a name"),
-    ({"grid": {"nonsense": [1]}}, r"the optimizer does not take \['nonsense'\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"grid": {}}, "grid must be a non-empty dict"),
+        ({"grid": {"lr": []}}, r"grid\['lr'\] must be a non-empty list"),
+        ({"grid": {"lr": [0.1]}, "rng": None}, "rng must be an int seed"),
+        ({"grid": {"lr": [0.1]}, "optimizer": 3}, "optimizer must be a name"),
+        ({"grid": {"nonsense": [1]}}, r"the optimizer does not take \['nonsense'\]"),
+    ],
+)
 def test_bad_arguments_are_refused(kwargs, message):
     X, y = data()
     with pytest.raises(ValueError, match=message):

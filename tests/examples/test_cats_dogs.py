@@ -23,4 +23,5 @@ def test_the_decks_numbers():
 def test_summary_line(capsys):
     assert cats_dogs.main(["--quiet"]) == 0
     assert capsys.readouterr().out.strip() == (
-        "cats-dogs: error 0.33/0.33, MSE 0.25/0.71, cross-entropy 0.38/1.06 (as the deck)")
+        "cats-dogs: error 0.33/0.33, MSE 0.25/0.71, cross-entropy 0.38/1.06 (as the deck)"
+    )

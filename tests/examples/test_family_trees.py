@@ -29,8 +29,13 @@ def test_held_out_cases_are_single_answer_cases_not_trained_on():
 def test_architecture():
     net = family_trees.FamilyTreeNet()
     shapes = {name: p.shape for name, p in net.named_parameters() if name.endswith("weight")}
-    assert shapes == {"person.weight": (6, 24), "relation.weight": (6, 12), "central.weight": (12, 12),
-                      "penultimate.weight": (6, 12), "out.weight": (24, 6)}
+    assert shapes == {
+        "person.weight": (6, 24),
+        "relation.weight": (6, 12),
+        "central.weight": (12, 12),
+        "penultimate.weight": (6, 12),
+        "out.weight": (24, 6),
+    }
     # the person code depends only on the 24 person inputs, the relation code only on the 12 others
     x = np.zeros((1, 36), dtype=np.float32)
     x2 = x.copy()

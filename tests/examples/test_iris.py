@@ -30,8 +30,13 @@ def test_iris_is_reproducible():
 def test_iris_prints_the_five_steps_and_the_accuracy(capsys):
     result = iris.run(epochs=5, verbose=1)
     out = capsys.readouterr().out
-    for step in ("1. parameter initialization", "2. data input", "3. forward propagation",
-                 "4. loss calculation", "5. backpropagation + updates"):
+    for step in (
+        "1. parameter initialization",
+        "2. data input",
+        "3. forward propagation",
+        "4. loss calculation",
+        "5. backpropagation + updates",
+    ):
         assert step in out
     assert f"Test accuracy: {result['test_accuracy']:.1%}" in out
 
@@ -57,8 +62,16 @@ def test_the_hand_worked_step_matches_autograd_and_lowers_the_loss():
 def test_step_by_step_prints_every_quantity(capsys):
     iris.run(quick=True, verbose=1)
     out = capsys.readouterr().out
-    for what in ("W1 (16, 4)", "z1 = x W1ᵀ + b1", "a1 = sigmoid(z1)", "softmax", "δ2 = (softmax − y)/N",
-                 "δ1 = (δ2 W2) ⊙ a1(1 − a1)", "∂L/∂W1 = δ1ᵀ x", "update Δw = −η ∂L/∂w"):
+    for what in (
+        "W1 (16, 4)",
+        "z1 = x W1ᵀ + b1",
+        "a1 = sigmoid(z1)",
+        "softmax",
+        "δ2 = (softmax − y)/N",
+        "δ1 = (δ2 W2) ⊙ a1(1 − a1)",
+        "∂L/∂W1 = δ1ᵀ x",
+        "update Δw = −η ∂L/∂w",
+    ):
         assert what in out, what
 
 

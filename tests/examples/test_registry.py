@@ -36,8 +36,9 @@ def test_unknown_example():
 
 
 def test_python_dash_m_runs_an_example():
-    result = subprocess.run([sys.executable, "-m", "deltanet.examples.cats_dogs", "--quiet"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "deltanet.examples.cats_dogs", "--quiet"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and result.stdout.startswith("cats-dogs: error 0.33/0.33")
 
 

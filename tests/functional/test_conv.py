@@ -36,7 +36,11 @@ CONV_CASES = {
 TRANSPOSE_CASES = {
     "2d_unet": ((2, 3, 3, 3), (3, 2, 2, 2), dict(stride=2)),
     "2d_stride_pad_outpad": ((1, 2, 3, 4), (2, 2, 3, 3), dict(stride=2, padding=1, output_padding=1)),
-    "2d_mixed": ((1, 4, 3, 2), (4, 1, 3, 2), dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=(1, 2))),
+    "2d_mixed": (
+        (1, 4, 3, 2),
+        (4, 1, 3, 2),
+        dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=(1, 2)),
+    ),
     "2d_outpad_below_dilation": ((1, 2, 3, 3), (2, 2, 2, 2), dict(dilation=2, output_padding=1)),
     "2d_no_bias": ((2, 2, 3, 3), (2, 3, 3, 3), dict(bias=False, padding=1)),
     "1d": ((2, 2, 4), (2, 3, 4), dict(stride=3, padding=1, output_padding=2)),
@@ -79,9 +83,12 @@ def naive_conv2d(x, W, b, stride, padding, dilation, groups):
             g = o // per_group
             for i in range(ho):
                 for j in range(wo):
-                    patch = xp[n, g * c_per_group : (g + 1) * c_per_group,
-                               i * sh : i * sh + dh * (kh - 1) + 1 : dh,
-                               j * sw : j * sw + dw * (kw - 1) + 1 : dw]
+                    patch = xp[
+                        n,
+                        g * c_per_group : (g + 1) * c_per_group,
+                        i * sh : i * sh + dh * (kh - 1) + 1 : dh,
+                        j * sw : j * sw + dw * (kw - 1) + 1 : dw,
+                    ]
                     z[n, o, i, j] = np.sum(patch * W[o]) + (b[o] if b is not None else 0.0)
     return z
 
@@ -197,7 +204,9 @@ def test_adjoint_of_conv_is_conv_transpose(rng, x_shape, w_shape, kw):
     p = kw["padding"] if isinstance(kw["padding"], tuple) else (kw["padding"],) * dims
     d = kw.get("dilation", (1,) * dims)
     # output_padding recovers the input size among those that give z's size.
-    extra = tuple((n + 2 * q - dd * (k - 1) - 1) % ss for n, q, dd, k, ss in zip(x_shape[2:], p, d, w_shape[2:], s, strict=True))
+    extra = tuple(
+        (n + 2 * q - dd * (k - 1) - 1) % ss for n, q, dd, k, ss in zip(x_shape[2:], p, d, w_shape[2:], s, strict=True)
+    )
     xt = getattr(F, f"conv_transpose{dims}d")(dn.tensor(y), dn.tensor(W), output_padding=extra, **kw).data
     assert xt.shape == x.shape
     np.testing.assert_allclose(np.sum(z * y), np.sum(x * xt), rtol=1e-12)
@@ -283,51 +292,89 @@ def _x(shape):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: F.conv2d(_x((1, 28, 28)), _x((6, 1, 5, 5))),
-         r"conv2d expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)"),
-        (lambda: F.conv1d(_x((2, 3, 4, 4)), _x((6, 3, 3))),
-         r"conv1d expects a 3-D input \(N, C, L\), got shape \(2, 3, 4, 4\)"),
-        (lambda: F.conv3d(_x((2, 3, 4, 4)), _x((6, 3, 3, 3, 3))),
-         r"conv3d expects a 5-D input \(N, C, D, H, W\), got shape \(2, 3, 4, 4\)"),
-        (lambda: F.conv2d(_x((2, 4, 8, 8)), _x((6, 3, 3, 3))),
-         r"conv2d: a weight of shape \(6, 3, 3, 3\) .* expects an input with 3 channels, got shape \(2, 4, 8, 8\)"),
-        (lambda: F.conv2d(_x((2, 3, 4, 4)), _x((6, 3, 5, 5))),
-         r"conv2d: the kernel \(5, 5\) .* is larger than the padded input \(4, 4\)"),
-        (lambda: F.conv2d(_x((2, 3, 4, 4)), _x((6, 3, 3, 3)), dilation=2),
-         r"extent \(5, 5\) with dilation \(2, 2\)\) is larger than the padded input"),
-        (lambda: F.conv2d(_x((2, 6, 8, 8)), _x((6, 2, 3, 3)), groups=4),
-         r"conv2d: groups=4 must divide the input channels, got input shape \(2, 6, 8, 8\)"),
-        (lambda: F.conv2d(_x((2, 6, 8, 8)), _x((5, 2, 3, 3)), groups=3),
-         r"conv2d: groups=3 must divide the output channels, got a weight of shape \(5, 2, 3, 3\)"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3))),
-         r"conv2d expects a weight of shape \(out_channels, in_channels/groups, kH, kW\), got shape \(6, 3, 3\)"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), _x((5,))),
-         r"conv2d: expected a bias of shape \(6,\), got shape \(5,\)"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), stride=2, padding="same"),
-         r"padding='same' needs stride 1 .*got stride \(2, 2\)"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), padding="full"),
-         r"conv2d: padding must be an int, a tuple, 'same' or 'valid', got 'full'"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), stride=0),
-         r"conv2d: stride must be >= 1, got 0"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), padding=(1, 2, 3)),
-         r"conv2d: padding must be an int or a tuple of 2 ints, got \(1, 2, 3\)"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), padding=-1),
-         r"conv2d: padding must be >= 0, got -1"),
-        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), groups=0),
-         r"conv2d: groups must be a positive int, got 0"),
-        (lambda: F.conv_transpose2d(_x((2, 3, 4, 4)), _x((3, 2, 3, 3)), stride=2, output_padding=2),
-         r"conv_transpose2d: output_padding must be smaller than either stride or dilation .*"
-         r"got output_padding \(2, 2\), stride \(2, 2\), dilation \(1, 1\)"),
-        (lambda: F.conv_transpose2d(_x((2, 3, 4, 4)), _x((3, 2, 3, 3)), output_padding=1),
-         r"output_padding must be smaller than either stride or dilation"),
-        (lambda: F.conv_transpose2d(_x((2, 4, 4, 4)), _x((3, 2, 3, 3))),
-         r"conv_transpose2d: a weight of shape \(3, 2, 3, 3\) .* expects an input with 3 channels, got shape \(2, 4, 4, 4\)"),
-        (lambda: F.conv_transpose2d(_x((2, 3, 4)), _x((3, 2, 3, 3))),
-         r"conv_transpose2d expects a 4-D input \(N, C, H, W\), got shape \(2, 3, 4\)"),
-        (lambda: F.conv_transpose2d(_x((2, 3, 1, 1)), _x((3, 2, 1, 1)), padding=1),
-         r"conv_transpose2d: the output would have size \(-1, -1\)"),
-        (lambda: F.conv_transpose2d(_x((2, 3, 4, 4)), _x((3, 2, 3, 3)), _x((3,))),
-         r"conv_transpose2d: expected a bias of shape \(2,\), got shape \(3,\)"),
+        (
+            lambda: F.conv2d(_x((1, 28, 28)), _x((6, 1, 5, 5))),
+            r"conv2d expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)",
+        ),
+        (
+            lambda: F.conv1d(_x((2, 3, 4, 4)), _x((6, 3, 3))),
+            r"conv1d expects a 3-D input \(N, C, L\), got shape \(2, 3, 4, 4\)",
+        ),
+        (
+            lambda: F.conv3d(_x((2, 3, 4, 4)), _x((6, 3, 3, 3, 3))),
+            r"conv3d expects a 5-D input \(N, C, D, H, W\), got shape \(2, 3, 4, 4\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 4, 8, 8)), _x((6, 3, 3, 3))),
+            r"conv2d: a weight of shape \(6, 3, 3, 3\) .* expects an input with 3 channels, got shape \(2, 4, 8, 8\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 3, 4, 4)), _x((6, 3, 5, 5))),
+            r"conv2d: the kernel \(5, 5\) .* is larger than the padded input \(4, 4\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 3, 4, 4)), _x((6, 3, 3, 3)), dilation=2),
+            r"extent \(5, 5\) with dilation \(2, 2\)\) is larger than the padded input",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 6, 8, 8)), _x((6, 2, 3, 3)), groups=4),
+            r"conv2d: groups=4 must divide the input channels, got input shape \(2, 6, 8, 8\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 6, 8, 8)), _x((5, 2, 3, 3)), groups=3),
+            r"conv2d: groups=3 must divide the output channels, got a weight of shape \(5, 2, 3, 3\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3))),
+            r"conv2d expects a weight of shape \(out_channels, in_channels/groups, kH, kW\), got shape \(6, 3, 3\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), _x((5,))),
+            r"conv2d: expected a bias of shape \(6,\), got shape \(5,\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), stride=2, padding="same"),
+            r"padding='same' needs stride 1 .*got stride \(2, 2\)",
+        ),
+        (
+            lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), padding="full"),
+            r"conv2d: padding must be an int, a tuple, 'same' or 'valid', got 'full'",
+        ),
+        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), stride=0), r"conv2d: stride must be >= 1, got 0"),
+        (
+            lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), padding=(1, 2, 3)),
+            r"conv2d: padding must be an int or a tuple of 2 ints, got \(1, 2, 3\)",
+        ),
+        (lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), padding=-1), r"conv2d: padding must be >= 0, got -1"),
+        (
+            lambda: F.conv2d(_x((2, 3, 8, 8)), _x((6, 3, 3, 3)), groups=0),
+            r"conv2d: groups must be a positive int, got 0",
+        ),
+        (
+            lambda: F.conv_transpose2d(_x((2, 3, 4, 4)), _x((3, 2, 3, 3)), stride=2, output_padding=2),
+            r"conv_transpose2d: output_padding must be smaller than either stride or dilation .*"
+            r"got output_padding \(2, 2\), stride \(2, 2\), dilation \(1, 1\)",
+        ),
+        (
+            lambda: F.conv_transpose2d(_x((2, 3, 4, 4)), _x((3, 2, 3, 3)), output_padding=1),
+            r"output_padding must be smaller than either stride or dilation",
+        ),
+        (
+            lambda: F.conv_transpose2d(_x((2, 4, 4, 4)), _x((3, 2, 3, 3))),
+            r"conv_transpose2d: a weight of shape \(3, 2, 3, 3\) .* expects an input with 3 channels, got shape \(2, 4, 4, 4\)",
+        ),
+        (
+            lambda: F.conv_transpose2d(_x((2, 3, 4)), _x((3, 2, 3, 3))),
+            r"conv_transpose2d expects a 4-D input \(N, C, H, W\), got shape \(2, 3, 4\)",
+        ),
+        (
+            lambda: F.conv_transpose2d(_x((2, 3, 1, 1)), _x((3, 2, 1, 1)), padding=1),
+            r"conv_transpose2d: the output would have size \(-1, -1\)",
+        ),
+        (
+            lambda: F.conv_transpose2d(_x((2, 3, 4, 4)), _x((3, 2, 3, 3)), _x((3,))),
+            r"conv_transpose2d: expected a bias of shape \(2,\), got shape \(3,\)",
+        ),
     ],
 )
 def test_shape_errors(call, message):

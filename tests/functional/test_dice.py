@@ -181,10 +181,25 @@ def test_dice_gradcheck_probabilities_and_soft_targets(rng):
         ((2, 3, 4, 4), np.full((2, 4, 4), -1), {}, r"labels must be in \[0, 3\).*got -1"),
         ((2, 1, 4, 4), np.full((2, 4, 4), 2), {}, r"binary labels must be 0 or 1, got 2"),
         ((2, 3, 4, 4), np.full((2, 4, 4), 0.5), {}, r"integer class labels, got the non-integer value 0.5"),
-        ((2, 1, 4, 4), np.zeros((2, 4, 4), int), dict(smooth=-1.0), r"smooth must be a non-negative finite number, got -1.0"),
+        (
+            (2, 1, 4, 4),
+            np.zeros((2, 4, 4), int),
+            dict(smooth=-1.0),
+            r"smooth must be a non-negative finite number, got -1.0",
+        ),
         ((2, 1, 4, 4), np.zeros((2, 4, 4), int), dict(smooth=float("nan")), r"smooth must be a non-negative"),
-        ((2, 1, 4, 4), np.zeros((2, 4, 4), int), dict(include_background=False), r"include_background=False needs C ≥ 2"),
-        ((2, 1, 4, 4), np.zeros((2, 4, 4), int), dict(reduction="avg"), r"reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+        (
+            (2, 1, 4, 4),
+            np.zeros((2, 4, 4), int),
+            dict(include_background=False),
+            r"include_background=False needs C ≥ 2",
+        ),
+        (
+            (2, 1, 4, 4),
+            np.zeros((2, 4, 4), int),
+            dict(reduction="avg"),
+            r"reduction must be 'mean', 'sum' or 'none', got 'avg'",
+        ),
         ((2, 1, 4, 4), np.zeros((2, 4, 4), int), dict(from_logits=1), r"from_logits must be True or False"),
         ((4, 4), np.zeros((4, 4), int), {}, r"shape \(N, C, \*spatial\).*got shape \(4, 4\)"),
         ((2, 3, 4, 4), np.full((2, 3, 4, 4), 2.0), {}, r"target must be in \[0, 1\]"),
@@ -224,8 +239,7 @@ def test_wasserstein_forward_and_gradcheck(shape, M, options, rng):
     out = F.generalized_wasserstein_dice_loss(dn.tensor(z), y, M, reduction="none", **options)
     np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
     assert F.generalized_wasserstein_dice_loss(dn.tensor(z), y, M, **options).item() == pytest.approx(expected.mean())
-    assert dn.gradcheck(lambda t: F.generalized_wasserstein_dice_loss(t, y, M, reduction="none", **options),
-                        [t64(z)])
+    assert dn.gradcheck(lambda t: F.generalized_wasserstein_dice_loss(t, y, M, reduction="none", **options), [t64(z)])
 
 
 def test_wasserstein_with_two_classes_and_0_1_distances_is_the_binary_dice(rng):
@@ -259,14 +273,20 @@ def test_wasserstein_hand_worked_tiny_example():
     # p_2 = (0.1, 0.0, 0.9): W_2 = 0.1·M[2,0] = 0.1, α_2 = 1, contributes 0.9.
     # TP = 1.65, Σ W = 0.55: GWD = 3.3 / (3.3 + 0.55) = 0.857142..., loss 0.142857...
     probs = np.array([[[0.8, 0.0, 0.1], [0.2, 0.5, 0.0], [0.0, 0.5, 0.9]]])  # (N=1, C=3, L=3)
-    out = F.generalized_wasserstein_dice_loss(dn.tensor(probs), np.array([[0, 1, 2]]), M3, smooth=0.0,
-                                              from_logits=False)
+    out = F.generalized_wasserstein_dice_loss(
+        dn.tensor(probs), np.array([[0, 1, 2]]), M3, smooth=0.0, from_logits=False
+    )
     assert out.item() == pytest.approx(1 - 3.3 / 3.85, abs=1e-15)
     # Confusing 1 with 2 (distance 0.5) costs less than confusing 1 with the background (1).
     near = np.array([[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 1.0]]])  # pixel 1 called 2
     far = np.array([[[1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])  # pixel 1 called 0
-    loss = lambda p: F.generalized_wasserstein_dice_loss(dn.tensor(p), np.array([[0, 1, 2]]), M3,  # noqa: E731
-                                                         smooth=0.0, from_logits=False).item()
+    loss = lambda p: F.generalized_wasserstein_dice_loss(
+        dn.tensor(p),
+        np.array([[0, 1, 2]]),
+        M3,  # noqa: E731
+        smooth=0.0,
+        from_logits=False,
+    ).item()
     assert loss(near) == pytest.approx(1 - 3 / 3.5)  # TP = 0.5 + 1, Σ W = 0.5
     assert loss(far) == pytest.approx(1 - 2 / 3)  # TP = 0 + 1, Σ W = 1
     half = np.array([[[1.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.5, 1.0]]])  # pixel 1 half towards 2
@@ -275,7 +295,9 @@ def test_wasserstein_hand_worked_tiny_example():
 
 def test_wasserstein_monai_docstring_example_is_zero():
     z = np.array([[1000.0, 0, 0], [0, 1000.0, 0], [0, 0, 1000.0]]).T[None]  # (1, 3, 3)
-    assert F.generalized_wasserstein_dice_loss(dn.tensor(z), np.array([[0, 1, 2]]), M3).item() == pytest.approx(0, abs=1e-12)
+    assert F.generalized_wasserstein_dice_loss(dn.tensor(z), np.array([[0, 1, 2]]), M3).item() == pytest.approx(
+        0, abs=1e-12
+    )
 
 
 def test_wasserstein_accepts_channel_label_map_and_keeps_float32(rng):
@@ -334,7 +356,9 @@ def test_loss_modules_validate_in_init():
         losses.DiceLoss(reduction="mean_over_classes")
     with pytest.raises(ValueError, match=r"GeneralizedWassersteinDiceLoss: dist_matrix must have a zero diagonal"):
         losses.GeneralizedWassersteinDiceLoss(np.ones((3, 3)))
-    with pytest.raises(ValueError, match=r"GeneralizedWassersteinDiceLoss: background must be a class index in \[0, 3\), got -1"):
+    with pytest.raises(
+        ValueError, match=r"GeneralizedWassersteinDiceLoss: background must be a class index in \[0, 3\), got -1"
+    ):
         losses.GeneralizedWassersteinDiceLoss(M3, background=-1)
 
 

@@ -40,7 +40,9 @@ def numpy_pool(x, kernel, stride, padding, reduce, pad_value, count_include_pad=
     out_size = tuple((n + 2 * p - k) // s + 1 for n, p, k, s in zip(x.shape[2:], padding, kernel, stride, strict=True))
     out = np.zeros(x.shape[:2] + out_size)
     for pos in np.ndindex(*out_size):
-        window = (slice(None), slice(None)) + tuple(slice(i * s, i * s + k) for i, s, k in zip(pos, stride, kernel, strict=True))
+        window = (slice(None), slice(None)) + tuple(
+            slice(i * s, i * s + k) for i, s, k in zip(pos, stride, kernel, strict=True)
+        )
         block = xp[window].reshape(x.shape[:2] + (-1,))
         if reduce == "max":
             out[(slice(None), slice(None)) + pos] = block.max(-1)
@@ -120,12 +122,25 @@ def test_max_pool_padding_never_wins():
     assert (F.max_pool2d(x, 3, stride=1, padding=1).data == -5).all()
 
 
-@pytest.mark.parametrize("shape, out", [((2, 3, 6, 8), (3, 4)), ((1, 2, 7, 5), (3, 2)), ((1, 2, 5, 5), 1), ((1, 2, 4, 6), (None, 4)), ((1, 1, 3, 3), (5, 4))])
+@pytest.mark.parametrize(
+    "shape, out",
+    [
+        ((2, 3, 6, 8), (3, 4)),
+        ((1, 2, 7, 5), (3, 2)),
+        ((1, 2, 5, 5), 1),
+        ((1, 2, 4, 6), (None, 4)),
+        ((1, 1, 3, 3), (5, 4)),
+    ],
+)
 def test_adaptive_avg_pool2d(rng, shape, out):
     x = t64(rng, shape)
     a = F.adaptive_avg_pool2d(x, out)
     # Reference: PyTorch's index formula, element by element.
-    size = (out, out) if isinstance(out, int) else tuple(n if o is None else o for o, n in zip(out, shape[2:], strict=True))
+    size = (
+        (out, out)
+        if isinstance(out, int)
+        else tuple(n if o is None else o for o, n in zip(out, shape[2:], strict=True))
+    )
     expected = np.zeros(shape[:2] + size)
     for i in range(size[0]):
         for j in range(size[1]):
@@ -188,24 +203,42 @@ def test_non_contiguous_input_same_result(rng, fn):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: F.max_pool2d(dn.tensor(np.zeros((3, 8, 8))), 2),
-         r"max_pool2d expects a 4-D input \(N, C, H, W\), got shape \(3, 8, 8\)"),
-        (lambda: F.avg_pool1d(dn.tensor(np.zeros((3, 8, 8, 2))), 2),
-         r"avg_pool1d expects a 3-D input \(N, C, L\), got shape \(3, 8, 8, 2\)"),
-        (lambda: F.max_pool2d(dn.tensor(np.zeros((1, 1, 8, 8))), 2, padding=2),
-         r"max_pool2d: padding should be at most half of the kernel size .*got padding \(2, 2\) for kernel_size \(2, 2\)"),
-        (lambda: F.avg_pool2d(dn.tensor(np.zeros((1, 1, 2, 2))), 3),
-         r"avg_pool2d: the kernel \(3, 3\) is larger than the padded input \(2, 2\)"),
-        (lambda: F.max_pool3d(dn.tensor(np.zeros((1, 1, 4, 4, 4))), (2, 2)),
-         r"max_pool3d: kernel_size must be an int or a tuple of 3 ints, got \(2, 2\)"),
-        (lambda: F.max_pool2d(dn.tensor(np.zeros((1, 1, 4, 4))), 2, stride=0),
-         r"max_pool2d: stride must be >= 1, got 0"),
-        (lambda: F.adaptive_avg_pool2d(dn.tensor(np.zeros((1, 1, 4, 4))), (2, 2, 2)),
-         r"adaptive_avg_pool2d: output_size must be an int or a tuple of 2 ints or None, got \(2, 2, 2\)"),
-        (lambda: F.adaptive_avg_pool2d(dn.tensor(np.zeros((1, 1, 4, 4))), 0),
-         r"adaptive_avg_pool2d: output_size must be >= 1, got \(0, 0\)"),
-        (lambda: F.global_avg_pool(dn.tensor(np.zeros((2, 3)))),
-         r"global_avg_pool expects an input \(N, C, \*spatial\) with at least 3 axes, got shape \(2, 3\)"),
+        (
+            lambda: F.max_pool2d(dn.tensor(np.zeros((3, 8, 8))), 2),
+            r"max_pool2d expects a 4-D input \(N, C, H, W\), got shape \(3, 8, 8\)",
+        ),
+        (
+            lambda: F.avg_pool1d(dn.tensor(np.zeros((3, 8, 8, 2))), 2),
+            r"avg_pool1d expects a 3-D input \(N, C, L\), got shape \(3, 8, 8, 2\)",
+        ),
+        (
+            lambda: F.max_pool2d(dn.tensor(np.zeros((1, 1, 8, 8))), 2, padding=2),
+            r"max_pool2d: padding should be at most half of the kernel size .*got padding \(2, 2\) for kernel_size \(2, 2\)",
+        ),
+        (
+            lambda: F.avg_pool2d(dn.tensor(np.zeros((1, 1, 2, 2))), 3),
+            r"avg_pool2d: the kernel \(3, 3\) is larger than the padded input \(2, 2\)",
+        ),
+        (
+            lambda: F.max_pool3d(dn.tensor(np.zeros((1, 1, 4, 4, 4))), (2, 2)),
+            r"max_pool3d: kernel_size must be an int or a tuple of 3 ints, got \(2, 2\)",
+        ),
+        (
+            lambda: F.max_pool2d(dn.tensor(np.zeros((1, 1, 4, 4))), 2, stride=0),
+            r"max_pool2d: stride must be >= 1, got 0",
+        ),
+        (
+            lambda: F.adaptive_avg_pool2d(dn.tensor(np.zeros((1, 1, 4, 4))), (2, 2, 2)),
+            r"adaptive_avg_pool2d: output_size must be an int or a tuple of 2 ints or None, got \(2, 2, 2\)",
+        ),
+        (
+            lambda: F.adaptive_avg_pool2d(dn.tensor(np.zeros((1, 1, 4, 4))), 0),
+            r"adaptive_avg_pool2d: output_size must be >= 1, got \(0, 0\)",
+        ),
+        (
+            lambda: F.global_avg_pool(dn.tensor(np.zeros((2, 3)))),
+            r"global_avg_pool expects an input \(N, C, \*spatial\) with at least 3 axes, got shape \(2, 3\)",
+        ),
     ],
 )
 def test_errors(call, message):

@@ -84,20 +84,31 @@ def test_float32_kept_and_non_contiguous_input(rng, mode):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: F.upsample(dn.tensor(np.zeros((2, 3))), 2),
-         r"upsample expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 3\)"),
-        (lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4))), 2, mode="bilinear"),
-         r"upsample: mode 'bilinear' needs a 4-D input, got shape \(1, 1, 4\) \(use mode='linear'\)"),
-        (lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), 2, mode="bicubic"),
-         r"upsample: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got 'bicubic'"),
-        (lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), 2, align_corners=True),
-         r"align_corners=True only applies to the linear modes"),
-        (lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), -2),
-         r"upsample: scale_factor must be positive, got -2"),
-        (lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), (2, 2, 2)),
-         r"upsample: scale_factor must be a number or a tuple of 2 numbers, got \(2, 2, 2\)"),
-        (lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), 0.1),
-         r"upsample: scale_factor 0.1 gives an empty output from shape \(1, 1, 4, 4\)"),
+        (
+            lambda: F.upsample(dn.tensor(np.zeros((2, 3))), 2),
+            r"upsample expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 3\)",
+        ),
+        (
+            lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4))), 2, mode="bilinear"),
+            r"upsample: mode 'bilinear' needs a 4-D input, got shape \(1, 1, 4\) \(use mode='linear'\)",
+        ),
+        (
+            lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), 2, mode="bicubic"),
+            r"upsample: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got 'bicubic'",
+        ),
+        (
+            lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), 2, align_corners=True),
+            r"align_corners=True only applies to the linear modes",
+        ),
+        (lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), -2), r"upsample: scale_factor must be positive, got -2"),
+        (
+            lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), (2, 2, 2)),
+            r"upsample: scale_factor must be a number or a tuple of 2 numbers, got \(2, 2, 2\)",
+        ),
+        (
+            lambda: F.upsample(dn.tensor(np.zeros((1, 1, 4, 4))), 0.1),
+            r"upsample: scale_factor 0.1 gives an empty output from shape \(1, 1, 4, 4\)",
+        ),
     ],
 )
 def test_errors(call, message):

@@ -34,8 +34,11 @@ def members(path):
 
 
 def manifest_for(items):
-    listing = {name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-               for name, data in items if name != "manifest.json"}
+    listing = {
+        name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in items
+        if name != "manifest.json"
+    }
     return json.dumps({"format": "deltanet", "version": 1, "members": listing}).encode()
 
 

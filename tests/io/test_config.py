@@ -14,8 +14,9 @@ class Residual(nn.Module):
 
     def __init__(self, features, hidden=8, activation="tanh"):
         super().__init__()
-        self.inner = nn.Sequential(nn.Linear(features, hidden), nn.Tanh() if activation == "tanh" else nn.ReLU(),
-                                   nn.Linear(hidden, features))
+        self.inner = nn.Sequential(
+            nn.Linear(features, hidden), nn.Tanh() if activation == "tanh" else nn.ReLU(), nn.Linear(hidden, features)
+        )
 
     def forward(self, x):
         return x + self.inner(x)
@@ -45,7 +46,13 @@ class Unregistered(nn.Module):
 
 def test_get_config_records_the_outermost_call_with_defaults():
     assert nn.Linear(4, 3).get_config() == {
-        "in_features": 4, "out_features": 3, "bias": True, "init": None, "rng": None, "dtype": None}
+        "in_features": 4,
+        "out_features": 3,
+        "bias": True,
+        "init": None,
+        "rng": None,
+        "dtype": None,
+    }
     # Conv2d's constructor is its base's: the arguments are those given to Conv2d(...).
     config = nn.ConvTranspose2d(4, 2, 3, stride=2, output_padding=1).get_config()
     assert config["stride"] == 2 and config["output_padding"] == 1 and config["in_channels"] == 4
@@ -54,8 +61,9 @@ def test_get_config_records_the_outermost_call_with_defaults():
 
 
 def test_numpy_values_become_json_and_generators_and_init_functions_are_dropped():
-    config = nn.Linear(np.int64(4), 3, init=lambda t, rng=None: None, rng=np.random.default_rng(0),
-                       dtype=np.float64).get_config()
+    config = nn.Linear(
+        np.int64(4), 3, init=lambda t, rng=None: None, rng=np.random.default_rng(0), dtype=np.float64
+    ).get_config()
     assert config["in_features"] == 4 and type(config["in_features"]) is int
     assert config["init"] is None and config["rng"] is None and config["dtype"] == "float64"
     assert nn.Linear(4, 3, init="he_normal", rng=3).get_config()["init"] == "he_normal"
@@ -64,8 +72,9 @@ def test_numpy_values_become_json_and_generators_and_init_functions_are_dropped(
 def test_containers_list_their_children_including_appended_ones(tmp_path):
     seq = nn.Sequential(nn.Linear(2, 3))
     seq.append(nn.ReLU())
-    assert seq.get_config() == {"layers": [
-        {"class": "Linear", "config": nn.Linear(2, 3).get_config()}, {"class": "ReLU", "config": {}}]}
+    assert seq.get_config() == {
+        "layers": [{"class": "Linear", "config": nn.Linear(2, 3).get_config()}, {"class": "ReLU", "config": {}}]
+    }
     blocks = nn.ModuleList(nn.Linear(2, 2) for _ in range(2))  # a generator: consumed, children kept
     assert [c["class"] for c in blocks.get_config()["modules"]] == ["Linear", "Linear"]
     dn.save(seq, tmp_path / "s.dnet")
@@ -82,7 +91,9 @@ def test_user_classes_round_trip_with_module_arguments(tmp_path):
 
 
 def test_unregistered_class_is_refused_with_how_to_register(tmp_path):
-    with pytest.raises(CheckpointError, match=r"Unregistered, which is not registered; decorate the class with @deltanet.io.register"):
+    with pytest.raises(
+        CheckpointError, match=r"Unregistered, which is not registered; decorate the class with @deltanet.io.register"
+    ):
         dn.save(Unregistered(), tmp_path / "u.dnet")
     with pytest.raises(CheckpointError, match=r"layer 'extra' is a .*Unregistered"):
         model = nn.Sequential(nn.Linear(2, 2))

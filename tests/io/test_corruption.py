@@ -67,7 +67,9 @@ def extra_member(items, tmp):
 
 
 def extra_member_not_in_manifest(items, tmp):
-    return build(items + [("weights/0.bias.npy.bak", b"x")], manifest=None), r"unexpected \(not listed in manifest.json\)"
+    return build(
+        items + [("weights/0.bias.npy.bak", b"x")], manifest=None
+    ), r"unexpected \(not listed in manifest.json\)"
 
 
 def duplicate_member(items, tmp):
@@ -85,26 +87,33 @@ def dotdot_name(items, tmp):
 def oversized_json(items, tmp):
     padded = dict(items)["config.json"] + b" " * (17 << 20)  # valid JSON, 17 MiB, deflates to KBs
     return build(_replace(items, "config.json", padded), deflate={"config.json"}), (
-        r"member 'config.json': declares \d+ bytes, more than the 16777216 expected")
+        r"member 'config.json': declares \d+ bytes, more than the 16777216 expected"
+    )
 
 
 def oversized_weight(items, tmp):
     return build(_replace(items, W0, dict(items)[W0] + b"\0" * 20000)), (
-        r"member 'weights/0.weight.npy': declares 20384 bytes, but an array of shape \(16, 4\)")
+        r"member 'weights/0.weight.npy': declares 20384 bytes, but an array of shape \(16, 4\)"
+    )
 
 
 def trailing_bytes_after_array(items, tmp):
     return build(_replace(items, W0, dict(items)[W0] + b"\0" * 1000)), (
-        r"weights/0.weight.npy: 1256 bytes of data, but shape \(16, 4\) of float32 needs 256")
+        r"weights/0.weight.npy: 1256 bytes of data, but shape \(16, 4\) of float32 needs 256"
+    )
 
 
 def zip_bomb_weight(items, tmp):
     bomb = npy_with_header({"descr": "<f4", "fortran_order": False, "shape": (16, 4)}, b"\0" * (64 << 20))
-    return build(_replace(items, W0, bomb), deflate={W0}), r"weights/0.weight.npy': declares 67108992 bytes, but an array of shape \(16, 4\)"
+    return build(
+        _replace(items, W0, bomb), deflate={W0}
+    ), r"weights/0.weight.npy': declares 67108992 bytes, but an array of shape \(16, 4\)"
 
 
 def bad_json(items, tmp):
-    return build(_replace(items, "config.json", b'{"format": "deltanet", "version": 1,')), r"config.json: not valid JSON"
+    return build(
+        _replace(items, "config.json", b'{"format": "deltanet", "version": 1,')
+    ), r"config.json: not valid JSON"
 
 
 def nan_in_json(items, tmp):
@@ -127,7 +136,9 @@ def unknown_manifest_version(items, tmp):
 
 
 def wrong_format_name(items, tmp):
-    return build(with_config(items, lambda c: c.update(format="keras"))), r"config.json: format 'keras', expected 'deltanet'"
+    return build(
+        with_config(items, lambda c: c.update(format="keras"))
+    ), r"config.json: format 'keras', expected 'deltanet'"
 
 
 def unknown_layer_type(items, tmp):
@@ -143,7 +154,8 @@ def module_path_layer_type(path):
             c["model"]["class"] = path
 
         return build(with_config(items, edit)), (
-            rf"model\.class: layer type {re.escape(repr(path))} is not a registered name \(a module path")
+            rf"model\.class: layer type {re.escape(repr(path))} is not a registered name \(a module path"
+        )
 
     case.__name__ = "module_path_" + path.replace(".", "_")
     return case
@@ -153,7 +165,10 @@ def mistyped_kwarg(items, tmp):
     def edit(c):
         c["model"]["config"]["layers"][0]["config"]["in_features"] = "four"
 
-    return build(with_config(items, edit)), r"layers\[0\]\.config: Linear refused its arguments: ValueError: Linear: in_features must be a positive integer, got 'four'"
+    return (
+        build(with_config(items, edit)),
+        r"layers\[0\]\.config: Linear refused its arguments: ValueError: Linear: in_features must be a positive integer, got 'four'",
+    )
 
 
 def deeply_nested_argument(items, tmp):
@@ -177,7 +192,9 @@ def terabyte_layer_in_config(items, tmp):
     def edit(c):
         c["model"]["config"]["layers"][0]["config"].update(in_features=10**6, out_features=10**6)
 
-    return build(with_config(items, edit)), r"the layers ask for at least 4e\+12 bytes of weights, more than the file can hold"
+    return build(
+        with_config(items, edit)
+    ), r"the layers ask for at least 4e\+12 bytes of weights, more than the file can hold"
 
 
 def registered_model_asks_for_huge_layers(items, tmp):
@@ -185,7 +202,8 @@ def registered_model_asks_for_huge_layers(items, tmp):
         c["model"] = {"class": "UNet", "config": {"width": 4096, "depth": 4}}
 
     return build(with_config(items, edit)), (
-        r"model.config: UNet refused its arguments: ValueError: Conv2d: the parameters built so far exceed")
+        r"model.config: UNet refused its arguments: ValueError: Conv2d: the parameters built so far exceed"
+    )
 
 
 def missing_weight(items, tmp):
@@ -195,17 +213,20 @@ def missing_weight(items, tmp):
 
 def extra_weight(items, tmp):
     return build(items + [("weights/3.weight.npy", npy_bytes(np.zeros(3, np.float32)))]), (
-        r"member 'weights/3.weight.npy': unexpected \('3.weight' is not a weight of the model\)")
+        r"member 'weights/3.weight.npy': unexpected \('3.weight' is not a weight of the model\)"
+    )
 
 
 def wrong_shape(items, tmp):
     return build(_replace(items, W0, npy_bytes(np.zeros((4, 16), np.float32)))), (
-        r"weights/0.weight.npy: shape \(4, 16\), expected the model's \(16, 4\)")
+        r"weights/0.weight.npy: shape \(4, 16\), expected the model's \(16, 4\)"
+    )
 
 
 def wrong_dtype(items, tmp):
     return build(_replace(items, W0, npy_bytes(np.zeros((16, 4), np.int32)))), (
-        r"weights/0.weight.npy: dtype <i4, expected the model's <f4")
+        r"weights/0.weight.npy: dtype <i4, expected the model's <f4"
+    )
 
 
 def big_endian(items, tmp):
@@ -216,24 +237,30 @@ def object_array(items, tmp):
     header = {"descr": "|O", "fortran_order": False, "shape": (16, 4)}
     data = npy_with_header(header, _unsafe_pickle(tmp / "pwned"), size=_size(items, W0))
     return build(_replace(items, W0, data)), (
-        r"weights/0.weight.npy: dtype object is not a plain numeric dtype \(object arrays, which hold pickles, are refused\)")
+        r"weights/0.weight.npy: dtype object is not a plain numeric dtype \(object arrays, which hold pickles, are refused\)"
+    )
 
 
 def terabyte_header(items, tmp):
     header = {"descr": "<f4", "fortran_order": False, "shape": (10**6, 10**6)}
     data = npy_with_header(header, b"", size=_size(items, W0))  # the right member size, a huge shape
-    return build(_replace(items, W0, data)), r"weights/0.weight.npy: shape \(1000000, 1000000\), expected the model's \(16, 4\)"
+    return build(
+        _replace(items, W0, data)
+    ), r"weights/0.weight.npy: shape \(1000000, 1000000\), expected the model's \(16, 4\)"
 
 
 def terabyte_header_small_member(items, tmp):
     header = {"descr": "<f4", "fortran_order": False, "shape": (10**6, 10**6)}
     return build(_replace(items, W0, npy_with_header(header, b""))), (
-        r"member 'weights/0.weight.npy': declares 128 bytes, but an array of shape \(16, 4\)")
+        r"member 'weights/0.weight.npy': declares 128 bytes, but an array of shape \(16, 4\)"
+    )
 
 
 def shape_larger_than_file(items, tmp):
     data = npy_bytes(np.zeros((16, 4), np.float32))[:-100]  # the header promises 256 bytes of data
-    return build(_replace(items, W0, data)), r"weights/0.weight.npy: 156 bytes of data, but shape \(16, 4\) of float32 needs 256"
+    return build(
+        _replace(items, W0, data)
+    ), r"weights/0.weight.npy: 156 bytes of data, but shape \(16, 4\) of float32 needs 256"
 
 
 def bad_npy_magic(items, tmp):
@@ -257,13 +284,16 @@ def checksum_mismatch(items, tmp):
 def manifest_size_lies(items, tmp):
     manifest = json.loads(dict(items)["manifest.json"])
     manifest["members"][W0]["size"] += 1
-    return build(items, manifest=json.dumps(manifest).encode()), r"member 'weights/0.weight.npy': size 384 in the zip directory, 385 in manifest.json"
+    return build(
+        items, manifest=json.dumps(manifest).encode()
+    ), r"member 'weights/0.weight.npy': size 384 in the zip directory, 385 in manifest.json"
 
 
 def optimizer_array_wrong_shape(items, tmp):
     name = "optimizer/0.momentum_buffer.npy"
     return build(_replace(items, name, npy_bytes(np.zeros((4, 16), np.float32)))), (
-        r"optimizer/0.momentum_buffer.npy: shape \(4, 16\), expected the model's \(16, 4\)")
+        r"optimizer/0.momentum_buffer.npy: shape \(4, 16\), expected the model's \(16, 4\)"
+    )
 
 
 def optimizer_param_index_out_of_range(items, tmp):
@@ -274,24 +304,65 @@ def optimizer_param_index_out_of_range(items, tmp):
 
 
 def dtype_field_unknown(items, tmp):
-    return build(with_config(items, lambda c: c.update(dtype="float16"))), r"config.json: dtype 'float16', expected 'float32' or 'float64'"
+    return build(
+        with_config(items, lambda c: c.update(dtype="float16"))
+    ), r"config.json: dtype 'float16', expected 'float32' or 'float64'"
 
 
 def unknown_top_field(items, tmp):
-    return build(with_config(items, lambda c: c.update(__class__="os.system"))), r"config.json: unknown field\(s\) \['__class__'\]"
+    return build(
+        with_config(items, lambda c: c.update(__class__="os.system"))
+    ), r"config.json: unknown field\(s\) \['__class__'\]"
 
 
 CASES = [
-    not_a_zip, truncated(0.1), truncated(0.5), truncated(0.9), missing_member, missing_manifest, extra_member,
-    extra_member_not_in_manifest, duplicate_member, absolute_name, dotdot_name, oversized_json, oversized_weight,
+    not_a_zip,
+    truncated(0.1),
+    truncated(0.5),
+    truncated(0.9),
+    missing_member,
+    missing_manifest,
+    extra_member,
+    extra_member_not_in_manifest,
+    duplicate_member,
+    absolute_name,
+    dotdot_name,
+    oversized_json,
+    oversized_weight,
     trailing_bytes_after_array,
-    zip_bomb_weight, bad_json, nan_in_json, deeply_nested_json, unknown_version, unknown_manifest_version,
-    wrong_format_name, unknown_layer_type, module_path_layer_type("os.system"),
-    module_path_layer_type("deltanet.nn.Linear"), module_path_layer_type("__import__('os').system"),
-    mistyped_kwarg, deeply_nested_argument, unknown_kwarg, terabyte_layer_in_config, registered_model_asks_for_huge_layers, missing_weight, extra_weight, wrong_shape,
-    wrong_dtype, big_endian, object_array, terabyte_header, terabyte_header_small_member,
-    shape_larger_than_file, bad_npy_magic, npy_version_3, checksum_mismatch, manifest_size_lies,
-    optimizer_array_wrong_shape, optimizer_param_index_out_of_range, dtype_field_unknown, unknown_top_field,
+    zip_bomb_weight,
+    bad_json,
+    nan_in_json,
+    deeply_nested_json,
+    unknown_version,
+    unknown_manifest_version,
+    wrong_format_name,
+    unknown_layer_type,
+    module_path_layer_type("os.system"),
+    module_path_layer_type("deltanet.nn.Linear"),
+    module_path_layer_type("__import__('os').system"),
+    mistyped_kwarg,
+    deeply_nested_argument,
+    unknown_kwarg,
+    terabyte_layer_in_config,
+    registered_model_asks_for_huge_layers,
+    missing_weight,
+    extra_weight,
+    wrong_shape,
+    wrong_dtype,
+    big_endian,
+    object_array,
+    terabyte_header,
+    terabyte_header_small_member,
+    shape_larger_than_file,
+    bad_npy_magic,
+    npy_version_3,
+    checksum_mismatch,
+    manifest_size_lies,
+    optimizer_array_wrong_shape,
+    optimizer_param_index_out_of_range,
+    dtype_field_unknown,
+    unknown_top_field,
 ]
 
 

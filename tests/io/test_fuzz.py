@@ -22,16 +22,16 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
         for i in rng.integers(len(buf), size=rng.integers(1, 9)):
             buf[i] = int(rng.integers(256))
     elif kind == 2:  # truncate
-        del buf[int(rng.integers(len(buf))):]
+        del buf[int(rng.integers(len(buf))) :]
     elif kind == 3:  # insert random bytes
         i = int(rng.integers(len(buf)))
         buf[i:i] = rng.integers(256, size=rng.integers(1, 32)).astype(np.uint8).tobytes()
     elif kind == 4:  # delete a slice
         i = int(rng.integers(len(buf)))
-        del buf[i:i + int(rng.integers(1, 64))]
+        del buf[i : i + int(rng.integers(1, 64))]
     else:  # write a large value into a 4-byte field (sizes, offsets, counts)
         i = int(rng.integers(len(buf) - 4))
-        buf[i:i + 4] = int(rng.choice([0xFFFFFFFF, 0x7FFFFFFF, 0x10000000, 0])).to_bytes(4, "little")
+        buf[i : i + 4] = int(rng.choice([0xFFFFFFFF, 0x7FFFFFFF, 0x10000000, 0])).to_bytes(4, "little")
     return bytes(buf)
 
 

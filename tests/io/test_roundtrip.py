@@ -110,7 +110,10 @@ def test_round_trip_is_bit_identical(cls, tmp_path):
         for i, values in expected["state"].items():
             assert values.keys() == got["state"][i].keys()
             for k, v in values.items():
-                assert np.array_equal(v, got["state"][i][k]) and np.asarray(v).dtype == np.asarray(got["state"][i][k]).dtype
+                assert (
+                    np.array_equal(v, got["state"][i][k])
+                    and np.asarray(v).dtype == np.asarray(got["state"][i][k]).dtype
+                )
     if shape:
         model.eval(), loaded.eval()
         x = dn.tensor(rng.normal(size=shape).astype(model.parameters()[0].dtype if model.parameters() else np.float32))

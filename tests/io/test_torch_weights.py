@@ -16,9 +16,19 @@ def torch_mlp():
 
 def torch_lenet5():
     return tnn.Sequential(
-        tnn.Conv2d(1, 6, 5, padding=2), tnn.MaxPool2d(2), tnn.ReLU(), tnn.Conv2d(6, 16, 5), tnn.MaxPool2d(2),
-        tnn.ReLU(), tnn.Flatten(), tnn.Linear(400, 120), tnn.ReLU(), tnn.Linear(120, 84), tnn.ReLU(),
-        tnn.Linear(84, 10))
+        tnn.Conv2d(1, 6, 5, padding=2),
+        tnn.MaxPool2d(2),
+        tnn.ReLU(),
+        tnn.Conv2d(6, 16, 5),
+        tnn.MaxPool2d(2),
+        tnn.ReLU(),
+        tnn.Flatten(),
+        tnn.Linear(400, 120),
+        tnn.ReLU(),
+        tnn.Linear(120, 84),
+        tnn.ReLU(),
+        tnn.Linear(84, 10),
+    )
 
 
 class TorchUNet(tnn.Module):
@@ -29,10 +39,18 @@ class TorchUNet(tnn.Module):
         widths = [width * 2**level for level in range(depth + 1)]
 
         def block(c_in, c_out):
-            return tnn.Sequential(tnn.Conv2d(c_in, c_out, 3, padding=1, bias=False), tnn.BatchNorm2d(c_out), tnn.ReLU(),
-                                  tnn.Conv2d(c_out, c_out, 3, padding=1, bias=False), tnn.BatchNorm2d(c_out), tnn.ReLU())
+            return tnn.Sequential(
+                tnn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+                tnn.BatchNorm2d(c_out),
+                tnn.ReLU(),
+                tnn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+                tnn.BatchNorm2d(c_out),
+                tnn.ReLU(),
+            )
 
-        self.encoders = tnn.ModuleList([block(in_channels if l == 0 else widths[l - 1], widths[l]) for l in range(depth)])
+        self.encoders = tnn.ModuleList(
+            [block(in_channels if l == 0 else widths[l - 1], widths[l]) for l in range(depth)]
+        )
         self.pool = tnn.MaxPool2d(2)
         self.bottleneck = block(widths[-2], widths[-1])
         self.ups = tnn.ModuleList([tnn.ConvTranspose2d(widths[l + 1], widths[l], 2, stride=2) for l in range(depth)])

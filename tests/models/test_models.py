@@ -41,7 +41,10 @@ def test_lenet_options():
     # max subsampling pools before the activation (they commute); averaging after it
     assert [type(m).__name__ for m in models.lenet5(subsampling="max")][:3] == ["Conv2d", "MaxPool2d", "ReLU"]
     assert [type(m).__name__ for m in models.lenet5(subsampling="avg", activation="tanh")][:3] == [
-        "Conv2d", "Tanh", "AvgPool2d"]
+        "Conv2d",
+        "Tanh",
+        "AvgPool2d",
+    ]
     assert models.lenet5(dtype="float64").parameters()[0].dtype == np.float64
     a, b = models.lenet5(rng=7).state_dict(), models.lenet5(rng=7).state_dict()
     assert all(np.array_equal(a[k], b[k]) for k in a)
@@ -127,11 +130,24 @@ def test_unet_binary_head_and_no_batch_norm():
 
 def test_unet_state_dict_keys_are_stable():
     keys = list(models.UNet(depth=2, width=4, rng=0).state_dict())
-    assert keys[:6] == ["encoders.0.0.weight", "encoders.0.1.weight", "encoders.0.1.bias",
-                        "encoders.0.1.running_mean", "encoders.0.1.running_var",
-                        "encoders.0.1.num_batches_tracked"]
-    for key in ["encoders.1.3.weight", "bottleneck.4.running_var", "ups.0.weight", "ups.1.bias",
-                "decoders.1.0.weight", "decoders.0.4.bias", "head.weight", "head.bias"]:
+    assert keys[:6] == [
+        "encoders.0.0.weight",
+        "encoders.0.1.weight",
+        "encoders.0.1.bias",
+        "encoders.0.1.running_mean",
+        "encoders.0.1.running_var",
+        "encoders.0.1.num_batches_tracked",
+    ]
+    for key in [
+        "encoders.1.3.weight",
+        "bottleneck.4.running_var",
+        "ups.0.weight",
+        "ups.1.bias",
+        "decoders.1.0.weight",
+        "decoders.0.4.bias",
+        "head.weight",
+        "head.bias",
+    ]:
         assert key in keys
     assert keys == list(models.UNet(depth=2, width=4, rng=1).state_dict())
     a, b = models.UNet(width=4, rng=3).state_dict(), models.UNet(width=4, rng=3).state_dict()
@@ -141,8 +157,11 @@ def test_unet_state_dict_keys_are_stable():
 @pytest.mark.parametrize(
     "shape, match",
     [
-        ((1, 1, 30, 30), r"UNet\(depth=2, dims=2\): every spatial size must be divisible by 2\*\*depth = 4 .* "
-                         r"spatial size \(30, 30\); need e.g. crop to \(28, 28\) or pad to \(32, 32\)"),
+        (
+            (1, 1, 30, 30),
+            r"UNet\(depth=2, dims=2\): every spatial size must be divisible by 2\*\*depth = 4 .* "
+            r"spatial size \(30, 30\); need e.g. crop to \(28, 28\) or pad to \(32, 32\)",
+        ),
         ((1, 1, 2, 8), r"need at least 4 pixels per axis, e.g. pad to \(4, 8\)"),
         ((1, 2, 8, 8), r"expected input of shape \(N, C, H, W\) with C = 1, got shape \(1, 2, 8, 8\)"),
         ((1, 1, 8, 8, 8), r"expected input of shape \(N, C, H, W\) with C = 1, got shape \(1, 1, 8, 8, 8\)"),
@@ -182,9 +201,18 @@ def _torch_lenet(torch, subsampling, activation, input_size, num_classes=10, in_
     act = {"relu": tnn.ReLU, "tanh": tnn.Tanh}[activation]
     pool = {"max": tnn.MaxPool2d, "avg": tnn.AvgPool2d}[subsampling]
     return tnn.Sequential(
-        tnn.Conv2d(in_channels, 6, 5, padding=2 if input_size == 28 else 0), act(), pool(2),
-        tnn.Conv2d(6, 16, 5), act(), pool(2), tnn.Flatten(),
-        tnn.Linear(400, 120), act(), tnn.Linear(120, 84), act(), tnn.Linear(84, num_classes),
+        tnn.Conv2d(in_channels, 6, 5, padding=2 if input_size == 28 else 0),
+        act(),
+        pool(2),
+        tnn.Conv2d(6, 16, 5),
+        act(),
+        pool(2),
+        tnn.Flatten(),
+        tnn.Linear(400, 120),
+        act(),
+        tnn.Linear(120, 84),
+        act(),
+        tnn.Linear(84, num_classes),
     )
 
 
@@ -199,8 +227,7 @@ def _to_torch(torch, state):
 )
 def test_lenet_matches_torch(subsampling, activation, input_size, dtype, tol):
     torch = pytest.importorskip("torch")
-    ours = models.lenet5(subsampling=subsampling, activation=activation, input_size=input_size, rng=0,
-                         dtype=dtype)
+    ours = models.lenet5(subsampling=subsampling, activation=activation, input_size=input_size, rng=0, dtype=dtype)
     theirs = _torch_lenet(torch, subsampling, activation, input_size).to(getattr(torch, np.dtype(dtype).name))
     theirs.load_state_dict(_to_torch(torch, ours.state_dict()))
     x = np.random.default_rng(0).standard_normal((4, 1, input_size, input_size)).astype(dtype)

@@ -34,8 +34,16 @@ def test_forward_and_running_stats_match_numpy(shape):
     gamma, beta = rng.standard_normal(C), rng.standard_normal(C)
     running_mean, running_var = rng.standard_normal(C), rng.random(C) + 0.5
     start_mean, start_var = running_mean.copy(), running_var.copy()
-    y = F.batch_norm(dn.tensor(x), running_mean, running_var, dn.tensor(gamma), dn.tensor(beta),
-                     training=True, momentum=0.2, eps=1e-3)
+    y = F.batch_norm(
+        dn.tensor(x),
+        running_mean,
+        running_var,
+        dn.tensor(gamma),
+        dn.tensor(beta),
+        training=True,
+        momentum=0.2,
+        eps=1e-3,
+    )
     expected, mu, var = _reference(x, gamma, beta, 1e-3)
     np.testing.assert_allclose(y.data, expected, rtol=1e-12, atol=1e-12)
     m = x.size // C
@@ -133,7 +141,9 @@ def test_float32_stays_float32(training):
 
 def test_functional_validation():
     x = dn.tensor(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size \(1, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"Expected more than 1 value per channel when training, got input size \(1, 3\)"
+    ):
         F.batch_norm(dn.tensor(np.ones((1, 3))), None, None, training=True)
     with pytest.raises(ValueError, match=r"Expected more than 1 value per channel.*\(1, 2, 1\)"):
         F.batch_norm(dn.tensor(np.ones((1, 2, 1))), None, None, training=True)
@@ -204,25 +214,35 @@ def test_failed_forward_does_not_count_a_batch():
     assert int(bn.num_batches_tracked) == 0
 
 
-@pytest.mark.parametrize("layer, bad_shape, expected", [
-    (nn.BatchNorm1d(4), (2, 4, 3, 3), r"BatchNorm1d\(4\): expected input of shape \(N, C\) or \(N, C, L\) with C = 4 channels, got shape \(2, 4, 3, 3\)"),
-    (nn.BatchNorm1d(4), (2, 3), r"BatchNorm1d\(4\).*C = 4 channels, got shape \(2, 3\)"),
-    (nn.BatchNorm1d(4), (4,), r"BatchNorm1d\(4\).*got shape \(4,\)"),
-    (nn.BatchNorm2d(3), (2, 3, 4), r"BatchNorm2d\(3\): expected input of shape \(N, C, H, W\)"),
-    (nn.BatchNorm3d(3), (2, 3, 4, 4), r"BatchNorm3d\(3\): expected input of shape \(N, C, D, H, W\)"),
-])
+@pytest.mark.parametrize(
+    "layer, bad_shape, expected",
+    [
+        (
+            nn.BatchNorm1d(4),
+            (2, 4, 3, 3),
+            r"BatchNorm1d\(4\): expected input of shape \(N, C\) or \(N, C, L\) with C = 4 channels, got shape \(2, 4, 3, 3\)",
+        ),
+        (nn.BatchNorm1d(4), (2, 3), r"BatchNorm1d\(4\).*C = 4 channels, got shape \(2, 3\)"),
+        (nn.BatchNorm1d(4), (4,), r"BatchNorm1d\(4\).*got shape \(4,\)"),
+        (nn.BatchNorm2d(3), (2, 3, 4), r"BatchNorm2d\(3\): expected input of shape \(N, C, H, W\)"),
+        (nn.BatchNorm3d(3), (2, 3, 4, 4), r"BatchNorm3d\(3\): expected input of shape \(N, C, D, H, W\)"),
+    ],
+)
 def test_wrong_input_shape_names_layer_and_shapes(layer, bad_shape, expected):
     with pytest.raises(ValueError, match=expected):
         layer(dn.tensor(np.ones(bad_shape)))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"num_features": 0}, "num_features must be a positive integer, got 0"),
-    ({"num_features": 2.5}, "num_features must be a positive integer, got 2.5"),
-    ({"num_features": 3, "eps": -1.0}, "eps must be a positive number, got -1.0"),
-    ({"num_features": 3, "momentum": 1.5}, r"momentum must be a number in \[0, 1\].*got 1.5"),
-    ({"num_features": 3, "momentum": "fast"}, "got 'fast'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_features": 0}, "num_features must be a positive integer, got 0"),
+        ({"num_features": 2.5}, "num_features must be a positive integer, got 2.5"),
+        ({"num_features": 3, "eps": -1.0}, "eps must be a positive number, got -1.0"),
+        ({"num_features": 3, "momentum": 1.5}, r"momentum must be a number in \[0, 1\].*got 1.5"),
+        ({"num_features": 3, "momentum": "fast"}, "got 'fast'"),
+    ],
+)
 def test_hyperparameter_validation(kwargs, message):
     with pytest.raises(ValueError, match=message):
         nn.BatchNorm1d(**kwargs)
@@ -285,19 +305,25 @@ def _compare_buffers(ours, theirs):
         assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked)
 
 
-@pytest.mark.parametrize("cls_name, shape", [
-    ("BatchNorm1d", (8, 4)),
-    ("BatchNorm1d", (5, 4, 6)),
-    ("BatchNorm2d", (3, 4, 3, 5)),
-    ("BatchNorm3d", (2, 4, 2, 3, 2)),
-])
-@pytest.mark.parametrize("kwargs", [
-    {},
-    {"momentum": None},
-    {"momentum": 0.3, "eps": 1e-3},
-    {"affine": False},
-    {"track_running_stats": False},
-])
+@pytest.mark.parametrize(
+    "cls_name, shape",
+    [
+        ("BatchNorm1d", (8, 4)),
+        ("BatchNorm1d", (5, 4, 6)),
+        ("BatchNorm2d", (3, 4, 3, 5)),
+        ("BatchNorm3d", (2, 4, 2, 3, 2)),
+    ],
+)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"momentum": None},
+        {"momentum": 0.3, "eps": 1e-3},
+        {"affine": False},
+        {"track_running_stats": False},
+    ],
+)
 def test_matches_torch_over_training_steps_and_in_eval(cls_name, shape, kwargs):
     torch = pytest.importorskip("torch")
     C = shape[1]
@@ -368,7 +394,10 @@ def test_torch_sequential_state_dict_loads_and_eval_outputs_match():
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     theirs = torch.nn.Sequential(
-        torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(4, 6),
+        torch.nn.BatchNorm1d(6),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
         torch.nn.Linear(6, 3),
     ).double()
     rng = np.random.default_rng(9)
@@ -376,8 +405,11 @@ def test_torch_sequential_state_dict_loads_and_eval_outputs_match():
         for _ in range(3):
             theirs(torch.tensor(rng.standard_normal((10, 4))))
     ours = nn.Sequential(
-        nn.Linear(4, 6, dtype=np.float64), nn.BatchNorm1d(6, dtype=np.float64), nn.ReLU(),
-        nn.Dropout(0.5), nn.Linear(6, 3, dtype=np.float64),
+        nn.Linear(4, 6, dtype=np.float64),
+        nn.BatchNorm1d(6, dtype=np.float64),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(6, 3, dtype=np.float64),
     )
     state = {k: v.numpy() for k, v in theirs.state_dict().items()}
     assert list(state) == list(ours.state_dict())

@@ -124,18 +124,35 @@ def test_gradcheck_through_layers(rng):
         (lambda: nn.Conv2d(0, 4, 3), r"Conv2d: in_channels must be a positive integer, got 0"),
         (lambda: nn.Conv2d(3, 4, 3, groups=2), r"Conv2d: groups=2 must divide in_channels=3 and out_channels=4"),
         (lambda: nn.Conv2d(3, 4, 0), r"Conv2d: kernel_size must be >= 1, got 0"),
-        (lambda: nn.Conv2d(3, 4, (3, 3, 3)), r"Conv2d: kernel_size must be an int or a tuple of 2 ints, got \(3, 3, 3\)"),
+        (
+            lambda: nn.Conv2d(3, 4, (3, 3, 3)),
+            r"Conv2d: kernel_size must be an int or a tuple of 2 ints, got \(3, 3, 3\)",
+        ),
         (lambda: nn.Conv1d(3, 4, 3, stride=0), r"Conv1d: stride must be >= 1, got 0"),
         (lambda: nn.Conv3d(3, 4, 3, padding=-1), r"Conv3d: padding must be >= 0, got -1"),
         (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), r"Conv2d: padding='same' needs stride 1"),
-        (lambda: nn.Conv2d(3, 4, 3, padding="full"), r"Conv2d: padding must be an int, a tuple, 'same' or 'valid', got 'full'"),
-        (lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2),
-         r"ConvTranspose2d: output_padding must be smaller than either stride or dilation, got output_padding=2, stride=2"),
+        (
+            lambda: nn.Conv2d(3, 4, 3, padding="full"),
+            r"Conv2d: padding must be an int, a tuple, 'same' or 'valid', got 'full'",
+        ),
+        (
+            lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2),
+            r"ConvTranspose2d: output_padding must be smaller than either stride or dilation, got output_padding=2, stride=2",
+        ),
         (lambda: nn.Conv2d(3, 4, 3, output_padding=1), r"Conv2d: output_padding is for transposed convolutions, got 1"),
-        (lambda: nn.MaxPool2d(2, padding=2), r"MaxPool2d: padding should be at most half of the kernel size, got padding=2"),
+        (
+            lambda: nn.MaxPool2d(2, padding=2),
+            r"MaxPool2d: padding should be at most half of the kernel size, got padding=2",
+        ),
         (lambda: nn.AvgPool1d(0), r"AvgPool1d: kernel_size must be >= 1, got 0"),
-        (lambda: nn.AdaptiveAvgPool2d((2, 0)), r"AdaptiveAvgPool2d: output_size must be a positive int .* got \(2, 0\)"),
-        (lambda: nn.Upsample(scale_factor=0), r"Upsample: scale_factor must be a positive number or a tuple of them, got 0"),
+        (
+            lambda: nn.AdaptiveAvgPool2d((2, 0)),
+            r"AdaptiveAvgPool2d: output_size must be a positive int .* got \(2, 0\)",
+        ),
+        (
+            lambda: nn.Upsample(scale_factor=0),
+            r"Upsample: scale_factor must be a positive number or a tuple of them, got 0",
+        ),
         (lambda: nn.Upsample(mode="cubic"), r"Upsample: mode must be one of .* got 'cubic'"),
     ],
 )
@@ -147,21 +164,48 @@ def test_hyperparameters_checked_in_init(make, message):
 @pytest.mark.parametrize(
     "layer, shape, message",
     [
-        (nn.Conv2d(1, 6, 5), (1, 28, 28),
-         r"Conv2d\(1, 6, kernel_size=\(5, 5\), stride=\(1, 1\)\): conv2d expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)"),
-        (nn.Conv2d(3, 6, 3), (2, 1, 8, 8),
-         r"Conv2d\(3, 6, .*\): conv2d: a weight of shape \(6, 3, 3, 3\) .* expects an input with 3 channels, got shape \(2, 1, 8, 8\)"),
-        (nn.Conv2d(1, 6, 5), (2, 1, 4, 4),
-         r"Conv2d\(1, 6, .*\): conv2d: the kernel \(5, 5\) .*is larger than the padded input \(4, 4\)"),
+        (
+            nn.Conv2d(1, 6, 5),
+            (1, 28, 28),
+            r"Conv2d\(1, 6, kernel_size=\(5, 5\), stride=\(1, 1\)\): conv2d expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)",
+        ),
+        (
+            nn.Conv2d(3, 6, 3),
+            (2, 1, 8, 8),
+            r"Conv2d\(3, 6, .*\): conv2d: a weight of shape \(6, 3, 3, 3\) .* expects an input with 3 channels, got shape \(2, 1, 8, 8\)",
+        ),
+        (
+            nn.Conv2d(1, 6, 5),
+            (2, 1, 4, 4),
+            r"Conv2d\(1, 6, .*\): conv2d: the kernel \(5, 5\) .*is larger than the padded input \(4, 4\)",
+        ),
         (nn.Conv3d(1, 2, 3), (1, 1, 8, 8), r"Conv3d\(1, 2, .*\): conv3d expects a 5-D input \(N, C, D, H, W\)"),
-        (nn.ConvTranspose2d(4, 2, 2), (1, 3, 4, 4),
-         r"ConvTranspose2d\(4, 2, .*\): conv_transpose2d: .* expects an input with 4 channels, got shape \(1, 3, 4, 4\)"),
-        (nn.MaxPool2d(2), (4, 8, 8), r"MaxPool2d\(kernel_size=2, stride=2, padding=0\): max_pool2d expects a 4-D input"),
-        (nn.AvgPool3d(3), (1, 1, 2, 2, 2), r"AvgPool3d\(kernel_size=3, .*\): avg_pool3d: the kernel \(3, 3, 3\) is larger"),
-        (nn.AdaptiveAvgPool2d(1), (4, 8), r"AdaptiveAvgPool2d\(output_size=1\): adaptive_avg_pool2d expects a 4-D input"),
+        (
+            nn.ConvTranspose2d(4, 2, 2),
+            (1, 3, 4, 4),
+            r"ConvTranspose2d\(4, 2, .*\): conv_transpose2d: .* expects an input with 4 channels, got shape \(1, 3, 4, 4\)",
+        ),
+        (
+            nn.MaxPool2d(2),
+            (4, 8, 8),
+            r"MaxPool2d\(kernel_size=2, stride=2, padding=0\): max_pool2d expects a 4-D input",
+        ),
+        (
+            nn.AvgPool3d(3),
+            (1, 1, 2, 2, 2),
+            r"AvgPool3d\(kernel_size=3, .*\): avg_pool3d: the kernel \(3, 3, 3\) is larger",
+        ),
+        (
+            nn.AdaptiveAvgPool2d(1),
+            (4, 8),
+            r"AdaptiveAvgPool2d\(output_size=1\): adaptive_avg_pool2d expects a 4-D input",
+        ),
         (nn.GlobalAvgPool(), (4, 8), r"GlobalAvgPool\(\): global_avg_pool expects"),
-        (nn.Upsample(scale_factor=2, mode="bilinear"), (1, 2, 8),
-         r"Upsample\(scale_factor=2, mode='bilinear'\): upsample: mode 'bilinear' needs a 4-D input"),
+        (
+            nn.Upsample(scale_factor=2, mode="bilinear"),
+            (1, 2, 8),
+            r"Upsample\(scale_factor=2, mode='bilinear'\): upsample: mode 'bilinear' needs a 4-D input",
+        ),
     ],
 )
 def test_shape_errors_name_the_layer(layer, shape, message):
@@ -205,15 +249,29 @@ def test_small_cnn_matches_torch_end_to_end(rng):
     # layouts change between layers (batch-innermost views, copies); values must not.
     torch = pytest.importorskip("torch")
     ours = nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(4, 6, 3, padding="same"), nn.ReLU(), nn.Upsample(scale_factor=2),
-        nn.ConvTranspose2d(6, 2, 2, stride=2), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(2 * 8 * 8, 3),
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, padding="same"),
+        nn.ReLU(),
+        nn.Upsample(scale_factor=2),
+        nn.ConvTranspose2d(6, 2, 2, stride=2),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(2 * 8 * 8, 3),
     ).to(np.float64)
     tn = torch.nn
     theirs = tn.Sequential(
-        tn.Conv2d(1, 4, 3, padding=1), tn.ReLU(), tn.MaxPool2d(2),
-        tn.Conv2d(4, 6, 3, padding="same"), tn.ReLU(), tn.Upsample(scale_factor=2),
-        tn.ConvTranspose2d(6, 2, 2, stride=2), tn.AvgPool2d(2), tn.Flatten(), tn.Linear(2 * 8 * 8, 3),
+        tn.Conv2d(1, 4, 3, padding=1),
+        tn.ReLU(),
+        tn.MaxPool2d(2),
+        tn.Conv2d(4, 6, 3, padding="same"),
+        tn.ReLU(),
+        tn.Upsample(scale_factor=2),
+        tn.ConvTranspose2d(6, 2, 2, stride=2),
+        tn.AvgPool2d(2),
+        tn.Flatten(),
+        tn.Linear(2 * 8 * 8, 3),
     ).double()
     theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
     data = rng.standard_normal((3, 1, 8, 8))

@@ -159,11 +159,14 @@ def test_p_one_is_refused_with_explanation():
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), float("inf"), "0.5", True, None])
-@pytest.mark.parametrize("make", [
-    lambda p: nn.Dropout(p),
-    lambda p: nn.Dropout2d(p),
-    lambda p: F.dropout(dn.tensor([1.0]), p),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: nn.Dropout(p),
+        lambda p: nn.Dropout2d(p),
+        lambda p: F.dropout(dn.tensor([1.0]), p),
+    ],
+)
 def test_bad_p_is_refused_quoting_the_value(make, p):
     with pytest.raises(ValueError, match=r"p .*\[0, 1\)"):
         make(p)

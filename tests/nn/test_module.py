@@ -89,9 +89,7 @@ def test_linear_gradcheck(rng, shape, bias):
     x = dn.tensor(rng.standard_normal(shape), requires_grad=True)
     params = [x, layer.weight] + ([layer.bias] if bias else [])
     fn = (lambda a, w, b: dn.functional.linear(a, w, b)) if bias else (lambda a, w: dn.functional.linear(a, w))
-    np.testing.assert_allclose(
-        fn(*params).data, x.data @ layer.weight.data.T + (layer.bias.data if bias else 0)
-    )
+    np.testing.assert_allclose(fn(*params).data, x.data @ layer.weight.data.T + (layer.bias.data if bias else 0))
     assert dn.gradcheck(fn, params)
 
 
@@ -102,7 +100,9 @@ def test_linear_default_init_is_pytorchs_bound():
 
 
 def test_linear_errors_name_the_layer():
-    with pytest.raises(ValueError, match=r"Linear\(in_features=4, out_features=3.*expected input with 4 features.*got shape \(2, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"Linear\(in_features=4, out_features=3.*expected input with 4 features.*got shape \(2, 5\)"
+    ):
         nn.Linear(4, 3)(dn.tensor(np.zeros((2, 5))))
     with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
         nn.Linear(0, 3)

@@ -13,7 +13,9 @@ def test_fully_connected_layer_on_a_28x28_image_has_7850_parameters():
     table = summary(nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10)), (1, 28, 28))
     assert table.total_params == 7_850 == 28 * 28 * 10 + 10  # seeds/004: "7850 in Layer 1"
     assert [(r.name, r.type, r.output_shape, r.params) for r in table.rows] == [
-        ("0", "Flatten", (784,), 0), ("1", "Linear", (10,), 7_850)]
+        ("0", "Flatten", (784,), 0),
+        ("1", "Linear", (10,), 7_850),
+    ]
 
 
 def test_fully_connected_layer_on_a_256x256_image_has_655370_parameters():
@@ -26,10 +28,10 @@ def test_fully_connected_layer_on_a_256_cubed_volume_has_160_million_parameters(
     layer = nn.Linear(1, 10)
     # 256³·10 float32 weights would take 671 MB: a zero-stride view of one zero stands in for
     # them, so the count comes from the real layer type without the memory.
-    layer.weight = nn.Parameter(np.broadcast_to(np.float32(0), (10, 256 ** 3)))
-    layer.in_features = 256 ** 3
+    layer.weight = nn.Parameter(np.broadcast_to(np.float32(0), (10, 256**3)))
+    layer.in_features = 256**3
     table = summary(nn.Sequential(nn.Flatten(), layer))  # no input shape: count only, no forward
-    assert table.total_params == 167_772_170 == 256 ** 3 * 10 + 10  # the deck's "160M", rounded down
+    assert table.total_params == 167_772_170 == 256**3 * 10 + 10  # the deck's "160M", rounded down
     assert table.rows[1].output_shape is None
     assert "167,772,170" in str(table)
 
@@ -94,11 +96,14 @@ def test_recording_restores_forward_after_an_error():
     assert all("forward" not in m.__dict__ for m in model.modules())
 
 
-@pytest.mark.parametrize("shape, message", [
-    ((0,), r"input_shape must hold positive integers \(one sample, no batch axis\), got \(0,\)"),
-    ("abc", r"input_shape must hold positive integers"),
-    ((3,), r"an input of shape \(3,\) \(per sample\) does not fit the model"),
-])
+@pytest.mark.parametrize(
+    "shape, message",
+    [
+        ((0,), r"input_shape must hold positive integers \(one sample, no batch axis\), got \(0,\)"),
+        ("abc", r"input_shape must hold positive integers"),
+        ((3,), r"an input of shape \(3,\) \(per sample\) does not fit the model"),
+    ],
+)
 def test_bad_input_shapes_are_refused(shape, message):
     with pytest.raises(ValueError, match=message):
         summary(nn.Linear(4, 2), shape)

@@ -126,7 +126,9 @@ LAYERS = [
 ]
 
 
-@pytest.mark.parametrize("layer, shape", LAYERS, ids=lambda v: repr(v).replace("\n", "") if isinstance(v, nn.Module) else None)
+@pytest.mark.parametrize(
+    "layer, shape", LAYERS, ids=lambda v: repr(v).replace("\n", "") if isinstance(v, nn.Module) else None
+)
 def test_every_layer_matches_onnxruntime(layer, shape, tmp_path):
     dn.manual_seed(0)
     rng = np.random.default_rng(1)
@@ -204,8 +206,9 @@ def test_unsupported_layers_and_operations_are_named(tmp_path):
     with pytest.raises(ExportError, match=r"layer '0' \(AdaptiveAvgPool2d\): output size \(3, 3\) does not divide"):
         dn.onnx.export(nn.Sequential(nn.AdaptiveAvgPool2d(3)), tmp_path / "m.onnx", input_shape=(1, 1, 7, 7))
     with pytest.raises(ExportError, match=r"layer '0' \(BatchNorm2d\): without running statistics"):
-        dn.onnx.export(nn.Sequential(nn.BatchNorm2d(2, track_running_stats=False)), tmp_path / "m.onnx",
-                       input_shape=(2, 2, 3, 3))
+        dn.onnx.export(
+            nn.Sequential(nn.BatchNorm2d(2, track_running_stats=False)), tmp_path / "m.onnx", input_shape=(2, 2, 3, 3)
+        )
     assert not (tmp_path / "m.onnx").exists()
     with pytest.raises(ValueError, match=r"input_shape must be a tuple of positive ints such as \(1, 4\), got 4"):
         dn.onnx.export(model, tmp_path / "m.onnx", input_shape=4)

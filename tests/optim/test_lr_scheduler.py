@@ -121,14 +121,23 @@ def test_bad_arguments_raise():
         (lambda: lr_scheduler.StepLR(ours, step_size=2.5), r"step_size must be a positive integer, got 2\.5"),
         (lambda: lr_scheduler.StepLR(ours, step_size=2, gamma=-0.1), r"StepLR: gamma must be a number >= 0, got -0\.1"),
         (lambda: lr_scheduler.ExponentialLR(ours, gamma=0), r"ExponentialLR: gamma must be a number > 0, got 0"),
-        (lambda: lr_scheduler.MultiStepLR(ours, milestones=[3, -1]), r"milestones must be non-negative integers, got \[3, -1\]"),
+        (
+            lambda: lr_scheduler.MultiStepLR(ours, milestones=[3, -1]),
+            r"milestones must be non-negative integers, got \[3, -1\]",
+        ),
         (lambda: lr_scheduler.MultiStepLR(ours, milestones=4), r"milestones must be a list of epochs, got 4"),
         (lambda: lr_scheduler.StepLR("sgd", step_size=2), r"StepLR: expected a deltanet Optimizer, got str"),
         (lambda: lr_scheduler.ReduceLROnPlateau(ours, mode="lowest"), r"mode must be 'min' or 'max', got 'lowest'"),
         (lambda: lr_scheduler.ReduceLROnPlateau(ours, factor=1.0), r"factor must be a number in \[0, 1\), got 1\.0"),
-        (lambda: lr_scheduler.ReduceLROnPlateau(ours, threshold_mode="pct"), r"threshold_mode must be 'rel' or 'abs', got 'pct'"),
+        (
+            lambda: lr_scheduler.ReduceLROnPlateau(ours, threshold_mode="pct"),
+            r"threshold_mode must be 'rel' or 'abs', got 'pct'",
+        ),
         (lambda: lr_scheduler.ReduceLROnPlateau(ours, patience=-1), r"patience must be a non-negative integer, got -1"),
-        (lambda: lr_scheduler.ReduceLROnPlateau(ours, min_lr=[0.1]), r"min_lr has 1 values, expected one per param group \(2\)"),
+        (
+            lambda: lr_scheduler.ReduceLROnPlateau(ours, min_lr=[0.1]),
+            r"min_lr has 1 values, expected one per param group \(2\)",
+        ),
     ]
     for make, message in cases:
         with pytest.raises(ValueError, match=message):

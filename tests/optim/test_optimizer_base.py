@@ -59,7 +59,10 @@ BAD_HYPERPARAMETERS = [
     (lambda p: optim.SGD(p, momentum=0.9, dampening=0.1, nesterov=True), r"dampening=0\.1"),
     (lambda p: optim.SGD(p, maximize=1), r"maximize must be True or False, got 1"),
     (lambda p: optim.Adagrad(p, lr_decay=-1), r"Adagrad: lr_decay must be a number >= 0, got -1"),
-    (lambda p: optim.Adagrad(p, initial_accumulator_value=-0.1), r"initial_accumulator_value must be a number >= 0, got -0\.1"),
+    (
+        lambda p: optim.Adagrad(p, initial_accumulator_value=-0.1),
+        r"initial_accumulator_value must be a number >= 0, got -0\.1",
+    ),
     (lambda p: optim.Adagrad(p, eps=-1.0), r"Adagrad: eps must be a number >= 0, got -1\.0"),
     (lambda p: optim.RMSprop(p, alpha=1.5), r"RMSprop: alpha must be a number in \[0, 1\], got 1\.5"),
     (lambda p: optim.RMSprop(p, momentum=1.0), r"RMSprop: momentum must be a number in \[0, 1\), got 1\.0"),
@@ -97,13 +100,19 @@ def test_bad_params_raise():
         (lambda: optim.SGD(p, lr=0.1), r"got a single Parameter; pass model\.parameters\(\) or \[tensor\]"),
         (lambda: optim.SGD(5, lr=0.1), r"params must be an iterable of Parameters or of dicts, got int"),
         (lambda: optim.SGD([np.zeros(2)], lr=0.1), r"parameter 0 is a ndarray, expected a Parameter"),
-        (lambda: optim.SGD(dn.nn.Linear(2, 1).named_parameters()), r"parameter 0 is a \(name, Parameter\) pair; pass model\.parameters\(\)"),
+        (
+            lambda: optim.SGD(dn.nn.Linear(2, 1).named_parameters()),
+            r"parameter 0 is a \(name, Parameter\) pair; pass model\.parameters\(\)",
+        ),
         (lambda: optim.SGD([p, frozen], lr=0.1), r"parameter 1 \(shape \(2,\)\) does not require grad"),
         (lambda: optim.SGD([interior], lr=0.1), r"parameter 0 \(shape \(2,\)\) is not a leaf"),
         (lambda: optim.SGD([p, p], lr=0.1), r"parameter 1 \(shape \(2,\)\) appears twice"),
         (lambda: optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1), r"parameter 1 .* appears twice"),
         (lambda: optim.SGD([{"lr": 0.1}]), r"a param group needs a 'params' entry, got keys \['lr'\]"),
-        (lambda: optim.SGD([{"params": [p], "learning_rate": 0.1}]), r"unknown hyperparameter\(s\) \['learning_rate'\]"),
+        (
+            lambda: optim.SGD([{"params": [p], "learning_rate": 0.1}]),
+            r"unknown hyperparameter\(s\) \['learning_rate'\]",
+        ),
         (lambda: optim.SGD([{"params": [p], "lr": -2.0}]), r"SGD: lr must be a number >= 0, got -2\.0"),
         (lambda: optim.SGD([{"params": [p]}, _param()]), r"params mixes dicts and Parameters"),
         (lambda: optim.SGD([{"params": {p}}]), r"ordered sequence"),
@@ -163,9 +172,13 @@ def test_float32_stays_float32_and_follows_float64(problem, optimizer_case):
 
 def test_grad_none_params_are_skipped():
     a, b = dn.nn.Parameter(np.ones(2)), dn.nn.Parameter(np.ones(3))
-    for cls, kwargs in [(optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
-                        (optim.Adam, dict(lr=0.1, weight_decay=0.1)), (optim.AdamW, dict(lr=0.1)),
-                        (optim.Adagrad, dict(lr=0.1)), (optim.RMSprop, dict(lr=0.1, centered=True))]:
+    for cls, kwargs in [
+        (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+        (optim.Adam, dict(lr=0.1, weight_decay=0.1)),
+        (optim.AdamW, dict(lr=0.1)),
+        (optim.Adagrad, dict(lr=0.1)),
+        (optim.RMSprop, dict(lr=0.1, centered=True)),
+    ]:
         a.data[...] = 1.0
         b.data[...] = 1.0
         opt = cls([a, b], **kwargs)
@@ -286,8 +299,10 @@ def test_load_state_dict_rejects_mismatches():
     before = {k: v.copy() for k, v in opt.state[p].items()}
 
     def changed(**edits):
-        sd = {"state": {k: dict(v) for k, v in good["state"].items()},
-              "param_groups": [dict(g) for g in good["param_groups"]]}
+        sd = {
+            "state": {k: dict(v) for k, v in good["state"].items()},
+            "param_groups": [dict(g) for g in good["param_groups"]],
+        }
         for path, value in edits.items():
             if path == "groups":
                 sd["param_groups"] = value
@@ -301,7 +316,10 @@ def test_load_state_dict_rejects_mismatches():
         ({"momentum_buffer": 1}, None),
         (changed(groups=[]), r"the state has 0 parameter group\(s\), this optimizer has 1"),
         (changed(params=[0]), r"parameter group 0 has 1 parameter\(s\) in the state, 2 in this optimizer"),
-        (changed(state={0: {"momentum_buffer": np.ones(5)}}), r"state 'momentum_buffer' of parameter 0 has shape \(5,\), expected the parameter's \(2,\)"),
+        (
+            changed(state={0: {"momentum_buffer": np.ones(5)}}),
+            r"state 'momentum_buffer' of parameter 0 has shape \(5,\), expected the parameter's \(2,\)",
+        ),
         (changed(state={7: {"momentum_buffer": np.ones(2)}}), r"state for parameter 7, but there are only 2"),
         (changed(state={"w": {}}), r"state key 'w' is not a parameter index"),
         (changed(state={0: {"momentum_buffer": np.array(["a", "b"])}}), r"has dtype <U1, expected numbers"),
@@ -316,13 +334,16 @@ def test_load_state_dict_rejects_mismatches():
         np.testing.assert_array_equal(opt.state[p][k], v)
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
-    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
-    ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.9, 0.5))),
-    ("AdamW", dict(lr=0.05)),
-])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+        ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
+        ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+        ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.9, 0.5))),
+        ("AdamW", dict(lr=0.05)),
+    ],
+)
 def test_loads_a_pytorch_state_dict(problem, name, kwargs):
     torch = pytest.importorskip("torch")
     prob = problem(np.float64, seed=2)
@@ -334,8 +355,12 @@ def test_loads_a_pytorch_state_dict(problem, name, kwargs):
     for p, t in zip(prob.params(), t_params, strict=True):
         p.data[...] = t.detach().numpy()
     sd = t_opt.state_dict()
-    sd = {"state": {k: {n: (v.numpy() if torch.is_tensor(v) else v) for n, v in s.items()} for k, s in sd["state"].items()},
-          "param_groups": sd["param_groups"]}
+    sd = {
+        "state": {
+            k: {n: (v.numpy() if torch.is_tensor(v) else v) for n, v in s.items()} for k, s in sd["state"].items()
+        },
+        "param_groups": sd["param_groups"],
+    }
     opt = _opt(name, prob.params(), kwargs)
     opt.load_state_dict(sd)
     for _ in range(3):
@@ -350,14 +375,23 @@ def test_loads_a_pytorch_state_dict(problem, name, kwargs):
 # -- get ---------------------------------------------------------------------------------------
 def test_get_resolves_names_classes_and_instances():
     params = dn.nn.Linear(2, 1).parameters()
-    for name, cls in [("sgd", optim.SGD), ("Adam", optim.Adam), ("ADAMW", optim.AdamW),
-                      ("adagrad", optim.Adagrad), ("rms_prop", optim.RMSprop), ("RMSprop", optim.RMSprop)]:
+    for name, cls in [
+        ("sgd", optim.SGD),
+        ("Adam", optim.Adam),
+        ("ADAMW", optim.AdamW),
+        ("adagrad", optim.Adagrad),
+        ("rms_prop", optim.RMSprop),
+        ("RMSprop", optim.RMSprop),
+    ]:
         opt = optim.get(name, params, lr=0.05)
         assert type(opt) is cls and opt.param_groups[0]["lr"] == 0.05
     assert type(optim.get(optim.SGD, params)) is optim.SGD
     existing = optim.Adam(params)
     assert optim.get(existing) is existing
-    with pytest.raises(ValueError, match=r"unknown optimizer 'adamax'; expected one of \['adagrad', 'adam', 'adamw', 'cg', 'lbfgs', 'rmsprop', 'sgd'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown optimizer 'adamax'; expected one of \['adagrad', 'adam', 'adamw', 'cg', 'lbfgs', 'rmsprop', 'sgd'\]",
+    ):
         optim.get("adamax", params)
     with pytest.raises(ValueError, match=r"set them when creating the optimizer"):
         optim.get(existing, lr=0.1)

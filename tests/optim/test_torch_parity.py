@@ -11,7 +11,10 @@ torch = pytest.importorskip("torch")
 def _compare(ours, theirs, step, label):
     for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         np.testing.assert_allclose(
-            a.data, b.detach().numpy(), rtol=1e-9, atol=1e-9,
+            a.data,
+            b.detach().numpy(),
+            rtol=1e-9,
+            atol=1e-9,
             err_msg=f"{label}: parameter {i} after step {step}",
         )
 

@@ -22,8 +22,18 @@ def test_learning_curves_from_a_history_a_dict_and_a_run_folder(tmp_path):
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((40, 2)), rng.integers(0, 2, 40)
     model = nn.Linear(2, 2, dtype="float64", rng=0)
-    history = dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.5), epochs=4, batch_size=None,
-                     validation_data=(X, y), metrics=["accuracy"], run_dir=tmp_path)
+    history = dn.fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.5),
+        epochs=4,
+        batch_size=None,
+        validation_data=(X, y),
+        metrics=["accuracy"],
+        run_dir=tmp_path,
+    )
     for source in (history, history.history, tmp_path):
         fig = dn.plot.learning_curves(source)
         left, right = fig.axes
@@ -56,8 +66,17 @@ def test_gradient_flow_bars_and_lines_over_epochs():
     model = nn.Sequential(nn.Linear(2, 4, rng=0), nn.ReLU(), nn.Linear(4, 2, rng=1))
     monitor = Monitor(budget=None, warn=False)
     monitor.set_fit_context(X.astype(np.float32), y)
-    dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=3, batch_size=8, rng=0,
-           callbacks=[monitor])
+    dn.fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.1),
+        epochs=3,
+        batch_size=8,
+        rng=0,
+        callbacks=[monitor],
+    )
     fig = dn.plot.gradient_flow(monitor)
     curves = lines(fig.axes[0])
     assert set(curves) == {"0 (Linear)", "2 (Linear)"}
@@ -71,8 +90,9 @@ def test_gradient_flow_bars_and_lines_over_epochs():
 def test_activation_histograms_count_the_layer_outputs():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((50, 3))
-    model = nn.Sequential(nn.Linear(3, 6, rng=0, dtype="float64"), nn.Sigmoid(), nn.Linear(6, 4, rng=1, dtype="float64"),
-                          nn.ReLU())
+    model = nn.Sequential(
+        nn.Linear(3, 6, rng=0, dtype="float64"), nn.Sigmoid(), nn.Linear(6, 4, rng=1, dtype="float64"), nn.ReLU()
+    )
     fig = dn.plot.activation_histograms(model, X, bins=10)
     assert [a.get_title() for a in fig.axes] == ["1 (Sigmoid)", "3 (ReLU)"]
     a1 = 1 / (1 + np.exp(-(X @ model[0].weight.data.T + model[0].bias.data)))

@@ -31,7 +31,8 @@ class MemoryProbe(dn.callbacks.Callback):
         self.all_bytes[step] = tracemalloc.get_traced_memory()[0]
         if step % 10 == 9:
             snapshot = tracemalloc.take_snapshot().filter_traces(
-                [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)])
+                [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+            )
             self.numpy_bytes[step] = sum(trace.size for trace in snapshot.traces)
 
 
@@ -60,8 +61,11 @@ def measure(leak: bool = False) -> dict:
         history = dn.fit(model, X, y, "cross_entropy", optimizer, epochs=1, batch_size=BATCH, callbacks=callbacks)
     finally:
         tracemalloc.stop()
-    return {"numpy_bytes": probe.numpy_bytes, "all_bytes": probe.all_bytes.tolist(),
-            "loss": history.history["loss"][-1]}
+    return {
+        "numpy_bytes": probe.numpy_bytes,
+        "all_bytes": probe.all_bytes.tolist(),
+        "loss": history.history["loss"][-1],
+    }
 
 
 if __name__ == "__main__":

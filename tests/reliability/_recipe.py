@@ -29,8 +29,16 @@ def data() -> tuple[np.ndarray, np.ndarray]:
 def build(seed: int) -> tuple[nn.Module, Any]:
     dn.manual_seed(seed)
     model = nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout2d(0.25),
-        nn.Flatten(), nn.Linear(36, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3),
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout2d(0.25),
+        nn.Flatten(),
+        nn.Linear(36, 16),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(16, 3),
     )
     return model, dn.optim.Adam(model.parameters(), lr=0.01)
 
@@ -56,12 +64,27 @@ class CrashAfter(dn.callbacks.Callback):
             raise Crash(f"crash after {self.steps} steps")
 
 
-def train(seed: int, epochs: int = EPOCHS, callbacks: list | None = None, resume_from: Any = None,
-          model_and_optimizer: tuple | None = None) -> nn.Module:
+def train(
+    seed: int,
+    epochs: int = EPOCHS,
+    callbacks: list | None = None,
+    resume_from: Any = None,
+    model_and_optimizer: tuple | None = None,
+) -> nn.Module:
     X, y = data()
     model, optimizer = model_and_optimizer or build(seed)
-    dn.fit(model, X, y, "cross_entropy", optimizer, epochs=epochs, batch_size=BATCH, shuffle=True,
-           callbacks=callbacks, resume_from=resume_from)
+    dn.fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optimizer,
+        epochs=epochs,
+        batch_size=BATCH,
+        shuffle=True,
+        callbacks=callbacks,
+        resume_from=resume_from,
+    )
     return model
 
 

@@ -172,9 +172,10 @@ def ref_conv(x, W, b=None, stride=1, padding=0, dilation=1, groups=1):
     for o in range(out_channels):
         g = o // opg
         for pos in itertools.product(*map(range, out_size)):
-            window = xp[(slice(None), slice(g * cpg, (g + 1) * cpg)) + tuple(
-                slice(pos[i] * s[i], pos[i] * s[i] + dl[i] * (k[i] - 1) + 1, dl[i]) for i in range(d)
-            )]
+            window = xp[
+                (slice(None), slice(g * cpg, (g + 1) * cpg))
+                + tuple(slice(pos[i] * s[i], pos[i] * s[i] + dl[i] * (k[i] - 1) + 1, dl[i]) for i in range(d))
+            ]
             z[(slice(None), o) + pos] = (window * W[o]).sum(axis=tuple(range(1, d + 2)))
     if b is not None:
         z += b.reshape((1, -1) + (1,) * d)
@@ -277,8 +278,7 @@ def ref_upsample(x, scale_factor=2, mode="nearest", align_corners=False, size=No
     return y
 
 
-def ref_batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-                   momentum=0.1, eps=1e-5):
+def ref_batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training:
@@ -358,63 +358,104 @@ _BAD_BROADCAST = [
 
 register(OpInfo(ops.Add, lambda x, y: x + y, np.add, _broadcast_pairs, _BAD_BROADCAST))
 register(OpInfo(ops.Mul, lambda x, y: x * y, np.multiply, _broadcast_pairs, _BAD_BROADCAST))
-register(OpInfo(
-    ops.Neg, lambda x: -x, np.negative,
-    lambda rng: [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0, 2))],
-))
-register(OpInfo(
-    ops.Pow, lambda x, exponent: x**exponent, lambda x, exponent: x**exponent,
-    lambda rng: [
-        S("square", normal(rng, 2, 3), exponent=2),
-        S("sqrt", positive(rng, 3), exponent=0.5),
-        S("reciprocal", positive(rng, 2, 2), exponent=-1),
-        S("cube, size 1", normal(rng, 1), exponent=3),
-        S("empty", positive(rng, 0), exponent=2),
-    ],
-    [E("exponent not a number", ValueError, r"could not convert string to float", np.ones(2), exponent="a")],
-))
-register(OpInfo(
-    ops.Exp, lambda x: x.exp(), np.exp,
-    lambda rng: [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0))],
-))
-register(OpInfo(
-    ops.Log, lambda x: x.log(), np.log,
-    lambda rng: [S("2-D", positive(rng, 2, 3)), S("size 1", positive(rng, 1, 1)), S("empty", positive(rng, 0))],
-))
-register(OpInfo(
-    ops.Tanh, F.tanh, np.tanh,
-    lambda rng: [S("2-D", normal(rng, 2, 3)), S("3-D", normal(rng, 2, 1, 2)), S("empty", normal(rng, 0, 2))],
-    [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
-))
-register(OpInfo(
-    ops.Sigmoid, F.sigmoid, ref_sigmoid,
-    lambda rng: [S("2-D", normal(rng, 2, 3)), S("large", 20 * normal(rng, 5)), S("0-D", normal(rng)),
-                 S("empty", normal(rng, 0))],
-    [E("float16 data", ValueError, r"float32 or float64, got float16", np.ones(2, np.float16))],
-))
-register(OpInfo(
-    ops.ReLU, F.relu, lambda z: np.maximum(z, 0),
-    lambda rng: [S("2-D", away_from_zero(rng, 3, 4)), S("0-D", away_from_zero(rng)), S("empty", normal(rng, 0, 3))],
-    [E("complex data", ValueError, r"numeric data.*got dtype complex128", np.ones(2, complex))],
-))
-register(OpInfo(
-    ops.MatMul, lambda x, y: x @ y, np.matmul,
-    lambda rng: [
-        S("matrix @ matrix", normal(rng, 2, 3), normal(rng, 3, 4)),
-        S("vector @ matrix", normal(rng, 3), normal(rng, 3, 2)),
-        S("matrix @ vector", normal(rng, 2, 3), normal(rng, 3)),
-        S("vector @ vector", normal(rng, 3), normal(rng, 3)),
-        S("batched, broadcast", normal(rng, 2, 1, 2, 3), normal(rng, 3, 3, 2)),
-        S("size 1", normal(rng, 1, 1), normal(rng, 1, 1)),
-        S("empty rows", normal(rng, 0, 3), normal(rng, 3, 2)),
-        S("empty inner", normal(rng, 2, 0), normal(rng, 0, 2)),
-    ],
-    [
-        E("inner sizes differ", ValueError, r"mismatch in its core dimension.*size 4 is different from 3",
-          np.ones((2, 3)), np.ones((4, 2))),
-        E("0-D operand", ValueError, r"does not have enough dimensions", np.ones(()), np.ones(3)),
-    ],
-))
+register(
+    OpInfo(
+        ops.Neg,
+        lambda x: -x,
+        np.negative,
+        lambda rng: [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0, 2))],
+    )
+)
+register(
+    OpInfo(
+        ops.Pow,
+        lambda x, exponent: x**exponent,
+        lambda x, exponent: x**exponent,
+        lambda rng: [
+            S("square", normal(rng, 2, 3), exponent=2),
+            S("sqrt", positive(rng, 3), exponent=0.5),
+            S("reciprocal", positive(rng, 2, 2), exponent=-1),
+            S("cube, size 1", normal(rng, 1), exponent=3),
+            S("empty", positive(rng, 0), exponent=2),
+        ],
+        [E("exponent not a number", ValueError, r"could not convert string to float", np.ones(2), exponent="a")],
+    )
+)
+register(
+    OpInfo(
+        ops.Exp,
+        lambda x: x.exp(),
+        np.exp,
+        lambda rng: [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0))],
+    )
+)
+register(
+    OpInfo(
+        ops.Log,
+        lambda x: x.log(),
+        np.log,
+        lambda rng: [S("2-D", positive(rng, 2, 3)), S("size 1", positive(rng, 1, 1)), S("empty", positive(rng, 0))],
+    )
+)
+register(
+    OpInfo(
+        ops.Tanh,
+        F.tanh,
+        np.tanh,
+        lambda rng: [S("2-D", normal(rng, 2, 3)), S("3-D", normal(rng, 2, 1, 2)), S("empty", normal(rng, 0, 2))],
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
+    )
+)
+register(
+    OpInfo(
+        ops.Sigmoid,
+        F.sigmoid,
+        ref_sigmoid,
+        lambda rng: [
+            S("2-D", normal(rng, 2, 3)),
+            S("large", 20 * normal(rng, 5)),
+            S("0-D", normal(rng)),
+            S("empty", normal(rng, 0)),
+        ],
+        [E("float16 data", ValueError, r"float32 or float64, got float16", np.ones(2, np.float16))],
+    )
+)
+register(
+    OpInfo(
+        ops.ReLU,
+        F.relu,
+        lambda z: np.maximum(z, 0),
+        lambda rng: [S("2-D", away_from_zero(rng, 3, 4)), S("0-D", away_from_zero(rng)), S("empty", normal(rng, 0, 3))],
+        [E("complex data", ValueError, r"numeric data.*got dtype complex128", np.ones(2, complex))],
+    )
+)
+register(
+    OpInfo(
+        ops.MatMul,
+        lambda x, y: x @ y,
+        np.matmul,
+        lambda rng: [
+            S("matrix @ matrix", normal(rng, 2, 3), normal(rng, 3, 4)),
+            S("vector @ matrix", normal(rng, 3), normal(rng, 3, 2)),
+            S("matrix @ vector", normal(rng, 2, 3), normal(rng, 3)),
+            S("vector @ vector", normal(rng, 3), normal(rng, 3)),
+            S("batched, broadcast", normal(rng, 2, 1, 2, 3), normal(rng, 3, 3, 2)),
+            S("size 1", normal(rng, 1, 1), normal(rng, 1, 1)),
+            S("empty rows", normal(rng, 0, 3), normal(rng, 3, 2)),
+            S("empty inner", normal(rng, 2, 0), normal(rng, 0, 2)),
+        ],
+        [
+            E(
+                "inner sizes differ",
+                ValueError,
+                r"mismatch in its core dimension.*size 4 is different from 3",
+                np.ones((2, 3)),
+                np.ones((4, 2)),
+            ),
+            E("0-D operand", ValueError, r"does not have enough dimensions", np.ones(()), np.ones(3)),
+        ],
+    )
+)
 
 
 def _axis_samples(rng: np.random.Generator, values: Callable) -> list[Sample]:
@@ -428,228 +469,425 @@ def _axis_samples(rng: np.random.Generator, values: Callable) -> list[Sample]:
     ]
 
 
-register(OpInfo(
-    ops.Sum, lambda x, **kw: x.sum(**kw), lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
-    lambda rng: _axis_samples(rng, normal) + [S("empty axis", normal(rng, 0, 3), axis=0)],
-    [E("axis out of range", ValueError, r"axis 3 is out of bounds for array of dimension 2", np.ones((2, 3)), axis=3)],
-))
-register(OpInfo(
-    ops.Max, lambda x, **kw: x.max(**kw), lambda x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
-    lambda rng: _axis_samples(rng, normal) + [S("empty, other axis", normal(rng, 0, 3), axis=1)],
-    [
-        E("empty", ValueError, r"max\(\) of an empty tensor of shape \(0, 3\)", np.ones((0, 3))),
-        E("empty reduced axis", ValueError, r"max\(\) over an empty axis.*shape \(0, 3\)", np.ones((0, 3)), axis=0),
-        E("axis out of range", ValueError, r"axis 2 is out of bounds", np.ones((2, 3)), axis=2),
-    ],
-))
-register(OpInfo(
-    ops.Reshape, lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape),
-    lambda rng: [
-        S("2-D to 1-D", normal(rng, 2, 3), shape=(6,)),
-        S("-1", normal(rng, 2, 3, 2), shape=(3, -1)),
-        S("0-D", normal(rng), shape=(1, 1)),
-        S("empty", normal(rng, 0, 4), shape=(2, 0, 2)),
-    ],
-    [E("wrong size", ValueError, r"cannot reshape a tensor of shape \(2, 3\) \(6 elements\) to \(4, 2\)",
-       np.ones((2, 3)), shape=(4, 2))],
-))
-register(OpInfo(
-    ops.Transpose, lambda x, axes=None: x.transpose(axes) if axes else x.T,
-    lambda x, axes=None: np.transpose(x, axes),
-    lambda rng: [
-        S("matrix", normal(rng, 2, 3)),
-        S("permutation", normal(rng, 2, 3, 4), axes=(2, 0, 1)),
-        S("size 1", normal(rng, 1, 3, 1), axes=(1, 2, 0)),
-        S("empty", normal(rng, 0, 3)),
-    ],
-    [E("repeated axis", ValueError, r"repeated axis in transpose", np.ones((2, 3, 4)), axes=(0, 0, 1))],
-))
-register(OpInfo(
-    ops.GetItem, lambda x, index: x[index], lambda x, index: x[index],
-    lambda rng: [
-        S("slice", normal(rng, 4, 3), index=(slice(1, 3),)),
-        S("step and int", normal(rng, 4, 3), index=(slice(None, None, 2), 1)),
-        S("repeated fancy index", normal(rng, 4, 3), index=np.array([0, 2, 0, 0])),
-        S("boolean mask", normal(rng, 4), index=np.array([True, False, True, True])),
-        S("new axis and ellipsis", normal(rng, 2, 3), index=(Ellipsis, None)),
-        S("empty selection", normal(rng, 4, 3), index=np.array([], dtype=np.int64)),
-    ],
-    [E("index out of range", IndexError, r"index 5 is out of bounds for axis 0 with size 3", np.ones(3), index=5)],
-))
-register(OpInfo(
-    ops.Cat, lambda *xs, axis=0: dn.cat(xs, axis=axis), lambda *xs, axis=0: np.concatenate(xs, axis=axis),
-    lambda rng: [
-        S("axis 0", normal(rng, 2, 3), normal(rng, 1, 3)),
-        S("axis 1, three inputs", normal(rng, 2, 1), normal(rng, 2, 2), normal(rng, 2, 3), axis=1),
-        S("negative axis", normal(rng, 2, 2), normal(rng, 2, 1), axis=-1),
-        S("one empty", normal(rng, 0, 3), normal(rng, 2, 3)),
-    ],
-    [
-        E("ranks differ", ValueError, r"cat\(\) needs tensors of equal rank", np.ones((2, 3)), np.ones(3)),
-        E("sizes differ", ValueError, r"cat\(\) along axis 0 needs equal sizes on the other axes",
-          np.ones((2, 3)), np.ones((2, 4))),
-        E("axis out of range", ValueError, r"cat\(\) axis 2 is out of range for tensors of rank 2", np.ones((2, 3)), axis=2),
-    ],
-))
-register(OpInfo(
-    ops.Stack, lambda *xs, axis=0: dn.stack(xs, axis=axis), lambda *xs, axis=0: np.stack(xs, axis=axis),
-    lambda rng: [
-        S("axis 0", normal(rng, 2, 3), normal(rng, 2, 3)),
-        S("last axis", normal(rng, 3), normal(rng, 3), normal(rng, 3), axis=1),
-        S("0-D", normal(rng), normal(rng)),
-        S("empty", normal(rng, 0, 2), normal(rng, 0, 2), axis=1),
-    ],
-    [
-        E("shapes differ", ValueError, r"stack\(\) needs tensors of equal shape", np.ones(2), np.ones(3)),
-        E("axis out of range", ValueError, r"stack\(\) axis 3 is out of range for tensors of rank 1", np.ones(2), axis=3),
-    ],
-))
+register(
+    OpInfo(
+        ops.Sum,
+        lambda x, **kw: x.sum(**kw),
+        lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
+        lambda rng: _axis_samples(rng, normal) + [S("empty axis", normal(rng, 0, 3), axis=0)],
+        [
+            E(
+                "axis out of range",
+                ValueError,
+                r"axis 3 is out of bounds for array of dimension 2",
+                np.ones((2, 3)),
+                axis=3,
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.Max,
+        lambda x, **kw: x.max(**kw),
+        lambda x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
+        lambda rng: _axis_samples(rng, normal) + [S("empty, other axis", normal(rng, 0, 3), axis=1)],
+        [
+            E("empty", ValueError, r"max\(\) of an empty tensor of shape \(0, 3\)", np.ones((0, 3))),
+            E("empty reduced axis", ValueError, r"max\(\) over an empty axis.*shape \(0, 3\)", np.ones((0, 3)), axis=0),
+            E("axis out of range", ValueError, r"axis 2 is out of bounds", np.ones((2, 3)), axis=2),
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.Reshape,
+        lambda x, shape: x.reshape(shape),
+        lambda x, shape: x.reshape(shape),
+        lambda rng: [
+            S("2-D to 1-D", normal(rng, 2, 3), shape=(6,)),
+            S("-1", normal(rng, 2, 3, 2), shape=(3, -1)),
+            S("0-D", normal(rng), shape=(1, 1)),
+            S("empty", normal(rng, 0, 4), shape=(2, 0, 2)),
+        ],
+        [
+            E(
+                "wrong size",
+                ValueError,
+                r"cannot reshape a tensor of shape \(2, 3\) \(6 elements\) to \(4, 2\)",
+                np.ones((2, 3)),
+                shape=(4, 2),
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.Transpose,
+        lambda x, axes=None: x.transpose(axes) if axes else x.T,
+        lambda x, axes=None: np.transpose(x, axes),
+        lambda rng: [
+            S("matrix", normal(rng, 2, 3)),
+            S("permutation", normal(rng, 2, 3, 4), axes=(2, 0, 1)),
+            S("size 1", normal(rng, 1, 3, 1), axes=(1, 2, 0)),
+            S("empty", normal(rng, 0, 3)),
+        ],
+        [E("repeated axis", ValueError, r"repeated axis in transpose", np.ones((2, 3, 4)), axes=(0, 0, 1))],
+    )
+)
+register(
+    OpInfo(
+        ops.GetItem,
+        lambda x, index: x[index],
+        lambda x, index: x[index],
+        lambda rng: [
+            S("slice", normal(rng, 4, 3), index=(slice(1, 3),)),
+            S("step and int", normal(rng, 4, 3), index=(slice(None, None, 2), 1)),
+            S("repeated fancy index", normal(rng, 4, 3), index=np.array([0, 2, 0, 0])),
+            S("boolean mask", normal(rng, 4), index=np.array([True, False, True, True])),
+            S("new axis and ellipsis", normal(rng, 2, 3), index=(Ellipsis, None)),
+            S("empty selection", normal(rng, 4, 3), index=np.array([], dtype=np.int64)),
+        ],
+        [E("index out of range", IndexError, r"index 5 is out of bounds for axis 0 with size 3", np.ones(3), index=5)],
+    )
+)
+register(
+    OpInfo(
+        ops.Cat,
+        lambda *xs, axis=0: dn.cat(xs, axis=axis),
+        lambda *xs, axis=0: np.concatenate(xs, axis=axis),
+        lambda rng: [
+            S("axis 0", normal(rng, 2, 3), normal(rng, 1, 3)),
+            S("axis 1, three inputs", normal(rng, 2, 1), normal(rng, 2, 2), normal(rng, 2, 3), axis=1),
+            S("negative axis", normal(rng, 2, 2), normal(rng, 2, 1), axis=-1),
+            S("one empty", normal(rng, 0, 3), normal(rng, 2, 3)),
+        ],
+        [
+            E("ranks differ", ValueError, r"cat\(\) needs tensors of equal rank", np.ones((2, 3)), np.ones(3)),
+            E(
+                "sizes differ",
+                ValueError,
+                r"cat\(\) along axis 0 needs equal sizes on the other axes",
+                np.ones((2, 3)),
+                np.ones((2, 4)),
+            ),
+            E(
+                "axis out of range",
+                ValueError,
+                r"cat\(\) axis 2 is out of range for tensors of rank 2",
+                np.ones((2, 3)),
+                axis=2,
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.Stack,
+        lambda *xs, axis=0: dn.stack(xs, axis=axis),
+        lambda *xs, axis=0: np.stack(xs, axis=axis),
+        lambda rng: [
+            S("axis 0", normal(rng, 2, 3), normal(rng, 2, 3)),
+            S("last axis", normal(rng, 3), normal(rng, 3), normal(rng, 3), axis=1),
+            S("0-D", normal(rng), normal(rng)),
+            S("empty", normal(rng, 0, 2), normal(rng, 0, 2), axis=1),
+        ],
+        [
+            E("shapes differ", ValueError, r"stack\(\) needs tensors of equal shape", np.ones(2), np.ones(3)),
+            E(
+                "axis out of range",
+                ValueError,
+                r"stack\(\) axis 3 is out of range for tensors of rank 1",
+                np.ones(2),
+                axis=3,
+            ),
+        ],
+    )
+)
 
 # == activations ================================================================================
-register(OpInfo(
-    act.Step, F.step, lambda z: (z >= 0).astype(z.dtype),
-    lambda rng: [S("2-D", away_from_zero(rng, 2, 3)), S("empty", normal(rng, 0))],
-    [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
-    differentiable=False,
-    backward_error=(RuntimeError, r"step function cannot be trained by backpropagation"),
-))
-register(OpInfo(
-    act.LeakyReLU, F.leaky_relu, lambda z, negative_slope=0.01: np.where(z > 0, z, negative_slope * z),
-    lambda rng: [
-        S("default slope", away_from_zero(rng, 2, 3)),
-        S("slope 0.2", away_from_zero(rng, 4), negative_slope=0.2),
-        S("empty", normal(rng, 0, 2)),
-    ],
-    [E("slope not a number", ValueError, r"leaky_relu: negative_slope must be a number, got 'a'", np.ones(2), "a")],
-))
-register(OpInfo(
-    act.PReLU, F.prelu,
-    lambda z, alpha: np.where(z > 0, z, (alpha.reshape((1, -1) + (1,) * (z.ndim - 2)) if alpha.size > 1 else alpha) * z),
-    lambda rng: [
-        S("one alpha", away_from_zero(rng, 2, 3), rng.uniform(0.1, 0.5, 1)),
-        S("alpha per channel", away_from_zero(rng, 2, 3, 2), rng.uniform(0.1, 0.5, 3)),
-        S("empty batch", normal(rng, 0, 3), rng.uniform(0.1, 0.5, 3)),
-    ],
-    [E("alpha per channel, wrong channels", ValueError, r"prelu: 3 parameters need an input with 3 channels on axis 1, got shape \(2, 4\)",
-       np.ones((2, 4)), np.ones(3))],
-))
-register(OpInfo(
-    act.ELU, F.elu, lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0))),
-    lambda rng: [
-        S("default alpha", away_from_zero(rng, 2, 3)),
-        S("alpha 0.5", away_from_zero(rng, 4), alpha=0.5),
-        S("empty", normal(rng, 0)),
-    ],
-    [E("alpha not a number", ValueError, r"elu: alpha must be a number, got 'a'", np.ones(2), "a")],
-))
-register(OpInfo(
-    act.SiLU, F.silu, lambda z: z * ref_sigmoid(z),
-    lambda rng: [S("2-D", normal(rng, 2, 3)), S("large", 30 * normal(rng, 4)), S("0-D", normal(rng)),
-                 S("empty", normal(rng, 0))],
-))
-register(OpInfo(
-    act.Softplus, F.softplus,
-    lambda z, beta=1.0, threshold=20.0: np.where(beta * z > threshold, z, np.log1p(np.exp(beta * z)) / beta),
-    lambda rng: [
-        S("default", normal(rng, 2, 3)),
-        S("beta 2, beyond the threshold", np.array([-3.0, 0.5, 12.0, 30.0]), beta=2.0),
-        S("0-D", normal(rng)),
-        S("empty", normal(rng, 0)),
-    ],
-    [
-        E("beta zero", ValueError, r"softplus: beta must be positive and finite, got 0", np.ones(2), beta=0),
-        E("beta NaN", ValueError, r"softplus: beta must be a number, got nan", np.ones(2), beta=float("nan")),
-        E("threshold not a number", ValueError, r"softplus: threshold must be a number, got None", np.ones(2),
-          threshold=None),
-    ],
-))
-register(OpInfo(
-    act.Softmax, F.softmax, lambda z, axis=-1: np.exp(ref_log_softmax(z, axis)),
-    lambda rng: [
-        S("rows", normal(rng, 2, 3)),
-        S("axis 0", normal(rng, 3, 2), axis=0),
-        S("3-D, middle axis", normal(rng, 2, 3, 2), axis=1),
-        S("one class", normal(rng, 2, 1)),
-        S("empty batch", normal(rng, 0, 3)),
-        S("empty class axis", normal(rng, 2, 0)),
-    ],
-    [E("axis out of range", ValueError, r"axis 2 is out of bounds for array of dimension 2", np.ones((2, 3)), axis=2)],
-))
-register(OpInfo(
-    act.LogSoftmax, F.log_softmax, ref_log_softmax,
-    lambda rng: [
-        S("rows", normal(rng, 2, 3)),
-        S("axis 0", normal(rng, 3, 2), axis=0),
-        S("large logits", 1e3 * normal(rng, 2, 3)),
-        S("empty batch", normal(rng, 0, 3)),
-        S("empty class axis", normal(rng, 2, 0)),
-    ],
-    [E("axis out of range", ValueError, r"axis 2 is out of bounds", np.ones((2, 3)), axis=2)],
-))
+register(
+    OpInfo(
+        act.Step,
+        F.step,
+        lambda z: (z >= 0).astype(z.dtype),
+        lambda rng: [S("2-D", away_from_zero(rng, 2, 3)), S("empty", normal(rng, 0))],
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
+        differentiable=False,
+        backward_error=(RuntimeError, r"step function cannot be trained by backpropagation"),
+    )
+)
+register(
+    OpInfo(
+        act.LeakyReLU,
+        F.leaky_relu,
+        lambda z, negative_slope=0.01: np.where(z > 0, z, negative_slope * z),
+        lambda rng: [
+            S("default slope", away_from_zero(rng, 2, 3)),
+            S("slope 0.2", away_from_zero(rng, 4), negative_slope=0.2),
+            S("empty", normal(rng, 0, 2)),
+        ],
+        [E("slope not a number", ValueError, r"leaky_relu: negative_slope must be a number, got 'a'", np.ones(2), "a")],
+    )
+)
+register(
+    OpInfo(
+        act.PReLU,
+        F.prelu,
+        lambda z, alpha: np.where(
+            z > 0, z, (alpha.reshape((1, -1) + (1,) * (z.ndim - 2)) if alpha.size > 1 else alpha) * z
+        ),
+        lambda rng: [
+            S("one alpha", away_from_zero(rng, 2, 3), rng.uniform(0.1, 0.5, 1)),
+            S("alpha per channel", away_from_zero(rng, 2, 3, 2), rng.uniform(0.1, 0.5, 3)),
+            S("empty batch", normal(rng, 0, 3), rng.uniform(0.1, 0.5, 3)),
+        ],
+        [
+            E(
+                "alpha per channel, wrong channels",
+                ValueError,
+                r"prelu: 3 parameters need an input with 3 channels on axis 1, got shape \(2, 4\)",
+                np.ones((2, 4)),
+                np.ones(3),
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        act.ELU,
+        F.elu,
+        lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0))),
+        lambda rng: [
+            S("default alpha", away_from_zero(rng, 2, 3)),
+            S("alpha 0.5", away_from_zero(rng, 4), alpha=0.5),
+            S("empty", normal(rng, 0)),
+        ],
+        [E("alpha not a number", ValueError, r"elu: alpha must be a number, got 'a'", np.ones(2), "a")],
+    )
+)
+register(
+    OpInfo(
+        act.SiLU,
+        F.silu,
+        lambda z: z * ref_sigmoid(z),
+        lambda rng: [
+            S("2-D", normal(rng, 2, 3)),
+            S("large", 30 * normal(rng, 4)),
+            S("0-D", normal(rng)),
+            S("empty", normal(rng, 0)),
+        ],
+    )
+)
+register(
+    OpInfo(
+        act.Softplus,
+        F.softplus,
+        lambda z, beta=1.0, threshold=20.0: np.where(beta * z > threshold, z, np.log1p(np.exp(beta * z)) / beta),
+        lambda rng: [
+            S("default", normal(rng, 2, 3)),
+            S("beta 2, beyond the threshold", np.array([-3.0, 0.5, 12.0, 30.0]), beta=2.0),
+            S("0-D", normal(rng)),
+            S("empty", normal(rng, 0)),
+        ],
+        [
+            E("beta zero", ValueError, r"softplus: beta must be positive and finite, got 0", np.ones(2), beta=0),
+            E("beta NaN", ValueError, r"softplus: beta must be a number, got nan", np.ones(2), beta=float("nan")),
+            E(
+                "threshold not a number",
+                ValueError,
+                r"softplus: threshold must be a number, got None",
+                np.ones(2),
+                threshold=None,
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        act.Softmax,
+        F.softmax,
+        lambda z, axis=-1: np.exp(ref_log_softmax(z, axis)),
+        lambda rng: [
+            S("rows", normal(rng, 2, 3)),
+            S("axis 0", normal(rng, 3, 2), axis=0),
+            S("3-D, middle axis", normal(rng, 2, 3, 2), axis=1),
+            S("one class", normal(rng, 2, 1)),
+            S("empty batch", normal(rng, 0, 3)),
+            S("empty class axis", normal(rng, 2, 0)),
+        ],
+        [
+            E(
+                "axis out of range",
+                ValueError,
+                r"axis 2 is out of bounds for array of dimension 2",
+                np.ones((2, 3)),
+                axis=2,
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        act.LogSoftmax,
+        F.log_softmax,
+        ref_log_softmax,
+        lambda rng: [
+            S("rows", normal(rng, 2, 3)),
+            S("axis 0", normal(rng, 3, 2), axis=0),
+            S("large logits", 1e3 * normal(rng, 2, 3)),
+            S("empty batch", normal(rng, 0, 3)),
+            S("empty class axis", normal(rng, 2, 0)),
+        ],
+        [E("axis out of range", ValueError, r"axis 2 is out of bounds", np.ones((2, 3)), axis=2)],
+    )
+)
 
 # == linear, batch norm, dropout ================================================================
-register(OpInfo(
-    lin.Linear, F.linear, lambda x, W, b=None: x @ W.T + (0 if b is None else b),
-    lambda rng: [
-        S("batch", normal(rng, 2, 3), normal(rng, 4, 3), normal(rng, 4)),
-        S("no bias", normal(rng, 2, 3), normal(rng, 4, 3)),
-        S("one sample, 1-D", normal(rng, 3), normal(rng, 2, 3), normal(rng, 2)),
-        S("extra batch axes", normal(rng, 2, 2, 3), normal(rng, 1, 3), normal(rng, 1)),
-        S("empty batch", normal(rng, 0, 3), normal(rng, 2, 3), normal(rng, 2)),
-    ],
-    [
-        E("feature count", ValueError, r"linear: expected input with 3 features in its last axis, got shape \(2, 4\)",
-          np.ones((2, 4)), np.ones((2, 3))),
-        E("0-D input", ValueError, r"expected input with 3 features.*got shape \(\)", np.ones(()), np.ones((2, 3))),
-    ],
-))
+register(
+    OpInfo(
+        lin.Linear,
+        F.linear,
+        lambda x, W, b=None: x @ W.T + (0 if b is None else b),
+        lambda rng: [
+            S("batch", normal(rng, 2, 3), normal(rng, 4, 3), normal(rng, 4)),
+            S("no bias", normal(rng, 2, 3), normal(rng, 4, 3)),
+            S("one sample, 1-D", normal(rng, 3), normal(rng, 2, 3), normal(rng, 2)),
+            S("extra batch axes", normal(rng, 2, 2, 3), normal(rng, 1, 3), normal(rng, 1)),
+            S("empty batch", normal(rng, 0, 3), normal(rng, 2, 3), normal(rng, 2)),
+        ],
+        [
+            E(
+                "feature count",
+                ValueError,
+                r"linear: expected input with 3 features in its last axis, got shape \(2, 4\)",
+                np.ones((2, 4)),
+                np.ones((2, 3)),
+            ),
+            E("0-D input", ValueError, r"expected input with 3 features.*got shape \(\)", np.ones(()), np.ones((2, 3))),
+        ],
+    )
+)
 
 
 def _bn_samples(rng: np.random.Generator) -> list[Sample]:
     return [
-        S("training (N, C)", normal(rng, 4, 3), np.zeros(3), np.ones(3), positive(rng, 3), normal(rng, 3),
-          constant=(1, 2), training=True),
-        S("training (N, C, L), no running stats", normal(rng, 2, 2, 3), None, None, positive(rng, 2),
-          normal(rng, 2), training=True),
+        S(
+            "training (N, C)",
+            normal(rng, 4, 3),
+            np.zeros(3),
+            np.ones(3),
+            positive(rng, 3),
+            normal(rng, 3),
+            constant=(1, 2),
+            training=True,
+        ),
+        S(
+            "training (N, C, L), no running stats",
+            normal(rng, 2, 2, 3),
+            None,
+            None,
+            positive(rng, 2),
+            normal(rng, 2),
+            training=True,
+        ),
         S("training, no affine", normal(rng, 3, 2, 2, 2), np.zeros(2), np.ones(2), constant=(1, 2), training=True),
-        S("evaluation", normal(rng, 2, 3), normal(rng, 3), positive(rng, 3), positive(rng, 3), normal(rng, 3),
-          constant=(1, 2), training=False),
+        S(
+            "evaluation",
+            normal(rng, 2, 3),
+            normal(rng, 3),
+            positive(rng, 3),
+            positive(rng, 3),
+            normal(rng, 3),
+            constant=(1, 2),
+            training=False,
+        ),
     ]
 
 
-register(OpInfo(
-    bn.BatchNorm, F.batch_norm, ref_batch_norm, _bn_samples,
-    [
-        E("rank 1", ValueError, r"batch_norm: expected an input of shape \(N, C, \*spatial\).*got shape \(3,\)",
-          np.ones(3), np.zeros(3), np.ones(3)),
-        E("running stats of the wrong size", ValueError, r"batch_norm: running_mean must have shape \(3,\).*got shape \(2,\)",
-          np.ones((2, 3)), np.zeros(2), np.ones(2)),
-        E("one value per channel", ValueError, r"Expected more than 1 value per channel when training",
-          np.ones((1, 3)), None, None, training=True),
-        E("momentum", ValueError, r"batch_norm: momentum must be a number in \[0, 1\], got 2",
-          np.ones((2, 3)), None, None, training=True, momentum=2),
-        E("eval without statistics", ValueError, r"evaluation \(training=False\) normalizes with running_mean",
-          np.ones((2, 3)), None, None),
-    ],
-))
-register(OpInfo(
-    drop.Dropout,
-    lambda x, channels=False, **kw: (F.dropout2d if channels else F.dropout)(x, **kw),
-    ref_dropout,
-    lambda rng: [
-        S("p 0.5", normal(rng, 3, 4), p=0.5, rng=7),
-        S("p 0.2, 3-D", normal(rng, 2, 2, 3), p=0.2, rng=3),
-        S("channels", normal(rng, 2, 3, 2, 2), p=0.5, rng=1, channels=True),
-        S("empty", normal(rng, 0, 3), p=0.5, rng=0),
-    ],
-    [
-        E("p = 1", ValueError, r"dropout: p must be in \[0, 1\), got p=1\.0", np.ones(2), p=1.0),
-        E("p not a number", ValueError, r"dropout: p must be a number in \[0, 1\), got 'a'", np.ones(2), p="a"),
-        E("integer data", ValueError, r"dropout: expected a floating-point input, got dtype int64", np.ones(2, np.int64)),
-        E("channels of a vector", ValueError, r"dropout2d: expected an input of shape \(N, C, \*spatial\).*got shape \(3,\)",
-          np.ones(3), channels=True),
-    ],
-))
+register(
+    OpInfo(
+        bn.BatchNorm,
+        F.batch_norm,
+        ref_batch_norm,
+        _bn_samples,
+        [
+            E(
+                "rank 1",
+                ValueError,
+                r"batch_norm: expected an input of shape \(N, C, \*spatial\).*got shape \(3,\)",
+                np.ones(3),
+                np.zeros(3),
+                np.ones(3),
+            ),
+            E(
+                "running stats of the wrong size",
+                ValueError,
+                r"batch_norm: running_mean must have shape \(3,\).*got shape \(2,\)",
+                np.ones((2, 3)),
+                np.zeros(2),
+                np.ones(2),
+            ),
+            E(
+                "one value per channel",
+                ValueError,
+                r"Expected more than 1 value per channel when training",
+                np.ones((1, 3)),
+                None,
+                None,
+                training=True,
+            ),
+            E(
+                "momentum",
+                ValueError,
+                r"batch_norm: momentum must be a number in \[0, 1\], got 2",
+                np.ones((2, 3)),
+                None,
+                None,
+                training=True,
+                momentum=2,
+            ),
+            E(
+                "eval without statistics",
+                ValueError,
+                r"evaluation \(training=False\) normalizes with running_mean",
+                np.ones((2, 3)),
+                None,
+                None,
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        drop.Dropout,
+        lambda x, channels=False, **kw: (F.dropout2d if channels else F.dropout)(x, **kw),
+        ref_dropout,
+        lambda rng: [
+            S("p 0.5", normal(rng, 3, 4), p=0.5, rng=7),
+            S("p 0.2, 3-D", normal(rng, 2, 2, 3), p=0.2, rng=3),
+            S("channels", normal(rng, 2, 3, 2, 2), p=0.5, rng=1, channels=True),
+            S("empty", normal(rng, 0, 3), p=0.5, rng=0),
+        ],
+        [
+            E("p = 1", ValueError, r"dropout: p must be in \[0, 1\), got p=1\.0", np.ones(2), p=1.0),
+            E("p not a number", ValueError, r"dropout: p must be a number in \[0, 1\), got 'a'", np.ones(2), p="a"),
+            E(
+                "integer data",
+                ValueError,
+                r"dropout: expected a floating-point input, got dtype int64",
+                np.ones(2, np.int64),
+            ),
+            E(
+                "channels of a vector",
+                ValueError,
+                r"dropout2d: expected an input of shape \(N, C, \*spatial\).*got shape \(3,\)",
+                np.ones(3),
+                channels=True,
+            ),
+        ],
+    )
+)
 
 # == losses =====================================================================================
 _REDUCTIONS = ("mean", "sum", "none")
@@ -659,13 +897,20 @@ def _elementwise_samples(make_input: Callable, make_target: Callable, constant_t
     def samples(rng: np.random.Generator) -> list[Sample]:
         const = (1,) if constant_target else ()
         out = [
-            S(f"(2, 3), {reduction}", make_input(rng, 2, 3), make_target(rng, 2, 3), constant=const, reduction=reduction)
+            S(
+                f"(2, 3), {reduction}",
+                make_input(rng, 2, 3),
+                make_target(rng, 2, 3),
+                constant=const,
+                reduction=reduction,
+            )
             for reduction in _REDUCTIONS
         ]
         out.append(S("1-D, size 1", make_input(rng, 1), make_target(rng, 1), constant=const))
         out.append(S("0-D", make_input(rng), make_target(rng), constant=const, reduction="sum"))
         out.append(S("empty, sum", make_input(rng, 0, 2), make_target(rng, 0, 2), constant=const, reduction="sum"))
         return out
+
     return samples
 
 
@@ -673,20 +918,41 @@ def _loss_errors(call_name: str, target: np.ndarray | None = None) -> list[Error
     x = np.full((2, 3), 0.5)
     y = np.full((2, 3), 0.5) if target is None else target
     return [
-        E("shapes differ", ValueError, rf"{call_name}: input shape \(2, 3\) and target shape \(3, 2\) must match",
-          x, y.reshape(3, 2)),
-        E("bad reduction", ValueError, rf"{call_name}: reduction must be 'mean', 'sum' or 'none', got 'avg'",
-          x, y, reduction="avg"),
+        E(
+            "shapes differ",
+            ValueError,
+            rf"{call_name}: input shape \(2, 3\) and target shape \(3, 2\) must match",
+            x,
+            y.reshape(3, 2),
+        ),
+        E(
+            "bad reduction",
+            ValueError,
+            rf"{call_name}: reduction must be 'mean', 'sum' or 'none', got 'avg'",
+            x,
+            y,
+            reduction="avg",
+        ),
         E("NaN target", ValueError, rf"{call_name}: target contains NaN or Inf", x, np.full_like(y, np.nan)),
-        E("integer input", ValueError, rf"{call_name}: input must be floating-point.*got dtype int64",
-          np.ones((2, 3), np.int64), y),
+        E(
+            "integer input",
+            ValueError,
+            rf"{call_name}: input must be floating-point.*got dtype int64",
+            np.ones((2, 3), np.int64),
+            y,
+        ),
     ]
 
 
-register(OpInfo(
-    L.SquaredError, F.mse_loss, lambda a, y, reduction="mean": _reduce((a - y) ** 2, reduction),
-    _elementwise_samples(normal, normal), _loss_errors("mse_loss"),
-))
+register(
+    OpInfo(
+        L.SquaredError,
+        F.mse_loss,
+        lambda a, y, reduction="mean": _reduce((a - y) ** 2, reduction),
+        _elementwise_samples(normal, normal),
+        _loss_errors("mse_loss"),
+    )
+)
 
 
 def _l1_samples(rng: np.random.Generator) -> list[Sample]:
@@ -700,10 +966,15 @@ def _l1_samples(rng: np.random.Generator) -> list[Sample]:
     return out
 
 
-register(OpInfo(
-    L.AbsoluteError, F.l1_loss, lambda a, y, reduction="mean": _reduce(np.abs(a - y), reduction),
-    _l1_samples, _loss_errors("l1_loss"),
-))
+register(
+    OpInfo(
+        L.AbsoluteError,
+        F.l1_loss,
+        lambda a, y, reduction="mean": _reduce(np.abs(a - y), reduction),
+        _l1_samples,
+        _loss_errors("l1_loss"),
+    )
+)
 
 
 def _huber_ref(a, y, reduction="mean", delta=1.0):
@@ -721,34 +992,65 @@ def _huber_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
-register(OpInfo(
-    L.Huber, F.huber_loss, _huber_ref, _huber_samples,
-    _loss_errors("huber_loss") + [
-        E("delta zero", ValueError, r"huber_loss: delta must be a positive finite number, got 0",
-          np.ones(2), np.ones(2), delta=0),
-    ],
-))
-register(OpInfo(
-    L.LogCosh, F.log_cosh_loss, lambda a, y, reduction="mean": _reduce(np.log(np.cosh(a - y)), reduction),
-    _elementwise_samples(normal, normal), _loss_errors("log_cosh_loss"),
-))
+register(
+    OpInfo(
+        L.Huber,
+        F.huber_loss,
+        _huber_ref,
+        _huber_samples,
+        _loss_errors("huber_loss")
+        + [
+            E(
+                "delta zero",
+                ValueError,
+                r"huber_loss: delta must be a positive finite number, got 0",
+                np.ones(2),
+                np.ones(2),
+                delta=0,
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        L.LogCosh,
+        F.log_cosh_loss,
+        lambda a, y, reduction="mean": _reduce(np.log(np.cosh(a - y)), reduction),
+        _elementwise_samples(normal, normal),
+        _loss_errors("log_cosh_loss"),
+    )
+)
 
 
 def _bce_ref(p, y, reduction="mean"):
     return _reduce(-(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100)), reduction)
 
 
-register(OpInfo(
-    L.BinaryCrossEntropy, F.binary_cross_entropy, _bce_ref,
-    _elementwise_samples(probabilities, probabilities),
-    _loss_errors("binary_cross_entropy") + [
-        E("probability above 1", ValueError,
-          r"binary_cross_entropy: input probabilities must be in \[0, 1\], got values from 1\.5 to 1\.5.*apply sigmoid first",
-          np.array([0.5, 1.5]), np.array([0.0, 1.0])),
-        E("target above 1", ValueError, r"binary_cross_entropy: target must be in \[0, 1\], got values from 2 to 2",
-          np.array([0.5, 0.5]), np.array([0.0, 2.0])),
-    ],
-))
+register(
+    OpInfo(
+        L.BinaryCrossEntropy,
+        F.binary_cross_entropy,
+        _bce_ref,
+        _elementwise_samples(probabilities, probabilities),
+        _loss_errors("binary_cross_entropy")
+        + [
+            E(
+                "probability above 1",
+                ValueError,
+                r"binary_cross_entropy: input probabilities must be in \[0, 1\], got values from 1\.5 to 1\.5.*apply sigmoid first",
+                np.array([0.5, 1.5]),
+                np.array([0.0, 1.0]),
+            ),
+            E(
+                "target above 1",
+                ValueError,
+                r"binary_cross_entropy: target must be in \[0, 1\], got values from 2 to 2",
+                np.array([0.5, 0.5]),
+                np.array([0.0, 2.0]),
+            ),
+        ],
+    )
+)
 
 
 def _bce_logits_ref(z, y, reduction="mean", pos_weight=None):
@@ -763,14 +1065,25 @@ def _bce_logits_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
-register(OpInfo(
-    L.SigmoidBinaryCrossEntropy, F.binary_cross_entropy_with_logits, _bce_logits_ref, _bce_logits_samples,
-    _loss_errors("binary_cross_entropy_with_logits") + [
-        E("pos_weight does not broadcast", ValueError,
-          r"pos_weight of shape \(3,\) does not broadcast to the input's shape \(2, 2\)",
-          np.ones((2, 2)), np.ones((2, 2)), pos_weight=np.ones(3)),
-    ],
-))
+register(
+    OpInfo(
+        L.SigmoidBinaryCrossEntropy,
+        F.binary_cross_entropy_with_logits,
+        _bce_logits_ref,
+        _bce_logits_samples,
+        _loss_errors("binary_cross_entropy_with_logits")
+        + [
+            E(
+                "pos_weight does not broadcast",
+                ValueError,
+                r"pos_weight of shape \(3,\) does not broadcast to the input's shape \(2, 2\)",
+                np.ones((2, 2)),
+                np.ones((2, 2)),
+                pos_weight=np.ones(3),
+            ),
+        ],
+    )
+)
 
 
 def _hinge_ref(f, t, reduction="mean"):
@@ -792,10 +1105,23 @@ def _hinge_samples(rng: np.random.Generator) -> list[Sample]:
     return out
 
 
-register(OpInfo(
-    L.Hinge, F.hinge_loss, _hinge_ref, _hinge_samples,
-    [E("label 2", ValueError, r"hinge_loss: labels must be -1 or \+1 \(or 0 and 1\), got 2", np.ones(2), np.array([1, 2]))],
-))
+register(
+    OpInfo(
+        L.Hinge,
+        F.hinge_loss,
+        _hinge_ref,
+        _hinge_samples,
+        [
+            E(
+                "label 2",
+                ValueError,
+                r"hinge_loss: labels must be -1 or \+1 \(or 0 and 1\), got 2",
+                np.ones(2),
+                np.array([1, 2]),
+            )
+        ],
+    )
+)
 
 
 def _ce_samples(rng: np.random.Generator) -> list[Sample]:
@@ -803,8 +1129,13 @@ def _ce_samples(rng: np.random.Generator) -> list[Sample]:
         S("class indices, mean", normal(rng, 4, 3), labels(rng, 3, 4)),
         S("class indices, none", normal(rng, 3, 4), labels(rng, 4, 3), reduction="none"),
         S("probabilities, sum", normal(rng, 3, 3), prob_rows(rng, (3, 3)), reduction="sum"),
-        S("weights and smoothing", normal(rng, 4, 3), labels(rng, 3, 4), weight=np.array([0.5, 2.0, 1.0]),
-          label_smoothing=0.1),
+        S(
+            "weights and smoothing",
+            normal(rng, 4, 3),
+            labels(rng, 3, 4),
+            weight=np.array([0.5, 2.0, 1.0]),
+            label_smoothing=0.1,
+        ),
         S("ignore_index", normal(rng, 4, 3), np.array([0, -100, 2, 1])),
         S("ignore a class index", normal(rng, 4, 3), np.array([0, 1, 2, 1]), ignore_index=1, reduction="sum"),
         S("(N, C, d) maps", normal(rng, 2, 3, 4), labels(rng, 3, 2, 4)),
@@ -814,31 +1145,81 @@ def _ce_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
-register(OpInfo(
-    L.SoftmaxCrossEntropy, F.cross_entropy, ref_cross_entropy, _ce_samples,
-    [
-        E("label out of range", ValueError,
-          r"cross_entropy: class indices must be in \[0, 3\) for 3 classes, got 3 \(1 target\(s\) out of range\)",
-          np.ones((2, 3)), np.array([0, 3])),
-        E("negative label", ValueError, r"cross_entropy: class indices must be in \[0, 3\).*got -1",
-          np.ones((2, 3)), np.array([0, -1])),
-        E("non-integer label", ValueError, r"cross_entropy: class indices must be integers, got the non-integer value 0\.5",
-          np.ones((2, 3)), np.array([0.5, 1.0])),
-        E("target shape", ValueError,
-          r"cross_entropy: for input of shape \(2, 3\) the target must be class indices of shape \(2,\), got shape \(3,\)",
-          np.ones((2, 3)), np.array([0, 1, 2])),
-        E("1-D logits", ValueError, r"cross_entropy expects logits of shape \(N, C\).*got shape \(3,\)",
-          np.ones(3), np.array([0])),
-        E("probabilities out of [0, 1]", ValueError, r"cross_entropy: probability targets must be in \[0, 1\]",
-          np.ones((2, 2)), np.array([[1.5, -0.5], [0.5, 0.5]])),
-        E("string labels", ValueError, r"cross_entropy: cannot use target of type ndarray.*dtype <U",
-          np.ones((2, 2)), np.array(["a", "b"])),
-        E("weight shape", ValueError, r"cross_entropy: weight must have one value per class, shape \(3,\), got shape \(2,\)",
-          np.ones((2, 3)), np.array([0, 1]), weight=np.ones(2)),
-        E("label_smoothing", ValueError, r"cross_entropy: label_smoothing must be in \[0, 1\], got 1\.5",
-          np.ones((2, 3)), np.array([0, 1]), label_smoothing=1.5),
-    ],
-))
+register(
+    OpInfo(
+        L.SoftmaxCrossEntropy,
+        F.cross_entropy,
+        ref_cross_entropy,
+        _ce_samples,
+        [
+            E(
+                "label out of range",
+                ValueError,
+                r"cross_entropy: class indices must be in \[0, 3\) for 3 classes, got 3 \(1 target\(s\) out of range\)",
+                np.ones((2, 3)),
+                np.array([0, 3]),
+            ),
+            E(
+                "negative label",
+                ValueError,
+                r"cross_entropy: class indices must be in \[0, 3\).*got -1",
+                np.ones((2, 3)),
+                np.array([0, -1]),
+            ),
+            E(
+                "non-integer label",
+                ValueError,
+                r"cross_entropy: class indices must be integers, got the non-integer value 0\.5",
+                np.ones((2, 3)),
+                np.array([0.5, 1.0]),
+            ),
+            E(
+                "target shape",
+                ValueError,
+                r"cross_entropy: for input of shape \(2, 3\) the target must be class indices of shape \(2,\), got shape \(3,\)",
+                np.ones((2, 3)),
+                np.array([0, 1, 2]),
+            ),
+            E(
+                "1-D logits",
+                ValueError,
+                r"cross_entropy expects logits of shape \(N, C\).*got shape \(3,\)",
+                np.ones(3),
+                np.array([0]),
+            ),
+            E(
+                "probabilities out of [0, 1]",
+                ValueError,
+                r"cross_entropy: probability targets must be in \[0, 1\]",
+                np.ones((2, 2)),
+                np.array([[1.5, -0.5], [0.5, 0.5]]),
+            ),
+            E(
+                "string labels",
+                ValueError,
+                r"cross_entropy: cannot use target of type ndarray.*dtype <U",
+                np.ones((2, 2)),
+                np.array(["a", "b"]),
+            ),
+            E(
+                "weight shape",
+                ValueError,
+                r"cross_entropy: weight must have one value per class, shape \(3,\), got shape \(2,\)",
+                np.ones((2, 3)),
+                np.array([0, 1]),
+                weight=np.ones(2),
+            ),
+            E(
+                "label_smoothing",
+                ValueError,
+                r"cross_entropy: label_smoothing must be in \[0, 1\], got 1\.5",
+                np.ones((2, 3)),
+                np.array([0, 1]),
+                label_smoothing=1.5,
+            ),
+        ],
+    )
+)
 
 
 def _nll_samples(rng: np.random.Generator) -> list[Sample]:
@@ -851,15 +1232,30 @@ def _nll_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
-register(OpInfo(
-    L.NegativeLogLikelihood, F.nll_loss, ref_nll, _nll_samples,
-    [
-        E("label out of range", ValueError, r"nll_loss: class indices must be in \[0, 2\) for 2 classes, got 5",
-          np.ones((2, 2)), np.array([0, 5])),
-        E("1-D input", ValueError, r"nll_loss expects log-probabilities of shape \(N, C\).*got shape \(2,\)",
-          np.ones(2), np.array([0])),
-    ],
-))
+register(
+    OpInfo(
+        L.NegativeLogLikelihood,
+        F.nll_loss,
+        ref_nll,
+        _nll_samples,
+        [
+            E(
+                "label out of range",
+                ValueError,
+                r"nll_loss: class indices must be in \[0, 2\) for 2 classes, got 5",
+                np.ones((2, 2)),
+                np.array([0, 5]),
+            ),
+            E(
+                "1-D input",
+                ValueError,
+                r"nll_loss expects log-probabilities of shape \(N, C\).*got shape \(2,\)",
+                np.ones(2),
+                np.array([0]),
+            ),
+        ],
+    )
+)
 
 
 def _margin_samples(rng: np.random.Generator) -> list[Sample]:
@@ -875,16 +1271,38 @@ def _margin_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
-register(OpInfo(
-    L.MultiMargin, F.multi_margin_loss, ref_multi_margin, _margin_samples,
-    [
-        E("p = 3", ValueError, r"multi_margin_loss: p must be 1 or 2, got 3", np.ones((2, 2)), np.array([0, 1]), p=3),
-        E("3-D scores", ValueError, r"multi_margin_loss expects scores of shape \(N, C\), got shape \(1, 2, 2\)",
-          np.ones((1, 2, 2)), np.array([[0, 1]])),
-        E("label out of range", ValueError, r"multi_margin_loss: class indices must be in \[0, 2\)",
-          np.ones((2, 2)), np.array([0, 2])),
-    ],
-))
+register(
+    OpInfo(
+        L.MultiMargin,
+        F.multi_margin_loss,
+        ref_multi_margin,
+        _margin_samples,
+        [
+            E(
+                "p = 3",
+                ValueError,
+                r"multi_margin_loss: p must be 1 or 2, got 3",
+                np.ones((2, 2)),
+                np.array([0, 1]),
+                p=3,
+            ),
+            E(
+                "3-D scores",
+                ValueError,
+                r"multi_margin_loss expects scores of shape \(N, C\), got shape \(1, 2, 2\)",
+                np.ones((1, 2, 2)),
+                np.array([[0, 1]]),
+            ),
+            E(
+                "label out of range",
+                ValueError,
+                r"multi_margin_loss: class indices must be in \[0, 2\)",
+                np.ones((2, 2)),
+                np.array([0, 2]),
+            ),
+        ],
+    )
+)
 
 # == convolutions ===============================================================================
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -904,38 +1322,96 @@ def _conv_samples(rng: np.random.Generator) -> list[Sample]:
         S("1-D, stride 2, padding 1", normal(rng, 2, 2, 7), normal(rng, 3, 2, 3), normal(rng, 3), stride=2, padding=1),
         S("1-D, padding same, dilation 2", normal(rng, 1, 1, 6), normal(rng, 2, 1, 2), padding="same", dilation=2),
         S("2-D", normal(rng, 2, 2, 4, 5), normal(rng, 3, 2, 3, 2), normal(rng, 3)),
-        S("2-D, groups 2, stride (1, 2), no bias", normal(rng, 1, 4, 4, 5), normal(rng, 2, 2, 2, 2),
-          groups=2, stride=(1, 2)),
+        S(
+            "2-D, groups 2, stride (1, 2), no bias",
+            normal(rng, 1, 4, 4, 5),
+            normal(rng, 2, 2, 2, 2),
+            groups=2,
+            stride=(1, 2),
+        ),
         S("2-D, 1x1 kernel, size-1 input", normal(rng, 1, 1, 1, 1), normal(rng, 2, 1, 1, 1), normal(rng, 2)),
         S("3-D, padding 1", normal(rng, 1, 1, 3, 3, 3), normal(rng, 2, 1, 2, 2, 2), normal(rng, 2), padding=1),
         S("empty batch", normal(rng, 0, 2, 4, 4), normal(rng, 1, 2, 3, 3), normal(rng, 1)),
     ]
 
 
-register(OpInfo(
-    conv_mod.ConvNd, _conv_call, ref_conv, _conv_samples,
-    [
-        E("rank", ValueError, r"conv2d expects a 4-D input \(N, C, H, W\), got shape \(2, 3, 4\)",
-          np.ones((2, 3, 4)), np.ones((1, 3, 2, 2)), call=F.conv2d),
-        E("channels", ValueError, r"conv2d: a weight of shape \(1, 3, 2, 2\).*expects an input with 3 channels, got shape \(1, 2, 4, 4\)",
-          np.ones((1, 2, 4, 4)), np.ones((1, 3, 2, 2))),
-        E("kernel larger than the input", ValueError, r"conv2d: the kernel \(3, 3\).*is larger than the padded input \(2, 2\)",
-          np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3))),
-        E("stride 0", ValueError, r"conv2d: stride must be >= 1, got 0", np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2)), stride=0),
-        E("groups do not divide", ValueError, r"conv2d: groups=2 must divide the input channels, got input shape \(1, 3, 4, 4\)",
-          np.ones((1, 3, 4, 4)), np.ones((2, 1, 2, 2)), groups=2),
-        E("bias shape", ValueError, r"conv1d: expected a bias of shape \(2,\), got shape \(3,\)",
-          np.ones((1, 1, 4)), np.ones((2, 1, 2)), np.ones(3)),
-        E("padding same with stride", ValueError, r"conv1d: padding='same' needs stride 1",
-          np.ones((1, 1, 4)), np.ones((1, 1, 2)), padding="same", stride=2),
-    ],
-))
+register(
+    OpInfo(
+        conv_mod.ConvNd,
+        _conv_call,
+        ref_conv,
+        _conv_samples,
+        [
+            E(
+                "rank",
+                ValueError,
+                r"conv2d expects a 4-D input \(N, C, H, W\), got shape \(2, 3, 4\)",
+                np.ones((2, 3, 4)),
+                np.ones((1, 3, 2, 2)),
+                call=F.conv2d,
+            ),
+            E(
+                "channels",
+                ValueError,
+                r"conv2d: a weight of shape \(1, 3, 2, 2\).*expects an input with 3 channels, got shape \(1, 2, 4, 4\)",
+                np.ones((1, 2, 4, 4)),
+                np.ones((1, 3, 2, 2)),
+            ),
+            E(
+                "kernel larger than the input",
+                ValueError,
+                r"conv2d: the kernel \(3, 3\).*is larger than the padded input \(2, 2\)",
+                np.ones((1, 1, 2, 2)),
+                np.ones((1, 1, 3, 3)),
+            ),
+            E(
+                "stride 0",
+                ValueError,
+                r"conv2d: stride must be >= 1, got 0",
+                np.ones((1, 1, 4, 4)),
+                np.ones((1, 1, 2, 2)),
+                stride=0,
+            ),
+            E(
+                "groups do not divide",
+                ValueError,
+                r"conv2d: groups=2 must divide the input channels, got input shape \(1, 3, 4, 4\)",
+                np.ones((1, 3, 4, 4)),
+                np.ones((2, 1, 2, 2)),
+                groups=2,
+            ),
+            E(
+                "bias shape",
+                ValueError,
+                r"conv1d: expected a bias of shape \(2,\), got shape \(3,\)",
+                np.ones((1, 1, 4)),
+                np.ones((2, 1, 2)),
+                np.ones(3),
+            ),
+            E(
+                "padding same with stride",
+                ValueError,
+                r"conv1d: padding='same' needs stride 1",
+                np.ones((1, 1, 4)),
+                np.ones((1, 1, 2)),
+                padding="same",
+                stride=2,
+            ),
+        ],
+    )
+)
 
 
 def _conv_t_samples(rng: np.random.Generator) -> list[Sample]:
     return [
-        S("1-D, stride 2, output_padding 1", normal(rng, 2, 2, 3), normal(rng, 2, 3, 3), normal(rng, 3),
-          stride=2, output_padding=1),
+        S(
+            "1-D, stride 2, output_padding 1",
+            normal(rng, 2, 2, 3),
+            normal(rng, 2, 3, 3),
+            normal(rng, 3),
+            stride=2,
+            output_padding=1,
+        ),
         S("1-D, padding 1, dilation 2", normal(rng, 1, 1, 4), normal(rng, 1, 2, 2), padding=1, dilation=2),
         S("2-D", normal(rng, 2, 2, 3, 2), normal(rng, 2, 3, 2, 3), normal(rng, 3)),
         S("2-D, groups 2, stride 2", normal(rng, 1, 4, 2, 2), normal(rng, 4, 1, 2, 2), groups=2, stride=2),
@@ -945,19 +1421,48 @@ def _conv_t_samples(rng: np.random.Generator) -> list[Sample]:
     ]
 
 
-register(OpInfo(
-    conv_mod.ConvTransposeNd, _conv_t_call, ref_conv_transpose, _conv_t_samples,
-    [
-        E("rank", ValueError, r"conv_transpose1d expects a 3-D input \(N, C, L\), got shape \(2, 3\)",
-          np.ones((2, 3)), np.ones((3, 1, 2)), call=F.conv_transpose1d),
-        E("channels", ValueError, r"conv_transpose2d: a weight of shape \(3, 1, 2, 2\).*expects an input with 3 channels, got shape \(1, 2, 4, 4\)",
-          np.ones((1, 2, 4, 4)), np.ones((3, 1, 2, 2))),
-        E("output_padding too large", ValueError, r"conv_transpose2d: output_padding must be smaller than either stride or dilation",
-          np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), stride=2, output_padding=2),
-        E("empty output", ValueError, r"conv_transpose1d: the output would have size \(-1,\), which is not positive",
-          np.ones((1, 1, 1)), np.ones((1, 1, 1)), padding=1),
-    ],
-))
+register(
+    OpInfo(
+        conv_mod.ConvTransposeNd,
+        _conv_t_call,
+        ref_conv_transpose,
+        _conv_t_samples,
+        [
+            E(
+                "rank",
+                ValueError,
+                r"conv_transpose1d expects a 3-D input \(N, C, L\), got shape \(2, 3\)",
+                np.ones((2, 3)),
+                np.ones((3, 1, 2)),
+                call=F.conv_transpose1d,
+            ),
+            E(
+                "channels",
+                ValueError,
+                r"conv_transpose2d: a weight of shape \(3, 1, 2, 2\).*expects an input with 3 channels, got shape \(1, 2, 4, 4\)",
+                np.ones((1, 2, 4, 4)),
+                np.ones((3, 1, 2, 2)),
+            ),
+            E(
+                "output_padding too large",
+                ValueError,
+                r"conv_transpose2d: output_padding must be smaller than either stride or dilation",
+                np.ones((1, 1, 2, 2)),
+                np.ones((1, 1, 2, 2)),
+                stride=2,
+                output_padding=2,
+            ),
+            E(
+                "empty output",
+                ValueError,
+                r"conv_transpose1d: the output would have size \(-1,\), which is not positive",
+                np.ones((1, 1, 1)),
+                np.ones((1, 1, 1)),
+                padding=1,
+            ),
+        ],
+    )
+)
 
 # == pooling and upsampling =====================================================================
 _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
@@ -976,81 +1481,170 @@ def _pool_samples(rng: np.random.Generator, avg: bool) -> list[Sample]:
         S("empty batch", normal(rng, 0, 2, 4, 4), kernel_size=2),
     ]
     if avg:
-        out.append(S("count_include_pad False", normal(rng, 1, 1, 3, 4), kernel_size=2, stride=1, padding=1,
-                     count_include_pad=False))
+        out.append(
+            S(
+                "count_include_pad False",
+                normal(rng, 1, 1, 3, 4),
+                kernel_size=2,
+                stride=1,
+                padding=1,
+                count_include_pad=False,
+            )
+        )
     return out
 
 
 def _pool_errors(fns: dict) -> list[ErrorCase]:
     name = fns[2].__name__
     return [
-        E("rank", ValueError, rf"{name} expects a 4-D input \(N, C, H, W\), got shape \(2, 4, 4\)",
-          np.ones((2, 4, 4)), kernel_size=2, call=fns[2]),
-        E("kernel larger than the input", ValueError, rf"{name}: the kernel \(3, 3\) is larger than the padded input \(2, 2\)",
-          np.ones((1, 1, 2, 2)), kernel_size=3, call=fns[2]),
-        E("padding above half the kernel", ValueError, rf"{name}: padding should be at most half of the kernel size",
-          np.ones((1, 1, 4, 4)), kernel_size=2, padding=2, call=fns[2]),
-        E("kernel_size 0", ValueError, rf"{name}: kernel_size must be >= 1, got 0", np.ones((1, 1, 4, 4)), kernel_size=0,
-          call=fns[2]),
+        E(
+            "rank",
+            ValueError,
+            rf"{name} expects a 4-D input \(N, C, H, W\), got shape \(2, 4, 4\)",
+            np.ones((2, 4, 4)),
+            kernel_size=2,
+            call=fns[2],
+        ),
+        E(
+            "kernel larger than the input",
+            ValueError,
+            rf"{name}: the kernel \(3, 3\) is larger than the padded input \(2, 2\)",
+            np.ones((1, 1, 2, 2)),
+            kernel_size=3,
+            call=fns[2],
+        ),
+        E(
+            "padding above half the kernel",
+            ValueError,
+            rf"{name}: padding should be at most half of the kernel size",
+            np.ones((1, 1, 4, 4)),
+            kernel_size=2,
+            padding=2,
+            call=fns[2],
+        ),
+        E(
+            "kernel_size 0",
+            ValueError,
+            rf"{name}: kernel_size must be >= 1, got 0",
+            np.ones((1, 1, 4, 4)),
+            kernel_size=0,
+            call=fns[2],
+        ),
     ]
 
 
-register(OpInfo(
-    pool.MaxPoolNd, lambda x, call=None, **kw: (call or _MAX_POOL[x.ndim - 2])(x, **kw),
-    lambda x, **kw: ref_pool(x, kind="max", **kw),
-    lambda rng: _pool_samples(rng, avg=False), _pool_errors(_MAX_POOL),
-))
-register(OpInfo(
-    pool.AvgPoolNd, lambda x, call=None, **kw: (call or _AVG_POOL[x.ndim - 2])(x, **kw),
-    lambda x, **kw: ref_pool(x, kind="avg", **kw),
-    lambda rng: _pool_samples(rng, avg=True), _pool_errors(_AVG_POOL),
-))
-register(OpInfo(
-    pool.AdaptiveAvgPool, lambda x, output_size, call=None: (call or _ADAPTIVE[x.ndim - 2])(x, output_size),
-    ref_adaptive_avg_pool,
-    lambda rng: [
-        S("1-D, 5 to 3 (overlapping windows)", normal(rng, 2, 2, 5), output_size=3),
-        S("2-D, 4x4 to 2x2", normal(rng, 1, 2, 4, 4), output_size=2),
-        S("2-D, (1, 3), None keeps an axis", normal(rng, 1, 1, 3, 5), output_size=(None, 3)),
-        S("3-D, to 1", normal(rng, 1, 1, 2, 3, 2), output_size=1),
-        S("upsampling 2 to 3", normal(rng, 1, 1, 2), output_size=3),
-        S("empty batch", normal(rng, 0, 1, 4, 4), output_size=2),
-    ],
-    [
-        E("rank", ValueError, r"adaptive_avg_pool2d expects a 4-D input \(N, C, H, W\), got shape \(4, 4\)",
-          np.ones((4, 4)), 2, call=F.adaptive_avg_pool2d),
-        E("size 0", ValueError, r"adaptive_avg_pool2d: output_size must be >= 1, got \(0, 0\)",
-          np.ones((1, 1, 4, 4)), 0),
-        E("wrong length", ValueError, r"adaptive_avg_pool2d: output_size must be an int or a tuple of 2 ints or None, got \(1, 2, 3\)",
-          np.ones((1, 1, 4, 4)), (1, 2, 3)),
-    ],
-))
-register(OpInfo(
-    ups.Interpolate, F.upsample, ref_upsample,
-    lambda rng: [
-        S("nearest x2, 2-D", normal(rng, 2, 1, 2, 3)),
-        S("nearest x3, 1-D", normal(rng, 1, 2, 3), scale_factor=3),
-        S("nearest to size (5, 3)", normal(rng, 1, 1, 2, 3), size=(5, 3)),
-        S("nearest x1.5", normal(rng, 1, 1, 4), scale_factor=1.5),
-        S("linear 1-D", normal(rng, 1, 2, 3), mode="linear"),
-        S("bilinear, align_corners", normal(rng, 1, 1, 2, 3), mode="bilinear", align_corners=True),
-        S("bilinear to size (3, 5)", normal(rng, 1, 1, 2, 2), mode="bilinear", size=(3, 5)),
-        S("trilinear", normal(rng, 1, 1, 2, 2, 2), mode="trilinear"),
-        S("size-1 input", normal(rng, 1, 1, 1, 1), mode="bilinear"),
-        S("empty batch", normal(rng, 0, 2, 2, 2)),
-    ],
-    [
-        E("rank", ValueError, r"upsample expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 2\)",
-          np.ones((2, 2))),
-        E("mode", ValueError, r"upsample: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got 'cubic'",
-          np.ones((1, 1, 2, 2)), mode="cubic"),
-        E("mode for the rank", ValueError, r"upsample: mode 'bilinear' needs a 4-D input, got shape \(1, 1, 2\)",
-          np.ones((1, 1, 2)), mode="bilinear"),
-        E("scale factor 0", ValueError, r"upsample: scale_factor must be positive, got 0", np.ones((1, 1, 2)), scale_factor=0),
-        E("empty output", ValueError, r"upsample: scale_factor 0\.1 gives an empty output from shape \(1, 1, 2\)",
-          np.ones((1, 1, 2)), scale_factor=0.1),
-    ],
-))
+register(
+    OpInfo(
+        pool.MaxPoolNd,
+        lambda x, call=None, **kw: (call or _MAX_POOL[x.ndim - 2])(x, **kw),
+        lambda x, **kw: ref_pool(x, kind="max", **kw),
+        lambda rng: _pool_samples(rng, avg=False),
+        _pool_errors(_MAX_POOL),
+    )
+)
+register(
+    OpInfo(
+        pool.AvgPoolNd,
+        lambda x, call=None, **kw: (call or _AVG_POOL[x.ndim - 2])(x, **kw),
+        lambda x, **kw: ref_pool(x, kind="avg", **kw),
+        lambda rng: _pool_samples(rng, avg=True),
+        _pool_errors(_AVG_POOL),
+    )
+)
+register(
+    OpInfo(
+        pool.AdaptiveAvgPool,
+        lambda x, output_size, call=None: (call or _ADAPTIVE[x.ndim - 2])(x, output_size),
+        ref_adaptive_avg_pool,
+        lambda rng: [
+            S("1-D, 5 to 3 (overlapping windows)", normal(rng, 2, 2, 5), output_size=3),
+            S("2-D, 4x4 to 2x2", normal(rng, 1, 2, 4, 4), output_size=2),
+            S("2-D, (1, 3), None keeps an axis", normal(rng, 1, 1, 3, 5), output_size=(None, 3)),
+            S("3-D, to 1", normal(rng, 1, 1, 2, 3, 2), output_size=1),
+            S("upsampling 2 to 3", normal(rng, 1, 1, 2), output_size=3),
+            S("empty batch", normal(rng, 0, 1, 4, 4), output_size=2),
+        ],
+        [
+            E(
+                "rank",
+                ValueError,
+                r"adaptive_avg_pool2d expects a 4-D input \(N, C, H, W\), got shape \(4, 4\)",
+                np.ones((4, 4)),
+                2,
+                call=F.adaptive_avg_pool2d,
+            ),
+            E(
+                "size 0",
+                ValueError,
+                r"adaptive_avg_pool2d: output_size must be >= 1, got \(0, 0\)",
+                np.ones((1, 1, 4, 4)),
+                0,
+            ),
+            E(
+                "wrong length",
+                ValueError,
+                r"adaptive_avg_pool2d: output_size must be an int or a tuple of 2 ints or None, got \(1, 2, 3\)",
+                np.ones((1, 1, 4, 4)),
+                (1, 2, 3),
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        ups.Interpolate,
+        F.upsample,
+        ref_upsample,
+        lambda rng: [
+            S("nearest x2, 2-D", normal(rng, 2, 1, 2, 3)),
+            S("nearest x3, 1-D", normal(rng, 1, 2, 3), scale_factor=3),
+            S("nearest to size (5, 3)", normal(rng, 1, 1, 2, 3), size=(5, 3)),
+            S("nearest x1.5", normal(rng, 1, 1, 4), scale_factor=1.5),
+            S("linear 1-D", normal(rng, 1, 2, 3), mode="linear"),
+            S("bilinear, align_corners", normal(rng, 1, 1, 2, 3), mode="bilinear", align_corners=True),
+            S("bilinear to size (3, 5)", normal(rng, 1, 1, 2, 2), mode="bilinear", size=(3, 5)),
+            S("trilinear", normal(rng, 1, 1, 2, 2, 2), mode="trilinear"),
+            S("size-1 input", normal(rng, 1, 1, 1, 1), mode="bilinear"),
+            S("empty batch", normal(rng, 0, 2, 2, 2)),
+        ],
+        [
+            E(
+                "rank",
+                ValueError,
+                r"upsample expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 2\)",
+                np.ones((2, 2)),
+            ),
+            E(
+                "mode",
+                ValueError,
+                r"upsample: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got 'cubic'",
+                np.ones((1, 1, 2, 2)),
+                mode="cubic",
+            ),
+            E(
+                "mode for the rank",
+                ValueError,
+                r"upsample: mode 'bilinear' needs a 4-D input, got shape \(1, 1, 2\)",
+                np.ones((1, 1, 2)),
+                mode="bilinear",
+            ),
+            E(
+                "scale factor 0",
+                ValueError,
+                r"upsample: scale_factor must be positive, got 0",
+                np.ones((1, 1, 2)),
+                scale_factor=0,
+            ),
+            E(
+                "empty output",
+                ValueError,
+                r"upsample: scale_factor 0\.1 gives an empty output from shape \(1, 1, 2\)",
+                np.ones((1, 1, 2)),
+                scale_factor=0.1,
+            ),
+        ],
+    )
+)
 
 
 def registered() -> dict[type, OpInfo]:

@@ -44,17 +44,36 @@ from deltanet import losses, nn, optim
 from deltanet.data import read_csv, read_idx, read_npz, read_npz_xy, write_idx
 
 CASES = (
-    "wrong_rank", "wrong_features", "nan", "inf", "string_dtype", "object_dtype", "complex_dtype",
-    "float16", "ragged", "label_out_of_range", "label_not_integer", "zero_samples", "length_mismatch",
-    "batch_size_zero", "batch_size_above_n", "invalid_hyperparameter", "model_not_built",
-    "predict_before_training", "wrong_argument_type", "missing_file", "malformed_file",
+    "wrong_rank",
+    "wrong_features",
+    "nan",
+    "inf",
+    "string_dtype",
+    "object_dtype",
+    "complex_dtype",
+    "float16",
+    "ragged",
+    "label_out_of_range",
+    "label_not_integer",
+    "zero_samples",
+    "length_mismatch",
+    "batch_size_zero",
+    "batch_size_above_n",
+    "invalid_hyperparameter",
+    "model_not_built",
+    "predict_before_training",
+    "wrong_argument_type",
+    "missing_file",
+    "malformed_file",
 )
 # What a message must do, in words: state what was expected (a requirement, a range, the known
 # names, an instruction) and quote what was received (a value, a shape, a dtype, a name).
 EXPECTED = re.compile(
     r"expect|must|need|should|only|required|at least|at most|one of|known|cannot|larger than|"
     r"smaller than|is not|not a|no such|no array|no column|no data|holds no|computes in|"
-    r"\bin [\[(]|\bpass\b|out of (bounds|range)|declare|do not match|does not match", re.I)
+    r"\bin [\[(]|\bpass\b|out of (bounds|range)|declare|do not match|does not match",
+    re.I,
+)
 RECEIVED = re.compile(r"got|has |have |holds|declares|contains|found|unknown|\d|'[^']*'|\bNaN\b|\binf", re.I)
 
 
@@ -94,8 +113,9 @@ class Check:
 CHECKS: list[Check] = []
 
 
-def add(entry: str, names: str, case: str, run: Callable[..., Any], expect: Any, variant: str = "",
-        bug: str | None = None) -> None:
+def add(
+    entry: str, names: str, case: str, run: Callable[..., Any], expect: Any, variant: str = "", bug: str | None = None
+) -> None:
     assert case in CASES, case
     CHECKS.append(Check(entry, case, variant, names, run, expect, bug))
 
@@ -155,6 +175,7 @@ def same_as_full_batch(fit: Callable) -> Callable:
             models.append(weights(model))
         for a, b in zip(*models, strict=True):
             np.testing.assert_array_equal(a, b)
+
     return check
 
 
@@ -162,40 +183,112 @@ _X_NAMES = r"\bX\b|\by\b|batch_size|epochs|verbose|shuffle|metric|loss|optimizer
 
 # The cases shared by the three functions that take samples X.
 _X_CASES = [
-    ("wrong_rank", "1-D", lambda f: f(X=X[:, 0]),
-     r"Expected a 2-D array \(n_samples, n_features\) for X, got 1-D array of shape \(12,\)"),
+    (
+        "wrong_rank",
+        "1-D",
+        lambda f: f(X=X[:, 0]),
+        r"Expected a 2-D array \(n_samples, n_features\) for X, got 1-D array of shape \(12,\)",
+    ),
     ("wrong_rank", "scalar", lambda f: f(X=1.0), r"Expected a 2-D array .* for X, got 0-D array"),
-    ("wrong_features", "", lambda f: f(X=X[:, :3]),
-     r"X has 3 features, but the model's first layer Linear\(in_features=4.*expects 4 features"),
-    ("nan", "X", lambda f: f(X=with_value(X, np.nan)), r"Input X contains NaN \(1 non-finite values\); expected finite"),
+    (
+        "wrong_features",
+        "",
+        lambda f: f(X=X[:, :3]),
+        r"X has 3 features, but the model's first layer Linear\(in_features=4.*expects 4 features",
+    ),
+    (
+        "nan",
+        "X",
+        lambda f: f(X=with_value(X, np.nan)),
+        r"Input X contains NaN \(1 non-finite values\); expected finite",
+    ),
     ("inf", "X", lambda f: f(X=with_value(X, -np.inf)), r"Input X contains infinity \(1 non-finite values\)"),
     ("string_dtype", "X", lambda f: f(X=X.astype(str)), r"X: expected numeric data.*got dtype <U\d+ \(strings\)"),
-    ("object_dtype", "X", lambda f: f(X=X.astype(object)), r"X: expected numeric data.*got dtype object \(Python objects\)"),
-    ("complex_dtype", "X", lambda f: f(X=X.astype(complex)), r"X: expected numeric data.*got dtype complex128 \(complex numbers\)"),
-    ("ragged", "X", lambda f: f(X=[[1.0, 2.0, 3.0, 4.0], [1.0]]), r"X: expected a numeric array, got list that NumPy cannot convert"),
-    ("zero_samples", "", lambda f: f(X=X[:0], **({"y": Y[:0]} if f is not do_predict else {})),
-     r"Found array with 0 sample\(s\) \(shape=\(0, 4\)\) in X, while a minimum of 1 is required"),
-    ("model_not_built", "class", lambda f: f(model=nn.Linear),
-     r"model must be a deltanet\.nn\.Module instance, got the class Linear itself; build the model first"),
-    ("model_not_built", "None", lambda f: f(model=None, nomodel=True), r"model must be a deltanet\.nn\.Module instance, got NoneType None"),
-    ("model_not_built", "function", lambda f: f(model=lambda x: x), r"model must be a deltanet\.nn\.Module instance, got function"),
+    (
+        "object_dtype",
+        "X",
+        lambda f: f(X=X.astype(object)),
+        r"X: expected numeric data.*got dtype object \(Python objects\)",
+    ),
+    (
+        "complex_dtype",
+        "X",
+        lambda f: f(X=X.astype(complex)),
+        r"X: expected numeric data.*got dtype complex128 \(complex numbers\)",
+    ),
+    (
+        "ragged",
+        "X",
+        lambda f: f(X=[[1.0, 2.0, 3.0, 4.0], [1.0]]),
+        r"X: expected a numeric array, got list that NumPy cannot convert",
+    ),
+    (
+        "zero_samples",
+        "",
+        lambda f: f(X=X[:0], **({"y": Y[:0]} if f is not do_predict else {})),
+        r"Found array with 0 sample\(s\) \(shape=\(0, 4\)\) in X, while a minimum of 1 is required",
+    ),
+    (
+        "model_not_built",
+        "class",
+        lambda f: f(model=nn.Linear),
+        r"model must be a deltanet\.nn\.Module instance, got the class Linear itself; build the model first",
+    ),
+    (
+        "model_not_built",
+        "None",
+        lambda f: f(model=None, nomodel=True),
+        r"model must be a deltanet\.nn\.Module instance, got NoneType None",
+    ),
+    (
+        "model_not_built",
+        "function",
+        lambda f: f(model=lambda x: x),
+        r"model must be a deltanet\.nn\.Module instance, got function",
+    ),
 ]
 _Y_CASES = [
     ("nan", "y", lambda f: f(y=with_value(Y, np.nan)), r"Input y contains NaN"),
-    ("string_dtype", "y", lambda f: f(y=np.array(["a", "b", "c"] * 4)), r"y: expected numeric data.*got dtype <U1 \(strings\)"),
+    (
+        "string_dtype",
+        "y",
+        lambda f: f(y=np.array(["a", "b", "c"] * 4)),
+        r"y: expected numeric data.*got dtype <U1 \(strings\)",
+    ),
     ("complex_dtype", "y", lambda f: f(y=Y.astype(complex)), r"y: expected numeric data.*got dtype complex128"),
-    ("label_out_of_range", "above", lambda f: f(y=Y + 3),
-     r"y: class labels must be integers in \[0, 3\) for a model with 3 outputs, got values from 3 to 5"),
-    ("label_out_of_range", "negative", lambda f: f(y=Y - 3), r"y: class labels must be integers in \[0, 3\).*got values from -3"),
-    ("label_not_integer", "", lambda f: f(y=Y + 0.5), r"y: class labels must be integers, got non-integer values \(e\.g\. \d\.5\)"),
-    ("length_mismatch", "", lambda f: f(y=Y[:6]),
-     r"X and y have inconsistent numbers of samples: X has 12, y has 6; expected one target per sample"),
+    (
+        "label_out_of_range",
+        "above",
+        lambda f: f(y=Y + 3),
+        r"y: class labels must be integers in \[0, 3\) for a model with 3 outputs, got values from 3 to 5",
+    ),
+    (
+        "label_out_of_range",
+        "negative",
+        lambda f: f(y=Y - 3),
+        r"y: class labels must be integers in \[0, 3\).*got values from -3",
+    ),
+    (
+        "label_not_integer",
+        "",
+        lambda f: f(y=Y + 0.5),
+        r"y: class labels must be integers, got non-integer values \(e\.g\. \d\.5\)",
+    ),
+    (
+        "length_mismatch",
+        "",
+        lambda f: f(y=Y[:6]),
+        r"X and y have inconsistent numbers of samples: X has 12, y has 6; expected one target per sample",
+    ),
 ]
 
 
 def do_fit(model=None, nomodel=False, **kw):
-    return fit_classifier(model=model if model is not None or nomodel else None, **kw) if not nomodel else \
-        dn.fit(None, X, Y, "cross_entropy", "sgd", monitor=False)
+    return (
+        fit_classifier(model=model if model is not None or nomodel else None, **kw)
+        if not nomodel
+        else dn.fit(None, X, Y, "cross_entropy", "sgd", monitor=False)
+    )
 
 
 def do_evaluate(X=X, y=Y, model=None, nomodel=False, **kw):
@@ -219,17 +312,42 @@ for _entry, _fn, _cases in (
 
 # float16 data: converted exactly, with a warning.
 for _entry, _fn in (("fit", do_fit), ("evaluate", do_evaluate), ("predict", do_predict)):
-    add(_entry, _X_NAMES, "float16", lambda tmp, f=_fn: f(X=X.astype(np.float16)),
-        Warns(UserWarning, r"X has dtype float16, which deltanet does not compute in; it was converted to float32",
-              lambda result: None))
+    add(
+        _entry,
+        _X_NAMES,
+        "float16",
+        lambda tmp, f=_fn: f(X=X.astype(np.float16)),
+        Warns(
+            UserWarning,
+            r"X has dtype float16, which deltanet does not compute in; it was converted to float32",
+            lambda result: None,
+        ),
+    )
 
 # fit: batch sizes, hyperparameters, validation data.
-add("fit", _X_NAMES, "batch_size_zero", lambda tmp: fit_classifier(batch_size=0),
-    Raises(ValueError, r"batch_size must be a positive integer or None \(full batch\), got 0"))
-add("fit", _X_NAMES, "batch_size_zero", lambda tmp: fit_classifier(batch_size=-4),
-    Raises(ValueError, r"batch_size must be a positive integer or None.*got -4"), "negative")
-add("fit", _X_NAMES, "batch_size_zero", lambda tmp: fit_classifier(batch_size=2.5),
-    Raises(ValueError, r"batch_size must be a positive integer or None.*got 2\.5"), "float")
+add(
+    "fit",
+    _X_NAMES,
+    "batch_size_zero",
+    lambda tmp: fit_classifier(batch_size=0),
+    Raises(ValueError, r"batch_size must be a positive integer or None \(full batch\), got 0"),
+)
+add(
+    "fit",
+    _X_NAMES,
+    "batch_size_zero",
+    lambda tmp: fit_classifier(batch_size=-4),
+    Raises(ValueError, r"batch_size must be a positive integer or None.*got -4"),
+    "negative",
+)
+add(
+    "fit",
+    _X_NAMES,
+    "batch_size_zero",
+    lambda tmp: fit_classifier(batch_size=2.5),
+    Raises(ValueError, r"batch_size must be a positive integer or None.*got 2\.5"),
+    "float",
+)
 add("fit", _X_NAMES, "batch_size_above_n", lambda tmp: None, Works(same_as_full_batch(fit_classifier)))
 for _variant, _kw, _pattern in (
     ("epochs", {"epochs": -1}, r"epochs must be an integer >= 0, got -1"),
@@ -239,57 +357,156 @@ for _variant, _kw, _pattern in (
     ("loss name", {"loss": "crossentropyy"}, r"unknown loss 'crossentropyy'; known names: "),
     ("metric as loss", {"loss": "accuracy"}, r"'accuracy' is a metric, not a loss"),
     ("optimizer name", {"optimizer": "adamm"}, r"optim\.get: unknown optimizer 'adamm'; expected one of"),
-    ("optimizer object", {"optimizer": 3}, r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\).*got 3"),
+    (
+        "optimizer object",
+        {"optimizer": 3},
+        r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\).*got 3",
+    ),
     ("metrics", {"metrics": ["acuracy"]}, r"unknown metric 'acuracy'"),
     ("rng", {"rng": "seed"}, r"rng must be None, an int seed or a numpy\.random\.Generator, got 'seed'"),
-    ("callbacks", {"callbacks": [dn.callbacks.EarlyStopping]},
-     r"callbacks must be Callback instances, got <class .*EarlyStopping.*did you pass the class instead of an instance"),
-    ("validation pair", {"validation_data": (X,)}, r"validation_data must be a pair \(X_val, y_val\), got a tuple of length 1"),
-    ("validation features", {"validation_data": (X[:, :3], Y)}, r"validation X has 3 features, but the model's first layer"),
+    (
+        "callbacks",
+        {"callbacks": [dn.callbacks.EarlyStopping]},
+        r"callbacks must be Callback instances, got <class .*EarlyStopping.*did you pass the class instead of an instance",
+    ),
+    (
+        "validation pair",
+        {"validation_data": (X,)},
+        r"validation_data must be a pair \(X_val, y_val\), got a tuple of length 1",
+    ),
+    (
+        "validation features",
+        {"validation_data": (X[:, :3], Y)},
+        r"validation X has 3 features, but the model's first layer",
+    ),
     ("validation labels", {"validation_data": (X, Y + 5)}, r"validation y: class labels must be integers in \[0, 3\)"),
     ("monitor", {"monitor": "yes"}, r"monitor must be True, False or a Monitor, got 'yes'"),
 ):
-    add("fit", _X_NAMES, "invalid_hyperparameter", lambda tmp, kw=_kw: fit_classifier(**kw),
-        Raises(ValueError, _pattern), _variant)
+    add(
+        "fit",
+        _X_NAMES,
+        "invalid_hyperparameter",
+        lambda tmp, kw=_kw: fit_classifier(**kw),
+        Raises(ValueError, _pattern),
+        _variant,
+    )
 
 # fit of a regressor: targets of the wrong shape, NaN/Inf targets.
-add("fit (regression)", _X_NAMES, "wrong_features", lambda tmp: fit_regressor(y=Y_REG[:, :1].repeat(3, axis=1)),
+add(
+    "fit (regression)",
+    _X_NAMES,
+    "wrong_features",
+    lambda tmp: fit_regressor(y=Y_REG[:, :1].repeat(3, axis=1)),
     Raises(ValueError, r"y has shape \(12, 3\), but the model outputs shape \(N, 2\); expected y of shape \(12, 2\)"),
-    "y")
-add("fit (regression)", _X_NAMES, "inf", lambda tmp: fit_regressor(y=with_value(Y_REG, np.inf)),
-    Raises(ValueError, r"Input y contains infinity"), "y")
-add("fit (regression)", _X_NAMES, "nan", lambda tmp: fit_regressor(y=with_value(Y_REG, np.nan)),
-    Raises(ValueError, r"Input y contains NaN"), "y")
-add("fit (regression)", _X_NAMES, "length_mismatch", lambda tmp: fit_regressor(y=Y_REG[:5]),
-    Raises(ValueError, r"X and y have inconsistent numbers of samples: X has 12, y has 5"))
-add("fit (regression)", _X_NAMES, "string_dtype", lambda tmp: fit_regressor(y=Y_REG.astype(str)),
-    Raises(ValueError, r"y: expected numeric data.*got dtype <U\d+ \(strings\)"), "y")
-add("fit (regression)", _X_NAMES, "zero_samples", lambda tmp: fit_regressor(X=X[:0], y=Y_REG[:0]),
-    Raises(ValueError, r"Found array with 0 sample\(s\)"))
-add("fit (regression)", _X_NAMES, "label_out_of_range", lambda tmp: dn.fit(
-    nn.Sequential(nn.Linear(4, 1)), X, Y.astype(float), "bce_with_logits", "sgd", monitor=False),
-    Raises(ValueError, r"y: binary targets must lie in \[0, 1\], got values from 0 to 2"), "binary targets")
+    "y",
+)
+add(
+    "fit (regression)",
+    _X_NAMES,
+    "inf",
+    lambda tmp: fit_regressor(y=with_value(Y_REG, np.inf)),
+    Raises(ValueError, r"Input y contains infinity"),
+    "y",
+)
+add(
+    "fit (regression)",
+    _X_NAMES,
+    "nan",
+    lambda tmp: fit_regressor(y=with_value(Y_REG, np.nan)),
+    Raises(ValueError, r"Input y contains NaN"),
+    "y",
+)
+add(
+    "fit (regression)",
+    _X_NAMES,
+    "length_mismatch",
+    lambda tmp: fit_regressor(y=Y_REG[:5]),
+    Raises(ValueError, r"X and y have inconsistent numbers of samples: X has 12, y has 5"),
+)
+add(
+    "fit (regression)",
+    _X_NAMES,
+    "string_dtype",
+    lambda tmp: fit_regressor(y=Y_REG.astype(str)),
+    Raises(ValueError, r"y: expected numeric data.*got dtype <U\d+ \(strings\)"),
+    "y",
+)
+add(
+    "fit (regression)",
+    _X_NAMES,
+    "zero_samples",
+    lambda tmp: fit_regressor(X=X[:0], y=Y_REG[:0]),
+    Raises(ValueError, r"Found array with 0 sample\(s\)"),
+)
+add(
+    "fit (regression)",
+    _X_NAMES,
+    "label_out_of_range",
+    lambda tmp: dn.fit(nn.Sequential(nn.Linear(4, 1)), X, Y.astype(float), "bce_with_logits", "sgd", monitor=False),
+    Raises(ValueError, r"y: binary targets must lie in \[0, 1\], got values from 0 to 2"),
+    "binary targets",
+)
 
 # evaluate / predict: batch sizes, hyperparameters, untrained models.
 for _entry, _fn in (("evaluate", do_evaluate), ("predict", do_predict)):
-    add(_entry, _X_NAMES, "batch_size_zero", lambda tmp, f=_fn: f(batch_size=0),
-        Raises(ValueError, r"batch_size must be a positive integer or None \(full batch\), got 0"))
-    add(_entry, _X_NAMES, "invalid_hyperparameter", lambda tmp, f=_fn: f(batch_size="all"),
-        Raises(ValueError, r"batch_size must be a positive integer or None.*got 'all'"), "batch_size")
+    add(
+        _entry,
+        _X_NAMES,
+        "batch_size_zero",
+        lambda tmp, f=_fn: f(batch_size=0),
+        Raises(ValueError, r"batch_size must be a positive integer or None \(full batch\), got 0"),
+    )
+    add(
+        _entry,
+        _X_NAMES,
+        "invalid_hyperparameter",
+        lambda tmp, f=_fn: f(batch_size="all"),
+        Raises(ValueError, r"batch_size must be a positive integer or None.*got 'all'"),
+        "batch_size",
+    )
 
     def _above(result: Any, f=_fn) -> None:
         pass
 
-add("evaluate", _X_NAMES, "batch_size_above_n", lambda tmp: (do_evaluate(batch_size=10 * N), do_evaluate()),
-    Works(lambda r: r[0] == r[1] or pytest.fail(f"{r[0]} != {r[1]}")))
-add("predict", _X_NAMES, "batch_size_above_n", lambda tmp: (do_predict(batch_size=10 * N), do_predict(batch_size=5), do_predict()),
-    Works(lambda r: (np.testing.assert_array_equal(r[0], r[2]), np.testing.assert_allclose(r[1], r[2], rtol=1e-6))))
-add("evaluate", _X_NAMES, "invalid_hyperparameter", lambda tmp: do_evaluate(metrics=["acc_score"]),
-    Raises(ValueError, r"unknown metric 'acc_score'"), "metrics")
-add("evaluate", _X_NAMES, "invalid_hyperparameter", lambda tmp: do_evaluate(loss="nope"),
-    Raises(ValueError, r"unknown loss 'nope'"), "loss")
-add("evaluate", _X_NAMES, "label_out_of_range", lambda tmp: do_evaluate(y=Y + 3, loss=None),
-    Raises(ValueError, r"y: class labels must be integers in \[0, 3\) for a model with 3 outputs"), "no loss, accuracy only")
+
+add(
+    "evaluate",
+    _X_NAMES,
+    "batch_size_above_n",
+    lambda tmp: (do_evaluate(batch_size=10 * N), do_evaluate()),
+    Works(lambda r: r[0] == r[1] or pytest.fail(f"{r[0]} != {r[1]}")),
+)
+add(
+    "predict",
+    _X_NAMES,
+    "batch_size_above_n",
+    lambda tmp: (do_predict(batch_size=10 * N), do_predict(batch_size=5), do_predict()),
+    Works(lambda r: (np.testing.assert_array_equal(r[0], r[2]), np.testing.assert_allclose(r[1], r[2], rtol=1e-6))),
+)
+add(
+    "evaluate",
+    _X_NAMES,
+    "invalid_hyperparameter",
+    lambda tmp: do_evaluate(metrics=["acc_score"]),
+    Raises(ValueError, r"unknown metric 'acc_score'"),
+    "metrics",
+)
+add(
+    "evaluate",
+    _X_NAMES,
+    "invalid_hyperparameter",
+    lambda tmp: do_evaluate(loss="nope"),
+    Raises(ValueError, r"unknown loss 'nope'"),
+    "loss",
+)
+add(
+    "evaluate",
+    _X_NAMES,
+    "label_out_of_range",
+    lambda tmp: do_evaluate(y=Y + 3, loss=None),
+    Raises(ValueError, r"y: class labels must be integers in \[0, 3\) for a model with 3 outputs"),
+    "no loss, accuracy only",
+)
 
 
 def _untrained(result: Any) -> None:
@@ -301,8 +518,13 @@ def _untrained(result: Any) -> None:
 
 
 add("predict", _X_NAMES, "predict_before_training", lambda tmp: None, Works(_untrained))
-add("evaluate", _X_NAMES, "predict_before_training", lambda tmp: do_evaluate(),
-    Works(lambda r: (set(r) == {"loss", "accuracy"} and np.isfinite(r["loss"])) or pytest.fail(str(r))))
+add(
+    "evaluate",
+    _X_NAMES,
+    "predict_before_training",
+    lambda tmp: do_evaluate(),
+    Works(lambda r: (set(r) == {"loss", "accuracy"} and np.isfinite(r["loss"])) or pytest.fail(str(r))),
+)
 
 
 # == layers ====================================================================================
@@ -310,11 +532,11 @@ add("evaluate", _X_NAMES, "predict_before_training", lambda tmp: do_evaluate(),
 class LayerSpec:
     cls: type
     make: Callable[[], nn.Module]
-    shape: tuple                       # a valid input
-    bad_rank: tuple | None = None      # an input of the wrong rank
-    feature_axis: int | None = None    # the axis whose size the layer fixes
+    shape: tuple  # a valid input
+    bad_rank: tuple | None = None  # an input of the wrong rank
+    feature_axis: int | None = None  # the axis whose size the layer fixes
     zero_samples_error: str | None = None
-    bad_hyperparameters: tuple = ()    # (variant, thunk, pattern)
+    bad_hyperparameters: tuple = ()  # (variant, thunk, pattern)
 
 
 def _h(variant: str, thunk: Callable, pattern: str) -> tuple:
@@ -322,116 +544,279 @@ def _h(variant: str, thunk: Callable, pattern: str) -> tuple:
 
 
 LAYERS = [
-    LayerSpec(nn.Linear, lambda: nn.Linear(4, 3), (2, 4), bad_rank=(), feature_axis=-1, bad_hyperparameters=(
-        _h("in_features 0", lambda: nn.Linear(0, 3), r"Linear: in_features must be a positive integer, got 0"),
-        _h("out_features float", lambda: nn.Linear(4, 2.5), r"Linear: out_features must be a positive integer, got 2\.5"),
-        _h("init", lambda: nn.Linear(4, 3, init="glorot"), r"unknown initializer 'glorot'; expected one of"),
-        _h("dtype", lambda: nn.Linear(4, 3, dtype=np.float16), r"float32 or float64, got float16"),
-    )),
-    LayerSpec(nn.Flatten, lambda: nn.Flatten(), (2, 3, 2), bad_hyperparameters=(
-        _h("start_dim", lambda: nn.Flatten("1"), r"Flatten: start_dim must be an int \(an axis\), got '1'"),
-    )),
+    LayerSpec(
+        nn.Linear,
+        lambda: nn.Linear(4, 3),
+        (2, 4),
+        bad_rank=(),
+        feature_axis=-1,
+        bad_hyperparameters=(
+            _h("in_features 0", lambda: nn.Linear(0, 3), r"Linear: in_features must be a positive integer, got 0"),
+            _h(
+                "out_features float",
+                lambda: nn.Linear(4, 2.5),
+                r"Linear: out_features must be a positive integer, got 2\.5",
+            ),
+            _h("init", lambda: nn.Linear(4, 3, init="glorot"), r"unknown initializer 'glorot'; expected one of"),
+            _h("dtype", lambda: nn.Linear(4, 3, dtype=np.float16), r"float32 or float64, got float16"),
+        ),
+    ),
+    LayerSpec(
+        nn.Flatten,
+        lambda: nn.Flatten(),
+        (2, 3, 2),
+        bad_hyperparameters=(
+            _h("start_dim", lambda: nn.Flatten("1"), r"Flatten: start_dim must be an int \(an axis\), got '1'"),
+        ),
+    ),
 ]
 _CONV_SHAPES = {1: (2, 2, 6), 2: (2, 2, 5, 5), 3: (1, 2, 4, 4, 4)}
-for _d, (_conv, _convt) in {1: (nn.Conv1d, nn.ConvTranspose1d), 2: (nn.Conv2d, nn.ConvTranspose2d),
-                            3: (nn.Conv3d, nn.ConvTranspose3d)}.items():
+for _d, (_conv, _convt) in {
+    1: (nn.Conv1d, nn.ConvTranspose1d),
+    2: (nn.Conv2d, nn.ConvTranspose2d),
+    3: (nn.Conv3d, nn.ConvTranspose3d),
+}.items():
     _name = _conv.__name__
-    LAYERS.append(LayerSpec(
-        _conv, lambda c=_conv: c(2, 3, 2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][1:], feature_axis=1,
-        bad_hyperparameters=(
-            _h("in_channels 0", lambda c=_conv: c(0, 3, 2), rf"{_name}: in_channels must be a positive integer, got 0"),
-            _h("kernel_size 0", lambda c=_conv: c(2, 3, 0), rf"{_name}: kernel_size must be >= 1, got 0"),
-            _h("stride 0", lambda c=_conv: c(2, 3, 2, stride=0), rf"{_name}: stride must be >= 1, got 0"),
-            _h("padding -1", lambda c=_conv: c(2, 3, 2, padding=-1), rf"{_name}: padding must be >= 0, got -1"),
-            _h("padding 'full'", lambda c=_conv: c(2, 3, 2, padding="full"),
-               rf"{_name}: padding must be an int, a tuple, 'same' or 'valid', got 'full'"),
-            _h("groups", lambda c=_conv: c(3, 4, 2, groups=2), rf"{_name}: groups=2 must divide in_channels=3 and out_channels=4"),
-        )))
+    LAYERS.append(
+        LayerSpec(
+            _conv,
+            lambda c=_conv: c(2, 3, 2),
+            _CONV_SHAPES[_d],
+            bad_rank=_CONV_SHAPES[_d][1:],
+            feature_axis=1,
+            bad_hyperparameters=(
+                _h(
+                    "in_channels 0",
+                    lambda c=_conv: c(0, 3, 2),
+                    rf"{_name}: in_channels must be a positive integer, got 0",
+                ),
+                _h("kernel_size 0", lambda c=_conv: c(2, 3, 0), rf"{_name}: kernel_size must be >= 1, got 0"),
+                _h("stride 0", lambda c=_conv: c(2, 3, 2, stride=0), rf"{_name}: stride must be >= 1, got 0"),
+                _h("padding -1", lambda c=_conv: c(2, 3, 2, padding=-1), rf"{_name}: padding must be >= 0, got -1"),
+                _h(
+                    "padding 'full'",
+                    lambda c=_conv: c(2, 3, 2, padding="full"),
+                    rf"{_name}: padding must be an int, a tuple, 'same' or 'valid', got 'full'",
+                ),
+                _h(
+                    "groups",
+                    lambda c=_conv: c(3, 4, 2, groups=2),
+                    rf"{_name}: groups=2 must divide in_channels=3 and out_channels=4",
+                ),
+            ),
+        )
+    )
     _name_t = _convt.__name__
-    LAYERS.append(LayerSpec(
-        _convt, lambda c=_convt: c(2, 3, 2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][1:], feature_axis=1,
-        bad_hyperparameters=(
-            _h("out_channels 0", lambda c=_convt: c(2, 0, 2), rf"{_name_t}: out_channels must be a positive integer, got 0"),
-            _h("output_padding", lambda c=_convt: c(2, 3, 2, stride=2, output_padding=2),
-               rf"{_name_t}: output_padding must be smaller than either stride or dilation"),
-        )))
-for _d, (_max, _avg, _ada) in {1: (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d),
-                               2: (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d),
-                               3: (nn.MaxPool3d, nn.AvgPool3d, nn.AdaptiveAvgPool3d)}.items():
+    LAYERS.append(
+        LayerSpec(
+            _convt,
+            lambda c=_convt: c(2, 3, 2),
+            _CONV_SHAPES[_d],
+            bad_rank=_CONV_SHAPES[_d][1:],
+            feature_axis=1,
+            bad_hyperparameters=(
+                _h(
+                    "out_channels 0",
+                    lambda c=_convt: c(2, 0, 2),
+                    rf"{_name_t}: out_channels must be a positive integer, got 0",
+                ),
+                _h(
+                    "output_padding",
+                    lambda c=_convt: c(2, 3, 2, stride=2, output_padding=2),
+                    rf"{_name_t}: output_padding must be smaller than either stride or dilation",
+                ),
+            ),
+        )
+    )
+for _d, (_max, _avg, _ada) in {
+    1: (nn.MaxPool1d, nn.AvgPool1d, nn.AdaptiveAvgPool1d),
+    2: (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d),
+    3: (nn.MaxPool3d, nn.AvgPool3d, nn.AdaptiveAvgPool3d),
+}.items():
     for _pool in (_max, _avg):
         _name = _pool.__name__
         _hyper = (
             _h("kernel_size 0", lambda p=_pool: p(0), rf"{_name}: kernel_size must be >= 1, got 0"),
             _h("stride 0", lambda p=_pool: p(2, stride=0), rf"{_name}: stride must be >= 1, got 0"),
-            _h("padding", lambda p=_pool: p(2, padding=2), rf"{_name}: padding should be at most half of the kernel size, got padding=2"),
-            _h("kernel_size str", lambda p=_pool: p("2"), rf"{_name}: kernel_size must be an int or a tuple of {_d} ints, got '2'"),
+            _h(
+                "padding",
+                lambda p=_pool: p(2, padding=2),
+                rf"{_name}: padding should be at most half of the kernel size, got padding=2",
+            ),
+            _h(
+                "kernel_size str",
+                lambda p=_pool: p("2"),
+                rf"{_name}: kernel_size must be an int or a tuple of {_d} ints, got '2'",
+            ),
         )
         if _pool is _avg:
-            _hyper += (_h("count_include_pad", lambda p=_pool: p(2, count_include_pad="no"),
-                          rf"{_name}: count_include_pad must be True or False, got 'no'"),)
-        LAYERS.append(LayerSpec(_pool, lambda p=_pool: p(2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][1:],
-                                bad_hyperparameters=_hyper))
+            _hyper += (
+                _h(
+                    "count_include_pad",
+                    lambda p=_pool: p(2, count_include_pad="no"),
+                    rf"{_name}: count_include_pad must be True or False, got 'no'",
+                ),
+            )
+        LAYERS.append(
+            LayerSpec(
+                _pool, lambda p=_pool: p(2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][1:], bad_hyperparameters=_hyper
+            )
+        )
     _name = _ada.__name__
-    LAYERS.append(LayerSpec(_ada, lambda a=_ada: a(2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][1:], bad_hyperparameters=(
-        _h("output_size 0", lambda a=_ada: a(0), rf"{_name}: output_size must be a positive int or a tuple of {_d} positive ints"),
-        _h("output_size length", lambda a=_ada, d=_d: a((1,) * (d + 1)), rf"{_name}: output_size must be a positive int or a tuple"),
-    )))
+    LAYERS.append(
+        LayerSpec(
+            _ada,
+            lambda a=_ada: a(2),
+            _CONV_SHAPES[_d],
+            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_hyperparameters=(
+                _h(
+                    "output_size 0",
+                    lambda a=_ada: a(0),
+                    rf"{_name}: output_size must be a positive int or a tuple of {_d} positive ints",
+                ),
+                _h(
+                    "output_size length",
+                    lambda a=_ada, d=_d: a((1,) * (d + 1)),
+                    rf"{_name}: output_size must be a positive int or a tuple",
+                ),
+            ),
+        )
+    )
 LAYERS += [
     LayerSpec(nn.GlobalAvgPool, lambda: nn.GlobalAvgPool(), (2, 3, 4, 4), bad_rank=(2, 3)),
 ]
 for _bn, _shape in ((nn.BatchNorm1d, (3, 4)), (nn.BatchNorm2d, (2, 4, 3, 3)), (nn.BatchNorm3d, (2, 4, 2, 2, 2))):
     _name = _bn.__name__
-    LAYERS.append(LayerSpec(
-        _bn, lambda b=_bn: b(4), _shape, bad_rank=_shape[1:], feature_axis=1,
-        zero_samples_error=r"Expected more than 1 value per channel when training, got input size \(0,",
-        bad_hyperparameters=(
-            _h("num_features 0", lambda b=_bn: b(0), rf"{_name}: num_features must be a positive integer, got 0"),
-            _h("eps", lambda b=_bn: b(4, eps=-1), rf"{_name}: eps must be a positive number, got -1"),
-            _h("momentum", lambda b=_bn: b(4, momentum=2), rf"{_name}: momentum must be a number in \[0, 1\], or None"),
-        )))
+    LAYERS.append(
+        LayerSpec(
+            _bn,
+            lambda b=_bn: b(4),
+            _shape,
+            bad_rank=_shape[1:],
+            feature_axis=1,
+            zero_samples_error=r"Expected more than 1 value per channel when training, got input size \(0,",
+            bad_hyperparameters=(
+                _h("num_features 0", lambda b=_bn: b(0), rf"{_name}: num_features must be a positive integer, got 0"),
+                _h("eps", lambda b=_bn: b(4, eps=-1), rf"{_name}: eps must be a positive number, got -1"),
+                _h(
+                    "momentum",
+                    lambda b=_bn: b(4, momentum=2),
+                    rf"{_name}: momentum must be a number in \[0, 1\], or None",
+                ),
+            ),
+        )
+    )
 LAYERS += [
-    LayerSpec(nn.Dropout, lambda: nn.Dropout(0.5, rng=0), (3, 4), bad_hyperparameters=(
-        _h("p 1", lambda: nn.Dropout(1.0), r"Dropout: p must be in \[0, 1\), got p=1\.0"),
-        _h("p negative", lambda: nn.Dropout(-0.1), r"Dropout: p is the probability of dropping a unit, in \[0, 1\), got -0\.1"),
-        _h("p str", lambda: nn.Dropout("0.5"), r"Dropout: p must be a number in \[0, 1\), got '0\.5'"),
-        _h("rng", lambda: nn.Dropout(0.5, rng="x"), r"Dropout: rng must be None, an int seed or a numpy\.random\.Generator, got 'x'"),
-    )),
-    LayerSpec(nn.Dropout2d, lambda: nn.Dropout2d(0.5, rng=0), (2, 3, 2, 2), bad_rank=(4,), bad_hyperparameters=(
-        _h("p", lambda: nn.Dropout2d(1.5), r"Dropout2d: p is the probability of dropping a unit, in \[0, 1\), got 1\.5"),
-    )),
-    LayerSpec(nn.Upsample, lambda: nn.Upsample(scale_factor=2), (2, 2, 3, 3), bad_rank=(2, 3), bad_hyperparameters=(
-        _h("mode", lambda: nn.Upsample(mode="cubic"), r"Upsample: mode must be one of \(.*\), got 'cubic'"),
-        _h("scale_factor", lambda: nn.Upsample(scale_factor=0), r"Upsample: scale_factor must be a positive number"),
-        _h("align_corners", lambda: nn.Upsample(align_corners=True), r"Upsample: align_corners=True only applies to the linear modes"),
-    )),
+    LayerSpec(
+        nn.Dropout,
+        lambda: nn.Dropout(0.5, rng=0),
+        (3, 4),
+        bad_hyperparameters=(
+            _h("p 1", lambda: nn.Dropout(1.0), r"Dropout: p must be in \[0, 1\), got p=1\.0"),
+            _h(
+                "p negative",
+                lambda: nn.Dropout(-0.1),
+                r"Dropout: p is the probability of dropping a unit, in \[0, 1\), got -0\.1",
+            ),
+            _h("p str", lambda: nn.Dropout("0.5"), r"Dropout: p must be a number in \[0, 1\), got '0\.5'"),
+            _h(
+                "rng",
+                lambda: nn.Dropout(0.5, rng="x"),
+                r"Dropout: rng must be None, an int seed or a numpy\.random\.Generator, got 'x'",
+            ),
+        ),
+    ),
+    LayerSpec(
+        nn.Dropout2d,
+        lambda: nn.Dropout2d(0.5, rng=0),
+        (2, 3, 2, 2),
+        bad_rank=(4,),
+        bad_hyperparameters=(
+            _h(
+                "p",
+                lambda: nn.Dropout2d(1.5),
+                r"Dropout2d: p is the probability of dropping a unit, in \[0, 1\), got 1\.5",
+            ),
+        ),
+    ),
+    LayerSpec(
+        nn.Upsample,
+        lambda: nn.Upsample(scale_factor=2),
+        (2, 2, 3, 3),
+        bad_rank=(2, 3),
+        bad_hyperparameters=(
+            _h("mode", lambda: nn.Upsample(mode="cubic"), r"Upsample: mode must be one of \(.*\), got 'cubic'"),
+            _h(
+                "scale_factor", lambda: nn.Upsample(scale_factor=0), r"Upsample: scale_factor must be a positive number"
+            ),
+            _h(
+                "align_corners",
+                lambda: nn.Upsample(align_corners=True),
+                r"Upsample: align_corners=True only applies to the linear modes",
+            ),
+        ),
+    ),
     LayerSpec(nn.ReLU, nn.ReLU, (2, 3)),
     LayerSpec(nn.Sigmoid, nn.Sigmoid, (2, 3)),
     LayerSpec(nn.Tanh, nn.Tanh, (2, 3)),
     LayerSpec(nn.Step, nn.Step, (2, 3)),
     LayerSpec(nn.SiLU, nn.SiLU, (2, 3)),
-    LayerSpec(nn.LeakyReLU, nn.LeakyReLU, (2, 3), bad_hyperparameters=(
-        _h("slope above 1", lambda: nn.LeakyReLU(2.0), r"LeakyReLU: negative_slope must be in \[0, 1\], got 2\.0"),
-        _h("slope str", lambda: nn.LeakyReLU("0.1"), r"LeakyReLU: negative_slope must be in \[0, 1\], got '0\.1'"),
-    )),
-    LayerSpec(nn.PReLU, lambda: nn.PReLU(4), (2, 4), bad_rank=(4,), feature_axis=1, bad_hyperparameters=(
-        _h("num_parameters", lambda: nn.PReLU(0), r"PReLU: num_parameters must be a positive integer, got 0"),
-        _h("init", lambda: nn.PReLU(init="a"), r"PReLU: init must be a number, got 'a'"),
-    )),
-    LayerSpec(nn.ELU, nn.ELU, (2, 3), bad_hyperparameters=(
-        _h("alpha", lambda: nn.ELU(-1.0), r"ELU: alpha must be >= 0, got -1\.0"),
-        _h("alpha NaN", lambda: nn.ELU(float("nan")), r"ELU: alpha must be >= 0, got nan"),
-    )),
-    LayerSpec(nn.Softplus, nn.Softplus, (2, 3), bad_hyperparameters=(
-        _h("beta 0", lambda: nn.Softplus(beta=0), r"Softplus: beta must be positive and finite, got 0"),
-        _h("beta NaN", lambda: nn.Softplus(beta=float("nan")), r"Softplus: beta must be >= 0, got nan"),
-        _h("threshold", lambda: nn.Softplus(threshold="20"), r"Softplus: threshold must be a number, got '20'"),
-    )),
-    LayerSpec(nn.Softmax, lambda: nn.Softmax(dim=1), (2, 3), bad_rank=(3,), bad_hyperparameters=(
-        _h("dim", lambda: nn.Softmax(dim="1"), r"Softmax: dim must be an int \(an axis, e\.g\. -1\), got '1'"),
-    )),
-    LayerSpec(nn.LogSoftmax, lambda: nn.LogSoftmax(dim=1), (2, 3), bad_rank=(3,), bad_hyperparameters=(
-        _h("dim", lambda: nn.LogSoftmax(dim=None), r"LogSoftmax: dim must be an int"),
-    )),
+    LayerSpec(
+        nn.LeakyReLU,
+        nn.LeakyReLU,
+        (2, 3),
+        bad_hyperparameters=(
+            _h("slope above 1", lambda: nn.LeakyReLU(2.0), r"LeakyReLU: negative_slope must be in \[0, 1\], got 2\.0"),
+            _h("slope str", lambda: nn.LeakyReLU("0.1"), r"LeakyReLU: negative_slope must be in \[0, 1\], got '0\.1'"),
+        ),
+    ),
+    LayerSpec(
+        nn.PReLU,
+        lambda: nn.PReLU(4),
+        (2, 4),
+        bad_rank=(4,),
+        feature_axis=1,
+        bad_hyperparameters=(
+            _h("num_parameters", lambda: nn.PReLU(0), r"PReLU: num_parameters must be a positive integer, got 0"),
+            _h("init", lambda: nn.PReLU(init="a"), r"PReLU: init must be a number, got 'a'"),
+        ),
+    ),
+    LayerSpec(
+        nn.ELU,
+        nn.ELU,
+        (2, 3),
+        bad_hyperparameters=(
+            _h("alpha", lambda: nn.ELU(-1.0), r"ELU: alpha must be >= 0, got -1\.0"),
+            _h("alpha NaN", lambda: nn.ELU(float("nan")), r"ELU: alpha must be >= 0, got nan"),
+        ),
+    ),
+    LayerSpec(
+        nn.Softplus,
+        nn.Softplus,
+        (2, 3),
+        bad_hyperparameters=(
+            _h("beta 0", lambda: nn.Softplus(beta=0), r"Softplus: beta must be positive and finite, got 0"),
+            _h("beta NaN", lambda: nn.Softplus(beta=float("nan")), r"Softplus: beta must be >= 0, got nan"),
+            _h("threshold", lambda: nn.Softplus(threshold="20"), r"Softplus: threshold must be a number, got '20'"),
+        ),
+    ),
+    LayerSpec(
+        nn.Softmax,
+        lambda: nn.Softmax(dim=1),
+        (2, 3),
+        bad_rank=(3,),
+        bad_hyperparameters=(
+            _h("dim", lambda: nn.Softmax(dim="1"), r"Softmax: dim must be an int \(an axis, e\.g\. -1\), got '1'"),
+        ),
+    ),
+    LayerSpec(
+        nn.LogSoftmax,
+        lambda: nn.LogSoftmax(dim=1),
+        (2, 3),
+        bad_rank=(3,),
+        bad_hyperparameters=(_h("dim", lambda: nn.LogSoftmax(dim=None), r"LogSoftmax: dim must be an int"),),
+    ),
 ]
 # Not checked: Identity (returns any input as it is), Module and the containers (their
 # forward is their children's).
@@ -453,8 +838,13 @@ def _layer_input(shape: tuple, dtype: Any = np.float32) -> np.ndarray:
 
 def _forward(spec: LayerSpec, x: Any) -> dn.Tensor:
     layer = spec.make()
-    return layer(x if isinstance(x, dn.Tensor) else dn.tensor(x) if isinstance(x, np.ndarray)
-                 and x.dtype in (np.float32, np.float64) else x)
+    return layer(
+        x
+        if isinstance(x, dn.Tensor)
+        else dn.tensor(x)
+        if isinstance(x, np.ndarray) and x.dtype in (np.float32, np.float64)
+        else x
+    )
 
 
 def _nan_propagates(spec: LayerSpec) -> Callable:
@@ -488,33 +878,64 @@ for _spec in LAYERS:
     _names = rf"^{re.escape(_entry)}[:(]"  # the message starts with the layer's repr or name
     if _spec.bad_rank is not None:
         _rank_pattern = _BAD_RANK_MESSAGE.get(_spec.cls, r"expect.*got shape \(" + ", ".join(map(str, _spec.bad_rank)))
-        add(_entry, _names, "wrong_rank", lambda tmp, s=_spec: _forward(s, _layer_input(s.bad_rank)),
-            Raises(ValueError, _rank_pattern))
+        add(
+            _entry,
+            _names,
+            "wrong_rank",
+            lambda tmp, s=_spec: _forward(s, _layer_input(s.bad_rank)),
+            Raises(ValueError, _rank_pattern),
+        )
     if _spec.feature_axis is not None:
         _bigger = list(_spec.shape)
         _bigger[_spec.feature_axis] += 1
-        add(_entry, _names, "wrong_features", lambda tmp, s=_spec, b=tuple(_bigger): _forward(s, _layer_input(b)),
-            Raises(ValueError, r"(expect|need).*" + re.escape(str(tuple(_bigger)))))
+        add(
+            _entry,
+            _names,
+            "wrong_features",
+            lambda tmp, s=_spec, b=tuple(_bigger): _forward(s, _layer_input(b)),
+            Raises(ValueError, r"(expect|need).*" + re.escape(str(tuple(_bigger)))),
+        )
     for _case, _dtype, _pattern in (
         ("string_dtype", str, r"deltanet expects numeric data \(float, int or bool\), got dtype <U"),
         ("object_dtype", object, r"deltanet expects numeric data \(float, int or bool\), got dtype object"),
         ("complex_dtype", complex, r"deltanet expects numeric data \(float, int or bool\), got dtype complex128"),
         ("float16", np.float16, r"deltanet computes in float32 or float64, got float16; convert first"),
     ):
-        add(_entry, _names, _case, lambda tmp, s=_spec, d=_dtype: _forward(s, _layer_input(s.shape).astype(d)),
-            Raises(ValueError, _pattern))
-    add(_entry, _names, "ragged", lambda tmp, s=_spec: _forward(s, [[1.0, 2.0], [3.0]]),
-        Raises(ValueError, r"deltanet expects a rectangular array of numbers, got a list that NumPy cannot convert"))
+        add(
+            _entry,
+            _names,
+            _case,
+            lambda tmp, s=_spec, d=_dtype: _forward(s, _layer_input(s.shape).astype(d)),
+            Raises(ValueError, _pattern),
+        )
+    add(
+        _entry,
+        _names,
+        "ragged",
+        lambda tmp, s=_spec: _forward(s, [[1.0, 2.0], [3.0]]),
+        Raises(ValueError, r"deltanet expects a rectangular array of numbers, got a list that NumPy cannot convert"),
+    )
     add(_entry, _names, "nan", _nan_propagates(_spec), Works(_check_nan))
     if _spec.zero_samples_error:
-        add(_entry, _names, "zero_samples", lambda tmp, s=_spec: _forward(s, _layer_input((0,) + s.shape[1:])),
-            Raises(ValueError, _spec.zero_samples_error))
+        add(
+            _entry,
+            _names,
+            "zero_samples",
+            lambda tmp, s=_spec: _forward(s, _layer_input((0,) + s.shape[1:])),
+            Raises(ValueError, _spec.zero_samples_error),
+        )
     else:
         _run, _check = _zero_samples(_spec)
         add(_entry, _names, "zero_samples", _run, Works(_check))
     for _variant, _thunk, _pattern in _spec.bad_hyperparameters:
-        add(_entry, rf"{re.escape(_entry)}|initializer|float16", "invalid_hyperparameter",
-            lambda tmp, t=_thunk: t(), Raises(ValueError, _pattern), _variant)
+        add(
+            _entry,
+            rf"{re.escape(_entry)}|initializer|float16",
+            "invalid_hyperparameter",
+            lambda tmp, t=_thunk: t(),
+            Raises(ValueError, _pattern),
+            _variant,
+        )
 
 
 # == losses ====================================================================================
@@ -525,7 +946,7 @@ class LossSpec:
     input: np.ndarray
     target: np.ndarray
     names: str
-    kind: str                          # "elementwise", "class", "binary", "hinge", "dice"
+    kind: str  # "elementwise", "class", "binary", "hinge", "dice"
     bad_hyperparameters: tuple = ()
 
 
@@ -541,38 +962,125 @@ _M3 = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.5], [1.0, 0.5, 0.0]])
 LOSSES = [
     LossSpec(losses.MSELoss, losses.MSELoss, _Z, _PROB, "mse_loss|MSELoss", "elementwise"),
     LossSpec(losses.L1Loss, losses.L1Loss, _Z, _PROB, "l1_loss|L1Loss", "elementwise"),
-    LossSpec(losses.HuberLoss, losses.HuberLoss, _Z, _PROB, "huber_loss|HuberLoss", "elementwise", (
-        _h("delta", lambda: losses.HuberLoss(delta=-1), r"HuberLoss: delta must be a positive finite number, got -1"),
-    )),
+    LossSpec(
+        losses.HuberLoss,
+        losses.HuberLoss,
+        _Z,
+        _PROB,
+        "huber_loss|HuberLoss",
+        "elementwise",
+        (
+            _h(
+                "delta",
+                lambda: losses.HuberLoss(delta=-1),
+                r"HuberLoss: delta must be a positive finite number, got -1",
+            ),
+        ),
+    ),
     LossSpec(losses.LogCoshLoss, losses.LogCoshLoss, _Z, _PROB, "log_cosh_loss|LogCoshLoss", "elementwise"),
-    LossSpec(losses.BCELoss, losses.BCELoss, _PROB, (_PROB > 0.5).astype(float), "binary_cross_entropy|BCELoss", "binary"),
-    LossSpec(losses.BCEWithLogitsLoss, losses.BCEWithLogitsLoss, _Z, (_PROB > 0.5).astype(float),
-             "binary_cross_entropy_with_logits|BCEWithLogitsLoss", "binary", (
-        _h("pos_weight", lambda: losses.BCEWithLogitsLoss(pos_weight=[np.nan]),
-           r"BCEWithLogitsLoss: pos_weight must be a finite number or a 1-D array of them \(one per class\), got \[nan\]"),
-    )),
+    LossSpec(
+        losses.BCELoss, losses.BCELoss, _PROB, (_PROB > 0.5).astype(float), "binary_cross_entropy|BCELoss", "binary"
+    ),
+    LossSpec(
+        losses.BCEWithLogitsLoss,
+        losses.BCEWithLogitsLoss,
+        _Z,
+        (_PROB > 0.5).astype(float),
+        "binary_cross_entropy_with_logits|BCEWithLogitsLoss",
+        "binary",
+        (
+            _h(
+                "pos_weight",
+                lambda: losses.BCEWithLogitsLoss(pos_weight=[np.nan]),
+                r"BCEWithLogitsLoss: pos_weight must be a finite number or a 1-D array of them \(one per class\), got \[nan\]",
+            ),
+        ),
+    ),
     LossSpec(losses.HingeLoss, losses.HingeLoss, _Z, np.sign(_Z - 0.1), "hinge_loss|HingeLoss", "hinge"),
-    LossSpec(losses.CrossEntropy, losses.CrossEntropy, _Z, _LABELS, "cross_entropy|CrossEntropy", "class", (
-        _h("label_smoothing", lambda: losses.CrossEntropy(label_smoothing=2), r"CrossEntropy: label_smoothing must be in \[0, 1\], got 2"),
-        _h("weight", lambda: losses.CrossEntropy(weight=[[1.0]]), r"CrossEntropy: weight must be a finite number or a 1-D array"),
-        _h("weight per class", lambda: losses.CrossEntropy(weight=[1.0, 2.0])(dn.tensor(_Z), _LABELS),
-           r"cross_entropy: weight must have one value per class, shape \(3,\), got shape \(2,\)"),
-    )),
-    LossSpec(losses.NLLLoss, losses.NLLLoss, np.log(_PROB / _PROB.sum(1, keepdims=True)), _LABELS, "nll_loss|NLLLoss", "class"),
-    LossSpec(losses.MultiMarginLoss, losses.MultiMarginLoss, _Z, _LABELS, "multi_margin_loss|MultiMarginLoss", "class", (
-        _h("p", lambda: losses.MultiMarginLoss(p=3), r"MultiMarginLoss: p must be 1 or 2, got 3"),
-        _h("margin", lambda: losses.MultiMarginLoss(margin=float("nan")), r"MultiMarginLoss: margin must be a finite number, got nan"),
-    )),
-    LossSpec(losses.DiceLoss, losses.DiceLoss, _SEG, _SEG_TARGET, "dice_loss|DiceLoss", "dice", (
-        _h("smooth", lambda: losses.DiceLoss(smooth=-1), r"DiceLoss: smooth must be a non-negative finite number, got -1"),
-    )),
-    LossSpec(losses.GeneralizedWassersteinDiceLoss, lambda: losses.GeneralizedWassersteinDiceLoss(_M3), _SEG3, _SEG3_LABELS,
-             "generalized_wasserstein_dice_loss|GeneralizedWassersteinDiceLoss", "dice", (
-        _h("dist_matrix diagonal", lambda: losses.GeneralizedWassersteinDiceLoss([[0, 1], [1, 1]]),
-           r"GeneralizedWassersteinDiceLoss: dist_matrix must have a zero diagonal"),
-        _h("dist_matrix classes", lambda: losses.GeneralizedWassersteinDiceLoss([[0, 1], [1, 0]])(dn.tensor(_SEG3), _SEG3_LABELS),
-           r"dist_matrix is 2 × 2 but the input has 3 classes.*expected a 3 × 3 matrix"),
-    )),
+    LossSpec(
+        losses.CrossEntropy,
+        losses.CrossEntropy,
+        _Z,
+        _LABELS,
+        "cross_entropy|CrossEntropy",
+        "class",
+        (
+            _h(
+                "label_smoothing",
+                lambda: losses.CrossEntropy(label_smoothing=2),
+                r"CrossEntropy: label_smoothing must be in \[0, 1\], got 2",
+            ),
+            _h(
+                "weight",
+                lambda: losses.CrossEntropy(weight=[[1.0]]),
+                r"CrossEntropy: weight must be a finite number or a 1-D array",
+            ),
+            _h(
+                "weight per class",
+                lambda: losses.CrossEntropy(weight=[1.0, 2.0])(dn.tensor(_Z), _LABELS),
+                r"cross_entropy: weight must have one value per class, shape \(3,\), got shape \(2,\)",
+            ),
+        ),
+    ),
+    LossSpec(
+        losses.NLLLoss,
+        losses.NLLLoss,
+        np.log(_PROB / _PROB.sum(1, keepdims=True)),
+        _LABELS,
+        "nll_loss|NLLLoss",
+        "class",
+    ),
+    LossSpec(
+        losses.MultiMarginLoss,
+        losses.MultiMarginLoss,
+        _Z,
+        _LABELS,
+        "multi_margin_loss|MultiMarginLoss",
+        "class",
+        (
+            _h("p", lambda: losses.MultiMarginLoss(p=3), r"MultiMarginLoss: p must be 1 or 2, got 3"),
+            _h(
+                "margin",
+                lambda: losses.MultiMarginLoss(margin=float("nan")),
+                r"MultiMarginLoss: margin must be a finite number, got nan",
+            ),
+        ),
+    ),
+    LossSpec(
+        losses.DiceLoss,
+        losses.DiceLoss,
+        _SEG,
+        _SEG_TARGET,
+        "dice_loss|DiceLoss",
+        "dice",
+        (
+            _h(
+                "smooth",
+                lambda: losses.DiceLoss(smooth=-1),
+                r"DiceLoss: smooth must be a non-negative finite number, got -1",
+            ),
+        ),
+    ),
+    LossSpec(
+        losses.GeneralizedWassersteinDiceLoss,
+        lambda: losses.GeneralizedWassersteinDiceLoss(_M3),
+        _SEG3,
+        _SEG3_LABELS,
+        "generalized_wasserstein_dice_loss|GeneralizedWassersteinDiceLoss",
+        "dice",
+        (
+            _h(
+                "dist_matrix diagonal",
+                lambda: losses.GeneralizedWassersteinDiceLoss([[0, 1], [1, 1]]),
+                r"GeneralizedWassersteinDiceLoss: dist_matrix must have a zero diagonal",
+            ),
+            _h(
+                "dist_matrix classes",
+                lambda: losses.GeneralizedWassersteinDiceLoss([[0, 1], [1, 0]])(dn.tensor(_SEG3), _SEG3_LABELS),
+                r"dist_matrix is 2 × 2 but the input has 3 classes.*expected a 3 × 3 matrix",
+            ),
+        ),
+    ),
 ]
 NOT_LOSSES = {losses.Loss}
 
@@ -587,8 +1095,11 @@ def _loss(spec: LossSpec, input: Any = None, target: Any = None, **kw: Any) -> d
 def _zero_sample_loss(spec: LossSpec) -> Callable:
     def run(tmp: Path) -> tuple:
         x = dn.tensor(spec.input[:0], requires_grad=True)
-        loss = spec.cls(reduction="sum") if spec.cls is not losses.GeneralizedWassersteinDiceLoss else \
-            spec.cls(_M3, reduction="sum")
+        loss = (
+            spec.cls(reduction="sum")
+            if spec.cls is not losses.GeneralizedWassersteinDiceLoss
+            else spec.cls(_M3, reduction="sum")
+        )
         value = loss(x, spec.target[:0])
         value.backward()
         return value, x
@@ -605,60 +1116,175 @@ for _spec in LOSSES:
     _entry, _names = _spec.cls.__name__, _spec.names
     t, z = _spec.target, _spec.input
     if _spec.kind in ("class", "dice"):
-        add(_entry, _names, "wrong_rank", lambda tmp, s=_spec: _loss(s, input=s.input.reshape(-1)),
-            Raises(ValueError, r"expects|must be scores of shape|got shape \(" + str(z.size) + r",\)"))
-    add(_entry, _names, "length_mismatch", lambda tmp, s=_spec: _loss(s, target=s.target[:-1]),
-        Raises(ValueError, r"shape|must match"))
+        add(
+            _entry,
+            _names,
+            "wrong_rank",
+            lambda tmp, s=_spec: _loss(s, input=s.input.reshape(-1)),
+            Raises(ValueError, r"expects|must be scores of shape|got shape \(" + str(z.size) + r",\)"),
+        )
+    add(
+        _entry,
+        _names,
+        "length_mismatch",
+        lambda tmp, s=_spec: _loss(s, target=s.target[:-1]),
+        Raises(ValueError, r"shape|must match"),
+    )
     if t.dtype.kind == "f" or _spec.kind == "class":
-        add(_entry, _names, "nan", lambda tmp, s=_spec: _loss(s, target=with_value(s.target, np.nan).reshape(s.target.shape)),
-            Raises(ValueError, r"target contains NaN or Inf \(1 of \d+ values\); targets must be finite"), "target")
-        add(_entry, _names, "inf", lambda tmp, s=_spec: _loss(s, target=with_value(s.target, np.inf).reshape(s.target.shape)),
-            Raises(ValueError, r"target contains NaN or Inf"), "target")
-    add(_entry, _names, "nan", lambda tmp, s=_spec: _loss(s, input=with_value(s.input, np.nan).reshape(s.input.shape)),
+        add(
+            _entry,
+            _names,
+            "nan",
+            lambda tmp, s=_spec: _loss(s, target=with_value(s.target, np.nan).reshape(s.target.shape)),
+            Raises(ValueError, r"target contains NaN or Inf \(1 of \d+ values\); targets must be finite"),
+            "target",
+        )
+        add(
+            _entry,
+            _names,
+            "inf",
+            lambda tmp, s=_spec: _loss(s, target=with_value(s.target, np.inf).reshape(s.target.shape)),
+            Raises(ValueError, r"target contains NaN or Inf"),
+            "target",
+        )
+    add(
+        _entry,
+        _names,
+        "nan",
+        lambda tmp, s=_spec: _loss(s, input=with_value(s.input, np.nan).reshape(s.input.shape)),
         Works(lambda value: np.isnan(value.item()) or pytest.fail(f"NaN input gave the loss {value.item()}")),
-        "input propagates")
+        "input propagates",
+    )
     for _case, _dtype, _pattern in (
         ("string_dtype", str, r"cannot use target of type ndarray: deltanet expects numeric data.*got dtype <U"),
         ("object_dtype", object, r"cannot use target of type ndarray: deltanet expects numeric data.*got dtype object"),
-        ("complex_dtype", complex, r"cannot use target of type ndarray: deltanet expects numeric data.*got dtype complex128"),
-        ("float16", np.float16, r"cannot use target of type ndarray: deltanet computes in float32 or float64, got float16"),
+        (
+            "complex_dtype",
+            complex,
+            r"cannot use target of type ndarray: deltanet expects numeric data.*got dtype complex128",
+        ),
+        (
+            "float16",
+            np.float16,
+            r"cannot use target of type ndarray: deltanet computes in float32 or float64, got float16",
+        ),
     ):
-        add(_entry, _names, _case, lambda tmp, s=_spec, d=_dtype: _loss(s, target=s.target.astype(d)),
-            Raises(ValueError, _pattern), "target")
-    add(_entry, _names, "float16", lambda tmp, s=_spec: _loss(s, input=s.input.astype(np.float16)),
-        Raises(ValueError, r"cannot use input of type ndarray: deltanet computes in float32 or float64, got float16"), "input")
-    add(_entry, _names, "ragged", lambda tmp, s=_spec: _loss(s, input=[[1.0, 2.0], [3.0]]),
-        Raises(ValueError, r"cannot use input of type list"))
+        add(
+            _entry,
+            _names,
+            _case,
+            lambda tmp, s=_spec, d=_dtype: _loss(s, target=s.target.astype(d)),
+            Raises(ValueError, _pattern),
+            "target",
+        )
+    add(
+        _entry,
+        _names,
+        "float16",
+        lambda tmp, s=_spec: _loss(s, input=s.input.astype(np.float16)),
+        Raises(ValueError, r"cannot use input of type ndarray: deltanet computes in float32 or float64, got float16"),
+        "input",
+    )
+    add(
+        _entry,
+        _names,
+        "ragged",
+        lambda tmp, s=_spec: _loss(s, input=[[1.0, 2.0], [3.0]]),
+        Raises(ValueError, r"cannot use input of type list"),
+    )
     if _spec.kind == "class":
-        add(_entry, _names, "label_out_of_range", lambda tmp, s=_spec: _loss(s, target=np.array([0, 3, 1, 2])),
-            Raises(ValueError, r"class indices must be in \[0, 3\) for 3 classes, got 3 \(1 target\(s\) out of range\)"))
-        add(_entry, _names, "label_out_of_range", lambda tmp, s=_spec: _loss(s, target=np.array([0, -2, 1, 2])),
-            Raises(ValueError, r"class indices must be in \[0, 3\) for 3 classes, got -2"), "negative")
-        add(_entry, _names, "label_not_integer", lambda tmp, s=_spec: _loss(s, target=np.array([0.0, 1.5, 1.0, 2.0])),
-            Raises(ValueError, r"class indices must be integers, got the non-integer value 1\.5"))
+        add(
+            _entry,
+            _names,
+            "label_out_of_range",
+            lambda tmp, s=_spec: _loss(s, target=np.array([0, 3, 1, 2])),
+            Raises(
+                ValueError, r"class indices must be in \[0, 3\) for 3 classes, got 3 \(1 target\(s\) out of range\)"
+            ),
+        )
+        add(
+            _entry,
+            _names,
+            "label_out_of_range",
+            lambda tmp, s=_spec: _loss(s, target=np.array([0, -2, 1, 2])),
+            Raises(ValueError, r"class indices must be in \[0, 3\) for 3 classes, got -2"),
+            "negative",
+        )
+        add(
+            _entry,
+            _names,
+            "label_not_integer",
+            lambda tmp, s=_spec: _loss(s, target=np.array([0.0, 1.5, 1.0, 2.0])),
+            Raises(ValueError, r"class indices must be integers, got the non-integer value 1\.5"),
+        )
     elif _spec.kind == "binary":
-        add(_entry, _names, "label_out_of_range", lambda tmp, s=_spec: _loss(s, target=s.target * 2),
-            Raises(ValueError, r"target must be in \[0, 1\], got values from 2 to 2"))
+        add(
+            _entry,
+            _names,
+            "label_out_of_range",
+            lambda tmp, s=_spec: _loss(s, target=s.target * 2),
+            Raises(ValueError, r"target must be in \[0, 1\], got values from 2 to 2"),
+        )
     elif _spec.kind == "hinge":
-        add(_entry, _names, "label_out_of_range", lambda tmp, s=_spec: _loss(s, target=s.target * 2),
-            Raises(ValueError, r"hinge_loss: labels must be -1 or \+1 \(or 0 and 1\), got -?2"))
-        add(_entry, _names, "label_not_integer", lambda tmp, s=_spec: _loss(s, target=s.target * 0.5),
-            Raises(ValueError, r"hinge_loss: labels must be -1 or \+1 \(or 0 and 1\), got -?0\.5"))
+        add(
+            _entry,
+            _names,
+            "label_out_of_range",
+            lambda tmp, s=_spec: _loss(s, target=s.target * 2),
+            Raises(ValueError, r"hinge_loss: labels must be -1 or \+1 \(or 0 and 1\), got -?2"),
+        )
+        add(
+            _entry,
+            _names,
+            "label_not_integer",
+            lambda tmp, s=_spec: _loss(s, target=s.target * 0.5),
+            Raises(ValueError, r"hinge_loss: labels must be -1 or \+1 \(or 0 and 1\), got -?0\.5"),
+        )
     elif _spec.cls is losses.GeneralizedWassersteinDiceLoss:
-        add(_entry, _names, "label_out_of_range", lambda tmp, s=_spec: _loss(s, target=s.target + 3),
-            Raises(ValueError, r"labels must be in \[0, 3\) for 3 classes, got \d"))
-        add(_entry, _names, "label_not_integer", lambda tmp, s=_spec: _loss(s, target=s.target + 0.5),
-            Raises(ValueError, r"a label map must hold integer class labels, got the non-integer value"))
+        add(
+            _entry,
+            _names,
+            "label_out_of_range",
+            lambda tmp, s=_spec: _loss(s, target=s.target + 3),
+            Raises(ValueError, r"labels must be in \[0, 3\) for 3 classes, got \d"),
+        )
+        add(
+            _entry,
+            _names,
+            "label_not_integer",
+            lambda tmp, s=_spec: _loss(s, target=s.target + 0.5),
+            Raises(ValueError, r"a label map must hold integer class labels, got the non-integer value"),
+        )
     elif _spec.cls is losses.DiceLoss:  # binary Dice: probabilities in [0, 1]
-        add(_entry, _names, "label_out_of_range", lambda tmp, s=_spec: _loss(s, target=s.target * 2),
-            Raises(ValueError, r"dice_loss: target must be in \[0, 1\], got values from 2 to 2"))
+        add(
+            _entry,
+            _names,
+            "label_out_of_range",
+            lambda tmp, s=_spec: _loss(s, target=s.target * 2),
+            Raises(ValueError, r"dice_loss: target must be in \[0, 1\], got values from 2 to 2"),
+        )
     add(_entry, _names, "zero_samples", _zero_sample_loss(_spec), Works(_check_zero_sample_loss))
-    add(_entry, _names, "invalid_hyperparameter",
-        lambda tmp, s=_spec: s.cls(reduction="avg") if s.cls is not losses.GeneralizedWassersteinDiceLoss
-        else s.cls(_M3, reduction="avg"),
-        Raises(ValueError, rf"{_entry}: reduction must be 'mean', 'sum' or 'none', got 'avg'"), "reduction")
+    add(
+        _entry,
+        _names,
+        "invalid_hyperparameter",
+        lambda tmp, s=_spec: (
+            s.cls(reduction="avg")
+            if s.cls is not losses.GeneralizedWassersteinDiceLoss
+            else s.cls(_M3, reduction="avg")
+        ),
+        Raises(ValueError, rf"{_entry}: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+        "reduction",
+    )
     for _variant, _thunk, _pattern in _spec.bad_hyperparameters:
-        add(_entry, _names, "invalid_hyperparameter", lambda tmp, th=_thunk: th(), Raises(ValueError, _pattern), _variant)
+        add(
+            _entry,
+            _names,
+            "invalid_hyperparameter",
+            lambda tmp, th=_thunk: th(),
+            Raises(ValueError, _pattern),
+            _variant,
+        )
 
 
 # == optimizers ================================================================================
@@ -708,20 +1334,62 @@ for _cls, _hypers in OPTIMIZERS.items():
     _entry = _cls.__name__
     _names = rf"^{_entry}\b"
     for _variant, _kw, _pattern in _hypers:
-        add(_entry, _names, "invalid_hyperparameter", lambda tmp, c=_cls, kw=_kw: c(_params(), **kw),
-            Raises(ValueError, _pattern), _variant)
-    add(_entry, _names, "zero_samples", lambda tmp, c=_cls: c([]),
-        Raises(ValueError, rf"{_entry}: got an empty parameter list \(expected at least one Parameter\)"), "no parameters")
-    add(_entry, _names, "model_not_built", lambda tmp, c=_cls: c(nn.Linear(2, 2)),
-        Raises(ValueError, rf"{_entry}: params must be an iterable of Parameters or of dicts, got Linear"), "a model")
-    add(_entry, _names, "model_not_built", lambda tmp, c=_cls: c(None),
-        Raises(ValueError, rf"{_entry}: params must be an iterable of Parameters or of dicts, got NoneType"), "None")
-    add(_entry, _names, "wrong_argument_type", lambda tmp, c=_cls: c([np.ones(3)]),
-        Raises(ValueError, rf"{_entry}: parameter 0 is a ndarray, expected a Parameter"), "array")
-    add(_entry, _names, "wrong_argument_type", lambda tmp, c=_cls: c(list(nn.Linear(2, 2).named_parameters())),
-        Raises(ValueError, rf"{_entry}: parameter 0 is a \(name, Parameter\) pair; pass model\.parameters\(\)"), "named")
-    add(_entry, _names, "wrong_argument_type", lambda tmp, c=_cls: c([dn.tensor([1.0, 2.0])]),
-        Raises(ValueError, rf"{_entry}: parameter 0 \(shape \(2,\)\) does not require grad"), "no grad")
+        add(
+            _entry,
+            _names,
+            "invalid_hyperparameter",
+            lambda tmp, c=_cls, kw=_kw: c(_params(), **kw),
+            Raises(ValueError, _pattern),
+            _variant,
+        )
+    add(
+        _entry,
+        _names,
+        "zero_samples",
+        lambda tmp, c=_cls: c([]),
+        Raises(ValueError, rf"{_entry}: got an empty parameter list \(expected at least one Parameter\)"),
+        "no parameters",
+    )
+    add(
+        _entry,
+        _names,
+        "model_not_built",
+        lambda tmp, c=_cls: c(nn.Linear(2, 2)),
+        Raises(ValueError, rf"{_entry}: params must be an iterable of Parameters or of dicts, got Linear"),
+        "a model",
+    )
+    add(
+        _entry,
+        _names,
+        "model_not_built",
+        lambda tmp, c=_cls: c(None),
+        Raises(ValueError, rf"{_entry}: params must be an iterable of Parameters or of dicts, got NoneType"),
+        "None",
+    )
+    add(
+        _entry,
+        _names,
+        "wrong_argument_type",
+        lambda tmp, c=_cls: c([np.ones(3)]),
+        Raises(ValueError, rf"{_entry}: parameter 0 is a ndarray, expected a Parameter"),
+        "array",
+    )
+    add(
+        _entry,
+        _names,
+        "wrong_argument_type",
+        lambda tmp, c=_cls: c(list(nn.Linear(2, 2).named_parameters())),
+        Raises(ValueError, rf"{_entry}: parameter 0 is a \(name, Parameter\) pair; pass model\.parameters\(\)"),
+        "named",
+    )
+    add(
+        _entry,
+        _names,
+        "wrong_argument_type",
+        lambda tmp, c=_cls: c([dn.tensor([1.0, 2.0])]),
+        Raises(ValueError, rf"{_entry}: parameter 0 \(shape \(2,\)\) does not require grad"),
+        "no grad",
+    )
 
 
 # == file readers ==============================================================================
@@ -746,72 +1414,208 @@ def _idx_bytes(array: np.ndarray, tmp: Path) -> bytes:
 _CSV_OK = "a,b,label\n1,2,0\n3,4,1\n5,6,0\n"
 _READERS = {
     "read_csv": [
-        ("missing_file", "", lambda tmp: read_csv(tmp / "none.csv"), Raises(FileNotFoundError, r"none\.csv: no such file")),
-        ("zero_samples", "header only", lambda tmp: read_csv(_write(tmp, "h.csv", "a,b,label\n")),
-         Raises(ValueError, r"h\.csv: no data rows after the header \(line 1\)")),
-        ("zero_samples", "empty file", lambda tmp: read_csv(_write(tmp, "e.csv", "")),
-         Raises(ValueError, r"e\.csv: empty CSV file; expected rows of comma-separated numbers")),
-        ("wrong_features", "ragged row", lambda tmp: read_csv(_write(tmp, "r.csv", "a,b,label\n1,2,0\n3,4\n")),
-         Raises(ValueError, r"r\.csv, line 3: expected 3 fields \(as in the header\), got 2")),
-        ("nan", "", lambda tmp: read_csv(_write(tmp, "n.csv", "a,b,label\n1,nan,0\n")),
-         Raises(ValueError, r"n\.csv, line 2, column 'b' \(1\): expected a finite number, got 'nan'")),
-        ("inf", "", lambda tmp: read_csv(_write(tmp, "i.csv", "a,b,label\n1,2,0\n-inf,2,1\n")),
-         Raises(ValueError, r"i\.csv, line 3, column 'a' \(0\): expected a finite number, got '-inf'")),
-        ("string_dtype", "", lambda tmp: read_csv(_write(tmp, "s.csv", "a,b,label\n1,x,0\n")),
-         Raises(ValueError, r"s\.csv, line 2, column 'b' \(1\): expected a number, got 'x'")),
-        ("complex_dtype", "", lambda tmp: read_csv(_write(tmp, "c.csv", "a,b,label\n1,2+3j,0\n")),
-         Raises(ValueError, r"c\.csv, line 2, column 'b' \(1\): expected a number, got '2\+3j'")),
-        ("malformed_file", "binary", lambda tmp: read_csv(_write(tmp, "b.csv", b"\xff\xfe\x00garbage")),
-         Raises(ValueError, r"b\.csv: not a UTF-8 text file")),
-        ("invalid_hyperparameter", "target column", lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), target="class"),
-         Raises(ValueError, r"t\.csv: no column 'class' in the header; the columns are \['a', 'b', 'label'\]")),
-        ("invalid_hyperparameter", "target index", lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), target=7),
-         Raises(ValueError, r"t\.csv: target column index 7 is out of range for 3 columns")),
-        ("invalid_hyperparameter", "delimiter", lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), delimiter=";;"),
-         Raises(ValueError, r"read_csv: delimiter must be one character, got ';;'")),
-        ("invalid_hyperparameter", "header", lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), header="yes"),
-         Raises(ValueError, r"read_csv: header must be True, False or 'auto', got 'yes'")),
-        ("float16", "dtype", lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), dtype=np.float16),
-         Raises(ValueError, r"read_csv: dtype must be float32 or float64, got float16")),
+        (
+            "missing_file",
+            "",
+            lambda tmp: read_csv(tmp / "none.csv"),
+            Raises(FileNotFoundError, r"none\.csv: no such file"),
+        ),
+        (
+            "zero_samples",
+            "header only",
+            lambda tmp: read_csv(_write(tmp, "h.csv", "a,b,label\n")),
+            Raises(ValueError, r"h\.csv: no data rows after the header \(line 1\)"),
+        ),
+        (
+            "zero_samples",
+            "empty file",
+            lambda tmp: read_csv(_write(tmp, "e.csv", "")),
+            Raises(ValueError, r"e\.csv: empty CSV file; expected rows of comma-separated numbers"),
+        ),
+        (
+            "wrong_features",
+            "ragged row",
+            lambda tmp: read_csv(_write(tmp, "r.csv", "a,b,label\n1,2,0\n3,4\n")),
+            Raises(ValueError, r"r\.csv, line 3: expected 3 fields \(as in the header\), got 2"),
+        ),
+        (
+            "nan",
+            "",
+            lambda tmp: read_csv(_write(tmp, "n.csv", "a,b,label\n1,nan,0\n")),
+            Raises(ValueError, r"n\.csv, line 2, column 'b' \(1\): expected a finite number, got 'nan'"),
+        ),
+        (
+            "inf",
+            "",
+            lambda tmp: read_csv(_write(tmp, "i.csv", "a,b,label\n1,2,0\n-inf,2,1\n")),
+            Raises(ValueError, r"i\.csv, line 3, column 'a' \(0\): expected a finite number, got '-inf'"),
+        ),
+        (
+            "string_dtype",
+            "",
+            lambda tmp: read_csv(_write(tmp, "s.csv", "a,b,label\n1,x,0\n")),
+            Raises(ValueError, r"s\.csv, line 2, column 'b' \(1\): expected a number, got 'x'"),
+        ),
+        (
+            "complex_dtype",
+            "",
+            lambda tmp: read_csv(_write(tmp, "c.csv", "a,b,label\n1,2+3j,0\n")),
+            Raises(ValueError, r"c\.csv, line 2, column 'b' \(1\): expected a number, got '2\+3j'"),
+        ),
+        (
+            "malformed_file",
+            "binary",
+            lambda tmp: read_csv(_write(tmp, "b.csv", b"\xff\xfe\x00garbage")),
+            Raises(ValueError, r"b\.csv: not a UTF-8 text file"),
+        ),
+        (
+            "invalid_hyperparameter",
+            "target column",
+            lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), target="class"),
+            Raises(ValueError, r"t\.csv: no column 'class' in the header; the columns are \['a', 'b', 'label'\]"),
+        ),
+        (
+            "invalid_hyperparameter",
+            "target index",
+            lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), target=7),
+            Raises(ValueError, r"t\.csv: target column index 7 is out of range for 3 columns"),
+        ),
+        (
+            "invalid_hyperparameter",
+            "delimiter",
+            lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), delimiter=";;"),
+            Raises(ValueError, r"read_csv: delimiter must be one character, got ';;'"),
+        ),
+        (
+            "invalid_hyperparameter",
+            "header",
+            lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), header="yes"),
+            Raises(ValueError, r"read_csv: header must be True, False or 'auto', got 'yes'"),
+        ),
+        (
+            "float16",
+            "dtype",
+            lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), dtype=np.float16),
+            Raises(ValueError, r"read_csv: dtype must be float32 or float64, got float16"),
+        ),
     ],
     "read_npz": [
-        ("missing_file", "", lambda tmp: read_npz(tmp / "none.npz"), Raises(FileNotFoundError, r"none\.npz: no such file")),
-        ("malformed_file", "not a zip", lambda tmp: read_npz(_write(tmp, "x.npz", b"not a zip at all")),
-         Raises(ValueError, r"x\.npz: not an \.npz file \(a zip archive of \.npy arrays\)")),
-        ("object_dtype", "pickle", lambda tmp: read_npz(_npz(tmp, o=np.array([{"a": 1}], dtype=object))),
-         Raises(ValueError, r"data\.npz: member 'o' is an object array \(dtype object\); loading it would need pickle")),
-        ("zero_samples", "no arrays", lambda tmp: read_npz(_empty_zip(tmp)),
-         Raises(ValueError, r"empty\.npz: the archive holds no arrays")),
-        ("malformed_file", "size", lambda tmp: read_npz(_bad_npy_size(tmp)),
-         Raises(ValueError, r"bad\.npz: member 'X' declares shape \(1000,\) of float64 \(8000 bytes\), but holds \d+ bytes")),
+        (
+            "missing_file",
+            "",
+            lambda tmp: read_npz(tmp / "none.npz"),
+            Raises(FileNotFoundError, r"none\.npz: no such file"),
+        ),
+        (
+            "malformed_file",
+            "not a zip",
+            lambda tmp: read_npz(_write(tmp, "x.npz", b"not a zip at all")),
+            Raises(ValueError, r"x\.npz: not an \.npz file \(a zip archive of \.npy arrays\)"),
+        ),
+        (
+            "object_dtype",
+            "pickle",
+            lambda tmp: read_npz(_npz(tmp, o=np.array([{"a": 1}], dtype=object))),
+            Raises(
+                ValueError, r"data\.npz: member 'o' is an object array \(dtype object\); loading it would need pickle"
+            ),
+        ),
+        (
+            "zero_samples",
+            "no arrays",
+            lambda tmp: read_npz(_empty_zip(tmp)),
+            Raises(ValueError, r"empty\.npz: the archive holds no arrays"),
+        ),
+        (
+            "malformed_file",
+            "size",
+            lambda tmp: read_npz(_bad_npy_size(tmp)),
+            Raises(
+                ValueError,
+                r"bad\.npz: member 'X' declares shape \(1000,\) of float64 \(8000 bytes\), but holds \d+ bytes",
+            ),
+        ),
     ],
     "read_npz_xy": [
-        ("length_mismatch", "", lambda tmp: read_npz_xy(_npz(tmp, X=np.zeros((5, 2)), y=np.zeros(4))),
-         Raises(ValueError, r"arrays 'X' and 'y' must have one row per sample each, got shapes \(5, 2\) and \(4,\)")),
-        ("invalid_hyperparameter", "missing member", lambda tmp: read_npz_xy(_npz(tmp, X=np.zeros((5, 2))), y="labels"),
-         Raises(ValueError, r"no array 'labels' in the archive; it holds \['X'\]")),
-        ("string_dtype", "", lambda tmp: read_npz_xy(_npz(tmp, X=np.array([["a"]]), y=np.zeros(1))),
-         Raises(ValueError, r"array 'X' must be numeric with one row per sample, got <U1 of shape \(1, 1\)")),
-        ("complex_dtype", "", lambda tmp: read_npz_xy(_npz(tmp, X=np.zeros((2, 2), complex), y=np.zeros(2))),
-         Raises(ValueError, r"array 'X' must be numeric with one row per sample, got complex128")),
-        ("wrong_rank", "0-D", lambda tmp: read_npz_xy(_npz(tmp, X=np.array(1.0), y=np.zeros(1))),
-         Raises(ValueError, r"array 'X' must be numeric with one row per sample, got float64 of shape \(\)")),
+        (
+            "length_mismatch",
+            "",
+            lambda tmp: read_npz_xy(_npz(tmp, X=np.zeros((5, 2)), y=np.zeros(4))),
+            Raises(ValueError, r"arrays 'X' and 'y' must have one row per sample each, got shapes \(5, 2\) and \(4,\)"),
+        ),
+        (
+            "invalid_hyperparameter",
+            "missing member",
+            lambda tmp: read_npz_xy(_npz(tmp, X=np.zeros((5, 2))), y="labels"),
+            Raises(ValueError, r"no array 'labels' in the archive; it holds \['X'\]"),
+        ),
+        (
+            "string_dtype",
+            "",
+            lambda tmp: read_npz_xy(_npz(tmp, X=np.array([["a"]]), y=np.zeros(1))),
+            Raises(ValueError, r"array 'X' must be numeric with one row per sample, got <U1 of shape \(1, 1\)"),
+        ),
+        (
+            "complex_dtype",
+            "",
+            lambda tmp: read_npz_xy(_npz(tmp, X=np.zeros((2, 2), complex), y=np.zeros(2))),
+            Raises(ValueError, r"array 'X' must be numeric with one row per sample, got complex128"),
+        ),
+        (
+            "wrong_rank",
+            "0-D",
+            lambda tmp: read_npz_xy(_npz(tmp, X=np.array(1.0), y=np.zeros(1))),
+            Raises(ValueError, r"array 'X' must be numeric with one row per sample, got float64 of shape \(\)"),
+        ),
     ],
     "read_idx": [
-        ("missing_file", "", lambda tmp: read_idx(tmp / "none.idx"), Raises(FileNotFoundError, r"none\.idx: no such file")),
-        ("malformed_file", "bad magic", lambda tmp: read_idx(_write(tmp, "m.idx", b"\x01\x02\x08\x01" + b"\x00" * 8)),
-         Raises(ValueError, r"m\.idx: .*magic")),
-        ("malformed_file", "short", lambda tmp: read_idx(_write(tmp, "s.idx", b"\x00\x00")),
-         Raises(ValueError, r"s\.idx: not an IDX file: 2 bytes, shorter than the 4-byte magic number")),
-        ("length_mismatch", "truncated", lambda tmp: read_idx(_write(tmp, "t.idx", _idx_bytes(np.zeros((4, 3), np.uint8), tmp)[:-2])),
-         Raises(ValueError, r"t\.idx: truncated IDX file: the header declares shape \(4, 3\) of uint8, 12 bytes, but only 10 bytes follow")),
-        ("length_mismatch", "trailing", lambda tmp: read_idx(_write(tmp, "x.idx", _idx_bytes(np.zeros(4, np.uint8), tmp) + b"\x00")),
-         Raises(ValueError, r"x\.idx: wrong IDX size: trailing bytes after the 4 bytes of data")),
-        ("length_mismatch", "gzip truncated", lambda tmp: read_idx(_write(
-            tmp, "g.idx.gz", gzip.compress(_idx_bytes(np.zeros((4, 3), np.uint8), tmp)[:-5]))),
-         Raises(ValueError, r"g\.idx\.gz: .*(truncated|shorter|short)")),
-        ("zero_samples", "", lambda tmp: read_idx(_write(tmp, "z.idx", _idx_bytes(np.zeros((0, 2, 2), np.uint8), tmp))),
-         Works(lambda a: a.shape == (0, 2, 2) or pytest.fail(str(a.shape)))),
+        (
+            "missing_file",
+            "",
+            lambda tmp: read_idx(tmp / "none.idx"),
+            Raises(FileNotFoundError, r"none\.idx: no such file"),
+        ),
+        (
+            "malformed_file",
+            "bad magic",
+            lambda tmp: read_idx(_write(tmp, "m.idx", b"\x01\x02\x08\x01" + b"\x00" * 8)),
+            Raises(ValueError, r"m\.idx: .*magic"),
+        ),
+        (
+            "malformed_file",
+            "short",
+            lambda tmp: read_idx(_write(tmp, "s.idx", b"\x00\x00")),
+            Raises(ValueError, r"s\.idx: not an IDX file: 2 bytes, shorter than the 4-byte magic number"),
+        ),
+        (
+            "length_mismatch",
+            "truncated",
+            lambda tmp: read_idx(_write(tmp, "t.idx", _idx_bytes(np.zeros((4, 3), np.uint8), tmp)[:-2])),
+            Raises(
+                ValueError,
+                r"t\.idx: truncated IDX file: the header declares shape \(4, 3\) of uint8, 12 bytes, but only 10 bytes follow",
+            ),
+        ),
+        (
+            "length_mismatch",
+            "trailing",
+            lambda tmp: read_idx(_write(tmp, "x.idx", _idx_bytes(np.zeros(4, np.uint8), tmp) + b"\x00")),
+            Raises(ValueError, r"x\.idx: wrong IDX size: trailing bytes after the 4 bytes of data"),
+        ),
+        (
+            "length_mismatch",
+            "gzip truncated",
+            lambda tmp: read_idx(
+                _write(tmp, "g.idx.gz", gzip.compress(_idx_bytes(np.zeros((4, 3), np.uint8), tmp)[:-5]))
+            ),
+            Raises(ValueError, r"g\.idx\.gz: .*(truncated|shorter|short)"),
+        ),
+        (
+            "zero_samples",
+            "",
+            lambda tmp: read_idx(_write(tmp, "z.idx", _idx_bytes(np.zeros((0, 2, 2), np.uint8), tmp))),
+            Works(lambda a: a.shape == (0, 2, 2) or pytest.fail(str(a.shape))),
+        ),
     ],
 }
 
@@ -842,19 +1646,17 @@ for _entry, _items in _READERS.items():
 
 
 # == the suite =================================================================================
-@pytest.mark.parametrize("check", [
-    pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else [])
-    for c in CHECKS
-])
+@pytest.mark.parametrize(
+    "check",
+    [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else []) for c in CHECKS],
+)
 def test_bad_input(check: Check, tmp_path: Path) -> None:
     expect = check.expect
     if isinstance(expect, Raises):
         with pytest.raises(Exception) as info:
             check.run(tmp_path)
         error = info.value
-        assert isinstance(error, expect.exc), (
-            f"expected {expect.exc.__name__}, got {type(error).__name__}: {error}"
-        )
+        assert isinstance(error, expect.exc), f"expected {expect.exc.__name__}, got {type(error).__name__}: {error}"
         message = str(error)
         assert re.search(expect.pattern, message), f"message {message!r} does not match {expect.pattern!r}"
         assert re.search(check.names, message), f"message {message!r} does not name {check.entry} ({check.names})"
@@ -872,8 +1674,13 @@ def test_bad_input(check: Check, tmp_path: Path) -> None:
 
 # -- the suite covers the whole API ----------------------------------------------------------------
 def _public_classes(module: Any, base: type) -> set[type]:
-    return {obj for name in dir(module) if not name.startswith("_")
-            for obj in [getattr(module, name)] if isinstance(obj, type) and issubclass(obj, base)}
+    return {
+        obj
+        for name in dir(module)
+        if not name.startswith("_")
+        for obj in [getattr(module, name)]
+        if isinstance(obj, type) and issubclass(obj, base)
+    }
 
 
 def test_every_layer_is_checked():
@@ -905,7 +1712,21 @@ def test_size_of_the_matrix():
     per_case = Counter(case for _, case in pairs)
     assert len(entries) >= 60 and len(pairs) >= 400 and len(CHECKS) >= 600, (len(entries), len(pairs), len(CHECKS))
     # Every case of the issue runs somewhere.
-    for case in ("wrong_rank", "wrong_features", "nan", "inf", "string_dtype", "object_dtype", "complex_dtype",
-                 "label_out_of_range", "label_not_integer", "zero_samples", "length_mismatch", "batch_size_zero",
-                 "batch_size_above_n", "invalid_hyperparameter", "model_not_built"):
+    for case in (
+        "wrong_rank",
+        "wrong_features",
+        "nan",
+        "inf",
+        "string_dtype",
+        "object_dtype",
+        "complex_dtype",
+        "label_out_of_range",
+        "label_not_integer",
+        "zero_samples",
+        "length_mismatch",
+        "batch_size_zero",
+        "batch_size_above_n",
+        "invalid_hyperparameter",
+        "model_not_built",
+    ):
         assert per_case[case] > 0, case

@@ -124,11 +124,13 @@ BASE_CONFIG = {
     "metrics": ["accuracy"],
     "loss": "cross_entropy",
     "data": {"dataset": "iris", "test_split": 0.2, "standardize": True},
-    "model": {"layers": [
-        {"type": "Linear", "in_features": 4, "out_features": 5},
-        {"type": "Sigmoid"},
-        {"type": "Linear", "in_features": 5, "out_features": 3},
-    ]},
+    "model": {
+        "layers": [
+            {"type": "Linear", "in_features": 4, "out_features": 5},
+            {"type": "Sigmoid"},
+            {"type": "Linear", "in_features": 5, "out_features": 3},
+        ]
+    },
     "optimizer": {"name": "sgd", "lr": 0.05, "momentum": 0.9},
     "regularizer": {"type": "L2", "lam": 0.0001},
     "callbacks": [{"type": "EarlyStopping", "patience": 3}],
@@ -144,17 +146,107 @@ BUILDER_CONFIG = {
 }
 
 VALUES: list[Any] = [
-    -1, 0, 1, 2, 3, 7, 2**40, 10**30, -(10**30), 0.5, -0.5, 1e308, math.nan, math.inf, -math.inf,
-    True, False, "", "x", "full", "auto", "none", "sgd", "adam", "Linear", "Conv2d", "ReLU", "nope",
-    "cross_entropy", "mse", "iris", "digits", "mnist", "accuracy", "../../../../etc/passwd", "a" * 300,
-    "ünïcödé ✓", "1", "1e3", "null", [], [1, "a"], [1, 2, 3], [[1]], {}, {"type": "ReLU"}, {"name": "sgd"},
-    datetime.date(2020, 1, 1), datetime.datetime(2020, 1, 1, 12, 30), datetime.time(12, 0),
+    -1,
+    0,
+    1,
+    2,
+    3,
+    7,
+    2**40,
+    10**30,
+    -(10**30),
+    0.5,
+    -0.5,
+    1e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    True,
+    False,
+    "",
+    "x",
+    "full",
+    "auto",
+    "none",
+    "sgd",
+    "adam",
+    "Linear",
+    "Conv2d",
+    "ReLU",
+    "nope",
+    "cross_entropy",
+    "mse",
+    "iris",
+    "digits",
+    "mnist",
+    "accuracy",
+    "../../../../etc/passwd",
+    "a" * 300,
+    "ünïcödé ✓",
+    "1",
+    "1e3",
+    "null",
+    [],
+    [1, "a"],
+    [1, 2, 3],
+    [[1]],
+    {},
+    {"type": "ReLU"},
+    {"name": "sgd"},
+    datetime.date(2020, 1, 1),
+    datetime.datetime(2020, 1, 1, 12, 30),
+    datetime.time(12, 0),
 ]
-KEYS = ["type", "name", "lr", "epochs", "in_features", "out_features", "layers", "builder", "args", "csv",
-        "dataset", "npz", "mnist", "target", "x", "y", "batch_size", "momentum", "patience", "monitor",
-        "lam", "eps", "seed", "dtype", "run_dir", "callbacks", "kernel_size", "p", "unknown_key", "", " "]
-LAYERS = ["Linear", "ReLU", "Sigmoid", "Conv2d", "MaxPool2d", "Flatten", "Dropout", "BatchNorm1d",
-          "Softmax", "Upsample", "Sequential", "Module", "os.system", "deltanet.nn.Linear", "linear"]
+KEYS = [
+    "type",
+    "name",
+    "lr",
+    "epochs",
+    "in_features",
+    "out_features",
+    "layers",
+    "builder",
+    "args",
+    "csv",
+    "dataset",
+    "npz",
+    "mnist",
+    "target",
+    "x",
+    "y",
+    "batch_size",
+    "momentum",
+    "patience",
+    "monitor",
+    "lam",
+    "eps",
+    "seed",
+    "dtype",
+    "run_dir",
+    "callbacks",
+    "kernel_size",
+    "p",
+    "unknown_key",
+    "",
+    " ",
+]
+LAYERS = [
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Conv2d",
+    "MaxPool2d",
+    "Flatten",
+    "Dropout",
+    "BatchNorm1d",
+    "Softmax",
+    "Upsample",
+    "Sequential",
+    "Module",
+    "os.system",
+    "deltanet.nn.Linear",
+    "linear",
+]
 
 
 def toml_key(key: Any) -> str:
@@ -252,7 +344,9 @@ def mutate_bytes(data: bytes, rng: np.random.Generator) -> bytes:
         if kind == 0:
             b[i] = int(rng.integers(256))
         elif kind == 1:
-            b[i:i] = bytes(rng.choice([0x00, 0xFF, 0xC3, 0x22, 0x5B, 0x5D, 0x3D, 0x0A, 0x2C, 0x23, 0x27], 1 + int(rng.integers(3))))
+            b[i:i] = bytes(
+                rng.choice([0x00, 0xFF, 0xC3, 0x22, 0x5B, 0x5D, 0x3D, 0x0A, 0x2C, 0x23, 0x27], 1 + int(rng.integers(3)))
+            )
         elif kind == 2:
             del b[i : i + 1 + int(rng.integers(8))]
         elif kind == 3:
@@ -273,8 +367,27 @@ def base_csv(rng: np.random.Generator) -> str:
     return CSV_HEADER + "\n".join(rows) + "\n"
 
 
-CSV_SNIPPETS = [b"nan", b"inf", b"-", b"1e999", b'"', b'"a,b"', b",,", b"\r", b"\r\n", b"\t", b"\xef\xbb\xbf",
-                b"#", b"\n\n\n", b"1_000", b"0x10", b" ", b"\xe2\x9c\x93", b"label", b"1,2,3,4,5,6,7"]
+CSV_SNIPPETS = [
+    b"nan",
+    b"inf",
+    b"-",
+    b"1e999",
+    b'"',
+    b'"a,b"',
+    b",,",
+    b"\r",
+    b"\r\n",
+    b"\t",
+    b"\xef\xbb\xbf",
+    b"#",
+    b"\n\n\n",
+    b"1_000",
+    b"0x10",
+    b" ",
+    b"\xe2\x9c\x93",
+    b"label",
+    b"1,2,3,4,5,6,7",
+]
 
 
 def mutate_csv(text: str, rng: np.random.Generator) -> bytes:
@@ -310,7 +423,9 @@ def config_log(workspace: Path) -> Log:
         path = workspace / f"config{i}.toml"
         path.write_bytes(text)
         epochs = "1" if i % 10 == 0 else "0"
-        code, _, err = run_cli(["train", str(path), "--epochs", epochs, "--run-dir", str(workspace / f"run{i % 7}"), "--quiet"])
+        code, _, err = run_cli(
+            ["train", str(path), "--epochs", epochs, "--run-dir", str(workspace / f"run{i % 7}"), "--quiet"]
+        )
         log.record(code, err, f"config {text[:400]!r}")
     return log
 
@@ -340,7 +455,9 @@ def csv_log(workspace: Path) -> Log:
         if i % 5 == 0:
             cfg = dict(BUILDER_CONFIG, data={"csv": path.name, "target": "label", "standardize": True})
             config.write_text(to_toml(cfg).replace(f'"{path.name}"', json.dumps(str(path))))
-            code, _, err = run_cli(["train", str(config), "--epochs", "0", "--run-dir", str(workspace / "csvrun"), "--quiet"])
+            code, _, err = run_cli(
+                ["train", str(config), "--epochs", "0", "--run-dir", str(workspace / "csvrun"), "--quiet"]
+            )
             log.record(code, err, f"train on CSV {data[:300]!r}")
     return log
 
@@ -397,9 +514,39 @@ def idx_log(workspace: Path) -> Log:
     return log
 
 
-ARGV_TOKENS = ["train", "evaluate", "predict", "examples", "list", "run", "nope", "--epochs", "--run-dir", "--data",
-               "--output", "--target", "--x", "--y", "--quiet", "--version", "-x", "--", "", "-1", "1e3", "ten",
-               "iris", "digits", "missing.toml", "missing.dnet", "folder", "\x00", "ünï", "--epochs=-3", "-"]
+ARGV_TOKENS = [
+    "train",
+    "evaluate",
+    "predict",
+    "examples",
+    "list",
+    "run",
+    "nope",
+    "--epochs",
+    "--run-dir",
+    "--data",
+    "--output",
+    "--target",
+    "--x",
+    "--y",
+    "--quiet",
+    "--version",
+    "-x",
+    "--",
+    "",
+    "-1",
+    "1e3",
+    "ten",
+    "iris",
+    "digits",
+    "missing.toml",
+    "missing.dnet",
+    "folder",
+    "\x00",
+    "ünï",
+    "--epochs=-3",
+    "-",
+]
 
 
 @pytest.fixture(scope="module")
@@ -457,19 +604,24 @@ def test_no_command_prints_the_help():
 
 
 # == real processes ===============================================================================
-@pytest.mark.parametrize("args, content, code", [
-    (["train", "{path}"], b"epochs = [1\n", 1),                     # TOML syntax
-    (["train", "{path}"], b'epochs = "ten"\n[data]\ndataset = "iris"\n[model]\nbuilder = "mlp"\n', 1),
-    (["train", "{path}"], b"\xff\xfe not utf-8", 1),
-    (["evaluate", "{path}", "--data", "{path}"], b"not a model file", 1),
-    (["trian"], b"", 2),                                             # unknown command
-], ids=["toml-syntax", "bad-value", "not-utf8", "bad-model-file", "unknown-command"])
+@pytest.mark.parametrize(
+    "args, content, code",
+    [
+        (["train", "{path}"], b"epochs = [1\n", 1),  # TOML syntax
+        (["train", "{path}"], b'epochs = "ten"\n[data]\ndataset = "iris"\n[model]\nbuilder = "mlp"\n', 1),
+        (["train", "{path}"], b"\xff\xfe not utf-8", 1),
+        (["evaluate", "{path}", "--data", "{path}"], b"not a model file", 1),
+        (["trian"], b"", 2),  # unknown command
+    ],
+    ids=["toml-syntax", "bad-value", "not-utf8", "bad-model-file", "unknown-command"],
+)
 def test_installed_command_prints_one_line(args, content, code, tmp_path):
     path = tmp_path / "input.toml"
     path.write_bytes(content)
     argv = [a.format(path=path) for a in args]
-    done = subprocess.run([sys.executable, "-m", "deltanet.cli", *argv], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "deltanet.cli", *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     assert ONE_LINE.match(done.stderr.strip()), done.stderr

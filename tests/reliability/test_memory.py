@@ -78,16 +78,21 @@ def test_all_traced_memory_stops_growing(lenet_run):
 
 def _graph() -> tuple[dn.Tensor, list[weakref.ref], list]:
     dn.manual_seed(1)
-    model = dn.nn.Sequential(dn.nn.Conv2d(1, 2, 3), dn.nn.ReLU(), dn.nn.MaxPool2d(2), dn.nn.Flatten(),
-                             dn.nn.Linear(8, 3), dn.nn.Dropout(0.5))
+    model = dn.nn.Sequential(
+        dn.nn.Conv2d(1, 2, 3), dn.nn.ReLU(), dn.nn.MaxPool2d(2), dn.nn.Flatten(), dn.nn.Linear(8, 3), dn.nn.Dropout(0.5)
+    )
     x = dn.tensor(np.random.default_rng(0).standard_normal((2, 1, 6, 6)))
     loss = dn.functional.cross_entropy(model(x), [0, 2])
     functions = engine.reachable_functions(loss)
     refs = [weakref.ref(fn) for fn in functions]
     # The arrays the functions saved for backward, except the leaves' own (weights, input).
     leaves = {id(p.data) for p in model.parameters()} | {id(x.data)}
-    saved = [weakref.ref(a) for fn in functions for a in (getattr(fn, "saved_tensors", None) or ())
-             if isinstance(a, np.ndarray) and id(a) not in leaves]
+    saved = [
+        weakref.ref(a)
+        for fn in functions
+        for a in (getattr(fn, "saved_tensors", None) or ())
+        if isinstance(a, np.ndarray) and id(a) not in leaves
+    ]
     del functions
     return loss, refs, saved
 

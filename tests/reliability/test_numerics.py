@@ -29,8 +29,9 @@ def finite(*arrays):
 
 # -- cross-entropy and the sigmoid losses at logits of ±1e4 ------------------------------------------
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.1}, {"weight": [1.0, 2.0, 0.5]}],
-                         ids=["plain", "smoothing", "weights"])
+@pytest.mark.parametrize(
+    "options", [{}, {"label_smoothing": 0.1}, {"weight": [1.0, 2.0, 0.5]}], ids=["plain", "smoothing", "weights"]
+)
 def test_cross_entropy_with_huge_logits(dtype, options):
     z = leaf([[BIG, -BIG, 0.0], [-BIG, -BIG, BIG], [BIG, BIG, -BIG]], dtype)
     y = np.array([0, 0, 2])
@@ -156,9 +157,11 @@ def test_softplus_is_stable_at_huge_inputs(dtype, beta):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("fn", [F.tanh, F.silu, F.elu, F.relu, F.leaky_relu, lambda z: F.softmax(z, axis=0),
-                                lambda z: F.log_softmax(z, axis=0)],
-                         ids=["tanh", "silu", "elu", "relu", "leaky_relu", "softmax", "log_softmax"])
+@pytest.mark.parametrize(
+    "fn",
+    [F.tanh, F.silu, F.elu, F.relu, F.leaky_relu, lambda z: F.softmax(z, axis=0), lambda z: F.log_softmax(z, axis=0)],
+    ids=["tanh", "silu", "elu", "relu", "leaky_relu", "softmax", "log_softmax"],
+)
 def test_other_activations_are_finite_at_huge_inputs(dtype, fn):
     z = leaf([-BIG, -1.0, 1.0, BIG], dtype)
     a = fn(z)
@@ -197,22 +200,27 @@ def test_tensor_refuses_float16():
         dn.nn.Linear(4, 2, dtype=np.float16)
 
 
-@pytest.mark.parametrize("layer, shape", [
-    (lambda: dn.nn.Linear(4, 2), (2, 4)),
-    (lambda: dn.nn.ReLU(), (2, 4)),
-    (lambda: dn.nn.Conv2d(1, 2, 2), (1, 1, 3, 3)),
-    (lambda: dn.nn.BatchNorm1d(4), (2, 4)),
-    (lambda: dn.nn.Dropout(0.5), (2, 4)),
-    (lambda: dn.nn.Flatten(), (2, 4)),
-], ids=["Linear", "ReLU", "Conv2d", "BatchNorm1d", "Dropout", "Flatten"])
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (lambda: dn.nn.Linear(4, 2), (2, 4)),
+        (lambda: dn.nn.ReLU(), (2, 4)),
+        (lambda: dn.nn.Conv2d(1, 2, 2), (1, 1, 3, 3)),
+        (lambda: dn.nn.BatchNorm1d(4), (2, 4)),
+        (lambda: dn.nn.Dropout(0.5), (2, 4)),
+        (lambda: dn.nn.Flatten(), (2, 4)),
+    ],
+    ids=["Linear", "ReLU", "Conv2d", "BatchNorm1d", "Dropout", "Flatten"],
+)
 def test_layers_refuse_float16_and_name_themselves(layer, shape):
     module = layer()
     with pytest.raises(ValueError, match=rf"^{type(module).__name__}\(.*{REFUSED}"):
         module(np.ones(shape, np.float16))
 
 
-@pytest.mark.parametrize("loss", [losses.MSELoss(), losses.CrossEntropy(), losses.BCEWithLogitsLoss()],
-                         ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "loss", [losses.MSELoss(), losses.CrossEntropy(), losses.BCEWithLogitsLoss()], ids=lambda m: type(m).__name__
+)
 def test_losses_refuse_float16(loss):
     with pytest.raises(ValueError, match=r"cannot use input of type ndarray: deltanet computes in " + REFUSED):
         loss(np.zeros((2, 2), np.float16), np.zeros((2, 2)) if not isinstance(loss, losses.CrossEntropy) else [0, 1])
@@ -253,9 +261,16 @@ def test_fit_evaluate_predict_convert_float16_exactly_with_a_warning():
 
 
 # -- divergence reaches fit's NaN policy, whatever the loss ------------------------------------------
-@pytest.mark.parametrize("loss, head", [
-    ("bce", [dn.nn.Sigmoid()]), ("bce_with_logits", []), ("mse", []), ("log_cosh", []), ("hinge", []),
-])
+@pytest.mark.parametrize(
+    "loss, head",
+    [
+        ("bce", [dn.nn.Sigmoid()]),
+        ("bce_with_logits", []),
+        ("mse", []),
+        ("log_cosh", []),
+        ("hinge", []),
+    ],
+)
 def test_a_diverging_model_stops_with_the_epoch_and_step(loss, head):
     # A learning rate of 1e30 sends the weights to ±inf within a step or two; the outputs become
     # NaN, and every loss must pass the NaN on (BCE must not call it a misuse of probabilities),
@@ -266,6 +281,5 @@ def test_a_diverging_model_stops_with_the_epoch_and_step(loss, head):
     dn.manual_seed(0)
     model = dn.nn.Sequential(dn.nn.Linear(3, 16), dn.nn.ReLU(), dn.nn.Linear(16, 1), *head)
     with pytest.raises(dn.training.TrainingDivergedError, match=r"the loss became (nan|inf) at epoch 1/50, step \d+/8"):
-        dn.fit(model, X, y, loss, dn.optim.SGD(model.parameters(), lr=1e30), epochs=50, batch_size=8,
-               monitor=False)
+        dn.fit(model, X, y, loss, dn.optim.SGD(model.parameters(), lr=1e30), epochs=50, batch_size=8, monitor=False)
     assert all(np.isfinite(p.data).all() for p in model.parameters())

@@ -38,9 +38,7 @@ def _cases() -> list[tuple[reg.OpInfo, int, str]]:
 
 CASES = _cases()
 DIFFERENTIABLE = [c for c in CASES if c.values[0].differentiable]
-ERRORS = [
-    pytest.param(info, case, id=f"{info.name}-{case.name}") for info in reg.REGISTRY for case in info.errors
-]
+ERRORS = [pytest.param(info, case, id=f"{info.name}-{case.name}") for info in reg.REGISTRY for case in info.errors]
 
 
 def fresh_sample(info: reg.OpInfo, index: int) -> reg.Sample:
@@ -57,16 +55,20 @@ def _convert(value: Any, dtype: Any, layout: Callable | None) -> Any:
     return value
 
 
-def build(sample: reg.Sample, dtype: Any = None, layout: Callable | None = None,
-          only_float: bool = False) -> tuple[list, dict, list]:
+def build(
+    sample: reg.Sample, dtype: Any = None, layout: Callable | None = None, only_float: bool = False
+) -> tuple[list, dict, list]:
     """The call's arguments: tensors for the array inputs (float ones require a gradient unless
     constant), the rest as given; also returns the leaves that require a gradient. With
     ``only_float``, arrays of other dtypes are passed as they are (bad inputs must reach the op)."""
     args, leaves = [], []
     for i, value in enumerate(sample.inputs):
         value = _convert(value, dtype, layout)
-        if (isinstance(value, np.ndarray) and i not in sample.constant
-                and (value.dtype in (np.float32, np.float64) or not only_float)):
+        if (
+            isinstance(value, np.ndarray)
+            and i not in sample.constant
+            and (value.dtype in (np.float32, np.float64) or not only_float)
+        ):
             t = dn.tensor(value, requires_grad=value.dtype.kind == "f")
             args.append(t)
             if t.requires_grad:
@@ -116,8 +118,9 @@ def recording_backward(cls: type) -> Iterator[list]:
             del cls.backward
 
 
-def run(info: reg.OpInfo, sample: reg.Sample, dtype: Any = None, layout: Callable | None = None,
-        backward: bool = True) -> tuple[np.ndarray, list[np.ndarray | None]]:
+def run(
+    info: reg.OpInfo, sample: reg.Sample, dtype: Any = None, layout: Callable | None = None, backward: bool = True
+) -> tuple[np.ndarray, list[np.ndarray | None]]:
     """Output and the leaves' gradients of Σ r ⊙ op(inputs), r a fixed random cotangent."""
     args, kwargs, leaves = build(sample, dtype, layout)
     out = info.call(*args, **kwargs)
@@ -145,8 +148,7 @@ def test_registry_entries_are_usable():
         samples = info.samples(np.random.default_rng(SEED))
         assert len(samples) >= 2, f"{info.name}: give at least two samples"
         assert info.reference is not None, f"{info.name}: give a NumPy reference"
-        nonempty = [s for s in samples if all(
-            not isinstance(v, np.ndarray) or v.size for v in s.inputs)]
+        nonempty = [s for s in samples if all(not isinstance(v, np.ndarray) or v.size for v in s.inputs)]
         assert nonempty, f"{info.name}: give at least one sample without empty inputs"
         if not info.differentiable:
             assert info.backward_error is not None, f"{info.name}: say what backward raises"

@@ -34,8 +34,11 @@ def scatter_sum(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 # -- broadcasting ----------------------------------------------------------------------------
 @QUICK
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=3),
-       op=st.sampled_from(["add", "mul", "sub"]), seed=seeds)
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, min_side=0, max_side=3),
+    op=st.sampled_from(["add", "mul", "sub"]),
+    seed=seeds,
+)
 def test_broadcasting_and_its_gradients_match_numpy(shapes, op, seed):
     rng = np.random.default_rng(seed)
     (sa, sb), out_shape = shapes.input_shapes, shapes.result_shape
@@ -96,8 +99,13 @@ def test_reductions_over_any_axes(case, reduction):
 
     r = rng.standard_normal(out.shape)
     (out * dn.tensor(r)).sum().backward()
-    r_full = r if keepdims else np.expand_dims(
-        r, tuple(range(len(shape))) if axis is None else tuple(a % len(shape) for a in np.atleast_1d(axis)))
+    r_full = (
+        r
+        if keepdims
+        else np.expand_dims(
+            r, tuple(range(len(shape))) if axis is None else tuple(a % len(shape) for a in np.atleast_1d(axis))
+        )
+    )
     r_b = np.broadcast_to(r_full, shape)
     if reduction == "sum":
         expected_grad = r_b
@@ -144,8 +152,15 @@ def test_conv_and_conv_transpose_are_adjoint(geometry):
         for n, o, s, p, d, k in zip(size, z.shape[2:], stride, padding, dilation, kernel, strict=True)
     )
     assert all(0 <= e < s for e, s in zip(extra, stride, strict=True))
-    back = conv_t(dn.tensor(u), dn.tensor(W), stride=stride, padding=padding, output_padding=extra,
-                  dilation=dilation, groups=groups)
+    back = conv_t(
+        dn.tensor(u),
+        dn.tensor(W),
+        stride=stride,
+        padding=padding,
+        output_padding=extra,
+        dilation=dilation,
+        groups=groups,
+    )
     assert back.shape == x.shape
     lhs, rhs = np.vdot(z.data, u), np.vdot(x, back.data)
     np.testing.assert_allclose(lhs, rhs, rtol=1e-10, atol=1e-10)
@@ -198,8 +213,12 @@ def test_cross_entropy_of_large_logits_is_log_sum_exp(case):
     zz = z.astype(np.float64)
     m = zz.max(axis=1)
     expected = (m + np.log(np.exp(zz - m[:, None]).sum(axis=1)) - zz[np.arange(len(z)), y]).sum()
-    np.testing.assert_allclose(loss.item(), expected, rtol=1e-5 if z.dtype == np.float32 else 1e-12,
-                               atol=1e-3 if z.dtype == np.float32 else 1e-9)
+    np.testing.assert_allclose(
+        loss.item(),
+        expected,
+        rtol=1e-5 if z.dtype == np.float32 else 1e-12,
+        atol=1e-3 if z.dtype == np.float32 else 1e-9,
+    )
     loss.backward()
     # δ = softmax(z) − onehot(y): each row sums to 0, entries in [−1, 1].
     assert np.isfinite(t.grad).all() and np.abs(t.grad).max() <= 1 + 1e-6

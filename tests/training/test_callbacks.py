@@ -29,8 +29,17 @@ def train(values, stopper, key="val_loss", epochs=None):
     dn.manual_seed(0)
     model = nn.Linear(2, 2)
     script = Script(key, values)
-    history = dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.5), epochs=epochs or len(values),
-                     batch_size=None, validation_data=(X, y), callbacks=[script, stopper])
+    history = dn.fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.5),
+        epochs=epochs or len(values),
+        batch_size=None,
+        validation_data=(X, y),
+        callbacks=[script, stopper],
+    )
     return model, history, script
 
 
@@ -99,9 +108,21 @@ def test_missing_monitor_warns_and_lists_available_keys():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((8, 2)), rng.integers(0, 2, 8)
     model = nn.Linear(2, 2)
-    with pytest.warns(UserWarning, match=r"EarlyStopping is conditioned on 'val_acc', which is not in the epoch logs\. Available keys: loss, accuracy"):
-        history = dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=3,
-                         batch_size=None, callbacks=[stopper], metrics=["accuracy"])
+    with pytest.warns(
+        UserWarning,
+        match=r"EarlyStopping is conditioned on 'val_acc', which is not in the epoch logs\. Available keys: loss, accuracy",
+    ):
+        history = dn.fit(
+            model,
+            X,
+            y,
+            "cross_entropy",
+            optim.SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=None,
+            callbacks=[stopper],
+            metrics=["accuracy"],
+        )
     assert history.epoch == [0, 1, 2]  # never stops on a key it cannot see
 
 

@@ -29,15 +29,17 @@ def config_of(path):
 def test_last_and_best_files_hold_the_model_the_optimizer_and_the_training_state(tmp_path):
     model, opt = model_and_opt()
     ckpt = ModelCheckpoint(tmp_path / "ckpt")
-    history = dn.fit(model, X, Y, "cross_entropy", opt, epochs=3, batch_size=8, validation_data=(X, Y),
-                     callbacks=[ckpt])
+    history = dn.fit(
+        model, X, Y, "cross_entropy", opt, epochs=3, batch_size=8, validation_data=(X, Y), callbacks=[ckpt]
+    )
     assert sorted(os.listdir(tmp_path / "ckpt")) == ["best.dnet", "last.dnet"]
     last = dn.io.load_checkpoint(ckpt.last_path)
     for key, value in model.state_dict().items():
         assert np.array_equal(last.model.state_dict()[key], value)
     assert last.optimizer_class == "SGD"
-    np.testing.assert_array_equal(last.optimizer_state["state"][0]["momentum_buffer"],
-                                  opt.state_dict()["state"][0]["momentum_buffer"])
+    np.testing.assert_array_equal(
+        last.optimizer_state["state"][0]["momentum_buffer"], opt.state_dict()["state"][0]["momentum_buffer"]
+    )
     training = last.training
     assert (training["epoch"], training["step"]) == (3, 0)
     assert training["samples"] == 24 and training["batch_size"] == 8 and training["steps_per_epoch"] == 3
@@ -52,8 +54,18 @@ def test_save_best_only_writes_only_improvements(tmp_path):
     model, opt = model_and_opt()
     ckpt = ModelCheckpoint(tmp_path, save_best_only=True, monitor="val_accuracy")
     assert ckpt.mode == "max"
-    dn.fit(model, X, Y, "cross_entropy", opt, epochs=2, batch_size=8, validation_data=(X, Y),
-           metrics=["accuracy"], callbacks=[ckpt])
+    dn.fit(
+        model,
+        X,
+        Y,
+        "cross_entropy",
+        opt,
+        epochs=2,
+        batch_size=8,
+        validation_data=(X, Y),
+        metrics=["accuracy"],
+        callbacks=[ckpt],
+    )
     assert os.listdir(tmp_path) == ["best.dnet"]
 
 
@@ -62,7 +74,9 @@ def test_every_n_steps_counts_steps_over_the_run(tmp_path):
     writes = []
     ckpt = ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=2)
     original = ckpt._write
-    ckpt._write = lambda path, at_epoch_end: writes.append((os.path.basename(path), at_epoch_end)) or original(path, at_epoch_end)
+    ckpt._write = lambda path, at_epoch_end: (
+        writes.append((os.path.basename(path), at_epoch_end)) or original(path, at_epoch_end)
+    )
     dn.fit(model, X, Y, "cross_entropy", opt, epochs=2, batch_size=8, callbacks=[ckpt])
     step_writes = [w for w in writes if not w[1]]
     assert len(step_writes) == 3  # steps 2, 4, 6 of 6
@@ -109,13 +123,29 @@ def test_scheduler_state_is_saved_and_restored(tmp_path):
     dn.fit(model, X, Y, "cross_entropy", opt, epochs=4, batch_size=8, callbacks=[StepScheduler(sched)])
 
     first, opt1, sched1 = setup()
-    dn.fit(first, X, Y, "cross_entropy", opt1, epochs=2, batch_size=8,
-           callbacks=[StepScheduler(sched1), ModelCheckpoint(tmp_path, monitor="loss", scheduler=sched1)])
+    dn.fit(
+        first,
+        X,
+        Y,
+        "cross_entropy",
+        opt1,
+        epochs=2,
+        batch_size=8,
+        callbacks=[StepScheduler(sched1), ModelCheckpoint(tmp_path, monitor="loss", scheduler=sched1)],
+    )
     assert config_of(tmp_path / "last.dnet")["training"]["callbacks"]["ModelCheckpoint"]["scheduler"]["last_epoch"] == 2
     resumed, opt2, sched2 = setup(seed=3)
-    dn.fit(resumed, X, Y, "cross_entropy", opt2, epochs=4, batch_size=8,
-           callbacks=[StepScheduler(sched2), ModelCheckpoint(tmp_path / "again", monitor="loss", scheduler=sched2)],
-           resume_from=tmp_path / "last.dnet")
+    dn.fit(
+        resumed,
+        X,
+        Y,
+        "cross_entropy",
+        opt2,
+        epochs=4,
+        batch_size=8,
+        callbacks=[StepScheduler(sched2), ModelCheckpoint(tmp_path / "again", monitor="loss", scheduler=sched2)],
+        resume_from=tmp_path / "last.dnet",
+    )
     assert sched2.last_epoch == sched.last_epoch == 4 and sched2.get_last_lr() == sched.get_last_lr()
     for key, value in model.state_dict().items():
         assert resumed.state_dict()[key].tobytes() == value.tobytes()

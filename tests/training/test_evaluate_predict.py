@@ -106,7 +106,9 @@ def test_cats_and_dogs_table_of_seeds_000():
         def forward(self, x):
             return self.logits
 
-    results = [dn.evaluate(Fixed(p), np.zeros((3, 1)), targets, loss="cross_entropy",
-                           metrics=["classification_error"]) for p in (probs_1, probs_2)]
+    results = [
+        dn.evaluate(Fixed(p), np.zeros((3, 1)), targets, loss="cross_entropy", metrics=["classification_error"])
+        for p in (probs_1, probs_2)
+    ]
     assert [round(r["classification_error"], 2) for r in results] == [0.33, 0.33]
     assert [round(r["loss"], 2) for r in results] == [0.38, 1.06]

@@ -76,8 +76,9 @@ def test_tumor_regression_matches_the_deck():
 
 def test_tumor_regression_hand_computed_updates_exactly():
     neuron = tumor_neuron()
-    history = dn.fit(neuron, TUMOR_X, TUMOR_Y, half_sum_of_squares, optim.SGD(neuron.parameters(), lr=0.1),
-                     epochs=3, batch_size=None)
+    history = dn.fit(
+        neuron, TUMOR_X, TUMOR_Y, half_sum_of_squares, optim.SGD(neuron.parameters(), lr=0.1), epochs=3, batch_size=None
+    )
     W, b = 0.01, 0.01
     x, y = TUMOR_X.ravel(), TUMOR_Y.ravel()
     losses_by_hand = []
@@ -110,8 +111,9 @@ def test_flavours_take_the_expected_number_of_steps(batch_size, steps_per_epoch,
     model = nn.Sequential(nn.Linear(3, 2))
     opt = CountingSGD(model.parameters(), lr=0.1)
     recorder = BatchRecorder()
-    history = dn.fit(model, X, y, losses.CrossEntropy(), opt, epochs=3, batch_size=batch_size,
-                     callbacks=[recorder], rng=0)
+    history = dn.fit(
+        model, X, y, losses.CrossEntropy(), opt, epochs=3, batch_size=batch_size, callbacks=[recorder], rng=0
+    )
     assert opt.steps == 3 * steps_per_epoch
     assert recorder.sizes == sizes * 3
     assert history.epoch == [0, 1, 2]
@@ -139,8 +141,17 @@ def test_minibatch_updates_and_shuffle_order_match_a_numpy_reference(shuffle):
     X, y = rng.standard_normal((7, 2)), rng.standard_normal((7, 1))
     model = nn.Linear(2, 1, dtype=np.float64, rng=1)
     W0, b0 = model.weight.data.copy(), model.bias.data.copy()
-    dn.fit(model, X, y, losses.MSELoss(), optim.SGD(model.parameters(), lr=0.05), epochs=4,
-           batch_size=3, shuffle=shuffle, rng=11)
+    dn.fit(
+        model,
+        X,
+        y,
+        losses.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.05),
+        epochs=4,
+        batch_size=3,
+        shuffle=shuffle,
+        rng=11,
+    )
     W, b = _reference_minibatch_sgd(X, y, W0, b0, 0.05, 3, 4, 11, shuffle)
     np.testing.assert_allclose(model.weight.data, W, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(model.bias.data, b, rtol=1e-12, atol=1e-14)
@@ -207,8 +218,16 @@ def test_train_mode_during_steps_eval_mode_for_validation_and_restored():
     model.eval()
     X, y = np.zeros((4, 2), np.float32), np.array([0, 1, 0, 1])
     Xv, yv = np.zeros((3, 2), np.float32), np.array([1, 1, 0])
-    dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=None,
-           validation_data=(Xv, yv))
+    dn.fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=None,
+        validation_data=(Xv, yv),
+    )
     steps = [m for m in modes if m[1] == 4 and m[0]]
     validation = [m for m in modes if m[1] == 3]
     assert len(steps) == 2 and len(validation) == 2
@@ -225,8 +244,17 @@ def test_logs_loss_validation_and_metrics_with_keras_names():
     Xv, yv = rng.standard_normal((9, 3)), rng.integers(0, 3, 9)
     dn.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 3))
-    history = dn.fit(model, X, y, losses.CrossEntropy(), optim.SGD(model.parameters(), lr=0.1), epochs=2,
-                     batch_size=None, validation_data=(Xv, yv), metrics=["accuracy", "error"])
+    history = dn.fit(
+        model,
+        X,
+        y,
+        losses.CrossEntropy(),
+        optim.SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=None,
+        validation_data=(Xv, yv),
+        metrics=["accuracy", "error"],
+    )
     assert set(history.history) == {"loss", "accuracy", "error", "val_loss", "val_accuracy", "val_error"}
     # The last val_loss is the loss of the final weights on the validation data.
     final = dn.evaluate(model, Xv, yv, loss=losses.CrossEntropy(), metrics=["accuracy"])
@@ -247,8 +275,17 @@ def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():
             batch_losses.append((logs["loss"], logs["size"]))
 
     # lr=0: the weights stay, so each batch loss is that of the same model.
-    history = dn.fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=0.0), epochs=1, batch_size=2,
-                     shuffle=False, callbacks=[Grab()])
+    history = dn.fit(
+        model,
+        X,
+        y,
+        "mse",
+        optim.SGD(model.parameters(), lr=0.0),
+        epochs=1,
+        batch_size=2,
+        shuffle=False,
+        callbacks=[Grab()],
+    )
     weighted = sum(v * n for v, n in batch_losses) / 5
     assert [n for _, n in batch_losses] == [2, 2, 1]
     assert history.history["loss"][0] == pytest.approx(weighted, rel=1e-12)
@@ -260,8 +297,16 @@ def test_regularizer_is_added_to_the_objective_and_logged_apart():
     X, y = TUMOR_X, TUMOR_Y
     lam = 0.3
     a, b = tumor_neuron(), tumor_neuron()
-    history = dn.fit(a, X, y, half_sum_of_squares, optim.SGD(a.parameters(), lr=0.1), epochs=1, batch_size=None,
-                     regularizer=regularizers.L2(lam))
+    history = dn.fit(
+        a,
+        X,
+        y,
+        half_sum_of_squares,
+        optim.SGD(a.parameters(), lr=0.1),
+        epochs=1,
+        batch_size=None,
+        regularizer=regularizers.L2(lam),
+    )
     # The same step by hand: loss + penalty, one backward.
     opt = optim.SGD(b.parameters(), lr=0.1)
     opt.zero_grad()
@@ -297,12 +342,27 @@ def test_closure_optimizer_lbfgs_reaches_the_least_squares_line():
 def test_callback_order_and_params():
     recorder = BatchRecorder()
     model = nn.Linear(2, 2)
-    dn.fit(model, np.zeros((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1),
-           epochs=2, batch_size=2, callbacks=[recorder], shuffle=False)
+    dn.fit(
+        model,
+        np.zeros((4, 2)),
+        np.array([0, 1, 1, 0]),
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=2,
+        callbacks=[recorder],
+        shuffle=False,
+    )
     assert recorder.events == [
         "train_begin",
-        ("epoch_begin", 0), ("batch_end", 0), ("batch_end", 1), ("epoch_end", 0),
-        ("epoch_begin", 1), ("batch_end", 0), ("batch_end", 1), ("epoch_end", 1),
+        ("epoch_begin", 0),
+        ("batch_end", 0),
+        ("batch_end", 1),
+        ("epoch_end", 0),
+        ("epoch_begin", 1),
+        ("batch_end", 0),
+        ("batch_end", 1),
+        ("epoch_end", 1),
         "train_end",
     ]
     assert recorder.model is model
@@ -316,16 +376,24 @@ def test_a_callback_can_stop_training():
                 self.model.stop_training = True
 
     model = nn.Linear(2, 2)
-    history = dn.fit(model, np.zeros((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy",
-                     optim.SGD(model.parameters(), lr=0.1), epochs=10, callbacks=[StopAfterTwo()])
+    history = dn.fit(
+        model,
+        np.zeros((4, 2)),
+        np.array([0, 1, 1, 0]),
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.1),
+        epochs=10,
+        callbacks=[StopAfterTwo()],
+    )
     assert history.epoch == [0, 1]
 
 
 def test_zero_epochs_trains_nothing():
     model = nn.Linear(2, 2)
     w0 = model.weight.data.copy()
-    history = dn.fit(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy",
-                     optim.SGD(model.parameters(), lr=0.1), epochs=0)
+    history = dn.fit(
+        model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=0
+    )
     assert history.epoch == [] and history.history == {}
     assert np.array_equal(model.weight.data, w0)
 
@@ -333,9 +401,17 @@ def test_zero_epochs_trains_nothing():
 def test_run_dir_gets_config_and_history(tmp_path):
     model = nn.Linear(2, 2)
     run = tmp_path / "runs" / "first"
-    history = dn.fit(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy",
-                     optim.SGD(model.parameters(), lr=0.25, momentum=0.5), epochs=3, batch_size=2,
-                     validation_data=(np.ones((2, 2)), np.array([0, 1])), run_dir=run)
+    history = dn.fit(
+        model,
+        np.ones((4, 2)),
+        np.array([0, 1, 1, 0]),
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.25, momentum=0.5),
+        epochs=3,
+        batch_size=2,
+        validation_data=(np.ones((2, 2)), np.array([0, 1])),
+        run_dir=run,
+    )
     config = json.loads((run / "config.json").read_text())
     assert config["epochs"] == 3 and config["batch_size"] == 2 and config["samples"] == 4
     assert config["optimizer"]["name"] == "SGD" and config["optimizer"]["lr"] == 0.25
@@ -352,8 +428,14 @@ def test_run_dir_that_is_a_file_is_refused(tmp_path):
     path.write_text("x")
     model = nn.Linear(2, 2)
     with pytest.raises(ValueError, match="run_dir must be a folder"):
-        dn.fit(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy",
-               optim.SGD(model.parameters(), lr=0.1), run_dir=path)
+        dn.fit(
+            model,
+            np.ones((4, 2)),
+            np.array([0, 1, 1, 0]),
+            "cross_entropy",
+            optim.SGD(model.parameters(), lr=0.1),
+            run_dir=path,
+        )
 
 
 def test_progress_bar_when_verbose_1_and_silence_when_0(capsys):

@@ -57,8 +57,18 @@ def test_healthy_run_is_silent(recwarn):
     X, y = blobs(240)
     model = relu_mlp([2, 16, 16, 2])
     monitor = Monitor(budget=None)  # probe every epoch: the strictest setting
-    monitored_fit(model, X[:200], y[:200], "cross_entropy", optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
-                  monitor, validation_data=(X[200:], y[200:]), epochs=30, batch_size=20, rng=0)
+    monitored_fit(
+        model,
+        X[:200],
+        y[:200],
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+        monitor,
+        validation_data=(X[200:], y[200:]),
+        epochs=30,
+        batch_size=20,
+        rng=0,
+    )
     assert monitor.events == []
     assert not [w for w in recwarn if issubclass(w.category, DeltanetWarning)]
     assert len({r["epoch"] for r in monitor.layer_history}) == 30  # it did look every epoch
@@ -70,8 +80,17 @@ def test_nonfinite_validation_loss_warns_and_stops():
     Xv = np.full((4, 2), 1e300)  # finite inputs whose squared error overflows to inf
     monitor = Monitor()
     with pytest.warns(NonFiniteLossWarning, match=r"validation loss became inf at epoch 1.*learning rate"):
-        history = monitored_fit(model, X, y.astype(float)[:, None], "mse", optim.SGD(model.parameters(), lr=0.01),
-                                monitor, validation_data=(Xv, np.zeros((4, 1))), epochs=5, batch_size=None)
+        history = monitored_fit(
+            model,
+            X,
+            y.astype(float)[:, None],
+            "mse",
+            optim.SGD(model.parameters(), lr=0.01),
+            monitor,
+            validation_data=(Xv, np.zeros((4, 1))),
+            epochs=5,
+            batch_size=None,
+        )
     assert len(history.epoch) == 1  # stopped after the first epoch
     assert kinds(monitor) == ["nonfinite"]
 
@@ -95,8 +114,9 @@ def test_rising_loss_warns_that_the_learning_rate_is_too_high():
     # Full-batch gradient descent on this quadratic diverges for lr > 2/λmax ≈ 0.74.
     monitor = Monitor()
     with pytest.warns(DivergingLossWarning, match=r"rose for 3 epochs in a row.*lr=1\.5\); try lr=0\.15"):
-        history = monitored_fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=1.5), monitor,
-                                epochs=6, batch_size=None)
+        history = monitored_fit(
+            model, X, y, "mse", optim.SGD(model.parameters(), lr=1.5), monitor, epochs=6, batch_size=None
+        )
     losses = history.history["loss"]
     assert all(b > a for a, b in pairwise(losses[1:]))  # the scenario does rise
     assert kinds(monitor) == ["diverging"]  # said once, not at every later epoch
@@ -134,8 +154,12 @@ def test_a_small_rise_after_much_progress_is_not_divergence():
 def deep_stack(activation, depth=10, width=16, seed=0):
     layers = [nn.Linear(4, width, rng=seed, init="he_normal" if activation is nn.ReLU else None, dtype="float64")]
     for i in range(depth - 1):
-        layers += [activation(), nn.Linear(width, width, rng=seed + i + 1,
-                                           init="he_normal" if activation is nn.ReLU else None, dtype="float64")]
+        layers += [
+            activation(),
+            nn.Linear(
+                width, width, rng=seed + i + 1, init="he_normal" if activation is nn.ReLU else None, dtype="float64"
+            ),
+        ]
     layers += [activation(), nn.Linear(width, 2, rng=seed + depth, dtype="float64")]
     return nn.Sequential(*layers)
 
@@ -146,8 +170,9 @@ def test_vanishing_gradients_in_a_deep_sigmoid_stack_and_not_in_relu_he():
     sigmoid = deep_stack(nn.Sigmoid)
     monitor = Monitor()
     with pytest.warns(VanishingGradientWarning, match=r"Layer '0' \(Linear\).*times smaller.*ReLU"):
-        monitored_fit(sigmoid, X, y, "cross_entropy", optim.SGD(sigmoid.parameters(), lr=0.01), monitor,
-                      epochs=1, batch_size=32)
+        monitored_fit(
+            sigmoid, X, y, "cross_entropy", optim.SGD(sigmoid.parameters(), lr=0.01), monitor, epochs=1, batch_size=32
+        )
     assert kinds(monitor) == ["vanishing"] and monitor.events[0]["layer"] == "0"
 
     relu = deep_stack(nn.ReLU)
@@ -177,10 +202,13 @@ def test_relu_layer_with_a_large_negative_bias_is_reported_dead():
     model = relu_mlp([2, 16, 2])
     model[0].bias.data[...] = -50.0  # z = Wx + b < 0 for every sample: the ReLUs never fire
     monitor = Monitor()
-    with pytest.warns(DeadUnitsWarning, match=r"Layer '1' \(ReLU\): 100% of its 16 units output 0"), \
-            pytest.warns(VanishingGradientWarning, match="no gradient at all"):
-        monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor,
-                      epochs=1, batch_size=None)
+    with (
+        pytest.warns(DeadUnitsWarning, match=r"Layer '1' \(ReLU\): 100% of its 16 units output 0"),
+        pytest.warns(VanishingGradientWarning, match="no gradient at all"),
+    ):
+        monitored_fit(
+            model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor, epochs=1, batch_size=None
+        )
     # Vanishing follows too: the first layer gets no gradient through dead units.
     assert kinds(monitor) == ["vanishing", "dead"]
 
@@ -191,14 +219,16 @@ def test_dead_fraction_threshold_is_more_than_half():
     model[0].weight.data[...] = 0.0
     model[0].bias.data[...] = [1.0, 1.0, -1.0, -1.0]  # exactly half dead: not reported
     monitor = Monitor(warn=False)
-    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1,
-                  batch_size=None)
+    monitored_fit(
+        model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1, batch_size=None
+    )
     assert "dead" not in kinds(monitor)
     assert monitor.layer_history[1]["dead_fraction"] == 0.5
     model[0].bias.data[...] = [1.0, -1.0, -1.0, -1.0]  # three quarters
     monitor = Monitor(warn=False)
-    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1,
-                  batch_size=None)
+    monitored_fit(
+        model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1, batch_size=None
+    )
     assert "dead" in kinds(monitor)
 
 
@@ -209,8 +239,17 @@ def test_overfitting_validation_rises_while_training_falls():
     model = relu_mlp([10, 64, 64, 2])
     monitor = Monitor()
     with pytest.warns(OverfittingWarning, match=r"validation loss rose .* training loss fell.*EarlyStopping"):
-        history = monitored_fit(model, X, y, "cross_entropy", optim.Adam(model.parameters(), lr=0.01), monitor,
-                                validation_data=(Xv, yv), epochs=60, batch_size=None)
+        history = monitored_fit(
+            model,
+            X,
+            y,
+            "cross_entropy",
+            optim.Adam(model.parameters(), lr=0.01),
+            monitor,
+            validation_data=(Xv, yv),
+            epochs=60,
+            batch_size=None,
+        )
     val, train = history.history["val_loss"], history.history["loss"]
     epoch = monitor.events[kinds(monitor).index("overfitting")]["epoch"]
     best = int(np.argmin(val[:epoch]))
@@ -237,10 +276,13 @@ def test_constant_initialization_is_reported_symmetric():
         init.constant(layer.weight, 0.5)
         init.zeros(layer.bias)
     monitor = Monitor()
-    with pytest.warns(SymmetricInitWarning, match=r"Layer '0' \(Linear\): its 8 units start with identical"), \
-            pytest.warns(VanishingGradientWarning):
-        monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), monitor, epochs=3,
-                      batch_size=None)
+    with (
+        pytest.warns(SymmetricInitWarning, match=r"Layer '0' \(Linear\): its 8 units start with identical"),
+        pytest.warns(VanishingGradientWarning),
+    ):
+        monitored_fit(
+            model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), monitor, epochs=3, batch_size=None
+        )
     # With softmax cross-entropy the symmetric hidden layer gets exactly no gradient: Σ_k δ_k = 0.
     assert kinds(monitor) == ["symmetric", "vanishing"] and "no gradient at all" in monitor.events[1]["message"]
     # ... and it was right: the units are still identical after training.
@@ -264,25 +306,37 @@ def test_symmetry_is_not_reported_when_the_next_layer_breaks_it_or_for_the_outpu
 
 def test_saturated_sigmoid_layer_is_reported():
     X, y = blobs(64)
-    model = nn.Sequential(nn.Linear(2, 8, dtype="float64", rng=0), nn.Sigmoid(), nn.Linear(8, 2, dtype="float64", rng=1))
+    model = nn.Sequential(
+        nn.Linear(2, 8, dtype="float64", rng=0), nn.Sigmoid(), nn.Linear(8, 2, dtype="float64", rng=1)
+    )
     model[0].weight.data *= 100.0
     monitor = Monitor()
     with pytest.warns(SaturationWarning, match=r"Layer '1' \(Sigmoid\): \d+% of its outputs are saturated"):
-        monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1,
-                      batch_size=None)
+        monitored_fit(
+            model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.0), monitor, epochs=1, batch_size=None
+        )
 
 
 def test_saturation_is_a_hidden_layer_matter_of_the_first_epoch():
     X, y = blobs(64)
 
     def run(scale_hidden, scale_out):
-        model = nn.Sequential(nn.Linear(2, 8, dtype="float64", rng=0), nn.Sigmoid(),
-                              nn.Linear(8, 1, dtype="float64", rng=1), nn.Sigmoid())
+        model = nn.Sequential(
+            nn.Linear(2, 8, dtype="float64", rng=0), nn.Sigmoid(), nn.Linear(8, 1, dtype="float64", rng=1), nn.Sigmoid()
+        )
         model[0].weight.data *= scale_hidden
         model[2].weight.data *= scale_out
         monitor = Monitor(warn=False, budget=None)
-        monitored_fit(model, X, y.astype(float)[:, None], "bce", optim.SGD(model.parameters(), lr=0.0), monitor,
-                      epochs=2, batch_size=None)
+        monitored_fit(
+            model,
+            X,
+            y.astype(float)[:, None],
+            "bce",
+            optim.SGD(model.parameters(), lr=0.0),
+            monitor,
+            epochs=2,
+            batch_size=None,
+        )
         return monitor
 
     confident = run(1.0, 1000.0)  # the output sigmoid saturates: confident, not a problem
@@ -291,8 +345,12 @@ def test_saturation_is_a_hidden_layer_matter_of_the_first_epoch():
 
 
 def test_normalization_layers_are_not_compared_for_vanishing_gradients():
-    model = nn.Sequential(nn.Linear(2, 4, dtype="float64"), nn.BatchNorm1d(4, dtype="float64"), nn.ReLU(),
-                          nn.Linear(4, 2, dtype="float64"))
+    model = nn.Sequential(
+        nn.Linear(2, 4, dtype="float64"),
+        nn.BatchNorm1d(4, dtype="float64"),
+        nn.ReLU(),
+        nn.Linear(4, 2, dtype="float64"),
+    )
     for p in model.parameters():
         p.grad = np.ones_like(p.data)
     model[1].weight.grad[...] = 1e-9  # tiny γ gradient: not a weight layer
@@ -340,8 +398,16 @@ def test_warning_points_at_the_callers_line():
     model.weight.data[...] = 0.0
     model.bias.data[...] = 0.0
     with pytest.warns(DivergingLossWarning) as record:
-        dn.fit(model, X, 3 * X, "mse", optim.SGD(model.parameters(), lr=1.5), epochs=5, batch_size=None,
-               callbacks=[Monitor()])
+        dn.fit(
+            model,
+            X,
+            3 * X,
+            "mse",
+            optim.SGD(model.parameters(), lr=1.5),
+            epochs=5,
+            batch_size=None,
+            callbacks=[Monitor()],
+        )
     assert record[0].filename == __file__
 
 
@@ -349,16 +415,28 @@ def test_run_folder_gets_layer_statistics_summary_warnings_and_confusion_matrix(
     X, y = blobs(120)
     model = relu_mlp([2, 8, 2])
     monitor = Monitor(budget=None)
-    monitored_fit(model, X[:100], y[:100], "cross_entropy", optim.SGD(model.parameters(), lr=0.1), monitor,
-                  validation_data=(X[100:], y[100:]), run_dir=tmp_path, epochs=4, batch_size=25, rng=0)
+    monitored_fit(
+        model,
+        X[:100],
+        y[:100],
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.1),
+        monitor,
+        validation_data=(X[100:], y[100:]),
+        run_dir=tmp_path,
+        epochs=4,
+        batch_size=25,
+        rng=0,
+    )
     rows = rundir.read_layers(tmp_path)
     assert [(r["epoch"], r["layer"], r["type"]) for r in rows] == [
-        (e, name, kind) for e in (1, 2, 3, 4) for name, kind in (("0", "Linear"), ("1", "ReLU"), ("2", "Linear"))]
+        (e, name, kind) for e in (1, 2, 3, 4) for name, kind in (("0", "Linear"), ("1", "ReLU"), ("2", "Linear"))
+    ]
     last = [r for r in rows if r["epoch"] == 4]
     # Gradient norms are those the last step left in .grad; weight norms those of the weights.
     w = model[0]
-    assert last[0]["weight_norm"] == pytest.approx(math.sqrt((w.weight.data ** 2).sum() + (w.bias.data ** 2).sum()))
-    assert last[0]["grad_norm"] == pytest.approx(math.sqrt((w.weight.grad ** 2).sum() + (w.bias.grad ** 2).sum()))
+    assert last[0]["weight_norm"] == pytest.approx(math.sqrt((w.weight.data**2).sum() + (w.bias.data**2).sum()))
+    assert last[0]["grad_norm"] == pytest.approx(math.sqrt((w.weight.grad**2).sum() + (w.bias.grad**2).sum()))
     assert last[1]["grad_norm"] is None and last[1]["dead_fraction"] is not None
     # Activation statistics are those of the probe (≤ 256 training samples, here all 100).
     with dn.no_grad():
@@ -379,8 +457,9 @@ def test_segmentation_examples_are_saved_for_a_segmentation_network(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((6, 1, 8, 8))
     y = (X[:, 0] > 0).astype(np.int64)  # (N, H, W) class maps
-    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, rng=0, dtype="float64"), nn.ReLU(),
-                          nn.Conv2d(4, 2, 1, rng=1, dtype="float64"))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1, rng=0, dtype="float64"), nn.ReLU(), nn.Conv2d(4, 2, 1, rng=1, dtype="float64")
+    )
     monitor = Monitor(warn=False)
     # The hooks as fit calls them (training itself is not the point here).
     monitor.set_fit_context(X, y, validation_data=(X, y), run_dir=tmp_path)
@@ -401,8 +480,9 @@ def test_probes_keep_to_the_time_budget_and_the_final_state_is_recorded():
     X, y = blobs(50)
     model = relu_mlp([2, 4, 2])
     monitor = Monitor(budget=0.01, warn=False)
-    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor, epochs=60,
-                  batch_size=None)
+    monitored_fit(
+        model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor, epochs=60, batch_size=None
+    )
     probed = sorted({r["epoch"] for r in monitor.layer_history})
     assert probed[0] == 1 and probed[-1] == 60  # the first epoch and the end, always
     # A probe costs more than this model's one-step epoch, so a 1 % budget allows few of them.
@@ -416,8 +496,17 @@ def test_the_monitor_does_not_change_training():
         model = relu_mlp([2, 8, 2])
         if callbacks:
             callbacks[0].set_fit_context(X, y)
-        dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=3, batch_size=16, rng=0,
-               callbacks=callbacks)
+        dn.fit(
+            model,
+            X,
+            y,
+            "cross_entropy",
+            optim.SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=16,
+            rng=0,
+            callbacks=callbacks,
+        )
         weights.append(model.state_dict())
     for key in weights[0]:
         assert np.array_equal(weights[0][key], weights[1][key])
@@ -443,14 +532,17 @@ def test_a_resumed_run_keeps_the_rows_and_warnings_of_its_first_part(tmp_path):
     assert not (tmp_path / "warnings.json").exists()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"warn": "loud"}, "warn must be 'warn', 'log' or False, got 'loud'"),
-    ({"vanishing_ratio": 0.5}, "vanishing_ratio must be a number > 1, got 0.5"),
-    ({"dead_fraction": 1.5}, r"dead_fraction must be a number in \(0, 1\), got 1.5"),
-    ({"rising_epochs": 1}, "rising_epochs must be an integer >= 2, got 1"),
-    ({"probe_size": 0}, "probe_size must be an integer >= 1, got 0"),
-    ({"budget": 0}, r"budget must be a number in \(0, 1\), got 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"warn": "loud"}, "warn must be 'warn', 'log' or False, got 'loud'"),
+        ({"vanishing_ratio": 0.5}, "vanishing_ratio must be a number > 1, got 0.5"),
+        ({"dead_fraction": 1.5}, r"dead_fraction must be a number in \(0, 1\), got 1.5"),
+        ({"rising_epochs": 1}, "rising_epochs must be an integer >= 2, got 1"),
+        ({"probe_size": 0}, "probe_size must be an integer >= 1, got 0"),
+        ({"budget": 0}, r"budget must be a number in \(0, 1\), got 0"),
+    ],
+)
 def test_bad_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Monitor(**kwargs)

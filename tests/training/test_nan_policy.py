@@ -47,8 +47,17 @@ def test_nonfinite_loss_raises_naming_epoch_and_step_and_keeps_last_finite_weigh
     snaps = Snapshots()
     # 3 steps per epoch; the 5th loss evaluation is epoch 2, step 2.
     with pytest.raises(TrainingDivergedError, match=r"the loss became (nan|inf) at epoch 2/10, step 2/3") as info:
-        dn.fit(model, X, y, PoisonedLoss(5, value), optim.SGD(model.parameters(), lr=0.1), epochs=10,
-               batch_size=4, callbacks=[snaps], rng=0)
+        dn.fit(
+            model,
+            X,
+            y,
+            PoisonedLoss(5, value),
+            optim.SGD(model.parameters(), lr=0.1),
+            epochs=10,
+            batch_size=4,
+            callbacks=[snaps],
+            rng=0,
+        )
     assert (info.value.epoch, info.value.step) == (2, 2)
     assert isinstance(info.value, FloatingPointError)
     assert len(snaps.states) == 4  # four finite steps were applied
@@ -74,8 +83,17 @@ def test_terminate_on_nan_stops_quietly_with_a_warning():
     snaps = Snapshots()
     stop = TerminateOnNaN()
     with pytest.warns(UserWarning, match=r"TerminateOnNaN: the loss became nan at epoch 2/10, step 2/3"):
-        history = dn.fit(model, X, y, PoisonedLoss(5), optim.SGD(model.parameters(), lr=0.1), epochs=10,
-                         batch_size=4, callbacks=[snaps, stop], rng=0)
+        history = dn.fit(
+            model,
+            X,
+            y,
+            PoisonedLoss(5),
+            optim.SGD(model.parameters(), lr=0.1),
+            epochs=10,
+            batch_size=4,
+            callbacks=[snaps, stop],
+            rng=0,
+        )
     assert stop.stopped_at == (1, 1)
     assert history.epoch == [0]  # only the completed epoch is recorded
     for key, array in model.state_dict().items():
@@ -94,6 +112,14 @@ def test_nonfinite_penalty_also_stops():
     model, X, y = setup()
     before = model.state_dict()
     with pytest.raises(TrainingDivergedError, match=r"the loss became nan at epoch 1/3, step 1/1"):
-        dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=3, batch_size=None,
-               regularizer=lambda m: m.parameters()[0].sum() * float("nan"))
+        dn.fit(
+            model,
+            X,
+            y,
+            "cross_entropy",
+            optim.SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=None,
+            regularizer=lambda m: m.parameters()[0].sum() * float("nan"),
+        )
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())

@@ -43,9 +43,21 @@ def make(optimizer, seed=3, own_rng=False, batch_norm=False):
 
 
 def run(model, opt, callbacks=(), resume_from=None, rng=None, **kwargs):
-    return dn.fit(model, X, Y, "cross_entropy", opt, epochs=EPOCHS, batch_size=BATCH, metrics=["accuracy"],
-                  validation_data=(X[:10], Y[:10]), callbacks=list(callbacks), resume_from=resume_from,
-                  rng=rng, **kwargs)
+    return dn.fit(
+        model,
+        X,
+        Y,
+        "cross_entropy",
+        opt,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        metrics=["accuracy"],
+        validation_data=(X[:10], Y[:10]),
+        callbacks=list(callbacks),
+        resume_from=resume_from,
+        rng=rng,
+        **kwargs,
+    )
 
 
 def assert_same_weights(a, b):
@@ -80,8 +92,18 @@ def test_resume_from_an_epoch_checkpoint_without_step_checkpoints(tmp_path):
     run(model, opt)
 
     first, opt1 = make("adam", batch_norm=True)
-    dn.fit(first, X, Y, "cross_entropy", opt1, epochs=2, batch_size=BATCH, metrics=["accuracy"],
-           validation_data=(X[:10], Y[:10]), callbacks=[dn.callbacks.ModelCheckpoint(tmp_path)])
+    dn.fit(
+        first,
+        X,
+        Y,
+        "cross_entropy",
+        opt1,
+        epochs=2,
+        batch_size=BATCH,
+        metrics=["accuracy"],
+        validation_data=(X[:10], Y[:10]),
+        callbacks=[dn.callbacks.ModelCheckpoint(tmp_path)],
+    )
     resumed, opt2 = make("adam", seed=5, batch_norm=True)
     run(resumed, opt2, resume_from=tmp_path / "last.dnet")
     assert_same_weights(resumed, model)  # batch norm's running statistics included
@@ -118,11 +140,29 @@ def test_no_shuffle_and_full_batch_resume(tmp_path):
         dn.fit(model, X, Y, "cross_entropy", opt, epochs=3, batch_size=batch_size, shuffle=shuffle)
         interrupted, opt1 = make("sgd")
         with pytest.raises(Interrupted):
-            dn.fit(interrupted, X, Y, "cross_entropy", opt1, epochs=3, batch_size=batch_size, shuffle=shuffle,
-                   callbacks=[CrashAfter(2), dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=1)])
+            dn.fit(
+                interrupted,
+                X,
+                Y,
+                "cross_entropy",
+                opt1,
+                epochs=3,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                callbacks=[CrashAfter(2), dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=1)],
+            )
         resumed, opt2 = make("sgd", seed=4)
-        dn.fit(resumed, X, Y, "cross_entropy", opt2, epochs=3, batch_size=batch_size, shuffle=shuffle,
-               resume_from=tmp_path / "last.dnet")
+        dn.fit(
+            resumed,
+            X,
+            Y,
+            "cross_entropy",
+            opt2,
+            epochs=3,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            resume_from=tmp_path / "last.dnet",
+        )
         assert_same_weights(resumed, model)
 
 
@@ -168,9 +208,17 @@ def test_resume_refuses_a_different_run(change, message, tmp_path):
     other, other_opt = make(change.get("optimizer", "sgd"), seed=2)
     before = other.state_dict()
     with pytest.raises(CheckpointError, match=message):
-        dn.fit(other, change.get("X", X), change.get("Y", Y), "cross_entropy", other_opt, epochs=EPOCHS,
-               batch_size=change.get("batch_size", BATCH), shuffle=change.get("shuffle", True),
-               resume_from=tmp_path / "last.dnet")
+        dn.fit(
+            other,
+            change.get("X", X),
+            change.get("Y", Y),
+            "cross_entropy",
+            other_opt,
+            epochs=EPOCHS,
+            batch_size=change.get("batch_size", BATCH),
+            shuffle=change.get("shuffle", True),
+            resume_from=tmp_path / "last.dnet",
+        )
     for key, value in before.items():  # nothing was changed
         assert np.array_equal(other.state_dict()[key], value)
 
@@ -183,9 +231,19 @@ def test_resume_from_a_plain_model_file_or_another_model_is_refused(tmp_path):
     with pytest.raises(Interrupted):
         run(model, opt, [CrashAfter(2), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
     wider = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.3), nn.Linear(32, 3))
-    with pytest.raises(CheckpointError, match=r"member 'weights/0.weight.npy': declares 384 bytes, but an array of shape \(32, 4\)"):
-        dn.fit(wider, X, Y, "cross_entropy", dn.optim.SGD(wider.parameters(), lr=0.1, momentum=0.9),
-               epochs=EPOCHS, batch_size=BATCH, resume_from=tmp_path / "last.dnet")
+    with pytest.raises(
+        CheckpointError, match=r"member 'weights/0.weight.npy': declares 384 bytes, but an array of shape \(32, 4\)"
+    ):
+        dn.fit(
+            wider,
+            X,
+            Y,
+            "cross_entropy",
+            dn.optim.SGD(wider.parameters(), lr=0.1, momentum=0.9),
+            epochs=EPOCHS,
+            batch_size=BATCH,
+            resume_from=tmp_path / "last.dnet",
+        )
 
 
 def test_malformed_training_state_raises_only_checkpoint_error(tmp_path):
@@ -201,8 +259,12 @@ def test_malformed_training_state_raises_only_checkpoint_error(tmp_path):
     items = list(members(tmp_path / "last.dnet").items())
     config = json.loads(dict(items)["config.json"])
     training = config["training"]
-    paths = [(k,) for k in training] + [("rng", k) for k in training["rng"]] + [
-        ("rng", "default", k) for k in training["rng"]["default"]] + [("partial", "total"), ("history", "history")]
+    paths = (
+        [(k,) for k in training]
+        + [("rng", k) for k in training["rng"]]
+        + [("rng", "default", k) for k in training["rng"]["default"]]
+        + [("partial", "total"), ("history", "history")]
+    )
     tried = 0
     for path in paths:
         for value in (None, -1, 10**30, "x", [], {}, [1.5], {"a": 1}):
@@ -219,6 +281,8 @@ def test_malformed_training_state_raises_only_checkpoint_error(tmp_path):
             except CheckpointError:
                 pass
             except Exception as error:  # pragma: no cover - the failure being tested for
-                raise AssertionError(f"training.{'.'.join(path)} = {value!r}: {type(error).__name__}: {error}") from error
+                raise AssertionError(
+                    f"training.{'.'.join(path)} = {value!r}: {type(error).__name__}: {error}"
+                ) from error
             tried += 1
     assert tried > 100

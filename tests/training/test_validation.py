@@ -29,7 +29,10 @@ with_inf = GOOD_X.copy()
 with_inf[0, 0] = np.inf
 
 BAD_X = [
-    (GOOD_X[:, :3], r"X has 3 features, but the model's first layer Linear\(in_features=4, out_features=8, bias=True\) expects 4"),
+    (
+        GOOD_X[:, :3],
+        r"X has 3 features, but the model's first layer Linear\(in_features=4, out_features=8, bias=True\) expects 4",
+    ),
     (GOOD_X[0], r"Expected a 2-D array \(n_samples, n_features\) for X, got 1-D array of shape \(4,\)"),
     (np.float64(1.0), r"Expected a 2-D array .* got 0-D array"),
     (np.zeros((0, 4)), r"Found array with 0 sample\(s\) \(shape=\(0, 4\)\) in X, while a minimum of 1 is required"),
@@ -69,7 +72,9 @@ def test_model_error_on_other_first_layers_names_X():
         def forward(self, x):
             return self.out(x)
 
-    with pytest.raises(ValueError, match=r"X of shape \(6, 5\) does not fit the model: .*expected input with 4 features"):
+    with pytest.raises(
+        ValueError, match=r"X of shape \(6, 5\) does not fit the model: .*expected input with 4 features"
+    ):
         run_fit(np.zeros((6, 5)), model=Custom())
 
 
@@ -77,7 +82,10 @@ label_nan = GOOD_Y.astype(float)
 label_nan[1] = np.nan
 
 BAD_Y = [
-    (np.array([0, 1, 3, 0, 1, 2]), r"y: class labels must be integers in \[0, 3\) for a model with 3 outputs, got values from 0 to 3"),
+    (
+        np.array([0, 1, 3, 0, 1, 2]),
+        r"y: class labels must be integers in \[0, 3\) for a model with 3 outputs, got values from 0 to 3",
+    ),
     (np.array([0, -1, 2, 0, 1, 2]), r"class labels must be integers in \[0, 3\) .* got values from -1 to 2"),
     (np.array([0, 1.5, 2, 0, 1, 2]), r"y: class labels must be integers, got non-integer values \(e.g. 1.5\)"),
     (label_nan, r"Input y contains NaN"),
@@ -85,8 +93,14 @@ BAD_Y = [
     (np.array(["a", "b", "c", "a", "b", "c"]), r"y: expected numeric data .* got dtype <U1 \(strings\)"),
     (np.array([0, 1, 2, 0, 1, 2], dtype=object), r"y: expected numeric data .* dtype object"),
     (GOOD_Y[:5], r"X and y have inconsistent numbers of samples: X has 6, y has 5"),
-    (np.zeros((6, 2, 2)), r"y: expected class labels of shape \(6,\) or probability rows of shape \(6, C\), got shape \(6, 2, 2\)"),
-    (np.full((6, 2), 0.5), r"y: probability targets must have one column per class, shape \(6, 3\), got shape \(6, 2\)"),
+    (
+        np.zeros((6, 2, 2)),
+        r"y: expected class labels of shape \(6,\) or probability rows of shape \(6, C\), got shape \(6, 2, 2\)",
+    ),
+    (
+        np.full((6, 2), 0.5),
+        r"y: probability targets must have one column per class, shape \(6, 3\), got shape \(6, 2\)",
+    ),
     (np.array(3), r"y: expected one target per sample, shape \(6, \.\.\.\), got a scalar"),
 ]
 
@@ -106,7 +120,9 @@ def test_integral_float_labels_and_probability_rows_are_accepted():
 
 def test_regression_targets_must_match_the_output_shape():
     model = nn.Linear(4, 2)
-    with pytest.raises(ValueError, match=r"y has shape \(6, 3\), but the model outputs shape \(N, 2\); expected y of shape \(6, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"y has shape \(6, 3\), but the model outputs shape \(N, 2\); expected y of shape \(6, 2\)"
+    ):
         run_fit(GOOD_X, np.zeros((6, 3)), model=model, loss=losses.MSELoss())
 
 
@@ -118,7 +134,9 @@ def test_binary_targets_must_lie_in_0_1():
 
 @pytest.mark.parametrize("batch_size", [0, -3, 2.5, "8", True])
 def test_bad_batch_size(batch_size):
-    with pytest.raises(ValueError, match=rf"batch_size must be a positive integer or None \(full batch\), got {batch_size!r}"):
+    with pytest.raises(
+        ValueError, match=rf"batch_size must be a positive integer or None \(full batch\), got {batch_size!r}"
+    ):
         run_fit(batch_size=batch_size)
 
 
@@ -150,7 +168,10 @@ def test_bad_validation_data(validation_data, message):
     [
         ({"verbose": 3}, r"verbose must be 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3"),
         ({"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
-        ({"callbacks": [dn.callbacks.EarlyStopping]}, r"callbacks must be Callback instances, got .*did you pass the class"),
+        (
+            {"callbacks": [dn.callbacks.EarlyStopping]},
+            r"callbacks must be Callback instances, got .*did you pass the class",
+        ),
         ({"callbacks": "early"}, r"callbacks must be a list of Callback objects, got 'early'"),
         ({"regularizer": 0.1}, r"regularizer must be a callable penalty\(model\) -> scalar Tensor, got 0.1"),
         ({"metrics": [3]}, r"metrics: expected a metric name or function, got 3"),
@@ -169,7 +190,9 @@ def test_bad_loss_and_optimizer():
         dn.fit(model, GOOD_X, GOOD_Y, 3, optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"unknown loss 'nope'"):
         dn.fit(model, GOOD_X, GOOD_Y, "nope", optim.SGD(model.parameters(), lr=0.1))
-    with pytest.raises(ValueError, match=r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\) or a name"):
+    with pytest.raises(
+        ValueError, match=r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\) or a name"
+    ):
         dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", 0.1)
     with pytest.raises(ValueError, match=r"unknown optimizer 'nope'"):
         dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", "nope")

@@ -16,8 +16,7 @@ def test_fit_with_cross_entropy_on_label_maps():
     X = rng.standard_normal((4, 1, 6, 6)).astype(np.float32)
     y = rng.integers(0, 3, (4, 6, 6))
     model = _seg_model()
-    history = dn.fit(model, X, y, losses.CrossEntropy(), optim.SGD(model.parameters(), lr=0.1),
-                     epochs=2, batch_size=2)
+    history = dn.fit(model, X, y, losses.CrossEntropy(), optim.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=2)
     assert len(history.history["loss"]) == 2
     # the epoch-1 loss equals the loss of the initial model on the same batches, computed directly
     assert np.isfinite(history.history["loss"]).all()

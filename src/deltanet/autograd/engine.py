@@ -113,9 +113,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
 def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
     data = leaf.data
     if delta.shape != data.shape:
-        raise RuntimeError(
-            f"internal error: gradient of shape {delta.shape} for a tensor of shape {data.shape}"
-        )
+        raise RuntimeError(f"internal error: gradient of shape {delta.shape} for a tensor of shape {data.shape}")
     if delta.dtype != data.dtype:
         delta = delta.astype(data.dtype)
     if leaf.grad is None:

@@ -23,9 +23,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
@@ -223,9 +221,7 @@ class Max(Function):
                 raise ValueError(f"max() of an empty tensor of shape {x.shape} has no value")
             axes = axis if isinstance(axis, tuple) else (axis,)
             if any(-x.ndim <= a < x.ndim and x.shape[a] == 0 for a in axes):
-                raise ValueError(
-                    f"max() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})"
-                )
+                raise ValueError(f"max() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})")
         z = np.asarray(x.max(axis=axis, keepdims=keepdims))
         self.save_for_backward(x, z)
         self.axis, self.keepdims = axis, keepdims
@@ -248,9 +244,7 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(
-                f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}"
-            ) from None
+            raise ValueError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}") from None
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         return delta.reshape(self.shape)
@@ -341,8 +335,7 @@ def cat(tensors: Any, axis: int = 0) -> Tensor:
     for t in ts:
         if t.shape[:axis] + t.shape[axis + 1 :] != ts[0].shape[:axis] + ts[0].shape[axis + 1 :]:
             raise ValueError(
-                f"cat() along axis {axis} needs equal sizes on the other axes, "
-                f"got shapes {[x.shape for x in ts]}"
+                f"cat() along axis {axis} needs equal sizes on the other axes, got shapes {[x.shape for x in ts]}"
             )
     return Cat.apply(*ts, axis=axis)
 

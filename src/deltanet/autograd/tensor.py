@@ -41,9 +41,7 @@ class Tensor:
             data = data.data
         self.data = backend.as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
-            raise ValueError(
-                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
-            )
+            raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._ctx = None
@@ -75,8 +73,10 @@ class Tensor:
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        return f"tensor({body}{grad})" if self.data.dtype == backend.DEFAULT_DTYPE else (
-            f"tensor({body}, dtype={self.data.dtype}{grad})"
+        return (
+            f"tensor({body}{grad})"
+            if self.data.dtype == backend.DEFAULT_DTYPE
+            else (f"tensor({body}, dtype={self.data.dtype}{grad})")
         )
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

@@ -46,44 +46,58 @@ def _build_parser() -> OneLineArgumentParser:
     parser.add_argument("--version", action="version", version=f"deltanet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineArgumentParser)
     examples = commands.add_parser(
-        "examples", help="list or run the worked examples of the seeds",
+        "examples",
+        help="list or run the worked examples of the seeds",
         description="The worked examples of the lecture decks, as runnable programs.",
     )
     example_commands = examples.add_subparsers(dest="action", metavar="ACTION", parser_class=OneLineArgumentParser)
     example_commands.add_parser("list", help="list the examples", description="List the examples.")
     run = example_commands.add_parser(
-        "run", help="run an example (extra options go to the example; try 'run iris --help')",
+        "run",
+        help="run an example (extra options go to the example; try 'run iris --help')",
         description="Run an example; options after its name go to the example itself "
-                    "(every example takes --quick, --plot OUT.png and --quiet).",
+        "(every example takes --quick, --plot OUT.png and --quiet).",
     )
     run.add_argument("name", help="the example to run (see 'deltanet examples list')")
     run.add_argument("options", nargs=argparse.REMAINDER, help="options of the example, e.g. --quick")
 
-    train = commands.add_parser("train", help="train a model from a TOML config",
-                                description="Train the model a TOML config describes and write a run folder.")
+    train = commands.add_parser(
+        "train",
+        help="train a model from a TOML config",
+        description="Train the model a TOML config describes and write a run folder.",
+    )
     train.add_argument("config", help="the TOML config (see the examples/ folder)")
     train.add_argument("--epochs", type=int, help="override the config's epochs")
     train.add_argument("--run-dir", help="override the config's run folder")
     train.add_argument("--quiet", action="store_true", help="no progress output")
 
-    evaluate = commands.add_parser("evaluate", help="loss and metrics of a trained model",
-                                   description="Evaluate a run folder's model (or a .dnet file) on labelled data.")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="loss and metrics of a trained model",
+        description="Evaluate a run folder's model (or a .dnet file) on labelled data.",
+    )
     evaluate.add_argument("model", help="a run folder written by 'deltanet train', or a model file (.dnet)")
     evaluate.add_argument("--data", help="dataset name, .csv, .npz or MNIST folder (default: the run's held-out part)")
     evaluate.add_argument("--target", help="the CSV target column (name or index)")
     evaluate.add_argument("--x", help="the NPZ member with the samples (default: the run's, or X)")
     evaluate.add_argument("--y", help="the NPZ member with the targets (default: the run's, or y)")
 
-    predict = commands.add_parser("predict", help="predictions of a trained model",
-                                  description="Predict with a run folder's model (or a .dnet file).")
+    predict = commands.add_parser(
+        "predict",
+        help="predictions of a trained model",
+        description="Predict with a run folder's model (or a .dnet file).",
+    )
     predict.add_argument("model", help="a run folder written by 'deltanet train', or a model file (.dnet)")
     predict.add_argument("--data", required=True, help="dataset name, .csv, .npz or MNIST folder")
     predict.add_argument("--output", help="write the predictions to this CSV file instead of printing them")
     predict.add_argument("--target", help="a CSV column to leave out (the target, if the file has it)")
     predict.add_argument("--x", help="the NPZ member with the samples (default: the run's, or X)")
 
-    download = commands.add_parser("download-mnist", help="download and verify the four MNIST files",
-                                   description="Download MNIST from the public mirrors, verify SHA-256, write atomically.")
+    download = commands.add_parser(
+        "download-mnist",
+        help="download and verify the four MNIST files",
+        description="Download MNIST from the public mirrors, verify SHA-256, write atomically.",
+    )
     download.add_argument("directory", help="the folder to write the files into")
     from deltanet.reporting import add_report_command
 
@@ -130,8 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.epochs is not None and args.epochs < 0:
                 raise CommandLineError(f"--epochs must be >= 0, got {args.epochs}")
-            cli_train.train(args.config, run_dir=args.run_dir, epochs=args.epochs, verbose=0 if args.quiet else 2,
-                            say=(lambda *a, **k: None) if args.quiet else print)
+            cli_train.train(
+                args.config,
+                run_dir=args.run_dir,
+                epochs=args.epochs,
+                verbose=0 if args.quiet else 2,
+                say=(lambda *a, **k: None) if args.quiet else print,
+            )
             return 0
         if args.command == "evaluate":
             from deltanet.cli import train as cli_train
@@ -165,4 +184,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error).split())
         print(f"deltanet: error: unexpected {type(error).__name__}: {message}", file=sys.stderr)
         return 1
-

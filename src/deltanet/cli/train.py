@@ -86,14 +86,32 @@ TOP_KEYS = {
     "callbacks": "an array of tables, each with type and options",
     "dtype": '"float32" (default) or "float64"',
 }
-DATA_KEYS = {"dataset", "csv", "npz", "mnist", "target", "header", "delimiter", "x", "y", "test_split",
-             "standardize", "images", "scale", "stratify", "train_size", "upsample"}
+DATA_KEYS = {
+    "dataset",
+    "csv",
+    "npz",
+    "mnist",
+    "target",
+    "header",
+    "delimiter",
+    "x",
+    "y",
+    "test_split",
+    "standardize",
+    "images",
+    "scale",
+    "stratify",
+    "train_size",
+    "upsample",
+}
 SOURCES = ("dataset", "csv", "npz", "mnist")
 DATASETS = ("iris", "breast_cancer", "diabetes", "digits", "xor", "mirror_symmetry", "tumor_survival")
 #: Layer types a config may name: the layers of deltanet.nn (not containers or base classes).
 LAYER_TYPES: dict[str, type] = {
-    name: getattr(nn, name) for name in sorted(dir(nn))
-    if isinstance(getattr(nn, name), type) and issubclass(getattr(nn, name), nn.Module)
+    name: getattr(nn, name)
+    for name in sorted(dir(nn))
+    if isinstance(getattr(nn, name), type)
+    and issubclass(getattr(nn, name), nn.Module)
     and name not in ("Module", "Sequential", "ModuleList", "Parameter")
 }
 BUILDERS = ("lenet5", "mlp", "unet")
@@ -102,8 +120,14 @@ REGULARIZERS = ("L1", "L2", "L12")
 
 # -- reading and checking ---------------------------------------------------------------------
 def _kind(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
-            dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def _fail(path: Path, where: str, message: str) -> ConfigError:
@@ -161,7 +185,9 @@ def _options(cls: Any, options: dict, path: Path, where: str, skip: tuple[str, .
     known = [n for n, p in parameters.items() if n not in skip and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     for key in options:
         if key not in known:
-            raise _fail(path, where, f"unknown option {key!r} for {getattr(cls, '__name__', cls)}; known: {', '.join(known)}")
+            raise _fail(
+                path, where, f"unknown option {key!r} for {getattr(cls, '__name__', cls)}; known: {', '.join(known)}"
+            )
 
 
 def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
@@ -232,7 +258,9 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
     out["data"] = _check_data(_table(cfg, "data", path), path, Path(data_dir) if data_dir is not None else path.parent)
     out["model"] = _check_model(_table(cfg, "model", path), path)
     out["loss"] = _check_loss(cfg.get("loss", "cross_entropy"), path)
-    out["optimizer"] = _check_optimizer(_table(cfg, "optimizer", path) if "optimizer" in cfg else {"name": "adam"}, path)
+    out["optimizer"] = _check_optimizer(
+        _table(cfg, "optimizer", path) if "optimizer" in cfg else {"name": "adam"}, path
+    )
     out["regularizer"] = _check_regularizer(_table(cfg, "regularizer", path), path) if "regularizer" in cfg else None
     out["callbacks"] = _check_callbacks(cfg.get("callbacks", []), path)
     return out
@@ -272,14 +300,16 @@ def _check_data(data: dict, path: Path, base: Path) -> dict:
     if out["upsample"] > 1 and not (out["images"] or source == "npz"):
         raise _fail(path, "data.upsample", "upsampling repeats the pixels of images; set images = true")
     if out["standardize"] and (out["images"] or source == "mnist"):
-        raise _fail(path, "data.standardize", "standardization is per feature of (N, F) data; images are already scaled")
+        raise _fail(
+            path, "data.standardize", "standardization is per feature of (N, F) data; images are already scaled"
+        )
     return out
 
 
 def _check_model(model: dict, path: Path) -> dict:
     _unknown(model, {"layers", "builder", "args"}, path, "model")
     if ("layers" in model) == ("builder" in model):
-        raise _fail(path, "model", "expected either layers = [...] or builder = \"lenet5\" | \"mlp\" | \"unet\"")
+        raise _fail(path, "model", 'expected either layers = [...] or builder = "lenet5" | "mlp" | "unet"')
     if "builder" in model:
         builder = model["builder"]
         if not isinstance(builder, str) or builder not in BUILDERS:
@@ -349,14 +379,19 @@ def _check_regularizer(reg: dict, path: Path) -> dict:
 
 def _callback_types() -> dict[str, type]:
     module = dn.training.callbacks
-    return {name: cls for name, cls in vars(module).items()
-            if isinstance(cls, type) and issubclass(cls, dn.callbacks.Callback)
-            and cls not in (dn.callbacks.Callback, dn.callbacks.History) and not name.startswith("_")}
+    return {
+        name: cls
+        for name, cls in vars(module).items()
+        if isinstance(cls, type)
+        and issubclass(cls, dn.callbacks.Callback)
+        and cls not in (dn.callbacks.Callback, dn.callbacks.History)
+        and not name.startswith("_")
+    }
 
 
 def _check_callbacks(callbacks: Any, path: Path) -> list:
     if not isinstance(callbacks, list):
-        raise _fail(path, "callbacks", "expected an array of tables ([[callbacks]] type = \"EarlyStopping\" ...)")
+        raise _fail(path, "callbacks", 'expected an array of tables ([[callbacks]] type = "EarlyStopping" ...)')
     known = _callback_types()
     checked = []
     for i, cb in enumerate(callbacks):
@@ -443,27 +478,41 @@ def split_data(cfg: dict, data: Data) -> dict[str, Any]:
     spec, seed = cfg["data"], cfg["seed"]
     n = len(data.X)
     index = np.arange(n)
-    classification = _task(cfg["loss"]["class"]) == "classification" and data.y is not None and np.asarray(data.y).ndim == 1
+    classification = (
+        _task(cfg["loss"]["class"]) == "classification" and data.y is not None and np.asarray(data.y).ndim == 1
+    )
     stratify = spec["stratify"] and classification
     test_index = np.array([], dtype=np.int64)
     if spec["test_split"] > 0 and data.test is None:
-        index, test_index = train_test_split(index, data.y if stratify else None, test_size=spec["test_split"],
-                                             stratify=data.y if stratify else None, rng=seed)[:2]
+        index, test_index = train_test_split(
+            index,
+            data.y if stratify else None,
+            test_size=spec["test_split"],
+            stratify=data.y if stratify else None,
+            rng=seed,
+        )[:2]
     if spec["train_size"] is not None:
         index = index[: spec["train_size"]]
     val_index = np.array([], dtype=np.int64)
     if cfg["validation_split"] > 0:
         y_part = data.y[index] if stratify else None
-        index, val_index = train_test_split(index, y_part, test_size=cfg["validation_split"],
-                                            stratify=y_part, rng=seed + 1)[:2]
+        index, val_index = train_test_split(
+            index, y_part, test_size=cfg["validation_split"], stratify=y_part, rng=seed + 1
+        )[:2]
     return {"train": np.sort(index), "validation": np.sort(val_index), "test": np.sort(test_index)}
 
 
 class Preprocessing:
     """What must be done to new samples before the model sees them, saved as JSON."""
 
-    def __init__(self, mean: Any = None, scale: Any = None, target_names: list[str] | None = None,
-                 task: str = "classification", n_features: int | None = None) -> None:
+    def __init__(
+        self,
+        mean: Any = None,
+        scale: Any = None,
+        target_names: list[str] | None = None,
+        task: str = "classification",
+        n_features: int | None = None,
+    ) -> None:
         self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
         self.scale = None if scale is None else np.asarray(scale, dtype=np.float64)
         self.target_names = list(target_names or [])
@@ -479,10 +528,19 @@ class Preprocessing:
         return ((X - self.mean) / self.scale).astype(X.dtype)
 
     def to_json(self) -> str:
-        return json.dumps({"mean": None if self.mean is None else self.mean.tolist(),
-                           "scale": None if self.scale is None else self.scale.tolist(),
-                           "target_names": self.target_names, "task": self.task, "n_features": self.n_features},
-                          indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "mean": None if self.mean is None else self.mean.tolist(),
+                    "scale": None if self.scale is None else self.scale.tolist(),
+                    "target_names": self.target_names,
+                    "task": self.task,
+                    "n_features": self.n_features,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
     @classmethod
     def read(cls, path: Path) -> Preprocessing:
@@ -542,8 +600,9 @@ def _build(cfg: dict, model: nn.Module) -> tuple[Any, Any, Any, list]:
 
 
 # -- the commands -----------------------------------------------------------------------------------
-def train(config: Any, run_dir: Any = None, epochs: int | None = None, verbose: int = 2,
-          say: Callable[..., None] = print) -> dict[str, Any]:
+def train(
+    config: Any, run_dir: Any = None, epochs: int | None = None, verbose: int = 2, say: Callable[..., None] = print
+) -> dict[str, Any]:
     """``deltanet train CONFIG``: train as the config says and fill the run folder.
 
     Returns:
@@ -564,8 +623,9 @@ def train(config: Any, run_dir: Any = None, epochs: int | None = None, verbose: 
         scaler = dn.data.Standardizer().fit(X_train)
         mean, scale = scaler.mean_, scaler.scale_
     task = _task(cfg["loss"]["class"])
-    prep = Preprocessing(mean, scale, data.target_names if task != "regression" else [], task,
-                         int(np.prod(X.shape[1:])))
+    prep = Preprocessing(
+        mean, scale, data.target_names if task != "regression" else [], task, int(np.prod(X.shape[1:]))
+    )
     X_train = prep.apply(X_train)
     validation = None
     if len(parts["validation"]):
@@ -575,16 +635,34 @@ def train(config: Any, run_dir: Any = None, epochs: int | None = None, verbose: 
     loss, optimizer, regularizer, callbacks = _build(cfg, model)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "config.toml", cfg["text"])
-    atomic_write_text(folder / "run.json", json.dumps({"config": str(cfg["path"].resolve()),
-                                                       "data_dir": str(cfg["path"].resolve().parent)}, indent=2) + "\n")
+    atomic_write_text(
+        folder / "run.json",
+        json.dumps({"config": str(cfg["path"].resolve()), "data_dir": str(cfg["path"].resolve().parent)}, indent=2)
+        + "\n",
+    )
     atomic_write_text(folder / "preprocessing.json", prep.to_json())
     atomic_write_text(folder / "split.json", json.dumps({k: v.tolist() for k, v in parts.items()}) + "\n")
-    say(f"training {type(model).__name__} ({sum(p.size for p in model.parameters()):,} parameters) on "
+    say(
+        f"training {type(model).__name__} ({sum(p.size for p in model.parameters()):,} parameters) on "
         f"{len(X_train)} samples ({len(parts['validation'])} for validation, {len(parts['test'])} held out), "
-        f"{cfg['epochs']} epochs → {folder}")
-    history = dn.fit(model, X_train, y_train, loss, optimizer, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                     validation_data=validation, callbacks=callbacks, verbose=verbose, run_dir=folder,
-                     regularizer=regularizer, rng=cfg["seed"], metrics=cfg["metrics"])
+        f"{cfg['epochs']} epochs → {folder}"
+    )
+    history = dn.fit(
+        model,
+        X_train,
+        y_train,
+        loss,
+        optimizer,
+        epochs=cfg["epochs"],
+        batch_size=cfg["batch_size"],
+        validation_data=validation,
+        callbacks=callbacks,
+        verbose=verbose,
+        run_dir=folder,
+        regularizer=regularizer,
+        rng=cfg["seed"],
+        metrics=cfg["metrics"],
+    )
     dn.save(model, folder / "model.dnet")
     metrics: dict[str, Any] = {"epochs_run": len(history.epoch)}
     if history.epoch:
@@ -649,12 +727,16 @@ def _load_run(target: Any) -> tuple[nn.Module, Preprocessing, dict | None, Path]
     return dn.load(path), prep, None, path
 
 
-def _data_for(spec_text: str | None, cfg: dict | None, run: Path, options: dict, for_prediction: bool) -> tuple[Data, str]:
+def _data_for(
+    spec_text: str | None, cfg: dict | None, run: Path, options: dict, for_prediction: bool
+) -> tuple[Data, str]:
     """The data to evaluate or predict on: a named dataset, a file, an MNIST folder, or (no
     ``--data``) the run's own held-out part."""
     if spec_text is None:
         if cfg is None:
-            raise ValueError(f"{run}: a model file has no data of its own; give --data (a dataset name, .csv, .npz or MNIST folder)")
+            raise ValueError(
+                f"{run}: a model file has no data of its own; give --data (a dataset name, .csv, .npz or MNIST folder)"
+            )
         data = load_data(cfg["data"], cfg["dtype"])
         if data.test is not None:
             return Data(data.test[0], data.test[1], data.target_names), "the MNIST test set"
@@ -665,10 +747,14 @@ def _data_for(spec_text: str | None, cfg: dict | None, run: Path, options: dict,
             raise ValueError(f"{split_file}: cannot read the held-out split ({error})") from None
         if len(test) == 0:
             raise ValueError(f"{run}: the run held out no test data (data.test_split = 0); give --data")
-        return Data(data.X[test], None if data.y is None else np.asarray(data.y)[test], data.target_names), \
-            f"the held-out {len(test)} samples"
-    base = dict(cfg["data"]) if cfg is not None else {"target": -1, "header": "auto", "delimiter": ",", "x": "X",
-                                                      "y": "y", "images": False, "scale": True}
+        return Data(
+            data.X[test], None if data.y is None else np.asarray(data.y)[test], data.target_names
+        ), f"the held-out {len(test)} samples"
+    base = (
+        dict(cfg["data"])
+        if cfg is not None
+        else {"target": -1, "header": "auto", "delimiter": ",", "x": "X", "y": "y", "images": False, "scale": True}
+    )
     for key in ("target", "x", "y"):
         if options.get(key) is not None:
             base[key] = options[key]
@@ -688,7 +774,9 @@ def _data_for(spec_text: str | None, cfg: dict | None, run: Path, options: dict,
     return load_data(base, cfg["dtype"] if cfg else "float32", for_prediction=for_prediction), spec_text
 
 
-def evaluate(model_path: Any, data: str | None = None, say: Callable[..., None] = print, **options: Any) -> dict[str, float]:
+def evaluate(
+    model_path: Any, data: str | None = None, say: Callable[..., None] = print, **options: Any
+) -> dict[str, float]:
     """``deltanet evaluate RUN_DIR|MODEL [--data SPEC]``: loss and metrics on labelled data.
 
     Args:
@@ -708,7 +796,9 @@ def evaluate(model_path: Any, data: str | None = None, say: Callable[..., None] 
     return result
 
 
-def predict(model_path: Any, data: str, output: Any = None, say: Callable[..., None] = print, **options: Any) -> np.ndarray:
+def predict(
+    model_path: Any, data: str, output: Any = None, say: Callable[..., None] = print, **options: Any
+) -> np.ndarray:
     """``deltanet predict RUN_DIR|MODEL --data SPEC [--output FILE.csv]``: one prediction per sample.
 
     For a classifier: the class (its name when known) and the probability of each class; for
@@ -717,8 +807,14 @@ def predict(model_path: Any, data: str, output: Any = None, say: Callable[..., N
     model, prep, cfg, run = _load_run(model_path)
     dataset, what = _data_for(data, cfg, run, options, for_prediction=True)
     X = dataset.X
-    if prep.n_features is not None and X.ndim == 2 and X.shape[1] == prep.n_features + 1 and cfg and \
-            cfg["data"]["source"] == "csv" and isinstance(cfg["data"]["target"], int):
+    if (
+        prep.n_features is not None
+        and X.ndim == 2
+        and X.shape[1] == prep.n_features + 1
+        and cfg
+        and cfg["data"]["source"] == "csv"
+        and isinstance(cfg["data"]["target"], int)
+    ):
         X = np.delete(X, cfg["data"]["target"] % X.shape[1], axis=1)  # the target column, by position
     outputs = dn.predict(model, prep.apply(X))
     buffer = io.StringIO()

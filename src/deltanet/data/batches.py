@@ -26,9 +26,7 @@ def _check_batch_size(batch_size: Any) -> None:
     if batch_size is None:
         return
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(
-            f"batch_size must be a positive integer or None (full batch), got {batch_size!r}"
-        )
+        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
 
 
 def batch_slices(n_samples: int, batch_size: int | None) -> list[slice]:

@@ -38,23 +38,66 @@ import numpy as np
 from deltanet.backend import check_dtype
 from deltanet.data.datasets import DatasetBundle
 
-ENGLISH = ["Christopher", "Penelope", "Andrew", "Christine", "Margaret", "Arthur",
-           "Victoria", "James", "Jennifer", "Charles", "Colin", "Charlotte"]
+ENGLISH = [
+    "Christopher",
+    "Penelope",
+    "Andrew",
+    "Christine",
+    "Margaret",
+    "Arthur",
+    "Victoria",
+    "James",
+    "Jennifer",
+    "Charles",
+    "Colin",
+    "Charlotte",
+]
 #: The Italian person at the same position as each English one (the trees are isomorphic).
-ITALIAN = ["Roberto", "Maria", "Pierro", "Francesca", "Gina", "Emilio",
-           "Lucia", "Marco", "Angela", "Tomaso", "Alfonso", "Sophia"]
+ITALIAN = [
+    "Roberto",
+    "Maria",
+    "Pierro",
+    "Francesca",
+    "Gina",
+    "Emilio",
+    "Lucia",
+    "Marco",
+    "Angela",
+    "Tomaso",
+    "Alfonso",
+    "Sophia",
+]
 PEOPLE = ENGLISH + ITALIAN
-RELATIONS = ["father", "mother", "husband", "wife", "son", "daughter",
-             "uncle", "aunt", "brother", "sister", "nephew", "niece"]
+RELATIONS = [
+    "father",
+    "mother",
+    "husband",
+    "wife",
+    "son",
+    "daughter",
+    "uncle",
+    "aunt",
+    "brother",
+    "sister",
+    "nephew",
+    "niece",
+]
 
 _MALE = {"Christopher", "Andrew", "Arthur", "James", "Charles", "Colin"}
 #: (husband, wife) of the English tree.
-_COUPLES = [("Christopher", "Penelope"), ("Andrew", "Christine"), ("Arthur", "Margaret"),
-            ("James", "Victoria"), ("Charles", "Jennifer")]
+_COUPLES = [
+    ("Christopher", "Penelope"),
+    ("Andrew", "Christine"),
+    ("Arthur", "Margaret"),
+    ("James", "Victoria"),
+    ("Charles", "Jennifer"),
+]
 #: (father, mother) → children, oldest first as drawn.
-_CHILDREN = {("Christopher", "Penelope"): ["Arthur", "Victoria"],
-             ("Andrew", "Christine"): ["James", "Jennifer"],
-             ("James", "Victoria"): ["Colin", "Charlotte"]}
+_CHILDREN = {
+    ("Christopher", "Penelope"): ["Arthur", "Victoria"],
+    ("Andrew", "Christine"): ["James", "Jennifer"],
+    ("James", "Victoria"): ["Colin", "Charlotte"],
+}
 
 
 def _english_triples() -> list[tuple[str, str, str]]:

@@ -64,8 +64,7 @@ def _read_exactly(f: BinaryIO, n: int, path: Path, what: str) -> bytes:
     data = b"".join(parts)
     if len(data) != n:
         raise IDXFormatError(
-            f"{path}: truncated IDX file: the header declares {what} of {n} bytes, "
-            f"but the file holds only {len(data)}"
+            f"{path}: truncated IDX file: the header declares {what} of {n} bytes, but the file holds only {len(data)}"
         )
     return data
 

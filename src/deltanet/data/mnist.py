@@ -46,8 +46,10 @@ MNIST_SHA256: dict[str, str] = {
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 
-_SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-           "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+_SPLITS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 MNIST_DESCRIPTION = """\
 MNIST handwritten digits (Y. LeCun, L. Bottou, Y. Bengio and P. Haffner, "Gradient-based learning
@@ -137,7 +139,9 @@ def load_mnist(
             f"{image_path}: expected uint8 images of shape (N, rows, cols), got {images.dtype} of shape {images.shape}"
         )
     if labels.ndim != 1 or labels.dtype != np.uint8:
-        raise IDXFormatError(f"{label_path}: expected uint8 labels of shape (N,), got {labels.dtype} of shape {labels.shape}")
+        raise IDXFormatError(
+            f"{label_path}: expected uint8 labels of shape (N,), got {labels.dtype} of shape {labels.shape}"
+        )
     if len(images) != len(labels):
         raise IDXFormatError(
             f"{image_path} holds {len(images)} images but {label_path} holds {len(labels)} labels; "
@@ -198,8 +202,17 @@ def _url(mirror: str, name: str) -> str:
     return urllib.parse.urljoin(mirror if mirror.endswith("/") else mirror + "/", name)
 
 
-def _try_mirror(url: str, directory: Path, name: str, expected: str, retries: int, timeout: float,
-                max_bytes: int, backoff: float, failures: list[str]) -> bool:
+def _try_mirror(
+    url: str,
+    directory: Path,
+    name: str,
+    expected: str,
+    retries: int,
+    timeout: float,
+    max_bytes: int,
+    backoff: float,
+    failures: list[str],
+) -> bool:
     """Fetch ``url``, retrying network errors; record each failure; True once the file is in place."""
     for attempt in range(1, retries + 1):
         try:
@@ -288,9 +301,14 @@ def download_mnist(
             done[name] = target
             continue
         failures: list[str] = []
-        url = next((u for u in (_url(m, name) for m in mirrors)
-                    if _try_mirror(u, directory, name, expected, retries, timeout, max_bytes, backoff, failures)),
-                   None)
+        url = next(
+            (
+                u
+                for u in (_url(m, name) for m in mirrors)
+                if _try_mirror(u, directory, name, expected, retries, timeout, max_bytes, backoff, failures)
+            ),
+            None,
+        )
         if url is None:
             raise DownloadError(f"could not download {name} with the expected SHA-256: " + "; ".join(failures))
         say(f"{name}: downloaded from {url}, SHA-256 verified")

@@ -106,8 +106,7 @@ def read_csv(
             rows = [
                 (number, [field.strip() for field in row])
                 for number, row in enumerate(csv.reader(f, delimiter=delimiter), start=1)
-                if row and any(field.strip() for field in row)
-                and not (comment and row[0].lstrip().startswith(comment))
+                if row and any(field.strip() for field in row) and not (comment and row[0].lstrip().startswith(comment))
             ]
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: no such file") from None
@@ -135,7 +134,9 @@ def read_csv(
     column_names = names if names is not None else [f"column {j}" for j in range(n_columns)]
     t = _column_index(target, names, n_columns, path)
     if t is not None and n_columns < 2:
-        raise DataFileError(f"{path}: a target column needs at least one feature column besides it, got {n_columns} column")
+        raise DataFileError(
+            f"{path}: a target column needs at least one feature column besides it, got {n_columns} column"
+        )
     features = [j for j in range(n_columns) if j != t]
     X = np.empty((len(data_rows), len(features)), dtype=np.float64)
     for i, (line, row) in enumerate(data_rows):
@@ -300,7 +301,9 @@ def read_npz_xy(path: Any, x: str = "X", y: str | None = "y") -> DatasetBundle:
     X = arrays[x]
     target = arrays[y] if y is not None else None
     if X.ndim == 0 or X.dtype.kind not in "fiub":
-        raise DataFileError(f"{path}: array {x!r} must be numeric with one row per sample, got {X.dtype} of shape {X.shape}")
+        raise DataFileError(
+            f"{path}: array {x!r} must be numeric with one row per sample, got {X.dtype} of shape {X.shape}"
+        )
     if target is not None and (target.ndim == 0 or len(target) != len(X)):
         raise DataFileError(
             f"{path}: arrays {x!r} and {y!r} must have one row per sample each, got shapes {X.shape} and {target.shape}"

@@ -29,7 +29,9 @@ def _check(n_images: Any, size: Any, n_classes: Any, noise: Any, cells: Any, fn:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{fn}: {name} must be an integer ≥ {low}, got {value!r}")
     if isinstance(n_classes, bool) or n_classes not in (2, 3):
-        raise ValueError(f"{fn}: n_classes must be 2 (background, cell) or 3 (background, cell, nucleus), got {n_classes!r}")
+        raise ValueError(
+            f"{fn}: n_classes must be 2 (background, cell) or 3 (background, cell, nucleus), got {n_classes!r}"
+        )
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (math.isfinite(noise) and noise >= 0):
         raise ValueError(f"{fn}: noise must be a standard deviation ≥ 0, got {noise!r}")
     if (
@@ -50,8 +52,9 @@ def _background(grids: list[np.ndarray], rng: np.random.Generator) -> np.ndarray
     return _INTENSITY[0] + tilt + ripple
 
 
-def _draw(shape: tuple[int, ...], n_classes: int, noise: float, cells: tuple[int, int],
-          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _draw(
+    shape: tuple[int, ...], n_classes: int, noise: float, cells: tuple[int, int], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """One image and its mask (ellipses or ellipsoids, by the length of ``shape``)."""
     size = shape[0]
     # Pixel centres in [0, 1]: positions and radii are fractions of the image size.
@@ -122,8 +125,9 @@ def make_cells(
     """
     fewest_most = _check(n_images, size, n_classes, noise, cells, "make_cells", 8)
     generator = backend.get_rng(rng)
-    pairs = [_draw((int(size),) * 2, int(n_classes), float(noise), fewest_most, generator)
-             for _ in range(int(n_images))]
+    pairs = [
+        _draw((int(size),) * 2, int(n_classes), float(noise), fewest_most, generator) for _ in range(int(n_images))
+    ]
     images = np.stack([image for image, _ in pairs])[:, None]
     masks = np.stack([mask for _, mask in pairs])
     return images, masks
@@ -157,8 +161,9 @@ def make_cells_3d(
     """
     fewest_most = _check(n_volumes, size, n_classes, noise, cells, "make_cells_3d", 8)
     generator = backend.get_rng(rng)
-    pairs = [_draw((int(size),) * 3, int(n_classes), float(noise), fewest_most, generator)
-             for _ in range(int(n_volumes))]
+    pairs = [
+        _draw((int(size),) * 3, int(n_classes), float(noise), fewest_most, generator) for _ in range(int(n_volumes))
+    ]
     volumes = np.stack([volume for volume, _ in pairs])[:, None]
     masks = np.stack([mask for _, mask in pairs])
     return volumes, masks

@@ -64,9 +64,7 @@ def _as_labels(stratify: Any, y: Any, n: int) -> np.ndarray | None:
         stratify = y
     labels = np.asarray(stratify)
     if labels.ndim != 1 or len(labels) != n:
-        raise ValueError(
-            f"stratify must be one class label per sample, shape ({n},), got shape {labels.shape}"
-        )
+        raise ValueError(f"stratify must be one class label per sample, shape ({n},), got shape {labels.shape}")
     return labels
 
 
@@ -78,8 +76,7 @@ def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray | None]:
         y = np.asarray(y)
         if y.ndim == 0 or len(y) != len(X):
             raise ValueError(
-                f"X and y must have the same number of samples, got {len(X)} and "
-                f"{len(y) if y.ndim else 'a scalar y'}"
+                f"X and y must have the same number of samples, got {len(X)} and {len(y) if y.ndim else 'a scalar y'}"
             )
     return X, y
 

@@ -22,9 +22,7 @@ def _as_float_2d(X: Any, who: str) -> np.ndarray:
     if X.dtype.kind != "f" or X.dtype.itemsize < 4:
         X = X.astype(DEFAULT_DTYPE)
     if X.ndim != 2:
-        raise ValueError(
-            f"{who} expects a 2-D array of shape (n_samples, n_features), got {X.ndim}-D shape {X.shape}"
-        )
+        raise ValueError(f"{who} expects a 2-D array of shape (n_samples, n_features), got {X.ndim}-D shape {X.shape}")
     return X
 
 
@@ -68,8 +66,7 @@ class Standardizer:
         X = _as_float_2d(X, f"Standardizer.{who}")
         if X.shape[1] != len(self.mean_):
             raise ValueError(
-                f"Standardizer.{who}: X has {X.shape[1]} features, but the Standardizer was "
-                f"fitted on {len(self.mean_)}"
+                f"Standardizer.{who}: X has {X.shape[1]} features, but the Standardizer was fitted on {len(self.mean_)}"
             )
         return X
 
@@ -98,7 +95,9 @@ class Standardizer:
         try:
             mean, scale = np.asarray(state["mean"]), np.asarray(state["scale"])
         except KeyError as missing:
-            raise ValueError(f"Standardizer.load_state_dict: missing key {missing}; expected 'mean' and 'scale'") from None
+            raise ValueError(
+                f"Standardizer.load_state_dict: missing key {missing}; expected 'mean' and 'scale'"
+            ) from None
         if mean.shape != scale.shape or mean.ndim != 1:
             raise ValueError(
                 f"Standardizer.load_state_dict: expected 1-D 'mean' and 'scale' of equal shape, "

@@ -247,8 +247,9 @@ UNIVERSAL_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def universal_approximation(function: str = "square", n: int = 50, rng: Any = None,
-                            dtype: Any = np.float64) -> DatasetBundle:
+def universal_approximation(
+    function: str = "square", n: int = 50, rng: Any = None, dtype: Any = np.float64
+) -> DatasetBundle:
     """``n`` points x uniform on (−1, 1) and a target f(x), sorted by x (``seeds/003…``,
     after Bishop 2006, Fig. 5.3: "50 data points uniformly (−1, 1); 3 hidden units (tanh)").
 
@@ -268,7 +269,9 @@ def universal_approximation(function: str = "square", n: int = 50, rng: Any = No
         ((50, 1), True)
     """
     if function not in UNIVERSAL_FUNCTIONS:
-        raise ValueError(f"universal_approximation: function must be one of {sorted(UNIVERSAL_FUNCTIONS)}, got {function!r}")
+        raise ValueError(
+            f"universal_approximation: function must be one of {sorted(UNIVERSAL_FUNCTIONS)}, got {function!r}"
+        )
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"universal_approximation: n must be a positive integer, got {n!r}")
     dtype = _dtype(dtype, "universal_approximation")

@@ -55,10 +55,7 @@ def gradcheck(
         raise ValueError("gradcheck needs at least one input tensor with requires_grad=True")
     for t in checked:
         if t.dtype != np.float64:
-            raise ValueError(
-                f"gradcheck needs float64 inputs, got {t.dtype}; "
-                f"create them with dtype=numpy.float64"
-            )
+            raise ValueError(f"gradcheck needs float64 inputs, got {t.dtype}; create them with dtype=numpy.float64")
 
     for t in checked:
         if not t.data.flags.c_contiguous:  # so that reshape(-1) below is a view

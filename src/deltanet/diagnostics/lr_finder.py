@@ -223,8 +223,13 @@ def lr_find(
         )
     lr_array, losses = np.array(lrs), np.array(smooth)
     window = max(2, len(lrs) // 10)
-    return LRFinderResult(lr_array, losses, np.array(raw), steepest_descent(lr_array, np.array(raw), window),
-                          float(lr_array[int(np.argmin(losses))]))
+    return LRFinderResult(
+        lr_array,
+        losses,
+        np.array(raw),
+        steepest_descent(lr_array, np.array(raw), window),
+        float(lr_array[int(np.argmin(losses))]),
+    )
 
 
 __all__ = ["LRFinderResult", "lr_find", "steepest_descent"]

@@ -76,7 +76,11 @@ def gradcheck_model(
     except GradcheckError as error:
         message = str(error)
         for i, name in enumerate(names):
-            message = message.replace(f"for input {i} ", f"for parameter {name!r} ", 1) if f"input {i} " in message else message
+            message = (
+                message.replace(f"for input {i} ", f"for parameter {name!r} ", 1)
+                if f"input {i} " in message
+                else message
+            )
         raise GradcheckError(message) from None
 
 

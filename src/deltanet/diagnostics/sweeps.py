@@ -169,8 +169,12 @@ def sweep(
         else:
             model.load_state_dict(initial_state)
         opt_kwargs = {k: v for k, v in point.items() if k not in _FIT_KEYS}
-        run_kwargs = {"epochs": epochs, "batch_size": batch_size, **fit_kwargs,
-                      **{k: v for k, v in point.items() if k in _FIT_KEYS}}
+        run_kwargs = {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            **fit_kwargs,
+            **{k: v for k, v in point.items() if k in _FIT_KEYS},
+        }
         try:
             opt = factory(model.parameters(), **opt_kwargs)
         except TypeError as error:
@@ -178,8 +182,9 @@ def sweep(
         began = time.perf_counter()
         diverged = False
         try:
-            history = fit(model, X, y, loss, opt, validation_data=validation_data, metrics=metrics,
-                          rng=int(rng), **run_kwargs)
+            history = fit(
+                model, X, y, loss, opt, validation_data=validation_data, metrics=metrics, rng=int(rng), **run_kwargs
+            )
         except TrainingDivergedError:
             diverged, history = True, None
         seconds = time.perf_counter() - began

@@ -88,7 +88,9 @@ def example_main(
     parser = OneLineArgumentParser(prog=f"deltanet examples run {name}", description=description)
     parser.add_argument("--quick", action="store_true", help="a reduced run that takes seconds")
     if plot is not None:
-        parser.add_argument("--plot", metavar="OUT.png", help="draw the example's figure into this file (needs matplotlib)")
+        parser.add_argument(
+            "--plot", metavar="OUT.png", help="draw the example's figure into this file (needs matplotlib)"
+        )
     if seed is not None:
         parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
     parser.add_argument("--quiet", action="store_true", help="print only the result line")
@@ -112,8 +114,10 @@ def example_main(
     try:
         if plot_path:
             pyplot()  # fail before the run, not after it
-        kwargs = {flag.lstrip("-").replace("-", "_"): getattr(args, flag.lstrip("-").replace("-", "_"))
-                  for flag, _, _, _ in options}
+        kwargs = {
+            flag.lstrip("-").replace("-", "_"): getattr(args, flag.lstrip("-").replace("-", "_"))
+            for flag, _, _, _ in options
+        }
         if seed is not None:
             kwargs["seed"] = args.seed
         result = run(quick=args.quick, verbose=0 if args.quiet else 1, **kwargs)

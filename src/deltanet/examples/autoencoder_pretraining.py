@@ -69,7 +69,16 @@ def pretrain(encoders: list[nn.Sequential], decoders: list[nn.Sequential], X: np
     losses = []
     for encoder, decoder in zip(encoders, decoders[::-1]):
         shallow = nn.Sequential(encoder, decoder)
-        history = dn.fit(shallow, codes, codes, "mse", optim.Adam(shallow.parameters(), lr=0.01), epochs=epochs, batch_size=32, monitor=False)
+        history = dn.fit(
+            shallow,
+            codes,
+            codes,
+            "mse",
+            optim.Adam(shallow.parameters(), lr=0.01),
+            epochs=epochs,
+            batch_size=32,
+            monitor=False,
+        )
         losses.append(history.history["loss"][-1])
         codes = dn.predict(encoder, codes)  # the fixed input of the next layer
     return losses
@@ -125,35 +134,58 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     X_train, X_test, y_train, y_test = train_test_split(digits.X, digits.y, test_size=0.3, stratify=True, rng=0)
     pre_epochs = QUICK_PRETRAIN_EPOCHS if quick else PRETRAIN_EPOCHS
     fine_epochs = QUICK_FINETUNE_EPOCHS if quick else FINETUNE_EPOCHS
-    say(f"Deep autoencoder {'-'.join(map(str, SIZES))}-{'-'.join(map(str, SIZES[-2::-1]))} on the 8×8 digits "
+    say(
+        f"Deep autoencoder {'-'.join(map(str, SIZES))}-{'-'.join(map(str, SIZES[-2::-1]))} on the 8×8 digits "
         f"({len(X_train)} training, {len(X_test)} test); pre-training {pre_epochs} epochs per layer, "
-        f"fine-tuning {fine_epochs} epochs (Adam, MSE, batches of 32)")
+        f"fine-tuning {fine_epochs} epochs (Adam, MSE, batches of 32)"
+    )
     results: dict[str, Any] = {"labels": y_test, "curves": {}}
 
     mean, P = pca(X_train)
     Z_train, Z_test = (X_train - mean) @ P, (X_test - mean) @ P
-    results["pca"] = {"reconstruction": float(((Z_test @ P.T + mean - X_test) ** 2).mean()),
-                      "knn": knn_accuracy(Z_train, y_train, Z_test, y_test), "codes": Z_test}
+    results["pca"] = {
+        "reconstruction": float(((Z_test @ P.T + mean - X_test) ** 2).mean()),
+        "knn": knn_accuracy(Z_train, y_train, Z_test, y_test),
+        "codes": Z_test,
+    }
     for label in ("random", "pretrained"):
         dn.manual_seed(seed)
         encoders, decoders = build()
         if label == "pretrained":
             layer_losses = pretrain(encoders, decoders, X_train, pre_epochs)
-            say("  pre-training, reconstruction loss of each layer's codes: "
-                + ", ".join(f"layer {k + 1}: {v:.4f}" for k, v in enumerate(layer_losses)))
+            say(
+                "  pre-training, reconstruction loss of each layer's codes: "
+                + ", ".join(f"layer {k + 1}: {v:.4f}" for k, v in enumerate(layer_losses))
+            )
         autoencoder = nn.Sequential(*encoders, *decoders)
         before = float(dn.evaluate(autoencoder, X_test, X_test, loss="mse")["loss"])
         curve = _ValidationCurve()
-        dn.fit(autoencoder, X_train, X_train, "mse", optim.Adam(autoencoder.parameters(), lr=0.003), epochs=fine_epochs,
-               batch_size=32, validation_data=(X_test, X_test), callbacks=[curve], monitor=False)
+        dn.fit(
+            autoencoder,
+            X_train,
+            X_train,
+            "mse",
+            optim.Adam(autoencoder.parameters(), lr=0.003),
+            epochs=fine_epochs,
+            batch_size=32,
+            validation_data=(X_test, X_test),
+            callbacks=[curve],
+            monitor=False,
+        )
         encoder = nn.Sequential(*encoders)
-        results[label] = {"reconstruction": curve.values[-1], "before_finetuning": before,
-                          "knn": knn_accuracy(dn.predict(encoder, X_train), y_train, dn.predict(encoder, X_test), y_test),
-                          "codes": dn.predict(encoder, X_test)}
+        results[label] = {
+            "reconstruction": curve.values[-1],
+            "before_finetuning": before,
+            "knn": knn_accuracy(dn.predict(encoder, X_train), y_train, dn.predict(encoder, X_test), y_test),
+            "codes": dn.predict(encoder, X_test),
+        }
         results["curves"][label] = curve.values
     say(f"\n  {'2-D codes from':<34}{'test reconstruction MSE':>24}{'5-NN accuracy of the codes':>30}")
-    for label, name in (("pca", "PCA (2 principal components)"), ("random", "autoencoder, random start"),
-                        ("pretrained", "autoencoder, pre-trained")):
+    for label, name in (
+        ("pca", "PCA (2 principal components)"),
+        ("random", "autoencoder, random start"),
+        ("pretrained", "autoencoder, pre-trained"),
+    ):
         r = results[label]
         extra = f"   (before fine-tuning {r['before_finetuning']:.4f})" if "before_finetuning" in r else ""
         say(f"  {name:<34}{r['reconstruction']:>24.4f}{r['knn']:>30.1%}{extra}")
@@ -161,10 +193,12 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     ahead = sum(p < r for p, r in zip(pre_curve, random_curve))
     say(f"  during fine-tuning the pre-trained autoencoder's test error is lower in {ahead} of {fine_epochs} epochs")
     results["ahead_epochs"] = ahead
-    results["summary"] = (f"autoencoder-pretraining: reconstruction PCA {results['pca']['reconstruction']:.4f}, random "
-                          f"{results['random']['reconstruction']:.4f}, pre-trained {results['pretrained']['reconstruction']:.4f}; "
-                          f"5-NN on 2-D codes {results['pca']['knn']:.0%} / {results['random']['knn']:.0%} / "
-                          f"{results['pretrained']['knn']:.0%}")
+    results["summary"] = (
+        f"autoencoder-pretraining: reconstruction PCA {results['pca']['reconstruction']:.4f}, random "
+        f"{results['random']['reconstruction']:.4f}, pre-trained {results['pretrained']['reconstruction']:.4f}; "
+        f"5-NN on 2-D codes {results['pca']['knn']:.0%} / {results['random']['knn']:.0%} / "
+        f"{results['pretrained']['knn']:.0%}"
+    )
     say("\n" + results["summary"])
     return results
 

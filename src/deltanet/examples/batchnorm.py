@@ -76,17 +76,28 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     digits = load_digits(scale=True)
     X_train, X_test, y_train, y_test = train_test_split(digits.X, digits.y, test_size=0.25, stratify=True, rng=0)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
-    say(f"Batch normalization: 64 → {DEPTH} × {WIDTH} → 10 on the digits ({len(X_train)} training, {len(X_test)} test), "
-        f"{epochs} epochs of SGD with momentum 0.9, batches of 32")
+    say(
+        f"Batch normalization: 64 → {DEPTH} × {WIDTH} → 10 on the digits ({len(X_train)} training, {len(X_test)} test), "
+        f"{epochs} epochs of SGD with momentum 0.9, batches of 32"
+    )
     results: dict[Any, Any] = {}
     for name, (activation, lr) in NETWORKS.items():
         for label, batch_norm in (("without", False), ("with", True)):
             dn.manual_seed(seed)
             model = build(activation, batch_norm)
             try:
-                history = dn.fit(model, X_train, y_train, "cross_entropy",
-                                 dn.optim.SGD(model.parameters(), lr=lr, momentum=0.9), epochs=epochs, batch_size=32,
-                                 metrics=["accuracy"], validation_data=(X_test, y_test), monitor=False)
+                history = dn.fit(
+                    model,
+                    X_train,
+                    y_train,
+                    "cross_entropy",
+                    dn.optim.SGD(model.parameters(), lr=lr, momentum=0.9),
+                    epochs=epochs,
+                    batch_size=32,
+                    metrics=["accuracy"],
+                    validation_data=(X_test, y_test),
+                    monitor=False,
+                )
                 curve = history.history["val_accuracy"]
             except dn.training.TrainingDivergedError as error:
                 curve = [float("nan")] * epochs
@@ -95,11 +106,17 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
             consistent = bool(np.allclose(alone, dn.predict(model, X_test[:64])[:1], atol=1e-5))
             results[(name, label)] = {"test_accuracy": curve, "final": curve[-1], "consistent": consistent}
             shown = ", ".join(f"{a:.0%}" for a in curve[:: max(1, epochs // 5)])
-            say(f"  {name:<8}(lr {lr}) {label + ' batch norm':<19} test accuracy by epoch: {shown} … final {curve[-1]:.1%}")
-    say("  in evaluation mode batch norm uses its running averages: one digit alone is predicted exactly as "
-        f"inside a batch ({all(r['consistent'] for r in results.values())})")
+            say(
+                f"  {name:<8}(lr {lr}) {label + ' batch norm':<19} test accuracy by epoch: {shown} … final {curve[-1]:.1%}"
+            )
+    say(
+        "  in evaluation mode batch norm uses its running averages: one digit alone is predicted exactly as "
+        f"inside a batch ({all(r['consistent'] for r in results.values())})"
+    )
     results["summary"] = "batchnorm: " + "; ".join(
-        f"{name} {results[(name, 'without')]['final']:.0%} → {results[(name, 'with')]['final']:.0%}" for name in NETWORKS)
+        f"{name} {results[(name, 'without')]['final']:.0%} → {results[(name, 'with')]['final']:.0%}"
+        for name in NETWORKS
+    )
     say("\n" + results["summary"])
     return results
 
@@ -111,8 +128,12 @@ def plot(result: dict[str, Any], path: Any) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for (name, label), r in ((k, v) for k, v in result.items() if isinstance(k, tuple)):
-        ax.plot(range(1, len(r["test_accuracy"]) + 1), r["test_accuracy"], ls="-" if label == "with" else "--",
-                label=f"{name}, {label} batch norm")
+        ax.plot(
+            range(1, len(r["test_accuracy"]) + 1),
+            r["test_accuracy"],
+            ls="-" if label == "with" else "--",
+            label=f"{name}, {label} batch norm",
+        )
     ax.set(xlabel="epoch", ylabel="test accuracy", title="batch normalization")
     ax.legend(fontsize=8)
     save_figure(fig, path)

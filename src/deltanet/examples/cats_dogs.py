@@ -49,7 +49,8 @@ def measures(outputs: np.ndarray, targets: np.ndarray, labels: np.ndarray) -> di
     logits = dn.tensor(np.log(outputs))
     return {
         "classification error": dn.metrics.classification_error(labels, outputs),
-        "mean squared error": float(dn.losses.MSELoss(reduction="sum")(dn.tensor(outputs), dn.tensor(targets)).data) / n,
+        "mean squared error": float(dn.losses.MSELoss(reduction="sum")(dn.tensor(outputs), dn.tensor(targets)).data)
+        / n,
         "cross-entropy": float(dn.losses.CrossEntropy()(logits, dn.tensor(targets)).data),
     }
 
@@ -75,8 +76,10 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
     say("Cats and dogs (seeds/000): two networks, three pictures, columns (dog, cat)")
     say("   #   NN1 (dog, cat)   NN2 (dog, cat)   target")
     for i in range(3):
-        say(f"  #{i + 1}   {table['NN1'][i].tolist()}       {table['NN2'][i].tolist()}       "
-            f"{table['classes'][table['labels'][i]]}")
+        say(
+            f"  #{i + 1}   {table['NN1'][i].tolist()}       {table['NN2'][i].tolist()}       "
+            f"{table['classes'][table['labels'][i]]}"
+        )
     result: dict[str, Any] = {}
     for net in ("NN1", "NN2"):
         result[net] = measures(table[net], table["targets"], table["labels"])
@@ -87,12 +90,16 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
         ok = matches(got1, deck1, 0.005) and matches(got2, deck2, 0.005)
         ok_all &= ok
         say(f"  {name:<22}{got1:8.4f}{got2:8.4f}   {deck1:.2f}, {deck2:.2f}  {mark(ok)}")
-    say("  Same classification error; MSE and cross-entropy prefer NN1, which is right with confidence "
-        "and wrong by little. Cross-entropy punishes NN2's confident mistake (0.1 for a dog) the most: −log 0.1 = 2.30.")
-    summary = (f"cats-dogs: error {result['NN1']['classification error']:.2f}/{result['NN2']['classification error']:.2f}, "
-               f"MSE {result['NN1']['mean squared error']:.2f}/{result['NN2']['mean squared error']:.2f}, "
-               f"cross-entropy {result['NN1']['cross-entropy']:.2f}/{result['NN2']['cross-entropy']:.2f} "
-               f"({'as the deck' if ok_all else 'differs from the deck'})")
+    say(
+        "  Same classification error; MSE and cross-entropy prefer NN1, which is right with confidence "
+        "and wrong by little. Cross-entropy punishes NN2's confident mistake (0.1 for a dog) the most: −log 0.1 = 2.30."
+    )
+    summary = (
+        f"cats-dogs: error {result['NN1']['classification error']:.2f}/{result['NN2']['classification error']:.2f}, "
+        f"MSE {result['NN1']['mean squared error']:.2f}/{result['NN2']['mean squared error']:.2f}, "
+        f"cross-entropy {result['NN1']['cross-entropy']:.2f}/{result['NN2']['cross-entropy']:.2f} "
+        f"({'as the deck' if ok_all else 'differs from the deck'})"
+    )
     say("\n" + summary)
     result.update(matches=ok_all, summary=summary)
     return result

@@ -44,11 +44,13 @@ def build(p: float) -> nn.Sequential:
         >>> [type(m).__name__ for m in build(0.5)]
         ['Linear', 'ReLU', 'Dropout', 'Linear', 'ReLU', 'Dropout', 'Linear']
     """
+
     def drop() -> list[nn.Module]:
         return [nn.Dropout(p)] if p > 0 else []
 
-    return nn.Sequential(nn.Linear(64, 256), nn.ReLU(), *drop(), nn.Linear(256, 256), nn.ReLU(), *drop(),
-                         nn.Linear(256, 10))
+    return nn.Sequential(
+        nn.Linear(64, 256), nn.ReLU(), *drop(), nn.Linear(256, 256), nn.ReLU(), *drop(), nn.Linear(256, 10)
+    )
 
 
 def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: int = 1) -> dict[str, Any]:
@@ -69,30 +71,53 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     X_rest, X_test, y_rest, y_test = train_test_split(digits.X, digits.y, test_size=0.5, stratify=True, rng=0)
     X_train, y_train = X_rest[:N_TRAIN], y_rest[:N_TRAIN]
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
-    say(f"Dropout: 64-256-256-10 ReLU network, {len(X_train)} training digits, {len(X_test)} test digits, "
-        f"{epochs} epochs of SGD (lr 0.05, momentum 0.9, batches of 32)")
+    say(
+        f"Dropout: 64-256-256-10 ReLU network, {len(X_train)} training digits, {len(X_test)} test digits, "
+        f"{epochs} epochs of SGD (lr 0.05, momentum 0.9, batches of 32)"
+    )
     results: dict[str, Any] = {}
     for label, p in (("without", 0.0), ("with", P)):
         dn.manual_seed(seed)
         model = build(p)
-        history = dn.fit(model, X_train, y_train, "cross_entropy", dn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
-                         epochs=epochs, batch_size=32, metrics=["accuracy"], validation_data=(X_test, y_test), monitor=False)
+        history = dn.fit(
+            model,
+            X_train,
+            y_train,
+            "cross_entropy",
+            dn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+            epochs=epochs,
+            batch_size=32,
+            metrics=["accuracy"],
+            validation_data=(X_test, y_test),
+            monitor=False,
+        )
         train = dn.evaluate(model, X_train, y_train, loss="cross_entropy", metrics=["accuracy"])
         test = dn.evaluate(model, X_test, y_test, loss="cross_entropy", metrics=["accuracy"])
         repeat = dn.predict(model, X_test[:5])
-        results[label] = {"train_loss": train["loss"], "test_loss": test["loss"], "train_accuracy": train["accuracy"],
-                          "test_accuracy": test["accuracy"], "best_test_loss": min(history.history["val_loss"]),
-                          "deterministic": bool(np.array_equal(repeat, dn.predict(model, X_test[:5]))),
-                          "history": history}
+        results[label] = {
+            "train_loss": train["loss"],
+            "test_loss": test["loss"],
+            "train_accuracy": train["accuracy"],
+            "test_accuracy": test["accuracy"],
+            "best_test_loss": min(history.history["val_loss"]),
+            "deterministic": bool(np.array_equal(repeat, dn.predict(model, X_test[:5]))),
+            "history": history,
+        }
         r = results[label]
-        say(f"  {label + ' dropout':<16} training: loss {r['train_loss']:.3f}, accuracy {r['train_accuracy']:.1%}   "
+        say(
+            f"  {label + ' dropout':<16} training: loss {r['train_loss']:.3f}, accuracy {r['train_accuracy']:.1%}   "
             f"test: loss {r['test_loss']:.3f} (lowest during training {r['best_test_loss']:.3f}), accuracy "
-            f"{r['test_accuracy']:.1%}")
-    say(f"  at test time dropout is off: two predictions of the same digits are identical "
-        f"({results['with']['deterministic']})")
+            f"{r['test_accuracy']:.1%}"
+        )
+    say(
+        f"  at test time dropout is off: two predictions of the same digits are identical "
+        f"({results['with']['deterministic']})"
+    )
     gap = {k: results[k]["test_loss"] - results[k]["train_loss"] for k in ("without", "with")}
-    results["summary"] = (f"dropout: test accuracy {results['without']['test_accuracy']:.1%} → "
-                          f"{results['with']['test_accuracy']:.1%}, test − training loss {gap['without']:.3f} → {gap['with']:.3f}")
+    results["summary"] = (
+        f"dropout: test accuracy {results['without']['test_accuracy']:.1%} → "
+        f"{results['with']['test_accuracy']:.1%}, test − training loss {gap['without']:.3f} → {gap['with']:.3f}"
+    )
     say("\n" + results["summary"])
     return results
 

@@ -110,13 +110,23 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     train, test = split_cases(seed)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     say("Family trees (Rumelhart, Hinton & Williams 1986; seeds/001): 24-6 / 12-6 → 12 → 6 → 24")
-    say(f"  {len(PEOPLE)} people, {len(RELATIONS)} relationships, {n_triples} triples in {len(cases)} cases "
-        f"(person 1, relationship); training on {len(train)}, testing on {len(test)}")
+    say(
+        f"  {len(PEOPLE)} people, {len(RELATIONS)} relationships, {n_triples} triples in {len(cases)} cases "
+        f"(person 1, relationship); training on {len(train)}, testing on {len(test)}"
+    )
     dn.manual_seed(seed)
     model = FamilyTreeNet()
-    history = dn.fit(model, data.X[train], targets[train], "cross_entropy",
-                     dn.optim.Adam(model.parameters(), lr=LEARNING_RATE), epochs=epochs, batch_size=None,
-                     metrics=[top_k_correct], monitor=False)
+    history = dn.fit(
+        model,
+        data.X[train],
+        targets[train],
+        "cross_entropy",
+        dn.optim.Adam(model.parameters(), lr=LEARNING_RATE),
+        epochs=epochs,
+        batch_size=None,
+        metrics=[top_k_correct],
+        monitor=False,
+    )
     out = dn.predict(model, data.X)
     train_accuracy = top_k_correct(data.y[train], out[train])
     test_accuracy = top_k_correct(data.y[test], out[test])
@@ -139,28 +149,52 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         return int(np.argmax(corr)), float(np.max(corr))
 
     nationality_unit, generation_unit = best_unit(english), best_unit(generation)
-    say(f"  person code unit {nationality_unit[0] + 1} separates English from Italian people "
+    say(
+        f"  person code unit {nationality_unit[0] + 1} separates English from Italian people "
         f"(|correlation| {nationality_unit[1]:.2f}); unit {generation_unit[0] + 1} follows the generation "
-        f"(|correlation| {generation_unit[1]:.2f}); neither was given to the network")
-    summary = (f"family-trees: {len(cases)} cases ({n_triples} triples); training {train_accuracy:.0%}, "
-               f"held out {round(test_accuracy * len(test))}/{len(test)}")
+        f"(|correlation| {generation_unit[1]:.2f}); neither was given to the network"
+    )
+    summary = (
+        f"family-trees: {len(cases)} cases ({n_triples} triples); training {train_accuracy:.0%}, "
+        f"held out {round(test_accuracy * len(test))}/{len(test)}"
+    )
     splits: list[float] = []
     if not quick:
         for s in range(SPLITS):
             tr, te = split_cases(s)
             dn.manual_seed(s)
             other = FamilyTreeNet()
-            dn.fit(other, data.X[tr], targets[tr], "cross_entropy", dn.optim.Adam(other.parameters(), lr=LEARNING_RATE),
-                   epochs=epochs, batch_size=None, monitor=False)
+            dn.fit(
+                other,
+                data.X[tr],
+                targets[tr],
+                "cross_entropy",
+                dn.optim.Adam(other.parameters(), lr=LEARNING_RATE),
+                epochs=epochs,
+                batch_size=None,
+                monitor=False,
+            )
             splits.append(top_k_correct(data.y[te], dn.predict(other, data.X[te])))
-        say(f"  over {SPLITS} different held-out sets of 4 (seeds 0-{SPLITS - 1}): {np.mean(splits):.0%} of the "
-            f"held-out cases right on average (chance: 1 in 24)")
+        say(
+            f"  over {SPLITS} different held-out sets of 4 (seeds 0-{SPLITS - 1}): {np.mean(splits):.0%} of the "
+            f"held-out cases right on average (chance: 1 in 24)"
+        )
         summary += f"; over {SPLITS} splits {np.mean(splits):.0%} held out right"
     say("\n" + summary)
-    return {"held_out_over_splits": splits, "n_cases": len(cases), "n_triples": n_triples, "train_accuracy": train_accuracy,
-            "test_accuracy": test_accuracy, "test_cases": test.tolist(), "answers": answers,
-            "nationality_unit": nationality_unit, "generation_unit": generation_unit, "codes": codes,
-            "history": history, "summary": summary}
+    return {
+        "held_out_over_splits": splits,
+        "n_cases": len(cases),
+        "n_triples": n_triples,
+        "train_accuracy": train_accuracy,
+        "test_accuracy": test_accuracy,
+        "test_cases": test.tolist(),
+        "answers": answers,
+        "nationality_unit": nationality_unit,
+        "generation_unit": generation_unit,
+        "codes": codes,
+        "history": history,
+        "summary": summary,
+    }
 
 
 def plot(result: dict[str, Any], path: Any) -> None:

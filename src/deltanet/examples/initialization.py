@@ -94,8 +94,10 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     X = Standardizer().fit_transform(digits.X)
     y = digits.y
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
-    say(f"Initialization (seeds/001): 64 → {DEPTH} × (64, ReLU) → 10 on the standardized digits; "
-        f"{epochs} epochs of SGD (lr 0.01, momentum 0.9, batches of 32)")
+    say(
+        f"Initialization (seeds/001): 64 → {DEPTH} × (64, ReLU) → 10 on the standardized digits; "
+        f"{epochs} epochs of SGD (lr 0.01, momentum 0.9, batches of 32)"
+    )
     say(f"\n  {'scheme':<14}{'output std of hidden layers 2, 4, 6, 8':<42}{'‖∂L/∂W₁‖':>10}  accuracy")
     results: dict[str, Any] = {}
     for scheme in SCHEMES:
@@ -106,8 +108,17 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         grads = layer_gradient_norms(model, X[:256], y[:256])
         diverged = None
         try:
-            history = dn.fit(model, X, y, "cross_entropy", dn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
-                             epochs=epochs, batch_size=32, metrics=["accuracy"], monitor=False)
+            history = dn.fit(
+                model,
+                X,
+                y,
+                "cross_entropy",
+                dn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
+                epochs=epochs,
+                batch_size=32,
+                metrics=["accuracy"],
+                monitor=False,
+            )
             accuracy = history.history["accuracy"][-1]
         except dn.training.TrainingDivergedError as error:
             diverged = f"diverged (loss {error.loss}) at epoch {error.epoch}, step {error.step}"
@@ -115,17 +126,27 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         W1 = model[0].weight.data
         # identical up to float32 rounding (BLAS sums rows in different orders)
         identical = bool(np.abs(W1 - W1[0]).max() <= 1e-5 * max(np.abs(W1).max(), 1e-30))
-        results[scheme] = {"stds": stds, "first_grad": grads[0], "last_grad": grads[-1], "accuracy": accuracy,
-                           "diverged": diverged, "identical_units": identical}
+        results[scheme] = {
+            "stds": stds,
+            "first_grad": grads[0],
+            "last_grad": grads[-1],
+            "accuracy": accuracy,
+            "diverged": diverged,
+            "identical_units": identical,
+        }
         shown = ", ".join(f"{s:.3g}" for s in stds[1::2])
         outcome = diverged or f"{accuracy:.1%}"
-        say(f"  {scheme:<14}{shown:<42}{grads[0]:10.1e}  {outcome}"
-            + ("  (the 64 first-layer units are still identical)" if identical and scheme != "zeros" else ""))
+        say(
+            f"  {scheme:<14}{shown:<42}{grads[0]:10.1e}  {outcome}"
+            + ("  (the 64 first-layer units are still identical)" if identical and scheme != "zeros" else "")
+        )
     he, glorot = results["He"], results["Glorot"]
-    results["summary"] = (f"initialization: accuracy zeros {results['zeros']['accuracy']:.0%}, constant "
-                          f"{results['constant']['accuracy']:.0%}, large random "
-                          f"{'diverged' if results['large random']['diverged'] else format(results['large random']['accuracy'], '.0%')}, "
-                          f"Glorot {glorot['accuracy']:.0%}, He {he['accuracy']:.0%}, LSUV {results['LSUV']['accuracy']:.0%}")
+    results["summary"] = (
+        f"initialization: accuracy zeros {results['zeros']['accuracy']:.0%}, constant "
+        f"{results['constant']['accuracy']:.0%}, large random "
+        f"{'diverged' if results['large random']['diverged'] else format(results['large random']['accuracy'], '.0%')}, "
+        f"Glorot {glorot['accuracy']:.0%}, He {he['accuracy']:.0%}, LSUV {results['LSUV']['accuracy']:.0%}"
+    )
     say("\n" + results["summary"])
     return results
 
@@ -146,7 +167,9 @@ def plot(result: dict[str, Any], path: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m deltanet.examples.initialization [--plot out.png] [--quick]``."""
-    return example_main("initialization", __doc__, run, plot, argv, options=[("--epochs", int, None, "training epochs")])
+    return example_main(
+        "initialization", __doc__, run, plot, argv, options=[("--epochs", int, None, "training epochs")]
+    )
 
 
 if __name__ == "__main__":

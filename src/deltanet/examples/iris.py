@@ -173,39 +173,57 @@ def run(
         data.X, data.y, test_size=TEST_SIZE, stratify=True, rng=split_seed
     )
     say("Iris: a 4-16-3 sigmoid network (seeds/001, 'Deep Learning Intuition')")
-    say(f"  data: {len(data.X)} flowers, {len(data.feature_names)} features "
-        f"({', '.join(data.feature_names)}), 3 species ({', '.join(data.target_names)})")
-    say(f"        stratified split (split_seed={split_seed}): {len(X_train)} for training, "
-        f"{len(X_test)} held out for testing")
+    say(
+        f"  data: {len(data.X)} flowers, {len(data.feature_names)} features "
+        f"({', '.join(data.feature_names)}), 3 species ({', '.join(data.target_names)})"
+    )
+    say(
+        f"        stratified split (split_seed={split_seed}): {len(X_train)} for training, "
+        f"{len(X_test)} held out for testing"
+    )
 
     dn.manual_seed(seed)
     model = build_model()
-    say(f"1. parameter initialization: W, b ~ U(±1/√fan_in) (seed {seed}); "
-        f"{sum(p.size for p in model.parameters())} parameters")
+    say(
+        f"1. parameter initialization: W, b ~ U(±1/√fan_in) (seed {seed}); "
+        f"{sum(p.size for p in model.parameters())} parameters"
+    )
 
     scaler = Standardizer().fit(X_train)  # statistics of the training flowers only
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     say("2. data input: features standardized, x' = (x − μ)/σ with μ, σ of the training set")
-    say("3. forward propagation: z1 = x W1ᵀ + b1, a1 = sigmoid(z1), z2 = a1 W2ᵀ + b2, "
-        "softmax(z2) inside the loss")
+    say("3. forward propagation: z1 = x W1ᵀ + b1, a1 = sigmoid(z1), z2 = a1 W2ᵀ + b2, softmax(z2) inside the loss")
     loss = losses.CrossEntropy()
     say("4. loss calculation: cross-entropy L = −Σ_k y_k log softmax(z2)_k, mean over the batch")
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    say(f"5. backpropagation + updates: SGD, η = {lr}, momentum {momentum}, "
-        f"batches of {batch_size or len(X_train)}, {epochs} epochs")
+    say(
+        f"5. backpropagation + updates: SGD, η = {lr}, momentum {momentum}, "
+        f"batches of {batch_size or len(X_train)}, {epochs} epochs"
+    )
     first = [int(np.flatnonzero(y_train == c)[0]) for c in range(3)]  # one flower of each species
     step = step_by_step(model, X_train[first], y_train[first], lr=0.5, verbose=verbose)
     say("6. repeat 2-5 over mini-batches (dn.fit):")
 
-    history = dn.fit(model, X_train, y_train, loss, optimizer, epochs=epochs, batch_size=batch_size,
-                     metrics=["accuracy"], monitor=False)
+    history = dn.fit(
+        model,
+        X_train,
+        y_train,
+        loss,
+        optimizer,
+        epochs=epochs,
+        batch_size=batch_size,
+        metrics=["accuracy"],
+        monitor=False,
+    )
     train = dn.evaluate(model, X_train, y_train, loss=loss, metrics=["accuracy"])
     test = dn.evaluate(model, X_test, y_test, loss=loss, metrics=["accuracy"])
     seconds = time.perf_counter() - started
     correct = round(test["accuracy"] * len(y_test))
     say(f"   training loss {train['loss']:.4f}, training accuracy {train['accuracy']:.1%}")
-    say(f"Test accuracy: {test['accuracy']:.1%} ({correct}/{len(y_test)} flowers), "
-        f"test loss {test['loss']:.4f}  [{seconds:.2f} s]")
+    say(
+        f"Test accuracy: {test['accuracy']:.1%} ({correct}/{len(y_test)} flowers), "
+        f"test loss {test['loss']:.4f}  [{seconds:.2f} s]"
+    )
     return {
         "test_accuracy": test["accuracy"],
         "train_accuracy": train["accuracy"],
@@ -238,10 +256,16 @@ def plot(result: dict[str, Any], path: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m deltanet.examples.iris [--epochs N] [--seed S] [--split-seed S] [--lr η] [--quick] [--plot out.png] [--quiet]``."""
     return example_main(
-        "iris", __doc__, run, plot, argv,
-        options=[("--epochs", int, None, f"passes over the training data ({EPOCHS}; {QUICK_EPOCHS} with --quick)"),
-                 ("--split-seed", int, 0, "seed of the train/test split"),
-                 ("--lr", float, LEARNING_RATE, "learning rate")],
+        "iris",
+        __doc__,
+        run,
+        plot,
+        argv,
+        options=[
+            ("--epochs", int, None, f"passes over the training data ({EPOCHS}; {QUICK_EPOCHS} with --quick)"),
+            ("--split-seed", int, 0, "seed of the train/test split"),
+            ("--lr", float, LEARNING_RATE, "learning rate"),
+        ],
         positive=("--lr",),
     )
 

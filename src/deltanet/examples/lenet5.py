@@ -43,8 +43,14 @@ def digits_32() -> tuple[np.ndarray, np.ndarray]:
     return np.kron(digits.X, np.ones((1, 1, 4, 4), dtype=digits.X.dtype)), digits.y
 
 
-def run(quick: bool = False, seed: int = 0, epochs: int | None = None, mnist: str | None = None,
-        train_size: int | None = None, verbose: int = 1) -> dict[str, Any]:
+def run(
+    quick: bool = False,
+    seed: int = 0,
+    epochs: int | None = None,
+    mnist: str | None = None,
+    train_size: int | None = None,
+    verbose: int = 1,
+) -> dict[str, Any]:
     """Train LeNet-5 and report the test accuracy.
 
     Args:
@@ -70,8 +76,10 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, mnist: st
     if train_size:
         X_train, y_train = X_train[: int(train_size)], y_train[: int(train_size)]
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
-    say(f"LeNet-5 on {source}: {len(X_train)} training and {len(X_test)} test images; {epochs} epochs of Adam "
-        f"(lr 0.003, batches of 32)")
+    say(
+        f"LeNet-5 on {source}: {len(X_train)} training and {len(X_test)} test images; {epochs} epochs of Adam "
+        f"(lr 0.003, batches of 32)"
+    )
     results: dict[str, Any] = {"data": source, "n_train": len(X_train), "n_test": len(X_test)}
     variants = dict(list(VARIANTS.items())[:1]) if quick else VARIANTS
     for name, (subsampling, activation) in variants.items():
@@ -79,16 +87,33 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, mnist: st
         if name == next(iter(variants)):
             say(f"  {sum(p.size for p in model.parameters()):,} parameters")
         began = time.perf_counter()
-        history = dn.fit(model, X_train, y_train, "cross_entropy", dn.optim.Adam(model.parameters(), lr=0.003),
-                         epochs=epochs, batch_size=32, metrics=["accuracy"], validation_data=(X_test, y_test), rng=seed, monitor=False)
+        history = dn.fit(
+            model,
+            X_train,
+            y_train,
+            "cross_entropy",
+            dn.optim.Adam(model.parameters(), lr=0.003),
+            epochs=epochs,
+            batch_size=32,
+            metrics=["accuracy"],
+            validation_data=(X_test, y_test),
+            rng=seed,
+            monitor=False,
+        )
         seconds = time.perf_counter() - began
         predictions = dn.predict(model, X_test).argmax(axis=1)
         accuracy = float((predictions == y_test).mean())
-        results[name] = {"test_accuracy": accuracy, "train_accuracy": history.history["accuracy"][-1],
-                         "history": history, "seconds": seconds,
-                         "confusion": dn.metrics.confusion_matrix(y_test, predictions, num_classes=10)}
-        say(f"  {name:<40} test accuracy {accuracy:.2%} ({int((predictions != y_test).sum())} errors of "
-            f"{len(y_test)}), training accuracy {results[name]['train_accuracy']:.2%}  [{seconds:.1f} s]")
+        results[name] = {
+            "test_accuracy": accuracy,
+            "train_accuracy": history.history["accuracy"][-1],
+            "history": history,
+            "seconds": seconds,
+            "confusion": dn.metrics.confusion_matrix(y_test, predictions, num_classes=10),
+        }
+        say(
+            f"  {name:<40} test accuracy {accuracy:.2%} ({int((predictions != y_test).sum())} errors of "
+            f"{len(y_test)}), training accuracy {results[name]['train_accuracy']:.2%}  [{seconds:.1f} s]"
+        )
     first = results[next(iter(variants))]
     results["summary"] = f"lenet5: test accuracy {first['test_accuracy']:.2%} on {source}"
     say("\n" + results["summary"])
@@ -111,10 +136,18 @@ def plot(result: dict[str, Any], path: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m deltanet.examples.lenet5 [--mnist DIR] [--train-size N] [--epochs N] [--plot out.png] [--quick]``."""
-    return example_main("lenet5", __doc__, run, plot, argv,
-                        options=[("--epochs", int, None, "training epochs"),
-                                 ("--mnist", str, None, "folder with the MNIST IDX files (default: the 8×8 digits)"),
-                                 ("--train-size", int, None, "use only this many training images")])
+    return example_main(
+        "lenet5",
+        __doc__,
+        run,
+        plot,
+        argv,
+        options=[
+            ("--epochs", int, None, "training epochs"),
+            ("--mnist", str, None, "folder with the MNIST IDX files (default: the 8×8 digits)"),
+            ("--train-size", int, None, "use only this many training images"),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -53,7 +53,9 @@ def build_model(seed: int) -> nn.Sequential:
         ([(2, 6), (2,), (1, 2), (1,)], True)
     """
     rng = np.random.default_rng(seed)
-    model = nn.Sequential(nn.Linear(6, 2, dtype="float64"), nn.Sigmoid(), nn.Linear(2, 1, dtype="float64"), nn.Sigmoid())
+    model = nn.Sequential(
+        nn.Linear(6, 2, dtype="float64"), nn.Sigmoid(), nn.Linear(2, 1, dtype="float64"), nn.Sigmoid()
+    )
     for p in model.parameters():
         dn.init.uniform(p, -INIT_RANGE, INIT_RANGE, rng=rng)
     return model
@@ -100,12 +102,27 @@ def train(seed: int, max_sweeps: int = MAX_SWEEPS, tolerance: float = TOLERANCE)
     data = mirror_symmetry(dtype=np.float64)
     model = build_model(seed)
     stop = UntilLearned(tolerance)
-    history = dn.fit(model, data.X, data.y, half_sum_squared_error,
-                     optim.SGD(model.parameters(), lr=EPSILON, momentum=ALPHA),
-                     epochs=max_sweeps + 1, batch_size=None, metrics=[max_error], callbacks=[stop], monitor=False)
+    history = dn.fit(
+        model,
+        data.X,
+        data.y,
+        half_sum_squared_error,
+        optim.SGD(model.parameters(), lr=EPSILON, momentum=ALPHA),
+        epochs=max_sweeps + 1,
+        batch_size=None,
+        metrics=[max_error],
+        callbacks=[stop],
+        monitor=False,
+    )
     outputs = dn.predict(model, data.X)
-    return {"model": model, "sweeps": stop.sweeps, "classified_after": stop.classified,
-            "history": history, "outputs": outputs, "error": float(half_sum_squared_error(outputs, data.y))}
+    return {
+        "model": model,
+        "sweeps": stop.sweeps,
+        "classified_after": stop.classified,
+        "history": history,
+        "outputs": outputs,
+        "error": float(half_sum_squared_error(outputs, data.y)),
+    }
 
 
 def symmetry_pattern(weights: np.ndarray) -> dict[str, Any]:
@@ -146,8 +163,10 @@ def run(quick: bool = False, seed: int = DEFAULT_SEED, seeds: int = 20, verbose:
         "output_bias", "pattern", "converged" (over the seeds, full run only), "summary"}``.
     """
     say = printer(verbose)
-    say("Mirror symmetry (Rumelhart, Hinton & Williams 1986; seeds/001): 6-2-1 sigmoid network, "
-        f"ε = {EPSILON}, α = {ALPHA}, initial weights U(±{INIT_RANGE}), full sweeps over the 64 vectors")
+    say(
+        "Mirror symmetry (Rumelhart, Hinton & Williams 1986; seeds/001): 6-2-1 sigmoid network, "
+        f"ε = {EPSILON}, α = {ALPHA}, initial weights U(±{INIT_RANGE}), full sweeps over the 64 vectors"
+    )
     say(f"  learned = every output within {TOLERANCE} of its target; at most {MAX_SWEEPS} sweeps")
     result = train(seed)
     model = result["model"]
@@ -157,29 +176,47 @@ def run(quick: bool = False, seed: int = DEFAULT_SEED, seeds: int = 20, verbose:
     if result["sweeps"] is None:
         say(f"  seed {seed}: not learned within {MAX_SWEEPS} sweeps (a local minimum); E = {result['error']:.3f}")
     else:
-        say(f"  seed {seed}: learned after {result['sweeps']} sweeps (the paper: {PAPER_SWEEPS}); every output on "
-            f"the right side of 0.5 after {result['classified_after']}; E = ½Σ(y − d)² = {result['error']:.4f}")
+        say(
+            f"  seed {seed}: learned after {result['sweeps']} sweeps (the paper: {PAPER_SWEEPS}); every output on "
+            f"the right side of 0.5 after {result['classified_after']}; E = ½Σ(y − d)² = {result['error']:.4f}"
+        )
     say("\n  weights from the 6 inputs (bit 1 … bit 6) and biases:")
     for j in range(2):
-        say(f"    hidden {j + 1}: {' '.join(f'{w:+7.2f}' for w in W[j])}   bias {b[j]:+.2f}   → output weight {v[j]:+.2f}")
+        say(
+            f"    hidden {j + 1}: {' '.join(f'{w:+7.2f}' for w in W[j])}   bias {b[j]:+.2f}   → output weight {v[j]:+.2f}"
+        )
     say(f"    output bias {c:+.2f}")
-    say(f"  symmetric weights are opposite: max |w_i + w_(7−i)| / max |w| = {pattern['antisymmetry']:.3f}; "
-        f"the two hidden units have opposite signs: {pattern['opposite_units']}")
-    say(f"  magnitudes on one side, relative to the smallest: {pattern['ratios'][0]} and {pattern['ratios'][1]} "
-        "(the paper's 1:2:4)")
+    say(
+        f"  symmetric weights are opposite: max |w_i + w_(7−i)| / max |w| = {pattern['antisymmetry']:.3f}; "
+        f"the two hidden units have opposite signs: {pattern['opposite_units']}"
+    )
+    say(
+        f"  magnitudes on one side, relative to the smallest: {pattern['ratios'][0]} and {pattern['ratios'][1]} "
+        "(the paper's 1:2:4)"
+    )
     out: dict[str, Any] = {
-        "sweeps": result["sweeps"], "classified_after": result["classified_after"], "weights": W.copy(),
-        "hidden_bias": b.copy(), "output_weights": v.copy(), "output_bias": c, "pattern": pattern,
-        "history": result["history"], "outputs": result["outputs"],
+        "sweeps": result["sweeps"],
+        "classified_after": result["classified_after"],
+        "weights": W.copy(),
+        "hidden_bias": b.copy(),
+        "output_weights": v.copy(),
+        "output_bias": c,
+        "pattern": pattern,
+        "history": result["history"],
+        "outputs": result["outputs"],
     }
     if not quick:
         counts = [train(s)["sweeps"] for s in range(seeds)]
         done = [n for n in counts if n is not None]
-        say(f"\n  seeds 0-{seeds - 1}: {len(done)} of {seeds} learn within {MAX_SWEEPS} sweeps "
-            f"(median {int(np.median(done)) if done else '-'} sweeps); the others stall on a plateau or in a local minimum")
+        say(
+            f"\n  seeds 0-{seeds - 1}: {len(done)} of {seeds} learn within {MAX_SWEEPS} sweeps "
+            f"(median {int(np.median(done)) if done else '-'} sweeps); the others stall on a plateau or in a local minimum"
+        )
         out["converged"] = counts
-    out["summary"] = (f"mirror-symmetry: learned after {result['sweeps']} sweeps (paper: {PAPER_SWEEPS}); "
-                      f"ratios {pattern['ratios'][0]}")
+    out["summary"] = (
+        f"mirror-symmetry: learned after {result['sweeps']} sweeps (paper: {PAPER_SWEEPS}); "
+        f"ratios {pattern['ratios'][0]}"
+    )
     say("\n" + out["summary"])
     return out
 
@@ -194,8 +231,13 @@ def plot(result: dict[str, Any], path: Any) -> None:
     ax1.imshow(W, cmap="coolwarm", vmin=-np.abs(W).max(), vmax=np.abs(W).max())
     for (j, i), w in np.ndenumerate(W):
         ax1.text(i, j, f"{w:.1f}", ha="center", va="center")
-    ax1.set(xticks=range(6), xticklabels=[f"bit {i + 1}" for i in range(6)], yticks=[0, 1],
-            yticklabels=["hidden 1", "hidden 2"], title="weights: equal magnitude, opposite sign")
+    ax1.set(
+        xticks=range(6),
+        xticklabels=[f"bit {i + 1}" for i in range(6)],
+        yticks=[0, 1],
+        yticklabels=["hidden 1", "hidden 2"],
+        title="weights: equal magnitude, opposite sign",
+    )
     ax2.semilogy(result["history"].history["max_error"])
     ax2.axhline(TOLERANCE, color="k", ls="--", lw=0.8)
     ax2.set(xlabel="sweep", ylabel="max |y − d|", title="learning")

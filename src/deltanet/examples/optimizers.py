@@ -86,9 +86,13 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     dn.manual_seed(seed)
     start = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10)).state_dict()
-    say(f"Optimizers: 64-32-10 tanh network on the digits ({len(X_train)} training, {len(X_test)} test), "
-        f"the same initial weights, {epochs} passes over the training data each")
-    say(f"\n  {'optimizer':<16}{'rate':<20}{'batch':>6}{'updates':>9}{'training loss':>15}{'test accuracy':>15}{'seconds':>9}")
+    say(
+        f"Optimizers: 64-32-10 tanh network on the digits ({len(X_train)} training, {len(X_test)} test), "
+        f"the same initial weights, {epochs} passes over the training data each"
+    )
+    say(
+        f"\n  {'optimizer':<16}{'rate':<20}{'batch':>6}{'updates':>9}{'training loss':>15}{'test accuracy':>15}{'seconds':>9}"
+    )
     results: dict[str, Any] = {}
     for name, (make, batch_size, rate) in OPTIMIZERS.items():
         model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10))
@@ -101,23 +105,41 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         loss = _Recorded()
         began = time.perf_counter()
         lbfgs = name == "L-BFGS"
-        history = dn.fit(model, X_train, y_train, loss, optimizer, epochs=1 if lbfgs else epochs,
-                         batch_size=batch_size, rng=seed, monitor=False)
+        history = dn.fit(
+            model,
+            X_train,
+            y_train,
+            loss,
+            optimizer,
+            epochs=1 if lbfgs else epochs,
+            batch_size=batch_size,
+            rng=seed,
+            monitor=False,
+        )
         seconds = time.perf_counter() - began
         train = dn.evaluate(model, X_train, y_train, loss="cross_entropy")
         test = dn.evaluate(model, X_test, y_test, metrics=["accuracy"], loss="cross_entropy")
         n = len(X_train)
         updates = len(loss.values) if lbfgs else epochs * (1 if batch_size is None else -(-n // batch_size))
         curve = loss.values[1:] if lbfgs else history.history["loss"]
-        results[name] = {"train_loss": train["loss"], "test_accuracy": test["accuracy"], "updates": updates,
-                         "curve": curve, "seconds": seconds}
-        say(f"  {name:<16}{rate:<20}{batch_size or n:>6}{updates:>9}{train['loss']:>15.4f}{test['accuracy']:>15.1%}"
-            f"{seconds:>9.2f}")
+        results[name] = {
+            "train_loss": train["loss"],
+            "test_accuracy": test["accuracy"],
+            "updates": updates,
+            "curve": curve,
+            "seconds": seconds,
+        }
+        say(
+            f"  {name:<16}{rate:<20}{batch_size or n:>6}{updates:>9}{train['loss']:>15.4f}{test['accuracy']:>15.1%}"
+            f"{seconds:>9.2f}"
+        )
     best = min((r["train_loss"], k) for k, r in results.items())[1]
-    results["summary"] = (f"optimizers: after {epochs} passes, training loss GD {results['GD (batch)']['train_loss']:.3f}, "
-                          f"mini-batch {results['mini-batch SGD']['train_loss']:.3f}, Adam {results['Adam']['train_loss']:.3f}"
-                          + (f", L-BFGS {results['L-BFGS']['train_loss']:.4f}" if "L-BFGS" in results else "")
-                          + f"; lowest: {best}")
+    results["summary"] = (
+        f"optimizers: after {epochs} passes, training loss GD {results['GD (batch)']['train_loss']:.3f}, "
+        f"mini-batch {results['mini-batch SGD']['train_loss']:.3f}, Adam {results['Adam']['train_loss']:.3f}"
+        + (f", L-BFGS {results['L-BFGS']['train_loss']:.4f}" if "L-BFGS" in results else "")
+        + f"; lowest: {best}"
+    )
     say("\n" + results["summary"])
     return results
 
@@ -132,15 +154,20 @@ def plot(result: dict[str, Any], path: Any) -> None:
         if name in result:
             curve = result[name]["curve"]
             ax.semilogy(np.arange(1, len(curve) + 1), curve, label=name)
-    ax.set(xlabel="pass over the training data (L-BFGS: function evaluation)", ylabel="training loss",
-           title="same network, same budget")
+    ax.set(
+        xlabel="pass over the training data (L-BFGS: function evaluation)",
+        ylabel="training loss",
+        title="same network, same budget",
+    )
     ax.legend(fontsize=8)
     save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m deltanet.examples.optimizers [--plot out.png] [--quick]``."""
-    return example_main("optimizers", __doc__, run, plot, argv, options=[("--epochs", int, None, "passes over the data")])
+    return example_main(
+        "optimizers", __doc__, run, plot, argv, options=[("--epochs", int, None, "passes over the data")]
+    )
 
 
 if __name__ == "__main__":

@@ -88,8 +88,15 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, eta: float = 1.0, max_epochs:
         if count == 0:
             break
     converged = bool(mistakes) and mistakes[-1] == 0
-    return {"converged": converged, "epochs": len(mistakes), "cycle": cycle, "mistakes": mistakes,
-            "weights": linear.weight.data[0].copy(), "bias": float(linear.bias.data[0]), "model": model}
+    return {
+        "converged": converged,
+        "epochs": len(mistakes),
+        "cycle": cycle,
+        "mistakes": mistakes,
+        "weights": linear.weight.data[0].copy(),
+        "bias": float(linear.bias.data[0]),
+        "model": model,
+    }
 
 
 def _problems() -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -117,7 +124,9 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
         (True, False, True)
     """
     say = printer(verbose)
-    say("Rosenblatt's perceptron (seeds/003): y = step(w·x + b); after a mistake w ← w + η(t − y)x, b ← b + η(t − y); η = 1")
+    say(
+        "Rosenblatt's perceptron (seeds/003): y = step(w·x + b); after a mistake w ← w + η(t − y)x, b ← b + η(t − y); η = 1"
+    )
     results: dict[str, Any] = {}
     for name, (X, t) in _problems().items():
         r = train_perceptron(X, t)
@@ -127,18 +136,24 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
         head = ", ".join(str(m) for m in r["mistakes"][:12]) + (" …" if len(r["mistakes"]) > 12 else "")
         say(f"\n  {name}: mistakes per epoch {head}")
         if r["converged"]:
-            say(f"    converged: no mistake in epoch {r['epochs']}; w = {np.round(r['weights'], 3).tolist()}, "
-                f"b = {r['bias']:.3f}; accuracy {r['accuracy']:.0%}")
+            say(
+                f"    converged: no mistake in epoch {r['epochs']}; w = {np.round(r['weights'], 3).tolist()}, "
+                f"b = {r['bias']:.3f}; accuracy {r['accuracy']:.0%}"
+            )
         elif r["cycle"] is not None:
             first, length = r["cycle"]
-            say(f"    no convergence: at the start of epoch {first + length + 1} the weights are those of epoch "
+            say(
+                f"    no convergence: at the start of epoch {first + length + 1} the weights are those of epoch "
                 f"{first + 1} (w = {r['weights'].tolist()}, b = {r['bias']}), a cycle of {length} epoch(s) "
-                f"that repeats for ever; accuracy {r['accuracy']:.0%}")
+                f"that repeats for ever; accuracy {r['accuracy']:.0%}"
+            )
         else:
             say(f"    no convergence within {MAX_EPOCHS} epochs; accuracy {r['accuracy']:.0%}")
     converged = [n for n, r in results.items() if r["converged"]]
-    results["summary"] = (f"perceptron: converges on {', '.join(converged)}; "
-                          f"{'cycles' if results['XOR']['cycle'] else 'does not converge'} on XOR")
+    results["summary"] = (
+        f"perceptron: converges on {', '.join(converged)}; "
+        f"{'cycles' if results['XOR']['cycle'] else 'does not converge'} on XOR"
+    )
     say("\n" + results["summary"])
     return results
 

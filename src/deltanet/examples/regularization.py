@@ -57,19 +57,40 @@ def fit_features(X: np.ndarray, y: np.ndarray, penalty: str | None, epochs: int,
     """Train a linear neuron by full-batch gradient descent with the given penalty; return w."""
     dn.manual_seed(seed)
     model = nn.Linear(10, 1, dtype="float64")
-    regularizer = {None: None, "L1": dn.regularizers.L1(FEATURE_LAMBDA), "L2": dn.regularizers.L2(FEATURE_LAMBDA)}[penalty]
-    dn.fit(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=FEATURE_LR), epochs=epochs, batch_size=None,
-           regularizer=regularizer, monitor=False)
+    regularizer = {None: None, "L1": dn.regularizers.L1(FEATURE_LAMBDA), "L2": dn.regularizers.L2(FEATURE_LAMBDA)}[
+        penalty
+    ]
+    dn.fit(
+        model,
+        X,
+        y,
+        "mse",
+        dn.optim.SGD(model.parameters(), lr=FEATURE_LR),
+        epochs=epochs,
+        batch_size=None,
+        regularizer=regularizer,
+        monitor=False,
+    )
     return model.weight.data[0].copy()
 
 
 def fit_sinusoid(lam: float, epochs: int, seed: int, data: Any) -> nn.Sequential:
     """A 1-M-1 tanh network on the 10 points (x scaled to [−1, 1]), optionally with ℓ2."""
     dn.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(1, SINUSOID_HIDDEN, dtype="float64"), nn.Tanh(),
-                          nn.Linear(SINUSOID_HIDDEN, 1, dtype="float64"))
-    dn.fit(model, 2 * data.X - 1, data.y, "mse", dn.optim.Adam(model.parameters(), lr=0.01), epochs=epochs,
-           batch_size=None, regularizer=dn.regularizers.L2(lam) if lam else None, monitor=False)
+    model = nn.Sequential(
+        nn.Linear(1, SINUSOID_HIDDEN, dtype="float64"), nn.Tanh(), nn.Linear(SINUSOID_HIDDEN, 1, dtype="float64")
+    )
+    dn.fit(
+        model,
+        2 * data.X - 1,
+        data.y,
+        "mse",
+        dn.optim.Adam(model.parameters(), lr=0.01),
+        epochs=epochs,
+        batch_size=None,
+        regularizer=dn.regularizers.L2(lam) if lam else None,
+        monitor=False,
+    )
     return model
 
 
@@ -88,23 +109,32 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     say = printer(verbose)
     X, y, truth = feature_data(seed)
     epochs = 300 if quick else 1000
-    say(f"Part 1: L1 vs L2 (seeds/002). A linear neuron, 10 features: y = 3 x1 − 2 x2 + 2 s, x3 ≈ x4 ≈ s, "
-        f"x5-x10 noise, {len(X)} samples; λ = {FEATURE_LAMBDA}, gradient descent η = {FEATURE_LR}, {epochs} full-batch steps")
+    say(
+        f"Part 1: L1 vs L2 (seeds/002). A linear neuron, 10 features: y = 3 x1 − 2 x2 + 2 s, x3 ≈ x4 ≈ s, "
+        f"x5-x10 noise, {len(X)} samples; λ = {FEATURE_LAMBDA}, gradient descent η = {FEATURE_LR}, {epochs} full-batch steps"
+    )
     weights = {penalty: fit_features(X, y, penalty, epochs, seed) for penalty in (None, "L1", "L2")}
     zeros = {penalty: int((np.abs(w[4:]) < ZERO).sum()) for penalty, w in weights.items()}
     say("  feature     " + "".join(f"x{i + 1:<7}" for i in range(10)))
     for penalty, w in weights.items():
-        say(f"  {penalty or 'none':<11} " + "".join(f"{v:+7.3f} " for v in w)
-            + f"  {zeros[penalty]} of the 6 noise weights within ±{ZERO} of 0")
-    say(f"  the copies x3, x4: none {weights[None][2]:+.2f}/{weights[None][3]:+.2f}, "
-        f"L1 {weights['L1'][2]:+.2f}/{weights['L1'][3]:+.2f}, L2 {weights['L2'][2]:+.2f}/{weights['L2'][3]:+.2f}")
+        say(
+            f"  {penalty or 'none':<11} "
+            + "".join(f"{v:+7.3f} " for v in w)
+            + f"  {zeros[penalty]} of the 6 noise weights within ±{ZERO} of 0"
+        )
+    say(
+        f"  the copies x3, x4: none {weights[None][2]:+.2f}/{weights[None][3]:+.2f}, "
+        f"L1 {weights['L1'][2]:+.2f}/{weights['L1'][3]:+.2f}, L2 {weights['L2'][2]:+.2f}/{weights['L2'][3]:+.2f}"
+    )
 
     data = sinusoid(rng=seed + 1)
     grid = np.linspace(0, 1, 200).reshape(-1, 1)
     curve = np.sin(2 * np.pi * grid)
     sin_epochs = 4000 if quick else 15000
-    say(f"\nPart 2: the sinusoid (seeds/003; Bishop): 10 points of sin(2πx) + N(0, 0.3²), 1-{SINUSOID_HIDDEN}-1 "
-        f"tanh network, Adam, {sin_epochs} full-batch epochs")
+    say(
+        f"\nPart 2: the sinusoid (seeds/003; Bishop): 10 points of sin(2πx) + N(0, 0.3²), 1-{SINUSOID_HIDDEN}-1 "
+        f"tanh network, Adam, {sin_epochs} full-batch epochs"
+    )
     sinus: dict[str, Any] = {}
     for label, lam in (("plain", 0.0), ("l2", SINUSOID_LAMBDA)):
         model = fit_sinusoid(lam, sin_epochs, seed, data)
@@ -112,18 +142,28 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
         prediction = dn.predict(model, 2 * grid - 1)
         curve_rmse = float(np.sqrt(np.mean((prediction - curve) ** 2)))
         norm = float(np.sqrt(sum((p.data**2).sum() for p in dn.regularizers.penalized_parameters(model))))
-        sinus[label] = {"train_rmse": train_rmse, "curve_rmse": curve_rmse, "weight_norm": norm,
-                        "prediction": prediction[:, 0], "model": model}
+        sinus[label] = {
+            "train_rmse": train_rmse,
+            "curve_rmse": curve_rmse,
+            "weight_norm": norm,
+            "prediction": prediction[:, 0],
+            "model": model,
+        }
         name = "no penalty" if lam == 0 else f"ℓ2, λ = {lam}"
-        say(f"  {name:<14} error on the 10 points {train_rmse:.3f}, distance from sin(2πx) {curve_rmse:.3f}, "
-            f"‖W‖ = {norm:.1f}")
-    say("  without a penalty the network fits the noise (error ≈ 0 on the points) and strays between them;"
-        " ℓ2 keeps the weights small and the curve smooth")
-    summary = (f"regularization: noise weights ≈ 0: none {zeros[None]}/6, L1 {zeros['L1']}/6, L2 {zeros['L2']}/6; "
-               f"sinusoid distance from the curve {sinus['plain']['curve_rmse']:.3f} → {sinus['l2']['curve_rmse']:.3f} with ℓ2")
+        say(
+            f"  {name:<14} error on the 10 points {train_rmse:.3f}, distance from sin(2πx) {curve_rmse:.3f}, "
+            f"‖W‖ = {norm:.1f}"
+        )
+    say(
+        "  without a penalty the network fits the noise (error ≈ 0 on the points) and strays between them;"
+        " ℓ2 keeps the weights small and the curve smooth"
+    )
+    summary = (
+        f"regularization: noise weights ≈ 0: none {zeros[None]}/6, L1 {zeros['L1']}/6, L2 {zeros['L2']}/6; "
+        f"sinusoid distance from the curve {sinus['plain']['curve_rmse']:.3f} → {sinus['l2']['curve_rmse']:.3f} with ℓ2"
+    )
     say("\n" + summary)
-    return {"weights": weights, "truth": truth, "zeros": zeros, "sinusoid": sinus, "data": data,
-            "summary": summary}
+    return {"weights": weights, "truth": truth, "zeros": zeros, "sinusoid": sinus, "data": data, "summary": summary}
 
 
 def plot(result: dict[str, Any], path: Any) -> None:

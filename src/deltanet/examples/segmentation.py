@@ -47,8 +47,12 @@ def threshold_segmentation(images: np.ndarray, low: float, high: float) -> np.nd
 def best_thresholds(images: np.ndarray, masks: np.ndarray) -> tuple[float, float]:
     """The pair of thresholds (on a 0.05 grid) with the best mean Dice on the given images."""
     grid = np.round(np.arange(0.2, 1.0, 0.05), 2)
-    scored = [(dn.metrics.dice_score(masks, threshold_segmentation(images, a, b), num_classes=3), a, b)
-              for a in grid for b in grid if b > a]
+    scored = [
+        (dn.metrics.dice_score(masks, threshold_segmentation(images, a, b), num_classes=3), a, b)
+        for a in grid
+        for b in grid
+        if b > a
+    ]
     _, low, high = max(scored)
     return float(low), float(high)
 
@@ -72,12 +76,23 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     X_test, M_test = make_cells(N_TEST, size=SIZE, n_classes=3, rng=seed + 1000)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     model = dn.models.unet(in_channels=1, classes=3, depth=2, width=8, rng=seed)
-    say(f"Segmentation: U-Net (depth 2, width 8, {sum(p.size for p in model.parameters()):,} parameters) on "
+    say(
+        f"Segmentation: U-Net (depth 2, width 8, {sum(p.size for p in model.parameters()):,} parameters) on "
         f"{n_train} synthetic {SIZE}×{SIZE} cell images, tested on {N_TEST} others; soft Dice loss, Adam (lr 0.01), "
-        f"{epochs} epochs, batches of 8")
+        f"{epochs} epochs, batches of 8"
+    )
     began = time.perf_counter()
-    history = dn.fit(model, X_train, M_train, dn.losses.DiceLoss(), dn.optim.Adam(model.parameters(), lr=0.01),
-                     epochs=epochs, batch_size=8, rng=seed, monitor=False)
+    history = dn.fit(
+        model,
+        X_train,
+        M_train,
+        dn.losses.DiceLoss(),
+        dn.optim.Adam(model.parameters(), lr=0.01),
+        epochs=epochs,
+        batch_size=8,
+        rng=seed,
+        monitor=False,
+    )
     seconds = time.perf_counter() - began
     predictions = dn.predict(model, X_test).argmax(axis=1)
     per_class = dn.metrics.dice_score(M_test, predictions, num_classes=3, average=None)
@@ -89,13 +104,24 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     say(f"  Dice loss per epoch: {', '.join(f'{v:.3f}' for v in history.history['loss'])}  [{seconds:.1f} s]")
     say(f"  {'test Dice':<28}" + "".join(f"{c:>12}" for c in CLASSES) + f"{'mean (cell, nucleus)':>24}")
     say(f"  {'U-Net':<28}" + "".join(f"{v:>12.3f}" for v in per_class) + f"{dice:>24.3f}")
-    say(f"  {f'thresholds {low:.2f}, {high:.2f}':<28}" + "".join(f"{v:>12.3f}" for v in baseline_per_class)
-        + f"{threshold_dice:>24.3f}")
+    say(
+        f"  {f'thresholds {low:.2f}, {high:.2f}':<28}"
+        + "".join(f"{v:>12.3f}" for v in baseline_per_class)
+        + f"{threshold_dice:>24.3f}"
+    )
     summary = f"segmentation: test Dice {dice:.3f} (cell {per_class[1]:.3f}, nucleus {per_class[2]:.3f}); thresholds {threshold_dice:.3f}"
     say("\n" + summary)
-    return {"dice": float(dice), "dice_per_class": np.asarray(per_class), "threshold_dice": float(threshold_dice),
-            "thresholds": (low, high), "history": history, "images": X_test[:4], "masks": M_test[:4],
-            "predictions": predictions[:4], "summary": summary}
+    return {
+        "dice": float(dice),
+        "dice_per_class": np.asarray(per_class),
+        "threshold_dice": float(threshold_dice),
+        "thresholds": (low, high),
+        "history": history,
+        "images": X_test[:4],
+        "masks": M_test[:4],
+        "predictions": predictions[:4],
+        "summary": summary,
+    }
 
 
 def plot(result: dict[str, Any], path: Any) -> None:

@@ -44,14 +44,26 @@ DECK_L1_LOSS = 6.013
 DECK_FIRST_GRADIENT_SUM = -8.67  # Σ (y' − y) x at the start
 #: The deck's list that continues from W = 0.19, b = 0.50: (steps after that point, W, b, Loss).
 DECK_CONTINUATION_START = (0.19, 0.50)
-DECK_CONTINUATION = [(0, 0.19, 0.50, 7.75), (1, 0.53, 0.85, 6.29), (2, 0.19, 0.90, 5.37), (3, 0.29, 1.13, 4.67),
-                     (4, 0.12, 1.23, 4.14), (6, 0.04, 1.51, 3.27), (10, -0.15, 1.98, 2.06), (12, -0.22, 2.18, 1.63),
-                     (14, -0.29, 2.35, 1.31), (16, -0.36, 2.50, 1.04), (18, -0.43, 2.63, 0.82)]
+DECK_CONTINUATION = [
+    (0, 0.19, 0.50, 7.75),
+    (1, 0.53, 0.85, 6.29),
+    (2, 0.19, 0.90, 5.37),
+    (3, 0.29, 1.13, 4.67),
+    (4, 0.12, 1.23, 4.14),
+    (6, 0.04, 1.51, 3.27),
+    (10, -0.15, 1.98, 2.06),
+    (12, -0.22, 2.18, 1.63),
+    (14, -0.29, 2.35, 1.31),
+    (16, -0.36, 2.50, 1.04),
+    (18, -0.43, 2.63, 0.82),
+]
 #: How close "agrees with the deck" is: the deck rounds to 2 decimals and rounds along the way.
 TOL_WEIGHT, TOL_LOSS = 0.015, 0.035
 
 
-def descend(x: np.ndarray, y: np.ndarray, W: float, b: float, steps: int, lr: float = LEARNING_RATE) -> list[dict[str, Any]]:
+def descend(
+    x: np.ndarray, y: np.ndarray, W: float, b: float, steps: int, lr: float = LEARNING_RATE
+) -> list[dict[str, Any]]:
     """Gradient descent on ½ Σ (W x + b − y)², one record per step (step 0 = the start).
 
     Each record holds W, b, the outputs y', Loss = Σ (y' − y)² (the deck's), ½ Σ, the sum of
@@ -74,12 +86,19 @@ def descend(x: np.ndarray, y: np.ndarray, W: float, b: float, steps: int, lr: fl
         out = W_t * x_t + b_t  # 1. forward: y' = W x + b
         half = 0.5 * ((out - y_t) ** 2).sum()  # 2. loss ½ Σ (y' − y)²
         half.backward()  # 3. backpropagate: ∂L/∂W = Σ (y' − y) x, ∂L/∂b = Σ (y' − y)
-        records.append({
-            "step": step, "W": float(W_t.data), "b": float(b_t.data), "outputs": out.data.copy(),
-            "loss": 2 * float(half.data), "half_loss": float(half.data),
-            "l1_loss": float(np.abs(out.data - y).sum()),
-            "grad_W": float(W_t.grad), "grad_b": float(b_t.grad),
-        })
+        records.append(
+            {
+                "step": step,
+                "W": float(W_t.data),
+                "b": float(b_t.data),
+                "outputs": out.data.copy(),
+                "loss": 2 * float(half.data),
+                "half_loss": float(half.data),
+                "l1_loss": float(np.abs(out.data - y).sum()),
+                "grad_W": float(W_t.grad),
+                "grad_b": float(b_t.grad),
+            }
+        )
         if step < steps:
             optimizer.step()  # 4. update
     return records
@@ -105,21 +124,35 @@ def _dead_patients(seed: int, quick: bool, say: Any) -> dict[str, Any]:
     dn.manual_seed(seed)
     models = {
         "one linear neuron": dn.nn.Sequential(dn.nn.Linear(2, 1, dtype="float64")),
-        "4 ReLU neurons + output": dn.nn.Sequential(dn.nn.Linear(2, 4, dtype="float64"), dn.nn.ReLU(),
-                                                     dn.nn.Linear(4, 1, dtype="float64")),
+        "4 ReLU neurons + output": dn.nn.Sequential(
+            dn.nn.Linear(2, 4, dtype="float64"), dn.nn.ReLU(), dn.nn.Linear(4, 1, dtype="float64")
+        ),
     }
     say("\nPart 2, multidimensional input: tumor size and temperature, with the dead patients (22 and 23 °C)")
     for name, model in models.items():
-        dn.fit(model, X, data.y, "mse", dn.optim.Adam(model.parameters(), lr=0.05), epochs=epochs, batch_size=None, monitor=False)
+        dn.fit(
+            model,
+            X,
+            data.y,
+            "mse",
+            dn.optim.Adam(model.parameters(), lr=0.05),
+            epochs=epochs,
+            batch_size=None,
+            monitor=False,
+        )
         pred = dn.predict(model, X)[:, 0]
         sse = float(((pred - data.y[:, 0]) ** 2).sum())
         worst = float(np.abs(pred - data.y[:, 0]).max())
         results[name] = {"predictions": pred, "loss": sse, "max_error": worst}
-        say(f"  {name:<26} predicted survival {np.round(pred, 2).tolist()}  (targets {data.y[:, 0].tolist()}), "
-            f"Loss = Σ(y' − y)² = {sse:.3f}, worst case off by {worst:.2f}")
-    say("  One linear neuron weighs temperature the same way for every patient: fever (39.1 °C, shorter survival) "
+        say(
+            f"  {name:<26} predicted survival {np.round(pred, 2).tolist()}  (targets {data.y[:, 0].tolist()}), "
+            f"Loss = Σ(y' − y)² = {sse:.3f}, worst case off by {worst:.2f}"
+        )
+    say(
+        "  One linear neuron weighs temperature the same way for every patient: fever (39.1 °C, shorter survival) "
         "and the cold dead bodies (22-23 °C, survival 0) pull it in opposite directions. A ReLU unit that fires "
-        "only below some temperature ('a neuron to catch dead patients') resolves both.")
+        "only below some temperature ('a neuron to catch dead patients') resolves both."
+    )
     return results
 
 
@@ -153,42 +186,66 @@ def run(quick: bool = False, steps: int | None = None, seed: int = 0, verbose: i
     say(f"  data: tumor size {x.tolist()}, survival {y.tolist()}")
     start = records[0]
     say(f"  start: y' = {np.round(start['outputs'], 3).tolist()} (deck {DECK_FIRST_OUTPUTS})")
-    say(f"         Loss Σ|y' − y| = {start['l1_loss']:.3f} (deck {DECK_L1_LOSS}) "
-        f"{mark(matches(start['l1_loss'], DECK_L1_LOSS, 5e-4))}")
+    say(
+        f"         Loss Σ|y' − y| = {start['l1_loss']:.3f} (deck {DECK_L1_LOSS}) "
+        f"{mark(matches(start['l1_loss'], DECK_L1_LOSS, 5e-4))}"
+    )
     say(f"         Loss Σ(y' − y)² = {start['loss']:.2f} (deck 14.55), ½Σ(y' − y)² = {start['half_loss']:.3f}")
-    say(f"         Σ (y' − y) x = {start['grad_W']:.4f} (deck −8.67) = ∂(½Σ)/∂W; with the deck's formula's 2, "
+    say(
+        f"         Σ (y' − y) x = {start['grad_W']:.4f} (deck −8.67) = ∂(½Σ)/∂W; with the deck's formula's 2, "
         f"step 1 would give W = {0.01 - 2 * LEARNING_RATE * start['grad_W']:.2f}, "
-        f"b = {0.01 - 2 * LEARNING_RATE * start['grad_b']:.2f} instead of the deck's 0.88, 0.61")
+        f"b = {0.01 - 2 * LEARNING_RATE * start['grad_b']:.2f} instead of the deck's 0.88, 0.61"
+    )
     say("\n  step      W        b     Loss=Σ(y'−y)²  ½Σ(y'−y)²   ∂/∂W      ∂/∂b     outputs y'")
     for r in records:
-        say(f"  {r['step']:>4} {r['W']:8.4f} {r['b']:8.4f} {r['loss']:12.4f} {r['half_loss']:10.4f} "
-            f"{r['grad_W']:9.4f} {r['grad_b']:9.4f}   {np.round(r['outputs'], 2).tolist()}")
+        say(
+            f"  {r['step']:>4} {r['W']:8.4f} {r['b']:8.4f} {r['loss']:12.4f} {r['half_loss']:10.4f} "
+            f"{r['grad_W']:9.4f} {r['grad_b']:9.4f}   {np.round(r['outputs'], 2).tolist()}"
+        )
 
     comparison = _compare(records, DECK_FIRST_STEPS)
-    say("\n  the deck's first steps (deck → here; agreement within ±0.015 for W, b and ±0.035 for Loss,"
-        " the deck rounds to 2 decimals):")
+    say(
+        "\n  the deck's first steps (deck → here; agreement within ±0.015 for W, b and ±0.035 for Loss,"
+        " the deck rounds to 2 decimals):"
+    )
     for row in comparison:
         (W, b, L), (w, bb, ll) = row["deck"], row["here"]
-        say(f"    step {row['step']}: W {W:+.2f} → {w:+.3f}, b {b:.2f} → {bb:.3f}, Loss {L:.2f} → {ll:.3f}  {mark(row['ok'])}")
+        say(
+            f"    step {row['step']}: W {W:+.2f} → {w:+.3f}, b {b:.2f} → {bb:.3f}, Loss {L:.2f} → {ll:.3f}  {mark(row['ok'])}"
+        )
     continued = _compare(continuation, DECK_CONTINUATION)
-    say(f"  the deck's list from W = {DECK_CONTINUATION_START[0]}, b = {DECK_CONTINUATION_START[1]} "
-        f"(its step 2 gave b = {records[2]['b']:.2f}; the list goes on from 0.50):")
+    say(
+        f"  the deck's list from W = {DECK_CONTINUATION_START[0]}, b = {DECK_CONTINUATION_START[1]} "
+        f"(its step 2 gave b = {records[2]['b']:.2f}; the list goes on from 0.50):"
+    )
     for row in continued:
         (W, b, L), (w, bb, ll) = row["deck"], row["here"]
-        say(f"    +{row['step']:<2} steps: W {W:+.2f} → {w:+.3f}, b {b:.2f} → {bb:.3f}, Loss {L:.2f} → {ll:.3f}  "
-            f"{mark(row['ok'])}")
+        say(
+            f"    +{row['step']:<2} steps: W {W:+.2f} → {w:+.3f}, b {b:.2f} → {bb:.3f}, Loss {L:.2f} → {ll:.3f}  "
+            f"{mark(row['ok'])}"
+        )
     all_rows = comparison + continued
     all_match = all(row["ok"] for row in all_rows) and matches(start["l1_loss"], DECK_L1_LOSS, 5e-4)
     final = records[-1]
-    say(f"  after {n_steps} steps: W = {final['W']:.3f}, b = {final['b']:.3f}, Loss = {final['loss']:.3f}; "
-        f"least squares: W = {np.polyfit(x, y, 1)[0]:.3f}, b = {np.polyfit(x, y, 1)[1]:.3f}")
+    say(
+        f"  after {n_steps} steps: W = {final['W']:.3f}, b = {final['b']:.3f}, Loss = {final['loss']:.3f}; "
+        f"least squares: W = {np.polyfit(x, y, 1)[0]:.3f}, b = {np.polyfit(x, y, 1)[1]:.3f}"
+    )
 
     dead = _dead_patients(seed, quick, say)
-    summary = (f"tumor: {sum(r['ok'] for r in all_rows)}/{len(all_rows)} deck lines reproduced; "
-               f"step 1: W = {records[1]['W']:.2f}, b = {records[1]['b']:.2f}, Loss = {records[1]['loss']:.2f}")
+    summary = (
+        f"tumor: {sum(r['ok'] for r in all_rows)}/{len(all_rows)} deck lines reproduced; "
+        f"step 1: W = {records[1]['W']:.2f}, b = {records[1]['b']:.2f}, Loss = {records[1]['loss']:.2f}"
+    )
     say("\n" + summary)
-    return {"steps": records, "continuation": continuation, "comparison": all_rows, "all_match": all_match,
-            "dead_patients": dead, "summary": summary}
+    return {
+        "steps": records,
+        "continuation": continuation,
+        "comparison": all_rows,
+        "all_match": all_match,
+        "dead_patients": dead,
+        "summary": summary,
+    }
 
 
 def plot(result: dict[str, Any], path: Any) -> None:

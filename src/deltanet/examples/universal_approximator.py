@@ -63,26 +63,46 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     """
     say = printer(verbose)
     epochs = QUICK_EPOCHS if quick else EPOCHS
-    say(f"Universal approximation (seeds/003; Bishop 2006, Fig. 5.3): 50 points uniform on (−1, 1), "
-        f"{HIDDEN} tanh hidden units, linear output; Adam, lr {LEARNING_RATE}, {epochs} full-batch epochs")
+    say(
+        f"Universal approximation (seeds/003; Bishop 2006, Fig. 5.3): 50 points uniform on (−1, 1), "
+        f"{HIDDEN} tanh hidden units, linear output; Adam, lr {LEARNING_RATE}, {epochs} full-batch epochs"
+    )
     results: dict[str, Any] = {}
     for k, name in enumerate(UNIVERSAL_FUNCTIONS):
         data = universal_approximation(name, rng=seed + k)
         dn.manual_seed(seed)
         model = build_model()
-        dn.fit(model, data.X, data.y, "mse", dn.optim.Adam(model.parameters(), lr=LEARNING_RATE),
-               epochs=epochs, batch_size=None, monitor=False)
+        dn.fit(
+            model,
+            data.X,
+            data.y,
+            "mse",
+            dn.optim.Adam(model.parameters(), lr=LEARNING_RATE),
+            epochs=epochs,
+            batch_size=None,
+            monitor=False,
+        )
         prediction = dn.predict(model, data.X)
         rmse = float(np.sqrt(np.mean((prediction - data.y) ** 2)))
         hidden = hidden_contributions(model, data.X)
         reconstructed = hidden.sum(axis=1) + model[2].bias.data[0]
         assert np.allclose(reconstructed, prediction[:, 0])  # output = Σ_j v_j tanh(w_j x + b_j) + c
-        results[name] = {"rmse": rmse, "x": data.X[:, 0], "y": data.y[:, 0], "prediction": prediction[:, 0],
-                         "hidden": hidden, "model": model}
+        results[name] = {
+            "rmse": rmse,
+            "x": data.X[:, 0],
+            "y": data.y[:, 0],
+            "prediction": prediction[:, 0],
+            "hidden": hidden,
+            "model": model,
+        }
         formula = {"square": "x²", "sine": "sin(πx)", "abs": "|x|", "step": "H(x)"}[name]
-        say(f"  f(x) = {formula:<8} RMSE {rmse:.4f}  (expected below {EXPECTED_RMSE[name]}); hidden weights "
-            f"w = {np.round(model[0].weight.data[:, 0], 2).tolist()}, b = {np.round(model[0].bias.data, 2).tolist()}")
-    results["summary"] = "universal-approximator: RMSE " + ", ".join(f"{n} {results[n]['rmse']:.3f}" for n in UNIVERSAL_FUNCTIONS)
+        say(
+            f"  f(x) = {formula:<8} RMSE {rmse:.4f}  (expected below {EXPECTED_RMSE[name]}); hidden weights "
+            f"w = {np.round(model[0].weight.data[:, 0], 2).tolist()}, b = {np.round(model[0].bias.data, 2).tolist()}"
+        )
+    results["summary"] = "universal-approximator: RMSE " + ", ".join(
+        f"{n} {results[n]['rmse']:.3f}" for n in UNIVERSAL_FUNCTIONS
+    )
     say("\n" + results["summary"])
     return results
 

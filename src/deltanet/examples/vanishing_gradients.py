@@ -88,15 +88,26 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     X, y = digits.X, digits.y
     batch = slice(0, 256)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
-    say(f"Vanishing gradients: 64 → {DEPTH} × {WIDTH} → 10 on the 8×8 digits; ‖∂L/∂W‖ per layer at "
-        f"initialization (cross-entropy, 256 digits), then {epochs} epochs of SGD (lr 0.01, momentum 0.9)")
+    say(
+        f"Vanishing gradients: 64 → {DEPTH} × {WIDTH} → 10 on the 8×8 digits; ‖∂L/∂W‖ per layer at "
+        f"initialization (cross-entropy, 256 digits), then {epochs} epochs of SGD (lr 0.01, momentum 0.9)"
+    )
     results: dict[str, Any] = {}
     for name, (activation, init) in NETWORKS.items():
         dn.manual_seed(seed)
         model = build_deep(activation, init)
         norms = layer_gradient_norms(model, X[batch], y[batch])
-        history = dn.fit(model, X, y, "cross_entropy", dn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
-                         epochs=epochs, batch_size=32, metrics=["accuracy"], monitor=False)
+        history = dn.fit(
+            model,
+            X,
+            y,
+            "cross_entropy",
+            dn.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
+            epochs=epochs,
+            batch_size=32,
+            metrics=["accuracy"],
+            monitor=False,
+        )
         results[name] = {"norms": norms, "accuracy": history.history["accuracy"]}
     say("\n  layer   " + "".join(f"{name:>24}" for name in NETWORKS))
     for i in range(DEPTH + 1):
@@ -106,9 +117,11 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     say("  accuracy after training" + "".join(f"{results[n]['accuracy'][-1]:16.1%}" for n in NETWORKS))
     sigmoid, relu = results["sigmoid, default init"], results["ReLU, He init"]
     ratio = sigmoid["norms"][0] / relu["norms"][0]
-    results["summary"] = (f"vanishing-gradients: first-layer gradient, sigmoid {sigmoid['norms'][0]:.1e} vs ReLU/He "
-                          f"{relu['norms'][0]:.1e} (×{ratio:.0e}); accuracy {sigmoid['accuracy'][-1]:.0%} vs "
-                          f"{relu['accuracy'][-1]:.0%}")
+    results["summary"] = (
+        f"vanishing-gradients: first-layer gradient, sigmoid {sigmoid['norms'][0]:.1e} vs ReLU/He "
+        f"{relu['norms'][0]:.1e} (×{ratio:.0e}); accuracy {sigmoid['accuracy'][-1]:.0%} vs "
+        f"{relu['accuracy'][-1]:.0%}"
+    )
     say("\n" + results["summary"])
     return results
 
@@ -130,7 +143,9 @@ def plot(result: dict[str, Any], path: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m deltanet.examples.vanishing_gradients [--plot out.png] [--quick]``."""
-    return example_main("vanishing-gradients", __doc__, run, plot, argv, options=[("--epochs", int, None, "training epochs")])
+    return example_main(
+        "vanishing-gradients", __doc__, run, plot, argv, options=[("--epochs", int, None, "training epochs")]
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,7 @@ def _as_tensor(z: Any) -> Tensor:
 
 def _number(value: Any, name: str, owner: str) -> float:
     """A real number that is not NaN (the message quotes what was given)."""
-    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-            or math.isnan(value)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or math.isnan(value):
         raise ValueError(f"{owner}: {name} must be a number, got {value!r}")
     return float(value)
 
@@ -152,8 +151,7 @@ def _channel_view(alpha: np.ndarray, z: np.ndarray) -> np.ndarray:
         return alpha.reshape(())
     if z.ndim < 2 or z.shape[1] != alpha.size:
         raise ValueError(
-            f"prelu: {alpha.size} parameters need an input with {alpha.size} channels on axis 1, "
-            f"got shape {z.shape}"
+            f"prelu: {alpha.size} parameters need an input with {alpha.size} channels on axis 1, got shape {z.shape}"
         )
     return alpha.reshape((1, alpha.size) + (1,) * (z.ndim - 2))
 

@@ -95,9 +95,7 @@ class BatchNorm(Function):
                 delta_hat = delta * gamma_b if gamma_b is not None else delta
                 sum_delta_hat = delta_hat.sum(axis=axes, keepdims=True)
                 sum_delta_hat_x_hat = np.sum(delta_hat * x_hat, axis=axes, keepdims=True)
-                grads[0] = (inv_std / m) * (
-                    m * delta_hat - sum_delta_hat - x_hat * sum_delta_hat_x_hat
-                )
+                grads[0] = (inv_std / m) * (m * delta_hat - sum_delta_hat - x_hat * sum_delta_hat_x_hat)
             if self.has_weight:
                 grads.append(np.sum(delta * x_hat, axis=axes) if needs[1] else None)
         else:
@@ -162,15 +160,18 @@ def batch_norm(
         x = Tensor(x)
     if x.ndim < 2:
         raise ValueError(
-            f"batch_norm: expected an input of shape (N, C, *spatial) with at least 2 axes, "
-            f"got shape {x.shape}"
+            f"batch_norm: expected an input of shape (N, C, *spatial) with at least 2 axes, got shape {x.shape}"
         )
     if x.dtype.kind != "f":
         raise ValueError(f"batch_norm: expected a floating-point input, got dtype {x.dtype}")
     channels = x.shape[1]
     running_mean, running_var = _as_array(running_mean), _as_array(running_var)
-    for name, value in (("running_mean", running_mean), ("running_var", running_var),
-                        ("weight", weight), ("bias", bias)):
+    for name, value in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if value is not None and tuple(value.shape) != (channels,):
             raise ValueError(
                 f"batch_norm: {name} must have shape ({channels},), one value per channel of "
@@ -184,9 +185,7 @@ def batch_norm(
             "running_var, got None; pass them, or training=True to use batch statistics"
         )
     if training and x.size // max(channels, 1) <= 1:
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {x.shape}"
-        )
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
     if isinstance(momentum, bool) or not (
         isinstance(momentum, (int, float, np.integer, np.floating)) and 0.0 <= momentum <= 1.0
     ):

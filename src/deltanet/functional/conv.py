@@ -102,9 +102,7 @@ def pad_internal(x_t: np.ndarray, padding: tuple[tuple[int, int], ...], dtype: A
     """Zero-pad the spatial axes of (C, *spatial, N) into a new C-contiguous array."""
     if not any(lo or hi for lo, hi in padding):
         return np.ascontiguousarray(x_t, dtype=dtype)
-    shape = (x_t.shape[0],) + tuple(
-        n + lo + hi for n, (lo, hi) in zip(x_t.shape[1:-1], padding)
-    ) + (x_t.shape[-1],)
+    shape = (x_t.shape[0],) + tuple(n + lo + hi for n, (lo, hi) in zip(x_t.shape[1:-1], padding)) + (x_t.shape[-1],)
     xpad = np.zeros(shape, dtype=dtype)
     xpad[crop_index(padding, x_t.shape[1:-1])] = x_t  # this one copy also changes the layout
     return xpad
@@ -143,10 +141,7 @@ def _windows(g: Geometry, r0: int, r1: int) -> tuple[tuple[tuple[slice, ...], tu
     The same few geometries come back every step, so the indices are built once (building them
     cost ~5 % of a LeNet-5 step).
     """
-    return tuple(
-        (_window(g, offset, r0, r1), (slice(None),) + offset)
-        for offset in product(*map(range, g.kernel))
-    )
+    return tuple((_window(g, offset, r0, r1), (slice(None),) + offset) for offset in product(*map(range, g.kernel)))
 
 
 def _im2col(xpad: np.ndarray, g: Geometry, r0: int, r1: int) -> np.ndarray:
@@ -226,9 +221,7 @@ def _bias_shape(dims: int) -> tuple[int, ...]:
 class ConvNd(Function):
     """z = W ⋆ x + b by im2col + GEMM; backward by GEMM + col2im (dL/dx) and im2col + GEMM (dL/dW)."""
 
-    def forward(
-        self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *, geometry: Geometry
-    ) -> np.ndarray:
+    def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *, geometry: Geometry) -> np.ndarray:
         g = self.geometry = geometry
         dtype = W.dtype if x.dtype.kind != "f" else np.result_type(x.dtype, W.dtype)
         W = W.astype(dtype, copy=False)
@@ -260,9 +253,7 @@ class ConvTransposeNd(Function):
     is y's size, its ``out_size`` x's. Backward: dL/dx = conv(δ) and dL/dW from the same columns.
     """
 
-    def forward(
-        self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *, geometry: Geometry
-    ) -> np.ndarray:
+    def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *, geometry: Geometry) -> np.ndarray:
         g = self.geometry = geometry
         dtype = W.dtype if x.dtype.kind != "f" else np.result_type(x.dtype, W.dtype)
         W = W.astype(dtype, copy=False)
@@ -293,6 +284,7 @@ class ConvTransposeNd(Function):
 # -- argument checks -------------------------------------------------------------------------
 def _ntuple(value: Any, dims: int, name: str, op: str, minimum: int) -> tuple[int, ...]:
     """An int or a tuple of ``dims`` ints, each >= minimum, as a tuple."""
+
     def is_int(v: Any) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
@@ -340,8 +332,7 @@ def _check_weight_and_bias(
     else:
         if W.shape[0] % groups:
             raise ValueError(
-                f"{op}: groups={groups} must divide the output channels, got a weight of shape "
-                f"{W.shape} {layout}"
+                f"{op}: groups={groups} must divide the output channels, got a weight of shape {W.shape} {layout}"
             )
         expected_in, out = W.shape[1] * groups, W.shape[0]
     if x.shape[1] != expected_in:
@@ -372,9 +363,7 @@ def _padding_pairs(
     return tuple((p, p) for p in _ntuple(padding, dims, "padding", op, 0))
 
 
-def _conv(
-    x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: Any, dims: int
-) -> Tensor:
+def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: Any, dims: int) -> Tensor:
     op = f"conv{dims}d"
     x, weight = _as_tensor(x), _as_tensor(weight)
     bias = None if bias is None else _as_tensor(bias)
@@ -400,8 +389,15 @@ def _conv(
 
 
 def _conv_transpose(
-    x: Any, weight: Any, bias: Any, stride: Any, padding: Any, output_padding: Any, groups: Any,
-    dilation: Any, dims: int,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: Any,
+    dilation: Any,
+    dims: int,
 ) -> Tensor:
     op = f"conv_transpose{dims}d"
     x, weight = _as_tensor(x), _as_tensor(weight)
@@ -437,8 +433,13 @@ def _conv_transpose(
 
 # -- public functions ------------------------------------------------------------------------
 def conv2d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: int = 1,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
     """2-D convolution z = W ⋆ x + b (cross-correlation, as in every deep-learning library).
 
@@ -469,8 +470,13 @@ def conv2d(
 
 
 def conv1d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: int = 1,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
     """1-D convolution z = W ⋆ x + b over sequences; arguments as :func:`conv2d`, one value per axis.
 
@@ -488,8 +494,13 @@ def conv1d(
 
 
 def conv3d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1, groups: int = 1,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
     """3-D convolution z = W ⋆ x + b over volumes; arguments as :func:`conv2d`, one value per axis.
 
@@ -509,8 +520,14 @@ def conv3d(
 
 
 def conv_transpose2d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
 ) -> Tensor:
     """2-D transposed convolution ("deconvolution"): the gradient of conv2d with respect to its input.
 
@@ -542,8 +559,14 @@ def conv_transpose2d(
 
 
 def conv_transpose1d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
 ) -> Tensor:
     """1-D transposed convolution, the input gradient of conv1d; arguments as :func:`conv_transpose2d`.
 
@@ -561,8 +584,14 @@ def conv_transpose1d(
 
 
 def conv_transpose3d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
 ) -> Tensor:
     """3-D transposed convolution, the input gradient of conv3d; arguments as :func:`conv_transpose2d`.
 

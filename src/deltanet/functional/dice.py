@@ -94,8 +94,10 @@ def _labels(y: np.ndarray, classes: int, owner: str) -> np.ndarray:
     labels = y.astype(np.int64, copy=False)
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels[(labels < 0) | (labels >= classes)]
-        what = "binary labels must be 0 or 1" if classes == 2 and owner.startswith("dice") else (
-            f"labels must be in [0, {classes}) for {classes} classes"
+        what = (
+            "binary labels must be 0 or 1"
+            if classes == 2 and owner.startswith("dice")
+            else (f"labels must be in [0, {classes}) for {classes} classes")
         )
         raise ValueError(f"{owner}: {what}, got {int(bad.flat[0])} ({bad.size} label(s) out of range)")
     return labels
@@ -134,7 +136,11 @@ def _probabilities(z: Tensor, from_logits: bool, owner: str) -> Tensor:
     if from_logits:
         return z.sigmoid() if z.shape[1] == 1 else softmax(z, axis=1)
     _check_range(
-        z.data, 0, 1, owner, "input probabilities",
+        z.data,
+        0,
+        1,
+        owner,
+        "input probabilities",
         " (pass from_logits=True for raw network outputs)",
     )
     return z
@@ -231,9 +237,7 @@ def check_dist_matrix(dist_matrix: Any, owner: str = "generalized_wasserstein_di
     if M.dtype.kind not in "fiu":
         raise ValueError(f"{owner}: dist_matrix must hold numbers, got dtype {M.dtype}")
     if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
-        raise ValueError(
-            f"{owner}: dist_matrix must be a square C × C matrix with C ≥ 2 classes, got shape {M.shape}"
-        )
+        raise ValueError(f"{owner}: dist_matrix must be a square C × C matrix with C ≥ 2 classes, got shape {M.shape}")
     M = M.astype(np.float64)
     if not np.isfinite(M).all() or (M < 0).any():
         raise ValueError(f"{owner}: dist_matrix must hold finite distances ≥ 0, got {M.tolist()}")
@@ -295,9 +299,7 @@ def generalized_wasserstein_dice_loss(
             f"{owner}: dist_matrix is {M.shape[0]} × {M.shape[0]} but the input has {classes} "
             f"classes (shape {z.shape}); expected a {classes} × {classes} matrix"
         )
-    if isinstance(background, bool) or not isinstance(background, (int, np.integer)) or not (
-        0 <= background < classes
-    ):
+    if isinstance(background, bool) or not isinstance(background, (int, np.integer)) or not (0 <= background < classes):
         raise ValueError(f"{owner}: background must be a class index in [0, {classes}), got {background!r}")
     y = _as_tensor(target, owner, "target")
     label_shape = z.shape[:1] + z.shape[2:]

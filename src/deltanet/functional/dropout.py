@@ -134,8 +134,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None)
     x = _as_float_tensor(x, "dropout2d")
     if x.ndim < 2:
         raise ValueError(
-            f"dropout2d: expected an input of shape (N, C, *spatial) with at least 2 axes, "
-            f"got shape {x.shape}"
+            f"dropout2d: expected an input of shape (N, C, *spatial) with at least 2 axes, got shape {x.shape}"
         )
     if not training or p == 0.0:
         return x

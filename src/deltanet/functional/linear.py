@@ -61,8 +61,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         x = Tensor(x.data.astype(weight.dtype))  # integer data computed in the weights' dtype
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(
-            f"linear: expected input with {weight.shape[1]} features in its last axis, "
-            f"got shape {x.shape}"
+            f"linear: expected input with {weight.shape[1]} features in its last axis, got shape {x.shape}"
         )
     if bias is None:
         return Linear.apply(x, weight)

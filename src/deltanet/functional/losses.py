@@ -52,8 +52,11 @@ def _check_huber_delta(delta: Any, owner: str) -> float:
 
 
 def _check_label_smoothing(label_smoothing: Any, owner: str) -> float:
-    if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
-            or not 0 <= label_smoothing <= 1):
+    if (
+        isinstance(label_smoothing, bool)
+        or not isinstance(label_smoothing, (int, float))
+        or not 0 <= label_smoothing <= 1
+    ):
         raise ValueError(f"{owner}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
     return float(label_smoothing)
 
@@ -77,9 +80,7 @@ def _as_tensor(x: Any, owner: str, what: str) -> Tensor:
 
 def _check_input(a: Tensor, owner: str) -> None:
     if a.dtype.kind != "f":
-        raise ValueError(
-            f"{owner}: input must be floating-point (float32 or float64), got dtype {a.dtype}"
-        )
+        raise ValueError(f"{owner}: input must be floating-point (float32 or float64), got dtype {a.dtype}")
 
 
 def _check_finite(y: np.ndarray, owner: str) -> None:
@@ -97,13 +98,12 @@ def _check_same_shape(a: Tensor, y: Tensor, owner: str) -> None:
         hint = ""
         if a.size == y.size:
             hint = " (same number of elements: reshape the target, e.g. target.reshape(input.shape))"
-        raise ValueError(
-            f"{owner}: input shape {a.shape} and target shape {y.shape} must match{hint}"
-        )
+        raise ValueError(f"{owner}: input shape {a.shape} and target shape {y.shape} must match{hint}")
 
 
-def _check_range(x: np.ndarray, low: float, high: float, owner: str, what: str, hint: str,
-                 allow_nan: bool = False) -> None:
+def _check_range(
+    x: np.ndarray, low: float, high: float, owner: str, what: str, hint: str, allow_nan: bool = False
+) -> None:
     inside = (x >= low) & (x <= high)  # False for NaN, so NaN is refused too (unless allowed)
     if allow_nan:
         inside |= np.isnan(x)
@@ -128,16 +128,13 @@ def _class_weight(weight: Any, classes: int, dtype: np.dtype, owner: str) -> np.
         return None
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
     if w.shape != (classes,):
-        raise ValueError(
-            f"{owner}: weight must have one value per class, shape ({classes},), got shape {w.shape}"
-        )
+        raise ValueError(f"{owner}: weight must have one value per class, shape ({classes},), got shape {w.shape}")
     if w.dtype.kind not in "fiu" or not np.isfinite(w).all():
         raise ValueError(f"{owner}: weight must hold finite numbers, got {w!r}")
     return w.astype(dtype)
 
 
-def _class_indices(y: Tensor, scores: Tensor, owner: str,
-                   ignore_index: int | None) -> tuple[np.ndarray, bool]:
+def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | None) -> tuple[np.ndarray, bool]:
     """Check class-index targets of shape (N, d1, ...) for scores (N, C, d1, ...).
 
     Returns the labels as int64, and whether all of them are classes (none is ``ignore_index``).
@@ -356,9 +353,17 @@ class SoftmaxCrossEntropy(Function):
     δ = ∂ℓ/∂z = s Σ_k w_k t_k − w ⊙ t, which is s − y for one-hot y and no class weights.
     """
 
-    def forward(self, z: np.ndarray, y: np.ndarray, reduction: str, label_smoothing: float,
-                weight: np.ndarray | None, ignore_index: int, probabilities: bool,
-                plain: bool = False) -> np.ndarray:
+    def forward(
+        self,
+        z: np.ndarray,
+        y: np.ndarray,
+        reduction: str,
+        label_smoothing: float,
+        weight: np.ndarray | None,
+        ignore_index: int,
+        probabilities: bool,
+        plain: bool = False,
+    ) -> np.ndarray:
         classes, eps = z.shape[1], label_smoothing
         self.plain = plain
         if plain:
@@ -441,8 +446,9 @@ class SoftmaxCrossEntropy(Function):
 class NegativeLogLikelihood(Function):
     """ℓ = −w_y x_y for log-probabilities x of shape (N, C, d1, ...); ∂ℓ/∂x = −w_y at class y."""
 
-    def forward(self, x: np.ndarray, y: np.ndarray, reduction: str,
-                weight: np.ndarray | None, ignore_index: int) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, y: np.ndarray, reduction: str, weight: np.ndarray | None, ignore_index: int
+    ) -> np.ndarray:
         keep = y != ignore_index
         labels = np.where(keep, y, 0)[:, None]
         w_n = keep.astype(x.dtype) if weight is None else weight[labels[:, 0]] * keep
@@ -467,8 +473,9 @@ class MultiMargin(Function):
     δ_i = w_y p h_i^{p−1} [h_i > 0] / C for i ≠ y (h_i = m − x_y + x_i), and δ_y = −Σ_{i≠y} δ_i.
     """
 
-    def forward(self, x: np.ndarray, y: np.ndarray, reduction: str, p: int, margin: float,
-                weight: np.ndarray | None) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, y: np.ndarray, reduction: str, p: int, margin: float, weight: np.ndarray | None
+    ) -> np.ndarray:
         n, classes = x.shape
         labels = y[:, None]
         h = margin - np.take_along_axis(x, labels, axis=1) + x
@@ -575,8 +582,15 @@ def log_cosh_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor
     return LogCosh.apply(a, y, reduction=reduction)
 
 
-def cross_entropy(input: Any, target: Any, *, reduction: str = "mean", label_smoothing: float = 0.0,
-                  weight: Any = None, ignore_index: int = -100) -> Tensor:
+def cross_entropy(
+    input: Any,
+    target: Any,
+    *,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+    weight: Any = None,
+    ignore_index: int = -100,
+) -> Tensor:
     """Softmax cross-entropy from logits: ℓ_n = −Σ_k y_nk log softmax(z_n)_k over axis 1.
 
     Log-softmax and the loss are one op, computed with log-sum-exp, so logits of ±1e4 are fine;
@@ -621,16 +635,22 @@ def cross_entropy(input: Any, target: Any, *, reduction: str = "mean", label_smo
         labels, all_classes = _class_indices(y, z, owner, ignore_index)
         if labels is not y.data:
             y = Tensor(labels)
-    plain = (all_classes and label_smoothing == 0 and w is None and z.ndim == 2
-             and not 0 <= ignore_index < z.shape[1])
+    plain = all_classes and label_smoothing == 0 and w is None and z.ndim == 2 and not 0 <= ignore_index < z.shape[1]
     return SoftmaxCrossEntropy.apply(
-        z, y, reduction=reduction, label_smoothing=label_smoothing, weight=w,
-        ignore_index=int(ignore_index), probabilities=probabilities, plain=plain,
+        z,
+        y,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+        weight=w,
+        ignore_index=int(ignore_index),
+        probabilities=probabilities,
+        plain=plain,
     )
 
 
-def nll_loss(input: Any, target: Any, *, reduction: str = "mean", weight: Any = None,
-             ignore_index: int = -100) -> Tensor:
+def nll_loss(
+    input: Any, target: Any, *, reduction: str = "mean", weight: Any = None, ignore_index: int = -100
+) -> Tensor:
     """Negative log-likelihood of class indices: ℓ_n = −w_{y_n} x_{n, y_n} for log-probabilities x.
 
     ``nll_loss(log_softmax(z, axis=1), y)`` equals ``cross_entropy(z, y)``; use that fused op
@@ -654,14 +674,10 @@ def nll_loss(input: Any, target: Any, *, reduction: str = "mean", weight: Any = 
     x = _as_tensor(input, owner, "input")
     _check_input(x, owner)
     if x.ndim < 2:
-        raise ValueError(
-            f"nll_loss expects log-probabilities of shape (N, C) or (N, C, d1, ...), got shape {x.shape}"
-        )
+        raise ValueError(f"nll_loss expects log-probabilities of shape (N, C) or (N, C, d1, ...), got shape {x.shape}")
     labels, _ = _class_indices(_as_tensor(target, owner, "target"), x, owner, ignore_index)
     w = _class_weight(weight, x.shape[1], x.dtype, owner)
-    return NegativeLogLikelihood.apply(
-        x, Tensor(labels), reduction=reduction, weight=w, ignore_index=int(ignore_index)
-    )
+    return NegativeLogLikelihood.apply(x, Tensor(labels), reduction=reduction, weight=w, ignore_index=int(ignore_index))
 
 
 def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
@@ -684,14 +700,22 @@ def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") ->
     p, y = _elementwise_inputs(input, target, owner, reduction)
     # A NaN prediction gives a NaN loss (fit's NaN policy then names the epoch and step of the
     # divergence); only numbers outside [0, 1] are a misuse.
-    _check_range(p.data, 0, 1, owner, "input probabilities",
-                 " (apply sigmoid first, or use binary_cross_entropy_with_logits on logits)", allow_nan=True)
+    _check_range(
+        p.data,
+        0,
+        1,
+        owner,
+        "input probabilities",
+        " (apply sigmoid first, or use binary_cross_entropy_with_logits on logits)",
+        allow_nan=True,
+    )
     _check_range(y.data, 0, 1, owner, "target", "")
     return BinaryCrossEntropy.apply(p, y, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, *, reduction: str = "mean",
-                                     pos_weight: Any = None) -> Tensor:
+def binary_cross_entropy_with_logits(
+    input: Any, target: Any, *, reduction: str = "mean", pos_weight: Any = None
+) -> Tensor:
     """Sigmoid + binary cross-entropy from logits, fused and stable: δ = ∂ℓ/∂z = σ(z) − y.
 
     ℓ = (1 − y) z + w_y log(1 + e^{−z}), w_y = 1 + (pos_weight − 1) y (PyTorch's form).
@@ -749,14 +773,13 @@ def hinge_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
     labels = t.data
     valid = (labels == 1) | (labels == -1) | (labels == 0)
     if not valid.all():
-        raise ValueError(
-            f"{owner}: labels must be -1 or +1 (or 0 and 1), got {labels[~valid].flat[0].item()!r}"
-        )
+        raise ValueError(f"{owner}: labels must be -1 or +1 (or 0 and 1), got {labels[~valid].flat[0].item()!r}")
     return Hinge.apply(f, t, reduction=reduction)
 
 
-def multi_margin_loss(input: Any, target: Any, *, p: int = 1, margin: float = 1.0, weight: Any = None,
-                      reduction: str = "mean") -> Tensor:
+def multi_margin_loss(
+    input: Any, target: Any, *, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean"
+) -> Tensor:
     """Multi-class hinge loss, as torch.nn.MultiMarginLoss: ℓ_n = Σ_{i≠y} max(0, m − x_y + x_i)^p / C.
 
     Args:

@@ -62,9 +62,7 @@ class MaxPoolNd(Function):
     has already diverged in both cases, and ``fit`` stops on the loss.)
     """
 
-    def forward(
-        self, x: np.ndarray, *, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple
-    ) -> np.ndarray:
+    def forward(self, x: np.ndarray, *, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple) -> np.ndarray:
         self.options = kernel, stride, padding, out_size, x.shape
         xpad = _padded(x, padding, -np.inf)
         offsets = list(product(*map(range, kernel)))
@@ -100,7 +98,13 @@ class AvgPoolNd(Function):
     """a = (1/n) Σ over each window; backward spreads δ/n over the window."""
 
     def forward(
-        self, x: np.ndarray, *, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple,
+        self,
+        x: np.ndarray,
+        *,
+        kernel: tuple,
+        stride: tuple,
+        padding: tuple,
+        out_size: tuple,
         count_include_pad: bool,
     ) -> np.ndarray:
         xpad = _padded(x, padding, 0)
@@ -167,9 +171,7 @@ def _max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dims: int) ->
     return MaxPoolNd.apply(x, **_pool_args(x, kernel_size, stride, padding, dims, f"max_pool{dims}d"))
 
 
-def _avg_pool(
-    x: Any, kernel_size: Any, stride: Any, padding: Any, count_include_pad: bool, dims: int
-) -> Tensor:
+def _avg_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, count_include_pad: bool, dims: int) -> Tensor:
     x = _float_input(x)
     args = _pool_args(x, kernel_size, stride, padding, dims, f"avg_pool{dims}d")
     return AvgPoolNd.apply(x, count_include_pad=bool(count_include_pad), **args)
@@ -311,9 +313,7 @@ def _adaptive_avg_pool(x: Any, output_size: Any, dims: int) -> Tensor:
     check_input(x, dims, op)
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
     if len(sizes) != dims:
-        raise ValueError(
-            f"{op}: output_size must be an int or a tuple of {dims} ints or None, got {output_size!r}"
-        )
+        raise ValueError(f"{op}: output_size must be an int or a tuple of {dims} ints or None, got {output_size!r}")
     # None keeps the input's size on that axis, as in PyTorch.
     sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:]))
     out_size = _ntuple(sizes, dims, "output_size", op, 1)
@@ -388,7 +388,5 @@ def global_avg_pool(x: Tensor) -> Tensor:
     """
     x = _float_input(x)  # integers become float32, as for the other pools
     if x.ndim < 3:
-        raise ValueError(
-            f"global_avg_pool expects an input (N, C, *spatial) with at least 3 axes, got shape {x.shape}"
-        )
+        raise ValueError(f"global_avg_pool expects an input (N, C, *spatial) with at least 3 axes, got shape {x.shape}")
     return x.mean(axis=tuple(range(2, x.ndim)))

@@ -107,13 +107,9 @@ def upsample(
         x = Tensor(x.data.astype(np.float32))
     dims = x.ndim - 2
     if dims not in _LAYOUT:
-        raise ValueError(
-            f"upsample expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}"
-        )
+        raise ValueError(f"upsample expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}")
     if mode not in ("nearest", "linear", "bilinear", "trilinear"):
-        raise ValueError(
-            f"upsample: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got {mode!r}"
-        )
+        raise ValueError(f"upsample: mode must be 'nearest', 'linear', 'bilinear' or 'trilinear', got {mode!r}")
     if mode != "nearest" and mode != _LINEAR_MODE[dims]:
         raise ValueError(
             f"upsample: mode {mode!r} needs a {dict((v, k) for k, v in _LINEAR_MODE.items())[mode] + 2}-D "
@@ -133,9 +129,7 @@ def upsample(
             raise ValueError(f"upsample: scale_factor must be positive, got {scale_factor!r}")
         out_size = tuple(int(math.floor(n * r)) for n, r in zip(in_size, factors))
         if min(out_size) < 1:
-            raise ValueError(
-                f"upsample: scale_factor {scale_factor!r} gives an empty output from shape {x.shape}"
-            )
+            raise ValueError(f"upsample: scale_factor {scale_factor!r} gives an empty output from shape {x.shape}")
         scales = [1.0 / r for r in factors]
     steps: list[Any] = []
     for n_in, n_out, scale in zip(in_size, out_size, scales):

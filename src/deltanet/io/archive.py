@@ -110,9 +110,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_json(data: bytes, member: str) -> Any:
     """Parse strict JSON (UTF-8, no NaN/Infinity, no repeated keys); CheckpointError otherwise."""
     try:
-        return json.loads(
-            data.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys
-        )
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise CheckpointError(f"{member}: not valid JSON ({str(error)[:200]})") from None
 
@@ -127,9 +125,7 @@ def check_member_name(name: str) -> None:
         or ":" in name
         or any(part in ("", ".", "..") for part in name.split("/"))
     ):
-        raise CheckpointError(
-            f"member {name[:120]!r}: absolute, '..' or otherwise unsafe member name refused"
-        )
+        raise CheckpointError(f"member {name[:120]!r}: absolute, '..' or otherwise unsafe member name refused")
     if not _SAFE_NAME.match(name):
         raise CheckpointError(f"member {name[:120]!r}: unexpected characters in a member name")
 
@@ -163,9 +159,7 @@ class Archive:
         except zipfile.BadZipFile as error:
             raise CheckpointError(f"{self.path!r}: not a zip archive or a damaged one ({error})") from None
         except Exception as error:  # struct.error, ValueError, OverflowError... from a bad directory
-            raise CheckpointError(
-                f"{self.path!r}: damaged zip directory ({type(error).__name__}: {error})"
-            ) from None
+            raise CheckpointError(f"{self.path!r}: damaged zip directory ({type(error).__name__}: {error})") from None
         self.infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             name = info.filename
@@ -176,8 +170,7 @@ class Archive:
                 raise CheckpointError(f"member {name!r}: encrypted members are refused")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise CheckpointError(
-                    f"member {name!r}: compression method {info.compress_type} refused "
-                    f"(only stored or deflated)"
+                    f"member {name!r}: compression method {info.compress_type} refused (only stored or deflated)"
                 )
             if info.compress_size > file_size or info.header_offset > file_size:
                 raise CheckpointError(f"member {name!r}: declares more bytes than the file has")
@@ -195,15 +188,12 @@ class Archive:
     def _check_manifest(self, manifest: Any) -> dict[str, str]:
         if not isinstance(manifest, dict) or set(manifest) != {"format", "version", "members"}:
             got = sorted(manifest) if isinstance(manifest, dict) else type(manifest).__name__
-            raise CheckpointError(
-                f"{MANIFEST}: expected the fields ['format', 'members', 'version'], got {got}"
-            )
+            raise CheckpointError(f"{MANIFEST}: expected the fields ['format', 'members', 'version'], got {got}")
         if manifest["format"] != FORMAT:
             raise CheckpointError(f"{MANIFEST}: format {manifest['format']!r:.80}, expected {FORMAT!r}")
         if manifest["version"] != VERSION or isinstance(manifest["version"], bool):
             raise CheckpointError(
-                f"{MANIFEST}: unknown format version {manifest['version']!r:.80}, this deltanet "
-                f"reads version {VERSION}"
+                f"{MANIFEST}: unknown format version {manifest['version']!r:.80}, this deltanet reads version {VERSION}"
             )
         members = manifest["members"]
         if not isinstance(members, dict):
@@ -211,9 +201,7 @@ class Archive:
         checksums = {}
         for name, entry in members.items():
             if name == MANIFEST or name not in self.infos:
-                raise CheckpointError(
-                    f"member {name[:120]!r}: listed in {MANIFEST} but missing from the archive"
-                )
+                raise CheckpointError(f"member {name[:120]!r}: listed in {MANIFEST} but missing from the archive")
             if not (isinstance(entry, dict) and set(entry) == {"size", "sha256"}):
                 raise CheckpointError(f"{MANIFEST}: entry of {name!r} must have 'size' and 'sha256'")
             size, digest = entry["size"], entry["sha256"]
@@ -246,9 +234,7 @@ class Archive:
         except Exception as error:  # zlib.error, EOFError, OSError...
             raise CheckpointError(f"member {name!r}: damaged ({type(error).__name__}: {error})") from None
         if len(data) != info.file_size:
-            raise CheckpointError(
-                f"member {name!r}: {len(data)} bytes read, {info.file_size} declared (truncated?)"
-            )
+            raise CheckpointError(f"member {name!r}: {len(data)} bytes read, {info.file_size} declared (truncated?)")
         if verify and hashlib.sha256(data).hexdigest() != self.checksums[name]:
             raise CheckpointError(f"member {name!r}: checksum mismatch (SHA-256 differs from {MANIFEST})")
         return data

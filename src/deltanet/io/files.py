@@ -51,8 +51,20 @@ _MEMBER = re.compile(
     r"|training/(?P<training>[A-Za-z0-9_]+))\.npy\Z"
 )
 _TOP_FIELDS = {"format", "version", "deltanet_version", "model", "dtype", "weights", "optimizer", "training"}
-_DTYPES = {"float32", "float64", "float16", "int8", "int16", "int32", "int64", "uint8", "uint16",
-           "uint32", "uint64", "bool"}
+_DTYPES = {
+    "float32",
+    "float64",
+    "float16",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "bool",
+}
 
 
 @dataclass
@@ -358,10 +370,8 @@ def _read(archive: Archive, model: nn.Module | None) -> Checkpoint:
             model.to(config["dtype"])
     spec = _spec(model)
     _check_weight_list(config["weights"], spec)
-    weights = _read_arrays(
-        archive, members["weight"], spec, "weights", "a weight of the model")
-    optimizer_state, optimizer_class = _read_optimizer(
-        archive, config.get("optimizer"), members["optimizer"], spec)
+    weights = _read_arrays(archive, members["weight"], spec, "weights", "a weight of the model")
+    optimizer_state, optimizer_class = _read_optimizer(archive, config.get("optimizer"), members["optimizer"], spec)
     training, arrays = _read_training(archive, config.get("training"), members["training"])
     try:
         model.load_state_dict(weights)
@@ -383,8 +393,7 @@ def _check_top(config: Any) -> None:
         raise CheckpointError(f"{CONFIG}: format {config['format']!r:.80}, expected {FORMAT!r}")
     if config["version"] != VERSION or isinstance(config["version"], bool):
         raise CheckpointError(
-            f"{CONFIG}: unknown format version {config['version']!r:.80}; this deltanet reads "
-            f"version {VERSION}"
+            f"{CONFIG}: unknown format version {config['version']!r:.80}; this deltanet reads version {VERSION}"
         )
     if config.get("dtype") not in (None, "float32", "float64"):
         raise CheckpointError(f"{CONFIG}: dtype {config['dtype']!r:.80}, expected 'float32' or 'float64'")
@@ -397,16 +406,18 @@ def _check_weight_list(listed: Any, spec: dict[str, Any]) -> None:
         raise CheckpointError(f"{CONFIG}: 'weights' lists a name twice")
     for key in listed:
         if key not in spec:
-            raise CheckpointError(
-                f"{CONFIG}: weights: {key[:80]!r} is not a weight of the model built from the config")
+            raise CheckpointError(f"{CONFIG}: weights: {key[:80]!r} is not a weight of the model built from the config")
     for key in spec:
         if key not in listed:
             raise CheckpointError(f"{CONFIG}: weights: the model's weight {key!r} is not listed")
 
 
 def _read_arrays(
-    archive: Archive, present: dict[str, str], expected: dict[str, tuple[tuple[int, ...], str]],
-    folder: str, what: str,
+    archive: Archive,
+    present: dict[str, str],
+    expected: dict[str, tuple[tuple[int, ...], str]],
+    folder: str,
+    what: str,
 ) -> dict[str, np.ndarray]:
     """Read ``folder/<key>.npy`` for every key of ``expected`` (shape, dtype.str), checked."""
     for key, name in present.items():
@@ -461,8 +472,10 @@ def _read_optimizer(
         for index, values in part.items():
             if _index(index, len(names)) is None:
                 raise CheckpointError(f"{where}.{kind}: {index[:20]!r} is not a parameter index")
-            ok = isinstance(values, dict) if kind == "state" else (
-                isinstance(values, list) and all(isinstance(v, str) and _WORD.match(v) for v in values)
+            ok = (
+                isinstance(values, dict)
+                if kind == "state"
+                else (isinstance(values, list) and all(isinstance(v, str) and _WORD.match(v) for v in values))
             )
             if not ok:
                 raise CheckpointError(f"{where}.{kind}[{index!r}]: malformed entry")
@@ -507,15 +520,14 @@ def _read_training(
         shape = entry.get("shape") if isinstance(entry, dict) else None
         dtype = entry.get("dtype") if isinstance(entry, dict) else None
         if not (
-            isinstance(shape, list) and len(shape) <= 32
+            isinstance(shape, list)
+            and len(shape) <= 32
             and all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s for s in shape)
             and dtype in _DTYPES
         ):
             raise CheckpointError(f"{where}.arrays.{name}: expected {{'shape': [ints], 'dtype': name}}")
         if math.prod(shape) * np.dtype(dtype).itemsize > archive.file_size:
-            raise CheckpointError(
-                f"{where}.arrays.{name}: shape {tuple(shape)} needs more bytes than the file has"
-            )
+            raise CheckpointError(f"{where}.arrays.{name}: shape {tuple(shape)} needs more bytes than the file has")
         expected[name] = (tuple(shape), np.dtype(dtype).str)
     arrays = _read_arrays(archive, present, expected, "training", "a training array listed in config.json")
     training = {k: v for k, v in section.items() if k != "arrays"}

@@ -49,9 +49,7 @@ def from_bytes(data: bytes, member: str, shape: tuple[int, ...], dtype: np.dtype
         raise CheckpointError(f"{member}: not a .npy array ({error})") from None
     if version not in _PREFIX:
         raise CheckpointError(f"{member}: unsupported .npy format version {version}, expected 1.0 or 2.0")
-    reader = (
-        np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    )
+    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     try:
         header_shape, fortran_order, header_dtype = reader(stream, max_header_size=MAX_HEADER)
     except Exception as error:  # ValueError for malformed headers; anything else is malformed too
@@ -64,15 +62,12 @@ def from_bytes(data: bytes, member: str, shape: tuple[int, ...], dtype: np.dtype
     if header_dtype != dtype:
         raise CheckpointError(f"{member}: dtype {header_dtype.str}, expected the model's {dtype.str}")
     if tuple(header_shape) != tuple(shape):
-        raise CheckpointError(
-            f"{member}: shape {_short(header_shape)}, expected the model's {tuple(shape)}"
-        )
+        raise CheckpointError(f"{member}: shape {_short(header_shape)}, expected the model's {tuple(shape)}")
     offset = stream.tell()
     nbytes = math.prod(shape) * dtype.itemsize
     if len(data) - offset != nbytes:
         raise CheckpointError(
-            f"{member}: {len(data) - offset} bytes of data, but shape {tuple(shape)} of {dtype} "
-            f"needs {nbytes}"
+            f"{member}: {len(data) - offset} bytes of data, but shape {tuple(shape)} of {dtype} needs {nbytes}"
         )
     array = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=offset)
     return array.reshape(shape, order="F" if fortran_order else "C")

@@ -293,6 +293,5 @@ def _build(tree: Any, where: str, depth: int) -> nn.Module:
         raise CheckpointError(f"{where}: building {cls.__name__} failed ({type(error).__name__})") from None
     except Exception as error:  # the constructor refused the arguments (TypeError, ValueError, ...)
         raise CheckpointError(
-            f"{where}.config: {cls.__name__} refused its arguments: {type(error).__name__}: "
-            f"{str(error)[:300]}"
+            f"{where}.config: {cls.__name__} refused its arguments: {type(error).__name__}: {str(error)[:300]}"
         ) from None

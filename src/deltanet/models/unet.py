@@ -99,14 +99,15 @@ class UNet(nn.Module):
             return self._double_conv(c_in, c_out, generator, dtype)
 
         self.encoders = nn.ModuleList(
-            [block(self.in_channels if level == 0 else widths[level - 1], widths[level])
-             for level in range(self.depth)]
+            [block(self.in_channels if level == 0 else widths[level - 1], widths[level]) for level in range(self.depth)]
         )
         self.pool = pool(2)
         self.bottleneck = block(widths[-2], widths[-1])
         self.ups = nn.ModuleList(
-            [up(widths[level + 1], widths[level], 2, stride=2, rng=generator, dtype=dtype)
-             for level in range(self.depth)]
+            [
+                up(widths[level + 1], widths[level], 2, stride=2, rng=generator, dtype=dtype)
+                for level in range(self.depth)
+            ]
         )
         self.decoders = nn.ModuleList([block(2 * widths[level], widths[level]) for level in range(self.depth)])
         self.head = conv(widths[0], self.classes, 1, rng=generator, dtype=dtype)
@@ -126,16 +127,18 @@ class UNet(nn.Module):
         shape = tuple(x.shape)
         if len(shape) != self.dims + 2 or shape[1] != self.in_channels:
             raise ValueError(
-                f"{self._name()}: expected input of shape {expected} with C = {self.in_channels}, "
-                f"got shape {shape}"
+                f"{self._name()}: expected input of shape {expected} with C = {self.in_channels}, got shape {shape}"
             )
         multiple = 2**self.depth
         spatial = shape[2:]
         if any(n % multiple for n in spatial):
             down = tuple(n - n % multiple for n in spatial)
             upper = tuple(-(-n // multiple) * multiple for n in spatial)
-            fix = (f"at least {multiple} pixels per axis, e.g. pad to {upper}"
-                   if any(n < multiple for n in spatial) else f"e.g. crop to {down} or pad to {upper}")
+            fix = (
+                f"at least {multiple} pixels per axis, e.g. pad to {upper}"
+                if any(n < multiple for n in spatial)
+                else f"e.g. crop to {down} or pad to {upper}"
+            )
             raise ValueError(
                 f"{self._name()}: every spatial size must be divisible by 2**depth = {multiple} "
                 f"(each of the {self.depth} max-poolings halves it), got input of shape {shape} "

@@ -29,8 +29,11 @@ def _axis(owner: str, dim: Any) -> int:
 
 def _number_in(owner: str, name: str, value: Any, low: float, high: float = float("inf")) -> float:
     """A real number in [low, high] (NaN and non-numbers refused, the value quoted)."""
-    if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-            or not low <= value <= high):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not low <= value <= high
+    ):
         if high == float("inf"):
             bounds = "a number" if low == -float("inf") else f">= {low:g}"
         else:

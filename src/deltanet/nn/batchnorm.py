@@ -47,15 +47,12 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         if not _is_number(num_features, integer=True) or num_features < 1:
-            raise ValueError(
-                f"{name}: num_features must be a positive integer, got {num_features!r}"
-            )
+            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
         if not _is_number(eps) or not (math.isfinite(eps) and eps > 0):
             raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
         if momentum is not None and (not _is_number(momentum) or not 0 <= momentum <= 1):
             raise ValueError(
-                f"{name}: momentum must be a number in [0, 1], or None for a cumulative average, "
-                f"got {momentum!r}"
+                f"{name}: momentum must be a number in [0, 1], or None for a cumulative average, got {momentum!r}"
             )
         self.num_features = int(num_features)
         self.eps = float(eps)
@@ -105,7 +102,9 @@ class _BatchNorm(Module):
             return self._forward(x)
         except ValueError as error:
             message = str(error)
-            raise ValueError(message if message.startswith(f"{type(self).__name__}(") else f"{self!r}: {message}") from None
+            raise ValueError(
+                message if message.startswith(f"{type(self).__name__}(") else f"{self!r}: {message}"
+            ) from None
 
     def _forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):

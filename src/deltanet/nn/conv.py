@@ -49,8 +49,7 @@ class _ConvNd(Module):
                 raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
-                f"{name}: groups={groups} must divide in_channels={in_channels} and "
-                f"out_channels={out_channels}"
+                f"{name}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
             )
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = F._ntuple(kernel_size, dims, "kernel_size", name, 1)
@@ -67,9 +66,7 @@ class _ConvNd(Module):
             shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
         else:
             if output_padding != 0:
-                raise ValueError(
-                    f"{name}: output_padding is for transposed convolutions, got {output_padding!r}"
-                )
+                raise ValueError(f"{name}: output_padding is for transposed convolutions, got {output_padding!r}")
             F._padding_pairs(padding, self.kernel_size, self.stride, self.dilation, name)  # checks
             if not isinstance(padding, str):
                 padding = F._ntuple(padding, dims, "padding", name, 0)
@@ -118,12 +115,16 @@ class _ConvNd(Module):
         try:
             if self._transposed:
                 return self._function(
-                    x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                    self.groups, self.dilation,
+                    x,
+                    self.weight,
+                    self.bias,
+                    self.stride,
+                    self.padding,
+                    self.output_padding,
+                    self.groups,
+                    self.dilation,
                 )
-            return self._function(
-                x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-            )
+            return self._function(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         except ValueError as error:
             raise ValueError(f"{self!r}: {error}") from None
 
@@ -149,8 +150,18 @@ class _ConvTransposeNd(_ConvNd):
         dtype: Any = None,
     ) -> None:
         super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, init,
-            rng, dtype, output_padding=output_padding,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            init,
+            rng,
+            dtype,
+            output_padding=output_padding,
         )
 
 

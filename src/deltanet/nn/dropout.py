@@ -23,8 +23,7 @@ class _DropoutBase(Module):
         if rng is not None and not isinstance(rng, np.random.Generator):
             if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
                 raise ValueError(
-                    f"{type(self).__name__}: rng must be None, an int seed or a "
-                    f"numpy.random.Generator, got {rng!r}"
+                    f"{type(self).__name__}: rng must be None, an int seed or a numpy.random.Generator, got {rng!r}"
                 )
             # One generator for the layer's life: a seed gives a reproducible *sequence* of
             # masks, not the same mask on every step.

@@ -81,9 +81,7 @@ class Module:
     # -- registration ------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise RuntimeError(
-                f"{type(self).__name__}: call super().__init__() before assigning attributes"
-            )
+            raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
@@ -220,8 +218,7 @@ class Module:
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
             raise KeyError(
-                f"load_state_dict: missing keys {missing}, unexpected keys {unexpected} "
-                f"(this model has {list(own)})"
+                f"load_state_dict: missing keys {missing}, unexpected keys {unexpected} (this model has {list(own)})"
             )
         arrays: dict[str, np.ndarray] = {}
         for key in own:
@@ -234,10 +231,7 @@ class Module:
             if value.dtype.kind not in "fiub":
                 raise ValueError(f"load_state_dict: {key!r} has unsupported dtype {value.dtype}")
             if value.shape != own[key].shape:
-                raise ValueError(
-                    f"load_state_dict: {key!r} expected shape {own[key].shape}, "
-                    f"got {value.shape}"
-                )
+                raise ValueError(f"load_state_dict: {key!r} expected shape {own[key].shape}, got {value.shape}")
             arrays[key] = value
         for mod_name, module in self.named_modules():
             dot = f"{mod_name}." if mod_name else ""

@@ -51,9 +51,7 @@ class _PoolNd(Module):
 
 
 class _AvgPoolNd(_PoolNd):
-    def __init__(
-        self, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
-    ) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True) -> None:
         super().__init__(kernel_size, stride, padding)
         if not isinstance(count_include_pad, (bool, np.bool_)):
             raise ValueError(

@@ -112,9 +112,13 @@ class ModelSummary:
         return {
             "input_shape": None if self.input_shape is None else list(self.input_shape),
             "layers": [
-                {"name": r.name, "type": r.type,
-                 "output_shape": None if r.output_shape is None else list(r.output_shape),
-                 "params": r.params, "trainable": r.trainable}
+                {
+                    "name": r.name,
+                    "type": r.type,
+                    "output_shape": None if r.output_shape is None else list(r.output_shape),
+                    "params": r.params,
+                    "trainable": r.trainable,
+                }
                 for r in self.rows
             ],
             "total_params": self.total_params,
@@ -129,12 +133,19 @@ class ModelSummary:
         table += [(r.name or "(model)", r.type, shape(r.output_shape), f"{r.params:,}") for r in self.rows]
         widths = [max(len(row[i]) for row in table) for i in range(4)]
         line = "-" * (sum(widths) + 6)
+
         def fmt(row: tuple[str, str, str, str]) -> str:
             return f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]:>{widths[3]}}"
-        lines = [fmt(table[0]), line, *(fmt(row) for row in table[1:]), line,
-                 f"Total params: {self.total_params:,}",
-                 f"Trainable params: {self.trainable_params:,}",
-                 f"Non-trainable params: {self.total_params - self.trainable_params:,}"]
+
+        lines = [
+            fmt(table[0]),
+            line,
+            *(fmt(row) for row in table[1:]),
+            line,
+            f"Total params: {self.total_params:,}",
+            f"Trainable params: {self.trainable_params:,}",
+            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
+        ]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -204,7 +215,9 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
             with no_grad(), recording(model) as records:
                 model(x)
         except ValueError as error:
-            raise ValueError(f"summary: an input of shape {input_shape} (per sample) does not fit the model: {error}") from None
+            raise ValueError(
+                f"summary: an input of shape {input_shape} (per sample) does not fit the model: {error}"
+            ) from None
         finally:
             model.train(was_training)
         for record in records:
@@ -224,11 +237,15 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
     rows = []
     for name, module in order:
         own = [p for p in module._parameters.values() if p is not None]
-        rows.append(SummaryRow(
-            name, type(module).__name__, shapes.get(id(module)),
-            int(sum(p.data.size for p in own)),
-            int(sum(p.data.size for p in own if p.requires_grad)),
-        ))
+        rows.append(
+            SummaryRow(
+                name,
+                type(module).__name__,
+                shapes.get(id(module)),
+                int(sum(p.data.size for p in own)),
+                int(sum(p.data.size for p in own if p.requires_grad)),
+            )
+        )
     params = model.parameters()
     total = int(sum(p.data.size for p in params))
     trainable = int(sum(p.data.size for p in params if p.requires_grad))

@@ -40,15 +40,12 @@ class Upsample(Module):
         if mode not in _MODES:
             raise ValueError(f"Upsample: mode must be one of {_MODES}, got {mode!r}")
         if mode == "nearest" and align_corners:
-            raise ValueError(
-                "Upsample: align_corners=True only applies to the linear modes, not to 'nearest'"
-            )
+            raise ValueError("Upsample: align_corners=True only applies to the linear modes, not to 'nearest'")
         if size is None:
             factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,)
             if not all(isinstance(r, (int, float)) and not isinstance(r, bool) and r > 0 for r in factors):
                 raise ValueError(
-                    f"Upsample: scale_factor must be a positive number or a tuple of them, "
-                    f"got {scale_factor!r}"
+                    f"Upsample: scale_factor must be a positive number or a tuple of them, got {scale_factor!r}"
                 )
         self.scale_factor = None if size is not None else scale_factor
         self.mode = mode

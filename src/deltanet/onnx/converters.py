@@ -69,7 +69,10 @@ def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
     if m.bias is not None:
         inputs.append(g.initializer(f"{path}.bias", m.bias.data))
     attrs: dict[str, Any] = {
-        "kernel_shape": kernel, "strides": list(m.stride), "dilations": list(m.dilation), "group": m.groups,
+        "kernel_shape": kernel,
+        "strides": list(m.stride),
+        "dilations": list(m.dilation),
+        "group": m.groups,
     }
     if m._transposed:
         attrs["pads"] = _pads((p, p) for p in m.padding)

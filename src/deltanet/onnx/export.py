@@ -163,8 +163,17 @@ class _Tracer:
         names = [self.name_of(t, f"{hint}.const") for t in inputs]
         dst = self.graph.fresh(hint)
         g = self.graph
-        simple = {ops.Add: "Add", ops.Mul: "Mul", ops.Neg: "Neg", ops.ReLU: "Relu", ops.Sigmoid: "Sigmoid",
-                  ops.Tanh: "Tanh", ops.Exp: "Exp", ops.Log: "Log", ops.MatMul: "MatMul"}
+        simple = {
+            ops.Add: "Add",
+            ops.Mul: "Mul",
+            ops.Neg: "Neg",
+            ops.ReLU: "Relu",
+            ops.Sigmoid: "Sigmoid",
+            ops.Tanh: "Tanh",
+            ops.Exp: "Exp",
+            ops.Log: "Log",
+            ops.MatMul: "MatMul",
+        }
         if cls in simple:
             g.node(simple[cls], names, [dst])
         elif cls is ops.Cat:
@@ -297,8 +306,7 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
         shape = None
     positive = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in shape or ())
     if not shape or not positive:
-        raise ValueError(
-            f"export: input_shape must be a tuple of positive ints such as (1, 4), got {input_shape!r}")
+        raise ValueError(f"export: input_shape must be a tuple of positive ints such as (1, 4), got {input_shape!r}")
     return tuple(int(n) for n in shape)
 
 

@@ -70,14 +70,10 @@ def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
     elif isinstance(name, str):
         key = name.strip().lower().replace("-", "").replace("_", "")
         if key not in _REGISTRY:
-            raise ValueError(
-                f"optim.get: unknown optimizer {name!r}; expected one of {sorted(_REGISTRY)}"
-            )
+            raise ValueError(f"optim.get: unknown optimizer {name!r}; expected one of {sorted(_REGISTRY)}")
         cls = _REGISTRY[key]
     else:
-        raise ValueError(
-            f"optim.get: expected an optimizer name, class or instance, got {type(name).__name__}"
-        )
+        raise ValueError(f"optim.get: expected an optimizer name, class or instance, got {type(name).__name__}")
     if params is None:
         raise ValueError(f"optim.get: {cls.__name__} needs the parameters to optimize (params=)")
     return cls(params, **kwargs)

@@ -144,9 +144,15 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, betas=_pair(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize,
-                        decoupled_weight_decay=decoupled_weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=_pair(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -182,17 +188,30 @@ class Adam(Optimizer):
                 work = self._new_work(p, W)
             st = state.get(p)
             if st is None:
-                st = state[p] = {
-                    "step": 0, "exp_avg": np.zeros_like(W), "exp_avg_sq": np.zeros_like(W)
-                }
+                st = state[p] = {"step": 0, "exp_avg": np.zeros_like(W), "exp_avg_sq": np.zeros_like(W)}
             step = st["step"] = st["step"] + 1
             v_max = None
             if amsgrad:
                 v_max = st.get("max_exp_avg_sq")
                 if v_max is None:
                     v_max = st["max_exp_avg_sq"] = np.zeros_like(W)
-            adam_update(W, g, st["exp_avg"], st["exp_avg_sq"], step, work, eta, beta1, beta2, eps,
-                        weight_decay, amsgrad, v_max, maximize, decoupled)
+            adam_update(
+                W,
+                g,
+                st["exp_avg"],
+                st["exp_avg_sq"],
+                step,
+                work,
+                eta,
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                amsgrad,
+                v_max,
+                maximize,
+                decoupled,
+            )
 
 
 class AdamW(Adam):
@@ -222,8 +241,7 @@ class AdamW(Adam):
         *,
         maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         decoupled_weight_decay=True)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

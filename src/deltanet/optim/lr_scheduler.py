@@ -44,9 +44,7 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
-            raise ValueError(
-                f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}"
-            )
+            raise ValueError(f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}")
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
             raise ValueError(f"{name}: last_epoch must be an integer >= -1, got {last_epoch!r}")
         self.optimizer = optimizer
@@ -101,8 +99,7 @@ class LRScheduler:
         unknown = sorted(set(state_dict) - allowed)
         if unknown:
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: unknown key(s) {unknown}, "
-                f"expected {sorted(allowed)}"
+                f"{type(self).__name__}.load_state_dict: unknown key(s) {unknown}, expected {sorted(allowed)}"
             )
         for key, value in state_dict.items():
             setattr(self, key, list(value) if isinstance(value, (list, tuple)) else value)
@@ -131,9 +128,7 @@ class StepLR(LRScheduler):
 
     _state_keys = ("step_size", "gamma")
 
-    def __init__(
-        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
-    ) -> None:
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
         _check_gamma("StepLR", gamma)
@@ -170,20 +165,14 @@ class MultiStepLR(LRScheduler):
 
     _state_keys = ("milestones", "gamma")
 
-    def __init__(
-        self, optimizer: Optimizer, milestones: Any, gamma: float = 0.1, last_epoch: int = -1
-    ) -> None:
+    def __init__(self, optimizer: Optimizer, milestones: Any, gamma: float = 0.1, last_epoch: int = -1) -> None:
         try:
             milestones = list(milestones)
         except TypeError:
-            raise ValueError(
-                f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}"
-            ) from None
+            raise ValueError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}") from None
         for m in milestones:
             if isinstance(m, bool) or not isinstance(m, int) or m < 0:
-                raise ValueError(
-                    f"MultiStepLR: milestones must be non-negative integers, got {milestones!r}"
-                )
+                raise ValueError(f"MultiStepLR: milestones must be non-negative integers, got {milestones!r}")
         _check_gamma("MultiStepLR", gamma)
         self.milestones = sorted(milestones)
         self.gamma = gamma
@@ -255,9 +244,21 @@ class ReduceLROnPlateau:
         [0.5]
     """
 
-    _state_keys = ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown",
-                   "min_lrs", "eps", "last_epoch", "best", "num_bad_epochs", "cooldown_counter",
-                   "_last_lr")
+    _state_keys = (
+        "mode",
+        "factor",
+        "patience",
+        "threshold",
+        "threshold_mode",
+        "cooldown",
+        "min_lrs",
+        "eps",
+        "last_epoch",
+        "best",
+        "num_bad_epochs",
+        "cooldown_counter",
+        "_last_lr",
+    )
 
     def __init__(
         self,
@@ -273,15 +274,11 @@ class ReduceLROnPlateau:
     ) -> None:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
-            raise ValueError(
-                f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}"
-            )
+            raise ValueError(f"{name}: expected a deltanet Optimizer, got {type(optimizer).__name__}")
         if mode not in ("min", "max"):
             raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(
-                f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
-            )
+            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
         _check_number(name, "factor", factor, 0.0, 1.0, high_open=True)
         _check_number(name, "threshold", threshold)
         _check_number(name, "eps", eps)
@@ -291,10 +288,7 @@ class ReduceLROnPlateau:
         n_groups = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n_groups:
-                raise ValueError(
-                    f"{name}: min_lr has {len(min_lr)} values, expected one per param group "
-                    f"({n_groups})"
-                )
+                raise ValueError(f"{name}: min_lr has {len(min_lr)} values, expected one per param group ({n_groups})")
             min_lrs = list(min_lr)
         else:
             min_lrs = [min_lr] * n_groups
@@ -367,8 +361,7 @@ class ReduceLROnPlateau:
         unknown = sorted(set(state_dict) - set(self._state_keys))
         if unknown:
             raise ValueError(
-                f"ReduceLROnPlateau.load_state_dict: unknown key(s) {unknown}, "
-                f"expected {sorted(self._state_keys)}"
+                f"ReduceLROnPlateau.load_state_dict: unknown key(s) {unknown}, expected {sorted(self._state_keys)}"
             )
         for key, value in state_dict.items():
             setattr(self, key, list(value) if isinstance(value, (list, tuple)) else value)

@@ -69,13 +69,10 @@ class Optimizer:
             groups = list(params)
         except TypeError:
             raise ValueError(
-                f"{name}: params must be an iterable of Parameters or of dicts, "
-                f"got {type(params).__name__}"
+                f"{name}: params must be an iterable of Parameters or of dicts, got {type(params).__name__}"
             ) from None
         if not groups:
-            raise ValueError(
-                f"{name}: got an empty parameter list (expected at least one Parameter)"
-            )
+            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -100,40 +97,30 @@ class Optimizer:
         """
         name = type(self).__name__
         if not isinstance(param_group, dict):
-            raise ValueError(
-                f"{name}: a param group must be a dict, got {type(param_group).__name__}"
-            )
+            raise ValueError(f"{name}: a param group must be a dict, got {type(param_group).__name__}")
         if "params" not in param_group:
-            raise ValueError(
-                f"{name}: a param group needs a 'params' entry, got keys {sorted(param_group)}"
-            )
+            raise ValueError(f"{name}: a param group needs a 'params' entry, got keys {sorted(param_group)}")
         known = (*self.defaults, *_EXTRA_GROUP_KEYS)
         unknown = sorted(k for k in param_group if k not in known)
         if unknown:
             raise ValueError(
-                f"{name}: unknown hyperparameter(s) {unknown} in a param group; "
-                f"{name} takes {sorted(self.defaults)}"
+                f"{name}: unknown hyperparameter(s) {unknown} in a param group; {name} takes {sorted(self.defaults)}"
             )
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, (set, frozenset)):
-            raise ValueError(
-                f"{name}: params must be an ordered sequence (a set has no fixed order)"
-            )
+            raise ValueError(f"{name}: params must be an ordered sequence (a set has no fixed order)")
         params = list(params)
         if not params:
-            raise ValueError(
-                f"{name}: got an empty parameter list (expected at least one Parameter)"
-            )
+            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         first = sum(len(group["params"]) for group in self.param_groups)
         for i, p in enumerate(params, first):
             _check_param(name, i, p)
             if id(p) in seen:
                 raise ValueError(
-                    f"{name}: parameter {i} (shape {p.shape}) appears twice; give each "
-                    f"parameter once, in one group"
+                    f"{name}: parameter {i} (shape {p.shape}) appears twice; give each parameter once, in one group"
                 )
             seen.add(id(p))
         group = {k: v for k, v in param_group.items() if k != "params"}
@@ -212,8 +199,7 @@ class Optimizer:
         for p, values in self.state.items():
             if id(p) in index and values:
                 state[index[id(p)]] = {
-                    k: v.copy() if isinstance(v, np.ndarray) else _plain(v)
-                    for k, v in values.items()
+                    k: v.copy() if isinstance(v, np.ndarray) else _plain(v) for k, v in values.items()
                 }
         return {"state": state, "param_groups": groups}
 
@@ -226,10 +212,7 @@ class Optimizer:
         name = type(self).__name__
         if not (isinstance(state_dict, dict) and {"state", "param_groups"} <= set(state_dict)):
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(
-                f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', "
-                f"got {got}"
-            )
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', got {got}")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -257,17 +240,10 @@ class Optimizer:
             try:
                 i = int(key)
             except (TypeError, ValueError):
-                raise ValueError(
-                    f"{name}.load_state_dict: state key {key!r} is not a parameter index"
-                ) from None
+                raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter index") from None
             if not 0 <= i < len(params):
-                raise ValueError(
-                    f"{name}.load_state_dict: state for parameter {i}, but there are only "
-                    f"{len(params)}"
-                )
-            new_state[params[i]] = {
-                k: _load_value(name, i, k, v, params[i]) for k, v in values.items()
-            }
+                raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are only {len(params)}")
+            new_state[params[i]] = {k: _load_value(name, i, k, v, params[i]) for k, v in values.items()}
         for group, merged in zip(self.param_groups, new_groups):
             group.clear()
             group.update(merged)
@@ -288,8 +264,7 @@ class Optimizer:
 def _check_param(owner: str, i: int, p: Any) -> None:
     if isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Tensor):
         raise ValueError(
-            f"{owner}: parameter {i} is a (name, Parameter) pair; pass model.parameters(), "
-            f"not model.named_parameters()"
+            f"{owner}: parameter {i} is a (name, Parameter) pair; pass model.parameters(), not model.named_parameters()"
         )
     if not isinstance(p, Tensor):
         raise ValueError(
@@ -325,8 +300,7 @@ def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor) -> Any:
     array = np.asarray(value)
     if array.dtype.kind not in "fiub":
         raise ValueError(
-            f"{owner}.load_state_dict: state {key!r} of parameter {i} has dtype {array.dtype}, "
-            f"expected numbers"
+            f"{owner}.load_state_dict: state {key!r} of parameter {i} has dtype {array.dtype}, expected numbers"
         )
     if array.ndim == 0:
         # A scalar such as PyTorch's 0-d "step" tensor.
@@ -345,7 +319,11 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_number(
-    owner: str, name: str, value: Any, low: float = 0.0, high: float = math.inf,
+    owner: str,
+    name: str,
+    value: Any,
+    low: float = 0.0,
+    high: float = math.inf,
     high_open: bool = False,
 ) -> None:
     """Raise ValueError unless ``low <= value <= high`` (``< high`` with ``high_open``), finite."""

@@ -141,8 +141,15 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                        centered=centered, maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -185,5 +192,6 @@ class RMSprop(Optimizer):
                 avg = st.get("grad_avg")
                 if avg is None:
                     avg = st["grad_avg"] = np.zeros_like(W)
-            rmsprop_update(W, g, st["square_avg"], work, eta, alpha, eps, weight_decay, momentum,
-                           centered, buf, avg, maximize)
+            rmsprop_update(
+                W, g, st["square_avg"], work, eta, alpha, eps, weight_decay, momentum, centered, buf, avg, maximize
+            )

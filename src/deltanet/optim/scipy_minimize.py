@@ -91,8 +91,7 @@ class _ScipyMinimizer(Optimizer):
             last["x"], last["loss"] = x.copy(), loss
             return _loss_value(name, loss), grad
 
-        result = optimize.minimize(loss_and_grad, x0, jac=True, method=self._method,
-                                   options=self._options(group))
+        result = optimize.minimize(loss_and_grad, x0, jac=True, method=self._method, options=self._options(group))
         evaluations = int(result.nfev)
         if last["x"] is None or not np.array_equal(result.x, last["x"]):
             # The line search's last trial point was not the best: evaluate the result again, so
@@ -147,8 +146,7 @@ class LBFGS(_ScipyMinimizer):
         ftol: float = 1e-12,
         history_size: int = 10,
     ) -> None:
-        defaults = dict(max_iter=max_iter, max_eval=max_eval, tol=tol, ftol=ftol,
-                        history_size=history_size)
+        defaults = dict(max_iter=max_iter, max_eval=max_eval, tol=tol, ftol=ftol, history_size=history_size)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -163,9 +161,13 @@ class LBFGS(_ScipyMinimizer):
         max_eval = group["max_eval"]
         if max_eval is None:
             max_eval = group["max_iter"] * 5 // 4
-        return {"maxiter": int(group["max_iter"]), "maxfun": int(max_eval),
-                "gtol": float(group["tol"]), "ftol": float(group["ftol"]),
-                "maxcor": int(group["history_size"])}
+        return {
+            "maxiter": int(group["max_iter"]),
+            "maxfun": int(max_eval),
+            "gtol": float(group["tol"]),
+            "ftol": float(group["ftol"]),
+            "maxcor": int(group["history_size"]),
+        }
 
 
 class CG(_ScipyMinimizer):
@@ -211,13 +213,9 @@ class CG(_ScipyMinimizer):
 def _loss_value(owner: str, loss: Any) -> float:
     if isinstance(loss, Tensor):
         if loss.size != 1:
-            raise ValueError(
-                f"{owner}: the closure must return a scalar loss, got shape {loss.shape}"
-            )
+            raise ValueError(f"{owner}: the closure must return a scalar loss, got shape {loss.shape}")
         return float(loss.item())
     try:
         return float(loss)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"{owner}: the closure must return the loss (a Tensor or a number), got {loss!r}"
-        ) from None
+        raise ValueError(f"{owner}: the closure must return the loss (a Tensor or a number), got {loss!r}") from None

@@ -145,8 +145,14 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -190,6 +196,14 @@ class SGD(Optimizer):
             if st is None:
                 st = state[p] = {}
             st["momentum_buffer"] = sgd_update(
-                W, g, st.get("momentum_buffer"), work, eta, momentum, dampening, weight_decay,
-                nesterov, maximize,
+                W,
+                g,
+                st.get("momentum_buffer"),
+                work,
+                eta,
+                momentum,
+                dampening,
+                weight_decay,
+                nesterov,
+                maximize,
             )

@@ -25,8 +25,9 @@ def require_matplotlib() -> Any:
     return matplotlib
 
 
-def new_figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None,
-               squeeze: bool = True, **subplot_kw: Any) -> tuple[Any, Any]:
+def new_figure(
+    nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None, squeeze: bool = True, **subplot_kw: Any
+) -> tuple[Any, Any]:
     """A Figure on an Agg canvas and its axes (``Figure.subplots``)."""
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -11,10 +11,20 @@ import numpy as np
 from deltanet.plot._figure import figure_and_axes, finish, new_figure
 
 # Label colours of segmentation overlays (class 0, the background, is left transparent).
-_CLASS_COLORS = np.array([
-    [0.0, 0.0, 0.0], [0.89, 0.10, 0.11], [0.22, 0.49, 0.72], [0.30, 0.69, 0.29], [0.60, 0.31, 0.64],
-    [1.0, 0.50, 0.0], [1.0, 1.0, 0.20], [0.65, 0.34, 0.16], [0.97, 0.51, 0.75], [0.6, 0.6, 0.6],
-])
+_CLASS_COLORS = np.array(
+    [
+        [0.0, 0.0, 0.0],
+        [0.89, 0.10, 0.11],
+        [0.22, 0.49, 0.72],
+        [0.30, 0.69, 0.29],
+        [0.60, 0.31, 0.64],
+        [1.0, 0.50, 0.0],
+        [1.0, 1.0, 0.20],
+        [0.65, 0.34, 0.16],
+        [0.97, 0.51, 0.75],
+        [0.6, 0.6, 0.6],
+    ]
+)
 
 
 def _class_decisions(output: np.ndarray, threshold: float) -> np.ndarray:
@@ -23,8 +33,16 @@ def _class_decisions(output: np.ndarray, threshold: float) -> np.ndarray:
     return (output.reshape(len(output)) > threshold).astype(np.int64)
 
 
-def decision_boundary(model: Any, X: Any, y: Any = None, resolution: int = 200, margin: float = 0.5,
-                      ax: Any = None, path: Any = None, title: str | None = None) -> Any:
+def decision_boundary(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    resolution: int = 200,
+    margin: float = 0.5,
+    ax: Any = None,
+    path: Any = None,
+    title: str | None = None,
+) -> Any:
     """The regions of the input plane that a 2-D classifier assigns to each class, with the data.
 
     The model is evaluated on a ``resolution``² grid covering the data (plus ``margin``), in
@@ -89,8 +107,15 @@ def decision_boundary(model: Any, X: Any, y: Any = None, resolution: int = 200, 
     return finish(fig, path)
 
 
-def confusion_matrix(matrix_or_labels: Any, y_pred: Any = None, class_names: Any = None, normalize: bool = False,
-                     ax: Any = None, path: Any = None, title: str | None = None) -> Any:
+def confusion_matrix(
+    matrix_or_labels: Any,
+    y_pred: Any = None,
+    class_names: Any = None,
+    normalize: bool = False,
+    ax: Any = None,
+    path: Any = None,
+    title: str | None = None,
+) -> Any:
     """The confusion matrix as an annotated image: rows the true class, columns the prediction.
 
     Args:
@@ -138,8 +163,15 @@ def confusion_matrix(matrix_or_labels: Any, y_pred: Any = None, class_names: Any
         for i in range(k):
             for j in range(k):
                 text = f"{shown[i, j]:.2f}" if normalize else f"{int(matrix[i, j])}"
-                axes.text(j, i, text, ha="center", va="center", fontsize="small",
-                          color="w" if shown[i, j] > threshold else "k")
+                axes.text(
+                    j,
+                    i,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    color="w" if shown[i, j] > threshold else "k",
+                )
     axes.set_xticks(range(k), class_names, rotation=45 if max(map(len, class_names)) > 3 else 0)
     axes.set_yticks(range(k), class_names)
     axes.set_xlabel("predicted class")
@@ -172,8 +204,15 @@ def _mask_rgba(mask: np.ndarray, alpha: float) -> np.ndarray:
     return np.concatenate([colors, np.where(mask > 0, alpha, 0.0)[..., None]], axis=-1)
 
 
-def segmentation_overlay(image: Any, label: Any = None, prediction: Any = None, alpha: float = 0.45,
-                         axes: Any = None, path: Any = None, title: str | None = None) -> Any:
+def segmentation_overlay(
+    image: Any,
+    label: Any = None,
+    prediction: Any = None,
+    alpha: float = 0.45,
+    axes: Any = None,
+    path: Any = None,
+    title: str | None = None,
+) -> Any:
     """An image with its label mask and the predicted mask drawn over it, side by side.
 
     Classes > 0 are coloured (class 0, the background, stays clear). The prediction panel's title
@@ -206,7 +245,9 @@ def segmentation_overlay(image: Any, label: Any = None, prediction: Any = None, 
         panels.append(("prediction", np.asarray(prediction)))
     for name, mask in panels[1:]:
         if mask.shape != picture.shape[:2]:
-            raise ValueError(f"segmentation_overlay: the {name} mask has shape {mask.shape}, the image {picture.shape[:2]}")
+            raise ValueError(
+                f"segmentation_overlay: the {name} mask has shape {mask.shape}, the image {picture.shape[:2]}"
+            )
     if axes is None:
         fig, axes = new_figure(1, len(panels), (3.2 * len(panels), 3.4), squeeze=False)
         axes = list(axes[0])
@@ -256,7 +297,9 @@ def _first_layer_weight(model_or_weight: Any) -> np.ndarray:
     raise ValueError("filters: the model has no Conv2d or Linear layer")
 
 
-def filters(model_or_weight: Any, max_filters: int = 64, ncols: int = 8, path: Any = None, title: str | None = None) -> Any:
+def filters(
+    model_or_weight: Any, max_filters: int = 64, ncols: int = 8, path: Any = None, title: str | None = None
+) -> Any:
     """The learned filters of the first layer, one small image each.
 
     For a ``Conv2d`` each filter is its (kh, kw) kernel (the mean over input channels, or RGB for

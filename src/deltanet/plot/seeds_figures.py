@@ -53,8 +53,9 @@ def activation_derivative(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndar
     return a.data, t.grad
 
 
-def activation_functions(names: Any = SEEDS_ACTIVATIONS, derivatives: bool = True, z_range: tuple[float, float] = (-5, 5),
-                         path: Any = None) -> Any:
+def activation_functions(
+    names: Any = SEEDS_ACTIVATIONS, derivatives: bool = True, z_range: tuple[float, float] = (-5, 5), path: Any = None
+) -> Any:
     """One panel per activation function, with its derivative dashed.
 
     The sigmoid's derivative peaks at 1/4 and vanishes for large |z| (the vanishing gradients of
@@ -101,8 +102,13 @@ def activation_functions(names: Any = SEEDS_ACTIVATIONS, derivatives: bool = Tru
     return finish(fig, path)
 
 
-def weight_bias_effect(activation: str = "sigmoid", weights: Any = (0.5, 1.0, 2.0, 5.0), biases: Any = (-2.0, 0.0, 2.0),
-                       x_range: tuple[float, float] = (-5, 5), path: Any = None) -> Any:
+def weight_bias_effect(
+    activation: str = "sigmoid",
+    weights: Any = (0.5, 1.0, 2.0, 5.0),
+    biases: Any = (-2.0, 0.0, 2.0),
+    x_range: tuple[float, float] = (-5, 5),
+    path: Any = None,
+) -> Any:
     """The output a = h(w x + b) of one unit: the weight sets the steepness (left, b = 0), the
     bias shifts the curve (right, w = 1), as in ``seeds/000…``.
 

@@ -142,8 +142,13 @@ def gradient_flow(data: Any, ax: Any = None, path: Any = None, log: bool = True,
             types[r["layer"]] = r.get("type") or ""
         for name, points in layers.items():
             epochs, norms = zip(*points)
-            axes.plot(epochs, norms, marker="o" if len(epochs) <= 20 else None, markersize=3,
-                      label=f"{name} ({types[name]})" if types[name] else name)
+            axes.plot(
+                epochs,
+                norms,
+                marker="o" if len(epochs) <= 20 else None,
+                markersize=3,
+                label=f"{name} ({types[name]})" if types[name] else name,
+            )
         axes.set_xlabel("epoch")
         axes.legend(fontsize="small")
     if log:

@@ -231,8 +231,12 @@ class EarlyStopping(Callback):
     def state_dict(self) -> dict[str, Any]:
         """The counters and the best value, as JSON (saved in checkpoints; ``best_weights`` are
         not: after a resume, ``restore_best_weights`` restores the best weights seen since)."""
-        return {"wait": self.wait, "stopped_epoch": self.stopped_epoch,
-                "best": self.best if math.isfinite(self.best) else None, "best_epoch": self.best_epoch}
+        return {
+            "wait": self.wait,
+            "stopped_epoch": self.stopped_epoch,
+            "best": self.best if math.isfinite(self.best) else None,
+            "best_epoch": self.best_epoch,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` (``fit`` calls it when it resumes from a checkpoint)."""

@@ -45,8 +45,15 @@ class FitState:
     once per epoch and, inside its batch-callback branch, once per step.
     """
 
-    def __init__(self, model: Any, optimizer: Any, generator: np.random.Generator, history: History,
-                 callbacks: list[Callback], settings: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        model: Any,
+        optimizer: Any,
+        generator: np.random.Generator,
+        history: History,
+        callbacks: list[Callback],
+        settings: dict[str, Any],
+    ) -> None:
         self.model, self.optimizer, self.generator = model, optimizer, generator
         self.history, self.callbacks, self.settings = history, callbacks, settings
         self.epoch = 0
@@ -216,11 +223,9 @@ class ModelCheckpoint(Callback):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"ModelCheckpoint: mode must be 'auto', 'min' or 'max', got {mode!r}")
         if every_n_steps is not None and (not _nonneg_int(every_n_steps) or every_n_steps == 0):
-            raise ValueError(
-                f"ModelCheckpoint: every_n_steps must be None or an integer >= 1, got {every_n_steps!r}")
+            raise ValueError(f"ModelCheckpoint: every_n_steps must be None or an integer >= 1, got {every_n_steps!r}")
         if scheduler is not None and not (hasattr(scheduler, "state_dict") and hasattr(scheduler, "load_state_dict")):
-            raise ValueError(
-                f"ModelCheckpoint: scheduler must have state_dict()/load_state_dict(), got {scheduler!r}")
+            raise ValueError(f"ModelCheckpoint: scheduler must have state_dict()/load_state_dict(), got {scheduler!r}")
         if mode == "auto":
             mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
         self.dirpath = os.fspath(dirpath)
@@ -323,8 +328,9 @@ class ResumePoint:
         self.stop_training = bool(training.get("stop_training", False))
 
 
-def read_resume(path: Any, model: Any, optimizer: Any, settings: dict[str, Any],
-                outputs_shape: tuple[int, ...] | None) -> ResumePoint:
+def read_resume(
+    path: Any, model: Any, optimizer: Any, settings: dict[str, Any], outputs_shape: tuple[int, ...] | None
+) -> ResumePoint:
     """Load a checkpoint into ``model`` and ``optimizer``, check it fits this run, return where to
     start. Raises CheckpointError naming what does not fit."""
     from deltanet.io import files
@@ -338,8 +344,10 @@ def read_resume(path: Any, model: Any, optimizer: Any, settings: dict[str, Any],
     try:
         training = ckpt.training
         if training is None:
-            raise CheckpointError(f"{name!r}: a model file without training state (written by dn.save, "
-                                  f"not ModelCheckpoint); load it with dn.load instead")
+            raise CheckpointError(
+                f"{name!r}: a model file without training state (written by dn.save, "
+                f"not ModelCheckpoint); load it with dn.load instead"
+            )
         for key, value in settings.items():
             if training.get(key) != value:
                 raise CheckpointError(
@@ -354,8 +362,7 @@ def read_resume(path: Any, model: Any, optimizer: Any, settings: dict[str, Any],
             raise CheckpointError(f"{name!r}: no optimizer state")
         if ckpt.optimizer_class != type(optimizer).__name__:
             raise CheckpointError(
-                f"{name!r}: optimizer.class is {ckpt.optimizer_class!r}, but fit was given a "
-                f"{type(optimizer).__name__}"
+                f"{name!r}: optimizer.class is {ckpt.optimizer_class!r}, but fit was given a {type(optimizer).__name__}"
             )
         names = {id(p): n for n, p in model.named_parameters()}
         ours = [names.get(id(p)) for g in optimizer.param_groups for p in g["params"]]
@@ -384,8 +391,9 @@ def _nonneg_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
 
 
-def restore_rng(point: ResumePoint, model: Any, generator: np.random.Generator, n: int,
-                shuffle_epoch: bool) -> np.ndarray | None:
+def restore_rng(
+    point: ResumePoint, model: Any, generator: np.random.Generator, n: int, shuffle_epoch: bool
+) -> np.ndarray | None:
     """Put every generator back where it was; return the interrupted epoch's order (mid-epoch)."""
     from deltanet.io.errors import CheckpointError
 
@@ -409,7 +417,8 @@ def restore_rng(point: ResumePoint, model: Any, generator: np.random.Generator, 
         raise
     except Exception as error:  # a malformed state: TypeError, ValueError, KeyError...
         raise CheckpointError(
-            f"training.rng: cannot restore the random state ({type(error).__name__}: {error})") from None
+            f"training.rng: cannot restore the random state ({type(error).__name__}: {error})"
+        ) from None
     return order
 
 
@@ -427,5 +436,4 @@ def restore_callbacks(point: ResumePoint, history: History, callbacks: list[Call
             if hasattr(cb, "load_state_dict") and key in states and not isinstance(cb, History):
                 cb.load_state_dict(_decode(states[key]))
     except Exception as error:
-        raise CheckpointError(
-            f"training.callbacks/history: cannot restore ({type(error).__name__}: {error})") from None
+        raise CheckpointError(f"training.callbacks/history: cannot restore ({type(error).__name__}: {error})") from None

@@ -95,7 +95,9 @@ def loss_value(loss: Any, output: np.ndarray, y: np.ndarray) -> float:
         return float(loss(as_tensor(output), as_tensor(y)).data)
 
 
-def metric_values(metrics: Sequence[tuple[str, Callable[..., Any]]], output: np.ndarray, y: np.ndarray, prefix: str = "") -> dict[str, float]:
+def metric_values(
+    metrics: Sequence[tuple[str, Callable[..., Any]]], output: np.ndarray, y: np.ndarray, prefix: str = ""
+) -> dict[str, float]:
     """``{prefix + name: metric(y_true, output)}`` for each metric."""
     return {prefix + name: float(fn(y, output)) for name, fn in metrics}
 

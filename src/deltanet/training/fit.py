@@ -78,8 +78,7 @@ def _resolve_optimizer(optimizer: Any, model: Any) -> Any:
         return optim.get(optimizer, model.parameters())
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
         raise ValueError(
-            f"optimizer must be an optimizer (with step() and zero_grad()) or a name such as 'sgd', "
-            f"got {optimizer!r}"
+            f"optimizer must be an optimizer (with step() and zero_grad()) or a name such as 'sgd', got {optimizer!r}"
         )
     return optimizer
 
@@ -132,8 +131,11 @@ def _closure_step(model: Any, optimizer: Any, loss_fn: Any, regularizer: Any, xb
         final = optimizer.step(closure)  # 4. optimize
     except _NonFiniteStart:
         final = None
-    end = float(final.data) if final is not None and hasattr(final, "data") else (
-        first["objective"] if final is None else float(final))
+    end = (
+        float(final.data)
+        if final is not None and hasattr(final, "data")
+        else (first["objective"] if final is None else float(final))
+    )
     objective = first["objective"]
     if not math.isfinite(end):
         objective = end
@@ -287,20 +289,29 @@ def fit(
         user_callbacks = [cb for cb in user_callbacks if not hasattr(cb, "set_fit_state")] + checkpointers
     callbacks_all: list[Callback] = [history, *user_callbacks]
     keep_outputs = bool(metric_fns)
-    settings = {"samples": n, "batch_size": None if batch_size is None else int(batch_size),
-                "steps_per_epoch": steps_per_epoch, "shuffle": bool(shuffle)}
+    settings = {
+        "samples": n,
+        "batch_size": None if batch_size is None else int(batch_size),
+        "steps_per_epoch": steps_per_epoch,
+        "shuffle": bool(shuffle),
+    }
     resume = None
     if resume_from is not None:
-        resume = ckpt.read_resume(resume_from, model, optimizer, settings,
-                                  out_shape if keep_outputs else None)
+        resume = ckpt.read_resume(resume_from, model, optimizer, settings, out_shape if keep_outputs else None)
     fit_state = None
     if checkpointers:
         fit_state = ckpt.FitState(model, optimizer, generator, history, callbacks_all, settings)
         for cb in checkpointers:
             cb.set_fit_state(fit_state)
     first_epoch = 0 if resume is None else resume.epoch
-    params = {"epochs": int(epochs), "batch_size": batch_size, "steps": steps_per_epoch, "samples": n,
-              "verbose": verbose, "initial_epoch": first_epoch}
+    params = {
+        "epochs": int(epochs),
+        "batch_size": batch_size,
+        "steps": steps_per_epoch,
+        "samples": n,
+        "verbose": verbose,
+        "initial_epoch": first_epoch,
+    }
     for cb in callbacks_all:
         cb.set_model(model)
         cb.set_params(params)
@@ -314,23 +325,33 @@ def fit(
     for m in monitors:
         m.set_fit_context(X, y, validation_data=val, optimizer=optimizer, run_dir=run_path)
     if run_path is not None:
-        rundir.write_config(run_path, {
-            "deltanet_version": _version(), "epochs": int(epochs), "batch_size": batch_size,
-            "steps_per_epoch": steps_per_epoch, "shuffle": bool(shuffle), "samples": n,
-            "sample_shape": list(X.shape[1:]), "dtype": str(X.dtype),
-            "validation_samples": None if val is None else len(val[0]),
-            "loss": loss if isinstance(loss, str) else repr(loss_fn),
-            "optimizer": _describe(optimizer), "regularizer": _describe(regularizer),
-            "metrics": [name for name, _ in metric_fns], "callbacks": [repr(cb) for cb in user_callbacks],
-            "model": repr(model), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        })
+        rundir.write_config(
+            run_path,
+            {
+                "deltanet_version": _version(),
+                "epochs": int(epochs),
+                "batch_size": batch_size,
+                "steps_per_epoch": steps_per_epoch,
+                "shuffle": bool(shuffle),
+                "samples": n,
+                "sample_shape": list(X.shape[1:]),
+                "dtype": str(X.dtype),
+                "validation_samples": None if val is None else len(val[0]),
+                "loss": loss if isinstance(loss, str) else repr(loss_fn),
+                "optimizer": _describe(optimizer),
+                "regularizer": _describe(regularizer),
+                "metrics": [name for name, _ in metric_fns],
+                "callbacks": [repr(cb) for cb in user_callbacks],
+                "model": repr(model),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+        )
 
     bar = None
     if verbose == 1:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=int(epochs), initial=min(first_epoch, int(epochs)), unit="epoch", desc="fit",
-                   leave=True)
+        bar = tqdm(total=int(epochs), initial=min(first_epoch, int(epochs)), unit="epoch", desc="fit", leave=True)
 
     was_training = model.training
     model.stop_training = False
@@ -392,7 +413,8 @@ def fit(
                     nb = len(xb.data)
                 if use_closure:
                     value, objective, penalty_value, a_data = _closure_step(
-                        model, optimizer, loss_fn, regularizer, xb, yb)
+                        model, optimizer, loss_fn, regularizer, xb, yb
+                    )
                     penalty_total += penalty_value * nb
                 else:
                     optimizer.zero_grad()

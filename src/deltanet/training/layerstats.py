@@ -223,8 +223,11 @@ def symmetric_layers(model: Module, order: Sequence[str] | None = None) -> list[
     shapes do not line up (a Flatten between), has all its weights equal. The last parameterized
     layer is never listed: output units are told apart by their targets.
     """
-    layers = [(n, m) for n, m in parameterized_layers(model, order)
-              if isinstance(getattr(m, "weight", None), Tensor) and m.weight.data.ndim >= 2]
+    layers = [
+        (n, m)
+        for n, m in parameterized_layers(model, order)
+        if isinstance(getattr(m, "weight", None), Tensor) and m.weight.data.ndim >= 2
+    ]
     found = []
     for (name, module), (_, following) in zip(layers, layers[1:]):
         W = module.weight.data

@@ -196,9 +196,17 @@ class Monitor(Callback):
         super().__init__()
         if warn not in ("warn", "log", False, None):
             raise ValueError(f"Monitor: warn must be 'warn', 'log' or False, got {warn!r}")
-        if isinstance(vanishing_ratio, bool) or not isinstance(vanishing_ratio, (int, float)) or not vanishing_ratio > 1:
+        if (
+            isinstance(vanishing_ratio, bool)
+            or not isinstance(vanishing_ratio, (int, float))
+            or not vanishing_ratio > 1
+        ):
             raise ValueError(f"Monitor: vanishing_ratio must be a number > 1, got {vanishing_ratio!r}")
-        if isinstance(overfit_tolerance, bool) or not isinstance(overfit_tolerance, (int, float)) or not overfit_tolerance >= 0:
+        if (
+            isinstance(overfit_tolerance, bool)
+            or not isinstance(overfit_tolerance, (int, float))
+            or not overfit_tolerance >= 0
+        ):
             raise ValueError(f"Monitor: overfit_tolerance must be a number >= 0, got {overfit_tolerance!r}")
         if budget is not None:
             budget = _check_fraction("budget", budget)
@@ -220,8 +228,9 @@ class Monitor(Callback):
         self._reset()
 
     # -- set-up ------------------------------------------------------------------------------
-    def set_fit_context(self, X: Any = None, y: Any = None, validation_data: Any = None,
-                        optimizer: Any = None, run_dir: Any = None) -> None:
+    def set_fit_context(
+        self, X: Any = None, y: Any = None, validation_data: Any = None, optimizer: Any = None, run_dir: Any = None
+    ) -> None:
         """Called by ``fit`` once, before training, with the checked arrays.
 
         Args:
@@ -233,7 +242,9 @@ class Monitor(Callback):
         """
         self._X = None if X is None else np.asarray(X)
         self._y = None if y is None else np.asarray(y)
-        self._validation = None if validation_data is None else (np.asarray(validation_data[0]), np.asarray(validation_data[1]))
+        self._validation = (
+            None if validation_data is None else (np.asarray(validation_data[0]), np.asarray(validation_data[1]))
+        )
         self._optimizer = optimizer
         self._fit_run_dir = None if run_dir is None else Path(run_dir)
 
@@ -262,8 +273,13 @@ class Monitor(Callback):
         if key in self._given:
             return
         self._given.add(key)
-        event = {"kind": kind, "epoch": None if epoch is None else epoch + 1, "layer": layer,
-                 "message": message, "advice": advice}
+        event = {
+            "kind": kind,
+            "epoch": None if epoch is None else epoch + 1,
+            "layer": layer,
+            "message": message,
+            "advice": advice,
+        }
         self.events.append(event)
         text = f"{message} {advice}"
         if self.warn == "warn":
@@ -316,7 +332,9 @@ class Monitor(Callback):
                     pass
         for name, units in layerstats.symmetric_layers(self.model, self._order):
             self._emit(
-                "symmetric", None, name,
+                "symmetric",
+                None,
+                name,
                 f"Layer {name!r} ({self._type(name)}): its {units} units start with identical weights and "
                 f"biases, and the next layer weighs them identically, so they get identical gradients and "
                 f"stay identical: the layer works as a single unit (constant initialization).",
@@ -336,8 +354,11 @@ class Monitor(Callback):
         val_loss = logs.get("val_loss")
         for key, value in (("loss", loss), ("val_loss", val_loss)):
             if value is not None and not math.isfinite(float(value)):
-                self._nonfinite(epoch, f"The {'training' if key == 'loss' else 'validation'} loss became "
-                                       f"{float(value)} at epoch {epoch + 1}.")
+                self._nonfinite(
+                    epoch,
+                    f"The {'training' if key == 'loss' else 'validation'} loss became "
+                    f"{float(value)} at epoch {epoch + 1}.",
+                )
                 return
         if loss is not None:
             self._losses.append(float(loss))
@@ -376,7 +397,7 @@ class Monitor(Callback):
         k = self.rising_epochs
         if len(self._losses) <= k:
             return
-        window = self._losses[-(k + 1):]
+        window = self._losses[-(k + 1) :]
         rising = all(b > a for a, b in zip(window, window[1:]))
         # A rise that undoes at least half of the progress made since the first epoch (or, when
         # there was none, 1 % of the loss): the noise of mini-batch SGD near a minimum, or the
@@ -384,24 +405,28 @@ class Monitor(Callback):
         first, best, now = self._losses[0], min(self._losses), window[-1]
         if rising and now - best >= max(0.5 * (first - best), 0.01 * abs(best), 1e-12):
             self._emit(
-                "diverging", epoch, None,
+                "diverging",
+                epoch,
+                None,
                 f"The training loss rose for {k} epochs in a row, from {window[0]:.4g} at epoch "
                 f"{epoch + 1 - k} to {window[-1]:.4g} at epoch {epoch + 1}: the steps overshoot the minimum.",
                 f"The learning rate is probably too high{self._lr_text()}, or run dn.lr_find to pick one.",
             )
 
     def _check_overfitting(self, epoch: int) -> None:
-        val, train = self._val_losses, self._losses[-len(self._val_losses):]
+        val, train = self._val_losses, self._losses[-len(self._val_losses) :]
         best = int(np.argmin(val))
         since = len(val) - 1 - best
         if since < self.overfit_patience:
             return
-        recent = val[best + 1:]
+        recent = val[best + 1 :]
         threshold = val[best] + self.overfit_tolerance * abs(val[best])
-        tail = recent[-self.overfit_patience:]
+        tail = recent[-self.overfit_patience :]
         if min(tail) > threshold and train[-1] < train[best]:
             self._emit(
-                "overfitting", epoch, None,
+                "overfitting",
+                epoch,
+                None,
                 f"The validation loss rose from {val[best]:.4g} (epoch {epoch + 1 - since}) to {val[-1]:.4g} "
                 f"(epoch {epoch + 1}) while the training loss fell from {train[best]:.4g} to {train[-1]:.4g}: "
                 f"the network is overfitting (learning the training samples, not the task).",
@@ -434,8 +459,9 @@ class Monitor(Callback):
                 return
         grads = layerstats.gradient_norms(model, self._order)
         weights = layerstats.weight_norms(model, self._order)
-        weight_layers = {n for n, m in layerstats.parameterized_layers(model)
-                         if getattr(getattr(m, "weight", None), "ndim", 0) >= 2}
+        weight_layers = {
+            n for n, m in layerstats.parameterized_layers(model) if getattr(getattr(m, "weight", None), "ndim", 0) >= 2
+        }
         acts = layerstats.layer_outputs_stats(model, self._probe_X) if self._probe_X is not None else {}
         rows = []
         names = list(weights)
@@ -445,14 +471,20 @@ class Monitor(Callback):
             names.sort(key=lambda n: rank.get(n, len(rank)))
         for name in names:
             stat = acts.get(name, {})
-            rows.append({
-                "epoch": epoch + 1, "layer": name, "type": stat.get("type") or self._type(name),
-                "grad_norm": grads.get(name), "weight_norm": weights.get(name),
-                "act_mean": stat.get("mean"), "act_std": stat.get("std"),
-                "fraction_zero": stat.get("fraction_zero"),
-                "fraction_saturated": stat.get("fraction_saturated"),
-                "dead_fraction": stat.get("dead_fraction"),
-            })
+            rows.append(
+                {
+                    "epoch": epoch + 1,
+                    "layer": name,
+                    "type": stat.get("type") or self._type(name),
+                    "grad_norm": grads.get(name),
+                    "weight_norm": weights.get(name),
+                    "act_mean": stat.get("mean"),
+                    "act_std": stat.get("std"),
+                    "fraction_zero": stat.get("fraction_zero"),
+                    "fraction_saturated": stat.get("fraction_saturated"),
+                    "dead_fraction": stat.get("dead_fraction"),
+                }
+            )
         self.layer_history.extend(rows)
         if self.output_dir is not None and rows:
             rundir.append_layer_rows(self.output_dir, rows)
@@ -467,7 +499,9 @@ class Monitor(Callback):
             dead = stat.get("dead_fraction")
             if dead is not None and dead > self.dead_fraction:
                 self._emit(
-                    "dead", epoch, name,
+                    "dead",
+                    epoch,
+                    name,
                     f"Layer {name!r} (ReLU): {dead:.0%} of its {stat['units']} units output 0 for every probe "
                     f"sample after epoch {epoch + 1} (dead ReLUs): no gradient passes them, so they never learn again.",
                     f"Lower the learning rate{self._lr_text()}; check for large negative biases; use He "
@@ -476,7 +510,9 @@ class Monitor(Callback):
             sat = stat.get("fraction_saturated")
             if first_probe and name in hidden and sat is not None and sat > self.saturated_fraction:
                 self._emit(
-                    "saturated", epoch, name,
+                    "saturated",
+                    epoch,
+                    name,
                     f"Layer {name!r} ({stat['type']}): {sat:.0%} of its outputs are saturated (on the flat tails, "
                     f"where the derivative is nearly 0) after epoch {epoch + 1}, so little gradient passes.",
                     "Standardize the inputs (dn.data.Standardizer), use Glorot initialization "
@@ -494,7 +530,9 @@ class Monitor(Callback):
             norm = grads[name]
             if norm == 0:
                 self._emit(
-                    "vanishing", epoch, name,
+                    "vanishing",
+                    epoch,
+                    name,
                     f"Layer {name!r} ({self._type(name)}) received no gradient at all (exactly 0) at epoch "
                     f"{epoch + 1}, while the last layer {names[-1]!r} did ({last:.3g}): it cannot learn.",
                     "Look for what blocks the way back: dead ReLUs (all outputs 0), units initialized identically "
@@ -503,7 +541,9 @@ class Monitor(Callback):
                 return
             if norm * self.vanishing_ratio < last:
                 self._emit(
-                    "vanishing", epoch, name,
+                    "vanishing",
+                    epoch,
+                    name,
                     f"Layer {name!r} ({self._type(name)}): its gradient norm {norm:.3g} is {last / norm:.3g} times "
                     f"smaller than that of the last layer {names[-1]!r} ({last:.3g}) at epoch {epoch + 1}: the "
                     f"gradients vanish on their way back, and the early layers barely learn.",
@@ -535,11 +575,17 @@ class Monitor(Callback):
                 from deltanet.metrics import confusion_matrix
 
                 matrix = confusion_matrix(y, out.argmax(axis=1), num_classes=out.shape[1])
-                rundir.write_json(self.output_dir, "evaluation.json", {
-                    "task": "classification", "data": which, "samples": int(len(y)),
-                    "confusion_matrix": matrix.tolist(),
-                    "accuracy": float(np.trace(matrix) / max(matrix.sum(), 1)),
-                })
+                rundir.write_json(
+                    self.output_dir,
+                    "evaluation.json",
+                    {
+                        "task": "classification",
+                        "data": which,
+                        "samples": int(len(y)),
+                        "confusion_matrix": matrix.tolist(),
+                        "accuracy": float(np.trace(matrix) / max(matrix.sum(), 1)),
+                    },
+                )
             elif y.ndim >= 2:
                 k = min(4, len(X))
                 out = forward_in_batches(self.model, X[:k], None)
@@ -547,10 +593,15 @@ class Monitor(Callback):
                     return
                 prediction = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0).astype(np.int64)
                 image = X[:k]
-                np.savez_compressed(self.output_dir / "segmentation.npz", image=image, label=y[:k],
-                                    prediction=prediction.astype(np.int64))
-                rundir.write_json(self.output_dir, "evaluation.json", {
-                    "task": "segmentation", "data": which, "samples": int(k)})
+                np.savez_compressed(
+                    self.output_dir / "segmentation.npz",
+                    image=image,
+                    label=y[:k],
+                    prediction=prediction.astype(np.int64),
+                )
+                rundir.write_json(
+                    self.output_dir, "evaluation.json", {"task": "segmentation", "data": which, "samples": int(k)}
+                )
 
     def __repr__(self) -> str:
         return f"Monitor(warn={self.warn!r}, budget={self.budget})"

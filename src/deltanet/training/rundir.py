@@ -78,8 +78,18 @@ def write_json(path: Path, name: str, obj: Any) -> None:
 
 
 #: The columns of ``layers.csv``: statistics that do not apply to a layer are left empty.
-LAYER_COLUMNS = ("epoch", "layer", "type", "grad_norm", "weight_norm", "act_mean", "act_std",
-                 "fraction_zero", "fraction_saturated", "dead_fraction")
+LAYER_COLUMNS = (
+    "epoch",
+    "layer",
+    "type",
+    "grad_norm",
+    "weight_norm",
+    "act_mean",
+    "act_std",
+    "fraction_zero",
+    "fraction_saturated",
+    "dead_fraction",
+)
 
 
 def append_layer_rows(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -92,8 +102,12 @@ def append_layer_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     if new:
         writer.writerow(LAYER_COLUMNS)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else (repr(float(row[c])) if isinstance(row[c], float) else row[c])
-                         for c in LAYER_COLUMNS])
+        writer.writerow(
+            [
+                "" if row.get(c) is None else (repr(float(row[c])) if isinstance(row[c], float) else row[c])
+                for c in LAYER_COLUMNS
+            ]
+        )
     with open(target, "a", encoding="utf-8", newline="") as f:
         f.write(buffer.getvalue())
         f.flush()

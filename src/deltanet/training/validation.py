@@ -23,7 +23,7 @@ REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "LogCoshLoss", "SmoothL1L
 
 
 def loss_kind(loss: Any) -> str:
-    """"class_index", "binary", "regression" or "other" for a loss module or callable."""
+    """ "class_index", "binary", "regression" or "other" for a loss module or callable."""
     name = type(loss).__name__
     if name in CLASS_INDEX_LOSSES:
         return "class_index"
@@ -50,7 +50,9 @@ def _to_array(value: Any, name: str) -> np.ndarray:
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as error:
-        raise ValueError(f"{name}: expected a numeric array, got {type(value).__name__} that NumPy cannot convert ({error})") from None
+        raise ValueError(
+            f"{name}: expected a numeric array, got {type(value).__name__} that NumPy cannot convert ({error})"
+        ) from None
 
 
 def _check_numeric(a: np.ndarray, name: str) -> None:
@@ -136,7 +138,9 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
             f"reshape your data with {name}.reshape(-1, 1) if it has a single feature or "
             f"{name}.reshape(1, -1) if it contains a single sample"
         )
-        raise ValueError(f"Expected a 2-D array (n_samples, n_features) for {name}, got {a.ndim}-D array of shape {a.shape}; {hint}")
+        raise ValueError(
+            f"Expected a 2-D array (n_samples, n_features) for {name}, got {a.ndim}-D array of shape {a.shape}; {hint}"
+        )
     if a.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={a.shape}) in {name}, while a minimum of 1 is required")
     if dtype is None:
@@ -146,7 +150,8 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
         warnings.warn(
             f"{name} has dtype float16, which deltanet does not compute in; it was converted to "
             f"{np.dtype(dtype)} (exactly). Convert it yourself to silence this warning.",
-            UserWarning, stacklevel=3,
+            UserWarning,
+            stacklevel=3,
         )
     if a.dtype != dtype:
         a = a.astype(dtype)
@@ -164,8 +169,14 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
     return a
 
 
-def check_y(y: Any, n_samples: int, kind: str = "other", output_shape: tuple[int, ...] | None = None,
-            dtype: Any = DEFAULT_DTYPE, name: str = "y") -> np.ndarray:
+def check_y(
+    y: Any,
+    n_samples: int,
+    kind: str = "other",
+    output_shape: tuple[int, ...] | None = None,
+    dtype: Any = DEFAULT_DTYPE,
+    name: str = "y",
+) -> np.ndarray:
     """Check the targets ``y`` against the samples and the loss, and return them as an array.
 
     Args:
@@ -205,9 +216,7 @@ def check_y(y: Any, n_samples: int, kind: str = "other", output_shape: tuple[int
     elif a.dtype.kind == "f" and a.dtype != dtype:
         a = a.astype(dtype)
     if kind == "binary" and ((a < 0) | (a > 1)).any():
-        raise ValueError(
-            f"{name}: binary targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}"
-        )
+        raise ValueError(f"{name}: binary targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}")
     if output_shape is not None and a.ndim == 1 and tuple(output_shape) == (1,):
         a = a.reshape(-1, 1)  # one target per sample for a model with one output column
     if output_shape is not None and kind in ("binary", "regression"):
@@ -231,7 +240,9 @@ def _check_class_targets(a: np.ndarray, output_shape: tuple[int, ...] | None, dt
                 f"got shape {a.shape}"
             )
         if (a < 0).any() or (a > 1).any():
-            raise ValueError(f"{name}: probability targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}")
+            raise ValueError(
+                f"{name}: probability targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}"
+            )
         return a.astype(dtype, copy=False)
     if a.ndim != 1:
         raise ValueError(
@@ -263,7 +274,9 @@ def _check_class_maps(a: np.ndarray, output_shape: tuple[int, ...], dtype: Any, 
     n = len(a)
     if a.shape[1:] == output_shape and a.dtype.kind == "f":
         if (a < 0).any() or (a > 1).any():
-            raise ValueError(f"{name}: probability targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}")
+            raise ValueError(
+                f"{name}: probability targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}"
+            )
         return a.astype(dtype, copy=False)
     if a.shape[1:] != output_shape[1:]:
         maps = ", ".join(map(str, (n, *output_shape[1:])))
