@@ -29,8 +29,8 @@ penalized, biases included: ``l2(model.parameters(), lam)`` for all, ``l2(model[
 weights of one layer.
 
 Each function returns a scalar ``Tensor`` built from autograd ops, so
-``(loss + penalty).backward()`` sends the penalty's gradient into the weights. The classes ``L1``, ``L2`` and ``L12`` hold λ
-(and ε) and are called on a model: ``fit(..., regularizer=L2(1e-4))`` calls ``regularizer(model)``.
+``(loss + penalty).backward()`` sends the penalty's gradient into the weights. The classes ``L1``, ``L2``
+and ``L12`` hold λ (and ε) and are called on a model: ``fit(..., regularizer=L2(1e-4))`` calls ``regularizer(model)``.
 """
 
 from __future__ import annotations

@@ -361,7 +361,8 @@ def _x(shape):
         ),
         (
             lambda: F.conv_transpose2d(_x((2, 4, 4, 4)), _x((3, 2, 3, 3))),
-            r"conv_transpose2d: a weight of shape \(3, 2, 3, 3\) .* expects an input with 3 channels, got shape \(2, 4, 4, 4\)",
+            r"conv_transpose2d: a weight of shape \(3, 2, 3, 3\) .* "
+            r"expects an input with 3 channels, got shape \(2, 4, 4, 4\)",
         ),
         (
             lambda: F.conv_transpose2d(_x((2, 3, 4)), _x((3, 2, 3, 3))),

@@ -280,13 +280,12 @@ def test_wasserstein_hand_worked_tiny_example():
     # Confusing 1 with 2 (distance 0.5) costs less than confusing 1 with the background (1).
     near = np.array([[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 1.0]]])  # pixel 1 called 2
     far = np.array([[[1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])  # pixel 1 called 0
-    loss = lambda p: F.generalized_wasserstein_dice_loss(
-        dn.tensor(p),
-        np.array([[0, 1, 2]]),
-        M3,  # noqa: E731
-        smooth=0.0,
-        from_logits=False,
-    ).item()
+
+    def loss(p):
+        return F.generalized_wasserstein_dice_loss(
+            dn.tensor(p), np.array([[0, 1, 2]]), M3, smooth=0.0, from_logits=False
+        ).item()
+
     assert loss(near) == pytest.approx(1 - 3 / 3.5)  # TP = 0.5 + 1, Σ W = 0.5
     assert loss(far) == pytest.approx(1 - 2 / 3)  # TP = 0 + 1, Σ W = 1
     half = np.array([[[1.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.5, 1.0]]])  # pixel 1 half towards 2

@@ -213,7 +213,8 @@ def test_non_contiguous_input_same_result(rng, fn):
         ),
         (
             lambda: F.max_pool2d(dn.tensor(np.zeros((1, 1, 8, 8))), 2, padding=2),
-            r"max_pool2d: padding should be at most half of the kernel size .*got padding \(2, 2\) for kernel_size \(2, 2\)",
+            r"max_pool2d: padding should be at most half of the kernel "
+            r"size .*got padding \(2, 2\) for kernel_size \(2, 2\)",
         ),
         (
             lambda: F.avg_pool2d(dn.tensor(np.zeros((1, 1, 2, 2))), 3),

@@ -167,7 +167,8 @@ def mistyped_kwarg(items, tmp):
 
     return (
         build(with_config(items, edit)),
-        r"layers\[0\]\.config: Linear refused its arguments: ValueError: Linear: in_features must be a positive integer, got 'four'",
+        r"layers\[0\]\.config: Linear refused its arguments: ValueError: "
+        r"Linear: in_features must be a positive integer, got 'four'",
     )
 
 
@@ -237,7 +238,8 @@ def object_array(items, tmp):
     header = {"descr": "|O", "fortran_order": False, "shape": (16, 4)}
     data = npy_with_header(header, _unsafe_pickle(tmp / "pwned"), size=_size(items, W0))
     return build(_replace(items, W0, data)), (
-        r"weights/0.weight.npy: dtype object is not a plain numeric dtype \(object arrays, which hold pickles, are refused\)"
+        r"weights/0.weight.npy: dtype object is not a plain numeric "
+        r"dtype \(object arrays, which hold pickles, are refused\)"
     )
 
 

@@ -220,7 +220,8 @@ def test_failed_forward_does_not_count_a_batch():
         (
             nn.BatchNorm1d(4),
             (2, 4, 3, 3),
-            r"BatchNorm1d\(4\): expected input of shape \(N, C\) or \(N, C, L\) with C = 4 channels, got shape \(2, 4, 3, 3\)",
+            r"BatchNorm1d\(4\): expected input of shape \(N, C\) or "
+            r"\(N, C, L\) with C = 4 channels, got shape \(2, 4, 3, 3\)",
         ),
         (nn.BatchNorm1d(4), (2, 3), r"BatchNorm1d\(4\).*C = 4 channels, got shape \(2, 3\)"),
         (nn.BatchNorm1d(4), (4,), r"BatchNorm1d\(4\).*got shape \(4,\)"),

@@ -137,7 +137,8 @@ def test_gradcheck_through_layers(rng):
         ),
         (
             lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2),
-            r"ConvTranspose2d: output_padding must be smaller than either stride or dilation, got output_padding=2, stride=2",
+            r"ConvTranspose2d: output_padding must be smaller than "
+            r"either stride or dilation, got output_padding=2, stride=2",
         ),
         (lambda: nn.Conv2d(3, 4, 3, output_padding=1), r"Conv2d: output_padding is for transposed convolutions, got 1"),
         (
@@ -167,12 +168,14 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.Conv2d(1, 6, 5),
             (1, 28, 28),
-            r"Conv2d\(1, 6, kernel_size=\(5, 5\), stride=\(1, 1\)\): conv2d expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)",
+            r"Conv2d\(1, 6, kernel_size=\(5, 5\), stride=\(1, 1\)\): conv2d "
+            r"expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)",
         ),
         (
             nn.Conv2d(3, 6, 3),
             (2, 1, 8, 8),
-            r"Conv2d\(3, 6, .*\): conv2d: a weight of shape \(6, 3, 3, 3\) .* expects an input with 3 channels, got shape \(2, 1, 8, 8\)",
+            r"Conv2d\(3, 6, .*\): conv2d: a weight of shape \(6, 3, 3, 3\) "
+            r".* expects an input with 3 channels, got shape \(2, 1, 8, 8\)",
         ),
         (
             nn.Conv2d(1, 6, 5),
@@ -183,7 +186,8 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.ConvTranspose2d(4, 2, 2),
             (1, 3, 4, 4),
-            r"ConvTranspose2d\(4, 2, .*\): conv_transpose2d: .* expects an input with 4 channels, got shape \(1, 3, 4, 4\)",
+            r"ConvTranspose2d\(4, 2, .*\): conv_transpose2d: .* expects "
+            r"an input with 4 channels, got shape \(1, 3, 4, 4\)",
         ),
         (
             nn.MaxPool2d(2),

@@ -390,7 +390,10 @@ def test_get_resolves_names_classes_and_instances():
     assert optim.get(existing) is existing
     with pytest.raises(
         ValueError,
-        match=r"unknown optimizer 'adamax'; expected one of \['adagrad', 'adam', 'adamw', 'cg', 'lbfgs', 'rmsprop', 'sgd'\]",
+        match=(
+            r"unknown optimizer 'adamax'; expected one of \['adagrad', "
+            r"'adam', 'adamw', 'cg', 'lbfgs', 'rmsprop', 'sgd'\]"
+        ),
     ):
         optim.get("adamax", params)
     with pytest.raises(ValueError, match=r"set them when creating the optimizer"):

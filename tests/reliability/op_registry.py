@@ -1037,7 +1037,8 @@ register(
             E(
                 "probability above 1",
                 ValueError,
-                r"binary_cross_entropy: input probabilities must be in \[0, 1\], got values from 1\.5 to 1\.5.*apply sigmoid first",
+                r"binary_cross_entropy: input probabilities must be in \[0, "
+                r"1\], got values from 1\.5 to 1\.5.*apply sigmoid first",
                 np.array([0.5, 1.5]),
                 np.array([0.0, 1.0]),
             ),
@@ -1176,7 +1177,8 @@ register(
             E(
                 "target shape",
                 ValueError,
-                r"cross_entropy: for input of shape \(2, 3\) the target must be class indices of shape \(2,\), got shape \(3,\)",
+                r"cross_entropy: for input of shape \(2, 3\) the target "
+                r"must be class indices of shape \(2,\), got shape \(3,\)",
                 np.ones((2, 3)),
                 np.array([0, 1, 2]),
             ),
@@ -1439,7 +1441,8 @@ register(
             E(
                 "channels",
                 ValueError,
-                r"conv_transpose2d: a weight of shape \(3, 1, 2, 2\).*expects an input with 3 channels, got shape \(1, 2, 4, 4\)",
+                r"conv_transpose2d: a weight of shape \(3, 1, 2, 2\).*expects "
+                r"an input with 3 channels, got shape \(1, 2, 4, 4\)",
                 np.ones((1, 2, 4, 4)),
                 np.ones((3, 1, 2, 2)),
             ),

@@ -367,7 +367,8 @@ for _variant, _kw, _pattern in (
     (
         "callbacks",
         {"callbacks": [dn.callbacks.EarlyStopping]},
-        r"callbacks must be Callback instances, got <class .*EarlyStopping.*did you pass the class instead of an instance",
+        r"callbacks must be Callback instances, got <class "
+        r".*EarlyStopping.*did you pass the class instead of an instance",
     ),
     (
         "validation pair",
@@ -992,7 +993,8 @@ LOSSES = [
             _h(
                 "pos_weight",
                 lambda: losses.BCEWithLogitsLoss(pos_weight=[np.nan]),
-                r"BCEWithLogitsLoss: pos_weight must be a finite number or a 1-D array of them \(one per class\), got \[nan\]",
+                r"BCEWithLogitsLoss: pos_weight must be a finite number "
+                r"or a 1-D array of them \(one per class\), got \[nan\]",
             ),
         ),
     ),
@@ -1593,7 +1595,8 @@ _READERS = {
             lambda tmp: read_idx(_write(tmp, "t.idx", _idx_bytes(np.zeros((4, 3), np.uint8), tmp)[:-2])),
             Raises(
                 ValueError,
-                r"t\.idx: truncated IDX file: the header declares shape \(4, 3\) of uint8, 12 bytes, but only 10 bytes follow",
+                r"t\.idx: truncated IDX file: the header declares shape "
+                r"\(4, 3\) of uint8, 12 bytes, but only 10 bytes follow",
             ),
         ),
         (

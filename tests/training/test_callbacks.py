@@ -110,7 +110,10 @@ def test_missing_monitor_warns_and_lists_available_keys():
     model = nn.Linear(2, 2)
     with pytest.warns(
         UserWarning,
-        match=r"EarlyStopping is conditioned on 'val_acc', which is not in the epoch logs\. Available keys: loss, accuracy",
+        match=(
+            r"EarlyStopping is conditioned on 'val_acc', which is "
+            r"not in the epoch logs\. Available keys: loss, accuracy"
+        ),
     ):
         history = dn.fit(
             model,

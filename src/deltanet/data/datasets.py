@@ -121,8 +121,8 @@ def _float_dtype(dtype: Any, loader: str) -> np.dtype:
     return dtype
 
 
-BREAST_CANCER_DESCRIPTION = """Breast Cancer Wisconsin (Diagnostic) data (W. N. Street, W. H. Wolberg and O. L. Mangasarian,
-"Nuclear feature extraction for breast tumor diagnosis", 1993; UCI), scikit-learn's copy.
+BREAST_CANCER_DESCRIPTION = """Breast Cancer Wisconsin (Diagnostic) data (W. N. Street, W. H. Wolberg and
+O. L. Mangasarian, "Nuclear feature extraction for breast tumor diagnosis", 1993; UCI), scikit-learn's copy.
 
 569 fine-needle aspirates of breast masses, 30 features: mean, standard error and worst value of
 10 properties of the cell nuclei in the image (radius, texture, perimeter, area, smoothness,

@@ -13,7 +13,7 @@ define them).
 
 The family trees of ``seeds/001…`` are in :mod:`deltanet.data.family_trees`. The hand-worked
 tables come in float64 by default, so that the decks' arithmetic can be repeated digit for digit.
-"""
+"""  # noqa: E501 - a Markdown table row cannot wrap
 
 from __future__ import annotations
 
@@ -95,7 +95,9 @@ def tumor_temperature(dead_patients: bool = True, dtype: Any = np.float64) -> Da
         y=y[:n],
         feature_names=["tumor size", "temperature"],
         target_names=["survival"],
-        description="seeds/002 (Ibragimov): tumor size and temperature; cases 4 and 5 are dead patients (22 and 23 °C).",
+        description=(
+            "seeds/002 (Ibragimov): tumor size and temperature; cases 4 and 5 are dead patients (22 and 23 °C)."
+        ),
     )
 
 
@@ -234,7 +236,9 @@ def sinusoid(n: int = 10, noise: float = 0.3, rng: Any = None, dtype: Any = np.f
         y=t.reshape(-1, 1).astype(dtype),
         feature_names=["x"],
         target_names=["t"],
-        description=f"{n} points of sin(2πx) on [0, 1] plus Gaussian noise of standard deviation {noise} (Bishop 2006).",
+        description=(
+            f"{n} points of sin(2πx) on [0, 1] plus Gaussian noise of standard deviation {noise} (Bishop 2006)."
+        ),
     )
 
 

@@ -77,7 +77,8 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     X_train, X_test, y_train, y_test = train_test_split(digits.X, digits.y, test_size=0.25, stratify=True, rng=0)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     say(
-        f"Batch normalization: 64 → {DEPTH} × {WIDTH} → 10 on the digits ({len(X_train)} training, {len(X_test)} test), "
+        f"Batch normalization: 64 → {DEPTH} × {WIDTH} → 10 on the "
+        f"digits ({len(X_train)} training, {len(X_test)} test), "
         f"{epochs} epochs of SGD with momentum 0.9, batches of 32"
     )
     results: dict[Any, Any] = {}
@@ -107,7 +108,8 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
             results[(name, label)] = {"test_accuracy": curve, "final": curve[-1], "consistent": consistent}
             shown = ", ".join(f"{a:.0%}" for a in curve[:: max(1, epochs // 5)])
             say(
-                f"  {name:<8}(lr {lr}) {label + ' batch norm':<19} test accuracy by epoch: {shown} … final {curve[-1]:.1%}"
+                f"  {name:<8}(lr {lr}) {label + ' batch norm':<19} test "
+                f"accuracy by epoch: {shown} … final {curve[-1]:.1%}"
             )
     say(
         "  in evaluation mode batch norm uses its running averages: one digit alone is predicted exactly as "

@@ -254,7 +254,7 @@ def plot(result: dict[str, Any], path: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m deltanet.examples.iris [--epochs N] [--seed S] [--split-seed S] [--lr η] [--quick] [--plot out.png] [--quiet]``."""
+    """Command line: ``python -m deltanet.examples.iris [--epochs N] [--seed S] [--split-seed S] [--lr η] [--quick] [--plot out.png] [--quiet]``."""  # noqa: E501 - the command line reads best on one line
     return example_main(
         "iris",
         __doc__,

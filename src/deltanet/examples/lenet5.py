@@ -135,7 +135,7 @@ def plot(result: dict[str, Any], path: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m deltanet.examples.lenet5 [--mnist DIR] [--train-size N] [--epochs N] [--plot out.png] [--quick]``."""
+    """Command line: ``python -m deltanet.examples.lenet5 [--mnist DIR] [--train-size N] [--epochs N] [--plot out.png] [--quick]``."""  # noqa: E501 - the command line reads best on one line
     return example_main(
         "lenet5",
         __doc__,

@@ -183,7 +183,8 @@ def run(quick: bool = False, seed: int = DEFAULT_SEED, seeds: int = 20, verbose:
     say("\n  weights from the 6 inputs (bit 1 … bit 6) and biases:")
     for j in range(2):
         say(
-            f"    hidden {j + 1}: {' '.join(f'{w:+7.2f}' for w in W[j])}   bias {b[j]:+.2f}   → output weight {v[j]:+.2f}"
+            f"    hidden {j + 1}: {' '.join(f'{w:+7.2f}' for w in W[j])} "
+            f"  bias {b[j]:+.2f}   → output weight {v[j]:+.2f}"
         )
     say(f"    output bias {c:+.2f}")
     say(
@@ -210,7 +211,8 @@ def run(quick: bool = False, seed: int = DEFAULT_SEED, seeds: int = 20, verbose:
         done = [n for n in counts if n is not None]
         say(
             f"\n  seeds 0-{seeds - 1}: {len(done)} of {seeds} learn within {MAX_SWEEPS} sweeps "
-            f"(median {int(np.median(done)) if done else '-'} sweeps); the others stall on a plateau or in a local minimum"
+            f"(median {int(np.median(done)) if done else '-'} sweeps); "
+            "the others stall on a plateau or in a local minimum"
         )
         out["converged"] = counts
     out["summary"] = (

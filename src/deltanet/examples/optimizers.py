@@ -91,7 +91,8 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         f"the same initial weights, {epochs} passes over the training data each"
     )
     say(
-        f"\n  {'optimizer':<16}{'rate':<20}{'batch':>6}{'updates':>9}{'training loss':>15}{'test accuracy':>15}{'seconds':>9}"
+        f"\n  {'optimizer':<16}{'rate':<20}{'batch':>6}{'updates':>9}"
+        f"{'training loss':>15}{'test accuracy':>15}{'seconds':>9}"
     )
     results: dict[str, Any] = {}
     for name, (make, batch_size, rate) in OPTIMIZERS.items():

@@ -125,7 +125,8 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
     """
     say = printer(verbose)
     say(
-        "Rosenblatt's perceptron (seeds/003): y = step(w·x + b); after a mistake w ← w + η(t − y)x, b ← b + η(t − y); η = 1"
+        "Rosenblatt's perceptron (seeds/003): y = step(w·x + b); "
+        "after a mistake w ← w + η(t − y)x, b ← b + η(t − y); η = 1"
     )
     results: dict[str, Any] = {}
     for name, (X, t) in _problems().items():

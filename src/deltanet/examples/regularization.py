@@ -111,7 +111,8 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     epochs = 300 if quick else 1000
     say(
         f"Part 1: L1 vs L2 (seeds/002). A linear neuron, 10 features: y = 3 x1 − 2 x2 + 2 s, x3 ≈ x4 ≈ s, "
-        f"x5-x10 noise, {len(X)} samples; λ = {FEATURE_LAMBDA}, gradient descent η = {FEATURE_LR}, {epochs} full-batch steps"
+        f"x5-x10 noise, {len(X)} samples; λ = {FEATURE_LAMBDA}, "
+        f"gradient descent η = {FEATURE_LR}, {epochs} full-batch steps"
     )
     weights = {penalty: fit_features(X, y, penalty, epochs, seed) for penalty in (None, "L1", "L2")}
     zeros = {penalty: int((np.abs(w[4:]) < ZERO).sum()) for penalty, w in weights.items()}

@@ -109,7 +109,10 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         + "".join(f"{v:>12.3f}" for v in baseline_per_class)
         + f"{threshold_dice:>24.3f}"
     )
-    summary = f"segmentation: test Dice {dice:.3f} (cell {per_class[1]:.3f}, nucleus {per_class[2]:.3f}); thresholds {threshold_dice:.3f}"
+    summary = (
+        f"segmentation: test Dice {dice:.3f} (cell {per_class[1]:.3f}, nucleus {per_class[2]:.3f}); "
+        f"thresholds {threshold_dice:.3f}"
+    )
     say("\n" + summary)
     return {
         "dice": float(dice),

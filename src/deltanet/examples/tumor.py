@@ -211,7 +211,8 @@ def run(quick: bool = False, steps: int | None = None, seed: int = 0, verbose: i
     for row in comparison:
         (W, b, L), (w, bb, ll) = row["deck"], row["here"]
         say(
-            f"    step {row['step']}: W {W:+.2f} → {w:+.3f}, b {b:.2f} → {bb:.3f}, Loss {L:.2f} → {ll:.3f}  {mark(row['ok'])}"
+            f"    step {row['step']}: W {W:+.2f} → {w:+.3f}, b {b:.2f} "
+            f"→ {bb:.3f}, Loss {L:.2f} → {ll:.3f}  {mark(row['ok'])}"
         )
     continued = _compare(continuation, DECK_CONTINUATION)
     say(

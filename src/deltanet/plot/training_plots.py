@@ -29,7 +29,8 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping):
         raise ValueError(
-            f"learning_curves expects a History, a dict of per-epoch lists or a run folder, got {type(history).__name__}"
+            "learning_curves expects a History, a dict of per-epoch "
+            f"lists or a run folder, got {type(history).__name__}"
         )
     return {str(k): [float(v) for v in values] for k, values in logs.items()}
 

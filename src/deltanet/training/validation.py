@@ -101,7 +101,8 @@ def check_model(model: Any) -> None:
         >>> check_model(dn.nn.Linear)
         Traceback (most recent call last):
         ...
-        ValueError: model must be a deltanet.nn.Module instance, got the class Linear itself; build the model first, e.g. Linear(...)
+        ValueError: model must be a deltanet.nn.Module instance, got the class Linear itself;
+        build the model first, e.g. Linear(...)
     """
     from deltanet.nn import Module
 
@@ -129,7 +130,8 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
         >>> check_X(np.zeros((2, 3)), dn.nn.Linear(4, 1))
         Traceback (most recent call last):
         ...
-        ValueError: X has 3 features, but the model's first layer Linear(in_features=4, out_features=1, bias=True) expects 4 features as input
+        ValueError: X has 3 features, but the model's first layer Linear(in_features=4, out_features=1, bias=True)
+        expects 4 features as input
     """
     a = _to_array(X, name)
     _check_numeric(a, name)
