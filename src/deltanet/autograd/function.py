@@ -70,6 +70,12 @@ class Function:
     """Base class of every differentiable primitive (see the module docstring)."""
 
     __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__")
+    # Filled in by apply (and save_for_backward); declared here for the type checker only.
+    parents: tuple[Tensor, ...]
+    needs_input_grad: tuple[bool, ...]
+    saved_tensors: tuple[Any, ...]
+    seq: int
+    delta: Any
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep the arrays that ``backward`` needs, and only those."""

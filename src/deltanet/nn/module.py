@@ -66,6 +66,12 @@ class Module:
         ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
     """
 
+    # Set in __init__ with object.__setattr__ (declared here for the type checker only).
+    _parameters: OrderedDict[str, Parameter | None]
+    _buffers: OrderedDict[str, bool]
+    _modules: OrderedDict[str, Module]
+    training: bool
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
