@@ -29,9 +29,9 @@ def reachable_functions(root: Tensor) -> list[Any]:
     sorting by decreasing number is a topological order: each function is visited only after
     every function that uses its output has passed its delta back.
     """
-    found = [root._ctx]
+    found: list[Any] = [root._ctx]
     seen = {root._ctx}
-    stack = [root._ctx]
+    stack: list[Any] = [root._ctx]
     while stack:
         fn = stack.pop()
         if fn.parents is None:
@@ -51,7 +51,10 @@ def reachable_functions(root: Tensor) -> list[Any]:
 
 _SEQUENCE = attrgetter("seq")
 # dL/dL = 1 for a scalar loss, one read-only array per dtype: a leaf that receives it copies it.
-_ONE = {np.dtype(np.float32): np.ones((), np.float32), np.dtype(np.float64): np.ones((), np.float64)}
+_ONE: dict[np.dtype, np.ndarray] = {
+    np.dtype(np.float32): np.ones((), np.float32),
+    np.dtype(np.float64): np.ones((), np.float64),
+}
 for _one in _ONE.values():
     _one.flags.writeable = False
 

@@ -71,7 +71,7 @@ class Function:
 
     __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__")
     # Filled in by apply (and save_for_backward); declared here for the type checker only.
-    parents: tuple[Tensor, ...]
+    parents: tuple[Tensor, ...] | None  # None once backward has freed the graph
     needs_input_grad: tuple[bool, ...]
     saved_tensors: tuple[Any, ...]
     seq: int

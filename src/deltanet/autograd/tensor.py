@@ -9,11 +9,14 @@ written in terms of primitives and need no gradient rule of their own.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from deltanet import backend
+
+if TYPE_CHECKING:
+    from deltanet.autograd.function import Function
 
 
 class Tensor:
@@ -34,6 +37,10 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    data: np.ndarray
+    grad: np.ndarray | None
+    requires_grad: bool
+    _ctx: Function | None  # the function that made this tensor (None for a leaf or without grad)
     __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__, not ndarray.__add__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
@@ -42,7 +49,7 @@ class Tensor:
         self.data = backend.as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
-        self.grad: np.ndarray | None = None
+        self.grad = None
         self.requires_grad = bool(requires_grad)
         self._ctx = None
 

@@ -73,6 +73,8 @@ class BatchNorm(Function):
             self.save_for_backward(x_hat, inv_std, gamma_b)
             y = x_hat * gamma_b if gamma_b is not None else x_hat.copy()
         else:
+            # Evaluation with running statistics: nn.BatchNorm passes them whenever training is False.
+            assert running_mean is not None and running_var is not None
             inv_std = 1.0 / np.sqrt(running_var.reshape(channel) + eps)
             mean = running_mean.reshape(channel)
             # x is only kept to rebuild x̂ for dL/dγ; keeping it costs no copy.

@@ -204,11 +204,12 @@ def conv_backward(
     gpad = np.zeros((channels,) + g.padded_size + (batch,), dtype=delta.dtype) if need_x else None
     gW = np.zeros(W3.shape, dtype=delta.dtype) if need_W else None
     per_row = math.prod(g.out_size[1:]) * batch
+    assert xpad is not None or not need_W, "conv_backward: the weight gradient needs the input"
     for r0, r1 in _chunks(g, channels, batch, delta.itemsize):
         d_chunk = d3[:, :, r0 * per_row : r1 * per_row]
-        if need_W:
+        if gW is not None and xpad is not None:  # need_W
             gW += d_chunk @ _im2col(xpad, g, r0, r1).transpose(0, 2, 1)
-        if need_x:
+        if gpad is not None:  # need_x
             _col2im_add(gpad, W3.transpose(0, 2, 1) @ d_chunk, g, r0, r1)
     return gpad, None if gW is None else gW.reshape(W.shape)
 
@@ -239,7 +240,7 @@ class ConvNd(Function):
         gx = gW = gb = None
         if needs[0] or needs[1]:
             gpad, gW = conv_backward(xpad, to_internal(delta), W, g, needs[0], needs[1])
-            if needs[0]:
+            if gpad is not None:  # needs[0]
                 gx = to_public(gpad[crop_index(g.padding, g.in_size)])
         if len(needs) > 2 and needs[2]:
             gb = delta.sum(axis=(0,) + tuple(range(2, delta.ndim)))
@@ -260,6 +261,7 @@ class ConvTransposeNd(Function):
         x_t = np.ascontiguousarray(to_internal(x), dtype=dtype)
         self.save_for_backward(x_t if self.needs_input_grad[1] else None, W)
         ypad, _ = conv_backward(None, x_t, W, g, need_x=True, need_W=False)
+        assert ypad is not None  # need_x=True
         y = ypad[crop_index(g.padding, g.in_size)]
         if b is not None:
             y += b.reshape(_bias_shape(len(g.kernel)))

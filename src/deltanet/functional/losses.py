@@ -211,7 +211,7 @@ class _ElementwiseLoss(Function):
             dy = None if g is None else d * g
         return da, dy
 
-    def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def loss(self, *args: Any, **options: Any) -> np.ndarray:  # pragma: no cover - abstract: loss(a, y, **options)
         raise NotImplementedError
 
     def grad_input(self) -> np.ndarray:  # pragma: no cover - abstract

@@ -33,6 +33,11 @@ class _BatchNorm(Module):
     """Shared base: parameters, buffers, validation and forward; subclasses set the ranks."""
 
     _ranks: tuple[int, ...] = ()
+    # Registered buffers; all three are None when track_running_stats is False, and every use
+    # below is guarded by that flag (declared for the type checker only).
+    running_mean: np.ndarray
+    running_var: np.ndarray
+    num_batches_tracked: np.ndarray
     _shapes: str = ""
 
     def __init__(

@@ -67,7 +67,7 @@ class Module:
     """
 
     # Set in __init__ with object.__setattr__ (declared here for the type checker only).
-    _parameters: OrderedDict[str, Parameter | None]
+    _parameters: OrderedDict[str, Parameter]
     _buffers: OrderedDict[str, bool]
     _modules: OrderedDict[str, Module]
     training: bool
@@ -76,7 +76,7 @@ class Module:
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_records_config", False):
-            cls.__init__ = _recording_init(init)
+            setattr(cls, "__init__", _recording_init(init))  # noqa: B010 - mypy refuses assigning to a method
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())

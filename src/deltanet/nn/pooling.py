@@ -171,7 +171,7 @@ class AvgPool3d(_AvgPoolNd):
 
 
 def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 1)
 
 
 class _AdaptiveAvgPoolNd(Module):

@@ -205,7 +205,7 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
             )
         input_shape = tuple(int(d) for d in input_shape)
 
-    shapes: dict[int, tuple[int, ...]] = {}
+    shapes: dict[int, tuple[int, ...] | None] = {}
     order: list[tuple[str, Module]] = []
     if input_shape is not None:
         x = Tensor(np.zeros((1, *input_shape), dtype=np.dtype(dtype) if dtype else _model_dtype(model)))
