@@ -182,6 +182,8 @@ class CrossEntropy(Loss):
         0.2395
     """
 
+    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
+
     def __init__(
         self, *, weight: Any = None, ignore_index: int = -100, label_smoothing: float = 0.0, reduction: str = "mean"
     ) -> None:
@@ -224,6 +226,8 @@ class NLLLoss(Loss):
         0.1054
     """
 
+    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
+
     def __init__(self, *, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
@@ -264,6 +268,8 @@ class BCEWithLogitsLoss(Loss):
         0.6931
     """
 
+    pos_weight: np.ndarray | None  # a registered buffer (declared for the type checker)
+
     def __init__(self, *, pos_weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         _weight_buffer(self, "pos_weight", pos_weight)
@@ -302,6 +308,8 @@ class MultiMarginLoss(Loss):
         >>> round(dn.losses.MultiMarginLoss()(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
         0.325
     """
+
+    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
 
     def __init__(self, *, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
@@ -497,6 +505,8 @@ class GeneralizedWassersteinDiceLoss(Loss):
         >>> round(loss_fn(z, np.array([[1, 1, 0, 0]])).item(), 4)   # 1 − 2·1/(2·1 + 2)
         0.5
     """
+
+    dist_matrix: np.ndarray  # a registered buffer (declared for the type checker)
 
     def __init__(
         self,

@@ -60,13 +60,13 @@ def penalized_parameters(params_or_model: Module | Iterable[Tensor] | Tensor) ->
         [(3, 2), (1, 3)]
     """
     if isinstance(params_or_model, Module):
-        chosen = []
+        chosen: list[Tensor] = []
         for module in params_or_model.modules():
             if isinstance(module, _NOT_PENALIZED):
                 continue
-            for name, p in module._parameters.items():
-                if p is not None and name.endswith("weight") and all(p is not q for q in chosen):
-                    chosen.append(p)
+            for name, param in module._parameters.items():
+                if param is not None and name.endswith("weight") and all(param is not q for q in chosen):
+                    chosen.append(param)
         return chosen
     if isinstance(params_or_model, Tensor):
         return [params_or_model]

@@ -92,10 +92,10 @@ def gradcheck(
         if bad.any():
             if not raise_exception:
                 return False
-            i = np.unravel_index(np.argmax(bad), t.shape)
+            where = np.unravel_index(np.argmax(bad), t.shape)
             raise GradcheckError(
-                f"gradcheck failed for input {position} (shape {t.shape}) at index {tuple(map(int, i))}: "
-                f"backward gives {analytic[i]:.8g}, central differences give {numeric[i]:.8g} "
+                f"gradcheck failed for input {position} (shape {t.shape}) at index {tuple(map(int, where))}: "
+                f"backward gives {analytic[where]:.8g}, central differences give {numeric[where]:.8g} "
                 f"({int(bad.sum())} of {bad.size} elements disagree)"
             )
     return True

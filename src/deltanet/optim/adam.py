@@ -88,6 +88,7 @@ def adam_update(
     exp_avg_sq *= beta2
     exp_avg_sq += t2
     if amsgrad:
+        assert max_exp_avg_sq is not None, "adam_update: amsgrad needs max_exp_avg_sq"
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         v_hat = max_exp_avg_sq
     else:

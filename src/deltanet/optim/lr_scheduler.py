@@ -289,11 +289,11 @@ class ReduceLROnPlateau:
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n_groups:
                 raise ValueError(f"{name}: min_lr has {len(min_lr)} values, expected one per param group ({n_groups})")
-            min_lrs = list(min_lr)
+            min_lrs: list[float] = list(min_lr)
         else:
             min_lrs = [min_lr] * n_groups
-        for value in min_lrs:
-            _check_number(name, "min_lr", value)
+        for lr_floor in min_lrs:
+            _check_number(name, "min_lr", lr_floor)
         self.optimizer = optimizer
         self.mode = mode
         self.factor = factor

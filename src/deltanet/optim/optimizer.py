@@ -186,7 +186,7 @@ class Optimizer:
             >>> sd["param_groups"][0]["params"]
             [0]
         """
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {k: _plain(v) for k, v in group.items() if k != "params"}

@@ -79,6 +79,7 @@ def rmsprop_update(
     square_avg *= alpha
     square_avg += t2
     if centered:
+        assert grad_avg is not None, "rmsprop_update: centered needs grad_avg"
         # ḡ ← ḡ + (1 − α)(d − ḡ): PyTorch's lerp.
         np.subtract(d, grad_avg, t2)
         t2 *= 1.0 - alpha
@@ -92,6 +93,7 @@ def rmsprop_update(
     t2 += eps
     np.divide(d, t2, t2)
     if momentum > 0:
+        assert momentum_buffer is not None, "rmsprop_update: momentum > 0 needs momentum_buffer"
         momentum_buffer *= momentum
         momentum_buffer += t2
         np.multiply(momentum_buffer, eta, t2)

@@ -67,7 +67,7 @@ class FitState:
     def begin_epoch(self, epoch: int) -> None:
         """Called by ``fit`` before it draws the epoch's order."""
         self.epoch, self.step, self.total, self.penalty_total = epoch, 0, 0.0, 0.0
-        self.epoch_rng_state = self.generator.bit_generator.state
+        self.epoch_rng_state = dict(self.generator.bit_generator.state)
         self.order_digest = None
 
     def set_order(self, order: np.ndarray | None) -> None:
@@ -287,6 +287,7 @@ class ModelCheckpoint(Callback):
         from deltanet.io import files
 
         state = self.fit_state
+        assert state is not None, "ModelCheckpoint writes only during fit, after set_fit_state"
         training, arrays = capture(state, at_epoch_end)
         files.write(path, state.model, optimizer=state.optimizer, training=training, arrays=arrays)
 
@@ -388,7 +389,7 @@ def read_resume(
 
 
 def _nonneg_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 0)
 
 
 def restore_rng(
@@ -398,7 +399,7 @@ def restore_rng(
     from deltanet.io.errors import CheckpointError
 
     training = point.training
-    rng = training.get("rng")
+    rng: Any = training.get("rng")  # unvalidated JSON: a malformed one fails below as a CheckpointError
     order = None
     try:
         if point.step and shuffle_epoch:

@@ -372,14 +372,15 @@ def fit(
                 first_epoch = int(epochs)  # the interrupted run had already been told to stop
         for epoch in range(first_epoch, int(epochs)):
             # A run resumed in the middle of this epoch: skip the steps already applied.
-            mid_epoch = resume is not None and epoch == first_epoch and resume.step > 0
+            resumed = resume if resume is not None and epoch == first_epoch and resume.step > 0 else None
+            mid_epoch = resumed is not None
             if not mid_epoch:
                 for cb in epoch_begin_callbacks:
                     cb.on_epoch_begin(epoch, {})
             if fit_state is not None:
                 fit_state.begin_epoch(epoch)
-                if mid_epoch:
-                    fit_state.epoch_rng_state = resume.epoch_rng_state
+                if resumed is not None:
+                    fit_state.epoch_rng_state = resumed.epoch_rng_state
             if full_batch:
                 Xe, ye = X, y
             elif shuffle:
@@ -396,10 +397,11 @@ def fit(
             total = 0.0
             penalty_total = 0.0
             first_step = 0
-            if mid_epoch:
-                first_step, total, penalty_total = resume.step, resume.total, resume.penalty_total
-                if keep_outputs:
-                    outputs[: len(resume.outputs)] = resume.outputs
+            if resumed is not None:
+                first_step, total, penalty_total = resumed.step, resumed.total, resumed.penalty_total
+                if outputs is not None:  # keep_outputs: read_resume was given out_shape, so it read them
+                    assert resumed.outputs is not None
+                    outputs[: len(resumed.outputs)] = resumed.outputs
                 if fit_state is not None:
                     fit_state.step, fit_state.total, fit_state.penalty_total = first_step, total, penalty_total
             diverged = False
@@ -450,7 +452,7 @@ def fit(
                     optimizer.step()
                     a_data = a.data
                 total += value * nb
-                if keep_outputs:
+                if outputs is not None:  # keep_outputs
                     outputs[start : start + nb] = a_data
                 if batch_callbacks:
                     if fit_state is not None:
@@ -464,7 +466,7 @@ def fit(
             logs: dict[str, float] = {"loss": total / n}
             if regularizer is not None:
                 logs["penalty"] = penalty_total / n
-            if keep_outputs:
+            if outputs is not None:  # keep_outputs
                 logs.update(metric_values(metric_fns, outputs, ye))
             if val is not None:
                 model.eval()
