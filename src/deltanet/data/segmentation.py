@@ -14,6 +14,7 @@ seed gives bit-identical arrays.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ def _check(n_images: Any, size: Any, n_classes: Any, noise: Any, cells: Any, fn:
     return int(cells[0]), int(cells[1])
 
 
-def _background(grids: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+def _background(grids: Sequence[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Smooth uneven illumination: a random tilt and a slow ripple around the background level."""
     tilt = sum(rng.uniform(-0.08, 0.08) * (g - 0.5) for g in grids)
     phase = rng.uniform(0, 2 * math.pi, len(grids))

@@ -159,8 +159,8 @@ def sweep(
     initial_state = None
     rows: list[dict[str, Any]] = []
     histories: list[Any] = []
-    for values in itertools.product(*(list(grid[k]) for k in keys)):
-        point = dict(zip(keys, values))
+    for combination in itertools.product(*(list(grid[k]) for k in keys)):
+        point = dict(zip(keys, combination))
         model = build_model()
         if not isinstance(model, Module):
             raise ValueError(f"sweep: build_model must return a deltanet.nn.Module, got {type(model).__name__}")

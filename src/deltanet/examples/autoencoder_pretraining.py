@@ -54,7 +54,8 @@ def build(sizes: list[int] = SIZES) -> tuple[list[nn.Sequential], list[nn.Sequen
         >>> [e[0].out_features for e in encoders], [d[0].out_features for d in decoders]
         ([16, 2], [16, 64])
     """
-    encoders, decoders = [], []
+    encoders: list[nn.Sequential] = []
+    decoders: list[nn.Sequential] = []
     for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         code_layer = k == len(sizes) - 2
         encoders.append(nn.Sequential(nn.Linear(a, b), *([] if code_layer else [nn.Sigmoid()])))

@@ -129,7 +129,10 @@ def plot(result: dict[str, Any], path: Any) -> None:
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    for (name, label), r in ((k, v) for k, v in result.items() if isinstance(k, tuple)):
+    for key, r in result.items():
+        if not isinstance(key, tuple):
+            continue
+        name, label = key
         ax.plot(
             range(1, len(r["test_accuracy"]) + 1),
             r["test_accuracy"],

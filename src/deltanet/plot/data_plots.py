@@ -238,15 +238,16 @@ def segmentation_overlay(
         ['image', 'label', 'prediction (Dice 1: 1.00)']
     """
     picture, cmap = _as_image(image)
-    panels = [("image", None)]
+    masks: list[tuple[str, np.ndarray]] = []
     if label is not None:
-        panels.append(("label", np.asarray(label)))
+        masks.append(("label", np.asarray(label)))
     if prediction is not None:
-        panels.append(("prediction", np.asarray(prediction)))
-    for name, mask in panels[1:]:
-        if mask.shape != picture.shape[:2]:
+        masks.append(("prediction", np.asarray(prediction)))
+    panels: list[tuple[str, np.ndarray | None]] = [("image", None), *masks]
+    for name, given in masks:
+        if given.shape != picture.shape[:2]:
             raise ValueError(
-                f"segmentation_overlay: the {name} mask has shape {mask.shape}, the image {picture.shape[:2]}"
+                f"segmentation_overlay: the {name} mask has shape {given.shape}, the image {picture.shape[:2]}"
             )
     if axes is None:
         fig, axes = new_figure(1, len(panels), (3.2 * len(panels), 3.4), squeeze=False)
@@ -259,7 +260,7 @@ def segmentation_overlay(
         if mask is not None:
             ax.imshow(_mask_rgba(mask, alpha), interpolation="nearest")
         heading = name
-        if name == "prediction" and label is not None:
+        if name == "prediction" and label is not None and mask is not None:
             true = np.asarray(label)
             scores = []
             for c in sorted(set(np.unique(true).tolist()) | set(np.unique(mask).tolist())):

@@ -52,6 +52,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -118,7 +119,7 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 def _user_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside deltanet (the line that
     called ``fit``), so that the warning names the user's code."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE_DIR):
         frame = frame.f_back
@@ -554,6 +555,9 @@ class Monitor(Callback):
 
     # -- after training ----------------------------------------------------------------------
     def _write_evaluation(self) -> None:
+        output_dir = self.output_dir
+        if output_dir is None:  # the caller checks it; this tells the type checker
+            return
         data = self._validation
         which = "validation"
         if data is None and self._X is not None and self._y is not None and self._probe_X is not None:
@@ -576,7 +580,7 @@ class Monitor(Callback):
 
                 matrix = confusion_matrix(y, out.argmax(axis=1), num_classes=out.shape[1])
                 rundir.write_json(
-                    self.output_dir,
+                    output_dir,
                     "evaluation.json",
                     {
                         "task": "classification",
@@ -594,13 +598,13 @@ class Monitor(Callback):
                 prediction = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0).astype(np.int64)
                 image = X[:k]
                 np.savez_compressed(
-                    self.output_dir / "segmentation.npz",
+                    output_dir / "segmentation.npz",
                     image=image,
                     label=y[:k],
                     prediction=prediction.astype(np.int64),
                 )
                 rundir.write_json(
-                    self.output_dir, "evaluation.json", {"task": "segmentation", "data": which, "samples": int(k)}
+                    output_dir, "evaluation.json", {"task": "segmentation", "data": which, "samples": int(k)}
                 )
 
     def __repr__(self) -> str:
