@@ -281,3 +281,16 @@ def test_evaluate_and_predict_errors(tmp_path, iris_run):
     fails_in_one_line(deltanet("predict", run, "--data", tmp_path / "missing.csv"), "missing.csv: no such file")
     (tmp_path / "bad.dnet").write_bytes(b"not a zip")
     fails_in_one_line(deltanet("evaluate", tmp_path / "bad.dnet", "--data", "iris"), "bad.dnet")
+
+
+def test_preprocessing_file_with_mean_but_no_scale_is_malformed(tmp_path):
+    # Found by mypy: such a file used to load and then fail with a bare TypeError on the first batch.
+    from deltanet.cli.train import Preprocessing
+
+    path = tmp_path / "preprocessing.json"
+    path.write_text(json.dumps({"mean": [0.0, 1.0], "scale": None, "target_names": [], "task": "regression"}))
+    with pytest.raises(ValueError, match=r"preprocessing.json: malformed preprocessing file \(Preprocessing: mean "):
+        Preprocessing.read(path)
+    ok = Preprocessing.read(tmp_path / "absent.json")  # no file: nothing to undo
+    X = np.ones((2, 2), np.float32)
+    assert ok.mean is None and ok.scale is None and ok.apply(X) is X

@@ -267,6 +267,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     output = Tensor(zs[-1][None], requires_grad=True)
     L = loss_fn(output, Tensor(y_arr))
     L.backward()
+    assert output.grad is not None  # output requires grad and L depends on it
     dLdz = output.grad[0]
     lines.append(f"  loss L = {float(L.data):.{precision}f}")
 

@@ -513,6 +513,10 @@ class Preprocessing:
         task: str = "classification",
         n_features: int | None = None,
     ) -> None:
+        if (mean is None) != (scale is None):
+            raise ValueError(
+                f"Preprocessing: mean and scale must be given together, got mean={mean!r}, scale={scale!r}"
+            )
         self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
         self.scale = None if scale is None else np.asarray(scale, dtype=np.float64)
         self.target_names = list(target_names or [])
@@ -521,7 +525,7 @@ class Preprocessing:
 
     def apply(self, X: np.ndarray) -> np.ndarray:
         """Standardize X with the training statistics (if the run standardized)."""
-        if self.mean is None:
+        if self.mean is None or self.scale is None:  # both or neither (checked in __init__)
             return X
         if X.ndim != 2 or X.shape[1] != len(self.mean):
             raise ValueError(f"the data have shape {X.shape}, but the model was trained on {len(self.mean)} features")
@@ -764,6 +768,7 @@ def _data_for(
     elif path.is_dir():
         base.update(source="mnist", value=spec_text)
         data = load_data(base, cfg["dtype"] if cfg else "float32")
+        assert data.test is not None  # an MNIST folder always brings its test set
         return Data(data.test[0], data.test[1], data.target_names), f"the MNIST test set in {path}"
     elif path.suffix.lower() == ".npz":
         base.update(source="npz", value=spec_text)

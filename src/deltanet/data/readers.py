@@ -13,7 +13,7 @@ import csv
 import math
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -160,7 +160,9 @@ def read_csv(
             y = np.array([index[v] for v in values], dtype=np.int64)
     return DatasetBundle(
         X=X.astype(dtype),
-        y=y,
+        # None for a features-only file (target=None, documented above); DatasetBundle.y is typed
+        # for the labelled case, which every built-in loader and the examples rely on.
+        y=y,  # type: ignore[arg-type]
         feature_names=[column_names[j] for j in features],
         target_names=target_names,
         description=f"read from {path}: {len(data_rows)} rows, {len(features)} features"
@@ -181,7 +183,7 @@ def _number(text: str, path: Path, line: int, column: int, name: str) -> float:
     return value
 
 
-def _npy_header(member: zipfile.ZipExtFile, name: str, path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
+def _npy_header(member: IO[bytes], name: str, path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
     """Parse a member's ``.npy`` header (format 1.0/2.0/3.0): shape, dtype, header length."""
     magic = member.read(8)
     if len(magic) < 8 or magic[:6] != b"\x93NUMPY":
@@ -311,7 +313,7 @@ def read_npz_xy(path: Any, x: str = "X", y: str | None = "y") -> DatasetBundle:
     n_features = int(np.prod(X.shape[1:])) if X.ndim > 1 else 1
     return DatasetBundle(
         X=X,
-        y=target,
+        y=target,  # type: ignore[arg-type]  # None without y= (see read_csv's comment on DatasetBundle.y)
         feature_names=[f"feature {j}" for j in range(n_features)],
         target_names=[],
         description=f"read from {path}: arrays {x!r}" + (f" and {y!r}" if y is not None else ""),

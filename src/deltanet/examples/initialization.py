@@ -61,7 +61,8 @@ def initialize(model: nn.Sequential, scheme: str, X: np.ndarray, rng: Any) -> No
             dn.init.glorot_uniform(layer.weight, rng=rng)
         elif scheme == "He":
             dn.init.he_normal(layer.weight, rng=rng)
-        dn.init.zeros(layer.bias)
+        if layer.bias is not None:  # always, for these Linear layers
+            dn.init.zeros(layer.bias)
 
 
 def activation_stds(model: nn.Sequential, X: np.ndarray) -> list[float]:

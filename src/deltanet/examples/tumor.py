@@ -86,6 +86,7 @@ def descend(
         out = W_t * x_t + b_t  # 1. forward: y' = W x + b
         half = 0.5 * ((out - y_t) ** 2).sum()  # 2. loss ½ Σ (y' − y)²
         half.backward()  # 3. backpropagate: ∂L/∂W = Σ (y' − y) x, ∂L/∂b = Σ (y' − y)
+        assert W_t.grad is not None and b_t.grad is not None  # both require grad
         records.append(
             {
                 "step": step,

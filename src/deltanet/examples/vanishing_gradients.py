@@ -65,7 +65,11 @@ def layer_gradient_norms(model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> 
     model.zero_grad()
     loss = dn.losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
     loss.backward()
-    norms = [float(np.linalg.norm(layer.weight.grad)) for layer in model if isinstance(layer, nn.Linear)]
+    norms = []
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            assert layer.weight.grad is not None  # backward reached every layer
+            norms.append(float(np.linalg.norm(layer.weight.grad)))
     model.zero_grad()
     return norms
 

@@ -169,7 +169,7 @@ def build(tree: Any, where: str = "config.json: model", budget: float = math.inf
         return _build(tree, where, 0)
 
 
-def _node(tree: Any, where: str, depth: int) -> tuple[type, dict[str, Any]]:
+def _node(tree: Any, where: str, depth: int) -> tuple[type[nn.Module], dict[str, Any]]:
     if depth > _MAX_DEPTH:
         raise CheckpointError(f"{where}: layers nested deeper than {_MAX_DEPTH}")
     if not isinstance(tree, dict) or set(tree) != {"class", "config"}:
@@ -224,9 +224,12 @@ def _own_numbers(cls: type, config: dict[str, Any]) -> float:
     if issubclass(cls, _ConvNd):
         a, b = _int(config.get("in_channels")), _int(config.get("out_channels"))
         kernel = config.get("kernel_size")
-        sizes = kernel if isinstance(kernel, list) else [kernel] * cls._dims
+        sizes: list[Any] = kernel if isinstance(kernel, list) else [kernel] * cls._dims
         if a and b and sizes and all(_int(k) for k in sizes):
-            return float(a) * b * math.prod(float(k) for k in sizes) / (_int(config.get("groups")) or 1)
+            window = 1.0
+            for k in sizes:
+                window *= k
+            return float(a) * b * window / (_int(config.get("groups")) or 1)
         return 0
     if issubclass(cls, _BatchNorm):
         return 4.0 * (_int(config.get("num_features")) or 0)

@@ -261,5 +261,5 @@ def converter_for(module: nn.Module) -> Converter | None:
     for base in cls.__mro__:
         convert = CONVERTERS.get(base)
         if convert is not None:
-            return convert if cls.forward is base.forward or base is cls else None
+            return convert if cls.forward is getattr(base, "forward", None) or base is cls else None
     return None

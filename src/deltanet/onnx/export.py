@@ -207,7 +207,8 @@ def _tracing(model: nn.Module, tracer: _Tracer) -> Iterator[None]:
     try:
         for m in modules:
             tracer.wrap(m)
-        Function.apply = classmethod(apply)  # type: ignore[method-assign]
+        # Patched while tracing, restored in the finally below.
+        Function.apply = classmethod(apply)  # type: ignore[assignment]
         yield
     finally:
         Function.apply = original_apply  # type: ignore[method-assign]

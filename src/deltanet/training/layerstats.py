@@ -224,20 +224,18 @@ def symmetric_layers(model: Module, order: Sequence[str] | None = None) -> list[
     layer is never listed: output units are told apart by their targets.
     """
     layers = [
-        (n, m)
+        (n, m, weight.data)
         for n, m in parameterized_layers(model, order)
-        if isinstance(getattr(m, "weight", None), Tensor) and m.weight.data.ndim >= 2
+        if isinstance(weight := getattr(m, "weight", None), Tensor) and weight.data.ndim >= 2
     ]
     found = []
-    for (name, module), (_, following) in zip(layers, layers[1:]):
-        W = module.weight.data
+    for (name, module, W), (_, _, V) in zip(layers, layers[1:]):
         units = W.shape[0]
         if units < 2:
             continue
         bias = getattr(module, "bias", None)
         if not _units_identical(W, bias.data if isinstance(bias, Tensor) else None):
             continue
-        V = following.weight.data
         if V.shape[1] == units:
             columns = np.moveaxis(V, 1, 0).reshape(units, -1)
             same_out = bool(np.all(columns == columns[:1]))

@@ -257,7 +257,7 @@ class Monitor(Callback):
     def _reset(self) -> None:
         self.events: list[dict[str, Any]] = []
         self.layer_history: list[dict[str, Any]] = []
-        self._given: set[tuple[str, str | None]] = set()
+        self._given: set[tuple[str | None, str | None]] = set()
         self._losses: list[float] = []
         self._val_losses: list[float] = []
         self._order: list[str] | None = None
