@@ -200,17 +200,21 @@ class Module:
         return self.to(np.float32)
 
     # -- state -------------------------------------------------------------------------------
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and buffers by dotted name, as copies (PyTorch's keys and shapes)."""
+    def _named_state(self) -> OrderedDict[str, np.ndarray]:
+        """Parameters and buffers by dotted name: the live arrays, not copies."""
         state: OrderedDict[str, np.ndarray] = OrderedDict()
         for mod_name, module in self.named_modules():
             dot = f"{mod_name}." if mod_name else ""
             for name, p in module._parameters.items():
                 if p is not None:
-                    state[dot + name] = p.data.copy()
+                    state[dot + name] = p.data
             for name in module._buffers:
-                state[dot + name] = np.array(getattr(module, name), copy=True)
+                state[dot + name] = getattr(module, name)
         return state
+
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Parameters and buffers by dotted name, as copies (PyTorch's keys and shapes)."""
+        return OrderedDict((key, np.array(value, copy=True)) for key, value in self._named_state().items())
 
     def load_state_dict(self, state: Any, strict: bool = True) -> Module:
         """Copy arrays from ``state`` into the parameters and buffers of the same names.
@@ -219,7 +223,7 @@ class Module:
         Every shape must match; with ``strict`` the key sets must match too. Nothing is changed
         unless everything checks out.
         """
-        own = self.state_dict()
+        own = self._named_state()  # the live arrays: checked first, then written in place
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
         if strict and (missing or unexpected):
@@ -236,17 +240,11 @@ class Module:
             value = np.asarray(value)
             if value.dtype.kind not in "fiub":
                 raise ValueError(f"load_state_dict: {key!r} has unsupported dtype {value.dtype}")
-            if value.shape != own[key].shape:
-                raise ValueError(f"load_state_dict: {key!r} expected shape {own[key].shape}, got {value.shape}")
+            if value.shape != np.shape(own[key]):
+                raise ValueError(f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape}")
             arrays[key] = value
-        for mod_name, module in self.named_modules():
-            dot = f"{mod_name}." if mod_name else ""
-            for name, p in module._parameters.items():
-                if p is not None and dot + name in arrays:
-                    p.data[...] = arrays[dot + name]  # in place: optimizers keep their references
-            for name in module._buffers:
-                if dot + name in arrays:
-                    getattr(module, name)[...] = arrays[dot + name]
+        for key, value in arrays.items():
+            own[key][...] = value  # in place: optimizers keep their references
         return self
 
     # -- config ------------------------------------------------------------------------------
