@@ -1,11 +1,11 @@
-"""Batches: the seeds' three flavours of gradient descent differ only in how many samples one
+r"""Batches: the seeds' three flavours of gradient descent differ only in how many samples one
 update sees.
 
 | ``batch_size`` | flavour (``seeds/001…``, ``seeds/003…``) | updates per epoch |
 |---|---|---|
 | ``None`` (all N) | batch (full-batch) gradient descent | 1 |
 | 1 | on-line (stochastic) gradient descent | N |
-| k | mini-batch gradient descent | ⌈N / k⌉ |
+| k | mini-batch gradient descent | $\lceil N / k \rceil$ |
 
 Shuffling draws one permutation per epoch from ``rng`` (a seed or a ``numpy.random.Generator``;
 without it the default generator that ``dn.manual_seed`` sets), so the same seed gives the same
@@ -30,10 +30,21 @@ def _check_batch_size(batch_size: Any) -> None:
 
 
 def batch_slices(n_samples: int, batch_size: int | None) -> list[slice]:
-    """The slices ``[0:k], [k:2k], …`` that cut ``n_samples`` rows into batches of ``batch_size``
-    (the last one may be smaller); ``None`` gives one batch of everything.
+    r"""The slices ``[0:k], [k:2k], ...`` that cut ``n_samples`` rows into batches of ``batch_size``.
 
-    Example:
+    The last batch may be smaller; ``batch_size=None`` gives one batch of everything.
+
+    Args:
+        n_samples: the number of rows $N$ to cut.
+        batch_size: rows per batch $k$, or ``None`` for the full batch.
+
+    Returns:
+        $\lceil N / k \rceil$ slices, in order.
+
+    Raises:
+        ValueError: ``batch_size`` is neither a positive integer nor ``None``.
+
+    Examples:
         >>> from deltanet.data import batch_slices
         >>> [(s.start, s.stop) for s in batch_slices(5, 2)]
         [(0, 2), (2, 4), (4, 5)]
@@ -60,7 +71,7 @@ def iterate_minibatches(
         shuffle: draw a new order of the samples from ``rng`` before cutting the batches.
         rng: seed or ``numpy.random.Generator`` for the shuffle (default: ``dn.manual_seed``'s).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.data import iterate_minibatches
         >>> X = np.arange(10).reshape(5, 2); y = np.arange(5)
@@ -90,7 +101,7 @@ class Dataset:
     Args:
         *arrays: arrays with the same first dimension (features, targets, ...).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.data import Dataset
         >>> ds = Dataset(np.zeros((4, 3)), np.arange(4))
@@ -117,17 +128,17 @@ class Dataset:
 
 
 class DataLoader:
-    """Iterate over a :class:`Dataset` (or arrays) in batches, reshuffled at every pass.
+    """Iterate over a ``Dataset`` (or arrays) in batches, reshuffled at every pass.
 
     Args:
-        dataset: a :class:`Dataset`, or a tuple of arrays.
+        dataset: a ``Dataset``, or a tuple of arrays.
         batch_size: samples per batch (``None`` = the full batch).
         shuffle: new order at every iteration, drawn from ``rng``.
         drop_last: skip the last batch when it is smaller than ``batch_size``.
         rng: seed or ``numpy.random.Generator``; a seed starts one generator that the passes share,
             so two loaders with the same seed give the same sequence of epochs.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.data import DataLoader, Dataset
         >>> loader = DataLoader(Dataset(np.arange(10.0), np.arange(10)), batch_size=4, rng=0)

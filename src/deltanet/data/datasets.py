@@ -9,7 +9,7 @@ diabetes and the 8×8 digits come from scikit-learn's bundled copies (the ``data
 | ``load_diabetes`` | 442 × 10 | disease progression after one year (regression) | regression tasks (``seeds/000…``) |
 | ``load_digits`` | 1797 × 64 (8×8 images) | digit 0–9 | digit recognition, LeNet (``seeds/003…``) |
 
-Every loader returns a :class:`DatasetBundle`: ``X``, ``y``, the feature and target names and a
+Every loader returns a ``DatasetBundle``: ``X``, ``y``, the feature and target names and a
 description that says where the data come from.
 """
 
@@ -37,11 +37,25 @@ Fisher's paper (the UCI copy differs in two data points: samples 35 and 38)."""
 
 @dataclass
 class DatasetBundle:
-    """A loaded dataset: features ``X`` (N, F) (or images (N, C, H, W)), targets ``y`` (N,)
-    (integer class labels, or floats for regression), and their names.
+    """A loaded dataset: features ``X``, targets ``y`` and their names.
 
-    Unpacks as ``X, y = load_iris()``. ``target_names`` lists the class names in label order
-    (label ``i`` is ``target_names[i]``); for a regression target it holds the target's name.
+    Unpacks as ``X, y = load_iris()``.
+
+    Args:
+        X: the features, of shape (N, F), or images of shape (N, C, H, W).
+        y: the targets, of shape (N,): integer class labels, or floats for regression.
+        feature_names: one name per feature (column of ``X``).
+        target_names: the class names in label order (label ``i`` is ``target_names[i]``); for a
+            regression target, the target's name.
+        description: where the data come from (not shown in the ``repr``).
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import DatasetBundle
+        >>> bundle = DatasetBundle(np.zeros((3, 2)), np.array([0, 1, 1]), ["a", "b"], ["no", "yes"])
+        >>> X, y = bundle
+        >>> X.shape, bundle.target_names[y[1]]
+        ((3, 2), 'yes')
     """
 
     X: np.ndarray
@@ -69,11 +83,11 @@ def load_iris(dtype: Any = DEFAULT_DTYPE) -> DatasetBundle:
         dtype: float dtype of ``X`` (float32 by default, float64 for exact values).
 
     Returns:
-        A :class:`DatasetBundle` with ``X`` (150, 4), ``y`` (150,) int64 in {0, 1, 2},
+        A ``DatasetBundle`` with ``X`` (150, 4), ``y`` (150,) int64 in {0, 1, 2},
         ``feature_names``, ``target_names`` (``["setosa", "versicolor", "virginica"]``) and
         ``description``.
 
-    Example:
+    Examples:
         >>> from deltanet.data import load_iris
         >>> iris = load_iris()
         >>> iris.X.shape, iris.y.tolist().count(0), iris.target_names
@@ -158,10 +172,10 @@ def load_breast_cancer(dtype: Any = DEFAULT_DTYPE) -> DatasetBundle:
         dtype: float dtype of ``X``.
 
     Returns:
-        A :class:`DatasetBundle`: ``X`` (569, 30), ``y`` (569,) int64 with 1 = malignant and
+        A ``DatasetBundle``: ``X`` (569, 30), ``y`` (569,) int64 with 1 = malignant and
         0 = benign (scikit-learn's labels flipped), ``target_names`` ``["benign", "malignant"]``.
 
-    Example:
+    Examples:
         >>> from deltanet.data import load_breast_cancer
         >>> data = load_breast_cancer()
         >>> data.X.shape, data.target_names, int(data.y.sum())
@@ -189,10 +203,10 @@ def load_diabetes(dtype: Any = DEFAULT_DTYPE, scaled: bool = True) -> DatasetBun
         scaled: scikit-learn's centred and scaled features (True) or the raw values (False).
 
     Returns:
-        A :class:`DatasetBundle`: ``X`` (442, 10), ``y`` (442,) floats in [25, 346],
+        A ``DatasetBundle``: ``X`` (442, 10), ``y`` (442,) floats in [25, 346],
         ``target_names`` ``["disease progression"]``.
 
-    Example:
+    Examples:
         >>> from deltanet.data import load_diabetes
         >>> data = load_diabetes()
         >>> data.X.shape, data.feature_names[:3], float(data.y.min()), float(data.y.max())
@@ -221,10 +235,10 @@ def load_digits(dtype: Any = DEFAULT_DTYPE, images: bool = False, scale: bool = 
         scale: divide the pixels by 16, to [0, 1].
 
     Returns:
-        A :class:`DatasetBundle`: ``X`` (1797, 64) or (1797, 1, 8, 8), ``y`` (1797,) int64 in 0-9,
+        A ``DatasetBundle``: ``X`` (1797, 64) or (1797, 1, 8, 8), ``y`` (1797,) int64 in 0-9,
         ``target_names`` ``["0", ..., "9"]``.
 
-    Example:
+    Examples:
         >>> from deltanet.data import load_digits
         >>> digits = load_digits(images=True, scale=True)
         >>> digits.X.shape, float(digits.X.max()), digits.target_names[:3]

@@ -1,8 +1,9 @@
 """Hinton's two isomorphic family trees (Rumelhart, Hinton & Williams 1986, Fig. 2;
 ``seeds/001…``).
 
-The English tree (= marks a marriage; children below their parents)::
+The English tree (= marks a marriage; children below their parents):
 
+```text
     Christopher = Penelope            Andrew = Christine
               |                               |
       ---------------                 ------------------
@@ -12,6 +13,7 @@ The English tree (= marks a marriage; children below their parents)::
                          -------------------
                          |                 |
                        Colin           Charlotte
+```
 
 The Italian tree has the same shape: Roberto = Maria (children Emilio, married to Gina, and
 Lucia), Pierro = Francesca (children Marco, married to Lucia, and Angela, married to Tomaso),
@@ -134,7 +136,7 @@ def family_tree_triples() -> list[tuple[str, str, str]]:
     """All 112 true triples (person 1, relationship, person 2) of both trees (56 English, then 56
     Italian).
 
-    Example:
+    Examples:
         >>> from deltanet.data import family_tree_triples
         >>> triples = family_tree_triples()
         >>> len(triples), [t for t in triples if t[:2] == ("Colin", "aunt")]
@@ -148,7 +150,7 @@ def family_tree_triples() -> list[tuple[str, str, str]]:
 def family_tree_cases() -> list[tuple[str, str, list[str]]]:
     """The 104 cases (person 1, relationship, [every correct person 2]) of the two trees.
 
-    Example:
+    Examples:
         >>> from deltanet.data import family_tree_cases
         >>> cases = family_tree_cases()
         >>> len(cases), sum(len(answers) == 2 for _, _, answers in cases)
@@ -163,13 +165,16 @@ def family_tree_cases() -> list[tuple[str, str, list[str]]]:
 def family_trees(dtype: Any = np.float32) -> DatasetBundle:
     """The family-tree task as arrays: one-hot (person 1, relationship) in, every correct person 2 out.
 
+    Args:
+        dtype: the dtype of ``X`` and ``y``.
+
     Returns:
-        A :class:`DatasetBundle` with ``X`` (104, 36): columns 0-23 one-hot person 1 (in the order
+        A ``DatasetBundle`` with ``X`` (104, 36): columns 0-23 one-hot person 1 (in the order
         of ``PEOPLE``), columns 24-35 one-hot relationship (``RELATIONS``); ``y`` (104, 24): 1 for
         each correct person 2; ``feature_names`` (the 24 people, then the 12 relationships) and
         ``target_names`` (the 24 people).
 
-    Example:
+    Examples:
         >>> from deltanet.data import family_trees
         >>> data = family_trees()
         >>> data.X.shape, data.y.shape, int(data.y.sum())

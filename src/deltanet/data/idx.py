@@ -1,13 +1,15 @@
 """The IDX format of the MNIST files (``train-images-idx3-ubyte``, optionally gzipped).
 
-An IDX file is a header and the array's bytes, big-endian::
+An IDX file is a header and the array's bytes, big-endian:
 
+```text
     bytes 0-1   0x00 0x00
     byte  2     the element type: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
                 0x0D float32, 0x0E float64
     byte  3     the number of dimensions d
     then d      dimension sizes, 4-byte unsigned big-endian each
     then        the elements, row-major, exactly prod(sizes) × itemsize bytes
+```
 
 MNIST's image files are 0x00000803 (uint8, 3 dimensions: N × 28 × 28) and its label files
 0x00000801 (uint8, N). The reader checks every part of the header and that the data are exactly
@@ -42,7 +44,20 @@ _CHUNK = 1 << 20
 
 
 class IDXFormatError(DataFileError):
-    """An IDX file that is not what its header says; the message names the file and the problem."""
+    """An IDX file that is not what its header says; the message names the file and the problem.
+
+    A ``DataFileError``, hence a ``ValueError``.
+
+    Examples:
+        >>> import tempfile, os
+        >>> from deltanet.data import read_idx
+        >>> path = os.path.join(tempfile.mkdtemp(), "bad-idx1-ubyte")
+        >>> _ = open(path, "wb").write(bytes([0, 0, 8, 1, 0, 0, 0, 5, 1]))  # declares 5 labels, holds 1
+        >>> read_idx(path)
+        Traceback (most recent call last):
+        ...
+        deltanet.data.idx.IDXFormatError: ...: truncated IDX file: ...
+    """
 
 
 def _open(path: Path) -> BinaryIO:
@@ -72,7 +87,17 @@ def _read_exactly(f: BinaryIO, n: int, path: Path, what: str) -> bytes:
 def read_idx_header(path: Any) -> tuple[np.dtype, tuple[int, ...]]:
     """The element dtype and shape that the IDX file ``path`` declares (reads only the header).
 
-    Example:
+    Args:
+        path: the IDX file, plain or gzipped.
+
+    Returns:
+        ``(dtype, shape)``: the element dtype in native byte order and the declared shape.
+
+    Raises:
+        IDXFormatError: the header is not an IDX header.
+        FileNotFoundError: no such file.
+
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> from deltanet.data import write_idx, read_idx_header
         >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
@@ -125,11 +150,11 @@ def read_idx(path: Any) -> np.ndarray:
         The array in native byte order: uint8 (N, 28, 28) for MNIST images, (N,) for labels.
 
     Raises:
-        IDXFormatError (a ``ValueError``): bad magic number, truncated header or data, trailing
+        IDXFormatError: (a ``ValueError``) bad magic number, truncated header or data, trailing
             bytes after the data; the message names the file.
         FileNotFoundError: no such file.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> from deltanet.data import read_idx, write_idx
         >>> path = os.path.join(tempfile.mkdtemp(), "images-idx3-ubyte.gz")
@@ -175,7 +200,7 @@ def write_idx(path: Any, array: Any) -> None:
         path: the file to write.
         array: uint8, int8, int16, int32, float32 or float64 array with 1 to 255 dimensions.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> from deltanet.data import write_idx
         >>> path = os.path.join(tempfile.mkdtemp(), "x-idx1-ubyte")

@@ -58,13 +58,31 @@ centre of mass, 60,000 for training and 10,000 for testing; classes 0-9."""
 
 
 class DownloadError(OSError):
-    """No mirror delivered a file with the expected SHA-256 digest; the message lists every attempt."""
+    """No mirror delivered a file with the expected SHA-256 digest; the message lists every attempt.
+
+    An ``OSError``.
+
+    Examples:
+        >>> import tempfile
+        >>> from deltanet.data import download_mnist
+        >>> download_mnist(tempfile.mkdtemp(), mirrors=["http://127.0.0.1:9/"], files={"x.gz": "0" * 64},
+        ...                retries=1, timeout=1.0, log=None)
+        Traceback (most recent call last):
+        ...
+        deltanet.data.mnist.DownloadError: could not download x.gz with the expected SHA-256: http://127.0.0.1:9/x.gz...
+    """
 
 
 def sha256_file(path: Any) -> str:
     """The SHA-256 hex digest of a file, read in 1 MiB chunks.
 
-    Example:
+    Args:
+        path: the file.
+
+    Returns:
+        The digest as 64 lowercase hex digits.
+
+    Examples:
         >>> import tempfile, os
         >>> from deltanet.data import sha256_file
         >>> path = os.path.join(tempfile.mkdtemp(), "empty")
@@ -107,13 +125,14 @@ def load_mnist(
         scale: pixels divided by 255, to [0, 1] (otherwise 0-255).
 
     Returns:
-        A :class:`DatasetBundle` with ``X`` (N, 1, 28, 28) or (N, 784) and ``y`` (N,) int64.
+        A ``DatasetBundle`` with ``X`` (N, 1, 28, 28) or (N, 784) and ``y`` (N,) int64.
 
     Raises:
-        FileNotFoundError: a file is missing. IDXFormatError: a file is malformed, or the image
-            and label files disagree on the number of samples or hold the wrong kind of array.
+        FileNotFoundError: a file is missing.
+        IDXFormatError: a file is malformed, or the image and label files disagree on the number
+            of samples or hold the wrong kind of array.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile
         >>> from deltanet.data import load_mnist, write_idx
         >>> folder = tempfile.mkdtemp()
@@ -255,7 +274,7 @@ def download_mnist(
         directory: the folder to write into (created if needed).
         mirrors: base URLs (``http://`` or ``https://``), each ending in the folder of the files.
         files: file name → expected SHA-256 hex digest (default: the four MNIST files).
-        retries: attempts per mirror for network errors (≥ 1).
+        retries: attempts per mirror for network errors (at least 1).
         timeout: seconds to wait for a server.
         max_bytes: refuse a file larger than this.
         backoff: seconds between retries, times the attempt number.
@@ -265,10 +284,10 @@ def download_mnist(
         file name → path of the verified file.
 
     Raises:
-        DownloadError (an ``OSError``): a file could not be fetched with the right digest from
+        DownloadError: (an ``OSError``) a file could not be fetched with the right digest from
             any mirror; the message names the file and what each mirror did.
 
-    Example:
+    Examples:
         >>> from deltanet.data import download_mnist
         >>> download_mnist("/tmp/x", mirrors=["ftp://example.org/"], files={})
         Traceback (most recent call last):

@@ -22,7 +22,20 @@ from deltanet.data.datasets import DatasetBundle
 
 
 class DataFileError(ValueError):
-    """A data file that cannot be read as asked; the message names the file and where the problem is."""
+    """A data file that cannot be read as asked; the message names the file and where the problem is.
+
+    A ``ValueError``.
+
+    Examples:
+        >>> import tempfile, os
+        >>> from deltanet.data import read_csv
+        >>> path = os.path.join(tempfile.mkdtemp(), "ragged.csv")
+        >>> _ = open(path, "w").write("1,2,0\\n3,4\\n")
+        >>> read_csv(path)
+        Traceback (most recent call last):
+        ...
+        deltanet.data.readers.DataFileError: ..., line 2: expected 3 fields (as in the first row), got 2
+    """
 
 
 def _is_number(text: str) -> bool:
@@ -77,14 +90,14 @@ def read_csv(
         comment: lines starting with this string are skipped, as are blank lines.
 
     Returns:
-        A :class:`DatasetBundle` with ``X`` (N, F), ``y`` (N,) or None, ``feature_names`` (from
+        A ``DatasetBundle`` with ``X`` (N, F), ``y`` (N,) or None, ``feature_names`` (from
         the header, or ``column 0``, ...), ``target_names`` and a description naming the file.
 
     Raises:
-        DataFileError (a ``ValueError``): empty file, ragged row, a value that is not a number, a
+        DataFileError: (a ``ValueError``) empty file, ragged row, a value that is not a number, a
             non-finite value, an unknown target column; the message names file, line and column.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from deltanet.data import read_csv
         >>> path = os.path.join(tempfile.mkdtemp(), "tumors.csv")
@@ -227,10 +240,10 @@ def read_npz(path: Any) -> dict[str, np.ndarray]:
         member name (without ``.npy``) → array.
 
     Raises:
-        DataFileError (a ``ValueError``): not a zip/npz file, an object array, a malformed or
+        DataFileError: (a ``ValueError``) not a zip/npz file, an object array, a malformed or
             inconsistent member; the message names the file and the member.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> from deltanet.data import read_npz
         >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")
@@ -280,14 +293,14 @@ def read_npz(path: Any) -> dict[str, np.ndarray]:
 
 
 def read_npz_xy(path: Any, x: str = "X", y: str | None = "y") -> DatasetBundle:
-    """Features and targets from two members of an ``.npz`` file (see :func:`read_npz`).
+    """Features and targets from two members of an ``.npz`` file (see ``read_npz``).
 
     Args:
         path: the ``.npz`` file.
         x: the member with the samples (N, ...).
         y: the member with the targets (N, ...), or None.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> from deltanet.data import read_npz_xy
         >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")

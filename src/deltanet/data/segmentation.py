@@ -98,11 +98,12 @@ def make_cells(
     cells: tuple[int, int] = (2, 5),
     rng: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic 2-D microscope images of cells and their segmentation masks.
+    r"""Synthetic 2-D microscope images of cells and their segmentation masks.
 
     Every image holds between ``cells[0]`` and ``cells[1]`` cells (filled ellipses, intensity
-    ≈ 0.85) on a smooth background (≈ 0.2, tilted and rippled), plus N(0, noise²) noise. With
-    ``n_classes=3`` about 40 % of the cells are small round nuclei of intensity ≈ 0.55 (class 2).
+    about 0.85) on a smooth background (about 0.2, tilted and rippled), plus Gaussian noise
+    $\mathcal{N}(0, \sigma^2)$ with $\sigma$ = ``noise``. With ``n_classes=3`` about 40 % of the
+    cells are small round nuclei of intensity about 0.55 (class 2).
 
     Args:
         n_images: N, the number of images.
@@ -116,7 +117,7 @@ def make_cells(
         ``(images, masks)``: images (N, 1, size, size) float32, masks (N, size, size) int64 with
         values in [0, n_classes).
 
-    Example:
+    Examples:
         >>> from deltanet.data.segmentation import make_cells
         >>> images, masks = make_cells(4, size=32, rng=0)
         >>> images.shape, images.dtype, masks.shape, masks.dtype
@@ -142,19 +143,19 @@ def make_cells_3d(
     cells: tuple[int, int] = (2, 4),
     rng: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Synthetic 3-D volumes of cells (filled ellipsoids) and their masks: :func:`make_cells`
+    """Synthetic 3-D volumes of cells (filled ellipsoids) and their masks: ``make_cells``
     in three dimensions, for 3-D convolutions.
 
     Args:
         n_volumes: N, the number of volumes.
         size: depth, height and width in voxels (default 32; at least 8).
-        n_classes, noise, cells, rng: as for :func:`make_cells`.
+        n_classes, noise, cells, rng: as for ``make_cells``.
 
     Returns:
         ``(volumes, masks)``: volumes (N, 1, size, size, size) float32, masks
         (N, size, size, size) int64.
 
-    Example:
+    Examples:
         >>> from deltanet.data.segmentation import make_cells_3d
         >>> volumes, masks = make_cells_3d(2, size=16, n_classes=3, rng=0)
         >>> volumes.shape, masks.shape

@@ -102,7 +102,7 @@ def train_test_split(
         ``(X_train, X_test, y_train, y_test)``, or ``(X_train, X_test)`` when y is None
         (scikit-learn's order).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.data import train_test_split
         >>> X = np.arange(20).reshape(10, 2); y = np.array([0] * 5 + [1] * 5)
@@ -132,14 +132,14 @@ def train_val_test_split(
     """Split into training, validation and test parts (sizes as fractions of all N, or counts).
 
     Args:
-        X, y, stratify, rng: as in :func:`train_test_split`.
+        X, y, stratify, rng: as in ``train_test_split``.
         val_size: the validation part, a fraction of N or a count.
         test_size: the test part, a fraction of N or a count.
 
     Returns:
         ``(X_train, X_val, X_test, y_train, y_val, y_test)``, or the three X parts when y is None.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.data import train_val_test_split
         >>> parts = train_val_test_split(np.zeros((20, 2)), np.arange(20) % 2, 0.2, 0.2, rng=0)

@@ -1,4 +1,4 @@
-"""Standardization: x' = (x − μ) / σ per feature, with μ and σ from the training data only.
+r"""Standardization: $x' = (x - \mu) / \sigma$ per feature, with $\mu$ and $\sigma$ from the training data only.
 
 Sigmoid and tanh units saturate when their input is large; features of very different scales
 (tumor size in cm, temperature in °C) also make the loss surface a narrow valley that gradient
@@ -27,12 +27,22 @@ def _as_float_2d(X: Any, who: str) -> np.ndarray:
 
 
 class Standardizer:
-    """Center and scale each feature: x' = (x − μ) / σ, σ the population standard deviation.
+    r"""Center and scale each feature with the statistics of the training data.
 
-    A constant feature (σ = 0) is only centered (σ is taken as 1), as scikit-learn's
-    ``StandardScaler`` does, instead of dividing by zero.
+    $$
+    x' = \frac{x - \mu}{\sigma}
+    $$
 
-    Example:
+    with $\mu$ the mean and $\sigma$ the population standard deviation of the feature. A constant
+    feature ($\sigma = 0$) is only centered ($\sigma$ is taken as 1), as scikit-learn's
+    ``StandardScaler`` does, instead of dividing by zero. ``fit`` learns ``mean_`` ($\mu$) and
+    ``scale_`` ($\sigma$); the constructor takes no arguments.
+
+    Shape:
+        - input: $(N, F)$
+        - output: $(N, F)$, in the input's float dtype.
+
+    Examples:
         >>> import numpy as np
         >>> from deltanet.data import Standardizer
         >>> X_train = np.array([[1.0, 5.0], [3.0, 5.0]])
@@ -46,7 +56,7 @@ class Standardizer:
         self.scale_: np.ndarray | None = None
 
     def fit(self, X: Any) -> Standardizer:
-        """Learn μ and σ of every feature (column) of the training data ``X`` (N, F)."""
+        r"""Learn $\mu$ and $\sigma$ of every feature (column) of the training data ``X`` (N, F)."""
         X = _as_float_2d(X, "Standardizer.fit")
         if len(X) == 0:
             raise ValueError("Standardizer.fit needs at least 1 sample, got 0")
@@ -71,7 +81,7 @@ class Standardizer:
         return X
 
     def transform(self, X: Any) -> np.ndarray:
-        """Return (X − μ) / σ with the training statistics (a new array, in X's float dtype)."""
+        r"""Return $(X - \mu) / \sigma$ with the training statistics (a new array, in X's float dtype)."""
         X = self._check_fitted(X, "transform")
         return ((X - self.mean_) / self.scale_).astype(X.dtype, copy=False)
 
@@ -80,7 +90,7 @@ class Standardizer:
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X: Any) -> np.ndarray:
-        """Undo the scaling: x = x'·σ + μ."""
+        r"""Undo the scaling: $x = x' \sigma + \mu$."""
         X = self._check_fitted(X, "inverse_transform")
         return (X * self.scale_ + self.mean_).astype(X.dtype, copy=False)
 
@@ -91,7 +101,7 @@ class Standardizer:
         return {"mean": self.mean_.copy(), "scale": self.scale_.copy()}
 
     def load_state_dict(self, state: dict[str, Any]) -> Standardizer:
-        """Set μ and σ from a :meth:`state_dict`."""
+        r"""Set $\mu$ and $\sigma$ from a ``state_dict``."""
         try:
             mean, scale = np.asarray(state["mean"]), np.asarray(state["scale"])
         except KeyError as missing:

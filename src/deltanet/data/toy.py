@@ -1,4 +1,4 @@
-"""The seeds' own small data sets, exactly as the decks print them (or as the papers they cite
+r"""The seeds' own small data sets, exactly as the decks print them (or as the papers they cite
 define them).
 
 | function | deck | what |
@@ -8,10 +8,10 @@ define them).
 | ``cats_dogs_outputs`` | ``seeds/000…`` | the outputs of two networks on 3 pictures, and the targets |
 | ``mirror_symmetry`` | ``seeds/001…`` | the 64 six-bit vectors, target 1 iff the vector is symmetric |
 | ``xor``, ``logic_gate`` | ``seeds/003…`` | the truth tables the perceptron can (AND, OR) and cannot (XOR) learn |
-| ``sinusoid`` | ``seeds/003…`` | 10 points of sin(2πx) plus noise (Bishop 2006, §1.1 and Fig. 5.9) |
-| ``universal_approximation`` | ``seeds/003…`` | 50 points uniform on (−1, 1) and a target function (Bishop 2006, Fig. 5.3) |
+| ``sinusoid`` | ``seeds/003…`` | 10 points of $\sin(2 \pi x)$ plus noise (Bishop 2006, §1.1 and Fig. 5.9) |
+| ``universal_approximation`` | ``seeds/003…`` | 50 points uniform on $(-1, 1)$ and a target function (Bishop 2006, Fig. 5.3) |
 
-The family trees of ``seeds/001…`` are in :mod:`deltanet.data.family_trees`. The hand-worked
+The family trees of ``seeds/001…`` are in ``deltanet.data.family_trees``. The hand-worked
 tables come in float64 by default, so that the decks' arithmetic can be repeated digit for digit.
 """  # noqa: E501 - a Markdown table row cannot wrap
 
@@ -38,18 +38,19 @@ def _dtype(dtype: Any, who: str) -> np.dtype:
 def tumor_survival(dtype: Any = np.float64) -> DatasetBundle:
     """The 1-neuron regression table of ``seeds/002…``: tumor size → survival (3 cases).
 
-    ======  ==========  ========
-    case    tumor size  survival
-    ======  ==========  ========
-    1       0.5         3.2
-    2       2.3         1.9
-    3       2.9         1.0
-    ======  ==========  ========
+    | case | tumor size | survival |
+    |---|---|---|
+    | 1 | 0.5 | 3.2 |
+    | 2 | 2.3 | 1.9 |
+    | 3 | 2.9 | 1.0 |
+
+    Args:
+        dtype: float dtype of ``X`` and ``y`` (float64 by default, for the deck's digits).
 
     Returns:
         ``X`` (3, 1) tumor sizes, ``y`` (3, 1) survival times.
 
-    Example:
+    Examples:
         >>> from deltanet.data import tumor_survival
         >>> data = tumor_survival()
         >>> data.X.ravel().tolist(), data.y.ravel().tolist()
@@ -68,7 +69,7 @@ def tumor_survival(dtype: Any = np.float64) -> DatasetBundle:
 def tumor_temperature(dead_patients: bool = True, dtype: Any = np.float64) -> DatasetBundle:
     """Tumor size and body temperature → survival (``seeds/002…``, "multidimensional input").
 
-    Cases 1-3 are the patients of :func:`tumor_survival` with their temperatures (37.6, 39.1,
+    Cases 1-3 are the patients of ``tumor_survival`` with their temperatures (37.6, 39.1,
     36.2 °C). Cases 4 and 5 are the deck's "dead patients": survival 0.0 at body temperatures of
     22 and 23 °C. The deck adds them to show that a single linear neuron, which can only learn
     "higher temperature → shorter survival" (fever), is thrown off by them, and that one more
@@ -76,11 +77,12 @@ def tumor_temperature(dead_patients: bool = True, dtype: Any = np.float64) -> Da
 
     Args:
         dead_patients: include cases 4 and 5.
+        dtype: float dtype of ``X`` and ``y``.
 
     Returns:
         ``X`` (5, 2) or (3, 2) [tumor size, temperature], ``y`` (5, 1) or (3, 1) survival.
 
-    Example:
+    Examples:
         >>> from deltanet.data import tumor_temperature
         >>> data = tumor_temperature()
         >>> data.X[3:].tolist(), data.y[3:].ravel().tolist()
@@ -112,7 +114,7 @@ def cats_dogs_outputs() -> dict[str, Any]:
         ``{"classes": ["dog", "cat"], "targets": (3, 2) one-hot, "labels": (3,) class indices,
         "NN1": (3, 2), "NN2": (3, 2)}`` (float64).
 
-    Example:
+    Examples:
         >>> from deltanet.data import cats_dogs_outputs
         >>> table = cats_dogs_outputs()
         >>> table["NN1"][2].tolist(), table["labels"].tolist()
@@ -128,19 +130,20 @@ def cats_dogs_outputs() -> dict[str, Any]:
 
 
 def mirror_symmetry(n_bits: int = 6, dtype: Any = np.float32) -> DatasetBundle:
-    """All 2^n binary vectors, target 1 iff the vector is symmetric about its middle
-    (Rumelhart, Hinton & Williams 1986, Fig. 1; ``seeds/001…``).
+    """All $2^n$ binary vectors, target 1 iff the vector is symmetric about its middle.
 
-    For n = 6 there are 64 vectors, of which 2³ = 8 are symmetric (the first three bits fix the
-    rest). The rows are in binary counting order (000000, 000001, ...).
+    Rumelhart, Hinton & Williams 1986, Fig. 1 (``seeds/001…``). For $n = 6$ there are 64 vectors,
+    of which $2^3 = 8$ are symmetric (the first three bits fix the rest). The rows are in binary
+    counting order (000000, 000001, ...).
 
     Args:
-        n_bits: the length of the vectors (an even number ≥ 2).
+        n_bits: the length $n$ of the vectors (an even number from 2 to 20).
+        dtype: float dtype of ``X`` and ``y``.
 
     Returns:
-        ``X`` (2^n, n) of 0/1, ``y`` (2^n, 1) of 0/1.
+        ``X`` $(2^n, n)$ of 0/1, ``y`` $(2^n, 1)$ of 0/1.
 
-    Example:
+    Examples:
         >>> from deltanet.data import mirror_symmetry
         >>> data = mirror_symmetry()
         >>> data.X.shape, int(data.y.sum()), data.X[data.y[:, 0] == 1][1].tolist()
@@ -173,10 +176,14 @@ def logic_gate(name: str, dtype: Any = np.float32) -> DatasetBundle:
 
     AND, OR and NAND are linearly separable (a perceptron learns them); XOR is not.
 
+    Args:
+        name: the gate, case-insensitive.
+        dtype: float dtype of ``X``.
+
     Returns:
         ``X`` (4, 2) = [[0, 0], [0, 1], [1, 0], [1, 1]], ``y`` (4,) int64.
 
-    Example:
+    Examples:
         >>> from deltanet.data import logic_gate
         >>> logic_gate("or").y.tolist()
         [0, 1, 1, 1]
@@ -196,7 +203,10 @@ def logic_gate(name: str, dtype: Any = np.float32) -> DatasetBundle:
 def xor(dtype: Any = np.float32) -> DatasetBundle:
     """XOR: the four points that no straight line separates (``logic_gate("xor")``).
 
-    Example:
+    Args:
+        dtype: float dtype of ``X``.
+
+    Examples:
         >>> from deltanet.data import xor
         >>> xor().y.tolist()
         [0, 1, 1, 0]
@@ -205,18 +215,25 @@ def xor(dtype: Any = np.float32) -> DatasetBundle:
 
 
 def sinusoid(n: int = 10, noise: float = 0.3, rng: Any = None, dtype: Any = np.float64) -> DatasetBundle:
-    """Bishop's curve-fitting data (PRML §1.1; the 10 points of Fig. 5.9 that ``seeds/003…``
-    shows): x evenly spaced on [0, 1], t = sin(2πx) + ε, ε ~ N(0, noise²).
+    r"""Bishop's curve-fitting data: ``n`` points of a sine wave plus Gaussian noise.
+
+    PRML §1.1, and the 10 points of Fig. 5.9 that ``seeds/003…`` shows: $x$ evenly spaced on
+    $[0, 1]$ and
+
+    $$
+    t = \sin(2 \pi x) + \epsilon, \quad \epsilon \sim \mathcal{N}(0, \sigma^2).
+    $$
 
     Args:
         n: the number of points.
-        noise: the standard deviation of the Gaussian noise.
+        noise: the standard deviation $\sigma$ of the Gaussian noise.
         rng: seed or generator for the noise (default: ``dn.manual_seed``'s).
+        dtype: float dtype of ``X`` and ``y``.
 
     Returns:
         ``X`` (n, 1), ``y`` (n, 1).
 
-    Example:
+    Examples:
         >>> from deltanet.data import sinusoid
         >>> data = sinusoid(noise=0.0)
         >>> data.X.shape, round(float(data.y[2, 0]), 4)
@@ -254,19 +271,22 @@ UNIVERSAL_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def universal_approximation(
     function: str = "square", n: int = 50, rng: Any = None, dtype: Any = np.float64
 ) -> DatasetBundle:
-    """``n`` points x uniform on (−1, 1) and a target f(x), sorted by x (``seeds/003…``,
-    after Bishop 2006, Fig. 5.3: "50 data points uniformly (−1, 1); 3 hidden units (tanh)").
+    r"""``n`` points $x$ uniform on $(-1, 1)$ and a target $f(x)$, sorted by $x$.
+
+    ``seeds/003…``, after Bishop 2006, Fig. 5.3: "50 data points uniformly (-1, 1); 3 hidden
+    units (tanh)".
 
     Args:
-        function: ``"square"`` x², ``"sine"`` sin(πx) (one period on the interval), ``"abs"`` \\|x\\|,
-            or ``"step"`` the Heaviside step H(x).
+        function: ``"square"`` $x^2$, ``"sine"`` $\sin(\pi x)$ (one period on the interval),
+            ``"abs"`` $|x|$, or ``"step"`` the Heaviside step $H(x)$ (1 for $x \ge 0$).
         n: the number of points.
         rng: seed or generator (default: ``dn.manual_seed``'s).
+        dtype: float dtype of ``X`` and ``y``.
 
     Returns:
         ``X`` (n, 1), ``y`` (n, 1).
 
-    Example:
+    Examples:
         >>> from deltanet.data import universal_approximation
         >>> data = universal_approximation("abs", rng=0)
         >>> data.X.shape, bool((data.y[:, 0] == abs(data.X[:, 0])).all())
