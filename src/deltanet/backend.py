@@ -6,7 +6,7 @@ CuPy backend only has to answer here. The dtype policy: Python numbers and lists
 checks), integer arrays stay integers (class labels). float16 is refused: its 3 significant digits
 cannot carry a gradient check, and NumPy has no fast float16 GEMM.
 
-Randomness: one default ``numpy.random.Generator`` that :func:`manual_seed` resets. Everything that
+Randomness: one default ``numpy.random.Generator`` that ``manual_seed`` resets. Everything that
 draws random numbers also takes an explicit ``rng=`` argument, which wins over the default.
 """
 
@@ -33,7 +33,19 @@ def array_module(*arrays: Any) -> Any:
 def manual_seed(seed: int) -> np.random.Generator:
     """Reset the default random generator, so the same seed gives bit-identical weights.
 
-    Example:
+    Every draw that is not given its own ``rng=`` (initial weights, dropout masks, shuffling)
+    comes from this generator.
+
+    Args:
+        seed: a non-negative integer.
+
+    Returns:
+        The new default ``numpy.random.Generator``.
+
+    Raises:
+        ValueError: ``seed`` is not a non-negative integer.
+
+    Examples:
         >>> import deltanet as dn
         >>> _ = dn.manual_seed(0); a = dn.nn.Linear(2, 2).weight.data.copy()
         >>> _ = dn.manual_seed(0); b = dn.nn.Linear(2, 2).weight.data.copy()
@@ -48,7 +60,28 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def get_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator:
-    """Return ``rng`` itself, a new generator seeded with it if it is an int, or the default one."""
+    """Return ``rng`` itself, a new generator seeded with it if it is an int, or the default one.
+
+    This is how every ``rng=`` argument of the library is read.
+
+    Args:
+        rng: None (the default generator that ``manual_seed`` sets), an int seed, or a
+            ``numpy.random.Generator``.
+
+    Returns:
+        A ``numpy.random.Generator``.
+
+    Raises:
+        ValueError: ``rng`` is of another type.
+
+    Examples:
+        >>> from deltanet.backend import get_rng
+        >>> get_rng(0).integers(10, size=3).tolist() == get_rng(0).integers(10, size=3).tolist()
+        True
+        >>> g = get_rng(1)
+        >>> get_rng(g) is g
+        True
+    """
     if rng is None:
         return _default_rng
     if isinstance(rng, np.random.Generator):
@@ -119,17 +152,17 @@ def ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
 
 
 def sum_rows(a: np.ndarray) -> np.ndarray:
-    """Σ_j a_ij for a 2-D float array: a @ 1."""
+    r"""$\sum_j a_{ij}$ for a 2-D float array, computed as $a \mathbf{1}$."""
     return a @ ones_vector(a.shape[1], a.dtype)
 
 
 def sum_columns(a: np.ndarray) -> np.ndarray:
-    """Σ_i a_ij for a 2-D float array: 1ᵀ a."""
+    r"""$\sum_i a_{ij}$ for a 2-D float array, computed as $\mathbf{1}^\top a$."""
     return ones_vector(a.shape[0], a.dtype) @ a
 
 
 def max_rows(a: np.ndarray) -> np.ndarray:
-    """max_j a_ij for a 2-D array, as an elementwise maximum over the rows of aᵀ."""
+    r"""$\max_j a_{ij}$ for a 2-D array, as an elementwise maximum over the rows of $a^\top$."""
     return np.ascontiguousarray(a.T).max(axis=0)
 
 

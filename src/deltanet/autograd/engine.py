@@ -1,9 +1,10 @@
-"""The reverse-mode engine: walk the graph from the loss back to the leaves.
+r"""The reverse-mode engine: walk the graph from the loss back to the leaves.
 
 1. Find the recorded functions that lead to the root and order them topologically (by their
    creation number, see ``reachable_functions``).
-2. Seed dL/dL = 1 and visit the functions from the root back. Each receives the accumulated
-   delta of its output (the δ of the seeds); its ``backward`` returns one gradient per input.
+2. Seed $\partial L / \partial L = 1$ and visit the functions from the root back. Each receives
+   the accumulated delta of its output (the $\delta$ of the seeds); its ``backward`` returns one
+   gradient per input.
 3. A tensor used twice receives the sum of its gradients; a leaf that requires a gradient
    accumulates into ``.grad`` with ``+=``, as PyTorch does, so gradients of several
    ``backward()`` calls add up until ``zero_grad``.

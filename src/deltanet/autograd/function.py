@@ -31,7 +31,19 @@ _sequence = count()
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations are being recorded for backpropagation."""
+    """Whether operations are being recorded for backpropagation.
+
+    Returns:
+        False inside a ``no_grad`` block, True otherwise.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.autograd.is_grad_enabled()
+        True
+        >>> with dn.no_grad():
+        ...     dn.autograd.is_grad_enabled()
+        False
+    """
     return _GradMode.enabled
 
 
@@ -39,7 +51,9 @@ def is_grad_enabled() -> bool:
 def no_grad() -> Iterator[None]:
     """Context manager in which no graph is recorded: inference and parameter updates.
 
-    Example:
+    Results computed inside do not require a gradient, and nothing is kept for ``backward``.
+
+    Examples:
         >>> import deltanet as dn
         >>> w = dn.tensor([1.0, 2.0], requires_grad=True)
         >>> with dn.no_grad():
@@ -57,7 +71,17 @@ def no_grad() -> Iterator[None]:
 
 @contextmanager
 def enable_grad() -> Iterator[None]:
-    """Context manager that records the graph again inside a ``no_grad`` block."""
+    """Context manager that records the graph again inside a ``no_grad`` block.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> w = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> with dn.no_grad():
+        ...     with dn.autograd.enable_grad():
+        ...         y = w * 2
+        >>> y.requires_grad
+        True
+    """
     previous = _GradMode.enabled
     _GradMode.enabled = True
     try:
@@ -67,7 +91,27 @@ def enable_grad() -> Iterator[None]:
 
 
 class Function:
-    """Base class of every differentiable primitive (see the module docstring)."""
+    r"""Base class of every differentiable primitive: ``forward`` and ``backward`` side by side.
+
+    A subclass writes ``forward`` on raw arrays and ``backward(delta)``, which receives
+    $\delta = \partial L / \partial z$ for the output $z$ and returns
+    $\partial L / \partial x$ for each input $x$ (``None`` where no gradient is needed).
+    ``apply`` runs it on tensors and records it in the graph (see the module docstring).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> class Square(dn.autograd.Function):
+        ...     def forward(self, x):
+        ...         self.save_for_backward(x)
+        ...         return x * x
+        ...     def backward(self, delta):
+        ...         (x,) = self.saved_tensors
+        ...         return delta * 2 * x
+        >>> x = dn.tensor([1.0, 3.0], requires_grad=True)
+        >>> Square.apply(x).sum().backward()
+        >>> x.grad
+        array([2., 6.], dtype=float32)
+    """
 
     __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__")
     # Filled in by apply (and save_for_backward); declared here for the type checker only.

@@ -1,9 +1,10 @@
-"""The primitive operations that ``Tensor``'s operators rest on, one ``Function`` each.
+r"""The primitive operations that ``Tensor``'s operators rest on, one ``Function`` each.
 
-Every ``backward`` receives ``delta`` = dL/d(output) and returns dL/d(input) per input. Binary ops
-broadcast like NumPy, so their gradients are summed back to each input's shape (``unbroadcast``).
-Activation derivatives are written from the forward output ``a``, as the seeds write them:
-sigmoid' = a(1 - a), tanh' = 1 - a², relu' = [a > 0].
+Every ``backward`` receives $\delta = \partial L / \partial z$ for the output $z$ and returns
+$\partial L / \partial x$ for each input $x$. Binary ops broadcast like NumPy, so their gradients
+are summed back to each input's shape (``unbroadcast``). Activation derivatives are written from
+the forward output $a$, as the seeds write them: $\sigma'(z) = a(1 - a)$,
+$\tanh'(z) = 1 - a^2$, $\mathrm{relu}'(z) = [a > 0]$.
 
 A backward never writes into ``delta``: the engine may hand the same array to several inputs.
 """
@@ -19,7 +20,30 @@ from deltanet.autograd.tensor import Tensor
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``."""
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    The gradient rule of broadcasting: an input that was repeated along an axis receives the
+    sum of the deltas of all its copies.
+
+    Args:
+        grad: the gradient with respect to the broadcast result.
+        shape: the shape of the input before broadcasting.
+
+    Returns:
+        An array of shape ``shape`` (``grad`` itself when the shapes already match).
+
+    Shape:
+        - grad: the broadcast shape, e.g. $(N, C)$.
+        - output: ``shape``, e.g. $(1, C)$ or $(C,)$.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.autograd import unbroadcast
+        >>> unbroadcast(np.ones((4, 3)), (3,)).tolist()
+        [4.0, 4.0, 4.0]
+        >>> unbroadcast(np.ones((4, 3)), (4, 1)).shape
+        (4, 1)
+    """
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
@@ -317,9 +341,27 @@ def _as_tensors(tensors: Any, name: str) -> list[Tensor]:
 
 
 def cat(tensors: Any, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (``dim`` in PyTorch).
+    r"""Join tensors along an existing axis (``dim`` in PyTorch).
 
-    Example:
+    The backward pass splits $\delta$ back into the pieces that each input contributed.
+
+    Args:
+        tensors: a non-empty sequence of tensors (or arrays) of equal rank, with equal sizes on
+            every axis but ``axis``.
+        axis: the axis to join along; negative values count from the end.
+
+    Returns:
+        A tensor whose size along ``axis`` is the sum of the inputs' sizes.
+
+    Raises:
+        ValueError: the sequence is empty, the ranks or the other sizes differ, or ``axis`` is
+            out of range.
+
+    Shape:
+        - inputs: $(n_1, d)$, $(n_2, d)$, ... (for ``axis=0``).
+        - output: $(n_1 + n_2 + \dots, d)$.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.cat([dn.tensor([[1.0, 2.0]]), dn.tensor([[3.0, 4.0]])], axis=0).shape
         (2, 2)
@@ -341,9 +383,26 @@ def cat(tensors: Any, axis: int = 0) -> Tensor:
 
 
 def stack(tensors: Any, axis: int = 0) -> Tensor:
-    """Stack tensors of equal shape along a new axis.
+    r"""Stack tensors of equal shape along a new axis.
 
-    Example:
+    The backward pass hands each input its slice of $\delta$ along the new axis.
+
+    Args:
+        tensors: a non-empty sequence of tensors (or arrays) of the same shape.
+        axis: the position of the new axis in the output, from 0 to the inputs' rank;
+            negative values count from the end.
+
+    Returns:
+        A tensor with one more axis, of size ``len(tensors)``.
+
+    Raises:
+        ValueError: the sequence is empty, the shapes differ, or ``axis`` is out of range.
+
+    Shape:
+        - inputs: $(d_1, \dots, d_k)$ each, $n$ of them.
+        - output: $(n, d_1, \dots, d_k)$ for ``axis=0``.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.stack([dn.tensor([1.0, 2.0]), dn.tensor([3.0, 4.0])], axis=1).shape
         (2, 2)

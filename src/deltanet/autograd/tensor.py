@@ -2,7 +2,7 @@
 
 A tensor is a leaf when it was created by the user (data, parameters) and an interior node when
 a recorded ``Function`` produced it (``_ctx``). Operators and methods below each call one
-primitive in :mod:`deltanet.autograd.ops`; derived ones (``a - b``, ``a / b``, ``mean``) are
+primitive in ``deltanet.autograd.ops``; derived ones (``a - b``, ``a / b``, ``mean``) are
 written in terms of primitives and need no gradient rule of their own.
 """
 
@@ -22,12 +22,16 @@ if TYPE_CHECKING:
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
+    ``.data`` holds the array, ``.grad`` the gradient of the loss with respect to it once
+    ``backward()`` has run, and each operator (``+``, ``*``, ``@``, ``sum``, ...) records the
+    primitive that made its result, so that ``backward()`` can walk back through them.
+
     Args:
         data: array-like; Python floats become float32, NumPy float arrays keep their dtype.
         requires_grad: whether backward() should compute ``.grad`` for this tensor.
         dtype: optional dtype to convert ``data`` to.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> x = dn.tensor([1.0, 2.0, 3.0], requires_grad=True)
         >>> y = (x * x).sum()
@@ -56,22 +60,27 @@ class Tensor:
     # -- array facts -------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
         return self.data.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The dtype of ``data``."""
         return self.data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property
     def is_leaf(self) -> bool:
+        """Whether no recorded function made this tensor (data, parameters)."""
         return self._ctx is None
 
     def __len__(self) -> int:
@@ -165,9 +174,11 @@ class Tensor:
 
     # -- methods -----------------------------------------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The sum over ``axis`` (every axis when None), as ``numpy.sum``."""
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The mean over ``axis`` (every axis when None): the sum times 1/count."""
         axes = range(self.ndim) if axis is None else axis if isinstance(axis, tuple) else (axis,)
         count = 1
         for a in axes:
@@ -175,33 +186,43 @@ class Tensor:
         return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count if count else float("nan"))
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """The maximum over ``axis``; tied maxima share the gradient equally."""
         return ops.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def exp(self) -> Tensor:
+        r"""$e^x$, elementwise."""
         return ops.Exp.apply(self)
 
     def log(self) -> Tensor:
+        r"""$\ln x$, elementwise."""
         return ops.Log.apply(self)
 
     def tanh(self) -> Tensor:
+        r"""$\tanh x$, elementwise."""
         return ops.Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
+        r"""The logistic function $\sigma(x) = 1 / (1 + e^{-x})$, elementwise."""
         return ops.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
+        r"""$\max(0, x)$, elementwise."""
         return ops.ReLU.apply(self)
 
     def reshape(self, *shape: Any) -> Tensor:
+        """The same values with another shape: ``t.reshape(2, 3)`` or ``t.reshape((2, -1))``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return ops.Reshape.apply(self, shape=shape)
 
     def flatten(self, start_dim: int = 0) -> Tensor:
+        """Merge the axes from ``start_dim`` on into one."""
         # The size in full: -1 cannot be inferred when an axis before start_dim is empty.
         return self.reshape(self.shape[:start_dim] + (math.prod(self.shape[start_dim:]),))
 
     def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes (reverse them when none are given); two axes of a tensor that is not 2-D
+        are swapped, as in PyTorch."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         if len(axes) == 2 and self.ndim != 2:  # transpose(i, j): swap two axes, as in PyTorch
@@ -212,13 +233,23 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
+        """The tensor with its axes reversed (the transpose of a matrix)."""
         return ops.Transpose.apply(self, axes=None)
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Create a leaf tensor (see :class:`Tensor`).
+    """Create a leaf tensor (see ``Tensor``).
 
-    Example:
+    Args:
+        data: array-like; Python floats become float32, NumPy float arrays keep their dtype,
+            integers stay integers.
+        requires_grad: whether ``backward()`` should compute ``.grad`` for it (floats only).
+        dtype: optional dtype to convert ``data`` to (float32, float64 or an integer type).
+
+    Returns:
+        A new ``Tensor`` with no history.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.tensor([[1, 2], [3, 4]]).dtype
         dtype('int64')

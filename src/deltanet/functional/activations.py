@@ -1,4 +1,4 @@
-"""Activation functions h(z) and their derivatives h'(z), each written from the output a = h(z)
+"""Activation functions $a = h(z)$ and their derivatives $h'(z)$, each written from the output $a$
 where the seeds write it that way (sigmoid, tanh, ReLU, ELU, softmax).
 
 ``sigmoid``, ``tanh`` and ``relu`` are primitives of the autograd layer (``Tensor`` has them as
@@ -30,9 +30,22 @@ def _number(value: Any, name: str, owner: str) -> float:
 
 
 def sigmoid(z: Tensor) -> Tensor:
-    """Logistic function a = 1 / (1 + e^{-z}); a' = a(1 - a).
+    r"""Logistic function, the smooth unit of the seeds' neurons: outputs in $(0, 1)$.
 
-    Example:
+    $$
+    a = \sigma(z) = \frac{1}{1 + e^{-z}}, \qquad \sigma'(z) = a (1 - a)
+    $$
+
+    Computed without overflow for any $z$ (finite at $z = \pm 10^4$).
+
+    Args:
+        z: the pre-activation $z$ (a tensor, array or list).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.functional.sigmoid(dn.tensor([0.0])).item()
         0.5
@@ -41,9 +54,20 @@ def sigmoid(z: Tensor) -> Tensor:
 
 
 def tanh(z: Tensor) -> Tensor:
-    """Hyperbolic tangent a = tanh z; a' = 1 - a².
+    r"""Hyperbolic tangent: a zero-centred sigmoid with outputs in $(-1, 1)$.
 
-    Example:
+    $$
+    a = \tanh z = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}, \qquad \tanh'(z) = 1 - a^2
+    $$
+
+    Args:
+        z: the pre-activation $z$.
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.functional.tanh(dn.tensor([0.0])).item()
         0.0
@@ -52,9 +76,22 @@ def tanh(z: Tensor) -> Tensor:
 
 
 def relu(z: Tensor) -> Tensor:
-    """Rectified linear unit a = max(0, z); a' = [z > 0].
+    r"""Rectified linear unit: the identity for positive inputs and 0 otherwise.
 
-    Example:
+    $$
+    a = \max(0, z), \qquad a' = [z > 0]
+    $$
+
+    (the derivative at $z = 0$ is taken as 0, as in PyTorch).
+
+    Args:
+        z: the pre-activation $z$.
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.functional.relu(dn.tensor([-1.0, 2.0])).data.tolist()
         [0.0, 2.0]
@@ -63,12 +100,28 @@ def relu(z: Tensor) -> Tensor:
 
 
 def identity(z: Tensor) -> Tensor:
-    """a = z, the linear output of regression networks; a' = 1."""
+    """The identity $a = z$, the linear output unit of regression networks; $a' = 1$.
+
+    ``z`` is returned as it is (no copy, no new graph node).
+
+    Args:
+        z: the pre-activation $z$.
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> z = dn.tensor([-1.0, 2.0])
+        >>> dn.functional.identity(z) is z
+        True
+    """
     return z
 
 
 class Step(Function):
-    """Heaviside step a = [z ≥ 0], Rosenblatt's perceptron unit."""
+    r"""Heaviside step $a = [z \ge 0]$, Rosenblatt's perceptron unit; its backward raises."""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         a = (z >= 0).astype(z.dtype)
@@ -85,9 +138,23 @@ class Step(Function):
 
 
 def step(z: Tensor) -> Tensor:
-    """Heaviside step a = 1 if z ≥ 0 else 0. Forward only: its backward raises an error.
+    r"""Heaviside step, the perceptron's unit: 1 where $z \ge 0$, else 0.
 
-    Example:
+    $$
+    a = \begin{cases} 1 & z \ge 0 \\ 0 & z < 0 \end{cases}
+    $$
+
+    Forward only: its derivative is 0 wherever it exists, so ``backward`` through it raises a
+    ``RuntimeError`` (train with ``sigmoid``, its smooth version). A NaN input stays NaN.
+
+    Args:
+        z: the pre-activation $z$.
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape and dtype.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.functional.step(dn.tensor([-0.5, 0.0, 2.0])).data.tolist()
         [0.0, 1.0, 1.0]
@@ -96,7 +163,7 @@ def step(z: Tensor) -> Tensor:
 
 
 class LeakyReLU(Function):
-    """a = z for z > 0, else slope·z; a' = 1 or slope."""
+    r"""$a = z$ for $z > 0$, else $\text{slope} \cdot z$; $a' = 1$ or the slope."""
 
     def forward(self, z: np.ndarray, negative_slope: float) -> np.ndarray:
         positive = z > 0
@@ -110,9 +177,23 @@ class LeakyReLU(Function):
 
 
 def leaky_relu(z: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """Leaky ReLU a = max(z, slope·z) (for 0 ≤ slope ≤ 1): dead units still pass a gradient.
+    r"""Leaky ReLU: a small slope for negative inputs, so that a unit that is off still passes a gradient.
 
-    Example:
+    $$
+    a = \begin{cases} z & z > 0 \\ \text{negative\_slope} \cdot z & z \le 0 \end{cases}
+    $$
+
+    which is $\max(z, \text{negative\_slope} \cdot z)$ for a slope in $[0, 1]$; $a'$ is 1 or the slope.
+
+    Args:
+        z: the pre-activation $z$.
+        negative_slope: the slope for $z \le 0$ (default 0.01, as PyTorch).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.functional.leaky_relu(dn.tensor([-1.0, 2.0]), 0.1).data.tolist()
         [-0.10000000149011612, 2.0]
@@ -122,7 +203,10 @@ def leaky_relu(z: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 class PReLU(Function):
-    """a = z for z > 0, else α·z with α learned; dL/dα = Σ δ·z over z ≤ 0."""
+    r"""$a = z$ for $z > 0$, else $\alpha z$ with $\alpha$ learned.
+
+    $\partial L / \partial \alpha = \sum_{z \le 0} \delta z$ over the elements that $\alpha$ applies to.
+    """
 
     def forward(self, z: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         alpha_b = _channel_view(alpha, z)
@@ -157,9 +241,26 @@ def _channel_view(alpha: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 
 def prelu(z: Tensor, alpha: Tensor) -> Tensor:
-    """Parametric ReLU: a = z for z > 0, else α·z, with α one value or one per channel.
+    r"""Parametric ReLU (He et al. 2015): a leaky ReLU whose negative slope $\alpha$ is learned.
 
-    Example:
+    $$
+    a = \begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}, \qquad
+    \frac{\partial L}{\partial \alpha} = \sum_{z \le 0} \delta \, z
+    $$
+
+    where the sum runs over every element that $\alpha$ applies to.
+
+    Args:
+        z: the pre-activation $z$.
+        alpha: $\alpha$, one value of shape $(1,)$, or one per channel of shape $(C,)$ applied
+            along axis 1.
+
+    Shape:
+        - input: $(*)$ with one $\alpha$; $(N, C, *)$ with $C$ of them.
+        - alpha: $(1,)$ or $(C,)$.
+        - output: the input's shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.functional.prelu(dn.tensor([-2.0, 3.0]), dn.tensor([0.25])).data.tolist()
         [-0.5, 3.0]
@@ -168,7 +269,7 @@ def prelu(z: Tensor, alpha: Tensor) -> Tensor:
 
 
 class ELU(Function):
-    """a = z for z > 0, else α(e^z − 1); a' = 1, or a + α (from the output)."""
+    r"""$a = z$ for $z > 0$, else $\alpha (e^z - 1)$; $a' = 1$, or $a + \alpha$ (from the output)."""
 
     def forward(self, z: np.ndarray, alpha: float) -> np.ndarray:
         positive = z > 0
@@ -183,9 +284,22 @@ class ELU(Function):
 
 
 def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
-    """Exponential linear unit a = z for z > 0, else α(e^z − 1).
+    r"""Exponential linear unit (Clevert et al. 2016): smooth, with negative outputs down to $-\alpha$.
 
-    Example:
+    $$
+    a = \begin{cases} z & z > 0 \\ \alpha (e^{z} - 1) & z \le 0 \end{cases}, \qquad
+    a' = \begin{cases} 1 & z > 0 \\ a + \alpha & z \le 0 \end{cases}
+    $$
+
+    Args:
+        z: the pre-activation $z$.
+        alpha: $\alpha$; $a$ tends to $-\alpha$ as $z \to -\infty$ (default 1.0).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.functional.elu(dn.tensor([-1.0])).item(), 4)
         -0.6321
@@ -195,7 +309,7 @@ def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 class SiLU(Function):
-    """a = z σ(z) (swish); a' = σ(z) + a (1 − σ(z))."""
+    r"""$a = z \, \sigma(z)$ (swish); $a' = \sigma(z) + a (1 - \sigma(z))$."""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         s = stable_sigmoid(z)
@@ -209,9 +323,20 @@ class SiLU(Function):
 
 
 def silu(z: Tensor) -> Tensor:
-    """Swish / SiLU a = z · σ(z).
+    r"""Swish, or SiLU (sigmoid-weighted linear unit): the input times its sigmoid.
 
-    Example:
+    $$
+    a = z \, \sigma(z) = \frac{z}{1 + e^{-z}}, \qquad a' = \sigma(z) + a \, (1 - \sigma(z))
+    $$
+
+    Args:
+        z: the pre-activation $z$.
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.functional.silu(dn.tensor([1.0])).item(), 4)
         0.7311
@@ -220,7 +345,7 @@ def silu(z: Tensor) -> Tensor:
 
 
 class Softplus(Function):
-    """a = log(1 + e^{βz}) / β, linear above ``threshold`` (as PyTorch); a' = σ(βz)."""
+    r"""$a = \log(1 + e^{\beta z}) / \beta$, linear above ``threshold`` (as PyTorch); $a' = \sigma(\beta z)$."""
 
     def forward(self, z: np.ndarray, beta: float, threshold: float) -> np.ndarray:
         bz = beta * z
@@ -235,9 +360,24 @@ class Softplus(Function):
 
 
 def softplus(z: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """Smooth ReLU a = log(1 + e^z), stable at z = ±1e4.
+    r"""Softplus, a smooth ReLU, computed without overflow (finite at $z = \pm 10^4$).
 
-    Example:
+    $$
+    a = \frac{1}{\beta} \log\left(1 + e^{\beta z}\right), \qquad a' = \sigma(\beta z)
+    $$
+
+    Where $\beta z$ exceeds ``threshold`` the output is $z$ itself, as in PyTorch.
+
+    Args:
+        z: the pre-activation $z$.
+        beta: $\beta > 0$, the sharpness (default 1).
+        threshold: above this value of $\beta z$ the function is taken as linear (default 20).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.functional.softplus(dn.tensor([0.0])).item(), 4)
         0.6931
@@ -250,7 +390,7 @@ def softplus(z: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 class Softmax(Function):
-    """s_i = e^{z_i} / Σ_k e^{z_k}; backward from the output: dz = s ⊙ (δ − Σ δ ⊙ s)."""
+    r"""$s_i = e^{z_i} / \sum_k e^{z_k}$; backward from the output: $s \odot (\delta - \sum_k \delta_k s_k)$."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
         # initial=-inf: a softmax over an empty axis is empty, not NumPy's max() error.
@@ -266,9 +406,25 @@ class Softmax(Function):
 
 
 def softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """Softmax along ``axis``: outputs in (0, 1) that sum to 1, read as class probabilities.
+    r"""Softmax along ``axis``: outputs in $(0, 1)$ that sum to 1, read as class probabilities.
 
-    Example:
+    $$
+    s_i = \frac{e^{z_i}}{\sum_k e^{z_k}}, \qquad
+    \frac{\partial L}{\partial z_i} = s_i \Big(\delta_i - \sum_k \delta_k s_k\Big)
+    $$
+
+    The maximum is subtracted from $z$ first, so large logits do not overflow. To train a
+    classifier, give the logits to ``cross_entropy``, which fuses the softmax with the loss.
+
+    Args:
+        z: the logits $z$.
+        axis: the axis that holds the classes (default the last).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape, summing to 1 along ``axis``.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.functional.softmax(dn.tensor([[0.0, 0.0]])).data.tolist()
         [[0.5, 0.5]]
@@ -277,7 +433,7 @@ def softmax(z: Tensor, axis: int = -1) -> Tensor:
 
 
 class LogSoftmax(Function):
-    """log s_i = z_i − log Σ_k e^{z_k} (log-sum-exp); backward: dz = δ − s Σ δ."""
+    r"""$\log s_i = z_i - \log \sum_k e^{z_k}$ (log-sum-exp); backward: $\delta - s \sum_k \delta_k$."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
         shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
@@ -293,9 +449,22 @@ class LogSoftmax(Function):
 
 
 def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
-    """Logarithm of the softmax, computed stably with log-sum-exp.
+    r"""Logarithm of the softmax along ``axis``, computed stably with log-sum-exp.
 
-    Example:
+    $$
+    \log s_i = z_i - \log \sum_k e^{z_k}, \qquad
+    \frac{\partial L}{\partial z_i} = \delta_i - s_i \sum_k \delta_k
+    $$
+
+    Args:
+        z: the logits $z$.
+        axis: the axis that holds the classes (default the last).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.functional.log_softmax(dn.tensor([[0.0, 0.0]])).item(0), 4)
         -0.6931

@@ -1,27 +1,42 @@
-"""Batch normalization (Ioffe & Szegedy 2015) as one fused op with a hand-written backward.
+r"""Batch normalization (Ioffe & Szegedy 2015) as one fused op with a hand-written backward.
 
-Each channel c (axis 1) is normalized over every other axis: the batch, and for convolutional
-inputs the positions, so (N, C), (N, C, L), (N, C, H, W) and (N, C, D, H, W) all work. With
-m = N·∏spatial values per channel, in training:
+Each channel $c$ (axis 1) is normalized over every other axis: the batch, and for convolutional
+inputs the positions, so $(N, C)$, $(N, C, L)$, $(N, C, H, W)$ and $(N, C, D, H, W)$ all work.
+With $m = N \cdot \prod \text{spatial}$ values per channel, in training:
 
-    μ = (1/m) Σ x            σ² = (1/m) Σ (x − μ)²        (the biased batch variance)
-    x̂ = (x − μ) / √(σ² + ε)   y = γ x̂ + β
+$$
+\mu = \frac{1}{m} \sum x, \qquad \sigma^2 = \frac{1}{m} \sum (x - \mu)^2, \qquad
+\hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma \hat x + \beta
+$$
 
-and the running statistics are updated in place, as PyTorch does,
+($\sigma^2$ is the biased batch variance), and the running statistics are updated in place, as
+PyTorch does (with the unbiased variance):
 
-    running_mean ← (1 − momentum)·running_mean + momentum·μ
-    running_var  ← (1 − momentum)·running_var  + momentum·σ²·m/(m − 1)   (the unbiased variance)
+$$
+\begin{aligned}
+\text{running\_mean} &\leftarrow (1 - \text{momentum}) \cdot \text{running\_mean} + \text{momentum} \cdot \mu \\
+\text{running\_var} &\leftarrow (1 - \text{momentum}) \cdot \text{running\_var}
+    + \text{momentum} \cdot \sigma^2 \frac{m}{m - 1}
+\end{aligned}
+$$
 
-In evaluation x̂ = (x − running_mean) / √(running_var + ε): the output of a sample no longer
-depends on the rest of its batch.
+In evaluation $\hat x = (x - \text{running\_mean}) / \sqrt{\text{running\_var} + \epsilon}$: the
+output of a sample no longer depends on the rest of its batch.
 
-Backward (Ioffe & Szegedy 2015, section 3), with δ = dL/dy and sums over the m values of a channel:
+Backward (Ioffe & Szegedy 2015, section 3), with $\delta = \partial L / \partial y$ and sums over
+the $m$ values of a channel:
 
-    dL/dγ = Σ δ x̂        dL/dβ = Σ δ        δ̂ = δ γ
-    dL/dx = (1 / (m √(σ² + ε))) · (m δ̂ − Σ δ̂ − x̂ Σ δ̂ x̂)
+$$
+\frac{\partial L}{\partial \gamma} = \sum \delta \hat x, \qquad
+\frac{\partial L}{\partial \beta} = \sum \delta, \qquad
+\hat\delta = \delta \gamma, \qquad
+\frac{\partial L}{\partial x} = \frac{1}{m \sqrt{\sigma^2 + \epsilon}}
+\Big(m \hat\delta - \sum \hat\delta - \hat x \sum \hat\delta \hat x\Big)
+$$
 
-The two subtracted sums are the paths through μ and σ², which every value of the channel shares.
-In evaluation μ and σ² are constants, and dL/dx = δ γ / √(running_var + ε).
+The two subtracted sums are the paths through $\mu$ and $\sigma^2$, which every value of the
+channel shares. In evaluation $\mu$ and $\sigma^2$ are constants, and
+$\partial L / \partial x = \delta \gamma / \sqrt{\text{running\_var} + \epsilon}$.
 """
 
 from __future__ import annotations
@@ -35,7 +50,7 @@ from deltanet.autograd import Function, Tensor
 
 
 class BatchNorm(Function):
-    """y = γ x̂ + β over axis 1 (see the module docstring for the formulas)."""
+    r"""$y = \gamma \hat x + \beta$ over axis 1 (see the module docstring for the formulas)."""
 
     def forward(
         self,
@@ -77,7 +92,7 @@ class BatchNorm(Function):
             assert running_mean is not None and running_var is not None
             inv_std = 1.0 / np.sqrt(running_var.reshape(channel) + eps)
             mean = running_mean.reshape(channel)
-            # x is only kept to rebuild x̂ for dL/dγ; keeping it costs no copy.
+            # x is only kept to rebuild x_hat for dL/dgamma; keeping it costs no copy.
             keep_x = x if (has_weight and self.needs_input_grad[1]) else None
             self.save_for_backward(keep_x, mean, inv_std, gamma_b)
             scale = inv_std if gamma_b is None else gamma_b * inv_std
@@ -126,29 +141,38 @@ def batch_norm(
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Normalize each channel (axis 1) to zero mean and unit variance, then scale by γ and shift
-    by β: y = γ (x − μ) / √(σ² + ε) + β, as ``torch.nn.functional.batch_norm``.
+    r"""Normalize each channel (axis 1) to zero mean and unit variance, then scale by $\gamma$ and shift by $\beta$.
 
-    In training μ and σ² are the batch mean and biased variance over every axis but 1, and the
-    running statistics (when given) are updated in place with
-    running ← (1 − momentum)·running + momentum·batch_stat (the unbiased variance for
-    running_var). In evaluation μ and σ² are the running statistics. ``momentum`` here is the
-    factor itself; ``nn.BatchNorm1d(momentum=None)`` passes 1/num_batches_tracked to get a
-    cumulative average.
+    $$
+    y = \gamma \, \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta
+    $$
+
+    as ``torch.nn.functional.batch_norm``. In training $\mu$ and $\sigma^2$ are the batch mean and
+    biased variance over every axis but 1, and each running statistic $r$ (when given) is updated
+    in place with its batch value $s$ as $r \leftarrow (1 - \text{momentum}) \, r + \text{momentum} \cdot s$
+    (the unbiased variance for ``running_var``). In evaluation $\mu$ and $\sigma^2$ are the running
+    statistics. ``momentum`` here is the factor itself; ``nn.BatchNorm1d(momentum=None)`` passes
+    $1/\text{num\_batches\_tracked}$ to get a cumulative average.
 
     Args:
-        x: input of shape (N, C, *spatial).
+        x: input of shape (N, C, *spatial), floating-point.
         running_mean, running_var: NumPy arrays of shape (C,), updated in place in training;
             None to use batch statistics only (training must then be True).
-        weight, bias: γ and β of shape (C,), or None for no scale or no shift.
+        weight, bias: $\gamma$ and $\beta$ of shape (C,), or None for no scale or no shift.
         training: batch statistics (True) or running statistics (False).
-        momentum: weight of the new batch in the running averages, in [0, 1].
-        eps: ε ≥ 0 added to the variance, so a constant channel does not divide by 0.
+        momentum: weight of the new batch in the running averages, in $[0, 1]$.
+        eps: $\epsilon \ge 0$ added to the variance, so a constant channel does not divide by 0.
+
+    Raises:
+        ValueError: a shape does not match the channels, only one of the running statistics is
+            given, evaluation has none, or a training channel holds a single value.
 
     Shape:
-        (N, C, *) -> (N, C, *).
+        - input: $(N, C, *)$.
+        - running_mean, running_var, weight, bias: $(C,)$.
+        - output: $(N, C, *)$, the same shape.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))
         >>> mean, var = np.zeros(2), np.ones(2)

@@ -1,21 +1,24 @@
-"""Dropout (Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov 2014), as *inverted* dropout.
+r"""Dropout (Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov 2014), as *inverted* dropout.
 
-On each training step every unit is kept with probability 1 − p and set to 0 otherwise, so that
-no unit can rely on the presence of particular other units (it cannot co-adapt). The seeds
+On each training step every unit is kept with probability $1 - p$ and set to 0 otherwise, so
+that no unit can rely on the presence of particular other units (it cannot co-adapt). The seeds
 (``seeds/001…``, ``seeds/003…``) describe the original recipe: train with the plain mask, and at
-test time keep every unit but *multiply the outgoing weights by 1 − p* ("the weights are halved"
-for p = 0.5), so that the next layer receives on average the input it saw during training.
+test time keep every unit but *multiply the outgoing weights by* $1 - p$ ("the weights are
+halved" for $p = 0.5$), so that the next layer receives on average the input it saw during
+training.
 
 Inverted dropout, which this module implements (as PyTorch and Keras do), moves that scaling to
-training time: the kept units are divided by 1 − p,
+training time: the kept units are divided by $1 - p$,
 
-    a = x ⊙ m / (1 − p),    m_i ~ Bernoulli(1 − p),
+$$
+a = \frac{x \odot m}{1 - p}, \qquad m_i \sim \mathrm{Bernoulli}(1 - p),
+$$
 
-so E[a] = x already during training, and at test time the layer is the identity: the trained
-network is used as it is, with nothing to rescale. Both recipes keep the expected input of the
-next layer equal between training and test; they give the same network up to where the factor
-1 − p is stored. The backward pass multiplies δ by the same mask and scale:
-dL/dx = δ ⊙ m / (1 − p).
+so $\mathbb{E}[a] = x$ already during training, and at test time the layer is the identity: the
+trained network is used as it is, with nothing to rescale. Both recipes keep the expected input
+of the next layer equal between training and test; they give the same network up to where the
+factor $1 - p$ is stored. The backward pass multiplies $\delta$ by the same mask and scale:
+$\partial L / \partial x = \delta \odot m / (1 - p)$.
 
 ``dropout2d`` draws one mask value per (sample, channel) and drops whole feature maps, for
 convolutional inputs where neighbouring pixels are strongly correlated (Tompson et al. 2015).
@@ -33,9 +36,9 @@ from deltanet.autograd import Function, Tensor
 
 
 class Dropout(Function):
-    """a = x ⊙ s with s = m / (1 − p) drawn by the caller; dL/dx = δ ⊙ s.
+    r"""$a = x \odot s$ with $s = m / (1 - p)$ drawn by the caller; $\partial L / \partial x = \delta \odot s$.
 
-    ``scale`` is the mask already divided by 1 − p, of x's shape or broadcastable to it
+    ``scale`` is the mask already divided by $1 - p$, of x's shape or broadcastable to it
     (one value per channel for ``dropout2d``).
     """
 
@@ -64,7 +67,7 @@ def _check_p(p: Any, name: str) -> float:
 
 
 def _keep_scale(shape: tuple[int, ...], p: float, dtype: np.dtype, rng: Any) -> np.ndarray:
-    """m / (1 − p) with m_i ~ Bernoulli(1 − p), drawn from the generator ``rng`` resolves to."""
+    r"""$m / (1 - p)$ with $m_i \sim \mathrm{Bernoulli}(1 - p)$, drawn from the generator ``rng`` resolves to."""
     # Draws are float64 whatever x's dtype, so a seed gives the same mask in float32 and float64.
     keep = backend.get_rng(rng).random(shape) >= p
     return keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))
@@ -78,22 +81,31 @@ def _as_float_tensor(x: Any, name: str) -> Tensor:
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:
-    """Inverted dropout: in training, zero each unit with probability p and scale the rest by
-    1/(1 − p); otherwise return ``x`` unchanged (see the module docstring).
+    r"""Inverted dropout: in training, zero each unit with probability $p$ and scale the rest by $1/(1 - p)$.
 
-    a = x ⊙ m / (1 − p),  m_i ~ Bernoulli(1 − p);  dL/dx = δ ⊙ m / (1 − p).
+    $$
+    a = \frac{x \odot m}{1 - p}, \quad m_i \sim \mathrm{Bernoulli}(1 - p), \qquad
+    \frac{\partial L}{\partial x} = \frac{\delta \odot m}{1 - p}
+    $$
+
+    When not training (or with $p = 0$) ``x`` is returned unchanged. See the module docstring for
+    how this relates to the seeds' "halve the weights at test time".
 
     Args:
         x: input tensor of any shape (float32 or float64).
-        p: probability of dropping a unit, in [0, 1) (0.5 in Srivastava et al.).
+        p: probability of dropping a unit, in $[0, 1)$ (0.5 in Srivastava et al.).
         training: drop only when True; at test time the layer is the identity.
         rng: seed or ``numpy.random.Generator`` for the mask; the default generator
             (``dn.manual_seed``) when None. An int seed gives the same mask on every call.
 
-    Shape:
-        any shape -> the same shape.
+    Raises:
+        ValueError: ``p`` is not in $[0, 1)$, or ``x`` is not floating-point.
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.functional.dropout(dn.tensor(np.ones(8)), p=0.5, rng=0)
         >>> sorted(set(a.data.tolist()))
@@ -109,22 +121,30 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
 
 
 def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:
-    """Channel dropout: zero whole channels of an (N, C, ...) input with probability p and scale
-    the kept ones by 1/(1 − p); the identity when not training.
+    r"""Channel dropout: zero whole channels with probability $p$ and scale the kept ones by $1/(1 - p)$.
 
-    One mask value per (sample, channel), shared by all positions of that feature map, so it
-    works for any number of spatial axes ((N, C, L), (N, C, H, W), (N, C, D, H, W)).
+    $$
+    a_{nc} = \frac{m_{nc}}{1 - p} \, x_{nc}, \qquad m_{nc} \sim \mathrm{Bernoulli}(1 - p)
+    $$
+
+    One mask value per (sample, channel), shared by all positions of that feature map, so it works
+    for any number of spatial axes ($(N, C, L)$, $(N, C, H, W)$, $(N, C, D, H, W)$). The identity
+    when not training.
 
     Args:
         x: input of shape (N, C, *spatial).
-        p: probability of dropping a channel, in [0, 1).
+        p: probability of dropping a channel, in $[0, 1)$.
         training: drop only when True.
         rng: seed or ``numpy.random.Generator`` for the mask.
 
-    Shape:
-        (N, C, *) -> (N, C, *).
+    Raises:
+        ValueError: ``p`` is not in $[0, 1)$, or ``x`` has fewer than 2 axes or is not floating-point.
 
-    Example:
+    Shape:
+        - input: $(N, C, *)$.
+        - output: $(N, C, *)$, the same shape.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.functional.dropout2d(dn.tensor(np.ones((1, 4, 2, 2))), p=0.5, rng=1)
         >>> a.data[0].reshape(4, -1).tolist()  # channel 2 dropped, the others scaled by 2

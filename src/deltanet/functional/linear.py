@@ -1,9 +1,15 @@
-"""The fully connected layer as one fused op: z = x Wᵀ + b.
+r"""The fully connected layer as one fused op: $z = x W^\top + b$.
 
-Backward, with δ = dL/dz (one row per sample):
-    dL/dW = δᵀ x        dL/db = Σ_rows δ        dL/dx = δ W
-The last is the δ_j = h'(a_j) Σ_k w_kj δ_k of the seeds before the activation's h' is applied;
-it is skipped when x needs no gradient (the data going into the first layer).
+Backward, with $\delta = \partial L / \partial z$ (one row per sample):
+
+$$
+\frac{\partial L}{\partial W} = \delta^\top x, \qquad
+\frac{\partial L}{\partial b} = \sum_n \delta_n, \qquad
+\frac{\partial L}{\partial x} = \delta \, W
+$$
+
+The last is the seeds' $\delta_j = h'(z_j) \sum_k w_{kj} \delta_k$ before the previous layer's
+$h'$ is applied; it is skipped when $x$ needs no gradient (the data going into the first layer).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from deltanet.backend import sum_columns
 
 
 class Linear(Function):
+    r"""$z = x W^\top + b$ for $x$ of shape $(\dots, \text{in})$ (see the module docstring for backward)."""
+
     def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         self.save_for_backward(x, W)
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
@@ -34,22 +42,31 @@ class Linear(Function):
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gW = d2.T @ x2
         if len(needs) > 2 and needs[2]:
-            gb = sum_columns(d2)  # Σ over the samples, as 1ᵀδ (faster than d2.sum(axis=0))
+            gb = sum_columns(d2)  # the sum over the samples, as ones @ delta (faster than d2.sum(axis=0))
         return gx, gW, gb
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """Affine map z = x Wᵀ + b, as ``torch.nn.functional.linear``.
+    r"""Affine map $z = x W^\top + b$, as ``torch.nn.functional.linear``.
+
+    $$
+    z_{nj} = \sum_i x_{ni} W_{ji} + b_j
+    $$
 
     Args:
-        x: input of shape (..., in_features).
-        weight: W of shape (out_features, in_features).
-        bias: b of shape (out_features,), or None.
+        x: input of shape (..., in_features); integer data is computed in the weight's dtype.
+        weight: $W$ of shape (out_features, in_features).
+        bias: $b$ of shape (out_features,), or None.
+
+    Raises:
+        ValueError: the last axis of ``x`` is not in_features long.
 
     Shape:
-        (..., in_features) -> (..., out_features)
+        - input: $(*, H_{in})$ with $H_{in}$ = in_features.
+        - weight: $(H_{out}, H_{in})$; bias: $(H_{out})$.
+        - output: $(*, H_{out})$ with $H_{out}$ = out_features.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.ones((2, 3)))
         >>> W = dn.tensor(np.full((4, 3), 0.5))
