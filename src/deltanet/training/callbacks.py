@@ -1,18 +1,20 @@
 """Callbacks: code that ``fit`` calls at fixed points of training, with Keras's protocol.
 
-``fit`` calls, in this order::
+``fit`` calls, in this order:
 
-    on_train_begin(logs)
-    for each epoch:   on_epoch_begin(epoch, logs)
-        for each batch:   on_batch_end(step, logs)       # logs = {"loss", "size", "epoch"}
-        on_epoch_end(epoch, logs)                         # logs = {"loss", "val_loss", metrics...}
-    on_train_end(logs)
+```text
+on_train_begin(logs)
+for each epoch:   on_epoch_begin(epoch, logs)
+    for each batch:   on_batch_end(step, logs)       # logs = {"loss", "size", "epoch"}
+    on_epoch_end(epoch, logs)                         # logs = {"loss", "val_loss", metrics...}
+on_train_end(logs)
+```
 
 ``epoch`` and ``step`` are counted from 0, as in Keras. A callback stops training by setting
 ``self.model.stop_training = True``; the loop finishes the current epoch and returns.
 
 What the seeds ask of training practice lives here: early stopping ("stop when the validation
-loss stops improving", ``seeds/001…``) and the record of the learning curves (:class:`History`)
+loss stops improving", ``seeds/001…``) and the record of the learning curves (``History``)
 that "babysitting the learning process" reads.
 """
 
@@ -29,10 +31,10 @@ class Callback:
     """Base class: override the hooks you need; each receives a ``logs`` dict.
 
     Attributes:
-        model: the model being trained (set by ``fit`` through :meth:`set_model`).
+        model: the model being trained (set by ``fit`` through ``set_model``).
         params: ``fit``'s settings (``epochs``, ``batch_size``, ``steps``, ``samples``).
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> class PrintLoss(dn.callbacks.Callback):
         ...     def on_epoch_end(self, epoch, logs=None):
@@ -87,7 +89,7 @@ class History(Callback):
         history: ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``.
         epoch: the epoch numbers recorded (from 0).
 
-    Example:
+    Examples:
         >>> from deltanet.training import History
         >>> h = History()
         >>> h.on_train_begin()
@@ -119,16 +121,17 @@ class History(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop training when a monitored quantity has stopped improving (Keras's rules).
+    r"""Stop training when a monitored quantity has stopped improving (Keras's rules).
 
-    After each epoch, ``current`` improves on ``best`` when ``current < best − min_delta``
-    (mode "min") or ``current > best + min_delta`` (mode "max"). Training stops once ``patience``
-    epochs in a row have not improved (``patience=0``: at the first epoch that does not).
+    After each epoch, the current value $v$ improves on the best value $v^*$ when
+    $v < v^* - \Delta_{min}$ (mode "min") or $v > v^* + \Delta_{min}$ (mode "max"), with
+    $\Delta_{min}$ = ``min_delta``. Training stops once ``patience`` epochs in a row have not
+    improved (``patience=0``: at the first epoch that does not).
 
     Args:
         monitor: the key of the epoch logs to watch (default ``"val_loss"``).
-        min_delta: the smallest change that counts as an improvement (≥ 0).
-        patience: epochs without improvement to wait before stopping (≥ 0).
+        min_delta: the smallest change $\Delta_{min}$ that counts as an improvement (0 or more).
+        patience: epochs without improvement to wait before stopping (0 or more).
         mode: ``"min"``, ``"max"``, or ``"auto"`` (max for keys ending in ``acc``,
             ``accuracy`` or ``auc``, min otherwise).
         restore_best_weights: when training ends, load the weights of the best epoch back into
@@ -136,12 +139,13 @@ class EarlyStopping(Callback):
         baseline: a value the monitored quantity must beat; until it does, epochs count as not
             improving.
         start_from_epoch: epochs to wait before monitoring at all (warm-up).
+        verbose: print a line when training stops early and when the best weights are restored.
 
     Attributes:
         stopped_epoch: the epoch (from 0) at which training was stopped, 0 if it was not.
         best: the best value seen; ``best_epoch`` its epoch.
 
-    Example:
+    Examples:
         >>> from deltanet.training.callbacks import EarlyStopping
         >>> stop = EarlyStopping(monitor="val_loss", patience=2)
         >>> stop.mode
@@ -239,7 +243,7 @@ class EarlyStopping(Callback):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` (``fit`` calls it when it resumes from a checkpoint)."""
+        """Restore ``state_dict`` (``fit`` calls it when it resumes from a checkpoint)."""
         self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
         best = state["best"]
         self.best = (math.inf if self.mode == "min" else -math.inf) if best is None else float(best)
@@ -263,7 +267,7 @@ class EarlyStopping(Callback):
 class TerminateOnNaN(Callback):
     """Stop training quietly, without an exception, when the loss becomes NaN or infinite.
 
-    Without this callback ``fit`` raises :class:`~deltanet.training.TrainingDivergedError`. Either
+    Without this callback ``fit`` raises ``TrainingDivergedError``. Either
     way the offending step is not applied: the loop checks the loss before ``optimizer.step()``,
     so the model keeps the weights of the last finite step. With this callback ``fit`` issues a
     ``UserWarning`` that names the epoch and step, and returns the History of the epochs that
@@ -272,7 +276,7 @@ class TerminateOnNaN(Callback):
     Attributes:
         stopped_at: ``(epoch, step)`` (from 0) where the loss became non-finite, or None.
 
-    Example:
+    Examples:
         >>> from deltanet.training.callbacks import TerminateOnNaN
         >>> TerminateOnNaN().stopped_at is None
         True

@@ -1,7 +1,7 @@
-"""Training checkpoints: :class:`ModelCheckpoint` writes them, ``fit(..., resume_from=path)`` reads
+"""Training checkpoints: ``ModelCheckpoint`` writes them, ``fit(..., resume_from=path)`` reads
 them and continues the run exactly.
 
-A checkpoint is a :func:`deltanet.save` file (see :mod:`deltanet.io.files`) whose ``config.json``
+A checkpoint is a ``deltanet.save`` file (see ``deltanet.io.files``) whose ``config.json``
 also holds a ``training`` section:
 
 - where the run is: ``epoch`` (from 0) and ``step`` (batches of that epoch already applied; 0 at
@@ -14,7 +14,7 @@ also holds a ``training`` section:
   is stored;
 - mid-epoch, the epoch's running loss sums, and its outputs so far when metrics are computed
   (``training/outputs.npy``);
-- the :class:`~deltanet.training.callbacks.History`, whether a callback had asked to stop, and the
+- the ``History``, whether a callback had asked to stop, and the
   state of callbacks that have ``state_dict()``/``load_state_dict()`` (``EarlyStopping``,
   ``ModelCheckpoint`` and the LR scheduler given to it).
 
@@ -169,7 +169,7 @@ class ModelCheckpoint(Callback):
     when given), and ``dirpath/best.dnet`` whenever the monitored quantity improves. Each write is
     atomic (temporary file, fsync, ``os.replace``), so a crash mid-write leaves the previous file.
     ``fit(..., resume_from=checkpoint.last_path)`` continues the run as if it had never stopped
-    (see :mod:`deltanet.training.checkpoint` for what is stored).
+    (see ``deltanet.training.checkpoint`` for what is stored).
 
     ``fit`` calls checkpoint callbacks after all other callbacks, so what they save includes every
     other callback's update for that epoch or step.
@@ -190,7 +190,7 @@ class ModelCheckpoint(Callback):
         last_path, best_path: the two files.
         best: the best monitored value so far; ``best_epoch`` its epoch (from 0).
 
-    Example:
+    Examples:
         >>> import os, tempfile, numpy as np, deltanet as dn
         >>> X = np.random.default_rng(0).normal(size=(8, 2)); y = (X[:, 0] > 0).astype(int)
         >>> folder = tempfile.mkdtemp()
@@ -300,7 +300,7 @@ class ModelCheckpoint(Callback):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` (after ``on_train_begin``, when ``fit`` resumes)."""
+        """Restore ``state_dict`` (after ``on_train_begin``, when ``fit`` resumes)."""
         self.best = float(_decode(state["best"]))
         self.best_epoch = state["best_epoch"]
         if self.scheduler is not None and state.get("scheduler") is not None:
@@ -315,7 +315,7 @@ class ModelCheckpoint(Callback):
 
 # -- resuming ------------------------------------------------------------------------------------
 class ResumePoint:
-    """Where a resumed ``fit`` starts: read and checked by :func:`read_resume`, applied by fit."""
+    """Where a resumed ``fit`` starts: read and checked by ``read_resume``, applied by fit."""
 
     def __init__(self, training: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.training = training

@@ -113,7 +113,7 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
     Returns:
         The outputs (for a classifier: the logits; take ``argmax(axis=1)`` for the classes).
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Linear(2, 1, dtype="float64")
         >>> model.weight.data[...] = [[1.0, 2.0]]; model.bias.data[...] = 0.5
@@ -152,7 +152,7 @@ def evaluate(
     Returns:
         ``{"loss": ..., "accuracy": ..., ...}`` as Python floats.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Linear(2, 2, dtype="float64")
         >>> model.weight.data[...] = [[1.0, 0.0], [0.0, 1.0]]; model.bias.data[...] = 0.0
@@ -168,7 +168,7 @@ def evaluate(
     shape = output_shape(model, X)
     kind = checks.loss_kind(loss_fn)
     if loss_fn is None and len(shape) == 1 and shape[0] > 1 and np.ndim(getattr(y, "data", y)) == 1:
-        # No loss, C ≥ 2 outputs and one target per sample: class labels (nothing else fits),
+        # No loss, C >= 2 outputs and one target per sample: class labels (nothing else fits),
         # checked against [0, C) so that a label the model cannot output is not scored silently.
         kind = "class_index"
     y = checks.check_y(y, len(X), kind, shape, X.dtype)

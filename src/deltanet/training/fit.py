@@ -1,27 +1,34 @@
-"""``fit``: the training loop, once for every model (``seeds/000…``'s four steps).
+r"""``fit``: the training loop, once for every model (``seeds/000…``'s four steps).
 
-For every batch::
+For every batch:
 
-    optimizer.zero_grad()
-    a = model(x)                       # 1. feed forward
-    L = loss(a, y) (+ penalty(model))  # 2. compute the loss
-    L.backward()                       # 3. backpropagate: δ of every unit, ∂L/∂W of every weight
-    optimizer.step()                   # 4. optimize: W ← W − η ∂L/∂W (or momentum, Adam, ...)
+```python
+optimizer.zero_grad()
+a = model(x)                       # 1. feed forward
+L = loss(a, y) (+ penalty(model))  # 2. compute the loss
+L.backward()                       # 3. backpropagate
+optimizer.step()                   # 4. optimize
+```
+
+Step 3 gives every unit its error $\delta$ and every weight its gradient $\partial L / \partial W$;
+step 4 is $W \leftarrow W - \eta \, \partial L / \partial W$ for plain SGD with learning rate
+$\eta$ (or the rule of momentum, Adam, ...).
 
 ``batch_size`` picks the seeds' flavour of gradient descent (``seeds/001…``, ``seeds/003…``):
 ``None`` is batch (full-batch) gradient descent, one update per epoch; ``1`` is on-line
-learning, one update per sample; ``k`` is mini-batch gradient descent, ⌈N/k⌉ updates per epoch.
+learning, one update per sample; ``k`` is mini-batch gradient descent, $\lceil N / k \rceil$
+updates per epoch.
 
 NaN policy: after step 2 the loop looks at the loss. A NaN or infinite loss stops training
 *before* step 3, so the bad gradient is never applied and the model keeps the weights of the last
-finite step. ``fit`` then raises :class:`TrainingDivergedError` naming the epoch and step, unless
-a :class:`~deltanet.training.callbacks.TerminateOnNaN` callback is given, which turns the error
+finite step. ``fit`` then raises ``TrainingDivergedError`` naming the epoch and step, unless
+a ``TerminateOnNaN`` callback is given, which turns the error
 into a warning and a normal return. (Only the loss is checked, not the gradients, to keep the
 step cheap; a finite loss with an infinite gradient shows up as a non-finite loss one step later.)
 
-Checkpoints: a :class:`~deltanet.training.checkpoint.ModelCheckpoint` callback saves the run,
+Checkpoints: a ``ModelCheckpoint`` callback saves the run,
 and ``fit(..., resume_from=path)`` continues it exactly (the same final weights, bit for bit); see
-:mod:`deltanet.training.checkpoint`. Without them the loop does nothing extra.
+``deltanet.training.checkpoint``. Without them the loop does nothing extra.
 
 The loop is kept lean for small models, where Python overhead rivals the arithmetic: the data are
 checked and converted once, shuffled once per epoch with one gather, and cut into views; nothing
@@ -60,10 +67,21 @@ class TrainingDivergedError(FloatingPointError):
     ``ValueError``: the inputs were valid, the optimization diverged. Usual causes: a learning rate
     that is too high, unscaled inputs, a log of 0 in a hand-written loss.
 
-    Attributes:
-        epoch: the epoch (from 1) in which the loss became non-finite.
-        step: the step within that epoch (from 1).
-        loss: the non-finite value.
+    Args:
+        message: what happened and what to try (the exception's text).
+        epoch: the epoch (from 1) in which the loss became non-finite; kept as ``epoch``.
+        step: the step within that epoch (from 1); kept as ``step``.
+        loss: the non-finite value; kept as ``loss``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> model = dn.nn.Linear(1, 1, dtype="float64")
+        >>> X = np.array([[1e200], [2e200]]); y = np.array([[1.0], [2.0]])
+        >>> try:
+        ...     dn.fit(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=1)
+        ... except dn.training.TrainingDivergedError as error:
+        ...     print(error.epoch, error.step, error.loss)
+        1 1 inf
     """
 
     def __init__(self, message: str, epoch: int, step: int, loss: float) -> None:
@@ -202,7 +220,7 @@ def fit(
         epochs: passes over the training data (0 trains nothing).
         batch_size: ``None`` = full batch (one step per epoch), 1 = on-line, k = mini-batch.
         validation_data: ``(X_val, y_val)``, evaluated after every epoch in evaluation mode.
-        callbacks: :class:`~deltanet.training.callbacks.Callback` objects (``EarlyStopping``, ...).
+        callbacks: ``Callback`` objects (``EarlyStopping``, ...).
         shuffle: draw a new order of the samples every epoch (not needed for the full batch).
         verbose: 0 silent, 1 a progress bar over the epochs, 2 one line per epoch.
         run_dir: a folder to write ``config.json`` and ``history.csv`` into.
@@ -218,9 +236,11 @@ def fit(
             ``batch_size``, ``shuffle``, model and optimizer type as the interrupted run (and
             ``rng``, when the shuffle used its own generator). ``on_epoch_begin`` is not called
             again for an epoch resumed in its middle.
+        monitor: ``True`` adds a default ``Monitor`` (unless ``callbacks`` holds one), a
+            ``Monitor`` uses that one, ``False`` or ``None`` trains unwatched.
 
     Returns:
-        A :class:`~deltanet.training.callbacks.History`: ``history.history["loss"]`` holds the
+        A ``History``: ``history.history["loss"]`` holds the
         epoch's mean training loss (the mean of the batch losses weighted by batch size, measured
         before each step), ``"val_loss"`` the validation loss after the epoch.
 
@@ -229,7 +249,7 @@ def fit(
         TrainingDivergedError: the loss became NaN or infinite (see the module docstring).
         deltanet.io.CheckpointError: ``resume_from`` is not a checkpoint that fits this run.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> _ = dn.manual_seed(0)
         >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); y = np.array([0, 0, 0, 1])

@@ -1,4 +1,4 @@
-"""Per-layer statistics of a network: gradient norms, activation statistics, dead and saturated
+r"""Per-layer statistics of a network: gradient norms, activation statistics, dead and saturated
 units, symmetric (constant-initialized) units.
 
 These are the measurements behind the ``Monitor`` callback (layer 6) and the public functions of
@@ -6,13 +6,14 @@ These are the measurements behind the ``Monitor`` callback (layer 6) and the pub
 
 Definitions (the seeds' failure modes, ``seeds/000…``, ``seeds/001…``, ``seeds/003…``):
 
-- gradient norm of a layer: ‖∂L/∂θ‖₂ over the parameters θ the layer owns (weight and bias
-  together). Vanishing gradients show as norms that shrink layer by layer towards the input.
+- gradient norm of a layer: $\lVert \partial L / \partial \theta \rVert_2$ over the parameters
+  $\theta$ the layer owns (weight and bias together). Vanishing gradients show as norms that
+  shrink layer by layer towards the input.
 - fraction zero: the share of a layer's outputs that are exactly 0 (ReLU's sparsity).
 - dead unit: a unit (a feature of an (N, F) output, a channel of an (N, C, ...) output) of a
   ReLU layer that is 0 for every sample of the data: no gradient passes it, it never learns.
-- saturated output: sigmoid a < 0.01 or a > 0.99 (|z| > 4.6, a' = a(1 − a) < 0.01); tanh
-  |a| > 0.99 (a' = 1 − a² < 0.02). Saturated units pass almost no gradient.
+- saturated output: sigmoid $a < 0.01$ or $a > 0.99$ ($|z| > 4.6$, $h'(z) = a(1 - a) < 0.01$);
+  tanh $|a| > 0.99$ ($h'(z) = 1 - a^2 < 0.02$). Saturated units pass almost no gradient.
 - symmetric units: the units of a hidden layer start with identical incoming weights and biases
   and the next layer gives them identical outgoing weights: they compute the same output and get
   the same gradient for ever (what constant initialization does).
@@ -45,7 +46,7 @@ def parameterized_layers(model: Module, order: Sequence[str] | None = None) -> l
 
     Args:
         model: the network.
-        order: layer names in the order of the forward pass (from :func:`forward_order`);
+        order: layer names in the order of the forward pass (from ``forward_order``);
             modules not in it keep registration order after those in it.
     """
     layers = [(name, m) for name, m in model.named_modules() if own_parameters(m)]
@@ -83,10 +84,19 @@ class run_in_eval:
 
 
 def gradient_norms(model: Module, order: Sequence[str] | None = None) -> OrderedDict[str, float]:
-    """‖∂L/∂θ‖₂ per parameterized layer from the ``.grad`` arrays already there (no computation
-    but the norms); layers none of whose parameters has a gradient are left out.
+    r"""The gradient norm $\lVert \partial L / \partial \theta \rVert_2$ of every parameterized layer.
 
-    Example:
+    Read from the ``.grad`` arrays already there (no computation but the norms); layers none of
+    whose parameters has a gradient are left out.
+
+    Args:
+        model: the network, after ``backward``.
+        order: layer names in the order of the forward pass (see ``parameterized_layers``).
+
+    Returns:
+        layer name → norm over the layer's own parameters $\theta$ (weight and bias together).
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.training.layerstats import gradient_norms
         >>> model = dn.nn.Sequential(dn.nn.Linear(2, 1, dtype="float64"))
@@ -103,7 +113,20 @@ def gradient_norms(model: Module, order: Sequence[str] | None = None) -> Ordered
 
 
 def weight_norms(model: Module, order: Sequence[str] | None = None) -> OrderedDict[str, float]:
-    """‖θ‖₂ per parameterized layer (weight and bias together)."""
+    r"""The norm $\lVert \theta \rVert_2$ of every parameterized layer's own parameters (weight and bias together).
+
+    Args:
+        model: the network.
+        order: layer names in the order of the forward pass (see ``parameterized_layers``).
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet.training.layerstats import weight_norms
+        >>> model = dn.nn.Sequential(dn.nn.Linear(2, 1, dtype="float64"))
+        >>> model[0].weight.data[...] = [[3.0, 0.0]]; model[0].bias.data[...] = 4.0
+        >>> dict(weight_norms(model))
+        {'0': 5.0}
+    """
     return OrderedDict(
         (name, float(np.sqrt(sum(float(np.vdot(p.data, p.data)) for p in own_parameters(m)))))
         for name, m in parameterized_layers(model, order)
@@ -166,7 +189,7 @@ def record_stats(records: Sequence[LayerRecord]) -> OrderedDict[str, dict[str, A
 
 
 def layer_outputs_stats(model: Module, X: np.ndarray, batch_size: int = 1024) -> OrderedDict[str, dict[str, Any]]:
-    """:func:`record_stats` of a forward pass over ``X`` in evaluation mode, without a graph.
+    """``record_stats`` of a forward pass over ``X`` in evaluation mode, without a graph.
 
     For more rows than ``batch_size`` the passes are batched and the statistics combined exactly
     (means and variances pooled, dead units = never positive in any batch).

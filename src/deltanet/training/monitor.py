@@ -3,32 +3,18 @@ to try (the seeds' "babysitting the learning process", ``seeds/001…``).
 
 It watches for:
 
-========================  ==========================================================  ===========
-warning class             when                                                        checked
-========================  ==========================================================  ===========
-NonFiniteLossWarning      the epoch's loss or validation loss is NaN or infinite,      every epoch
-                          or a weight is (training is stopped)
-DivergingLossWarning      the training loss rose ``rising_epochs`` epochs in a row     every epoch
-                          and so undid at least half of the progress made since the
-                          first epoch (1 % of the loss if there was none): learning
-                          rate too high
-OverfittingWarning        the validation loss has stayed ≥ ``overfit_tolerance``       every epoch
-                          above its best for ``overfit_patience`` epochs while the
-                          training loss kept falling
-VanishingGradientWarning  a weight layer's (Linear, Conv) gradient norm is more than   probes
-                          ``vanishing_ratio`` times smaller than the last weight
-                          layer's, or exactly 0
-DeadUnitsWarning          more than ``dead_fraction`` of a ReLU layer's units are 0    probes
-                          on every probe sample
-SaturationWarning         more than ``saturated_fraction`` of a hidden sigmoid/tanh    first probe
-                          layer's outputs are saturated after the first epoch (badly
-                          scaled inputs or initialization; an output layer that
-                          saturates late is only confident)
-SymmetricInitWarning      a hidden layer's units start identical (constant init)       train begin
-========================  ==========================================================  ===========
+| warning class | when | checked |
+|---|---|---|
+| ``NonFiniteLossWarning`` | the epoch's loss or validation loss is NaN or infinite, or a weight is (training is stopped) | every epoch |
+| ``DivergingLossWarning`` | the training loss rose ``rising_epochs`` epochs in a row and so undid at least half of the progress made since the first epoch (1 % of the loss if there was none): learning rate too high | every epoch |
+| ``OverfittingWarning`` | the validation loss has stayed more than ``overfit_tolerance`` (relative) above its best for ``overfit_patience`` epochs while the training loss kept falling | every epoch |
+| ``VanishingGradientWarning`` | a weight layer's (Linear, Conv) gradient norm is more than ``vanishing_ratio`` times smaller than the last weight layer's, or exactly 0 | probes |
+| ``DeadUnitsWarning`` | more than ``dead_fraction`` of a ReLU layer's units are 0 on every probe sample | probes |
+| ``SaturationWarning`` | more than ``saturated_fraction`` of a hidden sigmoid/tanh layer's outputs are saturated after the first epoch (badly scaled inputs or initialization; an output layer that saturates late is only confident) | first probe |
+| ``SymmetricInitWarning`` | a hidden layer's units start identical (constant init) | train begin |
 
 Each warning is given once per run (and per layer). They are subclasses of
-:class:`DeltanetWarning`, a ``UserWarning``: silence them all with
+``DeltanetWarning``, a ``UserWarning``: silence them all with
 ``warnings.filterwarnings("ignore", category=DeltanetWarning)``, one kind with its own class, or
 pass ``Monitor(warn="log")`` to send them to the ``logging`` logger ``"deltanet.monitor"``
 instead, or ``warn=False`` to only record them (``monitor.events``, the run folder).
@@ -40,9 +26,9 @@ training samples. Probes run at the first epoch and then only as often as keeps 
 under ``budget`` (2 %) of the training time, measured as training goes: every epoch for an
 MNIST-sized epoch, rarely for a 150-sample full batch. Nothing runs per step.
 
-``fit`` hands the monitor its data through :meth:`Monitor.set_fit_context`; a Monitor without data
+``fit`` hands the monitor its data through ``Monitor.set_fit_context``; a Monitor without data
 still checks the loss curves, the gradients and the initialization.
-"""
+"""  # noqa: E501 - a Markdown table row cannot wrap
 
 from __future__ import annotations
 
@@ -66,7 +52,7 @@ logger = logging.getLogger("deltanet.monitor")
 class DeltanetWarning(UserWarning):
     """Base class of deltanet's training advice; filter it to silence them all.
 
-    Example:
+    Examples:
         >>> import warnings
         >>> from deltanet.training.monitor import DeltanetWarning
         >>> warnings.filterwarnings("ignore", category=DeltanetWarning)
@@ -147,17 +133,17 @@ class Monitor(Callback):
     Args:
         run_dir: a folder for ``layers.csv``, ``warnings.json``, ``summary.json`` and the
             evaluation files (default: the ``run_dir`` of ``fit``, if any).
-        warn: ``"warn"`` (Python ``warnings``, category :class:`DeltanetWarning`), ``"log"``
+        warn: ``"warn"`` (Python ``warnings``, category ``DeltanetWarning``), ``"log"``
             (logger ``"deltanet.monitor"``, level WARNING), or False (record only).
-        rising_epochs: epochs of rising training loss before :class:`DivergingLossWarning`.
+        rising_epochs: epochs of rising training loss before ``DivergingLossWarning``.
         vanishing_ratio: last layer's gradient norm / a layer's gradient norm above which
-            :class:`VanishingGradientWarning` is given (1000).
-        dead_fraction: share of dead units of a ReLU layer above which :class:`DeadUnitsWarning`
+            ``VanishingGradientWarning`` is given (1000).
+        dead_fraction: share of dead units of a ReLU layer above which ``DeadUnitsWarning``
             is given (0.5).
-        saturated_fraction: share of saturated outputs above which :class:`SaturationWarning`
+        saturated_fraction: share of saturated outputs above which ``SaturationWarning``
             is given (0.5).
         overfit_patience: epochs without a new best validation loss before
-            :class:`OverfittingWarning` (5).
+            ``OverfittingWarning`` (5).
         overfit_tolerance: how far (relative) above its best the validation loss must be (0.02).
         probe_size: training samples of the per-layer probe (evenly spaced over X; no random
             draw, so the training's random stream is untouched).
@@ -168,7 +154,7 @@ class Monitor(Callback):
             "advice"}`` (also those that ``warn=False`` kept quiet).
         layer_history: one dict per layer and probed epoch (the rows of ``layers.csv``).
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.training.monitor import Monitor
         >>> monitor = Monitor(warn=False)

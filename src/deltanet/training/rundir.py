@@ -4,10 +4,10 @@
 - ``history.csv``: one row per epoch, one column per logged quantity (written when training
   ends, also when it ends by an error).
 
-The :class:`~deltanet.training.monitor.Monitor` callback adds:
+The ``Monitor`` callback adds:
 
 - ``layers.csv``: per-layer gradient and activation statistics, one row per layer and probed
-  epoch (columns :data:`LAYER_COLUMNS`; appended and flushed at each probe, as Keras's
+  epoch (columns ``LAYER_COLUMNS``; appended and flushed at each probe, as Keras's
   ``CSVLogger`` does, so that a run that crashes keeps its rows);
 - ``warnings.json``: the Monitor's warnings, each with its advice;
 - ``summary.json``: the model summary (layers, output shapes, parameter counts);
@@ -93,7 +93,7 @@ LAYER_COLUMNS = (
 
 
 def append_layer_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Append rows (dicts keyed by :data:`LAYER_COLUMNS`) to ``layers.csv``, with the header
+    """Append rows (dicts keyed by ``LAYER_COLUMNS``) to ``layers.csv``, with the header
     first if the file is new or empty."""
     target = Path(path) / "layers.csv"
     new = not target.exists() or target.stat().st_size == 0

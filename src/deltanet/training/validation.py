@@ -95,7 +95,7 @@ def first_linear(model: Any) -> tuple[Any, bool] | None:
 def check_model(model: Any) -> None:
     """A ``deltanet.nn.Module`` instance: not None, not a function, not the class itself.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> from deltanet.training.validation import check_model
         >>> check_model(dn.nn.Linear)
@@ -124,7 +124,7 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
     Raises ``ValueError`` for: non-numeric dtype, fewer than 2 dimensions, zero samples, NaN or
     infinity, and a feature count that the model's first ``Linear`` layer does not accept.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.training.validation import check_X
         >>> check_X(np.zeros((2, 3)), dn.nn.Linear(4, 1))
@@ -184,14 +184,14 @@ def check_y(
     Args:
         y: the targets.
         n_samples: the number of samples in X (y must have as many).
-        kind: from :func:`loss_kind`. "class_index": integer labels in [0, C) (integral floats are
+        kind: from ``loss_kind``. "class_index": integer labels in [0, C) (integral floats are
             accepted and converted to int64), or probability rows of shape (N, C);
             "binary": numbers in [0, 1]; "regression": numbers. For every kind but
             "class_index", a 1-D y for a model with one output column becomes a column (N, 1).
         output_shape: the model's output shape for one sample, e.g. (C,), when known.
         dtype: the float dtype for float targets (the model's).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.training.validation import check_y
         >>> check_y(np.array([0, 3]), 2, kind="class_index", output_shape=(3,))
