@@ -1,13 +1,13 @@
 """Layer 7: tools that check and explain training.
 
-- :func:`gradcheck` (an op or function) and :func:`gradcheck_model` (a whole model) against
+- ``gradcheck`` (an op or function) and ``gradcheck_model`` (a whole model) against
   central differences;
-- :func:`gradient_flow`, :func:`activation_stats`, :func:`dead_units`: what each layer does on
+- ``gradient_flow``, ``activation_stats``, ``dead_units``: what each layer does on
   some data (vanishing gradients, saturated or dead units);
-- :func:`lr_find`: the learning-rate range test (Smith 2017);
-- :func:`sweep`: training over a grid of hyperparameters;
-- :class:`Monitor` and the :class:`DeltanetWarning` family, re-exported from
-  :mod:`deltanet.training.monitor` (the callback lives in the training layer so that ``fit`` can
+- ``lr_find``: the learning-rate range test (Smith 2017);
+- ``sweep``: training over a grid of hyperparameters;
+- ``Monitor`` and the ``DeltanetWarning`` family, re-exported from
+  ``deltanet.training.monitor`` (the callback lives in the training layer so that ``fit`` can
   use it).
 
 Only ``gradcheck`` is imported with the package (``import deltanet`` needs it); the rest loads on

@@ -2,7 +2,7 @@
 
 The seeds' failure modes made measurable (``seeds/000…``: "vanishing gradients, fundamental
 problem in deep learning"; the "dying ReLU issue"; saturated sigmoids). The definitions are in
-:mod:`deltanet.training.layerstats`, shared with the ``Monitor`` callback.
+``deltanet.training.layerstats``, shared with the ``Monitor`` callback.
 """
 
 from __future__ import annotations
@@ -26,11 +26,17 @@ def _check_model(model: Any, fn: str) -> None:
 
 
 def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False) -> OrderedDict[str, float]:
-    """The gradient norm of each parameterized layer for one backward pass of ``loss`` on (X, y).
+    r"""The gradient norm of each parameterized layer for one backward pass of ``loss`` on (X, y).
 
-    For layer l with parameters θ_l (weight and bias), the value is ‖∂L/∂θ_l‖₂. In a deep
-    sigmoid network these norms shrink towards the input, since every layer multiplies δ by
-    σ'(a) ≤ 1/4 (δ_j = h'(a_j) Σ_k w_kj δ_k): the vanishing gradients of the seeds.
+    For layer $l$ with parameters $\theta_l$ (weight and bias), the value is
+    $\lVert \partial L / \partial \theta_l \rVert_2$. In a deep sigmoid network these norms shrink
+    towards the input, since every layer multiplies the error by $\sigma'(z) \le 1/4$,
+
+    $$
+    \delta^{(l)} = (W^{(l+1)})^\top \delta^{(l+1)} \odot h'(z^{(l)}),
+    $$
+
+    the vanishing gradients of the seeds.
 
     The model's ``.grad`` arrays are left as they were.
 
@@ -46,7 +52,7 @@ def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False)
         ``OrderedDict`` layer name → gradient norm, input side first (the order of the forward
         pass).
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(2, 1, dtype="float64"))
         >>> model[0].weight.data[...] = [[1.0, 0.0]]; model[0].bias.data[...] = 0.0
@@ -86,9 +92,9 @@ def activation_stats(model: Module, X: Any, batch_size: int = 1024) -> OrderedDi
     """Statistics of every layer's output on ``X`` (evaluation mode, no graph).
 
     For each leaf layer: ``mean`` and ``std`` of its outputs; ``fraction_zero`` (outputs exactly
-    0: ReLU's sparsity); ``fraction_saturated`` for sigmoid (a < 0.01 or a > 0.99) and tanh
-    (|a| > 0.99) layers, None for others; ``dead_fraction`` for ReLU layers (see
-    :func:`dead_units`); ``type`` and ``units``.
+    0: ReLU's sparsity); ``fraction_saturated`` for sigmoid ($a < 0.01$ or $a > 0.99$) and tanh
+    ($|a| > 0.99$) layers, None for others; ``dead_fraction`` for ReLU layers (see
+    ``dead_units``); ``type`` and ``units``.
 
     Args:
         model: the network.
@@ -98,7 +104,7 @@ def activation_stats(model: Module, X: Any, batch_size: int = 1024) -> OrderedDi
     Returns:
         ``OrderedDict`` layer name → dict of statistics, in the order of the forward pass.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(1, 2, dtype="float64"), dn.nn.Sigmoid())
         >>> model[0].weight.data[...] = [[10.0], [0.0]]; model[0].bias.data[...] = 0.0
@@ -127,7 +133,7 @@ def dead_units(model: Module, X: Any, batch_size: int = 1024) -> OrderedDict[str
     Returns:
         ``OrderedDict`` ReLU layer name → fraction of its units that are dead, in [0, 1].
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(1, 4, dtype="float64"), dn.nn.ReLU())
         >>> model[0].weight.data[...] = 1.0; model[0].bias.data[...] = [0.0, 0.0, -5.0, -5.0]

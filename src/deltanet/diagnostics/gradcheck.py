@@ -1,10 +1,15 @@
-"""``gradcheck``: compare backpropagated gradients with central finite differences.
+r"""``gradcheck``: compare backpropagated gradients with central finite differences.
 
-For a function f of tensors x_1..x_k, draw a fixed random cotangent r of f's output shape and
-compare, for every input element, the analytic derivative of L = Σ r ⊙ f(x) (one backward pass)
-with the central difference (L(x + ε) − L(x − ε)) / 2ε. A random r exercises every output at once,
-as JAX's ``check_grads`` does; PyTorch's defaults ``eps=1e-6, atol=1e-5, rtol=1e-3`` apply, and
-they are meant for float64.
+For a function $f$ of tensors $x_1, \dots, x_k$, draw a fixed random cotangent $r$ of $f$'s
+output shape and compare, for every input element $x_i$, the analytic derivative of
+$L = \sum r \odot f(x)$ (one backward pass) with the central difference
+
+$$
+\frac{\partial L}{\partial x_i} \approx \frac{L(x + \epsilon e_i) - L(x - \epsilon e_i)}{2 \epsilon}.
+$$
+
+A random $r$ exercises every output at once, as JAX's ``check_grads`` does; PyTorch's defaults
+``eps=1e-6, atol=1e-5, rtol=1e-3`` apply, and they are meant for float64.
 """
 
 from __future__ import annotations
@@ -17,7 +22,18 @@ from deltanet.autograd import Tensor, no_grad
 
 
 class GradcheckError(AssertionError):
-    """Raised when an analytic gradient disagrees with the finite-difference one."""
+    """Raised when an analytic gradient disagrees with the finite-difference one.
+
+    An ``AssertionError``; the message names the input, the index and both values.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.array([0.5, -1.0]), requires_grad=True)
+        >>> dn.gradcheck(lambda t: dn.tensor(t.data ** 2), [x])  # leaves the graph: no gradient
+        Traceback (most recent call last):
+        ...
+        deltanet.diagnostics.gradcheck.GradcheckError: gradcheck failed for input 0 (shape (2,)) at index (0,): ...
+    """
 
 
 def gradcheck(
@@ -29,25 +45,36 @@ def gradcheck(
     seed: int = 0,
     raise_exception: bool = True,
 ) -> bool:
-    """Check ``fn``'s backward pass against central differences, in float64.
+    r"""Check ``fn``'s backward pass against central differences, in float64.
+
+    An element passes when
+
+    $$
+    |g_{analytic} - g_{numeric}| \le \text{atol} + \text{rtol} \, |g_{numeric}|,
+    $$
+
+    with $g_{numeric}$ the central difference of step $\epsilon$ (see the module docstring).
 
     Args:
         fn: maps the input tensors to one output tensor (any shape).
         inputs: the tensors to differentiate; those with ``requires_grad=True`` are checked.
             They must be float64: float32 rounding swamps a difference of step 1e-6.
-        eps, atol, rtol: step and tolerances; an element passes if
-            |analytic − numeric| ≤ atol + rtol·|numeric|.
+        eps: the step $\epsilon$ of the central difference.
+        atol: the absolute tolerance.
+        rtol: the relative tolerance.
         seed: seed of the random cotangent.
         raise_exception: raise ``GradcheckError`` on a mismatch (else return False).
 
     Returns:
         True when every checked element agrees.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([0.5, -1.0]), requires_grad=True)
         >>> dn.gradcheck(lambda t: (t * t).sigmoid(), [x])
         True
+        >>> dn.gradcheck(lambda t: dn.tensor(t.data ** 2), [x], raise_exception=False)
+        False
     """
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     checked = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]

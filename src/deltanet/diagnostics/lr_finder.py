@@ -1,12 +1,17 @@
-"""``lr_find``: the learning-rate range test (Smith, "Cyclical Learning Rates for Training Neural
+r"""``lr_find``: the learning-rate range test (Smith, "Cyclical Learning Rates for Training Neural
 Networks", 2017).
 
 Train for a few hundred mini-batch steps while the learning rate grows exponentially from
-``start_lr`` to ``end_lr``, η_i = start_lr · (end_lr / start_lr)^(i / (steps − 1)), and record
-the loss of every batch. At small η the loss barely moves; over a range it falls fast; past a
-point it turns up and diverges. The suggestion is the η where the (smoothed) loss falls fastest,
-the steepest negative slope of loss against log η before the minimum of the curve, as in
-fastai's and PyTorch Lightning's finders. The model's weights and the optimizer's state are
+$\eta_0$ = ``start_lr`` to $\eta_{max}$ = ``end_lr`` over $S$ = ``num_steps`` steps,
+
+$$
+\eta_i = \eta_0 \left( \frac{\eta_{max}}{\eta_0} \right)^{i / (S - 1)},
+$$
+
+and record the loss of every batch. At small $\eta$ the loss barely moves; over a range it falls
+fast; past a point it turns up and diverges. The suggestion is the $\eta$ where the (smoothed)
+loss falls fastest, the steepest negative slope of loss against $\log \eta$ before the minimum of
+the curve, as in fastai's and PyTorch Lightning's finders. The model's weights and the optimizer's state are
 restored afterwards: the test changes nothing.
 """
 
@@ -24,16 +29,25 @@ from deltanet.training.evaluation import as_tensor, output_shape, resolve_loss
 
 
 class LRFinderResult(NamedTuple):
-    """What :func:`lr_find` measured.
+    """What ``lr_find`` measured, as a named tuple.
 
-    Attributes:
+    Args:
         lrs: the learning rates tried, one per step.
         losses: the smoothed batch losses (exponential moving average with bias correction).
         raw_losses: the batch losses as measured.
-        suggestion: the learning rate at the steepest descent of ``losses`` (see the module
-            docstring); plot it with ``dn.plot.lr_find(result)``.
+        suggestion: the learning rate where the loss falls fastest: ``steepest_descent`` of
+            ``raw_losses``, which smooths them over a centred window; plot it with
+            ``dn.plot.lr_find(result)``.
         min_loss_lr: the learning rate at the lowest smoothed loss (training diverges soon
             after; a tenth of it is the other common rule of thumb).
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.diagnostics import LRFinderResult
+        >>> result = LRFinderResult(np.array([1e-3, 1e-2, 1e-1]), np.array([1.0, 0.5, 2.0]),
+        ...                         np.array([1.0, 0.4, 2.5]), suggestion=1e-2, min_loss_lr=1e-2)
+        >>> result.suggestion, len(result.lrs)
+        (0.01, 3)
     """
 
     lrs: np.ndarray
@@ -59,7 +73,7 @@ def _resolve_optimizer(optimizer: Any, model: Module) -> Any:
 
 
 def _local_slopes(x: np.ndarray, v: np.ndarray, window: int) -> np.ndarray:
-    """Least-squares slope of v against x over the points i − window … i + window, for each i."""
+    """Least-squares slope of v against x over the points i - window ... i + window, for each i."""
     slopes = np.zeros(len(x))
     for i in range(len(x)):
         lo, hi = max(0, i - window), min(len(x), i + window + 1)
@@ -71,15 +85,25 @@ def _local_slopes(x: np.ndarray, v: np.ndarray, window: int) -> np.ndarray:
 
 
 def steepest_descent(lrs: Any, losses: Any, window: int = 2) -> float:
-    """The learning rate where ``losses`` falls fastest against log η, before the curve's minimum.
+    r"""The learning rate where ``losses`` falls fastest against $\log \eta$, before the curve's minimum.
 
-    Both the slope and the minimum are taken on the curve smoothed over the neighbouring points
-    i − window … i + window (centred, so the smoothing does not lag behind the learning rate as a
-    moving average does): the slope is the least-squares slope of log L (of L, if some loss is
-    ≤ 0) against log10 η there. A relative measure, log L, makes the early noise of a high loss
-    as small as it is, and the fall of the loss by orders of magnitude as large as it is.
+    Both the slope and the minimum are taken over the neighbouring points $i - w, \dots, i + w$
+    ($w$ = ``window``; centred, so the smoothing does not lag behind the learning rate as a moving
+    average does): the minimum of the curve averaged over them, and the least-squares slope of
+    $\log L$ (of $L$, if some loss is $\le 0$) against $\log_{10} \eta$ fitted to them. A relative
+    measure, $\log L$, makes the early noise of a high loss as small as it is, and the fall of the
+    loss by orders of magnitude as large as it is.
 
-    Example:
+    Args:
+        lrs: the learning rates $\eta$, increasing.
+        losses: the loss $L$ at each learning rate.
+        window: the half-width $w$ of the neighbourhood.
+
+    Returns:
+        The learning rate of the steepest descent (a tenth of the first learning rate when the
+        minimum comes within the first two points).
+
+    Examples:
         >>> import numpy as np
         >>> from deltanet.diagnostics.lr_finder import steepest_descent
         >>> lrs = 10.0 ** np.arange(-5, 1.0)          # 1e-5 ... 1
@@ -115,29 +139,38 @@ def lr_find(
     diverge: float = 4.0,
     rng: Any = None,
 ) -> LRFinderResult:
-    """Run the learning-rate range test and suggest a learning rate.
+    r"""Run the learning-rate range test and suggest a learning rate.
 
     Every step draws the next mini-batch (a new shuffle of the data each pass), sets the
-    learning rate of every parameter group to η_i, and takes one optimizer step. The test stops
-    early when the smoothed loss exceeds ``diverge`` times its best value or is not finite.
+    learning rate of every parameter group to $\eta_i$ (see the module docstring), and takes one
+    optimizer step. The loss $L_i$ of step $i$ is smoothed by a moving average with bias
+    correction,
+
+    $$
+    \bar L_i = \beta \bar L_{i-1} + (1 - \beta) L_i, \qquad \hat L_i = \frac{\bar L_i}{1 - \beta^{i+1}},
+    $$
+
+    and the test stops early when $\hat L_i$ exceeds ``diverge`` times its best value or $L_i$ is
+    not finite.
 
     Args:
         model: the network (its weights are restored afterwards).
-        X: inputs, shape (N, features...); y: targets, as for ``fit``.
+        X: inputs, shape (N, features...).
+        y: targets, as for ``fit``.
         loss: a loss module, callable or name.
         optimizer: the optimizer to test (its state is restored afterwards), or a name.
-        start_lr, end_lr: the range of learning rates, 0 < start_lr < end_lr.
-        num_steps: steps (learning rates tried), ≥ 5.
+        start_lr: the first learning rate $\eta_0 > 0$.
+        end_lr: the last learning rate $\eta_{max} > \eta_0$.
+        num_steps: steps $S$ (learning rates tried), at least 5.
         batch_size: samples per step.
-        smoothing: β of the moving average L̄_i = β L̄_{i−1} + (1 − β) L_i, shown as
-            L̄_i / (1 − β^{i+1}); in [0, 1).
+        smoothing: $\beta$ of the moving average, in $[0, 1)$.
         diverge: stop when the smoothed loss exceeds this multiple of its minimum (> 1).
         rng: seed or generator of the shuffle (default: ``dn.manual_seed``'s).
 
     Returns:
-        An :class:`LRFinderResult` with the curve and ``suggestion``.
+        An ``LRFinderResult`` with the curve and ``suggestion``.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> rng = np.random.default_rng(0)
         >>> X = rng.standard_normal((256, 3)); y = X @ np.array([[1.0], [-2.0], [0.5]])

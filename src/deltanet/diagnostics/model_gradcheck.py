@@ -25,17 +25,20 @@ def gradcheck_model(
     rtol: float = 1e-3,
     max_params: int = 20_000,
 ) -> bool:
-    """Check ∂L/∂θ of every parameter θ of ``model`` against central differences of L(θ).
+    r"""Check the gradient $\partial L / \partial \theta$ of every parameter of ``model`` against central differences.
 
     The check runs on a float64 copy of the model in evaluation mode (dropout would draw new
-    masks between the two sides of a difference), so the model itself is left untouched. L is
+    masks between the two sides of a difference), so the model itself is left untouched. $L$ is
     ``loss(model(X), y)``; each parameter element costs two forward passes, hence ``max_params``.
 
     Args:
         model: the network.
-        X, y: a few samples and their targets (as for ``fit``).
+        X: a few samples (as for ``fit``).
+        y: their targets (as for ``fit``).
         loss: a loss module, callable or name.
-        eps, atol, rtol: as in :func:`~deltanet.diagnostics.gradcheck`.
+        eps: the step $\epsilon$ of the central differences, as in ``gradcheck``.
+        atol: the absolute tolerance, as in ``gradcheck``.
+        rtol: the relative tolerance, as in ``gradcheck``.
         max_params: refuse models with more parameters than this (the check would be slow).
 
     Returns:
@@ -44,7 +47,7 @@ def gradcheck_model(
     Raises:
         GradcheckError: naming the parameter (``"0.weight"``), the element and both values.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(3, 4, rng=0), dn.nn.Tanh(), dn.nn.Linear(4, 2, rng=1))
         >>> X = np.random.default_rng(0).standard_normal((5, 3)); y = np.array([0, 1, 1, 0, 1])

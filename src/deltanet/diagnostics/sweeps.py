@@ -1,7 +1,7 @@
-"""``sweep``: train the same network over a grid of hyperparameters and tabulate the results.
+r"""``sweep``: train the same network over a grid of hyperparameters and tabulate the results.
 
 The seeds pick the learning rate, the batch size and the number of epochs by trying them
-(``seeds/001…``: learning rate ∈ {0.1, 0.01, 0.001} × batch size ∈ {16, 32, 64, 128}). Every run
+(``seeds/001…``: learning rate $\in \{0.1, 0.01, 0.001\}$ × batch size $\in \{16, 32, 64, 128\}$). Every run
 starts from the same initial weights and the same shuffle seed, so the runs differ only in the
 hyperparameters of the grid. Plot the table with ``dn.plot.sweep(result)``.
 """
@@ -25,15 +25,26 @@ _FIT_KEYS = {"batch_size", "epochs", "shuffle", "regularizer"}
 
 
 class SweepResult:
-    """The outcome of :func:`sweep`.
+    """The outcome of ``sweep``: one row of results per point of the grid.
 
-    Attributes:
+    Args:
         keys: the hyperparameter names of the grid, in order.
         rows: one dict per run: the hyperparameters, then ``loss`` (the last epoch's training
             loss), ``val_loss`` and the metrics of the last epoch, ``best_val_loss`` and
             ``best_epoch`` (from 1) when there is validation data, ``epochs_run``, ``seconds``
             and ``diverged`` (the loss became NaN/Inf: the row's losses are then inf).
         histories: the ``History`` of each run, in the order of ``rows``.
+
+    Examples:
+        >>> from deltanet.diagnostics import SweepResult
+        >>> result = SweepResult(["lr"], [{"lr": 0.1, "loss": 0.31}, {"lr": 1.0, "loss": 0.2}], [None, None])
+        >>> result.best()["lr"], result.column("loss")
+        (1.0, [0.31, 0.2])
+        >>> print(result)
+         lr  loss
+        ---  ----
+        0.1  0.31
+          1   0.2
     """
 
     def __init__(self, keys: list[str], rows: list[dict[str, Any]], histories: list[Any]) -> None:
@@ -131,9 +142,9 @@ def sweep(
         **fit_kwargs: more arguments for ``fit`` (``callbacks`` are shared by the runs).
 
     Returns:
-        A :class:`SweepResult`; ``print`` it for the table, ``result.best()`` for the best row.
+        A ``SweepResult``; ``print`` it for the table, ``result.best()`` for the best row.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); y = np.array([0, 1, 1, 1])
         >>> result = dn.sweep(lambda: dn.nn.Linear(2, 2, dtype="float64", rng=0), X, y,
