@@ -1,20 +1,26 @@
-"""Weight initializers: the table of ``seeds/001…``, each filling a tensor in place.
+r"""Weight initializers: the table of ``seeds/001…``, each filling a tensor in place.
 
-Fan-in and fan-out are PyTorch's: for a weight of shape (out, in, *kernel),
-fan_in = in·∏kernel and fan_out = out·∏kernel. Every initializer takes ``rng=`` (a seed or a
-``numpy.random.Generator``); without it the default generator that ``dn.manual_seed`` sets is used.
+Fan-in and fan-out are PyTorch's: for a weight of shape $(c_{out}, c_{in}, k_1, \dots, k_d)$ they
+are $n_{in} = c_{in} \prod_j k_j$ and $n_{out} = c_{out} \prod_j k_j$ (for a ``Linear`` weight,
+the numbers of units in the previous and the next layer, as the seeds write them). Every
+initializer takes ``rng=`` (a seed or a ``numpy.random.Generator``); without it the default
+generator that ``dn.manual_seed`` sets is used. $g$ is the ``gain``.
 
 | name | distribution | reference |
 |---|---|---|
-| ``constant`` | W = c | (breaks nothing: all units stay identical) |
-| ``uniform`` | U(a, b); Rumelhart et al. used U(−0.3, 0.3) | Rumelhart, Hinton & Williams 1986 |
-| ``normal`` | N(mean, std²) | |
-| ``glorot_uniform`` | U(−α, α), α = gain·√(6 / (fan_in + fan_out)) | Glorot & Bengio 2010 |
-| ``glorot_normal`` | N(0, σ²), σ = gain·√(2 / (fan_in + fan_out)) | Glorot & Bengio 2010 |
-| ``he_uniform`` | U(−α, α), α = √(6 / fan_in) | He et al. 2015 |
-| ``he_normal`` | N(0, σ²), σ = √(2 / fan_in) | He et al. 2015 |
-| ``orthogonal`` | a random orthogonal matrix (QR of a Gaussian), times gain | Saxe, McClelland & Ganguli 2013 |
+| ``constant`` | $W = c$ | (breaks nothing: all units stay identical) |
+| ``uniform`` | $\mathcal{U}(a, b)$; Rumelhart et al. used $\mathcal{U}(-0.3, 0.3)$ | Rumelhart et al. 1986 |
+| ``normal`` | $\mathcal{N}(\mu, \sigma^2)$ | |
+| ``glorot_uniform`` | $\mathcal{U}(-\alpha, \alpha)$, $\alpha = g \sqrt{6 / (n_{in} + n_{out})}$ | Glorot & Bengio |
+| ``glorot_normal`` | $\mathcal{N}(0, \sigma^2)$, $\sigma = g \sqrt{2 / (n_{in} + n_{out})}$ | Glorot & Bengio |
+| ``he_uniform`` | $\mathcal{U}(-\alpha, \alpha)$, $\alpha = \sqrt{6 / n_{in}}$ | He et al. 2015 |
+| ``he_normal`` | $\mathcal{N}(0, \sigma^2)$, $\sigma = \sqrt{2 / n_{in}}$ | He et al. 2015 |
+| ``orthogonal`` | a random orthogonal matrix (QR of a Gaussian), times $g$ | Saxe et al. 2013 |
 | ``lsuv`` | orthogonal, then each layer rescaled to unit output variance on data | Mishkin & Matas 2015 |
+
+The seeds' table writes the Glorot normal factor of $\mathcal{N}(0, 1)$ as
+$\beta = (2 / (n_{in} + n_{out}))^2$; the paper's (and PyTorch's) standard deviation is the square
+root, $\sqrt{2 / (n_{in} + n_{out})}$, which is what ``glorot_normal`` draws.
 """
 
 from __future__ import annotations
@@ -30,7 +36,26 @@ from deltanet.backend import get_rng
 
 
 def fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of ``shape`` = (out, in, *kernel), as PyTorch computes them."""
+    r"""The fan-in and fan-out of a weight of ``shape``, as PyTorch computes them.
+
+    For ``shape`` $= (c_{out}, c_{in}, k_1, \dots, k_d)$: $n_{in} = c_{in} \prod_j k_j$ and
+    $n_{out} = c_{out} \prod_j k_j$.
+
+    Args:
+        shape: the weight's shape, at least 2 axes (``Linear``: (out, in); ``Conv2d``:
+            (out, in, kH, kW)).
+
+    Returns:
+        ``(fan_in, fan_out)``.
+
+    Raises:
+        ValueError: ``shape`` has fewer than 2 axes.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.init.fan_in_and_fan_out((16, 6, 5, 5))
+        (150, 400)
+    """
     if len(shape) < 2:
         raise ValueError(f"fan in and fan out need a weight with at least 2 axes, got shape {shape}")
     receptive = math.prod(shape[2:])
@@ -43,10 +68,19 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 
 def constant(tensor: Tensor, value: float = 0.0) -> Tensor:
-    """Fill with one value. Every unit of a layer then computes the same thing and receives the
-    same gradient, so the symmetry never breaks.
+    """Fill ``tensor`` with one value, in place.
 
-    Example:
+    Every unit of a layer then computes the same thing and receives the same gradient, so the
+    symmetry never breaks: use it for biases, not for weights.
+
+    Args:
+        tensor: the tensor to fill.
+        value: the value $c$ (default 0).
+
+    Returns:
+        ``tensor``.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.init.constant(dn.nn.Parameter([0.0, 0.0]), 0.5).data.tolist()
         [0.5, 0.5]
@@ -56,19 +90,57 @@ def constant(tensor: Tensor, value: float = 0.0) -> Tensor:
 
 
 def zeros(tensor: Tensor) -> Tensor:
-    """Fill with 0 (the usual bias initialization)."""
+    """Fill ``tensor`` with 0, in place (the usual bias initialization).
+
+    Args:
+        tensor: the tensor to fill.
+
+    Returns:
+        ``tensor``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.init.zeros(dn.nn.Parameter([1.0, 2.0])).data.tolist()
+        [0.0, 0.0]
+    """
     return constant(tensor, 0.0)
 
 
 def ones(tensor: Tensor) -> Tensor:
-    """Fill with 1."""
+    """Fill ``tensor`` with 1, in place.
+
+    Args:
+        tensor: the tensor to fill.
+
+    Returns:
+        ``tensor``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.init.ones(dn.nn.Parameter([0.0, 2.0])).data.tolist()
+        [1.0, 1.0]
+    """
     return constant(tensor, 1.0)
 
 
 def uniform(tensor: Tensor, a: float = -0.3, b: float = 0.3, rng: Any = None) -> Tensor:
-    """Draw from U(a, b); the default ±0.3 is Rumelhart, Hinton & Williams (1986).
+    r"""Draw every entry from $\mathcal{U}(a, b)$, in place.
 
-    Example:
+    The default $\pm 0.3$ is the range of Rumelhart, Hinton & Williams (1986).
+
+    Args:
+        tensor: the tensor to fill.
+        a: the lower bound (default $-0.3$).
+        b: the upper bound, $> a$ (default 0.3).
+        rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
+
+    Returns:
+        ``tensor``.
+
+    Raises:
+        ValueError: ``a >= b``.
+
+    Examples:
         >>> import deltanet as dn
         >>> w = dn.init.uniform(dn.nn.Parameter([[0.0] * 6] * 2), rng=0)
         >>> bool((abs(w.data) <= 0.3).all())
@@ -80,16 +152,50 @@ def uniform(tensor: Tensor, a: float = -0.3, b: float = 0.3, rng: Any = None) ->
 
 
 def normal(tensor: Tensor, mean: float = 0.0, std: float = 0.01, rng: Any = None) -> Tensor:
-    """Draw from N(mean, std²)."""
+    r"""Draw every entry from $\mathcal{N}(\mu, \sigma^2)$, in place.
+
+    Args:
+        tensor: the tensor to fill.
+        mean: the mean $\mu$ (default 0).
+        std: the standard deviation $\sigma \ge 0$ (default 0.01).
+        rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
+
+    Returns:
+        ``tensor``.
+
+    Raises:
+        ValueError: ``std < 0``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.init.normal(dn.nn.Parameter(np.zeros((100, 100))), std=0.5, rng=0)
+        >>> round(float(w.data.std()), 2)
+        0.5
+    """
     if std < 0:
         raise ValueError(f"normal needs std >= 0, got {std}")
     return _fill(tensor, get_rng(rng).normal(mean, std, tensor.shape))
 
 
 def glorot_uniform(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
-    """Xavier/Glorot uniform: U(−α, α) with α = gain·√(6 / (fan_in + fan_out)) (Glorot & Bengio 2010).
+    r"""Xavier/Glorot uniform initialization (Glorot & Bengio 2010), in place.
 
-    Example:
+    $$
+    W \sim \mathcal{U}(-\alpha, \alpha), \qquad \alpha = g \sqrt{\frac{6}{n_{in} + n_{out}}}
+    $$
+
+    The variance $\alpha^2 / 3 = 2 g^2 / (n_{in} + n_{out})$ keeps the
+    activations and the deltas of a tanh or sigmoid network at about the same scale in every layer.
+
+    Args:
+        tensor: the weight to fill, at least 2 axes.
+        gain: the factor $g$ (default 1).
+        rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
+
+    Returns:
+        ``tensor``.
+
+    Examples:
         >>> import deltanet as dn
         >>> w = dn.init.glorot_uniform(dn.nn.Parameter([[0.0] * 4] * 3), rng=0)
         >>> bool((abs(w.data) <= (6 / 7) ** 0.5).all())
@@ -101,30 +207,102 @@ def glorot_uniform(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor
 
 
 def glorot_normal(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
-    """Xavier/Glorot normal: N(0, σ²) with σ = gain·√(2 / (fan_in + fan_out)) (Glorot & Bengio 2010)."""
+    r"""Xavier/Glorot normal initialization (Glorot & Bengio 2010), in place.
+
+    $$
+    W \sim \mathcal{N}(0, \sigma^2), \qquad \sigma = g \sqrt{\frac{2}{n_{in} + n_{out}}}
+    $$
+
+    Args:
+        tensor: the weight to fill, at least 2 axes.
+        gain: the factor $g$ (default 1).
+        rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
+
+    Returns:
+        ``tensor``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.init.glorot_normal(dn.nn.Parameter(np.zeros((300, 100))), rng=0)
+        >>> round(float(w.data.std()), 3)   # sqrt(2 / 400)
+        0.071
+    """
     fan_in, fan_out = fan_in_and_fan_out(tensor.shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return _fill(tensor, get_rng(rng).normal(0.0, std, tensor.shape))
 
 
 def he_uniform(tensor: Tensor, rng: Any = None) -> Tensor:
-    """He/Kaiming uniform for ReLU layers: U(−α, α), α = √(6 / fan_in) (He et al. 2015)."""
+    r"""He/Kaiming uniform initialization for ReLU layers (He et al. 2015), in place.
+
+    $$
+    W \sim \mathcal{U}(-\alpha, \alpha), \qquad \alpha = \sqrt{\frac{6}{n_{in}}}
+    $$
+
+    The variance $2 / n_{in}$ makes up for the half of the inputs that a ReLU sets to 0.
+
+    Args:
+        tensor: the weight to fill, at least 2 axes.
+        rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
+
+    Returns:
+        ``tensor``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.init.he_uniform(dn.nn.Parameter(np.zeros((3, 6))), rng=0)
+        >>> bool((abs(w.data) <= 1.0).all())   # sqrt(6 / 6)
+        True
+    """
     fan_in, _ = fan_in_and_fan_out(tensor.shape)
     bound = math.sqrt(6.0 / fan_in)
     return _fill(tensor, get_rng(rng).uniform(-bound, bound, tensor.shape))
 
 
 def he_normal(tensor: Tensor, rng: Any = None) -> Tensor:
-    """He/Kaiming normal for ReLU layers: N(0, σ²), σ = √(2 / fan_in) (He et al. 2015)."""
+    r"""He/Kaiming normal initialization for ReLU layers (He et al. 2015), in place.
+
+    $$
+    W \sim \mathcal{N}(0, \sigma^2), \qquad \sigma = \sqrt{\frac{2}{n_{in}}}
+    $$
+
+    Args:
+        tensor: the weight to fill, at least 2 axes.
+        rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
+
+    Returns:
+        ``tensor``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.init.he_normal(dn.nn.Parameter(np.zeros((200, 50))), rng=0)
+        >>> round(float(w.data.std()), 2)   # sqrt(2 / 50)
+        0.2
+    """
     fan_in, _ = fan_in_and_fan_out(tensor.shape)
     return _fill(tensor, get_rng(rng).normal(0.0, math.sqrt(2.0 / fan_in), tensor.shape))
 
 
 def orthogonal(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
-    """A random orthogonal matrix (rows or columns orthonormal), times ``gain``
-    (Saxe, McClelland & Ganguli 2013). Higher-rank weights are flattened to (out, in·∏kernel).
+    r"""Fill with a random orthogonal matrix times the gain (Saxe, McClelland & Ganguli 2013).
 
-    Example:
+    The rows or the columns, whichever are fewer, are orthonormal: $W W^\top = g^2 I$ or
+    $W^\top W = g^2 I$. A weight with more than 2 axes is filled as the matrix
+    $(c_{out}, c_{in} \prod_j k_j)$. The matrix is the $Q$ of the QR decomposition of a Gaussian
+    matrix, with signs that make it uniform over the orthogonal matrices.
+
+    Args:
+        tensor: the weight to fill, at least 2 axes.
+        gain: the factor $g$ (default 1).
+        rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
+
+    Returns:
+        ``tensor``.
+
+    Raises:
+        ValueError: ``tensor`` has fewer than 2 axes.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.init.orthogonal(dn.nn.Parameter(np.zeros((3, 3))), rng=0).data
         >>> bool(np.allclose(w @ w.T, np.eye(3)))
@@ -149,20 +327,27 @@ def lsuv(
     max_iter: int = 10,
     rng: Any = None,
 ) -> Any:
-    """Layer-sequential unit-variance initialization (Mishkin & Matas 2015).
+    r"""Layer-sequential unit-variance initialization (Mishkin & Matas 2015).
 
-    Every layer with a ``weight`` of rank ≥ 2 is first made orthogonal; then, from the input side
-    on, its weight is divided by the standard deviation of its output on the batch ``X`` until
-    that variance is within ``tol`` of 1 (at most ``max_iter`` times). Biases are set to 0.
+    Every layer with a ``weight`` of 2 axes or more is first made orthogonal and its bias set to
+    0; then, from the input side on, its weight is divided by the standard deviation of its output
+    on the batch ``X``, until that output's variance $v$ satisfies $\lvert v - 1 \rvert < \mathrm{tol}$
+    (at most ``max_iter`` times).
 
     Args:
         model: an ``nn.Module``.
         X: a batch of inputs (array or tensor).
+        tol: the tolerance on the output variance (default 0.1).
+        max_iter: the most rescalings per layer (default 10).
+        rng: seed or ``numpy.random.Generator`` for the orthogonal matrices.
 
     Returns:
-        the model, initialized in place.
+        The model, initialized in place.
 
-    Example:
+    Raises:
+        ValueError: the model has no layer with a weight matrix.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(10, 20), dn.nn.Tanh(), dn.nn.Linear(20, 5))
         >>> X = np.random.default_rng(0).standard_normal((256, 10)).astype(np.float32)
@@ -221,7 +406,23 @@ _BY_NAME: dict[str, Callable[..., Tensor]] = {
 
 
 def get(spec: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
-    """Resolve ``init=`` arguments: a name from the table above, or a function ``f(tensor, rng=)``."""
+    """Resolve an ``init=`` argument: a name from the module's table, or a function.
+
+    Args:
+        spec: a name ("glorot_uniform", also "xavier_uniform"; "he_normal", also
+            "kaiming_normal"; ...) or a function ``f(tensor, rng=)``, returned as it is.
+
+    Returns:
+        The initializer function.
+
+    Raises:
+        ValueError: an unknown name.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.init.get("kaiming_uniform").__name__
+        'he_uniform'
+    """
     if callable(spec):
         return spec
     if isinstance(spec, str) and spec in _BY_NAME:

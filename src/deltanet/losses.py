@@ -1,41 +1,37 @@
-"""Loss modules: ``loss_fn = losses.CrossEntropy(); loss = loss_fn(model(x), y); loss.backward()``.
+r"""Loss modules: ``loss_fn = losses.CrossEntropy(); loss = loss_fn(model(x), y); loss.backward()``.
 
 Each module holds its hyperparameters (checked in ``__init__``) and its ``forward(input, target)``
-calls the function of :mod:`deltanet.functional.losses`, where the formula and the delta are
+calls the function of ``deltanet.functional.losses``, where the formula and the delta are
 written. Targets may be Tensors or NumPy arrays; float targets are used in the input's dtype, so
 float32 stays float32.
 
 **The loss must be differentiable; accuracy is a metric, not a loss.** The classification error
-1 − (TP + TN)/N counts the argmax decisions that are wrong. It is piecewise constant in the
+$1 - (TP + TN)/N$ counts the argmax decisions that are wrong. It is piecewise constant in the
 weights: a small change of a weight moves no decision across a class boundary, so the error does
 not change and its gradient is zero almost everywhere (and undefined where a decision flips).
-Backpropagation would receive δ = 0 and learn nothing. In the seeds' cats-and-dogs table the two
-networks have the same error, 1/3, yet NN1 is clearly better: cross-entropy (0.38 vs 1.06) and
-MSE (0.25 vs 0.71) see how confident and how wrong each prediction is. Train on a loss, report
-accuracy with :mod:`deltanet.metrics`. *Do not use accuracy as a loss function!*
+Backpropagation would receive $\delta = 0$ and learn nothing. In the seeds' cats-and-dogs table
+the two networks have the same error, 1/3, yet NN1 is clearly better: cross-entropy (0.38 vs
+1.06) and MSE (0.25 vs 0.71) see how confident and how wrong each prediction is. Train on a loss,
+report accuracy with ``deltanet.metrics``. *Do not use accuracy as a loss function!*
 
 **Which output activation goes with which loss** (seeds 000, 003, 004):
 
-=========================  ====================  =======================================
-task                       output activation     loss
-=========================  ====================  =======================================
-regression                 identity              ``MSELoss``, ``L1Loss``, ``HuberLoss``,
-                                                 ``LogCoshLoss``
-binary classification      sigmoid               ``BCEWithLogitsLoss`` on the logits
-                                                 (sigmoid fused), or ``BCELoss`` on σ(z)
-K-class classification     softmax               ``CrossEntropy`` on the logits (softmax
-                                                 fused): no ``Softmax`` layer before it
-margin classifiers (SVM)   identity              ``HingeLoss`` (±1 labels),
-                                                 ``MultiMarginLoss`` (class indices)
-=========================  ====================  =======================================
+| task | output activation | loss |
+|---|---|---|
+| regression | identity | ``MSELoss``, ``L1Loss``, ``HuberLoss``, ``LogCoshLoss`` |
+| binary classification | sigmoid | ``BCEWithLogitsLoss`` on the logits (sigmoid fused), or ``BCELoss`` on $\sigma(z)$ |
+| $K$-class classification | softmax | ``CrossEntropy`` on the logits (softmax fused): no ``Softmax`` layer before it |
+| margin classifiers (SVM) | identity | ``HingeLoss`` ($\pm 1$ labels), ``MultiMarginLoss`` (class indices) |
 
-**When is δ = a − y?** The error signal at the output units, δ = ∂L/∂z, is the prediction minus
-the target exactly for the *canonical pairs*, where the activation's derivative cancels the
-loss's: softmax + cross-entropy (δ = softmax(z) − y), sigmoid + binary cross-entropy
-(δ = σ(z) − y), and identity + ½ squared error (δ = a − y, the seeds' ½(y − ŷ)²). With the
-"mean" reduction every δ is divided by N, and ``MSELoss`` (PyTorch's, without the ½) gives
-δ = 2(a − y)/N. Other pairs add a factor: sigmoid + squared error gives δ = (a − y) a(1 − a),
-which vanishes when the unit saturates, one reason classifiers use cross-entropy.
+**When is $\delta = a - y$?** The error signal at the output units, $\delta = \partial L / \partial z$,
+is the prediction minus the target exactly for the *canonical pairs*, where the activation's
+derivative cancels the loss's: softmax + cross-entropy ($\delta = \mathrm{softmax}(z) - y$),
+sigmoid + binary cross-entropy ($\delta = \sigma(z) - y$), and identity + half the squared error
+($\delta = a - y$, the seeds' $\frac{1}{2}(y - \hat y)^2$). With the "mean" reduction every
+$\delta$ is divided by $N$, and ``MSELoss`` (PyTorch's, without the $\frac{1}{2}$) gives
+$\delta = 2(a - y)/N$. Other pairs add a factor: sigmoid + squared error gives
+$\delta = (a - y)\, a (1 - a)$, which vanishes when the unit saturates, one reason classifiers use
+cross-entropy.
 """
 
 from __future__ import annotations
@@ -52,7 +48,20 @@ from deltanet.nn.module import Module
 class Loss(Module):
     """Base class of the loss modules: holds and checks ``reduction`` ("mean", "sum" or "none").
 
-    Example:
+    A subclass writes ``forward(input, target)``; calling the module calls it.
+
+    Args:
+        reduction: "mean" (default) divides the sum of the per-term losses by their number, "sum"
+            adds them, "none" returns them all.
+
+    Shape:
+        - input, target: as the subclass says.
+        - output: a scalar, or one loss per term with ``reduction="none"``.
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.losses.MSELoss(reduction="sum")
         MSELoss(reduction='sum')
@@ -85,15 +94,25 @@ def _weight_buffer(module: Loss, name: str, weight: Any) -> None:
 
 
 class MSELoss(Loss):
-    """Mean squared error: L = (1/N) Σ (a − y)² over all N elements (PyTorch's MSELoss).
+    r"""Mean squared error over all $N$ elements, as PyTorch's ``MSELoss``.
+
+    $$
+    L = \frac{1}{N} \sum_{i=1}^{N} (a_i - y_i)^2, \qquad
+    \delta_i = \frac{\partial L}{\partial a_i} = \frac{2 (a_i - y_i)}{N}
+    $$
 
     The seeds' classification table sums over the classes and averages over the rows; that is
-    C times this (twice it for two classes): ``MSELoss(reduction="sum")(p, y) / len(y)``.
+    $C$ times this (twice it for two classes): ``MSELoss(reduction="sum")(p, y) / len(y)``.
 
     Args:
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: the input's shape.
+        - output: a scalar; the input's shape with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.losses.MSELoss()(dn.tensor([1.0, 2.0]), [0.0, 0.0]).item()
         2.5
@@ -104,12 +123,21 @@ class MSELoss(Loss):
 
 
 class L1Loss(Loss):
-    """Mean absolute error (MAE): L = (1/N) Σ |a − y|; robust to outliers, constant gradient.
+    r"""Mean absolute error (MAE): robust to outliers, with a gradient of constant size.
+
+    $$
+    L = \frac{1}{N} \sum_{i=1}^{N} \lvert a_i - y_i \rvert, \qquad \delta_i = \frac{\mathrm{sign}(a_i - y_i)}{N}
+    $$
 
     Args:
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: the input's shape.
+        - output: a scalar; the input's shape with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.losses.L1Loss()(dn.tensor([1.0, -3.0]), [0.0, 0.0]).item()
         2.0
@@ -123,13 +151,26 @@ MAELoss = L1Loss
 
 
 class HuberLoss(Loss):
-    """Huber loss: ½ d² for |d| < delta, else delta·(|d| − ½ delta), with d = a − y.
+    r"""Huber loss: quadratic for small errors, linear for large ones.
+
+    With $d = a - y$ and the threshold $\delta_H$ (``delta``, not the error signal $\delta$):
+
+    $$
+    \ell(d) = \begin{cases} \frac{1}{2} d^2 & \lvert d \rvert < \delta_H \\
+    \delta_H \left(\lvert d \rvert - \frac{1}{2} \delta_H\right) & \text{otherwise} \end{cases},
+    \qquad \frac{\partial \ell}{\partial a} = \mathrm{clip}(d, -\delta_H, \delta_H)
+    $$
 
     Args:
-        delta: where the quadratic part turns linear, > 0 (default 1.0).
+        delta: the threshold $\delta_H > 0$ where the quadratic part turns linear (default 1.0).
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: the input's shape.
+        - output: a scalar; the input's shape with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.losses.HuberLoss(delta=1.0)(dn.tensor([0.5, 3.0]), [0.0, 0.0]).item()
         1.3125
@@ -147,12 +188,21 @@ class HuberLoss(Loss):
 
 
 class LogCoshLoss(Loss):
-    """Log-cosh loss: L = (1/N) Σ log cosh(a − y); ≈ d²/2 near 0, ≈ |d| − log 2 far away.
+    r"""Log-cosh loss: like $\frac{1}{2} d^2$ near 0 and like $\lvert d \rvert - \log 2$ far away.
+
+    $$
+    L = \frac{1}{N} \sum_{i=1}^{N} \log \cosh(a_i - y_i), \qquad \delta_i = \frac{\tanh(a_i - y_i)}{N}
+    $$
 
     Args:
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: the input's shape.
+        - output: a scalar; the input's shape with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.losses.LogCoshLoss()(dn.tensor([1.0]), [0.0]).item(), 4)
         0.4338
@@ -163,19 +213,35 @@ class LogCoshLoss(Loss):
 
 
 class CrossEntropy(Loss):
-    """Softmax cross-entropy from logits (log-softmax fused and stable); δ = softmax(z) − y.
+    r"""Softmax cross-entropy from logits, with the log-softmax fused in (stable for any logits).
+
+    For sample $n$ with logits $z_n$, target $t_n$ (one-hot from a class index, or probabilities)
+    and class weights $w_k$ (all 1 by default):
+
+    $$
+    \ell_n = -\sum_{k=1}^{C} w_k\, t_{nk} \log \mathrm{softmax}(z_n)_k, \qquad
+    t_n = (1 - \varepsilon)\, y_n + \varepsilon / C
+    $$
+
+    With one-hot targets, no weights and $\varepsilon = 0$ the error signal is
+    $\delta_n = \partial \ell_n / \partial z_n = \mathrm{softmax}(z_n) - y_n$. The "mean" divides
+    by $N$, or by $\sum_n w_{y_n}$ with class weights and index targets. Do not put a ``Softmax``
+    layer before it.
 
     Args:
-        weight: optional rescaling per class, shape (C,).
-        ignore_index: class-index targets equal to it add nothing (default −100).
-        label_smoothing: ε in [0, 1]; the target becomes (1 − ε) y + ε/C.
+        weight: optional rescaling $w$ per class, shape $(C,)$.
+        ignore_index: class-index targets equal to it add nothing, not even to the count of the
+            mean (default ``-100``).
+        label_smoothing: $\varepsilon \in [0, 1]$; the target becomes $(1 - \varepsilon)\, y + \varepsilon / C$.
         reduction: "mean" (default), "sum" or "none".
 
     Shape:
-        input (N, C) or (N, C, d1, ...); target class indices (N,) or (N, d1, ...), or class
-        probabilities of the input's shape.
+        - input: $(N, C)$ or $(N, C, d_1, \dots)$, the logits $z$.
+        - target: class indices $(N,)$ or $(N, d_1, \dots)$, or class probabilities of the
+          input's shape.
+        - output: a scalar; $(N,)$ or $(N, d_1, \dots)$ with ``reduction="none"``.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> loss_fn = dn.losses.CrossEntropy()
         >>> round(loss_fn(dn.tensor([[2.0, 0.0, 0.0]]), [0]).item(), 4)
@@ -213,14 +279,28 @@ CrossEntropyLoss = CrossEntropy
 
 
 class NLLLoss(Loss):
-    """Negative log-likelihood of class indices, for log-probabilities (after ``LogSoftmax``).
+    r"""Negative log-likelihood of class indices, for log-probabilities (after ``LogSoftmax``).
+
+    For log-probabilities $x_n$ and class index $y_n$:
+
+    $$
+    \ell_n = -w_{y_n}\, x_{n, y_n}
+    $$
+
+    The "mean" divides by $\sum_n w_{y_n}$. ``NLLLoss`` after ``LogSoftmax`` equals
+    ``CrossEntropy`` on the logits; train with that fused loss.
 
     Args:
-        weight: optional rescaling per class, shape (C,).
-        ignore_index: targets equal to it add nothing (default −100).
+        weight: optional rescaling $w$ per class, shape $(C,)$.
+        ignore_index: targets equal to it add nothing (default ``-100``).
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(N, C)$ or $(N, C, d_1, \dots)$, log-probabilities.
+        - target: class indices $(N,)$ or $(N, d_1, \dots)$.
+        - output: a scalar; $(N,)$ or $(N, d_1, \dots)$ with ``reduction="none"``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> round(dn.losses.NLLLoss()(dn.tensor(np.log([[0.9, 0.1]])), [0]).item(), 4)
         0.1054
@@ -240,12 +320,24 @@ class NLLLoss(Loss):
 
 
 class BCELoss(Loss):
-    """Binary cross-entropy of probabilities p ∈ [0, 1] (after a sigmoid); logs clamped at −100.
+    r"""Binary cross-entropy of probabilities $p \in [0, 1]$ (after a sigmoid).
+
+    $$
+    \ell = -\left[ y \log p + (1 - y) \log(1 - p) \right]
+    $$
+
+    Each log is clamped at $-100$, as in PyTorch, so $p = 0$ or $p = 1$ gives a finite loss. On
+    logits, ``BCEWithLogitsLoss`` is more accurate.
 
     Args:
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: the input's shape.
+        - output: a scalar; the input's shape with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.losses.BCELoss()(dn.tensor([0.9, 0.2]), [1.0, 0.0]).item(), 4)
         0.1643
@@ -256,13 +348,25 @@ class BCELoss(Loss):
 
 
 class BCEWithLogitsLoss(Loss):
-    """Sigmoid + binary cross-entropy from logits, fused and stable; δ = σ(z) − y.
+    r"""Sigmoid and binary cross-entropy from logits, fused and stable for any logit.
+
+    With the weight $w_+$ of the positive examples (``pos_weight``, 1 by default):
+
+    $$
+    \ell = -\left[ w_+\, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z)) \right], \qquad
+    \delta = \frac{\partial \ell}{\partial z} = \sigma(z) - y \quad (w_+ = 1)
+    $$
 
     Args:
-        pos_weight: optional weight of positive examples, one per class of the last axis.
+        pos_weight: optional weight $w_+$ of the positive examples, one per class of the last axis.
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: the input's shape.
+        - output: a scalar; the input's shape with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.losses.BCEWithLogitsLoss()(dn.tensor([0.0]), [1.0]).item(), 4)
         0.6931
@@ -279,12 +383,21 @@ class BCEWithLogitsLoss(Loss):
 
 
 class HingeLoss(Loss):
-    """Binary hinge loss max(0, 1 − t f) on raw scores f, labels t ∈ {−1, +1} (0 is read as −1).
+    r"""Binary hinge loss on raw scores $f$, with labels $t \in \{-1, +1\}$ (0 is read as $-1$).
+
+    $$
+    \ell = \max(0,\ 1 - t f), \qquad \frac{\partial \ell}{\partial f} = -t \ \text{ where } 1 - t f > 0, \text{ else } 0
+    $$
 
     Args:
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: the input's shape.
+        - output: a scalar; the input's shape with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.losses.HingeLoss()(dn.tensor([2.0, 0.5, 0.5]), [1, 1, -1]).item(), 4)
         0.6667
@@ -295,15 +408,26 @@ class HingeLoss(Loss):
 
 
 class MultiMarginLoss(Loss):
-    """Multi-class hinge loss, as torch.nn.MultiMarginLoss: Σ_{i≠y} max(0, margin − x_y + x_i)^p / C.
+    r"""Multi-class hinge loss on raw scores $x$, as PyTorch's ``MultiMarginLoss``.
+
+    For sample $n$ of class $y_n$, with the margin $m$ and $C$ classes:
+
+    $$
+    \ell_n = \frac{w_{y_n}}{C} \sum_{i \ne y_n} \max(0,\ m - x_{n, y_n} + x_{n, i})^p
+    $$
 
     Args:
-        p: 1 (default) or 2.
-        margin: default 1.0.
-        weight: optional rescaling per class, shape (C,).
+        p: the exponent $p$: 1 (default) or 2.
+        margin: the margin $m$ (default 1.0).
+        weight: optional rescaling $w$ per class, shape $(C,)$.
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(N, C)$, the scores $x$.
+        - target: class indices $(N,)$.
+        - output: a scalar; $(N,)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.losses.MultiMarginLoss()(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
         0.325
@@ -368,12 +492,23 @@ def get(name_or_loss: Any) -> Any:
         name_or_loss: a name (case, "-" and spaces do not matter), a ``Loss``, a ``Loss``
             subclass or a callable.
 
-    Example:
+    Returns:
+        A loss module, or the callable given.
+
+    Raises:
+        ValueError: an unknown name, the name of a metric ("accuracy"), or something that is not
+            callable.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.losses.get("cross_entropy")
         CrossEntropy(reduction='mean')
         >>> dn.losses.get("BCE-with-logits")
         BCEWithLogitsLoss(reduction='mean')
+        >>> dn.losses.get("accuracy")
+        Traceback (most recent call last):
+        ...
+        ValueError: 'accuracy' is a metric, not a loss: ...
     """
     if isinstance(name_or_loss, str):
         key = name_or_loss.strip().lower().replace("-", "_").replace(" ", "_")
@@ -419,23 +554,32 @@ from deltanet.functional import dice as _dice  # noqa: E402
 
 
 class DiceLoss(Loss):
-    """Soft Dice loss 1 − (2|P∩G| + s)/(|P| + |G| + s), per image and class, then averaged.
+    r"""Soft Dice loss of a segmentation, one Dice per image and class, then averaged.
 
-    One output channel is binary segmentation (sigmoid of the logits); C ≥ 2 channels are
-    classes (softmax over axis 1, integer label maps become one-hot). The formula, the per-image
-    convention and the target forms are in :func:`deltanet.functional.dice_loss`.
+    With the predicted probabilities $p$, the one-hot target $g$ and the pixels $i$ of image $n$:
+
+    $$
+    D_{nc} = \frac{2 \sum_i p_{nci}\, g_{nci} + s}{\sum_i p_{nci} + \sum_i g_{nci} + s}, \qquad
+    L = 1 - \frac{1}{N C} \sum_{n, c} D_{nc}
+    $$
+
+    One output channel is binary segmentation ($p = \sigma(z)$ of the logits); $C \ge 2$ channels
+    are classes ($p$ the softmax over axis 1; integer label maps become one-hot). The per-image
+    convention and the target forms are in ``deltanet.functional.dice_loss``.
 
     Args:
-        smooth: s ≥ 0 (default 1).
+        smooth: $s \ge 0$, added to numerator and denominator (default 1).
         from_logits: the input holds logits (default) rather than probabilities.
-        include_background: with C ≥ 2, False leaves class 0 out of the mean.
+        include_background: with $C \ge 2$, False leaves class 0 out of the mean.
         batch: one Dice per class over the whole batch instead of one per image and class.
-        reduction: "mean" (default), "sum" or "none" (shape (N, C)).
+        reduction: "mean" (default), "sum" or "none".
 
     Shape:
-        input (N, C, *spatial); target a label map (N, *spatial) or the input's shape.
+        - input: $(N, C, *)$, with 1 to 3 spatial axes $*$.
+        - target: a label map $(N, *)$, or one-hot / probabilities of the input's shape.
+        - output: a scalar; $(N, C)$ with ``reduction="none"`` ($(C,)$ with ``batch=True``).
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> loss_fn = dn.losses.DiceLoss(smooth=0.0, from_logits=False)
         >>> p = dn.tensor(np.array([[[[0.9, 0.8], [0.1, 0.0]]]]))     # (1, 1, 2, 2)
@@ -478,27 +622,35 @@ class DiceLoss(Loss):
 
 
 class GeneralizedWassersteinDiceLoss(Loss):
-    """Generalized Wasserstein Dice loss (Fidon et al. 2017) with a class-distance matrix M.
+    r"""Generalized Wasserstein Dice loss (Fidon et al. 2017) with a class-distance matrix $M$.
 
-    L = 1 − (2TP + s)/(2TP + Σ_i W_i + s) per image, with W_i = Σ_k M[g_i, k] p_ik the
-    Wasserstein distance between pixel i's predicted class distribution and its label and
-    TP = Σ_i α_{g_i}(1 − W_i), α_l = M[background, l]; see
-    :func:`deltanet.functional.generalized_wasserstein_dice_loss`. Confusing two close classes
-    (small M) costs less than confusing far ones: a tumour core labelled as its edema is less
-    wrong than as background.
+    Per image, with $p_i$ the predicted class distribution of pixel $i$, $g_i$ its label and $b$
+    the background class:
+
+    $$
+    W_i = \sum_k M_{g_i k}\, p_{ik}, \qquad TP = \sum_i \alpha_{g_i} (1 - W_i), \quad \alpha_l = M_{b l},
+    \qquad L = 1 - \frac{2\, TP + s}{2\, TP + \sum_i W_i + s}
+    $$
+
+    $W_i$ is the Wasserstein distance between pixel $i$'s prediction and its label; see
+    ``deltanet.functional.generalized_wasserstein_dice_loss``. Confusing two close classes (small
+    $M$) costs less than confusing far ones: a tumour core labelled as its edema is less wrong
+    than as background.
 
     Args:
-        dist_matrix: M, C × C nested lists or an array: distances ≥ 0 with a zero diagonal
-            (divided by its largest entry).
-        smooth: s ≥ 0 (default 1e-5).
+        dist_matrix: $M$, $C \times C$ nested lists or an array: distances $\ge 0$ with a zero
+            diagonal (divided by its largest entry).
+        smooth: $s \ge 0$ (default 1e-5).
         from_logits: the input holds logits (default) rather than probabilities.
-        background: the index of the background class (default 0).
-        reduction: "mean" (default) over images, "sum" or "none" (shape (N,)).
+        background: the index $b$ of the background class (default 0).
+        reduction: "mean" (default) over images, "sum" or "none".
 
     Shape:
-        input (N, C, *spatial); target a label map (N, *spatial) of integers in [0, C).
+        - input: $(N, C, *)$, $C \ge 2$, with 1 to 3 spatial axes $*$.
+        - target: a label map $(N, *)$ of integers in $[0, C)$.
+        - output: a scalar; $(N,)$ with ``reduction="none"``.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> loss_fn = dn.losses.GeneralizedWassersteinDiceLoss([[0, 1], [1, 0]], smooth=0.0)
         >>> z = dn.tensor(np.zeros((1, 2, 4)))            # p = 0.5 everywhere

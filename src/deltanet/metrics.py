@@ -1,10 +1,10 @@
-"""Metrics: numbers that say how good a model is, computed in NumPy outside the graph.
+r"""Metrics: numbers that say how good a model is, computed in NumPy outside the graph.
 
 **Why accuracy is a metric and not a loss** (``seeds/000…``: "do not use accuracy as a loss
 function!"). Accuracy counts correct argmax decisions, so it is a step function of the weights: a
-small change of w leaves every decision, and so the accuracy, unchanged, and its gradient is 0
-almost everywhere (and undefined where a decision flips). Backpropagation gets no error signal δ
-from it. It is also crude: the seeds' cats-and-dogs table has two networks with the same
+small change of $w$ leaves every decision, and so the accuracy, unchanged, and its gradient is 0
+almost everywhere (and undefined where a decision flips). Backpropagation gets no error signal
+$\delta$ from it. It is also crude: the seeds' cats-and-dogs table has two networks with the same
 classification error 1/3, though the first is confident where it is right and only mildly wrong
 where it errs (cross-entropy 0.38), while the second hesitates where it is right and is
 confidently wrong where it errs (1.06); and it hides class imbalance (99 % accuracy by always
@@ -15,20 +15,23 @@ accuracy hides.
 Predictions may be given as class labels or as scores, which are turned into labels as follows:
 
 - integer (or bool) arrays are labels;
-- an (N, K) array with K > 1 is a score matrix (probabilities or logits): label = argmax per row;
-- an (N,) or (N, 1) float array whose values are all whole numbers is labels;
-- any other (N,) or (N, 1) float array holds binary scores: probabilities if every value is in
-  [0, 1] (class 1 where p > 0.5), logits otherwise (class 1 where z > 0).
+- an $(N, K)$ array with $K > 1$ is a score matrix (probabilities or logits): label = argmax per
+  row;
+- an $(N,)$ or $(N, 1)$ float array whose values are all whole numbers is labels;
+- any other $(N,)$ or $(N, 1)$ float array holds binary scores: probabilities if every value is in
+  $[0, 1]$ (class 1 where $p > 0.5$), logits otherwise (class 1 where $z > 0$).
 
 Targets may be labels or one-hot / probability rows (argmax per row).
 
 | name for ``get`` | function |
 |---|---|
-| ``"accuracy"``, ``"acc"`` | :func:`accuracy` |
-| ``"error"``, ``"classification_error"`` | :func:`classification_error` |
-| ``"mse"``, ``"mean_squared_error"`` | :func:`mean_squared_error` |
-| ``"mae"``, ``"mean_absolute_error"`` | :func:`mean_absolute_error` |
-| ``"precision"``, ``"recall"``, ``"f1"`` | binary :func:`precision`, :func:`recall`, :func:`f1` |
+| ``"accuracy"``, ``"acc"`` | ``accuracy`` |
+| ``"error"``, ``"classification_error"`` | ``classification_error`` |
+| ``"mse"``, ``"mean_squared_error"`` | ``mean_squared_error`` |
+| ``"mae"``, ``"mean_absolute_error"`` | ``mean_absolute_error`` |
+| ``"precision"``, ``"recall"``, ``"f1"`` | binary ``precision``, ``recall``, ``f1`` |
+| ``"dice"``, ``"dice_score"`` | ``dice_score`` (segmentation) |
+| ``"iou"``, ``"jaccard"``, ``"mean_iou"`` | ``iou`` (segmentation) |
 """
 
 from __future__ import annotations
@@ -104,7 +107,11 @@ def _labels_pair(y_true: Any, y_pred: Any, fn: str) -> tuple[np.ndarray, np.ndar
 
 # -- classification --------------------------------------------------------------------------
 def accuracy(y_true: Any, y_pred: Any) -> float:
-    """Fraction of samples whose predicted class is the true one: (1/N) Σ [ŷ_i = y_i].
+    r"""The fraction of samples whose predicted class is the true one.
+
+    $$
+    \mathrm{accuracy} = \frac{1}{N} \sum_{i=1}^{N} [\hat y_i = y_i] = \frac{TP + TN}{N} \ \text{(binary)}
+    $$
 
     Args:
         y_true: class labels (N,), or one-hot rows (N, K).
@@ -112,9 +119,12 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
             (see the module docstring).
 
     Returns:
-        A float in [0, 1].
+        A float in $[0, 1]$.
 
-    Example:
+    Raises:
+        ValueError: empty, non-finite or non-numeric inputs, or different numbers of samples.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.metrics.accuracy([0, 1, 0], [[0.9, 0.1], [0.1, 0.9], [0.4, 0.6]])
         0.6666666666666666
@@ -124,9 +134,22 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
 
 
 def classification_error(y_true: Any, y_pred: Any) -> float:
-    """The seeds' L_Acc = 1 − accuracy = 1 − (TP + TN) / (TP + TN + FP + FN).
+    r"""The fraction of samples whose predicted class is wrong: the seeds' $L_{Acc}$.
 
-    Example:
+    $$
+    L_{Acc} = 1 - \mathrm{accuracy} = 1 - \frac{TP + TN}{TP + TN + FP + FN}
+    $$
+
+    A metric, not a loss: its gradient is 0 almost everywhere (see the module docstring).
+
+    Args:
+        y_true: class labels $(N,)$, or one-hot rows $(N, K)$.
+        y_pred: class labels $(N,)$, scores $(N, K)$ (argmax), or binary scores $(N,)$.
+
+    Returns:
+        A float in $[0, 1]$.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.metrics.classification_error([0, 1, 0], [0, 1, 1]), 4)
         0.3333
@@ -136,18 +159,22 @@ def classification_error(y_true: Any, y_pred: Any) -> float:
 
 
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -> np.ndarray:
-    """Counts C[i, j] of samples of true class i predicted as class j (rows true, columns
-    predicted, as scikit-learn).
+    """The counts $C_{ij}$ of samples of true class $i$ predicted as class $j$.
+
+    Rows are the true classes and columns the predicted ones, as in scikit-learn.
 
     Args:
-        y_true: class labels (N,) or one-hot rows.
+        y_true: class labels $(N,)$ or one-hot rows.
         y_pred: labels or scores (see the module docstring).
-        num_classes: K; by default the largest label + 1 (or the width of a score matrix).
+        num_classes: $K$; by default the largest label + 1 (or the width of a score matrix).
 
     Returns:
-        An int64 array of shape (K, K); the diagonal holds the correct decisions.
+        An int64 array of shape $(K, K)$; the diagonal holds the correct decisions.
 
-    Example:
+    Raises:
+        ValueError: negative labels, or labels of ``num_classes`` or more.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.metrics.confusion_matrix([0, 1, 0], [0, 1, 1]).tolist()
         [[1, 1], [0, 1]]
@@ -173,7 +200,20 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
 
 
 class BinaryCounts(NamedTuple):
-    """The four cells of a binary confusion matrix (class 1 is the positive class)."""
+    """The four cells of a binary confusion matrix (class 1 is the positive class).
+
+    Args:
+        tp: true positives, class 1 predicted as 1.
+        tn: true negatives, class 0 predicted as 0.
+        fp: false positives, class 0 predicted as 1.
+        fn: false negatives, class 1 predicted as 0.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> c = dn.metrics.BinaryCounts(tp=2, tn=1, fp=1, fn=1)
+        >>> c.tp / (c.tp + c.fp)
+        0.6666666666666666
+    """
 
     tp: int
     tn: int
@@ -184,7 +224,17 @@ class BinaryCounts(NamedTuple):
 def binary_counts(y_true: Any, y_pred: Any) -> BinaryCounts:
     """True/false positives and negatives of a binary classifier (1 = positive, 0 = negative).
 
-    Example:
+    Args:
+        y_true: labels 0 and 1 $(N,)$, or one-hot rows $(N, 2)$.
+        y_pred: labels, scores $(N, 2)$ or binary scores $(N,)$ (see the module docstring).
+
+    Returns:
+        ``BinaryCounts(tp, tn, fp, fn)``.
+
+    Raises:
+        ValueError: a label other than 0 and 1 (use ``confusion_matrix`` for more classes).
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.metrics.binary_counts([1, 1, 0, 0, 1], [1, 0, 0, 1, 1])
         BinaryCounts(tp=2, tn=1, fp=1, fn=1)
@@ -211,11 +261,22 @@ def _ratio(numerator: int, denominator: int, zero_division: float) -> float:
 
 
 def precision(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
-    """Binary precision TP / (TP + FP): of the samples called positive, the fraction that are.
+    r"""Binary precision: of the samples called positive, the fraction that are.
 
-    ``zero_division`` is returned when nothing is predicted positive (scikit-learn returns 0).
+    $$
+    \mathrm{precision} = \frac{TP}{TP + FP}
+    $$
 
-    Example:
+    Args:
+        y_true: labels 0 and 1, or one-hot rows.
+        y_pred: labels or scores (see the module docstring).
+        zero_division: the value returned when nothing is predicted positive (default 0, as
+            scikit-learn).
+
+    Returns:
+        A float in $[0, 1]$.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.metrics.precision([1, 1, 0, 0, 1], [1, 0, 0, 1, 1]), 4)
         0.6667
@@ -225,9 +286,21 @@ def precision(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
 
 
 def recall(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
-    """Binary recall (sensitivity) TP / (TP + FN): of the positive samples, the fraction found.
+    r"""Binary recall (sensitivity): of the positive samples, the fraction found.
 
-    Example:
+    $$
+    \mathrm{recall} = \frac{TP}{TP + FN}
+    $$
+
+    Args:
+        y_true: labels 0 and 1, or one-hot rows.
+        y_pred: labels or scores (see the module docstring).
+        zero_division: the value returned when there is no positive sample (default 0).
+
+    Returns:
+        A float in $[0, 1]$.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.metrics.recall([1, 1, 0, 0, 1], [1, 0, 0, 1, 1]), 4)
         0.6667
@@ -237,9 +310,22 @@ def recall(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
 
 
 def f1(y_true: Any, y_pred: Any, zero_division: float = 0.0) -> float:
-    """Binary F1 score, the harmonic mean of precision and recall: 2TP / (2TP + FP + FN).
+    r"""Binary F1 score, the harmonic mean of precision and recall.
 
-    Example:
+    $$
+    F_1 = \frac{2 \cdot \mathrm{precision} \cdot \mathrm{recall}}{\mathrm{precision} + \mathrm{recall}}
+    = \frac{2\, TP}{2\, TP + FP + FN}
+    $$
+
+    Args:
+        y_true: labels 0 and 1, or one-hot rows.
+        y_pred: labels or scores (see the module docstring).
+        zero_division: the value returned when $TP + FP + FN = 0$ (default 0).
+
+    Returns:
+        A float in $[0, 1]$.
+
+    Examples:
         >>> import deltanet as dn
         >>> round(dn.metrics.f1([1, 1, 0, 0, 1], [1, 0, 0, 1, 1]), 4)
         0.6667
@@ -262,13 +348,24 @@ def _regression_pair(y_true: Any, y_pred: Any, fn: str) -> tuple[np.ndarray, np.
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> float:
-    """MSE = mean of (y − ŷ)² over every entry (no ½: that factor belongs to the loss
-    ½(y − ŷ)² of the seeds' backprop derivation, not to the metric).
+    r"""Mean squared error over every entry.
 
-    For one-hot targets this is the seeds' table value divided by K: the table sums over the
-    K outputs and averages over the samples.
+    $$
+    \mathrm{MSE} = \frac{1}{n} \sum_{i=1}^{n} (y_i - \hat y_i)^2
+    $$
 
-    Example:
+    There is no $\frac{1}{2}$: that factor belongs to the loss $\frac{1}{2}(y - \hat y)^2$ of the
+    seeds' backprop derivation, not to the metric. For one-hot targets this is the seeds' table
+    value divided by $K$: the table sums over the $K$ outputs and averages over the samples.
+
+    Args:
+        y_true: the targets $y$, $(N,)$ or $(N, K)$.
+        y_pred: the predictions $\hat y$, the same shape ($(N,)$ and $(N, 1)$ are the same).
+
+    Returns:
+        A float.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.metrics.mean_squared_error([1.0, 2.0], [1.5, 2.0])
         0.125
@@ -278,9 +375,20 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> float:
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
-    """MAE = mean of |y − ŷ| over every entry.
+    r"""Mean absolute error over every entry.
 
-    Example:
+    $$
+    \mathrm{MAE} = \frac{1}{n} \sum_{i=1}^{n} \lvert y_i - \hat y_i \rvert
+    $$
+
+    Args:
+        y_true: the targets $y$, $(N,)$ or $(N, K)$.
+        y_pred: the predictions $\hat y$, the same shape ($(N,)$ and $(N, 1)$ are the same).
+
+    Returns:
+        A float.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.metrics.mean_absolute_error([1.0, 2.0], [1.5, 2.0])
         0.25
@@ -306,10 +414,19 @@ _REGISTRY: dict[str, Callable[[Any, Any], float]] = {
 
 
 def get(name: str | Callable[[Any, Any], float]) -> Callable[[Any, Any], float]:
-    """The metric function called ``name`` (see the table in the module docstring); a callable
-    ``metric(y_true, y_pred)`` is returned as it is.
+    """The metric function called ``name`` (see the table in the module docstring).
 
-    Example:
+    Args:
+        name: a metric name (case does not matter), or a callable ``metric(y_true, y_pred)``,
+            returned as it is.
+
+    Returns:
+        The metric function.
+
+    Raises:
+        ValueError: an unknown name.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.metrics.get("accuracy")([0, 1], [0, 0])
         0.5
@@ -428,28 +545,38 @@ def dice_score(
     include_background: bool = False,
     zero_division: float = 1.0,
 ) -> Any:
-    """Dice score (F1) of hard segmentations, per class: D_c = 2|P_c ∩ G_c| / (|P_c| + |G_c|).
+    r"""Dice score (F1) of hard segmentations, per class.
 
-    The pixels of all images are pooled (the counts of every image added up), so D_c equals
+    With $P_c$ the predicted and $G_c$ the true pixels of class $c$:
+
+    $$
+    D_c = \frac{2 \lvert P_c \cap G_c \rvert}{\lvert P_c \rvert + \lvert G_c \rvert}
+    = \frac{2\, TP_c}{2\, TP_c + FP_c + FN_c}
+    $$
+
+    The pixels of all images are pooled (the counts of every image added up), so $D_c$ equals
     scikit-learn's ``f1_score`` on the flattened label maps. By default the mean leaves the
     background (class 0) out: for a binary mask it is the Dice of the foreground.
 
     Args:
-        y_true: label map of integers, any shape (N, ...), e.g. (N, H, W) or (N, D, H, W).
-        y_pred: label map of the same shape; or scores with the class axis 1, (N, K, ...)
-            (argmax over axis 1) or (N, 1, ...) binary probabilities/logits, such as the
+        y_true: label map of integers, any shape $(N, \dots)$, e.g. $(N, H, W)$ or $(N, D, H, W)$.
+        y_pred: label map of the same shape; or scores with the class axis 1, $(N, K, \dots)$
+            (argmax over axis 1) or $(N, 1, \dots)$ binary probabilities/logits, such as the
             output of a segmentation network.
-        num_classes: K; by default the largest label + 1 (at least 2), or the scores' width.
+        num_classes: $K$; by default the largest label + 1 (at least 2), or the scores' width.
         average: "macro" (default): the mean over the classes; None: one score per class,
-            an array of length K (background included).
+            an array of length $K$ (background included).
         include_background: include class 0 in the mean (default False).
-        zero_division: the score of a class absent from both y_true and y_pred (default 1:
+        zero_division: the score of a class absent from both ``y_true`` and ``y_pred`` (default 1:
             nothing to find, nothing found).
 
     Returns:
-        A float in [0, 1], or an array of K floats for ``average=None``.
+        A float in $[0, 1]$, or an array of $K$ floats for ``average=None``.
 
-    Example:
+    Raises:
+        ValueError: shapes that do not match, labels out of range, or a bad option.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> truth = np.array([[[0, 1, 1], [0, 1, 0]]])
         >>> pred = np.array([[[0, 1, 0], [1, 1, 0]]])
@@ -472,12 +599,28 @@ def iou(
     include_background: bool = False,
     zero_division: float = 1.0,
 ) -> Any:
-    """Intersection over union (Jaccard index) per class: J_c = |P_c ∩ G_c| / |P_c ∪ G_c|.
+    r"""Intersection over union (Jaccard index) of hard segmentations, per class.
 
-    The same inputs and options as :func:`dice_score`; J = D / (2 − D) class by class, and J_c
-    equals scikit-learn's ``jaccard_score`` on the flattened label maps.
+    $$
+    J_c = \frac{\lvert P_c \cap G_c \rvert}{\lvert P_c \cup G_c \rvert} = \frac{TP_c}{TP_c + FP_c + FN_c}
+    = \frac{D_c}{2 - D_c}
+    $$
 
-    Example:
+    The same inputs and options as ``dice_score``; $J_c$ equals scikit-learn's ``jaccard_score``
+    on the flattened label maps.
+
+    Args:
+        y_true: label map of integers, any shape $(N, \dots)$.
+        y_pred: label map of the same shape, or scores $(N, K, \dots)$ or $(N, 1, \dots)$.
+        num_classes: $K$; by default the largest label + 1 (at least 2), or the scores' width.
+        average: "macro" (default): the mean over the classes; None: one score per class.
+        include_background: include class 0 in the mean (default False).
+        zero_division: the score of a class absent from both ``y_true`` and ``y_pred`` (default 1).
+
+    Returns:
+        A float in $[0, 1]$, or an array of $K$ floats for ``average=None``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> truth = np.array([[[0, 1, 1], [0, 1, 0]]])
         >>> pred = np.array([[[0, 1, 0], [1, 1, 0]]])

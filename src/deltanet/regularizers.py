@@ -1,36 +1,43 @@
-"""Weight penalties added to the loss: Ẽ(w) = E(w) + λ R(w) (``seeds/001…``, ``002…``, ``003…``).
+r"""Weight penalties added to the loss: $\tilde E(w) = E(w) + \lambda R(w)$ (``seeds/001…``, ``002…``, ``003…``).
 
-| function | class | penalty | gradient | effect |
-|---|---|---|---|---|
-| ``l1`` | ``L1`` | λ Σ \\|w\\| | λ sign(w) | drives weights to exactly 0: few features are used |
-| ``l2`` | ``L2`` | (λ/2) Σ w² | λ w | shrinks all weights alike: all features are used a little |
-| ``l1_2`` | ``L12`` | λ Σ \\|w\\|^{1/2} (smoothed) | λ w / (2 (w² + ε)^{3/4}) | sparser (not convex) |
+| function, class | penalty $R$ | gradient $\partial R / \partial w$ | effect |
+|---|---|---|---|
+| ``l1``, ``L1`` | $\lambda \sum \lvert w \rvert$ | $\lambda\, \mathrm{sign}(w)$ | weights reach exactly 0 |
+| ``l2``, ``L2`` | $\frac{\lambda}{2} \sum w^2$ | $\lambda w$ | all weights shrink alike |
+| ``l1_2``, ``L12`` | $\lambda \sum \lvert w \rvert^{1/2}$ | $\lambda w / (2 (w^2 + \varepsilon)^{3/4})$ | sparser |
 
-**The ℓ2 convention.** The seeds write the ℓ2 term both as (λ/2)·W² (``seeds/001…``) and as
-μ Σ W² (``seeds/002…``); deltanet uses λ/2 Σ w², whose gradient is exactly λ w. Adding it to the
-loss therefore changes a plain SGD step to w ← w − η (∂E/∂w + λ w), which is what
-``optim.SGD(weight_decay=λ)`` does: ``l2(model, λ)`` and ``weight_decay=λ`` are the same thing
-(use one, not both). With momentum the two still agree (the decay enters the gradient before the
-velocity); with Adam they differ from *decoupled* weight decay (AdamW). For μ Σ w² pass λ = 2μ.
+$\ell_1$ leaves few features in use, $\ell_2$ uses all of them a little, and $\ell_{1/2}$
+(smoothed, see below) is sparser than $\ell_1$ but not convex.
 
-**The ℓ1/2 smoothing.** |w|^{1/2} has an infinite derivative at w = 0, so a weight that reaches 0
-would receive an infinite gradient. ``l1_2`` uses ((w² + ε)^{1/4} − ε^{1/4}) instead: it is 0 at
-w = 0, smooth everywhere, tends to |w|^{1/2} as ε → 0, and its gradient
-λ w / (2 (w² + ε)^{3/4}) is bounded by about 0.31 λ ε^{−1/4} (reached at w² = 2ε; 31 λ for the
-default ε = 1e-8).
+**The $\ell_2$ convention.** The seeds write the $\ell_2$ term both as $\frac{\lambda}{2} W^2$
+(``seeds/001…``) and as $\mu \sum W^2$ (``seeds/002…``); deltanet uses $\frac{\lambda}{2} \sum w^2$,
+whose gradient is exactly $\lambda w$. Adding it to the loss therefore changes a plain SGD step to
+$w \leftarrow w - \eta (\partial E / \partial w + \lambda w)$, which is what
+``optim.SGD(weight_decay=lam)`` does: ``l2(model, lam)`` and ``weight_decay=lam`` are the same
+thing (use one, not both). With momentum the two still agree (the decay enters the gradient before
+the velocity); with Adam they differ from *decoupled* weight decay (AdamW). For $\mu \sum w^2$
+pass $\lambda = 2\mu$.
+
+**The $\ell_{1/2}$ smoothing.** $\lvert w \rvert^{1/2}$ has an infinite derivative at $w = 0$, so a
+weight that reaches 0 would receive an infinite gradient. ``l1_2`` uses
+$(w^2 + \varepsilon)^{1/4} - \varepsilon^{1/4}$ instead: it is 0 at $w = 0$, smooth everywhere,
+tends to $\lvert w \rvert^{1/2}$ as $\varepsilon \to 0$, and its gradient
+$\lambda w / (2 (w^2 + \varepsilon)^{3/4})$ is bounded by about $0.31\, \lambda\, \varepsilon^{-1/4}$
+(reached at $w^2 = 2 \varepsilon$; $31 \lambda$ for the default $\varepsilon = 10^{-8}$).
 
 **Which parameters.** Given a model, the penalties apply to the *weights* only: the parameters
-named ``weight`` (the W of ``Linear`` and, later, convolution layers). Not to biases (a bias
-shifts a unit; shrinking it does not make the function smoother, and it is the standard
-practice of Goodfellow et al., ch. 7), and not to the ``weight`` of ``BatchNorm`` (γ, a
-per-channel scale: pulling it to 0 switches channels off) or of ``PReLU`` (α, a slope, which
-He et al. 2015 do not decay). Given a list of parameters (or one tensor), every one of them is
-penalized, biases included: ``l2(model.parameters(), lam)`` for all, ``l2(model[0], lam)`` for the
-weights of one layer.
+named ``weight`` (the $W$ of ``Linear`` and of the convolution layers). Not to biases (a bias
+shifts a unit; shrinking it does not make the function smoother, and it is the standard practice
+of Goodfellow et al., ch. 7), and not to the ``weight`` of ``BatchNorm`` ($\gamma$, a per-channel
+scale: pulling it to 0 switches channels off) or of ``PReLU`` ($\alpha$, a slope, which He et al.
+2015 do not decay). Given a list of parameters (or one tensor), every one of them is penalized,
+biases included: ``l2(model.parameters(), lam)`` for all, ``l2(model[0], lam)`` for the weights of
+one layer.
 
 Each function returns a scalar ``Tensor`` built from autograd ops, so
-``(loss + penalty).backward()`` sends the penalty's gradient into the weights. The classes ``L1``, ``L2``
-and ``L12`` hold λ (and ε) and are called on a model: ``fit(..., regularizer=L2(1e-4))`` calls ``regularizer(model)``.
+``(loss + penalty).backward()`` sends the penalty's gradient into the weights. The classes ``L1``,
+``L2`` and ``L12`` hold $\lambda$ (and $\varepsilon$) and are called on a model:
+``fit(..., regularizer=L2(1e-4))`` calls ``regularizer(model)``.
 """
 
 from __future__ import annotations
@@ -53,7 +60,18 @@ _NOT_PENALIZED: tuple[type, ...] = (_BatchNorm, PReLU)
 def penalized_parameters(params_or_model: Module | Iterable[Tensor] | Tensor) -> list[Tensor]:
     """The tensors a penalty applies to: a model's connection weights, or every tensor given.
 
-    Example:
+    Args:
+        params_or_model: a model (its parameters named ``weight``, except those of ``BatchNorm``
+            and ``PReLU``; see the module docstring), one layer, a Tensor, or a list of Tensors
+            (all of them).
+
+    Returns:
+        The tensors, each once.
+
+    Raises:
+        ValueError: something that is neither a Module, a Tensor nor a list of Tensors.
+
+    Examples:
         >>> import deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(2, 3), dn.nn.BatchNorm1d(3), dn.nn.Linear(3, 1))
         >>> [p.shape for p in dn.regularizers.penalized_parameters(model)]
@@ -109,17 +127,25 @@ def _total(terms: list[Tensor], lam: float) -> Tensor:
 
 
 def l1(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tensor:
-    """ℓ1 penalty λ Σ |w|; its gradient λ sign(w) (0 at w = 0) pushes weights to exactly 0.
+    r"""The $\ell_1$ penalty, whose gradient pushes weights to exactly 0.
+
+    $$
+    R = \lambda \sum_w \lvert w \rvert, \qquad \frac{\partial R}{\partial w} = \lambda\, \mathrm{sign}(w)
+    \quad (0 \text{ at } w = 0)
+    $$
 
     Args:
         params_or_model: a model (its connection weights, see the module docstring), one
             layer, a Tensor, or a list of Tensors (all penalized).
-        lam: λ ≥ 0.
+        lam: $\lambda \ge 0$.
 
     Returns:
         A scalar Tensor to add to the loss.
 
-    Example:
+    Raises:
+        ValueError: ``lam`` is negative or not a finite number.
+
+    Examples:
         >>> import deltanet as dn
         >>> w = dn.nn.Parameter([1.0, -2.0, 0.5])
         >>> round(dn.regularizers.l1([w], lam=0.1).item(), 4)  # 0.1 · (1 + 2 + 0.5)
@@ -132,16 +158,23 @@ def l1(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tenso
 
 
 def l2(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tensor:
-    """ℓ2 penalty (λ/2) Σ w², whose gradient λ w equals SGD's ``weight_decay=λ``.
+    r"""The $\ell_2$ penalty, whose gradient $\lambda w$ equals SGD's ``weight_decay=lam``.
+
+    $$
+    R = \frac{\lambda}{2} \sum_w w^2, \qquad \frac{\partial R}{\partial w} = \lambda w
+    $$
 
     Args:
         params_or_model: a model (its connection weights), one layer, a Tensor, or a list.
-        lam: λ ≥ 0.
+        lam: $\lambda \ge 0$.
 
     Returns:
         A scalar Tensor to add to the loss.
 
-    Example:
+    Raises:
+        ValueError: ``lam`` is negative or not a finite number.
+
+    Examples:
         >>> import deltanet as dn
         >>> w = dn.nn.Parameter([1.0, -2.0])
         >>> penalty = dn.regularizers.l2([w], lam=0.1)
@@ -155,18 +188,28 @@ def l2(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tenso
 
 
 def l1_2(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float, eps: float = 1e-8) -> Tensor:
-    """ℓ1/2 penalty λ Σ |w|^{1/2}, smoothed as λ Σ ((w² + ε)^{1/4} − ε^{1/4}) so that the
-    gradient stays finite at w = 0 (see the module docstring).
+    r"""The $\ell_{1/2}$ penalty $\lambda \sum \lvert w \rvert^{1/2}$, smoothed so that its gradient stays finite at 0.
+
+    $$
+    R = \lambda \sum_w \left( (w^2 + \varepsilon)^{1/4} - \varepsilon^{1/4} \right), \qquad
+    \frac{\partial R}{\partial w} = \frac{\lambda w}{2 (w^2 + \varepsilon)^{3/4}}
+    $$
+
+    See the module docstring for the bound on the gradient.
 
     Args:
         params_or_model: a model (its connection weights), one layer, a Tensor, or a list.
-        lam: λ ≥ 0.
-        eps: smoothing ε > 0; the smaller, the closer to |w|^{1/2} (and the steeper near 0).
+        lam: $\lambda \ge 0$.
+        eps: the smoothing $\varepsilon > 0$; the smaller, the closer to $\lvert w \rvert^{1/2}$
+            (and the steeper near 0).
 
     Returns:
         A scalar Tensor to add to the loss.
 
-    Example:
+    Raises:
+        ValueError: ``lam`` is negative, or ``eps`` is not positive.
+
+    Examples:
         >>> import deltanet as dn
         >>> w = dn.nn.Parameter([4.0, -9.0, 0.0])
         >>> round(dn.regularizers.l1_2([w], lam=1.0, eps=1e-16).item(), 3)  # √4 + √9 + √0
@@ -195,9 +238,12 @@ class _Penalty:
 
 
 class L1(_Penalty):
-    """The ℓ1 penalty λ Σ |w| as a callable object (see :func:`l1`).
+    r"""The $\ell_1$ penalty $\lambda \sum \lvert w \rvert$ as a callable object (see ``l1``).
 
-    Example:
+    Args:
+        lam: $\lambda \ge 0$.
+
+    Examples:
         >>> import deltanet as dn
         >>> model = dn.nn.Linear(3, 2)
         >>> penalty = dn.regularizers.L1(1e-3)(model)
@@ -209,9 +255,12 @@ class L1(_Penalty):
 
 
 class L2(_Penalty):
-    """The ℓ2 penalty (λ/2) Σ w² as a callable object (see :func:`l2`).
+    r"""The $\ell_2$ penalty $\frac{\lambda}{2} \sum w^2$ as a callable object (see ``l2``).
 
-    Example:
+    Args:
+        lam: $\lambda \ge 0$.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.regularizers.L2(1e-4)
         L2(lam=0.0001)
@@ -221,9 +270,13 @@ class L2(_Penalty):
 
 
 class L12(_Penalty):
-    """The smoothed ℓ1/2 penalty λ Σ |w|^{1/2} as a callable object (see :func:`l1_2`).
+    r"""The smoothed $\ell_{1/2}$ penalty $\lambda \sum \lvert w \rvert^{1/2}$ as a callable object (see ``l1_2``).
 
-    Example:
+    Args:
+        lam: $\lambda \ge 0$.
+        eps: the smoothing $\varepsilon > 0$ (default $10^{-8}$).
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.regularizers.L12(1e-3, eps=1e-6)
         L12(lam=0.001, eps=1e-06)
