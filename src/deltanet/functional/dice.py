@@ -1,34 +1,42 @@
-"""Segmentation losses: the soft Dice loss and the generalized Wasserstein Dice loss.
+r"""Segmentation losses: the soft Dice loss and the generalized Wasserstein Dice loss.
 
 A segmentation network gives every pixel (voxel) a score per class; the loss compares the
-predicted class probabilities P with the ground truth G over the whole image at once. The Dice
-overlap 2|P ∩ G| / (|P| + |G|) of the seeds (``seeds/001…``: "pixel classification – dice /
-Wasserstein dice coefficient") counts the overlap relative to the sizes of the two regions, so a
-small structure on a large background weighs as much as a large one: the loss is not swamped by
-the background pixels that a pixel-wise cross-entropy would average over.
+predicted class probabilities $P$ with the ground truth $G$ over the whole image at once. The
+Dice overlap $2 |P \cap G| / (|P| + |G|)$ of the seeds (``seeds/001…``: "pixel classification –
+dice / Wasserstein dice coefficient") counts the overlap relative to the sizes of the two
+regions, so a small structure on a large background weighs as much as a large one: the loss is
+not swamped by the background pixels that a pixel-wise cross-entropy would average over.
 
-**Soft Dice.** With probabilities p ∈ [0, 1] in place of hard masks, for image n and class c:
+**Soft Dice.** With probabilities $p \in [0, 1]$ in place of hard masks, for image $n$ and
+class $c$:
 
-    D_nc = (2 Σ_i p_nci g_nci + s) / (Σ_i p_nci + Σ_i g_nci + s),      L = 1 − mean_{n,c} D_nc
+$$
+D_{nc} = \frac{2 \sum_i p_{nci} \, g_{nci} + s}{\sum_i p_{nci} + \sum_i g_{nci} + s}, \qquad
+L = 1 - \operatorname{mean}_{n,c} D_{nc}
+$$
 
-where i runs over the pixels and s ≥ 0 (``smooth``) keeps D defined when a class is absent from
-both P and G (D = 1 then, so nothing is learned from an empty image that is predicted empty).
-Dice is computed **per image** and then averaged (``batch=False``, the default, as MONAI): every
-image counts the same, however many foreground pixels it has. ``batch=True`` pools the pixels of
-the whole batch into one P and one G per class first.
+where $i$ runs over the pixels and $s \ge 0$ (``smooth``) keeps $D$ defined when a class is
+absent from both $P$ and $G$ ($D = 1$ then, so nothing is learned from an empty image that is
+predicted empty). Dice is computed **per image** and then averaged (``batch=False``, the
+default, as MONAI): every image counts the same, however many foreground pixels it has.
+``batch=True`` pools the pixels of the whole batch into one $P$ and one $G$ per class first.
 
-**Generalized Wasserstein Dice** (Fidon et al., 2017): for K classes and a distance matrix M
-between classes (M_ll = 0; M_lk says how bad it is to confuse l with k), the Wasserstein distance
-between the predicted distribution p_i and the one-hot label g_i of pixel i is
-W_i = Σ_k M[g_i, k] p_ik (all of p_i's mass moves to g_i). With α_l = M[b, l] (the distance of
-class l from the background b, so α_b = 0):
+**Generalized Wasserstein Dice** (Fidon et al., 2017): for $K$ classes and a distance matrix
+$M$ between classes ($M_{ll} = 0$; $M_{lk}$ says how bad it is to confuse $l$ with $k$), the
+Wasserstein distance between the predicted distribution $p_i$ and the one-hot label $g_i$ of
+pixel $i$ is $W_i = \sum_k M_{g_i k} \, p_{ik}$ (all of $p_i$'s mass moves to $g_i$). With
+$\alpha_l = M_{bl}$ (the distance of class $l$ from the background $b$, so $\alpha_b = 0$):
 
-    TP = Σ_i α_{g_i} (1 − W_i),      GWD = (2 TP + s) / (2 TP + Σ_i W_i + s),      L = 1 − GWD
+$$
+\mathrm{TP} = \sum_i \alpha_{g_i} (1 - W_i), \qquad
+\mathrm{GWD} = \frac{2\,\mathrm{TP} + s}{2\,\mathrm{TP} + \sum_i W_i + s}, \qquad
+L = 1 - \mathrm{GWD}
+$$
 
 per image, averaged over the batch. This is the authors' NiftyNet formula, and MONAI's
 ``GeneralizedWassersteinDiceLoss`` (default weighting) when the background is at distance 1 from
-every class. M is divided by its largest entry first, as MONAI does, so that 0 ≤ W_i ≤ 1. With
-M = 1 − I and two classes, GWD is the soft Dice of the foreground.
+every class. $M$ is divided by its largest entry first, as MONAI does, so that
+$0 \le W_i \le 1$. With $M = 1 - I$ and two classes, GWD is the soft Dice of the foreground.
 
 Both losses are written with differentiable ops (softmax or sigmoid, products, sums), so their
 gradients come from the autograd engine and are checked by ``gradcheck`` in the tests.
@@ -165,30 +173,40 @@ def dice_loss(
     batch: bool = False,
     reduction: str = "mean",
 ) -> Tensor:
-    """Soft Dice loss L = 1 − (2 Σ p g + s) / (Σ p + Σ g + s), per image and class, averaged.
+    r"""Soft Dice loss, one minus the Dice overlap of the predicted probabilities and the target.
 
-    Binary segmentation uses one channel (C = 1): p = σ(z) of the logits, or the probabilities
-    themselves with ``from_logits=False``. Multi-class segmentation uses C ≥ 2 channels:
-    p = softmax(z) over the class axis 1, and an integer label map is turned into one-hot
-    targets. See the module docstring for the formula and the per-image convention.
+    $$
+    L = 1 - \operatorname{mean}_{n,c} \frac{2 \sum_i p_{nci} \, g_{nci} + s}{\sum_i p_{nci} + \sum_i g_{nci} + s}
+    $$
+
+    per image $n$ and class $c$, over the pixels $i$. Binary segmentation uses one channel
+    ($C = 1$): $p = \sigma(z)$ of the logits, or the probabilities themselves with
+    ``from_logits=False``. Multi-class segmentation uses $C \ge 2$ channels: $p$ = softmax of $z$
+    over the class axis 1, and an integer label map is turned into one-hot targets. See the module
+    docstring for the per-image convention.
 
     Args:
         input: scores (N, C, *spatial) with 1 to 3 spatial axes: logits (default) or
-            probabilities in [0, 1] (``from_logits=False``).
-        target: a label map (N, *spatial) of integers, in [0, C) (C ≥ 2) or {0, 1} (C = 1);
-            or one-hot / probability targets of the input's shape.
-        smooth: s ≥ 0, added to numerator and denominator (default 1).
-        from_logits: apply sigmoid (C = 1) or softmax over axis 1 (C ≥ 2) to the input first.
-        include_background: with C ≥ 2, False leaves class 0 out of the mean.
+            probabilities in $[0, 1]$ (``from_logits=False``).
+        target: a label map (N, *spatial) of integers, in $[0, C)$ ($C \ge 2$) or $\{0, 1\}$
+            ($C = 1$); or one-hot / probability targets of the input's shape.
+        smooth: $s \ge 0$, added to numerator and denominator (default 1).
+        from_logits: apply sigmoid ($C = 1$) or softmax over axis 1 ($C \ge 2$) to the input first.
+        include_background: with $C \ge 2$, False leaves class 0 out of the mean.
         batch: pool the pixels of all images before dividing (one Dice per class) instead of
             one Dice per image and class.
         reduction: "mean" (default) over images and classes, "sum", or "none": the losses
-            1 − D of shape (N, C) (or (C,) with ``batch=True``).
+            $1 - D$ of shape (N, C) (or (C,) with ``batch=True``).
+
+    Raises:
+        ValueError: the shapes, labels, probabilities or options do not fit.
 
     Shape:
-        input (N, C, *spatial); target (N, *spatial) or (N, C, *spatial).
+        - input: $(N, C, *)$ with 1 to 3 spatial axes.
+        - target: $(N, *)$ (labels) or $(N, C, *)$ (one-hot or probabilities).
+        - output: $()$; $(N, C)$ with ``reduction="none"`` ($(C,)$ with ``batch=True``).
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn, deltanet.functional as F
         >>> p = dn.tensor(np.array([[[0.9, 0.8, 0.1, 0.0]]]))      # (N=1, C=1, L=4)
         >>> g = np.array([[1, 1, 0, 0]])                             # label map (N, L)
@@ -220,10 +238,19 @@ def dice_loss(
 
 # -- generalized Wasserstein Dice -----------------------------------------------------------------
 def check_dist_matrix(dist_matrix: Any, owner: str = "generalized_wasserstein_dice_loss") -> np.ndarray:
-    """Check a class-distance matrix M (C × C, C ≥ 2, finite, ≥ 0, zero diagonal, not all zero)
-    and return it as float64 divided by its largest entry.
+    r"""Check a class-distance matrix $M$ and return it as float64 divided by its largest entry.
 
-    Example:
+    $M$ must be $C \times C$ with $C \ge 2$, finite, non-negative, with a zero diagonal and not all
+    zero.
+
+    Args:
+        dist_matrix: $M$, a nested list, array or tensor.
+        owner: the name that error messages start with.
+
+    Raises:
+        ValueError: $M$ breaks one of the rules above.
+
+    Examples:
         >>> from deltanet.functional.dice import check_dist_matrix
         >>> check_dist_matrix([[0, 2], [2, 0]]).tolist()
         [[0.0, 1.0], [1.0, 0.0]]
@@ -261,23 +288,37 @@ def generalized_wasserstein_dice_loss(
     background: int = 0,
     reduction: str = "mean",
 ) -> Tensor:
-    """Generalized Wasserstein Dice loss (Fidon et al. 2017): L = 1 − (2TP + s)/(2TP + Σ_i W_i + s).
+    r"""Generalized Wasserstein Dice loss (Fidon et al. 2017): Dice with a cost for each confusion of classes.
 
-    W_i = Σ_k M[g_i, k] p_ik is the Wasserstein distance between the predicted class
-    distribution of pixel i and its label, TP = Σ_i α_{g_i}(1 − W_i) with α_l = M[b, l]; one
-    value per image, then averaged (see the module docstring).
+    $$
+    L = 1 - \frac{2\,\mathrm{TP} + s}{2\,\mathrm{TP} + \sum_i W_i + s}, \qquad
+    W_i = \sum_k M_{g_i k} \, p_{ik}, \qquad
+    \mathrm{TP} = \sum_i \alpha_{g_i} (1 - W_i), \quad \alpha_l = M_{bl}
+    $$
+
+    $W_i$ is the Wasserstein distance between the predicted class distribution of pixel $i$ and
+    its label $g_i$; one value per image, then averaged (see the module docstring).
 
     Args:
-        input: scores (N, C, *spatial), C ≥ 2: logits (softmax over axis 1 is applied) or
+        input: scores (N, C, *spatial), $C \ge 2$: logits (softmax over axis 1 is applied) or
             probabilities (``from_logits=False``).
-        target: a label map (N, *spatial) (or (N, 1, *spatial)) of integers in [0, C).
-        dist_matrix: M, C × C, distances ≥ 0 with a zero diagonal; divided by its maximum.
-        smooth: s ≥ 0 (default 1e-5, as MONAI).
+        target: a label map (N, *spatial) (or (N, 1, *spatial)) of integers in $[0, C)$.
+        dist_matrix: $M$, $C \times C$, distances $\ge 0$ with a zero diagonal; divided by its maximum.
+        smooth: $s \ge 0$ (default 1e-5, as MONAI).
         from_logits: apply softmax over axis 1 to the input first (default True).
-        background: the index b of the background class (default 0).
+        background: the index $b$ of the background class (default 0).
         reduction: "mean" (default) over images, "sum", or "none" (shape (N,)).
 
-    Example:
+    Raises:
+        ValueError: the shapes, labels, distance matrix or options do not fit.
+
+    Shape:
+        - input: $(N, C, *)$ with 1 to 3 spatial axes.
+        - target: $(N, *)$ or $(N, 1, *)$.
+        - dist_matrix: $(C, C)$.
+        - output: $()$; $(N,)$ with ``reduction="none"``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn, deltanet.functional as F
         >>> M = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.5], [1.0, 0.5, 0.0]])
         >>> z = dn.tensor(np.eye(3)[None, :, :] * 50.0)    # confident and right: classes 0, 1, 2
@@ -315,7 +356,7 @@ def generalized_wasserstein_dice_loss(
     M = M.astype(z.dtype)
     # M[g_i, :] for every pixel, moved to the class axis: (N, C, *spatial), a constant.
     rows = np.moveaxis(M[labels], -1, 1)
-    alpha = M[background][labels]  # α_{g_i}, (N, *spatial)
+    alpha = M[background][labels]  # alpha of each pixel's label, (N, *spatial)
     W = (p * rows).sum(axis=1)  # (N, *spatial)
     spatial = tuple(range(1, W.ndim))
     true_positives = (alpha * (1.0 - W)).sum(axis=spatial)

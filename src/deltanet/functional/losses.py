@@ -1,21 +1,21 @@
-"""Loss functions L(a, y), one ``Function`` each, with their backward rules written as deltas.
+r"""Loss functions $L(\hat y, y)$, one ``Function`` each, with their backward rules written as deltas.
 
 The loss ends the forward pass and starts the backward one: its backward hands the network its
-first error signal, δ = ∂L/∂a, or ∂L/∂z when the output activation is fused into the loss. The
-fused pairs give the short and stable deltas of the seeds (per term, before the reduction):
+first error signal, $\delta = \partial L / \partial a$ for the network's output $a = \hat y$, or
+$\partial L / \partial z$ when the output activation is fused into the loss. The fused pairs give
+the short and stable deltas of the seeds (per term, before the reduction):
 
-===============================  ====================================  ==================
-output activation + loss         loss term                             delta
-===============================  ====================================  ==================
-identity + squared error         (a − y)²                              2(a − y)
-softmax + cross-entropy          −Σ_k y_k log softmax(z)_k             softmax(z) − y
-sigmoid + binary cross-entropy   −y log σ(z) − (1 − y) log(1 − σ(z))   σ(z) − y
-===============================  ====================================  ==================
+| output activation + loss | loss term | delta |
+|---|---|---|
+| identity + squared error | $(a - y)^2$ | $2(a - y)$ |
+| softmax + cross-entropy | $-\sum_k y_k \log \mathrm{softmax}(z)_k$ | $\mathrm{softmax}(z) - y$ |
+| sigmoid + binary cross-entropy | $-y \log \sigma(z) - (1 - y) \log(1 - \sigma(z))$ | $\sigma(z) - y$ |
 
 ``reduction`` follows PyTorch: "none" keeps one loss per term, "sum" adds them, "mean" divides
-the sum by the number of terms N (so δ is divided by N too): every element for the elementwise
-losses, every sample (and position, for N-d inputs) for the class losses, or the sum of the class
-weights of the targets when ``weight`` is given. Names, arguments and defaults are PyTorch's.
+the sum by the number of terms $N$ (so $\delta$ is divided by $N$ too): every element for the
+elementwise losses, every sample (and position, for N-d inputs) for the class losses, or the sum
+of the class weights of the targets when ``weight`` is given. Names, arguments and defaults are
+PyTorch's.
 
 Targets may be Tensors or arrays. Float targets are used in the input's dtype (float32 stays
 float32), and they receive a gradient when they require one (``mse_loss(a, b)`` for two outputs).
@@ -34,8 +34,8 @@ from deltanet.backend import max_rows, sum_rows
 
 REDUCTIONS = ("mean", "sum", "none")
 _LOG2 = math.log(2.0)
-_BCE_EPS = float(np.float32(1e-12))  # PyTorch's floor on p(1 − p) in the BCE gradient (a C float)
-_LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p ∈ {0, 1} gives a finite loss
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's floor on p(1 - p) in the BCE gradient (a C float)
+_LOG_FLOOR = -100.0  # PyTorch clamps BCE's logs here, so p = 0 or 1 gives a finite loss
 
 
 # -- validation ----------------------------------------------------------------------------------
@@ -185,16 +185,17 @@ def _reduce(loss: np.ndarray, reduction: str, count: float) -> np.ndarray:
 
 
 def _scaled(delta: np.ndarray, reduction: str, count: float) -> np.ndarray:
-    """dL/d(loss term): δ itself for 'none' and 'sum', δ / N for 'mean'."""
+    r"""$\partial L / \partial \ell$ per loss term: $\delta$ itself for 'none' and 'sum', $\delta / N$ for 'mean'."""
     return delta / count if reduction == "mean" and count else delta
 
 
 # -- elementwise losses --------------------------------------------------------------------------
 class _ElementwiseLoss(Function):
-    """Losses that compare input and target element by element: ℓ_i = ℓ(a_i, y_i).
+    r"""Losses that compare input and target element by element: $\ell_i = \ell(a_i, y_i)$.
 
-    A subclass writes ``loss(a, y)`` (saving what its derivatives need), ``grad_input()`` = ∂ℓ/∂a
-    and ``grad_target()`` = ∂ℓ/∂y (None for labels); the reduction and δ scaling live here.
+    A subclass writes ``loss(a, y)`` (saving what its derivatives need), ``grad_input()`` =
+    $\partial \ell / \partial a$ and ``grad_target()`` = $\partial \ell / \partial y$ (None for
+    labels); the reduction and the scaling of $\delta$ live here.
     """
 
     def forward(self, a: np.ndarray, y: np.ndarray, reduction: str, **options: Any) -> np.ndarray:
@@ -222,7 +223,7 @@ class _ElementwiseLoss(Function):
 
 
 class SquaredError(_ElementwiseLoss):
-    """ℓ = (a − y)²; ∂ℓ/∂a = 2(a − y)."""
+    r"""$\ell = (a - y)^2$; $\partial \ell / \partial a = 2(a - y)$."""
 
     def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         diff = a - y
@@ -235,7 +236,7 @@ class SquaredError(_ElementwiseLoss):
 
 
 class AbsoluteError(_ElementwiseLoss):
-    """ℓ = |a − y|; ∂ℓ/∂a = sign(a − y) (0 where a = y, as PyTorch)."""
+    r"""$\ell = |a - y|$; $\partial \ell / \partial a = \mathrm{sign}(a - y)$ (0 where $a = y$, as PyTorch)."""
 
     def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         diff = a - y
@@ -248,7 +249,10 @@ class AbsoluteError(_ElementwiseLoss):
 
 
 class Huber(_ElementwiseLoss):
-    """ℓ = ½ d² for |d| ≤ δ_H, else δ_H (|d| − ½ δ_H), with d = a − y; ∂ℓ/∂a = clip(d, −δ_H, δ_H)."""
+    r"""Huber loss: $\ell = \frac12 d^2$ for $|d| < \delta_H$, else $\delta_H (|d| - \frac12 \delta_H)$.
+
+    With $d = a - y$; $\partial \ell / \partial a = \mathrm{clip}(d, -\delta_H, \delta_H)$.
+    """
 
     def loss(self, a: np.ndarray, y: np.ndarray, huber_delta: float) -> np.ndarray:
         diff = a - y
@@ -263,9 +267,10 @@ class Huber(_ElementwiseLoss):
 
 
 class LogCosh(_ElementwiseLoss):
-    """ℓ = log cosh d = |d| + log(1 + e^{−2|d|}) − log 2, d = a − y; ∂ℓ/∂a = tanh d.
+    r"""Log-cosh: $\ell = \log \cosh d = |d| + \log(1 + e^{-2|d|}) - \log 2$ with $d = a - y$.
 
-    The rewritten form never evaluates cosh, which overflows beyond |d| ≈ 710 (89 in float32).
+    $\partial \ell / \partial a = \tanh d$. The rewritten form never evaluates cosh, which overflows
+    beyond $|d| \approx 710$ (89 in float32).
     """
 
     def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -280,11 +285,14 @@ class LogCosh(_ElementwiseLoss):
 
 
 class BinaryCrossEntropy(_ElementwiseLoss):
-    """ℓ = −[y log p + (1 − y) log(1 − p)], each log clamped at −100 (as PyTorch);
-    ∂ℓ/∂p = (p − y) / max(p(1 − p), 1e-12), ∂ℓ/∂y = log(1 − p) − log p."""
+    r"""$\ell = -[y \log p + (1 - y) \log(1 - p)]$, each log clamped at $-100$ (as PyTorch).
+
+    $\partial \ell / \partial p = (p - y) / \max(p(1 - p), 10^{-12})$ and
+    $\partial \ell / \partial y = \log(1 - p) - \log p$.
+    """
 
     def loss(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):  # log 0 = −inf, clamped just below
+        with np.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
             log_p = np.maximum(np.log(p), _LOG_FLOOR)
             log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
         self.save_for_backward(p, y, log_q - log_p)
@@ -299,10 +307,12 @@ class BinaryCrossEntropy(_ElementwiseLoss):
 
 
 class SigmoidBinaryCrossEntropy(_ElementwiseLoss):
-    """BCE of p = σ(z), from the logit z: ℓ = (1 − y) z + w_y softplus(−z), w_y = 1 + (w₊ − 1) y;
-    ∂ℓ/∂z = σ(z) − y when w₊ = 1, else (1 − y) − w_y σ(−z).
+    r"""BCE of $p = \sigma(z)$ from the logit $z$: $\ell = (1 - y) z + w_y \, \mathrm{softplus}(-z)$.
 
-    softplus(−z) = max(−z, 0) + log(1 + e^{−|z|}) never overflows, so z = ±1e4 is fine.
+    Here $w_y = 1 + (w_+ - 1) y$ for the positive weight $w_+$;
+    $\partial \ell / \partial z = \sigma(z) - y$ when $w_+ = 1$, else $(1 - y) - w_y \sigma(-z)$.
+    $\mathrm{softplus}(-z) = \max(-z, 0) + \log(1 + e^{-|z|})$ never overflows, so $z = \pm 10^4$ is
+    fine.
     """
 
     def loss(self, z: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None) -> np.ndarray:
@@ -325,7 +335,10 @@ class SigmoidBinaryCrossEntropy(_ElementwiseLoss):
 
 
 class Hinge(_ElementwiseLoss):
-    """ℓ = max(0, 1 − t f) with labels t ∈ {−1, +1}; ∂ℓ/∂f = −t where 1 − t f > 0, else 0."""
+    r"""Hinge: $\ell = \max(0, 1 - t f)$ with labels $t = \pm 1$.
+
+    $\partial \ell / \partial f = -t$ where $1 - t f > 0$, else 0.
+    """
 
     def loss(self, f: np.ndarray, t: np.ndarray) -> np.ndarray:
         t = np.where(t == 0, -1, t).astype(f.dtype)  # {0, 1} labels: 0 is the negative class
@@ -347,10 +360,11 @@ def _class_view(w: np.ndarray, ndim: int) -> np.ndarray:
 
 
 class SoftmaxCrossEntropy(Function):
-    """Fused log-softmax + cross-entropy over axis 1: ℓ = −Σ_k w_k t_k log s_k, s = softmax(z).
+    r"""Fused log-softmax + cross-entropy over axis 1: $\ell = -\sum_k w_k t_k \log s_k$, $s = \mathrm{softmax}(z)$.
 
-    The target t is one-hot (class indices) or probability rows, smoothed to (1 − ε) t + ε/C.
-    δ = ∂ℓ/∂z = s Σ_k w_k t_k − w ⊙ t, which is s − y for one-hot y and no class weights.
+    The target $t$ is one-hot (class indices) or probability rows, smoothed to
+    $(1 - \epsilon) t + \epsilon / C$. $\delta = \partial \ell / \partial z = s \sum_k w_k t_k - w \odot t$,
+    which is $s - y$ for one-hot $y$ and no class weights.
     """
 
     def forward(
@@ -368,7 +382,7 @@ class SoftmaxCrossEntropy(Function):
         self.plain = plain
         if plain:
             return self._forward_plain(z, y, reduction)
-        shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp: e^{±1e4} never appears
+        shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp: e^(+-1e4) never appears
         log_s = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         w = None if weight is None else _class_view(weight, z.ndim)
         self.reduction, self.probabilities, self.eps = reduction, probabilities, eps
@@ -384,7 +398,7 @@ class SoftmaxCrossEntropy(Function):
         labels = np.where(keep, y, 0)[:, None]
         w_n = keep if weight is None else weight[labels[:, 0]] * keep
         loss = -(1 - eps) * w_n * np.take_along_axis(log_s, labels, axis=1)[:, 0]
-        if eps:  # the ε/C spread over all classes: −(ε/C) Σ_k w_k log s_k
+        if eps:  # the eps/C spread over all classes: -(eps/C) sum_k w_k log s_k
             smooth = log_s.sum(axis=1) if w is None else (w * log_s).sum(axis=1)
             loss -= (eps / classes) * keep * smooth
         self.count = float(w_n.sum())
@@ -392,8 +406,11 @@ class SoftmaxCrossEntropy(Function):
         return _reduce(loss, reduction, self.count)
 
     def _forward_plain(self, z: np.ndarray, y: np.ndarray, reduction: str) -> np.ndarray:
-        """The common case (class indices, no weights, smoothing or ignored targets), fast:
-        ℓ_n = log Σ_k e^{z_nk} − z_{n,y_n}, with s = softmax(z) kept for δ = s − onehot(y)."""
+        r"""The common case (class indices, no weights, smoothing or ignored targets), fast.
+
+        $\ell_n = \log \sum_k e^{z_{nk}} - z_{n y_n}$, with $s = \mathrm{softmax}(z)$ kept for
+        $\delta = s - \mathrm{onehot}(y)$.
+        """
         shifted = z - max_rows(z)[:, None]
         s = np.exp(shifted)
         total = sum_rows(s)
@@ -413,7 +430,7 @@ class SoftmaxCrossEntropy(Function):
                 return None, None
             s, rows, y = self.saved_tensors
             dz = s.copy()
-            dz[rows, y] -= 1  # δ = s − onehot(y)
+            dz[rows, y] -= 1  # delta = s - onehot(y)
             dz *= d
             return dz, None
         if self.probabilities:
@@ -438,13 +455,16 @@ class SoftmaxCrossEntropy(Function):
         else:
             dz = s * coef
         picked = np.take_along_axis(dz, labels, axis=1)
-        np.put_along_axis(dz, labels, picked - coef, axis=1)  # − w_y at the target class
+        np.put_along_axis(dz, labels, picked - coef, axis=1)  # - w_y at the target class
         dz *= d
         return dz, None
 
 
 class NegativeLogLikelihood(Function):
-    """ℓ = −w_y x_y for log-probabilities x of shape (N, C, d1, ...); ∂ℓ/∂x = −w_y at class y."""
+    r"""Negative log-likelihood: $\ell = -w_y x_y$ for log-probabilities $x$ of shape (N, C, d1, ...).
+
+    $\partial \ell / \partial x = -w_y$ at class $y$, 0 elsewhere.
+    """
 
     def forward(
         self, x: np.ndarray, y: np.ndarray, reduction: str, weight: np.ndarray | None, ignore_index: int
@@ -468,9 +488,10 @@ class NegativeLogLikelihood(Function):
 
 
 class MultiMargin(Function):
-    """Multi-class hinge (torch.nn.MultiMarginLoss): ℓ = w_y Σ_{i≠y} max(0, m − x_y + x_i)^p / C.
+    r"""Multi-class hinge (``torch.nn.MultiMarginLoss``): $\ell = w_y \sum_{i \ne y} \max(0, m - x_y + x_i)^p / C$.
 
-    δ_i = w_y p h_i^{p−1} [h_i > 0] / C for i ≠ y (h_i = m − x_y + x_i), and δ_y = −Σ_{i≠y} δ_i.
+    $\delta_i = w_y \, p \, h_i^{p-1} [h_i > 0] / C$ for $i \ne y$ (with $h_i = m - x_y + x_i$), and
+    $\delta_y = -\sum_{i \ne y} \delta_i$.
     """
 
     def forward(
@@ -506,17 +527,27 @@ class MultiMargin(Function):
 
 # -- the functional interface --------------------------------------------------------------------
 def mse_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
-    """Mean squared error (L2 loss): L = (1/N) Σ_i (a_i − y_i)², over all N elements.
+    r"""Mean squared error (L2 loss) over all $N$ elements.
 
-    δ = ∂L/∂a = 2(a − y)/N. The seeds' ½ Σ (a − y)² (whose δ is a − y) is ``0.5 * mse_loss(...,
-    reduction="sum")``.
+    $$
+    L = \frac{1}{N} \sum_i (\hat y_i - y_i)^2, \qquad
+    \frac{\partial L}{\partial \hat y_i} = \frac{2 (\hat y_i - y_i)}{N}
+    $$
+
+    The seeds' $\frac12 \sum_i (\hat y_i - y_i)^2$ (whose delta is $\hat y - y$) is
+    ``0.5 * mse_loss(..., reduction="sum")``.
 
     Args:
-        input: predictions a, any shape.
-        target: y, the same shape (Tensor or array).
+        input: predictions $\hat y$, any shape.
+        target: $y$, the same shape (Tensor or array).
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> F.mse_loss(dn.tensor([1.0, 2.0]), dn.tensor([0.0, 0.0])).item()
         2.5
@@ -526,14 +557,24 @@ def mse_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
 
 
 def l1_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
-    """Mean absolute error (L1 loss): L = (1/N) Σ_i |a_i − y_i|; δ = sign(a − y)/N.
+    r"""Mean absolute error (L1 loss) over all $N$ elements.
+
+    $$
+    L = \frac{1}{N} \sum_i |\hat y_i - y_i|, \qquad
+    \frac{\partial L}{\partial \hat y_i} = \frac{\mathrm{sign}(\hat y_i - y_i)}{N}
+    $$
 
     Args:
-        input: predictions a, any shape.
-        target: y, the same shape.
+        input: predictions $\hat y$, any shape.
+        target: $y$, the same shape.
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> F.l1_loss(dn.tensor([1.0, -3.0]), dn.tensor([0.0, 0.0])).item()
         2.0
@@ -543,17 +584,31 @@ def l1_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
 
 
 def huber_loss(input: Any, target: Any, *, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """Huber loss (PyTorch's HuberLoss): ½ d² for |d| < delta, else delta·(|d| − ½ delta), d = a − y.
+    r"""Huber loss (PyTorch's ``HuberLoss``): quadratic near the target like MSE, linear far away like MAE.
 
-    Quadratic near the target like MSE, linear far away like MAE (robust to outliers).
+    $$
+    \ell_i = \begin{cases}
+        \frac12 d_i^2 & |d_i| < \delta \\
+        \delta \left(|d_i| - \frac12 \delta\right) & \text{otherwise}
+    \end{cases},
+    \qquad d_i = \hat y_i - y_i
+    $$
+
+    and $L$ is the mean of the $\ell_i$. Its derivative is $d_i$ clipped to $[-\delta, \delta]$, so
+    outliers pull no harder than $\delta$.
 
     Args:
-        input: predictions a, any shape.
-        target: y, the same shape.
+        input: predictions $\hat y$, any shape.
+        target: $y$, the same shape.
         reduction: "mean" (default), "sum" or "none".
-        delta: where the quadratic part turns linear, > 0 (default 1.0).
+        delta: $\delta > 0$, where the quadratic part turns linear (default 1.0).
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> F.huber_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0]), reduction="none").data.tolist()
         [0.125, 2.5]
@@ -564,16 +619,26 @@ def huber_loss(input: Any, target: Any, *, reduction: str = "mean", delta: float
 
 
 def log_cosh_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
-    """Log-cosh loss: L = (1/N) Σ_i log cosh(a_i − y_i); δ = tanh(a − y)/N.
+    r"""Log-cosh loss: about $d^2/2$ for small errors $d$ and $|d| - \log 2$ for large ones.
 
-    About d²/2 for small errors and |d| − log 2 for large ones; computed without overflow.
+    $$
+    L = \frac{1}{N} \sum_i \log \cosh(\hat y_i - y_i), \qquad
+    \frac{\partial L}{\partial \hat y_i} = \frac{\tanh(\hat y_i - y_i)}{N}
+    $$
+
+    Computed without overflow, as $|d| + \log(1 + e^{-2|d|}) - \log 2$.
 
     Args:
-        input: predictions a, any shape.
-        target: y, the same shape.
+        input: predictions $\hat y$, any shape.
+        target: $y$, the same shape.
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> round(F.log_cosh_loss(dn.tensor([1.0, 1e4]), dn.tensor([0.0, 0.0]), reduction="sum").item(), 2)
         9999.74
@@ -591,22 +656,34 @@ def cross_entropy(
     weight: Any = None,
     ignore_index: int = -100,
 ) -> Tensor:
-    """Softmax cross-entropy from logits: ℓ_n = −Σ_k y_nk log softmax(z_n)_k over axis 1.
+    r"""Softmax cross-entropy from logits, over the classes on axis 1.
 
-    Log-softmax and the loss are one op, computed with log-sum-exp, so logits of ±1e4 are fine;
-    δ = ∂ℓ/∂z = softmax(z) − y. Do not apply softmax before it.
+    $$
+    \ell_n = -\sum_k y_{nk} \log \mathrm{softmax}(z_n)_k, \qquad
+    \frac{\partial \ell_n}{\partial z_n} = \mathrm{softmax}(z_n) - y_n
+    $$
+
+    with $y_n$ one-hot for a class index. Log-softmax and the loss are one op, computed with
+    log-sum-exp, so logits of $\pm 10^4$ are fine. Do not apply softmax before it. With class
+    weights $w$ the term is $-\sum_k w_k y_{nk} \log \mathrm{softmax}(z_n)_k$, and "mean" divides by
+    the sum of the targets' weights.
 
     Args:
-        input: logits z of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch).
-        target: class indices of shape (N,) or (N, d1, ...), integers in [0, C) (floats that
+        input: logits $z$ of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch).
+        target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$ (floats that
             are whole numbers are accepted), or class probabilities of the logits' shape.
         reduction: "mean" (default; over samples and positions, or over the targets' weights),
             "sum" or "none" (shape (N, d1, ...)).
-        label_smoothing: ε in [0, 1]: the target becomes (1 − ε) y + ε/C.
+        label_smoothing: $\epsilon$ in $[0, 1]$: the target becomes $(1 - \epsilon) y + \epsilon / C$.
         weight: optional rescaling per class, shape (C,).
         ignore_index: class-index targets equal to it add nothing (nor to the mean's count).
 
-    Example:
+    Shape:
+        - input: $(N, C)$ or $(N, C, d_1, \dots)$.
+        - target: $(N)$ or $(N, d_1, \dots)$ for class indices; the input's shape for probabilities.
+        - output: $()$; $(N)$ or $(N, d_1, \dots)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> z = dn.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
         >>> round(F.cross_entropy(z, [0, 2]).item(), 4)
@@ -651,19 +728,28 @@ def cross_entropy(
 def nll_loss(
     input: Any, target: Any, *, reduction: str = "mean", weight: Any = None, ignore_index: int = -100
 ) -> Tensor:
-    """Negative log-likelihood of class indices: ℓ_n = −w_{y_n} x_{n, y_n} for log-probabilities x.
+    r"""Negative log-likelihood of class indices, for log-probabilities $x$.
+
+    $$
+    \ell_n = -w_{y_n} \, x_{n, y_n}
+    $$
 
     ``nll_loss(log_softmax(z, axis=1), y)`` equals ``cross_entropy(z, y)``; use that fused op
     for training.
 
     Args:
-        input: log-probabilities of shape (N, C) or (N, C, d1, ...).
-        target: class indices of shape (N,) or (N, d1, ...), integers in [0, C).
+        input: log-probabilities $x$ of shape (N, C) or (N, C, d1, ...).
+        target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$.
         reduction: "mean" (default; divided by the sum of the targets' weights), "sum" or "none".
-        weight: optional rescaling per class, shape (C,).
+        weight: optional rescaling per class $w$, shape (C,) (all 1 when None).
         ignore_index: targets equal to it add nothing.
 
-    Example:
+    Shape:
+        - input: $(N, C)$ or $(N, C, d_1, \dots)$.
+        - target: $(N)$ or $(N, d_1, \dots)$.
+        - output: $()$; $(N)$ or $(N, d_1, \dots)$ with ``reduction="none"``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn, deltanet.functional as F
         >>> p = np.array([[0.9, 0.1], [0.1, 0.9], [0.4, 0.6]])
         >>> round(F.nll_loss(dn.tensor(np.log(p)), [0, 1, 0]).item(), 2)
@@ -681,17 +767,26 @@ def nll_loss(
 
 
 def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities: ℓ = −[y log p + (1 − y) log(1 − p)].
+    r"""Binary cross-entropy of probabilities $\hat y = p$.
 
-    The logs are clamped at −100 as in PyTorch, so p = 0 or 1 gives a finite loss. After a
+    $$
+    \ell_i = -\left[y_i \log p_i + (1 - y_i) \log(1 - p_i)\right]
+    $$
+
+    The logs are clamped at $-100$ as in PyTorch, so $p = 0$ or 1 gives a finite loss. After a
     sigmoid, ``binary_cross_entropy_with_logits`` on the logits is more accurate.
 
     Args:
-        input: probabilities p in [0, 1], any shape.
-        target: y in [0, 1], the same shape.
+        input: probabilities $p$ in $[0, 1]$, any shape.
+        target: $y$ in $[0, 1]$, the same shape.
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> round(F.binary_cross_entropy(dn.tensor([0.9, 0.2]), dn.tensor([1.0, 0.0])).item(), 4)
         0.1643
@@ -716,18 +811,29 @@ def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") ->
 def binary_cross_entropy_with_logits(
     input: Any, target: Any, *, reduction: str = "mean", pos_weight: Any = None
 ) -> Tensor:
-    """Sigmoid + binary cross-entropy from logits, fused and stable: δ = ∂ℓ/∂z = σ(z) − y.
+    r"""Sigmoid + binary cross-entropy from logits $z$, fused and stable.
 
-    ℓ = (1 − y) z + w_y log(1 + e^{−z}), w_y = 1 + (pos_weight − 1) y (PyTorch's form).
+    $$
+    \ell_i = -\left[w_+ \, y_i \log \sigma(z_i) + (1 - y_i) \log(1 - \sigma(z_i))\right]
+    = (1 - y_i) z_i + (1 + (w_+ - 1) y_i) \log(1 + e^{-z_i})
+    $$
+
+    with $w_+$ = ``pos_weight`` (PyTorch's form). Without ``pos_weight``
+    $\partial \ell_i / \partial z_i = \sigma(z_i) - y_i$.
 
     Args:
-        input: logits z, any shape.
-        target: y in [0, 1], the same shape.
+        input: logits $z$, any shape.
+        target: $y$ in $[0, 1]$, the same shape.
         reduction: "mean" (default), "sum" or "none".
-        pos_weight: optional weight of the positive examples, broadcast along the last axis
-            (one per class, shape (C,)); > 1 raises recall.
+        pos_weight: optional weight $w_+$ of the positive examples, broadcast along the last axis
+            (one per class, shape (C,)); $w_+ > 1$ raises recall.
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> z = dn.tensor([1e4, -1e4, 0.0])
         >>> round(F.binary_cross_entropy_with_logits(z, dn.tensor([1.0, 0.0, 1.0]), reduction="sum").item(), 4)
@@ -753,17 +859,27 @@ def binary_cross_entropy_with_logits(
 
 
 def hinge_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
-    """Binary hinge loss (the SVM's): ℓ = max(0, 1 − t f) for scores f and labels t = ±1.
+    r"""Binary hinge loss (the SVM's) for scores $f$ and labels $t = \pm 1$.
 
-    Labels may be given as {−1, +1} or as {0, 1}: a 0 is read as −1 (the negative class). Use
-    it on raw scores (identity output); δ = ∂ℓ/∂f = −t inside the margin (t f < 1), else 0.
+    $$
+    \ell_i = \max(0, 1 - t_i f_i), \qquad
+    \frac{\partial \ell_i}{\partial f_i} = \begin{cases} -t_i & t_i f_i < 1 \\ 0 & \text{otherwise} \end{cases}
+    $$
+
+    Labels may be given as $\{-1, +1\}$ or as $\{0, 1\}$: a 0 is read as $-1$ (the negative class).
+    Use it on raw scores (identity output).
 
     Args:
-        input: scores f, any shape.
-        target: labels in {−1, +1} (or {0, 1}), the same shape.
+        input: scores $f$, any shape.
+        target: labels $t$ in $\{-1, +1\}$ (or $\{0, 1\}$), the same shape.
         reduction: "mean" (default), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> F.hinge_loss(dn.tensor([2.0, 0.5, 0.5]), dn.tensor([1, 1, -1]), reduction="none").data.tolist()
         [0.0, 0.5, 1.5]
@@ -780,18 +896,27 @@ def hinge_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
 def multi_margin_loss(
     input: Any, target: Any, *, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean"
 ) -> Tensor:
-    """Multi-class hinge loss, as torch.nn.MultiMarginLoss: ℓ_n = Σ_{i≠y} max(0, m − x_y + x_i)^p / C.
+    r"""Multi-class hinge loss, as ``torch.nn.MultiMarginLoss``, for scores $x$ of $C$ classes.
+
+    $$
+    \ell_n = \frac{w_{y_n}}{C} \sum_{i \ne y_n} \max(0, m - x_{n y_n} + x_{ni})^p
+    $$
 
     Args:
-        input: scores x of shape (N, C).
-        target: class indices of shape (N,).
+        input: scores $x$ of shape (N, C).
+        target: class indices $y$ of shape (N,).
         p: 1 (default) or 2.
-        margin: m (default 1.0).
-        weight: optional rescaling per class, shape (C,) (multiplies the loss of samples of
-            that class).
+        margin: $m$ (default 1.0).
+        weight: optional rescaling per class $w$, shape (C,) (multiplies the loss of samples of
+            that class; all 1 when None).
         reduction: "mean" (default; over the N samples), "sum" or "none".
 
-    Example:
+    Shape:
+        - input: $(N, C)$.
+        - target: $(N)$.
+        - output: $()$; $(N)$ with ``reduction="none"``.
+
+    Examples:
         >>> import deltanet as dn, deltanet.functional as F
         >>> round(F.multi_margin_loss(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
         0.325

@@ -1,17 +1,22 @@
-"""Upsampling (resizing) of 1-, 2- and 3-D feature maps with PyTorch's ``interpolate`` rules.
+r"""Upsampling (resizing) of 1-, 2- and 3-D feature maps with PyTorch's ``interpolate`` rules.
 
 Both modes are separable: the output along each spatial axis is a fixed linear map of the input
-along that axis, out[i] = Σ_j M[i, j] in[j], so the op applies one small matrix per axis and its
-backward applies the transposed matrices. With scale factor r (scale = 1/r) or output size
-(scale = in/out), output index i reads source coordinate
+along that axis, $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$, so the op applies one small
+matrix per axis and its backward applies the transposed matrices. With scale factor $r$
+($\text{scale} = 1/r$) or output size ($\text{scale} = n_{in}/n_{out}$), output index $i$ reads
+source coordinate
 
-    nearest:                        j = min(⌊i · scale⌋, in − 1)                  (M one-hot)
-    linear, align_corners=False:    x = max((i + ½) · scale − ½, 0)
-    linear, align_corners=True:     x = i · (in − 1)/(out − 1)
-    then j₀ = ⌊x⌋, j₁ = min(j₀ + 1, in − 1), λ = x − j₀: M[i, j₀] += 1 − λ, M[i, j₁] += λ.
+| mode | source coordinate |
+|---|---|
+| nearest | $j = \min(\lfloor i \cdot \text{scale} \rfloor, n_{in} - 1)$ ($M$ one-hot) |
+| linear, ``align_corners=False`` | $x = \max((i + \tfrac12) \cdot \text{scale} - \tfrac12, 0)$ |
+| linear, ``align_corners=True`` | $x = i \cdot (n_{in} - 1)/(n_{out} - 1)$ |
 
-"bilinear" (2-D) and "trilinear" (3-D) are "linear" along each axis in turn. Nearest upsampling by
-an integer factor is a plain ``repeat`` (and its backward a reshape and sum), which is what
+and the linear modes then take $j_0 = \lfloor x \rfloor$, $j_1 = \min(j_0 + 1, n_{in} - 1)$,
+$\lambda = x - j_0$ and set $M_{i j_0} \mathrel{+}= 1 - \lambda$, $M_{i j_1} \mathrel{+}= \lambda$.
+
+"bilinear" (2-D) and "trilinear" (3-D) are "linear" along each axis in turn. Nearest upsampling
+by an integer factor is a plain ``repeat`` (and its backward a reshape and sum), which is what
 U-Net decoders use.
 """
 
@@ -50,7 +55,7 @@ def _linear_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> 
 
 
 class Interpolate(Function):
-    """out = x with each spatial axis mapped by ``steps``: an int r (repeat r times) or a matrix M."""
+    """out = x with each spatial axis mapped by ``steps``: an int $r$ (repeat $r$ times) or a matrix $M$."""
 
     def forward(self, x: np.ndarray, *, steps: tuple) -> np.ndarray:
         self.steps = steps
@@ -81,20 +86,30 @@ def upsample(
     align_corners: bool = False,
     size: Any = None,
 ) -> Tensor:
-    """Resize the spatial axes of x by ``scale_factor`` (or to ``size``), as PyTorch's ``interpolate``.
+    r"""Resize the spatial axes of x by ``scale_factor`` (or to ``size``), as PyTorch's ``interpolate``.
+
+    Along each spatial axis the output is a linear map of the input,
+    $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$, with $M$ picking the nearest source pixel or
+    interpolating linearly between the two nearest (see the module docstring for $M$); the backward
+    pass applies $M^\top$ to $\delta$.
 
     Args:
-        x: input (N, C, L), (N, C, H, W) or (N, C, D, H, W).
-        scale_factor: r > 0, one number or one per spatial axis; the output size is ⌊in · r⌋.
+        x: input $(N, C, L)$, $(N, C, H, W)$ or $(N, C, D, H, W)$.
+        scale_factor: $r > 0$, one number or one per spatial axis; the output size is
+            $\lfloor n_{in} \cdot r \rfloor$.
         mode: "nearest" (any rank), "linear" (1-D), "bilinear" (2-D) or "trilinear" (3-D).
         align_corners: for the linear modes, map the corner pixels' centres onto each other
             (True) or the corners of the pixel grids (False, PyTorch's default).
         size: the output size instead of ``scale_factor`` (an int or one per spatial axis).
 
-    Shape:
-        (N, C, *S) -> (N, C, *⌊S · r⌋).
+    Raises:
+        ValueError: the rank, mode, scale factor or size does not fit.
 
-    Example:
+    Shape:
+        - input: $(N, C, *S)$ with 1 to 3 spatial axes $S$.
+        - output: $(N, C, *S_{out})$, $S_{out} = \lfloor S \cdot r \rfloor$ per axis, or ``size``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
         >>> dn.functional.upsample(x, 2).data[0, 0].tolist()[0]
