@@ -1,19 +1,23 @@
-"""``explain.backward``: the backpropagation of one sample through a small network, in numbers.
+r"""``explain.backward``: the backpropagation of one sample through a small network, in numbers.
 
 It prints the derivation of ``seeds/003…`` ("the error backpropagation algorithm") with the
 network's own values, so that a student can redo the lecture by hand and compare:
 
-1. forward: every unit computes a_j = Σ_i w_ji z_i + b_j and z_j = h(a_j), layer by layer
-   (z of the input layer is x);
-2. the output units' δ_k = ∂L/∂a_k = f'(a_k) · ∂L/∂z_k (for the squared error with a linear
-   output that is y_k − t_k up to the loss's factor; for softmax cross-entropy on logits,
-   softmax(a)_k − t_k);
-3. backward: δ_j = h'(a_j) Σ_k w_kj δ_k, i.e. δ = h'(a) ⊙ Wᵀ δ_next;
-4. the gradients: ∂L/∂w_ji = δ_j z_i (∂L/∂W = δ zᵀ of the layer below) and ∂L/∂b_j = δ_j.
+1. forward: every unit computes $a_j = \sum_i w_{ji} z_i + b_j$ and $z_j = h(a_j)$, layer by
+   layer ($z$ of the input layer is $x$);
+2. the output units' $\delta_k = \partial L / \partial a_k = h'(a_k) \, \partial L / \partial z_k$
+   (for the squared error with a linear output that is $z_k - t_k$ up to the loss's factor, $t$
+   the target; for softmax cross-entropy on logits, $\mathrm{softmax}(a)_k - t_k$);
+3. backward: $\delta_j = h'(a_j) \sum_k w_{kj} \delta_k$, i.e.
+   $\delta^{(l)} = h'(a^{(l)}) \odot (W^{(l+1)})^\top \delta^{(l+1)}$;
+4. the gradients: $\partial L / \partial w_{ji} = \delta_j z_i$ (that is,
+   $\partial L / \partial W^{(l)} = \delta^{(l)} (z^{(l-1)})^\top$) and
+   $\partial L / \partial b_j = \delta_j$.
 
-Notation: as in ``seeds/003…``, **a is the weighted sum and z the activation** (``seeds/000…``
-uses the letters the other way round). Steps 2–4 are computed here in NumPy from those formulas,
-not by the autograd engine; only ∂L/∂z of the output comes from the loss function itself.
+Notation: as in ``seeds/003…``, **$a$ is the weighted sum and $z$ the activation** (``seeds/000…``
+and the rest of deltanet's documentation use the letters the other way round). Steps 2–4 are
+computed here in NumPy from those formulas, not by the autograd engine; only
+$\partial L / \partial z$ of the output comes from the loss function itself.
 """
 
 from __future__ import annotations
@@ -31,17 +35,29 @@ from deltanet.training.evaluation import resolve_loss
 
 
 class LayerTrace(NamedTuple):
-    """The numbers of one layer l (one Linear and its activation) for the sample.
+    r"""The numbers of one layer $l$ (one Linear and its activation) for the sample, as a named tuple.
 
-    Attributes:
+    In the notation of ``seeds/003…`` (see the module docstring): $a$ is the weighted sum, $z$ the
+    activation.
+
+    Args:
         name: the module names of the layer (``"0+1"`` for a Linear '0' followed by a Sigmoid '1').
         activation: the activation's name (``"identity"`` when the Linear has none).
-        a: the weighted sums a = W z_prev + b, shape (units,).
-        z: the activations z = h(a).
-        h_prime: h'(a).
-        delta: δ = ∂L/∂a.
-        grad_weight: ∂L/∂W = δ z_prevᵀ, shape (units, inputs), as ``weight.grad``.
-        grad_bias: ∂L/∂b = δ (None without a bias).
+        a: the weighted sums $a^{(l)} = W^{(l)} z^{(l-1)} + b^{(l)}$, shape (units,).
+        z: the activations $z^{(l)} = h(a^{(l)})$.
+        h_prime: $h'(a^{(l)})$.
+        delta: $\delta^{(l)} = \partial L / \partial a^{(l)}$.
+        grad_weight: $\partial L / \partial W^{(l)} = \delta^{(l)} (z^{(l-1)})^\top$, shape
+            (units, inputs), as ``weight.grad``.
+        grad_bias: $\partial L / \partial b^{(l)} = \delta^{(l)}$ (None without a bias).
+
+    Examples:
+        >>> import io, deltanet as dn
+        >>> model = dn.nn.Linear(2, 1, dtype="float64")
+        >>> model.weight.data[...] = [[1.0, 2.0]]; model.bias.data[...] = 0.0
+        >>> layer = dn.explain.backward(model, [1.0, 1.0], [0.0], "mse", file=io.StringIO()).layers[0]
+        >>> layer.activation, layer.a.tolist(), layer.delta.tolist(), layer.grad_weight.tolist()
+        ('identity', [3.0], [6.0], [[6.0, 6.0]])
     """
 
     name: str
@@ -55,8 +71,22 @@ class LayerTrace(NamedTuple):
 
 
 class BackwardTrace(NamedTuple):
-    """What :func:`backward` computed: the input, the loss, ∂L/∂z of the output, and the layers
-    (input side first)."""
+    r"""What ``backward`` computed, as a named tuple: the input, the loss, and every layer's numbers.
+
+    Args:
+        x: the sample, shape (features,).
+        loss: the loss $L$ on the sample.
+        dloss_doutput: $\partial L / \partial z$ of the output layer, from the loss function.
+        layers: one ``LayerTrace`` per layer, input side first.
+
+    Examples:
+        >>> import io, deltanet as dn
+        >>> model = dn.nn.Linear(2, 1, dtype="float64")
+        >>> model.weight.data[...] = [[1.0, 2.0]]; model.bias.data[...] = 0.0
+        >>> trace = dn.explain.backward(model, [1.0, 1.0], [0.0], "mse", file=io.StringIO())
+        >>> trace.loss, trace.dloss_doutput.tolist(), len(trace.layers)
+        (9.0, [6.0], 1)
+    """
 
     x: np.ndarray
     loss: float
@@ -168,10 +198,11 @@ def _fmt(v: np.ndarray, precision: int) -> str:
 
 
 def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = None, precision: int = 4) -> BackwardTrace:
-    """Print (and return) the forward and backward pass of one sample, layer by layer.
+    r"""Print (and return) the forward and backward pass of one sample, layer by layer.
 
-    See the module docstring for the formulas; a is the weighted sum, z = h(a) the activation,
-    δ = ∂L/∂a. The numbers are computed in float64 from the model's weights.
+    See the module docstring for the formulas; $a$ is the weighted sum, $z = h(a)$ the activation,
+    $\delta = \partial L / \partial a$ (the notation of ``seeds/003…``). The numbers are computed
+    in float64 from the model's weights.
 
     Args:
         model: a ``Sequential`` of ``Linear`` layers each optionally followed by an elementwise
@@ -183,10 +214,10 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
         precision: digits printed.
 
     Returns:
-        A :class:`BackwardTrace`; ``trace.layers[l].grad_weight`` equals what ``loss.backward()``
+        A ``BackwardTrace``; ``trace.layers[l].grad_weight`` equals what ``loss.backward()``
         leaves in that Linear's ``weight.grad``.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(2, 2, dtype="float64"), dn.nn.Sigmoid(),
         ...                          dn.nn.Linear(2, 1, dtype="float64"))
@@ -256,7 +287,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
         forward.append((a, z, h_prime, formula, act_name))
         zs.append(z)
 
-    # ∂L/∂z of the output, from the loss function itself
+    # dL/dz of the output, from the loss function itself
     kind = checks.loss_kind(loss_fn)
     y_arr = np.asarray(y.data if isinstance(y, Tensor) else y)
     if y_arr.ndim == 0:
@@ -271,7 +302,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     dLdz = output.grad[0]
     lines.append(f"  loss L = {float(L.data):.{precision}f}")
 
-    # 2.–4. backward: δ = h'(a) ⊙ (Wᵀ δ_next); ∂L/∂W = δ z_prevᵀ; ∂L/∂b = δ
+    # 2.-4. backward: delta = h'(a) * (W_next^T delta_next); dL/dW = delta z_prev^T; dL/db = delta
     lines += ["Backward: δ = ∂L/∂a", f"  ∂L/∂z[{len(groups)}] (from the loss) = {_fmt(dLdz, precision)}"]
     traces: list[LayerTrace | None] = [None] * len(groups)
     delta_next: np.ndarray | None = None
