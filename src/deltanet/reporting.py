@@ -1,7 +1,7 @@
 """``report``: one self-contained HTML page about a training run, from its run folder.
 
 ``dn.report(run_dir)`` (or ``deltanet report RUN_DIR``) reads what ``fit(..., run_dir=...)`` and
-its ``Monitor`` wrote (see :mod:`deltanet.training.rundir`) and writes ``report.html`` with:
+its ``Monitor`` wrote (see ``deltanet.training.rundir``) and writes ``report.html`` with:
 
 - the Monitor's warnings, each with its advice;
 - the learning curves;
@@ -306,7 +306,7 @@ def report(run_dir: Any, path: Any = None, title: str | None = None) -> Path:
         ValueError: ``run_dir`` is not a folder, or holds neither ``history.csv`` nor
             ``config.json``.
 
-    Example:
+    Examples:
         >>> import tempfile, numpy as np, deltanet as dn
         >>> from deltanet.training.monitor import Monitor
         >>> run = tempfile.mkdtemp()
@@ -368,8 +368,23 @@ def report(run_dir: Any, path: Any = None, title: str | None = None) -> Path:
 def add_report_command(subparsers: Any) -> Any:
     """Add ``deltanet report RUN_DIR [-o PATH] [--title TEXT]`` to the command line's subparsers.
 
-    The parser's ``handler`` default is :func:`run_report_command`, so ``cli.main`` can dispatch
+    The parser's ``handler`` default is ``run_report_command``, so ``cli.main`` can dispatch
     with ``args.handler(args)``.
+
+    Args:
+        subparsers: what ``argparse.ArgumentParser.add_subparsers()`` returned.
+
+    Returns:
+        The ``report`` subparser.
+
+    Examples:
+        >>> import argparse
+        >>> from deltanet.reporting import add_report_command
+        >>> parser = argparse.ArgumentParser(prog="deltanet")
+        >>> _ = add_report_command(parser.add_subparsers())
+        >>> args = parser.parse_args(["report", "runs/1", "-o", "page.html"])
+        >>> args.run_dir, args.output, args.handler.__name__
+        ('runs/1', 'page.html', 'run_report_command')
     """
     parser = subparsers.add_parser(
         "report",
@@ -388,7 +403,25 @@ def add_report_command(subparsers: Any) -> Any:
 
 
 def run_report_command(args: Any) -> int:
-    """Handle ``deltanet report``: write the page and print its path; return the exit status."""
+    """Handle ``deltanet report``: write the page and print its path; return the exit status.
+
+    Args:
+        args: the parsed arguments, with ``run_dir``, ``output`` and ``title`` (see
+            ``add_report_command``).
+
+    Returns:
+        0 (a failure raises instead).
+
+    Examples:
+        >>> import argparse, json, os, tempfile
+        >>> from deltanet.reporting import run_report_command
+        >>> run = tempfile.mkdtemp()
+        >>> with open(os.path.join(run, "config.json"), "w") as f:
+        ...     json.dump({"epochs": 0}, f)
+        >>> run_report_command(argparse.Namespace(run_dir=run, output=None, title="An empty run"))
+        /...report.html
+        0
+    """
     target = report(args.run_dir, path=args.output, title=args.title)
     print(target)
     return 0
