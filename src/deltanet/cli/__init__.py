@@ -1,16 +1,18 @@
 """The ``deltanet`` command.
 
-    deltanet --version
-    deltanet examples list
-    deltanet examples run NAME [--quick] [--plot out.png] [options of the example]
-    deltanet train CONFIG.toml [--epochs N] [--run-dir DIR] [--quiet]
-    deltanet evaluate RUN_DIR|MODEL.dnet [--data SPEC] [--target COLUMN] [--x KEY] [--y KEY]
-    deltanet predict RUN_DIR|MODEL.dnet --data SPEC [--output FILE.csv] [--target COLUMN] [--x KEY]
-    deltanet download-mnist DIR
+```text
+deltanet --version
+deltanet examples list
+deltanet examples run NAME [--quick] [--plot out.png] [options of the example]
+deltanet train CONFIG.toml [--epochs N] [--run-dir DIR] [--quiet]
+deltanet evaluate RUN_DIR|MODEL.dnet [--data SPEC] [--target COLUMN] [--x KEY] [--y KEY]
+deltanet predict RUN_DIR|MODEL.dnet --data SPEC [--output FILE.csv] [--target COLUMN] [--x KEY]
+deltanet download-mnist DIR
+```
 
 ``SPEC`` is a dataset name (iris, breast_cancer, diabetes, digits, ...), a ``.csv`` or ``.npz``
 file, or a folder of MNIST IDX files. The TOML format is described in
-:mod:`deltanet.cli.train`; sample configs are in the repository's ``examples/`` folder.
+``deltanet.cli.train``; sample configs are in the repository's ``examples/`` folder.
 
 Errors are one line on stderr (``deltanet: error: ...``) and a non-zero exit status (2 for a
 malformed command line, 1 for a failure while running: a bad config, a missing or malformed

@@ -1,44 +1,46 @@
 """``deltanet train``, ``evaluate`` and ``predict``: training from a TOML file, without code.
 
-A config names the data, the model, the loss, the optimizer and the training settings::
+A config names the data, the model, the loss, the optimizer and the training settings:
 
-    seed = 0                        # weights, shuffles and splits
-    epochs = 200
-    batch_size = 16                 # or "full" for full-batch gradient descent
-    validation_split = 0.2          # of the training part, for val_loss and early stopping
-    metrics = ["accuracy"]
-    loss = "cross_entropy"          # or a table: [loss] name = "huber", delta = 2.0
-    run_dir = "runs/iris"           # default: runs/<config name>, relative to the working folder
+```toml
+seed = 0                        # weights, shuffles and splits
+epochs = 200
+batch_size = 16                 # or "full" for full-batch gradient descent
+validation_split = 0.2          # of the training part, for val_loss and early stopping
+metrics = ["accuracy"]
+loss = "cross_entropy"          # or a table: [loss] name = "huber", delta = 2.0
+run_dir = "runs/iris"           # default: runs/<config name>, relative to the working folder
 
-    [data]
-    dataset = "iris"                # or csv = "file.csv" (+ target, header, delimiter),
-                                    # npz = "file.npz" (+ x, y), mnist = "folder"
-    test_split = 0.25               # held out for `deltanet evaluate`
-    standardize = true              # x' = (x − μ)/σ with the training part's μ, σ
+[data]
+dataset = "iris"                # or csv = "file.csv" (+ target, header, delimiter),
+                                # npz = "file.npz" (+ x, y), mnist = "folder"
+test_split = 0.25               # held out for `deltanet evaluate`
+standardize = true              # x' = (x - mean) / std with the training part's mean and std
 
-    [model]                         # a list of layers ...
-    layers = [
-      { type = "Linear", in_features = 4, out_features = 16 },
-      { type = "Sigmoid" },
-      { type = "Linear", in_features = 16, out_features = 3 },
-    ]
-    # ... or a builder of deltanet.models:  builder = "lenet5"  and  [model.args] input_size = 32
+[model]                         # a list of layers ...
+layers = [
+  { type = "Linear", in_features = 4, out_features = 16 },
+  { type = "Sigmoid" },
+  { type = "Linear", in_features = 16, out_features = 3 },
+]
+# ... or a builder of deltanet.models:  builder = "lenet5"  and  [model.args] input_size = 32
 
-    [optimizer]
-    name = "sgd"
-    lr = 0.05
-    momentum = 0.9
+[optimizer]
+name = "sgd"
+lr = 0.05
+momentum = 0.9
 
-    [regularizer]                   # optional: L1, L2 or L12 with lam
-    type = "L2"
-    lam = 0.0001
+[regularizer]                   # optional: L1, L2 or L12 with lam
+type = "L2"
+lam = 0.0001
 
-    [[callbacks]]                   # optional, any number
-    type = "EarlyStopping"
-    patience = 20
+[[callbacks]]                   # optional, any number
+type = "EarlyStopping"
+patience = 20
+```
 
 Paths of data files are relative to the config file's folder. Every key is checked: an unknown
-key, a wrong type or a bad value is a :class:`ConfigError` naming the file, the key and what is
+key, a wrong type or a bad value is a ``ConfigError`` naming the file, the key and what is
 known or expected. Layer types, models, losses, optimizers and callbacks come from closed lists
 (``deltanet.nn``, ``deltanet.models``, ...); nothing is imported by name.
 
@@ -201,7 +203,7 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
         ConfigError: TOML syntax, unknown keys, wrong types or values (naming file and key).
         FileNotFoundError: no such file.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from deltanet.cli.train import read_config
         >>> path = os.path.join(tempfile.mkdtemp(), "bad.toml")

@@ -5,12 +5,12 @@ raises an ImportError naming ``pip install 'deltanet[plot]'``. Every function re
 ``matplotlib.figure.Figure`` (drawn on Agg, without pyplot, so no window opens) and saves it
 when given ``path=``.
 
-- training: :func:`learning_curves`, :func:`gradient_flow`, :func:`activation_histograms`,
-  :func:`lr_find`, :func:`sweep`;
-- the seeds' figures: :func:`activation_functions` (with derivatives),
-  :func:`weight_bias_effect`;
-- data: :func:`decision_boundary`, :func:`confusion_matrix`, :func:`segmentation_overlay`,
-  :func:`filters`.
+- training: ``learning_curves``, ``gradient_flow``, ``activation_histograms``,
+  ``lr_find``, ``sweep``;
+- the seeds' figures: ``activation_functions`` (with derivatives),
+  ``weight_bias_effect``;
+- data: ``decision_boundary``, ``confusion_matrix``, ``segmentation_overlay``,
+  ``filters``.
 """
 
 from deltanet.plot._figure import to_png

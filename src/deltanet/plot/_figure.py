@@ -57,7 +57,21 @@ def finish(fig: Any, path: Any = None, dpi: int = 100) -> Any:
 
 
 def to_png(fig: Any, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes (for embedding in a report)."""
+    r"""The figure as PNG bytes (for embedding in a report).
+
+    Args:
+        fig: a matplotlib ``Figure``, such as every ``deltanet.plot`` function returns.
+        dpi: dots per inch.
+
+    Returns:
+        The PNG file's bytes.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> png = dn.plot.to_png(dn.plot.activation_functions(["relu"]), dpi=50)
+        >>> png[:8]
+        b'\x89PNG\r\n\x1a\n'
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

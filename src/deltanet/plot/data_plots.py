@@ -45,8 +45,8 @@ def decision_boundary(
 ) -> Any:
     """The regions of the input plane that a 2-D classifier assigns to each class, with the data.
 
-    The model is evaluated on a ``resolution``² grid covering the data (plus ``margin``), in
-    evaluation mode. Outputs of width C > 1 are read as class scores (argmax); a single output as
+    The model is evaluated on a ``resolution`` × ``resolution`` grid covering the data (plus ``margin``), in
+    evaluation mode. Outputs of width $C > 1$ are read as class scores (argmax); a single output as
     a logit (class 1 where it is > 0) or, after a final ``nn.Sigmoid``, a probability (> 0.5).
 
     Args:
@@ -62,7 +62,7 @@ def decision_boundary(
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Linear(2, 2, dtype="float64")
         >>> model.weight.data[...] = [[1.0, 0.0], [-1.0, 0.0]]; model.bias.data[...] = 0.0
@@ -131,7 +131,7 @@ def confusion_matrix(
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> fig = dn.plot.confusion_matrix([[5, 1], [2, 7]], class_names=["cat", "dog"])
         >>> [t.get_text() for t in fig.axes[0].texts]
@@ -230,7 +230,7 @@ def segmentation_overlay(
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> image = np.zeros((8, 8)); mask = np.zeros((8, 8), int); mask[2:6, 2:6] = 1
         >>> fig = dn.plot.segmentation_overlay(image, mask, mask)
@@ -304,7 +304,7 @@ def filters(
     """The learned filters of the first layer, one small image each.
 
     For a ``Conv2d`` each filter is its (kh, kw) kernel (the mean over input channels, or RGB for
-    3 channels); for a ``Linear`` on a flattened square image (784 = 28²) each unit's weights are
+    3 channels); for a ``Linear`` on a flattened square image ($784 = 28^2$) each unit's weights are
     shown as an image: what the unit looks for. Each filter is scaled to its own range.
 
     Args:
@@ -317,7 +317,7 @@ def filters(
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Conv2d(1, 6, 5, rng=0), dn.nn.ReLU())
         >>> len(dn.plot.filters(model, ncols=3).axes)

@@ -32,10 +32,17 @@ SEEDS_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish")
 
 
 def activation_derivative(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """The activation ``name`` and its derivative at ``z``, through deltanet's forward and backward
-    (None for the step, whose derivative is 0 almost everywhere and undefined at 0).
+    r"""The activation $a = h(z)$ named ``name`` and its derivative $h'(z)$, through deltanet's forward and backward.
 
-    Example:
+    Args:
+        name: a key of ``ACTIVATIONS`` (``"sigmoid"``, ``"relu"``, ...).
+        z: the points $z$, any shape.
+
+    Returns:
+        ``(a, da)``: $h(z)$ and $h'(z)$, of the shape of ``z``; ``da`` is None for the step, whose
+        derivative is 0 almost everywhere and undefined at 0.
+
+    Examples:
         >>> import numpy as np
         >>> from deltanet.plot.seeds_figures import activation_derivative
         >>> a, da = activation_derivative("sigmoid", np.array([0.0]))
@@ -56,22 +63,22 @@ def activation_derivative(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndar
 def activation_functions(
     names: Any = SEEDS_ACTIVATIONS, derivatives: bool = True, z_range: tuple[float, float] = (-5, 5), path: Any = None
 ) -> Any:
-    """One panel per activation function, with its derivative dashed.
+    """One panel per activation function $a = h(z)$, with its derivative $h'(z)$ dashed.
 
-    The sigmoid's derivative peaks at 1/4 and vanishes for large |z| (the vanishing gradients of
-    ``seeds/000…``); ReLU's is 1 for z > 0 and 0 below (dead units); leaky ReLU, ELU and swish
-    keep a gradient for z < 0.
+    The sigmoid's derivative peaks at $1/4$ and vanishes for large $|z|$ (the vanishing gradients
+    of ``seeds/000…``); ReLU's is 1 for $z > 0$ and 0 below (dead units); leaky ReLU, ELU and swish
+    keep a gradient for $z < 0$.
 
     Args:
         names: activations among step, sigmoid, tanh, relu, leaky_relu, elu, swish, softplus.
         derivatives: draw the derivatives too.
-        z_range: the z axis.
+        z_range: the $z$ axis, ``(low, high)``.
         path: save the figure there.
 
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> fig = dn.plot.activation_functions(["sigmoid", "relu"])
         >>> [a.get_title().split()[0] for a in fig.axes]
@@ -109,20 +116,22 @@ def weight_bias_effect(
     x_range: tuple[float, float] = (-5, 5),
     path: Any = None,
 ) -> Any:
-    """The output a = h(w x + b) of one unit: the weight sets the steepness (left, b = 0), the
-    bias shifts the curve (right, w = 1), as in ``seeds/000…``.
+    """The output $a = h(w x + b)$ of one unit: the weight sets the steepness, the bias shifts the curve.
+
+    Left, $b = 0$ and one curve per weight; right, $w = 1$ and one curve per bias, as in
+    ``seeds/000…``.
 
     Args:
-        activation: ``"sigmoid"`` or ``"relu"`` (or any name of :func:`activation_functions`).
-        weights: the values of w on the left.
-        biases: the values of b on the right.
-        x_range: the x axis.
+        activation: ``"sigmoid"`` or ``"relu"`` (or any name of ``activation_functions``).
+        weights: the values of $w$ on the left.
+        biases: the values of $b$ on the right.
+        x_range: the $x$ axis, ``(low, high)``.
         path: save the figure there.
 
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> fig = dn.plot.weight_bias_effect("relu", weights=[1, 2], biases=[-1, 1])
         >>> [len(a.get_lines()) for a in fig.axes]

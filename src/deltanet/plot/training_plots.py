@@ -53,7 +53,7 @@ def learning_curves(history: Any, keys: Any = None, ax: Any = None, path: Any = 
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> fig = dn.plot.learning_curves({"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.9],
         ...                                "accuracy": [0.5, 0.7, 0.8]})
@@ -119,7 +119,7 @@ def gradient_flow(data: Any, ax: Any = None, path: Any = None, log: bool = True,
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> fig = dn.plot.gradient_flow({"0": 1e-6, "2": 1e-3, "4": 0.1})
         >>> fig.axes[0].get_yscale()
@@ -177,7 +177,7 @@ def activation_histograms(model: Any, X: Any, bins: int = 50, path: Any = None, 
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(3, 8, rng=0), dn.nn.Tanh(), dn.nn.Linear(8, 8, rng=1), dn.nn.ReLU())
         >>> fig = dn.plot.activation_histograms(model, np.random.default_rng(0).standard_normal((64, 3)))
@@ -225,7 +225,7 @@ def lr_find(result: Any, ax: Any = None, path: Any = None) -> Any:
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.diagnostics import LRFinderResult
         >>> lrs = np.logspace(-4, 0, 5); losses = np.array([1.0, 0.9, 0.5, 0.3, 2.0])
@@ -263,7 +263,7 @@ def sweep(result: Any, metric: str | None = None, ax: Any = None, path: Any = No
     Returns:
         The matplotlib Figure.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> from deltanet.diagnostics import SweepResult
         >>> rows = [{"lr": lr, "batch_size": b, "loss": lr * b} for lr in (0.1, 0.01) for b in (16, 32)]
