@@ -16,7 +16,9 @@ $w \leftarrow w - \eta (\partial E / \partial w + \lambda w)$, which is what
 ``optim.SGD(weight_decay=lam)`` does: ``l2(model, lam)`` and ``weight_decay=lam`` are the same
 thing (use one, not both). With momentum the two still agree (the decay enters the gradient before
 the velocity); with Adam they differ from *decoupled* weight decay (AdamW). For $\mu \sum w^2$
-pass $\lambda = 2\mu$.
+pass $\lambda = 2\mu$. For $\ell_1$, ``l1`` is $\lambda \sum \lvert w \rvert$, the
+$\lambda R(w)$ with $R(w) = \lVert w \rVert_1$ of ``seeds/003…``; ``seeds/001…`` writes
+$\frac{\lambda}{2} \lvert W \rvert$, which is ``l1`` with $\lambda / 2$.
 
 **The $\ell_{1/2}$ smoothing.** $\lvert w \rvert^{1/2}$ has an infinite derivative at $w = 0$, so a
 weight that reaches 0 would receive an infinite gradient. ``l1_2`` uses

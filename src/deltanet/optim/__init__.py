@@ -5,7 +5,7 @@ The optimizer owns parameter groups and state; each update rule is a pure functi
 the docstring. The same model with the same initial weights follows the same trajectory as with
 ``torch.optim``.
 
-Example:
+Examples:
     >>> import deltanet as dn
     >>> model = dn.nn.Linear(4, 3)
     >>> opt = dn.optim.get("adam", model.parameters(), lr=0.01)
@@ -52,7 +52,7 @@ def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
         params: the parameters to optimize (``model.parameters()``).
         **kwargs: hyperparameters, e.g. ``lr=0.01, momentum=0.9``.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> opt = dn.optim.get("SGD", dn.nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
         >>> opt.param_groups[0]["momentum"]

@@ -1,7 +1,7 @@
-"""AdaGrad (adaptive gradient, Duchi et al. 2011), as ``torch.optim.Adagrad``.
+r"""AdaGrad (adaptive gradient, Duchi et al. 2011), as ``torch.optim.Adagrad``.
 
-Each weight gets its own step size η / √(Σ g²): weights whose gradients have been large move
-slowly, rarely-updated ones keep moving. The sum only grows, so the steps only shrink.
+Each weight gets its own step size $\eta / \sqrt{\sum_t g_t^2}$: weights whose gradients have been
+large move slowly, rarely-updated ones keep moving. The sum only grows, so the steps only shrink.
 """
 
 from __future__ import annotations
@@ -25,27 +25,31 @@ def adagrad_update(
     eps: float = 1e-10,
     maximize: bool = False,
 ) -> None:
-    """One AdaGrad step on ``W`` and the accumulator ``state_sum``, both in place.
+    r"""One AdaGrad step on ``W`` and the accumulator ``state_sum``, both in place.
 
-    With η = eta, t = step (1 for the first step), λ = weight_decay::
+    With $\eta$ = ``eta``, $t$ = ``step`` (1 for the first step), $\lambda$ = ``weight_decay``
+    and $d$ the direction of the step:
 
-        d ← −g if maximize else g
-        if λ ≠ 0:  d ← d + λ W
-        η_t ← η / (1 + (t − 1) · lr_decay)
-        s ← s + d²
-        W ← W − η_t d / (√s + eps)
+    ```text
+    d ← −g if maximize else g
+    if λ ≠ 0:  d ← d + λ W
+    η_t ← η / (1 + (t − 1) · lr_decay)
+    s ← s + d²
+    W ← W − η_t d / (√s + eps)
+    ```
 
     ``state_sum`` starts at ``initial_accumulator_value`` (0 by default).
 
     Args:
         W: the parameter array, updated in place.
         g: its gradient (read only).
-        state_sum: the sum of squared gradients s, updated in place.
-        step: the number of this step, counting from 1.
+        state_sum: the sum of squared gradients $s$, updated in place.
+        step: the number $t$ of this step, counting from 1.
         work: two scratch arrays shaped like ``W`` (allocated when None).
-        eta, lr_decay, weight_decay, eps, maximize: as in :class:`Adagrad`.
+        eta: the learning rate $\eta$.
+        lr_decay, weight_decay, eps, maximize: as in ``Adagrad``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.optim.adagrad import adagrad_update
         >>> W, s = np.array([1.0, 1.0]), np.zeros(2)
@@ -76,21 +80,28 @@ def adagrad_update(
 
 
 class Adagrad(Optimizer):
-    """AdaGrad: per-weight step sizes η / √(Σ g²), as ``torch.optim.Adagrad``.
+    r"""AdaGrad: a step size of its own for every weight, as ``torch.optim.Adagrad``.
 
-    Update (see :func:`adagrad_update`): s ← s + g², W ← W − η_t g / (√s + eps), with
-    η_t = η / (1 + (t − 1) lr_decay).
+    At step $t$, with the gradient $g$ (plus $\lambda W$ with weight decay; see ``adagrad_update``):
+
+    $$
+    s \leftarrow s + g^2, \qquad W \leftarrow W - \eta_t \frac{g}{\sqrt{s} + \epsilon}, \qquad
+    \eta_t = \frac{\eta}{1 + (t - 1)\, \mathrm{lr\_decay}}
+    $$
 
     Args:
         params: Parameters, or a list of param-group dicts.
-        lr: learning rate η.
-        lr_decay: ≥ 0, decays η as η / (1 + (t − 1) lr_decay).
-        weight_decay: λ ≥ 0, adds λ W to the gradient.
-        initial_accumulator_value: ≥ 0, the starting value of s.
-        eps: ≥ 0, added to √s for numerical stability.
+        lr: the learning rate $\eta$.
+        lr_decay: $\ge 0$, decays $\eta$ as $\eta / (1 + (t - 1)\, \mathrm{lr\_decay})$.
+        weight_decay: $\lambda \ge 0$, adds $\lambda W$ to the gradient.
+        initial_accumulator_value: $\ge 0$, the starting value of $s$.
+        eps: $\epsilon \ge 0$, added to $\sqrt{s}$ for numerical stability.
         maximize: ascend the objective instead.
 
-    Example:
+    Raises:
+        ValueError: a hyperparameter out of range.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.array([0.0, 0.0]))
         >>> opt = dn.optim.Adagrad([w], lr=0.5)

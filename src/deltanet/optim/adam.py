@@ -1,9 +1,9 @@
-"""Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), as ``torch.optim.Adam``/``AdamW``.
+r"""Adam and AdamW (Kingma & Ba 2015; Loshchilov & Hutter 2019), as ``torch.optim.Adam``/``AdamW``.
 
-Adam keeps RMSProp's running average of squared gradients v and adds a running average of the
-gradients m (momentum); both start at zero, so early averages are too small, and the bias
-corrections 1 − β1ᵗ and 1 − β2ᵗ undo that. AdamW applies weight decay to W directly (decoupled)
-instead of adding λ W to the gradient, where v would rescale it.
+Adam keeps RMSProp's running average of squared gradients $v$ and adds a running average of the
+gradients $m$ (momentum); both start at zero, so early averages are too small, and the bias
+corrections $1 - \beta_1^t$ and $1 - \beta_2^t$ undo that. AdamW applies weight decay to $W$
+directly (decoupled) instead of adding $\lambda W$ to the gradient, where $v$ would rescale it.
 """
 
 from __future__ import annotations
@@ -32,31 +32,36 @@ def adam_update(
     maximize: bool = False,
     decoupled_weight_decay: bool = False,
 ) -> None:
-    """One Adam (or AdamW) step on ``W`` and the moment arrays, all in place.
+    r"""One Adam (or AdamW) step on ``W`` and the moment arrays, all in place.
 
-    With η = eta, λ = weight_decay, t = step (1 for the first step)::
+    With $\eta$ = ``eta``, $\lambda$ = ``weight_decay``, $t$ = ``step`` (1 for the first step) and
+    $d$ the direction of the step:
 
-        d ← −g if maximize else g
-        if λ ≠ 0:  W ← W − η λ W  (decoupled, AdamW)   or   d ← d + λ W  (Adam)
-        m ← β1 m + (1 − β1) d
-        v ← β2 v + (1 − β2) d²
-        if amsgrad:  v_max ← max(v_max, v) ;  v̂ ← v_max   else  v̂ ← v
-        W ← W − (η / (1 − β1ᵗ)) · m / (√v̂ / √(1 − β2ᵗ) + eps)
+    ```text
+    d ← −g if maximize else g
+    if λ ≠ 0:  W ← W − η λ W  (decoupled, AdamW)   or   d ← d + λ W  (Adam)
+    m ← β1 m + (1 − β1) d
+    v ← β2 v + (1 − β2) d²
+    if amsgrad:  v_max ← max(v_max, v) ;  v̂ ← v_max   else  v̂ ← v
+    W ← W − (η / (1 − β1ᵗ)) · m / (√v̂ / √(1 − β2ᵗ) + eps)
+    ```
 
-    m, v and v_max start at zero.
+    $m$, $v$ and $v_{max}$ start at zero.
 
     Args:
         W: the parameter array, updated in place.
         g: its gradient (read only).
-        exp_avg: m, updated in place.
-        exp_avg_sq: v, updated in place.
-        step: the number of this step, counting from 1.
+        exp_avg: $m$, updated in place.
+        exp_avg_sq: $v$, updated in place.
+        step: the number $t$ of this step, counting from 1.
         work: two scratch arrays shaped like ``W`` (allocated when None).
-        eta, beta1, beta2, eps, weight_decay, amsgrad, maximize: as in :class:`Adam`.
-        max_exp_avg_sq: v_max (needed with amsgrad), updated in place.
-        decoupled_weight_decay: AdamW's decay of W instead of Adam's L2 gradient term.
+        eta: the learning rate $\eta$.
+        beta1, beta2: $\beta_1$ and $\beta_2$, the ``betas`` of ``Adam``.
+        eps, weight_decay, amsgrad, maximize: as in ``Adam``.
+        max_exp_avg_sq: $v_{max}$ (needed with amsgrad), updated in place.
+        decoupled_weight_decay: AdamW's decay of $W$ instead of Adam's $\ell_2$ gradient term.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.optim.adam import adam_update
         >>> W, m, v = np.array([1.0, 1.0]), np.zeros(2), np.zeros(2)
@@ -104,22 +109,31 @@ def adam_update(
 
 
 class Adam(Optimizer):
-    """Adam: momentum over an RMSProp-normalized step, bias-corrected, as ``torch.optim.Adam``.
+    r"""Adam: momentum over an RMSProp-normalized step, bias-corrected, as ``torch.optim.Adam``.
 
-    Update (see :func:`adam_update`): m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g²,
-    W ← W − η m̂ / (√v̂ + eps) with m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ).
+    At step $t$, with the gradient $g$ (plus $\lambda W$ with weight decay; see ``adam_update``):
+
+    $$
+    m \leftarrow \beta_1 m + (1 - \beta_1)\, g, \qquad v \leftarrow \beta_2 v + (1 - \beta_2)\, g^2,
+    \qquad W \leftarrow W - \eta \frac{\hat m}{\sqrt{\hat v} + \epsilon}
+    $$
+
+    with the bias-corrected $\hat m = m / (1 - \beta_1^t)$ and $\hat v = v / (1 - \beta_2^t)$.
 
     Args:
         params: Parameters, or a list of param-group dicts.
-        lr: learning rate η.
-        betas: (β1, β2), each in [0, 1): decay of the averages of g and g².
-        eps: ≥ 0, added to √v̂.
-        weight_decay: λ ≥ 0, adds λ W to the gradient (L2).
-        amsgrad: normalize by the largest v seen so far (Reddi et al. 2018).
+        lr: the learning rate $\eta$.
+        betas: $(\beta_1, \beta_2)$, each in $[0, 1)$: the decay of the averages of $g$ and $g^2$.
+        eps: $\epsilon \ge 0$, added to $\sqrt{\hat v}$.
+        weight_decay: $\lambda \ge 0$, adds $\lambda W$ to the gradient ($\ell_2$).
+        amsgrad: normalize by the largest $v$ seen so far (Reddi et al. 2018).
         maximize: ascend the objective instead.
-        decoupled_weight_decay: decay W directly, as :class:`AdamW`.
+        decoupled_weight_decay: decay $W$ directly, as ``AdamW``.
 
-    Example:
+    Raises:
+        ValueError: a hyperparameter out of range.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.array([0.0, 0.0]))
         >>> opt = dn.optim.Adam([w], lr=0.1)
@@ -216,18 +230,27 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay W ← W − η λ W (default λ = 0.01), as PyTorch's AdamW.
+    r"""Adam with decoupled weight decay (default $\lambda = 0.01$), as PyTorch's ``AdamW``.
+
+    Before each Adam step (on the gradient alone), the weights decay:
+
+    $$
+    W \leftarrow W - \eta \lambda W
+    $$
 
     Args:
-        params, lr, betas, eps, amsgrad, maximize: as in :class:`Adam`.
-        weight_decay: λ ≥ 0, applied to W directly, not through the gradient.
+        params, lr, betas, eps, amsgrad, maximize: as in ``Adam``.
+        weight_decay: $\lambda \ge 0$, applied to $W$ directly, not through the gradient.
 
-    Example:
+    Raises:
+        ValueError: a hyperparameter out of range.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.array([1.0]))
         >>> opt = dn.optim.AdamW([w], lr=0.1, weight_decay=0.5)
         >>> w.grad = np.array([0.0]); opt.step()
-        >>> w.data   # 1 − 0.1·0.5·1, and no gradient step
+        >>> w.data   # 1 - 0.1 * 0.5 * 1, and no gradient step
         array([0.95])
     """
 

@@ -1,8 +1,8 @@
-"""Learning-rate schedules, as in ``torch.optim.lr_scheduler``: ``step()`` once per epoch.
+r"""Learning-rate schedules, as in ``torch.optim.lr_scheduler``: ``step()`` once per epoch.
 
 A scheduler writes ``group["lr"]`` of its optimizer's param groups; the optimizer reads it at its
 next step. Creating a scheduler records each group's starting rate as ``group["initial_lr"]``.
-The chainable form of PyTorch is kept (StepLR multiplies the *current* rate by γ at each
+The chainable form of PyTorch is kept (``StepLR`` multiplies the *current* rate by $\gamma$ at each
 boundary), so the sequence of rates is the same to the last bit. ``state_dict()`` holds JSON-able
 values only.
 """
@@ -23,11 +23,11 @@ class LRScheduler:
     Subclasses write ``get_lr()``: the rates for epoch ``last_epoch`` from the current ones.
 
     Args:
-        optimizer: the :class:`~deltanet.optim.Optimizer` whose learning rates it sets.
+        optimizer: the ``Optimizer`` whose learning rates it sets.
         last_epoch: index of the last epoch; -1 starts afresh (other values resume, and need
             ``initial_lr`` in every param group).
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> class Halve(dn.optim.LRScheduler):
         ...     def get_lr(self):
@@ -106,15 +106,24 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """Multiply the learning rate by γ every ``step_size`` epochs: η_e = η_0 γ^⌊e / step_size⌋.
+    r"""Multiply the learning rate by $\gamma$ every ``step_size`` epochs.
+
+    At epoch $e$, with ``step_size`` $s$ and the initial rate $\eta_0$:
+
+    $$
+    \eta_e = \eta_0\, \gamma^{\lfloor e / s \rfloor}
+    $$
 
     Args:
         optimizer: the optimizer.
-        step_size: period of the decay, in epochs (a positive integer).
-        gamma: factor γ > 0.
+        step_size: the period $s$ of the decay, in epochs (a positive integer).
+        gamma: the factor $\gamma > 0$ (default 0.1).
         last_epoch: -1 to start afresh.
 
-    Example:
+    Raises:
+        ValueError: ``step_size`` is not a positive integer, or ``gamma`` is not positive.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> opt = dn.optim.SGD([dn.nn.Parameter(np.zeros(1))], lr=1.0)
         >>> sched = dn.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
@@ -143,15 +152,24 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the learning rate by γ at each milestone epoch: η_e = η_0 γ^(#milestones ≤ e).
+    r"""Multiply the learning rate by $\gamma$ at each milestone epoch.
+
+    At epoch $e$, with the initial rate $\eta_0$ and the milestones $m_1, m_2, \dots$:
+
+    $$
+    \eta_e = \eta_0\, \gamma^{\lvert \{ i : m_i \le e \} \rvert}
+    $$
 
     Args:
         optimizer: the optimizer.
         milestones: epoch indices (non-negative integers); one listed twice decays twice.
-        gamma: factor γ > 0.
+        gamma: the factor $\gamma > 0$ (default 0.1).
         last_epoch: -1 to start afresh.
 
-    Example:
+    Raises:
+        ValueError: a milestone that is not a non-negative integer, or ``gamma`` is not positive.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> opt = dn.optim.SGD([dn.nn.Parameter(np.zeros(1))], lr=1.0)
         >>> sched = dn.optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.1)
@@ -186,14 +204,21 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by γ every epoch: η_e = η_0 γ^e.
+    r"""Multiply the learning rate by $\gamma$ every epoch.
+
+    $$
+    \eta_e = \eta_0\, \gamma^e
+    $$
 
     Args:
         optimizer: the optimizer.
-        gamma: factor γ > 0.
+        gamma: the factor $\gamma > 0$.
         last_epoch: -1 to start afresh.
 
-    Example:
+    Raises:
+        ValueError: ``gamma`` is not positive.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> opt = dn.optim.SGD([dn.nn.Parameter(np.zeros(1))], lr=1.0)
         >>> sched = dn.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
@@ -215,26 +240,36 @@ class ExponentialLR(LRScheduler):
 
 
 class ReduceLROnPlateau:
-    """Multiply the learning rate by ``factor`` when a metric has stopped improving, as PyTorch's.
+    r"""Multiply the learning rate by ``factor`` when a metric has stopped improving, as PyTorch's.
 
     Call ``step(metric)`` after each epoch's validation. An epoch improves when the metric beats
-    the best so far by the threshold (``rel``: best·(1 ∓ threshold), ``abs``: best ∓ threshold);
-    after more than ``patience`` epochs without improvement every lr becomes
-    max(lr · factor, min_lr) (ignored when the change is below ``eps``), and ``cooldown`` epochs
-    follow in which bad epochs are not counted.
+    the best so far by the threshold $\theta$: in "min" mode when it is below
+    $\mathrm{best} \cdot (1 - \theta)$ (``threshold_mode="rel"``) or $\mathrm{best} - \theta$
+    (``"abs"``), in "max" mode above $\mathrm{best} \cdot (1 + \theta)$ or $\mathrm{best} + \theta$.
+    After more than ``patience`` epochs without improvement every learning rate becomes
+
+    $$
+    \eta \leftarrow \max(\eta \cdot \mathrm{factor},\ \mathrm{min\_lr})
+    $$
+
+    (skipped when the change is below ``eps``), and ``cooldown`` epochs follow in which bad epochs
+    are not counted.
 
     Args:
         optimizer: the optimizer.
         mode: "min" (a loss) or "max" (an accuracy).
-        factor: in [0, 1), the multiplier of the learning rate.
-        patience: epochs without improvement to tolerate (≥ 0).
-        threshold: ≥ 0, the margin an improvement needs.
+        factor: in $[0, 1)$, the multiplier of the learning rate.
+        patience: epochs without improvement to tolerate ($\ge 0$).
+        threshold: $\theta \ge 0$, the margin an improvement needs.
         threshold_mode: "rel" or "abs".
-        cooldown: epochs to wait after a reduction (≥ 0).
-        min_lr: lower bound, one number or one per param group.
-        eps: smallest change of lr that is applied.
+        cooldown: epochs to wait after a reduction ($\ge 0$).
+        min_lr: the lower bound, one number or one per param group.
+        eps: the smallest change of the learning rate that is applied.
 
-    Example:
+    Raises:
+        ValueError: an option out of range, or ``min_lr`` of the wrong length.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> opt = dn.optim.SGD([dn.nn.Parameter(np.zeros(1))], lr=1.0)
         >>> sched = dn.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
@@ -317,7 +352,11 @@ class ReduceLROnPlateau:
         return current > (best * (1.0 + threshold) if rel else best + threshold)
 
     def step(self, metrics: Any) -> None:
-        """Record this epoch's metric and reduce the learning rates if it has plateaued."""
+        """Record this epoch's metric and reduce the learning rates if it has plateaued.
+
+        Args:
+            metrics: the epoch's validation metric (a number, or a one-element Tensor or array).
+        """
         current = float(metrics.item() if hasattr(metrics, "item") else metrics)
         self.last_epoch += 1
         if self._is_better(current):

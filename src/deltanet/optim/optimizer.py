@@ -6,10 +6,12 @@ in ``_update_group``. Hyperparameters live in ``param_groups`` (a list of dicts)
 group and step, so a scheduler that changes ``group["lr"]`` changes the next step.
 
 ``state_dict()`` is made of JSON-able scalars and NumPy arrays only, with state keyed by the index
-of the parameter in the order of the groups, as PyTorch does::
+of the parameter in the order of the groups, as PyTorch does:
 
-    {"state": {0: {"step": 3, "exp_avg": array(...), ...}, ...},
-     "param_groups": [{"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1, 2, 3]}]}
+```python
+{"state": {0: {"step": 3, "exp_avg": array(...), ...}, ...},
+ "param_groups": [{"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1, 2, 3]}]}
+```
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Optimizer:
             ``"params"`` and hyperparameters that override ``defaults`` for that group.
         defaults: the hyperparameters of every group that does not set its own.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.array([1.0, 2.0]))
         >>> opt = dn.optim.SGD([{"params": [w], "lr": 0.5}], lr=0.1)
@@ -87,7 +89,14 @@ class Optimizer:
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters with its own hyperparameters (missing ones from ``defaults``).
 
-        Example:
+        Args:
+            param_group: a dict with ``"params"`` (the Parameters) and any hyperparameters.
+
+        Raises:
+            ValueError: no ``"params"``, an unknown hyperparameter, a parameter that is already
+                in a group, or a value out of range.
+
+        Examples:
             >>> import numpy as np, deltanet as dn
             >>> a, b = dn.nn.Parameter(np.zeros(2)), dn.nn.Parameter(np.zeros(3))
             >>> opt = dn.optim.SGD([a], lr=0.1)
@@ -135,7 +144,11 @@ class Optimizer:
 
     # -- the step ----------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients: set every ``p.grad`` to None (or to new zero arrays)."""
+        """Forget the gradients: set every ``p.grad`` to None (or to new zero arrays).
+
+        Args:
+            set_to_none: True (default): None; False: a new array of zeros where a gradient was.
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none or p.grad is None:
@@ -175,7 +188,7 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """The state as JSON-able scalars and NumPy arrays (copies), keyed by parameter index.
 
-        Example:
+        Examples:
             >>> import numpy as np, deltanet as dn
             >>> w = dn.nn.Parameter(np.zeros(2))
             >>> opt = dn.optim.SGD([w], lr=0.1, momentum=0.9)
@@ -208,6 +221,12 @@ class Optimizer:
 
         State keys may be ints or their strings ("0"); arrays are copied and cast to their
         parameter's dtype. Everything is checked before anything changes.
+
+        Args:
+            state_dict: what ``state_dict()`` returned, possibly from another run or from PyTorch.
+
+        Raises:
+            ValueError: the groups, the number of parameters or an array's shape do not match.
         """
         name = type(self).__name__
         if not (isinstance(state_dict, dict) and {"state", "param_groups"} <= set(state_dict)):

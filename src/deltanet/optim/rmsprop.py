@@ -1,9 +1,9 @@
-"""RMSProp (root mean square propagation, Hinton 2012), as ``torch.optim.RMSprop``.
+r"""RMSProp (root mean square propagation, Hinton 2012), as ``torch.optim.RMSprop``.
 
-AdaGrad with a memory: the squared gradients are averaged with a decay α instead of summed, so
-the step size η / √v recovers when the gradients shrink. ``eps`` is added *outside* the square
-root, as in PyTorch (√v + eps), and ``centered`` divides by an estimate of the gradient's
-standard deviation √(v − ḡ²) instead of its root mean square.
+AdaGrad with a memory: the squared gradients are averaged with a decay $\alpha$ instead of summed,
+so the step size $\eta / \sqrt{v}$ recovers when the gradients shrink. ``eps`` is added *outside*
+the square root, as in PyTorch ($\sqrt{v} + \epsilon$), and ``centered`` divides by an estimate of
+the gradient's standard deviation $\sqrt{v - \bar g^2}$ instead of its root mean square.
 """
 
 from __future__ import annotations
@@ -30,31 +30,35 @@ def rmsprop_update(
     grad_avg: np.ndarray | None = None,
     maximize: bool = False,
 ) -> None:
-    """One RMSProp step on ``W`` and its state arrays, all in place.
+    r"""One RMSProp step on ``W`` and its state arrays, all in place.
 
-    With η = eta, α = alpha, μ = momentum, λ = weight_decay::
+    With $\eta$ = ``eta``, $\alpha$ = ``alpha``, $\mu$ = ``momentum``, $\lambda$ = ``weight_decay``
+    and $d$ the direction of the step:
 
-        d ← −g if maximize else g
-        if λ ≠ 0:  d ← d + λ W
-        v ← α v + (1 − α) d²
-        if centered:  ḡ ← α ḡ + (1 − α) d ;  a ← √max(v − ḡ², 0) + eps
-        else:         a ← √v + eps
-        if μ > 0:  b ← μ b + d / a ;  W ← W − η b
-        else:      W ← W − η d / a
+    ```text
+    d ← −g if maximize else g
+    if λ ≠ 0:  d ← d + λ W
+    v ← α v + (1 − α) d²
+    if centered:  ḡ ← α ḡ + (1 − α) d ;  a ← √max(v − ḡ², 0) + eps
+    else:         a ← √v + eps
+    if μ > 0:  b ← μ b + d / a ;  W ← W − η b
+    else:      W ← W − η d / a
+    ```
 
-    v, ḡ and b start at zero. (PyTorch gives NaN where rounding makes v − ḡ² slightly negative;
-    the max(·, 0) gives √0 instead.)
+    $v$, $\bar g$ and $b$ start at zero. (PyTorch gives NaN where rounding makes $v - \bar g^2$
+    slightly negative; the $\max(\cdot, 0)$ gives $\sqrt{0}$ instead.)
 
     Args:
         W: the parameter array, updated in place.
         g: its gradient (read only).
-        square_avg: v, updated in place.
+        square_avg: $v$, updated in place.
         work: two scratch arrays shaped like ``W`` (allocated when None).
-        eta, alpha, eps, weight_decay, momentum, centered, maximize: as in :class:`RMSprop`.
-        momentum_buffer: b (needed when momentum > 0), updated in place.
-        grad_avg: ḡ (needed when centered), updated in place.
+        eta: the learning rate $\eta$.
+        alpha, eps, weight_decay, momentum, centered, maximize: as in ``RMSprop``.
+        momentum_buffer: $b$ (needed when momentum > 0), updated in place.
+        grad_avg: $\bar g$ (needed when centered), updated in place.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.optim.rmsprop import rmsprop_update
         >>> W, v = np.array([1.0, 1.0]), np.zeros(2)
@@ -103,21 +107,30 @@ def rmsprop_update(
 
 
 class RMSprop(Optimizer):
-    """RMSProp: step η d / (√v + eps) with v a running average of d², as ``torch.optim.RMSprop``.
+    r"""RMSProp: steps divided by a running root mean square of the gradients, as ``torch.optim.RMSprop``.
 
-    Update (see :func:`rmsprop_update`): v ← α v + (1 − α) g², W ← W − η g / (√v + eps).
+    With the gradient $g$ (plus $\lambda W$ with weight decay; see ``rmsprop_update`` for momentum
+    and ``centered``):
+
+    $$
+    v \leftarrow \alpha\, v + (1 - \alpha)\, g^2, \qquad W \leftarrow W - \eta \frac{g}{\sqrt{v} + \epsilon}
+    $$
 
     Args:
         params: Parameters, or a list of param-group dicts.
-        lr: learning rate η.
-        alpha: smoothing constant α in [0, 1].
-        eps: ≥ 0, added to √v (outside the root).
-        weight_decay: λ ≥ 0, adds λ W to the gradient.
-        momentum: μ in [0, 1); a momentum buffer on the normalized step.
-        centered: normalize by the estimated standard deviation √(v − ḡ²).
+        lr: the learning rate $\eta$.
+        alpha: the smoothing constant $\alpha \in [0, 1]$.
+        eps: $\epsilon \ge 0$, added to $\sqrt{v}$ (outside the root).
+        weight_decay: $\lambda \ge 0$, adds $\lambda W$ to the gradient.
+        momentum: $\mu \in [0, 1)$; a momentum buffer on the normalized step.
+        centered: normalize by the estimated standard deviation $\sqrt{v - \bar g^2}$, with $\bar g$
+            a running average of $g$.
         maximize: ascend the objective instead.
 
-    Example:
+    Raises:
+        ValueError: a hyperparameter out of range.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.array([0.0, 0.0]))
         >>> opt = dn.optim.RMSprop([w], lr=0.01)

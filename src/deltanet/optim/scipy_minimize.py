@@ -1,7 +1,7 @@
-"""Full-batch quasi-Newton (L-BFGS) and conjugate gradients through ``scipy.optimize.minimize``.
+r"""Full-batch quasi-Newton (L-BFGS) and conjugate gradients through ``scipy.optimize.minimize``.
 
 The seeds (Suk) call them the "more efficient (robust and fast) methods" for batch training:
-instead of a fixed step −η ∇E, they choose each step's direction from the gradients seen so far
+instead of a fixed step $-\eta \nabla E$, they choose each step's direction from the gradients seen so far
 and its length by a line search. ``step(closure)`` follows PyTorch's LBFGS protocol: the closure
 zeroes the gradients, computes the loss on the whole training set, calls ``loss.backward()`` and
 returns the loss. One ``step`` runs a whole minimization (up to ``max_iter`` iterations) on the
@@ -106,22 +106,28 @@ class _ScipyMinimizer(Optimizer):
 
 
 class LBFGS(_ScipyMinimizer):
-    """Limited-memory BFGS (quasi-Newton) on the full batch, via SciPy's L-BFGS-B.
+    r"""Limited-memory BFGS (quasi-Newton) on the full batch, via SciPy's L-BFGS-B.
 
-    Each iteration approximates the inverse Hessian from the last ``history_size`` pairs of
-    steps and gradient changes, and searches along −H⁻¹∇E for a step that satisfies the Wolfe
-    conditions. It stops when max |∂E/∂w| ≤ tol, when the relative decrease of E falls below
-    ``ftol``, or after ``max_iter`` iterations / ``max_eval`` evaluations.
+    Each iteration approximates the inverse Hessian $H^{-1}$ from the last ``history_size``
+    pairs of steps and gradient changes, and searches along $-H^{-1} \nabla E$ for a step that
+    satisfies the Wolfe conditions. It stops when $\max_w \lvert \partial E / \partial w \rvert \le$
+    ``tol``, when the relative decrease of $E$ falls below ``ftol``, or after ``max_iter``
+    iterations or ``max_eval`` evaluations.
 
     Args:
         params: Parameters (one group).
-        max_iter: most iterations per ``step``.
-        max_eval: most loss evaluations per ``step`` (default 1.25 · max_iter).
-        tol: gradient tolerance on max |∂E/∂w|.
-        ftol: tolerance on the relative decrease (E_k − E_{k+1}) / max(|E_k|, |E_{k+1}|, 1).
-        history_size: number of correction pairs kept.
+        max_iter: the most iterations per ``step``.
+        max_eval: the most loss evaluations per ``step`` (default $1.25 \times$ ``max_iter``).
+        tol: the tolerance on $\max_w \lvert \partial E / \partial w \rvert$.
+        ftol: the tolerance on the relative decrease
+            $(E_k - E_{k+1}) / \max(\lvert E_k \rvert, \lvert E_{k+1} \rvert, 1)$.
+        history_size: the number of correction pairs kept.
 
-    Example:
+    Raises:
+        ImportError: SciPy is not installed.
+        ValueError: an option out of range, or more than one param group.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.zeros(2))
         >>> opt = dn.optim.LBFGS([w], max_iter=50)
@@ -171,18 +177,23 @@ class LBFGS(_ScipyMinimizer):
 
 
 class CG(_ScipyMinimizer):
-    """Nonlinear conjugate gradients (Polak-Ribière) on the full batch, via SciPy's ``CG``.
+    r"""Nonlinear conjugate gradients (Polak-Ribière) on the full batch, via SciPy's ``CG``.
 
     Each direction is the negative gradient plus a multiple of the previous direction, so that
     successive steps do not undo each other; the step length comes from a line search. It stops
-    when max |∂E/∂w| ≤ tol or after ``max_iter`` iterations.
+    when $\max_w \lvert \partial E / \partial w \rvert \le$ ``tol`` or after ``max_iter``
+    iterations.
 
     Args:
         params: Parameters (one group).
-        max_iter: most iterations per ``step``.
-        tol: gradient tolerance on max |∂E/∂w|.
+        max_iter: the most iterations per ``step``.
+        tol: the tolerance on $\max_w \lvert \partial E / \partial w \rvert$.
 
-    Example:
+    Raises:
+        ImportError: SciPy is not installed.
+        ValueError: an option out of range, or more than one param group.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.zeros(2))
         >>> opt = dn.optim.CG([w], max_iter=50)

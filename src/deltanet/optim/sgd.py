@@ -1,15 +1,21 @@
-"""Stochastic gradient descent with momentum (``torch.optim.SGD``), and the seeds' momentum rule.
+r"""Stochastic gradient descent with momentum (``torch.optim.SGD``), and the seeds' momentum rule.
 
-The seeds (Suk) write gradient descent as W(τ+1) = W(τ) − η ∇E(W(τ)); Rumelhart, Hinton and
-Williams (1986, eq. 9) add momentum: Δw(t) = −ε ∂E/∂w(t) + α Δw(t−1). PyTorch keeps a velocity
-buffer b instead of Δw:
+The seeds (Suk) write gradient descent as $w^{(\tau+1)} = w^{(\tau)} - \eta \nabla E(w^{(\tau)})$;
+Rumelhart, Hinton and Williams (1986, eq. 9) add momentum:
+$\Delta w(t) = -\varepsilon\, \partial E / \partial w(t) + \alpha\, \Delta w(t - 1)$. PyTorch keeps
+a velocity buffer $b$ instead of $\Delta w$:
 
-    b_t = μ b_{t−1} + g_t          W_t = W_{t−1} − η b_t
+$$
+b_t = \mu\, b_{t-1} + g_t, \qquad W_t = W_{t-1} - \eta\, b_t
+$$
 
-so Δw(t) = −η b_t = −η g_t + μ (−η b_{t−1}) = −η g_t + μ Δw(t−1): the same rule with ε = η and
-α = μ (b_1 = g_1 matches Δw(0) = 0). The two differ only by a rescaling when η changes during
-training: PyTorch's step becomes −η_t g_t + μ (η_t / η_{t−1}) Δw(t−1), Rumelhart's keeps the
-old step in the velocity. With dampening τ, ε = η (1 − τ) after the first step.
+so $\Delta w(t) = -\eta b_t = -\eta g_t + \mu (-\eta b_{t-1}) = -\eta g_t + \mu\, \Delta w(t-1)$:
+the same rule with $\varepsilon = \eta$ and $\alpha = \mu$ ($b_1 = g_1$ matches $\Delta w(0) = 0$).
+The two differ only by a rescaling when $\eta$ changes during training: PyTorch's step becomes
+$-\eta_t g_t + \mu (\eta_t / \eta_{t-1})\, \Delta w(t-1)$, Rumelhart's keeps the old step in the
+velocity. With ``dampening`` $\tau$ (PyTorch's symbol, not the step index above),
+$b_t = \mu b_{t-1} + (1 - \tau)\, g_t$, so that $\varepsilon = \eta (1 - \tau)$ after the first
+step.
 """
 
 from __future__ import annotations
@@ -33,26 +39,35 @@ def sgd_update(
     nesterov: bool = False,
     maximize: bool = False,
 ) -> np.ndarray | None:
-    """One SGD step on ``W`` in place; returns the momentum buffer (None without momentum).
+    r"""One SGD step on ``W`` in place; returns the momentum buffer (None without momentum).
 
-    With η = eta, μ = momentum, τ = dampening, λ = weight_decay::
+    Without momentum and weight decay this is the seeds' $W \leftarrow W - \eta\, g$. In full, with
+    $\eta$ = ``eta``, $\mu$ = ``momentum``, $\tau$ = ``dampening``, $\lambda$ = ``weight_decay``
+    and $d$ the direction of the step:
 
-        d ← −g if maximize else g
-        if λ ≠ 0:   d ← d + λ W
-        if μ ≠ 0:
-            b ← d                       (first step: buf is None)
-            b ← μ b + (1 − τ) d         (later steps, in place in buf)
-            d ← d + μ b  if nesterov  else  b
-        W ← W − η d
+    ```text
+    d ← −g if maximize else g
+    if λ ≠ 0:   d ← d + λ W
+    if μ ≠ 0:
+        b ← d                       (first step: buf is None)
+        b ← μ b + (1 − τ) d         (later steps, in place in buf)
+        d ← d + μ b  if nesterov  else  b
+    W ← W − η d
+    ```
 
     Args:
         W: the parameter array, updated in place.
-        g: its gradient ∂E/∂W (read only).
-        buf: the momentum buffer b from the previous step, updated in place; None at the start.
+        g: its gradient $\partial E / \partial W$ (read only).
+        buf: the momentum buffer $b$ from the previous step, updated in place; None at the start.
         work: one scratch array shaped like ``W`` (allocated when None).
-        eta, momentum, dampening, weight_decay, nesterov, maximize: as in :class:`SGD`.
+        eta: the learning rate $\eta$.
+        momentum, dampening, weight_decay, nesterov, maximize: as in ``SGD``.
 
-    Example:
+    Returns:
+        The momentum buffer $b$ (the same array as ``buf`` after the first step), or None when
+        ``momentum`` is 0.
+
+    Examples:
         >>> import numpy as np
         >>> from deltanet.optim.sgd import sgd_update
         >>> W = np.array([1.0, -2.0])
@@ -107,27 +122,41 @@ def sgd_update(
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, optionally with (Nesterov) momentum, as ``torch.optim.SGD``.
+    r"""Stochastic gradient descent, optionally with (Nesterov) momentum, as ``torch.optim.SGD``.
 
-    Update (see :func:`sgd_update`): b ← μ b + (1 − τ) g, W ← W − η b. With momentum μ = α and
-    lr η = ε this is Rumelhart's Δw(t) = −ε ∂E/∂w + α Δw(t−1) (see the module docstring).
+    With the gradient $g = \partial E / \partial W$ (plus $\lambda W$ with weight decay), each step
+    (see ``sgd_update``) is
+
+    $$
+    b \leftarrow \mu\, b + (1 - \tau)\, g, \qquad W \leftarrow W - \eta\, b
+    $$
+
+    and $W \leftarrow W - \eta\, g$ without momentum, the seeds' rule. With $\mu = \alpha$ and
+    $\eta = \varepsilon$ this is Rumelhart's
+    $\Delta w(t) = -\varepsilon\, \partial E / \partial w + \alpha\, \Delta w(t-1)$ (see the
+    module docstring).
 
     Args:
         params: Parameters, or a list of param-group dicts.
-        lr: learning rate η.
-        momentum: μ in [0, 1).
-        dampening: τ in [0, 1], the share of the fresh gradient left out of the buffer.
-        weight_decay: λ ≥ 0, adds λ W to the gradient (L2 penalty ½λ‖W‖²).
-        nesterov: look-ahead momentum (needs momentum > 0 and dampening 0).
+        lr: the learning rate $\eta$.
+        momentum: $\mu \in [0, 1)$.
+        dampening: $\tau \in [0, 1]$, the share of the fresh gradient left out of the buffer.
+        weight_decay: $\lambda \ge 0$, adds $\lambda W$ to the gradient (the gradient of the $\ell_2$
+            penalty $\frac{\lambda}{2} \lVert W \rVert^2$).
+        nesterov: look-ahead momentum, $W \leftarrow W - \eta (g + \mu b)$ (needs momentum > 0 and
+            dampening 0).
         maximize: ascend the objective instead.
 
-    Example:
+    Raises:
+        ValueError: a hyperparameter out of range, or ``nesterov`` without momentum.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.array([0.01]))
         >>> opt = dn.optim.SGD([w], lr=0.1, momentum=0.9)
         >>> for _ in range(3):
         ...     opt.zero_grad()
-        ...     loss = ((w - 1.0) ** 2).sum()   # E = (w − 1)²
+        ...     loss = ((w - 1.0) ** 2).sum()   # E = (w - 1)^2
         ...     loss.backward()
         ...     opt.step()
         >>> round(float(w.data[0]), 6)
