@@ -1,7 +1,7 @@
 """Layer 6: ready-made networks of the seeds: LeNet-5, a configurable U-Net and plain MLPs.
 
 Each builder returns an ordinary ``nn.Module`` (``lenet5`` and ``mlp`` an ``nn.Sequential``,
-``unet`` a :class:`UNet`), so the models train with ``dn.fit``, save with ``dn.save`` and load
+``unet`` a ``UNet``), so the models train with ``dn.fit``, save with ``dn.save`` and load
 their weights from (and into) the equivalent PyTorch model. Constructor arguments are JSON
 scalars, so a model can be rebuilt from a saved configuration.
 """

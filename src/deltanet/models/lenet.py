@@ -1,9 +1,16 @@
-"""LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998), the convolutional network of ``seeds/003…``.
+r"""LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998), the convolutional network of ``seeds/003…``.
 
-Pairs of convolution and subsampling layers, C_j = h(Σ_i S_i * W_ji + b_j) and
-S_j = down(C_j): local receptive fields and shared weights find the same feature anywhere in the
-image, and each subsampling halves the resolution while the number of feature maps grows; fully
-connected layers end the network.
+Pairs of convolution and subsampling layers,
+
+$$
+C_j^{(l)} = h\Big(\sum_i S_i^{(l-1)} * W_{ji}^{(l)} + b_j^{(l)}\Big), \qquad
+S_j^{(l)} = \mathrm{down}\big(C_j^{(l)}\big)
+$$
+
+($*$ the convolution, $h$ the activation, $\mathrm{down}$ the max or the average over 2×2
+windows, $S^{(0)}$ the input channels): local receptive fields and shared weights find the
+same feature anywhere in the image, and each subsampling halves the resolution while the number of
+feature maps grows; fully connected layers end the network.
 """
 
 from __future__ import annotations
@@ -24,31 +31,29 @@ def lenet5(
     rng: Any = None,
     dtype: Any = None,
 ) -> nn.Sequential:
-    """LeNet-5 as an ``nn.Sequential``: conv 6@5×5, subsample, conv 16@5×5, subsample, 120, 84, C.
+    r"""LeNet-5 as an ``nn.Sequential``: conv 6@5×5, subsample, conv 16@5×5, subsample, 120, 84, C.
 
-    ========  ==============================  ===============  ==========================
-    index     layer                           output           parameters
-    ========  ==============================  ===============  ==========================
-    0         C1 ``Conv2d(in, 6, 5, pad)``    6 × 28 × 28      6·in·25 + 6 = 156 (in = 1)
-    1, 2      S2 subsampling 2×2, h           6 × 14 × 14      0
-    3         C3 ``Conv2d(6, 16, 5)``         16 × 10 × 10     16·6·25 + 16 = 2,416
-    4, 5      S4 subsampling 2×2, h           16 × 5 × 5       0
-    6         ``Flatten``                     400              0
-    7, 8      F5 ``Linear(400, 120)``, h      120              48,120
-    9, 10     F6 ``Linear(120, 84)``, h       84               10,164
-    11        output ``Linear(84, C)``        C (logits)       85·C = 850 (C = 10)
-    ========  ==============================  ===============  ==========================
+    | index | layer | output | parameters |
+    |---|---|---|---|
+    | 0 | C1 ``Conv2d(in, 6, 5, pad)`` | 6 × 28 × 28 | $6 \cdot c_{in} \cdot 25 + 6 = 156$ ($c_{in} = 1$) |
+    | 1, 2 | S2 subsampling 2×2, $h$ | 6 × 14 × 14 | 0 |
+    | 3 | C3 ``Conv2d(6, 16, 5)`` | 16 × 10 × 10 | $16 \cdot 6 \cdot 25 + 16 = 2416$ |
+    | 4, 5 | S4 subsampling 2×2, $h$ | 16 × 5 × 5 | 0 |
+    | 6 | ``Flatten`` | 400 | 0 |
+    | 7, 8 | F5 ``Linear(400, 120)``, $h$ | 120 | 48,120 |
+    | 9, 10 | F6 ``Linear(120, 84)``, $h$ | 84 | 10,164 |
+    | 11 | output ``Linear(84, C)`` | $C$ (logits) | $85\, C = 850$ ($C = 10$) |
 
-    61,706 parameters for one input channel and 10 classes (6·25·(in − 1) more per extra
-    channel). The input is 32 × 32 as in the paper (C1 without padding), or 28 × 28 as MNIST
-    (C1 with padding 2); both give 16 × 5 × 5 = 400 features before F5.
+    61,706 parameters for one input channel and 10 classes ($150\, (c_{in} - 1)$ more for
+    $c_{in}$ channels). The input is 32 × 32 as in the paper (C1 without padding), or 28 × 28 as
+    MNIST (C1 with padding 2); both give 16 × 5 × 5 = 400 features before F5.
 
     The options are the ones the seeds discuss: the subsampling is max pooling (``"max"``,
-    today's usual choice) or averaging (``"avg"``, as the paper), the activation h is ReLU or
+    today's usual choice) or averaging (``"avg"``, as the paper), the activation $h$ is ReLU or
     tanh (the paper's squashing function). With max pooling the layer order is conv, pool, h
-    (indices 1, 2 = ``MaxPool2d``, h): max-pooling commutes with any non-decreasing h,
-    max(h(a), h(b)) = h(max(a, b)), so this gives exactly the output of conv, h, pool with h
-    applied to 4× fewer values. With averaging the order is conv, h, pool. The parameterized
+    (indices 1, 2 = ``MaxPool2d``, $h$): max-pooling commutes with any non-decreasing $h$,
+    $\max(h(a), h(b)) = h(\max(a, b))$, so this gives exactly the output of conv, $h$, pool with
+    $h$ applied to 4× fewer values. With averaging the order is conv, h, pool. The parameterized
     layers sit at the same indices either way (0, 3, 7, 9, 11), so the ``state_dict`` keys are
     PyTorch's for the same ``nn.Sequential``. Differences from the 1998 network, as in most
     reimplementations: C3 connects to all six S2 maps (the paper used a sparse table: 1,516
@@ -62,13 +67,17 @@ def lenet5(
         activation: "relu" (default) or "tanh".
         input_size: 28 (default; C1 pads by 2) or 32 (the paper's input, no padding).
         rng: seed or ``numpy.random.Generator`` for the initial weights (PyTorch's default
-            initialization, U(±1/√fan_in)).
+            initialization, $\mathcal{U}(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})$ with $n_{in}$ the fan-in).
         dtype: float32 (default) or float64.
 
-    Shape:
-        (N, in_channels, input_size, input_size) → (N, num_classes).
+    Returns:
+        The network, an ``nn.Sequential`` of 12 layers.
 
-    Example:
+    Shape:
+        - input: $(N, c_{in}, S, S)$, with $S$ = ``input_size``.
+        - output: $(N, C)$, the logits.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.models.lenet5(rng=0)
         >>> model(dn.tensor(np.zeros((2, 1, 28, 28), dtype=np.float32))).shape

@@ -16,11 +16,17 @@ def mlp(
     rng: Any = None,
     dtype: Any = None,
 ) -> nn.Sequential:
-    """Fully connected layers ``sizes[0] → sizes[1] → … → sizes[-1]`` with h between them.
+    r"""Fully connected layers ``sizes[0] → sizes[1] → … → sizes[-1]`` with the activation $h$ between them.
 
-    a⁽ˡ⁾ = h(W⁽ˡ⁾ a⁽ˡ⁻¹⁾ + b⁽ˡ⁾) for the hidden layers; the last layer is linear (logits for
-    ``CrossEntropy``, values for ``MSELoss``). The network has Σ_l (sizes[l] + 1)·sizes[l + 1]
-    parameters.
+    The hidden layers compute
+
+    $$
+    a^{(l)} = h\big(W^{(l)} a^{(l-1)} + b^{(l)}\big)
+    $$
+
+    and the last layer is linear, $z^{(L)} = W^{(L)} a^{(L-1)} + b^{(L)}$ (logits for
+    ``CrossEntropy``, values for ``MSELoss``). With $n_l$ = ``sizes[l]`` the network has
+    $\sum_l (n_l + 1)\, n_{l+1}$ parameters.
 
     Args:
         sizes: the widths, inputs first and outputs last (at least two entries).
@@ -31,7 +37,14 @@ def mlp(
         rng: seed or ``numpy.random.Generator`` for the initial weights.
         dtype: float32 (default) or float64.
 
-    Example:
+    Returns:
+        The network, an ``nn.Sequential``.
+
+    Shape:
+        - input: $(N, n_0)$, or $(N, C, H, W)$ with $C H W = n_0$ and ``flatten=True``.
+        - output: $(N, n_L)$, with $n_L$ = ``sizes[-1]``.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.models.mlp([4, 16, 3], activation="sigmoid", rng=0)
         Sequential(

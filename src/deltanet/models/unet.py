@@ -1,4 +1,4 @@
-"""``UNet``: a small, configurable U-Net (Ronneberger, Fischer and Brox 2015) in 2-D or 3-D.
+r"""``UNet``: a small, configurable U-Net (Ronneberger, Fischer and Brox 2015) in 2-D or 3-D.
 
 The encoder repeats *double convolution, then max-pool*: the image shrinks by 2 per level while
 the number of feature maps doubles, so deep levels see large context. The decoder climbs back
@@ -10,7 +10,7 @@ convolution finally maps the features of every pixel to class scores: one logit 
 (``BCEWithLogitsLoss`` or the binary ``DiceLoss``).
 
 Every 3×3 convolution pads by 1 ("same"), so the output has the input's size, as long as each
-spatial size is divisible by 2^depth (each pooling halves it exactly).
+spatial size is divisible by $2^{\mathrm{depth}}$ (each pooling halves it exactly).
 """
 
 from __future__ import annotations
@@ -28,40 +28,42 @@ _LAYERS = {
 
 
 class UNet(nn.Module):
-    """A U-Net with ``depth`` poolings and ``width`` feature maps at the top level.
+    r"""A U-Net with ``depth`` poolings and ``width`` feature maps at the top level.
 
-    Level l (0 = full resolution, ``depth`` = the bottleneck) has width·2^l feature maps. Each
-    block is (conv 3×3 → [BatchNorm] → ReLU) × 2; the convolutions have no bias when batch
-    norm follows (its β does that job).
+    Level $l$ (0 = full resolution, $D$ = ``depth`` = the bottleneck) has $w\, 2^l$ feature maps,
+    with $w$ = ``width``. Each block is (conv 3×3 → [BatchNorm] → ReLU) × 2; the convolutions
+    have no bias when batch norm follows (its $\beta$ does that job).
 
-    ===============  ============================================  ============================
-    sub-module       what                                          channels
-    ===============  ============================================  ============================
-    ``encoders[l]``  double conv at level l, l = 0 … depth − 1     in → w (l = 0), else
-                                                                   w·2^(l−1) → w·2^l
-    ``pool``         max pooling 2 (no parameters)
-    ``bottleneck``   double conv at level ``depth``                w·2^(depth−1) → w·2^depth
-    ``ups[l]``       transposed conv 2, stride 2: level l+1 → l    w·2^(l+1) → w·2^l
-    ``decoders[l]``  double conv after ``cat([skip, up])``          2·w·2^l → w·2^l
-    ``head``         1×1 conv to class scores                      w → classes
-    ===============  ============================================  ============================
+    | sub-module | what | channels |
+    |---|---|---|
+    | ``encoders[l]`` | double conv at level $l < D$ | $c_{in} \to w$ ($l = 0$), else $w\, 2^{l-1} \to w\, 2^l$ |
+    | ``pool`` | max pooling 2 (no parameters) | |
+    | ``bottleneck`` | double conv at level $D$ | $w\, 2^{D-1} \to w\, 2^D$ |
+    | ``ups[l]`` | transposed conv 2, stride 2: level $l + 1 \to l$ | $w\, 2^{l+1} \to w\, 2^l$ |
+    | ``decoders[l]`` | double conv after ``cat([skip, up])`` | $2 w\, 2^l \to w\, 2^l$ |
+    | ``head`` | 1×1 conv to class scores | $w \to$ ``classes`` |
 
     Args:
-        in_channels: channels of the input image (default 1).
+        in_channels: $c_{in}$, the channels of the input image (default 1).
         classes: output channels: the number of classes, or 1 for one logit per pixel
             (binary segmentation). Default 2.
-        depth: the number of poolings, ≥ 1 (default 2: three resolution levels).
-        width: feature maps at the top level, ≥ 1 (default 16).
+        depth: $D$, the number of poolings, $\ge 1$ (default 2: three resolution levels).
+        width: $w$, the feature maps at the top level, $\ge 1$ (default 16).
         dims: 2 (images, ``Conv2d``) or 3 (volumes, ``Conv3d``).
         batch_norm: batch normalization after each 3×3 convolution (default True).
         rng: seed or ``numpy.random.Generator`` for the initial weights.
         dtype: float32 (default) or float64.
 
     Shape:
-        (N, in_channels, *spatial) → (N, classes, *spatial), with ``dims`` spatial axes, each
-        divisible by 2^depth (otherwise a ``ValueError`` says which sizes would fit).
+        - input: $(N, c_{in}, H, W)$, or $(N, c_{in}, D, H, W)$ with ``dims=3``; every spatial
+          size divisible by $2^D$ (otherwise a ``ValueError`` says which sizes would fit).
+        - output: $(N, \mathrm{classes}, H, W)$, or $(N, \mathrm{classes}, D, H, W)$.
 
-    Example:
+    Raises:
+        ValueError: an argument out of range (at construction), or an input of the wrong shape
+            (at the call).
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.models.UNet(in_channels=1, classes=3, depth=2, width=4, rng=0)
         >>> model(dn.tensor(np.zeros((2, 1, 16, 16), dtype=np.float32))).shape
@@ -179,9 +181,22 @@ def unet(
     rng: Any = None,
     dtype: Any = None,
 ) -> UNet:
-    """Build a :class:`UNet` (the same arguments).
+    r"""Build a ``UNet``: the same arguments, the same network.
 
-    Example:
+    Args:
+        in_channels: the channels of the input image (default 1).
+        classes: the number of classes, or 1 for one logit per pixel (default 2).
+        depth: the number of poolings, $\ge 1$ (default 2).
+        width: the feature maps at the top level, $\ge 1$ (default 16).
+        dims: 2 (images) or 3 (volumes).
+        batch_norm: batch normalization after each 3×3 convolution (default True).
+        rng: seed or ``numpy.random.Generator`` for the initial weights.
+        dtype: float32 (default) or float64.
+
+    Returns:
+        ``UNet(in_channels, classes, depth, width, dims, batch_norm, rng, dtype)``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.models.unet(in_channels=1, classes=1, depth=1, width=4, dims=3, rng=0)
         >>> model(dn.tensor(np.zeros((1, 1, 8, 8, 8), dtype=np.float32))).shape
