@@ -91,7 +91,7 @@ class Mul(Function):
 
 
 class Pow(Function):
-    """z = x ** p for a constant exponent p; dz/dx = p x^(p-1)."""
+    r"""$z = x^p$ for a constant exponent $p$; $\partial z / \partial x = p \, x^{p-1}$."""
 
     def forward(self, x: np.ndarray, exponent: float) -> np.ndarray:
         self.save_for_backward(x)
@@ -105,7 +105,7 @@ class Pow(Function):
 
 
 class Exp(Function):
-    """a = e^x; da/dx = a."""
+    r"""$a = e^x$; $\partial a / \partial x = a$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         a = np.exp(x)
@@ -118,7 +118,7 @@ class Exp(Function):
 
 
 class Log(Function):
-    """a = ln x; da/dx = 1/x."""
+    r"""$a = \ln x$; $\partial a / \partial x = 1/x$."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.save_for_backward(x)
@@ -130,7 +130,7 @@ class Log(Function):
 
 
 class Tanh(Function):
-    """a = tanh z; da/dz = 1 - a²."""
+    r"""$a = \tanh z$; $\partial a / \partial z = 1 - a^2$."""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         a = np.tanh(z)
@@ -143,10 +143,10 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """a = 1 / (1 + e^-z); da/dz = a (1 - a).
+    r"""$a = 1 / (1 + e^{-z})$; $\partial a / \partial z = a (1 - a)$.
 
-    Computed as 1/(1 + e^-z) with e^-z capped below its overflow point, so that it is finite at
-    z = ±1e4 and keeps full relative precision for very negative z.
+    Computed as $1/(1 + e^{-z})$ with $e^{-z}$ capped below its overflow point, so that it is finite
+    at $z = \pm 10^4$ and keeps full relative precision for very negative $z$.
     """
 
     def forward(self, z: np.ndarray) -> np.ndarray:
@@ -160,7 +160,7 @@ class Sigmoid(Function):
 
 
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """The logistic function 1/(1 + e^-z) without overflow (see ``Sigmoid``)."""
+    """The logistic function $1/(1 + e^{-z})$ without overflow (see ``Sigmoid``)."""
     # Into a new array (not np.negative(z), which gives a NumPy scalar for a 0-d z).
     a = np.negative(z, out=np.empty(z.shape, z.dtype if z.dtype.kind == "f" else np.float64))
     # e^-z overflows past -z = 88 (float32) or 709 (float64); capping -z a little below those
@@ -175,7 +175,7 @@ _EXP_CAP = {"f": 80.0, "d": 700.0}
 
 
 class ReLU(Function):
-    """a = max(0, z); da/dz = 1 where a > 0, else 0."""
+    r"""$a = \max(0, z)$; $\partial a / \partial z = 1$ where $a > 0$, else 0."""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         a = np.maximum(z, 0)
@@ -225,7 +225,7 @@ def _expand(grad: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool)
 
 
 class Sum(Function):
-    """z = Σ x over ``axis`` (all axes when None)."""
+    r"""$z = \sum x$ over ``axis`` (all axes when None)."""
 
     def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
@@ -237,7 +237,7 @@ class Sum(Function):
 
 
 class Max(Function):
-    """z = max x over ``axis``; ties share the gradient equally (as ``torch.amax``)."""
+    r"""$z = \max x$ over ``axis``; ties share the gradient equally (as ``torch.amax``)."""
 
     def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
         if x.size == 0:

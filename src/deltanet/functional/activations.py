@@ -230,7 +230,7 @@ class PReLU(Function):
 
 
 def _channel_view(alpha: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Shape α (C,) to broadcast along axis 1 (channels), as PyTorch's PReLU does."""
+    r"""Shape $\alpha$ of shape (C,) to broadcast along axis 1 (channels), as PyTorch's PReLU does."""
     if alpha.size == 1:
         return alpha.reshape(())
     if z.ndim < 2 or z.shape[1] != alpha.size:
@@ -437,7 +437,7 @@ class LogSoftmax(Function):
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
         shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
-        # An empty input has nothing to normalize (and log Σ over an empty axis is log 0).
+        # An empty input has nothing to normalize (and log-sum-exp over an empty axis is log 0).
         log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if z.size else shifted
         self.save_for_backward(log_s)
         self.axis = axis

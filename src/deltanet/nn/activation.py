@@ -1,5 +1,6 @@
 """Activation layers: each ``forward`` calls the function of the same name in
-:mod:`deltanet.functional.activations`, where the formula and the derivative are written."""
+``deltanet.functional.activations``, where the formula and the derivative are written.
+"""
 
 from __future__ import annotations
 
@@ -43,16 +44,36 @@ def _number_in(owner: str, name: str, value: Any, low: float, high: float = floa
 
 
 class Step(Module):
-    """Heaviside step a = [z ≥ 0], the perceptron's unit; not trainable by backpropagation."""
+    r"""Heaviside step, the perceptron's unit: $a = 1$ where $z \ge 0$, else 0; not trainable by backpropagation.
+
+    Its backward raises a ``RuntimeError`` (see ``deltanet.functional.step``).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.Step()(dn.tensor([-1.0, 0.0, 3.0])).data.tolist()
+        [0.0, 1.0, 1.0]
+    """
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.step, z)
 
 
 class Sigmoid(Module):
-    """a = 1 / (1 + e^{-z}); a' = a(1 − a).
+    r"""Logistic sigmoid layer, $a = \sigma(z)$, with outputs in $(0, 1)$.
 
-    Example:
+    $$
+    a = \frac{1}{1 + e^{-z}}, \qquad a' = a (1 - a)
+    $$
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
         >>> import deltanet as dn
         >>> dn.nn.Sigmoid()(dn.tensor([0.0])).item()
         0.5
@@ -63,24 +84,65 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    """a = tanh z; a' = 1 − a²."""
+    r"""Hyperbolic tangent layer, with outputs in $(-1, 1)$.
+
+    $$
+    a = \tanh z, \qquad a' = 1 - a^2
+    $$
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> round(dn.nn.Tanh()(dn.tensor([1.0])).item(), 4)
+        0.7616
+    """
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.tanh, z)
 
 
 class ReLU(Module):
-    """a = max(0, z); a' = [z > 0]."""
+    r"""Rectified linear unit layer.
+
+    $$
+    a = \max(0, z), \qquad a' = [z > 0]
+    $$
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.ReLU()(dn.tensor([-1.0, 2.0])).data.tolist()
+        [0.0, 2.0]
+    """
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.relu, z)
 
 
 class LeakyReLU(Module):
-    """a = max(z, slope·z).
+    r"""Leaky ReLU layer: a small slope for negative inputs, so that a unit that is off still passes a gradient.
+
+    $$
+    a = \max(z, \text{negative\_slope} \cdot z)
+    $$
 
     Args:
-        negative_slope: slope for z < 0, in [0, 1] (default 0.01, as PyTorch).
+        negative_slope: slope for $z < 0$, in $[0, 1]$ (default 0.01, as PyTorch).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.LeakyReLU(0.5)(dn.tensor([-2.0, 3.0])).data.tolist()
+        [-1.0, 3.0]
     """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
@@ -95,16 +157,32 @@ class LeakyReLU(Module):
 
 
 class PReLU(Module):
-    """a = z for z > 0, else α·z with α learned (He et al. 2015).
+    r"""Parametric ReLU (He et al. 2015): a leaky ReLU whose slope $\alpha$ is a learned parameter.
+
+    $$
+    a = \begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}
+    $$
+
+    The parameter ``weight`` holds $\alpha$: one value shared by all inputs, or one per channel
+    (axis 1).
 
     Args:
-        num_parameters: 1 (one α shared) or the number of channels (axis 1).
-        init: the initial α (0.25, as PyTorch).
+        num_parameters: 1 (one $\alpha$ shared) or the number of channels $C$ (axis 1).
+        init: the initial $\alpha$ (0.25, as PyTorch).
+        dtype: float32 (default) or float64.
 
-    Example:
+    Shape:
+        - input: $(*)$ with one parameter; $(N, C, *)$ with ``num_parameters`` = $C$.
+        - output: the input's shape.
+        - weight: $(\text{num\_parameters},)$.
+
+    Examples:
         >>> import deltanet as dn
-        >>> dn.nn.PReLU().weight.data.tolist()
+        >>> layer = dn.nn.PReLU()
+        >>> layer.weight.data.tolist()
         [0.25]
+        >>> layer(dn.tensor([-2.0, 3.0])).data.tolist()
+        [-0.5, 3.0]
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
@@ -124,7 +202,24 @@ class PReLU(Module):
 
 
 class ELU(Module):
-    """a = z for z > 0, else α(e^z − 1)."""
+    r"""Exponential linear unit layer: smooth, with negative outputs down to $-\alpha$.
+
+    $$
+    a = \begin{cases} z & z > 0 \\ \alpha (e^{z} - 1) & z \le 0 \end{cases}
+    $$
+
+    Args:
+        alpha: $\alpha \ge 0$ (default 1.0).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> round(dn.nn.ELU()(dn.tensor([-1.0])).item(), 4)
+        -0.6321
+    """
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
@@ -138,7 +233,21 @@ class ELU(Module):
 
 
 class SiLU(Module):
-    """Swish: a = z σ(z)."""
+    r"""Swish (SiLU) layer: the input times its sigmoid; ``Swish`` is the same class.
+
+    $$
+    a = z \, \sigma(z) = \frac{z}{1 + e^{-z}}
+    $$
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> round(dn.nn.SiLU()(dn.tensor([1.0])).item(), 4)
+        0.7311
+    """
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.silu, z)
@@ -148,7 +257,27 @@ Swish = SiLU
 
 
 class Softplus(Module):
-    """a = log(1 + e^{βz}) / β."""
+    r"""Softplus layer, a smooth ReLU.
+
+    $$
+    a = \frac{1}{\beta} \log\left(1 + e^{\beta z}\right)
+    $$
+
+    taken as $a = z$ where $\beta z$ exceeds ``threshold``, as in PyTorch.
+
+    Args:
+        beta: $\beta > 0$, the sharpness (default 1).
+        threshold: above this value of $\beta z$ the layer is linear (default 20).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> round(dn.nn.Softplus()(dn.tensor([0.0])).item(), 4)
+        0.6931
+    """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -162,10 +291,26 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    """Softmax along ``dim`` (default the last axis): class probabilities that sum to 1.
+    r"""Softmax along ``dim`` (default the last axis): class probabilities that sum to 1.
+
+    $$
+    s_i = \frac{e^{z_i}}{\sum_k e^{z_k}}
+    $$
 
     Do not put it before ``losses.CrossEntropy``, which takes logits and applies a stable
     log-softmax itself.
+
+    Args:
+        dim: the axis that holds the classes (default -1).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape, summing to 1 along ``dim``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.Softmax(dim=1)(dn.tensor([[1.0, 1.0, 1.0, 1.0]])).data.tolist()
+        [[0.25, 0.25, 0.25, 0.25]]
     """
 
     def __init__(self, dim: int = -1) -> None:
@@ -180,7 +325,24 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """Logarithm of the softmax along ``dim``."""
+    r"""Logarithm of the softmax along ``dim``, computed stably with log-sum-exp.
+
+    $$
+    \log s_i = z_i - \log \sum_k e^{z_k}
+    $$
+
+    Args:
+        dim: the axis that holds the classes (default -1).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> round(dn.nn.LogSoftmax()(dn.tensor([[0.0, 0.0]])).item(0), 4)
+        -0.6931
+    """
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()

@@ -1,11 +1,11 @@
-"""Batch normalization layers (Ioffe & Szegedy 2015): ``BatchNorm1d``, ``BatchNorm2d``,
+r"""Batch normalization layers (Ioffe & Szegedy 2015): ``BatchNorm1d``, ``BatchNorm2d``,
 ``BatchNorm3d``.
 
 They differ only in the input ranks they accept; the work is done by
-:func:`deltanet.functional.batch_norm`, which normalizes every channel (axis 1) over all other
-axes. Parameters ``weight`` (γ, ones) and ``bias`` (β, zeros) and buffers ``running_mean``,
-``running_var`` and ``num_batches_tracked`` carry PyTorch's names, so the ``state_dict`` of a
-PyTorch batch-norm layer, converted to NumPy, loads as it is.
+``deltanet.functional.batch_norm``, which normalizes every channel (axis 1) over all other
+axes. Parameters ``weight`` ($\gamma$, ones) and ``bias`` ($\beta$, zeros) and buffers
+``running_mean``, ``running_var`` and ``num_batches_tracked`` carry PyTorch's names, so the
+``state_dict`` of a PyTorch batch-norm layer, converted to NumPy, loads as it is.
 
 In training mode a layer normalizes with the batch statistics and updates the running ones;
 in evaluation mode (``model.eval()``) it normalizes with the running statistics.
@@ -89,7 +89,7 @@ class _BatchNorm(Module):
             self.num_batches_tracked[...] = 0
 
     def reset_parameters(self) -> None:
-        """γ = 1 and β = 0 (the identity transform), and fresh running statistics."""
+        r"""$\gamma = 1$ and $\beta = 0$ (the identity transform), and fresh running statistics."""
         self.reset_running_stats()
         if self.affine:
             self.weight.data[...] = 1
@@ -145,24 +145,33 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalization of (N, C) features or (N, C, L) sequences, per channel C:
-    y = γ (x − μ) / √(σ² + ε) + β.
+    r"""Batch normalization of $(N, C)$ features or $(N, C, L)$ sequences, per channel.
+
+    $$
+    y = \gamma \, \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta
+    $$
+
+    with $\mu$, $\sigma^2$ the mean and (biased) variance of the channel over the batch (and
+    positions) in training, and the running statistics in evaluation. After each training batch
+    $\text{running} \leftarrow (1 - \text{momentum}) \cdot \text{running} + \text{momentum} \cdot \text{batch value}$
+    (the unbiased variance for ``running_var``).
 
     Args:
-        num_features: C, the number of channels (features).
-        eps: ε > 0 added to the variance.
-        momentum: weight of each new batch in the running statistics,
-            running ← (1 − momentum)·running + momentum·batch_stat; None for a cumulative
+        num_features: $C$, the number of channels (features).
+        eps: $\epsilon > 0$ added to the variance.
+        momentum: weight of each new batch in the running statistics; None for a cumulative
             average over all batches seen.
-        affine: learn γ (``weight``) and β (``bias``).
+        affine: learn $\gamma$ (``weight``) and $\beta$ (``bias``).
         track_running_stats: keep ``running_mean``/``running_var`` for evaluation; without them
             the batch statistics are used in both modes.
         dtype: float32 (default) or float64.
 
     Shape:
-        (N, C) or (N, C, L) -> the same shape.
+        - input: $(N, C)$ or $(N, C, L)$.
+        - output: the same shape.
+        - weight, bias, running_mean, running_var: $(C)$.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> bn = dn.nn.BatchNorm1d(2)
         >>> y = bn(dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]])))
@@ -177,9 +186,29 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization of (N, C, H, W) feature maps, per channel (see ``BatchNorm1d``).
+    r"""Batch normalization of $(N, C, H, W)$ feature maps, per channel over the batch and the positions.
 
-    Example:
+    $$
+    y = \gamma \, \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta
+    $$
+
+    with $\mu$, $\sigma^2$ over the $N \cdot H \cdot W$ values of each channel (see ``BatchNorm1d``
+    for the running statistics).
+
+    Args:
+        num_features: $C$, the number of channels.
+        eps: $\epsilon > 0$ added to the variance.
+        momentum: weight of each new batch in the running statistics; None for a cumulative
+            average.
+        affine: learn $\gamma$ (``weight``) and $\beta$ (``bias``).
+        track_running_stats: keep running statistics for evaluation.
+        dtype: float32 (default) or float64.
+
+    Shape:
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H, W)$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.BatchNorm2d(3)(dn.tensor(np.ones((2, 3, 4, 4)))).shape
         (2, 3, 4, 4)
@@ -190,9 +219,29 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalization of (N, C, D, H, W) volumes, per channel (see ``BatchNorm1d``).
+    r"""Batch normalization of $(N, C, D, H, W)$ volumes, per channel over the batch and the positions.
 
-    Example:
+    $$
+    y = \gamma \, \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta
+    $$
+
+    with $\mu$, $\sigma^2$ over the $N \cdot D \cdot H \cdot W$ values of each channel (see
+    ``BatchNorm1d`` for the running statistics).
+
+    Args:
+        num_features: $C$, the number of channels.
+        eps: $\epsilon > 0$ added to the variance.
+        momentum: weight of each new batch in the running statistics; None for a cumulative
+            average.
+        affine: learn $\gamma$ (``weight``) and $\beta$ (``bias``).
+        track_running_stats: keep running statistics for evaluation.
+        dtype: float32 (default) or float64.
+
+    Shape:
+        - input: $(N, C, D, H, W)$.
+        - output: $(N, C, D, H, W)$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.BatchNorm3d(2)(dn.tensor(np.ones((2, 2, 3, 3, 3)))).shape
         (2, 2, 3, 3, 3)

@@ -9,16 +9,25 @@ from deltanet.nn.module import Module
 
 
 class Sequential(Module):
-    """Apply modules one after another: the feed-forward network of the seeds.
+    r"""Apply modules one after another: the feed-forward network of the seeds.
+
+    $$
+    a^{(l)} = f_l\big(a^{(l-1)}\big), \quad a^{(0)} = x, \qquad \hat y = a^{(L)}
+    $$
 
     Sub-modules are named ``"0"``, ``"1"``, ... so ``state_dict`` keys match PyTorch's
-    (``0.weight``, ``2.bias``).
+    (``0.weight``, ``2.bias``). Indexing gives a layer, slicing a new ``Sequential``.
 
-    Example:
+    Args:
+        *layers: the modules, in the order they are applied.
+
+    Examples:
         >>> import deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(4, 16), dn.nn.Sigmoid(), dn.nn.Linear(16, 3))
         >>> model(dn.tensor([[5.1, 3.5, 1.4, 0.2]])).shape
         (1, 3)
+        >>> list(model.state_dict())[:2]
+        ['0.weight', '0.bias']
     """
 
     def __init__(self, *layers: Module) -> None:
@@ -27,6 +36,7 @@ class Sequential(Module):
             self.append(layer, index=i)
 
     def append(self, layer: Module, index: int | None = None) -> Sequential:
+        """Add ``layer`` at the end (or under the name ``str(index)``); returns self."""
         if not isinstance(layer, Module):
             raise TypeError(
                 f"Sequential takes Module instances, got {type(layer).__name__} "
@@ -60,7 +70,13 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules whose parameters are registered (``0.weight``, ``1.weight``, ...).
 
-    Example:
+    Unlike a plain Python list, its modules' parameters appear in ``parameters()`` and
+    ``state_dict()``. It has no ``forward``: the owning module decides how to call them.
+
+    Args:
+        modules: an iterable of modules (empty by default).
+
+    Examples:
         >>> import deltanet as dn
         >>> layers = dn.nn.ModuleList([dn.nn.Linear(2, 2) for _ in range(3)])
         >>> len(layers.parameters())
@@ -73,6 +89,7 @@ class ModuleList(Module):
             self.append(m)
 
     def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns self."""
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList takes Module instances, got {type(module).__name__}")
         setattr(self, str(len(self._modules)), module)

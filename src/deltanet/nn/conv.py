@@ -3,7 +3,7 @@
 A convolutional layer is a layer of neurons with local receptive fields and shared weights: the
 same kernel W (one per output channel, or feature map) is applied at every position of the input.
 Parameter shapes, ``state_dict`` keys and the default initialization are PyTorch's, so weights
-move both ways; the computation is :mod:`deltanet.functional.conv`.
+move both ways; the computation is ``deltanet.functional.conv``.
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ class _ConvNd(Module):
         """Draw new initial values: PyTorch's default, or the ``init`` given to the constructor."""
         generator = backend.get_rng(rng)
         if self.init is None:
-            # kaiming_uniform(a=√5) reduces to U(±1/√fan_in), fan_in = weight.shape[1]·∏kernel
-            # (for a transposed convolution that is out_channels/groups·∏kernel, as in PyTorch).
+            # kaiming_uniform(a=sqrt(5)) reduces to U(+-1/sqrt(fan_in)), fan_in = weight.shape[1] * prod(kernel)
+            # (for a transposed convolution that is out_channels/groups * prod(kernel), as in PyTorch).
             fan_in, _ = init.fan_in_and_fan_out(self.weight.shape)
             bound = 1.0 / math.sqrt(fan_in)
             self.weight.data[...] = generator.uniform(-bound, bound, self.weight.shape)
@@ -165,67 +165,86 @@ class _ConvTransposeNd(_ConvNd):
         )
 
 
-_ARGS = """
+class Conv1d(_ConvNd):
+    r"""1-D convolution over sequences (signals): one kernel per output channel, slid along the axis.
+
+    $$
+    z_{n,o,i} = b_o + \sum_{c} \sum_{u} W_{o,c,u} \, \tilde x_{n,\,c,\,s i + d u}
+    $$
+
+    (cross-correlation, as in PyTorch) where $\tilde x$ is the zero-padded input and $c$ runs over
+    the input channels of output channel $o$'s group. The computation is
+    ``deltanet.functional.conv1d``.
+
     Args:
-        in_channels: C, channels of the input.
-        out_channels: feature maps (channels) of the output.
-        kernel_size: k, an int or one per spatial axis.
-        stride: s, an int or one per axis.
-        padding: zeros on both sides: an int, one per axis, "valid" or "same" (stride 1).
-        dilation: d, spacing between kernel taps.
-        groups: G; channels are split into G groups convolved independently.
-        bias: whether to learn b.
-        init: weight initializer, a name from :mod:`deltanet.init` or a function
-            ``f(tensor, rng=)`` (the bias then starts at 0). The default is PyTorch's: W and b
-            uniform in ±1/√fan_in, fan_in = (in_channels/groups)·∏k.
+        in_channels: $C_{in}$, channels of the input.
+        out_channels: $C_{out}$, feature maps (channels) of the output.
+        kernel_size: $k$, an int or one per spatial axis.
+        stride: $s$, an int or one per axis (default 1).
+        padding: $p$, zeros on both sides: an int, one per axis, "valid" (none) or "same"
+            (output as large as the input; stride 1 only).
+        dilation: $d$, spacing between kernel taps (default 1).
+        groups: $G$; the channels are split into $G$ groups convolved independently.
+        bias: whether to learn $b$.
+        init: weight initializer, a name from ``deltanet.init`` or a function
+            ``f(tensor, rng=)`` (the bias then starts at 0). The default is PyTorch's: $W$ and
+            $b$ uniform in $\pm 1/\sqrt{\text{fan\_in}}$, $\text{fan\_in} = (C_{in}/G) \prod k$.
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
-"""
+        output_padding: for the transposed layers only; must be 0 here.
 
-_TRANSPOSED_ARGS = """
-    Args:
-        in_channels, out_channels, kernel_size, stride, dilation, groups, bias, rng, dtype: as
-            for the convolution (see :class:`Conv2d`).
-        padding: the padding of the convolution this layer transposes (an int or one per axis):
-            the output loses ``padding`` rows on each side.
-        output_padding: extra rows added after (bottom/right), smaller than stride or dilation.
-        init: as for :class:`Conv2d`; the default bound is 1/√fan_in with
-            fan_in = (out_channels/groups)·∏k, computed from the weight as PyTorch does.
-"""
-
-
-class Conv1d(_ConvNd):
-    __doc__ = (
-        """1-D convolution over sequences (signals): z = W ⋆ x + b.
-"""
-        + _ARGS
-        + """
     Shape:
-        (N, C, L) -> (N, out_channels, ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1); ``weight`` is
-        (out_channels, in_channels/groups, k), ``bias`` (out_channels,).
+        - input: $(N, C_{in}, L)$.
+        - output: $(N, C_{out}, L_{out})$ with
+          $L_{out} = \left\lfloor \frac{L + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$.
+        - weight: $(C_{out}, C_{in}/G, k)$; bias: $(C_{out})$.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.Conv1d(2, 4, 3, padding="same", rng=0)
         >>> layer(dn.tensor(np.zeros((5, 2, 10)))).shape
         (5, 4, 10)
     """
-    )
+
     _dims = 1
     _function = staticmethod(F.conv1d)
 
 
 class Conv2d(_ConvNd):
-    __doc__ = (
-        """2-D convolution over images: z = W ⋆ x + b, one feature map per output channel.
-"""
-        + _ARGS
-        + """
-    Shape:
-        (N, C, H, W) -> (N, out_channels, H_out, W_out), H_out = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1;
-        ``weight`` is (out_channels, in_channels/groups, kH, kW), ``bias`` (out_channels,).
+    r"""2-D convolution over images: one feature map per output channel, from one shared kernel each.
 
-    Example:
+    $$
+    z_{n,o,i,j} = b_o + \sum_{c} \sum_{u,v} W_{o,c,u,v} \, \tilde x_{n,\,c,\,s i + d u,\,s j + d v}
+    $$
+
+    (cross-correlation, as in PyTorch) where $\tilde x$ is the zero-padded input and $c$ runs over
+    the input channels of output channel $o$'s group: local receptive fields and shared weights.
+    The computation is ``deltanet.functional.conv2d``.
+
+    Args:
+        in_channels: $C_{in}$, channels of the input.
+        out_channels: $C_{out}$, feature maps (channels) of the output.
+        kernel_size: $k$, an int or one per spatial axis.
+        stride: $s$, an int or one per axis (default 1).
+        padding: $p$, zeros on both sides: an int, one per axis, "valid" (none) or "same"
+            (output as large as the input; stride 1 only).
+        dilation: $d$, spacing between kernel taps (default 1).
+        groups: $G$; the channels are split into $G$ groups convolved independently.
+        bias: whether to learn $b$.
+        init: weight initializer, a name from ``deltanet.init`` or a function
+            ``f(tensor, rng=)`` (the bias then starts at 0). The default is PyTorch's: $W$ and
+            $b$ uniform in $\pm 1/\sqrt{\text{fan\_in}}$, $\text{fan\_in} = (C_{in}/G) \prod k$.
+        rng: seed or ``numpy.random.Generator`` for the initial values.
+        dtype: float32 (default) or float64.
+        output_padding: for the transposed layers only; must be 0 here.
+
+    Shape:
+        - input: $(N, C_{in}, H, W)$.
+        - output: $(N, C_{out}, H_{out}, W_{out})$ with
+          $H_{out} = \left\lfloor \frac{H + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$, and $W_{out}$ alike.
+        - weight: $(C_{out}, C_{in}/G, k_H, k_W)$; bias: $(C_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.Conv2d(1, 6, 5, padding=2, rng=0)   # LeNet-5's first layer
         >>> layer
@@ -233,91 +252,192 @@ class Conv2d(_ConvNd):
         >>> layer.weight.shape, layer(dn.tensor(np.zeros((8, 1, 28, 28)))).shape
         ((6, 1, 5, 5), (8, 6, 28, 28))
     """
-    )
+
     _dims = 2
     _function = staticmethod(F.conv2d)
 
 
 class Conv3d(_ConvNd):
-    __doc__ = (
-        """3-D convolution over volumes (CT, MRI): z = W ⋆ x + b.
-"""
-        + _ARGS
-        + """
-    Shape:
-        (N, C, D, H, W) -> (N, out_channels, D_out, H_out, W_out), each as for Conv2d;
-        ``weight`` is (out_channels, in_channels/groups, kD, kH, kW).
+    r"""3-D convolution over volumes (CT, MRI): Conv2d with a third spatial axis.
 
-    Example:
+    $$
+    z_{n,o,\mathbf{i}} = b_o + \sum_{c} \sum_{\mathbf{u}} W_{o,c,\mathbf{u}} \,
+    \tilde x_{n,\,c,\,s \mathbf{i} + d \mathbf{u}}
+    $$
+
+    with $\mathbf{i}$, $\mathbf{u}$ indices over the three spatial axes, $\tilde x$ the
+    zero-padded input and $c$ over the input channels of $o$'s group. The computation is
+    ``deltanet.functional.conv3d``.
+
+    Args:
+        in_channels: $C_{in}$, channels of the input.
+        out_channels: $C_{out}$, feature maps (channels) of the output.
+        kernel_size: $k$, an int or one per spatial axis.
+        stride: $s$, an int or one per axis (default 1).
+        padding: $p$, zeros on both sides: an int, one per axis, "valid" (none) or "same"
+            (output as large as the input; stride 1 only).
+        dilation: $d$, spacing between kernel taps (default 1).
+        groups: $G$; the channels are split into $G$ groups convolved independently.
+        bias: whether to learn $b$.
+        init: weight initializer, a name from ``deltanet.init`` or a function
+            ``f(tensor, rng=)`` (the bias then starts at 0). The default is PyTorch's: $W$ and
+            $b$ uniform in $\pm 1/\sqrt{\text{fan\_in}}$, $\text{fan\_in} = (C_{in}/G) \prod k$.
+        rng: seed or ``numpy.random.Generator`` for the initial values.
+        dtype: float32 (default) or float64.
+        output_padding: for the transposed layers only; must be 0 here.
+
+    Shape:
+        - input: $(N, C_{in}, D, H, W)$.
+        - output: $(N, C_{out}, D_{out}, H_{out}, W_{out})$, each as for ``Conv2d``.
+        - weight: $(C_{out}, C_{in}/G, k_D, k_H, k_W)$; bias: $(C_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.Conv3d(1, 2, 3, stride=2, rng=0)
         >>> layer(dn.tensor(np.zeros((1, 1, 9, 9, 9)))).shape
         (1, 2, 4, 4, 4)
     """
-    )
+
     _dims = 3
     _function = staticmethod(F.conv3d)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    __doc__ = (
-        """1-D transposed convolution (learned upsampling), the input gradient of Conv1d as a layer.
-"""
-        + _TRANSPOSED_ARGS
-        + """
-    Shape:
-        (N, C, L) -> (N, out_channels, (L − 1)s − 2p + d(k − 1) + output_padding + 1);
-        ``weight`` is (in_channels, out_channels/groups, k).
+    r"""1-D transposed convolution (learned upsampling), the input gradient of ``Conv1d`` as a layer.
 
-    Example:
+    Each input value scatters a weighted copy of the kernel onto the output, spaced by the stride:
+
+    $$
+    z_{n,o,t} = b_o + \sum_{c} \sum_{i,\,u \,:\, s i + d u - p = t} W_{c,o,u} \, x_{n,c,i}
+    $$
+
+    with $c$ over the input channels of $o$'s group. The computation is
+    ``deltanet.functional.conv_transpose1d``.
+
+    Args:
+        in_channels: $C_{in}$, channels of the input.
+        out_channels: $C_{out}$, channels of the output.
+        kernel_size: $k$, an int or one per spatial axis.
+        stride: $s$, the stride of the convolution this layer transposes (the upsampling factor).
+        padding: $p$, the padding of the convolution this layer transposes (an int or one per
+            axis): the output loses $p$ rows on each side.
+        output_padding: extra rows added after (bottom/right), smaller than the stride or the
+            dilation; picks among the sizes that a strided convolution maps to the same size.
+        groups: $G$; the channels are split into $G$ groups.
+        bias: whether to learn $b$.
+        dilation: $d$, spacing between kernel taps (default 1).
+        init: weight initializer, a name from ``deltanet.init`` or a function
+            ``f(tensor, rng=)``. The default bound is $1/\sqrt{\text{fan\_in}}$ with
+            $\text{fan\_in} = (C_{out}/G) \prod k$, computed from the weight as PyTorch does.
+        rng: seed or ``numpy.random.Generator`` for the initial values.
+        dtype: float32 (default) or float64.
+
+    Shape:
+        - input: $(N, C_{in}, L)$.
+        - output: $(N, C_{out}, L_{out})$ with $L_{out} = (L - 1)s - 2p + d(k - 1) + \text{output\_padding} + 1$.
+        - weight: $(C_{in}, C_{out}/G, k)$; bias: $(C_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.ConvTranspose1d(4, 2, 2, stride=2, rng=0)
         >>> layer(dn.tensor(np.zeros((1, 4, 5)))).shape
         (1, 2, 10)
     """
-    )
+
     _dims = 1
     _function = staticmethod(F.conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
-    __doc__ = (
-        """2-D transposed convolution (learned upsampling, as in U-Net's decoder).
-"""
-        + _TRANSPOSED_ARGS
-        + """
-    Shape:
-        (N, C, H, W) -> (N, out_channels, H_out, W_out),
-        H_out = (H − 1)s − 2p + d(k − 1) + output_padding + 1; ``weight`` is
-        (in_channels, out_channels/groups, kH, kW), as in PyTorch.
+    r"""2-D transposed convolution (learned upsampling, as in U-Net's decoder).
 
-    Example:
+    The input gradient of ``Conv2d`` as a layer: each input value scatters a weighted copy of the
+    kernel onto the output, spaced by the stride,
+
+    $$
+    z_{n,o,\mathbf{t}} = b_o + \sum_{c} \sum_{\mathbf{i}, \mathbf{u} \,:\, s \mathbf{i} + d \mathbf{u} - p = \mathbf{t}}
+    W_{c,o,\mathbf{u}} \, x_{n,c,\mathbf{i}}
+    $$
+
+    with $\mathbf{i}$, $\mathbf{u}$, $\mathbf{t}$ indices over the two spatial axes and $c$
+    over the input channels of $o$'s group. The computation is
+    ``deltanet.functional.conv_transpose2d``.
+
+    Args:
+        in_channels: $C_{in}$, channels of the input.
+        out_channels: $C_{out}$, channels of the output.
+        kernel_size: $k$, an int or one per spatial axis.
+        stride: $s$, the stride of the convolution this layer transposes (the upsampling factor).
+        padding: $p$, the padding of the convolution this layer transposes (an int or one per
+            axis): the output loses $p$ rows on each side.
+        output_padding: extra rows added after (bottom/right), smaller than the stride or the
+            dilation; picks among the sizes that a strided convolution maps to the same size.
+        groups: $G$; the channels are split into $G$ groups.
+        bias: whether to learn $b$.
+        dilation: $d$, spacing between kernel taps (default 1).
+        init: weight initializer, a name from ``deltanet.init`` or a function
+            ``f(tensor, rng=)``. The default bound is $1/\sqrt{\text{fan\_in}}$ with
+            $\text{fan\_in} = (C_{out}/G) \prod k$, computed from the weight as PyTorch does.
+        rng: seed or ``numpy.random.Generator`` for the initial values.
+        dtype: float32 (default) or float64.
+
+    Shape:
+        - input: $(N, C_{in}, H, W)$.
+        - output: $(N, C_{out}, H_{out}, W_{out})$ with
+          $H_{out} = (H - 1)s - 2p + d(k - 1) + \text{output\_padding} + 1$, and $W_{out}$ alike.
+        - weight: $(C_{in}, C_{out}/G, k_H, k_W)$, as in PyTorch; bias: $(C_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.ConvTranspose2d(32, 16, 2, stride=2, rng=0)
         >>> layer.weight.shape, layer(dn.tensor(np.zeros((1, 32, 8, 8)))).shape
         ((32, 16, 2, 2), (1, 16, 16, 16))
     """
-    )
+
     _dims = 2
     _function = staticmethod(F.conv_transpose2d)
 
 
 class ConvTranspose3d(_ConvTransposeNd):
-    __doc__ = (
-        """3-D transposed convolution (learned upsampling of volumes).
-"""
-        + _TRANSPOSED_ARGS
-        + """
-    Shape:
-        (N, C, D, H, W) -> (N, out_channels, D_out, H_out, W_out), each as for ConvTranspose2d;
-        ``weight`` is (in_channels, out_channels/groups, kD, kH, kW).
+    r"""3-D transposed convolution (learned upsampling of volumes): ConvTranspose2d with a third axis.
 
-    Example:
+    $$
+    z_{n,o,\mathbf{t}} = b_o + \sum_{c} \sum_{\mathbf{i}, \mathbf{u} \,:\, s \mathbf{i} + d \mathbf{u} - p = \mathbf{t}}
+    W_{c,o,\mathbf{u}} \, x_{n,c,\mathbf{i}}
+    $$
+
+    with indices over the three spatial axes. The computation is
+    ``deltanet.functional.conv_transpose3d``.
+
+    Args:
+        in_channels: $C_{in}$, channels of the input.
+        out_channels: $C_{out}$, channels of the output.
+        kernel_size: $k$, an int or one per spatial axis.
+        stride: $s$, the stride of the convolution this layer transposes (the upsampling factor).
+        padding: $p$, the padding of the convolution this layer transposes (an int or one per
+            axis): the output loses $p$ rows on each side.
+        output_padding: extra rows added after (bottom/right), smaller than the stride or the
+            dilation; picks among the sizes that a strided convolution maps to the same size.
+        groups: $G$; the channels are split into $G$ groups.
+        bias: whether to learn $b$.
+        dilation: $d$, spacing between kernel taps (default 1).
+        init: weight initializer, a name from ``deltanet.init`` or a function
+            ``f(tensor, rng=)``. The default bound is $1/\sqrt{\text{fan\_in}}$ with
+            $\text{fan\_in} = (C_{out}/G) \prod k$, computed from the weight as PyTorch does.
+        rng: seed or ``numpy.random.Generator`` for the initial values.
+        dtype: float32 (default) or float64.
+
+    Shape:
+        - input: $(N, C_{in}, D, H, W)$.
+        - output: $(N, C_{out}, D_{out}, H_{out}, W_{out})$, each as for ``ConvTranspose2d``.
+        - weight: $(C_{in}, C_{out}/G, k_D, k_H, k_W)$; bias: $(C_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.ConvTranspose3d(2, 1, 3, stride=2, padding=1, output_padding=1, rng=0)
         >>> layer(dn.tensor(np.zeros((1, 2, 4, 4, 4)))).shape
         (1, 1, 8, 8, 8)
     """
-    )
+
     _dims = 3
     _function = staticmethod(F.conv_transpose3d)

@@ -1,7 +1,7 @@
 """Dropout layers: ``Dropout`` (units) and ``Dropout2d`` (whole channels).
 
-Inverted dropout (see :mod:`deltanet.functional.dropout`): in training mode the kept units are
-scaled by 1/(1 − p); in evaluation mode (``model.eval()``) the layer is the identity, so the
+Inverted dropout (see ``deltanet.functional.dropout``): in training mode the kept units are
+scaled by $1/(1 - p)$; in evaluation mode (``model.eval()``) the layer is the identity, so the
 trained network needs no rescaling at test time.
 """
 
@@ -35,17 +35,25 @@ class _DropoutBase(Module):
 
 
 class Dropout(_DropoutBase):
-    """Zero each unit with probability p during training and scale the kept ones by 1/(1 − p).
+    r"""Zero each unit with probability $p$ during training and scale the kept ones by $1/(1 - p)$.
+
+    $$
+    a = \frac{x \odot m}{1 - p}, \qquad m_i \sim \mathrm{Bernoulli}(1 - p)
+    $$
+
+    A new mask is drawn on every call in training mode; in evaluation mode the layer is the
+    identity.
 
     Args:
-        p: probability of dropping a unit, in [0, 1) (default 0.5, as Srivastava et al. 2014).
+        p: probability of dropping a unit, in $[0, 1)$ (default 0.5, as Srivastava et al. 2014).
         rng: seed or ``numpy.random.Generator`` for the masks; the default generator
-            (``dn.manual_seed``) when None.
+            (``dn.manual_seed``) when None. A seed starts a reproducible sequence of masks.
 
     Shape:
-        any shape -> the same shape.
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.Dropout(0.5, rng=0)
         >>> sorted(set(layer(dn.tensor(np.ones(8))).data.tolist()))
@@ -62,17 +70,24 @@ class Dropout(_DropoutBase):
 
 
 class Dropout2d(_DropoutBase):
-    """Zero whole channels of an (N, C, *spatial) input with probability p during training and
-    scale the kept ones by 1/(1 − p); the identity in evaluation mode.
+    r"""Zero whole channels with probability $p$ during training and scale the kept ones by $1/(1 - p)$.
+
+    $$
+    a_{nc} = \frac{m_{nc}}{1 - p} \, x_{nc}, \qquad m_{nc} \sim \mathrm{Bernoulli}(1 - p)
+    $$
+
+    One mask value per (sample, channel), shared by every position of that feature map; the
+    identity in evaluation mode.
 
     Args:
-        p: probability of dropping a channel, in [0, 1).
+        p: probability of dropping a channel, in $[0, 1)$.
         rng: seed or ``numpy.random.Generator`` for the masks.
 
     Shape:
-        (N, C, *) -> (N, C, *).
+        - input: $(N, C, *)$.
+        - output: $(N, C, *)$, the same shape.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.nn.Dropout2d(0.5, rng=1)(dn.tensor(np.ones((1, 4, 3, 3))))
         >>> a.data.reshape(4, -1).max(axis=1).tolist()  # one value per whole channel

@@ -1,4 +1,4 @@
-"""Fully connected layers: ``Linear`` (z = x Wᵀ + b), ``Flatten`` and ``Identity``."""
+r"""Fully connected layers: ``Linear`` ($z = x W^\top + b$), ``Flatten`` and ``Identity``."""
 
 from __future__ import annotations
 
@@ -14,27 +14,34 @@ from deltanet.nn.module import Module, Parameter
 
 
 class Linear(Module):
-    """A layer of artificial neurons: z = x Wᵀ + b.
+    r"""A layer of artificial neurons, each a weighted sum of all the inputs plus a bias.
+
+    $$
+    z = x W^\top + b, \qquad z_{nj} = \sum_i x_{ni} W_{ji} + b_j
+    $$
 
     Args:
         in_features: inputs per sample.
         out_features: neurons (outputs per sample).
-        bias: whether to learn b.
-        init: weight initializer, a name from :mod:`deltanet.init` ("glorot_uniform",
-            "he_normal", ...) or a function ``f(tensor, rng=)``. The default is PyTorch's:
-            W and b uniform in ±1/√in_features.
+        bias: whether to learn $b$.
+        init: weight initializer, a name from ``deltanet.init`` ("glorot_uniform", "he_normal",
+            ...) or a function ``f(tensor, rng=)``; the bias then starts at 0. The default is
+            PyTorch's: $W$ and $b$ uniform in $\pm 1/\sqrt{\text{in\_features}}$.
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
 
     Shape:
-        (N, *, in_features) -> (N, *, out_features). ``weight`` is (out_features, in_features),
-        ``bias`` is (out_features,), as in PyTorch.
+        - input: $(N, *, H_{in})$ with $H_{in}$ = in_features.
+        - output: $(N, *, H_{out})$ with $H_{out}$ = out_features.
+        - weight: $(H_{out}, H_{in})$; bias: $(H_{out})$, as in PyTorch.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> layer = dn.nn.Linear(4, 3, init="glorot_uniform", rng=0)
         >>> layer.weight.shape, layer.bias.shape
         ((3, 4), (3,))
+        >>> layer(dn.tensor([[1.0, 2.0, 3.0, 4.0]])).shape
+        (1, 3)
     """
 
     def __init__(
@@ -63,7 +70,7 @@ class Linear(Module):
         generator = backend.get_rng(rng)
         bound = 1.0 / math.sqrt(self.in_features)
         if self.init is None:
-            # PyTorch's default: kaiming_uniform(a=√5) on W reduces to U(±1/√fan_in).
+            # PyTorch's default: kaiming_uniform(a=sqrt(5)) on W reduces to U(+-1/sqrt(fan_in)).
             self.weight.data[...] = generator.uniform(-bound, bound, self.weight.shape)
             if self.bias is not None:
                 self.bias.data[...] = generator.uniform(-bound, bound, self.bias.shape)
@@ -83,9 +90,16 @@ class Linear(Module):
 
 
 class Flatten(Module):
-    """Flatten every axis from ``start_dim`` on: (N, C, H, W) -> (N, C·H·W).
+    r"""Flatten every axis from ``start_dim`` on into one, e.g. $(N, C, H, W) \to (N, C \cdot H \cdot W)$.
 
-    Example:
+    Args:
+        start_dim: the first axis to merge (default 1, which keeps the batch axis).
+
+    Shape:
+        - input: $(N, *)$.
+        - output: $(N, \prod *)$ for ``start_dim=1``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.Flatten()(dn.tensor(np.zeros((2, 3, 4)))).shape
         (2, 12)
@@ -108,7 +122,18 @@ class Flatten(Module):
 
 
 class Identity(Module):
-    """Return the input unchanged: the linear output unit of a regression network."""
+    """Return the input unchanged: the linear output unit of a regression network.
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> x = dn.tensor([1.0, -2.0])
+        >>> dn.nn.Identity()(x) is x
+        True
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x

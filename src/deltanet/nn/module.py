@@ -9,7 +9,7 @@ Modules hold; ``functional`` computes; ``optim`` updates.
 
 Config capture: every subclass's ``__init__`` is wrapped (once, when the class is defined) so that
 the outermost constructor call records its arguments, defaults applied, in ``_init_args``.
-:meth:`Module.get_config` turns them into JSON (what :func:`deltanet.io.save` writes next to the
+``Module.get_config`` turns them into JSON (what ``deltanet.io.save`` writes next to the
 weights), so that a layer can be rebuilt as ``cls(**config)``. Only construction pays for this;
 ``forward`` and ``backward`` are untouched.
 """
@@ -31,7 +31,15 @@ from deltanet.autograd import Tensor
 class Parameter(Tensor):
     """A tensor that a module owns and an optimizer updates (``requires_grad=True``).
 
-    Example:
+    Assigning a ``Parameter`` to a module attribute registers it: it appears in
+    ``parameters()``, ``named_parameters()`` and ``state_dict()``.
+
+    Args:
+        data: array-like initial values (Python floats become float32).
+        requires_grad: whether ``backward()`` fills ``.grad`` (True; False freezes it).
+        dtype: optional dtype to convert ``data`` to.
+
+    Examples:
         >>> import deltanet as dn
         >>> w = dn.nn.Parameter([1.0, 2.0])
         >>> w.requires_grad
@@ -51,9 +59,10 @@ class Module:
     """Base class of every layer and model.
 
     Subclasses assign parameters, buffers (``register_buffer``) and sub-modules in ``__init__``
-    and write ``forward``. Calling the module calls ``forward``.
+    and write ``forward``. Calling the module calls ``forward``. A module has no shape of its
+    own: its ``forward`` decides what it takes.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> class TwoLayer(dn.nn.Module):
         ...     def __init__(self):
@@ -115,6 +124,7 @@ class Module:
 
     # -- calling -----------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        """Compute the output from the inputs; every subclass writes it."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -128,13 +138,16 @@ class Module:
             yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
 
     def modules(self) -> Iterator[Module]:
+        """Yield this module and every descendant, depth first."""
         for _, m in self.named_modules():
             yield m
 
     def children(self) -> Iterator[Module]:
+        """Yield the direct sub-modules."""
         yield from self._modules.values()
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Yield (name, module) for the direct sub-modules."""
         yield from self._modules.items()
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
@@ -151,6 +164,7 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """Yield (dotted name, array) for every registered buffer (e.g. ``bn.running_mean``)."""
         for mod_name, module in self.named_modules(prefix):
             for name in module._buffers:
                 yield (f"{mod_name}.{name}" if mod_name else name), getattr(module, name)
@@ -194,9 +208,11 @@ class Module:
         return self
 
     def double(self) -> Module:
+        """Convert every floating-point parameter and buffer to float64 (for gradient checks)."""
         return self.to(np.float64)
 
     def float(self) -> Module:
+        """Convert every floating-point parameter and buffer to float32."""
         return self.to(np.float32)
 
     # -- state -------------------------------------------------------------------------------
@@ -259,7 +275,7 @@ class Module:
         initializer *name* is kept). Any other value that is not JSON (an array, a function, an
         object) raises ``ValueError`` naming the layer and the argument.
 
-        Example:
+        Examples:
             >>> import deltanet as dn
             >>> dn.nn.Linear(4, 3, rng=0).get_config()
             {'in_features': 4, 'out_features': 3, 'bias': True, 'init': None, 'rng': 0, 'dtype': None}
@@ -272,9 +288,13 @@ class Module:
 
     # -- printing ----------------------------------------------------------------------------
     def summary(self, input_shape: Any = None) -> Any:
-        """Layers, output shapes and parameter counts (see :func:`deltanet.nn.summary.summary`).
+        """Layers, output shapes and parameter counts (see ``deltanet.nn.summary.summary``).
 
-        Example:
+        Args:
+            input_shape: the shape of one sample, without the batch axis, e.g. ``(784,)``; None
+                counts the parameters only.
+
+        Examples:
             >>> import deltanet as dn
             >>> dn.nn.Sequential(dn.nn.Linear(784, 10)).summary().total_params
             7850
@@ -284,6 +304,7 @@ class Module:
         return summary(self, input_shape)
 
     def extra_repr(self) -> str:
+        """The arguments that ``repr`` shows inside the parentheses; layers override it."""
         return ""
 
     def __repr__(self) -> str:
@@ -294,7 +315,7 @@ class Module:
 
 # -- building from untrusted configs --------------------------------------------------------------
 class _ParameterBudget:
-    """Bytes that the parameters created inside :func:`parameter_budget` may still take."""
+    """Bytes that the parameters created inside ``parameter_budget`` may still take."""
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
@@ -320,7 +341,10 @@ class parameter_budget:
     allocated, ``np.empty``) parameters before they fill them, so the check in ``__setattr__``
     stops such a build before the memory is touched.
 
-    Example:
+    Args:
+        limit: the number of bytes the parameters may take in all.
+
+    Examples:
         >>> import deltanet as dn
         >>> with dn.nn.module.parameter_budget(1000):
         ...     dn.nn.Linear(1000, 1000)
@@ -375,7 +399,7 @@ def _recording_init(init: Callable[..., None]) -> Callable[..., None]:
 
 
 def _config_value(value: Any, owner: str, key: str) -> Any:
-    """``value`` as JSON (see :meth:`Module.get_config`), or ValueError naming owner and key."""
+    """``value`` as JSON (see ``Module.get_config``), or ValueError naming owner and key."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":

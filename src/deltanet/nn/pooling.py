@@ -1,6 +1,6 @@
 """Pooling (subsampling) layers: max and average pooling in 1, 2 and 3 dimensions, adaptive and
 global average pooling. They hold no parameters; the computation is
-:mod:`deltanet.functional.pooling`.
+``deltanet.functional.pooling``.
 """
 
 from __future__ import annotations
@@ -67,14 +67,25 @@ class _AvgPoolNd(_PoolNd):
 
 
 class MaxPool1d(_PoolNd):
-    """1-D max pooling over (N, C, L): the maximum of each window; arguments as :class:`MaxPool2d`.
+    r"""1-D max pooling: the maximum of each window of $k$ values of a channel.
+
+    $$
+    z_{n,c,i} = \max_{0 \le u < k} \tilde x_{n,\,c,\,s i + u}
+    $$
+
+    where $\tilde x$ is the input padded with $-\infty$ (padding never wins). The gradient goes to
+    the (first) maximum of each window. The computation is ``deltanet.functional.max_pool1d``.
 
     Args:
-        kernel_size: window length k.
-        stride: step between windows (default: k).
-        padding: −∞ added on both sides, at most k/2.
+        kernel_size: $k$, an int.
+        stride: $s$, the step between windows (default $k$: non-overlapping windows).
+        padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
 
-    Example:
+    Shape:
+        - input: $(N, C, L)$.
+        - output: $(N, C, L_{out})$ with $L_{out} = \left\lfloor \frac{L + 2p - k}{s} \right\rfloor + 1$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.MaxPool1d(2)(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]]))).data.tolist()
         [[[3.0, 2.0]]]
@@ -85,17 +96,26 @@ class MaxPool1d(_PoolNd):
 
 
 class MaxPool2d(_PoolNd):
-    """2-D max pooling: the maximum of each kH×kW window of each channel (subsampling).
+    r"""2-D max pooling: the maximum of each $k_H \times k_W$ window of each channel (subsampling).
+
+    $$
+    z_{n,c,i,j} = \max_{0 \le u < k_H,\ 0 \le v < k_W} \tilde x_{n,\,c,\,s i + u,\,s j + v}
+    $$
+
+    where $\tilde x$ is the input padded with $-\infty$ (padding never wins). The gradient goes to
+    the (first) maximum of each window. The computation is ``deltanet.functional.max_pool2d``.
 
     Args:
-        kernel_size: k, an int or (kH, kW).
-        stride: step between windows, default k (non-overlapping windows).
-        padding: −∞ added on both sides, at most half the kernel size.
+        kernel_size: $k$, an int or $(k_H, k_W)$.
+        stride: $s$, the step between windows (default $k$: non-overlapping windows).
+        padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
 
     Shape:
-        (N, C, H, W) -> (N, C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1).
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H_{out}, W_{out})$ with
+          $H_{out} = \left\lfloor \frac{H + 2p - k}{s} \right\rfloor + 1$, and $W_{out}$ alike.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> pool = dn.nn.MaxPool2d(2)
         >>> pool
@@ -109,9 +129,26 @@ class MaxPool2d(_PoolNd):
 
 
 class MaxPool3d(_PoolNd):
-    """3-D max pooling over (N, C, D, H, W); arguments as :class:`MaxPool2d`.
+    r"""3-D max pooling over volumes: the maximum of each $k_D \times k_H \times k_W$ window.
 
-    Example:
+    $$
+    z_{n,c,\mathbf{i}} = \max_{\mathbf{u}} \tilde x_{n,\,c,\,s \mathbf{i} + \mathbf{u}}
+    $$
+
+    where $\tilde x$ is the input padded with $-\infty$ (padding never wins). The gradient goes to
+    the (first) maximum of each window. The computation is ``deltanet.functional.max_pool3d``.
+    The multi-indices $\mathbf{i}$ and $\mathbf{u}$ run over the three spatial axes.
+
+    Args:
+        kernel_size: $k$, an int or $(k_D, k_H, k_W)$.
+        stride: $s$, the step between windows (default $k$: non-overlapping windows).
+        padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
+
+    Shape:
+        - input: $(N, C, D, H, W)$.
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$, each as for ``MaxPool2d``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.MaxPool3d(2)(dn.tensor(np.zeros((1, 2, 4, 6, 8)))).shape
         (1, 2, 2, 3, 4)
@@ -122,9 +159,28 @@ class MaxPool3d(_PoolNd):
 
 
 class AvgPool1d(_AvgPoolNd):
-    """1-D average pooling over (N, C, L); arguments as :class:`AvgPool2d`.
+    r"""1-D average pooling: the mean of each window of $k$ values of a channel.
 
-    Example:
+    $$
+    z_{n,c,i} = \frac{1}{m} \sum_{0 \le u < k} \tilde x_{n,\,c,\,s i + u}
+    $$
+
+    where $\tilde x$ is the zero-padded input and $m$ is $k$ (``count_include_pad=True``) or the
+    number of non-padding values in the window. The computation is
+    ``deltanet.functional.avg_pool1d``.
+
+    Args:
+        kernel_size: $k$, an int.
+        stride: $s$, the step between windows (default $k$).
+        padding: $p$, zeros added on both sides, at most half the kernel size.
+        count_include_pad: divide by $k$ (True, PyTorch's default) or by the number of
+            non-padding values in the window.
+
+    Shape:
+        - input: $(N, C, L)$.
+        - output: $(N, C, L_{out})$ with $L_{out} = \left\lfloor \frac{L + 2p - k}{s} \right\rfloor + 1$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.AvgPool1d(2)(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]]))).data.tolist()
         [[[2.0, 1.0]]]
@@ -135,19 +191,29 @@ class AvgPool1d(_AvgPoolNd):
 
 
 class AvgPool2d(_AvgPoolNd):
-    """2-D average pooling: the mean of each kH×kW window of each channel (LeNet-5's subsampling).
+    r"""2-D average pooling: the mean of each $k_H \times k_W$ window of each channel (LeNet-5's subsampling).
+
+    $$
+    z_{n,c,i,j} = \frac{1}{m} \sum_{0 \le u < k_H,\ 0 \le v < k_W} \tilde x_{n,\,c,\,s i + u,\,s j + v}
+    $$
+
+    where $\tilde x$ is the zero-padded input and $m$ is $k_H k_W$ (``count_include_pad=True``) or the
+    number of non-padding values in the window. The computation is
+    ``deltanet.functional.avg_pool2d``.
 
     Args:
-        kernel_size: k, an int or (kH, kW).
-        stride: step between windows, default k.
-        padding: zeros added on both sides, at most half the kernel size.
-        count_include_pad: divide by kH·kW (True, PyTorch's default) or by the number of
+        kernel_size: $k$, an int or $(k_H, k_W)$.
+        stride: $s$, the step between windows (default $k$).
+        padding: $p$, zeros added on both sides, at most half the kernel size.
+        count_include_pad: divide by $k_H k_W$ (True, PyTorch's default) or by the number of
             non-padding values in the window.
 
     Shape:
-        (N, C, H, W) -> (N, C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1).
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H_{out}, W_{out})$ with
+          $H_{out} = \left\lfloor \frac{H + 2p - k}{s} \right\rfloor + 1$, and $W_{out}$ alike.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.AvgPool2d(2)(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))).data.tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
@@ -158,9 +224,28 @@ class AvgPool2d(_AvgPoolNd):
 
 
 class AvgPool3d(_AvgPoolNd):
-    """3-D average pooling over (N, C, D, H, W); arguments as :class:`AvgPool2d`.
+    r"""3-D average pooling over volumes: the mean of each $k_D \times k_H \times k_W$ window.
 
-    Example:
+    $$
+    z_{n,c,\mathbf{i}} = \frac{1}{m} \sum_{\mathbf{u}} \tilde x_{n,\,c,\,s \mathbf{i} + \mathbf{u}}
+    $$
+
+    where $\tilde x$ is the zero-padded input and $m$ is $k_D k_H k_W$ (``count_include_pad=True``) or the
+    number of non-padding values in the window. The computation is
+    ``deltanet.functional.avg_pool3d``.
+
+    Args:
+        kernel_size: $k$, an int or $(k_D, k_H, k_W)$.
+        stride: $s$, the step between windows (default $k$).
+        padding: $p$, zeros added on both sides, at most half the kernel size.
+        count_include_pad: divide by $k_D k_H k_W$ (True, PyTorch's default) or by the number of
+            non-padding values in the window.
+
+    Shape:
+        - input: $(N, C, D, H, W)$.
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$, each as for ``AvgPool2d``.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> float(dn.nn.AvgPool3d(2)(dn.tensor(np.ones((1, 1, 4, 4, 4)))).data.sum())
         8.0
@@ -200,9 +285,24 @@ class _AdaptiveAvgPoolNd(Module):
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
-    """Average pooling of (N, C, L) to a fixed length, whatever the input length.
+    r"""Average pooling of $(N, C, L)$ to a fixed length, whatever the input length.
 
-    Example:
+    Output index $i$ averages the input window $[b_i, e_i)$ (PyTorch's windows):
+
+    $$
+    z_{n,c,i} = \frac{1}{e_i - b_i} \sum_{b_i \le j < e_i} x_{n,c,j}, \qquad
+    b_i = \left\lfloor \frac{i \, n_{in}}{n_{out}} \right\rfloor, \quad
+    e_i = \left\lceil \frac{(i + 1) \, n_{in}}{n_{out}} \right\rceil
+    $$
+
+    Args:
+        output_size: $L_{out}$, an int (None keeps the input's length).
+
+    Shape:
+        - input: $(N, C, L)$.
+        - output: $(N, C, L_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.AdaptiveAvgPool1d(2)(dn.tensor(np.array([[[1.0, 2.0, 3.0, 4.0]]]))).data.tolist()
         [[[1.5, 3.5]]]
@@ -213,16 +313,29 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
 
 
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
-    """Average pooling of (N, C, H, W) to a fixed (H_out, W_out), whatever the input size.
+    r"""Average pooling of $(N, C, H, W)$ to a fixed $(H_{out}, W_{out})$, whatever the input size.
 
-    Output index i of an axis averages inputs [⌊i·in/out⌋, ⌈(i+1)·in/out⌉) (PyTorch's windows).
-    ``AdaptiveAvgPool2d(1)`` is global average pooling that keeps the (1, 1) spatial axes; see
-    :class:`GlobalAvgPool` for the (N, C) version.
+    Along each axis, output index $i$ averages the input window $[b_i, e_i)$ (PyTorch's windows),
+    with $n_{in}$ and $n_{out}$ that axis's input and output sizes:
+
+    $$
+    z_{n,c,i} = \frac{1}{e_i - b_i} \sum_{b_i \le j < e_i} x_{n,c,j}, \qquad
+    b_i = \left\lfloor \frac{i \, n_{in}}{n_{out}} \right\rfloor, \quad
+    e_i = \left\lceil \frac{(i + 1) \, n_{in}}{n_{out}} \right\rceil
+    $$
+
+    ``AdaptiveAvgPool2d(1)`` is global average pooling that keeps the $(1, 1)$ spatial axes; see
+    ``GlobalAvgPool`` for the $(N, C)$ version.
 
     Args:
-        output_size: (H_out, W_out), or one int for both; None keeps the input's size on an axis.
+        output_size: $(H_{out}, W_{out})$, or one int for both; None keeps the input's size on an
+            axis.
 
-    Example:
+    Shape:
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H_{out}, W_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.AdaptiveAvgPool2d(1)(dn.tensor(np.zeros((4, 16, 7, 7)))).shape
         (4, 16, 1, 1)
@@ -233,9 +346,20 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
 
 
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
-    """Average pooling of (N, C, D, H, W) to a fixed output size; see :class:`AdaptiveAvgPool2d`.
+    r"""Average pooling of $(N, C, D, H, W)$ to a fixed output size, with the windows of ``AdaptiveAvgPool2d``.
 
-    Example:
+    Along each axis, output index $i$ averages the input indices
+    $[\lfloor i \, n_{in} / n_{out} \rfloor, \lceil (i + 1) \, n_{in} / n_{out} \rceil)$.
+
+    Args:
+        output_size: $(D_{out}, H_{out}, W_{out})$, or one int for all three; None keeps the
+            input's size on an axis.
+
+    Shape:
+        - input: $(N, C, D, H, W)$.
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.AdaptiveAvgPool3d((1, 2, 2))(dn.tensor(np.zeros((1, 3, 4, 4, 4)))).shape
         (1, 3, 1, 2, 2)
@@ -246,12 +370,20 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
 
 
 class GlobalAvgPool(Module):
-    """Global average pooling: the mean of each channel over all positions, (N, C, *S) -> (N, C).
+    r"""Global average pooling: the mean of each channel over all its positions, $(N, C, *S) \to (N, C)$.
+
+    $$
+    z_{n,c} = \frac{1}{|S|} \sum_{\mathbf{i} \in S} x_{n,c,\mathbf{i}}
+    $$
 
     Replaces flatten + a large fully connected layer at the end of a CNN (Lin et al. 2014); for
     2-D inputs it equals ``AdaptiveAvgPool2d(1)`` followed by ``Flatten()``.
 
-    Example:
+    Shape:
+        - input: $(N, C, *S)$ with 1 to 3 spatial axes $S$.
+        - output: $(N, C)$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.GlobalAvgPool()(dn.tensor(np.ones((4, 16, 7, 7)))).shape
         (4, 16)

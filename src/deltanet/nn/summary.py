@@ -1,10 +1,10 @@
-"""``summary``: the layers of a model, their output shapes and parameter counts, from one forward
+r"""``summary``: the layers of a model, their output shapes and parameter counts, from one forward
 pass; and ``recording``, the forward-pass recorder that it (and the diagnostics) rest on.
 
 The seeds count parameters to argue for convolutions (``seeds/004…``): a fully connected layer
-from a 28×28 image to 10 classes has 28·28·10 + 10 = 7,850 parameters, from a 256×256 image
-655,370, and from a 256×256×256 volume 167,772,170 (the deck's "160M"); a 3×3 convolution has 9
-weights whatever the image size.
+from a 28×28 image to 10 classes has $28 \cdot 28 \cdot 10 + 10 = 7850$ parameters, from a
+256×256 image 655,370, and from a 256×256×256 volume 167,772,170 (the deck's "160M"); a 3×3
+convolution has 9 weights whatever the image size.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def recording(model: Module) -> Iterator[list[LayerRecord]]:
         model: the module whose leaf layers to watch.
 
     Yields:
-        A list that fills with :class:`LayerRecord` ``(name, module, output)`` as layers run.
+        A list that fills with ``LayerRecord`` ``(name, module, output)`` as layers run.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> from deltanet.nn.summary import recording
         >>> model = dn.nn.Sequential(dn.nn.Linear(4, 3), dn.nn.ReLU())
@@ -81,7 +81,7 @@ def recording(model: Module) -> Iterator[list[LayerRecord]]:
 
 
 class SummaryRow(NamedTuple):
-    """One layer of a :class:`ModelSummary`."""
+    """One layer of a ``ModelSummary``."""
 
     name: str
     type: str
@@ -91,10 +91,10 @@ class SummaryRow(NamedTuple):
 
 
 class ModelSummary:
-    """The table that :func:`summary` returns; ``str()`` (or ``print``) lays it out.
+    """The table that ``summary`` returns; ``str()`` (or ``print``) lays it out.
 
     Attributes:
-        rows: one :class:`SummaryRow` per layer, in the order of the forward pass (layers that
+        rows: one ``SummaryRow`` per layer, in the order of the forward pass (layers that
             did not run, or that ran without an input shape, come last with no output shape).
         total_params, trainable_params: counts over ``model.parameters()``, each shared
             parameter once.
@@ -158,12 +158,12 @@ def _model_dtype(model: Module) -> np.dtype:
 
 
 def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelSummary:
-    """List the layers of ``model`` with their output shapes and parameter counts.
+    r"""List the layers of ``model`` with their output shapes and parameter counts.
 
     One forward pass on a batch of one zero sample, in evaluation mode and without a graph, gives
     the output shapes; without ``input_shape`` only the parameters are counted (no forward pass:
     useful for a layer too big to run). A layer's count is that of the parameters it owns itself
-    (a Linear(in, out) has in·out + out).
+    (a ``Linear(in, out)`` has $\text{in} \cdot \text{out} + \text{out}$).
 
     Args:
         model: a ``deltanet.nn.Module``.
@@ -171,12 +171,12 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
         dtype: dtype of the zero input (default: that of the model's parameters).
 
     Returns:
-        A :class:`ModelSummary`; print it for the table.
+        A ``ModelSummary``; print it for the table.
 
     Raises:
         ValueError: ``input_shape`` is not a tuple of positive integers, or does not fit the model.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> from deltanet.nn.summary import summary
         >>> model = dn.nn.Sequential(dn.nn.Flatten(), dn.nn.Linear(28 * 28, 10))

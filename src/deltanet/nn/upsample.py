@@ -12,19 +12,25 @@ _MODES = ("nearest", "linear", "bilinear", "trilinear")
 
 
 class Upsample(Module):
-    """Upsample (N, C, *S) by ``scale_factor``, as ``torch.nn.Upsample`` (no parameters).
+    r"""Upsample feature maps by ``scale_factor`` (or to ``size``), as ``torch.nn.Upsample`` (no parameters).
+
+    Along each spatial axis the output is $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$, with $M$
+    picking the nearest source pixel ("nearest") or interpolating between the two nearest (the
+    linear modes); see ``deltanet.functional.upsample`` for $M$.
 
     Args:
-        scale_factor: r > 0, one number or one per spatial axis; the output size is ⌊S · r⌋.
+        scale_factor: $r > 0$, one number or one per spatial axis; the output size is
+            $\lfloor S \cdot r \rfloor$.
         mode: "nearest", "linear" (1-D), "bilinear" (2-D) or "trilinear" (3-D).
         align_corners: for the linear modes, align the centres of the corner pixels (True) or
             the corners of the pixel grids (False, PyTorch's default).
         size: a fixed output size instead of ``scale_factor``.
 
     Shape:
-        (N, C, *S) -> (N, C, *⌊S · r⌋). See :func:`deltanet.functional.upsample` for the formulas.
+        - input: $(N, C, *S)$ with 1 to 3 spatial axes $S$.
+        - output: $(N, C, *S_{out})$, $S_{out} = \lfloor S \cdot r \rfloor$ per axis, or ``size``.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> up = dn.nn.Upsample(scale_factor=2, mode="bilinear")
         >>> up
