@@ -1,18 +1,20 @@
 """Layer 7: safe saving and loading of models, optimizers and training checkpoints.
 
 One zip file of JSON and ``.npy`` arrays; no pickle, no imports by name, nothing extracted to
-disk; every check happens before the loader allocates (see :mod:`deltanet.io.files`). Layer types
-come from a closed registry: everything in :mod:`deltanet.nn` and :mod:`deltanet.models`, and the
-classes you decorate with :func:`register`.
+disk; every check happens before the loader allocates (see ``deltanet.io.files``). Layer types
+come from a closed registry: everything in ``deltanet.nn`` and ``deltanet.models``, and the
+classes you decorate with ``register``.
 
-PyTorch weights, both ways (the names and shapes of ``state_dict`` are PyTorch's)::
+PyTorch weights, both ways (the names and shapes of ``state_dict`` are PyTorch's):
 
-    model.load_state_dict({k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()})
-    torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+```python
+model.load_state_dict({k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()})
+torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+```
 
 A PyTorch batch-norm layer's ``num_batches_tracked`` is an int64 0-d tensor here too.
 
-Example:
+Examples:
     >>> import os, tempfile, deltanet as dn
     >>> path = os.path.join(tempfile.mkdtemp(), "mlp.dnet")
     >>> dn.save(dn.nn.Sequential(dn.nn.Linear(4, 8), dn.nn.Tanh(), dn.nn.Linear(8, 3)), path)

@@ -5,7 +5,7 @@ then renamed over the target with ``os.replace`` (atomic on POSIX and Windows), 
 fsynced where the OS allows. A crash leaves either the old file or the new one under the final
 name, never a mix; at worst a ``.<name>.*.tmp`` file stays behind.
 
-Reading: nothing is extracted to disk. :class:`Archive` opens the zip, refuses member names that
+Reading: nothing is extracted to disk. ``Archive`` opens the zip, refuses member names that
 are absolute, contain ``..`` or backslashes, repeat, or are encrypted, and checks ``manifest.json``
 (each member's size and SHA-256) against the zip's own directory. Members are read whole into
 memory with a cap of their declared size, which the caller has first compared with what the model

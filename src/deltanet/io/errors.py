@@ -9,8 +9,15 @@ class CheckpointError(ValueError):
 
     A ``ValueError`` subclass, so ``except ValueError`` catches it too.
 
-    Example:
-        >>> import deltanet as dn
+    Examples:
+        >>> import os, tempfile, deltanet as dn
+        >>> path = os.path.join(tempfile.mkdtemp(), "not-a-model.dnet")
+        >>> with open(path, "wb") as f:
+        ...     _ = f.write(b"hello")
+        >>> dn.load(path)
+        Traceback (most recent call last):
+        ...
+        deltanet.io.errors.CheckpointError: ...
         >>> issubclass(dn.io.CheckpointError, ValueError)
         True
     """

@@ -1,21 +1,23 @@
 """``save`` and ``load``: a model (and optionally its optimizer and training state) in one file.
 
-The file is a zip archive (``.dnet`` by convention)::
+The file is a zip archive (``.dnet`` by convention):
 
-    config.json                  {"format": "deltanet", "version": 1, "model": {"class": ..., "config": ...},
-                                  "dtype": ..., "weights": [keys], "optimizer": ..., "training": ...}
-    weights/<key>.npy            one per state_dict entry (allow_pickle=False)
-    optimizer/<i>.<name>.npy     optimizer state arrays (momentum, Adam moments), by parameter index
-    training/<name>.npy          arrays of a training checkpoint (the epoch's outputs so far)
-    manifest.json                every other member's size and SHA-256
+```text
+config.json                  {"format": "deltanet", "version": 1, "model": {"class": ..., "config": ...},
+                              "dtype": ..., "weights": [keys], "optimizer": ..., "training": ...}
+weights/<key>.npy            one per state_dict entry (allow_pickle=False)
+optimizer/<i>.<name>.npy     optimizer state arrays (momentum, Adam moments), by parameter index
+training/<name>.npy          arrays of a training checkpoint (the epoch's outputs so far)
+manifest.json                every other member's size and SHA-256
+```
 
 Loading checks before it allocates, in this order: member names against an allow-list; the
 manifest's sizes and checksums; config.json as strict JSON with a known format and version; the
-model tree against the closed registry (:mod:`deltanet.io.registry`), with the weight bytes its
+model tree against the closed registry (``deltanet.io.registry``), with the weight bytes its
 built-in layers need bounded by the file's size before any constructor runs; the set of weight
 members against the built model's keys; each member's declared size against what the model's
 array needs; each ``.npy`` header's dtype and shape against the model's; then the data. Every
-failure raises :class:`~deltanet.io.CheckpointError` naming the member or field.
+failure raises ``CheckpointError`` naming the member or field.
 """
 
 from __future__ import annotations
@@ -69,9 +71,11 @@ _DTYPES = {
 
 @dataclass
 class Checkpoint:
-    """What :func:`load_checkpoint` read: the model and whatever else the file holds.
+    """What ``load_checkpoint`` read: the model and whatever else the file holds.
 
-    Attributes:
+    ``load_checkpoint`` builds it; each argument is kept as the attribute of the same name.
+
+    Args:
         model: the model with its weights loaded.
         optimizer_state: ``optimizer.state_dict()`` as saved (for ``optimizer.load_state_dict``),
             or None.
@@ -79,6 +83,14 @@ class Checkpoint:
         training: the JSON training state of a ``ModelCheckpoint`` file, or None.
         arrays: the training arrays by name (empty for a plain model file).
         config: the whole config.json.
+
+    Examples:
+        >>> import os, tempfile, deltanet as dn
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.dnet")
+        >>> dn.save(dn.nn.Linear(2, 1, rng=0), path)
+        >>> ckpt = dn.io.load_checkpoint(path)
+        >>> ckpt.model, ckpt.optimizer_state, ckpt.config["model"]["class"]
+        (Linear(in_features=2, out_features=1, bias=True), None, 'Linear')
     """
 
     model: nn.Module
@@ -95,7 +107,12 @@ def save(model: nn.Module, path: Any, optimizer: Any = None) -> None:
 
     The write is atomic: a temporary file in the same folder, fsync, ``os.replace``. Every layer
     must be registered (all of ``deltanet.nn`` and ``deltanet.models`` are; decorate your own
-    classes with :func:`~deltanet.io.register`) and rebuildable from its constructor arguments.
+    classes with ``register``) and rebuildable from its constructor arguments.
+
+    What a layer's config does not keep (the weights are saved, so nothing numeric is lost): an
+    ``rng`` given as a ``numpy.random.Generator`` (a loaded ``Dropout`` then draws its masks from
+    ``dn.manual_seed``'s generator; an int seed is kept) and an ``init`` given as a function (an
+    initializer name is kept). Training checkpoints (``ModelCheckpoint``) do keep generator states.
 
     Args:
         model: the module to save.
@@ -106,12 +123,7 @@ def save(model: nn.Module, path: Any, optimizer: Any = None) -> None:
         CheckpointError: a layer is not registered, has an argument that is not JSON, or was
             changed after construction so that its constructor no longer rebuilds it.
 
-    What a layer's config does not keep (the weights are saved, so nothing numeric is lost): an
-    ``rng`` given as a ``numpy.random.Generator`` (a loaded ``Dropout`` then draws its masks from
-    ``dn.manual_seed``'s generator; an int seed is kept) and an ``init`` given as a function (an
-    initializer name is kept). Training checkpoints (``ModelCheckpoint``) do keep generator states.
-
-    Example:
+    Examples:
         >>> import os, tempfile, numpy as np, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(4, 3, rng=0), dn.nn.ReLU())
         >>> path = os.path.join(tempfile.mkdtemp(), "model.dnet")
@@ -290,7 +302,7 @@ def _optimizer_section(optimizer: Any, model: nn.Module) -> tuple[dict[str, Any]
 
 # -- loading -----------------------------------------------------------------------------------
 def load(path: Any) -> nn.Module:
-    """Load a model saved by :func:`save` (or a training checkpoint), weights included.
+    """Load a model saved by ``save`` (or a training checkpoint), weights included.
 
     Nothing is unpickled, imported or extracted to disk; see the module docstring for the checks.
 
@@ -304,7 +316,7 @@ def load(path: Any) -> nn.Module:
         CheckpointError: the file is not a valid deltanet file; the message names the member or
             field.
 
-    Example:
+    Examples:
         >>> import os, tempfile, deltanet as dn
         >>> path = os.path.join(tempfile.mkdtemp(), "m.dnet")
         >>> dn.save(dn.nn.Linear(2, 1, rng=0), path)
@@ -323,9 +335,12 @@ def load_checkpoint(path: Any, model: nn.Module | None = None) -> Checkpoint:
             instead of building one from the file's config.
 
     Returns:
-        A :class:`Checkpoint`.
+        A ``Checkpoint``.
 
-    Example:
+    Raises:
+        CheckpointError: the file is not a valid deltanet file, or does not fit ``model``.
+
+    Examples:
         >>> import os, tempfile, numpy as np, deltanet as dn
         >>> model = dn.nn.Linear(2, 1, rng=0)
         >>> opt = dn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)

@@ -2,8 +2,8 @@
 
 A file names its layers by registry name only ("Linear", "Conv2d", "UNet"): never a module path,
 never anything that is imported or looked up by attribute. The registry holds every public
-``Module`` class of :mod:`deltanet.nn` and :mod:`deltanet.models`, plus the user classes given to
-:func:`register`. This is the lesson of the Keras config exploits (CVE-2024-3660,
+``Module`` class of ``deltanet.nn`` and ``deltanet.models``, plus the user classes given to
+``register``. This is the lesson of the Keras config exploits (CVE-2024-3660,
 CVE-2025-1550), where a layer type in a config file could name any importable callable.
 """
 
@@ -42,7 +42,7 @@ def _builtin_classes() -> list[type]:
 def registry() -> dict[str, type]:
     """The registered layer types by name (built-ins loaded on first use); a copy.
 
-    Example:
+    Examples:
         >>> from deltanet.io import registry
         >>> registry.registry()["Linear"].__module__
         'deltanet.nn.linear'
@@ -64,7 +64,7 @@ def register(cls: type) -> type:
 
     The class must be rebuildable from its constructor arguments: ``cls(**module.get_config())``
     must create the same parameters and buffers (names, shapes, dtypes). Its arguments must be JSON
-    values or modules (see :meth:`deltanet.nn.Module.get_config`).
+    values or modules (see ``deltanet.nn.Module.get_config``).
 
     Args:
         cls: the class; its ``__name__`` is the name written into files, so it must be unique.
@@ -75,7 +75,7 @@ def register(cls: type) -> type:
     Raises:
         ValueError: ``cls`` is not a Module subclass, or another class has that name.
 
-    Example:
+    Examples:
         >>> import deltanet as dn
         >>> @dn.io.register
         ... class Affine(dn.nn.Module):
@@ -156,7 +156,7 @@ def build(tree: Any, where: str = "config.json: model", budget: float = math.inf
     ``budget`` bounds the bytes of weights the model may hold, twice: the built-in layers of the
     tree are sized from their arguments *before* any constructor runs, and every parameter that
     any constructor creates (a registered model builds its own layers) is counted as it is
-    assigned, before it is filled (:class:`deltanet.nn.module.parameter_budget`). A config that
+    assigned, before it is filled (``deltanet.nn.module.parameter_budget``). A config that
     asks for a terabyte layer is refused without allocating it.
     """
     needed = _estimate(tree, where, 0)

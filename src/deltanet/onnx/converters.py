@@ -1,6 +1,6 @@
 """One ONNX conversion per layer type: the nodes that compute what the layer's ``forward`` does.
 
-Each converter receives the :class:`~deltanet.onnx.export.Graph` being built, the layer, its
+Each converter receives the ``Graph`` being built, the layer, its
 input tensor (from the tracing run, for shapes) and the value names of input and output, and adds
 nodes and initializers (named after the ``state_dict`` keys). Layers in evaluation mode: dropout
 is the identity, batch norm uses the running statistics.
@@ -39,7 +39,24 @@ Converter = Callable[..., None]
 
 
 class ExportError(ValueError):
-    """A model (or one of its layers) cannot be written as ONNX; the message names the layer."""
+    """A model (or one of its layers) cannot be written as ONNX; the message names the layer.
+
+    A ``ValueError`` subclass. ``export`` raises it for a layer that has no converter (see
+    ``converter_for``) and no sub-modules, or for an operation without an ONNX counterpart.
+
+    Examples:
+        >>> import os, tempfile, deltanet as dn
+        >>> class Doubler(dn.nn.Module):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        >>> print(dn.onnx.converters.converter_for(Doubler()))
+        None
+        >>> path = os.path.join(tempfile.mkdtemp(), "doubler.onnx")
+        >>> dn.onnx.export(Doubler(), path, input_shape=(1, 2))  # doctest: +SKIP
+        Traceback (most recent call last):
+        ...
+        deltanet.onnx.converters.ExportError: cannot export layer 'Doubler' (Doubler): it has no ONNX conversion ...
+    """
 
 
 def _pads(pairs: Any) -> list[int]:
@@ -256,7 +273,20 @@ CONVERTERS: dict[type, Converter] = {
 
 
 def converter_for(module: nn.Module) -> Converter | None:
-    """The converter of ``module``'s class, or of the nearest base whose ``forward`` it keeps."""
+    """The converter of ``module``'s class, or of the nearest base whose ``forward`` it keeps.
+
+    Args:
+        module: a layer.
+
+    Returns:
+        The converter function, or None when the layer has none (a subclass that overrides
+        ``forward`` loses its base's converter).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.onnx.converters.converter_for(dn.nn.Linear(2, 3)).__name__
+        'linear'
+    """
     cls = type(module)
     for base in cls.__mro__:
         convert = CONVERTERS.get(base)

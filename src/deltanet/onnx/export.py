@@ -5,7 +5,7 @@ Python code (loops over ``ModuleList``s, ``dn.cat`` of skip connections), so the
 model once, in evaluation mode and without gradients, on a zero input of ``input_shape``, and
 records what happens:
 
-- every layer whose class has a converter (:data:`~deltanet.onnx.converters.CONVERTERS`) is a
+- every layer whose class has a converter (``CONVERTERS``) is a
   *leaf*: its ``forward`` is temporarily wrapped (an instance attribute, removed afterwards) so
   that its call becomes that converter's nodes, from the value name of its input tensor to a new
   value name for its output tensor;
@@ -14,7 +14,7 @@ records what happens:
   the elementwise and shape operations a custom ``forward`` may use (``+``, ``*``, ``-``, ``/``,
   ``**``, ``@``, ``relu``/``sigmoid``/``tanh``/``exp``/``log``, batch-preserving ``reshape``);
 - a layer without a converter and without sub-modules, or an operation without an ONNX
-  counterpart, stops the export with an :class:`ExportError` naming it.
+  counterpart, stops the export with an ``ExportError`` naming it.
 
 Tensors the trace has not seen (the model's parameters used directly in a custom ``forward``,
 Python numbers) become initializers: constants of the graph. So a ``forward`` whose *structure*
@@ -225,14 +225,14 @@ def export(
     input_name: str = "input",
     output_name: str = "output",
 ) -> Any:
-    """Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
+    r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
 
     The graph comes from tracing one forward pass on a zero input (see the module docstring);
     layers become their ONNX operators: Linear → Gemm, Conv/ConvTranspose → Conv/ConvTranspose
     (stride, padding, dilation, groups, output_padding), max/average pooling → MaxPool/AveragePool
     (``count_include_pad``), adaptive/global average pooling → GlobalAveragePool (or AveragePool
     when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
-    activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, x·Sigmoid(x) for SiLU,
+    activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, $x \cdot \sigma(x)$ for SiLU,
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
     ``dn.cat`` → Concat. Initializers carry the ``state_dict`` names.
 
@@ -251,7 +251,9 @@ def export(
         ImportError: the ``onnx`` package is missing (``pip install 'deltanet[onnx]'``).
         ExportError: a layer or operation has no ONNX conversion (a ``ValueError``).
 
-    Example (needs the onnx extra):
+    Examples:
+        The export needs the ``onnx`` extra, so its lines are skipped where the doctests run:
+
         >>> import os, tempfile, deltanet as dn
         >>> model = dn.nn.Sequential(dn.nn.Linear(4, 8), dn.nn.ReLU(), dn.nn.Linear(8, 3))
         >>> path = os.path.join(tempfile.mkdtemp(), "mlp.onnx")
