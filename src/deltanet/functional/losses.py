@@ -665,15 +665,15 @@ def cross_entropy(
 
     with $y_n$ one-hot for a class index. Log-softmax and the loss are one op, computed with
     log-sum-exp, so logits of $\pm 10^4$ are fine. Do not apply softmax before it. With class
-    weights $w$ the term is $-\sum_k w_k y_{nk} \log \mathrm{softmax}(z_n)_k$, and "mean" divides by
-    the sum of the targets' weights.
+    weights $w$ the term is $-\sum_k w_k y_{nk} \log \mathrm{softmax}(z_n)_k$, and "mean" over
+    class-index targets divides by the sum of their weights $w_{y_n}$ (as PyTorch).
 
     Args:
         input: logits $z$ of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch).
         target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$ (floats that
             are whole numbers are accepted), or class probabilities of the logits' shape.
-        reduction: "mean" (default; over samples and positions, or over the targets' weights),
-            "sum" or "none" (shape (N, d1, ...)).
+        reduction: "mean" (default; over samples and positions, or over the class-index
+            targets' weights when ``weight`` is given), "sum" or "none" (shape (N, d1, ...)).
         label_smoothing: $\epsilon$ in $[0, 1]$: the target becomes $(1 - \epsilon) y + \epsilon / C$.
         weight: optional rescaling per class, shape (C,).
         ignore_index: class-index targets equal to it add nothing (nor to the mean's count).
