@@ -185,6 +185,67 @@ def test_larger_conv_matches_torch_in_several_chunks(rng, monkeypatch):
     _torch_parity(torch, F.conv2d, torch.nn.functional.conv2d, x, W, b, dict(padding=1), rng)
 
 
+def _geometry_of(z):
+    """The Geometry that the convolution which made tensor ``z`` used."""
+    return z._ctx.geometry
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note on its own speed
+@pytest.mark.parametrize("force", [True, False])
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_both_input_gradient_paths_match_torch(rng, monkeypatch, name, force):
+    # dL/dx has two implementations (GEMM + col2im, or im2col + GEMM of the flipped kernel for
+    # stride 1); gathers_input_grad picks one by the channel counts. Force each one on every case
+    # where it applies, so that neither is tested only on the shapes the rule happens to pick.
+    torch = pytest.importorskip("torch")
+    x_shape, w_shape, kwargs = CONV_CASES[name]
+    x, W, b, kw = _inputs(rng, x_shape, w_shape, kwargs)
+    rule = conv_module.gathers_input_grad
+    no_channels = np.zeros((0, 1))  # a weight that never widens: the rule then checks only the geometry
+    if force and not rule(_geometry_of(_conv_fn(x_shape, kw)(x, W, b, **kw)), no_channels):
+        pytest.skip("stride > 1 or padding beyond d(k - 1): only col2im applies")
+    monkeypatch.setattr(conv_module, "gathers_input_grad", lambda g, W: force and rule(g, no_channels))
+    tfn = getattr(torch.nn.functional, f"conv{_dims(x_shape)}d")
+    _torch_parity(torch, _conv_fn(x_shape, kw), tfn, x, W, b, kw, rng)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("name", sorted(CONV_CASES))
+def test_gradients_match_torch_when_delta_is_batch_innermost(rng, name):
+    # With L = sum(z^2)/2, delta = z keeps the convolution's (C, *spatial, N) memory order, the
+    # order a real network's gradients have; the bias gradient then takes its matrix-vector path.
+    torch = pytest.importorskip("torch")
+    x_shape, w_shape, kwargs = CONV_CASES[name]
+    x, W, b, kw = _inputs(rng, x_shape, w_shape, kwargs)
+    z = _conv_fn(x_shape, kw)(x, W, b, **kw)
+    assert conv_module.to_internal(z.data).flags.c_contiguous  # (with N = 1 both orders are the same)
+    (z * z).sum().backward()
+    tx, tW = torch.tensor(x.data, requires_grad=True), torch.tensor(W.data, requires_grad=True)
+    tb = None if b is None else torch.tensor(b.data, requires_grad=True)
+    tz = getattr(torch.nn.functional, f"conv{_dims(x_shape)}d")(tx, tW, tb, **kw)
+    (tz * tz).sum().backward()
+    for ours, theirs in ((x, tx), (W, tW), (b, tb)):
+        if ours is not None:
+            np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-8, atol=1e-8)
+
+
+def test_bias_grad_is_the_sum_over_batch_and_positions(rng):
+    internal = rng.standard_normal((3, 4, 5, 2))  # (C, H, W, N)
+    for delta in (conv_module.to_public(internal), np.ascontiguousarray(conv_module.to_public(internal))):
+        np.testing.assert_allclose(conv_module.bias_grad(delta), delta.sum(axis=(0, 2, 3)), rtol=1e-12)
+
+
+def test_input_gradient_path_rule():
+    g = conv_module.Geometry((8, 8), (8, 8), (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv_module.gathers_input_grad(g, np.zeros((16, 32, 3, 3)))  # narrows: im2col + GEMM
+    assert conv_module.gathers_input_grad(g, np.zeros((16, 16, 3, 3)))
+    assert not conv_module.gathers_input_grad(g, np.zeros((32, 16, 3, 3)))  # widens: col2im
+    strided = g._replace(stride=(2, 1), out_size=(4, 8))
+    assert not conv_module.gathers_input_grad(strided, np.zeros((16, 32, 3, 3)))
+    wide_pad = g._replace(padding=((3, 3), (1, 1)), out_size=(12, 8))
+    assert not conv_module.gathers_input_grad(wide_pad, np.zeros((16, 32, 3, 3)))
+
+
 @pytest.mark.parametrize(
     "x_shape, w_shape, kw",
     [

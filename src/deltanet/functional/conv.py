@@ -46,6 +46,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deltanet.autograd import Function, Tensor
+from deltanet.backend import sum_rows
 
 #: Target size of one chunk of im2col columns (bytes); see the module docstring.
 CHUNK_BYTES = 2 << 20
@@ -88,6 +89,18 @@ def to_public(a: np.ndarray) -> np.ndarray:
 def batch_innermost(a: np.ndarray) -> bool:
     """Whether the (N, C, *spatial) array ``a`` is stored as (C, *spatial, N), as convs return it."""
     return a.ndim >= 3 and to_internal(a).flags.c_contiguous and not a.flags.c_contiguous
+
+
+def same_layout(delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``delta`` stored in the memory order of ``a`` (one transposing copy when they differ).
+
+    A gradient may arrive in the order of whatever op made it (a ``Flatten`` backward gives
+    (N, C, *spatial)); elementwise ops between arrays of different orders run several times
+    slower than one copy, so a backward that combines them matches the order first.
+    """
+    if batch_innermost(a) and not batch_innermost(delta):
+        return to_public(np.ascontiguousarray(to_internal(delta)))
+    return delta
 
 
 def full_like_layout(a: np.ndarray, shape: tuple[int, ...], value: float, dtype: Any = None) -> np.ndarray:
@@ -214,6 +227,57 @@ def conv_backward(
     return gpad, None if gW is None else gW.reshape(W.shape)
 
 
+def gathers_input_grad(g: Geometry, W: np.ndarray) -> bool:
+    """Whether ``conv_input_grad`` (im2col + GEMM) beats GEMM + col2im for dL/dx of this convolution.
+
+    It applies to stride 1 with at most $d(k - 1)$ zeros of padding on a side, and pays off when
+    the convolution does not widen the channels: its columns have out/groups · ∏k rows, col2im's
+    in/groups · ∏k, and a copy is cheaper than an add (measured on the U-Net's 3×3 layers:
+    32→16 channels 7.0 → 3.3 ms, 16→16 3.1 → 2.8 ms; 16→32 is slower, 1.0 → 1.5 ms, and so is
+    LeNet's 6→16).
+    """
+    return (
+        all(s == 1 for s in g.stride)
+        and all(max(lo, hi) <= d * (k - 1) for (lo, hi), k, d in zip(g.padding, g.kernel, g.dilation))
+        and W.shape[0] <= W.shape[1] * g.groups
+    )
+
+
+def conv_input_grad(delta: np.ndarray, W: np.ndarray, g: Geometry) -> np.ndarray:
+    r"""dL/dx of a stride-1 convolution as a convolution of $\delta$ with the flipped kernel.
+
+    $$
+    \frac{\partial L}{\partial x}[c, p] = \sum_{o, u} W[o, c, u]\, \delta[o, p + P - u d]
+        = \sum_{o, u'} W[o, c, k - 1 - u']\, \delta_{pad}[o, p + u' d]
+    $$
+
+    with $\delta$ zero-padded by $d(k - 1) - P$ on each side ($P$ that side's padding of the
+    convolution), and the kernel's in and out channels swapped within each group. ``delta`` is
+    (out, *out_size, N); the result is dL/dx as (in, *in_size, N), already without the padding.
+    """
+    out, per_group = W.shape[:2]
+    kernel = W.shape[2:]
+    flipped = W.reshape((g.groups, out // g.groups, per_group) + kernel).swapaxes(1, 2)
+    flipped = flipped[(slice(None),) * 3 + (slice(None, None, -1),) * len(kernel)]
+    W_flip = np.ascontiguousarray(flipped).reshape((per_group * g.groups, out // g.groups) + kernel)
+    pads = tuple((d * (k - 1) - lo, d * (k - 1) - hi) for (lo, hi), k, d in zip(g.padding, kernel, g.dilation))
+    transposed = Geometry(g.out_size, g.in_size, g.kernel, g.stride, pads, g.dilation, g.groups)
+    gx, _ = conv_forward(pad_internal(delta, pads, delta.dtype), W_flip, transposed)
+    return gx
+
+
+def bias_grad(delta: np.ndarray) -> np.ndarray:
+    r"""dL/db $= \sum \delta$ over the batch and every position, from $\delta$ (N, out, *spatial).
+
+    On the batch-innermost $\delta$ of a convolution this is one matrix-vector product with a
+    vector of ones (2-4x faster than NumPy's reduction over the non-contiguous axes).
+    """
+    d = to_internal(delta)
+    if d.flags.c_contiguous and delta.dtype.kind == "f":
+        return sum_rows(d.reshape(d.shape[0], -1))
+    return delta.sum(axis=(0,) + tuple(range(2, delta.ndim)))
+
+
 def _bias_shape(dims: int) -> tuple[int, ...]:
     return (-1,) + (1,) * (dims + 1)  # b broadcast over (out, *spatial, N)
 
@@ -238,12 +302,16 @@ class ConvNd(Function):
         xpad, W = self.saved_tensors
         g, needs = self.geometry, self.needs_input_grad
         gx = gW = gb = None
-        if needs[0] or needs[1]:
+        if needs[0] and gathers_input_grad(g, W):
+            gx = to_public(conv_input_grad(to_internal(delta), W, g))
+            if needs[1]:
+                _, gW = conv_backward(xpad, to_internal(delta), W, g, need_x=False, need_W=True)
+        elif needs[0] or needs[1]:
             gpad, gW = conv_backward(xpad, to_internal(delta), W, g, needs[0], needs[1])
             if gpad is not None:  # needs[0]
                 gx = to_public(gpad[crop_index(g.padding, g.in_size)])
         if len(needs) > 2 and needs[2]:
-            gb = delta.sum(axis=(0,) + tuple(range(2, delta.ndim)))
+            gb = bias_grad(delta)
         return gx, gW, gb
 
 
@@ -279,7 +347,7 @@ class ConvTransposeNd(Function):
             else:
                 _, gW = conv_backward(dpad, x_t, W, g, need_x=False, need_W=True)
         if len(needs) > 2 and needs[2]:
-            gb = delta.sum(axis=(0,) + tuple(range(2, delta.ndim)))
+            gb = bias_grad(delta)
         return gx, gW, gb
 
 

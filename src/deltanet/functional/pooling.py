@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Function, Tensor
-from deltanet.functional.conv import _as_tensor, _ntuple, check_input, full_like_layout
+from deltanet.functional.conv import _as_tensor, _ntuple, check_input, full_like_layout, same_layout
 
 
 def _window(offset: tuple, stride: tuple, out_size: tuple) -> tuple[slice, ...]:
@@ -76,6 +76,7 @@ class MaxPoolNd(Function):
     def backward(self, delta: np.ndarray) -> np.ndarray:
         kernel, stride, padding, out_size, shape = self.options
         xpad, a = self.saved_tensors
+        delta = same_layout(delta, a)
         gpad = full_like_layout(a, xpad.shape, 0, delta.dtype)
         disjoint = all(s >= k for s, k in zip(stride, kernel))  # each input in one window at most
         taken = None  # windows whose (first) maximum has been found
