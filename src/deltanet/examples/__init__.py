@@ -5,7 +5,7 @@ and ``main(argv)`` (the command line: ``--quick``, ``--plot out.png``, ``--seed`
 ``deltanet examples list`` shows them and ``deltanet examples run NAME`` runs one; so does
 ``python -m deltanet.examples.MODULE``.
 
-Example:
+Examples:
     >>> from deltanet import examples
     >>> examples.EXAMPLES["tumor"].deck
     'seeds/002 (Ibragimov)'
@@ -21,7 +21,18 @@ from typing import NamedTuple
 
 
 class Example(NamedTuple):
-    """A registered example: its module, the deck it comes from, and what it shows."""
+    """A registered example: its module, the deck it comes from, and what it shows.
+
+    Args:
+        module: the example's module, e.g. ``"deltanet.examples.tumor"``.
+        deck: the lecture deck (and paper) it comes from.
+        description: one line on what it shows (``deltanet examples list`` prints it).
+
+    Examples:
+        >>> from deltanet.examples import EXAMPLES
+        >>> EXAMPLES["iris"].module
+        'deltanet.examples.iris'
+    """
 
     module: str
     deck: str
@@ -112,7 +123,13 @@ EXAMPLES: dict[str, Example] = {
 def load(name: str) -> ModuleType:
     """The module of the example called ``name``.
 
-    Example:
+    Args:
+        name: a key of ``EXAMPLES``, e.g. ``"cats-dogs"``.
+
+    Raises:
+        ValueError: no example of that name; the message lists the available ones.
+
+    Examples:
         >>> from deltanet import examples
         >>> examples.load("cats-dogs").__name__
         'deltanet.examples.cats_dogs'

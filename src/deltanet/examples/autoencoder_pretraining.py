@@ -10,8 +10,8 @@ same greedy idea with the library's own tools (``dn.fit`` with an MSE reconstruc
 
 The network is their 784-1000-500-250-2 encoder scaled to the 8×8 digits: 64-128-64-32-2, logistic
 units except the 2 linear code units (as in the paper), and the mirror-image decoder 2-32-64-128-64
-with logistic outputs for pixels in [0, 1]. Pre-training trains, for each layer, encoder layer k
-and decoder layer k together to reconstruct the codes of layer k − 1; then the whole 9-layer
+with logistic outputs for pixels in [0, 1]. Pre-training trains, for each layer, encoder layer $k$
+and decoder layer $k$ together to reconstruct the codes of layer $k - 1$; then the whole 9-layer
 autoencoder is fine-tuned end to end. The same autoencoder started from random weights gets the
 same fine-tuning for comparison, and PCA (the first two principal components, the paper's Fig.
 3A) gives the linear baseline. Codes are compared by how well they keep the digits apart: the
@@ -48,7 +48,7 @@ def build(sizes: list[int] = SIZES) -> tuple[list[nn.Sequential], list[nn.Sequen
     """Encoder layers (logistic, the last one linear) and decoder layers (logistic), decoder in
     the order the data flows (``decoders[0]`` takes the code).
 
-    Example:
+    Examples:
         >>> from deltanet.examples.autoencoder_pretraining import build
         >>> encoders, decoders = build([64, 16, 2])
         >>> [e[0].out_features for e in encoders], [d[0].out_features for d in decoders]
@@ -64,7 +64,7 @@ def build(sizes: list[int] = SIZES) -> tuple[list[nn.Sequential], list[nn.Sequen
 
 
 def pretrain(encoders: list[nn.Sequential], decoders: list[nn.Sequential], X: np.ndarray, epochs: int) -> list[float]:
-    """Greedy layer-wise pre-training: layer k learns to reconstruct layer k − 1's codes while
+    """Greedy layer-wise pre-training: layer $k$ learns to reconstruct layer $k - 1$'s codes while
     the layers below it stay fixed. Returns each layer's final reconstruction loss."""
     codes = X
     losses = []
@@ -88,7 +88,7 @@ def pretrain(encoders: list[nn.Sequential], decoders: list[nn.Sequential], X: np
 def knn_accuracy(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y_test: np.ndarray, k: int = 5) -> float:
     """Accuracy of a k-nearest-neighbour vote (Euclidean) of the test codes among the training codes.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.examples.autoencoder_pretraining import knn_accuracy
         >>> Z = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]]); y = np.array([0, 0, 0, 1, 1, 1])

@@ -1,10 +1,15 @@
-"""Batch normalization (``seeds/001…``; Ioffe & Szegedy 2015): the same deep networks trained with
+r"""Batch normalization (``seeds/001…``; Ioffe & Szegedy 2015): the same deep networks trained with
 and without it.
 
-For each unit, over the mini-batch: x̂ = (x − μ_B) / √(σ²_B + ε), y = γ x̂ + β. Every layer then
-sees inputs of mean 0 and variance 1 whatever the weights below it do ("reducing internal
-covariate shift"), so gradients neither vanish nor explode through the depth and higher learning
-rates are safe. At test time (``model.eval()``) the batch statistics are replaced by running
+For each unit, over the mini-batch $B$:
+
+$$
+\hat x = \frac{x - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad y = \gamma \hat x + \beta.
+$$
+
+Every layer then sees inputs of mean 0 and variance 1 whatever the weights below it do ("reducing
+internal covariate shift"), so gradients neither vanish nor explode through the depth and higher
+learning rates are safe. At test time (``model.eval()``) the batch statistics are replaced by running
 averages collected during training, so a prediction does not depend on the other samples in the
 batch.
 
@@ -13,10 +18,10 @@ Two networks of 8 hidden layers of 64 units on the 8×8 digits, each with and wi
 
 - sigmoid units: without batch norm the gradient vanishes (see ``vanishing-gradients``) and the
   network stays at chance; with it, it learns.
-- ReLU units with the layers' default initialization U(±1/√fan_in), whose variance 1/(3 fan_in)
-  shrinks the signal at every ReLU layer (He's 2/fan_in would keep it; see ``initialization``):
-  after 8 layers nothing reaches the output and the network stays at chance; batch norm restores
-  the scale at every layer and it learns.
+- ReLU units with the layers' default initialization $U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})$, whose
+  variance $1 / (3 n_{in})$ shrinks the signal at every ReLU layer (He's $2 / n_{in}$ would keep it;
+  see ``initialization``): after 8 layers nothing reaches the output and the network stays at
+  chance; batch norm restores the scale at every layer and it learns.
 
 Needs scikit-learn for the digits (``pip install 'deltanet[data]'``).
 
@@ -44,7 +49,7 @@ NETWORKS = {"sigmoid": (nn.Sigmoid, 0.1), "ReLU": (nn.ReLU, 0.02)}
 def build(activation: type, batch_norm: bool, depth: int = DEPTH) -> nn.Sequential:
     """64 → depth × (Linear[, BatchNorm1d], activation) → 10.
 
-    Example:
+    Examples:
         >>> from deltanet import nn
         >>> from deltanet.examples.batchnorm import build
         >>> [type(m).__name__ for m in build(nn.ReLU, True, depth=1)]

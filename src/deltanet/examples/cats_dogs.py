@@ -1,17 +1,18 @@
-"""The cats-and-dogs table of ``seeds/000…`` (de Back): two networks, the same classification
+r"""The cats-and-dogs table of ``seeds/000…`` (de Back): two networks, the same classification
 error, different MSE and cross-entropy.
 
-Two classifiers see three pictures (dog, cat, dog) and output softmax probabilities (dog, cat)::
+Two classifiers see three pictures (dog, cat, dog) and output softmax probabilities (dog, cat):
 
-            NN1          NN2        target
-    #1   0.9  0.1     0.6  0.4     dog
-    #2   0.1  0.9     0.3  0.7     cat
-    #3   0.4  0.6     0.1  0.9     dog
+| picture | NN1 | NN2 | target |
+|---|---|---|---|
+| 1 | 0.9, 0.1 | 0.6, 0.4 | dog |
+| 2 | 0.1, 0.9 | 0.3, 0.7 | cat |
+| 3 | 0.4, 0.6 | 0.1, 0.9 | dog |
 
 Both get pictures 1 and 2 right and picture 3 wrong: classification error 1/3 each. NN1 is
 confidently right and only a little wrong; NN2 is barely right and badly wrong. The losses see it:
 MSE (squared error summed over the two outputs, averaged over the pictures) 0.25 vs 0.71,
-cross-entropy −Σ_k y_k log ŷ_k (averaged over the pictures) 0.38 vs 1.06. Accuracy is a
+cross-entropy $-\sum_k y_k \log \hat y_k$ (averaged over the pictures) 0.38 vs 1.06. Accuracy is a
 measure to report, not a loss to train on: it does not change when the outputs improve a little.
 
 Run it: ``python -m deltanet.examples.cats_dogs`` or ``deltanet examples run cats-dogs``.
@@ -36,7 +37,7 @@ def measures(outputs: np.ndarray, targets: np.ndarray, labels: np.ndarray) -> di
     """Classification error, MSE (summed over classes, mean over samples) and cross-entropy of
     softmax ``outputs`` against one-hot ``targets``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.examples.cats_dogs import measures
         >>> m = measures(np.array([[0.9, 0.1]]), np.array([[1.0, 0.0]]), np.array([0]))
@@ -44,8 +45,8 @@ def measures(outputs: np.ndarray, targets: np.ndarray, labels: np.ndarray) -> di
         (0.02, 0.1054)
     """
     n = len(outputs)
-    # The probabilities are softmax outputs: log ŷ are logits whose softmax is ŷ again, so the
-    # library's cross-entropy from logits gives −Σ y log ŷ exactly.
+    # The probabilities are softmax outputs: log(y_hat) are logits whose softmax is y_hat again, so
+    # the library's cross-entropy from logits gives -sum(y * log(y_hat)) exactly.
     logits = dn.tensor(np.log(outputs))
     return {
         "classification error": dn.metrics.classification_error(labels, outputs),
@@ -65,7 +66,7 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
     Returns:
         ``{"NN1": {measure: value}, "NN2": {...}, "matches": bool, "summary": str}``.
 
-    Example:
+    Examples:
         >>> from deltanet.examples import cats_dogs
         >>> result = cats_dogs.run(verbose=0)
         >>> result["matches"], round(result["NN2"]["cross-entropy"], 2)

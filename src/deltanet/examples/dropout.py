@@ -4,13 +4,13 @@ overfitting network trained with and without it.
 "Randomly deactivate, e.g., 50 %, of the neurons in a network on each training iteration",
 which prevents co-adaptation: "a neuron cannot rely on the presence of particular other neurons".
 deltanet's ``nn.Dropout`` is *inverted* dropout: during training it zeroes each unit with
-probability p and scales the kept ones by 1/(1 − p), so at test time (``model.eval()``, which
+probability $p$ and scales the kept ones by $1 / (1 - p)$, so at test time (``model.eval()``, which
 ``dn.evaluate`` and ``dn.predict`` switch to) it is the identity; the deck's "weights are halved
 at test time" is the same network, scaled the other way.
 
 The set-up overfits on purpose: a 64-256-256-10 ReLU network (85,000 weights) learns from only 300
 of the 8×8 digits and is tested on 899 others. Without dropout it fits the 300 perfectly and its
-test loss climbs back up after its minimum; with dropout (p = 0.5 after each hidden layer) the
+test loss climbs back up after its minimum; with dropout ($p = 0.5$ after each hidden layer) the
 test loss stays lower and the test accuracy is higher (both networks end up fitting the 300
 training digits).
 
@@ -39,7 +39,7 @@ P = 0.5
 def build(p: float) -> nn.Sequential:
     """64 → 256 → 256 → 10 with ReLU, and ``nn.Dropout(p)`` after each hidden layer when p > 0.
 
-    Example:
+    Examples:
         >>> from deltanet.examples.dropout import build
         >>> [type(m).__name__ for m in build(0.5)]
         ['Linear', 'ReLU', 'Dropout', 'Linear', 'ReLU', 'Dropout', 'Linear']

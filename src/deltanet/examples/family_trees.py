@@ -1,4 +1,4 @@
-"""Hinton's family trees (Rumelhart, Hinton & Williams 1986, Figs. 2-4; ``seeds/001…``): a network
+r"""Hinton's family trees (Rumelhart, Hinton & Williams 1986, Figs. 2-4; ``seeds/001…``): a network
 learns kinship from (person 1, relationship) → person 2, and invents features of people that
 nobody gave it, such as nationality and generation.
 
@@ -8,13 +8,13 @@ then a penultimate layer of 6, then 24 output units, one per person 2 (24-6 / 12
 all logistic. There are 104 cases (the 112 true triples; 8 cases have two correct answers, such as
 Colin's two aunts). As in the paper, 100 cases are for training and 4 are held out.
 
-**One deviation.** The paper minimized squared error on logistic outputs (ε = 0.005, α = 0.9,
-weight decay, 1,500 sweeps). With one or two targets on among 24 outputs that error gives the
+**One deviation.** The paper minimized squared error on logistic outputs ($\epsilon = 0.005$,
+$\alpha = 0.9$, weight decay, 1,500 sweeps). With one or two targets on among 24 outputs that error gives the
 correct units a faint signal, and in our runs it did not learn within that budget. This example
 uses what the decks recommend for classification (``seeds/000…``, ``seeds/003…``): softmax outputs
 and cross-entropy, with the target spread evenly over the correct answers, trained with Adam on
-the full batch. A case counts as right when its k correct people (k = 1 or 2) are the network's k
-most probable outputs.
+the full batch. A case counts as right when its $k$ correct people ($k$ = 1 or 2) are the network's
+$k$ most probable outputs.
 
 The paper reports 4/4 and 3/4 correct on the held-out cases in two runs; with 4 test cases that
 number swings from run to run (here usually 1-3 of 4). Training cases are learned almost all.
@@ -45,7 +45,7 @@ class FamilyTreeNet(nn.Module):
     """24-6 / 12-6 → 12 → 6 → 24: person and relationship codes, central layer, penultimate
     layer, and one output (a logit) per person 2.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.examples.family_trees import FamilyTreeNet
         >>> net = FamilyTreeNet()

@@ -1,21 +1,25 @@
-"""Weight initialization (``seeds/001…``): the same deep ReLU network started six ways.
+r"""Weight initialization (``seeds/001…``): the same deep ReLU network started six ways.
 
-The deck's table of schemes w ~ α·U[−1, 1] + β·N(0, 1) + γ and its warnings: "0: stuck at a
-saddle point; constants: difficult to break the symmetry; large random values: small gradients,
-slow convergence" (with ReLU, large values make the signal explode instead). The network is
-64 → 8 × (64, ReLU) → 10 on the standardized 8×8 digits, biases 0, and the weights
+The deck's table of schemes $w \sim \alpha \cdot \mathcal{U}[-1, 1] + \beta \cdot \mathcal{N}(0, 1) + \gamma$
+and its warnings: "0: stuck at a saddle point; constants: difficult to break the symmetry; large
+random values: small gradients, slow convergence" (with ReLU, large values make the signal explode
+instead). The network is 64 → 8 × (64, ReLU) → 10 on the standardized 8×8 digits, biases 0, and
+the weights
 
 - ``zeros``: every weight 0. Every hidden unit outputs 0 and passes no gradient: nothing learns
   but the output bias.
 - ``constant``: every weight 0.05. All units of a layer compute the same value and get the same
   gradient, so they stay identical for ever (one unit's worth of features), and the activations
-  grow ×3.2 per layer (64 × 0.05).
-- ``large random``: N(0, 1), the "Gaussian with mean 0 and standard deviation 1" of
-  ``seeds/003…``. Each layer multiplies the signal's size by about √(64/2) ≈ 5.7; after 8 layers
-  the logits are ~10⁵ and training diverges.
-- ``Glorot`` uniform, α = √(6 / (n_in + n_out)): variance 1/n for tanh-like units; with ReLU the
-  signal halves its variance at every layer (its standard deviation shrinks by √2).
-- ``He`` normal, β² = 2 / n_in: made for ReLU; the signal keeps its size through every layer.
+  grow by a factor 3.2 per layer (64 × 0.05).
+- ``large random``: $\mathcal{N}(0, 1)$, the "Gaussian with mean 0 and standard deviation 1" of
+  ``seeds/003…``. Each layer multiplies the signal's size by about $\sqrt{64 / 2} \approx 5.7$;
+  after 8 layers the hidden outputs are about $10^6$, the logits about $10^7$, and training
+  diverges.
+- ``Glorot`` uniform, $\alpha = \sqrt{6 / (n_{in} + n_{out})}$: variance $1 / n$ for tanh-like
+  units when $n_{in} = n_{out} = n$; with ReLU the signal halves its variance at every layer (its
+  standard deviation shrinks by $\sqrt 2$).
+- ``He`` normal, $\beta^2 = 2 / n_{in}$: made for ReLU; the signal keeps its size through every
+  layer.
 - ``LSUV`` (Mishkin & Matas 2015): orthogonal weights, rescaled layer by layer until each layer's
   output has unit variance on a batch of data.
 

@@ -1,4 +1,4 @@
-"""The iris network of ``seeds/001…``, step by step: a 4-16-3 sigmoid network that tells three
+r"""The iris network of ``seeds/001…``, step by step: a 4-16-3 sigmoid network that tells three
 species of iris apart from four measurements of the flower.
 
 The deck's recipe: **data** (iris), **model** (a 3-layer network: 4 inputs, a sigmoid hidden
@@ -8,16 +8,23 @@ layer, 3 softmax outputs), **loss** (cross-entropy), **optimizer** (gradient des
 2. data input,
 3. forward propagation,
 4. loss calculation,
-5. backpropagation + updates (Δw = −η ∂L/∂w).
+5. backpropagation + updates ($\Delta w = -\eta \, \partial L / \partial w$).
 
 The softmax of the output layer lives inside ``losses.CrossEntropy`` (a fused, stable
 log-softmax), so the network itself ends with the linear layer and outputs logits.
 
-Before training, the example walks through steps 1-5 once, by hand, on a mini-batch of three
-flowers (one of each species), printing the numbers: the initial weights, z1 = x W1ᵀ + b1,
-a1 = sigmoid(z1), z2 = a1 W2ᵀ + b2, the softmax, the loss, the deltas
-δ2 = (softmax(z2) − y)/N and δ1 = (δ2 W2) ⊙ a1 (1 − a1), the gradients ∂L/∂W2 = δ2ᵀ a1 and
-∂L/∂W1 = δ1ᵀ x, and the update Δw = −η ∂L/∂w. The hand-computed gradients are checked against
+Before training, the example walks through steps 1-5 once, by hand, on a mini-batch of $N = 3$
+flowers (one of each species, one per row), printing the numbers: the initial weights,
+$z_1 = x W_1^\top + b_1$, $a_1 = \sigma(z_1)$, $z_2 = a_1 W_2^\top + b_2$, the softmax, the loss,
+the deltas
+
+$$
+\delta_2 = \frac{\mathrm{softmax}(z_2) - y}{N}, \qquad \delta_1 = (\delta_2 W_2) \odot a_1 (1 - a_1),
+$$
+
+the gradients $\partial L / \partial W_2 = \delta_2^\top a_1$ and
+$\partial L / \partial W_1 = \delta_1^\top x$, and the update
+$\Delta w = -\eta \, \partial L / \partial w$. The hand-computed gradients are checked against
 autograd's (``loss.backward()``), and the loss after the update against the loss before.
 
 How good is "good"? Test accuracy depends on which 50 flowers are held out: a few versicolor
@@ -41,7 +48,7 @@ from deltanet import losses, nn, optim
 from deltanet.data import Standardizer, load_iris, train_test_split
 from deltanet.examples._common import example_main, printer, save_figure
 
-#: The defaults: mini-batches of 16, plain SGD with momentum (Rumelhart's α = 0.9).
+#: The defaults: mini-batches of 16, plain SGD with momentum (Rumelhart's alpha = 0.9).
 EPOCHS = 200
 QUICK_EPOCHS = 50
 LEARNING_RATE = 0.05
@@ -53,7 +60,7 @@ TEST_SIZE = 1 / 3
 def build_model() -> nn.Sequential:
     """The deck's 3-layer network: 4 inputs → 16 sigmoid units → 3 outputs (logits).
 
-    Example:
+    Examples:
         >>> from deltanet.examples.iris import build_model
         >>> build_model()
         Sequential(
@@ -79,7 +86,7 @@ def step_by_step(model: nn.Sequential, x: np.ndarray, y: np.ndarray, lr: float, 
         ``{"loss_before", "loss_after", "grad_error": max |hand − autograd| over W1, b1, W2, b2,
         "probabilities"}``.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.examples.iris import build_model, step_by_step
         >>> _ = dn.manual_seed(0)
@@ -110,9 +117,9 @@ def step_by_step(model: nn.Sequential, x: np.ndarray, y: np.ndarray, lr: float, 
     say(f"      z2 = a1 W2ᵀ + b2 {_matrix(z2)}; softmax {_matrix(p)}")
     loss = float(-np.log(p[np.arange(n), y]).mean())
     say(f"   4. L = −(1/N) Σ log softmax(z2)[true species] = {loss:.4f}")
-    delta2 = (p - onehot) / n  # ∂L/∂z2 for softmax + cross-entropy
+    delta2 = (p - onehot) / n  # dL/dz2 for softmax + cross-entropy
     grad_W2, grad_b2 = delta2.T @ a1, delta2.sum(axis=0)
-    delta1 = (delta2 @ W2) * a1 * (1 - a1)  # δ1 = h'(z1) Σ_k w_k δ_k
+    delta1 = (delta2 @ W2) * a1 * (1 - a1)  # delta1_j = h'(z1_j) sum_k w_kj delta2_k
     grad_W1, grad_b1 = delta1.T @ x64, delta1.sum(axis=0)
     say(f"   5. δ2 = (softmax − y)/N {_matrix(delta2)}")
     say(f"      δ1 = (δ2 W2) ⊙ a1(1 − a1) {_matrix(delta1)}")
@@ -125,7 +132,7 @@ def step_by_step(model: nn.Sequential, x: np.ndarray, y: np.ndarray, lr: float, 
     hand = {"0.weight": grad_W1, "0.bias": grad_b1, "2.weight": grad_W2, "2.bias": grad_b2}
     auto = dict(copy.named_parameters())
     error = max(float(np.abs(hand[k] - auto[k].grad).max()) for k in hand)
-    optimizer.step()  # Δw = −η ∂L/∂w
+    optimizer.step()  # w <- w - lr * dL/dw
     after = float(losses.CrossEntropy()(copy(dn.tensor(x)), dn.tensor(y)).data)
     say(f"      autograd's gradients agree with the hand-computed ones to {error:.1e}")
     say(f"      update Δw = −η ∂L/∂w with η = {lr}: loss on these flowers {loss:.4f} → {after:.4f}")
@@ -142,14 +149,14 @@ def run(
     verbose: int = 1,
     quick: bool = False,
 ) -> dict[str, Any]:
-    """Walk through one step by hand, train the iris network, report its accuracy on held-out flowers.
+    r"""Walk through one step by hand, train the iris network, report its accuracy on held-out flowers.
 
     Args:
         epochs: passes over the 100 training flowers (default 200, or 50 with ``quick``).
         seed: seeds the initial weights and the shuffle (``dn.manual_seed``).
         split_seed: seeds the stratified split into 100 training and 50 test flowers.
-        lr: learning rate η of SGD.
-        momentum: momentum α of SGD.
+        lr: learning rate $\eta$ of SGD.
+        momentum: momentum $\alpha$ of SGD.
         batch_size: flowers per update (None: full-batch gradient descent).
         verbose: 0 silent, 1 print the steps and the result.
         quick: 50 epochs instead of 200.
@@ -158,7 +165,7 @@ def run(
         ``{"test_accuracy", "train_accuracy", "test_loss", "final_train_loss", "epochs",
         "n_train", "n_test", "seconds", "history", "step" (the hand-worked step), "summary"}``.
 
-    Example:
+    Examples:
         >>> from deltanet.examples import iris
         >>> result = iris.run(epochs=200, verbose=0)
         >>> result["test_accuracy"] >= 0.93

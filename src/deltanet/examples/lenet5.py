@@ -33,7 +33,7 @@ VARIANTS = {"max pooling, ReLU": ("max", "relu"), "average subsampling, tanh (th
 def digits_32() -> tuple[np.ndarray, np.ndarray]:
     """The 8×8 digits scaled to [0, 1], each pixel repeated into a 4×4 block: (1797, 1, 32, 32).
 
-    Example:
+    Examples:
         >>> from deltanet.examples.lenet5 import digits_32
         >>> X, y = digits_32()
         >>> X.shape, float(X[0, 0, 0:4, 8:12].std())

@@ -1,21 +1,27 @@
-"""Mirror symmetry (Rumelhart, Hinton & Williams 1986, Fig. 1; ``seeds/001…``): a 6-2-1 sigmoid
+r"""Mirror symmetry (Rumelhart, Hinton & Williams 1986, Fig. 1; ``seeds/001…``): a 6-2-1 sigmoid
 network learns whether a six-bit vector reads the same backwards.
 
 The paper's set-up, reproduced exactly: all 64 vectors, target 1 for the 8 symmetric ones;
-sigmoid hidden and output units with biases; error E = ½ Σ_c (y_c − d_c)²; weights changed
-after each *sweep* through the 64 vectors by the accumulated gradient,
-Δw(t) = −ε ∂E/∂w + α Δw(t−1) with ε = 0.1, α = 0.9 (``optim.SGD(lr=0.1, momentum=0.9)``
-on the full batch); initial weights and biases uniform in [−0.3, 0.3].
+sigmoid hidden and output units with biases; error $E = \frac{1}{2} \sum_c \sum_j (y_{j,c} - d_{j,c})^2$
+over the cases $c$ and output units $j$; weights changed after each *sweep* through the 64 vectors
+by the accumulated gradient,
+
+$$
+\Delta w(t) = -\epsilon \frac{\partial E}{\partial w} + \alpha \Delta w(t-1),
+$$
+
+with $\epsilon = 0.1$, $\alpha = 0.9$ (``optim.SGD(lr=0.1, momentum=0.9)`` on the full batch);
+initial weights and biases uniform in $[-0.3, 0.3]$.
 
 **When is it learned?** The paper does not say; this example counts the sweeps until *every*
-output is within 0.1 of its target (|y − d| < 0.1 for all 64 vectors), and also reports when
+output is within 0.1 of its target ($|y - d| < 0.1$ for all 64 vectors), and also reports when
 every output is first on the right side of 0.5 (all 64 classified correctly). The paper's
 network needed 1,425 sweeps. With the default seed this one needs 1,444 (1,287 to classify all 64).
 Some initial weights lead to a local minimum instead (the output ignores the inputs); the full run
 counts how many of 20 seeds converge within 5,000 sweeps.
 
 **The solution.** For each hidden unit, weights symmetric about the middle are equal in magnitude
-and opposite in sign (w₁ = −w₆, w₂ = −w₅, w₃ = −w₄), so a symmetric vector gives a net input of 0
+and opposite in sign ($w_1 = -w_6$, $w_2 = -w_5$, $w_3 = -w_4$), so a symmetric vector gives a net input of 0
 and, with the negative bias, the unit is off; the two hidden units have the same pattern with
 opposite signs, so any asymmetric vector turns one of them on, which switches the output off. The
 magnitudes on one side come out in the ratio 1:2:4, so every one of the 8 half-patterns sends a
@@ -44,9 +50,9 @@ DEFAULT_SEED = 10
 
 
 def build_model(seed: int) -> nn.Sequential:
-    """The 6-2-1 sigmoid network with every weight and bias drawn from U(−0.3, 0.3) (float64).
+    """The 6-2-1 sigmoid network with every weight and bias drawn from $U(-0.3, 0.3)$ (float64).
 
-    Example:
+    Examples:
         >>> from deltanet.examples.mirror_symmetry import build_model
         >>> model = build_model(0)
         >>> [tuple(p.shape) for p in model.parameters()], bool(abs(model[0].weight.data).max() <= 0.3)
@@ -62,12 +68,12 @@ def build_model(seed: int) -> nn.Sequential:
 
 
 def half_sum_squared_error(y: Any, d: Any) -> Any:
-    """The paper's E = ½ Σ_c Σ_j (y_jc − d_jc)², summed (not averaged) over the cases."""
+    r"""The paper's $E = \frac{1}{2} \sum_c \sum_j (y_{j,c} - d_{j,c})^2$, summed (not averaged) over the cases."""
     return 0.5 * ((y - d) ** 2).sum()
 
 
 def max_error(d: np.ndarray, y: np.ndarray) -> float:
-    """max_c |y_c − d_c|: the worst output of the sweep."""
+    r"""$\max_c |y_c - d_c|$: the worst output of the sweep."""
     return float(np.abs(np.asarray(y) - np.asarray(d)).max())
 
 
@@ -94,7 +100,7 @@ class UntilLearned(dn.callbacks.Callback):
 def train(seed: int, max_sweeps: int = MAX_SWEEPS, tolerance: float = TOLERANCE) -> dict[str, Any]:
     """Train one network from ``seed``; return the sweeps needed (None if not within ``max_sweeps``).
 
-    Example:
+    Examples:
         >>> from deltanet.examples.mirror_symmetry import train
         >>> train(10)["sweeps"]
         1444
@@ -133,7 +139,7 @@ def symmetry_pattern(weights: np.ndarray) -> dict[str, Any]:
         opposite), ``"ratios"``: each unit's three magnitudes divided by the smallest, sorted
         (1:2:4 in the paper), ``"opposite_units"``: whether the two units' weights have opposite signs.}
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.examples.mirror_symmetry import symmetry_pattern
         >>> p = symmetry_pattern(np.array([[-4, 2, 1, -1, -2, 4], [4, -2, -1, 1, 2, -4.0]]))

@@ -1,4 +1,4 @@
-"""Optimizers (``seeds/001…``, ``seeds/003…``): one network, one problem, eight ways to descend.
+r"""Optimizers (``seeds/001…``, ``seeds/003…``): one network, one problem, eight ways to descend.
 
 The problem: a 64-32-10 tanh network classifying the 8×8 digits (1,347 for training, 450 for
 testing), cross-entropy loss, the same initial weights for every optimizer, and the same budget:
@@ -7,14 +7,14 @@ each update is made:
 
 | optimizer | update | batch | updates per pass |
 |---|---|---|---|
-| GD (batch) | w ← w − η ∇E | all 1,347 | 1 |
-| SGD (on-line) | w ← w − η ∇E_n | 1 | 1,347 |
-| mini-batch SGD | w ← w − η ∇E_B | 32 | 43 |
-| momentum | v ← α v + ∇E_B, w ← w − η v | 32 | 43 |
-| AdaGrad | per-weight η / √(Σ past g²) | 32 | 43 |
-| RMSprop | per-weight η / √(running mean of g²) | 32 | 43 |
-| Adam | momentum of g and of g², bias-corrected | 32 | 43 |
-| L-BFGS | quasi-Newton direction + line search | all | ≤ 30 evaluations |
+| GD (batch) | $w \leftarrow w - \eta \nabla E$ | all 1,347 | 1 |
+| SGD (on-line) | $w \leftarrow w - \eta \nabla E_n$ | 1 | 1,347 |
+| mini-batch SGD | $w \leftarrow w - \eta \nabla E_B$ | 32 | 43 |
+| momentum | $v \leftarrow \alpha v + \nabla E_B$, $w \leftarrow w - \eta v$ | 32 | 43 |
+| AdaGrad | per-weight $\eta / \sqrt{\sum_{past} g^2}$ | 32 | 43 |
+| RMSprop | per-weight $\eta / \sqrt{\text{running mean of } g^2}$ | 32 | 43 |
+| Adam | momentum of $g$ and of $g^2$, bias-corrected | 32 | 43 |
+| L-BFGS | quasi-Newton direction + line search | all | at most 30 evaluations |
 
 The learning rates are each method's usual range, picked once for this problem (not tuned per
 run). Full-batch gradient descent makes 30 small steps and is far behind; the stochastic methods
@@ -41,7 +41,7 @@ from deltanet.examples._common import example_main, printer, save_figure
 
 EPOCHS, QUICK_EPOCHS = 30, 6
 
-#: name → (make optimizer from (params, epochs), batch size, description of η)
+#: name → (make optimizer from (params, epochs), batch size, description of the learning rate)
 OPTIMIZERS: dict[str, tuple[Callable[[Any, int], Any], int | None, str]] = {
     "GD (batch)": (lambda p, e: optim.SGD(p, lr=0.5), None, "η = 0.5"),
     "SGD (on-line)": (lambda p, e: optim.SGD(p, lr=0.01), 1, "η = 0.01"),

@@ -1,15 +1,18 @@
-"""Rosenblatt's perceptron (``seeds/003…``): "if an exact solution exists, it is guaranteed to
+r"""Rosenblatt's perceptron (``seeds/003…``): "if an exact solution exists, it is guaranteed to
 find it. BUT it does not converge if the classes are not linearly separable."
 
-The unit is y = step(w·x + b) (``nn.Linear`` then ``nn.Step``: 1 if w·x + b ≥ 0, else 0). The
-perceptron rule visits the samples one by one and changes the weights only after a mistake:
+The unit is $y = \mathrm{step}(w \cdot x + b)$ (``nn.Linear`` then ``nn.Step``: 1 if
+$w \cdot x + b \ge 0$, else 0). The perceptron rule visits the samples one by one and changes the
+weights only after a mistake, with $t$ the target and $\eta$ the learning rate:
 
-    w ← w + η (t − y) x,    b ← b + η (t − y)
+$$
+w \leftarrow w + \eta (t - y) x, \qquad b \leftarrow b + \eta (t - y).
+$$
 
 This is not gradient descent (the step has no useful derivative), which is why the loop is written
 out here. The example trains it on AND, OR and two iris species (setosa vs versicolor, petal
 length and width), which are linearly separable: an epoch without a mistake comes after a few
-epochs. On XOR no line separates the classes: with η = 1 and 0/1 inputs the weights stay integers,
+epochs. On XOR no line separates the classes: with $\eta = 1$ and 0/1 inputs the weights stay integers,
 and after a few epochs they return to a state they had before, so the rule cycles for ever.
 
 Run it: ``python -m deltanet.examples.perceptron`` or ``deltanet examples run perceptron``.
@@ -31,9 +34,9 @@ MAX_EPOCHS = 100
 
 
 def build_perceptron(n_inputs: int) -> nn.Sequential:
-    """A threshold unit y = step(w·x + b) with w = 0, b = 0 (float64).
+    r"""A threshold unit $y = \mathrm{step}(w \cdot x + b)$ with $w = 0$, $b = 0$ (float64).
 
-    Example:
+    Examples:
         >>> from deltanet.examples.perceptron import build_perceptron
         >>> build_perceptron(2)
         Sequential(
@@ -55,7 +58,7 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, eta: float = 1.0, max_epochs:
         ``{"converged": bool, "epochs": epochs run, "cycle": (first epoch, length) or None,
         "mistakes": mistakes per epoch, "weights", "bias", "model"}``.
 
-    Example:
+    Examples:
         >>> from deltanet.data import logic_gate
         >>> from deltanet.examples.perceptron import train_perceptron
         >>> gate = logic_gate("and")
@@ -79,10 +82,10 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, eta: float = 1.0, max_epochs:
         count = 0
         with dn.no_grad():
             for x_n, t_n in zip(X, t):
-                y_n = float(model(dn.tensor(x_n[None, :])).data[0, 0])  # y = step(w·x + b)
+                y_n = float(model(dn.tensor(x_n[None, :])).data[0, 0])  # y = step(w . x + b)
                 if y_n != t_n:
-                    linear.weight.data[0] += eta * (t_n - y_n) * x_n  # w ← w + η (t − y) x
-                    linear.bias.data[0] += eta * (t_n - y_n)  # b ← b + η (t − y)
+                    linear.weight.data[0] += eta * (t_n - y_n) * x_n  # w <- w + eta (t - y) x
+                    linear.bias.data[0] += eta * (t_n - y_n)  # b <- b + eta (t - y)
                     count += 1
         mistakes.append(count)
         if count == 0:
@@ -115,9 +118,9 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
         verbose: 0 silent, 1 print.
 
     Returns:
-        problem name → the result of :func:`train_perceptron` (without the model), plus ``"summary"``.
+        problem name → the result of ``train_perceptron`` (without the model), plus ``"summary"``.
 
-    Example:
+    Examples:
         >>> from deltanet.examples import perceptron
         >>> r = perceptron.run(verbose=0)
         >>> r["AND"]["converged"], r["XOR"]["converged"], r["XOR"]["cycle"] is not None
@@ -160,7 +163,7 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
 
 
 def plot(result: dict[str, Any], path: Any) -> None:
-    """The four problems with the perceptron's line w·x + b = 0."""
+    r"""The four problems with the perceptron's line $w \cdot x + b = 0$."""
     from deltanet.examples._common import pyplot
 
     plt = pyplot()

@@ -1,21 +1,27 @@
-"""Regularization (``seeds/002…``, ``seeds/003…``, ``seeds/001…``): Ẽ(w) = E(w) + λ R(w).
+r"""Regularization (``seeds/002…``, ``seeds/003…``, ``seeds/001…``): a weight penalty added to the loss.
+
+$$
+\tilde E(w) = E(w) + \lambda R(w)
+$$
 
 Part 1, **L1 vs L2** (``seeds/002…``: "L1 regularization tries to minimize the number of features
 used; L2 regularization tries to use all features equally"). A linear neuron predicts a target
 from 10 features (40 samples): x1 and x2 matter, x3 and x4 are two noisy copies of one more
 signal that matters, x5-x10 are noise. Without a penalty every weight is non-zero: with 40
-samples the noise features explain some of the noise. The ℓ1 penalty λ Σ|w| (gradient
-λ sign(w)) pushes the useless weights to 0 (here: within ±η·λ of 0, where plain gradient steps
-leave them oscillating). The ℓ2 penalty (λ/2) Σ w² (gradient λ w) shrinks every weight in
-proportion to its size and zeroes none. Between the two copies ℓ1 is indifferent (|w3| + |w4| is
-the same for every split of the total), while ℓ2 prefers the even split (w3² + w4² is smallest
-when w3 = w4): "do not rely on one feature too much".
+samples the noise features explain some of the noise. The $\ell_1$ penalty $\lambda \sum |w|$
+(gradient $\lambda \, \mathrm{sign}(w)$) pushes the useless weights to 0 (here: within
+$\pm \eta \lambda$ of 0, where plain gradient steps leave them oscillating). The $\ell_2$ penalty
+$\frac{\lambda}{2} \sum w^2$ (gradient $\lambda w$) shrinks every weight in proportion to its size
+and zeroes none. Between the two copies $\ell_1$ is indifferent ($|w_3| + |w_4|$ is the same for
+every split of the total), while $\ell_2$ prefers the even split ($w_3^2 + w_4^2$ is smallest when
+$w_3 = w_4$): "do not rely on one feature too much".
 
 Part 2, **the sinusoid overfit and fixed** (``seeds/003…``, Bishop 2006, Fig. 5.9-5.10): 10 noisy
-points of sin(2πx); a network with M = 10 tanh hidden units (31 weights for 10 points) fits every
-point, noise included, and strays from the curve between them. "Choose a relatively large M and
-control complexity by the addition of a regularization term": with ℓ2 the same network gives a
-smooth curve closer to sin(2πx). Errors are measured against the noise-free curve on 200 points.
+points of $\sin(2 \pi x)$; a network with $M = 10$ tanh hidden units (31 weights for 10 points)
+fits every point, noise included, and strays from the curve between them. "Choose a relatively
+large M and control complexity by the addition of a regularization term": with $\ell_2$ the same
+network gives a smooth curve closer to $\sin(2 \pi x)$. Errors are measured against the
+noise-free curve on 200 points.
 
 Run it: ``python -m deltanet.examples.regularization --plot regularization.png``.
 """
@@ -36,13 +42,13 @@ FEATURE_LAMBDA = 0.3
 FEATURE_LR = 0.05
 SINUSOID_HIDDEN = 10
 SINUSOID_LAMBDA = 0.01
-ZERO = 0.02  # |w| below this counts as "driven to zero" (η·λ = 0.005 is the oscillation of a plain step)
+ZERO = 0.02  # |w| below this counts as "driven to zero" (lr * lambda = 0.015 is the oscillation of a plain step)
 
 
 def feature_data(rng: Any, n: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x1, x2 relevant; x3, x4 noisy copies of a third signal; x5-x10 noise. Returns X, y, true weights.
+    r"""x1, x2 relevant; x3, x4 noisy copies of a third signal; x5-x10 noise. Returns X, y, true weights.
 
-    The target is y = 3 x1 − 2 x2 + 2 s + ε with x3 = s + small noise, x4 = s + small noise.
+    The target is $y = 3 x_1 - 2 x_2 + 2 s + \epsilon$ with $x_3 = s$ + small noise, $x_4 = s$ + small noise.
     """
     generator = np.random.default_rng(rng)
     X = generator.standard_normal((n, 10))
@@ -75,7 +81,7 @@ def fit_features(X: np.ndarray, y: np.ndarray, penalty: str | None, epochs: int,
 
 
 def fit_sinusoid(lam: float, epochs: int, seed: int, data: Any) -> nn.Sequential:
-    """A 1-M-1 tanh network on the 10 points (x scaled to [−1, 1]), optionally with ℓ2."""
+    r"""A 1-M-1 tanh network on the 10 points ($x$ scaled to $[-1, 1]$), optionally with $\ell_2$."""
     dn.manual_seed(seed)
     model = nn.Sequential(
         nn.Linear(1, SINUSOID_HIDDEN, dtype="float64"), nn.Tanh(), nn.Linear(SINUSOID_HIDDEN, 1, dtype="float64")
@@ -95,7 +101,7 @@ def fit_sinusoid(lam: float, epochs: int, seed: int, data: Any) -> nn.Sequential
 
 
 def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
-    """Part 1 (L1 vs L2 on features) and part 2 (the sinusoid with and without ℓ2).
+    r"""Part 1 (L1 vs L2 on features) and part 2 (the sinusoid with and without $\ell_2$).
 
     Args:
         quick: fewer epochs (part 1: 300 instead of 1,000; part 2: 4,000 instead of 15,000).

@@ -1,15 +1,15 @@
-"""Segmentation with a U-Net and the Dice loss (``seeds/001…``: "pixel classification — Dice";
+r"""Segmentation with a U-Net and the Dice loss (``seeds/001…``: "pixel classification — Dice";
 ``seeds/004…``: image segmentation), on synthetic microscope images.
 
 Segmentation is classification of every pixel. The images come from
 ``deltanet.data.segmentation.make_cells``: cells (bright ellipses, class 1) and nuclei (small,
 dimmer round spots, class 2) on an uneven background (class 0), with Gaussian noise. The network
 is a small U-Net (``deltanet.models.unet``: depth 2, 8 feature maps at full resolution, batch
-norm), trained with the soft Dice loss 1 − (2|P∩G| + s)/(|P| + |G| + s) on the softmax outputs,
-which weighs the small nucleus class as much as the large background, unlike per-pixel
-cross-entropy.
+norm), trained with the soft Dice loss $1 - (2 |P \cap G| + s) / (|P| + |G| + s)$ on the softmax
+outputs $P$ against the ground truth $G$ (see ``deltanet.functional.dice``), which weighs the small
+nucleus class as much as the large background, unlike per-pixel cross-entropy.
 
-The score is the Dice coefficient of the hard segmentation 2|P∩G| / (|P| + |G|) per class on
+The score is the Dice coefficient of the hard segmentation $2 |P \cap G| / (|P| + |G|)$ per class on
 held-out images (``dn.metrics.dice_score``), compared with the best pair of intensity thresholds
 chosen on the training images: intensity alone confuses noisy cell pixels with nuclei, the U-Net
 also sees shape and size.
@@ -36,7 +36,7 @@ CLASSES = ["background", "cell", "nucleus"]
 
 
 def threshold_segmentation(images: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Intensity in [low, high) → nucleus (2), ≥ high → cell (1), below → background (0)."""
+    """Intensity in ``[low, high)`` → nucleus (2), at least ``high`` → cell (1), below → background (0)."""
     z = images[:, 0]
     out = np.zeros(z.shape, dtype=np.int64)
     out[(z >= low) & (z < high)] = 2

@@ -1,21 +1,23 @@
-"""The 1-neuron network of ``seeds/002…`` (Ibragimov): survival from tumor size, every step of
+r"""The 1-neuron network of ``seeds/002…`` (Ibragimov): survival from tumor size, every step of
 the deck's gradient descent, and the two "dead patients".
 
-The network is y' = W x + b (identity activation), started at W = 0.01, b = 0.01, trained by
-gradient descent with learning rate 0.1 on three patients::
+The network is $y' = W x + b$ (identity activation), started at $W = 0.01$, $b = 0.01$, trained by
+gradient descent with learning rate 0.1 on three patients:
 
-    tumor size   0.5   2.3   2.9
-    survival     3.2   1.9   1.0
+| tumor size | 0.5 | 2.3 | 2.9 |
+|---|---|---|---|
+| survival | 3.2 | 1.9 | 1.0 |
 
-**The factor 2.** The deck prints Loss = Σ (y' − y)² (14.55 at the start) and writes its
-derivative as 2 Σ (y' − y) x, but its numbers are those of the gradient without the 2:
-W ← 0.01 − 0.1 · (−8.67) = 0.88. That is the gradient of ½ Σ (y' − y)², the loss of Rumelhart et
-al. and of ``seeds/000…``. This example minimizes ½ Σ (y' − y)² (its gradients reproduce the
-deck) and prints both the deck's "Loss" Σ (y' − y)² and the ½ Σ that is minimized.
+**The factor 2.** The deck prints $\text{Loss} = \sum (y' - y)^2$ (14.55 at the start) and writes
+its derivative as $2 \sum (y' - y) x$, but its numbers are those of the gradient without the 2:
+$W \leftarrow 0.01 - 0.1 \cdot (-8.67) = 0.88$. That is the gradient of
+$\frac{1}{2} \sum (y' - y)^2$, the loss of Rumelhart et al. and of ``seeds/000…``. This example
+minimizes $\frac{1}{2} \sum (y' - y)^2$ (its gradients reproduce the deck) and prints both the
+deck's "Loss" $\sum (y' - y)^2$ and the half sum that is minimized.
 
-**The deck's second list.** After three steps the deck's list continues from W = 0.19, b = 0.50,
-where its own step 2 gave b = 0.54 (a slip in the deck); every later line matches a run started
-at W = 0.19, b = 0.50. The example replays both and compares every number the deck prints.
+**The deck's second list.** After three steps the deck's list continues from $W = 0.19$,
+$b = 0.50$, where its own step 2 gave $b = 0.54$ (a slip in the deck); every later line matches a
+run started at $W = 0.19$, $b = 0.50$. The example replays both and compares every number the deck prints.
 
 The second part ("multidimensional input") adds temperature as a second input and the two dead
 patients (survival 0 at 22 and 23 °C): a single linear neuron cannot fit them together with the
@@ -36,12 +38,12 @@ from deltanet.data import tumor_survival, tumor_temperature
 from deltanet.examples._common import example_main, mark, matches, printer, save_figure
 
 LEARNING_RATE = 0.1
-#: (step, W, b, Loss = Σ (y' − y)²) as the deck prints them, from W = b = 0.01.
+#: (step, W, b, Loss = sum((y' - y)**2)) as the deck prints them, from W = b = 0.01.
 DECK_FIRST_STEPS = [(0, 0.01, 0.01, 14.55), (1, 0.88, 0.61, 9.8), (2, 0.19, 0.54, 7.46), (3, 0.50, 0.88, 6.07)]
 #: The deck's outputs y' at the start (step 0) and its sum of absolute differences.
 DECK_FIRST_OUTPUTS = [0.015, 0.033, 0.039]
 DECK_L1_LOSS = 6.013
-DECK_FIRST_GRADIENT_SUM = -8.67  # Σ (y' − y) x at the start
+DECK_FIRST_GRADIENT_SUM = -8.67  # sum((y' - y) * x) at the start
 #: The deck's list that continues from W = 0.19, b = 0.50: (steps after that point, W, b, Loss).
 DECK_CONTINUATION_START = (0.19, 0.50)
 DECK_CONTINUATION = [
@@ -64,12 +66,13 @@ TOL_WEIGHT, TOL_LOSS = 0.015, 0.035
 def descend(
     x: np.ndarray, y: np.ndarray, W: float, b: float, steps: int, lr: float = LEARNING_RATE
 ) -> list[dict[str, Any]]:
-    """Gradient descent on ½ Σ (W x + b − y)², one record per step (step 0 = the start).
+    r"""Gradient descent on $\frac{1}{2} \sum (W x + b - y)^2$, one record per step (step 0 = the start).
 
-    Each record holds W, b, the outputs y', Loss = Σ (y' − y)² (the deck's), ½ Σ, the sum of
-    absolute differences, and the gradients ∂/∂W, ∂/∂b of ½ Σ computed by autograd.
+    Each record holds $W$, $b$, the outputs $y'$, $\text{Loss} = \sum (y' - y)^2$ (the deck's), the
+    half sum, the sum of absolute differences, and the gradients with respect to $W$ and $b$ of the
+    half sum, computed by autograd.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from deltanet.examples.tumor import descend
         >>> x, y = np.array([0.5, 2.3, 2.9]), np.array([3.2, 1.9, 1.0])
@@ -79,13 +82,13 @@ def descend(
     W_t = dn.tensor(np.array(W, dtype=np.float64), requires_grad=True)
     b_t = dn.tensor(np.array(b, dtype=np.float64), requires_grad=True)
     x_t, y_t = dn.tensor(x), dn.tensor(y)
-    optimizer = dn.optim.SGD([W_t, b_t], lr=lr)  # W ← W − λ ∂L/∂W, b ← b − λ ∂L/∂b
+    optimizer = dn.optim.SGD([W_t, b_t], lr=lr)  # W <- W - lr * dL/dW, b <- b - lr * dL/db
     records = []
     for step in range(steps + 1):
         optimizer.zero_grad()
         out = W_t * x_t + b_t  # 1. forward: y' = W x + b
-        half = 0.5 * ((out - y_t) ** 2).sum()  # 2. loss ½ Σ (y' − y)²
-        half.backward()  # 3. backpropagate: ∂L/∂W = Σ (y' − y) x, ∂L/∂b = Σ (y' − y)
+        half = 0.5 * ((out - y_t) ** 2).sum()  # 2. loss 1/2 sum((y' - y)**2)
+        half.backward()  # 3. backpropagate: dL/dW = sum((y' - y) x), dL/db = sum(y' - y)
         assert W_t.grad is not None and b_t.grad is not None  # both require grad
         records.append(
             {
@@ -170,7 +173,7 @@ def run(quick: bool = False, steps: int | None = None, seed: int = 0, verbose: i
         ``{"steps": records from W = b = 0.01, "continuation": records from W = 0.19, b = 0.50,
         "comparison": one row per deck line, "all_match": bool, "dead_patients": ..., "summary"}``.
 
-    Example:
+    Examples:
         >>> from deltanet.examples import tumor
         >>> result = tumor.run(quick=True, verbose=0)
         >>> result["all_match"], round(result["steps"][1]["W"], 2), round(result["steps"][1]["b"], 2)

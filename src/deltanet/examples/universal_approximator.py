@@ -1,12 +1,18 @@
-"""The universal approximator (``seeds/003…``, after Bishop 2006, Fig. 5.3): one hidden layer of
-3 tanh units and a linear output fits x², sin, \\|x\\| and a step from 50 points.
+r"""The universal approximator (``seeds/003…``, after Bishop 2006, Fig. 5.3): one hidden layer of
+3 tanh units and a linear output fits a parabola, a sine, an absolute value and a step from 50 points.
 
 "A feed-forward network with a single hidden layer containing a finite number of neurons can
-approximate any continuous function." The deck's figure: 50 data points uniform on (−1, 1), a
-two-layer network with 3 tanh hidden units and a linear output; the network's output is the sum
-of the three hidden units' outputs, weighted, plus a bias. The plot (``--plot``) shows the data,
-the network's output and the three weighted hidden-unit outputs for each function, as the figure
-does. The step is not continuous: 3 smooth units can only approximate it by one steep tanh.
+approximate any continuous function." The deck's figure: 50 data points uniform on $(-1, 1)$, a
+two-layer network with 3 tanh hidden units and a linear output; the network's output is the sum of
+the three hidden units' outputs, weighted, plus a bias:
+
+$$
+\hat y = \sum_{j=1}^{3} v_j \tanh(w_j x + b_j) + c.
+$$
+
+The plot (``--plot``) shows the data, the network's output and the three weighted
+hidden-unit outputs for each function, as the figure does. The step is not continuous: 3 smooth
+units can only approximate it by one steep tanh.
 
 Training: mean squared error, Adam on the full batch (50 points), 1:3:1 network of 10 parameters.
 
@@ -34,7 +40,7 @@ EXPECTED_RMSE = {"square": 0.02, "sine": 0.05, "abs": 0.05, "step": 0.2}
 def build_model() -> nn.Sequential:
     """1 → 3 tanh → 1 (linear output), float64.
 
-    Example:
+    Examples:
         >>> from deltanet.examples.universal_approximator import build_model
         >>> sum(p.size for p in build_model().parameters())
         10
@@ -86,7 +92,7 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
         rmse = float(np.sqrt(np.mean((prediction - data.y) ** 2)))
         hidden = hidden_contributions(model, data.X)
         reconstructed = hidden.sum(axis=1) + model[2].bias.data[0]
-        assert np.allclose(reconstructed, prediction[:, 0])  # output = Σ_j v_j tanh(w_j x + b_j) + c
+        assert np.allclose(reconstructed, prediction[:, 0])  # output = sum_j v_j tanh(w_j x + b_j) + c
         results[name] = {
             "rmse": rmse,
             "x": data.X[:, 0],

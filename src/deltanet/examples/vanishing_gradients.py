@@ -1,17 +1,23 @@
-"""Vanishing gradients (``seeds/000…``, ``seeds/001…``, ``seeds/003…``): in a deep sigmoid network
+r"""Vanishing gradients (``seeds/000…``, ``seeds/001…``, ``seeds/003…``): in a deep sigmoid network
 the gradient shrinks layer by layer on its way back to the input; ReLU with He initialization
 keeps it.
 
 Backpropagation multiplies, at each layer, by the weights and by the derivative of the activation,
-δ_j = h'(a_j) Σ_k w_kj δ_k. The sigmoid's derivative is at most 1/4 ("small gradients (0, 1/4]",
+
+$$
+\delta_j = h'(z_j) \sum_k w_{kj} \delta_k.
+$$
+
+The sigmoid's derivative is at most 1/4 ("small gradients (0, 1/4]",
 ``seeds/000…``), and with weights of magnitude below 1 ("|w| < 1", ``seeds/003…``) every layer
-shrinks δ by a factor of 4 or more: "neurons in the earlier layers learn much more slowly than
+shrinks $\delta$ by a factor of 4 or more: "neurons in the earlier layers learn much more slowly than
 neurons in later layers". ReLU's derivative is 1 where the unit is on, and He's initialization
-(variance 2/fan_in) keeps the signal's size from layer to layer.
+(variance $2 / n_{in}$) keeps the signal's size from layer to layer.
 
 The example builds the same deep network (64 inputs, 10 hidden layers of 64 units, 10 outputs) three
-ways: sigmoid with PyTorch's default initialization U(±1/√fan_in), sigmoid with Glorot's, and ReLU
-with He's. It prints the norm of the loss gradient ‖∂L/∂W_l‖ of every layer on a batch of 8×8
+ways: sigmoid with PyTorch's default initialization $U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})$, sigmoid
+with Glorot's, and ReLU with He's. It prints the norm of the loss gradient
+$\lVert \partial L / \partial W_l \rVert$ of every layer on a batch of 8×8
 digits at initialization, then trains each network for a few epochs: the sigmoid networks stay at
 chance (10 %), the ReLU network learns.
 
@@ -45,7 +51,7 @@ NETWORKS = {
 def build_deep(activation: type, init: Any = None, depth: int = DEPTH, width: int = WIDTH) -> nn.Sequential:
     """64 → ``depth`` × (``width``, activation) → 10.
 
-    Example:
+    Examples:
         >>> from deltanet import nn
         >>> from deltanet.examples.vanishing_gradients import build_deep
         >>> len(build_deep(nn.ReLU, depth=3))
@@ -61,7 +67,10 @@ def build_deep(activation: type, init: Any = None, depth: int = DEPTH, width: in
 
 
 def layer_gradient_norms(model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> list[float]:
-    """‖∂L/∂W_l‖₂ of every ``Linear`` layer, input side first, for the cross-entropy on (X, y)."""
+    r"""The gradient norm $\lVert \partial L / \partial W_l \rVert_2$ of every ``Linear`` layer, input side first.
+
+    $L$ is the cross-entropy on (X, y).
+    """
     model.zero_grad()
     loss = dn.losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
     loss.backward()
