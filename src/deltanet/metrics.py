@@ -95,7 +95,7 @@ def _to_labels(arr: np.ndarray, name: str, fn: str, scores_allowed: bool) -> np.
         )
     if np.all((arr >= 0) & (arr <= 1)):
         return (arr > 0.5).astype(np.int64)  # probabilities of class 1
-    return (arr > 0).astype(np.int64)  # logits: σ(z) > 0.5 ⇔ z > 0
+    return (arr > 0).astype(np.int64)  # logits: $\sigma(z) > 0.5 \iff z > 0$
 
 
 def _labels_pair(y_true: Any, y_pred: Any, fn: str) -> tuple[np.ndarray, np.ndarray]:

@@ -119,7 +119,7 @@ def _check_eps(eps: Any, name: str) -> float:
 
 
 def _total(terms: list[Tensor], lam: float) -> Tensor:
-    """λ · Σ terms, or a constant 0 when there is nothing to penalize."""
+    r"""$\lambda \sum$ terms, or a constant 0 when there is nothing to penalize."""
     if not terms:
         return Tensor(np.array(0.0, dtype=np.float32))
     total = terms[0]
@@ -154,7 +154,7 @@ def l1(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tenso
         0.35
     """
     lam = _check_lam(lam, "l1")
-    # |w| = relu(w) + relu(−w): two primitives with known gradients, and sign(0) = 0.
+    # $|w| = \mathrm{relu}(w) + \mathrm{relu}(-w)$: two primitives with known gradients, and sign(0) = 0.
     terms = [(p.relu() + (-p).relu()).sum() for p in penalized_parameters(params_or_model)]
     return _total(terms, lam)
 

@@ -186,7 +186,7 @@ def silu(g: Any, m: SiLU, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def softplus(g: Any, m: Softplus, path: str, x: Any, src: str, dst: str) -> None:
-    # log(1 + e^{βz})/β; the linear branch above the threshold differs by < e^{-threshold}.
+    # $\log(1 + e^{\beta z}) / \beta$; the linear branch above the threshold differs by $< e^{-\mathrm{threshold}}$.
     if m.beta == 1.0:
         g.node("Softplus", [src], [dst])
         return

@@ -84,7 +84,7 @@ def adam_update(
         d = g
     if weight_decay != 0 and decoupled_weight_decay:
         W *= 1.0 - eta * weight_decay
-    # m ← m + (1 − β1)(d − m): PyTorch's lerp.
+    # $m \leftarrow m + (1 - \beta_1)(d - m)$: PyTorch's lerp.
     np.subtract(d, exp_avg, t2)
     t2 *= 1.0 - beta1
     exp_avg += t2

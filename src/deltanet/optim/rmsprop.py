@@ -84,7 +84,7 @@ def rmsprop_update(
     square_avg += t2
     if centered:
         assert grad_avg is not None, "rmsprop_update: centered needs grad_avg"
-        # ḡ ← ḡ + (1 − α)(d − ḡ): PyTorch's lerp.
+        # $\bar g \leftarrow \bar g + (1 - \alpha)(d - \bar g)$: PyTorch's lerp.
         np.subtract(d, grad_avg, t2)
         t2 *= 1.0 - alpha
         grad_avg += t2

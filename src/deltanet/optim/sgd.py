@@ -215,7 +215,7 @@ class SGD(Optimizer):
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:
                 work = self._new_work(p, W)
-            if plain:  # W ← W − η g, the seeds' rule, in two in-place ufuncs
+            if plain:  # $W \leftarrow W - \eta g$, the seeds' rule, in two in-place ufuncs
                 W -= np.multiply(g, eta, out=work[0])
                 continue
             if momentum == 0:
