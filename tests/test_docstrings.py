@@ -50,7 +50,7 @@ NAMESPACES = [
 NO_SHAPE = {"Module", "Sequential", "ModuleList", "ModuleDict"}
 
 # Math written with Unicode instead of LaTeX. "×" (sizes such as 28×28) and arrows stay allowed in prose.
-UNICODE_MATH = re.compile(r"[²³⁻¹ᵀ·√Σ∑∏∂≥≤≠≈∈⊙∇−‖∞∘ᵢⱼₖₗₙ₀₁₂₃α-ωΔ]")
+UNICODE_MATH = re.compile(r"[²³⁻¹ᵀ·√Σ∑∏∂≥≤≠≈∈⊙∇−‖∞∘ᵢⱼₖₗₙ₀₁₂₃α-ωΔ⌊⌋⌈⌉±½⋆∼\u0302]")
 SPHINX_ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|attr|obj|exc|data|const):`")
 REST_TABLE_BORDER = re.compile(r"^\s*=+(?:\s+=+)+\s*$", re.MULTILINE)
 SECTION = re.compile(r"^(\w[\w ]*):\s*$", re.MULTILINE)
