@@ -1,9 +1,14 @@
-"""deltanet: a deep-learning library on NumPy that you can read end to end.
+r"""deltanet: a deep-learning library on NumPy that you can read end to end.
 
-The backpropagated error of unit j is δ_j = h'(a_j) Σ_k w_kj δ_k: Rumelhart, Hinton and
-Williams called the procedure the *generalized delta rule*.
+The backpropagated error of unit $j$, with weighted input $z_j$ and activation $h$, is
 
-Example:
+$$
+\delta_j = h'(z_j) \sum_k w_{kj} \delta_k.
+$$
+
+Rumelhart, Hinton and Williams called the procedure the *generalized delta rule*.
+
+Examples:
     >>> import deltanet as dn
     >>> model = dn.nn.Sequential(dn.nn.Linear(4, 16), dn.nn.Sigmoid(), dn.nn.Linear(16, 3))
     >>> model(dn.tensor([[5.1, 3.5, 1.4, 0.2]])).shape
