@@ -55,37 +55,108 @@ class DeltanetWarning(UserWarning):
     Examples:
         >>> import warnings
         >>> from deltanet.training.monitor import DeltanetWarning
-        >>> warnings.filterwarnings("ignore", category=DeltanetWarning)
-        >>> warnings.resetwarnings()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", DeltanetWarning)  # no training advice in this block
+        ...     warnings.warn("the loss rose", DeltanetWarning)
     """
 
 
 class NonFiniteLossWarning(DeltanetWarning):
-    """The loss (or a weight) became NaN or infinite."""
+    """The loss (or a weight) became NaN or infinite.
+
+    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"nonfinite"``.
+
+    Examples:
+        >>> import warnings
+        >>> from deltanet.training.monitor import NonFiniteLossWarning
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", NonFiniteLossWarning)  # silence this kind only
+        ...     warnings.warn("nonfinite", NonFiniteLossWarning)
+    """
 
 
 class DivergingLossWarning(DeltanetWarning):
-    """The training loss rose for several epochs: the learning rate is probably too high."""
+    """The training loss rose for several epochs: the learning rate is probably too high.
+
+    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"diverging"``.
+
+    Examples:
+        >>> import warnings
+        >>> from deltanet.training.monitor import DivergingLossWarning
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", DivergingLossWarning)  # silence this kind only
+        ...     warnings.warn("diverging", DivergingLossWarning)
+    """
 
 
 class OverfittingWarning(DeltanetWarning):
-    """The validation loss rises while the training loss falls."""
+    """The validation loss rises while the training loss falls.
+
+    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"overfitting"``.
+
+    Examples:
+        >>> import warnings
+        >>> from deltanet.training.monitor import OverfittingWarning
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", OverfittingWarning)  # silence this kind only
+        ...     warnings.warn("overfitting", OverfittingWarning)
+    """
 
 
 class VanishingGradientWarning(DeltanetWarning):
-    """A layer's gradient is orders of magnitude smaller than the last layer's."""
+    """A layer's gradient is orders of magnitude smaller than the last layer's.
+
+    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"vanishing"``.
+
+    Examples:
+        >>> import warnings
+        >>> from deltanet.training.monitor import VanishingGradientWarning
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", VanishingGradientWarning)  # silence this kind only
+        ...     warnings.warn("vanishing", VanishingGradientWarning)
+    """
 
 
 class DeadUnitsWarning(DeltanetWarning):
-    """Most units of a ReLU layer output 0 for every sample."""
+    """Most units of a ReLU layer output 0 for every sample.
+
+    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"dead"``.
+
+    Examples:
+        >>> import warnings
+        >>> from deltanet.training.monitor import DeadUnitsWarning
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", DeadUnitsWarning)  # silence this kind only
+        ...     warnings.warn("dead", DeadUnitsWarning)
+    """
 
 
 class SaturationWarning(DeltanetWarning):
-    """Most outputs of a sigmoid or tanh layer sit on its flat tails."""
+    """Most outputs of a sigmoid or tanh layer sit on its flat tails.
+
+    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"saturated"``.
+
+    Examples:
+        >>> import warnings
+        >>> from deltanet.training.monitor import SaturationWarning
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", SaturationWarning)  # silence this kind only
+        ...     warnings.warn("saturated", SaturationWarning)
+    """
 
 
 class SymmetricInitWarning(DeltanetWarning):
-    """The units of a hidden layer start identical and will stay so."""
+    """The units of a hidden layer start identical and will stay so.
+
+    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"symmetric"``.
+
+    Examples:
+        >>> import warnings
+        >>> from deltanet.training.monitor import SymmetricInitWarning
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", SymmetricInitWarning)  # silence this kind only
+        ...     warnings.warn("symmetric", SymmetricInitWarning)
+    """
 
 
 WARNING_CLASSES = {
