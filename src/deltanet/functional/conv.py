@@ -1,35 +1,45 @@
-"""Convolutions in 1, 2 and 3 dimensions, and their transposes, from one N-d implementation.
+r"""Convolutions in 1, 2 and 3 dimensions, and their transposes, from one N-d implementation.
 
-A convolution slides a kernel W of shape (out, in/groups, *k) over the input: every output value is
-a dot product between W[o] and one window of the input (local receptive fields, weight sharing).
-Along each spatial axis, with padding p, stride s and dilation d, the output has
+A convolution slides a kernel $W$ of shape (out, in/groups, *k) over the input: every output value
+is a dot product between $W_o$ and one window of the input (local receptive fields, weight
+sharing). Along each spatial axis, with padding $p$, stride $s$ and dilation $d$, the output has
 
-    out = ⌊(in + 2p − d(k − 1) − 1) / s⌋ + 1
+$$
+n_{out} = \left\lfloor \frac{n_{in} + 2p - d(k - 1) - 1}{s} \right\rfloor + 1
+$$
 
 positions. **im2col** turns the whole convolution into one matrix product: copy every window into
-a column of a matrix ``cols`` of shape (in/groups · ∏k, positions · N), then
+a column of a matrix ``cols`` of shape (in/groups $\cdot \prod k$, positions $\cdot N$), then
 
-    z = W₂ · cols + b          W₂ = W reshaped to (out, in/groups · ∏k)
+$$
+z = W_2 \, \mathrm{cols} + b, \qquad W_2 = W \text{ reshaped to (out, in/groups} \cdot \textstyle\prod k)
+$$
 
-Backward, with δ = dL/dz reshaped the same way (out, positions · N):
+Backward, with $\delta = \partial L / \partial z$ reshaped the same way (out, positions $\cdot N$):
 
-    dL/dW = δ · colsᵀ           dL/db = Σ δ over batch and positions
-    dL/dcols = W₂ᵀ · δ          dL/dx = col2im(dL/dcols)
+$$
+\frac{\partial L}{\partial W} = \delta \, \mathrm{cols}^\top, \quad
+\frac{\partial L}{\partial b} = \sum_{n, \text{positions}} \delta, \quad
+\frac{\partial L}{\partial \mathrm{cols}} = W_2^\top \delta, \quad
+\frac{\partial L}{\partial x} = \mathrm{col2im}\left(\frac{\partial L}{\partial \mathrm{cols}}\right)
+$$
 
 where **col2im** adds every column back onto the window it came from (windows overlap, so
-contributions add up). The transposed convolution is the same pair read the other way: its forward
-is the convolution's input gradient (GEMM + col2im), its backward the convolution's forward
-(im2col + GEMM). Both use the functions below; nothing is written twice.
+contributions add up). For stride 1, $\partial L / \partial x$ is also a convolution of $\delta$
+with the flipped kernel (``conv_input_grad``), which is faster when the layer does not widen the
+channels. The transposed convolution is the same pair read the other way: its forward is the
+convolution's input gradient (GEMM + col2im), its backward the convolution's forward (im2col +
+GEMM). Both use the functions below; nothing is written twice.
 
 How it is made fast (measured on a 2-core CPU, see the CNN issue):
 
 - Inside, activations are stored batch-innermost, (C, *spatial, N): a window of all N samples is
-  then one contiguous run of memory, and im2col is ∏k block copies, one per kernel offset (a
+  then one contiguous run of memory, and im2col is $\prod k$ block copies, one per kernel offset (a
   Python loop over kernel offsets only, never over pixels or samples). The public arrays keep
   PyTorch's (N, C, *spatial) shape: a convolution returns a transposed *view* of its
   (C, *spatial, N) result, elementwise ops keep that memory order, and the next convolution
   reads it back without a copy.
-- col2im adds ∏k shifted slices (``np.add.at`` was 24× slower).
+- col2im adds $\prod k$ shifted slices (``np.add.at`` was 24× slower).
 - im2col → GEMM → col2im run in chunks of output rows of about ``CHUNK_BYTES`` of columns, so a
   chunk of ``cols`` is still in cache when the GEMM reads it; the columns are never stored whole,
   backward rebuilds them from the saved (padded) input.
@@ -56,7 +66,7 @@ _KERNEL = {1: "kL", 2: "kH, kW", 3: "kD, kH, kW"}
 
 
 class Geometry(NamedTuple):
-    """Sizes of one convolution z = conv(x, W), spatial axes only (one entry per axis).
+    r"""Sizes of one convolution $z = \mathrm{conv}(x, W)$, spatial axes only (one entry per axis).
 
     ``in_size`` is x's unpadded size, ``out_size`` z's, ``padding`` the (before, after) zeros on
     each axis. A transposed convolution uses the geometry of the convolution it transposes.
@@ -158,7 +168,7 @@ def _windows(g: Geometry, r0: int, r1: int) -> tuple[tuple[tuple[slice, ...], tu
 
 
 def _im2col(xpad: np.ndarray, g: Geometry, r0: int, r1: int) -> np.ndarray:
-    """Columns of output rows r0:r1 as (groups, in/groups · ∏k, positions · N)."""
+    """Columns of output rows r0:r1 as (groups, in/groups * prod(k), positions * N)."""
     rows_shape = (r1 - r0,) + g.out_size[1:]
     cols = np.empty((xpad.shape[0],) + g.kernel + rows_shape + (xpad.shape[-1],), dtype=xpad.dtype)
     for window, block in _windows(g, r0, r1):
@@ -178,10 +188,10 @@ def _col2im_add(gpad: np.ndarray, dcols: np.ndarray, g: Geometry, r0: int, r1: i
 def conv_forward(
     xpad: np.ndarray, W: np.ndarray, g: Geometry, delta: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """z = W₂ · im2col(x), from the padded input (C, *padded, N); returns z as (out, *out_size, N).
+    r"""$z = W_2 \, \mathrm{im2col}(x)$ from the padded input (C, *padded, N), as (out, *out_size, N).
 
-    With ``delta`` (out, *out_size, N) given, also returns dL/dW = δ · colsᵀ from the same
-    columns (the transposed convolution's backward needs both).
+    With ``delta`` (out, *out_size, N) given, also returns $\partial L / \partial W = \delta \,
+    \mathrm{cols}^\top$ from the same columns (the transposed convolution's backward needs both).
     """
     out, batch = W.shape[0], xpad.shape[-1]
     W3 = W.reshape(g.groups, out // g.groups, -1)
@@ -228,11 +238,11 @@ def conv_backward(
 
 
 def gathers_input_grad(g: Geometry, W: np.ndarray) -> bool:
-    """Whether ``conv_input_grad`` (im2col + GEMM) beats GEMM + col2im for dL/dx of this convolution.
+    r"""Whether ``conv_input_grad`` (im2col + GEMM) beats GEMM + col2im for dL/dx of this convolution.
 
     It applies to stride 1 with at most $d(k - 1)$ zeros of padding on a side, and pays off when
-    the convolution does not widen the channels: its columns have out/groups · ∏k rows, col2im's
-    in/groups · ∏k, and a copy is cheaper than an add (measured on the U-Net's 3×3 layers:
+    the convolution does not widen the channels: its columns have out/groups $\cdot \prod k$ rows,
+    col2im's in/groups $\cdot \prod k$, and a copy is cheaper than an add (measured on the U-Net's 3×3 layers:
     32→16 channels 7.0 → 3.3 ms, 16→16 3.1 → 2.8 ms; 16→32 is slower, 1.0 → 1.5 ms, and so is
     LeNet's 6→16).
     """
@@ -284,7 +294,8 @@ def _bias_shape(dims: int) -> tuple[int, ...]:
 
 # -- the two Functions -----------------------------------------------------------------------
 class ConvNd(Function):
-    """z = W ⋆ x + b by im2col + GEMM; backward by GEMM + col2im (dL/dx) and im2col + GEMM (dL/dW)."""
+    r"""$z = W \star x + b$ by im2col + GEMM; backward by GEMM + col2im or ``conv_input_grad`` (dL/dx)
+    and im2col + GEMM (dL/dW)."""
 
     def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *, geometry: Geometry) -> np.ndarray:
         g = self.geometry = geometry
@@ -316,10 +327,10 @@ class ConvNd(Function):
 
 
 class ConvTransposeNd(Function):
-    """y = Wᵀ ⋆ x + b: the convolution's input gradient (GEMM + col2im) as a forward pass.
+    r"""$y = W^\top \star x + b$: the convolution's input gradient (GEMM + col2im) as a forward pass.
 
     ``geometry`` is that of the convolution z = conv(y) that this op transposes: its ``in_size``
-    is y's size, its ``out_size`` x's. Backward: dL/dx = conv(δ) and dL/dW from the same columns.
+    is y's size, its ``out_size`` x's. Backward: dL/dx = conv(delta) and dL/dW from the same columns.
     """
 
     def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None, *, geometry: Geometry) -> np.ndarray:
@@ -426,7 +437,7 @@ def _padding_pairs(
         if padding == "same":
             if any(s != 1 for s in stride):
                 raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
-            # Total d(k − 1); an odd total puts the extra zero after, as PyTorch does.
+            # Total d(k - 1); an odd total puts the extra zero after, as PyTorch does.
             totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
             return tuple((t // 2, t - t // 2) for t in totals)
         raise ValueError(f"{op}: padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
@@ -511,25 +522,30 @@ def conv2d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
-    """2-D convolution z = W ⋆ x + b (cross-correlation, as in every deep-learning library).
+    r"""2-D convolution $z = W \star x + b$ (cross-correlation, as in every deep-learning library).
 
-    z[n, o, i, j] = b[o] + Σ_{c, u, v} W[o, c, u, v] · x_pad[n, g·C/G + c, i·s + u·d, j·s + v·d]
-    for output channel o in group g; see the module docstring for im2col and the output size.
+    $$
+    z_{n,o,i,j} = b_o + \sum_{c, u, v} W_{o,c,u,v} \, x^{pad}_{n,\, gC/G + c,\, is + ud,\, js + vd}
+    $$
+
+    for output channel $o$ in group $g$; see the module docstring for im2col and the output size.
 
     Args:
         x: input (N, C, H, W).
-        weight: W of shape (out_channels, C/groups, kH, kW).
-        bias: b of shape (out_channels,), or None.
-        stride: s, an int or (sH, sW).
+        weight: $W$ of shape (out_channels, C/groups, kH, kW).
+        bias: $b$ of shape (out_channels,), or None.
+        stride: $s$, an int or (sH, sW).
         padding: zeros added on both sides: an int, (pH, pW), "valid" (none) or "same"
             (output as large as the input; stride 1 only; an odd total pads one more after).
-        dilation: d, spacing between kernel taps, an int or (dH, dW).
-        groups: G; input and output channels are split into G independent groups.
+        dilation: $d$, spacing between kernel taps, an int or (dH, dW).
+        groups: $G$; input and output channels are split into $G$ independent groups.
 
     Shape:
-        (N, C, H, W) -> (N, out_channels, H_out, W_out), H_out = ⌊(H + 2p − d(k − 1) − 1)/s⌋ + 1.
+        - input: $(N, C, H, W)$
+        - output: $(N, C_{out}, H_{out}, W_{out})$ with
+          $H_{out} = \lfloor (H + 2p - d(k - 1) - 1)/s \rfloor + 1$, and the same for $W_{out}$.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
         >>> W = dn.tensor(np.ones((1, 1, 2, 2)))
@@ -548,12 +564,22 @@ def conv1d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
-    """1-D convolution z = W ⋆ x + b over sequences; arguments as :func:`conv2d`, one value per axis.
+    r"""1-D convolution $z = W \star x + b$ over sequences, with the arguments of `conv2d` (one value per axis).
+
+    Args:
+        x: input (N, C, L).
+        weight: $W$ of shape (out_channels, C/groups, kL).
+        bias: $b$ of shape (out_channels,), or None.
+        stride: $s$, an int or a 1-tuple.
+        padding: an int, a 1-tuple, "valid" or "same" (as in `conv2d`).
+        dilation: $d$, an int or a 1-tuple.
+        groups: $G$, the number of independent channel groups.
 
     Shape:
-        (N, C, L) -> (N, out_channels, L_out); weight (out_channels, C/groups, kL).
+        - input: $(N, C, L)$
+        - output: $(N, C_{out}, L_{out})$, $L_{out} = \lfloor (L + 2p - d(k - 1) - 1)/s \rfloor + 1$.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[1.0, 2.0, 3.0, 4.0]]]))
         >>> W = dn.tensor(np.array([[[1.0, -1.0]]]))
@@ -572,13 +598,22 @@ def conv3d(
     dilation: Any = 1,
     groups: int = 1,
 ) -> Tensor:
-    """3-D convolution z = W ⋆ x + b over volumes; arguments as :func:`conv2d`, one value per axis.
+    r"""3-D convolution $z = W \star x + b$ over volumes, with the arguments of `conv2d` (one value per axis).
+
+    Args:
+        x: input (N, C, D, H, W).
+        weight: $W$ of shape (out_channels, C/groups, kD, kH, kW).
+        bias: $b$ of shape (out_channels,), or None.
+        stride: $s$, an int or (sD, sH, sW).
+        padding: an int, a 3-tuple, "valid" or "same" (as in `conv2d`).
+        dilation: $d$, an int or a 3-tuple.
+        groups: $G$, the number of independent channel groups.
 
     Shape:
-        (N, C, D, H, W) -> (N, out_channels, D_out, H_out, W_out); weight
-        (out_channels, C/groups, kD, kH, kW).
+        - input: $(N, C, D, H, W)$
+        - output: $(N, C_{out}, D_{out}, H_{out}, W_{out})$, each size as in `conv2d`.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.ones((1, 2, 4, 4, 4)))
         >>> W = dn.tensor(np.ones((3, 2, 3, 3, 3)))
@@ -599,26 +634,30 @@ def conv_transpose2d(
     groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
-    """2-D transposed convolution ("deconvolution"): the gradient of conv2d with respect to its input.
+    r"""2-D transposed convolution ("deconvolution"): the gradient of conv2d with respect to its input.
 
     Each input value scatters a weighted copy of the kernel onto the output, spaced by the
-    stride: y = col2im(W₂ᵀ · x) + b. It maps a conv2d's output size back to its input size,
-    which makes it the learned upsampling of U-Net decoders.
+    stride: $y = \mathrm{col2im}(W_2^\top x) + b$. It maps a conv2d's output size back to its
+    input size, which makes it the learned upsampling of U-Net decoders.
 
     Args:
         x: input (N, C_in, H, W).
-        weight: W of shape (C_in, out_channels/groups, kH, kW) (PyTorch's layout).
-        bias: b of shape (out_channels,), or None.
-        stride, padding, dilation, groups: those of the convolution being transposed.
+        weight: $W$ of shape (C_in, out_channels/groups, kH, kW) (PyTorch's layout).
+        bias: $b$ of shape (out_channels,), or None.
+        stride: $s$ of the convolution being transposed, an int or (sH, sW).
+        padding: $p$ of the convolution being transposed (removed from the output's borders).
         output_padding: extra rows/columns added after (bottom/right) to pick among the input
             sizes that a strided conv2d maps to the same output size; smaller than the stride
             or the dilation.
+        groups: $G$, the number of independent channel groups.
+        dilation: $d$ of the convolution being transposed.
 
     Shape:
-        (N, C_in, H, W) -> (N, out_channels, H_out, W_out),
-        H_out = (H − 1)s − 2p + d(k − 1) + output_padding + 1.
+        - input: $(N, C_{in}, H, W)$
+        - output: $(N, C_{out}, H_{out}, W_{out})$ with
+          $H_{out} = (H - 1)s - 2p + d(k - 1) + \mathrm{output\_padding} + 1$.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[[1.0, 2.0]]]]))
         >>> W = dn.tensor(np.ones((1, 1, 2, 2)))
@@ -638,12 +677,23 @@ def conv_transpose1d(
     groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
-    """1-D transposed convolution, the input gradient of conv1d; arguments as :func:`conv_transpose2d`.
+    r"""1-D transposed convolution, the input gradient of conv1d, with the arguments of `conv_transpose2d`.
+
+    Args:
+        x: input (N, C_in, L).
+        weight: $W$ of shape (C_in, out_channels/groups, kL).
+        bias: $b$ of shape (out_channels,), or None.
+        stride: $s$, an int or a 1-tuple.
+        padding: $p$, an int or a 1-tuple.
+        output_padding: extra positions added at the end (as in `conv_transpose2d`).
+        groups: $G$, the number of independent channel groups.
+        dilation: $d$, an int or a 1-tuple.
 
     Shape:
-        (N, C_in, L) -> (N, out_channels, (L − 1)s − 2p + d(k − 1) + output_padding + 1).
+        - input: $(N, C_{in}, L)$
+        - output: $(N, C_{out}, (L - 1)s - 2p + d(k - 1) + \mathrm{output\_padding} + 1)$.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[1.0, 2.0]]]))
         >>> W = dn.tensor(np.array([[[1.0, 10.0, 100.0]]]))
@@ -663,12 +713,23 @@ def conv_transpose3d(
     groups: int = 1,
     dilation: Any = 1,
 ) -> Tensor:
-    """3-D transposed convolution, the input gradient of conv3d; arguments as :func:`conv_transpose2d`.
+    r"""3-D transposed convolution, the input gradient of conv3d, with the arguments of `conv_transpose2d`.
+
+    Args:
+        x: input (N, C_in, D, H, W).
+        weight: $W$ of shape (C_in, out_channels/groups, kD, kH, kW).
+        bias: $b$ of shape (out_channels,), or None.
+        stride: $s$, an int or a 3-tuple.
+        padding: $p$, an int or a 3-tuple.
+        output_padding: extra positions added after on each axis (as in `conv_transpose2d`).
+        groups: $G$, the number of independent channel groups.
+        dilation: $d$, an int or a 3-tuple.
 
     Shape:
-        (N, C_in, D, H, W) -> (N, out_channels, D_out, H_out, W_out), each as in conv_transpose2d.
+        - input: $(N, C_{in}, D, H, W)$
+        - output: $(N, C_{out}, D_{out}, H_{out}, W_{out})$, each size as in `conv_transpose2d`.
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.ones((1, 4, 2, 2, 2)))
         >>> W = dn.tensor(np.ones((4, 2, 2, 2, 2)))

@@ -1,21 +1,23 @@
-"""Pooling (subsampling) in 1, 2 and 3 dimensions, from one N-d implementation.
+r"""Pooling (subsampling) in 1, 2 and 3 dimensions, from one N-d implementation.
 
-Each output value summarizes one window of ∏k input values of its channel; along each spatial axis
-the output has ⌊(in + 2p − k)/s⌋ + 1 positions, as for a convolution (the stride s defaults to
-the kernel size k: non-overlapping windows).
+Each output value summarizes one window of $\prod k$ input values of its channel; along each
+spatial axis the output has $\lfloor (n + 2p - k)/s \rfloor + 1$ positions, as for a convolution
+(the stride $s$ defaults to the kernel size $k$: non-overlapping windows).
 
-    max pooling:      a = max over the window           dL/dx = δ at the (first) argmax, 0 elsewhere
-    average pooling:  a = (1/n) Σ over the window       dL/dx = δ/n on every value of the window
+| pooling | forward | backward $\partial L/\partial x$ |
+|---|---|---|
+| max | $a = \max_{\text{window}} x$ | $\delta$ at the (first) argmax, 0 elsewhere |
+| average | $a = \frac{1}{n} \sum_{\text{window}} x$ | $\delta / n$ on every value of the window |
 
-Max pooling pads with −∞ (padding never wins), average pooling with zeros; n is ∏k when the
-padding counts (``count_include_pad=True``, PyTorch's default), else the number of real values
-in the window. As for the convolutions, the code loops over kernel offsets only, each step
-reading one strided slice of the (padded) input for all windows at once, and the arrays keep
-the memory order of their input (batch-innermost when they come out of a convolution).
+Max pooling pads with $-\infty$ (padding never wins), average pooling with zeros; $n$ is
+$\prod k$ when the padding counts (``count_include_pad=True``, PyTorch's default), else the
+number of real values in the window. As for the convolutions, the code loops over kernel offsets
+only, each step reading one strided slice of the (padded) input for all windows at once, and the
+arrays keep the memory order of their input (batch-innermost when they come out of a convolution).
 
-Adaptive average pooling chooses the windows from the output size instead: output index i of an
-axis averages input indices [⌊i·in/out⌋, ⌈(i+1)·in/out⌉), PyTorch's rule; it is computed as one
-small averaging matrix per axis.
+Adaptive average pooling chooses the windows from the output size instead: output index $i$ of an
+axis averages input indices $[\lfloor i \cdot n_{in}/n_{out} \rfloor, \lceil (i+1) \cdot n_{in}/n_{out}
+\rceil)$, PyTorch's rule; it is computed as one small averaging matrix per axis.
 """
 
 from __future__ import annotations
@@ -52,13 +54,13 @@ def _crop(padding: tuple[int, ...], size: tuple[int, ...]) -> tuple[slice, ...]:
 
 
 class MaxPoolNd(Function):
-    """a = max over each window; backward routes δ to the first maximum of the window.
+    """a = max over each window; backward routes delta to the first maximum of the window.
 
     Forward keeps only the running maximum (one ``np.maximum`` per kernel offset). Backward finds
     the first offset of each window that holds the maximum, ``x == a``, and masks out the later
     ties; it uses products with boolean masks rather than ``np.where`` or masked copies, which are
     ~20x slower on the random masks of real data. (A NaN in a window propagates to the output,
-    and its window then gets no gradient; a non-finite δ spreads NaN over its window. Training
+    and its window then gets no gradient; a non-finite delta spreads NaN over its window. Training
     has already diverged in both cases, and ``fit`` stops on the loss.)
     """
 
@@ -96,7 +98,7 @@ class MaxPoolNd(Function):
 
 
 class AvgPoolNd(Function):
-    """a = (1/n) Σ over each window; backward spreads δ/n over the window."""
+    """a = (1/n) * sum over each window; backward spreads delta/n over the window."""
 
     def forward(
         self,
@@ -179,18 +181,25 @@ def _avg_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, count_include
 
 
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """2-D max pooling: each output is the maximum of a kH×kW window of its channel.
+    r"""2-D max pooling: each output is the maximum of a kH×kW window of its channel.
+
+    $$
+    a_{n,c,i,j} = \max_{u < k_H,\ v < k_W} x^{pad}_{n,c,\, is + u,\, js + v}
+    $$
+
+    Backward routes $\delta$ to the first maximum of each window (PyTorch's choice among ties).
 
     Args:
         x: input (N, C, H, W).
-        kernel_size: k, an int or (kH, kW).
-        stride: s, an int or a pair; defaults to kernel_size.
-        padding: −∞ added on both sides, at most half the kernel size.
+        kernel_size: $k$, an int or (kH, kW).
+        stride: $s$, an int or a pair; defaults to kernel_size.
+        padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
 
     Shape:
-        (N, C, H, W) -> (N, C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1).
+        - input: $(N, C, H, W)$
+        - output: $(N, C, \lfloor (H + 2p - k)/s \rfloor + 1, \lfloor (W + 2p - k)/s \rfloor + 1)$
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
         >>> dn.functional.max_pool2d(x, 2).data.tolist()
@@ -200,9 +209,19 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
 
 
 def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """1-D max pooling over (N, C, L); arguments as :func:`max_pool2d`.
+    r"""1-D max pooling over (N, C, L), with the arguments of `max_pool2d`.
 
-    Example:
+    Args:
+        x: input (N, C, L).
+        kernel_size: $k$, an int or a 1-tuple.
+        stride: $s$; defaults to kernel_size.
+        padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
+
+    Shape:
+        - input: $(N, C, L)$
+        - output: $(N, C, \lfloor (L + 2p - k)/s \rfloor + 1)$
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.functional.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0, 5.0]]])), 2).data.tolist()
         [[[3.0, 2.0]]]
@@ -211,9 +230,19 @@ def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
 
 
 def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """3-D max pooling over (N, C, D, H, W); arguments as :func:`max_pool2d`.
+    r"""3-D max pooling over (N, C, D, H, W), with the arguments of `max_pool2d`.
 
-    Example:
+    Args:
+        x: input (N, C, D, H, W).
+        kernel_size: $k$, an int or (kD, kH, kW).
+        stride: $s$; defaults to kernel_size.
+        padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
+
+    Shape:
+        - input: $(N, C, D, H, W)$
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$, each $\lfloor (n + 2p - k)/s \rfloor + 1$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(64.0).reshape(1, 1, 4, 4, 4))
         >>> a = dn.functional.max_pool3d(x, 2)
@@ -226,19 +255,26 @@ def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
 def avg_pool2d(
     x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
 ) -> Tensor:
-    """2-D average pooling: each output is the mean of a kH×kW window of its channel.
+    r"""2-D average pooling: each output is the mean of a kH×kW window of its channel.
+
+    $$
+    a_{n,c,i,j} = \frac{1}{|w|} \sum_{u < k_H,\ v < k_W} x^{pad}_{n,c,\, is + u,\, js + v}
+    $$
+
+    with $|w| = k_H k_W$, or the number of non-padding values when ``count_include_pad=False``.
 
     Args:
         x: input (N, C, H, W).
-        kernel_size: k, an int or (kH, kW).
-        stride: s, an int or a pair; defaults to kernel_size.
-        padding: zeros added on both sides, at most half the kernel size.
-        count_include_pad: divide by kH·kW (True) or by the number of non-padding values.
+        kernel_size: $k$, an int or (kH, kW).
+        stride: $s$, an int or a pair; defaults to kernel_size.
+        padding: $p$ zeros added on both sides, at most half the kernel size.
+        count_include_pad: divide by $k_H k_W$ (True) or by the number of non-padding values.
 
     Shape:
-        (N, C, H, W) -> (N, C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1).
+        - input: $(N, C, H, W)$
+        - output: $(N, C, \lfloor (H + 2p - k)/s \rfloor + 1, \lfloor (W + 2p - k)/s \rfloor + 1)$
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
         >>> dn.functional.avg_pool2d(x, 2).data.tolist()
@@ -250,9 +286,20 @@ def avg_pool2d(
 def avg_pool1d(
     x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
 ) -> Tensor:
-    """1-D average pooling over (N, C, L); arguments as :func:`avg_pool2d`.
+    r"""1-D average pooling over (N, C, L), with the arguments of `avg_pool2d`.
 
-    Example:
+    Args:
+        x: input (N, C, L).
+        kernel_size: $k$, an int or a 1-tuple.
+        stride: $s$; defaults to kernel_size.
+        padding: $p$ zeros added on both sides, at most half the kernel size.
+        count_include_pad: divide by $k$ (True) or by the number of non-padding values.
+
+    Shape:
+        - input: $(N, C, L)$
+        - output: $(N, C, \lfloor (L + 2p - k)/s \rfloor + 1)$
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[1.0, 3.0, 2.0]]]))
         >>> dn.functional.avg_pool1d(x, 2, stride=1, padding=1, count_include_pad=False).data.tolist()
@@ -264,9 +311,20 @@ def avg_pool1d(
 def avg_pool3d(
     x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
 ) -> Tensor:
-    """3-D average pooling over (N, C, D, H, W); arguments as :func:`avg_pool2d`.
+    r"""3-D average pooling over (N, C, D, H, W), with the arguments of `avg_pool2d`.
 
-    Example:
+    Args:
+        x: input (N, C, D, H, W).
+        kernel_size: $k$, an int or (kD, kH, kW).
+        stride: $s$; defaults to kernel_size.
+        padding: $p$ zeros added on both sides, at most half the kernel size.
+        count_include_pad: divide by $k_D k_H k_W$ (True) or by the number of non-padding values.
+
+    Shape:
+        - input: $(N, C, D, H, W)$
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$, each $\lfloor (n + 2p - k)/s \rfloor + 1$.
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2))
         >>> dn.functional.avg_pool3d(x, 2).data.ravel().tolist()
@@ -277,7 +335,7 @@ def avg_pool3d(
 
 # -- adaptive and global average pooling ------------------------------------------------------
 def _averaging_matrix(n_in: int, n_out: int, dtype: Any) -> np.ndarray:
-    """A (n_out, n_in) matrix whose row i averages input indices [⌊i·in/out⌋, ⌈(i+1)·in/out⌉)."""
+    """A (n_out, n_in) matrix whose row i averages input indices [floor(i*in/out), ceil((i+1)*in/out))."""
     i = np.arange(n_out)
     start = (i * n_in) // n_out
     end = -((-(i + 1) * n_in) // n_out)  # ceiling division
@@ -287,7 +345,7 @@ def _averaging_matrix(n_in: int, n_out: int, dtype: Any) -> np.ndarray:
 
 
 def apply_along(a: np.ndarray, M: np.ndarray, axis: int) -> np.ndarray:
-    """Multiply every line of ``a`` along ``axis`` by M: out[..., i, ...] = Σ_j M[i, j] a[..., j, ...]."""
+    """Multiply every line of ``a`` along ``axis`` by M: out[..., i, ...] = sum_j M[i, j] a[..., j, ...]."""
     return np.moveaxis(np.tensordot(a, M, axes=([axis], [1])), -1, axis)
 
 
@@ -322,20 +380,22 @@ def _adaptive_avg_pool(x: Any, output_size: Any, dims: int) -> Tensor:
 
 
 def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
-    """Average pooling to a fixed output size, whatever the input size (PyTorch's windows).
+    r"""Average pooling to a fixed output size, whatever the input size (PyTorch's windows).
 
-    Output index i of an axis averages the inputs [⌊i·in/out⌋, ⌈(i+1)·in/out⌉); when out divides
-    in these are non-overlapping windows of in/out values, and output_size=1 is global average
-    pooling.
+    Output index $i$ of an axis averages the inputs
+    $[\lfloor i \cdot n_{in}/n_{out} \rfloor, \lceil (i+1) \cdot n_{in}/n_{out} \rceil)$; when
+    $n_{out}$ divides $n_{in}$ these are non-overlapping windows of $n_{in}/n_{out}$ values, and
+    ``output_size=1`` is global average pooling.
 
     Args:
         x: input (N, C, H, W).
         output_size: (H_out, W_out), or one int for both; None keeps the input's size on an axis.
 
     Shape:
-        (N, C, H, W) -> (N, C, H_out, W_out).
+        - input: $(N, C, H, W)$
+        - output: $(N, C, H_{out}, W_{out})$
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
         >>> dn.functional.adaptive_avg_pool2d(x, 2).data.tolist()
@@ -347,9 +407,17 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
 
 
 def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
-    """Adaptive average pooling over (N, C, L); see :func:`adaptive_avg_pool2d`.
+    r"""Adaptive average pooling over (N, C, L), with the windows of `adaptive_avg_pool2d`.
 
-    Example:
+    Args:
+        x: input (N, C, L).
+        output_size: $L_{out}$, an int or a 1-tuple; None keeps the input's size.
+
+    Shape:
+        - input: $(N, C, L)$
+        - output: $(N, C, L_{out})$
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.functional.adaptive_avg_pool1d(dn.tensor(np.array([[[1.0, 2.0, 3.0]]])), 2).data.tolist()
         [[[1.5, 2.5]]]
@@ -358,9 +426,17 @@ def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
 
 
 def adaptive_avg_pool3d(x: Tensor, output_size: Any) -> Tensor:
-    """Adaptive average pooling over (N, C, D, H, W); see :func:`adaptive_avg_pool2d`.
+    r"""Adaptive average pooling over (N, C, D, H, W), with the windows of `adaptive_avg_pool2d`.
 
-    Example:
+    Args:
+        x: input (N, C, D, H, W).
+        output_size: (D_out, H_out, W_out), or one int for all; None keeps the input's size on an axis.
+
+    Shape:
+        - input: $(N, C, D, H, W)$
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$
+
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(8.0).reshape(1, 1, 2, 2, 2))
         >>> dn.functional.adaptive_avg_pool3d(x, 1).data.ravel().tolist()
@@ -370,7 +446,11 @@ def adaptive_avg_pool3d(x: Tensor, output_size: Any) -> Tensor:
 
 
 def global_avg_pool(x: Tensor) -> Tensor:
-    """Global average pooling: the mean of each channel over all its positions, a = (1/∏S) Σ x.
+    r"""Global average pooling: the mean of each channel over all its positions $S$.
+
+    $$
+    a_{n,c} = \frac{1}{|S|} \sum_{s \in S} x_{n,c,s}
+    $$
 
     The usual replacement of the flatten + fully connected head of a CNN (Lin et al. 2014).
     Unlike ``adaptive_avg_pool2d(x, 1)``, the spatial axes are dropped.
@@ -379,9 +459,10 @@ def global_avg_pool(x: Tensor) -> Tensor:
         x: input (N, C, *spatial) with at least one spatial axis.
 
     Shape:
-        (N, C, *spatial) -> (N, C).
+        - input: $(N, C, *)$ with at least one spatial axis
+        - output: $(N, C)$
 
-    Example:
+    Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(8.0).reshape(1, 2, 2, 2))
         >>> dn.functional.global_avg_pool(x).data.tolist()
