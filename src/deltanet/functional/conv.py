@@ -113,12 +113,14 @@ def same_layout(delta: np.ndarray, a: np.ndarray) -> np.ndarray:
     return delta
 
 
-def full_like_layout(a: np.ndarray, shape: tuple[int, ...], value: float, dtype: Any = None) -> np.ndarray:
-    """np.full(shape, value) stored in the same memory order as ``a`` (batch-innermost or not)."""
+def full_like_layout(a: np.ndarray, shape: tuple[int, ...], value: float | None, dtype: Any = None) -> np.ndarray:
+    """np.full(shape, value) stored in the same memory order as ``a`` (batch-innermost or not);
+    ``value=None`` leaves it uninitialized (np.empty), for an array that is about to be overwritten."""
     dtype = a.dtype if dtype is None else dtype
     if batch_innermost(a):
-        return to_public(np.full(shape[1:] + shape[:1], value, dtype=dtype))
-    return np.full(shape, value, dtype=dtype)
+        shape = shape[1:] + shape[:1]
+    out = np.empty(shape, dtype=dtype) if value is None else np.full(shape, value, dtype=dtype)
+    return to_public(out) if batch_innermost(a) else out
 
 
 def pad_internal(x_t: np.ndarray, padding: tuple[tuple[int, int], ...], dtype: Any) -> np.ndarray:

@@ -68,7 +68,7 @@ class MaxPoolNd(Function):
         self.options = kernel, stride, padding, out_size, x.shape
         xpad = _padded(x, padding, -np.inf)
         offsets = list(product(*map(range, kernel)))
-        a = full_like_layout(x, x.shape[:2] + out_size, 0)
+        a = full_like_layout(x, x.shape[:2] + out_size, None)
         np.copyto(a, xpad[_window(offsets[0], stride, out_size)])
         for offset in offsets[1:]:
             np.maximum(a, xpad[_window(offset, stride, out_size)], out=a)  # also propagates NaN
@@ -79,17 +79,21 @@ class MaxPoolNd(Function):
         kernel, stride, padding, out_size, shape = self.options
         xpad, a = self.saved_tensors
         delta = same_layout(delta, a)
-        gpad = full_like_layout(a, xpad.shape, 0, delta.dtype)
         disjoint = all(s >= k for s, k in zip(stride, kernel))  # each input in one window at most
+        # Windows that tile the input exactly write every value of gpad once: no zeros needed.
+        tiles = disjoint and all(s == k and o * k == n for s, k, o, n in zip(stride, kernel, out_size, xpad.shape[2:]))
+        gpad = full_like_layout(a, xpad.shape, None if tiles else 0, delta.dtype)
+        offsets = list(product(*map(range, kernel)))
         taken = None  # windows whose (first) maximum has been found
-        for offset in product(*map(range, kernel)):
+        for i, offset in enumerate(offsets):
             index = _window(offset, stride, out_size)
             hit = xpad[index] == a
             if taken is None:
                 taken = hit
             else:
-                hit &= ~taken  # ties keep the first maximum, as PyTorch does
-                taken |= hit
+                np.greater(hit, taken, out=hit)  # hit and not taken: ties keep the first maximum, as PyTorch does
+                if i < len(offsets) - 1:
+                    taken |= hit
             if disjoint:
                 np.multiply(delta, hit, out=gpad[index])
             else:
@@ -112,7 +116,7 @@ class AvgPoolNd(Function):
     ) -> np.ndarray:
         xpad = _padded(x, padding, 0)
         offsets = list(product(*map(range, kernel)))
-        a = full_like_layout(x, x.shape[:2] + out_size, 0)
+        a = full_like_layout(x, x.shape[:2] + out_size, None)
         np.copyto(a, xpad[_window(offsets[0], stride, out_size)])
         for offset in offsets[1:]:
             a += xpad[_window(offset, stride, out_size)]
