@@ -90,6 +90,31 @@ def test_lsuv_gives_unit_variance_per_layer():
                 assert abs(h.data.var() - 1) < 0.05
 
 
+def test_lsuv_follows_forward_order_not_registration_order():
+    # A U-Net registers its up-sampling layers after every decoder block, but calls them before:
+    # every layer must still end with unit output variance (registration order broke this; batch
+    # norm would hide it, by making each block blind to the scale of the one before).
+    model = dn.models.unet(in_channels=1, classes=2, depth=2, width=4, batch_norm=False, rng=0)
+    X = np.random.default_rng(1).standard_normal((4, 1, 16, 16)).astype(np.float32)
+    init.lsuv(model, X, tol=0.02, max_iter=20, rng=0)
+    outputs = {}
+    layers = [m for m in model.modules() if getattr(m, "weight", None) is not None and m.weight.ndim >= 2]
+    for layer in layers:
+        original = layer.forward
+
+        def watched(*args, _f=original, _layer=layer):
+            out = _f(*args)
+            outputs[id(_layer)] = out.data
+            return out
+
+        layer.forward = watched
+    with dn.no_grad():
+        model(dn.tensor(X))
+    for layer in layers:
+        del layer.forward
+        assert abs(outputs[id(layer)].var() - 1) < 0.05, type(layer).__name__
+
+
 def test_lsuv_needs_weights():
     with pytest.raises(ValueError, match="no layer with a weight matrix"):
         init.lsuv(nn.Sequential(nn.Tanh()), np.zeros((2, 2)))

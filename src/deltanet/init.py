@@ -26,7 +26,8 @@ root, $\sqrt{2 / (n_{in} + n_{out})}$, which is what ``glorot_normal`` draws.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -330,7 +331,8 @@ def lsuv(
     r"""Layer-sequential unit-variance initialization (Mishkin & Matas 2015).
 
     Every layer with a ``weight`` of 2 axes or more is first made orthogonal and its bias set to
-    0; then, from the input side on, its weight is divided by the standard deviation of its output
+    0; then, in the order the forward pass calls them (from the input side on), its weight is
+    divided by the standard deviation of its output
     on the batch ``X``, until that output's variance $v$ satisfies $\lvert v - 1 \rvert < \mathrm{tol}$
     (at most ``max_iter`` times).
 
@@ -364,28 +366,42 @@ def lsuv(
         orthogonal(layer.weight, rng=generator)
         if isinstance(getattr(layer, "bias", None), Tensor):
             zeros(layer.bias)
+    # The order in which the forward pass calls the layers: rescaling a layer changes the outputs
+    # of the layers after it, so they must come later (registration order is not forward order
+    # in a U-Net, whose up-sampling layers are registered after every decoder block).
+    first_call: dict[int, int] = {}
+    with no_grad(), _watching(layers, lambda layer, out: first_call.setdefault(id(layer), len(first_call))):
+        model(x)
+    layers.sort(key=lambda m: first_call.get(id(m), len(first_call)))  # layers never called come last
     for layer in layers:
         captured: list[np.ndarray] = []
-        original = layer.forward
+        with no_grad(), _watching([layer], lambda _, out, _into=captured: _into.append(out.data)):
+            for _ in range(max_iter):
+                captured.clear()
+                model(x)
+                std = float(np.std(captured[-1])) if captured else 0.0
+                if std == 0.0 or abs(std**2 - 1.0) < tol:
+                    break
+                layer.weight.data /= std
+    return model
 
-        def capture(*args: Any, _f: Callable = original, _into: list = captured, **kwargs: Any) -> Any:
-            out = _f(*args, **kwargs)
-            _into.append(out.data)
+
+@contextmanager
+def _watching(layers: list[Any], on_output: Callable[[Any, Tensor], Any]) -> Iterator[None]:
+    """Call ``on_output(layer, output)`` each time one of ``layers`` runs forward, inside the block."""
+    for layer in layers:
+
+        def watched(*args: Any, _forward: Callable = layer.forward, _layer: Any = layer, **kwargs: Any) -> Any:
+            out = _forward(*args, **kwargs)
+            on_output(_layer, out)
             return out
 
-        layer.forward = capture  # instance attribute: Module.__call__ finds it first
-        try:
-            with no_grad():
-                for _ in range(max_iter):
-                    captured.clear()
-                    model(x)
-                    std = float(np.std(captured[-1])) if captured else 0.0
-                    if std == 0.0 or abs(std**2 - 1.0) < tol:
-                        break
-                    layer.weight.data /= std
-        finally:
+        layer.forward = watched  # an instance attribute: Module.__call__ finds it first
+    try:
+        yield
+    finally:
+        for layer in layers:
             del layer.forward
-    return model
 
 
 _BY_NAME: dict[str, Callable[..., Tensor]] = {
