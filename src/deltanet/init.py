@@ -332,9 +332,8 @@ def lsuv(
 
     Every layer with a ``weight`` of 2 axes or more is first made orthogonal and its bias set to
     0; then, in the order the forward pass calls them (from the input side on), its weight is
-    divided by the standard deviation of its output
-    on the batch ``X``, until that output's variance $v$ satisfies $\lvert v - 1 \rvert < \mathrm{tol}$
-    (at most ``max_iter`` times).
+    divided by the standard deviation of its output on the batch ``X``, until that output's
+    variance $v$ satisfies $\lvert v - 1 \rvert < \mathrm{tol}$ (at most ``max_iter`` times).
 
     Args:
         model: an ``nn.Module``.
