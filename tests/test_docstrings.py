@@ -177,6 +177,32 @@ def test_public_docstring(name):
     assert not problems, f"{name}: " + "; ".join(problems)
 
 
+def _public_methods() -> dict[str, object]:
+    """Methods and properties that the public classes define themselves (inherited ones are
+    checked on the class that defines them)."""
+    methods = {}
+    for name, obj in PUBLIC.items():
+        if not inspect.isclass(obj):
+            continue
+        for attr, value in vars(obj).items():
+            function = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+            if not attr.startswith("_") and inspect.isfunction(function):
+                methods[f"{name}.{attr}"] = function
+    return methods
+
+
+METHODS = _public_methods()
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_public_method_docstring(name):
+    # Methods need a summary and clean markup; Args and Examples are asked of the classes.
+    doc = inspect.getdoc(METHODS[name])
+    assert doc, f"{name} has no docstring"
+    problems = _markup_problems(doc)
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
 @pytest.mark.parametrize("name", _modules())
 def test_module_docstring_markup(name):
     try:

@@ -126,9 +126,12 @@ class Function:
         self.saved_tensors = arrays
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        """The output array from the input arrays (NumPy in, NumPy out); saves what backward needs."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
     def backward(self, delta: Any) -> Any:  # pragma: no cover - abstract
+        r"""One gradient per tensor input from $\delta = \partial L / \partial \text{output}$ (None
+        where ``needs_input_grad`` is False); never writes into ``delta``."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     @classmethod
