@@ -24,6 +24,10 @@ CONV_CASES = {
     "2d_depthwise": ((1, 3, 5, 5), (3, 1, 3, 3), dict(groups=3, stride=2)),
     "2d_no_bias": ((2, 2, 4, 4), (3, 2, 2, 2), dict(bias=False)),
     "2d_1x1": ((2, 3, 3, 3), (2, 3, 1, 1), {}),
+    "2d_1x1_padded_groups": ((2, 4, 3, 3), (4, 2, 1, 1), dict(padding=1, groups=2)),  # columns: a view
+    "1d_1x1_strided": ((2, 2, 7), (3, 2, 1), dict(stride=2)),  # columns: a copy
+    "2d_1x1_from_one_channel": ((2, 1, 3, 3), (3, 1, 1, 1), {}),  # an inner size of 1 forward
+    "2d_1x1_head": ((2, 3, 4, 4), (1, 3, 1, 1), {}),  # an inner size of 1 for dL/dx
     "1d_stride_pad": ((2, 2, 9), (3, 2, 3), dict(stride=2, padding=1)),
     "1d_same_dilated": ((2, 2, 8), (2, 2, 3), dict(padding="same", dilation=2)),
     "1d_groups": ((1, 4, 7), (4, 2, 2), dict(groups=2, dilation=2)),
