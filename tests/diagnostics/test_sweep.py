@@ -1,6 +1,8 @@
 """sweep: the seeds' grid, runs that start alike, rows equal to a direct fit, diverged runs, the
 table and the plot."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -77,15 +79,17 @@ def test_diverged_runs_are_marked_and_never_best():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((64, 4)) * 10
     y = X @ np.ones((4, 1))
-    result = sweep(
-        lambda: nn.Linear(4, 1, dtype="float64", rng=0),
-        X,
-        y,
-        {"lr": [1e-3, 10.0]},
-        loss="mse",
-        epochs=100,
-        batch_size=None,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the diverging run is expected: no Monitor warning about it
+        result = sweep(
+            lambda: nn.Linear(4, 1, dtype="float64", rng=0),
+            X,
+            y,
+            {"lr": [1e-3, 10.0]},
+            loss="mse",
+            epochs=100,
+            batch_size=None,
+        )
     assert [r["diverged"] for r in result.rows] == [False, True]
     assert result.rows[1]["loss"] == np.inf and result.histories[1] is None
     assert result.best()["lr"] == 1e-3

@@ -7,6 +7,7 @@ import pytest
 import deltanet as dn
 from deltanet import losses, nn, optim
 from deltanet.training import Callback, TerminateOnNaN, TrainingDivergedError
+from deltanet.training.monitor import DivergingLossWarning
 
 
 class PoisonedLoss:
@@ -72,7 +73,11 @@ def test_divergence_from_a_huge_learning_rate_stops_with_finite_weights():
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((20, 2)) * 10, rng.standard_normal((20, 1)) * 10
     model = nn.Linear(2, 1, dtype=np.float64, rng=0)
-    with pytest.raises(TrainingDivergedError, match=r"at epoch \d+/500, step 1/1; training stopped before") as info:
+    # The Monitor sees the loss rise first and says why; then the loss overflows and fit stops.
+    with (
+        pytest.warns(DivergingLossWarning, match="learning rate is probably too high"),
+        pytest.raises(TrainingDivergedError, match=r"at epoch \d+/500, step 1/1; training stopped before") as info,
+    ):
         dn.fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=10.0), epochs=500, batch_size=None)
     assert info.value.epoch > 1
     assert all(np.isfinite(a).all() for a in model.state_dict().values())

@@ -139,7 +139,9 @@ def sweep(
         validation_data: ``(X_val, y_val)``: adds ``val_loss`` and ``best_val_loss`` columns.
         metrics: metric names for ``fit`` (``["accuracy"]``), logged in the table.
         rng: the shuffle seed of every run (an int, so that each run shuffles alike).
-        **fit_kwargs: more arguments for ``fit`` (``callbacks`` are shared by the runs).
+        **fit_kwargs: more arguments for ``fit`` (``callbacks`` are shared by the runs). The runs
+            train without ``fit``'s ``Monitor`` (a sweep tries settings that are expected to
+            fail, and its table marks them) unless ``monitor=True`` is passed here.
 
     Returns:
         A ``SweepResult``; ``print`` it for the table, ``result.best()`` for the best row.
@@ -183,6 +185,7 @@ def sweep(
         run_kwargs = {
             "epochs": epochs,
             "batch_size": batch_size,
+            "monitor": False,  # a sweep tries settings that may fail; its table reports them
             **fit_kwargs,
             **{k: v for k, v in point.items() if k in _FIT_KEYS},
         }
