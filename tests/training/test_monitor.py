@@ -260,6 +260,36 @@ def test_overfitting_validation_rises_while_training_falls():
     assert train[epoch - 1] < train[best]
 
 
+@pytest.mark.parametrize(
+    "stopper, advice",
+    [
+        (None, r"Stop early: callbacks=\[dn.callbacks.EarlyStopping"),
+        (dict(patience=50), r"Your EarlyStopping \(patience=50\) will stop the run, but keeps the last weights"),
+        (dict(patience=50, restore_best_weights=True), r"will stop the run and restore epoch \d+'s weights"),
+        (dict(monitor="loss", patience=50), r"Your EarlyStopping watches 'loss'"),
+    ],
+)
+def test_overfitting_advice_knows_the_early_stopping_callback(stopper, advice):
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((16, 10)), rng.integers(0, 2, 16)  # random labels: nothing to generalize
+    Xv, yv = rng.standard_normal((64, 10)), rng.integers(0, 2, 64)
+    model = relu_mlp([10, 64, 64, 2])
+    callbacks = [] if stopper is None else [dn.callbacks.EarlyStopping(**stopper)]
+    with pytest.warns(OverfittingWarning, match=advice):
+        dn.fit(
+            model,
+            X,
+            y,
+            "cross_entropy",
+            optim.Adam(model.parameters(), lr=0.01),
+            validation_data=(Xv, yv),
+            epochs=30,
+            batch_size=None,
+            callbacks=callbacks,
+            verbose=0,
+        )
+
+
 def test_no_overfitting_warning_while_validation_improves():
     monitor = Monitor(warn=False)
     monitor.set_model(nn.Linear(1, 1))

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.training import layerstats, rundir
-from deltanet.training.callbacks import Callback
+from deltanet.training.callbacks import Callback, EarlyStopping
 
 logger = logging.getLogger("deltanet.monitor")
 
@@ -283,11 +283,18 @@ class Monitor(Callback):
         self._validation: tuple[np.ndarray, np.ndarray] | None = None
         self._optimizer: Any = None
         self._fit_run_dir: Path | None = None
+        self._early_stopping: EarlyStopping | None = None
         self._reset()
 
     # -- set-up ------------------------------------------------------------------------------
     def set_fit_context(
-        self, X: Any = None, y: Any = None, validation_data: Any = None, optimizer: Any = None, run_dir: Any = None
+        self,
+        X: Any = None,
+        y: Any = None,
+        validation_data: Any = None,
+        optimizer: Any = None,
+        run_dir: Any = None,
+        callbacks: Any = (),
     ) -> None:
         """Called by ``fit`` once, before training, with the checked arrays.
 
@@ -297,7 +304,10 @@ class Monitor(Callback):
                 examples written to the run folder after training use it when given.
             optimizer: read for the learning rate quoted in the advice.
             run_dir: ``fit``'s run folder, used unless the Monitor was given its own.
+            callbacks: the run's other callbacks; the advice on overfitting takes an
+                ``EarlyStopping`` among them into account instead of suggesting one.
         """
+        self._early_stopping = next((cb for cb in callbacks if isinstance(cb, EarlyStopping)), None)
         self._X = None if X is None else np.asarray(X)
         self._y = None if y is None else np.asarray(y)
         self._validation = (
@@ -488,9 +498,28 @@ class Monitor(Callback):
                 f"The validation loss rose from {val[best]:.4g} (epoch {epoch + 1 - since}) to {val[-1]:.4g} "
                 f"(epoch {epoch + 1}) while the training loss fell from {train[best]:.4g} to {train[-1]:.4g}: "
                 f"the network is overfitting (learning the training samples, not the task).",
-                "Stop early: callbacks=[dn.callbacks.EarlyStopping(patience=5, restore_best_weights=True)]; "
-                "or regularize (regularizer=dn.regularizers.L2(1e-4), nn.Dropout), or use more training data.",
+                self._stop_early_advice(epoch + 1 - since)
+                + "; or regularize (regularizer=dn.regularizers.L2(1e-4), nn.Dropout), or use more training data.",
             )
+
+    def _stop_early_advice(self, best_epoch: int) -> str:
+        stopper = self._early_stopping
+        if stopper is None:
+            return "Stop early: callbacks=[dn.callbacks.EarlyStopping(patience=5, restore_best_weights=True)]"
+        if stopper.monitor != "val_loss":
+            return (
+                f"Your EarlyStopping watches {stopper.monitor!r}, which can keep improving while the "
+                f"validation loss rises: EarlyStopping(monitor='val_loss', restore_best_weights=True) stops here"
+            )
+        if not stopper.restore_best_weights:
+            return (
+                f"Your EarlyStopping (patience={stopper.patience}) will stop the run, but keeps the last "
+                f"weights: pass restore_best_weights=True to keep epoch {best_epoch}'s"
+            )
+        return (
+            f"Your EarlyStopping (patience={stopper.patience}) will stop the run and restore epoch "
+            f"{best_epoch}'s weights"
+        )
 
     def _probe_due(self, epoch: int) -> bool:
         if self._stopped:
