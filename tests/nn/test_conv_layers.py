@@ -101,7 +101,7 @@ def test_rng_and_init_names():
     assert abs(he.weight.data.std() - math.sqrt(2 / 27)) < 0.05
     ones = nn.Conv2d(3, 4, 3, init=lambda t, rng=None: dn.init.constant(t, 1.0))
     np.testing.assert_array_equal(ones.weight.data, 1.0)
-    with pytest.raises(ValueError, match="unknown initializer 'nope'"):
+    with pytest.raises(ValueError, match="Conv2d: init: unknown initializer 'nope'"):
         nn.Conv2d(3, 4, 3, init="nope")
 
 

@@ -106,7 +106,7 @@ def test_linear_errors_name_the_layer():
         nn.Linear(4, 3)(dn.tensor(np.zeros((2, 5))))
     with pytest.raises(ValueError, match="in_features must be a positive integer, got 0"):
         nn.Linear(0, 3)
-    with pytest.raises(ValueError, match="unknown initializer 'nope'"):
+    with pytest.raises(ValueError, match="Linear: init: unknown initializer 'nope'"):
         nn.Linear(2, 3, init="nope")
 
 
