@@ -372,9 +372,9 @@ def lsuv(
     with no_grad(), _watching(layers, lambda layer, out: first_call.setdefault(id(layer), len(first_call))):
         model(x)
     layers.sort(key=lambda m: first_call.get(id(m), len(first_call)))  # layers never called come last
+    captured: list[np.ndarray] = []  # the outputs of the layer being scaled, from one forward pass
     for layer in layers:
-        captured: list[np.ndarray] = []
-        with no_grad(), _watching([layer], lambda _, out, _into=captured: _into.append(out.data)):
+        with no_grad(), _watching([layer], lambda _, out: captured.append(out.data)):
             for _ in range(max_iter):
                 captured.clear()
                 model(x)
