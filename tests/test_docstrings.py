@@ -2,7 +2,8 @@
 site renders it as it is.
 
 - one summary sentence;
-- ``Args:`` naming every parameter, where the callable takes any;
+- ``Args:`` naming every parameter, where the callable takes any (``Attributes:`` for the fields
+  of a named tuple or dataclass);
 - ``Shape:`` for every layer (a ``Module``);
 - an ``Examples:`` section with a runnable ``>>>`` example (``tests/test_doctests.py`` runs it);
 - formulas in LaTeX between ``$`` signs (MathJax renders them on the site): no Unicode math
@@ -12,6 +13,7 @@ site renders it as it is.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -144,6 +146,11 @@ def _section(doc: str, title: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _is_record(obj: object) -> bool:
+    """A named tuple or a dataclass: its constructor arguments are its fields."""
+    return inspect.isclass(obj) and (hasattr(obj, "_fields") or dataclasses.is_dataclass(obj))
+
+
 def test_public_api_is_found():
     # a guard against the collection above silently finding nothing
     assert len(PUBLIC) > 200
@@ -165,6 +172,8 @@ def test_public_docstring(name):
     parameters = _parameters(obj)
     if parameters:
         args = _section(doc, "Args")
+        if args is None and _is_record(obj):  # a result users read: its fields are Attributes
+            args = _section(doc, "Attributes")
         if args is None:
             problems.append(f"no 'Args:' section for {parameters}")
         else:

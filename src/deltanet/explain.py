@@ -40,7 +40,7 @@ class LayerTrace(NamedTuple):
     In the notation of ``seeds/003…`` (see the module docstring): $a$ is the weighted sum, $z$ the
     activation.
 
-    Args:
+    Attributes:
         name: the module names of the layer (``"0+1"`` for a Linear '0' followed by a Sigmoid '1').
         activation: the activation's name (``"identity"`` when the Linear has none).
         a: the weighted sums $a^{(l)} = W^{(l)} z^{(l-1)} + b^{(l)}$, shape (units,).
@@ -73,7 +73,7 @@ class LayerTrace(NamedTuple):
 class BackwardTrace(NamedTuple):
     r"""What ``backward`` computed, as a named tuple: the input, the loss, and every layer's numbers.
 
-    Args:
+    Attributes:
         x: the sample, shape (features,).
         loss: the loss $L$ on the sample.
         dloss_doutput: $\partial L / \partial z$ of the output layer, from the loss function.

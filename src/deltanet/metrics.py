@@ -202,7 +202,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
 class BinaryCounts(NamedTuple):
     """The four cells of a binary confusion matrix (class 1 is the positive class).
 
-    Args:
+    Attributes:
         tp: true positives, class 1 predicted as 1.
         tn: true negatives, class 0 predicted as 0.
         fp: false positives, class 0 predicted as 1.

@@ -41,7 +41,7 @@ class DatasetBundle:
 
     Unpacks as ``X, y = load_iris()``.
 
-    Args:
+    Attributes:
         X: the features, of shape (N, F), or images of shape (N, C, H, W).
         y: the targets, of shape (N,): integer class labels, or floats for regression.
         feature_names: one name per feature (column of ``X``).

@@ -31,7 +31,7 @@ from deltanet.training.evaluation import as_tensor, output_shape, resolve_loss
 class LRFinderResult(NamedTuple):
     """What ``lr_find`` measured, as a named tuple.
 
-    Args:
+    Attributes:
         lrs: the learning rates tried, one per step.
         losses: the smoothed batch losses (exponential moving average with bias correction).
         raw_losses: the batch losses as measured.

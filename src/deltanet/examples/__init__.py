@@ -23,7 +23,7 @@ from typing import NamedTuple
 class Example(NamedTuple):
     """A registered example: its module, the deck it comes from, and what it shows.
 
-    Args:
+    Attributes:
         module: the example's module, e.g. ``"deltanet.examples.tumor"``.
         deck: the lecture deck (and paper) it comes from.
         description: one line on what it shows (``deltanet examples list`` prints it).

@@ -75,7 +75,7 @@ class Checkpoint:
 
     ``load_checkpoint`` builds it; each argument is kept as the attribute of the same name.
 
-    Args:
+    Attributes:
         model: the model with its weights loaded.
         optimizer_state: ``optimizer.state_dict()`` as saved (for ``optimizer.load_state_dict``),
             or None.
