@@ -333,14 +333,18 @@ def test_first_layer_computes_no_input_gradient(rng):
     np.testing.assert_allclose(W.grad[0, 0], W.grad[1, 0])  # sum of windows, the same for both
 
 
-def test_empty_batch(rng):
-    x = dn.tensor(np.zeros((0, 2, 5, 5)), requires_grad=True)
-    W = dn.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
-    z = F.conv2d(x, W, padding=1)
-    assert z.shape == (0, 3, 5, 5)
+# col2im; the flipped-kernel input gradient; a 1x1 kernel read as a view; an inner size of 1
+@pytest.mark.parametrize("w_shape", [(3, 2, 3, 3), (2, 2, 3, 3), (2, 2, 1, 1), (1, 4, 1, 1)])
+def test_empty_batch(rng, w_shape):
+    x = dn.tensor(np.zeros((0, w_shape[1], 5, 5)), requires_grad=True)
+    W = dn.tensor(rng.standard_normal(w_shape), requires_grad=True)
+    b = dn.tensor(np.ones(w_shape[0]), requires_grad=True)
+    z = F.conv2d(x, W, b, padding=w_shape[2] // 2)
+    assert z.shape == (0, w_shape[0], 5, 5)
     z.sum().backward()
-    assert x.grad.shape == (0, 2, 5, 5)
+    assert x.grad.shape == (0, w_shape[1], 5, 5)
     np.testing.assert_array_equal(W.grad, 0.0)
+    np.testing.assert_array_equal(b.grad, 0.0)
 
 
 def test_same_padding_keeps_size(rng):
