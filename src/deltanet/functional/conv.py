@@ -117,10 +117,11 @@ def full_like_layout(a: np.ndarray, shape: tuple[int, ...], value: float | None,
     """np.full(shape, value) stored in the same memory order as ``a`` (batch-innermost or not);
     ``value=None`` leaves it uninitialized (np.empty), for an array that is about to be overwritten."""
     dtype = a.dtype if dtype is None else dtype
-    if batch_innermost(a):
+    inner = batch_innermost(a)
+    if inner:
         shape = shape[1:] + shape[:1]
     out = np.empty(shape, dtype=dtype) if value is None else np.full(shape, value, dtype=dtype)
-    return to_public(out) if batch_innermost(a) else out
+    return to_public(out) if inner else out
 
 
 def pad_internal(x_t: np.ndarray, padding: tuple[tuple[int, int], ...], dtype: Any) -> np.ndarray:
@@ -337,12 +338,13 @@ class ConvNd(Function):
         xpad, W = self.saved_tensors
         g, needs = self.geometry, self.needs_input_grad
         gx = gW = gb = None
+        delta_t = to_internal(delta)
         if needs[0] and gathers_input_grad(g, W):
-            gx = to_public(conv_input_grad(to_internal(delta), W, g))
+            gx = to_public(conv_input_grad(delta_t, W, g))
             if needs[1]:
-                _, gW = conv_backward(xpad, to_internal(delta), W, g, need_x=False, need_W=True)
+                _, gW = conv_backward(xpad, delta_t, W, g, need_x=False, need_W=True)
         elif needs[0] or needs[1]:
-            gpad, gW = conv_backward(xpad, to_internal(delta), W, g, needs[0], needs[1])
+            gpad, gW = conv_backward(xpad, delta_t, W, g, needs[0], needs[1])
             if gpad is not None:  # needs[0]
                 gx = to_public(gpad[crop_index(g.padding, g.in_size)])
         if len(needs) > 2 and needs[2]:
