@@ -420,12 +420,13 @@ _BY_NAME: dict[str, Callable[..., Tensor]] = {
 }
 
 
-def get(spec: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
+def get(spec: str | Callable[..., Tensor], owner: str | None = None) -> Callable[..., Tensor]:
     """Resolve an ``init=`` argument: a name from the module's table, or a function.
 
     Args:
         spec: a name ("glorot_uniform", also "xavier_uniform"; "he_normal", also
             "kaiming_normal"; ...) or a function ``f(tensor, rng=)``, returned as it is.
+        owner: the layer whose ``init=`` this is; an unknown name's error then names it.
 
     Returns:
         The initializer function.
@@ -442,4 +443,5 @@ def get(spec: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
         return spec
     if isinstance(spec, str) and spec in _BY_NAME:
         return _BY_NAME[spec]
-    raise ValueError(f"unknown initializer {spec!r}; expected one of {sorted(_BY_NAME)} or a function")
+    prefix = "" if owner is None else f"{owner}: init: "
+    raise ValueError(f"{prefix}unknown initializer {spec!r}; expected one of {sorted(_BY_NAME)} or a function")

@@ -75,11 +75,7 @@ class Linear(Module):
             if self.bias is not None:
                 self.bias.data[...] = generator.uniform(-bound, bound, self.bias.shape)
         else:
-            try:
-                initializer = init.get(self.init)
-            except ValueError as error:  # raised from __init__, which calls this: name the layer
-                raise ValueError(f"{type(self).__name__}: init: {error}") from None
-            initializer(self.weight, rng=generator)
+            init.get(self.init, owner=type(self).__name__)(self.weight, rng=generator)
             if self.bias is not None:
                 init.zeros(self.bias)
 
