@@ -1,3 +1,5 @@
+import pkgutil
+
 import numpy as np
 import pytest
 
@@ -18,3 +20,9 @@ def t64(rng_or_array, shape=None, positive=False, requires_grad=True):
         if positive:
             data = np.abs(data) + 0.5
     return dn.tensor(data, requires_grad=requires_grad)
+
+
+def deltanet_modules():
+    """The names of ``deltanet`` and every module below it, sorted."""
+    names = ["deltanet"] + [info.name for info in pkgutil.walk_packages(dn.__path__, "deltanet.")]
+    return sorted(names)

@@ -16,12 +16,11 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
-import pkgutil
 import re
 
 import pytest
+from tests.conftest import deltanet_modules
 
-import deltanet
 from deltanet.nn import Module
 
 # The name spaces a user reaches; their public names are the public API.
@@ -77,9 +76,8 @@ def _public_objects() -> dict[str, object]:
 
 
 def _modules() -> list[str]:
-    names = ["deltanet"]
-    names += [info.name for info in pkgutil.walk_packages(deltanet.__path__, "deltanet.")]
-    return sorted(name for name in names if not any(part.startswith("_") for part in name.split(".")[1:]))
+    """The package's modules, without private ones (a ``_name`` below ``deltanet``)."""
+    return [name for name in deltanet_modules() if not any(part.startswith("_") for part in name.split(".")[1:])]
 
 
 PUBLIC = _public_objects()

@@ -2,21 +2,12 @@
 
 import doctest
 import importlib
-import pkgutil
 
 import pytest
-
-import deltanet
-
-
-def _modules():
-    names = ["deltanet"]
-    for info in pkgutil.walk_packages(deltanet.__path__, "deltanet."):
-        names.append(info.name)
-    return sorted(names)
+from tests.conftest import deltanet_modules
 
 
-@pytest.mark.parametrize("name", _modules())
+@pytest.mark.parametrize("name", deltanet_modules())
 def test_docstring_examples(name):
     try:
         module = importlib.import_module(name)
