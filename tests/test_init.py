@@ -7,6 +7,7 @@ import pytest
 
 import deltanet as dn
 from deltanet import init, nn
+from deltanet.nn.summary import recording
 
 
 def param(*shape):
@@ -97,21 +98,11 @@ def test_lsuv_follows_forward_order_not_registration_order():
     model = dn.models.unet(in_channels=1, classes=2, depth=2, width=4, batch_norm=False, rng=0)
     X = np.random.default_rng(1).standard_normal((4, 1, 16, 16)).astype(np.float32)
     init.lsuv(model, X, tol=0.02, max_iter=20, rng=0)
-    outputs = {}
     layers = [m for m in model.modules() if getattr(m, "weight", None) is not None and m.weight.ndim >= 2]
-    for layer in layers:
-        original = layer.forward
-
-        def watched(*args, _f=original, _layer=layer):
-            out = _f(*args)
-            outputs[id(_layer)] = out.data
-            return out
-
-        layer.forward = watched
-    with dn.no_grad():
+    with dn.no_grad(), recording(model) as records:
         model(dn.tensor(X))
+    outputs = {id(r.module): r.output.data for r in records}
     for layer in layers:
-        del layer.forward
         assert abs(outputs[id(layer)].var() - 1) < 0.05, type(layer).__name__
 
 
