@@ -13,6 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deltanet"
 
 LAYER = {
     "_version": 0,
+    "_checks": 0,
     "backend": 1,
     "autograd": 2,
     "functional": 3,
