@@ -30,6 +30,26 @@ from pathlib import Path
 from typing import Any
 
 
+# Every file of a run folder, named once. ``fit``, the ``Monitor``, the report and the command
+# line read and write them through these names.
+CONFIG = "config.json"  # fit's settings
+HISTORY = "history.csv"  # one row per epoch
+LAYERS = "layers.csv"  # the Monitor's per-layer statistics
+WARNINGS = "warnings.json"  # the Monitor's warnings
+SUMMARY = "summary.json"  # the model summary
+EVALUATION = "evaluation.json"  # the confusion matrix after training
+SEGMENTATION = "segmentation.npz"  # sample images, labels and predictions of a segmentation net
+REPORT = "report.html"  # the HTML training report
+# Written by ``deltanet train``:
+CONFIG_TOML = "config.toml"  # the config file as given
+RUN = "run.json"  # where the data came from
+PREPROCESSING = "preprocessing.json"  # standardization, class names, task
+SPLIT = "split.json"  # which rows were held out
+MODEL = "model.dnet"  # the trained model
+METRICS = "metrics.json"  # the held-out results
+LEARNING_CURVES = "learning_curves.png"  # the curves as a picture
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that the file is either the old one or the whole new one."""
     path = Path(path)
@@ -69,7 +89,7 @@ def _jsonable(value: Any) -> Any:
 
 def write_config(path: Path, config: dict[str, Any]) -> None:
     """``config.json`` with the run's settings (values that are not JSON become their repr)."""
-    atomic_write_text(path / "config.json", json.dumps(_jsonable(config), indent=2) + "\n")
+    atomic_write_text(path / CONFIG, json.dumps(_jsonable(config), indent=2) + "\n")
 
 
 def write_json(path: Path, name: str, obj: Any) -> None:
@@ -95,7 +115,7 @@ LAYER_COLUMNS = (
 def append_layer_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     """Append rows (dicts keyed by ``LAYER_COLUMNS``) to ``layers.csv``, with the header
     first if the file is new or empty."""
-    target = Path(path) / "layers.csv"
+    target = Path(path) / LAYERS
     new = not target.exists() or target.stat().st_size == 0
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -120,7 +140,7 @@ def _float(text: str) -> float | None:
 def read_history(path: Any) -> dict[str, list[float]]:
     """``history.csv`` as ``{"epoch": [1, 2, ...], "loss": [...], ...}`` (missing values NaN);
     an empty dict when the file is absent."""
-    target = Path(path) / "history.csv"
+    target = Path(path) / HISTORY
     if not target.exists():
         return {}
     with open(target, encoding="utf-8", newline="") as f:
@@ -139,7 +159,7 @@ def read_history(path: Any) -> dict[str, list[float]]:
 def read_layers(path: Any) -> list[dict[str, Any]]:
     """``layers.csv`` as a list of dicts (numbers as floats, ``epoch`` as int, empty as None);
     an empty list when the file is absent."""
-    target = Path(path) / "layers.csv"
+    target = Path(path) / LAYERS
     if not target.exists():
         return []
     with open(target, encoding="utf-8", newline="") as f:
@@ -172,4 +192,4 @@ def write_history(path: Path, epochs: list[int], history: dict[str, list[float]]
     writer.writerow(["epoch", *keys])
     for i, epoch in enumerate(epochs):
         writer.writerow([epoch + 1, *(repr(float(history[k][i])) if i < len(history[k]) else "" for k in keys)])
-    atomic_write_text(path / "history.csv", buffer.getvalue())
+    atomic_write_text(path / HISTORY, buffer.getvalue())
