@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 
 import deltanet as dn
-from deltanet import init, nn, optim
+from deltanet import init, losses, nn, optim
 from deltanet.training import rundir
 from deltanet.training.monitor import (
     DeadUnitsWarning,
     DeltanetWarning,
     DivergingLossWarning,
+    MetricCollapseWarning,
     Monitor,
     NonFiniteLossWarning,
+    OutputActivationWarning,
     OverfittingWarning,
     SaturationWarning,
     SymmetricInitWarning,
@@ -68,6 +70,7 @@ def test_healthy_run_is_silent(recwarn):
         epochs=30,
         batch_size=20,
         rng=0,
+        metrics=["accuracy", "error"],  # validation metrics are watched for a collapse too
     )
     assert monitor.events == []
     assert not [w for w in recwarn if issubclass(w.category, DeltanetWarning)]
@@ -565,3 +568,151 @@ def test_a_resumed_run_keeps_the_rows_and_warnings_of_its_first_part(tmp_path):
 def test_bad_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Monitor(**kwargs)
+
+
+# -- an output activation that the loss applies itself -------------------------------------------
+
+
+def classifier(*tail, classes=2, seed=0):
+    return nn.Sequential(nn.Linear(2, classes, rng=seed, dtype="float64"), *tail)
+
+
+def test_softmax_before_cross_entropy_is_reported_by_fits_own_monitor():
+    X, y = blobs(64)
+    model = classifier(nn.Softmax(dim=1))
+    with pytest.warns(
+        OutputActivationWarning, match=r"ends in Softmax .* softmax is applied twice.*Remove the Softmax layer"
+    ):
+        history = dn.fit(
+            model, X, y, losses.CrossEntropy(), optim.SGD(model.parameters(), lr=1.0), epochs=20, batch_size=None
+        )
+    # What the message says: with 2 classes the loss cannot fall below log(e + 1) - 1 = 0.313.
+    assert min(history.history["loss"]) > math.log(math.e + 1) - 1
+
+
+def test_probabilities_returned_by_forward_are_reported():
+    class SoftmaxInForward(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(2, 3, rng=0, dtype="float64")
+
+        def forward(self, x):
+            return dn.functional.softmax(self.linear(x), axis=1)
+
+    X, y = blobs(32)
+    model = SoftmaxInForward()
+    monitor = Monitor(warn=False)
+    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), monitor, epochs=1)
+    assert kinds(monitor) == ["output_activation"] and monitor.events[0]["epoch"] is None
+    assert "sum to 1 over the classes" in monitor.events[0]["message"]
+    assert "Return the logits" in monitor.events[0]["advice"]
+
+
+def test_log_softmax_before_cross_entropy_is_reported_though_the_loss_is_right():
+    X, y = blobs(32)
+    curves = []
+    for tail in ([nn.LogSoftmax(dim=1)], []):
+        model = classifier(*tail)
+        monitor = Monitor(warn=False)
+        history = monitored_fit(
+            model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.5), monitor, epochs=3, batch_size=None
+        )
+        curves.append(history.history["loss"])
+        assert kinds(monitor) == (["output_activation"] if tail else [])
+        if tail:
+            assert monitor.events[0]["advice"].startswith("Remove the LogSoftmax layer")
+    np.testing.assert_allclose(curves[0], curves[1], rtol=1e-12)  # log-softmax twice is log-softmax once
+
+
+def test_sigmoid_before_bce_with_logits_is_reported():
+    X, y = blobs(64)
+    model = classifier(nn.Sigmoid(), classes=1)
+    with pytest.warns(OutputActivationWarning, match=r"ends in Sigmoid .*Remove the Sigmoid layer"):
+        history = dn.fit(
+            model,
+            X,
+            y.astype(float)[:, None],
+            "bce_with_logits",
+            optim.SGD(model.parameters(), lr=1.0),
+            epochs=20,
+            batch_size=None,
+        )
+    assert min(history.history["loss"]) > -math.log(1 / (1 + math.exp(-1)))  # the floor the message quotes
+
+
+@pytest.mark.parametrize(
+    "tail, loss, expected",
+    [
+        (nn.Softmax(dim=1), losses.NLLLoss(), ["output_activation"]),  # probabilities where logs are due
+        (nn.LogSoftmax(dim=1), losses.NLLLoss(), []),  # PyTorch's pair
+        (nn.Softmax(dim=1), dn.functional.cross_entropy, ["output_activation"]),  # the function, not the module
+    ],
+)
+def test_output_activation_against_other_losses(tail, loss, expected):
+    X, y = blobs(32)
+    model = classifier(tail)
+    monitor = Monitor(warn=False)
+    monitored_fit(model, X, y, loss, optim.SGD(model.parameters(), lr=0.1), monitor, epochs=1)
+    assert kinds(monitor) == expected
+
+
+def test_output_activation_without_data_reads_the_last_layer():
+    monitor = Monitor(warn=False)
+    monitor.set_fit_context(loss=losses.CrossEntropyLoss())
+    monitor.set_model(classifier(nn.Softmax(dim=1)))
+    monitor.on_train_begin({})
+    assert kinds(monitor) == ["output_activation"]
+
+
+# -- a validation metric that collapses ---------------------------------------------------------
+
+
+def test_accuracy_collapse_after_a_learning_rate_jump():
+    rng = np.random.default_rng(0)
+    centers = np.array([[3, 3], [-3, 3], [3, -3], [-3, -3]])
+    y = rng.integers(0, 4, 240)
+    X = centers[y] + rng.standard_normal((240, 2))
+    model = nn.Sequential(
+        nn.Linear(2, 16, rng=0, init="he_normal", dtype="float64"), nn.ReLU(), nn.Linear(16, 4, rng=1, dtype="float64")
+    )
+    opt = optim.SGD(model.parameters(), lr=0.05)
+
+    class LearningRateJump(dn.callbacks.Callback):  # a schedule gone wrong: 100 times the rate from epoch 5
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 3:
+                opt.param_groups[0]["lr"] = 5.0
+
+    monitor = Monitor(budget=None)
+    with pytest.warns(MetricCollapseWarning, match=r"'val_accuracy' collapsed: it fell from its best, 1 at epoch 4"):
+        history = dn.fit(
+            model,
+            X[:200],
+            y[:200],
+            "cross_entropy",
+            opt,
+            epochs=6,
+            batch_size=20,
+            rng=0,
+            validation_data=(X[200:], y[200:]),
+            metrics=["accuracy"],
+            callbacks=[LearningRateJump(), monitor],
+        )
+    accuracy = history.history["val_accuracy"]
+    assert accuracy[3] == 1.0 and max(accuracy[4:]) < 0.5  # the scenario: from perfect to below half
+    assert kinds(monitor) == ["metric_collapse"] and monitor.events[0]["epoch"] == 6
+    assert "lr=5); try lr=0.5" in monitor.events[0]["advice"]  # the rate at the time of the collapse
+
+
+def test_the_reported_dice_collapse_is_no_longer_silent(tmp_path):
+    monitor = Monitor(warn=False, run_dir=tmp_path)
+    monitor.set_model(nn.Linear(1, 1))
+    monitor.on_train_begin({})
+    dice = [0.12, 0.31, 0.47, 0.07, 0.07]
+    for epoch, value in enumerate(dice):
+        monitor.on_epoch_end(epoch, {"loss": 0.5, "val_loss": 0.5, "val_dice_score": value})
+        assert kinds(monitor) == ([] if epoch < 4 else ["metric_collapse"])
+    event = monitor.events[0]
+    assert event["epoch"] == 5 and event["layer"] is None
+    assert "fell from its best, 0.47 at epoch 3, to 0.07 at epoch 5" in event["message"]
+    assert "EarlyStopping(monitor='val_dice_score', mode='max'" in event["advice"]
+    assert json.loads((tmp_path / "warnings.json").read_text())[0]["kind"] == "metric_collapse"

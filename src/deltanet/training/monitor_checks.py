@@ -26,6 +26,8 @@ RISING_METRICS = frozenset(
     {"accuracy", "acc", "dice", "iou", "jaccard", "f1", "precision", "recall", "auc", "sensitivity", "specificity"}
 )
 FALLING_METRICS = frozenset({"error", "mse", "mae", "rmse"})
+# Errors that are shares in [0, 1]: the collapse rule reads them as the score 1 - error.
+ERROR_RATES = frozenset({"error", "error_rate", "classification_error"})
 
 
 @dataclass(frozen=True)
@@ -184,10 +186,17 @@ def check_metric_collapse(
 ) -> Finding | None:
     r"""A validation metric that fell far below its best (or, for an error, rose far above it) and stayed.
 
-    With the best value $b$ so far and the last ``patience`` values $v$, a score that should rise
-    collapsed when every $v < r\,b$ and $b - v \ge 0.1$ (``MIN_SCORE_DROP``); an error that should
-    fall collapsed when every $v > b / r$ and $v - b \ge (v_1 - b) / 2$, half of the improvement
-    since the first value $v_1$; $r$ is ``ratio``. Non-finite values are not evidence.
+    With the last ``patience`` values $v$ and the best value $b$ before them (the latest epoch
+    that reached it is quoted), and $r$ = ``ratio``:
+
+    - a score that should rise (``metric_direction`` "max") collapsed when every $v < r\,b$ and
+      $b - v \ge 0.1$ (``MIN_SCORE_DROP``: tiny scores wander at the start of training);
+    - an error rate in $[0, 1]$ (``ERROR_RATES``) is the score $1 - v$, under the same rule;
+    - another error that should fall (a loss, mse, mae) collapsed when $b > 0$, every
+      $v > b / r$, and every $v - b \ge (v_1 - b) / 2$: it undid at least half of its improvement
+      since the first value $v_1$ (an error near 0 that doubles is noise, not a collapse).
+
+    Non-finite values are not evidence: the last ``patience`` must be finite.
 
     Args:
         key: the epoch-log key (see ``metric_direction``; other keys find nothing).
@@ -199,8 +208,9 @@ def check_metric_collapse(
     Examples:
         >>> from deltanet.training.monitor_checks import check_metric_collapse
         >>> dice = [0.12, 0.31, 0.47, 0.07, 0.07]
-        >>> check_metric_collapse("val_dice", dice, ratio=0.5, patience=2).values["best"]
-        0.47
+        >>> finding = check_metric_collapse("val_dice", dice, ratio=0.5, patience=2)
+        >>> finding.values["best"], finding.values["best_epoch"], finding.values["epoch"]
+        (0.47, 3, 5)
     """
     direction = metric_direction(key)
     if direction is None or len(values) <= patience:
@@ -209,35 +219,34 @@ def check_metric_collapse(
     earlier = [float(v) for v in values[:-patience] if math.isfinite(v)]
     if not earlier or not all(math.isfinite(v) for v in tail):
         return None
-    if direction == "max":
-        best = max(earlier)
-        limit = ratio * best
-        if not (best > 0 and all(v < limit and best - v >= MIN_SCORE_DROP for v in tail)):
+    rate = key[4:].lower() in ERROR_RATES
+    if direction == "max" or rate:
+        best = min(earlier) if rate else max(earlier)
+        scores = [1.0 - v for v in tail] if rate else tail
+        best_score = 1.0 - best if rate else best
+        limit = ratio * best_score
+        if not (best_score > 0 and all(v < limit and best_score - v >= MIN_SCORE_DROP for v in scores)):
             return None
-        index = earlier.index(best)
+        if rate:
+            limit = 1.0 - limit
     else:
         best = min(earlier)
         limit = best / ratio
         progress = earlier[0] - best
-        if not (best >= 0 and all(v > limit and v - best >= 0.5 * progress for v in tail)):
+        if not (best > 0 and all(v > limit and v - best >= 0.5 * progress for v in tail)):
             return None
-        index = earlier.index(best)
-    # The best epoch counted among all values, skipping the non-finite ones that ``earlier`` dropped.
-    finite_epochs = [i for i, v in enumerate(values[:-patience]) if math.isfinite(v)]
-    epoch = first_epoch + len(values) - 1
+    best_index = max(i for i, v in enumerate(values[:-patience]) if v == best)
     return Finding(
         "metric_collapse",
         {
             "key": key,
             "mode": direction,
             "best": best,
-            "best_epoch": first_epoch + finite_epochs[index],
+            "best_epoch": first_epoch + best_index,
             "now": tail[-1],
             "limit": limit,
-            "ratio": ratio,
-            "times": 1 / ratio,
             "patience": patience,
-            "epoch": epoch,
+            "epoch": first_epoch + len(values) - 1,
         },
         case=direction,
     )
@@ -360,6 +369,7 @@ def check_output_activation(last_layer: str | None, loss: str | None, output: np
 
 
 __all__ = [
+    "ERROR_RATES",
     "FALLING_METRICS",
     "MIN_SCORE_DROP",
     "RISING_METRICS",

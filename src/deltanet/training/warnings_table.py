@@ -116,20 +116,21 @@ _ROWS = (
         category="MetricCollapseWarning",
         title="Validation metric collapsed",
         summary="A validation metric fell far below its best and stayed there.",
-        rule="a validation score that should rise (a `val_` metric named accuracy, acc, dice, iou, jaccard, f1, "
-        "precision, recall, auc, sensitivity or specificity) has been below `collapse_ratio` (0.5) times its "
-        "best, and at least 0.1 below it, for `collapse_patience` (2) epochs in a row; or a validation error "
-        "that should fall (a `val_` metric whose name ends in loss, other than val_loss itself, or names an "
-        "error, mse, mae or rmse) has been above its best divided by `collapse_ratio` (twice the best) for as "
-        "long, having undone at least half of its improvement since the first epoch",
+        rule="a validation score that should rise (a `val_` metric whose name has accuracy, acc, dice, iou, "
+        "jaccard, f1, precision, recall, auc, sensitivity or specificity in it) has been below `collapse_ratio` "
+        "(0.5) times its best, and at least 0.1 below it, for `collapse_patience` (2) epochs in a row (an error "
+        "rate, `val_error` or `val_classification_error`, counts as the score 1 - error); or another validation "
+        "error that should fall (a `val_` metric whose name ends in loss, other than val_loss itself, or has "
+        "error, mse, mae or rmse in it) has been above its best divided by `collapse_ratio` (twice the best) for "
+        "as long, having undone at least half of its improvement since the first epoch",
         checked="every epoch",
         messages={
             "max": "The validation metric {key!r} collapsed: it fell from its best, {best:.4g} at epoch "
-            "{best_epoch}, to {now:.4g} at epoch {epoch}, and has stayed below {limit:.4g} ({ratio:.0%} of the "
-            "best) for {patience} epochs in a row.",
+            "{best_epoch}, to {now:.4g} at epoch {epoch}, and has stayed below {limit:.4g} for "
+            "{patience} epochs in a row.",
             "min": "The validation metric {key!r} collapsed: it rose from its best, {best:.4g} at epoch "
-            "{best_epoch}, to {now:.4g} at epoch {epoch}, and has stayed above {limit:.4g} ({times:.3g} times "
-            "the best) for {patience} epochs in a row.",
+            "{best_epoch}, to {now:.4g} at epoch {epoch}, and has stayed above {limit:.4g} for "
+            "{patience} epochs in a row.",
         },
         advice={
             "": "Training left a good solution: the learning rate is probably too high{lr_hint}, or lower it on "
