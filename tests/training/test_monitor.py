@@ -716,3 +716,12 @@ def test_the_reported_dice_collapse_is_no_longer_silent(tmp_path):
     assert "fell from its best, 0.47 at epoch 3, to 0.07 at epoch 5" in event["message"]
     assert "EarlyStopping(monitor='val_dice_score', mode='max'" in event["advice"]
     assert json.loads((tmp_path / "warnings.json").read_text())[0]["kind"] == "metric_collapse"
+
+
+def test_a_metric_that_falls_while_the_validation_loss_improves_is_not_a_collapse():
+    monitor = Monitor(warn=False)
+    monitor.set_model(nn.Linear(1, 1))
+    monitor.on_train_begin({})
+    for epoch, (dice, val_loss) in enumerate([(0.488, 0.498), (0.052, 0.422), (0.052, 0.374), (0.177, 0.334)]):
+        monitor.on_epoch_end(epoch, {"loss": val_loss, "val_loss": val_loss, "val_dice_score": dice})
+    assert monitor.events == []

@@ -171,6 +171,18 @@ def test_unbounded_errors_collapse_when_they_double_and_undo_half_the_progress()
     assert check_metric_collapse("val_mse", [0.0, 0.1, 0.1], ratio=0.5, patience=2) is None  # best 0: no ratio
 
 
+def test_no_collapse_while_the_validation_loss_improves():
+    # A small segmentation network (seen in a run): all foreground at epoch 1, all background at
+    # epochs 2-3, then the shapes. The Dice fell, but the validation loss fell all along.
+    dice = [0.488, 0.052, 0.052, 0.177, 0.439, 0.68]
+    val_loss = [0.498, 0.422, 0.374, 0.334, 0.293, 0.25]
+    assert check_metric_collapse("val_dice_score", dice[:3], ratio=0.5, patience=2) is not None  # Dice alone
+    assert check_metric_collapse("val_dice_score", dice[:3], 0.5, 2, val_losses=val_loss[:3]) is None
+    # The same Dice with a validation loss that got worse (or stayed) is a collapse; unknown losses don't count.
+    assert check_metric_collapse("val_dice_score", dice[:3], 0.5, 2, val_losses=[0.498, 0.6, 0.498]) is not None
+    assert check_metric_collapse("val_dice_score", dice[:3], 0.5, 2, val_losses=[math.nan] * 3) is not None
+
+
 def test_validation_loss_itself_is_left_to_the_overfitting_check():
     assert check_metric_collapse("val_loss", [0.2, 5.0, 5.0], ratio=0.5, patience=2) is None
 

@@ -31,6 +31,7 @@ and the initialization.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,7 @@ class Monitor(Callback):
         self._given: set[tuple[str | None, str | None]] = set()
         self._losses: list[float] = []
         self._val_losses: list[float] = []
-        self._metrics: dict[str, list[float]] = {}
+        self._metrics: dict[str, tuple[list[float], list[float]]] = {}  # key -> (values, val_loss)
         self._order: list[str] | None = None
         self._types: dict[str, str] = {}
         self._probe_X: np.ndarray | None = None
@@ -294,10 +295,12 @@ class Monitor(Callback):
                 self._check_overfitting(epoch)
         for key, value in logs.items():
             if checks.metric_direction(key) is not None:
-                values = self._metrics.setdefault(key, [])
+                values, val_losses = self._metrics.setdefault(key, ([], []))
                 values.append(float(value))
+                val_losses.append(math.nan if val_loss is None else float(val_loss))
+                first = epoch + 2 - len(values)
                 found = checks.check_metric_collapse(
-                    key, values, self.collapse_ratio, self.collapse_patience, epoch + 2 - len(values)
+                    key, values, self.collapse_ratio, self.collapse_patience, first, val_losses
                 )
                 self._give(found, epoch)
         if self._probe_due():

@@ -182,7 +182,12 @@ def metric_direction(key: str) -> str | None:
 
 
 def check_metric_collapse(
-    key: str, values: Sequence[float], ratio: float, patience: int, first_epoch: int = 1
+    key: str,
+    values: Sequence[float],
+    ratio: float,
+    patience: int,
+    first_epoch: int = 1,
+    val_losses: Sequence[float] | None = None,
 ) -> Finding | None:
     r"""A validation metric that fell far below its best (or, for an error, rose far above it) and stayed.
 
@@ -196,7 +201,11 @@ def check_metric_collapse(
       $v > b / r$, and every $v - b \ge (v_1 - b) / 2$: it undid at least half of its improvement
       since the first value $v_1$ (an error near 0 that doubles is noise, not a collapse).
 
-    Non-finite values are not evidence: the last ``patience`` must be finite.
+    And, when the validation losses are given, the validation loss now is no lower than at the
+    metric's best epoch: a metric that falls while the loss improves is the loss reshaping the
+    predictions early in training (a segmentation network that first predicts foreground
+    everywhere, then background, then learns the shapes), not a collapse. Non-finite values are
+    not evidence: the last ``patience`` must be finite.
 
     Args:
         key: the epoch-log key (see ``metric_direction``; other keys find nothing).
@@ -204,6 +213,7 @@ def check_metric_collapse(
         ratio: $r$, in (0, 1).
         patience: epochs in a row the metric must stay collapsed.
         first_epoch: the epoch of ``values[0]``.
+        val_losses: the validation loss of the same epochs, or None.
 
     Examples:
         >>> from deltanet.training.monitor_checks import check_metric_collapse
@@ -236,6 +246,8 @@ def check_metric_collapse(
         if not (best > 0 and all(v > limit and v - best >= 0.5 * progress for v in tail)):
             return None
     best_index = max(i for i, v in enumerate(values[:-patience]) if v == best)
+    if val_losses is not None and len(val_losses) == len(values) and val_losses[-1] < val_losses[best_index]:
+        return None
     return Finding(
         "metric_collapse",
         {

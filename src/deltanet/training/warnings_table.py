@@ -122,7 +122,8 @@ _ROWS = (
         "rate, `val_error` or `val_classification_error`, counts as the score 1 - error); or another validation "
         "error that should fall (a `val_` metric whose name ends in loss, other than val_loss itself, or has "
         "error, mse, mae or rmse in it) has been above its best divided by `collapse_ratio` (twice the best) for "
-        "as long, having undone at least half of its improvement since the first epoch",
+        "as long, having undone at least half of its improvement since the first epoch; in both cases while the "
+        "validation loss is no lower than at the metric's best epoch",
         checked="every epoch",
         messages={
             "max": "The validation metric {key!r} collapsed: it fell from its best, {best:.4g} at epoch "
