@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.training import rundir
+from deltanet.training.warnings_table import KINDS
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px;
@@ -47,15 +48,7 @@ th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: ta
 pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 """
 
-_KIND_TITLES = {
-    "nonfinite": "NaN / Inf loss",
-    "diverging": "Loss rising",
-    "overfitting": "Overfitting",
-    "vanishing": "Vanishing gradients",
-    "dead": "Dead ReLUs",
-    "saturated": "Saturated units",
-    "symmetric": "Symmetric initialization",
-}
+_KIND_TITLES = {kind: row.title for kind, row in KINDS.items()}  # the Monitor's table of warnings
 
 
 def _e(value: Any) -> str:

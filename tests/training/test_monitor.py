@@ -11,14 +11,16 @@ import numpy as np
 import pytest
 
 import deltanet as dn
-from deltanet import init, nn, optim
+from deltanet import init, losses, nn, optim
 from deltanet.training import rundir
 from deltanet.training.monitor import (
     DeadUnitsWarning,
     DeltanetWarning,
     DivergingLossWarning,
+    MetricCollapseWarning,
     Monitor,
     NonFiniteLossWarning,
+    OutputActivationWarning,
     OverfittingWarning,
     SaturationWarning,
     SymmetricInitWarning,
@@ -68,6 +70,7 @@ def test_healthy_run_is_silent(recwarn):
         epochs=30,
         batch_size=20,
         rng=0,
+        metrics=["accuracy", "error"],  # validation metrics are watched for a collapse too
     )
     assert monitor.events == []
     assert not [w for w in recwarn if issubclass(w.category, DeltanetWarning)]
@@ -179,22 +182,6 @@ def test_vanishing_gradients_in_a_deep_sigmoid_stack_and_not_in_relu_he():
     quiet = Monitor()
     monitored_fit(relu, X, y, "cross_entropy", optim.SGD(relu.parameters(), lr=0.01), quiet, epochs=1, batch_size=32)
     assert "vanishing" not in kinds(quiet)
-
-
-def test_vanishing_threshold_is_a_ratio_to_the_last_layer():
-    model = nn.Sequential(nn.Linear(2, 2, dtype="float64"), nn.ReLU(), nn.Linear(2, 2, dtype="float64"))
-    monitor = Monitor(warn=False, vanishing_ratio=1000)
-    monitor.set_model(model)
-    monitor.on_train_begin({})
-    for scale, expected in ((1e-3 * 1.01, []), (1e-3 * 0.99, ["vanishing"])):
-        for p in model[0].parameters():
-            p.grad = np.zeros_like(p.data)
-        model[0].weight.grad[0, 0] = scale  # ‖∂L/∂θ_0‖ = scale
-        for p in model[2].parameters():
-            p.grad = np.zeros_like(p.data)
-        model[2].weight.grad[0, 0] = 1.0  # ‖∂L/∂θ_last‖ = 1
-        monitor._check_vanishing(0, dn.training.layerstats.gradient_norms(model))
-        assert kinds(monitor) == expected
 
 
 def test_relu_layer_with_a_large_negative_bias_is_reported_dead():
@@ -565,14 +552,176 @@ def test_a_resumed_run_keeps_the_rows_and_warnings_of_its_first_part(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"warn": "loud"}, "warn must be 'warn', 'log' or False, got 'loud'"),
+        ({"warn": "loud"}, "Monitor: warn must be one of 'warn', 'log', False, None, got 'loud'"),
+        ({"warn": True}, "warn must be one of 'warn', 'log', False, None, got True"),
         ({"vanishing_ratio": 0.5}, "vanishing_ratio must be a number > 1, got 0.5"),
         ({"dead_fraction": 1.5}, r"dead_fraction must be a number in \(0, 1\), got 1.5"),
         ({"rising_epochs": 1}, "rising_epochs must be an integer >= 2, got 1"),
-        ({"probe_size": 0}, "probe_size must be an integer >= 1, got 0"),
+        ({"rising_epochs": True}, "rising_epochs must be an integer >= 2, got True"),
+        ({"probe_size": 0}, "probe_size must be a positive integer, got 0"),
         ({"budget": 0}, r"budget must be a number in \(0, 1\), got 0"),
+        ({"overfit_tolerance": -0.1}, "overfit_tolerance must be a number >= 0, got -0.1"),
+        ({"collapse_ratio": 1.0}, r"collapse_ratio must be a number in \(0, 1\), got 1.0"),
+        ({"collapse_patience": 0}, "collapse_patience must be a positive integer, got 0"),
     ],
 )
 def test_bad_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Monitor(**kwargs)
+
+
+# -- an output activation that the loss applies itself -------------------------------------------
+
+
+def classifier(*tail, classes=2, seed=0):
+    return nn.Sequential(nn.Linear(2, classes, rng=seed, dtype="float64"), *tail)
+
+
+def test_softmax_before_cross_entropy_is_reported_by_fits_own_monitor():
+    X, y = blobs(64)
+    model = classifier(nn.Softmax(dim=1))
+    with pytest.warns(
+        OutputActivationWarning, match=r"ends in Softmax .* softmax is applied twice.*Remove the Softmax layer"
+    ):
+        history = dn.fit(
+            model, X, y, losses.CrossEntropy(), optim.SGD(model.parameters(), lr=1.0), epochs=20, batch_size=None
+        )
+    # What the message says: with 2 classes the loss cannot fall below log(e + 1) - 1 = 0.313.
+    assert min(history.history["loss"]) > math.log(math.e + 1) - 1
+
+
+def test_probabilities_returned_by_forward_are_reported():
+    class SoftmaxInForward(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(2, 3, rng=0, dtype="float64")
+
+        def forward(self, x):
+            return dn.functional.softmax(self.linear(x), axis=1)
+
+    X, y = blobs(32)
+    model = SoftmaxInForward()
+    monitor = Monitor(warn=False)
+    monitored_fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), monitor, epochs=1)
+    assert kinds(monitor) == ["output_activation"] and monitor.events[0]["epoch"] is None
+    assert "sum to 1 over the classes" in monitor.events[0]["message"]
+    assert "Return the logits" in monitor.events[0]["advice"]
+
+
+def test_log_softmax_before_cross_entropy_is_reported_though_the_loss_is_right():
+    X, y = blobs(32)
+    curves = []
+    for tail in ([nn.LogSoftmax(dim=1)], []):
+        model = classifier(*tail)
+        monitor = Monitor(warn=False)
+        history = monitored_fit(
+            model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.5), monitor, epochs=3, batch_size=None
+        )
+        curves.append(history.history["loss"])
+        assert kinds(monitor) == (["output_activation"] if tail else [])
+        if tail:
+            assert monitor.events[0]["advice"].startswith("Remove the LogSoftmax layer")
+    np.testing.assert_allclose(curves[0], curves[1], rtol=1e-12)  # log-softmax twice is log-softmax once
+
+
+def test_sigmoid_before_bce_with_logits_is_reported():
+    X, y = blobs(64)
+    model = classifier(nn.Sigmoid(), classes=1)
+    with pytest.warns(OutputActivationWarning, match=r"ends in Sigmoid .*Remove the Sigmoid layer"):
+        history = dn.fit(
+            model,
+            X,
+            y.astype(float)[:, None],
+            "bce_with_logits",
+            optim.SGD(model.parameters(), lr=1.0),
+            epochs=20,
+            batch_size=None,
+        )
+    assert min(history.history["loss"]) > -math.log(1 / (1 + math.exp(-1)))  # the floor the message quotes
+
+
+@pytest.mark.parametrize(
+    "tail, loss, expected",
+    [
+        (nn.Softmax(dim=1), losses.NLLLoss(), ["output_activation"]),  # probabilities where logs are due
+        (nn.LogSoftmax(dim=1), losses.NLLLoss(), []),  # PyTorch's pair
+        (nn.Softmax(dim=1), dn.functional.cross_entropy, ["output_activation"]),  # the function, not the module
+    ],
+)
+def test_output_activation_against_other_losses(tail, loss, expected):
+    X, y = blobs(32)
+    model = classifier(tail)
+    monitor = Monitor(warn=False)
+    monitored_fit(model, X, y, loss, optim.SGD(model.parameters(), lr=0.1), monitor, epochs=1)
+    assert kinds(monitor) == expected
+
+
+def test_output_activation_without_data_reads_the_last_layer():
+    monitor = Monitor(warn=False)
+    monitor.set_fit_context(loss=losses.CrossEntropyLoss())
+    monitor.set_model(classifier(nn.Softmax(dim=1)))
+    monitor.on_train_begin({})
+    assert kinds(monitor) == ["output_activation"]
+
+
+# -- a validation metric that collapses ---------------------------------------------------------
+
+
+def test_accuracy_collapse_after_a_learning_rate_jump():
+    rng = np.random.default_rng(0)
+    centers = np.array([[3, 3], [-3, 3], [3, -3], [-3, -3]])
+    y = rng.integers(0, 4, 240)
+    X = centers[y] + rng.standard_normal((240, 2))
+    model = nn.Sequential(
+        nn.Linear(2, 16, rng=0, init="he_normal", dtype="float64"), nn.ReLU(), nn.Linear(16, 4, rng=1, dtype="float64")
+    )
+    opt = optim.SGD(model.parameters(), lr=0.05)
+
+    class LearningRateJump(dn.callbacks.Callback):  # a schedule gone wrong: 100 times the rate from epoch 5
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 3:
+                opt.param_groups[0]["lr"] = 5.0
+
+    monitor = Monitor(budget=None)
+    with pytest.warns(MetricCollapseWarning, match=r"'val_accuracy' collapsed: it fell from its best, 1 at epoch 4"):
+        history = dn.fit(
+            model,
+            X[:200],
+            y[:200],
+            "cross_entropy",
+            opt,
+            epochs=6,
+            batch_size=20,
+            rng=0,
+            validation_data=(X[200:], y[200:]),
+            metrics=["accuracy"],
+            callbacks=[LearningRateJump(), monitor],
+        )
+    accuracy = history.history["val_accuracy"]
+    assert accuracy[3] == 1.0 and max(accuracy[4:]) < 0.5  # the scenario: from perfect to below half
+    assert kinds(monitor) == ["metric_collapse"] and monitor.events[0]["epoch"] == 6
+    assert "lr=5); try lr=0.5" in monitor.events[0]["advice"]  # the rate at the time of the collapse
+
+
+def test_the_reported_dice_collapse_is_no_longer_silent(tmp_path):
+    monitor = Monitor(warn=False, run_dir=tmp_path)
+    monitor.set_model(nn.Linear(1, 1))
+    monitor.on_train_begin({})
+    dice = [0.12, 0.31, 0.47, 0.07, 0.07]
+    for epoch, value in enumerate(dice):
+        monitor.on_epoch_end(epoch, {"loss": 0.5, "val_loss": 0.5, "val_dice_score": value})
+        assert kinds(monitor) == ([] if epoch < 4 else ["metric_collapse"])
+    event = monitor.events[0]
+    assert event["epoch"] == 5 and event["layer"] is None
+    assert "fell from its best, 0.47 at epoch 3, to 0.07 at epoch 5" in event["message"]
+    assert "EarlyStopping(monitor='val_dice_score', mode='max'" in event["advice"]
+    assert json.loads((tmp_path / "warnings.json").read_text())[0]["kind"] == "metric_collapse"
+
+
+def test_a_metric_that_falls_while_the_validation_loss_improves_is_not_a_collapse():
+    monitor = Monitor(warn=False)
+    monitor.set_model(nn.Linear(1, 1))
+    monitor.on_train_begin({})
+    for epoch, (dice, val_loss) in enumerate([(0.488, 0.498), (0.052, 0.422), (0.052, 0.374), (0.177, 0.334)]):
+        monitor.on_epoch_end(epoch, {"loss": val_loss, "val_loss": val_loss, "val_dice_score": dice})
+    assert monitor.events == []

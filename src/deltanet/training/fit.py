@@ -343,7 +343,9 @@ def fit(
 
     run_path = rundir.prepare(run_dir) if run_dir is not None else None
     for m in monitors:
-        m.set_fit_context(X, y, validation_data=val, optimizer=optimizer, run_dir=run_path, callbacks=user_callbacks)
+        m.set_fit_context(
+            X, y, validation_data=val, optimizer=optimizer, run_dir=run_path, callbacks=user_callbacks, loss=loss_fn
+        )
     if run_path is not None:
         rundir.write_config(
             run_path,

@@ -56,15 +56,28 @@ def parameterized_layers(model: Module, order: Sequence[str] | None = None) -> l
     return layers
 
 
-def forward_order(model: Module, x: np.ndarray) -> list[str]:
-    """Names of the leaf layers in the order a forward pass on ``x`` calls them (eval mode, no graph)."""
+def forward_record(model: Module, x: np.ndarray) -> tuple[list[str], np.ndarray | None]:
+    """One forward pass on ``x`` (eval mode, no graph): the names of the leaf layers in the order
+    it calls them, and the model's output (None when it is not a Tensor)."""
     with run_in_eval(model), no_grad(), recording(model) as records:
-        model(Tensor(x))
+        out = model(Tensor(x))
     names: list[str] = []
     for r in records:
         if r.name not in names:
             names.append(r.name)
-    return names
+    return names, out.data if isinstance(out, Tensor) else None
+
+
+def forward_order(model: Module, x: np.ndarray) -> list[str]:
+    """Names of the leaf layers in the order a forward pass on ``x`` calls them (eval mode, no graph)."""
+    return forward_record(model, x)[0]
+
+
+def grad_array(p: Tensor) -> np.ndarray | None:
+    """The gradient that ``backward`` left in ``p.grad``, as an array (None when there is none).
+
+    Every reading of a gradient in this module goes through here."""
+    return p.grad
 
 
 class run_in_eval:
@@ -106,7 +119,7 @@ def gradient_norms(model: Module, order: Sequence[str] | None = None) -> Ordered
     """
     norms: OrderedDict[str, float] = OrderedDict()
     for name, module in parameterized_layers(model, order):
-        grads = [p.grad for p in own_parameters(module) if p.grad is not None]
+        grads = [g for p in own_parameters(module) if (g := grad_array(p)) is not None]
         if grads:
             norms[name] = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
     return norms
@@ -273,6 +286,8 @@ __all__ = [
     "SIGMOID_SATURATION",
     "TANH_SATURATION",
     "forward_order",
+    "forward_record",
+    "grad_array",
     "gradient_norms",
     "layer_outputs_stats",
     "own_parameters",

@@ -1,212 +1,88 @@
 """``Monitor``: a callback that babysits training and says in plain words what goes wrong and what
 to try (the seeds' "babysitting the learning process", ``seeds/001…``).
 
-It watches for:
-
-| warning class | when | checked |
-|---|---|---|
-| ``NonFiniteLossWarning`` | the epoch's loss or validation loss is NaN or infinite, or a weight is (training is stopped) | every epoch |
-| ``DivergingLossWarning`` | the training loss rose ``rising_epochs`` epochs in a row and so undid at least half of the progress made since the first epoch (1 % of the loss if there was none): learning rate too high | every epoch |
-| ``OverfittingWarning`` | the validation loss has stayed more than ``overfit_tolerance`` (relative) above its best for ``overfit_patience`` epochs while the training loss kept falling | every epoch |
-| ``VanishingGradientWarning`` | a weight layer's (Linear, Conv) gradient norm is more than ``vanishing_ratio`` times smaller than the last weight layer's, or exactly 0 | probes |
-| ``DeadUnitsWarning`` | more than ``dead_fraction`` of a ReLU layer's units are 0 on every probe sample | probes |
-| ``SaturationWarning`` | more than ``saturated_fraction`` of a hidden sigmoid/tanh layer's outputs are saturated after the first epoch (badly scaled inputs or initialization; an output layer that saturates late is only confident) | first probe |
-| ``SymmetricInitWarning`` | a hidden layer's units start identical (constant init) | train begin |
-
-Each warning is given once per run (and per layer). They are subclasses of
+The Monitor is the thin part of three: it gathers statistics at the right moments, hands them to
+the pure checks of ``monitor_checks``, and gives what they find with the texts of
+``warnings_table`` (whose docstring holds the table of warnings and their rules): as a Python
+warning, a log record or only a record, and in the run folder. The warnings are subclasses of
 ``DeltanetWarning``, a ``UserWarning``: silence them all with
-``warnings.filterwarnings("ignore", category=DeltanetWarning)``, one kind with its own class, or
-pass ``Monitor(warn="log")`` to send them to the ``logging`` logger ``"deltanet.monitor"``
-instead, or ``warn=False`` to only record them (``monitor.events``, the run folder).
+``warnings.filterwarnings("ignore", category=DeltanetWarning)``, one kind with its own class
+(``DeadUnitsWarning``, ``MetricCollapseWarning``, ...), or pass ``Monitor(warn="log")`` to send
+them to the ``logging`` logger ``"deltanet.monitor"`` instead, or ``warn=False`` to only record
+them (``monitor.events``, the run folder). Each is given once per run (and per layer).
 
-Cost: the checks on the loss are a few comparisons per epoch. The per-layer statistics (a
-"probe") read the gradients that the epoch's last step left in ``.grad`` (nothing recomputed)
-and run one forward pass without a graph, in evaluation mode, over at most ``probe_size``
-training samples. Probes run at the first epoch and then only as often as keeps their total time
-under ``budget`` (2 %) of the training time, measured as training goes: every epoch for an
-MNIST-sized epoch, rarely for a 150-sample full batch. Nothing runs per step.
+When it looks:
 
-``fit`` hands the monitor its data through ``Monitor.set_fit_context``; a Monitor without data
-still checks the loss curves, the gradients and the initialization.
-"""  # noqa: E501 - a Markdown table row cannot wrap
+- at train begin: the initialization (symmetric units) and the output activation against the
+  loss (a Softmax before ``CrossEntropy``), on one forward pass over a few probe samples;
+- every epoch: the loss curves and the validation metrics (a few comparisons);
+- at probes: the per-layer statistics. A probe reads the gradients that the epoch's last step
+  left in ``.grad`` (nothing recomputed) and runs one forward pass without a graph, in evaluation
+  mode, over at most ``probe_size`` training samples. Probes run at the first epoch and then only
+  as often as keeps their total time under ``budget`` (2 %) of the training time, measured as
+  training goes: every epoch for an MNIST-sized epoch, rarely for a 150-sample full batch.
+  Nothing runs per step.
+
+``fit`` hands the monitor its data, optimizer, loss and run folder through
+``Monitor.set_fit_context``; a Monitor without them still checks the loss curves, the gradients
+and the initialization.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
-import sys
 import time
-import warnings
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
+from deltanet import losses
 from deltanet.training import layerstats, rundir
+from deltanet.training import monitor_checks as checks
 from deltanet.training.callbacks import Callback, EarlyStopping
+from deltanet.training.run_evaluation import write_evaluation
+from deltanet.training.warnings_table import (
+    CATEGORIES,
+    DeadUnitsWarning,
+    DeltanetWarning,
+    DivergingLossWarning,
+    MetricCollapseWarning,
+    NonFiniteLossWarning,
+    OutputActivationWarning,
+    OverfittingWarning,
+    SaturationWarning,
+    SymmetricInitWarning,
+    VanishingGradientWarning,
+    issue,
+    lr_hint,
+    render,
+)
 
 logger = logging.getLogger("deltanet.monitor")
 
+#: kind → warning class (the name ``CATEGORIES`` had before the table).
+WARNING_CLASSES = CATEGORIES
 
-class DeltanetWarning(UserWarning):
-    """Base class of deltanet's training advice; filter it to silence them all.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import DeltanetWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", DeltanetWarning)  # no training advice in this block
-        ...     warnings.warn("the loss rose", DeltanetWarning)
-    """
-
-
-class NonFiniteLossWarning(DeltanetWarning):
-    """The loss (or a weight) became NaN or infinite.
-
-    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"nonfinite"``.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import NonFiniteLossWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", NonFiniteLossWarning)  # silence this kind only
-        ...     warnings.warn("nonfinite", NonFiniteLossWarning)
-    """
-
-
-class DivergingLossWarning(DeltanetWarning):
-    """The training loss rose for several epochs: the learning rate is probably too high.
-
-    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"diverging"``.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import DivergingLossWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", DivergingLossWarning)  # silence this kind only
-        ...     warnings.warn("diverging", DivergingLossWarning)
-    """
-
-
-class OverfittingWarning(DeltanetWarning):
-    """The validation loss rises while the training loss falls.
-
-    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"overfitting"``.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import OverfittingWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", OverfittingWarning)  # silence this kind only
-        ...     warnings.warn("overfitting", OverfittingWarning)
-    """
-
-
-class VanishingGradientWarning(DeltanetWarning):
-    """A layer's gradient is orders of magnitude smaller than the last layer's.
-
-    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"vanishing"``.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import VanishingGradientWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", VanishingGradientWarning)  # silence this kind only
-        ...     warnings.warn("vanishing", VanishingGradientWarning)
-    """
-
-
-class DeadUnitsWarning(DeltanetWarning):
-    """Most units of a ReLU layer output 0 for every sample.
-
-    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"dead"``.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import DeadUnitsWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", DeadUnitsWarning)  # silence this kind only
-        ...     warnings.warn("dead", DeadUnitsWarning)
-    """
-
-
-class SaturationWarning(DeltanetWarning):
-    """Most outputs of a sigmoid or tanh layer sit on its flat tails.
-
-    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"saturated"``.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import SaturationWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", SaturationWarning)  # silence this kind only
-        ...     warnings.warn("saturated", SaturationWarning)
-    """
-
-
-class SymmetricInitWarning(DeltanetWarning):
-    """The units of a hidden layer start identical and will stay so.
-
-    A ``DeltanetWarning``; the ``Monitor`` records it as an event of kind ``"symmetric"``.
-
-    Examples:
-        >>> import warnings
-        >>> from deltanet.training.monitor import SymmetricInitWarning
-        >>> with warnings.catch_warnings():
-        ...     warnings.simplefilter("ignore", SymmetricInitWarning)  # silence this kind only
-        ...     warnings.warn("symmetric", SymmetricInitWarning)
-    """
-
-
-WARNING_CLASSES = {
-    "nonfinite": NonFiniteLossWarning,
-    "diverging": DivergingLossWarning,
-    "overfitting": OverfittingWarning,
-    "vanishing": VanishingGradientWarning,
-    "dead": DeadUnitsWarning,
-    "saturated": SaturationWarning,
-    "symmetric": SymmetricInitWarning,
-}
-
-
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside deltanet (the line that
-    called ``fit``), so that the warning names the user's code."""
-    frame: FrameType | None = sys._getframe(1)
-    level = 1
-    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-        level += 1
-    return level
-
-
-def _check_fraction(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 < value < 1:
-        raise ValueError(f"Monitor: {name} must be a number in (0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_count(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"Monitor: {name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+# What a new run (not a resumed one) clears from its run folder.
+_RUN_FILES = (rundir.LAYERS, rundir.WARNINGS, rundir.EVALUATION, rundir.SEGMENTATION)
+# Probe samples of the forward pass at train begin (layer order and the output check).
+_FIRST_PASS_SAMPLES = 8
 
 
 class Monitor(Callback):
     """Watch training and warn, with a suggested fix, about the failure modes of the seeds.
 
-    See the module docstring for the table of warnings and their conditions.
+    The warnings, their rules and their advice are the table in ``deltanet.training.warnings_table``.
 
     Args:
         run_dir: a folder for ``layers.csv``, ``warnings.json``, ``summary.json`` and the
             evaluation files (default: the ``run_dir`` of ``fit``, if any).
         warn: ``"warn"`` (Python ``warnings``, category ``DeltanetWarning``), ``"log"``
             (logger ``"deltanet.monitor"``, level WARNING), or False (record only).
-        rising_epochs: epochs of rising training loss before ``DivergingLossWarning``.
+        rising_epochs: epochs of rising training loss before ``DivergingLossWarning`` (3).
         vanishing_ratio: last layer's gradient norm / a layer's gradient norm above which
             ``VanishingGradientWarning`` is given (1000).
         dead_fraction: share of dead units of a ReLU layer above which ``DeadUnitsWarning``
@@ -219,6 +95,9 @@ class Monitor(Callback):
         probe_size: training samples of the per-layer probe (evenly spaced over X; no random
             draw, so the training's random stream is untouched).
         budget: the share of training time the probes may take (0.02); None probes every epoch.
+        collapse_ratio: a validation score below this share of its best (an error above its best
+            divided by it) has collapsed: ``MetricCollapseWarning`` (0.5).
+        collapse_patience: epochs in a row a validation metric must stay collapsed (2).
 
     Attributes:
         events: the warnings given so far, as dicts ``{"kind", "epoch", "layer", "message",
@@ -250,38 +129,32 @@ class Monitor(Callback):
         overfit_tolerance: float = 0.02,
         probe_size: int = 256,
         budget: float | None = 0.02,
+        collapse_ratio: float = 0.5,
+        collapse_patience: int = 2,
     ) -> None:
         super().__init__()
-        if warn not in ("warn", "log", False, None):
-            raise ValueError(f"Monitor: warn must be 'warn', 'log' or False, got {warn!r}")
-        if (
-            isinstance(vanishing_ratio, bool)
-            or not isinstance(vanishing_ratio, (int, float))
-            or not vanishing_ratio > 1
-        ):
-            raise ValueError(f"Monitor: vanishing_ratio must be a number > 1, got {vanishing_ratio!r}")
-        if (
-            isinstance(overfit_tolerance, bool)
-            or not isinstance(overfit_tolerance, (int, float))
-            or not overfit_tolerance >= 0
-        ):
-            raise ValueError(f"Monitor: overfit_tolerance must be a number >= 0, got {overfit_tolerance!r}")
-        if budget is not None:
-            budget = _check_fraction("budget", budget)
+        me = "Monitor"
+
+        def fraction(value: Any, name: str) -> float:
+            return check.number(value, name, me, low=0, high=1, low_open=True, high_open=True)
+
+        self.warn = check.one_of(warn, "warn", ("warn", "log", False, None), me) or False
+        self.rising_epochs = check.integer(rising_epochs, "rising_epochs", me, low=2)
+        self.vanishing_ratio = check.number(vanishing_ratio, "vanishing_ratio", me, low=1, low_open=True)
+        self.dead_fraction = fraction(dead_fraction, "dead_fraction")
+        self.saturated_fraction = fraction(saturated_fraction, "saturated_fraction")
+        self.overfit_patience = check.integer(overfit_patience, "overfit_patience", me, low=1)
+        self.overfit_tolerance = check.number(overfit_tolerance, "overfit_tolerance", me, low=0)
+        self.probe_size = check.integer(probe_size, "probe_size", me, low=1)
+        self.budget = None if budget is None else fraction(budget, "budget")
+        self.collapse_ratio = fraction(collapse_ratio, "collapse_ratio")
+        self.collapse_patience = check.integer(collapse_patience, "collapse_patience", me, low=1)
         self.run_dir = None if run_dir is None else rundir.prepare(run_dir)
-        self.warn = warn or False
-        self.rising_epochs = _check_count("rising_epochs", rising_epochs, 2)
-        self.vanishing_ratio = float(vanishing_ratio)
-        self.dead_fraction = _check_fraction("dead_fraction", dead_fraction)
-        self.saturated_fraction = _check_fraction("saturated_fraction", saturated_fraction)
-        self.overfit_patience = _check_count("overfit_patience", overfit_patience)
-        self.overfit_tolerance = float(overfit_tolerance)
-        self.probe_size = _check_count("probe_size", probe_size)
-        self.budget = budget
         self._X: np.ndarray | None = None
         self._y: np.ndarray | None = None
         self._validation: tuple[np.ndarray, np.ndarray] | None = None
         self._optimizer: Any = None
+        self._loss: Any = None
         self._fit_run_dir: Path | None = None
         self._early_stopping: EarlyStopping | None = None
         self._reset()
@@ -295,6 +168,7 @@ class Monitor(Callback):
         optimizer: Any = None,
         run_dir: Any = None,
         callbacks: Any = (),
+        loss: Any = None,
     ) -> None:
         """Called by ``fit`` once, before training, with the checked arrays.
 
@@ -306,6 +180,7 @@ class Monitor(Callback):
             run_dir: ``fit``'s run folder, used unless the Monitor was given its own.
             callbacks: the run's other callbacks; the advice on overfitting takes an
                 ``EarlyStopping`` among them into account instead of suggesting one.
+            loss: the loss module or function, checked against the model's output activation.
         """
         self._early_stopping = next((cb for cb in callbacks if isinstance(cb, EarlyStopping)), None)
         self._X = None if X is None else np.asarray(X)
@@ -314,6 +189,7 @@ class Monitor(Callback):
             None if validation_data is None else (np.asarray(validation_data[0]), np.asarray(validation_data[1]))
         )
         self._optimizer = optimizer
+        self._loss = loss
         self._fit_run_dir = None if run_dir is None else Path(run_dir)
 
     @property
@@ -327,122 +203,115 @@ class Monitor(Callback):
         self._given: set[tuple[str | None, str | None]] = set()
         self._losses: list[float] = []
         self._val_losses: list[float] = []
+        self._metrics: dict[str, tuple[list[float], list[float]]] = {}  # key -> (values, val_loss)
         self._order: list[str] | None = None
+        self._types: dict[str, str] = {}
         self._probe_X: np.ndarray | None = None
         self._probe_seconds = 0.0
         self._last_probe_seconds = 0.0
         self._probed_epoch: int | None = None
+        self._last_epoch: int | None = None
         self._start = time.perf_counter()
         self._stopped = False
 
-    # -- reporting ---------------------------------------------------------------------------
-    def _emit(self, kind: str, epoch: int | None, layer: str | None, message: str, advice: str) -> None:
+    # -- giving a finding --------------------------------------------------------------------
+    def _give(
+        self, finding: checks.Finding | None, epoch: int | None, advice_case: str | None = None, **extra: Any
+    ) -> None:
+        """Word ``finding`` with its row of the table and give it (once per kind and layer)."""
+        if finding is None:
+            return
+        layer = finding.layer
+        values = {
+            "epoch": None if epoch is None else epoch + 1,
+            "layer": layer,
+            "type": self._types.get(layer or "", "?"),
+            "lr_hint": lr_hint(self._learning_rate()),
+            **extra,
+            **finding.values,
+        }
+        message, advice = render(finding.kind, finding.case, values, advice_case)
+        self._record(finding.kind, epoch, layer, message, advice)
+
+    def _record(self, kind: str, epoch: int | None, layer: str | None, message: str, advice: str) -> None:
         key = (kind, layer)
         if key in self._given:
             return
         self._given.add(key)
-        event = {
-            "kind": kind,
-            "epoch": None if epoch is None else epoch + 1,
-            "layer": layer,
-            "message": message,
-            "advice": advice,
-        }
+        event = {"kind": kind, "epoch": None if epoch is None else epoch + 1, "layer": layer}
+        event.update(message=message, advice=advice)
         self.events.append(event)
         text = f"{message} {advice}"
         if self.warn == "warn":
-            warnings.warn(text, WARNING_CLASSES[kind], stacklevel=_user_stacklevel())
+            issue(kind, text)
         elif self.warn == "log":
             logger.warning(text)
         if self.output_dir is not None:
-            rundir.write_json(self.output_dir, "warnings.json", self.events)
+            rundir.write_json(self.output_dir, rundir.WARNINGS, self.events)
 
-    def _lr_text(self) -> str:
+    def _stop(self, finding: checks.Finding, epoch: int) -> None:
+        self._give(finding, epoch)
+        self._stopped = True
+        self.model.stop_training = True
+
+    def _learning_rate(self) -> float | None:
         groups = getattr(self._optimizer, "param_groups", None)
-        if groups and "lr" in groups[0]:
-            lr = groups[0]["lr"]
-            return f" (lr={lr:g}); try lr={lr / 10:g}"
-        return "; try a learning rate 10 times smaller"
+        return groups[0]["lr"] if groups and "lr" in groups[0] else None
 
     # -- hooks -------------------------------------------------------------------------------
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
-        if self.output_dir is not None:
-            if int(self.params.get("initial_epoch", 0) or 0) == 0:
-                # A new run: no rows, warnings or results of an earlier run in this folder.
-                for name in ("layers.csv", "warnings.json", "evaluation.json", "segmentation.npz"):
-                    target = self.output_dir / name
-                    if target.exists():
-                        target.unlink()
-            else:  # a resumed run (fit(resume_from=...)): keep what the first part recorded
-                earlier = rundir.read_json(self.output_dir, "warnings.json", [])
-                if isinstance(earlier, list):
-                    self.events = [e for e in earlier if isinstance(e, dict)]
-                    self._given = {(e.get("kind"), e.get("layer")) for e in self.events}
+        folder = self.output_dir
+        if folder is not None:
+            self._start_files(folder)
+        self._types = {name: type(m).__name__ for name, m in self.model.named_modules()}
+        output = None
         if self._X is not None and len(self._X):
-            n = len(self._X)
-            index = np.unique(np.linspace(0, n - 1, min(self.probe_size, n)).round().astype(np.intp))
-            self._probe_X = self._X[index]
-            dtypes = [p.data.dtype for p in self.model.parameters()]
-            if dtypes and self._probe_X.dtype.kind == "f" and self._probe_X.dtype != dtypes[0]:
-                self._probe_X = self._probe_X.astype(dtypes[0])
+            self._probe_X = self._probe_rows(self._X)
             try:
-                self._order = layerstats.forward_order(self.model, self._probe_X[:1])
-            except Exception:  # the model refuses one sample (fit has checked it takes the data)
+                self._order, output = layerstats.forward_record(self.model, self._probe_X[:_FIRST_PASS_SAMPLES])
+            except Exception:  # the model refuses these samples (fit has checked it takes the data)
                 self._order = None
-            if self.output_dir is not None:
-                from deltanet.nn.summary import summary
-
-                try:
-                    table = summary(self.model, self._X.shape[1:], dtype=self._X.dtype)
-                    rundir.write_json(self.output_dir, "summary.json", table.to_dict())
-                except (ValueError, TypeError):
-                    pass
-        for name, units in layerstats.symmetric_layers(self.model, self._order):
-            self._emit(
-                "symmetric",
-                None,
-                name,
-                f"Layer {name!r} ({self._type(name)}): its {units} units start with identical weights and "
-                f"biases, and the next layer weighs them identically, so they get identical gradients and "
-                f"stay identical: the layer works as a single unit (constant initialization).",
-                "Initialize the weights randomly, e.g. init='he_normal' for ReLU layers or "
-                "init='glorot_uniform' for sigmoid/tanh (the default initialization is random too).",
-            )
-
-    def _type(self, name: str) -> str:
-        for n, m in self.model.named_modules():
-            if n == name:
-                return type(m).__name__
-        return "?"
+            if folder is not None:
+                self._write_summary(folder, self._X)
+        for finding in checks.check_symmetric(layerstats.symmetric_layers(self.model, self._order)):
+            self._give(finding, None)
+        self._give(checks.check_output_activation(self._last_layer(), _loss_name(self._loss), output), None)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
-        loss = logs.get("loss")
-        val_loss = logs.get("val_loss")
-        for key, value in (("loss", loss), ("val_loss", val_loss)):
-            if value is not None and not math.isfinite(float(value)):
-                self._nonfinite(
-                    epoch,
-                    f"The {'training' if key == 'loss' else 'validation'} loss became "
-                    f"{float(value)} at epoch {epoch + 1}.",
-                )
-                return
+        self._last_epoch = epoch
+        loss, val_loss = logs.get("loss"), logs.get("val_loss")
+        nonfinite = checks.check_nonfinite_loss(loss, val_loss)
+        if nonfinite is not None:
+            self._stop(nonfinite, epoch)
+            return
         if loss is not None:
             self._losses.append(float(loss))
-            self._check_rising(epoch)
-        if val_loss is not None and loss is not None:
-            self._val_losses.append(float(val_loss))
-            self._check_overfitting(epoch)
-        if self._probe_due(epoch):
+            first = epoch + 2 - len(self._losses)
+            self._give(checks.check_diverging(self._losses, self.rising_epochs, first), epoch)
+            if val_loss is not None:
+                self._val_losses.append(float(val_loss))
+                self._check_overfitting(epoch)
+        for key, value in logs.items():
+            if checks.metric_direction(key) is not None:
+                values, val_losses = self._metrics.setdefault(key, ([], []))
+                values.append(float(value))
+                val_losses.append(math.nan if val_loss is None else float(val_loss))
+                first = epoch + 2 - len(values)
+                found = checks.check_metric_collapse(
+                    key, values, self.collapse_ratio, self.collapse_patience, first, val_losses
+                )
+                self._give(found, epoch)
+        if self._probe_due():
             self._probe(epoch)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        last = len(self._losses) - 1
-        if last >= 0 and self._probed_epoch != last and not self._stopped:
+        last = self._last_epoch
+        if last is not None and self._probed_epoch != last and not self._stopped:
             self._probe(last)  # the final state, once
         if self.output_dir is not None and not self._stopped:
-            self._write_evaluation()
+            self._write_evaluation(self.output_dir)
 
     def on_nonfinite_loss(self, epoch: int, step: int, message: str) -> None:
         """Record a NaN/Inf loss that ``fit`` met at a step (``fit`` itself raises or, with
@@ -450,78 +319,64 @@ class Monitor(Callback):
         the run folder and the report)."""
         warn, self.warn = self.warn, False
         try:
-            self._emit("nonfinite", epoch, None, message.rstrip(".") + ".", _NONFINITE_ADVICE)
+            self._give(checks.Finding("nonfinite", {"text": message.rstrip(".") + "."}, case="step"), epoch)
         finally:
             self.warn = warn
         self._stopped = True
 
-    # -- the checks --------------------------------------------------------------------------
-    def _nonfinite(self, epoch: int, message: str) -> None:
-        self._emit("nonfinite", epoch, None, message + " Training was stopped.", _NONFINITE_ADVICE)
-        self._stopped = True
-        self.model.stop_training = True
-
-    def _check_rising(self, epoch: int) -> None:
-        k = self.rising_epochs
-        if len(self._losses) <= k:
+    # -- gathering ---------------------------------------------------------------------------
+    def _start_files(self, folder: Path) -> None:
+        if int(self.params.get("initial_epoch", 0) or 0) == 0:
+            # A new run: no rows, warnings or results of an earlier run in this folder.
+            for name in _RUN_FILES:
+                (folder / name).unlink(missing_ok=True)
             return
-        window = self._losses[-(k + 1) :]
-        rising = all(b > a for a, b in zip(window, window[1:]))
-        # A rise that undoes at least half of the progress made since the first epoch (or, when
-        # there was none, 1 % of the loss): the noise of mini-batch SGD near a minimum, or the
-        # overshoot of momentum onto a plateau, undoes far less.
-        first, best, now = self._losses[0], min(self._losses), window[-1]
-        if rising and now - best >= max(0.5 * (first - best), 0.01 * abs(best), 1e-12):
-            self._emit(
-                "diverging",
-                epoch,
-                None,
-                f"The training loss rose for {k} epochs in a row, from {window[0]:.4g} at epoch "
-                f"{epoch + 1 - k} to {window[-1]:.4g} at epoch {epoch + 1}: the steps overshoot the minimum.",
-                f"The learning rate is probably too high{self._lr_text()}, or run dn.lr_find to pick one.",
-            )
+        # A resumed run (fit(resume_from=...)): keep what the first part recorded.
+        earlier = rundir.read_json(folder, rundir.WARNINGS, [])
+        if isinstance(earlier, list):
+            self.events = [e for e in earlier if isinstance(e, dict)]
+            self._given = {(e.get("kind"), e.get("layer")) for e in self.events}
+
+    def _probe_rows(self, X: np.ndarray) -> np.ndarray:
+        """Up to ``probe_size`` rows evenly spaced over X, in the model's dtype."""
+        rows = X[self._probe_index(len(X))]
+        dtypes = [p.data.dtype for p in self.model.parameters()]
+        if dtypes and rows.dtype.kind == "f" and rows.dtype != dtypes[0]:
+            rows = rows.astype(dtypes[0])
+        return rows
+
+    def _probe_index(self, n: int) -> np.ndarray:
+        return np.unique(np.linspace(0, n - 1, min(self.probe_size, n)).round().astype(np.intp))
+
+    def _write_summary(self, folder: Path, X: np.ndarray) -> None:
+        from deltanet.nn.summary import summary
+
+        try:
+            table = summary(self.model, X.shape[1:], dtype=X.dtype)
+        except (ValueError, TypeError):
+            return
+        rundir.write_json(folder, rundir.SUMMARY, table.to_dict())
+
+    def _last_layer(self) -> str | None:
+        """The class name of the last layer the forward pass calls (registration order without data)."""
+        if self._order:
+            return self._types.get(self._order[-1])
+        leaves = [type(m).__name__ for _, m in self.model.named_modules() if next(m.children(), None) is None]
+        return leaves[-1] if leaves else None
 
     def _check_overfitting(self, epoch: int) -> None:
-        val, train = self._val_losses, self._losses[-len(self._val_losses) :]
-        best = int(np.argmin(val))
-        since = len(val) - 1 - best
-        if since < self.overfit_patience:
-            return
-        recent = val[best + 1 :]
-        threshold = val[best] + self.overfit_tolerance * abs(val[best])
-        tail = recent[-self.overfit_patience :]
-        if min(tail) > threshold and train[-1] < train[best]:
-            self._emit(
-                "overfitting",
-                epoch,
-                None,
-                f"The validation loss rose from {val[best]:.4g} (epoch {epoch + 1 - since}) to {val[-1]:.4g} "
-                f"(epoch {epoch + 1}) while the training loss fell from {train[best]:.4g} to {train[-1]:.4g}: "
-                f"the network is overfitting (learning the training samples, not the task).",
-                self._stop_early_advice(epoch + 1 - since)
-                + "; or regularize (regularizer=dn.regularizers.L2(1e-4), nn.Dropout), or use more training data.",
-            )
-
-    def _stop_early_advice(self, best_epoch: int) -> str:
-        stopper = self._early_stopping
-        if stopper is None:
-            return "Stop early: callbacks=[dn.callbacks.EarlyStopping(patience=5, restore_best_weights=True)]"
-        if stopper.monitor != "val_loss":
-            return (
-                f"Your EarlyStopping watches {stopper.monitor!r}, which can keep improving while the "
-                f"validation loss rises: EarlyStopping(monitor='val_loss', restore_best_weights=True) stops here"
-            )
-        if not stopper.restore_best_weights:
-            return (
-                f"Your EarlyStopping (patience={stopper.patience}) will stop the run, but keeps the last "
-                f"weights: pass restore_best_weights=True to keep epoch {best_epoch}'s"
-            )
-        return (
-            f"Your EarlyStopping (patience={stopper.patience}) will stop the run and restore epoch "
-            f"{best_epoch}'s weights"
+        val = self._val_losses
+        found = checks.check_overfitting(
+            val, self._losses[-len(val) :], self.overfit_patience, self.overfit_tolerance, epoch + 2 - len(val)
         )
+        stopper = self._early_stopping
+        advice = checks.overfitting_advice(
+            None if stopper is None else stopper.monitor, stopper is not None and stopper.restore_best_weights
+        )
+        extra = {} if stopper is None else {"watched": stopper.monitor, "patience": stopper.patience}
+        self._give(found, epoch, advice, **extra)
 
-    def _probe_due(self, epoch: int) -> bool:
+    def _probe_due(self) -> bool:
         if self._stopped:
             return False
         if self.budget is None or self._probed_epoch is None:
@@ -540,29 +395,49 @@ class Monitor(Callback):
 
     def _measure(self, epoch: int) -> None:
         model = self.model
-        for name, p in model.named_parameters():
-            if not np.isfinite(p.data).all():
-                self._nonfinite(epoch, f"The parameter {name!r} holds NaN or infinite values after epoch {epoch + 1}.")
-                return
+        nonfinite = checks.check_nonfinite_parameters((name, p.data) for name, p in model.named_parameters())
+        if nonfinite is not None:
+            self._stop(nonfinite, epoch)
+            return
         grads = layerstats.gradient_norms(model, self._order)
         weights = layerstats.weight_norms(model, self._order)
         weight_layers = {
             n for n, m in layerstats.parameterized_layers(model) if getattr(getattr(m, "weight", None), "ndim", 0) >= 2
         }
         acts = layerstats.layer_outputs_stats(model, self._probe_X) if self._probe_X is not None else {}
-        rows = []
-        names = list(weights)
-        names += [n for n in acts if n not in weights]
+        rows = self._layer_rows(epoch, grads, weights, acts)
+        self.layer_history.extend(rows)
+        if self.output_dir is not None and rows:
+            rundir.append_layer_rows(self.output_dir, rows)
+        weight_grads = {n: g for n, g in grads.items() if n in weight_layers}
+        self._give(checks.check_vanishing(weight_grads, self.vanishing_ratio), epoch)
+        for finding in checks.check_dead_units(acts, self.dead_fraction):
+            self._give(finding, epoch)
+        if self._probed_epoch is None:  # saturation is a matter of the start: the first probe
+            # Activations after the last weight layer are the output's (a confident sigmoid
+            # output saturates, as it should).
+            names = list(acts)
+            last_weight = max((names.index(n) for n in weight_layers if n in acts), default=len(names))
+            for finding in checks.check_saturation(acts, names[:last_weight], self.saturated_fraction):
+                self._give(finding, epoch)
+
+    def _layer_rows(
+        self, epoch: int, grads: dict[str, float], weights: dict[str, float], acts: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The rows of ``layers.csv`` for this probe: parameterized layers and recorded outputs,
+        in forward order."""
+        names = list(weights) + [n for n in acts if n not in weights]
         if self._order:
             rank = {n: i for i, n in enumerate(self._order)}
             names.sort(key=lambda n: rank.get(n, len(rank)))
+        rows = []
         for name in names:
             stat = acts.get(name, {})
             rows.append(
                 {
                     "epoch": epoch + 1,
                     "layer": name,
-                    "type": stat.get("type") or self._type(name),
+                    "type": stat.get("type") or self._types.get(name, "?"),
                     "grad_norm": grads.get(name),
                     "weight_norm": weights.get(name),
                     "act_mean": stat.get("mean"),
@@ -572,143 +447,49 @@ class Monitor(Callback):
                     "dead_fraction": stat.get("dead_fraction"),
                 }
             )
-        self.layer_history.extend(rows)
-        if self.output_dir is not None and rows:
-            rundir.append_layer_rows(self.output_dir, rows)
-        self._check_vanishing(epoch, {n: g for n, g in grads.items() if n in weight_layers})
-        # Activations after the last weight layer are the output's (a confident sigmoid output
-        # saturates, as it should).
-        names_in_order = list(acts)
-        last_weight = max((names_in_order.index(n) for n in weight_layers if n in acts), default=len(names_in_order))
-        hidden = set(names_in_order[:last_weight])
-        first_probe = self._probed_epoch is None
-        for name, stat in acts.items():
-            dead = stat.get("dead_fraction")
-            if dead is not None and dead > self.dead_fraction:
-                self._emit(
-                    "dead",
-                    epoch,
-                    name,
-                    f"Layer {name!r} (ReLU): {dead:.0%} of its {stat['units']} units output 0 for every probe "
-                    f"sample after epoch {epoch + 1} (dead ReLUs): no gradient passes them, so they never learn again.",
-                    f"Lower the learning rate{self._lr_text()}; check for large negative biases; use He "
-                    f"initialization (init='he_normal'), or nn.LeakyReLU / nn.ELU, which keep a gradient for z < 0.",
-                )
-            sat = stat.get("fraction_saturated")
-            if first_probe and name in hidden and sat is not None and sat > self.saturated_fraction:
-                self._emit(
-                    "saturated",
-                    epoch,
-                    name,
-                    f"Layer {name!r} ({stat['type']}): {sat:.0%} of its outputs are saturated (on the flat tails, "
-                    f"where the derivative is nearly 0) after epoch {epoch + 1}, so little gradient passes.",
-                    "Standardize the inputs (dn.data.Standardizer), use Glorot initialization "
-                    "(init='glorot_uniform') or smaller weights, or use ReLU in the hidden layers.",
-                )
+        return rows
 
-    def _check_vanishing(self, epoch: int, grads: dict[str, float]) -> None:
-        if len(grads) < 2:
-            return
-        names = list(grads)
-        last = grads[names[-1]]
-        if not (last > 0 and math.isfinite(last)):
-            return
-        for name in names[:-1]:
-            norm = grads[name]
-            if norm == 0:
-                self._emit(
-                    "vanishing",
-                    epoch,
-                    name,
-                    f"Layer {name!r} ({self._type(name)}) received no gradient at all (exactly 0) at epoch "
-                    f"{epoch + 1}, while the last layer {names[-1]!r} did ({last:.3g}): it cannot learn.",
-                    "Look for what blocks the way back: dead ReLUs (all outputs 0), units initialized identically "
-                    "(constant initialization), or a layer whose output the loss does not use.",
-                )
-                return
-            if norm * self.vanishing_ratio < last:
-                self._emit(
-                    "vanishing",
-                    epoch,
-                    name,
-                    f"Layer {name!r} ({self._type(name)}): its gradient norm {norm:.3g} is {last / norm:.3g} times "
-                    f"smaller than that of the last layer {names[-1]!r} ({last:.3g}) at epoch {epoch + 1}: the "
-                    f"gradients vanish on their way back, and the early layers barely learn.",
-                    "Use ReLU (nn.ReLU) instead of sigmoid/tanh in the hidden layers with He initialization "
-                    "(init='he_normal'), add batch normalization (nn.BatchNorm1d), or use fewer layers.",
-                )
-                return  # the first (input-side) vanishing layer says it; the others follow from it
-
-    # -- after training ----------------------------------------------------------------------
-    def _write_evaluation(self) -> None:
-        output_dir = self.output_dir
-        if output_dir is None:  # the caller checks it; this tells the type checker
-            return
-        data = self._validation
-        which = "validation"
-        if data is None and self._X is not None and self._y is not None and self._probe_X is not None:
-            n = len(self._X)
-            index = np.unique(np.linspace(0, n - 1, min(self.probe_size, n)).round().astype(np.intp))
-            data, which = (self._X[index], self._y[index]), "training (probe)"
-        if data is None:
-            return
-        X, y = data
-        if y.dtype.kind not in "iu":
-            return
-        from deltanet.training.evaluation import forward_in_batches
-
-        with layerstats.run_in_eval(self.model):
-            if y.ndim == 1:
-                out = forward_in_batches(self.model, X, 256)
-                if out.ndim != 2 or out.shape[1] < 2:
-                    return
-                from deltanet.metrics import confusion_matrix
-
-                matrix = confusion_matrix(y, out.argmax(axis=1), num_classes=out.shape[1])
-                rundir.write_json(
-                    output_dir,
-                    "evaluation.json",
-                    {
-                        "task": "classification",
-                        "data": which,
-                        "samples": int(len(y)),
-                        "confusion_matrix": matrix.tolist(),
-                        "accuracy": float(np.trace(matrix) / max(matrix.sum(), 1)),
-                    },
-                )
-            elif y.ndim >= 2:
-                k = min(4, len(X))
-                out = forward_in_batches(self.model, X[:k], None)
-                if out.ndim != y.ndim + 1 or out.shape[2:] != y.shape[1:]:
-                    return
-                prediction = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0).astype(np.int64)
-                image = X[:k]
-                np.savez_compressed(
-                    output_dir / "segmentation.npz",
-                    image=image,
-                    label=y[:k],
-                    prediction=prediction.astype(np.int64),
-                )
-                rundir.write_json(
-                    output_dir, "evaluation.json", {"task": "segmentation", "data": which, "samples": int(k)}
-                )
+    def _write_evaluation(self, folder: Path) -> None:
+        if self._validation is not None:
+            write_evaluation(self.model, folder, *self._validation, "validation")
+        elif self._X is not None and self._y is not None and self._probe_X is not None:
+            index = self._probe_index(len(self._X))
+            write_evaluation(self.model, folder, self._X[index], self._y[index], "training (probe)")
 
     def __repr__(self) -> str:
         return f"Monitor(warn={self.warn!r}, budget={self.budget})"
 
 
-_NONFINITE_ADVICE = (
-    "Usual causes: a learning rate that is too high (try 10 times smaller, or dn.lr_find), "
-    "inputs that are not standardized (dn.data.Standardizer), or a log of 0 in a hand-written loss "
-    "(use losses.CrossEntropy on logits)."
-)
+def _loss_name(loss: Any) -> str | None:
+    """The loss's canonical class name for the output-activation check: ``CrossEntropy`` (also
+    for ``CrossEntropyLoss`` and ``F.cross_entropy``), ``NLLLoss``, ``BCEWithLogitsLoss``, else
+    its own class or function name."""
+    if loss is None:
+        return None
+    for cls, name in (
+        (losses.CrossEntropy, "CrossEntropy"),
+        (losses.NLLLoss, "NLLLoss"),
+        (losses.BCEWithLogitsLoss, "BCEWithLogitsLoss"),
+    ):
+        if isinstance(loss, cls):
+            return name
+    functions = {
+        "cross_entropy": "CrossEntropy",
+        "nll_loss": "NLLLoss",
+        "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
+    }
+    own = getattr(loss, "__name__", None)
+    return functions.get(own, own) if isinstance(own, str) else type(loss).__name__
+
 
 __all__ = [
     "DeadUnitsWarning",
     "DeltanetWarning",
     "DivergingLossWarning",
+    "MetricCollapseWarning",
     "Monitor",
     "NonFiniteLossWarning",
+    "OutputActivationWarning",
     "OverfittingWarning",
     "SaturationWarning",
     "SymmetricInitWarning",
