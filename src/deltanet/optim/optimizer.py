@@ -308,7 +308,7 @@ def _split_names(owner: str, params: list[Any]) -> tuple[list[Any], list[str] | 
     if not all(named):
         i = named.index(False)
         raise ValueError(
-            f"{owner}: parameter {i} has no name while others are (name, Parameter) pairs; give "
+            f"{owner}: parameter {i} has no name while others are (name, Parameter) pairs; expected "
             f"all parameters with names (model.named_parameters()) or none (model.parameters())"
         )
     return [p for _, p in params], [n for n, _ in params]
@@ -372,6 +372,8 @@ def _check_number(
     high_open: bool = False,
 ) -> None:
     """Raise ValueError unless ``value`` is a finite number from ``low`` to ``high`` (``high_open``: below it)."""
+    if check.is_number(value) and math.isinf(value):
+        raise check.fail(owner, name, "a finite number", value)
     check.number(value, name, owner, low=low, high=high, high_open=high_open)
 
 
