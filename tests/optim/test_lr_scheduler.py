@@ -382,3 +382,39 @@ def test_schedulers_are_importable_as_in_torch():
 
     for name in lr_scheduler.__all__:
         assert getattr(dn.optim, name) is getattr(lr_scheduler, name)
+
+
+def test_one_cycle_resumes_from_the_optimizer_state_dict_and_last_epoch():
+    """The keys OneCycleLR writes into the groups travel with the optimizer's state_dict, as in torch."""
+    ours, _ = _pair(momentum=0.9)
+    sched = lr_scheduler.OneCycleLR(ours, max_lr=0.4, total_steps=12)
+    for _ in range(5):
+        ours.step()
+        sched.step()
+    saved = json.loads(json.dumps(ours.state_dict()))
+    expected = []
+    for _ in range(6):
+        ours.step()
+        sched.step()
+        expected.append((sched.get_last_lr(), _momenta(ours)))
+
+    resumed, _ = _pair(momentum=0.9)
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["max_lr"] == 0.4
+    other = lr_scheduler.OneCycleLR(resumed, max_lr=0.4, total_steps=12, last_epoch=4)
+    assert other.get_last_lr() == sched_lrs_at(5)
+    got = []
+    for _ in range(6):
+        resumed.step()
+        other.step()
+        got.append((other.get_last_lr(), _momenta(resumed)))
+    assert got == expected
+
+
+def sched_lrs_at(step):
+    ours, _ = _pair(momentum=0.9)
+    sched = lr_scheduler.OneCycleLR(ours, max_lr=0.4, total_steps=12)
+    for _ in range(step):
+        ours.step()
+        sched.step()
+    return sched.get_last_lr()

@@ -265,7 +265,7 @@ class Optimizer:
                 )
             merged = dict(group)
             for key, value in saved.items():
-                if key in self.defaults or key == "initial_lr":
+                if key in self.defaults or key in SCHEDULER_GROUP_KEYS:
                     merged[key] = tuple(value) if isinstance(value, list) else value
             self._check_group(merged)
             new_groups.append(merged)
