@@ -109,3 +109,19 @@ def test_bad_inputs_raise():
     for make, message in cases:
         with pytest.raises(ValueError, match=message):
             make()
+
+
+def test_signatures_match_torch():
+    import inspect
+
+    from deltanet import utils
+
+    names = ["BatchSampler", "RandomSampler", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"]
+    names += ["Subset", "ConcatDataset", "TensorDataset", "random_split"]
+    for name in names:
+        ours = inspect.signature(getattr(utils.data, name)).parameters
+        theirs = inspect.signature(getattr(torch.utils.data, name)).parameters
+        assert list(ours) == list(theirs), name
+        for key in theirs:
+            if key != "generator":  # torch's default is its global generator; ours None reads dn.manual_seed's
+                assert ours[key].default == theirs[key].default, (name, key)

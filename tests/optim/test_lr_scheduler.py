@@ -418,3 +418,14 @@ def sched_lrs_at(step):
         ours.step()
         sched.step()
     return sched.get_last_lr()
+
+
+@pytest.mark.parametrize("name", lr_scheduler.__all__)
+def test_signatures_match_torch(name):
+    import inspect
+
+    ours, theirs = getattr(lr_scheduler, name), getattr(torch.optim.lr_scheduler, name)
+    for a, b in [(ours, theirs), (ours.step, theirs.step)]:
+        mine, torchs = inspect.signature(a).parameters, inspect.signature(b).parameters
+        assert list(mine) == list(torchs)
+        assert [p.default for p in mine.values()] == [p.default for p in torchs.values()]

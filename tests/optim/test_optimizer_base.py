@@ -398,6 +398,7 @@ def test_load_state_dict_rejects_mismatches():
         ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
         ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.9, 0.5))),
         ("AdamW", dict(lr=0.05)),
+        ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
     ],
 )
 def test_loads_a_pytorch_state_dict(problem, name, kwargs):
