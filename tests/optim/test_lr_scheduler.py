@@ -334,6 +334,10 @@ def test_bad_arguments_raise():
             lambda: lr_scheduler.OneCycleLR(ours, 0.1, total_steps=10, pct_start=0.1),
             r"phase 1 of the cycle has no steps",
         ),
+        (
+            lambda: lr_scheduler.OneCycleLR(_pair()[0], 0.1, 10, last_epoch=3),
+            r"OneCycleLR: resuming with last_epoch=3 needs \['initial_lr', 'max_lr', 'min_lr', 'max_momentum'",
+        ),
         (lambda: lr_scheduler.ReduceLROnPlateau(ours, mode="lowest"), r"mode must be 'min' or 'max', got 'lowest'"),
         (lambda: lr_scheduler.ReduceLROnPlateau(ours, factor=1.0), r"factor must be a number in \[0, 1\), got 1\.0"),
         (
@@ -429,3 +433,12 @@ def test_signatures_match_torch(name):
         mine, torchs = inspect.signature(a).parameters, inspect.signature(b).parameters
         assert list(mine) == list(torchs)
         assert [p.default for p in mine.values()] == [p.default for p in torchs.values()]
+
+
+def test_one_cycle_checks_everything_before_changing_the_optimizer():
+    ours, _ = _pair(momentum=0.9)
+    before = [dict(g) for g in ours.param_groups]
+    for kwargs in (dict(total_steps=10, pct_start=0.1), dict(total_steps=10, pct_start=1.0), dict(total_steps=0)):
+        with pytest.raises(ValueError):
+            lr_scheduler.OneCycleLR(ours, max_lr=0.5, **kwargs)
+    assert ours.param_groups == before

@@ -127,8 +127,21 @@ class OneCycleLR(LRScheduler):
                 _phase(float(p * T) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 _phase(T - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
+        for t in (0, T):  # a phase of zero length can only be met at the first or the last step
+            _phase_of(self._schedule_phases, t, T)
         groups = optimizer.param_groups
         max_lrs = _per_group(name, "max_lr", max_lr, len(groups), low_open=True)
+        check.integer(last_epoch, "last_epoch", name, low=-1)
+        needed = ["initial_lr", "max_lr", "min_lr"]
+        if check.flag(cycle_momentum, "cycle_momentum", name):
+            needed += ["max_momentum", "base_momentum"]
+        for i, group in enumerate(groups):
+            missing = [key for key in needed if key not in group]
+            if last_epoch != -1 and missing:
+                raise ValueError(
+                    f"{name}: resuming with last_epoch={last_epoch} needs {missing} in param group {i}; "
+                    f"load the optimizer's state_dict first"
+                )
         if last_epoch == -1:
             for group, peak in zip(groups, max_lrs):
                 group["initial_lr"] = peak / div_factor
@@ -164,26 +177,29 @@ class OneCycleLR(LRScheduler):
                 f"make total_steps (or epochs * steps_per_epoch) the number of batches of the whole training"
             )
         anneal = _anneal_cos if self._anneal_func_type == "cos" else _anneal_linear
+        phase, pct = _phase_of(self._schedule_phases, t, self.total_steps)
         lrs = []
         for group in self.optimizer.param_groups:
-            start_step = 0.0
-            for i, phase in enumerate(self._schedule_phases):
-                end_step = phase["end_step"]
-                if t <= end_step or i == len(self._schedule_phases) - 1:
-                    if end_step == start_step:
-                        raise ValueError(
-                            f"OneCycleLR: phase {i + 1} of the cycle has no steps (pct_start * total_steps "
-                            f"gives it zero length, total_steps={self.total_steps}); change pct_start"
-                        )
-                    pct = (t - start_step) / (end_step - start_step)
-                    lr = anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
-                    if self.cycle_momentum:
-                        momentum = anneal(group[phase["start_momentum"]], group[phase["end_momentum"]], pct)
-                        self._set_momentum(group, momentum)
-                    break
-                start_step = end_step
-            lrs.append(lr)
+            lrs.append(anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct))
+            if self.cycle_momentum:
+                self._set_momentum(group, anneal(group[phase["start_momentum"]], group[phase["end_momentum"]], pct))
         return lrs
+
+
+def _phase_of(phases: list[dict[str, Any]], t: int, total_steps: int) -> tuple[dict[str, Any], float]:
+    """The phase of step ``t`` and how far into it ``t`` is (0 at its start, 1 at its end), as PyTorch finds them."""
+    start_step = 0.0
+    for i, phase in enumerate(phases):
+        end_step = phase["end_step"]
+        if t <= end_step or i == len(phases) - 1:
+            if end_step == start_step:
+                raise ValueError(
+                    f"OneCycleLR: phase {i + 1} of the cycle has no steps at step {t} (pct_start * total_steps "
+                    f"gives it zero length, total_steps={total_steps}); change pct_start"
+                )
+            return phase, (t - start_step) / (end_step - start_step)
+        start_step = end_step
+    raise AssertionError("unreachable: the last phase takes every later step")
 
 
 def _phase(end_step: float, start_lr: str, end_lr: str, start_momentum: str, end_momentum: str) -> dict[str, Any]:
