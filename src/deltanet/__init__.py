@@ -36,6 +36,7 @@ _LAZY_MODULES = {
     "regularizers": "deltanet.regularizers",
     "metrics": "deltanet.metrics",
     "data": "deltanet.data",
+    "utils": "deltanet.utils",
     "training": "deltanet.training",
     "callbacks": "deltanet.training.callbacks",
     "diagnostics": "deltanet.diagnostics",
@@ -106,4 +107,5 @@ __all__ = [
     "sweep",
     "tensor",
     "training",
+    "utils",
 ]

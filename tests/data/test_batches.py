@@ -85,3 +85,44 @@ def test_dataset_rejects_unequal_lengths():
         Dataset(X, Y[:9])
     with pytest.raises(ValueError, match="Dataset needs at least one array"):
         Dataset()
+
+
+class Endless:
+    """A dataset whose __getitem__ never raises IndexError (it computes any index)."""
+
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        return np.array([i, 2.0 * i]), i
+
+
+def test_loader_over_a_plain_class_gives_its_samples_and_terminates():
+    batches = list(DataLoader(Endless(), batch_size=2, shuffle=False))
+    assert [yb.tolist() for _, yb in batches] == [[0, 1], [2, 3], [4]]
+    assert batches[1][0].tolist() == [[2.0, 4.0], [3.0, 6.0]]
+    assert isinstance(batches[0], tuple) and isinstance(batches[0][0], np.ndarray)
+    shuffled = sorted(sum((yb.tolist() for _, yb in DataLoader(Endless(), batch_size=2, rng=0)), []))
+    assert shuffled == [0, 1, 2, 3, 4]
+    full = list(DataLoader(Endless(), batch_size=None, shuffle=False))
+    assert len(full) == 1 and full[0][1].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_deltanet_loader_is_the_torch_loader_with_deltanet_defaults():
+    from deltanet.utils.data import DataLoader as TorchLoader
+    from deltanet.utils.data import TensorDataset
+
+    assert issubclass(DataLoader, TorchLoader)
+    ours = DataLoader((X, Y))
+    assert ours.batch_size == 32 and isinstance(ours.sampler, type(TorchLoader(X, shuffle=True).sampler))
+    xb, yb = next(iter(DataLoader(TensorDataset(X, Y), batch_size=4, shuffle=False)))
+    assert isinstance(xb, np.ndarray) and yb.tolist() == [0, 1, 2, 3]
+    torch_xb, torch_yb = next(iter(TorchLoader(TensorDataset(X, Y), batch_size=4)))
+    np.testing.assert_array_equal(torch_xb.data, xb)
+
+
+def test_loader_bad_rng():
+    with pytest.raises(ValueError, match=r"DataLoader: rng must be None, an int seed or a numpy\.random\.Generator"):
+        DataLoader((X, Y), rng="0")
+    with pytest.raises(ValueError, match=r"batch_size must be a positive integer or None \(full batch\), got 0"):
+        DataLoader((X, Y), batch_size=0)

@@ -93,6 +93,10 @@ OPTIMIZER_CASES = [
     ("AdamW", dict(lr=0.05)),
     ("AdamW", dict(lr=0.05, weight_decay=0.3, amsgrad=True, betas=(0.9, 0.5))),
     ("AdamW", dict(lr=0.05, weight_decay=0.1, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.5, eps=1e-3)),
+    ("Adadelta", dict(lr=2.0, weight_decay=0.1)),
+    ("Adadelta", dict(lr=1.5, rho=0.8, weight_decay=0.2, maximize=True)),
 ]
 
 

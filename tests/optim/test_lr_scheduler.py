@@ -1,6 +1,8 @@
-"""Learning-rate schedules give PyTorch's sequence of rates, and their state is JSON-able."""
+"""Learning-rate schedules give PyTorch's sequence of rates (and momenta), and their state is JSON-able."""
 
 import json
+import math
+import warnings
 
 import numpy as np
 import pytest
@@ -11,12 +13,30 @@ from deltanet.optim import lr_scheduler
 torch = pytest.importorskip("torch")
 
 
-def _pair(lrs=(0.1, 0.02)):
-    """The same two-group SGD in deltanet and in torch."""
-    ours = dn.optim.SGD([{"params": [dn.nn.Parameter(np.zeros(2))], "lr": lr} for lr in lrs], lr=1.0)
-    theirs = torch.optim.SGD([{"params": [torch.nn.Parameter(torch.zeros(2))], "lr": lr} for lr in lrs], lr=1.0)
+def _pair(lrs=(0.1, 0.02), name="SGD", **kwargs):
+    """The same two-group optimizer in deltanet and in torch."""
+    ours = getattr(dn.optim, name)(
+        [{"params": [dn.nn.Parameter(np.zeros(2))], "lr": lr} for lr in lrs], lr=1.0, **kwargs
+    )
+    theirs = getattr(torch.optim, name)(
+        [{"params": [torch.nn.Parameter(torch.zeros(2, dtype=torch.float64))], "lr": lr} for lr in lrs],
+        lr=1.0,
+        **kwargs,
+    )
     return ours, theirs
 
+
+def _make(name, opt, kwargs, module):
+    kwargs = dict(kwargs)
+    if name == "LambdaLR":
+        kwargs["lr_lambda"] = LAMBDAS[kwargs["lr_lambda"]]
+    return getattr(module, name)(opt, **kwargs)
+
+
+LAMBDAS = {
+    "decay": lambda epoch: 0.95**epoch,
+    "pair": [lambda epoch: 1.0 / (1 + epoch), lambda epoch: (epoch % 4) * 0.5 + 0.1],
+}
 
 SCHEDULES = [
     ("StepLR", dict(step_size=3, gamma=0.5)),
@@ -24,21 +44,76 @@ SCHEDULES = [
     ("MultiStepLR", dict(milestones=[2, 5, 5, 9], gamma=0.3)),
     ("MultiStepLR", dict(milestones=[7, 1], gamma=0.1)),
     ("ExponentialLR", dict(gamma=0.93)),
+    ("CosineAnnealingLR", dict(T_max=7)),
+    ("CosineAnnealingLR", dict(T_max=4, eta_min=0.001)),
+    ("CosineAnnealingLR", dict(T_max=1, eta_min=0.005)),
+    ("LambdaLR", dict(lr_lambda="decay")),
+    ("LambdaLR", dict(lr_lambda="pair")),
 ]
+ONE_CYCLE = [
+    ("SGD", dict(momentum=0.9), dict(max_lr=0.5, total_steps=25)),
+    ("SGD", dict(momentum=0.9), dict(max_lr=[0.5, 0.2], epochs=5, steps_per_epoch=5, anneal_strategy="linear")),
+    ("SGD", dict(), dict(max_lr=0.5, total_steps=25, three_phase=True, pct_start=0.4)),
+    ("SGD", dict(momentum=0.5), dict(max_lr=0.3, total_steps=25, cycle_momentum=False, div_factor=5.0)),
+    ("Adam", dict(), dict(max_lr=0.01, total_steps=25, base_momentum=[0.8, 0.7], max_momentum=0.9)),
+    ("AdamW", dict(), dict(max_lr=0.01, total_steps=25, three_phase=True, final_div_factor=100.0)),
+    ("RMSprop", dict(momentum=0.9), dict(max_lr=0.01, total_steps=25, pct_start=0.1, anneal_strategy="linear")),
+]
+
+
+def _momenta(opt):
+    return [g["betas"] if "betas" in g else g.get("momentum") for g in opt.param_groups]
+
+
+def _run_both(sched, t_sched, ours, theirs, steps):
+    for step in range(steps):
+        assert sched.get_last_lr() == t_sched.get_last_lr(), step
+        assert [g["lr"] for g in ours.param_groups] == [g["lr"] for g in theirs.param_groups], step
+        assert _momenta(ours) == [tuple(m) if isinstance(m, tuple) else m for m in _momenta(theirs)], step
+        ours.step()
+        theirs.step()
+        sched.step()
+        t_sched.step()
+        assert sched.last_epoch == t_sched.last_epoch
 
 
 @pytest.mark.parametrize("name, kwargs", SCHEDULES)
 def test_epoch_schedules_match_torch(name, kwargs):
     ours, theirs = _pair()
-    sched = getattr(lr_scheduler, name)(ours, **kwargs)
-    t_sched = getattr(torch.optim.lr_scheduler, name)(theirs, **kwargs)
-    for epoch in range(15):
-        assert sched.get_last_lr() == t_sched.get_last_lr(), epoch
-        assert [g["lr"] for g in ours.param_groups] == [g["lr"] for g in theirs.param_groups]
-        theirs.step()  # keeps torch from warning about the call order
+    sched = _make(name, ours, kwargs, lr_scheduler)
+    t_sched = _make(name, theirs, kwargs, torch.optim.lr_scheduler)
+    _run_both(sched, t_sched, ours, theirs, 20)
+    assert [g["initial_lr"] for g in ours.param_groups] == [0.1, 0.02]
+
+
+@pytest.mark.parametrize("opt_name, opt_kwargs, kwargs", ONE_CYCLE)
+def test_one_cycle_matches_torch(opt_name, opt_kwargs, kwargs):
+    ours, theirs = _pair(name=opt_name, **opt_kwargs)
+    sched = lr_scheduler.OneCycleLR(ours, **kwargs)
+    t_sched = torch.optim.lr_scheduler.OneCycleLR(theirs, **kwargs)
+    for key in ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"):
+        assert [g.get(key) for g in ours.param_groups] == [g.get(key) for g in theirs.param_groups], key
+    _run_both(sched, t_sched, ours, theirs, 25)  # the last step reaches total_steps, allowed
+    with pytest.raises(ValueError, match=r"OneCycleLR: tried to step 26 times, but the cycle has total_steps=25"):
+        sched.step()
+
+
+def test_one_cycle_drives_the_momentum_of_the_step():
+    """The momentum OneCycleLR writes is the one SGD uses: the parameters follow torch's."""
+    ours, theirs = _pair()
+    sched = lr_scheduler.OneCycleLR(ours, max_lr=0.5, total_steps=10)
+    t_sched = torch.optim.lr_scheduler.OneCycleLR(theirs, max_lr=0.5, total_steps=10)
+    for step in range(10):
+        for group, t_group in zip(ours.param_groups, theirs.param_groups, strict=True):
+            grad = np.array([math.sin(step + 1.0), math.cos(step * 0.5)])
+            group["params"][0].grad = grad
+            t_group["params"][0].grad = torch.from_numpy(grad.copy())
+        ours.step()
+        theirs.step()
         sched.step()
         t_sched.step()
-    assert [g["initial_lr"] for g in ours.param_groups] == [0.1, 0.02]
+    for group, t_group in zip(ours.param_groups, theirs.param_groups, strict=True):
+        np.testing.assert_allclose(group["params"][0].data, t_group["params"][0].detach().numpy(), rtol=1e-12)
 
 
 PLATEAU = [
@@ -53,7 +128,7 @@ PLATEAU = [
 @pytest.mark.parametrize("kwargs", PLATEAU)
 def test_reduce_on_plateau_matches_torch(kwargs):
     rng = np.random.default_rng(0)
-    metrics = np.concatenate([np.linspace(1.0, 0.5, 5), 0.5 + 0.05 * rng.standard_normal(30)])
+    metrics = np.concatenate([np.linspace(1.0, 0.5, 5), 0.5 + 0.05 * rng.standard_normal(30), [np.nan]])
     ours, theirs = _pair()
     sched = lr_scheduler.ReduceLROnPlateau(ours, **kwargs)
     t_sched = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **kwargs)
@@ -65,8 +140,10 @@ def test_reduce_on_plateau_matches_torch(kwargs):
         assert sched.get_last_lr() == t_sched.get_last_lr(), epoch
         assert [g["lr"] for g in ours.param_groups] == [g["lr"] for g in theirs.param_groups]
         assert sched.num_bad_epochs == t_sched.num_bad_epochs
+        assert sched.last_epoch == t_sched.last_epoch
         changes += sched.get_last_lr() != before
     assert changes > 0
+    assert isinstance(sched, lr_scheduler.LRScheduler)
 
 
 def test_reduce_on_plateau_accepts_a_loss_tensor():
@@ -77,35 +154,98 @@ def test_reduce_on_plateau_accepts_a_loss_tensor():
     assert sched.get_last_lr() == pytest.approx([0.01, 0.002])
 
 
-@pytest.mark.parametrize("name, kwargs", SCHEDULES + [("ReduceLROnPlateau", dict(patience=1, cooldown=1))])
+def test_reduce_on_plateau_with_a_group_added_later():
+    ours, theirs = _pair()
+    sched = lr_scheduler.ReduceLROnPlateau(ours, patience=0, min_lr=0.001)
+    t_sched = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, patience=0, min_lr=0.001)
+    ours.add_param_group({"params": [dn.nn.Parameter(np.zeros(1))], "lr": 0.5})
+    theirs.add_param_group({"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.5})
+    for metric in [1.0, 2.0, 3.0]:
+        sched.step(metric)
+        t_sched.step(metric)
+    assert sched.get_last_lr() == t_sched.get_last_lr()
+    fixed = lr_scheduler.ReduceLROnPlateau(ours, patience=0, min_lr=[0.0, 0.0, 0.0])
+    ours.add_param_group({"params": [dn.nn.Parameter(np.zeros(1))]})
+    fixed.step(1.0)
+    with pytest.raises(ValueError, match=r"the optimizer has 4 param groups, but min_lr was given for 3"):
+        fixed.step(2.0)
+
+
+def _step(sched, opt, name, e):
+    if name == "ReduceLROnPlateau":
+        sched.step(1.0 / (1 + e % 4))
+    else:
+        opt.step()
+        sched.step()
+
+
+STATEFUL = SCHEDULES + [
+    ("ReduceLROnPlateau", dict(patience=1, cooldown=1)),
+    ("OneCycleLR", dict(max_lr=0.4, total_steps=14)),
+    ("OneCycleLR", dict(max_lr=0.4, total_steps=14, three_phase=True, anneal_strategy="linear")),
+]
+
+
+def _json_groups(opt):
+    keep = ("lr", "momentum", "initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+    return [{k: v for k, v in g.items() if k in keep} for g in opt.param_groups]
+
+
+@pytest.mark.parametrize("name, kwargs", STATEFUL)
 def test_state_dict_is_json_and_resumes(name, kwargs):
     def run(sched, opt, epochs, start):
         lrs = []
         for e in range(start, start + epochs):
-            if name == "ReduceLROnPlateau":
-                sched.step(1.0 / (1 + e % 4))
-            else:
-                sched.step()
+            _step(sched, opt, name, e)
             lrs.append(sched.get_last_lr())
         return lrs
 
-    ours, _ = _pair()
-    sched = getattr(lr_scheduler, name)(ours, **kwargs)
+    ours, _ = _pair(momentum=0.9)
+    sched = _make(name, ours, kwargs, lr_scheduler)
     run(sched, ours, 4, 0)
     text = json.dumps({"opt": _json_groups(ours), "sched": sched.state_dict()}, allow_nan=False)
     expected = run(sched, ours, 8, 4)
 
-    resumed, _ = _pair()
+    resumed, _ = _pair(momentum=0.9)
     saved = json.loads(text)
-    for group, lr_values in zip(resumed.param_groups, saved["opt"], strict=True):
-        group.update(lr_values)
-    other = getattr(lr_scheduler, name)(resumed, **kwargs)
+    for group, values in zip(resumed.param_groups, saved["opt"], strict=True):
+        group.update(values)
+    other = _make(name, resumed, kwargs, lr_scheduler)
     other.load_state_dict(saved["sched"])
     assert run(other, resumed, 8, 4) == expected
 
 
-def _json_groups(opt):
-    return [{k: v for k, v in g.items() if k in ("lr", "initial_lr")} for g in opt.param_groups]
+@pytest.mark.parametrize("name, kwargs", [c for c in STATEFUL if c[0] != "ReduceLROnPlateau"])
+def test_loads_torch_state_dict(name, kwargs):
+    """A torch scheduler's state_dict (private keys and all) resumes a deltanet one."""
+    ours, theirs = _pair(momentum=0.9)
+    t_sched = _make(name, theirs, kwargs, torch.optim.lr_scheduler)
+    for _ in range(5):
+        theirs.step()
+        t_sched.step()
+    # As PyTorch advises: build the scheduler, then load the optimizer's state, then the scheduler's.
+    sched = _make(name, ours, kwargs, lr_scheduler)
+    for group, t_group in zip(ours.param_groups, theirs.param_groups, strict=True):
+        group.update({k: v for k, v in t_group.items() if k in _json_groups(theirs)[0]})
+    sched.load_state_dict(t_sched.state_dict())
+    _run_both(sched, t_sched, ours, theirs, 8)
+
+
+def test_lambda_lr_saves_callable_objects_but_not_functions():
+    class Warmup:
+        def __init__(self, steps):
+            self.steps = steps
+
+        def __call__(self, epoch):
+            return min(1.0, (epoch + 1) / self.steps)
+
+    ours, _ = _pair()
+    sched = lr_scheduler.LambdaLR(ours, [Warmup(5), lambda e: 1.0])
+    state = sched.state_dict()
+    assert state["lr_lambdas"] == [{"steps": 5}, None]
+    other = lr_scheduler.LambdaLR(_pair()[0], [Warmup(2), lambda e: 0.5])
+    other.load_state_dict(json.loads(json.dumps(state)))
+    assert other.lr_lambdas[0].steps == 5 and other.lr_lambdas[1](0) == 0.5
 
 
 def test_resume_with_last_epoch_needs_initial_lr():
@@ -114,19 +254,90 @@ def test_resume_with_last_epoch_needs_initial_lr():
         lr_scheduler.StepLR(ours, step_size=2, last_epoch=3)
 
 
+def test_scheduler_step_before_optimizer_step_warns_as_torch():
+    ours, _ = _pair()
+    sched = lr_scheduler.StepLR(ours, step_size=1)
+    with pytest.warns(UserWarning, match=r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`"):
+        sched.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step()  # only the first call warns
+        fine, _ = _pair()
+        good = lr_scheduler.StepLR(fine, step_size=1)
+        fine.step()
+        good.step()
+
+
+@pytest.mark.parametrize("name, kwargs", [c for c in SCHEDULES if c[0] != "LambdaLR"])
+def test_step_with_epoch_uses_the_closed_form_as_torch(name, kwargs):
+    ours, theirs = _pair()
+    sched = _make(name, ours, kwargs, lr_scheduler)
+    t_sched = _make(name, theirs, kwargs, torch.optim.lr_scheduler)
+    ours.step()
+    theirs.step()
+    for epoch in [3, 4, 9, 2]:
+        with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)` was not necessary"):
+            sched.step(epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_sched.step(epoch)
+        np.testing.assert_allclose(sched.get_last_lr(), t_sched.get_last_lr(), rtol=1e-15)
+
+
 def test_bad_arguments_raise():
     ours, _ = _pair()
+    adagrad = dn.optim.Adagrad([dn.nn.Parameter(np.zeros(1))])
     cases = [
         (lambda: lr_scheduler.StepLR(ours, step_size=0), r"StepLR: step_size must be a positive integer, got 0"),
         (lambda: lr_scheduler.StepLR(ours, step_size=2.5), r"step_size must be a positive integer, got 2\.5"),
-        (lambda: lr_scheduler.StepLR(ours, step_size=2, gamma=-0.1), r"StepLR: gamma must be a number >= 0, got -0\.1"),
+        (lambda: lr_scheduler.StepLR(ours, step_size=2, gamma=-0.1), r"StepLR: gamma must be a number > 0, got -0\.1"),
         (lambda: lr_scheduler.ExponentialLR(ours, gamma=0), r"ExponentialLR: gamma must be a number > 0, got 0"),
+        (lambda: lr_scheduler.StepLR(ours, 2, last_epoch=-2), r"StepLR: last_epoch must be an integer >= -1, got -2"),
         (
             lambda: lr_scheduler.MultiStepLR(ours, milestones=[3, -1]),
             r"milestones must be non-negative integers, got \[3, -1\]",
         ),
         (lambda: lr_scheduler.MultiStepLR(ours, milestones=4), r"milestones must be a list of epochs, got 4"),
         (lambda: lr_scheduler.StepLR("sgd", step_size=2), r"StepLR: expected a deltanet Optimizer, got str"),
+        (lambda: lr_scheduler.CosineAnnealingLR(ours, T_max=0), r"CosineAnnealingLR: T_max must be a number > 0"),
+        (
+            lambda: lr_scheduler.CosineAnnealingLR(ours, T_max=5, eta_min=-1e-3),
+            r"eta_min must be a number >= 0, got -0\.001",
+        ),
+        (lambda: lr_scheduler.LambdaLR(ours, lr_lambda=0.5), r"LambdaLR: lr_lambda must be a function of the epoch"),
+        (
+            lambda: lr_scheduler.LambdaLR(ours, lr_lambda=[lambda e: 1.0]),
+            r"lr_lambda has 1 functions, expected one per param group \(2\)",
+        ),
+        (lambda: lr_scheduler.OneCycleLR(ours, max_lr=0.1), r"give total_steps, or both epochs and steps_per_epoch"),
+        (lambda: lr_scheduler.OneCycleLR(ours, 0.1, epochs=3), r"give total_steps, or both epochs and steps_per_epoch"),
+        (lambda: lr_scheduler.OneCycleLR(ours, 0.1, total_steps=0), r"total_steps must be a positive integer, got 0"),
+        (
+            lambda: lr_scheduler.OneCycleLR(ours, 0.1, epochs=2, steps_per_epoch=2.5),
+            r"steps_per_epoch must be a positive integer, got 2\.5",
+        ),
+        (
+            lambda: lr_scheduler.OneCycleLR(ours, 0.1, 10, pct_start=1.5),
+            r"pct_start must be a number in \[0, 1\], got 1\.5",
+        ),
+        (
+            lambda: lr_scheduler.OneCycleLR(ours, 0.1, 10, anneal_strategy="cosine"),
+            r"anneal_strategy must be one of 'cos', 'linear', got 'cosine'",
+        ),
+        (
+            lambda: lr_scheduler.OneCycleLR(ours, [0.1], 10),
+            r"OneCycleLR: max_lr has 1 values, expected one per param group \(2\)",
+        ),
+        (lambda: lr_scheduler.OneCycleLR(ours, 0.0, 10), r"OneCycleLR: max_lr must be a number > 0, got 0\.0"),
+        (lambda: lr_scheduler.OneCycleLR(adagrad, 0.1, 10), r"cycle_momentum=True needs an optimizer with momentum"),
+        (
+            lambda: lr_scheduler.OneCycleLR(ours, 0.1, total_steps=10, pct_start=0.1),
+            r"phase 1 of the cycle has no steps",
+        ),
+        (
+            lambda: lr_scheduler.OneCycleLR(_pair()[0], 0.1, 10, last_epoch=3),
+            r"OneCycleLR: resuming with last_epoch=3 needs \['initial_lr', 'max_lr', 'min_lr', 'max_momentum'",
+        ),
         (lambda: lr_scheduler.ReduceLROnPlateau(ours, mode="lowest"), r"mode must be 'min' or 'max', got 'lowest'"),
         (lambda: lr_scheduler.ReduceLROnPlateau(ours, factor=1.0), r"factor must be a number in \[0, 1\), got 1\.0"),
         (
@@ -145,6 +356,8 @@ def test_bad_arguments_raise():
     sched = lr_scheduler.StepLR(ours, step_size=2)
     with pytest.raises(ValueError, match=r"unknown key\(s\) \['optimizer'\]"):
         sched.load_state_dict({"optimizer": 1})
+    with pytest.raises(ValueError, match=r"base_lrs has 1 values, expected one per param group \(2\)"):
+        sched.load_state_dict({"base_lrs": [0.1]})
 
 
 def test_scheduled_lr_drives_the_optimizer():
@@ -163,11 +376,69 @@ def test_resuming_with_last_epoch_matches_torch(name, kwargs):
     ours, theirs = _pair()
     for group in ours.param_groups + theirs.param_groups:
         group["initial_lr"] = group["lr"] * 2
-    sched = getattr(lr_scheduler, name)(ours, last_epoch=4, **kwargs)
-    t_sched = getattr(torch.optim.lr_scheduler, name)(theirs, last_epoch=4, **kwargs)
-    for epoch in range(8):
-        assert sched.get_last_lr() == t_sched.get_last_lr(), epoch
-        assert sched.last_epoch == t_sched.last_epoch
-        theirs.step()
+    sched = _make(name, ours, dict(kwargs, last_epoch=4), lr_scheduler)
+    t_sched = _make(name, theirs, dict(kwargs, last_epoch=4), torch.optim.lr_scheduler)
+    _run_both(sched, t_sched, ours, theirs, 8)
+
+
+def test_schedulers_are_importable_as_in_torch():
+    from deltanet.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, OneCycleLR  # noqa: F401
+
+    for name in lr_scheduler.__all__:
+        assert getattr(dn.optim, name) is getattr(lr_scheduler, name)
+
+
+def test_one_cycle_resumes_from_the_optimizer_state_dict_and_last_epoch():
+    """The keys OneCycleLR writes into the groups travel with the optimizer's state_dict, as in torch."""
+    ours, _ = _pair(momentum=0.9)
+    sched = lr_scheduler.OneCycleLR(ours, max_lr=0.4, total_steps=12)
+    for _ in range(5):
+        ours.step()
         sched.step()
-        t_sched.step()
+    saved = json.loads(json.dumps(ours.state_dict()))
+    expected = []
+    for _ in range(6):
+        ours.step()
+        sched.step()
+        expected.append((sched.get_last_lr(), _momenta(ours)))
+
+    resumed, _ = _pair(momentum=0.9)
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["max_lr"] == 0.4
+    other = lr_scheduler.OneCycleLR(resumed, max_lr=0.4, total_steps=12, last_epoch=4)
+    assert other.get_last_lr() == sched_lrs_at(5)
+    got = []
+    for _ in range(6):
+        resumed.step()
+        other.step()
+        got.append((other.get_last_lr(), _momenta(resumed)))
+    assert got == expected
+
+
+def sched_lrs_at(step):
+    ours, _ = _pair(momentum=0.9)
+    sched = lr_scheduler.OneCycleLR(ours, max_lr=0.4, total_steps=12)
+    for _ in range(step):
+        ours.step()
+        sched.step()
+    return sched.get_last_lr()
+
+
+@pytest.mark.parametrize("name", lr_scheduler.__all__)
+def test_signatures_match_torch(name):
+    import inspect
+
+    ours, theirs = getattr(lr_scheduler, name), getattr(torch.optim.lr_scheduler, name)
+    for a, b in [(ours, theirs), (ours.step, theirs.step)]:
+        mine, torchs = inspect.signature(a).parameters, inspect.signature(b).parameters
+        assert list(mine) == list(torchs)
+        assert [p.default for p in mine.values()] == [p.default for p in torchs.values()]
+
+
+def test_one_cycle_checks_everything_before_changing_the_optimizer():
+    ours, _ = _pair(momentum=0.9)
+    before = [dict(g) for g in ours.param_groups]
+    for kwargs in (dict(total_steps=10, pct_start=0.1), dict(total_steps=10, pct_start=1.0), dict(total_steps=0)):
+        with pytest.raises(ValueError):
+            lr_scheduler.OneCycleLR(ours, max_lr=0.5, **kwargs)
+    assert ours.param_groups == before

@@ -1,5 +1,6 @@
 """The Optimizer base: validation, in-place updates, dtype, grad None, zero_grad, state_dict, get()."""
 
+import inspect
 import json
 
 import numpy as np
@@ -76,6 +77,16 @@ BAD_HYPERPARAMETERS = [
     (lambda p: optim.Adam(p, weight_decay=-0.1), r"Adam: weight_decay must be a number >= 0, got -0\.1"),
     (lambda p: optim.AdamW(p, weight_decay=-0.01), r"AdamW: weight_decay must be a number >= 0, got -0\.01"),
     (lambda p: optim.AdamW(p, amsgrad=None), r"AdamW: amsgrad must be True or False, got None"),
+    (lambda p: optim.Adadelta(p, rho=1.5), r"Adadelta: rho must be a number in \[0, 1\], got 1\.5"),
+    (lambda p: optim.Adadelta(p, lr=-1.0), r"Adadelta: lr must be a number >= 0, got -1\.0"),
+    (lambda p: optim.Adadelta(p, eps=-1e-6), r"Adadelta: eps must be a number >= 0, got -1e-06"),
+    (lambda p: optim.Adadelta(p, weight_decay=-1), r"Adadelta: weight_decay must be a number >= 0, got -1"),
+    (lambda p: optim.Adadelta(p, maximize="no"), r"Adadelta: maximize must be True or False, got 'no'"),
+    (lambda p: optim.SGD(p, foreach="yes"), r"SGD: foreach must be True or False, got 'yes'"),
+    (lambda p: optim.Adam(p, fused=1), r"Adam: fused must be True or False, got 1"),
+    (lambda p: optim.RMSprop(p, capturable=None), r"RMSprop: capturable must be True or False, got None"),
+    (lambda p: optim.Adagrad(p, differentiable=True), r"Adagrad: differentiable=True is not supported"),
+    (lambda p: optim.Adadelta(p, differentiable=True), r"Adadelta: differentiable=True is not supported"),
 ]
 
 
@@ -101,8 +112,8 @@ def test_bad_params_raise():
         (lambda: optim.SGD(5, lr=0.1), r"params must be an iterable of Parameters or of dicts, got int"),
         (lambda: optim.SGD([np.zeros(2)], lr=0.1), r"parameter 0 is a ndarray, expected a Parameter"),
         (
-            lambda: optim.SGD(dn.nn.Linear(2, 1).named_parameters()),
-            r"parameter 0 is a \(name, Parameter\) pair; pass model\.parameters\(\)",
+            lambda: optim.SGD([p, ("w", _param())]),
+            r"parameter 0 has no name while others are \(name, Parameter\) pairs",
         ),
         (lambda: optim.SGD([p, frozen], lr=0.1), r"parameter 1 \(shape \(2,\)\) does not require grad"),
         (lambda: optim.SGD([interior], lr=0.1), r"parameter 0 \(shape \(2,\)\) is not a leaf"),
@@ -120,6 +131,51 @@ def test_bad_params_raise():
     for make, message in cases:
         with pytest.raises(ValueError, match=message):
             make()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+def test_torch_signature_and_param_groups_layout(name):
+    """Every keyword of torch's constructor is accepted, and the groups hold torch's keys."""
+    torch = pytest.importorskip("torch")
+    ours = inspect.signature(getattr(optim, name)).parameters
+    theirs = inspect.signature(getattr(torch.optim, name)).parameters
+    assert list(ours) == list(theirs)
+    for key, parameter in theirs.items():
+        assert ours[key].kind == parameter.kind, key
+        if key != "params":
+            assert ours[key].default == parameter.default, key
+    t_model = torch.nn.Linear(2, 1)
+    model = dn.nn.Linear(2, 1)
+    sd = getattr(optim, name)(model.named_parameters(), foreach=False).state_dict()
+    t_sd = getattr(torch.optim, name)(t_model.named_parameters(), foreach=False).state_dict()
+    assert sorted(sd["param_groups"][0]) == sorted(t_sd["param_groups"][0])
+    assert sd["param_groups"][0]["param_names"] == t_sd["param_groups"][0]["param_names"] == ["weight", "bias"]
+
+
+def test_named_parameters_are_optimized_like_parameters():
+    model = dn.nn.Linear(2, 1)
+    opt = optim.SGD(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["params"] == model.parameters()
+    opt.add_param_group({"params": [("extra", _param())], "lr": 0.5})
+    assert opt.param_groups[1]["param_names"] == ["extra"]
+    model.weight.grad = np.ones_like(model.weight.data)
+    before = model.weight.data.copy()
+    opt.step()
+    np.testing.assert_allclose(model.weight.data, before - 0.1)
+
+
+def test_grad_as_tensor_is_read_like_an_array():
+    """Merge-safety: a gradient held as a Tensor (as torch's .grad) gives the same step."""
+    a, b = _param(), _param()
+    a.grad = np.array([1.0, -2.0])
+    b.grad = dn.tensor(np.array([1.0, -2.0]))
+    for p in (a, b):
+        opt = optim.Adam([p], lr=0.1)
+        opt.step()
+        opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.data, b.data)
+    assert isinstance(b.grad, dn.Tensor) and not b.grad.data.any()
+    assert isinstance(a.grad, np.ndarray) and not a.grad.any()
 
 
 def test_add_param_group_fills_defaults_and_rejects_duplicates():
@@ -342,6 +398,7 @@ def test_load_state_dict_rejects_mismatches():
         ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
         ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.9, 0.5))),
         ("AdamW", dict(lr=0.05)),
+        ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
     ],
 )
 def test_loads_a_pytorch_state_dict(problem, name, kwargs):
@@ -391,7 +448,7 @@ def test_get_resolves_names_classes_and_instances():
     with pytest.raises(
         ValueError,
         match=(
-            r"unknown optimizer 'adamax'; expected one of \['adagrad', "
+            r"unknown optimizer 'adamax'; expected one of \['adadelta', 'adagrad', "
             r"'adam', 'adamw', 'cg', 'lbfgs', 'rmsprop', 'sgd'\]"
         ),
     ):

@@ -1318,6 +1318,10 @@ OPTIMIZERS = {
         ("lr str", {"lr": "a"}, r"Adagrad: lr must be a number >= 0, got 'a'"),
         ("lr_decay", {"lr_decay": -1}, r"Adagrad: lr_decay must be a number >= 0, got -1"),
     ),
+    optim.Adadelta: (
+        ("rho", {"rho": 1.5}, r"Adadelta: rho must be a number in \[0, 1\], got 1\.5"),
+        ("differentiable", {"differentiable": True}, r"Adadelta: differentiable=True is not supported"),
+    ),
     optim.RMSprop: (
         ("alpha", {"alpha": 2}, r"RMSprop: alpha must be a number in \[0, 1\], got 2"),
         ("momentum", {"momentum": 1}, r"RMSprop: momentum must be a number in \[0, 1\), got 1"),
@@ -1380,9 +1384,9 @@ for _cls, _hypers in OPTIMIZERS.items():
         _entry,
         _names,
         "wrong_argument_type",
-        lambda tmp, c=_cls: c(list(nn.Linear(2, 2).named_parameters())),
-        Raises(ValueError, rf"{_entry}: parameter 0 is a \(name, Parameter\) pair; pass model\.parameters\(\)"),
-        "named",
+        lambda tmp, c=_cls: c(list(nn.Linear(2, 2).named_parameters()) + _params()),
+        Raises(ValueError, rf"{_entry}: parameter 2 has no name while others are \(name, Parameter\) pairs"),
+        "named and unnamed",
     )
     add(
         _entry,

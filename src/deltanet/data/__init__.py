@@ -7,10 +7,17 @@ shuffle.
 - the seeds' own data: ``tumor_survival``, ``tumor_temperature``, ``cats_dogs_outputs``,
   ``mirror_symmetry``, ``family_trees``, ``sinusoid``, ``universal_approximation``, ``xor``, and
   synthetic cell images for segmentation (``make_cells``, ``make_cells_3d``);
-- splitting, scaling and batching: ``train_test_split``, ``Standardizer``, ``DataLoader``.
+- splitting, scaling and batching: ``train_test_split``, ``Standardizer``, ``DataLoader``;
+- PyTorch's dataset classes (``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``,
+  ``IterableDataset``, ``random_split``), samplers and ``default_collate``.
+
+``deltanet.utils.data`` is PyTorch's spelling of the loading part: the same classes, with
+PyTorch's ``DataLoader`` (``batch_size=1``, no shuffle, batches of Tensors). The ``DataLoader``
+here extends it with deltanet's defaults (32 samples, shuffled, NumPy batches).
 """
 
-from deltanet.data.batches import DataLoader, Dataset, batch_slices, iterate_minibatches
+from deltanet.data.batches import DataLoader, batch_slices, iterate_minibatches
+from deltanet.data.collate import collate_arrays, default_collate, default_convert
 from deltanet.data.datasets import (
     DatasetBundle,
     load_breast_cancer,
@@ -26,8 +33,17 @@ from deltanet.data.family_trees import (
     family_trees,
 )
 from deltanet.data.idx import IDXFormatError, read_idx, read_idx_header, write_idx
+from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from deltanet.data.mnist import MNIST_MIRRORS, MNIST_SHA256, DownloadError, download_mnist, load_mnist, sha256_file
 from deltanet.data.readers import DataFileError, read_csv, read_npz, read_npz_xy
+from deltanet.data.samplers import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from deltanet.data.segmentation import make_cells, make_cells_3d
 from deltanet.data.split import train_test_split, train_val_test_split
 from deltanet.data.standardize import Standardizer
@@ -44,20 +60,33 @@ from deltanet.data.toy import (
 )
 
 __all__ = [
+    "BatchSampler",
+    "ConcatDataset",
     "DataFileError",
     "DataLoader",
     "Dataset",
     "DatasetBundle",
     "DownloadError",
     "IDXFormatError",
+    "IterableDataset",
     "MNIST_MIRRORS",
     "MNIST_SHA256",
     "PEOPLE",
     "RELATIONS",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Standardizer",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
     "UNIVERSAL_FUNCTIONS",
+    "WeightedRandomSampler",
     "batch_slices",
     "cats_dogs_outputs",
+    "collate_arrays",
+    "default_collate",
+    "default_convert",
     "download_mnist",
     "family_tree_cases",
     "family_tree_triples",
@@ -72,6 +101,7 @@ __all__ = [
     "make_cells",
     "make_cells_3d",
     "mirror_symmetry",
+    "random_split",
     "read_csv",
     "read_idx",
     "read_idx_header",

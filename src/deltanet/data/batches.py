@@ -10,6 +10,9 @@ update sees.
 Shuffling draws one permutation per epoch from ``rng`` (a seed or a ``numpy.random.Generator``;
 without it the default generator that ``dn.manual_seed`` sets), so the same seed gives the same
 batches, in the same order.
+
+``DataLoader`` here is PyTorch's loader (``deltanet.utils.data.DataLoader``, see ``loader``)
+with deltanet's defaults (32 samples, shuffled, NumPy batches); one implementation serves both.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from typing import Any
 import numpy as np
 
 from deltanet.backend import get_rng
+from deltanet.data.collate import collate_arrays
+from deltanet.data.indexed import Dataset
+from deltanet.data.loader import DataLoader as _TorchDataLoader
+from deltanet.data.samplers import resolve_generator
 
 
 def _check_batch_size(batch_size: Any) -> None:
@@ -95,48 +102,28 @@ def iterate_minibatches(
             yield X[s], (None if y is None else y[s])
 
 
-class Dataset:
-    """Arrays of equal length viewed as one sequence of samples: ``ds[i]`` is a tuple of rows.
+class DataLoader(_TorchDataLoader):
+    """Iterate over a dataset in batches with deltanet's defaults: 32 samples, reshuffled every pass, NumPy batches.
+
+    The same loader as ``deltanet.utils.data.DataLoader`` (PyTorch's, which this class extends),
+    with deltanet's documented defaults instead of PyTorch's: ``batch_size=32`` (``None``: the
+    full batch) instead of 1, ``shuffle=True`` instead of False, ``rng=`` for the shuffle, a
+    tuple of arrays accepted as the dataset, and batches of NumPy arrays (``collate_arrays``:
+    tuples stay tuples) instead of Tensors. Any dataset with ``__len__`` and ``__getitem__`` works.
 
     Args:
-        *arrays: arrays with the same first dimension (features, targets, ...).
-
-    Examples:
-        >>> import numpy as np
-        >>> from deltanet.data import Dataset
-        >>> ds = Dataset(np.zeros((4, 3)), np.arange(4))
-        >>> len(ds), ds[2][1].item()
-        (4, 2)
-    """
-
-    def __init__(self, *arrays: Any) -> None:
-        if not arrays:
-            raise ValueError("Dataset needs at least one array, got none")
-        self.arrays = tuple(np.asarray(a) for a in arrays)
-        lengths = [len(a) if a.ndim else None for a in self.arrays]
-        if None in lengths or len(set(lengths)) != 1:
-            shapes = [a.shape for a in self.arrays]
-            raise ValueError(
-                f"Dataset arrays must share their first dimension (one row per sample), got shapes {shapes}"
-            )
-
-    def __len__(self) -> int:
-        return len(self.arrays[0])
-
-    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
-        return tuple(a[index] for a in self.arrays)
-
-
-class DataLoader:
-    """Iterate over a ``Dataset`` (or arrays) in batches, reshuffled at every pass.
-
-    Args:
-        dataset: a ``Dataset``, or a tuple of arrays.
+        dataset: a dataset (``Dataset``, ``TensorDataset``, any object with ``__len__`` and
+            ``__getitem__``), or a tuple of arrays of equal length.
         batch_size: samples per batch (``None`` = the full batch).
         shuffle: new order at every iteration, drawn from ``rng``.
         drop_last: skip the last batch when it is smaller than ``batch_size``.
-        rng: seed or ``numpy.random.Generator``; a seed starts one generator that the passes share,
-            so two loaders with the same seed give the same sequence of epochs.
+        rng: None (the generator ``dn.manual_seed`` sets, read at each pass), a seed or a
+            ``numpy.random.Generator``; a seed starts one generator that the passes share, so two
+            loaders with the same seed give the same sequence of epochs.
+        collate_fn: makes one batch from a list of samples (default: ``collate_arrays``).
+
+    Raises:
+        ValueError: ``batch_size`` is neither a positive integer nor None, or a bad ``rng``.
 
     Examples:
         >>> import numpy as np
@@ -155,26 +142,19 @@ class DataLoader:
         shuffle: bool = True,
         drop_last: bool = False,
         rng: Any = None,
+        collate_fn: Any = None,
     ) -> None:
         _check_batch_size(batch_size)
-        self.dataset = dataset if isinstance(dataset, Dataset) else Dataset(*dataset)
-        self.batch_size = batch_size
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
-        self.rng = get_rng(rng)
-
-    def _slices(self) -> list[slice]:
-        slices = batch_slices(len(self.dataset), self.batch_size)
-        if self.drop_last and self.batch_size is not None and slices:
-            if slices[-1].stop - slices[-1].start < self.batch_size:
-                slices = slices[:-1]
-        return slices
-
-    def __len__(self) -> int:
-        return len(self._slices())
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
-        n = len(self.dataset)
-        order = self.rng.permutation(n) if self.shuffle else None
-        for s in self._slices():
-            yield self.dataset[s if order is None else order[s]]
+        resolve_generator(rng, "DataLoader", "rng")
+        if isinstance(dataset, tuple):
+            dataset = Dataset(*dataset)
+        if batch_size is None:
+            batch_size = max(len(dataset), 1)
+        super().__init__(
+            dataset,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            drop_last=drop_last,
+            generator=rng,
+            collate_fn=collate_arrays if collate_fn is None else collate_fn,
+        )

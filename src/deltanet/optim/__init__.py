@@ -1,7 +1,7 @@
 """Layer 5: optimizers and learning-rate schedules, with PyTorch's names, defaults and update rules.
 
 The optimizer owns parameter groups and state; each update rule is a pure function on arrays
-(``sgd_update``, ``adagrad_update``, ``rmsprop_update``, ``adam_update``) with its pseudocode in
+(``sgd_update``, ``adagrad_update``, ``adadelta_update``, ``rmsprop_update``, ``adam_update``) with its pseudocode in
 the docstring. The same model with the same initial weights follows the same trajectory as with
 ``torch.optim``.
 
@@ -18,12 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 from deltanet.optim import lr_scheduler
+from deltanet.optim.adadelta import Adadelta, adadelta_update
 from deltanet.optim.adagrad import Adagrad, adagrad_update
 from deltanet.optim.adam import Adam, AdamW, adam_update
 from deltanet.optim.lr_scheduler import (
+    CosineAnnealingLR,
     ExponentialLR,
+    LambdaLR,
     LRScheduler,
     MultiStepLR,
+    OneCycleLR,
     ReduceLROnPlateau,
     StepLR,
 )
@@ -34,6 +38,7 @@ from deltanet.optim.sgd import SGD, sgd_update
 
 _REGISTRY: dict[str, type[Optimizer]] = {
     "sgd": SGD,
+    "adadelta": Adadelta,
     "adagrad": Adagrad,
     "rmsprop": RMSprop,
     "adam": Adam,
@@ -44,7 +49,7 @@ _REGISTRY: dict[str, type[Optimizer]] = {
 
 
 def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
-    """Build an optimizer by name ("sgd", "adam", "adamw", "adagrad", "rmsprop", "lbfgs", "cg").
+    """Build an optimizer by name ("sgd", "adam", "adamw", "adagrad", "adadelta", "rmsprop", "lbfgs", "cg").
 
     Args:
         name: a name (case, "-" and "_" ignored), an Optimizer class, or an Optimizer instance
@@ -80,19 +85,24 @@ def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
 
 
 __all__ = [
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
     "CG",
+    "CosineAnnealingLR",
     "ExponentialLR",
     "LBFGS",
     "LRScheduler",
+    "LambdaLR",
     "MultiStepLR",
+    "OneCycleLR",
     "Optimizer",
     "RMSprop",
     "ReduceLROnPlateau",
     "SGD",
     "StepLR",
+    "adadelta_update",
     "adagrad_update",
     "adam_update",
     "get",

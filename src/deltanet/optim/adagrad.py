@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches, _grad_array
 
 
 def adagrad_update(
@@ -97,6 +97,9 @@ class Adagrad(Optimizer):
         initial_accumulator_value: $\ge 0$, the starting value of $s$.
         eps: $\epsilon \ge 0$, added to $\sqrt{s}$ for numerical stability.
         maximize: ascend the objective instead.
+        foreach, fused: PyTorch's implementation switches (None, True or False), accepted and kept
+            in the param groups; deltanet computes the same update either way.
+        differentiable: must be False (deltanet's steps are not recorded by autograd).
 
     Raises:
         ValueError: a hyperparameter out of range.
@@ -123,8 +126,11 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -132,7 +138,10 @@ class Adagrad(Optimizer):
             weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value,
             eps=eps,
+            foreach=foreach,
             maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -144,6 +153,7 @@ class Adagrad(Optimizer):
         _check_number(name, "initial_accumulator_value", group["initial_accumulator_value"])
         _check_number(name, "eps", group["eps"])
         _check_bool(name, "maximize", group["maximize"])
+        _check_switches(name, group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         eta = float(group["lr"])
@@ -153,7 +163,7 @@ class Adagrad(Optimizer):
         maximize = bool(group["maximize"])
         state, works = self.state, self._work
         for p in group["params"]:
-            g = p.grad
+            g = _grad_array(p)
             if g is None:
                 continue
             W = p.data

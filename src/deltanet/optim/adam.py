@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches, _grad_array
 
 
 def adam_update(
@@ -128,6 +128,10 @@ class Adam(Optimizer):
         weight_decay: $\lambda \ge 0$, adds $\lambda W$ to the gradient ($\ell_2$).
         amsgrad: normalize by the largest $v$ seen so far (Reddi et al. 2018).
         maximize: ascend the objective instead.
+        foreach, fused: PyTorch's implementation switches (None, True or False), accepted and kept
+            in the param groups; deltanet computes the same update either way.
+        capturable: PyTorch's CUDA-graph switch (True or False); no effect on the CPU.
+        differentiable: must be False (deltanet's steps are not recorded by autograd).
         decoupled_weight_decay: decay $W$ directly, as ``AdamW``.
 
     Raises:
@@ -156,7 +160,11 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = dict(
@@ -166,6 +174,10 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -183,6 +195,7 @@ class Adam(Optimizer):
         _check_bool(name, "amsgrad", group["amsgrad"])
         _check_bool(name, "maximize", group["maximize"])
         _check_bool(name, "decoupled_weight_decay", group["decoupled_weight_decay"])
+        _check_switches(name, group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         eta = float(group["lr"])
@@ -194,7 +207,7 @@ class Adam(Optimizer):
         decoupled = bool(group["decoupled_weight_decay"])
         state, works = self.state, self._work
         for p in group["params"]:
-            g = p.grad
+            g = _grad_array(p)
             if g is None:
                 continue
             W = p.data
@@ -240,6 +253,7 @@ class AdamW(Adam):
 
     Args:
         params, lr, betas, eps, amsgrad, maximize: as in ``Adam``.
+        foreach, capturable, differentiable, fused: PyTorch's implementation switches, as in ``Adam``.
         weight_decay: $\lambda \ge 0$, applied to $W$ directly, not through the gradient.
 
     Raises:
@@ -264,8 +278,25 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

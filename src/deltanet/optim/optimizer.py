@@ -17,16 +17,25 @@ of the parameter in the order of the groups, as PyTorch does:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor, enable_grad
 
-# Keys a param group may carry besides the optimizer's own hyperparameters.
-_EXTRA_GROUP_KEYS = ("params", "initial_lr")
+# Keys a param group may carry besides the optimizer's own hyperparameters: the parameters and
+# their names (from ``named_parameters()``), and what the learning-rate schedulers write there
+# (``initial_lr`` by every scheduler; the others by ``OneCycleLR``), as PyTorch's schedulers do.
+SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+_EXTRA_GROUP_KEYS = ("params", "param_names", *SCHEDULER_GROUP_KEYS)
+
+
+def _grad_array(p: Tensor) -> np.ndarray | None:
+    """The gradient of ``p`` as an array (None when it has none), whether ``p.grad`` is an array or a Tensor."""
+    g = p.grad
+    return g.data if isinstance(g, Tensor) else g
 
 
 class Optimizer:
@@ -52,6 +61,8 @@ class Optimizer:
     requires_closure = False
     #: How many scratch arrays shaped like a parameter the update rule needs.
     _n_work = 1
+    #: How many steps were taken (a scheduler stepped before the first one warns, as PyTorch's).
+    _step_count = 0
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -123,6 +134,7 @@ class Optimizer:
         params = list(params)
         if not params:
             raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
+        params, param_names = _split_names(name, params)
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         first = sum(len(group["params"]) for group in self.param_groups)
         for i, p in enumerate(params, first):
@@ -132,11 +144,13 @@ class Optimizer:
                     f"{name}: parameter {i} (shape {p.shape}) appears twice; give each parameter once, in one group"
                 )
             seen.add(id(p))
-        group = {k: v for k, v in param_group.items() if k != "params"}
+        group = {k: v for k, v in param_group.items() if k not in ("params", "param_names")}
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         self._check_group(group)
         group["params"] = params
+        if param_names is not None:
+            group["param_names"] = param_names
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -154,8 +168,9 @@ class Optimizer:
                 if set_to_none or p.grad is None:
                     p.grad = None
                 else:
-                    # A new array, not p.grad[...] = 0: the old array may be shared.
-                    p.grad = np.zeros_like(p.data)
+                    # New zeros, not p.grad[...] = 0: the old array may be shared.
+                    zeros = np.zeros_like(p.data)
+                    p.grad = Tensor(zeros) if isinstance(p.grad, Tensor) else zeros
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those with ``grad`` None are skipped).
@@ -173,6 +188,7 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._update_group(group)
+        self._step_count += 1
         return loss
 
     def _update_group(self, group: dict[str, Any]) -> None:  # pragma: no cover - abstract
@@ -249,7 +265,7 @@ class Optimizer:
                 )
             merged = dict(group)
             for key, value in saved.items():
-                if key in self.defaults or key == "initial_lr":
+                if key in self.defaults or key in SCHEDULER_GROUP_KEYS:
                     merged[key] = tuple(value) if isinstance(value, list) else value
             self._check_group(merged)
             new_groups.append(merged)
@@ -280,11 +296,25 @@ class Optimizer:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _check_param(owner: str, i: int, p: Any) -> None:
-    if isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Tensor):
+def _is_named(p: Any) -> bool:
+    return isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], Tensor)
+
+
+def _split_names(owner: str, params: list[Any]) -> tuple[list[Any], list[str] | None]:
+    """The parameters and their names, from ``model.named_parameters()`` pairs (as PyTorch takes)."""
+    named = [_is_named(p) for p in params]
+    if not any(named):
+        return params, None
+    if not all(named):
+        i = named.index(False)
         raise ValueError(
-            f"{owner}: parameter {i} is a (name, Parameter) pair; pass model.parameters(), not model.named_parameters()"
+            f"{owner}: parameter {i} has no name while others are (name, Parameter) pairs; expected "
+            f"all parameters with names (model.named_parameters()) or none (model.parameters())"
         )
+    return [p for _, p in params], [n for n, _ in params]
+
+
+def _check_param(owner: str, i: int, p: Any) -> None:
     if not isinstance(p, Tensor):
         raise ValueError(
             f"{owner}: parameter {i} is a {type(p).__name__}, expected a Parameter "
@@ -333,10 +363,6 @@ def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor) -> Any:
     return np.array(array, dtype=p.dtype, copy=True)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _check_number(
     owner: str,
     name: str,
@@ -345,27 +371,40 @@ def _check_number(
     high: float = math.inf,
     high_open: bool = False,
 ) -> None:
-    """Raise ValueError unless ``low <= value <= high`` (``< high`` with ``high_open``), finite."""
-    if _is_number(value) and math.isinf(value):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    inside = _is_number(value) and low <= value and (value < high if high_open else value <= high)
-    if not inside:
-        if high == math.inf:
-            expected = f"a number >= {low:g}"
-        else:
-            expected = f"a number in [{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
+    """Raise ValueError unless ``value`` is a finite number from ``low`` to ``high`` (``high_open``: below it)."""
+    if check.is_number(value) and math.isinf(value):
+        raise check.fail(owner, name, "a finite number", value)
+    check.number(value, name, owner, low=low, high=high, high_open=high_open)
 
 
 def _check_bool(owner: str, name: str, value: Any) -> None:
     """Raise ValueError unless ``value`` is a bool."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{owner}: {name} must be True or False, got {value!r}")
+    check.flag(value, name, owner)
 
 
 def _check_positive_int(owner: str, name: str, value: Any, allow_none: bool = False) -> None:
     """Raise ValueError unless ``value`` is an integer >= 1 (or None when allowed)."""
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+    check.integer(value, name, owner, low=1)
+
+
+def _check_switches(owner: str, group: dict[str, Any]) -> None:
+    """Validate PyTorch's implementation switches that ``group`` has (``foreach``, ``fused``, ...).
+
+    They choose *how* PyTorch computes the same update (a loop or one fused kernel, a
+    CUDA-graph-safe step); deltanet has one NumPy loop, so they are accepted and kept in the param
+    groups (PyTorch's ``state_dict`` has them) but change nothing. ``differentiable=True`` (an
+    update that autograd can differentiate) is refused.
+    """
+    for name in ("foreach", "fused"):
+        if name in group and group[name] is not None:
+            check.flag(group[name], name, owner)
+    if "capturable" in group:
+        check.flag(group["capturable"], "capturable", owner)
+    if "differentiable" in group:
+        if check.flag(group["differentiable"], "differentiable", owner):
+            raise ValueError(
+                f"{owner}: differentiable=True is not supported, got True; deltanet's optimizer "
+                f"steps update the arrays in place and are not recorded by autograd"
+            )

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches, _grad_array
 
 
 def rmsprop_update(
@@ -125,7 +125,10 @@ class RMSprop(Optimizer):
         momentum: $\mu \in [0, 1)$; a momentum buffer on the normalized step.
         centered: normalize by the estimated standard deviation $\sqrt{v - \bar g^2}$, with $\bar g$
             a running average of $g$.
+        capturable: PyTorch's CUDA-graph switch (True or False); no effect on the CPU.
+        foreach: PyTorch's implementation switch (None, True or False); no effect.
         maximize: ascend the objective instead.
+        differentiable: must be False (deltanet's steps are not recorded by autograd).
 
     Raises:
         ValueError: a hyperparameter out of range.
@@ -153,8 +156,10 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -163,7 +168,10 @@ class RMSprop(Optimizer):
             weight_decay=weight_decay,
             momentum=momentum,
             centered=centered,
+            capturable=capturable,
+            foreach=foreach,
             maximize=maximize,
+            differentiable=differentiable,
         )
         super().__init__(params, defaults)
 
@@ -176,6 +184,7 @@ class RMSprop(Optimizer):
         _check_number(name, "momentum", group["momentum"], 0.0, 1.0, high_open=True)
         _check_bool(name, "centered", group["centered"])
         _check_bool(name, "maximize", group["maximize"])
+        _check_switches(name, group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         eta = float(group["lr"])
@@ -187,7 +196,7 @@ class RMSprop(Optimizer):
         maximize = bool(group["maximize"])
         state, works = self.state, self._work
         for p in group["params"]:
-            g = p.grad
+            g = _grad_array(p)
             if g is None:
                 continue
             W = p.data

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor, enable_grad
-from deltanet.optim.optimizer import Optimizer, _check_number, _check_positive_int
+from deltanet.optim.optimizer import Optimizer, _check_number, _check_positive_int, _grad_array
 
 
 def _scipy_optimize() -> Any:
@@ -86,8 +86,9 @@ class _ScipyMinimizer(Optimizer):
                 loss = closure()
             grad = np.zeros_like(x0)
             for p, lo, hi in zip(params, bounds[:-1], bounds[1:]):
-                if p.grad is not None:
-                    grad[lo:hi] = p.grad.reshape(-1)
+                g = _grad_array(p)
+                if g is not None:
+                    grad[lo:hi] = g.reshape(-1)
             last["x"], last["loss"] = x.copy(), loss
             return _loss_value(name, loss), grad
 
@@ -102,6 +103,7 @@ class _ScipyMinimizer(Optimizer):
         st = self.state.setdefault(params[0], {"func_evals": 0, "n_iter": 0})
         st["func_evals"] += evaluations
         st["n_iter"] += int(result.nit)
+        self._step_count += 1
         return last["loss"]
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches, _grad_array
 
 
 def sgd_update(
@@ -146,6 +146,9 @@ class SGD(Optimizer):
         nesterov: look-ahead momentum, $W \leftarrow W - \eta (g + \mu b)$ (needs momentum > 0 and
             dampening 0).
         maximize: ascend the objective instead.
+        foreach, fused: PyTorch's implementation switches (None, True or False), accepted and kept
+            in the param groups; deltanet computes the same update either way.
+        differentiable: must be False (deltanet's steps are not recorded by autograd).
 
     Raises:
         ValueError: a hyperparameter out of range, or ``nesterov`` without momentum.
@@ -173,6 +176,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -181,6 +187,9 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -192,6 +201,7 @@ class SGD(Optimizer):
         _check_number(name, "weight_decay", group["weight_decay"])
         _check_bool(name, "nesterov", group["nesterov"])
         _check_bool(name, "maximize", group["maximize"])
+        _check_switches(name, group)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 f"{name}: nesterov=True needs momentum > 0 and dampening = 0, got "
@@ -208,7 +218,7 @@ class SGD(Optimizer):
         state, works = self.state, self._work
         plain = momentum == 0 and weight_decay == 0 and not maximize
         for p in group["params"]:
-            g = p.grad
+            g = _grad_array(p)
             if g is None:
                 continue
             W = p.data

@@ -1,0 +1,41 @@
+r"""Learning-rate schedules, as ``torch.optim.lr_scheduler``: ``opt.step()`` then ``sched.step()``.
+
+A scheduler writes ``group["lr"]`` of its optimizer's param groups, and the optimizer reads it at
+its next step. Each schedule gives PyTorch's sequence of rates to the last bit (the chainable
+forms are kept), and ``state_dict()`` holds JSON-able values only.
+
+| schedule | step it | rate |
+|---|---|---|
+| ``StepLR`` | per epoch | times $\gamma$ every ``step_size`` epochs |
+| ``MultiStepLR`` | per epoch | times $\gamma$ at each milestone |
+| ``ExponentialLR`` | per epoch | times $\gamma$ every epoch |
+| ``LambdaLR`` | per epoch | $\eta_0 \lambda(e)$ |
+| ``CosineAnnealingLR`` | per epoch (or step) | half a cosine down to ``eta_min`` in ``T_max`` |
+| ``OneCycleLR`` | per batch | up to ``max_lr`` and down to far below, momentum the other way |
+| ``ReduceLROnPlateau`` | per epoch, ``step(metric)`` | times ``factor`` when the metric stalls |
+
+Examples:
+    >>> import numpy as np, deltanet as dn
+    >>> opt = dn.optim.SGD([dn.nn.Parameter(np.zeros(1))], lr=0.1)
+    >>> sched = dn.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    >>> opt.step(); sched.step(); sched.get_last_lr()
+    [0.05]
+"""
+
+from deltanet.optim.lr_scheduler.base import LRScheduler
+from deltanet.optim.lr_scheduler.cosine import CosineAnnealingLR
+from deltanet.optim.lr_scheduler.decay import ExponentialLR, MultiStepLR, StepLR
+from deltanet.optim.lr_scheduler.lambda_lr import LambdaLR
+from deltanet.optim.lr_scheduler.one_cycle import OneCycleLR
+from deltanet.optim.lr_scheduler.plateau import ReduceLROnPlateau
+
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]
