@@ -25,6 +25,7 @@ LAYER = {
     "optim": 5,
     "data": 6,
     "training": 6,
+    "utils": 6,
     "models": 6,
     "diagnostics": 7,
     "io": 6,  # DESIGN.md has it at 7; training's checkpoints need it, so it sits beside training
@@ -41,6 +42,7 @@ ALLOWED = {
     ("regularizers", "nn"),
     ("losses", "nn"),
     ("training", "data"),
+    ("utils", "data"),
     ("training", "models"),
     ("data", "training"),
     ("models", "data"),

@@ -35,6 +35,7 @@ NAMESPACES = [
     "deltanet.metrics",
     "deltanet.optim",
     "deltanet.data",
+    "deltanet.utils.data",
     "deltanet.training",
     "deltanet.training.callbacks",
     "deltanet.models",
