@@ -87,7 +87,7 @@ def dotdot_name(items, tmp):
 def oversized_json(items, tmp):
     padded = dict(items)["config.json"] + b" " * (17 << 20)  # valid JSON, 17 MiB, deflates to KBs
     return build(_replace(items, "config.json", padded), deflate={"config.json"}), (
-        r"member 'config.json': declares \d+ bytes, more than the 16777216 expected"
+        r"member 'config.json': declares \d+ bytes, more than the \d+ expected \(oversized member or zip bomb\)"
     )
 
 
@@ -446,7 +446,7 @@ def test_fortran_ordered_array_loads_as_the_same_values(good, tmp_path):
 def test_missing_file_and_folder_errors(tmp_path):
     with pytest.raises(CheckpointError, match=r"nope.dnet'?: cannot open"):
         dn.load(tmp_path / "nope.dnet")
-    with pytest.raises(CheckpointError, match=r"cannot open|not a zip"):
+    with pytest.raises(CheckpointError, match=r"is a folder, not a regular file; deltanet reads only regular files"):
         dn.load(tmp_path)
     with pytest.raises(CheckpointError, match=r"folder .* does not exist"):
         dn.save(dn.nn.ReLU(), tmp_path / "no" / "such" / "m.dnet")
