@@ -133,8 +133,8 @@ def _compare(model: nn.Module, rebuilt: nn.Module, own_spec: dict, own_shape: tu
     for path, module in modules.items():
         mine, theirs = attributes(module), attributes(others[path])
         for name in sorted(set(mine) | set(theirs)):
-            if mine.get(name) == theirs.get(name) or _SKIP in (mine.get(name), theirs.get(name)):
-                continue
+            if mine.get(name) == theirs.get(name) or mine.get(name) is _SKIP:
+                continue  # (a generator or function here is not kept: the rebuilt one may differ)
             where = _where(path, module)
             if name not in theirs:
                 raise CheckpointError(
