@@ -99,6 +99,9 @@ class Module:
             setattr(cls, "__init__", _recording_init(init))  # noqa: B010 - mypy refuses assigning to a method
 
     def __init__(self) -> None:
+        budget = _budget.get()
+        if budget is not None:  # building a model from a file: count the modules (parameter_budget)
+            budget.count_module(type(self).__name__)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
@@ -372,7 +375,7 @@ class parameter_budget:
     config could ask a registered model for a terabyte layer, or for a million small ones. Layers
     assign their (lazily allocated, ``np.empty``) parameters before they fill them, so the check
     in ``__setattr__`` stops such a build before the memory is touched; each module is counted
-    when its constructor starts.
+    in ``Module.__init__``.
 
     Args:
         limit: the number of bytes the parameters may take in all.
@@ -405,8 +408,7 @@ def _recording_init(init: Callable[..., None]) -> Callable[..., None]:
     straight through, so a ``Conv2d`` records the arguments given to ``Conv2d(...)``, not those
     its base class received. The outer call also notes, for each argument, the value that the
     same-named attribute has once the constructor is done (``_init_attrs``): ``get_config`` saves
-    an attribute changed after that in place of the argument. Inside ``parameter_budget`` it
-    counts the module before the constructor runs.
+    an attribute changed after that in place of the argument.
     """
     signature = inspect.signature(init)
 
@@ -415,9 +417,6 @@ def _recording_init(init: Callable[..., None]) -> Callable[..., None]:
         if "_init_args" in self.__dict__:
             init(self, *args, **kwargs)
             return
-        budget = _budget.get()
-        if budget is not None:
-            budget.count_module(type(self).__name__)
         object.__setattr__(self, "_init_args", None)
         init(self, *args, **kwargs)
         bound = signature.bind(self, *args, **kwargs)
