@@ -11,12 +11,12 @@ from __future__ import annotations
 
 #: How to bring a PyTorch file's weights over: one line, where torch and deltanet are installed.
 TORCH_HOWTO = (
-    "convert its weights where PyTorch is installed: "
+    "convert it where PyTorch and deltanet are installed: "
+    "dn.save(torch.load(path, weights_only=True), 'weights.dnet') (its tensors become NumPy arrays), "
+    "then here model.load_state_dict(dn.load('weights.dnet')); or, with PyTorch alone: "
     "sd = torch.load(path, weights_only=True); "
-    "dn.save({k: v.cpu().numpy() for k, v in sd.items()}, 'weights.dnet') "
-    "(or numpy.savez('weights.npz', **{k: v.cpu().numpy() for k, v in sd.items()})); "
-    "then here model.load_state_dict(dn.load('weights.dnet')) "
-    "(or model.load_state_dict(dict(numpy.load('weights.npz'))))"
+    "numpy.savez('weights.npz', **{k: v.cpu().numpy() for k, v in sd.items()}), "
+    "then here model.load_state_dict(dict(numpy.load('weights.npz')))"
 )
 _PICKLE = "a Python pickle, which deltanet never loads (unpickling can run any code)"
 
