@@ -34,8 +34,7 @@ def write_atomic(path: Any, members: Iterable[tuple[str, bytes]]) -> None:
     target = os.path.realpath(path)  # through a symbolic link: replace its file, keep the link
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        missing = os.path.dirname(os.path.abspath(path))
-        raise CheckpointError(f"cannot save to {path!r}: folder {missing!r} does not exist")
+        raise CheckpointError(f"cannot save to {path!r}: folder {folder!r} does not exist")
     try:
         what = not_regular(os.stat(target).st_mode)
     except OSError:
