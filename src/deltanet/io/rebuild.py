@@ -140,7 +140,7 @@ def _compare(model: nn.Module, rebuilt: nn.Module, own_spec: dict, own_shape: tu
                 raise CheckpointError(
                     f"cannot save: {where}: attribute {name!r} = {_show(module, name)} was set after "
                     f"construction and is not something a deltanet file keeps (constructor arguments and "
-                    f"weights); delete it before saving (del ...{name}), or make it a constructor argument "
+                    f"weights); delete it before saving ({_deletion(path, name)}), or make it a constructor argument "
                     f"of a registered class (or a buffer, if it is an array)"
                 )
             if name not in mine:
@@ -154,6 +154,10 @@ def _compare(model: nn.Module, rebuilt: nn.Module, own_spec: dict, own_shape: tu
                 f"the constructor cannot express this change (build the layer with the value as an "
                 f"argument instead)"
             )
+
+
+def _deletion(path: str, name: str) -> str:
+    return f"del model.{name}" if not path else f"del layer.{name} on that layer"
 
 
 def _show(module: nn.Module, name: str) -> str:
