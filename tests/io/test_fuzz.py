@@ -128,7 +128,7 @@ def _same(a, b):
 
 
 def test_random_mutations_of_a_saved_dict_raise_only_checkpoint_error(tmp_path):
-    from tests.io.test_corruption import good_state_file
+    from tests.io._craft import good_state_file
 
     good = tmp_path / "good.dnet"
     good_state_file(good)
