@@ -33,9 +33,12 @@ def fast_switching():
 
 def test_a_thread_that_loads_in_a_loop_changes_nothing_in_another_thread(tmp_path, fast_switching):
     path = tmp_path / "small.dnet"
-    dn.save(nn.Sequential(nn.Linear(4, 3, rng=0), nn.ReLU(), nn.Dropout(0.5)), path)
+    # Many small layers: building dominates loading, so the two threads overlap there often.
+    layers = [nn.Sequential(nn.Linear(2, 2, rng=i), nn.ReLU(), nn.Dropout(0.5)) for i in range(60)]
+    dn.save(nn.Sequential(*layers), path)
+    assert path.stat().st_size < nn.Linear(256, 256).weight.data.nbytes  # the budget of a load
     expected = _layers_and_draws(30)
-    stop, loads, errors = threading.Event(), [0], []
+    stop, running, loads, errors = threading.Event(), threading.Event(), [0], []
 
     def loader():
         try:
@@ -43,18 +46,21 @@ def test_a_thread_that_loads_in_a_loop_changes_nothing_in_another_thread(tmp_pat
                 dn.load(path)
                 dn.save(dn.load(path), tmp_path / "again.dnet")  # the save-time rebuild too
                 loads[0] += 1
+                running.set()
         except BaseException as error:  # reported below
             errors.append(error)
+            running.set()
 
     thread = threading.Thread(target=loader)
     thread.start()
     try:
+        assert running.wait(30)
         got = _layers_and_draws(30)
     finally:
         stop.set()
         thread.join()
     assert not errors, errors
-    assert loads[0] > 0
+    assert loads[0] > 1
     for (w, r), (w2, r2) in zip(expected, got, strict=True):
         np.testing.assert_array_equal(w, w2)
         np.testing.assert_array_equal(r, r2)
