@@ -12,9 +12,12 @@ draws random numbers also takes an explicit ``rng=`` argument, which wins over t
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ctypes
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,6 +26,11 @@ DEFAULT_DTYPE = np.dtype(np.float32)
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 _default_rng = np.random.default_rng()
+# Set only inside ``private_rng`` (a context variable: one value per thread), so that building a
+# model whose initial values are thrown away never draws from, or rewinds, the shared default.
+_private_rng: contextvars.ContextVar[np.random.Generator | None] = contextvars.ContextVar(
+    "deltanet_private_rng", default=None
+)
 
 
 def array_module(*arrays: Any) -> Any:
@@ -83,12 +91,40 @@ def get_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator
         True
     """
     if rng is None:
-        return _default_rng
+        private = _private_rng.get()
+        return _default_rng if private is None else private
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise ValueError(f"rng must be None, an int seed or a numpy.random.Generator, got {rng!r}")
+
+
+@contextlib.contextmanager
+def private_rng(generator: np.random.Generator) -> Iterator[np.random.Generator]:
+    """Inside the block, ``get_rng(None)`` in this thread (context) returns ``generator``.
+
+    Other threads, and this one after the block, see the default generator untouched: neither
+    drawn from nor rewound. ``deltanet.io`` builds a loaded model inside it, since the initial
+    values the constructors draw are overwritten by the saved weights.
+
+    Args:
+        generator: the ``numpy.random.Generator`` that stands in for the default one.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> _ = dn.manual_seed(0); expected = dn.backend.get_rng().random()
+        >>> _ = dn.manual_seed(0)
+        >>> with dn.backend.private_rng(np.random.default_rng(1)):
+        ...     _ = dn.nn.Linear(3, 3)
+        >>> dn.backend.get_rng().random() == expected
+        True
+    """
+    token = _private_rng.set(generator)
+    try:
+        yield generator
+    finally:
+        _private_rng.reset(token)
 
 
 def as_array(value: Any, dtype: Any = None) -> np.ndarray:

@@ -87,3 +87,31 @@ def with_config(items, edit):
             data = json.dumps(config).encode()
         out.append((name, data))
     return out
+
+
+def replace_member(items, name, data):
+    """Items with member ``name``'s bytes replaced by ``data``."""
+    return [(n, data if n == name else d) for n, d in items]
+
+
+def unsafe_pickle(marker):
+    """A hand-written pickle (protocol 0) that calls os.mkdir(marker) when unpickled."""
+    return b"cposix\nmkdir\n(V" + str(marker).encode() + b"\ntR."
+
+
+def good_state_file(path):
+    """A checkpoint dict: a state_dict, an optimizer state_dict, a scalar, a tensor, nesting."""
+    model = dn.nn.Sequential(dn.nn.Linear(4, 8, rng=0), dn.nn.ReLU(), dn.nn.Linear(8, 2, rng=1))
+    opt = dn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(dn.tensor(np.ones((2, 4), dtype=np.float32))).sum().backward()
+    opt.step()
+    value = {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "epoch": 3,
+        "best": np.float32(0.5),
+        "loss": dn.tensor([0.25], requires_grad=True),
+        "history": [1.0, (2, "x")],
+    }
+    dn.save(value, path)
+    return value

@@ -116,7 +116,8 @@ def test_non_json_argument_is_refused_naming_layer_and_argument(tmp_path):
 def test_model_changed_after_construction_is_refused(tmp_path):
     model = Residual(3)
     model.extra = nn.Linear(3, 5)  # no longer what Residual(3) builds
-    with pytest.raises(CheckpointError, match=r"does not rebuild this model .*changed after construction"):
+    pattern = r"does not rebuild this model: layer 'extra' \(Linear\) is not in the model rebuilt.*changed after"
+    with pytest.raises(CheckpointError, match=pattern):
         dn.save(model, tmp_path / "r.dnet")
 
 

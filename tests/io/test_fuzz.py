@@ -112,3 +112,85 @@ def test_every_config_field_replaced_by_every_kind_of_value(tmp_path):
             mutant.unlink()
             tried += 1
     assert tried > 500
+
+
+def _same(a, b):
+    """Equal values of a saved dict: types and array bytes included."""
+    if isinstance(a, dict):
+        return type(a) is type(b) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dn.Tensor):
+        return type(a) is type(b) and a.requires_grad == b.requires_grad and _same(a.data, b.data)
+    if isinstance(a, (np.ndarray, np.generic)):
+        return type(a) is type(b) and a.dtype == b.dtype and np.asarray(a).tobytes() == np.asarray(b).tobytes()
+    return type(a) is type(b) and a == b
+
+
+def test_random_mutations_of_a_saved_dict_raise_only_checkpoint_error(tmp_path):
+    from tests.io._craft import good_state_file
+
+    good = tmp_path / "good.dnet"
+    good_state_file(good)
+    expected = dn.load(good)
+    original = good.read_bytes()
+    rng = np.random.default_rng(20260101)
+    outcomes = {"refused": 0, "loaded": 0}
+    for i in range(MUTATIONS // 3):
+        path = tmp_path / "mutant.dnet"
+        path.write_bytes(_mutate(original, rng))
+        t0 = time.perf_counter()
+        try:
+            loaded = dn.load(path)
+        except CheckpointError:
+            outcomes["refused"] += 1
+        except Exception as error:  # pragma: no cover - this is the failure being tested for
+            raise AssertionError(f"mutation {i} raised {type(error).__name__}: {error}") from error
+        else:
+            outcomes["loaded"] += 1
+            assert _same(loaded, expected), i
+        assert time.perf_counter() - t0 < 2.0, f"mutation {i} took too long"
+        path.unlink()
+    assert outcomes["refused"] > MUTATIONS // 6, outcomes
+
+
+def test_every_field_of_a_saved_dict_replaced_by_every_kind_of_value(tmp_path):
+    import json
+    from collections import OrderedDict
+
+    from tests.io._craft import build, members
+
+    good = tmp_path / "good.dnet"
+    value = {
+        "model": OrderedDict(w=np.ones((2, 3), np.float32), b=np.zeros(2, np.float32)),
+        "optimizer": {"state": {0: {"step": 2, "m": np.ones(2)}}, "param_groups": [{"lr": 0.1, "params": [0, 1]}]},
+        "epoch": 3,
+        "betas": (0.9, float("inf")),
+        "loss": dn.tensor([0.5], requires_grad=True),
+        "best": np.float32(0.25),
+    }
+    dn.save(value, good)
+    items = list(members(good).items())
+    config = json.loads(dict(items)["config.json"])
+    tried = 0
+    for path in list(_paths(config)):
+        for replacement in REPLACEMENTS[::2] + [{"array": 0, "as": "ndarray"}, {"float": "nan"}, {"dict": [[1, 2]]}]:
+            edited = json.loads(json.dumps(config))
+            if path:
+                target = edited
+                for key in path[:-1]:
+                    target = target[key]
+                target[path[-1]] = replacement
+            else:
+                edited = replacement
+            data = build([(n, json.dumps(edited).encode() if n == "config.json" else d) for n, d in items])
+            mutant = tmp_path / "m.dnet"
+            mutant.write_bytes(data)
+            try:
+                dn.load(mutant)
+            except CheckpointError:
+                pass
+            except Exception as error:  # pragma: no cover - the failure being tested for
+                raise AssertionError(f"{path} = {replacement!r} raised {type(error).__name__}: {error}") from error
+            tried += 1
+    assert tried > 500

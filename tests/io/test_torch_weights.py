@@ -110,3 +110,49 @@ def test_torch_to_deltanet_to_torch(name, tmp_path):
         assert torch.equal(back.state_dict()[key], value), key
     with torch.no_grad():
         np.testing.assert_array_equal(back(torch.from_numpy(x)).numpy(), expected)
+
+
+@pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
+def test_a_pytorch_file_is_refused_with_how_to_convert_it(zipped, tmp_path):
+    torch.manual_seed(0)
+    path = tmp_path / "model.pt"
+    torch.save(torch_mlp().state_dict(), path, _use_new_zipfile_serialization=zipped)
+    with pytest.raises(dn.io.CheckpointError) as caught:
+        dn.load(path)
+    message = str(caught.value)
+    assert "PyTorch file" in message and "never loads" in message
+    assert "dn.save(torch.load(path, weights_only=True), 'weights.dnet')" in message
+    assert "model.load_state_dict(dn.load('weights.dnet'))" in message
+    assert "numpy.savez('weights.npz', **{k: v.cpu().numpy() for k, v in sd.items()})" in message
+
+
+def test_the_conversion_the_message_gives_works(tmp_path):
+    torch.manual_seed(0)
+    theirs = torch_mlp()
+    torch.save(theirs.state_dict(), tmp_path / "model.pt")
+    # Where PyTorch is installed: the line from the message ...
+    dn.save(torch.load(tmp_path / "model.pt", weights_only=True), tmp_path / "weights.dnet")
+    sd = torch.load(tmp_path / "model.pt", weights_only=True)
+    np.savez(tmp_path / "weights.npz", **{k: v.cpu().numpy() for k, v in sd.items()})
+    # ... and here.
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x)).numpy()
+    for state in (dn.load(tmp_path / "weights.dnet"), dict(np.load(tmp_path / "weights.npz"))):
+        ours = CASES["mlp"][1]().load_state_dict(state)
+        np.testing.assert_allclose(ours(dn.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(dn.io.CheckpointError, match=r"is a NumPy .npz archive, not a deltanet file; read it with"):
+        dn.load(tmp_path / "weights.npz")
+
+
+def test_a_torch_state_dict_saves_as_numpy_arrays(tmp_path):
+    torch.manual_seed(0)
+    theirs = torch_lenet5()
+    dn.save(theirs.state_dict(), tmp_path / "lenet.dnet")
+    state = dn.load(tmp_path / "lenet.dnet")
+    assert all(isinstance(v, np.ndarray) for v in state.values())
+    ours = dn.models.lenet5().load_state_dict(state)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[key], value.numpy())
+    with pytest.raises(dn.io.CheckpointError, match=r"a PyTorch tensor that NumPy cannot hold .*tensor.float\(\)"):
+        dn.save({"w": torch.ones(2, dtype=torch.bfloat16)}, tmp_path / "bf16.dnet")

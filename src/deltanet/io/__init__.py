@@ -1,9 +1,25 @@
-"""Layer 7: safe saving and loading of models, optimizers and training checkpoints.
+"""Layer 6: safe saving and loading of models, optimizers, training checkpoints and dicts of arrays.
 
 One zip file of JSON and ``.npy`` arrays; no pickle, no imports by name, nothing extracted to
 disk; every check happens before the loader allocates (see ``deltanet.io.files``). Layer types
 come from a closed registry: everything in ``deltanet.nn`` and ``deltanet.models``, and the
 classes you decorate with ``register``.
+
+PyTorch's way of saving works too, without pickle (``deltanet.io.state``):
+
+```python
+dn.save(model.state_dict(), "weights.dnet")
+model.load_state_dict(dn.load("weights.dnet"))
+dn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}, "ckpt.dnet")
+```
+
+``dn.load`` returns what was saved: a model for a saved model, a dict for a saved dict. It takes
+PyTorch's ``map_location=`` (CPU only) and ``weights_only=`` (every deltanet load is weights-only).
+A PyTorch ``.pt`` file is a pickle and is refused, with how to convert it.
+
+Changed hyperparameters are kept: ``layer.negative_slope = 0.3`` before ``dn.save(model, ...)``
+loads as 0.3; a change that the file cannot express is refused, naming the layer and the
+attribute, never dropped (see ``deltanet.io.files``).
 
 PyTorch weights, both ways (the names and shapes of ``state_dict`` are PyTorch's):
 

@@ -1,15 +1,22 @@
-"""The zip container: atomic writes, and reads that check names, sizes and checksums first.
+"""The zip container, read side: checks of the path, the names, the sizes and the checksums,
+before anything is parsed (the write side is ``deltanet.io.atomic``).
 
-Writing: members go into a temporary file in the target's folder, which is flushed and fsynced,
-then renamed over the target with ``os.replace`` (atomic on POSIX and Windows), and the folder is
-fsynced where the OS allows. A crash leaves either the old file or the new one under the final
-name, never a mix; at worst a ``.<name>.*.tmp`` file stays behind.
+Opening: the path must name a regular file (``os.stat``, before it is opened; a FIFO would block
+and ``/dev/zero`` never ends), which is then opened without blocking and checked again
+(``os.fstat``) to be the same regular file. A file that is not a zip archive, or a zip that is not
+a deltanet file, is refused with what it looks like (a PyTorch ``.pt`` pickle, a NumPy ``.npz``;
+see ``deltanet.io.foreign``).
 
 Reading: nothing is extracted to disk. ``Archive`` opens the zip, refuses member names that
 are absolute, contain ``..`` or backslashes, repeat, or are encrypted, and checks ``manifest.json``
 (each member's size and SHA-256) against the zip's own directory. Members are read whole into
 memory with a cap of their declared size, which the caller has first compared with what the model
-needs, and hashed before they are parsed.
+needs, and hashed before they are parsed. A JSON member may hold at most 64 times the file's size
+(at least 1 MiB, at most 16 MiB): a few kilobytes of deflated JSON cannot unfold into a structure
+that takes gigabytes to parse.
+
+The manifest's ``version`` is the container's (1 since the first release); the version of what
+the file holds is config.json's (see ``deltanet.io.files``).
 """
 
 from __future__ import annotations
@@ -18,80 +25,76 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import stat
 import zipfile
-from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 
+import numpy as np
+
+from deltanet.io import foreign, npy
 from deltanet.io.errors import CheckpointError
 
 FORMAT = "deltanet"
+#: The container's version (manifest.json); config.json has its own.
 VERSION = 1
 MANIFEST = "manifest.json"
 CONFIG = "config.json"
-#: The largest JSON member accepted (config.json, manifest.json).
+#: The largest JSON member accepted (config.json, manifest.json), whatever the file's size.
 MAX_JSON = 16 << 20
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-/]+\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
-_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same model gives the same bytes
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device (such as /dev/zero)"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
-# -- writing -----------------------------------------------------------------------------------
-def write_atomic(path: str | os.PathLike, members: Iterable[tuple[str, bytes]]) -> None:
-    """Write a zip of ``members`` (name, bytes) plus ``manifest.json`` to ``path``, atomically."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise CheckpointError(f"cannot save to {path!r}: folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+def json_limit(file_size: int) -> int:
+    """The most bytes a JSON member of a file of ``file_size`` bytes may unfold to."""
+    return min(MAX_JSON, max(1 << 20, 64 * file_size))
+
+
+def file_path(path: Any, owner: str) -> str:
+    """``path`` as a string, or CheckpointError saying that a path was expected."""
+    if isinstance(path, (str, os.PathLike)):
+        name = os.fspath(path)
+        if isinstance(name, str):
+            return name
+    raise CheckpointError(
+        f"{owner}: path must be a file path (a str or os.PathLike), got {type(path).__name__}; "
+        f"file objects are not read or written"
+    )
+
+
+def not_regular(mode: int) -> str | None:
+    """What a file of ``mode`` (``st_mode``) is, if it is not a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
+
+
+def open_regular(path: str) -> IO[bytes]:
+    """Open ``path`` for reading, refusing anything but a regular file before it is opened."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            listing: dict[str, dict[str, Any]] = {}
-            with zipfile.ZipFile(handle, "w") as archive:
-                for name, data in members:
-                    _put(archive, name, data)
-                    listing[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                manifest = {"format": FORMAT, "version": VERSION, "members": listing}
-                _put(archive, MANIFEST, dump_json(manifest))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_folder(folder)
-
-
-def _put(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
-    info = zipfile.ZipInfo(name, date_time=_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
-    info.external_attr = 0o644 << 16
-    archive.writestr(info, data)
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened (Windows)."""
+        before = os.stat(path)
+    except OSError as error:
+        raise CheckpointError(f"{path!r}: cannot open ({error.strerror or error})") from None
+    what = not_regular(before.st_mode)
+    if what is not None:
+        raise CheckpointError(f"{path!r}: is {what}, not a regular file; deltanet reads only regular files")
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
+        fd = os.open(path, flags)
+    except OSError as error:
+        raise CheckpointError(f"{path!r}: cannot open ({error.strerror or error})") from None
+    opened = os.fstat(fd)
+    if not (stat.S_ISREG(opened.st_mode) and os.path.samestat(before, opened)):
         os.close(fd)
-
-
-def dump_json(value: Any) -> bytes:
-    """Strict JSON (no NaN or Infinity) as UTF-8 bytes."""
-    try:
-        return json.dumps(value, allow_nan=False, sort_keys=False, indent=1).encode("utf-8")
-    except (TypeError, ValueError) as error:
-        raise CheckpointError(f"cannot save: {error}") from None
+        raise CheckpointError(f"{path!r}: was replaced while it was being opened; try again")
+    return os.fdopen(fd, "rb")
 
 
 def _reject_constant(name: str) -> Any:
@@ -139,12 +142,9 @@ class Archive:
             the manifest).
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
-        self.path = os.fspath(path)
-        try:
-            self._file = open(self.path, "rb")
-        except OSError as error:
-            raise CheckpointError(f"{self.path!r}: cannot open ({error.strerror or error})") from None
+    def __init__(self, path: Any) -> None:
+        self.path = file_path(path, "load")
+        self._file = open_regular(self.path)
         try:
             self._open()
         except BaseException:
@@ -153,13 +153,23 @@ class Archive:
 
     def _open(self) -> None:
         file_size = os.fstat(self._file.fileno()).st_size
+        if file_size == 0:
+            raise CheckpointError(f"{self.path!r}: empty file (0 bytes), not a deltanet file")
         try:
             self._zip = zipfile.ZipFile(self._file)
             infos = self._zip.infolist()
         except zipfile.BadZipFile as error:
+            self._file.seek(0)
+            what = foreign.recognize_bytes(self._file.read(16))
+            if what is not None:
+                raise CheckpointError(f"{self.path!r}: is {what}") from None
             raise CheckpointError(f"{self.path!r}: not a zip archive or a damaged one ({error})") from None
         except Exception as error:  # struct.error, ValueError, OverflowError... from a bad directory
             raise CheckpointError(f"{self.path!r}: damaged zip directory ({type(error).__name__}: {error})") from None
+        if MANIFEST not in (info.filename for info in infos):
+            what = foreign.recognize_members([info.filename for info in infos])
+            if what is not None:
+                raise CheckpointError(f"{self.path!r}: is {what}")
         self.infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             name = info.filename
@@ -178,10 +188,11 @@ class Archive:
                 raise CheckpointError(f"member {name!r}: stored member with inconsistent sizes")
             self.infos[name] = info
         self.file_size = file_size
+        self.json_limit = json_limit(file_size)
         for required in (MANIFEST, CONFIG):
             if required not in self.infos:
                 raise CheckpointError(f"member {required!r} is missing: not a deltanet file")
-        manifest = parse_json(self.read(MANIFEST, MAX_JSON, verify=False), MANIFEST)
+        manifest = parse_json(self.read(MANIFEST, self.json_limit, verify=False), MANIFEST)
         self.checksums = self._check_manifest(manifest)
         self.sizes = {name: info.file_size for name, info in self.infos.items()}
 
@@ -239,6 +250,18 @@ class Archive:
             raise CheckpointError(f"member {name!r}: checksum mismatch (SHA-256 differs from {MANIFEST})")
         return data
 
+    def read_array(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """Member ``name`` as a read-only array of ``shape`` and ``dtype``, its declared size and its
+        ``.npy`` header checked before the data is read."""
+        low, high = npy.size_bounds(shape, dtype)
+        size = self.sizes[name]
+        if not low <= size <= high or size > self.file_size:
+            raise CheckpointError(
+                f"member {name!r}: declares {size} bytes, but an array of shape {tuple(shape)} and "
+                f"dtype {dtype} takes {low - 11} bytes plus a header (oversized or truncated member)"
+            )
+        return npy.from_bytes(self.read(name, high), name, shape, dtype)
+
     def close(self) -> None:
         self._zip.close()
         self._file.close()
@@ -248,3 +271,21 @@ class Archive:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def read_arrays(
+    archive: Archive,
+    present: dict[str, str],
+    expected: dict[str, tuple[tuple[int, ...], str]],
+    folder: str,
+    what: str,
+) -> dict[str, np.ndarray]:
+    """Read ``folder/<key>.npy`` for every key of ``expected`` (shape, dtype.str), checked; the
+    members ``present`` (key → member name) must be exactly those."""
+    for key, name in present.items():
+        if key not in expected:
+            raise CheckpointError(f"member {name!r}: unexpected ({key!r} is not {what})")
+    for key in expected:
+        if key not in present:
+            raise CheckpointError(f"member '{folder}/{key}.npy' is missing ({key!r} is {what})")
+    return {key: archive.read_array(present[key], shape, np.dtype(dtype)) for key, (shape, dtype) in expected.items()}

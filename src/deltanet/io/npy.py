@@ -19,6 +19,10 @@ from deltanet.io.errors import CheckpointError
 
 #: The longest header accepted (NumPy's own default cap for untrusted files).
 MAX_HEADER = 10000
+#: The dtypes (by name) that a file may declare for an array; read as little-endian.
+DTYPES = frozenset(
+    {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"}
+)
 #: Bytes of a header besides the dict: magic (6), version (2), length (2 or 4).
 _PREFIX = {(1, 0): 10, (2, 0): 12}
 

@@ -16,7 +16,9 @@ import math
 import re
 from typing import Any
 
-from deltanet import nn
+import numpy as np
+
+from deltanet import backend, nn
 from deltanet.io.errors import CheckpointError
 from deltanet.nn.module import parameter_budget
 
@@ -150,22 +152,45 @@ def lookup(name: Any, where: str) -> type:
     return cls
 
 
-def build(tree: Any, where: str = "config.json: model", budget: float = math.inf) -> nn.Module:
+def max_layers(file_size: int) -> int:
+    """The most modules that a file of ``file_size`` bytes may have built from its config.
+
+    A module without weights costs a file only a few bytes of deflated JSON, so without a bound a
+    29 kB file could ask for 300 000 of them. Real models are far below this bound: their
+    weights make their files large.
+    """
+    return 1024 + file_size // 64
+
+
+def build(
+    tree: Any, where: str = "config.json: model", budget: float = math.inf, layers: float = math.inf
+) -> nn.Module:
     """Build the module that ``tree`` (``{"class", "config"}``) describes.
 
     ``budget`` bounds the bytes of weights the model may hold, twice: the built-in layers of the
     tree are sized from their arguments *before* any constructor runs, and every parameter that
     any constructor creates (a registered model builds its own layers) is counted as it is
     assigned, before it is filled (``deltanet.nn.module.parameter_budget``). A config that
-    asks for a terabyte layer is refused without allocating it.
+    asks for a terabyte layer is refused without allocating it. ``layers`` bounds the number of
+    modules the same two ways: the nodes of the tree before anything is built, then every module
+    that a constructor builds.
+
+    The constructors draw their initial values from a private generator (the saved weights
+    replace them), so that building touches neither the default random stream nor any other
+    thread's state.
     """
-    needed = _estimate(tree, where, 0)
+    needed, nodes = _estimate(tree, where, 0)
+    if nodes > layers:
+        raise CheckpointError(
+            f"{where}: the config describes {nodes} or more layers, more than a file of its size may "
+            f"describe ({layers:.0f}; see deltanet.io.registry.max_layers); refused before building any"
+        )
     if needed > budget:
         raise CheckpointError(
             f"{where}: the layers ask for at least {needed:.4g} bytes of weights, more than the "
             f"file can hold ({budget:.4g} bytes)"
         )
-    with parameter_budget(budget):
+    with backend.private_rng(np.random.default_rng(0)), parameter_budget(budget, layers):
         return _build(tree, where, 0)
 
 
@@ -198,13 +223,15 @@ def _children(config: dict[str, Any], where: str) -> list[tuple[Any, str]]:
     return found
 
 
-def _estimate(tree: Any, where: str, depth: int) -> float:
-    """A lower bound of the weight bytes of the tree's built-in layers (4 bytes per number)."""
+def _estimate(tree: Any, where: str, depth: int) -> tuple[float, int]:
+    """A lower bound of the weight bytes of the tree's built-in layers (4 bytes per number), and
+    the number of nodes (layers) of the tree."""
     cls, config = _node(tree, where, depth)
-    total = float(_own_numbers(cls, config)) * 4
+    total, nodes = float(_own_numbers(cls, config)) * 4, 1
     for child, child_where in _children(config, f"{where}.config"):
-        total += _estimate(child, child_where, depth + 1)
-    return total
+        child_total, child_nodes = _estimate(child, child_where, depth + 1)
+        total, nodes = total + child_total, nodes + child_nodes
+    return total, nodes
 
 
 def _int(value: Any) -> int | None:

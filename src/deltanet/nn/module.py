@@ -12,12 +12,23 @@ the outermost constructor call records its arguments, defaults applied, in ``_in
 ``Module.get_config`` turns them into JSON (what ``deltanet.io.save`` writes next to the
 weights), so that a layer can be rebuilt as ``cls(**config)``. Only construction pays for this;
 ``forward`` and ``backward`` are untouched.
+
+A hyperparameter that a layer keeps as an attribute named like its constructor argument
+(``self.p = p``, ``self.momentum = momentum``) may be changed after construction: ``get_config``
+saves the attribute's current value in place of the argument. The contract for a layer, so that
+saving keeps what it holds: store each hyperparameter under its argument's name, in a form the
+constructor accepts back; keep private bookkeeping in ``_``-prefixed attributes. ``deltanet.io``
+rebuilds the model at save time and compares every public attribute, so a change that the
+constructor cannot express is refused with the layer and attribute named, never lost.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
+import math
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -88,6 +99,9 @@ class Module:
             setattr(cls, "__init__", _recording_init(init))  # noqa: B010 - mypy refuses assigning to a method
 
     def __init__(self) -> None:
+        budget = _budget.get()
+        if budget is not None:  # building a model from a file: count the modules (parameter_budget)
+            budget.count_module(type(self).__name__)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
@@ -100,8 +114,9 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter):
-            if _parameter_budget is not None:
-                _parameter_budget.charge(value.data.nbytes, type(self).__name__)
+            budget = _budget.get()
+            if budget is not None:
+                budget.charge(value.data.nbytes, type(self).__name__)
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
@@ -265,26 +280,35 @@ class Module:
 
     # -- config ------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
-        """The constructor arguments that rebuild this module, as JSON values.
+        """The constructor arguments that rebuild this module as it is now, as JSON values.
 
-        Arguments are those of the outermost constructor call with the defaults filled in. Tuples
-        become lists; NumPy scalars and dtypes become numbers and names; a module argument becomes
-        a nested ``{"class": name, "config": {...}}``. Two arguments are dropped (reported as None)
-        because the weights they shape are saved anyway: an ``rng`` that is a
-        ``numpy.random.Generator`` (an int seed is kept), and an ``init`` given as a function (an
-        initializer *name* is kept). Any other value that is not JSON (an array, a function, an
-        object) raises ``ValueError`` naming the layer and the argument.
+        Arguments are those of the outermost constructor call with the defaults filled in, except
+        that an argument whose same-named attribute was reassigned after construction
+        (``layer.negative_slope = 0.3``, ``dropout.p = 0.2``, ``bn.momentum = None``) takes the
+        attribute's current value. Tuples become lists; NumPy scalars and dtypes become numbers and
+        names; a module argument becomes a nested ``{"class": name, "config": {...}}``. Two
+        arguments are dropped (reported as None) because the weights they shape are saved anyway:
+        an ``rng`` that is a ``numpy.random.Generator`` (an int seed is kept), and an ``init``
+        given as a function (an initializer *name* is kept). Any other value that is not JSON (an
+        array, a function, an object) raises ``ValueError`` naming the layer and the argument.
 
         Examples:
             >>> import deltanet as dn
             >>> dn.nn.Linear(4, 3, rng=0).get_config()
             {'in_features': 4, 'out_features': 3, 'bias': True, 'init': None, 'rng': 0, 'dtype': None}
+            >>> layer = dn.nn.LeakyReLU(0.2)
+            >>> layer.negative_slope = 0.3
+            >>> layer.get_config()
+            {'negative_slope': 0.3}
             >>> dn.nn.Sequential(dn.nn.ReLU()).get_config()
             {'layers': [{'class': 'ReLU', 'config': {}}]}
         """
         args = self.__dict__.get("_init_args") or {}
+        marks = self.__dict__.get("_init_attrs") or {}
         name = type(self).__name__
-        return {key: _config_value(value, name, key) for key, value in args.items()}
+        return {
+            key: _config_value(_current_argument(self, key, value, marks), name, key) for key, value in args.items()
+        }
 
     # -- printing ----------------------------------------------------------------------------
     def summary(self, input_shape: Any = None) -> Any:
@@ -314,12 +338,12 @@ class Module:
 
 
 # -- building from untrusted configs --------------------------------------------------------------
-class _ParameterBudget:
-    """Bytes that the parameters created inside ``parameter_budget`` may still take."""
+class _Budget:
+    """Bytes of parameters, and modules, that a build inside ``parameter_budget`` may still create."""
 
-    def __init__(self, limit: float) -> None:
-        self.limit = limit
-        self.left = limit
+    def __init__(self, limit: float, modules: float) -> None:
+        self.limit, self.left = limit, limit
+        self.module_limit, self.modules_left = modules, modules
 
     def charge(self, nbytes: int, owner: str) -> None:
         self.left -= nbytes
@@ -329,20 +353,33 @@ class _ParameterBudget:
                 f"the file being loaded holds"
             )
 
+    def count_module(self, owner: str) -> None:
+        self.modules_left -= 1
+        if self.modules_left < 0:
+            raise ValueError(
+                f"{owner}: the model being loaded builds more than {self.module_limit:.4g} modules, "
+                f"more than a file of its size may describe"
+            )
 
-_parameter_budget: _ParameterBudget | None = None
+
+# A context variable, not a global: the budget binds the thread (context) that loads, and a
+# layer that another thread builds meanwhile is not charged to it.
+_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("deltanet_parameter_budget", default=None)
 
 
 class parameter_budget:
-    """Context manager: refuse to create more than ``limit`` bytes of parameters inside it.
+    """Context manager: refuse to create more than ``limit`` bytes of parameters, or more than
+    ``modules`` modules, inside it (in this thread; other threads are not affected).
 
     ``deltanet.io`` builds a model from a file's config before it reads the weights; a hostile
-    config could ask a registered model for a terabyte layer. Layers assign their (lazily
-    allocated, ``np.empty``) parameters before they fill them, so the check in ``__setattr__``
-    stops such a build before the memory is touched.
+    config could ask a registered model for a terabyte layer, or for a million small ones. Layers
+    assign their (lazily allocated, ``np.empty``) parameters before they fill them, so the check
+    in ``__setattr__`` stops such a build before the memory is touched; each module is counted
+    in ``Module.__init__``.
 
     Args:
         limit: the number of bytes the parameters may take in all.
+        modules: the number of modules that may be built (no bound by default).
 
     Examples:
         >>> import deltanet as dn
@@ -353,16 +390,14 @@ class parameter_budget:
         ValueError: Linear: the parameters built so far exceed 1000 bytes, more than the file being loaded holds
     """
 
-    def __init__(self, limit: float) -> None:
-        self.budget = _ParameterBudget(limit)
+    def __init__(self, limit: float, modules: float = math.inf) -> None:
+        self.budget = _Budget(limit, modules)
 
     def __enter__(self) -> None:
-        global _parameter_budget
-        self.previous, _parameter_budget = _parameter_budget, self.budget
+        self.token = _budget.set(self.budget)
 
     def __exit__(self, *exc: Any) -> None:
-        global _parameter_budget
-        _parameter_budget = self.previous
+        _budget.reset(self.token)
 
 
 # -- config capture --------------------------------------------------------------------------
@@ -371,7 +406,9 @@ def _recording_init(init: Callable[..., None]) -> Callable[..., None]:
 
     Inner calls (``super().__init__(...)``) see the marker that the outer call set and pass
     straight through, so a ``Conv2d`` records the arguments given to ``Conv2d(...)``, not those
-    its base class received.
+    its base class received. The outer call also notes, for each argument, the value that the
+    same-named attribute has once the constructor is done (``_init_attrs``): ``get_config`` saves
+    an attribute changed after that in place of the argument.
     """
     signature = inspect.signature(init)
 
@@ -393,9 +430,94 @@ def _recording_init(init: Callable[..., None]) -> Callable[..., None]:
             else:
                 recorded[key] = value
         object.__setattr__(self, "_init_args", recorded)
+        object.__setattr__(self, "_init_attrs", _attribute_marks(self, recorded))
 
     __init__._records_config = True  # type: ignore[attr-defined]
     return __init__
+
+
+class _NotPlain:
+    def __repr__(self) -> str:
+        return "NOT_PLAIN"
+
+
+#: What ``frozen_value`` returns for a value that is not a plain hyperparameter.
+NOT_PLAIN: Any = _NotPlain()
+
+
+def frozen_value(value: Any, depth: int = 0) -> Any:
+    """A hashable form of a plain hyperparameter value, or ``NOT_PLAIN``.
+
+    Plain values are None, booleans, numbers, strings, dtypes, and lists, tuples and str-keyed
+    dicts of them. Two values that a saved config cannot tell apart give equal forms: a list
+    equals the tuple of the same items, ``2`` equals ``2.0`` and ``numpy.float32(2)``, NaN equals
+    NaN; ``True`` does not equal ``1``.
+
+    Args:
+        value: the attribute's value.
+        depth: the nesting level reached so far (deeper than 32 is not plain).
+
+    Examples:
+        >>> from deltanet.nn.module import frozen_value
+        >>> frozen_value((1, 2.0)) == frozen_value([1.0, 2])
+        True
+        >>> frozen_value(True) == frozen_value(1)
+        False
+    """
+    if value is None:
+        return ("none",)
+    if isinstance(value, (bool, np.bool_)):
+        return ("bool", bool(value))
+    if isinstance(value, (int, np.integer)):
+        return ("num", int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return ("num", number) if number == number else ("nan",)
+    if isinstance(value, str):
+        return ("str", value)
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return ("dtype", np.dtype(value).name)
+    if depth < 32 and isinstance(value, (tuple, list)):
+        items = tuple(frozen_value(v, depth + 1) for v in value)
+        return NOT_PLAIN if any(i is NOT_PLAIN for i in items) else ("seq", items)
+    if depth < 32 and isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        entries = tuple(sorted((k, frozen_value(v, depth + 1)) for k, v in value.items()))
+        return NOT_PLAIN if any(v is NOT_PLAIN for _, v in entries) else ("dict", entries)
+    return NOT_PLAIN
+
+
+def _attribute_marks(module: Module, recorded: dict[str, Any]) -> dict[str, Any]:
+    """For each argument with a same-named attribute: the attribute's frozen value, or a weak
+    reference to it where it is a module."""
+    marks: dict[str, Any] = {}
+    for key in recorded:
+        if key in module.__dict__:
+            value = module.__dict__[key]
+            if isinstance(value, Module):
+                marks[key] = weakref.ref(value)
+            else:
+                frozen = frozen_value(value)
+                if frozen is not NOT_PLAIN:
+                    marks[key] = frozen
+    return marks
+
+
+_UNSET = object()
+
+
+def _current_argument(module: Module, key: str, recorded: Any, marks: dict[str, Any]) -> Any:
+    """The constructor argument ``key`` as it is now: the same-named attribute where that was
+    reassigned after construction (``layer.negative_slope = 0.3``), else the recorded argument."""
+    if key not in module.__dict__ or key in module._parameters or key in module._buffers:
+        return recorded
+    value = module.__dict__[key]
+    if isinstance(value, Module):
+        mark = marks.get(key)
+        return recorded if isinstance(mark, weakref.ref) and mark() is value else value
+    frozen = frozen_value(value)
+    if frozen is NOT_PLAIN or marks.get(key, _UNSET) == frozen:
+        return recorded
+    return value
 
 
 def _config_value(value: Any, owner: str, key: str) -> Any:
