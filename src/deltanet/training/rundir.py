@@ -518,3 +518,23 @@ def check_files(path: Any, manifest: dict[str, Any]) -> None:
                 f"{folder}: {name} was changed after training (its SHA-256 differs from the run's "
                 f"manifest), so the run's files no longer belong together; retrain the run"
             )
+
+
+def read_table(path: Any, name: str) -> tuple[list[str], np.ndarray] | None:
+    """A CSV file of numbers in the run folder (``TEST_PREDICTIONS``): its header and its rows as a
+    float array; None when it is absent.
+
+    Args:
+        path: the run folder.
+        name: the file's name.
+    """
+    target = Path(path) / name
+    if not target.exists():
+        return None
+    with open(target, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return None
+    header = rows[0]
+    values = np.array([[float(v) for v in row] for row in rows[1:] if row], dtype=np.float64)
+    return header, values.reshape(-1, len(header))
