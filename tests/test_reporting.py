@@ -1,7 +1,6 @@
 """dn.report: the HTML page of a run folder (sections, embedded images, escaping, no matplotlib),
 the ``report`` subcommand's pieces, and a real headless Chromium rendering the page."""
 
-import argparse
 import base64
 import json
 import re
@@ -15,7 +14,6 @@ import pytest
 
 import deltanet as dn
 from deltanet import nn, optim
-from deltanet.reporting import add_report_command
 from deltanet.training.monitor import Monitor
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -172,12 +170,11 @@ def test_what_is_not_a_run_folder_is_refused(tmp_path, make, message):
         dn.report(make(tmp_path))
 
 
-def test_report_subcommand_parses_and_writes(run, tmp_path, capsys):
-    parser = argparse.ArgumentParser(prog="deltanet")
-    add_report_command(parser.add_subparsers(dest="command"))
+def test_report_subcommand_writes_the_page_and_prints_its_path(run, tmp_path, capsys):
+    from deltanet.cli import main
+
     target = tmp_path / "page.html"
-    args = parser.parse_args(["report", str(run), "-o", str(target), "--title", "My run"])
-    assert args.handler(args) == 0
+    assert main(["report", str(run), "-o", str(target), "--title", "My run"]) == 0
     assert capsys.readouterr().out.strip() == str(target)
     assert "<title>My run</title>" in target.read_text(encoding="utf-8")
 

@@ -424,7 +424,16 @@ def config_log(workspace: Path) -> Log:
         path.write_bytes(text)
         epochs = "1" if i % 10 == 0 else "0"
         code, _, err = run_cli(
-            ["train", str(path), "--epochs", epochs, "--run-dir", str(workspace / f"run{i % 7}"), "--quiet"]
+            [
+                "train",
+                str(path),
+                "--epochs",
+                epochs,
+                "--run-dir",
+                str(workspace / f"run{i % 7}"),
+                "--quiet",
+                "--overwrite",
+            ]
         )
         log.record(code, err, f"config {text[:400]!r}")
     return log
@@ -456,7 +465,16 @@ def csv_log(workspace: Path) -> Log:
             cfg = dict(BUILDER_CONFIG, data={"csv": path.name, "target": "label", "standardize": True})
             config.write_text(to_toml(cfg).replace(f'"{path.name}"', json.dumps(str(path))))
             code, _, err = run_cli(
-                ["train", str(config), "--epochs", "0", "--run-dir", str(workspace / "csvrun"), "--quiet"]
+                [
+                    "train",
+                    str(config),
+                    "--epochs",
+                    "0",
+                    "--run-dir",
+                    str(workspace / "csvrun"),
+                    "--quiet",
+                    "--overwrite",
+                ]
             )
             log.record(code, err, f"train on CSV {data[:300]!r}")
     return log
@@ -530,6 +548,8 @@ ARGV_TOKENS = [
     "--x",
     "--y",
     "--quiet",
+    "--overwrite",
+    "--resume",
     "--version",
     "-x",
     "--",

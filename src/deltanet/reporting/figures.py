@@ -71,8 +71,7 @@ def gradient_heatmap(rows: list[dict[str, Any]]) -> Any:
         fig, ax = new_figure(1, 1, (9, height))
         with np.errstate(divide="ignore", invalid="ignore"):
             logs = np.ma.masked_invalid(np.log10(np.where(grid > 0, grid, np.nan)))
-        cmap = matplotlib.colormaps["viridis"].copy()
-        cmap.set_bad("#d0d0d0")
+        cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#d0d0d0")
         shown = ax.imshow(logs, aspect="auto", cmap=cmap, interpolation="nearest")
         step = max(1, len(epochs) // 12)
         ax.set_xticks(range(0, len(epochs), step), [str(e) for e in epochs[::step]])
