@@ -1,9 +1,10 @@
 """Output that never crashes on a console that cannot show every character.
 
-A Windows console often encodes with cp1252, which has no "≥", "→", "δ" or "✓"; printing them
-there raises ``UnicodeEncodeError`` in the middle of a run. While ``tolerant_output()`` is active,
-``sys.stdout`` and ``sys.stderr`` write what their encoding can show and spell the rest in ASCII
-("≥" as ">=", "→" as "->", "δ" as "delta"; anything else as "?"). The command's own messages are
+A Windows console often encodes with cp1252, which lacks the arrows, Greek letters and check
+marks of the examples' output; printing them there raises ``UnicodeEncodeError`` in the middle of
+a run. While ``tolerant_output()`` is active, ``sys.stdout`` and ``sys.stderr`` write what their
+encoding can show and spell the rest in ASCII (``ASCII_SPELLING``: an arrow as "->", a delta as
+"delta", a check mark as "ok"; anything else as "?"). The command's own messages are
 ASCII already; this covers the examples, the library's messages and the user's file names.
 """
 
@@ -102,18 +103,19 @@ def tolerant_output() -> Iterator[None]:
         >>> import io, sys
         >>> from deltanet.cli.console import tolerant_output
         >>> saved, raw = sys.stdout, io.BytesIO()
-        >>> sys.stdout = io.TextIOWrapper(raw, encoding="cp1252")
+        >>> console = io.TextIOWrapper(raw, encoding="cp1252")
+        >>> sys.stdout = console
         >>> with tolerant_output():
         ...     print("η → 0")
-        >>> _ = sys.stdout.flush(); sys.stdout = saved
+        >>> _ = console.flush(); sys.stdout = saved
         >>> raw.getvalue()
         b'eta -> 0\\n'
     """
     saved = sys.stdout, sys.stderr
     if sys.stdout is not None and not isinstance(sys.stdout, TolerantWriter):
-        sys.stdout = TolerantWriter(sys.stdout)  # type: ignore[assignment]  # a text stream by duck typing
+        sys.stdout = TolerantWriter(sys.stdout)  # a text stream by duck typing
     if sys.stderr is not None and not isinstance(sys.stderr, TolerantWriter):
-        sys.stderr = TolerantWriter(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = TolerantWriter(sys.stderr)
     try:
         yield
     finally:

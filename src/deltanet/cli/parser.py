@@ -17,7 +17,7 @@ class CommandLineError(Exception):
     """A malformed command line (exit status 2).
 
     Examples:
-        >>> from deltanet.cli.parser import build_parser
+        >>> from deltanet.cli.parser import CommandLineError, build_parser
         >>> try:
         ...     build_parser().parse_args(["trian"])
         ... except CommandLineError as error:

@@ -53,10 +53,10 @@ def decide(outputs: np.ndarray, kind: str, probabilities_given: bool = False) ->
     """
     flat = outputs.reshape(len(outputs), -1)
     if kind == "class_index" and outputs.ndim == 2 and outputs.shape[1] > 1:
-        probabilities = F.softmax(outputs, 1).data
+        probabilities = F.softmax(dn.tensor(outputs), 1).data
         return probabilities.argmax(axis=1), probabilities
     if kind == "binary" and flat.shape[1] == 1:
-        p = flat[:, 0] if probabilities_given else F.sigmoid(flat[:, 0]).data
+        p = flat[:, 0] if probabilities_given else F.sigmoid(dn.tensor(flat[:, 0])).data
         return (p >= 0.5).astype(np.int64), p
     if kind == "sign" and flat.shape[1] == 1:
         return (flat[:, 0] > 0).astype(np.int64), None
@@ -171,7 +171,8 @@ def write_results(
         metrics["early_stopping"] = stopping
     test = prepared.test()
     if test is not None:
-        results, table = held_out_results(model, *test, training.loss, cfg["metrics"], prepared.kind)
+        X, y = test
+        results, table = held_out_results(model, X, y, training.loss, cfg["metrics"], prepared.kind)
         metrics["test"] = results
         if table is not None:
             _write_predictions(folder, table)

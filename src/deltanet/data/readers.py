@@ -285,8 +285,9 @@ def _number(text: str, path: Path, line: int, column: int, name: str, dtype: np.
     except ValueError:
         raise DataFileError(f"{where}: expected a number, got {text!r}") from None
     if math.isinf(value) and text.lstrip("+-").lower() not in ("inf", "infinity"):
-        largest = np.finfo(np.float64).max
-        raise DataFileError(f"{where}: {text!r} overflows: it is beyond the largest float64 number, ±{largest:.3g}")
+        raise DataFileError(
+            f"{where}: {text!r} overflows: it is beyond the largest float64 number, ±{np.finfo(np.float64).max:.3g}"
+        )
     if not math.isfinite(value):
         raise DataFileError(f"{where}: expected a finite number, got {text!r}")
     largest = float(np.finfo(dtype).max)
