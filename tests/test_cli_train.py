@@ -301,3 +301,76 @@ def test_preprocessing_file_with_mean_but_no_scale_is_malformed(tmp_path):
     ok = Preprocessing.read(tmp_path / "absent.json")  # no file: nothing to undo
     X = np.ones((2, 2), np.float32)
     assert ok.mean is None and ok.scale is None and ok.apply(X) is X
+
+
+# -- one loss kind, one run-folder owner, no examples -> cli import --------------------------------
+KINDS = {"class_index", "binary", "sign", "regression", "segmentation", "other"}
+
+
+def test_every_loss_says_what_its_targets_hold():
+    from deltanet.cli.build import target_kind
+
+    classes = {getattr(dn.losses, n) for n in dir(dn.losses) if isinstance(getattr(dn.losses, n), type)}
+    losses = {c for c in classes if issubclass(c, dn.losses.Loss)}
+    assert {c.__name__: c.target_kind for c in losses} == {
+        "Loss": "other",
+        "MSELoss": "regression",
+        "L1Loss": "regression",
+        "HuberLoss": "regression",
+        "LogCoshLoss": "regression",
+        "CrossEntropy": "class_index",
+        "NLLLoss": "class_index",
+        "MultiMarginLoss": "class_index",
+        "GeneralizedWassersteinDiceLoss": "class_index",
+        "BCELoss": "binary",
+        "BCEWithLogitsLoss": "binary",
+        "HingeLoss": "sign",
+        "DiceLoss": "segmentation",
+    }
+    assert all(target_kind(c) in KINDS for c in losses)
+
+    class MyLoss:  # a loss of the user's that does not say: "other", as for fit
+        def __call__(self, a, y):
+            return a
+
+    assert target_kind(MyLoss) == target_kind(MyLoss()) == "other"
+    for name in ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss"):  # torch's spelling in nn, when it is there
+        cls = getattr(dn.nn, name, None)
+        if cls is not None:
+            assert target_kind(cls) == getattr(dn.losses, name).target_kind
+
+
+def test_binary_labels_are_split_stratified():
+    from deltanet.cli.data import Data, split_data
+
+    y = np.array([0] * 90 + [1] * 10)
+    cfg = {"seed": 0, "validation_split": 0.0, "data": {"test_split": 0.2, "stratify": True, "train_size": None}}
+    parts = split_data(cfg, Data(np.zeros((100, 1), np.float32), y), "binary")
+    assert y[parts["test"]].sum() == 2  # 10 % of the positives, as of the negatives
+
+
+SRC = ROOT / "src" / "deltanet"
+
+
+def test_run_folder_file_names_are_written_once_in_rundir():
+    import re
+
+    from deltanet.training import rundir
+
+    names = [v for k, v in vars(rundir).items() if k.isupper() and isinstance(v, str) and "." in v]
+    assert "model.dnet" in names and "manifest.json" in names
+    pattern = re.compile("[\"'](" + "|".join(re.escape(n) for n in names) + ")[\"']")
+    files = [*(SRC / "cli").rglob("*.py"), *(SRC / "reporting").rglob("*.py")]
+    found = {str(p.relative_to(SRC)): pattern.findall(p.read_text(encoding="utf-8")) for p in files}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_examples_never_import_the_command_line():
+    import ast
+
+    for path in (SRC / "examples").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("deltanet.cli"), path
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("deltanet.cli") for a in node.names), path

@@ -26,14 +26,14 @@ def report_command(
         The path of the page.
 
     Examples:
-        >>> import json, os, tempfile
+        >>> import tempfile
         >>> from deltanet.cli.report import report_command
+        >>> from deltanet.training import rundir
         >>> run = tempfile.mkdtemp()
-        >>> with open(os.path.join(run, "config.json"), "w") as f:
-        ...     json.dump({"epochs": 0}, f)
-        >>> report_command(run, title="An empty run").name
+        >>> rundir.write_config(run, {"epochs": 0})
+        >>> report_command(run, title="An empty run").name == rundir.REPORT
         /...report.html
-        'report.html'
+        True
     """
     from deltanet.reporting import report
 

@@ -231,12 +231,12 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def write_config(path: Path, config: dict[str, Any]) -> None:
+def write_config(path: Any, config: dict[str, Any]) -> None:
     """``config.json`` with the run's settings (values that are not JSON become their repr)."""
-    atomic_write_text(path / CONFIG, json.dumps(_jsonable(config), indent=2) + "\n")
+    atomic_write_text(Path(path) / CONFIG, json.dumps(_jsonable(config), indent=2) + "\n")
 
 
-def write_json(path: Path, name: str, obj: Any) -> None:
+def write_json(path: Any, name: str, obj: Any) -> None:
     """``name`` (a JSON file in the run folder) holding ``obj``, written atomically."""
     atomic_write_text(Path(path) / name, json.dumps(_jsonable(obj), indent=2) + "\n")
 
@@ -328,7 +328,7 @@ def read_json(path: Any, name: str, default: Any = None) -> Any:
         return json.load(f)
 
 
-def write_history(path: Path, epochs: list[int], history: dict[str, list[float]]) -> None:
+def write_history(path: Any, epochs: list[int], history: dict[str, list[float]]) -> None:
     """``history.csv``: a column ``epoch`` (from 1) and one column per logged quantity."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -336,7 +336,7 @@ def write_history(path: Path, epochs: list[int], history: dict[str, list[float]]
     writer.writerow(["epoch", *keys])
     for i, epoch in enumerate(epochs):
         writer.writerow([epoch + 1, *(repr(float(history[k][i])) if i < len(history[k]) else "" for k in keys)])
-    atomic_write_text(path / HISTORY, buffer.getvalue())
+    atomic_write_text(Path(path) / HISTORY, buffer.getvalue())
 
 
 def write_npz(path: Any, name: str, **arrays: np.ndarray) -> None:
