@@ -314,3 +314,14 @@ def test_a_layer_table_of_a_fit_run_without_a_monitor_in_the_report(tmp_path):
     page = dn.report(tmp_path).read_text(encoding="utf-8")
     assert "No per-layer statistics (layers.csv) in this run folder." in page
     assert "Held-out test set" not in page  # only deltanet train writes metrics.json
+
+
+def test_the_best_value_of_an_error_metric_is_its_lowest(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"epochs": 3}))
+    (tmp_path / "history.csv").write_text(
+        "epoch,loss,mae,accuracy,val_mae\n1,3,30,0.5,31\n2,2,20,0.7,21\n3,1,25,0.6,26\n"
+    )
+    page = dn.report(tmp_path).read_text(encoding="utf-8")
+    for key, last, best in (("mae", 25, 20), ("val_mae", 26, 21), ("accuracy", 0.6, 0.7), ("loss", 1, 1)):
+        assert f'<td>{key}</td><td class="num">{last}</td><td class="num">{best}</td>' in page
+    assert "The dotted line marks the lowest loss: epoch 3." in page

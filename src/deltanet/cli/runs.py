@@ -96,8 +96,8 @@ def open_run(target: Any) -> Run:
         in_a_run = path.name == rundir.MODEL and (
             (path.parent / rundir.MANIFEST).exists() or (path.parent / rundir.PREPROCESSING).exists()
         )
-        if not in_a_run:
-            return Run(path)
+        if not in_a_run:  # a model of its own: read as a classifier, as evaluate's default loss does
+            return Run(path, prep=Preprocessing(task="class_index"))
         path = path.parent
     elif not path.is_dir():
         raise FileNotFoundError(f"{path}: no such run folder or model file")

@@ -33,6 +33,7 @@ import deltanet as dn
 from deltanet.cli.build import Training, build_model, build_training, target_kind
 from deltanet.cli.config import fail, read_config
 from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out, load_data, split_data
+from deltanet.cli.results import write_results
 from deltanet.training import rundir
 from deltanet.training.rundir import RunFolderError
 
@@ -270,33 +271,32 @@ def _fit_and_finish(
         f"{cfg['epochs']} epochs -> {folder}"
     )
     try:
-        history = dn.fit(
-            model,
-            *train_part,
-            training.loss,
-            training.optimizer,
-            epochs=cfg["epochs"],
-            batch_size=cfg["batch_size"],
-            validation_data=validation,
-            callbacks=[*training.callbacks, checkpoint],
-            verbose=verbose,
-            run_dir=folder,
-            regularizer=training.regularizer,
-            rng=cfg["seed"],
-            metrics=cfg["metrics"],
-            resume_from=resume_from,
-        )
+        try:
+            history = dn.fit(
+                model,
+                *train_part,
+                training.loss,
+                training.optimizer,
+                epochs=cfg["epochs"],
+                batch_size=cfg["batch_size"],
+                validation_data=validation,
+                callbacks=[*training.callbacks, checkpoint],
+                verbose=verbose,
+                run_dir=folder,
+                regularizer=training.regularizer,
+                rng=cfg["seed"],
+                metrics=cfg["metrics"],
+                resume_from=resume_from,
+            )
+        except Exception:
+            if resume_from is None and not (folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT).exists():
+                _abandon(folder)  # nothing was trained: leave the folder as if the run had not started
+            raise
+        metrics = write_results(folder, cfg, prepared, model, training, history, say)
     except KeyboardInterrupt:
         raise RunInterrupted(
             f"the run in {folder} is unfinished; continue it with 'deltanet train --resume {folder}'"
         ) from None
-    except BaseException:
-        if resume_from is None and not (folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT).exists():
-            _abandon(folder)
-        raise
-    from deltanet.cli.results import write_results
-
-    metrics = write_results(folder, cfg, prepared, model, training, history, say)
     manifest.update(status="complete", finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     names = (rundir.CONFIG_TOML, rundir.RUN, rundir.PREPROCESSING, rundir.SPLIT, rundir.MODEL, rundir.METRICS)
     manifest["files"] = rundir.digest_files(folder, names)

@@ -33,6 +33,25 @@ def class_names(run_dir: Path) -> list[str] | None:
     return [str(n) for n in names] if isinstance(names, list) and names else None
 
 
+#: Logged quantities that are better when lower (besides every "...loss").
+LOWER_IS_BETTER = {
+    "penalty",
+    "mae",
+    "mse",
+    "error",
+    "error_rate",
+    "classification_error",
+    "mean_absolute_error",
+    "mean_squared_error",
+}
+
+
+def lower_is_better(key: str) -> bool:
+    """Whether a logged quantity (``loss``, ``val_mae``, ``accuracy``...) is better when lower."""
+    name = key.removeprefix("val_")
+    return name.endswith("loss") or name in LOWER_IS_BETTER
+
+
 def best_epoch(metrics: dict[str, Any], history: dict[str, list[float]]) -> tuple[int | None, str]:
     """The epoch to mark on the curves (from 1) and its legend: early stopping's best epoch, or
     the epoch of the lowest validation (else training) loss."""
@@ -141,11 +160,11 @@ def curves_section(run_dir: Path, history: dict[str, list[float]], figures: Figu
         parts.append(f"<p>The dotted line marks the {escape(label)}.</p>")
     last = {k: v[-1] for k, v in history.items() if k != "epoch" and v}
     rows = [
-        [k, v, float(np.nanmin(history[k])) if k.endswith("loss") else float(np.nanmax(history[k]))]
+        [k, v, float(np.nanmin(history[k])) if lower_is_better(k) else float(np.nanmax(history[k]))]
         for k, v in last.items()
         if not all(math.isnan(x) for x in history[k])
     ]
-    parts.append(table(["quantity", "last epoch", "best (min loss / max metric)"], rows, {1, 2}))
+    parts.append(table(["quantity", "last epoch", "best (lowest loss or error, highest score)"], rows, {1, 2}))
     return "".join(parts)
 
 
