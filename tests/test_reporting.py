@@ -325,3 +325,13 @@ def test_the_best_value_of_an_error_metric_is_its_lowest(tmp_path):
     for key, last, best in (("mae", 25, 20), ("val_mae", 26, 21), ("accuracy", 0.6, 0.7), ("loss", 1, 1)):
         assert f'<td>{key}</td><td class="num">{last}</td><td class="num">{best}</td>' in page
     assert "The dotted line marks the lowest loss: epoch 3." in page
+
+
+def test_without_matplotlib_the_held_out_confusion_matrix_is_a_table(cli_run, tmp_path, monkeypatch):
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    page = dn.report(cli_run, path=tmp_path / "plain.html").read_text(encoding="utf-8")
+    matrix = json.loads((cli_run / "metrics.json").read_text())["test"]["confusion_matrix"]
+    assert "<th>predicted setosa</th><th>predicted versicolor</th><th>predicted virginica</th>" in page
+    cells = "".join(f'<td class="num">{n}</td>' for n in matrix[2])
+    assert f"<tr><td>true virginica</td>{cells}</tr>" in page and "<img" not in page

@@ -102,6 +102,10 @@ def results_section(run_dir: Path, figures: Figures) -> str:
                 lambda plot: plot.confusion_matrix(np.asarray(matrix), class_names=labels, title="held-out test set"),
             )
         )
+        if figures.plot is None:  # no picture: the counts as a table (rows: true class, columns: predicted)
+            heads = labels or [str(k) for k in range(len(matrix))]
+            rows = [[f"true {h}", *counts] for h, counts in zip(heads, matrix, strict=True)]
+            parts.append(table(["", *(f"predicted {h}" for h in heads)], rows, set(range(1, len(heads) + 1))))
     regression = test.get("regression")
     if isinstance(regression, dict):
         rows = [
