@@ -374,3 +374,15 @@ def test_the_examples_never_import_the_command_line():
                 assert not node.module.startswith("deltanet.cli"), path
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith("deltanet.cli") for a in node.names), path
+
+
+def test_a_loss_may_be_named_by_its_class(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('loss = { name = "CrossEntropyLoss", label_smoothing = 0.1 }\n' + GOOD)
+    cfg = read_config(path)
+    assert cfg["loss"]["class"] is dn.losses.CrossEntropy and cfg["loss"]["options"] == {"label_smoothing": 0.1}
+    path.write_text('loss = "CrossEntropyLos"\n' + GOOD)
+    with pytest.raises(
+        ConfigError, match="unknown loss 'CrossEntropyLos'; known names: .*; or a class name: .*BCELoss"
+    ):
+        read_config(path)

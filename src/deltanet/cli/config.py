@@ -346,16 +346,38 @@ def _check_model(model: dict, path: Path) -> dict:
     return {"layers": checked}
 
 
+def loss_classes() -> dict[str, type]:
+    """The loss classes a config may name by class name (``loss = "CrossEntropyLoss"``, PyTorch's
+    spelling): those of ``deltanet.losses`` and ``deltanet.nn``, a closed list.
+
+    Examples:
+        >>> from deltanet.cli.config import loss_classes
+        >>> loss_classes()["CrossEntropyLoss"].target_kind
+        'class_index'
+    """
+    found: dict[str, type] = {}
+    for module in (dn.losses, nn):
+        for name in sorted(dir(module)):
+            value = getattr(module, name)
+            if isinstance(value, type) and issubclass(value, dn.losses.Loss) and value is not dn.losses.Loss:
+                found.setdefault(name, value)
+    return found
+
+
 def _check_loss(loss: Any, path: Path) -> dict:
     if isinstance(loss, str):
         loss = {"name": loss}
     if not isinstance(loss, dict) or not isinstance(loss.get("name"), str):
         raise fail(path, "loss", f'expected a loss name or a table with name = "...", got {loss!r}')
     options = {k: v for k, v in loss.items() if k != "name"}
-    try:
-        cls = type(dn.losses.get(loss["name"]))
-    except ValueError as error:
-        raise fail(path, "loss", str(error)) from None
+    classes = loss_classes()
+    if loss["name"] in classes:  # PyTorch's spelling: "CrossEntropyLoss"
+        cls = classes[loss["name"]]
+    else:
+        try:
+            cls = type(dn.losses.get(loss["name"]))
+        except ValueError as error:
+            raise fail(path, "loss", f"{error}; or a class name: {', '.join(sorted(classes))}") from None
     _options(cls, options, path, "loss")
     return {"name": loss["name"], "options": options, "class": cls}
 
@@ -420,4 +442,13 @@ def _check_callbacks(callbacks: Any, path: Path) -> list:
     return checked
 
 
-__all__ = ["BUILDERS", "DATASETS", "LAYER_TYPES", "ConfigError", "callback_types", "fail", "read_config"]
+__all__ = [
+    "BUILDERS",
+    "DATASETS",
+    "LAYER_TYPES",
+    "ConfigError",
+    "callback_types",
+    "fail",
+    "loss_classes",
+    "read_config",
+]
