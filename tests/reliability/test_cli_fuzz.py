@@ -402,6 +402,18 @@ def mutate_csv(text: str, rng: np.random.Generator) -> bytes:
 
 
 # == the campaigns ==============================================================================
+@pytest.fixture(scope="module", autouse=True)
+def no_figures():
+    """The runs that succeed write report.html; its figures (seconds each) are not what is fuzzed."""
+
+    def missing() -> None:
+        raise ImportError("matplotlib is switched off for the fuzz")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("deltanet.plot._figure.require_matplotlib", missing)
+        yield
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cli-fuzz")

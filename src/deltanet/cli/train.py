@@ -259,7 +259,8 @@ def _fit_and_finish(
     say: Callable[..., None],
 ) -> dict[str, Any]:
     train_part = prepared.part("train")
-    assert train_part is not None, "split_data keeps at least one training row"
+    if train_part is None:
+        raise fail(cfg["path"], "data", "no rows are left to train on after the test and validation splits")
     validation = prepared.part("validation")
     checkpoint = dn.callbacks.ModelCheckpoint(
         folder / rundir.CHECKPOINTS, monitor="val_loss" if validation is not None else "loss"
