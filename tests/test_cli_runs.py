@@ -162,6 +162,8 @@ def test_resume_after_an_interrupt_gives_the_weights_of_an_uninterrupted_run(tmp
     assert (straight / "history.csv").read_text() == (resumed / "history.csv").read_text()
     assert not (resumed / "checkpoints").exists()
     assert cli("evaluate", resumed)[1] == cli("evaluate", straight)[1]
+    keys = [(r["epoch"], r["layer"]) for r in dn.training.rundir.read_layers(resumed)]
+    assert len(keys) == len(set(keys))  # an epoch probed again after the resume: one row per layer
 
 
 def test_ctrl_c_in_a_real_process_then_resume(tmp_path):

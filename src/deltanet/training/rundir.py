@@ -302,21 +302,25 @@ def read_history(path: Any) -> dict[str, list[float]]:
 
 def read_layers(path: Any) -> list[dict[str, Any]]:
     """``layers.csv`` as a list of dicts (numbers as floats, ``epoch`` as int, empty as None);
-    an empty list when the file is absent."""
+    an empty list when the file is absent.
+
+    A resumed run probes again the epochs after its checkpoint: of two rows for one epoch and
+    layer, the later one is kept, in the place of the first.
+    """
     target = Path(path) / LAYERS
     if not target.exists():
         return []
     with open(target, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
-        rows = []
+        rows: dict[tuple[int, str], dict[str, Any]] = {}
         for row in reader:
             if row.get("epoch") in (None, "", "epoch"):
                 continue
             parsed: dict[str, Any] = {"epoch": int(row["epoch"]), "layer": row["layer"], "type": row["type"]}
             for key in LAYER_COLUMNS[3:]:
                 parsed[key] = _float(row.get(key) or "")
-            rows.append(parsed)
-    return rows
+            rows[(parsed["epoch"], parsed["layer"])] = parsed
+    return list(rows.values())
 
 
 def read_json(path: Any, name: str, default: Any = None) -> Any:
