@@ -10,7 +10,7 @@ import deltanet as dn
 
 
 def deltanet(*args):
-    return subprocess.run([sys.executable, "-m", "deltanet.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "deltanet", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_version():
@@ -56,7 +56,8 @@ def test_examples_run_iris():
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["examples", "run", "mnist"], "unknown example 'mnist'; available: tumor, cats-dogs, iris"),
         (["examples", "run", "tumor", "--steps", "x"], "argument --steps: invalid int value: 'x'"),
-        (["train"], "the following arguments are required: config"),
+        (["train"], "train needs a config file, or --resume RUN"),
+        (["train", "x.toml", "--resume", "runs/x"], "--resume RUN continues a run with its own config"),
         (["predict", "runs/x"], "the following arguments are required: --data"),
         (["train", "x.toml", "--epochs", "-3"], "--epochs must be >= 0, got -3"),
         (["examples", "run", "iris", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),

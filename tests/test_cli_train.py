@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import deltanet as dn
-from deltanet.cli.train import ConfigError, read_config
+from deltanet.cli.config import ConfigError, read_config
 from deltanet.data import load_iris, write_idx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +51,12 @@ def test_train_writes_the_run_folder(iris_run):
         "split.json",
         "metrics.json",
         "run.json",
+        "manifest.json",
+        "report.html",
     ):
         assert (run / name).is_file(), name
+    assert json.loads((run / "manifest.json").read_text())["status"] == "complete"
+    assert not (run / "checkpoints").exists()  # the checkpoint of a run in progress is gone
     rows = list(csv.DictReader((run / "history.csv").open()))
     assert len(rows) == 8 and {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(rows[0])
     assert (run / "config.toml").read_text() == (EXAMPLES / "iris_mlp.toml").read_text()
@@ -96,7 +100,7 @@ def test_predict_writes_one_row_per_sample(iris_run, tmp_path):
     assert rows[0] == ["prediction", "p(setosa)", "p(versicolor)", "p(virginica)"] and len(rows) == 151
     X, _, _, prep = _iris_test_part(run)
     logits = dn.predict(dn.load(run / "model.dnet"), X)
-    assert [r[0] for r in rows[1:]] == [prep["target_names"][k] for k in logits.argmax(axis=1)]
+    assert [r[0] for r in rows[1:]] == [prep["class_names"][k] for k in logits.argmax(axis=1)]
     probabilities = np.array([[float(v) for v in r[1:]] for r in rows[1:]])
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
     printed = deltanet("predict", run, "--data", "iris")
@@ -152,8 +156,11 @@ def test_npz_data_and_model_file(tmp_path):
     result = deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz", "--x", "features", "--y", "labels")
     assert result.returncode == 0, result.stderr
     assert float(result.stdout.split("accuracy ")[1]) > 0.85
+    # The model file of a run folder opens the run (its x and y); a copy elsewhere is a bare model.
+    assert deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz").returncode == 0
+    (tmp_path / "bare.dnet").write_bytes((run / "model.dnet").read_bytes())
     fails_in_one_line(
-        deltanet("evaluate", run / "model.dnet", "--data", tmp_path / "d.npz"),
+        deltanet("evaluate", tmp_path / "bare.dnet", "--data", tmp_path / "d.npz"),
         "d.npz: no array 'X' in the archive; it holds ['features', 'labels']",
     )
 
@@ -186,7 +193,7 @@ layers = [{ type = "Linear", in_features = 4, out_features = 3 }]
     [
         ("epochs = 2\n[data\n", ["TOML syntax error", "line 2"]),
         ("epoch = 2\n" + GOOD, ["unknown key 'epoch'; known keys: batch_size, callbacks, data, dtype, epochs"]),
-        (GOOD.replace("epochs = 2", 'epochs = "ten"'), ["epochs: expected an integer ≥ 0, got 'ten' (a string)"]),
+        (GOOD.replace("epochs = 2", 'epochs = "ten"'), ["epochs: expected an integer >= 0, got 'ten' (a string)"]),
         (
             GOOD.replace("epochs = 2", "epochs = 2\nbatch_size = 0"),
             ['batch_size: expected a positive integer or "full", got 0'],
@@ -225,7 +232,7 @@ def test_bad_configs(tmp_path, text, messages):
 def test_bad_config_in_process_names_the_file(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text(GOOD.replace("epochs = 2", "epochs = 2.5"))
-    with pytest.raises(ConfigError, match=r"c\.toml: epochs: expected an integer ≥ 0, got 2\.5 \(a number\)"):
+    with pytest.raises(ConfigError, match=r"c\.toml: epochs: expected an integer >= 0, got 2\.5 \(a number\)"):
         read_config(path)
 
 
@@ -285,12 +292,97 @@ def test_evaluate_and_predict_errors(tmp_path, iris_run):
 
 def test_preprocessing_file_with_mean_but_no_scale_is_malformed(tmp_path):
     # Found by mypy: such a file used to load and then fail with a bare TypeError on the first batch.
-    from deltanet.cli.train import Preprocessing
+    from deltanet.cli.data import Preprocessing
 
     path = tmp_path / "preprocessing.json"
-    path.write_text(json.dumps({"mean": [0.0, 1.0], "scale": None, "target_names": [], "task": "regression"}))
+    path.write_text(json.dumps({"mean": [0.0, 1.0], "scale": None, "class_names": None, "task": "regression"}))
     with pytest.raises(ValueError, match=r"preprocessing.json: malformed preprocessing file \(Preprocessing: mean "):
         Preprocessing.read(path)
     ok = Preprocessing.read(tmp_path / "absent.json")  # no file: nothing to undo
     X = np.ones((2, 2), np.float32)
     assert ok.mean is None and ok.scale is None and ok.apply(X) is X
+
+
+# -- one loss kind, one run-folder owner, no examples -> cli import --------------------------------
+KINDS = {"class_index", "binary", "sign", "regression", "segmentation", "other"}
+
+
+def test_every_loss_says_what_its_targets_hold():
+    from deltanet.cli.build import target_kind
+
+    classes = {getattr(dn.losses, n) for n in dir(dn.losses) if isinstance(getattr(dn.losses, n), type)}
+    losses = {c for c in classes if issubclass(c, dn.losses.Loss)}
+    assert {c.__name__: c.target_kind for c in losses} == {
+        "Loss": "other",
+        "MSELoss": "regression",
+        "L1Loss": "regression",
+        "HuberLoss": "regression",
+        "LogCoshLoss": "regression",
+        "CrossEntropy": "class_index",
+        "NLLLoss": "class_index",
+        "MultiMarginLoss": "class_index",
+        "GeneralizedWassersteinDiceLoss": "class_index",
+        "BCELoss": "binary",
+        "BCEWithLogitsLoss": "binary",
+        "HingeLoss": "sign",
+        "DiceLoss": "segmentation",
+    }
+    assert all(target_kind(c) in KINDS for c in losses)
+
+    class MyLoss:  # a loss of the user's that does not say: "other", as for fit
+        def __call__(self, a, y):
+            return a
+
+    assert target_kind(MyLoss) == target_kind(MyLoss()) == "other"
+    for name in ("CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss"):  # torch's spelling in nn, when it is there
+        cls = getattr(dn.nn, name, None)
+        if cls is not None:
+            assert target_kind(cls) == getattr(dn.losses, name).target_kind
+
+
+def test_binary_labels_are_split_stratified():
+    from deltanet.cli.data import Data, split_data
+
+    y = np.array([0] * 90 + [1] * 10)
+    cfg = {"seed": 0, "validation_split": 0.0, "data": {"test_split": 0.2, "stratify": True, "train_size": None}}
+    parts = split_data(cfg, Data(np.zeros((100, 1), np.float32), y), "binary")
+    assert y[parts["test"]].sum() == 2  # 10 % of the positives, as of the negatives
+
+
+SRC = ROOT / "src" / "deltanet"
+
+
+def test_run_folder_file_names_are_written_once_in_rundir():
+    import re
+
+    from deltanet.training import rundir
+
+    names = [v for k, v in vars(rundir).items() if k.isupper() and isinstance(v, str) and "." in v]
+    assert "model.dnet" in names and "manifest.json" in names
+    pattern = re.compile("[\"'](" + "|".join(re.escape(n) for n in names) + ")[\"']")
+    files = [*(SRC / "cli").rglob("*.py"), *(SRC / "reporting").rglob("*.py")]
+    found = {str(p.relative_to(SRC)): pattern.findall(p.read_text(encoding="utf-8")) for p in files}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_examples_never_import_the_command_line():
+    import ast
+
+    for path in (SRC / "examples").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("deltanet.cli"), path
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("deltanet.cli") for a in node.names), path
+
+
+def test_a_loss_may_be_named_by_its_class(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('loss = { name = "CrossEntropyLoss", label_smoothing = 0.1 }\n' + GOOD)
+    cfg = read_config(path)
+    assert cfg["loss"]["class"] is dn.losses.CrossEntropy and cfg["loss"]["options"] == {"label_smoothing": 0.1}
+    path.write_text('loss = "CrossEntropyLos"\n' + GOOD)
+    with pytest.raises(
+        ConfigError, match="unknown loss 'CrossEntropyLos'; known names: .*; or a class name: .*BCELoss"
+    ):
+        read_config(path)

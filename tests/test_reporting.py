@@ -1,7 +1,6 @@
 """dn.report: the HTML page of a run folder (sections, embedded images, escaping, no matplotlib),
 the ``report`` subcommand's pieces, and a real headless Chromium rendering the page."""
 
-import argparse
 import base64
 import json
 import re
@@ -15,7 +14,6 @@ import pytest
 
 import deltanet as dn
 from deltanet import nn, optim
-from deltanet.reporting import add_report_command
 from deltanet.training.monitor import Monitor
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -172,12 +170,11 @@ def test_what_is_not_a_run_folder_is_refused(tmp_path, make, message):
         dn.report(make(tmp_path))
 
 
-def test_report_subcommand_parses_and_writes(run, tmp_path, capsys):
-    parser = argparse.ArgumentParser(prog="deltanet")
-    add_report_command(parser.add_subparsers(dest="command"))
+def test_report_subcommand_writes_the_page_and_prints_its_path(run, tmp_path, capsys):
+    from deltanet.cli import main
+
     target = tmp_path / "page.html"
-    args = parser.parse_args(["report", str(run), "-o", str(target), "--title", "My run"])
-    assert args.handler(args) == 0
+    assert main(["report", str(run), "-o", str(target), "--title", "My run"]) == 0
     assert capsys.readouterr().out.strip() == str(target)
     assert "<title>My run</title>" in target.read_text(encoding="utf-8")
 
@@ -231,3 +228,110 @@ def test_the_report_renders_in_headless_chromium_with_its_images(run, tmp_path):
     assert pixels.shape[:2] == (2000, 1200)
     # Not a blank page: a good share of non-white pixels (text, plots, the warning box).
     assert np.mean(pixels[..., :3].min(axis=-1) < 0.9) > 0.05
+
+
+# -- what deltanet train's report shows ----------------------------------------------------------------
+def _cli(*args):
+    from deltanet.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    pytest.importorskip("matplotlib")
+    folder = tmp_path_factory.mktemp("cli")
+    config = Path(__file__).resolve().parents[1] / "examples" / "iris_mlp.toml"
+    assert _cli("train", config, "--epochs", 12, "--run-dir", folder / "run", "--quiet") == 0
+    return folder / "run"
+
+
+def test_train_writes_a_report_with_the_held_out_result_the_classes_and_the_best_epoch(cli_run):
+    page = (cli_run / "report.html").read_text(encoding="utf-8")
+    metrics = json.loads((cli_run / "metrics.json").read_text())
+    test = metrics["test"]
+    assert "<h2>Held-out test set</h2>" in page
+    assert f"On the 30 held-out samples: loss {test['loss']:.4g}, accuracy {test['accuracy']:.4g}." in page
+    assert "Classes: 0 = setosa, 1 = versicolor, 2 = virginica." in page
+    best = metrics["early_stopping"]["best_epoch"]
+    assert f"The dotted line marks the best epoch {best} (early stopping, weights restored)." in page
+    assert [alt for alt, _ in images(page)][:2] == ["held-out confusion matrix", "learning curves"]
+    assert sum(map(sum, test["confusion_matrix"])) == 30
+
+
+def test_a_regression_report_shows_mae_rmse_r2_and_predicted_against_true(tmp_path):
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (40, 2))
+    y = 3 * X[:, 0] - X[:, 1] + rng.normal(0, 0.1, 40)
+    rows = "\n".join(f"{a:.4f},{b:.4f},{t:.4f}" for (a, b), t in zip(X, y, strict=True))
+    (tmp_path / "t.csv").write_text("a,b,target\n" + rows + "\n")
+    (tmp_path / "c.toml").write_text(
+        'epochs = 40\nbatch_size = "full"\nloss = "mse"\nmetrics = ["mae"]\n[data]\ncsv = "t.csv"\n'
+        'target = "target"\ntest_split = 0.25\n[model]\nlayers = [{ type = "Linear", in_features = 2, '
+        'out_features = 1 }]\n[optimizer]\nname = "adam"\nlr = 0.1\n'
+    )
+    run = tmp_path / "run"
+    assert _cli("train", tmp_path / "c.toml", "--run-dir", run, "--quiet") == 0
+    table = np.loadtxt(run / "test_predictions.csv", delimiter=",", skiprows=1)
+    true, predicted = table[:, 0], table[:, 1]
+    regression = json.loads((run / "metrics.json").read_text())["test"]["regression"]
+    assert regression["mae"] == pytest.approx(np.abs(predicted - true).mean())
+    assert regression["rmse"] == pytest.approx(np.sqrt(((predicted - true) ** 2).mean()))
+    r2 = 1 - ((predicted - true) ** 2).sum() / ((true - true.mean()) ** 2).sum()
+    assert regression["r2"] == pytest.approx(r2) and regression["r2"] > 0.9
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert f'<td>R² (1 - residual / total sum of squares)</td><td class="num">{r2:.4g}</td>' in page
+    assert "predicted vs true" in [alt for alt, _ in images(page)]
+
+
+def test_the_gradient_flow_of_a_deep_network_stays_readable():
+    pytest.importorskip("matplotlib")
+    from deltanet.reporting.figures import gradient_heatmap
+
+    rows = [
+        {"epoch": e, "layer": f"decoders.{k}", "type": "Conv2d", "grad_norm": 10.0 ** (-k / 8) if k != 7 else 0.0}
+        for e in (1, 5, 10)
+        for k in range(40)
+    ]
+    fig = gradient_heatmap(rows)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [f"decoders.{k} (Conv2d)" for k in range(40)]  # one readable row per layer
+    assert fig.get_size_inches()[1] >= 40 * 0.24
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "5", "10"]
+    assert np.ma.is_masked(ax.images[0].get_array()[7, 0])  # a gradient of exactly 0 is grey, not -inf
+    single = gradient_heatmap([r for r in rows if r["epoch"] == 1])
+    assert len(single.axes[0].patches) == 40  # one epoch: a horizontal bar per layer
+
+
+def test_a_layer_table_of_a_fit_run_without_a_monitor_in_the_report(tmp_path):
+    # What fit writes without a Monitor: no gradient flow, no confusion matrix; the page still says so.
+    (tmp_path / "config.json").write_text(json.dumps({"epochs": 1}))
+    (tmp_path / "history.csv").write_text("epoch,loss\n1,0.5\n")
+    page = dn.report(tmp_path).read_text(encoding="utf-8")
+    assert "No per-layer statistics (layers.csv) in this run folder." in page
+    assert "Held-out test set" not in page  # only deltanet train writes metrics.json
+
+
+def test_the_best_value_of_an_error_metric_is_its_lowest(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"epochs": 3}))
+    (tmp_path / "history.csv").write_text(
+        "epoch,loss,mae,accuracy,val_mae\n1,3,30,0.5,31\n2,2,20,0.7,21\n3,1,25,0.6,26\n"
+    )
+    page = dn.report(tmp_path).read_text(encoding="utf-8")
+    for key, last, best in (("mae", 25, 20), ("val_mae", 26, 21), ("accuracy", 0.6, 0.7), ("loss", 1, 1)):
+        assert f'<td>{key}</td><td class="num">{last}</td><td class="num">{best}</td>' in page
+    assert "The dotted line marks the lowest loss: epoch 3." in page
+
+
+def test_without_matplotlib_the_held_out_confusion_matrix_is_a_table(cli_run, tmp_path, monkeypatch):
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    page = dn.report(cli_run, path=tmp_path / "plain.html").read_text(encoding="utf-8")
+    matrix = json.loads((cli_run / "metrics.json").read_text())["test"]["confusion_matrix"]
+    assert "<th>predicted setosa</th><th>predicted versicolor</th><th>predicted virginica</th>" in page
+    cells = "".join(f'<td class="num">{n}</td>' for n in matrix[2])
+    assert f"<tr><td>true virginica</td>{cells}</tr>" in page and "<img" not in page

@@ -67,6 +67,12 @@ class Loss(Module):
         MSELoss(reduction='sum')
     """
 
+    #: What the targets hold, for code that checks or explains them (fit's input checks, the command
+    #: line): "class_index" (class indices or probability rows), "binary" (numbers in [0, 1]),
+    #: "sign" (labels -1/+1, 0 read as -1), "regression" (numbers), "segmentation" (label maps, or
+    #: one-hot/probability maps; one output channel is a binary mask) or "other" (the default).
+    target_kind = "other"
+
     def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = F._check_reduction(reduction, type(self).__name__)
@@ -118,6 +124,8 @@ class MSELoss(Loss):
         2.5
     """
 
+    target_kind = "regression"
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
@@ -142,6 +150,8 @@ class L1Loss(Loss):
         >>> dn.losses.L1Loss()(dn.tensor([1.0, -3.0]), [0.0, 0.0]).item()
         2.0
     """
+
+    target_kind = "regression"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
@@ -176,6 +186,8 @@ class HuberLoss(Loss):
         1.3125
     """
 
+    target_kind = "regression"
+
     def __init__(self, *, delta: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         self.delta = F._check_huber_delta(delta, "HuberLoss")
@@ -207,6 +219,8 @@ class LogCoshLoss(Loss):
         >>> round(dn.losses.LogCoshLoss()(dn.tensor([1.0]), [0.0]).item(), 4)
         0.4338
     """
+
+    target_kind = "regression"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.log_cosh_loss(input, target, reduction=self.reduction)
@@ -247,6 +261,8 @@ class CrossEntropy(Loss):
         >>> round(loss_fn(dn.tensor([[2.0, 0.0, 0.0]]), [0]).item(), 4)
         0.2395
     """
+
+    target_kind = "class_index"
 
     weight: np.ndarray | None  # a registered buffer (declared for the type checker)
 
@@ -306,6 +322,8 @@ class NLLLoss(Loss):
         0.1054
     """
 
+    target_kind = "class_index"
+
     weight: np.ndarray | None  # a registered buffer (declared for the type checker)
 
     def __init__(self, *, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> None:
@@ -343,6 +361,8 @@ class BCELoss(Loss):
         0.1643
     """
 
+    target_kind = "binary"
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, reduction=self.reduction)
 
@@ -371,6 +391,8 @@ class BCEWithLogitsLoss(Loss):
         >>> round(dn.losses.BCEWithLogitsLoss()(dn.tensor([0.0]), [1.0]).item(), 4)
         0.6931
     """
+
+    target_kind = "binary"
 
     pos_weight: np.ndarray | None  # a registered buffer (declared for the type checker)
 
@@ -403,6 +425,8 @@ class HingeLoss(Loss):
         0.6667
     """
 
+    target_kind = "sign"
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.hinge_loss(input, target, reduction=self.reduction)
 
@@ -432,6 +456,8 @@ class MultiMarginLoss(Loss):
         >>> round(dn.losses.MultiMarginLoss()(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
         0.325
     """
+
+    target_kind = "class_index"
 
     weight: np.ndarray | None  # a registered buffer (declared for the type checker)
 
@@ -587,6 +613,8 @@ class DiceLoss(Loss):
         0.1053
     """
 
+    target_kind = "segmentation"
+
     def __init__(
         self,
         smooth: float = 1.0,
@@ -657,6 +685,8 @@ class GeneralizedWassersteinDiceLoss(Loss):
         >>> round(loss_fn(z, np.array([[1, 1, 0, 0]])).item(), 4)   # 1 − 2·1/(2·1 + 2)
         0.5
     """
+
+    target_kind = "class_index"
 
     dist_matrix: np.ndarray  # a registered buffer (declared for the type checker)
 

@@ -160,3 +160,69 @@ def test_npz_not_a_zip_missing_and_keys(tmp_path):
         read_npz_xy(path, y="labels")
     with pytest.raises(DataFileError, match=r"one row per sample each, got shapes \(3, 2\) and \(2,\)"):
         read_npz_xy(path)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("sepal_length,petal_length,species\n5.1,1.4,setosa\n7.0,4.7,versicolor\n", encoding="utf-8-sig")
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    data = read_csv(path, target="species")
+    assert data.feature_names == ["sepal_length", "petal_length"] and data.y.tolist() == [0, 1]
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text("size,survival\n0.5,3.2\n2.3,1.9\n", encoding="utf-8-sig")
+    first = read_csv(numbers, target="size", dtype=np.float64)  # the first column, by name
+    assert first.y.tolist() == [0.5, 2.3] and first.feature_names == ["survival"]
+    from deltanet.data.readers import csv_columns
+
+    assert csv_columns(path) == (["sepal_length", "petal_length", "species"], 3)
+
+
+@pytest.mark.parametrize(
+    "value, kwargs, message",
+    [
+        ("1e999", {}, r"line 3, column 'b' \(1\): '1e999' overflows: it is beyond the largest float64 number"),
+        ("-1e999", {"dtype": np.float64}, r"line 3, column 'b' \(1\): '-1e999' overflows"),
+        ("1e39", {}, r"line 3, column 'b' \(1\): '1e39' is beyond the largest float32 number, ±3.4e\+38"),
+        ("inf", {}, r"line 3, column 'b' \(1\): expected a finite number, got 'inf'"),
+    ],
+)
+def test_a_value_beyond_the_dtype_names_file_line_and_column(tmp_path, value, kwargs, message):
+    path = write(tmp_path, f"a,b,c\n1,2,3\n4,{value},6\n")
+    with pytest.raises(DataFileError, match=message) as info:
+        read_csv(path, **kwargs)
+    assert str(path) in str(info.value)
+    target = write(tmp_path, f"a,b\n1,2\n4,{value}\n", "t.csv")  # a regression target too
+    with pytest.raises(DataFileError, match=message):
+        read_csv(target, target="b", **kwargs)
+
+
+def test_1e39_fits_float64(tmp_path):
+    assert read_csv(write(tmp_path, "a,b\n1,1e39\n"), target=None, dtype=np.float64).X[0, 1] == 1e39
+
+
+def test_classes_map_names_through_a_given_list(tmp_path):
+    path = write(tmp_path, "x,kind\n1,gamma\n2,beta\n3,gamma\n")
+    assert read_csv(path, target="kind").y.tolist() == [1, 0, 1]  # the file's own classes, sorted
+    data = read_csv(path, target="kind", classes=["alpha", "beta", "gamma"])
+    assert data.y.tolist() == [2, 1, 2] and data.target_names == ["alpha", "beta", "gamma"]
+    with pytest.raises(DataFileError, match=r"line 2, column 'kind' \(1\): unknown class 'gamma'; the classes are"):
+        read_csv(path, target="kind", classes=["alpha", "beta"])
+    numbers = write(tmp_path, "x,label\n1,0\n2,2\n", "n.csv")
+    assert read_csv(numbers, target="label", classes=["a", "b", "c"]).y.tolist() == [0, 2]  # numbers stay numbers
+    digits = write(tmp_path, "x,label\n1,3\n2,0\n", "d.csv")
+    assert read_csv(digits, target="label", classes=["0", "1", "2", "3"]).y.tolist() == [3, 0]
+    with pytest.raises(ValueError, match="read_csv: classes must be a list of class names, got 'abc'"):
+        read_csv(path, target="kind", classes="abc")
+
+
+def test_features_pick_columns_by_name(tmp_path):
+    path = write(tmp_path, "b,kind,a\n2,x,1\n4,y,3\n")
+    data = read_csv(path, target=None, features=["a", "b"])  # the target column is not read
+    assert data.X.tolist() == [[1, 2], [3, 4]] and data.feature_names == ["a", "b"] and data.y is None
+    assert read_csv(path, target="kind", features=["a"]).y.tolist() == [0, 1]
+    with pytest.raises(DataFileError, match=r"no column 'c' in the header; the columns are \['b', 'kind', 'a'\]"):
+        read_csv(path, target=None, features=["a", "c"])
+    with pytest.raises(DataFileError, match="cannot be both the target and a feature"):
+        read_csv(path, target="a", features=["a"])
+    with pytest.raises(DataFileError, match="the feature columns are given by name"):
+        read_csv(write(tmp_path, "1,2\n3,4\n", "n.csv"), target=None, features=["a"])

@@ -402,6 +402,18 @@ def mutate_csv(text: str, rng: np.random.Generator) -> bytes:
 
 
 # == the campaigns ==============================================================================
+@pytest.fixture(scope="module", autouse=True)
+def no_figures():
+    """The runs that succeed write report.html; its figures (seconds each) are not what is fuzzed."""
+
+    def missing() -> None:
+        raise ImportError("matplotlib is switched off for the fuzz")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("deltanet.plot._figure.require_matplotlib", missing)
+        yield
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cli-fuzz")
@@ -424,7 +436,16 @@ def config_log(workspace: Path) -> Log:
         path.write_bytes(text)
         epochs = "1" if i % 10 == 0 else "0"
         code, _, err = run_cli(
-            ["train", str(path), "--epochs", epochs, "--run-dir", str(workspace / f"run{i % 7}"), "--quiet"]
+            [
+                "train",
+                str(path),
+                "--epochs",
+                epochs,
+                "--run-dir",
+                str(workspace / f"run{i % 7}"),
+                "--quiet",
+                "--overwrite",
+            ]
         )
         log.record(code, err, f"config {text[:400]!r}")
     return log
@@ -456,7 +477,16 @@ def csv_log(workspace: Path) -> Log:
             cfg = dict(BUILDER_CONFIG, data={"csv": path.name, "target": "label", "standardize": True})
             config.write_text(to_toml(cfg).replace(f'"{path.name}"', json.dumps(str(path))))
             code, _, err = run_cli(
-                ["train", str(config), "--epochs", "0", "--run-dir", str(workspace / "csvrun"), "--quiet"]
+                [
+                    "train",
+                    str(config),
+                    "--epochs",
+                    "0",
+                    "--run-dir",
+                    str(workspace / "csvrun"),
+                    "--quiet",
+                    "--overwrite",
+                ]
             )
             log.record(code, err, f"train on CSV {data[:300]!r}")
     return log
@@ -530,6 +560,8 @@ ARGV_TOKENS = [
     "--x",
     "--y",
     "--quiet",
+    "--overwrite",
+    "--resume",
     "--version",
     "-x",
     "--",

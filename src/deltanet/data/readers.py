@@ -12,6 +12,7 @@ import ast
 import csv
 import math
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -72,12 +73,16 @@ def read_csv(
     delimiter: str = ",",
     dtype: Any = DEFAULT_DTYPE,
     comment: str | None = "#",
+    classes: Sequence[str] | None = None,
+    features: Sequence[str] | None = None,
 ) -> DatasetBundle:
     """Read a table of numbers from a CSV file into features ``X`` and a target column ``y``.
 
-    Every row must have as many fields as the first; features must be finite numbers. The target
-    column may hold numbers (kept as int64 when they are all whole numbers, as floats otherwise) or
-    class names, which become labels 0, 1, ... in sorted order (``target_names`` holds the names).
+    Every row must have as many fields as the first; features must be finite numbers that fit in
+    ``dtype``. The target column may hold numbers (kept as int64 when they are all whole numbers,
+    as floats otherwise) or class names, which become labels 0, 1, ... in sorted order
+    (``target_names`` holds the names), or in the order of ``classes`` when it is given. A UTF-8
+    byte-order mark at the start of the file is not part of the first column's name.
 
     Args:
         path: the file.
@@ -88,6 +93,11 @@ def read_csv(
         delimiter: the field separator.
         dtype: float dtype of ``X`` (and of float targets).
         comment: lines starting with this string are skipped, as are blank lines.
+        classes: the class names that labels index (those a model was trained on): a target
+            column of names becomes their positions in this list, whatever names the file holds
+            or lacks; a name that is not in it is an error. (A column of numbers stays numbers.)
+        features: the feature columns to read, by name (needs a header) and in this order; other
+            columns are not read. Default: every column but the target.
 
     Returns:
         A ``DatasetBundle`` with ``X`` (N, F), ``y`` (N,) or None, ``feature_names`` (from
@@ -95,7 +105,8 @@ def read_csv(
 
     Raises:
         DataFileError: (a ``ValueError``) empty file, ragged row, a value that is not a number, a
-            non-finite value, an unknown target column; the message names file, line and column.
+            non-finite value or one beyond the range of ``dtype``, an unknown target column, class
+            or feature; the message names file, line and column.
 
     Examples:
         >>> import tempfile, os
@@ -114,21 +125,11 @@ def read_csv(
         raise ValueError(f"read_csv: header must be True, False or 'auto', got {header!r}")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"read_csv: delimiter must be one character, got {delimiter!r}")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = [
-                (number, [field.strip() for field in row])
-                for number, row in enumerate(csv.reader(f, delimiter=delimiter), start=1)
-                if row and any(field.strip() for field in row) and not (comment and row[0].lstrip().startswith(comment))
-            ]
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataFileError(f"{path}: expected a CSV file, got a folder") from None
-    except UnicodeDecodeError as error:
-        raise DataFileError(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})") from None
-    except csv.Error as error:
-        raise DataFileError(f"{path}: malformed CSV: {error}") from None
+    if classes is not None and (isinstance(classes, str) or not all(isinstance(c, str) for c in classes)):
+        raise ValueError(f"read_csv: classes must be a list of class names, got {classes!r}")
+    if features is not None and (isinstance(features, str) or not all(isinstance(c, str) for c in features)):
+        raise ValueError(f"read_csv: features must be a list of column names, got {features!r}")
+    rows = _rows(path, delimiter, comment)
     if not rows:
         raise DataFileError(f"{path}: empty CSV file; expected rows of comma-separated numbers")
     first_line, first = rows[0]
@@ -150,40 +151,132 @@ def read_csv(
         raise DataFileError(
             f"{path}: a target column needs at least one feature column besides it, got {n_columns} column"
         )
-    features = [j for j in range(n_columns) if j != t]
-    X = np.empty((len(data_rows), len(features)), dtype=np.float64)
+    columns = _feature_columns(features, names, n_columns, t, path)
+    X = np.empty((len(data_rows), len(columns)), dtype=np.float64)
     for i, (line, row) in enumerate(data_rows):
-        for k, j in enumerate(features):
-            X[i, k] = _number(row[j], path, line, j, column_names[j])
+        for k, j in enumerate(columns):
+            X[i, k] = _number(row[j], path, line, j, column_names[j], dtype)
     y = None
     target_names: list[str] = []
     if t is not None:
-        values = [row[t] for _, row in data_rows]
-        if all(_is_number(v) for v in values):
-            numbers = np.array([_number(v, path, line, t, column_names[t]) for (line, _), v in zip(data_rows, values)])
-            whole = bool(np.all(numbers == np.round(numbers))) and np.abs(numbers).max() < 2**53
-            y = numbers.astype(np.int64) if whole else numbers.astype(dtype)
-            target_names = [column_names[t]]
-        else:
-            for (line, _), v in zip(data_rows, values):
-                if v == "":
-                    raise DataFileError(f"{path}, line {line}, column {column_names[t]!r} ({t}): empty target value")
-            target_names = sorted(set(values))
-            index = {name: i for i, name in enumerate(target_names)}
-            y = np.array([index[v] for v in values], dtype=np.int64)
+        y, target_names = _targets(data_rows, t, column_names[t], path, dtype, classes)
     return DatasetBundle(
         X=X.astype(dtype),
         # None for a features-only file (target=None, documented above); DatasetBundle.y is typed
         # for the labelled case, which every built-in loader and the examples rely on.
         y=y,  # type: ignore[arg-type]
-        feature_names=[column_names[j] for j in features],
+        feature_names=[column_names[j] for j in columns],
         target_names=target_names,
-        description=f"read from {path}: {len(data_rows)} rows, {len(features)} features"
+        description=f"read from {path}: {len(data_rows)} rows, {len(columns)} features"
         + (f", target column {column_names[t]!r}" if t is not None else ""),
     )
 
 
-def _number(text: str, path: Path, line: int, column: int, name: str) -> float:
+def csv_columns(
+    path: Any, header: Any = "auto", delimiter: str = ",", comment: str | None = "#"
+) -> tuple[list[str] | None, int]:
+    """The column names of a CSV file (None without a header row) and its number of columns.
+
+    Reads the file as ``read_csv`` does (comments, blank lines, byte-order mark), so that a caller
+    can decide which columns to read before reading them.
+
+    Args:
+        path: the file.
+        header: ``True``, ``False`` or ``"auto"``, as for ``read_csv``.
+        delimiter: the field separator.
+        comment: lines starting with this string are skipped.
+
+    Raises:
+        DataFileError: the file is empty or not a UTF-8 CSV file.
+
+    Examples:
+        >>> import tempfile, os
+        >>> from deltanet.data.readers import csv_columns
+        >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+        >>> _ = open(path, "w", encoding="utf-8-sig").write("size,outcome\\n0.5,alive\\n")
+        >>> csv_columns(path)
+        (['size', 'outcome'], 2)
+    """
+    path = Path(path)
+    rows = _rows(path, delimiter, comment)
+    if not rows:
+        raise DataFileError(f"{path}: empty CSV file; expected rows of comma-separated numbers")
+    first = rows[0][1]
+    has_header = header is True or (header == "auto" and not all(_is_number(v) for v in first))
+    return (first if has_header else None), len(first)
+
+
+def _rows(path: Path, delimiter: str, comment: str | None) -> list[tuple[int, list[str]]]:
+    """The non-blank, non-comment rows of a CSV file with their line numbers, fields stripped."""
+    try:
+        # utf-8-sig: a byte-order mark (Excel writes one) is not part of the first column's name
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return [
+                (number, [field.strip() for field in row])
+                for number, row in enumerate(csv.reader(f, delimiter=delimiter), start=1)
+                if row and any(field.strip() for field in row) and not (comment and row[0].lstrip().startswith(comment))
+            ]
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataFileError(f"{path}: expected a CSV file, got a folder") from None
+    except UnicodeDecodeError as error:
+        raise DataFileError(f"{path}: not a UTF-8 text file ({error.reason} at byte {error.start})") from None
+    except csv.Error as error:
+        raise DataFileError(f"{path}: malformed CSV: {error}") from None
+
+
+def _feature_columns(
+    features: Sequence[str] | None, names: list[str] | None, n_columns: int, t: int | None, path: Path
+) -> list[int]:
+    """The indices of the feature columns: those named by ``features``, or all but the target."""
+    if features is None:
+        return [j for j in range(n_columns) if j != t]
+    if names is None:
+        raise DataFileError(
+            f"{path}: the feature columns are given by name ({list(features)}), but the file has no header row"
+        )
+    missing = [name for name in features if name not in names]
+    if missing:
+        raise DataFileError(f"{path}: no column {missing[0]!r} in the header; the columns are {names}")
+    columns = [names.index(name) for name in features]
+    if t is not None and t in columns:
+        raise DataFileError(f"{path}: column {names[t]!r} cannot be both the target and a feature")
+    return columns
+
+
+def _targets(
+    data_rows: list[tuple[int, list[str]]],
+    t: int,
+    name: str,
+    path: Path,
+    dtype: np.dtype,
+    classes: Sequence[str] | None,
+) -> tuple[np.ndarray, list[str]]:
+    """The target column as labels or numbers, and the target names."""
+    values = [row[t] for _, row in data_rows]
+    for (line, _), v in zip(data_rows, values):
+        if v == "":
+            raise DataFileError(f"{path}, line {line}, column {name!r} ({t}): empty target value")
+    numeric = all(_is_number(v) for v in values)
+    if classes is not None and not (numeric and not set(values) <= set(classes)):
+        index = {c: i for i, c in enumerate(classes)}
+        for (line, _), v in zip(data_rows, values):
+            if v not in index:
+                raise DataFileError(
+                    f"{path}, line {line}, column {name!r} ({t}): unknown class {v!r}; the classes are {list(classes)}"
+                )
+        return np.array([index[v] for v in values], dtype=np.int64), list(classes)
+    if numeric:
+        numbers = np.array([_number(v, path, line, t, name, dtype) for (line, _), v in zip(data_rows, values)])
+        whole = bool(np.all(numbers == np.round(numbers))) and np.abs(numbers).max() < 2**53
+        return (numbers.astype(np.int64) if whole else numbers.astype(dtype)), [name]
+    names = sorted(set(values))
+    index = {c: i for i, c in enumerate(names)}
+    return np.array([index[v] for v in values], dtype=np.int64), names
+
+
+def _number(text: str, path: Path, line: int, column: int, name: str, dtype: np.dtype) -> float:
     where = f"{path}, line {line}, column {name!r} ({column})"
     if text == "":
         raise DataFileError(f"{where}: empty value; expected a number")
@@ -191,8 +284,18 @@ def _number(text: str, path: Path, line: int, column: int, name: str) -> float:
         value = float(text)
     except ValueError:
         raise DataFileError(f"{where}: expected a number, got {text!r}") from None
+    if math.isinf(value) and text.lstrip("+-").lower() not in ("inf", "infinity"):
+        raise DataFileError(
+            f"{where}: {text!r} overflows: it is beyond the largest float64 number, ±{np.finfo(np.float64).max:.3g}"
+        )
     if not math.isfinite(value):
         raise DataFileError(f"{where}: expected a finite number, got {text!r}")
+    largest = float(np.finfo(dtype).max)
+    if abs(value) > largest:
+        raise DataFileError(
+            f"{where}: {text!r} is beyond the largest {dtype} number, ±{largest:.3g}; read the file as "
+            f'float64 (dtype = "float64" in a config)'
+        )
     return value
 
 
@@ -333,4 +436,4 @@ def read_npz_xy(path: Any, x: str = "X", y: str | None = "y") -> DatasetBundle:
     )
 
 
-__all__ = ["DataFileError", "read_csv", "read_npz", "read_npz_xy"]
+__all__ = ["DataFileError", "csv_columns", "read_csv", "read_npz", "read_npz_xy"]

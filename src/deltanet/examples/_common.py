@@ -13,9 +13,10 @@ initializations, an overfitting network, a plateau), about which the training mo
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 PLOT_HINT = "pip install 'deltanet[plot]'"
 
@@ -59,6 +60,16 @@ class ExampleArgumentError(Exception):
     """A bad option of an example (exit status 2)."""
 
 
+class ExampleArgumentParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line, raised as ``ExampleArgumentError``.
+
+    (The examples never import ``deltanet.cli``: the command imports them.)
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise ExampleArgumentError(f"{message} (see '{self.prog} --help')")
+
+
 def example_main(
     name: str,
     doc: str | None,
@@ -82,10 +93,8 @@ def example_main(
         seed: the default ``--seed``; None for an example without randomness.
         positive: flags among ``options`` that must be > 0 (the others must be >= 0).
     """
-    from deltanet.cli import CommandLineError, OneLineArgumentParser
-
     description = (doc or "").strip().split("\n\n")[0]
-    parser = OneLineArgumentParser(prog=f"deltanet examples run {name}", description=description)
+    parser = ExampleArgumentParser(prog=f"deltanet examples run {name}", description=description)
     parser.add_argument("--quick", action="store_true", help="a reduced run that takes seconds")
     if plot is not None:
         parser.add_argument(
@@ -107,7 +116,7 @@ def example_main(
                     parser.error(f"{flag} must be > 0, got {value}")
                 if value < 0:
                     parser.error(f"{flag} must be >= 0, got {value}")
-    except CommandLineError as error:
+    except ExampleArgumentError as error:
         print(f"deltanet: error: {error}", file=sys.stderr)
         return 2
     plot_path = getattr(args, "plot", None)

@@ -1,4 +1,6 @@
-"""The run folder: what ``fit(..., run_dir=...)`` leaves on disk for later reading.
+"""The run folder: every file that training leaves on disk, named once, read and written here.
+
+``fit(..., run_dir=...)`` writes:
 
 - ``config.json``: the settings of the run (written before the first epoch);
 - ``history.csv``: one row per epoch, one column per logged quantity (written when training
@@ -14,21 +16,47 @@ The ``Monitor`` callback adds:
 - ``evaluation.json``: the confusion matrix of a classifier after training, and
   ``segmentation.npz``: a few images, labels and predictions of a segmentation network.
 
-JSON files and ``history.csv`` are written atomically (a temporary file in the same folder,
-fsync, ``os.replace``), so a reader never sees half a file. The readers below are what the plots
-and the HTML report use; they never unpickle (``allow_pickle=False``).
+``deltanet train`` adds the config as given (``config.toml``), where it came from (``run.json``),
+the preprocessing (``preprocessing.json``), the split (``split.json``), the model
+(``model.dnet``), the held-out results (``metrics.json``, and ``test_predictions.csv`` for a
+regression), the pictures (``learning_curves.png``, ``report.html``), the checkpoint of a run in
+progress (``checkpoints/last.dnet``) and, last, the manifest (``manifest.json``).
+
+**Why a manifest, and not a staging folder renamed into place.** A run folder is consistent when
+its model, split and preprocessing come from one run on one version of the data. ``deltanet
+train`` first replaces the manifest by one whose ``status`` is ``"training"`` (with the SHA-256
+of the config, of the data and of the held-out rows), then removes what an earlier run left
+(``remove_run_files``), writes the new run, and at the very end rewrites the manifest with
+``status = "complete"`` and the SHA-256 of every file that ``evaluate`` and ``predict`` read. A
+run that fails or is interrupted therefore leaves a manifest that says "training": readers refuse
+it, and ``deltanet train --resume`` continues it from its checkpoint, which stays where it was
+written. A reader refuses a folder whose manifest is missing or not complete, or whose files no
+longer have the recorded digests (``check_files``). A staging folder would have to be renamed over
+the old run, which is not atomic for folders (POSIX refuses a non-empty target and Windows any
+folder with an open file), and every message and file written during training (``config.json``,
+the Monitor's files) would name the staging folder instead of the user's.
+
+Files are written atomically (a temporary file in the same folder, fsync, ``os.replace``), so a
+reader never sees half a file; they end with the usual permissions (``0o666`` less the umask,
+not the ``0o600`` of a temporary file), and an error names the user's file, never the temporary
+one. The readers never unpickle (``allow_pickle=False``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 
 # Every file of a run folder, named once. ``fit``, the ``Monitor``, the report and the command
 # line read and write them through these names.
@@ -42,28 +70,144 @@ SEGMENTATION = "segmentation.npz"  # sample images, labels and predictions of a 
 REPORT = "report.html"  # the HTML training report
 # Written by ``deltanet train``:
 CONFIG_TOML = "config.toml"  # the config file as given
-RUN = "run.json"  # where the data came from
+RUN = "run.json"  # where the config and its data came from
 PREPROCESSING = "preprocessing.json"  # standardization, class names, task
 SPLIT = "split.json"  # which rows were held out
 MODEL = "model.dnet"  # the trained model
 METRICS = "metrics.json"  # the held-out results
+TEST_PREDICTIONS = "test_predictions.csv"  # true and predicted values of the held-out rows (regression)
 LEARNING_CURVES = "learning_curves.png"  # the curves as a picture
+MANIFEST = "manifest.json"  # written first ("training") and last ("complete"): see above
+CHECKPOINTS = "checkpoints"  # the folder of ModelCheckpoint's files while a run is in progress
+LAST_CHECKPOINT = "last.dnet"  # ModelCheckpoint's file after every epoch (in CHECKPOINTS)
+BEST_CHECKPOINT = "best.dnet"  # ModelCheckpoint's file of the best epoch (in CHECKPOINTS)
+
+#: Every file name above (the manifest and the checkpoints folder apart): what an earlier run
+#: leaves and ``remove_run_files`` removes. Files of other names in the folder are left alone.
+RUN_FILES = (
+    CONFIG,
+    HISTORY,
+    LAYERS,
+    WARNINGS,
+    SUMMARY,
+    EVALUATION,
+    SEGMENTATION,
+    REPORT,
+    CONFIG_TOML,
+    RUN,
+    PREPROCESSING,
+    SPLIT,
+    MODEL,
+    METRICS,
+    TEST_PREDICTIONS,
+    LEARNING_CURVES,
+)
+#: The manifest's ``format``: what a reader of this version understands.
+MANIFEST_FORMAT = "deltanet run folder 1"
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that the file is either the old one or the whole new one."""
+class RunFolderError(ValueError):
+    """A run folder that cannot be used as asked (incomplete, changed, not a run folder).
+
+    A ``ValueError``; the message names the folder and says what to do.
+
+    Examples:
+        >>> import tempfile
+        >>> from deltanet.training import rundir
+        >>> rundir.check_files(tempfile.mkdtemp(), {"files": {"model.dnet": "0" * 64}})
+        Traceback (most recent call last):
+        ...
+        deltanet.training.rundir.RunFolderError: ...: model.dnet is missing ...
+    """
+
+
+# -- writing files ------------------------------------------------------------------------------
+def _umask() -> int:
+    try:  # Linux tells it without changing it (os.umask would, for a moment, for every thread)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def normal_mode() -> int:
+    """The permissions a new file gets from ``open``: ``0o666`` less the process's umask.
+
+    Examples:
+        >>> from deltanet.training.rundir import normal_mode
+        >>> normal_mode() & 0o600   # the owner may always read and write
+        384
+    """
+    return 0o666 & ~_umask()
+
+
+def _user_error(error: OSError, path: Path) -> OSError:
+    """The same error, naming the user's ``path`` instead of the temporary file."""
+    if error.errno is not None and error.strerror:
+        return type(error)(error.errno, error.strerror, str(path))
+    return OSError(f"{path}: cannot write the file ({error.strerror or type(error).__name__})")
+
+
+def atomic_write_bytes(path: Any, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that the file is either the old one or the whole new one.
+
+    A temporary file in the same folder is written, flushed to disk, given the usual permissions
+    (``normal_mode``) and renamed over ``path``. An error names ``path``, never the temporary file,
+    and leaves no temporary file behind.
+
+    Args:
+        path: the file to write.
+        data: its new contents.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from deltanet.training.rundir import atomic_write_bytes
+        >>> path = os.path.join(tempfile.mkdtemp(), "x.bin")
+        >>> atomic_write_bytes(path, b"abc")
+        >>> open(path, "rb").read()
+        b'abc'
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _user_error(error, path) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, normal_mode())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as error:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(error, OSError):
+            raise _user_error(error, path) from None
         raise
+
+
+def atomic_write_text(path: Any, text: str) -> None:
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically; see ``atomic_write_bytes``.
+
+    Args:
+        path: the file to write.
+        text: its new contents.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from deltanet.training.rundir import atomic_write_text
+        >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+        >>> atomic_write_text(path, "δ = a − y\\n")
+        >>> open(path, encoding="utf-8").read()
+        'δ = a − y\\n'
+    """
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def prepare(run_dir: Any) -> Path:
@@ -87,12 +231,12 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def write_config(path: Path, config: dict[str, Any]) -> None:
+def write_config(path: Any, config: dict[str, Any]) -> None:
     """``config.json`` with the run's settings (values that are not JSON become their repr)."""
-    atomic_write_text(path / CONFIG, json.dumps(_jsonable(config), indent=2) + "\n")
+    atomic_write_text(Path(path) / CONFIG, json.dumps(_jsonable(config), indent=2) + "\n")
 
 
-def write_json(path: Path, name: str, obj: Any) -> None:
+def write_json(path: Any, name: str, obj: Any) -> None:
     """``name`` (a JSON file in the run folder) holding ``obj``, written atomically."""
     atomic_write_text(Path(path) / name, json.dumps(_jsonable(obj), indent=2) + "\n")
 
@@ -158,21 +302,25 @@ def read_history(path: Any) -> dict[str, list[float]]:
 
 def read_layers(path: Any) -> list[dict[str, Any]]:
     """``layers.csv`` as a list of dicts (numbers as floats, ``epoch`` as int, empty as None);
-    an empty list when the file is absent."""
+    an empty list when the file is absent.
+
+    A resumed run probes again the epochs after its checkpoint: of two rows for one epoch and
+    layer, the later one is kept, in the place of the first.
+    """
     target = Path(path) / LAYERS
     if not target.exists():
         return []
     with open(target, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
-        rows = []
+        rows: dict[tuple[int, str], dict[str, Any]] = {}
         for row in reader:
             if row.get("epoch") in (None, "", "epoch"):
                 continue
             parsed: dict[str, Any] = {"epoch": int(row["epoch"]), "layer": row["layer"], "type": row["type"]}
             for key in LAYER_COLUMNS[3:]:
                 parsed[key] = _float(row.get(key) or "")
-            rows.append(parsed)
-    return rows
+            rows[(parsed["epoch"], parsed["layer"])] = parsed
+    return list(rows.values())
 
 
 def read_json(path: Any, name: str, default: Any = None) -> Any:
@@ -184,7 +332,7 @@ def read_json(path: Any, name: str, default: Any = None) -> Any:
         return json.load(f)
 
 
-def write_history(path: Path, epochs: list[int], history: dict[str, list[float]]) -> None:
+def write_history(path: Any, epochs: list[int], history: dict[str, list[float]]) -> None:
     """``history.csv``: a column ``epoch`` (from 1) and one column per logged quantity."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -192,4 +340,205 @@ def write_history(path: Path, epochs: list[int], history: dict[str, list[float]]
     writer.writerow(["epoch", *keys])
     for i, epoch in enumerate(epochs):
         writer.writerow([epoch + 1, *(repr(float(history[k][i])) if i < len(history[k]) else "" for k in keys)])
-    atomic_write_text(path / HISTORY, buffer.getvalue())
+    atomic_write_text(Path(path) / HISTORY, buffer.getvalue())
+
+
+def write_npz(path: Any, name: str, **arrays: np.ndarray) -> None:
+    """``name`` (an ``.npz`` file in the run folder) holding ``arrays``, compressed, written atomically.
+
+    Args:
+        path: the run folder.
+        name: the file's name, e.g. ``SEGMENTATION``.
+        **arrays: the arrays by member name (numeric: they are read back without pickle).
+
+    Examples:
+        >>> import tempfile, numpy as np
+        >>> from deltanet.training import rundir
+        >>> run = tempfile.mkdtemp()
+        >>> rundir.write_npz(run, rundir.SEGMENTATION, image=np.zeros((1, 2, 2)))
+        >>> rundir.read_npz(run, rundir.SEGMENTATION)["image"].shape
+        (1, 2, 2)
+    """
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]  # keyword arrays, as NumPy documents
+    atomic_write_bytes(Path(path) / name, buffer.getvalue())
+
+
+def read_npz(path: Any, name: str) -> dict[str, np.ndarray] | None:
+    """The arrays of an ``.npz`` file of the run folder (never unpickled), or None when it is absent.
+
+    Args:
+        path: the run folder.
+        name: the file's name.
+    """
+    target = Path(path) / name
+    if not target.exists():
+        return None
+    with np.load(target, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def remove(path: Any, *names: str) -> None:
+    """Remove these files (or folders) of the run folder, when they exist.
+
+    Args:
+        path: the run folder.
+        *names: file names such as ``LAYERS`` (or ``CHECKPOINTS``, a folder).
+    """
+    for name in names:
+        target = Path(path) / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+
+
+def remove_run_files(path: Any) -> None:
+    """Remove what a run left in the folder: every name of ``RUN_FILES`` and the checkpoints folder.
+
+    The manifest stays (the caller has just replaced it), and so do files of other names: a run
+    folder may sit beside the user's own files.
+
+    Args:
+        path: the run folder.
+    """
+    remove(path, *RUN_FILES, CHECKPOINTS)
+
+
+# -- the manifest -----------------------------------------------------------------------------------
+def file_sha256(path: Any) -> str:
+    """The SHA-256 of a file's bytes, as 64 hex digits.
+
+    Args:
+        path: the file.
+
+    Examples:
+        >>> import os, tempfile
+        >>> from deltanet.training.rundir import file_sha256
+        >>> path = os.path.join(tempfile.mkdtemp(), "empty")
+        >>> _ = open(path, "wb").close()
+        >>> file_sha256(path)[:16]
+        'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def digest_files(path: Any, names: Iterable[str]) -> dict[str, str]:
+    """``{name: SHA-256}`` of these files of the run folder, for the manifest.
+
+    Args:
+        path: the run folder.
+        names: the files' names (each must exist).
+    """
+    return {name: file_sha256(Path(path) / name) for name in names}
+
+
+def write_manifest(path: Any, manifest: dict[str, Any]) -> None:
+    """Write ``manifest.json`` (with ``format`` set to ``MANIFEST_FORMAT``), atomically.
+
+    Args:
+        path: the run folder.
+        manifest: its contents; ``status`` is ``"training"`` or ``"complete"``.
+    """
+    write_json(Path(path), MANIFEST, {"format": MANIFEST_FORMAT, **manifest})
+
+
+def read_manifest(path: Any) -> dict[str, Any] | None:
+    """The folder's manifest, or None when it has none.
+
+    Args:
+        path: the run folder.
+
+    Raises:
+        RunFolderError: the manifest is not a JSON object of this format.
+    """
+    target = Path(path) / MANIFEST
+    try:
+        manifest = read_json(path, MANIFEST)
+    except (OSError, ValueError) as error:
+        raise RunFolderError(f"{target}: malformed run manifest ({error})") from None
+    if manifest is None:
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise RunFolderError(
+            f"{target}: not a run manifest of this deltanet (format {MANIFEST_FORMAT!r}); "
+            f"retrain the run with this version"
+        )
+    return manifest
+
+
+def run_status(path: Any) -> str:
+    """What the folder holds: ``"absent"`` (no such folder), ``"empty"``, ``"complete"`` (a finished
+    run), ``"training"`` (a run that is in progress, failed or was interrupted), or ``"other"``
+    (files, but no manifest: not a run of ``deltanet train``, or an unreadable one).
+
+    Args:
+        path: the folder.
+
+    Examples:
+        >>> import tempfile
+        >>> from deltanet.training.rundir import run_status
+        >>> run_status(tempfile.mkdtemp())
+        'empty'
+    """
+    folder = Path(path)
+    if not folder.exists():
+        return "absent"
+    if not folder.is_dir():
+        return "other"
+    try:
+        manifest = read_manifest(folder)
+    except RunFolderError:
+        return "other"
+    if manifest is None:
+        return "empty" if not any(folder.iterdir()) else "other"
+    return "complete" if manifest.get("status") == "complete" else "training"
+
+
+def check_files(path: Any, manifest: dict[str, Any]) -> None:
+    """Check that every file the manifest lists has the digest it records.
+
+    Args:
+        path: the run folder.
+        manifest: its manifest (``files``: name → SHA-256).
+
+    Raises:
+        RunFolderError: a file is missing or was changed after the manifest was written.
+    """
+    folder = Path(path)
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise RunFolderError(f"{folder / MANIFEST}: malformed run manifest (no files)")
+    for name, digest in files.items():
+        target = folder / str(name)
+        if not target.is_file():
+            raise RunFolderError(f"{folder}: {name} is missing (the run folder is incomplete); retrain the run")
+        if file_sha256(target) != digest:
+            raise RunFolderError(
+                f"{folder}: {name} was changed after training (its SHA-256 differs from the run's "
+                f"manifest), so the run's files no longer belong together; retrain the run"
+            )
+
+
+def read_table(path: Any, name: str) -> tuple[list[str], np.ndarray] | None:
+    """A CSV file of numbers in the run folder (``TEST_PREDICTIONS``): its header and its rows as a
+    float array; None when it is absent.
+
+    Args:
+        path: the run folder.
+        name: the file's name.
+    """
+    target = Path(path) / name
+    if not target.exists():
+        return None
+    with open(target, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return None
+    header = rows[0]
+    values = np.array([[float(v) for v in row] for row in rows[1:] if row], dtype=np.float64)
+    return header, values.reshape(-1, len(header))

@@ -1,0 +1,125 @@
+"""What a checked config builds: the model, and the loss, optimizer, regularizer and callbacks.
+
+Every constructor's ``ValueError`` or ``TypeError`` becomes a ``ConfigError`` that names the config
+file and the key (``model.layers[2] (Conv2d): ...``), so that a bad value found only when the
+object is built reads like one found while checking.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import deltanet as dn
+from deltanet import nn
+from deltanet.cli.config import LAYER_TYPES, callback_types, fail
+
+
+class Training(NamedTuple):
+    """The objects of one training run, built from a config.
+
+    Attributes:
+        loss: the loss module.
+        optimizer: the optimizer over the model's parameters.
+        regularizer: the penalty, or None.
+        callbacks: the config's callbacks, in its order.
+    """
+
+    loss: Any
+    optimizer: Any
+    regularizer: Any
+    callbacks: list[Any]
+
+
+def target_kind(loss: Any) -> str:
+    """What the targets of a loss (a class or an instance) hold: its ``target_kind`` attribute.
+
+    ``"class_index"``, ``"binary"``, ``"sign"``, ``"regression"``, ``"segmentation"``, or
+    ``"other"`` for a loss that does not say (see ``deltanet.losses.Loss``).
+
+    Args:
+        loss: a loss class or module, from ``deltanet.losses`` or ``deltanet.nn``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.cli.build import target_kind
+        >>> target_kind(dn.losses.CrossEntropy), target_kind(dn.losses.HingeLoss())
+        ('class_index', 'sign')
+    """
+    cls = loss if isinstance(loss, type) else type(loss)
+    kind = getattr(cls, "target_kind", "other")
+    return kind if isinstance(kind, str) else "other"
+
+
+def build_model(spec: dict[str, Any], path: Path, dtype: str) -> nn.Module:
+    """The model a checked ``[model]`` table describes, with parameters of ``dtype``.
+
+    Args:
+        spec: ``cfg["model"]`` from ``read_config``.
+        path: the config file (for messages).
+        dtype: ``"float32"`` or ``"float64"``.
+
+    Raises:
+        ConfigError: a layer or builder refuses its options.
+
+    Examples:
+        >>> from deltanet.cli.build import build_model
+        >>> build_model({"layers": [("Linear", {"in_features": 2, "out_features": 1})]}, "c.toml", "float64")
+        Sequential(
+          (0): Linear(in_features=2, out_features=1, bias=True)
+        )
+    """
+    if "builder" in spec:
+        try:
+            return getattr(dn.models, spec["builder"])(**spec["args"], dtype=dtype)
+        except (ValueError, TypeError) as error:
+            raise fail(path, "model.args", str(error)) from None
+    layers = []
+    for i, (kind, options) in enumerate(spec["layers"]):
+        cls = LAYER_TYPES[kind]
+        if "dtype" in inspect.signature(cls).parameters:
+            options = {**options, "dtype": dtype}
+        try:
+            layers.append(cls(**options))
+        except (ValueError, TypeError) as error:
+            raise fail(path, f"model.layers[{i}] ({kind})", " ".join(str(error).split())) from None
+    return nn.Sequential(*layers)
+
+
+def build_training(cfg: dict[str, Any], model: nn.Module) -> Training:
+    """The loss, optimizer (over ``model``'s parameters), regularizer and callbacks of a config.
+
+    Args:
+        cfg: a config from ``read_config``.
+        model: the model that the optimizer updates.
+
+    Raises:
+        ConfigError: an object refuses its options.
+    """
+    path = cfg["path"]
+    try:
+        loss = cfg["loss"]["class"](**cfg["loss"]["options"])
+    except (ValueError, TypeError) as error:
+        raise fail(path, "loss", str(error)) from None
+    try:
+        optimizer = dn.optim.get(cfg["optimizer"]["name"], model.parameters(), **cfg["optimizer"]["options"])
+    except (ValueError, TypeError) as error:
+        raise fail(path, "optimizer", str(error)) from None
+    regularizer = None
+    if cfg["regularizer"]:
+        try:
+            regularizer = getattr(dn.regularizers, cfg["regularizer"]["type"])(**cfg["regularizer"]["options"])
+        except (ValueError, TypeError) as error:
+            raise fail(path, "regularizer", str(error)) from None
+    callbacks = []
+    known = callback_types()
+    for i, (kind, options) in enumerate(cfg["callbacks"]):
+        try:
+            callbacks.append(known[kind](**options))
+        except (ValueError, TypeError) as error:
+            raise fail(path, f"callbacks[{i}] ({kind})", str(error)) from None
+    return Training(loss, optimizer, regularizer, callbacks)
+
+
+__all__ = ["Training", "build_model", "build_training", "target_kind"]
