@@ -4,6 +4,9 @@ shuffle.
 - real data: ``load_iris`` (bundled), ``load_breast_cancer``, ``load_diabetes``, ``load_digits``
   (scikit-learn's copies, the ``data`` extra), MNIST (``download_mnist``, ``load_mnist``);
 - your files: ``read_csv``, ``read_npz`` (no pickle), ``read_idx``;
+- your images: ``read_image`` and ``write_image`` (NIfTI, DICOM files and folders, PNG/JPEG/TIFF;
+  the ``imaging`` extra, imported on first use), ``transforms`` (MONAI-style augmentation),
+  ``ImageFolder``, ``SegmentationFolder`` and ``PatchDataset`` (folders read lazily, patches);
 - the seeds' own data: ``tumor_survival``, ``tumor_temperature``, ``cats_dogs_outputs``,
   ``mirror_symmetry``, ``family_trees``, ``sinusoid``, ``universal_approximation``, ``xor``, and
   synthetic cell images for segmentation (``make_cells``, ``make_cells_3d``);
@@ -26,6 +29,8 @@ from deltanet.data.family_trees import (
     family_trees,
 )
 from deltanet.data.idx import IDXFormatError, read_idx, read_idx_header, write_idx
+from deltanet.data.image import Image, ImageReadError
+from deltanet.data.images import read_image, write_image
 from deltanet.data.mnist import MNIST_MIRRORS, MNIST_SHA256, DownloadError, download_mnist, load_mnist, sha256_file
 from deltanet.data.readers import DataFileError, read_csv, read_npz, read_npz_xy
 from deltanet.data.segmentation import make_cells, make_cells_3d
@@ -50,6 +55,8 @@ __all__ = [
     "DatasetBundle",
     "DownloadError",
     "IDXFormatError",
+    "Image",
+    "ImageReadError",
     "MNIST_MIRRORS",
     "MNIST_SHA256",
     "PEOPLE",
@@ -75,6 +82,7 @@ __all__ = [
     "read_csv",
     "read_idx",
     "read_idx_header",
+    "read_image",
     "read_npz",
     "read_npz_xy",
     "sha256_file",
@@ -85,5 +93,6 @@ __all__ = [
     "tumor_temperature",
     "universal_approximation",
     "write_idx",
+    "write_image",
     "xor",
 ]
