@@ -13,6 +13,7 @@ shuffle.
 - splitting, scaling and batching: ``train_test_split``, ``Standardizer``, ``DataLoader``.
 """
 
+from deltanet.data import transforms
 from deltanet.data.batches import DataLoader, Dataset, batch_slices, iterate_minibatches
 from deltanet.data.datasets import (
     DatasetBundle,
@@ -90,6 +91,7 @@ __all__ = [
     "train_test_split",
     "train_val_test_split",
     "tumor_survival",
+    "transforms",
     "tumor_temperature",
     "universal_approximation",
     "write_idx",
