@@ -254,3 +254,11 @@ def test_bad_arguments():
         T.CTWindow(width=0)
     with pytest.raises(ValueError, match=r"Compose: every transform must be callable"):
         T.Compose([T.Flip(), "flip"])
+
+
+def test_resize_stretches_to_the_size():
+    image, label = sample(2, size=12)
+    small, small_label = T.Resize((6, 4))(image, label)
+    assert small.shape == (1, 6, 4) and small_label.shape == (6, 4) and set(np.unique(small_label)) <= {0, 1, 2}
+    np.testing.assert_allclose(T.Resize(-1)(image), image, atol=1e-6)  # -1 keeps every axis
+    assert T.Resize((24, -1))(image).shape == (1, 24, 12)

@@ -31,6 +31,7 @@ from deltanet.data.family_trees import (
 )
 from deltanet.data.idx import IDXFormatError, read_idx, read_idx_header, write_idx
 from deltanet.data.image import Image, ImageReadError
+from deltanet.data.image_datasets import ImageDataset, ImageFolder, PatchDataset, SegmentationFolder
 from deltanet.data.images import read_image, write_image
 from deltanet.data.mnist import MNIST_MIRRORS, MNIST_SHA256, DownloadError, download_mnist, load_mnist, sha256_file
 from deltanet.data.readers import DataFileError, read_csv, read_npz, read_npz_xy
@@ -57,11 +58,15 @@ __all__ = [
     "DownloadError",
     "IDXFormatError",
     "Image",
+    "ImageDataset",
+    "ImageFolder",
     "ImageReadError",
+    "PatchDataset",
     "MNIST_MIRRORS",
     "MNIST_SHA256",
     "PEOPLE",
     "RELATIONS",
+    "SegmentationFolder",
     "Standardizer",
     "UNIVERSAL_FUNCTIONS",
     "batch_slices",

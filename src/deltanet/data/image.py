@@ -97,7 +97,7 @@ class Image:
     """
 
     array: np.ndarray
-    affine: np.ndarray | None = None
+    affine: np.ndarray = field(default_factory=lambda: np.eye(4))
     format: str = "array"
     path: Path | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -109,7 +109,7 @@ class Image:
                 "Image: array must be a channel-first array of numbers, (C, H, W) or (C, D, H, W), "
                 f"got shape {array.shape} and dtype {array.dtype}"
             )
-        affine = np.eye(4) if self.affine is None else np.array(self.affine, dtype=np.float64)
+        affine = np.eye(4) if self.affine is None else np.array(self.affine, dtype=np.float64)  # None: the identity
         if affine.shape != (4, 4) or not np.isfinite(affine).all():
             raise ValueError(f"Image: affine must be a finite 4×4 matrix, got {affine!r}")
         if not np.allclose(affine[3], (0, 0, 0, 1)):
@@ -130,14 +130,12 @@ class Image:
     @property
     def spacing(self) -> tuple[float, ...]:
         """The distance in mm between neighbouring voxels along each spatial axis."""
-        assert self.affine is not None
         lengths = np.linalg.norm(self.affine[:3, : _spatial_ndim(self.array)], axis=0)
         return tuple(float(v) for v in lengths)
 
     @property
     def origin(self) -> tuple[float, float, float]:
         """The RAS+ position in mm of the centre of voxel 0."""
-        assert self.affine is not None
         x, y, z = (float(v) for v in self.affine[:3, 3])
         return (x, y, z)
 

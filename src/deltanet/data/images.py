@@ -125,7 +125,7 @@ def _read_pillow(path: Path, kind: str) -> Image:
         raise
     except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError) as error:
         raise ImageReadError(f"{path}: cannot read it as an image (Pillow): {' '.join(str(error).split())}") from None
-    return Image(array, None, kind, path, {"mode": mode, "frames": frames})
+    return Image(array, np.eye(4), kind, path, {"mode": mode, "frames": frames})
 
 
 def read_image(path: Any) -> Image:

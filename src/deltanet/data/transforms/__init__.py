@@ -11,7 +11,7 @@ extra).
 |---|---|
 | flips, rotations | ``Flip``, ``RandFlip``, ``Rotate90``, ``RandRotate90`` |
 | affine, elastic | ``Affine``, ``RandAffine`` (rotation, scale, translation), ``RandElastic`` |
-| resampling | ``Spacing`` (to a voxel spacing in mm) |
+| resampling | ``Spacing`` (to a voxel spacing in mm), ``Resize`` (to a size) |
 | intensity | ``NormalizeIntensity``, ``ScaleIntensity``, ``ScaleIntensityRange``, ``CTWindow`` |
 | random intensity | ``AdjustContrast``, ``RandAdjustContrast`` (gamma), ``RandGaussianNoise`` |
 | crop, pad | ``SpatialPad``, ``CenterSpatialCrop``, ``RandSpatialCrop``, ``ResizeWithPadOrCrop`` |
@@ -55,6 +55,7 @@ from deltanet.data.transforms.spatial import (
     RandElastic,
     RandFlip,
     RandRotate90,
+    Resize,
     Rotate90,
     Spacing,
     rotation_matrix,
@@ -77,6 +78,7 @@ __all__ = [
     "RandRotate90",
     "RandSpatialCrop",
     "RandomTransform",
+    "Resize",
     "ResizeWithPadOrCrop",
     "Rotate90",
     "ScaleIntensity",

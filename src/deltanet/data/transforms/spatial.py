@@ -338,6 +338,45 @@ class RandElastic(RandomTransform):
         return out, None if label is None else _each_channel(lambda ch: warp(ch, 0), label)
 
 
+def _zoom_to(array: np.ndarray, shape: tuple[int, ...], order: int) -> np.ndarray:
+    """Each channel of ``array`` interpolated onto ``shape`` covering the same extent."""
+    ndimage = require("scipy.ndimage")
+    factors = np.array(shape) / np.array(array.shape[1:])
+    return _each_channel(lambda ch: ndimage.zoom(ch, factors, order=order, mode="nearest", grid_mode=True), array)
+
+
+class Resize(Transform):
+    """Interpolate to exactly ``spatial_size`` (the image is stretched, not cropped).
+
+    The grid covers the same extent (``scipy.ndimage.zoom`` with ``grid_mode=True``); the label is
+    interpolated by nearest neighbour. Use it to bring pictures of different sizes to one size.
+
+    Args:
+        spatial_size: the new size per spatial axis (-1 keeps the axis), or one for all.
+        mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic".
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.Resize((4, 4))(np.ones((3, 10, 6), np.float32)).shape
+        (3, 4, 4)
+    """
+
+    def __init__(self, spatial_size: Any, mode: str = "bilinear") -> None:
+        self.spatial_size = spatial_size
+        self.order = interpolation_order(mode, type(self).__name__)
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        owner = type(self).__name__
+        shape = image.shape[1:]
+        values = [self.spatial_size] * len(shape) if np.ndim(self.spatial_size) == 0 else list(self.spatial_size)
+        if len(values) != len(shape):
+            raise ValueError(f"{owner}: spatial_size must be one size or {len(shape)}, got {self.spatial_size!r}")
+        target = tuple(n if v == -1 else check.integer(v, "spatial_size", owner, low=1) for v, n in zip(values, shape))
+        out = _zoom_to(as_float(image), target, self.order)
+        return out, None if label is None else _zoom_to(label, target, 0)
+
+
 class Spacing(Transform):
     r"""Resample to a voxel spacing ``pixdim`` (mm), e.g. to make every scan of a study isotropic.
 
@@ -387,7 +426,6 @@ class Spacing(Transform):
         return resampled if label is None else (resampled, new_label)
 
     def _resample(self, array: np.ndarray, label: Any, spacing: Any, affine: Any) -> Any:
-        ndimage = require("scipy.ndimage")
         owner = type(self).__name__
         array = image_array(array, owner)
         n = array.ndim - 1
@@ -396,22 +434,17 @@ class Spacing(Transform):
         if np.any(old <= 0) or np.any(new <= 0):
             raise ValueError(f"{owner}: spacings must be > 0, got spacing {spacing!r} and pixdim {self.pixdim!r}")
         shape = np.array(array.shape[1:])
-        new_shape = np.maximum(1, np.round(shape * old / new)).astype(int)
-        factors = new_shape / shape
-
-        def zoom(channel: np.ndarray, order: int) -> np.ndarray:
-            return ndimage.zoom(channel, factors, order=order, mode="nearest", grid_mode=True)
-
-        out = _each_channel(lambda ch: zoom(ch, self.order), as_float(array))
+        new_shape = tuple(int(size) for size in np.maximum(1, np.round(shape * old / new)))
+        out = _zoom_to(as_float(array), new_shape, self.order)
         new_label = None
         if label is not None:
             raw = label.array if isinstance(label, Image) else label
             label_channels, bare = label_array(raw, array, owner)
-            new_label = _each_channel(lambda ch: zoom(ch, 0), label_channels)
+            new_label = _zoom_to(label_channels, new_shape, 0)
             new_label = new_label[0] if bare else new_label
         new_affine = None
         if affine is not None:
-            step = shape / new_shape  # old voxels per new voxel
+            step = shape / np.array(new_shape)  # old voxels per new voxel
             index_map = np.eye(4)
             index_map[:n, :n] = np.diag(step)
             index_map[:n, 3] = 0.5 * step - 0.5  # the centre of new voxel 0, in old indices
@@ -426,6 +459,7 @@ __all__ = [
     "RandElastic",
     "RandFlip",
     "RandRotate90",
+    "Resize",
     "Rotate90",
     "Spacing",
     "rotation_matrix",
