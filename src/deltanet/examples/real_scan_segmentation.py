@@ -58,7 +58,7 @@ def scan_path() -> Path:
     """The path of the MRI volume that ships with nibabel."""
     from nibabel.testing import data_path
 
-    return Path(data_path) / SCAN
+    return Path(str(data_path)) / SCAN
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
