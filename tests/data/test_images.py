@@ -177,6 +177,12 @@ def test_series_folder_with_other_files(tmp_path):
     assert read_image(folder).array.shape == (1, 3, 128, 128)
 
 
+def test_folder_of_pictures_is_not_a_series(tmp_path):
+    write_image(tmp_path / "a.png", np.zeros((4, 4), np.uint8))
+    with pytest.raises(ImageReadError, match=r"a\.png: read_image\(folder\) reads the DICOM slices .* ImageFolder"):
+        read_image(tmp_path)
+
+
 def test_empty_folder(tmp_path):
     with pytest.raises(ImageReadError, match="holds no files"):
         read_image(tmp_path)

@@ -228,11 +228,21 @@ def read_dicom_file(path: Path) -> Image:
     return Image(volume, _affine(origin, [step, *in_plane]), "dicom", path, meta)
 
 
+#: Suffixes of other image formats: a folder holding such files is not a DICOM series.
+_OTHER_IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".nii", ".nii.gz")
+
+
 def _series_files(folder: Path) -> list[Path]:
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     files = [p for p in files if p.name.upper() != "DICOMDIR"]
     if not files:
         raise ImageReadError(f"{folder}: the folder holds no files; expected the DICOM slices of one series")
+    for p in files:
+        if p.name.lower().endswith(_OTHER_IMAGES):
+            raise ImageReadError(
+                f"{p}: read_image(folder) reads the DICOM slices of one series, and this is not DICOM; read "
+                "each file by itself, or use ImageFolder or SegmentationFolder for a folder of image files"
+            )
     return files
 
 

@@ -1,7 +1,9 @@
 """What every transform shares: the three ways to call it, the seeded randomness, ``Compose``.
 
-A transform takes a channel-first image $(C, H, W)$ or $(C, D, H, W)$ and, optionally, its label
-map, and returns them transformed together:
+A transform takes one channel-first image $(C, H, W)$ or $(C, D, H, W)$ and, optionally, its label
+map, and returns them transformed together (one sample, not a batch: an array $(N, C, H, W)$ would
+be read as a volume $(C, D, H, W)$, as in MONAI; transform the samples of a dataset as they are
+read, e.g. with ``SegmentationFolder(transform=...)``):
 
 ```python
 image = t(image)                           # an image alone
