@@ -28,6 +28,7 @@ LAYER = {
     "utils": 6,
     "models": 6,
     "diagnostics": 7,
+    "inference": 7,
     "io": 6,  # DESIGN.md has it at 7; training's checkpoints need it, so it sits beside training
     "onnx": 7,
     "plot": 7,

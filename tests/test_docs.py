@@ -182,6 +182,24 @@ def test_from_keras(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (tmp_path / "runs" / "iris" / "report.html").is_file()
 
 
+def test_your_own_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for package in ("nibabel", "pydicom", "PIL", "scipy"):
+        pytest.importorskip(package)
+    printed = run_page("your-own-images.md", tmp_path, monkeypatch)
+    assert "(1, 33, 41, 25) (2.0, 2.0, 2.0) (32.0, -40.0, -16.0)" in printed
+    assert "CT (1, 128, 128) -896.0 1167.0" in printed  # Hounsfield units
+    assert "(1, 8, 128, 128) [2.5, 0.661, 0.661]" in printed  # the shuffled slices, sorted
+    assert "inconsistent slice spacing" in printed and "5 mm apart" in printed
+    dice = float(re.search(r"^Dice ([0-9.]+)$", printed, re.MULTILINE).group(1))
+    hd95 = float(re.search(r"^HD95 \(mm\) ([0-9.]+)$", printed, re.MULTILINE).group(1))
+    assert dice > 0.6 and hd95 < 30  # a network trained for seconds finds the (derived) brain mask
+    assert "['little_brain', 'much_brain']" in printed
+    written = tmp_path / "case02_prediction.nii.gz"
+    from deltanet.data import read_image
+
+    assert read_image(written).affine == pytest.approx(read_image(tmp_path / "images" / "case02.nii.gz").affine)
+
+
 NAME = re.compile(r"(?<![\w.\"'])(?:dn|deltanet)((?:\.[A-Za-z_]\w*)+)")
 
 

@@ -41,6 +41,7 @@ NAMESPACES = [
     "deltanet.models",
     "deltanet.io",
     "deltanet.diagnostics",
+    "deltanet.inference",
     "deltanet.onnx",
     "deltanet.plot",
     "deltanet.reporting",

@@ -4,6 +4,9 @@ shuffle.
 - real data: ``load_iris`` (bundled), ``load_breast_cancer``, ``load_diabetes``, ``load_digits``
   (scikit-learn's copies, the ``data`` extra), MNIST (``download_mnist``, ``load_mnist``);
 - your files: ``read_csv``, ``read_npz`` (no pickle), ``read_idx``;
+- your images: ``read_image`` and ``write_image`` (NIfTI, DICOM files and folders, PNG/JPEG/TIFF;
+  the ``imaging`` extra, imported on first use), ``transforms`` (MONAI-style augmentation),
+  ``ImageFolder``, ``SegmentationFolder`` and ``PatchDataset`` (folders read lazily, patches);
 - the seeds' own data: ``tumor_survival``, ``tumor_temperature``, ``cats_dogs_outputs``,
   ``mirror_symmetry``, ``family_trees``, ``sinusoid``, ``universal_approximation``, ``xor``, and
   synthetic cell images for segmentation (``make_cells``, ``make_cells_3d``);
@@ -16,6 +19,7 @@ PyTorch's ``DataLoader`` (``batch_size=1``, no shuffle, batches of Tensors). The
 here extends it with deltanet's defaults (32 samples, shuffled, NumPy batches).
 """
 
+from deltanet.data import transforms
 from deltanet.data.batches import DataLoader, batch_slices, iterate_minibatches
 from deltanet.data.collate import collate_arrays, default_collate, default_convert
 from deltanet.data.datasets import (
@@ -33,6 +37,9 @@ from deltanet.data.family_trees import (
     family_trees,
 )
 from deltanet.data.idx import IDXFormatError, read_idx, read_idx_header, write_idx
+from deltanet.data.image import Image, ImageReadError
+from deltanet.data.image_datasets import ImageDataset, ImageFolder, PatchDataset, SegmentationFolder
+from deltanet.data.images import read_image, write_image
 from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from deltanet.data.mnist import MNIST_MIRRORS, MNIST_SHA256, DownloadError, download_mnist, load_mnist, sha256_file
 from deltanet.data.readers import DataFileError, read_csv, read_npz, read_npz_xy
@@ -69,6 +76,11 @@ __all__ = [
     "DownloadError",
     "IDXFormatError",
     "IterableDataset",
+    "Image",
+    "ImageDataset",
+    "ImageFolder",
+    "ImageReadError",
+    "PatchDataset",
     "MNIST_MIRRORS",
     "MNIST_SHA256",
     "PEOPLE",
@@ -76,6 +88,7 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "SegmentationFolder",
     "Standardizer",
     "Subset",
     "SubsetRandomSampler",
@@ -105,6 +118,7 @@ __all__ = [
     "read_csv",
     "read_idx",
     "read_idx_header",
+    "read_image",
     "read_npz",
     "read_npz_xy",
     "sha256_file",
@@ -112,8 +126,10 @@ __all__ = [
     "train_test_split",
     "train_val_test_split",
     "tumor_survival",
+    "transforms",
     "tumor_temperature",
     "universal_approximation",
     "write_idx",
+    "write_image",
     "xor",
 ]

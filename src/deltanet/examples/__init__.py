@@ -10,7 +10,7 @@ Examples:
     >>> examples.EXAMPLES["tumor"].deck
     'seeds/002 (Ibragimov)'
     >>> len(examples.EXAMPLES)
-    16
+    17
 """
 
 from __future__ import annotations
@@ -116,6 +116,11 @@ EXAMPLES: dict[str, Example] = {
         "deltanet.examples.segmentation",
         "seeds/001, 004",
         "U-Net with the Dice loss on synthetic cell images, vs intensity thresholds",
+    ),
+    "real-scan": Example(
+        "deltanet.examples.real_scan_segmentation",
+        "seeds/004 (image segmentation)",
+        "3-D U-Net on patches of a real MRI volume (nibabel's), sliding window, NIfTI out; Dice, HD95",
     ),
 }
 

@@ -1,37 +1,7 @@
-r"""Metrics: numbers that say how good a model is, computed in NumPy outside the graph.
+r"""The first metrics: accuracy, the confusion matrix, precision/recall/F1, regression errors, Dice
+and IoU; the input checks that every metric module shares; and the registry behind ``get``.
 
-**Why accuracy is a metric and not a loss** (``seeds/000…``: "do not use accuracy as a loss
-function!"). Accuracy counts correct argmax decisions, so it is a step function of the weights: a
-small change of $w$ leaves every decision, and so the accuracy, unchanged, and its gradient is 0
-almost everywhere (and undefined where a decision flips). Backpropagation gets no error signal
-$\delta$ from it. It is also crude: the seeds' cats-and-dogs table has two networks with the same
-classification error 1/3, though the first is confident where it is right and only mildly wrong
-where it errs (cross-entropy 0.38), while the second hesitates where it is right and is
-confidently wrong where it errs (1.06); and it hides class imbalance (99 % accuracy by always
-answering "healthy" when 1 % are sick). So a network is *trained* on a smooth loss (cross-entropy, MSE) and
-*judged* with metrics like these; precision, recall and F1 (from the confusion matrix) tell what
-accuracy hides.
-
-Predictions may be given as class labels or as scores, which are turned into labels as follows:
-
-- integer (or bool) arrays are labels;
-- an $(N, K)$ array with $K > 1$ is a score matrix (probabilities or logits): label = argmax per
-  row;
-- an $(N,)$ or $(N, 1)$ float array whose values are all whole numbers is labels;
-- any other $(N,)$ or $(N, 1)$ float array holds binary scores: probabilities if every value is in
-  $[0, 1]$ (class 1 where $p > 0.5$), logits otherwise (class 1 where $z > 0$).
-
-Targets may be labels or one-hot / probability rows (argmax per row).
-
-| name for ``get`` | function |
-|---|---|
-| ``"accuracy"``, ``"acc"`` | ``accuracy`` |
-| ``"error"``, ``"classification_error"`` | ``classification_error`` |
-| ``"mse"``, ``"mean_squared_error"`` | ``mean_squared_error`` |
-| ``"mae"``, ``"mean_absolute_error"`` | ``mean_absolute_error`` |
-| ``"precision"``, ``"recall"``, ``"f1"`` | binary ``precision``, ``recall``, ``f1`` |
-| ``"dice"``, ``"dice_score"`` | ``dice_score`` (segmentation) |
-| ``"iou"``, ``"jaccard"``, ``"mean_iou"`` | ``iou`` (segmentation) |
+How predictions are read (labels, score rows, binary scores) is told in ``deltanet.metrics``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,306 @@
+r"""DICOM files and series (through pydicom) as ``Image`` objects in RAS+ coordinates.
+
+A DICOM file holds one slice (or, multi-frame, several). Its geometry is in three tags: the
+position of the centre of the first pixel, ``ImagePositionPatient`` $p$ (LPS+ mm); the directions
+of a row and of a column, ``ImageOrientationPatient`` $(r, c)$; and ``PixelSpacing``
+$(\Delta_{row}, \Delta_{col})$, the distance between rows and between columns. The pixel at row $m$,
+column $n$ of the array lies at $p + m\, \Delta_{row}\, c + n\, \Delta_{col}\, r$.
+
+A **folder of slices** becomes a volume $(1, D, H, W)$: the slices are sorted by their position
+along the slice normal $\hat n = r \times c$, that is by $p \cdot \hat n$, never by file name or
+``InstanceNumber`` (which scanners number in either direction, or restart). The slice step is the
+mean difference of consecutive positions. The folder must hold one series of parallel, evenly
+spaced slices; otherwise ``ImageReadError`` says what is wrong (two series, two orientations, a
+missing slice, two slices at one position).
+
+**Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice),
+so CT comes out in Hounsfield units; RT dose grids are multiplied by ``DoseGridScaling`` (Gy).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deltanet.data.image import LPS_TO_RAS, Image, ImageReadError, require
+
+#: Tags copied into ``Image.metadata`` when the file has them.
+METADATA_TAGS = (
+    "Modality",
+    "SeriesInstanceUID",
+    "SeriesDescription",
+    "StudyInstanceUID",
+    "Manufacturer",
+    "WindowCenter",
+    "WindowWidth",
+    "RescaleSlope",
+    "RescaleIntercept",
+)
+# Positions and directions that agree to this many mm (or this much of a unit vector) are equal.
+_TOLERANCE = 1e-3
+# Slice gaps may differ by this fraction of the usual (median) gap (scanners round positions to 0.01 mm).
+_GAP_TOLERANCE = 0.01
+
+
+def _plain(value: Any) -> Any:
+    """A DICOM element value as plain Python (str, int, float, or a list of them)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):  # pydicom's DS subclasses float, IS subclasses int
+        return float(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        return str(value)
+    return [_plain(v) for v in value]
+
+
+def _read(path: Path) -> Any:
+    """``pydicom.dcmread`` of one file, its errors turned into ``ImageReadError`` naming the file."""
+    pydicom = require("pydicom")
+    try:
+        try:
+            return pydicom.dcmread(str(path))
+        except pydicom.errors.InvalidDicomError:
+            # Files without the 128-byte preamble and "DICM" are still common; read them as
+            # DICOM only if they then have pixel data (checked by the callers).
+            return pydicom.dcmread(str(path), force=True)
+    except MemoryError:
+        raise
+    except Exception as error:
+        raise ImageReadError(f"{path}: cannot read it as DICOM: {error}") from None
+
+
+def _pixels(ds: Any, path: Path) -> np.ndarray:
+    """The pixel values after the modality LUT (HU for CT), as float32, frames first."""
+    pixels_module = require("pydicom.pixels")
+    if "PixelData" not in ds or "Rows" not in ds:
+        raise ImageReadError(
+            f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
+            "or a DICOM object that is not an image (a report, a structure set, a DICOMDIR)"
+        )
+    try:
+        raw = ds.pixel_array
+        values = pixels_module.apply_modality_lut(raw, ds)
+    except MemoryError:
+        raise
+    except Exception as error:
+        raise ImageReadError(f"{path}: cannot decode the pixel data: {' '.join(str(error).split())}") from None
+    if "DoseGridScaling" in ds:  # RT dose: stored integers times the scaling give Gy
+        values = values * float(ds.DoseGridScaling)
+    return np.asarray(values, dtype=np.float32)
+
+
+def _orientation(ds: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Row direction $r$, column direction $c$, and whether the file states them."""
+    values = ds.get("ImageOrientationPatient")
+    if values is None and "SharedFunctionalGroupsSequence" in ds:
+        shared = ds.SharedFunctionalGroupsSequence[0]
+        if "PlaneOrientationSequence" in shared:
+            values = shared.PlaneOrientationSequence[0].ImageOrientationPatient
+    if values is None:
+        return np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), False
+    cosines = np.array([float(v) for v in values])
+    return cosines[:3], cosines[3:], True
+
+
+def _pixel_spacing(ds: Any) -> tuple[float, float]:
+    """(distance between rows, distance between columns) in mm; 1 when the file does not say."""
+    values = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+    if values is None and "SharedFunctionalGroupsSequence" in ds:
+        shared = ds.SharedFunctionalGroupsSequence[0]
+        if "PixelMeasuresSequence" in shared:
+            values = shared.PixelMeasuresSequence[0].get("PixelSpacing")
+    if values is None:
+        return 1.0, 1.0
+    return float(values[0]), float(values[1])
+
+
+def _position(ds: Any) -> np.ndarray | None:
+    values = ds.get("ImagePositionPatient")
+    return None if values is None else np.array([float(v) for v in values])
+
+
+def _metadata(ds: Any, files: list[str]) -> dict[str, Any]:
+    meta = {tag: _plain(ds.get(tag)) for tag in METADATA_TAGS if ds.get(tag) is not None}
+    meta["files"] = files
+    return meta
+
+
+def _affine(first: np.ndarray, axes: list[np.ndarray]) -> np.ndarray:
+    """The RAS+ affine whose columns are the LPS+ ``axes`` (one per array axis) and origin ``first``."""
+    lps = np.eye(4)
+    for column, axis in enumerate(axes):
+        lps[:3, column] = axis
+    lps[:3, 3] = first
+    return LPS_TO_RAS @ lps
+
+
+def _sort_along_normal(
+    positions: np.ndarray, normal: np.ndarray, names: list[str], where: Path
+) -> tuple[np.ndarray, np.ndarray]:
+    """The order of the slices along ``normal`` and the step vector between neighbours.
+
+    Raises ``ImageReadError`` for two slices at one position or uneven gaps.
+    """
+    depth = positions @ normal
+    order = np.argsort(depth, kind="stable")
+    depth = depth[order]
+    if len(order) == 1:
+        return order, normal.copy()
+    gaps = np.diff(depth)
+    for i in np.flatnonzero(gaps < _TOLERANCE).tolist():
+        a, b = names[order[i]], names[order[i + 1]]
+        raise ImageReadError(
+            f"{where}: {a} and {b} lie at the same position ({depth[i]:.3f} mm along the slice normal): "
+            "several echoes, time points or series in one folder? Put each volume in its own folder"
+        )
+    usual_gap = float(np.median(gaps))
+    uneven = np.flatnonzero(np.abs(gaps - usual_gap) > _GAP_TOLERANCE * usual_gap + _TOLERANCE)
+    if uneven.size:
+        i = int(uneven[0])
+        a, b = names[order[i]], names[order[i + 1]]
+        raise ImageReadError(
+            f"{where}: inconsistent slice spacing: {a} and {b} are {gaps[i]:.4g} mm apart, most slices "
+            f"{usual_gap:.4g} mm; a slice missing, or slices of two scans?"
+        )
+    sorted_positions = positions[order]
+    step = (sorted_positions[-1] - sorted_positions[0]) / (len(order) - 1)
+    return order, step
+
+
+def _frame_positions(ds: Any, first: np.ndarray | None, normal: np.ndarray, frames: int) -> np.ndarray | None:
+    """Per-frame positions of a multi-frame file, from whichever tags it has, or None."""
+    if "PerFrameFunctionalGroupsSequence" in ds:
+        found = []
+        for group in ds.PerFrameFunctionalGroupsSequence:
+            if "PlanePositionSequence" not in group:
+                return None
+            found.append([float(v) for v in group.PlanePositionSequence[0].ImagePositionPatient])
+        return np.array(found)
+    if first is None:
+        return None
+    offsets = ds.get("GridFrameOffsetVector")  # RT dose: offsets along the normal from the first frame
+    if offsets is not None and len(offsets) == frames:
+        return first + np.outer([float(v) for v in offsets], normal)
+    gap = ds.get("SpacingBetweenSlices") or ds.get("SliceThickness")
+    if gap is not None:
+        return first + np.outer(np.arange(frames) * float(gap), normal)
+    return None
+
+
+def _channels_first(values: np.ndarray, samples: int) -> np.ndarray:
+    """(frames/slices, rows, cols[, samples]) or (rows, cols[, samples]) → channel first."""
+    if samples > 1:
+        return np.moveaxis(values, -1, 0)
+    return values[np.newaxis]
+
+
+def read_dicom_file(path: Path) -> Image:
+    """One DICOM file: a 2-D slice $(C, H, W)$, or a multi-frame volume $(C, D, H, W)$."""
+    ds = _read(path)
+    values = _pixels(ds, path)
+    samples = int(ds.get("SamplesPerPixel", 1))
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    row_dir, col_dir, _ = _orientation(ds)
+    normal = np.cross(row_dir, col_dir)
+    row_gap, col_gap = _pixel_spacing(ds)
+    first = _position(ds)
+    in_plane = [col_dir * row_gap, row_dir * col_gap]
+    meta = _metadata(ds, [path.name])
+    if frames == 1:
+        thickness = float(ds.get("SliceThickness") or 1.0)
+        affine = _affine(first if first is not None else np.zeros(3), [*in_plane, normal * thickness])
+        return Image(_channels_first(values, samples), affine, "dicom", path, meta)
+    positions = _frame_positions(ds, first, normal, frames)
+    if positions is None:  # frames without a stated geometry (cine, ultrasound): 1 mm apart
+        meta["frame_spacing"] = None
+        order, step, origin = np.arange(frames), normal, (first if first is not None else np.zeros(3))
+    else:
+        names = [f"frame {i}" for i in range(frames)]
+        order, step = _sort_along_normal(positions, normal, names, path)
+        origin = positions[order[0]]
+    volume = _channels_first(values[order], samples)
+    return Image(volume, _affine(origin, [step, *in_plane]), "dicom", path, meta)
+
+
+#: Suffixes of other image formats: a folder holding such files is not a DICOM series.
+_OTHER_IMAGES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".nii", ".nii.gz")
+
+
+def _series_files(folder: Path) -> list[Path]:
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = [p for p in files if p.name.upper() != "DICOMDIR"]
+    if not files:
+        raise ImageReadError(f"{folder}: the folder holds no files; expected the DICOM slices of one series")
+    for p in files:
+        if p.name.lower().endswith(_OTHER_IMAGES):
+            raise ImageReadError(
+                f"{p}: read_image(folder) reads the DICOM slices of one series, and this is not DICOM; read "
+                "each file by itself, or use ImageFolder or SegmentationFolder for a folder of image files"
+            )
+    return files
+
+
+def _check_same(values: list[Any], names: list[str], what: str, folder: Path, hint: str) -> None:
+    """Raise ``ImageReadError`` unless every slice has the same ``what``."""
+    first = values[0]
+    for value, name in zip(values, names):
+        same = np.allclose(value, first, atol=_TOLERANCE) if isinstance(first, np.ndarray) else value == first
+        if not same:
+            raise ImageReadError(
+                f"{folder}: mixed {what} in one folder: {names[0]} has {_plain(first)}, "
+                f"{name} has {_plain(value)}; {hint}"
+            )
+
+
+def read_dicom_series(folder: Path) -> Image:
+    """The slices in ``folder`` (one series) as a volume $(C, D, H, W)$ sorted along the normal."""
+    files = _series_files(folder)
+    datasets = [_read(p) for p in files]
+    names = [p.name for p in files]
+    for ds, path in zip(datasets, files):
+        if "PixelData" not in ds:
+            raise ImageReadError(
+                f"{path}: not an image slice (no pixel data; Modality {ds.get('Modality', 'unknown')}); "
+                "the folder must hold only the slices of one series"
+            )
+        if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+            raise ImageReadError(f"{path}: a multi-frame file inside a folder of slices; read it on its own")
+        if _position(ds) is None or ds.get("ImageOrientationPatient") is None:
+            raise ImageReadError(
+                f"{path}: no ImagePositionPatient/ImageOrientationPatient, so the slice cannot be placed in a volume"
+            )
+    one_series = "put each series in its own folder"
+    _check_same(
+        [str(ds.get("SeriesInstanceUID", "")) for ds in datasets], names, "SeriesInstanceUID", folder, one_series
+    )
+    orientations = [np.concatenate(_orientation(ds)[:2]) for ds in datasets]
+    _check_same(orientations, names, "slice orientations", folder, "a volume needs parallel slices (a localizer?)")
+    sizes = [np.array([ds.Rows, ds.Columns, ds.get("SamplesPerPixel", 1)], dtype=float) for ds in datasets]
+    _check_same(sizes, names, "image sizes (rows, columns, samples)", folder, one_series)
+    spacings = [np.array(_pixel_spacing(ds)) for ds in datasets]
+    _check_same(spacings, names, "pixel spacings", folder, one_series)
+
+    row_dir, col_dir, _ = _orientation(datasets[0])
+    normal = np.cross(row_dir, col_dir)
+    positions = np.array([_position(ds) for ds in datasets])
+    order, step = _sort_along_normal(positions, normal, names, folder)
+    slices = [_pixels(datasets[i], files[i]) for i in order]
+    volume = np.stack(slices)  # (D, H, W[, samples])
+    row_gap, col_gap = spacings[0]
+    affine = _affine(positions[order[0]], [step, col_dir * row_gap, row_dir * col_gap])
+    meta = _metadata(datasets[order[0]], [names[i] for i in order])
+    return Image(_channels_first(volume, int(sizes[0][2])), affine, "dicom", folder, meta)
+
+
+def read_dicom(path: Path) -> Image:
+    """A DICOM file, or a folder of the slices of one series (see the module docstring)."""
+    return read_dicom_series(path) if path.is_dir() else read_dicom_file(path)
+
+
+__all__ = ["METADATA_TAGS", "read_dicom", "read_dicom_file", "read_dicom_series"]

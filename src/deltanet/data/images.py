@@ -1,0 +1,336 @@
+r"""``read_image`` and ``write_image``: NIfTI (nibabel), DICOM (pydicom), PNG/JPEG/TIFF (Pillow).
+
+Every image comes back as an ``Image`` (``deltanet.data.image``): a channel-first float32 array
+$(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
+
+| what you read | array | affine |
+|---|---|---|
+| NIfTI ``.nii``, ``.nii.gz``, 3-D $(X, Y, Z)$ | $(1, X, Y, Z)$, the axes as stored | nibabel's ``img.affine`` (RAS+) |
+| NIfTI 4-D $(X, Y, Z, T)$ | $(T, X, Y, Z)$: the 4th axis becomes the channels | the same |
+| DICOM file (``.dcm`` or no suffix) | $(1, H, W)$; multi-frame: $(1, D, H, W)$ | the DICOM tags, LPS+ made RAS+ |
+| a folder of DICOM slices | $(1, D, H, W)$, sorted along the slice normal | the same |
+| PNG, JPEG, TIFF, BMP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages: $(C, D, H, W)$ | identity |
+
+NIfTI values are scaled by the header's ``scl_slope``/``scl_inter`` (nibabel's ``get_fdata``),
+DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see ``deltanet.data.dicom``);
+a palette PNG gives its palette indices (label maps are often saved so).
+
+A file that cannot be read (truncated, not an image, an inconsistent DICOM folder) raises
+``ImageReadError``, a ``ValueError`` whose message names the file. Writing goes through a temporary
+file in the same folder and ``os.replace``, so a crash never leaves half a file under the name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deltanet.data.dicom import read_dicom
+from deltanet.data.image import Image, ImageReadError, require
+
+#: Suffix → the format name that ``Image.format`` reports (Pillow reads and writes these).
+PILLOW_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".bmp": "bmp"}
+NIFTI_SUFFIXES = (".nii", ".nii.gz")
+DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
+
+
+def _format_of(path: Path) -> str:
+    """``"nifti"``, ``"dicom"`` or a Pillow format, from the suffix (or the DICOM magic number)."""
+    name = path.name.lower()
+    if path.is_dir():
+        return "dicom"
+    if name.endswith(NIFTI_SUFFIXES):
+        return "nifti"
+    if name.endswith(DICOM_SUFFIXES):
+        return "dicom"
+    if path.suffix.lower() in PILLOW_FORMATS:
+        return PILLOW_FORMATS[path.suffix.lower()]
+    with open(path, "rb") as file:  # DICOM files often have no suffix: "DICM" after a 128-byte preamble
+        head = file.read(132)
+    if head[128:132] == b"DICM":
+        return "dicom"
+    raise ImageReadError(
+        f"{path}: unknown image format (suffix {path.suffix or 'none'!r}); deltanet reads NIfTI "
+        f"({', '.join(NIFTI_SUFFIXES)}), DICOM ({', '.join(DICOM_SUFFIXES)}, a file with the DICM marker, or a "
+        f"folder of slices) and {', '.join(PILLOW_FORMATS)}"
+    )
+
+
+def _nifti_channels_first(data: np.ndarray, path: Path) -> np.ndarray:
+    """nibabel's (X, Y[, Z[, T]]) or (X, Y, Z, 1, C) array → (C, X, Y[, Z])."""
+    if data.ndim in (2, 3):
+        return data[np.newaxis]
+    if data.ndim == 4:
+        return np.moveaxis(data, 3, 0)
+    if data.ndim == 5 and data.shape[3] == 1:  # NIfTI's vector images: the 5th axis holds the components
+        return np.moveaxis(data[:, :, :, 0], 3, 0)
+    raise ImageReadError(f"{path}: a NIfTI image of shape {data.shape}; deltanet reads 2-D to 4-D images")
+
+
+def _read_nifti(path: Path) -> Image:
+    nib = require("nibabel")
+    try:
+        img = nib.load(str(path))
+        data = np.asarray(img.get_fdata(dtype=np.float32))
+        affine = np.array(img.affine, dtype=np.float64)
+        header = img.header
+        meta = {
+            "shape": [int(n) for n in img.shape],
+            "zooms": [float(z) for z in header.get_zooms()],
+            "units": [str(u) for u in header.get_xyzt_units()],
+            "sform_code": int(header["sform_code"]),
+            "qform_code": int(header["qform_code"]),
+            "descrip": header["descrip"].item().split(b"\x00")[0].decode("latin-1").strip(),
+        }
+    except MemoryError:
+        raise
+    except Exception as error:
+        raise ImageReadError(f"{path}: cannot read it as NIfTI: {' '.join(str(error).split())}") from None
+    return Image(_nifti_channels_first(data, path), affine, "nifti", path, meta)
+
+
+def _pillow_frame(frame: Any) -> np.ndarray:
+    """One Pillow frame as (C, H, W) float32: palette indices stay indices, exotic modes go RGB."""
+    if frame.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        frame = frame.convert("RGB")
+    values = np.asarray(frame)
+    values = values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
+    return values.astype(np.float32)
+
+
+def _read_pillow(path: Path, kind: str) -> Image:
+    PIL = require("PIL")
+    from PIL import Image as PILImage
+    from PIL import ImageOps
+
+    try:
+        with PILImage.open(path) as picture:
+            mode, frames = picture.mode, int(getattr(picture, "n_frames", 1))
+            if kind == "tiff" and frames > 1:  # a multi-page TIFF is a stack of slices
+                pages = []
+                for index in range(frames):
+                    picture.seek(index)
+                    pages.append(_pillow_frame(picture))
+                shapes = {p.shape for p in pages}
+                if len(shapes) > 1:
+                    raise ValueError(f"its {frames} pages differ in size or channels: {sorted(shapes)}")
+                array = np.stack(pages, axis=1)
+            else:
+                picture.load()
+                array = _pillow_frame(ImageOps.exif_transpose(picture) if kind == "jpeg" else picture)
+    except MemoryError:
+        raise
+    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError) as error:
+        raise ImageReadError(f"{path}: cannot read it as an image (Pillow): {' '.join(str(error).split())}") from None
+    return Image(array, np.eye(4), kind, path, {"mode": mode, "frames": frames})
+
+
+def read_image(path: Any) -> Image:
+    r"""Read a NIfTI file, a DICOM file or folder of slices, or a PNG/JPEG/TIFF picture.
+
+    The format comes from the suffix (``.nii``, ``.nii.gz``, ``.dcm``, ``.png``, ...), a folder is
+    a DICOM series, and a file without a suffix is DICOM if it carries the ``DICM`` marker. The
+    array is channel-first float32; the affine maps voxel indices to RAS+ millimetres (see
+    ``deltanet.data.image`` for the convention and the module docstring for each format).
+
+    Args:
+        path: a file, or a folder holding the DICOM slices of one series.
+
+    Returns:
+        An ``Image`` with ``array``, ``affine``, ``spacing``, ``origin``, ``format``, ``path`` and
+        ``metadata``.
+
+    Raises:
+        FileNotFoundError: no such file or folder.
+        ImageReadError: a file that cannot be read as an image (the message names it and says
+            why); a DICOM folder that mixes series or orientations or has uneven slice gaps.
+        ImportError: the package for the format is missing (``pip install 'deltanet[imaging]'``).
+
+    Examples:
+        >>> from nibabel.testing import data_path
+        >>> from deltanet.data import read_image
+        >>> image = read_image(f"{data_path}/anatomical.nii")
+        >>> image.array.shape, image.array.dtype, image.spacing
+        ((1, 33, 41, 25), dtype('float32'), (2.0, 2.0, 2.0))
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"read_image: no such file or folder: {path}")
+    kind = _format_of(path)
+    if kind == "nifti":
+        return _read_nifti(path)
+    if kind == "dicom":
+        return read_dicom(path)
+    return _read_pillow(path, kind)
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _channel_first(array: np.ndarray, like: Image | None, kind: str) -> np.ndarray:
+    """The array to write as (C, *spatial), the channel axis added where it is implied."""
+    if like is not None:
+        spatial = like.spatial_shape
+        if array.shape == spatial:
+            return array[np.newaxis]
+        if array.shape[1:] == spatial:
+            return array
+        raise ValueError(
+            f"write_image: the array's shape {array.shape} does not fit like's spatial shape {spatial} "
+            f"(give {spatial} or (C, *{spatial})); like's affine would place it wrongly"
+        )
+    if array.ndim == 2:
+        return array[np.newaxis]
+    if kind == "nifti" and array.ndim == 3:
+        return array[np.newaxis]  # a volume (D, H, W)
+    if array.ndim in (3, 4):
+        return array
+    raise ValueError(f"write_image: expected an image (H, W), (C, H, W) or a volume, got shape {array.shape}")
+
+
+def _integer_dtype(low: float, high: float) -> Any:
+    for dtype in (np.uint8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return dtype
+    raise ValueError(f"write_image: integer values from {low} to {high} do not fit NIfTI's int32")
+
+
+def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image | None) -> None:
+    nib = require("nibabel")
+    if array.ndim == 3 and array.shape[0] > 1:
+        raise ValueError(
+            f"write_image: a 2-D image with {array.shape[0]} channels cannot be written as NIfTI; write it as PNG, "
+            "or give a volume (C, D, H, W)"
+        )
+    data = array[0] if array.shape[0] == 1 else np.moveaxis(array, 0, -1)  # NIfTI: (X, Y, Z[, C])
+    if data.dtype.kind == "b":
+        data = data.astype(np.uint8)
+    elif data.dtype.kind in "iu":
+        data = data.astype(_integer_dtype(data.min(), data.max()))
+    else:
+        data = data.astype(np.float32)
+    img = nib.Nifti1Image(data, affine)
+    codes = like.metadata if like is not None and like.format == "nifti" else {}
+    img.set_sform(affine, code=int(codes.get("sform_code", 1)) or 1)
+    img.set_qform(affine, code=int(codes.get("qform_code", 1)) or 1)
+    img.header.set_xyzt_units("mm")
+    _atomically(path, lambda tmp: nib.save(img, str(tmp)))
+
+
+def _pillow_values(array: np.ndarray, kind: str) -> np.ndarray:
+    """Whole numbers 0..255 (or 0..65535, one channel, PNG/TIFF) as uint8/uint16; floats in [0, 1] scaled."""
+    values = array.astype(np.float64) if array.dtype.kind == "b" else array
+    low, high = float(values.min()), float(values.max())
+    whole = values.dtype.kind in "iu" or bool(np.all(values == np.round(values)))
+    if not whole and 0 <= low and high <= 1:
+        return np.round(values * 255).astype(np.uint8)  # intensities in [0, 1]
+    if whole and 0 <= low and high <= 255:
+        return values.astype(np.uint8)
+    if whole and 0 <= low and high <= 65535 and array.shape[0] == 1 and kind in ("png", "tiff"):
+        return values.astype(np.uint16)
+    raise ValueError(
+        f"write_image: a {kind.upper()} holds whole numbers 0..255 (0..65535 for one channel in PNG/TIFF) or "
+        f"intensities in [0, 1], got values from {low:g} to {high:g}; rescale first (e.g. transforms.ScaleIntensity) "
+        "or write NIfTI, which keeps any value"
+    )
+
+
+def _write_pillow(path: Path, array: np.ndarray, kind: str) -> None:
+    require("PIL")
+    from PIL import Image as PILImage
+
+    if array.ndim != 3 or array.shape[0] not in (1, 2, 3, 4):
+        raise ValueError(
+            f"write_image: a {kind.upper()} holds a 2-D image with 1 to 4 channels (C, H, W), got shape {array.shape}"
+        )
+    values = _pillow_values(array, kind)
+    pixels = values[0] if values.shape[0] == 1 else np.moveaxis(values, 0, -1)
+    mode = {1: "I;16" if values.dtype == np.uint16 else "L", 2: "LA", 3: "RGB", 4: "RGBA"}[values.shape[0]]
+    picture = PILImage.fromarray(pixels, mode=mode) if mode != "I;16" else PILImage.fromarray(pixels)
+    _atomically(path, lambda tmp: picture.save(tmp, format=kind.upper()))
+
+
+def _atomically(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder (same suffixes), then ``os.replace``."""
+    suffixes = ".nii.gz" if path.name.lower().endswith(".nii.gz") else path.suffix
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffixes}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
+    r"""Write an image or an array to NIfTI (any values) or PNG/JPEG/TIFF (8- or 16-bit).
+
+    The geometry comes from ``like`` when given (write a prediction with the affine of the scan
+    it was made from), else from ``image`` when it is an ``Image``, else the identity. A plain
+    array may leave out the channel axis: $(X, Y, Z)$ is a volume for NIfTI, $(H, W)$ an image;
+    with ``like`` its shape must be like's spatial shape, with or without a channel axis.
+
+    NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
+    as uint8) and writes floats as float32. A picture takes whole numbers 0..255 (or 0..65535 for
+    one channel in PNG/TIFF) or intensities in $[0, 1]$ (scaled to 0..255); other values raise,
+    rather than being clipped. A picture keeps no geometry.
+
+    Args:
+        path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``.
+        image: an ``Image``, an array (channel first, or without the channel axis as above) or a
+            Tensor.
+        like: an ``Image`` whose affine (spacing, origin, orientation) the written file gets.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: an unknown suffix, a shape that does not fit ``like``, values a picture cannot
+            hold.
+
+    Examples:
+        >>> import os, tempfile, numpy as np
+        >>> from deltanet.data import Image, read_image, write_image
+        >>> scan = Image(np.zeros((1, 8, 8, 4), np.float32), affine=np.diag([0.5, 0.5, 2.0, 1.0]))
+        >>> mask = np.ones((8, 8, 4), dtype=np.int64)
+        >>> path = write_image(os.path.join(tempfile.mkdtemp(), "mask.nii.gz"), mask, like=scan)
+        >>> back = read_image(path)
+        >>> back.spacing, back.array.shape
+        ((0.5, 0.5, 2.0), (1, 8, 8, 4))
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith(NIFTI_SUFFIXES):
+        kind = "nifti"
+    elif path.suffix.lower() in PILLOW_FORMATS:
+        kind = PILLOW_FORMATS[path.suffix.lower()]
+    else:
+        raise ValueError(
+            f"write_image: cannot write {path.name!r}: deltanet writes NIfTI ({', '.join(NIFTI_SUFFIXES)}) and "
+            f"{', '.join(PILLOW_FORMATS)} (DICOM is read only)"
+        )
+    if like is not None and not isinstance(like, Image):
+        raise ValueError(f"write_image: like must be an Image (from read_image), got {type(like).__name__}")
+    affine = like.affine if like is not None else None
+    if isinstance(image, Image):
+        array = image.array
+        affine = image.affine if affine is None else affine
+    else:
+        array = np.asarray(getattr(image, "data", image))
+    if array.dtype.kind not in "biuf" or array.size == 0:
+        raise ValueError(
+            f"write_image: expected a non-empty array of numbers, got dtype {array.dtype}, shape {array.shape}"
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError("write_image: the image contains NaN or infinity")
+    array = _channel_first(array, like, kind)
+    if kind == "nifti":
+        _write_nifti(path, array, np.eye(4) if affine is None else affine, like)
+    else:
+        _write_pillow(path, array, kind)
+    return path
+
+
+__all__ = ["DICOM_SUFFIXES", "NIFTI_SUFFIXES", "PILLOW_FORMATS", "read_image", "write_image"]

@@ -1,0 +1,215 @@
+"""Cropping and padding: to a size, at the centre, at random, and MONAI's foreground/background
+patch sampler ``RandCropByPosNegLabel``.
+
+Sizes are one number per spatial axis (or one for all); -1 keeps that axis as it is. Padding is
+symmetric (the extra half voxel goes after), with zeros unless ``mode`` says otherwise; the label is
+padded the same way, with 0 (background) for ``"constant"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import _checks as check
+from deltanet.backend import get_rng
+from deltanet.data.transforms.base import RandomTransform, Transform
+
+PAD_MODES = ("constant", "edge", "reflect", "symmetric")
+
+
+def _target(size: Any, shape: tuple[int, ...], name: str, owner: str) -> tuple[int, ...]:
+    """``size`` as one positive int per spatial axis, -1 replaced by the axis' own size."""
+    values = [size] * len(shape) if isinstance(size, (int, np.integer)) else list(size)
+    if len(values) != len(shape):
+        raise ValueError(f"{owner}: {name} must be one size or {len(shape)} (one per spatial axis), got {size!r}")
+    out = []
+    for value, n in zip(values, shape):
+        if value == -1 and not isinstance(value, bool):
+            out.append(n)
+        else:
+            out.append(check.integer(value, name, owner, low=1))
+    return tuple(out)
+
+
+def _check_size(size: Any, name: str, owner: str) -> Any:
+    """Check what can be checked before the image's dimensionality is known."""
+    values = [size] if isinstance(size, (int, np.integer)) and not isinstance(size, bool) else size
+    try:
+        values = list(values)
+    except TypeError:
+        raise ValueError(f"{owner}: {name} must be a size or a sequence of sizes, got {size!r}") from None
+    for value in values:
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and (value >= 1 or value == -1)):
+            raise ValueError(f"{owner}: {name} must hold positive integers (or -1: keep the axis), got {size!r}")
+    return size
+
+
+def _crop(array: np.ndarray, start: tuple[int, ...], size: tuple[int, ...]) -> np.ndarray:
+    return array[(slice(None), *[slice(s, s + n) for s, n in zip(start, size)])].copy()
+
+
+class SpatialPad(Transform):
+    """Pad symmetrically to at least ``spatial_size`` (axes already as large are left alone).
+
+    Args:
+        spatial_size: the smallest size per spatial axis (-1 keeps the axis).
+        mode: ``numpy.pad``'s mode: "constant" (zeros, default), "edge", "reflect", "symmetric".
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.SpatialPad(spatial_size=4)(np.ones((1, 2, 5))).shape
+        (1, 4, 5)
+    """
+
+    def __init__(self, spatial_size: Any, mode: str = "constant") -> None:
+        self.spatial_size = _check_size(spatial_size, "spatial_size", "SpatialPad")
+        self.mode = check.one_of(mode, "mode", PAD_MODES, "SpatialPad")
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        target = _target(self.spatial_size, image.shape[1:], "spatial_size", type(self).__name__)
+        missing = [max(t - n, 0) for t, n in zip(target, image.shape[1:])]
+        widths = [(0, 0)] + [(m // 2, m - m // 2) for m in missing]
+        if not any(missing):
+            return image, label
+        padded = np.pad(image, widths, mode=self.mode)
+        return padded, None if label is None else np.pad(label, widths, mode=self.mode)
+
+
+class CenterSpatialCrop(Transform):
+    """Crop the centre ``roi_size`` (axes already smaller are left alone).
+
+    Args:
+        roi_size: the size per spatial axis (-1 keeps the axis).
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.CenterSpatialCrop(roi_size=2)(np.arange(5.0).reshape(1, 5, 1))[0, :, 0].tolist()
+        [1.0, 2.0]
+    """
+
+    def __init__(self, roi_size: Any) -> None:
+        self.roi_size = _check_size(roi_size, "roi_size", "CenterSpatialCrop")
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        shape = image.shape[1:]
+        size = tuple(min(t, n) for t, n in zip(_target(self.roi_size, shape, "roi_size", type(self).__name__), shape))
+        start = tuple((n - s) // 2 for n, s in zip(shape, size))
+        return _crop(image, start, size), None if label is None else _crop(label, start, size)
+
+
+class RandSpatialCrop(RandomTransform):
+    """Crop ``roi_size`` at a uniformly random position (axes already smaller are left alone).
+
+    Args:
+        roi_size: the size per spatial axis (-1 keeps the axis).
+        rng: seed or ``numpy.random.Generator``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.RandSpatialCrop(roi_size=(2, 3), rng=0)(np.zeros((1, 8, 8))).shape
+        (1, 2, 3)
+    """
+
+    def __init__(self, roi_size: Any, rng: Any = None) -> None:
+        super().__init__(1.0, rng)
+        self.roi_size = _check_size(roi_size, "roi_size", "RandSpatialCrop")
+
+    def randomized(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        shape = image.shape[1:]
+        size = tuple(min(t, n) for t, n in zip(_target(self.roi_size, shape, "roi_size", type(self).__name__), shape))
+        start = tuple(int(self.rng.integers(0, n - s + 1)) for n, s in zip(shape, size))
+        return _crop(image, start, size), None if label is None else _crop(label, start, size)
+
+
+class ResizeWithPadOrCrop(Transform):
+    """Pad (symmetrically) or crop (at the centre) each axis to exactly ``spatial_size``.
+
+    Args:
+        spatial_size: the size per spatial axis (-1 keeps the axis).
+        mode: the padding mode, as ``SpatialPad``'s.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.ResizeWithPadOrCrop(spatial_size=(4, 4))(np.ones((1, 2, 9))).shape
+        (1, 4, 4)
+    """
+
+    def __init__(self, spatial_size: Any, mode: str = "constant") -> None:
+        self.pad = SpatialPad(spatial_size, mode)
+        self.crop = CenterSpatialCrop(spatial_size)
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        return self.crop.apply(*self.pad.apply(image, label))
+
+
+class RandCropByPosNegLabel(Transform):
+    r"""Sample ``num_samples`` patches of ``spatial_size``, each centred on a foreground voxel with
+    probability $\mathrm{pos} / (\mathrm{pos} + \mathrm{neg})$, else on a background voxel (MONAI's
+    ``RandCropByPosNegLabel``).
+
+    Foreground is label > 0. A centre too close to the border is moved inwards so the patch fits;
+    an image smaller than the patch is padded first (zeros). Without foreground every patch is
+    centred on background, without background on foreground. Returns a list of samples, so a
+    ``Compose`` applies the following transforms to each patch.
+
+    Args:
+        spatial_size: the patch size per spatial axis (-1 keeps the axis).
+        pos: the weight of foreground centres, $\ge 0$.
+        neg: the weight of background centres, $\ge 0$ (not both 0).
+        num_samples: patches per call.
+        rng: seed or ``numpy.random.Generator``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> label = np.zeros((20, 20), np.int64); label[2:5, 2:5] = 1
+        >>> patches = transforms.RandCropByPosNegLabel((6, 6), pos=1, neg=0, num_samples=3, rng=0)(
+        ...     np.zeros((1, 20, 20)), label)
+        >>> len(patches), patches[0][0].shape, all(lab.sum() > 0 for _, lab in patches)
+        (3, (1, 6, 6), True)
+    """
+
+    def __init__(
+        self, spatial_size: Any, pos: float = 1.0, neg: float = 1.0, num_samples: int = 1, rng: Any = None
+    ) -> None:
+        owner = type(self).__name__
+        self.spatial_size = _check_size(spatial_size, "spatial_size", owner)
+        self.pos = check.number(pos, "pos", owner, low=0)
+        self.neg = check.number(neg, "neg", owner, low=0)
+        if self.pos + self.neg == 0:
+            raise ValueError(f"{owner}: pos and neg cannot both be 0")
+        self.num_samples = check.integer(num_samples, "num_samples", owner, low=1)
+        self.rng = get_rng(rng)
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        owner = type(self).__name__
+        if label is None:
+            raise ValueError(f"{owner}: needs the label map to find foreground: call it with (image, label)")
+        if label.shape[0] != 1:
+            raise ValueError(f"{owner}: label must have one channel (a label map), got {label.shape[0]} channels")
+        size = _target(self.spatial_size, image.shape[1:], "spatial_size", owner)
+        image, label = SpatialPad(size).apply(image, label)
+        assert label is not None
+        shape = image.shape[1:]
+        foreground = np.flatnonzero(label[0] > 0)
+        background = np.flatnonzero(label[0] <= 0)
+        patches = []
+        for _ in range(self.num_samples):
+            use_foreground = self.rng.random() < self.pos / (self.pos + self.neg)
+            if foreground.size == 0 or (background.size and not use_foreground):
+                candidates = background
+            else:
+                candidates = foreground
+            centre = np.unravel_index(candidates[self.rng.integers(candidates.size)], shape)
+            start = tuple(int(np.clip(c - s // 2, 0, n - s)) for c, s, n in zip(centre, size, shape))
+            patches.append((_crop(image, start, size), _crop(label, start, size)))
+        return patches
+
+
+__all__ = ["CenterSpatialCrop", "RandCropByPosNegLabel", "RandSpatialCrop", "ResizeWithPadOrCrop", "SpatialPad"]

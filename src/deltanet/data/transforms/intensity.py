@@ -1,0 +1,236 @@
+r"""Intensity transforms: z-score, scaling to a range, CT window/level, gamma, Gaussian noise.
+
+They change the image's values and leave the label alone. The result is float (float32 unless
+the image was float64).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import _checks as check
+from deltanet.data.transforms.base import RandomTransform, Transform, as_float
+
+_EPS = 1e-7  # MONAI's guard against a constant image in AdjustContrast
+
+
+class NormalizeIntensity(Transform):
+    r"""Z-score: $x' = (x - \mu) / \sigma$, per channel (default) or over the whole image.
+
+    With ``nonzero=True`` only the nonzero voxels are normalized and give $\mu$ and $\sigma$
+    (the background of a skull-stripped MR stays 0). A constant image has $\sigma = 0$: it is
+    only shifted, as MONAI does.
+
+    Args:
+        nonzero: normalize only the nonzero voxels.
+        channel_wise: one $\mu, \sigma$ per channel (default) or one for the whole image.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.NormalizeIntensity()(np.array([[[1.0, 3.0]]])).tolist()
+        [[[-1.0, 1.0]]]
+    """
+
+    def __init__(self, nonzero: bool = False, channel_wise: bool = True) -> None:
+        self.nonzero = check.flag(nonzero, "nonzero", "NormalizeIntensity")
+        self.channel_wise = check.flag(channel_wise, "channel_wise", "NormalizeIntensity")
+
+    def _normalize(self, values: np.ndarray) -> np.ndarray:
+        out = values.copy()
+        chosen = values != 0 if self.nonzero else np.ones(values.shape, dtype=bool)
+        if chosen.any():
+            mean, std = values[chosen].mean(), values[chosen].std()
+            out[chosen] = (values[chosen] - mean) / (std if std > 0 else 1.0)
+        return out
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        image = as_float(image)
+        if self.channel_wise:
+            return np.stack([self._normalize(channel) for channel in image]), label
+        return self._normalize(image), label
+
+
+class ScaleIntensity(Transform):
+    r"""Min-max scaling to $[\mathrm{minv}, \mathrm{maxv}]$: $x' = \mathrm{minv} + (x - \min x)
+    \frac{\mathrm{maxv} - \mathrm{minv}}{\max x - \min x}$ (a constant image becomes minv).
+
+    Args:
+        minv: the new minimum (default 0).
+        maxv: the new maximum (default 1).
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.ScaleIntensity()(np.array([[[2.0, 4.0, 6.0]]])).tolist()
+        [[[0.0, 0.5, 1.0]]]
+    """
+
+    def __init__(self, minv: float = 0.0, maxv: float = 1.0) -> None:
+        self.minv = check.number(minv, "minv", "ScaleIntensity")
+        self.maxv = check.number(maxv, "maxv", "ScaleIntensity")
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        image = as_float(image)
+        low, high = float(image.min()), float(image.max())
+        if high == low:
+            return np.full_like(image, self.minv), label
+        return (self.minv + (image - low) * ((self.maxv - self.minv) / (high - low))).astype(image.dtype), label
+
+
+class ScaleIntensityRange(Transform):
+    r"""Map $[a_{min}, a_{max}]$ linearly onto $[b_{min}, b_{max}]$, optionally clipping the rest.
+
+    $$
+    x' = b_{min} + (x - a_{min}) \frac{b_{max} - b_{min}}{a_{max} - a_{min}}
+    $$
+
+    Args:
+        a_min: the input value that becomes ``b_min``.
+        a_max: the input value that becomes ``b_max``.
+        b_min: the output for ``a_min`` (default 0).
+        b_max: the output for ``a_max`` (default 1).
+        clip: clip the output to $[b_{min}, b_{max}]$.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.ScaleIntensityRange(-1000, 1000, clip=True)(np.array([[[-2000.0, 0.0, 500.0]]])).tolist()
+        [[[0.0, 0.5, 0.75]]]
+    """
+
+    def __init__(self, a_min: float, a_max: float, b_min: float = 0.0, b_max: float = 1.0, clip: bool = False) -> None:
+        owner = type(self).__name__
+        self.a_min = check.number(a_min, "a_min", owner)
+        self.a_max = check.number(a_max, "a_max", owner)
+        if self.a_max == self.a_min:
+            raise ValueError(f"{owner}: a_min and a_max must differ, got {a_min!r} and {a_max!r}")
+        self.b_min = check.number(b_min, "b_min", owner)
+        self.b_max = check.number(b_max, "b_max", owner)
+        self.clip = check.flag(clip, "clip", owner)
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        image = as_float(image)
+        out = self.b_min + (image - self.a_min) * ((self.b_max - self.b_min) / (self.a_max - self.a_min))
+        if self.clip:
+            out = np.clip(out, min(self.b_min, self.b_max), max(self.b_min, self.b_max))
+        return out.astype(image.dtype), label
+
+
+class CTWindow(ScaleIntensityRange):
+    r"""A CT window: HU from $L - W/2$ to $L + W/2$ become $[0, 1]$ (clipped), as a viewer shows them.
+
+    The level $L$ is the window's centre and the width $W$ its range: soft tissue $L = 40$,
+    $W = 400$; lung $L = -600$, $W = 1500$; bone $L = 400$, $W = 1800$; brain $L = 40$, $W = 80$.
+    DICOM files often state theirs (``WindowCenter``, ``WindowWidth`` in ``Image.metadata``).
+
+    Args:
+        level: $L$ in HU (default 40, soft tissue).
+        width: $W$ in HU, > 0 (default 400).
+        b_min: the output for $L - W/2$ and below (default 0).
+        b_max: the output for $L + W/2$ and above (default 1).
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> transforms.CTWindow(level=40, width=400)(np.array([[[-1000.0, 40.0, 240.0]]])).tolist()
+        [[[0.0, 0.5, 1.0]]]
+    """
+
+    def __init__(self, level: float = 40.0, width: float = 400.0, b_min: float = 0.0, b_max: float = 1.0) -> None:
+        self.level = check.number(level, "level", "CTWindow")
+        self.width = check.number(width, "width", "CTWindow", low=0, low_open=True)
+        super().__init__(self.level - self.width / 2, self.level + self.width / 2, b_min, b_max, clip=True)
+
+
+class AdjustContrast(Transform):
+    r"""Gamma correction on the image's own range: $x' = m + r \left(\frac{x - m}{r + \epsilon}\right)^\gamma$,
+    with $m = \min x$ and $r = \max x - \min x$ (MONAI's definition).
+
+    Args:
+        gamma: $\gamma > 0$; below 1 brightens the dark values, above 1 darkens them.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> np.round(transforms.AdjustContrast(gamma=2.0)(np.array([[[0.0, 5.0, 10.0]]])), 3).tolist()
+        [[[0.0, 2.5, 10.0]]]
+    """
+
+    def __init__(self, gamma: float) -> None:
+        self.gamma = check.number(gamma, "gamma", "AdjustContrast", low=0, low_open=True)
+
+    def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        image = as_float(image)
+        low = image.min()
+        span = image.max() - low
+        out = np.power((image - low) / (span + _EPS), self.gamma) * span + low
+        return out.astype(image.dtype), label
+
+
+class RandAdjustContrast(RandomTransform):
+    r"""``AdjustContrast`` with $\gamma$ drawn uniformly from ``gamma``, with probability ``prob``.
+
+    Args:
+        prob: the probability of adjusting (MONAI's default 0.1).
+        gamma: the range $(\gamma_{min}, \gamma_{max})$ (MONAI's default (0.5, 4.5)).
+        rng: seed or ``numpy.random.Generator``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> out = transforms.RandAdjustContrast(prob=1.0, rng=0)(np.array([[[0.0, 5.0, 10.0]]]))
+        >>> round(out[0, 0, 0].item(), 4), round(out[0, 0, 2].item(), 4)    # the range is kept
+        (0.0, 10.0)
+    """
+
+    def __init__(self, prob: float = 0.1, gamma: tuple[float, float] = (0.5, 4.5), rng: Any = None) -> None:
+        super().__init__(prob, rng)
+        low, high = (check.number(g, "gamma", "RandAdjustContrast", low=0, low_open=True) for g in gamma)
+        if low > high:
+            raise ValueError(f"RandAdjustContrast: gamma must be (low, high) with low <= high, got {gamma!r}")
+        self.gamma = (low, high)
+
+    def randomized(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        return AdjustContrast(float(self.rng.uniform(*self.gamma))).apply(image, label)
+
+
+class RandGaussianNoise(RandomTransform):
+    r"""Add Gaussian noise $\mathcal{N}(\mu, \sigma^2)$ to every voxel, with probability ``prob``.
+
+    Args:
+        prob: the probability of adding noise (MONAI's default 0.1).
+        mean: $\mu$ (default 0).
+        std: $\sigma \ge 0$ (default 0.1), in the image's units.
+        rng: seed or ``numpy.random.Generator``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.data import transforms
+        >>> noisy = transforms.RandGaussianNoise(prob=1.0, std=0.5, rng=0)(np.zeros((1, 100, 100), np.float32))
+        >>> noisy.dtype, round(float(noisy.std()), 1)
+        (dtype('float32'), 0.5)
+    """
+
+    def __init__(self, prob: float = 0.1, mean: float = 0.0, std: float = 0.1, rng: Any = None) -> None:
+        super().__init__(prob, rng)
+        self.mean = check.number(mean, "mean", "RandGaussianNoise")
+        self.std = check.number(std, "std", "RandGaussianNoise", low=0)
+
+    def randomized(self, image: np.ndarray, label: np.ndarray | None) -> Any:
+        image = as_float(image)
+        noise = self.rng.normal(self.mean, self.std, image.shape)
+        return (image + noise).astype(image.dtype), label
+
+
+__all__ = [
+    "AdjustContrast",
+    "CTWindow",
+    "NormalizeIntensity",
+    "RandAdjustContrast",
+    "RandGaussianNoise",
+    "ScaleIntensity",
+    "ScaleIntensityRange",
+]
