@@ -141,11 +141,15 @@ def test_baseline_must_be_beaten():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"patience": -1}, r"EarlyStopping: patience must be an integer >= 0, got -1"),
-        ({"patience": 1.5}, r"EarlyStopping: patience must be an integer >= 0, got 1.5"),
+        ({"patience": -1}, r"EarlyStopping: patience must be a non-negative integer, got -1"),
+        ({"patience": 1.5}, r"EarlyStopping: patience must be a non-negative integer, got 1.5"),
         ({"min_delta": -0.1}, r"EarlyStopping: min_delta must be a number >= 0, got -0.1"),
-        ({"mode": "lowest"}, r"EarlyStopping: mode must be 'auto', 'min' or 'max', got 'lowest'"),
+        ({"mode": "lowest"}, r"EarlyStopping: mode must be one of 'auto', 'min', 'max', got 'lowest'"),
         ({"monitor": ""}, r"EarlyStopping: monitor must be a log key such as 'val_loss', got ''"),
+        # Refused at construction, not after the first epoch (issue 13):
+        ({"restore_best_weights": "no"}, r"EarlyStopping: restore_best_weights must be True or False, got 'no'"),
+        ({"baseline": "abc"}, r"EarlyStopping: baseline must be a finite number, got 'abc'"),
+        ({"start_from_epoch": -2}, r"EarlyStopping: start_from_epoch must be a non-negative integer, got -2"),
     ],
 )
 def test_early_stopping_hyperparameters_are_validated(kwargs, message):

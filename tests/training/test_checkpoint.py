@@ -157,9 +157,9 @@ def test_scheduler_state_is_saved_and_restored(tmp_path):
         (dict(dirpath=3), r"dirpath must be a folder path, got 3"),
         (dict(save_best_only="yes"), r"save_best_only must be True or False, got 'yes'"),
         (dict(monitor=""), r"monitor must be a log key"),
-        (dict(mode="lowest"), r"mode must be 'auto', 'min' or 'max', got 'lowest'"),
-        (dict(every_n_steps=0), r"every_n_steps must be None or an integer >= 1, got 0"),
-        (dict(scheduler=object()), r"scheduler must have state_dict\(\)/load_state_dict\(\)"),
+        (dict(mode="lowest"), r"mode must be one of 'auto', 'min', 'max', got 'lowest'"),
+        (dict(every_n_steps=0), r"every_n_steps must be a positive integer, got 0"),
+        (dict(scheduler=object()), r"scheduler must be a deltanet.optim scheduler \(StepLR, ReduceLROnPlateau, ...\)"),
     ],
 )
 def test_arguments_are_checked(kwargs, message, tmp_path):

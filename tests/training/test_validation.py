@@ -142,7 +142,7 @@ def test_bad_batch_size(batch_size):
 
 @pytest.mark.parametrize("epochs", [-1, 1.5, None, False])
 def test_bad_epochs(epochs):
-    with pytest.raises(ValueError, match=rf"epochs must be an integer >= 0, got {epochs!r}"):
+    with pytest.raises(ValueError, match=rf"fit: epochs must be a non-negative integer, got {epochs!r}"):
         run_fit(epochs=epochs)
 
 
@@ -166,7 +166,12 @@ def test_bad_validation_data(validation_data, message):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"verbose": 3}, r"verbose must be 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3"),
+        (
+            {"verbose": 3},
+            r"fit: verbose must be 'auto', 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3",
+        ),
+        ({"verbose": True}, r"fit: verbose must be 'auto', 0 \(silent\), 1 .* got True"),
+        ({"monitor": "yes"}, r"fit: monitor must be True, False or a Monitor, got 'yes'"),
         ({"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
         (
             {"callbacks": [dn.callbacks.EarlyStopping]},
@@ -190,9 +195,7 @@ def test_bad_loss_and_optimizer():
         dn.fit(model, GOOD_X, GOOD_Y, 3, optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"unknown loss 'nope'"):
         dn.fit(model, GOOD_X, GOOD_Y, "nope", optim.SGD(model.parameters(), lr=0.1))
-    with pytest.raises(
-        ValueError, match=r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\) or a name"
-    ):
+    with pytest.raises(ValueError, match=r"fit: optimizer must be a deltanet.optim optimizer .* or a name"):
         dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", 0.1)
     with pytest.raises(ValueError, match=r"unknown optimizer 'nope'"):
         dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", "nope")
