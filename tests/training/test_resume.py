@@ -316,8 +316,8 @@ def test_early_stopping_restores_the_best_epoch_across_a_resume(values, crash_af
 
     first, opt1 = make("sgd")
     with pytest.raises(Interrupted):
-        run(first, opt1, [*callbacks(), CrashAfter(crash_after), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)],
-            epochs=5)  # fmt: skip
+        checkpoint = dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)
+        run(first, opt1, [*callbacks(), CrashAfter(crash_after), checkpoint], epochs=5)
     resumed, opt2 = make("sgd", seed=6)
     run(resumed, opt2, callbacks(), resume_from=tmp_path / "last.dnet", epochs=5)
     assert_same_weights(resumed, model)
