@@ -350,9 +350,9 @@ add(
 )
 add("fit", _X_NAMES, "batch_size_above_n", lambda tmp: None, Works(same_as_full_batch(fit_classifier)))
 for _variant, _kw, _pattern in (
-    ("epochs", {"epochs": -1}, r"epochs must be an integer >= 0, got -1"),
-    ("epochs float", {"epochs": 1.5}, r"epochs must be an integer >= 0, got 1\.5"),
-    ("verbose", {"verbose": 3}, r"verbose must be 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3"),
+    ("epochs", {"epochs": -1}, r"epochs must be a non-negative integer, got -1"),
+    ("epochs float", {"epochs": 1.5}, r"epochs must be a non-negative integer, got 1\.5"),
+    ("verbose", {"verbose": 3}, r"verbose must be 'auto', 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3"),
     ("shuffle", {"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
     ("loss name", {"loss": "crossentropyy"}, r"unknown loss 'crossentropyy'; known names: "),
     ("metric as loss", {"loss": "accuracy"}, r"'accuracy' is a metric, not a loss"),
@@ -360,7 +360,7 @@ for _variant, _kw, _pattern in (
     (
         "optimizer object",
         {"optimizer": 3},
-        r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\).*got 3",
+        r"optimizer must be a deltanet.optim optimizer .*got 3",
     ),
     ("metrics", {"metrics": ["acuracy"]}, r"unknown metric 'acuracy'"),
     ("rng", {"rng": "seed"}, r"rng must be None, an int seed or a numpy\.random\.Generator, got 'seed'"),
