@@ -352,7 +352,11 @@ add("fit", _X_NAMES, "batch_size_above_n", lambda tmp: None, Works(same_as_full_
 for _variant, _kw, _pattern in (
     ("epochs", {"epochs": -1}, r"epochs must be a non-negative integer, got -1"),
     ("epochs float", {"epochs": 1.5}, r"epochs must be a non-negative integer, got 1\.5"),
-    ("verbose", {"verbose": 3}, r"verbose must be 'auto', 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3"),
+    (
+        "verbose",
+        {"verbose": 3},
+        r"verbose must be 'auto', 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3",
+    ),
     ("shuffle", {"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
     ("loss name", {"loss": "crossentropyy"}, r"unknown loss 'crossentropyy'; known names: "),
     ("metric as loss", {"loss": "accuracy"}, r"'accuracy' is a metric, not a loss"),
