@@ -171,6 +171,8 @@ class Step:
             return L
 
         final = self.optimizer.step(closure)  # 4. optimize (a Diverged at the start changes nothing)
+        if not start:
+            raise RuntimeError(f"{type(self.optimizer).__name__}.step(closure) never called the closure")
         value, penalty, a = start[0]
         end = value + penalty if final is None else float(final.data if isinstance(final, Tensor) else final)
         finite = all(np.isfinite(p.data).all() for p in self.params)
