@@ -42,6 +42,11 @@ class LearningRateScheduler(Callback):
         super().__init__()
         from deltanet.optim import LRScheduler, ReduceLROnPlateau
 
+        if isinstance(schedule, type):
+            raise ValueError(
+                f"LearningRateScheduler: schedule must be a scheduler object, got the class {schedule.__name__} "
+                f"itself; build it on the optimizer first, e.g. {schedule.__name__}(optimizer, ...)"
+            )
         if not isinstance(schedule, (LRScheduler, ReduceLROnPlateau)) and not callable(schedule):
             raise check.fail(
                 "LearningRateScheduler",
