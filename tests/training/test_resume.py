@@ -405,3 +405,42 @@ def test_a_saved_schedule_must_find_its_callback_and_back(tmp_path):
     with pytest.raises(CheckpointError, match=r"this fit's LearningRateScheduler has a learning-rate scheduler"):
         run(other, other_opt, [dn.callbacks.LearningRateScheduler(dn.optim.StepLR(other_opt, 1))],
             resume_from=plain / "last.dnet")  # fmt: skip
+
+
+class CrashAtEpochEnd(dn.callbacks.Callback):
+    """A crash in the first epoch's end, after its last step was checkpointed."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise Interrupted
+
+
+@pytest.mark.parametrize(
+    "crash, first",
+    [(CrashAtEpochEnd, 1), (lambda: CrashAfter(7), 2), (lambda: CrashAfter(9), 2)],
+    ids=["after the last step of epoch 1", "at the start of epoch 2", "in the middle of epoch 2"],
+)
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_a_resumed_run_shows_the_progress_of_every_remaining_epoch(crash, first, verbose, tmp_path, capsys):
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [crash(), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)], verbose=0)
+    resumed, opt2 = make("sgd", seed=6)
+    capsys.readouterr()
+    run(resumed, opt2, resume_from=tmp_path / "last.dnet", verbose=verbose)
+    out = capsys.readouterr().out
+    assert [f"Epoch {e}/{EPOCHS}" in out for e in range(1, EPOCHS + 1)] == [e >= first for e in range(1, EPOCHS + 1)]
+    assert out.count("val_loss: ") == EPOCHS - first + 1
+
+
+def test_resume_after_the_last_step_of_an_epoch_before_its_end(tmp_path):
+    """The checkpoint of the epoch's last step (step == steps per epoch): the resumed run only
+    finishes that epoch (its logs, its callbacks) and goes on."""
+    model, opt = make("adam")
+    history = run(model, opt)
+    first, opt1 = make("adam")
+    with pytest.raises(Interrupted):
+        run(first, opt1, [CrashAtEpochEnd(), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    resumed, opt2 = make("adam", seed=8)
+    resumed_history = run(resumed, opt2, resume_from=tmp_path / "last.dnet")
+    assert_same_weights(resumed, model)
+    assert resumed_history.history == history.history

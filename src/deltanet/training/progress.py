@@ -114,15 +114,15 @@ class ProgressBar(Callback):
         self.began = 0.0
         self.steps = 0
 
-    def _start(self, epoch: int) -> None:
+    def _start(self, epoch: int, done: int = 0) -> None:
+        """A new epoch, or one resumed after ``done`` of its steps."""
         self.began, self.steps = time.perf_counter(), 0
         if self.verbose == 1:
             from tqdm.auto import tqdm
 
-            total = self.params.get("steps")
             self.bar = tqdm(
-                total=total, desc=f"Epoch {epoch + 1}/{self.params.get('epochs')}", unit="step",
-                file=SafeStream(sys.stdout), leave=True, dynamic_ncols=True,
+                total=self.params.get("steps"), initial=done, desc=f"Epoch {epoch + 1}/{self.params.get('epochs')}",
+                unit="step", file=SafeStream(sys.stdout), leave=True, dynamic_ncols=True,
             )  # fmt: skip
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -130,13 +130,15 @@ class ProgressBar(Callback):
 
     def on_batch_end(self, step: int, logs: dict[str, Any] | None = None) -> None:
         if not self.began:  # an epoch resumed in its middle has no on_epoch_begin
-            self._start(int((logs or {}).get("epoch", 0)))
+            self._start(int((logs or {}).get("epoch", 0)), done=step)
         self.steps += 1
         if self.bar is not None:
             self.bar.update(1)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        seconds = time.perf_counter() - self.began if self.began else 0.0
+        if not self.began:  # resumed after the epoch's last step
+            self._start(epoch, done=int(self.params.get("steps") or 0))
+        seconds = time.perf_counter() - self.began
         per_step = seconds / max(self.steps, 1)
         pace = f"{1e3 * per_step:.0f}ms/step" if per_step >= 1e-3 else f"{1e6 * per_step:.0f}us/step"
         text = format_logs(logs or {})
