@@ -16,16 +16,17 @@ step (L-BFGS, CG: ``optimizer.requires_closure``) get steps 1 to 3 as a closure,
 
 NaN policy: the update is applied only when it can leave the weights finite. Before step 4 the
 step checks the loss and the squared gradient norm $\sum_W \lVert \partial L / \partial W \rVert^2$
-(one dot product per parameter array, about half a microsecond each: the cheapest complete check,
-since a NaN or an infinity anywhere in a gradient makes the sum non-finite). A non-finite loss, a NaN or infinite gradient (a finite loss
-can have one: $\sqrt{L}$ at $L = 0$ gives $0/0$; huge inputs overflow the backward pass), or a
-gradient so large that its square overflows the dtype (above about $1.8 \cdot 10^{19}$ in
-float32, where any update would overflow the weights), raises ``Diverged`` before the optimizer
-runs: the weights and the optimizer state (momentum, Adam's moments) stay those of the last good
-step. With a finite squared norm, the updates of deltanet's optimizers are finite for any learning
-rate below about $10^{19}$. Closure optimizers are checked after their step, on the loss and on
-every weight, and put back on failure (a copy of the weights per step costs little next to their
-many loss evaluations).
+(one dot product per parameter array, about half a microsecond each: the cheapest complete
+check, since a NaN or an infinity anywhere in a gradient makes the sum non-finite). A non-finite
+loss, a NaN or infinite gradient (a finite loss can have one: $\sqrt{L}$ at $L = 0$ gives $0/0$;
+huge inputs overflow the backward pass), or a gradient so large that its square overflows the
+dtype (above about $1.8 \cdot 10^{19}$ in float32, where any update would overflow the weights),
+raises ``Diverged`` before the optimizer runs: the weights and the optimizer state (momentum,
+Adam's moments) stay those of the last good step. With a finite squared norm, the updates of
+deltanet's optimizers are finite for any learning rate below about $10^{19}$. Closure optimizers
+get the same check at their starting point; their line search may try any point, so their end
+point is checked too, on the loss and on every weight, and put back on failure (a copy of the
+weights per step costs little next to their many loss evaluations).
 """
 
 from __future__ import annotations
