@@ -41,7 +41,7 @@ import pytest
 
 import deltanet as dn
 from deltanet import losses, nn, optim
-from deltanet.data import read_csv, read_idx, read_npz, read_npz_xy, write_idx
+from deltanet.data import read_csv, read_idx, read_image, read_npz, read_npz_xy, write_idx
 
 CASES = (
     "wrong_rank",
@@ -350,9 +350,13 @@ add(
 )
 add("fit", _X_NAMES, "batch_size_above_n", lambda tmp: None, Works(same_as_full_batch(fit_classifier)))
 for _variant, _kw, _pattern in (
-    ("epochs", {"epochs": -1}, r"epochs must be an integer >= 0, got -1"),
-    ("epochs float", {"epochs": 1.5}, r"epochs must be an integer >= 0, got 1\.5"),
-    ("verbose", {"verbose": 3}, r"verbose must be 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3"),
+    ("epochs", {"epochs": -1}, r"epochs must be a non-negative integer, got -1"),
+    ("epochs float", {"epochs": 1.5}, r"epochs must be a non-negative integer, got 1\.5"),
+    (
+        "verbose",
+        {"verbose": 3},
+        r"verbose must be 'auto', 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3",
+    ),
     ("shuffle", {"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
     ("loss name", {"loss": "crossentropyy"}, r"unknown loss 'crossentropyy'; known names: "),
     ("metric as loss", {"loss": "accuracy"}, r"'accuracy' is a metric, not a loss"),
@@ -360,7 +364,7 @@ for _variant, _kw, _pattern in (
     (
         "optimizer object",
         {"optimizer": 3},
-        r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\).*got 3",
+        r"optimizer must be a deltanet.optim optimizer .*got 3",
     ),
     ("metrics", {"metrics": ["acuracy"]}, r"unknown metric 'acuracy'"),
     ("rng", {"rng": "seed"}, r"rng must be None, an int seed or a numpy\.random\.Generator, got 'seed'"),
@@ -1505,6 +1509,32 @@ _READERS = {
             Raises(ValueError, r"read_csv: dtype must be float32 or float64, got float16"),
         ),
     ],
+    "read_image": [
+        (
+            "missing_file",
+            "",
+            lambda tmp: read_image(tmp / "none.png"),
+            Raises(FileNotFoundError, r"none\.png"),
+        ),
+        (
+            "zero_samples",
+            "empty file",
+            lambda tmp: read_image(_write(tmp, "e.png", "")),
+            Raises(ValueError, r"e\.png: cannot read it as an image"),
+        ),
+        (
+            "malformed_file",
+            "text named .nii",
+            lambda tmp: read_image(_write(tmp, "t.nii", "not a volume")),
+            Raises(ValueError, r"t\.nii: cannot read it as NIfTI"),
+        ),
+        (
+            "malformed_file",
+            "unknown suffix",
+            lambda tmp: read_image(_write(tmp, "n.txt", "hello")),
+            Raises(ValueError, r"n\.txt: unknown image format \(suffix '\.txt'\); deltanet reads NIfTI"),
+        ),
+    ],
     "read_npz": [
         (
             "missing_file",
@@ -1649,7 +1679,7 @@ def _bad_npy_size(tmp: Path) -> Path:
 
 for _entry, _items in _READERS.items():
     for _case, _variant, _run, _expect, *_bug in _items:
-        add(_entry, rf"\.(csv|npz|idx|gz)\b|{_entry}", _case, _run, _expect, _variant, *_bug)
+        add(_entry, rf"\.(csv|npz|idx|gz|png|nii|txt)\b|{_entry}", _case, _run, _expect, _variant, *_bug)
 
 
 # == the suite =================================================================================

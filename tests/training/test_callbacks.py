@@ -141,11 +141,15 @@ def test_baseline_must_be_beaten():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"patience": -1}, r"EarlyStopping: patience must be an integer >= 0, got -1"),
-        ({"patience": 1.5}, r"EarlyStopping: patience must be an integer >= 0, got 1.5"),
+        ({"patience": -1}, r"EarlyStopping: patience must be a non-negative integer, got -1"),
+        ({"patience": 1.5}, r"EarlyStopping: patience must be a non-negative integer, got 1.5"),
         ({"min_delta": -0.1}, r"EarlyStopping: min_delta must be a number >= 0, got -0.1"),
-        ({"mode": "lowest"}, r"EarlyStopping: mode must be 'auto', 'min' or 'max', got 'lowest'"),
+        ({"mode": "lowest"}, r"EarlyStopping: mode must be one of 'auto', 'min', 'max', got 'lowest'"),
         ({"monitor": ""}, r"EarlyStopping: monitor must be a log key such as 'val_loss', got ''"),
+        # Refused at construction, not after the first epoch (issue 13):
+        ({"restore_best_weights": "no"}, r"EarlyStopping: restore_best_weights must be True or False, got 'no'"),
+        ({"baseline": "abc"}, r"EarlyStopping: baseline must be a finite number, got 'abc'"),
+        ({"start_from_epoch": -2}, r"EarlyStopping: start_from_epoch must be a non-negative integer, got -2"),
     ],
 )
 def test_early_stopping_hyperparameters_are_validated(kwargs, message):
@@ -168,3 +172,50 @@ def test_lazy_names_on_the_package():
     assert dn.callbacks.EarlyStopping is EarlyStopping
     assert dn.History is History
     assert dn.training.fit is dn.fit
+
+
+def _lr_per_epoch(schedule_for, epochs=4, validation=True):
+    """The learning rate each epoch's steps used, with LearningRateScheduler(schedule_for(opt))."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 2)), rng.integers(0, 2, 8)
+    model = nn.Linear(2, 2, rng=0)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    seen = {}
+
+    class Spy(Callback):
+        def on_batch_end(self, step, logs=None):
+            seen[logs["epoch"]] = opt.param_groups[0]["lr"]
+
+    dn.fit(model, X, y, "cross_entropy", opt, epochs=epochs, batch_size=4,
+           validation_data=(X, y) if validation else None,
+           callbacks=[dn.callbacks.LearningRateScheduler(schedule_for(opt)), Spy()])  # fmt: skip
+    return [seen[e] for e in range(epochs)]
+
+
+def test_learning_rate_scheduler_steps_pytorch_schedulers_after_each_epoch():
+    assert _lr_per_epoch(lambda opt: optim.StepLR(opt, step_size=2, gamma=0.1)) == pytest.approx(
+        [0.1, 0.1, 0.01, 0.01], rel=1e-12
+    )
+    # threshold 10: never "better", so every epoch after the first reduces the rate
+    plateau = _lr_per_epoch(lambda opt: optim.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=10.0))
+    assert plateau == pytest.approx([0.1, 0.05, 0.025, 0.0125], rel=1e-12)
+
+
+def test_learning_rate_scheduler_takes_keras_functions():
+    assert _lr_per_epoch(lambda opt: lambda epoch, lr: 0.1 * 0.5**epoch) == pytest.approx(
+        [0.1, 0.05, 0.025, 0.0125], rel=1e-12
+    )
+
+
+def test_learning_rate_scheduler_arguments_are_checked():
+    with pytest.raises(ValueError, match=r"got the class StepLR itself; build it on the optimizer first"):
+        dn.callbacks.LearningRateScheduler(optim.StepLR)
+    with pytest.raises(ValueError, match=r"schedule must be a deltanet.optim scheduler or a function .* got 0.1"):
+        dn.callbacks.LearningRateScheduler(0.1)
+    other = optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"the scheduler was built on another optimizer than the one given to fit"):
+        _lr_per_epoch(lambda opt: optim.StepLR(other, step_size=1))
+    with pytest.raises(ValueError, match=r"ReduceLROnPlateau is stepped with 'val_loss', which is not in the epoch"):
+        _lr_per_epoch(lambda opt: optim.ReduceLROnPlateau(opt), validation=False)
+    with pytest.raises(ValueError, match=r"schedule\(epoch, lr\) must be a number >= 0, got -1"):
+        _lr_per_epoch(lambda opt: lambda epoch, lr: -1)

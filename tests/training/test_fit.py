@@ -2,7 +2,10 @@
 seeds/002 by hand, seeded shuffling, logs, modes, names, callbacks and the run folder."""
 
 import csv
+import io
 import json
+import re
+import sys
 
 import numpy as np
 import pytest
@@ -438,15 +441,47 @@ def test_run_dir_that_is_a_file_is_refused(tmp_path):
         )
 
 
-def test_progress_bar_when_verbose_1_and_silence_when_0(capsys):
+def test_progress_as_keras_bar_per_epoch_line_per_epoch_or_silence(capsys):
     model = nn.Linear(2, 2)
     args = (model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
-    dn.fit(*args, epochs=3, verbose=0)
+    dn.fit(*args, epochs=3, verbose=0, batch_size=2)
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
-    dn.fit(*args, epochs=3, verbose=1)
-    err = capsys.readouterr().err
-    assert "3/3" in err and "loss=" in err
-    dn.fit(*args, epochs=2, verbose=2)
+    dn.fit(*args, epochs=3, batch_size=2)  # "auto": stdout is captured, not a terminal
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    dn.fit(*args, epochs=3, verbose=1, batch_size=2)
+    out = capsys.readouterr().out
+    # One bar per epoch over its 2 steps, ending with the epoch's logs.
+    assert [out.count(f"Epoch {e}/3") >= 1 for e in (1, 2, 3)] == [True] * 3 and "2/2" in out
+    assert out.count("loss: ") == 3
+    dn.fit(*args, epochs=2, verbose=2, batch_size=2)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and lines[1].startswith("Epoch 2/2 - loss: ")
+    assert len(lines) == 2 and re.fullmatch(r"Epoch 2/2 - \d+\.\d\ds - \d+(ms|us)/step - loss: \S+", lines[1])
+
+
+def test_verbose_auto_shows_the_bar_in_a_terminal(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    model = nn.Linear(2, 2)
+    dn.fit(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
+    assert "Epoch 1/1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_progress_never_fails_on_a_cp1252_console(monkeypatch, verbose):
+    """A Windows console cannot encode the Greek letter of this metric's name (nor tqdm's block
+    characters): the output replaces what it cannot write instead of crashing fit."""
+    raw = io.BytesIO()
+    console = io.TextIOWrapper(raw, encoding="cp1252", errors="strict")
+    monkeypatch.setattr(sys, "stdout", console)
+
+    def accuracy_δ(y_true, output):
+        return dn.metrics.accuracy(y_true, output)
+
+    model = nn.Linear(2, 2)
+    X, y = np.ones((4, 2)), np.array([0, 1, 1, 0])
+    dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=2, batch_size=2,
+           verbose=verbose, metrics=[accuracy_δ])  # fmt: skip
+    console.flush()
+    text = raw.getvalue().decode("cp1252")
+    assert "Epoch 2/2" in text and "accuracy_?: " in text

@@ -128,3 +128,123 @@ def test_nonfinite_penalty_also_stops():
             regularizer=lambda m: m.parameters()[0].sum() * float("nan"),
         )
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+# -- issue 13: a finite loss whose gradients (and so whose update) are not finite -------------------
+def rmse(a, y):
+    """The root of the mean squared error: at an exact fit its gradient is 0/0 = NaN."""
+    return (((a - y) ** 2).mean()) ** 0.5
+
+
+def two_step_rmse_run(optimizer_factory, tmp_path=None, epochs=2):
+    """Step 1 (x=1, y=5) is an ordinary step (from w=2 to w=2.5 with SGD and lr=0.5); step 2
+    (x=0, y=0) then fits exactly, whatever w: a finite loss 0 with a NaN gradient."""
+    model = nn.Linear(1, 1, bias=False, dtype=np.float64)
+    model.weight.data[...] = 2.0
+    opt = optimizer_factory(model.parameters())
+    snaps = Snapshots()
+    callbacks = [snaps]
+    if tmp_path is not None:
+        callbacks.append(dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=1))
+    X, y = np.array([[1.0], [0.0]]), np.array([[5.0], [0.0]])
+    with pytest.raises(TrainingDivergedError, match=r"the gradient of 'weight' became nan at epoch 1/2, step 2/2"):
+        dn.fit(model, X, y, rmse, opt, epochs=epochs, batch_size=1, shuffle=False, callbacks=callbacks)
+    return model, opt, snaps
+
+
+def test_a_nan_gradient_under_a_finite_loss_is_not_applied():
+    model, _, snaps = two_step_rmse_run(lambda p: optim.SGD(p, lr=0.5))
+    assert len(snaps.states) == 1
+    assert model.weight.data[0, 0] == 2.5  # the weights of step 1
+    assert all(p.grad is None for p in model.parameters())  # nor left for a later optimizer.step()
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [lambda p: optim.SGD(p, lr=0.5, momentum=0.9), lambda p: optim.Adam(p, lr=0.5)],
+    ids=["momentum", "adam"],
+)
+def test_the_optimizer_state_is_not_polluted_either(factory):
+    model, opt, snaps = two_step_rmse_run(factory)
+    state = opt.state_dict()["state"]
+    assert state and all(np.isfinite(v).all() for s in state.values() for v in s.values() if isinstance(v, np.ndarray))
+    for key, value in snaps.states[-1].items():
+        assert np.array_equal(model.state_dict()[key], value)
+    assert all(s.get("step", 1) == 1 for s in state.values())  # Adam counted one step, not two
+
+
+def test_every_checkpoint_holds_the_last_good_weights(tmp_path):
+    model, _, _ = two_step_rmse_run(lambda p: optim.SGD(p, lr=0.5, momentum=0.9), tmp_path)
+    saved = dn.io.load_checkpoint(tmp_path / "last.dnet")
+    for key, value in model.state_dict().items():
+        assert np.isfinite(saved.model.state_dict()[key]).all()
+        assert np.array_equal(saved.model.state_dict()[key], value)
+    assert all(np.isfinite(v).all() for s in saved.optimizer_state["state"].values() for v in s.values())
+
+
+def test_an_overflowing_backward_pass_stops_with_finite_weights():
+    """float32, huge inputs: the loss (1e38) is finite, the gradient 2 (a - y) x = 2e40 is not."""
+    model = nn.Linear(1, 1, bias=False)
+    model.weight.data[...] = 0.01
+    X, y = np.array([[1e21]], dtype=np.float32), np.array([[0.0]], dtype=np.float32)
+    with pytest.raises(
+        TrainingDivergedError, match=r"the gradient of 'weight' became inf at epoch 1/1, step 1/1"
+    ) as info:
+        dn.fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=1e3), epochs=1, monitor=False)
+    assert np.isfinite(info.value.loss)
+    assert model.weight.data[0, 0] == np.float32(0.01)
+
+
+def test_a_gradient_whose_square_overflows_is_refused():
+    """g = 2e20 is finite in float32, but Adam's g**2 overflows: on main the second moment became
+    inf and the weight froze silently; the step is refused instead."""
+    model = nn.Linear(1, 1, bias=False)
+    model.weight.data[...] = 1.0
+    X, y = np.array([[1e10]], dtype=np.float32), np.array([[0.0]], dtype=np.float32)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    with pytest.raises(TrainingDivergedError, match=r"the gradient of 'weight' became too large for float32"):
+        dn.fit(model, X, y, "mse", opt, epochs=1, monitor=False)
+    assert model.weight.data[0, 0] == 1.0 and opt.state_dict()["state"] == {}
+
+
+def test_closure_optimizers_check_the_gradient_at_the_starting_point():
+    pytest.importorskip("scipy")
+    model = nn.Linear(1, 1, bias=False, dtype=np.float64)
+    model.weight.data[...] = 2.0
+    X, y = np.array([[1.0], [2.0]]), np.array([[2.0], [4.0]])  # an exact fit at the start: 0/0
+    with pytest.raises(TrainingDivergedError, match=r"the gradient of 'weight' became nan at epoch 1/1, step 1/1"):
+        dn.fit(model, X, y, rmse, optim.LBFGS(model.parameters()), epochs=1, batch_size=None, monitor=False)
+    assert model.weight.data[0, 0] == 2.0
+
+
+class WildClosureOptimizer(optim.SGD):
+    """A closure optimizer whose step writes NaN into the weights."""
+
+    requires_closure = True
+
+    def step(self, closure=None):
+        loss = closure()
+        for p in self.param_groups[0]["params"]:
+            p.data[...] = np.nan
+        return loss
+
+
+def test_closure_optimizers_are_put_back_when_their_step_ends_non_finite():
+    model, X, y = setup()
+    before = model.state_dict()
+    with pytest.raises(TrainingDivergedError, match=r"a weight became non-finite in the step at epoch 1/1, step 1/1"):
+        dn.fit(model, X, y, "cross_entropy", WildClosureOptimizer(model.parameters(), lr=0.1), batch_size=None)
+    for key, value in model.state_dict().items():
+        assert np.array_equal(value, before[key])
+
+
+def test_terminate_on_nan_also_covers_gradients():
+    stop = TerminateOnNaN()
+    model = nn.Linear(1, 1, bias=False, dtype=np.float64)
+    model.weight.data[...] = 2.0
+    X, y = np.array([[1.0], [0.0]]), np.array([[5.0], [0.0]])
+    with pytest.warns(UserWarning, match=r"TerminateOnNaN: the gradient of 'weight' became nan"):
+        history = dn.fit(model, X, y, rmse, optim.SGD(model.parameters(), lr=0.5), epochs=3, batch_size=1,
+                         shuffle=False, callbacks=[stop])  # fmt: skip
+    assert stop.stopped_at == (0, 1) and history.epoch == []
+    assert model.weight.data[0, 0] == 2.5

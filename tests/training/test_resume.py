@@ -42,14 +42,14 @@ def make(optimizer, seed=3, own_rng=False, batch_norm=False):
     return model, opt
 
 
-def run(model, opt, callbacks=(), resume_from=None, rng=None, **kwargs):
+def run(model, opt, callbacks=(), resume_from=None, rng=None, epochs=EPOCHS, **kwargs):
     return dn.fit(
         model,
         X,
         Y,
         "cross_entropy",
         opt,
-        epochs=EPOCHS,
+        epochs=epochs,
         batch_size=BATCH,
         metrics=["accuracy"],
         validation_data=(X[:10], Y[:10]),
@@ -286,3 +286,161 @@ def test_malformed_training_state_raises_only_checkpoint_error(tmp_path):
                 ) from error
             tried += 1
     assert tried > 100
+
+
+# -- issue 13: what a resumed run used to lose -------------------------------------------------------
+class Script(dn.callbacks.Callback):
+    """Overwrites val_loss with a scripted sequence, so that EarlyStopping sees known numbers."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = values
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss"] = self.values[epoch]
+
+
+@pytest.mark.parametrize(
+    "values, crash_after",
+    [
+        ([1.0, 0.5, 0.7, 0.8, 0.9], 20),  # best epoch 1, interrupted in epoch 3
+        ([1.0, 0.9, 0.8, 0.3, 0.9], 8),  # best epoch 3, after the interruption in epoch 1
+    ],
+)
+def test_early_stopping_restores_the_best_epoch_across_a_resume(values, crash_after, tmp_path):
+    def callbacks():
+        return [Script(values), dn.callbacks.EarlyStopping(patience=10, restore_best_weights=True)]
+
+    model, opt = make("sgd")
+    run(model, opt, callbacks(), epochs=5)
+
+    first, opt1 = make("sgd")
+    with pytest.raises(Interrupted):
+        checkpoint = dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)
+        run(first, opt1, [*callbacks(), CrashAfter(crash_after), checkpoint], epochs=5)
+    resumed, opt2 = make("sgd", seed=6)
+    run(resumed, opt2, callbacks(), resume_from=tmp_path / "last.dnet", epochs=5)
+    assert_same_weights(resumed, model)
+
+
+def test_early_stopping_best_weights_need_the_same_setting(tmp_path):
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(
+            model,
+            opt,
+            [
+                dn.callbacks.EarlyStopping(patience=9),
+                CrashAfter(9),
+                dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1),
+            ],
+        )
+    other, other_opt = make("sgd", seed=2)
+    with pytest.raises(CheckpointError, match=r"restore_best_weights=True, but the checkpoint holds no best weights"):
+        run(other, other_opt, [dn.callbacks.EarlyStopping(patience=9, restore_best_weights=True)],
+            resume_from=tmp_path / "last.dnet")  # fmt: skip
+
+
+def schedules(kind, opt):
+    if kind == "step":
+        return dn.optim.StepLR(opt, step_size=1, gamma=0.5)
+    return dn.optim.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=10.0)  # reduces every epoch
+
+
+@pytest.mark.parametrize("kind", ["step", "plateau"])
+@pytest.mark.parametrize("crash_after", [7, 12])
+def test_a_learning_rate_schedule_resumes_bit_for_bit(kind, crash_after, tmp_path):
+    model, opt = make("sgd")
+    history = run(model, opt, [dn.callbacks.LearningRateScheduler(schedules(kind, opt))])
+
+    first, opt1 = make("sgd")
+    with pytest.raises(Interrupted):
+        run(first, opt1, [dn.callbacks.LearningRateScheduler(schedules(kind, opt1)), CrashAfter(crash_after),
+                          dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])  # fmt: skip
+    resumed, opt2 = make("sgd", seed=6)
+    sched = schedules(kind, opt2)
+    resumed_history = run(
+        resumed, opt2, [dn.callbacks.LearningRateScheduler(sched)], resume_from=tmp_path / "last.dnet"
+    )
+    assert_same_weights(resumed, model)
+    assert resumed_history.history == history.history
+    assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"] == 0.05 * 0.5**EPOCHS
+    assert sched.get_last_lr() == [0.05 * 0.5**EPOCHS]
+
+
+def test_a_schedule_stepped_where_fit_cannot_see_it_is_refused_on_resume(tmp_path):
+    """A scheduler stepped in a callback of one's own is not in the checkpoint: resuming would
+    restart the schedule, so fit says so instead of training with other rates."""
+
+    class StepScheduler(dn.callbacks.Callback):
+        def __init__(self, scheduler):
+            super().__init__()
+            self.scheduler = scheduler
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.scheduler.step()
+
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [StepScheduler(dn.optim.StepLR(opt, 1)), CrashAfter(9),
+                         dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])  # fmt: skip
+    other, other_opt = make("sgd", seed=2)
+    with pytest.raises(CheckpointError, match=r"had a learning-rate scheduler .*LearningRateScheduler\(scheduler\)"):
+        run(other, other_opt, [StepScheduler(dn.optim.StepLR(other_opt, 1))], resume_from=tmp_path / "last.dnet")
+
+
+def test_a_saved_schedule_must_find_its_callback_and_back(tmp_path):
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [dn.callbacks.LearningRateScheduler(dn.optim.StepLR(opt, 1)), CrashAfter(9),
+                         dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])  # fmt: skip
+    other, other_opt = make("sgd", seed=2)
+    with pytest.raises(CheckpointError, match=r"holds the learning-rate scheduler state of LearningRateScheduler"):
+        run(other, other_opt, resume_from=tmp_path / "last.dnet")
+    plain = tmp_path / "plain"
+    m, o = make("sgd")
+    with pytest.raises(Interrupted):
+        run(m, o, [CrashAfter(9), dn.callbacks.ModelCheckpoint(plain, every_n_steps=1)])
+    other, other_opt = make("sgd", seed=2)
+    with pytest.raises(CheckpointError, match=r"this fit's LearningRateScheduler has a learning-rate scheduler"):
+        run(other, other_opt, [dn.callbacks.LearningRateScheduler(dn.optim.StepLR(other_opt, 1))],
+            resume_from=plain / "last.dnet")  # fmt: skip
+
+
+class CrashAtEpochEnd(dn.callbacks.Callback):
+    """A crash in the first epoch's end, after its last step was checkpointed."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        raise Interrupted
+
+
+@pytest.mark.parametrize(
+    "crash, first",
+    [(CrashAtEpochEnd, 1), (lambda: CrashAfter(7), 2), (lambda: CrashAfter(9), 2)],
+    ids=["after the last step of epoch 1", "at the start of epoch 2", "in the middle of epoch 2"],
+)
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_a_resumed_run_shows_the_progress_of_every_remaining_epoch(crash, first, verbose, tmp_path, capsys):
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [crash(), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)], verbose=0)
+    resumed, opt2 = make("sgd", seed=6)
+    capsys.readouterr()
+    run(resumed, opt2, resume_from=tmp_path / "last.dnet", verbose=verbose)
+    out = capsys.readouterr().out
+    assert [f"Epoch {e}/{EPOCHS}" in out for e in range(1, EPOCHS + 1)] == [e >= first for e in range(1, EPOCHS + 1)]
+    assert out.count("val_loss: ") == EPOCHS - first + 1
+
+
+def test_resume_after_the_last_step_of_an_epoch_before_its_end(tmp_path):
+    """The checkpoint of the epoch's last step (step == steps per epoch): the resumed run only
+    finishes that epoch (its logs, its callbacks) and goes on."""
+    model, opt = make("adam")
+    history = run(model, opt)
+    first, opt1 = make("adam")
+    with pytest.raises(Interrupted):
+        run(first, opt1, [CrashAtEpochEnd(), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    resumed, opt2 = make("adam", seed=8)
+    resumed_history = run(resumed, opt2, resume_from=tmp_path / "last.dnet")
+    assert_same_weights(resumed, model)
+    assert resumed_history.history == history.history

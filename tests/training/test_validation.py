@@ -142,7 +142,7 @@ def test_bad_batch_size(batch_size):
 
 @pytest.mark.parametrize("epochs", [-1, 1.5, None, False])
 def test_bad_epochs(epochs):
-    with pytest.raises(ValueError, match=rf"epochs must be an integer >= 0, got {epochs!r}"):
+    with pytest.raises(ValueError, match=rf"fit: epochs must be a non-negative integer, got {epochs!r}"):
         run_fit(epochs=epochs)
 
 
@@ -166,7 +166,12 @@ def test_bad_validation_data(validation_data, message):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"verbose": 3}, r"verbose must be 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3"),
+        (
+            {"verbose": 3},
+            r"fit: verbose must be 'auto', 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3",
+        ),
+        ({"verbose": True}, r"fit: verbose must be 'auto', 0 \(silent\), 1 .* got True"),
+        ({"monitor": "yes"}, r"fit: monitor must be True, False or a Monitor, got 'yes'"),
         ({"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
         (
             {"callbacks": [dn.callbacks.EarlyStopping]},
@@ -190,9 +195,7 @@ def test_bad_loss_and_optimizer():
         dn.fit(model, GOOD_X, GOOD_Y, 3, optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"unknown loss 'nope'"):
         dn.fit(model, GOOD_X, GOOD_Y, "nope", optim.SGD(model.parameters(), lr=0.1))
-    with pytest.raises(
-        ValueError, match=r"optimizer must be an optimizer \(with step\(\) and zero_grad\(\)\) or a name"
-    ):
+    with pytest.raises(ValueError, match=r"fit: optimizer must be a deltanet.optim optimizer .* or a name"):
         dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", 0.1)
     with pytest.raises(ValueError, match=r"unknown optimizer 'nope'"):
         dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", "nope")
@@ -210,3 +213,93 @@ def test_nothing_is_trained_when_an_input_is_bad():
         run_fit(GOOD_X, np.array([0, 1, 3, 0, 1, 2]), model=model)
     after = model.state_dict()
     assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+# -- issue 13: silently wrong results, refused or fixed ----------------------------------------------
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+@pytest.mark.parametrize("which", ["X", "y"])
+def test_numpy_matrix_is_refused(which):
+    """np.matrix makes * a matrix product: code written for arrays would compute something else."""
+    X, y = np.asmatrix(GOOD_X) if which == "X" else GOOD_X, np.asmatrix(GOOD_Y).T if which == "y" else GOOD_Y
+    with pytest.raises(
+        ValueError, match=rf"{which}: expected an array, got a numpy.matrix .* numpy.asarray\({which}\)"
+    ):
+        run_fit(X, y)
+    with pytest.raises(ValueError, match=rf"{which}: expected an array, got a numpy.matrix"):
+        dn.evaluate(classifier(), X, y, loss=losses.CrossEntropy())
+
+
+def test_an_optimizer_of_another_model_is_refused():
+    model, other = classifier(), classifier()
+    with pytest.raises(ValueError, match=r"fit: the optimizer updates none of the model's parameters: its 4 parameter"):
+        dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", optim.SGD(other.parameters(), lr=0.1))
+
+
+def test_an_optimizer_over_some_layers_trains_those_alone():
+    model = classifier()
+    first, last = model[0].weight.data.copy(), model[2].weight.data.copy()
+    dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", optim.SGD(model[2].parameters(), lr=0.5), epochs=2)
+    assert np.array_equal(model[0].weight.data, first)  # frozen
+    assert not np.array_equal(model[2].weight.data, last)
+
+
+def test_cross_entropy_ignore_index_through_fit_and_evaluate():
+    loss = losses.CrossEntropy(ignore_index=-1)
+    y = np.array([0, 1, -1, 0, -1, 2])
+    kept = y != -1
+    model = classifier()
+    dn.fit(model, GOOD_X, y, loss, optim.SGD(model.parameters(), lr=0.1), epochs=2, metrics=["accuracy"])
+    result = dn.evaluate(model, GOOD_X, y, loss=loss, metrics=["accuracy"])
+    output = dn.predict(model, GOOD_X)
+    assert result["accuracy"] == pytest.approx(np.mean(output[kept].argmax(axis=1) == y[kept]))
+    assert result["loss"] == pytest.approx(float(losses.CrossEntropy()(dn.tensor(output[kept]), y[kept]).data))
+    with pytest.raises(ValueError, match=r"got values from 0 to 3 \(labels equal to the loss's ignore_index -1"):
+        dn.evaluate(model, GOOD_X, np.array([0, 1, -1, 3, 0, 0]), loss=loss)
+
+
+def test_ignore_index_in_label_maps_is_skipped_by_the_metrics():
+    model = nn.Conv2d(1, 2, 1, rng=0)
+    X = np.random.default_rng(0).normal(size=(2, 1, 3, 3))
+    y = np.zeros((2, 3, 3), dtype=int)
+    y[0, 0, 0] = 255
+    out = dn.predict(model, X)
+    keep = y != 255
+    expected = np.mean(out.argmax(axis=1)[keep] == y[keep])
+    result = dn.evaluate(model, X, y, loss=losses.CrossEntropy(ignore_index=255), metrics=["accuracy"])
+    assert result["accuracy"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "loss, message",
+    [
+        (losses.MSELoss(reduction="none"), r"fit: loss must return a scalar Tensor \(loss\(output, target\)\), got a "
+                                           r"Tensor of shape \(4, 3\); reduce it"),
+        (lambda a, y: 0.5, r"fit: loss must return a scalar Tensor .* got float 0.5: a plain number carries no "),
+    ],
+)  # fmt: skip
+def test_a_loss_that_is_not_a_scalar_tensor_is_named(loss, message):
+    model = classifier()
+    with pytest.raises(ValueError, match=message):
+        dn.fit(model, GOOD_X, np.eye(3)[GOOD_Y], loss, optim.SGD(model.parameters(), lr=0.1), batch_size=4)
+
+
+def test_huge_uint64_labels_are_reported_as_given():
+    y = np.array([0, 1, 2**64 - 1, 0, 1, 2], dtype=np.uint64)
+    with pytest.raises(
+        ValueError, match=r"y: class labels must be integers in \[0, 3\) .* got values from 0 to 18446744073709551615"
+    ):
+        run_fit(GOOD_X, y)
+
+
+def test_float64_data_that_overflow_float32_are_reported_as_such():
+    X = GOOD_X.copy()
+    X[1, 2] = -1e39
+    with pytest.raises(
+        ValueError,
+        match=r"X: values up to 1e\+39 in magnitude overflow float32 \(its largest finite value is 3.4028235e\+38\)",
+    ):
+        run_fit(X)
+    y = np.zeros((6, 3))
+    y[0, 0] = 1e300
+    with pytest.raises(ValueError, match=r"y: values up to 1e\+300 in magnitude overflow float32"):
+        run_fit(GOOD_X, y, loss=losses.MSELoss())

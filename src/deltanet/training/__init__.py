@@ -1,9 +1,16 @@
 """Layer 6: the training loop (``fit``), ``evaluate`` and ``predict``, and the callbacks that
-watch training (``History``, ``EarlyStopping``, ``TerminateOnNaN``, ``ModelCheckpoint``, and the
-``Monitor`` that ``fit`` adds by default)."""
+watch training (``History``, ``EarlyStopping``, ``TerminateOnNaN``, ``LearningRateScheduler``,
+``ModelCheckpoint``, and the ``Monitor`` that ``fit`` adds by default)."""
 
 from deltanet.training import callbacks
-from deltanet.training.callbacks import Callback, EarlyStopping, History, ModelCheckpoint, TerminateOnNaN
+from deltanet.training.callbacks import (
+    Callback,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    TerminateOnNaN,
+)
 from deltanet.training.evaluation import evaluate, predict
 from deltanet.training.fit import TrainingDivergedError, fit
 from deltanet.training.monitor import DeltanetWarning, Monitor
@@ -13,6 +20,7 @@ __all__ = [
     "DeltanetWarning",
     "EarlyStopping",
     "History",
+    "LearningRateScheduler",
     "ModelCheckpoint",
     "Monitor",
     "TerminateOnNaN",

@@ -1,21 +1,10 @@
-"""Callbacks: code that ``fit`` calls at fixed points of training, with Keras's protocol.
-
-``fit`` calls, in this order:
-
-```text
-on_train_begin(logs)
-for each epoch:   on_epoch_begin(epoch, logs)
-    for each batch:   on_batch_end(step, logs)       # logs = {"loss", "size", "epoch"}
-    on_epoch_end(epoch, logs)                         # logs = {"loss", "val_loss", metrics...}
-on_train_end(logs)
-```
-
-``epoch`` and ``step`` are counted from 0, as in Keras. A callback stops training by setting
-``self.model.stop_training = True``; the loop finishes the current epoch and returns.
+"""Callbacks: code that ``fit`` calls at fixed points of training, with Keras's protocol (the hooks
+and their order: ``deltanet.training.callback``).
 
 What the seeds ask of training practice lives here: early stopping ("stop when the validation
-loss stops improving", ``seeds/001…``) and the record of the learning curves (``History``)
-that "babysitting the learning process" reads.
+loss stops improving", ``seeds/001…``), the record of the learning curves (``History``) that
+"babysitting the learning process" reads, the learning-rate schedule, and checkpoints
+(``ModelCheckpoint``, defined in ``deltanet.training.checkpoint`` and listed here).
 """
 
 from __future__ import annotations
@@ -26,98 +15,10 @@ from typing import Any
 
 import numpy as np
 
-
-class Callback:
-    """Base class: override the hooks you need; each receives a ``logs`` dict.
-
-    Attributes:
-        model: the model being trained (set by ``fit`` through ``set_model``).
-        params: ``fit``'s settings (``epochs``, ``batch_size``, ``steps``, ``samples``).
-
-    Examples:
-        >>> import numpy as np, deltanet as dn
-        >>> class PrintLoss(dn.callbacks.Callback):
-        ...     def on_epoch_end(self, epoch, logs=None):
-        ...         print(epoch, round(logs["loss"], 3))
-        >>> model = dn.nn.Linear(1, 1, dtype="float64")
-        >>> model.weight.data[...] = 0.0; model.bias.data[...] = 0.0
-        >>> X = np.array([[1.0], [2.0]]); y = np.array([[2.0], [4.0]])
-        >>> _ = dn.fit(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=0.1),
-        ...            epochs=2, batch_size=None, callbacks=[PrintLoss()])
-        0 10.0
-        1 1.06
-    """
-
-    def __init__(self) -> None:
-        self.model: Any = None
-        self.params: dict[str, Any] = {}
-
-    def set_model(self, model: Any) -> None:
-        """Remember the model that is being trained."""
-        self.model = model
-
-    def set_params(self, params: dict[str, Any]) -> None:
-        """Remember ``fit``'s settings."""
-        self.params = params
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        """Called once before the first epoch."""
-
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        """Called once after the last epoch (also after a stop)."""
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Called at the start of every epoch."""
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Called at the end of every epoch with that epoch's ``loss``, ``val_loss`` and metrics."""
-
-    def on_batch_end(self, step: int, logs: dict[str, Any] | None = None) -> None:
-        """Called after every optimizer step with that batch's ``loss`` and ``size``.
-
-        ``fit`` calls it only for callbacks that override it, so that the common case costs
-        nothing per step.
-        """
-
-
-class History(Callback):
-    """The learning curves: one list per logged quantity, one entry per epoch.
-
-    ``fit`` always records one and returns it.
-
-    Attributes:
-        history: ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``.
-        epoch: the epoch numbers recorded (from 0).
-
-    Examples:
-        >>> from deltanet.training import History
-        >>> h = History()
-        >>> h.on_train_begin()
-        >>> h.on_epoch_end(0, {"loss": 0.9}); h.on_epoch_end(1, {"loss": 0.5})
-        >>> h.history["loss"], h.epoch
-        ([0.9, 0.5], [0, 1])
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.history = {}
-        self.epoch = []
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.epoch.append(epoch)
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(value)
-
-    def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
-
-    def __repr__(self) -> str:
-        keys = ", ".join(self.history)
-        return f"History(epochs={len(self.epoch)}, keys=[{keys}])"
+from deltanet import _checks as check
+from deltanet.training.callback import Callback, History
+from deltanet.training.checkpoint import ModelCheckpoint
+from deltanet.training.schedule import LearningRateScheduler
 
 
 class EarlyStopping(Callback):
@@ -164,25 +65,20 @@ class EarlyStopping(Callback):
         verbose: int = 0,
     ) -> None:
         super().__init__()
+        owner = "EarlyStopping"
         if not isinstance(monitor, str) or not monitor:
-            raise ValueError(f"EarlyStopping: monitor must be a log key such as 'val_loss', got {monitor!r}")
-        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"EarlyStopping: {name} must be an integer >= 0, got {value!r}")
-        if not isinstance(min_delta, (int, float, np.number)) or not min_delta >= 0:
-            raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {min_delta!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+            raise check.fail(owner, "monitor", "a log key such as 'val_loss'", monitor)
+        mode = check.one_of(mode, "mode", ("auto", "min", "max"), owner)
         if mode == "auto":
             mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
         self.monitor = monitor
-        self.min_delta = float(min_delta)
-        self.patience = int(patience)
+        self.min_delta = check.number(min_delta, "min_delta", owner, low=0)
+        self.patience = check.integer(patience, "patience", owner, low=0)
         self.mode = mode
-        self.restore_best_weights = bool(restore_best_weights)
-        self.baseline = baseline
-        self.start_from_epoch = int(start_from_epoch)
-        self.verbose = verbose
+        self.restore_best_weights = check.flag(restore_best_weights, "restore_best_weights", owner)
+        self.baseline = None if baseline is None else check.number(baseline, "baseline", owner)
+        self.start_from_epoch = check.integer(start_from_epoch, "start_from_epoch", owner, low=0)
+        self.verbose = check.one_of(verbose, "verbose", (0, 1, 2, False, True), owner)
         self._reset()
 
     def _reset(self) -> None:
@@ -233,21 +129,33 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
 
     def state_dict(self) -> dict[str, Any]:
-        """The counters and the best value, as JSON (saved in checkpoints; ``best_weights`` are
-        not: after a resume, ``restore_best_weights`` restores the best weights seen since)."""
+        """The counters, the best value and (with ``restore_best_weights``) the best epoch's
+        weights, saved in checkpoints so that a resumed run restores the same weights."""
         return {
             "wait": self.wait,
             "stopped_epoch": self.stopped_epoch,
             "best": self.best if math.isfinite(self.best) else None,
             "best_epoch": self.best_epoch,
+            "best_weights": self.best_weights,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore ``state_dict`` (``fit`` calls it when it resumes from a checkpoint)."""
+        """Restore ``state_dict`` (``fit`` calls it when it resumes from a checkpoint).
+
+        Raises:
+            ValueError: the state lacks the best weights that ``restore_best_weights`` needs.
+        """
         self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
         best = state["best"]
         self.best = (math.inf if self.mode == "min" else -math.inf) if best is None else float(best)
         self.best_epoch = int(state["best_epoch"])
+        weights = state.get("best_weights")
+        if self.restore_best_weights and weights is None and best is not None:
+            raise ValueError(
+                "EarlyStopping: restore_best_weights=True, but the checkpoint holds no best weights "
+                "(the interrupted run had restore_best_weights=False); resume with the same setting"
+            )
+        self.best_weights = None if weights is None else {str(k): np.asarray(v) for k, v in weights.items()}
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:
@@ -265,11 +173,11 @@ class EarlyStopping(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training quietly, without an exception, when the loss becomes NaN or infinite.
+    """Stop training quietly, without an exception, when the loss or the gradients become NaN or infinite.
 
-    Without this callback ``fit`` raises ``TrainingDivergedError``. Either
-    way the offending step is not applied: the loop checks the loss before ``optimizer.step()``,
-    so the model keeps the weights of the last finite step. With this callback ``fit`` issues a
+    Without this callback ``fit`` raises ``TrainingDivergedError``. Either way the offending step
+    is not applied: the loop checks the loss and the gradients before ``optimizer.step()``, so the
+    model keeps the weights of the last good step. With this callback ``fit`` issues a
     ``UserWarning`` that names the epoch and step, and returns the History of the epochs that
     completed.
 
@@ -290,14 +198,10 @@ class TerminateOnNaN(Callback):
         self.stopped_at = None
 
     def on_nonfinite_loss(self, epoch: int, step: int, message: str) -> None:
-        """Called by ``fit`` instead of raising: record where, warn, and stop."""
+        """Record where, warn, and stop (``fit`` then returns instead of raising)."""
         self.stopped_at = (epoch, step)
-        warnings.warn(f"TerminateOnNaN: {message}", UserWarning, stacklevel=3)
+        warnings.warn(f"TerminateOnNaN: {message}", UserWarning, stacklevel=5)  # the line that called fit
         self.model.stop_training = True
 
 
-# ModelCheckpoint lives in training/checkpoint.py (it needs deltanet.io); it is a callback, so
-# it is listed here too (``dn.callbacks.ModelCheckpoint``).
-from deltanet.training.checkpoint import ModelCheckpoint  # noqa: E402
-
-__all__ = ["Callback", "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN"]
+__all__ = ["Callback", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint", "TerminateOnNaN"]

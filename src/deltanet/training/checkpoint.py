@@ -1,165 +1,35 @@
 """Training checkpoints: ``ModelCheckpoint`` writes them, ``fit(..., resume_from=path)`` reads
 them and continues the run exactly.
 
-A checkpoint is a ``deltanet.save`` file (see ``deltanet.io.files``) whose ``config.json``
-also holds a ``training`` section:
+A checkpoint is a ``deltanet.save`` file (see ``deltanet.io.files``): the model's weights and
+buffers (``weights/``), the optimizer's state (``optimizer/``: momentum buffers, Adam's moments and
+step counts, learning rates), and a ``training`` section in its ``config.json`` with the loop's
+position, the random states, the ``History`` and the callbacks' own states (``EarlyStopping``'s
+counters and best weights, a ``LearningRateScheduler``'s position), as ``FitState.snapshot``
+writes it (``deltanet.training.state``). Arrays of that section are the ``training/*.npy`` members.
 
-- where the run is: ``epoch`` (from 0) and ``step`` (batches of that epoch already applied; 0 at
-  an epoch boundary), and the run's settings (samples, batch size, steps per epoch, shuffle);
-- the random state as JSON (``bit_generator.state`` of NumPy's generators): the shuffle generator
-  of ``fit``, the default generator of ``dn.manual_seed`` (dropout masks, by default), and every
-  generator a layer owns (``Dropout(rng=seed)``);
-- the data order of the current epoch: the shuffle generator's state at the start of the epoch,
-  from which the same permutation is drawn again (with its SHA-256 to prove it), so no index array
-  is stored;
-- mid-epoch, the epoch's running loss sums, and its outputs so far when metrics are computed
-  (``training/outputs.npy``);
-- the ``History``, whether a callback had asked to stop, and the
-  state of callbacks that have ``state_dict()``/``load_state_dict()`` (``EarlyStopping``,
-  ``ModelCheckpoint`` and the LR scheduler given to it).
-
-The model's weights and buffers and the optimizer's state (momentum buffers, Adam moments and
-step counts, learning rates) are the file's ``weights/`` and ``optimizer/`` members. With all of
-that restored, every remaining step sees the same weights, the same batch and the same random
-numbers as in the uninterrupted run, so the final weights are equal bit for bit.
+Never a non-finite weight: ``fit`` applies no update that would make one (``deltanet.training.step``),
+and ``ModelCheckpoint`` checks the weights before each write and refuses non-finite ones.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
+import tempfile
 import warnings
 from typing import Any
 
 import numpy as np
 
-from deltanet import backend
-from deltanet.training.callbacks import Callback, History
-
-
-class FitState:
-    """What ``fit`` shares with checkpoint callbacks: where the loop is, and the epoch so far.
-
-    ``fit`` creates one only when a callback asks for it (``ModelCheckpoint``), and updates it
-    once per epoch and, inside its batch-callback branch, once per step.
-    """
-
-    def __init__(
-        self,
-        model: Any,
-        optimizer: Any,
-        generator: np.random.Generator,
-        history: History,
-        callbacks: list[Callback],
-        settings: dict[str, Any],
-    ) -> None:
-        self.model, self.optimizer, self.generator = model, optimizer, generator
-        self.history, self.callbacks, self.settings = history, callbacks, settings
-        self.epoch = 0
-        self.step = 0
-        self.total = 0.0
-        self.penalty_total = 0.0
-        self.outputs: np.ndarray | None = None
-        self.epoch_rng_state: dict[str, Any] | None = None
-        self.order_digest: str | None = None
-
-    def begin_epoch(self, epoch: int) -> None:
-        """Called by ``fit`` before it draws the epoch's order."""
-        self.epoch, self.step, self.total, self.penalty_total = epoch, 0, 0.0, 0.0
-        self.epoch_rng_state = dict(self.generator.bit_generator.state)
-        self.order_digest = None
-
-    def set_order(self, order: np.ndarray | None) -> None:
-        self.order_digest = None if order is None else _digest(order)
-
-
-def _digest(order: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(order, dtype=np.int64).tobytes()).hexdigest()
-
-
-# -- JSON for random states and logs -------------------------------------------------------------
-def _encode(value: Any) -> Any:
-    """JSON for a bit generator's state or a log value (arrays tagged, NumPy scalars unwrapped)."""
-    if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return {"ndarray": value.tolist(), "dtype": value.dtype.name}
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"float": repr(value)}
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"ndarray", "dtype"} and value["dtype"] in ("uint32", "uint64", "int64"):
-            return np.array(value["ndarray"], dtype=value["dtype"])
-        if set(value) == {"float"} and value["float"] in ("nan", "inf", "-inf"):
-            return float(value["float"])
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
-
-
-def _module_generators(model: Any) -> dict[str, np.random.Generator]:
-    """Generators owned by layers (``Dropout(rng=0)`` keeps one), by "module.path:attribute"."""
-    found = {}
-    for path, module in model.named_modules():
-        for attr, value in vars(module).items():
-            if isinstance(value, np.random.Generator):
-                found[f"{path}:{attr}"] = value
-    return found
-
-
-def _callback_key(callbacks: list[Callback], cb: Callback) -> str:
-    same = [c for c in callbacks if type(c) is type(cb)]
-    i = next(j for j, c in enumerate(same) if c is cb)
-    return type(cb).__name__ + (f"#{i}" if i else "")
-
-
-# -- writing ------------------------------------------------------------------------------------
-def capture(state: FitState, at_epoch_end: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The training section and arrays for a checkpoint taken now."""
-    arrays: dict[str, np.ndarray] = {}
-    if at_epoch_end:
-        epoch, step, partial = state.epoch + 1, 0, None
-    else:
-        epoch, step = state.epoch, state.step
-        partial = {"total": state.total, "penalty_total": state.penalty_total}
-        if state.outputs is not None:
-            arrays["outputs"] = state.outputs[: _done_samples(state)]
-    callbacks = {}
-    for cb in state.callbacks:
-        if hasattr(cb, "state_dict") and not isinstance(cb, History):
-            callbacks[_callback_key(state.callbacks, cb)] = _encode(cb.state_dict())
-    default = backend.get_rng(None)
-    training = {
-        **state.settings,
-        "epoch": epoch,
-        "step": step,
-        "partial": partial,
-        "epoch_rng_state": None if at_epoch_end else _encode(state.epoch_rng_state),
-        "order_sha256": None if at_epoch_end else state.order_digest,
-        "rng": {
-            "fit": _encode(state.generator.bit_generator.state),
-            "default": _encode(default.bit_generator.state),
-            "modules": {k: _encode(g.bit_generator.state) for k, g in _module_generators(state.model).items()},
-        },
-        "history": {"epoch": list(state.history.epoch), "history": _encode(state.history.history)},
-        "stop_training": bool(getattr(state.model, "stop_training", False)) and at_epoch_end,
-        "callbacks": callbacks,
-    }
-    return training, arrays
-
-
-def _done_samples(state: FitState) -> int:
-    size = state.settings["batch_size"] or state.settings["samples"]
-    return min(state.step * min(size, state.settings["samples"]), state.settings["samples"])
+from deltanet import _checks as check
+from deltanet.io import files
+from deltanet.io.errors import CheckpointError
+from deltanet.training import rundir
+from deltanet.training.callback import Callback
+from deltanet.training.schedule import LearningRateScheduler
+from deltanet.training.state import FitState, ResumePoint, callback_key
+from deltanet.training.step import TrainingDivergedError
 
 
 class ModelCheckpoint(Callback):
@@ -169,7 +39,9 @@ class ModelCheckpoint(Callback):
     when given), and ``dirpath/best.dnet`` whenever the monitored quantity improves. Each write is
     atomic (temporary file, fsync, ``os.replace``), so a crash mid-write leaves the previous file.
     ``fit(..., resume_from=checkpoint.last_path)`` continues the run as if it had never stopped
-    (see ``deltanet.training.checkpoint`` for what is stored).
+    (see ``deltanet.training.state`` for what is stored). The folder is created and tried for
+    writing when training begins, so that a folder that cannot be written fails at once, not
+    after the first epoch.
 
     ``fit`` calls checkpoint callbacks after all other callbacks, so what they save includes every
     other callback's update for that epoch or step.
@@ -183,8 +55,9 @@ class ModelCheckpoint(Callback):
             or ``auc``).
         every_n_steps: also write ``last.dnet`` after every n-th optimizer step (counted over
             the whole run), for resuming mid-epoch.
-        scheduler: an LR scheduler whose state is saved and restored with the checkpoint (its
-            ``step()`` is yours to call, e.g. from a callback).
+        scheduler: an LR scheduler whose state is saved and restored with the checkpoint, for a
+            scheduler you step yourself; ``callbacks=[LearningRateScheduler(scheduler)]`` steps it
+            and saves it without this argument.
 
     Attributes:
         last_path, best_path: the two files.
@@ -214,28 +87,26 @@ class ModelCheckpoint(Callback):
         scheduler: Any = None,
     ) -> None:
         super().__init__()
+        owner = "ModelCheckpoint"
         if not isinstance(dirpath, (str, os.PathLike)):
-            raise ValueError(f"ModelCheckpoint: dirpath must be a folder path, got {dirpath!r}")
-        if not isinstance(save_best_only, (bool, np.bool_)):
-            raise ValueError(f"ModelCheckpoint: save_best_only must be True or False, got {save_best_only!r}")
+            raise check.fail(owner, "dirpath", "a folder path", dirpath)
         if not isinstance(monitor, str) or not monitor:
-            raise ValueError(f"ModelCheckpoint: monitor must be a log key such as 'val_loss', got {monitor!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"ModelCheckpoint: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if every_n_steps is not None and (not _nonneg_int(every_n_steps) or every_n_steps == 0):
-            raise ValueError(f"ModelCheckpoint: every_n_steps must be None or an integer >= 1, got {every_n_steps!r}")
-        if scheduler is not None and not (hasattr(scheduler, "state_dict") and hasattr(scheduler, "load_state_dict")):
-            raise ValueError(f"ModelCheckpoint: scheduler must have state_dict()/load_state_dict(), got {scheduler!r}")
-        if mode == "auto":
-            mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
+            raise check.fail(owner, "monitor", "a log key such as 'val_loss'", monitor)
+        mode = check.one_of(mode, "mode", ("auto", "min", "max"), owner)
+        if every_n_steps is not None:
+            every_n_steps = check.integer(every_n_steps, "every_n_steps", owner, low=1)
+        if scheduler is not None and not isinstance(scheduler, _schedulers()):
+            raise check.fail(
+                owner, "scheduler", "a deltanet.optim scheduler (StepLR, ReduceLROnPlateau, ...)", scheduler
+            )
         self.dirpath = os.fspath(dirpath)
-        self.save_best_only = bool(save_best_only)
-        self.monitor, self.mode = monitor, mode
-        self.every_n_steps = None if every_n_steps is None else int(every_n_steps)
-        self.scheduler = scheduler
-        self.last_path = os.path.join(self.dirpath, "last.dnet")
-        self.best_path = os.path.join(self.dirpath, "best.dnet")
-        self.fit_state: FitState | None = None
+        self.save_best_only = check.flag(save_best_only, "save_best_only", owner)
+        self.monitor = monitor
+        self.mode = mode if mode != "auto" else ("max" if monitor.endswith(("acc", "accuracy", "auc")) else "min")
+        self.every_n_steps = every_n_steps
+        self.scheduler: Any = scheduler
+        self.last_path = os.path.join(self.dirpath, rundir.LAST_CHECKPOINT)
+        self.best_path = os.path.join(self.dirpath, rundir.BEST_CHECKPOINT)
         self._reset()
 
     def _reset(self) -> None:
@@ -243,20 +114,22 @@ class ModelCheckpoint(Callback):
         self.best_epoch: int | None = None
         self._warned = False
 
-    def set_fit_state(self, state: FitState) -> None:
-        """Called by ``fit``: the loop state this callback saves."""
-        self.fit_state = state
-
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
-        os.makedirs(self.dirpath, exist_ok=True)
+        try:
+            os.makedirs(self.dirpath, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.dirpath):
+                pass
+        except OSError as error:
+            raise OSError(
+                error.errno, f"ModelCheckpoint: cannot write into dirpath {self.dirpath!r} ({error.strerror})"
+            ) from None
 
     def on_batch_end(self, step: int, logs: dict[str, Any] | None = None) -> None:
-        if self.every_n_steps is None or self.fit_state is None:
-            return
         state = self.fit_state
-        done = state.epoch * state.settings["steps_per_epoch"] + state.step
-        if done % self.every_n_steps == 0:
+        if self.every_n_steps is None or state is None:
+            return
+        if (state.epoch * state.steps_per_epoch + state.step) % self.every_n_steps == 0:
             self._write(self.last_path, at_epoch_end=False)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -284,27 +157,34 @@ class ModelCheckpoint(Callback):
             self._write(self.best_path, at_epoch_end=True)
 
     def _write(self, path: str, at_epoch_end: bool) -> None:
-        from deltanet.io import files
-
-        state = self.fit_state
-        assert state is not None, "ModelCheckpoint writes only during fit, after set_fit_state"
-        training, arrays = capture(state, at_epoch_end)
+        state: FitState = self.fit_state
+        for name, array in state.model.state_dict().items():
+            if array.dtype.kind == "f" and not np.isfinite(array).all():
+                raise TrainingDivergedError(
+                    f"ModelCheckpoint: the model's {name!r} holds NaN or infinity at epoch {state.epoch + 1}, "
+                    f"step {state.step}; {os.path.basename(path)} was not overwritten and keeps the last "
+                    f"finite weights",
+                    state.epoch + 1,
+                    state.step,
+                    math.nan,
+                )
+        training, arrays = state.snapshot(at_epoch_end)
         files.write(path, state.model, optimizer=state.optimizer, training=training, arrays=arrays)
 
     def state_dict(self) -> dict[str, Any]:
-        """The best value so far and the scheduler's state (JSON)."""
+        """The best value so far and the scheduler's state."""
         return {
-            "best": _encode(self.best),
+            "best": self.best,
             "best_epoch": self.best_epoch,
-            "scheduler": None if self.scheduler is None else _encode(self.scheduler.state_dict()),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore ``state_dict`` (after ``on_train_begin``, when ``fit`` resumes)."""
-        self.best = float(_decode(state["best"]))
-        self.best_epoch = state["best_epoch"]
+        self.best = float(state["best"])
+        self.best_epoch = None if state["best_epoch"] is None else int(state["best_epoch"])
         if self.scheduler is not None and state.get("scheduler") is not None:
-            self.scheduler.load_state_dict(_decode(state["scheduler"]))
+            self.scheduler.load_state_dict(state["scheduler"])
 
     def __repr__(self) -> str:
         return (
@@ -313,128 +193,93 @@ class ModelCheckpoint(Callback):
         )
 
 
-# -- resuming ------------------------------------------------------------------------------------
-class ResumePoint:
-    """Where a resumed ``fit`` starts: read and checked by ``read_resume``, applied by fit."""
+def read_resume(path: Any, state: FitState) -> ResumePoint:
+    """Load a checkpoint's weights and optimizer state into the run's model and optimizer, check
+    that the rest fits this run, and return where to continue (``FitState.restore`` applies it).
 
-    def __init__(self, training: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.training = training
-        self.epoch: int = training["epoch"]
-        self.step: int = training["step"]
-        partial = training.get("partial") or {}
-        self.total = float(partial.get("total", 0.0))
-        self.penalty_total = float(partial.get("penalty_total", 0.0))
-        self.outputs = arrays.get("outputs")
-        self.epoch_rng_state = _decode(training.get("epoch_rng_state"))
-        self.stop_training = bool(training.get("stop_training", False))
+    Nothing changes unless everything checks out.
 
+    Args:
+        path: the checkpoint, written by ``ModelCheckpoint``.
+        state: the run that resumes (its model, optimizer, settings and callbacks).
 
-def read_resume(
-    path: Any, model: Any, optimizer: Any, settings: dict[str, Any], outputs_shape: tuple[int, ...] | None
-) -> ResumePoint:
-    """Load a checkpoint into ``model`` and ``optimizer``, check it fits this run, return where to
-    start. Raises CheckpointError naming what does not fit."""
-    from deltanet.io import files
-    from deltanet.io.errors import CheckpointError
-
-    name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
-    if not isinstance(name, str):
-        raise ValueError(f"resume_from must be a checkpoint file path, got {path!r}")
+    Raises:
+        CheckpointError: naming what does not fit.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise check.fail("fit", "resume_from", "a checkpoint file path", path)
+    name = os.fspath(path)
+    model, optimizer = state.model, state.optimizer
     before = model.state_dict()
     ckpt = files.load_checkpoint(name, model=model)
     try:
-        training = ckpt.training
-        if training is None:
+        if ckpt.training is None:
             raise CheckpointError(
-                f"{name!r}: a model file without training state (written by dn.save, "
-                f"not ModelCheckpoint); load it with dn.load instead"
+                "a model file without training state (written by dn.save, not ModelCheckpoint); "
+                "load it with dn.load instead"
             )
-        for key, value in settings.items():
-            if training.get(key) != value:
-                raise CheckpointError(
-                    f"{name!r}: training.{key} is {training.get(key)!r:.80}, but this fit has {value!r} "
-                    f"(resume with the same data and settings)"
-                )
-        steps = settings["steps_per_epoch"]
-        epoch, step = training.get("epoch"), training.get("step")
-        if not (_nonneg_int(epoch) and _nonneg_int(step) and step <= steps):
-            raise CheckpointError(f"{name!r}: training.epoch/step must be integers (step <= {steps})")
         if ckpt.optimizer_state is None:
-            raise CheckpointError(f"{name!r}: no optimizer state")
+            raise CheckpointError("no optimizer state")
         if ckpt.optimizer_class != type(optimizer).__name__:
             raise CheckpointError(
-                f"{name!r}: optimizer.class is {ckpt.optimizer_class!r}, but fit was given a {type(optimizer).__name__}"
+                f"optimizer.class is {ckpt.optimizer_class!r}, but fit was given a {type(optimizer).__name__}"
             )
         names = {id(p): n for n, p in model.named_parameters()}
         ours = [names.get(id(p)) for g in optimizer.param_groups for p in g["params"]]
         if ours != ckpt.optimizer_state["param_names"]:
-            raise CheckpointError(f"{name!r}: optimizer.param_names differ from this optimizer's parameters")
-        try:
-            point = ResumePoint(training, ckpt.arrays)
-        except (TypeError, ValueError, AttributeError) as error:
-            raise CheckpointError(f"{name!r}: training.partial/epoch_rng_state: {error}") from None
-        if step and outputs_shape is not None:
-            done = min(step * (settings["batch_size"] or settings["samples"]), settings["samples"])
-            want = (done, *outputs_shape)
-            if point.outputs is None or point.outputs.shape != want:
-                raise CheckpointError(f"{name!r}: training/outputs.npy must have shape {want}")
+            raise CheckpointError("optimizer.param_names differ from this optimizer's parameters")
+        point = ResumePoint(ckpt.training, ckpt.arrays, state)
+        _check_schedules(ckpt.optimizer_state, point.callback_states, state.callbacks)
         try:  # last: it changes the optimizer, and checks everything before it does
             optimizer.load_state_dict(ckpt.optimizer_state)
         except (ValueError, TypeError, KeyError) as error:
-            raise CheckpointError(f"{name!r}: optimizer state: {error}") from None
+            raise CheckpointError(f"optimizer state: {error}") from None
         return point
+    except CheckpointError as error:
+        model.load_state_dict(before)
+        raise CheckpointError(f"{name!r}: {error}") from None
     except BaseException:
-        model.load_state_dict(before)  # nothing changes unless everything checks out
+        model.load_state_dict(before)
         raise
 
 
-def _nonneg_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 0)
+def _check_schedules(optimizer_state: dict[str, Any], saved: dict[str, Any], callbacks: list[Callback]) -> None:
+    """A learning-rate schedule must resume where it was, or the resumed run would use other rates.
 
-
-def restore_rng(
-    point: ResumePoint, model: Any, generator: np.random.Generator, n: int, shuffle_epoch: bool
-) -> np.ndarray | None:
-    """Put every generator back where it was; return the interrupted epoch's order (mid-epoch)."""
-    from deltanet.io.errors import CheckpointError
-
-    training = point.training
-    rng: Any = training.get("rng")  # unvalidated JSON: a malformed one fails below as a CheckpointError
-    order = None
-    try:
-        if point.step and shuffle_epoch:
-            generator.bit_generator.state = _decode(training["epoch_rng_state"])
-            order = generator.permutation(n)
-            if _digest(order) != training.get("order_sha256"):
-                raise CheckpointError("training.epoch_rng_state does not give back the saved data order")
-        owned = _module_generators(model)
-        for key, state in rng["modules"].items():
-            if key not in owned:
-                raise CheckpointError(f"training.rng.modules: the model has no generator {key!r:.80}")
-            owned[key].bit_generator.state = _decode(state)
-        backend.get_rng(None).bit_generator.state = _decode(rng["default"])
-        generator.bit_generator.state = _decode(rng["fit"])
-    except CheckpointError:
-        raise
-    except Exception as error:  # a malformed state: TypeError, ValueError, KeyError...
+    Raises:
+        CheckpointError: the interrupted run had a scheduler whose position no callback saved, or
+            a scheduler state and a scheduler callback of this run do not find each other.
+    """
+    carriers = {
+        callback_key(callbacks, cb): cb
+        for cb in callbacks
+        if (isinstance(cb, LearningRateScheduler) and cb.is_scheduler)
+        or (isinstance(cb, ModelCheckpoint) and cb.scheduler is not None)
+    }
+    in_checkpoint = {
+        key for key, value in saved.items() if isinstance(value, dict) and value.get("scheduler") is not None
+    }
+    for key in sorted(set(carriers) - in_checkpoint):
         raise CheckpointError(
-            f"training.rng: cannot restore the random state ({type(error).__name__}: {error})"
-        ) from None
-    return order
+            f"this fit's {key} has a learning-rate scheduler, but the checkpoint holds no state for it: it "
+            f"would restart the schedule; give the interrupted run's callbacks"
+        )
+    for key in sorted(in_checkpoint - set(carriers)):
+        raise CheckpointError(
+            f"the checkpoint holds the learning-rate scheduler state of {key}, but this fit has no such "
+            f"callback to restore it into; give the interrupted run's callbacks"
+        )
+    groups = optimizer_state.get("param_groups") or []
+    if not in_checkpoint and any(isinstance(g, dict) and "initial_lr" in g for g in groups):
+        raise CheckpointError(
+            "the interrupted run's optimizer had a learning-rate scheduler (its param groups carry "
+            "'initial_lr'), but no checkpointed callback saved the scheduler's position, so the resumed "
+            "run cannot continue the schedule; step it with callbacks=[dn.callbacks.LearningRateScheduler"
+            "(scheduler)], which saves it, and start the run again"
+        )
 
 
-def restore_callbacks(point: ResumePoint, history: History, callbacks: list[Callback]) -> None:
-    """History and the callbacks' own states (call after ``on_train_begin``)."""
-    from deltanet.io.errors import CheckpointError
+def _schedulers() -> tuple[type, ...]:
+    from deltanet.optim import LRScheduler, ReduceLROnPlateau
 
-    saved = point.training.get("history") or {}
-    try:
-        history.epoch = [int(e) for e in saved.get("epoch", [])]
-        history.history = {str(k): list(_decode(v)) for k, v in saved.get("history", {}).items()}
-        states = point.training.get("callbacks") or {}
-        for cb in callbacks:
-            key = _callback_key(callbacks, cb)
-            if hasattr(cb, "load_state_dict") and key in states and not isinstance(cb, History):
-                cb.load_state_dict(_decode(states[key]))
-    except Exception as error:
-        raise CheckpointError(f"training.callbacks/history: cannot restore ({type(error).__name__}: {error})") from None
+    return (LRScheduler, ReduceLROnPlateau)

@@ -11,19 +11,22 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd import Tensor, no_grad
+from deltanet.autograd import no_grad
 from deltanet.training import validation as checks
+from deltanet.training.validation import as_tensor, output_shape
 
-
-def as_tensor(a: np.ndarray) -> Tensor:
-    """Wrap an array that the checks already vetted in a leaf Tensor, skipping the dtype policy
-    (this runs once per step, so it must cost next to nothing)."""
-    t = Tensor.__new__(Tensor)
-    t.data = a
-    t.grad = None
-    t.requires_grad = False
-    t._ctx = None
-    return t
+__all__ = [
+    "as_tensor",
+    "evaluate",
+    "forward_in_batches",
+    "loss_value",
+    "metric_values",
+    "output_shape",
+    "predict",
+    "resolve_loss",
+    "resolve_metrics",
+    "validation_logs",
+]
 
 
 def resolve_loss(loss: Any) -> Any:
@@ -63,23 +66,6 @@ def resolve_metrics(metrics: Any) -> list[tuple[str, Callable[..., Any]]]:
     return resolved
 
 
-def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:
-    """The model's output shape for one sample, from one forward pass on the first sample (in
-    evaluation mode, without a graph); a ValueError from the model names ``X``."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            out = model(as_tensor(X[:1]))
-    except ValueError as error:
-        raise ValueError(f"{name} of shape {X.shape} does not fit the model: {error}") from None
-    finally:
-        model.train(was_training)
-    if not isinstance(out, Tensor):
-        raise ValueError(f"the model must return a Tensor, got {type(out).__name__}")
-    return tuple(out.shape[1:])
-
-
 def forward_in_batches(model: Any, X: np.ndarray, batch_size: int | None) -> np.ndarray:
     """Outputs for all of ``X``, computed ``batch_size`` rows at a time (in the current mode)."""
     with no_grad():
@@ -92,14 +78,59 @@ def forward_in_batches(model: Any, X: np.ndarray, batch_size: int | None) -> np.
 def loss_value(loss: Any, output: np.ndarray, y: np.ndarray) -> float:
     """The loss of whole arrays as a Python float (no graph)."""
     with no_grad():
-        return float(loss(as_tensor(output), as_tensor(y)).data)
+        value = loss(as_tensor(output), as_tensor(y))
+    try:
+        return float(value.data)
+    except (AttributeError, TypeError, ValueError):
+        raise ValueError(
+            f"loss must return a scalar Tensor (loss(output, target)), got {type(value).__name__} "
+            f"of shape {getattr(value, 'shape', ())}"
+        ) from None
 
 
 def metric_values(
-    metrics: Sequence[tuple[str, Callable[..., Any]]], output: np.ndarray, y: np.ndarray, prefix: str = ""
+    metrics: Sequence[tuple[str, Callable[..., Any]]],
+    output: np.ndarray,
+    y: np.ndarray,
+    prefix: str = "",
+    ignore_index: int | None = None,
 ) -> dict[str, float]:
-    """``{prefix + name: metric(y_true, output)}`` for each metric."""
+    """``{prefix + name: metric(y_true, output)}`` for each metric.
+
+    Positions whose class label equals ``ignore_index`` (the loss's, ``CrossEntropy(ignore_index=...)``)
+    are left out, as the loss leaves them out; for label maps (segmentation) the metrics then see
+    one row per kept position.
+    """
+    if not metrics:
+        return {}
+    if ignore_index is not None and y.dtype.kind in "iu" and y.ndim == output.ndim - 1:
+        keep = y != ignore_index
+        if not keep.all():
+            if y.ndim > 1:  # (N, C, d1, ...) outputs for (N, d1, ...) maps: one row per position
+                output = np.moveaxis(output, 1, -1).reshape(-1, output.shape[1])
+                y, keep = y.reshape(-1), keep.reshape(-1)
+            output, y = output[keep], y[keep]
     return {prefix + name: float(fn(y, output)) for name, fn in metrics}
+
+
+def validation_logs(
+    model: Any,
+    loss: Any,
+    metrics: Sequence[tuple[str, Callable[..., Any]]],
+    validation_data: tuple[np.ndarray, np.ndarray],
+    batch_size: int | None,
+) -> dict[str, float]:
+    """``val_loss`` and ``val_`` metrics of the model on checked validation data, in evaluation mode."""
+    X, y = validation_data
+    was_training = model.training
+    model.eval()
+    try:
+        output = forward_in_batches(model, X, batch_size)
+    finally:
+        model.train(was_training)
+    logs = {"val_loss": loss_value(loss, output, y)}
+    logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss)))
+    return logs
 
 
 def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
@@ -121,7 +152,7 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
         [3.5, 4.5]
     """
     checks.check_model(model)
-    checks.check_batch_size(batch_size)
+    batch_size = checks.check_batch_size(batch_size, "predict")
     X = checks.check_X(X, model)
     was_training = model.training
     model.eval()
@@ -144,7 +175,9 @@ def evaluate(
     Args:
         model: a ``deltanet.nn.Module``.
         X, y: samples and targets (checked as in ``fit``).
-        loss: a loss module, callable or name; None to report metrics only.
+        loss: a loss module, callable or name; None to report metrics only. Labels equal to its
+            ``ignore_index`` (``CrossEntropy(ignore_index=-1)``) are accepted, and the metrics skip
+            them as the loss does.
         metrics: metric names (``deltanet.metrics.get``) or functions ``f(y_true, output)``.
         batch_size: rows per forward pass (None: all at once). The loss is computed on all the
             outputs at once, so it is exact for any ``reduction``.
@@ -161,7 +194,7 @@ def evaluate(
         {'loss': 0.794, 'accuracy': 0.667}
     """
     checks.check_model(model)
-    checks.check_batch_size(batch_size)
+    batch_size = checks.check_batch_size(batch_size, "evaluate")
     loss_fn = None if loss is None else resolve_loss(loss)
     metric_fns = resolve_metrics(metrics)
     X = checks.check_X(X, model)
@@ -171,7 +204,8 @@ def evaluate(
         # No loss, C >= 2 outputs and one target per sample: class labels (nothing else fits),
         # checked against [0, C) so that a label the model cannot output is not scored silently.
         kind = "class_index"
-    y = checks.check_y(y, len(X), kind, shape, X.dtype)
+    skip = checks.ignore_index(loss_fn)
+    y = checks.check_y(y, len(X), kind, shape, X.dtype, ignore_index=skip)
     was_training = model.training
     model.eval()
     try:
@@ -181,5 +215,5 @@ def evaluate(
     results: dict[str, float] = {}
     if loss_fn is not None:
         results["loss"] = loss_value(loss_fn, output, y)
-    results.update(metric_values(metric_fns, output, y))
+    results.update(metric_values(metric_fns, output, y, ignore_index=skip))
     return results

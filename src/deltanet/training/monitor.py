@@ -192,6 +192,13 @@ class Monitor(Callback):
         self._loss = loss
         self._fit_run_dir = None if run_dir is None else Path(run_dir)
 
+    def set_fit_state(self, state: Any) -> None:
+        """Called by ``fit`` once, before training: the data and settings through ``set_fit_context``."""
+        super().set_fit_state(state)
+        self.set_fit_context(
+            state.X, state.y, state.validation_data, state.optimizer, state.run_dir, state.callbacks, state.loss
+        )
+
     @property
     def output_dir(self) -> Path | None:
         """Where the files go: the Monitor's own ``run_dir``, else ``fit``'s, else None."""

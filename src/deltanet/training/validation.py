@@ -2,7 +2,7 @@
 wording: every bad input is a ``ValueError`` that says what was expected and what was received.
 
 The checks run once per call, on whole arrays, before the first step; the training loop itself
-checks nothing but the loss value.
+checks only the loss and the gradient norm (``deltanet.training.step``).
 """
 
 from __future__ import annotations
@@ -12,26 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd import Tensor
+from deltanet import _checks as check
+from deltanet.autograd import Tensor, no_grad
 from deltanet.backend import DEFAULT_DTYPE
-
-# Losses whose targets are class indices (or probability rows), and those whose targets are
-# numbers in [0, 1]; recognised by class name, so that this layer does not import the losses.
-CLASS_INDEX_LOSSES = ("CrossEntropy", "CrossEntropyLoss", "NLLLoss")
-BINARY_LOSSES = ("BCELoss", "BCEWithLogitsLoss")
-REGRESSION_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "LogCoshLoss", "SmoothL1Loss")
 
 
 def loss_kind(loss: Any) -> str:
-    """ "class_index", "binary", "regression" or "other" for a loss module or callable."""
-    name = type(loss).__name__
-    if name in CLASS_INDEX_LOSSES:
-        return "class_index"
-    if name in BINARY_LOSSES:
-        return "binary"
-    if name in REGRESSION_LOSSES:
-        return "regression"
-    return "other"
+    """The kind of targets ``loss`` takes: the ``target_kind`` its class declares.
+
+    One of "class_index" (integer labels or probability rows), "binary" (numbers in [0, 1]),
+    "sign" (-1 or +1), "regression" (numbers), "segmentation" (label maps), or "other" for a
+    plain function, whose targets are only checked to be finite numbers.
+    """
+    return getattr(type(loss), "target_kind", "other")
 
 
 def model_dtype(model: Any) -> np.dtype:
@@ -42,11 +35,25 @@ def model_dtype(model: Any) -> np.dtype:
     return DEFAULT_DTYPE
 
 
+def ignore_index(loss: Any) -> int | None:
+    """The label that a class-index loss skips (``CrossEntropy(ignore_index=...)``), else None."""
+    if loss_kind(loss) != "class_index":
+        return None
+    value = getattr(loss, "ignore_index", None)
+    return None if value is None else int(value)
+
+
 def _to_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, Tensor):
         return value.data
     if value is None:
         raise ValueError(f"{name}: expected an array, got None")
+    if isinstance(value, np.matrix):
+        # Refused, not converted: code that made a matrix may rely on * being a matrix product.
+        raise ValueError(
+            f"{name}: expected an array, got a numpy.matrix (whose * is a matrix product, not an "
+            f"elementwise one); pass numpy.asarray({name}) if elementwise arithmetic is what you meant"
+        )
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as error:
@@ -69,6 +76,50 @@ def _check_finite(a: np.ndarray, name: str) -> None:
         bad = "NaN" if np.isnan(a).any() else "infinity"
         count = int((~np.isfinite(a)).sum())
         raise ValueError(f"Input {name} contains {bad} ({count} non-finite values); expected finite numbers")
+
+
+def _cast(a: np.ndarray, dtype: Any, name: str) -> np.ndarray:
+    """``a`` as ``dtype``, refusing values that the cast turns into infinity (float64 → float32)."""
+    _check_finite(a, name)  # the data as given: a NaN in it is the data's, not the cast's
+    if a.dtype == dtype:
+        return a
+    with np.errstate(over="ignore"):
+        out = a.astype(dtype)
+    if out.dtype.kind == "f" and not np.isfinite(out).all():
+        largest = float(np.abs(a[np.isfinite(a)]).max())
+        raise ValueError(
+            f"{name}: values up to {largest:.4g} in magnitude overflow {out.dtype} (its largest finite value "
+            f"is {np.finfo(out.dtype).max:.8g}); scale the data, or train a float64 model"
+        )
+    return out
+
+
+def as_tensor(a: np.ndarray) -> Tensor:
+    """Wrap an array that the checks already vetted in a leaf Tensor, skipping the dtype policy
+    (this runs once per step, so it must cost next to nothing)."""
+    t = Tensor.__new__(Tensor)
+    t.data = a
+    t.grad = None
+    t.requires_grad = False
+    t._ctx = None
+    return t
+
+
+def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:
+    """The model's output shape for one sample, from one forward pass on the first sample (in
+    evaluation mode, without a graph); a ValueError from the model names ``X``."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            out = model(as_tensor(X[:1]))
+    except ValueError as error:
+        raise ValueError(f"{name} of shape {X.shape} does not fit the model: {error}") from None
+    finally:
+        model.train(was_training)
+    if not isinstance(out, Tensor):
+        raise ValueError(f"the model must return a Tensor, got {type(out).__name__}")
+    return tuple(out.shape[1:])
 
 
 def first_linear(model: Any) -> tuple[Any, bool] | None:
@@ -155,9 +206,7 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
             UserWarning,
             stacklevel=3,
         )
-    if a.dtype != dtype:
-        a = a.astype(dtype)
-    _check_finite(a, name)
+    a = _cast(a, np.dtype(dtype), name)
     if model is not None:
         head = first_linear(model)
         if head is not None:
@@ -178,6 +227,7 @@ def check_y(
     output_shape: tuple[int, ...] | None = None,
     dtype: Any = DEFAULT_DTYPE,
     name: str = "y",
+    ignore_index: int | None = None,
 ) -> np.ndarray:
     """Check the targets ``y`` against the samples and the loss, and return them as an array.
 
@@ -190,6 +240,9 @@ def check_y(
             "class_index", a 1-D y for a model with one output column becomes a column (N, 1).
         output_shape: the model's output shape for one sample, e.g. (C,), when known.
         dtype: the float dtype for float targets (the model's).
+        name: the name of the targets in messages ("y", "validation y").
+        ignore_index: a label that the loss skips (``CrossEntropy(ignore_index=...)``): class
+            labels equal to it are accepted although they lie outside [0, C).
 
     Examples:
         >>> import numpy as np
@@ -212,11 +265,9 @@ def check_y(
         a = a.astype(np.int64)
     _check_finite(a, name)
     if kind == "class_index":
-        return _check_class_targets(a, output_shape, dtype, name)
-    if a.dtype.kind != "f" and kind in ("binary", "regression"):
-        a = a.astype(dtype)
-    elif a.dtype.kind == "f" and a.dtype != dtype:
-        a = a.astype(dtype)
+        return _check_class_targets(a, output_shape, dtype, name, ignore_index)
+    if a.dtype.kind == "f" or kind in ("binary", "regression"):
+        a = _cast(a, np.dtype(dtype), name)
     if kind == "binary" and ((a < 0) | (a > 1)).any():
         raise ValueError(f"{name}: binary targets must lie in [0, 1], got values from {a.min():g} to {a.max():g}")
     if output_shape is not None and a.ndim == 1 and tuple(output_shape) == (1,):
@@ -231,10 +282,12 @@ def check_y(
     return a
 
 
-def _check_class_targets(a: np.ndarray, output_shape: tuple[int, ...] | None, dtype: Any, name: str) -> np.ndarray:
+def _check_class_targets(
+    a: np.ndarray, output_shape: tuple[int, ...] | None, dtype: Any, name: str, ignore_index: int | None
+) -> np.ndarray:
     n_classes = output_shape[0] if output_shape else None
     if output_shape is not None and len(output_shape) > 1:  # one class per position (segmentation)
-        return _check_class_maps(a, tuple(output_shape), dtype, name)
+        return _check_class_maps(a, tuple(output_shape), dtype, name, ignore_index)
     if a.ndim == 2 and a.dtype.kind == "f":  # probability rows
         if n_classes is not None and a.shape[1] != n_classes:
             raise ValueError(
@@ -251,10 +304,10 @@ def _check_class_targets(a: np.ndarray, output_shape: tuple[int, ...] | None, dt
             f"{name}: expected class labels of shape ({len(a)},) or probability rows of shape "
             f"({len(a)}, C), got shape {a.shape}"
         )
-    return _integer_labels(a, n_classes, name)
+    return _integer_labels(a, n_classes, name, ignore_index)
 
 
-def _integer_labels(a: np.ndarray, n_classes: int | None, name: str) -> np.ndarray:
+def _integer_labels(a: np.ndarray, n_classes: int | None, name: str, ignore_index: int | None) -> np.ndarray:
     if a.dtype.kind == "f":
         if (a != np.round(a)).any():
             bad = a[a != np.round(a)][0]
@@ -262,16 +315,27 @@ def _integer_labels(a: np.ndarray, n_classes: int | None, name: str) -> np.ndarr
                 f"{name}: class labels must be integers, got non-integer values (e.g. {bad:g}); "
                 f"for regression targets use a regression loss such as MSELoss"
             )
-    labels = a.astype(np.int64)
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0 or (n_classes is not None and high >= n_classes):
-        limit = f"[0, {n_classes})" if n_classes is not None else "[0, C)"
-        outputs = f" for a model with {n_classes} outputs" if n_classes is not None else ""
-        raise ValueError(f"{name}: class labels must be integers in {limit}{outputs}, got values from {low} to {high}")
-    return labels
+    labels = a if ignore_index is None else a[a != ignore_index]
+    if labels.size:
+        # The range of the labels as given (a uint64 label above 2**63 must not wrap around).
+        low, high = int(labels.min().item()), int(labels.max().item())
+        if low < 0 or high > np.iinfo(np.int64).max or (n_classes is not None and high >= n_classes):
+            limit = f"[0, {n_classes})" if n_classes is not None else "[0, C)"
+            outputs = f" for a model with {n_classes} outputs" if n_classes is not None else ""
+            skipped = (
+                f" (labels equal to the loss's ignore_index {ignore_index} are skipped)"
+                if ignore_index is not None
+                else ""
+            )
+            raise ValueError(
+                f"{name}: class labels must be integers in {limit}{outputs}, got values from {low} to {high}{skipped}"
+            )
+    return a.astype(np.int64)
 
 
-def _check_class_maps(a: np.ndarray, output_shape: tuple[int, ...], dtype: Any, name: str) -> np.ndarray:
+def _check_class_maps(
+    a: np.ndarray, output_shape: tuple[int, ...], dtype: Any, name: str, ignore_index: int | None
+) -> np.ndarray:
     """Targets for outputs (N, C, d1, ...): label maps (N, d1, ...) or probabilities (N, C, d1, ...)."""
     n = len(a)
     if a.shape[1:] == output_shape and a.dtype.kind == "f":
@@ -287,29 +351,80 @@ def _check_class_maps(a: np.ndarray, output_shape: tuple[int, ...], dtype: Any, 
             f"{name}: for a model with outputs of shape (N, {', '.join(map(str, output_shape))}), expected "
             f"class label maps of shape ({maps}) or probabilities of shape ({probs}), got shape {a.shape}"
         )
-    return _integer_labels(a, output_shape[0], name)
+    return _integer_labels(a, output_shape[0], name, ignore_index)
 
 
-def check_batch_size(batch_size: Any) -> None:
-    """``None`` (full batch) or a positive integer."""
+def check_batch_size(batch_size: Any, owner: str = "fit") -> int | None:
+    """``None`` (full batch) or a positive integer, returned as an int."""
     if batch_size is None:
-        return
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size}")
+        return None
+    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise check.fail(owner, "batch_size", "a positive integer or None (full batch)", batch_size)
+    return int(batch_size)
 
 
-def check_epochs(epochs: Any) -> None:
+def check_epochs(epochs: Any) -> int:
     """A non-negative integer."""
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    return check.integer(epochs, "epochs", "fit", low=0)
 
 
-def check_verbose(verbose: Any) -> None:
-    """0 (silent), 1 (progress bar) or 2 (one line per epoch)."""
-    if isinstance(verbose, bool) or verbose not in (0, 1, 2) or isinstance(verbose, float):
-        raise ValueError(f"verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch), got {verbose!r}")
+def check_verbose(verbose: Any) -> int | str:
+    """``"auto"``, 0 (silent), 1 (a progress bar per epoch) or 2 (one line per epoch)."""
+    if verbose == "auto" and isinstance(verbose, str):
+        return "auto"
+    if isinstance(verbose, (int, np.integer)) and not isinstance(verbose, (bool, np.bool_)) and verbose in (0, 1, 2):
+        return int(verbose)
+    raise check.fail("fit", "verbose", "'auto', 0 (silent), 1 (progress bar) or 2 (one line per epoch)", verbose)
+
+
+def check_optimizer(optimizer: Any, model: Any) -> None:
+    """A ``deltanet.optim.Optimizer`` that updates at least one of the model's trainable parameters.
+
+    A subset is fine (frozen layers); no overlap at all means the optimizer was built for another
+    model and ``fit`` would train nothing. Parameters are compared by identity, not by value.
+    """
+    from deltanet.optim import Optimizer
+
+    if not isinstance(optimizer, Optimizer):
+        raise check.fail(
+            "fit",
+            "optimizer",
+            "a deltanet.optim optimizer (optim.SGD(model.parameters(), lr=0.1)) or a name such as 'sgd'",
+            optimizer,
+        )
+    ours = {id(p) for p in model.parameters() if p.requires_grad}
+    theirs = [p for group in optimizer.param_groups for p in group["params"]]
+    if not any(id(p) in ours for p in theirs):
+        raise ValueError(
+            f"fit: the optimizer updates none of the model's parameters: its {len(theirs)} parameter(s) "
+            f"are not among model.parameters() (is it the optimizer of another model? build it with "
+            f"{type(optimizer).__name__}(model.parameters(), ...))"
+        )
+
+
+def check_callbacks(callbacks: Any) -> list[Any]:
+    """A list of ``Callback`` instances (one alone is accepted too)."""
+    from deltanet.training.callback import Callback
+
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        return [callbacks]
+    if not isinstance(callbacks, (list, tuple)):
+        raise check.fail("fit", "callbacks", "a list of Callback objects", callbacks)
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise ValueError(
+                f"fit: callbacks must be Callback instances, got {cb!r} "
+                f"(did you pass the class instead of an instance, e.g. EarlyStopping instead of EarlyStopping()?)"
+            )
+    return list(callbacks)
+
+
+def check_regularizer(regularizer: Any) -> None:
+    """None or a callable ``penalty(model)``."""
+    if regularizer is not None and not callable(regularizer):
+        raise check.fail("fit", "regularizer", "a callable penalty(model) -> scalar Tensor", regularizer)
 
 
 def check_validation_data(validation_data: Any) -> tuple[Any, Any]:
@@ -320,5 +435,24 @@ def check_validation_data(validation_data: Any) -> tuple[Any, Any]:
             if isinstance(validation_data, (tuple, list))
             else type(validation_data).__name__
         )
-        raise ValueError(f"validation_data must be a pair (X_val, y_val), got {got}")
+        raise ValueError(f"fit: validation_data must be a pair (X_val, y_val), got {got}")
     return validation_data[0], validation_data[1]
+
+
+def check_fit_data(
+    model: Any, X: Any, y: Any, validation_data: Any, loss: Any
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, tuple[int, ...]]:
+    """``fit``'s data, checked against the model and the loss: ``(X, y, validation_data, output_shape)``.
+
+    ``output_shape`` is the model's output shape for one sample, from one forward pass.
+    """
+    kind, skip = loss_kind(loss), ignore_index(loss)
+    X = check_X(X, model)
+    shape = output_shape(model, X)
+    y = check_y(y, len(X), kind, shape, X.dtype, ignore_index=skip)
+    if validation_data is None:
+        return X, y, None, shape
+    Xv, yv = check_validation_data(validation_data)
+    Xv = check_X(Xv, model, X.dtype, name="validation X")
+    yv = check_y(yv, len(Xv), kind, shape, X.dtype, name="validation y", ignore_index=skip)
+    return X, y, (Xv, yv), shape

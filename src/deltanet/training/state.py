@@ -1,0 +1,373 @@
+"""``FitState``: where a run of ``fit`` stands, what its callbacks may read, and how that position is
+saved into a checkpoint and restored from one.
+
+The position is the epoch (from 0), the steps of it already applied, the epoch's running loss sums
+and outputs so far, and every random state: the shuffle generator of ``fit``, the default
+generator of ``dn.manual_seed`` (dropout masks, by default) and every generator a layer owns
+(``Dropout(rng=seed)``). An epoch's data order is not stored: the shuffle generator's state at the
+start of the epoch is, from which the same permutation is drawn again (and checked against its
+SHA-256). With the weights and the optimizer state (``deltanet.training.checkpoint``), that is
+all a resumed run needs to take every remaining step on the same weights, the same batch and the
+same random numbers as the uninterrupted run: the final weights are equal bit for bit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.io.errors import CheckpointError
+from deltanet.training.callback import Callback, History
+from deltanet.training.validation import as_tensor
+
+
+class FitState:
+    """What one run of ``fit`` shares with its callbacks and checkpoints, and where the loop stands.
+
+    Args:
+        model: the model being trained.
+        optimizer: its optimizer.
+        X: the checked training samples.
+        y: the checked training targets.
+        validation_data: the checked ``(X_val, y_val)``, or None.
+        batch_size: samples per step (None: the full batch).
+        shuffle: whether each epoch draws a new order of the samples.
+        generator: the ``numpy.random.Generator`` that draws it.
+        output_shape: the model's output shape for one sample when the epoch's outputs are kept
+            (for training metrics), else None.
+        run_dir: ``fit``'s run folder, or None.
+        loss: the loss module or function being minimized (the Monitor checks it against the
+            model's output activation), or None.
+
+    Attributes:
+        history: the run's ``History``; ``callbacks``: every callback of the run, in order.
+        epoch: the current epoch (from 0); ``step``: the steps of it already applied.
+        total, penalty_total: the epoch's sums of batch loss (penalty) times batch size.
+        outputs: the epoch's outputs so far (with ``output_shape``), in the epoch's order.
+        epoch_y: the targets in the epoch's order.
+        settings: samples, batch size, steps per epoch and shuffle: a checkpoint must have the
+            same to be resumed.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet.training.state import FitState
+        >>> model = dn.nn.Linear(2, 1); opt = dn.optim.SGD(model.parameters(), lr=0.1)
+        >>> state = FitState(model, opt, np.zeros((5, 2)), np.zeros((5, 1)), None, 2, True,
+        ...                  np.random.default_rng(0), None, None)
+        >>> state.steps_per_epoch, [len(xb.data) for xb, yb in state.batches()]
+        (3, [2, 2, 1])
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        optimizer: Any,
+        X: np.ndarray,
+        y: np.ndarray,
+        validation_data: tuple[np.ndarray, np.ndarray] | None,
+        batch_size: int | None,
+        shuffle: bool,
+        generator: np.random.Generator,
+        output_shape: tuple[int, ...] | None,
+        run_dir: Any,
+        loss: Any = None,
+    ) -> None:
+        self.model, self.optimizer, self.generator, self.loss = model, optimizer, generator, loss
+        self.X, self.y, self.validation_data, self.run_dir = X, y, validation_data, run_dir
+        self.history = History()
+        self.callbacks: list[Callback] = [self.history]
+        n = len(X)
+        self.size = n if batch_size is None else min(batch_size, n)
+        self.steps_per_epoch = -(-n // self.size)
+        self.shuffled = shuffle and self.steps_per_epoch > 1  # one full batch has no order
+        self.settings = {
+            "samples": n,
+            "batch_size": batch_size,
+            "steps_per_epoch": self.steps_per_epoch,
+            "shuffle": bool(shuffle),
+        }
+        self.output_shape = output_shape
+        self.epoch, self.step = 0, 0
+        self.total = self.penalty_total = 0.0
+        self.outputs: np.ndarray | None = None
+        self.epoch_X, self.epoch_y = X, y
+        self.order: np.ndarray | None = None
+        self.epoch_rng_state: dict[str, Any] | None = None
+        self.resumed_after_stop = False
+        self._full = (as_tensor(X), as_tensor(y))  # the full batch, wrapped once
+
+    # -- the loop ------------------------------------------------------------------------------
+    def batches(self) -> Any:
+        """The current epoch's batches as ``(xb, yb)`` Tensors, from step ``self.step`` on (0, or
+        where a resumed run stopped); a new epoch first draws its order."""
+        if self.step == 0:
+            self._begin_epoch()
+        if self.steps_per_epoch == 1:
+            if self.step == 0:
+                yield self._full
+            return
+        X, y, size = self.epoch_X, self.epoch_y, self.size
+        for start in range(self.step * size, len(X), size):
+            yield as_tensor(X[start : start + size]), as_tensor(y[start : start + size])
+
+    def _begin_epoch(self) -> None:
+        self.total = self.penalty_total = 0.0
+        if self.shuffled:
+            self.epoch_rng_state = dict(self.generator.bit_generator.state)
+            self.order = self.generator.permutation(len(self.X))
+            self.epoch_X, self.epoch_y = self.X[self.order], self.y[self.order]  # one gather; batches are views
+        if self.output_shape is not None:
+            self.outputs = np.empty((len(self.X), *self.output_shape), dtype=self.X.dtype)
+
+    def record(self, value: float, penalty: float, outputs: np.ndarray) -> None:
+        """Account for one applied step: its mean loss and penalty, and its outputs."""
+        nb = len(outputs)
+        if self.outputs is not None:
+            start = self.step * self.size
+            self.outputs[start : start + nb] = outputs
+        self.total += value * nb
+        self.penalty_total += penalty * nb
+        self.step += 1
+
+    def next_epoch(self) -> None:
+        """Move to the next epoch (after its ``on_epoch_end``)."""
+        self.epoch, self.step = self.epoch + 1, 0
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def snapshot(self, at_epoch_end: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The checkpoint's training section (JSON) and arrays for the position now: at the end of
+        the current epoch, or after ``self.step`` steps of it."""
+        arrays: dict[str, np.ndarray] = {}
+        partial = None
+        if at_epoch_end:
+            epoch, step = self.epoch + 1, 0
+        else:
+            epoch, step = self.epoch, self.step
+            partial = {"total": self.total, "penalty_total": self.penalty_total}
+            if self.outputs is not None:
+                arrays["outputs"] = self.outputs[: min(step * self.size, len(self.X))]
+        mid_shuffled = not at_epoch_end and self.shuffled and self.order is not None
+        callbacks = {}
+        for i, cb in enumerate(self.callbacks):
+            own = cb.state_dict() if cb is not self.history else None
+            if own:
+                callbacks[callback_key(self.callbacks, cb)] = _pack(own, arrays, f"callback{i}")
+        training = {
+            **self.settings,
+            "epoch": epoch,
+            "step": step,
+            "partial": partial,
+            "epoch_rng_state": _encode(self.epoch_rng_state) if mid_shuffled else None,
+            "order_sha256": _digest(self.order) if mid_shuffled and self.order is not None else None,
+            "rng": {
+                "fit": _encode(self.generator.bit_generator.state),
+                "default": _encode(backend.get_rng(None).bit_generator.state),
+                "modules": {k: _encode(g.bit_generator.state) for k, g in module_generators(self.model).items()},
+            },
+            "history": {"epoch": list(self.history.epoch), "history": _pack(self.history.history, arrays, "history")},
+            "stop_training": bool(getattr(self.model, "stop_training", False)) and at_epoch_end,
+            "callbacks": callbacks,
+        }
+        return training, arrays
+
+    def restore(self, point: ResumePoint) -> None:
+        """Continue from ``point`` (after ``on_train_begin``, which resets the callbacks): the
+        History, the callbacks' states, every random state and the position in the epoch."""
+        self.history.epoch, self.history.history = point.history_epoch, point.history
+        for cb in self.callbacks:
+            state = point.callback_states.get(callback_key(self.callbacks, cb))
+            if state is not None and cb is not self.history:
+                try:
+                    cb.load_state_dict(state)
+                except Exception as error:
+                    raise CheckpointError(
+                        f"training.callbacks: {type(cb).__name__} cannot take the saved state "
+                        f"({type(error).__name__}: {error})"
+                    ) from None
+        for generator, state in point.generator_states(self):
+            generator.bit_generator.state = state
+        self.epoch, self.step = point.epoch, point.step
+        self.resumed_after_stop = point.stop_training
+        if point.step:  # in the middle of an epoch: its order, sums and outputs so far
+            self.total, self.penalty_total = point.total, point.penalty_total
+            self.epoch_rng_state = point.epoch_rng_state
+            if point.order is not None:
+                self.order = point.order
+                self.epoch_X, self.epoch_y = self.X[point.order], self.y[point.order]
+            if self.output_shape is not None:
+                self.outputs = np.empty((len(self.X), *self.output_shape), dtype=self.X.dtype)
+                assert point.outputs is not None  # ResumePoint checked it
+                self.outputs[: len(point.outputs)] = point.outputs
+
+
+class ResumePoint:
+    """A checkpoint's training section, read and checked against this run before anything changes.
+
+    Args:
+        training: the ``training`` section of the checkpoint's ``config.json``.
+        arrays: its ``training/*.npy`` arrays.
+        state: the run that resumes.
+
+    Raises:
+        CheckpointError: naming the field that does not fit this run, or that is malformed.
+    """
+
+    def __init__(self, training: dict[str, Any], arrays: dict[str, np.ndarray], state: FitState) -> None:
+        try:
+            self._read(training, arrays, state)
+        except CheckpointError:
+            raise
+        except Exception as error:  # malformed JSON: a TypeError, KeyError, ValueError... somewhere
+            raise CheckpointError(f"training: malformed state ({type(error).__name__}: {error})"[:300]) from None
+
+    def _read(self, training: dict[str, Any], arrays: dict[str, np.ndarray], state: FitState) -> None:
+        for key, value in state.settings.items():
+            if training.get(key) != value:
+                raise CheckpointError(
+                    f"training.{key} is {training.get(key)!r:.80}, but this fit has {value!r} "
+                    f"(resume with the same data and settings)"
+                )
+        steps = state.steps_per_epoch
+        epoch, step = training["epoch"], training["step"]
+        if not (_count(epoch) and _count(step) and step <= steps):
+            raise CheckpointError(f"training.epoch/step must be integers >= 0 (step <= {steps})")
+        self.epoch, self.step = int(epoch), int(step)
+        partial = training.get("partial") or {}
+        self.total = float(partial.get("total", 0.0))
+        self.penalty_total = float(partial.get("penalty_total", 0.0))
+        self.stop_training = bool(training.get("stop_training", False))
+        self.outputs = arrays.get("outputs")
+        if step and state.output_shape is not None:
+            want = (min(step * state.size, len(state.X)), *state.output_shape)
+            if self.outputs is None or self.outputs.shape != want:
+                raise CheckpointError(f"training/outputs.npy must have shape {want}")
+        saved = training.get("history") or {}
+        self.history_epoch = [int(e) for e in saved.get("epoch", [])]
+        logged = saved.get("history", {}).items()
+        self.history = {str(k): [float(v) for v in _unpack(values, arrays)] for k, values in logged}
+        self.callback_states = {str(k): _unpack(v, arrays) for k, v in (training.get("callbacks") or {}).items()}
+        # Every random state, tried on a fresh generator of its kind first: restore() cannot fail.
+        rng = training["rng"]
+        owned = module_generators(state.model)
+        unknown = sorted(set(rng["modules"]) - set(owned))
+        if unknown:
+            raise CheckpointError(f"training.rng.modules: the model has no generator {unknown[0]!r:.80}")
+        self._states = {
+            "fit": _checked_state(state.generator, rng["fit"], "fit"),
+            "default": _checked_state(backend.get_rng(None), rng["default"], "default"),
+            **{k: _checked_state(owned[k], s, f"modules.{k}") for k, s in rng["modules"].items()},
+        }
+        self.epoch_rng_state = None
+        self.order = None
+        if step and state.shuffled:
+            self.epoch_rng_state = _checked_state(state.generator, training["epoch_rng_state"], "epoch_rng_state")
+            drawn = type(state.generator.bit_generator)()
+            drawn.state = self.epoch_rng_state
+            self.order = np.random.Generator(drawn).permutation(len(state.X))
+            if _digest(self.order) != training.get("order_sha256"):
+                raise CheckpointError("training.epoch_rng_state does not give back the saved data order")
+
+    def generator_states(self, state: FitState) -> list[tuple[np.random.Generator, dict[str, Any]]]:
+        """``(generator, state)`` pairs to restore: the shuffle's, the default one, the layers'."""
+        owned = module_generators(state.model)
+        pairs = [(state.generator, self._states["fit"]), (backend.get_rng(None), self._states["default"])]
+        return pairs + [(owned[k], s) for k, s in self._states.items() if k not in ("fit", "default")]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def callback_key(callbacks: list[Callback], cb: Callback) -> str:
+    """The name a callback's state is saved under: its class name, with ``#i`` for the i-th repeat."""
+    same = [c for c in callbacks if type(c) is type(cb)]
+    i = next(j for j, c in enumerate(same) if c is cb)
+    return type(cb).__name__ + (f"#{i}" if i else "")
+
+
+def module_generators(model: Any) -> dict[str, np.random.Generator]:
+    """Generators owned by layers (``Dropout(rng=0)`` keeps one), by "module.path:attribute"."""
+    found = {}
+    for path, module in model.named_modules():
+        for attr, value in vars(module).items():
+            if isinstance(value, np.random.Generator):
+                found[f"{path}:{attr}"] = value
+    return found
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 0)
+
+
+def _digest(order: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(order, dtype=np.int64).tobytes()).hexdigest()
+
+
+def _checked_state(generator: np.random.Generator, encoded: Any, where: str) -> dict[str, Any]:
+    """A bit generator's saved state, decoded and tried on a fresh bit generator of the same kind."""
+    state = _decode(encoded)
+    try:
+        type(generator.bit_generator)().state = state
+    except Exception as error:
+        raise CheckpointError(
+            f"training.rng.{where}: not a state of {type(generator.bit_generator).__name__} ({error})"
+        ) from None
+    return state
+
+
+def _encode(value: Any) -> Any:
+    """JSON for a bit generator's state (its few small arrays inline, tagged with their dtype)."""
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return {"ndarray": value.tolist(), "dtype": value.dtype.name}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"ndarray", "dtype"} and value["dtype"] in ("uint32", "uint64", "int64"):
+            return np.array(value["ndarray"], dtype=value["dtype"])
+        if set(value) == {"float"} and value["float"] in ("nan", "inf", "-inf"):
+            return float(value["float"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _pack(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    """JSON for a callback's state: arrays become checkpoint members (``{"array": name}``),
+    non-finite floats ``{"float": "inf"}``."""
+    if isinstance(value, dict):
+        return {str(k): _pack(v, arrays, prefix) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_pack(v, arrays, prefix) for v in value]
+    if isinstance(value, np.ndarray):
+        name = f"{prefix}_{sum(k.startswith(prefix + '_') for k in arrays)}"
+        arrays[name] = value
+        return {"array": name}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"float": repr(value)}
+    return value
+
+
+def _unpack(value: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"array"}:
+            if value["array"] not in arrays:
+                raise CheckpointError(f"training: the array {value['array']!r:.80} is missing")
+            return arrays[value["array"]]
+        if set(value) == {"float"} and value["float"] in ("nan", "inf", "-inf"):
+            return float(value["float"])
+        return {k: _unpack(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unpack(v, arrays) for v in value]
+    return value

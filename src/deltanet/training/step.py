@@ -1,0 +1,223 @@
+r"""One training step, the seeds' four steps, for every optimizer; and the NaN policy that guards it.
+
+```python
+optimizer.zero_grad()
+a = model(x)                       # 1. feed forward
+L = loss(a, y) (+ penalty(model))  # 2. compute the loss
+L.backward()                       # 3. backpropagate
+optimizer.step()                   # 4. optimize
+```
+
+Step 3 gives every unit its error $\delta$ and every weight its gradient $\partial L / \partial W$;
+step 4 is $W \leftarrow W - \eta \, \partial L / \partial W$ for plain SGD with learning rate
+$\eta$ (or the rule of momentum, Adam, ...). Optimizers that evaluate the loss several times per
+step (L-BFGS, CG: ``optimizer.requires_closure``) get steps 1 to 3 as a closure,
+``optimizer.step(closure)``.
+
+NaN policy: the update is applied only when it can leave the weights finite. Before step 4 the
+step checks the loss and the squared gradient norm $\sum_W \lVert \partial L / \partial W \rVert^2$
+(one dot product per parameter array, about half a microsecond each: the cheapest complete
+check, since a NaN or an infinity anywhere in a gradient makes the sum non-finite). A non-finite
+loss, a NaN or infinite gradient (a finite loss can have one: $\sqrt{L}$ at $L = 0$ gives $0/0$;
+huge inputs overflow the backward pass), or a gradient so large that its square overflows the
+dtype (above about $1.8 \cdot 10^{19}$ in float32, where any update would overflow the weights),
+raises ``Diverged`` before the optimizer runs: the weights and the optimizer state (momentum,
+Adam's moments) stay those of the last good step. With a finite squared norm, the updates of
+deltanet's optimizers are finite for any learning rate below about $10^{19}$. Closure optimizers
+get the same check at their starting point; their line search may try any point, so their end
+point is checked too, on the loss and on every weight, and put back on failure (a copy of the
+weights per step costs little next to their many loss evaluations).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Tensor
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss or the gradients became NaN or infinite during ``fit``.
+
+    A ``FloatingPointError`` (an arithmetic failure, like NumPy's ``errstate(all="raise")``), not a
+    ``ValueError``: the inputs were valid, the optimization diverged. The update of the step that
+    failed was not applied: the model (and every checkpoint) holds the weights of the last good
+    step. Usual causes: a learning rate that is too high, unscaled inputs, a log of 0 or a square
+    root of 0 in a hand-written loss.
+
+    Args:
+        message: what happened and what to try (the exception's text).
+        epoch: the epoch (from 1) in which the step failed; kept as ``epoch``.
+        step: the step within that epoch (from 1); kept as ``step``.
+        loss: the loss of that step (finite when the gradients failed); kept as ``loss``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> model = dn.nn.Linear(1, 1, dtype="float64")
+        >>> X = np.array([[1e200], [2e200]]); y = np.array([[1.0], [2.0]])
+        >>> try:
+        ...     dn.fit(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=1)
+        ... except dn.training.TrainingDivergedError as error:
+        ...     print(error.epoch, error.step, error.loss)
+        1 1 inf
+    """
+
+    def __init__(self, message: str, epoch: int, step: int, loss: float) -> None:
+        super().__init__(message)
+        self.epoch, self.step, self.loss = epoch, step, loss
+
+
+class Diverged(Exception):
+    """Raised by ``Step`` instead of an update that would leave the weights non-finite.
+
+    Args:
+        what: what became non-finite, for the message ("the loss became nan").
+        loss: the step's loss.
+    """
+
+    def __init__(self, what: str, loss: float) -> None:
+        super().__init__(what)
+        self.what, self.loss = what, loss
+
+
+class Step:
+    """The four steps for one batch: ``step(xb, yb)`` trains on it and returns the data loss, the
+    penalty and the outputs, or raises ``Diverged`` without changing the weights.
+
+    Args:
+        model: the ``Module`` being trained.
+        optimizer: a ``deltanet.optim.Optimizer``; its parameters are the ones updated and checked.
+        loss: the loss function ``loss(output, target)``, returning a scalar Tensor.
+        regularizer: ``penalty(model)`` added to the loss, or None.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet.training.step import Step
+        >>> model = dn.nn.Linear(1, 1, dtype="float64"); model.weight.data[...] = 0.0; model.bias.data[...] = 0.0
+        >>> step = Step(model, dn.optim.SGD(model.parameters(), lr=0.1), dn.losses.MSELoss(), None)
+        >>> value, penalty, a = step(dn.tensor([[1.0]]), dn.tensor([[2.0]]))
+        >>> value, float(model.weight.data[0, 0])
+        (4.0, 0.4)
+    """
+
+    def __init__(self, model: Any, optimizer: Any, loss: Any, regularizer: Any) -> None:
+        self.model, self.optimizer, self.loss, self.regularizer = model, optimizer, loss, regularizer
+        self.params = [p for group in optimizer.param_groups for p in group["params"]]
+        self.uses_closure = bool(optimizer.requires_closure)
+
+    def __call__(self, xb: Tensor, yb: Tensor) -> tuple[float, float, np.ndarray]:
+        if self.uses_closure:
+            return self._closure_step(xb, yb)
+        self.optimizer.zero_grad()
+        L, value, penalty, a = self._objective(xb, yb)  # 1. and 2.
+        L.backward()  # 3. backpropagate
+        self._check_gradients(value + penalty)
+        self.optimizer.step()  # 4. optimize
+        return value, penalty, a
+
+    def _objective(self, xb: Tensor, yb: Tensor) -> tuple[Tensor, float, float, np.ndarray]:
+        """Steps 1 and 2: the objective (loss + penalty) to backpropagate, its two parts, the
+        outputs; ``Diverged`` when the objective is not finite."""
+        a = self.model(xb)  # 1. feed forward
+        L = self.loss(a, yb)  # 2. compute the loss
+        try:
+            value = float(L.data)
+        except (AttributeError, TypeError, ValueError):
+            raise _not_a_scalar("loss", "loss(output, target)", L) from None
+        penalty = 0.0
+        if self.regularizer is not None:
+            P = self.regularizer(self.model)
+            try:
+                penalty = float(P.data)
+            except (AttributeError, TypeError, ValueError):
+                raise _not_a_scalar("regularizer", "penalty(model)", P) from None
+            L = L + P
+        if not math.isfinite(value + penalty):
+            raise Diverged(f"the loss became {value + penalty}", value + penalty)
+        return L, value, penalty, a.data
+
+    def _check_gradients(self, objective: float) -> None:
+        """``Diverged`` unless the squared gradient norm is finite: one dot product per parameter."""
+        squared_norm = 0.0
+        for p in self.params:
+            g = p.grad
+            if g is not None:
+                g = g.ravel()
+                squared_norm += g.dot(g)
+        if not math.isfinite(squared_norm):
+            what = self._bad_gradient()
+            self.optimizer.zero_grad()  # a later optimizer.step() must not apply it either
+            raise Diverged(what, objective)
+
+    def _closure_step(self, xb: Tensor, yb: Tensor) -> tuple[float, float, np.ndarray]:
+        """``optimizer.step(closure)``: steps 1-3 as a closure the optimizer calls as often as it
+        needs. The loss and gradients at the starting point are checked as in a plain step; the
+        trial points of its line search may be anything, and the end point is checked instead."""
+        before = [p.data.copy() for p in self.params]
+        start: list[tuple[float, float, np.ndarray]] = []
+
+        def closure() -> Tensor:
+            self.optimizer.zero_grad()
+            if start:  # a trial point of the line search: the optimizer judges it
+                L = self._trial(xb, yb)
+                L.backward()
+                return L
+            L, value, penalty, a = self._objective(xb, yb)  # the starting point: checked as a plain step
+            L.backward()  # 3. backpropagate
+            self._check_gradients(value + penalty)
+            start.append((value, penalty, a))  # what the epoch's loss records
+            return L
+
+        final = self.optimizer.step(closure)  # 4. optimize (a Diverged at the start changes nothing)
+        if not start:
+            raise RuntimeError(f"{type(self.optimizer).__name__}.step(closure) never called the closure")
+        value, penalty, a = start[0]
+        end = value + penalty if final is None else float(final.data if isinstance(final, Tensor) else final)
+        finite = all(np.isfinite(p.data).all() for p in self.params)
+        if not (math.isfinite(end) and finite):
+            for p, data in zip(self.params, before):
+                p.data[...] = data
+            self.optimizer.zero_grad()
+            what = (
+                f"the loss at the end of the step became {end}" if finite else "a weight became non-finite in the step"
+            )
+            raise Diverged(what, value + penalty)
+        return value, penalty, a
+
+    def _trial(self, xb: Tensor, yb: Tensor) -> Tensor:
+        """The objective at a trial point of a closure optimizer, unchecked (its line search backs off)."""
+        L = self.loss(self.model(xb), yb)
+        return L + self.regularizer(self.model) if self.regularizer is not None else L
+
+    def _bad_gradient(self) -> str:
+        """Which parameter's gradient failed, and how (called only when one did)."""
+        names = {id(p): name for name, p in self.model.named_parameters()}
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            name = names.get(id(p), f"parameter {i} of the optimizer")
+            if not np.isfinite(g).all():
+                kind = "nan" if np.isnan(g).any() else "inf"
+                return f"the gradient of {name!r} became {kind}"
+            if not np.isfinite(g.ravel().dot(g.ravel())):
+                return (
+                    f"the gradient of {name!r} became too large for {g.dtype} (up to {np.abs(g).max():.3g}: "
+                    f"its square overflows, and so would the update)"
+                )
+        return f"the squared gradient norm overflowed {self.params[0].dtype}"
+
+
+def _not_a_scalar(name: str, call: str, value: Any) -> ValueError:
+    """The error for a loss or penalty that is not a one-number Tensor."""
+    if isinstance(value, Tensor):
+        got = f"a Tensor of shape {value.shape}; reduce it to one number (reduction='mean' or .mean())"
+    else:
+        got = (
+            f"{type(value).__name__} {value!r:.60}: a plain number carries no gradient; compute it with "
+            f"deltanet operations on the Tensors it is given"
+        )
+    return ValueError(f"fit: {name} must return a scalar Tensor ({call}), got {got}")
