@@ -373,7 +373,8 @@ def test_float32_torch_state_dict_loads_into_float32_layer():
     theirs = torch.nn.BatchNorm1d(3)
     with torch.no_grad():
         theirs(torch.randn(6, 3, generator=torch.Generator().manual_seed(0)))
-    ours = nn.BatchNorm1d(3).load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours = nn.BatchNorm1d(3)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     np.testing.assert_array_equal(ours.running_var, theirs.running_var.numpy())
     assert ours.running_var.dtype == np.float32
 

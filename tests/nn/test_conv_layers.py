@@ -208,7 +208,7 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.Upsample(scale_factor=2, mode="bilinear"),
             (1, 2, 8),
-            r"Upsample\(scale_factor=2, mode='bilinear'\): upsample: mode 'bilinear' needs a 4-D input",
+            r"Upsample\(scale_factor=2, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input of shape \(1, 2, 8\)",
         ),
     ],
 )

@@ -554,3 +554,12 @@ def _as_float(z: Any, owner: str) -> Tensor:
     if z.dtype.kind != "f":
         raise ValueError(f"{owner}: expected a floating-point input, got dtype {z.dtype}")
     return z
+
+
+def implicit_softmax_dim(ndim: int) -> int:
+    """The axis PyTorch's ``softmax(x)`` without ``dim`` picks: 0 for 0-, 1- and 3-D inputs, else 1.
+
+    That legacy rule reads a 3-D input as (C, H, W) and a 4-D one as (N, C, H, W); for 1-D and
+    2-D inputs it is the last axis.
+    """
+    return 0 if ndim in (0, 1, 3) else 1

@@ -26,7 +26,9 @@ from deltanet.autograd import Function, Tensor, no_grad
 class Embedding(Function):
     r"""$a = W[i]$; $\partial L / \partial W$ adds $\delta$ into the rows read (zero for ``padding_idx``)."""
 
-    def forward(self, W: np.ndarray, indices: np.ndarray, padding_idx: int | None, scale_grad_by_freq: bool) -> np.ndarray:
+    def forward(
+        self, W: np.ndarray, indices: np.ndarray, padding_idx: int | None, scale_grad_by_freq: bool
+    ) -> np.ndarray:
         self.indices, self.rows = indices, W.shape[0]
         self.padding_idx, self.scale_grad_by_freq = padding_idx, scale_grad_by_freq
         return W[indices]
@@ -96,7 +98,9 @@ def embedding(
     owner = "embedding"
     W = weight if isinstance(weight, Tensor) else Tensor(weight)
     if W.ndim != 2:
-        raise ValueError(f"{owner}: weight must be a table of shape (num_embeddings, embedding_dim), got shape {W.shape}")
+        raise ValueError(
+            f"{owner}: weight must be a table of shape (num_embeddings, embedding_dim), got shape {W.shape}"
+        )
     rows = W.shape[0]
     indices = _indices(input, owner)
     if indices.size and (indices.min() < 0 or indices.max() >= rows):
@@ -104,11 +108,18 @@ def embedding(
         raise ValueError(f"{owner}: indices must be in [0, {rows}) for a table of {rows} rows, got {int(bad)}")
     padding_idx = _padding_idx(padding_idx, rows, owner)
     if check.flag(sparse, "sparse", owner):
-        raise ValueError(f"{owner}: sparse gradients are not supported (deltanet has dense arrays only); use sparse=False")
+        raise ValueError(
+            f"{owner}: sparse gradients are not supported (deltanet has dense arrays only); use sparse=False"
+        )
     if max_norm is not None:
-        renorm_(W, indices, check.number(max_norm, "max_norm", owner, low=0), check.number(norm_type, "norm_type", owner))
+        renorm_(
+            W, indices, check.number(max_norm, "max_norm", owner, low=0), check.number(norm_type, "norm_type", owner)
+        )
     return Embedding.apply(
-        W, indices=indices, padding_idx=padding_idx, scale_grad_by_freq=check.flag(scale_grad_by_freq, "scale_grad_by_freq", owner)
+        W,
+        indices=indices,
+        padding_idx=padding_idx,
+        scale_grad_by_freq=check.flag(scale_grad_by_freq, "scale_grad_by_freq", owner),
     )
 
 

@@ -933,9 +933,7 @@ def _broadcast_weight(value: Any, a: Tensor, name: str, owner: str, hint: str = 
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(
-            f"{owner}: {name} of shape {w.shape} does not broadcast to the input's shape {a.shape}{hint}"
-        )
+        raise ValueError(f"{owner}: {name} of shape {w.shape} does not broadcast to the input's shape {a.shape}{hint}")
     return w.astype(a.dtype)
 
 

@@ -80,9 +80,7 @@ def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[
     return y
 
 
-def layer_norm(
-    input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5
-) -> Tensor:
+def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5) -> Tensor:
     r"""Layer normalization (Ba, Kiros & Hinton 2016): each sample normalized over its last axes.
 
     $$
@@ -237,7 +235,9 @@ def instance_norm(
     owner = "instance_norm"
     x = _float_input(input, owner)
     if x.ndim < 3:
-        raise ValueError(f"{owner}: expected an input of shape (N, C, *spatial) with a spatial axis, got shape {x.shape}")
+        raise ValueError(
+            f"{owner}: expected an input of shape (N, C, *spatial) with a spatial axis, got shape {x.shape}"
+        )
     n, channels = x.shape[:2]
     use_input_stats = check.flag(use_input_stats, "use_input_stats", owner)
     momentum = check.number(momentum, "momentum", owner, low=0, high=1)

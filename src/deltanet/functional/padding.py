@@ -50,7 +50,7 @@ def _source(n: int, before: int, after: int, mode: str) -> np.ndarray:
 
 
 class Pad(Function):
-    r"""Gather along each padded axis by its ``source`` table; backward adds $\delta$ back (see the module docstring)."""
+    r"""Gather along each padded axis by its ``source`` table; backward adds $\delta$ back (module docstring)."""
 
     def forward(self, x: np.ndarray, sources: tuple, value: float) -> np.ndarray:
         self.sources, self.shape = sources, x.shape
@@ -80,7 +80,8 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
     r"""Pad the last axes of ``input``, PyTorch's pad-tuple order: last axis first.
 
     $$
-    \text{out}_i = \begin{cases} x_{\text{source}(i)} & \text{source}(i) \ge 0 \\ c & \text{otherwise} \end{cases}, \qquad
+    \text{out}_i = \begin{cases} x_{\text{source}(i)} & \text{source}(i) \ge 0 \\ c & \text{otherwise} \end{cases},
+    \qquad
     \frac{\partial L}{\partial x_j} = \sum_{i \,:\, \text{source}(i) = j} \delta_i
     $$
 

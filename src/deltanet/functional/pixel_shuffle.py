@@ -38,7 +38,7 @@ def _unshuffle(a: np.ndarray, r: int) -> np.ndarray:
 
 
 class PixelShuffle(Function):
-    r"""Channels $c r^2 + i r + j$ to pixel $(h r + i, w r + j)$ (``inverse``: the other way); backward: the inverse move."""
+    r"""Channels $c r^2 + i r + j$ to pixel $(h r + i, w r + j)$ (``inverse``: back); backward: the inverse move."""
 
     def forward(self, x: np.ndarray, factor: int, inverse: bool) -> np.ndarray:
         self.factor, self.inverse = factor, inverse

@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
 from deltanet.functional.conv import _LAYOUT, _as_tensor
-from deltanet import _checks as check
 from deltanet.functional.pooling import _adaptive_avg_pool, apply_along
 
 _LINEAR_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
@@ -238,7 +238,9 @@ def interpolate(
     check.one_of(mode, "mode", INTERPOLATE_MODES, owner)
     linear = mode in _LINEAR_MODE.values()
     if linear and mode != _LINEAR_MODE[dims]:
-        raise ValueError(f"{owner}: mode {mode!r} does not fit an input of shape {x.shape} (use mode={_LINEAR_MODE[dims]!r})")
+        raise ValueError(
+            f"{owner}: mode {mode!r} does not fit an input of shape {x.shape} (use mode={_LINEAR_MODE[dims]!r})"
+        )
     if align_corners is not None and not linear:
         raise ValueError(
             f"{owner}: align_corners can only be set with the interpolating modes 'linear', 'bilinear' "
@@ -265,7 +267,9 @@ def interpolate(
         out_size = tuple(int(math.floor(n * r)) for n, r in zip(in_size, factors))
         if min(out_size) < 1:
             raise ValueError(f"{owner}: scale_factor {scale_factor!r} gives an empty output from shape {x.shape}")
-        recompute = recompute_scale_factor is not None and check.flag(recompute_scale_factor, "recompute_scale_factor", owner)
+        recompute = recompute_scale_factor is not None and check.flag(
+            recompute_scale_factor, "recompute_scale_factor", owner
+        )
         scales = [n / o for n, o in zip(in_size, out_size)] if recompute else [1.0 / r for r in factors]
     if mode == "area":
         return _adaptive_avg_pool(x, out_size, dims)
