@@ -35,7 +35,7 @@ class Embedding(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         flat = self.indices.reshape(-1)
-        d = delta.reshape(flat.size, -1)
+        d = delta.reshape(flat.size, delta.shape[-1])  # the size in full: -1 fails for no index
         if self.scale_grad_by_freq:  # each row's gradient divided by how often the batch reads it
             counts = np.bincount(flat, minlength=self.rows)
             d = d / counts[flat][:, None].astype(delta.dtype)
@@ -43,7 +43,7 @@ class Embedding(Function):
         np.add.at(grad, flat, d)
         if self.padding_idx is not None:
             grad[self.padding_idx] = 0  # the padding vector stays as it is
-        return grad.reshape((self.rows,) + delta.shape[self.indices.ndim :])
+        return grad
 
 
 def _indices(value: Any, owner: str) -> np.ndarray:

@@ -29,9 +29,16 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
-from deltanet.functional.losses import _as_tensor, _check_input, _check_same_shape, _ElementwiseLoss
+from deltanet.functional.losses import _as_tensor, _check_finite, _check_input, _check_same_shape, _ElementwiseLoss
 
 REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def check_reduction(reduction: Any, owner: str) -> str:
+    """One of ``REDUCTIONS``, or ValueError naming ``owner``."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{owner}: reduction must be 'mean', 'batchmean', 'sum' or 'none', got {reduction!r}")
+    return reduction
 
 
 class KLDivergence(_ElementwiseLoss):
@@ -83,7 +90,8 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
         log_target: the target holds $\log p$ rather than $p$.
 
     Raises:
-        ValueError: an unknown reduction, a shape mismatch, or integer input.
+        ValueError: an unknown reduction, a shape mismatch, a NaN or infinite target, or integer
+            input.
 
     Shape:
         - input: $(*)$, any shape, the batch on axis 0.
@@ -97,12 +105,13 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
         0.368
     """
     owner = "kl_div"
-    check.one_of(reduction, "reduction", REDUCTIONS, owner)
+    check_reduction(reduction, owner)
     log_target = check.flag(log_target, "log_target", owner)
     x = _as_tensor(input, owner, "input")
     y = _as_tensor(target, owner, "target")
     _check_input(x, owner)
     _check_same_shape(x, y, owner)
+    _check_finite(y.data, owner)
     if reduction == "mean":
         warnings.warn(
             "kl_div: reduction='mean' divides the total loss by both the batch size and the number of "

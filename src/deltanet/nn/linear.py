@@ -122,7 +122,10 @@ class Flatten(Module):
         self.end_dim = int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        try:
+            x = x if isinstance(x, Tensor) else Tensor(x)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
         rank = max(x.ndim, 1)  # a 0-D tensor flattens like a 1-D one, as in PyTorch
         start, end = self.start_dim, self.end_dim
         for name, axis in (("start_dim", start), ("end_dim", end)):
@@ -184,9 +187,12 @@ class Unflatten(Module):
         self.unflattened_size = tuple(int(s) for s in sizes)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        try:
+            x = x if isinstance(x, Tensor) else Tensor(x)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
         if not -x.ndim <= self.dim < x.ndim:
-            raise ValueError(f"{self!r}: dim={self.dim} is out of range for an input of shape {x.shape}")
+            raise ValueError(f"{self!r}: expected an input with an axis dim={self.dim}, got shape {x.shape}")
         axis = self.dim % x.ndim
         sizes = list(self.unflattened_size)
         known = math.prod(s for s in sizes if s != -1)

@@ -23,9 +23,9 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
-from deltanet.functional import kl_div as K
 from deltanet.functional import losses as F
-from deltanet.nn.module import Module
+from deltanet.functional.kl_div import check_reduction, kl_div
+from deltanet.nn.module import Module, _config_value
 
 
 class Loss(Module):
@@ -63,6 +63,24 @@ class Loss(Module):
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
 
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, with the class-weight buffers as lists of numbers (JSON).
+
+        ``weight`` and ``pos_weight`` are saved as they are now (an array or a tensor given to the
+        constructor cannot be JSON); the other arguments as ``Module.get_config`` saves them.
+        """
+        config: dict[str, Any] = {}
+        for key, value in (self.__dict__.get("_init_args") or {}).items():
+            if key in _ARRAY_ARGUMENTS:
+                current = getattr(self, key, None)
+                config[key] = None if current is None else np.asarray(current).tolist()
+            else:
+                config[key] = _config_value(value, type(self).__name__, key)
+        return config
+
+
+_ARRAY_ARGUMENTS = ("weight", "pos_weight")  # per-class arrays, registered as buffers
+
 
 def _weight_buffer(module: Loss, name: str, weight: Any) -> None:
     if weight is not None:
@@ -72,7 +90,7 @@ def _weight_buffer(module: Loss, name: str, weight: Any) -> None:
                 f"{type(module).__name__}: {name} must be a finite number or a 1-D array of "
                 f"them (one per class), got {weight!r}"
             )
-        weight = w.astype(np.float64) if w.dtype.kind != "f" else w.copy()
+        weight = w.astype(np.float64)  # float64 whatever was given: the losses cast it to the input's dtype
     module.register_buffer(name, weight)
 
 
@@ -425,11 +443,11 @@ class KLDivLoss(Loss):
 
     def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
         Module.__init__(self)
-        self.reduction = check.one_of(reduction, "reduction", K.REDUCTIONS, "KLDivLoss")
+        self.reduction = check_reduction(reduction, "KLDivLoss")
         self.log_target = check.flag(log_target, "log_target", "KLDivLoss")
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return K.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" + (", log_target=True" if self.log_target else "")

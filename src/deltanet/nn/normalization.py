@@ -27,6 +27,14 @@ def _dtype(value: Any) -> np.dtype:
     return dtype
 
 
+def _as_input(layer: Module, x: Any) -> Tensor:
+    """``x`` as a Tensor; a conversion error names the layer."""
+    try:
+        return x if isinstance(x, Tensor) else Tensor(x)
+    except ValueError as error:
+        raise ValueError(f"{layer!r}: {error}") from None
+
+
 def _named(layer: Module, function: Any, *args: Any, **kwargs: Any) -> Tensor:
     try:
         return function(*args, **kwargs)
@@ -153,7 +161,7 @@ class GroupNorm(Module):
         self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype)) if self.affine and with_bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        x = _as_input(self, x)
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"{self!r}: expected an input of shape (N, {self.num_channels}, *), got shape {x.shape}")
         return _named(self, group_norm, x, self.num_groups, self.weight, self.bias, self.eps)
@@ -204,7 +212,7 @@ class _InstanceNorm(Module):
             self.register_buffer("num_batches_tracked", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        x = _as_input(self, x)
         dims = self._dims
         if x.ndim not in (dims + 1, dims + 2) or x.shape[-dims - 1] != self.num_features:
             raise ValueError(

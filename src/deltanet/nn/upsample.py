@@ -56,7 +56,10 @@ class Upsample(Module):
         if mode not in INTERPOLATE_MODES:
             raise ValueError(f"Upsample: mode must be one of {INTERPOLATE_MODES}, got {mode!r}")
         if align_corners is not None and mode not in _LINEAR:
-            raise ValueError(f"Upsample: align_corners only applies to the linear modes {_LINEAR}, not to {mode!r}")
+            raise ValueError(
+                f"Upsample: align_corners={align_corners!r} only applies to the linear modes {_LINEAR}, "
+                f"not to {mode!r} (leave it None)"
+            )
         if (size is None) == (scale_factor is None):
             raise ValueError(
                 f"Upsample: give exactly one of size and scale_factor (as PyTorch), got size={size!r}, "
