@@ -102,7 +102,7 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
         >>> import numpy as np, deltanet as dn, deltanet.functional as F
         >>> x = dn.tensor(np.log([[0.5, 0.5]]))
         >>> round(F.kl_div(x, dn.tensor([[0.9, 0.1]]), reduction="batchmean").item(), 4)
-        0.368
+        0.3681
     """
     owner = "kl_div"
     check_reduction(reduction, owner)

@@ -108,9 +108,9 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
 
     Examples:
         >>> import deltanet as dn
-        >>> y = dn.functional.layer_norm(dn.tensor([[1.0, 3.0], [2.0, 2.0]]), 2, eps=0.0)
+        >>> y = dn.functional.layer_norm(dn.tensor([[1.0, 3.0], [2.0, 6.0]]), 2, eps=0.0)
         >>> y.data.tolist()
-        [[-1.0, 1.0], [0.0, 0.0]]
+        [[-1.0, 1.0], [-1.0, 1.0]]
     """
     owner = "layer_norm"
     x = _float_input(input, owner)

@@ -458,7 +458,7 @@ def kl_div(
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> x = dn.tensor(np.log([[0.5, 0.5]]))
         >>> round(F.kl_div(x, dn.tensor([[0.9, 0.1]]), reduction="batchmean").item(), 4)
-        0.368
+        0.3681
     """
     _legacy(size_average, reduce, "kl_div")
     return _kl_div(input, target, reduction=reduction, log_target=log_target)

@@ -438,7 +438,7 @@ class KLDivLoss(Loss):
         >>> import numpy as np, deltanet as dn
         >>> loss_fn = dn.nn.KLDivLoss(reduction="batchmean")
         >>> round(loss_fn(dn.tensor(np.log([[0.5, 0.5]])), [[0.9, 0.1]]).item(), 4)
-        0.368
+        0.3681
     """
 
     def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:

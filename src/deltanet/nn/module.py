@@ -485,8 +485,8 @@ class Module:
             >>> import deltanet as dn
             >>> dn.nn.Linear(4, 3, rng=0).get_config()
             {'in_features': 4, 'out_features': 3, 'bias': True, 'init': None, 'rng': 0, 'dtype': None}
-            >>> dn.nn.Sequential(dn.nn.ReLU()).get_config()
-            {'layers': [{'class': 'ReLU', 'config': {}}]}
+            >>> dn.nn.Sequential(dn.nn.Sigmoid()).get_config()
+            {'layers': [{'class': 'Sigmoid', 'config': {}}]}
         """
         args = self.__dict__.get("_init_args") or {}
         name = type(self).__name__
