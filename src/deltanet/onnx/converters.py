@@ -16,6 +16,7 @@ import numpy as np
 from deltanet import nn
 from deltanet.functional.activations import implicit_softmax_dim
 from deltanet.functional.conv import _ntuple, _padding_pairs
+from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
 from deltanet.nn.activation import (
     ELU,
     LeakyReLU,
@@ -278,6 +279,7 @@ CONVERTERS: dict[type, Converter] = {
     Dropout2d: _simple("Identity"),
     Flatten: flatten,
     Upsample: upsample,
+    **TORCH_SURFACE,
 }
 
 
