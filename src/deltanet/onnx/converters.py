@@ -16,7 +16,6 @@ import numpy as np
 from deltanet import nn
 from deltanet.functional.activations import implicit_softmax_dim
 from deltanet.functional.conv import _ntuple, _padding_pairs
-from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
 from deltanet.nn.activation import (
     ELU,
     LeakyReLU,
@@ -36,6 +35,7 @@ from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.linear import Flatten, Identity, Linear
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
+from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
 
 Converter = Callable[..., None]
 
