@@ -345,6 +345,9 @@ class Softplus(Module):
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.softplus, z, self.beta, self.threshold)
 
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
 
 class Softmax(Module):
     r"""Softmax along ``dim``: class probabilities that sum to 1.
