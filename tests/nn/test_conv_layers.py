@@ -192,7 +192,8 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.MaxPool2d(2),
             (4, 8, 8),
-            r"MaxPool2d\(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False\): max_pool2d expects a 4-D input",
+            r"MaxPool2d\(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False\): "
+            r"max_pool2d expects a 4-D input",
         ),
         (
             nn.AvgPool3d(3),
@@ -208,7 +209,8 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.Upsample(scale_factor=2, mode="bilinear"),
             (1, 2, 8),
-            r"Upsample\(scale_factor=2, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input of shape \(1, 2, 8\)",
+            r"Upsample\(scale_factor=2, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input "
+            r"of shape \(1, 2, 8\)",
         ),
     ],
 )
