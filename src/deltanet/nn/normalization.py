@@ -227,12 +227,9 @@ class _InstanceNorm(Module):
         if unbatched:
             x = x.reshape((1,) + x.shape)
         use_input_stats = self.training or not self.track_running_stats
-        update = self.training and self.track_running_stats
-        momentum = 0.0
-        if update:
-            assert self.num_batches_tracked is not None
-            self.num_batches_tracked[...] += 1
-            momentum = 1.0 / int(self.num_batches_tracked) if self.momentum is None else self.momentum
+        # As PyTorch's InstanceNorm: momentum=None means 0 (no cumulative average, unlike batch
+        # norm), and num_batches_tracked stays 0 (it is kept for the state_dict keys only).
+        momentum = 0.0 if self.momentum is None else self.momentum
         y = _named(
             self,
             instance_norm,
@@ -263,12 +260,14 @@ class InstanceNorm1d(_InstanceNorm):
 
     PyTorch's defaults: no affine parameters and no running statistics. With
     ``track_running_stats=True`` the running averages of the per-instance statistics are kept in
-    training and used in evaluation, as in PyTorch.
+    training and used in evaluation, as in PyTorch (whose ``num_batches_tracked`` buffer stays 0
+    and whose ``momentum=None`` freezes them: both kept here for the same results and keys).
 
     Args:
         num_features: $C$, the number of channels.
         eps: $\epsilon > 0$ added to the variance.
-        momentum: weight of each new batch in the running statistics; None for a cumulative average.
+        momentum: weight of each new batch in the running statistics; None means 0 (the running
+            statistics stay as they are), as in PyTorch.
         affine: learn $\gamma$ (``weight``) and $\beta$ (``bias``) of shape $(C,)$ (default False).
         track_running_stats: keep ``running_mean``/``running_var`` for evaluation (default False).
         dtype: float32 (default) or float64.
@@ -299,7 +298,7 @@ class InstanceNorm2d(_InstanceNorm):
     Args:
         num_features: $C$, the number of channels.
         eps: $\epsilon > 0$ added to the variance.
-        momentum: weight of each new batch in the running statistics; None for a cumulative average.
+        momentum: weight of each new batch in the running statistics; None means 0, as in PyTorch.
         affine: learn $\gamma$ and $\beta$ of shape $(C,)$ (default False).
         track_running_stats: keep running statistics for evaluation (default False).
         dtype: float32 (default) or float64.
@@ -330,7 +329,7 @@ class InstanceNorm3d(_InstanceNorm):
     Args:
         num_features: $C$, the number of channels.
         eps: $\epsilon > 0$ added to the variance.
-        momentum: weight of each new batch in the running statistics; None for a cumulative average.
+        momentum: weight of each new batch in the running statistics; None means 0, as in PyTorch.
         affine: learn $\gamma$ and $\beta$ of shape $(C,)$ (default False).
         track_running_stats: keep running statistics for evaluation (default False).
         dtype: float32 (default) or float64.
