@@ -117,8 +117,12 @@ class Module:
                 self._buffers.pop(name, None)
             object.__setattr__(self, name, value)  # still a buffer: a new array replaces the old
             return
+        target = (
+            self._parameters if isinstance(value, Parameter) else self._modules if isinstance(value, Module) else None
+        )
         for registry in (self._parameters, self._buffers, self._non_persistent_buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not target:  # a replaced parameter or module keeps its place (and state_dict order)
+                registry.pop(name, None)
         if isinstance(value, Parameter):
             if _parameter_budget is not None:
                 _parameter_budget.charge(value.data.nbytes, type(self).__name__)
