@@ -100,9 +100,12 @@ def clip_grad_norm_(
             f"{owner}: the total norm of order {norm_type} of the gradients is {total}, so they cannot be "
             f"clipped; set error_if_nonfinite=False to go on with NaN gradients"
         )
-    coef = min(1.0, max_norm / (total + 1e-6)) if math.isfinite(total) else float("nan")
-    for g in grads:
-        g *= g.dtype.type(coef)  # in place: the optimizer reads these arrays
+    # As PyTorch: an infinite norm gives the factor 0 (inf * 0 = NaN where the gradient is inf), a
+    # NaN norm the factor NaN.
+    coef = float(np.minimum(1.0, max_norm / (total + 1e-6)))
+    with np.errstate(invalid="ignore"):
+        for g in grads:
+            g *= g.dtype.type(coef)  # in place: the optimizer reads these arrays
     return Tensor(np.array(total, dtype=dtype))
 
 
