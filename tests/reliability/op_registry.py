@@ -631,7 +631,7 @@ register(
             S("slope 0.2", away_from_zero(rng, 4), negative_slope=0.2),
             S("empty", normal(rng, 0, 2)),
         ],
-        [E("slope not a number", ValueError, r"leaky_relu: negative_slope must be a number, got 'a'", np.ones(2), "a")],
+        [E("slope not a number", ValueError, r"leaky_relu: negative_slope must be a finite number, got 'a'", np.ones(2), "a")],
     )
 )
 register(
@@ -667,7 +667,7 @@ register(
             S("alpha 0.5", away_from_zero(rng, 4), alpha=0.5),
             S("empty", normal(rng, 0)),
         ],
-        [E("alpha not a number", ValueError, r"elu: alpha must be a number, got 'a'", np.ones(2), "a")],
+        [E("alpha not a number", ValueError, r"elu: alpha must be a finite number, got 'a'", np.ones(2), "a")],
     )
 )
 register(

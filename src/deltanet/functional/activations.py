@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
 from deltanet.autograd.ops import ReLU, Sigmoid, Tanh, stable_sigmoid
 
@@ -22,11 +23,13 @@ def _as_tensor(z: Any) -> Tensor:
     return z if isinstance(z, Tensor) else Tensor(z)
 
 
-def _number(value: Any, name: str, owner: str) -> float:
-    """A real number that is not NaN (the message quotes what was given)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or math.isnan(value):
-        raise ValueError(f"{owner}: {name} must be a number, got {value!r}")
-    return float(value)
+def _number(value: Any, name: str, owner: str, finite: bool = True) -> float:
+    """A real number, finite (or, with ``finite=False``, not NaN); the message quotes what was given."""
+    if not finite:
+        if not check.is_number(value) or math.isnan(value):
+            raise check.fail(owner, name, "a number", value)
+        return float(value)
+    return check.number(value, name, owner)
 
 
 def sigmoid(z: Tensor) -> Tensor:
@@ -383,7 +386,7 @@ def softplus(z: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         0.6931
     """
     beta = _number(beta, "beta", "softplus")
-    threshold = _number(threshold, "threshold", "softplus")
+    threshold = _number(threshold, "threshold", "softplus", finite=False)  # inf: never linear
     if not 0 < beta < math.inf:
         raise ValueError(f"softplus: beta must be positive and finite, got {beta}")
     return Softplus.apply(_as_tensor(z), beta=beta, threshold=threshold)

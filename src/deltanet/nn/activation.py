@@ -8,6 +8,7 @@ input intact for the backward pass). Hyperparameters are plain attributes read a
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -233,6 +234,8 @@ class PReLU(Module):
             raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
         self.num_parameters = num_parameters
         init = _number_in("PReLU", "init", init, -float("inf"))
+        if not math.isfinite(init):
+            raise ValueError(f"PReLU: init must be a finite number, got {init!r}")
         dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
