@@ -696,7 +696,7 @@ register(
         ],
         [
             E("beta zero", ValueError, r"softplus: beta must be positive and finite, got 0", np.ones(2), beta=0),
-            E("beta NaN", ValueError, r"softplus: beta must be a number, got nan", np.ones(2), beta=float("nan")),
+            E("beta NaN", ValueError, r"softplus: beta must be a finite number, got nan", np.ones(2), beta=float("nan")),
             E(
                 "threshold not a number",
                 ValueError,

@@ -230,9 +230,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
         super().__init__()
-        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
-        self.num_parameters = num_parameters
+        self.num_parameters = check.integer(num_parameters, "num_parameters", "PReLU", low=1)
         init = _number_in("PReLU", "init", init, -float("inf"))
         if not math.isfinite(init):
             raise ValueError(f"PReLU: init must be a finite number, got {init!r}")

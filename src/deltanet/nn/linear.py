@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend, init
 from deltanet.autograd import Tensor
 from deltanet.functional.linear import linear
@@ -54,11 +55,8 @@ class Linear(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = check.integer(in_features, "in_features", "Linear", low=1)
+        self.out_features = check.integer(out_features, "out_features", "Linear", low=1)
         dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
