@@ -10,7 +10,7 @@ import pytest
 
 import deltanet as dn
 from deltanet import nn
-from deltanet.nn.module import IncompatibleKeys, StateDictError
+from deltanet.nn.state import IncompatibleKeys, StateDictError
 
 SRC = Path(dn.__file__).parent
 

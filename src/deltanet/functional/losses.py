@@ -745,7 +745,9 @@ def cross_entropy(
             targets' weights when ``weight`` is given), "sum" or "none" (shape (N, d1, ...)).
         label_smoothing: $\epsilon$ in $[0, 1]$: the target becomes $(1 - \epsilon) y + \epsilon / C$.
         weight: optional rescaling per class, shape (C,).
-        ignore_index: class-index targets equal to it add nothing (nor to the mean's count).
+        ignore_index: class-index targets equal to it add nothing (nor to the mean's count) and get
+            no gradient; it may lie outside $[0, C)$ (255 for unlabelled pixels). If every target
+            is ignored, "mean" is $0/0$: NaN, with a zero gradient, as in PyTorch.
 
     Shape:
         - input: $(N, C)$ or $(N, C, d_1, \dots)$.

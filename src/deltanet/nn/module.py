@@ -20,13 +20,14 @@ import functools
 import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.nn.conversion import parse_to_args
+from deltanet.nn.state import IncompatibleKeys, copy_state
 
 
 class Parameter(Tensor):
@@ -448,30 +449,7 @@ class Module:
         """
         if assign:
             raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")
-        own = self._named_state()  # the live arrays: checked first, then written in place
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            raise StateDictError(
-                f"load_state_dict for {type(self).__name__}: missing keys {missing}, unexpected keys "
-                f"{unexpected} (this model has {list(own)})"
-            )
-        arrays: dict[str, np.ndarray] = {}
-        for key in own:
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            if hasattr(value, "detach"):  # a torch tensor
-                value = value.detach().cpu().numpy()
-            value = np.asarray(value)
-            if value.dtype.kind not in "fiub":
-                raise ValueError(f"load_state_dict: {key!r} has unsupported dtype {value.dtype}")
-            if value.shape != np.shape(own[key]):
-                raise ValueError(f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape}")
-            arrays[key] = value
-        for key, value in arrays.items():
-            own[key][...] = value  # in place: optimizers keep their references
-        return IncompatibleKeys(missing, unexpected)
+        return copy_state(self._named_state(), state_dict, strict, type(self).__name__)
 
     # -- config ------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -510,24 +488,6 @@ class Module:
         if len(lines) == 1 and not self._modules:
             return head + lines[0] + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
-
-
-class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict`` did not match: the model's keys the state lacked, and the state's
-    keys the model lacks (PyTorch's ``_IncompatibleKeys``)."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
-class StateDictError(KeyError, RuntimeError):
-    """``load_state_dict(strict=True)`` found missing or unexpected keys.
-
-    Both a ``KeyError`` and a ``RuntimeError`` (what PyTorch raises), with a plain message.
-    """
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 # -- building from untrusted configs --------------------------------------------------------------
