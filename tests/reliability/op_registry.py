@@ -631,7 +631,15 @@ register(
             S("slope 0.2", away_from_zero(rng, 4), negative_slope=0.2),
             S("empty", normal(rng, 0, 2)),
         ],
-        [E("slope not a number", ValueError, r"leaky_relu: negative_slope must be a finite number, got 'a'", np.ones(2), "a")],
+        [
+            E(
+                "slope not a number",
+                ValueError,
+                r"leaky_relu: negative_slope must be a finite number, got 'a'",
+                np.ones(2),
+                "a",
+            )
+        ],
     )
 )
 register(
@@ -696,7 +704,13 @@ register(
         ],
         [
             E("beta zero", ValueError, r"softplus: beta must be positive and finite, got 0", np.ones(2), beta=0),
-            E("beta NaN", ValueError, r"softplus: beta must be a finite number, got nan", np.ones(2), beta=float("nan")),
+            E(
+                "beta NaN",
+                ValueError,
+                r"softplus: beta must be a finite number, got nan",
+                np.ones(2),
+                beta=float("nan"),
+            ),
             E(
                 "threshold not a number",
                 ValueError,
