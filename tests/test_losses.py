@@ -553,8 +553,10 @@ def test_modules_call_their_function_with_array_or_tensor_targets(rng, module, f
 
 
 def test_module_reprs():
-    assert repr(losses.CrossEntropy()) == "CrossEntropy(reduction='mean')"
-    assert repr(losses.CrossEntropyLoss(label_smoothing=0.1)) == "CrossEntropy(reduction='mean', label_smoothing=0.1)"
+    assert repr(losses.CrossEntropy()) == "CrossEntropyLoss(reduction='mean')"
+    assert (
+        repr(losses.CrossEntropyLoss(label_smoothing=0.1)) == "CrossEntropyLoss(reduction='mean', label_smoothing=0.1)"
+    )
     assert repr(losses.HuberLoss(delta=2)) == "HuberLoss(delta=2.0, reduction='mean')"
     assert repr(losses.MultiMarginLoss()) == "MultiMarginLoss(p=1, margin=1.0, reduction='mean')"
     assert repr(losses.MSELoss(reduction="none")) == "MSELoss(reduction='none')"
@@ -568,13 +570,13 @@ def test_module_reprs():
             lambda: losses.MSELoss(reduction="average"),
             r"MSELoss: reduction must be 'mean', 'sum' or 'none', got 'average'",
         ),
-        (lambda: losses.CrossEntropy(reduction=1), r"CrossEntropy: reduction must be .* got 1"),
+        (lambda: losses.CrossEntropy(reduction=1), r"CrossEntropyLoss: reduction must be .* got 1"),
         (lambda: losses.HuberLoss(delta=-1.0), r"HuberLoss: delta must be a positive finite number, got -1.0"),
         (
             lambda: losses.CrossEntropy(label_smoothing=-0.1),
-            r"CrossEntropy: label_smoothing must be in \[0, 1\], got -0.1",
+            r"CrossEntropyLoss: label_smoothing must be in \[0, 1\], got -0.1",
         ),
-        (lambda: losses.CrossEntropy(ignore_index=1.5), r"CrossEntropy: ignore_index must be an integer, got 1.5"),
+        (lambda: losses.CrossEntropy(ignore_index=1.5), r"CrossEntropyLoss: ignore_index must be an integer, got 1.5"),
         (lambda: losses.MultiMarginLoss(p=0), r"MultiMarginLoss: p must be 1 or 2, got 0"),
         (
             lambda: losses.MultiMarginLoss(margin=float("nan")),

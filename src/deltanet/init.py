@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor, no_grad
 from deltanet.backend import get_rng
 
@@ -68,6 +69,28 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     return tensor
 
 
+def check_finite(tensor: Tensor, owner: str) -> None:
+    """Raise ValueError naming ``owner`` if an initializer left NaN or infinite values in ``tensor``.
+
+    Args:
+        tensor: the initialized weight.
+        owner: the layer whose ``init=`` filled it, for the message.
+
+    Raises:
+        ValueError: ``tensor`` holds a NaN or an infinity.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.init.check_finite(dn.nn.Parameter(np.ones(2)), "Linear")
+    """
+    finite = np.isfinite(tensor.data)
+    if not finite.all():
+        raise ValueError(
+            f"{owner}: init left {int(finite.size - finite.sum())} of {finite.size} weights NaN or "
+            f"infinite; check the initializer's arguments"
+        )
+
+
 def constant(tensor: Tensor, value: float = 0.0) -> Tensor:
     """Fill ``tensor`` with one value, in place.
 
@@ -86,7 +109,7 @@ def constant(tensor: Tensor, value: float = 0.0) -> Tensor:
         >>> dn.init.constant(dn.nn.Parameter([0.0, 0.0]), 0.5).data.tolist()
         [0.5, 0.5]
     """
-    tensor.data[...] = value
+    tensor.data[...] = check.number(value, "value", "constant")
     return tensor
 
 
@@ -147,6 +170,7 @@ def uniform(tensor: Tensor, a: float = -0.3, b: float = 0.3, rng: Any = None) ->
         >>> bool((abs(w.data) <= 0.3).all())
         True
     """
+    a, b = check.number(a, "a", "uniform"), check.number(b, "b", "uniform")
     if not a < b:
         raise ValueError(f"uniform needs a < b, got a={a}, b={b}")
     return _fill(tensor, get_rng(rng).uniform(a, b, tensor.shape))
@@ -173,6 +197,7 @@ def normal(tensor: Tensor, mean: float = 0.0, std: float = 0.01, rng: Any = None
         >>> round(float(w.data.std()), 2)
         0.5
     """
+    mean, std = check.number(mean, "mean", "normal"), check.number(std, "std", "normal")
     if std < 0:
         raise ValueError(f"normal needs std >= 0, got {std}")
     return _fill(tensor, get_rng(rng).normal(mean, std, tensor.shape))
@@ -202,6 +227,7 @@ def glorot_uniform(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor
         >>> bool((abs(w.data) <= (6 / 7) ** 0.5).all())
         True
     """
+    gain = check.number(gain, "gain", "glorot_uniform")
     fan_in, fan_out = fan_in_and_fan_out(tensor.shape)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return _fill(tensor, get_rng(rng).uniform(-bound, bound, tensor.shape))
@@ -228,6 +254,7 @@ def glorot_normal(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
         >>> round(float(w.data.std()), 3)   # sqrt(2 / 400)
         0.071
     """
+    gain = check.number(gain, "gain", "glorot_normal")
     fan_in, fan_out = fan_in_and_fan_out(tensor.shape)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return _fill(tensor, get_rng(rng).normal(0.0, std, tensor.shape))
@@ -309,6 +336,7 @@ def orthogonal(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
         >>> bool(np.allclose(w @ w.T, np.eye(3)))
         True
     """
+    gain = check.number(gain, "gain", "orthogonal")
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal needs a weight with at least 2 axes, got shape {tensor.shape}")
     rows = tensor.shape[0]
@@ -403,9 +431,19 @@ def _watching(layers: list[Any], on_output: Callable[[Any, Tensor], Any]) -> Ite
             del layer.forward
 
 
+def _zeros(tensor: Tensor, rng: Any = None) -> Tensor:
+    """``zeros`` with the ``rng=`` that layers pass to every initializer (nothing is drawn)."""
+    return zeros(tensor)
+
+
+def _ones(tensor: Tensor, rng: Any = None) -> Tensor:
+    """``ones`` with the ``rng=`` that layers pass to every initializer (nothing is drawn)."""
+    return ones(tensor)
+
+
+# By name for ``init=``: every function takes (tensor, rng=).
+_CONSTANTS: dict[str, Callable[..., Tensor]] = {"zeros": _zeros, "ones": _ones}
 _BY_NAME: dict[str, Callable[..., Tensor]] = {
-    "zeros": zeros,
-    "ones": ones,
     "uniform": uniform,
     "normal": normal,
     "glorot_uniform": glorot_uniform,
@@ -443,5 +481,26 @@ def get(spec: str | Callable[..., Tensor], owner: str | None = None) -> Callable
         return spec
     if isinstance(spec, str) and spec in _BY_NAME:
         return _BY_NAME[spec]
+    if isinstance(spec, str) and spec in _CONSTANTS:
+        return _CONSTANTS[spec]
     prefix = "" if owner is None else f"{owner}: init: "
-    raise ValueError(f"{prefix}unknown initializer {spec!r}; expected one of {sorted(_BY_NAME)} or a function")
+    names = sorted([*_BY_NAME, *_CONSTANTS])
+    raise ValueError(f"{prefix}unknown initializer {spec!r}; expected one of {names} or a function")
+
+
+__all__ = [
+    "check_finite",
+    "constant",
+    "fan_in_and_fan_out",
+    "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "lsuv",
+    "normal",
+    "ones",
+    "orthogonal",
+    "uniform",
+    "zeros",
+]

@@ -2,8 +2,11 @@ r"""Loss modules: ``loss_fn = losses.CrossEntropy(); loss = loss_fn(model(x), y)
 
 Each module holds its hyperparameters (checked in ``__init__``) and its ``forward(input, target)``
 calls the function of ``deltanet.functional.losses``, where the formula and the delta are
-written. Targets may be Tensors or NumPy arrays; float targets are used in the input's dtype, so
-float32 stays float32.
+written. The losses PyTorch has live in ``deltanet.nn`` under PyTorch's names
+(``nn.CrossEntropyLoss``, ``nn.MSELoss``, ...) and are re-exported here, the same classes
+(``losses.CrossEntropy`` is ``nn.CrossEntropyLoss``); this module adds the ones PyTorch lacks
+(log-cosh, hinge, Dice) and ``get``. Targets may be Tensors or NumPy arrays; float targets are
+used in the input's dtype, so float32 stays float32.
 
 **The loss must be differentiable; accuracy is a metric, not a loss.** The classification error
 $1 - (TP + TN)/N$ counts the argmax decisions that are wrong. It is piecewise constant in the
@@ -42,161 +45,23 @@ import numpy as np
 
 from deltanet.autograd import Tensor
 from deltanet.functional import losses as F
-from deltanet.nn.module import Module
+from deltanet.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    Loss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 
-
-class Loss(Module):
-    """Base class of the loss modules: holds and checks ``reduction`` ("mean", "sum" or "none").
-
-    A subclass writes ``forward(input, target)``; calling the module calls it.
-
-    Args:
-        reduction: "mean" (default) divides the sum of the per-term losses by their number, "sum"
-            adds them, "none" returns them all.
-
-    Shape:
-        - input, target: as the subclass says.
-        - output: a scalar, or one loss per term with ``reduction="none"``.
-
-    Raises:
-        ValueError: ``reduction`` is not one of the three.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.losses.MSELoss(reduction="sum")
-        MSELoss(reduction='sum')
-    """
-
-    #: What the targets hold, for code that checks or explains them (fit's input checks, the command
-    #: line): "class_index" (class indices or probability rows), "binary" (numbers in [0, 1]),
-    #: "sign" (labels -1/+1, 0 read as -1), "regression" (numbers), "segmentation" (label maps, or
-    #: one-hot/probability maps; one output channel is a binary mask) or "other" (the default).
-    target_kind = "other"
-
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__()
-        self.reduction = F._check_reduction(reduction, type(self).__name__)
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
-
-    def __call__(self, input: Tensor, target: Any) -> Tensor:
-        return self.forward(input, target)
-
-    def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}"
-
-
-def _weight_buffer(module: Loss, name: str, weight: Any) -> None:
-    if weight is not None:
-        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
-        if w.ndim > 1 or w.dtype.kind not in "fiu" or not np.isfinite(w).all():
-            raise ValueError(
-                f"{type(module).__name__}: {name} must be a finite number or a 1-D array of "
-                f"them (one per class), got {weight!r}"
-            )
-        weight = w.astype(np.float64) if w.dtype.kind != "f" else w.copy()
-    module.register_buffer(name, weight)
-
-
-class MSELoss(Loss):
-    r"""Mean squared error over all $N$ elements, as PyTorch's ``MSELoss``.
-
-    $$
-    L = \frac{1}{N} \sum_{i=1}^{N} (a_i - y_i)^2, \qquad
-    \delta_i = \frac{\partial L}{\partial a_i} = \frac{2 (a_i - y_i)}{N}
-    $$
-
-    The seeds' classification table sums over the classes and averages over the rows; that is
-    $C$ times this (twice it for two classes): ``MSELoss(reduction="sum")(p, y) / len(y)``.
-
-    Args:
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(*)$, any shape.
-        - target: the input's shape.
-        - output: a scalar; the input's shape with ``reduction="none"``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.losses.MSELoss()(dn.tensor([1.0, 2.0]), [0.0, 0.0]).item()
-        2.5
-    """
-
-    target_kind = "regression"
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.mse_loss(input, target, reduction=self.reduction)
-
-
-class L1Loss(Loss):
-    r"""Mean absolute error (MAE): robust to outliers, with a gradient of constant size.
-
-    $$
-    L = \frac{1}{N} \sum_{i=1}^{N} \lvert a_i - y_i \rvert, \qquad \delta_i = \frac{\mathrm{sign}(a_i - y_i)}{N}
-    $$
-
-    Args:
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(*)$, any shape.
-        - target: the input's shape.
-        - output: a scalar; the input's shape with ``reduction="none"``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.losses.L1Loss()(dn.tensor([1.0, -3.0]), [0.0, 0.0]).item()
-        2.0
-    """
-
-    target_kind = "regression"
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.l1_loss(input, target, reduction=self.reduction)
-
-
+# deltanet's own names for two of PyTorch's losses: the same classes.
+CrossEntropy = CrossEntropyLoss
 MAELoss = L1Loss
-
-
-class HuberLoss(Loss):
-    r"""Huber loss: quadratic for small errors, linear for large ones.
-
-    With $d = a - y$ and the threshold $\delta_H$ (``delta``, not the error signal $\delta$):
-
-    $$
-    \ell(d) = \begin{cases} \frac{1}{2} d^2 & \lvert d \rvert < \delta_H \\
-    \delta_H \left(\lvert d \rvert - \frac{1}{2} \delta_H\right) & \text{otherwise} \end{cases},
-    \qquad \frac{\partial \ell}{\partial a} = \mathrm{clip}(d, -\delta_H, \delta_H)
-    $$
-
-    Args:
-        delta: the threshold $\delta_H > 0$ where the quadratic part turns linear (default 1.0).
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(*)$, any shape.
-        - target: the input's shape.
-        - output: a scalar; the input's shape with ``reduction="none"``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.losses.HuberLoss(delta=1.0)(dn.tensor([0.5, 3.0]), [0.0, 0.0]).item()
-        1.3125
-    """
-
-    target_kind = "regression"
-
-    def __init__(self, *, delta: float = 1.0, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
-        self.delta = F._check_huber_delta(delta, "HuberLoss")
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
-
-    def extra_repr(self) -> str:
-        return f"delta={self.delta}, reduction={self.reduction!r}"
 
 
 class LogCoshLoss(Loss):
@@ -226,184 +91,6 @@ class LogCoshLoss(Loss):
         return F.log_cosh_loss(input, target, reduction=self.reduction)
 
 
-class CrossEntropy(Loss):
-    r"""Softmax cross-entropy from logits, with the log-softmax fused in (stable for any logits).
-
-    For sample $n$ with logits $z_n$, target $t_n$ (one-hot from a class index, or probabilities)
-    and class weights $w_k$ (all 1 by default):
-
-    $$
-    \ell_n = -\sum_{k=1}^{C} w_k\, t_{nk} \log \mathrm{softmax}(z_n)_k, \qquad
-    t_n = (1 - \varepsilon)\, y_n + \varepsilon / C
-    $$
-
-    With one-hot targets, no weights and $\varepsilon = 0$ the error signal is
-    $\delta_n = \partial \ell_n / \partial z_n = \mathrm{softmax}(z_n) - y_n$. The "mean" divides
-    by $N$, or by $\sum_n w_{y_n}$ with class weights and index targets. Do not put a ``Softmax``
-    layer before it.
-
-    Args:
-        weight: optional rescaling $w$ per class, shape $(C,)$.
-        ignore_index: class-index targets equal to it add nothing, not even to the count of the
-            mean (default ``-100``).
-        label_smoothing: $\varepsilon \in [0, 1]$; the target becomes $(1 - \varepsilon)\, y + \varepsilon / C$.
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(N, C)$ or $(N, C, d_1, \dots)$, the logits $z$.
-        - target: class indices $(N,)$ or $(N, d_1, \dots)$, or class probabilities of the
-          input's shape.
-        - output: a scalar; $(N,)$ or $(N, d_1, \dots)$ with ``reduction="none"``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> loss_fn = dn.losses.CrossEntropy()
-        >>> round(loss_fn(dn.tensor([[2.0, 0.0, 0.0]]), [0]).item(), 4)
-        0.2395
-    """
-
-    target_kind = "class_index"
-
-    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
-
-    def __init__(
-        self, *, weight: Any = None, ignore_index: int = -100, label_smoothing: float = 0.0, reduction: str = "mean"
-    ) -> None:
-        super().__init__(reduction=reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-            raise ValueError(f"CrossEntropy: ignore_index must be an integer, got {ignore_index!r}")
-        self.ignore_index = int(ignore_index)
-        self.label_smoothing = F._check_label_smoothing(label_smoothing, "CrossEntropy")
-        _weight_buffer(self, "weight", weight)
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.cross_entropy(
-            input,
-            target,
-            reduction=self.reduction,
-            label_smoothing=self.label_smoothing,
-            weight=self.weight,
-            ignore_index=self.ignore_index,
-        )
-
-    def extra_repr(self) -> str:
-        extra = f", label_smoothing={self.label_smoothing}" if self.label_smoothing else ""
-        return f"reduction={self.reduction!r}{extra}"
-
-
-CrossEntropyLoss = CrossEntropy
-
-
-class NLLLoss(Loss):
-    r"""Negative log-likelihood of class indices, for log-probabilities (after ``LogSoftmax``).
-
-    For log-probabilities $x_n$ and class index $y_n$:
-
-    $$
-    \ell_n = -w_{y_n}\, x_{n, y_n}
-    $$
-
-    The "mean" divides by $\sum_n w_{y_n}$. ``NLLLoss`` after ``LogSoftmax`` equals
-    ``CrossEntropy`` on the logits; train with that fused loss.
-
-    Args:
-        weight: optional rescaling $w$ per class, shape $(C,)$.
-        ignore_index: targets equal to it add nothing (default ``-100``).
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(N, C)$ or $(N, C, d_1, \dots)$, log-probabilities.
-        - target: class indices $(N,)$ or $(N, d_1, \dots)$.
-        - output: a scalar; $(N,)$ or $(N, d_1, \dots)$ with ``reduction="none"``.
-
-    Examples:
-        >>> import numpy as np, deltanet as dn
-        >>> round(dn.losses.NLLLoss()(dn.tensor(np.log([[0.9, 0.1]])), [0]).item(), 4)
-        0.1054
-    """
-
-    target_kind = "class_index"
-
-    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
-
-    def __init__(self, *, weight: Any = None, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-            raise ValueError(f"NLLLoss: ignore_index must be an integer, got {ignore_index!r}")
-        self.ignore_index = int(ignore_index)
-        _weight_buffer(self, "weight", weight)
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.nll_loss(input, target, reduction=self.reduction, weight=self.weight, ignore_index=self.ignore_index)
-
-
-class BCELoss(Loss):
-    r"""Binary cross-entropy of probabilities $p \in [0, 1]$ (after a sigmoid).
-
-    $$
-    \ell = -\left[ y \log p + (1 - y) \log(1 - p) \right]
-    $$
-
-    Each log is clamped at $-100$, as in PyTorch, so $p = 0$ or $p = 1$ gives a finite loss. On
-    logits, ``BCEWithLogitsLoss`` is more accurate.
-
-    Args:
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(*)$, any shape.
-        - target: the input's shape.
-        - output: a scalar; the input's shape with ``reduction="none"``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> round(dn.losses.BCELoss()(dn.tensor([0.9, 0.2]), [1.0, 0.0]).item(), 4)
-        0.1643
-    """
-
-    target_kind = "binary"
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy(input, target, reduction=self.reduction)
-
-
-class BCEWithLogitsLoss(Loss):
-    r"""Sigmoid and binary cross-entropy from logits, fused and stable for any logit.
-
-    With the weight $w_+$ of the positive examples (``pos_weight``, 1 by default):
-
-    $$
-    \ell = -\left[ w_+\, y \log \sigma(z) + (1 - y) \log(1 - \sigma(z)) \right], \qquad
-    \delta = \frac{\partial \ell}{\partial z} = \sigma(z) - y \quad (w_+ = 1)
-    $$
-
-    Args:
-        pos_weight: optional weight $w_+$ of the positive examples, one per class of the last axis.
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(*)$, any shape.
-        - target: the input's shape.
-        - output: a scalar; the input's shape with ``reduction="none"``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> round(dn.losses.BCEWithLogitsLoss()(dn.tensor([0.0]), [1.0]).item(), 4)
-        0.6931
-    """
-
-    target_kind = "binary"
-
-    pos_weight: np.ndarray | None  # a registered buffer (declared for the type checker)
-
-    def __init__(self, *, pos_weight: Any = None, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
-        _weight_buffer(self, "pos_weight", pos_weight)
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction, pos_weight=self.pos_weight)
-
-
 class HingeLoss(Loss):
     r"""Binary hinge loss on raw scores $f$, with labels $t \in \{-1, +1\}$ (0 is read as $-1$).
 
@@ -429,50 +116,6 @@ class HingeLoss(Loss):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.hinge_loss(input, target, reduction=self.reduction)
-
-
-class MultiMarginLoss(Loss):
-    r"""Multi-class hinge loss on raw scores $x$, as PyTorch's ``MultiMarginLoss``.
-
-    For sample $n$ of class $y_n$, with the margin $m$ and $C$ classes:
-
-    $$
-    \ell_n = \frac{w_{y_n}}{C} \sum_{i \ne y_n} \max(0,\ m - x_{n, y_n} + x_{n, i})^p
-    $$
-
-    Args:
-        p: the exponent $p$: 1 (default) or 2.
-        margin: the margin $m$ (default 1.0).
-        weight: optional rescaling $w$ per class, shape $(C,)$.
-        reduction: "mean" (default), "sum" or "none".
-
-    Shape:
-        - input: $(N, C)$, the scores $x$.
-        - target: class indices $(N,)$.
-        - output: a scalar; $(N,)$ with ``reduction="none"``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> round(dn.losses.MultiMarginLoss()(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), [3]).item(), 4)
-        0.325
-    """
-
-    target_kind = "class_index"
-
-    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
-
-    def __init__(self, *, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean") -> None:
-        super().__init__(reduction=reduction)
-        self.p, self.margin = F._check_margin_options(p, margin, "MultiMarginLoss")
-        _weight_buffer(self, "weight", weight)
-
-    def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.multi_margin_loss(
-            input, target, p=self.p, margin=self.margin, weight=self.weight, reduction=self.reduction
-        )
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, margin={self.margin}, reduction={self.reduction!r}"
 
 
 _NAMES: dict[str, type[Loss]] = {
@@ -504,6 +147,10 @@ _NAMES: dict[str, type[Loss]] = {
     "hinge_loss": HingeLoss,
     "multi_margin": MultiMarginLoss,
     "multi_margin_loss": MultiMarginLoss,
+    "smooth_l1": SmoothL1Loss,
+    "smooth_l1_loss": SmoothL1Loss,
+    "kl_div": KLDivLoss,
+    "kl_divergence": KLDivLoss,
 }
 _METRICS = {"accuracy", "acc", "classification_error", "error_rate", "error"}
 
@@ -528,7 +175,7 @@ def get(name_or_loss: Any) -> Any:
     Examples:
         >>> import deltanet as dn
         >>> dn.losses.get("cross_entropy")
-        CrossEntropy(reduction='mean')
+        CrossEntropyLoss(reduction='mean')
         >>> dn.losses.get("BCE-with-logits")
         BCEWithLogitsLoss(reduction='mean')
         >>> dn.losses.get("accuracy")
@@ -564,6 +211,7 @@ __all__ = [
     "CrossEntropyLoss",
     "HingeLoss",
     "HuberLoss",
+    "KLDivLoss",
     "L1Loss",
     "LogCoshLoss",
     "Loss",
@@ -571,6 +219,7 @@ __all__ = [
     "MSELoss",
     "MultiMarginLoss",
     "NLLLoss",
+    "SmoothL1Loss",
     "get",
 ]
 

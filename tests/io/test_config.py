@@ -57,7 +57,7 @@ def test_get_config_records_the_outermost_call_with_defaults():
     config = nn.ConvTranspose2d(4, 2, 3, stride=2, output_padding=1).get_config()
     assert config["stride"] == 2 and config["output_padding"] == 1 and config["in_channels"] == 4
     assert nn.Upsample(scale_factor=(2, 3), mode="bilinear").get_config()["scale_factor"] == [2, 3]
-    assert nn.ReLU().get_config() == {}
+    assert nn.ReLU().get_config() == {"inplace": False}
 
 
 def test_numpy_values_become_json_and_generators_and_init_functions_are_dropped():
@@ -73,7 +73,10 @@ def test_containers_list_their_children_including_appended_ones(tmp_path):
     seq = nn.Sequential(nn.Linear(2, 3))
     seq.append(nn.ReLU())
     assert seq.get_config() == {
-        "layers": [{"class": "Linear", "config": nn.Linear(2, 3).get_config()}, {"class": "ReLU", "config": {}}]
+        "layers": [
+            {"class": "Linear", "config": nn.Linear(2, 3).get_config()},
+            {"class": "ReLU", "config": {"inplace": False}},
+        ]
     }
     blocks = nn.ModuleList(nn.Linear(2, 2) for _ in range(2))  # a generator: consumed, children kept
     assert [c["class"] for c in blocks.get_config()["modules"]] == ["Linear", "Linear"]

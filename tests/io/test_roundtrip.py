@@ -50,6 +50,28 @@ EXAMPLES = {
     nn.Sequential: (lambda: nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Sequential(nn.Linear(8, 2))), (3, 4)),
     nn.ModuleList: (lambda: nn.ModuleList([nn.Linear(2, 2), nn.ReLU()]), None),
     dn.models.UNet: (lambda: dn.models.UNet(in_channels=2, classes=3, depth=1, width=2, rng=0), (1, 2, 4, 4)),
+    # PyTorch's surface (issue 12): layers, containers and the loss modules that live in nn.
+    nn.GELU: (lambda: nn.GELU("tanh"), (2, 3)),
+    nn.LayerNorm: (lambda: nn.LayerNorm((3, 4), eps=1e-4), (2, 3, 4)),
+    nn.GroupNorm: (lambda: nn.GroupNorm(2, 4), (2, 4, 3)),
+    nn.InstanceNorm1d: (lambda: nn.InstanceNorm1d(3, affine=True, track_running_stats=True), (2, 3, 5)),
+    nn.InstanceNorm2d: (lambda: nn.InstanceNorm2d(2, momentum=None, track_running_stats=True), (2, 2, 3, 3)),
+    nn.InstanceNorm3d: (lambda: nn.InstanceNorm3d(2, affine=True), (1, 2, 2, 2, 2)),
+    nn.Embedding: (lambda: nn.Embedding(6, 3, padding_idx=-1, max_norm=2.0, rng=0), None),
+    nn.PixelShuffle: (lambda: nn.PixelShuffle(2), (1, 8, 2, 2)),
+    nn.PixelUnshuffle: (lambda: nn.PixelUnshuffle(2), (1, 2, 4, 4)),
+    nn.Unflatten: (lambda: nn.Unflatten(1, (2, 3)), (2, 6)),
+    nn.ModuleDict: (lambda: nn.ModuleDict({"enc": nn.Linear(2, 2), "act": nn.ReLU()}), None),
+    nn.MSELoss: (lambda: nn.MSELoss(reduction="sum"), None),
+    nn.L1Loss: (lambda: nn.L1Loss(), None),
+    nn.HuberLoss: (lambda: nn.HuberLoss("none", 0.5), None),
+    nn.SmoothL1Loss: (lambda: nn.SmoothL1Loss(beta=0.3), None),
+    nn.CrossEntropyLoss: (lambda: nn.CrossEntropyLoss([1.0, 2.0], ignore_index=255, label_smoothing=0.1), None),
+    nn.NLLLoss: (lambda: nn.NLLLoss(np.array([0.5, 1.5]), reduction="sum"), None),
+    nn.BCELoss: (lambda: nn.BCELoss(np.array([1.0, 3.0])), None),
+    nn.BCEWithLogitsLoss: (lambda: nn.BCEWithLogitsLoss(pos_weight=np.array([2.0])), None),
+    nn.KLDivLoss: (lambda: nn.KLDivLoss(reduction="batchmean", log_target=True), None),
+    nn.MultiMarginLoss: (lambda: nn.MultiMarginLoss(2, 0.5, [1.0, 1.0, 2.0]), None),
 }
 
 

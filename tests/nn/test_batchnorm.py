@@ -176,7 +176,7 @@ def test_layer_parameters_buffers_and_state_dict_keys():
     assert bn.weight.dtype == bn.running_mean.dtype == np.float32
     no_affine = nn.BatchNorm1d(4, affine=False, track_running_stats=False)
     assert no_affine.parameters() == [] and list(no_affine.state_dict()) == []
-    assert repr(bn) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert repr(bn) == "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
 
 
 def test_training_updates_buffers_in_place_and_eval_does_not():
@@ -373,7 +373,8 @@ def test_float32_torch_state_dict_loads_into_float32_layer():
     theirs = torch.nn.BatchNorm1d(3)
     with torch.no_grad():
         theirs(torch.randn(6, 3, generator=torch.Generator().manual_seed(0)))
-    ours = nn.BatchNorm1d(3).load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    ours = nn.BatchNorm1d(3)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     np.testing.assert_array_equal(ours.running_var, theirs.running_var.numpy())
     assert ours.running_var.dtype == np.float32
 

@@ -192,7 +192,8 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.MaxPool2d(2),
             (4, 8, 8),
-            r"MaxPool2d\(kernel_size=2, stride=2, padding=0\): max_pool2d expects a 4-D input",
+            r"MaxPool2d\(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False\): "
+            r"max_pool2d expects a 4-D input",
         ),
         (
             nn.AvgPool3d(3),
@@ -208,7 +209,8 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.Upsample(scale_factor=2, mode="bilinear"),
             (1, 2, 8),
-            r"Upsample\(scale_factor=2, mode='bilinear'\): upsample: mode 'bilinear' needs a 4-D input",
+            r"Upsample\(scale_factor=2, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input "
+            r"of shape \(1, 2, 8\)",
         ),
     ],
 )
@@ -242,7 +244,7 @@ def test_pooling_and_upsample_layers_call_their_functional_op(rng):
 def test_pooling_reprs_match_torch():
     torch = pytest.importorskip("torch")
     assert repr(nn.AdaptiveAvgPool2d((3, 2))) == repr(torch.nn.AdaptiveAvgPool2d((3, 2)))
-    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0)"
+    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.AvgPool2d(3, 1, 1, count_include_pad=False)) == (
         "AvgPool2d(kernel_size=3, stride=1, padding=1, count_include_pad=False)"
     )

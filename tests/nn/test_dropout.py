@@ -182,8 +182,8 @@ def test_bad_rng_and_bad_inputs():
 
 
 def test_repr():
-    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
-    assert repr(nn.Dropout2d()) == "Dropout2d(p=0.5)"
+    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25, inplace=False)"
+    assert repr(nn.Dropout2d()) == "Dropout2d(p=0.5, inplace=False)"
 
 
 def test_non_contiguous_input_gives_the_same_result():

@@ -44,6 +44,10 @@ lin = importlib.import_module("deltanet.functional.linear")
 L = importlib.import_module("deltanet.functional.losses")
 pool = importlib.import_module("deltanet.functional.pooling")
 ups = importlib.import_module("deltanet.functional.upsample")
+emb = importlib.import_module("deltanet.functional.embedding")
+kld = importlib.import_module("deltanet.functional.kl_div")
+padding_mod = importlib.import_module("deltanet.functional.padding")
+shuffle = importlib.import_module("deltanet.functional.pixel_shuffle")
 
 
 @dataclass
@@ -627,7 +631,15 @@ register(
             S("slope 0.2", away_from_zero(rng, 4), negative_slope=0.2),
             S("empty", normal(rng, 0, 2)),
         ],
-        [E("slope not a number", ValueError, r"leaky_relu: negative_slope must be a number, got 'a'", np.ones(2), "a")],
+        [
+            E(
+                "slope not a number",
+                ValueError,
+                r"leaky_relu: negative_slope must be a finite number, got 'a'",
+                np.ones(2),
+                "a",
+            )
+        ],
     )
 )
 register(
@@ -663,7 +675,7 @@ register(
             S("alpha 0.5", away_from_zero(rng, 4), alpha=0.5),
             S("empty", normal(rng, 0)),
         ],
-        [E("alpha not a number", ValueError, r"elu: alpha must be a number, got 'a'", np.ones(2), "a")],
+        [E("alpha not a number", ValueError, r"elu: alpha must be a finite number, got 'a'", np.ones(2), "a")],
     )
 )
 register(
@@ -692,7 +704,13 @@ register(
         ],
         [
             E("beta zero", ValueError, r"softplus: beta must be positive and finite, got 0", np.ones(2), beta=0),
-            E("beta NaN", ValueError, r"softplus: beta must be a number, got nan", np.ones(2), beta=float("nan")),
+            E(
+                "beta NaN",
+                ValueError,
+                r"softplus: beta must be a finite number, got nan",
+                np.ones(2),
+                beta=float("nan"),
+            ),
             E(
                 "threshold not a number",
                 ValueError,
@@ -1644,6 +1662,312 @@ register(
                 r"upsample: scale_factor 0\.1 gives an empty output from shape \(1, 1, 2\)",
                 np.ones((1, 1, 2)),
                 scale_factor=0.1,
+            ),
+        ],
+    )
+)
+
+
+# == ops of the PyTorch surface (issue 12) =======================================================
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def ref_gelu(z, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)))
+    return 0.5 * z * (1 + _erf(z / math.sqrt(2)))
+
+
+register(
+    OpInfo(
+        act.GELU,
+        F.gelu,
+        ref_gelu,
+        lambda rng: [
+            S("exact (2, 3)", normal(rng, 2, 3) * 3),
+            S("tanh (4,)", normal(rng, 4) * 3, approximate="tanh"),
+            S("0-D", normal(rng)),
+            S("empty", normal(rng, 0, 2)),
+        ],
+        [
+            E(
+                "approximate",
+                ValueError,
+                r"gelu: approximate must be 'none' or 'tanh', got 'fast'",
+                np.ones(2),
+                approximate="fast",
+            ),
+            E("integers", ValueError, r"gelu: expected a floating-point input, got dtype int64", np.ones(2, np.int64)),
+        ],
+    )
+)
+
+
+def _embedding_call(W, indices, **kw):
+    return F.embedding(indices, W, **kw)
+
+
+register(
+    OpInfo(
+        emb.Embedding,
+        _embedding_call,
+        lambda W, indices, **kw: W[indices],
+        lambda rng: [
+            S("(2, 3) indices, repeats", normal(rng, 5, 3), np.array([[0, 4, 4], [1, 0, 2]])),
+            S("1-D indices", normal(rng, 4, 2), np.array([3, 1])),
+            S("0-D index", normal(rng, 4, 2), np.array(2)),
+            S("no index", normal(rng, 4, 2), np.zeros(0, np.int64)),
+        ],
+        [
+            E(
+                "index out of range",
+                ValueError,
+                r"embedding: indices must be in \[0, 5\).*got 5",
+                np.ones((5, 2)),
+                np.array([5]),
+            ),
+            E(
+                "float indices",
+                ValueError,
+                r"embedding: expected integer indices, got dtype float64",
+                np.ones((5, 2)),
+                np.array([1.0]),
+            ),
+            E(
+                "padding_idx",
+                ValueError,
+                r"embedding: padding_idx must be an integer in \[-5, 4\], got 5",
+                np.ones((5, 2)),
+                np.array([1]),
+                padding_idx=5,
+            ),
+            E(
+                "sparse",
+                ValueError,
+                r"embedding: sparse gradients are not supported",
+                np.ones((5, 2)),
+                np.array([1]),
+                sparse=True,
+            ),
+        ],
+    )
+)
+
+
+def ref_kl_div(x, target, reduction="mean", log_target=False):
+    if log_target:
+        terms = np.exp(target) * (target - x)
+    else:
+        terms = np.where(target > 0, target * np.log(np.where(target > 0, target, 1.0)), 0.0) - target * x
+    if reduction == "batchmean":
+        return terms.sum() / x.shape[0]
+    return _reduce(terms, reduction)
+
+
+register(
+    OpInfo(
+        kld.KLDivergence,
+        F.kl_div,
+        ref_kl_div,
+        lambda rng: [
+            S("batchmean", np.log(prob_rows(rng, (3, 4))), prob_rows(rng, (3, 4)), reduction="batchmean"),
+            S(
+                "sum, log target",
+                np.log(prob_rows(rng, (2, 3))),
+                np.log(prob_rows(rng, (2, 3))),
+                reduction="sum",
+                log_target=True,
+            ),
+            S("none, (2, 3, 2)", np.log(prob_rows(rng, (2, 3, 2))), prob_rows(rng, (2, 3, 2)), reduction="none"),
+            S("empty, sum", normal(rng, 0, 3), probabilities(rng, 0, 3), reduction="sum"),
+        ],
+        [
+            E(
+                "reduction",
+                ValueError,
+                r"kl_div: reduction must be 'mean', 'batchmean', 'sum' or 'none', got 'avg'",
+                np.ones(2),
+                np.ones(2),
+                reduction="avg",
+            ),
+            E(
+                "shapes",
+                ValueError,
+                r"kl_div: input shape \(2,\) and target shape \(3,\) must match",
+                np.ones(2),
+                np.ones(3),
+                reduction="sum",
+            ),
+            E(
+                "integer input",
+                ValueError,
+                r"kl_div: input must be floating-point.*int64",
+                np.ones(2, np.int64),
+                np.ones(2),
+                reduction="sum",
+            ),
+        ],
+    )
+)
+
+
+def _smooth_l1_ref(a, y, reduction="mean", beta=1.0):
+    d = np.abs(a - y)
+    return _reduce(d if beta == 0 else np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+register(
+    OpInfo(
+        L.SmoothL1,
+        F.smooth_l1_loss,
+        _smooth_l1_ref,
+        lambda rng: [
+            S("both branches", np.array([[0.3, -0.2, 2.5], [-3.0, 0.9, -1.4]]), np.zeros((2, 3)), reduction="none"),
+            S("beta 0.55, mean", normal(rng, 2, 3) * 2, normal(rng, 2, 3), beta=0.55),
+            S("beta 0 (L1), sum", away_from_zero(rng, 4), np.zeros(4), reduction="sum", beta=0.0),
+            S("empty, sum", normal(rng, 0), normal(rng, 0), reduction="sum"),
+        ],
+        _loss_errors("smooth_l1_loss")
+        + [
+            E(
+                "beta",
+                ValueError,
+                r"smooth_l1_loss: beta must be a number >= 0, got -1",
+                np.ones(2),
+                np.ones(2),
+                beta=-1,
+            )
+        ],
+    )
+)
+
+_NP_PAD_MODE = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def ref_pad(x, pad, mode="constant", value=None):
+    pairs = [(0, 0)] * (x.ndim - len(pad) // 2) + [(pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)]
+    grown = [(max(a, 0), max(b, 0)) for a, b in pairs]
+    kw = {"constant_values": 0.0 if value is None else value} if mode == "constant" else {}
+    out = np.pad(x, grown, mode=_NP_PAD_MODE[mode], **kw)
+    crop = tuple(slice(-min(a, 0), out.shape[i] + min(b, 0)) for i, (a, b) in enumerate(pairs))
+    return out[crop]
+
+
+register(
+    OpInfo(
+        padding_mod.Pad,
+        F.pad,
+        ref_pad,
+        lambda rng: [
+            S("constant (2, 1)", normal(rng, 2, 3, 4), (2, 1)),
+            S("constant value, two axes", normal(rng, 2, 3), (1, 0, 2, 2), value=1.5),
+            S("constant crop", normal(rng, 2, 5), (-1, 2)),
+            S("reflect (N, C, H, W)", normal(rng, 1, 2, 4, 5), (2, 1, 3, 0), mode="reflect"),
+            S("replicate (N, C, D, H, W)", normal(rng, 1, 1, 2, 3, 3), (1, 2, 0, 1, 2, 1), mode="replicate"),
+            S("circular", normal(rng, 2, 2, 4), (3, 2), mode="circular"),
+            S("empty batch", normal(rng, 0, 2, 3), (1, 1), mode="reflect"),
+        ],
+        [
+            E("odd length", ValueError, r"pad: pad must be an even number of ints", np.ones((2, 3)), (1, 2, 3)),
+            E(
+                "too many pairs",
+                ValueError,
+                r"pad: pad \(1, 1, 1, 1, 1, 1\) has 3 pairs, more than the 2 axes",
+                np.ones((2, 3)),
+                (1, 1, 1, 1, 1, 1),
+            ),
+            E(
+                "reflect too wide",
+                ValueError,
+                r"pad: reflect padding must be smaller than the axis it pads, got padding \(3, 0\)",
+                np.ones((1, 2, 3)),
+                (3, 0),
+                mode="reflect",
+            ),
+            E(
+                "value with reflect",
+                ValueError,
+                r"pad: mode 'reflect' takes no value",
+                np.ones((1, 2, 3)),
+                (1, 1),
+                mode="reflect",
+                value=2.0,
+            ),
+            E(
+                "mode",
+                ValueError,
+                r"pad: mode must be one of 'constant', 'reflect', 'replicate', 'circular', got 'wrap'",
+                np.ones((1, 2, 3)),
+                (1, 1),
+                mode="wrap",
+            ),
+            E(
+                "replicate rank",
+                ValueError,
+                r"pad: mode 'replicate' pads the last 1, 2 or 3 axes",
+                np.ones(3),
+                (1, 1),
+                mode="replicate",
+            ),
+        ],
+    )
+)
+
+
+def _shuffle_call(x, r, inverse=False):
+    return (F.pixel_unshuffle if inverse else F.pixel_shuffle)(x, r)
+
+
+def ref_pixel_shuffle(x, r, inverse=False):
+    *lead, c, h, w = x.shape
+    if inverse:
+        out = np.empty((*lead, c * r * r, h // r, w // r))
+        for k in range(c * r * r):
+            ch, i, j = k // (r * r), (k // r) % r, k % r
+            out[..., k, :, :] = x[..., ch, i::r, j::r]
+        return out
+    out = np.empty((*lead, c // (r * r), h * r, w * r))
+    for k in range(c):
+        ch, i, j = k // (r * r), (k // r) % r, k % r
+        out[..., ch, i::r, j::r] = x[..., k, :, :]
+    return out
+
+
+register(
+    OpInfo(
+        shuffle.PixelShuffle,
+        _shuffle_call,
+        ref_pixel_shuffle,
+        lambda rng: [
+            S("shuffle r=2", normal(rng, 1, 8, 2, 3), 2),
+            S("shuffle r=3, batch 2", normal(rng, 2, 9, 1, 2), 3),
+            S("shuffle without batch", normal(rng, 4, 2, 2), 2),
+            S("unshuffle r=2", normal(rng, 2, 2, 4, 6), 2, inverse=True),
+            S("empty batch", normal(rng, 0, 4, 2, 2), 2),
+        ],
+        [
+            E(
+                "channels",
+                ValueError,
+                r"pixel_shuffle: the channels \(axis -3\) must be divisible by upscale_factor\*\*2 = 4",
+                np.ones((1, 3, 2, 2)),
+                2,
+            ),
+            E("rank", ValueError, r"pixel_shuffle: expected an input of shape \(\*, C, H, W\)", np.ones((4, 2)), 2),
+            E(
+                "factor",
+                ValueError,
+                r"pixel_shuffle: upscale_factor must be a positive integer, got 0",
+                np.ones((1, 4, 2, 2)),
+                0,
+            ),
+            E(
+                "unshuffle size",
+                ValueError,
+                r"pixel_unshuffle: height and width must be divisible by downscale_factor=2",
+                np.ones((1, 1, 3, 2)),
+                2,
+                inverse=True,
             ),
         ],
     )

@@ -812,7 +812,11 @@ LAYERS += [
         (2, 3),
         bad_rank=(3,),
         bad_hyperparameters=(
-            _h("dim", lambda: nn.Softmax(dim="1"), r"Softmax: dim must be an int \(an axis, e\.g\. -1\), got '1'"),
+            _h(
+                "dim",
+                lambda: nn.Softmax(dim="1"),
+                r"Softmax: dim must be an int \(an axis, e\.g\. -1\) or None, got '1'",
+            ),
         ),
     ),
     LayerSpec(
@@ -820,17 +824,113 @@ LAYERS += [
         lambda: nn.LogSoftmax(dim=1),
         (2, 3),
         bad_rank=(3,),
-        bad_hyperparameters=(_h("dim", lambda: nn.LogSoftmax(dim=None), r"LogSoftmax: dim must be an int"),),
+        bad_hyperparameters=(_h("dim", lambda: nn.LogSoftmax(dim=1.0), r"LogSoftmax: dim must be an int"),),
     ),
 ]
+LAYERS += [
+    LayerSpec(
+        nn.GELU,
+        nn.GELU,
+        (2, 3),
+        bad_hyperparameters=(
+            _h("approximate", lambda: nn.GELU("fast"), r"GELU: approximate must be one of 'none', 'tanh', got 'fast'"),
+        ),
+    ),
+    LayerSpec(
+        nn.LayerNorm,
+        lambda: nn.LayerNorm(4),
+        (3, 4),
+        bad_rank=(),
+        feature_axis=1,
+        bad_hyperparameters=(
+            _h("eps", lambda: nn.LayerNorm(4, eps=float("nan")), r"LayerNorm: eps must be a number > 0, got nan"),
+            _h("normalized_shape", lambda: nn.LayerNorm(0), r"LayerNorm: normalized_shape must be a positive integer"),
+        ),
+    ),
+    LayerSpec(
+        nn.GroupNorm,
+        lambda: nn.GroupNorm(2, 4),
+        (2, 4, 3),
+        bad_rank=(4,),
+        feature_axis=1,
+        bad_hyperparameters=(
+            _h("groups", lambda: nn.GroupNorm(3, 4), r"GroupNorm: num_groups=3 must divide num_channels=4"),
+            _h("eps", lambda: nn.GroupNorm(2, 4, eps=float("inf")), r"GroupNorm: eps must be a number > 0, got inf"),
+        ),
+    ),
+    LayerSpec(
+        nn.PixelShuffle,
+        lambda: nn.PixelShuffle(2),
+        (2, 8, 2, 2),
+        bad_rank=(8, 2),
+        bad_hyperparameters=(
+            _h("factor", lambda: nn.PixelShuffle(0), r"PixelShuffle: upscale_factor must be a positive integer, got 0"),
+        ),
+    ),
+    LayerSpec(
+        nn.PixelUnshuffle,
+        lambda: nn.PixelUnshuffle(2),
+        (2, 2, 4, 4),
+        bad_rank=(4, 4),
+        bad_hyperparameters=(
+            _h(
+                "factor",
+                lambda: nn.PixelUnshuffle(1.5),
+                r"PixelUnshuffle: downscale_factor must be a positive integer, got 1\.5",
+            ),
+        ),
+    ),
+    LayerSpec(
+        nn.Unflatten,
+        lambda: nn.Unflatten(1, (2, 2)),
+        (3, 4),
+        bad_rank=(4,),
+        bad_hyperparameters=(
+            _h("sizes", lambda: nn.Unflatten(1, 4), r"Unflatten: unflattened_size must be a tuple of sizes"),
+        ),
+    ),
+]
+for _inorm, _shape in (
+    (nn.InstanceNorm1d, (2, 4, 5)),
+    (nn.InstanceNorm2d, (2, 4, 3, 3)),
+    (nn.InstanceNorm3d, (2, 4, 2, 2, 2)),
+):
+    _name = _inorm.__name__
+    LAYERS.append(
+        LayerSpec(
+            _inorm,
+            lambda i=_inorm: i(4, affine=True),
+            _shape,
+            bad_rank=_shape[2:],
+            feature_axis=1,
+            bad_hyperparameters=(
+                _h("eps", lambda i=_inorm: i(4, eps=float("nan")), rf"{_name}: eps must be a number > 0, got nan"),
+                _h(
+                    "momentum",
+                    lambda i=_inorm: i(4, momentum=2),
+                    rf"{_name}: momentum must be a number in \[0, 1\], got 2",
+                ),
+            ),
+        )
+    )
 # Not checked: Identity (returns any input as it is), Module and the containers (their
-# forward is their children's).
-NOT_LAYERS = {nn.Identity, nn.Module, nn.Sequential, nn.ModuleList, nn.Parameter}
+# forward is their children's); the losses, which have their own matrix below; Embedding, whose
+# input is integer indices (tests/nn/test_embedding.py checks its bad inputs).
+NOT_LAYERS = {
+    nn.Identity,
+    nn.Module,
+    nn.Sequential,
+    nn.ModuleList,
+    nn.ModuleDict,
+    nn.Parameter,
+    nn.Embedding,
+    *(c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, losses.Loss)),
+}
 _BAD_RANK_MESSAGE = {
     nn.Linear: r"expected input with 4 features in its last axis, got shape \(\)",
     nn.GlobalAvgPool: r"global_avg_pool expects an input \(N, C, \*spatial\) with at least 3 axes, got shape \(2, 3\)",
     nn.Dropout2d: r"expected an input of shape \(N, C, \*spatial\) with at least 2 axes, got shape \(4,\)",
-    nn.Upsample: r"upsample expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 3\)",
+    nn.Upsample: r"interpolate expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 3\)",
     nn.PReLU: r"prelu: 4 parameters need an input with 4 channels on axis 1, got shape \(4,\)",
     nn.Softmax: r"axis 1 is out of bounds for array of dimension 1",
     nn.LogSoftmax: r"axis 1 is out of bounds for array of dimension 1",
@@ -1014,12 +1114,12 @@ LOSSES = [
             _h(
                 "label_smoothing",
                 lambda: losses.CrossEntropy(label_smoothing=2),
-                r"CrossEntropy: label_smoothing must be in \[0, 1\], got 2",
+                r"CrossEntropyLoss: label_smoothing must be in \[0, 1\], got 2",
             ),
             _h(
                 "weight",
                 lambda: losses.CrossEntropy(weight=[[1.0]]),
-                r"CrossEntropy: weight must be a finite number or a 1-D array",
+                r"CrossEntropyLoss: weight must be a finite number or a 1-D array",
             ),
             _h(
                 "weight per class",
@@ -1084,6 +1184,34 @@ LOSSES = [
                 "dist_matrix classes",
                 lambda: losses.GeneralizedWassersteinDiceLoss([[0, 1], [1, 0]])(dn.tensor(_SEG3), _SEG3_LABELS),
                 r"dist_matrix is 2 × 2 but the input has 3 classes.*expected a 3 × 3 matrix",
+            ),
+        ),
+    ),
+]
+LOSSES += [
+    LossSpec(
+        losses.SmoothL1Loss,
+        losses.SmoothL1Loss,
+        _Z,
+        _PROB,
+        "smooth_l1_loss|SmoothL1Loss",
+        "elementwise",
+        bad_hyperparameters=(
+            _h("beta", lambda: losses.SmoothL1Loss(beta=-1), r"SmoothL1Loss: beta must be a number >= 0, got -1"),
+        ),
+    ),
+    LossSpec(
+        losses.KLDivLoss,
+        lambda: losses.KLDivLoss(reduction="batchmean"),
+        _Z,
+        _PROB,
+        "kl_div|KLDivLoss",
+        "elementwise",
+        bad_hyperparameters=(
+            _h(
+                "log_target",
+                lambda: losses.KLDivLoss(log_target="yes"),
+                r"KLDivLoss: log_target must be True or False, got 'yes'",
             ),
         ),
     ),
@@ -1279,7 +1407,7 @@ for _spec in LOSSES:
             if s.cls is not losses.GeneralizedWassersteinDiceLoss
             else s.cls(_M3, reduction="avg")
         ),
-        Raises(ValueError, rf"{_entry}: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+        Raises(ValueError, rf"{_entry}: reduction must be 'mean', (?:'batchmean', )?'sum' or 'none', got 'avg'"),
         "reduction",
     )
     for _variant, _thunk, _pattern in _spec.bad_hyperparameters:

@@ -6,6 +6,7 @@ backward rules that follow the delta equations of the seeds.
 
 from deltanet.functional.activations import (
     elu,
+    gelu,
     identity,
     leaky_relu,
     log_softmax,
@@ -29,6 +30,8 @@ from deltanet.functional.conv import (
 )
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 from deltanet.functional.dropout import dropout, dropout2d
+from deltanet.functional.embedding import embedding, one_hot
+from deltanet.functional.kl_div import kl_div
 from deltanet.functional.linear import linear
 from deltanet.functional.losses import (
     binary_cross_entropy,
@@ -41,7 +44,11 @@ from deltanet.functional.losses import (
     mse_loss,
     multi_margin_loss,
     nll_loss,
+    smooth_l1_loss,
 )
+from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
+from deltanet.functional.padding import pad
+from deltanet.functional.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from deltanet.functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -54,7 +61,7 @@ from deltanet.functional.pooling import (
     max_pool2d,
     max_pool3d,
 )
-from deltanet.functional.upsample import upsample
+from deltanet.functional.upsample import interpolate, upsample
 
 __all__ = [
     "batch_norm",
@@ -64,10 +71,17 @@ __all__ = [
     "dropout",
     "dropout2d",
     "elu",
+    "embedding",
+    "gelu",
+    "group_norm",
     "hinge_loss",
     "huber_loss",
     "identity",
+    "instance_norm",
+    "interpolate",
+    "kl_div",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_cosh_loss",
@@ -75,11 +89,16 @@ __all__ = [
     "mse_loss",
     "multi_margin_loss",
     "nll_loss",
+    "one_hot",
+    "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "prelu",
     "relu",
     "sigmoid",
     "silu",
     "softmax",
+    "smooth_l1_loss",
     "softplus",
     "step",
     "tanh",

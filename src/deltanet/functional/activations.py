@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
 from deltanet.autograd.ops import ReLU, Sigmoid, Tanh, stable_sigmoid
 
@@ -22,11 +23,13 @@ def _as_tensor(z: Any) -> Tensor:
     return z if isinstance(z, Tensor) else Tensor(z)
 
 
-def _number(value: Any, name: str, owner: str) -> float:
-    """A real number that is not NaN (the message quotes what was given)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or math.isnan(value):
-        raise ValueError(f"{owner}: {name} must be a number, got {value!r}")
-    return float(value)
+def _number(value: Any, name: str, owner: str, finite: bool = True) -> float:
+    """A real number, finite (or, with ``finite=False``, not NaN); the message quotes what was given."""
+    if not finite:
+        if not check.is_number(value) or math.isnan(value):
+            raise check.fail(owner, name, "a number", value)
+        return float(value)
+    return check.number(value, name, owner)
 
 
 def sigmoid(z: Tensor) -> Tensor:
@@ -383,7 +386,7 @@ def softplus(z: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         0.6931
     """
     beta = _number(beta, "beta", "softplus")
-    threshold = _number(threshold, "threshold", "softplus")
+    threshold = _number(threshold, "threshold", "softplus", finite=False)  # inf: never linear
     if not 0 < beta < math.inf:
         raise ValueError(f"softplus: beta must be positive and finite, got {beta}")
     return Softplus.apply(_as_tensor(z), beta=beta, threshold=threshold)
@@ -470,3 +473,96 @@ def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
         -0.6931
     """
     return LogSoftmax.apply(_as_tensor(z), axis=axis)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+
+
+def erf(z: np.ndarray) -> np.ndarray:
+    r"""The error function $\mathrm{erf}(z) = \frac{2}{\sqrt\pi} \int_0^z e^{-t^2} dt$, elementwise.
+
+    NumPy has none: each value goes through Python's ``math.erf`` (the C library's, the one
+    PyTorch's CPU kernels call), so the result is exact but costs about 80 ns per element.
+    Computed in float64 and returned in ``z``'s dtype.
+    """
+    values = np.fromiter(map(math.erf, z.ravel().tolist()), dtype=np.float64, count=z.size)
+    return values.reshape(z.shape).astype(z.dtype, copy=False)
+
+
+class GELU(Function):
+    r"""$a = z \, \Phi(z)$ (exact) or its tanh approximation; $a' = \Phi(z) + z \varphi(z)$.
+
+    $\Phi$ is the standard normal CDF and $\varphi$ its density. With ``approximate="tanh"``,
+    $a = \frac12 z (1 + \tanh u)$, $u = \sqrt{2/\pi}(z + 0.044715 z^3)$, and
+    $a' = \frac12 (1 + \tanh u) + \frac12 z (1 - \tanh^2 u) \, \sqrt{2/\pi}(1 + 3 \cdot 0.044715 z^2)$.
+    """
+
+    def forward(self, z: np.ndarray, approximate: str) -> np.ndarray:
+        self.approximate = approximate
+        if approximate == "tanh":
+            t = np.tanh(_SQRT_2_OVER_PI * (z + _GELU_CUBIC * z * z * z))
+            self.save_for_backward(z, t)
+            return 0.5 * z * (1.0 + t)
+        cdf = 0.5 * (1.0 + erf(z * z.dtype.type(1.0 / math.sqrt(2.0))))
+        self.save_for_backward(z, cdf)
+        return z * cdf
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        z, saved = self.saved_tensors
+        if self.approximate == "tanh":
+            t = saved
+            du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * z * z)
+            return delta * (0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du)
+        density = np.exp(-0.5 * z * z) * z.dtype.type(1.0 / math.sqrt(2.0 * math.pi))
+        return delta * (saved + z * density)
+
+
+def gelu(z: Tensor, approximate: str = "none") -> Tensor:
+    r"""Gaussian error linear unit (Hendrycks & Gimpel 2016): the input weighted by its normal CDF.
+
+    $$
+    a = z \, \Phi(z) = \frac{z}{2} \left(1 + \mathrm{erf}\big(z / \sqrt{2}\big)\right), \qquad
+    a' = \Phi(z) + z \, \varphi(z)
+    $$
+
+    With ``approximate="tanh"`` (as BERT and GPT-2 use), $\Phi(z)$ is replaced by
+    $\frac12 \big(1 + \tanh(\sqrt{2/\pi}\,(z + 0.044715 z^3))\big)$, as in PyTorch. The exact form
+    evaluates $\mathrm{erf}$ element by element with Python's ``math.erf`` (NumPy has none), which
+    is exact but slower than the tanh form.
+
+    Args:
+        z: the pre-activation $z$.
+        approximate: "none" (default, the exact form) or "tanh".
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> round(dn.functional.gelu(dn.tensor([1.0])).item(), 4)
+        0.8413
+        >>> round(dn.functional.gelu(dn.tensor([1.0]), approximate="tanh").item(), 4)
+        0.8412
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(_as_float(z, "gelu"), approximate=approximate)
+
+
+def _as_float(z: Any, owner: str) -> Tensor:
+    """A floating-point tensor (integer data would make the formulas compute in integers)."""
+    z = _as_tensor(z)
+    if z.dtype.kind != "f":
+        raise ValueError(f"{owner}: expected a floating-point input, got dtype {z.dtype}")
+    return z
+
+
+def implicit_softmax_dim(ndim: int) -> int:
+    """The axis PyTorch's ``softmax(x)`` without ``dim`` picks: 0 for 0-, 1- and 3-D inputs, else 1.
+
+    That legacy rule reads a 3-D input as (C, H, W) and a 4-D one as (N, C, H, W); for 1-D and
+    2-D inputs it is the last axis.
+    """
+    return 0 if ndim in (0, 1, 3) else 1

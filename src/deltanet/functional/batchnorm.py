@@ -73,7 +73,7 @@ class BatchNorm(Function):
         gamma_b = None if gamma is None else gamma.reshape(channel)
 
         if training:
-            m = x.size // x.shape[1]
+            m = x.size // max(x.shape[1], 1)  # no channels (an empty layer-norm batch): m is 0
             mu = x.mean(axis=axes, keepdims=True)
             x_hat = x - mu
             var = np.mean(x_hat * x_hat, axis=axes, keepdims=True)
@@ -108,7 +108,7 @@ class BatchNorm(Function):
         if self.training:
             x_hat, inv_std, gamma_b = self.saved_tensors
             if needs[0]:
-                m = delta.size // delta.shape[1]
+                m = delta.size // max(delta.shape[1], 1)
                 delta_hat = delta * gamma_b if gamma_b is not None else delta
                 sum_delta_hat = delta_hat.sum(axis=axes, keepdims=True)
                 sum_delta_hat_x_hat = np.sum(delta_hat * x_hat, axis=axes, keepdims=True)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
 from deltanet.autograd.ops import stable_sigmoid
 from deltanet.backend import max_rows, sum_rows
@@ -176,6 +177,8 @@ def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | No
 
 # -- reductions ----------------------------------------------------------------------------------
 def _reduce(loss: np.ndarray, reduction: str, count: float) -> np.ndarray:
+    """The sum of ``loss`` over ``count`` for "mean" and "batchmean" (NaN when ``count`` is 0),
+    its sum for "sum", ``loss`` itself for "none"."""
     if reduction == "none":
         return loss
     total = loss.sum()
@@ -186,7 +189,7 @@ def _reduce(loss: np.ndarray, reduction: str, count: float) -> np.ndarray:
 
 def _scaled(delta: np.ndarray, reduction: str, count: float) -> np.ndarray:
     r"""$\partial L / \partial \ell$ per loss term: $\delta$ itself for 'none' and 'sum', $\delta / N$ for 'mean'."""
-    return delta / count if reduction == "mean" and count else delta
+    return delta / count if reduction in ("mean", "batchmean") and count else delta
 
 
 # -- elementwise losses --------------------------------------------------------------------------
@@ -198,13 +201,22 @@ class _ElementwiseLoss(Function):
     labels); the reduction and the scaling of $\delta$ live here.
     """
 
-    def forward(self, a: np.ndarray, y: np.ndarray, reduction: str, **options: Any) -> np.ndarray:
+    def forward(
+        self, a: np.ndarray, y: np.ndarray, reduction: str, weight: np.ndarray | None = None, **options: Any
+    ) -> np.ndarray:
         y = y.astype(a.dtype, copy=False)
-        self.reduction, self.count = reduction, a.size
-        return _reduce(self.loss(a, y, **options), reduction, a.size)
+        # "batchmean" (kl_div's) divides the sum by the batch size, "mean" by the element count.
+        count = (a.shape[0] if a.ndim else 1) if reduction == "batchmean" else a.size
+        self.reduction, self.count, self.weight = reduction, count, weight
+        loss = self.loss(a, y, **options)
+        if weight is not None:  # a rescaling per element, broadcast to the input's shape
+            loss = loss * weight
+        return _reduce(loss, reduction, count)
 
     def backward(self, delta: np.ndarray) -> tuple:
         d = _scaled(delta, self.reduction, self.count)
+        if self.weight is not None:
+            d = d * self.weight
         da = d * self.grad_input() if self.needs_input_grad[0] else None
         dy = None
         if self.needs_input_grad[1]:
@@ -264,6 +276,27 @@ class Huber(_ElementwiseLoss):
     def grad_input(self) -> np.ndarray:
         (diff,) = self.saved_tensors
         return np.clip(diff, -self.huber_delta, self.huber_delta)
+
+
+class SmoothL1(_ElementwiseLoss):
+    r"""Smooth L1: $\ell = \frac12 d^2 / \beta$ for $|d| < \beta$, else $|d| - \frac12 \beta$ ($d = a - y$).
+
+    $\partial \ell / \partial a = \mathrm{clip}(d / \beta, -1, 1)$; $\beta = 0$ is the L1 loss.
+    It is the Huber loss with $\delta_H = \beta$, divided by $\beta$.
+    """
+
+    def loss(self, a: np.ndarray, y: np.ndarray, beta: float) -> np.ndarray:
+        diff = a - y
+        self.save_for_backward(diff)
+        self.beta = beta
+        size = np.abs(diff)
+        if beta == 0:
+            return size
+        return np.where(size < beta, (0.5 / beta) * diff * diff, size - 0.5 * beta)
+
+    def grad_input(self) -> np.ndarray:
+        (diff,) = self.saved_tensors
+        return np.sign(diff) if self.beta == 0 else np.clip(diff / self.beta, -1.0, 1.0)
 
 
 class LogCosh(_ElementwiseLoss):
@@ -618,6 +651,42 @@ def huber_loss(input: Any, target: Any, *, reduction: str = "mean", delta: float
     return Huber.apply(a, y, reduction=reduction, huber_delta=delta)
 
 
+def smooth_l1_loss(input: Any, target: Any, *, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    r"""Smooth L1 loss (Girshick 2015, PyTorch's ``SmoothL1Loss``): quadratic below $\beta$, L1 above.
+
+    $$
+    \ell_i = \begin{cases}
+        \frac{1}{2} d_i^2 / \beta & |d_i| < \beta \\
+        |d_i| - \frac{1}{2} \beta & \text{otherwise}
+    \end{cases},
+    \qquad d_i = \hat y_i - y_i, \qquad
+    \frac{\partial \ell_i}{\partial \hat y_i} = \mathrm{clip}(d_i / \beta, -1, 1)
+    $$
+
+    It is ``huber_loss`` with $\delta = \beta$ divided by $\beta$, so its slope far from the target is
+    1 whatever $\beta$; $\beta = 0$ gives the L1 loss.
+
+    Args:
+        input: predictions $\hat y$, any shape.
+        target: $y$, the same shape.
+        reduction: "mean" (default), "sum" or "none".
+        beta: $\beta \ge 0$, where the quadratic part turns linear (default 1.0).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - target: $(*)$, the same shape.
+        - output: $()$; $(*)$ with ``reduction="none"``.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.functional as F
+        >>> F.smooth_l1_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0]), reduction="none").data.tolist()
+        [0.125, 2.5]
+    """
+    beta = check.number(beta, "beta", "smooth_l1_loss", low=0)
+    a, y = _elementwise_inputs(input, target, "smooth_l1_loss", reduction)
+    return SmoothL1.apply(a, y, reduction=reduction, beta=beta)
+
+
 def log_cosh_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
     r"""Log-cosh loss: about $d^2/2$ for small errors $d$ and $|d| - \log 2$ for large ones.
 
@@ -676,7 +745,9 @@ def cross_entropy(
             targets' weights when ``weight`` is given), "sum" or "none" (shape (N, d1, ...)).
         label_smoothing: $\epsilon$ in $[0, 1]$: the target becomes $(1 - \epsilon) y + \epsilon / C$.
         weight: optional rescaling per class, shape (C,).
-        ignore_index: class-index targets equal to it add nothing (nor to the mean's count).
+        ignore_index: class-index targets equal to it add nothing (nor to the mean's count) and get
+            no gradient; it may lie outside $[0, C)$ (255 for unlabelled pixels). If every target
+            is ignored, "mean" is $0/0$: NaN, with a zero gradient, as in PyTorch.
 
     Shape:
         - input: $(N, C)$ or $(N, C, d_1, \dots)$.
@@ -766,7 +837,7 @@ def nll_loss(
     return NegativeLogLikelihood.apply(x, Tensor(labels), reduction=reduction, weight=w, ignore_index=int(ignore_index))
 
 
-def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean", weight: Any = None) -> Tensor:
     r"""Binary cross-entropy of probabilities $\hat y = p$.
 
     $$
@@ -780,6 +851,8 @@ def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") ->
         input: probabilities $p$ in $[0, 1]$, any shape.
         target: $y$ in $[0, 1]$, the same shape.
         reduction: "mean" (default), "sum" or "none".
+        weight: optional rescaling $w_i$ of each term, broadcast to the input's shape: the loss
+            becomes $w_i \ell_i$ (and "mean" still divides by the number of elements).
 
     Shape:
         - input: $(*)$, any shape.
@@ -805,11 +878,12 @@ def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean") ->
         allow_nan=True,
     )
     _check_range(y.data, 0, 1, owner, "target", "")
-    return BinaryCrossEntropy.apply(p, y, reduction=reduction)
+    w = _broadcast_weight(weight, p, "weight", owner)
+    return BinaryCrossEntropy.apply(p, y, reduction=reduction, weight=w)
 
 
 def binary_cross_entropy_with_logits(
-    input: Any, target: Any, *, reduction: str = "mean", pos_weight: Any = None
+    input: Any, target: Any, *, reduction: str = "mean", pos_weight: Any = None, weight: Any = None
 ) -> Tensor:
     r"""Sigmoid + binary cross-entropy from logits $z$, fused and stable.
 
@@ -827,6 +901,8 @@ def binary_cross_entropy_with_logits(
         reduction: "mean" (default), "sum" or "none".
         pos_weight: optional weight $w_+$ of the positive examples, broadcast along the last axis
             (one per class, shape (C,)); $w_+ > 1$ raises recall.
+        weight: optional rescaling $w_i$ of each term, broadcast to the input's shape: the loss
+            becomes $w_i \ell_i$ (and "mean" still divides by the number of elements).
 
     Shape:
         - input: $(*)$, any shape.
@@ -842,20 +918,25 @@ def binary_cross_entropy_with_logits(
     owner = "binary_cross_entropy_with_logits"
     z, y = _elementwise_inputs(input, target, owner, reduction)
     _check_range(y.data, 0, 1, owner, "target", "")
-    pw = None
-    if pos_weight is not None:
-        pw = np.asarray(pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight)
-        if pw.dtype.kind not in "fiu" or not np.isfinite(pw).all():
-            raise ValueError(f"{owner}: pos_weight must hold finite numbers, got {pw!r}")
-        try:
-            np.broadcast_shapes(pw.shape, z.shape)
-        except ValueError:
-            raise ValueError(
-                f"{owner}: pos_weight of shape {pw.shape} does not broadcast to the input's "
-                f"shape {z.shape} (give one value per class of the last axis)"
-            ) from None
-        pw = pw.astype(z.dtype)
-    return SigmoidBinaryCrossEntropy.apply(z, y, reduction=reduction, pos_weight=pw)
+    pw = _broadcast_weight(pos_weight, z, "pos_weight", owner, " (give one value per class of the last axis)")
+    w = _broadcast_weight(weight, z, "weight", owner)
+    return SigmoidBinaryCrossEntropy.apply(z, y, reduction=reduction, weight=w, pos_weight=pw)
+
+
+def _broadcast_weight(value: Any, a: Tensor, name: str, owner: str, hint: str = "") -> np.ndarray | None:
+    """A weight array that broadcasts to the input's shape without growing it, in its dtype."""
+    if value is None:
+        return None
+    w = np.asarray(value.data if isinstance(value, Tensor) else value)
+    if w.dtype.kind not in "fiu" or not np.isfinite(w).all():
+        raise ValueError(f"{owner}: {name} must hold finite numbers, got {w!r}")
+    try:
+        fits = np.broadcast_shapes(w.shape, a.shape) == a.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{owner}: {name} of shape {w.shape} does not broadcast to the input's shape {a.shape}{hint}")
+    return w.astype(a.dtype)
 
 
 def hinge_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
@@ -945,4 +1026,5 @@ __all__ = [
     "mse_loss",
     "multi_margin_loss",
     "nll_loss",
+    "smooth_l1_loss",
 ]

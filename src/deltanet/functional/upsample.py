@@ -27,15 +27,20 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
 from deltanet.functional.conv import _LAYOUT, _as_tensor
-from deltanet.functional.pooling import apply_along
+from deltanet.functional.pooling import _adaptive_avg_pool, apply_along
 
 _LINEAR_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
+INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
 
 
-def _nearest_source(n_in: int, n_out: int, scale: float) -> np.ndarray:
-    return np.minimum(np.floor(np.arange(n_out) * scale).astype(np.int64), n_in - 1)
+def _nearest_source(n_in: int, n_out: int, scale: float, exact: bool = False) -> np.ndarray:
+    # "nearest-exact" reads the pixel whose centre is nearest, (i + 1/2) * scale; "nearest" the
+    # legacy i * scale (PyTorch's two modes).
+    position = (np.arange(n_out) + 0.5) * scale if exact else np.arange(n_out) * scale
+    return np.minimum(np.floor(position).astype(np.int64), n_in - 1)
 
 
 def _linear_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> np.ndarray:
@@ -146,10 +151,15 @@ def upsample(
         if min(out_size) < 1:
             raise ValueError(f"upsample: scale_factor {scale_factor!r} gives an empty output from shape {x.shape}")
         scales = [1.0 / r for r in factors]
+    return _resize(x, out_size, scales, mode, bool(align_corners))
+
+
+def _resize(x: Tensor, out_size: tuple, scales: list[float], mode: str, align_corners: bool) -> Tensor:
+    """The ``Interpolate`` op from sizes and source-coordinate scales already checked."""
     steps: list[Any] = []
-    for n_in, n_out, scale in zip(in_size, out_size, scales):
-        if mode == "nearest":
-            source = _nearest_source(n_in, n_out, scale)
+    for n_in, n_out, scale in zip(x.shape[2:], out_size, scales):
+        if mode in ("nearest", "nearest-exact"):
+            source = _nearest_source(n_in, n_out, scale, exact=mode == "nearest-exact")
             factor = n_out // n_in
             if n_out == factor * n_in and np.array_equal(source, np.arange(n_out) // factor):
                 steps.append(factor)
@@ -158,7 +168,7 @@ def upsample(
                 M[np.arange(n_out), source] = 1.0
                 steps.append(M)
         else:
-            steps.append(_linear_matrix(n_in, n_out, scale, bool(align_corners)))
+            steps.append(_linear_matrix(n_in, n_out, scale, align_corners))
     return Interpolate.apply(x, steps=tuple(steps))
 
 
@@ -170,3 +180,97 @@ def _per_axis(value: Any, dims: int, name: str, kind: type) -> tuple:
     if not ok or (kind is int and any(float(v) != int(v) for v in values)):
         raise ValueError(f"upsample: {name} must be a number or a tuple of {dims} numbers, got {value!r}")
     return tuple(kind(v) for v in values)
+
+
+def interpolate(
+    input: Any,
+    size: Any = None,
+    scale_factor: Any = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    r"""Resize the spatial axes to ``size`` or by ``scale_factor``, as ``torch.nn.functional.interpolate``.
+
+    Along each spatial axis $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$ (see the module
+    docstring for $M$); the backward pass applies $M^\top$ to $\delta$. "area" is adaptive average
+    pooling to the output size. The arguments and their checks are PyTorch's: exactly one of
+    ``size`` and ``scale_factor``, and ``align_corners`` only with the linear modes.
+
+    Args:
+        input: $(N, C, L)$, $(N, C, H, W)$ or $(N, C, D, H, W)$.
+        size: the output size, an int or one per spatial axis.
+        scale_factor: $r > 0$, a number or one per spatial axis; the output size is
+            $\lfloor n_{in} \cdot r \rfloor$ and the source coordinates use $1/r$ (unless
+            ``recompute_scale_factor``).
+        mode: "nearest" (default), "nearest-exact", "linear" (1-D), "bilinear" (2-D),
+            "trilinear" (3-D) or "area".
+        align_corners: for the linear modes, map the corner pixels' centres onto each other
+            (True) or the pixel grids' corners (False; None means False); None for the others.
+        recompute_scale_factor: with ``scale_factor``, compute the source coordinates from the
+            sizes ($n_{in}/n_{out}$) instead of $1/r$.
+        antialias: not supported; must be False.
+
+    Raises:
+        ValueError: both or neither of ``size`` and ``scale_factor``, a mode that does not fit
+            the rank, ``align_corners`` with a mode that does not interpolate, or ``antialias``.
+
+    Shape:
+        - input: $(N, C, *S)$ with 1 to 3 spatial axes.
+        - output: $(N, C, *S_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> x = dn.tensor(np.array([[[1.0, 2.0]]]))
+        >>> dn.functional.interpolate(x, scale_factor=2, mode="linear").data.tolist()
+        [[[1.0, 1.25, 1.75, 2.0]]]
+        >>> dn.functional.interpolate(x, size=3, mode="linear", align_corners=True).data.tolist()
+        [[[1.0, 1.5, 2.0]]]
+    """
+    owner = "interpolate"
+    x = _as_tensor(input)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{owner}: expected a floating-point input, got dtype {x.dtype}")
+    dims = x.ndim - 2
+    if dims not in _LAYOUT:
+        raise ValueError(f"{owner} expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}")
+    check.one_of(mode, "mode", INTERPOLATE_MODES, owner)
+    linear = mode in _LINEAR_MODE.values()
+    if linear and mode != _LINEAR_MODE[dims]:
+        raise ValueError(
+            f"{owner}: mode {mode!r} does not fit an input of shape {x.shape} (use mode={_LINEAR_MODE[dims]!r})"
+        )
+    if align_corners is not None and not linear:
+        raise ValueError(
+            f"{owner}: align_corners can only be set with the interpolating modes 'linear', 'bilinear' "
+            f"and 'trilinear', got align_corners={align_corners!r} with mode={mode!r}"
+        )
+    if check.flag(antialias, "antialias", owner):
+        raise ValueError(f"{owner}: antialias=True is not supported")
+    if (size is None) == (scale_factor is None):
+        raise ValueError(
+            f"{owner}: give exactly one of size and scale_factor, got size={size!r}, scale_factor={scale_factor!r}"
+        )
+    in_size = x.shape[2:]
+    if size is not None:
+        if recompute_scale_factor is not None:
+            raise ValueError(f"{owner}: recompute_scale_factor is not meaningful with an explicit size")
+        out_size = _per_axis(size, dims, "size", int)
+        if min(out_size) < 1:
+            raise ValueError(f"{owner}: size must be positive, got {size!r}")
+        scales = [n / o for n, o in zip(in_size, out_size)]
+    else:
+        factors = _per_axis(scale_factor, dims, "scale_factor", float)
+        if min(factors) <= 0 or not all(math.isfinite(r) for r in factors):
+            raise ValueError(f"{owner}: scale_factor must be positive and finite, got {scale_factor!r}")
+        out_size = tuple(int(math.floor(n * r)) for n, r in zip(in_size, factors))
+        if min(out_size) < 1:
+            raise ValueError(f"{owner}: scale_factor {scale_factor!r} gives an empty output from shape {x.shape}")
+        recompute = recompute_scale_factor is not None and check.flag(
+            recompute_scale_factor, "recompute_scale_factor", owner
+        )
+        scales = [n / o for n, o in zip(in_size, out_size)] if recompute else [1.0 / r for r in factors]
+    if mode == "area":
+        return _adaptive_avg_pool(x, out_size, dims)
+    return _resize(x, out_size, scales, mode, bool(align_corners))

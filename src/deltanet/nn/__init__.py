@@ -1,7 +1,18 @@
-"""Layer 4: modules that hold parameters; their ``forward`` calls one functional op."""
+"""Layer 4: modules that hold parameters; their ``forward`` calls one functional op.
 
+The names are PyTorch's: ``import deltanet.nn as nn`` in place of ``import torch.nn as nn``,
+with ``nn.functional``, ``nn.init`` and ``nn.utils`` beside them.
+"""
+
+from deltanet.nn import (
+    functional,
+    init,
+    summary,  # noqa: F401 - installs Module.summary
+    utils,
+)
 from deltanet.nn.activation import (
     ELU,
+    GELU,
     LeakyReLU,
     LogSoftmax,
     PReLU,
@@ -15,11 +26,26 @@ from deltanet.nn.activation import (
     Tanh,
 )
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from deltanet.nn.containers import ModuleList, Sequential
+from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.dropout import Dropout, Dropout2d
-from deltanet.nn.linear import Flatten, Identity, Linear
+from deltanet.nn.embedding import Embedding
+from deltanet.nn.linear import Flatten, Identity, Linear, Unflatten
+from deltanet.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from deltanet.nn.module import Module, Parameter
+from deltanet.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
+from deltanet.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -41,15 +67,25 @@ __all__ = [
     "Dropout",
     "Dropout2d",
     "ELU",
+    "Embedding",
     "Flatten",
+    "GELU",
+    "GroupNorm",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "PReLU",
     "Parameter",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "ReLU",
     "Sequential",
     "SiLU",
@@ -59,6 +95,7 @@ __all__ = [
     "Step",
     "Swish",
     "Tanh",
+    "Unflatten",
     "Conv1d",
     "Conv2d",
     "Conv3d",
@@ -76,4 +113,17 @@ __all__ = [
     "MaxPool2d",
     "MaxPool3d",
     "Upsample",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "MultiMarginLoss",
+    "NLLLoss",
+    "SmoothL1Loss",
+    "functional",
+    "init",
+    "utils",
 ]

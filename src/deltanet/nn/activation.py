@@ -1,13 +1,20 @@
 """Activation layers: each ``forward`` calls the function of the same name in
 ``deltanet.functional.activations``, where the formula and the derivative are written.
+
+``inplace=True`` is accepted where PyTorch's layer takes it, and computes out of place: the
+result is the same, only the input tensor is not overwritten (deltanet keeps every recorded
+input intact for the backward pass). Hyperparameters are plain attributes read at every call.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional import activations as F
@@ -22,10 +29,33 @@ def _named(layer: Module, function: Any, z: Any, *args: Any, **kwargs: Any) -> T
         raise ValueError(f"{layer!r}: {error}") from None
 
 
-def _axis(owner: str, dim: Any) -> int:
+def _axis(owner: str, dim: Any) -> int | None:
+    if dim is None:
+        return None
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise ValueError(f"{owner}: dim must be an int (an axis, e.g. -1), got {dim!r}")
+        raise ValueError(f"{owner}: dim must be an int (an axis, e.g. -1) or None, got {dim!r}")
     return int(dim)
+
+
+def _softmax_axis(layer: Module, dim: int | None, z: Any) -> int:
+    """``dim``, or PyTorch's implicit choice when it is None (with PyTorch's warning where it is
+    not the last axis, the one a reader would guess)."""
+    if dim is not None:
+        return dim
+    ndim = np.ndim(z.data if isinstance(z, Tensor) else z)
+    axis = F.implicit_softmax_dim(ndim)
+    if ndim >= 3:
+        warnings.warn(
+            f"{type(layer).__name__}(dim=None) on a {ndim}-D input takes axis {axis}, PyTorch's implicit "
+            f"choice; pass dim= to say which axis holds the classes",
+            UserWarning,
+            stacklevel=4,  # the line that called the layer
+        )
+    return axis
+
+
+def _inplace(owner: str, inplace: Any) -> bool:
+    return check.flag(inplace, "inplace", owner)
 
 
 def _number_in(owner: str, name: str, value: Any, low: float, high: float = float("inf")) -> float:
@@ -111,6 +141,10 @@ class ReLU(Module):
     a = \max(0, z), \qquad a' = [z > 0]
     $$
 
+    Args:
+        inplace: accepted for PyTorch's signature; the output is computed out of place (the
+            same values, the input left as it is).
+
     Shape:
         - input: $(*)$, any shape.
         - output: $(*)$, the same shape.
@@ -121,8 +155,15 @@ class ReLU(Module):
         [0.0, 2.0]
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = _inplace(type(self).__name__, inplace)
+
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.relu, z)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -134,6 +175,7 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: slope for $z < 0$, in $[0, 1]$ (default 0.01, as PyTorch).
+        inplace: accepted for PyTorch's signature; computed out of place.
 
     Shape:
         - input: $(*)$, any shape.
@@ -145,15 +187,16 @@ class LeakyReLU(Module):
         [-1.0, 3.0]
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = _number_in("LeakyReLU", "negative_slope", negative_slope, 0.0, 1.0)
+        self.inplace = _inplace("LeakyReLU", inplace)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.leaky_relu, z, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class PReLU(Module):
@@ -187,10 +230,10 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
         super().__init__()
-        if isinstance(num_parameters, bool) or not isinstance(num_parameters, int) or num_parameters < 1:
-            raise ValueError(f"PReLU: num_parameters must be a positive integer, got {num_parameters!r}")
-        self.num_parameters = num_parameters
+        self.num_parameters = check.integer(num_parameters, "num_parameters", "PReLU", low=1)
         init = _number_in("PReLU", "init", init, -float("inf"))
+        if not math.isfinite(init):
+            raise ValueError(f"PReLU: init must be a finite number, got {init!r}")
         dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
@@ -210,6 +253,7 @@ class ELU(Module):
 
     Args:
         alpha: $\alpha \ge 0$ (default 1.0).
+        inplace: accepted for PyTorch's signature; computed out of place.
 
     Shape:
         - input: $(*)$, any shape.
@@ -221,15 +265,18 @@ class ELU(Module):
         -0.6321
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = _number_in("ELU", "alpha", alpha, 0.0)
+        if self.alpha == float("inf"):
+            raise ValueError(f"ELU: alpha must be a finite number >= 0, got {alpha!r}")
+        self.inplace = _inplace("ELU", inplace)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.elu, z, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class SiLU(Module):
@@ -238,6 +285,9 @@ class SiLU(Module):
     $$
     a = z \, \sigma(z) = \frac{z}{1 + e^{-z}}
     $$
+
+    Args:
+        inplace: accepted for PyTorch's signature; computed out of place.
 
     Shape:
         - input: $(*)$, any shape.
@@ -249,8 +299,15 @@ class SiLU(Module):
         0.7311
     """
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = _inplace(type(self).__name__, inplace)
+
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.silu, z)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 Swish = SiLU
@@ -289,9 +346,12 @@ class Softplus(Module):
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.softplus, z, self.beta, self.threshold)
 
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
 
 class Softmax(Module):
-    r"""Softmax along ``dim`` (default the last axis): class probabilities that sum to 1.
+    r"""Softmax along ``dim``: class probabilities that sum to 1.
 
     $$
     s_i = \frac{e^{z_i}}{\sum_k e^{z_k}}
@@ -301,7 +361,9 @@ class Softmax(Module):
     log-softmax itself.
 
     Args:
-        dim: the axis that holds the classes (default -1).
+        dim: the axis that holds the classes. None (PyTorch's default) takes PyTorch's implicit
+            choice: the last axis of a 1-D or 2-D input, axis 0 of a 3-D one and axis 1 of a 4-D
+            or larger one (with a warning for those).
 
     Shape:
         - input: $(*)$, any shape.
@@ -313,12 +375,12 @@ class Softmax(Module):
         [[0.25, 0.25, 0.25, 0.25]]
     """
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = _axis(type(self).__name__, dim)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.softmax, z, axis=self.dim)
+        return _named(self, F.softmax, z, axis=_softmax_axis(self, self.dim, z))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -332,7 +394,8 @@ class LogSoftmax(Module):
     $$
 
     Args:
-        dim: the axis that holds the classes (default -1).
+        dim: the axis that holds the classes; None (PyTorch's default) takes PyTorch's implicit
+            choice, as ``Softmax`` does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -344,9 +407,46 @@ class LogSoftmax(Module):
         -0.6931
     """
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = _axis(type(self).__name__, dim)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.log_softmax, z, axis=self.dim)
+        return _named(self, F.log_softmax, z, axis=_softmax_axis(self, self.dim, z))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GELU(Module):
+    r"""Gaussian error linear unit layer: the input weighted by its standard normal CDF $\Phi$.
+
+    $$
+    a = z \, \Phi(z) = \frac{z}{2} \left(1 + \mathrm{erf}\big(z / \sqrt{2}\big)\right)
+    $$
+
+    or, with ``approximate="tanh"``, $\frac{z}{2} \big(1 + \tanh(\sqrt{2/\pi}\,(z + 0.044715 z^3))\big)$
+    (see ``deltanet.functional.gelu``).
+
+    Args:
+        approximate: "none" (default, exact) or "tanh".
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> round(dn.nn.GELU()(dn.tensor([1.0])).item(), 4)
+        0.8413
+    """
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = check.one_of(approximate, "approximate", ("none", "tanh"), "GELU")
+
+    def forward(self, z: Tensor) -> Tensor:
+        return _named(self, F.gelu, z, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"

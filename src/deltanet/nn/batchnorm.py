@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional.batchnorm import batch_norm
@@ -51,19 +52,17 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if not _is_number(num_features, integer=True) or num_features < 1:
-            raise ValueError(f"{name}: num_features must be a positive integer, got {num_features!r}")
         if not _is_number(eps) or not (math.isfinite(eps) and eps > 0):
             raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
         if momentum is not None and (not _is_number(momentum) or not 0 <= momentum <= 1):
             raise ValueError(
                 f"{name}: momentum must be a number in [0, 1], or None for a cumulative average, got {momentum!r}"
             )
-        self.num_features = int(num_features)
+        self.num_features = check.integer(num_features, "num_features", name, low=1)
         self.eps = float(eps)
         self.momentum = None if momentum is None else float(momentum)
-        self.affine = bool(affine)
-        self.track_running_stats = bool(track_running_stats)
+        self.affine = check.flag(affine, "affine", name)
+        self.track_running_stats = check.flag(track_running_stats, "track_running_stats", name)
         dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
         backend.check_dtype(dtype)
         if self.affine:
@@ -140,7 +139,7 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+            f"affine={self.affine}, bias={self.affine}, track_running_stats={self.track_running_stats}"
         )
 
 

@@ -93,6 +93,7 @@ class _ConvNd(Module):
                 self.bias.data[...] = generator.uniform(-bound, bound, self.bias.shape)
         else:
             init.get(self.init, owner=type(self).__name__)(self.weight, rng=generator)
+            init.check_finite(self.weight, owner=type(self).__name__)
             if self.bias is not None:
                 init.zeros(self.bias)
 

@@ -11,15 +11,18 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional.dropout import _check_p, dropout, dropout2d
 from deltanet.nn.module import Module
 
 
 class _DropoutBase(Module):
-    def __init__(self, p: float = 0.5, rng: Any = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
         self.p = _check_p(p, type(self).__name__)
+        # PyTorch's inplace=True overwrites the input; the result here is the same, computed out of place.
+        self.inplace = check.flag(inplace, "inplace", type(self).__name__)
         if rng is not None and not isinstance(rng, np.random.Generator):
             if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
                 raise ValueError(
@@ -31,7 +34,7 @@ class _DropoutBase(Module):
         self.rng = rng
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout(_DropoutBase):
@@ -46,6 +49,8 @@ class Dropout(_DropoutBase):
 
     Args:
         p: probability of dropping a unit, in $[0, 1)$ (default 0.5, as Srivastava et al. 2014).
+        inplace: accepted for PyTorch's signature; the output is computed out of place (the same
+            values, the input left as it is).
         rng: seed or ``numpy.random.Generator`` for the masks; the default generator
             (``dn.manual_seed``) when None. A seed starts a reproducible sequence of masks.
 
@@ -81,6 +86,7 @@ class Dropout2d(_DropoutBase):
 
     Args:
         p: probability of dropping a channel, in $[0, 1)$.
+        inplace: accepted for PyTorch's signature; computed out of place.
         rng: seed or ``numpy.random.Generator`` for the masks.
 
     Shape:

@@ -1,4 +1,4 @@
-r"""Fully connected layers: ``Linear`` ($z = x W^\top + b$), ``Flatten`` and ``Identity``."""
+r"""Fully connected layers: ``Linear`` ($z = x W^\top + b$), ``Flatten``, ``Unflatten`` and ``Identity``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend, init
 from deltanet.autograd import Tensor
 from deltanet.functional.linear import linear
@@ -54,11 +55,8 @@ class Linear(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = check.integer(in_features, "in_features", "Linear", low=1)
+        self.out_features = check.integer(out_features, "out_features", "Linear", low=1)
         dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
@@ -76,6 +74,7 @@ class Linear(Module):
                 self.bias.data[...] = generator.uniform(-bound, bound, self.bias.shape)
         else:
             init.get(self.init, owner=type(self).__name__)(self.weight, rng=generator)
+            init.check_finite(self.weight, owner=type(self).__name__)
             if self.bias is not None:
                 init.zeros(self.bias)
 
@@ -90,35 +89,122 @@ class Linear(Module):
 
 
 class Flatten(Module):
-    r"""Flatten every axis from ``start_dim`` on into one, e.g. $(N, C, H, W) \to (N, C \cdot H \cdot W)$.
+    r"""Merge the axes from ``start_dim`` to ``end_dim`` into one, e.g. $(N, C, H, W) \to (N, C \cdot H \cdot W)$.
+
+    PyTorch's defaults: ``start_dim=1`` keeps the batch axis, ``end_dim=-1`` merges up to the
+    last. An axis outside the input's rank is an error, as in PyTorch (a 2-D input has axes
+    $-2, \dots, 1$).
 
     Args:
-        start_dim: the first axis to merge (default 1, which keeps the batch axis).
+        start_dim: the first axis to merge (default 1).
+        end_dim: the last axis to merge (default -1, the last), not before ``start_dim``.
 
     Shape:
-        - input: $(N, *)$.
-        - output: $(N, \prod *)$ for ``start_dim=1``.
+        - input: $(*, S_{\text{start}}, \dots, S_{\text{end}}, *)$.
+        - output: $(*, \prod_{i=\text{start}}^{\text{end}} S_i, *)$.
 
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> dn.nn.Flatten()(dn.tensor(np.zeros((2, 3, 4)))).shape
         (2, 12)
+        >>> dn.nn.Flatten(0, 1)(dn.tensor(np.zeros((2, 3, 4)))).shape
+        (6, 4)
     """
 
-    def __init__(self, start_dim: int = 1) -> None:
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        if isinstance(start_dim, bool) or not isinstance(start_dim, (int, np.integer)):
-            raise ValueError(f"Flatten: start_dim must be an int (an axis), got {start_dim!r}")
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"Flatten: {name} must be an int (an axis), got {value!r}")
         self.start_dim = int(start_dim)
+        self.end_dim = int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         try:
-            return (x if isinstance(x, Tensor) else Tensor(x)).flatten(self.start_dim)
+            x = x if isinstance(x, Tensor) else Tensor(x)
         except ValueError as error:
             raise ValueError(f"{self!r}: {error}") from None
+        rank = max(x.ndim, 1)  # a 0-D tensor flattens like a 1-D one, as in PyTorch
+        start, end = self.start_dim, self.end_dim
+        for name, axis in (("start_dim", start), ("end_dim", end)):
+            if not -rank <= axis < rank:
+                raise ValueError(
+                    f"{self!r}: {name}={axis} is out of range for an input of shape {x.shape} "
+                    f"(axes {-rank} to {rank - 1})"
+                )
+        start, end = start % rank, end % rank
+        if start > end:
+            raise ValueError(f"{self!r}: start_dim comes after end_dim for an input of shape {x.shape}")
+        shape = x.shape if x.ndim else (1,)
+        merged = math.prod(shape[start : end + 1])  # in full: -1 cannot be inferred next to an empty axis
+        return x.reshape(shape[:start] + (merged,) + shape[end + 1 :])
 
     def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}"
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    r"""Split axis ``dim`` into the axes ``unflattened_size``: the inverse of ``Flatten``.
+
+    $$
+    (*, S, *) \to (*, s_1, \dots, s_k, *), \qquad \prod_j s_j = S
+    $$
+
+    One size may be -1 (inferred), as in PyTorch.
+
+    Args:
+        dim: the axis to split.
+        unflattened_size: the new sizes, a tuple of ints.
+
+    Shape:
+        - input: $(*, S, *)$.
+        - output: $(*, s_1, \dots, s_k, *)$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.Unflatten(1, (2, 5))(dn.tensor(np.zeros((3, 10)))).shape
+        (3, 2, 5)
+    """
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise ValueError(f"Unflatten: dim must be an int (an axis), got {dim!r}")
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
+        if (
+            not sizes
+            or not all(
+                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and (s >= 0 or s == -1) for s in sizes
+            )
+            or sum(s == -1 for s in sizes) > 1
+        ):
+            raise ValueError(
+                f"Unflatten: unflattened_size must be a tuple of sizes (at most one -1), got {unflattened_size!r}"
+            )
+        self.dim = int(dim)
+        self.unflattened_size = tuple(int(s) for s in sizes)
+
+    def forward(self, x: Tensor) -> Tensor:
+        try:
+            x = x if isinstance(x, Tensor) else Tensor(x)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(f"{self!r}: expected an input with an axis dim={self.dim}, got shape {x.shape}")
+        axis = self.dim % x.ndim
+        sizes = list(self.unflattened_size)
+        known = math.prod(s for s in sizes if s != -1)
+        if -1 in sizes and known:
+            sizes[sizes.index(-1)] = x.shape[axis] // known
+        if math.prod(sizes) != x.shape[axis]:
+            raise ValueError(
+                f"{self!r}: sizes {self.unflattened_size} do not multiply to the size {x.shape[axis]} of "
+                f"axis {self.dim} of the input of shape {x.shape}"
+            )
+        return x.reshape(x.shape[:axis] + tuple(sizes) + x.shape[axis + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Identity(Module):

@@ -35,8 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from deltanet import backend
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
+from deltanet.nn.conversion import parse_to_args
+from deltanet.nn.state import IncompatibleKeys, copy_state
 
 
 class Parameter(Tensor):
@@ -71,7 +73,10 @@ class Module:
 
     Subclasses assign parameters, buffers (``register_buffer``) and sub-modules in ``__init__``
     and write ``forward``. Calling the module calls ``forward``. A module has no shape of its
-    own: its ``forward`` decides what it takes.
+    own: its ``forward`` decides what it takes. The methods are PyTorch's (``named_modules``,
+    ``children``, ``apply``, ``zero_grad``, ``requires_grad_``, ``train``/``eval``, ``to``,
+    ``state_dict``/``load_state_dict``, ...); ``parameters()`` returns a list rather than a
+    generator, so it can be iterated twice.
 
     Examples:
         >>> import deltanet as dn
@@ -88,9 +93,12 @@ class Module:
 
     # Set in __init__ with object.__setattr__ (declared here for the type checker only).
     _parameters: OrderedDict[str, Parameter]
-    _buffers: OrderedDict[str, bool]
+    _buffers: OrderedDict[str, bool]  # the persistent buffers (in state_dict), by name
+    _non_persistent_buffers: OrderedDict[str, bool]  # buffers left out of state_dict
     _modules: OrderedDict[str, Module]
     training: bool
+    # Installed by deltanet.nn.summary, which imports this module (so this one does not import it).
+    summary: Callable[..., Any]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -104,6 +112,7 @@ class Module:
             budget.count_module(type(self).__name__)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -111,8 +120,24 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+        if name in self._parameters and not isinstance(value, Parameter) and value is not None:
+            raise TypeError(
+                f"cannot assign {type(value).__name__} as parameter {name!r} of {type(self).__name__} "
+                f"(a deltanet.nn.Parameter or None expected); to change its values, write into "
+                f"{name}.data"
+            )
+        buffer = name in self._buffers or name in self._non_persistent_buffers
+        if buffer and (value is None or isinstance(value, (np.ndarray, Tensor))) and not isinstance(value, Parameter):
+            if value is None:  # a buffer set to None leaves the state, as in PyTorch's state_dict
+                self._buffers.pop(name, None)
+            object.__setattr__(self, name, value)  # still a buffer: a new array replaces the old
+            return
+        target = (
+            self._parameters if isinstance(value, Parameter) else self._modules if isinstance(value, Module) else None
+        )
+        for registry in (self._parameters, self._buffers, self._non_persistent_buffers, self._modules):
+            if registry is not target:  # a replaced parameter or module keeps its place (and state_dict order)
+                registry.pop(name, None)
         if isinstance(value, Parameter):
             budget = _budget.get()
             if budget is not None:
@@ -123,19 +148,80 @@ class Module:
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        for registry in (self._parameters, self._buffers, self._modules):
+        for registry in (self._parameters, self._buffers, self._non_persistent_buffers, self._modules):
             registry.pop(name, None)
         object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, array: Any) -> None:
-        """Register a non-trained array that belongs to the state (e.g. running statistics)."""
-        self.__setattr__(name, array)
-        if array is not None:
-            self._buffers[name] = True
+    def _check_name(self, name: Any, what: str) -> str:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"{type(self).__name__}: {what} name must be a non-empty string without '.', got {name!r}")
+        return name
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Register a non-trained array that belongs to the state (e.g. running statistics).
+
+        Args:
+            name: the attribute name (and ``state_dict`` key).
+            tensor: a NumPy array or a Tensor (kept as given), or None (no buffer yet).
+            persistent: whether ``state_dict`` includes it (False: a cache derived from others).
+
+        Examples:
+            >>> import numpy as np, deltanet as dn
+            >>> m = dn.nn.Module()
+            >>> m.register_buffer("mask", np.ones(2))
+            >>> m.register_buffer("cache", np.zeros(2), persistent=False)
+            >>> list(m.state_dict()), [n for n, _ in m.named_buffers()]
+            (['mask'], ['mask', 'cache'])
+        """
+        self._check_name(name, "buffer")
+        if tensor is not None and not isinstance(tensor, (np.ndarray, Tensor)):
+            raise TypeError(
+                f"cannot assign {type(tensor).__name__} as buffer {name!r} (an array, a Tensor or None expected)"
+            )
+        if isinstance(tensor, Parameter):
+            raise TypeError(f"buffer {name!r} is a Parameter; register it with register_parameter")
+        persistent = check.flag(persistent, "persistent", "register_buffer")
+        self.__setattr__(name, None)  # drops any earlier registration of the name
+        object.__setattr__(self, name, tensor)
+        (self._buffers if persistent else self._non_persistent_buffers)[name] = True
+        if tensor is None:
+            self._buffers.pop(name, None)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` under ``name`` (None records an absent parameter, e.g. no bias)."""
+        self._check_name(name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign {type(param).__name__} as parameter {name!r} (a Parameter or None expected)"
+            )
         self.__setattr__(name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the sub-module ``name`` (PyTorch's ``add_module``)."""
+        self._check_name(name, "module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self.__setattr__(name, module)
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at the dotted path ``target`` ("" is this module), as in PyTorch."""
+        module: Module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{type(module).__name__} has no sub-module {part!r} (in {target!r})")
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"0.weight"``)."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter {name!r}")
+        return module._parameters[name]
 
     # -- calling -----------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
@@ -146,81 +232,174 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # -- traversal ---------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """Yield (dotted name, module) for this module and every descendant, depth first."""
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """Yield (dotted name, module) for this module and every descendant, depth first.
+
+        A module reached twice (shared) is yielded once unless ``remove_duplicate`` is False.
+        """
+        seen = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in seen:
+                return
+            seen.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+            if child is not None:
+                yield from child.named_modules(seen, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
-        """Yield this module and every descendant, depth first."""
+        """Yield this module and every descendant, depth first, each once."""
         for _, m in self.named_modules():
             yield m
 
-    def children(self) -> Iterator[Module]:
-        """Yield the direct sub-modules."""
-        yield from self._modules.values()
-
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Yield (name, module) for the direct sub-modules."""
-        yield from self._modules.items()
-
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Yield (dotted name, parameter), each parameter once, in registration order."""
+        """Yield (name, module) for the direct sub-modules, each once."""
         seen: set[int] = set()
-        for mod_name, module in self.named_modules(prefix):
-            for name, p in module._parameters.items():
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    yield (f"{mod_name}.{name}" if mod_name else name), p
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
 
-    def parameters(self) -> list[Parameter]:
+    def children(self) -> Iterator[Module]:
+        """Yield the direct sub-modules, each once."""
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(
+        self, kind: str, prefix: str, recurse: bool, remove_duplicate: bool
+    ) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        for mod_name, module in modules:
+            if kind == "parameters":
+                items: Any = module._parameters.items()
+            else:
+                names = list(module._buffers) + list(module._non_persistent_buffers)
+                items = [(n, getattr(module, n)) for n in names if getattr(module, n) is not None]
+            for name, value in items:
+                if remove_duplicate:
+                    if id(value) in seen:
+                        continue
+                    seen.add(id(value))
+                yield (f"{mod_name}.{name}" if mod_name else name), value
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Yield (dotted name, parameter), each parameter once, in registration order.
+
+        With ``recurse=False`` only this module's own parameters.
+        """
+        yield from self._named_members("parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> list[Parameter]:
         """All parameters, each once (a list, so it can be iterated more than once)."""
-        return [p for _, p in self.named_parameters()]
+        return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
-        """Yield (dotted name, array) for every registered buffer (e.g. ``bn.running_mean``)."""
-        for mod_name, module in self.named_modules(prefix):
-            for name in module._buffers:
-                yield (f"{mod_name}.{name}" if mod_name else name), getattr(module, name)
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Any]]:
+        """Yield (dotted name, array) for every buffer (e.g. ``bn.running_mean``), persistent or not."""
+        yield from self._named_members("buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> list[Any]:
+        """All buffers (arrays or Tensors), each once."""
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module and then on this module; returns self."""
-        for child in self._modules.values():
+        for child in self.children():
             child.apply(fn)
         fn(self)
         return self
 
-    # -- modes and dtype ---------------------------------------------------------------------
+    # -- modes, gradients, dtype and device ----------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Training mode: dropout drops, batch norm uses and updates batch statistics."""
+        """Training mode: dropout drops, batch norm uses and updates batch statistics.
+
+        Args:
+            mode: True for training, False for evaluation.
+        """
+        mode = check.flag(mode, "mode", f"{type(self).__name__}.train")
         for m in self.modules():
-            object.__setattr__(m, "training", bool(mode))
+            object.__setattr__(m, "training", mode)
         return self
 
     def eval(self) -> Module:
         """Evaluation mode: dropout is the identity, batch norm uses running statistics."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget the gradients of every parameter."""
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (False freezes the module); returns self."""
+        flag = check.flag(requires_grad, "requires_grad", f"{type(self).__name__}.requires_grad_")
         for p in self.parameters():
-            p.grad = None
+            p.requires_grad = flag
+        return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every floating-point parameter and buffer to ``dtype`` (float32 or float64)."""
-        dtype = np.dtype(dtype)
-        backend.check_dtype(dtype)
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients of every parameter: set them to None (default) or to zeros in place."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                grad = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                grad[...] = 0
+
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Convert every floating-point parameter and buffer to a dtype; the device must be the CPU.
+
+        Takes PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(tensor)`` (its dtype), ``to(device=..., dtype=...)``. Parameters stay the same
+        objects (an optimizer built before keeps working); their gradients are cleared when the
+        dtype changes. Integer buffers (``num_batches_tracked``) keep their dtype.
+
+        Args:
+            *args: a device ("cpu", ``dn.device("cpu")``), a dtype (float32 or float64), a tensor.
+            **kwargs: ``device=``, ``dtype=``; ``non_blocking=`` and ``copy=`` are ignored.
+
+        Returns:
+            self.
+
+        Raises:
+            ValueError: a dtype that is not floating point ("int64": a model's parameters stay
+                floating point) or float16.
+            RuntimeError: a device other than the CPU ("cuda"): deltanet has no GPU backend.
+
+        Examples:
+            >>> import numpy as np, deltanet as dn
+            >>> model = dn.nn.Linear(2, 2).to("cpu").to(np.float64)
+            >>> model.weight.dtype
+            dtype('float64')
+        """
+        dtype = parse_to_args(*args, owner=f"{type(self).__name__}.to", **kwargs)
+        if dtype is None:
+            return self
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None:
+                if p is not None and p.data.dtype.kind == "f" and p.data.dtype != dtype:
                     p.data = p.data.astype(dtype)
                     p.grad = None
-            for name in m._buffers:
+            for name in list(m._buffers) + list(m._non_persistent_buffers):
                 buf = getattr(m, name)
-                if isinstance(buf, np.ndarray) and buf.dtype.kind == "f":
-                    object.__setattr__(m, name, buf.astype(dtype))
+                array = buf.data if isinstance(buf, Tensor) else buf
+                if isinstance(array, np.ndarray) and array.dtype.kind == "f" and array.dtype != dtype:
+                    if isinstance(buf, Tensor):
+                        buf.data = array.astype(dtype)
+                    else:
+                        object.__setattr__(m, name, array.astype(dtype))
         return self
+
+    def cpu(self) -> Module:
+        """The module itself: deltanet computes on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused with a RuntimeError: deltanet has no GPU backend (use ``cpu()`` or nothing)."""
+        raise RuntimeError(
+            f"{type(self).__name__}.cuda(): deltanet computes on the CPU with NumPy and has no CUDA backend"
+        )
 
     def double(self) -> Module:
         """Convert every floating-point parameter and buffer to float64 (for gradient checks)."""
@@ -230,53 +409,62 @@ class Module:
         """Convert every floating-point parameter and buffer to float32."""
         return self.to(np.float32)
 
+    def half(self) -> Module:
+        """Refused: deltanet computes in float32 or float64 (float16 cannot carry a gradient check)."""
+        return self.to(np.float16)
+
     # -- state -------------------------------------------------------------------------------
     def _named_state(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and buffers by dotted name: the live arrays, not copies."""
+        """Parameters and persistent buffers by dotted name: the live arrays, not copies."""
         state: OrderedDict[str, np.ndarray] = OrderedDict()
-        for mod_name, module in self.named_modules():
+        for mod_name, module in self.named_modules(remove_duplicate=False):
             dot = f"{mod_name}." if mod_name else ""
             for name, p in module._parameters.items():
-                if p is not None:
+                if p is not None and dot + name not in state:
                     state[dot + name] = p.data
             for name in module._buffers:
-                state[dot + name] = getattr(module, name)
+                value = getattr(module, name)
+                if value is not None:
+                    state[dot + name] = value.data if isinstance(value, Tensor) else value
         return state
 
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and buffers by dotted name, as copies (PyTorch's keys and shapes)."""
-        return OrderedDict((key, np.array(value, copy=True)) for key, value in self._named_state().items())
+    def state_dict(self, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Any:
+        """Parameters and persistent buffers by dotted name, as copies (PyTorch's keys and shapes).
 
-    def load_state_dict(self, state: Any, strict: bool = True) -> Module:
-        """Copy arrays from ``state`` into the parameters and buffers of the same names.
+        Args:
+            destination: a mapping to fill (a new ``OrderedDict`` by default).
+            prefix: put before every key.
+            keep_vars: return the live arrays instead of copies.
+        """
+        out = OrderedDict() if destination is None else destination
+        for key, value in self._named_state().items():
+            out[prefix + key] = value if keep_vars else np.array(value, copy=True)
+        return out
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
+        """Copy arrays from ``state_dict`` into the parameters and buffers of the same names.
 
         Values may be NumPy arrays or anything ``numpy.asarray`` converts (PyTorch CPU tensors).
         Every shape must match; with ``strict`` the key sets must match too. Nothing is changed
-        unless everything checks out.
+        unless everything checks out. The arrays are written in place, so an optimizer built
+        before keeps its parameters.
+
+        Args:
+            state_dict: a mapping from dotted names to arrays.
+            strict: require the same keys (missing or unexpected ones raise).
+            assign: not supported (the values are always copied in place); must be False.
+
+        Returns:
+            ``IncompatibleKeys(missing_keys, unexpected_keys)``, as PyTorch.
+
+        Raises:
+            StateDictError: with ``strict``, a key is missing or unexpected (a ``KeyError`` and a
+                ``RuntimeError``, so both PyTorch's and deltanet's habits catch it).
+            ValueError: a shape does not match, or a value is not numeric.
         """
-        own = self._named_state()  # the live arrays: checked first, then written in place
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if strict and (missing or unexpected):
-            raise KeyError(
-                f"load_state_dict: missing keys {missing}, unexpected keys {unexpected} (this model has {list(own)})"
-            )
-        arrays: dict[str, np.ndarray] = {}
-        for key in own:
-            if key not in state:
-                continue
-            value = state[key]
-            if hasattr(value, "detach"):  # a torch tensor
-                value = value.detach().cpu().numpy()
-            value = np.asarray(value)
-            if value.dtype.kind not in "fiub":
-                raise ValueError(f"load_state_dict: {key!r} has unsupported dtype {value.dtype}")
-            if value.shape != np.shape(own[key]):
-                raise ValueError(f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape}")
-            arrays[key] = value
-        for key, value in arrays.items():
-            own[key][...] = value  # in place: optimizers keep their references
-        return self
+        if assign:
+            raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")
+        return copy_state(self._named_state(), state_dict, strict, type(self).__name__)
 
     # -- config ------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -289,8 +477,10 @@ class Module:
         names; a module argument becomes a nested ``{"class": name, "config": {...}}``. Two
         arguments are dropped (reported as None) because the weights they shape are saved anyway:
         an ``rng`` that is a ``numpy.random.Generator`` (an int seed is kept), and an ``init``
-        given as a function (an initializer *name* is kept). Any other value that is not JSON (an
-        array, a function, an object) raises ``ValueError`` naming the layer and the argument.
+        given as a function (an initializer *name* is kept). An argument kept as a buffer of the
+        same name (a loss's class ``weight``) is saved as the buffer's current values, a list. Any
+        other value that is not JSON (an array, a function, an object) raises ``ValueError`` naming
+        the layer and the argument.
 
         Examples:
             >>> import deltanet as dn
@@ -299,42 +489,34 @@ class Module:
             >>> layer = dn.nn.LeakyReLU(0.2)
             >>> layer.negative_slope = 0.3
             >>> layer.get_config()
-            {'negative_slope': 0.3}
-            >>> dn.nn.Sequential(dn.nn.ReLU()).get_config()
-            {'layers': [{'class': 'ReLU', 'config': {}}]}
+            {'negative_slope': 0.3, 'inplace': False}
+            >>> dn.nn.Sequential(dn.nn.Sigmoid()).get_config()
+            {'layers': [{'class': 'Sigmoid', 'config': {}}]}
         """
         args = self.__dict__.get("_init_args") or {}
         marks = self.__dict__.get("_init_attrs") or {}
         name = type(self).__name__
         return {
-            key: _config_value(_current_argument(self, key, value, marks), name, key) for key, value in args.items()
+            key: np.asarray(getattr(self, key)).tolist()
+            if key in self._buffers
+            else _config_value(_current_argument(self, key, value, marks), name, key)
+            for key, value in args.items()
         }
 
     # -- printing ----------------------------------------------------------------------------
-    def summary(self, input_shape: Any = None) -> Any:
-        """Layers, output shapes and parameter counts (see ``deltanet.nn.summary.summary``).
-
-        Args:
-            input_shape: the shape of one sample, without the batch axis, e.g. ``(784,)``; None
-                counts the parameters only.
-
-        Examples:
-            >>> import deltanet as dn
-            >>> dn.nn.Sequential(dn.nn.Linear(784, 10)).summary().total_params
-            7850
-        """
-        from deltanet.nn.summary import summary
-
-        return summary(self, input_shape)
-
     def extra_repr(self) -> str:
         """The arguments that ``repr`` shows inside the parentheses; layers override it."""
         return ""
 
     def __repr__(self) -> str:
-        children = [f"  ({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        return head + ("\n" + "\n".join(children) + "\n)" if children else ")")
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        lines += [f"({n}): " + repr(m).replace("\n", "\n  ") for n, m in self._modules.items()]
+        head = f"{type(self).__name__}("
+        if not lines:
+            return head + ")"
+        if len(lines) == 1 and not self._modules:
+            return head + lines[0] + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
 # -- building from untrusted configs --------------------------------------------------------------

@@ -21,9 +21,18 @@ class _PoolNd(Module):
     _dims = 0
     _function: Any = None
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        dilation: Any = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
+        _only_defaults(name, dilation=dilation, return_indices=return_indices, ceil_mode=ceil_mode)
         kernel = _ntuple(kernel_size, dims, "kernel_size", name, 1)
         if stride is not None:
             _ntuple(stride, dims, "stride", name, 1)
@@ -47,12 +56,35 @@ class _PoolNd(Module):
         return self._call(x)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation=1, ceil_mode=False"
+        )
+
+
+def _only_defaults(owner: str, **options: Any) -> None:
+    """PyTorch's pooling options that deltanet takes at their default values only."""
+    defaults = {"dilation": 1, "return_indices": False, "ceil_mode": False, "divisor_override": None}
+    for name, value in options.items():
+        default = defaults[name]
+        same = value == default and type(value) is type(default)
+        if name == "dilation" and isinstance(value, (tuple, list)):
+            same = all(v == 1 and type(v) is int for v in value)
+        if not same:
+            raise ValueError(f"{owner}: {name}={value!r} is not supported; only the default {default!r}")
 
 
 class _AvgPoolNd(_PoolNd):
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True) -> None:
-        super().__init__(kernel_size, stride, padding)
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: Any = None,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode)
+        _only_defaults(type(self).__name__, divisor_override=divisor_override)
         if not isinstance(count_include_pad, (bool, np.bool_)):
             raise ValueError(
                 f"{type(self).__name__}: count_include_pad must be True or False, got {count_include_pad!r}"
@@ -63,7 +95,8 @@ class _AvgPoolNd(_PoolNd):
         return self._call(x, count_include_pad=self.count_include_pad)
 
     def extra_repr(self) -> str:
-        return super().extra_repr() + ("" if self.count_include_pad else ", count_include_pad=False")
+        s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return s + ("" if self.count_include_pad else ", count_include_pad=False")
 
 
 class MaxPool1d(_PoolNd):
@@ -80,6 +113,9 @@ class MaxPool1d(_PoolNd):
         kernel_size: $k$, an int.
         stride: $s$, the step between windows (default $k$: non-overlapping windows).
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
+        dilation: must be 1 (PyTorch's option; only its default is supported).
+        return_indices: must be False.
+        ceil_mode: must be False.
 
     Shape:
         - input: $(N, C, L)$.
@@ -109,6 +145,9 @@ class MaxPool2d(_PoolNd):
         kernel_size: $k$, an int or $(k_H, k_W)$.
         stride: $s$, the step between windows (default $k$: non-overlapping windows).
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
+        dilation: must be 1 (PyTorch's option; only its default is supported).
+        return_indices: must be False.
+        ceil_mode: must be False.
 
     Shape:
         - input: $(N, C, H, W)$.
@@ -119,7 +158,7 @@ class MaxPool2d(_PoolNd):
         >>> import numpy as np, deltanet as dn
         >>> pool = dn.nn.MaxPool2d(2)
         >>> pool
-        MaxPool2d(kernel_size=2, stride=2, padding=0)
+        MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
         >>> pool(dn.tensor(np.zeros((8, 6, 28, 28)))).shape
         (8, 6, 14, 14)
     """
@@ -143,6 +182,9 @@ class MaxPool3d(_PoolNd):
         kernel_size: $k$, an int or $(k_D, k_H, k_W)$.
         stride: $s$, the step between windows (default $k$: non-overlapping windows).
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
+        dilation: must be 1 (PyTorch's option; only its default is supported).
+        return_indices: must be False.
+        ceil_mode: must be False.
 
     Shape:
         - input: $(N, C, D, H, W)$.
@@ -173,8 +215,10 @@ class AvgPool1d(_AvgPoolNd):
         kernel_size: $k$, an int.
         stride: $s$, the step between windows (default $k$).
         padding: $p$, zeros added on both sides, at most half the kernel size.
+        ceil_mode: must be False (PyTorch's option; only its default is supported).
         count_include_pad: divide by $k$ (True, PyTorch's default) or by the number of
             non-padding values in the window.
+        divisor_override: must be None.
 
     Shape:
         - input: $(N, C, L)$.
@@ -205,8 +249,10 @@ class AvgPool2d(_AvgPoolNd):
         kernel_size: $k$, an int or $(k_H, k_W)$.
         stride: $s$, the step between windows (default $k$).
         padding: $p$, zeros added on both sides, at most half the kernel size.
+        ceil_mode: must be False (PyTorch's option; only its default is supported).
         count_include_pad: divide by $k_H k_W$ (True, PyTorch's default) or by the number of
             non-padding values in the window.
+        divisor_override: must be None.
 
     Shape:
         - input: $(N, C, H, W)$.
@@ -238,8 +284,10 @@ class AvgPool3d(_AvgPoolNd):
         kernel_size: $k$, an int or $(k_D, k_H, k_W)$.
         stride: $s$, the step between windows (default $k$).
         padding: $p$, zeros added on both sides, at most half the kernel size.
+        ceil_mode: must be False (PyTorch's option; only its default is supported).
         count_include_pad: divide by $k_D k_H k_W$ (True, PyTorch's default) or by the number of
             non-padding values in the window.
+        divisor_override: must be None.
 
     Shape:
         - input: $(N, C, D, H, W)$.

@@ -252,4 +252,28 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
     return ModelSummary(rows, total, trainable, input_shape)
 
 
+def _summary_method(self: Module, input_shape: Any = None) -> ModelSummary:
+    """Layers, output shapes and parameter counts (see ``deltanet.nn.summary.summary``).
+
+    Args:
+        input_shape: the shape of one sample, without the batch axis, e.g. ``(784,)``; None
+            counts the parameters only.
+
+    Returns:
+        A ``ModelSummary``; print it for the table.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.Sequential(dn.nn.Linear(784, 10)).summary().total_params
+        7850
+    """
+    return summary(self, input_shape)
+
+
+# ``model.summary()``: installed on Module here, so that module.py never imports this file (which
+# imports it), as Chainer installs Variable's operators from the module that defines them.
+_summary_method.__name__, _summary_method.__qualname__ = "summary", "Module.summary"
+Module.summary = _summary_method
+
+
 __all__ = ["LayerRecord", "ModelSummary", "SummaryRow", "recording", "summary"]

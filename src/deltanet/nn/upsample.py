@@ -5,26 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from deltanet.autograd import Tensor
-from deltanet.functional.upsample import upsample
+from deltanet.functional.upsample import INTERPOLATE_MODES, interpolate
 from deltanet.nn.module import Module
 
-_MODES = ("nearest", "linear", "bilinear", "trilinear")
+_LINEAR = ("linear", "bilinear", "trilinear")
 
 
 class Upsample(Module):
-    r"""Upsample feature maps by ``scale_factor`` (or to ``size``), as ``torch.nn.Upsample`` (no parameters).
+    r"""Resize feature maps to ``size`` or by ``scale_factor``, as ``torch.nn.Upsample`` (no parameters).
 
     Along each spatial axis the output is $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$, with $M$
     picking the nearest source pixel ("nearest") or interpolating between the two nearest (the
-    linear modes); see ``deltanet.functional.upsample`` for $M$.
+    linear modes); see ``deltanet.functional.interpolate``. The arguments are PyTorch's, in its
+    order: give exactly one of ``size`` and ``scale_factor`` (by keyword: ``Upsample(2)`` is a
+    *size* of 2, as in PyTorch).
 
     Args:
+        size: the output size, an int or one per spatial axis.
         scale_factor: $r > 0$, one number or one per spatial axis; the output size is
             $\lfloor S \cdot r \rfloor$.
-        mode: "nearest", "linear" (1-D), "bilinear" (2-D) or "trilinear" (3-D).
+        mode: "nearest" (default), "nearest-exact", "linear" (1-D), "bilinear" (2-D),
+            "trilinear" (3-D) or "area".
         align_corners: for the linear modes, align the centres of the corner pixels (True) or
-            the corners of the pixel grids (False, PyTorch's default).
-        size: a fixed output size instead of ``scale_factor``.
+            the corners of the pixel grids (False; None means False); None for the other modes.
+        recompute_scale_factor: with ``scale_factor``, take the source coordinates from the
+            sizes rather than from $1/r$.
 
     Shape:
         - input: $(N, C, *S)$ with 1 to 3 spatial axes $S$.
@@ -40,31 +45,49 @@ class Upsample(Module):
     """
 
     def __init__(
-        self, scale_factor: Any = 2, mode: str = "nearest", align_corners: bool = False, size: Any = None
+        self,
+        size: Any = None,
+        scale_factor: Any = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
     ) -> None:
         super().__init__()
-        if mode not in _MODES:
-            raise ValueError(f"Upsample: mode must be one of {_MODES}, got {mode!r}")
-        if mode == "nearest" and align_corners:
-            raise ValueError("Upsample: align_corners=True only applies to the linear modes, not to 'nearest'")
-        if size is None:
+        if mode not in INTERPOLATE_MODES:
+            raise ValueError(f"Upsample: mode must be one of {INTERPOLATE_MODES}, got {mode!r}")
+        if align_corners is not None and mode not in _LINEAR:
+            raise ValueError(
+                f"Upsample: align_corners={align_corners!r} only applies to the linear modes {_LINEAR}, "
+                f"not to {mode!r} (leave it None)"
+            )
+        if (size is None) == (scale_factor is None):
+            raise ValueError(
+                f"Upsample: give exactly one of size and scale_factor (as PyTorch), got size={size!r}, "
+                f"scale_factor={scale_factor!r}"
+            )
+        if scale_factor is not None:
             factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,)
-            if not all(isinstance(r, (int, float)) and not isinstance(r, bool) and r > 0 for r in factors):
+            if not all(
+                isinstance(r, (int, float)) and not isinstance(r, bool) and 0 < r < float("inf") for r in factors
+            ):
                 raise ValueError(
                     f"Upsample: scale_factor must be a positive number or a tuple of them, got {scale_factor!r}"
                 )
-        self.scale_factor = None if size is not None else scale_factor
-        self.mode = mode
-        self.align_corners = bool(align_corners)
         self.size = size
+        self.scale_factor = scale_factor
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, x: Tensor) -> Tensor:
         try:
-            return upsample(x, self.scale_factor, self.mode, self.align_corners, size=self.size)
+            return interpolate(
+                x, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
+            )
         except ValueError as error:
             raise ValueError(f"{self!r}: {error}") from None
 
     def extra_repr(self) -> str:
         what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
-        corners = ", align_corners=True" if self.align_corners else ""
+        corners = f", align_corners={self.align_corners}" if self.align_corners is not None else ""
         return f"{what}, mode={self.mode!r}{corners}"

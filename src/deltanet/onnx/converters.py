@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import nn
+from deltanet.functional.activations import implicit_softmax_dim
 from deltanet.functional.conv import _ntuple, _padding_pairs
 from deltanet.nn.activation import (
     ELU,
@@ -34,6 +35,7 @@ from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.linear import Flatten, Identity, Linear
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
+from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
 
 Converter = Callable[..., None]
 
@@ -198,7 +200,8 @@ def softplus(g: Any, m: Softplus, path: str, x: Any, src: str, dst: str) -> None
 
 
 def softmax(g: Any, m: Softmax, path: str, x: Any, src: str, dst: str) -> None:
-    g.node("LogSoftmax" if isinstance(m, LogSoftmax) else "Softmax", [src], [dst], axis=int(m.dim))
+    axis = implicit_softmax_dim(x.ndim) if m.dim is None else m.dim  # dim=None: PyTorch's implicit axis
+    g.node("LogSoftmax" if isinstance(m, LogSoftmax) else "Softmax", [src], [dst], axis=int(axis))
 
 
 def step(g: Any, m: Step, path: str, x: Any, src: str, dst: str) -> None:
@@ -210,6 +213,8 @@ def step(g: Any, m: Step, path: str, x: Any, src: str, dst: str) -> None:
 
 def flatten(g: Any, m: Flatten, path: str, x: Any, src: str, dst: str) -> None:
     start = m.start_dim % x.ndim if x.ndim else 0
+    if x.ndim and m.end_dim % x.ndim != x.ndim - 1:
+        raise ExportError(f"layer '{path}' ({type(m).__name__}): only end_dim=-1 (merge to the last axis) is exported")
     if start == 1:
         g.node("Flatten", [src], [dst], axis=1)
         return
@@ -219,6 +224,11 @@ def flatten(g: Any, m: Flatten, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def upsample(g: Any, m: Upsample, path: str, x: Any, src: str, dst: str) -> None:
+    if m.mode not in ("nearest", "linear", "bilinear", "trilinear") or m.recompute_scale_factor:
+        raise ExportError(
+            f"layer '{path}' ({type(m).__name__}): only the modes 'nearest' and (bi/tri)linear without "
+            f"recompute_scale_factor are exported, got mode={m.mode!r}"
+        )
     attrs: dict[str, Any] = {}
     if m.mode == "nearest":
         attrs.update(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
@@ -269,6 +279,7 @@ CONVERTERS: dict[type, Converter] = {
     Dropout2d: _simple("Identity"),
     Flatten: flatten,
     Upsample: upsample,
+    **TORCH_SURFACE,
 }
 
 

@@ -1,0 +1,768 @@
+r"""``torch.nn.functional`` under its names and signatures: ``import deltanet.nn.functional as F``.
+
+Everything of ``deltanet.functional`` is here (``F.relu``, ``F.conv2d``, ``F.cross_entropy``,
+``F.pad``, ``F.interpolate``, ...). Where PyTorch's signature differs from deltanet's own
+function, this module holds a thin wrapper with PyTorch's parameters, order and defaults that
+calls it:
+
+| function | what differs from ``deltanet.functional`` |
+|---|---|
+| ``softmax``, ``log_softmax`` | ``dim`` (PyTorch's implicit choice when None) instead of ``axis=-1`` |
+| ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | accept ``inplace`` (computed out of place) |
+| the losses | positional ``weight``; ``size_average`` and ``reduce`` (deprecated in PyTorch) must be None |
+| ``max_pool*d``, ``avg_pool*d`` | ``dilation``, ``ceil_mode``, ... accepted at their defaults only |
+| ``upsample`` | PyTorch's (``size`` first), an alias of ``interpolate`` |
+
+An argument value deltanet does not implement (``ceil_mode=True``, ``return_indices=True``, ...)
+raises a ``ValueError`` naming it, never a silently different result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Tensor
+from deltanet.functional import activations as _act
+from deltanet.functional import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    batch_norm,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    dice_loss,
+    embedding,
+    gelu,
+    generalized_wasserstein_dice_loss,
+    global_avg_pool,
+    group_norm,
+    hinge_loss,
+    identity,
+    instance_norm,
+    interpolate,
+    layer_norm,
+    linear,
+    log_cosh_loss,
+    one_hot,
+    pad,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    sigmoid,
+    softplus,
+    step,
+    tanh,
+)
+from deltanet.functional import losses as _losses
+from deltanet.functional import pooling as _pool
+from deltanet.functional.activations import implicit_softmax_dim
+from deltanet.functional.dropout import dropout as _dropout
+from deltanet.functional.dropout import dropout2d as _dropout2d
+from deltanet.functional.kl_div import kl_div as _kl_div
+
+
+def _inplace(inplace: Any, owner: str) -> None:
+    if not isinstance(inplace, bool):
+        raise ValueError(f"{owner}: inplace must be True or False, got {inplace!r}")
+
+
+def _legacy(size_average: Any, reduce: Any, owner: str) -> None:
+    if size_average is not None or reduce is not None:
+        raise ValueError(
+            f"{owner}: size_average and reduce are deprecated in PyTorch and not supported; "
+            f"use reduction='mean', 'sum' or 'none'"
+        )
+
+
+def _dim(input: Any, dim: Any, owner: str) -> int:
+    if dim is None:
+        ndim = input.ndim if isinstance(input, Tensor) else Tensor(input).ndim
+        return implicit_softmax_dim(ndim)
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise ValueError(f"{owner}: dim must be an int (an axis) or None, got {dim!r}")
+    return dim
+
+
+# -- activations ---------------------------------------------------------------------------------
+def relu(input: Any, inplace: bool = False) -> Tensor:
+    r"""$\max(0, z)$, elementwise (``deltanet.functional.relu`` with PyTorch's ``inplace``).
+
+    Args:
+        input: the pre-activation $z$.
+        inplace: accepted; the result is computed out of place (the same values).
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.relu(dn.tensor([-1.0, 2.0]), inplace=True).data.tolist()
+        [0.0, 2.0]
+    """
+    _inplace(inplace, "relu")
+    return _act.relu(input)
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    r"""$z$ for $z > 0$, else $\text{negative\_slope} \cdot z$ (``deltanet.functional.leaky_relu``).
+
+    Args:
+        input: the pre-activation $z$.
+        negative_slope: the slope for $z \le 0$.
+        inplace: accepted; computed out of place.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.leaky_relu(dn.tensor([-2.0]), 0.5).data.tolist()
+        [-1.0]
+    """
+    _inplace(inplace, "leaky_relu")
+    return _act.leaky_relu(input, negative_slope)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    r"""$z$ for $z > 0$, else $\alpha (e^z - 1)$ (``deltanet.functional.elu``).
+
+    Args:
+        input: the pre-activation $z$.
+        alpha: $\alpha$.
+        inplace: accepted; computed out of place.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.elu(dn.tensor([-1.0])).item(), 4)
+        -0.6321
+    """
+    _inplace(inplace, "elu")
+    return _act.elu(input, alpha)
+
+
+def silu(input: Any, inplace: bool = False) -> Tensor:
+    r"""$z \, \sigma(z)$ (``deltanet.functional.silu``).
+
+    Args:
+        input: the pre-activation $z$.
+        inplace: accepted; computed out of place.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.silu(dn.tensor([1.0])).item(), 4)
+        0.7311
+    """
+    _inplace(inplace, "silu")
+    return _act.silu(input)
+
+
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    r"""$s_i = e^{z_i} / \sum_k e^{z_k}$ along ``dim``, PyTorch's signature.
+
+    Without ``dim`` PyTorch's implicit axis is used (0 for 0-, 1- and 3-D inputs, 1 otherwise,
+    which is the last axis of a 2-D input); pass ``dim`` to be explicit.
+
+    Args:
+        input: the logits $z$.
+        dim: the axis of the classes.
+        _stacklevel: PyTorch's warning stack level; ignored.
+        dtype: compute in this dtype (float32 or float64) instead of the input's.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.softmax(dn.tensor([[0.0, 0.0]]), dim=1).data.tolist()
+        [[0.5, 0.5]]
+    """
+    z = _as_float(input, dtype)
+    return _act.softmax(z, axis=_dim(z, dim, "softmax"))
+
+
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    r"""$\log s_i = z_i - \log \sum_k e^{z_k}$ along ``dim``, PyTorch's signature (see ``softmax``).
+
+    Args:
+        input: the logits $z$.
+        dim: the axis of the classes (PyTorch's implicit choice when None).
+        _stacklevel: ignored.
+        dtype: compute in this dtype instead of the input's.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.log_softmax(dn.tensor([[0.0, 0.0]]), dim=1).item(0), 4)
+        -0.6931
+    """
+    z = _as_float(input, dtype)
+    return _act.log_softmax(z, axis=_dim(z, dim, "log_softmax"))
+
+
+def _as_float(input: Any, dtype: Any) -> Tensor:
+    z = input if isinstance(input, Tensor) else Tensor(input)
+    if dtype is not None and z.dtype != np.dtype(dtype):
+        if z.requires_grad:
+            raise ValueError(
+                f"dtype={np.dtype(dtype).name}: a cast of an input that requires a gradient is not "
+                f"recorded for backward; cast the input before (e.g. build it in that dtype)"
+            )
+        z = Tensor(z.data.astype(dtype))
+    return z
+
+
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    r"""Inverted dropout (``deltanet.functional.dropout``) with PyTorch's ``inplace``.
+
+    Args:
+        input: any tensor.
+        p: the probability of dropping a unit, in $[0, 1)$.
+        training: drop only when True.
+        inplace: accepted; computed out of place.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.dropout(dn.tensor([1.0, 2.0]), 0.5, training=False).data.tolist()
+        [1.0, 2.0]
+    """
+    _inplace(inplace, "dropout")
+    return _dropout(input, p, training)
+
+
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    r"""Channel dropout (``deltanet.functional.dropout2d``) with PyTorch's ``inplace``.
+
+    Args:
+        input: a tensor $(N, C, *)$.
+        p: the probability of dropping a channel.
+        training: drop only when True.
+        inplace: accepted; computed out of place.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.dropout2d(dn.tensor(np.ones((1, 2, 2))), training=False).shape
+        (1, 2, 2)
+    """
+    _inplace(inplace, "dropout2d")
+    return _dropout2d(input, p, training)
+
+
+# -- losses --------------------------------------------------------------------------------------
+def cross_entropy(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    r"""Softmax cross-entropy from logits (``deltanet.functional.cross_entropy``), PyTorch's signature.
+
+    Args:
+        input: logits $(N, C)$ or $(N, C, d_1, \dots)$.
+        target: class indices or class probabilities.
+        weight: rescaling per class, shape $(C,)$.
+        size_average: deprecated in PyTorch; must be None.
+        ignore_index: a class-index target to skip.
+        reduce: deprecated in PyTorch; must be None.
+        reduction: "mean", "sum" or "none".
+        label_smoothing: $\varepsilon \in [0, 1]$.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.cross_entropy(dn.tensor([[2.0, 0.0, 0.0]]), dn.tensor([0])).item(), 4)
+        0.2395
+    """
+    _legacy(size_average, reduce, "cross_entropy")
+    return _losses.cross_entropy(
+        input, target, weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+    )
+
+
+def nll_loss(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    r"""Negative log-likelihood $-w_y x_y$ (``deltanet.functional.nll_loss``), PyTorch's signature.
+
+    Args:
+        input: log-probabilities $(N, C)$ or $(N, C, d_1, \dots)$.
+        target: class indices.
+        weight: rescaling per class.
+        size_average: must be None.
+        ignore_index: a target to skip.
+        reduce: must be None.
+        reduction: "mean", "sum" or "none".
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.nll_loss(dn.tensor(np.log([[0.9, 0.1]])), dn.tensor([0])).item(), 4)
+        0.1054
+    """
+    _legacy(size_average, reduce, "nll_loss")
+    return _losses.nll_loss(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    r"""Mean squared error (``deltanet.functional.mse_loss``), PyTorch's signature.
+
+    Args:
+        input: predictions.
+        target: the same shape.
+        size_average: must be None.
+        reduce: must be None.
+        reduction: "mean", "sum" or "none".
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.mse_loss(dn.tensor([1.0, 2.0]), dn.tensor([0.0, 0.0])).item()
+        2.5
+    """
+    _legacy(size_average, reduce, "mse_loss")
+    return _losses.mse_loss(input, target, reduction=reduction)
+
+
+def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    r"""Mean absolute error (``deltanet.functional.l1_loss``), PyTorch's signature.
+
+    Args:
+        input: predictions.
+        target: the same shape.
+        size_average: must be None.
+        reduce: must be None.
+        reduction: "mean", "sum" or "none".
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.l1_loss(dn.tensor([1.0, -3.0]), dn.tensor([0.0, 0.0])).item()
+        2.0
+    """
+    _legacy(size_average, reduce, "l1_loss")
+    return _losses.l1_loss(input, target, reduction=reduction)
+
+
+def binary_cross_entropy(
+    input: Any, target: Any, weight: Any = None, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+) -> Tensor:
+    r"""Binary cross-entropy of probabilities (``deltanet.functional.binary_cross_entropy``), PyTorch's signature.
+
+    Args:
+        input: probabilities in $[0, 1]$.
+        target: the same shape, in $[0, 1]$.
+        weight: rescaling of each term, broadcast to the input.
+        size_average: must be None.
+        reduce: must be None.
+        reduction: "mean", "sum" or "none".
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.binary_cross_entropy(dn.tensor([0.9, 0.2]), dn.tensor([1.0, 0.0])).item(), 4)
+        0.1643
+    """
+    _legacy(size_average, reduce, "binary_cross_entropy")
+    return _losses.binary_cross_entropy(input, target, weight=weight, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    r"""Sigmoid + binary cross-entropy from logits (``deltanet.functional``'s), PyTorch's signature.
+
+    Args:
+        input: logits.
+        target: the same shape, in $[0, 1]$.
+        weight: rescaling of each term, broadcast to the input.
+        size_average: must be None.
+        reduce: must be None.
+        reduction: "mean", "sum" or "none".
+        pos_weight: weight of the positive examples, per class of the last axis.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.binary_cross_entropy_with_logits(dn.tensor([0.0]), dn.tensor([1.0])).item(), 4)
+        0.6931
+    """
+    _legacy(size_average, reduce, "binary_cross_entropy_with_logits")
+    return _losses.binary_cross_entropy_with_logits(
+        input, target, weight=weight, reduction=reduction, pos_weight=pos_weight
+    )
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    r"""Huber loss (``deltanet.functional.huber_loss``), PyTorch's signature (``reduction`` before ``delta``).
+
+    Args:
+        input: predictions.
+        target: the same shape.
+        reduction: "mean", "sum" or "none".
+        delta: where the quadratic part turns linear.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.huber_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0])).item()
+        1.3125
+    """
+    return _losses.huber_loss(input, target, reduction=reduction, delta=delta)
+
+
+def smooth_l1_loss(
+    input: Any, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    r"""Smooth L1 loss (``deltanet.functional.smooth_l1_loss``), PyTorch's signature.
+
+    Args:
+        input: predictions.
+        target: the same shape.
+        size_average: must be None.
+        reduce: must be None.
+        reduction: "mean", "sum" or "none".
+        beta: where the quadratic part turns linear ($\ge 0$).
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.smooth_l1_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0])).item()
+        1.3125
+    """
+    _legacy(size_average, reduce, "smooth_l1_loss")
+    return _losses.smooth_l1_loss(input, target, reduction=reduction, beta=beta)
+
+
+def kl_div(
+    input: Any,
+    target: Any,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    r"""Kullback-Leibler divergence (``deltanet.functional.kl_div``), PyTorch's signature.
+
+    Args:
+        input: log-probabilities.
+        target: probabilities (or log-probabilities with ``log_target``).
+        size_average: must be None.
+        reduce: must be None.
+        reduction: "mean", "batchmean", "sum" or "none".
+        log_target: the target holds log-probabilities.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> x = dn.tensor(np.log([[0.5, 0.5]]))
+        >>> round(F.kl_div(x, dn.tensor([[0.9, 0.1]]), reduction="batchmean").item(), 4)
+        0.3681
+    """
+    _legacy(size_average, reduce, "kl_div")
+    return _kl_div(input, target, reduction=reduction, log_target=log_target)
+
+
+def multi_margin_loss(
+    input: Any,
+    target: Any,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    r"""Multi-class hinge loss (``deltanet.functional.multi_margin_loss``), PyTorch's signature.
+
+    Args:
+        input: scores $(N, C)$.
+        target: class indices $(N,)$.
+        p: 1 or 2.
+        margin: the margin.
+        weight: rescaling per class.
+        size_average: must be None.
+        reduce: must be None.
+        reduction: "mean", "sum" or "none".
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> round(F.multi_margin_loss(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), dn.tensor([3])).item(), 4)
+        0.325
+    """
+    _legacy(size_average, reduce, "multi_margin_loss")
+    return _losses.multi_margin_loss(input, target, p=p, margin=margin, weight=weight, reduction=reduction)
+
+
+# -- pooling and resizing ------------------------------------------------------------------------
+def _pool_options(
+    owner: str, dilation: Any = 1, ceil_mode: Any = False, return_indices: Any = False, divisor_override: Any = None
+) -> None:
+    unsupported = {
+        "dilation": (dilation, 1),
+        "ceil_mode": (ceil_mode, False),
+        "return_indices": (return_indices, False),
+        "divisor_override": (divisor_override, None),
+    }
+    for name, (value, default) in unsupported.items():
+        if value != default and not (
+            name == "dilation" and isinstance(value, (tuple, list)) and all(v == 1 for v in value)
+        ):
+            raise ValueError(f"{owner}: {name}={value!r} is not supported (only the default {default!r})")
+
+
+def max_pool1d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    r"""1-D max pooling (``deltanet.functional.max_pool1d``), PyTorch's signature.
+
+    Args:
+        input: $(N, C, L)$.
+        kernel_size: the window.
+        stride: the step (default: the window).
+        padding: implicit $-\infty$ padding on both sides.
+        dilation: must be 1.
+        ceil_mode: must be False.
+        return_indices: must be False.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
+        [[[3.0, 2.0]]]
+    """
+    _pool_options("max_pool1d", dilation, ceil_mode, return_indices)
+    return _pool.max_pool1d(input, kernel_size, stride, padding)
+
+
+def max_pool2d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    r"""2-D max pooling (``deltanet.functional.max_pool2d``), PyTorch's signature.
+
+    Args:
+        input: $(N, C, H, W)$.
+        kernel_size: the window.
+        stride: the step (default: the window).
+        padding: implicit $-\infty$ padding on both sides.
+        dilation: must be 1.
+        ceil_mode: must be False.
+        return_indices: must be False.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.max_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
+        [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    _pool_options("max_pool2d", dilation, ceil_mode, return_indices)
+    return _pool.max_pool2d(input, kernel_size, stride, padding)
+
+
+def max_pool3d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    r"""3-D max pooling (``deltanet.functional.max_pool3d``), PyTorch's signature.
+
+    Args:
+        input: $(N, C, D, H, W)$.
+        kernel_size: the window.
+        stride: the step (default: the window).
+        padding: implicit $-\infty$ padding on both sides.
+        dilation: must be 1.
+        ceil_mode: must be False.
+        return_indices: must be False.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.max_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).shape
+        (1, 1, 1, 1, 1)
+    """
+    _pool_options("max_pool3d", dilation, ceil_mode, return_indices)
+    return _pool.max_pool3d(input, kernel_size, stride, padding)
+
+
+def avg_pool1d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    r"""1-D average pooling (``deltanet.functional.avg_pool1d``), PyTorch's signature.
+
+    Args:
+        input: $(N, C, L)$.
+        kernel_size: the window.
+        stride: the step (default: the window).
+        padding: zeros on both sides.
+        ceil_mode: must be False.
+        count_include_pad: divide by the whole window (True) or the values inside the input.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.avg_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
+        [[[2.0, 1.0]]]
+    """
+    _pool_options("avg_pool1d", ceil_mode=ceil_mode)
+    return _pool.avg_pool1d(input, kernel_size, stride, padding, count_include_pad)
+
+
+def avg_pool2d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: Any = None,
+) -> Tensor:
+    r"""2-D average pooling (``deltanet.functional.avg_pool2d``), PyTorch's signature.
+
+    Args:
+        input: $(N, C, H, W)$.
+        kernel_size: the window.
+        stride: the step (default: the window).
+        padding: zeros on both sides.
+        ceil_mode: must be False.
+        count_include_pad: divide by the whole window (True) or the values inside the input.
+        divisor_override: must be None.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.avg_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
+        [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    _pool_options("avg_pool2d", ceil_mode=ceil_mode, divisor_override=divisor_override)
+    return _pool.avg_pool2d(input, kernel_size, stride, padding, count_include_pad)
+
+
+def avg_pool3d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: Any = None,
+) -> Tensor:
+    r"""3-D average pooling (``deltanet.functional.avg_pool3d``), PyTorch's signature.
+
+    Args:
+        input: $(N, C, D, H, W)$.
+        kernel_size: the window.
+        stride: the step (default: the window).
+        padding: zeros on both sides.
+        ceil_mode: must be False.
+        count_include_pad: divide by the whole window (True) or the values inside the input.
+        divisor_override: must be None.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.avg_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).data.tolist()
+        [[[[[1.0]]]]]
+    """
+    _pool_options("avg_pool3d", ceil_mode=ceil_mode, divisor_override=divisor_override)
+    return _pool.avg_pool3d(input, kernel_size, stride, padding, count_include_pad)
+
+
+def upsample(
+    input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest", align_corners: bool | None = None
+) -> Tensor:
+    r"""PyTorch's deprecated ``F.upsample``: ``interpolate`` with ``size`` first (not deltanet's ``upsample``).
+
+    Args:
+        input: $(N, C, *S)$.
+        size: the output size.
+        scale_factor: the factor (exactly one of the two).
+        mode: as ``interpolate``.
+        align_corners: as ``interpolate``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.upsample(dn.tensor(np.zeros((1, 1, 2))), 4).shape
+        (1, 1, 4)
+    """
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+_TORCH_SIGNATURES = [
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "dropout2d",
+    "elu",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "leaky_relu",
+    "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "mse_loss",
+    "multi_margin_loss",
+    "nll_loss",
+    "relu",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "upsample",
+]
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "dice_loss",
+    "embedding",
+    "gelu",
+    "generalized_wasserstein_dice_loss",
+    "global_avg_pool",
+    "group_norm",
+    "hinge_loss",
+    "identity",
+    "instance_norm",
+    "interpolate",
+    "layer_norm",
+    "linear",
+    "log_cosh_loss",
+    "one_hot",
+    "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "prelu",
+    "sigmoid",
+    "softplus",
+    "step",
+    "tanh",
+    *_TORCH_SIGNATURES,
+]

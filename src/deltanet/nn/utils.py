@@ -1,0 +1,184 @@
+r"""``torch.nn.utils``'s gradient clipping and parameter flattening: ``clip_grad_norm_``,
+``clip_grad_value_``, ``parameters_to_vector`` and ``vector_to_parameters``.
+
+Clipping by norm (Pascanu, Mikolov & Bengio 2013) rescales all gradients together when their
+joint norm exceeds a bound, so that one exploding step cannot throw the weights far away while
+the direction of the step is kept:
+
+$$
+g \leftarrow g \cdot \min\left(1, \frac{\text{max\_norm}}{\lVert g \rVert_p + 10^{-6}}\right)
+$$
+
+Call it between ``loss.backward()`` and ``optimizer.step()``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from deltanet import _checks as check
+from deltanet.autograd import Tensor
+
+
+def _tensors(parameters: Any) -> list[Tensor]:
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    return list(parameters)
+
+
+def _grad(p: Tensor) -> np.ndarray | None:
+    """The gradient array of ``p`` (``.grad`` may be an array or a Tensor holding one)."""
+    g = p.grad
+    return g.data if isinstance(g, Tensor) else g
+
+
+def clip_grad_norm_(
+    parameters: Any,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: Any = None,
+) -> Tensor:
+    r"""Rescale the gradients in place so that their joint norm is at most ``max_norm``.
+
+    $$
+    \lVert g \rVert_p = \Big(\sum_i \lVert g_i \rVert_p^p\Big)^{1/p}, \qquad
+    g_i \leftarrow g_i \cdot \min\left(1, \frac{\text{max\_norm}}{\lVert g \rVert_p + 10^{-6}}\right)
+    $$
+
+    over the gradients $g_i$ of all the parameters (as if they were one vector), with
+    $\lVert g \rVert_\infty = \max_i \max |g_i|$. Parameters without a gradient are skipped.
+
+    Args:
+        parameters: a tensor or an iterable of tensors (``model.parameters()``).
+        max_norm: the largest norm allowed, $> 0$.
+        norm_type: $p$ (default 2), or ``float("inf")`` for the largest absolute value.
+        error_if_nonfinite: raise if the norm is NaN or infinite (by default the gradients then
+            become NaN, as in PyTorch).
+        foreach: accepted for PyTorch's signature; ignored.
+
+    Returns:
+        The joint norm before clipping, a 0-D tensor (``.item()`` gives the number), as PyTorch.
+
+    Raises:
+        ValueError: ``max_norm`` or ``norm_type`` is not a number.
+        RuntimeError: ``error_if_nonfinite`` and the norm is NaN or infinite.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.zeros(2))
+        >>> (w * dn.tensor([3.0, 4.0])).sum().backward()
+        >>> dn.nn.utils.clip_grad_norm_([w], max_norm=1.0).item()
+        5.0
+        >>> np.round(np.asarray(w.grad), 4).tolist()
+        [0.6, 0.8]
+    """
+    owner = "clip_grad_norm_"
+    max_norm = check.number(max_norm, "max_norm", owner, low=0)
+    p = (
+        float(norm_type)
+        if check.is_number(norm_type) and math.isinf(norm_type)
+        else check.number(norm_type, "norm_type", owner, low=0, low_open=True)
+    )
+    grads = [g for g in (_grad(t) for t in _tensors(parameters)) if g is not None]
+    if not grads:
+        return Tensor(np.array(0.0, dtype=np.float32))
+    dtype = grads[0].dtype
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isinf(p):
+            norms = [np.abs(g).max(initial=0.0) for g in grads]
+            total = float(max(norms))
+        else:
+            norms = [np.sum(np.abs(g) ** p) for g in grads]
+            total = float(np.sum(norms) ** (1.0 / p))
+    if not math.isfinite(total) and check.flag(error_if_nonfinite, "error_if_nonfinite", owner):
+        raise RuntimeError(
+            f"{owner}: the total norm of order {norm_type} of the gradients is {total}, so they cannot be "
+            f"clipped; set error_if_nonfinite=False to go on with NaN gradients"
+        )
+    # As PyTorch: an infinite norm gives the factor 0 (inf * 0 = NaN where the gradient is inf), a
+    # NaN norm the factor NaN.
+    coef = float(np.minimum(1.0, max_norm / (total + 1e-6)))
+    with np.errstate(invalid="ignore"):
+        for g in grads:
+            g *= g.dtype.type(coef)  # in place: the optimizer reads these arrays
+    return Tensor(np.array(total, dtype=dtype))
+
+
+def clip_grad_value_(parameters: Any, clip_value: float, foreach: Any = None) -> None:
+    r"""Clip every gradient element to $[-c, c]$ in place: $g \leftarrow \mathrm{clip}(g, -c, c)$.
+
+    Args:
+        parameters: a tensor or an iterable of tensors.
+        clip_value: $c \ge 0$.
+        foreach: accepted for PyTorch's signature; ignored.
+
+    Raises:
+        ValueError: ``clip_value`` is not a non-negative number.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.zeros(2))
+        >>> (w * dn.tensor([3.0, -0.5])).sum().backward()
+        >>> dn.nn.utils.clip_grad_value_([w], 1.0)
+        >>> np.asarray(w.grad).tolist()
+        [1.0, -0.5]
+    """
+    c = check.number(clip_value, "clip_value", "clip_grad_value_", low=0)
+    for t in _tensors(parameters):
+        g = _grad(t)
+        if g is not None:
+            np.clip(g, -c, c, out=g)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    r"""All parameters' values concatenated into one vector (a copy), in order.
+
+    Args:
+        parameters: an iterable of tensors.
+
+    Returns:
+        A 1-D tensor of $\sum_i |\theta_i|$ values.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.utils.parameters_to_vector(dn.nn.Linear(2, 3).parameters()).shape
+        (9,)
+    """
+    arrays = [t.data.reshape(-1) for t in _tensors(parameters)]
+    return Tensor(np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.float32))
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
+    r"""Write the values of the vector ``vec`` into the parameters, in order, in place.
+
+    Args:
+        vec: a 1-D tensor (or array) of exactly as many values as the parameters hold.
+        parameters: an iterable of tensors.
+
+    Raises:
+        ValueError: ``vec`` is not 1-D or has the wrong length.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> layer = dn.nn.Linear(2, 1)
+        >>> dn.nn.utils.vector_to_parameters(np.arange(3.0), layer.parameters())
+        >>> layer.weight.data.tolist(), layer.bias.data.tolist()
+        ([[0.0, 1.0]], [2.0])
+    """
+    values = np.asarray(vec.data if isinstance(vec, Tensor) else vec)
+    tensors = _tensors(parameters)
+    needed = sum(t.size for t in tensors)
+    if values.ndim != 1 or values.size != needed:
+        raise ValueError(f"vector_to_parameters: expected a vector of {needed} values, got shape {values.shape}")
+    offset = 0
+    for t in tensors:
+        t.data[...] = values[offset : offset + t.size].reshape(t.shape)
+        offset += t.size
+
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]

@@ -1,0 +1,84 @@
+"""``nn.utils.clip_grad_norm_`` and ``clip_grad_value_`` equal PyTorch's (gradients after, total
+norm returned), and ``parameters_to_vector``/``vector_to_parameters`` round-trip."""
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet import nn
+from deltanet.nn.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(scale):
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal((3, 4)) * scale, rng.standard_normal(4) * scale]
+    ours = [nn.Parameter(np.zeros(g.shape)) for g in grads]
+    theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, t, g in zip(ours, theirs, grads, strict=True):
+        (p * dn.tensor(g)).sum().backward()
+        t.grad = torch.tensor(g)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3, float("inf")])
+@pytest.mark.parametrize("scale, max_norm", [(1.0, 0.5), (0.01, 10.0)])
+def test_clip_grad_norm_matches_torch(norm_type, scale, max_norm):
+    ours, theirs = _pair(scale)
+    total = clip_grad_norm_(ours, max_norm, norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    assert isinstance(total, dn.Tensor) and total.item() == pytest.approx(expected.item(), rel=1e-12)
+    for p, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(np.asarray(p.grad), t.grad.numpy(), rtol=1e-12)
+
+
+def test_clip_grad_norm_on_a_model_and_single_tensor():
+    model = nn.Linear(3, 2)
+    model(dn.tensor(np.full((4, 3), 100.0))).sum().backward()
+    clip_grad_norm_(model.parameters(), 1.0)
+    norm = np.sqrt(sum(float((np.asarray(p.grad) ** 2).sum()) for p in model.parameters()))
+    assert norm == pytest.approx(1.0, rel=1e-5)
+    assert clip_grad_norm_(nn.Parameter(np.zeros(2)), 1.0).item() == 0.0  # no gradient: norm 0
+
+
+def test_clip_grad_norm_nonfinite():
+    w = nn.Parameter(np.zeros(2))
+    w.grad = np.array([np.inf, 1.0])
+    with pytest.raises(RuntimeError, match="total norm of order 2.0 of the gradients is inf"):
+        clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+    t = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    t.grad = torch.tensor([np.inf, 1.0], dtype=torch.float64)
+    assert np.isinf(clip_grad_norm_([w], 1.0).item()) and np.isinf(torch.nn.utils.clip_grad_norm_([t], 1.0).item())
+    np.testing.assert_array_equal(np.asarray(w.grad), t.grad.numpy())  # [nan, 0], as PyTorch
+
+
+def test_clip_grad_value_matches_torch():
+    ours, theirs = _pair(2.0)
+    clip_grad_value_(ours, 0.7)
+    torch.nn.utils.clip_grad_value_(theirs, 0.7)
+    for p, t in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(np.asarray(p.grad), t.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda ps: clip_grad_norm_(ps, float("nan")), r"clip_grad_norm_: max_norm must be a number >= 0, got nan"),
+        (lambda ps: clip_grad_norm_(ps, 1.0, norm_type=0), r"norm_type must be a number > 0, got 0"),
+        (lambda ps: clip_grad_value_(ps, -1.0), r"clip_grad_value_: clip_value must be a number >= 0, got -1\.0"),
+    ],
+)
+def test_bad_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
+        call([nn.Parameter(np.zeros(2))])
+
+
+def test_parameters_to_vector_and_back():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    vec = parameters_to_vector(model.parameters())
+    assert vec.shape == (13,)
+    vector_to_parameters(np.arange(13.0), model.parameters())
+    assert model[0].weight.data.ravel().tolist() == [0, 1, 2, 3, 4, 5] and model[1].bias.data.tolist() == [12]
+    with pytest.raises(ValueError, match=r"expected a vector of 13 values, got shape \(12,\)"):
+        vector_to_parameters(np.zeros(12), model.parameters())
