@@ -8,6 +8,7 @@ deltanet train CONFIG.toml [--epochs N] [--run-dir DIR] [--quiet]
 deltanet evaluate RUN_DIR|MODEL.dnet [--data SPEC] [--target COLUMN] [--x KEY] [--y KEY]
 deltanet predict RUN_DIR|MODEL.dnet --data SPEC [--output FILE.csv] [--target COLUMN] [--x KEY]
 deltanet download-mnist DIR
+deltanet playground [--port PORT] [--no-browser]
 ```
 
 ``SPEC`` is a dataset name (iris, breast_cancer, diabetes, digits, ...), a ``.csv`` or ``.npz``
@@ -101,6 +102,13 @@ def _build_parser() -> OneLineArgumentParser:
         description="Download MNIST from the public mirrors, verify SHA-256, write atomically.",
     )
     download.add_argument("directory", help="the folder to write the files into")
+    playground = commands.add_parser(
+        "playground",
+        help="train a network live in the browser",
+        description="Serve the playground on http://127.0.0.1:PORT/ and open it (needs deltanet[playground]).",
+    )
+    playground.add_argument("--port", type=int, default=8765, help="the port to listen on (default 8765)")
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     from deltanet.reporting import add_report_command
 
     add_report_command(commands)
@@ -164,6 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             cli_train.predict(args.model, args.data, output=args.output, target=_target(args.target), x=args.x)
             return 0
+        if args.command == "playground":
+            from deltanet import playground
+
+            return playground.main(args)
         if args.command == "report":
             return int(args.handler(args))
         if args.command == "download-mnist":
