@@ -54,7 +54,8 @@ def _initialize(model: nn.Sequential, name: str, seed: int) -> None:
                 init.zeros(layer.weight)
             else:
                 getattr(init, name)(layer.weight, rng=rng)
-            init.zeros(layer.bias)
+            if layer.bias is not None:  # the playground's Linear layers all have one
+                init.zeros(layer.bias)
 
 
 def _optimizer_arguments(config: Config) -> str:

@@ -244,6 +244,7 @@ class Session:
                 if self._closed:
                     return
                 config, self._pending = self._pending, None
+            assert config is not None  # the wait above ends on a pending config or on close
             try:
                 with COMPUTE:
                     self._build(config)
