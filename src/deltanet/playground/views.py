@@ -73,7 +73,8 @@ def _rounded(values: np.ndarray) -> list[Any]:
 
 def weights(model: Sequential) -> list[dict[str, Any]]:
     """Every Linear's weight $W$ (out × in) and bias $b$, rounded, input side first."""
-    return [{"W": _rounded(m.weight.data), "b": _rounded(m.bias.data)} for m in model if isinstance(m, Linear)]
+    layers = [m for m in model if isinstance(m, Linear)]
+    return [{"W": _rounded(m.weight.data), "b": [] if m.bias is None else _rounded(m.bias.data)} for m in layers]
 
 
 def draw(model: Sequential, data: PlaygroundData) -> dict[str, Any]:
