@@ -72,6 +72,8 @@ def test_fields_come_as_text_and_a_new_task_brings_its_loss() -> None:
     parsed = config.parse({"lr": " 0.03 ", "n": "120", "hidden": ["3", 2], "dataset": "regression"})
     assert (parsed.lr, parsed.n, parsed.hidden, parsed.loss, parsed.task) == (0.03, 120, (3, 2), "mse", "regression")
     assert config.parse({"dataset": "iris"}, base=parsed).loss == "cross_entropy"
+    # the page sends every field: the loss of the other task is replaced when the data set changes
+    assert config.parse({"dataset": "regression", "loss": "cross_entropy"}).loss == "mse"
     with pytest.raises(config.ConfigError):
         config.parse("lr=1")
 

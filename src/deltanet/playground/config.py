@@ -169,8 +169,8 @@ def parse(fields: Any, base: Config | None = None) -> Config:
     dataset = _field("dataset", check.one_of, raw["dataset"], "dataset", DATASETS, me)
     task = "regression" if dataset == "regression" else "classification"
     loss = raw["loss"]
-    if "loss" not in fields and loss not in LOSSES[task]:
-        loss = LOSSES[task][0]  # a new data set of the other task brings its usual loss
+    if loss not in LOSSES[task] and ("loss" not in fields or task != base.task):
+        loss = LOSSES[task][0]  # a data set of the other task brings its usual loss
     hidden = raw["hidden"]
     if not isinstance(hidden, (list, tuple)) or len(hidden) > MAX_LAYERS:
         raise ConfigError("hidden", f"{me}: hidden must be a list of at most {MAX_LAYERS} layer widths, got {hidden!r}")

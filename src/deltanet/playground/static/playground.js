@@ -210,8 +210,9 @@ function unitPicture(canvas, values, s, layer, unit, layers) {
 function layout(widths, box) {
   // the centre of every unit: columns spread over the width, units centred vertically
   const columns = widths.length;
-  const left = 40;
-  const right = box.width - 40;
+  const left = 100; // room for the inputs' names
+  const right = box.width - 90; // and for the classes'
+
   const top = 40;
   const tallest = Math.max(...widths);
   const height = tallest * UNIT + (tallest - 1) * GAP;
@@ -257,10 +258,10 @@ function drawNetwork(s) {
         if (l === 0 || l === widths.length - 1) {
           const label = document.createElement("div");
           label.className = "unit-label";
-          label.style.left = `${l === 0 ? c.x - UNIT / 2 - 4 : c.x + UNIT / 2 + 4 + 40}px`;
+          label.style.left = `${l === 0 ? c.x - UNIT / 2 - 6 : c.x + UNIT / 2 + 6}px`;
           label.style.top = `${c.y}px`;
           label.textContent = l === 0 ? s.data.features[j] : (s.data.classes[j] || "ŷ");
-          if (l === widths.length - 1) label.style.transform = "translate(-100%, -50%)";
+          if (l === widths.length - 1) label.style.transform = "translate(0, -50%)";
           box.appendChild(label);
         }
       });
