@@ -5,7 +5,7 @@ The docstrings, the examples and the documentation cite them by their short labe
 
 Examples:
     >>> from deltanet.examples.references import DECKS
-    >>> DECKS["Suk 2015"].split(",")[0]
+    >>> DECKS["Suk 2015"].split(" (")[0]
     'Heung-Il Suk'
 """
 
