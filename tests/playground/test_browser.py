@@ -37,7 +37,9 @@ def server():
     pytest.importorskip("uvicorn")
     from deltanet.playground.server import BackgroundServer
 
-    with BackgroundServer() as running:
+    sessions: list = []
+    with BackgroundServer(on_session=sessions.append) as running:
+        running.sessions = sessions
         yield running
 
 
@@ -127,6 +129,11 @@ def test_two_tabs_are_independent(server, browser) -> None:
     finally:
         first.close()
         second.close()
+    # closing a tab ends its session's training thread; every tab of this module is closed now
+    deadline = time.monotonic() + 10
+    while any(s.alive for s in server.sessions) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.sessions and not any(s.alive for s in server.sessions)
 
 
 def test_an_invalid_value_shows_a_message(server, browser) -> None:

@@ -90,6 +90,18 @@ def test_a_diverging_run_says_so() -> None:
         diverging.close()
 
 
+def test_the_monitors_warnings_reach_the_page() -> None:
+    symmetric = Session(parse({"init": "zeros", "n": 60}))
+    try:
+        symmetric.step()
+        symmetric.wait_for_epochs(1)
+        assert _wait(lambda: any(e["kind"] == "symmetric" for e in symmetric.state()[1]["events"]))
+        event = next(e for e in symmetric.state()[1]["events"] if e["kind"] == "symmetric")
+        assert event["layer"] == "0" and event["message"] and event["advice"]
+    finally:
+        symmetric.close()
+
+
 def test_close_ends_the_thread(session: Session) -> None:
     session.play()
     session.wait_for_epochs(3)
