@@ -274,7 +274,8 @@ function drawNetwork(s) {
   }));
   // the weights as curves from unit i of layer l to unit j of layer l + 1
   const svg = $("edges");
-  const biggest = Math.max(1e-9, ...s.weights.flatMap((w) => w.W.flat().map((v) => Math.abs(v || 0))));
+  // thickness against |w| = 1 at least: tiny weights (a normal(0, 0.01) start) look tiny
+  const biggest = Math.max(1, ...s.weights.flatMap((w) => w.W.flat().map((v) => Math.abs(v || 0))));
   const paths = [];
   s.weights.forEach((w, l) => {
     w.W.forEach((row, j) => row.forEach((v, i) => {
