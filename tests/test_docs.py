@@ -106,7 +106,7 @@ def test_tutorials_index_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_tutorial_neuron(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printed = run_page("tutorials/01-neuron.md", tmp_path, monkeypatch)
     lines = printed.splitlines()
-    # the deck's first three gradient steps (seeds/002)
+    # the deck's first three gradient steps ([Ibragimov])
     assert ["1 0.88 0.61", "2 0.19 0.54", "3 0.5 0.88"] == [l for l in lines if l[:2] in ("1 ", "2 ", "3 ")]
     assert lines[-1] == "True"  # two stacked linear layers are one
     assert "   sigmoid [0.047 0.269 0.5   0.731 0.953]" in lines
@@ -115,7 +115,7 @@ def test_tutorial_neuron(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_tutorial_losses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printed = run_page("tutorials/02-losses.md", tmp_path, monkeypatch)
     lines = printed.splitlines()
-    # the cats-and-dogs table of seeds/000: error, MSE, cross-entropy
+    # the cats-and-dogs table of [de Back 2018]: error, MSE, cross-entropy
     assert "NN1 0.33 0.25 0.38" in lines and "NN2 0.33 0.71 1.06" in lines
     # MAE, MSE, Huber (delta 1), log-cosh of the errors (0.5, 0, 1, 4), by hand
     d = [0.5, 0.0, 1.0, 4.0]
@@ -167,7 +167,7 @@ def test_tutorial_cnn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("sklearn")
     printed = run_page("tutorials/06-cnn.md", tmp_path, monkeypatch)
     assert "784 inputs -> 10 units: 7,850 parameters" in printed
-    assert "65536 inputs -> 10 units: 655,370 parameters" in printed  # seeds/004's counts
+    assert "65536 inputs -> 10 units: 655,370 parameters" in printed  # [Desrosiers 2024]'s counts
     assert "22500 3" in printed and "Total params: 61,706" in printed
     last = re.findall(r"^\[([0-9., ]+)\]$", printed, re.MULTILINE)[-1]
     assert float(last.split(",")[-1]) > 0.8  # the small CNN learns the digits in 3 epochs

@@ -14,7 +14,7 @@ on_train_end(logs)
 ``self.model.stop_training = True``; the loop finishes the current epoch and returns.
 
 What the seeds ask of training practice lives here: early stopping ("stop when the validation
-loss stops improving", ``seeds/001…``) and the record of the learning curves (``History``)
+loss stops improving", [Hosny et al.]) and the record of the learning curves (``History``)
 that "babysitting the learning process" reads.
 """
 

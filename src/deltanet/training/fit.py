@@ -1,4 +1,4 @@
-r"""``fit``: the training loop, once for every model (``seeds/000…``'s four steps).
+r"""``fit``: the training loop, once for every model ([de Back 2018]'s four steps).
 
 For every batch:
 
@@ -14,7 +14,7 @@ Step 3 gives every unit its error $\delta$ and every weight its gradient $\parti
 step 4 is $W \leftarrow W - \eta \, \partial L / \partial W$ for plain SGD with learning rate
 $\eta$ (or the rule of momentum, Adam, ...).
 
-``batch_size`` picks the seeds' flavour of gradient descent (``seeds/001…``, ``seeds/003…``):
+``batch_size`` picks the seeds' flavour of gradient descent ([Hosny et al.], [Suk 2015]):
 ``None`` is batch (full-batch) gradient descent, one update per epoch; ``1`` is on-line
 learning, one update per sample; ``k`` is mini-batch gradient descent, $\lceil N / k \rceil$
 updates per epoch.
