@@ -34,9 +34,10 @@ LAYER = {
     "plot": 7,
     "reporting": 7,
     "explain": 7,
-    "cli": 8,
-    "examples": 8,
-    "__main__": 9,
+    "playground": 8,
+    "cli": 9,
+    "examples": 9,
+    "__main__": 10,
 }
 # Same-layer imports that the design allows (layer 4 builds layers with initializers).
 ALLOWED = {

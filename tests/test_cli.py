@@ -32,7 +32,7 @@ def test_examples_list():
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == list(EXAMPLES)
-    assert lines[0].startswith("tumor ") and "[seeds/002 (Ibragimov)]" in lines[0]
+    assert lines[0].startswith("tumor ") and "[Ibragimov]" in lines[0]
     assert any("4-16-3" in line for line in lines)
 
 

@@ -6,7 +6,8 @@
 - Every ``dn.…`` / ``deltanet.…`` name written anywhere in docs/ resolves by import, and every
   ``deltanet examples run NAME`` names a registered example.
 - ``mkdocs build --strict`` passes (skipped when mkdocs is not installed: ``pip install
-  '.[docs]'``).
+  '.[docs]'``), the site loads nothing from the network, and Chromium (where installed) shows
+  its formulas and figures opened from disk with the network refused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import importlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import warnings
@@ -25,6 +27,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+# Debian's Chromium, kept from calling home (the machine has no network); see tests/playground
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -93,7 +106,7 @@ def test_tutorials_index_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_tutorial_neuron(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printed = run_page("tutorials/01-neuron.md", tmp_path, monkeypatch)
     lines = printed.splitlines()
-    # the deck's first three gradient steps (seeds/002)
+    # the deck's first three gradient steps ([Ibragimov])
     assert ["1 0.88 0.61", "2 0.19 0.54", "3 0.5 0.88"] == [l for l in lines if l[:2] in ("1 ", "2 ", "3 ")]
     assert lines[-1] == "True"  # two stacked linear layers are one
     assert "   sigmoid [0.047 0.269 0.5   0.731 0.953]" in lines
@@ -102,7 +115,7 @@ def test_tutorial_neuron(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_tutorial_losses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printed = run_page("tutorials/02-losses.md", tmp_path, monkeypatch)
     lines = printed.splitlines()
-    # the cats-and-dogs table of seeds/000: error, MSE, cross-entropy
+    # the cats-and-dogs table of [de Back 2018]: error, MSE, cross-entropy
     assert "NN1 0.33 0.25 0.38" in lines and "NN2 0.33 0.71 1.06" in lines
     # MAE, MSE, Huber (delta 1), log-cosh of the errors (0.5, 0, 1, 4), by hand
     d = [0.5, 0.0, 1.0, 4.0]
@@ -154,7 +167,7 @@ def test_tutorial_cnn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("sklearn")
     printed = run_page("tutorials/06-cnn.md", tmp_path, monkeypatch)
     assert "784 inputs -> 10 units: 7,850 parameters" in printed
-    assert "65536 inputs -> 10 units: 655,370 parameters" in printed  # seeds/004's counts
+    assert "65536 inputs -> 10 units: 655,370 parameters" in printed  # [Desrosiers 2024]'s counts
     assert "22500 3" in printed and "Total params: 61,706" in printed
     last = re.findall(r"^\[([0-9., ]+)\]$", printed, re.MULTILINE)[-1]
     assert float(last.split(",")[-1]) > 0.8  # the small CNN learns the digits in 3 epochs
@@ -281,18 +294,66 @@ def test_nav_and_api_pages_cover_every_package() -> None:
         assert f"::: deltanet.{package}\n" in text
 
 
-def test_mkdocs_build_strict(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once with ``mkdocs build --strict`` (its hooks draw figures, copy MathJax)."""
     pytest.importorskip("mkdocs")
     pytest.importorskip("material")
     pytest.importorskip("mkdocstrings_handlers.python")
+    pytest.importorskip("mathjax", reason="the docs extra's django-static-mathjax ships MathJax")
+    folder = tmp_path_factory.mktemp("site") / "site"
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "MPLBACKEND": "Agg"},
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    assert (tmp_path / "site" / "api" / "nn" / "index.html").is_file()
+    return folder
+
+
+def test_mkdocs_build_strict(site: Path) -> None:
+    assert (site / "api" / "nn.html").is_file()  # page.html: the site also works opened from disk
+    assert (site / "javascripts" / "mathjax" / "tex-svg-full.js").stat().st_size > 1_000_000
+    for figure in ("universal-approximator", "vanishing-gradients", "regularization"):
+        assert (site / "figures" / f"{figure}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # nothing is loaded from the network: no script, stylesheet, font or image from elsewhere
+    loads = re.compile(r"<(?:script|img|link)\b[^>]*\b(?:src|href)=\"(https?:)?//", re.IGNORECASE)
+    for page in site.rglob("*.html"):
+        match = loads.search(page.read_text(encoding="utf-8"))
+        assert match is None, f"{page.relative_to(site)} loads {match.group(0)}"
+
+
+def test_site_renders_offline_from_disk(site: Path) -> None:
+    """Debian's Chromium opens the built pages from file:// with every network request refused:
+    the formulas are typeset by the site's own MathJax and the examples' figures show."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page()
+            outside: list[str] = []
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith("file:")
+                    else (outside.append(route.request.url), route.abort())
+                ),
+            )
+            page.goto((site / "four-steps.html").as_uri())
+            page.wait_for_selector("mjx-container svg", timeout=20000)
+            assert page.locator("mjx-container").count() > 20
+            assert page.locator("span.arithmatex:not(:has(mjx-container))").count() == 0  # all typeset
+            page.goto((site / "tutorials" / "01-neuron.html").as_uri())
+            page.wait_for_function(
+                "[...document.images].some(i => i.src.endsWith('universal-approximator.png') && i.naturalWidth > 0)"
+            )
+            assert outside == []
+        finally:
+            browser.close()

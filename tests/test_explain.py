@@ -55,7 +55,7 @@ def test_the_delta_recursion_and_the_output_delta_of_softmax_cross_entropy():
     x, t = np.array([0.5, -1.2, 2.0]), 2
     trace = dn.explain.backward(model, x, [t], "cross_entropy", file=io.StringIO())
     hidden, out = trace.layers
-    # Output δ_k = softmax(a)_k − t_k (seeds/003, softmax with cross-entropy).
+    # Output δ_k = softmax(a)_k − t_k ([Suk 2015], softmax with cross-entropy).
     softmax = np.exp(out.a - out.a.max()) / np.exp(out.a - out.a.max()).sum()
     np.testing.assert_allclose(out.delta, softmax - np.eye(3)[t], rtol=1e-12)
     # Hidden δ_j = h'(a_j) Σ_k w_kj δ_k with h' = z(1 − z), and ∂L/∂w_ji = δ_j z_i.
@@ -66,7 +66,7 @@ def test_the_delta_recursion_and_the_output_delta_of_softmax_cross_entropy():
 
 
 def test_hand_worked_one_neuron_step_of_the_tumor_example():
-    # One neuron a = W x + b from seeds/002's starting point W = b = 0.01, squared error, at a
+    # One neuron a = W x + b from [Ibragimov]'s starting point W = b = 0.01, squared error, at a
     # hand-picked sample x = 1, t = 1:
     # a = 0.02, L = (0.02 − 1)² = 0.9604, ∂L/∂a = 2(a − t) = −1.96 = ∂L/∂W (x = 1) = ∂L/∂b.
     neuron = nn.Linear(1, 1, dtype="float64")

@@ -396,7 +396,7 @@ def test_log_cosh_stable_at_1e4(dtype):
     np.testing.assert_allclose(a.grad, [1, -1, 0])
 
 
-# -- the seeds' cats-and-dogs table (seeds/000) ---------------------------------------------------
+# -- the seeds' cats-and-dogs table ([de Back 2018]) ---------------------------------------------------
 NN1 = np.array([[0.9, 0.1], [0.1, 0.9], [0.4, 0.6]])
 NN2 = np.array([[0.6, 0.4], [0.3, 0.7], [0.1, 0.9]])
 DOG_CAT_DOG = np.array([0, 1, 0])  # columns: dog, cat

@@ -6,7 +6,7 @@ import pytest
 import deltanet as dn
 from deltanet import metrics as M
 
-# seeds/000…: dog = class 0, cat = class 1; targets dog, cat, dog.
+# [de Back 2018]: dog = class 0, cat = class 1; targets dog, cat, dog.
 TARGETS = np.array([0, 1, 0])
 ONE_HOT = np.array([[1, 0], [0, 1], [1, 0]])
 NN1 = np.array([[0.9, 0.1], [0.1, 0.9], [0.4, 0.6]])

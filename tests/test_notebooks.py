@@ -4,10 +4,14 @@ They are executed with nbclient in a fresh kernel (skipped when nbclient, nbform
 are missing: ``pip install '.[notebooks]'``), each in an empty working folder. The notebooks check
 their own numbers with ``assert`` (the deck's W = 0.88, b = 0.61; hand-computed = autograd;
 test accuracy; the report written), so a cell that fails fails the test.
+
+Every cell that draws with ``dn.plot`` must show its figure: an ``image/png`` output, as a reader
+sees it in Jupyter (not the text ``<Figure size ... with 2 Axes>``).
 """
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
 
@@ -19,13 +23,15 @@ NOTEBOOKS = ROOT / "notebooks"
 NEEDS = {
     "01_one_neuron.ipynb": [],
     "02_iris_end_to_end.ipynb": ["matplotlib"],
-    "03_lenet5_report.ipynb": ["sklearn"],
+    "03_lenet5_report.ipynb": ["sklearn", "matplotlib"],
 }
+#: notebook -> how many of its cells show a figure
+FIGURES = {"01_one_neuron.ipynb": 0, "02_iris_end_to_end.ipynb": 2, "03_lenet5_report.ipynb": 1}
 BUDGET_S = 60  # each notebook takes a few seconds; this only catches a runaway one
 
 
 def test_every_notebook_is_listed() -> None:
-    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NEEDS)
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NEEDS) == sorted(FIGURES)
 
 
 @pytest.mark.parametrize("name", sorted(NEEDS))
@@ -65,5 +71,14 @@ def test_notebook_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"
     ]
     assert not errors
+    pictures = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "dn.plot." not in cell.source:
+            continue
+        images = [out for out in cell.outputs if "image/png" in out.get("data", {})]
+        assert images, f"{name}: a plotting cell shows no picture:\n{cell.source}\n{cell.outputs}"
+        assert base64.b64decode(images[0]["data"]["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+        pictures += 1
+    assert pictures == FIGURES[name]
     if name == "03_lenet5_report.ipynb":
         assert (tmp_path / "runs" / "lenet5-digits" / "report.html").is_file()

@@ -1,6 +1,6 @@
 r"""``explain.backward``: the backpropagation of one sample through a small network, in numbers.
 
-It prints the derivation of ``seeds/003…`` ("the error backpropagation algorithm") with the
+It prints the derivation of [Suk 2015] ("the error backpropagation algorithm") with the
 network's own values, so that a student can redo the lecture by hand and compare:
 
 1. forward: every unit computes $a_j = \sum_i w_{ji} z_i + b_j$ and $z_j = h(a_j)$, layer by
@@ -14,7 +14,7 @@ network's own values, so that a student can redo the lecture by hand and compare
    $\partial L / \partial W^{(l)} = \delta^{(l)} (z^{(l-1)})^\top$) and
    $\partial L / \partial b_j = \delta_j$.
 
-Notation: as in ``seeds/003…``, **$a$ is the weighted sum and $z$ the activation** (``seeds/000…``
+Notation: as in [Suk 2015], **$a$ is the weighted sum and $z$ the activation** ([de Back 2018]
 and the rest of deltanet's documentation use the letters the other way round). Steps 2–4 are
 computed here in NumPy from those formulas, not by the autograd engine; only
 $\partial L / \partial z$ of the output comes from the loss function itself.
@@ -37,7 +37,7 @@ from deltanet.training.evaluation import resolve_loss
 class LayerTrace(NamedTuple):
     r"""The numbers of one layer $l$ (one Linear and its activation) for the sample, as a named tuple.
 
-    In the notation of ``seeds/003…`` (see the module docstring): $a$ is the weighted sum, $z$ the
+    In the notation of [Suk 2015] (see the module docstring): $a$ is the weighted sum, $z$ the
     activation.
 
     Attributes:
@@ -201,7 +201,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     r"""Print (and return) the forward and backward pass of one sample, layer by layer.
 
     See the module docstring for the formulas; $a$ is the weighted sum, $z = h(a)$ the activation,
-    $\delta = \partial L / \partial a$ (the notation of ``seeds/003…``). The numbers are computed
+    $\delta = \partial L / \partial a$ (the notation of [Suk 2015]). The numbers are computed
     in float64 from the model's weights.
 
     Args:

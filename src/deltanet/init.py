@@ -1,4 +1,4 @@
-r"""Weight initializers: the table of ``seeds/001…``, each filling a tensor in place.
+r"""Weight initializers: the table of [Hosny et al.], each filling a tensor in place.
 
 Fan-in and fan-out are PyTorch's: for a weight of shape $(c_{out}, c_{in}, k_1, \dots, k_d)$ they
 are $n_{in} = c_{in} \prod_j k_j$ and $n_{out} = c_{out} \prod_j k_j$ (for a ``Linear`` weight,

@@ -1,4 +1,4 @@
-r"""Weight penalties added to the loss: $\tilde E(w) = E(w) + \lambda R(w)$ (``seeds/001…``, ``002…``, ``003…``).
+r"""Weight penalties added to the loss: $\tilde E(w) = E(w) + \lambda R(w)$ ([Hosny et al.], ``002…``, ``003…``).
 
 | function, class | penalty $R$ | gradient $\partial R / \partial w$ | effect |
 |---|---|---|---|
@@ -10,14 +10,14 @@ $\ell_1$ leaves few features in use, $\ell_2$ uses all of them a little, and $\e
 (smoothed, see below) is sparser than $\ell_1$ but not convex.
 
 **The $\ell_2$ convention.** The seeds write the $\ell_2$ term both as $\frac{\lambda}{2} W^2$
-(``seeds/001…``) and as $\mu \sum W^2$ (``seeds/002…``); deltanet uses $\frac{\lambda}{2} \sum w^2$,
+([Hosny et al.]) and as $\mu \sum W^2$ ([Ibragimov]); deltanet uses $\frac{\lambda}{2} \sum w^2$,
 whose gradient is exactly $\lambda w$. Adding it to the loss therefore changes a plain SGD step to
 $w \leftarrow w - \eta (\partial E / \partial w + \lambda w)$, which is what
 ``optim.SGD(weight_decay=lam)`` does: ``l2(model, lam)`` and ``weight_decay=lam`` are the same
 thing (use one, not both). With momentum the two still agree (the decay enters the gradient before
 the velocity); with Adam they differ from *decoupled* weight decay (AdamW). For $\mu \sum w^2$
 pass $\lambda = 2\mu$. For $\ell_1$, ``l1`` is $\lambda \sum \lvert w \rvert$, the
-$\lambda R(w)$ with $R(w) = \lVert w \rVert_1$ of ``seeds/003…``; ``seeds/001…`` writes
+$\lambda R(w)$ with $R(w) = \lVert w \rVert_1$ of [Suk 2015]; [Hosny et al.] writes
 $\frac{\lambda}{2} \lvert W \rvert$, which is ``l1`` with $\lambda / 2$.
 
 **The $\ell_{1/2}$ smoothing.** $\lvert w \rvert^{1/2}$ has an infinite derivative at $w = 0$, so a

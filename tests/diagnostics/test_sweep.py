@@ -24,7 +24,7 @@ def build():
 
 def test_the_seeds_grid_in_order_with_one_row_per_run():
     X, y = data()
-    grid = {"lr": [0.1, 0.01, 0.001], "batch_size": [16, 32, 64, 128]}  # seeds/001
+    grid = {"lr": [0.1, 0.01, 0.001], "batch_size": [16, 32, 64, 128]}  # [Hosny et al.]
     result = sweep(build, X, y, grid, epochs=2, validation_data=(X[:32], y[:32]), metrics=["accuracy"])
     assert [(r["lr"], r["batch_size"]) for r in result.rows] == [
         (lr, b) for lr in grid["lr"] for b in grid["batch_size"]

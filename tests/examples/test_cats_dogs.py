@@ -1,4 +1,4 @@
-"""seeds/000's cats-and-dogs table: 0.33/0.33, 0.25/0.71, 0.38/1.06."""
+"""[de Back 2018]'s cats-and-dogs table: 0.33/0.33, 0.25/0.71, 0.38/1.06."""
 
 import math
 

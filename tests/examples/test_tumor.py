@@ -1,4 +1,4 @@
-"""The 1-neuron network of seeds/002: the deck's W/b sequence, its losses, and the factor 2."""
+"""The 1-neuron network of [Ibragimov]: the deck's W/b sequence, its losses, and the factor 2."""
 
 import numpy as np
 import pytest

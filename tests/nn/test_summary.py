@@ -11,7 +11,7 @@ from deltanet.nn.summary import recording, summary
 
 def test_fully_connected_layer_on_a_28x28_image_has_7850_parameters():
     table = summary(nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10)), (1, 28, 28))
-    assert table.total_params == 7_850 == 28 * 28 * 10 + 10  # seeds/004: "7850 in Layer 1"
+    assert table.total_params == 7_850 == 28 * 28 * 10 + 10  # [Desrosiers 2024]: "7850 in Layer 1"
     assert [(r.name, r.type, r.output_shape, r.params) for r in table.rows] == [
         ("0", "Flatten", (784,), 0),
         ("1", "Linear", (10,), 7_850),
@@ -20,7 +20,7 @@ def test_fully_connected_layer_on_a_28x28_image_has_7850_parameters():
 
 def test_fully_connected_layer_on_a_256x256_image_has_655370_parameters():
     table = summary(nn.Sequential(nn.Flatten(), nn.Linear(256 * 256, 10)), (1, 256, 256))
-    assert table.total_params == 655_370  # seeds/004: "655,370 in Layer 1"
+    assert table.total_params == 655_370  # [Desrosiers 2024]: "655,370 in Layer 1"
     assert table.rows[1].output_shape == (10,)
 
 
@@ -37,7 +37,7 @@ def test_fully_connected_layer_on_a_256_cubed_volume_has_160_million_parameters(
 
 
 def test_convolutions_need_few_parameters():
-    # seeds/004: "150-D input vector with 150 neurons in Layer 1 => 22,500 parameters",
+    # [Desrosiers 2024]: "150-D input vector with 150 neurons in Layer 1 => 22,500 parameters",
     # shared weights "=> 3 parameters"; a 3x3 filter: "Layer 1 has only 9 parameters".
     assert summary(nn.Linear(150, 150, bias=False), (150,)).total_params == 22_500
     assert summary(nn.Conv1d(1, 1, 3, bias=False), (1, 150)).total_params == 3

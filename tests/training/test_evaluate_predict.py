@@ -92,7 +92,7 @@ def test_evaluate_default_metric_is_accuracy_and_loss_is_optional():
 
 
 def test_cats_and_dogs_table_of_seeds_000():
-    """seeds/000: two dog/cat networks with the same classification error 1/3, but cross-entropy
+    """[de Back 2018]: two dog/cat networks with the same classification error 1/3, but cross-entropy
     0.38 (NN1: confident where right) vs 1.06 (NN2); columns are (dog, cat)."""
     targets = np.array([0, 1, 0])  # dog, cat, dog
     probs_1 = np.array([[0.9, 0.1], [0.1, 0.9], [0.4, 0.6]])

@@ -1,5 +1,5 @@
 """The training loop: the seeds' three flavours of gradient descent, the tumor regression of
-seeds/002 by hand, seeded shuffling, logs, modes, names, callbacks and the run folder."""
+[Ibragimov] by hand, seeded shuffling, logs, modes, names, callbacks and the run folder."""
 
 import csv
 import io
@@ -14,7 +14,7 @@ import deltanet as dn
 from deltanet import losses, nn, optim, regularizers
 from deltanet.training import Callback
 
-# seeds/002: tumor size -> survival, one linear neuron.
+# [Ibragimov]: tumor size -> survival, one linear neuron.
 TUMOR_X = np.array([[0.5], [2.3], [2.9]])
 TUMOR_Y = np.array([[3.2], [1.9], [1.0]])
 

@@ -10,6 +10,7 @@ deltanet evaluate RUN_DIR|MODEL.dnet [--data SPEC] [--target COLUMN] [--x KEY] [
 deltanet predict RUN_DIR|MODEL.dnet --data SPEC [--output FILE.csv] [--target COLUMN] [--x KEY]
 deltanet report RUN_DIR [-o PAGE.html] [--title TEXT]
 deltanet download-mnist DIR
+deltanet playground [--port PORT] [--no-browser]
 ```
 
 ``SPEC`` is a dataset name (iris, breast_cancer, diabetes, digits, ...), a ``.csv`` or ``.npz``
@@ -109,6 +110,10 @@ def _run(args: Any) -> int:
 
         report_command(args.run_dir, output=args.output, title=args.title)
         return 0
+    if args.command == "playground":
+        from deltanet import playground
+
+        return playground.main(args)
     if args.command == "download-mnist":
         from deltanet.data import download_mnist
 

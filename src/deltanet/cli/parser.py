@@ -140,6 +140,14 @@ def build_parser() -> OneLineArgumentParser:
         description="Download MNIST from the public mirrors, verify SHA-256, write atomically.",
     )
     download.add_argument("directory", help="the folder to write the files into")
+
+    playground = commands.add_parser(
+        "playground",
+        help="train a network live in the browser",
+        description="Serve the playground on http://127.0.0.1:PORT/ and open it (needs deltanet[playground]).",
+    )
+    playground.add_argument("--port", type=int, default=8765, help="the port to listen on (default 8765)")
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
 
 

@@ -1,7 +1,7 @@
 r"""Batches: the seeds' three flavours of gradient descent differ only in how many samples one
 update sees.
 
-| ``batch_size`` | flavour (``seeds/001…``, ``seeds/003…``) | updates per epoch |
+| ``batch_size`` | flavour ([Hosny et al.], [Suk 2015]) | updates per epoch |
 |---|---|---|
 | ``None`` (all N) | batch (full-batch) gradient descent | 1 |
 | 1 | on-line (stochastic) gradient descent | N |

@@ -4,10 +4,10 @@ diabetes and the 8×8 digits come from scikit-learn's bundled copies (the ``data
 
 | loader | samples × features | target | seeds |
 |---|---|---|---|
-| ``load_iris`` | 150 × 4 | 3 species | the iris network (``seeds/001…``) |
-| ``load_breast_cancer`` | 569 × 30 | 1 = malignant, 0 = benign | "benign vs malignant" (``seeds/000…``) |
-| ``load_diabetes`` | 442 × 10 | disease progression after one year (regression) | regression tasks (``seeds/000…``) |
-| ``load_digits`` | 1797 × 64 (8×8 images) | digit 0–9 | digit recognition, LeNet (``seeds/003…``) |
+| ``load_iris`` | 150 × 4 | 3 species | the iris network ([Hosny et al.]) |
+| ``load_breast_cancer`` | 569 × 30 | 1 = malignant, 0 = benign | "benign vs malignant" ([de Back 2018]) |
+| ``load_diabetes`` | 442 × 10 | disease progression after one year (regression) | regression tasks ([de Back 2018]) |
+| ``load_digits`` | 1797 × 64 (8×8 images) | digit 0–9 | digit recognition, LeNet ([Suk 2015]) |
 
 Every loader returns a ``DatasetBundle``: ``X``, ``y``, the feature and target names and a
 description that says where the data come from.

@@ -1,5 +1,5 @@
 """Hinton's two isomorphic family trees (Rumelhart, Hinton & Williams 1986, Fig. 2;
-``seeds/001…``).
+[Hosny et al.]).
 
 The English tree (= marks a marriage; children below their parents):
 

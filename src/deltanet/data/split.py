@@ -1,5 +1,5 @@
 """Held-out splits: train on one part of the data, choose hyperparameters on a second
-(validation), and report on a third (test) that training never saw (``seeds/001…``: "babysitting
+(validation), and report on a third (test) that training never saw ([Hosny et al.]: "babysitting
 the learning curves" needs the validation curve; the final number needs untouched test data).
 
 A stratified split keeps the class proportions of ``y`` in every part, so that a small test set

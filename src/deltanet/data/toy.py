@@ -3,15 +3,15 @@ define them).
 
 | function | deck | what |
 |---|---|---|
-| ``tumor_survival`` | ``seeds/002…`` | 3 patients: tumor size → survival |
-| ``tumor_temperature`` | ``seeds/002…`` | tumor size and temperature → survival, with the two "dead patient" cases |
-| ``cats_dogs_outputs`` | ``seeds/000…`` | the outputs of two networks on 3 pictures, and the targets |
-| ``mirror_symmetry`` | ``seeds/001…`` | the 64 six-bit vectors, target 1 iff the vector is symmetric |
-| ``xor``, ``logic_gate`` | ``seeds/003…`` | the truth tables the perceptron can (AND, OR) and cannot (XOR) learn |
-| ``sinusoid`` | ``seeds/003…`` | 10 points of $\sin(2 \pi x)$ plus noise (Bishop 2006, §1.1 and Fig. 5.9) |
-| ``universal_approximation`` | ``seeds/003…`` | 50 points uniform on $(-1, 1)$ and a target function (Bishop 2006, Fig. 5.3) |
+| ``tumor_survival`` | [Ibragimov] | 3 patients: tumor size → survival |
+| ``tumor_temperature`` | [Ibragimov] | tumor size and temperature → survival, with the two "dead patient" cases |
+| ``cats_dogs_outputs`` | [de Back 2018] | the outputs of two networks on 3 pictures, and the targets |
+| ``mirror_symmetry`` | [Hosny et al.] | the 64 six-bit vectors, target 1 iff the vector is symmetric |
+| ``xor``, ``logic_gate`` | [Suk 2015] | the truth tables the perceptron can (AND, OR) and cannot (XOR) learn |
+| ``sinusoid`` | [Suk 2015] | 10 points of $\sin(2 \pi x)$ plus noise (Bishop 2006, §1.1 and Fig. 5.9) |
+| ``universal_approximation`` | [Suk 2015] | 50 points uniform on $(-1, 1)$ and a target function (Bishop 2006, Fig. 5.3) |
 
-The family trees of ``seeds/001…`` are in ``deltanet.data.family_trees``. The hand-worked
+The family trees of [Hosny et al.] are in ``deltanet.data.family_trees``. The hand-worked
 tables come in float64 by default, so that the decks' arithmetic can be repeated digit for digit.
 """  # noqa: E501 - a Markdown table row cannot wrap
 
@@ -36,7 +36,7 @@ def _dtype(dtype: Any, who: str) -> np.dtype:
 
 
 def tumor_survival(dtype: Any = np.float64) -> DatasetBundle:
-    """The 1-neuron regression table of ``seeds/002…``: tumor size → survival (3 cases).
+    """The 1-neuron regression table of [Ibragimov]: tumor size → survival (3 cases).
 
     | case | tumor size | survival |
     |---|---|---|
@@ -62,12 +62,12 @@ def tumor_survival(dtype: Any = np.float64) -> DatasetBundle:
         y=np.array([[3.2], [1.9], [1.0]], dtype=dtype),
         feature_names=["tumor size"],
         target_names=["survival"],
-        description="seeds/002 (Ibragimov): patient survival depends on cancer size; bigger tumors are worse.",
+        description="[Ibragimov]: patient survival depends on cancer size; bigger tumors are worse.",
     )
 
 
 def tumor_temperature(dead_patients: bool = True, dtype: Any = np.float64) -> DatasetBundle:
-    """Tumor size and body temperature → survival (``seeds/002…``, "multidimensional input").
+    """Tumor size and body temperature → survival ([Ibragimov], "multidimensional input").
 
     Cases 1-3 are the patients of ``tumor_survival`` with their temperatures (37.6, 39.1,
     36.2 °C). Cases 4 and 5 are the deck's "dead patients": survival 0.0 at body temperatures of
@@ -97,14 +97,12 @@ def tumor_temperature(dead_patients: bool = True, dtype: Any = np.float64) -> Da
         y=y[:n],
         feature_names=["tumor size", "temperature"],
         target_names=["survival"],
-        description=(
-            "seeds/002 (Ibragimov): tumor size and temperature; cases 4 and 5 are dead patients (22 and 23 °C)."
-        ),
+        description=("[Ibragimov]: tumor size and temperature; cases 4 and 5 are dead patients (22 and 23 °C)."),
     )
 
 
 def cats_dogs_outputs() -> dict[str, Any]:
-    """The cats-and-dogs table of ``seeds/000…``: two networks' softmax outputs on 3 pictures.
+    """The cats-and-dogs table of [de Back 2018]: two networks' softmax outputs on 3 pictures.
 
     Columns are (dog, cat). Both networks get pictures 1 and 2 right and picture 3 wrong, so their
     classification error is the same (1/3), while MSE (0.25 vs 0.71) and cross-entropy (0.38 vs
@@ -132,7 +130,7 @@ def cats_dogs_outputs() -> dict[str, Any]:
 def mirror_symmetry(n_bits: int = 6, dtype: Any = np.float32) -> DatasetBundle:
     """All $2^n$ binary vectors, target 1 iff the vector is symmetric about its middle.
 
-    Rumelhart, Hinton & Williams 1986, Fig. 1 (``seeds/001…``). For $n = 6$ there are 64 vectors,
+    Rumelhart, Hinton & Williams 1986, Fig. 1 ([Hosny et al.]). For $n = 6$ there are 64 vectors,
     of which $2^3 = 8$ are symmetric (the first three bits fix the rest). The rows are in binary
     counting order (000000, 000001, ...).
 
@@ -217,7 +215,7 @@ def xor(dtype: Any = np.float32) -> DatasetBundle:
 def sinusoid(n: int = 10, noise: float = 0.3, rng: Any = None, dtype: Any = np.float64) -> DatasetBundle:
     r"""Bishop's curve-fitting data: ``n`` points of a sine wave plus Gaussian noise.
 
-    PRML §1.1, and the 10 points of Fig. 5.9 that ``seeds/003…`` shows: $x$ evenly spaced on
+    PRML §1.1, and the 10 points of Fig. 5.9 that [Suk 2015] shows: $x$ evenly spaced on
     $[0, 1]$ and
 
     $$
@@ -259,7 +257,7 @@ def sinusoid(n: int = 10, noise: float = 0.3, rng: Any = None, dtype: Any = np.f
     )
 
 
-#: The target functions of Bishop's Fig. 5.3 (``seeds/003…``: "universal approximator").
+#: The target functions of Bishop's Fig. 5.3 ([Suk 2015]: "universal approximator").
 UNIVERSAL_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "square": lambda x: x**2,
     "sine": lambda x: np.sin(np.pi * x),
@@ -273,7 +271,7 @@ def universal_approximation(
 ) -> DatasetBundle:
     r"""``n`` points $x$ uniform on $(-1, 1)$ and a target $f(x)$, sorted by $x$.
 
-    ``seeds/003…``, after Bishop 2006, Fig. 5.3: "50 data points uniformly (-1, 1); 3 hidden
+    [Suk 2015], after Bishop 2006, Fig. 5.3: "50 data points uniformly (-1, 1); 3 hidden
     units (tanh)".
 
     Args:

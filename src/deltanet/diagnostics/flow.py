@@ -1,6 +1,6 @@
 """What each layer does on some data: gradient flow, activation statistics, dead units.
 
-The seeds' failure modes made measurable (``seeds/000…``: "vanishing gradients, fundamental
+The seeds' failure modes made measurable ([de Back 2018]: "vanishing gradients, fundamental
 problem in deep learning"; the "dying ReLU issue"; saturated sigmoids). The definitions are in
 ``deltanet.training.layerstats``, shared with the ``Monitor`` callback.
 """
@@ -122,7 +122,7 @@ def dead_units(model: Module, X: Any, batch_size: int = 1024) -> OrderedDict[str
 
     A unit (a feature of an (N, F) output, a channel of an (N, C, ...) output) is dead on X when
     its ReLU output is 0 for every sample (and every position): its gradient is 0 for all of X,
-    so it cannot learn its way back (the "dying ReLU" of ``seeds/000…``). A large negative bias,
+    so it cannot learn its way back (the "dying ReLU" of [de Back 2018]). A large negative bias,
     or one too large a step, puts units there.
 
     Args:

@@ -1,7 +1,7 @@
 r"""``sweep``: train the same network over a grid of hyperparameters and tabulate the results.
 
 The seeds pick the learning rate, the batch size and the number of epochs by trying them
-(``seeds/001…``: learning rate $\in \{0.1, 0.01, 0.001\}$ × batch size $\in \{16, 32, 64, 128\}$). Every run
+([Hosny et al.]: learning rate $\in \{0.1, 0.01, 0.001\}$ × batch size $\in \{16, 32, 64, 128\}$). Every run
 starts from the same initial weights and the same shuffle seed, so the runs differ only in the
 hyperparameters of the grid. Plot the table with ``dn.plot.sweep(result)``.
 """

@@ -8,7 +8,7 @@ and ``main(argv)`` (the command line: ``--quick``, ``--plot out.png``, ``--seed`
 Examples:
     >>> from deltanet import examples
     >>> examples.EXAMPLES["tumor"].deck
-    'seeds/002 (Ibragimov)'
+    'Ibragimov'
     >>> len(examples.EXAMPLES)
     17
 """
@@ -43,83 +43,87 @@ class Example(NamedTuple):
 EXAMPLES: dict[str, Example] = {
     "tumor": Example(
         "deltanet.examples.tumor",
-        "seeds/002 (Ibragimov)",
+        "Ibragimov",
         "1-neuron regression on the tumor-size table, every gradient step of the deck; the dead patients",
     ),
     "cats-dogs": Example(
         "deltanet.examples.cats_dogs",
-        "seeds/000 (de Back)",
+        "de Back 2018",
         "classification error, MSE and cross-entropy of two networks: 0.33/0.33, 0.25/0.71, 0.38/1.06",
     ),
     "iris": Example(
         "deltanet.examples.iris",
-        "seeds/001 (Hosny et al.)",
+        "Hosny et al.",
         "4-16-3 sigmoid network on iris, one step by hand (forward, loss, deltas, update), then training",
     ),
     "perceptron": Example(
         "deltanet.examples.perceptron",
-        "seeds/003 (Suk)",
+        "Suk 2015",
         "Rosenblatt's rule converges on AND, OR and iris, cycles on XOR",
     ),
     "mirror-symmetry": Example(
         "deltanet.examples.mirror_symmetry",
-        "seeds/001 (Rumelhart, Hinton & Williams 1986)",
+        "Hosny et al. (Rumelhart, Hinton & Williams 1986)",
         "6-2-1 sigmoid network, ε = 0.1, α = 0.9: sweeps to learn (paper: 1,425), 1:2:4 weights",
     ),
     "family-trees": Example(
         "deltanet.examples.family_trees",
-        "seeds/001 (Rumelhart, Hinton & Williams 1986)",
+        "Hosny et al. (Rumelhart, Hinton & Williams 1986)",
         "24-6 / 12-6 → 12 → 6 → 24 network on Hinton's family trees (104 cases, 112 triples)",
     ),
     "universal-approximator": Example(
         "deltanet.examples.universal_approximator",
-        "seeds/003 (Suk; Bishop Fig. 5.3)",
+        "Suk 2015 (Bishop Fig. 5.3)",
         "3 tanh hidden units fit x², sin, |x| and a step from 50 points",
     ),
     "vanishing-gradients": Example(
         "deltanet.examples.vanishing_gradients",
-        "seeds/000, 001, 003",
+        "de Back 2018; Hosny et al.; Suk 2015",
         "per-layer gradient norms of a deep sigmoid network vs ReLU with He init",
     ),
     "initialization": Example(
         "deltanet.examples.initialization",
-        "seeds/001 (Hosny et al.)",
+        "Hosny et al.",
         "zeros, constant, large random, Glorot, He and LSUV on the same deep ReLU network",
     ),
     "regularization": Example(
         "deltanet.examples.regularization",
-        "seeds/002, 003",
+        "Ibragimov; Suk 2015",
         "L1 drives weights to zero, L2 spreads them; the 10-point sinusoid overfit and fixed",
     ),
     "dropout": Example(
-        "deltanet.examples.dropout", "seeds/001, 003", "an overfitting network on 300 digits, with and without dropout"
+        "deltanet.examples.dropout",
+        "Hosny et al.; Suk 2015",
+        "an overfitting network on 300 digits, with and without dropout",
     ),
     "batchnorm": Example(
         "deltanet.examples.batchnorm",
-        "seeds/001 (Hosny et al.)",
+        "Hosny et al.",
         "deep sigmoid and ReLU networks with and without batch normalization",
     ),
     "optimizers": Example(
         "deltanet.examples.optimizers",
-        "seeds/001, 003",
+        "Hosny et al.; Suk 2015",
         "GD, SGD, mini-batch, momentum, AdaGrad, RMSprop, Adam and L-BFGS on one problem",
     ),
     "autoencoder-pretraining": Example(
         "deltanet.examples.autoencoder_pretraining",
-        "seeds/003 (Suk; Hinton & Salakhutdinov 2006)",
+        "Suk 2015 (Hinton & Salakhutdinov 2006)",
         "greedy layer-wise pre-training of a deep autoencoder; its 2-D codes vs PCA",
     ),
     "lenet5": Example(
-        "deltanet.examples.lenet5", "seeds/003, 004", "LeNet-5 on the 8×8 digits at 32×32 (or MNIST with --mnist DIR)"
+        "deltanet.examples.lenet5",
+        "Suk 2015; Desrosiers 2024",
+        "LeNet-5 on the 8×8 digits at 32×32 (or MNIST with --mnist DIR)",
     ),
     "segmentation": Example(
         "deltanet.examples.segmentation",
-        "seeds/001, 004",
+        "Hosny et al.; Desrosiers 2024",
         "U-Net with the Dice loss on synthetic cell images, vs intensity thresholds",
     ),
     "real-scan": Example(
         "deltanet.examples.real_scan_segmentation",
-        "seeds/004 (image segmentation)",
+        "Desrosiers 2024 (image segmentation)",
         "3-D U-Net on patches of a real MRI volume (nibabel's), sliding window, NIfTI out; Dice, HD95",
     ),
 }

@@ -1,4 +1,4 @@
-"""Greedy layer-wise pre-training of a deep autoencoder (``seeds/003…``; Hinton & Salakhutdinov,
+"""Greedy layer-wise pre-training of a deep autoencoder ([Suk 2015]; Hinton & Salakhutdinov,
 "Reducing the dimensionality of data with neural networks", Science 2006), and its 2-D codes
 against PCA.
 

@@ -1,4 +1,4 @@
-r"""Batch normalization (``seeds/001…``; Ioffe & Szegedy 2015): the same deep networks trained with
+r"""Batch normalization ([Hosny et al.]; Ioffe & Szegedy 2015): the same deep networks trained with
 and without it.
 
 For each unit, over the mini-batch $B$:

@@ -1,4 +1,4 @@
-r"""The cats-and-dogs table of ``seeds/000…`` (de Back): two networks, the same classification
+r"""The cats-and-dogs table of [de Back 2018]: two networks, the same classification
 error, different MSE and cross-entropy.
 
 Two classifiers see three pictures (dog, cat, dog) and output softmax probabilities (dog, cat):
@@ -74,7 +74,7 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
     """
     say = printer(verbose)
     table = cats_dogs_outputs()
-    say("Cats and dogs (seeds/000): two networks, three pictures, columns (dog, cat)")
+    say("Cats and dogs ([de Back 2018]): two networks, three pictures, columns (dog, cat)")
     say("   #   NN1 (dog, cat)   NN2 (dog, cat)   target")
     for i in range(3):
         say(

@@ -1,4 +1,4 @@
-"""Dropout (``seeds/001…``, ``seeds/003…``; Hinton et al. 2012, Srivastava et al. 2014): the same
+"""Dropout ([Hosny et al.], [Suk 2015]; Hinton et al. 2012, Srivastava et al. 2014): the same
 overfitting network trained with and without it.
 
 "Randomly deactivate, e.g., 50 %, of the neurons in a network on each training iteration",

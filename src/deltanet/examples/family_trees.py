@@ -1,4 +1,4 @@
-r"""Hinton's family trees (Rumelhart, Hinton & Williams 1986, Figs. 2-4; ``seeds/001…``): a network
+r"""Hinton's family trees (Rumelhart, Hinton & Williams 1986, Figs. 2-4; [Hosny et al.]): a network
 learns kinship from (person 1, relationship) → person 2, and invents features of people that
 nobody gave it, such as nationality and generation.
 
@@ -11,7 +11,7 @@ Colin's two aunts). As in the paper, 100 cases are for training and 4 are held o
 **One deviation.** The paper minimized squared error on logistic outputs ($\epsilon = 0.005$,
 $\alpha = 0.9$, weight decay, 1,500 sweeps). With one or two targets on among 24 outputs that error gives the
 correct units a faint signal, and in our runs it did not learn within that budget. This example
-uses what the decks recommend for classification (``seeds/000…``, ``seeds/003…``): softmax outputs
+uses what the decks recommend for classification ([de Back 2018], [Suk 2015]): softmax outputs
 and cross-entropy, with the target spread evenly over the correct answers, trained with Adam on
 the full batch. A case counts as right when its $k$ correct people ($k$ = 1 or 2) are the network's
 $k$ most probable outputs.
@@ -109,7 +109,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     targets = data.y / data.y.sum(axis=1, keepdims=True)  # spread over the correct answers
     train, test = split_cases(seed)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
-    say("Family trees (Rumelhart, Hinton & Williams 1986; seeds/001): 24-6 / 12-6 → 12 → 6 → 24")
+    say("Family trees (Rumelhart, Hinton & Williams 1986; [Hosny et al.]): 24-6 / 12-6 → 12 → 6 → 24")
     say(
         f"  {len(PEOPLE)} people, {len(RELATIONS)} relationships, {n_triples} triples in {len(cases)} cases "
         f"(person 1, relationship); training on {len(train)}, testing on {len(test)}"

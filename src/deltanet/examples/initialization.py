@@ -1,4 +1,4 @@
-r"""Weight initialization (``seeds/001…``): the same deep ReLU network started six ways.
+r"""Weight initialization ([Hosny et al.]): the same deep ReLU network started six ways.
 
 The deck's table of schemes $w \sim \alpha \cdot \mathcal{U}[-1, 1] + \beta \cdot \mathcal{N}(0, 1) + \gamma$
 and its warnings: "0: stuck at a saddle point; constants: difficult to break the symmetry; large
@@ -12,7 +12,7 @@ the weights
   gradient, so they stay identical for ever (one unit's worth of features), and the activations
   grow by a factor 3.2 per layer (64 × 0.05).
 - ``large random``: $\mathcal{N}(0, 1)$, the "Gaussian with mean 0 and standard deviation 1" of
-  ``seeds/003…``. Each layer multiplies the signal's size by about $\sqrt{64 / 2} \approx 5.7$;
+  [Suk 2015]. Each layer multiplies the signal's size by about $\sqrt{64 / 2} \approx 5.7$;
   after 8 layers the hidden outputs are about $10^6$, the logits about $10^7$, and training
   diverges.
 - ``Glorot`` uniform, $\alpha = \sqrt{6 / (n_{in} + n_{out})}$: variance $1 / n$ for tanh-like
@@ -100,7 +100,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     y = digits.y
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     say(
-        f"Initialization (seeds/001): 64 → {DEPTH} × (64, ReLU) → 10 on the standardized digits; "
+        f"Initialization ([Hosny et al.]): 64 → {DEPTH} × (64, ReLU) → 10 on the standardized digits; "
         f"{epochs} epochs of SGD (lr 0.01, momentum 0.9, batches of 32)"
     )
     say(f"\n  {'scheme':<14}{'output std of hidden layers 2, 4, 6, 8':<42}{'‖∂L/∂W₁‖':>10}  accuracy")

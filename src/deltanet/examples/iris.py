@@ -1,4 +1,4 @@
-r"""The iris network of ``seeds/001…``, step by step: a 4-16-3 sigmoid network that tells three
+r"""The iris network of [Hosny et al.], step by step: a 4-16-3 sigmoid network that tells three
 species of iris apart from four measurements of the flower.
 
 The deck's recipe: **data** (iris), **model** (a 3-layer network: 4 inputs, a sigmoid hidden
@@ -179,7 +179,7 @@ def run(
     X_train, X_test, y_train, y_test = train_test_split(
         data.X, data.y, test_size=TEST_SIZE, stratify=True, rng=split_seed
     )
-    say("Iris: a 4-16-3 sigmoid network (seeds/001, 'Deep Learning Intuition')")
+    say("Iris: a 4-16-3 sigmoid network ([Hosny et al.], 'Deep Learning Intuition')")
     say(
         f"  data: {len(data.X)} flowers, {len(data.feature_names)} features "
         f"({', '.join(data.feature_names)}), 3 species ({', '.join(data.target_names)})"

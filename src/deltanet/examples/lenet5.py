@@ -1,4 +1,4 @@
-"""LeNet-5 (LeCun et al. 1998; ``seeds/003…``, ``seeds/004…``): the convolutional network for
+"""LeNet-5 (LeCun et al. 1998; [Suk 2015], [Desrosiers 2024]): the convolutional network for
 handwritten digits, on the 8×8 digits (bundled with scikit-learn) or on MNIST.
 
 "Three mechanisms: local receptive fields, weight sharing, subsampling." C1 (6 maps, 5×5), S2

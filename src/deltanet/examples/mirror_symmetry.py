@@ -1,4 +1,4 @@
-r"""Mirror symmetry (Rumelhart, Hinton & Williams 1986, Fig. 1; ``seeds/001…``): a 6-2-1 sigmoid
+r"""Mirror symmetry (Rumelhart, Hinton & Williams 1986, Fig. 1; [Hosny et al.]): a 6-2-1 sigmoid
 network learns whether a six-bit vector reads the same backwards.
 
 The paper's set-up, reproduced exactly: all 64 vectors, target 1 for the 8 symmetric ones;
@@ -170,7 +170,7 @@ def run(quick: bool = False, seed: int = DEFAULT_SEED, seeds: int = 20, verbose:
     """
     say = printer(verbose)
     say(
-        "Mirror symmetry (Rumelhart, Hinton & Williams 1986; seeds/001): 6-2-1 sigmoid network, "
+        "Mirror symmetry (Rumelhart, Hinton & Williams 1986; [Hosny et al.]): 6-2-1 sigmoid network, "
         f"ε = {EPSILON}, α = {ALPHA}, initial weights U(±{INIT_RANGE}), full sweeps over the 64 vectors"
     )
     say(f"  learned = every output within {TOLERANCE} of its target; at most {MAX_SWEEPS} sweeps")

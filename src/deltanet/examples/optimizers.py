@@ -1,4 +1,4 @@
-r"""Optimizers (``seeds/001…``, ``seeds/003…``): one network, one problem, eight ways to descend.
+r"""Optimizers ([Hosny et al.], [Suk 2015]): one network, one problem, eight ways to descend.
 
 The problem: a 64-32-10 tanh network classifying the 8×8 digits (1,347 for training, 450 for
 testing), cross-entropy loss, the same initial weights for every optimizer, and the same budget:
@@ -19,7 +19,7 @@ each update is made:
 The learning rates are each method's usual range, picked once for this problem (not tuned per
 run). Full-batch gradient descent makes 30 small steps and is far behind; the stochastic methods
 make hundreds to thousands; L-BFGS ("more efficient batch methods: conjugate gradients,
-quasi-Newton", ``seeds/003…``) makes up for its single batch with curvature. L-BFGS needs SciPy
+quasi-Newton", [Suk 2015]) makes up for its single batch with curvature. L-BFGS needs SciPy
 (``pip install 'deltanet[scipy]'``) and is skipped without it; the digits need scikit-learn.
 
 Run it: ``python -m deltanet.examples.optimizers --plot optimizers.png``.

@@ -1,4 +1,4 @@
-r"""Rosenblatt's perceptron (``seeds/003…``): "if an exact solution exists, it is guaranteed to
+r"""Rosenblatt's perceptron ([Suk 2015]): "if an exact solution exists, it is guaranteed to
 find it. BUT it does not converge if the classes are not linearly separable."
 
 The unit is $y = \mathrm{step}(w \cdot x + b)$ (``nn.Linear`` then ``nn.Step``: 1 if
@@ -128,7 +128,7 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
     """
     say = printer(verbose)
     say(
-        "Rosenblatt's perceptron (seeds/003): y = step(w·x + b); "
+        "Rosenblatt's perceptron ([Suk 2015]): y = step(w·x + b); "
         "after a mistake w ← w + η(t − y)x, b ← b + η(t − y); η = 1"
     )
     results: dict[str, Any] = {}

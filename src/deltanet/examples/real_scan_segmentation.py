@@ -1,5 +1,5 @@
 r"""A 3-D U-Net on a real MRI volume: patches, augmentation, sliding-window inference, NIfTI out
-(``seeds/004…``: image segmentation, e.g. Tran 2016 on cardiac MRI, Liu et al. 2018 on knee MRI).
+([Desrosiers 2024]: image segmentation, e.g. Tran 2016 on cardiac MRI, Liu et al. 2018 on knee MRI).
 
 **The scan** is real: the first volume of ``example4d.nii.gz``, an EPI brain MRI of 128 × 96 × 24
 voxels of 2 × 2 × 2.2 mm that ships with nibabel (``nibabel.testing.data_path``).

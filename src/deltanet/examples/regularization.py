@@ -1,10 +1,10 @@
-r"""Regularization (``seeds/002…``, ``seeds/003…``, ``seeds/001…``): a weight penalty added to the loss.
+r"""Regularization ([Ibragimov], [Suk 2015], [Hosny et al.]): a weight penalty added to the loss.
 
 $$
 \tilde E(w) = E(w) + \lambda R(w)
 $$
 
-Part 1, **L1 vs L2** (``seeds/002…``: "L1 regularization tries to minimize the number of features
+Part 1, **L1 vs L2** ([Ibragimov]: "L1 regularization tries to minimize the number of features
 used; L2 regularization tries to use all features equally"). A linear neuron predicts a target
 from 10 features (40 samples): x1 and x2 matter, x3 and x4 are two noisy copies of one more
 signal that matters, x5-x10 are noise. Without a penalty every weight is non-zero: with 40
@@ -16,7 +16,7 @@ and zeroes none. Between the two copies $\ell_1$ is indifferent ($|w_3| + |w_4|$
 every split of the total), while $\ell_2$ prefers the even split ($w_3^2 + w_4^2$ is smallest when
 $w_3 = w_4$): "do not rely on one feature too much".
 
-Part 2, **the sinusoid overfit and fixed** (``seeds/003…``, Bishop 2006, Fig. 5.9-5.10): 10 noisy
+Part 2, **the sinusoid overfit and fixed** ([Suk 2015], Bishop 2006, Fig. 5.9-5.10): 10 noisy
 points of $\sin(2 \pi x)$; a network with $M = 10$ tanh hidden units (31 weights for 10 points)
 fits every point, noise included, and strays from the curve between them. "Choose a relatively
 large M and control complexity by the addition of a regularization term": with $\ell_2$ the same
@@ -116,7 +116,7 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     X, y, truth = feature_data(seed)
     epochs = 300 if quick else 1000
     say(
-        f"Part 1: L1 vs L2 (seeds/002). A linear neuron, 10 features: y = 3 x1 − 2 x2 + 2 s, x3 ≈ x4 ≈ s, "
+        f"Part 1: L1 vs L2 ([Ibragimov]). A linear neuron, 10 features: y = 3 x1 − 2 x2 + 2 s, x3 ≈ x4 ≈ s, "
         f"x5-x10 noise, {len(X)} samples; λ = {FEATURE_LAMBDA}, "
         f"gradient descent η = {FEATURE_LR}, {epochs} full-batch steps"
     )
@@ -139,7 +139,7 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     curve = np.sin(2 * np.pi * grid)
     sin_epochs = 4000 if quick else 15000
     say(
-        f"\nPart 2: the sinusoid (seeds/003; Bishop): 10 points of sin(2πx) + N(0, 0.3²), 1-{SINUSOID_HIDDEN}-1 "
+        f"\nPart 2: the sinusoid ([Suk 2015]; Bishop): 10 points of sin(2πx) + N(0, 0.3²), 1-{SINUSOID_HIDDEN}-1 "
         f"tanh network, Adam, {sin_epochs} full-batch epochs"
     )
     sinus: dict[str, Any] = {}

@@ -1,5 +1,5 @@
-r"""Segmentation with a U-Net and the Dice loss (``seeds/001…``: "pixel classification — Dice";
-``seeds/004…``: image segmentation), on synthetic microscope images.
+r"""Segmentation with a U-Net and the Dice loss ([Hosny et al.]: "pixel classification — Dice";
+[Desrosiers 2024]: image segmentation), on synthetic microscope images.
 
 Segmentation is classification of every pixel. The images come from
 ``deltanet.data.segmentation.make_cells``: cells (bright ellipses, class 1) and nuclei (small,

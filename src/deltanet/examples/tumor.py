@@ -1,4 +1,4 @@
-r"""The 1-neuron network of ``seeds/002…`` (Ibragimov): survival from tumor size, every step of
+r"""The 1-neuron network of [Ibragimov]: survival from tumor size, every step of
 the deck's gradient descent, and the two "dead patients".
 
 The network is $y' = W x + b$ (identity activation), started at $W = 0.01$, $b = 0.01$, trained by
@@ -11,7 +11,7 @@ gradient descent with learning rate 0.1 on three patients:
 **The factor 2.** The deck prints $\text{Loss} = \sum (y' - y)^2$ (14.55 at the start) and writes
 its derivative as $2 \sum (y' - y) x$, but its numbers are those of the gradient without the 2:
 $W \leftarrow 0.01 - 0.1 \cdot (-8.67) = 0.88$. That is the gradient of
-$\frac{1}{2} \sum (y' - y)^2$, the loss of Rumelhart et al. and of ``seeds/000…``. This example
+$\frac{1}{2} \sum (y' - y)^2$, the loss of Rumelhart et al. and of [de Back 2018]. This example
 minimizes $\frac{1}{2} \sum (y' - y)^2$ (its gradients reproduce the deck) and prints both the
 deck's "Loss" $\sum (y' - y)^2$ and the half sum that is minimized.
 
@@ -186,7 +186,7 @@ def run(quick: bool = False, steps: int | None = None, seed: int = 0, verbose: i
     records = descend(x, y, 0.01, 0.01, n_steps)
     continuation = descend(x, y, *DECK_CONTINUATION_START, max(n_steps, 18))
 
-    say("The 1-neuron network of seeds/002: y' = W x + b, W = b = 0.01, learning rate 0.1")
+    say("The 1-neuron network of [Ibragimov]: y' = W x + b, W = b = 0.01, learning rate 0.1")
     say(f"  data: tumor size {x.tolist()}, survival {y.tolist()}")
     start = records[0]
     say(f"  start: y' = {np.round(start['outputs'], 3).tolist()} (deck {DECK_FIRST_OUTPUTS})")

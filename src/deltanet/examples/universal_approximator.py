@@ -1,4 +1,4 @@
-r"""The universal approximator (``seeds/003…``, after Bishop 2006, Fig. 5.3): one hidden layer of
+r"""The universal approximator ([Suk 2015], after Bishop 2006, Fig. 5.3): one hidden layer of
 3 tanh units and a linear output fits a parabola, a sine, an absolute value and a step from 50 points.
 
 "A feed-forward network with a single hidden layer containing a finite number of neurons can
@@ -70,7 +70,7 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
     say = printer(verbose)
     epochs = QUICK_EPOCHS if quick else EPOCHS
     say(
-        f"Universal approximation (seeds/003; Bishop 2006, Fig. 5.3): 50 points uniform on (−1, 1), "
+        f"Universal approximation ([Suk 2015]; Bishop 2006, Fig. 5.3): 50 points uniform on (−1, 1), "
         f"{HIDDEN} tanh hidden units, linear output; Adam, lr {LEARNING_RATE}, {epochs} full-batch epochs"
     )
     results: dict[str, Any] = {}

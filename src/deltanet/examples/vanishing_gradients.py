@@ -1,4 +1,4 @@
-r"""Vanishing gradients (``seeds/000…``, ``seeds/001…``, ``seeds/003…``): in a deep sigmoid network
+r"""Vanishing gradients ([de Back 2018], [Hosny et al.], [Suk 2015]): in a deep sigmoid network
 the gradient shrinks layer by layer on its way back to the input; ReLU with He initialization
 keeps it.
 
@@ -9,7 +9,7 @@ $$
 $$
 
 The sigmoid's derivative is at most 1/4 ("small gradients (0, 1/4]",
-``seeds/000…``), and with weights of magnitude below 1 ("|w| < 1", ``seeds/003…``) every layer
+[de Back 2018]), and with weights of magnitude below 1 ("|w| < 1", [Suk 2015]) every layer
 shrinks $\delta$ by a factor of 4 or more: "neurons in the earlier layers learn much more slowly than
 neurons in later layers". ReLU's derivative is 1 where the unit is on, and He's initialization
 (variance $2 / n_{in}$) keeps the signal's size from layer to layer.

@@ -2,7 +2,7 @@ r"""Segmentation losses: the soft Dice loss and the generalized Wasserstein Dice
 
 A segmentation network gives every pixel (voxel) a score per class; the loss compares the
 predicted class probabilities $P$ with the ground truth $G$ over the whole image at once. The
-Dice overlap $2 |P \cap G| / (|P| + |G|)$ of the seeds (``seeds/001…``: "pixel classification –
+Dice overlap $2 |P \cap G| / (|P| + |G|)$ of the seeds ([Hosny et al.]: "pixel classification –
 dice / Wasserstein dice coefficient") counts the overlap relative to the sizes of the two
 regions, so a small structure on a large background weighs as much as a large one: the loss is
 not swamped by the background pixels that a pixel-wise cross-entropy would average over.

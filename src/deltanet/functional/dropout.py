@@ -2,7 +2,7 @@ r"""Dropout (Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov 2014), as
 
 On each training step every unit is kept with probability $1 - p$ and set to 0 otherwise, so
 that no unit can rely on the presence of particular other units (it cannot co-adapt). The seeds
-(``seeds/001…``, ``seeds/003…``) describe the original recipe: train with the plain mask, and at
+([Hosny et al.], [Suk 2015]) describe the original recipe: train with the plain mask, and at
 test time keep every unit but *multiply the outgoing weights by* $1 - p$ ("the weights are
 halved" for $p = 0.5$), so that the next layer receives on average the input it saw during
 training.

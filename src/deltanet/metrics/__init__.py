@@ -1,6 +1,6 @@
 r"""Metrics: numbers that say how good a model is, computed in NumPy outside the graph.
 
-**Why accuracy is a metric and not a loss** (``seeds/000…``: "do not use accuracy as a loss
+**Why accuracy is a metric and not a loss** ([de Back 2018]: "do not use accuracy as a loss
 function!"). Accuracy counts correct argmax decisions, so it is a step function of the weights: a
 small change of $w$ leaves every decision, and so the accuracy, unchanged, and its gradient is 0
 almost everywhere (and undefined where a decision flips). Backpropagation gets no error signal

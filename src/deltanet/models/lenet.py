@@ -1,4 +1,4 @@
-r"""LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998), the convolutional network of ``seeds/003…``.
+r"""LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998), the convolutional network of [Suk 2015].
 
 Pairs of convolution and subsampling layers,
 

@@ -1,7 +1,7 @@
 r"""``summary``: the layers of a model, their output shapes and parameter counts, from one forward
 pass; and ``recording``, the forward-pass recorder that it (and the diagnostics) rest on.
 
-The seeds count parameters to argue for convolutions (``seeds/004…``): a fully connected layer
+The seeds count parameters to argue for convolutions ([Desrosiers 2024]): a fully connected layer
 from a 28×28 image to 10 classes has $28 \cdot 28 \cdot 10 + 10 = 7850$ parameters, from a
 256×256 image 655,370, and from a 256×256×256 volume 167,772,170 (the deck's "160M"); a 3×3
 convolution has 9 weights whatever the image size.

@@ -2,11 +2,17 @@
 
 Figures are ``matplotlib.figure.Figure`` objects on an Agg canvas, made without ``pyplot``: no
 window opens, no global list of figures grows, nothing depends on the user's backend, and a
-figure is freed when it is no longer referenced. (Jupyter still shows a returned Figure.)
+figure is freed when it is no longer referenced.
+
+Without pyplot, IPython knows no way to show a Figure and would print ``<Figure size ... with 2
+Axes>``; so the figures are of a subclass that adds ``_repr_png_``, the hook IPython's display
+formatter calls: a figure returned by a notebook cell is shown as a picture, in any kernel and
+with any matplotlib backend.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 from typing import Any
@@ -25,17 +31,30 @@ def require_matplotlib() -> Any:
     return matplotlib
 
 
+@functools.cache
+def _figure_class() -> Any:
+    """``matplotlib.figure.Figure`` with ``_repr_png_`` (defined on first use: matplotlib is lazy)."""
+    from matplotlib.figure import Figure as MatplotlibFigure
+
+    class Figure(MatplotlibFigure):
+        """A matplotlib Figure that Jupyter shows as a PNG picture (see the module docstring)."""
+
+        def _repr_png_(self) -> bytes:
+            return to_png(self)
+
+    return Figure
+
+
 def new_figure(
     nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None, squeeze: bool = True, **subplot_kw: Any
 ) -> tuple[Any, Any]:
     """A Figure on an Agg canvas and its axes (``Figure.subplots``)."""
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     if size is None:
         size = (4.2 * ncols, 3.2 * nrows)
-    fig = Figure(figsize=size, layout="constrained")
+    fig = _figure_class()(figsize=size, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=squeeze, subplot_kw=subplot_kw or None)
     return fig, axes

@@ -1,5 +1,5 @@
 """The figures of the lecture decks: the activation functions with their derivatives, and the
-effect of the weight and the bias on a sigmoid and a ReLU unit (``seeds/000…``: "effects of
+effect of the weight and the bias on a sigmoid and a ReLU unit ([de Back 2018]: "effects of
 weights and bias: scaling and shifts").
 
 The curves are computed by deltanet itself: each function by its ``functional`` op, each
@@ -66,7 +66,7 @@ def activation_functions(
     """One panel per activation function $a = h(z)$, with its derivative $h'(z)$ dashed.
 
     The sigmoid's derivative peaks at $1/4$ and vanishes for large $|z|$ (the vanishing gradients
-    of ``seeds/000…``); ReLU's is 1 for $z > 0$ and 0 below (dead units); leaky ReLU, ELU and swish
+    of [de Back 2018]); ReLU's is 1 for $z > 0$ and 0 below (dead units); leaky ReLU, ELU and swish
     keep a gradient for $z < 0$.
 
     Args:
@@ -119,7 +119,7 @@ def weight_bias_effect(
     """The output $a = h(w x + b)$ of one unit: the weight sets the steepness, the bias shifts the curve.
 
     Left, $b = 0$ and one curve per weight; right, $w = 1$ and one curve per bias, as in
-    ``seeds/000…``.
+    [de Back 2018].
 
     Args:
         activation: ``"sigmoid"`` or ``"relu"`` (or any name of ``activation_functions``).

@@ -38,7 +38,7 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
 def learning_curves(history: Any, keys: Any = None, ax: Any = None, path: Any = None, title: str | None = None) -> Any:
     """Training and validation curves per epoch: the losses on the left, metrics on the right.
 
-    Babysitting (``seeds/001…``): a training loss that stalls high means underfitting or a too
+    Babysitting ([Hosny et al.]): a training loss that stalls high means underfitting or a too
     small learning rate; a validation loss that turns up while the training loss keeps falling
     means overfitting, time to stop early.
 
@@ -106,7 +106,7 @@ def gradient_flow(data: Any, ax: Any = None, path: Any = None, log: bool = True,
     """The gradient norm of each layer: bars for one measurement, lines over the epochs.
 
     Vanishing gradients show as norms that fall by orders of magnitude from the last layer to
-    the first (``seeds/000…``, ``seeds/003…``).
+    the first ([de Back 2018], [Suk 2015]).
 
     Args:
         data: a mapping layer → gradient norm (``dn.diagnostics.gradient_flow``), or per-epoch

@@ -2,7 +2,7 @@
 and their order: ``deltanet.training.callback``).
 
 What the seeds ask of training practice lives here: early stopping ("stop when the validation
-loss stops improving", ``seeds/001…``), the record of the learning curves (``History``) that
+loss stops improving", [Hosny et al.]), the record of the learning curves (``History``) that
 "babysitting the learning process" reads, the learning-rate schedule, and checkpoints
 (``ModelCheckpoint``, defined in ``deltanet.training.checkpoint`` and listed here).
 """

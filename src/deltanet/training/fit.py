@@ -1,9 +1,9 @@
-r"""``fit``: the training loop, once for every model (``seeds/000…``'s four steps).
+r"""``fit``: the training loop, once for every model ([de Back 2018]'s four steps).
 
 For every batch, ``Step`` (``deltanet.training.step``) runs the four steps: feed forward, compute
 the loss, backpropagate, optimize ($W \leftarrow W - \eta \, \partial L / \partial W$ for plain
-SGD). ``batch_size`` picks the seeds' flavour of gradient descent (``seeds/001…``,
-``seeds/003…``): ``None`` is batch (full-batch) gradient descent, one update per epoch; ``1`` is
+SGD). ``batch_size`` picks the seeds' flavour of gradient descent ([Hosny et al.],
+[Suk 2015]): ``None`` is batch (full-batch) gradient descent, one update per epoch; ``1`` is
 on-line learning, one update per sample; ``k`` is mini-batch gradient descent,
 $\lceil N / k \rceil$ updates per epoch.
 

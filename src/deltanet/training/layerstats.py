@@ -4,7 +4,7 @@ units, symmetric (constant-initialized) units.
 These are the measurements behind the ``Monitor`` callback (layer 6) and the public functions of
 ``deltanet.diagnostics`` (layer 7), written once here so that both layers share them.
 
-Definitions (the seeds' failure modes, ``seeds/000…``, ``seeds/001…``, ``seeds/003…``):
+Definitions (the seeds' failure modes, [de Back 2018], [Hosny et al.], [Suk 2015]):
 
 - gradient norm of a layer: $\lVert \partial L / \partial \theta \rVert_2$ over the parameters
   $\theta$ the layer owns (weight and bias together). Vanishing gradients show as norms that

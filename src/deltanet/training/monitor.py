@@ -1,5 +1,5 @@
 """``Monitor``: a callback that babysits training and says in plain words what goes wrong and what
-to try (the seeds' "babysitting the learning process", ``seeds/001…``).
+to try (the seeds' "babysitting the learning process", [Hosny et al.]).
 
 The Monitor is the thin part of three: it gathers statistics at the right moments, hands them to
 the pure checks of ``monitor_checks``, and gives what they find with the texts of
