@@ -30,6 +30,7 @@ from deltanet.functional.conv import (
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 from deltanet.functional.dropout import dropout, dropout2d
 from deltanet.functional.linear import linear
+from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -102,4 +103,5 @@ __all__ = [
     "upsample",
     "dice_loss",
     "generalized_wasserstein_dice_loss",
+    "local_response_norm",
 ]

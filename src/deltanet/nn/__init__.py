@@ -19,6 +19,7 @@ from deltanet.nn.containers import ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.linear import Flatten, Identity, Linear
+from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.module import Module, Parameter
 from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -76,4 +77,5 @@ __all__ = [
     "MaxPool2d",
     "MaxPool3d",
     "Upsample",
+    "LocalResponseNorm",
 ]
