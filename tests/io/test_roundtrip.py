@@ -50,6 +50,16 @@ EXAMPLES = {
     nn.Sequential: (lambda: nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Sequential(nn.Linear(8, 2))), (3, 4)),
     nn.ModuleList: (lambda: nn.ModuleList([nn.Linear(2, 2), nn.ReLU()]), None),
     dn.models.UNet: (lambda: dn.models.UNet(in_channels=2, classes=3, depth=1, width=2, rng=0), (1, 2, 4, 4)),
+    nn.LocalResponseNorm: (lambda: nn.LocalResponseNorm(3, alpha=0.1, beta=0.5, k=2.0), (2, 4, 3, 3)),
+    dn.models.BasicConv2d: (lambda: dn.models.BasicConv2d(2, 3, 3, stride=2, padding=1, rng=0), (2, 2, 5, 5)),
+    dn.models.Inception: (lambda: dn.models.Inception(4, 2, 2, 3, 1, 2, 2, ch5x5_kernel_size=5, rng=0), (2, 4, 5, 5)),
+    dn.models.InceptionAux: (lambda: dn.models.InceptionAux(6, 3, dropout=0.5, rng=0), (2, 6, 8, 8)),
+    dn.models.GoogLeNet: (
+        lambda: dn.models.GoogLeNet(num_classes=3, aux_logits=False, transform_input=True, rng=0),
+        (2, 3, 32, 32),
+    ),
+    # 57 million parameters: saved and loaded without the training step (an Adam step would take seconds).
+    dn.models.AlexNet: (lambda: dn.models.AlexNet(num_classes=3, local_response_norm=True, rng=0), None),
 }
 
 

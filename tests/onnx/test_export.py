@@ -123,7 +123,15 @@ LAYERS = [
     (nn.Upsample(size=(5, 7), mode="bilinear"), (1, 2, 3, 4)),
     (nn.Upsample(scale_factor=2, mode="linear"), (1, 2, 5)),
     (nn.Upsample(scale_factor=2, mode="trilinear", align_corners=True), (1, 1, 2, 3, 2)),
+    (nn.LocalResponseNorm(5, alpha=0.5, beta=0.75, k=2.0), (2, 7, 3, 3)),
+    (nn.LocalResponseNorm(3), (2, 4, 5)),
+    (nn.LocalResponseNorm(3, alpha=0.3), (1, 4, 2, 3, 2)),
 ]
+
+
+def test_local_response_norm_of_even_size_is_refused(tmp_path):
+    with pytest.raises(dn.onnx.ExportError, match=r"size 4 is even, and ONNX's LRN centres an even window"):
+        dn.onnx.export(nn.Sequential(nn.LocalResponseNorm(4)), tmp_path / "lrn.onnx", input_shape=(1, 6, 2, 2))
 
 
 @pytest.mark.parametrize(
