@@ -640,3 +640,7 @@ _REGISTRY.update(
     }
 )
 __all__ += ["dice_score", "iou"]
+
+from deltanet.image_metrics import psnr, ssim  # noqa: E402  (PSNR and SSIM live in their own file)
+
+__all__ += ["psnr", "ssim"]
