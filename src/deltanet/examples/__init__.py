@@ -117,6 +117,16 @@ EXAMPLES: dict[str, Example] = {
         "seeds/001, 004",
         "U-Net with the Dice loss on synthetic cell images, vs intensity thresholds",
     ),
+    "denoising": Example(
+        "deltanet.examples.denoising",
+        "seeds/000 (de Back)",
+        "a residual CNN denoises a real CT slice: PSNR and SSIM vs the noisy input, Gaussian and median filters",
+    ),
+    "super-resolution": Example(
+        "deltanet.examples.super_resolution",
+        "seeds/000 (de Back)",
+        "×2 super-resolution of a real CT slice with a pixel-shuffle CNN, against bicubic interpolation",
+    ),
 }
 
 
