@@ -127,6 +127,16 @@ EXAMPLES: dict[str, Example] = {
         "seeds/000 (de Back)",
         "×2 super-resolution of a real CT slice with a pixel-shuffle CNN, against bicubic interpolation",
     ),
+    "image-to-image": Example(
+        "deltanet.examples.image_to_image",
+        "seeds/000 (de Back)",
+        "a CNN translates one MRI contrast into another (synthesized), vs the identity and a global intensity fit",
+    ),
+    "localization": Example(
+        "deltanet.examples.localization",
+        "seeds/000, 004",
+        "bounding-box regression of one synthetic lesion on real MRI crops: mean IoU and IoU > 0.5",
+    ),
 }
 
 

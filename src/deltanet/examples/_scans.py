@@ -73,15 +73,20 @@ def mr_volume() -> np.ndarray:
 
 
 def random_patches(images: list[np.ndarray], size: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` random ``size`` × ``size`` crops of the images (each image drawn in proportion to its area)."""
-    areas = np.array([(im.shape[0] - size + 1) * (im.shape[1] - size + 1) for im in images], dtype=np.float64)
-    which = rng.choice(len(images), size=count, p=areas / areas.sum())
-    out = np.empty((count, 1, size, size), dtype=np.float32)
+    """``count`` random ``size`` × ``size`` crops of the images, (count, C, size, size).
+
+    Each image is (H, W) (C = 1) or (C, H, W), all with the same C (e.g. an image and its target
+    stacked, cropped together); each is drawn in proportion to its area.
+    """
+    stacks = [im[None] if im.ndim == 2 else im for im in images]
+    areas = np.array([(s.shape[1] - size + 1) * (s.shape[2] - size + 1) for s in stacks], dtype=np.float64)
+    which = rng.choice(len(stacks), size=count, p=areas / areas.sum())
+    out = np.empty((count, stacks[0].shape[0], size, size), dtype=np.float32)
     for k, i in enumerate(which):
-        image = images[i]
-        top = rng.integers(0, image.shape[0] - size + 1)
-        left = rng.integers(0, image.shape[1] - size + 1)
-        out[k, 0] = image[top : top + size, left : left + size]
+        stack = stacks[i]
+        top = rng.integers(0, stack.shape[1] - size + 1)
+        left = rng.integers(0, stack.shape[2] - size + 1)
+        out[k] = stack[:, top : top + size, left : left + size]
     return out
 
 
