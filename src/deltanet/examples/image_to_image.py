@@ -127,8 +127,8 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     model = Translator(rng=seed)
     say(
         f"Image-to-image: MRI contrast translation on nibabel's example4d.nii.gz (target synthesized: "
-        f"non-monotonic curve minus boundary rims); 4-layer CNN correcting a global fit ({sum(p.size for p in model.parameters()):,} "
-        f"parameters) on {n_patches} patches {PATCH}×{PATCH} of slices {TRAIN_SLICES.start}–{TRAIN_SLICES.stop - 1}, "
+        f"non-monotonic curve minus boundary rims); 4-layer CNN correcting a global fit "
+        f"({sum(p.size for p in model.parameters()):,} parameters) on {n_patches} patches {PATCH}×{PATCH} of slices {TRAIN_SLICES.start}–{TRAIN_SLICES.stop - 1}, "
         f"tested on slices {TEST_SLICES.start}–{TEST_SLICES.stop - 1}. MSE, Adam (lr 0.003), {epochs} epochs"
     )
     began = time.perf_counter()
