@@ -128,7 +128,8 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     say(
         f"Image-to-image: MRI contrast translation on nibabel's example4d.nii.gz (target synthesized: "
         f"non-monotonic curve minus boundary rims); 4-layer CNN correcting a global fit "
-        f"({sum(p.size for p in model.parameters()):,} parameters) on {n_patches} patches {PATCH}×{PATCH} of slices {TRAIN_SLICES.start}–{TRAIN_SLICES.stop - 1}, "
+        f"({sum(p.size for p in model.parameters()):,} parameters) on {n_patches} patches {PATCH}×{PATCH} "
+        f"of slices {TRAIN_SLICES.start}–{TRAIN_SLICES.stop - 1}, "
         f"tested on slices {TEST_SLICES.start}–{TEST_SLICES.stop - 1}. MSE, Adam (lr 0.003), {epochs} epochs"
     )
     began = time.perf_counter()
