@@ -10,7 +10,7 @@ Examples:
     >>> examples.EXAMPLES["tumor"].deck
     'seeds/002 (Ibragimov)'
     >>> len(examples.EXAMPLES)
-    16
+    21
 """
 
 from __future__ import annotations
@@ -136,6 +136,11 @@ EXAMPLES: dict[str, Example] = {
         "deltanet.examples.localization",
         "seeds/000, 004",
         "bounding-box regression of one synthetic lesion on real MRI crops: mean IoU and IoU > 0.5",
+    ),
+    "detection": Example(
+        "deltanet.examples.detection",
+        "seeds/004 (Desrosiers)",
+        "a U-Net's centre heat map finds several lesions per image: precision and recall at IoU 0.5",
     ),
 }
 

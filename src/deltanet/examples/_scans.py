@@ -67,7 +67,7 @@ def mr_volume() -> np.ndarray:
 
     from nibabel.testing import data_path
 
-    volume = np.asarray(nib.load(os.path.join(data_path, "example4d.nii.gz")).dataobj[..., 0], dtype=np.float64)
+    volume = np.asarray(nib.load(os.path.join(str(data_path), "example4d.nii.gz")).dataobj[..., 0], dtype=np.float64)
     volume = np.transpose(volume, (2, 1, 0))  # (x, y, z) -> (z, y, x): axial slices first
     return (volume / volume.max()).astype(np.float32)
 

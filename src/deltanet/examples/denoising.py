@@ -10,7 +10,7 @@ convolutions with 12 feature maps and ReLU between them.
 The data are real scans shipped with pydicom (no download): it trains on random 24 × 24 patches
 of two 512 × 512 head CT slices (``J2K_pixelrep_mismatch.dcm``, ``693_J2KI.dcm``, averaged 2 × 2
 to about the test slice's pixel size) and is tested on a *different* slice of another patient and
-body part, ``CT_small.dcm`` (128 × 128, the neck). Intensities are the CT window −1000…1000 HU
+body part, ``CT_small.dcm`` (128 × 128, the neck). Intensities are the CT window from -1000 to 1000 HU
 mapped to [0, 1]; the noise is Gaussian with $\sigma = 0.05$ (100 HU), added to the windowed
 images.
 
