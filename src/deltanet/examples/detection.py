@@ -4,7 +4,7 @@ r"""Detection: a U-Net finds several lesions per image through a heat map of the
 Detection finds *how many* objects there are and where. Here each image (a 32 × 32 crop of a real
 brain MRI, nibabel's ``example4d.nii.gz``) carries 1–3 *synthetic* lesions: bright discs of
 radius 2.5–5 pixels (``deltanet.examples._lesions``). A U-Net (``deltanet.models.unet``, depth 2,
-4 maps) outputs two maps, trained together with the mean squared error:
+8 maps) outputs two maps, trained together with the mean squared error:
 
 - the *centre heat map* $H(p) = \max_k \exp(-\lVert p - c_k \rVert^2 / 2 \sigma^2)$, $\sigma$ = 1.5
   pixels, 1 at each lesion centre $c_k$;
@@ -35,7 +35,7 @@ import deltanet as dn
 from deltanet.examples import _lesions, _scans
 from deltanet.examples._common import example_main, printer, save_figure
 
-N_TRAIN, N_TEST, EPOCHS = 400, 150, 12
+N_TRAIN, N_TEST, EPOCHS = 320, 150, 12
 QUICK_TRAIN, QUICK_EPOCHS = 160, 6
 SIGMA, PEAK_WINDOW, PEAK_THRESHOLD = 1.5, 5, 0.5
 
@@ -111,7 +111,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     """Train the U-Net on heat maps and masks; report precision and recall at IoU 0.5 against a blob detector.
 
     Args:
-        quick: 160 training images and 6 epochs instead of 400 and 12.
+        quick: 160 training images and 6 epochs instead of 320 and 12.
         seed: seeds the images, the weights and the shuffle.
         epochs: override the number of epochs.
         verbose: 0 silent, 1 print.
@@ -126,9 +126,9 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     X_train, Y_train, truth_train = make_set(n_train, range(4, 16), rng)
     X_test, _, truth_test = make_set(N_TEST, range(16, 22), rng)
-    model = dn.models.unet(in_channels=1, classes=2, depth=2, width=4, rng=seed)
+    model = dn.models.unet(in_channels=1, classes=2, depth=2, width=8, rng=seed)
     say(
-        f"Detection: U-Net (depth 2, width 4, {sum(p.size for p in model.parameters()):,} parameters) predicts a "
+        f"Detection: U-Net (depth 2, width 8, {sum(p.size for p in model.parameters()):,} parameters) predicts a "
         f"centre heat map and a lesion mask; {n_train} training and {N_TEST} test crops of a real brain MRI with "
         f"1–3 synthetic lesions each. MSE, Adam (lr 0.01), {epochs} epochs, batches of 16"
     )
