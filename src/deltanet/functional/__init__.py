@@ -30,7 +30,6 @@ from deltanet.functional.conv import (
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 from deltanet.functional.dropout import dropout, dropout2d
 from deltanet.functional.linear import linear
-from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -43,6 +42,7 @@ from deltanet.functional.losses import (
     multi_margin_loss,
     nll_loss,
 )
+from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
