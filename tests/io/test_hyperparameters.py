@@ -94,6 +94,8 @@ KEPT = {
     nn.BCEWithLogitsLoss: {"reduction": "sum"},
     nn.KLDivLoss: {"reduction": "sum", "log_target": False},
     nn.MultiMarginLoss: {"reduction": "sum", "p": 1, "margin": 1.0},
+    nn.LocalResponseNorm: {"size": 5, "alpha": 0.2, "beta": 0.75, "k": 1.0},
+    dn.models.GoogLeNet: {"transform_input": False},
 }
 
 # class -> {attribute: (new value, the refusal's pattern)}: changes that a file cannot express
@@ -169,6 +171,15 @@ REFUSED = {
         "affine": (False, WEIGHTS),
         "track_running_stats": (True, WEIGHTS),
     },
+    dn.models.GoogLeNet: {
+        "num_classes": (4, WEIGHTS),
+        "aux_logits": (True, LAYERS),
+        "ch5x5_kernel_size": (5, WEIGHTS),
+    },
+    dn.models.AlexNet: {
+        "num_classes": (4, WEIGHTS),
+        "local_response_norm": (False, LAYERS),
+    },
     nn.Embedding: {"num_embeddings": (7, WEIGHTS), "embedding_dim": (2, WEIGHTS), "sparse": (True, CANNOT)},
     # size and scale_factor both set is not a layer the constructor makes (PyTorch refuses it too).
     nn.Upsample: {"size": ((4, 5), CANNOT), "mode": ("nearest", CANNOT)},
@@ -195,6 +206,8 @@ NOT_SETTABLE = {
     (nn.InstanceNorm3d, "running_var"): "None without running statistics: a buffer slot",
     (nn.InstanceNorm3d, "num_batches_tracked"): "None without running statistics: a buffer slot",
     (nn.BCEWithLogitsLoss, "weight"): "None without class weights: a buffer slot",
+    (dn.models.GoogLeNet, "aux1"): "None without auxiliary heads: a module slot (see aux_logits)",
+    (dn.models.GoogLeNet, "aux2"): "None without auxiliary heads: a module slot (see aux_logits)",
 }
 
 

@@ -72,6 +72,16 @@ EXAMPLES = {
     nn.BCEWithLogitsLoss: (lambda: nn.BCEWithLogitsLoss(pos_weight=np.array([2.0])), None),
     nn.KLDivLoss: (lambda: nn.KLDivLoss(reduction="batchmean", log_target=True), None),
     nn.MultiMarginLoss: (lambda: nn.MultiMarginLoss(2, 0.5, [1.0, 1.0, 2.0]), None),
+    nn.LocalResponseNorm: (lambda: nn.LocalResponseNorm(3, alpha=0.1, beta=0.5, k=2.0), (2, 4, 3, 3)),
+    dn.models.BasicConv2d: (lambda: dn.models.BasicConv2d(2, 3, 3, stride=2, padding=1, rng=0), (2, 2, 5, 5)),
+    dn.models.Inception: (lambda: dn.models.Inception(4, 2, 2, 3, 1, 2, 2, ch5x5_kernel_size=5, rng=0), (2, 4, 5, 5)),
+    dn.models.InceptionAux: (lambda: dn.models.InceptionAux(6, 3, dropout=0.5, rng=0), (2, 6, 8, 8)),
+    dn.models.GoogLeNet: (
+        lambda: dn.models.GoogLeNet(num_classes=3, aux_logits=False, transform_input=True, rng=0),
+        (2, 3, 32, 32),
+    ),
+    # 57 million parameters: saved and loaded without the training step (an Adam step would take seconds).
+    dn.models.AlexNet: (lambda: dn.models.AlexNet(num_classes=3, local_response_norm=True, rng=0), None),
 }
 
 

@@ -134,10 +134,18 @@ LAYERS = [
     (nn.PixelShuffle(2), (1, 8, 2, 3)),
     (nn.PixelUnshuffle(2), (1, 2, 4, 6)),
     (nn.Unflatten(1, (2, -1)), (2, 6)),
+    (nn.LocalResponseNorm(5, alpha=0.5, beta=0.75, k=2.0), (2, 7, 3, 3)),
+    (nn.LocalResponseNorm(3), (2, 4, 5)),
+    (nn.LocalResponseNorm(3, alpha=0.3), (1, 4, 2, 3, 2)),
 ]
 # Not exported: the containers (their children are), the loss modules (not part of a model's
 # forward), and Embedding, whose input is integer indices while the exported graph takes floats.
 NOT_EXPORTED = (nn.Module, nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.Embedding, dn.losses.Loss)
+
+
+def test_local_response_norm_of_even_size_is_refused(tmp_path):
+    with pytest.raises(dn.onnx.ExportError, match=r"size 4 is even, and ONNX's LRN centres an even window"):
+        dn.onnx.export(nn.Sequential(nn.LocalResponseNorm(4)), tmp_path / "lrn.onnx", input_shape=(1, 6, 2, 2))
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ bn = importlib.import_module("deltanet.functional.batchnorm")
 conv_mod = importlib.import_module("deltanet.functional.conv")
 drop = importlib.import_module("deltanet.functional.dropout")
 lin = importlib.import_module("deltanet.functional.linear")
+lrn = importlib.import_module("deltanet.functional.lrn")
 L = importlib.import_module("deltanet.functional.losses")
 pool = importlib.import_module("deltanet.functional.pooling")
 ups = importlib.import_module("deltanet.functional.upsample")
@@ -1969,6 +1970,48 @@ register(
                 2,
                 inverse=True,
             ),
+        ],
+    )
+)
+
+
+# == local response normalization ================================================================
+def ref_local_response_norm(x: np.ndarray, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+    """b_c = a_c (k + alpha/n sum_{c' in [c - n//2, c + (n-1)//2]} a_c'^2)^-beta, a loop over channels."""
+    out = np.empty_like(x)
+    for c in range(x.shape[1]):
+        window = x[:, max(0, c - size // 2) : c + (size - 1) // 2 + 1]
+        out[:, c] = x[:, c] * (k + alpha / size * (window**2).sum(axis=1)) ** -beta
+    return out
+
+
+register(
+    OpInfo(
+        lrn.LocalResponseNorm,
+        F.local_response_norm,
+        ref_local_response_norm,
+        lambda rng: [
+            S("AlexNet's", normal(rng, 2, 6, 3, 3), 5, alpha=5e-4, beta=0.75, k=2.0),
+            S("even size, strong", normal(rng, 1, 4, 2, 3), 2, alpha=0.8, beta=1.1, k=0.7),
+            S("3-D input, one channel", normal(rng, 2, 1, 5), 3, alpha=0.5),
+            S("empty batch", normal(rng, 0, 3, 2, 2), 3),
+        ],
+        [
+            E(
+                "rank 2",
+                ValueError,
+                r"local_response_norm: expected an input of shape \(N, C, \*\)",
+                np.ones((2, 3)),
+                2,
+            ),
+            E(
+                "size 0",
+                ValueError,
+                r"local_response_norm: size must be a positive integer, got 0",
+                np.ones((1, 2, 2)),
+                0,
+            ),
+            E("k = 0", ValueError, r"local_response_norm: k must be .*> 0, got 0", np.ones((1, 2, 2)), 2, k=0),
         ],
     )
 )

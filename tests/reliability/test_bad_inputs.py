@@ -859,6 +859,20 @@ LAYERS += [
         ),
     ),
     LayerSpec(
+        nn.LocalResponseNorm,
+        lambda: nn.LocalResponseNorm(3),
+        (2, 4, 3, 3),
+        bad_rank=(4,),  # any number of channels: it fixes no axis
+        bad_hyperparameters=(
+            _h("size", lambda: nn.LocalResponseNorm(0), r"LocalResponseNorm: size must be a positive integer, got 0"),
+            _h(
+                "alpha",
+                lambda: nn.LocalResponseNorm(2, alpha=float("nan")),
+                r"LocalResponseNorm: alpha must be a number >= 0, got nan",
+            ),
+        ),
+    ),
+    LayerSpec(
         nn.PixelShuffle,
         lambda: nn.PixelShuffle(2),
         (2, 8, 2, 2),

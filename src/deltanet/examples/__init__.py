@@ -10,7 +10,7 @@ Examples:
     >>> examples.EXAMPLES["tumor"].deck
     'Ibragimov'
     >>> len(examples.EXAMPLES)
-    17
+    22
 """
 
 from __future__ import annotations
@@ -125,6 +125,31 @@ EXAMPLES: dict[str, Example] = {
         "deltanet.examples.real_scan_segmentation",
         "Desrosiers 2024 (image segmentation)",
         "3-D U-Net on patches of a real MRI volume (nibabel's), sliding window, NIfTI out; Dice, HD95",
+    ),
+    "denoising": Example(
+        "deltanet.examples.denoising",
+        "de Back 2018",
+        "a residual CNN denoises a real CT slice: PSNR and SSIM vs the noisy input, Gaussian and median filters",
+    ),
+    "super-resolution": Example(
+        "deltanet.examples.super_resolution",
+        "de Back 2018",
+        "×2 super-resolution of a real CT slice with a pixel-shuffle CNN, against bicubic interpolation",
+    ),
+    "image-to-image": Example(
+        "deltanet.examples.image_to_image",
+        "de Back 2018",
+        "a CNN translates one MRI contrast into another (synthesized), vs the identity and a global intensity fit",
+    ),
+    "localization": Example(
+        "deltanet.examples.localization",
+        "de Back 2018; Desrosiers 2024",
+        "bounding-box regression of one synthetic lesion on real MRI crops: mean IoU and IoU > 0.5",
+    ),
+    "detection": Example(
+        "deltanet.examples.detection",
+        "Desrosiers 2024",
+        "a U-Net's centre heat map finds several lesions per image: precision and recall at IoU 0.5",
     ),
 }
 

@@ -46,6 +46,7 @@ from deltanet.functional.losses import (
     nll_loss,
     smooth_l1_loss,
 )
+from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
 from deltanet.functional.pixel_shuffle import pixel_shuffle, pixel_unshuffle
@@ -121,4 +122,5 @@ __all__ = [
     "upsample",
     "dice_loss",
     "generalized_wasserstein_dice_loss",
+    "local_response_norm",
 ]

@@ -45,7 +45,8 @@ What clinicians and papers report, besides:
 - ``hausdorff_distance`` (maximum, or HD95 with ``percentile=95``), ``average_surface_distance``
   and ``surface_distances``, in mm with the voxel spacing, in ``deltanet.metrics.surface``
   (SciPy);
-- Dice per class: ``dice_score(..., average=None)``.
+- Dice per class: ``dice_score(..., average=None)``;
+- ``psnr`` and ``ssim`` (Wang et al. 2004) for image enhancement, in ``deltanet.metrics.image``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from deltanet.metrics.core import (
     precision,
     recall,
 )
+from deltanet.metrics.image import psnr, ssim
 from deltanet.metrics.ranking import pr_auc, precision_recall_curve, roc_auc, roc_curve
 from deltanet.metrics.surface import average_surface_distance, hausdorff_distance, surface_distances
 
@@ -81,6 +83,8 @@ _REGISTRY.update(
 )
 
 __all__ = [
+    "psnr",
+    "ssim",
     "BinaryCounts",
     "accuracy",
     "average_surface_distance",

@@ -6,8 +6,12 @@ their weights from (and into) the equivalent PyTorch model. Constructor argument
 scalars, so a model can be rebuilt from a saved configuration.
 """
 
+from deltanet.models.alexnet import AlexNet, alexnet
+from deltanet.models.googlenet import BasicConv2d, GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, googlenet
 from deltanet.models.lenet import lenet5
 from deltanet.models.mlp import mlp
 from deltanet.models.unet import UNet, unet
 
 __all__ = ["UNet", "lenet5", "mlp", "unet"]
+__all__ += ["AlexNet", "alexnet"]
+__all__ += ["BasicConv2d", "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "googlenet"]

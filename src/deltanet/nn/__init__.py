@@ -31,6 +31,7 @@ from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTransp
 from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.embedding import Embedding
 from deltanet.nn.linear import Flatten, Identity, Linear, Unflatten
+from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -126,4 +127,5 @@ __all__ = [
     "functional",
     "init",
     "utils",
+    "LocalResponseNorm",
 ]

@@ -33,6 +33,7 @@ from deltanet.nn.batchnorm import _BatchNorm
 from deltanet.nn.conv import _ConvNd
 from deltanet.nn.dropout import Dropout, Dropout2d
 from deltanet.nn.linear import Flatten, Identity, Linear
+from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
@@ -132,6 +133,26 @@ def adaptive_avg_pool(g: Any, m: _AdaptiveAvgPoolNd, path: str, x: Any, src: str
         )
     kernel = [n // s for n, s in zip(spatial, out)]
     g.node("AveragePool", [src], [dst], kernel_shape=kernel, strides=kernel)
+
+
+def local_response_norm(g: Any, m: LocalResponseNorm, path: str, x: Any, src: str, dst: str) -> None:
+    # ONNX's LRN window is [c - floor((n-1)/2), c + ceil((n-1)/2)], PyTorch's [c - floor(n/2), c + floor((n-1)/2)]:
+    # the same for odd n only.
+    if m.size % 2 == 0:
+        raise ExportError(
+            f"layer '{path}' ({type(m).__name__}): size {m.size} is even, and ONNX's LRN centres an even "
+            f"window one channel later than PyTorch's; use an odd size"
+        )
+    attrs = dict(size=int(m.size), alpha=float(m.alpha), beta=float(m.beta), bias=float(m.k))
+    if x.ndim == 4:
+        g.node("LRN", [src], [dst], **attrs)
+        return
+    # onnxruntime runs LRN on (N, C, H, W) only: fold the spatial axes into (N, C, L, 1) and back.
+    shape, folded, normed = g.fresh(f"{path}.shape"), g.fresh(f"{path}.folded"), g.fresh(f"{path}.lrn")
+    g.node("Shape", [src], [shape])
+    g.node("Reshape", [src, g.constant(f"{path}.fold", np.array([0, 0, -1, 1], dtype=np.int64))], [folded])
+    g.node("LRN", [folded], [normed], **attrs)
+    g.node("Reshape", [normed, shape], [dst])
 
 
 def global_avg_pool(g: Any, m: GlobalAvgPool, path: str, x: Any, src: str, dst: str) -> None:
@@ -279,6 +300,7 @@ CONVERTERS: dict[type, Converter] = {
     Dropout2d: _simple("Identity"),
     Flatten: flatten,
     Upsample: upsample,
+    LocalResponseNorm: local_response_norm,
     **TORCH_SURFACE,
 }
 

@@ -234,7 +234,7 @@ def export(
     when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
     activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, $x \cdot \sigma(x)$ for SiLU,
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
-    ``dn.cat`` → Concat. Initializers carry the ``state_dict`` names.
+    LocalResponseNorm → LRN (odd sizes); ``dn.cat`` → Concat. Initializers carry the ``state_dict`` names.
 
     Args:
         model: the module to export; its training mode is restored afterwards.

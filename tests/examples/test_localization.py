@@ -1,0 +1,31 @@
+"""Localization: the quick run's boxes overlap the lesions far better than the mean box; IoU by hand."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("nibabel")
+
+from deltanet.examples import _lesions, localization  # noqa: E402
+
+
+def test_quick_run_localizes():
+    result = localization.run(quick=True, verbose=0)
+    assert result["mean_iou"] > 0.25 and result["hit_rate"] > 0.15
+    assert result["mean_iou"] > 3 * result["baseline_mean_iou"]
+
+
+def test_box_iou_by_hand():
+    a = np.array([0.0, 0.0, 2.0, 2.0])
+    assert _lesions.box_iou(a, a) == 1.0
+    assert _lesions.box_iou(a, np.array([1.0, 1.0, 3.0, 3.0])) == pytest.approx(1 / 7)
+    assert _lesions.box_iou(a, np.array([5.0, 5.0, 6.0, 6.0])) == 0.0
+
+
+def test_painted_lesions_are_inside_their_boxes():
+    rng = np.random.default_rng(0)
+    background = np.zeros((32, 32), dtype=np.float32)
+    image, boxes = _lesions.paint(background, 3, rng)
+    assert len(boxes) == 3
+    for top, left, bottom, right in boxes:
+        centre = image[int((top + bottom) / 2), int((left + right) / 2)]
+        assert centre >= _lesions.CONTRAST[0] - 1e-6 and 0 <= top < bottom <= 32 and 0 <= left < right <= 32
