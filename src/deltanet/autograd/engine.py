@@ -6,8 +6,8 @@ r"""The reverse-mode engine: walk the graph from the loss back to the leaves.
    the accumulated delta of its output (the $\delta$ of the seeds); its ``backward`` returns one
    gradient per input.
 3. A tensor used twice receives the sum of its gradients; a leaf that requires a gradient
-   accumulates into ``.grad`` with ``+=``, as PyTorch does, so gradients of several
-   ``backward()`` calls add up until ``zero_grad``.
+   accumulates into ``.grad`` (a ``Tensor``, created on the first pass) with ``+=`` on its array,
+   as PyTorch does, so gradients of several ``backward()`` calls add up until ``zero_grad``.
 
 Afterwards the graph is freed (the functions drop their saved arrays and their parents), unless
 ``retain_graph=True``.
@@ -120,10 +120,17 @@ def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
         raise RuntimeError(f"internal error: gradient of shape {delta.shape} for a tensor of shape {data.shape}")
     if delta.dtype != data.dtype:
         delta = delta.astype(data.dtype)
-    if leaf.grad is None:
-        if delta.base is not None or not delta.flags.writeable or id(delta) in given:
-            delta = delta.copy()
-        leaf.grad = delta
+    grad = leaf._grad
+    if grad is None:
+        if type(delta) is not np.ndarray or delta.base is not None or not delta.flags.writeable or id(delta) in given:
+            delta = np.array(delta)  # a copy the leaf owns (and an array, not a NumPy scalar)
         given.add(id(delta))
+        # Built slot by slot (the Tensor constructor would re-check the dtype policy).
+        grad = Tensor.__new__(Tensor)
+        grad.data = delta
+        grad._grad = None
+        grad.requires_grad = False
+        grad._ctx = None
+        leaf._grad = grad
     else:
-        leaf.grad += delta
+        grad.data += delta

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from itertools import count
 from typing import Any
 
+import numpy as np
+
 from deltanet.autograd.tensor import Tensor
 
 
@@ -110,7 +112,7 @@ class Function:
         >>> x = dn.tensor([1.0, 3.0], requires_grad=True)
         >>> Square.apply(x).sum().backward()
         >>> x.grad
-        array([2., 6.], dtype=float32)
+        tensor([2., 6.])
     """
 
     __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__")
@@ -142,9 +144,11 @@ class Function:
         record = _GradMode.enabled and True in needs
         fn.needs_input_grad = needs if record else (False,) * len(inputs)
         data = fn.forward(*[t.data for t in inputs], **options)
+        if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results; a Tensor holds arrays
+            data = np.asarray(data)
         out = Tensor.__new__(Tensor)
         out.data = data
-        out.grad = None
+        out._grad = None
         if record:
             fn.parents = inputs
             fn.seq = next(_sequence)

@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    ``.data`` holds the array, ``.grad`` the gradient of the loss with respect to it once
-    ``backward()`` has run, and each operator (``+``, ``*``, ``@``, ``sum``, ...) records the
-    primitive that made its result, so that ``backward()`` can walk back through them.
+    ``.data`` holds the array, ``.grad`` the gradient of the loss with respect to it (a ``Tensor``
+    of the same shape and dtype, as in PyTorch) once ``backward()`` has run, and each operator
+    (``+``, ``*``, ``@``, ``sum``, ...) records the primitive that made its result, so that
+    ``backward()`` can walk back through them.
 
     Args:
         data: array-like; Python floats become float32, NumPy float arrays keep their dtype.
@@ -37,12 +38,12 @@ class Tensor:
         >>> y = (x * x).sum()
         >>> y.backward()
         >>> x.grad
-        array([2., 4., 6.], dtype=float32)
+        tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "__weakref__")
     data: np.ndarray
-    grad: np.ndarray | None
+    _grad: Tensor | None  # read and set through the ``grad`` property
     requires_grad: bool
     _ctx: Function | None  # the function that made this tensor (None for a leaf or without grad)
     __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__, not ndarray.__add__
@@ -53,7 +54,7 @@ class Tensor:
         self.data = backend.as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
-        self.grad = None
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self._ctx = None
 
@@ -79,6 +80,34 @@ class Tensor:
         return self.data.size
 
     @property
+    def grad(self) -> Tensor | None:
+        """The gradient that ``backward()`` accumulated here: a ``Tensor`` of this tensor's shape and
+        dtype, or None before any backward pass (and after ``zero_grad``).
+
+        Assigning None forgets it; assigning a ``Tensor`` of the same shape and dtype keeps that
+        tensor, as PyTorch does; assigning an array-like wraps it in a new ``Tensor`` converted to
+        this tensor's dtype (so code that set ``p.grad = numpy_array`` keeps working).
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if isinstance(value, Tensor):
+            if value.data.dtype != self.data.dtype:
+                raise ValueError(
+                    f"grad must have this tensor's dtype {self.data.dtype}, got a tensor of dtype {value.data.dtype}"
+                )
+            grad = value
+        else:
+            grad = Tensor(np.asarray(value, dtype=self.data.dtype))
+        if grad.data.shape != self.data.shape:
+            raise ValueError(f"grad must have this tensor's shape {self.data.shape}, got shape {grad.data.shape}")
+        self._grad = grad
+
+    @property
     def is_leaf(self) -> bool:
         """Whether no recorded function made this tensor (data, parameters)."""
         return self._ctx is None
@@ -98,6 +127,20 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
 
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy meets a Tensor: ``array + t`` is a recorded Tensor operation (``t.__radd__``);
+        ``array -= t`` writes into the array (as ``p.data -= lr * p.grad`` in PyTorch);
+        any other ufunc (``np.exp(t)``, ``np.isfinite(t)``) computes on ``t.data`` and gives an array."""
+        if kwargs.get("out") is not None:
+            if any(isinstance(o, Tensor) for o in kwargs["out"]):
+                return NotImplemented  # a Tensor is written through its own in-place methods
+        elif method == "__call__" and len(inputs) == 2 and not kwargs and inputs[1] is self:
+            reflected = _REFLECTED.get(ufunc)
+            if reflected is not None and not isinstance(inputs[0], Tensor):
+                return getattr(self, reflected)(inputs[0])
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        return getattr(ufunc, method)(*arrays, **kwargs)
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
@@ -105,6 +148,16 @@ class Tensor:
     def item(self, *index: Any) -> float:
         """The value of a one-element tensor (or of the element at ``index``) as a Python number."""
         return self.data.item(*index)
+
+    def tolist(self) -> Any:
+        """The values as nested Python lists of Python numbers (a number for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
@@ -235,6 +288,17 @@ class Tensor:
     def T(self) -> Tensor:
         """The tensor with its axes reversed (the transpose of a matrix)."""
         return ops.Transpose.apply(self, axes=None)
+
+
+# ``array OP tensor``: the tensor's reflected operator, so that the result is a recorded Tensor.
+_REFLECTED = {
+    np.add: "__radd__",
+    np.subtract: "__rsub__",
+    np.multiply: "__rmul__",
+    np.true_divide: "__rtruediv__",
+    np.power: "__rpow__",
+    np.matmul: "__rmatmul__",
+}
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

@@ -144,10 +144,10 @@ class Optimizer:
 
     # -- the step ----------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients: set every ``p.grad`` to None (or to new zero arrays).
+        """Forget the gradients: set every ``p.grad`` to None (or to new tensors of zeros).
 
         Args:
-            set_to_none: True (default): None; False: a new array of zeros where a gradient was.
+            set_to_none: True (default): None; False: a new tensor of zeros where a gradient was.
         """
         for group in self.param_groups:
             for p in group["params"]:

@@ -187,9 +187,9 @@ class RMSprop(Optimizer):
         maximize = bool(group["maximize"])
         state, works = self.state, self._work
         for p in group["params"]:
-            g = p.grad
-            if g is None:
+            if p.grad is None:
                 continue
+            g = p.grad.data
             W = p.data
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:

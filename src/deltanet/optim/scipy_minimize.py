@@ -87,7 +87,7 @@ class _ScipyMinimizer(Optimizer):
             grad = np.zeros_like(x0)
             for p, lo, hi in zip(params, bounds[:-1], bounds[1:]):
                 if p.grad is not None:
-                    grad[lo:hi] = p.grad.reshape(-1)
+                    grad[lo:hi] = p.grad.data.reshape(-1)
             last["x"], last["loss"] = x.copy(), loss
             return _loss_value(name, loss), grad
 

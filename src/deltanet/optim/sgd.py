@@ -208,9 +208,9 @@ class SGD(Optimizer):
         state, works = self.state, self._work
         plain = momentum == 0 and weight_decay == 0 and not maximize
         for p in group["params"]:
-            g = p.grad
-            if g is None:
+            if p.grad is None:
                 continue
+            g = p.grad.data
             W = p.data
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:

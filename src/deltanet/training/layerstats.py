@@ -86,7 +86,7 @@ class run_in_eval:
 def gradient_norms(model: Module, order: Sequence[str] | None = None) -> OrderedDict[str, float]:
     r"""The gradient norm $\lVert \partial L / \partial \theta \rVert_2$ of every parameterized layer.
 
-    Read from the ``.grad`` arrays already there (no computation but the norms); layers none of
+    Read from the ``.grad`` tensors already there (no computation but the norms); layers none of
     whose parameters has a gradient are left out.
 
     Args:
@@ -106,7 +106,7 @@ def gradient_norms(model: Module, order: Sequence[str] | None = None) -> Ordered
     """
     norms: OrderedDict[str, float] = OrderedDict()
     for name, module in parameterized_layers(model, order):
-        grads = [p.grad for p in own_parameters(module) if p.grad is not None]
+        grads = [p.grad.data for p in own_parameters(module) if p.grad is not None]
         if grads:
             norms[name] = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
     return norms
