@@ -131,9 +131,9 @@ def step_by_step(model: nn.Sequential, x: np.ndarray, y: np.ndarray, lr: float, 
     out.backward()
     hand = {"0.weight": grad_W1, "0.bias": grad_b1, "2.weight": grad_W2, "2.bias": grad_b2}
     auto = {}
-    for k, p in copy.named_parameters():
-        assert p.grad is not None  # backward reached every parameter
-        auto[k] = p.grad.data
+    for k, param in copy.named_parameters():
+        assert param.grad is not None  # backward reached every parameter
+        auto[k] = param.grad.data
     error = max(float(np.abs(hand[k] - auto[k]).max()) for k in hand)
     optimizer.step()  # w <- w - lr * dL/dw
     after = float(losses.CrossEntropy()(copy(dn.tensor(x)), dn.tensor(y)).data)
