@@ -12,18 +12,14 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor, no_grad
+from deltanet.autograd.tensor import leaf
 from deltanet.training import validation as checks
 
 
 def as_tensor(a: np.ndarray) -> Tensor:
     """Wrap an array that the checks already vetted in a leaf Tensor, skipping the dtype policy
     (this runs once per step, so it must cost next to nothing)."""
-    t = Tensor.__new__(Tensor)
-    t.data = a
-    t.grad = None
-    t.requires_grad = False
-    t._ctx = None
-    return t
+    return leaf(a)
 
 
 def resolve_loss(loss: Any) -> Any:

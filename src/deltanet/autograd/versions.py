@@ -1,0 +1,66 @@
+"""Numbering and version counters: how ``backward()`` notices that an in-place operation changed an
+array that a recorded function saved.
+
+One counter numbers both the recorded functions (``Function.seq``, a topological order) and the
+in-place edits, so "edited after the function was recorded" is one comparison of two numbers.
+
+A tensor and its views share one ``Version`` (as in PyTorch: they share memory). Every in-place
+operation bumps it and stamps it with the current number. A function that saved an array of that
+memory and was recorded before the last stamp sees stale data: ``backward()`` refuses to use it and
+reports the version it expected, computed from the stamps it kept.
+
+The engine pays for none of this while no in-place edit happened after the oldest function of the
+graph it walks (``last_edit()``), which is every ordinary training step.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from itertools import count
+
+# Functions and in-place edits in the order they happened; a function's inputs always come from
+# functions numbered before it.
+sequence = count()
+
+
+class _Clock:
+    last_edit = -1  # the number of the latest in-place edit of any tensor
+
+
+class Version:
+    """The version counter of one piece of memory, shared by a tensor and its views.
+
+    ``count`` is the number of in-place edits (PyTorch's ``t._version``); ``stamps`` keeps the
+    numbers of the most recent ones, enough to say which version a function saw.
+    """
+
+    __slots__ = ("count", "stamps")
+    KEPT = 32
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.stamps: deque[int] = deque(maxlen=self.KEPT)
+
+    def bump(self) -> int:
+        """Record one in-place edit now; return its number."""
+        stamp = next(sequence)
+        self.count += 1
+        self.stamps.append(stamp)
+        _Clock.last_edit = stamp
+        return stamp
+
+    def edited_after(self, seq: int) -> bool:
+        """Whether an in-place edit happened after the function numbered ``seq`` was recorded."""
+        return bool(self.stamps) and self.stamps[-1] > seq
+
+    def at(self, seq: int) -> int | None:
+        """The version the function numbered ``seq`` saw (None when too many edits happened since)."""
+        later = sum(1 for s in self.stamps if s > seq)
+        if later == len(self.stamps) and self.count > len(self.stamps):
+            return None  # the stamps kept do not reach back that far
+        return self.count - later
+
+
+def last_edit() -> int:
+    """The number of the latest in-place edit of any tensor (-1 before the first)."""
+    return _Clock.last_edit
