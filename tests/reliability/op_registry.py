@@ -621,13 +621,12 @@ register(
     )
 )
 
-_UNARY = lambda values: (
-    lambda rng: [  # noqa: E731
-        S("2-D", values(rng, 2, 3)),
-        S("0-D", values(rng)),
-        S("empty", values(rng, 0, 2)),
-    ]
-)
+
+def _UNARY(values: Callable) -> Callable[[np.random.Generator], list[Sample]]:
+    """Samples of a unary elementwise op: 2-D, 0-D and empty inputs drawn by ``values``."""
+    return lambda rng: [S("2-D", values(rng, 2, 3)), S("0-D", values(rng)), S("empty", values(rng, 0, 2))]
+
+
 _STRING_DATA = [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))]
 register(OpInfo(ops.Sin, dn.sin, np.sin, _UNARY(normal), _STRING_DATA))
 register(OpInfo(ops.Cos, dn.cos, np.cos, _UNARY(normal), _STRING_DATA))
