@@ -11,7 +11,6 @@ with a float, and true division of integers gives float32.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -31,16 +30,16 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
         return x, other
     kind = x.data.dtype.kind
     if kind == "f":
-        if not isinstance(other, (numbers.Real, *_ARRAY_LIKE)):
+        if not isinstance(other, _NUMERIC):
             raise TypeError(f"a tensor cannot be combined with a {type(other).__name__} ({other!r})")
         return x, leaf(np.asarray(other, dtype=x.data.dtype))
     if isinstance(other, (bool, np.bool_)):
         return x, leaf(np.asarray(other, dtype=x.data.dtype if kind != "b" else np.bool_))
-    if isinstance(other, numbers.Integral):
+    if isinstance(other, (int, np.integer)):
         if kind == "b":
             x = to_dtype(x, backend.INDEX_DTYPE)
         return x, leaf(np.asarray(other, dtype=x.data.dtype))
-    if isinstance(other, numbers.Real):
+    if isinstance(other, (float, np.floating)):
         return to_dtype(x, backend.DEFAULT_DTYPE), leaf(np.asarray(other, dtype=backend.DEFAULT_DTYPE))
     if not isinstance(other, _ARRAY_LIKE):
         raise TypeError(f"a tensor cannot be combined with a {type(other).__name__} ({other!r})")
@@ -48,6 +47,7 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
 
 
 _ARRAY_LIKE = (np.ndarray, np.generic, list, tuple)
+_NUMERIC = (float, int, np.ndarray, np.generic, list, tuple)  # concrete types: isinstance stays fast
 
 
 def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -232,9 +232,9 @@ def pow(input: Tensor, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
     if isinstance(exponent, Tensor) or isinstance(exponent, np.ndarray):
         x, y = operands(x, exponent)
         return ops.PowTensor.apply(x, y)
-    if not isinstance(exponent, numbers.Real):
+    if not isinstance(exponent, (int, float, np.integer, np.floating)):
         raise ValueError(f"pow: exponent must be a number or a tensor, got {exponent!r}")
-    if x.data.dtype.kind != "f" and not isinstance(exponent, numbers.Integral):
+    if x.data.dtype.kind != "f" and not isinstance(exponent, (int, np.integer)):
         x = to_dtype(x, backend.DEFAULT_DTYPE)  # an integer tensor to a float power: float32
     return ops.Pow.apply(x, exponent=exponent)
 
@@ -412,7 +412,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
             out = where(out.data > high.data, high, out)
         return out
     for name, bound in (("min", min), ("max", max)):
-        if bound is not None and not isinstance(bound, numbers.Real):
+        if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
             raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
     return ops.Clamp.apply(x, low=min, high=max)
 

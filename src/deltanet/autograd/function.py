@@ -350,31 +350,34 @@ class Function:
         out = Tensor.__new__(Tensor)
         out.data = data
         out._grad = None
-        base = data.base
-        root = None if base is None else _view_root(base, inputs)
-        out._base = root
-        out._vc = None if root is None else root._shared_version()
+        out._vc = None
+        out._base = None
         if record:
             fn.parents = inputs
             fn.seq = next(sequence)
             fn.delta = None
             out.requires_grad = True
             out._ctx = fn
-            if root is not None:
-                fn.view_root = root  # backward checks that the base kept its history (engine)
         else:
             out.requires_grad = False
             out._ctx = None
+        if data.base is not None:  # perhaps a view of an input (reshape, transpose, slice)
+            _tag_view(out, inputs, record)
         return out
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
 
-def _view_root(base: np.ndarray, inputs: tuple[Tensor, ...]) -> Tensor | None:
-    """The tensor whose memory an output (with ``.base`` ``base``) views, if it is an input's."""
+def _tag_view(out: Tensor, inputs: tuple[Tensor, ...], recorded: bool) -> None:
+    """If ``out`` shares an input's memory, give it that memory's base tensor and version counter."""
+    base = out.data.base
     for t in inputs:
         data = t.data
         if data is base or data.base is base:
-            return t if t._base is None else t._base
-    return None
+            root = t if t._base is None else t._base
+            out._base = root
+            out._vc = root._shared_version()
+            if recorded:
+                out._ctx.view_root = root  # backward checks that the base kept its history (engine)
+            return
