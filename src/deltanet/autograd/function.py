@@ -312,7 +312,7 @@ class Function:
         tensor([2., 6.])
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__")
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__", "__weakref__")
     # Filled in by apply (and save_for_backward); declared here for the type checker only.
     parents: tuple[Tensor, ...] | None  # None once backward has freed the graph
     needs_input_grad: tuple[bool, ...]

@@ -104,16 +104,16 @@ def _records(t: Tensor, others: tuple, owner: str) -> bool:
 
 
 def _edited(t: Tensor) -> None:
-    """Bump the version after an in-place change, and mark the functions that made ``t`` (or its
-    base) as stale if they saved the memory that changed."""
-    for owner in (t, t._base):
-        if owner is None:
-            continue
-        fn = owner._ctx
-        saved = None if fn is None else getattr(fn, "saved_tensors", None)
+    """Bump the version after an in-place change, and mark the functions that made this memory's
+    values (``t``'s, its base's, the memory's first maker) as stale if they saved the memory."""
+    vc = t._shared_version()
+    maker = None if vc.maker is None else vc.maker()
+    makers = {fn for fn in (t._ctx, None if t._base is None else t._base._ctx, maker) if fn is not None}
+    for fn in makers:
+        saved = getattr(fn, "saved_tensors", None)
         if saved and fn.parents is not None and saves_memory_of(saved, t.data):
-            fn.stale_output = (t._shared_version(), owner.shape, owner.dtype)
-    t._shared_version().bump()
+            fn.stale_output = (vc, t.shape, t.dtype)
+    vc.bump()
 
 
 def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
@@ -147,13 +147,13 @@ def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kw
         operation(*args, **kwargs)
     except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting errors
         text = str(error)
+        if "broadcast" in text or "shape" in text:
+            raise ValueError(f"{owner}: the result does not fit a tensor of shape {t.shape} ({text})") from None
         if "cast" in text:
             raise ValueError(
                 f"{owner}: the result cannot be stored in this tensor of dtype {t.dtype} ({text}); "
                 f"convert first, e.g. t = t.float()"
             ) from None
-        if "broadcast" in text or "shape" in text:
-            raise ValueError(f"{owner}: the result does not fit a tensor of shape {t.shape} ({text})") from None
         raise
 
 

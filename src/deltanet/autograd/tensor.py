@@ -167,7 +167,7 @@ class Tensor:
         """The version counter of this tensor's memory, made now if nothing needed it before."""
         vc = self._vc
         if vc is None:
-            vc = self._vc = Version()
+            vc = self._vc = Version(self._ctx)
         return vc
 
     # -- gradient bookkeeping ----------------------------------------------------------------
@@ -504,7 +504,7 @@ class _Size(int):
         return self.shape[dim]
 
 
-# ``array OP tensor``: the tensor's reflected operator, so that the result is a recorded Tensor.
+# ``array OP tensor``: the tensor's reflected operator, so that the result is a (recorded) Tensor.
 _REFLECTED = {
     np.add: "__radd__",
     np.subtract: "__rsub__",
@@ -512,4 +512,13 @@ _REFLECTED = {
     np.true_divide: "__rtruediv__",
     np.power: "__rpow__",
     np.matmul: "__rmatmul__",
+    np.equal: "__eq__",
+    np.not_equal: "__ne__",
+    np.less: "__gt__",
+    np.less_equal: "__ge__",
+    np.greater: "__lt__",
+    np.greater_equal: "__le__",
+    np.bitwise_and: "__and__",
+    np.bitwise_or: "__or__",
+    np.bitwise_xor: "__xor__",
 }

@@ -15,8 +15,10 @@ graph it walks (``last_edit()``), which is every ordinary training step.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from itertools import count
+from typing import Any
 
 # Functions and in-place edits in the order they happened; a function's inputs always come from
 # functions numbered before it.
@@ -34,12 +36,16 @@ class Version:
     numbers of the most recent ones, enough to say which version a function saw.
     """
 
-    __slots__ = ("count", "stamps")
+    __slots__ = ("count", "stamps", "maker")
     KEPT = 32
 
-    def __init__(self) -> None:
+    def __init__(self, maker: Any = None) -> None:
         self.count = 0
         self.stamps: deque[int] = deque(maxlen=self.KEPT)
+        # The function that made this memory's values (weakly: a detached copy kept for a report
+        # must not keep a whole graph alive); an in-place edit through any tensor sharing the
+        # memory makes its saved output stale.
+        self.maker = None if maker is None else weakref.ref(maker)
 
     def bump(self) -> int:
         """Record one in-place edit now; return its number."""
