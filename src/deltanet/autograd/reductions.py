@@ -107,8 +107,8 @@ def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
 
 class VectorNorm(Function):
     r"""$z = (\sum |x|^p)^{1/p}$ over ``axis`` for a finite $p > 0$;
-    $\partial z / \partial x = x |x|^{p-2} / z^{p-1}$ ($x / z$ for $p = 2$, $\operatorname{sign} x$ for
-    $p = 1$), and 0 where $z = 0$, PyTorch's value."""
+    $\partial z / \partial x = \operatorname{sign}(x) |x|^{p-1} / z^{p-1}$ ($x / z$ for $p = 2$,
+    $\operatorname{sign} x$ for $p = 1$), and PyTorch's 0 where $z = 0$ or, for $p < 1$, $x = 0$."""
 
     def forward(self, x: np.ndarray, p: float, axis: Any = None, keepdims: bool = False) -> np.ndarray:
         a = np.abs(x)
@@ -130,9 +130,13 @@ class VectorNorm(Function):
         if p == 1:
             return np.sign(x) * d
         zx = _expand(z, x.shape, self.axis, self.keepdims)
+        zero = np.zeros((), x.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
-            g = x * d / zx if p == 2 else x * np.abs(x) ** (p - 2) * d / zx ** (p - 1)
-        return np.where(zx == 0, np.zeros((), g.dtype), g)
+            if p == 2:
+                g = x * d / zx
+            else:  # sign(x) |x|^(p-1), 0 at x = 0 also for p < 1 (PyTorch's value)
+                g = np.where(x == 0, zero, np.sign(x) * np.abs(x) ** (p - 1)) * d / zx ** (p - 1)
+        return np.where(zx == 0, zero, g)
 
 
 # -- sums and products ---------------------------------------------------------------------------
