@@ -316,3 +316,21 @@ def test_requires_grad_():
         y.requires_grad_(False)
     with pytest.raises(ValueError, match=r"requires_grad must be True or False, got 'yes'"):
         x.requires_grad_("yes")
+
+
+def test_the_version_message_counts_the_edits():
+    a = dn.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 1
+    y.add_(1)  # version 1, before z saved y
+    z = y * y
+    y.add_(1)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=r"is at version 3; expected version 1 instead"):
+        z.sum().backward()
+    y = a * 1
+    z = y * y
+    with dn.no_grad():
+        for _ in range(40):
+            y.add_(0)
+    with pytest.raises(RuntimeError, match=r"is at version 40; expected an earlier version instead"):
+        z.sum().backward()

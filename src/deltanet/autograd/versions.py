@@ -16,7 +16,6 @@ graph it walks (``last_edit()``), which is every ordinary training step.
 from __future__ import annotations
 
 import weakref
-from collections import deque
 from itertools import count
 from typing import Any
 
@@ -33,7 +32,8 @@ class Version:
     """The version counter of one piece of memory, shared by a tensor and its views.
 
     ``count`` is the number of in-place edits (PyTorch's ``t._version``); ``stamps`` keeps the
-    numbers of the most recent ones, enough to say which version a function saw.
+    numbers of the most recent ones (None before the first), enough to say which version a
+    function saw.
     """
 
     __slots__ = ("count", "stamps", "maker")
@@ -41,7 +41,7 @@ class Version:
 
     def __init__(self, maker: Any = None) -> None:
         self.count = 0
-        self.stamps: deque[int] = deque(maxlen=self.KEPT)
+        self.stamps: list[int] | None = None
         # The function that made this memory's values (weakly: a detached copy kept for a report
         # must not keep a whole graph alive); an in-place edit through any tensor sharing the
         # memory makes its saved output stale.
@@ -51,18 +51,23 @@ class Version:
         """Record one in-place edit now; return its number."""
         stamp = next(sequence)
         self.count += 1
+        if self.stamps is None:
+            self.stamps = []
+        elif len(self.stamps) == self.KEPT:
+            del self.stamps[0]
         self.stamps.append(stamp)
         _Clock.last_edit = stamp
         return stamp
 
     def edited_after(self, seq: int) -> bool:
         """Whether an in-place edit happened after the function numbered ``seq`` was recorded."""
-        return bool(self.stamps) and self.stamps[-1] > seq
+        return self.stamps is not None and self.stamps[-1] > seq
 
     def at(self, seq: int) -> int | None:
         """The version the function numbered ``seq`` saw (None when too many edits happened since)."""
-        later = sum(1 for s in self.stamps if s > seq)
-        if later == len(self.stamps) and self.count > len(self.stamps):
+        stamps = self.stamps or []
+        later = sum(1 for s in stamps if s > seq)
+        if later == len(stamps) and self.count > len(stamps):
             return None  # the stamps kept do not reach back that far
         return self.count - later
 
