@@ -131,3 +131,12 @@ def test_dtype_names():
         dn.zeros(2, dtype="nonsense")
     with pytest.raises(ValueError, match=r"float32 or float64, got float16"):
         dn.zeros(2, dtype=np.float16)
+
+
+def test_new_tensors_take_this_ones_dtype():
+    x = dn.ones(2, dtype=dn.float64)
+    assert x.new_zeros(2, 3).dtype == dn.float64 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_ones(4).tolist() == [1.0] * 4 and x.new_empty(1).dtype == dn.float64
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_full((2,), 7).dtype == dn.float64
+    assert x.new_tensor([1, 2]).dtype == dn.float64 and x.new_zeros(2, dtype=dn.int64).dtype == dn.int64
+    assert x.new_zeros(2, requires_grad=True).requires_grad

@@ -226,6 +226,15 @@ def test_rebase_gives_old_and_new_users_their_own_values():
     assert grads[0] == grads[1] == [6.0, 10.0, 14.0]
 
 
+def test_an_integer_tensor_takes_values_but_no_gradient():
+    w = dn.tensor([1.5], requires_grad=True)
+    n = dn.zeros(3, dtype=dn.int64)
+    n[0] = w  # converted, as in PyTorch, and no history: integers carry no gradient
+    assert n.tolist() == [1, 0, 0] and n.is_leaf and not n.requires_grad
+    with pytest.raises(ValueError, match=r"cannot be stored in this tensor of dtype int64"):
+        n.add_(w)
+
+
 def test_a_leaf_that_requires_no_grad_becomes_interior_when_changed_with_one_that_does():
     w = dn.tensor([1.0, 2.0], requires_grad=True)
     acc = dn.zeros(2)

@@ -523,3 +523,33 @@ def randn_like(
     """
     kind = _like_dtype(input, dtype, "randn_like")
     return randn(input.shape, generator=generator, dtype=kind, device=device, requires_grad=requires_grad)
+
+
+# -- Tensor.new_* (installed as methods): a new tensor with this tensor's dtype ------------------
+def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of the given size, with this tensor's dtype unless ``dtype`` is given."""
+    return zeros(*size, dtype=_like_dtype(self, dtype, "new_zeros"), device=device, requires_grad=requires_grad)
+
+
+def new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of the given size, with this tensor's dtype unless ``dtype`` is given."""
+    return ones(*size, dtype=_like_dtype(self, dtype, "new_ones"), device=device, requires_grad=requires_grad)
+
+
+def new_empty(self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An unset tensor of the given size, with this tensor's dtype unless ``dtype`` is given."""
+    return empty(*size, dtype=_like_dtype(self, dtype, "new_empty"), device=device, requires_grad=requires_grad)
+
+
+def new_full(
+    self: Tensor, size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``fill_value`` everywhere in the given size, with this tensor's dtype unless ``dtype`` is given."""
+    kind = _like_dtype(self, dtype, "new_full")
+    return full(size, fill_value, dtype=kind, device=device, requires_grad=requires_grad)
+
+
+def new_tensor(self: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A copy of ``data`` as a new leaf, with this tensor's dtype unless ``dtype`` is given."""
+    kind = _like_dtype(self, dtype, "new_tensor")
+    return tensor(data, requires_grad=requires_grad, dtype=kind, device=device)

@@ -60,7 +60,7 @@ class SetItem(Function):
     def forward(self, x: np.ndarray, value: np.ndarray, index: Any) -> np.ndarray:
         self.index, self.shape = index, value.shape
         z = x.copy()
-        z[index] = value
+        assign(z, index, value)
         return z
 
     def backward(self, delta: np.ndarray) -> tuple:
@@ -69,8 +69,21 @@ class SetItem(Function):
             gx = delta.copy()
             gx[self.index] = 0
         if self.needs_input_grad[1]:
-            gv = unbroadcast(np.asarray(delta[self.index]), self.shape)
+            g = np.asarray(delta[self.index])
+            if g.ndim < len(self.shape):  # a one-element value put at one position
+                g = g.reshape(self.shape)
+            gv = unbroadcast(g, self.shape)
         return gx, gv
+
+
+def assign(target: np.ndarray, index: Any, value: np.ndarray) -> None:
+    """``target[index] = value``, where a one-element value may also fill a single position, as in PyTorch."""
+    try:
+        target[index] = value
+    except ValueError as error:
+        if value.size != 1:
+            raise ValueError(f"t[index] = value: {error}") from None
+        target[index] = value.reshape(())
 
 
 # -- the rules -----------------------------------------------------------------------------------
@@ -92,7 +105,7 @@ def _records(t: Tensor, others: tuple, owner: str) -> bool:
             )
         if t.requires_grad and t._ctx is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        record = t.requires_grad or involved
+        record = (t.requires_grad or involved) and t.data.dtype.kind == "f"  # an integer tensor holds no gradient
     else:
         record = False
     if not t.data.flags.writeable:
@@ -348,10 +361,7 @@ def __setitem__(self: Tensor, index: Any, value: Any) -> None:
         src = leaf(np.asarray(value, dtype=self.data.dtype if self.data.dtype.kind == "f" else None))
 
     def fast() -> None:
-        try:
-            self.data[index] = src.data
-        except ValueError as error:
-            raise ValueError(f"t[index] = value: {error}") from None
+        assign(self.data, index, src.data)
 
     _apply(self, (src,), "t[index] = value", fast, lambda old: SetItem.apply(old, src, index=index))
 

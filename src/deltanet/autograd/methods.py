@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deltanet.autograd import compare, conversions, elementwise, engine, inplace, reductions, shapes
+from deltanet.autograd import compare, conversions, elementwise, engine, factories, inplace, reductions, shapes
 from deltanet.autograd.tensor import Tensor
 
 
@@ -166,6 +166,12 @@ METHODS: dict[str, Any] = {
     "unbind": shapes.unbind,
     "index_select": shapes.index_select,
     "gather": shapes.gather,
+    # new tensors of this one's dtype
+    "new_zeros": factories.new_zeros,
+    "new_ones": factories.new_ones,
+    "new_empty": factories.new_empty,
+    "new_full": factories.new_full,
+    "new_tensor": factories.new_tensor,
     # dtype and device
     "to": conversions.to,
     "float": conversions.to_float,
