@@ -125,14 +125,18 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     zeros,
     zeros_like,
 )
-from deltanet.backend import bool_ as bool  # noqa: A004 - PyTorch's dtype aliases; builtins are not used below
+from deltanet.backend import bool_ as bool
 from deltanet.backend import cuda, device, float32, float64, int8, int16, int32, int64, manual_seed, uint8
-from deltanet.backend import float32 as float  # noqa: A004
+from deltanet.backend import float32 as float
 from deltanet.backend import float64 as double
 from deltanet.backend import int16 as short
-from deltanet.backend import int32 as int  # noqa: A004
+from deltanet.backend import int32 as int
 from deltanet.backend import int64 as long
 from deltanet.diagnostics import gradcheck
+
+# PyTorch's names that hide Python's built-ins: attributes of deltanet (dn.max, dn.float), left out of
+# __all__ so that `from deltanet import *` keeps Python's own. Nothing in this file uses the built-ins.
+_HIDING_BUILTINS = (abs, all, any, bool, float, int, max, min, pow, sum)
 
 backend.keep_freed_memory()  # see its docstring: large temporaries are reused instead of page-faulted
 
@@ -183,13 +187,10 @@ __all__ = [
     "History",
     "Tensor",
     "__version__",
-    "abs",
     "add",
-    "all",
     "allclose",
     "amax",
     "amin",
-    "any",
     "arange",
     "argmax",
     "argmin",
@@ -197,7 +198,6 @@ __all__ = [
     "autograd",
     "backend",
     "bmm",
-    "bool",
     "callbacks",
     "cat",
     "chunk",
@@ -222,7 +222,6 @@ __all__ = [
     "eye",
     "fit",
     "flatten",
-    "float",
     "float32",
     "float64",
     "from_numpy",
@@ -236,7 +235,6 @@ __all__ = [
     "index_select",
     "inference_mode",
     "init",
-    "int",
     "int16",
     "int32",
     "int64",
@@ -263,11 +261,9 @@ __all__ = [
     "manual_seed",
     "masked_fill",
     "matmul",
-    "max",
     "maximum",
     "mean",
     "metrics",
-    "min",
     "minimum",
     "mm",
     "models",
@@ -284,7 +280,6 @@ __all__ = [
     "parse_to_args",
     "permute",
     "plot",
-    "pow",
     "predict",
     "prod",
     "rand",
@@ -310,7 +305,6 @@ __all__ = [
     "stack",
     "std",
     "sub",
-    "sum",
     "sweep",
     "t",
     "tanh",
