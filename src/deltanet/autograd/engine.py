@@ -164,28 +164,40 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
 
 def check_saved(fn: Any) -> None:
     """Raise PyTorch's error when an array that ``fn`` saved (an input's or its output's) was
-    changed in place after ``fn`` was recorded, or when the base of a view that ``fn`` made was
-    given a new history; a gradient from stale arrays would be silently wrong."""
+    changed in place after ``fn`` was recorded, or when ``fn`` read a view whose base was given a
+    new history in between; a gradient from stale arrays would be silently wrong."""
     stale = fn.__dict__.get("stale_output")
     if stale is not None:
         vc, shape, dtype = stale
         _raise_modified(shape, dtype, f"output 0 of {type(fn).__name__}", vc.count, vc.at(fn.seq))
-    root = fn.__dict__.get("view_root")
-    if root is not None and root._ctx is not None and root._ctx.seq > fn.seq:
-        raise RuntimeError(
-            f"{type(fn).__name__} made a view of a tensor that an in-place operation changed afterwards "
-            f"while it required grad; deltanet cannot backpropagate through the view's old history. "
-            f"Take the view after the in-place operation, or clone() it first"
-        )
-    saved = getattr(fn, "saved_tensors", None)
-    if not saved or fn.parents is None:
+    if fn.parents is None:
         return
+    saved = getattr(fn, "saved_tensors", None)
     for parent in fn.parents:
+        if parent._base is not None:
+            _check_view_history(fn, parent)
         vc = parent._vc
-        if vc is not None and vc.edited_after(fn.seq) and saves_memory_of(saved, parent.data):
+        if saved and vc is not None and vc.edited_after(fn.seq) and saves_memory_of(saved, parent.data):
             producer = producer_at(parent, fn.seq)
             made_by = "a leaf" if producer is None else f"output 0 of {type(producer).__name__}"
             _raise_modified(parent.shape, parent.dtype, made_by, vc.count, vc.at(fn.seq))
+
+
+def _check_view_history(fn: Any, view: Tensor) -> None:
+    """Raise when ``fn`` read a view whose base got a new history (an in-place change) between the
+    view's own making and ``fn``: ``fn`` saw the base's new values, which the view's recorded history
+    does not describe. (PyTorch rebuilds the view's history; deltanet asks to take the view again.)"""
+    made = producer_at(view, fn.seq)
+    if made is None:
+        return
+    base = view._base
+    assert base is not None
+    if producer_at(base, fn.seq) is not producer_at(base, made.seq):
+        raise RuntimeError(
+            f"{type(fn).__name__} used a view (made by {type(made).__name__}) of a tensor that an in-place "
+            f"operation changed after the view was taken; deltanet cannot backpropagate through the view's "
+            f"old history. Take the view again after the in-place operation, or clone() it first"
+        )
 
 
 def saves_memory_of(saved: Any, data: np.ndarray) -> bool:

@@ -320,7 +320,6 @@ class Function:
     seq: int
     delta: Any
     # Set only where they apply (in the instance __dict__; see engine.check_saved and inplace):
-    view_root: Tensor  # the base tensor whose memory this function's output views
     previous: Any  # for a recorded in-place operation, the function that made the old value
     stale_output: Any  # set when an in-place operation changed the output this function saved
 
@@ -362,14 +361,14 @@ class Function:
             out.requires_grad = False
             out._ctx = None
         if data.base is not None:  # perhaps a view of an input (reshape, transpose, slice)
-            _tag_view(out, inputs, record)
+            _tag_view(out, inputs)
         return out
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
 
-def _tag_view(out: Tensor, inputs: tuple[Tensor, ...], recorded: bool) -> None:
+def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
     """If ``out`` shares an input's memory, give it that memory's base tensor and version counter."""
     base = out.data.base
     for t in inputs:
@@ -377,7 +376,6 @@ def _tag_view(out: Tensor, inputs: tuple[Tensor, ...], recorded: bool) -> None:
         if data is base or data.base is base:
             root = t if t._base is None else t._base
             out._base = root
-            out._vc = root._shared_version()
-            if recorded:
-                out._ctx.view_root = root  # backward checks that the base kept its history (engine)
+            out._vc = vc = root._shared_version()
+            vc.add_view(out)
             return

@@ -14,11 +14,13 @@ see the change) and bumps the version counter that ``t`` shares with its views.
 - A function that saved the old values (an input's or its own output's) raises PyTorch's
   "modified by an inplace operation ... is at version N; expected version M" at ``backward()``;
   one that saved nothing of it (``y = x + 1; x.add_(1)``) is unaffected, as in PyTorch.
-- Views: an in-place change of a view (``t[1:3]``, ``t.view(...)``, ``t.T``) writes through to its
-  base, as in PyTorch, when no gradient is involved. Where the base or the change requires grad,
-  PyTorch rebases the base's history; deltanet refuses instead, with a message (change the base,
-  or ``clone()`` the view), so that no gradient is ever silently wrong. A view of a leaf that
-  requires grad raises PyTorch's own error. ``expand`` results are read-only, as in PyTorch.
+- Views: an in-place change of a view (``t[1:3]``, ``t.view(...)``, ``t.T``, ``t[0][1:]``) writes
+  through to its base, as in PyTorch. When a gradient is involved, the change is recorded on the
+  base (the new values are assigned to the base's elements that the view sees: ``SetItem``), and
+  every live view of the base gets a new history, as PyTorch regenerates a view's ``grad_fn``; so
+  ``x[:, 0] += b`` and ``v = x[0]; v.mul_(2)`` on interior tensors give PyTorch's gradients. A view
+  of a leaf that requires grad raises PyTorch's error, and so does a view made under ``no_grad``
+  of a tensor that requires grad. ``expand`` results are read-only, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from deltanet.autograd import elementwise as E
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
 from deltanet.autograd.ops import unbroadcast
-from deltanet.autograd.shapes import index_array
+from deltanet.autograd.shapes import GetItem, as_view_index, index_array, is_basic_index
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -87,9 +89,10 @@ def assign(target: np.ndarray, index: Any, value: np.ndarray) -> None:
 
 
 # -- the rules -----------------------------------------------------------------------------------
-def _records(t: Tensor, others: tuple, owner: str) -> bool:
+def _records(t: Tensor, others: tuple, owner: str) -> Any:
     """Check that ``t`` may be changed in place now (see the module docstring); return whether the
-    change must be recorded in the graph."""
+    change must be recorded in the graph: False, True, or ``"view"`` for a view (recorded on its
+    base)."""
     involved = any(isinstance(o, Tensor) and o.requires_grad for o in others)
     if is_grad_enabled():
         base = t._base
@@ -98,11 +101,14 @@ def _records(t: Tensor, others: tuple, owner: str) -> bool:
                 raise RuntimeError(
                     "a view of a leaf Variable that requires grad is being used in an in-place operation."
                 )
-            raise RuntimeError(
-                f"{owner}: this tensor is a view of another (made by indexing, view, reshape, transpose, ...) "
-                f"and the change would need a gradient; deltanet does not record in-place changes of views. "
-                f"Change the base tensor itself, or work on a copy: t = t.clone()"
-            )
+            if t._ctx is None and base.requires_grad:
+                raise RuntimeError(
+                    f"{owner}: a view was created in no_grad mode and is being modified in place with grad mode "
+                    f"enabled; take the view outside no_grad, or change it inside no_grad"
+                )
+            if t._ctx is not None and base._ctx is not None and base._ctx.seq > t._ctx.seq:
+                raise RuntimeError(f"{owner}: this view was taken before its base was changed in place; take it again")
+            return "view" if t.data.dtype.kind == "f" else False
         if t.requires_grad and t._ctx is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         record = (t.requires_grad or involved) and t.data.dtype.kind == "f"  # an integer tensor holds no gradient
@@ -142,7 +148,74 @@ def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tenso
         fn.previous = t._ctx  # what made t before: the engine walks back to it for older users of t
     t._ctx = fn
     t.requires_grad = fn is not None
+    if fn is not None and t._vc is not None and t._vc.views:
+        _remake_views(t)
     return t
+
+
+def _remake_views(base: Tensor) -> None:
+    """Give every live view of ``base`` a new history: those elements of the new base (as PyTorch
+    regenerates a view's ``grad_fn``). Users of a view from before keep its old history."""
+    views = [v for v in base._shared_version().live_views() if v._base is base and v.data.dtype.kind == "f"]
+    if not views:
+        return
+    locate = element_finder(base.data)
+    for view in views:
+        remade = GetItem.apply(base, index=locate(view.data))._ctx
+        remade.previous = view._ctx
+        view._ctx = remade
+        view.requires_grad = True
+
+
+def _rebase_view(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
+    """Record ``t <- compute(t)`` for a view ``t`` of ``base``, as PyTorch does: the new values are
+    assigned to the elements of ``base`` that ``t`` sees (recorded on the base, which gets a new
+    history), and ``t`` becomes those elements of the new base."""
+    base, old_fn = t._base, t._ctx
+    assert base is not None
+    t._shared_version().add_view(t)  # remade with the base's other views below
+    index = element_finder(base.data)(t.data)
+    old = leaf(t.data.copy())
+    old.requires_grad = t.requires_grad
+    old._ctx = old_fn
+    result = compute(old)
+    if result.data.shape != t.data.shape:
+        raise ValueError(
+            f"{owner}: a result of shape {result.shape} cannot be written into a tensor of shape {t.shape}"
+        )
+    __setitem__(base, index, result)  # records SetItem on the base, which remakes t's history too
+    assert t._ctx is not old_fn
+    return t
+
+
+def element_finder(base: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    """A function that gives, for each element of a view of ``base`` (an array sharing its memory),
+    its index in ``base``: ``base[find(view)]`` equals ``view``.
+
+    Found from the byte address of every element, so it works for any view (slices, reshapes,
+    transposes, views of views). Costs a sort of ``base``'s addresses: for the rare in-place
+    change that gives a base a new history.
+    """
+
+    def addresses(a: np.ndarray) -> np.ndarray:
+        start = a.__array_interface__["data"][0]
+        grid: Any = np.indices(a.shape, sparse=True) if a.ndim else []
+        return start + sum((g * s for g, s in zip(grid, a.strides)), np.zeros(a.shape, np.int64))
+
+    where = addresses(base).reshape(-1)
+    order = np.argsort(where, kind="stable")
+    ranked = where[order]
+
+    def find(view: np.ndarray) -> tuple[np.ndarray, ...]:
+        if view.size == 0:
+            return tuple(np.zeros(view.shape, np.int64) for _ in base.shape)
+        wanted = addresses(view)
+        found = np.searchsorted(ranked, wanted).clip(0, max(ranked.size - 1, 0))
+        if not np.array_equal(ranked[found], wanted):
+            raise RuntimeError("internal error: a view whose elements are not elements of its base")
+        return np.unravel_index(order[found], base.shape)
+
+    return find
 
 
 def _write(t: Tensor, values: np.ndarray, owner: str) -> None:
@@ -173,7 +246,10 @@ def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kw
 def _apply(
     t: Tensor, others: tuple, owner: str, fast: Callable[[], None], compute: Callable[[Tensor], Tensor]
 ) -> Tensor:
-    if _records(t, others, owner):
+    record = _records(t, others, owner)
+    if record == "view":
+        return _rebase_view(t, compute, owner)
+    if record:
         return _rebase(t, compute, owner)
     fast()
     _edited(t)
@@ -355,6 +431,8 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any
 # -- item assignment -----------------------------------------------------------------------------
 def __setitem__(self: Tensor, index: Any, value: Any) -> None:
     index = index_array(index)
+    if isinstance(value, Tensor) and _is_own_slice(self, index, value):
+        return  # t[i] += x changed t[i] in place already; Python now assigns the slice to itself
     if isinstance(value, Tensor):
         src = value
     else:
@@ -364,6 +442,16 @@ def __setitem__(self: Tensor, index: Any, value: Any) -> None:
         assign(self.data, index, src.data)
 
     _apply(self, (src,), "t[index] = value", fast, lambda old: SetItem.apply(old, src, index=index))
+
+
+def _is_own_slice(t: Tensor, index: Any, value: Tensor) -> bool:
+    """Whether ``value`` is the very memory ``t[index]`` (a view of ``t`` at that basic index)."""
+    root = t if t._base is None else t._base
+    if value._base is not root or not is_basic_index(index if isinstance(index, tuple) else (index,)):
+        return False
+    target = t.data[as_view_index(index)]
+    here, there = target.__array_interface__, value.data.__array_interface__
+    return bool(here["data"] == there["data"] and target.shape == value.shape and target.strides == value.data.strides)
 
 
 # -- Python's in-place operators -----------------------------------------------------------------

@@ -69,14 +69,16 @@ class GetItem(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         grad = np.zeros(self.shape, dtype=self.dtype)
-        if _is_basic_index(self.index):
+        if is_basic_index(self.index):
             grad[self.index] = delta  # slices select each element at most once
         else:
             np.add.at(grad, self.index, delta)
         return grad
 
 
-def _is_basic_index(index: Any) -> bool:
+def is_basic_index(index: Any) -> bool:
+    """Whether ``index`` selects by integers, slices, None and Ellipsis only (NumPy's basic
+    indexing: the result is a view, and each element is selected at most once)."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
@@ -147,7 +149,7 @@ def as_view_index(index: Any) -> Any:
     """A basic index that selects one element gives a 0-d view, not a NumPy scalar copy (as
     ``t[0]`` is a view in PyTorch): add an Ellipsis where the index has none."""
     parts = index if isinstance(index, tuple) else (index,)
-    if _is_basic_index(parts) and not any(p is Ellipsis for p in parts):
+    if is_basic_index(parts) and not any(p is Ellipsis for p in parts):
         return (*parts, Ellipsis)
     return index
 

@@ -36,7 +36,7 @@ class Version:
     function saw.
     """
 
-    __slots__ = ("count", "stamps", "maker")
+    __slots__ = ("count", "stamps", "maker", "views")
     KEPT = 32
 
     def __init__(self, maker: Any = None) -> None:
@@ -46,6 +46,24 @@ class Version:
         # must not keep a whole graph alive); an in-place edit through any tensor sharing the
         # memory makes its saved output stale.
         self.maker = None if maker is None else weakref.ref(maker)
+        # The live views of this memory's base, whose history is remade when the base gets a new one
+        # (by id: tensors compare elementwise, so they cannot be set members).
+        self.views: dict[int, weakref.ref[Any]] | None = None
+
+    def add_view(self, view: Any) -> None:
+        """Remember a view of this memory (weakly), to remake its history if the base's changes."""
+        views = self.views
+        if views is None:
+            views = self.views = {}
+        key = id(view)
+        if key not in views:
+            views[key] = weakref.ref(view, _forget(views, key))
+
+    def live_views(self) -> list[Any]:
+        """The views remembered that still exist."""
+        if not self.views:
+            return []
+        return [v for v in (ref() for ref in list(self.views.values())) if v is not None]
 
     def bump(self) -> int:
         """Record one in-place edit now; return its number."""
@@ -70,6 +88,15 @@ class Version:
         if later == len(stamps) and self.count > len(stamps):
             return None  # the stamps kept do not reach back that far
         return self.count - later
+
+
+def _forget(views: dict[int, Any], key: int) -> Any:
+    """The callback that drops a view from ``views`` when it is garbage-collected."""
+
+    def forget(_: Any) -> None:
+        views.pop(key, None)
+
+    return forget
 
 
 def last_edit() -> int:
