@@ -39,3 +39,31 @@ def test_keep_freed_memory_can_be_turned_off():
     )
     assert off.stdout.strip() == "False"
     assert on.stdout.strip() in ("True", "False")  # False only where libc is not glibc
+
+
+def test_dtype_names_are_numpy_dtypes():
+    assert backend.float32 == np.float32 and backend.float64 == np.float64 and backend.int64 == np.int64
+    assert backend.bool_ == np.bool_ and backend.uint8 == np.uint8 and backend.INDEX_DTYPE == np.int64
+
+
+def test_resolve_dtype():
+    assert backend.resolve_dtype("float64") == np.float64
+    assert backend.resolve_dtype(backend.int32) == np.int32
+    with pytest.raises(ValueError, match=r"zeros: dtype must be a NumPy dtype such as dn.float32.*got 'bogus'"):
+        backend.resolve_dtype("bogus", "zeros")
+    with pytest.raises(ValueError, match=r"float32 or float64, got float16"):
+        backend.resolve_dtype("float16")
+    with pytest.raises(ValueError, match=r"numeric data"):
+        backend.resolve_dtype("U3")
+
+
+def test_devices():
+    assert backend.CPU == backend.device("cpu") and backend.device("cuda:2").index == 2
+    backend.check_device(None)
+    backend.check_device("cpu")
+    backend.check_device(backend.device("cpu", 0))
+    with pytest.raises(RuntimeError, match=r"deltanet has no GPU backend.*device 'cuda:0'"):
+        backend.check_device("cuda:0")
+    with pytest.raises(ValueError, match=r"device must be a string such as 'cpu'"):
+        backend.check_device(3.5)
+    assert backend.cuda.is_available() is False and backend.cuda.device_count() == 0

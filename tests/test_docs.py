@@ -77,7 +77,7 @@ def test_getting_started_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     printed = run_page("getting-started.md", tmp_path, monkeypatch)
     lines = printed.splitlines()
     assert lines[0] == importlib.import_module("deltanet").__version__
-    assert "14.0" in lines and "[2. 4. 6.]" in lines  # the autograd example's y and dy/dx
+    assert "14.0" in lines and "tensor([2., 4., 6.])" in lines  # the autograd example's y and dy/dx
     assert "(150, 4) (150,)" in lines and "(100, 4) (50, 4)" in lines
     assert "Total params: 131" in printed  # 4·16 + 16 + 16·3 + 3
     assert lines[-1] == "True"  # the loaded model predicts exactly as the saved one

@@ -374,7 +374,7 @@ def test_bce_at_zero_and_one(dtype):
     np.testing.assert_allclose(loss.data, [0, 0, 100, 100])  # logs clamped at −100, as PyTorch
     loss.sum().backward()
     assert np.isfinite(p.grad).all()
-    assert p.grad[2] < 0 < p.grad[3]
+    assert p.grad.data[2] < 0 < p.grad.data[3]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

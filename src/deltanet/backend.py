@@ -24,6 +24,20 @@ import numpy as np
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+INDEX_DTYPE = np.dtype(np.int64)  # what argmax, randint and the integer factories give, as in PyTorch
+
+# PyTorch's dtype names are NumPy dtypes, so ``x.dtype == dn.float32`` holds and ``dtype=dn.float32``
+# works wherever a dtype is taken. ``deltanet`` also exports PyTorch's aliases (``dn.float``,
+# ``dn.double``, ``dn.long``, ``dn.int``, ``dn.short``, ``dn.bool``); they are not defined here,
+# where they would hide Python's ``float``, ``int`` and ``bool``.
+float32 = DEFAULT_DTYPE
+float64 = np.dtype(np.float64)
+int64 = INDEX_DTYPE
+int32 = np.dtype(np.int32)
+int16 = np.dtype(np.int16)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)
 
 _default_rng = np.random.default_rng()
 # Set only inside ``private_rng`` (a context variable: one value per thread), so that building a
@@ -151,6 +165,35 @@ def as_array(value: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
+def resolve_dtype(dtype: Any, owner: str = "deltanet") -> np.dtype:
+    """The NumPy dtype that ``dtype`` names (``dn.float32``, ``numpy.float64``, ``"int64"``,
+    ``float``, ...), refused with a message when deltanet cannot compute with it.
+
+    Args:
+        dtype: anything ``numpy.dtype`` accepts.
+        owner: the function or class that takes it, for the message.
+
+    Returns:
+        A ``numpy.dtype``.
+
+    Raises:
+        ValueError: not a dtype, or one that deltanet does not support (float16, strings, ...).
+
+    Examples:
+        >>> from deltanet.backend import resolve_dtype
+        >>> resolve_dtype("float64")
+        dtype('float64')
+    """
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(
+            f"{owner}: dtype must be a NumPy dtype such as dn.float32, dn.float64 or dn.int64, got {dtype!r}"
+        ) from None
+    check_dtype(resolved)
+    return resolved
+
+
 def check_dtype(dtype: np.dtype) -> None:
     """Refuse the dtypes no op supports, saying which ones it accepts."""
     kind = dtype.kind
@@ -163,6 +206,127 @@ def check_dtype(dtype: np.dtype) -> None:
             f"deltanet expects numeric data (float, int or bool), got dtype {dtype} "
             f"(strings, objects and complex numbers cannot be differentiated)"
         )
+
+
+# -- devices ---------------------------------------------------------------------------------------
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "hip", "meta")
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """Where a tensor's memory lives, as PyTorch's ``torch.device``; deltanet computes on the CPU only.
+
+    ``device("cuda")`` can be written (PyTorch programs often build it up front), but a tensor
+    or module sent there raises a ``RuntimeError`` that says deltanet has no GPU backend.
+
+    Args:
+        type: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... (or a ``device``, copied).
+        index: the device number, as in ``device("cuda", 0)``.
+
+    Raises:
+        ValueError: an unknown device type or a bad index.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.device("cpu")
+        device(type='cpu')
+        >>> dn.tensor([1.0]).device == dn.device("cpu")
+        True
+    """
+
+    __slots__ = ("type", "index")
+    type: str
+    index: int | None
+
+    def __init__(self, type: Any = "cpu", index: int | None = None) -> None:  # noqa: A002 - PyTorch's name
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        if not isinstance(type, str):
+            raise ValueError(f"device must be a string such as 'cpu' or 'cuda:0', got {type!r}")
+        name, _, number = type.partition(":")
+        if name not in _DEVICE_TYPES:
+            raise ValueError(f"device type must be one of {', '.join(_DEVICE_TYPES)}, got {type!r}")
+        if number:
+            if not number.isdigit() or index is not None:
+                raise ValueError(f"device {type!r}: the index must be a non-negative integer given once")
+            index = int(number)
+        if index is not None and (isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0):
+            raise ValueError(f"device index must be a non-negative integer, got {index!r}")
+        object.__setattr__(self, "type", name)
+        object.__setattr__(self, "index", None if index is None else int(index))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a device cannot be changed")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type={self.type!r}{index})"
+
+
+CPU = device("cpu")
+
+
+def check_device(where: Any) -> None:
+    """Accept None and the CPU (as a ``device`` or a string); raise for anything else.
+
+    Args:
+        where: a ``device``, a string such as ``"cpu"`` or ``"cuda"``, or None.
+
+    Raises:
+        RuntimeError: a GPU (or other accelerator) device: deltanet has none.
+        ValueError: not a device at all.
+
+    Examples:
+        >>> from deltanet.backend import check_device
+        >>> check_device("cpu")
+    """
+    if where is None:
+        return
+    place = where if isinstance(where, device) else device(where)
+    if place.type != "cpu":
+        raise RuntimeError(
+            f"deltanet has no GPU backend: it computes with NumPy on the CPU, so device {str(place)!r} "
+            f"cannot be used (dn.cuda.is_available() is False); use 'cpu' or leave the device out"
+        )
+
+
+class _Cuda:
+    """PyTorch's ``torch.cuda`` queries, answered for a library without a GPU backend."""
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: deltanet computes on the CPU."""
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        """0: deltanet computes on the CPU."""
+        return 0
+
+    @staticmethod
+    def manual_seed(seed: Any) -> None:
+        """Nothing to seed without a GPU (PyTorch ignores it too when CUDA is absent)."""
+
+    @staticmethod
+    def manual_seed_all(seed: Any) -> None:
+        """Nothing to seed without a GPU (PyTorch ignores it too when CUDA is absent)."""
+
+    @staticmethod
+    def empty_cache() -> None:
+        """Nothing to free without a GPU."""
+
+
+cuda = _Cuda()
 
 
 # -- reductions of small 2-D arrays ----------------------------------------------------------------

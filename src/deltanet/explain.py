@@ -299,7 +299,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     L = loss_fn(output, Tensor(y_arr))
     L.backward()
     assert output.grad is not None  # output requires grad and L depends on it
-    dLdz = output.grad[0]
+    dLdz = output.grad.data[0]
     lines.append(f"  loss L = {float(L.data):.{precision}f}")
 
     # 2.-4. backward: delta = h'(a) * (W_next^T delta_next); dL/dW = delta z_prev^T; dL/db = delta

@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import ops
+from deltanet.autograd import inplace, ops, reductions, shapes
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -383,7 +383,15 @@ register(
             S("cube, size 1", normal(rng, 1), exponent=3),
             S("empty", positive(rng, 0), exponent=2),
         ],
-        [E("exponent not a number", ValueError, r"could not convert string to float", np.ones(2), exponent="a")],
+        [
+            E(
+                "exponent not a number",
+                ValueError,
+                r"exponent must be a number or a tensor, got 'a'",
+                np.ones(2),
+                exponent="a",
+            )
+        ],
     )
 )
 register(
@@ -476,7 +484,7 @@ def _axis_samples(rng: np.random.Generator, values: Callable) -> list[Sample]:
 
 register(
     OpInfo(
-        ops.Sum,
+        reductions.Sum,
         lambda x, **kw: x.sum(**kw),
         lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
         lambda rng: _axis_samples(rng, normal) + [S("empty axis", normal(rng, 0, 3), axis=0)],
@@ -493,7 +501,7 @@ register(
 )
 register(
     OpInfo(
-        ops.Max,
+        reductions.Max,
         lambda x, **kw: x.max(**kw),
         lambda x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
         lambda rng: _axis_samples(rng, normal) + [S("empty, other axis", normal(rng, 0, 3), axis=1)],
@@ -506,7 +514,7 @@ register(
 )
 register(
     OpInfo(
-        ops.Reshape,
+        shapes.Reshape,
         lambda x, shape: x.reshape(shape),
         lambda x, shape: x.reshape(shape),
         lambda rng: [
@@ -528,7 +536,7 @@ register(
 )
 register(
     OpInfo(
-        ops.Transpose,
+        shapes.Transpose,
         lambda x, axes=None: x.transpose(axes) if axes else x.T,
         lambda x, axes=None: np.transpose(x, axes),
         lambda rng: [
@@ -537,12 +545,20 @@ register(
             S("size 1", normal(rng, 1, 3, 1), axes=(1, 2, 0)),
             S("empty", normal(rng, 0, 3)),
         ],
-        [E("repeated axis", ValueError, r"repeated axis in transpose", np.ones((2, 3, 4)), axes=(0, 0, 1))],
+        [
+            E(
+                "repeated axis",
+                ValueError,
+                r"permute: dims must be a permutation of the 3 axes",
+                np.ones((2, 3, 4)),
+                axes=(0, 0, 1),
+            )
+        ],
     )
 )
 register(
     OpInfo(
-        ops.GetItem,
+        shapes.GetItem,
         lambda x, index: x[index],
         lambda x, index: x[index],
         lambda rng: [
@@ -558,7 +574,7 @@ register(
 )
 register(
     OpInfo(
-        ops.Cat,
+        shapes.Cat,
         lambda *xs, axis=0: dn.cat(xs, axis=axis),
         lambda *xs, axis=0: np.concatenate(xs, axis=axis),
         lambda rng: [
@@ -588,7 +604,7 @@ register(
 )
 register(
     OpInfo(
-        ops.Stack,
+        shapes.Stack,
         lambda *xs, axis=0: dn.stack(xs, axis=axis),
         lambda *xs, axis=0: np.stack(xs, axis=axis),
         lambda rng: [
@@ -607,6 +623,232 @@ register(
                 axis=3,
             ),
         ],
+    )
+)
+
+
+def _UNARY(values: Callable) -> Callable[[np.random.Generator], list[Sample]]:
+    """Samples of a unary elementwise op: 2-D, 0-D and empty inputs drawn by ``values``."""
+    return lambda rng: [S("2-D", values(rng, 2, 3)), S("0-D", values(rng)), S("empty", values(rng, 0, 2))]
+
+
+_STRING_DATA = [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))]
+register(OpInfo(ops.Sin, dn.sin, np.sin, _UNARY(normal), _STRING_DATA))
+register(OpInfo(ops.Cos, dn.cos, np.cos, _UNARY(normal), _STRING_DATA))
+register(
+    OpInfo(
+        ops.Sqrt,
+        dn.sqrt,
+        np.sqrt,
+        _UNARY(positive),
+        _STRING_DATA,
+    )
+)
+register(OpInfo(ops.Abs, dn.abs, np.abs, _UNARY(away_from_zero), _STRING_DATA))
+register(
+    OpInfo(
+        ops.Clamp,
+        lambda x, low=None, high=None: dn.clamp(x, low, high),
+        lambda x, low=None, high=None: np.clip(x, low, high),
+        lambda rng: [
+            S("both bounds", normal(rng, 3, 4), low=-0.5, high=0.5),
+            S("min only", normal(rng, 5), low=0.1),
+            S("max only", normal(rng, 2, 2), high=-0.2),
+            S("empty", normal(rng, 0, 3), low=0.0, high=1.0),
+        ],
+        [
+            E("no bound", ValueError, r"clamp: give min, max or both", np.ones(2)),
+            E("bound not a number", ValueError, r"clamp: min must be a number.*got 'a'", np.ones(2), low="a"),
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.PowTensor,
+        lambda x, y: x**y,
+        np.power,
+        lambda rng: [
+            S("positive base", positive(rng, 2, 3), normal(rng, 2, 3)),
+            S("broadcast exponent", positive(rng, 2, 3), normal(rng, 3)),
+            S("negative base, integer exponents", normal(rng, 4), np.array([2.0, 3.0, -1.0, 0.0]), constant=(1,)),
+            S("empty", positive(rng, 0, 2), normal(rng, 2)),
+        ],
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        ops.Maximum,
+        dn.maximum,
+        np.maximum,
+        _broadcast_pairs,
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        ops.Minimum,
+        dn.minimum,
+        np.minimum,
+        _broadcast_pairs,
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        ops.Where,
+        lambda x, y, condition: dn.where(condition, x, y),
+        lambda x, y, condition: np.where(condition, x, y),
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3), normal(rng, 2, 3), condition=rng.random((2, 3)) > 0.5),
+            S("broadcast", normal(rng, 3), normal(rng, 2, 1), condition=np.array([True, False, True])),
+            S("empty", normal(rng, 0, 2), normal(rng, 2), condition=np.zeros((0, 2), bool)),
+        ],
+        [
+            E(
+                "condition not bool",
+                ValueError,
+                r"condition must be a bool tensor",
+                np.ones(2),
+                np.ones(2),
+                condition=1.0,
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.Cast,
+        lambda x, dtype=None: x.clone() if dtype is None else x.to(dtype),
+        lambda x, dtype=None: x.copy(),
+        _UNARY(normal),
+        [E("float16", ValueError, r"float32 or float64, got float16", np.ones(2), dtype="float16")],
+    )
+)
+register(
+    OpInfo(
+        reductions.Prod,
+        lambda x, **kw: x.prod(**kw),
+        lambda x, dim=None, keepdim=False: np.prod(x, axis=dim, keepdims=keepdim),
+        lambda rng: [
+            S("all", normal(rng, 2, 3)),
+            S("dim 0", normal(rng, 3, 2), dim=0),
+            S("dim -1 keepdim", normal(rng, 2, 4), dim=-1, keepdim=True),
+            S("one zero", np.array([[0.0, 2.0, -1.5], [1.0, 0.5, 3.0]]), dim=1),
+            S("two zeros", np.array([0.0, 2.0, 0.0, 1.5])),
+            S("0-D", normal(rng)),
+            S("empty axis", normal(rng, 0, 3), dim=0),
+        ],
+        [E("several axes", ValueError, r"prod: dim must be one axis", np.ones((2, 3)), dim=(0, 1))],
+    )
+)
+register(
+    OpInfo(
+        reductions.VectorNorm,
+        lambda x, **kw: x.norm(**kw),
+        lambda x, p=2, dim=None, keepdim=False: (np.abs(x) ** p).sum(axis=dim, keepdims=keepdim) ** (1 / p),
+        lambda rng: [
+            S("Euclidean", normal(rng, 2, 3)),
+            S("p=1, dim 1", away_from_zero(rng, 3, 4), p=1, dim=1),
+            S("p=3, two dims keepdim", normal(rng, 2, 3, 2), p=3, dim=(0, 2), keepdim=True),
+            S("0-D", normal(rng)),
+            S("empty", normal(rng, 0, 3), dim=1),
+        ],
+        [E("nuclear norm", ValueError, r"norm: p must be 'fro' or a number, got 'nuc'", np.ones((2, 2)), p="nuc")],
+    )
+)
+register(
+    OpInfo(
+        shapes.Expand,
+        lambda x, shape: x.expand(*shape),
+        lambda x, shape: np.broadcast_to(
+            x, [x.shape[i - len(shape) + x.ndim] if n == -1 else n for i, n in enumerate(shape)]
+        ),
+        lambda rng: [
+            S("column", normal(rng, 3, 1), shape=(3, 4)),
+            S("new leading axis", normal(rng, 2), shape=(3, 2)),
+            S("-1 keeps a size", normal(rng, 1, 3), shape=(2, -1)),
+            S("empty", normal(rng, 1, 2), shape=(0, 2)),
+        ],
+        [
+            E(
+                "size mismatch",
+                ValueError,
+                r"expand: size 4 does not match axis 1 of size 3",
+                np.ones((2, 3)),
+                shape=(2, 4),
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        shapes.Repeat,
+        lambda x, repeats: x.repeat(*repeats),
+        lambda x, repeats: np.tile(x, repeats),
+        lambda rng: [
+            S("1-D", normal(rng, 3), repeats=(2,)),
+            S("2-D", normal(rng, 2, 3), repeats=(2, 3)),
+            S("new axis", normal(rng, 2), repeats=(3, 1)),
+            S("empty", normal(rng, 0, 2), repeats=(2, 1)),
+        ],
+        [
+            E(
+                "too few repeats",
+                ValueError,
+                r"repeat: needs at least 2 non-negative counts",
+                np.ones((2, 3)),
+                repeats=(2,),
+            )
+        ],
+    )
+)
+
+
+def _overwritten(x: dn.Tensor, src: Any) -> dn.Tensor:
+    """``copy_`` recorded: an interior tensor (x * 1) whose values are replaced."""
+    return (x * 1).copy_(src)
+
+
+def _assigned(x: dn.Tensor, value: Any, index: Any) -> dn.Tensor:
+    """``y[index] = value`` recorded on an interior tensor."""
+    y = x * 1
+    y[index] = value
+    return y
+
+
+def _ref_assigned(x: np.ndarray, value: np.ndarray, index: Any) -> np.ndarray:
+    y = x.copy()
+    y[index] = value
+    return y
+
+
+register(
+    OpInfo(
+        inplace.Overwrite,
+        _overwritten,
+        lambda x, src: np.broadcast_to(src, x.shape).copy(),
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3), normal(rng, 2, 3)),
+            S("broadcast source", normal(rng, 2, 3), normal(rng, 3)),
+            S("empty", normal(rng, 0, 3), normal(rng, 3)),
+        ],
+        [E("source too large", ValueError, r"broadcast", np.ones(3), np.ones((2, 3)))],
+    )
+)
+register(
+    OpInfo(
+        inplace.SetItem,
+        _assigned,
+        _ref_assigned,
+        lambda rng: [
+            S("rows", normal(rng, 4, 3), normal(rng, 2, 3), index=(slice(1, 3),)),
+            S("broadcast value", normal(rng, 4, 3), normal(rng, 3), index=(0,)),
+            S("distinct fancy index", normal(rng, 5), normal(rng, 2), index=np.array([3, 0])),
+            S("boolean mask", normal(rng, 4), normal(rng, 2), index=np.array([True, False, False, True])),
+            S("empty", normal(rng, 0, 2), normal(rng, 2), index=(slice(None),)),
+        ],
+        [E("value does not fit", ValueError, r"could not broadcast", np.ones((4, 3)), np.ones(4), index=(0,))],
     )
 )
 

@@ -370,15 +370,15 @@ def test_normalization_layers_are_not_compared_for_vanishing_gradients():
     )
     for p in model.parameters():
         p.grad = np.ones_like(p.data)
-    model[1].weight.grad[...] = 1e-9  # tiny γ gradient: not a weight layer
-    model[1].bias.grad[...] = 1e-9
+    model[1].weight.grad.data[...] = 1e-9  # tiny γ gradient: not a weight layer
+    model[1].bias.grad.data[...] = 1e-9
     monitor = Monitor(warn=False, budget=None)
     monitor.set_model(model)
     monitor.on_train_begin({})
     monitor.on_epoch_end(0, {"loss": 1.0})
     assert monitor.events == []
-    model[0].weight.grad[...] = 1e-9  # the first Linear: vanishing
-    model[0].bias.grad[...] = 1e-9
+    model[0].weight.grad.data[...] = 1e-9  # the first Linear: vanishing
+    model[0].bias.grad.data[...] = 1e-9
     monitor.on_epoch_end(1, {"loss": 0.9})
     assert kinds(monitor) == ["vanishing"] and monitor.events[0]["layer"] == "0"
 
@@ -453,7 +453,7 @@ def test_run_folder_gets_layer_statistics_summary_warnings_and_confusion_matrix(
     # Gradient norms are those the last step left in .grad; weight norms those of the weights.
     w = model[0]
     assert last[0]["weight_norm"] == pytest.approx(math.sqrt((w.weight.data**2).sum() + (w.bias.data**2).sum()))
-    assert last[0]["grad_norm"] == pytest.approx(math.sqrt((w.weight.grad**2).sum() + (w.bias.grad**2).sum()))
+    assert last[0]["grad_norm"] == pytest.approx(math.sqrt((w.weight.grad.data**2).sum() + (w.bias.grad.data**2).sum()))
     assert last[1]["grad_norm"] is None and last[1]["dead_fraction"] is not None
     # Activation statistics are those of the probe (≤ 256 training samples, here all 100).
     with dn.no_grad():

@@ -6,11 +6,20 @@ r"""The reverse-mode engine: walk the graph from the loss back to the leaves.
    the accumulated delta of its output (the $\delta$ of the seeds); its ``backward`` returns one
    gradient per input.
 3. A tensor used twice receives the sum of its gradients; a leaf that requires a gradient
-   accumulates into ``.grad`` with ``+=``, as PyTorch does, so gradients of several
-   ``backward()`` calls add up until ``zero_grad``.
+   accumulates into ``.grad`` (a ``Tensor``, created on the first pass) with ``+=`` on its array,
+   as PyTorch does, so gradients of several ``backward()`` calls add up until ``zero_grad``.
 
 Afterwards the graph is freed (the functions drop their saved arrays and their parents), unless
 ``retain_graph=True``.
+
+In-place operations (``deltanet.autograd.inplace``) add two things, checked only when an in-place
+edit happened after the oldest function of the graph (``versions.last_edit``):
+
+- a recorded in-place operation *rebases* a tensor: its ``_ctx`` becomes the in-place function,
+  whose ``previous`` is the function that made the old value. A function recorded before the edit
+  used the old value, so its delta goes to the producer of that time (``producer_at``);
+- a function whose saved arrays were changed in place since it was recorded raises PyTorch's
+  "modified by an inplace operation" error instead of computing a wrong gradient (``check_saved``).
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd.tensor import Tensor
+from deltanet.autograd.tensor import leaf as new_leaf
+from deltanet.autograd.versions import last_edit
 
 
 def reachable_functions(root: Tensor) -> list[Any]:
@@ -30,6 +41,19 @@ def reachable_functions(root: Tensor) -> list[Any]:
     sorting by decreasing number is a topological order: each function is visited only after
     every function that uses its output has passed its delta back.
     """
+    return _graph(root)[0]
+
+
+def _graph(root: Tensor) -> tuple[list[Any], bool]:
+    """``reachable_functions`` and whether in-place edits may have touched the graph (then each
+    edge is followed as it was when its function was recorded)."""
+    found = _walk(root, edited=False)
+    if found[-1].seq < last_edit():  # an in-place edit since the oldest function: walk it as it was
+        return _walk(root, edited=True), True
+    return found, False
+
+
+def _walk(root: Tensor, edited: bool) -> list[Any]:
     found: list[Any] = [root._ctx]
     seen = {root._ctx}
     stack: list[Any] = [root._ctx]
@@ -42,12 +66,23 @@ def reachable_functions(root: Tensor) -> list[Any]:
             )
         for parent in fn.parents:
             ctx = parent._ctx
+            if edited and ctx is not None and ctx.seq > fn.seq:
+                ctx = producer_at(parent, fn.seq)
             if ctx is not None and ctx not in seen:
                 seen.add(ctx)
                 found.append(ctx)
                 stack.append(ctx)
     found.sort(key=_SEQUENCE, reverse=True)
     return found
+
+
+def producer_at(t: Tensor, seq: int) -> Any:
+    """The function that made the value ``t`` had when function number ``seq`` was recorded
+    (None for a leaf): the chain of in-place rebases of ``t``, walked back past ``seq``."""
+    ctx = t._ctx
+    while ctx is not None and ctx.seq > seq:
+        ctx = ctx.previous
+    return ctx
 
 
 _SEQUENCE = attrgetter("seq")
@@ -61,7 +96,13 @@ for _one in _ONE.values():
 
 
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
-    """Backpropagate from ``root``; see the module docstring."""
+    """Backpropagate from ``root``; see the module docstring.
+
+    Args:
+        root: the tensor to differentiate (the loss).
+        grad: $\\partial L / \\partial \\text{root}$; may be left out for a one-element root.
+        retain_graph: keep the graph so that ``backward`` can go through it again.
+    """
     if not root.requires_grad:
         raise RuntimeError(
             "backward() called on a tensor that does not require grad: no parameter or input "
@@ -87,7 +128,10 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         _accumulate_leaf(root, grad, given)
         return
 
-    functions = reachable_functions(root)
+    functions, edited = _graph(root)
+    if edited:
+        for fn in functions:
+            check_saved(fn)
     root._ctx.delta = grad
     for fn in functions:
         delta = fn.delta
@@ -101,6 +145,10 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
             if g is None:
                 continue
             ctx = parent._ctx
+            if edited and ctx is not None and ctx.seq > fn.seq:
+                ctx = producer_at(parent, fn.seq)
+                if ctx is None:
+                    continue  # parent was a constant then; it has a history only since
             if ctx is None:
                 if parent.requires_grad:
                     _accumulate_leaf(parent, g, given)
@@ -114,16 +162,75 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
             fn.saved_tensors = None
 
 
+def check_saved(fn: Any) -> None:
+    """Raise PyTorch's error when an array that ``fn`` saved (an input's or its output's) was
+    changed in place after ``fn`` was recorded, or when ``fn`` read a view whose base was given a
+    new history in between; a gradient from stale arrays would be silently wrong."""
+    stale = fn.__dict__.get("stale_output")
+    if stale is not None:
+        vc, shape, dtype = stale
+        _raise_modified(shape, dtype, f"output 0 of {type(fn).__name__}", vc.count, vc.at(fn.seq))
+    if fn.parents is None:
+        return
+    saved = getattr(fn, "saved_tensors", None)
+    for parent in fn.parents:
+        if parent._base is not None:
+            _check_view_history(fn, parent)
+        vc = parent._vc
+        if saved and vc is not None and vc.edited_after(fn.seq) and saves_memory_of(saved, parent.data):
+            producer = producer_at(parent, fn.seq)
+            made_by = "a leaf" if producer is None else f"output 0 of {type(producer).__name__}"
+            _raise_modified(parent.shape, parent.dtype, made_by, vc.count, vc.at(fn.seq))
+
+
+def _check_view_history(fn: Any, view: Tensor) -> None:
+    """Raise when ``fn`` read a view whose base got a new history (an in-place change) between the
+    view's own making and ``fn``: ``fn`` saw the base's new values, which the view's recorded history
+    does not describe. (PyTorch rebuilds the view's history; deltanet asks to take the view again.)"""
+    made = producer_at(view, fn.seq)
+    if made is None:
+        return
+    base = view._base
+    assert base is not None
+    if producer_at(base, fn.seq) is not producer_at(base, made.seq):
+        raise RuntimeError(
+            f"{type(fn).__name__} used a view (made by {type(made).__name__}) of a tensor that an in-place "
+            f"operation changed after the view was taken; deltanet cannot backpropagate through the view's "
+            f"old history. Take the view again after the in-place operation, or clone() it first"
+        )
+
+
+def saves_memory_of(saved: Any, data: np.ndarray) -> bool:
+    """Whether one of the ``saved`` arrays shares memory with ``data`` (is it, or a view of the
+    same memory)."""
+    owner = data if data.base is None else data.base
+    for s in saved:
+        if isinstance(s, np.ndarray) and (s is data or s is owner or (s.base is not None and s.base is owner)):
+            return True
+    return False
+
+
+def _raise_modified(shape: Any, dtype: Any, made_by: str, version: int, expected: int | None) -> None:
+    seen = "an earlier version" if expected is None else f"version {expected}"
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{dtype} tensor of shape {tuple(shape)}], which is {made_by}, is at version "
+        f"{version}; expected {seen} instead. Hint: compute the value out of place (x = x + 1, not "
+        f"x += 1), or clone() the tensor before changing it"
+    )
+
+
 def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
     data = leaf.data
     if delta.shape != data.shape:
         raise RuntimeError(f"internal error: gradient of shape {delta.shape} for a tensor of shape {data.shape}")
     if delta.dtype != data.dtype:
         delta = delta.astype(data.dtype)
-    if leaf.grad is None:
-        if delta.base is not None or not delta.flags.writeable or id(delta) in given:
-            delta = delta.copy()
-        leaf.grad = delta
+    grad = leaf._grad
+    if grad is None:
+        if type(delta) is not np.ndarray or delta.base is not None or not delta.flags.writeable or id(delta) in given:
+            delta = np.array(delta)  # a copy the leaf owns (and an array, not a NumPy scalar)
         given.add(id(delta))
+        leaf._grad = grad = new_leaf(delta)
     else:
-        leaf.grad += delta
+        grad.data += delta

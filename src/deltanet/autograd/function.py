@@ -1,4 +1,4 @@
-"""``Function``: one differentiable primitive, its forward and backward side by side.
+"""``Function``: one differentiable primitive, its forward and backward side by side; and grad mode.
 
 A subclass writes ``forward(self, *arrays, **options)`` on raw arrays and returns the output array,
 and ``backward(self, delta)`` that receives dL/d(output) and returns dL/d(input) for each tensor
@@ -9,49 +9,142 @@ function as the creator of its output so that the engine can walk back through i
 
 ``needs_input_grad[i]`` is known before forward runs, so forward can skip saving what no gradient
 will use (the input of the first layer, say).
+
+Grad mode (whether ``apply`` records) belongs to the thread, as in PyTorch: ``no_grad`` in one
+thread (a ``predict`` running beside a ``fit``) leaves every other thread recording, and a new
+thread starts with recording on.
+
+An output that shares memory with an input (a reshape, a transpose, a basic slice) is a *view*:
+it remembers its base tensor and shares its version counter (``deltanet.autograd.versions``), so
+that an in-place change through one is seen through the other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from itertools import count
-from typing import Any
+import functools
+import inspect
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
 
 from deltanet.autograd.tensor import Tensor
+from deltanet.autograd.versions import sequence
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class _GradMode:
+class _GradState(threading.local):
+    # Class attributes: the state every thread starts with.
     enabled = True
+    inference = False
 
 
-# Functions are numbered as they are created: a function's inputs always come from functions
-# created before it, so decreasing numbers are a topological order for the backward pass.
-_sequence = count()
+_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations are being recorded for backpropagation.
+    """Whether operations are being recorded for backpropagation in this thread.
 
     Returns:
-        False inside a ``no_grad`` block, True otherwise.
+        False inside a ``no_grad`` block (or after ``set_grad_enabled(False)``), True otherwise.
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.autograd.is_grad_enabled()
+        >>> dn.is_grad_enabled()
         True
         >>> with dn.no_grad():
-        ...     dn.autograd.is_grad_enabled()
+        ...     dn.is_grad_enabled()
         False
     """
-    return _GradMode.enabled
+    return _state.enabled
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Context manager in which no graph is recorded: inference and parameter updates.
+def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside an ``inference_mode`` block.
 
-    Results computed inside do not require a gradient, and nothing is kept for ``backward``.
+    Returns:
+        True inside ``inference_mode()``, False otherwise.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> with dn.inference_mode():
+        ...     dn.autograd.is_inference_mode_enabled()
+        True
+    """
+    return _state.inference
+
+
+class _GradModeContext:
+    """A context manager that sets grad mode and restores it, usable as a decorator too."""
+
+    def _target(self) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __init__(self) -> None:
+        self._saved: list[tuple[bool, bool]] = []
+
+    def __enter__(self) -> None:
+        self._saved.append((_state.enabled, _state.inference))
+        _state.enabled = self._target()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _state.enabled, _state.inference = self._saved.pop()
+
+    def clone(self) -> _GradModeContext:
+        """A new context of the same kind (a decorated function enters a fresh one per call)."""
+        return type(self)()
+
+    def __call__(self, func: _F) -> _F:
+        return _decorate(func, self.clone)
+
+
+def _decorate(func: _F, context: Callable[[], Any]) -> _F:
+    """``func`` run inside a fresh ``context()`` per call (per step of a generator function)."""
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            gen = func(*args, **kwargs)
+            try:
+                with context():
+                    item = next(gen)
+                while True:
+                    try:
+                        sent = yield item
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    except BaseException:
+                        with context():
+                            item = gen.throw(*sys.exc_info()[1:2])
+                    else:
+                        with context():
+                            item = gen.send(sent)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with context():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Context manager (and decorator) in which no graph is recorded: inference and parameter updates.
+
+    Results computed inside do not require a gradient, and nothing is kept for ``backward``. It
+    applies to the current thread only. As a decorator it may be written with or without
+    parentheses (``@dn.no_grad()`` or ``@dn.no_grad``).
+
+    Args:
+        orig_func: the function to decorate, when written ``@no_grad`` without parentheses.
 
     Examples:
         >>> import deltanet as dn
@@ -60,34 +153,140 @@ def no_grad() -> Iterator[None]:
         ...     y = w * 2
         >>> y.requires_grad
         False
+        >>> @dn.no_grad()
+        ... def double(x):
+        ...     return x * 2
+        >>> double(w).requires_grad
+        False
     """
-    previous = _GradMode.enabled
-    _GradMode.enabled = False
-    try:
-        yield
-    finally:
-        _GradMode.enabled = previous
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
+        super().__init__()
+
+    def _target(self) -> bool:
+        return False
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
-    """Context manager that records the graph again inside a ``no_grad`` block.
+class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Context manager (and decorator) that records the graph again inside a ``no_grad`` block.
+
+    Args:
+        orig_func: the function to decorate, when written ``@enable_grad`` without parentheses.
 
     Examples:
         >>> import deltanet as dn
         >>> w = dn.tensor([1.0, 2.0], requires_grad=True)
         >>> with dn.no_grad():
-        ...     with dn.autograd.enable_grad():
+        ...     with dn.enable_grad():
         ...         y = w * 2
         >>> y.requires_grad
         True
     """
-    previous = _GradMode.enabled
-    _GradMode.enabled = True
-    try:
-        yield
-    finally:
-        _GradMode.enabled = previous
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
+        super().__init__()
+
+    def _target(self) -> bool:
+        return True
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Turn recording on or off in this thread: called, it sets the mode at once; used with
+    ``with`` (or as a decorator), it restores the previous mode afterwards.
+
+    Args:
+        mode: True to record operations for ``backward``, False not to.
+
+    Raises:
+        ValueError: ``mode`` is not True or False.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> w = dn.tensor([1.0], requires_grad=True)
+        >>> with dn.set_grad_enabled(False):
+        ...     (w * 2).requires_grad
+        False
+        >>> _ = dn.set_grad_enabled(False); (w * 2).requires_grad
+        False
+        >>> _ = dn.set_grad_enabled(True); (w * 2).requires_grad
+        True
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        super().__init__()
+        self.mode = bool(mode)
+        self.previous = _state.enabled
+        _state.enabled = self.mode
+
+    def _target(self) -> bool:
+        return self.mode
+
+    def __call__(self, func: _F) -> _F:
+        _state.enabled = self.previous  # decorating does not change the mode; each call will
+        return super().__call__(func)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        super().__exit__(*exc_info)
+        _state.enabled = self.previous
+
+    def clone(self) -> set_grad_enabled:
+        """A new context with the same mode (it sets the mode when created, as ``__init__`` does)."""
+        previous = _state.enabled
+        fresh = type(self)(self.mode)
+        fresh.previous = previous
+        return fresh
+
+
+class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Context manager (and decorator) for inference: in deltanet the same as ``no_grad``.
+
+    PyTorch additionally marks the tensors made inside as unusable in a later graph; deltanet
+    records nothing inside, so such tensors simply do not require a gradient.
+
+    Args:
+        mode: True to switch recording off; False leaves grad mode as it is.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> w = dn.tensor([1.0], requires_grad=True)
+        >>> with dn.inference_mode():
+        ...     (w * 2).requires_grad
+        False
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # @inference_mode without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"inference_mode: mode must be True or False, got {mode!r}")
+        super().__init__()
+        self.mode = bool(mode)
+
+    def _target(self) -> bool:
+        return _state.enabled and not self.mode
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        _state.inference = self.mode
+
+    def clone(self) -> inference_mode:
+        """A new context with the same mode."""
+        return type(self)(self.mode)
 
 
 class Function:
@@ -110,16 +309,19 @@ class Function:
         >>> x = dn.tensor([1.0, 3.0], requires_grad=True)
         >>> Square.apply(x).sum().backward()
         >>> x.grad
-        array([2., 6.], dtype=float32)
+        tensor([2., 6.])
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__")
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "seq", "delta", "__dict__", "__weakref__")
     # Filled in by apply (and save_for_backward); declared here for the type checker only.
     parents: tuple[Tensor, ...] | None  # None once backward has freed the graph
     needs_input_grad: tuple[bool, ...]
     saved_tensors: tuple[Any, ...]
     seq: int
     delta: Any
+    # Set only where they apply (in the instance __dict__; see engine.check_saved and inplace):
+    previous: Any  # for a recorded in-place operation, the function that made the old value
+    stale_output: Any  # set when an in-place operation changed the output this function saved
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep the arrays that ``backward`` needs, and only those."""
@@ -139,22 +341,41 @@ class Function:
         """Run ``forward`` on the inputs' arrays and record the graph edge when needed."""
         fn = cls.__new__(cls)
         needs = tuple([t.requires_grad for t in inputs])
-        record = _GradMode.enabled and True in needs
+        record = _state.enabled and True in needs
         fn.needs_input_grad = needs if record else (False,) * len(inputs)
         data = fn.forward(*[t.data for t in inputs], **options)
+        if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results; a Tensor holds arrays
+            data = np.asarray(data)
         out = Tensor.__new__(Tensor)
         out.data = data
-        out.grad = None
+        out._grad = None
+        out._vc = None
+        out._base = None
         if record:
             fn.parents = inputs
-            fn.seq = next(_sequence)
+            fn.seq = next(sequence)
             fn.delta = None
             out.requires_grad = True
             out._ctx = fn
         else:
             out.requires_grad = False
             out._ctx = None
+        if data.base is not None:  # perhaps a view of an input (reshape, transpose, slice)
+            _tag_view(out, inputs)
         return out
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
+    """If ``out`` shares an input's memory, give it that memory's base tensor and version counter."""
+    base = out.data.base
+    for t in inputs:
+        data = t.data
+        if data is base or data.base is base:
+            root = t if t._base is None else t._base
+            out._base = root
+            out._vc = vc = root._shared_version()
+            vc.add_view(out)
+            return

@@ -1,12 +1,16 @@
-r"""The primitive operations that ``Tensor``'s operators rest on, one ``Function`` each.
+r"""The elementwise and matrix primitives that ``Tensor``'s operators rest on, one ``Function`` each.
 
 Every ``backward`` receives $\delta = \partial L / \partial z$ for the output $z$ and returns
 $\partial L / \partial x$ for each input $x$. Binary ops broadcast like NumPy, so their gradients
-are summed back to each input's shape (``unbroadcast``). Activation derivatives are written from
-the forward output $a$, as the seeds write them: $\sigma'(z) = a(1 - a)$,
-$\tanh'(z) = 1 - a^2$, $\mathrm{relu}'(z) = [a > 0]$.
+are summed back to each input's shape (``unbroadcast``). Derivatives are written from the forward
+output $a$ where it determines them, as the seeds write them: $\sigma'(z) = a(1 - a)$,
+$\tanh'(z) = 1 - a^2$, $\mathrm{relu}'(z) = [a > 0]$, $\sqrt{x}' = 1 / (2a)$. At the points where a
+derivative is undefined they take PyTorch's values (stated in each docstring), so that gradients
+match PyTorch's everywhere.
 
-A backward never writes into ``delta``: the engine may hand the same array to several inputs.
+Reductions are in ``reductions.py``, shape ops in ``shapes.py``, the public functions built on
+these in ``elementwise.py``. A backward never writes into ``delta``: the engine may hand the same
+array to several inputs.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd.function import Function
-from deltanet.autograd.tensor import Tensor
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -77,31 +80,78 @@ class Neg(Function):
 
 
 class Mul(Function):
-    """z = x * y."""
+    """z = x * y; each input keeps only the other, and only when its own gradient is wanted."""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        self.save_for_backward(x, y)
+        needs = self.needs_input_grad
+        self.shapes = x.shape, y.shape
+        self.save_for_backward(x if needs[1] else None, y if needs[0] else None)
         return x * y
 
     def backward(self, delta: np.ndarray) -> tuple:
         x, y = self.saved_tensors
-        gx = unbroadcast(delta * y, x.shape) if self.needs_input_grad[0] else None
-        gy = unbroadcast(delta * x, y.shape) if self.needs_input_grad[1] else None
+        sx, sy = self.shapes
+        gx = unbroadcast(delta * y, sx) if self.needs_input_grad[0] else None
+        gy = unbroadcast(delta * x, sy) if self.needs_input_grad[1] else None
         return gx, gy
 
 
 class Pow(Function):
-    r"""$z = x^p$ for a constant exponent $p$; $\partial z / \partial x = p \, x^{p-1}$."""
+    r"""$z = x^p$ for a constant exponent $p$; $\partial z / \partial x = p \, x^{p-1}$, and 0 for
+    $p = 0$ (PyTorch's value, also at $x = 0$).
 
-    def forward(self, x: np.ndarray, exponent: float) -> np.ndarray:
+    Negative bases are fine for integer-valued $p$. An integer tensor to an integer power stays an
+    integer tensor, as in PyTorch.
+    """
+
+    def forward(self, x: np.ndarray, exponent: Any) -> np.ndarray:
         self.save_for_backward(x)
         self.exponent = exponent
-        return x**exponent
+        if x.dtype.kind != "f" and not float(exponent).is_integer():
+            x = x.astype(np.float32)  # an integer tensor to a fractional power: PyTorch's float32
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, silently
+            return np.power(x, exponent)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
         p = self.exponent
-        return delta * (p * x ** (p - 1))
+        if p == 0:
+            return np.zeros_like(delta)
+        if p == 2:
+            return delta * (2 * x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return delta * (p * x ** (p - 1))
+
+
+class PowTensor(Function):
+    r"""$z = x^y$ with both base and exponent tensors (broadcast):
+    $\partial z / \partial x = y \, x^{y-1}$ (0 where $y = 0$) and
+    $\partial z / \partial y = z \ln x$ (0 where $x = 0$ and $y \ge 0$), PyTorch's values.
+
+    For a negative base the power is exact for integer-valued $y$ and NaN otherwise; its
+    derivative with respect to $y$ is NaN there ($\ln x$ of a negative number), as in PyTorch.
+    """
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.power(x, y)
+        self.save_for_backward(x, y, z)
+        return z
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        x, y, z = self.saved_tensors
+        gx = gy = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_input_grad[0]:
+                gx = unbroadcast(np.where(y == 0, 0, delta * (y * np.power(x, y - 1))), x.shape)
+            if self.needs_input_grad[1]:
+                gy = unbroadcast(np.where((x == 0) & (y >= 0), 0, delta * (z * np.log(x))), y.shape)
+        return _like(gx, x), _like(gy, y)
+
+
+def _like(g: np.ndarray | None, x: np.ndarray) -> np.ndarray | None:
+    """``g`` in ``x``'s dtype (np.where with a Python 0 may promote a float32 gradient)."""
+    return g if g is None or g.dtype == x.dtype or x.dtype.kind != "f" else g.astype(x.dtype)
 
 
 class Exp(Function):
@@ -187,6 +237,139 @@ class ReLU(Function):
         return delta * (a > 0)
 
 
+class Sin(Function):
+    r"""$a = \sin x$; $\partial a / \partial x = \cos x$ (the sign of $\cos$ is not in $a$, so $x$ is kept)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.sin(x)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
+        return delta * np.cos(x)
+
+
+class Cos(Function):
+    r"""$a = \cos x$; $\partial a / \partial x = -\sin x$."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.cos(x)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
+        return delta * -np.sin(x)
+
+
+class Sqrt(Function):
+    r"""$a = \sqrt{x}$; $\partial a / \partial x = 1 / (2a)$, infinite at $x = 0$ as in PyTorch."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        a = np.sqrt(x)
+        self.save_for_backward(a)
+        return a
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (a,) = self.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):  # 1/(2·0) = inf, as PyTorch gives
+            return delta / (2 * a)
+
+
+class Abs(Function):
+    r"""$a = |x|$; $\partial a / \partial x = \operatorname{sign} x$, which is 0 at $x = 0$ (PyTorch's value)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x)
+        return np.abs(x)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (x,) = self.saved_tensors
+        return delta * np.sign(x)
+
+
+class Clamp(Function):
+    r"""$a = \min(\max(x, \text{low}), \text{high})$ for constant bounds (either may be None);
+    $\partial a / \partial x = 1$ where $\text{low} \le x \le \text{high}$ (bounds included, as in
+    PyTorch), else 0."""
+
+    def forward(self, x: np.ndarray, low: Any = None, high: Any = None) -> np.ndarray:
+        inside = None
+        if low is not None:
+            inside = x >= low
+        if high is not None:
+            inside = x <= high if inside is None else inside & (x <= high)
+        self.save_for_backward(inside)
+        return np.clip(x, low, high)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (inside,) = self.saved_tensors
+        return delta.copy() if inside is None else delta * inside
+
+
+class Maximum(Function):
+    r"""$z = \max(x, y)$ elementwise (broadcast); the larger input gets $\delta$, and where the two are
+    equal each gets $\delta / 2$, as in PyTorch."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        x, y = self.saved_tensors
+        return _split_by_winner(self, delta, x, y, x > y)
+
+
+class Minimum(Function):
+    r"""$z = \min(x, y)$ elementwise (broadcast); the smaller input gets $\delta$, and where the two
+    are equal each gets $\delta / 2$, as in PyTorch."""
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        x, y = self.saved_tensors
+        return _split_by_winner(self, delta, x, y, x < y)
+
+
+def _split_by_winner(fn: Function, delta: np.ndarray, x: np.ndarray, y: np.ndarray, x_wins: np.ndarray) -> tuple:
+    """The gradients of an elementwise max or min: all of delta to the winner, half to each on a tie."""
+    share = np.where(x == y, 0.5, x_wins).astype(delta.dtype)
+    gx = unbroadcast(delta * share, x.shape) if fn.needs_input_grad[0] else None
+    gy = unbroadcast(delta * (1 - share), y.shape) if fn.needs_input_grad[1] else None
+    return gx, gy
+
+
+class Where(Function):
+    r"""$z = x$ where ``condition`` holds, else $y$ (broadcast); $\delta$ goes to the input that was chosen.
+
+    ``condition`` is a boolean array (an option, not an input: it has no gradient).
+    """
+
+    def forward(self, x: np.ndarray, y: np.ndarray, condition: np.ndarray) -> np.ndarray:
+        self.condition, self.shapes = condition, (x.shape, y.shape)
+        return np.where(condition, x, y)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        sx, sy = self.shapes
+        zero = np.zeros((), delta.dtype)
+        gx = unbroadcast(np.where(self.condition, delta, zero), sx) if self.needs_input_grad[0] else None
+        gy = unbroadcast(np.where(self.condition, zero, delta), sy) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Cast(Function):
+    """z = x converted to another float dtype (a C-ordered copy; ``clone`` is a cast to the same
+    dtype); the gradient is converted back."""
+
+    def forward(self, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        self.dtype = x.dtype
+        return x.astype(dtype, order="C")
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        return delta.astype(self.dtype)
+
+
 # -- linear algebra ------------------------------------------------------------------------------
 class MatMul(Function):
     """z = x @ y with NumPy's matmul rules (1-D operands, batched stacks that broadcast)."""
@@ -211,205 +394,3 @@ class MatMul(Function):
         if self.needs_input_grad[1]:
             gy = unbroadcast(np.swapaxes(x2, -1, -2) @ d, y2.shape).reshape(y.shape)
         return gx, gy
-
-
-# -- reductions ----------------------------------------------------------------------------------
-def _expand(grad: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
-    """Give a reduced gradient back the reduced axes, so it broadcasts against the input."""
-    if axis is None:
-        return grad.reshape((1,) * len(shape))
-    if keepdims:
-        return grad
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return np.expand_dims(grad, tuple(a % len(shape) for a in axes))
-
-
-class Sum(Function):
-    r"""$z = \sum x$ over ``axis`` (all axes when None)."""
-
-    def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-        self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
-        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
-
-    def backward(self, delta: np.ndarray) -> np.ndarray:
-        g = _expand(delta, self.shape, self.axis, self.keepdims)
-        return np.broadcast_to(g, self.shape).copy()
-
-
-class Max(Function):
-    r"""$z = \max x$ over ``axis``; ties share the gradient equally (as ``torch.amax``)."""
-
-    def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-        if x.size == 0:
-            if axis is None:
-                raise ValueError(f"max() of an empty tensor of shape {x.shape} has no value")
-            axes = axis if isinstance(axis, tuple) else (axis,)
-            if any(-x.ndim <= a < x.ndim and x.shape[a] == 0 for a in axes):
-                raise ValueError(f"max() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})")
-        z = np.asarray(x.max(axis=axis, keepdims=keepdims))
-        self.save_for_backward(x, z)
-        self.axis, self.keepdims = axis, keepdims
-        return z
-
-    def backward(self, delta: np.ndarray) -> np.ndarray:
-        x, z = self.saved_tensors
-        z = _expand(z, x.shape, self.axis, self.keepdims)
-        mask = x == z
-        count = mask.sum(axis=self.axis, keepdims=True, dtype=delta.dtype)  # float32 stays float32
-        return mask * (_expand(delta, x.shape, self.axis, self.keepdims) / count)
-
-
-# -- shape ---------------------------------------------------------------------------------------
-class Reshape(Function):
-    """z = x viewed with another shape."""
-
-    def forward(self, x: np.ndarray, shape: tuple) -> np.ndarray:
-        self.shape = x.shape
-        try:
-            return x.reshape(shape)
-        except ValueError:
-            raise ValueError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) to {shape}") from None
-
-    def backward(self, delta: np.ndarray) -> np.ndarray:
-        return delta.reshape(self.shape)
-
-
-class Transpose(Function):
-    """z = x with its axes permuted (reversed when ``axes`` is None)."""
-
-    def forward(self, x: np.ndarray, axes: Any = None) -> np.ndarray:
-        self.axes = axes
-        return np.transpose(x, axes)
-
-    def backward(self, delta: np.ndarray) -> np.ndarray:
-        if self.axes is None:
-            return np.transpose(delta)
-        return np.transpose(delta, np.argsort(self.axes))
-
-
-class GetItem(Function):
-    """z = x[index]; the gradient is scattered back, adding where an index repeats."""
-
-    def forward(self, x: np.ndarray, index: Any) -> np.ndarray:
-        self.shape, self.dtype, self.index = x.shape, x.dtype, index
-        return x[index]
-
-    def backward(self, delta: np.ndarray) -> np.ndarray:
-        grad = np.zeros(self.shape, dtype=self.dtype)
-        if _is_basic_index(self.index):
-            grad[self.index] = delta  # slices select each element at most once
-        else:
-            np.add.at(grad, self.index, delta)
-        return grad
-
-
-def _is_basic_index(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
-
-
-class Cat(Function):
-    """z = the inputs joined along an existing ``axis``."""
-
-    def forward(self, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
-        self.axis = axis
-        self.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
-        return np.concatenate(xs, axis=axis)
-
-    def backward(self, delta: np.ndarray) -> tuple:
-        parts = np.split(delta, self.splits, axis=self.axis)
-        return tuple(p if need else None for p, need in zip(parts, self.needs_input_grad))
-
-
-class Stack(Function):
-    """z = the inputs stacked along a new ``axis``."""
-
-    def forward(self, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
-        self.axis = axis
-        return np.stack(xs, axis=axis)
-
-    def backward(self, delta: np.ndarray) -> tuple:
-        parts = np.moveaxis(delta, self.axis, 0)
-        return tuple(p if need else None for p, need in zip(parts, self.needs_input_grad))
-
-
-def _as_tensors(tensors: Any, name: str) -> list[Tensor]:
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError(f"{name}() needs at least one tensor, got an empty sequence")
-    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-
-
-def cat(tensors: Any, axis: int = 0) -> Tensor:
-    r"""Join tensors along an existing axis (``dim`` in PyTorch).
-
-    The backward pass splits $\delta$ back into the pieces that each input contributed.
-
-    Args:
-        tensors: a non-empty sequence of tensors (or arrays) of equal rank, with equal sizes on
-            every axis but ``axis``.
-        axis: the axis to join along; negative values count from the end.
-
-    Returns:
-        A tensor whose size along ``axis`` is the sum of the inputs' sizes.
-
-    Raises:
-        ValueError: the sequence is empty, the ranks or the other sizes differ, or ``axis`` is
-            out of range.
-
-    Shape:
-        - inputs: $(n_1, d)$, $(n_2, d)$, ... (for ``axis=0``).
-        - output: $(n_1 + n_2 + \dots, d)$.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.cat([dn.tensor([[1.0, 2.0]]), dn.tensor([[3.0, 4.0]])], axis=0).shape
-        (2, 2)
-    """
-    ts = _as_tensors(tensors, "cat")
-    ndim = ts[0].ndim
-    for t in ts:
-        if t.ndim != ndim:
-            raise ValueError(f"cat() needs tensors of equal rank, got shapes {[x.shape for x in ts]}")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"cat() axis {axis} is out of range for tensors of rank {ndim}")
-    axis %= ndim
-    for t in ts:
-        if t.shape[:axis] + t.shape[axis + 1 :] != ts[0].shape[:axis] + ts[0].shape[axis + 1 :]:
-            raise ValueError(
-                f"cat() along axis {axis} needs equal sizes on the other axes, got shapes {[x.shape for x in ts]}"
-            )
-    return Cat.apply(*ts, axis=axis)
-
-
-def stack(tensors: Any, axis: int = 0) -> Tensor:
-    r"""Stack tensors of equal shape along a new axis.
-
-    The backward pass hands each input its slice of $\delta$ along the new axis.
-
-    Args:
-        tensors: a non-empty sequence of tensors (or arrays) of the same shape.
-        axis: the position of the new axis in the output, from 0 to the inputs' rank;
-            negative values count from the end.
-
-    Returns:
-        A tensor with one more axis, of size ``len(tensors)``.
-
-    Raises:
-        ValueError: the sequence is empty, the shapes differ, or ``axis`` is out of range.
-
-    Shape:
-        - inputs: $(d_1, \dots, d_k)$ each, $n$ of them.
-        - output: $(n, d_1, \dots, d_k)$ for ``axis=0``.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.stack([dn.tensor([1.0, 2.0]), dn.tensor([3.0, 4.0])], axis=1).shape
-        (2, 2)
-    """
-    ts = _as_tensors(tensors, "stack")
-    if any(t.shape != ts[0].shape for t in ts):
-        raise ValueError(f"stack() needs tensors of equal shape, got {[t.shape for t in ts]}")
-    if not -(ts[0].ndim + 1) <= axis <= ts[0].ndim:
-        raise ValueError(f"stack() axis {axis} is out of range for tensors of rank {ts[0].ndim}")
-    return Stack.apply(*ts, axis=axis % (ts[0].ndim + 1))

@@ -38,7 +38,7 @@ def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False)
 
     the vanishing gradients of the seeds.
 
-    The model's ``.grad`` arrays are left as they were.
+    The model's ``.grad`` tensors are left as they were.
 
     Args:
         model: the network.

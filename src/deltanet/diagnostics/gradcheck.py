@@ -104,7 +104,7 @@ def gradcheck(
     for position, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
-        analytic = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad, dtype=np.float64)
+        analytic = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.data, dtype=np.float64)
         numeric = np.zeros(t.shape)
         flat = t.data.reshape(-1)  # a view: we perturb the input in place
         for i in range(flat.size):

@@ -130,8 +130,11 @@ def step_by_step(model: nn.Sequential, x: np.ndarray, y: np.ndarray, lr: float, 
     out = losses.CrossEntropy()(copy(dn.tensor(x)), dn.tensor(y))
     out.backward()
     hand = {"0.weight": grad_W1, "0.bias": grad_b1, "2.weight": grad_W2, "2.bias": grad_b2}
-    auto = dict(copy.named_parameters())
-    error = max(float(np.abs(hand[k] - auto[k].grad).max()) for k in hand)
+    auto = {}
+    for k, param in copy.named_parameters():
+        assert param.grad is not None  # backward reached every parameter
+        auto[k] = param.grad.data
+    error = max(float(np.abs(hand[k] - auto[k]).max()) for k in hand)
     optimizer.step()  # w <- w - lr * dL/dw
     after = float(losses.CrossEntropy()(copy(dn.tensor(x)), dn.tensor(y)).data)
     say(f"      autograd's gradients agree with the hand-computed ones to {error:.1e}")

@@ -99,8 +99,8 @@ def descend(
                 "loss": 2 * float(half.data),
                 "half_loss": float(half.data),
                 "l1_loss": float(np.abs(out.data - y).sum()),
-                "grad_W": float(W_t.grad),
-                "grad_b": float(b_t.grad),
+                "grad_W": float(W_t.grad.data),
+                "grad_b": float(b_t.grad.data),
             }
         )
         if step < steps:

@@ -31,9 +31,8 @@ def _tensors(parameters: Any) -> list[Tensor]:
 
 
 def _grad(p: Tensor) -> np.ndarray | None:
-    """The gradient array of ``p`` (``.grad`` may be an array or a Tensor holding one)."""
-    g = p.grad
-    return g.data if isinstance(g, Tensor) else g
+    """The gradient array of ``p``, or None where backward left none."""
+    return None if p.grad is None else p.grad.data
 
 
 def clip_grad_norm_(

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import Function, Tensor, no_grad, ops
+from deltanet.autograd import Function, Tensor, no_grad, ops, shapes
 from deltanet.onnx.converters import ExportError, converter_for
 
 DEFAULT_OPSET = 17
@@ -176,12 +176,12 @@ class _Tracer:
         }
         if cls in simple:
             g.node(simple[cls], names, [dst])
-        elif cls is ops.Cat:
+        elif cls is shapes.Cat:
             g.node("Concat", names, [dst], axis=int(options["axis"]))
         elif cls is ops.Pow:
             exponent = g.constant(f"{hint}.exponent", np.array(options["exponent"], dtype=inputs[0].dtype))
             g.node("Pow", [names[0], exponent], [dst])
-        elif cls is ops.Reshape and out.ndim >= 1 and inputs[0].ndim >= 1 and out.shape[0] == inputs[0].shape[0]:
+        elif cls is shapes.Reshape and out.ndim >= 1 and inputs[0].ndim >= 1 and out.shape[0] == inputs[0].shape[0]:
             shape = g.constant(f"{hint}.shape", np.array([0, *out.shape[1:]], dtype=np.int64))
             g.node("Reshape", [names[0], shape], [dst])
         else:

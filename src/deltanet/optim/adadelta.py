@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches, _grad_array
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches
 
 
 def adadelta_update(
@@ -173,9 +173,9 @@ class Adadelta(Optimizer):
         maximize = bool(group["maximize"])
         state, works = self.state, self._work
         for p in group["params"]:
-            g = _grad_array(p)
-            if g is None:
+            if p.grad is None:
                 continue
+            g = p.grad.data
             W = p.data
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:

@@ -32,12 +32,6 @@ SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_
 _EXTRA_GROUP_KEYS = ("params", "param_names", *SCHEDULER_GROUP_KEYS)
 
 
-def _grad_array(p: Tensor) -> np.ndarray | None:
-    """The gradient of ``p`` as an array (None when it has none), whether ``p.grad`` is an array or a Tensor."""
-    g = p.grad
-    return g.data if isinstance(g, Tensor) else g
-
-
 class Optimizer:
     """Base class of the optimizers: parameter groups, per-parameter state, ``step``, ``zero_grad``.
 
@@ -158,10 +152,10 @@ class Optimizer:
 
     # -- the step ----------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the gradients: set every ``p.grad`` to None (or to new zero arrays).
+        """Forget the gradients: set every ``p.grad`` to None (or to new tensors of zeros).
 
         Args:
-            set_to_none: True (default): None; False: a new array of zeros where a gradient was.
+            set_to_none: True (default): None; False: a new tensor of zeros where a gradient was.
         """
         for group in self.param_groups:
             for p in group["params"]:
@@ -170,7 +164,7 @@ class Optimizer:
                 else:
                     # New zeros, not p.grad[...] = 0: the old array may be shared.
                     zeros = np.zeros_like(p.data)
-                    p.grad = Tensor(zeros) if isinstance(p.grad, Tensor) else zeros
+                    p.grad = Tensor(zeros)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those with ``grad`` None are skipped).

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor, enable_grad
-from deltanet.optim.optimizer import Optimizer, _check_number, _check_positive_int, _grad_array
+from deltanet.optim.optimizer import Optimizer, _check_number, _check_positive_int
 
 
 def _scipy_optimize() -> Any:
@@ -86,9 +86,8 @@ class _ScipyMinimizer(Optimizer):
                 loss = closure()
             grad = np.zeros_like(x0)
             for p, lo, hi in zip(params, bounds[:-1], bounds[1:]):
-                g = _grad_array(p)
-                if g is not None:
-                    grad[lo:hi] = g.reshape(-1)
+                if p.grad is not None:
+                    grad[lo:hi] = p.grad.data.reshape(-1)
             last["x"], last["loss"] = x.copy(), loss
             return _loss_value(name, loss), grad
 

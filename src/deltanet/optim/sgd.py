@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches, _grad_array
+from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches
 
 
 def sgd_update(
@@ -218,9 +218,9 @@ class SGD(Optimizer):
         state, works = self.state, self._work
         plain = momentum == 0 and weight_decay == 0 and not maximize
         for p in group["params"]:
-            g = _grad_array(p)
-            if g is None:
+            if p.grad is None:
                 continue
+            g = p.grad.data
             W = p.data
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:

@@ -57,7 +57,7 @@ def activation_derivative(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndar
     t = Tensor(np.asarray(z, dtype=np.float64), requires_grad=True)
     a = fn(t)
     a.sum().backward()
-    return a.data, t.grad
+    return a.data, t.grad.data if t.grad is not None else None
 
 
 def activation_functions(

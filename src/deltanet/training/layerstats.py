@@ -73,13 +73,6 @@ def forward_order(model: Module, x: np.ndarray) -> list[str]:
     return forward_record(model, x)[0]
 
 
-def grad_array(p: Tensor) -> np.ndarray | None:
-    """The gradient that ``backward`` left in ``p.grad``, as an array (None when there is none).
-
-    Every reading of a gradient in this module goes through here."""
-    return p.grad
-
-
 class run_in_eval:
     """Context manager: evaluation mode inside (dropout off, batch norm on running statistics,
     nothing updated), the previous mode afterwards."""
@@ -99,7 +92,7 @@ class run_in_eval:
 def gradient_norms(model: Module, order: Sequence[str] | None = None) -> OrderedDict[str, float]:
     r"""The gradient norm $\lVert \partial L / \partial \theta \rVert_2$ of every parameterized layer.
 
-    Read from the ``.grad`` arrays already there (no computation but the norms); layers none of
+    Read from the ``.grad`` tensors already there (no computation but the norms); layers none of
     whose parameters has a gradient are left out.
 
     Args:
@@ -119,7 +112,7 @@ def gradient_norms(model: Module, order: Sequence[str] | None = None) -> Ordered
     """
     norms: OrderedDict[str, float] = OrderedDict()
     for name, module in parameterized_layers(model, order):
-        grads = [g for p in own_parameters(module) if (g := grad_array(p)) is not None]
+        grads = [p.grad.data for p in own_parameters(module) if p.grad is not None]
         if grads:
             norms[name] = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
     return norms
@@ -287,7 +280,6 @@ __all__ = [
     "TANH_SATURATION",
     "forward_order",
     "forward_record",
-    "grad_array",
     "gradient_norms",
     "layer_outputs_stats",
     "own_parameters",

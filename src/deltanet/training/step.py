@@ -143,9 +143,8 @@ class Step:
         """``Diverged`` unless the squared gradient norm is finite: one dot product per parameter."""
         squared_norm = 0.0
         for p in self.params:
-            g = p.grad
-            if g is not None:
-                g = g.ravel()
+            if p.grad is not None:
+                g = p.grad.data.ravel()
                 squared_norm += g.dot(g)
         if not math.isfinite(squared_norm):
             what = self._bad_gradient()
@@ -196,9 +195,9 @@ class Step:
         """Which parameter's gradient failed, and how (called only when one did)."""
         names = {id(p): name for name, p in self.model.named_parameters()}
         for i, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
+            if p.grad is None:
                 continue
+            g = p.grad.data
             name = names.get(id(p), f"parameter {i} of the optimizer")
             if not np.isfinite(g).all():
                 kind = "nan" if np.isnan(g).any() else "inf"

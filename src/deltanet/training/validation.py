@@ -14,6 +14,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, no_grad
+from deltanet.autograd.tensor import leaf
 from deltanet.backend import DEFAULT_DTYPE
 
 
@@ -97,12 +98,7 @@ def _cast(a: np.ndarray, dtype: Any, name: str) -> np.ndarray:
 def as_tensor(a: np.ndarray) -> Tensor:
     """Wrap an array that the checks already vetted in a leaf Tensor, skipping the dtype policy
     (this runs once per step, so it must cost next to nothing)."""
-    t = Tensor.__new__(Tensor)
-    t.data = a
-    t.grad = None
-    t.requires_grad = False
-    t._ctx = None
-    return t
+    return leaf(a)
 
 
 def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:

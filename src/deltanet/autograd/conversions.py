@@ -1,0 +1,187 @@
+"""What type a tensor has and where it lives: ``to``, ``float``/``double``/``long``/``int``/``bool``,
+``type``, ``type_as``, ``cpu``, ``cuda``, and ``parse_to_args`` for every ``to(...)`` of the library.
+(The methods are installed on ``Tensor`` under PyTorch's names: ``to_float`` is ``t.float()``.)
+
+As in PyTorch, a conversion to the dtype a tensor already has returns the tensor itself (no copy),
+a conversion between float dtypes is recorded (the gradient is converted back), and a conversion
+to an integer or bool dtype gives a tensor without history. deltanet computes on the CPU only:
+``"cpu"`` is accepted everywhere, and a GPU device raises a ``RuntimeError`` that says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import _checks as check
+from deltanet import backend
+from deltanet.autograd.ops import Cast
+from deltanet.autograd.tensor import Tensor, leaf
+
+# The legacy type names of ``Tensor.type()``.
+_TYPE_NAMES: dict[str, np.dtype] = {
+    "torch.FloatTensor": backend.float32,
+    "torch.DoubleTensor": backend.float64,
+    "torch.LongTensor": backend.int64,
+    "torch.IntTensor": backend.int32,
+    "torch.ShortTensor": backend.int16,
+    "torch.CharTensor": backend.int8,
+    "torch.ByteTensor": backend.uint8,
+    "torch.BoolTensor": backend.bool_,
+}
+_NAMES_OF_TYPES: dict[np.dtype, str] = {v: k for k, v in _TYPE_NAMES.items()}
+
+
+def to_dtype(t: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
+    """``t`` converted to ``dtype``: itself when it has it already (unless ``copy``), recorded
+    between float dtypes, without history to an integer or bool dtype."""
+    if t.data.dtype == dtype and not copy:
+        return t
+    if dtype.kind == "f" and t.data.dtype.kind == "f":
+        return Cast.apply(t, dtype=dtype)
+    return leaf(t.data.astype(dtype))
+
+
+def parse_to_args(*args: Any, **kwargs: Any) -> tuple[backend.device | None, np.dtype | None, bool, bool]:
+    """Read the arguments of a ``to(...)`` call the way PyTorch does: ``to(dtype)``, ``to(device)``,
+    ``to(device, dtype)``, ``to(other_tensor)``, with keywords ``device``, ``dtype``,
+    ``non_blocking`` and ``copy``. ``Tensor.to`` and ``Module.to`` both use it.
+
+    Args:
+        args: positional arguments as given to ``to``.
+        kwargs: keyword arguments as given to ``to``.
+
+    Returns:
+        ``(device, dtype, non_blocking, copy)``; ``device`` and ``dtype`` are None where not given.
+
+    Raises:
+        RuntimeError: the device is not the CPU (deltanet has no GPU backend).
+        ValueError: an argument that is neither a device, a dtype nor a tensor, or one given twice.
+        TypeError: an unknown keyword.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.autograd import parse_to_args
+        >>> parse_to_args("cpu", dn.float64)
+        (device(type='cpu'), dtype('float64'), False, False)
+    """
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(unknown)}")
+    place, dtype = kwargs.get("device"), kwargs.get("dtype")
+    non_blocking, copy = kwargs.get("non_blocking", False), kwargs.get("copy", False)
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):  # to(other): other's dtype and device
+        other = rest.pop(0)
+        place, dtype = _once(place, backend.CPU, "device"), _once(dtype, other.dtype, "dtype")
+    else:
+        if rest and _is_device(rest[0]):
+            place = _once(place, rest.pop(0), "device")
+        if rest and not isinstance(rest[0], (bool, np.bool_)):
+            dtype = _once(dtype, rest.pop(0), "dtype")
+    if rest:
+        non_blocking = rest.pop(0)
+    if rest:
+        copy = rest.pop(0)
+    if rest:
+        raise TypeError(f"to() got too many positional arguments: {args!r}")
+    if place is not None:
+        if isinstance(place, (int, np.integer)) and not isinstance(place, (bool, np.bool_)):
+            place = backend.device("cuda", int(place))  # to(0) means the first GPU in PyTorch
+        backend.check_device(place)
+        place = place if isinstance(place, backend.device) else backend.device(place)
+    if dtype is not None:
+        dtype = backend.resolve_dtype(dtype, "to()")
+    return place, dtype, check.flag(non_blocking, "non_blocking", "to()"), check.flag(copy, "copy", "to()")
+
+
+def _once(current: Any, value: Any, what: str) -> Any:
+    if current is not None:
+        raise ValueError(f"to(): the {what} is given twice ({current!r} and {value!r})")
+    return value
+
+
+def _is_device(value: Any) -> bool:
+    """Whether a positional argument of ``to`` names a device (not a dtype)."""
+    if isinstance(value, backend.device):
+        return True
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return True
+    if isinstance(value, str):
+        try:
+            backend.device(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """This tensor converted to another dtype (``t.to(dn.float64)``) or moved to a device (only
+    ``"cpu"``: it returns the tensor itself); see ``parse_to_args`` for the forms accepted."""
+    _, dtype, _, copy = parse_to_args(*args, **kwargs)
+    if dtype is None:
+        return leaf_copy(self) if copy else self
+    return to_dtype(self, dtype, copy)
+
+
+def leaf_copy(t: Tensor) -> Tensor:
+    """A recorded copy (PyTorch's ``to(copy=True)`` keeps the graph)."""
+    return Cast.apply(t, dtype=t.data.dtype) if t.data.dtype.kind == "f" else leaf(t.data.copy())
+
+
+def to_float(self: Tensor) -> Tensor:
+    """This tensor as float32 (itself if it is float32 already)."""
+    return to_dtype(self, backend.float32)
+
+
+def to_double(self: Tensor) -> Tensor:
+    """This tensor as float64 (itself if it is float64 already)."""
+    return to_dtype(self, backend.float64)
+
+
+def to_long(self: Tensor) -> Tensor:
+    """This tensor as int64 (floats are truncated toward zero; no gradient flows through)."""
+    return to_dtype(self, backend.int64)
+
+
+def to_int(self: Tensor) -> Tensor:
+    """This tensor as int32 (floats are truncated toward zero; no gradient flows through)."""
+    return to_dtype(self, backend.int32)
+
+
+def to_bool(self: Tensor) -> Tensor:
+    """This tensor as bool (nonzero is True; no gradient flows through)."""
+    return to_dtype(self, backend.bool_)
+
+
+def to_half(self: Tensor) -> Tensor:
+    """Refused: deltanet computes in float32 or float64."""
+    raise ValueError("deltanet computes in float32 or float64, not float16 (half); use t.float()")
+
+
+def tensor_type(self: Tensor, dtype: Any = None) -> Any:
+    """With no argument, PyTorch's type name (``"torch.FloatTensor"``); with a dtype (or such a
+    name), this tensor converted to it."""
+    if dtype is None:
+        return _NAMES_OF_TYPES.get(self.data.dtype, f"deltanet.{self.data.dtype}")
+    if isinstance(dtype, str) and dtype in _TYPE_NAMES:
+        return to_dtype(self, _TYPE_NAMES[dtype])
+    return to_dtype(self, backend.resolve_dtype(dtype, "type()"))
+
+
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor converted to ``other``'s dtype."""
+    return to_dtype(self, other.data.dtype)
+
+
+def cpu(self: Tensor) -> Tensor:
+    """The tensor itself: it is on the CPU already."""
+    return self
+
+
+def cuda(self: Tensor, device: Any = None, non_blocking: bool = False) -> Tensor:
+    """Refused with a ``RuntimeError``: deltanet has no GPU backend."""
+    backend.check_device(backend.device("cuda") if device is None else device)
+    return self  # not reached: check_device raised

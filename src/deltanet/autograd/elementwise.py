@@ -1,0 +1,584 @@
+r"""Elementwise math and matrix products on tensors, with PyTorch's names: the functions behind
+``+ - * / ** @`` and ``dn.exp``, ``dn.sqrt``, ``dn.clamp``, ``dn.where``, ``dn.matmul``, ...
+
+Each calls one primitive of ``ops.py`` or is written in terms of them (``a - b`` is
+$a + (-b)$, ``a / b`` is $a \cdot b^{-1}$), so none needs a gradient rule of its own.
+
+Python numbers meet a tensor as PyTorch's do: a float tensor keeps its dtype (``x * 0.5`` is
+float32 for a float32 ``x``), an integer tensor stays integer with an integer and becomes float32
+with a float, and true division of integers gives float32.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.autograd import ops
+from deltanet.autograd.conversions import to_dtype
+from deltanet.autograd.factories import as_tensor
+from deltanet.autograd.tensor import Tensor, leaf
+
+# -- operands ------------------------------------------------------------------------------------
+
+
+def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    """``x`` and ``other`` as two tensors that combine with PyTorch's dtypes (see the module docstring)."""
+    if isinstance(other, Tensor):
+        return x, other
+    kind = x.data.dtype.kind
+    if kind == "f":
+        if not isinstance(other, _NUMERIC):
+            raise TypeError(f"a tensor cannot be combined with a {type(other).__name__} ({other!r})")
+        return x, leaf(np.asarray(other, dtype=x.data.dtype))
+    if isinstance(other, (bool, np.bool_)):
+        return x, leaf(np.asarray(other, dtype=x.data.dtype if kind != "b" else np.bool_))
+    if isinstance(other, (int, np.integer)):
+        if kind == "b":
+            x = to_dtype(x, backend.INDEX_DTYPE)
+        return x, leaf(np.asarray(other, dtype=x.data.dtype))
+    if isinstance(other, (float, np.floating)):
+        return to_dtype(x, backend.DEFAULT_DTYPE), leaf(np.asarray(other, dtype=backend.DEFAULT_DTYPE))
+    if not isinstance(other, _ARRAY_LIKE):
+        raise TypeError(f"a tensor cannot be combined with a {type(other).__name__} ({other!r})")
+    return x, as_tensor(other)
+
+
+_ARRAY_LIKE = (np.ndarray, np.generic, list, tuple)
+_NUMERIC = (float, int, np.ndarray, np.generic, list, tuple)  # concrete types: isinstance stays fast
+
+
+def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """True division: integer (or bool) operands become float32 first, as in PyTorch."""
+    if x.data.dtype.kind != "f" and y.data.dtype.kind != "f":
+        return to_dtype(x, backend.DEFAULT_DTYPE), to_dtype(y, backend.DEFAULT_DTYPE)
+    return x, y
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+# -- operators (installed on Tensor) -------------------------------------------------------------
+def __add__(self: Tensor, other: Any) -> Tensor:
+    return ops.Add.apply(*operands(self, other))
+
+
+def __radd__(self: Tensor, other: Any) -> Tensor:
+    x, y = operands(self, other)
+    return ops.Add.apply(y, x)
+
+
+def __neg__(self: Tensor) -> Tensor:
+    return ops.Neg.apply(self)
+
+
+def __pos__(self: Tensor) -> Tensor:
+    return self
+
+
+def __sub__(self: Tensor, other: Any) -> Tensor:
+    x, y = operands(self, other)
+    return ops.Add.apply(x, ops.Neg.apply(y))
+
+
+def __rsub__(self: Tensor, other: Any) -> Tensor:
+    x, y = operands(self, other)
+    return ops.Add.apply(y, ops.Neg.apply(x))
+
+
+def __mul__(self: Tensor, other: Any) -> Tensor:
+    return ops.Mul.apply(*operands(self, other))
+
+
+def __rmul__(self: Tensor, other: Any) -> Tensor:
+    x, y = operands(self, other)
+    return ops.Mul.apply(y, x)
+
+
+def __truediv__(self: Tensor, other: Any) -> Tensor:
+    x, y = _floats(*operands(self, other))
+    return ops.Mul.apply(x, ops.Pow.apply(y, exponent=-1))
+
+
+def __rtruediv__(self: Tensor, other: Any) -> Tensor:
+    x, y = _floats(*operands(self, other))
+    return ops.Mul.apply(y, ops.Pow.apply(x, exponent=-1))
+
+
+def __pow__(self: Tensor, exponent: Any) -> Tensor:
+    return pow(self, exponent)
+
+
+def __rpow__(self: Tensor, base: Any) -> Tensor:
+    x, b = operands(self, base)
+    return ops.PowTensor.apply(b, x)
+
+
+def __matmul__(self: Tensor, other: Any) -> Tensor:
+    return ops.MatMul.apply(*operands(self, other))
+
+
+def __rmatmul__(self: Tensor, other: Any) -> Tensor:
+    x, y = operands(self, other)
+    return ops.MatMul.apply(y, x)
+
+
+def __abs__(self: Tensor) -> Tensor:
+    return ops.Abs.apply(self)
+
+
+# -- arithmetic functions ------------------------------------------------------------------------
+def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    r"""$\text{input} + \alpha \cdot \text{other}$, elementwise with broadcasting.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+        alpha: the factor of ``other``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.add(dn.tensor([1.0, 2.0]), dn.tensor([10.0, 20.0]), alpha=0.5).tolist()
+        [6.0, 12.0]
+    """
+    x, y = operands(_tensor(input), other)
+    return ops.Add.apply(x, y if alpha == 1 else y * alpha)
+
+
+def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    r"""$\text{input} - \alpha \cdot \text{other}$, elementwise with broadcasting.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+        alpha: the factor of ``other``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.sub(dn.tensor([1.0, 2.0]), 1.0).tolist()
+        [0.0, 1.0]
+    """
+    x, y = operands(_tensor(input), other)
+    return ops.Add.apply(x, ops.Neg.apply(y if alpha == 1 else y * alpha))
+
+
+def mul(input: Tensor, other: Any) -> Tensor:
+    r"""$\text{input} \cdot \text{other}$, elementwise with broadcasting.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.mul(dn.tensor([1.0, 2.0]), 3).tolist()
+        [3.0, 6.0]
+    """
+    return __mul__(_tensor(input), other)
+
+
+def div(input: Tensor, other: Any) -> Tensor:
+    r"""$\text{input} / \text{other}$, elementwise with broadcasting (true division: integers give float32).
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.div(dn.tensor([1, 2]), 2).tolist()
+        [0.5, 1.0]
+    """
+    return __truediv__(_tensor(input), other)
+
+
+def neg(input: Tensor) -> Tensor:
+    r"""$-x$, elementwise.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.neg(dn.tensor([1.0, -2.0])).tolist()
+        [-1.0, 2.0]
+    """
+    return ops.Neg.apply(_tensor(input))
+
+
+def pow(input: Tensor, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    r"""$x^y$, elementwise: ``exponent`` is a number or a tensor (broadcast).
+
+    Negative bases give exact powers for integer-valued exponents (NaN for others, as in
+    PyTorch). Gradients are PyTorch's: $y x^{y-1}$ (0 where $y = 0$) for the base and
+    $x^y \ln x$ (0 where $x = 0$ and $y \ge 0$) for a tensor exponent.
+
+    Args:
+        input: the base, a tensor.
+        exponent: a number or a tensor.
+
+    Raises:
+        ValueError: ``exponent`` is neither a number nor a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> (dn.tensor([-2.0, 3.0]) ** dn.tensor([2.0, 2.0])).tolist()
+        [4.0, 9.0]
+    """
+    x = _tensor(input)
+    if isinstance(exponent, Tensor) or isinstance(exponent, np.ndarray):
+        x, y = operands(x, exponent)
+        return ops.PowTensor.apply(x, y)
+    if not isinstance(exponent, (int, float, np.integer, np.floating)):
+        raise ValueError(f"pow: exponent must be a number or a tensor, got {exponent!r}")
+    if x.data.dtype.kind != "f" and not isinstance(exponent, (int, np.integer)):
+        x = to_dtype(x, backend.DEFAULT_DTYPE)  # an integer tensor to a float power: float32
+    return ops.Pow.apply(x, exponent=exponent)
+
+
+# -- elementwise functions -----------------------------------------------------------------------
+def exp(input: Tensor) -> Tensor:
+    r"""$e^x$, elementwise; its derivative is the output itself.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.exp(dn.tensor([0.0])).tolist()
+        [1.0]
+    """
+    return ops.Exp.apply(_tensor(input))
+
+
+def log(input: Tensor) -> Tensor:
+    r"""$\ln x$, elementwise; derivative $1/x$.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.log(dn.tensor([1.0])).tolist()
+        [0.0]
+    """
+    return ops.Log.apply(_tensor(input))
+
+
+def sin(input: Tensor) -> Tensor:
+    r"""$\sin x$, elementwise; derivative $\cos x$.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.sin(dn.tensor([0.0])).tolist()
+        [0.0]
+    """
+    return ops.Sin.apply(_tensor(input))
+
+
+def cos(input: Tensor) -> Tensor:
+    r"""$\cos x$, elementwise; derivative $-\sin x$.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.cos(dn.tensor([0.0])).tolist()
+        [1.0]
+    """
+    return ops.Cos.apply(_tensor(input))
+
+
+def tanh(input: Tensor) -> Tensor:
+    r"""$\tanh x$, elementwise; derivative $1 - a^2$ from the output $a$.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.tanh(dn.tensor([0.0])).tolist()
+        [0.0]
+    """
+    return ops.Tanh.apply(_tensor(input))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    r"""The logistic function $\sigma(x) = 1 / (1 + e^{-x})$, elementwise; derivative $a(1 - a)$.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.sigmoid(dn.tensor([0.0])).tolist()
+        [0.5]
+    """
+    return ops.Sigmoid.apply(_tensor(input))
+
+
+def relu(input: Tensor) -> Tensor:
+    r"""$\max(0, x)$, elementwise; derivative $[a > 0]$.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.relu(dn.tensor([-1.0, 2.0])).tolist()
+        [0.0, 2.0]
+    """
+    return ops.ReLU.apply(_tensor(input))
+
+
+def sqrt(input: Tensor) -> Tensor:
+    r"""$\sqrt{x}$, elementwise; derivative $1 / (2 \sqrt{x})$, infinite at 0 as in PyTorch.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.sqrt(dn.tensor([4.0])).tolist()
+        [2.0]
+    """
+    return ops.Sqrt.apply(_tensor(input))
+
+
+def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    r"""$|x|$, elementwise; derivative $\operatorname{sign} x$ (0 at 0, as in PyTorch).
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.abs(dn.tensor([-1.5, 2.0])).tolist()
+        [1.5, 2.0]
+    """
+    return ops.Abs.apply(_tensor(input))
+
+
+def square(input: Tensor) -> Tensor:
+    r"""$x^2$, elementwise.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.square(dn.tensor([-3.0])).tolist()
+        [9.0]
+    """
+    return ops.Pow.apply(_tensor(input), exponent=2)
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    r"""$\min(\max(x, \text{min}), \text{max})$, elementwise: values limited to $[\text{min}, \text{max}]$.
+
+    The gradient is 1 inside the range, bounds included, and 0 outside (PyTorch's rule). Bounds
+    may be numbers or tensors (broadcast), and one of them may be None.
+
+    Args:
+        input: a tensor.
+        min: the lower bound, or None.
+        max: the upper bound, or None.
+
+    Raises:
+        ValueError: both bounds are None.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.clamp(dn.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    x = _tensor(input)
+    if min is None and max is None:
+        raise ValueError("clamp: give min, max or both (both are None)")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            low = operands(x, min)[1]
+            out = where(out.data < low.data, low, out)
+        if max is not None:
+            high = operands(x, max)[1]
+            out = where(out.data > high.data, high, out)
+        return out
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
+            raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
+    return ops.Clamp.apply(x, low=min, high=max)
+
+
+def maximum(input: Tensor, other: Any) -> Tensor:
+    r"""$\max(x, y)$, elementwise with broadcasting; on a tie each input gets half the gradient.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.maximum(dn.tensor([1.0, 5.0]), dn.tensor([3.0, 2.0])).tolist()
+        [3.0, 5.0]
+    """
+    return ops.Maximum.apply(*operands(_tensor(input), other))
+
+
+def minimum(input: Tensor, other: Any) -> Tensor:
+    r"""$\min(x, y)$, elementwise with broadcasting; on a tie each input gets half the gradient.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.minimum(dn.tensor([1.0, 5.0]), dn.tensor([3.0, 2.0])).tolist()
+        [1.0, 2.0]
+    """
+    return ops.Minimum.apply(*operands(_tensor(input), other))
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    r"""``input`` where ``condition`` holds and ``other`` elsewhere (all three broadcast).
+
+    Differentiable in ``input`` and ``other``: each receives the gradient where it was chosen.
+
+    Args:
+        condition: a bool tensor (or array).
+        input: a tensor or a number, taken where ``condition`` is True.
+        other: a tensor or a number, taken where it is False.
+
+    Raises:
+        ValueError: ``condition`` is not boolean.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> x = dn.tensor([-1.0, 2.0])
+        >>> dn.where(x > 0, x, 0.0).tolist()
+        [0.0, 2.0]
+    """
+    mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if mask.dtype != np.bool_:
+        raise ValueError(f"where: condition must be a bool tensor, got dtype {mask.dtype}")
+    if isinstance(input, Tensor):
+        x, y = operands(input, other)
+    elif isinstance(other, Tensor):
+        y, x = operands(other, input)
+    else:
+        x, y = as_tensor(input), as_tensor(other)
+    return ops.Where.apply(x, y, condition=mask)
+
+
+def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
+    r"""A copy of ``input`` with ``value`` where ``mask`` is True (``mask`` broadcasts to ``input``).
+
+    Args:
+        input: a tensor.
+        mask: a bool tensor (or array).
+        value: a number (or a one-element tensor).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> x = dn.tensor([1.0, 2.0, 3.0])
+        >>> x.masked_fill(x > 1.5, 0.0).tolist()
+        [1.0, 0.0, 0.0]
+    """
+    x = _tensor(input)
+    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    if m.dtype != np.bool_:
+        raise ValueError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+    if np.broadcast_shapes(m.shape, x.shape) != x.shape:
+        raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to the input's {x.shape}")
+    fill = operands(x, value)[1]
+    if fill.data.dtype != x.data.dtype:
+        fill = to_dtype(fill, x.data.dtype)  # the filled tensor keeps its dtype, as in PyTorch
+    return ops.Where.apply(fill, x, condition=m)
+
+
+# -- matrix products -----------------------------------------------------------------------------
+def matmul(input: Tensor, other: Any) -> Tensor:
+    r"""The matrix product with NumPy's (and PyTorch's) rules: 1-D operands are vectors, stacks
+    of matrices broadcast.
+
+    Args:
+        input: a tensor of at least one dimension.
+        other: a tensor of at least one dimension.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.matmul(dn.ones(2, 3), dn.ones(3)).tolist()
+        [3.0, 3.0]
+    """
+    return ops.MatMul.apply(*operands(_tensor(input), other))
+
+
+def mm(input: Tensor, mat2: Any) -> Tensor:
+    r"""The product of two matrices, $(n, m) \times (m, p) \to (n, p)$.
+
+    Args:
+        input: a 2-D tensor.
+        mat2: a 2-D tensor.
+
+    Raises:
+        ValueError: an operand is not 2-D, or the inner sizes differ.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.mm(dn.ones(2, 3), dn.ones(3, 4)).shape
+        (2, 4)
+    """
+    x, y = operands(_tensor(input), mat2)
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[0]:
+        raise ValueError(f"mm: expects (n, m) and (m, p) matrices, got shapes {x.shape} and {y.shape}")
+    return ops.MatMul.apply(x, y)
+
+
+def bmm(input: Tensor, mat2: Any) -> Tensor:
+    r"""Batched matrix products, $(b, n, m) \times (b, m, p) \to (b, n, p)$.
+
+    Args:
+        input: a 3-D tensor.
+        mat2: a 3-D tensor with the same batch size.
+
+    Raises:
+        ValueError: an operand is not 3-D, or the batch or inner sizes differ.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.bmm(dn.ones(5, 2, 3), dn.ones(5, 3, 4)).shape
+        (5, 2, 4)
+    """
+    x, y = operands(_tensor(input), mat2)
+    if x.ndim != 3 or y.ndim != 3 or x.shape[0] != y.shape[0] or x.shape[2] != y.shape[1]:
+        raise ValueError(f"bmm: expects (b, n, m) and (b, m, p) tensors, got shapes {x.shape} and {y.shape}")
+    return ops.MatMul.apply(x, y)
+
+
+def dot(input: Tensor, other: Any) -> Tensor:
+    r"""The inner product $\sum_i x_i y_i$ of two vectors of equal length.
+
+    Args:
+        input: a 1-D tensor.
+        other: a 1-D tensor.
+
+    Raises:
+        ValueError: an operand is not 1-D, or the lengths differ.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.dot(dn.tensor([1.0, 2.0]), dn.tensor([3.0, 4.0])).item()
+        11.0
+    """
+    x, y = operands(_tensor(input), other)
+    if x.ndim != 1 or y.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"dot: expects two 1-D tensors of equal length, got shapes {x.shape} and {y.shape}")
+    return ops.MatMul.apply(x, y)

@@ -1,0 +1,494 @@
+"""In-place operations with PyTorch's rules: ``+= -= *= /=``, ``add_``, ``sub_``, ``mul_``, ``div_``,
+``pow_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``masked_fill_``, ``uniform_``, ``normal_``,
+and item assignment ``t[index] = value``.
+
+Each writes into ``t.data`` itself (the same array: parameters, views and arrays shared with NumPy
+see the change) and bumps the version counter that ``t`` shares with its views.
+
+- Outside ``no_grad``, changing a leaf that requires grad (a parameter) raises PyTorch's
+  "a leaf Variable that requires grad is being used in an in-place operation"; inside
+  ``no_grad`` it is allowed, as for ``p -= lr * p.grad``.
+- On a tensor that is part of a recorded graph the change is recorded: the tensor's history is
+  rebased onto the operation (its old value becomes the operation's input), and the gradient is
+  exact (``backward`` gives old and new users of the tensor what each saw; see ``engine``).
+- A function that saved the old values (an input's or its own output's) raises PyTorch's
+  "modified by an inplace operation ... is at version N; expected version M" at ``backward()``;
+  one that saved nothing of it (``y = x + 1; x.add_(1)``) is unaffected, as in PyTorch.
+- Views: an in-place change of a view (``t[1:3]``, ``t.view(...)``, ``t.T``, ``t[0][1:]``) writes
+  through to its base, as in PyTorch. When a gradient is involved, the change is recorded on the
+  base (the new values are assigned to the base's elements that the view sees: ``SetItem``), and
+  every live view of the base gets a new history, as PyTorch regenerates a view's ``grad_fn``; so
+  ``x[:, 0] += b`` and ``v = x[0]; v.mul_(2)`` on interior tensors give PyTorch's gradients. A view
+  of a leaf that requires grad raises PyTorch's error, and so does a view made under ``no_grad``
+  of a tensor that requires grad. ``expand`` results are read-only, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend
+from deltanet.autograd import elementwise as E
+from deltanet.autograd.engine import saves_memory_of
+from deltanet.autograd.function import Function, is_grad_enabled
+from deltanet.autograd.ops import unbroadcast
+from deltanet.autograd.shapes import GetItem, as_view_index, index_array, is_basic_index
+from deltanet.autograd.tensor import Tensor, leaf
+
+
+# -- primitives of recorded in-place operations --------------------------------------------------
+class Overwrite(Function):
+    """z = ``src`` broadcast to the shape (and cast to the dtype) of ``x``: ``copy_``, ``fill_``,
+    ``zero_``, ``uniform_``, ``normal_``. ``x`` gets a zero gradient (its value is gone, as in
+    PyTorch), ``src`` the sum of the deltas of the places it filled."""
+
+    def forward(self, x: np.ndarray, src: np.ndarray) -> np.ndarray:
+        self.shape = src.shape
+        return np.broadcast_to(src, x.shape).astype(x.dtype)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        gx = np.zeros_like(delta) if self.needs_input_grad[0] else None
+        gs = unbroadcast(delta, self.shape) if self.needs_input_grad[1] else None
+        return gx, gs
+
+
+class SetItem(Function):
+    """z = x with ``z[index] = value`` (``value`` broadcast); $\\delta$ goes to ``value`` at ``index``
+    and to ``x`` everywhere else."""
+
+    def forward(self, x: np.ndarray, value: np.ndarray, index: Any) -> np.ndarray:
+        self.index, self.shape = index, value.shape
+        z = x.copy()
+        assign(z, index, value)
+        return z
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            gx = delta.copy()
+            gx[self.index] = 0
+        if self.needs_input_grad[1]:
+            g = np.asarray(delta[self.index])
+            if g.ndim < len(self.shape):  # a one-element value put at one position
+                g = g.reshape(self.shape)
+            gv = unbroadcast(g, self.shape)
+        return gx, gv
+
+
+def assign(target: np.ndarray, index: Any, value: np.ndarray) -> None:
+    """``target[index] = value``, where a one-element value may also fill a single position, as in PyTorch."""
+    try:
+        target[index] = value
+    except ValueError as error:
+        if value.size != 1:
+            raise ValueError(f"t[index] = value: {error}") from None
+        target[index] = value.reshape(())
+
+
+# -- the rules -----------------------------------------------------------------------------------
+def _records(t: Tensor, others: tuple, owner: str) -> Any:
+    """Check that ``t`` may be changed in place now (see the module docstring); return whether the
+    change must be recorded in the graph: False, True, or ``"view"`` for a view (recorded on its
+    base)."""
+    involved = any(isinstance(o, Tensor) and o.requires_grad for o in others)
+    if is_grad_enabled():
+        base = t._base
+        if base is not None and (base.requires_grad or t.requires_grad or involved):
+            if base.requires_grad and base._ctx is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+                )
+            if t._ctx is None and base.requires_grad:
+                raise RuntimeError(
+                    f"{owner}: a view was created in no_grad mode and is being modified in place with grad mode "
+                    f"enabled; take the view outside no_grad, or change it inside no_grad"
+                )
+            if t._ctx is not None and base._ctx is not None and base._ctx.seq > t._ctx.seq:
+                raise RuntimeError(f"{owner}: this view was taken before its base was changed in place; take it again")
+            return "view" if t.data.dtype.kind == "f" else False
+        if t.requires_grad and t._ctx is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        record = (t.requires_grad or involved) and t.data.dtype.kind == "f"  # an integer tensor holds no gradient
+    else:
+        record = False
+    if not t.data.flags.writeable:
+        raise RuntimeError(
+            f"{owner}: unsupported operation: this tensor's memory is read-only (an expand() result repeats one "
+            f"element at several positions, or the NumPy array it shares is read-only); clone() it first"
+        )
+    return record
+
+
+def _edited(t: Tensor) -> None:
+    """Bump the version after an in-place change, and mark the functions that made this memory's
+    values (``t``'s, its base's, the memory's first maker) as stale if they saved the memory."""
+    vc = t._shared_version()
+    maker = None if vc.maker is None else vc.maker()
+    makers = {fn for fn in (t._ctx, None if t._base is None else t._base._ctx, maker) if fn is not None}
+    for fn in makers:
+        saved = getattr(fn, "saved_tensors", None)
+        if saved and fn.parents is not None and saves_memory_of(saved, t.data):
+            fn.stale_output = (vc, t.shape, t.dtype)
+    vc.bump()
+
+
+def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
+    """Record ``t ← compute(t)``: the old value becomes the input of the new history."""
+    old = leaf(t.data.copy())  # functions of compute may save it; t.data is about to change
+    old.requires_grad = t.requires_grad
+    old._ctx = t._ctx
+    result = compute(old)
+    _write(t, result.data, owner)
+    _edited(t)
+    fn = result._ctx
+    if fn is not None:
+        fn.previous = t._ctx  # what made t before: the engine walks back to it for older users of t
+    t._ctx = fn
+    t.requires_grad = fn is not None
+    if fn is not None and t._vc is not None and t._vc.views:
+        _remake_views(t)
+    return t
+
+
+def _remake_views(base: Tensor) -> None:
+    """Give every live view of ``base`` a new history: those elements of the new base (as PyTorch
+    regenerates a view's ``grad_fn``). Users of a view from before keep its old history."""
+    views = [v for v in base._shared_version().live_views() if v._base is base and v.data.dtype.kind == "f"]
+    if not views:
+        return
+    locate = element_finder(base.data)
+    for view in views:
+        remade = GetItem.apply(base, index=locate(view.data))._ctx
+        remade.previous = view._ctx
+        view._ctx = remade
+        view.requires_grad = True
+
+
+def _rebase_view(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
+    """Record ``t <- compute(t)`` for a view ``t`` of ``base``, as PyTorch does: the new values are
+    assigned to the elements of ``base`` that ``t`` sees (recorded on the base, which gets a new
+    history), and ``t`` becomes those elements of the new base."""
+    base, old_fn = t._base, t._ctx
+    assert base is not None
+    t._shared_version().add_view(t)  # remade with the base's other views below
+    index = element_finder(base.data)(t.data)
+    old = leaf(t.data.copy())
+    old.requires_grad = t.requires_grad
+    old._ctx = old_fn
+    result = compute(old)
+    if result.data.shape != t.data.shape:
+        raise ValueError(
+            f"{owner}: a result of shape {result.shape} cannot be written into a tensor of shape {t.shape}"
+        )
+    __setitem__(base, index, result)  # records SetItem on the base, which remakes t's history too
+    assert t._ctx is not old_fn
+    return t
+
+
+def element_finder(base: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray, ...]]:
+    """A function that gives, for each element of a view of ``base`` (an array sharing its memory),
+    its index in ``base``: ``base[find(view)]`` equals ``view``.
+
+    Found from the byte address of every element, so it works for any view (slices, reshapes,
+    transposes, views of views). Costs a sort of ``base``'s addresses: for the rare in-place
+    change that gives a base a new history.
+    """
+
+    def addresses(a: np.ndarray) -> np.ndarray:
+        start = a.__array_interface__["data"][0]
+        grid: Any = np.indices(a.shape, sparse=True) if a.ndim else []
+        return start + sum((g * s for g, s in zip(grid, a.strides)), np.zeros(a.shape, np.int64))
+
+    where = addresses(base).reshape(-1)
+    order = np.argsort(where, kind="stable")
+    ranked = where[order]
+
+    def find(view: np.ndarray) -> tuple[np.ndarray, ...]:
+        if view.size == 0:
+            return tuple(np.zeros(view.shape, np.int64) for _ in base.shape)
+        wanted = addresses(view)
+        found = np.searchsorted(ranked, wanted).clip(0, max(ranked.size - 1, 0))
+        if not np.array_equal(ranked[found], wanted):
+            raise RuntimeError("internal error: a view whose elements are not elements of its base")
+        return np.unravel_index(order[found], base.shape)
+
+    return find
+
+
+def _write(t: Tensor, values: np.ndarray, owner: str) -> None:
+    if values.shape != t.data.shape:
+        raise ValueError(
+            f"{owner}: a result of shape {values.shape} cannot be written into a tensor of shape {t.shape}"
+        )
+    _into(np.copyto, t, owner, t.data, values, casting="same_kind")
+
+
+def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kwargs: Any) -> None:
+    """Run a NumPy operation that writes into ``t.data``, with the library's messages for bad shapes
+    and dtypes."""
+    try:
+        operation(*args, **kwargs)
+    except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting errors
+        text = str(error)
+        if "broadcast" in text or "shape" in text:
+            raise ValueError(f"{owner}: the result does not fit a tensor of shape {t.shape} ({text})") from None
+        if "cast" in text:
+            raise ValueError(
+                f"{owner}: the result cannot be stored in this tensor of dtype {t.dtype} ({text}); "
+                f"convert first, e.g. t = t.float()"
+            ) from None
+        raise
+
+
+def _apply(
+    t: Tensor, others: tuple, owner: str, fast: Callable[[], None], compute: Callable[[Tensor], Tensor]
+) -> Tensor:
+    record = _records(t, others, owner)
+    if record == "view":
+        return _rebase_view(t, compute, owner)
+    if record:
+        return _rebase(t, compute, owner)
+    fast()
+    _edited(t)
+    return t
+
+
+def _array(other: Any) -> Any:
+    return other.data if isinstance(other, Tensor) else other
+
+
+def _scaled(other: Any, alpha: Any) -> Any:
+    return other if alpha == 1 else other * alpha
+
+
+# -- arithmetic ----------------------------------------------------------------------------------
+def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """In place: ``self += alpha * other`` (see the module docstring for the rules)."""
+    return _apply(
+        self,
+        (other,),
+        "add_",
+        lambda: _into(
+            np.add, self, "add_", self.data, _array(_scaled(other, alpha)), out=self.data, casting="same_kind"
+        ),
+        lambda old: E.add(old, other, alpha=alpha),
+    )
+
+
+def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """In place: ``self -= alpha * other``."""
+    return _apply(
+        self,
+        (other,),
+        "sub_",
+        lambda: _into(
+            np.subtract, self, "sub_", self.data, _array(_scaled(other, alpha)), out=self.data, casting="same_kind"
+        ),
+        lambda old: E.sub(old, other, alpha=alpha),
+    )
+
+
+def mul_(self: Tensor, other: Any) -> Tensor:
+    """In place: ``self *= other``."""
+    return _apply(
+        self,
+        (other,),
+        "mul_",
+        lambda: _into(np.multiply, self, "mul_", self.data, _array(other), out=self.data, casting="same_kind"),
+        lambda old: E.mul(old, other),
+    )
+
+
+def div_(self: Tensor, other: Any) -> Tensor:
+    """In place: ``self /= other`` (true division: an integer tensor cannot hold the result)."""
+    return _apply(
+        self,
+        (other,),
+        "div_",
+        lambda: _into(np.true_divide, self, "div_", self.data, _array(other), out=self.data, casting="same_kind"),
+        lambda old: E.div(old, other),
+    )
+
+
+def pow_(self: Tensor, exponent: Any) -> Tensor:
+    """In place: ``self **= exponent``."""
+    return _apply(
+        self,
+        (exponent,),
+        "pow_",
+        lambda: _into(np.power, self, "pow_", self.data, _array(exponent), out=self.data, casting="same_kind"),
+        lambda old: E.pow(old, exponent),
+    )
+
+
+def addcmul_(self: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """In place: ``self += value * tensor1 * tensor2``."""
+    return add_(self, E.mul(E._tensor(tensor1), tensor2), alpha=value)
+
+
+def addcdiv_(self: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """In place: ``self += value * tensor1 / tensor2``."""
+    return add_(self, E.div(E._tensor(tensor1), tensor2), alpha=value)
+
+
+def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """In place: limit the values to ``[min, max]`` (either bound may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp_: give min, max or both (both are None)")
+    return _apply(
+        self,
+        (min, max),
+        "clamp_",
+        lambda: _into(np.clip, self, "clamp_", self.data, _array(min), _array(max), out=self.data),
+        lambda old: E.clamp(old, min, max),
+    )
+
+
+def relu_(self: Tensor) -> Tensor:
+    """In place: ``self = max(self, 0)``."""
+    return _apply(
+        self,
+        (),
+        "relu_",
+        lambda: _into(np.maximum, self, "relu_", self.data, 0, out=self.data),
+        E.relu,
+    )
+
+
+# -- filling -------------------------------------------------------------------------------------
+def _source(value: Any, t: Tensor) -> Tensor:
+    return value if isinstance(value, Tensor) else leaf(np.asarray(value))
+
+
+def _overwrite(self: Tensor, src: Tensor, owner: str) -> Tensor:
+    try:
+        fits = np.broadcast_shapes(src.data.shape, self.data.shape) == self.data.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{owner}: a source of shape {src.shape} does not broadcast to this tensor's {self.shape}")
+    return _apply(
+        self,
+        (src,),
+        owner,
+        lambda: np.copyto(self.data, src.data, casting="unsafe"),
+        lambda old: Overwrite.apply(old, src),
+    )
+
+
+def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    """In place: ``self``'s values become ``src``'s (broadcast, converted to ``self``'s dtype)."""
+    return _overwrite(self, _source(src, self), "copy_")
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """In place: every element becomes ``value`` (a number or a one-element tensor)."""
+    src = _source(value, self)
+    if src.data.size != 1:
+        raise ValueError(f"fill_: value must be a number or a one-element tensor, got shape {src.shape}")
+    return _overwrite(self, src, "fill_")
+
+
+def zero_(self: Tensor) -> Tensor:
+    """In place: every element becomes 0."""
+    return _overwrite(self, leaf(np.zeros((), self.data.dtype)), "zero_")
+
+
+def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
+    """In place: ``value`` where ``mask`` is True (``mask`` broadcasts to ``self``)."""
+    m = np.asarray(_array(mask))
+    if m.dtype != np.bool_:
+        raise ValueError(f"masked_fill_: mask must be a bool tensor, got dtype {m.dtype}")
+    return _apply(
+        self,
+        (value,),
+        "masked_fill_",
+        lambda: _into(np.copyto, self, "masked_fill_", self.data, _array(value), where=m, casting="unsafe"),
+        lambda old: E.masked_fill(old, m, value),
+    )
+
+
+def _random_fill(self: Tensor, draw: Callable[[np.random.Generator], np.ndarray], owner: str, generator: Any) -> Tensor:
+    if self.data.dtype.kind != "f":
+        raise ValueError(f"{owner}: needs a floating-point tensor, got dtype {self.dtype}")
+    values = np.asarray(draw(backend.get_rng(generator)), dtype=self.data.dtype)
+    return _overwrite(self, leaf(values), owner)
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    """In place: uniform random values in ``[a, b)``, from deltanet's default generator (or ``generator``)."""
+    return _random_fill(self, lambda rng: rng.uniform(a, b, self.shape), "uniform_", generator)
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    """In place: normal random values of mean ``mean`` and standard deviation ``std``."""
+    return _random_fill(self, lambda rng: rng.normal(mean, std, self.shape), "normal_", generator)
+
+
+# -- item assignment -----------------------------------------------------------------------------
+def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+    index = index_array(index)
+    if isinstance(value, Tensor) and _is_own_slice(self, index, value):
+        return  # t[i] += x changed t[i] in place already; Python now assigns the slice to itself
+    if isinstance(value, Tensor):
+        src = value
+    else:
+        src = leaf(np.asarray(value, dtype=self.data.dtype if self.data.dtype.kind == "f" else None))
+
+    def fast() -> None:
+        assign(self.data, index, src.data)
+
+    _apply(self, (src,), "t[index] = value", fast, lambda old: SetItem.apply(old, src, index=index))
+
+
+def _is_own_slice(t: Tensor, index: Any, value: Tensor) -> bool:
+    """Whether ``value`` is the very memory ``t[index]`` (a view of ``t`` at that basic index)."""
+    root = t if t._base is None else t._base
+    if value._base is not root or not is_basic_index(index if isinstance(index, tuple) else (index,)):
+        return False
+    target = t.data[as_view_index(index)]
+    here, there = target.__array_interface__, value.data.__array_interface__
+    return bool(here["data"] == there["data"] and target.shape == value.shape and target.strides == value.data.strides)
+
+
+# -- Python's in-place operators -----------------------------------------------------------------
+def __iadd__(self: Tensor, other: Any) -> Tensor:
+    return add_(self, other)
+
+
+def __isub__(self: Tensor, other: Any) -> Tensor:
+    return sub_(self, other)
+
+
+def __imul__(self: Tensor, other: Any) -> Tensor:
+    return mul_(self, other)
+
+
+def __itruediv__(self: Tensor, other: Any) -> Tensor:
+    return div_(self, other)
+
+
+def __ipow__(self: Tensor, other: Any) -> Tensor:
+    return pow_(self, other)
+
+
+def _logical_inplace(ufunc: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return _apply(
+            self,
+            (),
+            name,
+            lambda: _into(ufunc, self, name, self.data, _array(other), out=self.data),
+            lambda old: old,  # not reached: bool and integer tensors never require grad
+        )
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+__iand__ = _logical_inplace(np.bitwise_and, "__iand__")
+__ior__ = _logical_inplace(np.bitwise_or, "__ior__")
+__ixor__ = _logical_inplace(np.bitwise_xor, "__ixor__")

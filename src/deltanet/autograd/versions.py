@@ -1,0 +1,104 @@
+"""Numbering and version counters: how ``backward()`` notices that an in-place operation changed an
+array that a recorded function saved.
+
+One counter numbers both the recorded functions (``Function.seq``, a topological order) and the
+in-place edits, so "edited after the function was recorded" is one comparison of two numbers.
+
+A tensor and its views share one ``Version`` (as in PyTorch: they share memory). Every in-place
+operation bumps it and stamps it with the current number. A function that saved an array of that
+memory and was recorded before the last stamp sees stale data: ``backward()`` refuses to use it and
+reports the version it expected, computed from the stamps it kept.
+
+The engine pays for none of this while no in-place edit happened after the oldest function of the
+graph it walks (``last_edit()``), which is every ordinary training step.
+"""
+
+from __future__ import annotations
+
+import weakref
+from itertools import count
+from typing import Any
+
+# Functions and in-place edits in the order they happened; a function's inputs always come from
+# functions numbered before it.
+sequence = count()
+
+
+class _Clock:
+    last_edit = -1  # the number of the latest in-place edit of any tensor
+
+
+class Version:
+    """The version counter of one piece of memory, shared by a tensor and its views.
+
+    ``count`` is the number of in-place edits (PyTorch's ``t._version``); ``stamps`` keeps the
+    numbers of the most recent ones (None before the first), enough to say which version a
+    function saw.
+    """
+
+    __slots__ = ("count", "stamps", "maker", "views")
+    KEPT = 32
+
+    def __init__(self, maker: Any = None) -> None:
+        self.count = 0
+        self.stamps: list[int] | None = None
+        # The function that made this memory's values (weakly: a detached copy kept for a report
+        # must not keep a whole graph alive); an in-place edit through any tensor sharing the
+        # memory makes its saved output stale.
+        self.maker = None if maker is None else weakref.ref(maker)
+        # The live views of this memory's base, whose history is remade when the base gets a new one
+        # (by id: tensors compare elementwise, so they cannot be set members).
+        self.views: dict[int, weakref.ref[Any]] | None = None
+
+    def add_view(self, view: Any) -> None:
+        """Remember a view of this memory (weakly), to remake its history if the base's changes."""
+        views = self.views
+        if views is None:
+            views = self.views = {}
+        key = id(view)
+        if key not in views:
+            views[key] = weakref.ref(view, _forget(views, key))
+
+    def live_views(self) -> list[Any]:
+        """The views remembered that still exist."""
+        if not self.views:
+            return []
+        return [v for v in (ref() for ref in list(self.views.values())) if v is not None]
+
+    def bump(self) -> int:
+        """Record one in-place edit now; return its number."""
+        stamp = next(sequence)
+        self.count += 1
+        if self.stamps is None:
+            self.stamps = []
+        elif len(self.stamps) == self.KEPT:
+            del self.stamps[0]
+        self.stamps.append(stamp)
+        _Clock.last_edit = stamp
+        return stamp
+
+    def edited_after(self, seq: int) -> bool:
+        """Whether an in-place edit happened after the function numbered ``seq`` was recorded."""
+        return self.stamps is not None and self.stamps[-1] > seq
+
+    def at(self, seq: int) -> int | None:
+        """The version the function numbered ``seq`` saw (None when too many edits happened since)."""
+        stamps = self.stamps or []
+        later = sum(1 for s in stamps if s > seq)
+        if later == len(stamps) and self.count > len(stamps):
+            return None  # the stamps kept do not reach back that far
+        return self.count - later
+
+
+def _forget(views: dict[int, Any], key: int) -> Any:
+    """The callback that drops a view from ``views`` when it is garbage-collected."""
+
+    def forget(_: Any) -> None:
+        views.pop(key, None)
+
+    return forget
+
+
+def last_edit() -> int:
+    """The number of the latest in-place edit of any tensor (-1 before the first)."""
+    return _Clock.last_edit
