@@ -175,7 +175,7 @@ def test_grad_as_tensor_is_read_like_an_array():
         opt.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(a.data, b.data)
     assert isinstance(b.grad, dn.Tensor) and not b.grad.data.any()
-    assert isinstance(a.grad, np.ndarray) and not a.grad.any()
+    assert isinstance(a.grad, dn.Tensor) and not a.grad.data.any()  # an array assigned to .grad is wrapped
 
 
 def test_add_param_group_fills_defaults_and_rejects_duplicates():
