@@ -1,0 +1,73 @@
+"""Time per optimizer step of ``fit`` itself on W1 and W2, for comparing two versions of deltanet.
+
+``benchmarks/run.py`` times a hand-written step; this times ``dn.fit`` (no Monitor, no progress
+output), so that it includes what the training loop adds to the four steps: batching, the NaN
+policy's checks, callbacks and bookkeeping. Run it with two source trees alternating, e.g.
+
+    PYTHONPATH=/path/to/old/src python benchmarks/fit_step.py --workload W1
+    PYTHONPATH=src python benchmarks/fit_step.py --workload W1
+
+It prints the median over rounds of the time per step, in µs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workload", choices=("W1", "W2"), default="W1")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=1.0, help="about how long each round trains")
+    args = parser.parse_args()
+
+    import deltanet as dn
+    from deltanet import losses, nn, optim
+    from workloads import WORKLOADS, _data
+
+    spec = WORKLOADS[args.workload]
+    X, y = _data(spec)
+    n_steps = -(-len(X) // spec["batch"])
+
+    def build() -> tuple:
+        sizes, act = spec["sizes"], {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[spec["act"]]
+        layers: list = []
+        for i in range(len(sizes) - 1):
+            layers.append(nn.Linear(sizes[i], sizes[i + 1], rng=i))
+            if i < len(sizes) - 2:
+                layers.append(act())
+        model = nn.Sequential(*layers)
+        return model, optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec["momentum"])
+
+    def run(epochs: int) -> float:
+        model, opt = build()
+        start = time.perf_counter()
+        dn.fit(
+            model,
+            X,
+            y,
+            losses.CrossEntropy(),
+            opt,
+            epochs=epochs,
+            batch_size=spec["batch"],
+            shuffle=False,
+            monitor=False,
+            verbose=0,
+        )
+        return (time.perf_counter() - start) / (epochs * n_steps)
+
+    per_step = run(3)  # warm up and calibrate
+    epochs = max(3, int(args.seconds / (per_step * n_steps)))
+    times = [run(epochs) for _ in range(args.rounds)]
+    print(f"{args.workload} fit: {statistics.median(times) * 1e6:.1f} µs/step (median of {args.rounds})")
+
+
+if __name__ == "__main__":
+    main()
