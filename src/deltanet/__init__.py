@@ -125,8 +125,8 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     zeros,
     zeros_like,
 )
+from deltanet.backend import Generator, cuda, device, float32, float64, int8, int16, int32, int64, manual_seed, uint8
 from deltanet.backend import bool_ as bool
-from deltanet.backend import cuda, device, float32, float64, int8, int16, int32, int64, manual_seed, uint8
 from deltanet.backend import float32 as float
 from deltanet.backend import float64 as double
 from deltanet.backend import int16 as short
@@ -262,6 +262,7 @@ __all__ = [
     "losses",
     "lt",
     "manual_seed",
+    "Generator",
     "masked_fill",
     "matmul",
     "maximum",

@@ -52,6 +52,52 @@ def array_module(*arrays: Any) -> Any:
     return np
 
 
+class Generator(np.random.Generator):
+    """PyTorch's ``torch.Generator``: a random generator of its own, seeded with ``manual_seed``.
+
+    It is a ``numpy.random.Generator`` (PCG64), so every ``rng=`` and ``generator=`` argument of
+    the library takes it; ``Generator().manual_seed(42)`` draws what ``numpy.random.default_rng(42)``
+    draws (not what PyTorch's generator draws: the streams of the two libraries differ).
+
+    Args:
+        device: ``"cpu"`` (the only device).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> g = dn.Generator().manual_seed(42)
+        >>> g.integers(10, size=3).tolist() == dn.Generator().manual_seed(42).integers(10, size=3).tolist()
+        True
+        >>> g.initial_seed()
+        42
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        check_device(device)
+        super().__init__(np.random.PCG64())
+        self._seed: int | None = None
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from ``seed`` (a non-negative integer) and return the generator."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"Generator.manual_seed expects a non-negative integer, got {seed!r}")
+        self.bit_generator.state = np.random.PCG64(int(seed)).state
+        self._seed = int(seed)
+        return self
+
+    def initial_seed(self) -> int | None:
+        """The seed of the last ``manual_seed`` (None when it was never seeded)."""
+        return self._seed
+
+    def get_state(self) -> dict[str, Any]:
+        """The state of the stream, to give back to ``set_state``."""
+        return dict(self.bit_generator.state)
+
+    def set_state(self, state: dict[str, Any]) -> Generator:
+        """Continue the stream from a state that ``get_state`` returned."""
+        self.bit_generator.state = state
+        return self
+
+
 def manual_seed(seed: int) -> np.random.Generator:
     """Reset the default random generator, so the same seed gives bit-identical weights.
 

@@ -140,3 +140,25 @@ def test_new_tensors_take_this_ones_dtype():
     assert x.new_full((2,), 7).tolist() == [7.0, 7.0] and x.new_full((2,), 7).dtype == dn.float64
     assert x.new_tensor([1, 2]).dtype == dn.float64 and x.new_zeros(2, dtype=dn.int64).dtype == dn.int64
     assert x.new_zeros(2, requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+def test_size_as_pytorchs_keyword(name):
+    factory = getattr(dn, name)
+    assert factory(size=(2, 3)).shape == factory(2, 3).shape == factory((2, 3)).shape == (2, 3)
+    with pytest.raises(TypeError, match=rf"{name}\(\): give the size once, positionally or as size=, got both"):
+        factory(2, size=(3,))
+
+
+def test_generator_is_seeded_like_torchs_and_taken_by_every_generator_argument():
+    g = dn.Generator().manual_seed(42)
+    assert g.initial_seed() == 42
+    first = dn.randperm(6, generator=g).tolist()
+    assert dn.randperm(6, generator=dn.Generator().manual_seed(42)).tolist() == first
+    state = g.get_state()
+    a = dn.rand(3, generator=g).tolist()
+    assert dn.rand(3, generator=g.set_state(state)).tolist() == a
+    with pytest.raises(ValueError, match=r"manual_seed expects a non-negative integer, got -1"):
+        dn.Generator().manual_seed(-1)
+    with pytest.raises(RuntimeError, match="cuda"):
+        dn.Generator("cuda")

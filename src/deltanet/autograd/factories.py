@@ -32,6 +32,15 @@ def _dtype(dtype: Any, owner: str, default: np.dtype = backend.DEFAULT_DTYPE) ->
     return default if dtype is None else backend.resolve_dtype(dtype, owner)
 
 
+def _sizes(shape: tuple, keyword: Any, owner: str) -> tuple:
+    """The size given positionally (``zeros(2, 3)``) or as PyTorch's keyword (``zeros(size=(2, 3))``)."""
+    if keyword is None:
+        return shape
+    if shape:
+        raise TypeError(f"{owner}(): give the size once, positionally or as size=, got both")
+    return (keyword,)
+
+
 def _size(size: tuple, owner: str) -> tuple[int, ...]:
     """A shape from ``(2, 3)``, ``((2, 3),)`` or ``([2, 3],)``: non-negative integers."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -132,11 +141,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 # -- filled --------------------------------------------------------------------------------------
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros.
 
     Args:
-        size: the shape, as ``zeros(2, 3)`` or ``zeros((2, 3))``.
+        shape: the shape, as ``zeros(2, 3)`` or ``zeros((2, 3))``.
+        size: the shape as PyTorch's keyword, ``zeros(size=(2, 3))``, instead of ``shape``.
         dtype: the dtype (float32 by default).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
@@ -147,14 +157,17 @@ def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         (2, 3)
     """
     backend.check_device(device)
-    return _finish(np.zeros(_size(size, "zeros"), _dtype(dtype, "zeros")), requires_grad, "zeros")
+    return _finish(
+        np.zeros(_size(_sizes(shape, size, "zeros"), "zeros"), _dtype(dtype, "zeros")), requires_grad, "zeros"
+    )
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
     Args:
-        size: the shape, as ``ones(2, 3)`` or ``ones((2, 3))``.
+        shape: the shape, as ``ones(2, 3)`` or ``ones((2, 3))``.
+        size: the shape as PyTorch's keyword, ``ones(size=(2, 3))``, instead of ``shape``.
         dtype: the dtype (float32 by default).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
@@ -165,14 +178,15 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
         [1.0, 1.0]
     """
     backend.check_device(device)
-    return _finish(np.ones(_size(size, "ones"), _dtype(dtype, "ones")), requires_grad, "ones")
+    return _finish(np.ones(_size(_sizes(shape, size, "ones"), "ones"), _dtype(dtype, "ones")), requires_grad, "ones")
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor whose values are not set (whatever the memory held): fill it before reading it.
 
     Args:
-        size: the shape, as ``empty(2, 3)`` or ``empty((2, 3))``.
+        shape: the shape, as ``empty(2, 3)`` or ``empty((2, 3))``.
+        size: the shape as PyTorch's keyword, ``empty(size=(2, 3))``, instead of ``shape``.
         dtype: the dtype (float32 by default).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
@@ -183,7 +197,9 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         (2, 2)
     """
     backend.check_device(device)
-    return _finish(np.empty(_size(size, "empty"), _dtype(dtype, "empty")), requires_grad, "empty")
+    return _finish(
+        np.empty(_size(_sizes(shape, size, "empty"), "empty"), _dtype(dtype, "empty")), requires_grad, "empty"
+    )
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -291,12 +307,18 @@ def linspace(
 
 # -- random --------------------------------------------------------------------------------------
 def rand(
-    *size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *shape: Any,
+    size: Any = None,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Uniform random values in $[0, 1)$.
 
     Args:
-        size: the shape, as ``rand(2, 3)`` or ``rand((2, 3))``.
+        shape: the shape, as ``rand(2, 3)`` or ``rand((2, 3))``.
+        size: the shape as PyTorch's keyword, ``rand(size=(2, 3))``, instead of ``shape``.
         generator: a ``numpy.random.Generator`` or an int seed (deltanet's default generator when None).
         dtype: float32 (default) or float64.
         device: only ``"cpu"`` (or None).
@@ -310,17 +332,23 @@ def rand(
     """
     backend.check_device(device)
     kind = _float_dtype(dtype, "rand")
-    values = backend.get_rng(generator).random(_size(size, "rand"), dtype=kind)
+    values = backend.get_rng(generator).random(_size(_sizes(shape, size, "rand"), "rand"), dtype=kind)
     return _finish(values, requires_grad, "rand")
 
 
 def randn(
-    *size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    *shape: Any,
+    size: Any = None,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal random values (mean 0, variance 1).
 
     Args:
-        size: the shape, as ``randn(2, 3)`` or ``randn((2, 3))``.
+        shape: the shape, as ``randn(2, 3)`` or ``randn((2, 3))``.
+        size: the shape as PyTorch's keyword, ``randn(size=(2, 3))``, instead of ``shape``.
         generator: a ``numpy.random.Generator`` or an int seed (deltanet's default generator when None).
         dtype: float32 (default) or float64.
         device: only ``"cpu"`` (or None).
@@ -333,7 +361,7 @@ def randn(
     """
     backend.check_device(device)
     kind = _float_dtype(dtype, "randn")
-    values = backend.get_rng(generator).standard_normal(_size(size, "randn"), dtype=kind)
+    values = backend.get_rng(generator).standard_normal(_size(_sizes(shape, size, "randn"), "randn"), dtype=kind)
     return _finish(values, requires_grad, "randn")
 
 
