@@ -29,6 +29,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "deltanet"
 LAYER = {
     "_version": 0,
     "_checks": 0,
+    "_atomic": 0,
     "backend": 1,
     "autograd": 2,
     "functional": 3,

@@ -415,7 +415,6 @@ def test_the_files_of_a_run_folder_get_the_usual_permissions(tmp_path, umask_027
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
-@pytest.mark.xfail(reason="deltanet.io's archive writer (dn.save) keeps mkstemp's 0o600: the io helper's fix")
 def test_the_model_file_gets_the_usual_permissions(tmp_path, umask_027):
     run = tmp_path / "run"
     assert cli("train", iris_config(tmp_path, 1), "--run-dir", run, "--quiet")[0] == 0

@@ -224,11 +224,6 @@ def test_non_finite_weights_are_never_written(tmp_path):
     assert all(np.array_equal(saved[k], v) for k, v in snapshots[0].items())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deltanet.io.archive.write_atomic writes through tempfile.mkstemp, whose files are 0o600 "
-    "whatever the umask; the io helper owns that function",
-)
 def test_checkpoint_files_get_the_permissions_of_a_normal_file(tmp_path):
     umask = os.umask(0o022)
     os.umask(umask)

@@ -22,12 +22,12 @@ file in the same folder and ``os.replace``, so a crash never leaves half a file 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from deltanet._atomic import atomic_replace
 from deltanet.data.dicom import read_dicom
 from deltanet.data.image import Image, ImageReadError, require
 
@@ -253,15 +253,10 @@ def _write_pillow(path: Path, array: np.ndarray, kind: str) -> None:
 
 
 def _atomically(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder (same suffixes), then ``os.replace``."""
+    """Write through a temporary file in the same folder with the target's suffixes (the writers
+    pick the format from the name), then rename it over ``path`` (``deltanet._atomic``)."""
     suffixes = ".nii.gz" if path.name.lower().endswith(".nii.gz") else path.suffix
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffixes}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_replace(path, write, suffix=".tmp" + suffixes)
 
 
 def write_image(path: Any, image: Any, like: Image | None = None) -> Path:

@@ -1,8 +1,9 @@
 """The zip container, write side: one file written atomically, errors that name the user's path.
 
 Members go into a temporary file (``.<name>.<random>.tmp``) in the target's folder, which is
-flushed and fsynced, then renamed over the target with ``os.replace`` (atomic on POSIX and
-Windows), and the folder is fsynced where the OS allows. A crash leaves either the old file or the
+flushed and fsynced, given the usual permissions, then renamed over the target with
+``os.replace`` (atomic on POSIX and Windows), and the folder is fsynced where the OS allows: the
+package's one atomic writer, ``deltanet._atomic``. A crash leaves either the old file or the
 new one under the final name, never a mix; at worst a ``.<name>.*.tmp`` file stays behind. An
 error while writing (a full disk, a folder that refuses new files) removes the temporary file
 and is raised as the same ``OSError`` subclass naming the target, never the temporary file.
@@ -17,11 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
-from typing import Any
+from typing import IO, Any
 
+from deltanet._atomic import atomic_write
 from deltanet.io.archive import FORMAT, MANIFEST, VERSION, file_path, not_regular
 from deltanet.io.errors import CheckpointError
 
@@ -41,37 +42,26 @@ def write_atomic(path: Any, members: Iterable[tuple[str, bytes]]) -> None:
         what = None  # no such file yet (or unreadable: the rename below reports it)
     if what is not None:
         raise CheckpointError(f"cannot save to {path!r}: it is {what}; deltanet replaces only regular files")
-    tmp = None
+
+    def fill(handle: IO[bytes]) -> None:
+        listing: dict[str, dict[str, Any]] = {}
+        with zipfile.ZipFile(handle, "w") as archive:
+            for name, data in members:
+                _put(archive, name, data)
+                listing[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            manifest = {"format": FORMAT, "version": VERSION, "members": listing}
+            _put(archive, MANIFEST, dump_json(manifest))
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            listing: dict[str, dict[str, Any]] = {}
-            with zipfile.ZipFile(handle, "w") as archive:
-                for name, data in members:
-                    _put(archive, name, data)
-                    listing[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                manifest = {"format": FORMAT, "version": VERSION, "members": listing}
-                _put(archive, MANIFEST, dump_json(manifest))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException as error:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        if isinstance(error, OSError):
-            raise _naming(error, path, tmp) from None
-        raise
-    _fsync_folder(folder)
+        atomic_write(target, fill)
+    except OSError as error:
+        raise _naming(error, path) from None
 
 
-def _naming(error: OSError, path: str, tmp: str | None) -> Exception:
-    """``error`` told about ``path``: the same OSError subclass where it has an errno."""
+def _naming(error: OSError, path: str) -> Exception:
+    """``error`` told about ``path`` (``atomic_write`` already names it, not the temporary file),
+    saying that the previous file is unchanged: the same OSError subclass where it has an errno."""
     reason = error.strerror or str(error)
-    if tmp is not None:
-        reason = reason.replace(tmp, path)
     if error.errno is not None:
         try:
             return type(error)(error.errno, f"cannot save (any previous file is unchanged): {reason}", path)
@@ -85,20 +75,6 @@ def _put(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     info.compress_type = zipfile.ZIP_DEFLATED if name.endswith(".json") else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
     archive.writestr(info, data)
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened (Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def dump_json(value: Any) -> bytes:

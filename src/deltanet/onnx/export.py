@@ -23,7 +23,6 @@ depends on the data (a branch on a value) is exported as the branch that the zer
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import nn
+from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Function, Tensor, no_grad, ops, shapes
 from deltanet.onnx.converters import ExportError, converter_for
 
@@ -314,21 +314,5 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
 
 
 def _write(path: Any, data: bytes) -> None:
-    """Atomic write: temporary file in the same folder, fsync, ``os.replace``."""
-    import tempfile
-
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write the serialized graph atomically (``deltanet._atomic``)."""
+    atomic_write_bytes(path, data)

@@ -44,19 +44,18 @@ one. The readers never unpickle (``allow_pickle=False``).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from deltanet import _atomic
 
 # Every file of a run folder, named once. ``fit``, the ``Monitor``, the report and the command
 # line read and write them through these names.
@@ -122,43 +121,12 @@ class RunFolderError(ValueError):
 
 
 # -- writing files ------------------------------------------------------------------------------
-def _umask() -> int:
-    try:  # Linux tells it without changing it (os.umask would, for a moment, for every thread)
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def normal_mode() -> int:
-    """The permissions a new file gets from ``open``: ``0o666`` less the process's umask.
-
-    Examples:
-        >>> from deltanet.training.rundir import normal_mode
-        >>> normal_mode() & 0o600   # the owner may always read and write
-        384
-    """
-    return 0o666 & ~_umask()
-
-
-def _user_error(error: OSError, path: Path) -> OSError:
-    """The same error, naming the user's ``path`` instead of the temporary file."""
-    if error.errno is not None and error.strerror:
-        return type(error)(error.errno, error.strerror, str(path))
-    return OSError(f"{path}: cannot write the file ({error.strerror or type(error).__name__})")
-
-
 def atomic_write_bytes(path: Any, data: bytes) -> None:
     """Write ``data`` to ``path`` so that the file is either the old one or the whole new one.
 
-    A temporary file in the same folder is written, flushed to disk, given the usual permissions
-    (``normal_mode``) and renamed over ``path``. An error names ``path``, never the temporary file,
-    and leaves no temporary file behind.
+    The one atomic writer of the package (``deltanet._atomic``): a temporary file in the same
+    folder, fsynced, given the usual permissions and renamed over ``path``; an error names
+    ``path``, never the temporary file, and leaves no temporary file behind.
 
     Args:
         path: the file to write.
@@ -172,24 +140,7 @@ def atomic_write_bytes(path: Any, data: bytes) -> None:
         >>> open(path, "rb").read()
         b'abc'
     """
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise _user_error(error, path) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, normal_mode())
-        os.replace(tmp, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(error, OSError):
-            raise _user_error(error, path) from None
-        raise
+    _atomic.atomic_write_bytes(path, data)
 
 
 def atomic_write_text(path: Any, text: str) -> None:
