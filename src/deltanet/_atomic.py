@@ -62,7 +62,7 @@ def user_error(error: OSError, path: Any, tmp: str | None = None) -> OSError:
     return OSError(f"{path}: cannot write the file ({reason})")
 
 
-def atomic_write(path: Any, fill: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: Any, fill: Callable[[IO[bytes]], Any]) -> None:
     """Write ``path`` atomically: ``fill(handle)`` writes the new contents into a binary file.
 
     Args:
