@@ -125,7 +125,6 @@ if world.is_root:
     results["dropout-sgd"] = {"weights": difference(model, dropout_reference()), "masks_differ": masks[0] != masks[1]}
 
 
-
 class Calls(dn.callbacks.Callback):
     """The Allreduce calls between the start and the end of training (set-up checks excluded)."""
 
@@ -145,5 +144,23 @@ dn.fit(model, X, y, "cross_entropy", optimizer("sgd", model), callbacks=[calls],
 world.comm = counting.comm
 if world.is_root:
     results["allreduces"] = {"calls": calls.calls, "steps": FIT["epochs"] * 5}
+
+# A sweep spreads its runs over the ranks (SyncBatchNorm in each run: every run is its rank's
+# alone) and every rank gets the whole table, the same as one process's.
+grid = {"lr": [0.05, 0.2], "momentum": [0.0, 0.9]}
+table = dn.sweep(lambda: build("syncbn"), X, y, grid, epochs=2, batch_size=7, validation_data=(Xv, yv))
+tables = world.allgather_json([{k: v for k, v in row.items() if k != "seconds"} for row in table.rows])
+if world.is_root:
+    alone = dn.sweep(
+        lambda: build("syncbn"), X, y, grid, epochs=2, batch_size=7, validation_data=(Xv, yv), distributed=False
+    )
+    results["sweep"] = {
+        "ranks_equal": tables[0] == tables[1],
+        "rows": len(table.rows),
+        "difference": max(
+            abs(a[k] - b[k]) for a, b in zip(table.rows, alone.rows, strict=True) for k in ("loss", "val_loss")
+        ),
+        "curves": table.histories[3].history["val_loss"] == alone.histories[3].history["val_loss"],
+    }
     with open(sys.argv[1], "w") as out:
         json.dump(results, out, indent=1)

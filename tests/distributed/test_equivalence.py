@@ -5,7 +5,6 @@ of the two ranks' mask streams); per-rank BatchNorm differs, as documented."""
 import json
 
 import pytest
-
 from tests.distributed.launch import run
 
 
@@ -38,3 +37,10 @@ def test_per_rank_batch_norm_is_not_the_whole_batch(results):
 
 def test_one_allreduce_per_step(results):
     assert results["allreduces"]["calls"] == results["allreduces"]["steps"]
+
+
+def test_a_sweep_spreads_its_runs_and_every_rank_gets_the_table(results):
+    found = results["sweep"]
+    assert found["ranks_equal"] and found["rows"] == 4
+    assert found["difference"] < 1e-12
+    assert found["curves"]

@@ -1,7 +1,6 @@
 """A failure on one rank ends the whole job, quickly and with that rank's error; nothing hangs."""
 
 import pytest
-
 from tests.distributed.launch import run
 
 

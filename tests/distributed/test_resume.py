@@ -5,7 +5,6 @@ is refused with a clear error; rank 0 alone prints and fills the run folder."""
 import json
 
 import pytest
-
 from tests.distributed import mpi_resume
 from tests.distributed.launch import run
 

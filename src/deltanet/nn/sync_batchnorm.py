@@ -10,15 +10,19 @@ $C$ and $2C$ numbers).
 
 The ranks are those of ``process_group``: by default the MPI job's ``COMM_WORLD`` when MPI runs
 in this process (``deltanet.distributed.init()`` or any ``mpi4py`` program), else this process
-alone, where the layer is exactly ``BatchNorm``. Like PyTorch's, it takes inputs of any rank
+alone, where the layer is exactly ``BatchNorm``. Inside ``local_statistics()`` the default is
+this process alone: ``fit(distributed=False)`` and each run of a distributed ``sweep`` train
+there, so that a rank training on its own never waits for the others. Like PyTorch's, it takes inputs of any rank
 $(N, C, *)$; ``SyncBatchNorm.convert_sync_batchnorm(model)`` swaps every ``BatchNorm*d`` of a
 model for one, keeping the weights and the statistics.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -27,6 +31,25 @@ from deltanet.autograd import Tensor
 from deltanet.functional.sync_batchnorm import sync_batch_norm
 from deltanet.nn.batchnorm import _BatchNorm
 from deltanet.nn.module import Module
+
+_alone: contextvars.ContextVar[bool] = contextvars.ContextVar("deltanet_sync_batchnorm_alone", default=False)
+
+
+@contextlib.contextmanager
+def local_statistics() -> Iterator[None]:
+    """Inside the block (in this thread), ``SyncBatchNorm`` layers without a ``process_group``
+    normalize with this process's batch alone, as ``BatchNorm`` does.
+
+    Examples:
+        >>> from deltanet.nn.sync_batchnorm import local_statistics
+        >>> with local_statistics():
+        ...     pass
+    """
+    token = _alone.set(True)
+    try:
+        yield
+    finally:
+        _alone.reset(token)
 
 
 class SyncBatchNorm(_BatchNorm):
@@ -89,6 +112,8 @@ class SyncBatchNorm(_BatchNorm):
     def _reduce(self) -> Callable[[np.ndarray], Any] | None:
         """The in-place sum over the ranks of the group, or None for one rank."""
         group = self.process_group
+        if group is None and _alone.get():
+            return None
         if hasattr(group, "sum_"):
             return group.sum_ if group.size > 1 else None
         MPI = sys.modules.get("mpi4py.MPI")  # no MPI in this process: no other rank to ask

@@ -24,7 +24,6 @@ only the loss and the gradient norm are checked.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
@@ -33,6 +32,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet import distributed as dist
+from deltanet.nn.sync_batchnorm import local_statistics
 from deltanet.training import rundir
 from deltanet.training import validation as checks
 from deltanet.training.callback import Callback, CallbackList, History
@@ -164,7 +164,8 @@ def fit(
     if run_path is not None:
         rundir.write_config(run_path, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
     step, skip = Step(model, optimizer, loss_fn, regularizer, state.sync), checks.ignore_index(loss_fn)
-    guard = contextlib.nullcontext() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))
+    # One process (also one rank of an MPI job training alone): SyncBatchNorm asks no other rank.
+    guard = local_statistics() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))
 
     # -- train -------------------------------------------------------------------------------
     was_training, model.stop_training = model.training, False
