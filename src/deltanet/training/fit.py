@@ -131,7 +131,8 @@ def fit(
     checks.check_model(model)
     epochs, batch_size = checks.check_epochs(epochs), checks.check_batch_size(batch_size)
     world = _world(distributed)
-    verbose = resolve_verbose(checks.check_verbose(verbose)) if world is None or world.is_root else 0
+    verbose = resolve_verbose(checks.check_verbose(verbose))
+    verbose = verbose if world is None or world.is_root else 0  # rank 0 alone prints
     shuffle = check.flag(shuffle, "shuffle", "fit")
     checks.check_regularizer(regularizer)
     loss_fn, optimizer, metric_fns = resolve_loss(loss), _resolve_optimizer(optimizer, model), resolve_metrics(metrics)
@@ -186,7 +187,7 @@ def fit(
                         value, penalty, a = step(xb, yb)
                         state.record(value, penalty, a)
                         if hooks.per_step:
-                            hooks.on_batch_end(state.step - 1, {"loss": value, "size": len(a), "epoch": epoch})
+                            hooks.on_batch_end(state.step - 1, {"loss": value, "size": state.last_size, "epoch": epoch})
                     logs = {"loss": state.total / len(X)}
                     if regularizer is not None:
                         logs["penalty"] = state.penalty_total / len(X)

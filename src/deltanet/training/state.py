@@ -106,6 +106,7 @@ class FitState:
         self.sync: Any = None
         self._rows = (0, n)  # this rank's rows of the epoch order in the current step
         self._outputs_summed = False
+        self.last_size = 0  # the samples of the last step (the global batch, on several ranks)
         self._full = (as_tensor(X), as_tensor(y))  # the full batch, wrapped once
 
     # -- the loop ------------------------------------------------------------------------------
@@ -156,6 +157,7 @@ class FitState:
         self.total += value * nb
         self.penalty_total += penalty * nb
         self.step += 1
+        self.last_size = nb
 
     def epoch_outputs(self) -> np.ndarray:
         """The epoch's outputs, for the training metrics (kept when ``output_shape`` is given); in a
