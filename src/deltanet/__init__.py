@@ -150,6 +150,7 @@ _LAZY_MODULES = {
     "data": "deltanet.data",
     "utils": "deltanet.utils",
     "training": "deltanet.training",
+    "distributed": "deltanet.distributed",
     "callbacks": "deltanet.training.callbacks",
     "diagnostics": "deltanet.diagnostics",
     "inference": "deltanet.inference",

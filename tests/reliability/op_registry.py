@@ -38,6 +38,7 @@ from deltanet.autograd import inplace, ops, reductions, shapes
 # (``functional.linear`` is the function).
 act = importlib.import_module("deltanet.functional.activations")
 bn = importlib.import_module("deltanet.functional.batchnorm")
+sbn = importlib.import_module("deltanet.functional.sync_batchnorm")
 conv_mod = importlib.import_module("deltanet.functional.conv")
 drop = importlib.import_module("deltanet.functional.dropout")
 lin = importlib.import_module("deltanet.functional.linear")
@@ -1116,6 +1117,47 @@ register(
                 None,
                 None,
             ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        sbn.SyncBatchNorm,
+        sbn.sync_batch_norm,  # one rank (reduce=None): batch norm in training mode
+        lambda x, rm, rv, weight=None, bias=None, **kw: ref_batch_norm(x, rm, rv, weight, bias, training=True, **kw),
+        lambda rng: [
+            S("(N, C)", normal(rng, 4, 3), np.zeros(3), np.ones(3), positive(rng, 3), normal(rng, 3), constant=(1, 2)),
+            S("(N, C, L), no running stats", normal(rng, 2, 2, 3), None, None, positive(rng, 2), normal(rng, 2)),
+            S("(N, C, D, H, W), no affine", normal(rng, 2, 2, 2, 2, 2), np.zeros(2), np.ones(2), constant=(1, 2)),
+        ],
+        [
+            E(
+                "rank 1",
+                ValueError,
+                r"sync_batch_norm: expected a floating-point input of shape",
+                np.ones(3),
+                None,
+                None,
+            ),
+            E(
+                "one value per channel",
+                ValueError,
+                r"Expected more than 1 value per channel",
+                np.ones((1, 3)),
+                None,
+                None,
+            ),
+            E("weight size", ValueError, r"weight must have shape \(3,\)", np.ones((2, 3)), None, None, np.ones(2)),
+            E(
+                "momentum",
+                ValueError,
+                r"momentum must be a number in \[0, 1\], got 2",
+                np.ones((2, 3)),
+                None,
+                None,
+                momentum=2,
+            ),
+            E("reduce", ValueError, r"reduce must be None or a function", np.ones((2, 3)), None, None, reduce=3),
         ],
     )
 )

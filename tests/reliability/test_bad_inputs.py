@@ -691,6 +691,22 @@ for _d, (_max, _avg, _ada) in {
 LAYERS += [
     LayerSpec(nn.GlobalAvgPool, lambda: nn.GlobalAvgPool(), (2, 3, 4, 4), bad_rank=(2, 3)),
 ]
+LAYERS.append(
+    LayerSpec(
+        nn.SyncBatchNorm,
+        lambda: nn.SyncBatchNorm(4),
+        (3, 4, 2),
+        bad_rank=(4,),
+        feature_axis=1,
+        zero_samples_error=r"Expected more than 1 value per channel when training, got 0 over all ranks",
+        bad_hyperparameters=(
+            _h(
+                "num_features 0", lambda: nn.SyncBatchNorm(0), r"SyncBatchNorm: num_features must be a positive integer"
+            ),
+            _h("group", lambda: nn.SyncBatchNorm(4, process_group=1), r"SyncBatchNorm: process_group must be None"),
+        ),
+    )
+)
 for _bn, _shape in ((nn.BatchNorm1d, (3, 4)), (nn.BatchNorm2d, (2, 4, 3, 3)), (nn.BatchNorm3d, (2, 4, 2, 2, 2))):
     _name = _bn.__name__
     LAYERS.append(

@@ -68,10 +68,21 @@ def _quiet(*args: Any, **kwargs: Any) -> None:
 
 
 def _train(args: Any) -> int:
+    from deltanet import distributed
     from deltanet.cli import train
 
     say = _quiet if args.quiet else print
     verbose = 0 if args.quiet else 2
+    if distributed.launched_size() > 1:  # mpiexec -n W deltanet train ...: data-parallel, rank 0 speaks
+        world = distributed.init()
+        if not world.is_root:
+            say, verbose = _quiet, 0
+        with world.abort_on_error(describe=lambda error: f"deltanet: error: {_one_line(error)}"):
+            return _train_here(args, train, say, verbose)
+    return _train_here(args, train, say, verbose)
+
+
+def _train_here(args: Any, train: Any, say: Any, verbose: int) -> int:
     if args.resume is not None:
         if args.config is not None or args.epochs is not None or args.run_dir is not None or args.overwrite:
             raise CommandLineError(

@@ -16,6 +16,10 @@ for bit, as a run that was never stopped.
 A folder that already holds a run is not overwritten silently: a finished run needs
 ``--overwrite`` (or another ``--run-dir``), an unfinished one ``--resume`` or ``--overwrite``. A
 run that fails before its first checkpoint (a config the data do not fit) leaves nothing behind.
+
+Under ``mpiexec -n W deltanet train CONFIG`` every rank reads the config and the data and trains
+its share of each batch (``fit``'s data parallelism, ``deltanet.distributed``); rank 0 alone
+prints and writes the run folder (a folder every rank can read, for ``--resume``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 import numpy as np
 
 import deltanet as dn
+from deltanet import distributed
 from deltanet.cli.build import Training, build_model, build_training, target_kind
 from deltanet.cli.config import fail, read_config
 from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out, load_data, split_data
@@ -195,7 +200,8 @@ def train(
     dn.manual_seed(cfg["seed"])
     model = build_model(cfg["model"], cfg["path"], cfg["dtype"])
     training = build_training(cfg, model)
-    manifest = _start(folder, cfg, prepared)
+    distributed.barrier()  # every rank has checked the folder before rank 0 starts to write
+    manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
     return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
 
 
@@ -290,9 +296,12 @@ def _fit_and_finish(
                 resume_from=resume_from,
             )
         except Exception:
-            if resume_from is None and not (folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT).exists():
+            first = resume_from is None and not (folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT).exists()
+            if first and distributed.get_rank() == 0:
                 _abandon(folder)  # nothing was trained: leave the folder as if the run had not started
             raise
+        if distributed.get_rank() != 0:  # rank 0 writes the results
+            return {"run_dir": folder, "history": history, "metrics": None}
         metrics = write_results(folder, cfg, prepared, model, training, history, say)
     except KeyboardInterrupt:
         raise RunInterrupted(

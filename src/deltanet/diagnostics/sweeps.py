@@ -4,6 +4,13 @@ The seeds pick the learning rate, the batch size and the number of epochs by try
 ([Hosny et al.]: learning rate $\in \{0.1, 0.01, 0.001\}$ × batch size $\in \{16, 32, 64, 128\}$). Every run
 starts from the same initial weights and the same shuffle seed, so the runs differ only in the
 hyperparameters of the grid. Plot the table with ``dn.plot.sweep(result)``.
+
+Under ``mpiexec -n W`` (after ``deltanet.distributed.init()``) the runs are spread over the
+ranks, run $i$ on rank $i \bmod W$, each trained by its rank alone; the rows are then gathered
+(as JSON, one ``Allgatherv``) so that every rank returns the whole table. Each run is the same as
+in one process, except where it draws from the default generator (``Dropout()`` without its own
+``rng``): that generator is each rank's own, so give such layers ``rng=seed`` for runs that do not
+depend on where they ran.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import distributed as dist
 from deltanet.nn.module import Module
-from deltanet.training import TrainingDivergedError, fit
+from deltanet.training import History, TrainingDivergedError, fit
 
 # fit's own settings; every other key of the grid goes to the optimizer.
 _FIT_KEYS = {"batch_size", "epochs", "shuffle", "regularizer"}
@@ -121,6 +129,7 @@ def sweep(
     validation_data: Any = None,
     metrics: Any = None,
     rng: int = 0,
+    distributed: bool | None = None,
     **fit_kwargs: Any,
 ) -> SweepResult:
     """Train ``build_model()`` once per point of ``grid`` and return the table of results.
@@ -139,6 +148,9 @@ def sweep(
         validation_data: ``(X_val, y_val)``: adds ``val_loss`` and ``best_val_loss`` columns.
         metrics: metric names for ``fit`` (``["accuracy"]``), logged in the table.
         rng: the shuffle seed of every run (an int, so that each run shuffles alike).
+        distributed: spread the runs over the ranks of an MPI job (see the module docstring):
+            ``True`` starts it, ``False`` runs them all here, ``None`` (default) spreads them
+            after ``deltanet.distributed.init()``. Every rank returns the whole table.
         **fit_kwargs: more arguments for ``fit`` (``callbacks`` are shared by the runs). The runs
             train without ``fit``'s ``Monitor`` (a sweep tries settings that are expected to
             fail, and its table marks them) unless ``monitor=True`` is passed here.
@@ -169,14 +181,74 @@ def sweep(
         raise ValueError(f"sweep: rng must be an int seed (each run shuffles with it), got {rng!r}")
     factory = _optimizer_factory(optimizer)
     keys = list(grid)
+    points = [dict(zip(keys, combination)) for combination in itertools.product(*(list(grid[k]) for k in keys))]
+    world = _world(distributed)
+    if world is not None:
+        with world.abort_on_error():  # a run failing on one rank must not leave the others waiting
+            mine = [i for i in range(len(points)) if i % world.size == world.rank]
+            rows, histories = _runs(
+                build_model,
+                [points[i] for i in mine],
+                factory,
+                world,
+                X,
+                y,
+                loss,
+                epochs,
+                batch_size,
+                validation_data,
+                metrics,
+                rng,
+                fit_kwargs,
+            )
+            done = world.allgather_json(
+                [[i, _results(row, keys), _curves(h)] for i, row, h in zip(mine, rows, histories)]
+            )
+        found = {i: (results, curves) for part in done for i, results, curves in part}
+        rows = [{**points[i], **found[i][0]} for i in range(len(points))]
+        return SweepResult(keys, rows, [_history(found[i][1]) for i in range(len(points))])
+    rows, histories = _runs(
+        build_model,
+        points,
+        factory,
+        None,
+        X,
+        y,
+        loss,
+        epochs,
+        batch_size,
+        validation_data,
+        metrics,
+        rng,
+        fit_kwargs,
+    )
+    return SweepResult(keys, rows, histories)
+
+
+def _runs(
+    build_model: Callable[[], Module],
+    points: list[dict[str, Any]],
+    factory: Callable[..., Any],
+    world: Any,
+    X: Any,
+    y: Any,
+    loss: Any,
+    epochs: int,
+    batch_size: int | None,
+    validation_data: Any,
+    metrics: Any,
+    rng: int,
+    fit_kwargs: dict[str, Any],
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Train one model per point (on this process alone); every run starts from the weights of
+    the first model ``build_model`` returns."""
     initial_state = None
     rows: list[dict[str, Any]] = []
     histories: list[Any] = []
-    for combination in itertools.product(*(list(grid[k]) for k in keys)):
-        point = dict(zip(keys, combination))
-        model = build_model()
-        if not isinstance(model, Module):
-            raise ValueError(f"sweep: build_model must return a deltanet.nn.Module, got {type(model).__name__}")
+    if world is not None:  # the first run's weights, wherever that run trains
+        initial_state = _built(build_model).state_dict()
+    for point in points:
+        model = _built(build_model)
         if initial_state is None:
             initial_state = model.state_dict()
         else:
@@ -197,7 +269,16 @@ def sweep(
         diverged = False
         try:
             history = fit(
-                model, X, y, loss, opt, validation_data=validation_data, metrics=metrics, rng=int(rng), **run_kwargs
+                model,
+                X,
+                y,
+                loss,
+                opt,
+                validation_data=validation_data,
+                metrics=metrics,
+                rng=int(rng),
+                distributed=False,
+                **run_kwargs,
             )
         except TrainingDivergedError:
             diverged, history = True, None
@@ -221,7 +302,44 @@ def sweep(
         row["diverged"] = diverged
         rows.append(row)
         histories.append(history)
-    return SweepResult(keys, rows, histories)
+    return rows, histories
+
+
+def _built(build_model: Callable[[], Module]) -> Module:
+    model = build_model()
+    if not isinstance(model, Module):
+        raise ValueError(f"sweep: build_model must return a deltanet.nn.Module, got {type(model).__name__}")
+    return model
+
+
+def _world(distributed: Any) -> Any:
+    """The ``World`` to spread the runs over (two or more ranks), or None."""
+    if distributed is None:
+        world = dist.current()
+    elif distributed is True:
+        world = dist.init()
+    elif distributed is False:
+        return None
+    else:
+        raise ValueError(f"sweep: distributed must be True, False or None, got {distributed!r}")
+    return world if world is not None and world.size > 1 else None
+
+
+def _results(row: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    """A row's results (JSON values): the row without its hyperparameters."""
+    return {k: v for k, v in row.items() if k not in keys}
+
+
+def _curves(history: Any) -> Any:
+    return None if history is None else {"epoch": history.epoch, "history": history.history}
+
+
+def _history(curves: Any) -> Any:
+    if curves is None:
+        return None
+    history = History()
+    history.epoch, history.history = curves["epoch"], curves["history"]
+    return history
 
 
 __all__ = ["SweepResult", "sweep"]

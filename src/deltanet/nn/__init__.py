@@ -59,6 +59,7 @@ from deltanet.nn.pooling import (
     MaxPool2d,
     MaxPool3d,
 )
+from deltanet.nn.sync_batchnorm import SyncBatchNorm
 from deltanet.nn.upsample import Upsample
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Step",
+    "SyncBatchNorm",
     "Swish",
     "Tanh",
     "Unflatten",

@@ -46,6 +46,10 @@ class ModelCheckpoint(Callback):
     ``fit`` calls checkpoint callbacks after all other callbacks, so what they save includes every
     other callback's update for that epoch or step.
 
+    In a data-parallel ``fit`` (``deltanet.distributed``), every rank takes part in each save (the
+    checkpoint keeps every rank's random states) and rank 0 alone writes the file; resuming needs
+    the same number of ranks, each of which reads the file (a folder all ranks see).
+
     Args:
         dirpath: the folder to write into (created if missing).
         save_best_only: write only ``best.dnet`` at epoch ends, not ``last.dnet`` (step
@@ -116,6 +120,8 @@ class ModelCheckpoint(Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
+        if not _writes(self.fit_state):
+            return
         try:
             os.makedirs(self.dirpath, exist_ok=True)
             with tempfile.TemporaryFile(dir=self.dirpath):
@@ -168,8 +174,9 @@ class ModelCheckpoint(Callback):
                     state.step,
                     math.nan,
                 )
-        training, arrays = state.snapshot(at_epoch_end)
-        files.write(path, state.model, optimizer=state.optimizer, training=training, arrays=arrays)
+        training, arrays = state.snapshot(at_epoch_end)  # on every rank: it gathers their random states
+        if _writes(state):
+            files.write(path, state.model, optimizer=state.optimizer, training=training, arrays=arrays)
 
     def state_dict(self) -> dict[str, Any]:
         """The best value so far and the scheduler's state."""
@@ -191,6 +198,12 @@ class ModelCheckpoint(Callback):
             f"ModelCheckpoint(dirpath={self.dirpath!r}, save_best_only={self.save_best_only}, "
             f"monitor={self.monitor!r}, mode={self.mode!r}, every_n_steps={self.every_n_steps})"
         )
+
+
+def _writes(state: FitState | None) -> bool:
+    """Whether this process writes the files: always, but in a data-parallel fit only rank 0."""
+    world = None if state is None else state.world
+    return world is None or world.is_root
 
 
 def read_resume(path: Any, state: FitState) -> ResumePoint:

@@ -119,13 +119,22 @@ def validation_logs(
     metrics: Sequence[tuple[str, Callable[..., Any]]],
     validation_data: tuple[np.ndarray, np.ndarray],
     batch_size: int | None,
+    world: Any = None,
 ) -> dict[str, float]:
-    """``val_loss`` and ``val_`` metrics of the model on checked validation data, in evaluation mode."""
+    """``val_loss`` and ``val_`` metrics of the model on checked validation data, in evaluation mode.
+
+    In a data-parallel ``fit`` (``world``, a ``deltanet.distributed.World``), each rank computes
+    the outputs of its share of the rows, and every rank gets all of them, so that the loss and
+    the metrics are those of the whole validation set, the same on every rank.
+    """
     X, y = validation_data
     was_training = model.training
     model.eval()
     try:
-        output = forward_in_batches(model, X, batch_size)
+        if world is None:
+            output = forward_in_batches(model, X, batch_size)
+        else:
+            output = world.gather_rows(len(X), lambda lo, hi: forward_in_batches(model, X[lo:hi], batch_size))
     finally:
         model.train(was_training)
     logs = {"val_loss": loss_value(loss, output, y)}

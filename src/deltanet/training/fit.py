@@ -31,6 +31,8 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
+from deltanet import distributed as dist
+from deltanet.nn.sync_batchnorm import local_statistics
 from deltanet.training import rundir
 from deltanet.training import validation as checks
 from deltanet.training.callback import Callback, CallbackList, History
@@ -39,7 +41,7 @@ from deltanet.training.checkpoint import ModelCheckpoint, read_resume
 from deltanet.training.evaluation import metric_values, resolve_loss, resolve_metrics, validation_logs
 from deltanet.training.monitor import Monitor
 from deltanet.training.progress import ProgressBar, resolve_verbose
-from deltanet.training.state import FitState
+from deltanet.training.state import FitState, module_generators
 from deltanet.training.step import Diverged, Step, TrainingDivergedError
 
 __all__ = ["TrainingDivergedError", "fit"]
@@ -63,6 +65,7 @@ def fit(
     metrics: Any = None,
     resume_from: Any = None,
     monitor: Any = True,
+    distributed: bool | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` by gradient descent and return the learning curves.
 
@@ -96,6 +99,12 @@ def fit(
             called again for an epoch resumed in its middle.
         monitor: ``True`` adds a default ``Monitor`` (unless ``callbacks`` holds one), a
             ``Monitor`` uses that one, ``False`` or ``None`` trains unwatched.
+        distributed: data parallelism over the ranks of an MPI job (``mpiexec -n W python
+            script.py``; ``deltanet.distributed``): ``True`` starts it, ``False`` trains on this
+            process alone, ``None`` (default) trains data-parallel after
+            ``deltanet.distributed.init()``. Every rank is given the whole data; ``batch_size``
+            is the global batch, split over the ranks, so that the run equals one process's to
+            rounding. Rank 0 alone prints and writes ``run_dir`` and checkpoints.
 
     Returns:
         A ``History``: ``history.history["loss"]`` holds the epoch's mean training loss (the mean
@@ -121,7 +130,9 @@ def fit(
     # -- check everything once -------------------------------------------------------------
     checks.check_model(model)
     epochs, batch_size = checks.check_epochs(epochs), checks.check_batch_size(batch_size)
+    world = _world(distributed)
     verbose = resolve_verbose(checks.check_verbose(verbose))
+    verbose = verbose if world is None or world.is_root else 0  # rank 0 alone prints
     shuffle = check.flag(shuffle, "shuffle", "fit")
     checks.check_regularizer(regularizer)
     loss_fn, optimizer, metric_fns = resolve_loss(loss), _resolve_optimizer(optimizer, model), resolve_metrics(metrics)
@@ -139,23 +150,30 @@ def fit(
         shuffle,
         generator,
         out_shape if metric_fns else None,
-        run_path,
+        run_path if world is None or world.is_root else None,  # rank 0 alone writes
         loss_fn,
     )
     state.callbacks += given
     hooks = CallbackList(state.callbacks)
+    if world is not None:
+        generators = [backend.get_rng(None), *module_generators(model).values()]
+        data = [X, y, *(val if val is not None else (None, None))]
+        state.sync = dist.start_fit(world, model, optimizer, data, batch_size, generators, resume_from is not None)
     point = read_resume(resume_from, state) if resume_from is not None else None
     params = {"epochs": epochs, "batch_size": batch_size, "steps": state.steps_per_epoch, "samples": len(X)}
     hooks.setup(model, {**params, "verbose": verbose, "initial_epoch": point.epoch if point else 0}, state)
     if run_path is not None:
         rundir.write_config(run_path, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
-    step, skip = Step(model, optimizer, loss_fn, regularizer), checks.ignore_index(loss_fn)
+    step, skip = Step(model, optimizer, loss_fn, regularizer, state.sync), checks.ignore_index(loss_fn)
+    # One process (also one rank of an MPI job training alone): SyncBatchNorm asks no other rank.
+    guard = local_statistics() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))
 
     # -- train -------------------------------------------------------------------------------
     was_training, model.stop_training = model.training, False
     try:
         # NumPy's overflow warnings are noise here: a non-finite loss or gradient has its own policy.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # On several ranks, an error on one stops them all (every rank raises a divergence alike).
+        with guard, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             model.train()
             hooks.on_train_begin()
             if point is not None:
@@ -169,20 +187,22 @@ def fit(
                         value, penalty, a = step(xb, yb)
                         state.record(value, penalty, a)
                         if hooks.per_step:
-                            hooks.on_batch_end(state.step - 1, {"loss": value, "size": len(a), "epoch": epoch})
+                            hooks.on_batch_end(state.step - 1, {"loss": value, "size": state.last_size, "epoch": epoch})
                     logs = {"loss": state.total / len(X)}
                     if regularizer is not None:
                         logs["penalty"] = state.penalty_total / len(X)
                     if state.outputs is not None:
-                        logs.update(metric_values(metric_fns, state.outputs, state.epoch_y, ignore_index=skip))
+                        logs.update(metric_values(metric_fns, state.epoch_outputs(), state.epoch_y, ignore_index=skip))
                     if val is not None:
-                        logs.update(validation_logs(model, loss_fn, metric_fns, val, batch_size))
+                        logs.update(validation_logs(model, loss_fn, metric_fns, val, batch_size, world))
                     hooks.on_epoch_end(epoch, logs)
                     state.next_epoch()
                     if model.stop_training:
                         break
             except Diverged as error:
                 _stop(error, state, hooks, epochs)
+            if state.sync is not None and world.check_weights:
+                state.sync.check_weights("after the last step")
             hooks.on_train_end()
     finally:
         model.train(was_training)
@@ -201,6 +221,17 @@ def _stop(error: Diverged, state: FitState, hooks: CallbackList, epochs: int) ->
     hooks.on_nonfinite_loss(state.epoch, state.step, message)
     if not any(isinstance(cb, TerminateOnNaN) for cb in hooks):
         raise TrainingDivergedError(message, state.epoch + 1, state.step + 1, error.loss) from None
+
+
+def _world(distributed: Any) -> Any:
+    """The ``World`` of a data-parallel fit (an MPI job of two or more ranks), or None."""
+    if distributed is None:
+        world = dist.current()
+    elif check.flag(distributed, "distributed", "fit"):
+        world = dist.init()
+    else:
+        return None
+    return world if world is not None and world.size > 1 else None
 
 
 def _resolve_optimizer(optimizer: Any, model: Any) -> Any:
@@ -242,6 +273,7 @@ def _config(
         "samples": params["samples"],
         "steps_per_epoch": state.steps_per_epoch,
         "shuffle": state.settings["shuffle"],
+        "world_size": 1 if state.world is None else state.world.size,
         "sample_shape": list(state.X.shape[1:]),
         "dtype": str(state.X.dtype),
         "validation_samples": None if state.validation_data is None else len(state.validation_data[0]),

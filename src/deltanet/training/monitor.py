@@ -26,6 +26,12 @@ When it looks:
 ``fit`` hands the monitor its data, optimizer, loss and run folder through
 ``Monitor.set_fit_context``; a Monitor without them still checks the loss curves, the gradients
 and the initialization.
+
+In a data-parallel ``fit`` (``deltanet.distributed``) every rank runs its Monitor on the same
+numbers: the logs are those of the global batch and the whole validation set, the gradients
+are the all-reduced ones and the weights are equal on every rank. The one input that differs,
+the clock behind the probes' time budget, is rank 0's: it decides when to probe, for every rank.
+Rank 0 alone gives the warnings and writes the files.
 """
 
 from __future__ import annotations
@@ -157,6 +163,7 @@ class Monitor(Callback):
         self._loss: Any = None
         self._fit_run_dir: Path | None = None
         self._early_stopping: EarlyStopping | None = None
+        self._world: Any = None  # a data-parallel fit's deltanet.distributed.World
         self._reset()
 
     # -- set-up ------------------------------------------------------------------------------
@@ -195,13 +202,17 @@ class Monitor(Callback):
     def set_fit_state(self, state: Any) -> None:
         """Called by ``fit`` once, before training: the data and settings through ``set_fit_context``."""
         super().set_fit_state(state)
+        self._world = getattr(state, "world", None)
         self.set_fit_context(
             state.X, state.y, state.validation_data, state.optimizer, state.run_dir, state.callbacks, state.loss
         )
 
     @property
     def output_dir(self) -> Path | None:
-        """Where the files go: the Monitor's own ``run_dir``, else ``fit``'s, else None."""
+        """Where the files go: the Monitor's own ``run_dir``, else ``fit``'s, else None (and None on
+        the ranks but 0 of a data-parallel fit)."""
+        if self._world is not None and not self._world.is_root:
+            return None
         return self.run_dir if self.run_dir is not None else self._fit_run_dir
 
     def _reset(self) -> None:
@@ -249,7 +260,9 @@ class Monitor(Callback):
         event.update(message=message, advice=advice)
         self.events.append(event)
         text = f"{message} {advice}"
-        if self.warn == "warn":
+        if self._world is not None and not self._world.is_root:
+            pass  # rank 0 gives it
+        elif self.warn == "warn":
             issue(kind, text)
         elif self.warn == "log":
             logger.warning(text)
@@ -389,7 +402,8 @@ class Monitor(Callback):
         if self.budget is None or self._probed_epoch is None:
             return True
         elapsed = time.perf_counter() - self._start - self._probe_seconds
-        return self._probe_seconds + self._last_probe_seconds <= self.budget * elapsed
+        due = self._probe_seconds + self._last_probe_seconds <= self.budget * elapsed
+        return due if self._world is None else self._world.decide(due)
 
     def _probe(self, epoch: int) -> None:
         began = time.perf_counter()

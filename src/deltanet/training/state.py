@@ -51,6 +51,10 @@ class FitState:
         epoch_y: the targets in the epoch's order.
         settings: samples, batch size, steps per epoch and shuffle: a checkpoint must have the
             same to be resumed.
+        sync: in a data-parallel ``fit``, the ``deltanet.distributed.GradientSync`` whose world
+            splits each batch (``world`` is its ``World``); None on one process. The batches are
+            then this rank's shares of the global batches (``deltanet.distributed.sharding``),
+            and ``total`` and ``outputs`` still account for the whole epoch.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -98,6 +102,11 @@ class FitState:
         self.order: np.ndarray | None = None
         self.epoch_rng_state: dict[str, Any] | None = None
         self.resumed_after_stop = False
+        # A data-parallel fit sets its deltanet.distributed.GradientSync here (None: one process).
+        self.sync: Any = None
+        self._rows = (0, n)  # this rank's rows of the epoch order in the current step
+        self._outputs_summed = False
+        self.last_size = 0  # the samples of the last step (the global batch, on several ranks)
         self._full = (as_tensor(X), as_tensor(y))  # the full batch, wrapped once
 
     # -- the loop ------------------------------------------------------------------------------
@@ -106,32 +115,59 @@ class FitState:
         where a resumed run stopped); a new epoch first draws its order."""
         if self.step == 0:
             self._begin_epoch()
-        if self.steps_per_epoch == 1:
+        sync = self.sync
+        if self.steps_per_epoch == 1 and sync is None:
             if self.step == 0:
                 yield self._full
             return
-        X, y, size = self.epoch_X, self.epoch_y, self.size
-        for start in range(self.step * size, len(X), size):
-            yield as_tensor(X[start : start + size]), as_tensor(y[start : start + size])
+        X, y, size, n = self.epoch_X, self.epoch_y, self.size, len(self.X)
+        for start in range(self.step * size, n, size):
+            lo, hi = (start, min(start + size, n)) if sync is None else sync.local(start, min(start + size, n))
+            self._rows = (lo, hi)
+            yield as_tensor(X[lo:hi]), as_tensor(y[lo:hi])
+
+    @property
+    def world(self) -> Any:
+        """The ``deltanet.distributed.World`` of a data-parallel fit, else None."""
+        return None if self.sync is None else self.sync.world
 
     def _begin_epoch(self) -> None:
         self.total = self.penalty_total = 0.0
+        world = self.world
         if self.shuffled:
             self.epoch_rng_state = dict(self.generator.bit_generator.state)
-            self.order = self.generator.permutation(len(self.X))
+            if world is None:
+                self.order = self.generator.permutation(len(self.X))
+            else:  # rank 0 draws what one process would; the other ranks' generators are their own
+                order = self.generator.permutation(len(self.X)) if world.is_root else np.empty(len(self.X), np.int64)
+                self.order = world.broadcast_(order.astype(np.int64, copy=False))
             self.epoch_X, self.epoch_y = self.X[self.order], self.y[self.order]  # one gather; batches are views
         if self.output_shape is not None:
-            self.outputs = np.empty((len(self.X), *self.output_shape), dtype=self.X.dtype)
+            empty = np.empty if world is None else np.zeros  # ranks fill their rows; the rest is summed in
+            self.outputs = empty((len(self.X), *self.output_shape), dtype=self.X.dtype)
+            self._outputs_summed = False
 
     def record(self, value: float, penalty: float, outputs: np.ndarray) -> None:
-        """Account for one applied step: its mean loss and penalty, and its outputs."""
-        nb = len(outputs)
+        """Account for one applied step: its mean loss and penalty (of the global batch, in a
+        data-parallel fit), and its outputs (this rank's rows)."""
+        nb = min(self.size, len(self.X) - self.step * self.size)  # the (global) batch's samples
         if self.outputs is not None:
-            start = self.step * self.size
-            self.outputs[start : start + nb] = outputs
+            lo = self.step * self.size if self.sync is None else self._rows[0]
+            self.outputs[lo : lo + len(outputs)] = outputs
         self.total += value * nb
         self.penalty_total += penalty * nb
         self.step += 1
+        self.last_size = nb
+
+    def epoch_outputs(self) -> np.ndarray:
+        """The epoch's outputs, for the training metrics (kept when ``output_shape`` is given); in a
+        data-parallel fit, every rank's rows summed in (once, at the end of the epoch)."""
+        if self.outputs is None:
+            raise RuntimeError("FitState.epoch_outputs: this run keeps no outputs (no training metrics)")
+        if self.world is not None and not self._outputs_summed:
+            self.world.sum_(self.outputs)
+            self._outputs_summed = True
+        return self.outputs
 
     def next_epoch(self) -> None:
         """Move to the next epoch (after its ``on_epoch_end``)."""
@@ -149,7 +185,8 @@ class FitState:
             epoch, step = self.epoch, self.step
             partial = {"total": self.total, "penalty_total": self.penalty_total}
             if self.outputs is not None:
-                arrays["outputs"] = self.outputs[: min(step * self.size, len(self.X))]
+                done = self.outputs[: min(step * self.size, len(self.X))]
+                arrays["outputs"] = done if self.world is None else self.world.sum_(done.copy())
         mid_shuffled = not at_epoch_end and self.shuffled and self.order is not None
         callbacks = {}
         for i, cb in enumerate(self.callbacks):
@@ -163,16 +200,24 @@ class FitState:
             "partial": partial,
             "epoch_rng_state": _encode(self.epoch_rng_state) if mid_shuffled else None,
             "order_sha256": _digest(self.order) if mid_shuffled and self.order is not None else None,
+            "world_size": 1 if self.world is None else self.world.size,
             "rng": {
                 "fit": _encode(self.generator.bit_generator.state),
-                "default": _encode(backend.get_rng(None).bit_generator.state),
-                "modules": {k: _encode(g.bit_generator.state) for k, g in module_generators(self.model).items()},
+                **self._rank_states(),
+                **({} if self.world is None else {"ranks": self.world.allgather_json(self._rank_states())}),
             },
             "history": {"epoch": list(self.history.epoch), "history": _pack(self.history.history, arrays, "history")},
             "stop_training": bool(getattr(self.model, "stop_training", False)) and at_epoch_end,
             "callbacks": callbacks,
         }
         return training, arrays
+
+    def _rank_states(self) -> dict[str, Any]:
+        """The random states of this rank's own draws (dropout): the default generator's and the layers'."""
+        return {
+            "default": _encode(backend.get_rng(None).bit_generator.state),
+            "modules": {k: _encode(g.bit_generator.state) for k, g in module_generators(self.model).items()},
+        }
 
     def restore(self, point: ResumePoint) -> None:
         """Continue from ``point`` (after ``on_train_begin``, which resets the callbacks): the
@@ -199,9 +244,13 @@ class FitState:
                 self.order = point.order
                 self.epoch_X, self.epoch_y = self.X[point.order], self.y[point.order]
             if self.output_shape is not None:
-                self.outputs = np.empty((len(self.X), *self.output_shape), dtype=self.X.dtype)
+                world = self.world
+                self.outputs = (np.empty if world is None else np.zeros)(
+                    (len(self.X), *self.output_shape), dtype=self.X.dtype
+                )
                 assert point.outputs is not None  # ResumePoint checked it
-                self.outputs[: len(point.outputs)] = point.outputs
+                if world is None or world.is_root:  # the saved rows count once in the epoch's sum
+                    self.outputs[: len(point.outputs)] = point.outputs
 
 
 class ResumePoint:
@@ -231,6 +280,14 @@ class ResumePoint:
                     f"training.{key} is {training.get(key)!r:.80}, but this fit has {value!r} "
                     f"(resume with the same data and settings)"
                 )
+        world = state.world
+        size, saved_size = 1 if world is None else world.size, training.get("world_size", 1)
+        if saved_size != size:
+            raise CheckpointError(
+                f"training.world_size: the checkpoint was written by a run on {saved_size!r:.20} rank(s), this run "
+                f"has {size}; resume at the same world size (mpiexec -n {saved_size!r:.20}): each rank's random "
+                f"stream and batch norm statistics belong to its rank"
+            )
         steps = state.steps_per_epoch
         epoch, step = training["epoch"], training["step"]
         if not (_count(epoch) and _count(step) and step <= steps):
@@ -252,6 +309,11 @@ class ResumePoint:
         self.callback_states = {str(k): _unpack(v, arrays) for k, v in (training.get("callbacks") or {}).items()}
         # Every random state, tried on a fresh generator of its kind first: restore() cannot fail.
         rng = training["rng"]
+        if world is not None:  # this rank's own states (the shuffle's is rank 0's, shared)
+            ranks = rng["ranks"]
+            if not isinstance(ranks, list) or len(ranks) != size:
+                raise CheckpointError(f"training.rng.ranks must hold the random states of {size} ranks")
+            rng = {**rng, **ranks[world.rank]}
         owned = module_generators(state.model)
         unknown = sorted(set(rng["modules"]) - set(owned))
         if unknown:

@@ -92,6 +92,10 @@ class Step:
         optimizer: a ``deltanet.optim.Optimizer``; its parameters are the ones updated and checked.
         loss: the loss function ``loss(output, target)``, returning a scalar Tensor.
         regularizer: ``penalty(model)`` added to the loss, or None.
+        sync: for a data-parallel ``fit``, the ``deltanet.distributed.GradientSync`` that runs
+            step 3 on this rank's share of the batch and sums the gradients over the ranks (the
+            loss is checked after that sum, so that every rank stops at the same step); None on
+            one process.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -103,24 +107,31 @@ class Step:
         (4.0, 0.4)
     """
 
-    def __init__(self, model: Any, optimizer: Any, loss: Any, regularizer: Any) -> None:
+    def __init__(self, model: Any, optimizer: Any, loss: Any, regularizer: Any, sync: Any = None) -> None:
         self.model, self.optimizer, self.loss, self.regularizer = model, optimizer, loss, regularizer
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
         self.uses_closure = bool(optimizer.requires_closure)
+        self.sync = sync  # data-parallel fit: deltanet.distributed.GradientSync
 
     def __call__(self, xb: Tensor, yb: Tensor) -> tuple[float, float, np.ndarray]:
         if self.uses_closure:
             return self._closure_step(xb, yb)
         self.optimizer.zero_grad()
-        L, value, penalty, a = self._objective(xb, yb)  # 1. and 2.
-        L.backward()  # 3. backpropagate
+        L, value, penalty, a = self._objective(xb, yb, check=self.sync is None)  # 1. and 2.
+        if self.sync is None:
+            L.backward()  # 3. backpropagate
+        else:  # 3. on this rank's share, then one all-reduce: every rank checks the same sums below
+            value, penalty = self.sync.backward(L, value, penalty)
+            if not math.isfinite(value + penalty):
+                self.optimizer.zero_grad()
+                raise Diverged(f"the loss became {value + penalty}", value + penalty)
         self._check_gradients(value + penalty)
         self.optimizer.step()  # 4. optimize
         return value, penalty, a
 
-    def _objective(self, xb: Tensor, yb: Tensor) -> tuple[Tensor, float, float, np.ndarray]:
+    def _objective(self, xb: Tensor, yb: Tensor, check: bool = True) -> tuple[Tensor, float, float, np.ndarray]:
         """Steps 1 and 2: the objective (loss + penalty) to backpropagate, its two parts, the
-        outputs; ``Diverged`` when the objective is not finite."""
+        outputs; ``Diverged`` when the objective is not finite (if ``check``)."""
         a = self.model(xb)  # 1. feed forward
         L = self.loss(a, yb)  # 2. compute the loss
         try:
@@ -135,7 +146,7 @@ class Step:
             except (AttributeError, TypeError, ValueError):
                 raise _not_a_scalar("regularizer", "penalty(model)", P) from None
             L = L + P
-        if not math.isfinite(value + penalty):
+        if check and not math.isfinite(value + penalty):
             raise Diverged(f"the loss became {value + penalty}", value + penalty)
         return L, value, penalty, a.data
 

@@ -1,0 +1,171 @@
+r"""One step of data parallelism: each rank backpropagates its share of the global batch's loss,
+and one ``Allreduce`` over a flat buffer sums the gradients of every rank.
+
+With the global batch $B$ split into shares $B_r$ of $n_r$ samples ($\sum_r n_r = N$), the loss
+one process would minimize is the mean over $B$:
+
+$$
+L = \frac{1}{N} \sum_{i \in B} \ell_i = \sum_r \frac{n_r}{N} L_r, \qquad
+\frac{\partial L}{\partial W} = \sum_r \frac{\partial}{\partial W} \Big( \frac{n_r}{N} L_r \Big)
+$$
+
+with $L_r$ the mean loss of rank $r$'s share. So rank $r$ backpropagates $\frac{n_r}{N} L_r$
+(``L.backward(n_r / N)``: the backward pass seeded with its share instead of 1), and the sum of
+the ranks' gradients is the gradient of the global batch, equal to one process's to rounding.
+With equal shares this is PyTorch DDP's average of the gradients; with unequal ones (the last
+batch of an epoch) it weighs each rank by its samples. Seeding the backward pass, rather than
+scaling the gradients after it, keeps ``SyncBatchNorm`` exact: its backward sums the ranks'
+$\delta$ of that one objective. A regularizer's penalty, the same on every rank, enters each
+rank's objective with weight $\frac{n_r}{N}$ and so once in the sum.
+
+The buffer holds, in one ``Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)`` per step: every
+gradient, the float buffers of the layers that are not synchronized otherwise (batch norm's
+running statistics, each weighted by $\frac{n_r}{N}$, so that ``running_mean`` follows the global
+batch mean as in one process; each enters as its change since the value the ranks last agreed
+on, so that a buffer no rank changed stays bit for bit the same), one flag per parameter (how
+many ranks have a gradient for it: a parameter no rank used keeps ``grad`` None, as in one
+process), and the weighted loss and
+penalty (their sums are the global batch's). Every rank then holds the same gradients, the same
+statistics and the same loss: the NaN check after it stops every rank at the same step, and the
+optimizers' updates keep the weights equal on every rank.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Tensor
+from deltanet.distributed.sharding import shard
+from deltanet.distributed.world import World, checksums
+
+
+def synchronized(module: Any) -> bool:
+    """Whether a layer keeps its statistics equal on every rank itself (``nn.SyncBatchNorm``)."""
+    return bool(getattr(module, "synchronizes_statistics", False))
+
+
+def averaged_buffers(model: Any) -> list[tuple[str, np.ndarray]]:
+    """The float buffers that ranks update apart and the step averages (per-rank batch norm's
+    running statistics), by name."""
+    found = []
+    for path, module in model.named_modules():
+        if synchronized(module):
+            continue
+        for name, value in module.named_buffers(prefix=path, recurse=False):
+            array = value.data if isinstance(value, Tensor) else value
+            if isinstance(array, np.ndarray) and array.dtype.kind == "f":
+                found.append((name, array))
+    return found
+
+
+def model_arrays(model: Any) -> list[tuple[str, np.ndarray]]:
+    """Every parameter and buffer of the model as ``(name, array)``: what must be equal on all ranks."""
+    arrays = [(name, p.data) for name, p in model.named_parameters()]
+    for name, value in model.named_buffers():
+        array = value.data if isinstance(value, Tensor) else value
+        if isinstance(array, np.ndarray):
+            arrays.append((name, array))
+    return arrays
+
+
+class GradientSync:
+    """The data-parallel part of ``fit``'s step: this rank's share of each global batch, the
+    backward pass of its share of the loss, and the one ``Allreduce`` (see the module docstring).
+
+    Args:
+        world: the job's ``World``.
+        model: the model being trained.
+        params: the optimizer's parameters, in its order.
+
+    Examples:
+        >>> from deltanet.distributed.gradients import GradientSync
+        >>> GradientSync.__name__
+        'GradientSync'
+    """
+
+    def __init__(self, world: World, model: Any, params: list[Any]) -> None:
+        self.world, self.model, self.params = world, model, params
+        self.buffers = [array for _, array in averaged_buffers(model)]
+        self.dtype = np.result_type(*[p.data.dtype for p in params], *self.buffers)
+        self.grad_size = sum(p.data.size for p in params)
+        self.buffer_size = sum(b.size for b in self.buffers)
+        self.flat = np.zeros(self.grad_size + self.buffer_size + len(params) + 2, dtype=self.dtype)
+        self.share = 1.0
+        self.steps = 0
+        self.reference: list[np.ndarray] | None = None  # the buffers' values the ranks agree on
+
+    def local(self, start: int, stop: int) -> tuple[int, int]:
+        """This rank's rows of the global batch ``[start, stop)``; remembers its share ``n_r / N``."""
+        if self.reference is None:  # the first step: the values fit started (or resumed) with
+            self.reference = [array.copy() for array in self.buffers]
+        lo, hi = shard(stop - start, self.world.rank, self.world.size)
+        self.share = (hi - lo) / (stop - start)
+        return start + lo, start + hi
+
+    def backward(self, L: Tensor, value: float, penalty: float) -> tuple[float, float]:
+        """Backpropagate this rank's share of the objective ``L``, sum everything over the ranks
+        (one ``Allreduce``), and return the global batch's loss and penalty.
+
+        Args:
+            L: the objective of this rank's rows (loss + penalty), a scalar Tensor.
+            value: its data loss, a float.
+            penalty: its penalty, a float.
+        """
+        if self.world.check_weights:
+            self.check_weights(f"before step {self.steps + 1}")
+        share = self.share
+        L.backward(np.asarray(share, dtype=L.data.dtype))
+        flat, offset = self.flat, 0
+        for p in self.params:
+            n = p.data.size
+            if p.grad is None:
+                flat[offset : offset + n] = 0
+            else:
+                flat[offset : offset + n] = p.grad.data.ravel()
+            offset += n
+        assert self.reference is not None  # local() came first
+        for array, reference in zip(self.buffers, self.reference):
+            n = array.size
+            change = flat[offset : offset + n]
+            np.subtract(array.ravel(), reference.ravel(), out=change)
+            change *= share
+            offset += n
+        flags = flat[offset : offset + len(self.params)]
+        flags[:] = [p.grad is not None for p in self.params]
+        flat[-2:] = (value * share, penalty * share)
+        self.world.sum_(flat)  # the one collective of the step
+        offset = 0
+        for p, has in zip(self.params, flags):
+            n = p.data.size
+            if has:
+                summed = flat[offset : offset + n].reshape(p.data.shape)
+                if p.grad is None:
+                    p.grad = summed.astype(p.data.dtype, copy=True)
+                else:
+                    p.grad.data[...] = summed
+            offset += n
+        for array, reference in zip(self.buffers, self.reference):
+            n = array.size
+            reference += flat[offset : offset + n].reshape(array.shape)
+            array[...] = reference
+            offset += n
+        self.steps += 1
+        return float(flat[-2]), float(flat[-1])
+
+    def check_weights(self, when: str) -> None:
+        """Raise ``RuntimeError`` on every rank if some weight or buffer differs between ranks.
+
+        Args:
+            when: where in the run, for the message ("before step 3").
+        """
+        named = model_arrays(self.model)
+        differ = self.world.differ(checksums([a for _, a in named]))
+        if differ.any():
+            names = [name for (name, _), bad in zip(named, differ) if bad]
+            raise RuntimeError(
+                f"distributed check_weights: the ranks hold different values of {', '.join(names[:5])}"
+                f"{' and more' if len(names) > 5 else ''} {when}: a layer draws or updates something "
+                f"differently on each rank"
+            )

@@ -1,0 +1,33 @@
+"""A failure on one rank ends the whole job, quickly and with that rank's error; nothing hangs."""
+
+import pytest
+from tests.distributed.launch import run
+
+
+def test_an_error_on_one_rank_aborts_every_rank():
+    done = run("mpi_failure.py", "raise", timeout=60)
+    assert done.returncode != 0
+    assert "rank 1 of 2 failed" in done.stderr
+    assert "ValueError: a callback failed on rank 1 only" in done.stderr
+    assert "finished" not in done.stdout
+
+
+def test_an_uncaught_error_outside_fit_aborts_every_rank():
+    done = run("mpi_failure.py", "uncaught", timeout=60)
+    assert done.returncode != 0
+    assert "uncaught RuntimeError on rank 1 of 2" in done.stderr
+    assert "rank 1 gave up before training" in done.stderr
+
+
+def test_a_killed_rank_ends_the_job():
+    done = run("mpi_failure.py", "kill", timeout=60)
+    assert done.returncode != 0
+    assert "finished" not in done.stdout
+
+
+@pytest.mark.parametrize("mode", ["nan"])
+def test_a_nan_on_one_rank_stops_every_rank_at_the_same_step(mode):
+    done = run("mpi_failure.py", mode, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = sorted(line for line in done.stdout.splitlines() if "diverged" in line)
+    assert lines == ["rank 0: diverged at epoch 1, step 7", "rank 1: diverged at epoch 1, step 7"], done.stdout
