@@ -148,6 +148,8 @@ def test_tutorial_backprop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_tutorial_optimizers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printed = run_page("tutorials/04-optimizers.md", tmp_path, monkeypatch)
     assert "[0.2, 0.34, 0.398] [0.2, 0.34, 0.398]" in printed  # PyTorch's momentum = Rumelhart's
+    online = re.findall(r"on-line, shuffle=(.*?): loss ([0-9.]+)", printed)  # [Suk 2015]'s three orders
+    assert [k for k, _ in online] == ["False", "True", "'with_replacement'"] and len({v for _, v in online}) == 3
     assert printed.rstrip().endswith("[0.0125]")  # 0.1 halved three times
     suggestion = float(re.search(r"suggested learning rate: ([0-9.e+-]+)", printed).group(1))
     assert 0.01 < suggestion < 5
