@@ -117,6 +117,7 @@ def test_tutorial_losses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     lines = printed.splitlines()
     # the cats-and-dogs table of [de Back 2018]: error, MSE, cross-entropy
     assert "NN1 0.33 0.25 0.38" in lines and "NN2 0.33 0.71 1.06" in lines
+    assert "0.5108 0.5108 0.5108" in lines  # [de Back 2018]'s five-class example: -log 0.6
     # MAE, MSE, Huber (delta 1), log-cosh of the errors (0.5, 0, 1, 4), by hand
     d = [0.5, 0.0, 1.0, 4.0]
     import math
