@@ -142,6 +142,8 @@ def test_tutorial_backprop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     pytest.importorskip("sklearn")
     printed = run_page("tutorials/03-backprop.md", tmp_path, monkeypatch)
     assert "(3, 2) True" in printed and "\nTrue\n" in printed
+    # [Desrosiers 2024]'s chain-rule recap: f = u², u = 2v, v = 1/x gives df/dx = -8/x³
+    assert "df/dx [-64.0, -8.0, -1.0] -8/x^3 [-64.0, -8.0, -1.0]" in printed
     norms = dict(re.findall(r"(sigmoid|ReLU \+ He): first layer ([0-9.e+-]+)", printed))
     assert float(norms["sigmoid"]) < 1e-4 and float(norms["ReLU + He"]) > 0.1  # vanishing vs not
 
@@ -172,6 +174,8 @@ def test_tutorial_cnn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "784 inputs -> 10 units: 7,850 parameters" in printed
     assert "65536 inputs -> 10 units: 655,370 parameters" in printed  # [Desrosiers 2024]'s counts
     assert "22500 3" in printed and "Total params: 61,706" in printed
+    assert "[4.9, -14.5] [4.9, -14.5]" in printed  # [Desrosiers 2024]'s mini-batch: one by one = batched
+    assert "[0.9926085, 5e-07]" in printed
     last = re.findall(r"^\[([0-9., ]+)\]$", printed, re.MULTILINE)[-1]
     assert float(last.split(",")[-1]) > 0.8  # the small CNN learns the digits in 3 epochs
 
