@@ -165,6 +165,7 @@ def test_tutorial_regularization(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "\nTrue\n" in printed  # l2 penalty == SGD weight decay
     assert "[0. 0. 0.] [1. 1. 1.]" in printed  # batch norm output: mean 0, std 1
     assert "0.088 0.088" in printed and "\n1.0\n" in printed  # He std, LSUV variance
+    assert "\n0.0 True\n" in printed  # init= starts the bias at 0, the default does not
     assert "diverging - " in printed
 
 
