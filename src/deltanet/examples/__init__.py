@@ -84,7 +84,7 @@ EXAMPLES: dict[str, Example] = {
     "initialization": Example(
         "deltanet.examples.initialization",
         "Hosny et al.",
-        "zeros, constant, large random, Glorot, He and LSUV on the same deep ReLU network",
+        "six schemes on one deep ReLU network; large random weights saturate sigmoids; dropout makes constants work",
     ),
     "regularization": Example(
         "deltanet.examples.regularization",
