@@ -109,7 +109,7 @@ EXAMPLES: dict[str, Example] = {
     "autoencoder-pretraining": Example(
         "deltanet.examples.autoencoder_pretraining",
         "Suk 2015 (Hinton & Salakhutdinov 2006)",
-        "greedy layer-wise pre-training of a deep autoencoder; its 2-D codes vs PCA",
+        "greedy layer-wise pre-training of a deep autoencoder; its 2-D codes vs PCA; supervised fine-tuning",
     ),
     "lenet5": Example(
         "deltanet.examples.lenet5",
