@@ -27,8 +27,10 @@ here over seeds 0-9 (each seed its own 4 held-out cases and initial weights):
 
 | set-up | training cases right | held-out cases right | command |
 |---|---|---|---|
-| modern | 100 % (99 % for one seed) | 21 of 40 (1 to 3 of 4 per seed) | ``deltanet examples run family-trees --seeds 10`` |
-| paper | 5 % (3 % to 7 %) | 0 of 40 | ``deltanet examples run family-trees --setup paper --seeds 10`` |
+| modern | 100 % (99 % for one seed) | 21 of 40 (1-3 of 4 per seed) | ``... family-trees --seeds 10`` |
+| paper | 5 % (3 % to 7 %) | 0 of 40 | ``... family-trees --setup paper --seeds 10`` |
+
+(``...`` is ``deltanet examples run``.)
 
 The paper's set-up, as read here, does not learn: after 1,500 sweeps every output is about 0.2
 whatever the input, where the errors of the few "on" units balance those of the outputs just above
