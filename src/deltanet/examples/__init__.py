@@ -10,7 +10,7 @@ Examples:
     >>> examples.EXAMPLES["tumor"].deck
     'Ibragimov'
     >>> len(examples.EXAMPLES)
-    22
+    23
 """
 
 from __future__ import annotations
@@ -75,6 +75,11 @@ EXAMPLES: dict[str, Example] = {
         "deltanet.examples.universal_approximator",
         "Suk 2015 (Bishop Fig. 5.3)",
         "3 tanh hidden units fit x², sin, |x| and a step from 50 points",
+    ),
+    "deep-vs-shallow": Example(
+        "deltanet.examples.deep_vs_shallow",
+        "Suk 2015",
+        "a sawtooth of 64 pieces: exact with 6 layers of 2 ReLU units, one layer needs 63+ units",
     ),
     "vanishing-gradients": Example(
         "deltanet.examples.vanishing_gradients",
