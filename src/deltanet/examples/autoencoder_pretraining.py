@@ -54,8 +54,8 @@ from deltanet.examples._common import example_main, printer, save_figure
 
 SIZES = [64, 128, 64, 32, 2]
 MNIST_SIZES = [784, 1000, 500, 250, 2]  # Hinton & Salakhutdinov's, as the deck shows it
-#: (pre-training epochs per layer, fine-tuning epochs, supervised epochs): digits, quick, MNIST
-EPOCHS = {"digits": (20, 60, 10), "quick": (8, 20, 4), "mnist": (3, 10, 3)}
+#: (pre-training epochs per layer, fine-tuning epochs, supervised epochs)
+EPOCHS = {"digits": (20, 60, 10), "digits quick": (8, 20, 4), "mnist": (3, 10, 3), "mnist quick": (1, 2, 1)}
 
 
 def build(sizes: list[int] = SIZES) -> tuple[list[nn.Sequential], list[nn.Sequential]]:
@@ -184,8 +184,8 @@ def run(
         quick: 8 pre-training, 20 fine-tuning and 4 supervised epochs instead of 20, 60 and 10.
         seed: seeds the weights and the shuffles.
         mnist: a folder with the MNIST IDX files: the deck's 784-1000-500-250-``code`` network on
-            MNIST (3 pre-training epochs per layer, 10 fine-tuning, 3 supervised); None for the
-            8×8 digits and 64-128-64-32-``code``.
+            MNIST (3 pre-training epochs per layer, 10 fine-tuning, 3 supervised; 1, 2 and 1 with
+            ``quick``); None for the 8×8 digits and 64-128-64-32-``code``.
         code: units of the code layer (2, or the paper's other choice 30).
         train_size: use only this many training images.
         verbose: 0 silent, 1 print.
@@ -201,7 +201,7 @@ def run(
     sizes = [*(MNIST_SIZES if mnist else SIZES)[:-1], int(code)]
     if not sizes[-1] >= 1:
         raise ValueError(f"autoencoder-pretraining: code must be a positive number of units, got {code}")
-    pre_epochs, fine_epochs, label_epochs = EPOCHS["mnist" if mnist else "quick" if quick else "digits"]
+    pre_epochs, fine_epochs, label_epochs = EPOCHS[("mnist" if mnist else "digits") + (" quick" if quick else "")]
     say(
         f"Deep autoencoder {'-'.join(map(str, sizes))}-{'-'.join(map(str, sizes[-2::-1]))} on {source} "
         f"({len(X_train)} training, {len(X_test)} test); pre-training {pre_epochs} epochs per layer, "

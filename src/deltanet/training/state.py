@@ -6,7 +6,7 @@ and outputs so far, and every random state: the shuffle generator of ``fit`` (wh
 epoch's order: a permutation, or N indices with replacement), the default
 generator of ``dn.manual_seed`` (dropout masks, by default) and every generator a layer owns
 (``Dropout(rng=seed)``). An epoch's data order is not stored: the shuffle generator's state at the
-start of the epoch is, from which the same permutation is drawn again (and checked against its
+start of the epoch is, from which the same order is drawn again (and checked against its
 SHA-256). With the weights and the optimizer state (``deltanet.training.checkpoint``), that is
 all a resumed run needs to take every remaining step on the same weights, the same batch and the
 same random numbers as the uninterrupted run: the final weights are equal bit for bit.
