@@ -117,6 +117,7 @@ def test_tutorial_losses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     lines = printed.splitlines()
     # the cats-and-dogs table of [de Back 2018]: error, MSE, cross-entropy
     assert "NN1 0.33 0.25 0.38" in lines and "NN2 0.33 0.71 1.06" in lines
+    assert "0.5108 0.5108 0.5108" in lines  # [de Back 2018]'s five-class example: -log 0.6
     # MAE, MSE, Huber (delta 1), log-cosh of the errors (0.5, 0, 1, 4), by hand
     d = [0.5, 0.0, 1.0, 4.0]
     import math
@@ -141,6 +142,8 @@ def test_tutorial_backprop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     pytest.importorskip("sklearn")
     printed = run_page("tutorials/03-backprop.md", tmp_path, monkeypatch)
     assert "(3, 2) True" in printed and "\nTrue\n" in printed
+    # [Desrosiers 2024]'s chain-rule recap: f = u², u = 2v, v = 1/x gives df/dx = -8/x³
+    assert "df/dx [-64.0, -8.0, -1.0] -8/x^3 [-64.0, -8.0, -1.0]" in printed
     norms = dict(re.findall(r"(sigmoid|ReLU \+ He): first layer ([0-9.e+-]+)", printed))
     assert float(norms["sigmoid"]) < 1e-4 and float(norms["ReLU + He"]) > 0.1  # vanishing vs not
 
@@ -148,6 +151,8 @@ def test_tutorial_backprop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 def test_tutorial_optimizers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     printed = run_page("tutorials/04-optimizers.md", tmp_path, monkeypatch)
     assert "[0.2, 0.34, 0.398] [0.2, 0.34, 0.398]" in printed  # PyTorch's momentum = Rumelhart's
+    online = re.findall(r"on-line, shuffle=(.*?): loss ([0-9.]+)", printed)  # [Suk 2015]'s three orders
+    assert [k for k, _ in online] == ["False", "True", "'with_replacement'"] and len({v for _, v in online}) == 3
     assert printed.rstrip().endswith("[0.0125]")  # 0.1 halved three times
     suggestion = float(re.search(r"suggested learning rate: ([0-9.e+-]+)", printed).group(1))
     assert 0.01 < suggestion < 5
@@ -160,6 +165,7 @@ def test_tutorial_regularization(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "\nTrue\n" in printed  # l2 penalty == SGD weight decay
     assert "[0. 0. 0.] [1. 1. 1.]" in printed  # batch norm output: mean 0, std 1
     assert "0.088 0.088" in printed and "\n1.0\n" in printed  # He std, LSUV variance
+    assert "\n0.0 True\n" in printed  # init= starts the bias at 0, the default does not
     assert "diverging - " in printed
 
 
@@ -169,6 +175,8 @@ def test_tutorial_cnn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "784 inputs -> 10 units: 7,850 parameters" in printed
     assert "65536 inputs -> 10 units: 655,370 parameters" in printed  # [Desrosiers 2024]'s counts
     assert "22500 3" in printed and "Total params: 61,706" in printed
+    assert "[4.9, -14.5] [4.9, -14.5]" in printed  # [Desrosiers 2024]'s mini-batch: one by one = batched
+    assert "[0.9926085, 5e-07]" in printed
     last = re.findall(r"^\[([0-9., ]+)\]$", printed, re.MULTILINE)[-1]
     assert float(last.split(",")[-1]) > 0.8  # the small CNN learns the digits in 3 epochs
 

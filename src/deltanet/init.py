@@ -18,9 +18,19 @@ generator that ``dn.manual_seed`` sets is used. $g$ is the ``gain``.
 | ``orthogonal`` | a random orthogonal matrix (QR of a Gaussian), times $g$ | Saxe et al. 2013 |
 | ``lsuv`` | orthogonal, then each layer rescaled to unit output variance on data | Mishkin & Matas 2015 |
 
-The seeds' table writes the Glorot normal factor of $\mathcal{N}(0, 1)$ as
-$\beta = (2 / (n_{in} + n_{out}))^2$; the paper's (and PyTorch's) standard deviation is the square
-root, $\sqrt{2 / (n_{in} + n_{out})}$, which is what ``glorot_normal`` draws.
+The seeds' table writes each scheme as $w \sim \alpha \cdot \mathcal{U}[-1, 1] + \beta \cdot
+\mathcal{N}(0, 1) + \gamma$. Its Glorot normal factor is $\beta = (2 / (n_{in} + n_{out}))^2$; the
+paper's (and PyTorch's) standard deviation is the square root, $\sqrt{2 / (n_{in} + n_{out})}$,
+which is what ``glorot_normal`` draws. Its He entry, $\beta = 2 / n_{in}$, is He et al.'s
+*variance*: ``he_normal`` draws with the standard deviation $\sqrt{2 / n_{in}}$ (PyTorch's
+``kaiming_normal_`` with ReLU's gain $\sqrt 2$), and ``he_uniform`` with the same variance,
+$\alpha = \sqrt{6 / n_{in}}$.
+
+**Biases.** "Typically, biases are initialized with constant 0" ([Hosny et al.]), and so they
+are when a layer is given an initializer (``nn.Linear(64, 32, init="he_normal")``: $W$ by He,
+$b = 0$). Without ``init=``, a layer starts as PyTorch's does: ``nn.Linear`` draws both $W$ and
+$b$ from $\mathcal{U}(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})$. To start a bias at 0 after the fact, use
+``zeros(layer.bias)`` (``nn.init.zeros_(layer.bias)`` in PyTorch's spelling).
 """
 
 from __future__ import annotations
@@ -267,7 +277,9 @@ def he_uniform(tensor: Tensor, rng: Any = None) -> Tensor:
     W \sim \mathcal{U}(-\alpha, \alpha), \qquad \alpha = \sqrt{\frac{6}{n_{in}}}
     $$
 
-    The variance $2 / n_{in}$ makes up for the half of the inputs that a ReLU sets to 0.
+    The variance $\alpha^2 / 3 = 2 / n_{in}$ (the $\beta = 2 / n_{in}$ of [Hosny et al.]'s table, as
+    for ``he_normal``) makes up for the half of the inputs that a ReLU sets to 0. Biases are not
+    touched (see ``he_normal``).
 
     Args:
         tensor: the weight to fill, at least 2 axes.
@@ -294,6 +306,12 @@ def he_normal(tensor: Tensor, rng: Any = None) -> Tensor:
     W \sim \mathcal{N}(0, \sigma^2), \qquad \sigma = \sqrt{\frac{2}{n_{in}}}
     $$
 
+    The variance $\sigma^2 = 2 / n_{in}$ is the $\beta = 2 / n_{in}$ of [Hosny et al.]'s table (the
+    standard deviation is its square root); it makes up for the half of the inputs that a ReLU
+    sets to 0, so that the signal keeps its size from layer to layer. Biases are not touched:
+    start them at 0 as the deck does with ``zeros(layer.bias)``, or give the layer
+    ``init="he_normal"``, which does both.
+
     Args:
         tensor: the weight to fill, at least 2 axes.
         rng: seed or ``numpy.random.Generator`` (default: ``dn.manual_seed``'s generator).
@@ -306,6 +324,11 @@ def he_normal(tensor: Tensor, rng: Any = None) -> Tensor:
         >>> w = dn.init.he_normal(dn.nn.Parameter(np.zeros((200, 50))), rng=0)
         >>> round(float(w.data.std()), 2)   # sqrt(2 / 50)
         0.2
+        >>> round(float(w.data.var()), 2)   # the deck's beta = 2 / 50
+        0.04
+        >>> layer = dn.nn.Linear(50, 200, init="he_normal", rng=0)
+        >>> float(abs(layer.bias.data).max())   # with init=, the bias starts at 0
+        0.0
     """
     fan_in, _ = fan_in_and_fan_out(tensor.shape)
     return _fill(tensor, get_rng(rng).normal(0.0, math.sqrt(2.0 / fan_in), tensor.shape))

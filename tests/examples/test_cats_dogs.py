@@ -25,3 +25,11 @@ def test_summary_line(capsys):
     assert capsys.readouterr().out.strip() == (
         "cats-dogs: error 0.33/0.33, MSE 0.25/0.71, cross-entropy 0.38/1.06 (as the deck)"
     )
+
+
+def test_the_cross_entropy_slide():
+    """[de Back 2018]: ŷ = (0.1, 0.05, 0.2, 0.6, 0.05) against the one-hot class 4: −log 0.6."""
+    r = cats_dogs.run(verbose=0)
+    assert r["slide"] == pytest.approx(-math.log(0.6), rel=1e-12) == pytest.approx(0.5108, abs=5e-5)
+    # another one-hot class picks another term
+    assert cats_dogs.cross_entropy_of([0.1, 0.05, 0.2, 0.6, 0.05], [1, 0, 0, 0, 0]) == pytest.approx(-math.log(0.1))

@@ -37,3 +37,23 @@ def test_good_initializations_learn(result):
     for name in ("He", "LSUV"):
         assert result[name]["accuracy"] > 0.75
     assert result["He"]["accuracy"] > result["constant"]["accuracy"] + 0.5
+
+
+def test_large_random_weights_saturate_sigmoids_and_learn_slowly(result):
+    """[Hosny et al.]: "large random values - small gradients, slow convergence"."""
+    large, glorot = result["sigmoid"]["large random"], result["sigmoid"]["Glorot"]
+    assert large["saturated"][0] > 0.4 and max(glorot["saturated"]) < 0.01
+    assert large["grads"][0] < glorot["grads"][0] and large["grads"][1] < glorot["grads"][1] / 2
+    assert large["curve"][-1] > 2 * glorot["curve"][-1]  # the error falls slowly
+    assert large["accuracy"] < glorot["accuracy"] - 0.2
+
+
+def test_dropout_makes_constant_initialization_possible(result):
+    """[Hosny et al.]: "dropout makes it possible to use constant initialization for all parameters"."""
+    without, with_ = result["dropout"]["without"], result["dropout"]["with"]
+    assert without["distinct_units"] == 1 and with_["distinct_units"] == initialization.DROPOUT_HIDDEN
+    assert with_["accuracy"] > 0.9 > 0.5 > without["accuracy"]
+
+
+def test_helpers():
+    assert initialization.distinct_units(np.array([[1.0, 0.0], [1.0 + 1e-6, 0.0], [0.0, 1.0]])) == 2

@@ -1,5 +1,6 @@
 """Eight optimizers, one network, the same budget of passes over the data."""
 
+import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
@@ -17,7 +18,8 @@ def test_all_eight_ran_with_the_expected_number_of_updates(result):
     assert set(optimizers.OPTIMIZERS) <= set(result)
     n = 1347
     assert result["GD (batch)"]["updates"] == 6
-    assert result["SGD (on-line)"]["updates"] == 6 * n
+    for name in ("SGD (on-line)", "on-line, in sequence", "on-line, with replacement"):
+        assert result[name]["updates"] == 6 * n
     assert result["mini-batch SGD"]["updates"] == 6 * 43
     assert result["L-BFGS"]["updates"] <= 7  # function evaluations, bounded by max_eval
 
@@ -29,3 +31,15 @@ def test_full_batch_gradient_descent_is_far_behind(result):
         assert result[name]["test_accuracy"] > 0.85, name
     assert result["momentum"]["train_loss"] < result["mini-batch SGD"]["train_loss"]
     assert result["L-BFGS"]["train_loss"] < gd / 3  # curvature makes up for the single batch
+
+
+def test_on_line_in_sequence_shuffled_and_with_replacement(result):
+    """[Suk 2015]: "cycling through the data either in sequence or by selecting at random with
+    replacement"; the three orders give three different runs from the same start, all of which learn."""
+    names = ("SGD (on-line)", "on-line, in sequence", "on-line, with replacement")
+    losses = [result[name]["train_loss"] for name in names]
+    assert len(set(losses)) == 3
+    assert max(losses) < result["mini-batch SGD"]["train_loss"]  # 1,347 updates a pass against 43
+    seen = result["with_replacement_seen"]
+    assert seen == len(np.unique(np.random.default_rng(0).integers(0, 1347, size=1347)))
+    assert 0.6 < seen / 1347 < 0.66  # about 1 - 1/e

@@ -57,6 +57,19 @@ def test_descent_approaches_least_squares():
     assert records[-1]["b"] == pytest.approx(intercept, abs=1e-6)
 
 
+def test_the_two_neuron_chain(result):
+    """[Ibragimov]'s "more neurons": dLoss/dW1 = 2 sum((g2(g1(x)) - y) W2 x) = -0.1762, all at 0.01."""
+    chain = result["chain"]
+    g1 = 0.01 * X + 0.01
+    residual = 0.01 * g1 + 0.01 - Y
+    assert chain["loss"] == pytest.approx((residual**2).sum())
+    assert chain["grad_W1"] == pytest.approx(2 * (residual * 0.01 * X).sum(), rel=1e-12)
+    assert round(chain["grad_W1"], 4) == -0.1762
+    assert chain["grad_b1"] == pytest.approx(2 * (residual * 0.01).sum(), rel=1e-12)
+    assert chain["grad_W2"] == pytest.approx(2 * (residual * g1).sum(), rel=1e-12)
+    assert chain["grad_b2"] == pytest.approx(2 * residual.sum(), rel=1e-12)
+
+
 def test_dead_patients_need_a_nonlinear_unit(result):
     dead = result["dead_patients"]
     assert dead["one linear neuron"]["max_error"] > 0.2

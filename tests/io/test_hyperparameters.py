@@ -41,6 +41,7 @@ KEPT = {
     nn.BatchNorm1d: {"eps": 1e-3, "momentum": 0.2},
     nn.BatchNorm2d: {"eps": 1e-2, "momentum": None},
     nn.BatchNorm3d: {"eps": 1e-4, "momentum": 0.5},
+    nn.SyncBatchNorm: {"eps": 1e-3, "momentum": 0.1},
     nn.Conv1d: {"padding": (2,), "dilation": (1,), "init": "glorot_uniform"},
     nn.Conv2d: {"stride": (1, 1), "padding": (0, 0), "dilation": (2, 1), "init": "he_uniform"},
     nn.Conv3d: {"stride": (2, 2, 2), "padding": (1, 1, 1), "dilation": (2, 2, 2), "init": None},
@@ -109,6 +110,11 @@ REFUSED = {
     },
     nn.BatchNorm2d: {"num_features": (2, WEIGHTS), "affine": (True, WEIGHTS), "track_running_stats": (False, WEIGHTS)},
     nn.BatchNorm3d: {"num_features": (3, WEIGHTS), "affine": (False, WEIGHTS), "track_running_stats": (False, WEIGHTS)},
+    nn.SyncBatchNorm: {
+        "num_features": (2, WEIGHTS),
+        "affine": (False, WEIGHTS),
+        "track_running_stats": (False, WEIGHTS),
+    },
     nn.Conv1d: {
         "in_channels": (4, WEIGHTS),
         "out_channels": (2, WEIGHTS),
@@ -196,6 +202,7 @@ REFUSED = {
 # Attributes that no test changes, with the reason.
 NOT_SETTABLE = {
     (nn.Dropout, "rng"): "a generator: not kept (documented); its draws are not weights",
+    (nn.SyncBatchNorm, "process_group"): "PyTorch's argument, accepted and kept as None: ranks come from MPI",
     (nn.BatchNorm2d, "weight"): "None for affine=False: a parameter slot, compared as a parameter",
     (nn.BatchNorm2d, "bias"): "None for affine=False: a parameter slot, compared as a parameter",
     (nn.Conv2d, "bias"): "None for bias=False: a parameter slot, compared as a parameter",

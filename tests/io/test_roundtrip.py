@@ -29,6 +29,7 @@ EXAMPLES = {
     nn.Dropout2d: (lambda: nn.Dropout2d(0.3), (2, 4, 3, 3)),
     nn.BatchNorm1d: (lambda: nn.BatchNorm1d(3, momentum=None), (4, 3)),
     nn.BatchNorm2d: (lambda: nn.BatchNorm2d(3, eps=1e-3, affine=False), (2, 3, 4, 4)),
+    nn.SyncBatchNorm: (lambda: nn.SyncBatchNorm(3, momentum=0.2), (2, 3, 4, 4)),
     nn.BatchNorm3d: (lambda: nn.BatchNorm3d(2, dtype=np.float64), (2, 2, 3, 3, 3)),
     nn.Conv1d: (lambda: nn.Conv1d(2, 4, 3, padding="same", dilation=2), (2, 2, 9)),
     nn.Conv2d: (lambda: nn.Conv2d(2, 4, (3, 2), stride=(2, 1), padding=1, groups=2, bias=False), (2, 2, 7, 6)),

@@ -96,6 +96,7 @@ LAYERS = [
     (nn.BatchNorm1d(3), (4, 3)),
     (nn.BatchNorm1d(3, affine=False), (4, 3, 5)),
     (nn.BatchNorm2d(3, eps=1e-3), (2, 3, 4, 4)),
+    (nn.SyncBatchNorm(3, eps=1e-3), (2, 3, 4, 4)),
     (nn.BatchNorm3d(2), (2, 2, 3, 3, 3)),
     (nn.Sigmoid(), (2, 5)),
     (nn.Tanh(), (2, 5)),

@@ -172,7 +172,7 @@ def test_bad_validation_data(validation_data, message):
         ),
         ({"verbose": True}, r"fit: verbose must be 'auto', 0 \(silent\), 1 .* got True"),
         ({"monitor": "yes"}, r"fit: monitor must be True, False or a Monitor, got 'yes'"),
-        ({"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
+        ({"shuffle": "yes"}, r"fit: shuffle must be True, False or 'with_replacement', got 'yes'"),
         (
             {"callbacks": [dn.callbacks.EarlyStopping]},
             r"callbacks must be Callback instances, got .*did you pass the class",

@@ -10,7 +10,7 @@ Examples:
     >>> examples.EXAMPLES["tumor"].deck
     'Ibragimov'
     >>> len(examples.EXAMPLES)
-    22
+    23
 """
 
 from __future__ import annotations
@@ -76,6 +76,11 @@ EXAMPLES: dict[str, Example] = {
         "Suk 2015 (Bishop Fig. 5.3)",
         "3 tanh hidden units fit x², sin, |x| and a step from 50 points",
     ),
+    "deep-vs-shallow": Example(
+        "deltanet.examples.deep_vs_shallow",
+        "Suk 2015",
+        "a sawtooth of 64 pieces: exact with 6 layers of 2 ReLU units, one layer needs 63+ units",
+    ),
     "vanishing-gradients": Example(
         "deltanet.examples.vanishing_gradients",
         "de Back 2018; Hosny et al.; Suk 2015",
@@ -84,7 +89,7 @@ EXAMPLES: dict[str, Example] = {
     "initialization": Example(
         "deltanet.examples.initialization",
         "Hosny et al.",
-        "zeros, constant, large random, Glorot, He and LSUV on the same deep ReLU network",
+        "six schemes on one deep ReLU network; large random weights saturate sigmoids; dropout makes constants work",
     ),
     "regularization": Example(
         "deltanet.examples.regularization",
@@ -109,7 +114,7 @@ EXAMPLES: dict[str, Example] = {
     "autoencoder-pretraining": Example(
         "deltanet.examples.autoencoder_pretraining",
         "Suk 2015 (Hinton & Salakhutdinov 2006)",
-        "greedy layer-wise pre-training of a deep autoencoder; its 2-D codes vs PCA",
+        "greedy layer-wise pre-training of a deep autoencoder; its 2-D codes vs PCA; supervised fine-tuning",
     ),
     "lenet5": Example(
         "deltanet.examples.lenet5",

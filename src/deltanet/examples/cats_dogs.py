@@ -15,6 +15,11 @@ MSE (squared error summed over the two outputs, averaged over the pictures) 0.25
 cross-entropy $-\sum_k y_k \log \hat y_k$ (averaged over the pictures) 0.38 vs 1.06. Accuracy is a
 measure to report, not a loss to train on: it does not change when the outputs improve a little.
 
+The deck introduces cross-entropy with one softmax output of five classes,
+$\hat y = (0.1, 0.05, 0.2, 0.6, 0.05)$ against the one-hot $y = (0, 0, 0, 1, 0)$: only the true
+class's term is left, $L = -\log 0.6 = 0.511$. The example computes it with the library's loss
+first.
+
 Run it: ``python -m deltanet.examples.cats_dogs`` or ``deltanet examples run cats-dogs``.
 """
 
@@ -28,6 +33,10 @@ import numpy as np
 import deltanet as dn
 from deltanet.data import cats_dogs_outputs
 from deltanet.examples._common import example_main, mark, matches, printer, save_figure
+
+#: The deck's cross-entropy slide: a softmax output of five classes and its one-hot target.
+DECK_SOFTMAX_OUTPUT = (0.1, 0.05, 0.2, 0.6, 0.05)
+DECK_ONE_HOT = (0, 0, 0, 1, 0)
 
 #: The deck's numbers (rounded to 2 decimals): measure → (NN1, NN2).
 DECK = {"classification error": (0.33, 0.33), "mean squared error": (0.25, 0.71), "cross-entropy": (0.38, 1.06)}
@@ -56,6 +65,21 @@ def measures(outputs: np.ndarray, targets: np.ndarray, labels: np.ndarray) -> di
     }
 
 
+def cross_entropy_of(probabilities: Any, one_hot: Any) -> float:
+    r"""The cross-entropy $-\sum_k y_k \log \hat y_k$ of one softmax output, by ``losses.CrossEntropy``.
+
+    The loss takes logits; $\log \hat y$ are logits whose softmax is $\hat y$ again.
+
+    Examples:
+        >>> from deltanet.examples.cats_dogs import cross_entropy_of
+        >>> round(cross_entropy_of([0.1, 0.05, 0.2, 0.6, 0.05], [0, 0, 0, 1, 0]), 4)   # -log 0.6
+        0.5108
+    """
+    logits = dn.tensor(np.log(np.asarray(probabilities, dtype=np.float64))[None])
+    target = dn.tensor(np.asarray(one_hot, dtype=np.float64)[None])
+    return float(dn.losses.CrossEntropy()(logits, target).data)
+
+
 def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
     """Compute the three measures for both networks and compare them with the deck.
 
@@ -64,7 +88,8 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
         verbose: 0 silent, 1 print the table.
 
     Returns:
-        ``{"NN1": {measure: value}, "NN2": {...}, "matches": bool, "summary": str}``.
+        ``{"NN1": {measure: value}, "NN2": {...}, "slide": the cross-entropy of the deck's
+        five-class example, "matches": bool, "summary": str}``.
 
     Examples:
         >>> from deltanet.examples import cats_dogs
@@ -73,6 +98,10 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
         (True, 1.06)
     """
     say = printer(verbose)
+    slide = cross_entropy_of(DECK_SOFTMAX_OUTPUT, DECK_ONE_HOT)
+    say("Cross-entropy ([de Back 2018]): L = −Σ_k y_k log ŷ_k")
+    say(f"  ŷ = {DECK_SOFTMAX_OUTPUT}, y = {DECK_ONE_HOT}")
+    say(f"  L = {slide:.4f} (losses.CrossEntropy) = −log 0.6 = {-np.log(0.6):.4f}\n")
     table = cats_dogs_outputs()
     say("Cats and dogs ([de Back 2018]): two networks, three pictures, columns (dog, cat)")
     say("   #   NN1 (dog, cat)   NN2 (dog, cat)   target")
@@ -102,7 +131,7 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
         f"({'as the deck' if ok_all else 'differs from the deck'})"
     )
     say("\n" + summary)
-    result.update(matches=ok_all, summary=summary)
+    result.update(slide=slide, matches=ok_all, summary=summary)
     return result
 
 

@@ -8,13 +8,21 @@ each update is made:
 | optimizer | update | batch | updates per pass |
 |---|---|---|---|
 | GD (batch) | $w \leftarrow w - \eta \nabla E$ | all 1,347 | 1 |
-| SGD (on-line) | $w \leftarrow w - \eta \nabla E_n$ | 1 | 1,347 |
+| SGD (on-line) | $w \leftarrow w - \eta \nabla E_n$, $n$ from a new permutation every pass | 1 | 1,347 |
+| on-line, in sequence | the same, $n = 1, 2, \dots, N$ every pass | 1 | 1,347 |
+| on-line, with replacement | the same, $n$ drawn at random with replacement | 1 | 1,347 |
 | mini-batch SGD | $w \leftarrow w - \eta \nabla E_B$ | 32 | 43 |
 | momentum | $v \leftarrow \alpha v + \nabla E_B$, $w \leftarrow w - \eta v$ | 32 | 43 |
 | AdaGrad | per-weight $\eta / \sqrt{\sum_{past} g^2}$ | 32 | 43 |
 | RMSprop | per-weight $\eta / \sqrt{\text{running mean of } g^2}$ | 32 | 43 |
 | Adam | momentum of $g$ and of $g^2$, bias-corrected | 32 | 43 |
 | L-BFGS | quasi-Newton direction + line search | all | at most 30 evaluations |
+
+On-line learning is "repeated by cycling through the data either in sequence or by selecting at
+random with replacement" ([Suk 2015]); ``dn.fit``'s ``shuffle=False``, ``True`` (a new
+permutation every pass, the usual choice today) and ``"with_replacement"`` are the three ways. A
+pass of $N$ draws with replacement visits only about $1 - 1/e \approx 63\,\%$ of the samples
+(some twice or more); the example counts them in its first pass.
 
 The learning rates are each method's usual range, picked once for this problem (not tuned per
 run). Full-batch gradient descent makes 30 small steps and is far behind; the stochastic methods
@@ -38,19 +46,23 @@ import deltanet as dn
 from deltanet import nn, optim
 from deltanet.data import load_digits, train_test_split
 from deltanet.examples._common import example_main, printer, save_figure
+from deltanet.training.state import draw_order
 
 EPOCHS, QUICK_EPOCHS = 30, 6
 
-#: name → (make optimizer from (params, epochs), batch size, description of the learning rate)
-OPTIMIZERS: dict[str, tuple[Callable[[Any, int], Any], int | None, str]] = {
-    "GD (batch)": (lambda p, e: optim.SGD(p, lr=0.5), None, "η = 0.5"),
-    "SGD (on-line)": (lambda p, e: optim.SGD(p, lr=0.01), 1, "η = 0.01"),
-    "mini-batch SGD": (lambda p, e: optim.SGD(p, lr=0.1), 32, "η = 0.1"),
-    "momentum": (lambda p, e: optim.SGD(p, lr=0.02, momentum=0.9), 32, "η = 0.02, α = 0.9"),
-    "AdaGrad": (lambda p, e: optim.Adagrad(p, lr=0.05), 32, "η = 0.05"),
-    "RMSprop": (lambda p, e: optim.RMSprop(p, lr=0.002), 32, "η = 0.002"),
-    "Adam": (lambda p, e: optim.Adam(p, lr=0.003), 32, "η = 0.003"),
-    "L-BFGS": (lambda p, e: optim.LBFGS(p, max_iter=e, max_eval=e), None, "line search"),
+#: name → (make optimizer from (params, epochs), batch size, description of the learning rate,
+#: fit's ``shuffle``: how a pass goes through the samples)
+OPTIMIZERS: dict[str, tuple[Callable[[Any, int], Any], int | None, str, bool | str]] = {
+    "GD (batch)": (lambda p, e: optim.SGD(p, lr=0.5), None, "η = 0.5", True),
+    "SGD (on-line)": (lambda p, e: optim.SGD(p, lr=0.01), 1, "η = 0.01", True),
+    "on-line, in sequence": (lambda p, e: optim.SGD(p, lr=0.01), 1, "η = 0.01", False),
+    "on-line, with replacement": (lambda p, e: optim.SGD(p, lr=0.01), 1, "η = 0.01", "with_replacement"),
+    "mini-batch SGD": (lambda p, e: optim.SGD(p, lr=0.1), 32, "η = 0.1", True),
+    "momentum": (lambda p, e: optim.SGD(p, lr=0.02, momentum=0.9), 32, "η = 0.02, α = 0.9", True),
+    "AdaGrad": (lambda p, e: optim.Adagrad(p, lr=0.05), 32, "η = 0.05", True),
+    "RMSprop": (lambda p, e: optim.RMSprop(p, lr=0.002), 32, "η = 0.002", True),
+    "Adam": (lambda p, e: optim.Adam(p, lr=0.003), 32, "η = 0.003", True),
+    "L-BFGS": (lambda p, e: optim.LBFGS(p, max_iter=e, max_eval=e), None, "line search", True),
 }
 
 
@@ -78,7 +90,8 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
 
     Returns:
         optimizer name → ``{"train_loss", "test_accuracy", "updates", "curve" (loss per pass),
-        "seconds"}`` (L-BFGS missing without SciPy), plus ``"summary"``.
+        "seconds"}`` (L-BFGS missing without SciPy), plus ``"with_replacement_seen"`` (the
+        distinct samples of the first pass drawn with replacement) and ``"summary"``.
     """
     say = printer(verbose)
     digits = load_digits(scale=True)
@@ -91,17 +104,17 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         f"the same initial weights, {epochs} passes over the training data each"
     )
     say(
-        f"\n  {'optimizer':<16}{'rate':<20}{'batch':>6}{'updates':>9}"
+        f"\n  {'optimizer':<27}{'rate':<19}{'batch':>6}{'updates':>9}"
         f"{'training loss':>15}{'test accuracy':>15}{'seconds':>9}"
     )
     results: dict[str, Any] = {}
-    for name, (make, batch_size, rate) in OPTIMIZERS.items():
+    for name, (make, batch_size, rate, shuffle) in OPTIMIZERS.items():
         model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10))
         model.load_state_dict(start)
         try:
             optimizer = make(model.parameters(), epochs)
         except ImportError as error:
-            say(f"  {name:<16}skipped: {error}")
+            say(f"  {name:<27}skipped: {error}")
             continue
         loss = _Recorded()
         began = time.perf_counter()
@@ -114,6 +127,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
             optimizer,
             epochs=1 if lbfgs else epochs,
             batch_size=batch_size,
+            shuffle=shuffle,
             rng=seed,
             monitor=False,
         )
@@ -131,10 +145,17 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
             "seconds": seconds,
         }
         say(
-            f"  {name:<16}{rate:<20}{batch_size or n:>6}{updates:>9}{train['loss']:>15.4f}{test['accuracy']:>15.1%}"
+            f"  {name:<27}{rate:<19}{batch_size or n:>6}{updates:>9}{train['loss']:>15.4f}{test['accuracy']:>15.1%}"
             f"{seconds:>9.2f}"
         )
+    # fit(rng=seed) draws the first pass's N indices first from a generator seeded with seed
+    seen = len(np.unique(draw_order(np.random.default_rng(seed), len(X_train), replacement=True)))
+    say(
+        f"\n  on-line with replacement: the first pass drew {len(X_train)} samples, {seen} of them distinct "
+        f"({seen / len(X_train):.1%}; 1 − 1/e = {1 - np.exp(-1):.1%}), the others not at all"
+    )
     best = min((r["train_loss"], k) for k, r in results.items())[1]
+    results["with_replacement_seen"] = seen
     results["summary"] = (
         f"optimizers: after {epochs} passes, training loss GD {results['GD (batch)']['train_loss']:.3f}, "
         f"mini-batch {results['mini-batch SGD']['train_loss']:.3f}, Adam {results['Adam']['train_loss']:.3f}"

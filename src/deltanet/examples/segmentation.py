@@ -9,6 +9,11 @@ norm), trained with the soft Dice loss $1 - (2 |P \cap G| + s) / (|P| + |G| + s)
 outputs $P$ against the ground truth $G$ (see ``deltanet.functional.dice``), which weighs the small
 nucleus class as much as the large background, unlike per-pixel cross-entropy.
 
+Training: Adam with the learning rate annealed from 0.02 to 0 along a cosine over the epochs
+(``optim.CosineAnnealingLR``): the small nucleus class is learned late, and a rate still high at
+the end leaves the last epoch's segmentation to chance (with a constant rate, a few more epochs can
+make it worse). The quick run (10 epochs instead of 20) already beats the thresholds.
+
 The score is the Dice coefficient of the hard segmentation $2 |P \cap G| / (|P| + |G|)$ per class on
 held-out images (``dn.metrics.dice_score``), compared with the best pair of intensity thresholds
 chosen on the training images: intensity alone confuses noisy cell pixels with nuclei, the U-Net
@@ -30,8 +35,8 @@ from deltanet.data.segmentation import make_cells
 from deltanet.examples._common import example_main, printer, save_figure
 
 SIZE, N_TRAIN, N_TEST = 32, 96, 24
-EPOCHS, QUICK_EPOCHS = 15, 6
-QUICK_TRAIN = 96
+EPOCHS, QUICK_EPOCHS = 20, 10
+LEARNING_RATE = 0.02
 CLASSES = ["background", "cell", "nucleus"]
 
 
@@ -61,36 +66,40 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     """Train the U-Net with Dice on synthetic cells; compare with intensity thresholds.
 
     Args:
-        quick: 6 epochs instead of 15.
+        quick: 10 epochs instead of 20.
         seed: seeds the images, the weights and the shuffle.
         epochs: override the number of epochs.
         verbose: 0 silent, 1 print.
 
     Returns:
         ``{"dice" (mean over cell and nucleus), "dice_per_class" (background, cell, nucleus),
-        "threshold_dice", "thresholds", "history", "images", "masks", "predictions", "summary"}``.
+        "threshold_dice", "threshold_dice_per_class", "thresholds", "history", "images", "masks",
+        "predictions", "summary"}``.
     """
     say = printer(verbose)
-    n_train = QUICK_TRAIN if quick else N_TRAIN
+    n_train = N_TRAIN
     X_train, M_train = make_cells(n_train, size=SIZE, n_classes=3, rng=seed)
     X_test, M_test = make_cells(N_TEST, size=SIZE, n_classes=3, rng=seed + 1000)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     model = dn.models.unet(in_channels=1, classes=3, depth=2, width=8, rng=seed)
     say(
         f"Segmentation: U-Net (depth 2, width 8, {sum(p.size for p in model.parameters()):,} parameters) on "
-        f"{n_train} synthetic {SIZE}×{SIZE} cell images, tested on {N_TEST} others; soft Dice loss, Adam (lr 0.01), "
-        f"{epochs} epochs, batches of 8"
+        f"{n_train} synthetic {SIZE}×{SIZE} cell images, tested on {N_TEST} others; soft Dice loss, Adam (lr "
+        f"{LEARNING_RATE} annealed to 0 along a cosine), {epochs} epochs, batches of 8"
     )
+    optimizer = dn.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    annealing = dn.callbacks.LearningRateScheduler(dn.optim.CosineAnnealingLR(optimizer, T_max=max(epochs, 1)))
     began = time.perf_counter()
     history = dn.fit(
         model,
         X_train,
         M_train,
         dn.losses.DiceLoss(),
-        dn.optim.Adam(model.parameters(), lr=0.01),
+        optimizer,
         epochs=epochs,
         batch_size=8,
         rng=seed,
+        callbacks=[annealing],
         monitor=False,
     )
     seconds = time.perf_counter() - began
@@ -118,6 +127,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         "dice": float(dice),
         "dice_per_class": np.asarray(per_class),
         "threshold_dice": float(threshold_dice),
+        "threshold_dice_per_class": np.asarray(baseline_per_class),
         "thresholds": (low, high),
         "history": history,
         "images": X_test[:4],

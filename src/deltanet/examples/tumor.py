@@ -19,6 +19,12 @@ deck's "Loss" $\sum (y' - y)^2$ and the half sum that is minimized.
 $b = 0.50$, where its own step 2 gave $b = 0.54$ (a slip in the deck); every later line matches a
 run started at $W = 0.19$, $b = 0.50$. The example replays both and compares every number the deck prints.
 
+**More neurons.** The deck chains two such neurons, $g_1 = W_1 x + b_1$, $g_2 = W_2 g_1 + b_2$,
+all four parameters at 0.01, with $\text{Loss} = \sum_i (g_2(g_1(x_i)) - y_i)^2$, and applies the
+chain rule: $\partial \text{Loss} / \partial W_1 = 2 \sum_i (g_2(g_1(x_i)) - y_i) W_2 x_i = -0.1762$.
+Here the deck's number does include the 2. The example computes all four gradients by autograd
+and compares that one with the deck's formula and number.
+
 The second part ("multidimensional input") adds temperature as a second input and the two dead
 patients (survival 0 at 22 and 23 °C): a single linear neuron cannot fit them together with the
 fever cases, a small ReLU layer ("a neuron to catch dead patients") can.
@@ -59,6 +65,8 @@ DECK_CONTINUATION = [
     (16, -0.36, 2.50, 1.04),
     (18, -0.43, 2.63, 0.82),
 ]
+#: The two-neuron chain: dLoss/dW1 with every parameter at 0.01, as the deck prints it.
+DECK_CHAIN_GRAD_W1 = -0.1762
 #: How close "agrees with the deck" is: the deck rounds to 2 decimals and rounds along the way.
 TOL_WEIGHT, TOL_LOSS = 0.015, 0.035
 
@@ -106,6 +114,27 @@ def descend(
         if step < steps:
             optimizer.step()  # 4. update
     return records
+
+
+def two_neuron_chain(x: np.ndarray, y: np.ndarray, start: float = 0.01) -> dict[str, float]:
+    r"""The deck's two chained neurons: $\text{Loss} = \sum_i (W_2 (W_1 x_i + b_1) + b_2 - y_i)^2$
+    and its gradients by autograd, every parameter at ``start``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.examples.tumor import two_neuron_chain
+        >>> chain = two_neuron_chain(np.array([0.5, 2.3, 2.9]), np.array([3.2, 1.9, 1.0]))
+        >>> round(chain["grad_W1"], 4)
+        -0.1762
+    """
+    params = {k: dn.tensor(np.array(start, dtype=np.float64), requires_grad=True) for k in ("W1", "b1", "W2", "b2")}
+    x_t, y_t = dn.tensor(x), dn.tensor(y)
+    g1 = params["W1"] * x_t + params["b1"]
+    g2 = params["W2"] * g1 + params["b2"]
+    loss = ((g2 - y_t) ** 2).sum()
+    loss.backward()
+    grads = {f"grad_{k}": float(p.grad.data) for k, p in params.items() if p.grad is not None}
+    return {"loss": float(loss.data), **grads, "formula_W1": float(2 * ((g2.data - y) * start * x).sum())}
 
 
 def _compare(records: list[dict[str, Any]], deck: list[tuple[int, float, float, float]]) -> list[dict[str, Any]]:
@@ -171,7 +200,8 @@ def run(quick: bool = False, steps: int | None = None, seed: int = 0, verbose: i
 
     Returns:
         ``{"steps": records from W = b = 0.01, "continuation": records from W = 0.19, b = 0.50,
-        "comparison": one row per deck line, "all_match": bool, "dead_patients": ..., "summary"}``.
+        "comparison": one row per deck line, "chain": the two-neuron chain's loss and gradients,
+        "all_match": bool, "dead_patients": ..., "summary"}``.
 
     Examples:
         >>> from deltanet.examples import tumor
@@ -230,14 +260,26 @@ def run(quick: bool = False, steps: int | None = None, seed: int = 0, verbose: i
             f"{mark(row['ok'])}"
         )
     all_rows = comparison + continued
-    all_match = all(row["ok"] for row in all_rows) and matches(start["l1_loss"], DECK_L1_LOSS, 5e-4)
     final = records[-1]
     say(
         f"  after {n_steps} steps: W = {final['W']:.3f}, b = {final['b']:.3f}, Loss = {final['loss']:.3f}; "
         f"least squares: W = {np.polyfit(x, y, 1)[0]:.3f}, b = {np.polyfit(x, y, 1)[1]:.3f}"
     )
 
+    chain = two_neuron_chain(x, y)
+    chain_ok = matches(chain["grad_W1"], DECK_CHAIN_GRAD_W1, 5e-5)
+    say("\nMore neurons: g1 = W1 x + b1, g2 = W2 g1 + b2, W1 = b1 = W2 = b2 = 0.01, Loss = Σ(g2(g1(x)) − y)²")
+    say(
+        f"  ∂Loss/∂W1 = {chain['grad_W1']:.4f} (autograd) = 2 Σ (g2(g1(x)) − y) W2 x = {chain['formula_W1']:.4f} "
+        f"(deck {DECK_CHAIN_GRAD_W1}) {mark(chain_ok)}"
+    )
+    say(
+        f"  ∂Loss/∂b1 = {chain['grad_b1']:.4f}, ∂Loss/∂W2 = {chain['grad_W2']:.4f}, "
+        f"∂Loss/∂b2 = {chain['grad_b2']:.4f}; Loss = {chain['loss']:.3f}"
+    )
+    say("  the error reaches the first neuron through the weight between them: ∂Loss/∂b1 = W2 · ∂Loss/∂b2")
     dead = _dead_patients(seed, quick, say)
+    all_match = all(row["ok"] for row in all_rows) and matches(start["l1_loss"], DECK_L1_LOSS, 5e-4) and chain_ok
     summary = (
         f"tumor: {sum(r['ok'] for r in all_rows)}/{len(all_rows)} deck lines reproduced; "
         f"step 1: W = {records[1]['W']:.2f}, b = {records[1]['b']:.2f}, Loss = {records[1]['loss']:.2f}"
@@ -248,6 +290,7 @@ def run(quick: bool = False, steps: int | None = None, seed: int = 0, verbose: i
         "continuation": continuation,
         "comparison": all_rows,
         "all_match": all_match,
+        "chain": chain,
         "dead_patients": dead,
         "summary": summary,
     }

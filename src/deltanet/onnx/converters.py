@@ -284,6 +284,7 @@ CONVERTERS: dict[type, Converter] = {
     _AdaptiveAvgPoolNd: adaptive_avg_pool,
     GlobalAvgPool: global_avg_pool,
     _BatchNorm: batch_norm,
+    nn.SyncBatchNorm: batch_norm,  # at inference, the running statistics as every batch norm
     Sigmoid: _simple("Sigmoid"),
     Tanh: _simple("Tanh"),
     ReLU: _simple("Relu"),

@@ -5,7 +5,8 @@ the loss, backpropagate, optimize ($W \leftarrow W - \eta \, \partial L / \parti
 SGD). ``batch_size`` picks the seeds' flavour of gradient descent ([Hosny et al.],
 [Suk 2015]): ``None`` is batch (full-batch) gradient descent, one update per epoch; ``1`` is
 on-line learning, one update per sample; ``k`` is mini-batch gradient descent,
-$\lceil N / k \rceil$ updates per epoch.
+$\lceil N / k \rceil$ updates per epoch. ``shuffle`` picks how an epoch goes through the data, "either
+in sequence or by selecting at random with replacement" ([Suk 2015]), or as a new permutation.
 
 NaN policy: no update that would leave a weight NaN or infinite is applied. Before each update
 the step checks the loss and the gradients; when either is not finite, ``fit`` raises
@@ -57,7 +58,7 @@ def fit(
     batch_size: int | None = 32,
     validation_data: Any = None,
     callbacks: Any = None,
-    shuffle: bool = True,
+    shuffle: bool | str = True,
     verbose: int | str = "auto",
     run_dir: Any = None,
     regularizer: Any = None,
@@ -81,7 +82,13 @@ def fit(
         batch_size: ``None`` = full batch (one step per epoch), 1 = on-line, k = mini-batch.
         validation_data: ``(X_val, y_val)``, evaluated after every epoch in evaluation mode.
         callbacks: ``Callback`` objects (``EarlyStopping``, ``LearningRateScheduler``, ...).
-        shuffle: draw a new order of the samples every epoch (not needed for the full batch).
+        shuffle: how each epoch goes through the samples ([Suk 2015]'s on-line learning cycles
+            "either in sequence or by selecting at random with replacement"): ``False`` in
+            sequence; ``True`` (default) a new random permutation every epoch, each sample once
+            (nothing to draw for the full batch); ``"with_replacement"`` N samples drawn at
+            random with replacement (with the full batch too), so that an epoch sees some samples
+            twice or more and, for large N, about 37 % of them (a fraction $1/e$) not at all.
+            Drawn from ``rng`` and resumed exactly, like the permutation.
         verbose: as Keras: 0 silent, 1 a progress bar per epoch, 2 one line per epoch;
             ``"auto"`` is 1 in a terminal or a notebook and 0 otherwise (a pipe, a test run).
         run_dir: a folder to write ``config.json`` and ``history.csv`` into.
@@ -133,7 +140,7 @@ def fit(
     world = _world(distributed)
     verbose = resolve_verbose(checks.check_verbose(verbose))
     verbose = verbose if world is None or world.is_root else 0  # rank 0 alone prints
-    shuffle = check.flag(shuffle, "shuffle", "fit")
+    shuffle = _check_shuffle(shuffle)
     checks.check_regularizer(regularizer)
     loss_fn, optimizer, metric_fns = resolve_loss(loss), _resolve_optimizer(optimizer, model), resolve_metrics(metrics)
     given = _callbacks(checks.check_callbacks(callbacks), monitor, verbose)
@@ -232,6 +239,14 @@ def _world(distributed: Any) -> Any:
     else:
         return None
     return world if world is not None and world.size > 1 else None
+
+
+def _check_shuffle(shuffle: Any) -> bool | str:
+    if isinstance(shuffle, str) and shuffle == "with_replacement":
+        return shuffle
+    if isinstance(shuffle, (bool, np.bool_)):
+        return bool(shuffle)
+    raise check.fail("fit", "shuffle", "True, False or 'with_replacement'", shuffle)
 
 
 def _resolve_optimizer(optimizer: Any, model: Any) -> Any:

@@ -2,10 +2,11 @@
 saved into a checkpoint and restored from one.
 
 The position is the epoch (from 0), the steps of it already applied, the epoch's running loss sums
-and outputs so far, and every random state: the shuffle generator of ``fit``, the default
+and outputs so far, and every random state: the shuffle generator of ``fit`` (which draws each
+epoch's order: a permutation, or N indices with replacement), the default
 generator of ``dn.manual_seed`` (dropout masks, by default) and every generator a layer owns
 (``Dropout(rng=seed)``). An epoch's data order is not stored: the shuffle generator's state at the
-start of the epoch is, from which the same permutation is drawn again (and checked against its
+start of the epoch is, from which the same order is drawn again (and checked against its
 SHA-256). With the weights and the optimizer state (``deltanet.training.checkpoint``), that is
 all a resumed run needs to take every remaining step on the same weights, the same batch and the
 same random numbers as the uninterrupted run: the final weights are equal bit for bit.
@@ -35,8 +36,9 @@ class FitState:
         y: the checked training targets.
         validation_data: the checked ``(X_val, y_val)``, or None.
         batch_size: samples per step (None: the full batch).
-        shuffle: whether each epoch draws a new order of the samples.
-        generator: the ``numpy.random.Generator`` that draws it.
+        shuffle: False (the samples in sequence), True (a new permutation every epoch) or
+            ``"with_replacement"`` (every epoch draws N samples at random with replacement).
+        generator: the ``numpy.random.Generator`` that draws the order.
         output_shape: the model's output shape for one sample when the epoch's outputs are kept
             (for training metrics), else None.
         run_dir: ``fit``'s run folder, or None.
@@ -74,7 +76,7 @@ class FitState:
         y: np.ndarray,
         validation_data: tuple[np.ndarray, np.ndarray] | None,
         batch_size: int | None,
-        shuffle: bool,
+        shuffle: bool | str,
         generator: np.random.Generator,
         output_shape: tuple[int, ...] | None,
         run_dir: Any,
@@ -87,12 +89,14 @@ class FitState:
         n = len(X)
         self.size = n if batch_size is None else min(batch_size, n)
         self.steps_per_epoch = -(-n // self.size)
-        self.shuffled = shuffle and self.steps_per_epoch > 1  # one full batch has no order
+        self.replacement = shuffle == "with_replacement"
+        # One full batch has no order, but a full batch drawn with replacement is another sample.
+        self.shuffled = bool(shuffle) and (self.steps_per_epoch > 1 or self.replacement)
         self.settings = {
             "samples": n,
             "batch_size": batch_size,
             "steps_per_epoch": self.steps_per_epoch,
-            "shuffle": bool(shuffle),
+            "shuffle": shuffle,
         }
         self.output_shape = output_shape
         self.epoch, self.step = 0, 0
@@ -116,7 +120,7 @@ class FitState:
         if self.step == 0:
             self._begin_epoch()
         sync = self.sync
-        if self.steps_per_epoch == 1 and sync is None:
+        if self.steps_per_epoch == 1 and sync is None and not self.shuffled:
             if self.step == 0:
                 yield self._full
             return
@@ -137,9 +141,13 @@ class FitState:
         if self.shuffled:
             self.epoch_rng_state = dict(self.generator.bit_generator.state)
             if world is None:
-                self.order = self.generator.permutation(len(self.X))
+                self.order = draw_order(self.generator, len(self.X), self.replacement)
             else:  # rank 0 draws what one process would; the other ranks' generators are their own
-                order = self.generator.permutation(len(self.X)) if world.is_root else np.empty(len(self.X), np.int64)
+                order = (
+                    draw_order(self.generator, len(self.X), self.replacement)
+                    if world.is_root
+                    else np.empty(len(self.X), np.int64)
+                )
                 self.order = world.broadcast_(order.astype(np.int64, copy=False))
             self.epoch_X, self.epoch_y = self.X[self.order], self.y[self.order]  # one gather; batches are views
         if self.output_shape is not None:
@@ -329,7 +337,7 @@ class ResumePoint:
             self.epoch_rng_state = _checked_state(state.generator, training["epoch_rng_state"], "epoch_rng_state")
             drawn = type(state.generator.bit_generator)()
             drawn.state = self.epoch_rng_state
-            self.order = np.random.Generator(drawn).permutation(len(state.X))
+            self.order = draw_order(np.random.Generator(drawn), len(state.X), state.replacement)
             if _digest(self.order) != training.get("order_sha256"):
                 raise CheckpointError("training.epoch_rng_state does not give back the saved data order")
 
@@ -341,6 +349,12 @@ class ResumePoint:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+def draw_order(generator: np.random.Generator, n: int, replacement: bool) -> np.ndarray:
+    """An epoch's order of the ``n`` samples: a permutation (each sample once), or ``n`` indices
+    drawn at random with replacement (some samples twice or more, others not at all)."""
+    return generator.integers(0, n, size=n) if replacement else generator.permutation(n)
+
+
 def callback_key(callbacks: list[Callback], cb: Callback) -> str:
     """The name a callback's state is saved under: its class name, with ``#i`` for the i-th repeat."""
     same = [c for c in callbacks if type(c) is type(cb)]
