@@ -136,3 +136,12 @@ def test_sizes_repeats_one_size_and_checks_each_of_a_tuple():
 def test_sizes_refuses_with_expected_and_received(value, kwargs, expected):
     with pytest.raises(ValueError, match=rf"^Crop: size must be {expected}, got {re.escape(repr(value))}$"):
         check.sizes(value, "size", "Crop", **kwargs)
+
+
+def test_number_takes_infinities_only_where_allowed():
+    assert check.number(math.inf, "threshold", finite=False) == math.inf
+    assert check.number(-math.inf, "threshold", finite=False) == -math.inf
+    with pytest.raises(ValueError, match=r"^Softplus: threshold must be a number, got nan$"):
+        check.number(math.nan, "threshold", "Softplus", finite=False)
+    with pytest.raises(ValueError, match=r"^x must be a number >= 0, got -inf$"):
+        check.number(-math.inf, "x", low=0, finite=False)

@@ -46,7 +46,9 @@ def is_integer(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def _interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
+def _interval(low: float, high: float, low_open: bool, high_open: bool, finite: bool = True) -> str:
+    if not finite:
+        return "a number" if high == math.inf and low == -math.inf else _interval(low, high, low_open, high_open)
     if high == math.inf and low == -math.inf:
         return "a finite number"
     if high == math.inf:
@@ -65,8 +67,10 @@ def number(
     high: float = math.inf,
     low_open: bool = False,
     high_open: bool = False,
+    finite: bool = True,
 ) -> float:
-    """A finite real number in the interval from ``low`` to ``high``, returned as a float.
+    """A real number in the interval from ``low`` to ``high``, returned as a float; finite unless
+    ``finite=False``.
 
     Args:
         value: the argument as received.
@@ -76,29 +80,34 @@ def number(
         high: the largest allowed value (``inf``: no bound).
         low_open: exclude ``low`` itself.
         high_open: exclude ``high`` itself.
+        finite: refuse ``inf`` and ``-inf`` (NaN is always refused); ``False`` for an argument where
+            an infinity has a meaning, such as a threshold that is never reached.
 
     Returns:
         ``float(value)``.
 
     Raises:
-        ValueError: not a number (a bool, a string, None), NaN or infinite, or outside the interval.
+        ValueError: not a number (a bool, a string, None), NaN, infinite unless allowed, or outside
+            the interval.
 
     Examples:
         >>> from deltanet import _checks as check
         >>> check.number(1, "momentum", "SGD", low=0, high=1)
         1.0
     """
-    return _number(value, name, owner, (low, high, low_open, high_open), "")
+    return _number(value, name, owner, (low, high, low_open, high_open), "", finite)
 
 
-def _number(value: Any, name: str, owner: str | None, bounds: tuple[float, float, bool, bool], more: str) -> float:
+def _number(
+    value: Any, name: str, owner: str | None, bounds: tuple[float, float, bool, bool], more: str, finite: bool = True
+) -> float:
     low, high, low_open, high_open = bounds
-    if is_number(value) and math.isfinite(value):
+    if is_number(value) and (math.isfinite(value) if finite else not math.isnan(value)):
         above = value > low if low_open else value >= low
         below = value < high if high_open else value <= high
         if above and below:
             return float(value)
-    raise fail(owner, name, _interval(*bounds) + more, value)
+    raise fail(owner, name, _interval(*bounds, finite) + more, value)
 
 
 def integer(
@@ -375,7 +384,7 @@ def sizes(
             return True
         return _in_range(v, low, None)
 
-    if not isinstance(value, (tuple, list, np.ndarray)):
+    if not isinstance(value, (tuple, list)):
         if allowed(value):
             return (int(value) if is_integer(value) else value,) * (count or 1)
     elif len(value) and (count is None or len(value) == count) and all(allowed(v) for v in value):

@@ -571,7 +571,11 @@ LAYERS = [
         lambda: nn.Flatten(),
         (2, 3, 2),
         bad_hyperparameters=(
-            _h("start_dim", lambda: nn.Flatten("1"), r"Flatten: start_dim must be an int \(an axis\), got '1'"),
+            _h(
+                "start_dim",
+                lambda: nn.Flatten("1"),
+                r"Flatten: start_dim must be an axis \(an integer such as 1 or -1\), got '1'",
+            ),
         ),
     ),
 ]
@@ -678,12 +682,13 @@ for _d, (_max, _avg, _ada) in {
                 _h(
                     "output_size 0",
                     lambda a=_ada: a(0),
-                    rf"{_name}: output_size must be a positive int or a tuple of {_d} positive ints",
+                    rf"{_name}: output_size must be a positive integer or a tuple of {_d} of them "
+                    r"\(None: keep the axis\), got 0",
                 ),
                 _h(
                     "output_size length",
                     lambda a=_ada, d=_d: a((1,) * (d + 1)),
-                    rf"{_name}: output_size must be a positive int or a tuple",
+                    rf"{_name}: output_size must be a positive integer or a tuple of {_d} of them",
                 ),
             ),
         )
@@ -703,7 +708,7 @@ for _bn, _shape in ((nn.BatchNorm1d, (3, 4)), (nn.BatchNorm2d, (2, 4, 3, 3)), (n
             zero_samples_error=r"Expected more than 1 value per channel when training, got input size \(0,",
             bad_hyperparameters=(
                 _h("num_features 0", lambda b=_bn: b(0), rf"{_name}: num_features must be a positive integer, got 0"),
-                _h("eps", lambda b=_bn: b(4, eps=-1), rf"{_name}: eps must be a positive number, got -1"),
+                _h("eps", lambda b=_bn: b(4, eps=-1), rf"{_name}: eps must be a number > 0, got -1"),
                 _h(
                     "momentum",
                     lambda b=_bn: b(4, momentum=2),
@@ -751,7 +756,11 @@ LAYERS += [
         (2, 2, 3, 3),
         bad_rank=(2, 3),
         bad_hyperparameters=(
-            _h("mode", lambda: nn.Upsample(mode="cubic"), r"Upsample: mode must be one of \(.*\), got 'cubic'"),
+            _h(
+                "mode",
+                lambda: nn.Upsample(mode="cubic"),
+                r"Upsample: mode must be one of 'nearest', .*, 'area', got 'cubic'",
+            ),
             _h(
                 "scale_factor", lambda: nn.Upsample(scale_factor=0), r"Upsample: scale_factor must be a positive number"
             ),
@@ -772,8 +781,16 @@ LAYERS += [
         nn.LeakyReLU,
         (2, 3),
         bad_hyperparameters=(
-            _h("slope above 1", lambda: nn.LeakyReLU(2.0), r"LeakyReLU: negative_slope must be in \[0, 1\], got 2\.0"),
-            _h("slope str", lambda: nn.LeakyReLU("0.1"), r"LeakyReLU: negative_slope must be in \[0, 1\], got '0\.1'"),
+            _h(
+                "slope above 1",
+                lambda: nn.LeakyReLU(2.0),
+                r"LeakyReLU: negative_slope must be a number in \[0, 1\], got 2\.0",
+            ),
+            _h(
+                "slope str",
+                lambda: nn.LeakyReLU("0.1"),
+                r"LeakyReLU: negative_slope must be a number in \[0, 1\], got '0\.1'",
+            ),
         ),
     ),
     LayerSpec(
@@ -784,7 +801,7 @@ LAYERS += [
         feature_axis=1,
         bad_hyperparameters=(
             _h("num_parameters", lambda: nn.PReLU(0), r"PReLU: num_parameters must be a positive integer, got 0"),
-            _h("init", lambda: nn.PReLU(init="a"), r"PReLU: init must be a number, got 'a'"),
+            _h("init", lambda: nn.PReLU(init="a"), r"PReLU: init must be a finite number, got 'a'"),
         ),
     ),
     LayerSpec(
@@ -792,8 +809,8 @@ LAYERS += [
         nn.ELU,
         (2, 3),
         bad_hyperparameters=(
-            _h("alpha", lambda: nn.ELU(-1.0), r"ELU: alpha must be >= 0, got -1\.0"),
-            _h("alpha NaN", lambda: nn.ELU(float("nan")), r"ELU: alpha must be >= 0, got nan"),
+            _h("alpha", lambda: nn.ELU(-1.0), r"ELU: alpha must be a number >= 0, got -1\.0"),
+            _h("alpha NaN", lambda: nn.ELU(float("nan")), r"ELU: alpha must be a number >= 0, got nan"),
         ),
     ),
     LayerSpec(
@@ -801,8 +818,8 @@ LAYERS += [
         nn.Softplus,
         (2, 3),
         bad_hyperparameters=(
-            _h("beta 0", lambda: nn.Softplus(beta=0), r"Softplus: beta must be positive and finite, got 0"),
-            _h("beta NaN", lambda: nn.Softplus(beta=float("nan")), r"Softplus: beta must be >= 0, got nan"),
+            _h("beta 0", lambda: nn.Softplus(beta=0), r"Softplus: beta must be a number > 0, got 0"),
+            _h("beta NaN", lambda: nn.Softplus(beta=float("nan")), r"Softplus: beta must be a number > 0, got nan"),
             _h("threshold", lambda: nn.Softplus(threshold="20"), r"Softplus: threshold must be a number, got '20'"),
         ),
     ),
@@ -815,7 +832,7 @@ LAYERS += [
             _h(
                 "dim",
                 lambda: nn.Softmax(dim="1"),
-                r"Softmax: dim must be an int \(an axis, e\.g\. -1\) or None, got '1'",
+                r"Softmax: dim must be an axis \(an integer such as 1 or -1\) or None, got '1'",
             ),
         ),
     ),
@@ -824,7 +841,13 @@ LAYERS += [
         lambda: nn.LogSoftmax(dim=1),
         (2, 3),
         bad_rank=(3,),
-        bad_hyperparameters=(_h("dim", lambda: nn.LogSoftmax(dim=1.0), r"LogSoftmax: dim must be an int"),),
+        bad_hyperparameters=(
+            _h(
+                "dim",
+                lambda: nn.LogSoftmax(dim=1.0),
+                r"LogSoftmax: dim must be an axis \(an integer such as 1 or -1\) or None, got 1\.0",
+            ),
+        ),
     ),
 ]
 LAYERS += [
@@ -922,7 +945,7 @@ for _inorm, _shape in (
                 _h(
                     "momentum",
                     lambda i=_inorm: i(4, momentum=2),
-                    rf"{_name}: momentum must be a number in \[0, 1\], got 2",
+                    rf"{_name}: momentum must be a number in \[0, 1\], or None \(running statistics frozen\), got 2",
                 ),
             ),
         )

@@ -8,7 +8,6 @@ input intact for the backward pass). Hyperparameters are plain attributes read a
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -29,14 +28,6 @@ def _named(layer: Module, function: Any, z: Any, *args: Any, **kwargs: Any) -> T
         raise ValueError(f"{layer!r}: {error}") from None
 
 
-def _axis(owner: str, dim: Any) -> int | None:
-    if dim is None:
-        return None
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise ValueError(f"{owner}: dim must be an int (an axis, e.g. -1) or None, got {dim!r}")
-    return int(dim)
-
-
 def _softmax_axis(layer: Module, dim: int | None, z: Any) -> int:
     """``dim``, or PyTorch's implicit choice when it is None (with PyTorch's warning where it is
     not the last axis, the one a reader would guess)."""
@@ -52,25 +43,6 @@ def _softmax_axis(layer: Module, dim: int | None, z: Any) -> int:
             stacklevel=4,  # the line that called the layer
         )
     return axis
-
-
-def _inplace(owner: str, inplace: Any) -> bool:
-    return check.flag(inplace, "inplace", owner)
-
-
-def _number_in(owner: str, name: str, value: Any, low: float, high: float = float("inf")) -> float:
-    """A real number in [low, high] (NaN and non-numbers refused, the value quoted)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not low <= value <= high
-    ):
-        if high == float("inf"):
-            bounds = "a number" if low == -float("inf") else f">= {low:g}"
-        else:
-            bounds = f"in [{low:g}, {high:g}]"
-        raise ValueError(f"{owner}: {name} must be {bounds}, got {value!r}")
-    return float(value)
 
 
 class Step(Module):
@@ -157,7 +129,7 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.inplace = _inplace(type(self).__name__, inplace)
+        self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.relu, z)
@@ -189,8 +161,8 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = _number_in("LeakyReLU", "negative_slope", negative_slope, 0.0, 1.0)
-        self.inplace = _inplace("LeakyReLU", inplace)
+        self.negative_slope = check.number(negative_slope, "negative_slope", "LeakyReLU", low=0, high=1)
+        self.inplace = check.flag(inplace, "inplace", "LeakyReLU")
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.leaky_relu, z, self.negative_slope)
@@ -231,9 +203,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters = check.integer(num_parameters, "num_parameters", "PReLU", low=1)
-        init = _number_in("PReLU", "init", init, -float("inf"))
-        if not math.isfinite(init):
-            raise ValueError(f"PReLU: init must be a finite number, got {init!r}")
+        init = check.number(init, "init", "PReLU")
         dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
@@ -267,10 +237,8 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha = _number_in("ELU", "alpha", alpha, 0.0)
-        if self.alpha == float("inf"):
-            raise ValueError(f"ELU: alpha must be a finite number >= 0, got {alpha!r}")
-        self.inplace = _inplace("ELU", inplace)
+        self.alpha = check.number(alpha, "alpha", "ELU", low=0)
+        self.inplace = check.flag(inplace, "inplace", "ELU")
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.elu, z, self.alpha)
@@ -301,7 +269,7 @@ class SiLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.inplace = _inplace(type(self).__name__, inplace)
+        self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.silu, z)
@@ -338,10 +306,9 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        beta = _number_in("Softplus", "beta", beta, 0.0, float("inf"))
-        if not 0 < beta < float("inf"):
-            raise ValueError(f"Softplus: beta must be positive and finite, got {beta!r}")
-        self.beta, self.threshold = beta, _number_in("Softplus", "threshold", threshold, -float("inf"))
+        self.beta = check.number(beta, "beta", "Softplus", low=0, low_open=True)
+        # an infinite threshold has a meaning (never linear, or always), as in PyTorch
+        self.threshold = check.number(threshold, "threshold", "Softplus", finite=False)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.softplus, z, self.beta, self.threshold)
@@ -377,7 +344,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = _axis(type(self).__name__, dim)
+        self.dim = check.axis(dim, "dim", type(self).__name__, none=True)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.softmax, z, axis=_softmax_axis(self, self.dim, z))
@@ -409,7 +376,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = _axis(type(self).__name__, dim)
+        self.dim = check.axis(dim, "dim", type(self).__name__, none=True)
 
     def forward(self, z: Tensor) -> Tensor:
         return _named(self, F.log_softmax, z, axis=_softmax_axis(self, self.dim, z))

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend, init
 from deltanet.autograd import Tensor
 from deltanet.functional import conv as F
@@ -44,14 +45,13 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
+        self.in_channels = check.integer(in_channels, "in_channels", name, low=1)
+        self.out_channels = check.integer(out_channels, "out_channels", name, low=1)
+        self.groups = check.integer(groups, "groups", name, low=1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{name}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
             )
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = F._ntuple(kernel_size, dims, "kernel_size", name, 1)
         self.stride = F._ntuple(stride, dims, "stride", name, 1)
         self.dilation = F._ntuple(dilation, dims, "dilation", name, 1)

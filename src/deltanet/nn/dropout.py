@@ -24,10 +24,8 @@ class _DropoutBase(Module):
         # PyTorch's inplace=True overwrites the input; the result here is the same, computed out of place.
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
         if rng is not None and not isinstance(rng, np.random.Generator):
-            if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-                raise ValueError(
-                    f"{type(self).__name__}: rng must be None, an int seed or a numpy.random.Generator, got {rng!r}"
-                )
+            if not check.is_integer(rng):
+                raise check.fail(type(self).__name__, "rng", "None, an int seed or a numpy.random.Generator", rng)
             # One generator for the layer's life: a seed gives a reproducible *sequence* of
             # masks, not the same mask on every step.
             rng = np.random.default_rng(int(rng))

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import activations as _act
 from deltanet.functional import (
@@ -68,8 +69,7 @@ from deltanet.functional.kl_div import kl_div as _kl_div
 
 
 def _inplace(inplace: Any, owner: str) -> None:
-    if not isinstance(inplace, bool):
-        raise ValueError(f"{owner}: inplace must be True or False, got {inplace!r}")
+    check.flag(inplace, "inplace", owner)
 
 
 def _legacy(size_average: Any, reduce: Any, owner: str) -> None:
@@ -81,12 +81,11 @@ def _legacy(size_average: Any, reduce: Any, owner: str) -> None:
 
 
 def _dim(input: Any, dim: Any, owner: str) -> int:
-    if dim is None:
+    axis = check.axis(dim, "dim", owner, none=True)
+    if axis is None:
         ndim = input.ndim if isinstance(input, Tensor) else Tensor(input).ndim
         return implicit_softmax_dim(ndim)
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise ValueError(f"{owner}: dim must be an int (an axis) or None, got {dim!r}")
-    return dim
+    return axis
 
 
 # -- activations ---------------------------------------------------------------------------------

@@ -113,11 +113,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"Flatten: {name} must be an int (an axis), got {value!r}")
-        self.start_dim = int(start_dim)
-        self.end_dim = int(end_dim)
+        self.start_dim = check.axis(start_dim, "start_dim", "Flatten")
+        self.end_dim = check.axis(end_dim, "end_dim", "Flatten")
 
     def forward(self, x: Tensor) -> Tensor:
         try:
@@ -168,20 +165,10 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size: Any) -> None:
         super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise ValueError(f"Unflatten: dim must be an int (an axis), got {dim!r}")
-        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
-        if (
-            not sizes
-            or not all(
-                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and (s >= 0 or s == -1) for s in sizes
-            )
-            or sum(s == -1 for s in sizes) > 1
-        ):
-            raise ValueError(
-                f"Unflatten: unflattened_size must be a tuple of sizes (at most one -1), got {unflattened_size!r}"
-            )
-        self.dim = int(dim)
+        self.dim = check.axis(dim, "dim", "Unflatten")
+        sizes = unflattened_size if isinstance(unflattened_size, (tuple, list)) else ()
+        if not sizes or not all(check.is_integer(s) and s >= -1 for s in sizes) or list(sizes).count(-1) > 1:
+            raise check.fail("Unflatten", "unflattened_size", "a tuple of sizes (at most one -1)", unflattened_size)
         self.unflattened_size = tuple(int(s) for s in sizes)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -197,9 +197,9 @@ class _InstanceNorm(Module):
         owner = type(self).__name__
         self.num_features = check.integer(num_features, "num_features", owner, low=1)
         self.eps = check.number(eps, "eps", owner, low=0, low_open=True)
-        if momentum is not None:
-            momentum = check.number(momentum, "momentum", owner, low=0, high=1)
-        self.momentum = momentum
+        self.momentum = check.optional_number(
+            momentum, "momentum", owner, none="None (running statistics frozen)", low=0, high=1
+        )
         self.affine = check.flag(affine, "affine", owner)
         self.track_running_stats = check.flag(track_running_stats, "track_running_stats", owner)
         with_bias = check.flag(bias, "bias", owner)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import pooling as F
 from deltanet.functional.conv import _ntuple
@@ -85,11 +84,7 @@ class _AvgPoolNd(_PoolNd):
     ) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode)
         _only_defaults(type(self).__name__, divisor_override=divisor_override)
-        if not isinstance(count_include_pad, (bool, np.bool_)):
-            raise ValueError(
-                f"{type(self).__name__}: count_include_pad must be True or False, got {count_include_pad!r}"
-            )
-        self.count_include_pad = bool(count_include_pad)
+        self.count_include_pad = check.flag(count_include_pad, "count_include_pad", type(self).__name__)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._call(x, count_include_pad=self.count_include_pad)
@@ -303,10 +298,6 @@ class AvgPool3d(_AvgPoolNd):
     _function = staticmethod(F.avg_pool3d)
 
 
-def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 1)
-
-
 class _AdaptiveAvgPoolNd(Module):
     _dims = 0
     _function: Any = None
@@ -314,12 +305,7 @@ class _AdaptiveAvgPoolNd(Module):
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
-        if len(sizes) != dims or not all(s is None or _is_positive_int(s) for s in sizes):
-            raise ValueError(
-                f"{name}: output_size must be a positive int or a tuple of {dims} positive ints "
-                f"(or None to keep an axis), got {output_size!r}"
-            )
+        check.sizes(output_size, "output_size", name, count=dims, special=(None, "keep the axis"))
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
