@@ -1200,7 +1200,7 @@ LOSSES = [
             _h(
                 "smooth",
                 lambda: losses.DiceLoss(smooth=-1),
-                r"DiceLoss: smooth must be a non-negative finite number, got -1",
+                r"DiceLoss: smooth must be a number >= 0, got -1",
             ),
         ),
     ),
