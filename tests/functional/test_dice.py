@@ -449,5 +449,5 @@ def test_metrics_bad_inputs(y_true, y_pred, match):
 def test_metrics_bad_options():
     with pytest.raises(ValueError, match=r"average must be 'macro' or None"):
         metrics.iou([[0, 1]], [[0, 1]], average="micro")
-    with pytest.raises(ValueError, match=r"num_classes must be an integer ≥ 2, got 1"):
+    with pytest.raises(ValueError, match=r"num_classes must be an integer >= 2, got 1"):
         metrics.iou([[0, 0]], [[0, 0]], num_classes=1)
