@@ -81,18 +81,18 @@ def test_is_integer_refuses_bools_and_floats():
 def test_optional_number_takes_none_and_says_what_it_means():
     assert check.optional_number(None, "momentum", "BN", low=0, high=1) is None
     assert check.optional_number(np.float32(0.5), "momentum", "BN", low=0, high=1) == 0.5
-    with pytest.raises(ValueError, match=r"^BN: momentum must be a number in \[0, 1\], or None for an average, got 2$"):
+    with pytest.raises(ValueError, match=r"^BN: momentum must be a number in \[0, 1\] or None for an average, got 2$"):
         check.optional_number(2, "momentum", "BN", none="None for an average", low=0, high=1)
-    with pytest.raises(ValueError, match=r"^max_norm must be a number >= 0, or None, got True$"):
+    with pytest.raises(ValueError, match=r"^max_norm must be a number >= 0 or None, got True$"):
         check.optional_number(True, "max_norm", low=0)
 
 
 def test_optional_integer_takes_none_and_says_what_it_means():
     assert check.optional_integer(None, "batch_size", low=1) is None
     assert check.optional_integer(np.int64(4), "batch_size", low=1) == 4
-    with pytest.raises(ValueError, match=r"^fit: batch_size must be a positive integer, or None \(all\), got 0$"):
+    with pytest.raises(ValueError, match=r"^fit: batch_size must be a positive integer or None \(all\), got 0$"):
         check.optional_integer(0, "batch_size", "fit", none="None (all)", low=1)
-    with pytest.raises(ValueError, match=r"batch_size must be a positive integer, or None, got 2\.0$"):
+    with pytest.raises(ValueError, match=r"batch_size must be a positive integer or None, got 2\.0$"):
         check.optional_integer(2.0, "batch_size", low=1)
 
 

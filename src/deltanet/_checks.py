@@ -250,11 +250,11 @@ def optional_number(
         ...     check.optional_number(2, "momentum", "BatchNorm1d", none="None for a cumulative average", low=0, high=1)
         ... except ValueError as error:
         ...     print(error)
-        BatchNorm1d: momentum must be a number in [0, 1], or None for a cumulative average, got 2
+        BatchNorm1d: momentum must be a number in [0, 1] or None for a cumulative average, got 2
     """
     if value is None:
         return None
-    return _number(value, name, owner, (low, high, low_open, high_open), f", or {none}")
+    return _number(value, name, owner, (low, high, low_open, high_open), f" or {none}")
 
 
 def optional_integer(
@@ -290,11 +290,11 @@ def optional_integer(
         ...     check.optional_integer(0, "batch_size", "fit", none="None (full batch)", low=1)
         ... except ValueError as error:
         ...     print(error)
-        fit: batch_size must be a positive integer, or None (full batch), got 0
+        fit: batch_size must be a positive integer or None (full batch), got 0
     """
     if value is None:
         return None
-    return _integer(value, name, owner, low, high, f", or {none}")
+    return _integer(value, name, owner, low, high, f" or {none}")
 
 
 @overload

@@ -44,7 +44,7 @@ def test_upsample_with_both_size_and_scale_factor_is_refused():
         (lambda w: init.uniform(w, a=NAN), r"uniform: a must be a finite number, got nan"),
         (lambda w: init.uniform(w, b=INF), r"uniform: b must be a finite number, got inf"),
         (lambda w: init.constant(w, INF), r"constant: value must be a finite number, got inf"),
-        (lambda w: init.normal(w, std=NAN), r"normal: std must be a finite number, got nan"),
+        (lambda w: init.normal(w, std=NAN), r"normal: std must be a number >= 0, got nan"),
         (lambda w: init.normal(w, mean=INF), r"normal: mean must be a finite number, got inf"),
         (lambda w: init.glorot_uniform(w, gain=NAN), r"glorot_uniform: gain must be a finite number, got nan"),
         (lambda w: init.orthogonal(w, gain=INF), r"orthogonal: gain must be a finite number, got inf"),
@@ -68,7 +68,7 @@ def test_upsample_with_both_size_and_scale_factor_is_refused():
         (lambda w: nn.GroupNorm(1, 3, eps=INF), r"GroupNorm: eps must be a number > 0, got inf"),
         (
             lambda w: nn.InstanceNorm2d(3, momentum=INF),
-            r"InstanceNorm2d: momentum must be a number in \[0, 1\], or None \(running statistics frozen\), got inf",
+            r"InstanceNorm2d: momentum must be a number in \[0, 1\] or None \(running statistics frozen\), got inf",
         ),
         (lambda w: nn.Upsample(scale_factor=INF), r"Upsample: scale_factor must be a positive number"),
         (lambda w: nn.Embedding(3, 2, max_norm=NAN), r"Embedding: max_norm must be a number >= 0, got nan"),

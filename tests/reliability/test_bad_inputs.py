@@ -712,7 +712,7 @@ for _bn, _shape in ((nn.BatchNorm1d, (3, 4)), (nn.BatchNorm2d, (2, 4, 3, 3)), (n
                 _h(
                     "momentum",
                     lambda b=_bn: b(4, momentum=2),
-                    rf"{_name}: momentum must be a number in \[0, 1\], or None",
+                    rf"{_name}: momentum must be a number in \[0, 1\] or None",
                 ),
             ),
         )
@@ -945,7 +945,7 @@ for _inorm, _shape in (
                 _h(
                     "momentum",
                     lambda i=_inorm: i(4, momentum=2),
-                    rf"{_name}: momentum must be a number in \[0, 1\], or None \(running statistics frozen\), got 2",
+                    rf"{_name}: momentum must be a number in \[0, 1\] or None \(running statistics frozen\), got 2",
                 ),
             ),
         )
@@ -1665,7 +1665,7 @@ _READERS = {
             "invalid_hyperparameter",
             "header",
             lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), header="yes"),
-            Raises(ValueError, r"read_csv: header must be True, False or 'auto', got 'yes'"),
+            Raises(ValueError, r"read_csv: header must be one of True, False, 'auto', got 'yes'"),
         ),
         (
             "float16",
