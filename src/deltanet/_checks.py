@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeGuard, overload
 
 import numpy as np
 
@@ -36,12 +36,12 @@ def fail(owner: str | None, name: str, expected: str, value: Any) -> ValueError:
     return ValueError(f"{where}{name} must be {expected}, got {value!r}")
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[float | np.number[Any]]:
     """Whether ``value`` is a real number (Python or NumPy), not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def is_integer(value: Any) -> bool:
+def is_integer(value: Any) -> TypeGuard[int | np.integer[Any]]:
     """Whether ``value`` is an integer (Python or NumPy), not a bool and not a float."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
@@ -152,7 +152,7 @@ def _integers(low: int | None, high: int | None) -> str:
 
 
 def _in_range(value: Any, low: int | None, high: int | None) -> bool:
-    return is_integer(value) and (low is None or value >= low) and (high is None or value <= high)
+    return is_integer(value) and (low is None or bool(value >= low)) and (high is None or bool(value <= high))
 
 
 def _integer(value: Any, name: str, owner: str | None, low: int | None, high: int | None, more: str) -> int:

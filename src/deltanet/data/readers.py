@@ -64,7 +64,7 @@ def _column_index(target: Any, header: list[str] | None, n_columns: int, path: P
         return header.index(target)
     if not -n_columns <= target < n_columns:
         raise DataFileError(f"{path}: target column index {target} is out of range for {n_columns} columns")
-    return target % n_columns
+    return int(target) % n_columns
 
 
 def read_csv(
