@@ -352,11 +352,7 @@ def _check_class_maps(
 
 def check_batch_size(batch_size: Any, owner: str = "fit") -> int | None:
     """``None`` (full batch) or a positive integer, returned as an int."""
-    if batch_size is None:
-        return None
-    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise check.fail(owner, "batch_size", "a positive integer or None (full batch)", batch_size)
-    return int(batch_size)
+    return check.optional_integer(batch_size, "batch_size", owner, none="None (full batch)", low=1)
 
 
 def check_epochs(epochs: Any) -> int:
@@ -368,7 +364,7 @@ def check_verbose(verbose: Any) -> int | str:
     """``"auto"``, 0 (silent), 1 (a progress bar per epoch) or 2 (one line per epoch)."""
     if verbose == "auto" and isinstance(verbose, str):
         return "auto"
-    if isinstance(verbose, (int, np.integer)) and not isinstance(verbose, (bool, np.bool_)) and verbose in (0, 1, 2):
+    if check.is_integer(verbose) and verbose in (0, 1, 2):
         return int(verbose)
     raise check.fail("fit", "verbose", "'auto', 0 (silent), 1 (progress bar) or 2 (one line per epoch)", verbose)
 
