@@ -145,3 +145,12 @@ def test_number_takes_infinities_only_where_allowed():
         check.number(math.nan, "threshold", "Softplus", finite=False)
     with pytest.raises(ValueError, match=r"^x must be a number >= 0, got -inf$"):
         check.number(-math.inf, "x", low=0, finite=False)
+
+
+def test_one_of_takes_any_integer_type_for_an_int_option_and_returns_the_option():
+    out = check.one_of(np.int64(3), "dims", (2, 3), "UNet")
+    assert out == 3 and type(out) is int
+    with pytest.raises(ValueError, match=r"^UNet: dims must be one of 2, 3, got 3\.0$"):
+        check.one_of(3.0, "dims", (2, 3), "UNet")
+    with pytest.raises(ValueError, match=r"^UNet: dims must be one of 0, 1, got np\.False_$|got False$"):
+        check.one_of(np.bool_(False), "dims", (0, 1), "UNet")

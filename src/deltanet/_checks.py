@@ -185,8 +185,13 @@ def flag(value: Any, name: str, owner: str | None = None) -> bool:
     return bool(value)
 
 
+def _same_kind(value: Any, option: Any) -> bool:
+    """The same type, or two integers (``np.int64(2)`` is the option 2; ``True`` is not 1)."""
+    return type(value) is type(option) or (is_integer(value) and is_integer(option))
+
+
 def one_of(value: Any, name: str, options: Iterable[Any], owner: str | None = None) -> Any:
-    """One of the listed ``options`` (compared with ``==``, types matching).
+    """One of the listed ``options`` (compared with ``==``, types matching; any integer type matches an int).
 
     Args:
         value: the argument as received.
@@ -195,7 +200,7 @@ def one_of(value: Any, name: str, options: Iterable[Any], owner: str | None = No
         owner: the class or function that takes it, for the message.
 
     Returns:
-        ``value``.
+        The option that ``value`` equals (a plain ``int`` for a NumPy integer).
 
     Raises:
         ValueError: ``value`` is not among the options.
@@ -207,8 +212,8 @@ def one_of(value: Any, name: str, options: Iterable[Any], owner: str | None = No
     """
     options = tuple(options)
     for option in options:
-        if type(value) is type(option) and value == option:
-            return value
+        if _same_kind(value, option) and value == option:
+            return option
     listed = ", ".join(repr(o) for o in options)
     raise fail(owner, name, f"one of {listed}", value)
 
