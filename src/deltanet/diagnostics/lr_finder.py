@@ -182,8 +182,7 @@ def lr_find(
         >>> 0.01 < result.suggestion < 1.0, bool((model.weight.data == before).all())
         (True, True)
     """
-    if not isinstance(model, Module):
-        raise ValueError(f"lr_find: model must be a deltanet.nn.Module, got {type(model).__name__}")
+    checks.check_model(model, "lr_find")
     start_lr = check.number(start_lr, "start_lr", "lr_find", low=0, low_open=True)
     end_lr = check.number(end_lr, "end_lr", "lr_find", low=0, low_open=True)
     if not start_lr < end_lr:

@@ -139,8 +139,10 @@ def first_linear(model: Any) -> tuple[Any, bool] | None:
         return None
 
 
-def check_model(model: Any) -> None:
+def check_model(model: Any, owner: str | None = None) -> None:
     """A ``deltanet.nn.Module`` instance: not None, not a function, not the class itself.
+
+    ``owner``, where given, is the function that the message names (``fit`` is implied).
 
     Examples:
         >>> import deltanet as dn
@@ -155,14 +157,15 @@ def check_model(model: Any) -> None:
 
     if isinstance(model, Module):
         return
+    where = f"{owner}: " if owner else ""
     if isinstance(model, type) and issubclass(model, Module):
         raise ValueError(
-            f"model must be a deltanet.nn.Module instance, got the class {model.__name__} itself; "
+            f"{where}model must be a deltanet.nn.Module instance, got the class {model.__name__} itself; "
             f"build the model first, e.g. {model.__name__}(...)"
         )
     shown = repr(model)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    raise ValueError(f"model must be a deltanet.nn.Module instance, got {type(model).__name__} {shown}")
+    raise ValueError(f"{where}model must be a deltanet.nn.Module instance, got {type(model).__name__} {shown}")
 
 
 def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np.ndarray:
