@@ -17,15 +17,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional import activations as F
-from deltanet.nn.module import Module, Parameter
-
-
-def _named(layer: Module, function: Any, z: Any, *args: Any, **kwargs: Any) -> Tensor:
-    """Call ``function``; a bad input's ValueError names the layer, as the other layers do."""
-    try:
-        return function(z, *args, **kwargs)
-    except ValueError as error:
-        raise ValueError(f"{layer!r}: {error}") from None
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 def _softmax_axis(layer: Module, dim: int | None, z: Any) -> int:
@@ -61,7 +53,7 @@ class Step(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.step, z)
+        return call_named(self, F.step, z)
 
 
 class Sigmoid(Module):
@@ -82,7 +74,7 @@ class Sigmoid(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.sigmoid, z)
+        return call_named(self, F.sigmoid, z)
 
 
 class Tanh(Module):
@@ -103,7 +95,7 @@ class Tanh(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.tanh, z)
+        return call_named(self, F.tanh, z)
 
 
 class ReLU(Module):
@@ -132,7 +124,7 @@ class ReLU(Module):
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.relu, z)
+        return call_named(self, F.relu, z)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -165,7 +157,7 @@ class LeakyReLU(Module):
         self.inplace = check.flag(inplace, "inplace", "LeakyReLU")
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.leaky_relu, z, self.negative_slope)
+        return call_named(self, F.leaky_relu, z, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -208,7 +200,7 @@ class PReLU(Module):
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.prelu, z, self.weight)
+        return call_named(self, F.prelu, z, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -241,7 +233,7 @@ class ELU(Module):
         self.inplace = check.flag(inplace, "inplace", "ELU")
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.elu, z, self.alpha)
+        return call_named(self, F.elu, z, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -272,7 +264,7 @@ class SiLU(Module):
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.silu, z)
+        return call_named(self, F.silu, z)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -311,7 +303,7 @@ class Softplus(Module):
         self.threshold = check.number(threshold, "threshold", "Softplus", finite=False)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.softplus, z, self.beta, self.threshold)
+        return call_named(self, F.softplus, z, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -347,7 +339,7 @@ class Softmax(Module):
         self.dim = check.axis(dim, "dim", type(self).__name__, none=True)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.softmax, z, axis=_softmax_axis(self, self.dim, z))
+        return call_named(self, F.softmax, z, axis=_softmax_axis(self, self.dim, z))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -379,7 +371,7 @@ class LogSoftmax(Module):
         self.dim = check.axis(dim, "dim", type(self).__name__, none=True)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.log_softmax, z, axis=_softmax_axis(self, self.dim, z))
+        return call_named(self, F.log_softmax, z, axis=_softmax_axis(self, self.dim, z))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -413,7 +405,7 @@ class GELU(Module):
         self.approximate = check.one_of(approximate, "approximate", ("none", "tanh"), "GELU")
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.gelu, z, self.approximate)
+        return call_named(self, F.gelu, z, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"

@@ -17,7 +17,7 @@ from deltanet import _checks as check
 from deltanet import backend, init
 from deltanet.autograd import Tensor
 from deltanet.functional import conv as F
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 class _ConvNd(Module):
@@ -113,21 +113,12 @@ class _ConvNd(Module):
         return s
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            if self._transposed:
-                return self._function(
-                    x,
-                    self.weight,
-                    self.bias,
-                    self.stride,
-                    self.padding,
-                    self.output_padding,
-                    self.groups,
-                    self.dilation,
-                )
-            return self._function(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        options: tuple[Any, ...]
+        if self._transposed:  # PyTorch's argument order for the transposed ops
+            options = (self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        else:
+            options = (self.stride, self.padding, self.dilation, self.groups)
+        return call_named(self, self._function, x, self.weight, self.bias, *options)
 
 
 class _ConvTransposeNd(_ConvNd):

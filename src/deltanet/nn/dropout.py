@@ -14,7 +14,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional.dropout import _check_p, dropout, dropout2d
-from deltanet.nn.module import Module
+from deltanet.nn.module import Module, call_named
 
 
 class _DropoutBase(Module):
@@ -66,10 +66,7 @@ class Dropout(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return dropout(x, self.p, self.training, rng=self.rng)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, dropout, x, self.p, self.training, rng=self.rng)
 
 
 class Dropout2d(_DropoutBase):
@@ -99,7 +96,4 @@ class Dropout2d(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return dropout2d(x, self.p, self.training, rng=self.rng)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, dropout2d, x, self.p, self.training, rng=self.rng)

@@ -15,7 +15,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional.embedding import _padding_idx, embedding
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 class Embedding(Module):
@@ -140,12 +140,17 @@ class Embedding(Module):
         return layer
 
     def forward(self, x: Any) -> Tensor:
-        try:
-            return embedding(
-                x, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse
-            )
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(
+            self,
+            embedding,
+            x,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -9,9 +9,9 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend, init
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional.linear import linear
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 class Linear(Module):
@@ -79,10 +79,7 @@ class Linear(Module):
                 init.zeros(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return linear(x, self.weight, self.bias)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, linear, x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -117,10 +114,7 @@ class Flatten(Module):
         self.end_dim = check.axis(end_dim, "end_dim", "Flatten")
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            x = x if isinstance(x, Tensor) else Tensor(x)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        x = call_named(self, as_tensor, x)
         rank = max(x.ndim, 1)  # a 0-D tensor flattens like a 1-D one, as in PyTorch
         start, end = self.start_dim, self.end_dim
         for name, axis in (("start_dim", start), ("end_dim", end)):
@@ -172,10 +166,7 @@ class Unflatten(Module):
         self.unflattened_size = tuple(int(s) for s in sizes)
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            x = x if isinstance(x, Tensor) else Tensor(x)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        x = call_named(self, as_tensor, x)
         if not -x.ndim <= self.dim < x.ndim:
             raise ValueError(f"{self!r}: expected an input with an axis dim={self.dim}, got shape {x.shape}")
         axis = self.dim % x.ndim

@@ -520,6 +520,34 @@ class Module:
 
 
 # -- building from untrusted configs --------------------------------------------------------------
+def call_named(layer: Module, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``; a ``ValueError`` it raises is raised again with the layer's
+    repr in front, so that a bad input names the layer it was given to, as every layer does.
+
+    Args:
+        layer: the layer that calls (its repr leads the message).
+        function: the functional op or converter to call.
+        args: its positional arguments.
+        kwargs: its keyword arguments.
+
+    Returns:
+        What ``function`` returns.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.nn.module import call_named
+        >>> try:
+        ...     call_named(dn.nn.ReLU(), dn.as_tensor, [[1.0], [2.0, 3.0]])
+        ... except ValueError as error:
+        ...     print(str(error)[:50])
+        ReLU(): deltanet expects a rectangular array of nu
+    """
+    try:
+        return function(*args, **kwargs)
+    except ValueError as error:
+        raise ValueError(f"{layer!r}: {error}") from None
+
+
 class _Budget:
     """Bytes of parameters, and modules, that a build inside ``parameter_budget`` may still create."""
 

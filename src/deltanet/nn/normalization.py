@@ -16,30 +16,15 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional.normalization import _normalized_shape, group_norm, instance_norm, layer_norm
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 def _dtype(value: Any) -> np.dtype:
     dtype = np.dtype(value or backend.DEFAULT_DTYPE)
     backend.check_dtype(dtype)
     return dtype
-
-
-def _as_input(layer: Module, x: Any) -> Tensor:
-    """``x`` as a Tensor; a conversion error names the layer."""
-    try:
-        return x if isinstance(x, Tensor) else Tensor(x)
-    except ValueError as error:
-        raise ValueError(f"{layer!r}: {error}") from None
-
-
-def _named(layer: Module, function: Any, *args: Any, **kwargs: Any) -> Tensor:
-    try:
-        return function(*args, **kwargs)
-    except ValueError as error:
-        raise ValueError(f"{layer!r}: {error}") from None
 
 
 class LayerNorm(Module):
@@ -101,7 +86,7 @@ class LayerNorm(Module):
             self.bias.data[...] = 0
 
     def forward(self, x: Tensor) -> Tensor:
-        return _named(self, layer_norm, x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return call_named(self, layer_norm, x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (
@@ -164,10 +149,10 @@ class GroupNorm(Module):
         self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype)) if self.affine and with_bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_input(self, x)
+        x = call_named(self, as_tensor, x)
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"{self!r}: expected an input of shape (N, {self.num_channels}, *), got shape {x.shape}")
-        return _named(self, group_norm, x, self.num_groups, self.weight, self.bias, self.eps)
+        return call_named(self, group_norm, x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         bias = self.bias is not None
@@ -216,7 +201,7 @@ class _InstanceNorm(Module):
             self.register_buffer("num_batches_tracked", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_input(self, x)
+        x = call_named(self, as_tensor, x)
         dims = self._dims
         if x.ndim not in (dims + 1, dims + 2) or x.shape[-dims - 1] != self.num_features:
             raise ValueError(
@@ -230,7 +215,7 @@ class _InstanceNorm(Module):
         # As PyTorch's InstanceNorm: momentum=None means 0 (no cumulative average, unlike batch
         # norm), and num_batches_tracked stays 0 (it is kept for the state_dict keys only).
         momentum = 0.0 if self.momentum is None else self.momentum
-        y = _named(
+        y = call_named(
             self,
             instance_norm,
             x,

@@ -11,7 +11,7 @@ from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import pooling as F
 from deltanet.functional.conv import _ntuple
-from deltanet.nn.module import Module
+from deltanet.nn.module import Module, call_named
 
 
 class _PoolNd(Module):
@@ -31,7 +31,7 @@ class _PoolNd(Module):
     ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        _only_defaults(name, dilation=dilation, return_indices=return_indices, ceil_mode=ceil_mode)
+        only_defaults(name, dilation=dilation, return_indices=return_indices, ceil_mode=ceil_mode)
         kernel = _ntuple(kernel_size, dims, "kernel_size", name, 1)
         if stride is not None:
             _ntuple(stride, dims, "stride", name, 1)
@@ -46,10 +46,7 @@ class _PoolNd(Module):
         self.padding = padding
 
     def _call(self, x: Tensor, **options: Any) -> Tensor:
-        try:
-            return self._function(x, self.kernel_size, self.stride, self.padding, **options)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, self._function, x, self.kernel_size, self.stride, self.padding, **options)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._call(x)
@@ -60,7 +57,7 @@ class _PoolNd(Module):
         )
 
 
-def _only_defaults(owner: str, **options: Any) -> None:
+def only_defaults(owner: str, **options: Any) -> None:
     """PyTorch's pooling options that deltanet takes at their default values only."""
     defaults = {"dilation": 1, "return_indices": False, "ceil_mode": False, "divisor_override": None}
     for name, value in options.items():
@@ -83,7 +80,7 @@ class _AvgPoolNd(_PoolNd):
         divisor_override: Any = None,
     ) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode)
-        _only_defaults(type(self).__name__, divisor_override=divisor_override)
+        only_defaults(type(self).__name__, divisor_override=divisor_override)
         self.count_include_pad = check.flag(count_include_pad, "count_include_pad", type(self).__name__)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -309,10 +306,7 @@ class _AdaptiveAvgPoolNd(Module):
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return self._function(x, self.output_size)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, self._function, x, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -424,7 +418,4 @@ class GlobalAvgPool(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return F.global_avg_pool(x)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, F.global_avg_pool, x)

@@ -8,7 +8,7 @@ from typing import Any
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional.upsample import INTERPOLATE_MODES, interpolate
-from deltanet.nn.module import Module
+from deltanet.nn.module import Module, call_named
 
 _LINEAR = ("linear", "bilinear", "trilinear")
 
@@ -77,12 +77,16 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return interpolate(
-                x, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
-            )
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(
+            self,
+            interpolate,
+            x,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            self.recompute_scale_factor,
+        )
 
     def extra_repr(self) -> str:
         what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
