@@ -24,9 +24,10 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
+from deltanet.autograd.tensor import leaf
 from deltanet.nn.module import Module
 from deltanet.training import validation as checks
-from deltanet.training.evaluation import as_tensor, output_shape, resolve_loss
+from deltanet.training.evaluation import output_shape, resolve_loss
 
 
 class LRFinderResult(NamedTuple):
@@ -222,7 +223,7 @@ def lr_find(
                 index = order[position : position + size]
                 position += size
                 optimizer.zero_grad()
-                L = loss_fn(model(as_tensor(X[index])), as_tensor(y[index]))
+                L = loss_fn(model(leaf(X[index])), leaf(y[index]))
                 value = float(L.data)
                 if not math.isfinite(value):
                     break

@@ -95,10 +95,10 @@ def _cast(a: np.ndarray, dtype: Any, name: str) -> np.ndarray:
     return out
 
 
-def as_tensor(a: np.ndarray) -> Tensor:
-    """Wrap an array that the checks already vetted in a leaf Tensor, skipping the dtype policy
-    (this runs once per step, so it must cost next to nothing)."""
-    return leaf(a)
+# An array that the checks above already vetted, wrapped in a leaf Tensor without the dtype policy
+# (once per step, so it must cost next to nothing). The name stays for training.state and
+# training.evaluation; new code imports ``leaf`` from ``deltanet.autograd.tensor``.
+as_tensor = leaf
 
 
 def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:
