@@ -71,7 +71,7 @@ def test_upsample_with_both_size_and_scale_factor_is_refused():
             r"InstanceNorm2d: momentum must be a number in \[0, 1\] or None \(running statistics frozen\), got inf",
         ),
         (lambda w: nn.Upsample(scale_factor=INF), r"Upsample: scale_factor must be a positive number"),
-        (lambda w: nn.Embedding(3, 2, max_norm=NAN), r"Embedding: max_norm must be a number >= 0, got nan"),
+        (lambda w: nn.Embedding(3, 2, max_norm=NAN), r"Embedding: max_norm must be a number >= 0 or None, got nan"),
         (lambda w: nn.HuberLoss(delta=NAN), r"HuberLoss: delta must be a positive finite number, got nan"),
         (lambda w: nn.SmoothL1Loss(beta=INF), r"SmoothL1Loss: beta must be a number >= 0, got inf"),
         (

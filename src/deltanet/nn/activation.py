@@ -196,7 +196,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = check.integer(num_parameters, "num_parameters", "PReLU", low=1)
         init = check.number(init, "init", "PReLU")
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, "PReLU")
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
     def forward(self, z: Tensor) -> Tensor:

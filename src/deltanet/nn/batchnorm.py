@@ -53,8 +53,7 @@ class _BatchNorm(Module):
         self.num_features = check.integer(num_features, "num_features", name, low=1)
         self.affine = check.flag(affine, "affine", name)
         self.track_running_stats = check.flag(track_running_stats, "track_running_stats", name)
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
-        backend.check_dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, name)
         if self.affine:
             self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
             self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))

@@ -73,8 +73,7 @@ class _ConvNd(Module):
             self.padding = padding
             self.output_padding = (0,) * dims
             shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
-        backend.check_dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, name)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
         self.init = init

@@ -57,7 +57,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check.integer(in_features, "in_features", "Linear", low=1)
         self.out_features = check.integer(out_features, "out_features", "Linear", low=1)
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, "Linear")
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.init = init

@@ -21,12 +21,6 @@ from deltanet.functional.normalization import _normalized_shape, group_norm, ins
 from deltanet.nn.module import Module, Parameter, call_named
 
 
-def _dtype(value: Any) -> np.dtype:
-    dtype = np.dtype(value or backend.DEFAULT_DTYPE)
-    backend.check_dtype(dtype)
-    return dtype
-
-
 class LayerNorm(Module):
     r"""Layer normalization (Ba, Kiros & Hinton 2016): each sample normalized over its last axes.
 
@@ -73,7 +67,7 @@ class LayerNorm(Module):
         self.eps = check.number(eps, "eps", owner, low=0, low_open=True)
         self.elementwise_affine = check.flag(elementwise_affine, "elementwise_affine", owner)
         with_bias = check.flag(bias, "bias", owner)
-        dtype = _dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
         affine = self.elementwise_affine
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if affine and with_bias else None
@@ -144,7 +138,7 @@ class GroupNorm(Module):
         self.eps = check.number(eps, "eps", owner, low=0, low_open=True)
         self.affine = check.flag(affine, "affine", owner)
         with_bias = check.flag(bias, "bias", owner)
-        dtype = _dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
         self.weight = Parameter(np.ones(self.num_channels, dtype=dtype)) if self.affine else None
         self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype)) if self.affine and with_bias else None
 
@@ -188,7 +182,7 @@ class _InstanceNorm(Module):
         self.affine = check.flag(affine, "affine", owner)
         self.track_running_stats = check.flag(track_running_stats, "track_running_stats", owner)
         with_bias = check.flag(bias, "bias", owner)
-        dtype = _dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
         self.weight = Parameter(np.ones(self.num_features, dtype=dtype)) if self.affine else None
         self.bias = Parameter(np.zeros(self.num_features, dtype=dtype)) if self.affine and with_bias else None
         if self.track_running_stats:
