@@ -71,3 +71,86 @@ def test_one_of_compares_types_too():
         check.one_of(1, "reduction", ("mean", "sum"))
     with pytest.raises(ValueError, match="mode must be one of 0, 1, got True"):
         check.one_of(True, "mode", (0, 1))
+
+
+def test_is_integer_refuses_bools_and_floats():
+    assert check.is_integer(3) and check.is_integer(np.int8(-2))
+    assert not any(check.is_integer(v) for v in (True, np.bool_(False), 3.0, "3", None))
+
+
+def test_optional_number_takes_none_and_says_what_it_means():
+    assert check.optional_number(None, "momentum", "BN", low=0, high=1) is None
+    assert check.optional_number(np.float32(0.5), "momentum", "BN", low=0, high=1) == 0.5
+    with pytest.raises(ValueError, match=r"^BN: momentum must be a number in \[0, 1\] or None for an average, got 2$"):
+        check.optional_number(2, "momentum", "BN", none="None for an average", low=0, high=1)
+    with pytest.raises(ValueError, match=r"^max_norm must be a number >= 0 or None, got True$"):
+        check.optional_number(True, "max_norm", low=0)
+
+
+def test_optional_integer_takes_none_and_says_what_it_means():
+    assert check.optional_integer(None, "batch_size", low=1) is None
+    assert check.optional_integer(np.int64(4), "batch_size", low=1) == 4
+    with pytest.raises(ValueError, match=r"^fit: batch_size must be a positive integer or None \(all\), got 0$"):
+        check.optional_integer(0, "batch_size", "fit", none="None (all)", low=1)
+    with pytest.raises(ValueError, match=r"batch_size must be a positive integer or None, got 2\.0$"):
+        check.optional_integer(2.0, "batch_size", low=1)
+
+
+def test_axis_takes_integers_and_none_where_allowed():
+    assert check.axis(np.int64(-1), "dim") == -1
+    assert check.axis(None, "dim", none=True) is None
+    with pytest.raises(
+        ValueError, match=r"^Flatten: start_dim must be an axis \(an integer such as 1 or -1\), got None$"
+    ):
+        check.axis(None, "start_dim", "Flatten")
+    with pytest.raises(ValueError, match=r"dim must be an axis \(an integer such as 1 or -1\) or None, got True$"):
+        check.axis(True, "dim", "Softmax", none=True)
+
+
+def test_sizes_repeats_one_size_and_checks_each_of_a_tuple():
+    assert check.sizes(3, "kernel_size", count=2) == (3, 3)
+    assert check.sizes(np.int64(3), "kernel_size") == (3,)
+    assert check.sizes([2, np.int32(4)], "kernel_size", count=2) == (2, 4)
+    assert check.sizes((4, None), "output_size", count=2, special=(None, "keep")) == (4, None)
+    assert check.sizes(-1, "roi_size", special=(-1, "keep the axis")) == (-1,)
+    assert check.sizes((0, 2), "padding", low=0) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "expected"),
+    [
+        (0, {"count": 2}, "a positive integer or a tuple of 2 of them"),
+        ((2, 2, 2), {"count": 2}, "a positive integer or a tuple of 2 of them"),
+        ((), {}, "a positive integer or a sequence of them"),
+        ((2, True), {}, "a positive integer or a sequence of them"),
+        (2.0, {}, "a positive integer or a sequence of them"),
+        ("3", {}, "a positive integer or a sequence of them"),
+        (
+            (4, -2),
+            {"special": (-1, "keep the axis")},
+            r"a positive integer or a sequence of them \(-1: keep the axis\)",
+        ),
+        (None, {"low": 0}, "a non-negative integer or a sequence of them"),
+    ],
+)
+def test_sizes_refuses_with_expected_and_received(value, kwargs, expected):
+    with pytest.raises(ValueError, match=rf"^Crop: size must be {expected}, got {re.escape(repr(value))}$"):
+        check.sizes(value, "size", "Crop", **kwargs)
+
+
+def test_number_takes_infinities_only_where_allowed():
+    assert check.number(math.inf, "threshold", finite=False) == math.inf
+    assert check.number(-math.inf, "threshold", finite=False) == -math.inf
+    with pytest.raises(ValueError, match=r"^Softplus: threshold must be a number, got nan$"):
+        check.number(math.nan, "threshold", "Softplus", finite=False)
+    with pytest.raises(ValueError, match=r"^x must be a number >= 0, got -inf$"):
+        check.number(-math.inf, "x", low=0, finite=False)
+
+
+def test_one_of_takes_any_integer_type_for_an_int_option_and_returns_the_option():
+    out = check.one_of(np.int64(3), "dims", (2, 3), "UNet")
+    assert out == 3 and type(out) is int
+    with pytest.raises(ValueError, match=r"^UNet: dims must be one of 2, 3, got 3\.0$"):
+        check.one_of(3.0, "dims", (2, 3), "UNet")
+    with pytest.raises(ValueError, match=r"^UNet: dims must be one of 0, 1, got np\.False_$|got False$"):
+        check.one_of(np.bool_(False), "dims", (0, 1), "UNet")

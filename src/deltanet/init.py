@@ -207,9 +207,7 @@ def normal(tensor: Tensor, mean: float = 0.0, std: float = 0.01, rng: Any = None
         >>> round(float(w.data.std()), 2)
         0.5
     """
-    mean, std = check.number(mean, "mean", "normal"), check.number(std, "std", "normal")
-    if std < 0:
-        raise ValueError(f"normal needs std >= 0, got {std}")
+    mean, std = check.number(mean, "mean", "normal"), check.number(std, "std", "normal", low=0)
     return _fill(tensor, get_rng(rng).normal(mean, std, tensor.shape))
 
 

@@ -43,7 +43,9 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
+from deltanet.functional import dice as _dice
 from deltanet.functional import losses as F
 from deltanet.nn.loss import (
     BCELoss,
@@ -225,7 +227,6 @@ __all__ = [
 
 
 # -- segmentation losses (Dice and generalized Wasserstein Dice) --------------------------------
-from deltanet.functional import dice as _dice  # noqa: E402
 
 
 class DiceLoss(Loss):
@@ -275,10 +276,10 @@ class DiceLoss(Loss):
     ) -> None:
         super().__init__(reduction=reduction)
         owner = "DiceLoss"
-        self.smooth = _dice._check_smooth(smooth, owner)
-        self.from_logits = _dice._check_flag(from_logits, "from_logits", owner)
-        self.include_background = _dice._check_flag(include_background, "include_background", owner)
-        self.batch = _dice._check_flag(batch, "batch", owner)
+        self.smooth = check.number(smooth, "smooth", owner, low=0)
+        self.from_logits = check.flag(from_logits, "from_logits", owner)
+        self.include_background = check.flag(include_background, "include_background", owner)
+        self.batch = check.flag(batch, "batch", owner)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return _dice.dice_loss(
@@ -352,15 +353,9 @@ class GeneralizedWassersteinDiceLoss(Loss):
         owner = "GeneralizedWassersteinDiceLoss"
         matrix = _dice.check_dist_matrix(dist_matrix, owner)
         classes = matrix.shape[0]
-        if (
-            isinstance(background, bool)
-            or not isinstance(background, (int, np.integer))
-            or not (0 <= background < classes)
-        ):
-            raise ValueError(f"{owner}: background must be a class index in [0, {classes}), got {background!r}")
-        self.smooth = _dice._check_smooth(smooth, owner)
-        self.from_logits = _dice._check_flag(from_logits, "from_logits", owner)
-        self.background = int(background)
+        self.background = check.integer(background, "background", owner, low=0, high=classes - 1)
+        self.smooth = check.number(smooth, "smooth", owner, low=0)
+        self.from_logits = check.flag(from_logits, "from_logits", owner)
         raw = dist_matrix.data if isinstance(dist_matrix, Tensor) else dist_matrix
         self.register_buffer("dist_matrix", np.array(raw, dtype=np.float64))
 

@@ -44,12 +44,12 @@ Each function returns a scalar ``Tensor`` built from autograd ops, so
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.nn.activation import PReLU
 from deltanet.nn.batchnorm import _BatchNorm
@@ -102,22 +102,6 @@ def penalized_parameters(params_or_model: Module | Iterable[Tensor] | Tensor) ->
     return params
 
 
-def _check_lam(lam: Any, name: str) -> float:
-    if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: lam (λ) must be a non-negative number, got {lam!r}")
-    if not (math.isfinite(lam) and lam >= 0):
-        raise ValueError(f"{name}: lam (λ) must be a non-negative finite number, got {lam!r}")
-    return float(lam)
-
-
-def _check_eps(eps: Any, name: str) -> float:
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
-    if not (math.isfinite(eps) and eps > 0):
-        raise ValueError(f"{name}: eps must be a positive finite number, got {eps!r}")
-    return float(eps)
-
-
 def _total(terms: list[Tensor], lam: float) -> Tensor:
     r"""$\lambda \sum$ terms, or a constant 0 when there is nothing to penalize."""
     if not terms:
@@ -153,7 +137,7 @@ def l1(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tenso
         >>> round(dn.regularizers.l1([w], lam=0.1).item(), 4)  # 0.1 · (1 + 2 + 0.5)
         0.35
     """
-    lam = _check_lam(lam, "l1")
+    lam = check.number(lam, "lam (λ)", "l1", low=0)
     # $|w| = \mathrm{relu}(w) + \mathrm{relu}(-w)$: two primitives with known gradients, and sign(0) = 0.
     terms = [(p.relu() + (-p).relu()).sum() for p in penalized_parameters(params_or_model)]
     return _total(terms, lam)
@@ -185,7 +169,7 @@ def l2(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float) -> Tenso
         >>> penalty.backward(); w.grad.tolist()  # λ w
         [0.10000000149011612, -0.20000000298023224]
     """
-    lam = _check_lam(lam, "l2")
+    lam = check.number(lam, "lam (λ)", "l2", low=0)
     return _total([(p * p).sum() for p in penalized_parameters(params_or_model)], lam / 2)
 
 
@@ -219,8 +203,8 @@ def l1_2(params_or_model: Module | Iterable[Tensor] | Tensor, lam: float, eps: f
         >>> round(dn.regularizers.l1_2([w], lam=1.0).item(), 3)  # less ε^{1/4} = 0.01 per w ≠ 0
         4.98
     """
-    lam = _check_lam(lam, "l1_2")
-    eps = _check_eps(eps, "l1_2")
+    lam = check.number(lam, "lam (λ)", "l1_2", low=0)
+    eps = check.number(eps, "eps", "l1_2", low=0, low_open=True)
     offset = eps**0.25
     terms = [((p * p + eps) ** 0.25 - offset).sum() for p in penalized_parameters(params_or_model)]
     return _total(terms, lam)
@@ -230,7 +214,7 @@ class _Penalty:
     _fn: Any = None
 
     def __init__(self, lam: float) -> None:
-        self.lam = _check_lam(lam, type(self).__name__)
+        self.lam = check.number(lam, "lam (λ)", type(self).__name__, low=0)
 
     def __call__(self, params_or_model: Module | Iterable[Tensor] | Tensor) -> Tensor:
         return type(self)._fn(params_or_model, self.lam)
@@ -286,7 +270,7 @@ class L12(_Penalty):
 
     def __init__(self, lam: float, eps: float = 1e-8) -> None:
         super().__init__(lam)
-        self.eps = _check_eps(eps, "L12")
+        self.eps = check.number(eps, "eps", "L12", low=0, low_open=True)
 
     def __call__(self, params_or_model: Module | Iterable[Tensor] | Tensor) -> Tensor:
         return l1_2(params_or_model, self.lam, self.eps)

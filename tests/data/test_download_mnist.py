@@ -156,7 +156,7 @@ def test_max_bytes(server, tmp_path):
     [
         ({"mirrors": ["file:///etc/"]}, "mirrors must be http:// or https:// URLs, got 'file:///etc/'"),
         ({"mirrors": []}, "no mirrors given"),
-        ({"retries": 0}, "retries must be an integer >= 1, got 0"),
+        ({"retries": 0}, "download_mnist: retries must be a positive integer, got 0"),
         ({"files": {"../evil": "0" * 64}}, "file names must be plain names, got '../evil'"),
         ({"files": {"x.gz": "abc"}}, "expected a 64-digit SHA-256 hex digest for 'x.gz', got 'abc'"),
     ],

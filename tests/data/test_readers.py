@@ -78,8 +78,10 @@ def test_csv_missing_file_bad_encoding_and_bad_arguments(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00a,b")
     with pytest.raises(DataFileError, match="not a UTF-8 text file"):
         read_csv(binary)
-    with pytest.raises(ValueError, match="header must be True, False or 'auto', got 'yes'"):
+    with pytest.raises(ValueError, match="header must be one of True, False, 'auto', got 'yes'"):
         read_csv(binary, header="yes")
+    with pytest.raises(ValueError, match="header must be one of True, False, 'auto', got 1"):
+        read_csv(binary, header=1)  # once taken for "no header", as `header is True` failed
     with pytest.raises(ValueError, match="dtype must be float32 or float64, got int32"):
         read_csv(binary, dtype=np.int32)
 

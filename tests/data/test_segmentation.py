@@ -64,10 +64,10 @@ def test_volumes():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(n_images=0), r"make_cells: n_images must be an integer ≥ 1, got 0"),
-        (dict(n_images=2, size=4), r"make_cells: size must be an integer ≥ 8, got 4"),
+        (dict(n_images=0), r"make_cells: n_images must be a positive integer, got 0"),
+        (dict(n_images=2, size=4), r"make_cells: size must be an integer >= 8, got 4"),
         (dict(n_images=2, n_classes=4), r"n_classes must be 2 \(background, cell\) or 3 .*got 4"),
-        (dict(n_images=2, noise=-0.1), r"noise must be a standard deviation ≥ 0, got -0.1"),
+        (dict(n_images=2, noise=-0.1), r"make_cells: noise must be a number >= 0, got -0\.1"),
         (dict(n_images=2, cells=(3, 2)), r"cells must be a pair \(fewest, most\).*got \(3, 2\)"),
         (dict(n_images=2, rng="seed"), r"rng must be None, an int seed or a numpy.random.Generator"),
     ],
@@ -75,3 +75,8 @@ def test_volumes():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_cells(**kwargs)
+
+
+def test_make_cells_3d_names_its_own_count():
+    with pytest.raises(ValueError, match=r"^make_cells_3d: n_volumes must be a positive integer, got 0$"):
+        make_cells_3d(0)

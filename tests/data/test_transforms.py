@@ -246,9 +246,13 @@ def test_bad_arguments():
         T.RandCropByPosNegLabel(4)(image)
     with pytest.raises(ValueError, match=r"pos and neg cannot both be 0"):
         T.RandCropByPosNegLabel(4, pos=0, neg=0)
-    with pytest.raises(ValueError, match=r"spatial_size must hold positive integers .* got 0"):
+    with pytest.raises(
+        ValueError, match=r"SpatialPad: spatial_size must be a positive integer or a sequence of them \(-1: keep"
+    ):
         T.SpatialPad(0)
-    with pytest.raises(ValueError, match=r"roi_size must be one size or 2 \(one per spatial axis\), got \(4, 4, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"roi_size must be a positive integer or a tuple of 2 of them .*got \(4, 4, 4\)"
+    ):
         T.CenterSpatialCrop((4, 4, 4))(image)
     with pytest.raises(ValueError, match=r"CTWindow: width must be a number > 0, got 0"):
         T.CTWindow(width=0)

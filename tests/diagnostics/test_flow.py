@@ -140,8 +140,10 @@ def test_activation_stats_pooled_over_batches_equal_one_pass(data):
 
 def test_diagnostics_refuse_bad_input(data):
     X, y = data
-    with pytest.raises(ValueError, match="gradient_flow: model must be a deltanet.nn.Module, got str"):
+    with pytest.raises(ValueError, match="gradient_flow: model must be a deltanet.nn.Module instance, got str 'model'"):
         gradient_flow("model", X, y, "cross_entropy")
+    with pytest.raises(ValueError, match=r"dead_units: .* got the class ReLU itself; build the model first"):
+        dead_units(nn.ReLU, X)
     with pytest.raises(ValueError, match="X has 3 features"):
         dead_units(stack(nn.ReLU, depth=1), X[:, :3])
     with pytest.raises(ValueError, match="class labels"):

@@ -117,12 +117,13 @@ def test_steepest_descent_on_a_synthetic_curve():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"start_lr": 0}, "start_lr must be a positive number, got 0"),
+        ({"start_lr": 0}, "lr_find: start_lr must be a number > 0, got 0"),
         ({"start_lr": 1.0, "end_lr": 0.1}, "start_lr must be smaller than end_lr"),
         ({"num_steps": 3}, "num_steps must be an integer >= 5, got 3"),
-        ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\), got 1.0"),
+        ({"smoothing": 1.0}, r"smoothing must be a number in \[0, 1\), got 1\.0"),
         ({"diverge": 1}, "diverge must be a number > 1, got 1"),
-        ({"batch_size": None}, "batch_size must be a positive integer"),
+        ({"batch_size": None}, "lr_find: batch_size must be a positive integer, got None"),
+        ({"batch_size": 0}, "lr_find: batch_size must be a positive integer, got 0"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs, message):

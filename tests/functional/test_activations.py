@@ -103,11 +103,11 @@ def test_softmax_rows_sum_to_one(rng):
 
 
 def test_modules_validate_hyperparameters():
-    with pytest.raises(ValueError, match=r"negative_slope must be in \[0, 1\], got -0.5"):
+    with pytest.raises(ValueError, match=r"LeakyReLU: negative_slope must be a number in \[0, 1\], got -0\.5"):
         dn.nn.LeakyReLU(-0.5)
-    with pytest.raises(ValueError, match="alpha must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="ELU: alpha must be a number >= 0, got -1"):
         dn.nn.ELU(-1)
-    with pytest.raises(ValueError, match="beta must be positive"):
+    with pytest.raises(ValueError, match="Softplus: beta must be a number > 0, got 0"):
         dn.nn.Softplus(beta=0)
     with pytest.raises(ValueError, match="num_parameters must be a positive integer, got 0"):
         dn.nn.PReLU(0)

@@ -264,12 +264,12 @@ def test_googlenet_save_and_load(tmp_path):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: dn.models.googlenet(num_classes=0), r"GoogLeNet: num_classes must be an integer ≥ 1, got 0"),
+        (lambda: dn.models.googlenet(num_classes=0), r"GoogLeNet: num_classes must be a positive integer, got 0"),
         (lambda: dn.models.googlenet(aux_logits="no"), r"GoogLeNet: aux_logits must be True or False, got 'no'"),
         (lambda: dn.models.googlenet(ch5x5_kernel_size=7), r"GoogLeNet: ch5x5_kernel_size must be one of 3, 5, got 7"),
         (lambda: dn.models.googlenet(dropout=1.0), r"GoogLeNet: dropout must be a number in \[0, 1\), got 1\.0"),
         (lambda: dn.models.alexnet(dropout=-0.1), r"AlexNet: dropout must be a number in \[0, 1\), got -0\.1"),
-        (lambda: dn.models.Inception(8, 0, 1, 1, 1, 1, 1), r"Inception: ch1x1 must be an integer ≥ 1, got 0"),
+        (lambda: dn.models.Inception(8, 0, 1, 1, 1, 1, 1), r"Inception: ch1x1 must be a positive integer, got 0"),
     ],
 )
 def test_bad_arguments(call, message):

@@ -58,8 +58,8 @@ def test_lenet_options():
         (dict(subsampling="min"), r"lenet5: subsampling must be one of 'max', 'avg', got 'min'"),
         (dict(activation="sigmoid"), r"lenet5: activation must be one of 'relu', 'tanh', got 'sigmoid'"),
         (dict(input_size=30), r"lenet5: input_size must be one of 28, 32, got 30"),
-        (dict(num_classes=0), r"lenet5: num_classes must be an integer ≥ 1, got 0"),
-        (dict(in_channels=1.5), r"lenet5: in_channels must be an integer ≥ 1, got 1.5"),
+        (dict(num_classes=0), r"lenet5: num_classes must be a positive integer, got 0"),
+        (dict(in_channels=1.5), r"lenet5: in_channels must be a positive integer, got 1.5"),
     ],
 )
 def test_lenet_bad_arguments(kwargs, match):
@@ -84,7 +84,7 @@ def test_mlp():
     assert isinstance(models.mlp([2, 3, 3, 1], activation="tanh")[3], nn.Tanh)
     with pytest.raises(ValueError, match=r"mlp: sizes must be a list of at least two layer widths, got \[4\]"):
         models.mlp([4])
-    with pytest.raises(ValueError, match=r"mlp: sizes\[1\] must be an integer ≥ 1, got 0"):
+    with pytest.raises(ValueError, match=r"mlp: sizes\[1\] must be a positive integer, got 0"):
         models.mlp([4, 0, 2])
     with pytest.raises(ValueError, match=r"mlp: activation must be one of"):
         models.mlp([4, 2], activation="softmax")
@@ -177,9 +177,9 @@ def test_unet_refuses_bad_inputs(shape, match):
     "kwargs, match",
     [
         (dict(dims=1), r"UNet: dims must be one of 2, 3, got 1"),
-        (dict(depth=0), r"UNet: depth must be an integer ≥ 1, got 0"),
-        (dict(width=2.0), r"UNet: width must be an integer ≥ 1, got 2.0"),
-        (dict(classes=-1), r"UNet: classes must be an integer ≥ 1, got -1"),
+        (dict(depth=0), r"UNet: depth must be a positive integer, got 0"),
+        (dict(width=2.0), r"UNet: width must be a positive integer, got 2.0"),
+        (dict(classes=-1), r"UNet: classes must be a positive integer, got -1"),
         (dict(batch_norm="yes"), r"UNet: batch_norm must be True or False, got 'yes'"),
     ],
 )

@@ -239,7 +239,7 @@ def test_wrong_input_shape_names_layer_and_shapes(layer, bad_shape, expected):
     [
         ({"num_features": 0}, "num_features must be a positive integer, got 0"),
         ({"num_features": 2.5}, "num_features must be a positive integer, got 2.5"),
-        ({"num_features": 3, "eps": -1.0}, "eps must be a positive number, got -1.0"),
+        ({"num_features": 3, "eps": -1.0}, r"eps must be a number > 0, got -1\.0"),
         ({"num_features": 3, "momentum": 1.5}, r"momentum must be a number in \[0, 1\].*got 1.5"),
         ({"num_features": 3, "momentum": "fast"}, "got 'fast'"),
     ],

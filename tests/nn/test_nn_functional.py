@@ -108,7 +108,10 @@ def test_losses_take_torchs_positional_arguments():
         (lambda x: F.max_pool1d(x[None], 2, dilation=2), r"max_pool1d: dilation=2 is not supported"),
         (lambda x: F.avg_pool2d(x[None, None], 2, divisor_override=3), r"divisor_override=3 is not supported"),
         (lambda x: F.relu(x, inplace="yes"), r"relu: inplace must be True or False, got 'yes'"),
-        (lambda x: F.softmax(x, dim=1.5), r"softmax: dim must be an int \(an axis\) or None, got 1\.5"),
+        (
+            lambda x: F.softmax(x, dim=1.5),
+            r"softmax: dim must be an axis \(an integer such as 1 or -1\) or None, got 1\.5",
+        ),
     ],
 )
 def test_what_is_not_implemented_is_refused_by_name(call, message):

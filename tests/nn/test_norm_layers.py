@@ -145,7 +145,7 @@ def test_float32_stays_float32_and_eval_equals_train_for_layer_norm():
         (lambda: nn.LayerNorm(4, eps=0), r"LayerNorm: eps must be a number > 0, got 0"),
         (
             lambda: nn.InstanceNorm1d(3, momentum=float("nan")),
-            r"InstanceNorm1d: momentum must be a number in \[0, 1\], got nan",
+            r"InstanceNorm1d: momentum must be a number in \[0, 1\] or None \(running statistics frozen\), got nan",
         ),
         (lambda: F.group_norm(dn.tensor(np.ones(3)), 1), r"group_norm: expected an input of shape \(N, C, \*\)"),
         (

@@ -99,8 +99,8 @@ def test_recording_restores_forward_after_an_error():
 @pytest.mark.parametrize(
     "shape, message",
     [
-        ((0,), r"input_shape must hold positive integers \(one sample, no batch axis\), got \(0,\)"),
-        ("abc", r"input_shape must hold positive integers"),
+        ((0,), r"input_shape must be a tuple of positive integers \(one sample, no batch axis\), got \(0,\)"),
+        ("abc", r"input_shape must be a tuple of positive integers"),
         ((3,), r"an input of shape \(3,\) \(per sample\) does not fit the model"),
     ],
 )

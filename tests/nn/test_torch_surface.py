@@ -95,7 +95,7 @@ def test_to_accepts_torch_device_objects():
     torch = pytest.importorskip("torch")
     model = nn.Linear(2, 2)
     assert model.to(torch.device("cpu")) is model
-    with pytest.raises(RuntimeError, match="no 'cuda' backend"):
+    with pytest.raises(RuntimeError, match="Linear.to: deltanet has no GPU backend.*device 'cuda' cannot be used"):
         model.to(torch.device("cuda"))
 
 
@@ -104,12 +104,26 @@ def test_to_accepts_torch_device_objects():
     [
         (lambda m: m.to("int64"), ValueError, r"Linear.to: a model's parameters must stay floating point .*got int64"),
         (lambda m: m.to(np.int32), ValueError, r"must stay floating point \(float32 or float64\), got int32"),
-        (lambda m: m.to("cuda"), RuntimeError, r"Linear.to: deltanet computes on the CPU .* no 'cuda' backend"),
-        (lambda m: m.to("cuda:0", np.float64), RuntimeError, r"no 'cuda' backend"),
+        (
+            lambda m: m.to("cuda"),
+            RuntimeError,
+            r"Linear.to: deltanet has no GPU backend: .*device 'cuda' cannot be used",
+        ),
+        (lambda m: m.to("cuda:0", np.float64), RuntimeError, r"device 'cuda:0' cannot be used"),
         (lambda m: m.cuda(), RuntimeError, r"Linear.cuda\(\): deltanet computes on the CPU with NumPy and has no CUDA"),
         (lambda m: m.half(), ValueError, r"float32 or float64, got float16"),
-        (lambda m: m.to("banana"), ValueError, r"Linear.to: expected a dtype such as float64, got 'banana'"),
+        (
+            lambda m: m.to("banana"),
+            ValueError,
+            r"Linear.to: dtype must be a NumPy dtype such as dn.float32.*got 'banana'",
+        ),
         (lambda m: m.to(np.float64, copy=True, bogus=1), TypeError, r"unexpected keyword arguments \['bogus'\]"),
+        (
+            lambda m: m.to(True),
+            ValueError,
+            r"Linear.to: the first argument must be a device, a dtype or a tensor, got True",
+        ),
+        (lambda m: m.to(dn.zeros(1, dtype=dn.int64)), ValueError, r"must stay floating point .*got int64"),
     ],
 )
 def test_to_refuses_what_it_cannot_do(call, error, message):

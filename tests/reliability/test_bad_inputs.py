@@ -357,7 +357,7 @@ for _variant, _kw, _pattern in (
         {"verbose": 3},
         r"verbose must be 'auto', 0 \(silent\), 1 \(progress bar\) or 2 \(one line per epoch\), got 3",
     ),
-    ("shuffle", {"shuffle": "yes"}, r"shuffle must be True or False, got 'yes'"),
+    ("shuffle", {"shuffle": "yes"}, r"shuffle must be True, False or 'with_replacement', got 'yes'"),
     ("loss name", {"loss": "crossentropyy"}, r"unknown loss 'crossentropyy'; known names: "),
     ("metric as loss", {"loss": "accuracy"}, r"'accuracy' is a metric, not a loss"),
     ("optimizer name", {"optimizer": "adamm"}, r"optim\.get: unknown optimizer 'adamm'; expected one of"),
@@ -571,7 +571,11 @@ LAYERS = [
         lambda: nn.Flatten(),
         (2, 3, 2),
         bad_hyperparameters=(
-            _h("start_dim", lambda: nn.Flatten("1"), r"Flatten: start_dim must be an int \(an axis\), got '1'"),
+            _h(
+                "start_dim",
+                lambda: nn.Flatten("1"),
+                r"Flatten: start_dim must be an axis \(an integer such as 1 or -1\), got '1'",
+            ),
         ),
     ),
 ]
@@ -678,12 +682,13 @@ for _d, (_max, _avg, _ada) in {
                 _h(
                     "output_size 0",
                     lambda a=_ada: a(0),
-                    rf"{_name}: output_size must be a positive int or a tuple of {_d} positive ints",
+                    rf"{_name}: output_size must be a positive integer or a tuple of {_d} of them "
+                    r"\(None: keep the axis\), got 0",
                 ),
                 _h(
                     "output_size length",
                     lambda a=_ada, d=_d: a((1,) * (d + 1)),
-                    rf"{_name}: output_size must be a positive int or a tuple",
+                    rf"{_name}: output_size must be a positive integer or a tuple of {_d} of them",
                 ),
             ),
         )
@@ -719,11 +724,11 @@ for _bn, _shape in ((nn.BatchNorm1d, (3, 4)), (nn.BatchNorm2d, (2, 4, 3, 3)), (n
             zero_samples_error=r"Expected more than 1 value per channel when training, got input size \(0,",
             bad_hyperparameters=(
                 _h("num_features 0", lambda b=_bn: b(0), rf"{_name}: num_features must be a positive integer, got 0"),
-                _h("eps", lambda b=_bn: b(4, eps=-1), rf"{_name}: eps must be a positive number, got -1"),
+                _h("eps", lambda b=_bn: b(4, eps=-1), rf"{_name}: eps must be a number > 0, got -1"),
                 _h(
                     "momentum",
                     lambda b=_bn: b(4, momentum=2),
-                    rf"{_name}: momentum must be a number in \[0, 1\], or None",
+                    rf"{_name}: momentum must be a number in \[0, 1\] or None",
                 ),
             ),
         )
@@ -767,7 +772,11 @@ LAYERS += [
         (2, 2, 3, 3),
         bad_rank=(2, 3),
         bad_hyperparameters=(
-            _h("mode", lambda: nn.Upsample(mode="cubic"), r"Upsample: mode must be one of \(.*\), got 'cubic'"),
+            _h(
+                "mode",
+                lambda: nn.Upsample(mode="cubic"),
+                r"Upsample: mode must be one of 'nearest', .*, 'area', got 'cubic'",
+            ),
             _h(
                 "scale_factor", lambda: nn.Upsample(scale_factor=0), r"Upsample: scale_factor must be a positive number"
             ),
@@ -788,8 +797,16 @@ LAYERS += [
         nn.LeakyReLU,
         (2, 3),
         bad_hyperparameters=(
-            _h("slope above 1", lambda: nn.LeakyReLU(2.0), r"LeakyReLU: negative_slope must be in \[0, 1\], got 2\.0"),
-            _h("slope str", lambda: nn.LeakyReLU("0.1"), r"LeakyReLU: negative_slope must be in \[0, 1\], got '0\.1'"),
+            _h(
+                "slope above 1",
+                lambda: nn.LeakyReLU(2.0),
+                r"LeakyReLU: negative_slope must be a number in \[0, 1\], got 2\.0",
+            ),
+            _h(
+                "slope str",
+                lambda: nn.LeakyReLU("0.1"),
+                r"LeakyReLU: negative_slope must be a number in \[0, 1\], got '0\.1'",
+            ),
         ),
     ),
     LayerSpec(
@@ -800,7 +817,7 @@ LAYERS += [
         feature_axis=1,
         bad_hyperparameters=(
             _h("num_parameters", lambda: nn.PReLU(0), r"PReLU: num_parameters must be a positive integer, got 0"),
-            _h("init", lambda: nn.PReLU(init="a"), r"PReLU: init must be a number, got 'a'"),
+            _h("init", lambda: nn.PReLU(init="a"), r"PReLU: init must be a finite number, got 'a'"),
         ),
     ),
     LayerSpec(
@@ -808,8 +825,8 @@ LAYERS += [
         nn.ELU,
         (2, 3),
         bad_hyperparameters=(
-            _h("alpha", lambda: nn.ELU(-1.0), r"ELU: alpha must be >= 0, got -1\.0"),
-            _h("alpha NaN", lambda: nn.ELU(float("nan")), r"ELU: alpha must be >= 0, got nan"),
+            _h("alpha", lambda: nn.ELU(-1.0), r"ELU: alpha must be a number >= 0, got -1\.0"),
+            _h("alpha NaN", lambda: nn.ELU(float("nan")), r"ELU: alpha must be a number >= 0, got nan"),
         ),
     ),
     LayerSpec(
@@ -817,8 +834,8 @@ LAYERS += [
         nn.Softplus,
         (2, 3),
         bad_hyperparameters=(
-            _h("beta 0", lambda: nn.Softplus(beta=0), r"Softplus: beta must be positive and finite, got 0"),
-            _h("beta NaN", lambda: nn.Softplus(beta=float("nan")), r"Softplus: beta must be >= 0, got nan"),
+            _h("beta 0", lambda: nn.Softplus(beta=0), r"Softplus: beta must be a number > 0, got 0"),
+            _h("beta NaN", lambda: nn.Softplus(beta=float("nan")), r"Softplus: beta must be a number > 0, got nan"),
             _h("threshold", lambda: nn.Softplus(threshold="20"), r"Softplus: threshold must be a number, got '20'"),
         ),
     ),
@@ -831,7 +848,7 @@ LAYERS += [
             _h(
                 "dim",
                 lambda: nn.Softmax(dim="1"),
-                r"Softmax: dim must be an int \(an axis, e\.g\. -1\) or None, got '1'",
+                r"Softmax: dim must be an axis \(an integer such as 1 or -1\) or None, got '1'",
             ),
         ),
     ),
@@ -840,7 +857,13 @@ LAYERS += [
         lambda: nn.LogSoftmax(dim=1),
         (2, 3),
         bad_rank=(3,),
-        bad_hyperparameters=(_h("dim", lambda: nn.LogSoftmax(dim=1.0), r"LogSoftmax: dim must be an int"),),
+        bad_hyperparameters=(
+            _h(
+                "dim",
+                lambda: nn.LogSoftmax(dim=1.0),
+                r"LogSoftmax: dim must be an axis \(an integer such as 1 or -1\) or None, got 1\.0",
+            ),
+        ),
     ),
 ]
 LAYERS += [
@@ -938,7 +961,7 @@ for _inorm, _shape in (
                 _h(
                     "momentum",
                     lambda i=_inorm: i(4, momentum=2),
-                    rf"{_name}: momentum must be a number in \[0, 1\], got 2",
+                    rf"{_name}: momentum must be a number in \[0, 1\] or None \(running statistics frozen\), got 2",
                 ),
             ),
         )
@@ -1193,7 +1216,7 @@ LOSSES = [
             _h(
                 "smooth",
                 lambda: losses.DiceLoss(smooth=-1),
-                r"DiceLoss: smooth must be a non-negative finite number, got -1",
+                r"DiceLoss: smooth must be a number >= 0, got -1",
             ),
         ),
     ),
@@ -1658,7 +1681,7 @@ _READERS = {
             "invalid_hyperparameter",
             "header",
             lambda tmp: read_csv(_write(tmp, "t.csv", _CSV_OK), header="yes"),
-            Raises(ValueError, r"read_csv: header must be True, False or 'auto', got 'yes'"),
+            Raises(ValueError, r"read_csv: header must be one of True, False, 'auto', got 'yes'"),
         ),
         (
             "float16",

@@ -148,7 +148,7 @@ def test_baseline_must_be_beaten():
         ({"monitor": ""}, r"EarlyStopping: monitor must be a log key such as 'val_loss', got ''"),
         # Refused at construction, not after the first epoch (issue 13):
         ({"restore_best_weights": "no"}, r"EarlyStopping: restore_best_weights must be True or False, got 'no'"),
-        ({"baseline": "abc"}, r"EarlyStopping: baseline must be a finite number, got 'abc'"),
+        ({"baseline": "abc"}, r"EarlyStopping: baseline must be a finite number or None, got 'abc'"),
         ({"start_from_epoch": -2}, r"EarlyStopping: start_from_epoch must be a non-negative integer, got -2"),
     ],
 )

@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 import deltanet as dn
+from deltanet import _checks as check
 from deltanet import nn
 
 
@@ -148,14 +149,14 @@ def _int(cfg: dict, key: str, path: Path, where: str, low: int = 0, default: Any
     value = cfg.get(key, default)
     if value is default and key not in cfg:
         return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    if not check.is_integer(value) or value < low:
         raise fail(path, where + key, f"expected an integer >= {low}, got {value!r} ({_kind(value)})")
     return value
 
 
 def _fraction(cfg: dict, key: str, path: Path, where: str, default: float = 0.0) -> float:
     value = cfg.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+    if not check.is_number(value) or not 0 <= value < 1:
         raise fail(path, where + key, f"expected a fraction in [0, 1), got {value!r} ({_kind(value)})")
     return float(value)
 
@@ -246,7 +247,7 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
     batch = cfg.get("batch_size", 32)
     if batch == "full":
         batch = None
-    elif isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+    elif not check.is_integer(batch) or batch < 1:
         raise fail(path, "batch_size", f'expected a positive integer or "full", got {batch!r} ({_kind(batch)})')
     out["batch_size"] = batch
     out["validation_split"] = _fraction(cfg, "validation_split", path, "")
@@ -286,10 +287,10 @@ def _check_data(data: dict, path: Path, base: Path) -> dict:
     if source == "dataset" and value not in DATASETS:
         raise fail(path, "data.dataset", f"unknown dataset {value!r}; known: {', '.join(DATASETS)}")
     target = data.get("target", -1)
-    if isinstance(target, bool) or not isinstance(target, (int, str)):
+    if not (check.is_integer(target) or isinstance(target, str)):
         raise fail(path, "data.target", f"expected a column name or index, got {target!r} ({_kind(target)})")
     header = data.get("header", "auto")
-    if header not in (True, False, "auto"):
+    if not (isinstance(header, bool) or header == "auto"):  # not 1 or 0, which equal True and False
         raise fail(path, "data.header", f'expected true, false or "auto", got {header!r}')
     out = {
         "source": source,
@@ -402,7 +403,7 @@ def _check_regularizer(reg: dict, path: Path) -> dict:
     if not isinstance(kind, str) or kind not in REGULARIZERS:
         raise fail(path, "regularizer.type", f"expected one of {', '.join(REGULARIZERS)}, got {kind!r}")
     lam = reg.get("lam")
-    if isinstance(lam, bool) or not isinstance(lam, (int, float)) or lam < 0:
+    if not check.is_number(lam) or not lam >= 0:  # NaN too
         raise fail(path, "regularizer.lam", f"expected a number >= 0, got {lam!r} ({_kind(lam)})")
     return {"type": kind, "options": {k: v for k, v in reg.items() if k != "type"}}
 

@@ -22,18 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.backend import get_rng
 from deltanet.data.collate import collate_arrays
 from deltanet.data.indexed import Dataset
 from deltanet.data.loader import DataLoader as _TorchDataLoader
 from deltanet.data.samplers import resolve_generator
-
-
-def _check_batch_size(batch_size: Any) -> None:
-    if batch_size is None:
-        return
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None (full batch), got {batch_size!r}")
 
 
 def batch_slices(n_samples: int, batch_size: int | None) -> list[slice]:
@@ -56,8 +50,8 @@ def batch_slices(n_samples: int, batch_size: int | None) -> list[slice]:
         >>> [(s.start, s.stop) for s in batch_slices(5, 2)]
         [(0, 2), (2, 4), (4, 5)]
     """
-    _check_batch_size(batch_size)
-    size = n_samples if batch_size is None else int(batch_size)
+    batch_size = check.optional_integer(batch_size, "batch_size", none="None (full batch)", low=1)
+    size = n_samples if batch_size is None else batch_size
     size = max(size, 1)
     return [slice(start, min(start + size, n_samples)) for start in range(0, n_samples, size)]
 
@@ -144,7 +138,7 @@ class DataLoader(_TorchDataLoader):
         rng: Any = None,
         collate_fn: Any = None,
     ) -> None:
-        _check_batch_size(batch_size)
+        check.optional_integer(batch_size, "batch_size", "DataLoader", none="None (full batch)", low=1)
         resolve_generator(rng, "DataLoader", "rng")
         if isinstance(dataset, tuple):
             dataset = Dataset(*dataset)

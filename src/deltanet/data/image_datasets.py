@@ -128,7 +128,7 @@ class ImageDataset(Dataset):
 
     def _index(self, index: Any) -> int:
         n = len(self)
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        if not check.is_integer(index):
             raise TypeError(f"{type(self).__name__} indices must be integers, slices or lists, got {index!r}")
         if not -n <= index < n:
             raise IndexError(f"{type(self).__name__} index {index} is out of range for {n} samples")
@@ -425,7 +425,7 @@ class PatchDataset(Dataset):
             if not indices:
                 raise IndexError("PatchDataset: an empty selection gives no batch")
             return _stack([self[i] for i in indices], indices)
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not -n <= index < n:
+        if not check.is_integer(index) or not -n <= index < n:
             raise IndexError(f"PatchDataset index {index!r} is out of range for {n} patches")
         image, label = self.dataset[int(index) % n // self.num_samples]
         with self._lock:  # one generator, many loader threads

@@ -17,8 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
-
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.data.collate import collate_arrays, default_collate, default_convert
@@ -151,7 +149,7 @@ class DataLoader:
                     f"{name}: drop_last=True needs batches, got batch_size=None (which turns batching off)"
                 )
         else:
-            batch_size = _check_batch_size(name, batch_size)
+            batch_size = check.optional_integer(batch_size, "batch_size", name, low=1)
         resolve_generator(generator, name)  # refuse a bad generator even without shuffle
         if sampler is None and not self._iterable:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
@@ -227,12 +225,6 @@ def get_worker_info() -> None:
         None
     """
     return None
-
-
-def _check_batch_size(owner: str, batch_size: Any) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        raise check.fail(owner, "batch_size", "a positive integer or None", batch_size)
-    return int(batch_size)
 
 
 def _check_dataset(owner: str, dataset: Any, needs_len: bool) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.backend import DEFAULT_DTYPE, check_dtype
 from deltanet.data.datasets import DatasetBundle
 from deltanet.data.idx import IDXFormatError, read_idx
@@ -298,8 +299,7 @@ def download_mnist(
     for m in mirrors:
         if not isinstance(m, str) or urllib.parse.urlsplit(m).scheme not in ("http", "https"):
             raise ValueError(f"download_mnist: mirrors must be http:// or https:// URLs, got {m!r}")
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 1:
-        raise ValueError(f"download_mnist: retries must be an integer >= 1, got {retries!r}")
+    check.integer(retries, "retries", "download_mnist", low=1)
     files = dict(MNIST_SHA256 if files is None else files)
     for name, digest in files.items():
         if "/" in name or "\\" in name or name in ("", ".", ".."):

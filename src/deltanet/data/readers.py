@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.backend import DEFAULT_DTYPE
 from deltanet.data.datasets import DatasetBundle
 
@@ -50,8 +51,8 @@ def _is_number(text: str) -> bool:
 def _column_index(target: Any, header: list[str] | None, n_columns: int, path: Path) -> int | None:
     if target is None:
         return None
-    if isinstance(target, bool) or not isinstance(target, (int, str)):
-        raise ValueError(f"read_csv: target must be a column name, a column index or None, got {target!r}")
+    if not (check.is_integer(target) or isinstance(target, str)):
+        raise check.fail("read_csv", "target", "a column name, a column index or None", target)
     if isinstance(target, str):
         if header is None:
             raise DataFileError(
@@ -63,7 +64,7 @@ def _column_index(target: Any, header: list[str] | None, n_columns: int, path: P
         return header.index(target)
     if not -n_columns <= target < n_columns:
         raise DataFileError(f"{path}: target column index {target} is out of range for {n_columns} columns")
-    return target % n_columns
+    return int(target) % n_columns
 
 
 def read_csv(
@@ -121,8 +122,7 @@ def read_csv(
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"read_csv: dtype must be float32 or float64, got {dtype}")
-    if header not in (True, False, "auto"):
-        raise ValueError(f"read_csv: header must be True, False or 'auto', got {header!r}")
+    check.one_of(header, "header", (True, False, "auto"), "read_csv")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"read_csv: delimiter must be one character, got {delimiter!r}")
     if classes is not None and (isinstance(classes, str) or not all(isinstance(c, str) for c in classes)):

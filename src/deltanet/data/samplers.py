@@ -37,7 +37,7 @@ def resolve_generator(generator: Any, owner: str, name: str = "generator") -> np
         return None
     if isinstance(generator, np.random.Generator):
         return generator
-    if isinstance(generator, int | np.integer) and not isinstance(generator, bool):
+    if check.is_integer(generator):
         return get_rng(int(generator))
     raise check.fail(owner, name, "None, an int seed or a numpy.random.Generator", generator)
 

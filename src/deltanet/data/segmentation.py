@@ -19,29 +19,22 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend
 
 # Mean intensity of each class (background, cell, nucleus); the background varies around its mean.
 _INTENSITY = (0.2, 0.85, 0.55)
 
 
-def _check(n_images: Any, size: Any, n_classes: Any, noise: Any, cells: Any, fn: str, min_size: int) -> tuple[int, int]:
-    for name, value, low in (("n_images", n_images, 1), ("size", size, min_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{fn}: {name} must be an integer ≥ {low}, got {value!r}")
-    if isinstance(n_classes, bool) or n_classes not in (2, 3):
-        raise ValueError(
-            f"{fn}: n_classes must be 2 (background, cell) or 3 (background, cell, nucleus), got {n_classes!r}"
-        )
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"{fn}: noise must be a standard deviation ≥ 0, got {noise!r}")
-    if (
-        not isinstance(cells, (tuple, list))
-        or len(cells) != 2
-        or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in cells)
-        or not 1 <= cells[0] <= cells[1]
-    ):
-        raise ValueError(f"{fn}: cells must be a pair (fewest, most) of integers with 1 ≤ fewest ≤ most, got {cells!r}")
+def _check(count: tuple[str, Any], size: Any, n_classes: Any, noise: Any, cells: Any, fn: str) -> tuple[int, int]:
+    check.integer(count[1], count[0], fn, low=1)
+    check.integer(size, "size", fn, low=8)
+    if not check.is_number(n_classes) or n_classes not in (2, 3):
+        raise check.fail(fn, "n_classes", "2 (background, cell) or 3 (background, cell, nucleus)", n_classes)
+    check.number(noise, "noise", fn, low=0)
+    pair = isinstance(cells, (tuple, list)) and len(cells) == 2 and all(map(check.is_integer, cells))
+    if not pair or not 1 <= cells[0] <= cells[1]:
+        raise check.fail(fn, "cells", "a pair (fewest, most) of integers with 1 ≤ fewest ≤ most", cells)
     return int(cells[0]), int(cells[1])
 
 
@@ -125,7 +118,7 @@ def make_cells(
         >>> sorted(set(masks.ravel().tolist()))
         [0, 1]
     """
-    fewest_most = _check(n_images, size, n_classes, noise, cells, "make_cells", 8)
+    fewest_most = _check(("n_images", n_images), size, n_classes, noise, cells, "make_cells")
     generator = backend.get_rng(rng)
     pairs = [
         _draw((int(size),) * 2, int(n_classes), float(noise), fewest_most, generator) for _ in range(int(n_images))
@@ -161,7 +154,7 @@ def make_cells_3d(
         >>> volumes.shape, masks.shape
         ((2, 1, 16, 16, 16), (2, 16, 16, 16))
     """
-    fewest_most = _check(n_volumes, size, n_classes, noise, cells, "make_cells_3d", 8)
+    fewest_most = _check(("n_volumes", n_volumes), size, n_classes, noise, cells, "make_cells_3d")
     generator = backend.get_rng(rng)
     pairs = [
         _draw((int(size),) * 3, int(n_classes), float(noise), fewest_most, generator) for _ in range(int(n_volumes))

@@ -13,13 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.backend import get_rng
 
 
 def _count(size: Any, n: int, name: str) -> int:
     """Turn a fraction in (0, 1) or a count into a number of samples (fractions round up)."""
-    if isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a fraction in (0, 1) or a sample count, got {size!r}")
+    if not check.is_number(size):
+        raise check.fail(None, name, "a fraction in (0, 1) or a sample count", size)
     if isinstance(size, (float, np.floating)):
         if not 0.0 < size < 1.0:
             raise ValueError(f"{name} as a fraction must be in (0, 1), got {size}")

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.backend import check_dtype, get_rng
 from deltanet.data.datasets import DatasetBundle
 
@@ -147,8 +148,8 @@ def mirror_symmetry(n_bits: int = 6, dtype: Any = np.float32) -> DatasetBundle:
         >>> data.X.shape, int(data.y.sum()), data.X[data.y[:, 0] == 1][1].tolist()
         ((64, 6), 8, [0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
     """
-    if isinstance(n_bits, bool) or not isinstance(n_bits, (int, np.integer)) or n_bits < 2 or n_bits % 2 or n_bits > 20:
-        raise ValueError(f"mirror_symmetry: n_bits must be an even integer from 2 to 20, got {n_bits!r}")
+    if not check.is_integer(n_bits) or not 2 <= n_bits <= 20 or n_bits % 2:
+        raise check.fail("mirror_symmetry", "n_bits", "an even integer from 2 to 20", n_bits)
     dtype = _dtype(dtype, "mirror_symmetry")
     X = np.array(list(itertools.product([0, 1], repeat=int(n_bits))), dtype=dtype)
     y = (X == X[:, ::-1]).all(axis=1, keepdims=True).astype(dtype)
@@ -237,10 +238,8 @@ def sinusoid(n: int = 10, noise: float = 0.3, rng: Any = None, dtype: Any = np.f
         >>> data.X.shape, round(float(data.y[2, 0]), 4)
         ((10, 1), 0.9848)
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"sinusoid: n must be an integer >= 2, got {n!r}")
-    if not noise >= 0:
-        raise ValueError(f"sinusoid: noise must be >= 0, got {noise!r}")
+    check.integer(n, "n", "sinusoid", low=2)
+    check.number(noise, "noise", "sinusoid", low=0)
     dtype = _dtype(dtype, "sinusoid")
     x = np.linspace(0.0, 1.0, int(n))
     t = np.sin(2 * np.pi * x)
@@ -290,12 +289,8 @@ def universal_approximation(
         >>> data.X.shape, bool((data.y[:, 0] == abs(data.X[:, 0])).all())
         ((50, 1), True)
     """
-    if function not in UNIVERSAL_FUNCTIONS:
-        raise ValueError(
-            f"universal_approximation: function must be one of {sorted(UNIVERSAL_FUNCTIONS)}, got {function!r}"
-        )
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"universal_approximation: n must be a positive integer, got {n!r}")
+    check.one_of(function, "function", sorted(UNIVERSAL_FUNCTIONS), "universal_approximation")
+    check.integer(n, "n", "universal_approximation", low=1)
     dtype = _dtype(dtype, "universal_approximation")
     x = np.sort(get_rng(rng).uniform(-1.0, 1.0, size=int(n)))
     y = UNIVERSAL_FUNCTIONS[function](x)

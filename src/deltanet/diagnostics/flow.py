@@ -20,11 +20,6 @@ from deltanet.training import validation as checks
 from deltanet.training.evaluation import output_shape, resolve_loss
 
 
-def _check_model(model: Any, fn: str) -> None:
-    if not isinstance(model, Module):
-        raise ValueError(f"{fn}: model must be a deltanet.nn.Module, got {type(model).__name__}")
-
-
 def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False) -> OrderedDict[str, float]:
     r"""The gradient norm of each parameterized layer for one backward pass of ``loss`` on (X, y).
 
@@ -60,7 +55,7 @@ def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False)
         >>> dict(dn.diagnostics.gradient_flow(model, np.array([[3.0, 4.0]]), np.array([[0.0]]), "mse"))
         {'0': 30.59411708155671}
     """
-    _check_model(model, "gradient_flow")
+    checks.check_model(model, "gradient_flow")
     loss_fn = resolve_loss(loss)
     X = checks.check_X(X, model)
     y = checks.check_y(y, len(X), checks.loss_kind(loss_fn), output_shape(model, X), X.dtype)
@@ -112,7 +107,7 @@ def activation_stats(model: Module, X: Any, batch_size: int = 1024) -> OrderedDi
         >>> stats["1"]["fraction_saturated"]  # unit 0 at σ(±10), unit 1 at σ(0) = 0.5
         0.5
     """
-    _check_model(model, "activation_stats")
+    checks.check_model(model, "activation_stats")
     X = checks.check_X(X, model)
     return layerstats.layer_outputs_stats(model, X, batch_size=int(batch_size))
 
@@ -140,7 +135,7 @@ def dead_units(model: Module, X: Any, batch_size: int = 1024) -> OrderedDict[str
         >>> dict(dn.diagnostics.dead_units(model, np.array([[0.5], [1.0]])))
         {'1': 0.5}
     """
-    _check_model(model, "dead_units")
+    checks.check_model(model, "dead_units")
     stats = activation_stats(model, X, batch_size)
     return OrderedDict((name, s["dead_fraction"]) for name, s in stats.items() if s["dead_fraction"] is not None)
 

@@ -22,10 +22,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend
+from deltanet.autograd.tensor import leaf
 from deltanet.nn.module import Module
 from deltanet.training import validation as checks
-from deltanet.training.evaluation import as_tensor, output_shape, resolve_loss
+from deltanet.training.evaluation import output_shape, resolve_loss
 
 
 class LRFinderResult(NamedTuple):
@@ -181,22 +183,15 @@ def lr_find(
         >>> 0.01 < result.suggestion < 1.0, bool((model.weight.data == before).all())
         (True, True)
     """
-    if not isinstance(model, Module):
-        raise ValueError(f"lr_find: model must be a deltanet.nn.Module, got {type(model).__name__}")
-    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 < value < math.inf:
-            raise ValueError(f"lr_find: {name} must be a positive number, got {value!r}")
+    checks.check_model(model, "lr_find")
+    start_lr = check.number(start_lr, "start_lr", "lr_find", low=0, low_open=True)
+    end_lr = check.number(end_lr, "end_lr", "lr_find", low=0, low_open=True)
     if not start_lr < end_lr:
         raise ValueError(f"lr_find: start_lr must be smaller than end_lr, got start_lr={start_lr}, end_lr={end_lr}")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) or num_steps < 5:
-        raise ValueError(f"lr_find: num_steps must be an integer >= 5, got {num_steps!r}")
-    checks.check_batch_size(batch_size)
-    if batch_size is None:
-        raise ValueError("lr_find: batch_size must be a positive integer (one step per mini-batch), got None")
-    if not isinstance(smoothing, (int, float)) or not 0 <= smoothing < 1:
-        raise ValueError(f"lr_find: smoothing must be in [0, 1), got {smoothing!r}")
-    if not isinstance(diverge, (int, float)) or not diverge > 1:
-        raise ValueError(f"lr_find: diverge must be a number > 1, got {diverge!r}")
+    num_steps = check.integer(num_steps, "num_steps", "lr_find", low=5)
+    batch_size = check.integer(batch_size, "batch_size", "lr_find", low=1)  # one step per mini-batch
+    smoothing = check.number(smoothing, "smoothing", "lr_find", low=0, high=1, high_open=True)
+    diverge = check.number(diverge, "diverge", "lr_find", low=1, low_open=True)
     loss_fn = resolve_loss(loss)
     optimizer = _resolve_optimizer(optimizer, model)
     X = checks.check_X(X, model)
@@ -228,7 +223,7 @@ def lr_find(
                 index = order[position : position + size]
                 position += size
                 optimizer.zero_grad()
-                L = loss_fn(model(as_tensor(X[index])), as_tensor(y[index]))
+                L = loss_fn(model(leaf(X[index])), leaf(y[index]))
                 value = float(L.data)
                 if not math.isfinite(value):
                     break

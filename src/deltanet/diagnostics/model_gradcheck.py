@@ -54,8 +54,7 @@ def gradcheck_model(
         >>> dn.diagnostics.gradcheck_model(model, X, y, "cross_entropy")
         True
     """
-    if not isinstance(model, Module):
-        raise ValueError(f"gradcheck_model: model must be a deltanet.nn.Module, got {type(model).__name__}")
+    checks.check_model(model, "gradcheck_model")
     total = sum(p.data.size for p in model.parameters() if p.requires_grad)
     if total > max_params:
         raise ValueError(

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import distributed as dist
 from deltanet.nn.module import Module
 from deltanet.training import History, TrainingDivergedError, fit
@@ -177,8 +178,8 @@ def sweep(
             raise ValueError(f"sweep: grid keys must be hyperparameter names, got {key!r}")
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or len(list(values)) == 0:
             raise ValueError(f"sweep: grid[{key!r}] must be a non-empty list of values, got {values!r}")
-    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-        raise ValueError(f"sweep: rng must be an int seed (each run shuffles with it), got {rng!r}")
+    if not check.is_integer(rng):
+        raise check.fail("sweep", "rng", "an int seed (each run shuffles with it)", rng)
     factory = _optimizer_factory(optimizer)
     keys = list(grid)
     points = [dict(zip(keys, combination)) for combination in itertools.product(*(list(grid[k]) for k in keys))]

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import nn
 from deltanet.io import optimizer as optimizer_io
 from deltanet.io import rebuild, registry, state
@@ -244,7 +245,7 @@ def load(path: Any, map_location: Any = None, weights_only: bool | None = None) 
     """
     _check_map_location(map_location)
     if weights_only is not None and not isinstance(weights_only, (bool, np.bool_)):
-        raise ValueError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+        raise check.fail("load", "weights_only", "True, False or None", weights_only)
     return _open(path, None, checkpoint=False)
 
 

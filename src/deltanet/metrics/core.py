@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
 
 
@@ -158,9 +159,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
     largest = int(max(t.max(), p.max())) + 1
     if num_classes is None:
         num_classes = max([largest] + widths)
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"{fn}: num_classes must be a positive integer, got {num_classes!r}")
-    elif largest > num_classes:
+    elif check.integer(num_classes, "num_classes", fn, low=1) < largest:
         raise ValueError(
             f"{fn}: num_classes={num_classes} but the labels go up to {largest - 1}; "
             f"labels must be in [0, {num_classes})"
@@ -467,9 +466,7 @@ def _segmentation_labels(y_true: Any, y_pred: Any, num_classes: Any, fn: str) ->
     largest = int(max(t.max(), p.max())) + 1
     if num_classes is None:
         num_classes = max(largest, width or 0, 2)
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
-        raise ValueError(f"{fn}: num_classes must be an integer ≥ 2, got {num_classes!r}")
-    elif largest > num_classes:
+    elif check.integer(num_classes, "num_classes", fn, low=2) < largest:
         raise ValueError(
             f"{fn}: num_classes={num_classes} but the labels go up to {largest - 1}; "
             f"labels must be in [0, {num_classes})"
@@ -489,10 +486,9 @@ def _overlap_score(
 ) -> Any:
     if average not in ("macro", None):
         raise ValueError(f"{fn}: average must be 'macro' or None (one value per class), got {average!r}")
-    if not isinstance(include_background, (bool, np.bool_)):
-        raise ValueError(f"{fn}: include_background must be True or False, got {include_background!r}")
-    if isinstance(zero_division, bool) or not isinstance(zero_division, (int, float)):
-        raise ValueError(f"{fn}: zero_division must be a number, got {zero_division!r}")
+    check.flag(include_background, "include_background", fn)
+    if not check.is_number(zero_division):  # NaN allowed: it marks a class absent from both maps
+        raise check.fail(fn, "zero_division", "a number", zero_division)
     t, p, k = _segmentation_labels(y_true, y_pred, num_classes, fn)
     counts = np.bincount(t * k + p, minlength=k * k).reshape(k, k)
     tp = np.diag(counts).astype(np.float64)

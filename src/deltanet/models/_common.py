@@ -1,11 +1,10 @@
-"""Argument checks and the activation table shared by the model builders."""
+"""The activation table shared by the model builders, and the check of an activation name."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from deltanet import _checks as check
 from deltanet import nn
 
 ACTIVATIONS = {
@@ -19,19 +18,7 @@ ACTIVATIONS = {
 }
 
 
-def positive_int(value: Any, name: str, owner: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{owner}: {name} must be an integer ≥ {low}, got {value!r}")
-    return int(value)
-
-
-def choice(value: Any, options: tuple, name: str, owner: str) -> Any:
-    if isinstance(value, bool) or value not in options:
-        raise ValueError(f"{owner}: {name} must be one of {', '.join(map(repr, options))}, got {value!r}")
-    return value
-
-
 def activation(name: Any, owner: str, allowed: tuple = tuple(ACTIVATIONS)) -> type:
     if not isinstance(name, str) or name.lower() not in allowed:
-        raise ValueError(f"{owner}: activation must be one of {', '.join(map(repr, allowed))}, got {name!r}")
+        raise check.fail(owner, "activation", f"one of {', '.join(map(repr, allowed))}", name)
     return ACTIVATIONS[name.lower()]

@@ -15,7 +15,6 @@ from typing import Any
 from deltanet import _checks as check
 from deltanet import backend, nn
 from deltanet.autograd import Tensor
-from deltanet.models._common import positive_int
 
 
 class AlexNet(nn.Module):
@@ -70,7 +69,7 @@ class AlexNet(nn.Module):
     ) -> None:
         super().__init__()
         owner = "AlexNet"
-        self.num_classes = positive_int(num_classes, "num_classes", owner)
+        self.num_classes = check.integer(num_classes, "num_classes", owner, low=1)
         self._dropout = check.number(dropout, "dropout", owner, low=0, high=1, high_open=True)
         self.local_response_norm = check.flag(local_response_norm, "local_response_norm", owner)
         g = backend.get_rng(rng)

@@ -32,7 +32,6 @@ from deltanet import _checks as check
 from deltanet import backend, nn
 from deltanet import functional as F
 from deltanet.autograd import Tensor, cat
-from deltanet.models._common import choice, positive_int
 
 
 class BasicConv2d(nn.Module):
@@ -143,8 +142,8 @@ class Inception(nn.Module):
             ("ch5x5", ch5x5),
             ("pool_proj", pool_proj),
         ):
-            positive_int(value, name, owner)
-        k = choice(ch5x5_kernel_size, (3, 5), "ch5x5_kernel_size", owner)
+            check.integer(value, name, owner, low=1)
+        k = check.one_of(ch5x5_kernel_size, "ch5x5_kernel_size", (3, 5), owner)
         g = backend.get_rng(rng)
 
         def conv(c_in: int, c_out: int, size: int) -> BasicConv2d:
@@ -319,12 +318,12 @@ class GoogLeNet(nn.Module):
     ) -> None:
         super().__init__()
         owner = "GoogLeNet"
-        self.num_classes = positive_int(num_classes, "num_classes", owner)
+        self.num_classes = check.integer(num_classes, "num_classes", owner, low=1)
         self.aux_logits = check.flag(aux_logits, "aux_logits", owner)
         self.transform_input = check.flag(transform_input, "transform_input", owner)
         p = check.number(dropout, "dropout", owner, low=0, high=1, high_open=True)
         p_aux = check.number(dropout_aux, "dropout_aux", owner, low=0, high=1, high_open=True)
-        self.ch5x5_kernel_size = choice(ch5x5_kernel_size, (3, 5), "ch5x5_kernel_size", owner)
+        self.ch5x5_kernel_size = check.one_of(ch5x5_kernel_size, "ch5x5_kernel_size", (3, 5), owner)
         g = backend.get_rng(rng)
 
         self.conv1 = BasicConv2d(3, 64, 7, stride=2, padding=3, rng=g, dtype=dtype)

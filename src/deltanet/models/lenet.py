@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from deltanet import _checks as check
 from deltanet import backend, nn
 from deltanet.models._common import activation as _activation
-from deltanet.models._common import choice, positive_int
 
 
 def lenet5(
@@ -86,11 +86,11 @@ def lenet5(
         61706
     """
     owner = "lenet5"
-    num_classes = positive_int(num_classes, "num_classes", owner)
-    in_channels = positive_int(in_channels, "in_channels", owner)
-    choice(subsampling, ("max", "avg"), "subsampling", owner)
+    num_classes = check.integer(num_classes, "num_classes", owner, low=1)
+    in_channels = check.integer(in_channels, "in_channels", owner, low=1)
+    check.one_of(subsampling, "subsampling", ("max", "avg"), owner)
     act = _activation(activation, owner, ("relu", "tanh"))
-    input_size = choice(input_size, (28, 32), "input_size", owner)
+    input_size = check.one_of(input_size, "input_size", (28, 32), owner)
     generator = backend.get_rng(rng)
     pool = nn.MaxPool2d if subsampling == "max" else nn.AvgPool2d
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from deltanet import _checks as check
 from deltanet import backend, nn
 from deltanet.models._common import activation as _activation
-from deltanet.models._common import positive_int
 
 
 def mlp(
@@ -55,11 +55,10 @@ def mlp(
     """
     owner = "mlp"
     if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"{owner}: sizes must be a list of at least two layer widths, got {sizes!r}")
-    sizes = [positive_int(n, f"sizes[{i}]", owner) for i, n in enumerate(sizes)]
+        raise check.fail(owner, "sizes", "a list of at least two layer widths", sizes)
+    sizes = [check.integer(n, f"sizes[{i}]", owner, low=1) for i, n in enumerate(sizes)]
     act = _activation(activation, owner)
-    if not isinstance(flatten, bool):
-        raise ValueError(f"{owner}: flatten must be True or False, got {flatten!r}")
+    flatten = check.flag(flatten, "flatten", owner)
     generator = backend.get_rng(rng)
     layers: list = [nn.Flatten()] if flatten else []
     for i in range(len(sizes) - 1):

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from deltanet import _checks as check
 from deltanet import backend, nn
 from deltanet.autograd import Tensor, cat
-from deltanet.models._common import choice, positive_int
 
 _LAYERS = {
     2: (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.ConvTranspose2d),
@@ -85,14 +85,12 @@ class UNet(nn.Module):
     ) -> None:
         super().__init__()
         owner = "UNet"
-        self.in_channels = positive_int(in_channels, "in_channels", owner)
-        self.classes = positive_int(classes, "classes", owner)
-        self.depth = positive_int(depth, "depth", owner)
-        self.width = positive_int(width, "width", owner)
-        self.dims = choice(dims, (2, 3), "dims", owner)
-        if not isinstance(batch_norm, bool):
-            raise ValueError(f"{owner}: batch_norm must be True or False, got {batch_norm!r}")
-        self.batch_norm = batch_norm
+        self.in_channels = check.integer(in_channels, "in_channels", owner, low=1)
+        self.classes = check.integer(classes, "classes", owner, low=1)
+        self.depth = check.integer(depth, "depth", owner, low=1)
+        self.width = check.integer(width, "width", owner, low=1)
+        self.dims = check.one_of(dims, "dims", (2, 3), owner)
+        self.batch_norm = check.flag(batch_norm, "batch_norm", owner)
         conv, _, pool, up = _LAYERS[self.dims]
         generator = backend.get_rng(rng)
         widths = [self.width * 2**level for level in range(self.depth + 1)]

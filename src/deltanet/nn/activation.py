@@ -8,7 +8,6 @@ input intact for the backward pass). Hyperparameters are plain attributes read a
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -18,23 +17,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional import activations as F
-from deltanet.nn.module import Module, Parameter
-
-
-def _named(layer: Module, function: Any, z: Any, *args: Any, **kwargs: Any) -> Tensor:
-    """Call ``function``; a bad input's ValueError names the layer, as the other layers do."""
-    try:
-        return function(z, *args, **kwargs)
-    except ValueError as error:
-        raise ValueError(f"{layer!r}: {error}") from None
-
-
-def _axis(owner: str, dim: Any) -> int | None:
-    if dim is None:
-        return None
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise ValueError(f"{owner}: dim must be an int (an axis, e.g. -1) or None, got {dim!r}")
-    return int(dim)
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 def _softmax_axis(layer: Module, dim: int | None, z: Any) -> int:
@@ -54,25 +37,6 @@ def _softmax_axis(layer: Module, dim: int | None, z: Any) -> int:
     return axis
 
 
-def _inplace(owner: str, inplace: Any) -> bool:
-    return check.flag(inplace, "inplace", owner)
-
-
-def _number_in(owner: str, name: str, value: Any, low: float, high: float = float("inf")) -> float:
-    """A real number in [low, high] (NaN and non-numbers refused, the value quoted)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.integer, np.floating))
-        or not low <= value <= high
-    ):
-        if high == float("inf"):
-            bounds = "a number" if low == -float("inf") else f">= {low:g}"
-        else:
-            bounds = f"in [{low:g}, {high:g}]"
-        raise ValueError(f"{owner}: {name} must be {bounds}, got {value!r}")
-    return float(value)
-
-
 class Step(Module):
     r"""Heaviside step, the perceptron's unit: $a = 1$ where $z \ge 0$, else 0; not trainable by backpropagation.
 
@@ -89,7 +53,7 @@ class Step(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.step, z)
+        return call_named(self, F.step, z)
 
 
 class Sigmoid(Module):
@@ -110,7 +74,7 @@ class Sigmoid(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.sigmoid, z)
+        return call_named(self, F.sigmoid, z)
 
 
 class Tanh(Module):
@@ -131,7 +95,7 @@ class Tanh(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.tanh, z)
+        return call_named(self, F.tanh, z)
 
 
 class ReLU(Module):
@@ -157,10 +121,10 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.inplace = _inplace(type(self).__name__, inplace)
+        self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.relu, z)
+        return call_named(self, F.relu, z)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -189,11 +153,11 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = _number_in("LeakyReLU", "negative_slope", negative_slope, 0.0, 1.0)
-        self.inplace = _inplace("LeakyReLU", inplace)
+        self.negative_slope = check.number(negative_slope, "negative_slope", "LeakyReLU", low=0, high=1)
+        self.inplace = check.flag(inplace, "inplace", "LeakyReLU")
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.leaky_relu, z, self.negative_slope)
+        return call_named(self, F.leaky_relu, z, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -231,14 +195,12 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters = check.integer(num_parameters, "num_parameters", "PReLU", low=1)
-        init = _number_in("PReLU", "init", init, -float("inf"))
-        if not math.isfinite(init):
-            raise ValueError(f"PReLU: init must be a finite number, got {init!r}")
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
+        init = check.number(init, "init", "PReLU")
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, "PReLU")
         self.weight = Parameter(np.full(num_parameters, init, dtype=dtype))
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.prelu, z, self.weight)
+        return call_named(self, F.prelu, z, self.weight)
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
@@ -267,13 +229,11 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha = _number_in("ELU", "alpha", alpha, 0.0)
-        if self.alpha == float("inf"):
-            raise ValueError(f"ELU: alpha must be a finite number >= 0, got {alpha!r}")
-        self.inplace = _inplace("ELU", inplace)
+        self.alpha = check.number(alpha, "alpha", "ELU", low=0)
+        self.inplace = check.flag(inplace, "inplace", "ELU")
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.elu, z, self.alpha)
+        return call_named(self, F.elu, z, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -301,10 +261,10 @@ class SiLU(Module):
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.inplace = _inplace(type(self).__name__, inplace)
+        self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.silu, z)
+        return call_named(self, F.silu, z)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -338,13 +298,12 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        beta = _number_in("Softplus", "beta", beta, 0.0, float("inf"))
-        if not 0 < beta < float("inf"):
-            raise ValueError(f"Softplus: beta must be positive and finite, got {beta!r}")
-        self.beta, self.threshold = beta, _number_in("Softplus", "threshold", threshold, -float("inf"))
+        self.beta = check.number(beta, "beta", "Softplus", low=0, low_open=True)
+        # an infinite threshold has a meaning (never linear, or always), as in PyTorch
+        self.threshold = check.number(threshold, "threshold", "Softplus", finite=False)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.softplus, z, self.beta, self.threshold)
+        return call_named(self, F.softplus, z, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -377,10 +336,10 @@ class Softmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = _axis(type(self).__name__, dim)
+        self.dim = check.axis(dim, "dim", type(self).__name__, none=True)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.softmax, z, axis=_softmax_axis(self, self.dim, z))
+        return call_named(self, F.softmax, z, axis=_softmax_axis(self, self.dim, z))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -409,10 +368,10 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = _axis(type(self).__name__, dim)
+        self.dim = check.axis(dim, "dim", type(self).__name__, none=True)
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.log_softmax, z, axis=_softmax_axis(self, self.dim, z))
+        return call_named(self, F.log_softmax, z, axis=_softmax_axis(self, self.dim, z))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -446,7 +405,7 @@ class GELU(Module):
         self.approximate = check.one_of(approximate, "approximate", ("none", "tanh"), "GELU")
 
     def forward(self, z: Tensor) -> Tensor:
-        return _named(self, F.gelu, z, self.approximate)
+        return call_named(self, F.gelu, z, self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"

@@ -13,7 +13,6 @@ in evaluation mode (``model.eval()``) it normalizes with the running statistics.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -23,11 +22,6 @@ from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional.batchnorm import batch_norm
 from deltanet.nn.module import Module, Parameter
-
-
-def _is_number(value: Any, integer: bool = False) -> bool:
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    return isinstance(value, kinds) and not isinstance(value, bool)
 
 
 class _BatchNorm(Module):
@@ -52,19 +46,14 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if not _is_number(eps) or not (math.isfinite(eps) and eps > 0):
-            raise ValueError(f"{name}: eps must be a positive number, got {eps!r}")
-        if momentum is not None and (not _is_number(momentum) or not 0 <= momentum <= 1):
-            raise ValueError(
-                f"{name}: momentum must be a number in [0, 1], or None for a cumulative average, got {momentum!r}"
-            )
+        self.eps = check.number(eps, "eps", name, low=0, low_open=True)
+        self.momentum = check.optional_number(
+            momentum, "momentum", name, none="None for a cumulative average", low=0, high=1
+        )
         self.num_features = check.integer(num_features, "num_features", name, low=1)
-        self.eps = float(eps)
-        self.momentum = None if momentum is None else float(momentum)
         self.affine = check.flag(affine, "affine", name)
         self.track_running_stats = check.flag(track_running_stats, "track_running_stats", name)
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
-        backend.check_dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, name)
         if self.affine:
             self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
             self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))

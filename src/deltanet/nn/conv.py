@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend, init
 from deltanet.autograd import Tensor
 from deltanet.functional import conv as F
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 class _ConvNd(Module):
@@ -44,14 +45,13 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
+        self.in_channels = check.integer(in_channels, "in_channels", name, low=1)
+        self.out_channels = check.integer(out_channels, "out_channels", name, low=1)
+        self.groups = check.integer(groups, "groups", name, low=1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{name}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
             )
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = F._ntuple(kernel_size, dims, "kernel_size", name, 1)
         self.stride = F._ntuple(stride, dims, "stride", name, 1)
         self.dilation = F._ntuple(dilation, dims, "dilation", name, 1)
@@ -73,8 +73,7 @@ class _ConvNd(Module):
             self.padding = padding
             self.output_padding = (0,) * dims
             shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
-        backend.check_dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, name)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         self.bias = Parameter(np.empty(self.out_channels, dtype=dtype)) if bias else None
         self.init = init
@@ -113,21 +112,12 @@ class _ConvNd(Module):
         return s
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            if self._transposed:
-                return self._function(
-                    x,
-                    self.weight,
-                    self.bias,
-                    self.stride,
-                    self.padding,
-                    self.output_padding,
-                    self.groups,
-                    self.dilation,
-                )
-            return self._function(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        options: tuple[Any, ...]
+        if self._transposed:  # PyTorch's argument order for the transposed ops
+            options = (self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        else:
+            options = (self.stride, self.padding, self.dilation, self.groups)
+        return call_named(self, self._function, x, self.weight, self.bias, *options)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -14,7 +14,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional.dropout import _check_p, dropout, dropout2d
-from deltanet.nn.module import Module
+from deltanet.nn.module import Module, call_named
 
 
 class _DropoutBase(Module):
@@ -24,10 +24,8 @@ class _DropoutBase(Module):
         # PyTorch's inplace=True overwrites the input; the result here is the same, computed out of place.
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
         if rng is not None and not isinstance(rng, np.random.Generator):
-            if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
-                raise ValueError(
-                    f"{type(self).__name__}: rng must be None, an int seed or a numpy.random.Generator, got {rng!r}"
-                )
+            if not check.is_integer(rng):
+                raise check.fail(type(self).__name__, "rng", "None, an int seed or a numpy.random.Generator", rng)
             # One generator for the layer's life: a seed gives a reproducible *sequence* of
             # masks, not the same mask on every step.
             rng = np.random.default_rng(int(rng))
@@ -68,10 +66,7 @@ class Dropout(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return dropout(x, self.p, self.training, rng=self.rng)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, dropout, x, self.p, self.training, rng=self.rng)
 
 
 class Dropout2d(_DropoutBase):
@@ -101,7 +96,4 @@ class Dropout2d(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return dropout2d(x, self.p, self.training, rng=self.rng)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, dropout2d, x, self.p, self.training, rng=self.rng)

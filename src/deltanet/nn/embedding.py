@@ -15,7 +15,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional.embedding import _padding_idx, embedding
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 class Embedding(Module):
@@ -70,14 +70,13 @@ class Embedding(Module):
         self.num_embeddings = check.integer(num_embeddings, "num_embeddings", owner, low=1)
         self.embedding_dim = check.integer(embedding_dim, "embedding_dim", owner, low=1)
         self.padding_idx = _padding_idx(padding_idx, self.num_embeddings, owner)
-        self.max_norm = None if max_norm is None else check.number(max_norm, "max_norm", owner, low=0)
+        self.max_norm = check.optional_number(max_norm, "max_norm", owner, low=0)
         self.norm_type = check.number(norm_type, "norm_type", owner)
         self.scale_grad_by_freq = check.flag(scale_grad_by_freq, "scale_grad_by_freq", owner)
         if check.flag(sparse, "sparse", owner):
             raise ValueError(f"{owner}: sparse gradients are not supported (deltanet has dense arrays only)")
         self.sparse = False
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
-        backend.check_dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
         self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim), dtype=dtype))
         self.reset_parameters(rng)
 
@@ -140,12 +139,17 @@ class Embedding(Module):
         return layer
 
     def forward(self, x: Any) -> Tensor:
-        try:
-            return embedding(
-                x, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse
-            )
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(
+            self,
+            embedding,
+            x,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

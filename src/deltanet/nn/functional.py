@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd import Tensor
+from deltanet import _checks as check
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional import activations as _act
 from deltanet.functional import (
     adaptive_avg_pool1d,
@@ -65,11 +66,11 @@ from deltanet.functional.activations import implicit_softmax_dim
 from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
 from deltanet.functional.kl_div import kl_div as _kl_div
+from deltanet.nn.pooling import only_defaults
 
 
 def _inplace(inplace: Any, owner: str) -> None:
-    if not isinstance(inplace, bool):
-        raise ValueError(f"{owner}: inplace must be True or False, got {inplace!r}")
+    check.flag(inplace, "inplace", owner)
 
 
 def _legacy(size_average: Any, reduce: Any, owner: str) -> None:
@@ -81,12 +82,11 @@ def _legacy(size_average: Any, reduce: Any, owner: str) -> None:
 
 
 def _dim(input: Any, dim: Any, owner: str) -> int:
-    if dim is None:
-        ndim = input.ndim if isinstance(input, Tensor) else Tensor(input).ndim
+    axis = check.axis(dim, "dim", owner, none=True)
+    if axis is None:
+        ndim = as_tensor(input).ndim
         return implicit_softmax_dim(ndim)
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise ValueError(f"{owner}: dim must be an int (an axis) or None, got {dim!r}")
-    return dim
+    return axis
 
 
 # -- activations ---------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype:
 
 
 def _as_float(input: Any, dtype: Any) -> Tensor:
-    z = input if isinstance(input, Tensor) else Tensor(input)
+    z = as_tensor(input)
     if dtype is not None and z.dtype != np.dtype(dtype):
         if z.requires_grad:
             raise ValueError(
@@ -496,22 +496,6 @@ def multi_margin_loss(
 
 
 # -- pooling and resizing ------------------------------------------------------------------------
-def _pool_options(
-    owner: str, dilation: Any = 1, ceil_mode: Any = False, return_indices: Any = False, divisor_override: Any = None
-) -> None:
-    unsupported = {
-        "dilation": (dilation, 1),
-        "ceil_mode": (ceil_mode, False),
-        "return_indices": (return_indices, False),
-        "divisor_override": (divisor_override, None),
-    }
-    for name, (value, default) in unsupported.items():
-        if value != default and not (
-            name == "dilation" and isinstance(value, (tuple, list)) and all(v == 1 for v in value)
-        ):
-            raise ValueError(f"{owner}: {name}={value!r} is not supported (only the default {default!r})")
-
-
 def max_pool1d(
     input: Any,
     kernel_size: Any,
@@ -537,7 +521,7 @@ def max_pool1d(
         >>> F.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
         [[[3.0, 2.0]]]
     """
-    _pool_options("max_pool1d", dilation, ceil_mode, return_indices)
+    only_defaults("max_pool1d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
     return _pool.max_pool1d(input, kernel_size, stride, padding)
 
 
@@ -566,7 +550,7 @@ def max_pool2d(
         >>> F.max_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
-    _pool_options("max_pool2d", dilation, ceil_mode, return_indices)
+    only_defaults("max_pool2d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
     return _pool.max_pool2d(input, kernel_size, stride, padding)
 
 
@@ -595,7 +579,7 @@ def max_pool3d(
         >>> F.max_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).shape
         (1, 1, 1, 1, 1)
     """
-    _pool_options("max_pool3d", dilation, ceil_mode, return_indices)
+    only_defaults("max_pool3d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
     return _pool.max_pool3d(input, kernel_size, stride, padding)
 
 
@@ -622,7 +606,7 @@ def avg_pool1d(
         >>> F.avg_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
         [[[2.0, 1.0]]]
     """
-    _pool_options("avg_pool1d", ceil_mode=ceil_mode)
+    only_defaults("avg_pool1d", ceil_mode=ceil_mode)
     return _pool.avg_pool1d(input, kernel_size, stride, padding, count_include_pad)
 
 
@@ -651,7 +635,7 @@ def avg_pool2d(
         >>> F.avg_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
-    _pool_options("avg_pool2d", ceil_mode=ceil_mode, divisor_override=divisor_override)
+    only_defaults("avg_pool2d", ceil_mode=ceil_mode, divisor_override=divisor_override)
     return _pool.avg_pool2d(input, kernel_size, stride, padding, count_include_pad)
 
 
@@ -680,7 +664,7 @@ def avg_pool3d(
         >>> F.avg_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).data.tolist()
         [[[[[1.0]]]]]
     """
-    _pool_options("avg_pool3d", ceil_mode=ceil_mode, divisor_override=divisor_override)
+    only_defaults("avg_pool3d", ceil_mode=ceil_mode, divisor_override=divisor_override)
     return _pool.avg_pool3d(input, kernel_size, stride, padding, count_include_pad)
 
 

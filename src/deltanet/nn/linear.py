@@ -9,9 +9,9 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend, init
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional.linear import linear
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 class Linear(Module):
@@ -57,7 +57,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check.integer(in_features, "in_features", "Linear", low=1)
         self.out_features = check.integer(out_features, "out_features", "Linear", low=1)
-        dtype = np.dtype(dtype or backend.DEFAULT_DTYPE)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, "Linear")
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.init = init
@@ -79,10 +79,7 @@ class Linear(Module):
                 init.zeros(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return linear(x, self.weight, self.bias)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, linear, x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -113,17 +110,11 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"Flatten: {name} must be an int (an axis), got {value!r}")
-        self.start_dim = int(start_dim)
-        self.end_dim = int(end_dim)
+        self.start_dim = check.axis(start_dim, "start_dim", "Flatten")
+        self.end_dim = check.axis(end_dim, "end_dim", "Flatten")
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            x = x if isinstance(x, Tensor) else Tensor(x)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        x = call_named(self, as_tensor, x)
         rank = max(x.ndim, 1)  # a 0-D tensor flattens like a 1-D one, as in PyTorch
         start, end = self.start_dim, self.end_dim
         for name, axis in (("start_dim", start), ("end_dim", end)):
@@ -168,27 +159,14 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size: Any) -> None:
         super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise ValueError(f"Unflatten: dim must be an int (an axis), got {dim!r}")
-        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
-        if (
-            not sizes
-            or not all(
-                isinstance(s, (int, np.integer)) and not isinstance(s, bool) and (s >= 0 or s == -1) for s in sizes
-            )
-            or sum(s == -1 for s in sizes) > 1
-        ):
-            raise ValueError(
-                f"Unflatten: unflattened_size must be a tuple of sizes (at most one -1), got {unflattened_size!r}"
-            )
-        self.dim = int(dim)
+        self.dim = check.axis(dim, "dim", "Unflatten")
+        sizes = unflattened_size if isinstance(unflattened_size, (tuple, list)) else ()
+        if not sizes or not all(check.is_integer(s) and s >= -1 for s in sizes) or list(sizes).count(-1) > 1:
+            raise check.fail("Unflatten", "unflattened_size", "a tuple of sizes (at most one -1)", unflattened_size)
         self.unflattened_size = tuple(int(s) for s in sizes)
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            x = x if isinstance(x, Tensor) else Tensor(x)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        x = call_named(self, as_tensor, x)
         if not -x.ndim <= self.dim < x.ndim:
             raise ValueError(f"{self!r}: expected an input with an axis dim={self.dim}, got shape {x.shape}")
         axis = self.dim % x.ndim

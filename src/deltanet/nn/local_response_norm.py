@@ -3,10 +3,9 @@ r"""``LocalResponseNorm``: AlexNet's normalization across neighbouring channels,
 from __future__ import annotations
 
 from deltanet import _checks as check
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional.lrn import local_response_norm
-from deltanet.nn.module import Module
-from deltanet.nn.normalization import _as_input, _named
+from deltanet.nn.module import Module, call_named
 
 
 class LocalResponseNorm(Module):
@@ -52,7 +51,8 @@ class LocalResponseNorm(Module):
         self.k = check.number(k, "k", owner, low=0, low_open=True)
 
     def forward(self, x: Tensor) -> Tensor:
-        return _named(self, local_response_norm, _as_input(self, x), self.size, self.alpha, self.beta, self.k)
+        x = call_named(self, as_tensor, x)
+        return call_named(self, local_response_norm, x, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -36,8 +36,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.autograd import Tensor
-from deltanet.nn.conversion import parse_to_args
+from deltanet.autograd import Tensor, parse_to_args
 from deltanet.nn.state import IncompatibleKeys, copy_state
 
 
@@ -357,7 +356,8 @@ class Module:
 
         Args:
             *args: a device ("cpu", ``dn.device("cpu")``), a dtype (float32 or float64), a tensor.
-            **kwargs: ``device=``, ``dtype=``; ``non_blocking=`` and ``copy=`` are ignored.
+            **kwargs: ``device=``, ``dtype=``; ``non_blocking=`` and ``copy=`` are ignored (as are
+                positional flags after the dtype).
 
         Returns:
             self.
@@ -373,9 +373,23 @@ class Module:
             >>> model.weight.dtype
             dtype('float64')
         """
-        dtype = parse_to_args(*args, owner=f"{type(self).__name__}.to", **kwargs)
+        owner = f"{type(self).__name__}.to"
+        if args and isinstance(args[0], (bool, np.bool_)):  # a flag alone is no device nor dtype
+            raise check.fail(owner, "the first argument", "a device, a dtype or a tensor", args[0])
+        # A torch.device (any object with a string .type) is spelled out for the shared parser.
+        args = tuple(str(a) if isinstance(getattr(a, "type", None), str) else a for a in args)
+        if isinstance(getattr(kwargs.get("device"), "type", None), str):
+            kwargs["device"] = str(kwargs["device"])
+        try:
+            _, dtype, _, _ = parse_to_args(*args, **kwargs)
+        except (ValueError, RuntimeError) as error:  # the shared parser speaks as "to()"
+            raise type(error)(f"{owner}: {str(error).removeprefix('to(): ')}") from None
         if dtype is None:
             return self
+        if dtype.kind != "f":
+            raise ValueError(
+                f"{owner}: a model's parameters must stay floating point (float32 or float64), got {dtype.name}"
+            )
         for m in self.modules():
             for p in m._parameters.values():
                 if p is not None and p.data.dtype.kind == "f" and p.data.dtype != dtype:
@@ -520,6 +534,34 @@ class Module:
 
 
 # -- building from untrusted configs --------------------------------------------------------------
+def call_named(layer: Module, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``; a ``ValueError`` it raises is raised again with the layer's
+    repr in front, so that a bad input names the layer it was given to, as every layer does.
+
+    Args:
+        layer: the layer that calls (its repr leads the message).
+        function: the functional op or converter to call.
+        args: its positional arguments.
+        kwargs: its keyword arguments.
+
+    Returns:
+        What ``function`` returns.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.nn.module import call_named
+        >>> try:
+        ...     call_named(dn.nn.ReLU(), dn.as_tensor, [[1.0], [2.0, 3.0]])
+        ... except ValueError as error:
+        ...     print(str(error)[:50])
+        ReLU(): deltanet expects a rectangular array of nu
+    """
+    try:
+        return function(*args, **kwargs)
+    except ValueError as error:
+        raise ValueError(f"{layer!r}: {error}") from None
+
+
 class _Budget:
     """Bytes of parameters, and modules, that a build inside ``parameter_budget`` may still create."""
 

@@ -16,30 +16,9 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional.normalization import _normalized_shape, group_norm, instance_norm, layer_norm
-from deltanet.nn.module import Module, Parameter
-
-
-def _dtype(value: Any) -> np.dtype:
-    dtype = np.dtype(value or backend.DEFAULT_DTYPE)
-    backend.check_dtype(dtype)
-    return dtype
-
-
-def _as_input(layer: Module, x: Any) -> Tensor:
-    """``x`` as a Tensor; a conversion error names the layer."""
-    try:
-        return x if isinstance(x, Tensor) else Tensor(x)
-    except ValueError as error:
-        raise ValueError(f"{layer!r}: {error}") from None
-
-
-def _named(layer: Module, function: Any, *args: Any, **kwargs: Any) -> Tensor:
-    try:
-        return function(*args, **kwargs)
-    except ValueError as error:
-        raise ValueError(f"{layer!r}: {error}") from None
+from deltanet.nn.module import Module, Parameter, call_named
 
 
 class LayerNorm(Module):
@@ -88,7 +67,7 @@ class LayerNorm(Module):
         self.eps = check.number(eps, "eps", owner, low=0, low_open=True)
         self.elementwise_affine = check.flag(elementwise_affine, "elementwise_affine", owner)
         with_bias = check.flag(bias, "bias", owner)
-        dtype = _dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
         affine = self.elementwise_affine
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if affine and with_bias else None
@@ -101,7 +80,7 @@ class LayerNorm(Module):
             self.bias.data[...] = 0
 
     def forward(self, x: Tensor) -> Tensor:
-        return _named(self, layer_norm, x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return call_named(self, layer_norm, x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (
@@ -159,15 +138,15 @@ class GroupNorm(Module):
         self.eps = check.number(eps, "eps", owner, low=0, low_open=True)
         self.affine = check.flag(affine, "affine", owner)
         with_bias = check.flag(bias, "bias", owner)
-        dtype = _dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
         self.weight = Parameter(np.ones(self.num_channels, dtype=dtype)) if self.affine else None
         self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype)) if self.affine and with_bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_input(self, x)
+        x = call_named(self, as_tensor, x)
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"{self!r}: expected an input of shape (N, {self.num_channels}, *), got shape {x.shape}")
-        return _named(self, group_norm, x, self.num_groups, self.weight, self.bias, self.eps)
+        return call_named(self, group_norm, x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         bias = self.bias is not None
@@ -197,13 +176,13 @@ class _InstanceNorm(Module):
         owner = type(self).__name__
         self.num_features = check.integer(num_features, "num_features", owner, low=1)
         self.eps = check.number(eps, "eps", owner, low=0, low_open=True)
-        if momentum is not None:
-            momentum = check.number(momentum, "momentum", owner, low=0, high=1)
-        self.momentum = momentum
+        self.momentum = check.optional_number(
+            momentum, "momentum", owner, none="None (running statistics frozen)", low=0, high=1
+        )
         self.affine = check.flag(affine, "affine", owner)
         self.track_running_stats = check.flag(track_running_stats, "track_running_stats", owner)
         with_bias = check.flag(bias, "bias", owner)
-        dtype = _dtype(dtype)
+        dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
         self.weight = Parameter(np.ones(self.num_features, dtype=dtype)) if self.affine else None
         self.bias = Parameter(np.zeros(self.num_features, dtype=dtype)) if self.affine and with_bias else None
         if self.track_running_stats:
@@ -216,7 +195,7 @@ class _InstanceNorm(Module):
             self.register_buffer("num_batches_tracked", None)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = _as_input(self, x)
+        x = call_named(self, as_tensor, x)
         dims = self._dims
         if x.ndim not in (dims + 1, dims + 2) or x.shape[-dims - 1] != self.num_features:
             raise ValueError(
@@ -230,7 +209,7 @@ class _InstanceNorm(Module):
         # As PyTorch's InstanceNorm: momentum=None means 0 (no cumulative average, unlike batch
         # norm), and num_batches_tracked stays 0 (it is kept for the state_dict keys only).
         momentum = 0.0 if self.momentum is None else self.momentum
-        y = _named(
+        y = call_named(
             self,
             instance_norm,
             x,

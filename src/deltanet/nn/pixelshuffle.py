@@ -10,7 +10,7 @@ from __future__ import annotations
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional.pixel_shuffle import pixel_shuffle, pixel_unshuffle
-from deltanet.nn.module import Module
+from deltanet.nn.module import Module, call_named
 
 
 class PixelShuffle(Module):
@@ -38,10 +38,7 @@ class PixelShuffle(Module):
         self.upscale_factor = check.integer(upscale_factor, "upscale_factor", type(self).__name__, low=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return pixel_shuffle(x, self.upscale_factor)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, pixel_shuffle, x, self.upscale_factor)
 
     def extra_repr(self) -> str:
         return f"upscale_factor={self.upscale_factor}"
@@ -72,10 +69,7 @@ class PixelUnshuffle(Module):
         self.downscale_factor = check.integer(downscale_factor, "downscale_factor", type(self).__name__, low=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return pixel_unshuffle(x, self.downscale_factor)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, pixel_unshuffle, x, self.downscale_factor)
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"

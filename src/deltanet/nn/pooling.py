@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import pooling as F
 from deltanet.functional.conv import _ntuple
-from deltanet.nn.module import Module
+from deltanet.nn.module import Module, call_named
 
 
 class _PoolNd(Module):
@@ -32,7 +31,7 @@ class _PoolNd(Module):
     ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        _only_defaults(name, dilation=dilation, return_indices=return_indices, ceil_mode=ceil_mode)
+        only_defaults(name, dilation=dilation, return_indices=return_indices, ceil_mode=ceil_mode)
         kernel = _ntuple(kernel_size, dims, "kernel_size", name, 1)
         if stride is not None:
             _ntuple(stride, dims, "stride", name, 1)
@@ -47,10 +46,7 @@ class _PoolNd(Module):
         self.padding = padding
 
     def _call(self, x: Tensor, **options: Any) -> Tensor:
-        try:
-            return self._function(x, self.kernel_size, self.stride, self.padding, **options)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, self._function, x, self.kernel_size, self.stride, self.padding, **options)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._call(x)
@@ -61,7 +57,7 @@ class _PoolNd(Module):
         )
 
 
-def _only_defaults(owner: str, **options: Any) -> None:
+def only_defaults(owner: str, **options: Any) -> None:
     """PyTorch's pooling options that deltanet takes at their default values only."""
     defaults = {"dilation": 1, "return_indices": False, "ceil_mode": False, "divisor_override": None}
     for name, value in options.items():
@@ -84,12 +80,8 @@ class _AvgPoolNd(_PoolNd):
         divisor_override: Any = None,
     ) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode)
-        _only_defaults(type(self).__name__, divisor_override=divisor_override)
-        if not isinstance(count_include_pad, (bool, np.bool_)):
-            raise ValueError(
-                f"{type(self).__name__}: count_include_pad must be True or False, got {count_include_pad!r}"
-            )
-        self.count_include_pad = bool(count_include_pad)
+        only_defaults(type(self).__name__, divisor_override=divisor_override)
+        self.count_include_pad = check.flag(count_include_pad, "count_include_pad", type(self).__name__)
 
     def forward(self, x: Tensor) -> Tensor:
         return self._call(x, count_include_pad=self.count_include_pad)
@@ -303,10 +295,6 @@ class AvgPool3d(_AvgPoolNd):
     _function = staticmethod(F.avg_pool3d)
 
 
-def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 1)
-
-
 class _AdaptiveAvgPoolNd(Module):
     _dims = 0
     _function: Any = None
@@ -314,19 +302,11 @@ class _AdaptiveAvgPoolNd(Module):
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
-        if len(sizes) != dims or not all(s is None or _is_positive_int(s) for s in sizes):
-            raise ValueError(
-                f"{name}: output_size must be a positive int or a tuple of {dims} positive ints "
-                f"(or None to keep an axis), got {output_size!r}"
-            )
+        check.sizes(output_size, "output_size", name, count=dims, special=(None, "keep the axis"))
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return self._function(x, self.output_size)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, self._function, x, self.output_size)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
@@ -438,7 +418,4 @@ class GlobalAvgPool(Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return F.global_avg_pool(x)
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(self, F.global_avg_pool, x)

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor, no_grad
 from deltanet.nn.module import Module
 
@@ -199,9 +200,9 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
             input_shape = tuple(input_shape)
         except TypeError:
             raise ValueError(f"summary: input_shape must be a tuple such as (784,), got {input_shape!r}") from None
-        if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in input_shape):
-            raise ValueError(
-                f"summary: input_shape must hold positive integers (one sample, no batch axis), got {input_shape!r}"
+        if not all(check.is_integer(d) and d > 0 for d in input_shape):
+            raise check.fail(
+                "summary", "input_shape", "a tuple of positive integers (one sample, no batch axis)", input_shape
             )
         input_shape = tuple(int(d) for d in input_shape)
 

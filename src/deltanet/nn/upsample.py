@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional.upsample import INTERPOLATE_MODES, interpolate
-from deltanet.nn.module import Module
+from deltanet.nn.module import Module, call_named
 
 _LINEAR = ("linear", "bilinear", "trilinear")
 
@@ -53,8 +55,7 @@ class Upsample(Module):
         recompute_scale_factor: bool | None = None,
     ) -> None:
         super().__init__()
-        if mode not in INTERPOLATE_MODES:
-            raise ValueError(f"Upsample: mode must be one of {INTERPOLATE_MODES}, got {mode!r}")
+        check.one_of(mode, "mode", INTERPOLATE_MODES, "Upsample")
         if align_corners is not None and mode not in _LINEAR:
             raise ValueError(
                 f"Upsample: align_corners={align_corners!r} only applies to the linear modes {_LINEAR}, "
@@ -67,12 +68,8 @@ class Upsample(Module):
             )
         if scale_factor is not None:
             factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,)
-            if not all(
-                isinstance(r, (int, float)) and not isinstance(r, bool) and 0 < r < float("inf") for r in factors
-            ):
-                raise ValueError(
-                    f"Upsample: scale_factor must be a positive number or a tuple of them, got {scale_factor!r}"
-                )
+            if not all(check.is_number(r) and 0 < r < math.inf for r in factors):
+                raise check.fail("Upsample", "scale_factor", "a positive number or a tuple of them", scale_factor)
         self.size = size
         self.scale_factor = scale_factor
         self.mode = mode
@@ -80,12 +77,16 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, x: Tensor) -> Tensor:
-        try:
-            return interpolate(
-                x, self.size, self.scale_factor, self.mode, self.align_corners, self.recompute_scale_factor
-            )
-        except ValueError as error:
-            raise ValueError(f"{self!r}: {error}") from None
+        return call_named(
+            self,
+            interpolate,
+            x,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            self.recompute_scale_factor,
+        )
 
     def extra_repr(self) -> str:
         what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Function, Tensor, no_grad, ops, shapes
@@ -265,8 +266,7 @@ def export(
     if not isinstance(model, nn.Module):
         raise ExportError(f"export: expected a deltanet.nn.Module, got {type(model).__name__}")
     shape = _check_shape(input_shape)
-    if isinstance(opset, bool) or not isinstance(opset, int) or opset < MIN_OPSET:
-        raise ValueError(f"export: opset must be an integer >= {MIN_OPSET}, got {opset!r}")
+    opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
     graph = Graph(onnx, dtype)
@@ -307,9 +307,8 @@ def _check_shape(input_shape: Any) -> tuple[int, ...]:
         shape = tuple(input_shape)
     except TypeError:
         shape = None
-    positive = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in shape or ())
-    if not shape or not positive:
-        raise ValueError(f"export: input_shape must be a tuple of positive ints such as (1, 4), got {input_shape!r}")
+    if not shape or not all(check.is_integer(n) and n >= 1 for n in shape):
+        raise check.fail("export", "input_shape", "a tuple of positive ints such as (1, 4)", input_shape)
     return tuple(int(n) for n in shape)
 
 

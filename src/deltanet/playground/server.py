@@ -140,6 +140,9 @@ def create_app(
             pass
         finally:
             pusher.cancel()
+            # Told at once, not awaited: when the handler is cancelled (the client vanished, the
+            # server shuts down) an await here would raise before the session heard of it.
+            session.stop()
             await asyncio.to_thread(session.close)
 
     return Starlette(

@@ -157,11 +157,19 @@ class Session:
             self._steps += 1
             self._wake.notify_all()
 
-    def close(self, timeout: float = 10.0) -> None:
-        """End the training thread (the page went away) and wait for it."""
+    def stop(self) -> None:
+        """Tell the training thread to end at its next epoch boundary, without waiting for it."""
         with self._wake:
             self._closed = True
             self._wake.notify_all()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """End the training thread (the page went away) and wait for it.
+
+        Args:
+            timeout: seconds to wait for the thread.
+        """
+        self.stop()
         self._thread.join(timeout)
 
     @property

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.plot._figure import figure_and_axes, finish, new_figure
 
 # Label colours of segmentation overlays (class 0, the background, is left transparent).
@@ -77,8 +78,7 @@ def decision_boundary(
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision_boundary: X must have shape (N, 2) (two input features), got {X.shape}")
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"decision_boundary: resolution must be an integer >= 2, got {resolution!r}")
+    resolution = check.integer(resolution, "resolution", "decision_boundary", low=2)
     lo = X.min(axis=0) - margin
     hi = X.max(axis=0) + margin
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))

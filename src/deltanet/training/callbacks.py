@@ -76,7 +76,7 @@ class EarlyStopping(Callback):
         self.patience = check.integer(patience, "patience", owner, low=0)
         self.mode = mode
         self.restore_best_weights = check.flag(restore_best_weights, "restore_best_weights", owner)
-        self.baseline = None if baseline is None else check.number(baseline, "baseline", owner)
+        self.baseline = check.optional_number(baseline, "baseline", owner)
         self.start_from_epoch = check.integer(start_from_epoch, "start_from_epoch", owner, low=0)
         self.verbose = check.one_of(verbose, "verbose", (0, 1, 2, False, True), owner)
         self._reset()

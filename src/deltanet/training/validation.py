@@ -95,10 +95,10 @@ def _cast(a: np.ndarray, dtype: Any, name: str) -> np.ndarray:
     return out
 
 
-def as_tensor(a: np.ndarray) -> Tensor:
-    """Wrap an array that the checks already vetted in a leaf Tensor, skipping the dtype policy
-    (this runs once per step, so it must cost next to nothing)."""
-    return leaf(a)
+# An array that the checks above already vetted, wrapped in a leaf Tensor without the dtype policy
+# (once per step, so it must cost next to nothing). The name stays for training.state and
+# training.evaluation; new code imports ``leaf`` from ``deltanet.autograd.tensor``.
+as_tensor = leaf
 
 
 def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:
@@ -139,8 +139,10 @@ def first_linear(model: Any) -> tuple[Any, bool] | None:
         return None
 
 
-def check_model(model: Any) -> None:
+def check_model(model: Any, owner: str | None = None) -> None:
     """A ``deltanet.nn.Module`` instance: not None, not a function, not the class itself.
+
+    ``owner``, where given, is the function that the message names (``fit`` is implied).
 
     Examples:
         >>> import deltanet as dn
@@ -155,14 +157,15 @@ def check_model(model: Any) -> None:
 
     if isinstance(model, Module):
         return
+    where = f"{owner}: " if owner else ""
     if isinstance(model, type) and issubclass(model, Module):
         raise ValueError(
-            f"model must be a deltanet.nn.Module instance, got the class {model.__name__} itself; "
+            f"{where}model must be a deltanet.nn.Module instance, got the class {model.__name__} itself; "
             f"build the model first, e.g. {model.__name__}(...)"
         )
     shown = repr(model)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
-    raise ValueError(f"model must be a deltanet.nn.Module instance, got {type(model).__name__} {shown}")
+    raise ValueError(f"{where}model must be a deltanet.nn.Module instance, got {type(model).__name__} {shown}")
 
 
 def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np.ndarray:
@@ -352,11 +355,7 @@ def _check_class_maps(
 
 def check_batch_size(batch_size: Any, owner: str = "fit") -> int | None:
     """``None`` (full batch) or a positive integer, returned as an int."""
-    if batch_size is None:
-        return None
-    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise check.fail(owner, "batch_size", "a positive integer or None (full batch)", batch_size)
-    return int(batch_size)
+    return check.optional_integer(batch_size, "batch_size", owner, none="None (full batch)", low=1)
 
 
 def check_epochs(epochs: Any) -> int:
@@ -368,7 +367,7 @@ def check_verbose(verbose: Any) -> int | str:
     """``"auto"``, 0 (silent), 1 (a progress bar per epoch) or 2 (one line per epoch)."""
     if verbose == "auto" and isinstance(verbose, str):
         return "auto"
-    if isinstance(verbose, (int, np.integer)) and not isinstance(verbose, (bool, np.bool_)) and verbose in (0, 1, 2):
+    if check.is_integer(verbose) and verbose in (0, 1, 2):
         return int(verbose)
     raise check.fail("fit", "verbose", "'auto', 0 (silent), 1 (progress bar) or 2 (one line per epoch)", verbose)
 

@@ -19,31 +19,24 @@ from deltanet.data.transforms.base import RandomTransform, Transform
 PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
+_KEEP = (-1, "keep the axis")
+
+
 def _target(size: Any, shape: tuple[int, ...], name: str, owner: str) -> tuple[int, ...]:
     """``size`` as one positive int per spatial axis, -1 replaced by the axis' own size."""
-    values = [size] * len(shape) if isinstance(size, (int, np.integer)) else list(size)
-    if len(values) != len(shape):
-        raise ValueError(f"{owner}: {name} must be one size or {len(shape)} (one per spatial axis), got {size!r}")
-    out = []
-    for value, n in zip(values, shape):
-        if value == -1 and not isinstance(value, bool):
-            out.append(n)
-        else:
-            out.append(check.integer(value, name, owner, low=1))
-    return tuple(out)
+    sizes = check.sizes(_listed(size), name, owner, count=len(shape), special=_KEEP)
+    return tuple(n if s == -1 else s for s, n in zip(sizes, shape))
 
 
 def _check_size(size: Any, name: str, owner: str) -> Any:
-    """Check what can be checked before the image's dimensionality is known."""
-    values = [size] if isinstance(size, (int, np.integer)) and not isinstance(size, bool) else size
-    try:
-        values = list(values)
-    except TypeError:
-        raise ValueError(f"{owner}: {name} must be a size or a sequence of sizes, got {size!r}") from None
-    for value in values:
-        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and (value >= 1 or value == -1)):
-            raise ValueError(f"{owner}: {name} must hold positive integers (or -1: keep the axis), got {size!r}")
+    """Check what can be checked before the image's dimensionality is known; ``size`` as given."""
+    check.sizes(_listed(size), name, owner, special=_KEEP)
     return size
+
+
+def _listed(size: Any) -> Any:
+    """An array of sizes as a list (``check.sizes`` takes an int, a tuple or a list)."""
+    return size.tolist() if isinstance(size, np.ndarray) else size
 
 
 def _crop(array: np.ndarray, start: tuple[int, ...], size: tuple[int, ...]) -> np.ndarray:
