@@ -28,9 +28,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0, help="about how long each round trains")
     args = parser.parse_args()
 
+    from workloads import WORKLOADS, _data
+
     import deltanet as dn
     from deltanet import losses, nn, optim
-    from workloads import WORKLOADS, _data
 
     spec = WORKLOADS[args.workload]
     X, y = _data(spec)
