@@ -30,8 +30,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd.tensor import Tensor
-from deltanet.autograd.tensor import leaf as new_leaf
-from deltanet.autograd.versions import last_edit
+from deltanet.autograd.versions import Clock
 
 
 def reachable_functions(root: Tensor) -> list[Any]:
@@ -48,7 +47,7 @@ def _graph(root: Tensor) -> tuple[list[Any], bool]:
     """``reachable_functions`` and whether in-place edits may have touched the graph (then each
     edge is followed as it was when its function was recorded)."""
     found = _walk(root, edited=False)
-    if found[-1].seq < last_edit():  # an in-place edit since the oldest function: walk it as it was
+    if found[-1].seq < Clock.last_edit:  # an in-place edit since the oldest function: walk it as it was
         return _walk(root, edited=True), True
     return found, False
 
@@ -128,8 +127,10 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         _accumulate_leaf(root, grad, given)
         return
 
-    functions, edited = _graph(root)
-    if edited:
+    functions = _walk(root, edited=False)  # _graph(root), written out: once per backward()
+    edited = functions[-1].seq < Clock.last_edit
+    if edited:  # an in-place edit since the oldest function: walk the graph as it was
+        functions = _walk(root, edited=True)
         for fn in functions:
             check_saved(fn)
     root._ctx.delta = grad
@@ -231,6 +232,10 @@ def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
         if type(delta) is not np.ndarray or delta.base is not None or not delta.flags.writeable or id(delta) in given:
             delta = np.array(delta)  # a copy the leaf owns (and an array, not a NumPy scalar)
         given.add(id(delta))
-        leaf._grad = grad = new_leaf(delta)
+        # ``tensor.leaf(delta)``, written out: this runs once per parameter and step.
+        grad = Tensor.__new__(Tensor)
+        grad.data, grad._grad, grad.requires_grad = delta, None, False
+        grad._ctx = grad._base = grad._vc = None
+        leaf._grad = grad
     else:
         grad.data += delta

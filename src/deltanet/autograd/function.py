@@ -340,10 +340,33 @@ class Function:
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays and record the graph edge when needed."""
         fn = cls.__new__(cls)
-        needs = tuple([t.requires_grad for t in inputs])
-        record = _state.enabled and True in needs
-        fn.needs_input_grad = needs if record else (False,) * len(inputs)
-        data = fn.forward(*[t.data for t in inputs], **options)
+        # needs = (t.requires_grad for each input), data = forward(t.data for each input): unrolled
+        # for the one to three inputs of nearly every op, since on Python 3.11 the two list
+        # comprehensions of the general form (the last branch) cost as much as the rest of apply.
+        n = len(inputs)
+        if n == 1:
+            (a,) = inputs
+            needs: tuple[bool, ...] = (a.requires_grad,)
+            record = _state.enabled and needs[0]
+            fn.needs_input_grad = needs if record else (False,)
+            data = fn.forward(a.data, **options)
+        elif n == 2:
+            a, b = inputs
+            needs = (a.requires_grad, b.requires_grad)
+            record = _state.enabled and True in needs
+            fn.needs_input_grad = needs if record else (False, False)
+            data = fn.forward(a.data, b.data, **options)
+        elif n == 3:
+            a, b, c = inputs
+            needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+            record = _state.enabled and True in needs
+            fn.needs_input_grad = needs if record else (False, False, False)
+            data = fn.forward(a.data, b.data, c.data, **options)
+        else:
+            needs = tuple([t.requires_grad for t in inputs])
+            record = _state.enabled and True in needs
+            fn.needs_input_grad = needs if record else (False,) * n
+            data = fn.forward(*[t.data for t in inputs], **options)
         if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results; a Tensor holds arrays
             data = np.asarray(data)
         out = Tensor.__new__(Tensor)

@@ -24,7 +24,10 @@ from typing import Any
 sequence = count()
 
 
-class _Clock:
+class Clock:
+    """The number of the latest in-place edit, read by the engine as ``Clock.last_edit`` (an attribute,
+    not a call, on the path of every ``backward()``)."""
+
     last_edit = -1  # the number of the latest in-place edit of any tensor
 
 
@@ -74,7 +77,7 @@ class Version:
         elif len(self.stamps) == self.KEPT:
             del self.stamps[0]
         self.stamps.append(stamp)
-        _Clock.last_edit = stamp
+        Clock.last_edit = stamp
         return stamp
 
     def edited_after(self, seq: int) -> bool:
@@ -101,4 +104,4 @@ def _forget(views: dict[int, Any], key: int) -> Any:
 
 def last_edit() -> int:
     """The number of the latest in-place edit of any tensor (-1 before the first)."""
-    return _Clock.last_edit
+    return Clock.last_edit

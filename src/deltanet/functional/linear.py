@@ -74,11 +74,12 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         (2, 4)
     """
     x = x if isinstance(x, Tensor) else Tensor(x)  # arrays and lists through the dtype policy
-    if x.dtype.kind != "f":
-        x = Tensor(x.data.astype(weight.dtype))  # integer data computed in the weights' dtype
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+    data = x.data  # the arrays, not the Tensor properties: this runs for every layer and step
+    if data.dtype.kind != "f":
+        x = Tensor(data.astype(weight.data.dtype))  # integer data computed in the weights' dtype
+    if data.ndim == 0 or data.shape[-1] != weight.data.shape[1]:
         raise ValueError(
-            f"linear: expected input with {weight.shape[1]} features in its last axis, got shape {x.shape}"
+            f"linear: expected input with {weight.data.shape[1]} features in its last axis, got shape {data.shape}"
         )
     if bias is None:
         return Linear.apply(x, weight)

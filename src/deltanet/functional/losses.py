@@ -80,7 +80,7 @@ def _as_tensor(x: Any, owner: str, what: str) -> Tensor:
 
 
 def _check_input(a: Tensor, owner: str) -> None:
-    if a.dtype.kind != "f":
+    if a.data.dtype.kind != "f":
         raise ValueError(f"{owner}: input must be floating-point (float32 or float64), got dtype {a.dtype}")
 
 
@@ -140,14 +140,15 @@ def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | No
 
     Returns the labels as int64, and whether all of them are classes (none is ``ignore_index``).
     """
-    expected = scores.shape[:1] + scores.shape[2:]
-    classes = scores.shape[1]
-    if y.shape != expected:
-        raise ValueError(
-            f"{owner}: for input of shape {scores.shape} the target must be class indices of "
-            f"shape {expected}, got shape {y.shape}"
-        )
+    shape = scores.data.shape  # the arrays' shapes, not the Tensor properties (every step)
+    expected = shape[:1] + shape[2:]
+    classes = shape[1]
     labels = y.data
+    if labels.shape != expected:
+        raise ValueError(
+            f"{owner}: for input of shape {shape} the target must be class indices of "
+            f"shape {expected}, got shape {labels.shape}"
+        )
     if labels.dtype.kind == "f":
         _check_finite(labels, owner)
         fractional = labels != np.round(labels)
@@ -767,14 +768,15 @@ def cross_entropy(
     z = _as_tensor(input, owner, "input")
     y = _as_tensor(target, owner, "target")
     _check_input(z, owner)
-    if z.ndim < 2:
+    shape = z.data.shape  # the array's, not the Tensor property (every step)
+    if len(shape) < 2:
         raise ValueError(
-            f"cross_entropy expects logits of shape (N, C) or (N, C, d1, ...), got shape {z.shape}; "
+            f"cross_entropy expects logits of shape (N, C) or (N, C, d1, ...), got shape {shape}; "
             f"for a single sample use input.reshape(1, -1)"
         )
     label_smoothing = _check_label_smoothing(label_smoothing, owner)
-    w = _class_weight(weight, z.shape[1], z.dtype, owner)
-    probabilities = y.shape == z.shape
+    w = _class_weight(weight, shape[1], z.data.dtype, owner)
+    probabilities = y.data.shape == shape
     all_classes = False
     if probabilities:
         _check_finite(y.data, owner)
@@ -783,7 +785,7 @@ def cross_entropy(
         labels, all_classes = _class_indices(y, z, owner, ignore_index)
         if labels is not y.data:
             y = Tensor(labels)
-    plain = all_classes and label_smoothing == 0 and w is None and z.ndim == 2 and not 0 <= ignore_index < z.shape[1]
+    plain = all_classes and label_smoothing == 0 and w is None and len(shape) == 2 and not 0 <= ignore_index < shape[1]
     return SoftmaxCrossEntropy.apply(
         z,
         y,

@@ -173,9 +173,10 @@ class Adadelta(Optimizer):
         maximize = bool(group["maximize"])
         state, works = self.state, self._work
         for p in group["params"]:
-            if p.grad is None:
+            grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
+            if grad is None:
                 continue
-            g = p.grad.data
+            g = grad.data
             W = p.data
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:

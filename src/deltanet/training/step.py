@@ -154,8 +154,9 @@ class Step:
         """``Diverged`` unless the squared gradient norm is finite: one dot product per parameter."""
         squared_norm = 0.0
         for p in self.params:
-            if p.grad is not None:
-                g = p.grad.data.ravel()
+            grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
+            if grad is not None:
+                g = grad.data.ravel()
                 squared_norm += g.dot(g)
         if not math.isfinite(squared_norm):
             what = self._bad_gradient()
