@@ -27,10 +27,15 @@ def _values(other: Any) -> Any:
     return other.data if isinstance(other, Tensor) else other
 
 
+def _bool_leaf(ufunc: Any, *operands: Any) -> Tensor:
+    """``ufunc`` of the operands' values, as a tensor without history."""
+    return leaf(np.asarray(ufunc(*map(_values, operands))))
+
+
 def _compare(ufunc: Any, x: Tensor, other: Any) -> Any:
     if not isinstance(other, _COMPARABLE):
         return NotImplemented  # x == None is False, as for any two unrelated objects
-    return leaf(np.asarray(ufunc(x.data, _values(other))))
+    return _bool_leaf(ufunc, x, other)
 
 
 def __eq__(self: Tensor, other: Any) -> Any:
@@ -58,22 +63,25 @@ def __ge__(self: Tensor, other: Any) -> Any:
 
 
 def __and__(self: Tensor, other: Any) -> Tensor:
-    return leaf(np.asarray(np.bitwise_and(self.data, _values(other))))
+    return _bool_leaf(np.bitwise_and, self, other)
 
 
 def __or__(self: Tensor, other: Any) -> Tensor:
-    return leaf(np.asarray(np.bitwise_or(self.data, _values(other))))
+    return _bool_leaf(np.bitwise_or, self, other)
 
 
 def __xor__(self: Tensor, other: Any) -> Tensor:
-    return leaf(np.asarray(np.bitwise_xor(self.data, _values(other))))
+    return _bool_leaf(np.bitwise_xor, self, other)
 
 
 def __invert__(self: Tensor) -> Tensor:
-    return leaf(np.asarray(np.invert(self.data)))
+    return _bool_leaf(np.invert, self)
 
 
-def _function(ufunc: Any, name: str, doc: str) -> Any:
+def _function(ufunc: Any, name: str, symbol: str, other: int, result: list[bool]) -> Any:
+    """The function ``name(input, other)``, ``input symbol other`` elementwise; its docstring's
+    example compares ``[1, 2]`` with ``other``, giving ``result``."""
+
     def compare(input: Tensor, other: Any) -> Tensor:
         result = _compare(ufunc, _tensor(input), other)
         if result is NotImplemented:
@@ -81,100 +89,26 @@ def _function(ufunc: Any, name: str, doc: str) -> Any:
         return result
 
     compare.__name__ = compare.__qualname__ = name
-    compare.__doc__ = doc
+    compare.__doc__ = f"""Elementwise ``input {symbol} other``, a bool tensor.
+
+    Args:
+        input: a tensor.
+        other: a tensor (broadcast) or a number.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.{name}(dn.tensor([1, 2]), {other}).tolist()
+        {result}
+    """
     return compare
 
 
-eq = _function(
-    np.equal,
-    "eq",
-    """Elementwise ``input == other``, a bool tensor.
-
-    Args:
-        input: a tensor.
-        other: a tensor (broadcast) or a number.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.eq(dn.tensor([1, 2]), 2).tolist()
-        [False, True]
-    """,
-)
-ne = _function(
-    np.not_equal,
-    "ne",
-    """Elementwise ``input != other``, a bool tensor.
-
-    Args:
-        input: a tensor.
-        other: a tensor (broadcast) or a number.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.ne(dn.tensor([1, 2]), 2).tolist()
-        [True, False]
-    """,
-)
-lt = _function(
-    np.less,
-    "lt",
-    """Elementwise ``input < other``, a bool tensor.
-
-    Args:
-        input: a tensor.
-        other: a tensor (broadcast) or a number.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.lt(dn.tensor([1, 2]), 2).tolist()
-        [True, False]
-    """,
-)
-le = _function(
-    np.less_equal,
-    "le",
-    """Elementwise ``input <= other``, a bool tensor.
-
-    Args:
-        input: a tensor.
-        other: a tensor (broadcast) or a number.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.le(dn.tensor([1, 2]), 2).tolist()
-        [True, True]
-    """,
-)
-gt = _function(
-    np.greater,
-    "gt",
-    """Elementwise ``input > other``, a bool tensor.
-
-    Args:
-        input: a tensor.
-        other: a tensor (broadcast) or a number.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.gt(dn.tensor([1, 2]), 1).tolist()
-        [False, True]
-    """,
-)
-ge = _function(
-    np.greater_equal,
-    "ge",
-    """Elementwise ``input >= other``, a bool tensor.
-
-    Args:
-        input: a tensor.
-        other: a tensor (broadcast) or a number.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.ge(dn.tensor([1, 2]), 2).tolist()
-        [False, True]
-    """,
-)
+eq = _function(np.equal, "eq", "==", 2, [False, True])
+ne = _function(np.not_equal, "ne", "!=", 2, [True, False])
+lt = _function(np.less, "lt", "<", 2, [True, False])
+le = _function(np.less_equal, "le", "<=", 2, [True, True])
+gt = _function(np.greater, "gt", ">", 1, [False, True])
+ge = _function(np.greater_equal, "ge", ">=", 2, [False, True])
 
 
 def logical_and(input: Tensor, other: Any) -> Tensor:
@@ -189,7 +123,7 @@ def logical_and(input: Tensor, other: Any) -> Tensor:
         >>> dn.logical_and(dn.tensor([True, False]), dn.tensor([True, True])).tolist()
         [True, False]
     """
-    return leaf(np.asarray(np.logical_and(_values(input), _values(other))))
+    return _bool_leaf(np.logical_and, input, other)
 
 
 def logical_or(input: Tensor, other: Any) -> Tensor:
@@ -204,7 +138,7 @@ def logical_or(input: Tensor, other: Any) -> Tensor:
         >>> dn.logical_or(dn.tensor([True, False]), dn.tensor([False, False])).tolist()
         [True, False]
     """
-    return leaf(np.asarray(np.logical_or(_values(input), _values(other))))
+    return _bool_leaf(np.logical_or, input, other)
 
 
 def logical_xor(input: Tensor, other: Any) -> Tensor:
@@ -219,7 +153,7 @@ def logical_xor(input: Tensor, other: Any) -> Tensor:
         >>> dn.logical_xor(dn.tensor([True, False]), dn.tensor([True, True])).tolist()
         [False, True]
     """
-    return leaf(np.asarray(np.logical_xor(_values(input), _values(other))))
+    return _bool_leaf(np.logical_xor, input, other)
 
 
 def logical_not(input: Tensor) -> Tensor:
@@ -233,7 +167,7 @@ def logical_not(input: Tensor) -> Tensor:
         >>> dn.logical_not(dn.tensor([True, False])).tolist()
         [False, True]
     """
-    return leaf(np.asarray(np.logical_not(_values(input))))
+    return _bool_leaf(np.logical_not, input)
 
 
 def any(  # noqa: A001 - PyTorch's name
@@ -289,7 +223,7 @@ def isnan(input: Tensor) -> Tensor:
         >>> dn.isnan(dn.tensor([1.0, float("nan")])).tolist()
         [False, True]
     """
-    return leaf(np.asarray(np.isnan(_values(input))))
+    return _bool_leaf(np.isnan, input)
 
 
 def isinf(input: Tensor) -> Tensor:
@@ -303,7 +237,7 @@ def isinf(input: Tensor) -> Tensor:
         >>> dn.isinf(dn.tensor([1.0, float("-inf")])).tolist()
         [False, True]
     """
-    return leaf(np.asarray(np.isinf(_values(input))))
+    return _bool_leaf(np.isinf, input)
 
 
 def isfinite(input: Tensor) -> Tensor:
@@ -317,7 +251,7 @@ def isfinite(input: Tensor) -> Tensor:
         >>> dn.isfinite(dn.tensor([1.0, float("inf")])).tolist()
         [True, False]
     """
-    return leaf(np.asarray(np.isfinite(_values(input))))
+    return _bool_leaf(np.isfinite, input)
 
 
 def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
