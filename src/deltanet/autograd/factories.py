@@ -32,13 +32,14 @@ def _dtype(dtype: Any, owner: str, default: np.dtype = backend.DEFAULT_DTYPE) ->
     return default if dtype is None else backend.resolve_dtype(dtype, owner)
 
 
-def _sizes(shape: tuple, keyword: Any, owner: str) -> tuple:
-    """The size given positionally (``zeros(2, 3)``) or as PyTorch's keyword (``zeros(size=(2, 3))``)."""
-    if keyword is None:
-        return shape
-    if shape:
-        raise TypeError(f"{owner}(): give the size once, positionally or as size=, got both")
-    return (keyword,)
+def _shape(shape: tuple, keyword: Any, owner: str) -> tuple[int, ...]:
+    """The checked shape, given positionally (``zeros(2, 3)``, ``zeros((2, 3))``) or as PyTorch's
+    keyword (``zeros(size=(2, 3))``)."""
+    if keyword is not None:
+        if shape:
+            raise TypeError(f"{owner}(): give the size once, positionally or as size=, got both")
+        shape = (keyword,)
+    return _size(shape, owner)
 
 
 def _size(size: tuple, owner: str) -> tuple[int, ...]:
@@ -141,6 +142,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 # -- filled --------------------------------------------------------------------------------------
+def _filled(make: Any, shape: tuple, size: Any, dtype: Any, device: Any, requires_grad: bool, owner: str) -> Tensor:
+    """``make(shape, dtype)`` (``np.zeros``, ``np.ones``, ``np.empty``) with the checks of ``owner``."""
+    backend.check_device(device)
+    return _finish(make(_shape(shape, size, owner), _dtype(dtype, owner)), requires_grad, owner)
+
+
 def zeros(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros.
 
@@ -156,10 +163,7 @@ def zeros(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, 
         >>> dn.zeros(2, 3).shape
         (2, 3)
     """
-    backend.check_device(device)
-    return _finish(
-        np.zeros(_size(_sizes(shape, size, "zeros"), "zeros"), _dtype(dtype, "zeros")), requires_grad, "zeros"
-    )
+    return _filled(np.zeros, shape, size, dtype, device, requires_grad, "zeros")
 
 
 def ones(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -177,8 +181,7 @@ def ones(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, r
         >>> dn.ones(2).tolist()
         [1.0, 1.0]
     """
-    backend.check_device(device)
-    return _finish(np.ones(_size(_sizes(shape, size, "ones"), "ones"), _dtype(dtype, "ones")), requires_grad, "ones")
+    return _filled(np.ones, shape, size, dtype, device, requires_grad, "ones")
 
 
 def empty(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -196,10 +199,7 @@ def empty(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, 
         >>> dn.empty(2, 2).shape
         (2, 2)
     """
-    backend.check_device(device)
-    return _finish(
-        np.empty(_size(_sizes(shape, size, "empty"), "empty"), _dtype(dtype, "empty")), requires_grad, "empty"
-    )
+    return _filled(np.empty, shape, size, dtype, device, requires_grad, "empty")
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -219,7 +219,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requ
         ([7, 7], dtype('int64'))
     """
     backend.check_device(device)
-    shape = _size(tuple(size) if isinstance(size, (tuple, list)) else (size,), "full")
+    shape = _size((size,), "full")
     if dtype is None:
         dtype = backend.as_array(fill_value).dtype
     return _finish(np.full(shape, fill_value, _dtype(dtype, "full")), requires_grad, "full")
@@ -332,7 +332,7 @@ def rand(
     """
     backend.check_device(device)
     kind = _float_dtype(dtype, "rand")
-    values = backend.get_rng(generator).random(_size(_sizes(shape, size, "rand"), "rand"), dtype=kind)
+    values = backend.get_rng(generator).random(_shape(shape, size, "rand"), dtype=kind)
     return _finish(values, requires_grad, "rand")
 
 
@@ -361,7 +361,7 @@ def randn(
     """
     backend.check_device(device)
     kind = _float_dtype(dtype, "randn")
-    values = backend.get_rng(generator).standard_normal(_size(_sizes(shape, size, "randn"), "randn"), dtype=kind)
+    values = backend.get_rng(generator).standard_normal(_shape(shape, size, "randn"), dtype=kind)
     return _finish(values, requires_grad, "randn")
 
 
@@ -404,7 +404,7 @@ def randint(
         if high is None:
             raise ValueError("randint(): give the size, as randint(high, size) or randint(low, high, size)")
         low, high, size = 0, low, high
-    shape = _size(tuple(size) if isinstance(size, (tuple, list)) else (size,), "randint")
+    shape = _size((size,), "randint")
     if high <= low:
         raise ValueError(f"randint(): high must be greater than low, got low={low}, high={high}")
     values = backend.get_rng(generator).integers(low, high, shape)
