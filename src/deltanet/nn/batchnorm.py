@@ -24,12 +24,38 @@ from deltanet.functional.batchnorm import batch_norm
 from deltanet.nn.module import Module, Parameter
 
 
+def affine_parameters(
+    shape: Any, learn: bool, with_bias: bool, dtype: Any
+) -> tuple[Parameter | None, Parameter | None]:
+    r"""A normalization layer's scale $\gamma$ (``weight``, ones) and shift $\beta$ (``bias``, zeros)
+    of ``shape``: the identity transform to start with; None for each that is not learned."""
+    weight = Parameter(np.ones(shape, dtype=dtype)) if learn else None
+    bias = Parameter(np.zeros(shape, dtype=dtype)) if learn and with_bias else None
+    return weight, bias
+
+
+def register_running_statistics(module: Module, num_features: int, track: bool, dtype: Any) -> None:
+    """Register PyTorch's buffers ``running_mean`` (zeros), ``running_var`` (ones) and
+    ``num_batches_tracked`` (0) on ``module``; all three None when it does not ``track`` them."""
+    if track:
+        module.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+        module.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+        module.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+    else:
+        module.register_buffer("running_mean", None)
+        module.register_buffer("running_var", None)
+        module.register_buffer("num_batches_tracked", None)
+
+
 class _BatchNorm(Module):
     """Shared base: parameters, buffers, validation and forward; subclasses set the ranks."""
 
     _ranks: tuple[int, ...] = ()
-    # Registered buffers; all three are None when track_running_stats is False, and every use
-    # below is guarded by that flag (declared for the type checker only).
+    # Registered parameters and buffers: weight and bias are None when affine is False, the
+    # buffers when track_running_stats is False, and every use is guarded by that flag
+    # (declared for the type checker only).
+    weight: Parameter
+    bias: Parameter
     running_mean: np.ndarray
     running_var: np.ndarray
     num_batches_tracked: np.ndarray
@@ -54,20 +80,10 @@ class _BatchNorm(Module):
         self.affine = check.flag(affine, "affine", name)
         self.track_running_stats = check.flag(track_running_stats, "track_running_stats", name)
         dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, name)
-        if self.affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        weight, bias = affine_parameters(self.num_features, self.affine, True, dtype)
+        self.register_parameter("weight", weight)
+        self.register_parameter("bias", bias)
+        register_running_statistics(self, self.num_features, self.track_running_stats, dtype)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen (in place)."""
@@ -111,7 +127,15 @@ class _BatchNorm(Module):
             momentum = 1.0 / seen if self.momentum is None else self.momentum
         # Without running statistics there is nothing to evaluate with: use the batch's.
         use_batch = self.training or not self.track_running_stats
-        y = batch_norm(
+        y = self._normalize(x, update, use_batch, momentum)
+        if update:
+            self.num_batches_tracked[...] += 1  # in place: the array stays the registered buffer
+        return y
+
+    def _normalize(self, x: Tensor, update: bool, use_batch: bool, momentum: float) -> Tensor:
+        """``batch_norm`` with the batch's statistics (``use_batch``) or the running ones, updating
+        the running ones in place when ``update``."""
+        return batch_norm(
             x,
             self.running_mean if (update or not use_batch) else None,
             self.running_var if (update or not use_batch) else None,
@@ -121,9 +145,6 @@ class _BatchNorm(Module):
             momentum=momentum,
             eps=self.eps,
         )
-        if update:
-            self.num_batches_tracked[...] += 1  # in place: the array stays the registered buffer
-        return y
 
     def extra_repr(self) -> str:
         return (

@@ -18,7 +18,8 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional.normalization import _normalized_shape, group_norm, instance_norm, layer_norm
-from deltanet.nn.module import Module, Parameter, call_named
+from deltanet.nn.batchnorm import affine_parameters, register_running_statistics
+from deltanet.nn.module import Module, call_named
 
 
 class LayerNorm(Module):
@@ -68,9 +69,7 @@ class LayerNorm(Module):
         self.elementwise_affine = check.flag(elementwise_affine, "elementwise_affine", owner)
         with_bias = check.flag(bias, "bias", owner)
         dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
-        affine = self.elementwise_affine
-        self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if affine else None
-        self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if affine and with_bias else None
+        self.weight, self.bias = affine_parameters(self.normalized_shape, self.elementwise_affine, with_bias, dtype)
 
     def reset_parameters(self) -> None:
         r"""$\gamma = 1$ and $\beta = 0$."""
@@ -139,8 +138,7 @@ class GroupNorm(Module):
         self.affine = check.flag(affine, "affine", owner)
         with_bias = check.flag(bias, "bias", owner)
         dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
-        self.weight = Parameter(np.ones(self.num_channels, dtype=dtype)) if self.affine else None
-        self.bias = Parameter(np.zeros(self.num_channels, dtype=dtype)) if self.affine and with_bias else None
+        self.weight, self.bias = affine_parameters(self.num_channels, self.affine, with_bias, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         x = call_named(self, as_tensor, x)
@@ -183,16 +181,8 @@ class _InstanceNorm(Module):
         self.track_running_stats = check.flag(track_running_stats, "track_running_stats", owner)
         with_bias = check.flag(bias, "bias", owner)
         dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
-        self.weight = Parameter(np.ones(self.num_features, dtype=dtype)) if self.affine else None
-        self.bias = Parameter(np.zeros(self.num_features, dtype=dtype)) if self.affine and with_bias else None
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        self.weight, self.bias = affine_parameters(self.num_features, self.affine, with_bias, dtype)
+        register_running_statistics(self, self.num_features, self.track_running_stats, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         x = call_named(self, as_tensor, x)

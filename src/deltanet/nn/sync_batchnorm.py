@@ -129,17 +129,10 @@ class SyncBatchNorm(_BatchNorm):
 
         return reduce
 
-    def _forward(self, x: Tensor) -> Tensor:
-        if not (self.training or not self.track_running_stats):
-            return super()._forward(x)  # evaluation with running statistics: no rank is asked
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
-        self._check_input(x)
-        update = self.training and self.track_running_stats
-        momentum = 0.0
-        if update:
-            momentum = 1.0 / (int(self.num_batches_tracked) + 1) if self.momentum is None else self.momentum
-        y = sync_batch_norm(
+    def _normalize(self, x: Tensor, update: bool, use_batch: bool, momentum: float) -> Tensor:
+        if not use_batch:
+            return super()._normalize(x, update, use_batch, momentum)  # running statistics: no rank is asked
+        return sync_batch_norm(
             x,
             self.running_mean if update else None,
             self.running_var if update else None,
@@ -149,9 +142,6 @@ class SyncBatchNorm(_BatchNorm):
             eps=self.eps,
             reduce=self._reduce(),
         )
-        if update:
-            self.num_batches_tracked[...] += 1
-        return y
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
