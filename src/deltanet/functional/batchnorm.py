@@ -131,6 +131,25 @@ def _as_array(value: Any) -> np.ndarray | None:
     return value.data if isinstance(value, Tensor) else value
 
 
+def check_per_channel(x: Tensor, running_mean: Any, running_var: Any, weight: Any, bias: Any, owner: str) -> None:
+    """Raise ValueError naming ``owner`` unless each of the four given is one value per channel of
+    ``x`` (axis 1), and the running statistics come both or not at all."""
+    channels = x.shape[1]
+    for name, value in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if value is not None and tuple(value.shape) != (channels,):
+            raise ValueError(
+                f"{owner}: {name} must have shape ({channels},), one value per channel of "
+                f"the input of shape {x.shape}, got shape {tuple(value.shape)}"
+            )
+    if (running_mean is None) != (running_var is None):
+        raise ValueError(f"{owner}: give both running_mean and running_var, or neither")
+
+
 def batch_norm(
     x: Tensor,
     running_mean: np.ndarray | None,
@@ -192,19 +211,7 @@ def batch_norm(
         raise ValueError(f"batch_norm: expected a floating-point input, got dtype {x.dtype}")
     channels = x.shape[1]
     running_mean, running_var = _as_array(running_mean), _as_array(running_var)
-    for name, value in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        if value is not None and tuple(value.shape) != (channels,):
-            raise ValueError(
-                f"batch_norm: {name} must have shape ({channels},), one value per channel of "
-                f"the input of shape {x.shape}, got shape {tuple(value.shape)}"
-            )
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    check_per_channel(x, running_mean, running_var, weight, bias, "batch_norm")
     if not training and running_mean is None:
         raise ValueError(
             "batch_norm: evaluation (training=False) normalizes with running_mean and "

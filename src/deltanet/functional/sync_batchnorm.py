@@ -36,6 +36,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
+from deltanet.functional.batchnorm import check_per_channel
 
 Reduce = Callable[[np.ndarray], Any]
 
@@ -161,20 +162,7 @@ def sync_batch_norm(
             f"sync_batch_norm: expected a floating-point input of shape (N, C, *spatial), got shape "
             f"{x.shape} of dtype {x.dtype}"
         )
-    channels = x.shape[1]
-    for name, value in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        if value is not None and tuple(value.shape) != (channels,):
-            raise ValueError(
-                f"sync_batch_norm: {name} must have shape ({channels},), one value per channel of the input "
-                f"of shape {x.shape}, got shape {tuple(value.shape)}"
-            )
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("sync_batch_norm: give both running_mean and running_var, or neither")
+    check_per_channel(x, running_mean, running_var, weight, bias, "sync_batch_norm")
     momentum = check.number(momentum, "momentum", "sync_batch_norm", low=0, high=1)
     eps = check.number(eps, "eps", "sync_batch_norm", low=0)
     if reduce is not None and not callable(reduce):
