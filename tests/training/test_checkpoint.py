@@ -6,6 +6,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from tests.training._callbacks import StepScheduler
 
 import deltanet as dn
 from deltanet import nn
@@ -106,14 +107,6 @@ def test_missing_monitor_warns_once_and_keeps_writing_last(tmp_path):
 
 
 def test_scheduler_state_is_saved_and_restored(tmp_path):
-    class StepScheduler(dn.callbacks.Callback):
-        def __init__(self, scheduler):
-            super().__init__()
-            self.scheduler = scheduler
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.scheduler.step()
-
     def setup(seed=0):
         model, opt = model_and_opt(seed)
         sched = dn.optim.StepLR(opt, step_size=1, gamma=0.5)

@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from tests.training._callbacks import CrashAfter, Interrupted, StepScheduler
 
 import deltanet as dn
 from deltanet import nn
@@ -11,23 +12,6 @@ from deltanet.io import CheckpointError
 X = np.random.default_rng(0).normal(size=(45, 4))
 Y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1).astype(int)
 EPOCHS, BATCH = 4, 8  # 6 steps per epoch, the last one short
-
-
-class Interrupted(Exception):
-    pass
-
-
-class CrashAfter(dn.callbacks.Callback):
-    """Simulates a crash right after the k-th optimizer step of the run."""
-
-    def __init__(self, k):
-        super().__init__()
-        self.k, self.steps = k, 0
-
-    def on_batch_end(self, step, logs=None):
-        self.steps += 1
-        if self.steps == self.k:
-            raise Interrupted
 
 
 def make(optimizer, seed=3, own_rng=False, batch_norm=False):
@@ -371,14 +355,6 @@ def test_a_learning_rate_schedule_resumes_bit_for_bit(kind, crash_after, tmp_pat
 def test_a_schedule_stepped_where_fit_cannot_see_it_is_refused_on_resume(tmp_path):
     """A scheduler stepped in a callback of one's own is not in the checkpoint: resuming would
     restart the schedule, so fit says so instead of training with other rates."""
-
-    class StepScheduler(dn.callbacks.Callback):
-        def __init__(self, scheduler):
-            super().__init__()
-            self.scheduler = scheduler
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.scheduler.step()
 
     model, opt = make("sgd")
     with pytest.raises(Interrupted):

@@ -4,6 +4,7 @@ reference, seeded, and resumed bit for bit."""
 
 import numpy as np
 import pytest
+from tests.training._callbacks import CrashAfter, Interrupted
 
 import deltanet as dn
 from deltanet import losses, nn, optim
@@ -52,21 +53,6 @@ def test_with_replacement_is_not_a_permutation():
     # for large N an epoch misses about 1/e of the samples
     big = draw_order(np.random.default_rng(0), 100_000, replacement=True)
     assert 1 - len(np.unique(big)) / 100_000 == pytest.approx(np.exp(-1), abs=0.005)
-
-
-class Interrupted(Exception):
-    pass
-
-
-class CrashAfter(dn.callbacks.Callback):
-    def __init__(self, k):
-        super().__init__()
-        self.k, self.steps = k, 0
-
-    def on_batch_end(self, step, logs=None):
-        self.steps += 1
-        if self.steps == self.k:
-            raise Interrupted
 
 
 def _fit(model, opt, shuffle="with_replacement", **kwargs):
