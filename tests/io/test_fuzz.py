@@ -35,17 +35,14 @@ def _mutate(data: bytes, rng: np.random.Generator) -> bytes:
     return bytes(buf)
 
 
-def test_random_mutations_raise_only_checkpoint_error(tmp_path):
-    good = tmp_path / "good.dnet"
-    model = valid_file(good)
-    original = good.read_bytes()
-    rng = np.random.default_rng(20240605)
+def _load_mutations(original: bytes, count: int, seed: int, tmp_path, check_loaded) -> dict:
+    """Load ``count`` random mutations of the file ``original``: each raises CheckpointError, or
+    loads and passes ``check_loaded(i, loaded)``, within 2 seconds. Returns how many did which."""
+    rng = np.random.default_rng(seed)
     outcomes = {"refused": 0, "loaded": 0}
-    start = time.perf_counter()
-    for i in range(MUTATIONS):
-        data = _mutate(original, rng)
+    for i in range(count):
         path = tmp_path / "mutant.dnet"
-        path.write_bytes(data)  # a new file each time (truncating one in place is slow on some disks)
+        path.write_bytes(_mutate(original, rng))  # a new file each time (truncating one in place is slow on some disks)
         t0 = time.perf_counter()
         try:
             loaded = dn.load(path)
@@ -55,11 +52,23 @@ def test_random_mutations_raise_only_checkpoint_error(tmp_path):
             raise AssertionError(f"mutation {i} raised {type(error).__name__}: {error}") from error
         else:
             outcomes["loaded"] += 1
-            # What loads is the saved model: a mutation that got through touched nothing checked.
-            for key, value in model.state_dict().items():
-                assert np.array_equal(loaded.state_dict()[key], value), (i, key)
+            check_loaded(i, loaded)
         assert time.perf_counter() - t0 < 2.0, f"mutation {i} took too long"
         path.unlink()
+    return outcomes
+
+
+def test_random_mutations_raise_only_checkpoint_error(tmp_path):
+    good = tmp_path / "good.dnet"
+    model = valid_file(good)
+
+    def check_loaded(i, loaded):
+        # What loads is the saved model: a mutation that got through touched nothing checked.
+        for key, value in model.state_dict().items():
+            assert np.array_equal(loaded.state_dict()[key], value), (i, key)
+
+    start = time.perf_counter()
+    outcomes = _load_mutations(good.read_bytes(), MUTATIONS, 20240605, tmp_path, check_loaded)
     assert outcomes["refused"] > MUTATIONS // 2, outcomes
     assert time.perf_counter() - start < 20.0
 
@@ -133,24 +142,11 @@ def test_random_mutations_of_a_saved_dict_raise_only_checkpoint_error(tmp_path):
     good = tmp_path / "good.dnet"
     good_state_file(good)
     expected = dn.load(good)
-    original = good.read_bytes()
-    rng = np.random.default_rng(20260101)
-    outcomes = {"refused": 0, "loaded": 0}
-    for i in range(MUTATIONS // 3):
-        path = tmp_path / "mutant.dnet"
-        path.write_bytes(_mutate(original, rng))
-        t0 = time.perf_counter()
-        try:
-            loaded = dn.load(path)
-        except CheckpointError:
-            outcomes["refused"] += 1
-        except Exception as error:  # pragma: no cover - this is the failure being tested for
-            raise AssertionError(f"mutation {i} raised {type(error).__name__}: {error}") from error
-        else:
-            outcomes["loaded"] += 1
-            assert _same(loaded, expected), i
-        assert time.perf_counter() - t0 < 2.0, f"mutation {i} took too long"
-        path.unlink()
+
+    def check_loaded(i, loaded):
+        assert _same(loaded, expected), i
+
+    outcomes = _load_mutations(good.read_bytes(), MUTATIONS // 3, 20260101, tmp_path, check_loaded)
     assert outcomes["refused"] > MUTATIONS // 6, outcomes
 
 
