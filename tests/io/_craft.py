@@ -3,13 +3,16 @@
 import hashlib
 import io
 import json
+import tracemalloc
 import warnings
 import zipfile
 
 import numpy as np
+import pytest
 
 import deltanet as dn
 from deltanet import nn
+from deltanet.io import CheckpointError
 
 
 def small_model():
@@ -115,3 +118,16 @@ def good_state_file(path):
     }
     dn.save(value, path)
     return value
+
+
+def refusal_peak(path, pattern):
+    """Load ``path``, which must raise CheckpointError matching ``pattern``; return the peak of the
+    memory allocated meanwhile, in bytes."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match=pattern):
+            dn.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak

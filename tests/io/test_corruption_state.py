@@ -3,16 +3,14 @@ CheckpointError whose message names what is wrong; none runs code; none allocate
 the file."""
 
 import json
-import tracemalloc
 
 import numpy as np
 import pytest
-from tests.io._craft import build, good_state_file, members, npy_bytes, npy_with_header, with_config
+from tests.io._craft import build, good_state_file, members, npy_bytes, npy_with_header, refusal_peak, with_config
 from tests.io._craft import replace_member as _replace
 from tests.io._craft import unsafe_pickle as _unsafe_pickle
 
 import deltanet as dn
-from deltanet.io import CheckpointError
 
 
 def _items(path):
@@ -161,13 +159,7 @@ def test_hostile_state_file_raises_checkpoint_error_naming_the_problem(case, tmp
     data, pattern = case(_items(good), tmp_path)
     bad = tmp_path / "bad.dnet"
     bad.write_bytes(data)
-    tracemalloc.start()
-    try:
-        with pytest.raises(CheckpointError, match=pattern):
-            dn.load(bad)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = refusal_peak(bad, pattern)
     assert peak < 2 * len(data) + (1 << 20), f"peak {peak} bytes"
     assert not (tmp_path / "pwned").exists()
 
