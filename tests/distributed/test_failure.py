@@ -31,3 +31,22 @@ def test_a_nan_on_one_rank_stops_every_rank_at_the_same_step(mode):
     assert done.returncode == 0, done.stderr
     lines = sorted(line for line in done.stdout.splitlines() if "diverged" in line)
     assert lines == ["rank 0: diverged at epoch 1, step 7", "rank 1: diverged at epoch 1, step 7"], done.stdout
+
+
+def test_what_a_distributed_fit_refuses_every_rank_refuses_alike():
+    done = run("mpi_setup.py", "refused", timeout=60)
+    assert done.returncode == 0, done.stderr
+    for rank in (0, 1):
+        lines = [line for line in done.stdout.splitlines() if line.startswith(f"rank {rank}: ")]
+        assert len(lines) == 4, done.stdout
+        assert "the ranks were given different data; give every rank the whole training set" in lines[0]
+        assert "LBFGS evaluates the loss several times per step" in lines[1]
+        assert "batch_size=1 gives each step 1 samples, fewer than the 2 ranks" in lines[2]
+        assert lines[3] == f"rank {rank}: went on"
+
+
+def test_check_weights_names_a_weight_that_differs_and_ends_the_job():
+    done = run("mpi_setup.py", "weights", timeout=60)
+    assert done.returncode != 0
+    assert "the ranks hold different values of weight before step 3" in done.stderr, done.stderr
+    assert "finished" not in done.stdout
