@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import base64
 import builtins
+import fnmatch
 import json
 import time
+import tomllib
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +43,19 @@ def test_bad_port_is_one_line(capsys: pytest.CaptureFixture) -> None:
 
     with pytest.raises(ValueError, match="--port"):
         playground.main(argparse.Namespace(port=0, no_browser=True))
+
+
+def test_the_pages_files_are_served_and_ship_in_the_wheel() -> None:
+    """Every file of static/ is package data (pyproject.toml), and the server serves each one."""
+    from deltanet.playground import server
+
+    root = Path(__file__).resolve().parents[2]
+    static = root / "src" / "deltanet" / "playground" / "static"
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["deltanet"]
+    files = sorted(p.name for p in static.iterdir())
+    assert files == sorted(["index.html", *server.STATIC_TYPES])
+    for name in files:
+        assert any(fnmatch.fnmatch(f"playground/static/{name}", pattern) for pattern in patterns), name
 
 
 @pytest.fixture
