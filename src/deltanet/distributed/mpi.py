@@ -4,7 +4,8 @@
 which has no business in a program that trains on one machine. ``deltanet[mpi]`` installs it
 with MPICH from the package index (``pip install "deltanet[mpi]"``); on a cluster, build
 ``mpi4py`` against the cluster's own MPI instead (``pip install --no-binary mpi4py mpi4py`` with
-that MPI's ``mpicc`` on the ``PATH``), so that it uses the fast network.
+that MPI's ``mpicc`` on the ``PATH``), so that it uses the fast network, in an environment without
+the ``mpich`` package (its ``mpi.h`` and ``libmpi.so`` would be found first).
 """
 
 from __future__ import annotations
