@@ -6,7 +6,9 @@ before its first step, and what ``check_weights`` catches.
   sharding by hand), an optimizer that needs a closure (L-BFGS), a batch smaller than the ranks;
   each rank prints one line per refusal;
 - ``weights``: ``init(check_weights=True)``, and a callback that changes a weight on rank 1
-  only: the check before the next step names the weight, and the job ends.
+  only: the check before the next step names the weight, and the job ends;
+- ``flag``: no ``init()``: ``fit(..., distributed=True)`` alone starts MPI and trains
+  data-parallel; each rank prints the world size and whether its weights equal rank 0's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import deltanet as dn
 
 mode = sys.argv[1]
-world = dn.distributed.init(check_weights=mode == "weights")
+world = dn.distributed.init(check_weights=mode == "weights") if mode != "flag" else None
 rng = np.random.default_rng(0)
 X, y = rng.normal(size=(40, 4)), rng.integers(0, 2, 40)
 
@@ -44,6 +46,15 @@ if mode == "refused":
     attempt("closure", X, y, optimizer="lbfgs")
     attempt("small batch", X, y, batch_size=1)
     print(f"rank {world.rank}: went on", flush=True)
+elif mode == "flag":
+    assert not dn.distributed.is_initialized()
+    model = dn.nn.Linear(4, 2, dtype="float64", rng=0)
+    model.weight.data += np.random.default_rng().normal(size=model.weight.shape)  # unlike on every rank
+    dn.fit(model, X, y, "cross_entropy", dn.optim.SGD(model.parameters(), lr=0.1), batch_size=8, verbose=0,
+           distributed=True)  # fmt: skip
+    world = dn.distributed.current()
+    weights = world.allgather_json(model.weight.data.tolist())
+    print(f"rank {world.rank}: size {world.size}, equal {weights[0] == weights[world.rank]}", flush=True)
 else:
     attempt("tampered", X, y, callbacks=[Tamper()])
     print(f"rank {world.rank}: finished", flush=True)

@@ -1,4 +1,5 @@
-"""A failure on one rank ends the whole job, quickly and with that rank's error; nothing hangs."""
+"""A failure on one rank ends the whole job, quickly and with that rank's error; nothing hangs.
+What a distributed fit refuses, every rank refuses alike; ``fit(distributed=True)`` alone starts it."""
 
 import pytest
 from tests.distributed.launch import run
@@ -50,3 +51,9 @@ def test_check_weights_names_a_weight_that_differs_and_ends_the_job():
     assert done.returncode != 0
     assert "the ranks hold different values of weight before step 3" in done.stderr, done.stderr
     assert "finished" not in done.stdout
+
+
+def test_distributed_true_alone_starts_mpi_and_trains_data_parallel():
+    done = run("mpi_setup.py", "flag", timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert sorted(done.stdout.splitlines()) == ["rank 0: size 2, equal True", "rank 1: size 2, equal True"]
