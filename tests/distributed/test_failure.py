@@ -42,7 +42,7 @@ def test_what_a_distributed_fit_refuses_every_rank_refuses_alike():
         assert len(lines) == 4, done.stdout
         assert "the ranks were given different data; give every rank the whole training set" in lines[0]
         assert "LBFGS evaluates the loss several times per step" in lines[1]
-        assert "batch_size=1 gives each step 1 samples, fewer than the 2 ranks" in lines[2]
+        assert "batch_size=1 gives each step 1 sample, fewer than the 2 ranks" in lines[2]
         assert lines[3] == f"rank {rank}: went on"
 
 

@@ -30,7 +30,7 @@ def test_shards_cover_the_batch_once_in_order(n, size):
 def test_a_batch_that_leaves_a_rank_without_samples_is_refused():
     check_batches(35, 7, 2)
     check_batches(100, None, 8)
-    with pytest.raises(ValueError, match=r"batch_size=1 gives each step 1 samples, fewer than the 2 ranks"):
+    with pytest.raises(ValueError, match=r"batch_size=1 gives each step 1 sample, fewer than the 2 ranks"):
         check_batches(10, 1, 2)
     with pytest.raises(ValueError, match=r"last step of each epoch has 5 of the 101 samples.*such as 31"):
         check_batches(101, 32, 8)
