@@ -45,6 +45,10 @@ def run(script: str, *args: str, ranks: int = 2, timeout: float = 90, command: l
     """
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, [env.get("PYTHONPATH")])])
+    # Unbuffered, print writes a line's text and its newline apart, and mpiexec may put another
+    # rank's line between the two ("rank 1: ...rank 0: ...\n\n"); buffered, print(flush=True)
+    # is one write of the whole line.
+    env.pop("PYTHONUNBUFFERED", None)
     launcher = mpiexec()
     argv = [*launcher, "-n", str(ranks)]
     argv += command if command is not None else [sys.executable, str(HERE / script), *args]
