@@ -111,6 +111,11 @@ def test_changing_the_activation_rebuilds_the_network(server, browser) -> None:
         tab.page.wait_for_function("document.getElementById('epoch').textContent === '0'")
         tab.page.click("#add-layer")
         tab.page.wait_for_selector("#unit-3-0")  # inputs, three hidden layers, then the output
+        tab.page.click('button[data-layer="0"][data-delta="1"]')  # a fifth unit in the first hidden layer
+        tab.page.wait_for_selector("#unit-1-4")
+        tab.page.click('button[data-layer="1"][data-delta="-1"]')  # a unit fewer in the second
+        tab.page.wait_for_function("!document.getElementById('unit-2-3')")
+        assert tab.page.locator("#edges path").count() == 2 * 5 + 5 * 3 + 3 * 4 + 4 * 2
         assert tab.page.input_value("#f-activation") == "relu"
         assert tab.errors == []
     finally:
