@@ -273,6 +273,38 @@ def test_examples_named_in_the_docs_exist() -> None:
     assert set(EXAMPLES) <= named, sorted(set(EXAMPLES) - named)
 
 
+# The lecture decks do not ship: the text cites them by label ([Hosny et al.], docs/references.md).
+DECK_PATH = re.compile("seeds" + r"/0\d\d")
+#: folders whose text is checked for references to files that do not ship
+SHIPPED_TEXT = ("src", "docs", "tests", "examples", "notebooks", "benchmarks")
+LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)#\s]+)")
+
+
+def test_no_reference_points_to_the_unshipped_decks() -> None:
+    found = []
+    for folder in SHIPPED_TEXT:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix not in (".py", ".md", ".toml", ".ipynb", ".js", ".html", ".txt", ".csv"):
+                continue
+            if path == DOCS / "cite_decks.py":  # the tool that rewrote them names the pattern
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in DECK_PATH.finditer(text)]
+    for page in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md"):
+        text = (ROOT / page).read_text(encoding="utf-8")
+        found += [f"{page}: {m.group(0)}" for m in DECK_PATH.finditer(text)]
+    assert not found, found[:20]
+
+
+@pytest.mark.parametrize("page", ["README.md", "CONTRIBUTING.md"])
+def test_the_repository_pages_link_to_files_that_exist(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    targets = [m.group(1) for m in LINK.finditer(text)]
+    assert targets, page
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, f"{page} links to files that do not exist: {missing}"
+
+
 def test_nav_and_api_pages_cover_every_package() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     for page in doc_pages():
@@ -296,6 +328,10 @@ def test_nav_and_api_pages_cover_every_package() -> None:
         "plot",
         "reporting",
         "explain",
+        "distributed",
+        "inference",
+        "playground",
+        "cli",
     ]
     for package in packages:
         text = (DOCS / "api" / f"{package}.md").read_text(encoding="utf-8")

@@ -6,12 +6,15 @@ their own numbers with ``assert`` (the deck's W = 0.88, b = 0.61; hand-computed 
 test accuracy; the report written), so a cell that fails fails the test.
 
 Every cell that draws with ``dn.plot`` must show its figure: an ``image/png`` output, as a reader
-sees it in Jupyter (not the text ``<Figure size ... with 2 Axes>``).
+sees it in Jupyter (not the text ``<Figure size ... with 2 Axes>``). Every cell that trains with
+``dn.fit`` shows its progress as tqdm's notebook bar: a widget (ipywidgets, in the notebooks
+extra), not lines of text.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib.util
 import time
 from pathlib import Path
 
@@ -80,5 +83,13 @@ def test_notebook_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert base64.b64decode(images[0]["data"]["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
         pictures += 1
     assert pictures == FIGURES[name]
+    if importlib.util.find_spec("ipywidgets") is not None:  # tqdm.auto's bar is a widget only with it
+        for cell in notebook.cells:
+            if cell.cell_type != "code" or "dn.fit(" not in cell.source:
+                continue
+            kinds = [kind for out in cell.outputs for kind in out.get("data", {})]
+            assert "application/vnd.jupyter.widget-view+json" in kinds, f"{name}: no progress bar:\n{cell.source}"
+            text = "".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream")
+            assert "step/s" not in text and "s/step" not in text, f"{name}: a progress bar printed as text"
     if name == "03_lenet5_report.ipynb":
         assert (tmp_path / "runs" / "lenet5-digits" / "report.html").is_file()

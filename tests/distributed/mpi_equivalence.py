@@ -16,6 +16,7 @@ import numpy as np
 import deltanet as dn
 from deltanet import nn
 from deltanet.distributed.sharding import shard
+from deltanet.training.monitor import Monitor
 
 world = dn.distributed.init(check_weights=True)
 rng = np.random.default_rng(3)
@@ -144,6 +145,43 @@ dn.fit(model, X, y, "cross_entropy", optimizer("sgd", model), callbacks=[calls],
 world.comm = counting.comm
 if world.is_root:
     results["allreduces"] = {"calls": calls.calls, "steps": FIT["epochs"] * 5}
+
+
+def monitored(distributed: bool) -> tuple[list, list]:
+    """The Monitor's per-layer statistics and findings of a run (probed every epoch)."""
+    model, monitor = build("mlp"), Monitor(warn=False, budget=None)
+    settings = {**FIT, "monitor": monitor}
+    dn.fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optimizer("sgd", model),
+        validation_data=(Xv, yv),
+        distributed=distributed,
+        **settings,
+    )
+    return monitor.layer_history, [(e["kind"], e["epoch"], e["layer"]) for e in monitor.events]
+
+
+# The Monitor's statistics are those of the global batch: two ranks record what one process does.
+world.check_weights = False
+rows, events = monitored(True)
+every_rank = world.allgather_json(rows)
+if world.is_root:
+    alone, alone_events = monitored(False)
+    assert [(r["epoch"], r["layer"]) for r in rows] == [(r["epoch"], r["layer"]) for r in alone]
+    results["monitor"] = {
+        "rows": len(rows),
+        "difference": max(
+            abs(a[k] - b[k])
+            for a, b in zip(rows, alone, strict=True)
+            for k in a
+            if isinstance(a[k], float) and isinstance(b[k], float)
+        ),
+        "ranks_equal": every_rank[0] == every_rank[1],
+        "events_equal": events == alone_events,
+    }
 
 # A sweep spreads its runs over the ranks (SyncBatchNorm in each run: every run is its rank's
 # alone) and every rank gets the whole table, the same as one process's.

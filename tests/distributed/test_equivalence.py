@@ -44,3 +44,10 @@ def test_a_sweep_spreads_its_runs_and_every_rank_gets_the_table(results):
     assert found["ranks_equal"] and found["rows"] == 4
     assert found["difference"] < 1e-12
     assert found["curves"]
+
+
+def test_the_monitors_statistics_are_those_of_one_process(results):
+    found = results["monitor"]
+    assert found["rows"] == 4 * 3  # every epoch, each of the three layers
+    assert found["difference"] < 1e-10  # gradient and weight norms, activation statistics
+    assert found["ranks_equal"] and found["events_equal"]

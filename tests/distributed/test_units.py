@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ def test_shards_cover_the_batch_once_in_order(n, size):
 def test_a_batch_that_leaves_a_rank_without_samples_is_refused():
     check_batches(35, 7, 2)
     check_batches(100, None, 8)
-    with pytest.raises(ValueError, match=r"batch_size=1 gives each step 1 samples, fewer than the 2 ranks"):
+    with pytest.raises(ValueError, match=r"batch_size=1 gives each step 1 sample, fewer than the 2 ranks"):
         check_batches(10, 1, 2)
     with pytest.raises(ValueError, match=r"last step of each epoch has 5 of the 101 samples.*such as 31"):
         check_batches(101, 32, 8)
@@ -54,6 +55,34 @@ def test_the_launchers_environment_gives_the_world_size(monkeypatch):
     assert mpi.launched_size() == 1
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "4")
     assert mpi.launched_size() == 4
+
+
+def test_a_run_under_a_launcher_without_init_is_pointed_out(monkeypatch):
+    """mpiexec -n 2 python train.py with no dn.distributed.init(): every rank would train the whole
+    run alone and write the same files; fit and sweep say so, unless told distributed=False."""
+    for name in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    X, y = np.random.default_rng(0).normal(size=(8, 2)), np.arange(8) % 2
+
+    def train(**kwargs):
+        model = dn.nn.Linear(2, 2, rng=0, dtype="float64")
+        dn.fit(
+            model, X, y, "cross_entropy", dn.optim.SGD(model.parameters(), lr=0.1), verbose=0, monitor=False, **kwargs
+        )
+
+    with pytest.warns(
+        UserWarning, match=r"fit: this process is one of 2 ranks .* call dn.distributed.init\(\)"
+    ) as seen:
+        train()
+    assert seen[0].filename == __file__  # the line that called fit
+    with pytest.warns(UserWarning, match=r"sweep: this process is one of 2 ranks"):
+        dn.sweep(lambda: dn.nn.Linear(2, 2, rng=0, dtype="float64"), X, y, {"lr": [0.1]}, epochs=1, batch_size=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train(distributed=False)
+        monkeypatch.delenv("OMPI_COMM_WORLD_SIZE")
+        train()
 
 
 def test_a_missing_mpi4py_names_the_install(monkeypatch):

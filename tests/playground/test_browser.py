@@ -3,12 +3,14 @@
 One server and one browser for the module (starting them is most of the time). The flags keep
 Chromium from calling home (the machine has no network); Playwright gives it a fresh profile
 folder. Skipped when ``/usr/bin/chromium`` or the ``playwright`` package is missing; never
-``playwright install`` (no browser is downloaded). A screenshot is kept under pytest's tmp_path and
-its path printed (``pytest -s`` shows it).
+``playwright install`` (no browser is downloaded). A screenshot of the trained XOR page is kept as
+a test artifact: in the folder ``$DELTANET_ARTIFACTS`` names (``.ci/run`` sets it to
+``build/test-artifacts``), else under pytest's tmp_path; its path is printed (``pytest -s`` shows it).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -89,7 +91,9 @@ def test_xor_trains_in_the_page(server, browser, tmp_path: Path) -> None:
         tab.page.wait_for_selector("#explain-text:not([hidden])")
         assert "δ[1]" in tab.page.inner_text("#explain-text")
         assert tab.page.locator("#edges path").count() == 2 * 4 + 4 * 4 + 4 * 2
-        shot = tmp_path / "playground.png"
+        folder = Path(os.environ.get("DELTANET_ARTIFACTS") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        shot = folder / "playground-xor.png"
         tab.page.screenshot(path=str(shot), full_page=True)
         print(f"\nplayground screenshot: {shot} (XOR below {XOR_TEST_LOSS} in {elapsed:.1f} s)")
         assert shot.stat().st_size > 20_000
@@ -107,6 +111,11 @@ def test_changing_the_activation_rebuilds_the_network(server, browser) -> None:
         tab.page.wait_for_function("document.getElementById('epoch').textContent === '0'")
         tab.page.click("#add-layer")
         tab.page.wait_for_selector("#unit-3-0")  # inputs, three hidden layers, then the output
+        tab.page.click('button[data-layer="0"][data-delta="1"]')  # a fifth unit in the first hidden layer
+        tab.page.wait_for_selector("#unit-1-4")
+        tab.page.click('button[data-layer="1"][data-delta="-1"]')  # a unit fewer in the second
+        tab.page.wait_for_function("!document.getElementById('unit-2-3')")
+        assert tab.page.locator("#edges path").count() == 2 * 5 + 5 * 3 + 3 * 4 + 4 * 2
         assert tab.page.input_value("#f-activation") == "relu"
         assert tab.errors == []
     finally:
@@ -148,6 +157,37 @@ def test_an_invalid_value_shows_a_message(server, browser) -> None:
         tab.page.fill("#f-lr", "0.03")
         tab.page.locator("#f-lr").blur()
         tab.page.wait_for_selector("#error", state="hidden")
+        assert tab.errors == []
+    finally:
+        tab.close()
+
+
+def test_the_regression_draws_its_curve_and_the_run_downloads(server, browser, tmp_path: Path) -> None:
+    tab = Tab(browser, server.url)
+    try:
+        tab.page.select_option("#f-dataset", "regression")
+        tab.page.wait_for_function("!document.getElementById('row-function').hidden")
+        assert tab.page.input_value("#f-loss") == "mse"  # the task's usual loss came with it
+        assert tab.page.locator("#accuracy-row").is_hidden()
+        tab.page.click("#step")
+        tab.page.wait_for_function("document.getElementById('epoch').textContent === '1'")
+        assert tab.number("#test-loss") >= 0  # a number, not the dash of an untrained network
+        assert tab.page.locator("#network .unit").count() == 1 + 4 + 4 + 1  # 1 input, 4 + 4 hidden, 1 output
+        with tab.page.expect_download() as script_download:
+            tab.page.click("#download-script")
+        script = script_download.value
+        assert script.suggested_filename == "playground_regression.py"
+        text = Path(script.path()).read_text()
+        assert "dn.fit(" in text and "epochs=1" in text and "'regression'" in text
+        with tab.page.expect_download() as model_download:
+            tab.page.click("#download-model")
+        assert model_download.value.suggested_filename == "playground-model.dnet"
+        saved = tmp_path / "playground-model.dnet"
+        model_download.value.save_as(str(saved))
+        from deltanet import load
+
+        model = load(saved)
+        assert [layer.out_features for layer in model if hasattr(layer, "out_features")] == [4, 4, 1]
         assert tab.errors == []
     finally:
         tab.close()

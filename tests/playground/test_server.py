@@ -1,4 +1,5 @@
-"""The server without a browser: the page and its files, the WebSocket's messages, a closed tab.
+"""The server without a browser: the page and its files, the WebSocket's messages, a closed tab, and
+the command itself (127.0.0.1, --port, --no-browser, a port that is taken, Ctrl+C).
 
 Starlette's TestClient talks to the app in-process (it needs httpx); skipped without the
 ``playground`` extra. The missing-extra message is tested without it.
@@ -9,9 +10,18 @@ from __future__ import annotations
 import argparse
 import base64
 import builtins
+import fnmatch
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
+import tomllib
+import urllib.request
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +50,19 @@ def test_bad_port_is_one_line(capsys: pytest.CaptureFixture) -> None:
 
     with pytest.raises(ValueError, match="--port"):
         playground.main(argparse.Namespace(port=0, no_browser=True))
+
+
+def test_the_pages_files_are_served_and_ship_in_the_wheel() -> None:
+    """Every file of static/ is package data (pyproject.toml), and the server serves each one."""
+    from deltanet.playground import server
+
+    root = Path(__file__).resolve().parents[2]
+    static = root / "src" / "deltanet" / "playground" / "static"
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["deltanet"]
+    files = sorted(p.name for p in static.iterdir())
+    assert files == sorted(["index.html", *server.STATIC_TYPES])
+    for name in files:
+        assert any(fnmatch.fnmatch(f"playground/static/{name}", pattern) for pattern in patterns), name
 
 
 @pytest.fixture
@@ -113,3 +136,58 @@ def test_socket_commands_and_messages(client) -> None:
     while session.alive and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not session.alive  # the tab closed: its training thread ended
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("browser", [False, True])
+def test_the_command_serves_on_localhost_and_opens_the_browser(tmp_path: Path, browser: bool) -> None:
+    """``deltanet playground --port P [--no-browser]`` in a real process: the page is served on
+    127.0.0.1:P, the browser ($BROWSER, which webbrowser honours) is opened only without
+    --no-browser, a second server on the same port gets the one-line error, and Ctrl+C ends it."""
+    pytest.importorskip("starlette")
+    pytest.importorskip("uvicorn")
+    port, opened = _free_port(), tmp_path / "opened.txt"
+    fake = tmp_path / "browser.sh"
+    fake.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    fake.chmod(0o755)
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "BROWSER": str(fake), "PYTHONPATH": src}
+    command = [sys.executable, "-m", "deltanet", "playground", "--port", str(port)]
+    process = subprocess.Popen(
+        command + ([] if browser else ["--no-browser"]),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline, page = time.monotonic() + 30, None
+        while page is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.1)
+        assert page is not None and "<title>deltanet playground</title>" in page, "no page served"
+        if not browser:  # a second server on the same port
+            second = subprocess.run(
+                command + ["--no-browser"], env=env, capture_output=True, text=True, timeout=30, check=False
+            )
+            assert second.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in second.stderr
+            assert "choose another port with --port" in second.stderr and "Traceback" not in second.stderr
+        if browser:
+            while not opened.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert opened.read_text().strip() == f"http://127.0.0.1:{port}/"
+        else:
+            time.sleep(1.5)  # the browser would be opened 1 s after the start
+            assert not opened.exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert f"deltanet playground: http://127.0.0.1:{port}/" in out

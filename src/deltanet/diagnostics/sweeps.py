@@ -317,6 +317,8 @@ def _world(distributed: Any) -> Any:
     """The ``World`` to spread the runs over (two or more ranks), or None."""
     if distributed is None:
         world = dist.current()
+        if world is None:
+            dist.warn_if_launched("sweep")
     elif distributed is True:
         world = dist.init()
     elif distributed is False:

@@ -17,7 +17,7 @@ and rank 0 alone prints and writes files. The result equals one process's to rou
 
 from deltanet.distributed.failure import abort_on_error
 from deltanet.distributed.gradients import GradientSync
-from deltanet.distributed.mpi import launched_size
+from deltanet.distributed.mpi import launched_size, warn_if_launched
 from deltanet.distributed.setup import start_fit
 from deltanet.distributed.sharding import check_batches, shard
 from deltanet.distributed.world import (
@@ -44,4 +44,5 @@ __all__ = [
     "launched_size",
     "shard",
     "start_fit",
+    "warn_if_launched",
 ]

@@ -4,12 +4,14 @@
 which has no business in a program that trains on one machine. ``deltanet[mpi]`` installs it
 with MPICH from the package index (``pip install "deltanet[mpi]"``); on a cluster, build
 ``mpi4py`` against the cluster's own MPI instead (``pip install --no-binary mpi4py mpi4py`` with
-that MPI's ``mpicc`` on the ``PATH``), so that it uses the fast network.
+that MPI's ``mpicc`` on the ``PATH``), so that it uses the fast network, in an environment without
+the ``mpich`` package (its ``mpi.h`` and ``libmpi.so`` would be found first).
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 INSTALL = (
@@ -66,3 +68,47 @@ def launched_size() -> int:
     if any(name in os.environ for name in _RANK_ONLY_VARIABLES):
         return int(load().COMM_WORLD.Get_size())
     return 1
+
+
+def announced_size() -> int:
+    """The number of ranks a launcher wrote into the environment (1 when none did); starts nothing.
+
+    Unlike ``launched_size``, it never starts MPI to ask (so Slurm's ``srun`` with PMIx alone,
+    which announces no size, gives 1).
+
+    Examples:
+        >>> from deltanet.distributed.mpi import announced_size
+        >>> announced_size() >= 1
+        True
+    """
+    for name in _SIZE_VARIABLES:
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) >= 1:
+            return int(value)
+    return 1
+
+
+def warn_if_launched(owner: str) -> None:
+    """Warn that a launcher started several ranks but ``owner`` runs on this one alone.
+
+    A script started with ``mpiexec -n 4`` that never calls ``deltanet.distributed.init()``
+    trains the whole run four times, each rank writing the same files: almost always a
+    forgotten line, so ``fit`` and ``sweep`` say so (``distributed=False`` silences it).
+
+    Args:
+        owner: the function that trains (``"fit"``, ``"sweep"``), for the message.
+
+    Examples:
+        >>> from deltanet.distributed.mpi import warn_if_launched
+        >>> warn_if_launched("fit")  # started without a launcher: nothing to say
+    """
+    size = announced_size()
+    if size > 1:
+        warnings.warn(
+            f"{owner}: this process is one of {size} ranks started by an MPI launcher (mpiexec, srun), but "
+            f"data-parallel training is off, so every rank trains the whole run alone (and writes the same "
+            f"files); call dn.distributed.init() first or pass distributed=True, or pass distributed=False to "
+            f"train on each rank alone on purpose",
+            UserWarning,
+            stacklevel=4,
+        )

@@ -61,7 +61,7 @@ def check_batches(samples: int, batch_size: int | None, size: int) -> None:
     near = sorted(range(size, samples + 1), key=lambda b: (abs(b - batch), b))[:1000]
     hint = [b for b in near if samples % b == 0 or samples % b >= size][:1]
     if batch < size:
-        what = f"batch_size={batch_size} gives each step {batch} samples"
+        what = f"batch_size={batch_size} gives each step {batch} sample{'' if batch == 1 else 's'}"
     else:
         what = f"with batch_size={batch_size}, the last step of each epoch has {last} of the {samples} samples"
     raise ValueError(

@@ -111,7 +111,8 @@ def fit(
             process alone, ``None`` (default) trains data-parallel after
             ``deltanet.distributed.init()``. Every rank is given the whole data; ``batch_size``
             is the global batch, split over the ranks, so that the run equals one process's to
-            rounding. Rank 0 alone prints and writes ``run_dir`` and checkpoints.
+            rounding. Rank 0 alone prints and writes ``run_dir`` and checkpoints. ``None`` under a
+            launcher of several ranks without ``init()`` warns (each rank would train alone).
 
     Returns:
         A ``History``: ``history.history["loss"]`` holds the epoch's mean training loss (the mean
@@ -234,6 +235,8 @@ def _world(distributed: Any) -> Any:
     """The ``World`` of a data-parallel fit (an MPI job of two or more ranks), or None."""
     if distributed is None:
         world = dist.current()
+        if world is None:
+            dist.warn_if_launched("fit")
     elif check.flag(distributed, "distributed", "fit"):
         world = dist.init()
     else:
