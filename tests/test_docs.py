@@ -215,6 +215,7 @@ def test_your_own_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     hd95 = float(re.search(r"^HD95 \(mm\) ([0-9.]+)$", printed, re.MULTILINE).group(1))
     assert dice > 0.6 and hd95 < 30  # a network trained for seconds finds the (derived) brain mask
     assert "['little_brain', 'much_brain']" in printed
+    assert re.search(r"^batch by batch, last loss [0-9.]+$", printed, re.MULTILINE)  # the DataLoader loop ran
     written = tmp_path / "case02_prediction.nii.gz"
     from deltanet.data import read_image
 
