@@ -12,12 +12,18 @@ pytest.importorskip("scipy")
 from deltanet.examples import super_resolution as sr  # noqa: E402
 
 
-def test_pixel_shuffle_is_torchs():
+def test_the_network_uses_torchs_pixel_shuffle():
     torch = pytest.importorskip("torch")
-    z = np.random.default_rng(0).normal(size=(2, 12, 3, 5))
+    model = sr.SubPixelSR(rng=0)
+    assert isinstance(model.shuffle, dn.nn.PixelShuffle) and model.shuffle.upscale_factor == 2
+    low = np.random.default_rng(0).random((2, 1, 6, 5)).astype(np.float32)
+    x = sr.network_input(low)
+    upsampled = torch.tensor(np.stack([sr.bicubic(image[0]) for image in low])[:, None])
+    np.testing.assert_array_equal(x[:, 1:], torch.nn.functional.pixel_unshuffle(upsampled, 2).numpy())
+    np.testing.assert_array_equal(x[:, :1], low)
+    z = x[:, 1:] + model.correction(dn.tensor(x)).data
     expected = torch.nn.functional.pixel_shuffle(torch.tensor(z), 2).numpy()
-    np.testing.assert_array_equal(sr.pixel_shuffle(dn.tensor(z), 2).data, expected)
-    np.testing.assert_array_equal(sr.pixel_unshuffle(expected, 2), z)
+    np.testing.assert_allclose(model(dn.tensor(x)).data, expected, rtol=1e-6, atol=1e-7)
 
 
 def test_quick_run_beats_bicubic():
