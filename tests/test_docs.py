@@ -177,6 +177,7 @@ def test_tutorial_cnn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "22500 3" in printed and "Total params: 61,706" in printed
     assert "[4.9, -14.5] [4.9, -14.5]" in printed  # [Desrosiers 2024]'s mini-batch: one by one = batched
     assert "[0.9926085, 5e-07]" in printed
+    assert "GoogLeNet: 6,624,904 parameters" in printed and "inception 3a: (1, 256, 28, 28)" in printed
     last = re.findall(r"^\[([0-9., ]+)\]$", printed, re.MULTILINE)[-1]
     assert float(last.split(",")[-1]) > 0.8  # the small CNN learns the digits in 3 epochs
 
@@ -215,6 +216,7 @@ def test_your_own_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     hd95 = float(re.search(r"^HD95 \(mm\) ([0-9.]+)$", printed, re.MULTILINE).group(1))
     assert dice > 0.6 and hd95 < 30  # a network trained for seconds finds the (derived) brain mask
     assert "['little_brain', 'much_brain']" in printed
+    assert re.search(r"^batch by batch, last loss [0-9.]+$", printed, re.MULTILINE)  # the DataLoader loop ran
     written = tmp_path / "case02_prediction.nii.gz"
     from deltanet.data import read_image
 

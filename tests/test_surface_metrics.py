@@ -104,3 +104,20 @@ def test_bad_inputs():
         hausdorff_distance(a, a, percentile=101)
     with pytest.raises(ValueError, match=r"pred must be a non-empty mask of numbers"):
         average_surface_distance(np.array(["a"]), a)
+
+
+def test_label_maps_and_probabilities_are_not_read_as_masks():
+    labels = np.zeros((12, 12), np.int64)
+    labels[2:5, 2:5], labels[7:10, 7:10] = 1, 2
+    with pytest.raises(
+        ValueError, match=r"hausdorff_distance: pred must be a binary mask .* got the values 2; .*labels == c"
+    ):
+        hausdorff_distance(labels, labels > 0)
+    probabilities = np.where(labels > 0, 0.9, 0.1)
+    with pytest.raises(
+        ValueError, match=r"average_surface_distance: target must be a binary mask .* 0\.1, 0\.9; .*p > 0\.5"
+    ):
+        average_surface_distance(labels == 1, probabilities)
+    with pytest.raises(ValueError, match=r"surface_distances: pred must be a binary mask .* got the values nan"):
+        surface_distances(np.full((4, 4), np.nan), np.ones((4, 4)))
+    assert hausdorff_distance(labels == 1, (labels == 1).astype(np.float32)) == 0.0  # bool and 0/1 floats agree

@@ -288,3 +288,39 @@ def test_patch_dataset_errors():
         PatchDataset([], 8, num_samples=0)
     with pytest.raises(IndexError, match="out of range for 0 patches"):
         PatchDataset([], 8)[0]
+
+
+def test_fit_given_a_dataset_says_how_to_train_on_one(folder, count_reads):
+    root, _ = folder
+    ds = ImageFolder(root)
+    model = dn.nn.Sequential(dn.nn.Flatten(), dn.nn.Linear(30, 2))
+    for data in (ds, DataLoader(ds, batch_size=2)):
+        with pytest.raises(
+            ValueError, match=rf"X: fit trains on arrays, got {type(data).__name__}; .*X, y = dataset\[:\]"
+        ):
+            dn.fit(model, data, None, "cross_entropy", "sgd", monitor=False)
+    with pytest.raises(ValueError, match=r"validation X: fit trains on arrays, got ImageFolder"):
+        dn.fit(model, *ds[:], "cross_entropy", "sgd", validation_data=(ds, None), monitor=False)
+    assert count_reads == [
+        "img0.png",
+        "img1.png",
+        "img2.png",
+        "img0.png",
+        "img1.png",
+    ]  # ds[:] once; no file read by fit
+
+
+def test_a_dataloader_loop_reads_one_batch_at_a_time(folder, count_reads):
+    root, _ = folder
+    ds = ImageFolder(root, transform=T.ScaleIntensityRange(0, 255))
+    model = dn.nn.Sequential(dn.nn.Flatten(), dn.nn.Linear(30, 2))
+    optimizer = dn.optim.SGD(model.parameters(), lr=0.5)
+    loss_fn = dn.losses.CrossEntropy()
+    read_before_each_batch = []
+    for xb, yb in DataLoader(ds, batch_size=2, rng=0):
+        read_before_each_batch.append(len(count_reads))
+        loss = loss_fn(model(dn.tensor(xb)), dn.tensor(yb))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert read_before_each_batch == [2, 4, 5]  # the files of one batch, not the folder

@@ -1,6 +1,10 @@
 """The denoising example on pydicom's real CT slices: the quick run's CNN already beats the noisy
 input clearly; the filters' widths are chosen on the training patches."""
 
+import contextlib
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -10,9 +14,25 @@ pytest.importorskip("scipy")
 from deltanet.examples import denoising  # noqa: E402
 
 
+def run_printed(run, **options):
+    """``run(quick=True, verbose=1, ...)``'s result, with what it printed under ``"printed"``."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = run(quick=True, verbose=1, **options)
+    return {**result, "printed": out.getvalue()}
+
+
+def table(printed):
+    """The printed table's rows: label → the numbers after it (percentages as fractions)."""
+    rows = {}
+    for label, numbers in re.findall(r"^  (\S.*?)\s{2,}(-?[0-9.]+%?(?:\s+-?[0-9.]+%?)+)$", printed, re.M):
+        rows[label] = [round(float(v[:-1]) / 100, 6) if v.endswith("%") else float(v) for v in numbers.split()]
+    return rows
+
+
 @pytest.fixture(scope="module")
 def quick():
-    return denoising.run(quick=True, verbose=0)
+    return run_printed(denoising.run)
 
 
 def test_quick_run_removes_noise(quick):
@@ -36,3 +56,12 @@ def test_residual_network_outputs_input_minus_noise():
 def test_half_resolution_averages_blocks():
     image = np.arange(16.0).reshape(4, 4)
     np.testing.assert_array_equal(denoising.half_resolution(image), [[2.5, 4.5], [10.5, 12.5]])
+
+
+def test_it_prints_what_it_returns(quick):
+    rows, scores = table(quick["printed"]), quick["scores"]
+    sigma, size = quick["gaussian_sigma"], quick["median_size"]
+    labels = ("noisy", f"Gaussian filter σ = {sigma}", f"median filter {size}×{size}", "residual CNN")
+    for label, key in zip(labels, ("noisy", "gaussian", "median", "cnn"), strict=True):
+        assert rows[label] == [round(scores[key][0], 2), round(scores[key][1], 3)]
+    assert quick["printed"].strip().splitlines()[-1] == quick["summary"]

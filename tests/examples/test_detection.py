@@ -1,5 +1,9 @@
 """Detection: peak picking and greedy matching by hand; the quick run's U-Net detections are precise."""
 
+import contextlib
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -7,6 +11,22 @@ pytest.importorskip("nibabel")
 pytest.importorskip("scipy")
 
 from deltanet.examples import detection  # noqa: E402
+
+
+def run_printed(run, **options):
+    """``run(quick=True, verbose=1, ...)``'s result, with what it printed under ``"printed"``."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = run(quick=True, verbose=1, **options)
+    return {**result, "printed": out.getvalue()}
+
+
+def table(printed):
+    """The printed table's rows: label → the numbers after it (percentages as fractions)."""
+    rows = {}
+    for label, numbers in re.findall(r"^  (\S.*?)\s{2,}(-?[0-9.]+%?(?:\s+-?[0-9.]+%?)+)$", printed, re.M):
+        rows[label] = [round(float(v[:-1]) / 100, 6) if v.endswith("%") else float(v) for v in numbers.split()]
+    return rows
 
 
 def test_peaks_and_boxes_by_hand():
@@ -25,8 +45,22 @@ def test_matching_is_one_to_one():
     assert detection.scores(1, 3, 2) == pytest.approx((1 / 3, 1 / 2, 0.4))
 
 
-def test_quick_run_detects():
-    result = detection.run(quick=True, verbose=0)
+@pytest.fixture(scope="module")
+def quick():
+    return run_printed(detection.run)
+
+
+def test_quick_run_detects(quick):
+    result = quick
     assert result["precision"] > 0.8 and result["recall"] > 0.5
     assert result["f1"] > result["blob_f1"]
     assert result["blob_f1"] > 0.3  # the classical detector is a real baseline
+
+
+def test_it_prints_what_it_returns(quick):
+    rows = table(quick["printed"])
+    unet = [round(quick[key], 3) for key in ("precision", "recall", "f1")]
+    blob = [round(quick[key], 3) for key in ("blob_precision", "blob_recall", "blob_f1")]
+    assert rows["U-Net heat map, peak picking"] == unet
+    assert rows[f"difference of Gaussians > {quick['blob_threshold']}"] == blob
+    assert quick["printed"].strip().splitlines()[-1] == quick["summary"]

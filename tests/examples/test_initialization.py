@@ -1,5 +1,9 @@
 """Constant vs large random vs Glorot vs He vs LSUV on the same deep ReLU network."""
 
+import contextlib
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -10,7 +14,10 @@ from deltanet.examples import initialization  # noqa: E402
 
 @pytest.fixture(scope="module")
 def result():
-    return initialization.run(quick=True, verbose=0)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        result = initialization.run(quick=True, verbose=1)
+    return {**result, "printed": printed.getvalue()}
 
 
 def test_zeros_and_constants_do_not_break_the_symmetry(result):
@@ -57,3 +64,23 @@ def test_dropout_makes_constant_initialization_possible(result):
 
 def test_helpers():
     assert initialization.distinct_units(np.array([[1.0, 0.0], [1.0 + 1e-6, 0.0], [0.0, 1.0]])) == 2
+
+
+def test_it_prints_what_it_returns(result):
+    """The deck's two claims as printed: saturated sigmoids (part 2) and constants with dropout (part 3)."""
+    printed = result["printed"]
+    for scheme in ("large random", "Glorot"):
+        row = result["sigmoid"][scheme]
+        hidden, output = (round(100 * v) for v in row["saturated"])
+        line = re.search(
+            rf"^  {scheme}\s+hidden (\d+)%, output (\d+)%\s+([0-9.]+), ([0-9.]+)\s.*?([0-9.]+)%$", printed, re.M
+        )
+        assert line is not None
+        assert [int(line[1]), int(line[2])] == [hidden, output]
+        assert [float(line[3]), float(line[4])] == [round(g, 4) for g in row["grads"]]
+        assert float(line[5]) == round(100 * row["accuracy"], 1)
+    for label, key in (("without dropout", "without"), (f"with dropout p = {initialization.P}", "with")):
+        units, accuracy = result["dropout"][key]["distinct_units"], result["dropout"][key]["accuracy"]
+        expected = f"  {label:<22} {units:>2} of {initialization.DROPOUT_HIDDEN} hidden units distinct, "
+        assert f"{expected}training accuracy {accuracy:.1%}" in printed
+    assert printed.strip().splitlines()[-1] == result["summary"]

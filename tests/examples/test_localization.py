@@ -1,5 +1,9 @@
 """Localization: the quick run's boxes overlap the lesions far better than the mean box; IoU by hand."""
 
+import contextlib
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -8,8 +12,29 @@ pytest.importorskip("nibabel")
 from deltanet.examples import _lesions, localization  # noqa: E402
 
 
-def test_quick_run_localizes():
-    result = localization.run(quick=True, verbose=0)
+def run_printed(run, **options):
+    """``run(quick=True, verbose=1, ...)``'s result, with what it printed under ``"printed"``."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = run(quick=True, verbose=1, **options)
+    return {**result, "printed": out.getvalue()}
+
+
+def table(printed):
+    """The printed table's rows: label → the numbers after it (percentages as fractions)."""
+    rows = {}
+    for label, numbers in re.findall(r"^  (\S.*?)\s{2,}(-?[0-9.]+%?(?:\s+-?[0-9.]+%?)+)$", printed, re.M):
+        rows[label] = [round(float(v[:-1]) / 100, 6) if v.endswith("%") else float(v) for v in numbers.split()]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def quick():
+    return run_printed(localization.run)
+
+
+def test_quick_run_localizes(quick):
+    result = quick
     assert result["mean_iou"] > 0.25 and result["hit_rate"] > 0.15
     assert result["mean_iou"] > 3 * result["baseline_mean_iou"]
 
@@ -29,3 +54,10 @@ def test_painted_lesions_are_inside_their_boxes():
     for top, left, bottom, right in boxes:
         centre = image[int((top + bottom) / 2), int((left + right) / 2)]
         assert centre >= _lesions.CONTRAST[0] - 1e-6 and 0 <= top < bottom <= 32 and 0 <= left < right <= 32
+
+
+def test_it_prints_what_it_returns(quick):
+    rows = table(quick["printed"])
+    assert rows["CNN"] == [round(quick["mean_iou"], 3), round(quick["hit_rate"], 3)]
+    assert rows["always the mean box"] == [round(quick["baseline_mean_iou"], 3), round(quick["baseline_hit_rate"], 3)]
+    assert quick["printed"].strip().splitlines()[-1] == quick["summary"]

@@ -1,5 +1,9 @@
 """U-Net with the Dice loss on synthetic cells beats intensity thresholds."""
 
+import contextlib
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -7,9 +11,25 @@ from deltanet.data.segmentation import make_cells
 from deltanet.examples import segmentation
 
 
+def run_printed(run, **options):
+    """``run(quick=True, verbose=1, ...)``'s result, with what it printed under ``"printed"``."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = run(quick=True, verbose=1, **options)
+    return {**result, "printed": out.getvalue()}
+
+
+def table(printed):
+    """The printed table's rows: label → the numbers after it (percentages as fractions)."""
+    rows = {}
+    for label, numbers in re.findall(r"^  (\S.*?)\s{2,}(-?[0-9.]+%?(?:\s+-?[0-9.]+%?)+)$", printed, re.M):
+        rows[label] = [round(float(v[:-1]) / 100, 6) if v.endswith("%") else float(v) for v in numbers.split()]
+    return rows
+
+
 @pytest.fixture(scope="module")
 def quick():
-    return segmentation.run(quick=True, verbose=0)
+    return run_printed(segmentation.run)
 
 
 def test_quick_run_beats_the_thresholds(quick):
@@ -27,3 +47,12 @@ def test_threshold_baseline():
     assert 0.2 <= low < high < 1.0
     seg = segmentation.threshold_segmentation(images, low, high)
     assert set(np.unique(seg)) <= {0, 1, 2}
+
+
+def test_it_prints_what_it_returns(quick):
+    rows = table(quick["printed"])
+    low, high = quick["thresholds"]
+    assert rows["U-Net"] == [*np.round(quick["dice_per_class"], 3).tolist(), round(quick["dice"], 3)]
+    expected = [*np.round(quick["threshold_dice_per_class"], 3).tolist(), round(quick["threshold_dice"], 3)]
+    assert rows[f"thresholds {low:.2f}, {high:.2f}"] == expected
+    assert quick["printed"].strip().splitlines()[-1] == quick["summary"]

@@ -10,13 +10,12 @@ $$
 \qquad 0 \le i, j < r
 $$
 
-(``torch.nn.PixelShuffle``'s formula; here written with reshapes and axis swaps, see
-``pixel_shuffle``). It corrects the bicubic estimate rather than starting from nothing: the
-bicubic image, cut by the inverse rearrangement into four sub-pixel maps of the low resolution
-(``pixel_unshuffle``), goes in beside the low-resolution image, and the network adds its
-correction to those maps, $\hat y = \mathrm{PS}(b + f([x, b]))$ with $b$ the unshuffled bicubic
-image. Its last layer starts near zero (its initial weights × 0.01), so training starts from bicubic
-interpolation and
+(``dn.nn.PixelShuffle``, PyTorch's layer of that name). It corrects the bicubic estimate rather
+than starting from nothing: the bicubic image, cut by the inverse rearrangement into four
+sub-pixel maps of the low resolution (``dn.functional.pixel_unshuffle``), goes in beside the
+low-resolution image, and the network adds its correction to those maps,
+$\hat y = \mathrm{PS}(b + f([x, b]))$ with $b$ the unshuffled bicubic image. Its last layer starts
+near zero (its initial weights × 0.01), so training starts from bicubic interpolation and
 learns the detail that interpolation misses, with the mean squared error.
 
 Data, as in the ``denoising`` example: random 24 × 24 high-resolution patches of two head CT
@@ -46,48 +45,6 @@ QUICK_PATCHES, QUICK_EPOCHS = 160, 8
 SCALE = 2
 
 
-def pixel_shuffle(z: dn.Tensor, r: int) -> dn.Tensor:
-    r"""$(N, C r^2, H, W) \to (N, C, H r, W r)$: $\mathrm{PS}(z)_{c, hr + i, wr + j} = z_{c r^2 + i r + j, h, w}$.
-
-    ``torch.nn.functional.pixel_shuffle``'s rearrangement, as reshapes and swaps of two axes.
-
-    Args:
-        z: feature maps $(N, C r^2, H, W)$.
-        r: the upscaling factor.
-
-    Examples:
-        >>> import numpy as np, deltanet as dn
-        >>> from deltanet.examples.super_resolution import pixel_shuffle
-        >>> z = dn.tensor(np.arange(4.0).reshape(1, 4, 1, 1))
-        >>> pixel_shuffle(z, 2).data[0, 0].tolist()
-        [[0.0, 1.0], [2.0, 3.0]]
-    """
-    N, C, H, W = z.shape
-    c = C // (r * r)
-    x = z.reshape(N, c, r, r, H, W)  # (N, c, i, j, h, w)
-    x = x.transpose(2, 4).transpose(3, 4).transpose(4, 5)  # -> (N, c, h, i, w, j)
-    return x.reshape(N, c, H * r, W * r)
-
-
-def pixel_unshuffle(a: np.ndarray, r: int) -> np.ndarray:
-    r"""The inverse of ``pixel_shuffle`` on arrays: $(N, C, H r, W r) \to (N, C r^2, H, W)$.
-
-    Args:
-        a: images $(N, C, H r, W r)$.
-        r: the factor.
-
-    Examples:
-        >>> import numpy as np, deltanet as dn
-        >>> from deltanet.examples.super_resolution import pixel_shuffle, pixel_unshuffle
-        >>> a = np.arange(16.0).reshape(1, 1, 4, 4)
-        >>> bool((pixel_shuffle(dn.tensor(pixel_unshuffle(a, 2)), 2).data == a).all())
-        True
-    """
-    N, C, H, W = a.shape
-    x = a.reshape(N, C, H // r, r, W // r, r)  # (N, c, h, i, w, j)
-    return x.transpose(0, 1, 3, 5, 2, 4).reshape(N, C * r * r, H // r, W // r)
-
-
 class SubPixelSR(dn.nn.Module):
     r"""$\hat y = \mathrm{PS}(b + f([x, b]))$: a sub-pixel correction of the bicubic maps $b$.
 
@@ -97,7 +54,7 @@ class SubPixelSR(dn.nn.Module):
 
     Shape:
         - input: $(N, 1 + r^2, H, W)$: the low-resolution image and the bicubic image's four
-          sub-pixel maps (``pixel_unshuffle``); output: $(N, 1, 2H, 2W)$.
+          sub-pixel maps (``dn.functional.pixel_unshuffle``); output: $(N, 1, 2H, 2W)$.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -116,11 +73,12 @@ class SubPixelSR(dn.nn.Module):
             dn.nn.ReLU(),
             dn.nn.Conv2d(width, SCALE * SCALE, 3, padding=1, rng=g),
         )
+        self.shuffle = dn.nn.PixelShuffle(SCALE)
         for p in self.correction[4].parameters():
             p.data[...] *= 0.01  # start (almost) from the bicubic image itself
 
     def forward(self, x: dn.Tensor) -> dn.Tensor:
-        return pixel_shuffle(x[:, 1:] + self.correction(x), SCALE)
+        return self.shuffle(x[:, 1:] + self.correction(x))
 
 
 def downsample(images: np.ndarray) -> np.ndarray:
@@ -137,7 +95,8 @@ def bicubic(image: np.ndarray) -> np.ndarray:
 def network_input(low: np.ndarray) -> np.ndarray:
     """$(N, 1, H, W)$ low-resolution images → $(N, 5, H, W)$: each with its bicubic image's sub-pixel maps."""
     upsampled = np.stack([bicubic(image[0]) for image in low])[:, None]
-    return np.concatenate([low, pixel_unshuffle(upsampled, SCALE)], axis=1).astype(np.float32)
+    maps = dn.functional.pixel_unshuffle(dn.tensor(upsampled), SCALE).data
+    return np.concatenate([low, maps], axis=1).astype(np.float32)
 
 
 def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: int = 1) -> dict[str, Any]:

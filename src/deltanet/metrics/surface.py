@@ -20,6 +20,10 @@ distance to the target's surface $G$ is $d(a, \partial G) = \min_{b \in \partial
   default), or with ``symmetric=True`` the mean over both directions' distances together (often
   called ASSD).
 
+**Masks are binary**: bool, or numbers that are all 0 or 1. A label map of several classes or a
+map of probabilities raises a ``ValueError`` instead of being read as "nonzero = inside": give
+``labels == c`` for class $c$, and threshold probabilities first.
+
 **Empty masks** (as MONAI): if both masks are empty there is nothing to measure and the result
 is ``nan``; if exactly one is empty (a missed or an invented structure) it is ``inf``. Average
 over cases with ``numpy.nanmean`` if empty pairs are expected.
@@ -41,7 +45,16 @@ def _mask(values: Any, name: str, fn: str) -> np.ndarray:
         raise ValueError(
             f"{fn}: {name} must be a non-empty mask of numbers, got shape {array.shape}, dtype {array.dtype}"
         )
-    return array != 0
+    inside = array != 0
+    if array.dtype.kind != "b" and not np.all(array[inside] == 1):
+        # A label map of several classes or a probability map would be merged silently into "nonzero".
+        others = np.unique(array[inside & (array != 1)])
+        raise ValueError(
+            f"{fn}: {name} must be a binary mask (bool, or only 0 and 1), got the values "
+            f"{', '.join(f'{v:g}' for v in others[:5].tolist())}{', ...' if others.size > 5 else ''}; for class c of "
+            "a label map give labels == c, for probabilities a thresholded mask (p > 0.5)"
+        )
+    return inside
 
 
 def _spacing(spacing: Any, ndim: int, fn: str) -> tuple[float, ...]:
@@ -89,7 +102,7 @@ def surface_distances(pred: Any, target: Any, spacing: Any = None) -> np.ndarray
     the surface of ``target``.
 
     Args:
-        pred: the predicted mask (nonzero = inside), 2-D or 3-D.
+        pred: the predicted mask (1 or True = inside), 2-D or 3-D.
         target: the true mask, the same shape.
         spacing: the voxel size in mm per axis (one number for all; default 1).
 
@@ -150,7 +163,7 @@ def hausdorff_distance(
     the first term, from ``pred`` to ``target``.
 
     Args:
-        pred: the predicted mask (nonzero = inside), 2-D or 3-D; for class $c$ of a label map,
+        pred: the predicted mask (1 or True = inside), 2-D or 3-D; for class $c$ of a label map,
             ``labels == c``.
         target: the true mask, the same shape.
         percentile: None (the maximum) or $q \in [0, 100]$, e.g. 95.
@@ -199,7 +212,7 @@ def average_surface_distance(pred: Any, target: Any, spacing: Any = None, symmet
     the symmetric mean (ASSD).
 
     Args:
-        pred: the predicted mask (nonzero = inside), 2-D or 3-D.
+        pred: the predicted mask (1 or True = inside), 2-D or 3-D.
         target: the true mask, the same shape.
         spacing: the voxel size in mm per axis (one number for all; default 1).
         symmetric: average over both directions' distances together.

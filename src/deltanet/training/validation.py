@@ -55,6 +55,13 @@ def _to_array(value: Any, name: str) -> np.ndarray:
             f"{name}: expected an array, got a numpy.matrix (whose * is a matrix product, not an "
             f"elementwise one); pass numpy.asarray({name}) if elementwise arithmetic is what you meant"
         )
+    if {"Dataset", "IterableDataset", "DataLoader"} & {c.__name__ for c in type(value).__mro__}:
+        # np.asarray would read every sample of a file dataset before failing on the (image, label) pairs.
+        raise ValueError(
+            f"{name}: fit trains on arrays, got {type(value).__name__}; take the arrays with X, y = dataset[:] "
+            "(deltanet's datasets stack a slice into a batch), call fit on fresh patches per round, or train "
+            "batch by batch in a loop over DataLoader(dataset), which reads only one batch at a time"
+        )
     try:
         return np.asarray(value)
     except (ValueError, TypeError) as error:
