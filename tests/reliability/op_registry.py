@@ -697,6 +697,57 @@ register(
 )
 register(
     OpInfo(
+        ops.FloorDivide,
+        lambda x, y: x // y,
+        np.floor_divide,
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3) * 5, away_from_zero(rng, 2, 3)),
+            S("broadcast", normal(rng, 3) * 5, away_from_zero(rng, 2, 1)),
+            S("empty", normal(rng, 0, 2), away_from_zero(rng, 2)),
+        ],
+        [
+            E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4)),
+            E(
+                "integer zero",
+                ZeroDivisionError,
+                r"floor_divide: integer division by zero",
+                dn.tensor([7, 8]),  # a tensor: integer arrays alone would meet NumPy's own operator
+                np.zeros(2, int),
+            ),
+        ],
+        differentiable=False,
+        backward_error=(RuntimeError, r"derivative for floor_divide \(//\) is not implemented"),
+    )
+)
+register(
+    OpInfo(
+        ops.Remainder,
+        lambda x, y: x % y,
+        np.remainder,
+        lambda rng: [
+            # x / y away from integers: the remainder jumps where it is one (gradcheck steps 1e-6).
+            S(
+                "same shape",
+                np.array([[3.5, -2.5, 4.2], [-7.3, 0.4, 1.1]]),
+                np.array([[2.0, 1.5, -3.0], [2.0, -0.9, 0.7]]),
+            ),
+            S("broadcast", np.array([3.5, -2.5, 4.2]), np.array([[2.0], [-1.5]])),
+            S("empty", normal(rng, 0, 2), away_from_zero(rng, 2)),
+        ],
+        [
+            E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4)),
+            E(
+                "integer zero",
+                ZeroDivisionError,
+                r"remainder: integer division by zero",
+                dn.tensor([7, 8]),
+                np.zeros(2, int),
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
         ops.Where,
         lambda x, y, condition: dn.where(condition, x, y),
         lambda x, y, condition: np.where(condition, x, y),
