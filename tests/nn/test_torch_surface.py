@@ -234,3 +234,17 @@ def test_to_accepts_deltanet_device_objects():
     assert model.weight.dtype == dn.float64
     with pytest.raises(RuntimeError, match=r"Linear.to: deltanet has no GPU backend.*device 'cuda' cannot be used"):
         model.to(dn.device("cuda"))
+
+
+def test_a_float64_input_to_a_float32_model_is_the_documented_difference():
+    """docs/from-pytorch.md: NumPy's promotion (PyTorch refuses); nothing of the input is truncated,
+    the gradients keep each parameter's dtype, and predict converts to the model's dtype."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    out = model(dn.tensor(x))
+    w1, b1, w2, b2 = (p.data.astype(np.float64) for p in model.parameters())
+    assert out.dtype == dn.float64
+    np.testing.assert_allclose(out.data, np.tanh(x @ w1.T + b1) @ w2.T + b2, rtol=1e-13)
+    out.sum().backward()
+    assert all(p.grad.dtype == dn.float32 for p in model.parameters())
+    assert dn.predict(model, x).dtype == np.float32
