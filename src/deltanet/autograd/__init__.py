@@ -124,6 +124,7 @@ from deltanet.autograd.shapes import (
     unbind,
     unsqueeze,
 )
+from deltanet.autograd.sorting import argsort, sort, topk
 from deltanet.autograd.tensor import Tensor
 
 methods.install()
@@ -141,6 +142,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "argsort",
     "as_tensor",
     "bmm",
     "cat",
@@ -215,6 +217,7 @@ __all__ = [
     "sigmoid",
     "sin",
     "softmax",
+    "sort",
     "split",
     "sqrt",
     "square",
@@ -226,6 +229,7 @@ __all__ = [
     "t",
     "tanh",
     "tensor",
+    "topk",
     "transpose",
     "unbind",
     "unbroadcast",

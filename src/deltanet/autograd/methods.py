@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from deltanet.autograd import compare, conversions, elementwise, engine, factories, inplace, reductions, shapes
+from deltanet.autograd import (
+    compare,
+    conversions,
+    elementwise,
+    engine,
+    factories,
+    inplace,
+    reductions,
+    shapes,
+    sorting,
+)
 from deltanet.autograd.tensor import Tensor
 
 
@@ -152,6 +162,10 @@ METHODS: dict[str, Any] = {
     "softmax": reductions.softmax,
     "log_softmax": reductions.log_softmax,
     "logsumexp": reductions.logsumexp,
+    # ordering
+    "sort": sorting.sort,
+    "argsort": sorting.argsort,
+    "topk": sorting.topk,
     # shapes
     "reshape": shapes.reshape,
     "view": shapes.view,
