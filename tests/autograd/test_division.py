@@ -18,6 +18,9 @@ def test_floor_division_and_remainder_follow_python(rng):
     assert (dn.tensor([7, -7]) // 2).tolist() == [3, -4] and (dn.tensor([7, -7]) % 3).tolist() == [1, 2]
     assert (7 // dn.tensor([2, -2])).tolist() == [3, -4] and (7 % dn.tensor([3, -3])).tolist() == [1, -2]
     assert dn.floor_divide(a, 2).tolist() == (a // 2).tolist() and a.remainder(b).tolist() == (a % b).tolist()
+    from_array = np.array([7, -7]) // dn.tensor([2, 2]), np.array([7, -7]) % dn.tensor([3, 3])
+    assert all(isinstance(t, dn.Tensor) for t in from_array)  # as array + tensor: the tensor's operator
+    assert [t.tolist() for t in from_array] == [[3, -4], [1, 2]]
 
 
 def test_dtypes_follow_pytorch():

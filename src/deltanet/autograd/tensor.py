@@ -85,6 +85,10 @@ class Tensor:
         """The number of axes (PyTorch's spelling of ``ndim``)."""
         return self.data.ndim
 
+    def ndimension(self) -> int:
+        """The number of axes (PyTorch's older spelling of ``dim()``)."""
+        return self.data.ndim
+
     @property
     def size(self) -> _Size:
         """The number of elements (NumPy's ``size``), callable as PyTorch's ``size()``.
@@ -533,6 +537,8 @@ _REFLECTED = {
     np.subtract: "__rsub__",
     np.multiply: "__rmul__",
     np.true_divide: "__rtruediv__",
+    np.floor_divide: "__rfloordiv__",
+    np.remainder: "__rmod__",
     np.power: "__rpow__",
     np.matmul: "__rmatmul__",
     np.equal: "__eq__",
