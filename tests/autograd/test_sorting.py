@@ -1,5 +1,5 @@
-"""``sort``, ``argsort`` and ``topk``: PyTorch's values and indices (a stable order, NaN as the
-largest value), gradients to the positions picked, and bad arguments refused by name."""
+"""``sort``, ``argsort``, ``topk``, ``flip`` and ``cumsum``: PyTorch's values and indices (a stable
+order, NaN as the largest value), its gradients, and bad arguments refused by name."""
 
 import numpy as np
 import pytest
@@ -77,3 +77,31 @@ def test_values_are_differentiable():
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_flip_and_cumsum_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a = RNG.standard_normal((2, 3, 4))
+    for call in (
+        lambda lib, t: lib.flip(t, [0, 2]),
+        lambda lib, t: t.flip(-1),
+        lambda lib, t: t.cumsum(1),
+        lambda lib, t: lib.cumsum(t, dim=-1),
+    ):
+        results = []
+        for lib in (dn, torch):
+            t = lib.tensor(a, requires_grad=True)
+            out = call(lib, t)
+            (out * lib.tensor(a)).sum().backward()
+            results.append((out.detach().numpy(), t.grad.numpy()))
+        for ours, theirs in zip(*results, strict=True):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    ints = dn.tensor([1, 2, 3])
+    assert ints.cumsum(0).dtype == dn.int64 and dn.tensor([True, True]).cumsum(0).tolist() == [1, 2]
+    assert dn.ones(2, dtype=dn.float32).cumsum(0, dtype=dn.float64).dtype == dn.float64
+
+
+def test_flip_is_a_copy_as_in_pytorch():
+    x = dn.ones(3)
+    x.flip(0).add_(1)
+    assert x.tolist() == [1.0, 1.0, 1.0]

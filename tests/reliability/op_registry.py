@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import inplace, ops, reductions, shapes
+from deltanet.autograd import inplace, ops, reductions, shapes, sorting
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -744,6 +744,36 @@ register(
                 np.zeros(2, int),
             ),
         ],
+    )
+)
+register(
+    OpInfo(
+        sorting.Flip,
+        lambda x, dims: dn.flip(x, dims),
+        lambda x, dims: np.flip(x, dims),
+        lambda rng: [
+            S("one axis", normal(rng, 3, 4), dims=[1]),
+            S("two axes", normal(rng, 2, 3, 4), dims=[0, -1]),
+            S("empty", normal(rng, 0, 2), dims=[0]),
+        ],
+        [
+            E("axis twice", ValueError, r"flip: each axis may appear once in dims", np.ones((2, 2)), dims=[0, 0]),
+            E("axis out of range", IndexError, r"flip: dimension out of range", np.ones(2), dims=[1]),
+        ],
+    )
+)
+register(
+    OpInfo(
+        sorting.CumSum,
+        lambda x, dim: dn.cumsum(x, dim),
+        lambda x, dim: np.cumsum(x, axis=dim),
+        lambda rng: [
+            S("vector", normal(rng, 5), dim=0),
+            S("last axis", normal(rng, 2, 3, 4), dim=-1),
+            S("middle axis", normal(rng, 2, 3, 4), dim=1),
+            S("empty", normal(rng, 0, 3), dim=1),
+        ],
+        [E("axis out of range", IndexError, r"cumsum: dimension out of range", np.ones(2), dim=1)],
     )
 )
 register(

@@ -124,7 +124,7 @@ from deltanet.autograd.shapes import (
     unbind,
     unsqueeze,
 )
-from deltanet.autograd.sorting import argsort, sort, topk
+from deltanet.autograd.sorting import argsort, cumsum, flip, sort, topk
 from deltanet.autograd.tensor import Tensor
 
 methods.install()
@@ -150,6 +150,7 @@ __all__ = [
     "clamp",
     "clone",
     "cos",
+    "cumsum",
     "div",
     "dot",
     "empty",
@@ -160,6 +161,7 @@ __all__ = [
     "exp",
     "eye",
     "flatten",
+    "flip",
     "floor_divide",
     "from_numpy",
     "full",

@@ -166,6 +166,8 @@ METHODS: dict[str, Any] = {
     "sort": sorting.sort,
     "argsort": sorting.argsort,
     "topk": sorting.topk,
+    "flip": sorting.flip,
+    "cumsum": sorting.cumsum,
     # shapes
     "reshape": shapes.reshape,
     "view": shapes.view,

@@ -1,9 +1,12 @@
-r"""Ordering along an axis, with PyTorch's names: ``sort``, ``argsort`` and ``topk``.
+r"""Ordering along an axis, with PyTorch's names: ``sort``, ``argsort``, ``topk``, ``flip``, and the
+running sum ``cumsum``.
 
 The order is found on the array (indices have no gradient); the values are then picked with the
 same ``GetItem`` primitive as ``gather``, so their gradient goes back to the positions they came
 from and no new gradient rule is needed. Equal values keep their original order (a stable sort,
-in both directions), and NaN counts as larger than every number, as in PyTorch.
+in both directions), and NaN counts as larger than every number, as in PyTorch. ``flip`` and
+``cumsum`` are primitives of their own: the gradient of a reversal is the reversed $\delta$, and
+that of a running sum is the running sum of $\delta$ from the other end.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
+from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.elementwise import _tensor
+from deltanet.autograd.function import Function
 from deltanet.autograd.reductions import ValuesIndices
 from deltanet.autograd.shapes import GetItem
 from deltanet.autograd.tensor import Tensor, leaf
@@ -124,3 +130,77 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     count = check.integer(k, "k", "topk", low=0, high=x.shape[axis])  # at most the size of dim
     order = np.take(_order(x.data, axis, bool(largest)), np.arange(count), axis=axis)
     return _pick(x, axis, order)
+
+
+class Flip(Function):
+    r"""$z$ = $x$ reversed along ``axes`` (a copy, as PyTorch's ``flip``); $\delta$ is reversed back."""
+
+    def forward(self, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        self.axes = axes
+        return np.flip(x, axes).copy()
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        return np.flip(delta, self.axes)
+
+
+class CumSum(Function):
+    r"""$z_i = \sum_{j \le i} x_j$ along ``axis``; $\partial L / \partial x_j = \sum_{i \ge j} \delta_i$,
+    the running sum of $\delta$ taken from the other end."""
+
+    def forward(self, x: np.ndarray, axis: int) -> np.ndarray:
+        self.axis = axis
+        return np.cumsum(x, axis=axis)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        axis = self.axis
+        return np.flip(np.cumsum(np.flip(delta, axis), axis=axis), axis)
+
+
+def flip(input: Any, dims: Any) -> Tensor:
+    r"""``input`` with the order of its elements reversed along each axis of ``dims`` (a copy).
+
+    Args:
+        input: a tensor.
+        dims: an axis or a list of axes (negative counts from the end), each at most once.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.flip(dn.tensor([[1, 2], [3, 4]]), [1]).tolist()
+        [[2, 1], [4, 3]]
+    """
+    x = _tensor(input)
+    axes = dims if isinstance(dims, (tuple, list)) else (dims,)
+    for d in axes:
+        check.integer(d, "dims", "flip")
+    normal = tuple(normalize(int(d), x.ndim, "flip") for d in axes)
+    if len(set(normal)) != len(normal):
+        raise ValueError(f"flip: each axis may appear once in dims, got {dims!r}")
+    if x.ndim == 0:
+        normal = ()
+    return Flip.apply(x, axes=normal)
+
+
+def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
+    r"""The running sum along ``dim``: $z_i = \sum_{j \le i} x_j$.
+
+    Integer and bool inputs give int64 sums, as in PyTorch.
+
+    Args:
+        input: a tensor.
+        dim: the axis to sum along.
+        dtype: convert the input to this dtype first (a float dtype keeps the gradient).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.cumsum(dn.tensor([1.0, 2.0, 3.0]), dim=0).tolist()
+        [1.0, 3.0, 6.0]
+    """
+    x = _tensor(input)
+    if dtype is not None:
+        x = to_dtype(x, backend.resolve_dtype(dtype, "cumsum"))
+    elif x.data.dtype.kind in "biu":
+        x = to_dtype(x, backend.INDEX_DTYPE)
+    axis = normalize(pick_dim(dim, None, "cumsum"), x.ndim, "cumsum")
+    if x.ndim == 0:
+        return Flip.apply(x, axes=())  # the one element, as a new tensor with history
+    return CumSum.apply(x, axis=axis)
