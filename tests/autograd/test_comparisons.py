@@ -139,3 +139,18 @@ def test_where_and_comparisons_match_pytorch(rng):
         results.append((out.detach().numpy(), x.grad.numpy(), y.grad.numpy(), (x >= y).numpy(), (x == x).numpy()))
     for ours, theirs in zip(*results, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_where_with_the_condition_alone_gives_indices_as_nonzero_does():
+    torch = pytest.importorskip("torch")
+    m = np.array([[0, 3, 0], [5, 0, 7]])
+    for ours, theirs in zip(dn.where(dn.tensor(m) > 0), torch.where(torch.tensor(m) > 0), strict=True):
+        assert ours.dtype == dn.int64 and ours.tolist() == theirs.tolist()
+    assert dn.tensor(m).nonzero().tolist() == torch.tensor(m).nonzero().tolist()
+    assert dn.nonzero(dn.tensor([0.0, 1.0])).shape == (1, 1)
+    x = dn.tensor(m)
+    assert x[x.nonzero(as_tuple=True)].tolist() == [3, 5, 7]
+    with pytest.raises(TypeError, match=r"where: give both input and other .*got only input"):
+        dn.where(x > 0, x)
+    with pytest.raises(ValueError, match=r"where: condition must be a bool tensor, got dtype int64"):
+        dn.where(x)

@@ -162,3 +162,16 @@ def test_generator_is_seeded_like_torchs_and_taken_by_every_generator_argument()
         dn.Generator().manual_seed(-1)
     with pytest.raises(RuntimeError, match="cuda"):
         dn.Generator("cuda")
+
+
+def test_as_tensor_names_its_caller_when_the_data_cannot_become_a_tensor():
+    with pytest.raises(ValueError, match=r"^relu: deltanet expects numeric data .*got dtype <U1"):
+        dn.functional.relu(["a"])
+    with pytest.raises(ValueError, match=r"^conv2d: deltanet expects numeric data"):
+        dn.functional.conv2d([[["x"]]], dn.ones(1, 1, 1, 1))
+    with pytest.raises(ValueError, match=r"^my_op: deltanet computes in float32 or float64, got float16"):
+        dn.as_tensor(np.ones(2, np.float16), owner="my_op")
+    with pytest.raises(ValueError, match=r"^deltanet expects numeric data"):
+        dn.as_tensor(["a"])  # PyTorch's call: no owner, the message as it is
+    x = dn.ones(2)
+    assert dn.as_tensor(x, owner="f") is x

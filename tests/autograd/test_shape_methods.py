@@ -85,7 +85,7 @@ def test_size_numel_dim():
     x = dn.zeros(4, 2, 3)
     assert x.size() == (4, 2, 3) and x.size(0) == 4 and x.size(-1) == 3
     assert x.size == 24  # NumPy's meaning of the attribute is kept
-    assert x.numel() == 24 and x.dim() == x.ndim == 3
+    assert x.numel() == 24 and x.dim() == x.ndim == x.ndimension() == 3
     with pytest.raises(IndexError, match=r"dim 3 is out of range for a tensor of 3 dimensions"):
         x.size(3)
 

@@ -24,7 +24,7 @@ NAMES = [
     "group_norm", "instance_norm", "dropout", "dropout2d", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "huber_loss", "smooth_l1_loss", "kl_div",
     "multi_margin_loss", "embedding", "pad", "one_hot", "interpolate", "upsample", "pixel_shuffle",
-    "pixel_unshuffle", "prelu",
+    "pixel_unshuffle", "prelu", "local_response_norm",
 ]  # fmt: skip
 
 
@@ -47,6 +47,19 @@ def test_torch_name_exists_with_torchs_parameters(name):
         got = _params(ours)
         # PyTorch's parameters, in its order (PyTorch 2.x added a trailing weight= to some losses).
         assert got == expected[: len(got)] and set(expected) - set(got) <= {"weight"}, (got, expected)
+
+
+def test_every_op_of_deltanet_functional_that_torch_names_is_here():
+    import deltanet.functional as own
+
+    assert [name for name in own.__all__ if hasattr(TF, name) and not hasattr(F, name)] == []
+
+
+def test_local_response_norm_matches_torch():
+    x = RNG.standard_normal((2, 5, 3, 3))
+    ours = F.local_response_norm(dn.tensor(x), 3, alpha=0.1, beta=0.5, k=2.0)
+    theirs = TF.local_response_norm(torch.tensor(x), 3, alpha=0.1, beta=0.5, k=2.0)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
 
 
 def test_softmax_dim_and_implicit_dim():

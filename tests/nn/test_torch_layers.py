@@ -1,5 +1,6 @@
 """GELU, inplace activations, Softmax(dim=None), PixelShuffle/Unshuffle, Flatten/Unflatten and
-Upsample with PyTorch's arguments: outputs equal PyTorch's, and its defaults are followed."""
+Upsample with PyTorch's arguments: outputs and input gradients equal PyTorch's, and its defaults
+are followed."""
 
 import warnings
 
@@ -14,12 +15,17 @@ RNG = np.random.default_rng(2)
 
 
 def _same(ours, theirs, shape, warn=False):
+    """Equal outputs, and equal input gradients for the same random upstream gradient."""
     x = RNG.standard_normal(shape)
+    a, ta = dn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore" if warn else "error", UserWarning)
-        out = ours(dn.tensor(x)).data
-        expected = theirs(torch.tensor(x)).detach().numpy()
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+        out, expected = ours(a), theirs(ta * 1)  # * 1: PyTorch's inplace=True may not write into a leaf
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+    r = RNG.standard_normal(out.shape)
+    (out * dn.tensor(r)).sum().backward()
+    (expected * torch.tensor(r)).sum().backward()
+    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -172,8 +172,10 @@ def test_load_state_dict_returns_missing_and_unexpected_keys():
     result = model.load_state_dict(state, strict=False)
     assert isinstance(result, IncompatibleKeys)
     assert result.missing_keys == ["1.bias"] and result.unexpected_keys == ["extra"]
+    assert repr(result) == "IncompatibleKeys(missing_keys=['1.bias'], unexpected_keys=['extra'])"
     missing, unexpected = model.load_state_dict(model.state_dict())
     assert missing == [] and unexpected == []
+    assert repr(model.load_state_dict(model.state_dict())) == "<All keys matched successfully>"  # as PyTorch
     with pytest.raises(RuntimeError, match=r"missing keys \['1.bias'\], unexpected keys \['extra'\]") as info:
         model.load_state_dict(state)
     assert isinstance(info.value, KeyError) and isinstance(info.value, StateDictError)
@@ -208,3 +210,41 @@ def test_torch_submodule_spellings(name):
     import importlib
 
     assert importlib.import_module(f"deltanet.nn.{name}") is getattr(nn, name)
+
+
+def test_parameters_is_a_list_that_answers_next_as_pytorchs_generator():
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    assert next(model.parameters()) is model[0].weight
+    assert next(model.parameters()).dtype == dn.float32 and next(model.parameters()).device == dn.device("cpu")
+    assert next(model.buffers()) is model[1].running_mean
+    params = model.parameters()
+    assert len(params) == 4 and params[1] is model[0].bias
+    assert list(params) == list(params)  # a list: iterated twice, the same members
+    first = next(params)
+    assert first is model[0].weight
+    assert [p is q for p, q in zip(params, model.parameters()[1:], strict=True)] == [True] * 3
+    assert list(params) == []  # once used as an iterator, it is one: exhausted, as a generator would be
+    with pytest.raises(StopIteration):
+        next(params)
+
+
+def test_to_accepts_deltanet_device_objects():
+    model = nn.Linear(2, 2)
+    assert model.to(dn.device("cpu")) is model and model.to(dn.device("cpu"), dn.float64) is model
+    assert model.weight.dtype == dn.float64
+    with pytest.raises(RuntimeError, match=r"Linear.to: deltanet has no GPU backend.*device 'cuda' cannot be used"):
+        model.to(dn.device("cuda"))
+
+
+def test_a_float64_input_to_a_float32_model_is_the_documented_difference():
+    """docs/from-pytorch.md: NumPy's promotion (PyTorch refuses); nothing of the input is truncated,
+    the gradients keep each parameter's dtype, and predict converts to the model's dtype."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    out = model(dn.tensor(x))
+    w1, b1, w2, b2 = (p.data.astype(np.float64) for p in model.parameters())
+    assert out.dtype == dn.float64
+    np.testing.assert_allclose(out.data, np.tanh(x @ w1.T + b1) @ w2.T + b2, rtol=1e-13)
+    out.sum().backward()
+    assert all(p.grad.dtype == dn.float32 for p in model.parameters())
+    assert dn.predict(model, x).dtype == np.float32

@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import inplace, ops, reductions, shapes
+from deltanet.autograd import inplace, ops, reductions, shapes, sorting
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -693,6 +693,87 @@ register(
         np.minimum,
         _broadcast_pairs,
         [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        ops.FloorDivide,
+        lambda x, y: x // y,
+        np.floor_divide,
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3) * 5, away_from_zero(rng, 2, 3)),
+            S("broadcast", normal(rng, 3) * 5, away_from_zero(rng, 2, 1)),
+            S("empty", normal(rng, 0, 2), away_from_zero(rng, 2)),
+        ],
+        [
+            E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4)),
+            E(
+                "integer zero",
+                ZeroDivisionError,
+                r"floor_divide: integer division by zero",
+                dn.tensor([7, 8]),  # a tensor: integer arrays alone would meet NumPy's own operator
+                np.zeros(2, int),
+            ),
+        ],
+        differentiable=False,
+        backward_error=(RuntimeError, r"derivative for floor_divide \(//\) is not implemented"),
+    )
+)
+register(
+    OpInfo(
+        ops.Remainder,
+        lambda x, y: x % y,
+        np.remainder,
+        lambda rng: [
+            # x / y away from integers: the remainder jumps where it is one (gradcheck steps 1e-6).
+            S(
+                "same shape",
+                np.array([[3.5, -2.5, 4.2], [-7.3, 0.4, 1.1]]),
+                np.array([[2.0, 1.5, -3.0], [2.0, -0.9, 0.7]]),
+            ),
+            S("broadcast", np.array([3.5, -2.5, 4.2]), np.array([[2.0], [-1.5]])),
+            S("empty", normal(rng, 0, 2), away_from_zero(rng, 2)),
+        ],
+        [
+            E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4)),
+            E(
+                "integer zero",
+                ZeroDivisionError,
+                r"remainder: integer division by zero",
+                dn.tensor([7, 8]),
+                np.zeros(2, int),
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        sorting.Flip,
+        lambda x, dims: dn.flip(x, dims),
+        lambda x, dims: np.flip(x, dims),
+        lambda rng: [
+            S("one axis", normal(rng, 3, 4), dims=[1]),
+            S("two axes", normal(rng, 2, 3, 4), dims=[0, -1]),
+            S("empty", normal(rng, 0, 2), dims=[0]),
+        ],
+        [
+            E("axis twice", ValueError, r"flip: each axis may appear once in dims", np.ones((2, 2)), dims=[0, 0]),
+            E("axis out of range", IndexError, r"flip: dimension out of range", np.ones(2), dims=[1]),
+        ],
+    )
+)
+register(
+    OpInfo(
+        sorting.CumSum,
+        lambda x, dim: dn.cumsum(x, dim),
+        lambda x, dim: np.cumsum(x, axis=dim),
+        lambda rng: [
+            S("vector", normal(rng, 5), dim=0),
+            S("last axis", normal(rng, 2, 3, 4), dim=-1),
+            S("middle axis", normal(rng, 2, 3, 4), dim=1),
+            S("empty", normal(rng, 0, 3), dim=1),
+        ],
+        [E("axis out of range", IndexError, r"cumsum: dimension out of range", np.ones(2), dim=1)],
     )
 )
 register(

@@ -126,6 +126,24 @@ def __rmatmul__(self: Tensor, other: Any) -> Tensor:
     return ops.MatMul.apply(y, x)
 
 
+def __floordiv__(self: Tensor, other: Any) -> Tensor:
+    return ops.FloorDivide.apply(*operands(self, other))
+
+
+def __rfloordiv__(self: Tensor, other: Any) -> Tensor:
+    x, y = operands(self, other)
+    return ops.FloorDivide.apply(y, x)
+
+
+def __mod__(self: Tensor, other: Any) -> Tensor:
+    return ops.Remainder.apply(*operands(self, other))
+
+
+def __rmod__(self: Tensor, other: Any) -> Tensor:
+    x, y = operands(self, other)
+    return ops.Remainder.apply(y, x)
+
+
 def __abs__(self: Tensor) -> Tensor:
     return ops.Abs.apply(self)
 
@@ -193,6 +211,43 @@ def div(input: Tensor, other: Any) -> Tensor:
         [0.5, 1.0]
     """
     return __truediv__(_tensor(input), other)
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    r"""$\lfloor \text{input} / \text{other} \rfloor$, elementwise with broadcasting (Python's ``//``).
+
+    Integers stay integers (division by an integer zero raises ``ZeroDivisionError``, as in
+    PyTorch); there is no gradient: backward through it raises, as in PyTorch.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.floor_divide(dn.tensor([7, -7]), 2).tolist()
+        [3, -4]
+    """
+    return __floordiv__(_tensor(input), other)
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    r"""$\text{input} - \text{other} \lfloor \text{input} / \text{other} \rfloor$, elementwise with
+    broadcasting (Python's ``%``: the result has the sign of ``other``).
+
+    Differentiable: 1 with respect to ``input``, $-\lfloor \text{input} / \text{other} \rfloor$ with
+    respect to ``other``, as in PyTorch.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.remainder(dn.tensor([7, -7]), 3).tolist()
+        [1, 2]
+    """
+    return __mod__(_tensor(input), other)
 
 
 def neg(input: Tensor) -> Tensor:
@@ -447,8 +502,12 @@ def minimum(input: Tensor, other: Any) -> Tensor:
     return ops.Minimum.apply(*operands(_tensor(input), other))
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    r"""``input`` where ``condition`` holds and ``other`` elsewhere (all three broadcast).
+_MISSING: Any = object()
+
+
+def where(condition: Any, input: Any = _MISSING, other: Any = _MISSING) -> Any:
+    r"""``input`` where ``condition`` holds and ``other`` elsewhere (all three broadcast); with
+    ``condition`` alone, the indices where it holds (``nonzero(condition, as_tuple=True)``).
 
     Differentiable in ``input`` and ``other``: each receives the gradient where it was chosen.
 
@@ -457,18 +516,31 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         input: a tensor or a number, taken where ``condition`` is True.
         other: a tensor or a number, taken where it is False.
 
+    Returns:
+        A tensor; or, with ``condition`` alone, a tuple of one int64 index tensor per axis.
+
     Raises:
         ValueError: ``condition`` is not boolean.
+        TypeError: only one of ``input`` and ``other`` is given.
 
     Examples:
         >>> import deltanet as dn
-        >>> x = dn.tensor([-1.0, 2.0])
+        >>> x = dn.tensor([-1.0, 2.0, 3.0])
         >>> dn.where(x > 0, x, 0.0).tolist()
-        [0.0, 2.0]
+        [0.0, 2.0, 3.0]
+        >>> dn.where(x > 0)[0].tolist()
+        [1, 2]
     """
     mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
     if mask.dtype != np.bool_:
         raise ValueError(f"where: condition must be a bool tensor, got dtype {mask.dtype}")
+    if input is _MISSING and other is _MISSING:
+        return nonzero(condition, as_tuple=True)
+    if input is _MISSING or other is _MISSING:
+        raise TypeError(
+            "where: give both input and other (or neither, for the indices where condition holds), "
+            f"got only {'other' if input is _MISSING else 'input'}"
+        )
     if isinstance(input, Tensor):
         x, y = operands(input, other)
     elif isinstance(other, Tensor):
@@ -476,6 +548,31 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     else:
         x, y = as_tensor(input), as_tensor(other)
     return ops.Where.apply(x, y, condition=mask)
+
+
+def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
+    r"""The indices of the nonzero (True) elements of ``input``, in row-major order.
+
+    Not differentiable (indices have no gradient).
+
+    Args:
+        input: a tensor (or array).
+        as_tuple: False gives one int64 tensor of shape $(n, \text{ndim})$, a row per element;
+            True gives a tuple of ``ndim`` int64 tensors of length $n$, one per axis (they index
+            ``input`` directly: ``x[x.nonzero(as_tuple=True)]``).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> m = dn.tensor([[0, 3], [5, 0]])
+        >>> m.nonzero().tolist()
+        [[0, 1], [1, 0]]
+        >>> [t.tolist() for t in dn.nonzero(m, as_tuple=True)]
+        [[0, 1], [1, 0]]
+    """
+    array = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if as_tuple:
+        return tuple(leaf(index.astype(backend.INDEX_DTYPE, copy=False)) for index in np.nonzero(array))
+    return leaf(np.argwhere(array).astype(backend.INDEX_DTYPE, copy=False))
 
 
 def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:

@@ -84,7 +84,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: An
     return _finish(array, requires_grad, "tensor")
 
 
-def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, device: Any = None, *, owner: str | None = None) -> Tensor:
     """A tensor for ``data`` without copying where it can: a ``Tensor`` is returned as it is, a NumPy
     array is shared; anything else (lists, numbers) is converted by deltanet's dtype policy.
 
@@ -95,6 +95,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         dtype: optional dtype; a tensor of another dtype is converted (a copy, differentiable
             between float dtypes), an array of another dtype is copied.
         device: only ``"cpu"`` (or None).
+        owner: the name of the calling function (deltanet's own, keyword only), put in front of
+            the message when ``data`` cannot become a tensor (``"relu: deltanet expects ..."``).
 
     Returns:
         ``data`` itself when it is a tensor of the requested dtype, else a new leaf tensor.
@@ -109,11 +111,16 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if device is not None:
         backend.check_device(device)
     if isinstance(data, Tensor):
-        return data if dtype is None else to_dtype(data, backend.resolve_dtype(dtype, "as_tensor"))
-    if dtype is None and type(data) is np.ndarray:
-        backend.check_dtype(data.dtype)
-        return leaf(data)
-    return leaf(backend.as_array(data, None if dtype is None else backend.resolve_dtype(dtype, "as_tensor")))
+        return data if dtype is None else to_dtype(data, backend.resolve_dtype(dtype, owner or "as_tensor"))
+    try:
+        if dtype is None and type(data) is np.ndarray:
+            backend.check_dtype(data.dtype)
+            return leaf(data)
+        return leaf(backend.as_array(data, None if dtype is None else backend.resolve_dtype(dtype, "as_tensor")))
+    except (TypeError, ValueError) as err:
+        if owner is None:
+            raise
+        raise (TypeError if isinstance(err, TypeError) else ValueError)(f"{owner}: {err}") from None
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from deltanet.autograd import compare, conversions, elementwise, engine, factories, inplace, reductions, shapes
+from deltanet.autograd import (
+    compare,
+    conversions,
+    elementwise,
+    engine,
+    factories,
+    inplace,
+    reductions,
+    shapes,
+    sorting,
+)
 from deltanet.autograd.tensor import Tensor
 
 
@@ -49,6 +59,10 @@ METHODS: dict[str, Any] = {
     "__neg__": elementwise.__neg__,
     "__pos__": elementwise.__pos__,
     "__abs__": elementwise.__abs__,
+    "__floordiv__": elementwise.__floordiv__,
+    "__rfloordiv__": elementwise.__rfloordiv__,
+    "__mod__": elementwise.__mod__,
+    "__rmod__": elementwise.__rmod__,
     "__getitem__": shapes.__getitem__,
     "__eq__": compare.__eq__,
     "__ne__": compare.__ne__,
@@ -90,6 +104,8 @@ METHODS: dict[str, Any] = {
     "sub": elementwise.sub,
     "mul": elementwise.mul,
     "div": elementwise.div,
+    "floor_divide": elementwise.floor_divide,
+    "remainder": elementwise.remainder,
     "neg": elementwise.neg,
     "pow": elementwise.pow,
     "exp": elementwise.exp,
@@ -107,6 +123,7 @@ METHODS: dict[str, Any] = {
     "maximum": elementwise.maximum,
     "minimum": elementwise.minimum,
     "masked_fill": elementwise.masked_fill,
+    "nonzero": elementwise.nonzero,
     "matmul": elementwise.matmul,
     "mm": elementwise.mm,
     "bmm": elementwise.bmm,
@@ -145,6 +162,12 @@ METHODS: dict[str, Any] = {
     "softmax": reductions.softmax,
     "log_softmax": reductions.log_softmax,
     "logsumexp": reductions.logsumexp,
+    # ordering
+    "sort": sorting.sort,
+    "argsort": sorting.argsort,
+    "topk": sorting.topk,
+    "flip": sorting.flip,
+    "cumsum": sorting.cumsum,
     # shapes
     "reshape": shapes.reshape,
     "view": shapes.view,

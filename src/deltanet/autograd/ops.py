@@ -358,6 +358,53 @@ class Where(Function):
         return gx, gy
 
 
+def _check_integer_divisor(x: np.ndarray, y: np.ndarray, op: str) -> None:
+    """Integer division by zero has no value: refuse it as PyTorch does (NumPy would give 0)."""
+    if x.dtype.kind in "iub" and y.dtype.kind in "iub" and not y.all():
+        raise ZeroDivisionError(f"{op}: integer division by zero")
+
+
+class FloorDivide(Function):
+    r"""$z = \lfloor x / y \rfloor$ elementwise (broadcast), Python's ``//``.
+
+    Like PyTorch's, it has no gradient: ``backward`` through it raises, rather than give the
+    derivative of the floor (zero almost everywhere) that would silently stop learning.
+    """
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        _check_integer_divisor(x, y, "floor_divide")
+        with np.errstate(divide="ignore", invalid="ignore"):  # float x // 0 is inf or nan, as in PyTorch
+            return np.floor_divide(x, y)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        raise RuntimeError(
+            "derivative for floor_divide (//) is not implemented, as in PyTorch: the result is "
+            "piecewise constant; detach() its inputs, or use div(...) where a gradient is needed"
+        )
+
+
+class Remainder(Function):
+    r"""$z = x - y \lfloor x / y \rfloor$ elementwise (broadcast), Python's ``%``: the sign of $y$.
+
+    $\partial z / \partial x = 1$ and $\partial z / \partial y = -\lfloor x / y \rfloor$, as in PyTorch.
+    """
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        _check_integer_divisor(x, y, "remainder")
+        self.save_for_backward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):  # float x % 0 is nan, as in PyTorch
+            return np.remainder(x, y)
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        x, y = self.saved_tensors
+        gx = unbroadcast(delta, x.shape) if self.needs_input_grad[0] else None
+        gy = None
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gy = unbroadcast(-delta * np.floor_divide(x, y), y.shape)
+        return gx, gy
+
+
 class Cast(Function):
     """z = x converted to another float dtype (a C-ordered copy; ``clone`` is a cast to the same
     dtype); the gradient is converted back."""

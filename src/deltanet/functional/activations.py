@@ -13,14 +13,8 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.autograd import Function, Tensor
+from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.autograd.ops import ReLU, Sigmoid, Tanh, stable_sigmoid
-
-
-def _as_tensor(z: Any) -> Tensor:
-    """A Tensor as it is; an array or a list through the dtype policy (float16, strings and
-    complex numbers are refused with a message)."""
-    return z if isinstance(z, Tensor) else Tensor(z)
 
 
 def _number(value: Any, name: str, owner: str, finite: bool = True) -> float:
@@ -53,7 +47,7 @@ def sigmoid(z: Tensor) -> Tensor:
         >>> dn.functional.sigmoid(dn.tensor([0.0])).item()
         0.5
     """
-    return Sigmoid.apply(_as_tensor(z))
+    return Sigmoid.apply(as_tensor(z, owner="sigmoid"))
 
 
 def tanh(z: Tensor) -> Tensor:
@@ -75,7 +69,7 @@ def tanh(z: Tensor) -> Tensor:
         >>> dn.functional.tanh(dn.tensor([0.0])).item()
         0.0
     """
-    return Tanh.apply(_as_tensor(z))
+    return Tanh.apply(as_tensor(z, owner="tanh"))
 
 
 def relu(z: Tensor) -> Tensor:
@@ -99,7 +93,7 @@ def relu(z: Tensor) -> Tensor:
         >>> dn.functional.relu(dn.tensor([-1.0, 2.0])).data.tolist()
         [0.0, 2.0]
     """
-    return ReLU.apply(_as_tensor(z))
+    return ReLU.apply(as_tensor(z, owner="relu"))
 
 
 def identity(z: Tensor) -> Tensor:
@@ -162,7 +156,7 @@ def step(z: Tensor) -> Tensor:
         >>> dn.functional.step(dn.tensor([-0.5, 0.0, 2.0])).data.tolist()
         [0.0, 1.0, 1.0]
     """
-    return Step.apply(_as_tensor(z))
+    return Step.apply(as_tensor(z, owner="step"))
 
 
 class LeakyReLU(Function):
@@ -202,7 +196,7 @@ def leaky_relu(z: Tensor, negative_slope: float = 0.01) -> Tensor:
         [-0.10000000149011612, 2.0]
     """
     negative_slope = _number(negative_slope, "negative_slope", "leaky_relu")
-    return LeakyReLU.apply(_as_tensor(z), negative_slope=negative_slope)
+    return LeakyReLU.apply(as_tensor(z, owner="leaky_relu"), negative_slope=negative_slope)
 
 
 class PReLU(Function):
@@ -268,7 +262,7 @@ def prelu(z: Tensor, alpha: Tensor) -> Tensor:
         >>> dn.functional.prelu(dn.tensor([-2.0, 3.0]), dn.tensor([0.25])).data.tolist()
         [-0.5, 3.0]
     """
-    return PReLU.apply(_as_tensor(z), _as_tensor(alpha))
+    return PReLU.apply(as_tensor(z, owner="prelu"), as_tensor(alpha, owner="prelu"))
 
 
 class ELU(Function):
@@ -308,7 +302,7 @@ def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
         -0.6321
     """
     alpha = _number(alpha, "alpha", "elu")
-    return ELU.apply(_as_tensor(z), alpha=alpha)
+    return ELU.apply(as_tensor(z, owner="elu"), alpha=alpha)
 
 
 class SiLU(Function):
@@ -344,7 +338,7 @@ def silu(z: Tensor) -> Tensor:
         >>> round(dn.functional.silu(dn.tensor([1.0])).item(), 4)
         0.7311
     """
-    return SiLU.apply(_as_tensor(z))
+    return SiLU.apply(as_tensor(z, owner="silu"))
 
 
 class Softplus(Function):
@@ -389,7 +383,7 @@ def softplus(z: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     threshold = _number(threshold, "threshold", "softplus", finite=False)  # inf: never linear
     if not 0 < beta < math.inf:
         raise ValueError(f"softplus: beta must be positive and finite, got {beta}")
-    return Softplus.apply(_as_tensor(z), beta=beta, threshold=threshold)
+    return Softplus.apply(as_tensor(z, owner="softplus"), beta=beta, threshold=threshold)
 
 
 class Softmax(Function):
@@ -432,7 +426,7 @@ def softmax(z: Tensor, axis: int = -1) -> Tensor:
         >>> dn.functional.softmax(dn.tensor([[0.0, 0.0]])).data.tolist()
         [[0.5, 0.5]]
     """
-    return Softmax.apply(_as_tensor(z), axis=axis)
+    return Softmax.apply(as_tensor(z, owner="softmax"), axis=axis)
 
 
 class LogSoftmax(Function):
@@ -472,7 +466,7 @@ def log_softmax(z: Tensor, axis: int = -1) -> Tensor:
         >>> round(dn.functional.log_softmax(dn.tensor([[0.0, 0.0]])).item(0), 4)
         -0.6931
     """
-    return LogSoftmax.apply(_as_tensor(z), axis=axis)
+    return LogSoftmax.apply(as_tensor(z, owner="log_softmax"), axis=axis)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -553,7 +547,7 @@ def gelu(z: Tensor, approximate: str = "none") -> Tensor:
 
 def _as_float(z: Any, owner: str) -> Tensor:
     """A floating-point tensor (integer data would make the formulas compute in integers)."""
-    z = _as_tensor(z)
+    z = as_tensor(z, owner=owner)
     if z.dtype.kind != "f":
         raise ValueError(f"{owner}: expected a floating-point input, got dtype {z.dtype}")
     return z

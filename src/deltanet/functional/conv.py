@@ -55,7 +55,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from deltanet.autograd import Function, Tensor
+from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.backend import sum_rows
 
 #: Target size of one chunk of im2col columns (bytes); see the module docstring.
@@ -406,10 +406,6 @@ def _ntuple(value: Any, dims: int, name: str, op: str, minimum: int) -> tuple[in
     return values
 
 
-def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor(value)
-
-
 def check_input(x: Tensor, dims: int, op: str) -> None:
     """Raise a ValueError unless ``x`` has the rank that a ``dims``-d op expects."""
     if x.ndim != dims + 2:
@@ -472,8 +468,8 @@ def _padding_pairs(
 
 def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any, groups: Any, dims: int) -> Tensor:
     op = f"conv{dims}d"
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    bias = None if bias is None else _as_tensor(bias)
+    x, weight = as_tensor(x, owner=op), as_tensor(weight, owner=op)
+    bias = None if bias is None else as_tensor(bias, owner=op)
     check_input(x, dims, op)
     groups = _check_groups(groups, op)
     _check_weight_and_bias(x, weight, bias, dims, groups, op, transposed=False)
@@ -507,8 +503,8 @@ def _conv_transpose(
     dims: int,
 ) -> Tensor:
     op = f"conv_transpose{dims}d"
-    x, weight = _as_tensor(x), _as_tensor(weight)
-    bias = None if bias is None else _as_tensor(bias)
+    x, weight = as_tensor(x, owner=op), as_tensor(weight, owner=op)
+    bias = None if bias is None else as_tensor(bias, owner=op)
     check_input(x, dims, op)
     groups = _check_groups(groups, op)
     _check_weight_and_bias(x, weight, bias, dims, groups, op, transposed=True)

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd import Function, Tensor
-from deltanet.functional.conv import _as_tensor, _ntuple, check_input, full_like_layout, same_layout
+from deltanet.autograd import Function, Tensor, as_tensor
+from deltanet.functional.conv import _ntuple, check_input, full_like_layout, same_layout
 
 
 def _window(offset: tuple, stride: tuple, out_size: tuple) -> tuple[slice, ...]:
@@ -149,7 +149,7 @@ def _real_counts(size: tuple, kernel: tuple, stride: tuple, padding: tuple, out_
 
 
 def _float_input(x: Any) -> Tensor:
-    x = _as_tensor(x)
+    x = as_tensor(x)
     return x if x.dtype.kind == "f" else Tensor(x.data.astype(np.float32))
 
 

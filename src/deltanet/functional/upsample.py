@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.autograd import Function, Tensor
-from deltanet.functional.conv import _LAYOUT, _as_tensor
+from deltanet.autograd import Function, Tensor, as_tensor
+from deltanet.functional.conv import _LAYOUT
 from deltanet.functional.pooling import _adaptive_avg_pool, apply_along
 
 _LINEAR_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
@@ -122,7 +122,7 @@ def upsample(
         >>> dn.functional.upsample(x, 2, mode="bilinear").data[0, 0].tolist()[0]
         [1.0, 1.25, 1.75, 2.0]
     """
-    x = _as_tensor(x)
+    x = as_tensor(x, owner="upsample")
     if x.dtype.kind != "f":
         x = Tensor(x.data.astype(np.float32))
     dims = x.ndim - 2
@@ -229,7 +229,7 @@ def interpolate(
         [[[1.0, 1.5, 2.0]]]
     """
     owner = "interpolate"
-    x = _as_tensor(input)
+    x = as_tensor(input, owner=owner)
     if x.dtype.kind != "f":
         raise ValueError(f"{owner}: expected a floating-point input, got dtype {x.dtype}")
     dims = x.ndim - 2

@@ -30,14 +30,49 @@ import inspect
 import math
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, parse_to_args
 from deltanet.nn.state import IncompatibleKeys, copy_state
+
+T = TypeVar("T")
+
+
+class Members(list[T], Generic[T]):
+    """What ``parameters()`` and ``buffers()`` return: a list (iterate it twice, index it, take its
+    ``len``) that also answers ``next()`` as PyTorch's generator does, so that
+    ``next(model.parameters()).dtype`` works.
+
+    Once ``next`` has been called it is that iterator: a loop over it goes on after the items
+    already taken, as a generator's would, never silently starting again from the first.
+
+    Args:
+        items: the members, in order.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> params = dn.nn.Linear(2, 3).parameters()
+        >>> len(params), next(params).shape, next(params).shape
+        (2, (3, 2), (3,))
+    """
+
+    def __init__(self, items: Iterable[T] = ()) -> None:
+        super().__init__(items)
+        self._taken: int | None = None
+
+    def __next__(self) -> T:
+        taken = self._taken or 0
+        if taken >= len(self):
+            raise StopIteration
+        self._taken = taken + 1
+        return self[taken]
+
+    def __iter__(self) -> Iterator[T]:
+        return super().__iter__() if self._taken is None else self
 
 
 class Parameter(Tensor):
@@ -293,9 +328,10 @@ class Module:
         """
         yield from self._named_members("parameters", prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse: bool = True) -> list[Parameter]:
-        """All parameters, each once (a list, so it can be iterated more than once)."""
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+    def parameters(self, recurse: bool = True) -> Members[Parameter]:
+        """All parameters, each once: a list (it can be iterated more than once) that also answers
+        ``next()``, as PyTorch's generator does (see ``Members``)."""
+        return Members(p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
@@ -303,9 +339,9 @@ class Module:
         """Yield (dotted name, array) for every buffer (e.g. ``bn.running_mean``), persistent or not."""
         yield from self._named_members("buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse: bool = True) -> list[Any]:
-        """All buffers (arrays or Tensors), each once."""
-        return [b for _, b in self.named_buffers(recurse=recurse)]
+    def buffers(self, recurse: bool = True) -> Members[Any]:
+        """All buffers (arrays or Tensors), each once: a list that also answers ``next()``."""
+        return Members(b for _, b in self.named_buffers(recurse=recurse))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module and then on this module; returns self."""
