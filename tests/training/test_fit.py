@@ -467,6 +467,23 @@ def test_verbose_auto_shows_the_bar_in_a_terminal(capsys, monkeypatch):
     assert "Epoch 1/1" in capsys.readouterr().out
 
 
+def test_verbose_auto_shows_the_bar_in_a_notebook_but_not_in_a_plain_ipython(monkeypatch):
+    """In Jupyter, stdout is no terminal, yet Keras shows the bar: an IPython shell with a kernel."""
+    import types
+
+    from deltanet.training.progress import resolve_verbose
+
+    shell = types.SimpleNamespace(kernel=object())
+    ipython = types.SimpleNamespace(get_ipython=lambda: shell)
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert resolve_verbose("auto") == 1
+    shell.kernel = None  # a terminal IPython: no kernel, and stdout (captured here) is no terminal
+    assert resolve_verbose("auto") == 0
+    monkeypatch.delitem(sys.modules, "ipykernel")
+    assert resolve_verbose("auto") == 0
+
+
 @pytest.mark.parametrize("verbose", [1, 2])
 def test_progress_never_fails_on_a_cp1252_console(monkeypatch, verbose):
     """A Windows console cannot encode the Greek letter of this metric's name (nor tqdm's block
