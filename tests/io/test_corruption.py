@@ -453,3 +453,9 @@ def test_missing_file_and_folder_errors(tmp_path):
         dn.load(tmp_path)
     with pytest.raises(CheckpointError, match=r"folder .* does not exist"):
         dn.save(dn.nn.ReLU(), tmp_path / "no" / "such" / "m.dnet")
+
+
+def test_saving_under_a_file_says_it_is_a_file(tmp_path):
+    (tmp_path / "notes").write_text("x")
+    with pytest.raises(CheckpointError, match=r"folder '.*notes' is a file, not a folder"):
+        dn.save(dn.nn.ReLU(), tmp_path / "notes" / "m.dnet")

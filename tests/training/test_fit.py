@@ -441,6 +441,14 @@ def test_run_dir_that_is_a_file_is_refused(tmp_path):
         )
 
 
+def test_a_run_dir_that_cannot_be_created_is_named(tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    model = nn.Linear(2, 2)
+    with pytest.raises(OSError, match=r"cannot create run_dir '.*file.txt.sub' \("):
+        dn.fit(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1),
+               run_dir=tmp_path / "file.txt" / "sub")  # fmt: skip
+
+
 def test_progress_as_keras_bar_per_epoch_line_per_epoch_or_silence(capsys):
     model = nn.Linear(2, 2)
     args = (model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
