@@ -319,6 +319,12 @@ def unknown_top_field(items, tmp):
     ), r"config.json: unknown field\(s\) \['__class__'\]"
 
 
+def frozen_names_a_missing_parameter(items, tmp):
+    return build(
+        with_config(items, lambda c: c.update(frozen=["0.weight", "9.weight"]))
+    ), r"config.json: 'frozen' must be a list of the model's parameter names, got \['0.weight', '9.weight'\]"
+
+
 CASES = [
     not_a_zip,
     truncated(0.1),
@@ -368,6 +374,7 @@ CASES = [
     optimizer_param_index_out_of_range,
     dtype_field_unknown,
     unknown_top_field,
+    frozen_names_a_missing_parameter,
 ]
 
 
