@@ -19,9 +19,10 @@ them; this release reads both versions, and refuses any other with the versions 
 
 What a model file keeps: each layer's class and constructor arguments (``Module.get_config``), its
 weights and buffers, and which parameters are frozen (``requires_grad=False``, as for fine-tuning;
-the optional field ``frozen`` lists their names). A hyperparameter that a layer holds as an attribute named like its argument
-and that was changed after construction (``layer.negative_slope = 0.3``, ``dropout.p = 0.2``,
-``bn.momentum``, ``bn.eps``, ``conv.stride``) is saved with its current value. Saving rebuilds the
+the optional field ``frozen`` lists their names). A hyperparameter that a layer holds as an
+attribute named like its argument and that was changed after construction
+(``layer.negative_slope = 0.3``, ``dropout.p = 0.2``, ``bn.momentum``, ``bn.eps``, ``conv.stride``)
+is saved with its current value. Saving rebuilds the
 model from the config and refuses, naming the layer and the attribute, whatever the rebuilt model
 would not have (``deltanet.io.rebuild``): an attribute the constructor cannot express, an
 attribute added after construction. Nothing is dropped silently.
