@@ -214,6 +214,10 @@ layers = [{ type = "Linear", in_features = 4, out_features = 3 }]
             GOOD + '[[callbacks]]\ntype = "EarlyStop"\n',
             ["callbacks[0]: unknown callback 'EarlyStop'; known:", "EarlyStopping"],
         ),
+        (  # listed among the known callbacks on main, then refused by Python's "missing 1 required argument"
+            GOOD + '[[callbacks]]\ntype = "LearningRateScheduler"\n',
+            ["callbacks[0]: LearningRateScheduler cannot be used in a config: it needs a scheduler object"],
+        ),
         ('loss = "accuracy"\n' + GOOD, ["loss: 'accuracy' is a metric, not a loss"]),
         (GOOD + "layers2 = 1\n", ["model: unknown key 'layers2'; known keys: args, builder, layers"]),
         (GOOD.replace("epochs = 2", "epochs = 2\n[data2]\nx = 1"), ["unknown key 'data2'"]),
