@@ -282,6 +282,22 @@ def test_class_names_map_through_the_run(csv_run, tmp_path):
     )
 
 
+def test_evaluating_on_the_runs_own_data_says_that_it_includes_the_training_rows(csv_run, tmp_path):
+    """On main, 'evaluate RUN --data table.csv' (the training file) printed a score that read like a
+    test result; a note on stderr now says that the training rows are in it."""
+    folder, run = csv_run
+    code, out, err = cli("evaluate", run, "--data", folder / "table.csv")
+    assert code == 0, err
+    assert out.startswith(f"{folder / 'table.csv'}: loss ") and out.count("\n") == 1
+    assert err == (
+        f"deltanet: note: {folder / 'table.csv'} is the data the run trained on, so this score includes its "
+        f"training rows; 'deltanet evaluate {run}' alone scores the held-out rows\n"
+    )
+    rows = (folder / "table.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "part.csv").write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8")  # other data
+    assert cli("evaluate", run, "--data", tmp_path / "part.csv")[2] == ""
+
+
 def test_predict_on_the_training_csv_with_class_names(csv_run, tmp_path):
     folder, run = csv_run
     code, out, err = cli("predict", run, "--data", folder / "table.csv")
