@@ -201,6 +201,27 @@ def test_ctrl_c_in_a_real_process_then_resume(tmp_path):
     assert all(np.array_equal(a[k], b[k]) for k in a)
 
 
+def test_a_checkpoint_of_a_run_is_not_read_as_a_model_of_its_own(tmp_path, monkeypatch):
+    """On main, 'predict RUN/checkpoints/last.dnet --data' predicted without the run's
+    standardization: silently wrong. A checkpoint of a run is refused; a copy of it elsewhere is a
+    model file of its own."""
+    config, run = iris_config(tmp_path, 4), tmp_path / "run"
+    with interrupted_at(2, monkeypatch):
+        assert cli("train", config, "--run-dir", run, "--quiet")[0] == 130
+    checkpoint = run / "checkpoints" / "last.dnet"
+    (tmp_path / "x.csv").write_text("a,b,c,d\n5.1,3.5,1.4,0.2\n")
+    for command in ("evaluate", "predict"):
+        one_line_error(cli(command, checkpoint, "--data", tmp_path / "x.csv"), "training did not finish", "--resume")
+    manifest = json.loads((run / "manifest.json").read_text())
+    (run / "manifest.json").write_text(json.dumps({**manifest, "status": "complete", "files": {}}))
+    one_line_error(
+        cli("predict", checkpoint, "--data", tmp_path / "x.csv"),
+        f"{checkpoint}: a checkpoint of the run in {run}, which needs that run's preprocessing.json",
+    )
+    (tmp_path / "own.dnet").write_bytes(checkpoint.read_bytes())
+    assert cli("predict", tmp_path / "own.dnet", "--data", tmp_path / "x.csv")[0] == 0
+
+
 def test_resume_refuses_what_cannot_be_resumed(tmp_path, monkeypatch):
     config, run = iris_config(tmp_path, 2), tmp_path / "run"
     one_line_error(cli("train", "--resume", tmp_path / "nothing"), "not an unfinished run of 'deltanet train'")
@@ -259,6 +280,22 @@ def test_class_names_map_through_the_run(csv_run, tmp_path):
         cli("evaluate", run, "--data", tmp_path / "new.csv"),
         "new.csv, line 2, column 'kind' (2): unknown class 'delta'; the classes are ['alpha', 'beta', 'gamma']",
     )
+
+
+def test_evaluating_on_the_runs_own_data_says_that_it_includes_the_training_rows(csv_run, tmp_path):
+    """On main, 'evaluate RUN --data table.csv' (the training file) printed a score that read like a
+    test result; a note on stderr now says that the training rows are in it."""
+    folder, run = csv_run
+    code, out, err = cli("evaluate", run, "--data", folder / "table.csv")
+    assert code == 0, err
+    assert out.startswith(f"{folder / 'table.csv'}: loss ") and out.count("\n") == 1
+    assert err == (
+        f"deltanet: note: {folder / 'table.csv'} is the data the run trained on, so this score includes its "
+        f"training rows; 'deltanet evaluate {run}' alone scores the held-out rows\n"
+    )
+    rows = (folder / "table.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "part.csv").write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8")  # other data
+    assert cli("evaluate", run, "--data", tmp_path / "part.csv")[2] == ""
 
 
 def test_predict_on_the_training_csv_with_class_names(csv_run, tmp_path):

@@ -335,3 +335,17 @@ def test_without_matplotlib_the_held_out_confusion_matrix_is_a_table(cli_run, tm
     assert "<th>predicted setosa</th><th>predicted versicolor</th><th>predicted virginica</th>" in page
     cells = "".join(f'<td class="num">{n}</td>' for n in matrix[2])
     assert f"<tr><td>true virginica</td>{cells}</tr>" in page and "<img" not in page
+
+
+def test_a_run_that_did_not_finish_says_so(tmp_path):
+    """An interrupted ``deltanet train`` leaves a manifest that says "training": the page says the
+    run is unfinished and how to continue it; a plain fit run folder (no manifest) does not."""
+    from deltanet.training import rundir
+
+    rundir.write_config(tmp_path, {"epochs": 10})
+    assert "did not finish" not in dn.report(tmp_path).read_text(encoding="utf-8")
+    rundir.write_manifest(tmp_path, {"status": "training"})
+    page = dn.report(tmp_path).read_text(encoding="utf-8")
+    assert "This run did not finish" in page and "deltanet train --resume" in page
+    rundir.write_manifest(tmp_path, {"status": "complete", "files": {}})
+    assert "did not finish" not in dn.report(tmp_path).read_text(encoding="utf-8")

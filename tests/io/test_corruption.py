@@ -319,6 +319,12 @@ def unknown_top_field(items, tmp):
     ), r"config.json: unknown field\(s\) \['__class__'\]"
 
 
+def frozen_names_a_missing_parameter(items, tmp):
+    return build(
+        with_config(items, lambda c: c.update(frozen=["0.weight", "9.weight"]))
+    ), r"config.json: 'frozen' must be a list of the model's parameter names, got \['0.weight', '9.weight'\]"
+
+
 CASES = [
     not_a_zip,
     truncated(0.1),
@@ -368,6 +374,7 @@ CASES = [
     optimizer_param_index_out_of_range,
     dtype_field_unknown,
     unknown_top_field,
+    frozen_names_a_missing_parameter,
 ]
 
 
@@ -441,3 +448,9 @@ def test_missing_file_and_folder_errors(tmp_path):
         dn.load(tmp_path)
     with pytest.raises(CheckpointError, match=r"folder .* does not exist"):
         dn.save(dn.nn.ReLU(), tmp_path / "no" / "such" / "m.dnet")
+
+
+def test_saving_under_a_file_says_it_is_a_file(tmp_path):
+    (tmp_path / "notes").write_text("x")
+    with pytest.raises(CheckpointError, match=r"folder '.*notes' is a file, not a folder"):
+        dn.save(dn.nn.ReLU(), tmp_path / "notes" / "m.dnet")

@@ -348,3 +348,19 @@ def test_linear_surgery_with_matching_weights_round_trips(tmp_path):
     layer.in_features = 5
     with pytest.raises(CheckpointError, match=re.escape("weights differ at ['weight']")):
         dn.save(layer, tmp_path / "m.dnet")
+
+
+def test_a_non_finite_hyperparameter_set_after_construction_is_refused_by_path(tmp_path):
+    """On main the message was JSON's 'Out of range float values are not JSON compliant: nan',
+    naming neither the layer nor the attribute."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.LeakyReLU(0.1))
+    model[1].negative_slope = float("nan")
+    with pytest.raises(
+        CheckpointError, match=re.escape("the model's config holds layers.1.config.negative_slope = nan")
+    ):
+        dn.save(model, tmp_path / "m.dnet")
+    norm = nn.BatchNorm1d(3)
+    norm.eps = float("inf")
+    with pytest.raises(CheckpointError, match=r"holds eps = inf, which a file cannot keep"):
+        dn.save(norm, tmp_path / "m.dnet")
+    assert not (tmp_path / "m.dnet").exists()

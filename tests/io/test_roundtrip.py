@@ -195,3 +195,21 @@ def test_load_puts_weights_where_the_optimizer_of_a_loaded_model_sees_them(tmp_p
     loaded.weight.grad = np.ones((1, 2), dtype=np.float32)
     opt.step()
     np.testing.assert_array_equal(loaded.weight.data, model.weight.data - 1)
+
+
+def test_frozen_parameters_stay_frozen(tmp_path):
+    """A layer frozen for fine-tuning (requires_grad=False, set after construction) was loaded
+    trainable on main: a fine-tuning resumed from the file trained the frozen layer silently."""
+    model = nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU(), nn.Linear(3, 1, rng=1))
+    model[0].weight.requires_grad = False
+    model[0].bias.requires_grad_(False)
+    dn.save(model, tmp_path / "m.dnet")
+    loaded = dn.load(tmp_path / "m.dnet")
+    assert {n: p.requires_grad for n, p in loaded.named_parameters()} == {
+        "0.weight": False,
+        "0.bias": False,
+        "2.weight": True,
+        "2.bias": True,
+    }
+    dn.save(nn.Linear(2, 1, rng=0), tmp_path / "plain.dnet")  # nothing frozen: no field, as before
+    assert "frozen" not in dn.io.load_checkpoint(tmp_path / "plain.dnet").config

@@ -441,6 +441,14 @@ def test_run_dir_that_is_a_file_is_refused(tmp_path):
         )
 
 
+def test_a_run_dir_that_cannot_be_created_is_named(tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    model = nn.Linear(2, 2)
+    with pytest.raises(OSError, match=r"cannot create run_dir '.*file.txt.sub' \("):
+        dn.fit(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1),
+               run_dir=tmp_path / "file.txt" / "sub")  # fmt: skip
+
+
 def test_progress_as_keras_bar_per_epoch_line_per_epoch_or_silence(capsys):
     model = nn.Linear(2, 2)
     args = (model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
@@ -465,6 +473,23 @@ def test_verbose_auto_shows_the_bar_in_a_terminal(capsys, monkeypatch):
     model = nn.Linear(2, 2)
     dn.fit(model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
     assert "Epoch 1/1" in capsys.readouterr().out
+
+
+def test_verbose_auto_shows_the_bar_in_a_notebook_but_not_in_a_plain_ipython(monkeypatch):
+    """In Jupyter, stdout is no terminal, yet Keras shows the bar: an IPython shell with a kernel."""
+    import types
+
+    from deltanet.training.progress import resolve_verbose
+
+    shell = types.SimpleNamespace(kernel=object())
+    ipython = types.SimpleNamespace(get_ipython=lambda: shell)
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert resolve_verbose("auto") == 1
+    shell.kernel = None  # a terminal IPython: no kernel, and stdout (captured here) is no terminal
+    assert resolve_verbose("auto") == 0
+    monkeypatch.delitem(sys.modules, "ipykernel")
+    assert resolve_verbose("auto") == 0
 
 
 @pytest.mark.parametrize("verbose", [1, 2])

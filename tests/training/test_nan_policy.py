@@ -248,3 +248,51 @@ def test_terminate_on_nan_also_covers_gradients():
                          shuffle=False, callbacks=[stop])  # fmt: skip
     assert stop.stopped_at == (0, 1) and history.epoch == []
     assert model.weight.data[0, 0] == 2.5
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda p: optim.SGD(p, lr=1e39),
+        lambda p: optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=1e39),
+        lambda p: optim.Adam(p, lr=1e39),
+    ],
+    ids=["lr", "weight_decay", "adam"],
+)
+def test_an_update_that_overflows_finite_gradients_is_put_back(factory, tmp_path):
+    """Finite loss, finite gradients, but a learning rate (or weight decay) so large that the update
+    itself overflows the weights: on main they became inf and the error still claimed the last
+    good step's weights; now the update is undone, with the optimizer state."""
+    model = nn.Linear(1, 1)
+    model.weight.data[...], model.bias.data[...] = 0.5, 0.25
+    opt = factory(model.parameters())
+    X, y = np.array([[1.0], [2.0]], dtype=np.float32), np.array([[0.0], [1.0]], dtype=np.float32)
+    checkpoint = dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=1)
+    with pytest.raises(TrainingDivergedError, match=r"the update overflowed 'weight' .* at epoch 1/3, step 1/2"):
+        dn.fit(model, X, y, "l1", opt, epochs=3, batch_size=1, shuffle=False, monitor=False, callbacks=[checkpoint])
+    assert (model.weight.data[0, 0], model.bias.data[0]) == (0.5, 0.25)
+    assert opt.state_dict()["state"] == {} and all(p.grad is None for p in model.parameters())
+
+
+def test_large_hyperparameters_that_stay_finite_train_as_without_the_guard():
+    """Above the guard's threshold a step whose update stays finite is applied as usual: the same
+    weights and momentum as the four steps written out by hand."""
+    from deltanet.training.step import GUARDED_ABOVE
+
+    X, y = np.array([[1e-3], [2e-3]]), np.array([[0.0], [1e-3]])
+
+    def model_and_opt():
+        model = nn.Linear(1, 1, dtype=np.float64, rng=0)
+        return model, optim.SGD(model.parameters(), lr=10 * GUARDED_ABOVE, momentum=0.5)
+
+    model, opt = model_and_opt()
+    dn.fit(model, X, y, "mse", opt, epochs=3, batch_size=1, shuffle=False, monitor=False)
+    by_hand, hand_opt = model_and_opt()
+    for _ in range(3):
+        for i in range(2):
+            hand_opt.zero_grad()
+            losses.MSELoss()(by_hand(dn.tensor(X[i : i + 1])), dn.tensor(y[i : i + 1])).backward()
+            hand_opt.step()
+    for key, value in by_hand.state_dict().items():
+        assert np.array_equal(model.state_dict()[key], value) and np.isfinite(value).all()
+    assert model.weight.data[0, 0] != nn.Linear(1, 1, dtype=np.float64, rng=0).weight.data[0, 0]

@@ -424,7 +424,17 @@ def callback_types() -> dict[str, type]:
         and issubclass(cls, dn.callbacks.Callback)
         and cls not in (dn.callbacks.Callback, dn.callbacks.History)
         and not name.startswith("_")
+        and name not in NEEDS_AN_OBJECT
     }
+
+
+#: Callbacks whose constructor needs a Python object that no TOML value gives, with what to do.
+NEEDS_AN_OBJECT = {
+    "LearningRateScheduler": (
+        "it needs a scheduler object (dn.optim.StepLR(optimizer, ...)), which a config cannot give; "
+        "train from Python with dn.fit(..., callbacks=[dn.callbacks.LearningRateScheduler(scheduler)])"
+    ),
+}
 
 
 def _check_callbacks(callbacks: Any, path: Path) -> list:
@@ -434,6 +444,8 @@ def _check_callbacks(callbacks: Any, path: Path) -> list:
     checked = []
     for i, cb in enumerate(callbacks):
         where = f"callbacks[{i}]"
+        if isinstance(cb, dict) and cb.get("type") in NEEDS_AN_OBJECT:
+            raise fail(path, where, f"{cb['type']} cannot be used in a config: {NEEDS_AN_OBJECT[cb['type']]}")
         if not isinstance(cb, dict) or not isinstance(cb.get("type"), str) or cb["type"] not in known:
             got = cb.get("type") if isinstance(cb, dict) else cb
             raise fail(path, where, f"unknown callback {got!r}; known: {', '.join(sorted(known))}")

@@ -2,17 +2,20 @@
 
 Without ``--data``, a run folder is scored on the rows it held out, after checking that they are
 the rows it held out (``deltanet.cli.runs``); with ``--data``, on any labelled data, whose class
-names are mapped through the run's.
+names are mapped through the run's. The run's own data file given as ``--data`` is scored as
+asked, with a note on stderr that the score includes the training rows.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import deltanet as dn
+from deltanet.cli.data import digest
 from deltanet.cli.runs import data_for, held_out_data, open_run
 
 
@@ -31,6 +34,7 @@ def evaluate(
         ``{"loss": ..., metric: ...}``.
     """
     run = open_run(model_path)
+    note = ""
     if data is None:
         X, y, what = held_out_data(run)
     else:
@@ -38,6 +42,13 @@ def evaluate(
         if dataset.y is None:
             raise ValueError(f"{data}: evaluation needs targets, and these data have none")
         X, y, what = dataset.X, np.asarray(dataset.y), data
+        recorded = ((run.manifest or {}).get("data") or {}).get("sha256")
+        if recorded is not None and digest(X, y, run.prep.class_names) == recorded:
+            # A score on the rows it trained on is no test result: say so, so it is not reported as one.
+            note = (
+                f"deltanet: note: {data} is the data the run trained on, so this score includes its "
+                f"training rows; 'deltanet evaluate {model_path}' alone scores the held-out rows"
+            )
     cfg = run.cfg
     if cfg is not None:
         loss: Any = cfg["loss"]["class"](**cfg["loss"]["options"])
@@ -47,6 +58,8 @@ def evaluate(
         metrics = ["accuracy"] if loss == "cross_entropy" else []
     result = dn.evaluate(run.load_model(), run.prep.apply(X), y, loss=loss, metrics=metrics)
     say(f"{what}: " + ", ".join(f"{k} {v:.4f}" for k, v in result.items()))
+    if note:  # on stderr: the result line stays the one line a script reads
+        print(note, file=sys.stderr)
     return result
 
 

@@ -78,10 +78,24 @@ def _refuse_unfinished(folder: Path) -> None:
         )
 
 
+def _refuse_a_runs_checkpoint(path: Path) -> None:
+    """A checkpoint in a run's ``checkpoints`` folder is no model of its own: read bare, it would
+    skip the run's preprocessing (standardization, class names) and score silently wrong."""
+    run = path.parent.parent
+    if path.parent.name != rundir.CHECKPOINTS or not (run / rundir.MANIFEST).exists():
+        return
+    _refuse_unfinished(run)  # an unfinished run: the message says how to continue it
+    raise RunFolderError(
+        f"{path}: a checkpoint of the run in {run}, which needs that run's {rundir.PREPROCESSING}; "
+        f"use the run folder itself ('{run}')"
+    )
+
+
 def open_run(target: Any) -> Run:
     """The run folder (or model file) ``target``, checked.
 
-    A model file that is the model of a run folder opens that run folder.
+    A model file that is the model of a run folder opens that run folder; a checkpoint of a run
+    (``RUN/checkpoints/*.dnet``) is refused, since it would be read without the run's preprocessing.
 
     Args:
         target: a run folder written by ``deltanet train``, or a ``.dnet`` file.
@@ -93,6 +107,7 @@ def open_run(target: Any) -> Run:
     """
     path = Path(target)
     if path.is_file():
+        _refuse_a_runs_checkpoint(path)
         in_a_run = path.name == rundir.MODEL and (
             (path.parent / rundir.MANIFEST).exists() or (path.parent / rundir.PREPROCESSING).exists()
         )

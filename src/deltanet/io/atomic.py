@@ -35,7 +35,8 @@ def write_atomic(path: Any, members: Iterable[tuple[str, bytes]]) -> None:
     target = os.path.realpath(path)  # through a symbolic link: replace its file, keep the link
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        raise CheckpointError(f"cannot save to {path!r}: folder {folder!r} does not exist")
+        why = "is a file, not a folder" if os.path.exists(folder) else "does not exist"
+        raise CheckpointError(f"cannot save to {path!r}: folder {folder!r} {why}")
     try:
         what = not_regular(os.stat(target).st_mode)
     except OSError:

@@ -5,7 +5,8 @@ A model file is a zip archive (``.dnet`` by convention), config.json ``version``
 
 ```text
 config.json                  {"format": "deltanet", "version": 1, "model": {"class": ..., "config": ...},
-                              "dtype": ..., "weights": [keys], "optimizer": ..., "training": ...}
+                              "dtype": ..., "weights": [keys], "frozen": [names], "optimizer": ...,
+                              "training": ...}
 weights/<key>.npy            one per state_dict entry (allow_pickle=False)
 optimizer/<i>.<name>.npy     optimizer state arrays (momentum, Adam moments), by parameter index
 training/<name>.npy          arrays of a training checkpoint (the epoch's outputs so far)
@@ -17,9 +18,11 @@ A saved dict (``dn.save(model.state_dict(), path)``) is config.json ``version`` 
 them; this release reads both versions, and refuses any other with the versions it knows.
 
 What a model file keeps: each layer's class and constructor arguments (``Module.get_config``), its
-weights and buffers. A hyperparameter that a layer holds as an attribute named like its argument
-and that was changed after construction (``layer.negative_slope = 0.3``, ``dropout.p = 0.2``,
-``bn.momentum``, ``bn.eps``, ``conv.stride``) is saved with its current value. Saving rebuilds the
+weights and buffers, and which parameters are frozen (``requires_grad=False``, as for fine-tuning;
+the optional field ``frozen`` lists their names). A hyperparameter that a layer holds as an
+attribute named like its argument and that was changed after construction
+(``layer.negative_slope = 0.3``, ``dropout.p = 0.2``, ``bn.momentum``, ``bn.eps``, ``conv.stride``)
+is saved with its current value. Saving rebuilds the
 model from the config and refuses, naming the layer and the attribute, whatever the rebuilt model
 would not have (``deltanet.io.rebuild``): an attribute the constructor cannot express, an
 attribute added after construction. Nothing is dropped silently.
@@ -62,7 +65,7 @@ _MEMBER = re.compile(
     r"|optimizer/(?P<index>0|[1-9][0-9]{0,8})\.(?P<state>[A-Za-z0-9_]+)"
     r"|training/(?P<training>[A-Za-z0-9_]+))\.npy\Z"
 )
-_TOP_FIELDS = {"format", "version", "deltanet_version", "model", "dtype", "weights", "optimizer", "training"}
+_TOP_FIELDS = {"format", "version", "deltanet_version", "model", "dtype", "weights", "frozen", "optimizer", "training"}
 
 
 @dataclass
@@ -180,6 +183,9 @@ def write(
         "dtype": dtype,
         "weights": list(weights),
     }
+    frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
+    if frozen:  # only then: files without frozen layers stay readable by earlier releases
+        config["frozen"] = frozen
     members: list[tuple[str, bytes]] = []
     for key, value in weights.items():
         members.append((f"weights/{key}.npy", to_bytes(value)))
@@ -347,6 +353,7 @@ def _read_model(archive: Archive, config: dict[str, Any], model: nn.Module | Non
             members["training"][match["training"]] = name
         else:
             members["optimizer"][f"{int(match['index'])}.{match['state']}"] = name
+    built = model is None
     if model is None:
         where = f"{CONFIG}: model"
         size = archive.file_size
@@ -358,6 +365,8 @@ def _read_model(archive: Archive, config: dict[str, Any], model: nn.Module | Non
     weights = read_arrays(archive, members["weight"], spec, "weights", "a weight of the model")
     optimizer_state, optimizer_class = optimizer_io.read(archive, config.get("optimizer"), members["optimizer"], spec)
     training, arrays = _read_training(archive, config.get("training"), members["training"])
+    if built:
+        _freeze(model, config.get("frozen", []))
     try:
         model.load_state_dict(weights)
     except (KeyError, ValueError) as error:  # pragma: no cover - the checks above cover this
@@ -374,6 +383,15 @@ def _check_top(config: dict[str, Any]) -> None:
             raise CheckpointError(f"{CONFIG}: field {required!r} is missing")
     if config.get("dtype") not in (None, "float32", "float64"):
         raise CheckpointError(f"{CONFIG}: dtype {config['dtype']!r:.80}, expected 'float32' or 'float64'")
+
+
+def _freeze(model: nn.Module, frozen: Any) -> None:
+    """Set ``requires_grad=False`` on the parameters the file lists as frozen."""
+    params = dict(model.named_parameters())
+    if not isinstance(frozen, list) or not all(isinstance(k, str) and k in params for k in frozen):
+        raise CheckpointError(f"{CONFIG}: 'frozen' must be a list of the model's parameter names, got {frozen!r:.120}")
+    for name in frozen:
+        params[name].requires_grad = False
 
 
 def _check_weight_list(listed: Any, spec: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ weights). Other objects are compared by class only.
 from __future__ import annotations
 
 import hashlib
+import math
 import weakref
 from typing import Any
 
@@ -97,6 +98,12 @@ def check(model: nn.Module, tree: dict[str, Any], dtype: str | None) -> None:
     compare (cached per model while its config, shapes and attributes stay the same)."""
     own_spec = spec(model)
     own_shape = _shape(model)
+    where = _non_finite(tree["config"], "")
+    if where is not None:
+        raise CheckpointError(
+            f"cannot save: the model's config holds {where}, which a file cannot keep (strict JSON has "
+            f"no NaN or infinity); was an attribute set to it after construction?"
+        )
     key = (dump_json(tree), dtype, own_spec, own_shape)
     if _verified.get(model) == key:
         return
@@ -108,6 +115,23 @@ def check(model: nn.Module, tree: dict[str, Any], dtype: str | None) -> None:
         rebuilt.to(dtype)
     _compare(model, rebuilt, own_spec, own_shape)
     _verified[model] = key
+
+
+def _non_finite(node: Any, path: str) -> str | None:
+    """``"name = nan"`` for the first NaN or infinite float in a config tree, else None."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return f"{path or 'a value'} = {node}"
+    if isinstance(node, dict):
+        items: Any = node.items()
+    elif isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    else:
+        return None
+    for key, value in items:
+        found = _non_finite(value, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _where(path: str, module: nn.Module) -> str:

@@ -37,7 +37,7 @@ import numpy as np
 from deltanet import nn
 from deltanet.autograd import Tensor
 from deltanet.io import npy
-from deltanet.io.archive import CONFIG, FORMAT, Archive
+from deltanet.io.archive import CONFIG, FORMAT, MANIFEST, Archive
 from deltanet.io.errors import CheckpointError
 
 VERSION = 2
@@ -153,7 +153,7 @@ def decode(archive: Archive, config: dict[str, Any]) -> Any:
     specs = _array_specs(config["arrays"], archive.file_size)
     present = {}
     for name in archive.infos:
-        if name in (CONFIG, "manifest.json"):
+        if name in (CONFIG, MANIFEST):
             continue
         index = _member_index(name)
         if index is None or index >= len(specs):

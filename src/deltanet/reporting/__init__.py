@@ -15,6 +15,9 @@ writes ``report.html`` with:
 - the model summary (layers, output shapes, parameter counts);
 - the hyperparameters (``config.json``).
 
+A run of ``deltanet train`` that did not finish (its manifest still says "training") is marked so
+at the top of the page.
+
 Images are PNGs embedded as base64 ``data:`` URIs and the styles are inline, so the file opens
 anywhere, offline, and can be mailed as it is. Every text from the run folder is HTML-escaped.
 Without matplotlib the page is written without figures, saying so.
@@ -98,6 +101,14 @@ def report(run_dir: Any, path: Any = None, title: str | None = None) -> Path:
     ]
     if figures.missing:
         body.insert(2, note(f"Figures are missing: {figures.missing}"))
+    if rundir.run_status(folder) == "training":  # a run of ``deltanet train`` that did not finish
+        body.insert(
+            2,
+            note(
+                f"This run did not finish (it was interrupted or failed, or is still training): it has no "
+                f"final model or held-out result. Continue it with 'deltanet train --resume {folder}'."
+            ),
+        )
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'

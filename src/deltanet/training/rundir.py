@@ -166,7 +166,10 @@ def prepare(run_dir: Any) -> Path:
     path = Path(run_dir)
     if path.exists() and not path.is_dir():
         raise ValueError(f"run_dir must be a folder, got the existing file {str(path)!r}")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # the same class (PermissionError, ...), with the argument named
+        raise type(error)(error.errno, f"cannot create run_dir {str(path)!r} ({error.strerror})") from None
     return path
 
 

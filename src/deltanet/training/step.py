@@ -23,7 +23,11 @@ huge inputs overflow the backward pass), or a gradient so large that its square 
 dtype (above about $1.8 \cdot 10^{19}$ in float32, where any update would overflow the weights),
 raises ``Diverged`` before the optimizer runs: the weights and the optimizer state (momentum,
 Adam's moments) stay those of the last good step. With a finite squared norm, the updates of
-deltanet's optimizers are finite for any learning rate below about $10^{19}$. Closure optimizers
+deltanet's optimizers stay finite for the learning rates and weight decays training uses; above
+``GUARDED_ABOVE`` ($10^3$), where a finite gradient times the learning rate can overflow a weight,
+each step copies the weights and the optimizer state first, checks every weight after the update
+and puts both back when one is not finite (one look at the param groups per step otherwise).
+Closure optimizers
 get the same check at their starting point; their line search may try any point, so their end
 point is checked too, on the loss and on every weight, and put back on failure (a copy of the
 weights per step costs little next to their many loss evaluations).
@@ -37,6 +41,11 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor
+
+#: Learning rates and weight decays above this make ``Step`` copy the weights before each update
+#: and check them after it. Below it an update is at most about $10^3 \cdot 1.8 \cdot 10^{19} / (1 - \mu)$
+#: (a gradient whose square is finite in float32, momentum $\mu$), far from float32's $3.4 \cdot 10^{38}$.
+GUARDED_ABOVE = 1e3
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -126,8 +135,37 @@ class Step:
                 self.optimizer.zero_grad()
                 raise Diverged(f"the loss became {value + penalty}", value + penalty)
         self._check_gradients(value + penalty)
-        self.optimizer.step()  # 4. optimize
+        if self._large_hyperparameters():
+            self._guarded_update(value + penalty)
+        else:
+            self.optimizer.step()  # 4. optimize
         return value, penalty, a
+
+    def _large_hyperparameters(self) -> bool:
+        """Whether a group's learning rate or weight decay exceeds ``GUARDED_ABOVE``: updates so
+        large that a finite gradient can still overflow a weight."""
+        for group in self.optimizer.param_groups:
+            if group.get("lr", 0.0) > GUARDED_ABOVE or group.get("weight_decay", 0.0) > GUARDED_ABOVE:
+                return True
+        return False
+
+    def _guarded_update(self, objective: float) -> None:
+        """Step 4 with the weights and optimizer state copied first and put back when the update
+        leaves a weight non-finite (only for hyperparameters above ``GUARDED_ABOVE``)."""
+        weights = [p.data.copy() for p in self.params]
+        state, count = self.optimizer.state_dict(), getattr(self.optimizer, "_step_count", None)
+        self.optimizer.step()  # 4. optimize
+        names = {id(p): name for name, p in self.model.named_parameters()}
+        for i, p in enumerate(self.params):
+            if not np.isfinite(p.data).all():
+                bad = names.get(id(p), f"parameter {i} of the optimizer")
+                for q, data in zip(self.params, weights):
+                    q.data[...] = data
+                self.optimizer.load_state_dict(state)
+                if count is not None:
+                    self.optimizer._step_count = count
+                self.optimizer.zero_grad()
+                raise Diverged(f"the update overflowed {bad!r} (finite gradients, but too large a step)", objective)
 
     def _objective(self, xb: Tensor, yb: Tensor, check: bool = True) -> tuple[Tensor, float, float, np.ndarray]:
         """Steps 1 and 2: the objective (loss + penalty) to backpropagate, its two parts, the
