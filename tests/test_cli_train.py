@@ -218,6 +218,10 @@ layers = [{ type = "Linear", in_features = 4, out_features = 3 }]
             GOOD + '[[callbacks]]\ntype = "LearningRateScheduler"\n',
             ["callbacks[0]: LearningRateScheduler cannot be used in a config: it needs a scheduler object"],
         ),
+        (  # a table where the name belongs: refused as unknown, not a TypeError from a set lookup
+            GOOD + '[[callbacks]]\ntype = { value = "EarlyStopping" }\n',
+            ["callbacks[0]: unknown callback {'value': 'EarlyStopping'}"],
+        ),
         ('loss = "accuracy"\n' + GOOD, ["loss: 'accuracy' is a metric, not a loss"]),
         (GOOD + "layers2 = 1\n", ["model: unknown key 'layers2'; known keys: args, builder, layers"]),
         (GOOD.replace("epochs = 2", "epochs = 2\n[data2]\nx = 1"), ["unknown key 'data2'"]),

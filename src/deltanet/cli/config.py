@@ -444,7 +444,7 @@ def _check_callbacks(callbacks: Any, path: Path) -> list:
     checked = []
     for i, cb in enumerate(callbacks):
         where = f"callbacks[{i}]"
-        if isinstance(cb, dict) and cb.get("type") in NEEDS_AN_OBJECT:
+        if isinstance(cb, dict) and isinstance(cb.get("type"), str) and cb["type"] in NEEDS_AN_OBJECT:
             raise fail(path, where, f"{cb['type']} cannot be used in a config: {NEEDS_AN_OBJECT[cb['type']]}")
         if not isinstance(cb, dict) or not isinstance(cb.get("type"), str) or cb["type"] not in known:
             got = cb.get("type") if isinstance(cb, dict) else cb
