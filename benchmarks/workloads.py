@@ -300,7 +300,7 @@ def deltanet_w5() -> tuple[Callable[[], None], int]:
         nn.Sigmoid(),
         nn.Linear(84, 10),
     )
-    for p, w in zip(model.parameters(), _w5_weights()):
+    for p, w in zip(model.parameters(), _w5_weights(), strict=True):
         p.data[...] = w
     loss_fn = losses.CrossEntropy()
     opt = optim.SGD(model.parameters(), lr=spec["lr"])
@@ -337,7 +337,7 @@ def torch_w5() -> tuple[Callable[[], None], int]:
         tnn.Linear(84, 10),
     )
     with torch.no_grad():
-        for p, w in zip(model.parameters(), _w5_weights()):
+        for p, w in zip(model.parameters(), _w5_weights(), strict=True):
             p.copy_(torch.from_numpy(w))
     loss_fn = tnn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
