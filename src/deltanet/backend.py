@@ -22,6 +22,12 @@ from typing import Any
 
 import numpy as np
 
+#: ``DELTANET_REFERENCE=1`` in the environment (read once, on import): run the plain, readable path
+#: of every op that has a fast one (a replayed training step, a fused kernel), so that the two can be
+#: compared. Every fast path reads this flag where it branches, and names the plain formula it
+#: computes; tests set ``backend.REFERENCE`` to run both.
+REFERENCE = os.environ.get("DELTANET_REFERENCE", "") not in ("", "0")
+
 DEFAULT_DTYPE = np.dtype(np.float32)
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 INDEX_DTYPE = np.dtype(np.int64)  # what argmax, randint and the integer factories give, as in PyTorch
@@ -395,6 +401,21 @@ def ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
         ones.flags.writeable = False
         _ones_cache[key] = ones
     return ones
+
+
+_index_cache: dict[int, np.ndarray] = {}
+
+
+def index_vector(n: int) -> np.ndarray:
+    """A cached read-only ``np.arange(n)`` of the index dtype (int64), for fancy indexing per sample."""
+    index = _index_cache.get(n)
+    if index is None:
+        if len(_index_cache) > 64:
+            _index_cache.clear()
+        index = np.arange(n, dtype=INDEX_DTYPE)
+        index.flags.writeable = False
+        _index_cache[n] = index
+    return index
 
 
 def sum_rows(a: np.ndarray) -> np.ndarray:
