@@ -206,7 +206,12 @@ class Sigmoid(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (a,) = self.saved_tensors
-        return delta * (a * (1 - a))
+        if delta.dtype != a.dtype:
+            return delta * (a * (1 - a))
+        g = 1 - a  # delta * (a * (1 - a)), the same products, in one new array instead of three
+        g *= a
+        g *= delta
+        return g
 
 
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
