@@ -14,6 +14,13 @@ and 4.9 ms minutes apart); when the two ratios disagree, the best-round one is t
 By default the harness removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE from the workers'
 environment (some machines set them to work around old OpenBLAS builds; they force a slower
 kernel on a current NumPy); pass --keep-env to leave them.
+
+deltanet does not change the process's allocator by itself; ``--malloc`` says whose worker
+processes get glibc's "keep freed memory" settings (``deltanet.backend.keep_freed_memory``, here
+through glibc's environment variables): ``deltanet`` (the default: what a program that trains CNNs
+with deltanet asks for, PyTorch as it comes), ``all`` or ``none``.
+
+    python benchmarks/run.py --workloads W1 W2 W3 W4 W5 --rounds 5
 """
 
 from __future__ import annotations
@@ -62,9 +69,15 @@ def worker(library: str, workload: str, seconds: float) -> dict:
     }
 
 
-def run_in_process(library: str, workload: str, seconds: float, keep_env: bool) -> dict:
+#: glibc's environment variables for what ``deltanet.backend.keep_freed_memory`` sets with mallopt.
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
+def run_in_process(library: str, workload: str, seconds: float, keep_env: bool, malloc: str = "deltanet") -> dict:
     env = dict(os.environ)
     env.update(OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
+    if malloc == "all" or malloc == library:
+        env.update(KEEP_FREED_MEMORY)
     if not keep_env:
         env.pop("OPENBLAS_CORETYPE", None)
         env.pop("OPENBLAS_L2_SIZE", None)
@@ -87,6 +100,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per process")
     parser.add_argument("--keep-env", action="store_true")
+    parser.add_argument(
+        "--malloc",
+        choices=["deltanet", "all", "none"],
+        default="deltanet",
+        help="whose processes keep freed memory (glibc settings; see the module docstring)",
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -104,7 +123,7 @@ def main() -> None:
         for r in range(args.rounds):
             order = libraries if r % 2 == 0 else list(reversed(libraries))
             for lib in order:
-                res = run_in_process(lib, workload, args.seconds, args.keep_env)
+                res = run_in_process(lib, workload, args.seconds, args.keep_env, args.malloc)
                 results.setdefault((workload, lib), []).append(res["step_s"])
                 samples[workload] = res["samples"]
                 print(f"  round {r + 1} {workload} {lib:9s} {res['step_s'] * 1e6:10.1f} µs/step", flush=True)

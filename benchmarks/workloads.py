@@ -6,6 +6,7 @@ times it in a fresh process per library.
 
 W1: 4-16-3 sigmoid MLP, cross-entropy, full batch of 150 (iris-sized), plain SGD.
 W2: 784-256-128-10 ReLU MLP, batch 128, SGD with momentum 0.9 (MNIST-sized), float32.
+W3, W4, W5: convolutional networks (LeNet-5, a small U-Net, the textbook sigmoid LeNet): below.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ LIBRARIES = {"deltanet": deltanet_step, "torch": torch_step, "sklearn": sklearn_
 CNN_WORKLOADS = {
     "W3": dict(batch=64, input=(1, 28, 28), classes=10, lr=0.01, momentum=0.9),
     "W4": dict(batch=8, input=(1, 64, 64), lr=1e-3),
+    "W5": dict(batch=256, input=(1, 28, 28), classes=10, lr=0.9),
 }
 
 
@@ -127,7 +129,7 @@ def _cnn_data(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     spec = CNN_WORKLOADS[name]
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((spec["batch"],) + spec["input"]).astype(np.float32)
-    if name == "W3":
+    if name in ("W3", "W5"):
         return X, rng.integers(0, spec["classes"], spec["batch"])
     return X, (rng.random((spec["batch"], 1) + spec["input"][1:]) < 0.3).astype(np.float32)
 
@@ -261,11 +263,102 @@ def torch_w4() -> tuple[Callable[[], None], int]:
     return step, spec["batch"]
 
 
+# W5: the textbook LeNet (d2l.ai's "LeNet" chapter, as a PyTorch program ported to deltanet would
+#     run it): conv 6@5x5 pad 2, sigmoid, average pool 2, conv 16@5x5, sigmoid, average pool 2,
+#     400-120-84-10 with sigmoids, batch 256 of 1x28x28, cross-entropy, SGD lr 0.9. Both libraries
+#     start from the same weights (Xavier-uniform, drawn once with NumPy, as the book initializes).
+def _w5_weights(seed: int = 0) -> list[np.ndarray]:
+    """W, b for each of W5's five layers, in PyTorch's layouts: Xavier-uniform weights, zero biases."""
+    rng = np.random.default_rng(seed)
+    shapes = [(6, 1, 5, 5), (16, 6, 5, 5), (120, 400), (84, 120), (10, 84)]
+    arrays = []
+    for shape in shapes:
+        receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+        fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        arrays += [rng.uniform(-bound, bound, shape).astype(np.float32), np.zeros(shape[0], np.float32)]
+    return arrays
+
+
+def deltanet_w5() -> tuple[Callable[[], None], int]:
+    import deltanet as dn
+    from deltanet import losses, nn, optim
+
+    spec = CNN_WORKLOADS["W5"]
+    X, y = _cnn_data("W5")
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2),
+        nn.Sigmoid(),
+        nn.AvgPool2d(2, stride=2),
+        nn.Conv2d(6, 16, 5),
+        nn.Sigmoid(),
+        nn.AvgPool2d(2, stride=2),
+        nn.Flatten(),
+        nn.Linear(400, 120),
+        nn.Sigmoid(),
+        nn.Linear(120, 84),
+        nn.Sigmoid(),
+        nn.Linear(84, 10),
+    )
+    for p, w in zip(model.parameters(), _w5_weights(), strict=True):
+        p.data[...] = w
+    loss_fn = losses.CrossEntropy()
+    opt = optim.SGD(model.parameters(), lr=spec["lr"])
+    xb, yb = dn.tensor(X), dn.tensor(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    step.model = model  # type: ignore[attr-defined]  # for tests/test_benchmarks.py: same weights as torch's
+    return step, spec["batch"]
+
+
+def torch_w5() -> tuple[Callable[[], None], int]:
+    import torch
+
+    torch.set_num_threads(2)
+    tnn = torch.nn
+    spec = CNN_WORKLOADS["W5"]
+    X, y = _cnn_data("W5")
+    model = tnn.Sequential(
+        tnn.Conv2d(1, 6, kernel_size=5, padding=2),
+        tnn.Sigmoid(),
+        tnn.AvgPool2d(kernel_size=2, stride=2),
+        tnn.Conv2d(6, 16, kernel_size=5),
+        tnn.Sigmoid(),
+        tnn.AvgPool2d(kernel_size=2, stride=2),
+        tnn.Flatten(),
+        tnn.Linear(16 * 5 * 5, 120),
+        tnn.Sigmoid(),
+        tnn.Linear(120, 84),
+        tnn.Sigmoid(),
+        tnn.Linear(84, 10),
+    )
+    with torch.no_grad():
+        for p, w in zip(model.parameters(), _w5_weights(), strict=True):
+            p.copy_(torch.from_numpy(w))
+    loss_fn = tnn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
+    xb, yb = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    step.model = model  # type: ignore[attr-defined]
+    return step, spec["batch"]
+
+
 _CNN_BUILDERS = {
     ("deltanet", "W3"): deltanet_w3,
     ("torch", "W3"): torch_w3,
     ("deltanet", "W4"): deltanet_w4,
     ("torch", "W4"): torch_w4,
+    ("deltanet", "W5"): deltanet_w5,
+    ("torch", "W5"): torch_w5,
 }
 
 

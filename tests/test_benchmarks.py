@@ -5,6 +5,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -20,7 +21,7 @@ def workloads():
     del sys.modules[spec.name]
 
 
-@pytest.mark.parametrize("name", ["W1", "W2", "W3", "W4"])
+@pytest.mark.parametrize("name", ["W1", "W2", "W3", "W4", "W5"])
 @pytest.mark.parametrize("library", ["deltanet", "torch", "sklearn"])
 def test_workload_steps_run(workloads, library, name):
     if library != "deltanet":
@@ -37,3 +38,15 @@ def test_unknown_pairs_are_refused(workloads):
     assert not workloads.supports("sklearn", "W3")
     with pytest.raises(ValueError, match="has no sklearn version"):
         workloads.LIBRARIES["sklearn"]("W4")
+
+
+def test_w5_is_the_same_network_in_both_libraries(workloads):
+    """Same data, same initial weights, same architecture: two SGD steps land on the same weights."""
+    pytest.importorskip("torch")
+    ours, _ = workloads.LIBRARIES["deltanet"]("W5")
+    theirs, _ = workloads.LIBRARIES["torch"]("W5")
+    for _ in range(2):
+        ours()
+        theirs()
+    for p, q in zip(ours.model.parameters(), theirs.model.parameters(), strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-3, atol=1e-5)

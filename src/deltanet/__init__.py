@@ -146,8 +146,6 @@ from deltanet.diagnostics import gradcheck
 # __all__ so that `from deltanet import *` keeps Python's own. Nothing in this file uses the built-ins.
 _HIDING_BUILTINS = (abs, all, any, bool, float, int, max, min, pow, sum)
 
-backend.keep_freed_memory()  # see its docstring: large temporaries are reused instead of page-faulted
-
 # The upper layers load on first use: ``import deltanet`` stays fast, and the layers below never
 # import the ones above them.
 _LAZY_MODULES = {

@@ -22,6 +22,12 @@ from typing import Any
 
 import numpy as np
 
+#: ``DELTANET_REFERENCE=1`` in the environment (read once, on import): run the plain, readable path
+#: of every op that has a fast one (a replayed training step, a fused kernel), so that the two can be
+#: compared. Every fast path reads this flag where it branches, and names the plain formula it
+#: computes; tests set ``backend.REFERENCE`` to run both.
+REFERENCE = os.environ.get("DELTANET_REFERENCE", "") not in ("", "0")
+
 DEFAULT_DTYPE = np.dtype(np.float32)
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 INDEX_DTYPE = np.dtype(np.int64)  # what argmax, randint and the integer factories give, as in PyTorch
@@ -397,6 +403,21 @@ def ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
     return ones
 
 
+_index_cache: dict[int, np.ndarray] = {}
+
+
+def index_vector(n: int) -> np.ndarray:
+    """A cached read-only ``np.arange(n)`` of the index dtype (int64), for fancy indexing per sample."""
+    index = _index_cache.get(n)
+    if index is None:
+        if len(_index_cache) > 64:
+            _index_cache.clear()
+        index = np.arange(n, dtype=INDEX_DTYPE)
+        index.flags.writeable = False
+        _index_cache[n] = index
+    return index
+
+
 def sum_rows(a: np.ndarray) -> np.ndarray:
     r"""$\sum_j a_{ij}$ for a 2-D float array, computed as $a \mathbf{1}$."""
     return a @ ones_vector(a.shape[1], a.dtype)
@@ -417,19 +438,29 @@ def keep_freed_memory() -> bool:
     """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system.
 
     A training step allocates and frees the same large temporaries (im2col columns, activations,
-    gradients) every time. By default glibc hands blocks above 128 KiB straight back to the kernel
-    (``mmap``/``munmap``, and trimming the heap), so every step pays page faults to get them
-    again: measured on a 2-core machine, that doubled the time of a LeNet-5 step (12.4 → 6.3 ms)
-    and added a third to a small U-Net's. Raising ``M_MMAP_THRESHOLD`` to its maximum (32 MiB) and
-    ``M_TRIM_THRESHOLD`` to 1 GiB keeps those blocks in the process (the same effect as the
-    ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` environment variables); the cost is that
-    the resident size stays near its peak. ``import deltanet`` calls this once on Linux with
-    glibc, unless the environment sets ``DELTANET_MALLOC=system``; elsewhere it does nothing.
+    gradients) every time. By default glibc hands large blocks back to the kernel (``munmap``, and
+    trimming the heap), so every step pays page faults to get them again. Measured with
+    ``/usr/bin/time -v`` (minor page faults per step, which do not depend on the machine's load):
+    the small U-Net of ``benchmarks/`` (W4) 10,000 per step without this and 1 with it (a third of
+    its step time, in the kernel), the textbook LeNet at batch 256 (W5) 2,900 and 1, LeNet-5 at batch
+    64 (W3) none either way. Raising ``M_MMAP_THRESHOLD`` to its maximum (32 MiB) and
+    ``M_TRIM_THRESHOLD`` to 1 GiB keeps those blocks in the process, as the environment variables
+    ``MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824`` do.
+
+    It changes the allocator of the whole process (every library in it, for the rest of its life)
+    and keeps the resident size near its peak, so deltanet never calls it by itself: a program
+    that trains convolutional networks calls it once at its start. It does nothing (and returns
+    False) where the C library is not glibc.
 
     Returns:
         whether the settings were applied.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.backend.keep_freed_memory() in (True, False)
+        True
     """
-    if not sys.platform.startswith("linux") or os.environ.get("DELTANET_MALLOC") == "system":
+    if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")

@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Function, Tensor
 from deltanet.autograd.ops import stable_sigmoid
-from deltanet.backend import max_rows, sum_rows
+from deltanet.backend import index_vector, ones_vector
 
 REDUCTIONS = ("mean", "sum", "none")
 _LOG2 = math.log(2.0)
@@ -182,7 +183,7 @@ def _reduce(loss: np.ndarray, reduction: str, count: float) -> np.ndarray:
     its sum for "sum", ``loss`` itself for "none"."""
     if reduction == "none":
         return loss
-    total = loss.sum()
+    total = np.add.reduce(loss, axis=None)  # loss.sum() without its Python wrapper
     if reduction == "sum":
         return np.asarray(total)
     return np.asarray(total / count) if count else np.asarray(np.nan, dtype=loss.dtype)
@@ -442,31 +443,38 @@ class SoftmaxCrossEntropy(Function):
     def _forward_plain(self, z: np.ndarray, y: np.ndarray, reduction: str) -> np.ndarray:
         r"""The common case (class indices, no weights, smoothing or ignored targets), fast.
 
-        $\ell_n = \log \sum_k e^{z_{nk}} - z_{n y_n}$, with $s = \mathrm{softmax}(z)$ kept for
-        $\delta = s - \mathrm{onehot}(y)$.
+        $\ell_n = \log \sum_k e^{z_{nk} - m_n} - (z_{n y_n} - m_n)$ with $m_n = \max_k z_{nk}$, and
+        $s = \mathrm{softmax}(z)$ kept for $\delta = s - \mathrm{onehot}(y)$. Computed on $z^\top$,
+        classes by samples (as ``Linear`` stores its output): every operation then runs along rows
+        of N values; on an (N, C) layout with few classes, each would loop over N rows of C values.
         """
-        shifted = z - max_rows(z)[:, None]
-        s = np.exp(shifted)
-        total = sum_rows(s)
-        rows = np.arange(len(y))
-        loss = np.log(total) - shifted[rows, y]
-        s /= total[:, None]
-        self.reduction, self.count = reduction, loss.size
-        self.save_for_backward(s, rows, y)
-        return _reduce(loss, reduction, self.count)
+        zT = z.T if z.T.flags.c_contiguous else np.ascontiguousarray(z.T)  # (C, N)
+        n = zT.shape[1]
+        shifted = zT - zT.max(axis=0)
+        # The position of each target logit z_{n, y_n} in the flattened (C, N) array.
+        flat = y * n
+        flat += index_vector(n)
+        picked = shifted.ravel().take(flat)
+        s = np.exp(shifted, out=shifted)
+        total = ones_vector(len(s), s.dtype) @ s  # sum over the classes
+        loss = np.log(total)
+        loss -= picked
+        s /= total
+        self.reduction, self.count = reduction, n
+        self.save_for_backward(s, flat)
+        return _reduce(loss, reduction, n)
 
     def backward(self, delta: np.ndarray) -> tuple:
         d = _scaled(delta, self.reduction, self.count)
-        if self.reduction == "none":
-            d = np.expand_dims(d, 1)
         if self.plain:
             if not self.needs_input_grad[0]:
                 return None, None
-            s, rows, y = self.saved_tensors
-            dz = s.copy()
-            dz[rows, y] -= 1  # delta = s - onehot(y)
-            dz *= d
-            return dz, None
+            s, flat = self.saved_tensors
+            dzT = s * d  # (C, N); d is one number, or one per sample ("none")
+            dzT.ravel()[flat] -= d  # delta = (s - onehot(y)) d
+            return dzT.T, None
+        if self.reduction == "none":
+            d = np.expand_dims(d, 1)
         if self.probabilities:
             log_s, wt, w = self.saved_tensors
             dz = dy = None
@@ -786,6 +794,7 @@ def cross_entropy(
         if labels is not y.data:
             y = Tensor(labels)
     plain = all_classes and label_smoothing == 0 and w is None and len(shape) == 2 and not 0 <= ignore_index < shape[1]
+    plain = plain and not backend.REFERENCE  # DELTANET_REFERENCE=1: the general formula below, for comparison
     return SoftmaxCrossEntropy.apply(
         z,
         y,

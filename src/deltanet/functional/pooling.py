@@ -102,7 +102,12 @@ class MaxPoolNd(Function):
 
 
 class AvgPoolNd(Function):
-    """a = (1/n) * sum over each window; backward spreads delta/n over the window."""
+    r"""a = (1/n) * sum over each window; backward spreads delta/n over the window.
+
+    Where windows do not overlap (stride >= kernel), backward writes $\delta / n$ into each window
+    (``np.multiply(..., out=)``) instead of adding it to zeros; where they tile the input exactly
+    it skips the zeros too, as max pooling does.
+    """
 
     def forward(
         self,
@@ -117,8 +122,11 @@ class AvgPoolNd(Function):
         xpad = _padded(x, padding, 0)
         offsets = list(product(*map(range, kernel)))
         a = full_like_layout(x, x.shape[:2] + out_size, None)
-        np.copyto(a, xpad[_window(offsets[0], stride, out_size)])
-        for offset in offsets[1:]:
+        if len(offsets) == 1:
+            np.copyto(a, xpad[_window(offsets[0], stride, out_size)])
+        else:  # the first two values of each window summed into a: one pass fewer than copy, add
+            np.add(xpad[_window(offsets[0], stride, out_size)], xpad[_window(offsets[1], stride, out_size)], out=a)
+        for offset in offsets[2:]:
             a += xpad[_window(offset, stride, out_size)]
         if count_include_pad or not any(padding):
             scale: Any = 1.0 / math.prod(kernel)
@@ -131,10 +139,17 @@ class AvgPoolNd(Function):
     def backward(self, delta: np.ndarray) -> np.ndarray:
         kernel, stride, padding, out_size, shape, scale = self.options
         padded = shape[:2] + tuple(n + 2 * p for n, p in zip(shape[2:], padding))
-        gpad = full_like_layout(delta, padded, 0)
-        share = delta * scale
-        for offset in product(*map(range, kernel)):
-            gpad[_window(offset, stride, out_size)] += share
+        disjoint = all(s >= k for s, k in zip(stride, kernel))  # each input in one window at most
+        # Windows that tile the input exactly (W5's 2x2, stride 2) write every value of gpad once: no zeros.
+        tiles = disjoint and all(s == k and o * k == n for s, k, o, n in zip(stride, kernel, out_size, padded[2:]))
+        gpad = full_like_layout(delta, padded, None if tiles else 0)
+        if disjoint:  # gpad[window] = delta * scale, written in one pass per offset
+            for offset in product(*map(range, kernel)):
+                np.multiply(delta, scale, out=gpad[_window(offset, stride, out_size)])
+        else:
+            share = delta * scale
+            for offset in product(*map(range, kernel)):
+                gpad[_window(offset, stride, out_size)] += share
         return gpad[_crop(padding, shape[2:])]
 
 
