@@ -39,6 +39,14 @@ from deltanet.cli.console import tolerant_output
 from deltanet.cli.parser import CommandLineError, build_parser
 
 
+def _keep_freed_memory() -> None:
+    """The training commands are programs of their own: they let glibc keep freed memory for the
+    next step (``deltanet.backend.keep_freed_memory``, which a library must not do on import)."""
+    from deltanet import backend
+
+    backend.keep_freed_memory()
+
+
 def _examples(args: Any) -> int:
     from deltanet import examples
 
@@ -53,6 +61,7 @@ def _examples(args: Any) -> int:
                 f"unknown example {args.name!r}; available: {', '.join(examples.EXAMPLES)} "
                 f"(see 'deltanet examples list')"
             )
+        _keep_freed_memory()
         return int(examples.load(args.name).main(args.options) or 0)
     raise CommandLineError("examples needs an action: 'list' or 'run NAME' (see 'deltanet examples --help')")
 
@@ -71,6 +80,7 @@ def _train(args: Any) -> int:
     from deltanet import distributed
     from deltanet.cli import train
 
+    _keep_freed_memory()
     say = _quiet if args.quiet else print
     verbose = 0 if args.quiet else 2
     if distributed.launched_size() > 1:  # mpiexec -n W deltanet train ...: data-parallel, rank 0 speaks
