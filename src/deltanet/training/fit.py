@@ -40,6 +40,7 @@ from deltanet.training.callback import Callback, CallbackList, History
 from deltanet.training.callbacks import TerminateOnNaN
 from deltanet.training.checkpoint import ModelCheckpoint, read_resume
 from deltanet.training.evaluation import metric_values, resolve_loss, resolve_metrics, validation_logs
+from deltanet.training.loader_state import Default, make_fit_state
 from deltanet.training.monitor import Monitor
 from deltanet.training.progress import ProgressBar, resolve_verbose
 from deltanet.training.state import FitState, module_generators
@@ -47,18 +48,21 @@ from deltanet.training.step import Diverged, Step, TrainingDivergedError
 
 __all__ = ["TrainingDivergedError", "fit"]
 
+# Defaults that fit tells apart from the same values given (a DataLoader brings its own).
+DEFAULT_BATCH_SIZE, DEFAULT_SHUFFLE = Default(32), Default(True)
+
 
 def fit(
     model: Any,
     X: Any,
-    y: Any,
-    loss: Any,
-    optimizer: Any,
+    y: Any = None,
+    loss: Any = None,
+    optimizer: Any = None,
     epochs: int = 1,
-    batch_size: int | None = 32,
+    batch_size: int | None | Default = DEFAULT_BATCH_SIZE,
     validation_data: Any = None,
     callbacks: Any = None,
-    shuffle: bool | str = True,
+    shuffle: bool | str | Default = DEFAULT_SHUFFLE,
     verbose: int | str = "auto",
     run_dir: Any = None,
     regularizer: Any = None,
@@ -135,40 +139,37 @@ def fit(
         >>> history.history["accuracy"][-1]
         1.0
     """
-    # -- check everything once -------------------------------------------------------------
+    # -- check everything once (a loader's batches: each as it arrives) ---------------------
     checks.check_model(model)
-    epochs, batch_size = checks.check_epochs(epochs), checks.check_batch_size(batch_size)
+    epochs = checks.check_epochs(epochs)
     world = _world(distributed)
     verbose = resolve_verbose(checks.check_verbose(verbose))
     verbose = verbose if world is None or world.is_root else 0  # rank 0 alone prints
-    shuffle = _check_shuffle(shuffle)
     checks.check_regularizer(regularizer)
     loss_fn, optimizer, metric_fns = resolve_loss(loss), _resolve_optimizer(optimizer, model), resolve_metrics(metrics)
     given = _callbacks(checks.check_callbacks(callbacks), monitor, verbose)
     generator = backend.get_rng(rng)
-    X, y, val, out_shape = checks.check_fit_data(model, X, y, validation_data, loss_fn)
+    state = make_fit_state(
+        model, optimizer, X, y, validation_data, loss_fn, batch_size, shuffle, generator, bool(metric_fns),
+        world is not None, resume_from is not None, given,
+    )  # fmt: skip
     run_path = rundir.prepare(run_dir) if run_dir is not None else None
-    state = FitState(
-        model,
-        optimizer,
-        X,
-        y,
-        val,
-        batch_size,
-        shuffle,
-        generator,
-        out_shape if metric_fns else None,
-        run_path if world is None or world.is_root else None,  # rank 0 alone writes
-        loss_fn,
-    )
+    state.run_dir = run_path if world is None or world.is_root else None  # rank 0 alone writes
     state.callbacks += given
     hooks = CallbackList(state.callbacks)
+    size: int | None = state.settings["batch_size"]
+    val = state.validation
     if world is not None:
         generators = [backend.get_rng(None), *module_generators(model).values()]
-        data = [X, y, *(val if val is not None else (None, None))]
-        state.sync = dist.start_fit(world, model, optimizer, data, batch_size, generators, resume_from is not None)
+        data = [state.X, state.y, *(val if val is not None else (None, None))]
+        state.sync = dist.start_fit(world, model, optimizer, data, size, generators, resume_from is not None)
     point = read_resume(resume_from, state) if resume_from is not None else None
-    params = {"epochs": epochs, "batch_size": batch_size, "steps": state.steps_per_epoch, "samples": len(X)}
+    params = {
+        "epochs": epochs,
+        "batch_size": size,
+        "steps": state.steps_per_epoch,
+        "samples": state.settings["samples"],
+    }
     hooks.setup(model, {**params, "verbose": verbose, "initial_epoch": point.epoch if point else 0}, state)
     if run_path is not None:
         rundir.write_config(run_path, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
@@ -196,13 +197,15 @@ def fit(
                         state.record(value, penalty, a)
                         if hooks.per_step:
                             hooks.on_batch_end(state.step - 1, {"loss": value, "size": state.last_size, "epoch": epoch})
-                    logs = {"loss": state.total / len(X)}
+                    logs = {"loss": state.total / state.epoch_size()}
                     if regularizer is not None:
-                        logs["penalty"] = state.penalty_total / len(X)
-                    if state.outputs is not None:
-                        logs.update(metric_values(metric_fns, state.epoch_outputs(), state.epoch_y, ignore_index=skip))
+                        logs["penalty"] = state.penalty_total / state.epoch_size()
+                    if state.output_shape is not None:
+                        logs.update(
+                            metric_values(metric_fns, state.epoch_outputs(), state.epoch_targets(), ignore_index=skip)
+                        )
                     if val is not None:
-                        logs.update(validation_logs(model, loss_fn, metric_fns, val, batch_size, world))
+                        logs.update(validation_logs(model, loss_fn, metric_fns, val, size, world))
                     hooks.on_epoch_end(epoch, logs)
                     state.next_epoch()
                     if model.stop_training:
@@ -222,7 +225,7 @@ def fit(
 def _stop(error: Diverged, state: FitState, hooks: CallbackList, epochs: int) -> None:
     """A step refused its update: tell every callback, then raise, unless ``TerminateOnNaN`` is there."""
     message = (
-        f"{error.what} at epoch {state.epoch + 1}/{epochs}, step {state.step + 1}/{state.steps_per_epoch}; "
+        f"{error.what} at epoch {state.epoch + 1}/{epochs}, step {state.step + 1}/{state.steps_per_epoch or '?'}; "
         f"training stopped before that step's update, so the model keeps the weights of the last good "
         f"step. Try a smaller learning rate or standardized inputs."
     )
@@ -242,14 +245,6 @@ def _world(distributed: Any) -> Any:
     else:
         return None
     return world if world is not None and world.size > 1 else None
-
-
-def _check_shuffle(shuffle: Any) -> bool | str:
-    if isinstance(shuffle, str) and shuffle == "with_replacement":
-        return shuffle
-    if isinstance(shuffle, (bool, np.bool_)):
-        return bool(shuffle)
-    raise check.fail("fit", "shuffle", "True, False or 'with_replacement'", shuffle)
 
 
 def _resolve_optimizer(optimizer: Any, model: Any) -> Any:
@@ -294,7 +289,7 @@ def _config(
         "world_size": 1 if state.world is None else state.world.size,
         "sample_shape": list(state.X.shape[1:]),
         "dtype": str(state.X.dtype),
-        "validation_samples": None if state.validation_data is None else len(state.validation_data[0]),
+        "validation_samples": state.validation_samples,
         "loss": loss if isinstance(loss, str) else repr(loss_fn),
         "optimizer": _describe(state.optimizer),
         "regularizer": _describe(regularizer),
