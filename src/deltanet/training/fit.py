@@ -40,7 +40,7 @@ from deltanet.training.callback import Callback, CallbackList, History
 from deltanet.training.callbacks import TerminateOnNaN
 from deltanet.training.checkpoint import ModelCheckpoint, read_resume
 from deltanet.training.evaluation import metric_values, resolve_loss, resolve_metrics, validation_logs
-from deltanet.training.loader_state import Default, make_fit_state
+from deltanet.training.loader_state import Default, check_distributed, make_fit_state
 from deltanet.training.monitor import Monitor
 from deltanet.training.progress import ProgressBar, resolve_verbose
 from deltanet.training.state import FitState, module_generators
@@ -142,7 +142,7 @@ def fit(
     # -- check everything once (a loader's batches: each as it arrives) ---------------------
     checks.check_model(model)
     epochs = checks.check_epochs(epochs)
-    world = _world(distributed)
+    world = _world(check_distributed(X, distributed))
     verbose = resolve_verbose(checks.check_verbose(verbose))
     verbose = verbose if world is None or world.is_root else 0  # rank 0 alone prints
     checks.check_regularizer(regularizer)

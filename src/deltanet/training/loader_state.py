@@ -365,6 +365,15 @@ def make_fit_state(
     return state
 
 
+def check_distributed(data: Any, distributed: Any) -> Any:
+    """``distributed`` as given, refused with a loader (before ``fit`` starts MPI for it)."""
+    kind = data_kind(data)
+    if distributed is True and kind != "arrays":
+        name = "a DataLoader" if kind == "loader" else f"a dataset ({type(data).__name__})"
+        raise ValueError(_refused(name, "data-parallel training (distributed)"))
+    return distributed
+
+
 def _refused(what: str, feature: str) -> str:
     return (
         f"fit: {feature} takes arrays, got {what}; take the arrays (X, y = dataset[:], where they fit in "

@@ -58,10 +58,10 @@ def _to_array(value: Any, name: str) -> np.ndarray:
     if {"Dataset", "IterableDataset", "DataLoader"} & {c.__name__ for c in type(value).__mro__}:
         # np.asarray would read every sample of a file dataset before failing on the (image, label) pairs.
         raise ValueError(
-            f"{name}: expected an array, got {type(value).__name__}; fit(model, {type(value).__name__.lower()}, "
-            "loss=..., optimizer=...) trains on a dataset or DataLoader batch by batch, but here take the arrays "
-            "with X, y = dataset[:] (deltanet's datasets stack a slice into a batch) where they fit in memory, "
-            "or loop over DataLoader(dataset), which reads only one batch at a time"
+            f"{name}: expected an array, got {type(value).__name__}; fit takes a dataset or DataLoader in place "
+            "of the pair (X, y) (fit(model, dataset, loss=..., optimizer=...), validation_data=dataset) and reads "
+            "one batch at a time; elsewhere take the arrays with X, y = dataset[:] (deltanet's datasets stack a "
+            "slice into a batch) where they fit in memory, or loop over DataLoader(dataset)"
         )
     try:
         return np.asarray(value)
