@@ -72,19 +72,33 @@ def fit(
     monitor: Any = True,
     distributed: bool | None = None,
 ) -> History:
-    """Train ``model`` on ``(X, y)`` by gradient descent and return the learning curves.
+    """Train ``model`` on ``(X, y)``, or on a dataset or DataLoader, by gradient descent and return
+    the learning curves.
 
     Args:
         model: a ``deltanet.nn.Module``; X is converted to the dtype of its parameters.
-        X: samples, shape (N, features...).
-        y: targets: class labels (N,) for cross-entropy, values (N, outputs) for regression.
+        X: samples, shape (N, features...); or, for data too large for memory, a dataset or a
+            loader, read one batch at a time (as Keras takes a ``tf.data.Dataset`` and Lightning a
+            DataLoader): a map-style dataset (``__len__`` and ``__getitem__`` returning
+            ``(x, y)``: ``ImageFolder``, ``SegmentationFolder``, ``PatchDataset``,
+            ``TensorDataset``...) is batched with ``batch_size`` and ``shuffle``, its order drawn
+            from ``rng`` exactly as for arrays (the same run, bit for bit); a ``DataLoader`` (or
+            any re-iterable yielding ``(x, y)`` batches) brings its own batches and order. One
+            pass is one epoch; each batch is checked as it arrives, as arrays are. With training
+            metrics the epoch's outputs and targets are kept, not its inputs
+            (``deltanet.training.loader_state``).
+        y: targets: class labels (N,) for cross-entropy, values (N, outputs) for regression;
+            left out with a dataset or loader, whose samples carry them.
         loss: a loss module (``losses.CrossEntropy()``), any callable ``loss(output, target)``
             returning a scalar Tensor, or a name (``"cross_entropy"``, ``"mse"``).
         optimizer: an optimizer over the model's parameters (all of them, or some: frozen layers),
             or a name (built with its default learning rate by ``optim.get``).
         epochs: passes over the training data (0 trains nothing).
-        batch_size: ``None`` = full batch (one step per epoch), 1 = on-line, k = mini-batch.
-        validation_data: ``(X_val, y_val)``, evaluated after every epoch in evaluation mode.
+        batch_size: ``None`` = full batch (one step per epoch), 1 = on-line, k = mini-batch
+            (default 32). Not with a DataLoader, which has its own.
+        validation_data: ``(X_val, y_val)``, or a dataset or loader of ``(x, y)`` samples, evaluated
+            after every epoch in evaluation mode: the loss and metrics of the whole set (a loader's
+            outputs and targets are kept for them, not its inputs), equal to those of its arrays.
         callbacks: ``Callback`` objects (``EarlyStopping``, ``LearningRateScheduler``, ...).
         shuffle: how each epoch goes through the samples ([Suk 2015]'s on-line learning cycles
             "either in sequence or by selecting at random with replacement"): ``False`` in
@@ -92,7 +106,8 @@ def fit(
             (nothing to draw for the full batch); ``"with_replacement"`` N samples drawn at
             random with replacement (with the full batch too), so that an epoch sees some samples
             twice or more and, for large N, about 37 % of them (a fraction $1/e$) not at all.
-            Drawn from ``rng`` and resumed exactly, like the permutation.
+            Drawn from ``rng`` and resumed exactly, like the permutation. Not with a DataLoader,
+            which has its own order.
         verbose: as Keras: 0 silent, 1 a progress bar per epoch, 2 one line per epoch;
             ``"auto"`` is 1 in a terminal or a notebook and 0 otherwise (a pipe, a test run).
         run_dir: a folder to write ``config.json`` and ``history.csv`` into.
@@ -107,7 +122,11 @@ def fit(
             saved epoch and step up to ``epochs`` (the run's total). Give the same data,
             ``batch_size``, ``shuffle``, model, optimizer type and callbacks as the interrupted
             run (and ``rng``, when the shuffle used its own generator). ``on_epoch_begin`` is not
-            called again for an epoch resumed in its middle.
+            called again for an epoch resumed in its middle. A run on a dataset or loader resumes
+            at the end of an epoch (``ModelCheckpoint`` without ``every_n_steps``), exactly when its
+            order comes from ``rng`` or ``dn.manual_seed``'s generator (a DataLoader with
+            ``generator=None``) and its samples draw nothing random of their own (a
+            ``PatchDataset``'s or a transform's own ``rng`` is not in the checkpoint).
         monitor: ``True`` adds a default ``Monitor`` (unless ``callbacks`` holds one), a
             ``Monitor`` uses that one, ``False`` or ``None`` trains unwatched.
         distributed: data parallelism over the ranks of an MPI job (``mpiexec -n W python
@@ -117,6 +136,7 @@ def fit(
             is the global batch, split over the ranks, so that the run equals one process's to
             rounding. Rank 0 alone prints and writes ``run_dir`` and checkpoints. ``None`` under a
             launcher of several ranks without ``init()`` warns (each rank would train alone).
+            Arrays only: a dataset or loader is refused.
 
     Returns:
         A ``History``: ``history.history["loss"]`` holds the epoch's mean training loss (the mean
@@ -124,7 +144,10 @@ def fit(
         validation loss after the epoch.
 
     Raises:
-        ValueError: bad inputs (wrong shapes, NaN in the data, labels out of range, ...).
+        ValueError: bad inputs (wrong shapes, NaN in the data, labels out of range, ...), also
+            in a loader's batch (named by its number), and arguments that a loader does not take
+            (``y``, a DataLoader with ``batch_size`` or ``shuffle``, ``distributed``, mid-epoch
+            checkpoints, ``resume_from`` with an order the checkpoint cannot restore).
         TrainingDivergedError: the loss or the gradients became NaN or infinite (see above).
         deltanet.io.CheckpointError: ``resume_from`` is not a checkpoint that fits this run.
 
@@ -138,6 +161,18 @@ def fit(
         ...                  metrics=["accuracy"])
         >>> history.history["accuracy"][-1]
         1.0
+
+        The same data as a dataset, read in batches of two (a DataLoader works alike):
+
+        >>> model = dn.nn.Sequential(dn.nn.Linear(2, 2)); opt = dn.optim.SGD(model.parameters(), lr=1.0)
+        >>> history = dn.fit(model, dn.data.Dataset(X, y), loss="cross_entropy", optimizer=opt, epochs=100,
+        ...                  batch_size=2, rng=0, metrics=["accuracy"])
+        >>> history.history["accuracy"][-1]
+        1.0
+        >>> loader = dn.utils.data.DataLoader(dn.utils.data.TensorDataset(X, y), batch_size=2, shuffle=True)
+        >>> history = dn.fit(model, loader, loss="cross_entropy", optimizer=opt, epochs=5)
+        >>> len(history.history["loss"])
+        5
     """
     # -- check everything once (a loader's batches: each as it arrives) ---------------------
     checks.check_model(model)

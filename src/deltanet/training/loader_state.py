@@ -340,7 +340,7 @@ def make_fit_state(
         loader, size, order = X, _batch_size(X), _loader_order(X)
     else:
         loader = _wrap(X, size, order, generator, given_shuffle=not isinstance(shuffle, Default))
-        order = order if isinstance(loader.sampler, RandomSampler) else False
+        order = False if isinstance(X, IterableDataset) else order  # as FitState records it for arrays
     if resume:
         _check_resumable(loader, X is loader, name)
     source = CheckedBatches(loader, model, loss, "X" if kind == "dataset" else "the training loader")
