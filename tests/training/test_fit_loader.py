@@ -190,3 +190,16 @@ def test_a_stream_trains_in_order_without_a_length():
             return zip(X, Y, strict=True)
 
     same(train(X, Y, batch_size=4, shuffle=False), train(Stream(), batch_size=4))
+
+
+def test_callbacks_see_the_loaders_steps_and_samples(capsys):
+    seen = {}
+
+    class Params(Callback):
+        def on_train_begin(self, logs=None):
+            seen.update(self.params, X=self.fit_state.X.shape)
+
+    loader = DataLoader(TensorDataset(X, Y), batch_size=4)
+    train(loader, epochs=1, callbacks=[Params()], verbose=2)
+    assert (seen["steps"], seen["samples"], seen["batch_size"], seen["X"]) == (6, 22, 4, (4, 3))
+    assert capsys.readouterr().out.startswith("Epoch 1/1 - ")  # the progress line

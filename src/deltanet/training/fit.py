@@ -20,7 +20,9 @@ Callbacks: every hook ``fit`` calls is declared on ``Callback`` (``deltanet.trai
 
 The loop is kept lean for small models, where Python overhead rivals the arithmetic: the data are
 checked and converted once, shuffled once per epoch with one gather, and cut into views; per step
-only the loss and the gradient norm are checked.
+only the loss and the gradient norm are checked. A dataset or a DataLoader, for data too large for
+memory, is read one batch at a time instead, each batch checked as it arrives
+(``deltanet.training.loader_state``); the loop is the same.
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ def fit(
 
     Raises:
         ValueError: bad inputs (wrong shapes, NaN in the data, labels out of range, ...), also
-            in a loader's batch (named by its number), and arguments that a loader does not take
+            in a loader's batch (named by its number; the steps before it stay applied), and
+            arguments that a loader does not take
             (``y``, a DataLoader with ``batch_size`` or ``shuffle``, ``distributed``, mid-epoch
             checkpoints, ``resume_from`` with an order the checkpoint cannot restore).
         TrainingDivergedError: the loss or the gradients became NaN or infinite (see above).
