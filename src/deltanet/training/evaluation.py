@@ -117,23 +117,32 @@ def validation_logs(
     model: Any,
     loss: Any,
     metrics: Sequence[tuple[str, Callable[..., Any]]],
-    validation_data: tuple[np.ndarray, np.ndarray],
+    validation_data: Any,
     batch_size: int | None,
     world: Any = None,
 ) -> dict[str, float]:
     """``val_loss`` and ``val_`` metrics of the model on checked validation data, in evaluation mode.
 
+    ``validation_data`` is a pair of arrays ``(X, y)``, forwarded ``batch_size`` rows at a time, or
+    an iterable of checked ``(x, y)`` batches (a loader's, ``deltanet.training.loader_state``), each
+    forwarded whole; either way the loss and the metrics are computed once, on all the outputs
+    (kept, with the targets; the inputs are not), so that they are those of the whole set.
+
     In a data-parallel ``fit`` (``world``, a ``deltanet.distributed.World``), each rank computes
     the outputs of its share of the rows, and every rank gets all of them, so that the loss and
     the metrics are those of the whole validation set, the same on every rank.
     """
-    X, y = validation_data
     was_training = model.training
     model.eval()
     try:
-        if world is None:
+        if not isinstance(validation_data, tuple):  # a loader's checked batches: outputs and targets kept
+            pairs = [(forward_in_batches(model, xb, None), yb) for xb, yb in validation_data]
+            output, y = (np.concatenate(part, axis=0) for part in zip(*pairs))
+        elif world is None:
+            X, y = validation_data
             output = forward_in_batches(model, X, batch_size)
         else:
+            X, y = validation_data
             output = world.gather_rows(len(X), lambda lo, hi: forward_in_batches(model, X[lo:hi], batch_size))
     finally:
         model.train(was_training)

@@ -20,7 +20,9 @@ Callbacks: every hook ``fit`` calls is declared on ``Callback`` (``deltanet.trai
 
 The loop is kept lean for small models, where Python overhead rivals the arithmetic: the data are
 checked and converted once, shuffled once per epoch with one gather, and cut into views; per step
-only the loss and the gradient norm are checked.
+only the loss and the gradient norm are checked. A dataset or a DataLoader, for data too large for
+memory, is read one batch at a time instead, each batch checked as it arrives
+(``deltanet.training.loader_state``); the loop is the same.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from deltanet.training.callback import Callback, CallbackList, History
 from deltanet.training.callbacks import TerminateOnNaN
 from deltanet.training.checkpoint import ModelCheckpoint, read_resume
 from deltanet.training.evaluation import metric_values, resolve_loss, resolve_metrics, validation_logs
+from deltanet.training.loader_state import Default, check_distributed, make_fit_state
 from deltanet.training.monitor import Monitor
 from deltanet.training.progress import ProgressBar, resolve_verbose
 from deltanet.training.state import FitState, module_generators
@@ -47,18 +50,21 @@ from deltanet.training.step import Diverged, Step, TrainingDivergedError
 
 __all__ = ["TrainingDivergedError", "fit"]
 
+# Defaults that fit tells apart from the same values given (a DataLoader brings its own).
+DEFAULT_BATCH_SIZE, DEFAULT_SHUFFLE = Default(32), Default(True)
+
 
 def fit(
     model: Any,
     X: Any,
-    y: Any,
-    loss: Any,
-    optimizer: Any,
+    y: Any = None,
+    loss: Any = None,
+    optimizer: Any = None,
     epochs: int = 1,
-    batch_size: int | None = 32,
+    batch_size: int | None | Default = DEFAULT_BATCH_SIZE,
     validation_data: Any = None,
     callbacks: Any = None,
-    shuffle: bool | str = True,
+    shuffle: bool | str | Default = DEFAULT_SHUFFLE,
     verbose: int | str = "auto",
     run_dir: Any = None,
     regularizer: Any = None,
@@ -68,19 +74,33 @@ def fit(
     monitor: Any = True,
     distributed: bool | None = None,
 ) -> History:
-    """Train ``model`` on ``(X, y)`` by gradient descent and return the learning curves.
+    """Train ``model`` on ``(X, y)``, or on a dataset or DataLoader, by gradient descent and return
+    the learning curves.
 
     Args:
         model: a ``deltanet.nn.Module``; X is converted to the dtype of its parameters.
-        X: samples, shape (N, features...).
-        y: targets: class labels (N,) for cross-entropy, values (N, outputs) for regression.
+        X: samples, shape (N, features...); or, for data too large for memory, a dataset or a
+            loader, read one batch at a time (as Keras takes a ``tf.data.Dataset`` and Lightning a
+            DataLoader): a map-style dataset (``__len__`` and ``__getitem__`` returning
+            ``(x, y)``: ``ImageFolder``, ``SegmentationFolder``, ``PatchDataset``,
+            ``TensorDataset``...) is batched with ``batch_size`` and ``shuffle``, its order drawn
+            from ``rng`` exactly as for arrays (the same run, bit for bit); a ``DataLoader`` (or
+            any re-iterable yielding ``(x, y)`` batches) brings its own batches and order. One
+            pass is one epoch; each batch is checked as it arrives, as arrays are. With training
+            metrics the epoch's outputs and targets are kept, not its inputs
+            (``deltanet.training.loader_state``).
+        y: targets: class labels (N,) for cross-entropy, values (N, outputs) for regression;
+            left out with a dataset or loader, whose samples carry them.
         loss: a loss module (``losses.CrossEntropy()``), any callable ``loss(output, target)``
             returning a scalar Tensor, or a name (``"cross_entropy"``, ``"mse"``).
         optimizer: an optimizer over the model's parameters (all of them, or some: frozen layers),
             or a name (built with its default learning rate by ``optim.get``).
         epochs: passes over the training data (0 trains nothing).
-        batch_size: ``None`` = full batch (one step per epoch), 1 = on-line, k = mini-batch.
-        validation_data: ``(X_val, y_val)``, evaluated after every epoch in evaluation mode.
+        batch_size: ``None`` = full batch (one step per epoch), 1 = on-line, k = mini-batch
+            (default 32). Not with a DataLoader, which has its own.
+        validation_data: ``(X_val, y_val)``, or a dataset or loader of ``(x, y)`` samples, evaluated
+            after every epoch in evaluation mode: the loss and metrics of the whole set (a loader's
+            outputs and targets are kept for them, not its inputs), equal to those of its arrays.
         callbacks: ``Callback`` objects (``EarlyStopping``, ``LearningRateScheduler``, ...).
         shuffle: how each epoch goes through the samples ([Suk 2015]'s on-line learning cycles
             "either in sequence or by selecting at random with replacement"): ``False`` in
@@ -88,7 +108,8 @@ def fit(
             (nothing to draw for the full batch); ``"with_replacement"`` N samples drawn at
             random with replacement (with the full batch too), so that an epoch sees some samples
             twice or more and, for large N, about 37 % of them (a fraction $1/e$) not at all.
-            Drawn from ``rng`` and resumed exactly, like the permutation.
+            Drawn from ``rng`` and resumed exactly, like the permutation. Not with a DataLoader,
+            which has its own order.
         verbose: as Keras: 0 silent, 1 a progress bar per epoch, 2 one line per epoch;
             ``"auto"`` is 1 in a terminal or a notebook and 0 otherwise (a pipe, a test run).
         run_dir: a folder to write ``config.json`` and ``history.csv`` into.
@@ -103,7 +124,11 @@ def fit(
             saved epoch and step up to ``epochs`` (the run's total). Give the same data,
             ``batch_size``, ``shuffle``, model, optimizer type and callbacks as the interrupted
             run (and ``rng``, when the shuffle used its own generator). ``on_epoch_begin`` is not
-            called again for an epoch resumed in its middle.
+            called again for an epoch resumed in its middle. A run on a dataset or loader resumes
+            at the end of an epoch (``ModelCheckpoint`` without ``every_n_steps``), exactly when its
+            order comes from ``rng`` or ``dn.manual_seed``'s generator (a DataLoader with
+            ``generator=None``) and its samples draw nothing random of their own (a
+            ``PatchDataset``'s or a transform's own ``rng`` is not in the checkpoint).
         monitor: ``True`` adds a default ``Monitor`` (unless ``callbacks`` holds one), a
             ``Monitor`` uses that one, ``False`` or ``None`` trains unwatched.
         distributed: data parallelism over the ranks of an MPI job (``mpiexec -n W python
@@ -113,6 +138,7 @@ def fit(
             is the global batch, split over the ranks, so that the run equals one process's to
             rounding. Rank 0 alone prints and writes ``run_dir`` and checkpoints. ``None`` under a
             launcher of several ranks without ``init()`` warns (each rank would train alone).
+            Arrays only: a dataset or loader is refused.
 
     Returns:
         A ``History``: ``history.history["loss"]`` holds the epoch's mean training loss (the mean
@@ -120,7 +146,11 @@ def fit(
         validation loss after the epoch.
 
     Raises:
-        ValueError: bad inputs (wrong shapes, NaN in the data, labels out of range, ...).
+        ValueError: bad inputs (wrong shapes, NaN in the data, labels out of range, ...), also
+            in a loader's batch (named by its number; the steps before it stay applied), and
+            arguments that a loader does not take
+            (``y``, a DataLoader with ``batch_size`` or ``shuffle``, ``distributed``, mid-epoch
+            checkpoints, ``resume_from`` with an order the checkpoint cannot restore).
         TrainingDivergedError: the loss or the gradients became NaN or infinite (see above).
         deltanet.io.CheckpointError: ``resume_from`` is not a checkpoint that fits this run.
 
@@ -134,41 +164,50 @@ def fit(
         ...                  metrics=["accuracy"])
         >>> history.history["accuracy"][-1]
         1.0
+
+        The same data as a dataset, read in batches of two (a DataLoader works alike):
+
+        >>> model = dn.nn.Sequential(dn.nn.Linear(2, 2)); opt = dn.optim.SGD(model.parameters(), lr=1.0)
+        >>> history = dn.fit(model, dn.data.Dataset(X, y), loss="cross_entropy", optimizer=opt, epochs=100,
+        ...                  batch_size=2, rng=0, metrics=["accuracy"])
+        >>> history.history["accuracy"][-1]
+        1.0
+        >>> loader = dn.utils.data.DataLoader(dn.utils.data.TensorDataset(X, y), batch_size=2, shuffle=True)
+        >>> history = dn.fit(model, loader, loss="cross_entropy", optimizer=opt, epochs=5)
+        >>> len(history.history["loss"])
+        5
     """
-    # -- check everything once -------------------------------------------------------------
+    # -- check everything once (a loader's batches: each as it arrives) ---------------------
     checks.check_model(model)
-    epochs, batch_size = checks.check_epochs(epochs), checks.check_batch_size(batch_size)
-    world = _world(distributed)
+    epochs = checks.check_epochs(epochs)
+    world = _world(check_distributed(X, distributed))
     verbose = resolve_verbose(checks.check_verbose(verbose))
     verbose = verbose if world is None or world.is_root else 0  # rank 0 alone prints
-    shuffle = _check_shuffle(shuffle)
     checks.check_regularizer(regularizer)
     loss_fn, optimizer, metric_fns = resolve_loss(loss), _resolve_optimizer(optimizer, model), resolve_metrics(metrics)
     given = _callbacks(checks.check_callbacks(callbacks), monitor, verbose)
     generator = backend.get_rng(rng)
-    X, y, val, out_shape = checks.check_fit_data(model, X, y, validation_data, loss_fn)
+    state = make_fit_state(
+        model, optimizer, X, y, validation_data, loss_fn, batch_size, shuffle, generator, bool(metric_fns),
+        world is not None, resume_from is not None, given,
+    )  # fmt: skip
     run_path = rundir.prepare(run_dir) if run_dir is not None else None
-    state = FitState(
-        model,
-        optimizer,
-        X,
-        y,
-        val,
-        batch_size,
-        shuffle,
-        generator,
-        out_shape if metric_fns else None,
-        run_path if world is None or world.is_root else None,  # rank 0 alone writes
-        loss_fn,
-    )
+    state.run_dir = run_path if world is None or world.is_root else None  # rank 0 alone writes
     state.callbacks += given
     hooks = CallbackList(state.callbacks)
+    size: int | None = state.settings["batch_size"]
+    val = state.validation
     if world is not None:
         generators = [backend.get_rng(None), *module_generators(model).values()]
-        data = [X, y, *(val if val is not None else (None, None))]
-        state.sync = dist.start_fit(world, model, optimizer, data, batch_size, generators, resume_from is not None)
+        data = [state.X, state.y, *(val if val is not None else (None, None))]
+        state.sync = dist.start_fit(world, model, optimizer, data, size, generators, resume_from is not None)
     point = read_resume(resume_from, state) if resume_from is not None else None
-    params = {"epochs": epochs, "batch_size": batch_size, "steps": state.steps_per_epoch, "samples": len(X)}
+    params = {
+        "epochs": epochs,
+        "batch_size": size,
+        "steps": state.steps_per_epoch,
+        "samples": state.settings["samples"],
+    }
     hooks.setup(model, {**params, "verbose": verbose, "initial_epoch": point.epoch if point else 0}, state)
     if run_path is not None:
         rundir.write_config(run_path, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
@@ -196,13 +235,15 @@ def fit(
                         state.record(value, penalty, a)
                         if hooks.per_step:
                             hooks.on_batch_end(state.step - 1, {"loss": value, "size": state.last_size, "epoch": epoch})
-                    logs = {"loss": state.total / len(X)}
+                    logs = {"loss": state.total / state.epoch_size()}
                     if regularizer is not None:
-                        logs["penalty"] = state.penalty_total / len(X)
-                    if state.outputs is not None:
-                        logs.update(metric_values(metric_fns, state.epoch_outputs(), state.epoch_y, ignore_index=skip))
+                        logs["penalty"] = state.penalty_total / state.epoch_size()
+                    if state.output_shape is not None:
+                        logs.update(
+                            metric_values(metric_fns, state.epoch_outputs(), state.epoch_targets(), ignore_index=skip)
+                        )
                     if val is not None:
-                        logs.update(validation_logs(model, loss_fn, metric_fns, val, batch_size, world))
+                        logs.update(validation_logs(model, loss_fn, metric_fns, val, size, world))
                     hooks.on_epoch_end(epoch, logs)
                     state.next_epoch()
                     if model.stop_training:
@@ -222,7 +263,7 @@ def fit(
 def _stop(error: Diverged, state: FitState, hooks: CallbackList, epochs: int) -> None:
     """A step refused its update: tell every callback, then raise, unless ``TerminateOnNaN`` is there."""
     message = (
-        f"{error.what} at epoch {state.epoch + 1}/{epochs}, step {state.step + 1}/{state.steps_per_epoch}; "
+        f"{error.what} at epoch {state.epoch + 1}/{epochs}, step {state.step + 1}/{state.steps_per_epoch or '?'}; "
         f"training stopped before that step's update, so the model keeps the weights of the last good "
         f"step. Try a smaller learning rate or standardized inputs."
     )
@@ -242,14 +283,6 @@ def _world(distributed: Any) -> Any:
     else:
         return None
     return world if world is not None and world.size > 1 else None
-
-
-def _check_shuffle(shuffle: Any) -> bool | str:
-    if isinstance(shuffle, str) and shuffle == "with_replacement":
-        return shuffle
-    if isinstance(shuffle, (bool, np.bool_)):
-        return bool(shuffle)
-    raise check.fail("fit", "shuffle", "True, False or 'with_replacement'", shuffle)
 
 
 def _resolve_optimizer(optimizer: Any, model: Any) -> Any:
@@ -294,7 +327,7 @@ def _config(
         "world_size": 1 if state.world is None else state.world.size,
         "sample_shape": list(state.X.shape[1:]),
         "dtype": str(state.X.dtype),
-        "validation_samples": None if state.validation_data is None else len(state.validation_data[0]),
+        "validation_samples": state.validation_samples,
         "loss": loss if isinstance(loss, str) else repr(loss_fn),
         "optimizer": _describe(state.optimizer),
         "regularizer": _describe(regularizer),

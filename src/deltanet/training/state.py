@@ -47,6 +47,8 @@ class FitState:
 
     Attributes:
         history: the run's ``History``; ``callbacks``: every callback of the run, in order.
+        validation: what ``fit`` evaluates after each epoch: ``validation_data``, or (on a loader,
+            ``deltanet.training.loader_state``) the validation loader's checked batches.
         epoch: the current epoch (from 0); ``step``: the steps of it already applied.
         total, penalty_total: the epoch's sums of batch loss (penalty) times batch size.
         outputs: the epoch's outputs so far (with ``output_shape``), in the epoch's order.
@@ -84,6 +86,8 @@ class FitState:
     ) -> None:
         self.model, self.optimizer, self.generator, self.loss = model, optimizer, generator, loss
         self.X, self.y, self.validation_data, self.run_dir = X, y, validation_data, run_dir
+        # What fit evaluates after each epoch: validation_data, or a loader's checked batches.
+        self.validation: Any = validation_data
         self.history = History()
         self.callbacks: list[Callback] = [self.history]
         n = len(X)
@@ -92,7 +96,7 @@ class FitState:
         self.replacement = shuffle == "with_replacement"
         # One full batch has no order, but a full batch drawn with replacement is another sample.
         self.shuffled = bool(shuffle) and (self.steps_per_epoch > 1 or self.replacement)
-        self.settings = {
+        self.settings: dict[str, Any] = {
             "samples": n,
             "batch_size": batch_size,
             "steps_per_epoch": self.steps_per_epoch,
@@ -129,6 +133,19 @@ class FitState:
             lo, hi = (start, min(start + size, n)) if sync is None else sync.local(start, min(start + size, n))
             self._rows = (lo, hi)
             yield as_tensor(X[lo:hi]), as_tensor(y[lo:hi])
+
+    def epoch_size(self) -> int:
+        """The samples of an epoch (N: a permutation, or N draws with replacement)."""
+        return len(self.X)
+
+    def epoch_targets(self) -> np.ndarray:
+        """The targets in the epoch's order (for the training metrics)."""
+        return self.epoch_y
+
+    @property
+    def validation_samples(self) -> int | None:
+        """The number of validation samples (None: no validation, or a loader without a length)."""
+        return None if self.validation_data is None else len(self.validation_data[0])
 
     @property
     def world(self) -> Any:
@@ -298,7 +315,7 @@ class ResumePoint:
             )
         steps = state.steps_per_epoch
         epoch, step = training["epoch"], training["step"]
-        if not (_count(epoch) and _count(step) and step <= steps):
+        if not (_count(epoch) and _count(step) and (step == 0 or steps is not None and step <= steps)):
             raise CheckpointError(f"training.epoch/step must be integers >= 0 (step <= {steps})")
         self.epoch, self.step = int(epoch), int(step)
         partial = training.get("partial") or {}

@@ -58,9 +58,10 @@ def _to_array(value: Any, name: str) -> np.ndarray:
     if {"Dataset", "IterableDataset", "DataLoader"} & {c.__name__ for c in type(value).__mro__}:
         # np.asarray would read every sample of a file dataset before failing on the (image, label) pairs.
         raise ValueError(
-            f"{name}: fit trains on arrays, got {type(value).__name__}; take the arrays with X, y = dataset[:] "
-            "(deltanet's datasets stack a slice into a batch), call fit on fresh patches per round, or train "
-            "batch by batch in a loop over DataLoader(dataset), which reads only one batch at a time"
+            f"{name}: expected an array, got {type(value).__name__}; fit takes a dataset or DataLoader in place "
+            "of the pair (X, y) (fit(model, dataset, loss=..., optimizer=...), validation_data=dataset) and reads "
+            "one batch at a time; elsewhere take the arrays with X, y = dataset[:] (deltanet's datasets stack a "
+            "slice into a batch) where they fit in memory, or loop over DataLoader(dataset)"
         )
     try:
         return np.asarray(value)
@@ -363,6 +364,15 @@ def _check_class_maps(
 def check_batch_size(batch_size: Any, owner: str = "fit") -> int | None:
     """``None`` (full batch) or a positive integer, returned as an int."""
     return check.optional_integer(batch_size, "batch_size", owner, none="None (full batch)", low=1)
+
+
+def check_shuffle(shuffle: Any) -> bool | str:
+    """``True``, ``False`` or ``"with_replacement"`` (fit's ways through the samples)."""
+    if isinstance(shuffle, str) and shuffle == "with_replacement":
+        return shuffle
+    if isinstance(shuffle, (bool, np.bool_)):
+        return bool(shuffle)
+    raise check.fail("fit", "shuffle", "True, False or 'with_replacement'", shuffle)
 
 
 def check_epochs(epochs: Any) -> int:
