@@ -1,31 +1,13 @@
 """Localization: the quick run's boxes overlap the lesions far better than the mean box; IoU by hand."""
 
-import contextlib
-import io
-import re
-
 import numpy as np
 import pytest
 
 pytest.importorskip("nibabel")
 
+from tests.examples._printed import run_printed, table  # noqa: E402
+
 from deltanet.examples import _lesions, localization  # noqa: E402
-
-
-def run_printed(run, **options):
-    """``run(quick=True, verbose=1, ...)``'s result, with what it printed under ``"printed"``."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        result = run(quick=True, verbose=1, **options)
-    return {**result, "printed": out.getvalue()}
-
-
-def table(printed):
-    """The printed table's rows: label → the numbers after it (percentages as fractions)."""
-    rows = {}
-    for label, numbers in re.findall(r"^  (\S.*?)\s{2,}(-?[0-9.]+%?(?:\s+-?[0-9.]+%?)+)$", printed, re.M):
-        rows[label] = [round(float(v[:-1]) / 100, 6) if v.endswith("%") else float(v) for v in numbers.split()]
-    return rows
 
 
 @pytest.fixture(scope="module")
