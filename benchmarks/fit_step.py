@@ -7,7 +7,9 @@ policy's checks, callbacks and bookkeeping. Run it with two source trees alterna
     PYTHONPATH=/path/to/old/src python benchmarks/fit_step.py --workload W1
     PYTHONPATH=src python benchmarks/fit_step.py --workload W1
 
-It prints the median over rounds of the time per step, in µs.
+It prints the median over rounds of the time per step, in µs. ``--policy-cost`` measures what the
+NaN policy costs instead (issue 13's budget: about 2 %): in one process, rounds alternate between
+fit as it is and fit with ``Step``'s gradient check and large-step guard switched off.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def main() -> None:
     parser.add_argument("--workload", choices=("W1", "W2"), default="W1")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.0, help="about how long each round trains")
+    parser.add_argument("--policy-cost", action="store_true", help="alternate rounds with the NaN policy on and off")
     args = parser.parse_args()
 
     from workloads import WORKLOADS, _data
@@ -68,8 +71,27 @@ def main() -> None:
     # Calibrate: each round trains about --seconds, so fit's fixed cost (~0.4 ms) is amortized alike.
     per_step = run(20)
     epochs = max(3, int(args.seconds / (per_step * n_steps)))
-    times = [run(epochs) for _ in range(args.rounds)]
-    print(f"{args.workload} fit: {statistics.median(times) * 1e6:.1f} µs/step (median of {args.rounds})")
+    if not args.policy_cost:
+        times = [run(epochs) for _ in range(args.rounds)]
+        print(f"{args.workload} fit: {statistics.median(times) * 1e6:.1f} µs/step (median of {args.rounds})")
+        return
+
+    from deltanet.training.step import Step
+
+    policy = (Step._check_gradients, Step._large_hyperparameters)
+    off = (lambda self, objective: None, lambda self: False)
+    on_times, off_times = [], []
+    for _ in range(args.rounds):
+        Step._check_gradients, Step._large_hyperparameters = policy  # type: ignore[method-assign]
+        on_times.append(run(epochs))
+        Step._check_gradients, Step._large_hyperparameters = off  # type: ignore[method-assign]
+        off_times.append(run(epochs))
+    Step._check_gradients, Step._large_hyperparameters = policy  # type: ignore[method-assign]
+    on, no = statistics.median(on_times), statistics.median(off_times)
+    print(
+        f"{args.workload} fit: {on * 1e6:.1f} µs/step with the NaN policy, {no * 1e6:.1f} without "
+        f"(median of {args.rounds}): {100 * (on / no - 1):+.1f} %"
+    )
 
 
 if __name__ == "__main__":
