@@ -16,6 +16,7 @@ graph it walks (``last_edit()``), which is every ordinary training step.
 from __future__ import annotations
 
 import weakref
+from collections import deque
 from itertools import count
 from typing import Any
 
@@ -44,7 +45,7 @@ class Version:
 
     def __init__(self, maker: Any = None) -> None:
         self.count = 0
-        self.stamps: list[int] | None = None
+        self.stamps: deque[int] | None = None
         # The function that made this memory's values (weakly: a detached copy kept for a report
         # must not keep a whole graph alive); an in-place edit through any tensor sharing the
         # memory makes its saved output stale.
@@ -70,15 +71,19 @@ class Version:
 
     def bump(self) -> int:
         """Record one in-place edit now; return its number."""
-        stamp = next(sequence)
-        self.count += 1
-        if self.stamps is None:
-            self.stamps = []
-        elif len(self.stamps) == self.KEPT:
-            del self.stamps[0]
-        self.stamps.append(stamp)
-        Clock.last_edit = stamp
+        stamp = new_edit()
+        self.add_edit(stamp)
         return stamp
+
+    def add_edit(self, stamp: int) -> None:
+        """Record one in-place edit numbered ``stamp`` (from ``new_edit``; several tensors edited
+        at one moment, as by an optimizer step, may share it)."""
+        self.count += 1
+        stamps = self.stamps
+        if stamps is None:
+            self.stamps = deque((stamp,), self.KEPT)
+        else:
+            stamps.append(stamp)  # the oldest falls out beyond KEPT
 
     def edited_after(self, seq: int) -> bool:
         """Whether an in-place edit happened after the function numbered ``seq`` was recorded."""
@@ -86,7 +91,9 @@ class Version:
 
     def at(self, seq: int) -> int | None:
         """The version the function numbered ``seq`` saw (None when too many edits happened since)."""
-        stamps = self.stamps or []
+        stamps = self.stamps
+        if stamps is None:
+            return self.count  # never edited: 0
         later = sum(1 for s in stamps if s > seq)
         if later == len(stamps) and self.count > len(stamps):
             return None  # the stamps kept do not reach back that far
@@ -100,6 +107,12 @@ def _forget(views: dict[int, Any], key: int) -> Any:
         views.pop(key, None)
 
     return forget
+
+
+def new_edit() -> int:
+    """The number of an in-place edit happening now, made the latest (``Clock.last_edit``)."""
+    stamp = Clock.last_edit = next(sequence)
+    return stamp
 
 
 def last_edit() -> int:
