@@ -194,3 +194,38 @@ def test_init_functions_bump_the_tensor_they_fill():
     assert w._version == 1
     with pytest.raises(RuntimeError, match=VERSION_ERROR):
         loss.backward()
+
+
+def test_after_many_steps_the_error_still_names_the_version_seen():
+    w, h = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
+    loss = (h * w).sum()
+    loss.backward(retain_graph=True)
+    opt = optim.SGD([w, h], lr=0.1)
+    for _ in range(40):  # more steps than the stamps a version keeps
+        opt.step()
+    assert w._version == 40
+    with pytest.raises(RuntimeError, match=r"is at version 40; expected an earlier version instead"):
+        loss.backward()
+
+
+def test_vector_to_parameters_bumps_what_it_writes():
+    layer = nn.Linear(2, 1, dtype="float64")
+    h = nn.Parameter(np.ones((3, 2)))
+    loss = layer(h).sum()  # Linear saves the weight for dL/dh
+    loss.backward(retain_graph=True)
+    dn.nn.utils.vector_to_parameters(np.arange(3.0), layer.parameters())
+    assert layer.weight._version == layer.bias._version == 1
+    with pytest.raises(RuntimeError, match=VERSION_ERROR):
+        loss.backward()
+
+
+def test_a_graph_made_after_the_step_is_unaffected():
+    model = nn.Sequential(nn.Linear(3, 4, rng=0, dtype="float64"), nn.Tanh(), nn.Linear(4, 1, rng=1, dtype="float64"))
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    x = dn.tensor(np.ones((2, 3)))
+    for _ in range(3):  # the ordinary loop: each graph is used before the step that follows it
+        opt.zero_grad()
+        loss = model(x).sum()
+        loss.backward()
+        opt.step()
+    assert all(p._version == 3 for p in model.parameters())

@@ -25,7 +25,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, enable_grad
 from deltanet.autograd.inplace import changed_in_place
-from deltanet.autograd.versions import new_edit
+from deltanet.autograd.versions import Clock, sequence
 
 # Keys a param group may carry besides the optimizer's own hyperparameters: the parameters and
 # their names (from ``named_parameters()``), and what the learning-rate schedulers write there
@@ -302,12 +302,13 @@ def _bump_updated(params: list[Tensor]) -> None:
     """Bump the version of every parameter that the step changed in place (those with a gradient),
     as PyTorch's step does: ``backward()`` through a graph recorded before the step, that saved a
     parameter's old values, then raises instead of silently using the new ones."""
-    stamp = new_edit()  # one number for the group: no function is recorded in between
+    # Version.bump written out (it runs for every parameter and step), with one number for the
+    # whole group: no function is recorded in between.
+    stamp = Clock.last_edit = next(sequence)
     for p in params:
         if p._grad is not None:
             vc = p._vc
             if vc is not None and vc.stamps is not None and vc.maker is None and p._base is None:
-                # The usual case, Version.add_edit written out: it runs for every parameter and step.
                 vc.count += 1
                 vc.stamps.append(stamp)
             else:  # a first edit, or a parameter that shares memory with a computed tensor
