@@ -44,6 +44,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, no_grad
+from deltanet.autograd.inplace import changed_in_place
 from deltanet.backend import get_rng
 
 
@@ -76,6 +77,7 @@ def fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     tensor.data[...] = values
+    changed_in_place((tensor,))  # a graph that saved the old values must not use these
     return tensor
 
 
@@ -120,6 +122,7 @@ def constant(tensor: Tensor, value: float = 0.0) -> Tensor:
         [0.5, 0.5]
     """
     tensor.data[...] = check.number(value, "value", "constant")
+    changed_in_place((tensor,))
     return tensor
 
 
@@ -431,6 +434,7 @@ def lsuv(
                 if std == 0.0 or abs(std**2 - 1.0) < tol:
                     break
                 layer.weight.data /= std
+                changed_in_place((layer.weight,))
     return model
 
 

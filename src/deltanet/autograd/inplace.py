@@ -25,7 +25,7 @@ see the change) and bumps the version counter that ``t`` shares with its views.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -133,6 +133,33 @@ def _edited(t: Tensor) -> None:
         if saved and fn.parents is not None and saves_memory_of(saved, t.data):
             fn.stale_output = (vc, t.shape, t.dtype)
     vc.bump()
+
+
+def changed_in_place(tensors: Iterable[Tensor]) -> None:
+    """Record that code outside autograd (an optimizer step, ``load_state_dict``, an ``init``
+    function, a rollback) has just written into the arrays of ``tensors`` in place.
+
+    Bumps each one's version, as PyTorch's in-place writes under ``no_grad`` do, so that
+    ``backward()`` through a graph that saved the old values raises PyTorch's "modified by an
+    inplace operation" instead of silently using the new ones.
+
+    Args:
+        tensors: the tensors whose arrays were changed (each once).
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet.autograd.inplace import changed_in_place
+        >>> w = dn.nn.Parameter(np.ones(2))
+        >>> w.data[...] = 2.0
+        >>> changed_in_place([w]); w._version
+        1
+    """
+    for t in tensors:
+        vc = t._vc
+        if vc is not None and vc.maker is None and t._ctx is None and t._base is None:
+            vc.bump()  # a parameter: no function made these values, so no saved output to mark
+        else:
+            _edited(t)
 
 
 def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:

@@ -425,25 +425,29 @@ class Cast(Function):
 
 # -- linear algebra ------------------------------------------------------------------------------
 class MatMul(Function):
-    """z = x @ y with NumPy's matmul rules (1-D operands, batched stacks that broadcast)."""
+    """z = x @ y with NumPy's matmul rules (1-D operands, batched stacks that broadcast); each input
+    keeps only the other, and only when its own gradient is wanted (as PyTorch's ``mm``)."""
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        self.save_for_backward(x, y)
+        needs = self.needs_input_grad
+        self.shapes = x.shape, y.shape
+        self.save_for_backward(x if needs[1] else None, y if needs[0] else None)
         return x @ y
 
     def backward(self, delta: np.ndarray) -> tuple:
         x, y = self.saved_tensors
+        sx, sy = self.shapes
         # Promote 1-D operands as matmul does, so one rule covers every case.
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
         d = delta
-        if y.ndim == 1:
+        if len(sy) == 1:
             d = d[..., None]
-        if x.ndim == 1:
+        if len(sx) == 1:
             d = d[..., None, :]
         gx = gy = None
         if self.needs_input_grad[0]:
-            gx = unbroadcast(d @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+            y2 = y[:, None] if y.ndim == 1 else y
+            gx = unbroadcast(d @ np.swapaxes(y2, -1, -2), (1, *sx) if len(sx) == 1 else sx).reshape(sx)
         if self.needs_input_grad[1]:
-            gy = unbroadcast(np.swapaxes(x2, -1, -2) @ d, y2.shape).reshape(y.shape)
+            x2 = x[None, :] if x.ndim == 1 else x
+            gy = unbroadcast(np.swapaxes(x2, -1, -2) @ d, (*sy, 1) if len(sy) == 1 else sy).reshape(sy)
         return gx, gy

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.autograd.inplace import changed_in_place
 from deltanet.distributed.gradients import GradientSync, model_arrays
 from deltanet.distributed.seeding import split_streams
 from deltanet.distributed.sharding import check_batches
@@ -63,6 +64,7 @@ def start_fit(
     if not resuming:
         for _, array in model_arrays(model):
             _broadcast(world, array)
+        changed_in_place(model.parameters())  # written in place: a graph from before must not use them
     split_streams(generators, world.rank)
     params = [p for group in optimizer.param_groups for p in group["params"]]
     return GradientSync(world, model, params)

@@ -24,12 +24,20 @@ class Linear(Function):
     r"""$z = x W^\top + b$ for $x$ of shape $(\dots, \text{in})$ (see the module docstring for backward)."""
 
     def forward(self, x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-        self.save_for_backward(x, W)
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        z = x2 @ W.T
+        # Only what backward needs, as PyTorch: W for dL/dx, x for dL/dW. An optimizer step changes W
+        # in place, and a graph kept across it stays usable where W was not saved (a first layer).
+        needs = self.needs_input_grad
+        self.save_for_backward(x if needs[1] else None, W if needs[0] else None)
+        if x.ndim == 2:
+            z = x @ W.T
+            if b is not None:
+                z += b
+            return z
+        self.x_shape = x.shape
+        z = x.reshape(-1, x.shape[-1]) @ W.T
         if b is not None:
             z += b
-        return z.reshape(x.shape[:-1] + (W.shape[0],)) if x.ndim != 2 else z
+        return z.reshape(x.shape[:-1] + (W.shape[0],))
 
     def backward(self, delta: np.ndarray) -> tuple:
         x, W = self.saved_tensors
@@ -37,10 +45,11 @@ class Linear(Function):
         d2 = delta.reshape(-1, delta.shape[-1]) if delta.ndim != 2 else delta
         gx = gW = gb = None
         if needs[0]:
-            gx = (d2 @ W).reshape(x.shape)
+            gx = d2 @ W
+            if delta.ndim != 2:
+                gx = gx.reshape(self.x_shape)
         if needs[1]:
-            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-            gW = d2.T @ x2
+            gW = d2.T @ (x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x)
         if len(needs) > 2 and needs[2]:
             gb = sum_columns(d2)  # the sum over the samples, as ones @ delta (faster than d2.sum(axis=0))
         return gx, gW, gb

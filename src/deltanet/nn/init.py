@@ -27,6 +27,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import init as _init
 from deltanet.autograd import Tensor
+from deltanet.autograd.inplace import changed_in_place
 from deltanet.backend import get_rng
 from deltanet.init import *  # noqa: F403 - deltanet's own initializers, under their names
 from deltanet.init import __all__ as _own_names
@@ -83,6 +84,7 @@ def _empty(tensor: Tensor, owner: str) -> bool:
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     tensor.data[...] = values
+    changed_in_place((tensor,))  # a graph that saved the old values must not use these
     return tensor
 
 

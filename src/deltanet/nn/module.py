@@ -37,6 +37,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, parse_to_args
+from deltanet.autograd.inplace import changed_in_place
 from deltanet.nn.state import IncompatibleKeys, copy_state
 
 T = TypeVar("T")
@@ -514,7 +515,10 @@ class Module:
         """
         if assign:
             raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")
-        return copy_state(self._named_state(), state_dict, strict, type(self).__name__)
+        result = copy_state(self._named_state(), state_dict, strict, type(self).__name__)
+        # Written in place, as PyTorch's copy_: a graph that saved the old values must not use these.
+        changed_in_place(p for name, p in self.named_parameters() if name in state_dict)
+        return result
 
     # -- config ------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

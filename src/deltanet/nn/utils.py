@@ -22,6 +22,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
+from deltanet.autograd.inplace import changed_in_place
 
 
 def _tensors(parameters: Any) -> list[Tensor]:
@@ -178,6 +179,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for t in tensors:
         t.data[...] = values[offset : offset + t.size].reshape(t.shape)
         offset += t.size
+    changed_in_place(tensors)  # written in place: a graph that saved the old values must not use these
 
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]

@@ -24,6 +24,8 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, enable_grad
+from deltanet.autograd.inplace import changed_in_place
+from deltanet.autograd.versions import Clock, sequence
 
 # Keys a param group may carry besides the optimizer's own hyperparameters: the parameters and
 # their names (from ``named_parameters()``), and what the learning-rate schedulers write there
@@ -169,6 +171,9 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those with ``grad`` None are skipped).
 
+        The arrays change in place and their version counters go up, as in PyTorch: ``backward()``
+        through a graph recorded before the step raises where a function saved a parameter.
+
         Args:
             closure: optional function that re-evaluates the model and returns the loss; it is
                 called (with gradients enabled) before the update.
@@ -181,7 +186,10 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            self._update_group(group)
+            try:
+                self._update_group(group)
+            finally:  # also after an error part-way: some parameters may have changed
+                _bump_updated(group["params"])
         self._step_count += 1
         return loss
 
@@ -290,6 +298,23 @@ class Optimizer:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+def _bump_updated(params: list[Tensor]) -> None:
+    """Bump the version of every parameter that the step changed in place (those with a gradient),
+    as PyTorch's step does: ``backward()`` through a graph recorded before the step, that saved a
+    parameter's old values, then raises instead of silently using the new ones."""
+    # Version.bump written out (it runs for every parameter and step), with one number for the
+    # whole group: no function is recorded in between.
+    stamp = Clock.last_edit = next(sequence)
+    for p in params:
+        if p._grad is not None:
+            vc = p._vc
+            if vc is not None and vc.stamps is not None and vc.maker is None and p._base is None:
+                vc.count += 1
+                vc.stamps.append(stamp)
+            else:  # a first edit, or a parameter that shares memory with a computed tensor
+                changed_in_place((p,))
+
+
 def _is_named(p: Any) -> bool:
     return isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) and isinstance(p[1], Tensor)
 

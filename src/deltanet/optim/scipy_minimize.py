@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor, enable_grad
+from deltanet.autograd.inplace import changed_in_place
 from deltanet.optim.optimizer import Optimizer, _check_number, _check_positive_int
 
 
@@ -82,6 +83,7 @@ class _ScipyMinimizer(Optimizer):
             for p, lo, hi in zip(params, bounds[:-1], bounds[1:]):
                 p.data[...] = x[lo:hi].reshape(p.data.shape)
                 p.grad = None  # a closure that forgets zero_grad would accumulate
+            changed_in_place(params)  # a graph recorded before saw the old values
             with enable_grad():
                 loss = closure()
             grad = np.zeros_like(x0)

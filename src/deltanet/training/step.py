@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor
+from deltanet.autograd.inplace import changed_in_place
 
 #: Learning rates and weight decays above this make ``Step`` copy the weights before each update
 #: and check them after it. Below it an update is at most about $10^3 \cdot 1.8 \cdot 10^{19} / (1 - \mu)$
@@ -161,6 +162,7 @@ class Step:
                 bad = names.get(id(p), f"parameter {i} of the optimizer")
                 for q, data in zip(self.params, weights):
                     q.data[...] = data
+                changed_in_place(self.params)
                 self.optimizer.load_state_dict(state)
                 if count is not None:
                     self.optimizer._step_count = count
@@ -229,6 +231,7 @@ class Step:
         if not (math.isfinite(end) and finite):
             for p, data in zip(self.params, before):
                 p.data[...] = data
+            changed_in_place(self.params)
             self.optimizer.zero_grad()
             what = (
                 f"the loss at the end of the step became {end}" if finite else "a weight became non-finite in the step"
