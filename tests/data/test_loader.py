@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pytest
-from tests.data.test_collate import _torchify, assert_same_batch
 
 import deltanet as dn
 from deltanet.utils.data import (
@@ -19,7 +18,11 @@ from deltanet.utils.data import (
     default_collate,
 )
 
+# Before the helpers of test_collate, which skips its whole module where torch is missing (its
+# names would then not exist, and this module would fail to collect instead of skipping).
 torch = pytest.importorskip("torch")
+
+from tests.data.test_collate import _torchify, assert_same_batch  # noqa: E402
 
 X = np.arange(30.0).reshape(10, 3)
 Y = np.arange(10) % 3
