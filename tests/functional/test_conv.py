@@ -8,6 +8,7 @@ from tests.conftest import t64
 
 import deltanet as dn
 import deltanet.functional as F
+from deltanet import backend
 from deltanet.functional import conv as conv_module
 
 # (input shape, weight shape, options): small enough for gradcheck, covering every option.
@@ -450,3 +451,36 @@ def _x(shape):
 def test_shape_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# -- the thin weight gradient cut into pieces (add_weight_grad) --------------------------------------
+@pytest.mark.parametrize("groups, out, K, P", [(1, 6, 25, 50_176), (2, 3, 9, 40_001), (1, 16, 9, 32_771)])
+def test_weight_gradient_in_pieces_equals_one_gemm(rng, monkeypatch, groups, out, K, P):
+    # Real thin layers (LeNet's first convolution: 6 x 25), with a remainder of positions left
+    # over after the equal pieces (P = 40,001 and 32,771 are prime to the piece counts).
+    delta = rng.standard_normal((groups, out, P))
+    cols = rng.standard_normal((groups, K, P))
+    gW = np.ones((groups, out, K))
+    conv_module.add_weight_grad(gW, delta, cols)
+    assert -(-P * out * K // conv_module.SMALL_GEMM) >= 2  # the pieces path ran, not the one GEMM
+    np.testing.assert_allclose(gW, 1 + delta @ cols.transpose(0, 2, 1), rtol=1e-12, atol=1e-9)
+    monkeypatch.setattr(backend, "REFERENCE", True)  # DELTANET_REFERENCE=1: the one GEMM
+    plain = np.ones((groups, out, K))
+    conv_module.add_weight_grad(plain, delta, cols)
+    np.testing.assert_array_equal(plain, 1 + delta @ cols.transpose(0, 2, 1))
+    np.testing.assert_allclose(gW, plain, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("name", sorted(CONV_CASES) + sorted(f"transpose:{n}" for n in TRANSPOSE_CASES))
+def test_weight_gradient_in_pieces_matches_torch(rng, monkeypatch, name):
+    # SMALL_GEMM shrunk so that every test layer is cut into pieces (several per chunk).
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(conv_module, "SMALL_GEMM", 40)
+    transposed = name.startswith("transpose:")
+    x_shape, w_shape, kwargs = (TRANSPOSE_CASES if transposed else CONV_CASES)[name.removeprefix("transpose:")]
+    x, W, b, kw = _inputs(rng, x_shape, w_shape, kwargs, transposed=transposed)
+    kind = "conv_transpose" if transposed else "conv"
+    tfn = getattr(torch.nn.functional, f"{kind}{_dims(x_shape)}d")
+    ours = _transpose_fn(x_shape) if transposed else _conv_fn(x_shape, kw)
+    _torch_parity(torch, ours, tfn, x, W, b, kw, rng)
