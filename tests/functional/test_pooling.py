@@ -245,3 +245,19 @@ def test_non_contiguous_input_same_result(rng, fn):
 def test_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("fn", [F.max_pool2d, F.avg_pool2d])
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 2, 1)])
+def test_gradient_comes_back_in_the_input_memory_order(rng, fn, kernel, stride, padding):
+    # After a Flatten, delta arrives in (N, C, H, W) order while the pooling's input came out of a
+    # convolution batch-innermost: the gradient takes the input's order (the activation's backward
+    # before it then multiplies arrays of one order), with the same values.
+    data = rng.standard_normal((3, 2, 8, 8))
+    inner = dn.Tensor(np.ascontiguousarray(data.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2), requires_grad=True)
+    plain = dn.Tensor(data.copy(), requires_grad=True)
+    r = rng.standard_normal(fn(plain, kernel, stride, padding).shape)
+    for x in (inner, plain):
+        (fn(x, kernel, stride, padding).flatten(1) * dn.tensor(r.reshape(3, -1))).sum().backward()
+    assert batch_innermost(inner.grad.data) and not batch_innermost(plain.grad.data)
+    np.testing.assert_array_equal(inner.grad.data, plain.grad.data)

@@ -109,7 +109,12 @@ def same_layout(delta: np.ndarray, a: np.ndarray) -> np.ndarray:
     (N, C, *spatial)); elementwise ops between arrays of different orders run several times
     slower than one copy, so a backward that combines them matches the order first.
     """
-    if batch_innermost(a) and not batch_innermost(delta):
+    return in_layout(delta, batch_innermost(a))
+
+
+def in_layout(delta: np.ndarray, inner: bool) -> np.ndarray:
+    """``delta`` stored batch-innermost if ``inner`` (one transposing copy when it is not); else as it is."""
+    if inner and not batch_innermost(delta):
         return to_public(np.ascontiguousarray(to_internal(delta)))
     return delta
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Function, Tensor, as_tensor
-from deltanet.functional.conv import _ntuple, check_input, full_like_layout, same_layout
+from deltanet.functional.conv import _ntuple, batch_innermost, check_input, full_like_layout, in_layout, same_layout
 
 
 def _window(offset: tuple, stride: tuple, out_size: tuple) -> tuple[slice, ...]:
@@ -106,7 +106,9 @@ class AvgPoolNd(Function):
 
     Where windows do not overlap (stride >= kernel), backward writes $\delta / n$ into each window
     (``np.multiply(..., out=)``) instead of adding it to zeros; where they tile the input exactly
-    it skips the zeros too, as max pooling does.
+    it skips the zeros too, as max pooling does. The gradient comes out in the memory order of the
+    input, so that the activation's backward before it multiplies arrays of one order (after a
+    ``Flatten``, $\delta$ arrives in the other: the textbook LeNet's sigmoid backward took 4x longer).
     """
 
     def forward(
@@ -133,11 +135,12 @@ class AvgPoolNd(Function):
         else:
             scale = 1.0 / _real_counts(x.shape[2:], kernel, stride, padding, out_size)
         a *= scale
-        self.options = kernel, stride, padding, out_size, x.shape, scale
+        self.options = kernel, stride, padding, out_size, x.shape, scale, batch_innermost(x)
         return a
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
-        kernel, stride, padding, out_size, shape, scale = self.options
+        kernel, stride, padding, out_size, shape, scale, inner = self.options
+        delta = in_layout(delta, inner)
         padded = shape[:2] + tuple(n + 2 * p for n, p in zip(shape[2:], padding))
         disjoint = all(s >= k for s, k in zip(stride, kernel))  # each input in one window at most
         # Windows that tile the input exactly (W5's 2x2, stride 2) write every value of gpad once: no zeros.
