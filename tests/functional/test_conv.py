@@ -453,18 +453,22 @@ def test_shape_errors(call, message):
         call()
 
 
-# -- the thin weight gradient cut into pieces (add_weight_grad) --------------------------------------
-@pytest.mark.parametrize("groups, out, K, P", [(1, 6, 25, 50_176), (2, 3, 9, 40_001), (1, 16, 9, 32_771)])
-def test_weight_gradient_in_pieces_equals_one_gemm(rng, monkeypatch, groups, out, K, P):
-    # Real thin layers (LeNet's first convolution: 6 x 25), with a remainder of positions left
-    # over after the equal pieces (P = 40,001 and 32,771 are prime to the piece counts).
+# -- the weight gradient's two fast paths (add_weight_grad) ------------------------------------------
+@pytest.mark.parametrize(
+    "groups, out, K, P, pieces",
+    [(1, 6, 25, 50_176, True), (2, 3, 9, 40_001, True), (1, 16, 9, 32_771, True), (1, 16, 288, 3_001, False)],
+)
+def test_weight_gradient_fast_paths_equal_the_product_as_written(rng, monkeypatch, groups, out, K, P, pieces):
+    # Real thin layers (LeNet's first convolution: 6 x 25) cut into pieces, with a remainder of
+    # positions left over after the equal pieces (P = 40,001 and 32,771 are prime to the piece
+    # counts); a wider layer (the U-Net's 16 x 288) computed as the transposed product.
     delta = rng.standard_normal((groups, out, P))
     cols = rng.standard_normal((groups, K, P))
+    assert (out * K <= 600 and -(-P * out * K // conv_module.SMALL_GEMM) >= 2) == pieces
     gW = np.ones((groups, out, K))
     conv_module.add_weight_grad(gW, delta, cols)
-    assert -(-P * out * K // conv_module.SMALL_GEMM) >= 2  # the pieces path ran, not the one GEMM
     np.testing.assert_allclose(gW, 1 + delta @ cols.transpose(0, 2, 1), rtol=1e-12, atol=1e-9)
-    monkeypatch.setattr(backend, "REFERENCE", True)  # DELTANET_REFERENCE=1: the one GEMM
+    monkeypatch.setattr(backend, "REFERENCE", True)  # DELTANET_REFERENCE=1: the product as written
     plain = np.ones((groups, out, K))
     conv_module.add_weight_grad(plain, delta, cols)
     np.testing.assert_array_equal(plain, 1 + delta @ cols.transpose(0, 2, 1))
