@@ -464,7 +464,7 @@ def test_weight_gradient_fast_paths_equal_the_product_as_written(rng, monkeypatc
     # counts); a wider layer (the U-Net's 16 x 288) computed as the transposed product.
     delta = rng.standard_normal((groups, out, P))
     cols = rng.standard_normal((groups, K, P))
-    assert (out * K <= 600 and -(-P * out * K // conv_module.SMALL_GEMM) >= 2) == pieces
+    assert (conv_module._thin(out, K) and -(-P * out * K // conv_module.SMALL_GEMM) >= 2) == pieces
     gW = np.ones((groups, out, K))
     conv_module.add_weight_grad(gW, delta, cols)
     np.testing.assert_allclose(gW, 1 + delta @ cols.transpose(0, 2, 1), rtol=1e-12, atol=1e-9)
@@ -488,3 +488,14 @@ def test_weight_gradient_in_pieces_matches_torch(rng, monkeypatch, name):
     tfn = getattr(torch.nn.functional, f"{kind}{_dims(x_shape)}d")
     ours = _transpose_fn(x_shape) if transposed else _conv_fn(x_shape, kw)
     _torch_parity(torch, ours, tfn, x, W, b, kw, rng)
+
+
+@pytest.mark.parametrize("M, K, P", [(6, 25, 14_336), (16, 9, 32_771), (16, 288, 3_001), (1, 16, 5_000)])
+def test_gemm_in_pieces_equals_the_product_as_written(rng, monkeypatch, M, K, P):
+    # A thin first layer's forward product (6 x 25) runs in pieces of P, with a short last piece;
+    # wider ones as one product; an inner size of 1 as a broadcast multiply.
+    A, B = rng.standard_normal((1, M, K)), rng.standard_normal((1, K, P))
+    for out in (None, np.empty((1, M, P))):
+        np.testing.assert_allclose(conv_module._gemm(A, B, out=out), A @ B, rtol=1e-12, atol=1e-12)
+    monkeypatch.setattr(backend, "REFERENCE", True)
+    np.testing.assert_array_equal(conv_module._gemm(A, B), np.matmul(A, B) if K > 1 else A * B)

@@ -207,19 +207,40 @@ def _col2im_add(gpad: np.ndarray, dcols: np.ndarray, g: Geometry, r0: int, r1: i
         gpad[window] += dcols[block]
 
 
+#: Multiply-adds per call below which OpenBLAS runs a thin product several times faster (measured
+#: on this project's 2-core CPU: a 6 x 25 x P product cut into pieces of P under this size runs
+#: 1.6-5x faster than as one call, whose other kernel suits large matrices; see ``_gemm`` and
+#: ``add_weight_grad``). Pieces of 1.2 million multiply-adds were already slow.
+SMALL_GEMM = 800_000
+
+
+def _thin(M: int, K: int) -> bool:
+    """Whether an M x K matrix (at most 600 entries: LeNet's first layer has 6 x 25) is thin enough
+    for the pieces of ``SMALL_GEMM``; from 16 x 50 on the one product was as fast."""
+    return M * K <= 600
+
+
 def _gemm(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """A @ B for stacks of matrices. With an inner size of 1 (a single-channel 1×1 convolution,
-    such as a segmentation head) it is an outer product, which a broadcast multiply computes ~14x
-    faster than NumPy's matmul (527 against 37 us for 16 × 32768)."""
+    """A @ B for stacks of matrices (groups, M, K) @ (groups, K, P).
+
+    With an inner size of 1 (a single-channel 1×1 convolution, such as a segmentation head) it is
+    an outer product, which a broadcast multiply computes ~14x faster than NumPy's matmul (527
+    against 37 us for 16 × 32768). A thin A multiplies B in pieces of P under ``SMALL_GEMM``
+    multiply-adds (LeNet's first layer, 6 x 25 x 14,336: 0.114 against 0.069 ms).
+    ``DELTANET_REFERENCE=1`` runs the one product.
+    """
     if A.shape[-1] == 1:
         return np.multiply(A, B, out=out)
-    return np.matmul(A, B, out=out)
-
-
-#: Multiply-adds per call below which OpenBLAS multiplies with its small-matrix kernel (measured
-#: on this project's 2-core CPU: a 6 x 25 x P product runs 3-5x faster cut into pieces of P below
-#: about a million multiply-adds than as one call; see ``add_weight_grad``).
-SMALL_GEMM = 1_000_000
+    M, K, P = A.shape[-2], A.shape[-1], B.shape[-1]
+    pieces = -(-P * M * K // SMALL_GEMM)
+    if backend.REFERENCE or not _thin(M, K) or pieces < 2:
+        return np.matmul(A, B, out=out)  # the product as written
+    if out is None:
+        out = np.empty(A.shape[:-1] + (P,), dtype=np.result_type(A, B))
+    step = -(-P // pieces)
+    for p0 in range(0, P, step):
+        np.matmul(A, B[..., p0 : p0 + step], out=out[..., p0 : p0 + step])
+    return out
 
 
 def add_weight_grad(gW: np.ndarray, delta: np.ndarray, cols: np.ndarray) -> None:
@@ -229,10 +250,9 @@ def add_weight_grad(gW: np.ndarray, delta: np.ndarray, cols: np.ndarray) -> None
     Both operands are short and wide (P is every position of every sample), and OpenBLAS is slow
     on the product as written. Two ways around it, measured on this project's 2-core CPU:
 
-    - a thin layer (out/groups $\cdot$ K at most 600 entries of $W$: LeNet's first convolution has
-      6 $\times$ 25) cuts the sum over P into pieces of under ``SMALL_GEMM`` multiply-adds,
-      multiplied as one stack and added up (6 x 25 x 50,176: 1.36 against 0.24 ms; 16 x 9:
-      0.46 against 0.12 ms);
+    - a thin layer (``_thin``: LeNet's first convolution has 6 $\times$ 25) cuts the sum over P
+      into pieces of under ``SMALL_GEMM`` multiply-adds, multiplied as one stack and added up
+      (6 x 25 x 50,176: 1.36 against 0.24 ms; 16 x 9: 0.46 against 0.12 ms);
     - every other layer computes the transpose, $(\mathrm{cols}\, \delta^\top)^\top$ (the U-Net's
       16 x 288 x 32,768: 5.3 against 3.2 ms; 16 x 150 x 25,600: 1.9 against 1.3 ms).
 
@@ -244,7 +264,7 @@ def add_weight_grad(gW: np.ndarray, delta: np.ndarray, cols: np.ndarray) -> None
         gW += delta @ cols.transpose(0, 2, 1)  # the formula as written: one GEMM over all of P
         return
     pieces = -(-P * M * K // SMALL_GEMM)  # ceil: each piece under SMALL_GEMM multiply-adds
-    if M == 1 or M * K > 600 or pieces < 2:
+    if M == 1 or not _thin(M, K) or pieces < 2:
         gW += (cols @ delta.transpose(0, 2, 1)).transpose(0, 2, 1)
         return
     q = P // pieces  # positions per piece; the last P - whole (< pieces) go in one more product
