@@ -50,3 +50,23 @@ def test_w5_is_the_same_network_in_both_libraries(workloads):
         theirs()
     for p, q in zip(ours.model.parameters(), theirs.model.parameters(), strict=True):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-3, atol=1e-5)
+
+
+def test_w1_floor_is_the_same_training_step_as_deltanet():
+    # benchmarks/w1_floor.py times W1 as bare NumPy calls; it must compute what deltanet computes.
+    spec = importlib.util.spec_from_file_location("deltanet_benchmark_w1_floor", BENCHMARKS / "w1_floor.py")
+    floor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floor)
+    import deltanet as dn
+    from deltanet import losses, nn, optim
+
+    X, y = floor._data(floor.WORKLOADS["W1"])
+    model = nn.Sequential(nn.Linear(4, 16, rng=0), nn.Sigmoid(), nn.Linear(16, 3, rng=1))
+    opt = optim.SGD(model.parameters(), lr=floor.WORKLOADS["W1"]["lr"])
+    step = floor.bare_step()
+    for _ in range(5):
+        opt.zero_grad()
+        loss = losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
+        loss.backward()
+        opt.step()
+        np.testing.assert_allclose(step(), loss.item(), rtol=1e-5)
