@@ -298,7 +298,7 @@ def conv_forward(
     for r0, r1 in _chunks(g, xpad.shape[0], batch, xpad.itemsize):
         cols = _im2col(xpad, g, r0, r1)
         _gemm(W3, cols, out=z[:, :, r0 * per_row : r1 * per_row])
-        if d3 is not None:
+        if d3 is not None and gW is not None:  # delta given
             add_weight_grad(gW, d3[:, :, r0 * per_row : r1 * per_row], cols)
     z = z.reshape((out,) + g.out_size + (batch,))
     return z, None if gW is None else gW.reshape(W.shape)
