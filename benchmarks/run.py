@@ -21,6 +21,13 @@ through glibc's environment variables): ``deltanet`` (the default: what a progra
 with deltanet asks for, PyTorch as it comes), ``all`` or ``none``.
 
     python benchmarks/run.py --workloads W1 W2 W3 W4 W5 --rounds 5
+
+``--baseline SRC`` also times deltanet from another source tree (the ``src`` folder of another
+checkout, e.g. a ``git worktree`` of main) as the library ``baseline``, in the same alternating
+rounds: its ratio is this tree's speed-up over it.
+
+    git worktree add /tmp/main main
+    python benchmarks/run.py --workloads W3 W5 --rounds 5 --libraries deltanet --baseline /tmp/main/src
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ def worker(library: str, workload: str, seconds: float) -> dict:
     sys.path.insert(0, str(HERE))
     from workloads import LIBRARIES
 
-    step, samples = LIBRARIES[library](workload)
+    step, samples = LIBRARIES["deltanet" if library == "baseline" else library](workload)
     for _ in range(5):  # warm up: allocations, BLAS thread start-up, caches
         step()
     # Calibrate a window of ~seconds/5, then time 5 windows and keep the median.
@@ -66,6 +73,7 @@ def worker(library: str, workload: str, seconds: float) -> dict:
         "step_s": statistics.median(times),
         "samples": samples,
         "total_s": time.perf_counter() - t0,
+        "source": sys.modules["deltanet"].__file__ if "deltanet" in sys.modules else None,
     }
 
 
@@ -73,11 +81,16 @@ def worker(library: str, workload: str, seconds: float) -> dict:
 KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
 
 
-def run_in_process(library: str, workload: str, seconds: float, keep_env: bool, malloc: str = "deltanet") -> dict:
+def run_in_process(
+    library: str, workload: str, seconds: float, keep_env: bool, malloc: str = "deltanet", baseline: str | None = None
+) -> dict:
     env = dict(os.environ)
     env.update(OMP_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2", MKL_NUM_THREADS="2")
-    if malloc == "all" or malloc == library:
+    if malloc == "all" or malloc == library or (malloc == "deltanet" and library == "baseline"):
         env.update(KEEP_FREED_MEMORY)
+    if library == "baseline":
+        assert baseline is not None, "--baseline SRC names the other tree"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [baseline, env.get("PYTHONPATH")]))
     if not keep_env:
         env.pop("OPENBLAS_CORETYPE", None)
         env.pop("OPENBLAS_L2_SIZE", None)
@@ -90,7 +103,10 @@ def run_in_process(library: str, workload: str, seconds: float, keep_env: bool, 
     )
     if out.returncode != 0:
         raise RuntimeError(f"{library} {workload} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if library == "baseline" and not str(result["source"]).startswith(str(Path(baseline or "").resolve())):
+        raise RuntimeError(f"--baseline {baseline}: the worker imported deltanet from {result['source']}")
+    return result
 
 
 def main() -> None:
@@ -106,6 +122,9 @@ def main() -> None:
         default="deltanet",
         help="whose processes keep freed memory (glibc settings; see the module docstring)",
     )
+    parser.add_argument(
+        "--baseline", metavar="SRC", help="also time deltanet from this source tree (another checkout's src folder)"
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -113,6 +132,8 @@ def main() -> None:
         print(json.dumps(worker(lib, wl, float(secs))))
         return
 
+    if args.baseline and not (Path(args.baseline) / "deltanet" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no deltanet package there (give the src folder of a checkout)")
     sys.path.insert(0, str(HERE))
     from workloads import supports
 
@@ -120,10 +141,12 @@ def main() -> None:
     samples: dict[str, int] = {}
     for workload in args.workloads:
         libraries = [lib for lib in args.libraries if supports(lib, workload)]
+        if args.baseline:
+            libraries.append("baseline")
         for r in range(args.rounds):
             order = libraries if r % 2 == 0 else list(reversed(libraries))
             for lib in order:
-                res = run_in_process(lib, workload, args.seconds, args.keep_env, args.malloc)
+                res = run_in_process(lib, workload, args.seconds, args.keep_env, args.malloc, args.baseline)
                 results.setdefault((workload, lib), []).append(res["step_s"])
                 samples[workload] = res["samples"]
                 print(f"  round {r + 1} {workload} {lib:9s} {res['step_s'] * 1e6:10.1f} µs/step", flush=True)
@@ -132,7 +155,7 @@ def main() -> None:
     print(header + f"{'speed-up (median)':>19s}{'(best)':>8s}")
     for workload in args.workloads:
         ours = results.get((workload, "deltanet"))
-        for lib in args.libraries:
+        for lib in args.libraries + ["baseline"]:
             if (workload, lib) not in results:
                 continue
             times = results[(workload, lib)]

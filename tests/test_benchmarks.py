@@ -70,3 +70,18 @@ def test_w1_floor_is_the_same_training_step_as_deltanet():
         loss.backward()
         opt.step()
         np.testing.assert_allclose(step(), loss.item(), rtol=1e-5)
+
+
+def test_run_compares_with_a_baseline_tree(tmp_path):
+    # run.py --baseline SRC times deltanet from another source tree as "baseline"; here the same
+    # tree, which the worker must report it imported, and a folder without deltanet is refused.
+    import subprocess
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    command = [sys.executable, str(BENCHMARKS / "run.py"), "--workloads", "W1", "--libraries", "deltanet"]
+    command += ["--rounds", "1", "--seconds", "0.05"]
+    done = subprocess.run(command + ["--baseline", str(src)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "round 1 W1 baseline" in done.stdout and "\nW1       baseline" in done.stdout
+    refused = subprocess.run(command + ["--baseline", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "no deltanet package there" in refused.stderr
