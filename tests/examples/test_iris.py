@@ -86,3 +86,19 @@ def test_main_rejects_bad_options_in_one_line(capsys):
     assert iris.main(["--epochs", "-2"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--epochs must be >= 0, got -2" in err
+
+
+def test_plot_leaves_the_matplotlib_backend_and_pyplot_alone(tmp_path):
+    # A notebook draws inline through its own backend; an example's plot must not switch it to
+    # Agg (matplotlib.use) nor leave figures in pyplot's list for the notebook to show.
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    before = matplotlib.get_backend()
+    with matplotlib.rc_context():
+        matplotlib.use("svg")
+        plt.close("all")
+        iris.plot(iris.run(quick=True, verbose=0), tmp_path / "iris.png")
+        assert matplotlib.get_backend() == "svg" and plt.get_fignums() == []
+    matplotlib.use(before)
+    assert (tmp_path / "iris.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

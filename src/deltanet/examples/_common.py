@@ -36,24 +36,45 @@ def mark(ok: bool) -> str:
     return "✓" if ok else "✗ differs"
 
 
-def pyplot() -> Any:
-    """matplotlib's pyplot on the non-interactive Agg backend, or an ImportError naming the extra."""
-    try:
-        import matplotlib
+class _Figures:
+    """The two pyplot calls that the examples' ``plot`` functions make, on figures of their own.
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    The figures are ``deltanet.plot``'s (an Agg canvas, no pyplot): drawing an example's figure
+    opens no window and leaves the process's matplotlib backend alone. ``matplotlib.use("Agg")``
+    would switch off a notebook's inline figures for the rest of its session.
+    """
+
+    @staticmethod
+    def subplots(nrows: int = 1, ncols: int = 1, *, figsize: Any = None, **kwargs: Any) -> tuple[Any, Any]:
+        """A new figure and its axes, as ``pyplot.subplots``."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        from deltanet.plot._figure import _figure_class
+
+        fig = _figure_class()(figsize=figsize)
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots(nrows, ncols, **kwargs)
+
+    @staticmethod
+    def close(fig: Any) -> None:
+        """Nothing to do: the figure is not registered anywhere, and is freed with its last reference."""
+
+
+def pyplot() -> _Figures:
+    """What the examples use of pyplot (``subplots``, ``close``), or an ImportError naming the extra."""
+    from deltanet.plot._figure import require_matplotlib
+
+    try:
+        require_matplotlib()
     except ImportError:
         raise ImportError(f"--plot needs matplotlib, which is not installed; install it with {PLOT_HINT}") from None
-    return plt
+    return _Figures()
 
 
 def save_figure(fig: Any, path: Any) -> None:
-    """Write ``fig`` to ``path`` and close it."""
-    plt = pyplot()
+    """Write ``fig`` to ``path``."""
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 class ExampleArgumentError(Exception):
