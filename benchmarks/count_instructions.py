@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 
 def worker(workload: str, steps: int, fit: bool) -> None:
     sys.path.insert(0, str(HERE))
-    from workloads import LIBRARIES, WORKLOADS, _data
+    from workloads import LIBRARIES, WORKLOADS, _data, deltanet_mlp
 
     if not fit:
         step, _ = LIBRARIES["deltanet"](workload)
@@ -44,18 +44,11 @@ def worker(workload: str, steps: int, fit: bool) -> None:
             step()
         return
     import deltanet as dn
-    from deltanet import losses, nn, optim
+    from deltanet import losses
 
     spec = WORKLOADS[workload]
     X, y = _data(spec)
-    sizes, act = spec["sizes"], {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[spec["act"]]
-    layers: list = []
-    for i in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[i], sizes[i + 1], rng=i))
-        if i < len(sizes) - 2:
-            layers.append(act())
-    model = nn.Sequential(*layers)
-    opt = optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec["momentum"])
+    model, opt = deltanet_mlp(workload)
     common = dict(batch_size=spec["batch"], shuffle=False, monitor=False, verbose=0)
     dn.fit(model, X, y, losses.CrossEntropy(), opt, epochs=3, **common)
     dn.fit(model, X, y, losses.CrossEntropy(), opt, epochs=steps, **common)

@@ -31,27 +31,17 @@ def main() -> None:
     parser.add_argument("--policy-cost", action="store_true", help="alternate rounds with the NaN policy on and off")
     args = parser.parse_args()
 
-    from workloads import WORKLOADS, _data
+    from workloads import WORKLOADS, _data, deltanet_mlp
 
     import deltanet as dn
-    from deltanet import losses, nn, optim
+    from deltanet import losses
 
     spec = WORKLOADS[args.workload]
     X, y = _data(spec)
     n_steps = -(-len(X) // spec["batch"])
 
-    def build() -> tuple:
-        sizes, act = spec["sizes"], {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[spec["act"]]
-        layers: list = []
-        for i in range(len(sizes) - 1):
-            layers.append(nn.Linear(sizes[i], sizes[i + 1], rng=i))
-            if i < len(sizes) - 2:
-                layers.append(act())
-        model = nn.Sequential(*layers)
-        return model, optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec["momentum"])
-
     def run(epochs: int) -> float:
-        model, opt = build()
+        model, opt = deltanet_mlp(args.workload)
         start = time.perf_counter()
         dn.fit(
             model,

@@ -39,20 +39,18 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def worker(library: str, workload: str, seconds: float) -> dict:
-    sys.path.insert(0, str(HERE))
-    from workloads import LIBRARIES
-
-    step, samples = LIBRARIES["deltanet" if library == "baseline" else library](workload)
+def time_step(step: Callable[[], object], seconds: float) -> float:
+    """Median seconds per ``step()`` over 5 timing windows of about seconds/5 each."""
     for _ in range(5):  # warm up: allocations, BLAS thread start-up, caches
         step()
     # Calibrate a window of ~seconds/5, then time 5 windows and keep the median.
-    n, t0 = 1, time.perf_counter()
+    n = 1
     while True:
         start = time.perf_counter()
         for _ in range(n):
@@ -67,10 +65,20 @@ def worker(library: str, workload: str, seconds: float) -> dict:
         for _ in range(per_window):
             step()
         times.append((time.perf_counter() - start) / per_window)
+    return statistics.median(times)
+
+
+def worker(library: str, workload: str, seconds: float) -> dict:
+    sys.path.insert(0, str(HERE))
+    from workloads import LIBRARIES
+
+    step, samples = LIBRARIES["deltanet" if library == "baseline" else library](workload)
+    t0 = time.perf_counter()
+    step_s = time_step(step, seconds)
     return {
         "library": library,
         "workload": workload,
-        "step_s": statistics.median(times),
+        "step_s": step_s,
         "samples": samples,
         "total_s": time.perf_counter() - t0,
         "source": sys.modules["deltanet"].__file__ if "deltanet" in sys.modules else None,

@@ -11,27 +11,25 @@ loss checks and optimizer can still give back.
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workloads import LIBRARIES, WORKLOADS, _data  # noqa: E402
+from run import time_step  # noqa: E402
+from workloads import LIBRARIES, WORKLOADS, _data, deltanet_mlp  # noqa: E402
 
 
 def bare_step() -> Callable[[], float]:
     """W1's step as bare NumPy (forward, softmax cross-entropy, backward, SGD) from the initial
     weights of deltanet's W1 model; it returns the loss before the update, as deltanet's would."""
-    from deltanet import nn
-
     spec = WORKLOADS["W1"]
     X, y = _data(spec)
     n = len(y)
-    first, second = nn.Linear(4, 16, rng=0), nn.Linear(16, 3, rng=1)  # as workloads.deltanet_step
+    model, _ = deltanet_mlp("W1")  # Linear, Sigmoid, Linear
+    first, second = model[0], model[2]
     W1, b1 = first.weight.data.copy(), first.bias.data.copy()
     W2, b2 = second.weight.data.copy(), second.bias.data.copy()
     z1, a1, d1, h = (np.empty((n, 16), np.float32) for _ in range(4))
@@ -73,31 +71,12 @@ def bare_step() -> Callable[[], float]:
     return step
 
 
-def time_step(step: Callable[[], object], seconds: float = 1.0) -> float:
-    """Median seconds per call over 5 windows of about seconds/5."""
-    for _ in range(50):
-        step()
-    n, start = 1, time.perf_counter()
-    while time.perf_counter() - start < seconds / 25:
-        n *= 2
-        start = time.perf_counter()
-        for _ in range(n):
-            step()
-    windows = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(n):
-            step()
-        windows.append((time.perf_counter() - start) / n)
-    return statistics.median(windows)
-
-
 def main() -> None:
     deltanet_step, _ = LIBRARIES["deltanet"]("W1")
     rounds = {"bare NumPy": [], "deltanet": []}
     for _ in range(3):  # alternate, so that the machine's noise falls on both
-        rounds["bare NumPy"].append(time_step(bare_step()))
-        rounds["deltanet"].append(time_step(deltanet_step))
+        rounds["bare NumPy"].append(time_step(bare_step(), seconds=1.0))
+        rounds["deltanet"].append(time_step(deltanet_step, seconds=1.0))
     for name, times in rounds.items():
         print(f"W1 {name:11s} {min(times) * 1e6:7.1f} µs/step (best of {len(times)} rounds)")
 

@@ -28,12 +28,11 @@ def _data(spec: dict, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def deltanet_step(name: str) -> tuple[Callable[[], None], int]:
-    import deltanet as dn
-    from deltanet import losses, nn, optim
+def deltanet_mlp(name: str) -> tuple:
+    """deltanet's model of MLP workload ``name`` (layer i seeded with i) and its SGD optimizer."""
+    from deltanet import nn, optim
 
     spec = WORKLOADS[name]
-    X, y = _data(spec)
     act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[spec["act"]]
     sizes = spec["sizes"]
     layers: list = []
@@ -42,8 +41,17 @@ def deltanet_step(name: str) -> tuple[Callable[[], None], int]:
         if i < len(sizes) - 2:
             layers.append(act())
     model = nn.Sequential(*layers)
+    return model, optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec["momentum"])
+
+
+def deltanet_step(name: str) -> tuple[Callable[[], None], int]:
+    import deltanet as dn
+    from deltanet import losses
+
+    spec = WORKLOADS[name]
+    X, y = _data(spec)
+    model, opt = deltanet_mlp(name)
     loss_fn = losses.CrossEntropy()
-    opt = optim.SGD(model.parameters(), lr=spec["lr"], momentum=spec["momentum"])
     xb, yb = dn.tensor(X), dn.tensor(y)
 
     def step() -> None:

@@ -58,11 +58,10 @@ def test_w1_floor_is_the_same_training_step_as_deltanet():
     floor = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(floor)
     import deltanet as dn
-    from deltanet import losses, nn, optim
+    from deltanet import losses
 
     X, y = floor._data(floor.WORKLOADS["W1"])
-    model = nn.Sequential(nn.Linear(4, 16, rng=0), nn.Sigmoid(), nn.Linear(16, 3, rng=1))
-    opt = optim.SGD(model.parameters(), lr=floor.WORKLOADS["W1"]["lr"])
+    model, opt = floor.deltanet_mlp("W1")
     step = floor.bare_step()
     for _ in range(5):
         opt.zero_grad()

@@ -394,13 +394,7 @@ def ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
     """A cached read-only vector of n ones (for sums written as products)."""
     key = (n, np.dtype(dtype).char)
     ones = _ones_cache.get(key)
-    if ones is None:
-        if len(_ones_cache) > 64:
-            _ones_cache.clear()
-        ones = np.ones(n, dtype=dtype)
-        ones.flags.writeable = False
-        _ones_cache[key] = ones
-    return ones
+    return _remember(_ones_cache, key, np.ones(n, dtype=dtype)) if ones is None else ones
 
 
 _index_cache: dict[int, np.ndarray] = {}
@@ -409,13 +403,16 @@ _index_cache: dict[int, np.ndarray] = {}
 def index_vector(n: int) -> np.ndarray:
     """A cached read-only ``np.arange(n)`` of the index dtype (int64), for fancy indexing per sample."""
     index = _index_cache.get(n)
-    if index is None:
-        if len(_index_cache) > 64:
-            _index_cache.clear()
-        index = np.arange(n, dtype=INDEX_DTYPE)
-        index.flags.writeable = False
-        _index_cache[n] = index
-    return index
+    return _remember(_index_cache, n, np.arange(n, dtype=INDEX_DTYPE)) if index is None else index
+
+
+def _remember(cache: dict[Any, np.ndarray], key: Any, array: np.ndarray) -> np.ndarray:
+    """Store ``array`` read-only under ``key`` in a cache of at most 65 entries, and return it."""
+    if len(cache) > 64:
+        cache.clear()
+    array.flags.writeable = False
+    cache[key] = array
+    return array
 
 
 def sum_rows(a: np.ndarray) -> np.ndarray:

@@ -464,7 +464,7 @@ def test_weight_gradient_fast_paths_equal_the_product_as_written(rng, monkeypatc
     # counts); a wider layer (the U-Net's 16 x 288) computed as the transposed product.
     delta = rng.standard_normal((groups, out, P))
     cols = rng.standard_normal((groups, K, P))
-    assert (conv_module._thin(out, K) and -(-P * out * K // conv_module.SMALL_GEMM) >= 2) == pieces
+    assert (conv_module._pieces(out, K, P) >= 2) == pieces
     gW = np.ones((groups, out, K))
     conv_module.add_weight_grad(gW, delta, cols)
     np.testing.assert_allclose(gW, 1 + delta @ cols.transpose(0, 2, 1), rtol=1e-12, atol=1e-9)

@@ -47,12 +47,9 @@ class _Figures:
     @staticmethod
     def subplots(nrows: int = 1, ncols: int = 1, *, figsize: Any = None, **kwargs: Any) -> tuple[Any, Any]:
         """A new figure and its axes, as ``pyplot.subplots``."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from deltanet.plot._figure import blank_figure
 
-        from deltanet.plot._figure import _figure_class
-
-        fig = _figure_class()(figsize=figsize)
-        FigureCanvasAgg(fig)
+        fig = blank_figure(figsize)
         return fig, fig.subplots(nrows, ncols, **kwargs)
 
     @staticmethod

@@ -219,10 +219,11 @@ def _col2im_add(gpad: np.ndarray, dcols: np.ndarray, g: Geometry, r0: int, r1: i
 SMALL_GEMM = 800_000
 
 
-def _thin(M: int, K: int) -> bool:
-    """Whether an M x K matrix (at most 600 entries: LeNet's first layer has 6 x 25) is thin enough
-    for the pieces of ``SMALL_GEMM``; from 16 x 50 on the one product was as fast."""
-    return M * K <= 600
+def _pieces(M: int, K: int, P: int) -> int:
+    """In how many pieces of P a product with an M x K matrix runs: under ``SMALL_GEMM``
+    multiply-adds each when the matrix is thin (at most 600 entries: LeNet's first layer has
+    6 x 25; from 16 x 50 on the one product was as fast), else 1."""
+    return -(-P * M * K // SMALL_GEMM) if M * K <= 600 else 1
 
 
 def _gemm(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -236,10 +237,10 @@ def _gemm(A: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.nda
     """
     if A.shape[-1] == 1:
         return np.multiply(A, B, out=out)
-    M, K, P = A.shape[-2], A.shape[-1], B.shape[-1]
-    pieces = -(-P * M * K // SMALL_GEMM)
-    if backend.REFERENCE or not _thin(M, K) or pieces < 2:
+    pieces = _pieces(A.shape[-2], A.shape[-1], B.shape[-1])
+    if backend.REFERENCE or pieces < 2:
         return np.matmul(A, B, out=out)  # the product as written
+    P = B.shape[-1]
     if out is None:
         out = np.empty(A.shape[:-1] + (P,), dtype=np.result_type(A, B))
     step = -(-P // pieces)
@@ -255,7 +256,7 @@ def add_weight_grad(gW: np.ndarray, delta: np.ndarray, cols: np.ndarray) -> None
     Both operands are short and wide (P is every position of every sample), and OpenBLAS is slow
     on the product as written. Two ways around it, measured on this project's 2-core CPU:
 
-    - a thin layer (``_thin``: LeNet's first convolution has 6 $\times$ 25) cuts the sum over P
+    - a thin layer (``_pieces``: LeNet's first convolution has 6 $\times$ 25) cuts the sum over P
       into pieces of under ``SMALL_GEMM`` multiply-adds, multiplied as one stack and added up
       (6 x 25 x 50,176: 1.36 against 0.24 ms; 16 x 9: 0.46 against 0.12 ms);
     - every other layer computes the transpose, $(\mathrm{cols}\, \delta^\top)^\top$ (the U-Net's
@@ -268,8 +269,8 @@ def add_weight_grad(gW: np.ndarray, delta: np.ndarray, cols: np.ndarray) -> None
     if backend.REFERENCE:
         gW += delta @ cols.transpose(0, 2, 1)  # the formula as written: one GEMM over all of P
         return
-    pieces = -(-P * M * K // SMALL_GEMM)  # ceil: each piece under SMALL_GEMM multiply-adds
-    if M == 1 or not _thin(M, K) or pieces < 2:
+    pieces = _pieces(M, K, P)
+    if M == 1 or pieces < 2:
         gW += (cols @ delta.transpose(0, 2, 1)).transpose(0, 2, 1)
         return
     q = P // pieces  # positions per piece; the last P - whole (< pieces) go in one more product

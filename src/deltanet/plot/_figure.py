@@ -45,17 +45,23 @@ def _figure_class() -> Any:
     return Figure
 
 
+def blank_figure(size: tuple[float, float] | None = None, layout: str | None = None) -> Any:
+    """An empty Figure on an Agg canvas (``size`` None: matplotlib's default), shown by Jupyter."""
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _figure_class()(figsize=size, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def new_figure(
     nrows: int = 1, ncols: int = 1, size: tuple[float, float] | None = None, squeeze: bool = True, **subplot_kw: Any
 ) -> tuple[Any, Any]:
     """A Figure on an Agg canvas and its axes (``Figure.subplots``)."""
-    require_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     if size is None:
         size = (4.2 * ncols, 3.2 * nrows)
-    fig = _figure_class()(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = blank_figure(size, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=squeeze, subplot_kw=subplot_kw or None)
     return fig, axes
 
