@@ -123,8 +123,11 @@ def test_conv2d_matches_naive_loops(rng, name):
     np.testing.assert_allclose(z.data, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("small_gemm", [None, 40])  # 40: every thin product in pieces (add_weight_grad, _gemm)
 @pytest.mark.parametrize("name", sorted(CONV_CASES))
-def test_conv_gradcheck(rng, name):
+def test_conv_gradcheck(rng, monkeypatch, name, small_gemm):
+    if small_gemm is not None:
+        monkeypatch.setattr(conv_module, "SMALL_GEMM", small_gemm)
     x_shape, w_shape, kwargs = CONV_CASES[name]
     x, W, b, kw = _inputs(rng, x_shape, w_shape, kwargs)
     fn = _conv_fn(x_shape, kw)
@@ -132,8 +135,11 @@ def test_conv_gradcheck(rng, name):
     assert dn.gradcheck(lambda *t: fn(*t, **kw) if len(t) == 3 else fn(t[0], t[1], None, **kw), inputs)
 
 
+@pytest.mark.parametrize("small_gemm", [None, 40])  # 40: every thin product in pieces (add_weight_grad, _gemm)
 @pytest.mark.parametrize("name", sorted(TRANSPOSE_CASES))
-def test_conv_transpose_gradcheck(rng, name):
+def test_conv_transpose_gradcheck(rng, monkeypatch, name, small_gemm):
+    if small_gemm is not None:
+        monkeypatch.setattr(conv_module, "SMALL_GEMM", small_gemm)
     x_shape, w_shape, kwargs = TRANSPOSE_CASES[name]
     x, W, b, kw = _inputs(rng, x_shape, w_shape, kwargs, transposed=True)
     fn = _transpose_fn(x_shape)
