@@ -163,6 +163,24 @@ def test_bad_validation_data(validation_data, message):
         run_fit(validation_data=validation_data)
 
 
+@pytest.mark.parametrize("validation_data", [GOOD_X, (GOOD_X,), (GOOD_X, GOOD_Y, None)])
+def test_a_malformed_validation_pair_is_refused_before_the_model_runs(validation_data):
+    calls = []
+
+    class Counted(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = classifier()
+
+        def forward(self, x):
+            calls.append(x.shape)
+            return self.inner(x)
+
+    with pytest.raises(ValueError, match=r"validation_data must be a pair"):
+        run_fit(model=Counted(), validation_data=validation_data)
+    assert calls == []
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

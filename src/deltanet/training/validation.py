@@ -459,12 +459,14 @@ def check_fit_data(
     ``output_shape`` is the model's output shape for one sample, from one forward pass.
     """
     kind, skip = loss_kind(loss), ignore_index(loss)
+    # The validation pair's form first: a malformed argument is refused before any computation.
+    pair = None if validation_data is None else check_validation_data(validation_data)
     X = check_X(X, model)
     shape = output_shape(model, X)
     y = check_y(y, len(X), kind, shape, X.dtype, ignore_index=skip)
-    if validation_data is None:
+    if pair is None:
         return X, y, None, shape
-    Xv, yv = check_validation_data(validation_data)
+    Xv, yv = pair
     Xv = check_X(Xv, model, X.dtype, name="validation X")
     yv = check_y(yv, len(Xv), kind, shape, X.dtype, name="validation y", ignore_index=skip)
     return X, y, (Xv, yv), shape
