@@ -19,6 +19,50 @@ def test_small_reductions_equal_numpys(shape):
     assert backend.sum_rows(a).dtype == np.float32
 
 
+def _with_specials(shape, dtype, seed=0):
+    z = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    flat = z.reshape(-1)
+    flat[::7], flat[::11], flat[::13], flat[::17] = -0.0, np.nan, -np.inf, np.inf
+    return z
+
+
+ROW = backend.ZERO_ROW
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3,), (ROW,), (ROW + 3,), (2, 3 * ROW + 7), (16, 64, 64, 8)])
+@pytest.mark.parametrize("layout", ["C", "batch-innermost", "strided"])
+def test_maximum_zero_equals_numpys_maximum_bit_for_bit(shape, dtype, layout):
+    z = _with_specials(shape, dtype)
+    if layout == "batch-innermost":  # as a convolution returns it: a transposed view of dense memory
+        z = np.ascontiguousarray(np.moveaxis(z, 0, -1)).transpose((z.ndim - 1,) + tuple(range(z.ndim - 1)))
+    elif layout == "strided":
+        z = z[..., ::2]
+    a, expected = backend.maximum_zero(z), np.maximum(z, 0)
+    assert a.shape == expected.shape and a.dtype == expected.dtype
+    assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(expected).tobytes()  # NaN, -0.0 and all
+    assert a.strides == np.empty_like(z).strides  # the input's memory order is kept
+
+
+def test_maximum_zero_takes_the_row_path_and_its_zeros_stay_read_only(monkeypatch):
+    z = _with_specials((4, ROW), np.float32)
+    calls = []
+    real = np.maximum
+
+    def spy(*args, **kwargs):
+        calls.append(np.shape(args[1]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(np, "maximum", spy)
+    backend.maximum_zero(z)
+    assert calls == [(ROW,)]  # one call against the row of zeros, none against the scalar
+    calls.clear()
+    monkeypatch.setattr(backend, "REFERENCE", True)
+    backend.maximum_zero(z)
+    assert calls == [()]  # DELTANET_REFERENCE=1: np.maximum(z, 0) itself
+    assert not backend._remember_zeros(np.dtype(np.float32)).flags.writeable
+
+
 def test_ones_vector_is_cached_and_read_only():
     v = backend.ones_vector(5, np.float64)
     assert v is backend.ones_vector(5, np.float64)

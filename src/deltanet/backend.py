@@ -425,6 +425,42 @@ def sum_columns(a: np.ndarray) -> np.ndarray:
     return ones_vector(a.shape[0], a.dtype) @ a
 
 
+#: Length of the row of zeros that ``maximum_zero`` compares with (32 KiB of float32: in L1 cache).
+ZERO_ROW = 8192
+
+
+def maximum_zero(z: np.ndarray) -> np.ndarray:
+    r"""$\max(z, 0)$ elementwise (NaN stays NaN), in a new array stored in z's memory order.
+
+    NumPy runs ``maximum`` through its vector loop only when both operands are arrays: against the
+    scalar 0 it was 2.5-3x slower (a W4 activation of 16 x 64 x 64 x 8: 200 against 70 us) than
+    ``copy``-speed elementwise ops. So the memory of z is read as rows of ``ZERO_ROW`` values and
+    compared with a cached row of zeros; the few values left over, and arrays that are not one
+    dense block (or are short), take ``np.maximum(z, 0)``, the formula itself, as
+    ``DELTANET_REFERENCE=1`` does everywhere. The results are the same values, bit for bit.
+    """
+    out = np.empty_like(z)  # z's memory order when z is one dense block, C order otherwise
+    n = z.size
+    if REFERENCE or n < ZERO_ROW or z.strides != out.strides:
+        return np.maximum(z, 0, out=out)
+    flat, flat_out = z.ravel(order="K"), out.ravel(order="K")  # views, in the same (memory) order
+    whole = n - n % ZERO_ROW
+    zeros = _remember_zeros(z.dtype)
+    np.maximum(flat[:whole].reshape(-1, ZERO_ROW), zeros, out=flat_out[:whole].reshape(-1, ZERO_ROW))
+    if whole < n:
+        np.maximum(flat[whole:], 0, out=flat_out[whole:])
+    return out
+
+
+_zeros_cache: dict[str, np.ndarray] = {}
+
+
+def _remember_zeros(dtype: np.dtype) -> np.ndarray:
+    """The cached read-only row of ``ZERO_ROW`` zeros of ``dtype``."""
+    zeros = _zeros_cache.get(dtype.char)
+    return _remember(_zeros_cache, dtype.char, np.zeros(ZERO_ROW, dtype=dtype)) if zeros is None else zeros
+
+
 def max_rows(a: np.ndarray) -> np.ndarray:
     r"""$\max_j a_{ij}$ for a 2-D array, as an elementwise maximum over the rows of $a^\top$."""
     return np.ascontiguousarray(a.T).max(axis=0)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd.function import Function
+from deltanet.backend import maximum_zero
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -232,7 +233,7 @@ class ReLU(Function):
     r"""$a = \max(0, z)$; $\partial a / \partial z = 1$ where $a > 0$, else 0."""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        a = np.maximum(z, 0)
+        a = maximum_zero(z)  # np.maximum(z, 0), through NumPy's vector loop
         self.save_for_backward(a)
         return a
 
