@@ -65,6 +65,23 @@ def test_relu_forward_and_gradient(rng):
     assert dn.gradcheck(lambda a: a.relu(), [x])
 
 
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float32, np.float64), (np.float64, np.float64)])
+def test_relu_backward_is_delta_times_the_mask_bit_for_bit(dtypes):
+    from deltanet.autograd.ops import ReLU
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((16, 64, 8)).astype(dtypes[0])
+    z.reshape(-1)[::9] = 0.0
+    delta = rng.standard_normal(z.shape).astype(dtypes[1])
+    delta.reshape(-1)[::5], delta.reshape(-1)[::7] = -0.0, np.nan
+    fn = ReLU()
+    a = fn.forward(z)
+    g = fn.backward(delta)
+    expected = delta * (a > 0)
+    assert g.dtype == expected.dtype
+    assert g.tobytes() == expected.tobytes()  # NaN where kept, -0.0 and 0.0 as the plain formula gives
+
+
 def test_tensor_exponent(rng):
     a = t64(rng, (3,), positive=True)
     b = t64(rng, (3,))
