@@ -395,6 +395,34 @@ def test_requires_grad_():
         x.requires_grad_("yes")
 
 
+def test_assigning_requires_grad_is_checked_as_requires_grad_is():
+    """``t.requires_grad = v`` was stored as given: an integer tensor then received gradients
+    rounded to integers, and a computed tensor switched off cut its inputs out of backward()."""
+    x = dn.zeros(2)
+    x.requires_grad = True
+    assert x.requires_grad and (x * 2).requires_grad
+    x.requires_grad = np.False_
+    assert x.requires_grad is False
+    for bad in ("yes", 1, None):
+        with pytest.raises(ValueError, match=r"^requires_grad must be True or False, got "):
+            x.requires_grad = bad
+    assert x.requires_grad is False
+    counts = dn.tensor([1, 2])
+    with pytest.raises(ValueError, match=r"only floating-point tensors can require gradients, got dtype int64"):
+        counts.requires_grad = True
+    assert not counts.requires_grad
+    w = dn.tensor([1.0, 2.0], requires_grad=True)
+    y = w * 3
+    with pytest.raises(RuntimeError, match=r"only change requires_grad flags of leaf variables.*detach"):
+        y.requires_grad = False
+    y.requires_grad = True  # already on: allowed, as in PyTorch
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+    p = dn.nn.Parameter(np.zeros(2, np.float32))
+    p.requires_grad = False
+    assert not p.requires_grad and not (p * 2).requires_grad
+
+
 def test_the_version_message_counts_the_edits():
     a = dn.tensor([1.0, 2.0], requires_grad=True)
     y = a * 1

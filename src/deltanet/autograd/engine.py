@@ -102,7 +102,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         grad: $\\partial L / \\partial \\text{root}$; may be left out for a one-element root.
         retain_graph: keep the graph so that ``backward`` can go through it again.
     """
-    if not root.requires_grad:
+    if not root._requires_grad:
         raise RuntimeError(
             "backward() called on a tensor that does not require grad: no parameter or input "
             "with requires_grad=True leads to it (was it computed under no_grad()?)"
@@ -151,7 +151,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
                 if ctx is None:
                     continue  # parent was a constant then; it has a history only since
             if ctx is None:
-                if parent.requires_grad:
+                if parent._requires_grad:
                     _accumulate_leaf(parent, g, given)
             elif ctx.delta is None:
                 ctx.delta = g
@@ -234,7 +234,7 @@ def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
         given.add(id(delta))
         # ``tensor.leaf(delta)``, written out: this runs once per parameter and step.
         grad = Tensor.__new__(Tensor)
-        grad.data, grad._grad, grad.requires_grad = delta, None, False
+        grad.data, grad._grad, grad._requires_grad = delta, None, False
         grad._ctx = grad._base = grad._vc = None
         leaf._grad = grad
     else:

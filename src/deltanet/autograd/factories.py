@@ -24,7 +24,7 @@ def _finish(data: np.ndarray, requires_grad: bool, owner: str) -> Tensor:
     if requires_grad:
         if data.dtype.kind != "f":
             raise ValueError(f"{owner}: only floating-point tensors can require gradients, got dtype {data.dtype}")
-        t.requires_grad = True
+        t._requires_grad = True
     return t
 
 

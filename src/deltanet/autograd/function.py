@@ -346,24 +346,24 @@ class Function:
         n = len(inputs)
         if n == 1:
             (a,) = inputs
-            needs: tuple[bool, ...] = (a.requires_grad,)
+            needs: tuple[bool, ...] = (a._requires_grad,)
             record = _state.enabled and needs[0]
             fn.needs_input_grad = needs if record else (False,)
             data = fn.forward(a.data, **options)
         elif n == 2:
             a, b = inputs
-            needs = (a.requires_grad, b.requires_grad)
+            needs = (a._requires_grad, b._requires_grad)
             record = _state.enabled and True in needs
             fn.needs_input_grad = needs if record else (False, False)
             data = fn.forward(a.data, b.data, **options)
         elif n == 3:
             a, b, c = inputs
-            needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+            needs = (a._requires_grad, b._requires_grad, c._requires_grad)
             record = _state.enabled and True in needs
             fn.needs_input_grad = needs if record else (False, False, False)
             data = fn.forward(a.data, b.data, c.data, **options)
         else:
-            needs = tuple([t.requires_grad for t in inputs])
+            needs = tuple([t._requires_grad for t in inputs])
             record = _state.enabled and True in needs
             fn.needs_input_grad = needs if record else (False,) * n
             data = fn.forward(*[t.data for t in inputs], **options)
@@ -378,10 +378,10 @@ class Function:
             fn.parents = inputs
             fn.seq = next(sequence)
             fn.delta = None
-            out.requires_grad = True
+            out._requires_grad = True
             out._ctx = fn
         else:
-            out.requires_grad = False
+            out._requires_grad = False
             out._ctx = None
         if data.base is not None:  # perhaps a view of an input (reshape, transpose, slice)
             _tag_view(out, inputs)

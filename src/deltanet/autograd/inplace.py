@@ -165,7 +165,7 @@ def changed_in_place(tensors: Iterable[Tensor]) -> None:
 def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
     """Record ``t ← compute(t)``: the old value becomes the input of the new history."""
     old = leaf(t.data.copy())  # functions of compute may save it; t.data is about to change
-    old.requires_grad = t.requires_grad
+    old._requires_grad = t._requires_grad
     old._ctx = t._ctx
     result = compute(old)
     _write(t, result.data, owner)
@@ -174,7 +174,7 @@ def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tenso
     if fn is not None:
         fn.previous = t._ctx  # what made t before: the engine walks back to it for older users of t
     t._ctx = fn
-    t.requires_grad = fn is not None
+    t._requires_grad = fn is not None
     if fn is not None and t._vc is not None and t._vc.views:
         _remake_views(t)
     return t
@@ -191,7 +191,7 @@ def _remake_views(base: Tensor) -> None:
         remade = GetItem.apply(base, index=locate(view.data))._ctx
         remade.previous = view._ctx
         view._ctx = remade
-        view.requires_grad = True
+        view._requires_grad = True
 
 
 def _rebase_view(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
@@ -203,7 +203,7 @@ def _rebase_view(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> 
     t._shared_version().add_view(t)  # remade with the base's other views below
     index = element_finder(base.data)(t.data)
     old = leaf(t.data.copy())
-    old.requires_grad = t.requires_grad
+    old._requires_grad = t._requires_grad
     old._ctx = old_fn
     result = compute(old)
     if result.data.shape != t.data.shape:

@@ -44,10 +44,10 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "_base", "_vc", "__weakref__")
+    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "_base", "_vc", "__weakref__")
     data: np.ndarray
     _grad: Tensor | None  # read and set through the ``grad`` property
-    requires_grad: bool
+    _requires_grad: bool  # read and set through the ``requires_grad`` property
     _ctx: Any  # the Function that made this tensor (None for a leaf or without grad)
     _base: Tensor | None  # the tensor whose memory this one views (PyTorch's ``_base``), or None
     _vc: Version | None  # the version counter, shared with views; made on first need
@@ -60,7 +60,7 @@ class Tensor:
         if requires_grad and self.data.dtype.kind != "f":
             raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
         self._grad = None
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         self._ctx = None
         self._base = None
         self._vc = None
@@ -175,10 +175,42 @@ class Tensor:
         return vc
 
     # -- gradient bookkeeping ----------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ``backward()`` computes a gradient for this tensor (and for what is computed from it).
+
+        Assigning it checks the value as ``requires_grad_`` does, and as PyTorch checks it: only
+        True or False, only a floating-point tensor can require a gradient, and a computed tensor
+        cannot be switched off (``detach()`` it instead). Otherwise an integer tensor would receive
+        gradients rounded to integers, and a switched-off computed tensor would silently cut its
+        inputs out of ``backward()``.
+
+        Examples:
+            >>> import deltanet as dn
+            >>> w = dn.tensor([1.0, 2.0])
+            >>> w.requires_grad = True
+            >>> (w * w).sum().requires_grad
+            True
+            >>> try:
+            ...     dn.tensor([1, 2]).requires_grad = True
+            ... except ValueError as error:
+            ...     print(error)
+            only floating-point tensors can require gradients, got dtype int64
+        """
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._set_requires_grad(value, "requires_grad")
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Turn gradient tracking of this leaf on (or off) in place; returns the tensor itself."""
+        self._set_requires_grad(requires_grad, "requires_grad_: requires_grad")
+        return self
+
+    def _set_requires_grad(self, requires_grad: Any, name: str) -> None:
         if not isinstance(requires_grad, (bool, np.bool_)):
-            raise ValueError(f"requires_grad_: requires_grad must be True or False, got {requires_grad!r}")
+            raise ValueError(f"{name} must be True or False, got {requires_grad!r}")
         if requires_grad and self.data.dtype.kind != "f":
             raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
         if self._ctx is not None and not requires_grad:
@@ -186,15 +218,14 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables; to use a computed tensor "
                 "without its history, take t.detach()"
             )
-        self.requires_grad = bool(requires_grad)
-        return self
+        self._requires_grad = bool(requires_grad)
 
     def detach(self) -> Tensor:
         """A new leaf that shares this tensor's memory (and version counter), cut from the graph."""
         out = Tensor.__new__(Tensor)
         out.data = self.data
         out._grad = None
-        out.requires_grad = False
+        out._requires_grad = False
         out._ctx = None
         out._base = None
         out._vc = self._shared_version()
@@ -203,7 +234,7 @@ class Tensor:
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place: it becomes a leaf that requires no gradient."""
         self._ctx = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     # -- Python and NumPy protocols ----------------------------------------------------------
@@ -503,7 +534,7 @@ def leaf(data: np.ndarray) -> Tensor:
     t = Tensor.__new__(Tensor)
     t.data = data
     t._grad = None
-    t.requires_grad = False
+    t._requires_grad = False
     t._ctx = None
     t._base = None
     t._vc = None
