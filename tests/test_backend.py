@@ -44,6 +44,13 @@ def test_maximum_zero_equals_numpys_maximum_bit_for_bit(shape, dtype, layout):
     assert a.strides == np.empty_like(z).strides  # the input's memory order is kept
 
 
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.int64, np.uint8])
+def test_maximum_zero_of_other_dtypes_is_numpys_maximum(dtype):
+    z = (np.arange(2 * ROW) % 5 - 2).astype(dtype)  # bool: np.maximum(z, 0) is int64, as before
+    a, expected = backend.maximum_zero(z), np.maximum(z, 0)
+    assert a.dtype == expected.dtype and np.array_equal(a, expected)
+
+
 def test_maximum_zero_takes_the_row_path_and_its_zeros_stay_read_only(monkeypatch):
     z = _with_specials((4, ROW), np.float32)
     calls = []
