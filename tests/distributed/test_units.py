@@ -223,3 +223,54 @@ def test_sync_batch_norm_against_torch():
     np.testing.assert_allclose(y, expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-12)
     assert list(ours.state_dict()) == list(torch.nn.SyncBatchNorm(3).state_dict())
+
+
+class _Recorder:
+    """A stand-in stderr that records each write and flush."""
+
+    def __init__(self, events):
+        self.events = events
+
+    def write(self, text):
+        self.events.append(("write", text))
+
+    def flush(self):
+        self.events.append(("flush", None))
+
+
+class _Comm:
+    def __init__(self, events):
+        self.events = events
+
+    def Abort(self, status):
+        self.events.append(("abort", status))
+
+
+@pytest.mark.parametrize("where", ["excepthook", "abort_on_error"])
+def test_a_failing_rank_writes_its_message_in_one_piece_and_flushes_before_the_abort(monkeypatch, where):
+    # The launcher forwards a rank's output on its own time and MPI_Abort ends the job at once: a
+    # traceback written after the line naming the rank was lost in one CI run (only that line came).
+    from deltanet.distributed import failure
+
+    events = []
+    monkeypatch.setattr(failure, "FORWARD_SECONDS", 0)
+    monkeypatch.setattr(failure, "_installed", [])
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    monkeypatch.setattr(sys, "stderr", _Recorder(events))
+    comm = _Comm(events)
+    try:
+        raise RuntimeError("rank 1 gave up before training")
+    except RuntimeError as error:
+        if where == "excepthook":
+            failure.install_excepthook(comm, 1, 2)
+            sys.excepthook(RuntimeError, error, error.__traceback__)
+            header = "deltanet.distributed: uncaught RuntimeError on rank 1 of 2:"
+        else:
+            with pytest.raises(RuntimeError), failure.abort_on_error(comm, 1, 2):
+                raise
+            header = "deltanet.distributed: rank 1 of 2 failed; stopping all 2 ranks."
+    writes = [text for kind, text in events if kind == "write"]
+    assert len(writes) == 1
+    assert writes[0].startswith(header) and "RuntimeError: rank 1 gave up before training" in writes[0]
+    kinds = [kind for kind, _ in events]
+    assert kinds.index("write") < kinds.index("flush") < kinds.index("abort") == len(kinds) - 1

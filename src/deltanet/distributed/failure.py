@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -29,11 +30,28 @@ def describe_traceback(error: BaseException) -> str:
     return "".join(traceback.format_exception(type(error), error, error.__traceback__)).rstrip()
 
 
+#: Seconds between writing a failing rank's message and ``MPI_Abort``. The launcher forwards each
+#: rank's output on its own time, and the abort tears the job down at once: a traceback written
+#: just before it was lost in one CI run (only the line before it arrived).
+FORWARD_SECONDS = 0.2
+
+
 def _say_and_abort(comm: Any, rank: int, size: int, text: str, status: int) -> None:
-    print(f"deltanet.distributed: rank {rank} of {size} failed; stopping all {size} ranks.\n{text}", file=sys.stderr)
+    say(f"deltanet.distributed: rank {rank} of {size} failed; stopping all {size} ranks.\n{text}")
+    comm.Abort(status)
+
+
+def say(text: str) -> None:
+    """Write ``text`` to stderr in one piece, then ``settle()``: what a rank says before an abort."""
+    sys.stderr.write(text + "\n")
+    settle()
+
+
+def settle() -> None:
+    """Flush stderr and stdout and give the launcher ``FORWARD_SECONDS`` to pass them on."""
     sys.stderr.flush()
     sys.stdout.flush()
-    comm.Abort(status)
+    time.sleep(FORWARD_SECONDS)
 
 
 @contextlib.contextmanager
@@ -85,9 +103,10 @@ _installed: list[Any] = []
 def install_excepthook(comm: Any, rank: int, size: int) -> None:
     """Make an exception that nothing catches abort the job (once per process).
 
-    Python prints the traceback as usual (after a line naming the rank), then ``MPI_Abort`` ends
-    every rank. Without it, a rank that dies of an uncaught exception exits normally and leaves
-    the others waiting in a collective (the same as ``python -m mpi4py script.py`` does).
+    The traceback is printed as Python prints it (after a line naming the rank; through the
+    previous ``sys.excepthook`` when one was installed), then ``MPI_Abort`` ends every rank.
+    Without it, a rank that dies of an uncaught exception exits normally and leaves the others
+    waiting in a collective (the same as ``python -m mpi4py script.py`` does).
 
     Args:
         comm: the job's communicator.
@@ -99,10 +118,13 @@ def install_excepthook(comm: Any, rank: int, size: int) -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        print(f"deltanet.distributed: uncaught {kind.__name__} on rank {rank} of {size}:", file=sys.stderr)
-        previous(kind, value, tb)
-        sys.stderr.flush()
-        sys.stdout.flush()
+        if previous is sys.__excepthook__:  # Python's own: its traceback, written with the line in one piece
+            text = "".join(traceback.format_exception(kind, value, tb)).rstrip()
+            say(f"deltanet.distributed: uncaught {kind.__name__} on rank {rank} of {size}:\n{text}")
+        else:  # another hook (IPython's, a logger's) prints it its own way
+            say(f"deltanet.distributed: uncaught {kind.__name__} on rank {rank} of {size}:")
+            previous(kind, value, tb)
+            settle()
         comm.Abort(INTERRUPT_STATUS if issubclass(kind, KeyboardInterrupt) else ERROR_STATUS)
 
     sys.excepthook = hook
