@@ -71,6 +71,28 @@ def test_w1_floor_is_the_same_training_step_as_deltanet():
         np.testing.assert_allclose(step(), loss.item(), rtol=1e-5)
 
 
+def test_w1_replay_is_the_eager_step_bit_for_bit():
+    # benchmarks/w1_replay.py times W1's step replayed without the graph; its claim (the graph's
+    # bookkeeping costs little) holds only if it computes exactly what the eager step computes.
+    spec = importlib.util.spec_from_file_location("deltanet_benchmark_w1_replay", BENCHMARKS / "w1_replay.py")
+    replay = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(replay)
+    import deltanet as dn
+    from deltanet import losses
+
+    X, y = replay._data(replay.WORKLOADS["W1"])
+    model, opt = replay.deltanet_mlp("W1")
+    step, replayed = replay.replayed_step()
+    for _ in range(5):
+        opt.zero_grad()
+        loss = losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
+        loss.backward()
+        opt.step()
+        assert step() == loss.item()
+    for p, q in zip(model.parameters(), replayed.parameters(), strict=True):
+        assert p.data.tobytes() == q.data.tobytes() and p.grad.data.tobytes() == q.grad.data.tobytes()
+
+
 def test_run_compares_with_a_baseline_tree(tmp_path):
     # run.py --baseline SRC times deltanet from another source tree as "baseline"; here the same
     # tree, which the worker must report it imported, and a folder without deltanet is refused.
