@@ -7,8 +7,9 @@ alternating rounds: each layer's ``Function`` called on arrays with the ``needs_
 ``Function.apply`` would give it, the loss's own code (with its checks of the targets) on a leaf,
 its delta from ``L.backward()``, the gradients handed to the parameters as the engine hands them,
 and the optimizer's own ``step()``. The results are the eager step's, bit for bit (a test checks
-it); the time was 65.8 against 67.9 µs, so the graph's bookkeeping is not where the 20 µs above the
-bare calls go (see ``CONTRIBUTING.md``).
+it). It took as long as the eager step (67.1-67.3 against 66.8-67.5 µs, best of 4 rounds, in two
+runs), so the graph's bookkeeping is not where the 20 µs above the bare calls go (see
+``CONTRIBUTING.md``).
 
     python benchmarks/w1_replay.py            # unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE first
 """
