@@ -183,6 +183,18 @@ def test_early_stopping_state_and_stop_survive_a_resume(tmp_path):
         (dict(shuffle=False), r"training.shuffle is True, but this fit has False"),
         (dict(X=X[:40], Y=Y[:40]), r"training.samples is 45, but this fit has 40"),
         (dict(optimizer="adam"), r"optimizer.class is 'SGD', but fit was given a Adam"),
+        # The same number of samples, other values: the run would go on with the old state on new data.
+        (dict(X=X[::-1].copy()), r"training.data_sha256 is '[0-9a-f]{64}', but the training data differ"),
+        (dict(Y=(Y + 1) % 3), r"training.data_sha256 is .*, but the training data differ.*load them with dn.load"),
+        (
+            dict(loss=dn.losses.CrossEntropy(label_smoothing=0.1)),
+            r"training.loss is \"CrossEntropyLoss\(reduction='mean'\)\", but this fit's loss is "
+            r"\"CrossEntropyLoss\(reduction='mean', label_smoothing=0.1\)\"",
+        ),
+        (
+            dict(loss=dn.losses.MultiMarginLoss()),
+            r"training.loss is \"CrossEntropyLoss.*\", but this fit's loss is \"MultiMarginLoss",
+        ),
     ],
 )
 def test_resume_refuses_a_different_run(change, message, tmp_path):
@@ -196,7 +208,7 @@ def test_resume_refuses_a_different_run(change, message, tmp_path):
             other,
             change.get("X", X),
             change.get("Y", Y),
-            "cross_entropy",
+            change.get("loss", "cross_entropy"),
             other_opt,
             epochs=EPOCHS,
             batch_size=change.get("batch_size", BATCH),
@@ -205,6 +217,22 @@ def test_resume_refuses_a_different_run(change, message, tmp_path):
         )
     for key, value in before.items():  # nothing was changed
         assert np.array_equal(other.state_dict()[key], value)
+
+
+def test_a_checkpoint_without_the_data_and_loss_records_still_resumes(tmp_path, monkeypatch):
+    # Checkpoints written before they recorded the data's hash and the loss resume as before.
+    from deltanet.training.state import FitState
+
+    reference, ref_opt = make("sgd")
+    run(reference, ref_opt)
+    model, opt = make("sgd")
+    with monkeypatch.context() as patch:
+        patch.setattr(FitState, "identity", lambda self: {})
+        with pytest.raises(Interrupted):
+            run(model, opt, [CrashAfter(7), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    resumed, resumed_opt = make("sgd", seed=2)
+    run(resumed, resumed_opt, resume_from=tmp_path / "last.dnet")
+    assert_same_weights(resumed, reference)
 
 
 def test_resume_from_a_plain_model_file_or_another_model_is_refused(tmp_path):

@@ -122,8 +122,10 @@ def fit(
         resume_from: a checkpoint written by ``ModelCheckpoint``: load the weights, optimizer
             state, random state, data order, history and callback states, and continue from the
             saved epoch and step up to ``epochs`` (the run's total). Give the same data,
-            ``batch_size``, ``shuffle``, model, optimizer type and callbacks as the interrupted
-            run (and ``rng``, when the shuffle used its own generator). ``on_epoch_begin`` is not
+            ``batch_size``, ``shuffle``, loss, model, optimizer type and callbacks as the
+            interrupted run (and ``rng``, when the shuffle used its own generator); the number
+            of samples, a SHA-256 of array data and the loss (a loss module's repr, a function's
+            name) are checked. ``on_epoch_begin`` is not
             called again for an epoch resumed in its middle. A run on a dataset or loader resumes
             at the end of an epoch (``ModelCheckpoint`` without ``every_n_steps``), exactly when its
             order comes from ``rng`` or ``dn.manual_seed``'s generator (a DataLoader with

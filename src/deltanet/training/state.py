@@ -22,6 +22,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.io.errors import CheckpointError
+from deltanet.nn.module import Module
 from deltanet.training.callback import Callback, History
 from deltanet.training.validation import as_tensor
 
@@ -116,6 +117,7 @@ class FitState:
         self._outputs_summed = False
         self.last_size = 0  # the samples of the last step (the global batch, on several ranks)
         self._full = (as_tensor(X), as_tensor(y))  # the full batch, wrapped once
+        self._identity: dict[str, Any] | None = None  # see identity()
 
     # -- the loop ------------------------------------------------------------------------------
     def batches(self) -> Any:
@@ -199,6 +201,16 @@ class FitState:
         self.epoch, self.step = self.epoch + 1, 0
 
     # -- checkpoints ---------------------------------------------------------------------------
+    def identity(self) -> dict[str, Any]:
+        """What a resumed run must share with the run that wrote the checkpoint, beyond
+        ``settings``: the training data (a SHA-256 of X and y; None for a loader, whose data
+        this cannot read without a pass) and the loss (``describe_loss``). Computed when first
+        needed (a checkpoint written or read), once per fit: one pass over the data."""
+        if self._identity is None:
+            data = None if self.settings.get("data") == "loader" else data_digest(self.X, self.y)
+            self._identity = {"data_sha256": data, "loss": describe_loss(self.loss)}
+        return self._identity
+
     def snapshot(self, at_epoch_end: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """The checkpoint's training section (JSON) and arrays for the position now: at the end of
         the current epoch, or after ``self.step`` steps of it."""
@@ -220,6 +232,7 @@ class FitState:
                 callbacks[callback_key(self.callbacks, cb)] = _pack(own, arrays, f"callback{i}")
         training = {
             **self.settings,
+            **self.identity(),
             "epoch": epoch,
             "step": step,
             "partial": partial,
@@ -304,6 +317,14 @@ class ResumePoint:
                 raise CheckpointError(
                     f"training.{key} is {training.get(key)!r:.80}, but this fit has {value!r} "
                     f"(resume with the same data and settings)"
+                )
+        for key, value in state.identity().items():  # absent from checkpoints of older versions
+            saved = training.get(key)
+            if saved is not None and value is not None and saved != value:
+                what = "the training data differ" if key == "data_sha256" else f"this fit's loss is {value!r:.80}"
+                raise CheckpointError(
+                    f"training.{key} is {saved!r:.80}, but {what}: a resumed run must continue the same "
+                    f"run (to start a new one from these weights, load them with dn.load)"
                 )
         world = state.world
         size, saved_size = 1 if world is None else world.size, training.get("world_size", 1)
@@ -391,6 +412,28 @@ def module_generators(model: Any) -> dict[str, np.random.Generator]:
 
 def _count(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and bool(value >= 0)
+
+
+def data_digest(X: np.ndarray, y: np.ndarray) -> str:
+    """SHA-256 of the training data: the shapes, dtypes and bytes of X and y."""
+    h = hashlib.sha256()
+    for a in (X, y):
+        h.update(f"{a.shape}{a.dtype.str}".encode())
+        h.update(np.ascontiguousarray(a).data)
+    return h.hexdigest()
+
+
+def describe_loss(loss: Any) -> str:
+    """The loss as a checkpoint records it: a loss module's repr (its class and options,
+    ``CrossEntropyLoss(reduction='mean', label_smoothing=0.1)``), else the qualified name of the
+    function or class (a repr with a memory address would differ in every run)."""
+    if loss is None:
+        return "None"
+    if isinstance(loss, Module):
+        return repr(loss)
+    name = getattr(loss, "__qualname__", None) or type(loss).__qualname__
+    module = getattr(loss, "__module__", None) or type(loss).__module__
+    return f"{module}.{name}"
 
 
 def _digest(order: np.ndarray) -> str:
