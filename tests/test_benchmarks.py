@@ -52,43 +52,48 @@ def test_w5_is_the_same_network_in_both_libraries(workloads):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-3, atol=1e-5)
 
 
-def test_w1_floor_is_the_same_training_step_as_deltanet():
-    # benchmarks/w1_floor.py times W1 as bare NumPy calls; it must compute what deltanet computes.
-    spec = importlib.util.spec_from_file_location("deltanet_benchmark_w1_floor", BENCHMARKS / "w1_floor.py")
-    floor = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(floor)
+def _script(name):
+    """The benchmark script ``benchmarks/<name>.py``, loaded as a module."""
+    spec = importlib.util.spec_from_file_location(f"deltanet_benchmark_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _eager_w1_steps(script, steps=5):
+    """Yield the loss of each of ``steps`` eager W1 training steps (deltanet's API, from the
+    script's own data and initial model), then the model itself."""
     import deltanet as dn
     from deltanet import losses
 
-    X, y = floor._data(floor.WORKLOADS["W1"])
-    model, opt = floor.deltanet_mlp("W1")
-    step = floor.bare_step()
-    for _ in range(5):
+    X, y = script._data(script.WORKLOADS["W1"])
+    model, opt = script.deltanet_mlp("W1")
+    for _ in range(steps):
         opt.zero_grad()
         loss = losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
         loss.backward()
         opt.step()
-        np.testing.assert_allclose(step(), loss.item(), rtol=1e-5)
+        yield loss.item()
+    yield model
+
+
+def test_w1_floor_is_the_same_training_step_as_deltanet():
+    # benchmarks/w1_floor.py times W1 as bare NumPy calls; it must compute what deltanet computes.
+    floor = _script("w1_floor")
+    step = floor.bare_step()
+    *losses, _ = _eager_w1_steps(floor)
+    for loss in losses:
+        np.testing.assert_allclose(step(), loss, rtol=1e-5)
 
 
 def test_w1_replay_is_the_eager_step_bit_for_bit():
     # benchmarks/w1_replay.py times W1's step replayed without the graph; its claim (the graph's
     # bookkeeping costs little) holds only if it computes exactly what the eager step computes.
-    spec = importlib.util.spec_from_file_location("deltanet_benchmark_w1_replay", BENCHMARKS / "w1_replay.py")
-    replay = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(replay)
-    import deltanet as dn
-    from deltanet import losses
-
-    X, y = replay._data(replay.WORKLOADS["W1"])
-    model, opt = replay.deltanet_mlp("W1")
+    replay = _script("w1_replay")
     step, replayed = replay.replayed_step()
-    for _ in range(5):
-        opt.zero_grad()
-        loss = losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
-        loss.backward()
-        opt.step()
-        assert step() == loss.item()
+    *losses, model = _eager_w1_steps(replay)
+    for loss in losses:
+        assert step() == loss
     for p, q in zip(model.parameters(), replayed.parameters(), strict=True):
         assert p.data.tobytes() == q.data.tobytes() and p.grad.data.tobytes() == q.grad.data.tobytes()
 
