@@ -67,7 +67,7 @@ def test_maximum_zero_takes_the_row_path_and_its_zeros_stay_read_only(monkeypatc
     monkeypatch.setattr(backend, "REFERENCE", True)
     backend.maximum_zero(z)
     assert calls == [()]  # DELTANET_REFERENCE=1: np.maximum(z, 0) itself
-    assert not backend._remember_zeros(np.dtype(np.float32)).flags.writeable
+    assert not backend.zeros_vector(ROW, np.float32).flags.writeable
 
 
 def test_ones_vector_is_cached_and_read_only():

@@ -397,6 +397,16 @@ def ones_vector(n: int, dtype: np.dtype) -> np.ndarray:
     return _remember(_ones_cache, key, np.ones(n, dtype=dtype)) if ones is None else ones
 
 
+_zeros_cache: dict[tuple[int, str], np.ndarray] = {}
+
+
+def zeros_vector(n: int, dtype: np.dtype) -> np.ndarray:
+    """A cached read-only vector of n zeros (the other operand of ``maximum_zero``)."""
+    key = (n, np.dtype(dtype).char)
+    zeros = _zeros_cache.get(key)
+    return _remember(_zeros_cache, key, np.zeros(n, dtype=dtype)) if zeros is None else zeros
+
+
 _index_cache: dict[int, np.ndarray] = {}
 
 
@@ -447,20 +457,11 @@ def maximum_zero(z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0)
     flat, flat_out = z.ravel(order="K"), out.ravel(order="K")  # views, in the same (memory) order
     whole = n - n % ZERO_ROW
-    zeros = _remember_zeros(z.dtype)
+    zeros = zeros_vector(ZERO_ROW, z.dtype)
     np.maximum(flat[:whole].reshape(-1, ZERO_ROW), zeros, out=flat_out[:whole].reshape(-1, ZERO_ROW))
     if whole < n:
         np.maximum(flat[whole:], 0, out=flat_out[whole:])
     return out
-
-
-_zeros_cache: dict[str, np.ndarray] = {}
-
-
-def _remember_zeros(dtype: np.dtype) -> np.ndarray:
-    """The cached read-only row of ``ZERO_ROW`` zeros of ``dtype``."""
-    zeros = _zeros_cache.get(dtype.char)
-    return _remember(_zeros_cache, dtype.char, np.zeros(ZERO_ROW, dtype=dtype)) if zeros is None else zeros
 
 
 def max_rows(a: np.ndarray) -> np.ndarray:
