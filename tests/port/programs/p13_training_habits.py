@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-TOLERANCE = {"rtol": 2e-3, "atol": 1e-5}
+TOLERANCE = {"rtol": 1e-4, "atol": 1e-6}
 CLASSES = 3
 FEATURES = 8
 
