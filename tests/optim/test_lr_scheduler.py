@@ -49,6 +49,9 @@ SCHEDULES = [
     ("CosineAnnealingLR", dict(T_max=1, eta_min=0.005)),
     ("LambdaLR", dict(lr_lambda="decay")),
     ("LambdaLR", dict(lr_lambda="pair")),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.1, end_factor=0.5, total_iters=7)),
+    ("LinearLR", dict(start_factor=1.0, end_factor=0.0, total_iters=3)),
 ]
 ONE_CYCLE = [
     ("SGD", dict(momentum=0.9), dict(max_lr=0.5, total_steps=25)),
@@ -208,9 +211,11 @@ def test_state_dict_is_json_and_resumes(name, kwargs):
 
     resumed, _ = _pair(momentum=0.9)
     saved = json.loads(text)
+    # As PyTorch advises: build the scheduler (LinearLR's scales the current rate), then restore
+    # the optimizer's rates, then the scheduler's state.
+    other = _make(name, resumed, kwargs, lr_scheduler)
     for group, values in zip(resumed.param_groups, saved["opt"], strict=True):
         group.update(values)
-    other = _make(name, resumed, kwargs, lr_scheduler)
     other.load_state_dict(saved["sched"])
     assert run(other, resumed, 8, 4) == expected
 
