@@ -52,6 +52,8 @@ SCHEDULES = [
     ("LinearLR", dict()),
     ("LinearLR", dict(start_factor=0.1, end_factor=0.5, total_iters=7)),
     ("LinearLR", dict(start_factor=1.0, end_factor=0.0, total_iters=3)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=2, eta_min=0.001)),
 ]
 ONE_CYCLE = [
     ("SGD", dict(momentum=0.9), dict(max_lr=0.5, total_steps=25)),
@@ -273,7 +275,10 @@ def test_scheduler_step_before_optimizer_step_warns_as_torch():
         good.step()
 
 
-@pytest.mark.parametrize("name, kwargs", [c for c in SCHEDULES if c[0] != "LambdaLR"])
+# CosineAnnealingWarmRestarts.step(epoch) is not deprecated (tests/optim/test_warm_restarts.py).
+@pytest.mark.parametrize(
+    "name, kwargs", [c for c in SCHEDULES if c[0] not in ("LambdaLR", "CosineAnnealingWarmRestarts")]
+)
 def test_step_with_epoch_uses_the_closed_form_as_torch(name, kwargs):
     ours, theirs = _pair()
     sched = _make(name, ours, kwargs, lr_scheduler)
