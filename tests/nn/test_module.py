@@ -53,6 +53,13 @@ def test_load_state_dict_errors_change_nothing():
     model.load_state_dict(missing, strict=False)
 
 
+@pytest.mark.parametrize("strict", [True, False])
+def test_load_state_dict_of_none_says_a_state_dict_is_expected(strict):
+    # The early-stopping habit gone wrong: best_state stays None when no epoch improved.
+    with pytest.raises(TypeError, match=r"load_state_dict for Sequential: expected a dict of arrays .* got NoneType"):
+        mlp().load_state_dict(None, strict=strict)
+
+
 def test_loads_a_pytorch_state_dict():
     torch = pytest.importorskip("torch")
     tmodel = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Sigmoid(), torch.nn.Linear(16, 3))

@@ -49,6 +49,11 @@ SCHEDULES = [
     ("CosineAnnealingLR", dict(T_max=1, eta_min=0.005)),
     ("LambdaLR", dict(lr_lambda="decay")),
     ("LambdaLR", dict(lr_lambda="pair")),
+    ("LinearLR", dict()),
+    ("LinearLR", dict(start_factor=0.1, end_factor=0.5, total_iters=7)),
+    ("LinearLR", dict(start_factor=1.0, end_factor=0.0, total_iters=3)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=2, eta_min=0.001)),
 ]
 ONE_CYCLE = [
     ("SGD", dict(momentum=0.9), dict(max_lr=0.5, total_steps=25)),
@@ -208,9 +213,11 @@ def test_state_dict_is_json_and_resumes(name, kwargs):
 
     resumed, _ = _pair(momentum=0.9)
     saved = json.loads(text)
+    # As PyTorch advises: build the scheduler (LinearLR's scales the current rate), then restore
+    # the optimizer's rates, then the scheduler's state.
+    other = _make(name, resumed, kwargs, lr_scheduler)
     for group, values in zip(resumed.param_groups, saved["opt"], strict=True):
         group.update(values)
-    other = _make(name, resumed, kwargs, lr_scheduler)
     other.load_state_dict(saved["sched"])
     assert run(other, resumed, 8, 4) == expected
 
@@ -268,7 +275,10 @@ def test_scheduler_step_before_optimizer_step_warns_as_torch():
         good.step()
 
 
-@pytest.mark.parametrize("name, kwargs", [c for c in SCHEDULES if c[0] != "LambdaLR"])
+# CosineAnnealingWarmRestarts.step(epoch) is not deprecated (tests/optim/test_warm_restarts.py).
+@pytest.mark.parametrize(
+    "name, kwargs", [c for c in SCHEDULES if c[0] not in ("LambdaLR", "CosineAnnealingWarmRestarts")]
+)
 def test_step_with_epoch_uses_the_closed_form_as_torch(name, kwargs):
     ours, theirs = _pair()
     sched = _make(name, ours, kwargs, lr_scheduler)

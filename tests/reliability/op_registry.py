@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import inplace, ops, reductions, shapes, sorting
+from deltanet.autograd import counting, inplace, ops, reductions, shapes, sorting
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -931,6 +931,64 @@ register(
             S("empty", normal(rng, 0, 2), normal(rng, 2), index=(slice(None),)),
         ],
         [E("value does not fit", ValueError, r"could not broadcast", np.ones((4, 3)), np.ones(4), index=(0,))],
+    )
+)
+
+
+def _put_added(x: dn.Tensor, value: Any, index: Any) -> dn.Tensor:
+    """``index_put_(..., accumulate=True)`` recorded on an interior tensor."""
+    y = x * 1
+    y.index_put_(tuple(dn.tensor(i) for i in index), value, accumulate=True)
+    return y
+
+
+def _ref_put_added(x: np.ndarray, value: np.ndarray, index: Any) -> np.ndarray:
+    y = x.copy()
+    np.add.at(y, index, value)
+    return y
+
+
+register(
+    OpInfo(
+        inplace.PutAdd,
+        _put_added,
+        _ref_put_added,
+        lambda rng: [
+            S(
+                "repeated cells",
+                normal(rng, 3, 4),
+                normal(rng, 5),
+                index=(np.array([0, 2, 0, 1, 0]), np.array([1, 3, 1, 0, 1])),
+            ),
+            S("broadcast value", normal(rng, 4, 3), normal(rng, 3), index=(np.array([1, 1]),)),
+            S("empty", normal(rng, 3), normal(rng, 0), index=(np.zeros(0, int),)),
+        ],
+        [
+            E(
+                "float index",
+                ValueError,
+                r"index_put_: index tensors must be integer or bool",
+                np.ones(3),
+                np.ones(1),
+                index=(np.array([0.0]),),
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        counting.BinCount,
+        lambda w, x, minlength=0: dn.bincount(dn.tensor(x), weights=w, minlength=minlength),
+        lambda w, x, minlength=0: np.bincount(x, weights=w, minlength=minlength),
+        lambda rng: [
+            S("weights", normal(rng, 8), x=labels(rng, 4, 8)),
+            S("minlength", normal(rng, 5), x=labels(rng, 3, 5), minlength=6),
+            S("empty", normal(rng, 0), x=np.zeros(0, int), minlength=2),
+        ],
+        [
+            E("negative value", ValueError, r"bincount: input must hold non-negative", np.ones(2), x=np.array([0, -1])),
+            E("weights too short", ValueError, r"bincount: weights must be 1-D", np.ones(1), x=np.array([0, 1])),
+        ],
     )
 )
 

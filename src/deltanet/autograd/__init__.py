@@ -28,6 +28,8 @@ from deltanet.autograd.compare import (
     ne,
 )
 from deltanet.autograd.conversions import parse_to_args
+from deltanet.autograd.counting import bincount
+from deltanet.autograd.diagonal import diag
 from deltanet.autograd.elementwise import (
     abs,
     add,
@@ -144,6 +146,7 @@ __all__ = [
     "argmin",
     "argsort",
     "as_tensor",
+    "bincount",
     "bmm",
     "cat",
     "chunk",
@@ -151,6 +154,7 @@ __all__ = [
     "clone",
     "cos",
     "cumsum",
+    "diag",
     "div",
     "dot",
     "empty",

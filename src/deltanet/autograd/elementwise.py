@@ -51,10 +51,17 @@ _NUMERIC = (float, int, np.ndarray, np.generic, list, tuple)  # concrete types: 
 
 
 def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    """True division: integer (or bool) operands become float32 first, as in PyTorch."""
-    if x.data.dtype.kind != "f" and y.data.dtype.kind != "f":
+    """True division: two integer (or bool) operands become float32 first, as in PyTorch; an integer
+    operand beside a float one becomes the float dtype that NumPy's promotion gives the pair (the
+    rule between two tensors, see ``docs/from-pytorch.md``), so that ``b ** -1`` is never taken on
+    integers."""
+    x_float, y_float = x.data.dtype.kind == "f", y.data.dtype.kind == "f"
+    if not x_float and not y_float:
         return to_dtype(x, backend.DEFAULT_DTYPE), to_dtype(y, backend.DEFAULT_DTYPE)
-    return x, y
+    if x_float and y_float:
+        return x, y
+    common = np.result_type(x.data.dtype, y.data.dtype)
+    return (x, to_dtype(y, common)) if x_float else (to_dtype(x, common), y)
 
 
 def _tensor(x: Any) -> Tensor:
@@ -469,6 +476,8 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
             raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
+    if x.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
+        x = to_dtype(x, backend.DEFAULT_DTYPE)  # an integer tensor with a float bound: float32, as in PyTorch
     return ops.Clamp.apply(x, low=min, high=max)
 
 

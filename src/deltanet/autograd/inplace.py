@@ -1,6 +1,6 @@
 """In-place operations with PyTorch's rules: ``+= -= *= /=``, ``add_``, ``sub_``, ``mul_``, ``div_``,
 ``pow_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``masked_fill_``, ``uniform_``, ``normal_``,
-and item assignment ``t[index] = value``.
+``index_put_`` (and its copy-first twin ``index_put``), and item assignment ``t[index] = value``.
 
 Each writes into ``t.data`` itself (the same array: parameters, views and arrays shared with NumPy
 see the change) and bumps the version counter that ``t`` shares with its views.
@@ -30,12 +30,13 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import elementwise as E
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
 from deltanet.autograd.ops import unbroadcast
-from deltanet.autograd.shapes import GetItem, as_view_index, index_array, is_basic_index
+from deltanet.autograd.shapes import GetItem, as_view_index, clone, index_array, is_basic_index
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -75,6 +76,23 @@ class SetItem(Function):
             if g.ndim < len(self.shape):  # a one-element value put at one position
                 g = g.reshape(self.shape)
             gv = unbroadcast(g, self.shape)
+        return gx, gv
+
+
+class PutAdd(Function):
+    r"""z = x with ``value`` (broadcast) added at ``index``, repeated positions adding up
+    (``index_put_(..., accumulate=True)``); $\delta$ goes to ``x`` everywhere and to ``value``
+    from each position it was added to."""
+
+    def forward(self, x: np.ndarray, value: np.ndarray, index: Any) -> np.ndarray:
+        self.index, self.shape = index, value.shape
+        z = x.copy()
+        np.add.at(z, index, value)
+        return z
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        gx = delta if self.needs_input_grad[0] else None
+        gv = unbroadcast(np.asarray(delta[self.index]), self.shape) if self.needs_input_grad[1] else None
         return gx, gv
 
 
@@ -453,6 +471,73 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
     """In place: normal random values of mean ``mean`` and standard deviation ``std``."""
     return _random_fill(self, lambda rng: rng.normal(mean, std, self.shape), "normal_", generator)
+
+
+# -- putting values at indices -------------------------------------------------------------------
+def index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+    r"""In place: ``self[indices] = values``, or ``self[indices] += values`` with ``accumulate``,
+    where a position that ``indices`` names several times receives the sum of all its values (a
+    confusion matrix: ``cm.index_put_((y, pred), dn.ones(n, dtype=dn.long), accumulate=True)``).
+
+    Without ``accumulate`` a repeated position keeps the last value, as NumPy's assignment does
+    (PyTorch leaves it undefined). Differentiable in ``self`` and ``values`` under the in-place
+    rules of this module.
+
+    Args:
+        indices: a tuple (or list) of index tensors, one per leading axis (integer or bool).
+        values: a tensor (or number) broadcast to the indexed places; an integer tensor cannot
+            take float values.
+        accumulate: add into the places instead of replacing them.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> y, pred = dn.tensor([0, 1, 1, 1]), dn.tensor([0, 1, 1, 0])
+        >>> cm = dn.zeros(2, 2, dtype=dn.long)
+        >>> cm.index_put_((y, pred), dn.ones(4, dtype=dn.long), accumulate=True).tolist()
+        [[1, 0], [1, 2]]
+    """
+    accumulate = check.flag(accumulate, "accumulate", "index_put_")
+    if not isinstance(indices, (tuple, list)) or not all(isinstance(i, (Tensor, np.ndarray)) for i in indices):
+        raise TypeError(
+            f"index_put_: indices must be a tuple of index tensors (one per leading axis), got {type(indices).__name__}"
+        )
+    index = tuple(np.asarray(i.data if isinstance(i, Tensor) else i) for i in indices)
+    for i in index:
+        if i.dtype.kind not in "iub":
+            raise ValueError(f"index_put_: index tensors must be integer or bool, got dtype {i.dtype}")
+    src = values if isinstance(values, Tensor) else leaf(np.asarray(values))
+    if src.data.dtype.kind == "f" and self.data.dtype.kind != "f":
+        raise ValueError(
+            f"index_put_: float values cannot be stored in this tensor of dtype {self.dtype}; convert one of them first"
+        )
+    if src.data.dtype != self.data.dtype and not src.requires_grad:
+        src = leaf(src.data.astype(self.data.dtype))
+    if not accumulate:
+        __setitem__(self, index, src)
+        return self
+    return _apply(
+        self,
+        (src,),
+        "index_put_",
+        lambda: _into(np.add.at, self, "index_put_", self.data, index, src.data.astype(self.data.dtype, copy=False)),
+        lambda old: PutAdd.apply(old, src, index=index),
+    )
+
+
+def index_put(self: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+    """A copy of ``self`` with ``index_put_(indices, values, accumulate)`` applied (``self`` is unchanged).
+
+    Args:
+        indices: a tuple of index tensors, one per leading axis.
+        values: a tensor (or number) broadcast to the indexed places.
+        accumulate: add into the places instead of replacing them.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.zeros(3).index_put((dn.tensor([0, 0, 2]),), dn.tensor(1.0), accumulate=True).tolist()
+        [2.0, 0.0, 1.0]
+    """
+    return index_put_(clone(self), indices, values, accumulate)
 
 
 # -- item assignment -----------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from typing import Any
 from deltanet.autograd import (
     compare,
     conversions,
+    counting,
+    diagonal,
     elementwise,
     engine,
     factories,
@@ -97,6 +99,8 @@ METHODS: dict[str, Any] = {
     "fill_": inplace.fill_,
     "zero_": inplace.zero_,
     "masked_fill_": inplace.masked_fill_,
+    "index_put_": inplace.index_put_,
+    "index_put": inplace.index_put,
     "uniform_": inplace.uniform_,
     "normal_": inplace.normal_,
     # elementwise
@@ -168,6 +172,8 @@ METHODS: dict[str, Any] = {
     "topk": sorting.topk,
     "flip": sorting.flip,
     "cumsum": sorting.cumsum,
+    "bincount": counting.bincount,
+    "diag": diagonal.diag,
     # shapes
     "reshape": shapes.reshape,
     "view": shapes.view,

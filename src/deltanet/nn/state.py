@@ -66,6 +66,8 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
     Raises:
         StateDictError: with ``strict``, a key is missing or unexpected.
         ValueError: a shape does not match, or a value is not numeric.
+        TypeError: ``state_dict`` is not a mapping (e.g. None, from a best-model variable that
+            was never set).
 
     Examples:
         >>> import numpy as np
@@ -76,6 +78,11 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         >>> w.tolist()
         [1.0, 2.0]
     """
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            f"load_state_dict for {owner}: expected a dict of arrays by parameter name (a state_dict), "
+            f"got {type(state_dict).__name__}"
+        )
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
     if strict and (missing or unexpected):

@@ -10,7 +10,10 @@ forms are kept), and ``state_dict()`` holds JSON-able values only.
 | ``MultiStepLR`` | per epoch | times $\gamma$ at each milestone |
 | ``ExponentialLR`` | per epoch | times $\gamma$ every epoch |
 | ``LambdaLR`` | per epoch | $\eta_0 \lambda(e)$ |
+| ``LinearLR`` | per epoch (or step) | a straight line between two multiples of $\eta_0$ (a warm-up) |
+| ``SequentialLR`` | as its schedules | one schedule after another, switching at milestones |
 | ``CosineAnnealingLR`` | per epoch (or step) | half a cosine down to ``eta_min`` in ``T_max`` |
+| ``CosineAnnealingWarmRestarts`` | per epoch (or fraction) | the cosine restarted every $T_i$ epochs |
 | ``OneCycleLR`` | per batch | up to ``max_lr`` and down to far below, momentum the other way |
 | ``ReduceLROnPlateau`` | per epoch, ``step(metric)`` | times ``factor`` when the metric stalls |
 
@@ -26,16 +29,22 @@ from deltanet.optim.lr_scheduler.base import LRScheduler
 from deltanet.optim.lr_scheduler.cosine import CosineAnnealingLR
 from deltanet.optim.lr_scheduler.decay import ExponentialLR, MultiStepLR, StepLR
 from deltanet.optim.lr_scheduler.lambda_lr import LambdaLR
+from deltanet.optim.lr_scheduler.linear import LinearLR
 from deltanet.optim.lr_scheduler.one_cycle import OneCycleLR
 from deltanet.optim.lr_scheduler.plateau import ReduceLROnPlateau
+from deltanet.optim.lr_scheduler.sequential import SequentialLR
+from deltanet.optim.lr_scheduler.warm_restarts import CosineAnnealingWarmRestarts
 
 __all__ = [
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
+    "LinearLR",
     "MultiStepLR",
     "OneCycleLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]

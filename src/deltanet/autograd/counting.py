@@ -1,0 +1,87 @@
+r"""Counting integer values, with PyTorch's name: ``bincount`` (class counts, confusion matrices).
+
+``bincount(x)[k]`` is the number of times the value $k$ occurs in ``x``; with ``weights`` it is
+$z_k = \sum_{i : x_i = k} w_i$. The counts have no gradient (they come from integers); the
+weighted sums are differentiable in ``w``: $\partial L / \partial w_i = \delta_{x_i}$, the delta of
+the bin that $w_i$ went into. (PyTorch's ``bincount`` has no gradient for ``weights``: backward
+through it raises there.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import _checks as check
+from deltanet.autograd.elementwise import _tensor
+from deltanet.autograd.function import Function
+from deltanet.autograd.tensor import Tensor, leaf
+
+
+class BinCount(Function):
+    r"""$z_k = \sum_{i : x_i = k} w_i$ for $k < n$ (``index`` holds the $x_i$); $\partial L / \partial w_i
+    = \delta_{x_i}$."""
+
+    def forward(self, w: np.ndarray, index: np.ndarray, length: int) -> np.ndarray:
+        self.index = index
+        return np.bincount(index, weights=w, minlength=length).astype(w.dtype, copy=False)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        return delta[self.index]
+
+
+def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
+    r"""How often each value $0, 1, \dots$ occurs in a 1-D tensor of non-negative integers.
+
+    $z_k = \#\{i : x_i = k\}$, or $z_k = \sum_{i : x_i = k} w_i$ with ``weights``. The result has
+    $\max(\max_i x_i + 1, \text{minlength})$ elements. Counts are int64; weighted sums keep a float
+    dtype of ``weights`` (float32 or float64) and are float64 for integer or bool weights, as in
+    PyTorch. The weighted sums are differentiable in ``weights``.
+
+    Args:
+        input: a 1-D tensor (or array) of non-negative integers (any integer dtype, not bool).
+        weights: None, or a 1-D tensor of the same length: the amount each element adds to its bin.
+        minlength: the least number of bins (an integer >= 0).
+
+    Returns:
+        A 1-D tensor: int64 counts, or the weighted sums.
+
+    Raises:
+        ValueError: ``input`` is not 1-D, not integer, or has a negative value; ``weights`` is
+            not 1-D of the same length; ``minlength`` is negative.
+        TypeError: ``minlength`` is not an integer.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.bincount(dn.tensor([0, 2, 2, 3])).tolist()
+        [1, 0, 2, 1]
+        >>> dn.bincount(dn.tensor([1, 1]), minlength=4).tolist()
+        [0, 2, 0, 0]
+        >>> y, pred = dn.tensor([0, 1, 1, 2]), dn.tensor([0, 1, 2, 2])
+        >>> dn.bincount(y * 3 + pred, minlength=9).reshape(3, 3).tolist()  # a confusion matrix
+        [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+        >>> dn.bincount(dn.tensor([0, 0, 1]), weights=dn.tensor([0.5, 0.25, 2.0])).tolist()
+        [0.75, 2.0]
+    """
+    if isinstance(minlength, bool) or not check.is_integer(minlength):
+        raise TypeError(f"bincount: minlength must be an integer, got {minlength!r}")
+    if minlength < 0:
+        raise ValueError(f"bincount: minlength must be >= 0, got {minlength}")
+    x = _tensor(input).data
+    if x.ndim != 1 or x.dtype.kind not in "iu":
+        raise ValueError(
+            f"bincount: input must be a 1-D tensor of non-negative integers, got shape {x.shape} of dtype {x.dtype}"
+        )
+    if x.size and x.min() < 0:
+        raise ValueError(f"bincount: input must hold non-negative integers, got the value {x.min()}")
+    index = x.astype(np.intp, copy=False)
+    length = max(int(x.max()) + 1 if x.size else 0, int(minlength))
+    if weights is None:
+        return leaf(np.bincount(index, minlength=length).astype(np.int64, copy=False))
+    w = _tensor(weights)
+    if w.ndim != 1 or w.shape[0] != x.shape[0]:
+        raise ValueError(f"bincount: weights must be 1-D with the length of input ({x.shape[0]}), got shape {w.shape}")
+    if w.data.dtype.kind != "f":
+        w = leaf(w.data.astype(np.float64))
+    return BinCount.apply(w, index=index, length=length)
