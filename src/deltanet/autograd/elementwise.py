@@ -7,6 +7,11 @@ $a + (-b)$, ``a / b`` is $a \cdot b^{-1}$), so none needs a gradient rule of its
 Python numbers meet a tensor as PyTorch's do: a float tensor keeps its dtype (``x * 0.5`` is
 float32 for a float32 ``x``), an integer tensor stays integer with an integer and becomes float32
 with a float, and true division of integers gives float32.
+
+Two tensors meet as PyTorch's do too: of two kinds (bool < integer < float), the higher kind's
+dtype wins (an int64 tensor times a float32 tensor is float32, where NumPy gives float64); of one
+kind, a 0-d tensor defers to a tensor with dimensions (a float32 batch times a 0-d float64 tensor
+stays float32), and otherwise NumPy's rule holds (float32 with float64 is float64).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from deltanet.autograd.tensor import Tensor, leaf
 def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """``x`` and ``other`` as two tensors that combine with PyTorch's dtypes (see the module docstring)."""
     if isinstance(other, Tensor):
-        return x, other
+        return (x, other) if x.data.dtype is other.data.dtype else _promoted(x, other)
     kind = x.data.dtype.kind
     if kind == "f":
         if not isinstance(other, _NUMERIC):
@@ -46,6 +51,22 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     return x, as_tensor(other)
 
 
+def _promoted(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """``x`` and ``y`` converted to the dtype PyTorch gives their result (see the module docstring)."""
+    dx, dy = x.data.dtype, y.data.dtype
+    if dx == dy:
+        return x, y
+    kind_x, kind_y = _KIND.get(dx.kind, 3), _KIND.get(dy.kind, 3)
+    if kind_x == kind_y:
+        if (x.data.ndim == 0) == (y.data.ndim == 0):
+            return x, y  # within one kind NumPy's rule is PyTorch's (int32 with int64 is int64)
+        dtype = dy if x.data.ndim == 0 else dx
+    else:
+        dtype = dx if kind_x > kind_y else dy
+    return to_dtype(x, dtype), to_dtype(y, dtype)
+
+
+_KIND = {"b": 0, "u": 1, "i": 1, "f": 2}
 _ARRAY_LIKE = (np.ndarray, np.generic, list, tuple)
 _NUMERIC = (float, int, np.ndarray, np.generic, list, tuple)  # concrete types: isinstance stays fast
 
