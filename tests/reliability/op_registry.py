@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import inplace, ops, reductions, shapes, sorting
+from deltanet.autograd import inplace, matrices, ops, reductions, shapes, sorting
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -2377,6 +2377,80 @@ register(
                 0,
             ),
             E("k = 0", ValueError, r"local_response_norm: k must be .*> 0, got 0", np.ones((1, 2, 2)), 2, k=0),
+        ],
+    )
+)
+
+
+register(
+    OpInfo(
+        matrices.Einsum,
+        lambda *xs, equation: dn.einsum(equation, *xs),
+        lambda *xs, equation: np.einsum(equation, *xs),
+        lambda rng: [
+            S("batched product", normal(rng, 2, 3, 4), normal(rng, 2, 4, 5), equation="bij,bjk->bik"),
+            S("attention scores", normal(rng, 2, 3, 4), normal(rng, 2, 5, 4), equation="bqd,bkd->bqk"),
+            S("sum of one axis", normal(rng, 3, 4), equation="ij->j"),
+            S("implicit output", normal(rng, 3, 4), normal(rng, 4), equation="ij,j"),
+            S("axis summed in one operand", normal(rng, 2, 3), normal(rng, 3, 4, 2), equation="ij,jkl->ik"),
+            S("three operands", normal(rng, 2, 3), normal(rng, 3, 4), normal(rng, 4), equation="ij,jk,k->i"),
+            S("empty", normal(rng, 0, 3), normal(rng, 3, 2), equation="ij,jk->ik"),
+        ],
+        [
+            E(
+                "ellipsis",
+                ValueError,
+                r"einsum: '\.\.\.' \(ellipsis\) is not supported",
+                np.ones((2, 3)),
+                equation="...j->j",
+            ),
+            E("diagonal", ValueError, r"einsum: a subscript repeated", np.ones((3, 3)), equation="ii->i"),
+            E("operand count", ValueError, r"names 2 operands, got 1", np.ones((2, 3)), equation="ij,jk->ik"),
+            E(
+                "rank",
+                ValueError,
+                r"subscripts 'ijk' name 3 axes of a tensor of shape \(2, 3\)",
+                np.ones((2, 3)),
+                equation="ijk->i",
+            ),
+            E(
+                "unknown output",
+                ValueError,
+                r"the output 'z' names a subscript no operand has",
+                np.ones(2),
+                equation="i->z",
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.RoundedDivide,
+        lambda x, y, mode: dn.div(x, y, rounding_mode=mode),
+        lambda x, y, mode: np.floor_divide(x, y) if mode == "floor" else np.trunc(x / y),
+        lambda rng: [
+            # x / y away from integers: the result jumps where it is one (gradcheck steps 1e-6).
+            S("floor", np.array([[3.5, -2.5, 4.2], [-7.3, 0.4, 1.1]]), np.array([2.0, 1.5, -3.0]), mode="floor"),
+            S("trunc", np.array([[3.5, -2.5, 4.2], [-7.3, 0.4, 1.1]]), np.array([2.0, 1.5, -3.0]), mode="trunc"),
+            S("empty", normal(rng, 0, 2), away_from_zero(rng, 2), mode="trunc"),
+        ],
+        [
+            E(
+                "mode",
+                ValueError,
+                r"div: rounding_mode must be None, 'floor' or 'trunc', got 'round'",
+                np.ones(2),
+                np.ones(2),
+                mode="round",
+            ),
+            E(
+                "integer zero",
+                ZeroDivisionError,
+                r"div: integer division by zero",
+                dn.tensor([7, 8]),
+                np.zeros(2, int),
+                mode="trunc",
+            ),
         ],
     )
 )

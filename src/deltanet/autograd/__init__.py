@@ -16,6 +16,7 @@ from deltanet.autograd.compare import (
     equal,
     ge,
     gt,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -56,6 +57,7 @@ from deltanet.autograd.elementwise import (
     square,
     sub,
     tanh,
+    true_divide,
     where,
 )
 from deltanet.autograd.factories import (
@@ -89,6 +91,7 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
+from deltanet.autograd.matrices import einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
     amax,
@@ -114,6 +117,7 @@ from deltanet.autograd.shapes import (
     flatten,
     gather,
     index_select,
+    numel,
     permute,
     reshape,
     split,
@@ -130,6 +134,14 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "numel",
+    "triu",
+    "tril",
+    "outer",
+    "mv",
+    "einsum",
+    "true_divide",
+    "isclose",
     "Function",
     "Tensor",
     "abs",

@@ -219,8 +219,36 @@ def mul(input: Tensor, other: Any) -> Tensor:
     return __mul__(_tensor(input), other)
 
 
-def div(input: Tensor, other: Any) -> Tensor:
-    r"""$\text{input} / \text{other}$, elementwise with broadcasting (true division: integers give float32).
+def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    r"""$\text{input} / \text{other}$, elementwise with broadcasting (true division: integers give
+    float32), or rounded: down with ``rounding_mode="floor"``, toward zero with ``"trunc"``.
+
+    Rounded results keep integer dtypes and have a zero gradient, as in PyTorch.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+        rounding_mode: None (true division), ``"floor"`` or ``"trunc"``.
+
+    Raises:
+        ValueError: an unknown ``rounding_mode``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.div(dn.tensor([1, 2]), 2).tolist()
+        [0.5, 1.0]
+        >>> dn.div(dn.tensor([5, -7]), 2, rounding_mode="trunc").tolist()
+        [2, -3]
+    """
+    if rounding_mode is None:
+        return __truediv__(_tensor(input), other)
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    return ops.RoundedDivide.apply(*operands(_tensor(input), other), mode=rounding_mode)
+
+
+def true_divide(input: Tensor, other: Any) -> Tensor:
+    r"""$\text{input} / \text{other}$, true division (PyTorch's older name of ``div``): integers give float32.
 
     Args:
         input: a tensor.
@@ -228,8 +256,8 @@ def div(input: Tensor, other: Any) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.div(dn.tensor([1, 2]), 2).tolist()
-        [0.5, 1.0]
+        >>> dn.true_divide(dn.tensor([5, 6]), 4).tolist()
+        [1.25, 1.5]
     """
     return __truediv__(_tensor(input), other)
 

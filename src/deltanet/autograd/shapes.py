@@ -402,6 +402,28 @@ def T(self: Tensor) -> Tensor:
     return Transpose.apply(self, axes=None)
 
 
+def mT(self: Tensor) -> Tensor:
+    """The tensor with its last two axes swapped (a stack of transposed matrices)."""
+    if self.ndim < 2:
+        raise ValueError(f"mT: expects a tensor of at least 2 dimensions, got shape {self.shape}")
+    axes = (*range(self.ndim - 2), self.ndim - 1, self.ndim - 2)
+    return Transpose.apply(self, axes=axes)
+
+
+def numel(input: Any) -> int:
+    """The number of elements of ``input``, a Python int.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.numel(dn.zeros(2, 3))
+        6
+    """
+    return int(np.size(input.data if isinstance(input, Tensor) else input))
+
+
 def expand(input: Tensor, *sizes: Any) -> Tensor:
     """A read-only view of ``input`` repeated along axes of size 1 (``-1`` keeps a size; new axes may
     be added in front), as broadcasting does.
