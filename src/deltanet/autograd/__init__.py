@@ -7,7 +7,7 @@ elementwise and matrix primitives, ``reductions.py``, ``shapes.py``, ``compare.p
 methods and operators.
 """
 
-from deltanet.autograd import methods
+from deltanet.autograd import linalg, methods
 from deltanet.autograd.compare import (
     all,
     allclose,
@@ -91,7 +91,7 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
-from deltanet.autograd.matrices import einsum, mv, outer, tril, triu
+from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
     amax,
@@ -134,6 +134,8 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "cdist",
+    "linalg",
     "numel",
     "triu",
     "tril",

@@ -1,4 +1,5 @@
-r"""Matrix-shaped helpers with PyTorch's names: ``tril``, ``triu``, ``outer``, ``mv`` and ``einsum``.
+r"""Matrix-shaped helpers with PyTorch's names: ``tril``, ``triu``, ``outer``, ``mv``, ``einsum``
+and ``cdist`` (the matrix of distances between two sets of points).
 
 ``tril``/``triu`` keep a triangle and zero the rest (the causal mask of attention is
 ``torch.tril(torch.ones(T, T))``); their gradient is $\delta$ on the kept triangle and 0 elsewhere.
@@ -16,6 +17,7 @@ from deltanet import _checks
 from deltanet.autograd import ops
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
+from deltanet.autograd.reductions import norm
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -211,3 +213,40 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         if len(subs) != t.ndim:
             raise ValueError(f"einsum: subscripts {subs!r} name {len(subs)} axes of a tensor of shape {t.shape}")
     return Einsum.apply(*ts, inputs=inputs, output=output)
+
+
+def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
+    r"""The $p$-norm distances between the rows of two sets of points,
+    $d_{ij} = \lVert x_{1,i} - x_{2,j} \rVert_p$ (for each batch when the inputs are 3-D).
+
+    Computed from the differences themselves (exact, also at a zero distance, where the gradient
+    is 0 as in PyTorch); the memory it takes is $B \cdot N \cdot M \cdot D$.
+
+    Args:
+        x1: a tensor of shape $(N, D)$ or $(B, N, D)$.
+        x2: a tensor of shape $(M, D)$ or $(B, M, D)$.
+        p: the norm's order: a non-negative number or ``inf``.
+        compute_mode: accepted for PyTorch's signature; the distances are always computed exactly.
+
+    Raises:
+        ValueError: the inputs are not 2-D or 3-D alike, their last sizes differ, or ``p`` < 0.
+
+    Shape:
+        - x1: $(B, N, D)$ or $(N, D)$.
+        - x2: $(B, M, D)$ or $(M, D)$.
+        - output: $(B, N, M)$ or $(N, M)$.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.cdist(dn.tensor([[0.0, 0.0], [1.0, 1.0]]), dn.tensor([[3.0, 4.0]])).tolist()
+        [[5.0], [3.605551242828369]]
+    """
+    a = x1 if isinstance(x1, Tensor) else as_tensor(x1)
+    b = x2 if isinstance(x2, Tensor) else as_tensor(x2)
+    if a.ndim not in (2, 3) or b.ndim != a.ndim or a.shape[-1] != b.shape[-1] or a.shape[:-2] != b.shape[:-2]:
+        raise ValueError(
+            f"cdist: expects x1 of shape (N, D) or (B, N, D) and x2 of shape (M, D) or (B, M, D), "
+            f"got {a.shape} and {b.shape}"
+        )
+    order = _checks.number(p, "p", owner="cdist", low=0.0, finite=False)
+    return norm(a.unsqueeze(-2) - b.unsqueeze(-3), p=order, dim=-1)
