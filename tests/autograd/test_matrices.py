@@ -86,6 +86,7 @@ def test_outer_mv_mT_numel_match_pytorch(rng):
     np.testing.assert_array_equal(dn.tensor(s).mT.numpy(), torch.tensor(s).mT.numpy())
     assert dn.gradcheck(lambda x: x.mT, (dn.tensor(s, requires_grad=True),))
     assert dn.numel(dn.zeros(2, 3, 4)) == torch.numel(torch.zeros(2, 3, 4)) == 24
+    assert dn.zeros(2, 3).nelement() == torch.zeros(2, 3).nelement() == 6
     with pytest.raises(ValueError, match=r"outer: expects two 1-D tensors"):
         dn.outer(dn.ones(2, 2), dn.ones(2))
     with pytest.raises(ValueError, match=r"mv: expects an \(n, m\) matrix"):

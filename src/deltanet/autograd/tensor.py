@@ -102,6 +102,10 @@ class Tensor:
         """The number of elements."""
         return self.data.size
 
+    def nelement(self) -> int:
+        """The number of elements (PyTorch's older name of ``numel``)."""
+        return self.data.size
+
     def element_size(self) -> int:
         """The size of one element in bytes."""
         return self.data.itemsize
