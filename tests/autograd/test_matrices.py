@@ -122,3 +122,9 @@ def test_rounded_division_has_a_zero_gradient_as_in_pytorch():
     x = dn.tensor([5.5, -7.5], requires_grad=True)
     dn.div(x, 2, rounding_mode="trunc").sum().backward()
     assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_clip_is_clamp_at_the_top_level_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    data = np.array([-2.0, 0.5, 3.0])
+    assert dn.clip(dn.tensor(data), -1, 1).tolist() == torch.clip(torch.tensor(data), -1, 1).tolist()

@@ -34,6 +34,7 @@ from deltanet.autograd.elementwise import (
     add,
     bmm,
     clamp,
+    clip,
     cos,
     div,
     dot,
@@ -134,6 +135,7 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "clip",
     "cdist",
     "linalg",
     "numel",

@@ -551,6 +551,8 @@ def minimum(input: Tensor, other: Any) -> Tensor:
     return ops.Minimum.apply(*operands(_tensor(input), other))
 
 
+clip = clamp  # PyTorch's other name (torch.clip)
+
 _MISSING: Any = object()
 
 
