@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import inplace, matrices, ops, reductions, shapes, sorting
+from deltanet.autograd import inplace, matrices, ops, reductions, scattering, shapes, sorting
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -137,6 +137,22 @@ def prob_rows(rng: np.random.Generator, shape: tuple, axis: int = 1) -> np.ndarr
 
 
 # -- NumPy references --------------------------------------------------------------------------
+def ref_scatter(x, src, index, dim, accumulate):
+    z = x.copy()
+    for position in np.ndindex(*index.shape):  # naive: one element at a time
+        target = list(position)
+        target[dim] = index[position]
+        z[tuple(target)] = (z[tuple(target)] if accumulate else 0) + src[position]
+    return z
+
+
+def ref_index_add(x, src, index, dim):
+    z = np.moveaxis(x.copy(), dim, 0)
+    for i, row in enumerate(index):
+        z[row] += np.moveaxis(src, dim, 0)[i]
+    return np.moveaxis(z, 0, dim)
+
+
 def ref_sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -2450,6 +2466,104 @@ register(
                 dn.tensor([7, 8]),
                 np.zeros(2, int),
                 mode="trunc",
+            ),
+        ],
+    )
+)
+
+
+register(
+    OpInfo(
+        scattering.Scatter,
+        lambda x, src, index, dim, accumulate: (dn.scatter_add if accumulate else dn.scatter)(
+            x, dim, dn.tensor(index), src
+        ),
+        ref_scatter,
+        lambda rng: [
+            S(
+                "scatter dim 1",
+                normal(rng, 2, 3),
+                normal(rng, 2, 3),
+                index=np.array([[2, 0, 1], [1, 2, 0]]),
+                dim=1,
+                accumulate=False,
+            ),
+            S(
+                "scatter, smaller index",
+                normal(rng, 3, 3),
+                normal(rng, 2, 3),
+                index=np.array([[2, 0], [1, 2]]),
+                dim=0,
+                accumulate=False,
+            ),
+            S(
+                "scatter_add repeats",
+                normal(rng, 3),
+                normal(rng, 5),
+                index=np.array([0, 2, 0, 0, 1]),
+                dim=0,
+                accumulate=True,
+            ),
+            S(
+                "scatter_add 3-D",
+                normal(rng, 2, 3, 2),
+                normal(rng, 2, 2, 2),
+                index=np.array([[[0, 2], [2, 2]], [[1, 0], [0, 0]]]),
+                dim=1,
+                accumulate=True,
+            ),
+            S(
+                "empty index",
+                normal(rng, 2, 3),
+                normal(rng, 2, 3),
+                index=np.zeros((2, 0), np.int64),
+                dim=1,
+                accumulate=True,
+            ),
+        ],
+        [
+            E(
+                "index out of range",
+                ValueError,
+                r"scatter_add: index out of range",
+                np.ones(3),
+                np.ones(1),
+                index=np.array([3]),
+                dim=0,
+                accumulate=True,
+            ),
+            E(
+                "float index",
+                ValueError,
+                r"scatter: index must be an integer",
+                np.ones(3),
+                np.ones(1),
+                index=np.array([0.0]),
+                dim=0,
+                accumulate=False,
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        scattering.IndexAdd,
+        lambda x, src, index, dim: dn.index_add(x, dim, dn.tensor(index), src),
+        ref_index_add,
+        lambda rng: [
+            S("rows", normal(rng, 3, 2), normal(rng, 4, 2), index=np.array([0, 2, 0, 0]), dim=0),
+            S("columns", normal(rng, 2, 3), normal(rng, 2, 2), index=np.array([2, 2]), dim=1),
+            S("empty", normal(rng, 3, 2), normal(rng, 0, 2), index=np.zeros(0, np.int64), dim=0),
+        ],
+        [
+            E(
+                "source shape",
+                ValueError,
+                r"index_add: source must have shape \(2, 2\)",
+                np.ones((3, 2)),
+                np.ones((3, 2)),
+                index=np.array([0, 1]),
+                dim=0,
             ),
         ],
     )

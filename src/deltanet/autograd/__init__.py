@@ -111,6 +111,7 @@ from deltanet.autograd.reductions import (
     sum,
     var,
 )
+from deltanet.autograd.scattering import index_add, scatter, scatter_add
 from deltanet.autograd.shapes import (
     cat,
     chunk,
@@ -135,6 +136,9 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "index_add",
+    "scatter",
+    "scatter_add",
     "clip",
     "cdist",
     "linalg",

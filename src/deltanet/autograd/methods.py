@@ -25,6 +25,7 @@ from deltanet.autograd import (
     inplace,
     matrices,
     reductions,
+    scattering,
     shapes,
     sorting,
 )
@@ -98,6 +99,12 @@ METHODS: dict[str, Any] = {
     "fill_": inplace.fill_,
     "zero_": inplace.zero_,
     "masked_fill_": inplace.masked_fill_,
+    "scatter_": inplace.scatter_,
+    "scatter_add_": inplace.scatter_add_,
+    "index_add_": inplace.index_add_,
+    "scatter": scattering.scatter,
+    "scatter_add": scattering.scatter_add,
+    "index_add": scattering.index_add,
     "uniform_": inplace.uniform_,
     "normal_": inplace.normal_,
     # elementwise

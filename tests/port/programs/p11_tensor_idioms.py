@@ -8,7 +8,8 @@ attention written with `torch.einsum("bhts,bhsd->bhtd", ...)` and `torch.bmm`; o
 classifiers (`torch.cdist`, `topk(k, largest=False)`, `.values`/`.indices`, `y_train[idx]`,
 `F.one_hot(...).sum(1).argmax(1)`, `torch.mode`-free voting) and of k-means in PyTorch
 (`x[:, None, :] - centers[None, :, :]`, `.pow(2).sum(-1)`, `argmin(dim=1)`, boolean-mask
-selection `x[assign == j]`, `centers[j] = ...` under `no_grad`, `F.one_hot(...).float().T @ x`
+selection `x[assign == j]`, `centers[j] = ...` under `no_grad`, `index_add_`, `scatter_add_`
+and `scatter_(1, idx.unsqueeze(1), 1.0)` (one-hot rows), `F.one_hot(...).float().T @ x`
 divided by `counts.clamp(min=1)[:, None]`, `torch.allclose`/`torch.equal`); autograd through a
 learned metric (`F.normalize`, `torch.where`, `logp.gather(1, y[:, None]).squeeze(1)`,
 `torch.linalg.norm`), integer arithmetic (`//`, `%`, `torch.div(..., rounding_mode="floor")`,
@@ -117,12 +118,18 @@ def kmeans(rng, k=3, iters=4):
     onehot = F.one_hot(assign, k).float()
     counts = onehot.sum(0)
     means = (onehot.T @ x) / counts.clamp(min=1)[:, None]
+    sums = torch.zeros(k, 2).index_add_(0, assign, x)
+    sizes = torch.zeros(k).scatter_add_(0, assign, torch.ones(len(x)))
+    hard = torch.zeros(len(x), k).scatter_(1, assign.unsqueeze(1), 1.0)
     inertia = (x - centers[assign]).pow(2).sum()
     return {
         "centers": sorted(centers.tolist()),
         "same_as_one_hot_means": torch.allclose(means, centers, atol=1e-5),
         "assign_equal": torch.equal(assign, dist.argmin(1)),
         "counts": counts.long().tolist(),
+        "scatter_counts": sizes.tolist(),
+        "index_add_means": (sums / sizes[:, None]).tolist(),
+        "scatter_one_hot": torch.equal(hard, onehot),
         "inertia": inertia.item(),
         "assign_dtype": str(assign.dtype).replace("torch.", ""),
     }
