@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import inplace, matrices, ops, reductions, scattering, shapes, sorting
+from deltanet.autograd import inplace, matrices, ops, reductions, rounding, scattering, shapes, sorting
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -2566,6 +2566,26 @@ register(
                 dim=0,
             ),
         ],
+    )
+)
+
+
+register(
+    OpInfo(
+        rounding.Rounded,
+        lambda x, op, decimals=0: getattr(dn, op)(x, decimals=decimals) if op == "round" else getattr(dn, op)(x),
+        lambda x, op, decimals=0: np.round(x, decimals) if op == "round" else getattr(np, op)(x),
+        lambda rng: [
+            # values away from the jumps (gradcheck steps 1e-6): the gradient is 0 everywhere else
+            S("floor", np.array([[0.3, -1.7, 2.2], [4.6, -0.4, 1.1]]), op="floor"),
+            S("ceil", np.array([0.3, -1.7, 2.2]), op="ceil"),
+            S("trunc", np.array([0.3, -1.7, 2.2]), op="trunc"),
+            S("round", np.array([[0.3, -1.7], [2.2, 5.4]]), op="round"),
+            S("round to 1 decimal", np.array([0.31, -1.77, 2.22]), op="round", decimals=1),
+            S("sign", np.array([0.3, -1.7, 2.2]), op="sign"),
+            S("empty", normal(rng, 0, 2), op="floor"),
+        ],
+        [E("decimals", ValueError, r"round: decimals must be an integer", np.ones(2), op="round", decimals=0.5)],
     )
 )
 

@@ -8,6 +8,22 @@ methods and operators.
 """
 
 from deltanet.autograd import linalg, methods
+from deltanet.autograd.arranging import (
+    concat,
+    concatenate,
+    diag,
+    diagonal,
+    hstack,
+    masked_select,
+    narrow,
+    repeat_interleave,
+    roll,
+    swapaxes,
+    swapdims,
+    trace,
+    unflatten,
+    vstack,
+)
 from deltanet.autograd.compare import (
     all,
     allclose,
@@ -29,6 +45,7 @@ from deltanet.autograd.compare import (
     ne,
 )
 from deltanet.autograd.conversions import parse_to_args
+from deltanet.autograd.counting import bincount, is_tensor, unique
 from deltanet.autograd.elementwise import (
     abs,
     add,
@@ -111,6 +128,7 @@ from deltanet.autograd.reductions import (
     sum,
     var,
 )
+from deltanet.autograd.rounding import ceil, floor, reciprocal, round, rsqrt, sign, trunc
 from deltanet.autograd.scattering import index_add, scatter, scatter_add
 from deltanet.autograd.shapes import (
     cat,
@@ -136,6 +154,30 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "sign",
+    "rsqrt",
+    "reciprocal",
+    "unflatten",
+    "repeat_interleave",
+    "narrow",
+    "swapaxes",
+    "swapdims",
+    "roll",
+    "masked_select",
+    "diagonal",
+    "diag",
+    "trace",
+    "hstack",
+    "vstack",
+    "concat",
+    "concatenate",
+    "unique",
+    "bincount",
+    "is_tensor",
     "index_add",
     "scatter",
     "scatter_add",
