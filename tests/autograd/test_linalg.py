@@ -41,6 +41,8 @@ def test_cdist_gradcheck_and_errors(rng):
         dn.cdist(dn.ones(3), dn.ones(3))
     with pytest.raises(ValueError, match=r"p"):
         dn.cdist(dn.ones(3, 2), dn.ones(3, 2), p=-1)
+    with pytest.raises(ValueError, match=r"cdist: expects floating-point tensors \(as PyTorch\), got int64"):
+        dn.cdist(dn.tensor([[1, 2]]), dn.tensor([[1, 2]]))
 
 
 CALLS = [

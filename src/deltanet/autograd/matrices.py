@@ -229,7 +229,8 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
         compute_mode: accepted for PyTorch's signature; the distances are always computed exactly.
 
     Raises:
-        ValueError: the inputs are not 2-D or 3-D alike, their last sizes differ, or ``p`` < 0.
+        ValueError: the inputs are not 2-D or 3-D alike, their last sizes differ, they are not
+            floating-point, or ``p`` < 0.
 
     Shape:
         - x1: $(B, N, D)$ or $(N, D)$.
@@ -247,6 +248,10 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
         raise ValueError(
             f"cdist: expects x1 of shape (N, D) or (B, N, D) and x2 of shape (M, D) or (B, M, D), "
             f"got {a.shape} and {b.shape}"
+        )
+    if a.data.dtype.kind != "f" or b.data.dtype.kind != "f":
+        raise ValueError(
+            f"cdist: expects floating-point tensors (as PyTorch), got {a.dtype} and {b.dtype}; use x.float()"
         )
     order = _checks.number(p, "p", owner="cdist", low=0.0, finite=False)
     return norm(a.unsqueeze(-2) - b.unsqueeze(-3), p=order, dim=-1)
