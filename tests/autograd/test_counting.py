@@ -66,11 +66,11 @@ def test_diag_of_a_matrix_and_of_a_vector(rng, k):
 def test_diag_keeps_the_dtype_and_refuses_other_ranks():
     assert dn.diag(dn.tensor([[5, 1], [2, 7]])).tolist() == [5, 7]
     assert dn.diag(dn.tensor([[5, 1], [2, 7]])).dtype == dn.int64
-    with pytest.raises(ValueError, match=r"diag: input must be a 1-D or 2-D tensor, got 3-D"):
+    with pytest.raises(ValueError, match=r"diag: input must be 1-D or 2-D, got shape \(2, 2, 2\)"):
         dn.diag(dn.zeros(2, 2, 2))
-    with pytest.raises(ValueError, match=r"got 0-D"):
+    with pytest.raises(ValueError, match=r"got shape \(\)"):
         dn.diag(dn.tensor(3.0))
-    with pytest.raises(TypeError, match=r"diag: diagonal must be an integer"):
+    with pytest.raises(ValueError, match=r"diag: diagonal must be an integer"):
         dn.diag(dn.zeros(2, 2), 1.0)
 
 

@@ -13,7 +13,8 @@ def test_float_tensor_divided_by_integer_tensor():
     assert (counts / dn.ones(3)).tolist() == [1.0, 2.0, 4.0]
     assert (dn.ones(3, dtype=dn.float64) / counts).dtype == dn.float64
     small = dn.tensor(np.array([1, 2, 4], dtype=np.int8))
-    assert (dn.ones(3) / small).dtype == dn.float32  # NumPy's promotion between two tensors
+    assert (dn.ones(3) / small).dtype == dn.float32
+    assert (dn.ones(3) / counts).dtype == dn.float32  # PyTorch's promotion: the float operand's dtype
     x = dn.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (x / counts).sum().backward()
     assert x.grad.tolist() == [1.0, 0.5, 0.25]
@@ -29,7 +30,9 @@ def test_clamp_of_an_integer_tensor_with_a_float_bound_is_float32():
 def test_matches_pytorch():
     torch = pytest.importorskip("torch")
     for call in (lambda lib: lib.ones(3) / lib.tensor([1, 2, 4]), lambda lib: lib.tensor([1, 2, 4]) / lib.ones(3)):
-        assert call(dn).tolist() == call(torch).tolist()  # the dtype is NumPy's (float64): see the docs
+        ours, theirs = call(dn), call(torch)
+        assert ours.tolist() == theirs.tolist()
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     calls = [
         lambda lib: lib.tensor([1, 2, 3]).clamp(min=1.5),
         lambda lib: lib.tensor([1, 2, 3]).clamp(max=2.0),

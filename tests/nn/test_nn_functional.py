@@ -153,3 +153,47 @@ def test_pooling_and_conv_with_torchs_argument_order():
     np.testing.assert_allclose(
         F.max_pool2d(dn.tensor(x), 2, 2, 0, 1, False, False).data, TF.max_pool2d(torch.tensor(x), 2, 2, 0, 1).numpy()
     )
+
+
+# -- normalize and cosine_similarity ---------------------------------------------------------------
+@pytest.mark.parametrize(("kwargs"), [{}, {"dim": 0}, {"p": 1.0, "dim": -1}, {"eps": 0.5}])
+def test_normalize_matches_pytorch_with_gradients(kwargs):
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).standard_normal((3, 4))
+    data[1] = 0.0  # a zero row stays zero, with PyTorch's gradient
+    x, xt = dn.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, outt = F.normalize(x, **kwargs), torch.nn.functional.normalize(xt, **kwargs)
+    np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12)
+    weights = np.cos(np.arange(12.0)).reshape(3, 4)
+    (out * dn.tensor(weights)).sum().backward()
+    (outt * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    data[1] = 0.5
+    assert dn.gradcheck(lambda x: F.normalize(x, **kwargs), (dn.tensor(data, requires_grad=True),))
+    assert F.normalize(dn.tensor(data.astype(np.float32)), **kwargs).dtype == dn.float32
+
+
+@pytest.mark.parametrize("dim", [1, 0, -1])
+def test_cosine_similarity_matches_pytorch_with_gradients(dim):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    ours = [dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True)]
+    theirs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    out, outt = F.cosine_similarity(*ours, dim=dim), torch.nn.functional.cosine_similarity(*theirs, dim=dim)
+    np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12)
+    out.sum().backward()
+    outt.sum().backward()
+    for x, y in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-10, atol=1e-12)
+    fn = lambda x, y: F.cosine_similarity(x, y, dim=dim)  # noqa: E731
+    assert dn.gradcheck(fn, (dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True)))
+
+
+def test_normalize_and_cosine_similarity_errors():
+    with pytest.raises(ValueError, match=r"normalize: out= is not supported"):
+        F.normalize(dn.ones(2, 2), out=dn.ones(2, 2))
+    with pytest.raises(ValueError, match=r"eps"):
+        F.normalize(dn.ones(2, 2), eps=-1.0)
+    with pytest.raises(ValueError, match=r"eps"):
+        F.cosine_similarity(dn.ones(2, 2), dn.ones(2, 2), eps=-1.0)

@@ -32,7 +32,7 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import counting, inplace, ops, reductions, shapes, sorting
+from deltanet.autograd import counting, inplace, matrices, ops, reductions, rounding, scattering, shapes, sorting
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
@@ -137,6 +137,22 @@ def prob_rows(rng: np.random.Generator, shape: tuple, axis: int = 1) -> np.ndarr
 
 
 # -- NumPy references --------------------------------------------------------------------------
+def ref_scatter(x, src, index, dim, accumulate):
+    z = x.copy()
+    for position in np.ndindex(*index.shape):  # naive: one element at a time
+        target = list(position)
+        target[dim] = index[position]
+        z[tuple(target)] = (z[tuple(target)] if accumulate else 0) + src[position]
+    return z
+
+
+def ref_index_add(x, src, index, dim):
+    z = np.moveaxis(x.copy(), dim, 0)
+    for i, row in enumerate(index):
+        z[row] += np.moveaxis(src, dim, 0)[i]
+    return np.moveaxis(z, 0, dim)
+
+
 def ref_sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -2436,6 +2452,198 @@ register(
             ),
             E("k = 0", ValueError, r"local_response_norm: k must be .*> 0, got 0", np.ones((1, 2, 2)), 2, k=0),
         ],
+    )
+)
+
+
+register(
+    OpInfo(
+        matrices.Einsum,
+        lambda *xs, equation: dn.einsum(equation, *xs),
+        lambda *xs, equation: np.einsum(equation, *xs),
+        lambda rng: [
+            S("batched product", normal(rng, 2, 3, 4), normal(rng, 2, 4, 5), equation="bij,bjk->bik"),
+            S("attention scores", normal(rng, 2, 3, 4), normal(rng, 2, 5, 4), equation="bqd,bkd->bqk"),
+            S("sum of one axis", normal(rng, 3, 4), equation="ij->j"),
+            S("implicit output", normal(rng, 3, 4), normal(rng, 4), equation="ij,j"),
+            S("axis summed in one operand", normal(rng, 2, 3), normal(rng, 3, 4, 2), equation="ij,jkl->ik"),
+            S("three operands", normal(rng, 2, 3), normal(rng, 3, 4), normal(rng, 4), equation="ij,jk,k->i"),
+            S("empty", normal(rng, 0, 3), normal(rng, 3, 2), equation="ij,jk->ik"),
+        ],
+        [
+            E(
+                "ellipsis",
+                ValueError,
+                r"einsum: '\.\.\.' \(ellipsis\) is not supported",
+                np.ones((2, 3)),
+                equation="...j->j",
+            ),
+            E("diagonal", ValueError, r"einsum: a subscript repeated", np.ones((3, 3)), equation="ii->i"),
+            E("operand count", ValueError, r"names 2 operands, got 1", np.ones((2, 3)), equation="ij,jk->ik"),
+            E(
+                "rank",
+                ValueError,
+                r"subscripts 'ijk' name 3 axes of a tensor of shape \(2, 3\)",
+                np.ones((2, 3)),
+                equation="ijk->i",
+            ),
+            E(
+                "unknown output",
+                ValueError,
+                r"the output 'z' names a subscript no operand has",
+                np.ones(2),
+                equation="i->z",
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        ops.RoundedDivide,
+        lambda x, y, mode: dn.div(x, y, rounding_mode=mode),
+        lambda x, y, mode: np.floor_divide(x, y) if mode == "floor" else np.trunc(x / y),
+        lambda rng: [
+            # x / y away from integers: the result jumps where it is one (gradcheck steps 1e-6).
+            S("floor", np.array([[3.5, -2.5, 4.2], [-7.3, 0.4, 1.1]]), np.array([2.0, 1.5, -3.0]), mode="floor"),
+            S("trunc", np.array([[3.5, -2.5, 4.2], [-7.3, 0.4, 1.1]]), np.array([2.0, 1.5, -3.0]), mode="trunc"),
+            S("empty", normal(rng, 0, 2), away_from_zero(rng, 2), mode="trunc"),
+        ],
+        [
+            E(
+                "mode",
+                ValueError,
+                r"div: rounding_mode must be None, 'floor' or 'trunc', got 'round'",
+                np.ones(2),
+                np.ones(2),
+                mode="round",
+            ),
+            E(
+                "integer zero",
+                ZeroDivisionError,
+                r"div: integer division by zero",
+                dn.tensor([7, 8]),
+                np.zeros(2, int),
+                mode="trunc",
+            ),
+        ],
+    )
+)
+
+
+register(
+    OpInfo(
+        scattering.Scatter,
+        lambda x, src, index, dim, accumulate: (dn.scatter_add if accumulate else dn.scatter)(
+            x, dim, dn.tensor(index), src
+        ),
+        ref_scatter,
+        lambda rng: [
+            S(
+                "scatter dim 1",
+                normal(rng, 2, 3),
+                normal(rng, 2, 3),
+                index=np.array([[2, 0, 1], [1, 2, 0]]),
+                dim=1,
+                accumulate=False,
+            ),
+            S(
+                "scatter, smaller index",
+                normal(rng, 3, 3),
+                normal(rng, 2, 3),
+                index=np.array([[2, 0], [1, 2]]),
+                dim=0,
+                accumulate=False,
+            ),
+            S(
+                "scatter_add repeats",
+                normal(rng, 3),
+                normal(rng, 5),
+                index=np.array([0, 2, 0, 0, 1]),
+                dim=0,
+                accumulate=True,
+            ),
+            S(
+                "scatter_add 3-D",
+                normal(rng, 2, 3, 2),
+                normal(rng, 2, 2, 2),
+                index=np.array([[[0, 2], [2, 2]], [[1, 0], [0, 0]]]),
+                dim=1,
+                accumulate=True,
+            ),
+            S(
+                "empty index",
+                normal(rng, 2, 3),
+                normal(rng, 2, 3),
+                index=np.zeros((2, 0), np.int64),
+                dim=1,
+                accumulate=True,
+            ),
+        ],
+        [
+            E(
+                "index out of range",
+                ValueError,
+                r"scatter_add: index out of range",
+                np.ones(3),
+                np.ones(1),
+                index=np.array([3]),
+                dim=0,
+                accumulate=True,
+            ),
+            E(
+                "float index",
+                ValueError,
+                r"scatter: index must be an integer",
+                np.ones(3),
+                np.ones(1),
+                index=np.array([0.0]),
+                dim=0,
+                accumulate=False,
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        scattering.IndexAdd,
+        lambda x, src, index, dim: dn.index_add(x, dim, dn.tensor(index), src),
+        ref_index_add,
+        lambda rng: [
+            S("rows", normal(rng, 3, 2), normal(rng, 4, 2), index=np.array([0, 2, 0, 0]), dim=0),
+            S("columns", normal(rng, 2, 3), normal(rng, 2, 2), index=np.array([2, 2]), dim=1),
+            S("empty", normal(rng, 3, 2), normal(rng, 0, 2), index=np.zeros(0, np.int64), dim=0),
+        ],
+        [
+            E(
+                "source shape",
+                ValueError,
+                r"index_add: source must have shape \(2, 2\)",
+                np.ones((3, 2)),
+                np.ones((3, 2)),
+                index=np.array([0, 1]),
+                dim=0,
+            ),
+        ],
+    )
+)
+
+
+register(
+    OpInfo(
+        rounding.Rounded,
+        lambda x, op, decimals=0: getattr(dn, op)(x, decimals=decimals) if op == "round" else getattr(dn, op)(x),
+        lambda x, op, decimals=0: np.round(x, decimals) if op == "round" else getattr(np, op)(x),
+        lambda rng: [
+            # values away from the jumps (gradcheck steps 1e-6): the gradient is 0 everywhere else
+            S("floor", np.array([[0.3, -1.7, 2.2], [4.6, -0.4, 1.1]]), op="floor"),
+            S("ceil", np.array([0.3, -1.7, 2.2]), op="ceil"),
+            S("trunc", np.array([0.3, -1.7, 2.2]), op="trunc"),
+            S("round", np.array([[0.3, -1.7], [2.2, 5.4]]), op="round"),
+            S("round to 1 decimal", np.array([0.31, -1.77, 2.22]), op="round", decimals=1),
+            S("sign", np.array([0.3, -1.7, 2.2]), op="sign"),
+            S("empty", normal(rng, 0, 2), op="floor"),
+        ],
+        [E("decimals", ValueError, r"round: decimals must be an integer", np.ones(2), op="round", decimals=0.5)],
     )
 )
 

@@ -7,7 +7,23 @@ elementwise and matrix primitives, ``reductions.py``, ``shapes.py``, ``compare.p
 methods and operators.
 """
 
-from deltanet.autograd import methods
+from deltanet.autograd import linalg, methods
+from deltanet.autograd.arranging import (
+    concat,
+    concatenate,
+    diag,
+    diagonal,
+    hstack,
+    masked_select,
+    narrow,
+    repeat_interleave,
+    roll,
+    swapaxes,
+    swapdims,
+    trace,
+    unflatten,
+    vstack,
+)
 from deltanet.autograd.compare import (
     all,
     allclose,
@@ -16,6 +32,7 @@ from deltanet.autograd.compare import (
     equal,
     ge,
     gt,
+    isclose,
     isfinite,
     isinf,
     isnan,
@@ -28,13 +45,13 @@ from deltanet.autograd.compare import (
     ne,
 )
 from deltanet.autograd.conversions import parse_to_args
-from deltanet.autograd.counting import bincount
-from deltanet.autograd.diagonal import diag
+from deltanet.autograd.counting import bincount, is_tensor, unique
 from deltanet.autograd.elementwise import (
     abs,
     add,
     bmm,
     clamp,
+    clip,
     cos,
     div,
     dot,
@@ -58,6 +75,7 @@ from deltanet.autograd.elementwise import (
     square,
     sub,
     tanh,
+    true_divide,
     where,
 )
 from deltanet.autograd.factories import (
@@ -91,6 +109,7 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
+from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
     amax,
@@ -109,6 +128,8 @@ from deltanet.autograd.reductions import (
     sum,
     var,
 )
+from deltanet.autograd.rounding import ceil, floor, reciprocal, round, rsqrt, sign, trunc
+from deltanet.autograd.scattering import index_add, scatter, scatter_add
 from deltanet.autograd.shapes import (
     cat,
     chunk,
@@ -116,6 +137,7 @@ from deltanet.autograd.shapes import (
     flatten,
     gather,
     index_select,
+    numel,
     permute,
     reshape,
     split,
@@ -132,6 +154,44 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "sign",
+    "rsqrt",
+    "reciprocal",
+    "unflatten",
+    "repeat_interleave",
+    "narrow",
+    "swapaxes",
+    "swapdims",
+    "roll",
+    "masked_select",
+    "diagonal",
+    "diag",
+    "trace",
+    "hstack",
+    "vstack",
+    "concat",
+    "concatenate",
+    "unique",
+    "bincount",
+    "is_tensor",
+    "index_add",
+    "scatter",
+    "scatter_add",
+    "clip",
+    "cdist",
+    "linalg",
+    "numel",
+    "triu",
+    "tril",
+    "outer",
+    "mv",
+    "einsum",
+    "true_divide",
+    "isclose",
     "Function",
     "Tensor",
     "abs",

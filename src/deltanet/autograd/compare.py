@@ -272,6 +272,24 @@ def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08
     return builtins.bool(np.allclose(_values(input), _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    r"""Where $|x - y| \le \text{atol} + \text{rtol} \cdot |y|$ (broadcast), a bool tensor.
+
+    Args:
+        input: a tensor.
+        other: a tensor, an array or a number.
+        rtol: the relative tolerance.
+        atol: the absolute tolerance.
+        equal_nan: whether NaN equals NaN.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.isclose(dn.tensor([1.0, 2.0]), dn.tensor([1.0, 2.1])).tolist()
+        [True, False]
+    """
+    return leaf(np.asarray(np.isclose(_values(input), _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
 def equal(input: Tensor, other: Any) -> bool:
     """Whether the two have the same shape and the same values, a Python bool.
 

@@ -1,10 +1,12 @@
-r"""Counting integer values, with PyTorch's name: ``bincount`` (class counts, confusion matrices).
+r"""Counting values, with PyTorch's names: ``bincount`` (class counts, confusion matrices) and ``unique``.
 
 ``bincount(x)[k]`` is the number of times the value $k$ occurs in ``x``; with ``weights`` it is
 $z_k = \sum_{i : x_i = k} w_i$. The counts have no gradient (they come from integers); the
 weighted sums are differentiable in ``w``: $\partial L / \partial w_i = \delta_{x_i}$, the delta of
 the bin that $w_i$ went into. (PyTorch's ``bincount`` has no gradient for ``weights``: backward
 through it raises there.)
+
+``unique`` has no gradient: its results are values picked out of the input, counts and indices.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor, leaf
@@ -85,3 +88,49 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
     if w.data.dtype.kind != "f":
         w = leaf(w.data.astype(np.float64))
     return BinCount.apply(w, index=index, length=length)
+
+
+def unique(
+    input: Any, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: Any = None
+) -> Any:
+    r"""The distinct values of ``input`` in ascending order (or its distinct slices along ``dim``).
+
+    Args:
+        input: a tensor.
+        sorted: accepted for PyTorch's signature; the values always come sorted (as PyTorch's do on the CPU).
+        return_inverse: also return, for each element, the index of its value in the result.
+        return_counts: also return how often each value occurs.
+        dim: None (the flattened values) or an axis whose slices are compared.
+
+    Returns:
+        The values; with ``return_inverse`` or ``return_counts``, a tuple that adds them (int64).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> values, counts = dn.unique(dn.tensor([3, 1, 3]), return_counts=True)
+        >>> values.tolist(), counts.tolist()
+        ([1, 3], [1, 2])
+    """
+    x = _tensor(input).data
+    axis = None if dim is None else check.integer(dim, "dim", "unique", low=-x.ndim, high=x.ndim - 1)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    out = [leaf(np.asarray(values))]
+    if return_inverse:
+        out.append(leaf(inverse.reshape(x.shape if axis is None else (-1,)).astype(backend.INDEX_DTYPE)))
+    if return_counts:
+        out.append(leaf(counts.astype(backend.INDEX_DTYPE)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def is_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a deltanet tensor (a ``Parameter`` is one).
+
+    Args:
+        obj: any object.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.is_tensor(dn.zeros(2)), dn.is_tensor([0.0])
+        (True, False)
+    """
+    return isinstance(obj, Tensor)

@@ -7,6 +7,11 @@ $a + (-b)$, ``a / b`` is $a \cdot b^{-1}$), so none needs a gradient rule of its
 Python numbers meet a tensor as PyTorch's do: a float tensor keeps its dtype (``x * 0.5`` is
 float32 for a float32 ``x``), an integer tensor stays integer with an integer and becomes float32
 with a float, and true division of integers gives float32.
+
+Two tensors meet as PyTorch's do too: of two kinds (bool < integer < float), the higher kind's
+dtype wins (an int64 tensor times a float32 tensor is float32, where NumPy gives float64); of one
+kind, a 0-d tensor defers to a tensor with dimensions (a float32 batch times a 0-d float64 tensor
+stays float32), and otherwise NumPy's rule holds (float32 with float64 is float64).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from deltanet.autograd.tensor import Tensor, leaf
 def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """``x`` and ``other`` as two tensors that combine with PyTorch's dtypes (see the module docstring)."""
     if isinstance(other, Tensor):
-        return x, other
+        return (x, other) if x.data.dtype is other.data.dtype else _promoted(x, other)
     kind = x.data.dtype.kind
     if kind == "f":
         if not isinstance(other, _NUMERIC):
@@ -46,22 +51,36 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     return x, as_tensor(other)
 
 
+def _promoted(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """``x`` and ``y`` converted to the dtype PyTorch gives their result (see the module docstring)."""
+    dx, dy = x.data.dtype, y.data.dtype
+    if dx == dy:
+        return x, y
+    kind_x, kind_y = _KIND.get(dx.kind, 3), _KIND.get(dy.kind, 3)
+    if kind_x == kind_y:
+        if (x.data.ndim == 0) == (y.data.ndim == 0):
+            return x, y  # within one kind NumPy's rule is PyTorch's (int32 with int64 is int64)
+        dtype = dy if x.data.ndim == 0 else dx
+    else:
+        dtype = dx if kind_x > kind_y else dy
+    return to_dtype(x, dtype), to_dtype(y, dtype)
+
+
+_KIND = {"b": 0, "u": 1, "i": 1, "f": 2}
 _ARRAY_LIKE = (np.ndarray, np.generic, list, tuple)
 _NUMERIC = (float, int, np.ndarray, np.generic, list, tuple)  # concrete types: isinstance stays fast
 
 
 def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """True division: two integer (or bool) operands become float32 first, as in PyTorch; an integer
-    operand beside a float one becomes the float dtype that NumPy's promotion gives the pair (the
-    rule between two tensors, see ``docs/from-pytorch.md``), so that ``b ** -1`` is never taken on
-    integers."""
+    operand beside a float one takes the float one's dtype (PyTorch's promotion, as in ``_promoted``),
+    so that ``b ** -1`` is never taken on integers."""
     x_float, y_float = x.data.dtype.kind == "f", y.data.dtype.kind == "f"
     if not x_float and not y_float:
         return to_dtype(x, backend.DEFAULT_DTYPE), to_dtype(y, backend.DEFAULT_DTYPE)
     if x_float and y_float:
         return x, y
-    common = np.result_type(x.data.dtype, y.data.dtype)
-    return (x, to_dtype(y, common)) if x_float else (to_dtype(x, common), y)
+    return (x, to_dtype(y, x.data.dtype)) if x_float else (to_dtype(x, y.data.dtype), y)
 
 
 def _tensor(x: Any) -> Tensor:
@@ -205,8 +224,36 @@ def mul(input: Tensor, other: Any) -> Tensor:
     return __mul__(_tensor(input), other)
 
 
-def div(input: Tensor, other: Any) -> Tensor:
-    r"""$\text{input} / \text{other}$, elementwise with broadcasting (true division: integers give float32).
+def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    r"""$\text{input} / \text{other}$, elementwise with broadcasting (true division: integers give
+    float32), or rounded: down with ``rounding_mode="floor"``, toward zero with ``"trunc"``.
+
+    Rounded results keep integer dtypes and have a zero gradient, as in PyTorch.
+
+    Args:
+        input: a tensor.
+        other: a tensor or a number.
+        rounding_mode: None (true division), ``"floor"`` or ``"trunc"``.
+
+    Raises:
+        ValueError: an unknown ``rounding_mode``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.div(dn.tensor([1, 2]), 2).tolist()
+        [0.5, 1.0]
+        >>> dn.div(dn.tensor([5, -7]), 2, rounding_mode="trunc").tolist()
+        [2, -3]
+    """
+    if rounding_mode is None:
+        return __truediv__(_tensor(input), other)
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+    return ops.RoundedDivide.apply(*operands(_tensor(input), other), mode=rounding_mode)
+
+
+def true_divide(input: Tensor, other: Any) -> Tensor:
+    r"""$\text{input} / \text{other}$, true division (PyTorch's older name of ``div``): integers give float32.
 
     Args:
         input: a tensor.
@@ -214,8 +261,8 @@ def div(input: Tensor, other: Any) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.div(dn.tensor([1, 2]), 2).tolist()
-        [0.5, 1.0]
+        >>> dn.true_divide(dn.tensor([5, 6]), 4).tolist()
+        [1.25, 1.5]
     """
     return __truediv__(_tensor(input), other)
 
@@ -510,6 +557,8 @@ def minimum(input: Tensor, other: Any) -> Tensor:
     """
     return ops.Minimum.apply(*operands(_tensor(input), other))
 
+
+clip = clamp  # PyTorch's other name (torch.clip)
 
 _MISSING: Any = object()
 

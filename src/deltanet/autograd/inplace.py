@@ -33,6 +33,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import elementwise as E
+from deltanet.autograd import scattering as S
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
 from deltanet.autograd.ops import unbroadcast
@@ -454,6 +455,36 @@ def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
         lambda: _into(np.copyto, self, "masked_fill_", self.data, _array(value), where=m, casting="unsafe"),
         lambda old: E.masked_fill(old, m, value),
     )
+
+
+def _in_place(self: Tensor, src: Tensor, owner: str, compute: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+    """``self <- compute(self, src)`` in place, recorded where a gradient is involved."""
+    fast = lambda: _write(self, compute(leaf(self.data), leaf(src.data)).data, owner)  # noqa: E731
+    return _apply(self, (src,), owner, fast, lambda old: compute(old, src))
+
+
+def scatter_(self: Tensor, dim: Any, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None) -> Tensor:
+    """In place: ``src`` (or ``value``) written at the positions ``index`` names along ``dim``
+    (see ``dn.scatter``)."""
+    if reduce is not None:
+        raise ValueError(f"scatter_: reduce={reduce!r} is not supported; use scatter_add_ for sums")
+    if (src is None) == (value is None):
+        raise ValueError("scatter_: give the values as src or as value, exactly one of the two")
+    _, s, options = S.scatter_arguments(self, dim, index, src if value is None else value, "scatter_")
+    return _in_place(self, s, "scatter_", lambda x, s: S.Scatter.apply(x, s, accumulate=False, **options))
+
+
+def scatter_add_(self: Tensor, dim: Any, index: Any, src: Any) -> Tensor:
+    """In place: ``src`` added at the positions ``index`` names along ``dim`` (see ``dn.scatter_add``)."""
+    _, s, options = S.scatter_arguments(self, dim, index, src, "scatter_add_")
+    return _in_place(self, s, "scatter_add_", lambda x, s: S.Scatter.apply(x, s, accumulate=True, **options))
+
+
+def index_add_(self: Tensor, dim: Any, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    """In place: ``alpha * source`` added at the rows ``index`` names along ``dim`` (see ``dn.index_add``)."""
+    _, s, options = S.index_add_arguments(self, dim, index, source, "index_add_")
+    s = s if alpha == 1 else s * alpha
+    return _in_place(self, s, "index_add_", lambda x, s: S.IndexAdd.apply(x, s, **options))
 
 
 def _random_fill(self: Tensor, draw: Callable[[np.random.Generator], np.ndarray], owner: str, generator: Any) -> Tensor:

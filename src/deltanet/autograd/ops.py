@@ -392,6 +392,32 @@ class FloorDivide(Function):
         )
 
 
+class RoundedDivide(Function):
+    r"""$z = \lfloor x / y \rfloor$ (``mode="floor"``) or $x / y$ rounded toward zero (``"trunc"``),
+    elementwise (broadcast): ``torch.div(x, y, rounding_mode=mode)``.
+
+    Its gradient is 0 for both inputs, as PyTorch's is (the result is piecewise constant);
+    unlike ``//``, backward through it does not raise.
+    """
+
+    def forward(self, x: np.ndarray, y: np.ndarray, mode: str) -> np.ndarray:
+        _check_integer_divisor(x, y, "div")
+        self.shapes = (x.shape, y.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):  # float x / 0 is inf or nan, as in PyTorch
+            if mode == "floor":
+                return np.floor_divide(x, y)
+            if x.dtype.kind in "iub" and y.dtype.kind in "iub":  # integer division rounded toward zero
+                q = np.floor_divide(x, y)
+                return q + ((q < 0) & (q * y != x)).astype(q.dtype)
+            return np.trunc(np.divide(x, y))
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        sx, sy = self.shapes
+        gx = np.zeros(sx, delta.dtype) if self.needs_input_grad[0] else None
+        gy = np.zeros(sy, delta.dtype) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
 class Remainder(Function):
     r"""$z = x - y \lfloor x / y \rfloor$ elementwise (broadcast), Python's ``%``: the sign of $y$.
 

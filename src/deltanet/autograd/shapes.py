@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd.conversions import leaf_copy
+from deltanet.autograd.conversions import leaf_copy, to_dtype
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
@@ -402,6 +402,28 @@ def T(self: Tensor) -> Tensor:
     return Transpose.apply(self, axes=None)
 
 
+def mT(self: Tensor) -> Tensor:
+    """The tensor with its last two axes swapped (a stack of transposed matrices)."""
+    if self.ndim < 2:
+        raise ValueError(f"mT: expects a tensor of at least 2 dimensions, got shape {self.shape}")
+    axes = (*range(self.ndim - 2), self.ndim - 1, self.ndim - 2)
+    return Transpose.apply(self, axes=axes)
+
+
+def numel(input: Any) -> int:
+    """The number of elements of ``input``, a Python int.
+
+    Args:
+        input: a tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.numel(dn.zeros(2, 3))
+        6
+    """
+    return int(np.size(input.data if isinstance(input, Tensor) else input))
+
+
 def expand(input: Tensor, *sizes: Any) -> Tensor:
     """A read-only view of ``input`` repeated along axes of size 1 (``-1`` keeps a size; new axes may
     be added in front), as broadcasting does.
@@ -573,13 +595,24 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 # -- joining -------------------------------------------------------------------------------------
+_KIND = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
 def _as_tensors(tensors: Any, name: str) -> list[Tensor]:
     if isinstance(tensors, Tensor):
         raise ValueError(f"{name}() takes a sequence of tensors, got one tensor")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}() needs at least one tensor, got an empty sequence")
-    return [as_tensor(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
+    dtypes = {t.data.dtype for t in ts}
+    if len(dtypes) == 1:
+        return ts
+    # PyTorch's promotion: the highest kind (bool < integer < float) wins, and among the tensors
+    # of that kind NumPy's rule (int32 with int64 is int64); NumPy would make int64 with float32 float64.
+    top = max(_KIND.get(d.kind, 3) for d in dtypes)
+    dtype = np.result_type(*(d for d in dtypes if _KIND.get(d.kind, 3) == top))
+    return [to_dtype(t, dtype) for t in ts]
 
 
 def cat(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.autograd import Tensor, as_tensor
+from deltanet.autograd import Tensor, as_tensor, clamp, norm
 from deltanet.functional import activations as _act
 from deltanet.functional import (
     adaptive_avg_pool1d,
@@ -194,6 +194,55 @@ def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype:
     """
     z = _as_float(input, dtype)
     return _act.log_softmax(z, axis=_dim(z, dim, "log_softmax"))
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:
+    r"""$v / \max(\lVert v \rVert_p, \epsilon)$ along ``dim``: rows (by default) scaled to unit $p$-norm.
+
+    Args:
+        input: a floating-point tensor.
+        p: the norm's order.
+        dim: the axis along which each vector lies.
+        eps: the smallest divisor (a zero vector stays zero).
+        out: must be None (PyTorch's output argument is not supported).
+
+    Raises:
+        ValueError: ``out`` is given, or ``eps`` is negative.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.normalize(dn.tensor([[3.0, 4.0], [0.0, 0.0]])).tolist()
+        [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+    """
+    if out is not None:
+        raise ValueError("normalize: out= is not supported; use the returned tensor")
+    check.number(eps, "eps", "normalize", low=0.0)
+    v = as_tensor(input)
+    return v / clamp(norm(v, p, dim, keepdim=True), min=eps)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    r"""$x_1 \cdot x_2 / \max(\lVert x_1 \rVert \lVert x_2 \rVert, \epsilon)$ along ``dim`` (broadcast).
+
+    Args:
+        x1: a floating-point tensor.
+        x2: a floating-point tensor that broadcasts with ``x1``.
+        dim: the axis of the vectors.
+        eps: the smallest divisor.
+
+    Raises:
+        ValueError: ``eps`` is negative.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.cosine_similarity(dn.tensor([[1.0, 0.0]]), dn.tensor([[1.0, 1.0]])).tolist()
+        [0.7071067690849304]
+    """
+    check.number(eps, "eps", "cosine_similarity", low=0.0)
+    a, b = as_tensor(x1), as_tensor(x2)
+    # PyTorch's formula: the product of the two norms, clamped below at eps (2.x's cosine_similarity).
+    denominator = clamp(norm(a, 2, dim) * norm(b, 2, dim), min=eps)
+    return (a * b).sum(dim) / denominator
 
 
 def _as_float(input: Any, dtype: Any) -> Tensor:
@@ -717,6 +766,8 @@ _TORCH_SIGNATURES = [
     "upsample",
 ]
 __all__ = [
+    "normalize",
+    "cosine_similarity",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_avg_pool3d",
