@@ -212,7 +212,6 @@ METHODS: dict[str, Any] = {
     "diag": arranging.diag,
     "trace": arranging.trace,
     "unique": counting.unique,
-    "bincount": counting.bincount,
     "tril": matrices.tril,
     "triu": matrices.triu,
     "outer": matrices.outer,
