@@ -6,7 +6,10 @@ $a + (-b)$, ``a / b`` is $a \cdot b^{-1}$), so none needs a gradient rule of its
 
 Python numbers meet a tensor as PyTorch's do: a float tensor keeps its dtype (``x * 0.5`` is
 float32 for a float32 ``x``), an integer tensor stays integer with an integer and becomes float32
-with a float, and true division of integers gives float32.
+with a float, and true division of integers gives float32. Two tensors of different dtypes meet
+by PyTorch's promotion (``conversions.result_dtype``), not NumPy's: a float32 tensor times an
+int64 one is float32 (NumPy would give float64), and a 0-d tensor does not widen a tensor with
+axes of its own category (``x * dn.tensor(2.0, dtype=dn.float64)`` stays float32).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import ops
-from deltanet.autograd.conversions import to_dtype
+from deltanet.autograd.conversions import promote, to_dtype
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -27,6 +30,8 @@ from deltanet.autograd.tensor import Tensor, leaf
 def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """``x`` and ``other`` as two tensors that combine with PyTorch's dtypes (see the module docstring)."""
     if isinstance(other, Tensor):
+        if other.data.dtype != x.data.dtype:
+            x, other = promote(x, other)
         return x, other
     kind = x.data.dtype.kind
     if kind == "f":
@@ -469,6 +474,8 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
             raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
+    if x.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
+        x = to_dtype(x, backend.DEFAULT_DTYPE)  # PyTorch: an integer tensor with a float bound is float32
     return ops.Clamp.apply(x, low=min, high=max)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd.conversions import leaf_copy
+from deltanet.autograd.conversions import leaf_copy, promote
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
@@ -624,7 +624,7 @@ def cat(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
             raise ValueError(
                 f"cat() along axis {axis} needs equal sizes on the other axes, got shapes {[x.shape for x in ts]}"
             )
-    return Cat.apply(*ts, axis=axis)
+    return Cat.apply(*promote(*ts), axis=axis)
 
 
 def stack(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
@@ -660,4 +660,4 @@ def stack(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
         raise ValueError(f"stack() needs tensors of equal shape, got {[x.shape for x in ts]}")
     if not -(ts[0].ndim + 1) <= axis <= ts[0].ndim:
         raise ValueError(f"stack() axis {axis} is out of range for tensors of rank {ts[0].ndim}")
-    return Stack.apply(*ts, axis=axis % (ts[0].ndim + 1))
+    return Stack.apply(*promote(*ts), axis=axis % (ts[0].ndim + 1))
