@@ -28,7 +28,7 @@ from deltanet.nn.activation import (
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from deltanet.nn.dropout import Dropout, Dropout2d
+from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.embedding import Embedding
 from deltanet.nn.linear import Flatten, Identity, Linear, Unflatten
 from deltanet.nn.local_response_norm import LocalResponseNorm
@@ -68,6 +68,7 @@ __all__ = [
     "BatchNorm3d",
     "Dropout",
     "Dropout2d",
+    "Dropout3d",
     "ELU",
     "Embedding",
     "Flatten",
