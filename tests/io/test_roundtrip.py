@@ -27,6 +27,7 @@ EXAMPLES = {
     nn.LogSoftmax: (lambda: nn.LogSoftmax(dim=-1), (2, 3)),
     nn.Dropout: (lambda: nn.Dropout(0.3, rng=5), (4, 6)),
     nn.Dropout2d: (lambda: nn.Dropout2d(0.3), (2, 4, 3, 3)),
+    nn.Dropout3d: (lambda: nn.Dropout3d(0.3), (2, 4, 2, 3, 3)),
     nn.BatchNorm1d: (lambda: nn.BatchNorm1d(3, momentum=None), (4, 3)),
     nn.BatchNorm2d: (lambda: nn.BatchNorm2d(3, eps=1e-3, affine=False), (2, 3, 4, 4)),
     nn.SyncBatchNorm: (lambda: nn.SyncBatchNorm(3, momentum=0.2), (2, 3, 4, 4)),

@@ -210,7 +210,7 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.Upsample(scale_factor=2, mode="bilinear"),
             (1, 2, 8),
-            r"Upsample\(scale_factor=2, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input "
+            r"Upsample\(scale_factor=2\.0, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input "
             r"of shape \(1, 2, 8\)",
         ),
     ],

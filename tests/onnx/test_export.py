@@ -115,6 +115,7 @@ LAYERS = [
     (nn.Identity(), (2, 5)),
     (nn.Dropout(0.5), (2, 5)),
     (nn.Dropout2d(0.5), (2, 3, 4, 4)),
+    (nn.Dropout3d(0.5), (2, 3, 2, 2, 2)),
     (nn.Flatten(), (2, 3, 4, 4)),
     (nn.Flatten(2), (2, 3, 4, 4)),
     (nn.Upsample(scale_factor=2), (1, 2, 3, 4)),

@@ -767,6 +767,19 @@ LAYERS += [
         ),
     ),
     LayerSpec(
+        nn.Dropout3d,
+        lambda: nn.Dropout3d(0.5, rng=0),
+        (2, 3, 2, 2, 2),
+        bad_rank=(4,),
+        bad_hyperparameters=(
+            _h(
+                "p",
+                lambda: nn.Dropout3d(1.5),
+                r"Dropout3d: p is the probability of dropping a unit, in \[0, 1\), got 1\.5",
+            ),
+        ),
+    ),
+    LayerSpec(
         nn.Upsample,
         lambda: nn.Upsample(scale_factor=2),
         (2, 2, 3, 3),
@@ -983,6 +996,7 @@ _BAD_RANK_MESSAGE = {
     nn.Linear: r"expected input with 4 features in its last axis, got shape \(\)",
     nn.GlobalAvgPool: r"global_avg_pool expects an input \(N, C, \*spatial\) with at least 3 axes, got shape \(2, 3\)",
     nn.Dropout2d: r"expected an input of shape \(N, C, \*spatial\) with at least 2 axes, got shape \(4,\)",
+    nn.Dropout3d: r"expected an input of shape \(N, C, D, H, W\) or \(C, D, H, W\), got shape \(4,\)",
     nn.Upsample: r"interpolate expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 3\)",
     nn.PReLU: r"prelu: 4 parameters need an input with 4 channels on axis 1, got shape \(4,\)",
     nn.Softmax: r"axis 1 is out of bounds for array of dimension 1",

@@ -31,7 +31,7 @@ from deltanet.nn.activation import (
 )
 from deltanet.nn.batchnorm import _BatchNorm
 from deltanet.nn.conv import _ConvNd
-from deltanet.nn.dropout import Dropout, Dropout2d
+from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.linear import Flatten, Identity, Linear
 from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
@@ -299,6 +299,7 @@ CONVERTERS: dict[type, Converter] = {
     Identity: _simple("Identity"),
     Dropout: _simple("Identity"),
     Dropout2d: _simple("Identity"),
+    Dropout3d: _simple("Identity"),
     Flatten: flatten,
     Upsample: upsample,
     LocalResponseNorm: local_response_norm,
