@@ -150,6 +150,12 @@ def test_local_response_norm_of_even_size_is_refused(tmp_path):
         dn.onnx.export(nn.Sequential(nn.LocalResponseNorm(4)), tmp_path / "lrn.onnx", input_shape=(1, 6, 2, 2))
 
 
+def test_a_padding_mode_other_than_zeros_is_refused(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"))
+    with pytest.raises(ExportError, match=r"layer '0' \(Conv2d\): padding_mode='reflect' has no conversion yet"):
+        dn.onnx.export(model, tmp_path / "reflect.onnx", input_shape=(1, 1, 4, 4))
+
+
 @pytest.mark.parametrize(
     "layer, shape", LAYERS, ids=lambda v: repr(v).replace("\n", "") if isinstance(v, nn.Module) else None
 )

@@ -30,7 +30,7 @@ from deltanet.nn.activation import (
     Tanh,
 )
 from deltanet.nn.batchnorm import _BatchNorm
-from deltanet.nn.conv import _ConvNd
+from deltanet.nn.conv import _ConvNd, _ConvTransposeNd
 from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.linear import Flatten, Identity, Linear
 from deltanet.nn.local_response_norm import LocalResponseNorm
@@ -84,6 +84,11 @@ def linear(g: Any, m: Linear, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
+    if m.padding_mode != "zeros":
+        raise ExportError(
+            f"layer '{path}' ({type(m).__name__}): padding_mode={m.padding_mode!r} has no conversion yet; "
+            f"only 'zeros' is exported (pad the input with F.pad in a layer of its own to keep the mode)"
+        )
     kernel = list(m.kernel_size)
     inputs = [src, g.initializer(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
@@ -279,6 +284,7 @@ def upsample(g: Any, m: Upsample, path: str, x: Any, src: str, dst: str) -> None
 CONVERTERS: dict[type, Converter] = {
     Linear: linear,
     _ConvNd: conv,
+    _ConvTransposeNd: conv,  # it has a forward of its own (output_size=)
     _PoolNd: pool,
     _AvgPoolNd: pool,
     _AdaptiveAvgPoolNd: adaptive_avg_pool,
