@@ -1165,7 +1165,7 @@ LOSSES = [
                 "pos_weight",
                 lambda: losses.BCEWithLogitsLoss(pos_weight=[np.nan]),
                 r"BCEWithLogitsLoss: pos_weight must be a finite number "
-                r"or a 1-D array of them \(one per class\), got \[nan\]",
+                r"or an array of them that broadcasts to the input, got \[nan\]",
             ),
         ),
     ),
