@@ -479,6 +479,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     return ops.Clamp.apply(x, low=min, high=max)
 
 
+clip = clamp  # PyTorch's alias (``torch.clip``, ``x.clip``)
+
+
 def maximum(input: Tensor, other: Any) -> Tensor:
     r"""$\max(x, y)$, elementwise with broadcasting; on a tie each input gets half the gradient.
 

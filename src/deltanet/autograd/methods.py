@@ -166,7 +166,7 @@ METHODS: dict[str, Any] = {
     "sort": sorting.sort,
     "argsort": sorting.argsort,
     "topk": sorting.topk,
-    "flip": sorting.flip,
+    "flip": sorting.flip_method,
     "cumsum": sorting.cumsum,
     # shapes
     "reshape": shapes.reshape,
