@@ -85,3 +85,26 @@ def test_mixed_dtype_gradcheck():
     x = dn.tensor(np.array([0.5, -1.5, 2.0]), dtype=dn.float64, requires_grad=True)
     k = dn.tensor(np.array([1, 2, 3]))
     assert dn.gradcheck(lambda x: (x * k + k) / (k + 1.0), (x,))
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sin", "cos", "tanh", "sigmoid", "sqrt"])
+@pytest.mark.parametrize("dtype", [I64, I32, U8, B])
+def test_real_functions_of_integer_tensors_are_float32_as_pytorch(name, dtype):
+    torch = pytest.importorskip("torch")
+    a = np.array([1, 2, 3, 1]).astype(dtype)
+    for ours, theirs in [
+        (getattr(dn, name)(dn.tensor(a)), getattr(torch, name)(torch.from_numpy(a))),
+        (getattr(dn.tensor(a), name)(), getattr(torch.from_numpy(a), name)()),
+    ]:
+        assert ours.dtype == dn.float32 and theirs.dtype == torch.float32
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [I64, I32, U8, B, dn.int8, dn.int16])
+def test_integer_sums_are_int64_as_pytorch(dtype):
+    torch = pytest.importorskip("torch")
+    a = np.array([[200, 100], [1, 0]]).astype(dtype)
+    for kwargs in ({}, {"dim": 0}, {"dim": (0, 1), "keepdim": True}):
+        ours, theirs = dn.tensor(a).sum(**kwargs), torch.from_numpy(a).sum(**kwargs)
+        assert ours.dtype == dn.int64 and theirs.dtype == torch.int64
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -696,6 +696,22 @@ for _d, (_max, _avg, _ada) in {
 LAYERS += [
     LayerSpec(nn.GlobalAvgPool, lambda: nn.GlobalAvgPool(), (2, 3, 4, 4), bad_rank=(2, 3)),
 ]
+for _d, _shape in ((1, (2, 3, 4)), (2, (2, 3, 4, 4)), (3, (1, 2, 3, 3, 3))):
+    for _kind in ("Zero", "Constant", "Reflection", "Replication"):
+        _cls = getattr(nn, f"{_kind}Pad{_d}d")
+        _make = (lambda c=_cls: c(1, 0.5)) if _kind == "Constant" else (lambda c=_cls: c(1))
+        _bad = (
+            _h(
+                "padding length",
+                (lambda c=_cls, d=_d: c((1,) * (2 * d + 1), 0.5))
+                if _kind == "Constant"
+                else (lambda c=_cls, d=_d: c((1,) * (2 * d + 1))),
+                rf"{_cls.__name__}: padding must be an int or a tuple of {2 * _d} ints",
+            ),
+        )
+        # The constant pads take any rank (PyTorch's too); the others (C, *S) or (N, C, *S).
+        _rank = None if _kind in ("Zero", "Constant") else _shape[2:]
+        LAYERS.append(LayerSpec(_cls, _make, _shape, bad_rank=_rank, bad_hyperparameters=_bad))
 LAYERS.append(
     LayerSpec(
         nn.SyncBatchNorm,

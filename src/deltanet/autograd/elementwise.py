@@ -62,6 +62,13 @@ def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     return x, y
 
 
+def _floating(x: Any) -> Tensor:
+    """``x`` as a tensor for a function with real values (exp, sqrt, sigmoid, ...): an integer or
+    bool tensor becomes float32 first, as in PyTorch (NumPy would compute in float64)."""
+    x = _tensor(x)
+    return x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)
+
+
 def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else as_tensor(x)
 
@@ -311,7 +318,7 @@ def exp(input: Tensor) -> Tensor:
         >>> dn.exp(dn.tensor([0.0])).tolist()
         [1.0]
     """
-    return ops.Exp.apply(_tensor(input))
+    return ops.Exp.apply(_floating(input))
 
 
 def log(input: Tensor) -> Tensor:
@@ -325,7 +332,7 @@ def log(input: Tensor) -> Tensor:
         >>> dn.log(dn.tensor([1.0])).tolist()
         [0.0]
     """
-    return ops.Log.apply(_tensor(input))
+    return ops.Log.apply(_floating(input))
 
 
 def sin(input: Tensor) -> Tensor:
@@ -339,7 +346,7 @@ def sin(input: Tensor) -> Tensor:
         >>> dn.sin(dn.tensor([0.0])).tolist()
         [0.0]
     """
-    return ops.Sin.apply(_tensor(input))
+    return ops.Sin.apply(_floating(input))
 
 
 def cos(input: Tensor) -> Tensor:
@@ -353,7 +360,7 @@ def cos(input: Tensor) -> Tensor:
         >>> dn.cos(dn.tensor([0.0])).tolist()
         [1.0]
     """
-    return ops.Cos.apply(_tensor(input))
+    return ops.Cos.apply(_floating(input))
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -367,7 +374,7 @@ def tanh(input: Tensor) -> Tensor:
         >>> dn.tanh(dn.tensor([0.0])).tolist()
         [0.0]
     """
-    return ops.Tanh.apply(_tensor(input))
+    return ops.Tanh.apply(_floating(input))
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -381,7 +388,7 @@ def sigmoid(input: Tensor) -> Tensor:
         >>> dn.sigmoid(dn.tensor([0.0])).tolist()
         [0.5]
     """
-    return ops.Sigmoid.apply(_tensor(input))
+    return ops.Sigmoid.apply(_floating(input))
 
 
 def relu(input: Tensor) -> Tensor:
@@ -409,7 +416,7 @@ def sqrt(input: Tensor) -> Tensor:
         >>> dn.sqrt(dn.tensor([4.0])).tolist()
         [2.0]
     """
-    return ops.Sqrt.apply(_tensor(input))
+    return ops.Sqrt.apply(_floating(input))
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name

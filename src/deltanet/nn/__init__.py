@@ -46,6 +46,20 @@ from deltanet.nn.loss import (
 )
 from deltanet.nn.module import Module, Parameter
 from deltanet.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
+from deltanet.nn.padding import (
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from deltanet.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -87,6 +101,18 @@ __all__ = [
     "ModuleList",
     "PReLU",
     "Parameter",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
     "PixelShuffle",
     "PixelUnshuffle",
     "ReLU",
