@@ -6,12 +6,14 @@ The idioms of PyTorch's `examples/vae/main.py` (`fc1`/`fc21`/`fc22`/`fc3`/`fc4`,
 plus `-0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())`, `train_loss += loss.item()`,
 `len(train_loader.dataset)`), with `eps` drawn from NumPy (the two libraries' `randn_like` draw
 different numbers); and of convolutional autoencoders for volumes (MONAI's `AutoEncoder`, course
-notebooks): `nn.Conv3d`, `nn.BatchNorm3d`, `nn.MaxPool3d(2)`, `nn.ConvTranspose3d(..., stride=2)`,
+notebooks): `nn.ReplicationPad3d(1)` before an unpadded `nn.Conv3d`, `nn.BatchNorm3d`,
+`nn.Dropout3d`, `nn.MaxPool3d(2)`, `nn.ConvTranspose3d(..., stride=2)`,
 `nn.LeakyReLU(0.1)`, `nn.Flatten` / `nn.Unflatten`; volumes built with `torch.stack` and
 `x.permute(0, 4, 1, 2, 3)` (channels-last to channels-first); `nn.MSELoss()`, `nn.L1Loss()`,
 `F.mse_loss(..., reduction="sum")`; `torch.optim.Adam`, `model.train()` / `model.eval()`,
 `torch.no_grad()`, `optimizer.zero_grad(set_to_none=True)`; the latent code as
-`model.encoder(x).detach()`, `torch.clamp(recon, 0, 1)`, `.mean(dim=0)`, `torch.norm`.
+`model.encoder(x).detach()`, `torch.clamp(recon, 0, 1)`, `.mean(dim=0)`, `torch.norm`; a voxel
+count `(recon > 0.25).sum().item()` (an int64 sum) and its fraction `/ recon.numel()`.
 """
 
 import numpy as np
@@ -21,15 +23,18 @@ from torch import nn, optim
 from torch.utils.data import DataLoader, TensorDataset
 
 TOLERANCE = {"rtol": 2e-3, "atol": 1e-4}
+P_DROP = 0.0  # Dropout3d kept with p = 0: the two libraries' random masks differ
 
 
 class VolumeAutoencoder(nn.Module):
     def __init__(self, channels=1, features=4, latent=8):
         super().__init__()
         self.encoder = nn.Sequential(
-            nn.Conv3d(channels, features, kernel_size=3, padding=1),
+            nn.ReplicationPad3d(1),
+            nn.Conv3d(channels, features, kernel_size=3),
             nn.BatchNorm3d(features),
             nn.LeakyReLU(0.1),
+            nn.Dropout3d(p=P_DROP),
             nn.MaxPool3d(2),
             nn.Conv3d(features, features * 2, kernel_size=3, padding=1),
             nn.LeakyReLU(0.1),
@@ -140,9 +145,11 @@ def train_volume(model, rng):
             "log": log,
             "sum_sq": F.mse_loss(recon, volumes, reduction="sum").item(),
             "l1": l1(recon, volumes).item(),
-            "code_mean": codes.mean(dim=0).tolist(),
+            "code_shape": list(codes.mean(dim=0).shape),
             "code_norm": torch.norm(codes).item(),
             "shape": list(recon.shape),
+            "bright_voxels": (recon > 0.25).sum().item(),
+            "bright_fraction": ((recon > 0.25).sum() / recon.numel()).item(),
         }
 
 

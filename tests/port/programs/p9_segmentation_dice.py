@@ -3,17 +3,21 @@
 The idioms of medical-imaging research code (MONAI's and the Kaggle/brain-MRI U-Nets'
 `DiceLoss`, `dice_coef`, `iou_score`): blocks built as `nn.Sequential(OrderedDict([...]))` with
 named `nn.Conv2d`, `nn.BatchNorm2d`, `nn.ReLU(inplace=True)` and `nn.Dropout2d`; `nn.MaxPool2d`,
-`nn.ConvTranspose2d(..., kernel_size=2, stride=2)` and `nn.Upsample(scale_factor=2,
-mode="bilinear", align_corners=False)`; `F.interpolate(..., size=..., mode="bilinear",
+`nn.ConvTranspose2d(..., stride=2)` called with `output_size=skip.size()` (an odd skip size) and
+`nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)`; `nn.Conv2d(...,
+padding_mode="reflect")`; `F.interpolate(..., size=..., mode="bilinear",
 align_corners=False)` to match a skip's size; `F.pad`; `torch.cat(..., dim=1)`;
 `model.apply(init_weights)` with `isinstance(m, nn.Conv2d)` and
-`nn.init.kaiming_normal_(m.weight, nonlinearity="relu")`, `nn.init.zeros_`, `nn.init.constant_`;
+`nn.init.kaiming_normal_(m.weight, nonlinearity="relu")`, `nn.init.zeros_`, and
+`nn.init.constant_(m.weight.data, 1)` on a parameter's `.data` (the DCGAN `weights_init` form);
 `named_modules()`; the trainable-parameter count `sum(p.numel() for p in model.parameters() if
 p.requires_grad)`; a Dice loss from `torch.sigmoid`, `.sum(dim=(2, 3))`, `smooth` and
-`1 - dice.mean()`, added to `nn.BCEWithLogitsLoss(pos_weight=torch.tensor([...]))`;
+`1 - dice.mean()`, added to `nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0]).view(1, 1, 1))`
+(a per-channel weight);
 `torch.optim.AdamW(weight_decay=...)` and `ReduceLROnPlateau(optimizer, mode="min", factor=0.5,
 patience=1)`; `model.train()` / `model.eval()` with `torch.no_grad()` validation;
-`(torch.sigmoid(logits) > 0.5).float()`, an IoU metric with `torch.clamp(union, min=...)`;
+`(torch.sigmoid(logits) > 0.5).float()`, an IoU metric against `targets.long()` with
+`torch.clamp(union, min=...)` (and the dtype of its result);
 a checkpoint dict saved with `torch.save` and restored with `torch.load` and `load_state_dict`.
 Dropout is kept in the model with p = 0 so that the two libraries' runs stay comparable step by
 step (their random streams differ); weights are re-initialised by `model.apply` from a NumPy seed
@@ -57,10 +61,10 @@ class LesionUNet(nn.Module):
         self.encoder2 = conv_block(f, f * 2, name="enc2")
         self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
         self.bottleneck = conv_block(f * 2, f * 4, name="bottleneck")
-        self.upconv2 = nn.ConvTranspose2d(f * 4, f * 2, kernel_size=2, stride=2)
+        self.upconv2 = nn.ConvTranspose2d(f * 4, f * 2, kernel_size=4, stride=2, padding=1)
         self.decoder2 = conv_block(f * 4, f * 2, name="dec2")
         self.up1 = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
-        self.reduce1 = nn.Conv2d(f * 2, f, kernel_size=1)
+        self.reduce1 = nn.Conv2d(f * 2, f, kernel_size=3, padding=1, padding_mode="reflect")
         self.decoder1 = conv_block(f * 2, f, name="dec1")
         self.dropout = nn.Dropout(P_DROP)
         self.conv = nn.Conv2d(in_channels=f, out_channels=out_channels, kernel_size=1)
@@ -69,7 +73,7 @@ class LesionUNet(nn.Module):
         enc1 = self.encoder1(x)
         enc2 = self.encoder2(self.pool1(enc1))
         bottleneck = self.bottleneck(self.pool2(enc2))
-        dec2 = self.upconv2(bottleneck)
+        dec2 = self.upconv2(bottleneck, output_size=enc2.size())
         if dec2.shape[-2:] != enc2.shape[-2:]:
             dec2 = F.interpolate(dec2, size=enc2.shape[-2:], mode="bilinear", align_corners=False)
         dec2 = self.decoder2(torch.cat((dec2, enc2), dim=1))
@@ -94,8 +98,8 @@ def init_weights(m, rng):
         if m.bias is not None:
             nn.init.zeros_(m.bias)
     elif isinstance(m, nn.BatchNorm2d):
-        nn.init.constant_(m.weight, 1)
-        nn.init.constant_(m.bias, 0)
+        nn.init.constant_(m.weight.data, 1)
+        nn.init.constant_(m.bias.data, 0)
 
 
 class DiceLoss(nn.Module):
@@ -113,6 +117,7 @@ class DiceLoss(nn.Module):
 
 def iou_score(logits, targets, eps=1e-7):
     preds = (torch.sigmoid(logits) > 0.5).float()
+    targets = targets.long()  # masks often arrive as integer labels: float * long stays float32
     intersection = (preds * targets).sum(dim=(1, 2, 3))
     union = preds.sum(dim=(1, 2, 3)) + targets.sum(dim=(1, 2, 3)) - intersection
     return (intersection / torch.clamp(union, min=eps)).mean()
@@ -135,7 +140,7 @@ def run(model, workdir):
     names = [name for name, m in model.named_modules() if isinstance(m, nn.BatchNorm2d)]
     n_params = sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-    bce = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0]))
+    bce = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0]).view(1, 1, 1))
     dice_loss = DiceLoss(smooth=1.0)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-2)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=1)
@@ -154,9 +159,11 @@ def run(model, workdir):
         with torch.no_grad():
             val_logits = model(val_images)
             val_loss = (bce(val_logits, val_masks) + dice_loss(val_logits, val_masks)).item()
-            iou = iou_score(val_logits, val_masks).item()
+            iou = iou_score(val_logits, val_masks)
+        iou_dtype = str(iou.dtype)
+        iou = iou.item()
         scheduler.step(val_loss)
-        history.append((loss.item(), val_loss, iou, optimizer.param_groups[0]["lr"]))
+        history.append((loss.item(), val_loss, iou, optimizer.param_groups[0]["lr"], iou_dtype.split(".")[-1]))
 
     path = os.path.join(workdir, "best_model.pth")
     torch.save({"epoch": 4, "state_dict": model.state_dict(), "optimizer": optimizer.state_dict()}, path)
