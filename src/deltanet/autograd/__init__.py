@@ -28,6 +28,7 @@ from deltanet.autograd.compare import (
     ne,
 )
 from deltanet.autograd.conversions import parse_to_args
+from deltanet.autograd.counting import bincount, count_nonzero, unique
 from deltanet.autograd.elementwise import (
     abs,
     add,
@@ -234,6 +235,9 @@ __all__ = [
     "tanh",
     "tensor",
     "topk",
+    "unique",
+    "bincount",
+    "count_nonzero",
     "transpose",
     "unbind",
     "unbroadcast",

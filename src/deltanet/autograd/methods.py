@@ -19,6 +19,7 @@ from typing import Any
 from deltanet.autograd import (
     compare,
     conversions,
+    counting,
     elementwise,
     engine,
     factories,
@@ -168,6 +169,9 @@ METHODS: dict[str, Any] = {
     "topk": sorting.topk,
     "flip": sorting.flip_method,
     "cumsum": sorting.cumsum,
+    "unique": counting.unique,
+    "bincount": counting.bincount,
+    "count_nonzero": counting.count_nonzero,
     # shapes
     "reshape": shapes.reshape,
     "view": shapes.view,
