@@ -245,3 +245,18 @@ def test_binary_cross_entropy_weights_of_any_broadcasting_shape_are_pytorchs(nam
         nn.CrossEntropyLoss(weight=np.ones((3, 1)))
     with pytest.raises(ValueError, match=r"pos_weight of shape \(5, 5\) does not broadcast to the input's shape"):
         nn.BCEWithLogitsLoss(pos_weight=np.ones((5, 5)))(dn.tensor(z), dn.tensor(y))
+
+
+@pytest.mark.parametrize("name", ["MSELoss", "L1Loss", "SmoothL1Loss"])  # PyTorch's Huber fails in backward
+def test_a_float64_target_makes_a_float64_loss_with_a_float32_gradient_as_pytorch(name):
+    a = np.random.default_rng(5).normal(size=(4, 3)).astype(np.float32)
+    y = np.random.default_rng(6).normal(size=(4, 3))  # float64, as data from NumPy often is
+    x, tx = dn.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    loss, tloss = getattr(nn, name)()(x, dn.tensor(y)), getattr(torch.nn, name)()(tx, torch.tensor(y))
+    assert loss.dtype == dn.float64 and tloss.dtype == torch.float64
+    loss.backward(), tloss.backward()
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-12)
+    assert x.grad.dtype == np.float32 and tx.grad.dtype == torch.float32
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-6)
+    # a float32 target keeps the float32 loss
+    assert getattr(nn, name)()(x, dn.tensor(y.astype(np.float32))).dtype == dn.float32

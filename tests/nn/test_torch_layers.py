@@ -98,3 +98,9 @@ def test_upsample_prints_and_stores_its_factor_as_torch(spec):
     ours, theirs = eval("nn." + spec), eval("torch.nn." + spec)  # noqa: S307 (our own specs)
     assert repr(ours) == repr(theirs)
     assert ours.scale_factor == theirs.scale_factor and type(ours.scale_factor) is type(theirs.scale_factor)
+
+
+def test_identity_takes_and_ignores_arguments_as_torch():
+    x = dn.tensor([1.0, 2.0])
+    assert nn.Identity(54, unused_argument1=0.1)(x) is x
+    assert repr(nn.Identity(3)) == repr(torch.nn.Identity(3)) == "Identity()"
