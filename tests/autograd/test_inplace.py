@@ -439,3 +439,29 @@ def test_the_version_message_counts_the_edits():
             y.add_(0)
     with pytest.raises(RuntimeError, match=r"is at version 40; expected an earlier version instead"):
         z.sum().backward()
+
+
+@pytest.mark.parametrize("name", ["exp_", "log_", "sqrt_", "sigmoid_", "tanh_", "sin_", "cos_", "abs_", "neg_"])
+def test_elementwise_in_place_methods_are_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.5, 1.5], [2.0, 0.25]])
+    x, tx = dn.tensor(a.copy()), torch.tensor(a.copy())
+    assert getattr(x, name)() is x
+    getattr(tx, name)()
+    np.testing.assert_allclose(x.numpy(), tx.numpy(), rtol=1e-12)
+    # recorded: the gradient flows through the in-place op as through its out-of-place twin
+    w, tw = dn.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = w * 1.0, tw * 1.0
+    getattr(y, name)().sum().backward()
+    getattr(ty, name)().sum().backward()
+    np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=1e-12)
+    assert dn.gradcheck(lambda t: getattr(t * 1.0, name)(), [dn.tensor(a, requires_grad=True)])
+
+
+def test_real_in_place_methods_refuse_integer_tensors():
+    with pytest.raises(ValueError, match=r"exp_: the result cannot be stored in this tensor of dtype int64"):
+        dn.tensor([1, 2]).exp_()
+    x = dn.tensor([-1, 2])
+    assert x.abs_().tolist() == [1, 2] and x.neg_().tolist() == [-1, -2]
+    with pytest.raises(RuntimeError, match=r"a leaf Variable that requires grad"):
+        dn.tensor([1.0], requires_grad=True).sigmoid_()

@@ -105,3 +105,26 @@ def test_flip_is_a_copy_as_in_pytorch():
     x = dn.ones(3)
     x.flip(0).add_(1)
     assert x.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_flip_method_takes_the_axes_one_by_one_as_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x, tx = dn.tensor(a), torch.tensor(a)
+    for ours, theirs in [
+        (x.flip(1, 2), tx.flip(1, 2)),
+        (x.flip([0, 2]), tx.flip([0, 2])),
+        (x.flip(-1), tx.flip(-1)),
+        (x.flip(dims=(0,)), tx.flip(dims=(0,))),
+        (dn.flip(x, dims=[2]), torch.flip(tx, dims=[2])),
+    ]:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(TypeError, match=r"flip\(\) missing the axes"):
+        x.flip()
+    with pytest.raises(ValueError, match=r"flip: each axis may appear once"):
+        x.flip(1, 1)
+
+
+def test_clip_is_clamp():
+    x = dn.tensor([-2.0, 0.5, 3.0])
+    assert dn.clip(x, 0, 1).tolist() == x.clip(0, 1).tolist() == [0.0, 0.5, 1.0]

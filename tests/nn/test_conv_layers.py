@@ -17,6 +17,10 @@ CONV_LAYERS = [
     ("Conv2d", (4, 6, (3, 2)), dict(stride=(2, 1), dilation=(1, 2), groups=2, bias=False)),
     ("Conv2d", (3, 4, 3), dict(padding="same")),
     ("Conv3d", (2, 4, 3), dict(padding=1, groups=2)),
+    ("Conv2d", (3, 4, 3), dict(padding=1, padding_mode="reflect")),
+    ("Conv2d", (3, 4, (3, 5)), dict(stride=2, padding=(1, 2), padding_mode="circular")),
+    ("Conv3d", (2, 2, 3), dict(padding=1, padding_mode="replicate")),
+    ("Conv1d", (2, 4, 4), dict(padding="same", padding_mode="reflect")),
     ("ConvTranspose1d", (4, 2, 3), dict(stride=2, output_padding=1)),
     ("ConvTranspose2d", (32, 16, 2), dict(stride=2)),
     ("ConvTranspose2d", (4, 6, 3), dict(stride=2, padding=1, output_padding=1, groups=2)),
@@ -210,7 +214,7 @@ def test_hyperparameters_checked_in_init(make, message):
         (
             nn.Upsample(scale_factor=2, mode="bilinear"),
             (1, 2, 8),
-            r"Upsample\(scale_factor=2, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input "
+            r"Upsample\(scale_factor=2\.0, mode='bilinear'\): interpolate: mode 'bilinear' does not fit an input "
             r"of shape \(1, 2, 8\)",
         ),
     ],
@@ -290,3 +294,38 @@ def test_small_cnn_matches_torch_end_to_end(rng):
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-8, atol=1e-10)
     for (name, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
         np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-8, atol=1e-10, err_msg=name)
+
+
+@pytest.mark.parametrize("cls_name", ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"])
+def test_transposed_output_size_picks_the_output_padding_as_torch(rng, cls_name):
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn, cls_name)(2, 3, 3, stride=2, padding=1).double()
+    ours = getattr(nn, cls_name)(2, 3, 3, stride=2, padding=1, dtype=np.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    dims = int(cls_name[-2])
+    data = rng.standard_normal((1, 2) + (4,) * dims)
+    for size in ([7] * dims, [8] * dims, [1, 3] + [8] * dims):  # 7 and 8 both undo a stride-2 conv
+        z = ours(dn.tensor(data), output_size=size)
+        tz = theirs(torch.tensor(data), output_size=size)
+        np.testing.assert_allclose(z.data, tz.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert ours.output_padding == (0,) * dims  # output_size applies to that call only
+    with pytest.raises(
+        ValueError, match=rf"{cls_name}.*output_size \[9.*axis 0 can be 7 to 8 for an input of size 4, got 9"
+    ):
+        ours(dn.tensor(data), output_size=[9] * dims)
+    with pytest.raises(ValueError, match=r"output_size must have"):
+        ours(dn.tensor(data), output_size=[8] * (dims + 1))
+
+
+def test_padding_modes_are_checked_and_unet_decoder_sizes_recovered():
+    with pytest.raises(ValueError, match=r"Conv2d: padding_mode must be one of 'zeros', 'reflect'.*got 'mirror'"):
+        nn.Conv2d(1, 1, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match=r'ConvTranspose2d: only padding_mode="zeros" is supported'):
+        nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 1, .*padding_mode=reflect\): pad: .*reflect"):
+        nn.Conv2d(1, 1, 5, padding=3, padding_mode="reflect")(dn.tensor(np.zeros((1, 1, 2, 2))))
+    # an odd-sized skip connection: the decoder asks for the encoder's size
+    down = nn.Conv2d(1, 2, 3, stride=2, padding=1)
+    up = nn.ConvTranspose2d(2, 1, 3, stride=2, padding=1)
+    x = dn.tensor(np.zeros((1, 1, 9, 7), dtype=np.float32))
+    assert up(down(x), output_size=x.shape).shape == x.shape

@@ -193,3 +193,46 @@ def test_non_contiguous_input_gives_the_same_result():
     a = F.dropout(dn.Tensor(x_nc), 0.5, rng=2).data
     b = F.dropout(dn.tensor(np.ascontiguousarray(x_nc)), 0.5, rng=2).data
     np.testing.assert_array_equal(a, b)
+
+
+# -- Dropout3d ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(2, 3, 2, 2, 2), (3, 2, 3, 1), (1, 1, 1, 1, 1)])
+def test_dropout3d_gradcheck(shape):
+    x = dn.tensor(np.random.default_rng(4).standard_normal(shape), requires_grad=True)
+    assert dn.gradcheck(lambda t: F.dropout3d(t, p=0.5, rng=7), [x])
+
+
+@pytest.mark.parametrize(("shape", "mask_shape"), [((3, 5, 2, 3, 4), (3, 5, 1, 1, 1)), ((5, 2, 3, 4), (5, 1, 1, 1))])
+def test_dropout3d_drops_whole_volume_channels_batched_or_not(shape, mask_shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    a = F.dropout3d(dn.tensor(x), p=0.5, rng=11).data
+    scale = _reference_scale(mask_shape, 0.5, 11)
+    np.testing.assert_allclose(a, x * scale, atol=1e-15)
+    assert 0 < (scale == 0).sum() < scale.size
+
+
+def test_dropout3d_module_matches_pytorchs_shape_rules_and_modes():
+    torch = pytest.importorskip("torch")
+    x = np.ones((2, 8, 2, 2, 2), np.float32)
+    for volume in (x, x[0]):  # batched, and one unbatched (C, D, H, W) volume
+        ours = nn.Dropout3d(0.5, rng=0)(dn.tensor(volume)).data
+        theirs = torch.nn.Dropout3d(0.5)(torch.from_numpy(volume)).numpy()
+        for out in (ours, theirs):  # one value, 0 or 2, per channel
+            per_channel = out.reshape(*out.shape[: out.ndim - 3], -1)
+            assert set(np.unique(per_channel)) <= {0.0, 2.0}
+            assert (per_channel.min(axis=-1) == per_channel.max(axis=-1)).all()
+    layer = nn.Dropout3d(0.3).eval()
+    np.testing.assert_array_equal(layer(dn.tensor(x)).data, x)
+    assert F.dropout3d(dn.tensor(x), 0.3).dtype == dn.float32
+    assert repr(nn.Dropout3d(0.2)) == repr(torch.nn.Dropout3d(0.2)) == "Dropout3d(p=0.2, inplace=False)"
+    np.testing.assert_array_equal(dn.nn.functional.dropout3d(dn.tensor(x), 0.5, training=False).data, x)
+
+
+def test_dropout3d_refuses_other_ranks_and_bad_p():
+    with pytest.raises(
+        ValueError,
+        match=r"dropout3d: expected an input of shape \(N, C, D, H, W\) or \(C, D, H, W\), got shape \(2, 3, 4\)",
+    ):
+        F.dropout3d(dn.tensor(np.ones((2, 3, 4))), 0.5)
+    with pytest.raises(ValueError, match=r"dropout3d: p must be in \[0, 1\)"):
+        F.dropout3d(dn.tensor(np.ones((1, 1, 1, 1, 1))), 1.0)

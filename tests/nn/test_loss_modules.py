@@ -215,3 +215,48 @@ def test_bad_hyperparameters(make, message):
 def test_bce_weight_that_does_not_broadcast():
     with pytest.raises(ValueError, match=r"binary_cross_entropy: weight of shape \(3,\) does not broadcast"):
         nn.BCELoss(weight=[1.0, 2.0, 3.0])(dn.tensor(np.full((2, 4), 0.5)), np.ones((2, 4)))
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("BCEWithLogitsLoss", {"pos_weight": np.array([1.0, 2.0, 3.0]).reshape(3, 1, 1)}),
+        (
+            "BCEWithLogitsLoss",
+            {"pos_weight": np.full((1, 4, 5), 2.5), "weight": np.linspace(0.5, 1.5, 20).reshape(4, 5)},
+        ),
+        ("BCELoss", {"weight": np.linspace(0.5, 1.5, 20).reshape(1, 1, 4, 5)}),
+    ],
+)
+def test_binary_cross_entropy_weights_of_any_broadcasting_shape_are_pytorchs(name, kwargs):
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(2, 3, 4, 5))
+    y = (rng.uniform(size=z.shape) > 0.6).astype(np.float64)
+    a = 1 / (1 + np.exp(-z)) if name == "BCELoss" else z
+    ours = getattr(nn, name)(**kwargs)
+    theirs = getattr(torch.nn, name)(**{k: torch.tensor(v) for k, v in kwargs.items()})
+    x, tx = dn.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    loss, tloss = ours(x, dn.tensor(y)), theirs(tx, torch.tensor(y))
+    loss.backward(), tloss.backward()
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-14)
+    assert set(ours.state_dict()) == set(theirs.state_dict())
+    with pytest.raises(ValueError, match=r"CrossEntropyLoss: weight must be a finite number or a 1-D array"):
+        nn.CrossEntropyLoss(weight=np.ones((3, 1)))
+    with pytest.raises(ValueError, match=r"pos_weight of shape \(5, 5\) does not broadcast to the input's shape"):
+        nn.BCEWithLogitsLoss(pos_weight=np.ones((5, 5)))(dn.tensor(z), dn.tensor(y))
+
+
+@pytest.mark.parametrize("name", ["MSELoss", "L1Loss", "SmoothL1Loss"])  # PyTorch's Huber fails in backward
+def test_a_float64_target_makes_a_float64_loss_with_a_float32_gradient_as_pytorch(name):
+    a = np.random.default_rng(5).normal(size=(4, 3)).astype(np.float32)
+    y = np.random.default_rng(6).normal(size=(4, 3))  # float64, as data from NumPy often is
+    x, tx = dn.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    loss, tloss = getattr(nn, name)()(x, dn.tensor(y)), getattr(torch.nn, name)()(tx, torch.tensor(y))
+    assert loss.dtype == dn.float64 and tloss.dtype == torch.float64
+    loss.backward(), tloss.backward()
+    np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-12)
+    assert x.grad.dtype == np.float32 and tx.grad.dtype == torch.float32
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-6)
+    # a float32 target keeps the float32 loss
+    assert getattr(nn, name)()(x, dn.tensor(y.astype(np.float32))).dtype == dn.float32

@@ -135,3 +135,32 @@ def test_deltanet_names_and_torch_names_side_by_side():
         warnings.simplefilter("error")
         assert dn.init.normal(_param(100, 100), rng=0).data.std() == pytest.approx(0.01, rel=0.05)  # deltanet's default
         assert init.normal_(_param(100, 100), generator=0).data.std() == pytest.approx(1.0, rel=0.05)  # PyTorch's
+
+
+def test_a_parameters_data_is_filled_in_place_as_in_the_dcgan_weights_init():
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            nn.init.normal_(m.weight.data, 1.0, 0.02)
+            nn.init.constant_(m.bias.data, 0)
+
+    model = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))
+    dn.manual_seed(0)
+    model.apply(weights_init)
+    assert abs(model[0].weight.data.std() - 0.02) < 0.002
+    assert abs(model[1].weight.data.mean() - 1.0) < 0.01 and not model[1].bias.data.any()
+    w = nn.Parameter(np.zeros((4, 5), dtype=np.float32))
+    for fill in (init.zeros_, init.ones_, init.eye_, init.xavier_uniform_, init.kaiming_normal_, init.orthogonal_):
+        assert fill(w.data) is w.data and w.data.dtype == np.float32
+    init.trunc_normal_(w.data, std=0.1, a=-0.1, b=0.1)
+    assert np.abs(w.data).max() <= 0.1 and w.data.std() > 0
+
+
+def test_an_integer_array_is_refused():
+    with pytest.raises(
+        ValueError,
+        match=r"normal_: expected a float Tensor, Parameter or \.data array to fill, got an array of dtype int64",
+    ):
+        init.normal_(np.zeros(3, dtype=np.int64))

@@ -82,3 +82,25 @@ def test_upsample_positional_size_is_torchs():
     assert nn.Upsample(4)(dn.tensor(np.zeros((1, 1, 2)))).shape == (1, 1, 4)
     with pytest.raises(ValueError, match=r"Upsample: align_corners=False only applies to the linear modes"):
         nn.Upsample(scale_factor=2, align_corners=False)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "Upsample(scale_factor=2)",
+        "Upsample(scale_factor=2, mode='bilinear', align_corners=False)",
+        "Upsample(size=(4, 5), mode='bilinear', align_corners=True)",
+        "Upsample(scale_factor=(2, 1.5), mode='nearest')",
+        "Upsample(size=7)",
+    ],
+)
+def test_upsample_prints_and_stores_its_factor_as_torch(spec):
+    ours, theirs = eval("nn." + spec), eval("torch.nn." + spec)  # noqa: S307 (our own specs)
+    assert repr(ours) == repr(theirs)
+    assert ours.scale_factor == theirs.scale_factor and type(ours.scale_factor) is type(theirs.scale_factor)
+
+
+def test_identity_takes_and_ignores_arguments_as_torch():
+    x = dn.tensor([1.0, 2.0])
+    assert nn.Identity(54, unused_argument1=0.1)(x) is x
+    assert repr(nn.Identity(3)) == repr(torch.nn.Identity(3)) == "Identity()"

@@ -115,6 +115,19 @@ LAYERS = [
     (nn.Identity(), (2, 5)),
     (nn.Dropout(0.5), (2, 5)),
     (nn.Dropout2d(0.5), (2, 3, 4, 4)),
+    (nn.Dropout3d(0.5), (2, 3, 2, 2, 2)),
+    (nn.ZeroPad1d((1, 2)), (2, 3, 4)),
+    (nn.ZeroPad2d((1, 0, 2, 1)), (1, 2, 3, 4)),
+    (nn.ZeroPad3d(1), (1, 2, 2, 3, 2)),
+    (nn.ConstantPad1d(2, 0.5), (2, 3, 4)),
+    (nn.ConstantPad2d((0, 1, 1, 0), -1.5), (1, 2, 3, 4)),
+    (nn.ConstantPad3d((1, 0, 0, 1, 1, 0), 2.0), (1, 2, 2, 3, 2)),
+    (nn.ReflectionPad1d((2, 1)), (2, 3, 4)),
+    (nn.ReflectionPad2d(1), (1, 2, 3, 4)),
+    (nn.ReflectionPad3d((1, 0, 1, 1, 0, 1)), (1, 2, 2, 3, 3)),
+    (nn.ReplicationPad1d(2), (2, 3, 4)),
+    (nn.ReplicationPad2d((2, 1, 0, 3)), (1, 2, 3, 4)),
+    (nn.ReplicationPad3d(1), (1, 2, 2, 3, 2)),
     (nn.Flatten(), (2, 3, 4, 4)),
     (nn.Flatten(2), (2, 3, 4, 4)),
     (nn.Upsample(scale_factor=2), (1, 2, 3, 4)),
@@ -147,6 +160,12 @@ NOT_EXPORTED = (nn.Module, nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.Embed
 def test_local_response_norm_of_even_size_is_refused(tmp_path):
     with pytest.raises(dn.onnx.ExportError, match=r"size 4 is even, and ONNX's LRN centres an even window"):
         dn.onnx.export(nn.Sequential(nn.LocalResponseNorm(4)), tmp_path / "lrn.onnx", input_shape=(1, 6, 2, 2))
+
+
+def test_a_padding_mode_other_than_zeros_is_refused(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"))
+    with pytest.raises(ExportError, match=r"layer '0' \(Conv2d\): padding_mode='reflect' has no conversion yet"):
+        dn.onnx.export(model, tmp_path / "reflect.onnx", input_shape=(1, 1, 4, 4))
 
 
 @pytest.mark.parametrize(

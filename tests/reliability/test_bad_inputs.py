@@ -696,6 +696,22 @@ for _d, (_max, _avg, _ada) in {
 LAYERS += [
     LayerSpec(nn.GlobalAvgPool, lambda: nn.GlobalAvgPool(), (2, 3, 4, 4), bad_rank=(2, 3)),
 ]
+for _d, _shape in ((1, (2, 3, 4)), (2, (2, 3, 4, 4)), (3, (1, 2, 3, 3, 3))):
+    for _kind in ("Zero", "Constant", "Reflection", "Replication"):
+        _cls = getattr(nn, f"{_kind}Pad{_d}d")
+        _make = (lambda c=_cls: c(1, 0.5)) if _kind == "Constant" else (lambda c=_cls: c(1))
+        _bad = (
+            _h(
+                "padding length",
+                (lambda c=_cls, d=_d: c((1,) * (2 * d + 1), 0.5))
+                if _kind == "Constant"
+                else (lambda c=_cls, d=_d: c((1,) * (2 * d + 1))),
+                rf"{_cls.__name__}: padding must be an int or a tuple of {2 * _d} ints",
+            ),
+        )
+        # The constant pads take any rank (PyTorch's too); the others (C, *S) or (N, C, *S).
+        _rank = None if _kind in ("Zero", "Constant") else _shape[2:]
+        LAYERS.append(LayerSpec(_cls, _make, _shape, bad_rank=_rank, bad_hyperparameters=_bad))
 LAYERS.append(
     LayerSpec(
         nn.SyncBatchNorm,
@@ -763,6 +779,19 @@ LAYERS += [
                 "p",
                 lambda: nn.Dropout2d(1.5),
                 r"Dropout2d: p is the probability of dropping a unit, in \[0, 1\), got 1\.5",
+            ),
+        ),
+    ),
+    LayerSpec(
+        nn.Dropout3d,
+        lambda: nn.Dropout3d(0.5, rng=0),
+        (2, 3, 2, 2, 2),
+        bad_rank=(4,),
+        bad_hyperparameters=(
+            _h(
+                "p",
+                lambda: nn.Dropout3d(1.5),
+                r"Dropout3d: p is the probability of dropping a unit, in \[0, 1\), got 1\.5",
             ),
         ),
     ),
@@ -983,6 +1012,7 @@ _BAD_RANK_MESSAGE = {
     nn.Linear: r"expected input with 4 features in its last axis, got shape \(\)",
     nn.GlobalAvgPool: r"global_avg_pool expects an input \(N, C, \*spatial\) with at least 3 axes, got shape \(2, 3\)",
     nn.Dropout2d: r"expected an input of shape \(N, C, \*spatial\) with at least 2 axes, got shape \(4,\)",
+    nn.Dropout3d: r"expected an input of shape \(N, C, D, H, W\) or \(C, D, H, W\), got shape \(4,\)",
     nn.Upsample: r"interpolate expects an input \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got shape \(2, 3\)",
     nn.PReLU: r"prelu: 4 parameters need an input with 4 channels on axis 1, got shape \(4,\)",
     nn.Softmax: r"axis 1 is out of bounds for array of dimension 1",
@@ -1151,7 +1181,7 @@ LOSSES = [
                 "pos_weight",
                 lambda: losses.BCEWithLogitsLoss(pos_weight=[np.nan]),
                 r"BCEWithLogitsLoss: pos_weight must be a finite number "
-                r"or a 1-D array of them \(one per class\), got \[nan\]",
+                r"or an array of them that broadcasts to the input, got \[nan\]",
             ),
         ),
     ),

@@ -45,7 +45,7 @@ from deltanet.autograd.compare import (
     ne,
 )
 from deltanet.autograd.conversions import parse_to_args
-from deltanet.autograd.counting import bincount, is_tensor, unique
+from deltanet.autograd.counting import bincount, count_nonzero, is_tensor, unique
 from deltanet.autograd.elementwise import (
     abs,
     add,
@@ -211,6 +211,7 @@ __all__ = [
     "cat",
     "chunk",
     "clamp",
+    "clip",
     "clone",
     "cos",
     "cumsum",
@@ -296,6 +297,9 @@ __all__ = [
     "tanh",
     "tensor",
     "topk",
+    "unique",
+    "bincount",
+    "count_nonzero",
     "transpose",
     "unbind",
     "unbroadcast",

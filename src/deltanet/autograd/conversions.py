@@ -43,6 +43,43 @@ def to_dtype(t: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
     return leaf(t.data.astype(dtype))
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's ``promote_types``: the higher category wins whole (int64 with float32 is float32,
+    where NumPy gives float64); within one category, the wider of the two (NumPy's rule)."""
+    ca, cb = _CATEGORY.get(a.kind, 2), _CATEGORY.get(b.kind, 2)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def result_dtype(*tensors: Tensor) -> np.dtype:
+    """The dtype PyTorch gives an op on ``tensors``: tensors with axes decide, unless a 0-d tensor
+    is of a higher category (bool < integer < float), which then decides among the 0-d ones."""
+    dimensioned = [t.data.dtype for t in tensors if t.data.ndim]
+    zero_d = [t.data.dtype for t in tensors if not t.data.ndim]
+    if not dimensioned or not zero_d:
+        dtypes = dimensioned or zero_d
+        out = dtypes[0]
+        for d in dtypes[1:]:
+            out = _promote_pair(out, d)
+        return out
+    high = result_dtype(*(t for t in tensors if t.data.ndim))
+    low = result_dtype(*(t for t in tensors if not t.data.ndim))
+    return low if _CATEGORY.get(low.kind, 2) > _CATEGORY.get(high.kind, 2) else high
+
+
+def promote(*tensors: Tensor) -> list[Tensor]:
+    """``tensors`` converted to their ``result_dtype`` (the ones that have it are passed as they are)."""
+    first = tensors[0].data.dtype
+    if all(t.data.dtype == first for t in tensors[1:]):
+        return list(tensors)
+    dtype = result_dtype(*tensors)
+    return [to_dtype(t, dtype) for t in tensors]
+
+
 def parse_to_args(*args: Any, **kwargs: Any) -> tuple[backend.device | None, np.dtype | None, bool, bool]:
     """Read the arguments of a ``to(...)`` call the way PyTorch does: ``to(dtype)``, ``to(device)``,
     ``to(device, dtype)``, ``to(other_tensor)``, with keywords ``device``, ``dtype``,

@@ -1,4 +1,5 @@
-r"""Counting values, with PyTorch's names: ``bincount`` (class counts, confusion matrices) and ``unique``.
+r"""Counting values, with PyTorch's names: ``bincount`` (class counts, confusion matrices), ``unique``
+and ``count_nonzero``.
 
 ``bincount(x)[k]`` is the number of times the value $k$ occurs in ``x``; with ``weights`` it is
 $z_k = \sum_{i : x_i = k} w_i$. The counts have no gradient (they come from integers); the
@@ -6,7 +7,8 @@ weighted sums are differentiable in ``w``: $\partial L / \partial w_i = \delta_{
 the bin that $w_i$ went into. (PyTorch's ``bincount`` has no gradient for ``weights``: backward
 through it raises there.)
 
-``unique`` has no gradient: its results are values picked out of the input, counts and indices.
+``unique`` and ``count_nonzero`` have no gradient: their results are values picked out of the input,
+counts and indices.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
+from deltanet.autograd.dims import normalize
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor, leaf
@@ -134,3 +137,27 @@ def is_tensor(obj: Any) -> bool:
         (True, False)
     """
     return isinstance(obj, Tensor)
+
+
+def count_nonzero(input: Any, dim: Any = None) -> Tensor:
+    r"""The number of nonzero (True) elements, over ``dim`` (an axis or a tuple of them) or all.
+
+    Args:
+        input: a tensor.
+        dim: the axes to count over; None counts the whole tensor.
+
+    Returns:
+        An int64 tensor (0-D for ``dim=None``).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> mask = dn.tensor([[True, False], [True, True]])
+        >>> dn.count_nonzero(mask).item(), dn.count_nonzero(mask, dim=1).tolist()
+        (3, [1, 2])
+    """
+    x = _tensor(input)
+    axes = None
+    if dim is not None:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        axes = tuple(normalize(check.integer(d, "dim", "count_nonzero"), x.ndim, "count_nonzero") for d in dims)
+    return leaf(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))

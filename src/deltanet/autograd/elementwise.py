@@ -6,12 +6,10 @@ $a + (-b)$, ``a / b`` is $a \cdot b^{-1}$), so none needs a gradient rule of its
 
 Python numbers meet a tensor as PyTorch's do: a float tensor keeps its dtype (``x * 0.5`` is
 float32 for a float32 ``x``), an integer tensor stays integer with an integer and becomes float32
-with a float, and true division of integers gives float32.
-
-Two tensors meet as PyTorch's do too: of two kinds (bool < integer < float), the higher kind's
-dtype wins (an int64 tensor times a float32 tensor is float32, where NumPy gives float64); of one
-kind, a 0-d tensor defers to a tensor with dimensions (a float32 batch times a 0-d float64 tensor
-stays float32), and otherwise NumPy's rule holds (float32 with float64 is float64).
+with a float, and true division of integers gives float32. Two tensors of different dtypes meet
+by PyTorch's promotion (``conversions.result_dtype``), not NumPy's: a float32 tensor times an
+int64 one is float32 (NumPy would give float64), and a 0-d tensor does not widen a tensor with
+axes of its own category (``x * dn.tensor(2.0, dtype=dn.float64)`` stays float32).
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import ops
-from deltanet.autograd.conversions import to_dtype
+from deltanet.autograd.conversions import promote, to_dtype
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -32,7 +30,9 @@ from deltanet.autograd.tensor import Tensor, leaf
 def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """``x`` and ``other`` as two tensors that combine with PyTorch's dtypes (see the module docstring)."""
     if isinstance(other, Tensor):
-        return (x, other) if x.data.dtype is other.data.dtype else _promoted(x, other)
+        if other.data.dtype != x.data.dtype:
+            x, other = promote(x, other)
+        return x, other
     kind = x.data.dtype.kind
     if kind == "f":
         if not isinstance(other, _NUMERIC):
@@ -51,29 +51,13 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     return x, as_tensor(other)
 
 
-def _promoted(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    """``x`` and ``y`` converted to the dtype PyTorch gives their result (see the module docstring)."""
-    dx, dy = x.data.dtype, y.data.dtype
-    if dx == dy:
-        return x, y
-    kind_x, kind_y = _KIND.get(dx.kind, 3), _KIND.get(dy.kind, 3)
-    if kind_x == kind_y:
-        if (x.data.ndim == 0) == (y.data.ndim == 0):
-            return x, y  # within one kind NumPy's rule is PyTorch's (int32 with int64 is int64)
-        dtype = dy if x.data.ndim == 0 else dx
-    else:
-        dtype = dx if kind_x > kind_y else dy
-    return to_dtype(x, dtype), to_dtype(y, dtype)
-
-
-_KIND = {"b": 0, "u": 1, "i": 1, "f": 2}
 _ARRAY_LIKE = (np.ndarray, np.generic, list, tuple)
 _NUMERIC = (float, int, np.ndarray, np.generic, list, tuple)  # concrete types: isinstance stays fast
 
 
 def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """True division: two integer (or bool) operands become float32 first, as in PyTorch; an integer
-    operand beside a float one takes the float one's dtype (PyTorch's promotion, as in ``_promoted``),
+    operand beside a float one takes the float one's dtype (PyTorch's promotion, ``conversions.result_dtype``),
     so that ``b ** -1`` is never taken on integers."""
     x_float, y_float = x.data.dtype.kind == "f", y.data.dtype.kind == "f"
     if not x_float and not y_float:
@@ -81,6 +65,13 @@ def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     if x_float and y_float:
         return x, y
     return (x, to_dtype(y, x.data.dtype)) if x_float else (to_dtype(x, y.data.dtype), y)
+
+
+def _floating(x: Any) -> Tensor:
+    """``x`` as a tensor for a function with real values (exp, sqrt, sigmoid, ...): an integer or
+    bool tensor becomes float32 first, as in PyTorch (NumPy would compute in float64)."""
+    x = _tensor(x)
+    return x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)
 
 
 def _tensor(x: Any) -> Tensor:
@@ -360,7 +351,7 @@ def exp(input: Tensor) -> Tensor:
         >>> dn.exp(dn.tensor([0.0])).tolist()
         [1.0]
     """
-    return ops.Exp.apply(_tensor(input))
+    return ops.Exp.apply(_floating(input))
 
 
 def log(input: Tensor) -> Tensor:
@@ -374,7 +365,7 @@ def log(input: Tensor) -> Tensor:
         >>> dn.log(dn.tensor([1.0])).tolist()
         [0.0]
     """
-    return ops.Log.apply(_tensor(input))
+    return ops.Log.apply(_floating(input))
 
 
 def sin(input: Tensor) -> Tensor:
@@ -388,7 +379,7 @@ def sin(input: Tensor) -> Tensor:
         >>> dn.sin(dn.tensor([0.0])).tolist()
         [0.0]
     """
-    return ops.Sin.apply(_tensor(input))
+    return ops.Sin.apply(_floating(input))
 
 
 def cos(input: Tensor) -> Tensor:
@@ -402,7 +393,7 @@ def cos(input: Tensor) -> Tensor:
         >>> dn.cos(dn.tensor([0.0])).tolist()
         [1.0]
     """
-    return ops.Cos.apply(_tensor(input))
+    return ops.Cos.apply(_floating(input))
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -416,7 +407,7 @@ def tanh(input: Tensor) -> Tensor:
         >>> dn.tanh(dn.tensor([0.0])).tolist()
         [0.0]
     """
-    return ops.Tanh.apply(_tensor(input))
+    return ops.Tanh.apply(_floating(input))
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -430,7 +421,7 @@ def sigmoid(input: Tensor) -> Tensor:
         >>> dn.sigmoid(dn.tensor([0.0])).tolist()
         [0.5]
     """
-    return ops.Sigmoid.apply(_tensor(input))
+    return ops.Sigmoid.apply(_floating(input))
 
 
 def relu(input: Tensor) -> Tensor:
@@ -458,7 +449,7 @@ def sqrt(input: Tensor) -> Tensor:
         >>> dn.sqrt(dn.tensor([4.0])).tolist()
         [2.0]
     """
-    return ops.Sqrt.apply(_tensor(input))
+    return ops.Sqrt.apply(_floating(input))
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -524,8 +515,11 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
             raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
     if x.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
-        x = to_dtype(x, backend.DEFAULT_DTYPE)  # an integer tensor with a float bound: float32, as in PyTorch
+        x = to_dtype(x, backend.DEFAULT_DTYPE)  # PyTorch: an integer tensor with a float bound is float32
     return ops.Clamp.apply(x, low=min, high=max)
+
+
+clip = clamp  # PyTorch's alias (``torch.clip``, ``x.clip``)
 
 
 def maximum(input: Tensor, other: Any) -> Tensor:

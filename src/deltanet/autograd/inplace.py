@@ -404,6 +404,37 @@ def relu_(self: Tensor) -> Tensor:
     )
 
 
+def _elementwise_(name: str, compute: Callable[[Tensor], Tensor], real: bool = True) -> Callable[[Tensor], Tensor]:
+    """The in-place twin ``name`` (``exp_``, ...) of a function of one tensor; a ``real`` one
+    refuses an integer tensor, whose dtype cannot hold its result (PyTorch refuses it too)."""
+
+    def method(self: Tensor) -> Tensor:
+        def fast() -> None:
+            if real and self.data.dtype.kind != "f":
+                raise ValueError(
+                    f"{name}: the result cannot be stored in this tensor of dtype {self.dtype} (it is real-valued); "
+                    f"convert first, e.g. t = t.float()"
+                )
+            np.copyto(self.data, compute(leaf(self.data)).data)
+
+        return _apply(self, (), name, fast, compute)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In place: ``self = {name[:-1]}(self)``."
+    return method
+
+
+exp_ = _elementwise_("exp_", E.exp)
+log_ = _elementwise_("log_", E.log)
+sqrt_ = _elementwise_("sqrt_", E.sqrt)
+sigmoid_ = _elementwise_("sigmoid_", E.sigmoid)
+tanh_ = _elementwise_("tanh_", E.tanh)
+sin_ = _elementwise_("sin_", E.sin)
+cos_ = _elementwise_("cos_", E.cos)
+abs_ = _elementwise_("abs_", E.abs, real=False)
+neg_ = _elementwise_("neg_", E.neg, real=False)
+
+
 # -- filling -------------------------------------------------------------------------------------
 def _source(value: Any, t: Tensor) -> Tensor:
     return value if isinstance(value, Tensor) else leaf(np.asarray(value))

@@ -45,7 +45,9 @@ class Sum(Function):
 
     def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
-        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        # Integers and bools sum to int64, as in PyTorch (NumPy gives uint64 for unsigned ones).
+        dtype = np.int64 if x.dtype.kind in "biu" else None
+        return np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype))
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         g = _expand(delta, self.shape, self.axis, self.keepdims)

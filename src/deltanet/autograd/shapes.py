@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd.conversions import leaf_copy, to_dtype
+from deltanet.autograd.conversions import leaf_copy, promote
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
@@ -595,24 +595,13 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 # -- joining -------------------------------------------------------------------------------------
-_KIND = {"b": 0, "u": 1, "i": 1, "f": 2}
-
-
 def _as_tensors(tensors: Any, name: str) -> list[Tensor]:
     if isinstance(tensors, Tensor):
         raise ValueError(f"{name}() takes a sequence of tensors, got one tensor")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}() needs at least one tensor, got an empty sequence")
-    ts = [as_tensor(t) for t in tensors]
-    dtypes = {t.data.dtype for t in ts}
-    if len(dtypes) == 1:
-        return ts
-    # PyTorch's promotion: the highest kind (bool < integer < float) wins, and among the tensors
-    # of that kind NumPy's rule (int32 with int64 is int64); NumPy would make int64 with float32 float64.
-    top = max(_KIND.get(d.kind, 3) for d in dtypes)
-    dtype = np.result_type(*(d for d in dtypes if _KIND.get(d.kind, 3) == top))
-    return [to_dtype(t, dtype) for t in ts]
+    return [as_tensor(t) for t in tensors]
 
 
 def cat(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
@@ -657,7 +646,7 @@ def cat(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
             raise ValueError(
                 f"cat() along axis {axis} needs equal sizes on the other axes, got shapes {[x.shape for x in ts]}"
             )
-    return Cat.apply(*ts, axis=axis)
+    return Cat.apply(*promote(*ts), axis=axis)
 
 
 def stack(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
@@ -693,4 +682,4 @@ def stack(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
         raise ValueError(f"stack() needs tensors of equal shape, got {[x.shape for x in ts]}")
     if not -(ts[0].ndim + 1) <= axis <= ts[0].ndim:
         raise ValueError(f"stack() axis {axis} is out of range for tensors of rank {ts[0].ndim}")
-    return Stack.apply(*ts, axis=axis % (ts[0].ndim + 1))
+    return Stack.apply(*promote(*ts), axis=axis % (ts[0].ndim + 1))

@@ -180,6 +180,18 @@ def flip(input: Any, dims: Any) -> Tensor:
     return Flip.apply(x, axes=normal)
 
 
+def flip_method(self: Tensor, *dims: Any, **kwargs: Any) -> Tensor:
+    """``x.flip(2, 3)``, ``x.flip([2, 3])`` or ``x.flip(dims=[2, 3])``: the method takes the axes
+    one by one as well, as PyTorch's does."""
+    if kwargs:
+        if dims or set(kwargs) != {"dims"}:
+            raise TypeError(f"flip() takes the axes as dims=... or one by one, got {dims!r} and {kwargs!r}")
+        return flip(self, kwargs["dims"])
+    if not dims:
+        raise TypeError("flip() missing the axes to flip (dims)")
+    return flip(self, dims[0] if len(dims) == 1 else dims)
+
+
 def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     r"""The running sum along ``dim``: $z_i = \sum_{j \le i} x_j$.
 

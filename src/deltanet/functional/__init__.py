@@ -29,7 +29,7 @@ from deltanet.functional.conv import (
     conv_transpose3d,
 )
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
-from deltanet.functional.dropout import dropout, dropout2d
+from deltanet.functional.dropout import dropout, dropout2d, dropout3d
 from deltanet.functional.embedding import embedding, one_hot
 from deltanet.functional.kl_div import kl_div
 from deltanet.functional.linear import linear
@@ -71,6 +71,7 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "dropout2d",
+    "dropout3d",
     "elu",
     "embedding",
     "gelu",

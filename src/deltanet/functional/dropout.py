@@ -21,7 +21,8 @@ factor $1 - p$ is stored. The backward pass multiplies $\delta$ by the same mask
 $\partial L / \partial x = \delta \odot m / (1 - p)$.
 
 ``dropout2d`` draws one mask value per (sample, channel) and drops whole feature maps, for
-convolutional inputs where neighbouring pixels are strongly correlated (Tompson et al. 2015).
+convolutional inputs where neighbouring pixels are strongly correlated (Tompson et al. 2015);
+``dropout3d`` does the same for volumes, one value per (sample, channel) of $(N, C, D, H, W)$.
 """
 
 from __future__ import annotations
@@ -159,4 +160,46 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None)
     if not training or p == 0.0:
         return x
     mask_shape = x.shape[:2] + (1,) * (x.ndim - 2)
+    return Dropout.apply(x, scale=_keep_scale(mask_shape, p, x.dtype, rng))
+
+
+def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:
+    r"""Channel dropout for volumes: zero whole 3-D feature maps with probability $p$, scale the rest by $1/(1 - p)$.
+
+    $$
+    a_{nc} = \frac{m_{nc}}{1 - p} \, x_{nc}, \qquad m_{nc} \sim \mathrm{Bernoulli}(1 - p)
+    $$
+
+    One mask value per (sample, channel) of a batch $(N, C, D, H, W)$, shared by every voxel of
+    that channel; an unbatched volume $(C, D, H, W)$ gets one value per channel, as in PyTorch.
+    The identity when not training.
+
+    Args:
+        x: input of shape (N, C, D, H, W) or (C, D, H, W).
+        p: probability of dropping a channel, in $[0, 1)$.
+        training: drop only when True.
+        rng: seed or ``numpy.random.Generator`` for the mask.
+
+    Raises:
+        ValueError: ``p`` is not in $[0, 1)$, or ``x`` does not have 4 or 5 axes or is not
+            floating-point.
+
+    Shape:
+        - input: $(N, C, D, H, W)$ or $(C, D, H, W)$.
+        - output: the same shape.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> a = dn.functional.dropout3d(dn.tensor(np.ones((1, 4, 2, 2, 2))), p=0.5, rng=1)
+        >>> a.data[0].reshape(4, -1).max(axis=1).tolist()  # channel 2 dropped, the others scaled by 2
+        [2.0, 2.0, 0.0, 2.0]
+    """
+    p = _check_p(p, "dropout3d")
+    x = _as_float_tensor(x, "dropout3d")
+    if x.ndim not in (4, 5):
+        raise ValueError(f"dropout3d: expected an input of shape (N, C, D, H, W) or (C, D, H, W), got shape {x.shape}")
+    if not training or p == 0.0:
+        return x
+    channels = x.ndim - 3  # the axes that keep their size in the mask: (N, C) or (C,)
+    mask_shape = x.shape[:channels] + (1, 1, 1)
     return Dropout.apply(x, scale=_keep_scale(mask_shape, p, x.dtype, rng))

@@ -31,6 +31,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor
+from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.ops import stable_sigmoid
 from deltanet.backend import index_vector, ones_vector
 
@@ -122,6 +123,18 @@ def _elementwise_inputs(input: Any, target: Any, owner: str, reduction: str) -> 
     _check_input(a, owner)
     _check_same_shape(a, y, owner)
     _check_finite(y.data, owner)
+    return a, y
+
+
+def _regression_inputs(input: Any, target: Any, owner: str, reduction: str) -> tuple[Tensor, Tensor]:
+    """``_elementwise_inputs``, then a float target *tensor* wider than the input (``from_numpy`` of
+    float64 data for a float32 model) widens the input too: the loss is then float64, as PyTorch's
+    mse, l1 and smooth-l1 losses (the gradient goes back in the input's dtype; PyTorch's Huber loss
+    keeps the input's dtype)."""
+    a, y = _elementwise_inputs(input, target, owner, reduction)
+    wider = y.data.dtype.kind == "f" and a.data.dtype.kind == "f" and y.data.dtype.itemsize > a.data.dtype.itemsize
+    if wider and isinstance(target, Tensor):  # a NumPy target is data, used in the input's dtype
+        a = to_dtype(a, y.data.dtype)
     return a, y
 
 
@@ -594,7 +607,7 @@ def mse_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
         >>> F.mse_loss(dn.tensor([1.0, 2.0]), dn.tensor([0.0, 0.0])).item()
         2.5
     """
-    a, y = _elementwise_inputs(input, target, "mse_loss", reduction)
+    a, y = _regression_inputs(input, target, "mse_loss", reduction)
     return SquaredError.apply(a, y, reduction=reduction)
 
 
@@ -621,7 +634,7 @@ def l1_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
         >>> F.l1_loss(dn.tensor([1.0, -3.0]), dn.tensor([0.0, 0.0])).item()
         2.0
     """
-    a, y = _elementwise_inputs(input, target, "l1_loss", reduction)
+    a, y = _regression_inputs(input, target, "l1_loss", reduction)
     return AbsoluteError.apply(a, y, reduction=reduction)
 
 
@@ -692,7 +705,7 @@ def smooth_l1_loss(input: Any, target: Any, *, reduction: str = "mean", beta: fl
         [0.125, 2.5]
     """
     beta = check.number(beta, "beta", "smooth_l1_loss", low=0)
-    a, y = _elementwise_inputs(input, target, "smooth_l1_loss", reduction)
+    a, y = _regression_inputs(input, target, "smooth_l1_loss", reduction)
     return SmoothL1.apply(a, y, reduction=reduction, beta=beta)
 
 

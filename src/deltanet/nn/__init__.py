@@ -28,7 +28,7 @@ from deltanet.nn.activation import (
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from deltanet.nn.dropout import Dropout, Dropout2d
+from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.embedding import Embedding
 from deltanet.nn.linear import Flatten, Identity, Linear, Unflatten
 from deltanet.nn.local_response_norm import LocalResponseNorm
@@ -46,6 +46,20 @@ from deltanet.nn.loss import (
 )
 from deltanet.nn.module import Module, Parameter
 from deltanet.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
+from deltanet.nn.padding import (
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from deltanet.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -68,6 +82,7 @@ __all__ = [
     "BatchNorm3d",
     "Dropout",
     "Dropout2d",
+    "Dropout3d",
     "ELU",
     "Embedding",
     "Flatten",
@@ -86,6 +101,18 @@ __all__ = [
     "ModuleList",
     "PReLU",
     "Parameter",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
     "PixelShuffle",
     "PixelUnshuffle",
     "ReLU",

@@ -17,7 +17,10 @@ from deltanet import _checks as check
 from deltanet import backend, init
 from deltanet.autograd import Tensor
 from deltanet.functional import conv as F
+from deltanet.functional.padding import pad
 from deltanet.nn.module import Module, Parameter, call_named
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
@@ -42,9 +45,14 @@ class _ConvNd(Module):
         dtype: Any = None,
         *,
         output_padding: Any = 0,
+        padding_mode: str = "zeros",
     ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
+        check.one_of(padding_mode, "padding_mode", PADDING_MODES, name)
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f'{name}: only padding_mode="zeros" is supported (as in PyTorch), got {padding_mode!r}')
+        self.padding_mode = padding_mode
         self.in_channels = check.integer(in_channels, "in_channels", name, low=1)
         self.out_channels = check.integer(out_channels, "out_channels", name, low=1)
         self.groups = check.integer(groups, "groups", name, low=1)
@@ -109,12 +117,20 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
     def forward(self, x: Tensor) -> Tensor:
         options: tuple[Any, ...]
         if self._transposed:  # PyTorch's argument order for the transposed ops
             options = (self.stride, self.padding, self.output_padding, self.groups, self.dilation)
+        elif self.padding_mode != "zeros":
+            # PyTorch's way: pad with the mode first, then convolve without padding.
+            pairs = F._padding_pairs(self.padding, self.kernel_size, self.stride, self.dilation, type(self).__name__)
+            amounts = [n for pair in reversed(pairs) for n in pair]  # F.pad's order: last axis first
+            x = call_named(self, pad, x, amounts, self.padding_mode)
+            options = (self.stride, 0, self.dilation, self.groups)
         else:
             options = (self.stride, self.padding, self.dilation, self.groups)
         return call_named(self, self._function, x, self.weight, self.bias, *options)
@@ -139,6 +155,8 @@ class _ConvTransposeNd(_ConvNd):
         init: Any = None,
         rng: Any = None,
         dtype: Any = None,
+        *,
+        padding_mode: str = "zeros",
     ) -> None:
         super().__init__(
             in_channels,
@@ -153,7 +171,43 @@ class _ConvTransposeNd(_ConvNd):
             rng,
             dtype,
             output_padding=output_padding,
+            padding_mode=padding_mode,
         )
+
+    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
+        """The transposed convolution; ``output_size`` picks the output's spatial size among those
+        the stride allows (PyTorch's way of undoing a strided convolution whose input size was odd).
+
+        Args:
+            x: the input, $(N, C_{in}, *S)$.
+            output_size: None, or the wanted spatial size (a sequence of one int per spatial axis,
+                or with $N$ and $C$ in front); sets ``output_padding`` for this call.
+        """
+        output_padding = self.output_padding
+        if output_size is not None:
+            output_padding = self._output_padding_for(x, output_size)
+        options = (self.stride, self.padding, output_padding, self.groups, self.dilation)
+        return call_named(self, self._function, x, self.weight, self.bias, *options)
+
+    def _output_padding_for(self, x: Tensor, output_size: Any) -> tuple[int, ...]:
+        name, dims = type(self).__name__, self._dims
+        sizes = [int(n) for n in output_size]
+        if len(sizes) == dims + 2:
+            sizes = sizes[2:]
+        if len(sizes) != dims or x.ndim < dims:
+            raise ValueError(f"{name}: output_size must have {dims} or {dims + 2} elements, got {list(output_size)!r}")
+        out = []
+        for axis, wanted in enumerate(sizes):
+            n = x.shape[x.ndim - dims + axis]
+            k, s, p, d = self.kernel_size[axis], self.stride[axis], self.padding[axis], self.dilation[axis]
+            smallest = (n - 1) * s - 2 * p + d * (k - 1) + 1
+            if not smallest <= wanted < smallest + s:
+                raise ValueError(
+                    f"{name}: output_size {sizes} is not reachable: axis {axis} can be "
+                    f"{smallest} to {smallest + s - 1} for an input of size {n}, got {wanted}"
+                )
+            out.append(wanted - smallest)
+        return tuple(out)
 
 
 class Conv1d(_ConvNd):
@@ -183,6 +237,8 @@ class Conv1d(_ConvNd):
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
         output_padding: for the transposed layers only; must be 0 here.
+        padding_mode: "zeros" (default), "reflect", "replicate" or "circular": what the padding
+            holds; the other modes pad the input with ``functional.pad`` first, as PyTorch does.
 
     Shape:
         - input: $(N, C_{in}, L)$.
@@ -228,6 +284,8 @@ class Conv2d(_ConvNd):
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
         output_padding: for the transposed layers only; must be 0 here.
+        padding_mode: "zeros" (default), "reflect", "replicate" or "circular": what the padding
+            holds; the other modes pad the input with ``functional.pad`` first, as PyTorch does.
 
     Shape:
         - input: $(N, C_{in}, H, W)$.
@@ -276,6 +334,8 @@ class Conv3d(_ConvNd):
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
         output_padding: for the transposed layers only; must be 0 here.
+        padding_mode: "zeros" (default), "reflect", "replicate" or "circular": what the padding
+            holds; the other modes pad the input with ``functional.pad`` first, as PyTorch does.
 
     Shape:
         - input: $(N, C_{in}, D, H, W)$.
@@ -322,6 +382,7 @@ class ConvTranspose1d(_ConvTransposeNd):
             $\text{fan\_in} = (C_{out}/G) \prod k$, computed from the weight as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
+        padding_mode: "zeros" only (PyTorch's transposed layers take no other).
 
     Shape:
         - input: $(N, C_{in}, L)$.
@@ -371,6 +432,7 @@ class ConvTranspose2d(_ConvTransposeNd):
             $\text{fan\_in} = (C_{out}/G) \prod k$, computed from the weight as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
+        padding_mode: "zeros" only (PyTorch's transposed layers take no other).
 
     Shape:
         - input: $(N, C_{in}, H, W)$.
@@ -417,6 +479,7 @@ class ConvTranspose3d(_ConvTransposeNd):
             $\text{fan\_in} = (C_{out}/G) \prod k$, computed from the weight as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
+        padding_mode: "zeros" only (PyTorch's transposed layers take no other).
 
     Shape:
         - input: $(N, C_{in}, D, H, W)$.

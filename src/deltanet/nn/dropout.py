@@ -1,4 +1,4 @@
-"""Dropout layers: ``Dropout`` (units) and ``Dropout2d`` (whole channels).
+"""Dropout layers: ``Dropout`` (units), ``Dropout2d`` and ``Dropout3d`` (whole channels).
 
 Inverted dropout (see ``deltanet.functional.dropout``): in training mode the kept units are
 scaled by $1/(1 - p)$; in evaluation mode (``model.eval()``) the layer is the identity, so the
@@ -13,7 +13,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
-from deltanet.functional.dropout import _check_p, dropout, dropout2d
+from deltanet.functional.dropout import _check_p, dropout, dropout2d, dropout3d
 from deltanet.nn.module import Module, call_named
 
 
@@ -97,3 +97,33 @@ class Dropout2d(_DropoutBase):
 
     def forward(self, x: Tensor) -> Tensor:
         return call_named(self, dropout2d, x, self.p, self.training, rng=self.rng)
+
+
+class Dropout3d(_DropoutBase):
+    r"""Zero whole 3-D channels with probability $p$ during training and scale the kept ones by $1/(1 - p)$.
+
+    $$
+    a_{nc} = \frac{m_{nc}}{1 - p} \, x_{nc}, \qquad m_{nc} \sim \mathrm{Bernoulli}(1 - p)
+    $$
+
+    One mask value per (sample, channel) of a volume batch, shared by every voxel of that
+    channel (the 3-D U-Nets' and V-Nets' regularizer); the identity in evaluation mode.
+
+    Args:
+        p: probability of dropping a channel, in $[0, 1)$.
+        inplace: accepted for PyTorch's signature; computed out of place.
+        rng: seed or ``numpy.random.Generator`` for the masks.
+
+    Shape:
+        - input: $(N, C, D, H, W)$ or $(C, D, H, W)$.
+        - output: the same shape.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> a = dn.nn.Dropout3d(0.5, rng=1)(dn.tensor(np.ones((1, 4, 2, 2, 2))))
+        >>> a.data.reshape(4, -1).max(axis=1).tolist()  # one value per whole channel
+        [2.0, 2.0, 0.0, 2.0]
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return call_named(self, dropout3d, x, self.p, self.training, rng=self.rng)

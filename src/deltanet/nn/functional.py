@@ -66,6 +66,7 @@ from deltanet.functional import pooling as _pool
 from deltanet.functional.activations import implicit_softmax_dim
 from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
+from deltanet.functional.dropout import dropout3d as _dropout3d
 from deltanet.functional.kl_div import kl_div as _kl_div
 from deltanet.nn.pooling import only_defaults
 
@@ -291,6 +292,24 @@ def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     """
     _inplace(inplace, "dropout2d")
     return _dropout2d(input, p, training)
+
+
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    r"""Channel dropout for volumes (``deltanet.functional.dropout3d``) with PyTorch's ``inplace``.
+
+    Args:
+        input: a tensor $(N, C, D, H, W)$ or $(C, D, H, W)$.
+        p: the probability of dropping a channel.
+        training: drop only when True.
+        inplace: accepted; computed out of place.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.dropout3d(dn.tensor(np.ones((1, 2, 2, 2, 2))), training=False).shape
+        (1, 2, 2, 2, 2)
+    """
+    _inplace(inplace, "dropout3d")
+    return _dropout3d(input, p, training)
 
 
 # -- losses --------------------------------------------------------------------------------------
@@ -747,6 +766,7 @@ _TORCH_SIGNATURES = [
     "cross_entropy",
     "dropout",
     "dropout2d",
+    "dropout3d",
     "elu",
     "huber_loss",
     "kl_div",

@@ -1,7 +1,10 @@
 r"""``torch.nn.init`` under its names: ``xavier_uniform_``, ``kaiming_normal_``, ``calculate_gain``, ...
 
 Every function fills a tensor (a ``Parameter`` or any ``Tensor``) in place, writing into its
-``.data`` without recording a graph, and returns it, as PyTorch's do; the random ones draw from
+``.data`` without recording a graph, and returns it, as PyTorch's do; given a parameter's
+``.data`` itself (``nn.init.normal_(m.weight.data, 0.0, 0.02)``, the DCGAN ``weights_init``
+idiom), which in deltanet is the NumPy array that holds its values, they fill that array in place
+and return it; the random ones draw from
 deltanet's seeded generator (``dn.manual_seed``) unless ``generator=`` (a seed or a
 ``numpy.random.Generator``) is given. The defaults are PyTorch's, which differ from those of
 deltanet's own initializers in ``deltanet.init`` (re-exported here as well): ``normal_`` has
@@ -18,9 +21,11 @@ that standard deviation.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +33,7 @@ from deltanet import _checks as check
 from deltanet import init as _init
 from deltanet.autograd import Tensor
 from deltanet.autograd.inplace import changed_in_place
+from deltanet.autograd.tensor import leaf
 from deltanet.backend import get_rng
 from deltanet.init import *  # noqa: F403 - deltanet's own initializers, under their names
 from deltanet.init import __all__ as _own_names
@@ -73,6 +79,32 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     return math.sqrt(2.0 / (1 + slope**2))
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _fills_arrays(fn: _F) -> _F:
+    """Let ``fn`` fill a parameter's ``.data`` (a float NumPy array) in place and return that array.
+
+    PyTorch's ``.data`` is a tensor that shares the parameter's storage; deltanet's is the storage
+    itself, so wrapping it without a copy fills the parameter. Like PyTorch's ``.data``, the write
+    is not seen by autograd's version counter.
+    """
+
+    @functools.wraps(fn)
+    def filler(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(tensor, np.ndarray):
+            if tensor.dtype.kind != "f":
+                raise ValueError(
+                    f"{fn.__name__}: expected a float Tensor, Parameter or .data array to fill, "
+                    f"got an array of dtype {tensor.dtype}"
+                )
+            fn(leaf(tensor), *args, **kwargs)
+            return tensor
+        return fn(tensor, *args, **kwargs)
+
+    return filler  # type: ignore[return-value]
+
+
 def _empty(tensor: Tensor, owner: str) -> bool:
     if not isinstance(tensor, Tensor):
         raise ValueError(f"{owner}: expected a Tensor or Parameter to fill, got {type(tensor).__name__}")
@@ -94,6 +126,7 @@ def _fan(tensor: Tensor, mode: str, owner: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+@_fills_arrays
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     r"""Fill ``tensor`` with draws from $\mathcal{U}(a, b)$, in place (PyTorch's default $[0, 1)$).
 
@@ -120,6 +153,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = No
     return _fill(tensor, get_rng(generator).uniform(a, b, tensor.shape))
 
 
+@_fills_arrays
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     r"""Fill ``tensor`` with draws from $\mathcal{N}(\mu, \sigma^2)$, in place (PyTorch's default $\sigma = 1$).
 
@@ -145,6 +179,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
     return _fill(tensor, get_rng(generator).normal(mean, std, tensor.shape))
 
 
+@_fills_arrays
 def trunc_normal_(
     tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator: Any = None
 ) -> Tensor:
@@ -189,6 +224,7 @@ def trunc_normal_(
     return _fill(tensor, values.reshape(tensor.shape))
 
 
+@_fills_arrays
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill ``tensor`` with the value ``val``, in place.
 
@@ -210,6 +246,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     return _fill(tensor, val)
 
 
+@_fills_arrays
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill ``tensor`` with 0, in place.
 
@@ -227,6 +264,7 @@ def zeros_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 0)
 
 
+@_fills_arrays
 def ones_(tensor: Tensor) -> Tensor:
     """Fill ``tensor`` with 1, in place.
 
@@ -244,6 +282,7 @@ def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1)
 
 
+@_fills_arrays
 def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D ``tensor`` with the identity matrix (ones on the diagonal), in place.
 
@@ -267,6 +306,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, np.eye(rows, cols))
 
 
+@_fills_arrays
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     r"""Xavier/Glorot uniform initialization, in place.
 
@@ -292,6 +332,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
     return tensor if _empty(tensor, "xavier_uniform_") else _init.glorot_uniform(tensor, gain, rng=generator)
 
 
+@_fills_arrays
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     r"""Xavier/Glorot normal initialization, in place.
 
@@ -323,6 +364,7 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, owner: 
     return gain / math.sqrt(_fan(tensor, mode, owner))
 
 
+@_fills_arrays
 def kaiming_uniform_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator: Any = None
 ) -> Tensor:
@@ -358,6 +400,7 @@ def kaiming_uniform_(
     return _fill(tensor, get_rng(generator).uniform(-bound, bound, tensor.shape))
 
 
+@_fills_arrays
 def kaiming_normal_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator: Any = None
 ) -> Tensor:
@@ -389,6 +432,7 @@ def kaiming_normal_(
     return _fill(tensor, get_rng(generator).normal(0.0, std, tensor.shape))
 
 
+@_fills_arrays
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     r"""Fill with a random (semi-)orthogonal matrix times $g$, in place (Saxe et al. 2013).
 

@@ -188,6 +188,10 @@ class Unflatten(Module):
 class Identity(Module):
     """Return the input unchanged: the linear output unit of a regression network.
 
+    Args:
+        *args: accepted and ignored, as PyTorch's (a stand-in for a layer's arguments).
+        **kwargs: accepted and ignored, likewise.
+
     Shape:
         - input: $(*)$, any shape.
         - output: $(*)$, the same tensor.
@@ -198,6 +202,9 @@ class Identity(Module):
         >>> dn.nn.Identity()(x) is x
         True
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
 
     def forward(self, x: Tensor) -> Tensor:
         return x

@@ -70,14 +70,17 @@ class Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
-def _weight_buffer(module: Loss, name: str, weight: Any) -> None:
+def _weight_buffer(module: Loss, name: str, weight: Any, any_shape: bool = False) -> None:
+    """Register ``weight`` as a float64 buffer: 0-D or 1-D (one per class), or with ``any_shape``
+    any shape that the loss broadcasts to its input (the binary cross-entropies, as PyTorch's:
+    a ``pos_weight`` of shape $(C, 1, 1)$ weighs the channels of an $(N, C, H, W)$ mask)."""
     if weight is not None:
         w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
-        if w.ndim > 1 or w.dtype.kind not in "fiu" or not np.isfinite(w).all():
-            raise ValueError(
-                f"{type(module).__name__}: {name} must be a finite number or a 1-D array of "
-                f"them (one per class), got {weight!r}"
+        if (w.ndim > 1 and not any_shape) or w.dtype.kind not in "fiu" or not np.isfinite(w).all():
+            shapes = (
+                "an array of them that broadcasts to the input" if any_shape else "a 1-D array of them (one per class)"
             )
+            raise ValueError(f"{type(module).__name__}: {name} must be a finite number or {shapes}, got {weight!r}")
         weight = w.astype(np.float64)  # float64 whatever was given: the losses cast it to the input's dtype
     module.register_buffer(name, weight)
 
@@ -368,7 +371,7 @@ class BCELoss(Loss):
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        _weight_buffer(self, "weight", weight)
+        _weight_buffer(self, "weight", weight, any_shape=True)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, reduction=self.reduction, weight=self.weight)
@@ -388,7 +391,8 @@ class BCEWithLogitsLoss(Loss):
     Args:
         weight: optional rescaling of each term, broadcast to the input's shape (a buffer).
         reduction: "mean" (default), "sum" or "none".
-        pos_weight: optional weight $w_+$ of the positive examples, one per class of the last axis.
+        pos_weight: optional weight $w_+$ of the positive examples: one number, one per class of
+            the last axis, or any shape that broadcasts to the input's (a buffer).
 
     Shape:
         - input: $(*)$, any shape.
@@ -408,8 +412,8 @@ class BCEWithLogitsLoss(Loss):
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(reduction=reduction)
-        _weight_buffer(self, "weight", weight)
-        _weight_buffer(self, "pos_weight", pos_weight)
+        _weight_buffer(self, "weight", weight, any_shape=True)
+        _weight_buffer(self, "pos_weight", pos_weight, any_shape=True)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(

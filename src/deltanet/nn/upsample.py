@@ -40,8 +40,8 @@ class Upsample(Module):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> up = dn.nn.Upsample(scale_factor=2, mode="bilinear")
-        >>> up
-        Upsample(scale_factor=2, mode='bilinear')
+        >>> up  # PyTorch's text: the factor as a float, align_corners not shown
+        Upsample(scale_factor=2.0, mode='bilinear')
         >>> up(dn.tensor(np.zeros((1, 16, 8, 8)))).shape
         (1, 16, 16, 16)
     """
@@ -71,6 +71,11 @@ class Upsample(Module):
             if not all(check.is_number(r) and 0 < r < math.inf for r in factors):
                 raise check.fail("Upsample", "scale_factor", "a positive number or a tuple of them", scale_factor)
         self.size = size
+        # Stored as floats, as PyTorch does (``up.scale_factor`` is 2.0, and so is its repr).
+        if isinstance(scale_factor, (tuple, list)):
+            scale_factor = tuple(float(r) for r in scale_factor)
+        elif scale_factor is not None:
+            scale_factor = float(scale_factor)
         self.scale_factor = scale_factor
         self.mode = mode
         self.align_corners = align_corners
@@ -89,6 +94,8 @@ class Upsample(Module):
         )
 
     def extra_repr(self) -> str:
-        what = f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
-        corners = f", align_corners={self.align_corners}" if self.align_corners is not None else ""
-        return f"{what}, mode={self.mode!r}{corners}"
+        factor = self.scale_factor
+        if factor is not None:  # as floats, whatever was assigned since
+            factor = tuple(float(r) for r in factor) if isinstance(factor, (tuple, list)) else float(factor)
+        what = f"size={self.size!r}" if self.size is not None else f"scale_factor={factor!r}"
+        return f"{what}, mode={self.mode!r}"  # PyTorch's text, which leaves align_corners out

@@ -30,10 +30,11 @@ from deltanet.nn.activation import (
     Tanh,
 )
 from deltanet.nn.batchnorm import _BatchNorm
-from deltanet.nn.conv import _ConvNd
-from deltanet.nn.dropout import Dropout, Dropout2d
+from deltanet.nn.conv import _ConvNd, _ConvTransposeNd
+from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.linear import Flatten, Identity, Linear
 from deltanet.nn.local_response_norm import LocalResponseNorm
+from deltanet.nn.padding import _ConstantPadNd, _PadNd
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
@@ -84,6 +85,11 @@ def linear(g: Any, m: Linear, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
+    if m.padding_mode != "zeros":
+        raise ExportError(
+            f"layer '{path}' ({type(m).__name__}): padding_mode={m.padding_mode!r} has no conversion yet; "
+            f"only 'zeros' is exported (pad the input with F.pad in a layer of its own to keep the mode)"
+        )
     kernel = list(m.kernel_size)
     inputs = [src, g.initializer(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
@@ -275,10 +281,23 @@ def upsample(g: Any, m: Upsample, path: str, x: Any, src: str, dst: str) -> None
     g.node("Resize", [src, "", "", full], [dst], **attrs)
 
 
+def padding(g: Any, m: _PadNd, path: str, x: Any, src: str, dst: str) -> None:
+    # ONNX's pads: every axis's amount before, then every axis's amount after; ours name the last axis first.
+    before, after = [0] * x.ndim, [0] * x.ndim
+    for k in range(m._dims):
+        before[x.ndim - 1 - k], after[x.ndim - 1 - k] = m.padding[2 * k], m.padding[2 * k + 1]
+    inputs = [src, g.constant(f"{path}.pads", np.array(before + after, dtype=np.int64))]
+    if isinstance(m, _ConstantPadNd):
+        inputs.append(g.constant(f"{path}.value", np.array(m.value, dtype=x.dtype)))
+    g.node("Pad", inputs, [dst], mode={"constant": "constant", "reflect": "reflect", "replicate": "edge"}[m._mode])
+
+
 #: Layer class → converter. A subclass uses its base's converter only if it keeps the base's forward.
 CONVERTERS: dict[type, Converter] = {
     Linear: linear,
     _ConvNd: conv,
+    _ConvTransposeNd: conv,  # it has a forward of its own (output_size=)
+    _PadNd: padding,
     _PoolNd: pool,
     _AvgPoolNd: pool,
     _AdaptiveAvgPoolNd: adaptive_avg_pool,
@@ -299,6 +318,7 @@ CONVERTERS: dict[type, Converter] = {
     Identity: _simple("Identity"),
     Dropout: _simple("Identity"),
     Dropout2d: _simple("Identity"),
+    Dropout3d: _simple("Identity"),
     Flatten: flatten,
     Upsample: upsample,
     LocalResponseNorm: local_response_norm,
