@@ -552,8 +552,6 @@ def minimum(input: Tensor, other: Any) -> Tensor:
     return ops.Minimum.apply(*operands(_tensor(input), other))
 
 
-clip = clamp  # PyTorch's other name (torch.clip)
-
 _MISSING: Any = object()
 
 
