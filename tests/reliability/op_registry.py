@@ -382,6 +382,22 @@ register(OpInfo(ops.Add, lambda x, y: x + y, np.add, _broadcast_pairs, _BAD_BROA
 register(OpInfo(ops.Mul, lambda x, y: x * y, np.multiply, _broadcast_pairs, _BAD_BROADCAST))
 register(
     OpInfo(
+        ops.Div,
+        lambda x, y: x / y,
+        np.divide,
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3), away_from_zero(rng, 2, 3)),
+            S("row", normal(rng, 4, 3), away_from_zero(rng, 3)),
+            S("column", normal(rng, 4, 3), away_from_zero(rng, 4, 1)),
+            S("scalar divisor", normal(rng, 2), away_from_zero(rng)),
+            S("scalar dividend", normal(rng), away_from_zero(rng, 2, 2)),
+            S("empty", normal(rng, 0, 3), away_from_zero(rng, 3)),
+        ],
+        _BAD_BROADCAST,
+    )
+)
+register(
+    OpInfo(
         ops.Neg,
         lambda x: -x,
         np.negative,

@@ -2,7 +2,8 @@ r"""Elementwise math and matrix products on tensors, with PyTorch's names: the f
 ``+ - * / ** @`` and ``dn.exp``, ``dn.sqrt``, ``dn.clamp``, ``dn.where``, ``dn.matmul``, ...
 
 Each calls one primitive of ``ops.py`` or is written in terms of them (``a - b`` is
-$a + (-b)$, ``a / b`` is $a \cdot b^{-1}$), so none needs a gradient rule of its own.
+$a + (-b)$), so none needs a gradient rule of its own. ``a / b`` has its own primitive
+(``ops.Div``): one rounding, as PyTorch's, where $a \cdot b^{-1}$ would round twice.
 
 Python numbers meet a tensor as PyTorch's do: a float tensor keeps its dtype (``x * 0.5`` is
 float32 for a float32 ``x``), an integer tensor stays integer with an integer and becomes float32
@@ -117,12 +118,12 @@ def __rmul__(self: Tensor, other: Any) -> Tensor:
 
 def __truediv__(self: Tensor, other: Any) -> Tensor:
     x, y = _floats(*operands(self, other))
-    return ops.Mul.apply(x, ops.Pow.apply(y, exponent=-1))
+    return ops.Div.apply(x, y)
 
 
 def __rtruediv__(self: Tensor, other: Any) -> Tensor:
     x, y = _floats(*operands(self, other))
-    return ops.Mul.apply(y, ops.Pow.apply(x, exponent=-1))
+    return ops.Div.apply(y, x)
 
 
 def __pow__(self: Tensor, exponent: Any) -> Tensor:

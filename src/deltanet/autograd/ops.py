@@ -97,6 +97,30 @@ class Mul(Function):
         return gx, gy
 
 
+class Div(Function):
+    r"""$z = x / y$; $\partial z / \partial x = 1 / y$ and $\partial z / \partial y = -x / y^2 = -z / y$.
+
+    One correctly rounded division, as PyTorch's (``x * y ** -1`` rounds twice and can differ in
+    the last bit). Division by zero gives $\pm\infty$ or NaN silently, as in PyTorch; the NaN
+    checks of ``fit`` and the Monitor are where such values are caught.
+    """
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        self.shapes = x.shape, y.shape
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = x / y
+        self.save_for_backward(y, z if self.needs_input_grad[1] else None)
+        return z
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        y, z = self.saved_tensors
+        sx, sy = self.shapes
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            gx = unbroadcast(delta / y, sx) if self.needs_input_grad[0] else None
+            gy = unbroadcast(-delta * (z / y), sy) if self.needs_input_grad[1] else None
+        return gx, gy
+
+
 class Pow(Function):
     r"""$z = x^p$ for a constant exponent $p$; $\partial z / \partial x = p \, x^{p-1}$, and 0 for
     $p = 0$ (PyTorch's value, also at $x = 0$).

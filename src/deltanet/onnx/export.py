@@ -167,6 +167,7 @@ class _Tracer:
         simple = {
             ops.Add: "Add",
             ops.Mul: "Mul",
+            ops.Div: "Div",
             ops.Neg: "Neg",
             ops.ReLU: "Relu",
             ops.Sigmoid: "Sigmoid",
