@@ -3,7 +3,8 @@
 A module owns parameters (tensors that the optimizer updates), buffers (arrays that are state
 but not trained, such as BatchNorm's running statistics) and sub-modules, all registered by plain
 attribute assignment. Names and ``state_dict`` keys follow PyTorch (``0.weight``, ``fc1.bias``,
-``bn.running_mean``), so a PyTorch ``state_dict`` converted to NumPy loads as it is.
+``bn.running_mean``), so a PyTorch ``state_dict`` (or it converted to NumPy) loads as it is; and
+``state_dict()`` gives what PyTorch's gives, detached tensors that share the model's memory.
 
 Modules hold; ``functional`` computes; ``optim`` updates.
 
@@ -531,15 +532,17 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
-        """Copy arrays from ``state_dict`` into the parameters and buffers of the same names.
+        """Copy values from ``state_dict`` into the parameters and buffers of the same names.
 
-        Values may be NumPy arrays or anything ``numpy.asarray`` converts (PyTorch CPU tensors).
-        Every shape must match; with ``strict`` the key sets must match too. Nothing is changed
-        unless everything checks out. The arrays are written in place, so an optimizer built
-        before keeps its parameters.
+        Values may be deltanet tensors (what ``state_dict()`` gives), NumPy arrays, PyTorch CPU
+        tensors, or anything ``numpy.asarray`` converts. Every shape must match; with ``strict``
+        the key sets must match too. Nothing is changed unless everything checks out. The arrays
+        are written in place, so an optimizer built before keeps its parameters. A model's own
+        ``state_dict()`` loads back as a no-op, and a value that shares memory with another key's
+        array (a swap of two layers' weights) is copied before anything is written.
 
         Args:
-            state_dict: a mapping from dotted names to arrays.
+            state_dict: a mapping from dotted names to tensors or arrays.
             strict: require the same keys (missing or unexpected ones raise).
             assign: not supported (the values are always copied in place); must be False.
 
