@@ -1,6 +1,8 @@
 """lr_find: the suggestion on convex problems against the best learning rate found by brute force;
 weights and optimizer state restored; the steepest-descent rule; bad arguments."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -68,7 +70,7 @@ def test_weights_and_optimizer_state_are_restored():
     model = nn.Linear(8, 1, dtype="float64", rng=1)
     opt = optim.Adam(model.parameters(), lr=3e-3)
     dn.fit(model, X, y, "mse", opt, epochs=1, batch_size=64, rng=0)  # Adam has moments now
-    weights, state = model.state_dict(), opt.state_dict()
+    weights, state = copy.deepcopy(model.state_dict()), opt.state_dict()  # state_dict() shares memory
     model.eval()
     result = lr_find(model, X, y, "mse", opt, num_steps=30, rng=0)
     assert len(result.lrs) >= 5

@@ -1,6 +1,8 @@
 """gradcheck_model: a whole model's gradients against central differences, a broken backward
 found and named, the model left untouched."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -56,7 +58,7 @@ def test_a_wrong_backward_is_found_and_the_parameter_named(data):
 def test_the_model_is_left_as_it_was(data):
     X, y = data
     model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Dropout(0.5), nn.Linear(4, 2, rng=1))  # float32
-    before = model.state_dict()
+    before = copy.deepcopy(model.state_dict())
     model.train()
     assert gradcheck_model(model, X, y, "cross_entropy")  # dropout off: the check runs in eval mode
     assert model.training and model[0].weight.dtype == np.float32

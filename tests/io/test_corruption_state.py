@@ -63,7 +63,7 @@ STATE_CASES = {
         r"state\['model'\]\['0.weight'\].array: 99 is not the index of an unused listed array",
     ),
     "scalar_with_a_shape": (
-        _set(STATE_MODEL + [0, 1, "as"], "scalar"),
+        _set(STATE_MODEL + [0, 1], {"array": 0, "as": "scalar"}),  # a state_dict value is a Tensor node
         r"state\['model'\]\['0.weight'\]: a scalar, but array 0 has shape \(8, 4\)",
     ),
     "unknown_array_kind": (

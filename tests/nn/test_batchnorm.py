@@ -362,7 +362,7 @@ def test_loads_a_torch_state_dict():
     np.testing.assert_allclose(ours(dn.tensor(x)).data, expected, rtol=1e-8, atol=1e-8)
     # and back: our state dict loads into torch
     theirs2 = torch.nn.BatchNorm1d(5).double()
-    theirs2.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs2.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     theirs2.eval()
     with torch.no_grad():
         np.testing.assert_allclose(theirs2(torch.tensor(x)).numpy(), expected, rtol=1e-12)

@@ -66,7 +66,7 @@ def test_torch_weights_give_torch_outputs_and_gradients(rng, cls_name, args, kwa
         np.testing.assert_allclose(p.grad, tp.grad.numpy(), rtol=1e-8, atol=1e-8)
     # And back: our (random) weights loaded into torch give our outputs.
     ours.reset_parameters(rng=1)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     np.testing.assert_allclose(ours(x).data, theirs(tx).detach().numpy(), rtol=1e-8, atol=1e-8)
 
 
@@ -284,7 +284,7 @@ def test_small_cnn_matches_torch_end_to_end(rng):
         tn.Flatten(),
         tn.Linear(2 * 8 * 8, 3),
     ).double()
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     data = rng.standard_normal((3, 1, 8, 8))
     x, tx = dn.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     z, tz = ours(x), theirs(tx)

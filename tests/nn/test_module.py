@@ -1,5 +1,7 @@
 """Module, Parameter, Sequential and Linear: registration, state_dict with PyTorch keys, modes."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -19,11 +21,11 @@ def test_named_parameters_and_state_dict_keys_are_pytorchs():
     assert sd["0.weight"].shape == (16, 4) and sd["2.bias"].shape == (3,)
 
 
-def test_state_dict_is_a_copy_and_round_trips():
+def test_state_dict_shares_memory_and_round_trips():
     model = mlp()
     sd = model.state_dict()
-    sd["0.weight"][...] = 7
-    assert not np.any(model[0].weight.data == 7)
+    sd["0.weight"][...] = 7  # as in PyTorch: the values are the model's memory, not copies
+    assert np.all(model[0].weight.data == 7)
     other = mlp()
     other.load_state_dict(model.state_dict())
     for (_, a), (_, b) in zip(model.named_parameters(), other.named_parameters(), strict=True):
@@ -39,7 +41,7 @@ def test_load_state_dict_updates_in_place():
 
 def test_load_state_dict_errors_change_nothing():
     model = mlp()
-    before = model.state_dict()
+    before = copy.deepcopy(model.state_dict())  # a snapshot: state_dict() shares the model's memory
     bad = model.state_dict()
     bad["2.weight"] = np.zeros((4, 16))
     bad["0.weight"] = np.ones((16, 4))
@@ -68,7 +70,7 @@ def test_loads_a_pytorch_state_dict():
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     np.testing.assert_allclose(model(dn.tensor(x)).data, tmodel(torch.tensor(x)).detach().numpy(), atol=1e-6)
     model.load_state_dict(tmodel.state_dict())  # torch tensors directly
-    back = {k: torch.tensor(v) for k, v in model.state_dict().items()}
+    back = {k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()}
     tmodel.load_state_dict(back)
 
 
@@ -77,7 +79,7 @@ def test_linear_matches_torch_forward_and_gradients():
     rng = np.random.default_rng(0)
     layer = nn.Linear(5, 3, dtype=np.float64)
     t = torch.nn.Linear(5, 3).double()
-    t.load_state_dict({k: torch.tensor(v) for k, v in layer.state_dict().items()})
+    t.load_state_dict({k: torch.tensor(v.numpy()) for k, v in layer.state_dict().items()})
     x = rng.standard_normal((7, 2, 5))
     xd = dn.tensor(x, requires_grad=True)
     xt = torch.tensor(x, requires_grad=True)

@@ -186,7 +186,7 @@ def test_load_state_dict_returns_missing_and_unexpected_keys():
 def test_state_dict_prefix_and_keep_vars():
     layer = nn.Linear(2, 2)
     assert list(layer.state_dict(prefix="fc.")) == ["fc.weight", "fc.bias"]
-    assert layer.state_dict(keep_vars=True)["weight"] is layer.weight.data
+    assert layer.state_dict(keep_vars=True)["weight"] is layer.weight  # the Parameter itself, as PyTorch
 
 
 def test_get_submodule_and_parameter():

@@ -45,7 +45,7 @@ def build(seed: int) -> tuple[nn.Module, Any]:
 
 def state(model: nn.Module) -> dict[str, np.ndarray]:
     """Every weight and buffer, copied."""
-    return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}  # state_dict() shares memory
 
 
 class Crash(Exception):

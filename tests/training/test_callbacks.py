@@ -1,6 +1,8 @@
 """EarlyStopping (Keras's rules: patience, min_delta, mode, restore_best_weights, reset, missing key),
 History, and the callback argument checks."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -20,7 +22,7 @@ class Script(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs[self.key] = self.values[epoch]
-        self.states.append(self.model.state_dict())
+        self.states.append(copy.deepcopy(self.model.state_dict()))  # state_dict() shares memory
 
 
 def train(values, stopper, key="val_loss", epochs=None):

@@ -1,6 +1,8 @@
 """A NaN/Inf loss stops fit with an error naming the epoch and step, before the bad update, so the
 model keeps the weights of the last finite step; TerminateOnNaN turns the error into a warning."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -31,7 +33,7 @@ class Snapshots(Callback):
         self.states = []
 
     def on_batch_end(self, step, logs=None):
-        self.states.append(self.model.state_dict())
+        self.states.append(copy.deepcopy(self.model.state_dict()))  # state_dict() shares memory
 
 
 def setup():
@@ -115,7 +117,7 @@ def test_training_mode_is_restored_after_divergence():
 
 def test_nonfinite_penalty_also_stops():
     model, X, y = setup()
-    before = model.state_dict()
+    before = copy.deepcopy(model.state_dict())
     with pytest.raises(TrainingDivergedError, match=r"the loss became nan at epoch 1/3, step 1/1"):
         dn.fit(
             model,
@@ -231,7 +233,7 @@ class WildClosureOptimizer(optim.SGD):
 
 def test_closure_optimizers_are_put_back_when_their_step_ends_non_finite():
     model, X, y = setup()
-    before = model.state_dict()
+    before = copy.deepcopy(model.state_dict())
     with pytest.raises(TrainingDivergedError, match=r"a weight became non-finite in the step at epoch 1/1, step 1/1"):
         dn.fit(model, X, y, "cross_entropy", WildClosureOptimizer(model.parameters(), lr=0.1), batch_size=None)
     for key, value in model.state_dict().items():

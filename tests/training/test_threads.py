@@ -68,4 +68,4 @@ def test_two_threads_train_as_each_alone():
     for seed, (weights, history) in alone.items():
         assert history == results[seed][1]
         for key, value in weights.items():
-            assert value.tobytes() == results[seed][0][key].tobytes(), key
+            assert value.numpy().tobytes() == results[seed][0][key].numpy().tobytes(), key

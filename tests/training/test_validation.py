@@ -1,6 +1,8 @@
 """Every bad input to fit / evaluate / predict is a ValueError saying what was expected and what
 was received (scikit-learn check_array wording)."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -226,7 +228,7 @@ def test_predict_bad_batch_size():
 
 def test_nothing_is_trained_when_an_input_is_bad():
     model = classifier()
-    before = model.state_dict()
+    before = copy.deepcopy(model.state_dict())
     with pytest.raises(ValueError):
         run_fit(GOOD_X, np.array([0, 1, 3, 0, 1, 2]), model=model)
     after = model.state_dict()

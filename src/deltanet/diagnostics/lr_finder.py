@@ -198,7 +198,7 @@ def lr_find(
     y = checks.check_y(y, len(X), checks.loss_kind(loss_fn), output_shape(model, X), X.dtype)
     generator = backend.get_rng(rng)
 
-    weights = model.state_dict()
+    weights = {k: v.clone() for k, v in model.state_dict().items()}  # state_dict() would follow the steps
     opt_state = optimizer.state_dict()
     group_lrs = [g["lr"] for g in optimizer.param_groups]
     was_training = model.training

@@ -250,8 +250,8 @@ def _runs(
         initial_state = _built(build_model).state_dict()
     for point in points:
         model = _built(build_model)
-        if initial_state is None:
-            initial_state = model.state_dict()
+        if initial_state is None:  # clones: the first model's state_dict() would follow its training
+            initial_state = {k: v.clone() for k, v in model.state_dict().items()}
         else:
             model.load_state_dict(initial_state)
         opt_kwargs = {k: v for k, v in point.items() if k not in _FIT_KEYS}

@@ -226,7 +226,7 @@ def run(
                 "  pre-training, reconstruction loss of each layer's codes: "
                 + ", ".join(f"layer {k + 1}: {v:.4f}" for k, v in enumerate(layer_losses))
             )
-        starts[label] = [{k: v.copy() for k, v in e.state_dict().items()} for e in encoders]
+        starts[label] = [{k: v.clone() for k, v in e.state_dict().items()} for e in encoders]
         autoencoder = nn.Sequential(*encoders, *decoders)
         before = float(dn.evaluate(autoencoder, X_test, X_test, loss="mse")["loss"])
         curve = _ValidationCurve()

@@ -98,6 +98,8 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     X_train, X_test, y_train, y_test = train_test_split(digits.X, digits.y, test_size=0.25, stratify=True, rng=0)
     epochs = (QUICK_EPOCHS if quick else EPOCHS) if epochs is None else int(epochs)
     dn.manual_seed(seed)
+    # state_dict() shares the memory of the model it comes from; nothing trains that model, so
+    # its values stay the start (a model that trains would need a copy: v.clone()).
     start = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10)).state_dict()
     say(
         f"Optimizers: 64-32-10 tanh network on the digits ({len(X_train)} training, {len(X_test)} test), "

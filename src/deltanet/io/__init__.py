@@ -13,8 +13,11 @@ model.load_state_dict(dn.load("weights.dnet"))
 dn.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3}, "ckpt.dnet")
 ```
 
-``dn.load`` returns what was saved: a model for a saved model, a dict for a saved dict. It takes
-PyTorch's ``map_location=`` (CPU only) and ``weights_only=`` (every deltanet load is weights-only).
+``dn.load`` returns what was saved, as ``torch.load`` does: a model for a saved model, a dict for a
+saved dict, with tensors where tensors were saved (a ``state_dict()`` holds detached tensors that
+share the model's memory, as PyTorch's; ``dn.save`` writes their arrays) and NumPy arrays where
+arrays were. It takes PyTorch's ``map_location=`` (CPU only) and ``weights_only=`` (every deltanet
+load is weights-only).
 A PyTorch ``.pt`` file is a pickle and is refused, with how to convert it.
 
 Changed hyperparameters are kept: ``layer.negative_slope = 0.3`` before ``dn.save(model, ...)``
@@ -25,7 +28,7 @@ PyTorch weights, both ways (the names and shapes of ``state_dict`` are PyTorch's
 
 ```python
 model.load_state_dict({k: v.detach().cpu().numpy() for k, v in torch_model.state_dict().items()})
-torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+torch_model.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()})
 ```
 
 A PyTorch batch-norm layer's ``num_batches_tracked`` is an int64 0-d tensor here too.

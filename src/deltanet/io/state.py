@@ -6,7 +6,8 @@ What can be saved: NumPy arrays and scalars, ``dn.Tensor`` and ``nn.Parameter`` 
 (NaN and infinities included), strings, and lists, tuples, dicts and ``OrderedDict``s of them, with
 str or int keys. So ``model.state_dict()``, ``optimizer.state_dict()`` and a checkpoint such as
 ``{"model": ..., "optimizer": ..., "epoch": 3}`` all round-trip, types included: ``load`` gives
-back an ``OrderedDict`` for an ``OrderedDict``, an int key for an int key, a tuple for a tuple.
+back an ``OrderedDict`` for an ``OrderedDict``, an int key for an int key, a tuple for a tuple, a
+``Tensor`` for a ``Tensor`` (a model's ``state_dict()`` comes back as tensors, as from ``torch.load``).
 Arrays come back writable, in little-endian byte order.
 
 The file (config.json ``version`` 2, ``"content": "state"``):

@@ -3,7 +3,8 @@
 A module owns parameters (tensors that the optimizer updates), buffers (arrays that are state
 but not trained, such as BatchNorm's running statistics) and sub-modules, all registered by plain
 attribute assignment. Names and ``state_dict`` keys follow PyTorch (``0.weight``, ``fc1.bias``,
-``bn.running_mean``), so a PyTorch ``state_dict`` converted to NumPy loads as it is.
+``bn.running_mean``), so a PyTorch ``state_dict`` (or it converted to NumPy) loads as it is; and
+``state_dict()`` gives what PyTorch's gives, detached tensors that share the model's memory.
 
 Modules hold; ``functional`` computes; ``optim`` updates.
 
@@ -465,43 +466,83 @@ class Module:
         return self.to(np.float16)
 
     # -- state -------------------------------------------------------------------------------
-    def _named_state(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and persistent buffers by dotted name: the live arrays, not copies."""
-        state: OrderedDict[str, np.ndarray] = OrderedDict()
+    def _state_members(self) -> Iterator[tuple[str, Any]]:
+        """(dotted name, member) for each parameter and persistent buffer, in ``state_dict`` order.
+
+        The member is the ``Parameter`` itself, or the buffer as it is stored (an array or a
+        Tensor). A module or parameter reached under two names (tied weights) appears under both,
+        as in PyTorch's ``state_dict``.
+        """
+        seen: set[str] = set()
         for mod_name, module in self.named_modules(remove_duplicate=False):
             dot = f"{mod_name}." if mod_name else ""
             for name, p in module._parameters.items():
-                if p is not None and dot + name not in state:
-                    state[dot + name] = p.data
+                if p is not None and dot + name not in seen:
+                    seen.add(dot + name)
+                    yield dot + name, p
             for name in module._buffers:
                 value = getattr(module, name)
-                if value is not None:
-                    state[dot + name] = value.data if isinstance(value, Tensor) else value
-        return state
+                if value is not None and dot + name not in seen:
+                    seen.add(dot + name)
+                    yield dot + name, value
+
+    def _named_state(self) -> OrderedDict[str, np.ndarray]:
+        """Parameters and persistent buffers by dotted name: the live arrays, not copies."""
+        return OrderedDict((k, v.data if isinstance(v, Tensor) else v) for k, v in self._state_members())
 
     def state_dict(self, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Any:
-        """Parameters and persistent buffers by dotted name, as copies (PyTorch's keys and shapes).
+        """Parameters and persistent buffers by dotted name, as PyTorch's: tensors that share memory
+        with the model, not copies.
+
+        Each value is ``p.detach()`` for a parameter (the same memory and version counter, cut from
+        the graph), ``b.detach()`` for a buffer held as a Tensor, and a Tensor wrapping the very
+        array for a buffer held as a NumPy array (batch norm's running statistics). So, as in
+        PyTorch, writing through a value (``sd["0.weight"][0] = 0``, ``.copy_(...)``) changes the
+        model, and ``best = model.state_dict()`` follows later training: keep a snapshot with
+        ``copy.deepcopy(model.state_dict())`` or ``{k: v.clone() for k, v in ...items()}``.
+        Keys, order and shapes are PyTorch's.
 
         Args:
             destination: a mapping to fill (a new ``OrderedDict`` by default).
             prefix: put before every key.
-            keep_vars: return the live arrays instead of copies.
+            keep_vars: return the members themselves, as PyTorch does: each ``Parameter`` (not
+                detached), each buffer as the module holds it (the array or the Tensor).
+
+        Returns:
+            ``destination``, filled.
+
+        Examples:
+            >>> import copy, deltanet as dn
+            >>> model = dn.nn.Linear(2, 1)
+            >>> sd = model.state_dict()
+            >>> sd["weight"].size(), sd["weight"].requires_grad
+            ((1, 2), False)
+            >>> best = copy.deepcopy(model.state_dict())
+            >>> sd["bias"].fill_(3.0).tolist(), model.bias.tolist(), best["bias"].tolist() == [3.0]
+            ([3.0], [3.0], False)
+            >>> model.state_dict(keep_vars=True)["weight"] is model.weight
+            True
         """
         out = OrderedDict() if destination is None else destination
-        for key, value in self._named_state().items():
-            out[prefix + key] = value if keep_vars else np.array(value, copy=True)
+        for key, value in self._state_members():
+            if keep_vars:
+                out[prefix + key] = value
+            else:
+                out[prefix + key] = value.detach() if isinstance(value, Tensor) else Tensor(value)
         return out
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
-        """Copy arrays from ``state_dict`` into the parameters and buffers of the same names.
+        """Copy values from ``state_dict`` into the parameters and buffers of the same names.
 
-        Values may be NumPy arrays or anything ``numpy.asarray`` converts (PyTorch CPU tensors).
-        Every shape must match; with ``strict`` the key sets must match too. Nothing is changed
-        unless everything checks out. The arrays are written in place, so an optimizer built
-        before keeps its parameters.
+        Values may be deltanet tensors (what ``state_dict()`` gives), NumPy arrays, PyTorch CPU
+        tensors, or anything ``numpy.asarray`` converts. Every shape must match; with ``strict``
+        the key sets must match too. Nothing is changed unless everything checks out. The arrays
+        are written in place, so an optimizer built before keeps its parameters. A model's own
+        ``state_dict()`` loads back as a no-op, and a value that shares memory with another key's
+        array (a swap of two layers' weights) is copied before anything is written.
 
         Args:
-            state_dict: a mapping from dotted names to arrays.
+            state_dict: a mapping from dotted names to tensors or arrays.
             strict: require the same keys (missing or unexpected ones raise).
             assign: not supported (the values are always copied in place); must be False.
 

@@ -3,6 +3,11 @@
 Every key and shape is checked before anything is written, so a failed load changes nothing;
 then the values are copied in place, so that optimizers, which hold the parameters, keep seeing
 them. The result names the keys that did not match, as PyTorch's ``_IncompatibleKeys``.
+
+A ``state_dict`` shares memory with its model, so the values given may be the model's own
+arrays: loading a model's ``state_dict()`` back into it is a no-op, and a value that views the
+array of *another* key (``{"a.weight": sd["b.weight"], "b.weight": sd["a.weight"]}``, a swap) is
+copied before anything is written, so that no write reads a value an earlier write changed.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from deltanet.autograd import Tensor
 
 
 class IncompatibleKeys(NamedTuple):
@@ -56,7 +63,8 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
 
     Args:
         own: the module's live arrays by dotted name (parameters' ``.data`` and buffers).
-        state_dict: a mapping from dotted names to arrays (NumPy, or PyTorch CPU tensors).
+        state_dict: a mapping from dotted names to arrays: deltanet Tensors (a ``state_dict()``),
+            NumPy arrays, or PyTorch CPU tensors.
         strict: require the same keys.
         owner: the module's class name, for the messages.
 
@@ -95,7 +103,9 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         if key not in state_dict:
             continue
         value = state_dict[key]
-        if hasattr(value, "detach"):  # a torch tensor
+        if isinstance(value, Tensor):
+            value = value.data
+        elif hasattr(value, "detach"):  # a torch tensor
             value = value.detach().cpu().numpy()
         value = np.asarray(value)
         if value.dtype.kind not in "fiub":
@@ -103,9 +113,36 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         if value.shape != np.shape(own[key]):
             raise ValueError(f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape}")
         arrays[key] = value
+    _copy_aliases(own, arrays)
     for key, value in arrays.items():
         own[key][...] = value  # in place: optimizers keep their references
     return IncompatibleKeys(missing, unexpected)
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    """The array that owns ``array``'s memory (itself, or the end of its chain of ``.base``)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _copy_aliases(own: Mapping[str, np.ndarray], arrays: dict[str, np.ndarray]) -> None:
+    """Replace, by a copy, each value that lies in the model's memory but is not exactly its own
+    target: writing the targets one after the other would otherwise read a value that an earlier
+    write already changed (a swap of two keys would load one array twice). A value that is its
+    target's very view (a model's own ``state_dict()`` loaded back) is a no-op write and stays."""
+    owners = {id(_root(live)) for live in own.values()}
+    for key, value in arrays.items():
+        if id(_root(value)) not in owners:
+            continue  # memory the model does not hold: nothing the writes can change
+        target = own[key]
+        same_view = (
+            value.__array_interface__["data"] == target.__array_interface__["data"]
+            and value.strides == target.strides
+            and value.dtype == target.dtype
+        )
+        if not same_view:
+            arrays[key] = value.copy()
 
 
 __all__ = ["IncompatibleKeys", "StateDictError", "copy_state"]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet.autograd import Tensor
 from deltanet.training.callback import Callback, History
 from deltanet.training.checkpoint import ModelCheckpoint
 from deltanet.training.schedule import LearningRateScheduler
@@ -36,7 +37,9 @@ class EarlyStopping(Callback):
         mode: ``"min"``, ``"max"``, or ``"auto"`` (max for keys ending in ``acc``,
             ``accuracy`` or ``auc``, min otherwise).
         restore_best_weights: when training ends, load the weights of the best epoch back into
-            the model (otherwise the model keeps the weights of the last epoch).
+            the model (otherwise the model keeps the weights of the last epoch). The best epoch's
+            weights are kept as clones (``best_weights``): a ``state_dict()`` shares memory with
+            the model and would follow the epochs after the best one.
         baseline: a value the monitored quantity must beat; until it does, epochs count as not
             improving.
         start_from_epoch: epochs to wait before monitoring at all (warm-up).
@@ -45,6 +48,8 @@ class EarlyStopping(Callback):
     Attributes:
         stopped_epoch: the epoch (from 0) at which training was stopped, 0 if it was not.
         best: the best value seen; ``best_epoch`` its epoch.
+        best_weights: with ``restore_best_weights``, the best epoch's ``state_dict`` as clones
+            (Tensors that no later training changes), else None.
 
     Examples:
         >>> from deltanet.training.callbacks import EarlyStopping
@@ -86,7 +91,7 @@ class EarlyStopping(Callback):
         self.stopped_epoch = 0
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch = 0
-        self.best_weights: dict[str, np.ndarray] | None = None
+        self.best_weights: dict[str, Tensor] | None = None
 
     def _improves(self, value: float, reference: float) -> bool:
         if self.mode == "min":
@@ -113,14 +118,14 @@ class EarlyStopping(Callback):
             return
         current = float(current)
         if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.model.state_dict()
+            self.best_weights = _snapshot(self.model)
             self.best_epoch = epoch
         self.wait += 1
         if self._improves(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
-                self.best_weights = self.model.state_dict()
+                self.best_weights = _snapshot(self.model)
             if self.baseline is None or self._improves(current, float(self.baseline)):
                 self.wait = 0
             return
@@ -136,7 +141,9 @@ class EarlyStopping(Callback):
             "stopped_epoch": self.stopped_epoch,
             "best": self.best if math.isfinite(self.best) else None,
             "best_epoch": self.best_epoch,
-            "best_weights": self.best_weights,
+            "best_weights": None
+            if self.best_weights is None
+            else {k: v.numpy() for k, v in self.best_weights.items()},  # clones: nothing else writes them
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -155,7 +162,7 @@ class EarlyStopping(Callback):
                 "EarlyStopping: restore_best_weights=True, but the checkpoint holds no best weights "
                 "(the interrupted run had restore_best_weights=False); resume with the same setting"
             )
-        self.best_weights = None if weights is None else {str(k): np.asarray(v) for k, v in weights.items()}
+        self.best_weights = None if weights is None else {str(k): Tensor(np.asarray(v)) for k, v in weights.items()}
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:
@@ -170,6 +177,12 @@ class EarlyStopping(Callback):
             f"EarlyStopping(monitor={self.monitor!r}, min_delta={self.min_delta}, patience={self.patience}, "
             f"mode={self.mode!r}, restore_best_weights={self.restore_best_weights})"
         )
+
+
+def _snapshot(model: Any) -> dict[str, Tensor]:
+    """The model's ``state_dict()`` as clones, which later training leaves alone (PyTorch's
+    ``copy.deepcopy(model.state_dict())``)."""
+    return {k: v.clone() for k, v in model.state_dict().items()}
 
 
 class TerminateOnNaN(Callback):

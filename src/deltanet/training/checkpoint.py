@@ -164,8 +164,8 @@ class ModelCheckpoint(Callback):
 
     def _write(self, path: str, at_epoch_end: bool) -> None:
         state: FitState = self.fit_state
-        for name, array in state.model.state_dict().items():
-            if array.dtype.kind == "f" and not np.isfinite(array).all():
+        for name, value in state.model.state_dict().items():
+            if value.dtype.kind == "f" and not np.isfinite(value.data).all():
                 raise TrainingDivergedError(
                     f"ModelCheckpoint: the model's {name!r} holds NaN or infinity at epoch {state.epoch + 1}, "
                     f"step {state.step}; {os.path.basename(path)} was not overwritten and keeps the last "
@@ -223,7 +223,7 @@ def read_resume(path: Any, state: FitState) -> ResumePoint:
         raise check.fail("fit", "resume_from", "a checkpoint file path", path)
     name = os.fspath(path)
     model, optimizer = state.model, state.optimizer
-    before = model.state_dict()
+    before = {k: v.clone() for k, v in model.state_dict().items()}  # the weights to put back on failure
     ckpt = files.load_checkpoint(name, model=model)
     try:
         if ckpt.training is None:
