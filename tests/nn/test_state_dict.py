@@ -214,12 +214,10 @@ def test_a_checkpoint_resume_is_bit_exact(tmp_path):
         assert resumed.state_dict()[key].numpy().tobytes() == value.numpy().tobytes(), key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Tensor.__array__ (autograd/tensor.py) ignores copy=True, so np.array(v) of a state_dict "
-    "value aliases the model; the fix belongs to autograd/, owned by another helper",
-)
 def test_numpy_array_of_a_value_is_a_copy():
     net = nn.Linear(2, 2, rng=0)
     snapshot = np.array(net.state_dict()["weight"])  # NumPy's copy, as np.array(torch_tensor) is
     assert not np.shares_memory(snapshot, net.weight.data)
+    assert np.shares_memory(np.asarray(net.state_dict()["weight"]), net.weight.data)  # asarray: no copy
+    with pytest.raises(ValueError, match="cannot be read as float64 without a copy"):
+        np.array(net.weight, dtype=np.float64, copy=False)

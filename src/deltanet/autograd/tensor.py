@@ -299,7 +299,13 @@ class Tensor:
         )
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        """NumPy's protocol: ``np.asarray(t)`` is ``t.data`` itself (no copy), ``np.array(t)`` a copy."""
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if copy and array is self.data:
+            return array.copy()
+        if copy is False and array is not self.data:
+            raise ValueError(f"a {self.data.dtype} tensor cannot be read as {np.dtype(dtype)} without a copy")
+        return array
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meets a Tensor: ``array + t`` is a recorded Tensor operation (``t.__radd__``);
