@@ -91,3 +91,13 @@ def test_repr():
     assert repr(dn.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(dn.tensor([1, 2])) == "tensor([1, 2], dtype=int64)"
     assert "requires_grad=True" in repr(dn.ones(1, requires_grad=True))
+
+
+def test_pytorch_reads_a_tensor_through_dlpack():
+    torch = pytest.importorskip("torch")
+    t = dn.tensor([[1.0, 2.0], [3.0, 4.0]])
+    copied, shared = torch.tensor(t), torch.from_dlpack(t)
+    assert copied.dtype == torch.float32 and copied.tolist() == t.tolist()
+    assert not np.shares_memory(copied.numpy(), t.data)
+    assert np.shares_memory(shared.numpy(), t.data)
+    assert torch.tensor(dn.tensor(3.0)).item() == 3.0 and torch.tensor(dn.tensor([1, 2])).dtype == torch.int64

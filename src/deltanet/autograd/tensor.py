@@ -307,6 +307,14 @@ class Tensor:
             raise ValueError(f"a {self.data.dtype} tensor cannot be read as {np.dtype(dtype)} without a copy")
         return array
 
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """The DLPack protocol, through the NumPy array: ``torch.tensor(t)`` copies a deltanet tensor
+        into PyTorch, ``torch.from_dlpack(t)`` shares its memory."""
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self.data.__dlpack_device__()
+
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meets a Tensor: ``array + t`` is a recorded Tensor operation (``t.__radd__``);
         ``array -= t`` writes into the array (as ``p.data -= lr * p.grad`` in PyTorch);
