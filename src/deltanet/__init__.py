@@ -172,7 +172,23 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     zeros,
     zeros_like,
 )
-from deltanet.backend import Generator, cuda, device, float32, float64, int8, int16, int32, int64, manual_seed, uint8
+from deltanet.backend import (
+    Generator,
+    accelerator,
+    are_deterministic_algorithms_enabled,
+    backends,
+    cuda,
+    device,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    manual_seed,
+    uint8,
+    use_deterministic_algorithms,
+)
 from deltanet.backend import bool_ as bool
 from deltanet.backend import float32 as float
 from deltanet.backend import float64 as double
@@ -258,6 +274,10 @@ __all__ = [
     "cumsum",
     "diag",
     "cuda",
+    "backends",
+    "accelerator",
+    "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled",
     "data",
     "device",
     "diagnostics",

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
+
 #: ``DELTANET_REFERENCE=1`` in the environment (read once, on import): run the plain, readable path
 #: of every op that has a fast one (a replayed training step, a fused kernel), so that the two can be
 #: compared. Every fast path reads this flag where it branches, and names the plain formula it
@@ -379,6 +381,109 @@ class _Cuda:
 
 
 cuda = _Cuda()
+
+
+class _Cudnn:
+    """``torch.backends.cudnn``'s switches, which seed-setting code writes (``cudnn.deterministic =
+    True``, ``cudnn.benchmark = False``). Without cuDNN they change nothing, as in PyTorch on a
+    machine without CUDA; they are kept, checked as True/False, so that code reading them back
+    gets what it wrote. A misspelt switch raises instead of being stored silently."""
+
+    _SWITCHES = ("enabled", "benchmark", "deterministic", "allow_tf32")
+
+    def __init__(self) -> None:
+        for name, value in zip(self._SWITCHES, (True, False, False, True)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._SWITCHES:
+            raise AttributeError(f"torch.backends.cudnn has no switch {name!r}; deltanet knows {list(self._SWITCHES)}")
+        object.__setattr__(self, name, check.flag(value, name, "backends.cudnn"))
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: deltanet computes with NumPy on the CPU."""
+        return False
+
+
+class _NoDevice:
+    """``torch.backends.mps`` (Apple GPUs): answered for a library without a GPU backend."""
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: deltanet computes with NumPy on the CPU."""
+        return False
+
+    @staticmethod
+    def is_built() -> bool:
+        """False: no GPU support is built in."""
+        return False
+
+
+class _Backends:
+    """PyTorch's ``torch.backends`` as device-selection and seed-setting code uses it
+    (``torch.backends.mps.is_available()``, ``torch.backends.cudnn.deterministic = True``)."""
+
+    def __init__(self) -> None:
+        self.cudnn = _Cudnn()
+        self.mps = _NoDevice()
+
+
+backends = _Backends()
+
+
+class _Accelerator:
+    """``torch.accelerator`` (PyTorch's quickstart picks its device with it): no accelerator here."""
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: deltanet computes with NumPy on the CPU."""
+        return False
+
+    @staticmethod
+    def current_accelerator() -> None:
+        """None: there is no accelerator."""
+        return None
+
+    @staticmethod
+    def device_count() -> int:
+        """0: there is no accelerator."""
+        return 0
+
+
+accelerator = _Accelerator()
+_deterministic = [False]
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """PyTorch's switch to deterministic algorithms: every deltanet op already is one (NumPy on the
+    CPU; no atomics, no autotuned kernels), so the switch is recorded for
+    ``are_deterministic_algorithms_enabled`` and changes no result.
+
+    Args:
+        mode: True or False.
+        warn_only: accepted for PyTorch's signature (True or False).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.use_deterministic_algorithms(True)
+        >>> dn.are_deterministic_algorithms_enabled()
+        True
+        >>> dn.use_deterministic_algorithms(False)
+    """
+    check.flag(warn_only, "warn_only", "use_deterministic_algorithms")
+    _deterministic[0] = check.flag(mode, "mode", "use_deterministic_algorithms")
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    """What ``use_deterministic_algorithms`` last set (False at start, as in PyTorch).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.are_deterministic_algorithms_enabled() in (True, False)
+        True
+    """
+    return _deterministic[0]
 
 
 # -- reductions of small 2-D arrays ----------------------------------------------------------------

@@ -81,3 +81,39 @@ def test_tensor_to_converts_dtypes():
     y = x.to(copy=True)
     y.add_(1)
     assert x.tolist() == [1.5, 2.5]
+
+
+def test_seed_setting_and_device_selection_code_runs():
+    """The lines of PyTorch's seed functions and device pickers: accepted, read back, and typos refused."""
+    backends = dn.backends
+    before = (backends.cudnn.deterministic, backends.cudnn.benchmark)
+    try:
+        backends.cudnn.deterministic, backends.cudnn.benchmark = True, False
+        assert backends.cudnn.deterministic is True and backends.cudnn.benchmark is False
+        with pytest.raises(AttributeError, match="no switch 'benchmak'"):
+            backends.cudnn.benchmak = True
+        with pytest.raises(ValueError, match="benchmark must be True or False"):
+            backends.cudnn.benchmark = "yes"
+    finally:
+        backends.cudnn.deterministic, backends.cudnn.benchmark = before
+    device = "cuda" if dn.cuda.is_available() else "mps" if dn.backends.mps.is_available() else "cpu"
+    assert device == "cpu" and not dn.backends.cudnn.is_available()
+    assert not dn.accelerator.is_available() and dn.accelerator.current_accelerator() is None
+    dn.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        assert dn.are_deterministic_algorithms_enabled()
+    finally:
+        dn.use_deterministic_algorithms(False)
+    assert not dn.are_deterministic_algorithms_enabled()
+    with pytest.raises(ValueError, match="mode must be True or False"):
+        dn.use_deterministic_algorithms(1)
+
+
+def test_the_namespaces_answer_as_pytorchs_on_a_machine_without_a_gpu():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available() or torch.backends.mps.is_available():
+        pytest.skip("this PyTorch has a GPU")
+    assert dn.backends.mps.is_available() == torch.backends.mps.is_available()
+    assert dn.backends.cudnn.deterministic == torch.backends.cudnn.deterministic
+    assert dn.backends.cudnn.benchmark == torch.backends.cudnn.benchmark
+    assert dn.are_deterministic_algorithms_enabled() == torch.are_deterministic_algorithms_enabled()
