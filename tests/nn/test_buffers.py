@@ -200,12 +200,18 @@ def test_register_buffer_keeps_a_tensor_and_wraps_an_array_without_a_copy():
 @pytest.mark.parametrize("value", [[1.0], 3, "x", (1, 2)])
 def test_a_buffer_must_be_a_tensor_or_none(value):
     m = nn.Module()
-    with pytest.raises(TypeError, match=r"register_buffer: cannot assign \w+ as buffer 'b' \(a Tensor or None"):
+    with pytest.raises(TypeError, match=r"register_buffer: cannot assign \w+ as buffer 'b' \(a deltanet Tensor, a"):
         m.register_buffer("b", value)
     m.register_buffer("b", dn.zeros(1))
-    with pytest.raises(TypeError, match=r"Module: cannot assign \w+ as buffer 'b' \(a Tensor or None expected\)"):
+    with pytest.raises(TypeError, match=r"Module: cannot assign \w+ as buffer 'b' \(a deltanet Tensor, a NumPy arr"):
         m.b = value
     assert type(m.b) is dn.Tensor and list(m.state_dict()) == ["b"]
+
+
+def test_a_pytorch_tensor_given_as_a_buffer_is_named_in_the_error():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"cannot assign torch\.Tensor as buffer 'w' \(a deltanet Tensor"):
+        nn.Module().register_buffer("w", torch.ones(2))
 
 
 def test_a_buffer_set_to_none_comes_back_with_a_tensor_as_pytorchs():

@@ -625,7 +625,11 @@ def _as_buffer(value: Any, name: str, owner: str) -> Tensor | None:
         return value
     if isinstance(value, np.ndarray):
         return Tensor(value)
-    raise TypeError(f"{owner}: cannot assign {type(value).__name__} as buffer {name!r} (a Tensor or None expected)")
+    kind = type(value)
+    what = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    raise TypeError(
+        f"{owner}: cannot assign {what} as buffer {name!r} (a deltanet Tensor, a NumPy array or None expected)"
+    )
 
 
 # -- building from untrusted configs --------------------------------------------------------------
