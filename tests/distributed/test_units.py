@@ -186,7 +186,7 @@ def test_sync_batch_norm_on_two_ranks_is_batch_norm_on_the_whole_batch():
         lo, hi = shard(7, r, 2)
         xr = dn.tensor(x[lo:hi], requires_grad=True)
         (layer(xr) * dn.tensor(w[lo:hi])).sum().backward()
-        found[r] = (xr.grad.data, layer.weight.grad.data, layer.bias.grad.data, layer.running_var.copy())
+        found[r] = (xr.grad.data, layer.weight.grad.data, layer.bias.grad.data, layer.running_var.clone())
 
     threads = [threading.Thread(target=rank, args=(r,)) for r in range(2)]
     for t in threads:

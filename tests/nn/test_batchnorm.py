@@ -188,7 +188,7 @@ def test_training_updates_buffers_in_place_and_eval_does_not():
     assert bn.running_mean is buffers[0] and bn.num_batches_tracked is buffers[2]
     assert int(bn.num_batches_tracked) == 2
     assert dict(bn.named_buffers())["num_batches_tracked"] is buffers[2]
-    mean = bn.running_mean.copy()
+    mean = bn.running_mean.clone()
     bn.eval()
     bn(x)
     np.testing.assert_array_equal(bn.running_mean, mean)

@@ -36,7 +36,7 @@ def test_values_are_detached_tensors_sharing_the_models_memory():
     w = sd["0.weight"]
     assert w.size() == (4, 3) and w.size(1) == 3 and w.shape == (4, 3)  # the tutorial's .size()
     assert w.numpy() is net[0].weight.data and w.cpu() is w
-    assert sd["1.running_mean"].numpy() is net[1].running_mean  # a buffer held as an array: wrapped
+    assert sd["1.running_mean"].numpy() is net[1].running_mean.data  # a buffer: detached, same memory
     assert sd["1.num_batches_tracked"].dtype == np.int64 and sd["1.num_batches_tracked"].shape == ()
     clone = w.clone()
     assert not np.shares_memory(clone.numpy(), w.numpy())

@@ -139,7 +139,7 @@ def test_buffers_persistent_and_not():
     m.register_buffer("cache", dn.tensor([1.0, 2.0]), persistent=False)
     assert list(m.state_dict()) == ["mask"]
     assert [n for n, _ in m.named_buffers()] == ["mask", "cache"] and len(m.buffers()) == 2
-    m.mask = np.zeros(3)  # a new array keeps it a buffer (PyTorch's rule)
+    m.mask = np.zeros(3)  # a new array is wrapped in a Tensor and stays a buffer
     assert m.state_dict()["mask"].shape == (3,)
     m.to(np.float32)
     assert m.mask.dtype == np.float32 and m.cache.dtype == np.float32

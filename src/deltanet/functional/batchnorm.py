@@ -152,8 +152,8 @@ def check_per_channel(x: Tensor, running_mean: Any, running_var: Any, weight: An
 
 def batch_norm(
     x: Tensor,
-    running_mean: np.ndarray | None,
-    running_var: np.ndarray | None,
+    running_mean: Tensor | np.ndarray | None,
+    running_var: Tensor | np.ndarray | None,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
     training: bool = False,
@@ -175,7 +175,8 @@ def batch_norm(
 
     Args:
         x: input of shape (N, C, *spatial), floating-point.
-        running_mean, running_var: NumPy arrays of shape (C,), updated in place in training;
+        running_mean, running_var: Tensors (a layer's buffers) or NumPy arrays of shape (C,),
+            updated in place in training (their memory, as PyTorch's kernel: no version bump);
             None to use batch statistics only (training must then be True).
         weight, bias: $\gamma$ and $\beta$ of shape (C,), or None for no scale or no shift.
         training: batch statistics (True) or running statistics (False).
@@ -194,7 +195,7 @@ def batch_norm(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))
-        >>> mean, var = np.zeros(2), np.ones(2)
+        >>> mean, var = dn.zeros(2, dtype=dn.float64), dn.ones(2, dtype=dn.float64)
         >>> y = dn.functional.batch_norm(x, mean, var, training=True, eps=0.0)
         >>> y.data.tolist()
         [[-1.0, -1.0], [1.0, 1.0]]

@@ -38,6 +38,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
+from deltanet.autograd.inplace import changed_in_place
 from deltanet.functional.batchnorm import BatchNorm
 
 
@@ -210,8 +211,8 @@ def instance_norm(
 
     Args:
         input: $x$ of shape $(N, C, *)$ with at least one spatial axis.
-        running_mean: array of shape $(C,)$ updated in place, or None.
-        running_var: array of shape $(C,)$ updated in place, or None.
+        running_mean: Tensor or array of shape $(C,)$ updated in place, or None.
+        running_var: Tensor or array of shape $(C,)$ updated in place, or None.
         weight: $\gamma$ of shape $(C,)$, or None.
         bias: $\beta$ of shape $(C,)$, or None.
         use_input_stats: normalize with each instance's statistics (True) or the running ones.
@@ -266,6 +267,8 @@ def instance_norm(
     if mean is not None and use_input_stats and n:
         mean[...] = tiled_mean.reshape(n, channels).mean(axis=0)
         var[...] = tiled_var.reshape(n, channels).mean(axis=0)
+        # PyTorch writes them with copy_: a Tensor's version goes up (a graph that saved it sees it).
+        changed_in_place(t for t in (running_mean, running_var) if isinstance(t, Tensor))
     return _affine(y, gamma, beta, (1, channels) + (1,) * (x.ndim - 2))
 
 

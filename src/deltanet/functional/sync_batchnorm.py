@@ -113,8 +113,8 @@ class SyncBatchNorm(Function):
 
 def sync_batch_norm(
     x: Tensor,
-    running_mean: np.ndarray | None,
-    running_var: np.ndarray | None,
+    running_mean: Tensor | np.ndarray | None,
+    running_var: Tensor | np.ndarray | None,
     weight: Tensor | None = None,
     bias: Tensor | None = None,
     momentum: float = 0.1,
@@ -133,7 +133,8 @@ def sync_batch_norm(
 
     Args:
         x: this rank's input, shape (N, C, *spatial), floating-point.
-        running_mean, running_var: NumPy arrays of shape (C,) updated in place, or None.
+        running_mean, running_var: Tensors or NumPy arrays of shape (C,), updated in place (no
+            version bump, as ``batch_norm``), or None.
         weight, bias: $\gamma$ and $\beta$ of shape (C,), or None.
         momentum: weight of the new batch in the running averages, in $[0, 1]$.
         eps: $\epsilon \ge 0$ added to the variance.

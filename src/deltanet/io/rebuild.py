@@ -50,8 +50,9 @@ def spec(model: nn.Module) -> dict[str, tuple[tuple[int, ...], str]]:
             if p is not None:
                 found[dot + name] = (p.data.shape, p.data.dtype.str)
         for name in module._buffers:
-            value = np.asarray(getattr(module, name))
-            found[dot + name] = (value.shape, value.dtype.str)
+            value = getattr(module, name)
+            if value is not None:  # a buffer set to None is not in the state
+                found[dot + name] = (value.data.shape, value.data.dtype.str)
     return found
 
 

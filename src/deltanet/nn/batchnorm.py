@@ -5,7 +5,10 @@ They differ only in the input ranks they accept; the work is done by
 ``deltanet.functional.batch_norm``, which normalizes every channel (axis 1) over all other
 axes. Parameters ``weight`` ($\gamma$, ones) and ``bias`` ($\beta$, zeros) and buffers
 ``running_mean``, ``running_var`` and ``num_batches_tracked`` carry PyTorch's names, so the
-``state_dict`` of a PyTorch batch-norm layer, converted to NumPy, loads as it is.
+``state_dict`` of a PyTorch batch-norm layer, converted to NumPy, loads as it is. The buffers are
+Tensors that require no gradient, as PyTorch's (``bn.running_mean.clone()``, ``.numpy()``,
+``.zero_()``), and are updated in place: a ``state_dict()`` taken before, or any reference to
+them, sees the live values.
 
 In training mode a layer normalizes with the batch statistics and updates the running ones;
 in evaluation mode (``model.eval()``) it normalizes with the running statistics.
@@ -20,6 +23,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
+from deltanet.autograd.inplace import changed_in_place
 from deltanet.functional.batchnorm import batch_norm
 from deltanet.nn.module import Module, Parameter
 
@@ -36,11 +40,12 @@ def affine_parameters(
 
 def register_running_statistics(module: Module, num_features: int, track: bool, dtype: Any) -> None:
     """Register PyTorch's buffers ``running_mean`` (zeros), ``running_var`` (ones) and
-    ``num_batches_tracked`` (0) on ``module``; all three None when it does not ``track`` them."""
+    ``num_batches_tracked`` (an int64 0) on ``module``, Tensors without gradient; all three None
+    when it does not ``track`` them."""
     if track:
-        module.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
-        module.register_buffer("running_var", np.ones(num_features, dtype=dtype))
-        module.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        module.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+        module.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+        module.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
     else:
         module.register_buffer("running_mean", None)
         module.register_buffer("running_var", None)
@@ -56,9 +61,9 @@ class _BatchNorm(Module):
     # (declared for the type checker only).
     weight: Parameter
     bias: Parameter
-    running_mean: np.ndarray
-    running_var: np.ndarray
-    num_batches_tracked: np.ndarray
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
     _shapes: str = ""
 
     def __init__(
@@ -86,11 +91,13 @@ class _BatchNorm(Module):
         register_running_statistics(self, self.num_features, self.track_running_stats, dtype)
 
     def reset_running_stats(self) -> None:
-        """Running mean 0, running variance 1, no batches seen (in place)."""
+        """Running mean 0, running variance 1, no batches seen (in place, as PyTorch's ``zero_()``
+        and ``fill_(1)``: each buffer's version goes up)."""
         if self.track_running_stats:
-            self.running_mean[...] = 0
-            self.running_var[...] = 1
-            self.num_batches_tracked[...] = 0
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+            changed_in_place((self.running_mean, self.running_var, self.num_batches_tracked))
 
     def reset_parameters(self) -> None:
         r"""$\gamma = 1$ and $\beta = 0$ (the identity transform), and fresh running statistics."""
@@ -98,6 +105,7 @@ class _BatchNorm(Module):
         if self.affine:
             self.weight.data[...] = 1
             self.bias.data[...] = 0
+            changed_in_place((self.weight, self.bias))  # as PyTorch's init.ones_ and zeros_
 
     def _check_input(self, x: Tensor) -> None:
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
@@ -122,23 +130,27 @@ class _BatchNorm(Module):
         update = self.training and self.track_running_stats
         momentum = 0.0
         if update:
-            seen = int(self.num_batches_tracked) + 1
+            seen = int(self.num_batches_tracked.data) + 1
             # momentum=None: running = mean of all batch statistics so far (PyTorch's rule).
             momentum = 1.0 / seen if self.momentum is None else self.momentum
         # Without running statistics there is nothing to evaluate with: use the batch's.
         use_batch = self.training or not self.track_running_stats
         y = self._normalize(x, update, use_batch, momentum)
         if update:
-            self.num_batches_tracked[...] += 1  # in place: the array stays the registered buffer
+            # In place, as PyTorch's add_(1) (its version goes up); the running statistics were
+            # written in place by batch_norm without a version bump, as PyTorch's kernel does.
+            self.num_batches_tracked.data += 1
+            changed_in_place((self.num_batches_tracked,))
         return y
 
     def _normalize(self, x: Tensor, update: bool, use_batch: bool, momentum: float) -> Tensor:
         """``batch_norm`` with the batch's statistics (``use_batch``) or the running ones, updating
         the running ones in place when ``update``."""
+        running = update or not use_batch
         return batch_norm(
             x,
-            self.running_mean if (update or not use_batch) else None,
-            self.running_var if (update or not use_batch) else None,
+            self.running_mean.data if running else None,
+            self.running_var.data if running else None,
             self.weight,
             self.bias,
             training=use_batch,

@@ -71,7 +71,7 @@ class Loss(Module):
 
 
 def _weight_buffer(module: Loss, name: str, weight: Any, any_shape: bool = False) -> None:
-    """Register ``weight`` as a float64 buffer: 0-D or 1-D (one per class), or with ``any_shape``
+    """Register ``weight`` as a float64 buffer Tensor: 0-D or 1-D (one per class), or with ``any_shape``
     any shape that the loss broadcasts to its input (the binary cross-entropies, as PyTorch's:
     a ``pos_weight`` of shape $(C, 1, 1)$ weighs the channels of an $(N, C, H, W)$ mask)."""
     if weight is not None:
@@ -81,7 +81,8 @@ def _weight_buffer(module: Loss, name: str, weight: Any, any_shape: bool = False
                 "an array of them that broadcasts to the input" if any_shape else "a 1-D array of them (one per class)"
             )
             raise ValueError(f"{type(module).__name__}: {name} must be a finite number or {shapes}, got {weight!r}")
-        weight = w.astype(np.float64)  # float64 whatever was given: the losses cast it to the input's dtype
+        # float64 whatever was given (the losses cast it to the input's dtype), a Tensor as PyTorch's
+        weight = Tensor(w.astype(np.float64))
     module.register_buffer(name, weight)
 
 
@@ -272,7 +273,7 @@ class CrossEntropyLoss(Loss):
 
     target_kind = "class_index"
 
-    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
+    weight: Tensor | None  # a registered buffer (declared for the type checker)
 
     def __init__(
         self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
@@ -329,7 +330,7 @@ class NLLLoss(Loss):
 
     target_kind = "class_index"
 
-    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
+    weight: Tensor | None  # a registered buffer (declared for the type checker)
 
     def __init__(self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
@@ -367,7 +368,7 @@ class BCELoss(Loss):
 
     target_kind = "binary"
 
-    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
+    weight: Tensor | None  # a registered buffer (declared for the type checker)
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
@@ -407,8 +408,8 @@ class BCEWithLogitsLoss(Loss):
 
     target_kind = "binary"
 
-    weight: np.ndarray | None  # registered buffers (declared for the type checker)
-    pos_weight: np.ndarray | None
+    weight: Tensor | None  # registered buffers (declared for the type checker)
+    pos_weight: Tensor | None
 
     def __init__(self, weight: Any = None, *, reduction: str = "mean", pos_weight: Any = None) -> None:
         super().__init__(reduction=reduction)
@@ -489,7 +490,7 @@ class MultiMarginLoss(Loss):
 
     target_kind = "class_index"
 
-    weight: np.ndarray | None  # a registered buffer (declared for the type checker)
+    weight: Tensor | None  # a registered buffer (declared for the type checker)
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)

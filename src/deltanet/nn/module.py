@@ -1,6 +1,6 @@
 """``Module`` and ``Parameter``: the holders of weights, as in PyTorch.
 
-A module owns parameters (tensors that the optimizer updates), buffers (arrays that are state
+A module owns parameters (tensors that the optimizer updates), buffers (tensors that are state
 but not trained, such as BatchNorm's running statistics) and sub-modules, all registered by plain
 attribute assignment. Names and ``state_dict`` keys follow PyTorch (``0.weight``, ``fc1.bias``,
 ``bn.running_mean``), so a PyTorch ``state_dict`` (or it converted to NumPy) loads as it is; and
@@ -163,10 +163,10 @@ class Module:
                 f"{name}.data"
             )
         buffer = name in self._buffers or name in self._non_persistent_buffers
-        if buffer and (value is None or isinstance(value, (np.ndarray, Tensor))) and not isinstance(value, Parameter):
-            if value is None:  # a buffer set to None leaves the state, as in PyTorch's state_dict
-                self._buffers.pop(name, None)
-            object.__setattr__(self, name, value)  # still a buffer: a new array replaces the old
+        if buffer and not isinstance(value, (Parameter, Module)):
+            # Still a buffer, as in PyTorch: a new Tensor replaces the old; None leaves the state
+            # (state_dict, buffers()) until a Tensor is assigned again.
+            object.__setattr__(self, name, _as_buffer(value, name, type(self).__name__))
             return
         target = (
             self._parameters if isinstance(value, Parameter) else self._modules if isinstance(value, Module) else None
@@ -194,34 +194,41 @@ class Module:
         return name
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
-        """Register a non-trained array that belongs to the state (e.g. running statistics).
+        """Register a non-trained tensor that belongs to the state (e.g. running statistics).
+
+        As in PyTorch, a buffer is a ``Tensor``: ``m.mask.clone()``, ``.numpy()``, ``.zero_()``
+        work on it, and ``state_dict()`` gives it detached, sharing its memory. A NumPy array is
+        wrapped in a Tensor that shares its memory (PyTorch refuses one; a deltanet program may
+        give one). Assigning to the attribute later (``m.mask = t``) replaces the buffer; None
+        leaves it out of ``state_dict()`` and ``buffers()`` until a Tensor comes back.
 
         Args:
             name: the attribute name (and ``state_dict`` key).
-            tensor: a NumPy array or a Tensor (kept as given), or None (no buffer yet).
+            tensor: a Tensor (kept as given), a NumPy array (wrapped, not copied), or None (no
+                buffer yet).
             persistent: whether ``state_dict`` includes it (False: a cache derived from others).
+
+        Raises:
+            TypeError: ``tensor`` is something else (a list, a number), or a ``Parameter``.
 
         Examples:
             >>> import numpy as np, deltanet as dn
             >>> m = dn.nn.Module()
-            >>> m.register_buffer("mask", np.ones(2))
+            >>> m.register_buffer("mask", dn.ones(2))
             >>> m.register_buffer("cache", np.zeros(2), persistent=False)
-            >>> list(m.state_dict()), [n for n, _ in m.named_buffers()]
-            (['mask'], ['mask', 'cache'])
+            >>> list(m.state_dict()), [n for n, _ in m.named_buffers()], type(m.cache).__name__
+            (['mask'], ['mask', 'cache'], 'Tensor')
         """
         self._check_name(name, "buffer")
-        if tensor is not None and not isinstance(tensor, (np.ndarray, Tensor)):
-            raise TypeError(
-                f"cannot assign {type(tensor).__name__} as buffer {name!r} (an array, a Tensor or None expected)"
-            )
         if isinstance(tensor, Parameter):
             raise TypeError(f"buffer {name!r} is a Parameter; register it with register_parameter")
+        tensor = _as_buffer(tensor, name, "register_buffer")
         persistent = check.flag(persistent, "persistent", "register_buffer")
         self.__setattr__(name, None)  # drops any earlier registration of the name
+        for registry in (self._buffers, self._non_persistent_buffers):
+            registry.pop(name, None)
         object.__setattr__(self, name, tensor)
         (self._buffers if persistent else self._non_persistent_buffers)[name] = True
-        if tensor is None:
-            self._buffers.pop(name, None)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` under ``name`` (None records an absent parameter, e.g. no bias)."""
@@ -338,11 +345,12 @@ class Module:
     def named_buffers(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Any]]:
-        """Yield (dotted name, array) for every buffer (e.g. ``bn.running_mean``), persistent or not."""
+        """Yield (dotted name, Tensor) for every buffer (e.g. ``bn.running_mean``), persistent or not,
+        leaving out those set to None."""
         yield from self._named_members("buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Members[Any]:
-        """All buffers (arrays or Tensors), each once: a list that also answers ``next()``."""
+        """All buffers (Tensors), each once: a list that also answers ``next()``."""
         return Members(b for _, b in self.named_buffers(recurse=recurse))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
@@ -388,9 +396,9 @@ class Module:
         """Convert every floating-point parameter and buffer to a dtype; the device must be the CPU.
 
         Takes PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
-        ``to(tensor)`` (its dtype), ``to(device=..., dtype=...)``. Parameters stay the same
-        objects (an optimizer built before keeps working); their gradients are cleared when the
-        dtype changes. Integer buffers (``num_batches_tracked``) keep their dtype.
+        ``to(tensor)`` (its dtype), ``to(device=..., dtype=...)``. Parameters and buffers stay the
+        same objects (an optimizer built before keeps working; PyTorch makes new buffers); their
+        gradients are cleared when the dtype changes. Integer buffers (``num_batches_tracked``) keep their dtype.
 
         Args:
             *args: a device ("cpu", ``dn.device("cpu")``), a dtype (float32 or float64), a tensor.
@@ -435,12 +443,8 @@ class Module:
                     p.grad = None
             for name in list(m._buffers) + list(m._non_persistent_buffers):
                 buf = getattr(m, name)
-                array = buf.data if isinstance(buf, Tensor) else buf
-                if isinstance(array, np.ndarray) and array.dtype.kind == "f" and array.dtype != dtype:
-                    if isinstance(buf, Tensor):
-                        buf.data = array.astype(dtype)
-                    else:
-                        object.__setattr__(m, name, array.astype(dtype))
+                if buf is not None and buf.data.dtype.kind == "f" and buf.data.dtype != dtype:
+                    buf.data = buf.data.astype(dtype)  # the same Tensor: references to it stay the buffer
         return self
 
     def cpu(self) -> Module:
@@ -469,9 +473,8 @@ class Module:
     def _state_members(self) -> Iterator[tuple[str, Any]]:
         """(dotted name, member) for each parameter and persistent buffer, in ``state_dict`` order.
 
-        The member is the ``Parameter`` itself, or the buffer as it is stored (an array or a
-        Tensor). A module or parameter reached under two names (tied weights) appears under both,
-        as in PyTorch's ``state_dict``.
+        The member is the ``Parameter`` or the buffer ``Tensor`` itself. A module or parameter
+        reached under two names (tied weights) appears under both, as in PyTorch's ``state_dict``.
         """
         seen: set[str] = set()
         for mod_name, module in self.named_modules(remove_duplicate=False):
@@ -488,25 +491,24 @@ class Module:
 
     def _named_state(self) -> OrderedDict[str, np.ndarray]:
         """Parameters and persistent buffers by dotted name: the live arrays, not copies."""
-        return OrderedDict((k, v.data if isinstance(v, Tensor) else v) for k, v in self._state_members())
+        return OrderedDict((k, v.data) for k, v in self._state_members())
 
     def state_dict(self, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Any:
         """Parameters and persistent buffers by dotted name, as PyTorch's: tensors that share memory
         with the model, not copies.
 
-        Each value is ``p.detach()`` for a parameter (the same memory and version counter, cut from
-        the graph), ``b.detach()`` for a buffer held as a Tensor, and a Tensor wrapping the very
-        array for a buffer held as a NumPy array (batch norm's running statistics). So, as in
-        PyTorch, writing through a value (``sd["0.weight"][0] = 0``, ``.copy_(...)``) changes the
-        model, and ``best = model.state_dict()`` follows later training: keep a snapshot with
-        ``copy.deepcopy(model.state_dict())`` or ``{k: v.clone() for k, v in ...items()}``.
-        Keys, order and shapes are PyTorch's.
+        Each value is ``p.detach()`` for a parameter and ``b.detach()`` for a buffer (the same
+        memory and version counter, cut from the graph). So, as in PyTorch, writing through a
+        value (``sd["0.weight"][0] = 0``, ``.copy_(...)``) changes the model, and
+        ``best = model.state_dict()`` follows later training (batch norm's running statistics
+        too): keep a snapshot with ``copy.deepcopy(model.state_dict())`` or
+        ``{k: v.clone() for k, v in ...items()}``. Keys, order and shapes are PyTorch's.
 
         Args:
             destination: a mapping to fill (a new ``OrderedDict`` by default).
             prefix: put before every key.
-            keep_vars: return the members themselves, as PyTorch does: each ``Parameter`` (not
-                detached), each buffer as the module holds it (the array or the Tensor).
+            keep_vars: return the members themselves, as PyTorch does: each ``Parameter`` and
+                each buffer ``Tensor`` (not detached).
 
         Returns:
             ``destination``, filled.
@@ -528,7 +530,7 @@ class Module:
             if keep_vars:
                 out[prefix + key] = value
             else:
-                out[prefix + key] = value.detach() if isinstance(value, Tensor) else Tensor(value)
+                out[prefix + key] = value.detach()
         return out
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
@@ -557,8 +559,10 @@ class Module:
         if assign:
             raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")
         result = copy_state(self._named_state(), state_dict, strict, type(self).__name__)
-        # Written in place, as PyTorch's copy_: a graph that saved the old values must not use these.
-        changed_in_place(p for name, p in self.named_parameters() if name in state_dict)
+        # Written in place, as PyTorch's copy_: a graph that saved the old values must not use
+        # these (each tensor bumped once, though tied weights appear under two keys).
+        written = {id(t): t for name, t in self._state_members() if name in state_dict}
+        changed_in_place(written.values())
         return result
 
     # -- config ------------------------------------------------------------------------------
@@ -612,6 +616,20 @@ class Module:
         if len(lines) == 1 and not self._modules:
             return head + lines[0] + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _as_buffer(value: Any, name: str, owner: str) -> Tensor | None:
+    """``value`` as a buffer: a Tensor as it is, a NumPy array wrapped in a Tensor over the same
+    memory, None; anything else is a TypeError, as PyTorch's."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor(value)
+    kind = type(value)
+    what = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    raise TypeError(
+        f"{owner}: cannot assign {what} as buffer {name!r} (a deltanet Tensor, a NumPy array or None expected)"
+    )
 
 
 # -- building from untrusted configs --------------------------------------------------------------

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor
@@ -155,9 +153,9 @@ class _InstanceNorm(Module):
     """Shared base: checks, parameters, buffers and forward; subclasses set the ranks."""
 
     _dims = 0
-    running_mean: np.ndarray | None  # registered buffers (declared for the type checker)
-    running_var: np.ndarray | None
-    num_batches_tracked: np.ndarray | None
+    running_mean: Tensor | None  # registered buffers (declared for the type checker)
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
 
     def __init__(
         self,

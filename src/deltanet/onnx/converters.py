@@ -180,8 +180,8 @@ def batch_norm(g: Any, m: _BatchNorm, path: str, x: Any, src: str, dst: str) -> 
         src,
         g.initializer(f"{path}.weight", scale),
         g.initializer(f"{path}.bias", shift),
-        g.initializer(f"{path}.running_mean", m.running_mean),
-        g.initializer(f"{path}.running_var", m.running_var),
+        g.initializer(f"{path}.running_mean", m.running_mean.data),
+        g.initializer(f"{path}.running_var", m.running_var.data),
     ]
     g.node("BatchNormalization", inputs, [dst], epsilon=float(m.eps))
 

@@ -87,13 +87,14 @@ def instance_norm(g: Any, m: _InstanceNorm, path: str, x: Any, src: str, dst: st
         raise ValueError("only batched inputs (N, C, *spatial) are exported")
     channel = (1, m.num_features) + (1,) * (x.ndim - 2)
     if m.track_running_stats:  # evaluation with running statistics: batch norm's formula
+        assert m.running_mean is not None and m.running_var is not None  # registered with the flag
         dtype = x.dtype
         inputs = [
             src,
             g.initializer(f"{path}.scale", m.weight.data if m.weight is not None else np.ones(m.num_features, dtype)),
             g.initializer(f"{path}.shift", m.bias.data if m.bias is not None else np.zeros(m.num_features, dtype)),
-            g.initializer(f"{path}.running_mean", m.running_mean),
-            g.initializer(f"{path}.running_var", m.running_var),
+            g.initializer(f"{path}.running_mean", m.running_mean.data),
+            g.initializer(f"{path}.running_var", m.running_var.data),
         ]
         g.node("BatchNormalization", inputs, [dst], epsilon=float(m.eps))
         return
