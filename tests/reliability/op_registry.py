@@ -98,7 +98,7 @@ def E(name: str, exc: type, match: str, *inputs: Any, **kwargs: Any) -> ErrorCas
 
 
 #: Base classes that hold no op of their own and are never applied.
-ABSTRACT = {L._ElementwiseLoss}
+ABSTRACT = {L._ElementwiseLoss, dn.autograd.function._CtxNode}
 
 REGISTRY: list[OpInfo] = []
 
