@@ -2664,6 +2664,20 @@ register(
 )
 
 
+# -- module hooks: identities that let a full backward hook see the gradients ---------------------
+hooks_mod = importlib.import_module("deltanet.nn.hooks")
+_hooked = dn.nn.Identity()
+_hooked.register_full_backward_hook(lambda module, grad_input, grad_output: None)
+
+
+def _hook_samples(rng: np.random.Generator) -> list[Sample]:
+    return [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0, 2))]
+
+
+for _hook_function in (hooks_mod._HookInput, hooks_mod._HookOutput):
+    register(OpInfo(_hook_function, lambda x: _hooked(x), lambda x: x, _hook_samples))
+
+
 def registered() -> dict[type, OpInfo]:
     """The registry by Function class."""
     return {info.function: info for info in REGISTRY}
