@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.autograd import hooks
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.versions import Clock
 
@@ -124,8 +125,11 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
     # (x + y gives both the same delta) must get its own copy, or a later += would change both.
     given: set[int] = set()
     if root._ctx is None:  # backward() on a leaf: dL/dL = 1
-        _accumulate_leaf(root, grad, given)
+        hooked = hooks.leaf_hooks.get(root) if hooks.leaf_hooks else None
+        _accumulate_leaf(root, hooks.apply(hooked, grad) if hooked else grad, given)
         return
+    # The summed gradient of each leaf that has hooks: they run once per pass, on the sum.
+    held: dict[Tensor, Any] = {}
 
     functions = _walk(root, edited=False)  # _graph(root), written out: once per backward()
     edited = functions[-1].seq < Clock.last_edit
@@ -139,6 +143,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         fn.delta = None
         if delta is None:
             continue
+        if fn.hooked:  # Tensor.register_hook or retain_grad on the tensor fn made
+            delta = hooks.run(fn, delta)
         input_grads = fn.backward(delta)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
@@ -152,7 +158,10 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
                     continue  # parent was a constant then; it has a history only since
             if ctx is None:
                 if parent._requires_grad:
-                    _accumulate_leaf(parent, g, given)
+                    if hooks.leaf_hooks and parent in hooks.leaf_hooks:
+                        held[parent] = g if parent not in held else held[parent] + g
+                    else:
+                        _accumulate_leaf(parent, g, given)
             elif ctx.delta is None:
                 ctx.delta = g
             else:
@@ -161,6 +170,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         if not retain_graph:
             fn.parents = None
             fn.saved_tensors = None
+    for leaf, g in held.items():
+        _accumulate_leaf(leaf, hooks.apply(hooks.leaf_hooks[leaf], g), given)
 
 
 def check_saved(fn: Any) -> None:

@@ -319,6 +319,7 @@ class Function:
     saved_tensors: tuple[Any, ...]
     seq: int
     delta: Any
+    hooked = False  # True once a tensor hook or retain_grad hangs on this function (autograd.hooks)
     # Set only where they apply (in the instance __dict__; see engine.check_saved and inplace):
     previous: Any  # for a recorded in-place operation, the function that made the old value
     stale_output: Any  # set when an in-place operation changed the output this function saved

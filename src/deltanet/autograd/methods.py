@@ -24,6 +24,7 @@ from deltanet.autograd import (
     elementwise,
     engine,
     factories,
+    hooks,
     inplace,
     matrices,
     reductions,
@@ -48,6 +49,9 @@ def backward(self: Tensor, gradient: Any = None, retain_graph: bool = False) -> 
 
 METHODS: dict[str, Any] = {
     "backward": backward,
+    "register_hook": hooks.register_hook,
+    "retain_grad": hooks.retain_grad,
+    "retains_grad": property(hooks.retains_grad),
     # operators
     "__add__": elementwise.__add__,
     "__radd__": elementwise.__radd__,

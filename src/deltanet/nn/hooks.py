@@ -19,7 +19,6 @@ Each ``register_*`` returns a ``RemovableHandle``; ``handle.remove()`` takes the
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -27,57 +26,18 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Function, Tensor, no_grad
+from deltanet.autograd.hooks import RemovableHandle, add
 
 KINDS = ("forward_pre", "forward", "backward")
-_ids = itertools.count()
-
-
-class RemovableHandle:
-    """What a ``register_*_hook`` returns: ``remove()`` takes the hook away (also as ``with handle:``).
-
-    Args:
-        hooks: the ordered dict that holds the hook.
-        key: the hook's key in it.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> layer = dn.nn.Linear(2, 1)
-        >>> handle = layer.register_forward_hook(lambda m, args, out: print(tuple(out.shape)))
-        >>> _ = layer(dn.ones(3, 2))
-        (3, 1)
-        >>> handle.remove()
-        >>> _ = layer(dn.ones(3, 2))
-    """
-
-    def __init__(self, hooks: OrderedDict[int, Callable[..., Any]], key: int) -> None:
-        self.hooks_dict_ref = hooks
-        self.id = key
-
-    def remove(self) -> None:
-        """Take the hook away (a second call does nothing)."""
-        self.hooks_dict_ref.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.remove()
 
 
 def register(module: Any, kind: str, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
     """Add ``hook`` to ``module``'s hooks of ``kind`` (one of ``KINDS``) and return its handle."""
-    if not callable(hook):
-        raise TypeError(f"a hook must be callable (module, ...), got {type(hook).__name__}")
     table = module.__dict__.get("_hooks")
     if table is None:
         table = {k: OrderedDict() for k in KINDS}
         object.__setattr__(module, "_hooks", table)
-    hooks = table[kind]
-    key = next(_ids)
-    hooks[key] = hook
-    if prepend:
-        hooks.move_to_end(key, last=False)
-    return RemovableHandle(hooks, key)
+    return add(table[kind], hook, prepend)
 
 
 def call(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
