@@ -109,6 +109,7 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
+from deltanet.autograd.grads import backward, grad
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
@@ -154,6 +155,8 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "backward",
+    "grad",
     "floor",
     "ceil",
     "round",

@@ -24,6 +24,7 @@ from deltanet.autograd import (
     elementwise,
     engine,
     factories,
+    grads,
     hooks,
     inplace,
     matrices,
@@ -36,15 +37,22 @@ from deltanet.autograd import (
 from deltanet.autograd.tensor import Tensor
 
 
-def backward(self: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
+def backward(
+    self: Tensor, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False, inputs: Any = None
+) -> None:
     r"""Compute the gradient of this tensor with respect to every leaf that requires one, adding it
     into their ``.grad``.
 
     Args:
         gradient: $\partial L / \partial \text{self}$, needed when this tensor has more than one element.
         retain_graph: keep the graph so that ``backward`` can go through it again.
+        create_graph: must be False: deltanet cannot differentiate a gradient again.
+        inputs: None, or the tensors whose ``.grad`` receives the gradient (the others keep theirs).
     """
-    engine.backward(self, gradient, retain_graph)
+    if create_graph or inputs is not None:
+        grads.backward(self, gradient, retain_graph, create_graph, inputs)
+    else:
+        engine.backward(self, gradient, bool(retain_graph))
 
 
 METHODS: dict[str, Any] = {
