@@ -7,7 +7,8 @@ elementwise and matrix primitives, ``reductions.py``, ``shapes.py``, ``compare.p
 methods and operators.
 """
 
-from deltanet.autograd import linalg, methods
+from deltanet.autograd import functional, linalg, methods
+from deltanet.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from deltanet.autograd.arranging import (
     concat,
     concatenate,
@@ -155,6 +156,10 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
+    "functional",
     "backward",
     "grad",
     "floor",

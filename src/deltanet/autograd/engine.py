@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd import hooks
+from deltanet.autograd import anomaly, hooks
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.versions import Clock
 
@@ -162,6 +162,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
         input_grads = fn.backward(delta)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
+        if anomaly.state.enabled:
+            anomaly.check(fn, input_grads)
         for parent, g in zip(fn.parents, input_grads):
             if g is None:
                 continue
