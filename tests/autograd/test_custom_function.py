@@ -166,3 +166,56 @@ def test_several_outputs_are_refused_clearly():
 
     with pytest.raises(NotImplementedError, match="one output tensor"):
         Two.apply(dn.tensor(data(), requires_grad=True))
+
+
+def test_in_place_change_of_a_saved_tensor_raises_as_in_pytorch():
+    x = dn.tensor([1.0, 2.0], requires_grad=True)
+    y = Exp.apply(x)
+    y.add_(1)  # Exp saved its output
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    h = x * 1
+    y = Cube.apply(h)
+    h.add_(1)  # Cube saved its input
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_ctx_refuses_what_pytorch_refuses_or_deltanet_cannot_do():
+    class SavesInt(dn.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, n):
+            ctx.save_for_backward(x, n)
+            return x * n
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None
+
+    with pytest.raises(TypeError, match="argument 1 is of type int"):
+        SavesInt.apply(dn.tensor(data(), requires_grad=True), 3)
+
+    class Dirty(dn.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(NotImplementedError, match="mark_dirty"):
+        Dirty.apply(dn.tensor(data(), requires_grad=True).clone())
+
+
+def test_next_functions_walk_the_graph_as_in_the_blitz_tutorial():
+    w = dn.tensor(data(), requires_grad=True)
+    loss = (w * 2).relu().sum()
+    relu = loss.grad_fn.next_functions[0][0]
+    mul = relu.next_functions[0][0]
+    assert loss.grad_fn.name() == "Sum" and relu.name() == "ReLU"
+    assert mul.next_functions[0][0].variable is w and mul.next_functions[1] == (None, 0)
+    assert mul.next_functions[0][0].name() == "AccumulateGrad"
+    loss.backward()
+    assert loss.grad_fn.next_functions == ()  # freed with the graph

@@ -76,3 +76,16 @@ def test_errors_are_clear():
         dn.autograd.grad((x * 2).sum(), x, grad_outputs=[None, None])
     with pytest.raises(TypeError, match="inputs must be a tensor or a sequence of tensors"):
         dn.autograd.grad((x * 2).sum(), "x")
+
+
+def test_variable_and_deprecated_arguments():
+    v = dn.autograd.Variable(dn.ones(2), requires_grad=True)
+    assert v.is_leaf and v.requires_grad
+    (g,) = dn.autograd.grad((v * 3).sum(), v, only_inputs=True)
+    assert g.tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="Variable data has to be a tensor"):
+        dn.autograd.Variable([1.0])
+    with pytest.raises(ValueError, match=r"Variable\(volatile=True\) was removed"):
+        dn.autograd.Variable(dn.ones(2), volatile=True)
+    with pytest.raises(NotImplementedError, match="is_grads_batched"):
+        dn.autograd.grad((v * 3).sum(), v, is_grads_batched=True)

@@ -127,3 +127,33 @@ def test_backward_hook_errors_are_clear():
         layer(dn.ones(2, requires_grad=True)).sum().backward()
     with pytest.raises(NotImplementedError, match="register_full_backward_hook"):
         nn.ReLU().register_backward_hook(lambda m, gi, go: None)
+
+
+def test_with_kwargs_and_backward_pre_hook_match_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def scenario(lib):
+        layer = mlp(lib)[0]
+        seen = []
+        layer.register_forward_pre_hook(lambda m, args, kwargs: ((args[0] * 2,), kwargs), with_kwargs=True)
+        layer.register_forward_hook(lambda m, args, kwargs, out: seen.append(sorted(kwargs)), with_kwargs=True)
+        layer.register_full_backward_pre_hook(lambda m, grad_output: (grad_output[0] * 0.5,))
+        x = lib.tensor(data(), dtype=lib.float32, requires_grad=True)
+        out = layer(x)
+        (out**2).sum().backward()
+        return out.detach().numpy(), x.grad.numpy(), layer.weight.grad.numpy(), seen
+
+    for a, b in zip(scenario(dn), scenario(torch), strict=True):
+        if isinstance(a, list):
+            assert a == b
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_with_kwargs_pre_hook_must_return_args_and_kwargs():
+    layer = nn.ReLU()
+    layer.register_forward_pre_hook(lambda m, args, kwargs: args, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"must return None or \(args, kwargs\)"):
+        layer(dn.ones(2))
+    with pytest.raises(ValueError, match="with_kwargs"):
+        nn.ReLU().register_forward_hook(lambda *a: None, with_kwargs="yes")

@@ -110,7 +110,7 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
-from deltanet.autograd.grads import backward, grad
+from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
@@ -156,6 +156,7 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "Variable",
     "detect_anomaly",
     "is_anomaly_enabled",
     "set_detect_anomaly",

@@ -240,6 +240,8 @@ def saves_memory_of(saved: Any, data: np.ndarray) -> bool:
     same memory)."""
     owner = data if data.base is None else data.base
     for s in saved:
+        if isinstance(s, Tensor):  # a PyTorch-style custom Function saves tensors
+            s = s.data
         if isinstance(s, np.ndarray) and (s is data or s is owner or (s.base is not None and s.base is owner)):
             return True
     return False

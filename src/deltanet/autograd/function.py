@@ -399,6 +399,48 @@ class Function:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
+    def name(self) -> str:
+        """The function's name (PyTorch's ``grad_fn.name()``; deltanet's names are its class names)."""
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The functions that made this one's inputs, as PyTorch's ``grad_fn.next_functions``: one
+        ``(function, 0)`` pair per input, an ``AccumulateGrad`` for a leaf that requires a gradient,
+        ``None`` for a constant; empty once backward has freed the graph."""
+        if getattr(self, "parents", None) is None:
+            return ()
+        return tuple(
+            (p._ctx if p._ctx is not None else AccumulateGrad(p) if p._requires_grad else None, 0)
+            for p in self.parents or ()
+        )
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient ends in the graph, as PyTorch's ``AccumulateGrad`` node: ``variable``
+    is the leaf (reached through ``grad_fn.next_functions``).
+
+    Args:
+        variable: the leaf tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> w = dn.tensor([1.0], requires_grad=True)
+        >>> (w * 2).grad_fn.next_functions[0][0].variable is w
+        True
+    """
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+        self.next_functions: tuple[tuple[Any, int], ...] = ()
+
+    def name(self) -> str:
+        """``"AccumulateGrad"``."""
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
 
 def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
     """If ``out`` shares an input's memory, give it that memory's base tensor and version counter."""
@@ -421,6 +463,23 @@ class _CtxNode(Function):
 
     user: Any  # the user's Function subclass
     positions: tuple[int, ...]  # where the tensor arguments stand among forward's arguments
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep the tensors (or None) that ``backward`` reads back as ``ctx.saved_tensors``."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__} (keep other values as attributes: ctx.k = k)"
+                )
+        self.saved_tensors = tensors
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Refused: a custom Function that changes its input in place is not supported."""
+        raise NotImplementedError(
+            f"{type(self).__name__}: mark_dirty (a custom Function changing its input in place) is not "
+            f"supported by deltanet; return a new tensor from forward (x * 2, not x.mul_(2))"
+        )
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Accepted for PyTorch's code; deltanet's one output stays differentiable."""

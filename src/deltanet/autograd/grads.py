@@ -50,7 +50,9 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
     materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     r"""The gradients $\partial L / \partial x$ of the outputs with respect to each input, as a tuple;
@@ -65,14 +67,16 @@ def grad(
         grad_outputs: None, or one gradient per output (needed for an output of several elements).
         retain_graph: keep the graph for another backward pass (default: free it).
         create_graph: must be False: deltanet cannot differentiate a gradient again.
+        only_inputs: PyTorch's deprecated argument, ignored as PyTorch ignores it.
         allow_unused: give None for an input that the outputs do not depend on, instead of an error.
+        is_grads_batched: must be False (PyTorch's vmap over ``grad_outputs`` is not supported).
         materialize_grads: give zeros instead of None for such inputs (implies ``allow_unused``).
 
     Returns:
         A tuple with one gradient (``Tensor``, or None when unused) per input.
 
     Raises:
-        NotImplementedError: ``create_graph=True``.
+        NotImplementedError: ``create_graph=True`` or ``is_grads_batched=True``.
         RuntimeError: an input is unused and ``allow_unused`` is not set, or an output does not
             require a gradient.
 
@@ -85,6 +89,10 @@ def grad(
     """
     if create_graph:
         raise NotImplementedError(NO_HIGHER)
+    if is_grads_batched:
+        raise NotImplementedError(
+            "is_grads_batched=True (vmap over grad_outputs) is not supported; call grad once per row of grad_outputs"
+        )
     outs = _as_tuple(outputs, "outputs")
     ins = _as_tuple(inputs, "inputs")
     seeds = _seeds(outs, grad_outputs, "grad_outputs")
@@ -157,3 +165,28 @@ def backward(
                     t._grad = Tensor(g)
                 else:
                     t._grad.data += g
+
+
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802 - PyTorch's name
+    """PyTorch's old wrapper, kept for old code as PyTorch keeps it: the tensor itself, as a new leaf
+    sharing ``data``'s memory, with ``requires_grad`` set.
+
+    Args:
+        data: a tensor.
+        requires_grad: whether the new leaf requires a gradient.
+        volatile: must be False (PyTorch removed it; use ``no_grad()``).
+
+    Returns:
+        A leaf tensor sharing ``data``'s memory.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> x = dn.autograd.Variable(dn.ones(2), requires_grad=True)
+        >>> x.requires_grad, x.is_leaf
+        (True, True)
+    """
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    if volatile:
+        raise ValueError("Variable(volatile=True) was removed from PyTorch; compute inside `with no_grad():` instead")
+    return data.detach().requires_grad_(requires_grad)

@@ -28,15 +28,29 @@ import numpy as np
 from deltanet.autograd import Function, Tensor, no_grad
 from deltanet.autograd.hooks import RemovableHandle, add
 
-KINDS = ("forward_pre", "forward", "backward")
+KINDS = ("forward_pre", "forward", "backward_pre", "backward")
 
 
-def register(module: Any, kind: str, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+class _WithKwargs:
+    """A forward (pre) hook registered with ``with_kwargs=True``: it also receives the keyword arguments."""
+
+    def __init__(self, hook: Callable[..., Any]) -> None:
+        self.hook = hook
+
+    def __call__(self, *args: Any) -> Any:
+        return self.hook(*args)
+
+
+def register(
+    module: Any, kind: str, hook: Callable[..., Any], prepend: bool = False, with_kwargs: bool = False
+) -> RemovableHandle:
     """Add ``hook`` to ``module``'s hooks of ``kind`` (one of ``KINDS``) and return its handle."""
     table = module.__dict__.get("_hooks")
     if table is None:
         table = {k: OrderedDict() for k in KINDS}
         object.__setattr__(module, "_hooks", table)
+    if with_kwargs and callable(hook):
+        hook = _WithKwargs(hook)
     return add(table[kind], hook, prepend)
 
 
@@ -44,17 +58,27 @@ def call(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``module.forward(*args, **kwargs)`` with its hooks around it."""
     table = module.__dict__["_hooks"]
     for hook in list(table["forward_pre"].values()):
+        if isinstance(hook, _WithKwargs):
+            new = hook(module, args, kwargs)
+            if new is not None:
+                if not (isinstance(new, tuple) and len(new) == 2 and isinstance(new[1], dict)):
+                    raise RuntimeError(
+                        f"forward pre-hook with kwargs of {type(module).__name__} must return None or "
+                        f"(args, kwargs), got {type(new).__name__}"
+                    )
+                args, kwargs = new
+                args = args if isinstance(args, tuple) else (args,)
+            continue
         new = hook(module, args)
         if new is not None:
             args = new if isinstance(new, tuple) else (new,)
-    backward_hooks = table["backward"]
     pending = None
-    if backward_hooks:
+    if table["backward"] or table["backward_pre"]:
         pending = _Pending(module, args)
         args = pending.wrap_input(args)
     output = module.forward(*args, **kwargs)
     for hook in list(table["forward"].values()):
-        new = hook(module, args, output)
+        new = hook(module, args, kwargs, output) if isinstance(hook, _WithKwargs) else hook(module, args, output)
         if new is not None:
             output = new
     if pending is not None:
@@ -121,8 +145,21 @@ class _HookOutput(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         pending = self.pending
+        module = pending.module
+        for hook in list(module.__dict__["_hooks"]["backward_pre"].values()):
+            with no_grad():
+                new = hook(module, (Tensor(delta.copy()),))
+            if new is not None:
+                g = new[0] if isinstance(new, tuple) else new
+                g = np.asarray(g.data if isinstance(g, Tensor) else g)
+                if g.shape != delta.shape:
+                    raise RuntimeError(
+                        f"backward pre-hook of {type(module).__name__} returned a gradient of shape "
+                        f"{g.shape}, expected the output's {delta.shape}"
+                    )
+                delta = g.astype(delta.dtype, copy=False)
         pending.grad_output = delta
-        if not pending.input_recorded:  # no gradient flows into the input: the hook runs now
+        if not pending.input_recorded and module.__dict__["_hooks"]["backward"]:  # no input gradient: now
             pending.run_hooks(None)
         return delta
 

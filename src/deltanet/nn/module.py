@@ -271,15 +271,27 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # -- hooks (deltanet.nn.hooks) -----------------------------------------------------------
-    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> hooks.RemovableHandle:
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> hooks.RemovableHandle:
         """Call ``hook(module, args)`` before each ``forward``; what it returns (if not None) replaces
-        the positional arguments. Returns a handle whose ``remove()`` takes the hook away."""
-        return hooks.register(self, "forward_pre", hook, prepend)
+        the positional arguments. With ``with_kwargs=True`` it is ``hook(module, args, kwargs)``,
+        returning None or ``(args, kwargs)``. Returns a handle whose ``remove()`` takes it away."""
+        return hooks.register(self, "forward_pre", hook, prepend, check.flag(with_kwargs, "with_kwargs", "hook"))
 
-    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> hooks.RemovableHandle:
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> hooks.RemovableHandle:
         """Call ``hook(module, args, output)`` after each ``forward`` (feature extraction); what it
-        returns (if not None) replaces the output. Returns a handle whose ``remove()`` takes it away."""
-        return hooks.register(self, "forward", hook, prepend)
+        returns (if not None) replaces the output. With ``with_kwargs=True`` it is
+        ``hook(module, args, kwargs, output)``. Returns a handle whose ``remove()`` takes it away."""
+        return hooks.register(self, "forward", hook, prepend, check.flag(with_kwargs, "with_kwargs", "hook"))
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> hooks.RemovableHandle:
+        """Call ``hook(module, grad_output)`` in each backward pass, before the gradient goes into
+        the module; what it returns (if not None) replaces ``grad_output``. Returns a handle whose
+        ``remove()`` takes the hook away."""
+        return hooks.register(self, "backward_pre", hook, prepend)
 
     def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> hooks.RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` in each backward pass through this module;
