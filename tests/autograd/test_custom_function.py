@@ -219,3 +219,16 @@ def test_next_functions_walk_the_graph_as_in_the_blitz_tutorial():
     assert mul.next_functions[0][0].name() == "AccumulateGrad"
     loss.backward()
     assert loss.grad_fn.next_functions == ()  # freed with the graph
+
+
+def test_a_subclass_that_overrides_backward_uses_its_own():
+    class Doubled(Exp):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (y,) = ctx.saved_tensors
+            return 2 * grad_output * y
+
+    x = dn.tensor(data(), requires_grad=True)
+    Doubled.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(data()))
+    assert type(Doubled.apply(x).grad_fn).__name__ == "DoubledBackward"

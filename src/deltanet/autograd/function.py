@@ -326,7 +326,7 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if isinstance(cls.__dict__.get("forward"), staticmethod):
+        if isinstance(inspect.getattr_static(cls, "forward"), staticmethod):  # its own or inherited
             # PyTorch's form: @staticmethod forward(ctx, *args) and backward(ctx, *grads) on tensors.
             # apply then records a node of a class made here, ``<Name>Backward``, that is the ``ctx``.
             node = type(f"{cls.__name__}Backward", (_CtxNode,), {"user": cls, "__module__": cls.__module__})
