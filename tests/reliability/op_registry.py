@@ -2674,8 +2674,11 @@ def _hook_samples(rng: np.random.Generator) -> list[Sample]:
     return [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0, 2))]
 
 
+_HOOK_ERRORS = [
+    E("two tensors into a hooked module", NotImplementedError, r"one tensor, got 2", np.ones(2), np.ones(2))
+]
 for _hook_function in (hooks_mod._HookInput, hooks_mod._HookOutput):
-    register(OpInfo(_hook_function, lambda x: _hooked(x), lambda x: x, _hook_samples))
+    register(OpInfo(_hook_function, lambda x, *more: _hooked(x, *more), lambda x: x, _hook_samples, _HOOK_ERRORS))
 
 
 def registered() -> dict[type, OpInfo]:
