@@ -174,7 +174,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
                     continue  # parent was a constant then; it has a history only since
             if ctx is None:
                 if parent._requires_grad:
-                    if wanted is not None or (hooks.leaf_hooks and parent in hooks.leaf_hooks):
+                    if wanted is not None or (hooks.leaf_hooks.table and parent in hooks.leaf_hooks):
                         if wanted is None or id(parent) in wanted:
                             held[parent] = g if parent not in held else held[parent] + g
                     else:
