@@ -197,6 +197,10 @@ from deltanet.backend import int32 as int
 from deltanet.backend import int64 as long
 from deltanet.diagnostics import gradcheck
 
+# PyTorch spells it torch.autograd.gradcheck; the checker lives in diagnostics (layer 7), which
+# autograd (layer 2) may not import, so the top level, which imports both, hangs it there.
+setattr(autograd, "gradcheck", gradcheck)  # noqa: B010 - an attribute mypy does not know of autograd
+
 # PyTorch's names that hide Python's built-ins: attributes of deltanet (dn.max, dn.float), left out of
 # __all__ so that `from deltanet import *` keeps Python's own. Nothing in this file uses the built-ins.
 _HIDING_BUILTINS = (abs, all, any, bool, float, int, max, min, pow, sum)

@@ -82,3 +82,18 @@ def test_parameters_to_vector_and_back():
     assert model[0].weight.data.ravel().tolist() == [0, 1, 2, 3, 4, 5] and model[1].bias.data.tolist() == [12]
     with pytest.raises(ValueError, match=r"expected a vector of 13 values, got shape \(12,\)"):
         vector_to_parameters(np.zeros(12), model.parameters())
+
+
+def test_parameters_to_vector_is_differentiable_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    model = dn.nn.Linear(3, 2)
+    ref = torch.nn.Linear(3, 2).double()
+    ref.load_state_dict({k: torch.tensor(v.numpy().astype(np.float64)) for k, v in model.state_dict().items()})
+    model.double()
+    vec, their_vec = parameters_to_vector(model.parameters()), torch.nn.utils.parameters_to_vector(ref.parameters())
+    assert vec.requires_grad and their_vec.requires_grad
+    (vec**3).sum().backward()
+    (their_vec**3).sum().backward()
+    for p, q in zip(model.parameters(), ref.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12)
+    assert dn.gradcheck(lambda w, b: parameters_to_vector([w, b]) ** 2, [model.weight, model.bias])

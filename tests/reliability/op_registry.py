@@ -98,7 +98,7 @@ def E(name: str, exc: type, match: str, *inputs: Any, **kwargs: Any) -> ErrorCas
 
 
 #: Base classes that hold no op of their own and are never applied.
-ABSTRACT = {L._ElementwiseLoss}
+ABSTRACT = {L._ElementwiseLoss, dn.autograd.function._CtxNode}
 
 REGISTRY: list[OpInfo] = []
 
@@ -2662,6 +2662,23 @@ register(
         [E("decimals", ValueError, r"round: decimals must be an integer", np.ones(2), op="round", decimals=0.5)],
     )
 )
+
+
+# -- module hooks: identities that let a full backward hook see the gradients ---------------------
+hooks_mod = importlib.import_module("deltanet.nn.hooks")
+_hooked = dn.nn.Identity()
+_hooked.register_full_backward_hook(lambda module, grad_input, grad_output: None)
+
+
+def _hook_samples(rng: np.random.Generator) -> list[Sample]:
+    return [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0, 2))]
+
+
+_HOOK_ERRORS = [
+    E("two tensors into a hooked module", NotImplementedError, r"one tensor, got 2", np.ones(2), np.ones(2))
+]
+for _hook_function in (hooks_mod._HookInput, hooks_mod._HookOutput):
+    register(OpInfo(_hook_function, lambda x, *more: _hooked(x, *more), lambda x: x, _hook_samples, _HOOK_ERRORS))
 
 
 def registered() -> dict[type, OpInfo]:

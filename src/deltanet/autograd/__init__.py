@@ -7,7 +7,8 @@ elementwise and matrix primitives, ``reductions.py``, ``shapes.py``, ``compare.p
 methods and operators.
 """
 
-from deltanet.autograd import linalg, methods
+from deltanet.autograd import functional, linalg, methods
+from deltanet.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from deltanet.autograd.arranging import (
     concat,
     concatenate,
@@ -109,6 +110,7 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
+from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
@@ -154,6 +156,13 @@ from deltanet.autograd.tensor import Tensor
 methods.install()
 
 __all__ = [
+    "Variable",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "set_detect_anomaly",
+    "functional",
+    "backward",
+    "grad",
     "floor",
     "ceil",
     "round",

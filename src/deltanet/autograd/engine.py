@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.autograd import anomaly, hooks
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.versions import Clock
 
@@ -94,13 +95,16 @@ for _one in _ONE.values():
     _one.flags.writeable = False
 
 
-def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
+def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs: Any = None) -> Any:
     """Backpropagate from ``root``; see the module docstring.
 
     Args:
         root: the tensor to differentiate (the loss).
         grad: $\\partial L / \\partial \\text{root}$; may be left out for a one-element root.
         retain_graph: keep the graph so that ``backward`` can go through it again.
+        inputs: None, or the tensors (leaves or not) whose gradients are wanted: then no ``.grad``
+            changes and the result is ``{id(t): gradient array}`` for those that ``root`` depends
+            on (``autograd.grad``).
     """
     if not root._requires_grad:
         raise RuntimeError(
@@ -123,9 +127,21 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
     # Arrays handed out as leaf gradients in this pass: a second leaf receiving the same array
     # (x + y gives both the same delta) must get its own copy, or a later += would change both.
     given: set[int] = set()
+    # The summed gradient of each leaf that has hooks (they run once per pass, on the sum), and
+    # of each leaf in ``inputs``.
+    held: dict[Tensor, Any] = {}
+    wanted = None if inputs is None else {id(t) for t in inputs}
+    # For inputs that are not leaves: the function that made each, and the tensor.
+    made: dict[int, Tensor] = {} if inputs is None else {id(t._ctx): t for t in inputs if t._ctx is not None}
+    found: dict[int, Any] = {}
     if root._ctx is None:  # backward() on a leaf: dL/dL = 1
-        _accumulate_leaf(root, grad, given)
-        return
+        hooked = hooks.leaf_hooks.get(root) if hooks.leaf_hooks else None
+        grad = hooks.apply(hooked, grad) if hooked else grad
+        if wanted is None:
+            _accumulate_leaf(root, grad, given)
+        elif id(root) in wanted:
+            found[id(root)] = grad
+        return found if wanted is not None else None
 
     functions = _walk(root, edited=False)  # _graph(root), written out: once per backward()
     edited = functions[-1].seq < Clock.last_edit
@@ -139,9 +155,15 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         fn.delta = None
         if delta is None:
             continue
+        if fn.hooked:  # Tensor.register_hook or retain_grad on the tensor fn made
+            delta = hooks.run(fn, delta)
+        if made and id(fn) in made:
+            found[id(made[id(fn)])] = delta
         input_grads = fn.backward(delta)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
+        if anomaly.state.enabled:
+            anomaly.check(fn, input_grads)
         for parent, g in zip(fn.parents, input_grads):
             if g is None:
                 continue
@@ -152,7 +174,11 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
                     continue  # parent was a constant then; it has a history only since
             if ctx is None:
                 if parent._requires_grad:
-                    _accumulate_leaf(parent, g, given)
+                    if wanted is not None or (hooks.leaf_hooks.table and parent in hooks.leaf_hooks):
+                        if wanted is None or id(parent) in wanted:
+                            held[parent] = g if parent not in held else held[parent] + g
+                    else:
+                        _accumulate_leaf(parent, g, given)
             elif ctx.delta is None:
                 ctx.delta = g
             else:
@@ -161,6 +187,14 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None
         if not retain_graph:
             fn.parents = None
             fn.saved_tensors = None
+    for leaf, g in held.items():
+        hooked = hooks.leaf_hooks.get(leaf) if hooks.leaf_hooks else None
+        g = hooks.apply(hooked, g) if hooked else g
+        if wanted is None:
+            _accumulate_leaf(leaf, g, given)
+        else:
+            found[id(leaf)] = g
+    return found if wanted is not None else None
 
 
 def check_saved(fn: Any) -> None:
@@ -206,6 +240,8 @@ def saves_memory_of(saved: Any, data: np.ndarray) -> bool:
     same memory)."""
     owner = data if data.base is None else data.base
     for s in saved:
+        if isinstance(s, Tensor):  # a PyTorch-style custom Function saves tensors
+            s = s.data
         if isinstance(s, np.ndarray) and (s is data or s is owner or (s.base is not None and s.base is owner)):
             return True
     return False

@@ -319,9 +319,18 @@ class Function:
     saved_tensors: tuple[Any, ...]
     seq: int
     delta: Any
+    hooked = False  # True once a tensor hook or retain_grad hangs on this function (autograd.hooks)
     # Set only where they apply (in the instance __dict__; see engine.check_saved and inplace):
     previous: Any  # for a recorded in-place operation, the function that made the old value
     stale_output: Any  # set when an in-place operation changed the output this function saved
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if isinstance(inspect.getattr_static(cls, "forward"), staticmethod):  # its own or inherited
+            # PyTorch's form: @staticmethod forward(ctx, *args) and backward(ctx, *grads) on tensors.
+            # apply then records a node of a class made here, ``<Name>Backward``, that is the ``ctx``.
+            node = type(f"{cls.__name__}Backward", (_CtxNode,), {"user": cls, "__module__": cls.__module__})
+            cls.apply = classmethod(_ctx_apply).__get__(None, node)  # type: ignore[method-assign]
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep the arrays that ``backward`` needs, and only those."""
@@ -390,6 +399,48 @@ class Function:
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
+    def name(self) -> str:
+        """The function's name (PyTorch's ``grad_fn.name()``; deltanet's names are its class names)."""
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The functions that made this one's inputs, as PyTorch's ``grad_fn.next_functions``: one
+        ``(function, 0)`` pair per input, an ``AccumulateGrad`` for a leaf that requires a gradient,
+        ``None`` for a constant; empty once backward has freed the graph."""
+        if getattr(self, "parents", None) is None:
+            return ()
+        return tuple(
+            (p._ctx if p._ctx is not None else AccumulateGrad(p) if p._requires_grad else None, 0)
+            for p in self.parents or ()
+        )
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient ends in the graph, as PyTorch's ``AccumulateGrad`` node: ``variable``
+    is the leaf (reached through ``grad_fn.next_functions``).
+
+    Args:
+        variable: the leaf tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> w = dn.tensor([1.0], requires_grad=True)
+        >>> (w * 2).grad_fn.next_functions[0][0].variable is w
+        True
+    """
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+        self.next_functions: tuple[tuple[Any, int], ...] = ()
+
+    def name(self) -> str:
+        """``"AccumulateGrad"``."""
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
 
 def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
     """If ``out`` shares an input's memory, give it that memory's base tensor and version counter."""
@@ -402,3 +453,117 @@ def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
             out._vc = vc = root._shared_version()
             vc.add_view(out)
             return
+
+
+class _CtxNode(Function):
+    """The recorded node of a PyTorch-style ``Function`` subclass (static ``forward(ctx, ...)`` and
+    ``backward(ctx, grad_output)`` on tensors); it is the ``ctx`` both receive. ``needs_input_grad``
+    has one entry per argument of ``forward``, as PyTorch's; the engine's ``parents`` are the tensor
+    arguments only."""
+
+    user: Any  # the user's Function subclass
+    positions: tuple[int, ...]  # where the tensor arguments stand among forward's arguments
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep the tensors (or None) that ``backward`` reads back as ``ctx.saved_tensors``."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__} (keep other values as attributes: ctx.k = k)"
+                )
+        self.saved_tensors = tensors
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Refused: a custom Function that changes its input in place is not supported."""
+        raise NotImplementedError(
+            f"{type(self).__name__}: mark_dirty (a custom Function changing its input in place) is not "
+            f"supported by deltanet; return a new tensor from forward (x * 2, not x.mul_(2))"
+        )
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Accepted for PyTorch's code; deltanet's one output stays differentiable."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for PyTorch's code: ``backward`` always receives a tensor here."""
+
+    def backward(self, delta: Any) -> Any:
+        with no_grad():
+            grads = self.user.backward(self, Tensor(delta))
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        n = len(self.needs_input_grad)
+        if len(grads) < n or any(g is not None for g in grads[n:]):
+            raise RuntimeError(
+                f"function {type(self).__name__} returned an incorrect number of gradients "
+                f"(expected {n}, got {len(grads)}): backward must return one gradient (or None) per "
+                f"argument of forward, non-tensor arguments included"
+            )
+        out: list[np.ndarray | None] = []
+        for i, parent in zip(self.positions, self.parents or (), strict=True):
+            g = grads[i]
+            if g is None or not parent._requires_grad:
+                out.append(None)
+                continue
+            g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=parent.data.dtype)
+            if g.shape != parent.data.shape:
+                try:
+                    np.broadcast_shapes(g.shape, parent.data.shape)
+                    g = _sum_to(g, parent.data.shape)
+                except ValueError:
+                    raise RuntimeError(
+                        f"function {type(self).__name__} returned an invalid gradient at index {i} - got "
+                        f"{list(g.shape)} but expected shape compatible with {list(parent.data.shape)}"
+                    ) from None
+            out.append(g)
+        return tuple(out)
+
+
+def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``g`` summed over the axes that broadcasting added to ``shape`` (PyTorch's ``sum_to``)."""
+    if g.ndim < len(shape) or np.broadcast_shapes(g.shape, shape) != g.shape:
+        raise ValueError("not reducible")
+    g = g.sum(axis=tuple(range(g.ndim - len(shape)))) if g.ndim > len(shape) else g
+    axes = tuple(i for i, (a, b) in enumerate(zip(g.shape, shape, strict=True)) if b == 1 and a != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:
+    """``apply`` of a PyTorch-style ``Function``: forward runs on the tensors under ``no_grad``, and
+    its output gets the node (the ``ctx``) as its creator when an input requires a gradient."""
+    user = node_cls.user
+    ctx = node_cls.__new__(node_cls)
+    positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+    inputs = tuple(args[i] for i in positions)
+    record = _state.enabled and any(t._requires_grad for t in inputs)
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad and record for a in args)
+    ctx.saved_tensors = ()
+    with no_grad():
+        if hasattr(user, "setup_context"):  # PyTorch 2's form: forward(*args) without ctx
+            out = user.forward(*args, **kwargs)
+            user.setup_context(ctx, args, out)
+        else:
+            out = user.forward(ctx, *args, **kwargs)
+    if isinstance(out, (tuple, list)):
+        raise NotImplementedError(
+            f"{user.__name__}.forward returned {len(out)} outputs; deltanet's custom Functions have one "
+            f"output tensor: write one Function per output, or concatenate them (torch.cat) and split after"
+        )
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{user.__name__}.forward must return a tensor, got {type(out).__name__}")
+    result = Tensor.__new__(Tensor)
+    result.data = out.data
+    result._grad = result._base = result._vc = None
+    if record:
+        ctx.parents = inputs
+        ctx.positions = positions
+        ctx.seq = next(sequence)
+        ctx.delta = None
+        result._requires_grad = True
+        result._ctx = ctx
+    else:
+        result._requires_grad = False
+        result._ctx = None
+    if result.data.base is not None or any(result.data is t.data for t in inputs):
+        _tag_view(result, inputs)
+    return result

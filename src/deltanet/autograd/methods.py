@@ -24,6 +24,8 @@ from deltanet.autograd import (
     elementwise,
     engine,
     factories,
+    grads,
+    hooks,
     inplace,
     matrices,
     reductions,
@@ -35,19 +37,29 @@ from deltanet.autograd import (
 from deltanet.autograd.tensor import Tensor
 
 
-def backward(self: Tensor, gradient: Any = None, retain_graph: bool = False) -> None:
+def backward(
+    self: Tensor, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False, inputs: Any = None
+) -> None:
     r"""Compute the gradient of this tensor with respect to every leaf that requires one, adding it
     into their ``.grad``.
 
     Args:
         gradient: $\partial L / \partial \text{self}$, needed when this tensor has more than one element.
         retain_graph: keep the graph so that ``backward`` can go through it again.
+        create_graph: must be False: deltanet cannot differentiate a gradient again.
+        inputs: None, or the tensors whose ``.grad`` receives the gradient (the others keep theirs).
     """
-    engine.backward(self, gradient, retain_graph)
+    if create_graph or inputs is not None:
+        grads.backward(self, gradient, retain_graph, create_graph, inputs)
+    else:
+        engine.backward(self, gradient, bool(retain_graph))
 
 
 METHODS: dict[str, Any] = {
     "backward": backward,
+    "register_hook": hooks.register_hook,
+    "retain_grad": hooks.retain_grad,
+    "retains_grad": property(hooks.retains_grad),
     # operators
     "__add__": elementwise.__add__,
     "__radd__": elementwise.__radd__,

@@ -60,6 +60,7 @@ from deltanet.nn.padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from deltanet.nn.parameter_containers import ParameterDict, ParameterList
 from deltanet.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -98,6 +99,8 @@ __all__ = [
     "LogSoftmax",
     "Module",
     "ModuleDict",
+    "ParameterDict",
+    "ParameterList",
     "ModuleList",
     "PReLU",
     "Parameter",

@@ -39,6 +39,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, parse_to_args
 from deltanet.autograd.inplace import changed_in_place
+from deltanet.nn import hooks
 from deltanet.nn.state import IncompatibleKeys, copy_state
 
 T = TypeVar("T")
@@ -272,7 +273,45 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if "_hooks" in self.__dict__:
+            return hooks.call(self, args, kwargs)
         return self.forward(*args, **kwargs)
+
+    # -- hooks (deltanet.nn.hooks) -----------------------------------------------------------
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> hooks.RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``; what it returns (if not None) replaces
+        the positional arguments. With ``with_kwargs=True`` it is ``hook(module, args, kwargs)``,
+        returning None or ``(args, kwargs)``. Returns a handle whose ``remove()`` takes it away."""
+        return hooks.register(self, "forward_pre", hook, prepend, check.flag(with_kwargs, "with_kwargs", "hook"))
+
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> hooks.RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward`` (feature extraction); what it
+        returns (if not None) replaces the output. With ``with_kwargs=True`` it is
+        ``hook(module, args, kwargs, output)``. Returns a handle whose ``remove()`` takes it away."""
+        return hooks.register(self, "forward", hook, prepend, check.flag(with_kwargs, "with_kwargs", "hook"))
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> hooks.RemovableHandle:
+        """Call ``hook(module, grad_output)`` in each backward pass, before the gradient goes into
+        the module; what it returns (if not None) replaces ``grad_output``. Returns a handle whose
+        ``remove()`` takes the hook away."""
+        return hooks.register(self, "backward_pre", hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> hooks.RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` in each backward pass through this module;
+        what it returns (if not None) replaces ``grad_input``. For modules of one tensor in and one
+        out (``deltanet.nn.hooks``). Returns a handle whose ``remove()`` takes the hook away."""
+        return hooks.register(self, "backward", hook, prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> hooks.RemovableHandle:
+        """PyTorch's deprecated form: refused, ``register_full_backward_hook`` does it right."""
+        raise NotImplementedError(
+            "register_backward_hook is deprecated in PyTorch (its grad_input can be wrong) and not in "
+            "deltanet; use register_full_backward_hook(hook), called as hook(module, grad_input, grad_output)"
+        )
 
     # -- traversal ---------------------------------------------------------------------------
     def named_modules(

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, cat
 from deltanet.autograd.inplace import changed_in_place
 
 
@@ -138,19 +138,25 @@ def clip_grad_value_(parameters: Any, clip_value: float, foreach: Any = None) ->
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     r"""All parameters' values concatenated into one vector (a copy), in order.
 
+    As in PyTorch it is ``cat([p.view(-1) for p in parameters])``: differentiable, so a loss of the
+    vector (a penalty on all weights, a natural-gradient step) sends gradients to the parameters.
+
     Args:
         parameters: an iterable of tensors.
 
     Returns:
-        A 1-D tensor of $\sum_i |\theta_i|$ values.
+        A 1-D tensor of $\sum_i |\theta_i|$ values (requiring a gradient when a parameter does).
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.nn.utils.parameters_to_vector(dn.nn.Linear(2, 3).parameters()).shape
-        (9,)
+        >>> v = dn.nn.utils.parameters_to_vector(dn.nn.Linear(2, 3).parameters())
+        >>> v.shape, v.requires_grad
+        ((9,), True)
     """
-    arrays = [t.data.reshape(-1) for t in _tensors(parameters)]
-    return Tensor(np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.float32))
+    tensors = _tensors(parameters)
+    if not tensors:
+        return Tensor(np.zeros(0, dtype=np.float32))
+    return cat([t.reshape(-1) for t in tensors])
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:

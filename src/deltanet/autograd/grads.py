@@ -1,0 +1,192 @@
+"""``autograd.grad`` and ``autograd.backward``: PyTorch's functional entry points to the engine.
+
+``grad(outputs, inputs)`` returns the gradients of the outputs with respect to the inputs, leaves
+or not, without touching any ``.grad`` (the gradient penalty, the input gradient of a saliency
+map, a manual meta-learning step). ``backward(tensors)`` is ``t.backward()`` for several tensors.
+
+deltanet's backward pass computes on NumPy arrays and records no graph of its own, so a gradient
+cannot be differentiated again: ``create_graph=True`` (higher derivatives, a Hessian) raises a
+clear error instead of returning a gradient that silently has no history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import engine
+from deltanet.autograd.tensor import Tensor
+
+NO_HIGHER = (
+    "create_graph=True: deltanet's backward pass computes on NumPy arrays and records no graph, so "
+    "gradients cannot be differentiated again (no second derivatives, Hessians or gradient-of-"
+    "gradient penalties); compute the first derivative and use finite differences of it, or "
+    "write the derivative out as a formula of tensors"
+)
+
+
+def _as_tuple(value: Any, what: str) -> tuple[Any, ...]:
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, Sequence) and all(isinstance(t, Tensor) for t in value):
+        return tuple(value)
+    raise TypeError(f"{what} must be a tensor or a sequence of tensors, got {type(value).__name__}")
+
+
+def _seeds(outputs: tuple[Tensor, ...], grads: Any, what: str) -> tuple[Any, ...]:
+    if grads is None:
+        return (None,) * len(outputs)
+    seeds = (grads,) if isinstance(grads, Tensor) else tuple(grads)
+    if len(seeds) != len(outputs):
+        raise ValueError(f"{what} has {len(seeds)} entries, expected one per output ({len(outputs)})")
+    return seeds
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    r"""The gradients $\partial L / \partial x$ of the outputs with respect to each input, as a tuple;
+    no ``.grad`` changes.
+
+    With several outputs, $L = \sum_k \langle g_k, y_k \rangle$ for the ``grad_outputs`` $g_k$
+    (ones for a one-element output).
+
+    Args:
+        outputs: a tensor or a sequence of tensors to differentiate.
+        inputs: a tensor or a sequence of tensors (leaves or computed) to differentiate with respect to.
+        grad_outputs: None, or one gradient per output (needed for an output of several elements).
+        retain_graph: keep the graph for another backward pass (default: free it).
+        create_graph: must be False: deltanet cannot differentiate a gradient again.
+        only_inputs: PyTorch's deprecated argument, ignored as PyTorch ignores it.
+        allow_unused: give None for an input that the outputs do not depend on, instead of an error.
+        is_grads_batched: must be False (PyTorch's vmap over ``grad_outputs`` is not supported).
+        materialize_grads: give zeros instead of None for such inputs (implies ``allow_unused``).
+
+    Returns:
+        A tuple with one gradient (``Tensor``, or None when unused) per input.
+
+    Raises:
+        NotImplementedError: ``create_graph=True`` or ``is_grads_batched=True``.
+        RuntimeError: an input is unused and ``allow_unused`` is not set, or an output does not
+            require a gradient.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> x = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> (g,) = dn.autograd.grad((x**2).sum(), x)
+        >>> g, x.grad
+        (tensor([2., 4.]), None)
+    """
+    if create_graph:
+        raise NotImplementedError(NO_HIGHER)
+    if is_grads_batched:
+        raise NotImplementedError(
+            "is_grads_batched=True (vmap over grad_outputs) is not supported; call grad once per row of grad_outputs"
+        )
+    outs = _as_tuple(outputs, "outputs")
+    ins = _as_tuple(inputs, "inputs")
+    seeds = _seeds(outs, grad_outputs, "grad_outputs")
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    total: dict[int, np.ndarray] = {}
+    for k, (out, seed) in enumerate(zip(outs, seeds, strict=True)):
+        keep = bool(retain_graph) or k < len(outs) - 1
+        found = engine.backward(out, seed, keep, inputs=ins)
+        for key, g in found.items():
+            total[key] = g if key not in total else total[key] + g
+    result: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        g = total.get(id(t))
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(t.data)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
+                    f"Set allow_unused=True if this is the desired behavior."
+                )
+        result.append(None if g is None else Tensor(np.array(g, dtype=t.data.dtype)))
+    return tuple(result)
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    r"""``t.backward()`` for each tensor in turn: the gradients add up in the leaves' ``.grad``.
+
+    Args:
+        tensors: a tensor or a sequence of tensors to differentiate.
+        grad_tensors: None, or one gradient per tensor (needed for a tensor of several elements).
+        retain_graph: keep the graph for another backward pass (default: free it).
+        create_graph: must be False: deltanet cannot differentiate a gradient again.
+        inputs: None, or the tensors whose ``.grad`` receives the gradient (the others keep theirs).
+
+    Raises:
+        NotImplementedError: ``create_graph=True``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> x = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> dn.autograd.backward([(x * 3).sum()])
+        >>> x.grad
+        tensor([3., 3.])
+    """
+    if create_graph:
+        raise NotImplementedError(NO_HIGHER)
+    outs = _as_tuple(tensors, "tensors")
+    seeds = _seeds(outs, grad_tensors, "grad_tensors")
+    targets = None if inputs is None else _as_tuple(inputs, "inputs")
+    for k, (out, seed) in enumerate(zip(outs, seeds, strict=True)):
+        keep = bool(retain_graph) or k < len(outs) - 1
+        if targets is None:
+            engine.backward(out, seed, keep)
+            continue
+        found = engine.backward(out, seed, keep, inputs=targets)
+        for t in targets:
+            g = found.get(id(t))
+            if g is not None:
+                g = np.array(g, dtype=t.data.dtype)
+                if t._grad is None:
+                    t._grad = Tensor(g)
+                else:
+                    t._grad.data += g
+
+
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802 - PyTorch's name
+    """PyTorch's old wrapper, kept for old code as PyTorch keeps it: the tensor itself, as a new leaf
+    sharing ``data``'s memory, with ``requires_grad`` set.
+
+    Args:
+        data: a tensor.
+        requires_grad: whether the new leaf requires a gradient.
+        volatile: must be False (PyTorch removed it; use ``no_grad()``).
+
+    Returns:
+        A leaf tensor sharing ``data``'s memory.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> x = dn.autograd.Variable(dn.ones(2), requires_grad=True)
+        >>> x.requires_grad, x.is_leaf
+        (True, True)
+    """
+    if not isinstance(data, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+    if volatile:
+        raise ValueError("Variable(volatile=True) was removed from PyTorch; compute inside `with no_grad():` instead")
+    return data.detach().requires_grad_(requires_grad)
