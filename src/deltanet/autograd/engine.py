@@ -144,6 +144,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
         return found if wanted is not None else None
 
     functions = _walk(root, edited=False)  # _graph(root), written out: once per backward()
+    # Read once per pass, not per function: anomaly mode and whether any leaf has hooks.
+    check_anomaly, leaves_hooked = anomaly.state.enabled, bool(hooks.leaf_hooks.table)
     edited = functions[-1].seq < Clock.last_edit
     if edited:  # an in-place edit since the oldest function: walk the graph as it was
         functions = _walk(root, edited=True)
@@ -162,7 +164,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
         input_grads = fn.backward(delta)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        if anomaly.state.enabled:
+        if check_anomaly:
             anomaly.check(fn, input_grads)
         for parent, g in zip(fn.parents, input_grads):
             if g is None:
@@ -174,7 +176,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
                     continue  # parent was a constant then; it has a history only since
             if ctx is None:
                 if parent._requires_grad:
-                    if wanted is not None or (hooks.leaf_hooks.table and parent in hooks.leaf_hooks):
+                    if wanted is not None or (leaves_hooked and parent in hooks.leaf_hooks):
                         if wanted is None or id(parent) in wanted:
                             held[parent] = g if parent not in held else held[parent] + g
                     else:
