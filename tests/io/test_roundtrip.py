@@ -111,7 +111,36 @@ def public_module_classes():
 
 @pytest.mark.parametrize("cls", public_module_classes(), ids=lambda c: c.__name__)
 def test_every_public_layer_has_a_round_trip_example(cls):
+    if cls in STATE_ONLY:
+        return
     assert cls in EXAMPLES, f"add a save/load example for {cls.__name__} to EXAMPLES"
+
+
+#: Containers of parameters: state, not settings. They are saved inside the module that owns them
+#: (their values are in its state_dict); saved on their own they are refused by name.
+STATE_ONLY = (nn.ParameterList, nn.ParameterDict)
+
+
+@pytest.mark.parametrize("make", [lambda: nn.ParameterList([dn.ones(2)]), lambda: nn.ParameterDict({"s": dn.ones(2)})])
+def test_a_parameter_container_alone_is_refused_by_name_and_saves_inside_its_owner(make, tmp_path):
+    container = make()
+    with pytest.raises(dn.io.CheckpointError, match=f"{type(container).__name__} holds parameters, not settings"):
+        dn.save(container, tmp_path / "alone.dnet")
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scales = nn.ParameterList([dn.ones(2) * 3.0])
+
+        def forward(self, x):
+            return x * self.scales[0]
+
+    model = Scaled()
+    dn.save(model.state_dict(), tmp_path / "state.dnet")
+    again = Scaled()
+    again.scales[0].data[...] = 0.0
+    again.load_state_dict(dn.load(tmp_path / "state.dnet"))
+    assert again.scales[0].tolist() == [3.0, 3.0]
 
 
 def _train_a_step(model, shape, rng):

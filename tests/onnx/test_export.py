@@ -154,7 +154,16 @@ LAYERS = [
 ]
 # Not exported: the containers (their children are), the loss modules (not part of a model's
 # forward), and Embedding, whose input is integer indices while the exported graph takes floats.
-NOT_EXPORTED = (nn.Module, nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.Embedding, dn.losses.Loss)
+NOT_EXPORTED = (
+    nn.Module,
+    nn.Sequential,
+    nn.ModuleList,
+    nn.ModuleDict,
+    nn.ParameterList,
+    nn.ParameterDict,
+    nn.Embedding,
+    dn.losses.Loss,
+)
 
 
 def test_local_response_norm_of_even_size_is_refused(tmp_path):

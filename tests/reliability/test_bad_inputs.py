@@ -1004,6 +1004,8 @@ NOT_LAYERS = {
     nn.Sequential,
     nn.ModuleList,
     nn.ModuleDict,
+    nn.ParameterList,
+    nn.ParameterDict,
     nn.Parameter,
     nn.Embedding,
     *(c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, losses.Loss)),

@@ -24,6 +24,14 @@ def _as_parameter(value: Any, owner: str) -> Parameter:
     raise TypeError(f"{owner} holds tensors (each becomes a Parameter), got {type(value).__name__}")
 
 
+def _state_not_settings(container: Module) -> ValueError:
+    """The error of ``get_config`` on a container of parameters (``dn.save`` shows it by name)."""
+    return ValueError(
+        f"{type(container).__name__} holds parameters, not settings, so it is not saved as a model of "
+        f"its own: save the module that owns it (dn.save(model)) or its state_dict()"
+    )
+
+
 def _describe(p: Parameter) -> str:
     size = "x".join(str(n) for n in p.shape)
     return f"Parameter containing: [{p.dtype} of size {size}]"
@@ -58,6 +66,11 @@ class ParameterList(Module):
         super().__init__()
         if values is not None:
             self.extend(values)
+
+    def get_config(self) -> dict[str, Any]:
+        """Refused: a ParameterList holds parameters (state), not constructor settings, so it cannot be
+        rebuilt on its own by ``dn.load``; save the module that owns it, or its ``state_dict()``."""
+        raise _state_not_settings(self)
 
     def _position(self, index: Any) -> int:
         if not isinstance(index, int) or isinstance(index, bool):
@@ -125,6 +138,11 @@ class ParameterDict(Module):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
+
+    def get_config(self) -> dict[str, Any]:
+        """Refused: a ParameterDict holds parameters (state), not constructor settings, so it cannot be
+        rebuilt on its own by ``dn.load``; save the module that owns it, or its ``state_dict()``."""
+        raise _state_not_settings(self)
 
     def _key(self, key: Any) -> str:
         key = self._check_name(key, "parameter")
