@@ -12,13 +12,10 @@ import numpy as np
 
 from deltanet import _checks
 from deltanet.autograd.dims import normalize
+from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.factories import as_tensor, zeros
 from deltanet.autograd.shapes import cat
 from deltanet.autograd.tensor import Tensor
-
-
-def _tensor(input: Any) -> Tensor:
-    return input if isinstance(input, Tensor) else as_tensor(input)
 
 
 def hstack(tensors: Any) -> Tensor:

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from deltanet.autograd.conversions import to_dtype
-from deltanet.autograd.factories import as_tensor
+from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.reductions import amax, amin
 from deltanet.autograd.reductions import norm as _norm
 from deltanet.autograd.tensor import Tensor
@@ -20,7 +20,7 @@ from deltanet.backend import resolve_dtype
 
 
 def _input(x: Any, dtype: Any, owner: str) -> Tensor:
-    t = x if isinstance(x, Tensor) else as_tensor(x)
+    t = _tensor(x)
     if dtype is not None:
         t = to_dtype(t, resolve_dtype(dtype, owner))
     if t.data.dtype.kind != "f":

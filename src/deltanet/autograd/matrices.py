@@ -15,14 +15,14 @@ import numpy as np
 
 from deltanet import _checks
 from deltanet.autograd import ops
-from deltanet.autograd.factories import as_tensor
+from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.reductions import norm
 from deltanet.autograd.tensor import Tensor, leaf
 
 
 def _triangle(input: Any, diagonal: Any, lower: bool, name: str) -> Tensor:
-    x = input if isinstance(input, Tensor) else as_tensor(input)
+    x = _tensor(input)
     k = _checks.integer(diagonal, "diagonal", owner=name)
     if x.ndim < 2:
         raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {x.shape}")
@@ -93,8 +93,8 @@ def outer(input: Any, vec2: Any) -> Tensor:
         >>> dn.outer(dn.tensor([1.0, 2.0]), dn.tensor([3.0, 4.0, 5.0])).tolist()
         [[3.0, 4.0, 5.0], [6.0, 8.0, 10.0]]
     """
-    x = input if isinstance(input, Tensor) else as_tensor(input)
-    y = vec2 if isinstance(vec2, Tensor) else as_tensor(vec2)
+    x = _tensor(input)
+    y = _tensor(vec2)
     if x.ndim != 1 or y.ndim != 1:
         raise ValueError(f"outer: expects two 1-D tensors, got shapes {x.shape} and {y.shape}")
     return x.reshape(-1, 1) * y.reshape(1, -1)
@@ -118,8 +118,8 @@ def mv(input: Any, vec: Any) -> Tensor:
         >>> dn.mv(dn.ones(2, 3), dn.tensor([1.0, 2.0, 3.0])).tolist()
         [6.0, 6.0]
     """
-    W = input if isinstance(input, Tensor) else as_tensor(input)
-    x = vec if isinstance(vec, Tensor) else as_tensor(vec)
+    W = _tensor(input)
+    x = _tensor(vec)
     if W.ndim != 2 or x.ndim != 1 or W.shape[1] != x.shape[0]:
         raise ValueError(f"mv: expects an (n, m) matrix and a vector of length m, got shapes {W.shape} and {x.shape}")
     return W @ x
@@ -207,7 +207,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         raise TypeError(f"einsum: the equation must be a string, got {type(equation).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    ts = [t if isinstance(t, Tensor) else as_tensor(t) for t in operands]
+    ts = [_tensor(t) for t in operands]
     inputs, output = _parse(equation, len(ts))
     for subs, t in zip(inputs, ts, strict=True):
         if len(subs) != t.ndim:
@@ -242,8 +242,8 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
         >>> dn.cdist(dn.tensor([[0.0, 0.0], [1.0, 1.0]]), dn.tensor([[3.0, 4.0]])).tolist()
         [[5.0], [3.605551242828369]]
     """
-    a = x1 if isinstance(x1, Tensor) else as_tensor(x1)
-    b = x2 if isinstance(x2, Tensor) else as_tensor(x2)
+    a = _tensor(x1)
+    b = _tensor(x2)
     if a.ndim not in (2, 3) or b.ndim != a.ndim or a.shape[-1] != b.shape[-1] or a.shape[:-2] != b.shape[:-2]:
         raise ValueError(
             f"cdist: expects x1 of shape (N, D) or (B, N, D) and x2 of shape (M, D) or (B, M, D), "

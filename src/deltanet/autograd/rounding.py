@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks
-from deltanet.autograd.factories import as_tensor
+from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor
 
@@ -36,10 +36,6 @@ class Rounded(Function):
 
     def backward(self, delta: np.ndarray) -> tuple:
         return (np.zeros_like(delta),)
-
-
-def _tensor(input: Any) -> Tensor:
-    return input if isinstance(input, Tensor) else as_tensor(input)
 
 
 def floor(input: Any) -> Tensor:

@@ -16,16 +16,11 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks
+from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
+from deltanet.autograd.shapes import positions_along
 from deltanet.autograd.tensor import Tensor, leaf
-
-
-def _positions(index: np.ndarray, dim: int) -> tuple[Any, ...]:
-    """The element positions that ``index`` names along ``dim`` (the others run over index's shape)."""
-    grid: list[Any] = list(np.indices(index.shape, sparse=True))
-    grid[dim] = index
-    return tuple(grid)
 
 
 class Scatter(Function):
@@ -36,7 +31,7 @@ class Scatter(Function):
     """
 
     def forward(self, x: np.ndarray, src: np.ndarray, index: np.ndarray, dim: int, accumulate: bool) -> np.ndarray:
-        self.pos, self.accumulate, self.src_shape = _positions(index, dim), accumulate, src.shape
+        self.pos, self.accumulate, self.src_shape = positions_along(index, dim), accumulate, src.shape
         self.used = tuple(slice(0, n) for n in index.shape) if src.ndim else ()
         values = src[self.used] if src.ndim else np.broadcast_to(src, index.shape)
         z = x.copy()
@@ -104,7 +99,7 @@ def scatter_arguments(input: Any, dim: Any, index: Any, src: Any, owner: str) ->
     Returns:
         ``(x, src, options)``.
     """
-    x = input if isinstance(input, Tensor) else as_tensor(input)
+    x = _tensor(input)
     idx = _index(index, owner)
     d = _checks.integer(dim, "dim", owner, low=-max(x.ndim, 1), high=max(x.ndim, 1) - 1) % max(x.ndim, 1)
     if idx.ndim != x.ndim:
@@ -199,8 +194,8 @@ def index_add_arguments(input: Any, dim: Any, index: Any, source: Any, owner: st
     Returns:
         ``(x, source, options)``.
     """
-    x = input if isinstance(input, Tensor) else as_tensor(input)
-    s = source if isinstance(source, Tensor) else as_tensor(source)
+    x = _tensor(input)
+    s = _tensor(source)
     idx = _index(index, owner)
     d = _checks.integer(dim, "dim", owner, low=-max(x.ndim, 1), high=max(x.ndim, 1) - 1) % max(x.ndim, 1)
     if idx.ndim != 1:

@@ -207,9 +207,15 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
         )
     if any(n > m for k, (n, m) in enumerate(zip(idx.shape, input.shape)) if k != d):
         raise ValueError(f"gather: index of shape {idx.shape} is larger than the input {input.shape} off dim {d}")
-    grid: list[Any] = list(np.indices(idx.shape, sparse=True))
-    grid[d] = idx
-    return GetItem.apply(input, index=tuple(grid))
+    return GetItem.apply(input, index=positions_along(idx, d))
+
+
+def positions_along(index: np.ndarray, dim: int) -> tuple[Any, ...]:
+    """The element positions that ``index`` names along ``dim``, the other axes running over
+    ``index``'s own shape: $(i, \text{index}_{ij})$ for ``dim=1`` (``gather``, ``scatter``)."""
+    grid: list[Any] = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
 
 
 # -- reshaping -----------------------------------------------------------------------------------
