@@ -79,7 +79,7 @@ class ScatterReduce(Function):
         if reduce == "sum":
             gx, gs = delta, delta[pos]
         elif reduce == "mean":
-            g = delta / self.count
+            g = delta / self.count.astype(delta.dtype)
             gx, gs = g, g[pos]
         elif reduce in ("amax", "amin"):
             value = z[pos]
