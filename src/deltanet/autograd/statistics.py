@@ -113,6 +113,8 @@ def median(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
 def nanmedian(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
     r"""``median`` that leaves NaN out: the lower middle value of the numbers (NaN when there are none).
 
+    In a slice of NaN alone the index returned is 0 (PyTorch's depends on the slice's length).
+
     Args:
         input: a tensor.
         dim: None (every element), or the axis to take it along.
