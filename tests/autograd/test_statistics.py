@@ -145,10 +145,12 @@ CALLS = [
     ("quantile keepdim", lambda L, x: L.quantile(x, 0.9, keepdim=True), False),
     ("quantile with NaN", lambda L, x: L.quantile(x, 0.5, dim=1), True),
 ] + [
-    (f"quantile {mode}", lambda L, x, m=mode: L.quantile(x, L.tensor([0.0, 0.37, 1.0], dtype=L.float64), 0, interpolation=m), False)
+    (f"quantile {mode}",
+     lambda L, x, m=mode: L.quantile(x, L.tensor([0.0, 0.37, 1.0], dtype=L.float64), 0, interpolation=m), False)
     for mode in MODES
 ] + [
-    (f"nanquantile {mode}", lambda L, x, m=mode: L.nanquantile(x, L.tensor([0.1, 0.5], dtype=L.float64), dim=1, interpolation=m), True)
+    (f"nanquantile {mode}",
+     lambda L, x, m=mode: L.nanquantile(x, L.tensor([0.1, 0.5], dtype=L.float64), dim=1, interpolation=m), True)
     for mode in MODES
 ]  # fmt: skip
 
