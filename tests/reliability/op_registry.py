@@ -2742,6 +2742,20 @@ register(
         [E("axis out of range", IndexError, r"cumprod: dimension out of range", np.ones(2), dim=1)],
     )
 )
+register(
+    OpInfo(
+        cumulative.LogCumSumExp,
+        lambda x, dim: dn.logcumsumexp(x, dim),
+        lambda x, dim: np.log(np.cumsum(np.exp(x), axis=dim)),
+        lambda rng: [
+            S("vector", normal(rng, 5), dim=0),
+            S("last axis", normal(rng, 2, 3, 4), dim=-1),
+            S("first axis", normal(rng, 3, 2), dim=0),
+            S("empty", normal(rng, 0, 3), dim=1),
+        ],
+        [E("integer input", ValueError, r"logcumsumexp\(\) needs a floating-point tensor", dn.tensor([1, 2]), dim=0)],
+    )
+)
 register(OpInfo(special.Erf, dn.erf, np.vectorize(math.erf, otypes=[float]), _UNARY(normal), _STRING_DATA))
 register(OpInfo(special.Erfc, dn.erfc, np.vectorize(math.erfc, otypes=[float]), _UNARY(normal), _STRING_DATA))
 register(

@@ -47,7 +47,8 @@ from deltanet.autograd.compare import (
 )
 from deltanet.autograd.conversions import parse_to_args
 from deltanet.autograd.counting import bincount, count_nonzero, is_tensor, unique
-from deltanet.autograd.cumulative import cumprod, diff
+from deltanet.autograd.covariance import corrcoef, cov
+from deltanet.autograd.cumulative import cummax, cummin, cumprod, diff, logcumsumexp
 from deltanet.autograd.elementwise import (
     abs,
     add,
@@ -113,6 +114,7 @@ from deltanet.autograd.function import (
 )
 from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
+from deltanet.autograd.histograms import histc, histogram
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
@@ -157,9 +159,10 @@ from deltanet.autograd.shapes import (
 from deltanet.autograd.sorting import argsort, cumsum, flip, sort, topk
 from deltanet.autograd.special import addcdiv, addcmul, addmm, baddbmm, erf, erfc, erfinv, lerp, nan_to_num
 from deltanet.autograd.statistics import (
-    histc,
+    aminmax,
     kthvalue,
     median,
+    mode,
     nanmean,
     nanmedian,
     nanquantile,
@@ -359,4 +362,12 @@ __all__ = [
     "set_num_threads",
     "std_mean",
     "var_mean",
+    "aminmax",
+    "mode",
+    "cummax",
+    "cummin",
+    "logcumsumexp",
+    "cov",
+    "corrcoef",
+    "histogram",
 ]

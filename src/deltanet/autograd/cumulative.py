@@ -1,5 +1,9 @@
-r"""Running products and differences along an axis: ``cumprod`` (beside ``cumsum`` of ``sorting.py``)
-and ``diff``.
+r"""Running products, extremes and log-sum-exps, and differences along an axis: ``cumprod``,
+``cummax``, ``cummin``, ``logcumsumexp`` (beside ``cumsum`` of ``sorting.py``) and ``diff``.
+
+``cummax``/``cummin`` return ``(values, indices)``: the values are picked from the input at the
+indices (the gradient goes there, as in PyTorch), and among equal values the index is the latest,
+as PyTorch's; a NaN stays the running extreme from where it appears.
 
 The gradient of a running product $z_i = \prod_{j \le i} x_j$ is
 $\partial L / \partial x_j = \sum_{i \ge j} \delta_i \prod_{k \le i, k \ne j} x_k$. Where no $x$ is 0
@@ -20,9 +24,10 @@ from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.function import Function
-from deltanet.autograd.shapes import cat
+from deltanet.autograd.reductions import ValuesIndices
+from deltanet.autograd.shapes import cat, gather
 from deltanet.autograd.sorting import Flip
-from deltanet.autograd.tensor import Tensor
+from deltanet.autograd.tensor import Tensor, leaf
 
 
 class CumProd(Function):
@@ -128,3 +133,103 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
         earlier = x[(slice(None),) * axis + (slice(None, -1),)]
         x = later != earlier if x.data.dtype == np.bool_ else later - earlier
     return x
+
+
+def _running_extreme(input: Any, dim: Any, owner: str) -> ValuesIndices:
+    x = _tensor(input)
+    axis = normalize(pick_dim(dim, None, owner), x.ndim, owner)
+    if x.ndim == 0:
+        return ValuesIndices(x * 1, leaf(np.zeros((), np.int64)))
+    data = np.moveaxis(x.data, axis, -1)
+    running = (np.maximum if owner == "cummax" else np.minimum).accumulate(data, axis=-1)
+    # The index moves to i where x_i reaches the running extreme (ties: the latest), or is NaN.
+    reached = data == running
+    if data.dtype.kind == "f":
+        reached |= np.isnan(data)
+    positions = np.where(reached, np.arange(data.shape[-1]), 0)
+    index = np.moveaxis(np.maximum.accumulate(positions, axis=-1), -1, axis).astype(np.int64)
+    return ValuesIndices(gather(x, axis, leaf(index)), leaf(index))
+
+
+def cummax(input: Any, dim: int) -> ValuesIndices:
+    r"""The running maximum along ``dim``, $z_i = \max_{j \le i} x_j$, and where it was found.
+
+    Args:
+        input: a tensor.
+        dim: the axis.
+
+    Returns:
+        A named pair ``(values, indices)``; ``indices`` is int64 (the latest among equal maxima).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> result = dn.cummax(dn.tensor([1.0, 3.0, 2.0, 3.0]), dim=0)
+        >>> result.values.tolist(), result.indices.tolist()
+        ([1.0, 3.0, 3.0, 3.0], [0, 1, 1, 3])
+    """
+    return _running_extreme(input, dim, "cummax")
+
+
+def cummin(input: Any, dim: int) -> ValuesIndices:
+    r"""The running minimum along ``dim``, $z_i = \min_{j \le i} x_j$, and where it was found.
+
+    Args:
+        input: a tensor.
+        dim: the axis.
+
+    Returns:
+        A named pair ``(values, indices)``; ``indices`` is int64 (the latest among equal minima).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.cummin(dn.tensor([3.0, 1.0, 2.0, 1.0]), dim=0).indices.tolist()
+        [0, 1, 1, 3]
+    """
+    return _running_extreme(input, dim, "cummin")
+
+
+class LogCumSumExp(Function):
+    r"""$z_i = \log \sum_{j \le i} e^{x_j}$ along ``axis`` (NumPy's ``logaddexp.accumulate``: no
+    overflow); $\partial L / \partial x_j = \sum_{i \ge j} \delta_i e^{x_j - z_i}$, summed in log
+    space for the positive and the negative $\delta$ apart (PyTorch's way), so it neither overflows
+    nor underflows."""
+
+    def forward(self, x: np.ndarray, axis: int) -> np.ndarray:
+        self.axis = axis
+        z = np.logaddexp.accumulate(x, axis=axis)
+        self.save_for_backward(x, z)
+        return z
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        x, z = self.saved_tensors
+        axis = self.axis
+
+        def reverse_logcumsumexp(a: np.ndarray) -> np.ndarray:
+            return np.flip(np.logaddexp.accumulate(np.flip(a, axis), axis=axis), axis)
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            positive = np.exp(x + reverse_logcumsumexp(np.log(np.where(delta > 0, delta, 0)) - z))
+            negative = np.exp(x + reverse_logcumsumexp(np.log(np.where(delta < 0, -delta, 0)) - z))
+        zero = x.dtype.type(0)
+        return np.where(np.isnan(positive), zero, positive) - np.where(np.isnan(negative), zero, negative)
+
+
+def logcumsumexp(input: Any, dim: int) -> Tensor:
+    r"""The running log-sum-exp along ``dim``: $z_i = \log \sum_{j \le i} e^{x_j}$, without overflow.
+
+    Args:
+        input: a floating-point tensor.
+        dim: the axis.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.logcumsumexp(dn.tensor([-1000.0, 0.0, 1000.0]), dim=0).tolist()
+        [-1000.0, 0.0, 1000.0]
+    """
+    x = _tensor(input)
+    if x.data.dtype.kind != "f":
+        raise ValueError(f"logcumsumexp() needs a floating-point tensor, got dtype {x.dtype}")
+    axis = normalize(pick_dim(dim, None, "logcumsumexp"), x.ndim, "logcumsumexp")
+    if x.ndim == 0:
+        return Flip.apply(x, axes=())
+    return LogCumSumExp.apply(x, axis=axis)

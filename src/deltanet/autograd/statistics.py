@@ -1,9 +1,9 @@
 r"""Robust and NaN-aware statistics, with PyTorch's names: ``median``/``nanmedian``,
-``quantile``/``nanquantile``, ``kthvalue``, ``nansum``/``nanmean``, ``var_mean``/``std_mean`` and
-``histc``, the reductions of intensity normalisation and percentile clipping.
+``quantile``/``nanquantile``, ``kthvalue``, ``mode``, ``aminmax``, ``nansum``/``nanmean`` and
+``var_mean``/``std_mean``, the reductions of intensity normalisation and percentile clipping.
 
-Each is written with primitives that already have gradients (``sort``, ``gather``, ``where``,
-``amax``, sums and products), so none needs a gradient rule of its own, and the gradients are
+Each but ``nansum``/``nanmean`` (``NanSum``) is written with primitives that already have
+gradients (``sort``, ``gather``, ``where``, ``amax``, sums and products), and the gradients are
 PyTorch's: an order statistic along ``dim`` sends its gradient to the index it returns; the median
 of a whole tensor shares it equally among the elements equal to it; a quantile is a linear
 interpolation between two sorted values (PyTorch's ``lerp``), so the two receive $1 - w$ and $w$.
@@ -16,7 +16,7 @@ of the two middle values for an even count, as in PyTorch (NumPy averages them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from deltanet import backend
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.elementwise import _tensor, where
 from deltanet.autograd.function import Function
-from deltanet.autograd.reductions import Max, Sum, ValuesIndices, _expand, std, var
+from deltanet.autograd.reductions import Max, Sum, ValuesIndices, _expand, amax, amin, std, var
 from deltanet.autograd.reductions import mean as _mean
 from deltanet.autograd.shapes import gather, permute, reshape
 from deltanet.autograd.sorting import sort
@@ -155,6 +155,86 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Values
     n = x.shape[normalize(pick_dim(dim, None, "kthvalue"), x.ndim, "kthvalue")] if x.ndim else 1
     rank = check.integer(k, "k", "kthvalue", low=1, high=n)
     return _pick_along(x, dim, keepdim, lambda values, n: np.full(values.shape[:-1], rank - 1), "kthvalue")
+
+
+def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    r"""The most frequent value along ``dim`` (the smallest of equally frequent ones) and the index of
+    its last occurrence, as PyTorch's ``mode``; the gradient goes to that index.
+
+    Args:
+        input: a tensor.
+        dim: the axis (the last by default).
+        keepdim: keep that axis with size 1.
+
+    Returns:
+        A named pair ``(values, indices)``; ``indices`` is int64.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> result = dn.mode(dn.tensor([[1, 2, 2, 1, 3], [5, 5, 4, 4, 4]]))
+        >>> result.values.tolist(), result.indices.tolist()
+        ([1, 4], [3, 4])
+    """
+    x = _tensor(input)
+    keep = check.flag(keepdim, "keepdim", "mode")
+    if x.ndim == 0:
+        return ValuesIndices(x * 1, leaf(np.zeros((), np.int64)))
+    d = normalize(pick_dim(dim, None, "mode"), x.ndim, "mode")
+    if x.shape[d] == 0:
+        raise ValueError(f"mode: the axis {d} of a tensor of shape {x.shape} is empty")
+    rows = np.moveaxis(x.data, d, -1).reshape(-1, x.shape[d])
+    where_last = np.empty(rows.shape[0], np.int64)
+    for r, row in enumerate(rows):
+        values, counts = np.unique(row, return_counts=True)  # ascending: argmax takes the smallest tie
+        winner = values[np.argmax(counts)]
+        where_last[r] = len(row) - 1 - np.flatnonzero(row[::-1] == winner)[0]
+    shape = list(x.shape)
+    shape[d] = 1
+    index = np.moveaxis(where_last.reshape([*np.moveaxis(x.data, d, -1).shape[:-1], 1]), -1, d)
+    picked = gather(x, d, leaf(index))
+    if not keep:
+        return ValuesIndices(picked.squeeze(d), leaf(index.squeeze(d)))
+    return ValuesIndices(picked, leaf(index))
+
+
+class MinMax(NamedTuple):
+    """What ``aminmax`` returns, as PyTorch's ``torch.return_types.aminmax``.
+
+    Attributes:
+        min: the smallest values.
+        max: the largest values.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> low, high = dn.aminmax(dn.tensor([3.0, -1.0, 2.0]))
+        >>> low.item(), high.item()
+        (-1.0, 3.0)
+    """
+
+    min: Tensor
+    max: Tensor
+
+
+def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> MinMax:
+    r"""The smallest and the largest values, over ``dim`` (every element when None), as ``(min, max)``;
+    tied extremes share the gradient equally (as ``amin`` and ``amax``).
+
+    Args:
+        input: a tensor.
+        dim: one axis, or None for every element.
+        keepdim: keep the reduced axis with size 1.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.aminmax(dn.tensor([[1.0, 5.0], [3.0, 0.0]]), dim=0).max.tolist()
+        [3.0, 5.0]
+    """
+    x = _tensor(input)
+    keep = check.flag(keepdim, "keepdim", "aminmax")
+    axis = None if dim is None else normalize(check.integer(dim, "dim", "aminmax"), x.ndim, "aminmax")
+    if x.size == 0:
+        raise ValueError(f"aminmax(): a tensor of shape {x.shape} is empty: no smallest or largest value")
+    return MinMax(amin(x, axis, keep), amax(x, axis, keep))
 
 
 # -- quantiles -----------------------------------------------------------------------------------
@@ -387,46 +467,3 @@ def std_mean(
     """
     s = std(input, dim, unbiased, keepdim, correction=correction)
     return s, _mean(input, dim, keepdim)
-
-
-# -- histograms ----------------------------------------------------------------------------------
-def histc(input: Any, bins: int = 100, min: Any = 0, max: Any = 0) -> Tensor:  # noqa: A002 - PyTorch's names
-    r"""A histogram of ``input`` with ``bins`` equal bins over $[\text{min}, \text{max}]$, as PyTorch's.
-
-    Element $x$ falls in bin $\lfloor (x - \text{min}) \cdot \text{bins} / (\text{max} - \text{min})
-    \rfloor$ (computed in the input's dtype, as PyTorch does), and $x = \text{max}$ in the last bin;
-    values outside the range and NaN are left out. With ``min == max`` (the default 0 and 0) the range
-    is that of the data; a range of one point is widened to $[\text{min} - 1, \text{max} + 1]$.
-    The counts have the input's dtype and no gradient (PyTorch has none either).
-
-    Args:
-        input: a floating-point tensor (any shape; every element counts).
-        bins: the number of bins (a positive integer).
-        min: the lower end of the range.
-        max: the upper end of the range.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.histc(dn.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3).tolist()
-        [0.0, 2.0, 1.0, 0.0]
-    """
-    x = _tensor(input).data
-    if x.dtype.kind != "f":
-        raise ValueError(f"histc() needs a floating-point tensor, got dtype {x.dtype}; convert first, e.g. x.float()")
-    n = check.integer(bins, "bins", "histc", low=1)
-    low, high = check.number(min, "min", "histc"), check.number(max, "max", "histc")
-    if low > high:
-        raise ValueError(f"histc: max must be larger than min, got min={min!r} and max={max!r}")
-    values = x.reshape(-1)
-    if low == high:
-        finite = values[np.isfinite(values)]
-        if finite.size:
-            low, high = float(finite.min()), float(finite.max())
-        if low == high:
-            low, high = low - 1, high + 1
-    t = x.dtype.type
-    inside = values[(values >= t(low)) & (values <= t(high))]
-    with np.errstate(invalid="ignore", over="ignore"):
-        position = ((inside - t(low)) * t(n) / (t(high) - t(low))).astype(np.int64)
-    position = np.minimum(position, n - 1)  # x == max goes into the last bin
-    return leaf(np.bincount(position, minlength=n).astype(x.dtype))

@@ -92,7 +92,9 @@ def statistics(scans, masks, rng):
     med = fg.median()
     mad = (fg - med).abs().median()
     per_scan = torch.median(scans.flatten(1), dim=1)
-    modes = {m: torch.quantile(fg, 0.3, interpolation=m).item() for m in ["linear", "lower", "higher", "midpoint", "nearest"]}
+    modes = {
+        m: torch.quantile(fg, 0.3, interpolation=m).item() for m in ["linear", "lower", "higher", "midpoint", "nearest"]
+    }
     var, mean = torch.var_mean(fg, correction=0)
     return {
         "clip": list(clip),
@@ -212,7 +214,7 @@ def labels_and_updates(scans, masks, rng):
 
 def train(model, scans, masks):
     body = scans > -500
-    x = torch.stack([ct_normalise(s, b)[0] for s, b in zip(scans, body)]).unsqueeze(1)
+    x = torch.stack([ct_normalise(s, b)[0] for s, b in zip(scans, body, strict=True)]).unsqueeze(1)
     x = torch.nan_to_num(x, nan=0.0)
     y = masks.float().unsqueeze(1)
     loss_fn = nn.BCEWithLogitsLoss()
