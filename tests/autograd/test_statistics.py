@@ -188,3 +188,25 @@ def test_float32_quantile_matches_pytorch(rng):
     theirs = torch.quantile(torch.tensor(x), torch.tensor([0.05, 0.5, 0.95]), dim=1)
     assert ours.dtype == dn.float32
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, 2, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_quantile_of_a_4d_tensor_matches_pytorch_on_every_axis(dim, keepdim):
+    # A 1-D q puts its axis first: with more than one other axis the order must still be right.
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+    for q in (0.3, [0.1, 0.5, 0.9]):
+        for name in ("quantile", "nanquantile"):
+            ours = getattr(dn, name)(dn.tensor(x), dn.tensor(q, dtype=dn.float64), dim=dim, keepdim=keepdim)
+            theirs = getattr(torch, name)(
+                torch.tensor(x), torch.tensor(q, dtype=torch.float64), dim=dim, keepdim=keepdim
+            )
+            assert ours.shape == tuple(theirs.shape)
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_quantile_of_a_4d_tensor_gradcheck(rng):
+    x = dn.tensor(rng.standard_normal((2, 3, 2, 3)), requires_grad=True)
+    q = dn.tensor([0.2, 0.7], dtype=dn.float64)
+    assert dn.gradcheck(lambda t: dn.quantile(t, q, dim=1, keepdim=True), [x])

@@ -288,7 +288,10 @@ def _quantile(input: Any, q: Any, dim: Any, keepdim: Any, interpolation: Any, na
         above = gather(values, -1, leaf(np.ceil(ranks).astype(np.int64)))
         w = np.full_like(ranks, 0.5) if interpolation == "midpoint" else (ranks - below).astype(dtype)
         out = _lerp(out, above, w)
-    out = _last_axis(out, 0) if qs.ndim else reshape(out, out.shape[:-1])  # q's axis comes first
+    if qs.ndim:  # q's axis (last here) comes first
+        out = permute(out, out.ndim - 1, *range(out.ndim - 1))
+    else:
+        out = reshape(out, out.shape[:-1])
     if keep:
         kept = (1,) * len(shape) if dim is None else shape[:d] + (1,) + shape[d + 1 :]
         out = reshape(out, qs.shape + kept)
