@@ -13,7 +13,7 @@ and `torch.bincount`, a bootstrap confidence interval by `torch.quantile` of the
 scores, a majority vote of an ensemble with `torch.mode`, `torch.aminmax` of the scores,
 feature correlations with `torch.corrcoef` and `torch.cov`, `torch.cummax` for the best
 validation score so far, `torch.median` per class, `torch.nan_to_num`, `torch.var_mean`, and a
-temperature fitted with `torch.optim.LBFGS`-free gradient steps on `F.cross_entropy`.
+temperature fitted by SGD steps on `F.cross_entropy(logits / T, y)` (temperature scaling).
 """
 
 import numpy as np
@@ -43,7 +43,8 @@ def make_data(rng, n=64, d=5):
     censor = rng.exponential(1.5, size=n).astype(np.float32)
     event = (time <= censor).astype(np.float32)
     label = ((x @ beta + 0.5 * rng.standard_normal(n)) > 0).astype(np.int64)
-    return torch.from_numpy(x), torch.from_numpy(np.minimum(time, censor)), torch.from_numpy(event), torch.from_numpy(label)
+    duration = np.minimum(time, censor)
+    return torch.from_numpy(x), torch.from_numpy(duration), torch.from_numpy(event), torch.from_numpy(label)
 
 
 def cox_ph_loss(log_h, durations, events, eps=1e-7):
