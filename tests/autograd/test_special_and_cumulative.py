@@ -205,3 +205,56 @@ def test_set_num_threads_without_threadpoolctl_says_what_to_do(monkeypatch):
     with pytest.raises(RuntimeError, match=r"needs the threadpoolctl package.*OMP_NUM_THREADS"):
         dn.set_num_threads(2)
     assert dn.get_num_threads() >= 1
+
+
+def test_addmm_with_beta_0_ignores_nan_input_and_gives_it_a_zero_gradient():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((4, 4))
+    grads = []
+    for L in (torch, dn):
+        m = L.tensor(x, requires_grad=True)
+        bias = L.tensor(np.full(4, np.nan), requires_grad=True)
+        out = L.addmm(bias, m.T, m, beta=0)
+        assert not bool(L.isnan(out).any())
+        out.sum().backward()
+        grads.append((bias.grad.numpy(), m.grad.numpy()))
+    np.testing.assert_array_equal(grads[1][0], grads[0][0])
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-12)
+
+
+# -- trapezoid -------------------------------------------------------------------------------------
+_Y = np.random.default_rng(3).standard_normal((3, 5))
+_X = np.sort(np.random.default_rng(4).standard_normal((3, 5)), axis=1)
+_X1 = np.sort(np.random.default_rng(5).standard_normal(5))
+TRAPEZOID = [
+    ("unit spacing", lambda L, y: L.trapezoid(y)),
+    ("dx along dim 0", lambda L, y: L.trapezoid(y, dx=0.3, dim=0)),
+    ("x of y's shape", lambda L, y: L.trapezoid(y, L.tensor(_X))),
+    ("1-D x", lambda L, y: L.trapezoid(y, L.tensor(_X1))),
+    ("trapz dx", lambda L, y: L.trapz(y, dx=2)),
+    ("cumulative", lambda L, y: L.cumulative_trapezoid(y)),
+    ("cumulative 1-D x", lambda L, y: L.cumulative_trapezoid(y, L.tensor(_X1))),
+    ("cumulative dx dim 0", lambda L, y: L.cumulative_trapezoid(y, dx=0.5, dim=0)),
+    ("empty axis", lambda L, y: L.trapezoid(y[:, :0])),
+]
+
+
+@pytest.mark.parametrize("name, make", TRAPEZOID, ids=[c[0] for c in TRAPEZOID])
+def test_trapezoid_matches_pytorch(name, make):
+    torch = pytest.importorskip("torch")
+    _compare(torch, make, _Y, grad=name != "empty axis")
+    ours, theirs = dn.trapezoid(dn.tensor([1, 2, 4])), torch.trapezoid(torch.tensor([1, 2, 4]))
+    assert ours.dtype == dn.float32 and ours.item() == theirs.item()
+
+
+def test_trapezoid_against_numpy_and_gradcheck(rng):
+    y, x = rng.standard_normal((2, 6)), np.sort(rng.standard_normal(6))
+    np.testing.assert_allclose(dn.trapezoid(dn.tensor(y), dn.tensor(x)).numpy(), np.trapezoid(y, x), rtol=1e-12)
+    yt, xt = dn.tensor(y, requires_grad=True), dn.tensor(x, requires_grad=True)
+    assert dn.gradcheck(lambda a, b: dn.trapezoid(a, b) + dn.cumulative_trapezoid(a, b).sum(-1), [yt, xt])
+    with pytest.raises(TypeError, match=r"trapezoid: give x or dx, not both"):
+        dn.trapezoid(yt, xt, dx=1.0)
+    with pytest.raises(ValueError, match=r"a 1-D x must have y's size along dim \(6\), got 3"):
+        dn.trapezoid(yt, dn.ones(3))
+    with pytest.raises(ValueError, match=r"trapezoid: y must have at least one axis"):
+        dn.trapezoid(dn.tensor(1.0))

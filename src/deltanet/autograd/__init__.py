@@ -115,6 +115,7 @@ from deltanet.autograd.function import (
 from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
+from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
@@ -370,4 +371,7 @@ __all__ = [
     "cov",
     "corrcoef",
     "histogram",
+    "trapezoid",
+    "trapz",
+    "cumulative_trapezoid",
 ]

@@ -220,8 +220,9 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
 def _add_product(input: Any, product: Tensor, beta: Any, alpha: Any, owner: str) -> Tensor:
     b, a = _scalar(beta, "beta", owner), _scalar(alpha, "alpha", owner)
     scaled = product if a == 1 else product * a
-    if b == 0:  # input is ignored, NaN and inf included (PyTorch's rule)
-        return scaled if a != 1 else product * 1
+    if b == 0:  # input is ignored, NaN and inf included (PyTorch's rule), but gets a zero gradient
+        x = _tensor(input)
+        return scaled + where(leaf(np.zeros(np.broadcast_shapes(x.shape, product.shape), bool)), x, 0.0)
     x = _tensor(input)
     return (x if b == 1 else x * b) + scaled
 
