@@ -136,3 +136,13 @@ def test_logcumsumexp_gradient_neither_overflows_nor_underflows():
 def test_bad_inputs_raise_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_integer_products_are_int64_and_bool_aminmax_works():
+    # NumPy multiplies uint8 in uint64; PyTorch in int64. amin of a bool cannot negate it.
+    x = dn.tensor(np.array([[3, 1], [2, 250]], np.uint8))
+    assert x.prod().dtype == dn.int64 and x.prod().item() == 1500
+    assert x.prod(1).dtype == dn.int64 and x.prod(1).tolist() == [3, 500]
+    assert dn.tensor([True, False]).prod().dtype == dn.int64
+    low, high = dn.aminmax(dn.tensor([[True, False], [True, True]]), dim=1)
+    assert low.tolist() == [False, True] and high.tolist() == [True, True] and low.dtype == dn.bool

@@ -234,6 +234,11 @@ def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> MinMax:
     axis = None if dim is None else normalize(check.integer(dim, "dim", "aminmax"), x.ndim, "aminmax")
     if x.size == 0:
         raise ValueError(f"aminmax(): a tensor of shape {x.shape} is empty: no smallest or largest value")
+    if x.data.dtype.kind == "b":  # no gradient, and no negation of a bool (amin is -max(-x))
+        return MinMax(
+            leaf(np.asarray(x.data.min(axis=axis, keepdims=keep))),
+            leaf(np.asarray(x.data.max(axis=axis, keepdims=keep))),
+        )
     return MinMax(amin(x, axis, keep), amax(x, axis, keep))
 
 
