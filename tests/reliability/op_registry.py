@@ -32,10 +32,24 @@ import numpy as np
 
 import deltanet as dn
 import deltanet.functional as F
-from deltanet.autograd import counting, inplace, matrices, ops, reductions, rounding, scattering, shapes, sorting
+from deltanet.autograd import (
+    counting,
+    cumulative,
+    inplace,
+    matrices,
+    ops,
+    reductions,
+    rounding,
+    scattering,
+    shapes,
+    sorting,
+    special,
+    statistics,
+)
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
+scatter_reduce_mod = importlib.import_module("deltanet.autograd.scatter_reduce")
 act = importlib.import_module("deltanet.functional.activations")
 bn = importlib.import_module("deltanet.functional.batchnorm")
 sbn = importlib.import_module("deltanet.functional.sync_batchnorm")
@@ -2672,6 +2686,144 @@ _hooked.register_full_backward_hook(lambda module, grad_input, grad_output: None
 
 def _hook_samples(rng: np.random.Generator) -> list[Sample]:
     return [S("2-D", normal(rng, 2, 3)), S("0-D", normal(rng)), S("empty", normal(rng, 0, 2))]
+
+
+# -- statistics, running products, special functions, scatter_reduce (porte) -------------------
+def ref_scatter_reduce(x, src, index, dim, reduce, include_self=True):
+    """Each output position reduced over its own value (if included) and the src values sent there."""
+    z = x.copy()
+    groups: dict[tuple, list] = {}
+    for pos in np.ndindex(index.shape):
+        target = list(pos)
+        target[dim] = index[pos]
+        groups.setdefault(tuple(target), []).append(src[pos])
+    combine = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max, "amin": np.min}[reduce]
+    for target, values in groups.items():
+        z[target] = combine(([x[target]] if include_self else []) + values)
+    return z
+
+
+def _with_nan(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    x = normal(rng, *shape)
+    x[x > 1.0] = np.nan
+    return x
+
+
+try:
+    from scipy.special import erfinv as _scipy_erfinv
+except ImportError:  # pragma: no cover - the forward is still checked against PyTorch in tests/autograd
+    _scipy_erfinv = None
+
+register(
+    OpInfo(
+        statistics.NanSum,
+        lambda x, dim=None, mean=False: (dn.nanmean if mean else dn.nansum)(x, dim),
+        lambda x, dim=None, mean=False: (np.nanmean if mean else np.nansum)(x, axis=dim),
+        lambda rng: [
+            S("sum, no NaN", normal(rng, 3, 4), dim=1),
+            S("sum with NaN", _with_nan(rng, 3, 4)),
+            S("mean with NaN, two axes", _with_nan(rng, 2, 3, 4), dim=(0, 2), mean=True),
+            S("mean, 0-D", normal(rng), mean=True),
+        ],
+        [E("integer mean", ValueError, r"nanmean\(\) needs a floating-point tensor", dn.tensor([1, 2]), mean=True)],
+    )
+)
+register(
+    OpInfo(
+        cumulative.CumProd,
+        lambda x, dim: dn.cumprod(x, dim),
+        lambda x, dim: np.cumprod(x, axis=dim),
+        lambda rng: [
+            S("vector", normal(rng, 5), dim=0),
+            S("with zeros", np.array([[1.5, 0.0, 2.0, -1.0], [0.0, 0.0, 3.0, 0.5], [2.0, 1.0, 0.5, 0.0]]), dim=1),
+            S("middle axis", normal(rng, 2, 3, 4), dim=1),
+            S("empty", normal(rng, 0, 3), dim=1),
+        ],
+        [E("axis out of range", IndexError, r"cumprod: dimension out of range", np.ones(2), dim=1)],
+    )
+)
+register(
+    OpInfo(
+        cumulative.LogCumSumExp,
+        lambda x, dim: dn.logcumsumexp(x, dim),
+        lambda x, dim: np.log(np.cumsum(np.exp(x), axis=dim)),
+        lambda rng: [
+            S("vector", normal(rng, 5), dim=0),
+            S("last axis", normal(rng, 2, 3, 4), dim=-1),
+            S("first axis", normal(rng, 3, 2), dim=0),
+            S("empty", normal(rng, 0, 3), dim=1),
+        ],
+        [E("integer input", ValueError, r"logcumsumexp\(\) needs a floating-point tensor", dn.tensor([1, 2]), dim=0)],
+    )
+)
+register(OpInfo(special.Erf, dn.erf, np.vectorize(math.erf, otypes=[float]), _UNARY(normal), _STRING_DATA))
+register(OpInfo(special.Erfc, dn.erfc, np.vectorize(math.erfc, otypes=[float]), _UNARY(normal), _STRING_DATA))
+register(
+    OpInfo(
+        special.Erfinv,
+        dn.erfinv,
+        _scipy_erfinv,
+        _UNARY(lambda rng, *shape: np.asarray(rng.uniform(-0.95, 0.95, shape))),
+        _STRING_DATA,
+    )
+)
+register(
+    OpInfo(
+        scatter_reduce_mod.ScatterReduce,
+        lambda x, src, index, dim, reduce, include_self=True: dn.scatter_reduce(
+            x, dim, dn.tensor(index), src, reduce, include_self=include_self
+        ),
+        ref_scatter_reduce,
+        lambda rng: (
+            [
+                S(
+                    f"{reduce}, include_self={keep}",
+                    normal(rng, 2, 3),
+                    normal(rng, 2, 4),
+                    index=np.array([[0, 2, 0, 1], [1, 1, 2, 1]]),
+                    dim=1,
+                    reduce=reduce,
+                    include_self=keep,
+                )
+                for reduce in ("sum", "prod", "mean", "amax", "amin")
+                for keep in (True, False)
+            ]
+            + [
+                S(
+                    "prod with a zero",
+                    normal(rng, 3),
+                    np.array([0.0, 2.0, 1.5, 0.0]),
+                    index=np.array([0, 0, 1, 2]),
+                    dim=0,
+                    reduce="prod",
+                ),  # fmt: skip
+                S("empty index", normal(rng, 3), normal(rng, 0), index=np.zeros(0, np.int64), dim=0, reduce="amax"),
+            ]
+        ),
+        [
+            E(
+                "unknown reduce",
+                ValueError,
+                r"reduce must be one of",
+                np.ones(2),
+                np.ones(2),
+                index=np.array([0, 1]),
+                dim=0,
+                reduce="max",
+            ),  # fmt: skip
+            E(
+                "number src",
+                TypeError,
+                r"src must be a tensor",
+                np.ones(2),
+                1.0,
+                index=np.array([0, 1]),
+                dim=0,
+                reduce="sum",
+            ),  # fmt: skip
+        ],
+    )
+)
 
 
 _HOOK_ERRORS = [

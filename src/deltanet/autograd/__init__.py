@@ -47,6 +47,8 @@ from deltanet.autograd.compare import (
 )
 from deltanet.autograd.conversions import parse_to_args
 from deltanet.autograd.counting import bincount, count_nonzero, is_tensor, unique
+from deltanet.autograd.covariance import corrcoef, cov
+from deltanet.autograd.cumulative import cummax, cummin, cumprod, diff, logcumsumexp
 from deltanet.autograd.elementwise import (
     abs,
     add,
@@ -111,6 +113,9 @@ from deltanet.autograd.function import (
     set_grad_enabled,
 )
 from deltanet.autograd.grads import Variable, backward, grad
+from deltanet.autograd.grids import logspace, meshgrid
+from deltanet.autograd.histograms import histc, histogram
+from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
@@ -131,7 +136,9 @@ from deltanet.autograd.reductions import (
     var,
 )
 from deltanet.autograd.rounding import ceil, floor, reciprocal, round, rsqrt, sign, trunc
+from deltanet.autograd.scatter_reduce import scatter_reduce
 from deltanet.autograd.scattering import index_add, scatter, scatter_add
+from deltanet.autograd.searching import bucketize, isin, searchsorted
 from deltanet.autograd.shapes import (
     cat,
     chunk,
@@ -151,7 +158,22 @@ from deltanet.autograd.shapes import (
     unsqueeze,
 )
 from deltanet.autograd.sorting import argsort, cumsum, flip, sort, topk
+from deltanet.autograd.special import addcdiv, addcmul, addmm, baddbmm, erf, erfc, erfinv, lerp, nan_to_num
+from deltanet.autograd.statistics import (
+    aminmax,
+    kthvalue,
+    median,
+    mode,
+    nanmean,
+    nanmedian,
+    nanquantile,
+    nansum,
+    quantile,
+    std_mean,
+    var_mean,
+)
 from deltanet.autograd.tensor import Tensor
+from deltanet.autograd.threads import get_num_threads, set_num_threads
 
 methods.install()
 
@@ -312,4 +334,44 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    "addcdiv",
+    "addcmul",
+    "addmm",
+    "baddbmm",
+    "bucketize",
+    "cumprod",
+    "diff",
+    "erf",
+    "erfc",
+    "erfinv",
+    "get_num_threads",
+    "histc",
+    "isin",
+    "kthvalue",
+    "lerp",
+    "logspace",
+    "median",
+    "meshgrid",
+    "nan_to_num",
+    "nanmean",
+    "nanmedian",
+    "nanquantile",
+    "nansum",
+    "quantile",
+    "scatter_reduce",
+    "searchsorted",
+    "set_num_threads",
+    "std_mean",
+    "var_mean",
+    "aminmax",
+    "mode",
+    "cummax",
+    "cummin",
+    "logcumsumexp",
+    "cov",
+    "corrcoef",
+    "histogram",
+    "trapezoid",
+    "trapz",
+    "cumulative_trapezoid",
 ]

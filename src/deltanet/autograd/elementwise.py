@@ -11,6 +11,11 @@ with a float, and true division of integers gives float32. Two tensors of differ
 by PyTorch's promotion (``conversions.result_dtype``), not NumPy's: a float32 tensor times an
 int64 one is float32 (NumPy would give float64), and a 0-d tensor does not widen a tensor with
 axes of its own category (``x * dn.tensor(2.0, dtype=dn.float64)`` stays float32).
+
+A NumPy array (not a NumPy scalar) meets a tensor by NumPy's promotion, because that is what
+PyTorch does: its ``tensor + array`` hands the operation to NumPy (the tensor's operator declines
+the array), so a float32 tensor plus an int64 or float64 array, even a 0-d one, is float64.
+NumPy scalars (``np.float64(2.0)``) count as Python numbers, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
         if other.data.dtype != x.data.dtype:
             x, other = promote(x, other)
         return x, other
+    if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
+        dtype = np.result_type(x.data.dtype, other.dtype)  # NumPy's rule, as PyTorch's tensor OP array
+        return to_dtype(x, dtype), leaf(np.array(other, dtype=dtype))
     kind = x.data.dtype.kind
     if kind == "f":
         if not isinstance(other, _NUMERIC):
@@ -117,13 +125,20 @@ def __rmul__(self: Tensor, other: Any) -> Tensor:
 
 
 def __truediv__(self: Tensor, other: Any) -> Tensor:
-    x, y = _floats(*operands(self, other))
+    x, y = _floats(*_array_division(*operands(self, other), other))
     return ops.Div.apply(x, y)
 
 
 def __rtruediv__(self: Tensor, other: Any) -> Tensor:
-    x, y = _floats(*operands(self, other))
+    x, y = _floats(*_array_division(*operands(self, other), other))
     return ops.Div.apply(y, x)
+
+
+def _array_division(x: Tensor, y: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    """Integers divided with a NumPy array give NumPy's float64 (PyTorch hands ``tensor / array`` to NumPy)."""
+    if isinstance(other, np.ndarray) and x.data.dtype.kind in "biu" and y.data.dtype.kind in "biu":
+        return to_dtype(x, backend.float64), to_dtype(y, backend.float64)
+    return x, y
 
 
 def __pow__(self: Tensor, exponent: Any) -> Tensor:

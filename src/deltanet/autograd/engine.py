@@ -182,7 +182,10 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
                     else:
                         _accumulate_leaf(parent, g, given)
             elif ctx.delta is None:
-                ctx.delta = g
+                # g may also be (or become) a leaf's .grad, which later passes add into in place:
+                # the function gets an array no leaf owns (x + (x + y) gives both the same delta).
+                ctx.delta = np.array(g) if id(g) in given else g
+                given.add(id(ctx.delta))
             else:
                 # The first delta may be a view shared with other tensors: sum out of place.
                 ctx.delta = ctx.delta + g

@@ -232,6 +232,8 @@ def prod(
     if isinstance(axes, tuple):
         raise ValueError(f"prod: dim must be one axis (or None), got {axes}")
     x = _cast(_tensor(input), dtype)
+    if x.data.dtype.kind in "biu":  # integers and bools multiply in int64, as in PyTorch (NumPy: uint64)
+        x = to_dtype(x, np.dtype(np.int64))
     if axes is not None:
         axes = normalize(axes, x.ndim, "prod")
     return Prod.apply(x, axis=axes, keepdims=keep)
