@@ -278,3 +278,48 @@ def test_layers_compute_what_their_functions_do():
 def test_bad_inputs_are_refused_by_name(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("relu_", ()),
+        ("elu_", (0.5,)),
+        ("leaky_relu_", (0.2,)),
+        ("hardtanh_", (-0.5, 0.5)),
+        ("threshold_", (0.1, -2.0)),
+        ("rrelu_", (0.1, 0.3)),
+        ("celu_", (0.7,)),
+        ("selu_", ()),
+    ],
+)
+def test_inplace_functional_activations_overwrite_and_differentiate_as_pytorch(name, args):
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal(6)
+    a = dn.tensor(x, requires_grad=True)
+    b = a * 2
+    result = getattr(F, name)(b, *args)
+    assert result is b
+    (result * dn.tensor(x)).sum().backward()
+    ta = torch.tensor(x, requires_grad=True)
+    expected = getattr(torch.nn.functional, name)(ta * 2, *args)
+    (expected * torch.tensor(x)).sum().backward()
+    np.testing.assert_allclose(result.data, expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        getattr(F, name)(dn.tensor(x, requires_grad=True), *args)
+    with pytest.raises(ValueError, match=f"{name}: input must be a Tensor"):
+        getattr(F, name)([1.0, 2.0], *args)
+
+
+def test_integer_hyperparameters_print_as_given():
+    torch = pytest.importorskip("torch")
+    for ours, theirs in [
+        (nn.Threshold(0.1, 20), torch.nn.Threshold(0.1, 20)),
+        (nn.Hardtanh(-2, 2), torch.nn.Hardtanh(-2, 2)),
+        (nn.CELU(2), torch.nn.CELU(2)),
+        (nn.Softshrink(1), torch.nn.Softshrink(1)),
+    ]:
+        assert repr(ours) == repr(theirs)
+    default = nn.TripletMarginWithDistanceLoss()
+    assert isinstance(default.distance_function, nn.PairwiseDistance)  # PyTorch's attribute

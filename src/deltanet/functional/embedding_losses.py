@@ -153,8 +153,8 @@ def hinge_embedding_loss(
 
     Examples:
         >>> import deltanet as dn, deltanet.nn.functional as F
-        >>> F.hinge_embedding_loss(dn.tensor([0.3, 0.4]), dn.tensor([1, -1])).item()
-        0.44999998807907104
+        >>> F.hinge_embedding_loss(dn.tensor([0.25, 0.5]), dn.tensor([1, -1])).item()
+        0.375
     """
     owner = "hinge_embedding_loss"
     legacy(size_average, reduce, owner)

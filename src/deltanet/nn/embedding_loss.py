@@ -16,6 +16,7 @@ from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import embedding_losses as F
 from deltanet.functional.losses import _check_reduction
+from deltanet.nn.distance import PairwiseDistance
 from deltanet.nn.loss import Loss, _weight_buffer
 
 
@@ -290,7 +291,8 @@ class TripletMarginWithDistanceLoss(Loss):
         if self.margin <= 0:
             raise ValueError(f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}")
         self.swap = check.flag(swap, "swap", "TripletMarginWithDistanceLoss")
-        self.distance_function = distance_function
+        # None is PairwiseDistance(), held as a child module (PyTorch's attribute and repr)
+        self.distance_function = PairwiseDistance() if distance_function is None else distance_function
 
     def __call__(self, anchor: Any, positive: Any, negative: Any) -> Tensor:  # type: ignore[override]
         return self.forward(anchor, positive, negative)

@@ -90,6 +90,7 @@ from deltanet.functional.piecewise_activations import (
     threshold,
 )
 from deltanet.functional.smooth_activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
+from deltanet.nn.functional_inplace import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
 from deltanet.nn.pooling import only_defaults
 
 
@@ -904,4 +905,12 @@ __all__ = [
     "selu",
     "softsign",
     "tanhshrink",
+    "celu_",
+    "elu_",
+    "hardtanh_",
+    "leaky_relu_",
+    "relu_",
+    "rrelu_",
+    "selu_",
+    "threshold_",
 ]

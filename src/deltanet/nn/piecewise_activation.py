@@ -8,6 +8,8 @@ values; the input is left as it is). Reprs are PyTorch's.
 
 from __future__ import annotations
 
+from typing import Any
+
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import piecewise_activations as F
@@ -16,6 +18,12 @@ from deltanet.nn.module import Module, call_named
 
 def _inplace_repr(inplace: bool) -> str:
     return ", inplace=True" if inplace else ""
+
+
+def as_given(value: Any, checked: float) -> float:
+    """The checked number, kept an int when an int was given: PyTorch's reprs show ``Threshold(threshold=0.1,
+    value=20)`` for ``value=20``, and so does a model printed here."""
+    return int(value) if check.is_integer(value) else checked
 
 
 class Hardtanh(Module):
@@ -43,8 +51,8 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.min_val = check.number(min_val, "min_val", owner)
-        self.max_val = check.number(max_val, "max_val", owner)
+        self.min_val = as_given(min_val, check.number(min_val, "min_val", owner))
+        self.max_val = as_given(max_val, check.number(max_val, "max_val", owner))
         if self.max_val < self.min_val:
             raise ValueError(f"{owner}: max_val must be at least min_val, got min_val={min_val}, max_val={max_val}")
         self.inplace = check.flag(inplace, "inplace", owner)
@@ -161,7 +169,7 @@ class Hardshrink(Module):
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
-        self.lambd = check.number(lambd, "lambd", type(self).__name__, low=0)
+        self.lambd = as_given(lambd, check.number(lambd, "lambd", type(self).__name__, low=0))
 
     def forward(self, z: Tensor) -> Tensor:
         return call_named(self, F.hardshrink, z, self.lambd)
@@ -219,8 +227,8 @@ class Threshold(Module):
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.threshold = check.number(threshold, "threshold", owner, finite=False)
-        self.value = check.number(value, "value", owner, finite=False)
+        self.threshold = as_given(threshold, check.number(threshold, "threshold", owner, finite=False))
+        self.value = as_given(value, check.number(value, "value", owner, finite=False))
         self.inplace = check.flag(inplace, "inplace", owner)
 
     def forward(self, z: Tensor) -> Tensor:
@@ -257,8 +265,8 @@ class RReLU(Module):
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.lower = check.number(lower, "lower", owner)
-        self.upper = check.number(upper, "upper", owner)
+        self.lower = as_given(lower, check.number(lower, "lower", owner))
+        self.upper = as_given(upper, check.number(upper, "upper", owner))
         if self.upper < self.lower:
             raise ValueError(f"{owner}: upper must be at least lower, got lower={lower}, upper={upper}")
         self.inplace = check.flag(inplace, "inplace", owner)

@@ -11,6 +11,7 @@ from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import smooth_activations as F
 from deltanet.nn.module import Module, call_named
+from deltanet.nn.piecewise_activation import as_given
 
 
 class CELU(Module):
@@ -36,7 +37,7 @@ class CELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha = check.number(alpha, "alpha", "CELU")
+        self.alpha = as_given(alpha, check.number(alpha, "alpha", "CELU"))
         if self.alpha == 0:
             raise ValueError("CELU: alpha must not be 0 (the formula divides by it), got 0")
         self.inplace = check.flag(inplace, "inplace", "CELU")
