@@ -25,6 +25,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, as_tensor, clamp, minimum, where
 from deltanet.functional.activations import softplus
@@ -62,14 +64,17 @@ def float_input(x: Any, name: str, owner: str) -> Tensor:
     return x
 
 
-def target_like(target: Any, like: Tensor, owner: str) -> Tensor:
-    """The target in the input's dtype (integer labels -1/1 give float32 terms for float32 inputs,
-    as in PyTorch); a floating-point target that requires a gradient is kept as it is."""
+def target_like(target: Any, like: Tensor, owner: str, what: str = "target") -> Tensor:
+    """The target (or ``what``) in the input's dtype (integer labels -1/1 give float32 terms for
+    float32 inputs, as in PyTorch), finite; a floating-point one that requires a gradient is kept."""
     y = as_tensor(target, owner=owner)
+    if y.dtype.kind not in "fiub":
+        raise ValueError(f"{owner}: {what} must be numeric, got dtype {y.dtype}")
+    if y.dtype.kind == "f" and not np.isfinite(y.data).all():
+        bad = int(y.data.size - np.isfinite(y.data).sum())
+        raise ValueError(f"{owner}: {what} contains NaN or Inf ({bad} of {y.data.size} values); it must be finite")
     if y.dtype.kind == "f" and y.requires_grad:
         return y
-    if y.dtype.kind not in "fiub":
-        raise ValueError(f"{owner}: target must be numeric, got dtype {y.dtype}")
     return y if y.dtype == like.dtype else Tensor(y.data.astype(like.dtype))
 
 
@@ -244,7 +249,7 @@ def multilabel_soft_margin_loss(
         raise ValueError(f"{owner}: input (N, C) and target must have the same shape, got {x.shape} and {y.shape}")
     loss = -(y * logsigmoid(x) + (1 - y) * logsigmoid(-x))
     if weight is not None:
-        loss = loss * target_like(weight, x, owner)
+        loss = loss * target_like(weight, x, owner, "weight")
     loss = loss.sum(-1) / x.shape[-1]
     return reduce_loss(loss, reduction)
 

@@ -128,7 +128,7 @@ def gaussian_nll_loss(
             raise ValueError(f"{owner}: var has negative entry/entries, got {var}")
         v = Tensor(np.full(x.shape, var, dtype=x.dtype))
     else:
-        v = target_like(as_tensor(var, owner=owner), x, owner)
+        v = target_like(as_tensor(var, owner=owner), x, owner, "var")
         if (v.data < 0).any():
             raise ValueError(f"{owner}: var has negative entry/entries")
     if v.shape != x.shape:

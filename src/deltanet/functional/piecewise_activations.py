@@ -23,7 +23,8 @@ class Hardtanh(Function):
     r"""$a = \min(\max(z, \text{lo}), \text{hi})$; $a' = 1$ strictly inside $(\text{lo}, \text{hi})$, else 0."""
 
     def forward(self, z: np.ndarray, min_val: float, max_val: float) -> np.ndarray:
-        self.save_for_backward((z > min_val) & (z < max_val))
+        # PyTorch's test: no gradient where z <= min_val or z >= max_val (a NaN passes it on)
+        self.save_for_backward(~((z <= min_val) | (z >= max_val)))
         return np.clip(z, min_val, max_val)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
@@ -163,11 +164,11 @@ class Shrink(Function):
     r"""Soft or hard shrinkage by $\lambda$: $a' = 1$ where $|z| > \lambda$, else 0."""
 
     def forward(self, z: np.ndarray, lambd: float, soft: bool) -> np.ndarray:
-        outside = (z < -lambd) | (z > lambd)
-        self.save_for_backward(outside)
+        inside = (z >= -lambd) & (z <= lambd)  # PyTorch's test, so a NaN stays NaN with slope 1
+        self.save_for_backward(~inside)
         if not soft:
-            return np.where(outside, z, 0).astype(z.dtype, copy=False)
-        return np.where(z > lambd, z - lambd, np.where(z < -lambd, z + lambd, 0)).astype(z.dtype, copy=False)
+            return np.where(inside, 0, z).astype(z.dtype, copy=False)
+        return np.where(inside, 0, z - np.copysign(lambd, z)).astype(z.dtype, copy=False)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (outside,) = self.saved_tensors
@@ -228,7 +229,7 @@ class Threshold(Function):
     r"""$a = z$ where $z > \text{threshold}$, else ``value``; $a' = [z > \text{threshold}]$."""
 
     def forward(self, z: np.ndarray, threshold: float, value: float) -> np.ndarray:
-        above = z > threshold
+        above = ~(z <= threshold)  # PyTorch's test, so a NaN passes through
         self.save_for_backward(above)
         return np.where(above, z, value).astype(z.dtype, copy=False)
 

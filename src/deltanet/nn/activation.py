@@ -15,7 +15,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional import activations as F
 from deltanet.nn.module import Module, Parameter, call_named
 
@@ -461,7 +461,8 @@ class Softmax2d(Module):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        ndim = np.ndim(z.data if isinstance(z, Tensor) else z)
+        z = call_named(self, as_tensor, z)
+        ndim = z.ndim
         if ndim not in (3, 4):
             raise ValueError(f"{self!r}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {ndim}-D")
         return call_named(self, F.softmax, z, axis=-3)
