@@ -273,6 +273,9 @@ def test_layers_compute_what_their_functions_do():
         (lambda: nn.Bilinear(0, 2, 3), r"in1_features must be"),
         (lambda: nn.TripletMarginLoss(swap="yes"), r"swap must be"),
         (lambda: nn.Hardtanh(1.0, -1.0), r"max_val must be at least min_val"),
+        (lambda: F.triplet_margin_loss(A, B, C, margin=0.0), r"triplet_margin_loss: margin must be greater than 0"),
+        (lambda: nn.TripletMarginLoss(margin=-1.0), r"TripletMarginLoss: margin must be greater than 0, got -1"),
+        (lambda: F.cosine_embedding_loss(A, B, [1.0, np.nan, 1.0, 1.0, 1.0]), r"target contains NaN or Inf \(1 of 5"),
     ],
 )
 def test_bad_inputs_are_refused_by_name(call, match):
@@ -325,3 +328,11 @@ def test_integer_hyperparameters_print_as_given():
         assert repr(ours) == repr(theirs)
     default = nn.TripletMarginWithDistanceLoss()
     assert isinstance(default.distance_function, nn.PairwiseDistance)  # PyTorch's attribute
+
+
+def test_gaussian_nll_clamps_the_variance_in_its_own_dtype_as_pytorch():
+    torch = pytest.importorskip("torch")
+    var = np.zeros((5, 4), dtype=np.float32)  # clamped at float32(1e-6), then used in float64
+    ours = F.gaussian_nll_loss(dn.tensor(A), dn.tensor(B), dn.tensor(var)).item()
+    theirs = torch.nn.functional.gaussian_nll_loss(torch.tensor(A), torch.tensor(B), torch.tensor(var)).item()
+    assert ours == pytest.approx(theirs, rel=1e-12)

@@ -355,7 +355,7 @@ def triplet_margin_loss(
         anchor: $a$, one embedding per row.
         positive: $p$, the same class as the anchor.
         negative: $n$, another class.
-        margin: the margin (default 1).
+        margin: the margin, positive (default 1).
         p: the norm's order of the distance (default 2).
         eps: added to the differences, as ``pairwise_distance`` (default $10^{-6}$).
         swap: use the distance swap.
@@ -377,6 +377,8 @@ def triplet_margin_loss(
     legacy(size_average, reduce, owner)
     reduction = _check_reduction(reduction, owner)
     margin = check.number(margin, "margin", owner)
+    if margin <= 0:
+        raise ValueError(f"{owner}: margin must be greater than 0, got {margin}")
     p = check.number(p, "p", owner, finite=False, low=0)
     eps = check.number(eps, "eps", owner)
     swap = check.flag(swap, "swap", owner)

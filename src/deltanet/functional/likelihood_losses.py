@@ -126,11 +126,18 @@ def gaussian_nll_loss(
     if check.is_number(var):
         if var < 0:
             raise ValueError(f"{owner}: var has negative entry/entries, got {var}")
-        v = Tensor(np.full(x.shape, var, dtype=x.dtype))
+        v = Tensor(np.full(x.shape, max(var, eps), dtype=x.dtype))  # a constant: clamped at once
     else:
-        v = target_like(as_tensor(var, owner=owner), x, owner, "var")
+        v = as_tensor(var, owner=owner)
         if (v.data < 0).any():
             raise ValueError(f"{owner}: var has negative entry/entries")
+        # PyTorch's clamp under no_grad, in var's own float dtype (integers: the input's): a
+        # constant offset, so the gradient passes unchanged
+        if v.dtype.kind != "f":
+            v = target_like(v, x, owner, "var")
+        if (v.data < eps).any():
+            v = v + Tensor(np.maximum(v.data, v.dtype.type(eps)) - v.data)
+        v = target_like(v, x, owner, "var")
     if v.shape != x.shape:
         if x.shape[:-1] == v.shape:
             v = v.unsqueeze(-1)
@@ -139,9 +146,6 @@ def gaussian_nll_loss(
                 f"{owner}: var is of incorrect size {v.shape} for an input {x.shape}: give the input's "
                 f"shape, the input's shape with one axis of size 1, or the input's shape without its last axis"
             )
-    # the clamp of PyTorch's no_grad block: a constant offset, so the gradient passes unchanged
-    floor = np.maximum(v.data, eps) - v.data
-    v = v + Tensor(floor.astype(v.dtype, copy=False)) if (floor > 0).any() else v
     loss = 0.5 * (v.log() + (x - y) ** 2 / v)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)

@@ -205,7 +205,7 @@ class TripletMarginLoss(_Margin):
     $$
 
     Args:
-        margin: the margin (default 1).
+        margin: the margin, positive (default 1).
         p: the norm's order (default 2).
         eps: added to the differences (default $10^{-6}$).
         swap: replace $d(a, n)$ by $\min(d(a, n), d(p, n))$ (Balntas et al. 2016).
@@ -237,6 +237,8 @@ class TripletMarginLoss(_Margin):
         reduction: str = "mean",
     ) -> None:
         super().__init__(margin, size_average, reduce, reduction)
+        if self.margin <= 0:
+            raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
         self.p = check.number(p, "p", "TripletMarginLoss", finite=False, low=0)
         self.eps = check.number(eps, "eps", "TripletMarginLoss")
         self.swap = check.flag(swap, "swap", "TripletMarginLoss")
