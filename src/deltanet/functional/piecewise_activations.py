@@ -128,7 +128,8 @@ class Hardswish(Function):
     def forward(self, z: np.ndarray) -> np.ndarray:
         slope = np.where(z <= -3, 0, np.where(z < 3, z / 3 + 0.5, 1)).astype(z.dtype, copy=False)
         self.save_for_backward(slope)
-        return z * np.clip(z + 3, 0, 6) / 6
+        with np.errstate(invalid="ignore"):  # -inf * 0: NaN, as in PyTorch, without a warning
+            return z * np.clip(z + 3, 0, 6) / 6
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (slope,) = self.saved_tensors
@@ -168,7 +169,8 @@ class Shrink(Function):
         self.save_for_backward(~inside)
         if not soft:
             return np.where(inside, 0, z).astype(z.dtype, copy=False)
-        return np.where(inside, 0, z - np.copysign(lambd, z)).astype(z.dtype, copy=False)
+        # a 0 with z's sign inside, as PyTorch's z * 0: a negative value shrinks to -0.0
+        return np.where(inside, np.copysign(0, z), z - np.copysign(lambd, z)).astype(z.dtype, copy=False)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (outside,) = self.saved_tensors

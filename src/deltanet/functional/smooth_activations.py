@@ -31,10 +31,11 @@ class CELU(Function):
     r"""$a = z$ for $z > 0$, else $\alpha (e^{z / \alpha} - 1)$; $a' = 1$ or $e^{z / \alpha}$."""
 
     def forward(self, z: np.ndarray, alpha: float) -> np.ndarray:
-        positive = z > 0
-        e = np.exp(np.minimum(z, 0) / alpha)
-        self.save_for_backward(np.where(positive, 1, e).astype(z.dtype, copy=False))
-        return np.where(positive, z, alpha * (e - 1)).astype(z.dtype, copy=False)
+        # PyTorch's branches: z <= 0 takes the exponential, anything else (NaN too) the identity
+        negative = z <= 0
+        u = np.where(negative, z, 0) / alpha  # -0.0 stays -0.0; no overflow in the unused branch
+        self.save_for_backward(np.where(negative, np.exp(u), 1).astype(z.dtype, copy=False))
+        return np.where(negative, alpha * np.expm1(u), z).astype(z.dtype, copy=False)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (slope,) = self.saved_tensors
@@ -99,11 +100,11 @@ class SELU(Function):
     r"""$a = \lambda z$ for $z > 0$, else $\lambda \alpha (e^z - 1)$; $a' = \lambda$ or $\lambda \alpha e^z$."""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        positive = z > 0
-        e = np.exp(np.minimum(z, 0))
+        negative = z <= 0  # PyTorch's branches, as CELU's
+        u = np.where(negative, z, 0)
         scale_alpha = SELU_SCALE * SELU_ALPHA
-        self.save_for_backward(np.where(positive, SELU_SCALE, scale_alpha * e).astype(z.dtype, copy=False))
-        return np.where(positive, SELU_SCALE * z, scale_alpha * (e - 1)).astype(z.dtype, copy=False)
+        self.save_for_backward(np.where(negative, scale_alpha * np.exp(u), SELU_SCALE).astype(z.dtype, copy=False))
+        return np.where(negative, scale_alpha * np.expm1(u), SELU_SCALE * z).astype(z.dtype, copy=False)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (slope,) = self.saved_tensors
@@ -115,8 +116,9 @@ class Mish(Function):
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         t = np.tanh(_softplus(z))
-        self.save_for_backward(t + z * stable_sigmoid(z) * (1 - t * t))
-        return z * t
+        with np.errstate(invalid="ignore"):  # z = +-inf: inf * 0, NaN as in PyTorch, without a warning
+            self.save_for_backward(t + z * stable_sigmoid(z) * (1 - t * t))
+            return z * t
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (slope,) = self.saved_tensors
@@ -187,7 +189,8 @@ class Softsign(Function):
     def forward(self, z: np.ndarray) -> np.ndarray:
         d = 1 + np.abs(z)
         self.save_for_backward(1 / (d * d))
-        return z / d
+        with np.errstate(invalid="ignore"):  # inf / inf: NaN, as PyTorch's softsign, without a warning
+            return z / d
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (slope,) = self.saved_tensors
