@@ -336,3 +336,10 @@ def test_gaussian_nll_clamps_the_variance_in_its_own_dtype_as_pytorch():
     ours = F.gaussian_nll_loss(dn.tensor(A), dn.tensor(B), dn.tensor(var)).item()
     theirs = torch.nn.functional.gaussian_nll_loss(torch.tensor(A), torch.tensor(B), torch.tensor(var)).item()
     assert ours == pytest.approx(theirs, rel=1e-12)
+
+
+def test_poisson_nll_overflow_and_negative_rate_as_pytorch_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert F.poisson_nll_loss(dn.tensor([1000.0]), dn.tensor([1.0])).item() == np.inf
+        assert np.isnan(F.poisson_nll_loss(dn.tensor([-1.0]), dn.tensor([1.0]), log_input=False).item())

@@ -69,7 +69,10 @@ def poisson_nll_loss(
     eps = check.number(eps, "eps", owner)
     x = float_input(input, "input", owner)
     y = target_like(target, x, owner)
-    loss = x.exp() - y * x if log_input else x - y * (x + eps).log()
+    # e^x beyond the float range is inf, and log of a negative rate NaN, as in PyTorch, without
+    # NumPy's warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        loss = x.exp() - y * x if log_input else x - y * (x + eps).log()
     if full:
         y1 = clamp(y, min=1.0)  # the logs are taken only where y > 1; elsewhere the term is 0
         stirling = y * y1.log() - y + 0.5 * (2 * math.pi * y1).log()
