@@ -14,7 +14,7 @@ and `target.float()`; `nn.TripletMarginLoss(margin=1.0, p=2)` and its `swap=True
 `F.normalize(emb, p=2, dim=1)` embeddings; `nn.TripletMarginWithDistanceLoss(distance_function=
 lambda x, y: 1.0 - F.cosine_similarity(x, y))`; `nn.MarginRankingLoss` on similarity scores;
 retrieval by `torch.cdist` and `topk(k, largest=False)` with precision@k and soft assignments by
-`F.softmin(distances, dim=1)`; `torch.optim.Adam` with `StepLR`; `model.eval()` and
+`F.softmin(distances, dim=1)`; `torch.cosine_similarity` and `torch.pairwise_distance` at the top level; `torch.optim.Adam` with `StepLR`; `model.eval()` and
 `torch.no_grad()`. Data are NumPy images of three classes (a bright square in one of three places).
 """
 
@@ -184,6 +184,7 @@ def run(model, workdir):
         precision_at_5 = hits.float().mean().item()
         soft = F.softmin(dist, dim=1)
         similarity = cos(emb[:6], emb[6:12])
+        top_level = torch.cosine_similarity(emb[:6], emb[6:12], dim=1) - torch.pairwise_distance(emb[:6], emb[6:12])
     return {
         "history": history,
         "by_hand_equals_loss": abs(by_hand - history["triplet"][-1]) < 1.0,
@@ -197,6 +198,7 @@ def run(model, workdir):
         "soft_rows": soft.sum(dim=1).tolist(),
         "soft_max": soft.max().item(),
         "similarity": similarity.tolist(),
+        "top_level": top_level.tolist(),
         "embedding_shape": list(emb.shape),
         "model": str(model.embedding_net.fc),
     }
