@@ -14,7 +14,8 @@ and `target.float()`; `nn.TripletMarginLoss(margin=1.0, p=2)` and its `swap=True
 `F.normalize(emb, p=2, dim=1)` embeddings; `nn.TripletMarginWithDistanceLoss(distance_function=
 lambda x, y: 1.0 - F.cosine_similarity(x, y))`; `nn.MarginRankingLoss` on similarity scores;
 retrieval by `torch.cdist` and `topk(k, largest=False)` with precision@k and soft assignments by
-`F.softmin(distances, dim=1)`; `torch.cosine_similarity` and `torch.pairwise_distance` at the top level; `torch.optim.Adam` with `StepLR`; `model.eval()` and
+`F.softmin(distances, dim=1)`; `torch.cosine_similarity` and `torch.pairwise_distance` at the top
+level; `torch.optim.Adam` with `StepLR`; `model.eval()` and
 `torch.no_grad()`. Data are NumPy images of three classes (a bright square in one of three places).
 """
 
