@@ -1345,17 +1345,49 @@ LOSSES += [
         ),
     ),
 ]
-# The losses of pairs and triplets, and GaussianNLLLoss, take three tensors; they and the other
-# metric-learning and likelihood losses are checked in tests/functional/test_metric_learning.py.
+LOSSES += [
+    LossSpec(
+        losses.SoftMarginLoss,
+        losses.SoftMarginLoss,
+        _Z,
+        np.sign(_Z - 0.1),
+        "soft_margin_loss|SoftMarginLoss",
+        "elementwise",
+    ),
+    LossSpec(
+        losses.HingeEmbeddingLoss,
+        losses.HingeEmbeddingLoss,
+        np.abs(_Z),
+        np.sign(_Z - 0.1),
+        "hinge_embedding_loss|HingeEmbeddingLoss",
+        "elementwise",
+        (_h("margin", lambda: losses.HingeEmbeddingLoss(margin="1"), r"HingeEmbeddingLoss: margin must be"),),
+    ),
+    LossSpec(
+        losses.MultiLabelSoftMarginLoss,
+        losses.MultiLabelSoftMarginLoss,
+        _Z,
+        (_PROB > 0.5).astype(float),
+        "multilabel_soft_margin_loss|MultiLabelSoftMarginLoss",
+        "elementwise",
+    ),
+    LossSpec(
+        losses.PoissonNLLLoss,
+        losses.PoissonNLLLoss,
+        _Z,
+        np.round(3 * _PROB),
+        "poisson_nll_loss|PoissonNLLLoss",
+        "elementwise",
+        (_h("log_input", lambda: losses.PoissonNLLLoss(log_input="yes"), r"PoissonNLLLoss: log_input must be"),),
+    ),
+]
+# The losses of pairs and triplets, and GaussianNLLLoss, take three tensors: their bad inputs are
+# checked in tests/functional/test_metric_learning.py.
 NOT_LOSSES = {
     losses.Loss,
     losses.CosineEmbeddingLoss,
     losses.GaussianNLLLoss,
-    losses.HingeEmbeddingLoss,
     losses.MarginRankingLoss,
-    losses.MultiLabelSoftMarginLoss,
-    losses.PoissonNLLLoss,
-    losses.SoftMarginLoss,
     losses.TripletMarginLoss,
     losses.TripletMarginWithDistanceLoss,
 }

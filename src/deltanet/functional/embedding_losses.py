@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.autograd import Tensor, as_tensor, clamp, minimum, where
+from deltanet.autograd import Tensor, clamp, minimum, where
 from deltanet.functional.activations import softplus
 from deltanet.functional.distance import pairwise_distance
-from deltanet.functional.losses import _check_reduction
+from deltanet.functional.losses import _as_tensor, _check_finite, _check_reduction
 from deltanet.functional.smooth_activations import logsigmoid
 
 #: PyTorch's floor on the squared norms of ``cosine_embedding_loss`` (its ``EPSILON``).
@@ -58,7 +58,7 @@ def reduce_loss(loss: Tensor, reduction: str) -> Tensor:
 
 def float_input(x: Any, name: str, owner: str) -> Tensor:
     """A floating-point tensor (an integer one would compute the loss in integers)."""
-    x = as_tensor(x, owner=owner)
+    x = _as_tensor(x, owner, name)
     if x.dtype.kind != "f":
         raise ValueError(f"{owner}: {name} must be floating-point (float32 or float64), got dtype {x.dtype}")
     return x
@@ -67,10 +67,12 @@ def float_input(x: Any, name: str, owner: str) -> Tensor:
 def target_like(target: Any, like: Tensor, owner: str, what: str = "target") -> Tensor:
     """The target (or ``what``) in the input's dtype (integer labels -1/1 give float32 terms for
     float32 inputs, as in PyTorch), finite; a floating-point one that requires a gradient is kept."""
-    y = as_tensor(target, owner=owner)
+    y = _as_tensor(target, owner, what)
     if y.dtype.kind not in "fiub":
         raise ValueError(f"{owner}: {what} must be numeric, got dtype {y.dtype}")
-    if y.dtype.kind == "f" and not np.isfinite(y.data).all():
+    if what == "target":
+        _check_finite(y.data, owner)  # the message of every loss
+    elif y.dtype.kind == "f" and not np.isfinite(y.data).all():
         bad = int(y.data.size - np.isfinite(y.data).sum())
         raise ValueError(f"{owner}: {what} contains NaN or Inf ({bad} of {y.data.size} values); it must be finite")
     if y.dtype.kind == "f" and y.requires_grad:
@@ -167,6 +169,8 @@ def hinge_embedding_loss(
     margin = check.number(margin, "margin", owner)
     x = float_input(input, "input", owner)
     y = target_like(target, x, owner)
+    if x.shape != y.shape:
+        raise ValueError(f"{owner}: input shape {x.shape} and target shape {y.shape} must match")
     zero = Tensor(x.data.dtype.type(0))
     loss = where((y != 1).data, clamp(margin - x, min=0.0), zero) + where((y != -1).data, x, zero)
     return reduce_loss(loss, reduction)

@@ -69,6 +69,8 @@ def poisson_nll_loss(
     eps = check.number(eps, "eps", owner)
     x = float_input(input, "input", owner)
     y = target_like(target, x, owner)
+    if x.shape != y.shape:
+        raise ValueError(f"{owner}: input shape {x.shape} and target shape {y.shape} must match")
     # e^x beyond the float range is inf, and log of a negative rate NaN, as in PyTorch, without
     # NumPy's warnings
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
