@@ -236,6 +236,7 @@ from deltanet.backend import int16 as short
 from deltanet.backend import int32 as int
 from deltanet.backend import int64 as long
 from deltanet.diagnostics import gradcheck
+from deltanet.nn.functional import cosine_similarity, pairwise_distance  # torch.cosine_similarity, ...
 
 # PyTorch spells it torch.autograd.gradcheck; the checker lives in diagnostics (layer 7), which
 # autograd (layer 2) may not import, so the top level, which imports both, hangs it there.
@@ -291,6 +292,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "cosine_similarity",
+    "pairwise_distance",
     "Function",
     "History",
     "Tensor",

@@ -555,17 +555,18 @@ def maximum_zero(z: np.ndarray) -> np.ndarray:
     ``DELTANET_REFERENCE=1`` does everywhere. The results are the same values, bit for bit.
     """
     n = z.size
+    # 0 first: NumPy's maximum returns its first operand on a tie, so -0.0 stays -0.0, as PyTorch's relu.
     if REFERENCE or n < ZERO_ROW or z.dtype.kind != "f":
-        return np.maximum(z, 0)
+        return np.maximum(0, z)
     out = np.empty_like(z)  # z's memory order when z is one dense block
     if z.strides != out.strides:  # not one dense block
-        return np.maximum(z, 0)
+        return np.maximum(0, z)
     flat, flat_out = z.ravel(order="K"), out.ravel(order="K")  # views, in the same (memory) order
     whole = n - n % ZERO_ROW
     zeros = zeros_vector(ZERO_ROW, z.dtype)
-    np.maximum(flat[:whole].reshape(-1, ZERO_ROW), zeros, out=flat_out[:whole].reshape(-1, ZERO_ROW))
+    np.maximum(zeros, flat[:whole].reshape(-1, ZERO_ROW), out=flat_out[:whole].reshape(-1, ZERO_ROW))
     if whole < n:
-        np.maximum(flat[whole:], 0, out=flat_out[whole:])
+        np.maximum(0, flat[whole:], out=flat_out[whole:])
     return out
 
 

@@ -379,3 +379,27 @@ class GeneralizedWassersteinDiceLoss(Loss):
 
 _NAMES.update({"dice": DiceLoss, "dice_loss": DiceLoss, "soft_dice": DiceLoss})
 __all__ += ["DiceLoss", "GeneralizedWassersteinDiceLoss"]
+
+# -- metric-learning and likelihood losses (PyTorch's, re-exported; three-input ones are not in get) --
+from deltanet.nn.embedding_loss import (  # noqa: E402 - grouped with the section they belong to
+    CosineEmbeddingLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
+from deltanet.nn.likelihood_loss import GaussianNLLLoss, PoissonNLLLoss  # noqa: E402
+
+__all__ += [
+    "CosineEmbeddingLoss",
+    "GaussianNLLLoss",
+    "HingeEmbeddingLoss",
+    "MarginRankingLoss",
+    "MultiLabelSoftMarginLoss",
+    "PoissonNLLLoss",
+    "SoftMarginLoss",
+    "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
+]

@@ -151,6 +151,23 @@ LAYERS = [
     (nn.LocalResponseNorm(5, alpha=0.5, beta=0.75, k=2.0), (2, 7, 3, 3)),
     (nn.LocalResponseNorm(3), (2, 4, 5)),
     (nn.LocalResponseNorm(3, alpha=0.3), (1, 4, 2, 3, 2)),
+    (nn.Hardtanh(-0.5, 0.8), (2, 6)),
+    (nn.ReLU6(), (2, 6)),
+    (nn.Hardsigmoid(), (2, 6)),
+    (nn.Hardswish(), (2, 6)),
+    (nn.Hardshrink(0.3), (2, 6)),
+    (nn.Softshrink(0.3), (2, 6)),
+    (nn.Threshold(0.1, -2.0), (2, 6)),
+    (nn.RReLU(0.1, 0.3), (2, 6)),
+    (nn.CELU(0.7), (2, 6)),
+    (nn.SELU(), (2, 6)),
+    (nn.Mish(), (2, 6)),
+    (nn.LogSigmoid(), (2, 6)),
+    (nn.Softsign(), (2, 6)),
+    (nn.Tanhshrink(), (2, 6)),
+    (nn.GLU(dim=1), (2, 6)),
+    (nn.Softmin(dim=1), (2, 6)),
+    (nn.Softmax2d(), (2, 3, 2, 2)),
 ]
 # Not exported: the containers (their children are), the loss modules (not part of a model's
 # forward), and Embedding, whose input is integer indices while the exported graph takes floats.
@@ -163,6 +180,9 @@ NOT_EXPORTED = (
     nn.ParameterDict,
     nn.Embedding,
     dn.losses.Loss,
+    nn.Bilinear,  # two inputs, while an exported model takes one
+    nn.CosineSimilarity,
+    nn.PairwiseDistance,
 )
 
 

@@ -2678,6 +2678,147 @@ register(
 )
 
 
+# -- piecewise-linear and smooth activations (PyTorch's hardtanh ... tanhshrink) ------------------
+pw = importlib.import_module("deltanet.functional.piecewise_activations")
+sm = importlib.import_module("deltanet.functional.smooth_activations")
+
+
+def away_from(rng: np.random.Generator, kinks: tuple, *shape: int, scale: float = 3.0) -> np.ndarray:
+    """Normal values times ``scale``, moved at least 0.05 away from each kink (gradcheck steps 1e-6)."""
+    x = scale * rng.standard_normal(shape)
+    for k in kinks:
+        near = np.abs(x - k) < 0.05
+        x = np.where(near, k + np.where(x >= k, 0.05, -0.05), x)
+    return np.asarray(x)
+
+
+def _activation_samples(kinks: tuple) -> Callable[[np.random.Generator], list[Sample]]:
+    return lambda rng: [
+        S("2-D", away_from(rng, kinks, 3, 4)),
+        S("0-D", away_from(rng, kinks)),
+        S("empty", normal(rng, 0, 2)),
+    ]
+
+
+_INT_INPUT = [E("integer input", ValueError, r"expected a floating-point input, got dtype int64", np.arange(3))]
+
+register(
+    OpInfo(
+        pw.Hardtanh,
+        F.hardtanh,
+        lambda z, min_val=-1.0, max_val=1.0: np.clip(z, min_val, max_val),
+        lambda rng: [
+            S("default", away_from(rng, (-1, 1), 3, 4)),
+            S("(-2, 0.5)", away_from(rng, (-2, 0.5), 5), min_val=-2.0, max_val=0.5),
+            S("empty", normal(rng, 0)),
+        ],
+        [
+            *_INT_INPUT,
+            E("max below min", ValueError, r"hardtanh: max_val must be at least min_val", np.ones(2), 1.0, 0.0),
+        ],
+    )
+)
+register(
+    OpInfo(
+        pw.Hardsigmoid,
+        F.hardsigmoid,
+        lambda z: np.clip(z + 3, 0, 6) / 6,
+        _activation_samples((-3, 3)),
+        _INT_INPUT,
+    )
+)
+register(
+    OpInfo(
+        pw.Hardswish,
+        F.hardswish,
+        lambda z: z * np.clip(z + 3, 0, 6) / 6,
+        _activation_samples((-3, 3)),
+        _INT_INPUT,
+    )
+)
+register(
+    OpInfo(
+        pw.Shrink,
+        lambda z, soft=True, lambd=0.5: (F.softshrink if soft else F.hardshrink)(z, lambd),
+        lambda z, soft=True, lambd=0.5: np.where(np.abs(z) > lambd, z - np.sign(z) * lambd if soft else z, 0.0).astype(
+            z.dtype
+        ),
+        lambda rng: [
+            S("soft", away_from(rng, (-0.5, 0.5), 3, 4)),
+            S("hard", away_from(rng, (-0.5, 0.5), 3, 4), soft=False),
+            S("soft, lambd 1", away_from(rng, (-1, 1), 6), lambd=1.0),
+            S("empty", normal(rng, 0)),
+        ],
+        [E("negative lambd", ValueError, r"softshrink: lambd must be", np.ones(2), lambd=-1.0)],
+    )
+)
+register(
+    OpInfo(
+        pw.Threshold,
+        lambda z, threshold=0.1, value=-2.0: F.threshold(z, threshold, value),
+        lambda z, threshold=0.1, value=-2.0: np.where(z > threshold, z, value).astype(z.dtype),
+        lambda rng: [
+            S("2-D", away_from(rng, (0.1,), 3, 4)),
+            S("threshold -1, value 5", away_from(rng, (-1,), 6), threshold=-1.0, value=5.0),
+            S("empty", normal(rng, 0)),
+        ],
+        [E("threshold not a number", ValueError, r"threshold: threshold must be", np.ones(2), threshold="a")],
+    )
+)
+register(
+    OpInfo(
+        pw.RReLU,
+        lambda z, lower=0.1, upper=0.3: F.rrelu(z, lower, upper),
+        lambda z, lower=0.1, upper=0.3: np.where(z > 0, z, (lower + upper) / 2 * z),
+        lambda rng: [S("2-D", away_from(rng, (0,), 3, 4)), S("0-D", away_from(rng, (0,))), S("empty", normal(rng, 0))],
+        [E("upper below lower", ValueError, r"rrelu: upper must be at least lower", np.ones(2), 0.5, 0.1)],
+    )
+)
+register(
+    OpInfo(
+        sm.CELU,
+        F.celu,
+        lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0) / alpha)),
+        lambda rng: [
+            S("default", away_from(rng, (0,), 3, 4)),
+            S("alpha 0.5", away_from(rng, (0,), 5), alpha=0.5),
+            S("large", 1e4 * away_from(rng, (0,), 4, scale=1.0)),
+            S("empty", normal(rng, 0)),
+        ],
+        [*_INT_INPUT, E("alpha zero", ValueError, r"celu: alpha must not be 0", np.ones(2), alpha=0.0)],
+    )
+)
+register(
+    OpInfo(
+        sm.SELU,
+        F.selu,
+        lambda z: sm.SELU_SCALE * np.where(z > 0, z, sm.SELU_ALPHA * np.expm1(np.minimum(z, 0))),
+        _activation_samples((0,)),
+        _INT_INPUT,
+    )
+)
+for _fn, _cls, _ref in (
+    (F.mish, sm.Mish, lambda z: z * np.tanh(np.logaddexp(0, z))),
+    (F.logsigmoid, sm.LogSigmoid, lambda z: -np.logaddexp(0, -z)),
+    (F.softsign, sm.Softsign, lambda z: z / (1 + np.abs(z))),
+    (F.tanhshrink, sm.Tanhshrink, lambda z: z - np.tanh(z)),
+):
+    register(
+        OpInfo(
+            _cls,
+            _fn,
+            _ref,
+            lambda rng: [
+                S("2-D", normal(rng, 3, 4)),
+                S("large", 40 * away_from(rng, (0,), 6, scale=1.0)),
+                S("0-D", normal(rng)),
+                S("empty", normal(rng, 0, 2)),
+            ],
+            _INT_INPUT,
+        )
+    )
+
+
 # -- module hooks: identities that let a full backward hook see the gradients ---------------------
 hooks_mod = importlib.import_module("deltanet.nn.hooks")
 _hooked = dn.nn.Identity()

@@ -817,6 +817,45 @@ LAYERS += [
         ),
     ),
     LayerSpec(nn.ReLU, nn.ReLU, (2, 3)),
+    *(
+        LayerSpec(cls, cls, (2, 3))
+        for cls in (
+            nn.ReLU6,
+            nn.Hardsigmoid,
+            nn.Hardswish,
+            nn.Hardshrink,
+            nn.Softshrink,
+            nn.RReLU,
+            nn.CELU,
+            nn.SELU,
+            nn.Mish,
+            nn.LogSigmoid,
+            nn.Softsign,
+            nn.Tanhshrink,
+        )
+    ),
+    LayerSpec(
+        nn.Hardtanh,
+        nn.Hardtanh,
+        (2, 3),
+        bad_hyperparameters=(
+            _h("max below min", lambda: nn.Hardtanh(1.0, -1.0), r"Hardtanh: max_val must be at least min_val"),
+        ),
+    ),
+    LayerSpec(
+        nn.Threshold,
+        lambda: nn.Threshold(0.1, 20.0),
+        (2, 3),
+        bad_hyperparameters=(_h("value", lambda: nn.Threshold(0.1, "a"), r"Threshold: value must be a number"),),
+    ),
+    LayerSpec(
+        nn.GLU,
+        lambda: nn.GLU(dim=1),
+        (2, 4),
+        bad_hyperparameters=(_h("dim", lambda: nn.GLU(dim="1"), r"GLU: dim must be an axis"),),
+    ),
+    LayerSpec(nn.Softmin, lambda: nn.Softmin(dim=1), (2, 3)),
+    LayerSpec(nn.Softmax2d, nn.Softmax2d, (2, 3, 2, 2), bad_rank=(2, 3)),
     LayerSpec(nn.Sigmoid, nn.Sigmoid, (2, 3)),
     LayerSpec(nn.Tanh, nn.Tanh, (2, 3)),
     LayerSpec(nn.Step, nn.Step, (2, 3)),
@@ -1008,6 +1047,10 @@ NOT_LAYERS = {
     nn.ParameterDict,
     nn.Parameter,
     nn.Embedding,
+    # two inputs: tests/functional/test_metric_learning.py checks their bad inputs
+    nn.Bilinear,
+    nn.CosineSimilarity,
+    nn.PairwiseDistance,
     *(c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, losses.Loss)),
 }
 _BAD_RANK_MESSAGE = {
@@ -1019,6 +1062,7 @@ _BAD_RANK_MESSAGE = {
     nn.PReLU: r"prelu: 4 parameters need an input with 4 channels on axis 1, got shape \(4,\)",
     nn.Softmax: r"axis 1 is out of bounds for array of dimension 1",
     nn.LogSoftmax: r"axis 1 is out of bounds for array of dimension 1",
+    nn.Softmax2d: r"expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) input, got 2-D",
 }
 
 
@@ -1301,7 +1345,52 @@ LOSSES += [
         ),
     ),
 ]
-NOT_LOSSES = {losses.Loss}
+LOSSES += [
+    LossSpec(
+        losses.SoftMarginLoss,
+        losses.SoftMarginLoss,
+        _Z,
+        np.sign(_Z - 0.1),
+        "soft_margin_loss|SoftMarginLoss",
+        "elementwise",
+    ),
+    LossSpec(
+        losses.HingeEmbeddingLoss,
+        losses.HingeEmbeddingLoss,
+        np.abs(_Z),
+        np.sign(_Z - 0.1),
+        "hinge_embedding_loss|HingeEmbeddingLoss",
+        "elementwise",
+        (_h("margin", lambda: losses.HingeEmbeddingLoss(margin="1"), r"HingeEmbeddingLoss: margin must be"),),
+    ),
+    LossSpec(
+        losses.MultiLabelSoftMarginLoss,
+        losses.MultiLabelSoftMarginLoss,
+        _Z,
+        (_PROB > 0.5).astype(float),
+        "multilabel_soft_margin_loss|MultiLabelSoftMarginLoss",
+        "elementwise",
+    ),
+    LossSpec(
+        losses.PoissonNLLLoss,
+        losses.PoissonNLLLoss,
+        _Z,
+        np.round(3 * _PROB),
+        "poisson_nll_loss|PoissonNLLLoss",
+        "elementwise",
+        (_h("log_input", lambda: losses.PoissonNLLLoss(log_input="yes"), r"PoissonNLLLoss: log_input must be"),),
+    ),
+]
+# The losses of pairs and triplets, and GaussianNLLLoss, take three tensors: their bad inputs are
+# checked in tests/functional/test_metric_learning.py.
+NOT_LOSSES = {
+    losses.Loss,
+    losses.CosineEmbeddingLoss,
+    losses.GaussianNLLLoss,
+    losses.MarginRankingLoss,
+    losses.TripletMarginLoss,
+    losses.TripletMarginWithDistanceLoss,
+}
 
 
 def _loss(spec: LossSpec, input: Any = None, target: Any = None, **kw: Any) -> dn.Tensor:

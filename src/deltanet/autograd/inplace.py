@@ -399,7 +399,7 @@ def relu_(self: Tensor) -> Tensor:
         self,
         (),
         "relu_",
-        lambda: _into(np.maximum, self, "relu_", self.data, 0, out=self.data),
+        lambda: _into(np.maximum, self, "relu_", 0, self.data, out=self.data),  # 0 first: -0.0 stays -0.0
         E.relu,
     )
 

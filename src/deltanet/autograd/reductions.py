@@ -606,7 +606,8 @@ def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None, *, axis: Any 
     x = _cast(_tensor(input), dtype)
     d = _softmax_dim(dim, axis, x, "log_softmax")
     s = _shifted(x, d)
-    return s - Log.apply(Sum.apply(Exp.apply(s), axis=d, keepdims=True))
+    with np.errstate(divide="ignore", invalid="ignore"):  # an all -inf row: NaN as PyTorch, no warning
+        return s - Log.apply(Sum.apply(Exp.apply(s), axis=d, keepdims=True))
 
 
 def logsumexp(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Tensor:
@@ -630,5 +631,6 @@ def logsumexp(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any 
         raise ValueError("logsumexp: give the axis (or axes) to reduce, e.g. dim=-1")
     m = x.data.max(axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
-    total = Log.apply(Sum.apply(Exp.apply(x - leaf(m)), axis=axes, keepdims=True)) + leaf(m)
+    with np.errstate(divide="ignore"):  # an all -inf row: -inf, as PyTorch, without a warning
+        total = Log.apply(Sum.apply(Exp.apply(x - leaf(m)), axis=axes, keepdims=True)) + leaf(m)
     return total if keep else total.reshape(np.squeeze(m, axis=axes).shape)

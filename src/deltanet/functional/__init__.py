@@ -7,6 +7,7 @@ backward rules that follow the delta equations of the seeds.
 from deltanet.functional.activations import (
     elu,
     gelu,
+    glu,
     identity,
     leaky_relu,
     log_softmax,
@@ -15,6 +16,7 @@ from deltanet.functional.activations import (
     sigmoid,
     silu,
     softmax,
+    softmin,
     softplus,
     step,
     tanh,
@@ -29,9 +31,20 @@ from deltanet.functional.conv import (
     conv_transpose3d,
 )
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
+from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout, dropout2d, dropout3d
 from deltanet.functional.embedding import embedding, one_hot
+from deltanet.functional.embedding_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from deltanet.functional.kl_div import kl_div
+from deltanet.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from deltanet.functional.linear import linear
 from deltanet.functional.losses import (
     binary_cross_entropy,
@@ -49,6 +62,16 @@ from deltanet.functional.losses import (
 from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
+from deltanet.functional.piecewise_activations import (
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    relu6,
+    rrelu,
+    softshrink,
+    threshold,
+)
 from deltanet.functional.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from deltanet.functional.pooling import (
     adaptive_avg_pool1d,
@@ -62,6 +85,7 @@ from deltanet.functional.pooling import (
     max_pool2d,
     max_pool3d,
 )
+from deltanet.functional.smooth_activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
 from deltanet.functional.upsample import interpolate, upsample
 
 __all__ = [
@@ -124,4 +148,31 @@ __all__ = [
     "dice_loss",
     "generalized_wasserstein_dice_loss",
     "local_response_norm",
+    "glu",
+    "softmin",
+    "bilinear",
+    "pairwise_distance",
+    "cosine_embedding_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "relu6",
+    "rrelu",
+    "softshrink",
+    "threshold",
+    "celu",
+    "logsigmoid",
+    "mish",
+    "selu",
+    "softsign",
+    "tanhshrink",
 ]

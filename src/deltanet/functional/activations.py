@@ -390,9 +390,11 @@ class Softmax(Function):
     r"""$s_i = e^{z_i} / \sum_k e^{z_k}$; backward from the output: $s \odot (\delta - \sum_k \delta_k s_k)$."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        # initial=-inf: a softmax over an empty axis is empty, not NumPy's max() error.
-        e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))
-        s = e / e.sum(axis=axis, keepdims=True)
+        # initial=-inf: a softmax over an empty axis is empty, not NumPy's max() error. A row that
+        # is all -inf (fully masked attention) gives NaN, as in PyTorch, without NumPy's warning.
+        with np.errstate(invalid="ignore"):
+            e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))
+            s = e / e.sum(axis=axis, keepdims=True)
         self.save_for_backward(s)
         self.axis = axis
         return s
@@ -433,9 +435,11 @@ class LogSoftmax(Function):
     r"""$\log s_i = z_i - \log \sum_k e^{z_k}$ (log-sum-exp); backward: $\delta - s \sum_k \delta_k$."""
 
     def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
-        # An empty input has nothing to normalize (and log-sum-exp over an empty axis is log 0).
-        log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if z.size else shifted
+        # A row that is all -inf gives NaN, as in PyTorch, without NumPy's warning.
+        with np.errstate(invalid="ignore"):
+            shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
+            # An empty input has nothing to normalize (and log-sum-exp over an empty axis is log 0).
+            log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if z.size else shifted
         self.save_for_backward(log_s)
         self.axis = axis
         return log_s
@@ -560,3 +564,62 @@ def implicit_softmax_dim(ndim: int) -> int:
     2-D inputs it is the last axis.
     """
     return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmin(z: Tensor, axis: int = -1) -> Tensor:
+    r"""Softmin along ``axis``: the softmax of $-z$, weights that favour the smallest values.
+
+    $$
+    s_i = \frac{e^{-z_i}}{\sum_k e^{-z_k}}
+    $$
+
+    Args:
+        z: the inputs $z$ (distances, costs).
+        axis: the axis to normalize along (default the last).
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape, summing to 1 along ``axis``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.functional.softmin(dn.tensor([[1.0, 1.0]])).tolist()
+        [[0.5, 0.5]]
+    """
+    return softmax(-as_tensor(z, owner="softmin"), axis=axis)
+
+
+def glu(z: Tensor, dim: int = -1) -> Tensor:
+    r"""Gated linear unit (Dauphin et al. 2017): the first half of ``dim`` gated by the sigmoid of the second.
+
+    $$
+    a = z_{[:h]} \odot \sigma(z_{[h:]}), \qquad h = \tfrac12 \, \text{size of } z \text{ along } \texttt{dim}
+    $$
+
+    Args:
+        z: the input, with an even size along ``dim``.
+        dim: the axis that is halved (default the last).
+
+    Shape:
+        - input: $(*_1, 2h, *_2)$.
+        - output: $(*_1, h, *_2)$.
+
+    Raises:
+        ValueError: the size along ``dim`` is odd, or the input is 0-D.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.functional.glu(dn.tensor([[2.0, 0.0]])).tolist()
+        [[1.0]]
+    """
+    z = _as_float(z, "glu")
+    dim = check.axis(dim, "dim", "glu")
+    if z.ndim == 0:
+        raise ValueError("glu: expected an input with at least one axis, got a 0-D tensor")
+    if not -z.ndim <= dim < z.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for a {z.ndim}-D input")
+    size = z.shape[dim]
+    if size % 2:
+        raise ValueError(f"glu: the size along dim must be even (it is halved), got size {size} on dim {dim}")
+    first, second = z.split(size // 2, dim)
+    return first * sigmoid(second)

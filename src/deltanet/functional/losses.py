@@ -430,8 +430,11 @@ class SoftmaxCrossEntropy(Function):
         self.plain = plain
         if plain:
             return self._forward_plain(z, y, reduction)
-        shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp: e^(+-1e4) never appears
-        log_s = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        # log-sum-exp: e^(+-1e4) never appears. A row that is all -inf (masked) gives NaN, as in
+        # PyTorch, without NumPy's warning.
+        with np.errstate(invalid="ignore"):
+            shifted = z - z.max(axis=1, keepdims=True)
+            log_s = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         w = None if weight is None else _class_view(weight, z.ndim)
         self.reduction, self.probabilities, self.eps = reduction, probabilities, eps
         if probabilities:
@@ -449,6 +452,8 @@ class SoftmaxCrossEntropy(Function):
         if eps:  # the eps/C spread over all classes: -(eps/C) sum_k w_k log s_k
             smooth = log_s.sum(axis=1) if w is None else (w * log_s).sum(axis=1)
             loss -= (eps / classes) * keep * smooth
+        if not keep.all():  # an ignored row adds 0, even when its logits are all -inf (0 * NaN is NaN)
+            loss[keep == 0] = 0
         self.count = float(w_n.sum())
         self.save_for_backward(log_s, labels, w_n, keep, w)
         return _reduce(loss, reduction, self.count)
@@ -463,7 +468,8 @@ class SoftmaxCrossEntropy(Function):
         """
         zT = z.T if z.T.flags.c_contiguous else np.ascontiguousarray(z.T)  # (C, N)
         n = zT.shape[1]
-        shifted = zT - zT.max(axis=0)
+        with np.errstate(invalid="ignore"):  # an all -inf row: NaN, as in PyTorch, without a warning
+            shifted = zT - zT.max(axis=0)
         # The position of each target logit z_{n, y_n} in the flattened (C, N) array.
         flat = y * n
         flat += index_vector(n)

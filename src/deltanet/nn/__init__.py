@@ -13,6 +13,7 @@ from deltanet.nn import (
 from deltanet.nn.activation import (
     ELU,
     GELU,
+    GLU,
     LeakyReLU,
     LogSoftmax,
     PReLU,
@@ -20,16 +21,30 @@ from deltanet.nn.activation import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
+    Softmin,
     Softplus,
     Step,
     Swish,
     Tanh,
 )
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from deltanet.nn.bilinear import Bilinear
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from deltanet.nn.distance import CosineSimilarity, PairwiseDistance
 from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.embedding import Embedding
+from deltanet.nn.embedding_loss import (
+    CosineEmbeddingLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
+from deltanet.nn.likelihood_loss import GaussianNLLLoss, PoissonNLLLoss
 from deltanet.nn.linear import Flatten, Identity, Linear, Unflatten
 from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.loss import (
@@ -61,6 +76,16 @@ from deltanet.nn.padding import (
     ZeroPad3d,
 )
 from deltanet.nn.parameter_containers import ParameterDict, ParameterList
+from deltanet.nn.piecewise_activation import (
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    ReLU6,
+    RReLU,
+    Softshrink,
+    Threshold,
+)
 from deltanet.nn.pixelshuffle import PixelShuffle, PixelUnshuffle
 from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
@@ -74,6 +99,7 @@ from deltanet.nn.pooling import (
     MaxPool2d,
     MaxPool3d,
 )
+from deltanet.nn.smooth_activation import CELU, SELU, LogSigmoid, Mish, Softsign, Tanhshrink
 from deltanet.nn.sync_batchnorm import SyncBatchNorm
 from deltanet.nn.upsample import Upsample
 
@@ -160,4 +186,33 @@ __all__ = [
     "init",
     "utils",
     "LocalResponseNorm",
+    "GLU",
+    "Softmax2d",
+    "Softmin",
+    "Bilinear",
+    "CosineSimilarity",
+    "PairwiseDistance",
+    "CosineEmbeddingLoss",
+    "HingeEmbeddingLoss",
+    "MarginRankingLoss",
+    "MultiLabelSoftMarginLoss",
+    "SoftMarginLoss",
+    "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
+    "GaussianNLLLoss",
+    "PoissonNLLLoss",
+    "Hardshrink",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "ReLU6",
+    "RReLU",
+    "Softshrink",
+    "Threshold",
+    "CELU",
+    "SELU",
+    "LogSigmoid",
+    "Mish",
+    "Softsign",
+    "Tanhshrink",
 ]

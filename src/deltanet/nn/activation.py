@@ -15,7 +15,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd import Tensor
+from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional import activations as F
 from deltanet.nn.module import Module, Parameter, call_named
 
@@ -409,3 +409,91 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+class Softmin(Module):
+    r"""Softmin along ``dim``: the softmax of $-z$, weights that favour the smallest values.
+
+    $$
+    s_i = \frac{e^{-z_i}}{\sum_k e^{-z_k}}
+    $$
+
+    Args:
+        dim: the axis to normalize; None (PyTorch's default) takes PyTorch's implicit choice, as
+            ``Softmax`` does.
+
+    Shape:
+        - input: $(*)$, any shape.
+        - output: $(*)$, the same shape, summing to 1 along ``dim``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.Softmin(dim=1)(dn.tensor([[2.0, 2.0]])).tolist()
+        [[0.5, 0.5]]
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = check.axis(dim, "dim", type(self).__name__, none=True)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return call_named(self, F.softmin, z, axis=_softmax_axis(self, self.dim, z))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    r"""Softmax over the channels at every pixel: axis -3 of a $(N, C, H, W)$ or $(C, H, W)$ input.
+
+    $$
+    s_{c h w} = \frac{e^{z_{c h w}}}{\sum_k e^{z_{k h w}}}
+    $$
+
+    Shape:
+        - input: $(N, C, H, W)$ or $(C, H, W)$.
+        - output: the same shape, summing to 1 over $C$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.Softmax2d()(dn.tensor(np.zeros((1, 2, 1, 1)))).tolist()
+        [[[[0.5]], [[0.5]]]]
+    """
+
+    def forward(self, z: Tensor) -> Tensor:
+        z = call_named(self, as_tensor, z)
+        ndim = z.ndim
+        if ndim not in (3, 4):
+            raise ValueError(f"{self!r}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got {ndim}-D")
+        return call_named(self, F.softmax, z, axis=-3)
+
+
+class GLU(Module):
+    r"""Gated linear unit layer: the first half of ``dim`` gated by the sigmoid of the second.
+
+    $$
+    a = z_{[:h]} \odot \sigma(z_{[h:]})
+    $$
+
+    Args:
+        dim: the axis that is halved (default -1).
+
+    Shape:
+        - input: $(*_1, 2h, *_2)$.
+        - output: $(*_1, h, *_2)$.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.GLU()(dn.tensor([[3.0, 0.0]])).tolist()
+        [[1.5]]
+    """
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = check.axis(dim, "dim", type(self).__name__)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return call_named(self, F.glu, z, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

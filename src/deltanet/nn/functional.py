@@ -64,10 +64,33 @@ from deltanet.functional import (
 from deltanet.functional import losses as _losses
 from deltanet.functional import pooling as _pool
 from deltanet.functional.activations import implicit_softmax_dim
+from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
 from deltanet.functional.dropout import dropout3d as _dropout3d
+from deltanet.functional.embedding_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from deltanet.functional.kl_div import kl_div as _kl_div
+from deltanet.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
+from deltanet.functional.piecewise_activations import (
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    relu6,
+    rrelu,
+    softshrink,
+    threshold,
+)
+from deltanet.functional.smooth_activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
+from deltanet.nn.functional_inplace import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
 from deltanet.nn.pooling import only_defaults
 
 
@@ -195,6 +218,39 @@ def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype:
     """
     z = _as_float(input, dtype)
     return _act.log_softmax(z, axis=_dim(z, dim, "log_softmax"))
+
+
+def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    r"""$s_i = e^{-z_i} / \sum_k e^{-z_k}$ along ``dim``, PyTorch's signature (see ``softmax``).
+
+    Args:
+        input: the inputs $z$.
+        dim: the axis to normalize (PyTorch's implicit choice when None).
+        _stacklevel: ignored.
+        dtype: compute in this dtype instead of the input's.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.softmin(dn.tensor([[1.0, 1.0]]), dim=1).tolist()
+        [[0.5, 0.5]]
+    """
+    z = _as_float(input, dtype)
+    return _act.softmin(z, axis=_dim(z, dim, "softmin"))
+
+
+def glu(input: Any, dim: int = -1) -> Tensor:
+    r"""Gated linear unit $z_{[:h]} \odot \sigma(z_{[h:]})$ along ``dim`` (``deltanet.functional.glu``).
+
+    Args:
+        input: a tensor with an even size along ``dim``.
+        dim: the axis that is halved.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> F.glu(dn.tensor([[2.0, 0.0]])).tolist()
+        [[1.0]]
+    """
+    return _act.glu(input, dim)
 
 
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Any = None) -> Tensor:
@@ -822,4 +878,39 @@ __all__ = [
     "step",
     "tanh",
     *_TORCH_SIGNATURES,
+    "softmin",
+    "glu",
+    "bilinear",
+    "pairwise_distance",
+    "cosine_embedding_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "relu6",
+    "rrelu",
+    "softshrink",
+    "threshold",
+    "celu",
+    "logsigmoid",
+    "mish",
+    "selu",
+    "softsign",
+    "tanhshrink",
+    "celu_",
+    "elu_",
+    "hardtanh_",
+    "leaky_relu_",
+    "relu_",
+    "rrelu_",
+    "selu_",
+    "threshold_",
 ]

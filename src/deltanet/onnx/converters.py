@@ -37,6 +37,7 @@ from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.padding import _ConstantPadNd, _PadNd
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
+from deltanet.onnx.converters_activations import CONVERTERS as MORE_ACTIVATIONS
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
 
 Converter = Callable[..., None]
@@ -323,6 +324,7 @@ CONVERTERS: dict[type, Converter] = {
     Upsample: upsample,
     LocalResponseNorm: local_response_norm,
     **TORCH_SURFACE,
+    **MORE_ACTIVATIONS,
 }
 
 
