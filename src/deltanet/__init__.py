@@ -228,6 +228,7 @@ _LAZY_MODULES = {
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
+    "compile_step": "deltanet.training",
     "evaluate": "deltanet.training",
     "predict": "deltanet.training",
     "History": "deltanet.training",
@@ -290,6 +291,7 @@ __all__ = [
     "double",
     "empty",
     "empty_like",
+    "compile_step",
     "enable_grad",
     "eq",
     "equal",
