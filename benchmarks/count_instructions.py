@@ -64,7 +64,8 @@ def count(
     with tempfile.TemporaryDirectory() as tmp:
         out = keep or os.path.join(tmp, "callgrind.out")
         cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__]
-        cmd += ["--worker", workload, "--steps", str(steps)] + (["--fit"] if fit else []) + (["--compiled"] if compiled else [])
+        cmd += ["--worker", workload, "--steps", str(steps)]
+        cmd += (["--fit"] if fit else []) + (["--compiled"] if compiled else [])
         run = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if run.returncode != 0:
             raise RuntimeError(run.stderr[-3000:])

@@ -36,7 +36,8 @@ def _eager_step(model: nn.Module, loss: object, opt: object):
 
 
 def _bytes(model: nn.Module) -> list[bytes]:
-    return [p.data.tobytes() for p in model.parameters()] + [None if p.grad is None else p.grad.data.tobytes() for p in model.parameters()]
+    params = list(model.parameters())
+    return [p.data.tobytes() for p in params] + [None if p.grad is None else p.grad.data.tobytes() for p in params]
 
 
 def _pair(make_model, make_opt, loss: object):
@@ -167,7 +168,7 @@ def test_targets_are_checked_as_the_loss_checks_them():
     with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\)"):
         step(X, np.full(30, 3))
     assert step.why is None  # the replay ran, and the loss refused before any update
-    assert all(np.array_equal(b, p.data) for b, p in zip(before, model.parameters()))
+    assert all(np.array_equal(b, p.data) for b, p in zip(before, model.parameters(), strict=True))
 
 
 def test_reference_mode_runs_every_step_eagerly(monkeypatch):

@@ -1,6 +1,7 @@
 """Layer 6: the training loop (``fit``), ``evaluate`` and ``predict``, and the callbacks that
 watch training (``History``, ``EarlyStopping``, ``TerminateOnNaN``, ``LearningRateScheduler``,
-``ModelCheckpoint``, and the ``Monitor`` that ``fit`` adds by default); ``compile_step``, a step replayed without the graph."""
+``ModelCheckpoint``, and the ``Monitor`` that ``fit`` adds by default); ``compile_step``, a
+training step replayed without the graph."""
 
 from deltanet.training import callbacks
 from deltanet.training.callbacks import (

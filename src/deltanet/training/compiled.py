@@ -116,7 +116,9 @@ class CompiledStep:
         if not isinstance(model, nn.Module):
             raise TypeError(f"compile_step: model must be an nn.Module, got {type(model).__name__}")
         if not callable(getattr(optimizer, "step", None)) or not callable(getattr(optimizer, "zero_grad", None)):
-            raise TypeError(f"compile_step: optimizer must be an optimizer (step, zero_grad), got {type(optimizer).__name__}")
+            raise TypeError(
+                f"compile_step: optimizer must be an optimizer (step, zero_grad), got {type(optimizer).__name__}"
+            )
         self.model, self.optimizer = model, optimizer
         self.loss = losses.get(loss) if isinstance(loss, str) else loss
         if not callable(self.loss):
@@ -274,7 +276,8 @@ class CompiledStep:
         r"""$\partial L / \partial z$: from the loss's one Function directly when it made ``L``
         from ``z`` in one node (cross-entropy, MSE, ...), else through the engine."""
         fn = L._ctx
-        if fn is not None and getattr(fn, "parents", None) and fn.parents[0] is z and not fn.hooked and L.data.ndim == 0:
+        one_node = fn is not None and getattr(fn, "parents", None) and fn.parents[0] is z and not fn.hooked
+        if one_node and L.data.ndim == 0:
             one = self._one.get(L.data.dtype)
             if one is None:
                 one = self._one[L.data.dtype] = np.ones((), L.data.dtype)
