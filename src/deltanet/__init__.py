@@ -229,6 +229,7 @@ _LAZY_MODULES = {
 _LAZY_NAMES = {
     "fit": "deltanet.training",
     "compile_step": "deltanet.training",
+    "compile": "deltanet.training.compiled",
     "evaluate": "deltanet.training",
     "predict": "deltanet.training",
     "History": "deltanet.training",

@@ -192,3 +192,20 @@ def test_bad_arguments_are_refused_by_name():
         dn.compile_step(model, "no_such_loss", opt)
     closure = dn.compile_step(model, "mse", optim.LBFGS(model.parameters()))
     assert "closure" in closure._unsupported
+
+
+def test_pytorchs_compile_returns_the_model_itself():
+    model = _model()
+    assert dn.compile(model) is model
+    assert dn.compile(model, mode="max-autotune", fullgraph=True, dynamic=False, backend="inductor") is model
+
+    @dn.compile
+    def double(x: dn.Tensor) -> dn.Tensor:
+        return x * 2
+
+    assert double(dn.tensor([1.5])).tolist() == [3.0]
+    assert dn.compile(disable=True)(double) is double
+    with pytest.raises(TypeError, match="unexpected keyword argument 'modee'"):
+        dn.compile(model, modee="default")
+    with pytest.raises(TypeError, match="expected a module or a function, got int"):
+        dn.compile(3)

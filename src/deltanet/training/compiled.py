@@ -328,3 +328,44 @@ def compile_step(model: nn.Module, loss: Any, optimizer: Any) -> CompiledStep:
         True
     """
     return CompiledStep(model, loss, optimizer)
+
+
+def compile(model: Any = None, **options: Any) -> Any:  # noqa: A001 - PyTorch's name, not in __all__
+    r"""PyTorch's ``torch.compile``, for code that calls it: returns ``model`` itself, unchanged.
+
+    deltanet has no graph compiler: its Functions run NumPy eagerly, and ``torch.compile``'s
+    promise is the eager results, so the model is the right answer (PyTorch's own
+    ``backend="eager"``). What compiling buys a small network in deltanet is the training step
+    replayed without the graph: ``compile_step(model, loss, optimizer)``. Used as a decorator
+    (``@dn.compile`` or ``@dn.compile(...)``), it returns the function.
+
+    Args:
+        model: the module or function to "compile"; None when called for a decorator.
+        options: PyTorch's ``fullgraph``, ``dynamic``, ``backend``, ``mode``, ``options``,
+            ``disable``: accepted and ignored (each only changes how PyTorch compiles).
+
+    Returns:
+        ``model``, or a decorator that returns its function.
+
+    Raises:
+        TypeError: an option PyTorch's ``torch.compile`` does not take.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> model = dn.nn.Linear(2, 1)
+        >>> dn.compile(model) is model
+        True
+        >>> @dn.compile(mode="reduce-overhead")
+        ... def f(x):
+        ...     return x * 2
+        >>> f(dn.tensor([1.0])).tolist()
+        [2.0]
+    """
+    unknown = set(options) - {"fullgraph", "dynamic", "backend", "mode", "options", "disable"}
+    if unknown:
+        raise TypeError(f"compile() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if model is None:
+        return lambda function: function
+    if not callable(model):
+        raise TypeError(f"compile: expected a module or a function, got {type(model).__name__}")
+    return model
