@@ -115,7 +115,32 @@ def sklearn_step(name: str) -> tuple[Callable[[], None], int]:
     return step, spec["batch"]
 
 
-LIBRARIES = {"deltanet": deltanet_step, "torch": torch_step, "sklearn": sklearn_step}
+def deltanet_compiled_step(name: str) -> tuple[Callable[[], None], int]:
+    """deltanet's step of MLP workload ``name`` through ``dn.compile_step``: the same model, loss
+    and optimizer as ``deltanet_step``, replayed without the graph (bit for bit the same step)."""
+    import deltanet as dn
+    from deltanet import losses
+
+    spec = WORKLOADS[name]
+    X, y = _data(spec)
+    model, opt = deltanet_mlp(name)
+    step = dn.compile_step(model, losses.CrossEntropy(), opt)
+    xb, yb = dn.tensor(X), dn.tensor(y)
+
+    def run() -> None:
+        step(xb, yb)
+        if step.why is not None:  # the benchmark would time the eager step under another name
+            raise RuntimeError(f"compile_step ran {name} eagerly: {step.why}")
+
+    return run, spec["batch"]
+
+
+LIBRARIES = {
+    "deltanet": deltanet_step,
+    "deltanet-compiled": deltanet_compiled_step,
+    "torch": torch_step,
+    "sklearn": sklearn_step,
+}
 
 
 # -- W3, W4: convolutional networks (issue 3) ---------------------------------------------------

@@ -269,6 +269,8 @@ _LAZY_MODULES = {
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
+    "compile_step": "deltanet.training",
+    "compile": "deltanet.training.compiled",
     "evaluate": "deltanet.training",
     "predict": "deltanet.training",
     "History": "deltanet.training",
@@ -333,6 +335,7 @@ __all__ = [
     "double",
     "empty",
     "empty_like",
+    "compile_step",
     "enable_grad",
     "eq",
     "equal",

@@ -262,3 +262,16 @@ def test_float16_and_strings_are_refused():
         dn.tensor(np.array([1 + 2j]))
     with pytest.raises(ValueError, match="floating-point"):
         dn.tensor([1, 2], requires_grad=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_sigmoid_divides_as_numpys_reciprocal_bit_for_bit(dtype):
+    """stable_sigmoid computes 1 / (1 + e^-z) with np.divide(1, .) (NumPy's vector loop), not
+    np.reciprocal: both are the correctly rounded quotient, so the bytes must be the same."""
+    from deltanet.autograd.ops import stable_sigmoid
+
+    z = np.random.default_rng(0).standard_normal(50_000).astype(dtype) * 40
+    z[:6] = [0.0, -0.0, np.inf, -np.inf, np.nan, -1000.0]
+    with np.errstate(over="ignore"):
+        expected = np.reciprocal(1 + np.exp(-z))
+    assert stable_sigmoid(z).tobytes() == expected.tobytes()

@@ -1,0 +1,371 @@
+r"""A training step captured once and replayed without the graph: ``dn.compile_step``.
+
+The step is the seeds' four, as ``training.step`` writes them:
+
+```python
+optimizer.zero_grad()
+L = loss(model(x), y)   # 1. feed forward, 2. compute the loss
+L.backward()            # 3. backpropagate
+optimizer.step()        # 4. optimize
+```
+
+For a small network most of its time is not arithmetic. A 4-16-3 MLP on 150 samples spends about
+a third of each step making ``Tensor`` objects, recording graph nodes, walking the graph in
+``backward`` and calling modules (benchmark W1). A ``Sequential`` of layers always records the
+same chain of ``Function``\ s, so ``CompiledStep`` builds that chain once from the modules (the
+*plan*) and then, each step, calls each layer's own ``Function.forward`` on the arrays, the loss
+module as usual, each ``Function.backward`` in reverse order, hands the gradients to the
+parameters as the engine does and calls ``optimizer.step()``. The arithmetic is the eager step's:
+the same Functions, on the same arrays, in the same order, so the loss, the gradients and the
+weights equal the eager step's bit for bit (``tests/training/test_compiled.py`` checks it for
+every layer, loss and optimizer it replays).
+
+A plan covers only what it can replay exactly. The layers are ``Linear`` (on a batch of rows),
+``Sigmoid``, ``Tanh``, ``ReLU`` and ``Identity``, in a ``Sequential`` (nested ones included) or
+alone; any loss module; any optimizer that takes no closure. Everything else runs the eager step
+(``CompiledStep.why`` says why), and so does every step that finds something changed since the
+plan was made: a module added, removed or given a hook; a parameter frozen, resized or cast to
+another dtype; a hook on a parameter; gradients turned off or anomaly detection on; an input
+of another dtype or width. A new batch size makes a new plan (the last, shorter batch of an
+epoch). ``DELTANET_REFERENCE=1`` runs every step eagerly.
+
+What differs from the eager step: the loss returned is detached (its graph was never recorded),
+and ``.grad`` of the layers' outputs is never kept (there are no output tensors to keep it on).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import backend, nn
+from deltanet.autograd import Tensor, anomaly, hooks
+from deltanet.autograd.engine import _accumulate_leaf as accumulate_leaf
+from deltanet.autograd.function import Function, _state
+from deltanet.autograd.ops import ReLU, Sigmoid, Tanh
+from deltanet.functional.linear import Linear
+
+#: The layers a plan replays, and the Function each one's ``forward`` applies to its input.
+ACTIVATIONS: dict[type, type[Function]] = {nn.Sigmoid: Sigmoid, nn.Tanh: Tanh, nn.ReLU: ReLU}
+
+
+def _layers(model: nn.Module) -> list[nn.Module] | str:
+    """The model's layers in the order it calls them, or why it cannot be replayed."""
+    if type(model) is not nn.Sequential:
+        return [model]
+    layers: list[nn.Module] = []
+    for child in model._modules.values():
+        found = _layers(child)
+        if isinstance(found, str):
+            return found
+        layers.extend(found)
+    return layers
+
+
+def _why_not(layers: list[nn.Module], optimizer: Any) -> str | None:
+    """Why these layers and this optimizer cannot be replayed, or None."""
+    for layer in layers:
+        if type(layer) not in ACTIVATIONS and type(layer) not in (nn.Linear, nn.Identity):
+            return f"{type(layer).__name__} is not a layer the plan replays (Linear, Sigmoid, Tanh, ReLU, Identity)"
+    if getattr(optimizer, "requires_closure", False):
+        return f"{type(optimizer).__name__} evaluates the loss several times per step (a closure)"
+    return None
+
+
+def _gradient(g: np.ndarray) -> Tensor:
+    """``g`` as a parameter's ``.grad`` (``tensor.leaf(g)``, written out as the engine does)."""
+    t = Tensor.__new__(Tensor)
+    t.data, t._grad, t._requires_grad, t._ctx, t._base, t._vc = g, None, False, None, None, None
+    return t
+
+
+class CompiledStep:
+    r"""One training step of ``model`` (zero the gradients, feed forward, loss, backward, optimize),
+    replayed from a plan of its layers' Functions without recording a graph.
+
+    Calling it does what the four eager lines do, with the same arithmetic, bit for bit (see the
+    module docstring for what it replays and when it runs the eager step instead).
+
+    Args:
+        model: the network: a ``Sequential`` of ``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU`` and
+            ``Identity`` layers is replayed; any other model runs eagerly.
+        loss: a loss module (``losses.CrossEntropy()``, ``nn.MSELoss()``, ...) or its name.
+        optimizer: the optimizer over the model's parameters.
+
+    Attributes:
+        why: why the last step ran eagerly, or None when it was replayed.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet import nn, optim
+        >>> model = nn.Sequential(nn.Linear(4, 8, rng=0), nn.Tanh(), nn.Linear(8, 3, rng=1))
+        >>> step = dn.compile_step(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
+        >>> X = np.random.default_rng(0).standard_normal((30, 4)).astype(np.float32)
+        >>> y = np.arange(30) % 3
+        >>> first = step(X, y).item()
+        >>> for _ in range(50):
+        ...     last = step(X, y).item()
+        >>> last < first, step.why
+        (True, None)
+    """
+
+    def __init__(self, model: nn.Module, loss: Any, optimizer: Any) -> None:
+        from deltanet import losses  # layer 4, beside nn; imported here as fit does
+
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"compile_step: model must be an nn.Module, got {type(model).__name__}")
+        if not callable(getattr(optimizer, "step", None)) or not callable(getattr(optimizer, "zero_grad", None)):
+            raise TypeError(
+                f"compile_step: optimizer must be an optimizer (step, zero_grad), got {type(optimizer).__name__}"
+            )
+        self.model, self.optimizer = model, optimizer
+        self.loss = losses.get(loss) if isinstance(loss, str) else loss
+        if not callable(self.loss):
+            raise TypeError(f"compile_step: loss must be a loss module or its name, got {type(loss).__name__}")
+        self.why: str | None = None
+        self._one: dict[np.dtype, np.ndarray] = {}
+        self._build()
+
+    # -- guards ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        """Read the model again: its layers, what the plan depends on, and no plans yet."""
+        layers = _layers(self.model)
+        self._layers = layers if isinstance(layers, list) else []
+        self._unsupported = layers if isinstance(layers, str) else _why_not(self._layers, self.optimizer)
+        self._params = [p for layer in self._layers for p in layer.parameters(recurse=False)]
+        # What a plan depends on, checked before every step: each container's children (and that
+        # nobody hooked it), and each parameter's dtype, shape and requires_grad.
+        containers = [m for m in self.model.modules() if type(m) is nn.Sequential]
+        self._containers = [(m, tuple(m._modules.values())) for m in containers]
+        self._hookable = [(m, "_hooks" in m.__dict__) for m in containers + self._layers]
+        hooked = [m for m, has in self._hookable if has]
+        if hooked and self._unsupported is None:
+            self._unsupported = f"{type(hooked[0]).__name__} has a hook (the plan calls no modules)"
+        self._expect = [(p, p.data.dtype, p.data.shape, p._requires_grad) for p in self._params]
+        self._learns = any(p._requires_grad for p in self._params)
+        self._plans: dict[tuple, list[tuple[type[Function], tuple[Tensor, ...], tuple[bool, ...]]]] = {}
+
+    def _unchanged(self) -> bool:
+        """Whether the model is as the plans saw it (the slots, not the properties: every step)."""
+        for container, children in self._containers:
+            if tuple(container._modules.values()) != children:
+                return False
+        for module, hooked in self._hookable:
+            if ("_hooks" in module.__dict__) is not hooked:
+                return False
+        for p, dtype, shape, requires in self._expect:
+            data = p.data
+            if data.dtype != dtype or data.shape != shape or p._requires_grad is not requires:
+                return False
+        return True
+
+    def _eager_because(self, x: np.ndarray) -> str | None:
+        """Why this step must run eagerly, or None. A changed model is read again (new plans)."""
+        if not self._unchanged():
+            self._build()
+        if self._unsupported is not None:
+            return self._unsupported
+        if backend.REFERENCE:
+            return "DELTANET_REFERENCE=1 runs every step eagerly"
+        if not _state.enabled:
+            return "gradients are disabled (no_grad): the eager step raises as backward() does"
+        if anomaly.state.enabled or hooks.leaf_hooks.table:
+            return "anomaly detection or a tensor hook is on"
+        if not self._learns:
+            return "no parameter requires a gradient"
+        first = self._layers[0] if self._layers else None
+        if type(first) is nn.Linear:
+            W = first.weight.data
+            if x.ndim != 2 or x.dtype != W.dtype or x.shape[1] != W.shape[1]:
+                return (
+                    f"the input ({x.dtype}, shape {x.shape}) is not a batch of rows of the first layer's "
+                    f"dtype {W.dtype} and width {W.shape[1]}"
+                )
+        elif x.dtype.kind != "f":
+            return f"the input has dtype {x.dtype}, not floating point"
+        return None
+
+    # -- the plan ------------------------------------------------------------------------------
+    def _plan(self) -> list[tuple[type[Function], tuple[Tensor, ...], tuple[bool, ...]]]:
+        """Each layer's (Function, parameters, needs_input_grad), as ``Function.apply`` would set
+        ``needs_input_grad`` for it: the input needs a gradient once any earlier parameter does."""
+        plan, running = [], False
+        for layer in self._layers:
+            if type(layer) is nn.Identity:
+                continue
+            params: tuple[Tensor, ...] = ()
+            function: type[Function]
+            if type(layer) is nn.Linear:
+                function = Linear
+                params = (layer.weight,) if layer.bias is None else (layer.weight, layer.bias)
+            else:
+                function = ACTIVATIONS[type(layer)]
+            needs = (running,) + tuple(p._requires_grad for p in params)
+            running = running or any(needs)
+            plan.append((function, params, needs if any(needs) else (False,) * len(needs)))
+        return plan
+
+    # -- the step ------------------------------------------------------------------------------
+    def __call__(self, x: Any, y: Any) -> Tensor:
+        """Run one step on inputs ``x`` and targets ``y``; returns the loss (before the update).
+
+        Args:
+            x: a batch of inputs (array or Tensor).
+            y: its targets, as the loss takes them.
+
+        Returns:
+            The loss, a 0-d Tensor without a graph.
+        """
+        xa = x.data if isinstance(x, Tensor) else np.asarray(x)
+        self.why = (
+            "the input requires a gradient" if isinstance(x, Tensor) and x._requires_grad else self._eager_because(xa)
+        )
+        if self.why is not None:
+            return self._eager(x, y)
+        plan = self._plans.get(xa.shape)  # the dtype is the first layer's, or the signature changed
+        if plan is None:
+            plan = self._plans[xa.shape] = self._plan()
+        self.optimizer.zero_grad()
+        a = xa
+        calls = []
+        for function, params, needs in plan:  # 1. feed forward: each layer's Function, on arrays
+            fn = function.__new__(function)
+            fn.needs_input_grad = needs
+            if not params:
+                a = fn.forward(a)
+            elif len(params) == 2:
+                a = fn.forward(a, params[0].data, params[1].data)
+            else:
+                a = fn.forward(a, *[p.data for p in params])
+            calls.append((fn, params))
+        z = Tensor.__new__(Tensor)  # the network's output as a leaf: the loss's own code and checks
+        z.data, z._grad, z._requires_grad, z._ctx, z._base, z._vc = a, None, bool(calls), None, None, None
+        L = self.loss(z, y)  # 2. compute the loss
+        if not calls:  # nothing to learn in the layers: the loss's own graph, as eagerly
+            L.backward()
+            self.optimizer.step()
+            return L.detach()
+        delta = self._output_delta(L, z)  # 3. backpropagate, layer by layer as the engine would
+        given: set[int] = set()
+        for fn, params in reversed(calls):
+            grads = fn.backward(delta)
+            if not params:
+                delta = grads
+                continue
+            delta = grads[0]
+            for p, g in zip(params, grads[1:]):
+                if g is None:
+                    continue
+                if (
+                    p._grad is None
+                    and type(g) is np.ndarray
+                    and g.base is None
+                    and g.dtype == p.data.dtype
+                    and g.flags.writeable
+                    and id(g) not in given
+                ):
+                    p._grad = _gradient(g)  # what accumulate_leaf does with a new array of its own
+                    given.add(id(g))
+                else:
+                    accumulate_leaf(p, g, given)
+        self.optimizer.step()  # 4. optimize
+        return L.detach()
+
+    def _output_delta(self, L: Tensor, z: Tensor) -> np.ndarray:
+        r"""$\partial L / \partial z$: from the loss's one Function directly when it made ``L``
+        from ``z`` in one node (cross-entropy, MSE, ...), else through the engine."""
+        fn = L._ctx
+        one_node = fn is not None and getattr(fn, "parents", None) and fn.parents[0] is z and not fn.hooked
+        if one_node and L.data.ndim == 0:
+            one = self._one.get(L.data.dtype)
+            if one is None:
+                one = self._one[L.data.dtype] = np.ones((), L.data.dtype)
+            grads = fn.backward(one)
+            delta = grads[0] if isinstance(grads, tuple) else grads
+            L._ctx = None  # the graph is used up, as after backward()
+            if delta is not None:
+                return np.asarray(delta, dtype=z.data.dtype) if delta.dtype != z.data.dtype else delta
+        L.backward()
+        return z._grad.data if z._grad is not None else np.zeros_like(z.data)
+
+    def _eager(self, x: Any, y: Any) -> Tensor:
+        """The four lines, as written."""
+        self.optimizer.zero_grad()
+        L = self.loss(self.model(x), y)
+        L.backward()
+        self.optimizer.step()
+        return L.detach()
+
+
+def compile_step(model: nn.Module, loss: Any, optimizer: Any) -> CompiledStep:
+    r"""A training step of ``model`` that replays its layers' Functions without the graph; for
+    small networks, whose steps are bound by Python's overhead rather than arithmetic.
+
+    ``step = dn.compile_step(model, loss, optimizer)`` then ``step(x, y)`` does what
+    ``optimizer.zero_grad(); L = loss(model(x), y); L.backward(); optimizer.step()`` does, with the
+    same results bit for bit, and returns ``L`` (detached). Models it cannot replay run those four
+    lines; ``step.why`` says why (see ``deltanet.training.compiled``).
+
+    Args:
+        model: the network (a ``Sequential`` of ``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU``,
+            ``Identity`` is replayed).
+        loss: a loss module or its name ("cross_entropy", "mse", ...).
+        optimizer: the optimizer over the model's parameters.
+
+    Returns:
+        The ``CompiledStep``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet import nn, optim
+        >>> model = nn.Sequential(nn.Linear(2, 4, rng=0), nn.Sigmoid(), nn.Linear(4, 1, rng=1))
+        >>> step = dn.compile_step(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.5))
+        >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+        >>> y = X.sum(axis=1, keepdims=True) / 2
+        >>> losses = [step(X, y).item() for _ in range(200)]
+        >>> losses[-1] < losses[0]
+        True
+    """
+    return CompiledStep(model, loss, optimizer)
+
+
+def compile(model: Any = None, **options: Any) -> Any:  # noqa: A001 - PyTorch's name, not in __all__
+    r"""PyTorch's ``torch.compile``, for code that calls it: returns ``model`` itself, unchanged.
+
+    deltanet has no graph compiler: its Functions run NumPy eagerly, and ``torch.compile``'s
+    promise is the eager results, so the model is the right answer (PyTorch's own
+    ``backend="eager"``). What compiling buys a small network in deltanet is the training step
+    replayed without the graph: ``compile_step(model, loss, optimizer)``. Used as a decorator
+    (``@dn.compile`` or ``@dn.compile(...)``), it returns the function.
+
+    Args:
+        model: the module or function to "compile"; None when called for a decorator.
+        options: PyTorch's ``fullgraph``, ``dynamic``, ``backend``, ``mode``, ``options``,
+            ``disable``: accepted and ignored (each only changes how PyTorch compiles).
+
+    Returns:
+        ``model``, or a decorator that returns its function.
+
+    Raises:
+        TypeError: an option PyTorch's ``torch.compile`` does not take.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> model = dn.nn.Linear(2, 1)
+        >>> dn.compile(model) is model
+        True
+        >>> @dn.compile(mode="reduce-overhead")
+        ... def f(x):
+        ...     return x * 2
+        >>> f(dn.tensor([1.0])).tolist()
+        [2.0]
+    """
+    unknown = set(options) - {"fullgraph", "dynamic", "backend", "mode", "options", "disable"}
+    if unknown:
+        raise TypeError(f"compile() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if model is None:
+        return lambda function: function
+    if not callable(model):
+        raise TypeError(f"compile: expected a module or a function, got {type(model).__name__}")
+    return model
