@@ -10,10 +10,10 @@ calls it:
 | ``softmax``, ``log_softmax`` | ``dim`` (PyTorch's implicit choice when None) instead of ``axis=-1`` |
 | ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | accept ``inplace`` (computed out of place) |
 | the losses | positional ``weight``; ``size_average`` and ``reduce`` (deprecated in PyTorch) must be None |
-| ``max_pool*d``, ``avg_pool*d`` | ``dilation``, ``ceil_mode``, ... accepted at their defaults only |
+| ``max_pool*d`` | ``dilation`` and ``return_indices`` accepted at their defaults only |
 | ``upsample`` | PyTorch's (``size`` first), an alias of ``interpolate`` |
 
-An argument value deltanet does not implement (``ceil_mode=True``, ``return_indices=True``, ...)
+An argument value deltanet does not implement (``dilation=2``, ``return_indices=True``, ...)
 raises a ``ValueError`` naming it, never a silently different result.
 """
 
@@ -582,7 +582,7 @@ def max_pool1d(
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
         dilation: must be 1.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         return_indices: must be False.
 
     Examples:
@@ -590,8 +590,8 @@ def max_pool1d(
         >>> F.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
         [[[3.0, 2.0]]]
     """
-    only_defaults("max_pool1d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
-    return _pool.max_pool1d(input, kernel_size, stride, padding)
+    only_defaults("max_pool1d", dilation=dilation, return_indices=return_indices)
+    return _pool.max_pool1d(input, kernel_size, stride, padding, ceil_mode)
 
 
 def max_pool2d(
@@ -611,7 +611,7 @@ def max_pool2d(
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
         dilation: must be 1.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         return_indices: must be False.
 
     Examples:
@@ -619,8 +619,8 @@ def max_pool2d(
         >>> F.max_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
-    only_defaults("max_pool2d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
-    return _pool.max_pool2d(input, kernel_size, stride, padding)
+    only_defaults("max_pool2d", dilation=dilation, return_indices=return_indices)
+    return _pool.max_pool2d(input, kernel_size, stride, padding, ceil_mode)
 
 
 def max_pool3d(
@@ -640,7 +640,7 @@ def max_pool3d(
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
         dilation: must be 1.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         return_indices: must be False.
 
     Examples:
@@ -648,8 +648,8 @@ def max_pool3d(
         >>> F.max_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).shape
         (1, 1, 1, 1, 1)
     """
-    only_defaults("max_pool3d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
-    return _pool.max_pool3d(input, kernel_size, stride, padding)
+    only_defaults("max_pool3d", dilation=dilation, return_indices=return_indices)
+    return _pool.max_pool3d(input, kernel_size, stride, padding, ceil_mode)
 
 
 def avg_pool1d(
@@ -667,7 +667,7 @@ def avg_pool1d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: zeros on both sides.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         count_include_pad: divide by the whole window (True) or the values inside the input.
 
     Examples:
@@ -675,8 +675,7 @@ def avg_pool1d(
         >>> F.avg_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
         [[[2.0, 1.0]]]
     """
-    only_defaults("avg_pool1d", ceil_mode=ceil_mode)
-    return _pool.avg_pool1d(input, kernel_size, stride, padding, count_include_pad)
+    return _pool.avg_pool1d(input, kernel_size, stride, padding, count_include_pad, ceil_mode)
 
 
 def avg_pool2d(
@@ -695,17 +694,16 @@ def avg_pool2d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: zeros on both sides.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         count_include_pad: divide by the whole window (True) or the values inside the input.
-        divisor_override: must be None.
+        divisor_override: divide each window sum by this nonzero int instead.
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.avg_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
-    only_defaults("avg_pool2d", ceil_mode=ceil_mode, divisor_override=divisor_override)
-    return _pool.avg_pool2d(input, kernel_size, stride, padding, count_include_pad)
+    return _pool.avg_pool2d(input, kernel_size, stride, padding, count_include_pad, ceil_mode, divisor_override)
 
 
 def avg_pool3d(
@@ -724,17 +722,16 @@ def avg_pool3d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: zeros on both sides.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         count_include_pad: divide by the whole window (True) or the values inside the input.
-        divisor_override: must be None.
+        divisor_override: divide each window sum by this nonzero int instead.
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.avg_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).data.tolist()
         [[[[[1.0]]]]]
     """
-    only_defaults("avg_pool3d", ceil_mode=ceil_mode, divisor_override=divisor_override)
-    return _pool.avg_pool3d(input, kernel_size, stride, padding, count_include_pad)
+    return _pool.avg_pool3d(input, kernel_size, stride, padding, count_include_pad, ceil_mode, divisor_override)
 
 
 def upsample(

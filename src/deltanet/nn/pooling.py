@@ -31,7 +31,7 @@ class _PoolNd(Module):
     ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        only_defaults(name, dilation=dilation, return_indices=return_indices, ceil_mode=ceil_mode)
+        only_defaults(name, dilation=dilation, return_indices=return_indices)
         kernel = _ntuple(kernel_size, dims, "kernel_size", name, 1)
         if stride is not None:
             _ntuple(stride, dims, "stride", name, 1)
@@ -44,16 +44,18 @@ class _PoolNd(Module):
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
+        self.ceil_mode = check.flag(ceil_mode, "ceil_mode", name)
 
     def _call(self, x: Tensor, **options: Any) -> Tensor:
         return call_named(self, self._function, x, self.kernel_size, self.stride, self.padding, **options)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._call(x)
+        return self._call(x, ceil_mode=self.ceil_mode)
 
     def extra_repr(self) -> str:
         return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation=1, ceil_mode=False"
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation=1, "
+            f"ceil_mode={self.ceil_mode}"
         )
 
 
@@ -80,15 +82,27 @@ class _AvgPoolNd(_PoolNd):
         divisor_override: Any = None,
     ) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode=ceil_mode)
-        only_defaults(type(self).__name__, divisor_override=divisor_override)
-        self.count_include_pad = check.flag(count_include_pad, "count_include_pad", type(self).__name__)
+        name = type(self).__name__
+        if divisor_override is not None and check.integer(divisor_override, "divisor_override", name) == 0:
+            raise check.fail(name, "divisor_override", "a nonzero int or None", divisor_override)
+        self.count_include_pad = check.flag(count_include_pad, "count_include_pad", name)
+        self.divisor_override = divisor_override
+        if self._dims == 1:  # PyTorch keeps AvgPool1d's sizes as 1-tuples (and prints them so)
+            self.kernel_size, self.stride, self.padding = (
+                _ntuple(v, 1, n, name, 0)
+                for v, n in ((kernel_size, "kernel_size"), (self.stride, "stride"), (padding, "padding"))
+            )
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._call(x, count_include_pad=self.count_include_pad)
+        return self._call(
+            x,
+            count_include_pad=self.count_include_pad,
+            ceil_mode=self.ceil_mode,
+            divisor_override=self.divisor_override,
+        )
 
     def extra_repr(self) -> str:
-        s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-        return s + ("" if self.count_include_pad else ", count_include_pad=False")
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"  # PyTorch's text
 
 
 class MaxPool1d(_PoolNd):
@@ -107,7 +121,8 @@ class MaxPool1d(_PoolNd):
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
         dilation: must be 1 (PyTorch's option; only its default is supported).
         return_indices: must be False.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (a last, partial window that starts inside the
+            input or the left padding).
 
     Shape:
         - input: $(N, C, L)$.
@@ -139,7 +154,8 @@ class MaxPool2d(_PoolNd):
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
         dilation: must be 1 (PyTorch's option; only its default is supported).
         return_indices: must be False.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (a last, partial window that starts inside the
+            input or the left padding).
 
     Shape:
         - input: $(N, C, H, W)$.
@@ -176,7 +192,8 @@ class MaxPool3d(_PoolNd):
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
         dilation: must be 1 (PyTorch's option; only its default is supported).
         return_indices: must be False.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (a last, partial window that starts inside the
+            input or the left padding).
 
     Shape:
         - input: $(N, C, D, H, W)$.
@@ -207,10 +224,11 @@ class AvgPool1d(_AvgPoolNd):
         kernel_size: $k$, an int.
         stride: $s$, the step between windows (default $k$).
         padding: $p$, zeros added on both sides, at most half the kernel size.
-        ceil_mode: must be False (PyTorch's option; only its default is supported).
+        ceil_mode: round the number of windows up (a last, partial window, divided by its
+            extent inside the input and padding).
         count_include_pad: divide by $k$ (True, PyTorch's default) or by the number of
             non-padding values in the window.
-        divisor_override: must be None.
+        divisor_override: divide every window sum by this nonzero int instead.
 
     Shape:
         - input: $(N, C, L)$.
@@ -241,10 +259,11 @@ class AvgPool2d(_AvgPoolNd):
         kernel_size: $k$, an int or $(k_H, k_W)$.
         stride: $s$, the step between windows (default $k$).
         padding: $p$, zeros added on both sides, at most half the kernel size.
-        ceil_mode: must be False (PyTorch's option; only its default is supported).
+        ceil_mode: round the number of windows up (a last, partial window, divided by its
+            extent inside the input and padding).
         count_include_pad: divide by $k_H k_W$ (True, PyTorch's default) or by the number of
             non-padding values in the window.
-        divisor_override: must be None.
+        divisor_override: divide every window sum by this nonzero int instead.
 
     Shape:
         - input: $(N, C, H, W)$.
@@ -276,10 +295,11 @@ class AvgPool3d(_AvgPoolNd):
         kernel_size: $k$, an int or $(k_D, k_H, k_W)$.
         stride: $s$, the step between windows (default $k$).
         padding: $p$, zeros added on both sides, at most half the kernel size.
-        ceil_mode: must be False (PyTorch's option; only its default is supported).
+        ceil_mode: round the number of windows up (a last, partial window, divided by its
+            extent inside the input and padding).
         count_include_pad: divide by $k_D k_H k_W$ (True, PyTorch's default) or by the number of
             non-padding values in the window.
-        divisor_override: must be None.
+        divisor_override: divide every window sum by this nonzero int instead.
 
     Shape:
         - input: $(N, C, D, H, W)$.
