@@ -19,7 +19,10 @@ from deltanet.functional.activations import (
     step,
     tanh,
 )
+from deltanet.functional.adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d
+from deltanet.functional.affine_grid import affine_grid
 from deltanet.functional.batchnorm import batch_norm
+from deltanet.functional.channel_shuffle import channel_shuffle
 from deltanet.functional.conv import (
     conv1d,
     conv2d,
@@ -31,6 +34,8 @@ from deltanet.functional.conv import (
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 from deltanet.functional.dropout import dropout, dropout2d, dropout3d
 from deltanet.functional.embedding import embedding, one_hot
+from deltanet.functional.fold import fold, unfold
+from deltanet.functional.grid_sample import grid_sample
 from deltanet.functional.kl_div import kl_div
 from deltanet.functional.linear import linear
 from deltanet.functional.losses import (
@@ -121,6 +126,14 @@ __all__ = [
     "max_pool2d",
     "max_pool3d",
     "upsample",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "affine_grid",
+    "channel_shuffle",
+    "fold",
+    "grid_sample",
+    "unfold",
     "dice_loss",
     "generalized_wasserstein_dice_loss",
     "local_response_norm",

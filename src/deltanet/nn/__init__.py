@@ -26,10 +26,12 @@ from deltanet.nn.activation import (
     Tanh,
 )
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from deltanet.nn.channel_shuffle import ChannelShuffle
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.embedding import Embedding
+from deltanet.nn.fold import Fold, Unfold
 from deltanet.nn.linear import Flatten, Identity, Linear, Unflatten
 from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.loss import (
@@ -66,6 +68,9 @@ from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
@@ -75,9 +80,17 @@ from deltanet.nn.pooling import (
     MaxPool3d,
 )
 from deltanet.nn.sync_batchnorm import SyncBatchNorm
-from deltanet.nn.upsample import Upsample
+from deltanet.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "ChannelShuffle",
+    "Fold",
+    "Unfold",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "BatchNorm3d",

@@ -30,7 +30,12 @@ from deltanet.functional import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    affine_grid,
     batch_norm,
+    channel_shuffle,
     conv1d,
     conv2d,
     conv3d,
@@ -39,9 +44,11 @@ from deltanet.functional import (
     conv_transpose3d,
     dice_loss,
     embedding,
+    fold,
     gelu,
     generalized_wasserstein_dice_loss,
     global_avg_pool,
+    grid_sample,
     group_norm,
     hinge_loss,
     identity,
@@ -60,6 +67,7 @@ from deltanet.functional import (
     softplus,
     step,
     tanh,
+    unfold,
 )
 from deltanet.functional import losses as _losses
 from deltanet.functional import pooling as _pool
@@ -783,6 +791,14 @@ _TORCH_SIGNATURES = [
     "upsample",
 ]
 __all__ = [
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "affine_grid",
+    "channel_shuffle",
+    "fold",
+    "grid_sample",
+    "unfold",
     "normalize",
     "cosine_similarity",
     "adaptive_avg_pool1d",

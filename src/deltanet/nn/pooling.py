@@ -1,5 +1,5 @@
-"""Pooling (subsampling) layers: max and average pooling in 1, 2 and 3 dimensions, adaptive and
-global average pooling. They hold no parameters; the computation is
+"""Pooling (subsampling) layers: max and average pooling in 1, 2 and 3 dimensions, adaptive max
+and average pooling, global average pooling. They hold no parameters; the computation is
 ``deltanet.functional.pooling``.
 """
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
+from deltanet.functional import adaptive_max_pool as AMP
 from deltanet.functional import pooling as F
 from deltanet.functional.conv import _ntuple
 from deltanet.nn.module import Module, call_named
@@ -439,3 +440,98 @@ class GlobalAvgPool(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return call_named(self, F.global_avg_pool, x)
+
+
+class _AdaptiveMaxPoolNd(Module):
+    _dims = 0
+    _function: Any = None
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check.sizes(output_size, "output_size", name, count=self._dims, special=(None, "keep the axis"))
+        self.output_size = output_size
+        self.return_indices = check.flag(return_indices, "return_indices", name)
+
+    def forward(self, x: Tensor) -> Any:
+        return call_named(self, self._function, x, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"  # PyTorch's text, without return_indices
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    r"""Max pooling of $(N, C, L)$ to a fixed length, with the windows of ``AdaptiveAvgPool1d``.
+
+    $$
+    z_{n,c,i} = \max_{b_i \le j < e_i} x_{n,c,j}, \qquad
+    b_i = \left\lfloor \frac{i \, n_{in}}{n_{out}} \right\rfloor, \quad
+    e_i = \left\lceil \frac{(i + 1) \, n_{in}}{n_{out}} \right\rceil
+    $$
+
+    Args:
+        output_size: $L_{out}$, an int (None keeps the input's length).
+        return_indices: also return the positions of the maxima (for ``MaxUnpool``-style code).
+
+    Shape:
+        - input: $(N, C, L)$.
+        - output: $(N, C, L_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.AdaptiveMaxPool1d(2)(dn.tensor(np.array([[[1.0, 4.0, 2.0, 3.0]]]))).data.tolist()
+        [[[4.0, 3.0]]]
+    """
+
+    _dims = 1
+    _function = staticmethod(AMP.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    r"""Max pooling of $(N, C, H, W)$ to a fixed $(H_{out}, W_{out})$, whatever the input size.
+
+    Along each axis output index $i$ covers the inputs
+    $[\lfloor i \, n_{in} / n_{out} \rfloor, \lceil (i + 1) \, n_{in} / n_{out} \rceil)$, and
+    $z_{n,c,i,j}$ is the maximum of that box; the gradient goes to its first maximum.
+
+    Args:
+        output_size: $(H_{out}, W_{out})$, or one int for both; None keeps the input's size on an axis.
+        return_indices: also return the flat positions $h W + w$ of the maxima.
+
+    Shape:
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H_{out}, W_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.AdaptiveMaxPool2d((1, 1))(dn.tensor(np.arange(6.0).reshape(1, 1, 2, 3))).data.tolist()
+        [[[[5.0]]]]
+    """
+
+    _dims = 2
+    _function = staticmethod(AMP.adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    r"""Max pooling of $(N, C, D, H, W)$ to a fixed output size, with the windows of ``AdaptiveMaxPool2d``.
+
+    $$
+    z_{n,c,\mathbf{i}} = \max_{\mathbf{u} \in \text{window}(\mathbf{i})} x_{n,c,\mathbf{u}}
+    $$
+
+    Args:
+        output_size: $(D_{out}, H_{out}, W_{out})$, or one int for all; None keeps an axis.
+        return_indices: also return the flat positions $(d H + h) W + w$ of the maxima.
+
+    Shape:
+        - input: $(N, C, D, H, W)$.
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.AdaptiveMaxPool3d(1)(dn.tensor(np.zeros((2, 3, 4, 4, 4)))).shape
+        (2, 3, 1, 1, 1)
+    """
+
+    _dims = 3
+    _function = staticmethod(AMP.adaptive_max_pool3d)
