@@ -55,7 +55,8 @@ class AdaptiveMaxPool(Function):
     def forward(self, x: np.ndarray, *, flat: np.ndarray) -> np.ndarray:
         self.flat, self.shape = flat, x.shape
         N, C = x.shape[:2]
-        return np.take_along_axis(x.reshape(N, C, -1), flat.reshape(N, C, -1), axis=2).reshape(flat.shape)
+        P, Q = int(np.prod(x.shape[2:])), int(np.prod(flat.shape[2:]))  # in full: -1 fails on an empty batch
+        return np.take_along_axis(x.reshape(N, C, P), flat.reshape(N, C, Q), axis=2).reshape(flat.shape)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         N, C, *size = self.shape

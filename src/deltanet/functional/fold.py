@@ -39,7 +39,7 @@ def _block_index(size: tuple, kernel: tuple, dilation: tuple, padding: tuple, st
 def _gather(x: np.ndarray, index: np.ndarray, padding: tuple) -> np.ndarray:
     N, C = x.shape[:2]
     xpad = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2)) if any(padding) else x
-    cols = xpad.reshape(N, C, -1)[:, :, index]  # (N, C, kH kW, L)
+    cols = xpad.reshape(N, C, xpad.shape[2] * xpad.shape[3])[:, :, index]  # (N, C, kH kW, L)
     return cols.reshape(N, C * index.shape[0], index.shape[1])
 
 

@@ -80,11 +80,12 @@ class GridSample(Function):
         N, C, *size = x.shape
         out_size = grid.shape[1:-1]
         dims = len(size)
-        g = grid.reshape(N, -1, dims).astype(x.dtype, copy=False)
+        Q, P = int(np.prod(out_size)), int(np.prod(size))  # in full: -1 fails on an empty batch
+        g = grid.reshape(N, Q, dims).astype(x.dtype, copy=False)
         # Grid component a is along spatial axis dims - 1 - a (x is the width, the last axis).
         coords = [source_coordinates(g[..., dims - 1 - a], size[a], padding_mode, align_corners) for a in range(dims)]
         u = [c[0] for c in coords]
-        x_flat = x.reshape(N, C, -1)
+        x_flat = x.reshape(N, C, P)
         corners = []  # (flat index, weight per axis, inside), one per corner
         if mode == "nearest":
             j = [np.rint(ua).astype(np.int64) for ua in u]
@@ -116,7 +117,7 @@ class GridSample(Function):
         N, C, *size = x_shape
         dims = len(size)
         P = int(np.prod(size))
-        d = delta.reshape(N, C, -1)
+        d = delta.reshape(N, C, int(np.prod(grid_shape[1:-1])))
         gx = gg = None
         if self.needs_input_grad[0]:
             offsets = (np.arange(N * C) * P).reshape(N, C, 1)

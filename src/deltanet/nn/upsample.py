@@ -56,21 +56,22 @@ class Upsample(Module):
         recompute_scale_factor: bool | None = None,
     ) -> None:
         super().__init__()
-        check.one_of(mode, "mode", INTERPOLATE_MODES, "Upsample")
+        name = type(self).__name__
+        check.one_of(mode, "mode", INTERPOLATE_MODES, name)
         if align_corners is not None and mode not in _LINEAR:
             raise ValueError(
-                f"Upsample: align_corners={align_corners!r} only applies to the linear modes {_LINEAR}, "
+                f"{name}: align_corners={align_corners!r} only applies to the linear modes {_LINEAR}, "
                 f"not to {mode!r} (leave it None)"
             )
         if (size is None) == (scale_factor is None):
             raise ValueError(
-                f"Upsample: give exactly one of size and scale_factor (as PyTorch), got size={size!r}, "
+                f"{name}: give exactly one of size and scale_factor (as PyTorch), got size={size!r}, "
                 f"scale_factor={scale_factor!r}"
             )
         if scale_factor is not None:
             factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,)
             if not all(check.is_number(r) and 0 < r < math.inf for r in factors):
-                raise check.fail("Upsample", "scale_factor", "a positive number or a tuple of them", scale_factor)
+                raise check.fail(name, "scale_factor", "a positive number or a tuple of them", scale_factor)
         self.size = size
         # Stored as floats, as PyTorch does (``up.scale_factor`` is 2.0, and so is its repr).
         if isinstance(scale_factor, (tuple, list)):
