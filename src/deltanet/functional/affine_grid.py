@@ -18,12 +18,22 @@ from deltanet import _checks as check
 from deltanet.autograd import Tensor, as_tensor
 
 
-def _positions(n: int, align_corners: bool) -> np.ndarray:
-    """Normalized coordinates of n pixels along an axis (PyTorch's linspace_from_neg_one)."""
+def _positions(n: int, align_corners: bool, dtype: Any) -> np.ndarray:
+    """Normalized coordinates of n pixels along an axis, in ``dtype`` and PyTorch's float operations.
+
+    The rounding matters: with the identity transform the grid points fall on pixel centres, the
+    kinks of bilinear sampling, where one ulp decides which neighbours give the gradient.
+    """
     if n <= 1:
-        return np.zeros(n)
-    p = np.linspace(-1.0, 1.0, n)
-    return p if align_corners else p * (n - 1) / n
+        return np.zeros(n, dtype=dtype)
+    # torch.linspace: start + i * step for the first half, end - (n - 1 - i) * step for the second.
+    step = dtype.type(2.0) / dtype.type(n - 1)
+    i = np.arange(n)
+    p = np.where(
+        i < n // 2, dtype.type(-1.0) + step * i.astype(dtype), dtype.type(1.0) - step * (n - 1 - i).astype(dtype)
+    )
+    p = p.astype(dtype)
+    return p if align_corners else (p * dtype.type(n - 1)) / dtype.type(n)
 
 
 def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Tensor:
@@ -72,7 +82,10 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Ten
         raise ValueError(f"{owner}: theta must be floating point, got {theta.dtype}")
     spatial = [int(n) for n in sizes[2:]]
     # Coordinates in grid order: x along the last axis (the width) first.
-    axes = np.meshgrid(*(_positions(n, corners) for n in spatial), indexing="ij")
-    base = np.stack([axes[a].ravel() for a in reversed(range(dims))] + [np.ones(int(np.prod(spatial)))], axis=-1)
-    grid = Tensor(base.astype(theta.dtype)[None]) @ theta.transpose(1, 2)  # (N, P, dims)
+    axes = np.meshgrid(*(_positions(n, corners, theta.dtype) for n in spatial), indexing="ij")
+    ones = np.ones(int(np.prod(spatial)), dtype=theta.dtype)
+    base = np.stack([axes[a].ravel() for a in reversed(range(dims))] + [ones], axis=-1)
+    # theta @ base^T, then transposed: the gradient delta^T @ base comes out C-contiguous, as PyTorch's
+    # (theta.grad.view(-1) works), where base @ theta^T would give theta a transposed gradient.
+    grid = (theta @ Tensor(base.T)).transpose(1, 2)  # (N, P, dims)
     return grid.reshape((sizes[0], *spatial, dims))
