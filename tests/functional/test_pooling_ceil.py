@@ -124,3 +124,18 @@ def test_onnx_export_keeps_ceil_mode_and_refuses_divisor_override(tmp_path):
         np.testing.assert_allclose(y, layer(dn.tensor(x)).data, rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match=r"divisor_override has no ONNX AveragePool equivalent"):
         dn.onnx.export(nn.AvgPool2d(2, divisor_override=3), str(tmp_path / "d.onnx"), x.shape)
+
+
+def test_integer_average_pooling_truncates_as_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for dims in (1, 2, 3):
+        x = rng.integers(-50, 50, (2, 2) + (7,) * dims)
+        for ceil, include, divisor in itertools.product((False, True), (True, False), (None, -3)):
+            options = {} if divisor is None or dims == 1 else {"divisor_override": divisor}
+            a = getattr(torch.nn.functional, f"avg_pool{dims}d")(torch.tensor(x), 3, 2, 1, ceil, include, **options)
+            b = getattr(NF, f"avg_pool{dims}d")(x, 3, 2, 1, ceil, include, **options)
+            assert b.dtype == np.int64
+            np.testing.assert_array_equal(b.data, a.numpy())
+    with pytest.raises(ValueError, match=r"avg_pool2d: expected a floating-point or int64 input .* got int32"):
+        F.avg_pool2d(np.ones((1, 1, 4, 4), np.int32), 2)

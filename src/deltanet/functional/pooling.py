@@ -262,7 +262,9 @@ def _avg_pool(
     ceil_mode: bool = False,
     divisor_override: Any = None,
 ) -> Tensor:
-    x = _float_input(x)
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        return _integer_avg_pool(x, kernel_size, stride, padding, count_include_pad, dims, ceil_mode, divisor_override)
     args = _pool_args(x, kernel_size, stride, padding, dims, f"avg_pool{dims}d")
     if ceil_mode is False and divisor_override is None:
         return AvgPoolNd.apply(x, count_include_pad=bool(count_include_pad), **args)
@@ -283,20 +285,59 @@ def _avg_pool_divided(
     if check.flag(ceil_mode, "ceil_mode", op):
         args["out_size"], extra = _ceil_windows(x, args)
     a = AvgPoolNd.apply(_right_padded(x, extra, 0.0), count_include_pad=True, **args)
+    divisor = _divisors(x.shape, args, count_include_pad, divisor_override, op)
+    return a * np.asarray(math.prod(args["kernel"]) / divisor, dtype=x.dtype)
+
+
+def _divisors(shape: tuple, args: dict, count_include_pad: bool, divisor_override: Any, op: str) -> Any:
+    """PyTorch's divisor of each window, shaped (1, 1, *out_size), or ``divisor_override``."""
     if divisor_override is not None:
-        divisor: Any = check.integer(divisor_override, "divisor_override", op)
+        divisor = check.integer(divisor_override, "divisor_override", op)
         if divisor == 0:
             raise check.fail(op, "divisor_override", "a nonzero int or None", divisor_override)
-    else:
-        divisor = np.ones((1, 1) + (1,) * len(extra))
-        for axis, (n, k, s, p, o) in enumerate(zip(x.shape[2:], *(args[key] for key in _GEOMETRY))):
-            start = np.arange(o) * s - p
-            if count_include_pad:
-                count = np.minimum(start + k, n + p) - start
-            else:
-                count = np.minimum(start + k, n) - np.maximum(start, 0)
-            divisor = divisor * count.reshape((1, 1) + tuple(-1 if i == axis else 1 for i in range(len(extra))))
-    return a * np.asarray(math.prod(args["kernel"]) / divisor, dtype=x.dtype)
+        return divisor
+    dims = len(shape) - 2
+    counts = np.ones((1, 1) + (1,) * dims, dtype=np.int64)
+    for axis, (n, k, s, p, o) in enumerate(zip(shape[2:], *(args[key] for key in _GEOMETRY))):
+        start = np.arange(o) * s - p
+        if count_include_pad:
+            count = np.minimum(start + k, n + p) - start
+        else:
+            count = np.minimum(start + k, n) - np.maximum(start, 0)
+        counts = counts * count.reshape((1, 1) + tuple(-1 if i == axis else 1 for i in range(dims)))
+    return counts
+
+
+def _integer_avg_pool(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    count_include_pad: Any,
+    dims: int,
+    ceil_mode: Any,
+    divisor_override: Any,
+) -> Tensor:
+    """Average pooling of int64 values as PyTorch: exact window sums, divided with truncation toward 0."""
+    op = f"avg_pool{dims}d"
+    if x.dtype != np.int64:
+        raise ValueError(
+            f"{op}: expected a floating-point or int64 input (PyTorch pools no other integer or bool dtype), "
+            f"got {x.dtype}; convert with .float()"
+        )
+    args = _pool_args(x, kernel_size, stride, padding, dims, op)
+    extra = (0,) * dims
+    if check.flag(ceil_mode, "ceil_mode", op):
+        args["out_size"], extra = _ceil_windows(x, args)
+    include = check.flag(count_include_pad, "count_include_pad", op)
+    widths = [(0, 0), (0, 0)] + [(p, p + e) for p, e in zip(args["padding"], extra)]
+    xpad = np.pad(x.data, widths)
+    offsets = list(product(*map(range, args["kernel"])))
+    total = xpad[_window(offsets[0], args["stride"], args["out_size"])].copy()
+    for offset in offsets[1:]:
+        total += xpad[_window(offset, args["stride"], args["out_size"])]
+    divisor = _divisors(x.shape, args, include, divisor_override, op)
+    return Tensor(np.sign(total) * np.sign(divisor) * (np.abs(total) // np.abs(divisor)))
 
 
 _GEOMETRY = ("kernel", "stride", "padding", "out_size")
