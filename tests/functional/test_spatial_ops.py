@@ -2,6 +2,7 @@
 outputs and input gradients, float64 gradcheck, the layers (reprs as PyTorch's) and the errors."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -150,6 +151,39 @@ def test_upsampling_layers_match_torch():
         np.testing.assert_allclose(ours(dn.tensor(x)).data, theirs(torch.tensor(x)).numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("norm_type", [1, 2, 3, 1.5, math.inf])
+def test_lp_pool_matches_torch(dims, norm_type):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(dims)
+    for kernel_size, stride, ceil_mode in itertools.product((2, 3), (None, 2), (False, True)):
+        x = rng.uniform(0.1, 2, (2, 2) + (5,) * dims) if norm_type == 1.5 else rng.standard_normal((2, 2) + (5,) * dims)
+        x[(0, 0) + (slice(0, 3),) * dims] = 0  # a window of zeros: PyTorch's gradient 0 there, not NaN
+        options = dict(kernel_size=kernel_size, stride=stride, ceil_mode=ceil_mode)
+        _compare(
+            torch,
+            lambda t, o=options: getattr(F, f"lp_pool{dims}d")(t, norm_type, **o),
+            lambda t, o=options: getattr(torch.nn.functional, f"lp_pool{dims}d")(t, norm_type, **o),
+            x,
+            rng,
+        )
+
+
+def test_lp_pool_gradcheck_layers_and_deprecated_upsamplers():
+    torch = pytest.importorskip("torch")
+    x = dn.tensor(np.random.default_rng(7).uniform(0.5, 2, (1, 2, 4, 5)), requires_grad=True)
+    assert dn.gradcheck(lambda t: F.lp_pool2d(t, 3, 2, ceil_mode=True), [x])
+    for layer in ("LPPool2d(2, 3)", "LPPool1d(1.5, 2, ceil_mode=True)", "LPPool3d(2, (1, 2, 2), stride=1)"):
+        assert repr(eval(f"nn.{layer}")) == repr(eval(f"torch.nn.{layer}"))
+    y = np.random.default_rng(8).standard_normal((1, 2, 3, 4))
+    for name in ("upsample_bilinear", "upsample_nearest"):
+        np.testing.assert_allclose(
+            getattr(F, name)(dn.tensor(y), scale_factor=2).data,
+            getattr(torch.nn.functional, name)(torch.tensor(y), scale_factor=2).numpy(),
+            rtol=1e-12,
+        )
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -164,6 +198,8 @@ def test_upsampling_layers_match_torch():
         (lambda: F.channel_shuffle(np.ones((1, 6, 2)), 4), r"channels 6 must be divisible by groups=4"),
         (lambda: F.channel_shuffle(np.ones((1, 6, 2)), 0), r"groups must be a positive integer, got 0"),
         (lambda: nn.UpsamplingNearest2d(), r"UpsamplingNearest2d: give exactly one of size and scale_factor"),
+        (lambda: F.lp_pool2d(np.ones((1, 1, 4, 4)), 0, 2), r"lp_pool2d: norm_type must be a nonzero number"),
+        (lambda: nn.LPPool1d(2, 2, ceil_mode="yes"), r"LPPool1d: ceil_mode must be True or False"),
     ],
 )
 def test_errors(call, message):

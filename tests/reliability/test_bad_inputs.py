@@ -714,6 +714,19 @@ for _d, _ada in ((1, nn.AdaptiveMaxPool1d), (2, nn.AdaptiveMaxPool2d), (3, nn.Ad
             ),
         )
     )
+for _d, _lp in ((1, nn.LPPool1d), (2, nn.LPPool2d), (3, nn.LPPool3d)):
+    LAYERS.append(
+        LayerSpec(
+            _lp,
+            lambda c=_lp: c(2, 2),
+            _CONV_SHAPES[_d],
+            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_hyperparameters=(
+                _h("norm_type 0", lambda c=_lp: c(0, 2), rf"{_lp.__name__}: norm_type must be a nonzero number"),
+                _h("kernel_size 0", lambda c=_lp: c(2, 0), rf"{_lp.__name__}: kernel_size must be >= 1, got 0"),
+            ),
+        )
+    )
 LAYERS += [
     LayerSpec(
         nn.ChannelShuffle,

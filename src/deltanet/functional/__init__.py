@@ -51,6 +51,7 @@ from deltanet.functional.losses import (
     nll_loss,
     smooth_l1_loss,
 )
+from deltanet.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
@@ -133,6 +134,9 @@ __all__ = [
     "channel_shuffle",
     "fold",
     "grid_sample",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
     "unfold",
     "dice_loss",
     "generalized_wasserstein_dice_loss",

@@ -58,6 +58,9 @@ from deltanet.functional import (
     linear,
     local_response_norm,
     log_cosh_loss,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
     one_hot,
     pad,
     pixel_shuffle,
@@ -762,6 +765,43 @@ def upsample(
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
+def upsample_nearest(input: Any, size: Any = None, scale_factor: Any = None) -> Tensor:
+    r"""PyTorch's deprecated ``F.upsample_nearest``: ``interpolate(..., mode="nearest")``.
+
+    Output index $i$ copies input index $\lfloor i \, n_{in} / n_{out} \rfloor$ along each axis.
+
+    Args:
+        input: $(N, C, *S)$.
+        size: the output size.
+        scale_factor: the factor (exactly one of the two).
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.upsample_nearest(dn.tensor(np.array([[[1.0, 2.0]]])), scale_factor=2).data.tolist()
+        [[[1.0, 1.0, 2.0, 2.0]]]
+    """
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Any, size: Any = None, scale_factor: Any = None) -> Tensor:
+    r"""PyTorch's deprecated ``F.upsample_bilinear``: ``interpolate(..., mode="bilinear", align_corners=True)``.
+
+    Output index $i$ reads the source coordinate $i \, (n_{in} - 1) / (n_{out} - 1)$ along each
+    axis, interpolated linearly.
+
+    Args:
+        input: $(N, C, H, W)$.
+        size: the output size.
+        scale_factor: the factor (exactly one of the two).
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.upsample_bilinear(dn.tensor(np.array([[[[0.0, 3.0]]]])), scale_factor=2).data[0, 0, 0].tolist()
+        [0.0, 1.0, 2.0, 3.0]
+    """
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
 _TORCH_SIGNATURES = [
     "avg_pool1d",
     "avg_pool2d",
@@ -798,7 +838,12 @@ __all__ = [
     "channel_shuffle",
     "fold",
     "grid_sample",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
     "unfold",
+    "upsample_bilinear",
+    "upsample_nearest",
     "normalize",
     "cosine_similarity",
     "adaptive_avg_pool1d",

@@ -1,5 +1,5 @@
 """Pooling (subsampling) layers: max and average pooling in 1, 2 and 3 dimensions, adaptive max
-and average pooling, global average pooling. They hold no parameters; the computation is
+and average pooling, global average pooling, power-average (LP) pooling. They hold no parameters; the computation is
 ``deltanet.functional.pooling``.
 """
 
@@ -10,6 +10,7 @@ from typing import Any
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.functional import adaptive_max_pool as AMP
+from deltanet.functional import lp_pool as LP
 from deltanet.functional import pooling as F
 from deltanet.functional.conv import _ntuple
 from deltanet.nn.module import Module, call_named
@@ -535,3 +536,114 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 
     _dims = 3
     _function = staticmethod(AMP.adaptive_max_pool3d)
+
+
+class _LPPoolNd(Module):
+    _dims = 0
+    _function: Any = None
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if not check.is_number(norm_type) or norm_type == 0 or norm_type != norm_type:
+            raise check.fail(name, "norm_type", "a nonzero number (math.inf for max pooling of |x|)", norm_type)
+        _ntuple(kernel_size, self._dims, "kernel_size", name, 1)
+        if stride is not None:
+            _ntuple(stride, self._dims, "stride", name, 1)
+        self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
+        self.ceil_mode = check.flag(ceil_mode, "ceil_mode", name)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return call_named(self, self._function, x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPoolNd):
+    r"""1-D power-average pooling: the $p$-norm of each window, as ``torch.nn.LPPool1d``.
+
+    $$
+    z_{n,c,i} = \Big( \sum_{u < k} x_{n,c,\, s i + u}^{\,p} \Big)^{1/p}
+    $$
+
+    Args:
+        norm_type: $p$, nonzero; ``math.inf`` gives max pooling of $|x|$.
+        kernel_size: $k$.
+        stride: $s$ (default $k$).
+        ceil_mode: keep a last, partial window.
+
+    Shape:
+        - input: $(N, C, L)$.
+        - output: $(N, C, L_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.LPPool1d(2, 2)(dn.tensor(np.array([[[3.0, 4.0]]]))).data.tolist()
+        [[[5.0]]]
+    """
+
+    _dims = 1
+    _function = staticmethod(LP.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    r"""2-D power-average pooling: the $p$-norm of each $k_H \times k_W$ window, as ``torch.nn.LPPool2d``.
+
+    $$
+    z_{n,c,i,j} = \Big( \sum_{u < k_H,\ v < k_W} x_{n,c,\, s i + u,\, s j + v}^{\,p} \Big)^{1/p}
+    $$
+
+    $p = 1$ is sum pooling and $p \to \infty$ max pooling of $|x|$.
+
+    Args:
+        norm_type: $p$, nonzero; ``math.inf`` gives max pooling of $|x|$.
+        kernel_size: $k$, an int or $(k_H, k_W)$.
+        stride: $s$ (default $k$).
+        ceil_mode: keep a last, partial window.
+
+    Shape:
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H_{out}, W_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> pool = dn.nn.LPPool2d(2, 3)
+        >>> pool
+        LPPool2d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)
+        >>> pool(dn.tensor(np.ones((1, 1, 6, 6)))).data[0, 0].tolist()
+        [[3.0, 3.0], [3.0, 3.0]]
+    """
+
+    _dims = 2
+    _function = staticmethod(LP.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    r"""3-D power-average pooling: the $p$-norm of each window of a volume, as ``torch.nn.LPPool3d``.
+
+    $$
+    z_{n,c,\mathbf{i}} = \Big( \sum_{\mathbf{u}} x_{n,c,\, s \mathbf{i} + \mathbf{u}}^{\,p} \Big)^{1/p}
+    $$
+
+    Args:
+        norm_type: $p$, nonzero; ``math.inf`` gives max pooling of $|x|$.
+        kernel_size: $k$, an int or $(k_D, k_H, k_W)$.
+        stride: $s$ (default $k$).
+        ceil_mode: keep a last, partial window.
+
+    Shape:
+        - input: $(N, C, D, H, W)$.
+        - output: $(N, C, D_{out}, H_{out}, W_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.LPPool3d(1, 2)(dn.tensor(np.ones((1, 1, 2, 2, 2)))).data.ravel().tolist()
+        [8.0]
+    """
+
+    _dims = 3
+    _function = staticmethod(LP.lp_pool3d)
