@@ -182,6 +182,65 @@ def test_lp_pool_gradcheck_layers_and_deprecated_upsamplers():
         np.testing.assert_allclose(getattr(F, name)(dn.tensor(y), scale_factor=2).data, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_pool_indices_and_dilation_match_torch(dims):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(dims)
+    for n, k, s, p, d, ceil, ties in itertools.product(
+        (5, 7), (2, 3), (1, 2), (0, 1), (1, 2), (False, True), (False, True)
+    ):
+        x = rng.standard_normal((2, 2) + (n,) * dims)
+        if ties:
+            x = np.round(x)
+            x.flat[3] = np.nan
+        xt, xd = torch.tensor(x, requires_grad=True), dn.tensor(x, requires_grad=True)
+        a, i = getattr(torch.nn.functional, f"max_pool{dims}d")(xt, k, s, p, d, ceil, True)
+        b, j = getattr(F, f"max_pool{dims}d")(xd, k, s, p, d, ceil, True)
+        delta = rng.standard_normal(a.shape)
+        a.backward(torch.tensor(delta))
+        b.backward(delta)
+        np.testing.assert_array_equal(j.data, i.numpy())
+        np.testing.assert_array_equal(b.data, a.detach().numpy())
+        np.testing.assert_allclose(xd.grad.data, xt.grad.numpy(), rtol=1e-12)
+    xi = rng.integers(-9, 9, (1, 2) + (7,) * dims)
+    a, i = getattr(torch.nn.functional, f"max_pool{dims}d")(torch.tensor(xi), 3, 2, 1, 2, True, True)
+    b, j = getattr(F, f"max_pool{dims}d")(xi, 3, 2, 1, 2, True, True)
+    assert b.dtype == j.dtype == np.int64
+    np.testing.assert_array_equal(b.data, a.numpy())
+    np.testing.assert_array_equal(j.data, i.numpy())
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_unpool_matches_torch(dims):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(dims)
+    for n, k, s, p in [(6, 2, 2, 0), (7, 3, 2, 1), (8, 3, 3, 1)]:
+        x = rng.standard_normal((2, 3) + (n,) * dims)
+        a, i = getattr(torch.nn.functional, f"max_pool{dims}d")(torch.tensor(x), k, s, p, return_indices=True)
+        _compare(
+            torch,
+            lambda t, o=(k, s, p, x.shape), j=i: getattr(F, f"max_unpool{dims}d")(t, j.numpy(), *o),
+            lambda t, o=(k, s, p, x.shape), j=i: getattr(torch.nn.functional, f"max_unpool{dims}d")(t, j, *o),
+            a.numpy(),
+            rng,
+        )
+    layer, theirs = getattr(nn, f"MaxUnpool{dims}d")(2), getattr(torch.nn, f"MaxUnpool{dims}d")(2)
+    assert repr(layer) == repr(theirs)
+    pooled, where = getattr(nn, f"MaxPool{dims}d")(2, return_indices=True)(dn.tensor(np.ones((1, 1) + (4,) * dims)))
+    assert layer(pooled, where).shape == (1, 1) + (4,) * dims
+    assert repr(getattr(nn, f"MaxPool{dims}d")(2, dilation=2)) == repr(
+        getattr(torch.nn, f"MaxPool{dims}d")(2, dilation=2)
+    )
+
+
+def test_max_pool_with_indices_gradcheck():
+    x = dn.tensor(np.random.default_rng(9).permutation(42).reshape(1, 2, 3, 7) * 0.01, requires_grad=True)
+    assert dn.gradcheck(lambda t: F.max_pool2d(t, 2, 1, 1, 2, True, True)[0], [x])
+    pooled = dn.tensor(np.random.default_rng(10).standard_normal((1, 2, 1, 3)), requires_grad=True)
+    _, indices = F.max_pool2d(x, 2, return_indices=True)
+    assert dn.gradcheck(lambda t: F.max_unpool2d(t, indices, 2, output_size=(3, 7)), [pooled])
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -198,6 +257,14 @@ def test_lp_pool_gradcheck_layers_and_deprecated_upsamplers():
         (lambda: nn.UpsamplingNearest2d(), r"UpsamplingNearest2d: give exactly one of size and scale_factor"),
         (lambda: F.lp_pool2d(np.ones((1, 1, 4, 4)), 0, 2), r"lp_pool2d: norm_type must be a nonzero number"),
         (lambda: nn.LPPool1d(2, 2, ceil_mode="yes"), r"LPPool1d: ceil_mode must be True or False"),
+        (lambda: F.max_pool2d(np.ones((1, 1, 3, 3)), 2, dilation=3), r"max_pool2d: the dilated kernel \(2, 2\)"),
+        (lambda: nn.MaxPool2d(2, dilation=0), r"MaxPool2d: dilation must be >= 1, got 0"),
+        (lambda: F.max_unpool2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), 2), r"indices must be the integer"),
+        (
+            lambda: F.max_unpool2d(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 2, 2), np.int64), 2, output_size=(9, 9)),
+            r"max_unpool2d: output_size \(9, 9\) must be within a stride \(2, 2\) of the default \(4, 4\)",
+        ),
+        (lambda: nn.MaxUnpool2d(0), r"MaxUnpool2d: kernel_size must be >= 1, got 0"),
     ],
 )
 def test_errors(call, message):

@@ -91,9 +91,9 @@ KEPT = {
         "dilation": (2, 2, 2),
         "init": "he_normal",
     },
-    nn.MaxPool1d: {"stride": 1, "padding": 1, "ceil_mode": True},
-    nn.MaxPool2d: {"kernel_size": (3, 3), "stride": 2, "padding": 0, "ceil_mode": True},
-    nn.MaxPool3d: {"stride": 1, "padding": 1, "ceil_mode": True},
+    nn.MaxPool1d: {"stride": 1, "padding": 1, "ceil_mode": True, "dilation": 2},
+    nn.MaxPool2d: {"kernel_size": (3, 3), "stride": 2, "padding": 0, "ceil_mode": True, "dilation": (1, 2)},
+    nn.MaxPool3d: {"stride": 1, "padding": 1, "ceil_mode": True, "dilation": 2},
     nn.AvgPool1d: {
         "kernel_size": (2,),
         "stride": (1,),
@@ -111,6 +111,9 @@ KEPT = {
     nn.LPPool2d: {"norm_type": 1, "kernel_size": (2, 2), "stride": 1, "ceil_mode": False},
     nn.LPPool3d: {"norm_type": 2.5, "kernel_size": 1, "stride": 1, "ceil_mode": True},
     nn.ChannelShuffle: {"groups": 2},
+    nn.MaxUnpool1d: {"kernel_size": (2,), "stride": (1,), "padding": (0,)},
+    nn.MaxUnpool2d: {"stride": (1, 1), "padding": (1, 1)},
+    nn.MaxUnpool3d: {"stride": (2, 1, 1), "padding": (0, 1, 1)},
     nn.Unfold: {"kernel_size": 2, "dilation": 2, "padding": 0, "stride": 1},
     nn.Fold: {"output_size": (4, 3)},
     nn.UpsamplingBilinear2d: {"scale_factor": 3.0},
@@ -204,6 +207,8 @@ REFUSED = {
     # The stride defaults to the kernel size: a new kernel size alone would give a new stride.
     nn.MaxPool1d: {"kernel_size": (3, derived("stride", "MaxPool1d"))},
     nn.MaxPool3d: {"kernel_size": (3, derived("stride", "MaxPool3d"))},
+    nn.MaxUnpool2d: {"kernel_size": ((3, 3), derived("stride", "MaxUnpool2d"))},
+    nn.MaxUnpool3d: {"kernel_size": ((2, 2, 2), derived("stride", "MaxUnpool3d"))},
     nn.AvgPool2d: {"kernel_size": (3, derived("stride", "AvgPool2d"))},
     nn.AvgPool3d: {"kernel_size": (3, derived("stride", "AvgPool3d"))},
     nn.ZeroPad1d: {"value": (0.5, derived("value", "ZeroPad1d"))},
@@ -279,7 +284,11 @@ NOT_SETTABLE = {
     (dn.models.GoogLeNet, "aux1"): "None without auxiliary heads: a module slot (see aux_logits)",
     (dn.models.GoogLeNet, "aux2"): "None without auxiliary heads: a module slot (see aux_logits)",
     # True makes forward return (values, indices): kept by test_return_indices_set_later_is_kept below.
-    **{(c, "return_indices"): "see below" for c in (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)},
+    **{
+        (c, "return_indices"): "see below"
+        for c in (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d, nn.MaxPool1d, nn.MaxPool2d)
+    },
+    (nn.MaxPool3d, "return_indices"): "see below",
     # The example's 6 columns are the blocks of its geometry: another kernel, dilation, padding or
     # stride needs another input (the constructor's arguments round-trip in test_roundtrip).
     **{(nn.Fold, a): "fixed by the example's input" for a in ("kernel_size", "dilation", "padding", "stride")},

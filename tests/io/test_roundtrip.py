@@ -65,6 +65,10 @@ EXAMPLES = {
     nn.AdaptiveMaxPool2d: (lambda: nn.AdaptiveMaxPool2d((2, None)), (1, 2, 5, 4)),
     nn.AdaptiveMaxPool3d: (lambda: nn.AdaptiveMaxPool3d(1), (1, 2, 3, 3, 3)),
     nn.ChannelShuffle: (lambda: nn.ChannelShuffle(3), (1, 6, 2, 2)),
+    # Two inputs (values and indices): saved and loaded without a forward of one tensor.
+    nn.MaxUnpool1d: (lambda: nn.MaxUnpool1d(3, stride=2, padding=1), None),
+    nn.MaxUnpool2d: (lambda: nn.MaxUnpool2d(2), None),
+    nn.MaxUnpool3d: (lambda: nn.MaxUnpool3d((1, 2, 2)), None),
     nn.LPPool1d: (lambda: nn.LPPool1d(2, 3, stride=2), (1, 2, 7)),
     nn.LPPool2d: (lambda: nn.LPPool2d(1.5, (2, 3), ceil_mode=True), (1, 2, 5, 7)),
     nn.LPPool3d: (lambda: nn.LPPool3d(3, 2), (1, 2, 4, 4, 4)),

@@ -2891,6 +2891,78 @@ register(
     )
 )
 
+unpool_mod = importlib.import_module("deltanet.functional.max_unpool")
+
+
+def ref_max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """A loop over the values: each written at its flat position of a zero output."""
+    dims = x.ndim - 2
+    k = (kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size
+    s = k if stride is None else ((stride,) * dims if isinstance(stride, int) else stride)
+    p = (padding,) * dims if isinstance(padding, int) else padding
+    size = (
+        tuple(output_size)[-dims:]
+        if output_size is not None
+        else tuple((n - 1) * ss - 2 * pp + kk for n, ss, pp, kk in zip(x.shape[2:], s, p, k, strict=True))
+    )
+    out = np.zeros(x.shape[:2] + (math.prod(size),))
+    for n, c in itertools.product(range(x.shape[0]), range(x.shape[1])):
+        for value, position in zip(x[n, c].ravel(), np.asarray(indices)[n, c].ravel(), strict=True):
+            out[n, c, position] = value
+    return out.reshape(x.shape[:2] + size)
+
+
+def _unpool_sample(rng, shape, kernel_size, stride=None, padding=0, **kw):
+    x = normal(rng, *shape)
+    dims = len(shape) - 2
+    _, indices = getattr(F, f"max_pool{dims}d")(dn.tensor(x), kernel_size, stride, padding, return_indices=True)
+    pooled = np.asarray(rng.standard_normal(indices.shape))
+    return S(f"{dims}-D k {kernel_size}", pooled, indices.data, kernel_size, stride, padding, constant=(1,), **kw)
+
+
+register(
+    OpInfo(
+        unpool_mod.MaxUnpool,
+        lambda x, indices, *args, **kw: _UNPOOL[x.ndim - 2](x, indices, *args, **kw),
+        ref_max_unpool,
+        lambda rng: [
+            _unpool_sample(rng, (2, 2, 6), 2),
+            _unpool_sample(rng, (1, 2, 6, 7), 3, 3, 1, output_size=(1, 2, 6, 7)),  # disjoint windows: no index twice
+            _unpool_sample(rng, (1, 1, 5, 5), 2, output_size=(5, 5)),
+            _unpool_sample(rng, (1, 1, 4, 4, 4), 2),
+            _unpool_sample(rng, (0, 2, 4, 4), 2),
+        ],
+        [
+            E(
+                "indices shape",
+                ValueError,
+                r"max_unpool2d: indices must be the integer tensor of the input's shape",
+                np.ones((1, 1, 2, 2)),
+                np.zeros((1, 1, 2, 1), np.int64),
+                2,
+            ),
+            E(
+                "index out of range",
+                ValueError,
+                r"max_unpool2d: indices must be in \[0, 16\)",
+                np.ones((1, 1, 2, 2)),
+                np.full((1, 1, 2, 2), 16),
+                2,
+            ),
+            E(
+                "output size",
+                ValueError,
+                r"max_unpool2d: output_size \(7, 7\) must be within a stride",
+                np.ones((1, 1, 2, 2)),
+                np.zeros((1, 1, 2, 2), np.int64),
+                2,
+                output_size=(7, 7),
+            ),
+        ],
+    )
+)
+_UNPOOL = {1: F.max_unpool1d, 2: F.max_unpool2d, 3: F.max_unpool3d}
+
 
 # -- module hooks: identities that let a full backward hook see the gradients ---------------------
 hooks_mod = importlib.import_module("deltanet.nn.hooks")

@@ -1092,6 +1092,10 @@ NOT_LAYERS = {
     nn.ParameterDict,
     nn.Parameter,
     nn.Embedding,
+    # Two inputs, values and indices (tests/functional/test_spatial_ops.py checks their bad inputs).
+    nn.MaxUnpool1d,
+    nn.MaxUnpool2d,
+    nn.MaxUnpool3d,
     *(c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, losses.Loss)),
 }
 _BAD_RANK_MESSAGE = {

@@ -53,6 +53,7 @@ from deltanet.functional.losses import (
 )
 from deltanet.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from deltanet.functional.lrn import local_response_norm
+from deltanet.functional.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
 from deltanet.functional.pixel_shuffle import pixel_shuffle, pixel_unshuffle
@@ -137,6 +138,9 @@ __all__ = [
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
     "unfold",
     "dice_loss",
     "generalized_wasserstein_dice_loss",

@@ -31,6 +31,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.functional.conv import _ntuple, batch_innermost, check_input, full_like_layout, in_layout, same_layout
+from deltanet.functional.max_pool_indices import max_pool_with_indices
 from deltanet.functional.padding import pad
 
 
@@ -229,9 +230,24 @@ def _integer_max_pool(x: Tensor, args: dict, extra: tuple[int, ...]) -> Tensor:
     return Tensor(a)
 
 
-def _max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dims: int, ceil_mode: bool = False) -> Tensor:
+def _max_pool(
+    x: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dims: int,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
     x = as_tensor(x)
-    if ceil_mode is not False or x.dtype.kind in "iu":
+    if ceil_mode is not False or x.dtype.kind in "iu" or dilation != 1 or return_indices is not False:
+        op = f"max_pool{dims}d"
+        if check.flag(return_indices, "return_indices", op) or dilation != 1:
+            check_input(x, dims, op)
+            x = x if x.dtype.kind in "fiu" else _float_input(x)
+            ceil = check.flag(ceil_mode, "ceil_mode", op)
+            return max_pool_with_indices(x, kernel_size, stride, padding, dilation, ceil, return_indices, dims)
         return _max_pool_ceil_or_integer(x, kernel_size, stride, padding, dims, ceil_mode)
     x = _float_input(x)
     return MaxPoolNd.apply(x, **_pool_args(x, kernel_size, stride, padding, dims, f"max_pool{dims}d"))
@@ -343,7 +359,15 @@ def _integer_avg_pool(
 _GEOMETRY = ("kernel", "stride", "padding", "out_size")
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False) -> Tensor:
+def max_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
     r"""2-D max pooling: each output is the maximum of a kH×kW window of its channel.
 
     $$
@@ -359,6 +383,9 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
         ceil_mode: round the number of windows up (PyTorch's rule: a last, partial window that
             starts inside the input or the left padding).
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima in the input's spatial
+            axes (int64), for ``max_unpool``.
 
     Shape:
         - input: $(N, C, H, W)$
@@ -370,10 +397,18 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         >>> dn.functional.max_pool2d(x, 2).data.tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
-    return _max_pool(x, kernel_size, stride, padding, 2, ceil_mode)
+    return _max_pool(x, kernel_size, stride, padding, 2, ceil_mode, dilation, return_indices)
 
 
-def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False) -> Tensor:
+def max_pool1d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
     r"""1-D max pooling over (N, C, L), with the arguments of `max_pool2d`.
 
     Args:
@@ -383,6 +418,9 @@ def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
         ceil_mode: round the number of windows up (PyTorch's rule: a last, partial window that
             starts inside the input or the left padding).
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima in the input's spatial
+            axes (int64), for ``max_unpool``.
 
     Shape:
         - input: $(N, C, L)$
@@ -393,10 +431,18 @@ def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         >>> dn.functional.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0, 5.0]]])), 2).data.tolist()
         [[[3.0, 2.0]]]
     """
-    return _max_pool(x, kernel_size, stride, padding, 1, ceil_mode)
+    return _max_pool(x, kernel_size, stride, padding, 1, ceil_mode, dilation, return_indices)
 
 
-def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False) -> Tensor:
+def max_pool3d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
     r"""3-D max pooling over (N, C, D, H, W), with the arguments of `max_pool2d`.
 
     Args:
@@ -406,6 +452,9 @@ def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
         ceil_mode: round the number of windows up (PyTorch's rule: a last, partial window that
             starts inside the input or the left padding).
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima in the input's spatial
+            axes (int64), for ``max_unpool``.
 
     Shape:
         - input: $(N, C, D, H, W)$
@@ -418,7 +467,7 @@ def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         >>> a.shape, float(a.data[0, 0, 0, 0, 0])
         ((1, 1, 2, 2, 2), 21.0)
     """
-    return _max_pool(x, kernel_size, stride, padding, 3, ceil_mode)
+    return _max_pool(x, kernel_size, stride, padding, 3, ceil_mode, dilation, return_indices)
 
 
 def avg_pool2d(

@@ -46,6 +46,7 @@ from deltanet.nn.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from deltanet.nn.max_unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 from deltanet.nn.module import Module, Parameter
 from deltanet.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
 from deltanet.nn.padding import (
@@ -94,6 +95,9 @@ __all__ = [
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
     "Unfold",
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",

@@ -10,7 +10,6 @@ calls it:
 | ``softmax``, ``log_softmax`` | ``dim`` (PyTorch's implicit choice when None) instead of ``axis=-1`` |
 | ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | accept ``inplace`` (computed out of place) |
 | the losses | positional ``weight``; ``size_average`` and ``reduce`` (deprecated in PyTorch) must be None |
-| ``max_pool*d`` | ``dilation`` and ``return_indices`` accepted at their defaults only |
 | ``upsample`` | PyTorch's (``size`` first), an alias of ``interpolate`` |
 
 An argument value deltanet does not implement (``dilation=2``, ``return_indices=True``, ...)
@@ -61,6 +60,9 @@ from deltanet.functional import (
     lp_pool1d,
     lp_pool2d,
     lp_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
     one_hot,
     pad,
     pixel_shuffle,
@@ -79,7 +81,6 @@ from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
 from deltanet.functional.dropout import dropout3d as _dropout3d
 from deltanet.functional.kl_div import kl_div as _kl_div
-from deltanet.nn.pooling import only_defaults
 
 
 def _inplace(inplace: Any, owner: str) -> None:
@@ -584,7 +585,7 @@ def max_pool1d(
     dilation: Any = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Any:
     r"""1-D max pooling (``deltanet.functional.max_pool1d``), PyTorch's signature.
 
     Args:
@@ -592,17 +593,16 @@ def max_pool1d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
-        dilation: must be 1.
+        dilation: the step between the values of a window.
         ceil_mode: round the number of windows up (PyTorch's rule for the last window).
-        return_indices: must be False.
+        return_indices: also return the flat positions of the maxima (int64).
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
         [[[3.0, 2.0]]]
     """
-    only_defaults("max_pool1d", dilation=dilation, return_indices=return_indices)
-    return _pool.max_pool1d(input, kernel_size, stride, padding, ceil_mode)
+    return _pool.max_pool1d(input, kernel_size, stride, padding, ceil_mode, dilation, return_indices)
 
 
 def max_pool2d(
@@ -613,7 +613,7 @@ def max_pool2d(
     dilation: Any = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Any:
     r"""2-D max pooling (``deltanet.functional.max_pool2d``), PyTorch's signature.
 
     Args:
@@ -621,17 +621,16 @@ def max_pool2d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
-        dilation: must be 1.
+        dilation: the step between the values of a window.
         ceil_mode: round the number of windows up (PyTorch's rule for the last window).
-        return_indices: must be False.
+        return_indices: also return the flat positions of the maxima (int64).
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.max_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
-    only_defaults("max_pool2d", dilation=dilation, return_indices=return_indices)
-    return _pool.max_pool2d(input, kernel_size, stride, padding, ceil_mode)
+    return _pool.max_pool2d(input, kernel_size, stride, padding, ceil_mode, dilation, return_indices)
 
 
 def max_pool3d(
@@ -642,7 +641,7 @@ def max_pool3d(
     dilation: Any = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Any:
     r"""3-D max pooling (``deltanet.functional.max_pool3d``), PyTorch's signature.
 
     Args:
@@ -650,17 +649,16 @@ def max_pool3d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
-        dilation: must be 1.
+        dilation: the step between the values of a window.
         ceil_mode: round the number of windows up (PyTorch's rule for the last window).
-        return_indices: must be False.
+        return_indices: also return the flat positions of the maxima (int64).
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.max_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).shape
         (1, 1, 1, 1, 1)
     """
-    only_defaults("max_pool3d", dilation=dilation, return_indices=return_indices)
-    return _pool.max_pool3d(input, kernel_size, stride, padding, ceil_mode)
+    return _pool.max_pool3d(input, kernel_size, stride, padding, ceil_mode, dilation, return_indices)
 
 
 def avg_pool1d(
@@ -841,6 +839,9 @@ __all__ = [
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
     "unfold",
     "upsample_bilinear",
     "upsample_nearest",

@@ -21,6 +21,7 @@ class _PoolNd(Module):
 
     _dims = 0
     _function: Any = None
+    _max = True  # max pooling: dilation and return_indices; average pooling has neither
 
     def __init__(
         self,
@@ -33,7 +34,10 @@ class _PoolNd(Module):
     ) -> None:
         super().__init__()
         name, dims = type(self).__name__, self._dims
-        only_defaults(name, dilation=dilation, return_indices=return_indices)
+        if self._max:
+            _ntuple(dilation, dims, "dilation", name, 1)
+            self.dilation = dilation
+            self.return_indices = check.flag(return_indices, "return_indices", name)
         kernel = _ntuple(kernel_size, dims, "kernel_size", name, 1)
         if stride is not None:
             _ntuple(stride, dims, "stride", name, 1)
@@ -51,13 +55,13 @@ class _PoolNd(Module):
     def _call(self, x: Tensor, **options: Any) -> Tensor:
         return call_named(self, self._function, x, self.kernel_size, self.stride, self.padding, **options)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self._call(x, ceil_mode=self.ceil_mode)
+    def forward(self, x: Tensor) -> Any:
+        return self._call(x, ceil_mode=self.ceil_mode, dilation=self.dilation, return_indices=self.return_indices)
 
     def extra_repr(self) -> str:
         return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation=1, "
-            f"ceil_mode={self.ceil_mode}"
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
 
@@ -74,6 +78,8 @@ def only_defaults(owner: str, **options: Any) -> None:
 
 
 class _AvgPoolNd(_PoolNd):
+    _max = False
+
     def __init__(
         self,
         kernel_size: Any,
@@ -121,8 +127,8 @@ class MaxPool1d(_PoolNd):
         kernel_size: $k$, an int.
         stride: $s$, the step between windows (default $k$: non-overlapping windows).
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
-        dilation: must be 1 (PyTorch's option; only its default is supported).
-        return_indices: must be False.
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima (for ``MaxUnpool``).
         ceil_mode: round the number of windows up (a last, partial window that starts inside the
             input or the left padding).
 
@@ -154,8 +160,8 @@ class MaxPool2d(_PoolNd):
         kernel_size: $k$, an int or $(k_H, k_W)$.
         stride: $s$, the step between windows (default $k$: non-overlapping windows).
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
-        dilation: must be 1 (PyTorch's option; only its default is supported).
-        return_indices: must be False.
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima (for ``MaxUnpool``).
         ceil_mode: round the number of windows up (a last, partial window that starts inside the
             input or the left padding).
 
@@ -192,8 +198,8 @@ class MaxPool3d(_PoolNd):
         kernel_size: $k$, an int or $(k_D, k_H, k_W)$.
         stride: $s$, the step between windows (default $k$: non-overlapping windows).
         padding: $p$, $-\infty$ added on both sides, at most half the kernel size.
-        dilation: must be 1 (PyTorch's option; only its default is supported).
-        return_indices: must be False.
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima (for ``MaxUnpool``).
         ceil_mode: round the number of windows up (a last, partial window that starts inside the
             input or the left padding).
 

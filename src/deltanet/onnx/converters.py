@@ -119,6 +119,10 @@ def pool(g: Any, m: _PoolNd, path: str, x: Any, src: str, dst: str) -> None:
         "pads": _pads((p, p) for p in _ntuple(m.padding, dims, "padding", name, 0)),
         "ceil_mode": int(m.ceil_mode),
     }
+    if not isinstance(m, _AvgPoolNd):
+        if m.return_indices:
+            raise ExportError(f"layer '{path}' ({name}): return_indices=True is not exported (one output per layer)")
+        attrs["dilations"] = list(_ntuple(m.dilation, dims, "dilation", name, 1))
     if isinstance(m, _AvgPoolNd) and m.divisor_override is not None:
         raise ExportError(f"layer '{path}' ({name}): divisor_override has no ONNX AveragePool equivalent")
     if isinstance(m, _AvgPoolNd):
