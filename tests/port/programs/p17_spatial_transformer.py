@@ -11,7 +11,8 @@ and `F.nll_loss` on digits-like patterns shifted and rotated. The tutorial's `we
 is written `nn.init.zeros_(weight)` (deltanet's `.data` is the NumPy array; docs/from-pytorch.md).
 
 Then the official `examples/super_resolution` model (its `super(SuperResolutionNet, self)` written
-`super()`): `nn.Conv2d(..., (5, 5), (1, 1), (2, 2))`, `nn.PixelShuffle(upscale_factor)`, `init.orthogonal_(w, init.calculate_gain("relu"))`, trained with
+`super()`): `nn.Conv2d(..., (5, 5), (1, 1), (2, 2))`, `nn.PixelShuffle(upscale_factor)`,
+`init.orthogonal_(w, init.calculate_gain("relu"))`, trained with
 `nn.MSELoss` and `optim.Adam`, scored by PSNR `10 * log10(1 / mse.item())`, against a bicubic
 baseline `F.interpolate(lr, scale_factor=2, mode="bicubic", align_corners=False)` and the
 `nn.Upsample(..., mode="bicubic")` layer; low-resolution inputs made with
