@@ -17,8 +17,9 @@ Then the official `examples/super_resolution` model (its `super(SuperResolutionN
 baseline `F.interpolate(lr, scale_factor=2, mode="bicubic", align_corners=False)` and the
 `nn.Upsample(..., mode="bicubic")` layer; low-resolution inputs made with
 `F.avg_pool2d(hr, 2, ceil_mode=True)`. Also: `F.grid_sample(..., padding_mode="border"|
-"reflection", mode="nearest")`, `nn.AdaptiveMaxPool2d`, `F.unfold` patches and
-`nn.UpsamplingBilinear2d`. Dropout keeps p = 0: the two libraries' random masks differ.
+"reflection", mode="nearest")`, `nn.AdaptiveMaxPool2d`, `F.unfold` patches,
+`nn.UpsamplingBilinear2d`, and SegNet's `F.max_pool2d(x, 2, return_indices=True)` with
+`nn.MaxUnpool2d(2)(..., output_size=x.size())`. Dropout keeps p = 0: the two libraries' random masks differ.
 """
 
 import math
@@ -222,7 +223,10 @@ def sampling_idioms(rng):
     patches = F.unfold(x, kernel_size=3, padding=1, stride=2)
     ceil = F.max_pool2d(x, 2, ceil_mode=True)[:, :, :, :3] + F.avg_pool2d(x, 3, 2, 1, True, False)[:, :, 1:, 1:]
     total = border.sum() + (reflection**2).mean() + nearest.mean() + pooled.sum() + patches.abs().mean()
-    total = total + ceil.sum() / ceil.numel()
+    pooled2, where = F.max_pool2d(x, 2, return_indices=True)  # SegNet's encoder and decoder
+    unpooled = nn.MaxUnpool2d(2)(pooled2 * 2, where, output_size=x.size())
+    dilated = F.max_pool2d(x, 2, stride=1, dilation=2)
+    total = total + ceil.sum() / ceil.numel() + unpooled.mean() + dilated.mean()
     total.backward()
     folded = F.fold(patches, (6, 7), kernel_size=3, padding=1, stride=2)
     return {
