@@ -91,12 +91,33 @@ KEPT = {
         "dilation": (2, 2, 2),
         "init": "he_normal",
     },
-    nn.MaxPool1d: {"stride": 1, "padding": 1},
-    nn.MaxPool2d: {"kernel_size": (3, 3), "stride": 2, "padding": 0},
-    nn.MaxPool3d: {"stride": 1, "padding": 1},
-    nn.AvgPool1d: {"kernel_size": 2, "stride": 1, "padding": 0, "count_include_pad": True},
-    nn.AvgPool2d: {"stride": 1, "padding": 1, "count_include_pad": False},
-    nn.AvgPool3d: {"stride": 1, "padding": 1, "count_include_pad": False},
+    nn.MaxPool1d: {"stride": 1, "padding": 1, "ceil_mode": True, "dilation": 2},
+    nn.MaxPool2d: {"kernel_size": (3, 3), "stride": 2, "padding": 0, "ceil_mode": True, "dilation": (1, 2)},
+    nn.MaxPool3d: {"stride": 1, "padding": 1, "ceil_mode": True, "dilation": 2},
+    nn.AvgPool1d: {
+        "kernel_size": (2,),
+        "stride": (1,),
+        "padding": (0,),
+        "count_include_pad": True,
+        "ceil_mode": True,
+        "divisor_override": 2,
+    },
+    nn.AvgPool2d: {"stride": 1, "padding": 1, "count_include_pad": False, "ceil_mode": True, "divisor_override": 3},
+    nn.AvgPool3d: {"stride": 1, "padding": 1, "count_include_pad": False, "ceil_mode": True, "divisor_override": 2},
+    nn.AdaptiveMaxPool1d: {"output_size": 2},
+    nn.AdaptiveMaxPool2d: {"output_size": (3, 2)},
+    nn.AdaptiveMaxPool3d: {"output_size": 2},
+    nn.LPPool1d: {"norm_type": 3.0, "kernel_size": 2, "stride": 1, "ceil_mode": True},
+    nn.LPPool2d: {"norm_type": 1, "kernel_size": (2, 2), "stride": 1, "ceil_mode": False},
+    nn.LPPool3d: {"norm_type": 2.5, "kernel_size": 1, "stride": 1, "ceil_mode": True},
+    nn.ChannelShuffle: {"groups": 2},
+    nn.MaxUnpool1d: {"kernel_size": (2,), "stride": (1,), "padding": (0,)},
+    nn.MaxUnpool2d: {"stride": (1, 1), "padding": (1, 1)},
+    nn.MaxUnpool3d: {"stride": (2, 1, 1), "padding": (0, 1, 1)},
+    nn.Unfold: {"kernel_size": 2, "dilation": 2, "padding": 0, "stride": 1},
+    nn.Fold: {"output_size": (4, 3)},
+    nn.UpsamplingBilinear2d: {"scale_factor": 3.0},
+    nn.UpsamplingNearest2d: {"size": (4, 4)},
     nn.AdaptiveAvgPool1d: {"output_size": 2},
     nn.AdaptiveAvgPool2d: {"output_size": (3, 2)},
     nn.AdaptiveAvgPool3d: {"output_size": 2},
@@ -186,6 +207,8 @@ REFUSED = {
     # The stride defaults to the kernel size: a new kernel size alone would give a new stride.
     nn.MaxPool1d: {"kernel_size": (3, derived("stride", "MaxPool1d"))},
     nn.MaxPool3d: {"kernel_size": (3, derived("stride", "MaxPool3d"))},
+    nn.MaxUnpool2d: {"kernel_size": ((3, 3), derived("stride", "MaxUnpool2d"))},
+    nn.MaxUnpool3d: {"kernel_size": ((2, 2, 2), derived("stride", "MaxUnpool3d"))},
     nn.AvgPool2d: {"kernel_size": (3, derived("stride", "AvgPool2d"))},
     nn.AvgPool3d: {"kernel_size": (3, derived("stride", "AvgPool3d"))},
     nn.ZeroPad1d: {"value": (0.5, derived("value", "ZeroPad1d"))},
@@ -220,6 +243,19 @@ REFUSED = {
     nn.Embedding: {"num_embeddings": (7, WEIGHTS), "embedding_dim": (2, WEIGHTS), "sparse": (True, CANNOT)},
     # size and scale_factor both set is not a layer the constructor makes (PyTorch refuses it too).
     nn.Upsample: {"size": ((4, 5), CANNOT), "mode": ("nearest", CANNOT)},
+    # The fixed-mode upsamplers take size and scale_factor only.
+    nn.UpsamplingBilinear2d: {
+        "size": ((4, 5), CANNOT),
+        "mode": ("nearest", derived("mode", "UpsamplingBilinear2d")),
+        "align_corners": (False, derived("align_corners", "UpsamplingBilinear2d")),
+        "recompute_scale_factor": (True, derived("recompute_scale_factor", "UpsamplingBilinear2d")),
+    },
+    nn.UpsamplingNearest2d: {
+        "scale_factor": (2.0, CANNOT),
+        "mode": ("bilinear", derived("mode", "UpsamplingNearest2d")),
+        "align_corners": (True, derived("align_corners", "UpsamplingNearest2d")),
+        "recompute_scale_factor": (True, derived("recompute_scale_factor", "UpsamplingNearest2d")),
+    },
     dn.models.UNet: {
         "in_channels": (1, WEIGHTS),
         "classes": (2, WEIGHTS),
@@ -247,6 +283,15 @@ NOT_SETTABLE = {
     (nn.BCEWithLogitsLoss, "weight"): "None without class weights: a buffer slot",
     (dn.models.GoogLeNet, "aux1"): "None without auxiliary heads: a module slot (see aux_logits)",
     (dn.models.GoogLeNet, "aux2"): "None without auxiliary heads: a module slot (see aux_logits)",
+    # True makes forward return (values, indices): kept by test_return_indices_set_later_is_kept below.
+    **{
+        (c, "return_indices"): "see below"
+        for c in (nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d, nn.MaxPool1d, nn.MaxPool2d)
+    },
+    (nn.MaxPool3d, "return_indices"): "see below",
+    # The example's 6 columns are the blocks of its geometry: another kernel, dilation, padding or
+    # stride needs another input (the constructor's arguments round-trip in test_roundtrip).
+    **{(nn.Fold, a): "fixed by the example's input" for a in ("kernel_size", "dilation", "padding", "stride")},
 }
 
 
@@ -396,3 +441,14 @@ def test_a_non_finite_hyperparameter_set_after_construction_is_refused_by_path(t
     with pytest.raises(CheckpointError, match=r"holds eps = inf, which a file cannot keep"):
         dn.save(norm, tmp_path / "m.dnet")
     assert not (tmp_path / "m.dnet").exists()
+
+
+def test_return_indices_set_later_is_kept(tmp_path):
+    pool = nn.AdaptiveMaxPool2d(2)
+    pool.return_indices = True
+    dn.save(pool, tmp_path / "p.dnet")
+    loaded = dn.load(tmp_path / "p.dnet")
+    x = dn.tensor(np.random.default_rng(0).normal(size=(1, 2, 4, 4)))
+    (a, i), (b, j) = pool(x), loaded(x)
+    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(i.data, j.data)

@@ -117,10 +117,10 @@ def test_losses_take_torchs_positional_arguments():
     [
         (lambda x: F.mse_loss(x, x, True), r"mse_loss: size_average and reduce are deprecated"),
         (lambda x: F.cross_entropy(x, np.zeros(2, np.int64), reduce=False), r"cross_entropy: size_average and reduce"),
-        (lambda x: F.max_pool1d(x[None], 2, ceil_mode=True), r"max_pool1d: ceil_mode=True is not supported"),
-        (lambda x: F.max_pool1d(x[None], 2, return_indices=True), r"return_indices=True is not supported"),
-        (lambda x: F.max_pool1d(x[None], 2, dilation=2), r"max_pool1d: dilation=2 is not supported"),
-        (lambda x: F.avg_pool2d(x[None, None], 2, divisor_override=3), r"divisor_override=3 is not supported"),
+        (lambda x: F.max_pool1d(x[None], 2, ceil_mode="yes"), r"max_pool1d: ceil_mode must be True or False"),
+        (lambda x: F.max_pool1d(x[None], 2, return_indices="yes"), r"return_indices must be True or False"),
+        (lambda x: F.max_pool1d(x[None], 2, dilation=0), r"max_pool1d: dilation must be >= 1, got 0"),
+        (lambda x: F.avg_pool2d(x[None, None], 2, divisor_override=0), r"divisor_override must be a nonzero int"),
         (lambda x: F.relu(x, inplace="yes"), r"relu: inplace must be True or False, got 'yes'"),
         (
             lambda x: F.softmax(x, dim=1.5),

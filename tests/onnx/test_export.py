@@ -148,6 +148,10 @@ LAYERS = [
     (nn.PixelShuffle(2), (1, 8, 2, 3)),
     (nn.PixelUnshuffle(2), (1, 2, 4, 6)),
     (nn.Unflatten(1, (2, -1)), (2, 6)),
+    (nn.UpsamplingBilinear2d(scale_factor=2), (1, 2, 3, 4)),
+    (nn.UpsamplingNearest2d(size=(5, 7)), (1, 2, 3, 4)),
+    (nn.MaxPool2d(3, 2, 1, ceil_mode=True), (1, 2, 6, 7)),
+    (nn.MaxPool2d(2, 1, dilation=2), (1, 2, 6, 7)),
     (nn.LocalResponseNorm(5, alpha=0.5, beta=0.75, k=2.0), (2, 7, 3, 3)),
     (nn.LocalResponseNorm(3), (2, 4, 5)),
     (nn.LocalResponseNorm(3, alpha=0.3), (1, 4, 2, 3, 2)),
@@ -179,6 +183,19 @@ NOT_EXPORTED = (
     nn.ParameterList,
     nn.ParameterDict,
     nn.Embedding,
+    # No conversion yet: export refuses them by name ("it has no ONNX conversion").
+    nn.AdaptiveMaxPool1d,
+    nn.AdaptiveMaxPool2d,
+    nn.AdaptiveMaxPool3d,
+    nn.ChannelShuffle,
+    nn.LPPool1d,
+    nn.LPPool2d,
+    nn.LPPool3d,
+    nn.MaxUnpool1d,
+    nn.MaxUnpool2d,
+    nn.MaxUnpool3d,
+    nn.Fold,
+    nn.Unfold,
     dn.losses.Loss,
     nn.Bilinear,  # two inputs, while an exported model takes one
     nn.CosineSimilarity,
@@ -308,3 +325,9 @@ def test_converter_lookup_follows_forward():
 
     assert converter_for(MyConv(1, 1, 1)).__name__ == "conv"
     assert converter_for(Doubled(1, 1)) is None
+
+
+@pytest.mark.parametrize("layer", [nn.AdaptiveMaxPool2d(2), nn.ChannelShuffle(2), nn.Unfold(2)], ids=repr)
+def test_layers_without_a_conversion_are_refused_by_name(layer, tmp_path):
+    with pytest.raises(ExportError, match=rf"\({type(layer).__name__}\): it has no ONNX conversion"):
+        dn.onnx.export(nn.Sequential(layer), str(tmp_path / "m.onnx"), (1, 4, 4, 4))

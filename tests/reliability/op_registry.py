@@ -1959,6 +1959,7 @@ register(
 _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 _ADAPTIVE = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}
+_ADAPTIVE_MAX = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
 
 
 def _pool_samples(rng: np.random.Generator, avg: bool) -> list[Sample]:
@@ -2817,6 +2818,305 @@ for _fn, _cls, _ref in (
             _INT_INPUT,
         )
     )
+
+
+# == spatial transformer, adaptive max pooling, im2col (portf) ===================================
+gs_mod = importlib.import_module("deltanet.functional.grid_sample")
+amp_mod = importlib.import_module("deltanet.functional.adaptive_max_pool")
+fold_mod = importlib.import_module("deltanet.functional.fold")
+
+
+def _ref_source(g: float, n: int, padding_mode: str, align_corners: bool) -> float:
+    """One normalized coordinate to a pixel coordinate, scalar code after PyTorch's kernels."""
+    u = (g + 1) / 2 * (n - 1) if align_corners else ((g + 1) * n - 1) / 2
+    if padding_mode == "reflection":
+        low, high = (0.0, n - 1.0) if align_corners else (-0.5, n - 0.5)
+        span = high - low
+        if span <= 0:
+            return 0.0
+        v = abs(u - low)
+        flips, extra = math.floor(v / span), math.fmod(v, span)
+        u = low + extra if flips % 2 == 0 else high - extra
+    if padding_mode in ("border", "reflection"):
+        u = min(max(u, 0.0), n - 1.0)
+    return u
+
+
+def ref_grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """A loop over the grid points: bilinear (or trilinear) weights of the 2^d neighbours, or the nearest."""
+    N, C, *size = x.shape
+    dims = len(size)
+    out = np.zeros((N, C) + grid.shape[1:-1])
+    for n in range(N):
+        for q in itertools.product(*map(range, grid.shape[1:-1])):
+            u = [
+                _ref_source(grid[(n, *q, dims - 1 - a)], size[a], padding_mode, bool(align_corners))
+                for a in range(dims)
+            ]
+            if mode == "nearest":
+                j = [int(np.rint(v)) for v in u]
+                if all(0 <= ja < na for ja, na in zip(j, size, strict=True)):
+                    out[(n, slice(None), *q)] = x[(n, slice(None), *j)]
+                continue
+            for bits in itertools.product((0, 1), repeat=dims):
+                j = [math.floor(v) + b for v, b in zip(u, bits, strict=True)]
+                w = math.prod(1 - abs(v - ja) for v, ja in zip(u, j, strict=True))
+                if all(0 <= ja < na for ja, na in zip(j, size, strict=True)):
+                    out[(n, slice(None), *q)] += w * x[(n, slice(None), *j)]
+    return out
+
+
+def ref_adaptive_max_pool(x, output_size, return_indices=False):
+    dims = x.ndim - 2
+    sizes = output_size if isinstance(output_size, tuple) else (output_size,) * dims
+    sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:], strict=True))
+    out = np.empty(x.shape[:2] + sizes)
+    for i in itertools.product(*map(range, sizes)):
+        box = tuple(slice((k * n) // o, -((-(k + 1) * n) // o)) for k, n, o in zip(i, x.shape[2:], sizes, strict=True))
+        out[(..., *i)] = x[(slice(None), slice(None), *box)].max(axis=tuple(range(2, x.ndim)), initial=-np.inf)
+    return out
+
+
+def _pairs(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _blocks(size, kernel_size, dilation, padding, stride):
+    k, d, p, s = map(_pairs, (kernel_size, dilation, padding, stride))
+    return (
+        k,
+        d,
+        p,
+        s,
+        [(n + 2 * pp - dd * (kk - 1) - 1) // ss + 1 for n, kk, dd, pp, ss in zip(size, k, d, p, s, strict=True)],
+    )
+
+
+def ref_unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """Loops over channels, offsets and blocks: column l of row (c, u, v) is x_pad[c, i s + u d, j s + v d]."""
+    k, d, p, s, b = _blocks(x.shape[2:], kernel_size, dilation, padding, stride)
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    out = np.empty((x.shape[0], x.shape[1] * k[0] * k[1], b[0] * b[1]))
+    for c, u, v, i, j in itertools.product(range(x.shape[1]), range(k[0]), range(k[1]), range(b[0]), range(b[1])):
+        out[:, (c * k[0] + u) * k[1] + v, i * b[1] + j] = xp[:, c, i * s[0] + u * d[0], j * s[1] + v * d[1]]
+    return out
+
+
+def ref_fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    size = _pairs(output_size)
+    k, d, p, s, b = _blocks(size, kernel_size, dilation, padding, stride)
+    C = cols.shape[1] // (k[0] * k[1])
+    out = np.zeros((cols.shape[0], C, size[0] + 2 * p[0], size[1] + 2 * p[1]))
+    for c, u, v, i, j in itertools.product(range(C), range(k[0]), range(k[1]), range(b[0]), range(b[1])):
+        out[:, c, i * s[0] + u * d[0], j * s[1] + v * d[1]] += cols[:, (c * k[0] + u) * k[1] + v, i * b[1] + j]
+    return out[:, :, p[0] : p[0] + size[0], p[1] : p[1] + size[1]]
+
+
+def _grid(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return np.asarray(rng.uniform(-1.4, 1.4, shape))
+
+
+register(
+    OpInfo(
+        gs_mod.GridSample,
+        F.grid_sample,
+        ref_grid_sample,
+        lambda rng: [
+            S("bilinear zeros", normal(rng, 2, 2, 3, 4), _grid(rng, 2, 2, 3, 2)),
+            S("bilinear border, corners", normal(rng, 1, 2, 3, 3), _grid(rng, 1, 3, 2, 2), "bilinear", "border", True),
+            S("bilinear reflection", normal(rng, 1, 1, 4, 3), _grid(rng, 1, 2, 2, 2), padding_mode="reflection"),
+            S(
+                "reflection, corners",
+                normal(rng, 1, 1, 3, 4),
+                _grid(rng, 1, 2, 3, 2),
+                padding_mode="reflection",
+                align_corners=True,
+            ),
+            S("nearest", normal(rng, 1, 2, 3, 4), _grid(rng, 1, 2, 2, 2), mode="nearest"),
+            S("trilinear", normal(rng, 1, 2, 2, 3, 2), _grid(rng, 1, 2, 1, 2, 3)),
+            S("size-1 input", normal(rng, 1, 1, 1, 1), _grid(rng, 1, 2, 2, 2), padding_mode="border"),
+            S("empty batch", normal(rng, 0, 2, 3, 3), _grid(rng, 0, 2, 2, 2)),
+        ],
+        [
+            E("rank", ValueError, r"grid_sample: input must be 4-D", np.ones((2, 3, 3)), np.ones((2, 2, 2))),
+            E(
+                "grid shape",
+                ValueError,
+                r"grid_sample: grid must be \(N, H_out, W_out, 2\)",
+                np.ones((1, 1, 3, 3)),
+                np.ones((1, 2, 2, 3)),
+            ),
+            E(
+                "padding mode",
+                ValueError,
+                r"grid_sample: padding_mode must be one of 'zeros', 'border', 'reflection', got 'circular'",
+                np.ones((1, 1, 3, 3)),
+                np.zeros((1, 2, 2, 2)),
+                padding_mode="circular",
+            ),
+            E(
+                "bicubic",
+                ValueError,
+                r"grid_sample: mode='bicubic' is not implemented",
+                np.ones((1, 1, 3, 3)),
+                np.zeros((1, 2, 2, 2)),
+                mode="bicubic",
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        amp_mod.AdaptiveMaxPool,
+        lambda x, output_size, call=None: (call or _ADAPTIVE_MAX[x.ndim - 2])(x, output_size),
+        ref_adaptive_max_pool,
+        lambda rng: [
+            S("1-D, 5 to 3 (overlapping windows)", away_from_zero(rng, 2, 2, 5), output_size=3),
+            S("2-D, 5x4 to 2x3", normal(rng, 1, 2, 5, 4), output_size=(2, 3)),
+            S("2-D, None keeps an axis", normal(rng, 1, 1, 3, 5), output_size=(None, 2)),
+            S("3-D, to 1", normal(rng, 1, 1, 2, 3, 2), output_size=1),
+            S("upsampling 2 to 3", normal(rng, 1, 1, 2), output_size=3),
+            S("empty batch", normal(rng, 0, 1, 4, 4), output_size=2),
+        ],
+        [
+            E(
+                "rank",
+                ValueError,
+                r"adaptive_max_pool2d expects a 4-D input \(N, C, H, W\), got shape \(4, 4\)",
+                np.ones((4, 4)),
+                2,
+                call=F.adaptive_max_pool2d,
+            ),
+            E(
+                "size 0",
+                ValueError,
+                r"adaptive_max_pool2d: output_size must be >= 1, got \(0, 0\)",
+                np.ones((1, 1, 4, 4)),
+                0,
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        fold_mod.Unfold,
+        F.unfold,
+        ref_unfold,
+        lambda rng: [
+            S("k 2", normal(rng, 2, 3, 4, 4), 2),
+            S("k (2, 3), dilation, padding, stride", normal(rng, 1, 2, 5, 6), (2, 3), (2, 1), 1, (2, 1)),
+            S("k 1", normal(rng, 1, 2, 2, 3), 1),
+            S("empty batch", normal(rng, 0, 2, 3, 3), 2),
+        ],
+        [
+            E("rank", ValueError, r"unfold: expected a 3-D \(unbatched\) or 4-D input", np.ones((3, 3)), 2),
+            E("kernel", ValueError, r"unfold: the dilated kernel \(3, 3\)", np.ones((1, 1, 2, 2)), 3),
+        ],
+    )
+)
+register(
+    OpInfo(
+        fold_mod.Fold,
+        F.fold,
+        ref_fold,
+        lambda rng: [
+            S("k 2 to 3x3", normal(rng, 2, 8, 4), (3, 3), 2),
+            S("k (2, 3), dilation, padding, stride", normal(rng, 1, 12, 9), (5, 6), (2, 3), (2, 1), 1, (2, 2)),
+            S("non-overlapping", normal(rng, 1, 4, 4), 4, 2, stride=2),
+            S("empty batch", normal(rng, 0, 4, 4), 3, 2),
+        ],
+        [
+            E(
+                "channels",
+                ValueError,
+                r"fold: expected size of input's dimension 1 to be divisible",
+                np.ones((1, 5, 4)),
+                3,
+                2,
+            ),
+            E(
+                "blocks",
+                ValueError,
+                r"fold: given output_size=\(3, 3\).*expected input.size\(2\) to be 4",
+                np.ones((1, 4, 5)),
+                3,
+                2,
+            ),
+        ],
+    )
+)
+
+unpool_mod = importlib.import_module("deltanet.functional.max_unpool")
+
+
+def ref_max_unpool(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """A loop over the values: each written at its flat position of a zero output."""
+    dims = x.ndim - 2
+    k = (kernel_size,) * dims if isinstance(kernel_size, int) else kernel_size
+    s = k if stride is None else ((stride,) * dims if isinstance(stride, int) else stride)
+    p = (padding,) * dims if isinstance(padding, int) else padding
+    size = (
+        tuple(output_size)[-dims:]
+        if output_size is not None
+        else tuple((n - 1) * ss - 2 * pp + kk for n, ss, pp, kk in zip(x.shape[2:], s, p, k, strict=True))
+    )
+    out = np.zeros(x.shape[:2] + (math.prod(size),))
+    for n, c in itertools.product(range(x.shape[0]), range(x.shape[1])):
+        for value, position in zip(x[n, c].ravel(), np.asarray(indices)[n, c].ravel(), strict=True):
+            out[n, c, position] = value
+    return out.reshape(x.shape[:2] + size)
+
+
+def _unpool_sample(rng, shape, kernel_size, stride=None, padding=0, **kw):
+    x = normal(rng, *shape)
+    dims = len(shape) - 2
+    _, indices = getattr(F, f"max_pool{dims}d")(dn.tensor(x), kernel_size, stride, padding, return_indices=True)
+    pooled = np.asarray(rng.standard_normal(indices.shape))
+    return S(f"{dims}-D k {kernel_size}", pooled, indices.data, kernel_size, stride, padding, constant=(1,), **kw)
+
+
+register(
+    OpInfo(
+        unpool_mod.MaxUnpool,
+        lambda x, indices, *args, **kw: _UNPOOL[x.ndim - 2](x, indices, *args, **kw),
+        ref_max_unpool,
+        lambda rng: [
+            _unpool_sample(rng, (2, 2, 6), 2),
+            _unpool_sample(rng, (1, 2, 6, 7), 3, 3, 1, output_size=(1, 2, 6, 7)),  # disjoint windows: no index twice
+            _unpool_sample(rng, (1, 1, 5, 5), 2, output_size=(5, 5)),
+            _unpool_sample(rng, (1, 1, 4, 4, 4), 2),
+            _unpool_sample(rng, (0, 2, 4, 4), 2),
+        ],
+        [
+            E(
+                "indices shape",
+                ValueError,
+                r"max_unpool2d: indices must be the integer tensor of the input's shape",
+                np.ones((1, 1, 2, 2)),
+                np.zeros((1, 1, 2, 1), np.int64),
+                2,
+            ),
+            E(
+                "index out of range",
+                ValueError,
+                r"max_unpool2d: indices must be in \[0, 16\)",
+                np.ones((1, 1, 2, 2)),
+                np.full((1, 1, 2, 2), 16),
+                2,
+            ),
+            E(
+                "output size",
+                ValueError,
+                r"max_unpool2d: output_size \(7, 7\) must be within a stride",
+                np.ones((1, 1, 2, 2)),
+                np.zeros((1, 1, 2, 2), np.int64),
+                2,
+                output_size=(7, 7),
+            ),
+        ],
+    )
+)
+_UNPOOL = {1: F.max_unpool1d, 2: F.max_unpool2d, 3: F.max_unpool3d}
 
 
 # -- module hooks: identities that let a full backward hook see the gradients ---------------------

@@ -696,6 +696,90 @@ for _d, (_max, _avg, _ada) in {
 LAYERS += [
     LayerSpec(nn.GlobalAvgPool, lambda: nn.GlobalAvgPool(), (2, 3, 4, 4), bad_rank=(2, 3)),
 ]
+# The spatial-transformer and ShuffleNet surface (portf): adaptive max pooling, im2col, shuffles, resizes.
+for _d, _ada in ((1, nn.AdaptiveMaxPool1d), (2, nn.AdaptiveMaxPool2d), (3, nn.AdaptiveMaxPool3d)):
+    LAYERS.append(
+        LayerSpec(
+            _ada,
+            lambda a=_ada: a(2),
+            _CONV_SHAPES[_d],
+            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_hyperparameters=(
+                _h("output_size 0", lambda a=_ada: a(0), rf"{_ada.__name__}: output_size must be a positive integer"),
+                _h(
+                    "return_indices",
+                    lambda a=_ada: a(2, return_indices="yes"),
+                    rf"{_ada.__name__}: return_indices must be True or False, got 'yes'",
+                ),
+            ),
+        )
+    )
+for _d, _lp in ((1, nn.LPPool1d), (2, nn.LPPool2d), (3, nn.LPPool3d)):
+    LAYERS.append(
+        LayerSpec(
+            _lp,
+            lambda c=_lp: c(2, 2),
+            _CONV_SHAPES[_d],
+            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_hyperparameters=(
+                _h("norm_type 0", lambda c=_lp: c(0, 2), rf"{_lp.__name__}: norm_type must be a nonzero number"),
+                _h("kernel_size 0", lambda c=_lp: c(2, 0), rf"{_lp.__name__}: kernel_size must be >= 1, got 0"),
+            ),
+        )
+    )
+LAYERS += [
+    LayerSpec(
+        nn.ChannelShuffle,
+        lambda: nn.ChannelShuffle(2),
+        (2, 4, 3, 3),
+        bad_rank=(4,),
+        bad_hyperparameters=(
+            _h("groups 0", lambda: nn.ChannelShuffle(0), r"ChannelShuffle: groups must be a positive integer, got 0"),
+        ),
+    ),
+    LayerSpec(
+        nn.Unfold,
+        lambda: nn.Unfold(2, padding=1),
+        (2, 3, 4, 4),
+        bad_rank=(4, 4),
+        bad_hyperparameters=(_h("kernel_size 0", lambda: nn.Unfold(0), r"Unfold: kernel_size must be >= 1, got 0"),),
+    ),
+    LayerSpec(
+        nn.Fold,
+        lambda: nn.Fold((3, 3), 2),
+        (2, 8, 4),
+        bad_rank=(8,),
+        bad_hyperparameters=(
+            _h("output_size", lambda: nn.Fold("3", 2), r"Fold: output_size must be an int or a tuple of 2 ints"),
+        ),
+    ),
+    LayerSpec(
+        nn.UpsamplingBilinear2d,
+        lambda: nn.UpsamplingBilinear2d(scale_factor=2),
+        (2, 2, 3, 3),
+        bad_rank=(2, 3),
+        bad_hyperparameters=(
+            _h(
+                "both sizes",
+                lambda: nn.UpsamplingBilinear2d(3, 2),
+                r"UpsamplingBilinear2d: give exactly one of size and scale_factor",
+            ),
+        ),
+    ),
+    LayerSpec(
+        nn.UpsamplingNearest2d,
+        lambda: nn.UpsamplingNearest2d(size=(4, 5)),
+        (2, 2, 3, 3),
+        bad_rank=(2, 3),
+        bad_hyperparameters=(
+            _h(
+                "scale_factor",
+                lambda: nn.UpsamplingNearest2d(scale_factor=0),
+                r"UpsamplingNearest2d: scale_factor must be a positive number",
+            ),
+        ),
+    ),
+]
 for _d, _shape in ((1, (2, 3, 4)), (2, (2, 3, 4, 4)), (3, (1, 2, 3, 3, 3))):
     for _kind in ("Zero", "Constant", "Reflection", "Replication"):
         _cls = getattr(nn, f"{_kind}Pad{_d}d")
@@ -1051,6 +1135,10 @@ NOT_LAYERS = {
     nn.Bilinear,
     nn.CosineSimilarity,
     nn.PairwiseDistance,
+    # Two inputs, values and indices (tests/functional/test_spatial_ops.py checks their bad inputs).
+    nn.MaxUnpool1d,
+    nn.MaxUnpool2d,
+    nn.MaxUnpool3d,
     *(c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, losses.Loss)),
 }
 _BAD_RANK_MESSAGE = {

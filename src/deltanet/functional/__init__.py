@@ -21,7 +21,10 @@ from deltanet.functional.activations import (
     step,
     tanh,
 )
+from deltanet.functional.adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d
+from deltanet.functional.affine_grid import affine_grid
 from deltanet.functional.batchnorm import batch_norm
+from deltanet.functional.channel_shuffle import channel_shuffle
 from deltanet.functional.conv import (
     conv1d,
     conv2d,
@@ -43,6 +46,8 @@ from deltanet.functional.embedding_losses import (
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
+from deltanet.functional.fold import fold, unfold
+from deltanet.functional.grid_sample import grid_sample
 from deltanet.functional.kl_div import kl_div
 from deltanet.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from deltanet.functional.linear import linear
@@ -59,7 +64,9 @@ from deltanet.functional.losses import (
     nll_loss,
     smooth_l1_loss,
 )
+from deltanet.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from deltanet.functional.lrn import local_response_norm
+from deltanet.functional.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
 from deltanet.functional.piecewise_activations import (
@@ -145,6 +152,20 @@ __all__ = [
     "max_pool2d",
     "max_pool3d",
     "upsample",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "affine_grid",
+    "channel_shuffle",
+    "fold",
+    "grid_sample",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "unfold",
     "dice_loss",
     "generalized_wasserstein_dice_loss",
     "local_response_norm",

@@ -28,8 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.functional.conv import _ntuple, batch_innermost, check_input, full_like_layout, in_layout, same_layout
+from deltanet.functional.max_pool_indices import max_pool_with_indices
+from deltanet.functional.padding import pad
 
 
 def _window(offset: tuple, stride: tuple, out_size: tuple) -> tuple[slice, ...]:
@@ -191,18 +194,180 @@ def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int
     return dict(kernel=kernel, stride=stride, padding=padding, out_size=out_size)
 
 
-def _max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dims: int) -> Tensor:
+def _ceil_windows(x: Tensor, args: dict) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    r"""``ceil_mode=True``: the output size, and how far the last windows reach past the padded input.
+
+    PyTorch's rule: $\lceil (n + 2p - k)/s \rceil + 1$ windows, less the last one when it would
+    start in the right padding, $(o - 1) s \ge n + p$; every window starts inside the input or the
+    left padding.
+    """
+    out_size, extra = [], []
+    for n, k, s, p in zip(x.shape[2:], args["kernel"], args["stride"], args["padding"]):
+        o = -(-(n + 2 * p - k) // s) + 1
+        if (o - 1) * s >= n + p:
+            o -= 1
+        out_size.append(o)
+        extra.append(max(0, (o - 1) * s + k - (n + 2 * p)))
+    return tuple(out_size), tuple(extra)
+
+
+def _right_padded(x: Tensor, extra: tuple[int, ...], value: float) -> Tensor:
+    """x with ``extra`` values ``value`` after the end of each spatial axis (differentiable)."""
+    if not any(extra):
+        return x
+    return pad(x, [a for e in reversed(extra) for a in (0, e)], value=value)
+
+
+def _integer_max_pool(x: Tensor, args: dict, extra: tuple[int, ...]) -> Tensor:
+    """Max pooling of an integer tensor, exact and of its dtype (as PyTorch); no gradient."""
+    lowest = np.iinfo(x.dtype).min  # padding never wins
+    widths = [(0, 0), (0, 0)] + [(p, p + e) for p, e in zip(args["padding"], extra)]
+    xpad = np.pad(x.data, widths, constant_values=lowest)
+    offsets = list(product(*map(range, args["kernel"])))
+    a = xpad[_window(offsets[0], args["stride"], args["out_size"])].copy()
+    for offset in offsets[1:]:
+        np.maximum(a, xpad[_window(offset, args["stride"], args["out_size"])], out=a)
+    return Tensor(a)
+
+
+def _max_pool(
+    x: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dims: int,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
+    x = as_tensor(x)
+    if ceil_mode is not False or x.dtype.kind in "iu" or dilation != 1 or return_indices is not False:
+        op = f"max_pool{dims}d"
+        if check.flag(return_indices, "return_indices", op) or dilation != 1:
+            check_input(x, dims, op)
+            x = x if x.dtype.kind in "fiu" else _float_input(x)
+            ceil = check.flag(ceil_mode, "ceil_mode", op)
+            return max_pool_with_indices(x, kernel_size, stride, padding, dilation, ceil, return_indices, dims)
+        return _max_pool_ceil_or_integer(x, kernel_size, stride, padding, dims, ceil_mode)
     x = _float_input(x)
     return MaxPoolNd.apply(x, **_pool_args(x, kernel_size, stride, padding, dims, f"max_pool{dims}d"))
 
 
-def _avg_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, count_include_pad: bool, dims: int) -> Tensor:
-    x = _float_input(x)
+def _max_pool_ceil_or_integer(x: Any, kernel_size: Any, stride: Any, padding: Any, dims: int, ceil_mode: Any) -> Tensor:
+    op = f"max_pool{dims}d"
+    ceil = check.flag(ceil_mode, "ceil_mode", op)
+    x = as_tensor(x)
+    if x.dtype.kind not in "iu":
+        x = _float_input(x)
+    args = _pool_args(x, kernel_size, stride, padding, dims, op)
+    extra = (0,) * dims
+    if ceil:
+        args["out_size"], extra = _ceil_windows(x, args)
+    if x.dtype.kind in "iu":
+        return _integer_max_pool(x, args, extra)
+    return MaxPoolNd.apply(_right_padded(x, extra, -np.inf), **args)
+
+
+def _avg_pool(
+    x: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    count_include_pad: bool,
+    dims: int,
+    ceil_mode: bool = False,
+    divisor_override: Any = None,
+) -> Tensor:
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        return _integer_avg_pool(x, kernel_size, stride, padding, count_include_pad, dims, ceil_mode, divisor_override)
     args = _pool_args(x, kernel_size, stride, padding, dims, f"avg_pool{dims}d")
-    return AvgPoolNd.apply(x, count_include_pad=bool(count_include_pad), **args)
+    if ceil_mode is False and divisor_override is None:
+        return AvgPoolNd.apply(x, count_include_pad=bool(count_include_pad), **args)
+    return _avg_pool_divided(x, args, bool(count_include_pad), ceil_mode, divisor_override, f"avg_pool{dims}d")
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def _avg_pool_divided(
+    x: Tensor, args: dict, count_include_pad: bool, ceil_mode: Any, divisor_override: Any, op: str
+) -> Tensor:
+    r"""Average pooling with ``ceil_mode`` or ``divisor_override``: window sums over PyTorch's divisors.
+
+    The sums are $\prod k$ times the average that counts the padding; the divisor of a window is
+    ``divisor_override``, or its extent clipped to the input and its padding
+    (``count_include_pad=True``: a last window of ``ceil_mode`` reaching past the right padding
+    counts only up to it), or to the input alone (False).
+    """
+    extra = (0,) * len(args["kernel"])
+    if check.flag(ceil_mode, "ceil_mode", op):
+        args["out_size"], extra = _ceil_windows(x, args)
+    a = AvgPoolNd.apply(_right_padded(x, extra, 0.0), count_include_pad=True, **args)
+    divisor = _divisors(x.shape, args, count_include_pad, divisor_override, op)
+    return a * np.asarray(math.prod(args["kernel"]) / divisor, dtype=x.dtype)
+
+
+def _divisors(shape: tuple, args: dict, count_include_pad: bool, divisor_override: Any, op: str) -> Any:
+    """PyTorch's divisor of each window, shaped (1, 1, *out_size), or ``divisor_override``."""
+    if divisor_override is not None:
+        divisor = check.integer(divisor_override, "divisor_override", op)
+        if divisor == 0:
+            raise check.fail(op, "divisor_override", "a nonzero int or None", divisor_override)
+        return divisor
+    dims = len(shape) - 2
+    counts = np.ones((1, 1) + (1,) * dims, dtype=np.int64)
+    for axis, (n, k, s, p, o) in enumerate(zip(shape[2:], *(args[key] for key in _GEOMETRY))):
+        start = np.arange(o) * s - p
+        if count_include_pad:
+            count = np.minimum(start + k, n + p) - start
+        else:
+            count = np.minimum(start + k, n) - np.maximum(start, 0)
+        counts = counts * count.reshape((1, 1) + tuple(-1 if i == axis else 1 for i in range(dims)))
+    return counts
+
+
+def _integer_avg_pool(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    count_include_pad: Any,
+    dims: int,
+    ceil_mode: Any,
+    divisor_override: Any,
+) -> Tensor:
+    """Average pooling of int64 values as PyTorch: exact window sums, divided with truncation toward 0."""
+    op = f"avg_pool{dims}d"
+    if x.dtype != np.int64:
+        raise ValueError(
+            f"{op}: expected a floating-point or int64 input (PyTorch pools no other integer or bool dtype), "
+            f"got {x.dtype}; convert with .float()"
+        )
+    args = _pool_args(x, kernel_size, stride, padding, dims, op)
+    extra = (0,) * dims
+    if check.flag(ceil_mode, "ceil_mode", op):
+        args["out_size"], extra = _ceil_windows(x, args)
+    include = check.flag(count_include_pad, "count_include_pad", op)
+    widths = [(0, 0), (0, 0)] + [(p, p + e) for p, e in zip(args["padding"], extra)]
+    xpad = np.pad(x.data, widths)
+    offsets = list(product(*map(range, args["kernel"])))
+    total = xpad[_window(offsets[0], args["stride"], args["out_size"])].copy()
+    for offset in offsets[1:]:
+        total += xpad[_window(offset, args["stride"], args["out_size"])]
+    divisor = _divisors(x.shape, args, include, divisor_override, op)
+    return Tensor(np.sign(total) * np.sign(divisor) * (np.abs(total) // np.abs(divisor)))
+
+
+_GEOMETRY = ("kernel", "stride", "padding", "out_size")
+
+
+def max_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
     r"""2-D max pooling: each output is the maximum of a kH×kW window of its channel.
 
     $$
@@ -216,6 +381,11 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         kernel_size: $k$, an int or (kH, kW).
         stride: $s$, an int or a pair; defaults to kernel_size.
         padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
+        ceil_mode: round the number of windows up (PyTorch's rule: a last, partial window that
+            starts inside the input or the left padding).
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima in the input's spatial
+            axes (int64), for ``max_unpool``.
 
     Shape:
         - input: $(N, C, H, W)$
@@ -227,10 +397,18 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         >>> dn.functional.max_pool2d(x, 2).data.tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
-    return _max_pool(x, kernel_size, stride, padding, 2)
+    return _max_pool(x, kernel_size, stride, padding, 2, ceil_mode, dilation, return_indices)
 
 
-def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def max_pool1d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
     r"""1-D max pooling over (N, C, L), with the arguments of `max_pool2d`.
 
     Args:
@@ -238,6 +416,11 @@ def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         kernel_size: $k$, an int or a 1-tuple.
         stride: $s$; defaults to kernel_size.
         padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
+        ceil_mode: round the number of windows up (PyTorch's rule: a last, partial window that
+            starts inside the input or the left padding).
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima in the input's spatial
+            axes (int64), for ``max_unpool``.
 
     Shape:
         - input: $(N, C, L)$
@@ -248,10 +431,18 @@ def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         >>> dn.functional.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0, 5.0]]])), 2).data.tolist()
         [[[3.0, 2.0]]]
     """
-    return _max_pool(x, kernel_size, stride, padding, 1)
+    return _max_pool(x, kernel_size, stride, padding, 1, ceil_mode, dilation, return_indices)
 
 
-def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def max_pool3d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    dilation: Any = 1,
+    return_indices: bool = False,
+) -> Any:
     r"""3-D max pooling over (N, C, D, H, W), with the arguments of `max_pool2d`.
 
     Args:
@@ -259,6 +450,11 @@ def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         kernel_size: $k$, an int or (kD, kH, kW).
         stride: $s$; defaults to kernel_size.
         padding: $p$ values $-\infty$ added on both sides, at most half the kernel size.
+        ceil_mode: round the number of windows up (PyTorch's rule: a last, partial window that
+            starts inside the input or the left padding).
+        dilation: $d$, the step between the values of a window.
+        return_indices: also return the flat positions of the maxima in the input's spatial
+            axes (int64), for ``max_unpool``.
 
     Shape:
         - input: $(N, C, D, H, W)$
@@ -271,11 +467,17 @@ def max_pool3d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0
         >>> a.shape, float(a.data[0, 0, 0, 0, 0])
         ((1, 1, 2, 2, 2), 21.0)
     """
-    return _max_pool(x, kernel_size, stride, padding, 3)
+    return _max_pool(x, kernel_size, stride, padding, 3, ceil_mode, dilation, return_indices)
 
 
 def avg_pool2d(
-    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    count_include_pad: bool = True,
+    ceil_mode: bool = False,
+    divisor_override: Any = None,
 ) -> Tensor:
     r"""2-D average pooling: each output is the mean of a kH×kW window of its channel.
 
@@ -291,6 +493,9 @@ def avg_pool2d(
         stride: $s$, an int or a pair; defaults to kernel_size.
         padding: $p$ zeros added on both sides, at most half the kernel size.
         count_include_pad: divide by $k_H k_W$ (True) or by the number of non-padding values.
+        ceil_mode: round the number of windows up (a last, partial window, divided by its
+            extent inside the input and padding).
+        divisor_override: divide every window sum by this nonzero int instead.
 
     Shape:
         - input: $(N, C, H, W)$
@@ -302,11 +507,17 @@ def avg_pool2d(
         >>> dn.functional.avg_pool2d(x, 2).data.tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
-    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 2)
+    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 2, ceil_mode, divisor_override)
 
 
 def avg_pool1d(
-    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    count_include_pad: bool = True,
+    ceil_mode: bool = False,
+    divisor_override: Any = None,
 ) -> Tensor:
     r"""1-D average pooling over (N, C, L), with the arguments of `avg_pool2d`.
 
@@ -316,6 +527,9 @@ def avg_pool1d(
         stride: $s$; defaults to kernel_size.
         padding: $p$ zeros added on both sides, at most half the kernel size.
         count_include_pad: divide by $k$ (True) or by the number of non-padding values.
+        ceil_mode: round the number of windows up (a last, partial window, divided by its
+            extent inside the input and padding).
+        divisor_override: divide every window sum by this nonzero int instead.
 
     Shape:
         - input: $(N, C, L)$
@@ -327,11 +541,17 @@ def avg_pool1d(
         >>> dn.functional.avg_pool1d(x, 2, stride=1, padding=1, count_include_pad=False).data.tolist()
         [[[1.0, 2.0, 2.5, 2.0]]]
     """
-    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 1)
+    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 1, ceil_mode, divisor_override)
 
 
 def avg_pool3d(
-    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    count_include_pad: bool = True,
+    ceil_mode: bool = False,
+    divisor_override: Any = None,
 ) -> Tensor:
     r"""3-D average pooling over (N, C, D, H, W), with the arguments of `avg_pool2d`.
 
@@ -341,6 +561,9 @@ def avg_pool3d(
         stride: $s$; defaults to kernel_size.
         padding: $p$ zeros added on both sides, at most half the kernel size.
         count_include_pad: divide by $k_D k_H k_W$ (True) or by the number of non-padding values.
+        ceil_mode: round the number of windows up (a last, partial window, divided by its
+            extent inside the input and padding).
+        divisor_override: divide every window sum by this nonzero int instead.
 
     Shape:
         - input: $(N, C, D, H, W)$
@@ -352,7 +575,7 @@ def avg_pool3d(
         >>> dn.functional.avg_pool3d(x, 2).data.ravel().tolist()
         [3.5]
     """
-    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 3)
+    return _avg_pool(x, kernel_size, stride, padding, count_include_pad, 3, ceil_mode, divisor_override)
 
 
 # -- adaptive and global average pooling ------------------------------------------------------

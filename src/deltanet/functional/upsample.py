@@ -33,7 +33,8 @@ from deltanet.functional.conv import _LAYOUT
 from deltanet.functional.pooling import _adaptive_avg_pool, apply_along
 
 _LINEAR_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
-INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
 def _nearest_source(n_in: int, n_out: int, scale: float, exact: bool = False) -> np.ndarray:
@@ -56,6 +57,34 @@ def _linear_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> 
     rows = np.arange(n_out)
     M[rows, j0] += 1.0 - lam  # two statements: where j0 == j1 (the border) both weights add up
     M[rows, j1] += lam
+    return M
+
+
+def _cubic_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> np.ndarray:
+    r"""Keys' cubic convolution with $A = -0.75$ over the 4 pixels around each source coordinate.
+
+    The source coordinate is that of the linear modes without the clamp at 0 (PyTorch's
+    ``cubic=True``); pixels past the borders read the border pixel (their weights add up there).
+    """
+    i = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        x = i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        x = (i + 0.5) * scale - 0.5
+    j0 = np.floor(x).astype(np.int64)
+    t = x - j0
+    A = CUBIC_A
+
+    def near(d: np.ndarray) -> np.ndarray:  # |d| <= 1
+        return ((A + 2) * d - (A + 3)) * d * d + 1
+
+    def far(d: np.ndarray) -> np.ndarray:  # 1 < |d| < 2
+        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+
+    M = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    for offset, weight in ((-1, far(t + 1)), (0, near(t)), (1, near(1 - t)), (2, far(2 - t))):
+        np.add.at(M, (rows, np.clip(j0 + offset, 0, n_in - 1)), weight)
     return M
 
 
@@ -167,6 +196,8 @@ def _resize(x: Tensor, out_size: tuple, scales: list[float], mode: str, align_co
                 M = np.zeros((n_out, n_in))
                 M[np.arange(n_out), source] = 1.0
                 steps.append(M)
+        elif mode == "bicubic":
+            steps.append(_cubic_matrix(n_in, n_out, scale, align_corners))
         else:
             steps.append(_linear_matrix(n_in, n_out, scale, align_corners))
     return Interpolate.apply(x, steps=tuple(steps))
@@ -205,8 +236,9 @@ def interpolate(
             $\lfloor n_{in} \cdot r \rfloor$ and the source coordinates use $1/r$ (unless
             ``recompute_scale_factor``).
         mode: "nearest" (default), "nearest-exact", "linear" (1-D), "bilinear" (2-D),
-            "trilinear" (3-D) or "area".
-        align_corners: for the linear modes, map the corner pixels' centres onto each other
+            "bicubic" (2-D; Keys' cubic convolution with $A = -0.75$, as PyTorch: it can overshoot
+            the input's range), "trilinear" (3-D) or "area".
+        align_corners: for the linear and cubic modes, map the corner pixels' centres onto each other
             (True) or the pixel grids' corners (False; None means False); None for the others.
         recompute_scale_factor: with ``scale_factor``, compute the source coordinates from the
             sizes ($n_{in}/n_{out}$) instead of $1/r$.
@@ -236,15 +268,14 @@ def interpolate(
     if dims not in _LAYOUT:
         raise ValueError(f"{owner} expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}")
     check.one_of(mode, "mode", INTERPOLATE_MODES, owner)
-    linear = mode in _LINEAR_MODE.values()
-    if linear and mode != _LINEAR_MODE[dims]:
-        raise ValueError(
-            f"{owner}: mode {mode!r} does not fit an input of shape {x.shape} (use mode={_LINEAR_MODE[dims]!r})"
-        )
+    linear = mode in _LINEAR_MODE.values() or mode == "bicubic"
+    if linear and mode != _LINEAR_MODE[dims] and not (mode == "bicubic" and dims == 2):
+        use = "'bilinear' or 'bicubic'" if dims == 2 else repr(_LINEAR_MODE[dims])
+        raise ValueError(f"{owner}: mode {mode!r} does not fit an input of shape {x.shape} (use mode={use})")
     if align_corners is not None and not linear:
         raise ValueError(
-            f"{owner}: align_corners can only be set with the interpolating modes 'linear', 'bilinear' "
-            f"and 'trilinear', got align_corners={align_corners!r} with mode={mode!r}"
+            f"{owner}: align_corners can only be set with the interpolating modes 'linear', 'bilinear', "
+            f"'bicubic' and 'trilinear', got align_corners={align_corners!r} with mode={mode!r}"
         )
     if check.flag(antialias, "antialias", owner):
         raise ValueError(f"{owner}: antialias=True is not supported")

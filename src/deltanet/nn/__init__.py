@@ -30,6 +30,7 @@ from deltanet.nn.activation import (
 )
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from deltanet.nn.bilinear import Bilinear
+from deltanet.nn.channel_shuffle import ChannelShuffle
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.distance import CosineSimilarity, PairwiseDistance
@@ -44,6 +45,7 @@ from deltanet.nn.embedding_loss import (
     TripletMarginLoss,
     TripletMarginWithDistanceLoss,
 )
+from deltanet.nn.fold import Fold, Unfold
 from deltanet.nn.likelihood_loss import GaussianNLLLoss, PoissonNLLLoss
 from deltanet.nn.linear import Flatten, Identity, Linear, Unflatten
 from deltanet.nn.local_response_norm import LocalResponseNorm
@@ -59,6 +61,7 @@ from deltanet.nn.loss import (
     NLLLoss,
     SmoothL1Loss,
 )
+from deltanet.nn.max_unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 from deltanet.nn.module import Module, Parameter
 from deltanet.nn.normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm
 from deltanet.nn.padding import (
@@ -91,19 +94,39 @@ from deltanet.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
     AdaptiveAvgPool3d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d,
     AvgPool1d,
     AvgPool2d,
     AvgPool3d,
     GlobalAvgPool,
+    LPPool1d,
+    LPPool2d,
+    LPPool3d,
     MaxPool1d,
     MaxPool2d,
     MaxPool3d,
 )
 from deltanet.nn.smooth_activation import CELU, SELU, LogSigmoid, Mish, Softsign, Tanhshrink
 from deltanet.nn.sync_batchnorm import SyncBatchNorm
-from deltanet.nn.upsample import Upsample
+from deltanet.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "ChannelShuffle",
+    "Fold",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
+    "Unfold",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "BatchNorm1d",
     "BatchNorm2d",
     "BatchNorm3d",

@@ -10,10 +10,9 @@ calls it:
 | ``softmax``, ``log_softmax`` | ``dim`` (PyTorch's implicit choice when None) instead of ``axis=-1`` |
 | ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | accept ``inplace`` (computed out of place) |
 | the losses | positional ``weight``; ``size_average`` and ``reduce`` (deprecated in PyTorch) must be None |
-| ``max_pool*d``, ``avg_pool*d`` | ``dilation``, ``ceil_mode``, ... accepted at their defaults only |
 | ``upsample`` | PyTorch's (``size`` first), an alias of ``interpolate`` |
 
-An argument value deltanet does not implement (``ceil_mode=True``, ``return_indices=True``, ...)
+An argument value deltanet does not implement (``dilation=2``, ``return_indices=True``, ...)
 raises a ``ValueError`` naming it, never a silently different result.
 """
 
@@ -30,7 +29,12 @@ from deltanet.functional import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    adaptive_max_pool3d,
+    affine_grid,
     batch_norm,
+    channel_shuffle,
     conv1d,
     conv2d,
     conv3d,
@@ -39,9 +43,11 @@ from deltanet.functional import (
     conv_transpose3d,
     dice_loss,
     embedding,
+    fold,
     gelu,
     generalized_wasserstein_dice_loss,
     global_avg_pool,
+    grid_sample,
     group_norm,
     hinge_loss,
     identity,
@@ -51,6 +57,12 @@ from deltanet.functional import (
     linear,
     local_response_norm,
     log_cosh_loss,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
     one_hot,
     pad,
     pixel_shuffle,
@@ -60,6 +72,7 @@ from deltanet.functional import (
     softplus,
     step,
     tanh,
+    unfold,
 )
 from deltanet.functional import losses as _losses
 from deltanet.functional import pooling as _pool
@@ -91,7 +104,6 @@ from deltanet.functional.piecewise_activations import (
 )
 from deltanet.functional.smooth_activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
 from deltanet.nn.functional_inplace import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
-from deltanet.nn.pooling import only_defaults
 
 
 def _inplace(inplace: Any, owner: str) -> None:
@@ -629,7 +641,7 @@ def max_pool1d(
     dilation: Any = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Any:
     r"""1-D max pooling (``deltanet.functional.max_pool1d``), PyTorch's signature.
 
     Args:
@@ -637,17 +649,16 @@ def max_pool1d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
-        dilation: must be 1.
-        ceil_mode: must be False.
-        return_indices: must be False.
+        dilation: the step between the values of a window.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
+        return_indices: also return the flat positions of the maxima (int64).
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.max_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
         [[[3.0, 2.0]]]
     """
-    only_defaults("max_pool1d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
-    return _pool.max_pool1d(input, kernel_size, stride, padding)
+    return _pool.max_pool1d(input, kernel_size, stride, padding, ceil_mode, dilation, return_indices)
 
 
 def max_pool2d(
@@ -658,7 +669,7 @@ def max_pool2d(
     dilation: Any = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Any:
     r"""2-D max pooling (``deltanet.functional.max_pool2d``), PyTorch's signature.
 
     Args:
@@ -666,17 +677,16 @@ def max_pool2d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
-        dilation: must be 1.
-        ceil_mode: must be False.
-        return_indices: must be False.
+        dilation: the step between the values of a window.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
+        return_indices: also return the flat positions of the maxima (int64).
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.max_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
-    only_defaults("max_pool2d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
-    return _pool.max_pool2d(input, kernel_size, stride, padding)
+    return _pool.max_pool2d(input, kernel_size, stride, padding, ceil_mode, dilation, return_indices)
 
 
 def max_pool3d(
@@ -687,7 +697,7 @@ def max_pool3d(
     dilation: Any = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Any:
     r"""3-D max pooling (``deltanet.functional.max_pool3d``), PyTorch's signature.
 
     Args:
@@ -695,17 +705,16 @@ def max_pool3d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: implicit $-\infty$ padding on both sides.
-        dilation: must be 1.
-        ceil_mode: must be False.
-        return_indices: must be False.
+        dilation: the step between the values of a window.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
+        return_indices: also return the flat positions of the maxima (int64).
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.max_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).shape
         (1, 1, 1, 1, 1)
     """
-    only_defaults("max_pool3d", dilation=dilation, ceil_mode=ceil_mode, return_indices=return_indices)
-    return _pool.max_pool3d(input, kernel_size, stride, padding)
+    return _pool.max_pool3d(input, kernel_size, stride, padding, ceil_mode, dilation, return_indices)
 
 
 def avg_pool1d(
@@ -723,7 +732,7 @@ def avg_pool1d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: zeros on both sides.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         count_include_pad: divide by the whole window (True) or the values inside the input.
 
     Examples:
@@ -731,8 +740,7 @@ def avg_pool1d(
         >>> F.avg_pool1d(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
         [[[2.0, 1.0]]]
     """
-    only_defaults("avg_pool1d", ceil_mode=ceil_mode)
-    return _pool.avg_pool1d(input, kernel_size, stride, padding, count_include_pad)
+    return _pool.avg_pool1d(input, kernel_size, stride, padding, count_include_pad, ceil_mode)
 
 
 def avg_pool2d(
@@ -751,17 +759,16 @@ def avg_pool2d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: zeros on both sides.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         count_include_pad: divide by the whole window (True) or the values inside the input.
-        divisor_override: must be None.
+        divisor_override: divide each window sum by this nonzero int instead.
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.avg_pool2d(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
-    only_defaults("avg_pool2d", ceil_mode=ceil_mode, divisor_override=divisor_override)
-    return _pool.avg_pool2d(input, kernel_size, stride, padding, count_include_pad)
+    return _pool.avg_pool2d(input, kernel_size, stride, padding, count_include_pad, ceil_mode, divisor_override)
 
 
 def avg_pool3d(
@@ -780,17 +787,16 @@ def avg_pool3d(
         kernel_size: the window.
         stride: the step (default: the window).
         padding: zeros on both sides.
-        ceil_mode: must be False.
+        ceil_mode: round the number of windows up (PyTorch's rule for the last window).
         count_include_pad: divide by the whole window (True) or the values inside the input.
-        divisor_override: must be None.
+        divisor_override: divide each window sum by this nonzero int instead.
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.avg_pool3d(dn.tensor(np.ones((1, 1, 2, 2, 2))), 2).data.tolist()
         [[[[[1.0]]]]]
     """
-    only_defaults("avg_pool3d", ceil_mode=ceil_mode, divisor_override=divisor_override)
-    return _pool.avg_pool3d(input, kernel_size, stride, padding, count_include_pad)
+    return _pool.avg_pool3d(input, kernel_size, stride, padding, count_include_pad, ceil_mode, divisor_override)
 
 
 def upsample(
@@ -811,6 +817,43 @@ def upsample(
         (1, 1, 4)
     """
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Any, size: Any = None, scale_factor: Any = None) -> Tensor:
+    r"""PyTorch's deprecated ``F.upsample_nearest``: ``interpolate(..., mode="nearest")``.
+
+    Output index $i$ copies input index $\lfloor i \, n_{in} / n_{out} \rfloor$ along each axis.
+
+    Args:
+        input: $(N, C, *S)$.
+        size: the output size.
+        scale_factor: the factor (exactly one of the two).
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.upsample_nearest(dn.tensor(np.array([[[1.0, 2.0]]])), scale_factor=2).data.tolist()
+        [[[1.0, 1.0, 2.0, 2.0]]]
+    """
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Any, size: Any = None, scale_factor: Any = None) -> Tensor:
+    r"""PyTorch's deprecated ``F.upsample_bilinear``: ``interpolate(..., mode="bilinear", align_corners=True)``.
+
+    Output index $i$ reads the source coordinate $i \, (n_{in} - 1) / (n_{out} - 1)$ along each
+    axis, interpolated linearly.
+
+    Args:
+        input: $(N, C, H, W)$.
+        size: the output size.
+        scale_factor: the factor (exactly one of the two).
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> F.upsample_bilinear(dn.tensor(np.array([[[[0.0, 3.0]]]])), scale_factor=2).data[0, 0, 0].tolist()
+        [0.0, 1.0, 2.0, 3.0]
+    """
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 _TORCH_SIGNATURES = [
@@ -842,6 +885,22 @@ _TORCH_SIGNATURES = [
     "upsample",
 ]
 __all__ = [
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "affine_grid",
+    "channel_shuffle",
+    "fold",
+    "grid_sample",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "unfold",
+    "upsample_bilinear",
+    "upsample_nearest",
     "normalize",
     "cosine_similarity",
     "adaptive_avg_pool1d",

@@ -1,4 +1,5 @@
-"""``Upsample``: resize feature maps by nearest-neighbour or (bi/tri)linear interpolation."""
+"""``Upsample`` and its two fixed-mode forms: resize feature maps by nearest-neighbour, (bi/tri)linear
+or bicubic interpolation."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from deltanet.autograd import Tensor
 from deltanet.functional.upsample import INTERPOLATE_MODES, interpolate
 from deltanet.nn.module import Module, call_named
 
-_LINEAR = ("linear", "bilinear", "trilinear")
+_LINEAR = ("linear", "bilinear", "bicubic", "trilinear")
 
 
 class Upsample(Module):
@@ -26,8 +27,8 @@ class Upsample(Module):
         size: the output size, an int or one per spatial axis.
         scale_factor: $r > 0$, one number or one per spatial axis; the output size is
             $\lfloor S \cdot r \rfloor$.
-        mode: "nearest" (default), "nearest-exact", "linear" (1-D), "bilinear" (2-D),
-            "trilinear" (3-D) or "area".
+        mode: "nearest" (default), "nearest-exact", "linear" (1-D), "bilinear" or "bicubic"
+            (2-D), "trilinear" (3-D) or "area".
         align_corners: for the linear modes, align the centres of the corner pixels (True) or
             the corners of the pixel grids (False; None means False); None for the other modes.
         recompute_scale_factor: with ``scale_factor``, take the source coordinates from the
@@ -55,21 +56,22 @@ class Upsample(Module):
         recompute_scale_factor: bool | None = None,
     ) -> None:
         super().__init__()
-        check.one_of(mode, "mode", INTERPOLATE_MODES, "Upsample")
+        name = type(self).__name__
+        check.one_of(mode, "mode", INTERPOLATE_MODES, name)
         if align_corners is not None and mode not in _LINEAR:
             raise ValueError(
-                f"Upsample: align_corners={align_corners!r} only applies to the linear modes {_LINEAR}, "
+                f"{name}: align_corners={align_corners!r} only applies to the linear modes {_LINEAR}, "
                 f"not to {mode!r} (leave it None)"
             )
         if (size is None) == (scale_factor is None):
             raise ValueError(
-                f"Upsample: give exactly one of size and scale_factor (as PyTorch), got size={size!r}, "
+                f"{name}: give exactly one of size and scale_factor (as PyTorch), got size={size!r}, "
                 f"scale_factor={scale_factor!r}"
             )
         if scale_factor is not None:
             factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,)
             if not all(check.is_number(r) and 0 < r < math.inf for r in factors):
-                raise check.fail("Upsample", "scale_factor", "a positive number or a tuple of them", scale_factor)
+                raise check.fail(name, "scale_factor", "a positive number or a tuple of them", scale_factor)
         self.size = size
         # Stored as floats, as PyTorch does (``up.scale_factor`` is 2.0, and so is its repr).
         if isinstance(scale_factor, (tuple, list)):
@@ -99,3 +101,54 @@ class Upsample(Module):
             factor = tuple(float(r) for r in factor) if isinstance(factor, (tuple, list)) else float(factor)
         what = f"size={self.size!r}" if self.size is not None else f"scale_factor={factor!r}"
         return f"{what}, mode={self.mode!r}"  # PyTorch's text, which leaves align_corners out
+
+
+class UpsamplingNearest2d(Upsample):
+    r"""``Upsample(size, scale_factor, mode="nearest")`` for $(N, C, H, W)$, as ``torch.nn.UpsamplingNearest2d``.
+
+    Output pixel $(i, j)$ copies input pixel $(\lfloor i / r_H \rfloor, \lfloor j / r_W \rfloor)$
+    (with $r$ the factor, or $n_{out} / n_{in}$ for a ``size``).
+
+    Args:
+        size: the output size $(H_{out}, W_{out})$, or one int for both.
+        scale_factor: $r > 0$, one number or one per axis (exactly one of the two).
+
+    Shape:
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H_{out}, W_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> dn.nn.UpsamplingNearest2d(scale_factor=2)(dn.tensor(np.array([[[[1.0, 2.0]]]]))).data.tolist()
+        [[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]]
+    """
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    r"""``Upsample(size, scale_factor, mode="bilinear", align_corners=True)``, as ``torch.nn.UpsamplingBilinear2d``.
+
+    The corner pixels' centres map onto each other: output index $i$ reads the source coordinate
+    $i \, (n_{in} - 1) / (n_{out} - 1)$ along each axis, interpolated linearly.
+
+    Args:
+        size: the output size $(H_{out}, W_{out})$, or one int for both.
+        scale_factor: $r > 0$, one number or one per axis (exactly one of the two).
+
+    Shape:
+        - input: $(N, C, H, W)$.
+        - output: $(N, C, H_{out}, W_{out})$.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> up = dn.nn.UpsamplingBilinear2d(scale_factor=2)
+        >>> up
+        UpsamplingBilinear2d(scale_factor=2.0, mode='bilinear')
+        >>> up(dn.tensor(np.array([[[[0.0, 3.0]]]]))).data[0, 0, 0].tolist()
+        [0.0, 1.0, 2.0, 3.0]
+    """
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

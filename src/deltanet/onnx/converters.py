@@ -118,7 +118,14 @@ def pool(g: Any, m: _PoolNd, path: str, x: Any, src: str, dst: str) -> None:
         "kernel_shape": list(_ntuple(m.kernel_size, dims, "kernel_size", name, 1)),
         "strides": list(_ntuple(m.stride, dims, "stride", name, 1)),
         "pads": _pads((p, p) for p in _ntuple(m.padding, dims, "padding", name, 0)),
+        "ceil_mode": int(m.ceil_mode),
     }
+    if not isinstance(m, _AvgPoolNd):
+        if m.return_indices:
+            raise ExportError(f"layer '{path}' ({name}): return_indices=True is not exported (one output per layer)")
+        attrs["dilations"] = list(_ntuple(m.dilation, dims, "dilation", name, 1))
+    if isinstance(m, _AvgPoolNd) and m.divisor_override is not None:
+        raise ExportError(f"layer '{path}' ({name}): divisor_override has no ONNX AveragePool equivalent")
     if isinstance(m, _AvgPoolNd):
         g.node("AveragePool", [src], [dst], count_include_pad=int(m.count_include_pad), **attrs)
     else:
