@@ -336,6 +336,16 @@ def test_every_loss_says_what_its_targets_hold():
         "HingeLoss": "sign",
         "DiceLoss": "segmentation",
         "KLDivLoss": "other",  # targets are distributions, checked by the loss itself
+        # metric learning: pairs and triplets of embeddings, not (output, target) of one model
+        "CosineEmbeddingLoss": "other",
+        "MarginRankingLoss": "other",
+        "TripletMarginLoss": "other",
+        "TripletMarginWithDistanceLoss": "other",
+        "HingeEmbeddingLoss": "other",  # its input is a distance, its targets +-1
+        "SoftMarginLoss": "sign",
+        "MultiLabelSoftMarginLoss": "binary",
+        "PoissonNLLLoss": "regression",
+        "GaussianNLLLoss": "regression",
     }
     assert all(target_kind(c) in KINDS for c in losses)
 
