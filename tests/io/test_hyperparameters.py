@@ -17,6 +17,7 @@ from deltanet.nn.module import frozen_value
 
 WEIGHTS = r"does not rebuild this model: weights differ at .*\(changed after construction: {attr}\)"
 LAYERS = r"does not rebuild this model: .*layer.*\(changed after construction: {attr}\)"
+EXPRESS = r"attribute '{attr}' is .*, but {cls} rebuilt from the saved config gives .*cannot express this change"
 CANNOT = r"cannot save: the model cannot be rebuilt from its config: .*{cls} refused its arguments"
 
 
@@ -26,6 +27,31 @@ def derived(attr, cls):
 
 # class -> {attribute: new value that round-trips}
 KEPT = {
+    # activations, distances and metric-learning losses (port program p18)
+    nn.Hardtanh: {"min_val": -1.5, "max_val": 1.0, "inplace": True},
+    nn.ReLU6: {"inplace": True},
+    nn.Hardsigmoid: {"inplace": True},
+    nn.Hardswish: {"inplace": True},
+    nn.Hardshrink: {"lambd": 0.7},
+    nn.Softshrink: {"lambd": 0.6},
+    nn.Threshold: {"threshold": 0.4, "value": 2.0, "inplace": True},
+    nn.RReLU: {"lower": 0.05, "upper": 0.3, "inplace": True},
+    nn.CELU: {"alpha": 2.0, "inplace": True},
+    nn.SELU: {"inplace": True},
+    nn.Mish: {"inplace": True},
+    nn.GLU: {"dim": -1},
+    nn.Softmin: {"dim": 0},
+    nn.CosineSimilarity: {"dim": 1, "eps": 1e-4},
+    nn.PairwiseDistance: {"eps": 1e-3, "keepdim": False},
+    nn.TripletMarginLoss: {"reduction": "sum", "margin": 1.5, "p": 2.0, "eps": 1e-3, "swap": False},
+    nn.TripletMarginWithDistanceLoss: {"reduction": "none", "margin": 0.5, "swap": True},
+    nn.MarginRankingLoss: {"reduction": "mean", "margin": 0.4},
+    nn.CosineEmbeddingLoss: {"reduction": "sum", "margin": 0.5},
+    nn.HingeEmbeddingLoss: {"reduction": "none", "margin": 0.5},
+    nn.SoftMarginLoss: {"reduction": "mean"},
+    nn.MultiLabelSoftMarginLoss: {"reduction": "sum"},
+    nn.PoissonNLLLoss: {"reduction": "sum", "log_input": True, "full": False, "eps": 1e-5},
+    nn.GaussianNLLLoss: {"reduction": "sum", "full": False, "eps": 1e-3},
     nn.Linear: {"init": "he_normal"},
     nn.Flatten: {"start_dim": 1, "end_dim": 2},
     nn.ReLU: {"inplace": True},
@@ -147,6 +173,9 @@ KEPT = {
 
 # class -> {attribute: (new value, the refusal's pattern)}: changes that a file cannot express
 REFUSED = {
+    nn.ReLU6: {"min_val": (-1.0, EXPRESS), "max_val": (4.0, EXPRESS)},  # fixed by the class, as PyTorch's
+    nn.PairwiseDistance: {"norm": (3.0, EXPRESS)},  # the constructor's p
+    nn.Bilinear: {"in1_features": (4, WEIGHTS), "in2_features": (3, WEIGHTS), "out_features": (2, WEIGHTS)},
     nn.Linear: {"in_features": (5, WEIGHTS), "out_features": (2, WEIGHTS)},
     nn.PReLU: {"num_parameters": (1, WEIGHTS)},
     nn.BatchNorm1d: {
