@@ -36,3 +36,31 @@ def test_the_simplest_case_by_hand():
     b = dn.tensor([3.0, 4.0], requires_grad=True)
     ((a + b) + a).sum().backward()
     assert a.grad.tolist() == [2.0, 2.0] and b.grad.tolist() == [1.0, 1.0]
+
+
+def test_no_delta_is_copied_where_no_two_tensors_share_it(monkeypatch):
+    """The engine copies a delta only when a leaf and a function would share it. The ids it keeps
+    for that must not outlive the arrays: a freed delta's id is soon reused by a new array, which
+    was then copied for nothing (3.8 % more instructions in a LeNet-5 step)."""
+    from deltanet.autograd import engine
+
+    copies = []
+
+    class CountingNumPy:
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        def array(self, *args, **kwargs):
+            if isinstance(args[0], np.ndarray) and args[0].base is None:  # a view is copied to be owned
+                copies.append(args[0].shape)
+            return np.array(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "np", CountingNumPy())
+    rng = np.random.default_rng(0)
+    w = [dn.tensor(rng.normal(size=(8, 8)), requires_grad=True) for _ in range(20)]
+    for _ in range(3):
+        a = dn.tensor(rng.normal(size=(4, 8)))
+        for W in w:  # new deltas are made while earlier ones are freed
+            a = (a @ W).tanh() * 1.5 + 0.1
+        a.sum().backward()
+    assert copies == []

@@ -157,6 +157,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
         fn.delta = None
         if delta is None:
             continue
+        given.discard(id(delta))  # fn's own from here on: its id may be reused once it is freed
         if fn.hooked:  # Tensor.register_hook or retain_grad on the tensor fn made
             delta = hooks.run(fn, delta)
         if made and id(fn) in made:
@@ -183,11 +184,13 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
                         _accumulate_leaf(parent, g, given)
             elif ctx.delta is None:
                 # g may also be (or become) a leaf's .grad, which later passes add into in place:
-                # the function gets an array no leaf owns (x + (x + y) gives both the same delta).
+                # the function gets an array no leaf owns (x + (x + y) gives both the same delta),
+                # and its id stays in ``given`` while it waits, so that a leaf given g copies it.
                 ctx.delta = np.array(g) if id(g) in given else g
                 given.add(id(ctx.delta))
             else:
                 # The first delta may be a view shared with other tensors: sum out of place.
+                given.discard(id(ctx.delta))
                 ctx.delta = ctx.delta + g
         if not retain_graph:
             fn.parents = None
