@@ -209,3 +209,30 @@ def test_pytorchs_compile_returns_the_model_itself():
         dn.compile(model, modee="default")
     with pytest.raises(TypeError, match="expected a module or a function, got int"):
         dn.compile(3)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        nn.CrossEntropyLoss(weight=[1.0, 2.0, 0.5], label_smoothing=0.1),
+        nn.CrossEntropyLoss(ignore_index=1, reduction="sum"),
+        nn.MSELoss(reduction="sum"),
+    ],
+    ids=["weighted-smoothed", "ignored-sum", "mse-sum"],
+)
+def test_the_losses_called_directly_keep_every_option(loss):
+    X, y = _data(n=40)
+    t = np.eye(3, dtype=np.float32)[y] if isinstance(loss, nn.MSELoss) else y
+    eager, em, compiled, cm = _pair(lambda: _model(nn.ReLU), OPTIMIZERS["adam"], loss)
+    for _ in range(4):
+        assert eager(X, t).data.tobytes() == compiled(X, t).data.tobytes()
+        assert compiled.why is None
+    assert _bytes(em) == _bytes(cm)
+
+
+def test_a_loss_with_reduction_none_raises_as_backward_does():
+    X, y = _data()
+    model = _model()
+    step = dn.compile_step(model, nn.CrossEntropyLoss(reduction="none"), optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(RuntimeError, match="scalar"):
+        step(X, y)

@@ -614,8 +614,14 @@ def mse_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
         >>> F.mse_loss(dn.tensor([1.0, 2.0]), dn.tensor([0.0, 0.0])).item()
         2.5
     """
+    a, y, options = mse_loss_arguments(input, target, reduction=reduction)
+    return SquaredError.apply(a, y, **options)
+
+
+def mse_loss_arguments(input: Any, target: Any, *, reduction: str) -> tuple[Tensor, Tensor, dict[str, Any]]:
+    """``mse_loss``'s checks, and what it hands ``SquaredError.apply`` (see ``cross_entropy_arguments``)."""
     a, y = _regression_inputs(input, target, "mse_loss", reduction)
-    return SquaredError.apply(a, y, reduction=reduction)
+    return a, y, dict(reduction=reduction)
 
 
 def l1_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
@@ -791,6 +797,17 @@ def cross_entropy(
         >>> round(F.cross_entropy(z, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]).item(), 4)
         0.6691
     """
+    z, y, options = cross_entropy_arguments(
+        input, target, reduction=reduction, label_smoothing=label_smoothing, weight=weight, ignore_index=ignore_index
+    )
+    return SoftmaxCrossEntropy.apply(z, y, **options)
+
+
+def cross_entropy_arguments(
+    input: Any, target: Any, *, reduction: str, label_smoothing: float, weight: Any, ignore_index: int
+) -> tuple[Tensor, Tensor, dict[str, Any]]:
+    """``cross_entropy``'s checks, and what it hands ``SoftmaxCrossEntropy.apply``: the logits, the
+    targets (class indices as int64) and the options. ``compile_step`` calls the Function with them."""
     owner = "cross_entropy"
     _check_reduction(reduction, owner)
     z = _as_tensor(input, owner, "input")
@@ -815,9 +832,7 @@ def cross_entropy(
             y = Tensor(labels)
     plain = all_classes and label_smoothing == 0 and w is None and len(shape) == 2 and not 0 <= ignore_index < shape[1]
     plain = plain and not backend.REFERENCE  # DELTANET_REFERENCE=1: the general formula below, for comparison
-    return SoftmaxCrossEntropy.apply(
-        z,
-        y,
+    options = dict(
         reduction=reduction,
         label_smoothing=label_smoothing,
         weight=w,
@@ -825,6 +840,7 @@ def cross_entropy(
         probabilities=probabilities,
         plain=plain,
     )
+    return z, y, options
 
 
 def nll_loss(

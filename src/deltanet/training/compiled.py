@@ -14,8 +14,9 @@ a third of each step making ``Tensor`` objects, recording graph nodes, walking t
 ``backward`` and calling modules (benchmark W1). A ``Sequential`` of layers always records the
 same chain of ``Function``\ s, so ``CompiledStep`` builds that chain once from the modules (the
 *plan*) and then, each step, calls each layer's own ``Function.forward`` on the arrays, the loss
-module as usual, each ``Function.backward`` in reverse order, hands the gradients to the
-parameters as the engine does and calls ``optimizer.step()``. The arithmetic is the eager step's:
+(cross-entropy and MSE: their own checks, then their Function directly; any other loss module
+as it is), each ``Function.backward`` in reverse order, hands the gradients to the parameters
+as the engine does and calls ``optimizer.step()``. The arithmetic is the eager step's:
 the same Functions, on the same arrays, in the same order, so the loss, the gradients and the
 weights equal the eager step's bit for bit (``tests/training/test_compiled.py`` checks it for
 every layer, loss and optimizer it replays).
@@ -35,6 +36,7 @@ and ``.grad`` of the layers' outputs is never kept (there are no output tensors 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,25 @@ from deltanet.autograd.engine import _accumulate_leaf as accumulate_leaf
 from deltanet.autograd.function import Function, _state
 from deltanet.autograd.ops import ReLU, Sigmoid, Tanh
 from deltanet.functional.linear import Linear
+from deltanet.functional.losses import SoftmaxCrossEntropy, SquaredError, cross_entropy_arguments, mse_loss_arguments
+
+#: The losses whose Function a step calls directly: the Function, and the loss function's checks that
+#: give its arguments (what ``nn.CrossEntropyLoss.forward`` and ``nn.MSELoss.forward`` do before
+#: ``apply``). Other losses are called as modules.
+LOSS_ARGUMENTS: dict[type, tuple[type[Function], Callable[..., tuple[Tensor, Tensor, dict[str, Any]]]]] = {
+    nn.CrossEntropyLoss: (
+        SoftmaxCrossEntropy,
+        lambda loss, z, y: cross_entropy_arguments(
+            z,
+            y,
+            reduction=loss.reduction,
+            label_smoothing=loss.label_smoothing,
+            weight=loss.weight,
+            ignore_index=loss.ignore_index,
+        ),
+    ),
+    nn.MSELoss: (SquaredError, lambda loss, z, y: mse_loss_arguments(z, y, reduction=loss.reduction)),
+}
 
 #: The layers a plan replays, and the Function each one's ``forward`` applies to its input.
 ACTIVATIONS: dict[type, type[Function]] = {nn.Sigmoid: Sigmoid, nn.Tanh: Tanh, nn.ReLU: ReLU}
@@ -241,12 +262,17 @@ class CompiledStep:
             calls.append((fn, params))
         z = Tensor.__new__(Tensor)  # the network's output as a leaf: the loss's own code and checks
         z.data, z._grad, z._requires_grad, z._ctx, z._base, z._vc = a, None, bool(calls), None, None, None
-        L = self.loss(z, y)  # 2. compute the loss
-        if not calls:  # nothing to learn in the layers: the loss's own graph, as eagerly
-            L.backward()
-            self.optimizer.step()
-            return L.detach()
-        delta = self._output_delta(L, z)  # 3. backpropagate, layer by layer as the engine would
+        direct = self._direct_loss(z, y) if calls else None
+        if direct is not None:  # 2. compute the loss, and its delta, with the loss's own Function
+            L, delta = direct
+        else:
+            L = self.loss(z, y)  # 2. compute the loss, through the loss module
+            if not calls:  # nothing to learn in the layers: the loss's own graph, as eagerly
+                L.backward()
+                self.optimizer.step()
+                return L.detach()
+            delta = self._output_delta(L, z)
+        # 3. backpropagate, layer by layer as the engine would
         given: set[int] = set()
         for fn, params in reversed(calls):
             grads = fn.backward(delta)
@@ -271,6 +297,30 @@ class CompiledStep:
                     accumulate_leaf(p, g, given)
         self.optimizer.step()  # 4. optimize
         return L.detach()
+
+    def _direct_loss(self, z: Tensor, y: Any) -> tuple[Tensor, np.ndarray] | None:
+        r"""$L$ and $\partial L / \partial z$ from the loss's Function, called as ``Function.apply``
+        would call it after the loss function's own checks (``LOSS_ARGUMENTS``), for the losses
+        that have one; None for the others, or when the checks hand over another tensor than z."""
+        entry = LOSS_ARGUMENTS.get(type(self.loss))
+        if entry is None or self.loss.reduction == "none":
+            return None
+        function, arguments = entry
+        zt, target, options = arguments(self.loss, z, y)
+        if zt is not z or target._requires_grad:
+            return None
+        fn = function.__new__(function)
+        fn.needs_input_grad = (True, False)
+        value = fn.forward(z.data, target.data, **options)
+        if type(value) is not np.ndarray:  # as Function.apply does with a NumPy scalar
+            value = np.asarray(value)
+        one = self._one.get(value.dtype)
+        if one is None:
+            one = self._one[value.dtype] = np.ones((), value.dtype)
+        delta = fn.backward(one)[0]
+        if delta.dtype != z.data.dtype:
+            delta = delta.astype(z.data.dtype)
+        return _gradient(value), delta
 
     def _output_delta(self, L: Tensor, z: Tensor) -> np.ndarray:
         r"""$\partial L / \partial z$: from the loss's one Function directly when it made ``L``
