@@ -10,6 +10,9 @@ and 4.9 ms minutes apart); when the two ratios disagree, the best-round one is t
 
     python benchmarks/run.py                   # W1 and W2, deltanet vs torch vs sklearn
     python benchmarks/run.py --workloads W1 --rounds 5
+    python benchmarks/run.py --workloads W1 W2 --libraries deltanet deltanet-compiled torch
+
+The library ``deltanet-compiled`` is the same step through ``dn.compile_step`` (the MLP workloads).
 
 By default the harness removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE from the workers'
 environment (some machines set them to work around old OpenBLAS builds; they force a slower
@@ -172,6 +175,11 @@ def main() -> None:
             if ours and lib != "deltanet":
                 ratios = f"{t / statistics.median(ours):18.2f}x{best / min(ours):7.2f}x"
             print(f"{workload:9s}{lib:10s}{t * 1e6:12.1f}{best * 1e6:10.1f}{samples[workload] / t:12.0f}{ratios}")
+    for workload in args.workloads:  # dn.compile_step's step, against PyTorch's
+        compiled, torch = results.get((workload, "deltanet-compiled")), results.get((workload, "torch"))
+        if compiled and torch:
+            median, best = statistics.median(torch) / statistics.median(compiled), min(torch) / min(compiled)
+            print(f"{workload}: torch / deltanet-compiled {median:.2f}x (medians), {best:.2f}x (best)")
 
 
 if __name__ == "__main__":

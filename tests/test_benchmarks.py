@@ -22,9 +22,9 @@ def workloads():
 
 
 @pytest.mark.parametrize("name", ["W1", "W2", "W3", "W4", "W5"])
-@pytest.mark.parametrize("library", ["deltanet", "torch", "sklearn"])
+@pytest.mark.parametrize("library", ["deltanet", "deltanet-compiled", "torch", "sklearn"])
 def test_workload_steps_run(workloads, library, name):
-    if library != "deltanet":
+    if not library.startswith("deltanet"):
         pytest.importorskip({"torch": "torch", "sklearn": "sklearn"}[library])
     if not workloads.supports(library, name):
         pytest.skip(f"{library} has no {name}")
