@@ -64,3 +64,14 @@ def test_no_delta_is_copied_where_no_two_tensors_share_it(monkeypatch):
             a = (a @ W).tanh() * 1.5 + 0.1
         a.sum().backward()
     assert copies == []
+
+
+def test_a_gradient_is_laid_out_as_its_tensor():
+    """PyTorch's gradient layout contract: the gradient of a C-contiguous leaf is C-contiguous, so
+    that ``p.grad.view(-1)`` works (the gradient of W in ``W.T @ X`` comes back transposed)."""
+    rng = np.random.default_rng(0)
+    W = dn.tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    X = dn.tensor(rng.normal(size=(3, 5)))
+    (W.T @ X).sum().backward()
+    assert W.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(W.grad.view(-1).numpy(), np.repeat(X.numpy().sum(axis=1), 4))

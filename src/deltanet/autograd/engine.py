@@ -273,8 +273,19 @@ def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
         delta = delta.astype(data.dtype)
     grad = leaf._grad
     if grad is None:
-        if type(delta) is not np.ndarray or delta.base is not None or not delta.flags.writeable or id(delta) in given:
-            delta = np.array(delta)  # a copy the leaf owns (and an array, not a NumPy scalar)
+        if (
+            type(delta) is not np.ndarray
+            or delta.base is not None
+            or id(delta) in given
+            or delta.strides != data.strides
+            or not delta.flags.writeable
+        ):
+            # A copy the leaf owns (an array, not a NumPy scalar), laid out as the tensor is: PyTorch's
+            # gradient layout contract, so that p.grad.view(-1) works where p.view(-1) does (the
+            # gradient of W in W.T @ X comes back transposed).
+            owned = np.empty_like(data)
+            np.copyto(owned, delta)
+            delta = owned
         given.add(id(delta))
         # ``tensor.leaf(delta)``, written out: this runs once per parameter and step.
         grad = Tensor.__new__(Tensor)

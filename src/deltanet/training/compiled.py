@@ -288,8 +288,9 @@ class CompiledStep:
                     and type(g) is np.ndarray
                     and g.base is None
                     and g.dtype == p.data.dtype
-                    and g.flags.writeable
                     and id(g) not in given
+                    and g.strides == p.data.strides
+                    and g.flags.writeable
                 ):
                     p._grad = _gradient(g)  # what accumulate_leaf does with a new array of its own
                     given.add(id(g))
