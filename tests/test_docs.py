@@ -94,8 +94,10 @@ def test_four_steps_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert "False" not in printed, printed
     assert printed.count("True") == 12, printed
     assert "δ[1] = [-0.0082, -0.0058,  0.01  ]" in printed  # explain.backward's own numbers
-    final_loss = float(printed.splitlines()[-2])
+    lines = printed.splitlines()
+    final_loss = float(lines[-3])  # then fit's 50 epochs, then compile_step's why: None (replayed)
     assert final_loss < 0.0527 / 5
+    assert lines[-2:] == ["50", "None"], lines[-2:]
 
 
 def test_tutorials_index_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
