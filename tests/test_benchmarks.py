@@ -86,7 +86,6 @@ def test_w1_floor_is_the_same_training_step_as_deltanet():
         np.testing.assert_allclose(step(), loss, rtol=1e-5)
 
 
-
 def test_run_compares_with_a_baseline_tree(tmp_path):
     # run.py --baseline SRC times deltanet from another source tree as "baseline"; here the same
     # tree, which the worker must report it imported, and a folder without deltanet is refused.
