@@ -36,6 +36,7 @@ from deltanet.autograd import (
     counting,
     cumulative,
     inplace,
+    logarithms,
     matrices,
     ops,
     reductions,
@@ -455,6 +456,33 @@ register(
         lambda x: x.log(),
         np.log,
         lambda rng: [S("2-D", positive(rng, 2, 3)), S("size 1", positive(rng, 1, 1)), S("empty", positive(rng, 0))],
+    )
+)
+register(
+    OpInfo(
+        logarithms.Log1p,
+        logarithms.log1p,
+        np.log1p,
+        lambda rng: [S("2-D", positive(rng, 2, 3)), S("near 0", positive(rng, 4) * 1e-6), S("empty", positive(rng, 0))],
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
+    )
+)
+register(
+    OpInfo(
+        logarithms.Expm1,
+        logarithms.expm1,
+        np.expm1,
+        lambda rng: [S("2-D", normal(rng, 2, 3)), S("near 0", normal(rng, 4) * 1e-6), S("empty", normal(rng, 0))],
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
+    )
+)
+register(
+    OpInfo(
+        logarithms.LogBase,
+        lambda x: logarithms.log2(x) + logarithms.log10(x),
+        lambda x: np.log2(x) + np.log10(x),
+        lambda rng: [S("2-D", positive(rng, 2, 3)), S("size 1", positive(rng, 1, 1)), S("empty", positive(rng, 0))],
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
     )
 )
 register(

@@ -116,6 +116,7 @@ from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
 from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
+from deltanet.autograd.logarithms import expm1, log1p, log2, log10
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.reductions import (
@@ -191,6 +192,10 @@ __all__ = [
     "trunc",
     "sign",
     "rsqrt",
+    "log1p",
+    "expm1",
+    "log2",
+    "log10",
     "reciprocal",
     "unflatten",
     "repeat_interleave",

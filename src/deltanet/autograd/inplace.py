@@ -33,6 +33,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import elementwise as E
+from deltanet.autograd import logarithms as L
 from deltanet.autograd import scattering as S
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
@@ -433,6 +434,10 @@ sin_ = _elementwise_("sin_", E.sin)
 cos_ = _elementwise_("cos_", E.cos)
 abs_ = _elementwise_("abs_", E.abs, real=False)
 neg_ = _elementwise_("neg_", E.neg, real=False)
+log1p_ = _elementwise_("log1p_", L.log1p)
+expm1_ = _elementwise_("expm1_", L.expm1)
+log2_ = _elementwise_("log2_", L.log2)
+log10_ = _elementwise_("log10_", L.log10)
 
 
 # -- filling -------------------------------------------------------------------------------------
