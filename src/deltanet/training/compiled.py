@@ -27,7 +27,7 @@ alone; any loss module; any optimizer that takes no closure. Everything else run
 (``CompiledStep.why`` says why), and so does every step that finds something changed since the
 plan was made: a module added, removed or given a hook; a parameter frozen, resized or cast to
 another dtype; a hook on a parameter; gradients turned off or anomaly detection on; an input
-of another dtype or width. A new batch size makes a new plan (the last, shorter batch of an
+of another dtype or width. The plan does not depend on the batch size (the last, shorter batch of an
 epoch). ``DELTANET_REFERENCE=1`` runs every step eagerly.
 
 What differs from the eager step: the loss returned is detached (its graph was never recorded),
@@ -46,6 +46,7 @@ from deltanet.autograd import Tensor, anomaly, hooks
 from deltanet.autograd.engine import _accumulate_leaf as accumulate_leaf
 from deltanet.autograd.function import Function, _state
 from deltanet.autograd.ops import ReLU, Sigmoid, Tanh
+from deltanet.autograd.tensor import leaf
 from deltanet.functional.linear import Linear
 from deltanet.functional.losses import SoftmaxCrossEntropy, SquaredError, cross_entropy_arguments, mse_loss_arguments
 
@@ -94,13 +95,6 @@ def _why_not(layers: list[nn.Module], optimizer: Any) -> str | None:
     return None
 
 
-def _gradient(g: np.ndarray) -> Tensor:
-    """``g`` as a parameter's ``.grad`` (``tensor.leaf(g)``, written out as the engine does)."""
-    t = Tensor.__new__(Tensor)
-    t.data, t._grad, t._requires_grad, t._ctx, t._base, t._vc = g, None, False, None, None, None
-    return t
-
-
 class CompiledStep:
     r"""One training step of ``model`` (zero the gradients, feed forward, loss, backward, optimize),
     replayed from a plan of its layers' Functions without recording a graph.
@@ -145,12 +139,12 @@ class CompiledStep:
         if not callable(self.loss):
             raise TypeError(f"compile_step: loss must be a loss module or its name, got {type(loss).__name__}")
         self.why: str | None = None
-        self._one: dict[np.dtype, np.ndarray] = {}
+        self._ones: dict[np.dtype, np.ndarray] = {}
         self._build()
 
     # -- guards ------------------------------------------------------------------------------
     def _build(self) -> None:
-        """Read the model again: its layers, what the plan depends on, and no plans yet."""
+        """Read the model again: its layers, what the plan depends on, and the plan."""
         layers = _layers(self.model)
         self._layers = layers if isinstance(layers, list) else []
         self._unsupported = layers if isinstance(layers, str) else _why_not(self._layers, self.optimizer)
@@ -165,10 +159,10 @@ class CompiledStep:
             self._unsupported = f"{type(hooked[0]).__name__} has a hook (the plan calls no modules)"
         self._expect = [(p, p.data.dtype, p.data.shape, p._requires_grad) for p in self._params]
         self._learns = any(p._requires_grad for p in self._params)
-        self._plans: dict[tuple, list[tuple[type[Function], tuple[Tensor, ...], tuple[bool, ...]]]] = {}
+        self._plan = self._make_plan() if self._unsupported is None else []
 
     def _unchanged(self) -> bool:
-        """Whether the model is as the plans saw it (the slots, not the properties: every step)."""
+        """Whether the model is as the plan saw it (the slots, not the properties: every step)."""
         for container, children in self._containers:
             if tuple(container._modules.values()) != children:
                 return False
@@ -182,7 +176,7 @@ class CompiledStep:
         return True
 
     def _eager_because(self, x: np.ndarray) -> str | None:
-        """Why this step must run eagerly, or None. A changed model is read again (new plans)."""
+        """Why this step must run eagerly, or None. A changed model is read again (a new plan)."""
         if not self._unchanged():
             self._build()
         if self._unsupported is not None:
@@ -208,7 +202,7 @@ class CompiledStep:
         return None
 
     # -- the plan ------------------------------------------------------------------------------
-    def _plan(self) -> list[tuple[type[Function], tuple[Tensor, ...], tuple[bool, ...]]]:
+    def _make_plan(self) -> list[tuple[type[Function], tuple[Tensor, ...], tuple[bool, ...]]]:
         """Each layer's (Function, parameters, needs_input_grad), as ``Function.apply`` would set
         ``needs_input_grad`` for it: the input needs a gradient once any earlier parameter does."""
         plan, running = [], False
@@ -244,9 +238,7 @@ class CompiledStep:
         )
         if self.why is not None:
             return self._eager(x, y)
-        plan = self._plans.get(xa.shape)  # the dtype is the first layer's, or the signature changed
-        if plan is None:
-            plan = self._plans[xa.shape] = self._plan()
+        plan = self._plan
         self.optimizer.zero_grad()
         a = xa
         calls = []
@@ -260,8 +252,8 @@ class CompiledStep:
             else:
                 a = fn.forward(a, *[p.data for p in params])
             calls.append((fn, params))
-        z = Tensor.__new__(Tensor)  # the network's output as a leaf: the loss's own code and checks
-        z.data, z._grad, z._requires_grad, z._ctx, z._base, z._vc = a, None, bool(calls), None, None, None
+        z = leaf(a)  # the network's output as a leaf: the loss's own code and checks
+        z._requires_grad = bool(calls)
         direct = self._direct_loss(z, y) if calls else None
         if direct is not None:  # 2. compute the loss, and its delta, with the loss's own Function
             L, delta = direct
@@ -281,20 +273,7 @@ class CompiledStep:
                 continue
             delta = grads[0]
             for p, g in zip(params, grads[1:]):
-                if g is None:
-                    continue
-                if (
-                    p._grad is None
-                    and type(g) is np.ndarray
-                    and g.base is None
-                    and g.dtype == p.data.dtype
-                    and id(g) not in given
-                    and g.strides == p.data.strides
-                    and g.flags.writeable
-                ):
-                    p._grad = _gradient(g)  # what accumulate_leaf does with a new array of its own
-                    given.add(id(g))
-                else:
+                if g is not None:
                     accumulate_leaf(p, g, given)
         self.optimizer.step()  # 4. optimize
         return L.detach()
@@ -315,13 +294,17 @@ class CompiledStep:
         value = fn.forward(z.data, target.data, **options)
         if type(value) is not np.ndarray:  # as Function.apply does with a NumPy scalar
             value = np.asarray(value)
-        one = self._one.get(value.dtype)
-        if one is None:
-            one = self._one[value.dtype] = np.ones((), value.dtype)
-        delta = fn.backward(one)[0]
+        delta = fn.backward(self._one(value.dtype))[0]
         if delta.dtype != z.data.dtype:
             delta = delta.astype(z.data.dtype)
-        return _gradient(value), delta
+        return leaf(value), delta
+
+    def _one(self, dtype: np.dtype) -> np.ndarray:
+        r"""$\partial L / \partial L = 1$, a 0-d array of ``dtype``, made once per dtype."""
+        one = self._ones.get(dtype)
+        if one is None:
+            one = self._ones[dtype] = np.ones((), dtype)
+        return one
 
     def _output_delta(self, L: Tensor, z: Tensor) -> np.ndarray:
         r"""$\partial L / \partial z$: from the loss's one Function directly when it made ``L``
@@ -329,10 +312,7 @@ class CompiledStep:
         fn = L._ctx
         one_node = fn is not None and getattr(fn, "parents", None) and fn.parents[0] is z and not fn.hooked
         if one_node and L.data.ndim == 0:
-            one = self._one.get(L.data.dtype)
-            if one is None:
-                one = self._one[L.data.dtype] = np.ones((), L.data.dtype)
-            grads = fn.backward(one)
+            grads = fn.backward(self._one(L.data.dtype))
             delta = grads[0] if isinstance(grads, tuple) else grads
             L._ctx = None  # the graph is used up, as after backward()
             if delta is not None:
