@@ -32,6 +32,10 @@ epoch). ``DELTANET_REFERENCE=1`` runs every step eagerly.
 
 What differs from the eager step: the loss returned is detached (its graph was never recorded),
 and ``.grad`` of the layers' outputs is never kept (there are no output tensors to keep it on).
+
+``dn.fit`` runs its steps through the same replay (``training.step.Step``), in two halves:
+``feed_forward`` (zero the gradients, steps 1 and 2), then, once fit has checked that the loss is
+finite, ``backpropagate`` (step 3); fit checks the gradients and calls ``optimizer.step()``.
 """
 
 from __future__ import annotations
@@ -100,7 +104,9 @@ class CompiledStep:
     replayed from a plan of its layers' Functions without recording a graph.
 
     Calling it does what the four eager lines do, with the same arithmetic, bit for bit (see the
-    module docstring for what it replays and when it runs the eager step instead).
+    module docstring for what it replays and when it runs the eager step instead). ``feed_forward``
+    and ``backpropagate`` are its two halves without step 4, for a loop that checks the loss in
+    between, as ``dn.fit`` does: ``dn.fit`` replays its steps with this class whenever it can.
 
     Args:
         model: the network: a ``Sequential`` of ``Linear``, ``Sigmoid``, ``Tanh``, ``ReLU`` and
@@ -139,6 +145,7 @@ class CompiledStep:
         if not callable(self.loss):
             raise TypeError(f"compile_step: loss must be a loss module or its name, got {type(loss).__name__}")
         self.why: str | None = None
+        self._pending: tuple[list[tuple[Function, tuple[Tensor, ...]]], Tensor, Tensor, Function | None] | None = None
         self._ones: dict[np.dtype, np.ndarray] = {}
         self._build()
 
@@ -232,17 +239,40 @@ class CompiledStep:
         Returns:
             The loss, a 0-d Tensor without a graph.
         """
+        replayed = self.feed_forward(x, y)  # zero_grad, 1. feed forward, 2. compute the loss
+        if replayed is None:
+            return self._eager(x, y)
+        self.backpropagate()  # 3. backpropagate
+        self.optimizer.step()  # 4. optimize
+        return replayed[0].detach()
+
+    def feed_forward(self, x: Any, y: Any) -> tuple[Tensor, np.ndarray] | None:
+        r"""The first half of a replayed step: ``optimizer.zero_grad()``, then steps 1 and 2 (feed
+        forward, compute the loss) from the plan; no gradient reaches a parameter yet.
+
+        ``backpropagate()`` then runs step 3. In between, the caller may look at the loss (``fit``
+        refuses a non-finite one there, while the parameters' gradients are still zeroed). When
+        this step must run eagerly, it does nothing and returns None; ``why`` says why.
+
+        Args:
+            x: a batch of inputs (array or Tensor).
+            y: its targets, as the loss takes them.
+
+        Returns:
+            ``(L, a)``: the loss, a Tensor whose graph (if any) ends at the outputs, and the
+            network's outputs $a$ as an array; or None.
+        """
+        self._pending = None
         xa = x.data if isinstance(x, Tensor) else np.asarray(x)
         self.why = (
             "the input requires a gradient" if isinstance(x, Tensor) and x._requires_grad else self._eager_because(xa)
         )
         if self.why is not None:
-            return self._eager(x, y)
-        plan = self._plan
+            return None
         self.optimizer.zero_grad()
         a = xa
         calls = []
-        for function, params, needs in plan:  # 1. feed forward: each layer's Function, on arrays
+        for function, params, needs in self._plan:  # 1. feed forward: each layer's Function, on arrays
             fn = function.__new__(function)
             fn.needs_input_grad = needs
             if not params:
@@ -255,18 +285,31 @@ class CompiledStep:
         z = leaf(a)  # the network's output as a leaf: the loss's own code and checks
         z._requires_grad = bool(calls)
         direct = self._direct_loss(z, y) if calls else None
-        if direct is not None:  # 2. compute the loss, and its delta, with the loss's own Function
-            L, delta = direct
+        if direct is not None:  # 2. compute the loss with the loss's own Function
+            L, loss_fn = direct
         else:
-            L = self.loss(z, y)  # 2. compute the loss, through the loss module
-            if not calls:  # nothing to learn in the layers: the loss's own graph, as eagerly
-                L.backward()
-                self.optimizer.step()
-                return L.detach()
-            delta = self._output_delta(L, z)
-        # 3. backpropagate, layer by layer as the engine would
+            L, loss_fn = self.loss(z, y), None  # 2. compute the loss, through the loss module
+        self._pending = (calls, z, L, loss_fn)
+        return L, a
+
+    def backpropagate(self) -> None:
+        r"""The second half of a replayed step, step 3: $\delta$ from the loss back through each
+        layer's ``Function.backward`` in reverse order, each parameter's gradient handed to its
+        ``.grad`` as the engine hands it. ``optimizer.step()`` (step 4) is the caller's.
+
+        Raises:
+            RuntimeError: no ``feed_forward`` of a replayed step to finish (each one is finished once).
+        """
+        if self._pending is None:
+            raise RuntimeError("CompiledStep.backpropagate: call feed_forward first (one backpropagate per step)")
+        calls, z, L, loss_fn = self._pending
+        self._pending = None
+        if not calls:  # nothing to learn in the layers: the loss's own graph, as eagerly
+            L.backward()
+            return
+        delta = self._direct_delta(loss_fn, L, z) if loss_fn is not None else self._output_delta(L, z)
         given: set[int] = set()
-        for fn, params in reversed(calls):
+        for fn, params in reversed(calls):  # layer by layer, as the engine would
             grads = fn.backward(delta)
             if not params:
                 delta = grads
@@ -275,13 +318,11 @@ class CompiledStep:
             for p, g in zip(params, grads[1:]):
                 if g is not None:
                     accumulate_leaf(p, g, given)
-        self.optimizer.step()  # 4. optimize
-        return L.detach()
 
-    def _direct_loss(self, z: Tensor, y: Any) -> tuple[Tensor, np.ndarray] | None:
-        r"""$L$ and $\partial L / \partial z$ from the loss's Function, called as ``Function.apply``
-        would call it after the loss function's own checks (``LOSS_ARGUMENTS``), for the losses
-        that have one; None for the others, or when the checks hand over another tensor than z."""
+    def _direct_loss(self, z: Tensor, y: Any) -> tuple[Tensor, Function] | None:
+        r"""$L$ from the loss's Function, called as ``Function.apply`` would call it after the loss
+        function's own checks (``LOSS_ARGUMENTS``), and that Function for $\partial L / \partial z$
+        later; None for the other losses, or when the checks hand over another tensor than z."""
         entry = LOSS_ARGUMENTS.get(type(self.loss))
         if entry is None or self.loss.reduction == "none":
             return None
@@ -294,10 +335,12 @@ class CompiledStep:
         value = fn.forward(z.data, target.data, **options)
         if type(value) is not np.ndarray:  # as Function.apply does with a NumPy scalar
             value = np.asarray(value)
-        delta = fn.backward(self._one(value.dtype))[0]
-        if delta.dtype != z.data.dtype:
-            delta = delta.astype(z.data.dtype)
-        return leaf(value), delta
+        return leaf(value), fn
+
+    def _direct_delta(self, fn: Function, L: Tensor, z: Tensor) -> np.ndarray:
+        r"""$\partial L / \partial z$ from the loss's Function that ``_direct_loss`` ran, in z's dtype."""
+        delta = fn.backward(self._one(L.data.dtype))[0]
+        return delta.astype(z.data.dtype) if delta.dtype != z.data.dtype else delta
 
     def _one(self, dtype: np.dtype) -> np.ndarray:
         r"""$\partial L / \partial L = 1$, a 0-d array of ``dtype``, made once per dtype."""

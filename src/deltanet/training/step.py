@@ -42,6 +42,7 @@ import numpy as np
 
 from deltanet.autograd import Tensor
 from deltanet.autograd.inplace import changed_in_place
+from deltanet.training.compiled import CompiledStep
 
 #: Learning rates and weight decays above this make ``Step`` copy the weights before each update
 #: and check them after it. Below it an update is at most about $10^3 \cdot 1.8 \cdot 10^{19} / (1 - \mu)$
@@ -97,6 +98,13 @@ class Step:
     """The four steps for one batch: ``step(xb, yb)`` trains on it and returns the data loss, the
     penalty and the outputs, or raises ``Diverged`` without changing the weights.
 
+    Steps 1 to 3 are replayed from the layers' Functions without the graph (``CompiledStep``, the
+    same results bit for bit) whenever it can replay them: no regularizer, no closure optimizer,
+    one process, and the replay's own guards (the layers it knows, no hooks, no anomaly mode, no
+    ``DELTANET_REFERENCE=1``, an input of the model's dtype and width; see
+    ``deltanet.training.compiled``). Every other step runs them eagerly. The loss and gradient
+    checks are the same for both.
+
     Args:
         model: the ``Module`` being trained.
         optimizer: a ``deltanet.optim.Optimizer``; its parameters are the ones updated and checked.
@@ -107,14 +115,19 @@ class Step:
             loss is checked after that sum, so that every rank stops at the same step); None on
             one process.
 
+    Attributes:
+        replay: the ``CompiledStep`` that replays steps 1 to 3, or None (a regularizer, a closure
+            optimizer, a data-parallel fit); its ``why`` says why the last step ran eagerly
+            (None: it was replayed).
+
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.training.step import Step
         >>> model = dn.nn.Linear(1, 1, dtype="float64"); model.weight.data[...] = 0.0; model.bias.data[...] = 0.0
         >>> step = Step(model, dn.optim.SGD(model.parameters(), lr=0.1), dn.losses.MSELoss(), None)
         >>> value, penalty, a = step(dn.tensor([[1.0]]), dn.tensor([[2.0]]))
-        >>> value, float(model.weight.data[0, 0])
-        (4.0, 0.4)
+        >>> value, float(model.weight.data[0, 0]), step.replay.why
+        (4.0, 0.4, None)
     """
 
     def __init__(self, model: Any, optimizer: Any, loss: Any, regularizer: Any, sync: Any = None) -> None:
@@ -122,19 +135,32 @@ class Step:
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
         self.uses_closure = bool(optimizer.requires_closure)
         self.sync = sync  # data-parallel fit: deltanet.distributed.GradientSync
+        # Steps 1-3 replayed from the layers' Functions, without the graph, where CompiledStep can
+        # (the same arithmetic: the same results bit for bit; its guards decide each step). Not
+        # under a penalty (a graph of its own over the weights), a closure or a sync.
+        replayable = regularizer is None and sync is None and not self.uses_closure
+        self.replay = CompiledStep(model, loss, optimizer) if replayable else None
 
     def __call__(self, xb: Tensor, yb: Tensor) -> tuple[float, float, np.ndarray]:
         if self.uses_closure:
             return self._closure_step(xb, yb)
-        self.optimizer.zero_grad()
-        L, value, penalty, a = self._objective(xb, yb, check=self.sync is None)  # 1. and 2.
-        if self.sync is None:
-            L.backward()  # 3. backpropagate
-        else:  # 3. on this rank's share, then one all-reduce: every rank checks the same sums below
-            value, penalty = self.sync.backward(L, value, penalty)
-            if not math.isfinite(value + penalty):
-                self.optimizer.zero_grad()
-                raise Diverged(f"the loss became {value + penalty}", value + penalty)
+        replay = self.replay
+        replayed = replay.feed_forward(xb, yb) if replay is not None else None
+        if replay is not None and replayed is not None:  # zero_grad, 1. and 2., replayed without the graph
+            L, a = replayed
+            value, penalty = _scalar(L, "loss", "loss(output, target)"), 0.0
+            _check_loss(value + penalty)
+            replay.backpropagate()  # 3. backpropagate
+        else:
+            self.optimizer.zero_grad()
+            L, value, penalty, a = self._objective(xb, yb, check=self.sync is None)  # 1. and 2.
+            if self.sync is None:
+                L.backward()  # 3. backpropagate
+            else:  # 3. on this rank's share, then one all-reduce: every rank checks the same sums below
+                value, penalty = self.sync.backward(L, value, penalty)
+                if not math.isfinite(value + penalty):
+                    self.optimizer.zero_grad()
+                    _check_loss(value + penalty)
         self._check_gradients(value + penalty)
         if self._large_hyperparameters():
             self._guarded_update(value + penalty)
@@ -174,20 +200,13 @@ class Step:
         outputs; ``Diverged`` when the objective is not finite (if ``check``)."""
         a = self.model(xb)  # 1. feed forward
         L = self.loss(a, yb)  # 2. compute the loss
-        try:
-            value = float(L.data)
-        except (AttributeError, TypeError, ValueError):
-            raise _not_a_scalar("loss", "loss(output, target)", L) from None
-        penalty = 0.0
+        value, penalty = _scalar(L, "loss", "loss(output, target)"), 0.0
         if self.regularizer is not None:
             P = self.regularizer(self.model)
-            try:
-                penalty = float(P.data)
-            except (AttributeError, TypeError, ValueError):
-                raise _not_a_scalar("regularizer", "penalty(model)", P) from None
+            penalty = _scalar(P, "regularizer", "penalty(model)")
             L = L + P
-        if check and not math.isfinite(value + penalty):
-            raise Diverged(f"the loss became {value + penalty}", value + penalty)
+        if check:
+            _check_loss(value + penalty)
         return L, value, penalty, a.data
 
     def _check_gradients(self, objective: float) -> None:
@@ -261,6 +280,20 @@ class Step:
                     f"its square overflows, and so would the update)"
                 )
         return f"the squared gradient norm overflowed {self.params[0].dtype}"
+
+
+def _check_loss(objective: float) -> None:
+    """``Diverged`` unless the objective (loss + penalty) is finite: before any gradient reaches a weight."""
+    if not math.isfinite(objective):
+        raise Diverged(f"the loss became {objective}", objective)
+
+
+def _scalar(value: Any, name: str, call: str) -> float:
+    """The number in a one-number Tensor that the loss or the penalty returned, or a clear error."""
+    try:
+        return float(value.data)
+    except (AttributeError, TypeError, ValueError):
+        raise _not_a_scalar(name, call, value) from None
 
 
 def _not_a_scalar(name: str, call: str, value: Any) -> ValueError:
