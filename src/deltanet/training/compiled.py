@@ -25,10 +25,12 @@ A plan covers only what it can replay exactly. The layers are ``Linear`` (on a b
 ``Sigmoid``, ``Tanh``, ``ReLU`` and ``Identity``, in a ``Sequential`` (nested ones included) or
 alone; any loss module; any optimizer that takes no closure. Everything else runs the eager step
 (``CompiledStep.why`` says why), and so does every step that finds something changed since the
-plan was made: a module added, removed or given a hook; a parameter frozen, resized or cast to
-another dtype; a hook on a parameter; gradients turned off or anomaly detection on; an input
-of another dtype or width. The plan does not depend on the batch size (the last, shorter batch of an
-epoch). ``DELTANET_REFERENCE=1`` runs every step eagerly.
+plan was made: a module added, removed, given a hook or a ``forward`` of its own (a function set
+on the instance); a parameter frozen, resized or cast to another dtype; a hook on a parameter;
+gradients turned off or anomaly detection on; an input of another dtype or width. A changed
+model is read again and, where it still can be, replayed from a new plan (a layer frozen or
+unfrozen between epochs). The plan does not depend on the batch size (the last, shorter batch of
+an epoch). ``DELTANET_REFERENCE=1`` runs every step eagerly.
 
 What differs from the eager step: the loss returned is detached (its graph was never recorded),
 and ``.grad`` of the layers' outputs is never kept (there are no output tensors to keep it on).
@@ -87,6 +89,12 @@ def _layers(model: nn.Module) -> list[nn.Module] | str:
             return found
         layers.extend(found)
     return layers
+
+
+def _intercepted(own: dict[str, Any]) -> bool:
+    """Whether a module (its instance ``__dict__``) has a hook or a ``forward`` set on the instance,
+    which a plan would not call. A hook table that is left empty after ``handle.remove()`` is none."""
+    return "forward" in own or any(own.get("_hooks", {}).values())
 
 
 def _why_not(layers: list[nn.Module], optimizer: Any) -> str | None:
@@ -157,13 +165,16 @@ class CompiledStep:
         self._unsupported = layers if isinstance(layers, str) else _why_not(self._layers, self.optimizer)
         self._params = [p for layer in self._layers for p in layer.parameters(recurse=False)]
         # What a plan depends on, checked before every step: each container's children (and that
-        # nobody hooked it), and each parameter's dtype, shape and requires_grad.
+        # nobody hooked it or gave it a forward of its own), and each parameter's dtype, shape and
+        # requires_grad.
         containers = [m for m in self.model.modules() if type(m) is nn.Sequential]
         self._containers = [(m, tuple(m._modules.values())) for m in containers]
-        self._hookable = [(m, "_hooks" in m.__dict__) for m in containers + self._layers]
+        self._hookable = [(m, _intercepted(m.__dict__)) for m in containers + self._layers]
         hooked = [m for m, has in self._hookable if has]
         if hooked and self._unsupported is None:
-            self._unsupported = f"{type(hooked[0]).__name__} has a hook (the plan calls no modules)"
+            self._unsupported = (
+                f"{type(hooked[0]).__name__} has a hook or a forward of its own (the plan calls no modules)"
+            )
         self._expect = [(p, p.data.dtype, p.data.shape, p._requires_grad) for p in self._params]
         self._learns = any(p._requires_grad for p in self._params)
         self._plan = self._make_plan() if self._unsupported is None else []
@@ -174,7 +185,8 @@ class CompiledStep:
             if tuple(container._modules.values()) != children:
                 return False
         for module, hooked in self._hookable:
-            if ("_hooks" in module.__dict__) is not hooked:
+            own = module.__dict__
+            if (("_hooks" in own or "forward" in own) and _intercepted(own)) is not hooked:
                 return False
         for p, dtype, shape, requires in self._expect:
             data = p.data
@@ -310,6 +322,8 @@ class CompiledStep:
         delta = self._direct_delta(loss_fn, L, z) if loss_fn is not None else self._output_delta(L, z)
         given: set[int] = set()
         for fn, params in reversed(calls):  # layer by layer, as the engine would
+            if delta is None:  # no earlier layer learns (frozen first layers): the engine stops here too
+                break
             grads = fn.backward(delta)
             if not params:
                 delta = grads
