@@ -236,3 +236,57 @@ def test_a_loss_with_reduction_none_raises_as_backward_does():
     step = dn.compile_step(model, nn.CrossEntropyLoss(reduction="none"), optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(RuntimeError, match="scalar"):
         step(X, y)
+
+
+def test_the_two_halves_are_the_step_without_its_update():
+    X, y = _data()
+    eager, em, compiled, cm = _pair(lambda: _model(nn.Tanh), OPTIMIZERS["adam"], losses.CrossEntropy())
+    for _ in range(3):
+        outputs = em(dn.tensor(X)).data
+        le = eager(X, y)
+        L, a = compiled.feed_forward(X, y)
+        assert all(p.grad is None for p in cm.parameters())  # zeroed, and nothing handed over yet
+        assert a.tobytes() == outputs.tobytes() and compiled.why is None
+        compiled.backpropagate()
+        compiled.optimizer.step()
+        assert le.data.tobytes() == L.data.tobytes()
+    assert _bytes(em) == _bytes(cm)
+    with pytest.raises(RuntimeError, match="call feed_forward first"):
+        compiled.backpropagate()  # each feed_forward is finished once
+    compiled.feed_forward(X, y)
+    with dn.no_grad(), pytest.raises(RuntimeError):
+        compiled(X, y)  # an eager step in between forgets the replayed half
+    with pytest.raises(RuntimeError, match="call feed_forward first"):
+        compiled.backpropagate()
+
+
+def test_frozen_first_layers_and_removed_hooks_are_replayed():
+    X, y = _data()
+    eager, em, compiled, cm = _pair(lambda: _model(sizes=(4, 8, 8, 3)), OPTIMIZERS["momentum"], losses.CrossEntropy())
+    for model in (em, cm):
+        model[0].requires_grad_(False)  # the whole first layer: nothing before layer 2 needs a delta
+    for _ in range(2):
+        assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    assert compiled.why is None and cm[0].weight.grad is None and cm[0].bias.grad is None
+    handle = cm[3].register_forward_hook(lambda module, args, out: None)
+    compiled(X, y), eager(X, y)
+    assert "hook" in compiled.why
+    handle.remove()  # leaves an empty hook table behind: no hook
+    assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    assert compiled.why is None
+    assert _bytes(em) == _bytes(cm)
+
+
+def test_a_forward_set_on_the_instance_is_called_eagerly():
+    X, y = _data()
+    model = _model()
+    step = dn.compile_step(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
+    step(X, y)
+    assert step.why is None
+    calls = []
+    model[1].forward = lambda x: calls.append(1) or x.sigmoid()
+    step(X, y)
+    assert "forward of its own" in step.why and calls == [1]
+    del model[1].forward
+    step(X, y)
+    assert step.why is None and calls == [1]

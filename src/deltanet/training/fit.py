@@ -20,9 +20,12 @@ Callbacks: every hook ``fit`` calls is declared on ``Callback`` (``deltanet.trai
 
 The loop is kept lean for small models, where Python overhead rivals the arithmetic: the data are
 checked and converted once, shuffled once per epoch with one gather, and cut into views; per step
-only the loss and the gradient norm are checked. A dataset or a DataLoader, for data too large for
-memory, is read one batch at a time instead, each batch checked as it arrives
-(``deltanet.training.loader_state``); the loop is the same.
+only the loss and the gradient norm are checked. Steps 1 to 3 are replayed without the graph
+(``dn.compile_step``'s plan, ``deltanet.training.compiled``) whenever the model, the loss and the
+optimizer allow it, with no regularizer and on one process: the same results bit for bit, so
+nothing to switch on (``DELTANET_REFERENCE=1`` runs every step eagerly). A dataset or a
+DataLoader, for data too large for memory, is read one batch at a time instead, each batch
+checked as it arrives (``deltanet.training.loader_state``); the loop is the same.
 """
 
 from __future__ import annotations

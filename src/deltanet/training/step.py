@@ -125,7 +125,7 @@ class Step:
         >>> from deltanet.training.step import Step
         >>> model = dn.nn.Linear(1, 1, dtype="float64"); model.weight.data[...] = 0.0; model.bias.data[...] = 0.0
         >>> step = Step(model, dn.optim.SGD(model.parameters(), lr=0.1), dn.losses.MSELoss(), None)
-        >>> value, penalty, a = step(dn.tensor([[1.0]]), dn.tensor([[2.0]]))
+        >>> value, penalty, a = step(dn.tensor([[1.0]], dtype="float64"), dn.tensor([[2.0]], dtype="float64"))
         >>> value, float(model.weight.data[0, 0]), step.replay.why
         (4.0, 0.4, None)
     """
