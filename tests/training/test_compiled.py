@@ -290,3 +290,15 @@ def test_a_forward_set_on_the_instance_is_called_eagerly():
     del model[1].forward
     step(X, y)
     assert step.why is None and calls == [1]
+
+
+def test_a_parameter_replaced_is_read_again():
+    X, y = _data()
+    eager, em, compiled, cm = _pair(lambda: _model(nn.ReLU), OPTIMIZERS["sgd"], losses.CrossEntropy())
+    assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    for model in (em, cm):  # a new Parameter object (this optimizer does not hold it: it only gets a gradient)
+        model[2].weight = nn.Parameter(np.full((3, 16), 0.25, dtype=np.float32))
+    for _ in range(2):
+        assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    assert compiled.why is None and cm[2].weight.grad is not None
+    assert _bytes(em) == _bytes(cm)

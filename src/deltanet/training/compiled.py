@@ -26,11 +26,11 @@ A plan covers only what it can replay exactly. The layers are ``Linear`` (on a b
 alone; any loss module; any optimizer that takes no closure. Everything else runs the eager step
 (``CompiledStep.why`` says why), and so does every step that finds something changed since the
 plan was made: a module added, removed, given a hook or a ``forward`` of its own (a function set
-on the instance); a parameter frozen, resized or cast to another dtype; a hook on a parameter;
-gradients turned off or anomaly detection on; an input of another dtype or width. A changed
-model is read again and, where it still can be, replayed from a new plan (a layer frozen or
-unfrozen between epochs). The plan does not depend on the batch size (the last, shorter batch of
-an epoch). ``DELTANET_REFERENCE=1`` runs every step eagerly.
+on the instance); a parameter frozen, resized, cast to another dtype or replaced; a hook on a
+parameter; gradients turned off or anomaly detection on; an input of another dtype or width. A
+changed model is read again and, where it still can be, replayed from a new plan (a layer frozen
+or unfrozen between epochs). The plan does not depend on the batch size (the last, shorter batch
+of an epoch). ``DELTANET_REFERENCE=1`` runs every step eagerly.
 
 What differs from the eager step: the loss returned is detached (its graph was never recorded),
 and ``.grad`` of the layers' outputs is never kept (there are no output tensors to keep it on).
@@ -165,7 +165,8 @@ class CompiledStep:
         self._unsupported = layers if isinstance(layers, str) else _why_not(self._layers, self.optimizer)
         self._params = [p for layer in self._layers for p in layer.parameters(recurse=False)]
         # What a plan depends on, checked before every step: each container's children (and that
-        # nobody hooked it or gave it a forward of its own), and each parameter's dtype, shape and
+        # nobody hooked it or gave it a forward of its own), and each layer's parameters: the same
+        # objects (none replaced, no bias added or removed), with the same dtype, shape and
         # requires_grad.
         containers = [m for m in self.model.modules() if type(m) is nn.Sequential]
         self._containers = [(m, tuple(m._modules.values())) for m in containers]
@@ -175,7 +176,11 @@ class CompiledStep:
             self._unsupported = (
                 f"{type(hooked[0]).__name__} has a hook or a forward of its own (the plan calls no modules)"
             )
-        self._expect = [(p, p.data.dtype, p.data.shape, p._requires_grad) for p in self._params]
+        self._expect = [
+            (layer._parameters, name, p, None if p is None else (p.data.dtype, p.data.shape, p._requires_grad))
+            for layer in self._layers
+            for name, p in layer._parameters.items()
+        ]
         self._learns = any(p._requires_grad for p in self._params)
         self._plan = self._make_plan() if self._unsupported is None else []
 
@@ -188,10 +193,14 @@ class CompiledStep:
             own = module.__dict__
             if (("_hooks" in own or "forward" in own) and _intercepted(own)) is not hooked:
                 return False
-        for p, dtype, shape, requires in self._expect:
-            data = p.data
-            if data.dtype != dtype or data.shape != shape or p._requires_grad is not requires:
+        for slots, name, p, reading in self._expect:
+            if slots.get(name) is not p:  # a parameter replaced, or a bias added or removed
                 return False
+            if reading is not None:
+                dtype, shape, requires = reading
+                data = p.data
+                if data.dtype != dtype or data.shape != shape or p._requires_grad is not requires:
+                    return False
         return True
 
     def _eager_because(self, x: np.ndarray) -> str | None:
