@@ -51,6 +51,7 @@ from deltanet.autograd import (
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
 # (``functional.linear`` is the function).
 scatter_reduce_mod = importlib.import_module("deltanet.autograd.scatter_reduce")
+windows_mod = importlib.import_module("deltanet.autograd.windows")
 act = importlib.import_module("deltanet.functional.activations")
 bn = importlib.import_module("deltanet.functional.batchnorm")
 sbn = importlib.import_module("deltanet.functional.sync_batchnorm")
@@ -159,6 +160,12 @@ def ref_scatter(x, src, index, dim, accumulate):
         target[dim] = index[position]
         z[tuple(target)] = (z[tuple(target)] if accumulate else 0) + src[position]
     return z
+
+
+def ref_tensor_unfold(x, d, size, step):
+    starts = range(0, x.shape[d] - size + 1, step)
+    windows = np.stack([np.take(x, range(s, s + size), axis=d) for s in starts], axis=d)
+    return np.moveaxis(windows, d + 1, -1)
 
 
 def ref_index_add(x, src, index, dim):
@@ -3290,6 +3297,31 @@ register(
                 dim=0,
                 reduce="sum",
             ),  # fmt: skip
+        ],
+    )
+)
+
+
+register(
+    OpInfo(
+        windows_mod.Unfold,
+        lambda x, dimension, size, step: x.unfold(dimension, size, step),
+        lambda x, dimension, size, step: ref_tensor_unfold(x, dimension % x.ndim, size, step),
+        lambda rng: [
+            S("overlapping frames", normal(rng, 7), dimension=0, size=3, step=1),
+            S("patches of rows, a gap between", normal(rng, 2, 9, 3), dimension=1, size=2, step=3),
+            S("last axis", normal(rng, 2, 5), dimension=-1, size=5, step=2),
+        ],
+        [
+            E(
+                "window too large",
+                ValueError,
+                r"unfold: size 4 is larger than the size 3",
+                np.ones((2, 3)),
+                dimension=1,
+                size=4,
+                step=1,
+            )
         ],
     )
 )

@@ -25,6 +25,19 @@ from deltanet.autograd.arranging import (
     unflatten,
     vstack,
 )
+from deltanet.autograd.broadcasting import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_shapes,
+    broadcast_tensors,
+    broadcast_to,
+    moveaxis,
+    movedim,
+    reshape_as,
+    tile,
+)
+from deltanet.autograd.combinatorics import cartesian_prod, combinations, tril_indices, triu_indices
 from deltanet.autograd.compare import (
     all,
     allclose,
@@ -49,6 +62,7 @@ from deltanet.autograd.conversions import parse_to_args
 from deltanet.autograd.counting import bincount, count_nonzero, is_tensor, unique
 from deltanet.autograd.covariance import corrcoef, cov
 from deltanet.autograd.cumulative import cummax, cummin, cumprod, diff, logcumsumexp
+from deltanet.autograd.diagonal_embedding import diag_embed, diagflat
 from deltanet.autograd.elementwise import (
     abs,
     add,
@@ -115,10 +129,13 @@ from deltanet.autograd.function import (
 from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
+from deltanet.autograd.index_writes import index_copy, index_fill, put
 from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
 from deltanet.autograd.logarithms import expm1, log1p, log2, log10
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
+from deltanet.autograd.products import block_diag, cross, kron, vander
+from deltanet.autograd.random_integers import randint_like
 from deltanet.autograd.reductions import (
     amax,
     amin,
@@ -136,10 +153,13 @@ from deltanet.autograd.reductions import (
     sum,
     var,
 )
+from deltanet.autograd.rotations import fliplr, flipud, rot90
 from deltanet.autograd.rounding import ceil, floor, reciprocal, round, rsqrt, sign, trunc
+from deltanet.autograd.runs import unique_consecutive
 from deltanet.autograd.scatter_reduce import scatter_reduce
 from deltanet.autograd.scattering import index_add, scatter, scatter_add
 from deltanet.autograd.searching import bucketize, isin, searchsorted
+from deltanet.autograd.sections import dsplit, hsplit, tensor_split, vsplit
 from deltanet.autograd.shapes import (
     cat,
     chunk,
@@ -160,6 +180,7 @@ from deltanet.autograd.shapes import (
 )
 from deltanet.autograd.sorting import argsort, cumsum, flip, sort, topk
 from deltanet.autograd.special import addcdiv, addcmul, addmm, baddbmm, erf, erfc, erfinv, lerp, nan_to_num
+from deltanet.autograd.stacking import column_stack, dstack, row_stack
 from deltanet.autograd.statistics import (
     aminmax,
     kthvalue,
@@ -173,6 +194,7 @@ from deltanet.autograd.statistics import (
     std_mean,
     var_mean,
 )
+from deltanet.autograd.taking import argwhere, take, take_along_dim
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.threads import get_num_threads, set_num_threads
 
@@ -379,4 +401,42 @@ __all__ = [
     "trapezoid",
     "trapz",
     "cumulative_trapezoid",
+    "argwhere",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "block_diag",
+    "broadcast_shapes",
+    "broadcast_tensors",
+    "broadcast_to",
+    "cartesian_prod",
+    "column_stack",
+    "combinations",
+    "cross",
+    "diag_embed",
+    "diagflat",
+    "dsplit",
+    "dstack",
+    "fliplr",
+    "flipud",
+    "hsplit",
+    "index_copy",
+    "index_fill",
+    "kron",
+    "moveaxis",
+    "movedim",
+    "put",
+    "randint_like",
+    "reshape_as",
+    "rot90",
+    "row_stack",
+    "take",
+    "take_along_dim",
+    "tensor_split",
+    "tile",
+    "tril_indices",
+    "triu_indices",
+    "unique_consecutive",
+    "vander",
+    "vsplit",
 ]
