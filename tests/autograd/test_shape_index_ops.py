@@ -223,6 +223,23 @@ def test_unfold_is_a_read_only_view():
     assert dn.tensor(3.0).unfold(0, 1, 1).tolist() == [3.0]
 
 
+def test_unfold_sees_its_input_changed_in_place():
+    # The windows reach the input's memory through a chain of NumPy bases (sliding_window_view):
+    # an in-place change of the input after the windows were saved must raise, as in PyTorch,
+    # not give the gradient of the changed values.
+    x = dn.tensor(np.arange(6.0), requires_grad=True)
+    y = x * 1
+    w = y.unfold(0, 2, 2)
+    z = (w * w).sum()  # saves w, a view of y
+    with dn.no_grad():
+        y += 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+    y2 = x * 1
+    (y2.unfold(0, 2, 2) ** 2).sum().backward()  # unchanged: 2 y
+    assert x.grad.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+
+
 BAD = [
     (lambda: dn.rot90(dn.zeros(3)), "at least 2 dimensions"),
     (lambda: dn.rot90(dn.zeros(2, 2), 1, (0, 0)), "must differ"),

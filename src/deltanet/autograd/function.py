@@ -443,16 +443,23 @@ class AccumulateGrad:
 
 
 def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
-    """If ``out`` shares an input's memory, give it that memory's base tensor and version counter."""
+    """If ``out`` shares an input's memory, give it that memory's base tensor and version counter.
+
+    A NumPy view's ``base`` is the array that owns the memory; a strided view (``as_strided``,
+    ``sliding_window_view``: ``Tensor.unfold``) reaches it through a chain of bases instead, which
+    is followed too: an input changed in place must be seen through every view of it.
+    """
     base = out.data.base
-    for t in inputs:
-        data = t.data
-        if data is base or data.base is base:
-            root = t if t._base is None else t._base
-            out._base = root
-            out._vc = vc = root._shared_version()
-            vc.add_view(out)
-            return
+    while base is not None:
+        for t in inputs:
+            data = t.data
+            if data is base or data.base is base:
+                root = t if t._base is None else t._base
+                out._base = root
+                out._vc = vc = root._shared_version()
+                vc.add_view(out)
+                return
+        base = getattr(base, "base", None)
 
 
 class _CtxNode(Function):
