@@ -41,6 +41,7 @@ from deltanet.autograd import (
     special,
     statistics,
 )
+from deltanet.autograd.linalg import decompositions, determinants, products, pseudo, solvers
 from deltanet.autograd.tensor import Tensor
 
 
@@ -318,6 +319,24 @@ METHODS: dict[str, Any] = {
     "addmm_": inplace_stats.addmm_,
     "baddbmm_": inplace_stats.baddbmm_,
     "scatter_reduce_": inplace_stats.scatter_reduce_,
+    # linear algebra (PyTorch's Tensor methods and their older names)
+    "det": determinants.det,
+    "slogdet": determinants.slogdet,
+    "logdet": determinants.logdet,
+    "inverse": solvers.inverse,
+    "cholesky_solve": solvers.cholesky_solve,
+    "cholesky_inverse": solvers.cholesky_inverse,
+    "cholesky": decompositions.cholesky_old,
+    "qr": decompositions.qr_old,
+    "svd": decompositions.svd_old,
+    "pinverse": pseudo.pinverse,
+    "matrix_power": pseudo.matrix_power,
+    "inner": products.inner,
+    "vdot": products.vdot,
+    "addmv": products.addmv,
+    "addr": products.addr,
+    "dist": products.dist,
+    "renorm": products.renorm,
 }
 
 
