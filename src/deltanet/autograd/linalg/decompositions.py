@@ -92,8 +92,11 @@ class Eigh(Function):
         w, Q = self.saved_tensors
         n = w.shape[-1]
         grad_w, grad_Q = _unpack(delta, [(n,), (n, n)])
-        M = T(Q) @ grad_Q
-        inner = _gaps(w, square=False) * (0.5 * (M - T(M)))
+        inner = np.zeros(Q.shape, dtype=w.dtype)
+        if np.any(grad_Q):  # without a loss on the eigenvectors, no division by the gaps
+            M = T(Q) @ grad_Q
+            with np.errstate(invalid="ignore"):  # a zero gap times a zero: NaN, undefined as in PyTorch
+                inner = _gaps(w, square=False) * (0.5 * (M - T(M)))
         inner[..., np.arange(n), np.arange(n)] = grad_w
         return (Q @ inner @ T(Q)).astype(w.dtype, copy=False)
 
@@ -150,7 +153,10 @@ class SVD(Function):
         # Columns of U (rows of V^T) beyond the k-th (full_matrices) do not depend smoothly on A:
         # as PyTorch, their gradients are left out.
         U, gU, Vh, gVh = U[..., :k], gU[..., :k], Vh[..., :k, :], gVh[..., :k, :]
-        return _svd_backward(U, s, Vh, gU, gs, gVh).astype(s.dtype, copy=False)
+        # without a loss on the singular vectors, no division by the gaps
+        with np.errstate(invalid="ignore"):  # a zero gap times a zero: NaN, undefined as in PyTorch
+            grad = _svd_backward(U, s, Vh, gU if np.any(gU) else None, gs, gVh if np.any(gVh) else None)
+        return grad.astype(s.dtype, copy=False)
 
 
 class Svdvals(Function):
@@ -436,7 +442,8 @@ def qr(A: Any, mode: str = "reduced") -> QRResult:
     Args:
         A: a floating-point tensor of shape $(*, m, n)$.
         mode: ``"reduced"`` ($Q$ $(m, k)$, $R$ $(k, n)$, $k = \min(m, n)$), ``"complete"``
-            ($Q$ $(m, m)$, $R$ $(m, n)$) or ``"r"`` ($R$ only; $Q$ is empty and nothing is differentiable).
+            ($Q$ $(m, m)$, $R$ $(m, n)$) or ``"r"`` ($R$ only, $Q$ empty; unlike PyTorch's, this $R$
+            has a gradient).
 
     Returns:
         ``(Q, R)``, a named pair.
@@ -455,12 +462,11 @@ def qr(A: Any, mode: str = "reduced") -> QRResult:
     mode = str(_checks.one_of(mode, "mode", ("reduced", "complete", "r"), owner))
     m, n = t.shape[-2:]
     k = min(m, n)
-    if mode == "r":
-        R = np.linalg.qr(t.data, mode="r")
-        return QRResult(Tensor(np.zeros((0,), dtype=t.dtype)), Tensor(np.asarray(R, dtype=t.dtype)))
-    packed = QR.apply(t, mode=mode)
+    packed = QR.apply(t, mode="reduced" if mode == "r" else mode)
     rows = m if mode == "complete" else k
     Q, R = _unpack(packed, [(m, rows), (rows, n)])
+    if mode == "r":  # R of the reduced decomposition, differentiable (PyTorch refuses its backward)
+        return QRResult(Tensor(np.zeros((0,), dtype=t.dtype)), R)
     return QRResult(Q, R)
 
 

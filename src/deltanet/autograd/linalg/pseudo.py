@@ -120,7 +120,7 @@ class LstsqResult(NamedTuple):
     Attributes:
         solution: $X$ minimising $\\lVert A X - B \\rVert_F$ (of minimum norm), shape $(*, n, k)$.
         residuals: the squared residuals per column, for ``m > n`` and a full-rank ``A`` with the
-            drivers ``gelsd``/``gelss``; empty otherwise (as PyTorch).
+            drivers ``gels``, ``gelsd`` and ``gelss``; empty otherwise (as PyTorch).
         rank: the rank of each matrix (int64; empty with the driver ``gels``).
         singular_values: for the drivers ``gelsd``/``gelss``; empty otherwise.
     """
@@ -168,7 +168,7 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
     empty = np.zeros((0,), dtype=a.dtype)
     full_rank = bool(np.all(rank == min(m, n)))
     residuals = empty
-    if driver in ("gelsd", "gelss") and m > n and full_rank:
+    if driver != "gelsy" and m > n and full_rank:
         residuals = np.sum((a.data @ X.data - b.data) ** 2, axis=-2)
     return LstsqResult(
         X,
