@@ -111,6 +111,23 @@ CASES = {
     "cross": (lambda m, a, b: m.linalg.cross(a, b), [TALL, TALL[::-1].copy()]),
     "cross dim 0": (lambda m, a, b: m.linalg.cross(a, b, dim=0), [WIDE, WIDE[:, :1].copy()]),
     "trace": (lambda m, a: m.trace(a) + a.trace(), [A3[0]]),
+    "lstsq vector": (lambda m, a, b: m.linalg.lstsq(a, b).solution, [TALL, RNG.standard_normal(5)]),
+    "kron": (lambda m, a, b: m.kron(a, b) + 0 * a.kron(b), [TALL[:2], A3[:, :2]]),
+    "chain_matmul": (lambda m, a, b: m.chain_matmul(a, b, b.mT), [TALL[:3], WIDE]),
+    "ger": (lambda m, a, b: m.ger(a, b), [V4, V4[:2]]),
+    "addbmm": (lambda m, c, a, b: m.addbmm(c, a, b, alpha=0.5), [RNG.standard_normal((4, 2)), A3, B3]),
+    "triangular_solve": (lambda m, a, b: m.triangular_solve(b, a).solution, [A3, B3]),
+    "triangular_solve transpose": (
+        lambda m, a, b: b.triangular_solve(a, upper=False, transpose=True, unitriangular=True)[0],
+        [A3, B3],
+    ),
+    "matrix_exp": (lambda m, a: m.linalg.matrix_exp(a), [A3]),
+    "matrix_exp method": (lambda m, a: a.matrix_exp() + m.matrix_exp(a / 8), [TALL[:3]]),
+    "torch.cross dim None": (lambda m, a, b: m.cross(a, b) + a.cross(b, dim=1), [TALL[:3], WIDE[:, :3]]),
+    "vander": (lambda m, a: m.linalg.vander(a, N=5), [V4]),
+    "linalg.diagonal": (lambda m, a: m.linalg.diagonal(a, offset=1), [A3]),
+    "cholesky_ex": (lambda m, a: m.linalg.cholesky_ex(a).L, [SPD]),
+    "mH and H": (lambda m, a: a.mH + a[0].H, [A3]),
 }
 
 
@@ -161,6 +178,12 @@ GRADCHECKED = [
     "cross",
     "svd batch",
     "eigh",
+    "kron",
+    "addbmm",
+    "triangular_solve transpose",
+    "matrix_exp",
+    "vander",
+    "lstsq vector",
 ]
 
 
@@ -303,7 +326,7 @@ def test_what_is_not_there_says_why():
     with pytest.raises(AttributeError, match=r"linalg.eig is not available: its results are complex"):
         dn.linalg.eig(dn.eye(2))
     with pytest.raises(AttributeError, match=r"catch linalg.LinAlgError"):
-        dn.linalg.cholesky_ex(dn.eye(2))
+        dn.linalg.inv_ex(dn.eye(2))
     with pytest.raises(AttributeError, match=r"has no attribute 'nonsense'"):
         dn.linalg.nonsense  # noqa: B018
 
@@ -321,3 +344,27 @@ def test_undefined_gradients_raise_or_are_infinite_as_pytorchs():
     w, Q = dn.linalg.eigh(x)
     w.sum().backward()  # the eigenvalues' gradient stays defined
     np.testing.assert_allclose(x.grad.numpy(), np.eye(3), atol=1e-12)
+
+
+def test_cholesky_ex_reports_instead_of_raising():
+    torch = pytest.importorskip("torch")
+    A = np.array([np.eye(3), np.diag([1.0, -1.0, 1.0]), 2 * np.eye(3)])
+    L, info = dn.linalg.cholesky_ex(dn.tensor(A, requires_grad=True))
+    expected = torch.linalg.cholesky_ex(torch.tensor(A))
+    assert info.tolist() == expected.info.tolist() == [0, 2, 0] and info.dtype == dn.int32
+    assert np.isnan(L[1].numpy()).all()
+    np.testing.assert_allclose(L[0].numpy(), np.eye(3))
+    L[0].sum().backward()  # the gradient flows where the factorization succeeded
+    with pytest.raises(dn.linalg.LinAlgError, match=r"Batch element 1"):
+        dn.linalg.cholesky_ex(dn.tensor(A), check_errors=True)
+
+
+def test_solvers_refuse_mixed_dtypes_as_pytorch():
+    with pytest.raises(ValueError, match=r"Expected A and B to have the same dtype, but found A of type float32"):
+        dn.linalg.solve(dn.eye(2), dn.ones(2).double())
+    with pytest.raises(ValueError, match=r"same dtype"):
+        dn.linalg.lstsq(dn.ones(3, 2), dn.ones(3).double())
+    with pytest.raises(ValueError, match=r"same dtype"):
+        dn.linalg.solve_triangular(dn.eye(2), dn.ones(2, 1).double(), upper=True)
+    with pytest.raises(ValueError, match=r"only supported on matrices"):
+        dn.ones(2, 2, 2).H  # noqa: B018

@@ -20,6 +20,7 @@ det_mod = importlib.import_module("deltanet.autograd.linalg.determinants")
 solvers = importlib.import_module("deltanet.autograd.linalg.solvers")
 decomp = importlib.import_module("deltanet.autograd.linalg.decompositions")
 pseudo = importlib.import_module("deltanet.autograd.linalg.pseudo")
+expo = importlib.import_module("deltanet.autograd.linalg.exponential")
 
 
 def well_conditioned(rng: np.random.Generator, *shape: int) -> np.ndarray:
@@ -220,5 +221,26 @@ register(
             S("square", normal(rng, 3, 3)),
         ],
         [_INTEGER, E("negative atol", ValueError, r"atol must be", np.eye(2), atol=-1.0)],
+    )
+)
+
+
+def _ref_expm(A):
+    """$e^A$ by the eigendecomposition of a diagonalizable ``A`` (independent of the series)."""
+    w, V = np.linalg.eig(A)
+    return np.real(V @ (np.exp(w)[..., None] * np.linalg.inv(V)))
+
+
+register(
+    OpInfo(
+        expo.MatrixExp,
+        lambda A: dn.linalg.matrix_exp(A),
+        _ref_expm,
+        lambda rng: [
+            S("small", normal(rng, 3, 3) / 4),
+            S("large norm (squaring)", normal(rng, 3, 3) * 2),
+            S("batch", normal(rng, 2, 2, 2)),
+        ],
+        [_NOT_SQUARE, _INTEGER],
     )
 )

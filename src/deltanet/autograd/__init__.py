@@ -120,9 +120,23 @@ from deltanet.autograd.linalg.decompositions import cholesky_old as cholesky
 from deltanet.autograd.linalg.decompositions import qr_old as qr
 from deltanet.autograd.linalg.decompositions import svd_old as svd
 from deltanet.autograd.linalg.determinants import det, logdet, slogdet
-from deltanet.autograd.linalg.products import addmv, addr, dist, inner, renorm, tensordot, vdot
+from deltanet.autograd.linalg.exponential import matrix_exp
+from deltanet.autograd.linalg.products import (
+    addbmm,
+    addmv,
+    addr,
+    chain_matmul,
+    dist,
+    ger,
+    inner,
+    kron,
+    renorm,
+    tensordot,
+    vdot,
+)
+from deltanet.autograd.linalg.products import cross_old as cross
 from deltanet.autograd.linalg.pseudo import matrix_power, pinverse
-from deltanet.autograd.linalg.solvers import cholesky_inverse, cholesky_solve, inverse
+from deltanet.autograd.linalg.solvers import cholesky_inverse, cholesky_solve, inverse, triangular_solve
 from deltanet.autograd.logarithms import expm1, log1p, log2, log10
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
@@ -404,4 +418,11 @@ __all__ = [
     "addr",
     "dist",
     "renorm",
+    "kron",
+    "chain_matmul",
+    "ger",
+    "addbmm",
+    "triangular_solve",
+    "matrix_exp",
+    "cross",
 ]

@@ -41,7 +41,7 @@ from deltanet.autograd import (
     special,
     statistics,
 )
-from deltanet.autograd.linalg import decompositions, determinants, products, pseudo, solvers
+from deltanet.autograd.linalg import decompositions, determinants, exponential, products, pseudo, solvers
 from deltanet.autograd.tensor import Tensor
 
 
@@ -337,6 +337,14 @@ METHODS: dict[str, Any] = {
     "addr": products.addr,
     "dist": products.dist,
     "renorm": products.renorm,
+    "cross": products.cross_old,
+    "kron": products.kron,
+    "ger": products.ger,
+    "addbmm": products.addbmm,
+    "triangular_solve": solvers.triangular_solve,
+    "matrix_exp": exponential.matrix_exp,
+    "mH": property(shapes.mT),  # the conjugate transpose: for real tensors, mT
+    "H": property(products.conjugate_transpose),
 }
 
 

@@ -10,22 +10,26 @@ from deltanet.autograd.elementwise import matmul
 from deltanet.autograd.linalg.common import LinAlgError
 from deltanet.autograd.linalg.decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from deltanet.autograd.linalg.determinants import det, slogdet
+from deltanet.autograd.linalg.exponential import cholesky_ex, matrix_exp
 from deltanet.autograd.linalg.norms import matrix_norm, norm, vector_norm
-from deltanet.autograd.linalg.products import cross, multi_dot, vecdot
+from deltanet.autograd.linalg.products import cross, diagonal, multi_dot, vander, vecdot
 from deltanet.autograd.linalg.pseudo import cond, lstsq, matrix_power, matrix_rank, pinv
 from deltanet.autograd.linalg.solvers import inv, solve, solve_triangular
 
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cholesky_ex",
     "cond",
     "cross",
     "det",
+    "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
     "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "matrix_rank",
@@ -38,6 +42,7 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "vander",
     "vecdot",
     "vector_norm",
 ]
@@ -47,13 +52,11 @@ _COMPLEX = "its results are complex in general, and deltanet's tensors are real"
 _MISSING = {
     "eig": f"{_COMPLEX}; for a symmetric matrix use linalg.eigh",
     "eigvals": f"{_COMPLEX}; for a symmetric matrix use linalg.eigvalsh",
-    "matrix_exp": "not implemented; for a symmetric matrix use Q diag(exp(w)) Q^T from linalg.eigh",
     "lu": "not implemented; use linalg.solve, linalg.inv or linalg.det",
     "lu_factor": "not implemented; use linalg.solve",
     "lu_solve": "not implemented; use linalg.solve",
     "ldl_factor": "not implemented; use linalg.cholesky or linalg.solve",
     "householder_product": "not implemented; use linalg.qr",
-    "cholesky_ex": "not implemented; call linalg.cholesky and catch linalg.LinAlgError",
     "inv_ex": "not implemented; call linalg.inv and catch linalg.LinAlgError",
     "solve_ex": "not implemented; call linalg.solve and catch linalg.LinAlgError",
     "tensorinv": "not implemented; reshape to a matrix and use linalg.inv",

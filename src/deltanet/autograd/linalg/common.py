@@ -66,6 +66,15 @@ def matrices(x: Any, owner: str, square: bool = True, name: str = "A") -> Tensor
     return t
 
 
+def same_dtype(owner: str, A: Tensor, B: Tensor) -> None:
+    """PyTorch's rule for the solvers: ``A`` and ``B`` of one dtype (no silent promotion)."""
+    if A.dtype != B.dtype:
+        raise ValueError(
+            f"{owner}: Expected A and B to have the same dtype, but found A of type {A.dtype} and B of type "
+            f"{B.dtype} instead; convert one, e.g. B.to(A.dtype)"
+        )
+
+
 def per_matrix(A: np.ndarray, works: Callable[[np.ndarray], bool]) -> int | None:
     """The index (in C order over the batch) of the first matrix of ``A`` for which ``works`` fails."""
     flat = A.reshape((-1, *A.shape[-2:]))

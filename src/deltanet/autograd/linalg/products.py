@@ -1,6 +1,7 @@
 r"""Products and distances with PyTorch's names, written with differentiable ops (their gradients
 come from those): ``vecdot``, ``inner``, ``vdot``, ``tensordot``, ``multi_dot``, ``addmv``,
-``addr``, ``dist``, ``renorm`` and ``cross``.
+``addr``, ``addbmm``, ``dist``, ``renorm``, ``cross``, ``kron``, ``vander``, ``diagonal``, and
+PyTorch's older names ``chain_matmul`` and ``ger``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from deltanet.autograd.dims import normalize
 from deltanet.autograd.elementwise import _tensor, dot, matmul, where
 from deltanet.autograd.matrices import outer
 from deltanet.autograd.reductions import norm
+from deltanet.autograd.shapes import cat as torch_cat
 from deltanet.autograd.shapes import stack
 from deltanet.autograd.special import _add_product
 from deltanet.autograd.tensor import Tensor, leaf
@@ -303,3 +305,168 @@ def cross(input: Any, other: Any, dim: Any = -1) -> Tensor:
     b = [ys[(*lead, i)] for i in range(3)]
     parts = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
     return stack(parts, dim=axis)
+
+
+def cross_old(input: Any, other: Any, dim: Any = None) -> Tensor:
+    r"""``torch.cross`` (also ``x.cross(y)``): ``linalg.cross`` along ``dim``; with ``dim=None``, along
+    the first axis of size 3, as PyTorch (which warns that this default will change: pass ``dim``).
+
+    Args:
+        input: a tensor with an axis of size 3.
+        other: a tensor of the same shape.
+        dim: the axis of the vectors; None: the first axis of size 3.
+
+    Raises:
+        ValueError: no axis of size 3, or the sizes differ along ``dim``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.cross(dn.tensor([[1.0, 0.0, 0.0]]), dn.tensor([[0.0, 1.0, 0.0]]), dim=1).tolist()
+        [[0.0, 0.0, 1.0]]
+    """
+    if dim is None:
+        shape = np.broadcast_shapes(_tensor(input).shape, _tensor(other).shape)
+        sizes = [i for i, n in enumerate(shape) if n == 3]
+        if not sizes:
+            raise ValueError(f"cross: no dimension of size 3 in input of shape {shape}")
+        dim = sizes[0]
+    return cross(input, other, dim=dim)
+
+
+def kron(input: Any, other: Any) -> Tensor:
+    r"""The Kronecker product: $(A \otimes B)_{(i k)(j l)} = A_{ij} B_{kl}$ (any number of axes; the
+    shorter operand gets leading axes of size 1).
+
+    Args:
+        input: a tensor $A$.
+        other: a tensor $B$.
+
+    Shape:
+        - output: $(a_0 b_0, a_1 b_1, \dots)$.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.kron(dn.eye(2), dn.tensor([[1.0, 2.0]])).tolist()
+        [[1.0, 2.0, 0.0, 0.0], [0.0, 0.0, 1.0, 2.0]]
+    """
+    a, b = _tensor(input), _tensor(other)
+    n = max(a.ndim, b.ndim)
+    a = a.reshape((1,) * (n - a.ndim) + a.shape)
+    b = b.reshape((1,) * (n - b.ndim) + b.shape)
+    # interleave: a's axes at even positions, b's at odd, then merge each pair
+    product = a.reshape(tuple(x for s in a.shape for x in (s, 1))) * b.reshape(
+        tuple(x for s in b.shape for x in (1, s))
+    )
+    return product.reshape(tuple(p * q for p, q in zip(a.shape, b.shape, strict=True)))
+
+
+def chain_matmul(*matrices: Any) -> Tensor:
+    r"""$A_1 A_2 \cdots A_k$: PyTorch's older ``torch.chain_matmul`` (now ``linalg.multi_dot``).
+
+    Args:
+        matrices: 2-D tensors whose shapes chain.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.chain_matmul(dn.ones(2, 3), dn.ones(3, 1)).tolist()
+        [[3.0], [3.0]]
+    """
+    if len(matrices) == 1:
+        return _tensor(matrices[0])
+    for i, m in enumerate(matrices):
+        if _tensor(m).ndim != 2:
+            raise ValueError(f"chain_matmul: tensor {i} must be 2-D, got shape {_tensor(m).shape}")
+    return multi_dot(list(matrices))
+
+
+def ger(input: Any, vec2: Any) -> Tensor:
+    r"""The outer product $x y^T$: PyTorch's older name of ``outer``.
+
+    Args:
+        input: a 1-D tensor $x$.
+        vec2: a 1-D tensor $y$.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.ger(dn.tensor([1.0, 2.0]), dn.tensor([3.0])).tolist()
+        [[3.0], [6.0]]
+    """
+    return outer(input, vec2)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    r"""$\beta \cdot \text{input} + \alpha \sum_b B_{1,b} B_{2,b}$: the products of two batches of
+    matrices, summed over the batch, added to ``input`` (0 for $\beta$ ignores it, NaN included).
+
+    Args:
+        input: a tensor that broadcasts to $(n, p)$.
+        batch1: $(b, n, m)$.
+        batch2: $(b, m, p)$.
+        beta: $\beta$.
+        alpha: $\alpha$.
+
+    Raises:
+        ValueError: the batches are not 3-D with matching sizes.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.addbmm(dn.zeros(1, 1), dn.ones(2, 1, 3), dn.ones(2, 3, 1)).tolist()
+        [[6.0]]
+    """
+    b1, b2 = _tensor(batch1), _tensor(batch2)
+    if b1.ndim != 3 or b2.ndim != 3 or b1.shape[0] != b2.shape[0] or b1.shape[2] != b2.shape[1]:
+        raise ValueError(f"addbmm: expects batches (b, n, m) and (b, m, p), got shapes {b1.shape} and {b2.shape}")
+    return _add_product(input, matmul(b1, b2).sum(dim=0), beta, alpha, "addbmm")
+
+
+def vander(x: Any, *, N: Any = None) -> Tensor:
+    r"""The Vandermonde matrix of increasing powers, $V_{ij} = x_i^{\,j}$, $j = 0, \dots, N - 1$
+    (``torch.linalg.vander``; the older ``torch.vander`` has decreasing powers).
+
+    Args:
+        x: a tensor of shape $(*, n)$.
+        N: the number of columns (default $n$).
+
+    Raises:
+        ValueError: ``x`` is 0-D, or ``N`` < 1.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.linalg.vander(dn.tensor([2.0, 3.0])).tolist()
+        [[1.0, 2.0], [1.0, 3.0]]
+    """
+    t = _tensor(x)
+    if t.ndim < 1:
+        raise ValueError(f"linalg.vander: x must have at least 1 dimension, got shape {t.shape}")
+    n = t.shape[-1] if N is None else _checks.integer(N, "N", "linalg.vander", low=1)
+    columns = [t.unsqueeze(-1) ** 0]
+    for _ in range(1, n):
+        columns.append(columns[-1] * t.unsqueeze(-1))
+    return torch_cat(columns, -1)
+
+
+def diagonal(A: Any, *, offset: Any = 0, dim1: Any = -2, dim2: Any = -1) -> Tensor:
+    r"""The diagonals of a stack of matrices, $z_{\dots i} = A_{\dots i, i + \text{offset}}$
+    (``torch.linalg.diagonal``: ``torch.diagonal`` with the last two axes by default).
+
+    Args:
+        A: a tensor of at least 2 dimensions.
+        offset: 0 the main diagonal, > 0 above it, < 0 below it.
+        dim1: the first axis of the matrices.
+        dim2: the second axis.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.linalg.diagonal(dn.eye(2).unsqueeze(0)).tolist()
+        [[1.0, 1.0]]
+    """
+    return _tensor(A).diagonal(offset, dim1, dim2)
+
+
+def conjugate_transpose(self: Tensor) -> Tensor:
+    """``x.H``: the conjugate transpose of a matrix (real tensors: the transpose); 0-D to 2-D only."""
+    if self.ndim > 2:
+        raise ValueError(
+            f"tensor.H is only supported on matrices (2-D tensors), got shape {self.shape}; use x.mH for a stack"
+        )
+    return self.T

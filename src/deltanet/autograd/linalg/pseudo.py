@@ -16,7 +16,7 @@ import numpy as np
 from deltanet import _checks
 from deltanet.autograd.elementwise import matmul, where
 from deltanet.autograd.function import Function
-from deltanet.autograd.linalg.common import T, matrices
+from deltanet.autograd.linalg.common import T, floating, matrices, same_dtype
 from deltanet.autograd.linalg.decompositions import svdvals
 from deltanet.autograd.linalg.norms import matrix_norm
 from deltanet.autograd.linalg.solvers import inv
@@ -137,7 +137,8 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
 
     Args:
         A: a floating-point tensor of shape $(*, m, n)$.
-        B: the right-hand sides, $(*, m, k)$ (batch axes broadcast).
+        B: the right-hand sides, $(*, m, k)$ (batch axes broadcast), or a vector $(m,)$ / a batch
+            of vectors $(*, m)$ (PyTorch's rule, as in ``solve``).
         rcond: singular values at most ``rcond`` times the largest count as 0 (default
             $\varepsilon \max(m, n)$).
         driver: ``None``/``"gelsy"`` (PyTorch's CPU default), ``"gels"``, ``"gelsd"`` or ``"gelss"``:
@@ -157,11 +158,16 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
     """
     owner = "linalg.lstsq"
     a = matrices(A, owner, square=False)
-    b = matrices(B, owner, square=False, name="B")
+    b = floating(B, owner)
+    same_dtype(owner, a, b)
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])  # PyTorch's rule
+    if vector:
+        b = b.unsqueeze(-1)
     driver = _checks.one_of("gelsy" if driver is None else driver, "driver", ("gels", "gelsy", "gelsd", "gelss"), owner)
     if b.shape[-2] != a.shape[-2]:
         raise ValueError(f"{owner}: A and B must have the same number of rows, got A {a.shape} and B {b.shape}")
     X = matmul(pinv(a, rtol=rcond), b)
+    solution = X.squeeze(-1) if vector else X
     s = np.linalg.svd(a.data, compute_uv=False)
     m, n = a.shape[-2:]
     rank = np.sum(s > _cutoff(s, m, n, None, rcond), axis=-1).astype(np.int64)
@@ -171,7 +177,7 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
     if driver != "gelsy" and m > n and full_rank:
         residuals = np.sum((a.data @ X.data - b.data) ** 2, axis=-2)
     return LstsqResult(
-        X,
+        solution,
         leaf(np.asarray(residuals, dtype=a.dtype)),
         leaf(np.zeros((0,), np.int64) if driver == "gels" else rank),
         leaf(s.astype(a.dtype) if driver in ("gelsd", "gelss") else empty),

@@ -1,4 +1,5 @@
-r"""Linear systems: ``inv``, ``solve``, ``solve_triangular``, ``cholesky_solve`` and ``cholesky_inverse``.
+r"""Linear systems: ``inv``, ``solve``, ``solve_triangular``, ``cholesky_solve``, ``cholesky_inverse``
+and the older ``triangular_solve``.
 
 For $X = A^{-1} B$ (Giles 2008, section 2.2.3): $\bar B = A^{-T} \bar X$ and
 $\bar A = -\bar B X^T$; for $Z = A^{-1}$: $\bar A = -Z^T \bar Z Z^T$. A triangular solve reads
@@ -8,14 +9,14 @@ Batch axes broadcast as in PyTorch; a gradient is summed back over the axes that
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from deltanet import _checks
 from deltanet.autograd.factories import eye
 from deltanet.autograd.function import Function
-from deltanet.autograd.linalg.common import T, floating, matrices, singular, sum_to
+from deltanet.autograd.linalg.common import T, floating, matrices, same_dtype, singular, sum_to
 from deltanet.autograd.tensor import Tensor
 
 
@@ -127,6 +128,7 @@ def _rhs(A: Tensor, B: Any, owner: str) -> tuple[Tensor, bool]:
     """``B`` as a stack of matrices, and whether it was a (batch of) vector(s), by PyTorch's rule:
     1-D, or one dimension fewer than ``A`` with ``A``'s shape but the last."""
     b = _as_float(B, owner)
+    same_dtype(owner, A, b)
     vector = b.ndim == 1 or (b.ndim == A.ndim - 1 and b.shape == A.shape[:-1])
     if vector:
         b = b.unsqueeze(-1)
@@ -259,3 +261,46 @@ def cholesky_inverse(input: Any, upper: bool = False) -> Tensor:
     factor = matrices(input, "cholesky_inverse")
     identity = eye(factor.shape[-1], dtype=factor.dtype)
     return cholesky_solve(identity, factor, upper)
+
+
+class TriangularSolveResult(NamedTuple):
+    """What the older ``torch.triangular_solve`` returns (``torch.return_types.triangular_solve``).
+
+    Attributes:
+        solution: $X$ with $A X = B$ (or $A^T X = B$).
+        cloned_coefficient: a copy of $A$.
+    """
+
+    solution: Tensor
+    cloned_coefficient: Tensor
+
+
+def triangular_solve(
+    b: Any, A: Any, upper: bool = True, transpose: bool = False, unitriangular: bool = False
+) -> TriangularSolveResult:
+    r"""PyTorch's older ``torch.triangular_solve(b, A)`` (also ``b.triangular_solve(A)``): $X$ with
+    $A X = b$ (or $A^T X = b$ with ``transpose``), for a triangular $A$; ``linalg.solve_triangular``
+    is its newer form (note the order of the arguments and ``upper=True`` by default here).
+
+    Args:
+        b: the right-hand sides, $(*, n, k)$.
+        A: the triangular matrix, $(*, n, n)$.
+        upper: read the upper triangle of ``A`` (True) or the lower one.
+        transpose: solve with $A^T$.
+        unitriangular: take the diagonal of ``A`` as ones.
+
+    Returns:
+        ``(solution, cloned_coefficient)``, a named pair.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.triangular_solve(dn.tensor([[2.0], [2.0]]), dn.tensor([[1.0, 1.0], [0.0, 2.0]])).solution.tolist()
+        [[1.0], [1.0]]
+    """
+    owner = "triangular_solve"
+    a = matrices(A, owner)
+    upper = _checks.flag(upper, "upper", owner)
+    if _checks.flag(transpose, "transpose", owner):
+        a, upper = a.mT, not upper
+    X = solve_triangular(a, b, upper=upper, unitriangular=unitriangular)
+    return TriangularSolveResult(X, matrices(A, owner).clone())

@@ -1,0 +1,129 @@
+r"""The matrix exponential $e^A = \sum_k A^k / k!$ (``matrix_exp``) and ``cholesky_ex``, the
+Cholesky factorization that reports failure instead of raising.
+
+$e^A$ is computed by scaling and squaring: $e^A = (e^{A / 2^s})^{2^s}$ with $\lVert A / 2^s
+\rVert_1 \le 1/2$, where a Taylor series of 18 terms is exact to double precision. Its gradient
+is the adjoint Fréchet derivative, read from the exponential of a block matrix (Mathias 1996;
+PyTorch's method): $\bar A$ is the upper-right block of
+$\exp \begin{pmatrix} A^T & \bar Z \\ 0 & A^T \end{pmatrix}$.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from deltanet import _checks
+from deltanet.autograd.elementwise import where
+from deltanet.autograd.function import Function
+from deltanet.autograd.linalg.common import T, matrices, not_positive_definite
+from deltanet.autograd.linalg.decompositions import Cholesky
+from deltanet.autograd.tensor import Tensor, leaf
+
+_TERMS = 18
+
+
+def expm(A: np.ndarray) -> np.ndarray:
+    """$e^A$ for each matrix of ``A`` by scaling, a Taylor series, and squaring."""
+    norm = np.abs(A).sum(axis=-2).max(initial=0.0)
+    s = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
+    X = A / (2.0**s)
+    identity = np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape)
+    term, total = identity, identity.copy()
+    for k in range(1, _TERMS + 1):
+        term = term @ X / k
+        total = total + term
+    for _ in range(s):
+        total = total @ total
+    return total
+
+
+class MatrixExp(Function):
+    r"""$Z = e^A$; $\bar A$ = the upper-right block of $\exp [[A^T, \bar Z], [0, A^T]]$."""
+
+    def forward(self, A: np.ndarray) -> np.ndarray:
+        self.save_for_backward(A)
+        return expm(A).astype(A.dtype, copy=False)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (A,) = self.saved_tensors
+        n = A.shape[-1]
+        block = np.zeros(A.shape[:-2] + (2 * n, 2 * n), dtype=A.dtype)
+        block[..., :n, :n] = T(A)
+        block[..., n:, n:] = T(A)
+        block[..., :n, n:] = delta
+        return np.ascontiguousarray(expm(block)[..., :n, n:])
+
+
+def matrix_exp(A: Any) -> Tensor:
+    r"""The matrix exponential $e^A = \sum_{k \ge 0} A^k / k!$ of a square matrix (or of each of a stack).
+
+    Args:
+        A: a floating-point tensor of shape $(*, n, n)$.
+
+    Raises:
+        ValueError: ``A`` is not floating-point, or its last two axes are not square.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.linalg.matrix_exp(dn.tensor([[0.0, 0.0], [0.0, 1.0]])).tolist()
+        [[1.0, 0.0], [0.0, 2.7182817459106445]]
+    """
+    return MatrixExp.apply(matrices(A, "linalg.matrix_exp"))
+
+
+class CholeskyExResult(NamedTuple):
+    """What ``linalg.cholesky_ex`` returns, as PyTorch's ``torch.return_types.linalg_cholesky_ex``.
+
+    Attributes:
+        L: the factor; NaN for a matrix that is not positive-definite (PyTorch leaves a partial one).
+        info: 0 where the factorization succeeded, else the order of the first leading minor that
+            is not positive-definite (int32, one per matrix).
+    """
+
+    L: Tensor
+    info: Tensor
+
+
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
+    r"""The Cholesky factor $A = L L^T$ with a status code instead of an error: ``info`` is 0 where
+    it succeeded and the order of the failing leading minor where $A$ is not positive-definite
+    (the usual test of positive-definiteness: ``cholesky_ex(A).info == 0``).
+
+    Args:
+        A: a floating-point tensor of shape $(*, n, n)$.
+        upper: return $U = L^T$.
+        check_errors: raise ``LinAlgError`` on failure, as ``linalg.cholesky``.
+
+    Returns:
+        ``(L, info)``, a named pair; ``L`` is differentiable where the factorization succeeded.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.linalg.cholesky_ex(dn.tensor([[1.0, 2.0], [2.0, 1.0]])).info.item()
+        2
+    """
+    owner = "linalg.cholesky_ex"
+    t = matrices(A, owner)
+    upper = _checks.flag(upper, "upper", owner)
+    n = t.shape[-1]
+    flat = t.data.reshape((-1, n, n))
+    info = np.zeros(len(flat), dtype=np.int32)
+    for i, a in enumerate(flat):
+        try:
+            np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            message = str(not_positive_definite(a, owner))
+            info[i] = int(message.rsplit("order ", 1)[1].split(" ")[0])
+    info = info.reshape(t.shape[:-2])
+    failed = info != 0
+    if not failed.any():
+        return CholeskyExResult(Cholesky.apply(t, upper=upper), leaf(info))
+    if _checks.flag(check_errors, "check_errors", owner):
+        raise not_positive_definite(t.data, "linalg.cholesky")
+    mask = leaf(np.broadcast_to(failed[..., None, None], t.shape).copy())
+    safe = where(mask, leaf(np.eye(n, dtype=t.dtype)), t)  # a failed matrix factorized as the identity
+    L = where(mask, leaf(np.array(np.nan, dtype=t.dtype)), Cholesky.apply(safe, upper=upper))
+    return CholeskyExResult(L, leaf(info))
