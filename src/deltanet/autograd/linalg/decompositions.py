@@ -83,7 +83,7 @@ class Cholesky(Function):
 class Eigh(Function):
     r"""Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix, packed."""
 
-    def forward(self, A: np.ndarray, UPLO: str) -> np.ndarray:
+    def forward(self, A: np.ndarray, UPLO: Any) -> np.ndarray:
         w, Q = np.linalg.eigh(A, UPLO=UPLO)
         self.save_for_backward(w, Q)
         return _pack(A.shape[:-2], w, Q)
@@ -104,7 +104,7 @@ class Eigh(Function):
 class Eigvalsh(Function):
     r"""Eigenvalues (ascending) of a symmetric matrix; $\bar A = Q \operatorname{diag}(\bar\lambda) Q^T$."""
 
-    def forward(self, A: np.ndarray, UPLO: str) -> np.ndarray:
+    def forward(self, A: np.ndarray, UPLO: Any) -> np.ndarray:
         w, Q = np.linalg.eigh(A, UPLO=UPLO)
         self.save_for_backward(Q)
         return w
@@ -183,7 +183,7 @@ def _qr_backward(Q: np.ndarray, R: np.ndarray, gQ: np.ndarray, gR: np.ndarray) -
 class QR(Function):
     r"""$Q$ (orthonormal columns) and $R$ (upper triangular) of $A = Q R$, packed."""
 
-    def forward(self, A: np.ndarray, mode: str) -> np.ndarray:
+    def forward(self, A: np.ndarray, mode: Any) -> np.ndarray:
         Q, R = np.linalg.qr(A, mode=mode)
         self.save_for_backward(Q, R)
         self.mode = mode

@@ -45,7 +45,7 @@ class MatrixExp(Function):
 
     def forward(self, A: np.ndarray) -> np.ndarray:
         self.save_for_backward(A)
-        return expm(A).astype(A.dtype, copy=False)
+        return expm(A.astype(np.float64)).astype(A.dtype)  # the series summed in float64, then rounded
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (A,) = self.saved_tensors
@@ -54,7 +54,7 @@ class MatrixExp(Function):
         block[..., :n, :n] = T(A)
         block[..., n:, n:] = T(A)
         block[..., :n, n:] = delta
-        return np.ascontiguousarray(expm(block)[..., :n, n:])
+        return np.ascontiguousarray(expm(block.astype(np.float64))[..., :n, n:], dtype=A.dtype)
 
 
 def matrix_exp(A: Any) -> Tensor:
