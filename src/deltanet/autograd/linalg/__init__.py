@@ -10,11 +10,12 @@ from deltanet.autograd.elementwise import matmul
 from deltanet.autograd.linalg.common import LinAlgError
 from deltanet.autograd.linalg.decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from deltanet.autograd.linalg.determinants import det, slogdet
-from deltanet.autograd.linalg.exponential import cholesky_ex, matrix_exp
+from deltanet.autograd.linalg.exponential import matrix_exp
 from deltanet.autograd.linalg.norms import matrix_norm, norm, vector_norm
 from deltanet.autograd.linalg.products import cross, diagonal, multi_dot, vander, vecdot
 from deltanet.autograd.linalg.pseudo import cond, lstsq, matrix_power, matrix_rank, pinv
 from deltanet.autograd.linalg.solvers import inv, solve, solve_triangular
+from deltanet.autograd.linalg.status import cholesky_ex, inv_ex, solve_ex
 
 __all__ = [
     "LinAlgError",
@@ -27,6 +28,7 @@ __all__ = [
     "eigh",
     "eigvalsh",
     "inv",
+    "inv_ex",
     "lstsq",
     "matmul",
     "matrix_exp",
@@ -39,6 +41,7 @@ __all__ = [
     "qr",
     "slogdet",
     "solve",
+    "solve_ex",
     "solve_triangular",
     "svd",
     "svdvals",
@@ -57,8 +60,6 @@ _MISSING = {
     "lu_solve": "not implemented; use linalg.solve",
     "ldl_factor": "not implemented; use linalg.cholesky or linalg.solve",
     "householder_product": "not implemented; use linalg.qr",
-    "inv_ex": "not implemented; call linalg.inv and catch linalg.LinAlgError",
-    "solve_ex": "not implemented; call linalg.solve and catch linalg.LinAlgError",
     "tensorinv": "not implemented; reshape to a matrix and use linalg.inv",
     "tensorsolve": "not implemented; reshape to a matrix and use linalg.solve",
 }

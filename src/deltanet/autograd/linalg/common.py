@@ -116,14 +116,30 @@ def not_positive_definite(A: np.ndarray, owner: str) -> LinAlgError:
     )
 
 
-def singular(A: np.ndarray, owner: str, what: str) -> LinAlgError:
-    """The error of an inversion or a solve on a singular matrix (an exactly zero pivot)."""
+def zero_pivot(a: np.ndarray) -> int:
+    """The 1-based index of the first exactly-zero pivot of the LU factorization with partial
+    pivoting of one matrix (LAPACK's ``getrf`` ``info``), 0 if there is none."""
+    U = np.array(a, dtype=np.float64)
+    n = U.shape[-1]
+    first = 0
+    for k in range(n):
+        p = k + int(np.argmax(np.abs(U[k:, k])))
+        if U[p, k] == 0:
+            first = first or k + 1
+            continue  # getrf goes on with the next column, as here
+        U[[k, p]] = U[[p, k]]
+        U[k + 1 :, k:] -= np.outer(U[k + 1 :, k] / U[k, k], U[k, k:])
+    return first
+
+
+def singular(A: np.ndarray, owner: str, what: str | None = None) -> LinAlgError:
+    """The error of an inversion or a solve on a singular matrix (an exactly zero pivot), in
+    PyTorch's words: with ``what`` None, those of ``inv`` (naming the zero diagonal element)."""
     index = per_matrix(A, lambda a: _try(np.linalg.inv, a))
-    return LinAlgError(
-        f"{owner}: {batch_prefix(A, index)}{what} because the input matrix is singular "
-        "(a zero pivot in its LU factorization); for a least-squares or minimum-norm solution use "
-        "linalg.lstsq or linalg.pinv"
-    )
+    if what is None:
+        a = A.reshape((-1, *A.shape[-2:]))[index or 0]
+        what = f"The diagonal element {zero_pivot(a) or 1} is zero, the inversion could not be completed"
+    return LinAlgError(f"{owner}: {batch_prefix(A, index)}{what} because the input matrix is singular.")
 
 
 def sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -1,5 +1,4 @@
-r"""The matrix exponential $e^A = \sum_k A^k / k!$ (``matrix_exp``) and ``cholesky_ex``, the
-Cholesky factorization that reports failure instead of raising.
+r"""The matrix exponential $e^A = \sum_k A^k / k!$ (``matrix_exp``).
 
 $e^A$ is computed by scaling and squaring: $e^A = (e^{A / 2^s})^{2^s}$ with $\lVert A / 2^s
 \rVert_1 \le 1/2$, where a Taylor series of 18 terms is exact to double precision. Its gradient
@@ -11,16 +10,13 @@ $\exp \begin{pmatrix} A^T & \bar Z \\ 0 & A^T \end{pmatrix}$.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from deltanet import _checks
-from deltanet.autograd.elementwise import where
 from deltanet.autograd.function import Function
-from deltanet.autograd.linalg.common import T, matrices, not_positive_definite
-from deltanet.autograd.linalg.decompositions import Cholesky
-from deltanet.autograd.tensor import Tensor, leaf
+from deltanet.autograd.linalg.common import T, matrices
+from deltanet.autograd.tensor import Tensor
 
 _TERMS = 18
 
@@ -72,58 +68,3 @@ def matrix_exp(A: Any) -> Tensor:
         [[1.0, 0.0], [0.0, 2.7182817459106445]]
     """
     return MatrixExp.apply(matrices(A, "linalg.matrix_exp"))
-
-
-class CholeskyExResult(NamedTuple):
-    """What ``linalg.cholesky_ex`` returns, as PyTorch's ``torch.return_types.linalg_cholesky_ex``.
-
-    Attributes:
-        L: the factor; NaN for a matrix that is not positive-definite (PyTorch leaves a partial one).
-        info: 0 where the factorization succeeded, else the order of the first leading minor that
-            is not positive-definite (int32, one per matrix).
-    """
-
-    L: Tensor
-    info: Tensor
-
-
-def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
-    r"""The Cholesky factor $A = L L^T$ with a status code instead of an error: ``info`` is 0 where
-    it succeeded and the order of the failing leading minor where $A$ is not positive-definite
-    (the usual test of positive-definiteness: ``cholesky_ex(A).info == 0``).
-
-    Args:
-        A: a floating-point tensor of shape $(*, n, n)$.
-        upper: return $U = L^T$.
-        check_errors: raise ``LinAlgError`` on failure, as ``linalg.cholesky``.
-
-    Returns:
-        ``(L, info)``, a named pair; ``L`` is differentiable where the factorization succeeded.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.linalg.cholesky_ex(dn.tensor([[1.0, 2.0], [2.0, 1.0]])).info.item()
-        2
-    """
-    owner = "linalg.cholesky_ex"
-    t = matrices(A, owner)
-    upper = _checks.flag(upper, "upper", owner)
-    n = t.shape[-1]
-    flat = t.data.reshape((-1, n, n))
-    info = np.zeros(len(flat), dtype=np.int32)
-    for i, a in enumerate(flat):
-        try:
-            np.linalg.cholesky(a)
-        except np.linalg.LinAlgError:
-            message = str(not_positive_definite(a, owner))
-            info[i] = int(message.rsplit("order ", 1)[1].split(" ")[0])
-    info = info.reshape(t.shape[:-2])
-    failed = info != 0
-    if not failed.any():
-        return CholeskyExResult(Cholesky.apply(t, upper=upper), leaf(info))
-    if _checks.flag(check_errors, "check_errors", owner):
-        raise not_positive_definite(t.data, "linalg.cholesky")
-    mask = leaf(np.broadcast_to(failed[..., None, None], t.shape).copy())
-    safe = where(mask, leaf(np.eye(n, dtype=t.dtype)), t)  # a failed matrix factorized as the identity
-    L = where(mask, leaf(np.array(np.nan, dtype=t.dtype)), Cholesky.apply(safe, upper=upper))
-    return CholeskyExResult(L, leaf(info))

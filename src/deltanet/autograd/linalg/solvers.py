@@ -27,7 +27,7 @@ class Inv(Function):
         try:
             Z = np.linalg.inv(A)
         except np.linalg.LinAlgError:
-            raise singular(A, "linalg.inv", "The inversion could not be completed") from None
+            raise singular(A, "linalg.inv") from None
         self.save_for_backward(Z)
         return Z
 
