@@ -395,3 +395,39 @@ def test_inv_ex_and_solve_ex_report_as_pytorch(b_shape):
     x = dn.tensor(A[:1], requires_grad=True)
     dn.linalg.inv_ex(x).inverse.sum().backward()  # differentiable where it succeeded
     assert x.grad is not None
+
+
+def test_lstsq_rcond_that_truncates_matches_gelsd_and_refuses_gelsy():
+    torch = pytest.importorskip("torch")
+    A, B = RNG.standard_normal((6, 3)), RNG.standard_normal((6, 2))
+    A[:, 2] = A[:, 0] + 0.05 * A[:, 2]  # a small singular value
+    ours = dn.linalg.lstsq(dn.tensor(A), dn.tensor(B), rcond=0.1, driver="gelsd")
+    theirs = torch.linalg.lstsq(torch.tensor(A), torch.tensor(B), rcond=0.1, driver="gelsd")
+    np.testing.assert_allclose(ours.solution.numpy(), theirs.solution.numpy(), rtol=1e-9, atol=1e-12)
+    assert ours.rank.item() == theirs.rank.item() == 2
+    with pytest.raises(ValueError, match=r"rcond=0.1 drops singular values of A; .*pass driver='gelsd'"):
+        dn.linalg.lstsq(dn.tensor(A), dn.tensor(B), rcond=0.1)
+    # an rcond that drops nothing keeps gelsy's (full-rank) solution
+    np.testing.assert_allclose(
+        dn.linalg.lstsq(dn.tensor(A), dn.tensor(B), rcond=1e-6).solution.numpy(),
+        torch.linalg.lstsq(torch.tensor(A), torch.tensor(B), rcond=1e-6).solution.numpy(),
+        rtol=1e-9,
+    )
+
+
+def test_integer_and_singular_edge_cases_as_pytorch():
+    torch = pytest.importorskip("torch")
+    M = np.arange(4).reshape(2, 2)
+    power = dn.linalg.matrix_power(dn.tensor(M), 3)
+    assert power.dtype == dn.int64 and power.tolist() == torch.linalg.matrix_power(torch.tensor(M), 3).tolist()
+    with pytest.raises(ValueError, match=r"expects a floating-point tensor"):
+        dn.linalg.matrix_power(dn.tensor(M), -1)
+    singular = np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 1.0]]])
+    for p in ("fro", 1, math.inf):  # inf for the singular matrix, as PyTorch
+        ours = dn.linalg.cond(dn.tensor(singular), p)
+        np.testing.assert_allclose(ours.numpy(), torch.linalg.cond(torch.tensor(singular), p).numpy())
+    # "nuc" comes from the singular values, as PyTorch: huge (the rounding-level smallest one), not inf
+    nuclear = dn.linalg.cond(dn.tensor(singular), "nuc").numpy()
+    assert nuclear[0] > 1e15 and nuclear[1] == pytest.approx(4.5)
+    with pytest.raises(ValueError, match=r"renorm: expects a floating-point tensor"):
+        dn.renorm(dn.ones(2, 2, dtype=dn.int64), 2, 0, 1.0)

@@ -256,7 +256,7 @@ def renorm(input: Any, p: Any, dim: Any, maxnorm: Any) -> Tensor:
         maxnorm: the largest norm kept (non-negative).
 
     Raises:
-        ValueError: ``p`` <= 0, ``maxnorm`` < 0, or ``dim`` out of range.
+        ValueError: an integer ``input``, ``p`` <= 0, ``maxnorm`` < 0, or ``dim`` out of range.
 
     Examples:
         >>> import deltanet as dn
@@ -265,6 +265,8 @@ def renorm(input: Any, p: Any, dim: Any, maxnorm: Any) -> Tensor:
     """
     owner = "renorm"
     x = _tensor(input)
+    if x.dtype.kind != "f":
+        raise ValueError(f"{owner}: expects a floating-point tensor (as PyTorch), got dtype {x.dtype}; use x.float()")
     order = _checks.number(p, "p", owner, low=0.0, low_open=True, finite=False)
     limit = _checks.number(maxnorm, "maxnorm", owner, low=0.0)
     if x.ndim < 1:

@@ -14,12 +14,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deltanet import _checks
-from deltanet.autograd.elementwise import matmul, where
+from deltanet.autograd.elementwise import _tensor, matmul, where
 from deltanet.autograd.function import Function
 from deltanet.autograd.linalg.common import T, floating, matrices, same_dtype
 from deltanet.autograd.linalg.decompositions import svdvals
 from deltanet.autograd.linalg.norms import matrix_norm
 from deltanet.autograd.linalg.solvers import inv
+from deltanet.autograd.linalg.status import failed_as_identity, pivots
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -171,6 +172,14 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
     s = np.linalg.svd(a.data, compute_uv=False)
     m, n = a.shape[-2:]
     rank = np.sum(s > _cutoff(s, m, n, None, rcond), axis=-1).astype(np.int64)
+    if driver == "gelsy" and rcond is not None and np.any(rank < min(m, n)):
+        dropped = np.where(s > _cutoff(s, m, n, None, None), s, 0.0) * (s <= _cutoff(s, m, n, None, rcond))
+        if np.any(dropped > 0):  # values above rounding dropped: gelsy's rank-revealing QR differs
+            raise ValueError(
+                f"{owner}: rcond={rcond} drops singular values of A; PyTorch's default driver 'gelsy' then "
+                "gives the solution of a rank-revealing QR factorization, which deltanet does not compute; "
+                "pass driver='gelsd' (the truncated SVD's solution, which deltanet computes, as PyTorch's)"
+            )
     empty = np.zeros((0,), dtype=a.dtype)
     full_rank = bool(np.all(rank == min(m, n)))
     residuals = empty
@@ -219,8 +228,10 @@ def cond(A: Any, p: Any = None) -> Tensor:
         A: a floating-point tensor of shape $(*, m, n)$ (square unless $p$ is None, 2 or -2).
         p: None, 2, -2, ``"fro"``, ``"nuc"``, 1, -1, ``inf`` or ``-inf``.
 
+    Returns:
+        $\kappa$ per matrix; ``inf`` for a singular matrix where ``p`` needs $A^{-1}$ (as PyTorch).
+
     Raises:
-        LinAlgError: a singular matrix with a ``p`` that needs $A^{-1}$.
         ValueError: non-floating input, another ``p``, or a non-square ``A`` for a norm other than 2.
 
     Examples:
@@ -236,7 +247,18 @@ def cond(A: Any, p: Any = None) -> Tensor:
         return ratio if p != -2 else 1.0 / ratio
     _checks.one_of(p, "p", ("fro", "nuc", 1, -1, float("inf"), float("-inf")), owner)
     t = matrices(t, owner)
-    return matrix_norm(t, p) * matrix_norm(inv(t), p)
+    if p == "nuc":  # from the singular values, as PyTorch: (sum of sigma) (sum of 1 / sigma)
+        s = svdvals(t)
+        zero = leaf(s.data == 0)
+        inverse = where(zero, leaf(np.array(np.inf, dtype=t.dtype)), 1.0 / where(zero, 1.0, s))
+        with np.errstate(invalid="ignore"):  # a zero matrix: 0 times inf, NaN as in PyTorch
+            return s.sum(-1) * inverse.sum(-1)
+    failed = pivots(t) != 0
+    if not failed.any():
+        return matrix_norm(t, p) * matrix_norm(inv(t), p)
+    safe, _ = failed_as_identity(t, failed)  # a singular matrix: an infinite condition number, below
+    value = matrix_norm(t, p) * matrix_norm(inv(safe), p)
+    return where(leaf(failed), leaf(np.array(np.inf, dtype=t.dtype)), value)
 
 
 def matrix_power(A: Any, n: Any) -> Tensor:
@@ -244,7 +266,7 @@ def matrix_power(A: Any, n: Any) -> Tensor:
     $n < 0$ the power of $A^{-1}$.
 
     Args:
-        A: a floating-point tensor of shape $(*, k, k)$.
+        A: a tensor of shape $(*, k, k)$: floating-point, or integer for $n \ge 0$.
         n: the exponent, an integer.
 
     Raises:
@@ -257,8 +279,12 @@ def matrix_power(A: Any, n: Any) -> Tensor:
         [[1.0, 3.0], [0.0, 1.0]]
     """
     owner = "linalg.matrix_power"
-    t = matrices(A, owner)
     k = _checks.integer(n, "n", owner)
+    t = _tensor(A)
+    if not (k >= 0 and t.dtype.kind in "iu"):  # integer matrices have non-negative powers, as in PyTorch
+        t = matrices(t, owner)
+    elif t.ndim < 2 or t.shape[-1] != t.shape[-2]:
+        raise ValueError(f"{owner}: A must be batches of square matrices, got shape {t.shape}")
     if k == 0:
         identity = np.broadcast_to(np.eye(t.shape[-1], dtype=t.dtype), t.shape)
         # the identity, with a zero gradient for A (NaN in A included, as PyTorch's)

@@ -19,7 +19,7 @@ from deltanet.autograd.linalg.solvers import inv, solve
 from deltanet.autograd.tensor import Tensor, leaf
 
 
-def _failed_as_identity(t: Tensor, failed: np.ndarray) -> tuple[Tensor, Tensor]:
+def failed_as_identity(t: Tensor, failed: np.ndarray) -> tuple[Tensor, Tensor]:
     """``t`` with each failed matrix replaced by the identity, and the mask of the failed ones."""
     n = t.shape[-1]
     mask = leaf(np.broadcast_to(failed[..., None, None], t.shape).copy())
@@ -81,11 +81,12 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> C
         return CholeskyExResult(Cholesky.apply(t, upper=upper), leaf(info))
     if _checks.flag(check_errors, "check_errors", owner):
         raise not_positive_definite(t.data, owner)
-    safe, _ = _failed_as_identity(t, failed)
+    safe, _ = failed_as_identity(t, failed)
     return CholeskyExResult(_nan_where(failed, Cholesky.apply(safe, upper=upper)), leaf(info))
 
 
-def _pivots(t: Tensor) -> np.ndarray:
+def pivots(t: Tensor) -> np.ndarray:
+    """LAPACK's ``info`` of the LU factorization of each matrix: 0, or the first zero pivot (1-based)."""
     n = t.shape[-1]
     flat = t.data.reshape((-1, n, n))
     info = np.zeros(len(flat), dtype=np.int32)
@@ -126,13 +127,13 @@ def inv_ex(A: Any, *, check_errors: bool = False) -> InvExResult:
     """
     owner = "linalg.inv_ex"
     t = matrices(A, owner)
-    info = _pivots(t)
+    info = pivots(t)
     failed = info != 0
     if failed.any() and _checks.flag(check_errors, "check_errors", owner):
         raise singular(t.data, owner)
     if not failed.any():
         return InvExResult(inv(t), leaf(info))
-    safe, _ = _failed_as_identity(t, failed)
+    safe, _ = failed_as_identity(t, failed)
     return InvExResult(_nan_where(failed, inv(safe)), leaf(info))
 
 
@@ -167,13 +168,13 @@ def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False) -
     """
     owner = "linalg.solve_ex"
     t = matrices(A, owner)
-    info = _pivots(t)
+    info = pivots(t)
     failed = info != 0
     if failed.any() and _checks.flag(check_errors, "check_errors", owner):
         raise singular(t.data, "torch.linalg.solve", "The solver failed")
     if not failed.any():
         return SolveExResult(solve(t, B, left=left), leaf(info))
-    safe, _ = _failed_as_identity(t, failed)
+    safe, _ = failed_as_identity(t, failed)
     X = solve(safe, B, left=left)
     b_shape = np.shape(B.data if isinstance(B, Tensor) else B)
     vector = left and (len(b_shape) == 1 or (len(b_shape) == t.ndim - 1 and b_shape == t.shape[:-1]))
