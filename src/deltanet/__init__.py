@@ -18,6 +18,7 @@ Examples:
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 from deltanet import autograd, backend, functional, init, nn
@@ -277,6 +278,10 @@ _HIDING_BUILTINS = (abs, all, any, bool, float, int, max, min, pow, sum)
 
 # The upper layers load on first use: ``import deltanet`` stays fast, and the layers below never
 # import the ones above them.
+# ``import torch.linalg as LA`` and ``from torch.linalg import solve`` after the rename: the package
+# lives in autograd (layer 2); this makes ``deltanet.linalg`` importable by that name too.
+sys.modules.setdefault("deltanet.linalg", linalg)
+
 _LAZY_MODULES = {
     "losses": "deltanet.losses",
     "optim": "deltanet.optim",

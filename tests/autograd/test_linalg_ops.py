@@ -431,3 +431,10 @@ def test_integer_and_singular_edge_cases_as_pytorch():
     assert nuclear[0] > 1e15 and nuclear[1] == pytest.approx(4.5)
     with pytest.raises(ValueError, match=r"renorm: expects a floating-point tensor"):
         dn.renorm(dn.ones(2, 2, dtype=dn.int64), 2, 0, 1.0)
+
+
+def test_the_linalg_module_imports_by_pytorchs_path():
+    import deltanet.linalg as LA
+    from deltanet.linalg import LinAlgError, solve
+
+    assert LA is dn.linalg and solve is dn.linalg.solve and LinAlgError is dn.linalg.LinAlgError
