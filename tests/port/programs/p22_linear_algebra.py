@@ -21,7 +21,8 @@ tutorials: a lower-triangular factor from `torch.tril` with a softplus diagonal,
 and `torch.linalg.matrix_norm(W, ord=2)` (spectral normalisation's `W / sigma`); and the small
 products of that code: `torch.trace`, `torch.outer`, `torch.addmv`, `torch.addr`,
 `torch.tensordot`, `torch.inner`, `torch.linalg.vecdot`, `torch.linalg.multi_dot`,
-`torch.renorm` (embedding max-norm), `torch.linalg.cross` (a normal of a triangle mesh).
+`torch.renorm` (embedding max-norm), `torch.linalg.cross` (a normal of a triangle mesh); and
+`import torch.linalg as LA`.
 """
 
 import math
@@ -29,6 +30,7 @@ import math
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.linalg as LA
 import torch.nn.functional as F
 
 TOLERANCE = {"rtol": 1e-4, "atol": 1e-6}
@@ -163,7 +165,7 @@ def orthogonal_checks(rng):
         failure = f"RuntimeError={isinstance(e, RuntimeError)}: " + str(e).split(": ", 1)[1][:60]
     return {
         "orthonormal": torch.allclose(Q @ Q.T, torch.eye(5, dtype=Q.dtype), atol=1e-12),
-        "cond": torch.linalg.cond(Q).item(),
+        "cond": LA.cond(Q).item(),
         "abs_det": abs(torch.linalg.det(Q).item()),
         "Q": Q[0].tolist(),
         "spectral_norm_after": torch.linalg.matrix_norm(W_sn, ord=2).item(),
