@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.linalg as LA
+import torch.nn as nn
 import torch.nn.functional as F
 
 TOLERANCE = {"rtol": 1e-4, "atol": 1e-6}
