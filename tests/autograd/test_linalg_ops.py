@@ -438,3 +438,17 @@ def test_the_linalg_module_imports_by_pytorchs_path():
     from deltanet.linalg import LinAlgError, solve
 
     assert LA is dn.linalg and solve is dn.linalg.solve and LinAlgError is dn.linalg.LinAlgError
+
+
+def test_hermitian_reads_the_lower_triangle_as_pytorch():
+    torch = pytest.importorskip("torch")
+    A = np.array([[2.0, 5.0], [1.0, 3.0]])
+    np.testing.assert_allclose(
+        dn.linalg.pinv(dn.tensor(A), hermitian=True).numpy(), torch.linalg.pinv(torch.tensor(A), hermitian=True)
+    )
+    R = np.array([[1.0, 0.0], [5.0, 0.0]])
+    assert (
+        dn.linalg.matrix_rank(dn.tensor(R), hermitian=True).item()
+        == 2
+        == dn.linalg.matrix_rank(dn.tensor(R)).item() + 1
+    )

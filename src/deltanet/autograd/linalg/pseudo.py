@@ -21,6 +21,7 @@ from deltanet.autograd.linalg.decompositions import svdvals
 from deltanet.autograd.linalg.norms import matrix_norm
 from deltanet.autograd.linalg.solvers import inv
 from deltanet.autograd.linalg.status import failed_as_identity, pivots
+from deltanet.autograd.matrices import tril
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -32,6 +33,11 @@ def _cutoff(s: np.ndarray, m: int, n: int, atol: Any, rtol: Any) -> np.ndarray:
         rtol = np.finfo(s.dtype).eps * max(m, n) if atol is None or np.all(np.asarray(a) <= 0) else 0.0
     largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
     return np.maximum(np.asarray(a, dtype=s.dtype)[..., None], np.asarray(rtol, dtype=s.dtype)[..., None] * largest)
+
+
+def _lower_symmetric(t: Tensor) -> Tensor:
+    """The symmetric matrix of ``t``'s lower triangle: what ``hermitian=True`` reads, as PyTorch's."""
+    return tril(t) + tril(t, -1).mT
 
 
 def _tolerance(value: Any, name: str, owner: str) -> Any:
@@ -71,7 +77,7 @@ def pinv(A: Any, rcond: Any = None, hermitian: bool = False, *, atol: Any = None
     Args:
         A: a floating-point tensor of shape $(*, m, n)$.
         rcond: PyTorch's older name of ``rtol``.
-        hermitian: accepted for PyTorch's signature (the result is the same for a symmetric ``A``).
+        hermitian: ``A`` is symmetric: only its lower triangle is read, as in PyTorch.
         atol: the absolute tolerance (default 0).
         rtol: the tolerance relative to the largest singular value (default $\varepsilon \max(m, n)$,
             0 when only a positive ``atol`` is given).
@@ -92,11 +98,14 @@ def pinv(A: Any, rcond: Any = None, hermitian: bool = False, *, atol: Any = None
     t = matrices(A, owner, square=False)
     if rcond is not None and rtol is not None:
         raise ValueError(f"{owner}: give rtol or its older name rcond, not both")
+    hermitian = _checks.flag(hermitian, "hermitian", owner)
+    if hermitian:
+        t = _lower_symmetric(matrices(t, owner))
     return Pinv.apply(
         t,
         atol=_tolerance(atol, "atol", owner),
         rtol=_tolerance(rtol if rcond is None else rcond, "rtol", owner),
-        hermitian=_checks.flag(hermitian, "hermitian", owner),
+        hermitian=hermitian,
     )
 
 
@@ -199,7 +208,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, atol: Any =
     Args:
         A: a floating-point tensor of shape $(*, m, n)$.
         tol: PyTorch's older name of ``atol``.
-        hermitian: accepted for PyTorch's signature (the rank is the same for a symmetric ``A``).
+        hermitian: ``A`` is symmetric: only its lower triangle is read, as in PyTorch.
         atol: the absolute tolerance (default 0).
         rtol: the relative tolerance (default $\varepsilon \max(m, n)$, 0 when only a positive ``atol`` is given).
 
@@ -213,7 +222,8 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, atol: Any =
     """
     owner = "linalg.matrix_rank"
     t = matrices(A, owner, square=False)
-    _checks.flag(hermitian, "hermitian", owner)
+    if _checks.flag(hermitian, "hermitian", owner):
+        t = _lower_symmetric(matrices(t, owner))
     absolute = _tolerance(atol if tol is None else tol, "atol", owner)
     s = np.linalg.svd(t.data, compute_uv=False)
     cut = _cutoff(s, t.shape[-2], t.shape[-1], absolute, _tolerance(rtol, "rtol", owner))
