@@ -3334,6 +3334,9 @@ for _hook_function in (hooks_mod._HookInput, hooks_mod._HookOutput):
     register(OpInfo(_hook_function, lambda x, *more: _hooked(x, *more), lambda x: x, _hook_samples, _HOOK_ERRORS))
 
 
+from tests.reliability import op_registry_linalg  # noqa: E402, F401 - linalg's entries (they import this module)
+
+
 def registered() -> dict[type, OpInfo]:
     """The registry by Function class."""
     return {info.function: info for info in REGISTRY}

@@ -131,6 +131,25 @@ from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
 from deltanet.autograd.index_writes import index_copy, index_fill, put
 from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
+from deltanet.autograd.linalg.decompositions import cholesky_old as cholesky
+from deltanet.autograd.linalg.decompositions import qr_old as qr
+from deltanet.autograd.linalg.decompositions import svd_old as svd
+from deltanet.autograd.linalg.determinants import det, logdet, slogdet
+from deltanet.autograd.linalg.exponential import matrix_exp
+from deltanet.autograd.linalg.products import (
+    addbmm,
+    addmv,
+    addr,
+    chain_matmul,
+    dist,
+    ger,
+    inner,
+    renorm,
+    tensordot,
+    vdot,
+)
+from deltanet.autograd.linalg.pseudo import matrix_power, pinverse
+from deltanet.autograd.linalg.solvers import cholesky_inverse, cholesky_solve, inverse, triangular_solve
 from deltanet.autograd.logarithms import expm1, log1p, log2, log10
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
@@ -439,4 +458,27 @@ __all__ = [
     "unique_consecutive",
     "vander",
     "vsplit",
+    "det",
+    "slogdet",
+    "logdet",
+    "inverse",
+    "pinverse",
+    "cholesky",
+    "cholesky_solve",
+    "cholesky_inverse",
+    "qr",
+    "svd",
+    "matrix_power",
+    "inner",
+    "vdot",
+    "tensordot",
+    "addmv",
+    "addr",
+    "dist",
+    "renorm",
+    "chain_matmul",
+    "ger",
+    "addbmm",
+    "triangular_solve",
+    "matrix_exp",
 ]

@@ -50,6 +50,8 @@ from deltanet.autograd import (
     taking,
     windows,
 )
+from deltanet.autograd.linalg import decompositions, determinants, exponential, pseudo, solvers
+from deltanet.autograd.linalg import products as linalg_products
 from deltanet.autograd.tensor import Tensor
 
 
@@ -357,6 +359,30 @@ METHODS: dict[str, Any] = {
     "kron": products.kron,
     "cross": products.cross,
     "unique_consecutive": runs.unique_consecutive,
+    # linear algebra (PyTorch's Tensor methods and their older names)
+    "det": determinants.det,
+    "slogdet": determinants.slogdet,
+    "logdet": determinants.logdet,
+    "inverse": solvers.inverse,
+    "cholesky_solve": solvers.cholesky_solve,
+    "cholesky_inverse": solvers.cholesky_inverse,
+    "cholesky": decompositions.cholesky_old,
+    "qr": decompositions.qr_old,
+    "svd": decompositions.svd_old,
+    "pinverse": pseudo.pinverse,
+    "matrix_power": pseudo.matrix_power,
+    "inner": linalg_products.inner,
+    "vdot": linalg_products.vdot,
+    "addmv": linalg_products.addmv,
+    "addr": linalg_products.addr,
+    "dist": linalg_products.dist,
+    "renorm": linalg_products.renorm,
+    "ger": linalg_products.ger,
+    "addbmm": linalg_products.addbmm,
+    "triangular_solve": solvers.triangular_solve,
+    "matrix_exp": exponential.matrix_exp,
+    "mH": property(shapes.mT),  # the conjugate transpose: for real tensors, mT
+    "H": property(linalg_products.conjugate_transpose),
 }
 
 

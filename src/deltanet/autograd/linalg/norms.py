@@ -1,9 +1,8 @@
 r"""``torch.linalg``'s norms: ``dn.linalg.norm``, ``vector_norm`` and ``matrix_norm``.
 
-Vector norms are ``Tensor.norm``'s (gradient 0 where the norm is 0, as PyTorch's). Of the matrix
-norms, those made of sums and maxima of $|A_{ij}|$ are here (Frobenius, 1, -1, inf, -inf); the
-spectral and nuclear norms need a singular value decomposition, which deltanet does not
-differentiate, and raise.
+Vector norms are ``Tensor.norm``'s (gradient 0 where the norm is 0, as PyTorch's). The matrix
+norms are made of sums and maxima of $|A_{ij}|$ (Frobenius, 1, -1, inf, -inf) or of the singular
+values (2: the largest, -2: the smallest, ``"nuc"``: their sum), through ``svdvals``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import Any
 
 from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.elementwise import _tensor
+from deltanet.autograd.linalg.decompositions import svdvals
 from deltanet.autograd.reductions import amax, amin
 from deltanet.autograd.reductions import norm as _norm
 from deltanet.autograd.tensor import Tensor
@@ -52,19 +52,19 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
 
 
 def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    r"""A matrix norm over the two axes ``dim``: Frobenius $\sqrt{\sum_{ij} A_{ij}^2}$, or the largest
-    (``ord=1``, ``inf``) or smallest (``-1``, ``-inf``) absolute column (1) or row (inf) sum.
+    r"""A matrix norm over the two axes ``dim``: Frobenius $\sqrt{\sum_{ij} A_{ij}^2}$, the largest
+    (``ord=1``, ``inf``) or smallest (``-1``, ``-inf``) absolute column (1) or row (inf) sum, or of
+    the singular values $\sigma$: the largest (2), the smallest (-2) or their sum (``"nuc"``).
 
     Args:
         A: a floating-point tensor of at least 2 dimensions.
-        ord: ``"fro"``, 1, -1, ``inf`` or ``-inf``.
+        ord: ``"fro"``, ``"nuc"``, 1, -1, 2, -2, ``inf`` or ``-inf``.
         dim: the two axes that hold the matrices.
         keepdim: keep the reduced axes with size 1.
         dtype: convert ``A`` to this dtype first.
 
     Raises:
-        ValueError: ``ord`` is 2, -2 or ``"nuc"`` (they need a singular value decomposition), or
-            another unsupported value; ``dim`` does not name two axes.
+        ValueError: an unsupported ``ord``, or ``dim`` does not name two axes.
 
     Examples:
         >>> import deltanet as dn
@@ -78,12 +78,12 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
     if ord == "fro":
         return _norm(t, p=2, dim=(rows, cols), keepdim=keepdim)
     if ord in (2, -2, "nuc"):
-        raise ValueError(
-            f"matrix_norm: ord={ord!r} needs singular values, which deltanet does not compute; "
-            "use 'fro', 1, -1, inf or -inf, or numpy.linalg.norm on x.detach().numpy()"
-        )
+        rest = [i for i in range(t.ndim) if i not in (rows, cols)]
+        s = svdvals(t.permute(*rest, rows, cols))
+        out = s.sum(-1) if ord == "nuc" else s[..., 0] if ord == 2 else s[..., -1]
+        return out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols)) if keepdim else out
     if ord not in (1, -1, math.inf, -math.inf):
-        raise ValueError(f"matrix_norm: ord must be 'fro', 1, -1, inf or -inf, got {ord!r}")
+        raise ValueError(f"matrix_norm: ord must be 'fro', 'nuc', 1, -1, 2, -2, inf or -inf, got {ord!r}")
     summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)  # 1: column sums; inf: row sums
     sums = t.abs().sum(dim=summed, keepdim=True)
     pick = amax if ord > 0 else amin
