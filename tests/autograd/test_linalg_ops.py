@@ -15,6 +15,9 @@ import pytest
 
 import deltanet as dn
 
+# The old names (torch.cholesky, torch.qr, ...) are checked against PyTorch's own old names, which warn.
+pytestmark = pytest.mark.filterwarnings("ignore:.*(deprecated|without specifying the dim):UserWarning")
+
 RNG = np.random.default_rng(7)
 A3 = RNG.standard_normal((3, 4, 4)) + 2 * np.eye(4)
 B3 = RNG.standard_normal((3, 4, 2))
