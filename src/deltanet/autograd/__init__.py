@@ -8,6 +8,7 @@ methods and operators.
 """
 
 from deltanet.autograd import functional, linalg, methods
+from deltanet.autograd.angles import arctan2, atan2, deg2rad, hypot, rad2deg, sinc
 from deltanet.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from deltanet.autograd.arranging import (
     concat,
@@ -25,6 +26,8 @@ from deltanet.autograd.arranging import (
     unflatten,
     vstack,
 )
+from deltanet.autograd.bessel import i0
+from deltanet.autograd.clamping import clamp_max, clamp_min
 from deltanet.autograd.compare import (
     all,
     allclose,
@@ -112,13 +115,18 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
+from deltanet.autograd.gamma import digamma, lgamma, mvlgamma, polygamma
 from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
+from deltanet.autograd.integers import bitwise_and, bitwise_not, bitwise_or, bitwise_xor, gcd, lcm
 from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
 from deltanet.autograd.logarithms import expm1, log1p, log2, log10
+from deltanet.autograd.logodds import logaddexp, logaddexp2, logit, xlogy
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
+from deltanet.autograd.periodic import fmod, frac
+from deltanet.autograd.powers import float_power
 from deltanet.autograd.reductions import (
     amax,
     amin,
@@ -158,6 +166,7 @@ from deltanet.autograd.shapes import (
     unbind,
     unsqueeze,
 )
+from deltanet.autograd.signs import copysign, heaviside, signbit
 from deltanet.autograd.sorting import argsort, cumsum, flip, sort, topk
 from deltanet.autograd.special import addcdiv, addcmul, addmm, baddbmm, erf, erfc, erfinv, lerp, nan_to_num
 from deltanet.autograd.statistics import (
@@ -196,6 +205,35 @@ __all__ = [
     "expm1",
     "log2",
     "log10",
+    "logit",
+    "xlogy",
+    "logaddexp",
+    "logaddexp2",
+    "atan2",
+    "arctan2",
+    "hypot",
+    "sinc",
+    "deg2rad",
+    "rad2deg",
+    "fmod",
+    "frac",
+    "copysign",
+    "signbit",
+    "heaviside",
+    "clamp_min",
+    "clamp_max",
+    "float_power",
+    "i0",
+    "lgamma",
+    "digamma",
+    "polygamma",
+    "mvlgamma",
+    "gcd",
+    "lcm",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
     "reciprocal",
     "unflatten",
     "repeat_interleave",
