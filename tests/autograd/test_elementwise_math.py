@@ -240,3 +240,25 @@ def test_special_functions_need_no_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert len(eval(out)) == 2
+
+
+def test_remainder_gives_a_zero_the_sign_of_x_as_pytorch_and_has_an_in_place_form():
+    torch = pytest.importorskip("torch")
+    values, divisors = [-4.0, 4.0, -0.0, 0.0, -7.5, 7.5], [2.0, -2.0]
+    for d in divisors:
+        ours, theirs = dn.remainder(dn.tensor(values), d), torch.remainder(torch.tensor(values), d)
+        assert ours.tolist() == theirs.tolist()
+        assert np.signbit(ours.numpy()).tolist() == np.signbit(theirs.numpy()).tolist()
+    t = dn.tensor([5.0, -5.0])
+    assert t.remainder_(3) is t and t.tolist() == [2.0, 1.0]
+
+
+def test_logarithms_and_square_roots_of_edge_values_are_silent_as_pytorchs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert dn.log(dn.tensor([0.0])).tolist() == [float("-inf")]
+        assert np.isnan(dn.log(dn.tensor([-1.0])).item())
+        assert np.isnan(dn.sqrt(dn.tensor([-1.0])).item())
+        assert dn.log1p(dn.tensor([-1.0])).tolist() == [float("-inf")]
+        assert dn.log2(dn.tensor([0.0])).tolist() == [float("-inf")]
+        assert dn.log10(dn.tensor([0.0])).tolist() == [float("-inf")]

@@ -13,7 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from deltanet.autograd import angles, bessel, clamping, gamma, inplace, integers, logodds, periodic, powers, signs
+from deltanet.autograd import (
+    angles,
+    bessel,
+    clamping,
+    elementwise,
+    gamma,
+    inplace,
+    integers,
+    logodds,
+    periodic,
+    powers,
+    signs,
+)
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -49,6 +61,7 @@ sinc_ = _inplace("sinc_", angles.sinc)
 deg2rad_ = _inplace("deg2rad_", angles.deg2rad)
 rad2deg_ = _inplace("rad2deg_", angles.rad2deg)
 fmod_ = _inplace("fmod_", periodic.fmod)
+remainder_ = _inplace("remainder_", elementwise.remainder)
 frac_ = _inplace("frac_", periodic.frac)
 copysign_ = _inplace("copysign_", signs.copysign)
 heaviside_ = _inplace("heaviside_", signs.heaviside)

@@ -366,6 +366,7 @@ METHODS: dict[str, Any] = {
     "deg2rad_": inplace_math.deg2rad_,
     "rad2deg_": inplace_math.rad2deg_,
     "fmod_": inplace_math.fmod_,
+    "remainder_": inplace_math.remainder_,
     "frac_": inplace_math.frac_,
     "copysign_": inplace_math.copysign_,
     "heaviside_": inplace_math.heaviside_,

@@ -200,7 +200,8 @@ class Log(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(-1) = NaN, silently as PyTorch
+            return np.log(x)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
@@ -303,7 +304,8 @@ class Sqrt(Function):
     r"""$a = \sqrt{x}$; $\partial a / \partial x = 1 / (2a)$, infinite at $x = 0$ as in PyTorch."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        a = np.sqrt(x)
+        with np.errstate(invalid="ignore"):  # sqrt(-1) = NaN, silently as PyTorch
+            a = np.sqrt(x)
         self.save_for_backward(a)
         return a
 
@@ -472,7 +474,10 @@ class Remainder(Function):
         _check_integer_divisor(x, y, "remainder")
         self.save_for_backward(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):  # float x % 0 is nan, as in PyTorch
-            return np.remainder(x, y)
+            z = np.remainder(x, y)
+        if z.dtype.kind == "f":  # a zero result has the sign of x in PyTorch (its fmod's), of y in NumPy
+            z = np.where(z == 0, np.copysign(z, x), z)
+        return z
 
     def backward(self, delta: np.ndarray) -> tuple:
         x, y = self.saved_tensors
