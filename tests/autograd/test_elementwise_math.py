@@ -19,6 +19,9 @@ Q = RNG.uniform(0.2, 3.0, (4,))  # positive, broadcast against P
 X = RNG.uniform(-6.0, 6.0, (3, 4))
 X_OFF = np.floor(X) + 0.1 + 0.8 * (X - np.floor(X))  # 0.1 away from the integers (poles, jumps)
 
+TRIGONOMETRY = (
+    "tan atan arctan asin arcsin acos arccos sinh cosh asinh arcsinh acosh arccosh atanh arctanh exp2".split()
+)
 # name -> (call on a library, inputs, rtol of values and gradients against PyTorch in float64)
 DIFFERENTIABLE = {
     "logit": (lambda L, x: L.logit(x), [P], 1e-13),
@@ -46,6 +49,11 @@ DIFFERENTIABLE = {
     "polygamma 2": (lambda L, x: L.polygamma(2, x), [X_OFF], 1e-12),
     "polygamma 4": (lambda L, x: L.polygamma(4, x), [X_OFF + 7], 1e-12),
     "mvlgamma": (lambda L, x: L.mvlgamma(x, p=3), [P + 2], 1e-13),
+    **{
+        name: (lambda L, x, name=name: getattr(L, name)(x), [P * 2 - 1 + (name in ("acosh", "arccosh")) * 3], 1e-13)
+        for name in TRIGONOMETRY
+    },
+    "trigonometry methods": (lambda L, x: x.tan() + x.arcsinh() + x.cosh() + x.exp2() + x.atanh(), [P - 0.5], 1e-13),
 }
 
 
@@ -75,7 +83,9 @@ def test_float32_stays_float32_with_float32_gradients(name):
     assert all(t.grad.dtype == np.float32 for t in ours)
 
 
-@pytest.mark.parametrize("name", ["logit", "sinc", "deg2rad", "rad2deg", "i0", "lgamma", "digamma", "mvlgamma"])
+@pytest.mark.parametrize(
+    "name", ["logit", "sinc", "deg2rad", "rad2deg", "i0", "lgamma", "digamma", "mvlgamma", "tan", "acosh", "exp2"]
+)
 def test_integers_compute_in_float32(name):
     fn = {"mvlgamma": lambda x: dn.mvlgamma(x, 2)}.get(name, getattr(dn, name))
     assert fn(dn.tensor([3, 4])).dtype == np.float32
@@ -262,3 +272,15 @@ def test_logarithms_and_square_roots_of_edge_values_are_silent_as_pytorchs():
         assert dn.log1p(dn.tensor([-1.0])).tolist() == [float("-inf")]
         assert dn.log2(dn.tensor([0.0])).tolist() == [float("-inf")]
         assert dn.log10(dn.tensor([0.0])).tolist() == [float("-inf")]
+
+
+def test_trigonometry_out_of_its_domain_is_nan_or_infinite_silently_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name, values in [("asin", [2.0]), ("acos", [-2.0]), ("acosh", [0.5]), ("atanh", [1.0, -1.0, 2.0])]:
+            ours, theirs = getattr(dn, name)(dn.tensor(values)), getattr(torch, name)(torch.tensor(values))
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert dn.cosh(dn.tensor([100.0])).tolist() == [float("inf")]
+        t = dn.tensor([0.25, -0.5])
+        assert t.atan_() is t and t.tolist() == dn.atan(dn.tensor([0.25, -0.5])).tolist()

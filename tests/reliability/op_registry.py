@@ -52,6 +52,7 @@ from deltanet.autograd import (
     sorting,
     special,
     statistics,
+    trigonometry,
 )
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
@@ -925,6 +926,27 @@ register(
             S("empty", positive(rng, 0), n=2),
         ],
         [E("negative order", ValueError, r"polygamma: n must be a non-negative integer, got -1", np.ones(2), n=-1)],
+    )
+)
+_ELEMENTARY_DOMAIN = {
+    "tan": (-1.2, 1.2), "atan": (-3.0, 3.0), "asin": (-0.9, 0.9), "acos": (-0.9, 0.9), "sinh": (-3.0, 3.0),
+    "cosh": (-3.0, 3.0), "asinh": (-3.0, 3.0), "acosh": (1.1, 4.0), "atanh": (-0.9, 0.9), "exp2": (-3.0, 3.0),
+}  # fmt: skip
+_NUMPY_NAME = {"atan": "arctan", "asin": "arcsin", "acos": "arccos", "asinh": "arcsinh", "acosh": "arccosh",
+               "atanh": "arctanh"}  # fmt: skip
+register(
+    OpInfo(
+        trigonometry.Elementary,
+        lambda x, which: getattr(dn, which)(x),
+        lambda x, which: getattr(np, _NUMPY_NAME.get(which, which))(x),
+        lambda rng: (
+            [
+                S(f"{name}, 2-D", np.asarray(rng.uniform(low, high, (2, 3))), which=name)
+                for name, (low, high) in _ELEMENTARY_DOMAIN.items()
+            ]
+            + [S("empty", normal(rng, 0, 2), which="tan"), S("0-D", np.asarray(rng.uniform(-0.5, 0.5)), which="atanh")]
+        ),
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]), which="tan")],
     )
 )
 register(

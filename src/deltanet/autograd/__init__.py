@@ -184,6 +184,24 @@ from deltanet.autograd.statistics import (
 )
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.threads import get_num_threads, set_num_threads
+from deltanet.autograd.trigonometry import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    cosh,
+    exp2,
+    sinh,
+    tan,
+)
 
 methods.install()
 
@@ -207,6 +225,22 @@ __all__ = [
     "log10",
     "logit",
     "xlogy",
+    "tan",
+    "atan",
+    "arctan",
+    "asin",
+    "arcsin",
+    "acos",
+    "arccos",
+    "sinh",
+    "cosh",
+    "asinh",
+    "arcsinh",
+    "acosh",
+    "arccosh",
+    "atanh",
+    "arctanh",
+    "exp2",
     "logaddexp",
     "logaddexp2",
     "atan2",

@@ -1,5 +1,5 @@
 """The in-place twins of the elementwise math of ``logodds``, ``angles``, ``periodic``, ``signs``,
-``gamma``, ``bessel``, ``powers``, ``clamping`` and ``integers``: ``logit_``, ``xlogy_``, ``atan2_``,
+``gamma``, ``bessel``, ``powers``, ``clamping``, ``integers`` and ``trigonometry``: ``logit_``, ``xlogy_``, ``atan2_``,
 ``fmod_``, ``lgamma_``, ``bitwise_and_``, ...
 
 Each computes the out-of-place op and writes the result into the tensor with ``inplace.py``'s
@@ -25,6 +25,7 @@ from deltanet.autograd import (
     periodic,
     powers,
     signs,
+    trigonometry,
 )
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -79,6 +80,22 @@ bitwise_and_ = _inplace("bitwise_and_", integers.bitwise_and)
 bitwise_or_ = _inplace("bitwise_or_", integers.bitwise_or)
 bitwise_xor_ = _inplace("bitwise_xor_", integers.bitwise_xor)
 bitwise_not_ = _inplace("bitwise_not_", integers.bitwise_not)
+tan_ = _inplace("tan_", trigonometry.tan)
+atan_ = _inplace("atan_", trigonometry.atan)
+arctan_ = _inplace("arctan_", trigonometry.arctan)
+asin_ = _inplace("asin_", trigonometry.asin)
+arcsin_ = _inplace("arcsin_", trigonometry.arcsin)
+acos_ = _inplace("acos_", trigonometry.acos)
+arccos_ = _inplace("arccos_", trigonometry.arccos)
+sinh_ = _inplace("sinh_", trigonometry.sinh)
+cosh_ = _inplace("cosh_", trigonometry.cosh)
+asinh_ = _inplace("asinh_", trigonometry.asinh)
+arcsinh_ = _inplace("arcsinh_", trigonometry.arcsinh)
+acosh_ = _inplace("acosh_", trigonometry.acosh)
+arccosh_ = _inplace("arccosh_", trigonometry.arccosh)
+atanh_ = _inplace("atanh_", trigonometry.atanh)
+arctanh_ = _inplace("arctanh_", trigonometry.arctanh)
+exp2_ = _inplace("exp2_", trigonometry.exp2)
 
 
 def polygamma_method(self: Tensor, n: int) -> Tensor:
