@@ -17,7 +17,8 @@ predicted `(cos, sin)` pair whose difference is wrapped to [-pi, pi) with
 Lanczos kernel `torch.sinc(x) * torch.sinc(x / a)`; the von Mises log-density with
 `torch.log(torch.i0(kappa))`; Sensoy et al.'s evidential (Dirichlet) loss with `torch.digamma`
 and its KL term with `torch.lgamma`, a Student-t log-likelihood with `torch.lgamma`, the Wishart
-normaliser `torch.mvlgamma(x, p)` and `torch.polygamma(1, x)` (a Fisher information);
+normaliser `torch.mvlgamma(x, p)`, a log-cosh loss `torch.log(torch.cosh(err))`, the CIoU box
+loss's `torch.atan(w / h)` and `torch.polygamma(1, x)` (a Fisher information);
 `clamp_min(eps)` in a normalisation, `torch.copysign`, `torch.signbit` of `-0.0`,
 `torch.heaviside` as a hard step, `torch.float_power` for a statistic in float64, patch sizes with
 `torch.gcd` / `torch.lcm`, and label bit-masks with `torch.bitwise_and` / `bitwise_or` / `^`.
@@ -203,6 +204,16 @@ def run(model, workdir):
         - (nu + 1) / 2 * torch.log1p(t**2 / nu)
     )
     wishart_norm = torch.mvlgamma(torch.tensor([3.5, 6.0]), p=3)
+    # A log-cosh regression loss and the CIoU box loss's aspect-ratio term (torchvision).
+    err = torch.tensor([0.1, -2.0, 5.0])
+    log_cosh = torch.log(torch.cosh(err)).mean()
+    w, h, w_gt, h_gt = (
+        torch.tensor([2.0, 1.0]),
+        torch.tensor([1.0, 3.0]),
+        torch.tensor([1.5, 1.0]),
+        torch.tensor([1.0, 2.0]),
+    )
+    v = (4 / math.pi**2) * torch.pow(torch.atan(w_gt / h_gt) - torch.atan(w / h), 2)
     total_var = torch.float_power(images.flatten()[:20], 2).sum()
 
     # Integers: patch sizes and label bit-masks.
@@ -243,6 +254,8 @@ def run(model, workdir):
         "von_mises": von_mises.tolist(),
         "student_t": student_t.tolist(),
         "wishart_norm": wishart_norm.tolist(),
+        "log_cosh": log_cosh.item(),
+        "ciou_v": v.tolist(),
         "float_power": [total_var.item(), str(total_var.dtype).replace("torch.", "")],
         "patch": patch.tolist(),
         "common": common.tolist(),
