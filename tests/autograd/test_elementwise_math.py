@@ -168,6 +168,10 @@ def test_bad_inputs_raise_clear_errors():
         dn.tensor([1.0]).bitwise_and(1)
     with pytest.raises(TypeError, match="bitwise_not: needs integer or bool tensors"):
         dn.bitwise_not(dn.tensor([1.0]))
+    with pytest.raises(TypeError, match=r"& needs integer or bool tensors, got float32, int64"):
+        dn.tensor([1.0]) & 1
+    with pytest.raises(TypeError, match="~ needs integer or bool tensors, got float32"):
+        ~dn.tensor([1.0])
     with pytest.raises(TypeError, match="gcd: needs integers, got a float"):
         dn.gcd(dn.tensor([4]), 2.0)
     with pytest.raises(TypeError, match="hypot: needs floating-point tensors, got dtype int64"):
