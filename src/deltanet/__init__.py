@@ -315,6 +315,7 @@ _LAZY_MODULES = {
     "onnx": "deltanet.onnx",
     "plot": "deltanet.plot",
     "explain": "deltanet.explain",
+    "special": "deltanet.autograd.special_functions",  # torch.special
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",

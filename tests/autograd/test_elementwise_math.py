@@ -288,3 +288,20 @@ def test_trigonometry_out_of_its_domain_is_nan_or_infinite_silently_as_pytorchs(
         assert dn.cosh(dn.tensor([100.0])).tolist() == [float("inf")]
         t = dn.tensor([0.25, -0.5])
         assert t.atan_() is t and t.tolist() == dn.atan(dn.tensor([0.25, -0.5])).tolist()
+
+
+def test_the_special_namespace_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    x = np.array([-0.5, 0.0, 0.3, 0.7, 2.0])
+    for name in ["expit", "entr", "gammaln", "psi", "i0", "sinc", "erf", "erfc", "expm1", "exp2", "log1p", "ndtr"]:
+        ours, theirs = dn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        a, b = getattr(dn.special, name)(ours), getattr(torch.special, name)(theirs)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-13)
+        a.sum().backward()
+        b.sum().backward()
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9)  # psi: trigamma
+    p = dn.tensor([0.2, 0.8])
+    assert dn.special.xlogy(p, p).tolist() == dn.xlogy(p, p).tolist()
+    assert dn.special.multigammaln(dn.tensor([3.0]), 2).tolist() == dn.mvlgamma(dn.tensor([3.0]), 2).tolist()
+    with pytest.raises(AttributeError, match="deltanet.special has no 'bessel_j0'.*the functions it has: digamma"):
+        dn.special.bessel_j0  # noqa: B018 - the attribute access is the test

@@ -51,6 +51,7 @@ from deltanet.autograd import (
     signs,
     sorting,
     special,
+    special_functions,
     statistics,
     trigonometry,
 )
@@ -947,6 +948,15 @@ register(
             + [S("empty", normal(rng, 0, 2), which="tan"), S("0-D", np.asarray(rng.uniform(-0.5, 0.5)), which="atanh")]
         ),
         [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]), which="tan")],
+    )
+)
+register(
+    OpInfo(
+        special_functions.Entr,
+        dn.special.entr,
+        lambda x: np.where(x == 0, 0.0, -x * np.log(np.where(x > 0, x, 1.0))),
+        _UNARY(positive),
+        _STRING_DATA,
     )
 )
 register(
