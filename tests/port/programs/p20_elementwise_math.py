@@ -7,8 +7,8 @@ The idioms: torchvision's `sigmoid_focal_loss` written out (`torch.sigmoid`,
 and RetinaNet's prior-probability bias (`-math.log((1 - prior) / prior)`, checked against
 `torch.logit(torch.tensor(prior))`); `torch.logit(p, eps=1e-6)` of a probability map that has
 exact 0s and 1s; the entropy of a softmax as `-torch.xlogy(p, p).sum(1)` and a KL divergence as
-`torch.xlogy(p, p) - torch.xlogy(p, q)` (uncertainty maps, as MONAI's and scikit-learn's
-`xlogy`); `torch.logaddexp` / `torch.logaddexp2` for two-component log-likelihoods; Sobel
+`torch.xlogy(p, p) - torch.xlogy(p, q)` and `torch.special.entr` (uncertainty maps, as MONAI's and scikit-learn's
+`xlogy`); `torch.special.expit`; `torch.logaddexp` / `torch.logaddexp2` for two-component log-likelihoods; Sobel
 gradients with `F.conv2d`, their magnitude by `torch.hypot(gx, gy)` and orientation by
 `torch.atan2(gy, gx)` (`torch.arctan2`), `torch.rad2deg` / `torch.deg2rad`, undirected
 orientations folded with `torch.remainder(theta, math.pi)` and `torch.fmod`, an angular loss on a
@@ -168,6 +168,8 @@ def run(model, workdir):
         entropy = -torch.xlogy(probs, probs).sum(dim=1)
         uniform = torch.full_like(probs, 1 / 3)
         kl = (torch.xlogy(probs, probs) - torch.xlogy(probs, uniform)).sum(dim=1)
+        entropy_special = torch.special.entr(probs).sum(dim=1)
+        expit = torch.special.expit(edge_logits).mean()
         log_mix = torch.logaddexp(
             torch.log(torch.tensor(0.3)) + edge_logits, torch.log(torch.tensor(0.7)) - edge_logits
         )
@@ -237,6 +239,8 @@ def run(model, workdir):
         "hard_mean": hard.mean().item(),
         "entropy": entropy.tolist(),
         "kl": kl.tolist(),
+        "entropy_special": entropy_special.tolist(),
+        "expit": expit.item(),
         "log_mix_mean": log_mix.mean().item(),
         "bits_mix": bits_mix.tolist(),
         "logits_back": logits_back.tolist(),
