@@ -305,3 +305,30 @@ def test_the_special_namespace_is_pytorchs():
     assert dn.special.multigammaln(dn.tensor([3.0]), 2).tolist() == dn.mvlgamma(dn.tensor([3.0]), 2).tolist()
     with pytest.raises(AttributeError, match="deltanet.special has no 'bessel_j0'.*the functions it has: digamma"):
         dn.special.bessel_j0  # noqa: B018 - the attribute access is the test
+
+
+def test_aliases_fmax_fmin_and_the_in_place_forms_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda L: L.fmax(L.tensor([1, 5]), L.tensor([2.5, 2.5])),
+        lambda L: L.fmin(L.tensor([1.0, float("nan"), 2.0]), L.tensor([1.0, 0.5, float("nan")])),
+        lambda L: L.rsub(L.tensor([1.0, 2.0]), 5, alpha=2),
+        lambda L: L.ldexp(L.tensor([1]), L.tensor([2])),
+        lambda L: L.subtract(L.multiply(L.tensor([4.0]), 2), 2, alpha=3),
+        lambda L: L.tensor([4.0, -3.0]).divide(2, rounding_mode="floor"),
+        lambda L: L.isposinf(L.tensor([float("inf"), -float("inf")])),
+        lambda L: L.tensor([1, 2]).square_(),
+        lambda L: L.tensor([1.5, -1.5]).fix_(),
+        lambda L: L.tensor([7, -7]).floor_divide_(2),
+        lambda L: L.tensor([7.0, -7.0]).clip_(-1, 1),
+        lambda L: L.tensor([2.5, 3.5]).round_(),
+        lambda L: L.tensor([-2.0, 3.0]).sgn_(),
+    ]
+    for case in cases:
+        ours, theirs = case(dn), case(torch)
+        assert ours.tolist() == theirs.tolist() or np.allclose(ours.numpy(), theirs.numpy(), equal_nan=True)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    x = dn.tensor([1.0, float("nan"), 2.0, 3.0], requires_grad=True)
+    y = dn.tensor([1.0, 0.5, float("nan"), 4.0], requires_grad=True)
+    dn.fmax(x, y).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0, 0.0] and y.grad.tolist() == [0.0, 1.0, 0.0, 1.0]  # no split on a tie

@@ -33,6 +33,7 @@ import numpy as np
 import deltanet as dn
 import deltanet.functional as F
 from deltanet.autograd import (
+    aliases,
     angles,
     bessel,
     counting,
@@ -957,6 +958,20 @@ register(
         lambda x: np.where(x == 0, 0.0, -x * np.log(np.where(x > 0, x, 1.0))),
         _UNARY(positive),
         _STRING_DATA,
+    )
+)
+register(
+    OpInfo(
+        aliases.FMax,
+        lambda x, y, largest=True: (dn.fmax if largest else dn.fmin)(x, y),
+        lambda x, y, largest=True: np.fmax(x, y) if largest else np.fmin(x, y),
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3), normal(rng, 2, 3)),
+            S("NaN ignored", np.array([1.0, np.nan, 2.0]), np.array([0.5, 0.25, np.nan])),
+            S("broadcast, fmin", normal(rng, 3), normal(rng, 2, 1), largest=False),
+            S("empty", normal(rng, 0, 3), normal(rng, 3)),
+        ],
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
     )
 )
 register(

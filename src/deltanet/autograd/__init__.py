@@ -8,6 +8,22 @@ methods and operators.
 """
 
 from deltanet.autograd import functional, linalg, methods
+from deltanet.autograd.aliases import (
+    absolute,
+    divide,
+    fix,
+    fmax,
+    fmin,
+    isneginf,
+    isposinf,
+    ldexp,
+    multiply,
+    negative,
+    positive,
+    rsub,
+    sgn,
+    subtract,
+)
 from deltanet.autograd.angles import arctan2, atan2, deg2rad, hypot, rad2deg, sinc
 from deltanet.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from deltanet.autograd.arranging import (
@@ -225,6 +241,20 @@ __all__ = [
     "log10",
     "logit",
     "xlogy",
+    "fmax",
+    "fmin",
+    "absolute",
+    "negative",
+    "positive",
+    "multiply",
+    "subtract",
+    "divide",
+    "fix",
+    "sgn",
+    "ldexp",
+    "isposinf",
+    "isneginf",
+    "rsub",
     "tan",
     "atan",
     "arctan",

@@ -24,6 +24,7 @@ from deltanet.autograd import (
     logodds,
     periodic,
     powers,
+    rounding,
     signs,
     trigonometry,
 )
@@ -96,6 +97,23 @@ arccosh_ = _inplace("arccosh_", trigonometry.arccosh)
 atanh_ = _inplace("atanh_", trigonometry.atanh)
 arctanh_ = _inplace("arctanh_", trigonometry.arctanh)
 exp2_ = _inplace("exp2_", trigonometry.exp2)
+
+
+square_ = _inplace("square_", elementwise.square)
+sign_ = _inplace("sign_", rounding.sign)
+floor_ = _inplace("floor_", rounding.floor)
+ceil_ = _inplace("ceil_", rounding.ceil)
+round_ = _inplace("round_", rounding.round)
+trunc_ = _inplace("trunc_", rounding.trunc)
+reciprocal_ = _inplace("reciprocal_", rounding.reciprocal)
+rsqrt_ = _inplace("rsqrt_", rounding.rsqrt)
+clip_ = _inplace("clip_", elementwise.clamp)
+true_divide_ = _inplace("true_divide_", elementwise.true_divide)
+floor_divide_ = _inplace("floor_divide_", elementwise.floor_divide)
+fix_ = _inplace("fix_", rounding.trunc)
+negative_ = _inplace("negative_", elementwise.neg)
+absolute_ = _inplace("absolute_", elementwise.abs)
+sgn_ = _inplace("sgn_", rounding.sign)
 
 
 def polygamma_method(self: Tensor, n: int) -> Tensor:

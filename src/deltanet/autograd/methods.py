@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from deltanet.autograd import (
+    aliases,
     angles,
     arranging,
     bessel,
@@ -417,6 +418,34 @@ METHODS: dict[str, Any] = {
     "atanh_": inplace_math.atanh_,
     "arctanh_": inplace_math.arctanh_,
     "exp2_": inplace_math.exp2_,
+    "fmax": aliases.fmax,
+    "fmin": aliases.fmin,
+    "absolute": aliases.absolute,
+    "negative": aliases.negative,
+    "positive": aliases.positive,
+    "multiply": aliases.multiply,
+    "subtract": aliases.subtract,
+    "divide": aliases.divide,
+    "fix": aliases.fix,
+    "sgn": aliases.sgn,
+    "ldexp": aliases.ldexp,
+    "isposinf": aliases.isposinf,
+    "isneginf": aliases.isneginf,
+    "square_": inplace_math.square_,
+    "sign_": inplace_math.sign_,
+    "floor_": inplace_math.floor_,
+    "ceil_": inplace_math.ceil_,
+    "round_": inplace_math.round_,
+    "trunc_": inplace_math.trunc_,
+    "reciprocal_": inplace_math.reciprocal_,
+    "rsqrt_": inplace_math.rsqrt_,
+    "clip_": inplace_math.clip_,
+    "true_divide_": inplace_math.true_divide_,
+    "floor_divide_": inplace_math.floor_divide_,
+    "fix_": inplace_math.fix_,
+    "negative_": inplace_math.negative_,
+    "absolute_": inplace_math.absolute_,
+    "sgn_": inplace_math.sgn_,
 }
 
 
