@@ -33,19 +33,28 @@ import numpy as np
 import deltanet as dn
 import deltanet.functional as F
 from deltanet.autograd import (
+    aliases,
+    angles,
+    bessel,
     counting,
     cumulative,
+    gamma,
     inplace,
     logarithms,
+    logodds,
     matrices,
     ops,
+    periodic,
     reductions,
     rounding,
     scattering,
     shapes,
+    signs,
     sorting,
     special,
+    special_functions,
     statistics,
+    trigonometry,
 )
 
 # Modules by path: ``deltanet.functional`` re-exports functions that shadow some of its submodules
@@ -492,6 +501,7 @@ register(
         [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
     )
 )
+
 register(
     OpInfo(
         ops.Tanh,
@@ -717,6 +727,269 @@ def _UNARY(values: Callable) -> Callable[[np.random.Generator], list[Sample]]:
 _STRING_DATA = [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))]
 register(OpInfo(ops.Sin, dn.sin, np.sin, _UNARY(normal), _STRING_DATA))
 register(OpInfo(ops.Cos, dn.cos, np.cos, _UNARY(normal), _STRING_DATA))
+
+# -- elementwise math: logodds, angles, periodic, signs, gamma, bessel ----------------------------
+try:
+    from scipy import special as _scipy_special
+except ImportError:  # pragma: no cover - the forwards are still checked against PyTorch in tests/autograd
+    _scipy_special = None
+
+
+def _probabilities(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return np.asarray(rng.uniform(0.1, 0.9, shape))
+
+
+def _off_integers(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Values at least 0.1 from an integer (poles of lgamma and digamma, jumps of frac and fmod)."""
+    x = rng.uniform(-4.0, 4.0, shape)
+    return np.asarray(np.floor(x) + 0.1 + 0.8 * (x - np.floor(x)))
+
+
+_INTEGER_TENSORS = dn.tensor([1, 2]), dn.tensor([3, 4])
+register(
+    OpInfo(
+        logodds.Logit,
+        lambda x, eps=None: dn.logit(x, eps=eps),
+        lambda x, eps=None: (
+            np.log(np.clip(x, eps, 1 - eps) / (1 - np.clip(x, eps, 1 - eps)))
+            if eps is not None
+            else np.log(x / (1 - x))
+        ),
+        lambda rng: [
+            S("2-D", _probabilities(rng, 2, 3)),
+            S("0-D", _probabilities(rng)),
+            S("eps cuts the ends", np.array([0.01, 0.3, 0.7, 0.995]), eps=0.05),
+            S("empty", _probabilities(rng, 0, 2)),
+        ],
+        [E("negative eps", ValueError, r"logit: eps must be a number in \[0, 0.5\], got -1", np.ones(2) / 2, eps=-1)],
+    )
+)
+register(
+    OpInfo(
+        logodds.XLogY,
+        dn.xlogy,
+        lambda x, y: np.where(x == 0, 0.0, x * np.log(y)),
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3), positive(rng, 2, 3)),
+            S("zeros of x", np.array([0.0, 0.5, 0.0, -1.5]), positive(rng, 4)),
+            S("broadcast", normal(rng, 3), positive(rng, 2, 1)),
+            S("empty", normal(rng, 0, 3), positive(rng, 3)),
+        ],
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        logodds.LogAddExp,
+        lambda x, y, base=0: (dn.logaddexp2 if base == 2 else dn.logaddexp)(x, y),
+        lambda x, y, base=0: np.log2(2**x + 2**y) if base == 2 else np.log(np.exp(x) + np.exp(y)),
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3), normal(rng, 2, 3)),
+            S("broadcast, base 2", normal(rng, 3), normal(rng, 2, 1), base=2),
+            S("empty", normal(rng, 0, 3), normal(rng, 3)),
+        ],
+        [
+            E(
+                "integer tensors",
+                TypeError,
+                r"logaddexp: needs floating-point tensors, got dtype int64",
+                *_INTEGER_TENSORS,
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        angles.Atan2,
+        dn.atan2,
+        np.arctan2,
+        lambda rng: [
+            S("same shape", away_from_zero(rng, 2, 3), away_from_zero(rng, 2, 3)),
+            S("broadcast", away_from_zero(rng, 3), away_from_zero(rng, 2, 1)),
+            S("empty", normal(rng, 0, 3), normal(rng, 3)),
+        ],
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        angles.Hypot,
+        dn.hypot,
+        lambda x, y: np.sqrt(x * x + y * y),
+        lambda rng: [
+            S("same shape", away_from_zero(rng, 2, 3), away_from_zero(rng, 2, 3)),
+            S("broadcast", away_from_zero(rng, 3), away_from_zero(rng, 2, 1)),
+            S("empty", normal(rng, 0, 3), normal(rng, 3)),
+        ],
+        [E("integer tensors", TypeError, r"hypot: needs floating-point tensors, got dtype int64", *_INTEGER_TENSORS)],
+    )
+)
+register(
+    OpInfo(
+        angles.Sinc,
+        dn.sinc,
+        lambda x: np.where(x == 0, 1.0, np.sin(np.pi * x) / (np.pi * np.where(x == 0, 1.0, x))),
+        lambda rng: [
+            S("2-D", normal(rng, 2, 3) * 2),
+            S("at 0", np.array([0.0, 0.25, -1.5])),
+            S("empty", normal(rng, 0)),
+        ],
+        _STRING_DATA,
+    )
+)
+register(
+    OpInfo(
+        periodic.Fmod,
+        dn.fmod,
+        lambda x, y: x - y * np.trunc(x / y),
+        lambda rng: [
+            # x / y away from integers: fmod jumps where it is one (gradcheck steps 1e-6).
+            S(
+                "same shape",
+                np.array([[3.5, -2.5, 4.2], [-7.3, 0.4, 1.1]]),
+                np.array([[2.0, 1.5, -3.0], [2.0, -0.9, 0.7]]),
+            ),
+            S("broadcast", np.array([3.5, -2.5, 4.2]), np.array([[2.0], [-1.5]])),
+            S("empty", normal(rng, 0, 2), away_from_zero(rng, 2)),
+        ],
+        [
+            E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4)),
+            E(
+                "integer zero",
+                ZeroDivisionError,
+                r"fmod: integer division by zero",
+                dn.tensor([7, 8]),
+                np.zeros(2, int),
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        periodic.Frac,
+        dn.frac,
+        lambda x: x - np.trunc(x),
+        _UNARY(_off_integers),
+        [E("integer tensor", TypeError, r"frac: needs floating-point tensors, got dtype int64", dn.tensor([1, 2]))],
+    )
+)
+register(
+    OpInfo(
+        signs.Copysign,
+        dn.copysign,
+        lambda x, y: np.abs(x) * np.where(np.signbit(y), -1.0, 1.0),
+        lambda rng: [
+            S("same shape", away_from_zero(rng, 2, 3), away_from_zero(rng, 2, 3)),
+            S("broadcast", away_from_zero(rng, 3), away_from_zero(rng, 2, 1)),
+            S("empty", normal(rng, 0, 3), normal(rng, 3)),
+        ],
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        signs.Heaviside,
+        dn.heaviside,
+        lambda x, values: np.where(x == 0, values, (x > 0).astype(float)),
+        lambda rng: [
+            S("zeros and a value", np.array([[-1.5, 0.0, 2.0], [0.0, 3.0, -0.5]]), np.array(0.5)),
+            S("values broadcast", np.array([0.0, -1.0, 0.0]), np.array([0.25, 0.5, 0.75])),
+        ],
+        [
+            E("values not a tensor", TypeError, r"heaviside: values must be a tensor, got float", np.zeros(2), 0.5),
+            E(
+                "other dtype",
+                ValueError,
+                r"heaviside: values must have the input's dtype float64",
+                np.zeros(2),
+                dn.tensor(0.5),
+            ),
+        ],
+        differentiable=False,
+        backward_error=(RuntimeError, r"the derivative for heaviside is not implemented"),
+    )
+)
+register(
+    OpInfo(
+        gamma.Lgamma,
+        dn.lgamma,
+        None if _scipy_special is None else _scipy_special.gammaln,
+        lambda rng: [
+            S("positive", positive(rng, 2, 3) * 3),
+            S("negative, off the poles", _off_integers(rng, 5)),
+            S("empty", positive(rng, 0)),
+        ],
+        _STRING_DATA,
+    )
+)
+register(
+    OpInfo(
+        gamma.Polygamma,
+        lambda x, n: dn.polygamma(n, x),
+        None if _scipy_special is None else (lambda x, n: _scipy_special.polygamma(n, x)),
+        lambda rng: [
+            S("digamma", positive(rng, 2, 3) * 3, n=0),
+            S("digamma, negative", _off_integers(rng, 5), n=0),
+            S("trigamma", positive(rng, 2, 3) * 5, n=1),
+            S("order 3, negative", _off_integers(rng, 4), n=3),
+            S("empty", positive(rng, 0), n=2),
+        ],
+        [E("negative order", ValueError, r"polygamma: n must be a non-negative integer, got -1", np.ones(2), n=-1)],
+    )
+)
+_ELEMENTARY_DOMAIN = {
+    "tan": (-1.2, 1.2), "atan": (-3.0, 3.0), "asin": (-0.9, 0.9), "acos": (-0.9, 0.9), "sinh": (-3.0, 3.0),
+    "cosh": (-3.0, 3.0), "asinh": (-3.0, 3.0), "acosh": (1.1, 4.0), "atanh": (-0.9, 0.9), "exp2": (-3.0, 3.0),
+}  # fmt: skip
+_NUMPY_NAME = {"atan": "arctan", "asin": "arcsin", "acos": "arccos", "asinh": "arcsinh", "acosh": "arccosh",
+               "atanh": "arctanh"}  # fmt: skip
+register(
+    OpInfo(
+        trigonometry.Elementary,
+        lambda x, which: getattr(dn, which)(x),
+        lambda x, which: getattr(np, _NUMPY_NAME.get(which, which))(x),
+        lambda rng: (
+            [
+                S(f"{name}, 2-D", np.asarray(rng.uniform(low, high, (2, 3))), which=name)
+                for name, (low, high) in _ELEMENTARY_DOMAIN.items()
+            ]
+            + [S("empty", normal(rng, 0, 2), which="tan"), S("0-D", np.asarray(rng.uniform(-0.5, 0.5)), which="atanh")]
+        ),
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]), which="tan")],
+    )
+)
+register(
+    OpInfo(
+        special_functions.Entr,
+        dn.special.entr,
+        lambda x: np.where(x == 0, 0.0, -x * np.log(np.where(x > 0, x, 1.0))),
+        _UNARY(positive),
+        _STRING_DATA,
+    )
+)
+register(
+    OpInfo(
+        aliases.FMax,
+        lambda x, y, largest=True: (dn.fmax if largest else dn.fmin)(x, y),
+        lambda x, y, largest=True: np.fmax(x, y) if largest else np.fmin(x, y),
+        lambda rng: [
+            S("same shape", normal(rng, 2, 3), normal(rng, 2, 3)),
+            S("NaN ignored", np.array([1.0, np.nan, 2.0]), np.array([0.5, 0.25, np.nan])),
+            S("broadcast, fmin", normal(rng, 3), normal(rng, 2, 1), largest=False),
+            S("empty", normal(rng, 0, 3), normal(rng, 3)),
+        ],
+        [E("shapes do not broadcast", ValueError, r"broadcast", np.ones((2, 3)), np.ones(4))],
+    )
+)
+register(
+    OpInfo(
+        bessel.I0,
+        dn.i0,
+        lambda x: sum((x / 2) ** (2 * k) / math.factorial(k) ** 2 for k in range(60)),
+        _UNARY(lambda rng, *shape: np.asarray(normal(rng, *shape) * 4)),
+        _STRING_DATA,
+    )
+)
 register(
     OpInfo(
         ops.Sqrt,

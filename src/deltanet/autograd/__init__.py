@@ -8,6 +8,23 @@ methods and operators.
 """
 
 from deltanet.autograd import functional, linalg, methods
+from deltanet.autograd.aliases import (
+    absolute,
+    divide,
+    fix,
+    fmax,
+    fmin,
+    isneginf,
+    isposinf,
+    ldexp,
+    multiply,
+    negative,
+    positive,
+    rsub,
+    sgn,
+    subtract,
+)
+from deltanet.autograd.angles import arctan2, atan2, deg2rad, hypot, rad2deg, sinc
 from deltanet.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from deltanet.autograd.arranging import (
     concat,
@@ -25,6 +42,7 @@ from deltanet.autograd.arranging import (
     unflatten,
     vstack,
 )
+from deltanet.autograd.bessel import i0
 from deltanet.autograd.broadcasting import (
     atleast_1d,
     atleast_2d,
@@ -37,6 +55,7 @@ from deltanet.autograd.broadcasting import (
     reshape_as,
     tile,
 )
+from deltanet.autograd.clamping import clamp_max, clamp_min
 from deltanet.autograd.combinatorics import cartesian_prod, combinations, tril_indices, triu_indices
 from deltanet.autograd.compare import (
     all,
@@ -126,10 +145,12 @@ from deltanet.autograd.function import (
     no_grad,
     set_grad_enabled,
 )
+from deltanet.autograd.gamma import digamma, lgamma, mvlgamma, polygamma
 from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
 from deltanet.autograd.index_writes import index_copy, index_fill, put
+from deltanet.autograd.integers import bitwise_and, bitwise_not, bitwise_or, bitwise_xor, gcd, lcm
 from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
 from deltanet.autograd.linalg.decompositions import cholesky_old as cholesky
 from deltanet.autograd.linalg.decompositions import qr_old as qr
@@ -151,8 +172,11 @@ from deltanet.autograd.linalg.products import (
 from deltanet.autograd.linalg.pseudo import matrix_power, pinverse
 from deltanet.autograd.linalg.solvers import cholesky_inverse, cholesky_solve, inverse, triangular_solve
 from deltanet.autograd.logarithms import expm1, log1p, log2, log10
+from deltanet.autograd.logodds import logaddexp, logaddexp2, logit, xlogy
 from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
+from deltanet.autograd.periodic import fmod, frac
+from deltanet.autograd.powers import float_power
 from deltanet.autograd.products import block_diag, cross, kron, vander
 from deltanet.autograd.random_integers import randint_like
 from deltanet.autograd.reductions import (
@@ -197,6 +221,7 @@ from deltanet.autograd.shapes import (
     unbind,
     unsqueeze,
 )
+from deltanet.autograd.signs import copysign, heaviside, signbit
 from deltanet.autograd.sorting import argsort, cumsum, flip, sort, topk
 from deltanet.autograd.special import addcdiv, addcmul, addmm, baddbmm, erf, erfc, erfinv, lerp, nan_to_num
 from deltanet.autograd.stacking import column_stack, dstack, row_stack
@@ -216,6 +241,24 @@ from deltanet.autograd.statistics import (
 from deltanet.autograd.taking import argwhere, take, take_along_dim
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.threads import get_num_threads, set_num_threads
+from deltanet.autograd.trigonometry import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    cosh,
+    exp2,
+    sinh,
+    tan,
+)
 
 methods.install()
 
@@ -237,6 +280,65 @@ __all__ = [
     "expm1",
     "log2",
     "log10",
+    "logit",
+    "xlogy",
+    "fmax",
+    "fmin",
+    "absolute",
+    "negative",
+    "positive",
+    "multiply",
+    "subtract",
+    "divide",
+    "fix",
+    "sgn",
+    "ldexp",
+    "isposinf",
+    "isneginf",
+    "rsub",
+    "tan",
+    "atan",
+    "arctan",
+    "asin",
+    "arcsin",
+    "acos",
+    "arccos",
+    "sinh",
+    "cosh",
+    "asinh",
+    "arcsinh",
+    "acosh",
+    "arccosh",
+    "atanh",
+    "arctanh",
+    "exp2",
+    "logaddexp",
+    "logaddexp2",
+    "atan2",
+    "arctan2",
+    "hypot",
+    "sinc",
+    "deg2rad",
+    "rad2deg",
+    "fmod",
+    "frac",
+    "copysign",
+    "signbit",
+    "heaviside",
+    "clamp_min",
+    "clamp_max",
+    "float_power",
+    "i0",
+    "lgamma",
+    "digamma",
+    "polygamma",
+    "mvlgamma",
+    "gcd",
+    "lcm",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
     "reciprocal",
     "unflatten",
     "repeat_interleave",

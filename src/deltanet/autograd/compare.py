@@ -62,20 +62,28 @@ def __ge__(self: Tensor, other: Any) -> Any:
     return _compare(np.greater_equal, self, other)
 
 
+def _bitwise(ufunc: Any, symbol: str, *operands: Any) -> Tensor:
+    try:
+        return _bool_leaf(ufunc, *operands)
+    except TypeError:  # NumPy's "ufunc 'bitwise_and' not supported for the input types"
+        dtypes = ", ".join(str(np.asarray(_values(o)).dtype) for o in operands)
+        raise TypeError(f"{symbol} needs integer or bool tensors, got {dtypes} (as in PyTorch)") from None
+
+
 def __and__(self: Tensor, other: Any) -> Tensor:
-    return _bool_leaf(np.bitwise_and, self, other)
+    return _bitwise(np.bitwise_and, "&", self, other)
 
 
 def __or__(self: Tensor, other: Any) -> Tensor:
-    return _bool_leaf(np.bitwise_or, self, other)
+    return _bitwise(np.bitwise_or, "|", self, other)
 
 
 def __xor__(self: Tensor, other: Any) -> Tensor:
-    return _bool_leaf(np.bitwise_xor, self, other)
+    return _bitwise(np.bitwise_xor, "^", self, other)
 
 
 def __invert__(self: Tensor) -> Tensor:
-    return _bool_leaf(np.invert, self)
+    return _bitwise(np.invert, "~", self)
 
 
 def _function(ufunc: Any, name: str, symbol: str, other: int, result: list[bool]) -> Any:

@@ -37,7 +37,7 @@ from deltanet.autograd import logarithms as L
 from deltanet.autograd import scattering as S
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
-from deltanet.autograd.ops import unbroadcast
+from deltanet.autograd.ops import clamp_array, unbroadcast
 from deltanet.autograd.shapes import GetItem, as_view_index, clone, index_array, is_basic_index
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -389,7 +389,11 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         self,
         (min, max),
         "clamp_",
-        lambda: _into(np.clip, self, "clamp_", self.data, _array(min), _array(max), out=self.data),
+        lambda: (
+            _into(np.clip, self, "clamp_", self.data, _array(min), _array(max), out=self.data)
+            if self.data.dtype.kind != "f"
+            else _into(np.copyto, self, "clamp_", self.data, clamp_array(self.data, _array(min), _array(max)))
+        ),
         lambda old: E.clamp(old, min, max),
     )
 

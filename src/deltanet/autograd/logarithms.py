@@ -27,7 +27,8 @@ class Log1p(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.save_for_backward(x)
-        return np.log1p(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log1p(-1) = -inf, silently as PyTorch
+            return np.log1p(x)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
@@ -53,7 +54,8 @@ class LogBase(Function):
     def forward(self, x: np.ndarray, *, base: int) -> np.ndarray:
         self.save_for_backward(x)
         self.ln_base = math.log(base)  # a Python float: float32 stays float32
-        return np.log2(x) if base == 2 else np.log10(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log2(0) = -inf, silently as PyTorch
+            return np.log2(x) if base == 2 else np.log10(x)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors

@@ -1,0 +1,145 @@
+r"""Integer and bit operations, with PyTorch's names: ``gcd``, ``lcm``, ``bitwise_and``,
+``bitwise_or``, ``bitwise_xor`` and ``bitwise_not`` (the functions behind ``& | ^ ~``).
+
+They take integer (or, for the bitwise ones, bool) tensors and give tensors without history;
+floating-point tensors raise, as PyTorch's have no such kernels. Operands meet by PyTorch's
+promotion (``int32 & int64`` is int64; a Python integer keeps the tensor's dtype).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd.binary import pair
+from deltanet.autograd.elementwise import _tensor
+from deltanet.autograd.tensor import Tensor, leaf
+
+
+def _integers(name: str, kinds: str, *tensors: Tensor) -> None:
+    for t in tensors:
+        if t.data.dtype.kind not in kinds:
+            what = "integer or bool" if "b" in kinds else "integer"
+            raise TypeError(f"{name}: needs {what} tensors, got dtype {t.dtype} (as in PyTorch)")
+
+
+def _binary(name: str, ufunc: Any, kinds: str, input: Any, other: Any) -> Tensor:
+    if isinstance(other, float) or isinstance(input, float):
+        raise TypeError(f"{name}: needs integers, got a float ({other if isinstance(other, float) else input!r})")
+    x, y = pair(input, other, real=False)
+    _integers(name, kinds, x, y)
+    return leaf(np.asarray(ufunc(x.data, y.data)))
+
+
+def gcd(input: Any, other: Any) -> Tensor:
+    r"""The greatest common divisor of each pair of integers, elementwise with broadcasting
+    (non-negative; $\gcd(0, 0) = 0$).
+
+    Args:
+        input: an integer tensor.
+        other: an integer tensor or an integer.
+
+    Raises:
+        TypeError: a floating-point or bool tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.gcd(dn.tensor([12, -6, 0]), dn.tensor([18, 4, 0])).tolist()
+        [6, 2, 0]
+    """
+    return _binary("gcd", np.gcd, "iu", input, other)
+
+
+def lcm(input: Any, other: Any) -> Tensor:
+    r"""The least common multiple of each pair of integers, elementwise with broadcasting (non-negative).
+
+    Args:
+        input: an integer tensor.
+        other: an integer tensor or an integer.
+
+    Raises:
+        TypeError: a floating-point or bool tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.lcm(dn.tensor([4, -6]), dn.tensor([6, 4])).tolist()
+        [12, 12]
+    """
+    return _binary("lcm", np.lcm, "iu", input, other)
+
+
+def bitwise_and(input: Any, other: Any) -> Tensor:
+    r"""The bitwise AND of integers (logical AND of bools), elementwise with broadcasting: ``input & other``.
+
+    Args:
+        input: an integer or bool tensor.
+        other: an integer or bool tensor, or a Python integer or bool.
+
+    Raises:
+        TypeError: a floating-point tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.bitwise_and(dn.tensor([12, 10]), 6).tolist()
+        [4, 2]
+    """
+    return _binary("bitwise_and", np.bitwise_and, "iub", input, other)
+
+
+def bitwise_or(input: Any, other: Any) -> Tensor:
+    r"""The bitwise OR of integers (logical OR of bools), elementwise with broadcasting: ``input | other``.
+
+    Args:
+        input: an integer or bool tensor.
+        other: an integer or bool tensor, or a Python integer or bool.
+
+    Raises:
+        TypeError: a floating-point tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.bitwise_or(dn.tensor([12, 10]), 1).tolist()
+        [13, 11]
+    """
+    return _binary("bitwise_or", np.bitwise_or, "iub", input, other)
+
+
+def bitwise_xor(input: Any, other: Any) -> Tensor:
+    r"""The bitwise XOR of integers (logical XOR of bools), elementwise with broadcasting: ``input ^ other``.
+
+    Args:
+        input: an integer or bool tensor.
+        other: an integer or bool tensor, or a Python integer or bool.
+
+    Raises:
+        TypeError: a floating-point tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.bitwise_xor(dn.tensor([True, False]), dn.tensor([True, True])).tolist()
+        [False, True]
+    """
+    return _binary("bitwise_xor", np.bitwise_xor, "iub", input, other)
+
+
+def bitwise_not(input: Any) -> Tensor:
+    r"""The bitwise NOT of integers ($-x - 1$ in two's complement; logical NOT of bools): ``~input``.
+
+    Args:
+        input: an integer or bool tensor.
+
+    Raises:
+        TypeError: a floating-point tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.bitwise_not(dn.tensor([0, 5])).tolist()
+        [-1, -6]
+    """
+    x = _tensor(input)
+    _integers("bitwise_not", "iub", x)
+    return leaf(np.asarray(np.invert(x.data)))
+
+
+__all__ = ["bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "gcd", "lcm"]
