@@ -337,6 +337,7 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     zeros,
     zeros_like,
 )
+from deltanet.autograd import special_functions as special  # torch.special
 from deltanet.backend import (
     Generator,
     accelerator,
@@ -376,6 +377,8 @@ _HIDING_BUILTINS = (abs, all, any, bool, float, int, max, min, pow, sum)
 # ``import torch.linalg as LA`` and ``from torch.linalg import solve`` after the rename: the package
 # lives in autograd (layer 2); this makes ``deltanet.linalg`` importable by that name too.
 sys.modules.setdefault("deltanet.linalg", linalg)
+# ``torch.special`` likewise: ``import torch.special`` and ``from torch.special import expit``.
+sys.modules.setdefault("deltanet.special", special)
 
 _LAZY_MODULES = {
     "losses": "deltanet.losses",
@@ -395,7 +398,6 @@ _LAZY_MODULES = {
     "onnx": "deltanet.onnx",
     "plot": "deltanet.plot",
     "explain": "deltanet.explain",
-    "special": "deltanet.autograd.special_functions",  # torch.special
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
@@ -579,6 +581,7 @@ __all__ = [
     "scatter_add",
     "cdist",
     "linalg",
+    "special",
     "isclose",
     "true_divide",
     "einsum",

@@ -332,3 +332,12 @@ def test_aliases_fmax_fmin_and_the_in_place_forms_are_pytorchs():
     y = dn.tensor([1.0, 0.5, float("nan"), 4.0], requires_grad=True)
     dn.fmax(x, y).sum().backward()
     assert x.grad.tolist() == [1.0, 0.0, 1.0, 0.0] and y.grad.tolist() == [0.0, 1.0, 0.0, 1.0]  # no split on a tie
+
+
+def test_the_special_module_imports_by_pytorchs_path():
+    # After renaming the import, ``import torch.special`` becomes ``import deltanet.special``.
+    import deltanet.special as S
+    from deltanet.special import expit
+
+    assert S is dn.special and expit is dn.special.expit
+    assert expit(dn.tensor([0.0])).tolist() == [0.5]
