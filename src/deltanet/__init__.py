@@ -398,6 +398,7 @@ _LAZY_MODULES = {
     "onnx": "deltanet.onnx",
     "plot": "deltanet.plot",
     "explain": "deltanet.explain",
+    "distributions": "deltanet.distributions",  # torch.distributions
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
@@ -462,6 +463,7 @@ __all__ = [
     "data",
     "device",
     "diagnostics",
+    "distributions",
     "div",
     "dot",
     "double",

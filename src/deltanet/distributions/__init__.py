@@ -1,0 +1,45 @@
+r"""Probability distributions with PyTorch's names, as ``torch.distributions``.
+
+A variational autoencoder's encoder gives $(\mu, \log \sigma^2)$; the posterior is
+``q = Normal(mu, torch.exp(0.5 * log_var))``, a latent code ``z = q.rsample()`` (gradients flow
+through $z = \mu + \sigma \varepsilon$), a likelihood ``Bernoulli(logits=decoder(z)).log_prob(x)``
+and the regulariser ``kl_divergence(q, Normal(0, 1))``. Densities, entropies and divergences agree
+with PyTorch's; draws come from deltanet's generator (``dn.manual_seed``), so they are other numbers
+than PyTorch's for the same seed.
+
+Examples:
+    >>> import deltanet as dn
+    >>> from deltanet.distributions import Normal, kl_divergence
+    >>> q = Normal(dn.tensor([0.5]), dn.tensor([1.0]))
+    >>> kl_divergence(q, Normal(0.0, 1.0)).tolist()
+    [0.125]
+"""
+
+from __future__ import annotations
+
+from deltanet.distributions import constraints
+from deltanet.distributions.bernoulli import Bernoulli
+from deltanet.distributions.categorical import Categorical
+from deltanet.distributions.distribution import Distribution
+from deltanet.distributions.independent import Independent
+from deltanet.distributions.kl import kl_divergence, register_kl
+from deltanet.distributions.laplace import Laplace
+from deltanet.distributions.multivariate_normal import MultivariateNormal
+from deltanet.distributions.normal import Normal
+from deltanet.distributions.one_hot_categorical import OneHotCategorical
+from deltanet.distributions.uniform import Uniform
+
+__all__ = [
+    "Bernoulli",
+    "Categorical",
+    "Distribution",
+    "Independent",
+    "Laplace",
+    "MultivariateNormal",
+    "Normal",
+    "OneHotCategorical",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
+]
