@@ -92,6 +92,18 @@ class _Boolean(Constraint):
 
 
 class _GreaterThan(Constraint):
+    """Values above a bound (``greater_than``; ``greater_than_eq`` includes the bound).
+
+    Args:
+        lower_bound: the bound, a number or a tensor that broadcasts with the values.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.distributions import constraints
+        >>> constraints.greater_than(1.0).check(dn.tensor([1.0, 2.0])).tolist()
+        [False, True]
+    """
+
     def __init__(self, lower_bound: Any) -> None:
         self.lower_bound = lower_bound
 
@@ -111,6 +123,18 @@ class _GreaterThanEq(_GreaterThan):
 
 
 class _LessThan(Constraint):
+    """Values below a bound (``less_than``).
+
+    Args:
+        upper_bound: the bound, a number or a tensor that broadcasts with the values.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.distributions import constraints
+        >>> constraints.less_than(1.0).check(dn.tensor([0.0, 1.0])).tolist()
+        [True, False]
+    """
+
     def __init__(self, upper_bound: Any) -> None:
         self.upper_bound = upper_bound
 
@@ -122,6 +146,20 @@ class _LessThan(Constraint):
 
 
 class _Interval(Constraint):
+    """Values between two bounds (``interval`` closed, ``half_open_interval`` without the upper
+    bound, ``integer_interval`` integers only).
+
+    Args:
+        lower_bound: the lower bound.
+        upper_bound: the upper bound.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.distributions import constraints
+        >>> constraints.interval(0.0, 1.0).check(dn.tensor([1.0, 2.0])).tolist()
+        [True, False]
+    """
+
     def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
         self.lower_bound, self.upper_bound = lower_bound, upper_bound
 
@@ -180,6 +218,19 @@ class _PositiveDefinite(Constraint):
 
 
 class _IndependentConstraint(Constraint):
+    """A constraint whose last ``reinterpreted_batch_ndims`` dimensions form one event (``independent``).
+
+    Args:
+        base_constraint: the constraint of each entry.
+        reinterpreted_batch_ndims: how many right-most dimensions form the event.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.distributions import constraints
+        >>> constraints.independent(constraints.positive, 1).check(dn.tensor([[1.0, -1.0]])).tolist()
+        [False]
+    """
+
     def __init__(self, base_constraint: Constraint, reinterpreted_batch_ndims: int) -> None:
         self.base_constraint = base_constraint
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims

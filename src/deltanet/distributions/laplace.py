@@ -112,6 +112,15 @@ class Laplace(Distribution):
         d = value - self.loc
         return 0.5 - 0.5 * d.sign() * ((-d.abs() / self.scale).exp() - 1)
 
+    def icdf(self, value: Any) -> Tensor:
+        """$\\mu - b\\, \\mathrm{sign}(p - \\frac{1}{2}) \\log(1 - 2 |p - \\frac{1}{2}|)$.
+
+        Args:
+            value: probabilities $p$.
+        """
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
     def entropy(self) -> Tensor:
         """$1 + \\log(2 b)$."""
         return 1 + (2 * self.scale).log()

@@ -30,7 +30,7 @@ class Uniform(Distribution):
     Args:
         low: the lower bound $a$ (included).
         high: the upper bound $b > a$ (excluded).
-        validate_args: check that ``low < high`` and that values lie in $[a, b)$.
+        validate_args: check that ``low < high`` and that values lie in $[a, b]$.
 
     Examples:
         >>> import deltanet as dn
@@ -61,8 +61,8 @@ class Uniform(Distribution):
 
     @property
     def support(self) -> constraints.Constraint:
-        """The interval $[a, b)$."""
-        return constraints.half_open_interval(self.low, self.high)
+        """The interval $[a, b]$ (PyTorch's; ``log_prob`` of $b$ itself is $-\\infty$)."""
+        return constraints.interval(self.low, self.high)
 
     @property
     def mean(self) -> Tensor:

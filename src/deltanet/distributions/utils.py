@@ -21,7 +21,7 @@ import numpy as np
 from deltanet.autograd import Tensor, as_tensor, broadcast_tensors, clamp
 
 
-def float_dtype(*values: Any) -> Any:
+def _float_dtype(*values: Any) -> Any:
     """The dtype of the first float tensor among ``values`` (float32 when there is none)."""
     for v in values:
         if isinstance(v, Tensor) and v.data.dtype.kind == "f":
@@ -41,7 +41,7 @@ def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
         >>> [t.shape for t in broadcast_all(dn.zeros(2, 1), 1.0)]
         [(2, 1), (2, 1)]
     """
-    dtype = float_dtype(*values)
+    dtype = _float_dtype(*values)
     tensors = []
     for v in values:
         if isinstance(v, Tensor):
