@@ -89,6 +89,35 @@ CHECKS = {
         [-rng.uniform(1, 2, 3), rng.uniform(1, 2, 3), rng.normal(size=3), rng.uniform(0.5, 2, 3)],
         lambda a, b, c, d: D.kl_divergence(D.Uniform(a, b), D.Normal(c, d)),
     ),
+    "Gamma": (
+        [rng.uniform(0.5, 3, 4), rng.uniform(0.5, 3, 4)],
+        lambda a, b: D.Gamma(a, b).log_prob(dn.tensor([0.5, 1.0, 2.0, 3.0])) + D.Gamma(a, b).entropy(),
+    ),
+    "Beta": (
+        [rng.uniform(0.5, 3, 4), rng.uniform(0.5, 3, 4)],
+        lambda a, b: D.Beta(a, b).log_prob(dn.tensor([0.1, 0.4, 0.6, 0.9])) + D.Beta(a, b).entropy(),
+    ),
+    "Dirichlet": (
+        [rng.uniform(0.5, 3, (2, 3))],
+        lambda a: D.Dirichlet(a).log_prob(dn.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])) + D.Dirichlet(a).entropy(),
+    ),
+    "Poisson": ([rng.uniform(0.5, 3, 4)], lambda r: D.Poisson(r).log_prob(dn.tensor([0.0, 1.0, 2.0, 5.0]))),
+    "kl Gamma": (
+        [rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3)],
+        lambda a, b, c, d: D.kl_divergence(D.Gamma(a, b), D.Gamma(c, d)),
+    ),
+    "kl Beta": (
+        [rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3)],
+        lambda a, b, c, d: D.kl_divergence(D.Beta(a, b), D.Beta(c, d)),
+    ),
+    "kl Dirichlet": (
+        [rng.uniform(0.5, 3, (2, 3)), rng.uniform(0.5, 3, (2, 3))],
+        lambda a, b: D.kl_divergence(D.Dirichlet(a), D.Dirichlet(b)),
+    ),
+    "kl Poisson": (
+        [rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3)],
+        lambda a, b: D.kl_divergence(D.Poisson(a), D.Poisson(b)),
+    ),
     "kl MultivariateNormal": (
         [rng.normal(size=3), L0, rng.normal(size=3)],
         lambda m, L, n: D.kl_divergence(

@@ -19,6 +19,10 @@ N = 40_000
         (lambda: D.Bernoulli(dn.tensor([0.2, 0.7])), 0.02),
         (lambda: D.OneHotCategorical(probs=dn.tensor([0.2, 0.3, 0.5])), 0.02),
         (lambda: D.MultivariateNormal(dn.tensor([1.0, -1.0]), dn.tensor([[1.0, 0.5], [0.5, 2.0]])), 0.05),
+        (lambda: D.Gamma(dn.tensor([0.5, 3.0]), dn.tensor([2.0, 1.0])), 0.05),
+        (lambda: D.Beta(dn.tensor([0.5, 3.0]), dn.tensor([2.0, 1.0])), 0.02),
+        (lambda: D.Dirichlet(dn.tensor([0.5, 3.0, 1.0])), 0.02),
+        (lambda: D.Poisson(dn.tensor([0.5, 4.0])), 0.05),
     ],
 )
 def test_many_draws_have_the_distributions_mean_and_variance(make, tol):

@@ -60,6 +60,11 @@ def test_a_negative_scale_names_the_parameter_the_constraint_and_the_values():
         ),
         (lambda: D.Independent(D.Normal(dn.zeros(3), 1.0), -1), "non-negative integer, got -1"),
         (lambda: D.Normal("a", 1.0), "must all be instances of numbers.Number or Tensor, got str"),
+        (lambda: D.Gamma(1.0, -1.0), r"parameter rate .* GreaterThan"),
+        (lambda: D.Beta(0.0, 1.0), r"parameter concentration1 .* GreaterThan"),
+        (lambda: D.Dirichlet(dn.tensor([1.0, -1.0])), r"IndependentConstraint\(GreaterThan\(lower_bound=0.0\), 1\)"),
+        (lambda: D.Dirichlet(dn.tensor(1.0)), "`concentration` parameter must be at least one-dimensional."),
+        (lambda: D.Poisson(-1.0), r"parameter rate .* GreaterThanEq\(lower_bound=0.0\)"),
     ],
 )
 def test_bad_parameters_raise(make, pattern):
@@ -75,6 +80,10 @@ def test_bad_parameters_raise(make, pattern):
         (lambda: D.Categorical(logits=dn.zeros(3)), dn.tensor(3), r"IntegerInterval\(lower_bound=0, upper_bound=2\)"),
         (lambda: D.Categorical(logits=dn.zeros(3)), dn.tensor(-1), "IntegerInterval"),
         (lambda: D.Uniform(0.0, 1.0), dn.tensor(1.5), r"Interval\(lower_bound=0.0, upper_bound=1.0\)"),
+        (lambda: D.Gamma(1.0, 1.0), dn.tensor(-0.5), r"GreaterThanEq\(lower_bound=0.0\)"),
+        (lambda: D.Beta(1.0, 1.0), dn.tensor(1.5), r"Interval\(lower_bound=0.0, upper_bound=1.0\)"),
+        (lambda: D.Dirichlet(dn.ones(3)), dn.tensor([0.5, 0.6, 0.0]), r"Simplex\(\)"),
+        (lambda: D.Poisson(1.0), dn.tensor(1.5), r"IntegerGreaterThan\(lower_bound=0\)"),
         (lambda: D.OneHotCategorical(logits=dn.zeros(3)), dn.tensor([1.0, 1.0, 0.0]), r"OneHot\(\)"),
         (lambda: D.Normal(0.0, 1.0), 0.5, "The value argument to log_prob must be a Tensor"),
         (
@@ -140,6 +149,21 @@ def test_no_reparameterised_sample_for_discrete_distributions():
         D.Bernoulli(0.5).rsample()
     with pytest.raises(NotImplementedError, match="Categorical has no reparameterised sample"):
         D.Categorical(logits=dn.zeros(2)).rsample()
+
+
+@pytest.mark.parametrize("make", [lambda: D.Gamma(1.0, 1.0), lambda: D.Beta(1.0, 1.0), lambda: D.Dirichlet(dn.ones(2))])
+def test_gamma_family_rsample_is_not_implemented_and_says_so(make):
+    d = make()
+    assert d.has_rsample is False  # PyTorch's is True: its implicit gradient is not implemented here
+    with pytest.raises(NotImplementedError, match="no reparameterised sample in deltanet .* use sample"):
+        d.rsample()
+    assert not d.sample((2,)).requires_grad
+
+
+def test_poisson_kl_of_a_zero_rate_is_the_limit_zero():
+    # PyTorch gives NaN (0 * log 0); the divergence's limit is q's rate.
+    kl = D.kl_divergence(D.Poisson(dn.tensor([0.0, 1.0])), D.Poisson(dn.tensor([2.0, 0.0])))
+    assert kl.tolist() == [2.0, float("inf")]
 
 
 def test_a_bad_sample_shape_is_a_type_error():

@@ -19,25 +19,33 @@ from __future__ import annotations
 
 from deltanet.distributions import constraints
 from deltanet.distributions.bernoulli import Bernoulli
+from deltanet.distributions.beta import Beta
 from deltanet.distributions.categorical import Categorical
+from deltanet.distributions.dirichlet import Dirichlet
 from deltanet.distributions.distribution import Distribution
+from deltanet.distributions.gamma import Gamma
 from deltanet.distributions.independent import Independent
 from deltanet.distributions.kl import kl_divergence, register_kl
 from deltanet.distributions.laplace import Laplace
 from deltanet.distributions.multivariate_normal import MultivariateNormal
 from deltanet.distributions.normal import Normal
 from deltanet.distributions.one_hot_categorical import OneHotCategorical
+from deltanet.distributions.poisson import Poisson
 from deltanet.distributions.uniform import Uniform
 
 __all__ = [
     "Bernoulli",
+    "Beta",
     "Categorical",
+    "Dirichlet",
     "Distribution",
+    "Gamma",
     "Independent",
     "Laplace",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Poisson",
     "Uniform",
     "constraints",
     "kl_divergence",

@@ -182,6 +182,16 @@ class _IntegerInterval(_Interval):
         return (x % 1 == 0) & (self.lower_bound <= x) & (x <= self.upper_bound)
 
 
+class _NonnegativeInteger(Constraint):
+    is_discrete = True
+
+    def _check(self, x: np.ndarray) -> np.ndarray:
+        return (x % 1 == 0) & (x >= 0)
+
+    def __repr__(self) -> str:
+        return "IntegerGreaterThan(lower_bound=0)"
+
+
 class _Simplex(Constraint):
     event_dim = 1
 
@@ -254,6 +264,7 @@ boolean = _Boolean()
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
 unit_interval = _Interval(0.0, 1.0)
+nonnegative_integer = _NonnegativeInteger()
 simplex = _Simplex()
 one_hot = _OneHot()
 lower_cholesky = _LowerCholesky()
@@ -281,6 +292,7 @@ __all__ = [
     "less_than",
     "lower_cholesky",
     "nonnegative",
+    "nonnegative_integer",
     "one_hot",
     "positive",
     "positive_definite",

@@ -21,15 +21,19 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from deltanet.autograd import Tensor, broadcast_shapes, linalg, where
+from deltanet.autograd import Tensor, broadcast_shapes, digamma, lgamma, linalg, where, xlogy
 from deltanet.distributions.bernoulli import Bernoulli, softplus
+from deltanet.distributions.beta import Beta
 from deltanet.distributions.categorical import Categorical
+from deltanet.distributions.dirichlet import Dirichlet
 from deltanet.distributions.distribution import Distribution
+from deltanet.distributions.gamma import Gamma
 from deltanet.distributions.independent import Independent
 from deltanet.distributions.laplace import Laplace
 from deltanet.distributions.multivariate_normal import MultivariateNormal, batch_mahalanobis
 from deltanet.distributions.normal import Normal
 from deltanet.distributions.one_hot_categorical import OneHotCategorical
+from deltanet.distributions.poisson import Poisson
 from deltanet.distributions.uniform import Uniform
 from deltanet.distributions.utils import sum_rightmost
 
@@ -189,3 +193,43 @@ def _kl_multivariatenormal_multivariatenormal(p: MultivariateNormal, q: Multivar
     term2 = solved.pow(2).sum((-2, -1))
     term3 = batch_mahalanobis(Lq, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    t1 = q.concentration * (p.rate / q.rate).log()
+    t2 = lgamma(q.concentration) - lgamma(p.concentration)
+    t3 = (p.concentration - q.concentration) * digamma(p.concentration)
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    sum_p = p.concentration1 + p.concentration0
+    sum_q = q.concentration1 + q.concentration0
+    t1 = lgamma(q.concentration1) + lgamma(q.concentration0) + lgamma(sum_p)
+    t2 = lgamma(p.concentration1) + lgamma(p.concentration0) + lgamma(sum_q)
+    t3 = (p.concentration1 - q.concentration1) * digamma(p.concentration1)
+    t4 = (p.concentration0 - q.concentration0) * digamma(p.concentration0)
+    t5 = (sum_q - sum_p) * digamma(sum_p)
+    return t1 - t2 + t3 + t4 + t5
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    sum_p = p.concentration.sum(-1)
+    sum_q = q.concentration.sum(-1)
+    t1 = lgamma(sum_p) - lgamma(sum_q)
+    t2 = (lgamma(p.concentration) - lgamma(q.concentration)).sum(-1)
+    t3 = p.concentration - q.concentration
+    t4 = digamma(p.concentration) - digamma(sum_p).unsqueeze(-1)
+    return t1 - t2 + (t3 * t4).sum(-1)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    # p log(p / q) with its limits: 0 where p = 0 (PyTorch gives NaN there), inf where q = 0 < p.
+    q_zero = q.rate == 0
+    t1 = xlogy(p.rate, p.rate / where(q_zero, 1.0, q.rate))
+    return where(q_zero & (p.rate > 0), float("inf"), t1) - (p.rate - q.rate)

@@ -15,15 +15,18 @@ likelihood `Independent(Normal(recon, 1.0), 1).log_prob(x)`; a classifier head a
 `Categorical(logits=...)` (`log_prob`, `entropy()` as the predictive uncertainty, `probs`,
 `sample()` whose shape and range are checked, `.mode`), REINFORCE's
 `-(dist.log_prob(actions) * returns).mean()` with actions from NumPy; a Gaussian mixture's
-`MultivariateNormal(loc, covariance_matrix=...)` responsibilities with `torch.logsumexp`; the batch
-and event shapes of each (`list(d.batch_shape)`).
+`MultivariateNormal(loc, covariance_matrix=...)` responsibilities with `torch.logsumexp`; evidential
+deep learning's (Sensoy et al. 2018, used for segmentation uncertainty) `alpha = F.softplus(logits) + 1`,
+`Dirichlet(alpha)` with its `mean`, the uncertainty `K / alpha.sum(-1)` and the regulariser
+`kl_divergence(Dirichlet(alpha), Dirichlet(torch.ones_like(alpha)))`, a `Beta` calibration
+posterior's `log_prob`, `mean` and `variance`; the batch and event shapes of each (`list(d.batch_shape)`).
 """
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.distributions import Bernoulli, Categorical, Independent, MultivariateNormal, Normal, kl
+from torch.distributions import Bernoulli, Beta, Categorical, Dirichlet, Independent, MultivariateNormal, Normal, kl
 
 TOLERANCE = {"rtol": 2e-3, "atol": 1e-4}
 N_IN, N_HIDDEN, N_LATENT, CLASSES = 16, 12, 2, 3
@@ -175,6 +178,41 @@ def mixture_responsibilities(rng):
     }
 
 
+def evidential(model, vae, x, labels):
+    with torch.no_grad():
+        codes = vae.fc_mu(vae.encoder(x))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    log = []
+    for step in range(4):
+        optimizer.zero_grad()
+        alpha = F.softplus(model(codes)) + 1
+        dist = Dirichlet(alpha)
+        target = F.one_hot(labels, CLASSES).float()
+        nll = (target * (torch.digamma(alpha.sum(-1, keepdim=True)) - torch.digamma(alpha))).sum(-1).mean()
+        reg = torch.distributions.kl_divergence(dist, Dirichlet(torch.ones_like(alpha))).mean()
+        loss = nll + 0.1 * reg
+        loss.backward()
+        optimizer.step()
+        log.append([loss.item(), reg.item()])
+    with torch.no_grad():
+        alpha = F.softplus(model(codes)) + 1
+        dist = Dirichlet(alpha)
+        calibration = Beta(torch.tensor([2.0, 5.0]), torch.tensor([3.0, 1.5]))
+        return {
+            "log": log,
+            "mean": dist.mean[:2].tolist(),
+            "uncertainty": (CLASSES / alpha.sum(-1))[:4].tolist(),
+            "entropy": dist.entropy()[:3].tolist(),
+            "log_prob_at_mean": dist.log_prob(dist.mean)[:3].tolist(),
+            "beta": [
+                calibration.log_prob(torch.tensor([0.3, 0.8])).tolist(),
+                calibration.mean.tolist(),
+                calibration.variance.tolist(),
+            ],
+            "shapes": [list(dist.batch_shape), list(dist.event_shape)],
+        }
+
+
 def run(model, workdir=None):
     rng = np.random.default_rng(23)
     x, labels = make_images(24, rng)
@@ -183,4 +221,5 @@ def run(model, workdir=None):
         "prob_unet": prob_unet_kl(model.vae, x),
         "head": classify(model.head, model.vae, x, labels, rng),
         "mixture": mixture_responsibilities(rng),
+        "evidential": evidential(model.head, model.vae, x, labels),
     }
