@@ -52,6 +52,8 @@ CASES = {
         np.exp(LOGITS) / np.exp(LOGITS).sum(-1, keepdims=True),
     ),
     "Poisson": (lambda M, t: M.Poisson(t(SD * 3)), np.floor(np.abs(X) * 3)),
+    "Exponential": (lambda M, t: M.Exponential(t(SD)), np.abs(X)),
+    "LogNormal": (lambda M, t: M.LogNormal(t(MU), t(SD)), np.exp(X)),
     "MVN-covariance": (lambda M, t: M.MultivariateNormal(t(LOC), covariance_matrix=t(COV)), XV),
     "MVN-scale_tril": (lambda M, t: M.MultivariateNormal(t(LOC), scale_tril=t(np.linalg.cholesky(COV))), XV),
     "MVN-precision": (lambda M, t: M.MultivariateNormal(t(LOC), precision_matrix=t(np.linalg.inv(COV))), XV),
@@ -101,7 +103,7 @@ def test_values_match_torch(name):
         close(getattr(ours, moment), expected)
 
 
-@pytest.mark.parametrize("name", ["Normal", "Laplace", "Uniform"])
+@pytest.mark.parametrize("name", ["Normal", "Laplace", "Uniform", "Exponential", "LogNormal"])
 def test_cdf_and_icdf_match_torch(name):
     ours, theirs, value, _ = make(name)
     close(ours.cdf(dn.tensor(value)), theirs.cdf(torch.tensor(value)))
@@ -148,6 +150,8 @@ KL_PAIRS = {
     "Beta": (lambda M, t: (M.Beta(t(SD), t(SD[::-1])), M.Beta(t(SD[::-1] / 2), t(SD)))),
     "Dirichlet": (lambda M, t: (M.Dirichlet(t(np.exp(LOGITS))), M.Dirichlet(t(np.exp(LOGITS[::-1]))))),
     "Poisson": (lambda M, t: (M.Poisson(t(SD)), M.Poisson(t(SD[::-1] * 2)))),
+    "Exponential": (lambda M, t: (M.Exponential(t(SD)), M.Exponential(t(SD[::-1] * 2)))),
+    "LogNormal": (lambda M, t: (M.LogNormal(t(MU), t(SD)), M.LogNormal(t(X), t(SD[::-1])))),
     "MultivariateNormal": (
         lambda M, t: (
             M.MultivariateNormal(t(LOC), t(COV)),

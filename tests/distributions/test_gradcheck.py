@@ -118,6 +118,18 @@ CHECKS = {
         [rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3)],
         lambda a, b: D.kl_divergence(D.Poisson(a), D.Poisson(b)),
     ),
+    "Exponential": (
+        [rng.uniform(0.5, 3, 4)],
+        lambda r: D.Exponential(r).log_prob(dn.tensor([0.5, 1.0, 2.0, 3.0])) + D.Exponential(r).entropy(),
+    ),
+    "LogNormal": (
+        [rng.normal(size=4), rng.uniform(0.5, 2, 4)],
+        lambda m, s: D.LogNormal(m, s).log_prob(dn.tensor([0.5, 1.0, 2.0, 3.0])) + D.LogNormal(m, s).entropy(),
+    ),
+    "kl Exponential": (
+        [rng.uniform(0.5, 3, 3), rng.uniform(0.5, 3, 3)],
+        lambda a, b: D.kl_divergence(D.Exponential(a), D.Exponential(b)),
+    ),
     "kl MultivariateNormal": (
         [rng.normal(size=3), L0, rng.normal(size=3)],
         lambda m, L, n: D.kl_divergence(
@@ -146,7 +158,7 @@ def test_the_reparameterised_sample_has_the_gradient_of_loc_plus_scale_times_noi
 
 def test_rsample_is_differentiable_for_every_reparameterised_family():
     m, s = leaf(rng.normal(size=3)), leaf(rng.uniform(0.5, 2, 3))
-    for make in (D.Normal, D.Laplace, lambda a, b: D.Uniform(a, a + b)):
+    for make in (D.Normal, D.Laplace, D.LogNormal, lambda a, b: D.Uniform(a, a + b), lambda a, b: D.Exponential(b)):
         seed = 7
 
         def draw(a, b, make=make, seed=seed):

@@ -23,6 +23,8 @@ N = 40_000
         (lambda: D.Beta(dn.tensor([0.5, 3.0]), dn.tensor([2.0, 1.0])), 0.02),
         (lambda: D.Dirichlet(dn.tensor([0.5, 3.0, 1.0])), 0.02),
         (lambda: D.Poisson(dn.tensor([0.5, 4.0])), 0.05),
+        (lambda: D.Exponential(dn.tensor([0.5, 4.0])), 0.05),
+        (lambda: D.LogNormal(dn.tensor([0.0, -1.0]), dn.tensor([0.3, 0.5])), 0.03),
     ],
 )
 def test_many_draws_have_the_distributions_mean_and_variance(make, tol):

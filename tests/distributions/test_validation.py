@@ -181,3 +181,13 @@ def test_constraints_check_per_event():
     assert c.lower_cholesky.check(dn.tensor(np.eye(2))).item() is True
     assert repr(c.integer_interval(0, 3)) == "IntegerInterval(lower_bound=0, upper_bound=3)"
     assert c.is_dependent(c.dependent) and not c.is_dependent(c.real)
+
+
+def test_a_family_not_implemented_yet_says_so_and_lists_the_available_ones():
+    with pytest.raises(
+        AttributeError,
+        match=r"no StudentT yet \(torch.distributions.StudentT is not implemented\); available: Bernoulli",
+    ):
+        D.StudentT  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'Nromal'"):
+        D.Nromal  # noqa: B018

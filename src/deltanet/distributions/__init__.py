@@ -23,10 +23,12 @@ from deltanet.distributions.beta import Beta
 from deltanet.distributions.categorical import Categorical
 from deltanet.distributions.dirichlet import Dirichlet
 from deltanet.distributions.distribution import Distribution
+from deltanet.distributions.exponential import Exponential
 from deltanet.distributions.gamma import Gamma
 from deltanet.distributions.independent import Independent
 from deltanet.distributions.kl import kl_divergence, register_kl
 from deltanet.distributions.laplace import Laplace
+from deltanet.distributions.log_normal import LogNormal
 from deltanet.distributions.multivariate_normal import MultivariateNormal
 from deltanet.distributions.normal import Normal
 from deltanet.distributions.one_hot_categorical import OneHotCategorical
@@ -39,9 +41,11 @@ __all__ = [
     "Categorical",
     "Dirichlet",
     "Distribution",
+    "Exponential",
     "Gamma",
     "Independent",
     "Laplace",
+    "LogNormal",
     "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
@@ -51,3 +55,20 @@ __all__ = [
     "kl_divergence",
     "register_kl",
 ]
+
+# PyTorch's names that deltanet does not have yet: a clear error instead of a bare AttributeError.
+_NOT_YET = (
+    "Binomial Cauchy Chi2 ContinuousBernoulli ExpRelaxedCategorical FisherSnedecor Geometric Gumbel "
+    "HalfCauchy HalfNormal InverseGamma Kumaraswamy LKJCholesky LogisticNormal LowRankMultivariateNormal "
+    "MixtureSameFamily Multinomial NegativeBinomial RelaxedBernoulli RelaxedOneHotCategorical StudentT "
+    "TransformedDistribution VonMises Weibull Wishart ExponentialFamily GeneralizedPareto transforms"
+).split()
+
+
+def __getattr__(name: str) -> object:
+    if name in _NOT_YET:
+        raise AttributeError(
+            f"deltanet.distributions has no {name} yet (torch.distributions.{name} is not implemented); "
+            f"available: {', '.join(n for n in __all__ if n[0].isupper())}"
+        )
+    raise AttributeError(f"module 'deltanet.distributions' has no attribute {name!r}")

@@ -27,9 +27,11 @@ from deltanet.distributions.beta import Beta
 from deltanet.distributions.categorical import Categorical
 from deltanet.distributions.dirichlet import Dirichlet
 from deltanet.distributions.distribution import Distribution
+from deltanet.distributions.exponential import Exponential
 from deltanet.distributions.gamma import Gamma
 from deltanet.distributions.independent import Independent
 from deltanet.distributions.laplace import Laplace
+from deltanet.distributions.log_normal import LogNormal
 from deltanet.distributions.multivariate_normal import MultivariateNormal, batch_mahalanobis
 from deltanet.distributions.normal import Normal
 from deltanet.distributions.one_hot_categorical import OneHotCategorical
@@ -233,3 +235,15 @@ def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
     q_zero = q.rate == 0
     t1 = xlogy(p.rate, p.rate / where(q_zero, 1.0, q.rate))
     return where(q_zero & (p.rate > 0), float("inf"), t1) - (p.rate - q.rate)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
+    rate_ratio = q.rate / p.rate
+    return rate_ratio - rate_ratio.log() - 1
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p: LogNormal, q: LogNormal) -> Tensor:
+    # The same invertible map of both: the divergence of the underlying normals.
+    return _kl_normal_normal(p.base_dist, q.base_dist)
