@@ -38,6 +38,7 @@ LAYER = {
     "init": 4,
     "regularizers": 4,
     "metrics": 4,
+    "distributions": 4,  # torch.distributions: Tensor ops (autograd) only
     "optim": 5,
     "data": 6,
     "utils": 6,

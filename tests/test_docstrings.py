@@ -33,6 +33,7 @@ NAMESPACES = [
     "deltanet.init",
     "deltanet.regularizers",
     "deltanet.metrics",
+    "deltanet.distributions",
     "deltanet.optim",
     "deltanet.data",
     "deltanet.utils.data",
