@@ -23,6 +23,7 @@ from deltanet.functional.activations import (
 )
 from deltanet.functional.adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d
 from deltanet.functional.affine_grid import affine_grid
+from deltanet.functional.attention import scaled_dot_product_attention
 from deltanet.functional.batchnorm import batch_norm
 from deltanet.functional.channel_shuffle import channel_shuffle
 from deltanet.functional.conv import (
@@ -196,4 +197,5 @@ __all__ = [
     "selu",
     "softsign",
     "tanhshrink",
+    "scaled_dot_product_attention",
 ]

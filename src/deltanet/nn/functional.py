@@ -68,6 +68,7 @@ from deltanet.functional import (
     pixel_shuffle,
     pixel_unshuffle,
     prelu,
+    scaled_dot_product_attention,
     sigmoid,
     softplus,
     step,
@@ -972,4 +973,5 @@ __all__ = [
     "rrelu_",
     "selu_",
     "threshold_",
+    "scaled_dot_product_attention",
 ]
