@@ -39,7 +39,8 @@ def additive_mask(mask: Any, name: str, owner: str, dtype: Any, true_means_maske
             allowed one (scaled_dot_product_attention).
 
     Raises:
-        TypeError: the mask is neither boolean nor floating-point.
+        TypeError: the mask is neither boolean nor floating-point, or a float mask of another
+            dtype than ``dtype``.
 
     Examples:
         >>> import numpy as np
@@ -55,6 +56,8 @@ def additive_mask(mask: Any, name: str, owner: str, dtype: Any, true_means_maske
         return as_tensor(np.where(masked, -np.inf, 0.0).astype(dtype))
     if m.dtype.kind != "f":
         raise TypeError(f"{owner}: only bool and floating types of {name} are supported, got {m.dtype}")
+    if m.dtype != np.dtype(dtype):  # PyTorch refuses it too; adding it would change the result's dtype
+        raise TypeError(f"{owner}: a float {name} must have the query's dtype {np.dtype(dtype)}, got {m.dtype}")
     return m
 
 
@@ -135,7 +138,8 @@ def scaled_dot_product_attention(
     Raises:
         ValueError: the shapes do not fit together, ``dropout_p`` is not in $[0, 1)$, or both
             ``attn_mask`` and ``is_causal`` are given.
-        TypeError: the mask is neither boolean nor floating-point.
+        TypeError: the mask is neither boolean nor floating-point, or float of another dtype
+            than the query's.
 
     Shape:
         - query: $(\dots, L, E)$; key: $(\dots, S, E)$; value: $(\dots, S, E_v)$.

@@ -223,10 +223,11 @@ class MultiheadAttention(Module):
         scores = (q * (1.0 / math.sqrt(d))) @ k.transpose(-2, -1)
         if mask is not None:
             scores = scores + mask
-        # A query with nothing to attend to: PyTorch gives NaN where it computes the weights
-        # (need_weights=True) and zeros where it calls scaled_dot_product_attention instead.
+        # A query with nothing to attend to: PyTorch gives NaN (and NaN gradients: softmax over
+        # -inf only, which NumPy computes without a warning) where it computes the weights
+        # (need_weights=True), and zeros where it calls scaled_dot_product_attention instead.
         need = check.flag(need_weights, "need_weights", owner)
-        weights = softmax(scores, axis=-1) if mask is None else masked_softmax(scores, math.nan if need else 0.0)
+        weights = masked_softmax(scores, 0.0) if mask is not None and not need else softmax(scores, axis=-1)
         if self.training and self.dropout > 0:
             weights = dropout(weights, self.dropout, training=True)
         out = (weights @ v).transpose(0, 1).reshape(L * N, E)
@@ -259,7 +260,8 @@ class MultiheadAttention(Module):
             return None
         expected = (N, S) if batched else (S,)
         if m.shape != expected:
-            raise ValueError(f"MultiheadAttention: key_padding_mask must have shape {expected} (N, S), got {m.shape}")
+            axes = "(N, S)" if batched else "(S,)"
+            raise ValueError(f"MultiheadAttention: key_padding_mask must have shape {axes} = {expected}, got {m.shape}")
         return m.reshape(N, S)
 
     def _attn_mask(self, mask: Any, L: int, S: int, N: int, dtype: Any) -> Tensor | None:

@@ -115,7 +115,9 @@ def train_vit(vit, rng):
     x, y = torch.from_numpy(images), torch.from_numpy(labels)
     decay = [p for n, p in vit.named_parameters() if p.ndim >= 2 and "pos_embed" not in n and "cls_token" not in n]
     no_decay = [p for n, p in vit.named_parameters() if p.ndim < 2 or "pos_embed" in n or "cls_token" in n]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=3e-3)
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}], lr=3e-3
+    )
     losses = []
     for _ in range(5):
         loss = F.cross_entropy(vit(x), y)
