@@ -175,3 +175,70 @@ def test_onnx_export_raises_no_conversion():
 
     with pytest.raises(dn.onnx.ExportError, match="has no ONNX conversion"):
         dn.onnx.export(Attend(), "unused.onnx", input_shape=(1, 3, 4))
+
+
+@pytest.mark.parametrize("separate", [False, True])
+def test_functional_multi_head_attention_forward_matches_pytorch(separate):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    q, k, v = rng.normal(size=(3, 2, 4)), rng.normal(size=(5, 2, 4)), rng.normal(size=(5, 2, 4))
+    weights = {
+        name: rng.normal(size=shape) for name, shape in [("in", (12, 4)), ("out", (4, 4)), ("ob", (4,)), ("ib", (12,))]
+    }
+    mask = rng.normal(size=(3, 5))
+
+    def call(lib, F, wrap):
+        W = wrap(weights["in"])
+        extra = {}
+        if separate:
+            extra = {
+                "use_separate_proj_weight": True,
+                "q_proj_weight": W[:4],
+                "k_proj_weight": W[4:8],
+                "v_proj_weight": W[8:],
+            }
+            W = None
+        return F.multi_head_attention_forward(
+            *(wrap(a) for a in (q, k, v)),
+            4,
+            2,
+            W,
+            wrap(weights["ib"]),
+            None,
+            None,
+            False,
+            0.0,
+            wrap(weights["out"]),
+            wrap(weights["ob"]),
+            attn_mask=wrap(mask),
+            average_attn_weights=False,
+            **extra,
+        )
+
+    out, w = call(dn, dn.nn.functional, dn.tensor)
+    t_out, t_w = call(torch, torch.nn.functional, torch.tensor)
+    np.testing.assert_allclose(out.data, t_out.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w.data, t_w.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_functional_errors():
+    x = dn.tensor(np.ones((3, 2, 4)))
+    W, b = dn.tensor(np.ones((12, 4))), dn.tensor(np.zeros(12))
+    args = (x, x, x, 4, 2, W, b, None, None, False, 0.0, dn.tensor(np.eye(4)), None)
+    with pytest.raises(ValueError, match="multi_head_attention_forward: static_k and static_v are not supported"):
+        dn.nn.functional.multi_head_attention_forward(*args, static_k=x)
+    with pytest.raises(ValueError, match="multi_head_attention_forward: embed_dim must be divisible by num_heads"):
+        dn.nn.functional.multi_head_attention_forward(x, x, x, 4, 3, *args[5:])
+
+
+def test_sdpa_kernel_is_accepted_and_changes_nothing():
+    from deltanet.nn.attention import SDPBackend, sdpa_kernel
+
+    q = dn.tensor(np.random.default_rng(5).normal(size=(1, 2, 3, 4)))
+    plain = dn.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
+    with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.MATH]):
+        inside = dn.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
+    np.testing.assert_array_equal(plain.data, inside.data)
+    with pytest.raises(TypeError, match="backends must be an SDPBackend or a list of them, got str 'math'"):
+        with sdpa_kernel("math"):
+            pass

@@ -68,6 +68,7 @@ from deltanet.functional.losses import (
 from deltanet.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
+from deltanet.functional.multi_head_attention import multi_head_attention_forward
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
 from deltanet.functional.piecewise_activations import (
@@ -198,4 +199,5 @@ __all__ = [
     "softsign",
     "tanhshrink",
     "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]

@@ -14,18 +14,17 @@ The forward follows ``torch.nn.functional.multi_head_attention_forward`` step by
 
 from __future__ import annotations
 
-import math
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd import Tensor, as_tensor, cat, zeros
-from deltanet.functional.activations import softmax
-from deltanet.functional.attention import additive_mask, masked_softmax
-from deltanet.functional.dropout import dropout
-from deltanet.functional.linear import linear
+from deltanet.autograd import Tensor, as_tensor
+from deltanet.functional.multi_head_attention import attend
 from deltanet.nn import init
 from deltanet.nn.linear import Linear
 from deltanet.nn.module import Module, Parameter
@@ -170,123 +169,80 @@ class MultiheadAttention(Module):
         average_attn_weights: bool = True,
         is_causal: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
-        owner = "MultiheadAttention"
         q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
-        if q.ndim not in (2, 3) or k.ndim != q.ndim or v.ndim != q.ndim:
-            raise ValueError(
-                f"{owner}: query, key and value must all be 3-D (batched) or 2-D (unbatched), got "
-                f"{q.shape}, {k.shape}, {v.shape}"
-            )
-        if check.flag(is_causal, "is_causal", owner) and attn_mask is None:
-            raise ValueError(
-                f"{owner}: is_causal is a hint that attn_mask is causal and needs attn_mask; create it with "
-                f"nn.Transformer.generate_square_subsequent_mask(L)"
-            )
-        batched = q.ndim == 3
-        if batched and self.batch_first:  # the computation below is PyTorch's, in (L, N, E)
-            q, k, v = q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)
-        if not batched:
-            q, k, v = q.unsqueeze(1), k.unsqueeze(1), v.unsqueeze(1)
-        L, N, E = q.shape
-        S = k.shape[0]
-        if E != self.embed_dim or k.shape[2] != self.kdim or v.shape[2] != self.vdim:
-            raise ValueError(
-                f"{owner}: expected query, key and value of sizes {self.embed_dim}, {self.kdim}, {self.vdim} "
-                f"in their last axis, got {q.shape[2]}, {k.shape[2]}, {v.shape[2]}"
-            )
-        if k.shape[:2] != v.shape[:2] or k.shape[1] != N:
-            raise ValueError(
-                f"{owner}: key and value must have the query's batch and the same length, got {k.shape}, {v.shape}"
-            )
-        dtype = self.out_proj.weight.dtype
-        padding = self._key_padding(key_padding_mask, N, S, batched, dtype)
-        mask = self._attn_mask(attn_mask, L, S, N, dtype)
-
-        q, k, v = self._project(q, k, v)
-        if self.bias_k is not None and self.bias_v is not None:
-            k = cat([k, self.bias_k.expand(1, N, E)], 0)
-            v = cat([v, self.bias_v.expand(1, N, E)], 0)
-            mask, padding = _pad_last(mask), _pad_last(padding)
-        H, d = self.num_heads, self.head_dim
-        q = q.reshape(L, N * H, d).transpose(0, 1)
-        k = k.reshape(k.shape[0], N * H, d).transpose(0, 1)
-        v = v.reshape(v.shape[0], N * H, d).transpose(0, 1)
-        if self.add_zero_attn:
-            k = cat([k, zeros((N * H, 1, d), dtype=k.dtype)], 1)
-            v = cat([v, zeros((N * H, 1, d), dtype=v.dtype)], 1)
-            mask, padding = _pad_last(mask), _pad_last(padding)
-        S = k.shape[1]
-        if padding is not None:
-            padding = padding.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
-            mask = padding if mask is None else mask + padding
-
-        scores = (q * (1.0 / math.sqrt(d))) @ k.transpose(-2, -1)
-        if mask is not None:
-            scores = scores + mask
-        # A query with nothing to attend to: PyTorch gives NaN (and NaN gradients: softmax over
-        # -inf only, which NumPy computes without a warning) where it computes the weights
-        # (need_weights=True), and zeros where it calls scaled_dot_product_attention instead.
-        need = check.flag(need_weights, "need_weights", owner)
-        weights = masked_softmax(scores, 0.0) if mask is not None and not need else softmax(scores, axis=-1)
-        if self.training and self.dropout > 0:
-            weights = dropout(weights, self.dropout, training=True)
-        out = (weights @ v).transpose(0, 1).reshape(L * N, E)
-        out = linear(out, self.out_proj.weight, self.out_proj.bias).reshape(L, N, E)
-        if batched and self.batch_first:
-            out = out.transpose(0, 1)
-        if not batched:
-            out = out.squeeze(1)
-        if not need:
-            return out, None
-        weights = weights.reshape(N, H, L, S)
-        if check.flag(average_attn_weights, "average_attn_weights", owner):
-            weights = weights.mean(dim=1)
-        return out, weights if batched else weights.squeeze(0)
-
-    def _project(self, q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        E = self.embed_dim
-        b = self.in_proj_bias
-        bq, bk, bv = (None, None, None) if b is None else (b[:E], b[E : 2 * E], b[2 * E :])
+        turn = self.batch_first and q.ndim == 3  # PyTorch computes in (L, N, E)
+        if turn:
+            q, k, v = (t.transpose(0, 1) if t.ndim == 3 else t for t in (q, k, v))
         W = self.in_proj_weight
-        if W is not None:
-            Wq, Wk, Wv = W[:E], W[E : 2 * E], W[2 * E :]
-        else:
-            Wq, Wk, Wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight  # type: ignore[assignment]
-        return linear(q, Wq, bq), linear(k, Wk, bk), linear(v, Wv, bv)
-
-    def _key_padding(self, mask: Any, N: int, S: int, batched: bool, dtype: Any) -> Tensor | None:
-        m = additive_mask(mask, "key_padding_mask", "MultiheadAttention", dtype, true_means_masked=True)
-        if m is None:
-            return None
-        expected = (N, S) if batched else (S,)
-        if m.shape != expected:
-            axes = "(N, S)" if batched else "(S,)"
-            raise ValueError(f"MultiheadAttention: key_padding_mask must have shape {axes} = {expected}, got {m.shape}")
-        return m.reshape(N, S)
-
-    def _attn_mask(self, mask: Any, L: int, S: int, N: int, dtype: Any) -> Tensor | None:
-        m = additive_mask(mask, "attn_mask", "MultiheadAttention", dtype, true_means_masked=True)
-        if m is None:
-            return None
-        if m.ndim == 2:
-            if m.shape != (L, S):
-                raise ValueError(
-                    f"MultiheadAttention: the 2-D attn_mask must have shape (L, S) = {(L, S)}, got {m.shape}"
-                )
-            return m.unsqueeze(0)
-        if m.ndim == 3 and m.shape == (N * self.num_heads, L, S):
-            return m
-        raise ValueError(
-            f"MultiheadAttention: attn_mask must have shape (L, S) = {(L, S)} or (N * num_heads, L, S) = "
-            f"{(N * self.num_heads, L, S)}, got {tuple(m.shape)}"
+        out, weights = attend(
+            "MultiheadAttention",
+            q,
+            k,
+            v,
+            self.embed_dim,
+            self.num_heads,
+            W if W is not None else (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight),
+            self.in_proj_bias,
+            (self.bias_k, self.bias_v),
+            self.add_zero_attn,
+            self.dropout if self.training else 0.0,
+            (self.out_proj.weight, self.out_proj.bias),
+            key_padding_mask,
+            need_weights,
+            attn_mask,
+            average_attn_weights,
+            is_causal,
         )
+        return (out.transpose(0, 1) if turn else out), weights
 
     def extra_repr(self) -> str:
         return ""
 
 
-def _pad_last(mask: Tensor | None) -> Tensor | None:
-    """One more allowed key (a zero column) at the end of an additive mask."""
-    if mask is None:
-        return None
-    return cat([mask, zeros(mask.shape[:-1] + (1,), dtype=mask.dtype)], -1)
+class SDPBackend(enum.IntEnum):
+    """The kernels of ``torch.nn.attention.SDPBackend``; deltanet has one, NumPy's, for all of them.
+
+    Examples:
+        >>> from deltanet.nn.attention import SDPBackend
+        >>> SDPBackend.MATH
+        <SDPBackend.MATH: 0>
+    """
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+@contextmanager
+def sdpa_kernel(backends: Any, set_priority: bool = False) -> Iterator[None]:
+    """``torch.nn.attention.sdpa_kernel``: accepted and checked; every backend computes the same here.
+
+    PyTorch picks among fused kernels of ``scaled_dot_product_attention``; deltanet computes it
+    one way (the math of the "MATH" backend), so the choice changes nothing.
+
+    Args:
+        backends: an ``SDPBackend`` or a list of them.
+        set_priority: PyTorch's ordering flag; ignored.
+
+    Raises:
+        TypeError: ``backends`` holds something other than ``SDPBackend`` members.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
+        >>> from deltanet.nn.attention import SDPBackend, sdpa_kernel
+        >>> q = dn.tensor(np.ones((1, 2, 4)))
+        >>> with sdpa_kernel(SDPBackend.MATH):
+        ...     F.scaled_dot_product_attention(q, q, q).shape
+        (1, 2, 4)
+    """
+    items = backends if isinstance(backends, (list, tuple, set)) else [backends]
+    for item in items:
+        if not isinstance(item, SDPBackend):
+            raise TypeError(
+                f"sdpa_kernel: backends must be an SDPBackend or a list of them, got {type(item).__name__} {item!r}"
+            )
+    check.flag(set_priority, "set_priority", "sdpa_kernel")
+    yield

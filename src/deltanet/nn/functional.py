@@ -63,6 +63,7 @@ from deltanet.functional import (
     max_unpool1d,
     max_unpool2d,
     max_unpool3d,
+    multi_head_attention_forward,
     one_hot,
     pad,
     pixel_shuffle,
@@ -974,4 +975,5 @@ __all__ = [
     "selu_",
     "threshold_",
     "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]
