@@ -129,7 +129,8 @@ def scaled_dot_product_attention(
         value: $V$ of shape $(\dots, S, E_v)$.
         attn_mask: None, or a boolean or float mask broadcastable to $(\dots, L, S)$.
         dropout_p: probability of dropping an attention weight (applied whenever it is > 0, as
-            PyTorch; pass ``dropout_p=p if self.training else 0.0``).
+            PyTorch; pass ``dropout_p=p if self.training else 0.0``); the mask comes from
+            deltanet's generator (``dn.manual_seed``), not PyTorch's.
         is_causal: apply the causal mask.
         scale: the factor $s$ of the scores (default $1/\sqrt{E}$).
         enable_gqa: grouped-query attention: key and value may have fewer heads (axis -3) than
