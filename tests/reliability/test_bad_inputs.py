@@ -1139,6 +1139,14 @@ NOT_LAYERS = {
     nn.MaxUnpool1d,
     nn.MaxUnpool2d,
     nn.MaxUnpool3d,
+    # Several inputs (query, key, value; src, tgt) and errors raised by the attention inside:
+    # tests/nn/test_attention.py and tests/nn/test_transformer.py check their bad inputs.
+    nn.MultiheadAttention,
+    nn.TransformerEncoderLayer,
+    nn.TransformerEncoder,
+    nn.TransformerDecoderLayer,
+    nn.TransformerDecoder,
+    nn.Transformer,
     *(c for c in vars(nn).values() if isinstance(c, type) and issubclass(c, losses.Loss)),
 }
 _BAD_RANK_MESSAGE = {

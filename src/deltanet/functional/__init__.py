@@ -23,6 +23,7 @@ from deltanet.functional.activations import (
 )
 from deltanet.functional.adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d
 from deltanet.functional.affine_grid import affine_grid
+from deltanet.functional.attention import scaled_dot_product_attention
 from deltanet.functional.batchnorm import batch_norm
 from deltanet.functional.channel_shuffle import channel_shuffle
 from deltanet.functional.conv import (
@@ -67,6 +68,7 @@ from deltanet.functional.losses import (
 from deltanet.functional.lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
 from deltanet.functional.lrn import local_response_norm
 from deltanet.functional.max_unpool import max_unpool1d, max_unpool2d, max_unpool3d
+from deltanet.functional.multi_head_attention import multi_head_attention_forward
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
 from deltanet.functional.piecewise_activations import (
@@ -196,4 +198,6 @@ __all__ = [
     "selu",
     "softsign",
     "tanhshrink",
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
 ]

@@ -28,6 +28,7 @@ from deltanet.nn.activation import (
     Swish,
     Tanh,
 )
+from deltanet.nn.attention import MultiheadAttention
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from deltanet.nn.bilinear import Bilinear
 from deltanet.nn.channel_shuffle import ChannelShuffle
@@ -110,6 +111,8 @@ from deltanet.nn.pooling import (
 )
 from deltanet.nn.smooth_activation import CELU, SELU, LogSigmoid, Mish, Softsign, Tanhshrink
 from deltanet.nn.sync_batchnorm import SyncBatchNorm
+from deltanet.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+from deltanet.nn.transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 from deltanet.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -238,4 +241,10 @@ __all__ = [
     "Mish",
     "Softsign",
     "Tanhshrink",
+    "MultiheadAttention",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]
