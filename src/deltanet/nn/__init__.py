@@ -108,6 +108,8 @@ from deltanet.nn.pooling import (
     MaxPool2d,
     MaxPool3d,
 )
+from deltanet.nn.recurrent import GRU, LSTM, RNN, RNNBase
+from deltanet.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from deltanet.nn.smooth_activation import CELU, SELU, LogSigmoid, Mish, Softsign, Tanhshrink
 from deltanet.nn.sync_batchnorm import SyncBatchNorm
 from deltanet.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
@@ -238,4 +240,12 @@ __all__ = [
     "Mish",
     "Softsign",
     "Tanhshrink",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
 ]
