@@ -30,7 +30,7 @@ from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor, cat, stack
 from deltanet.functional.dropout import dropout as dropout_fn
 from deltanet.nn.module import Module, Parameter
-from deltanet.nn.recurrent_cells import NONLINEARITIES, gru_step, lstm_step, rnn_step, uniform_
+from deltanet.nn.recurrent_cells import NONLINEARITIES, _same_dtype, gru_step, lstm_step, rnn_step, uniform_
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -149,8 +149,7 @@ class RNNBase(Module):
                 f"{self!r}: expected input_size={self.input_size} features in the last axis of the input, "
                 f"got shape {x.shape}"
             )
-        if x.dtype.kind != "f":
-            raise ValueError(f"{self!r}: expected a floating-point input, got dtype {x.dtype}")
+        _same_dtype(self, x, "input", self.all_weights[0][0])
         batched = x.ndim == 3
         time_axis = 1 if batched and self.batch_first else 0
         if x.shape[time_axis] == 0:
@@ -190,13 +189,19 @@ class RNNBase(Module):
             zeros = np.zeros((N, size), dtype=self.all_weights[0][1].dtype)
             return [Tensor(zeros) for _ in range(K)]
         s = as_tensor(state)
+        _same_dtype(self, s, name, self.all_weights[0][0])
         expected = (K, N, size) if batched else (K, size)
         if s.shape != expected:
             what = "proj_size" if size != self.hidden_size else "hidden_size"
             raise ValueError(
                 f"{self!r}: expected {name} of shape {expected} (num_layers * num_directions, "
-                f"{'batch, ' if batched else ''}{what}) for a{'' if batched else 'n unbatched'} input of "
+                f"{'batch, ' if batched else ''}{what}) for {'a batched' if batched else 'an unbatched'} input of "
                 f"{'3' if batched else '2'} axes, got shape {s.shape}"
+                + (
+                    " (the states keep the batch in their second axis, also with batch_first=True)"
+                    if self.batch_first
+                    else ""
+                )
             )
         return list(s.unbind(0)) if batched else [r.unsqueeze(0) for r in s.unbind(0)]
 

@@ -169,6 +169,17 @@ def uniform_(parameters: list[Parameter], hidden_size: int, rng: Any) -> None:
         p.data[...] = generator.uniform(-bound, bound, p.shape)
 
 
+def _same_dtype(layer: Module, t: Tensor, name: str, weight: Tensor) -> None:
+    """PyTorch refuses an input or state whose dtype is not the weights' (rather than promote it)."""
+    if t.dtype.kind != "f":
+        raise ValueError(f"{layer!r}: expected a floating-point {name}, got dtype {t.dtype}")
+    if t.dtype != weight.dtype:
+        raise ValueError(
+            f"{layer!r}: {name} dtype ({t.dtype}) does not match the weights' dtype ({weight.dtype}); "
+            f"convert the {name} ({name}.to({weight.dtype})) or the model (model.to({t.dtype}))"
+        )
+
+
 class RNNCellBase(Module):
     """What the three cells share: PyTorch's parameters, their initialisation and the checks of the input.
 
@@ -214,8 +225,7 @@ class RNNCellBase(Module):
                 f"{self!r}: expected an input of shape (N, {self.input_size}) or ({self.input_size},) "
                 f"(input_size={self.input_size}), got shape {x.shape}"
             )
-        if x.dtype.kind != "f":
-            raise ValueError(f"{self!r}: expected a floating-point input, got dtype {x.dtype}")
+        _same_dtype(self, x, "input", self.weight_ih)
         return (x, False) if x.ndim == 2 else (x.unsqueeze(0), True)
 
     def _state(self, state: Any, x: Tensor, unbatched: bool, size: int, name: str) -> Tensor:
@@ -223,6 +233,7 @@ class RNNCellBase(Module):
         if state is None:
             return Tensor(np.zeros((x.shape[0], size), dtype=self.weight_hh.dtype))
         s = as_tensor(state)
+        _same_dtype(self, s, name, self.weight_ih)
         expected = (size,) if unbatched else (x.shape[0], size)
         if s.shape != expected:
             raise ValueError(
