@@ -52,6 +52,10 @@ class RNNBase(Module):
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
 
+    Shape:
+        - input: $(L, N, H_{in})$, $(N, L, H_{in})$ with batch_first, or $(L, H_{in})$ unbatched.
+        - output: $(L, N, D H_{out})$ (likewise), with the final states; see ``RNN``, ``LSTM``, ``GRU``.
+
     Examples:
         >>> import deltanet as dn
         >>> isinstance(dn.nn.LSTM(3, 4), dn.nn.RNNBase)

@@ -191,6 +191,10 @@ class RNNCellBase(Module):
         rng: seed or ``numpy.random.Generator`` for the initial values.
         dtype: float32 (default) or float64.
 
+    Shape:
+        - input: $(N, H_{in})$ or $(H_{in})$.
+        - output: the new state(s), $(N, H)$ or $(H)$; see ``RNNCell``, ``LSTMCell``, ``GRUCell``.
+
     Examples:
         >>> import deltanet as dn
         >>> isinstance(dn.nn.GRUCell(3, 4), dn.nn.RNNCellBase)
