@@ -30,7 +30,7 @@ from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor, cat, stack
 from deltanet.functional.dropout import dropout as dropout_fn
 from deltanet.nn.module import Module, Parameter
-from deltanet.nn.recurrent_cells import NONLINEARITIES, _same_dtype, gru_step, lstm_step, rnn_step, uniform_
+from deltanet.nn.recurrent_cells import NONLINEARITIES, floating, gru_step, lstm_step, rnn_step, uniform_
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -153,7 +153,7 @@ class RNNBase(Module):
                 f"{self!r}: expected input_size={self.input_size} features in the last axis of the input, "
                 f"got shape {x.shape}"
             )
-        _same_dtype(self, x, "input", self.all_weights[0][0])
+        floating(self, x, "input")
         batched = x.ndim == 3
         time_axis = 1 if batched and self.batch_first else 0
         if x.shape[time_axis] == 0:
@@ -193,7 +193,7 @@ class RNNBase(Module):
             zeros = np.zeros((N, size), dtype=self.all_weights[0][1].dtype)
             return [Tensor(zeros) for _ in range(K)]
         s = as_tensor(state)
-        _same_dtype(self, s, name, self.all_weights[0][0])
+        floating(self, s, name)
         expected = (K, N, size) if batched else (K, size)
         if s.shape != expected:
             what = "proj_size" if size != self.hidden_size else "hidden_size"

@@ -169,14 +169,16 @@ def uniform_(parameters: list[Parameter], hidden_size: int, rng: Any) -> None:
         p.data[...] = generator.uniform(-bound, bound, p.shape)
 
 
-def _same_dtype(layer: Module, t: Tensor, name: str, weight: Tensor) -> None:
-    """PyTorch refuses an input or state whose dtype is not the weights' (rather than promote it)."""
+def floating(layer: Module, t: Tensor, name: str) -> None:
+    """Refuse integer inputs and states, as PyTorch does (token indices go through an ``Embedding`` first).
+
+    A float input of another dtype than the weights follows deltanet's rule for every layer
+    (NumPy's promotion: float64 data in a float32 model computes in float64), where PyTorch refuses.
+    """
     if t.dtype.kind != "f":
-        raise ValueError(f"{layer!r}: expected a floating-point {name}, got dtype {t.dtype}")
-    if t.dtype != weight.dtype:
         raise ValueError(
-            f"{layer!r}: {name} dtype ({t.dtype}) does not match the weights' dtype ({weight.dtype}); "
-            f"convert the {name} ({name}.to({weight.dtype})) or the model (model.to({t.dtype}))"
+            f"{layer!r}: expected a floating-point {name}, got dtype {t.dtype} (token indices? pass "
+            f"them through nn.Embedding first)"
         )
 
 
@@ -229,7 +231,7 @@ class RNNCellBase(Module):
                 f"{self!r}: expected an input of shape (N, {self.input_size}) or ({self.input_size},) "
                 f"(input_size={self.input_size}), got shape {x.shape}"
             )
-        _same_dtype(self, x, "input", self.weight_ih)
+        floating(self, x, "input")
         return (x, False) if x.ndim == 2 else (x.unsqueeze(0), True)
 
     def _state(self, state: Any, x: Tensor, unbatched: bool, size: int, name: str) -> Tensor:
@@ -237,7 +239,7 @@ class RNNCellBase(Module):
         if state is None:
             return Tensor(np.zeros((x.shape[0], size), dtype=self.weight_hh.dtype))
         s = as_tensor(state)
-        _same_dtype(self, s, name, self.weight_ih)
+        floating(self, s, name)
         expected = (size,) if unbatched else (x.shape[0], size)
         if s.shape != expected:
             raise ValueError(
