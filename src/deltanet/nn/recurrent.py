@@ -145,8 +145,8 @@ class RNNBase(Module):
         x = as_tensor(input)
         if x.ndim not in (2, 3):
             raise ValueError(
-                f"{self!r}: expected an input of 3 axes ({'N, L, H_in' if self.batch_first else 'L, N, H_in'} "
-                f"with batch_first={self.batch_first}) or 2 axes (L, H_in) unbatched, got shape {x.shape}"
+                f"{self!r}: expected an input of 3 axes ({'N, L, H_in' if self.batch_first else 'L, N, H_in'}) "
+                f"(batch_first={self.batch_first}) or 2 axes (L, H_in) unbatched, got shape {x.shape}"
             )
         if x.shape[-1] != self.input_size:
             raise ValueError(
