@@ -303,8 +303,13 @@ def test_config_round_trip_and_onnx_export_error(tmp_path):
     assert [(k, v.shape) for k, v in rebuilt.state_dict().items()] == [
         (k, v.shape) for k, v in layer.state_dict().items()
     ]
-    relu = dn.nn.RNN(3, 4, 1, "relu")
-    assert relu.get_config()["nonlinearity"] == "relu"
+    relu = dn.nn.RNN(3, 4, 1, "relu", rng=0)
+    assert relu.get_config()["nonlinearity"] == "relu" and relu.mode == "RNN_RELU"
+    tanh = dn.nn.RNN(3, 4, rng=0)
+    tanh.nonlinearity = "relu"  # a hyperparameter changed after construction takes effect, and is saved
+    x = dn.tensor(np.random.default_rng(10).normal(size=(5, 2, 3)).astype(np.float32))
+    np.testing.assert_array_equal(tanh(x)[0].data, relu(x)[0].data)
+    assert tanh.mode == "RNN_RELU" and tanh.get_config()["nonlinearity"] == "relu"
     layer.flatten_parameters()  # PyTorch's cuDNN call: nothing to do, and no error
 
     class Classifier(dn.nn.Module):

@@ -78,7 +78,7 @@ class RNNBase(Module):
     ) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.mode = check.one_of(mode, "mode", tuple(GATES), owner)
+        self._mode = check.one_of(mode, "mode", tuple(GATES), owner)
         self.input_size = check.integer(input_size, "input_size", owner, low=1)
         self.hidden_size = check.integer(hidden_size, "hidden_size", owner, low=1)
         self.num_layers = check.integer(num_layers, "num_layers", owner, low=1)
@@ -102,7 +102,7 @@ class RNNBase(Module):
                 stacklevel=3,
             )
         dtype = backend.resolve_dtype(dtype or backend.DEFAULT_DTYPE, owner)
-        G = GATES[self.mode] * self.hidden_size
+        G = GATES[self._mode] * self.hidden_size
         out = self.proj_size or self.hidden_size
         self._flat_weights_names: list[str] = []
         for layer in range(self.num_layers):
@@ -118,6 +118,11 @@ class RNNBase(Module):
                     setattr(self, full, Parameter(np.empty(shape, dtype=dtype)))
                     self._flat_weights_names.append(full)
         self.reset_parameters(rng)
+
+    @property
+    def mode(self) -> str:
+        """PyTorch's name of the step: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU"."""
+        return str(self._mode)
 
     @property
     def num_directions(self) -> int:
@@ -216,7 +221,7 @@ class RNNBase(Module):
         per = len(self._flat_weights_names) // (self.num_layers * self.num_directions)
         weights = [getattr(self, n) for n in self._flat_weights_names]
         L = len(steps)
-        nonlinearity = getattr(self, "nonlinearity", "tanh")  # RNN's, which may be changed after construction
+        nonlinearity = "relu" if self.mode == "RNN_RELU" else "tanh"
         h_n: list[Tensor] = []
         c_n: list[Tensor] = []
         for layer in range(self.num_layers):
@@ -317,6 +322,11 @@ class RNN(RNNBase):
             mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, rng=rng, dtype=dtype
         )
         self.nonlinearity = nonlinearity
+
+    @property
+    def mode(self) -> str:
+        """ "RNN_TANH" or "RNN_RELU", from ``nonlinearity`` (which may be changed after construction)."""
+        return "RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH"
 
 
 class LSTM(RNNBase):
