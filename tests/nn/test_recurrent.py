@@ -215,20 +215,91 @@ def test_pad_sequence_equals_pytorch_and_passes_gradients():
     assert all(np.array_equal(b.data, s) for b, s in zip(back, seqs, strict=True))
 
 
-def test_packed_sequences_raise_an_error_naming_the_alternative():
+PACKED = [
+    ("LSTM", {"num_layers": 2, "bidirectional": True}),
+    ("LSTM", {"proj_size": 2}),
+    ("GRU", {"bidirectional": True, "batch_first": True}),
+    ("RNN", {"num_layers": 2}),
+]
+
+
+@pytest.mark.parametrize("with_states", [False, True])
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+@pytest.mark.parametrize(("kind", "options"), PACKED)
+def test_packed_sequences_equal_pytorch(kind, options, enforce_sorted, with_states):
+    torch = pytest.importorskip("torch")
     from deltanet.nn.utils import rnn
 
-    with pytest.raises(NotImplementedError, match=r"pad_sequence\(sequences, batch_first=True\).*lengths - 1"):
-        rnn.pack_padded_sequence(dn.zeros(2, 3, 1), [3, 2], batch_first=True)
-    for call in (lambda: rnn.pack_sequence([dn.ones(2)]), lambda: rnn.pad_packed_sequence(None), rnn.PackedSequence):
-        with pytest.raises(NotImplementedError, match="not supported"):
-            call()
+    theirs = _torch_module(torch, kind, options)
+    ours = LAYERS[kind](3, 4, dtype="float64", **options)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(11)
+    lengths = [5, 3, 3, 1] if enforce_sorted else [2, 5, 1, 4]
+    x = rng.normal(size=(4, 5, 3))
+    tx, dx = torch.tensor(x, requires_grad=True), dn.tensor(x, requires_grad=True)
+    t_packed = torch.nn.utils.rnn.pack_padded_sequence(
+        tx, torch.tensor(lengths), batch_first=True, enforce_sorted=enforce_sorted
+    )
+    d_packed = rnn.pack_padded_sequence(dx, dn.tensor(lengths), batch_first=True, enforce_sorted=enforce_sorted)
+    np.testing.assert_array_equal(d_packed.data.data, t_packed.data.detach().numpy())
+    assert d_packed.batch_sizes.tolist() == t_packed.batch_sizes.tolist()
+    for ours_index, their_index in zip(d_packed[2:], t_packed[2:], strict=True):
+        assert (ours_index is None and their_index is None) or ours_index.tolist() == their_index.tolist()
+    states = _states(rng, kind, options, (4,)) if with_states else ()
+    ts = [torch.tensor(s, requires_grad=True) for s in states]
+    ds = [dn.tensor(s, requires_grad=True) for s in states]
+    t_out, t_hidden = theirs(t_packed, *((tuple(ts),) if kind == "LSTM" and ts else tuple(ts)))
+    d_out, d_hidden = ours(d_packed, *((tuple(ds),) if kind == "LSTM" and ds else tuple(ds)))
+    assert isinstance(d_out, rnn.PackedSequence)
+    t_padded, t_lengths = torch.nn.utils.rnn.pad_packed_sequence(t_out, batch_first=True, total_length=6)
+    d_padded, d_lengths = rnn.pad_packed_sequence(d_out, batch_first=True, total_length=6)
+    assert d_lengths.tolist() == t_lengths.tolist() == lengths
+    t_all = [t_padded, *(t_hidden if kind == "LSTM" else [t_hidden])]
+    d_all = [d_padded, *(d_hidden if kind == "LSTM" else [d_hidden])]
+    weights = [rng.normal(size=tuple(t.shape)) for t in t_all]
+    sum((t * torch.tensor(w)).sum() for t, w in zip(t_all, weights, strict=True)).backward()
+    sum((d * dn.tensor(w)).sum() for d, w in zip(d_all, weights, strict=True)).backward()
+    for t, d in zip(t_all, d_all, strict=True):
+        assert d.shape == tuple(t.shape)
+        np.testing.assert_allclose(d.data, t.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for t, d in zip(ts, ds, strict=True):
+        np.testing.assert_allclose(d.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for name, p in theirs.named_parameters():
+        np.testing.assert_allclose(getattr(ours, name).grad.data, p.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_pack_sequence_round_trips_and_refuses_bad_lengths():
+    from deltanet.nn.utils import rnn
+
+    seqs = [dn.tensor(np.full((n, 2), float(n))) for n in (2, 4, 1)]
+    packed = rnn.pack_sequence(seqs, enforce_sorted=False)
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1] and packed.sorted_indices.tolist() == [1, 0, 2]
+    assert [s.data.tolist() for s in rnn.unpack_sequence(packed)] == [s.data.tolist() for s in seqs]
+    padded, lengths = rnn.pad_packed_sequence(packed, padding_value=-1.0)
+    assert padded.shape == (4, 3, 2) and lengths.tolist() == [2, 4, 1] and padded.data[3, 0, 0] == -1.0
+    with pytest.raises(ValueError, match="must be sorted in decreasing order when `enforce_sorted` is True"):
+        rnn.pack_sequence(seqs)
+    with pytest.raises(ValueError, match=r"every length must be in \[1, 3\]"):
+        rnn.pack_padded_sequence(dn.zeros(3, 2, 1), [4, 1])
+    with pytest.raises(ValueError, match=r"every length must be in \[1, 3\]"):
+        rnn.pack_padded_sequence(dn.zeros(3, 2, 1), [3, 0])
+    with pytest.raises(ValueError, match="one integer length per sequence"):
+        rnn.pack_padded_sequence(dn.zeros(3, 2, 1), [3, 2, 1])
+    with pytest.raises(ValueError, match="total_length=3 and max sequence length being 4"):
+        rnn.pad_packed_sequence(packed, total_length=3)
+    with pytest.raises(ValueError, match="expected a PackedSequence, got Tensor"):
+        rnn.pad_packed_sequence(dn.zeros(3, 2))
     with pytest.raises(ValueError, match="every sequence must have the shape"):
         rnn.pad_sequence([dn.ones(2, 3), dn.ones(2, 4)])
     with pytest.raises(ValueError, match="padding_side"):
         rnn.pad_sequence([dn.ones(2)], padding_side="middle")
     with pytest.raises(ValueError, match="lengths between 0 and 2"):
         rnn.unpad_sequence(dn.ones(2, 2), [3, 1], batch_first=True)
+    with pytest.raises(ValueError, match=r"expected packed steps of shape \(\*, 3\)"):
+        dn.nn.GRU(3, 4)(rnn.pack_sequence([dn.ones(2, 5)]))
+    with pytest.raises(ValueError, match=r"expected h_0 of shape \(1, 1, 4\)"):
+        dn.nn.GRU(3, 4)(rnn.pack_sequence([dn.ones(2, 3)]), dn.zeros(1, 2, 4))
 
 
 def test_bad_inputs_and_states_are_refused_clearly():

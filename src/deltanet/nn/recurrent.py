@@ -27,10 +27,11 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd import Tensor, as_tensor, cat, stack
+from deltanet.autograd import Tensor, as_tensor, cat, stack, where
 from deltanet.functional.dropout import dropout as dropout_fn
 from deltanet.nn.module import Module, Parameter
 from deltanet.nn.recurrent_cells import NONLINEARITIES, floating, gru_step, lstm_step, rnn_step, uniform_
+from deltanet.nn.rnn_utils import PackedSequence, lengths_of, unpack_padded
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -147,6 +148,8 @@ class RNNBase(Module):
         """Nothing to do: PyTorch's call packs the weights for cuDNN, and deltanet runs on NumPy."""
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x = as_tensor(input)
         if x.ndim not in (2, 3):
             raise ValueError(
@@ -176,6 +179,37 @@ class RNNBase(Module):
             return output, h
         c = stack(c_n, dim=0) if batched else stack(c_n, dim=0).squeeze(1)
         return output, (h, c)
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any) -> tuple[Any, Any]:
+        """Each sequence stops at its own length: a step past it keeps the state it had (masks)."""
+        x = unpack_padded(packed)  # (T, N, H_in), the sequences sorted by decreasing length
+        if x.ndim != 3 or x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self!r}: expected packed steps of shape (*, {self.input_size}) (input_size="
+                f"{self.input_size}), got data of shape {as_tensor(packed.data).shape}"
+            )
+        floating(self, x, "input")
+        sizes = lengths_of(packed.batch_sizes)
+        N = len(sizes)
+        h0, c0 = self._initial_states(hx, N, True)
+        if packed.sorted_indices is not None:  # the given states follow the original batch order
+            order = np.asarray(packed.sorted_indices.data)
+            h0 = [h[order] for h in h0]
+            c0 = [c[order] for c in c0] if c0 is not None else None
+        masks = [None if n == N else Tensor((sizes > t)[:, None]) for t, n in enumerate(packed.batch_sizes.tolist())]
+        outputs, h_n, c_n = self._run(list(x.unbind(0)), h0, c0, masks)
+        steps, rows = np.nonzero(sizes[None, :] > np.arange(len(outputs))[:, None])
+        output = PackedSequence(
+            stack(outputs, dim=0)[steps, rows], packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
+        )
+        h = stack(h_n, dim=0)
+        unsort = None if packed.unsorted_indices is None else np.asarray(packed.unsorted_indices.data)
+        if unsort is not None:
+            h = h[:, unsort]
+        if self.mode != "LSTM":
+            return output, h
+        c = stack(c_n, dim=0)
+        return output, (h, c if unsort is None else c[:, unsort])
 
     def _initial_states(self, hx: Any, N: int, batched: bool) -> tuple[list[Tensor], list[Tensor] | None]:
         """The given initial states (checked), or zeros, one $(N, \\cdot)$ tensor per layer and direction."""
@@ -215,9 +249,17 @@ class RNNBase(Module):
         return list(s.unbind(0)) if batched else [r.unsqueeze(0) for r in s.unbind(0)]
 
     def _run(
-        self, steps: list[Tensor], h0: list[Tensor], c0: list[Tensor] | None
+        self,
+        steps: list[Tensor],
+        h0: list[Tensor],
+        c0: list[Tensor] | None,
+        masks: list[Tensor | None] | None = None,
     ) -> tuple[list[Tensor], list[Tensor], list[Tensor]]:
-        """The loop over layers, directions and time: the last layer's outputs and the final states."""
+        """The loop over layers, directions and time: the last layer's outputs and the final states.
+
+        ``masks[t]`` (packed sequences), where given, marks the sequences still running at step t;
+        the others keep their state, so that the final state of each is the one after its last step.
+        """
         per = len(self._flat_weights_names) // (self.num_layers * self.num_directions)
         weights = [getattr(self, n) for n in self._flat_weights_names]
         L = len(steps)
@@ -235,13 +277,20 @@ class RNNBase(Module):
                 c = c0[k] if c0 is not None else None
                 outs: list[Tensor] = [h] * L
                 for t in range(L) if direction == 0 else range(L - 1, -1, -1):
+                    c_new = None
                     if self.mode == "LSTM":
                         assert c is not None
-                        h, c = lstm_step(steps[t], h, c, W_ih, W_hh, b_ih, b_hh, W[-1] if self.proj_size else None)
+                        W_hr = W[-1] if self.proj_size else None
+                        h_new, c_new = lstm_step(steps[t], h, c, W_ih, W_hh, b_ih, b_hh, W_hr)
                     elif self.mode == "GRU":
-                        h = gru_step(steps[t], h, W_ih, W_hh, b_ih, b_hh)
+                        h_new = gru_step(steps[t], h, W_ih, W_hh, b_ih, b_hh)
                     else:
-                        h = rnn_step(steps[t], h, W_ih, W_hh, b_ih, b_hh, nonlinearity)
+                        h_new = rnn_step(steps[t], h, W_ih, W_hh, b_ih, b_hh, nonlinearity)
+                    mask = masks[t] if masks is not None else None
+                    if mask is not None:  # a finished sequence keeps its state
+                        h_new = where(mask, h_new, h)
+                        c_new = where(mask, c_new, c) if c_new is not None else None
+                    h, c = h_new, c_new
                     outs[t] = h
                 h_n.append(h)
                 if c is not None:
