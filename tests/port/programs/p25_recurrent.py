@@ -12,7 +12,10 @@ recurrent models habitually do); of PyTorch's `examples/time_sequence_prediction
 (`nn.LSTMCell` in a hand-written loop: `h_t = torch.zeros(input.size(0), hidden, dtype=...)`,
 `for input_t in input.split(1, dim=1): h_t, c_t = self.lstm1(input_t, (h_t, c_t))`, a second
 cell stacked on the first, `torch.cat(outputs, dim=1)`, and `future` steps fed back from the
-prediction; the model made `.double()`); `out, (h_n, c_n) = lstm(x)` shapes with `num_layers=2`;
+prediction; the model made `.double()`); of variable-length batches (`pad_sequence(seqs,
+batch_first=True)`, `pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)`,
+`out, (h_n, c_n) = lstm(packed)`, `pad_packed_sequence(out, batch_first=True)`, a classifier on
+`h_n[-1]`, as in PyTorch's chatbot and NLP tutorials); `out, (h_n, c_n) = lstm(x)` shapes with `num_layers=2`;
 an unbatched `(L, H_in)` sequence; `model.eval()` with `torch.no_grad()` for prediction; and
 `state_dict()` keys such as `weight_ih_l0_reverse`.
 """
@@ -21,6 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 TOLERANCE = {"rtol": 2e-4, "atol": 1e-5}
 SEQ_LEN = 16
@@ -157,6 +161,28 @@ def train_sequence(model, rng):
     return losses, test_loss, list(pred.shape), pred.dtype == torch.float64
 
 
+def variable_lengths(classifier, rng):
+    """Recordings of different lengths: padded, packed (unsorted), classified from h_n[-1]."""
+    lengths = [16, 9, 12, 5]
+    seqs = [torch.from_numpy(rng.normal(size=(n, 2)).astype(np.float32)) for n in lengths]
+    padded = pad_sequence(seqs, batch_first=True)
+    packed = pack_padded_sequence(padded, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+    out, (h_n, c_n) = classifier.lstm(packed)
+    unpacked, out_lengths = pad_packed_sequence(out, batch_first=True)
+    classifier.zero_grad()
+    loss = F.cross_entropy(classifier.fc(h_n[-1]), torch.tensor([0, 1, 2, 1]))
+    loss.backward()
+    return [
+        list(padded.shape),
+        list(unpacked.shape),
+        out_lengths.tolist(),
+        packed.batch_sizes[:6].tolist(),
+        loss.item(),
+        classifier.lstm.weight_ih_l0.grad.abs().sum().item(),
+        unpacked[1, 9:].abs().sum().item(),
+    ]
+
+
 def run(model, workdir=None):
     rng = np.random.default_rng(25)
     cls_losses, norms, accuracy = train_classifier(model["classifier"], rng)
@@ -171,6 +197,7 @@ def run(model, workdir=None):
     same = torch.allclose(single, out[0], atol=1e-6)
     gru_keys = [k for k in model["forecaster"].state_dict() if k.startswith("gru.")]
     last_step = F.softmax(model["classifier"](x), dim=1)
+    packed = variable_lengths(model["classifier"], rng)
     return {
         "classifier_losses": cls_losses,
         "grad_norms": norms,
@@ -186,4 +213,5 @@ def run(model, workdir=None):
         "gru_state_dict": gru_keys,
         "weight_shapes": [list(lstm.weight_ih_l0.shape), list(lstm.weight_hh_l1.shape), list(lstm.bias_ih_l1.shape)],
         "probabilities": last_step[:2].tolist(),
+        "packed": packed,
     }
