@@ -29,7 +29,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor, cat, stack, where
 from deltanet.functional.dropout import dropout as dropout_fn
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 from deltanet.nn.recurrent_cells import NONLINEARITIES, floating, gru_step, lstm_step, rnn_step, uniform_
 from deltanet.nn.rnn_utils import PackedSequence, lengths_of, unpack_padded
 
@@ -150,7 +150,7 @@ class RNNBase(Module):
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         if isinstance(input, PackedSequence):
             return self._forward_packed(input, hx)
-        x = as_tensor(input)
+        x = call_named(self, as_tensor, input)
         if x.ndim not in (2, 3):
             raise ValueError(
                 f"{self!r}: expected an input of 3 axes ({'N, L, H_in' if self.batch_first else 'L, N, H_in'}) "
@@ -231,7 +231,7 @@ class RNNBase(Module):
         if state is None:
             zeros = np.zeros((N, size), dtype=self.all_weights[0][1].dtype)
             return [Tensor(zeros) for _ in range(K)]
-        s = as_tensor(state)
+        s = call_named(self, as_tensor, state)
         floating(self, s, name)
         expected = (K, N, size) if batched else (K, size)
         if s.shape != expected:

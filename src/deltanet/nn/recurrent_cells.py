@@ -25,7 +25,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor
 from deltanet.functional.linear import linear
-from deltanet.nn.module import Module, Parameter
+from deltanet.nn.module import Module, Parameter, call_named
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -225,7 +225,7 @@ class RNNCellBase(Module):
 
     def _input(self, input: Any) -> tuple[Tensor, bool]:
         """The input as a batch of rows, and whether it came without a batch axis."""
-        x = as_tensor(input)
+        x = call_named(self, as_tensor, input)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ValueError(
                 f"{self!r}: expected an input of shape (N, {self.input_size}) or ({self.input_size},) "
@@ -238,7 +238,7 @@ class RNNCellBase(Module):
         """A state given by the caller (checked against the input's batch) or zeros."""
         if state is None:
             return Tensor(np.zeros((x.shape[0], size), dtype=self.weight_hh.dtype))
-        s = as_tensor(state)
+        s = call_named(self, as_tensor, state)
         floating(self, s, name)
         expected = (size,) if unbatched else (x.shape[0], size)
         if s.shape != expected:
