@@ -276,6 +276,9 @@ def test_pack_sequence_round_trips_and_refuses_bad_lengths():
     packed = rnn.pack_sequence(seqs, enforce_sorted=False)
     assert packed.batch_sizes.tolist() == [3, 2, 1, 1] and packed.sorted_indices.tolist() == [1, 0, 2]
     assert [s.data.tolist() for s in rnn.unpack_sequence(packed)] == [s.data.tolist() for s in seqs]
+    moved = packed.to("cpu").cpu().double()
+    assert moved.data.dtype == np.float64 and packed.float().data.dtype == np.float32 and not moved.is_cuda
+    assert moved.batch_sizes is packed.batch_sizes
     padded, lengths = rnn.pad_packed_sequence(packed, padding_value=-1.0)
     assert padded.shape == (4, 3, 2) and lengths.tolist() == [2, 4, 1] and padded.data[3, 0, 0] == -1.0
     with pytest.raises(ValueError, match="must be sorted in decreasing order when `enforce_sorted` is True"):

@@ -133,6 +133,47 @@ class PackedSequence(NamedTuple):
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
 
+    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
+        """``data`` converted as ``Tensor.to`` does (a dtype, or ``"cpu"``); the indices as they are.
+
+        Args:
+            *args: what ``Tensor.to`` takes.
+            **kwargs: likewise.
+
+        Returns:
+            The converted ``PackedSequence``.
+        """
+        return self._replace(data=self.data.to(*args, **kwargs))
+
+    def cpu(self) -> PackedSequence:
+        """The sequence itself: deltanet runs on the CPU.
+
+        Returns:
+            ``self``.
+        """
+        return self
+
+    def float(self) -> PackedSequence:
+        """``data`` in float32.
+
+        Returns:
+            The converted ``PackedSequence``.
+        """
+        return self._replace(data=self.data.float())
+
+    def double(self) -> PackedSequence:
+        """``data`` in float64.
+
+        Returns:
+            The converted ``PackedSequence``.
+        """
+        return self._replace(data=self.data.double())
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: deltanet runs on the CPU."""
+        return False
+
 
 def pack_padded_sequence(
     input: Any, lengths: Any, batch_first: bool = False, enforce_sorted: bool = True
