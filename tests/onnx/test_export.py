@@ -200,6 +200,8 @@ NOT_EXPORTED = (
     nn.Bilinear,  # two inputs, while an exported model takes one
     nn.CosineSimilarity,
     nn.PairwiseDistance,
+    nn.RNNBase,  # the recurrent layers and cells (tests/nn/test_recurrent.py checks the refusal)
+    nn.RNNCellBase,
 )
 
 

@@ -1131,6 +1131,7 @@ NOT_LAYERS = {
     nn.ParameterDict,
     nn.Parameter,
     nn.Embedding,
+    nn.RNNCellBase,  # the cells' base: no forward of its own (the cells are checked below)
     # two inputs: tests/functional/test_metric_learning.py checks their bad inputs
     nn.Bilinear,
     nn.CosineSimilarity,
@@ -1201,6 +1202,69 @@ def _zero_samples(spec: LayerSpec) -> tuple[Callable, Callable]:
         assert empty.shape == (0,) + full.shape[1:]
 
     return run, check
+
+
+class _FirstOutput(nn.Module):
+    """A recurrent layer seen through its first output (its forward returns (output, states)); its
+    errors pass through unchanged, naming the layer."""
+
+    def __init__(self, layer: nn.Module) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x: Any) -> dn.Tensor:
+        out = self.layer(x)
+        return out[0] if isinstance(out, tuple) else out
+
+
+_RECURRENT_BAD = {
+    "input_size 0": (lambda c: c(0, 4), r"{}: input_size must be a positive integer, got 0"),
+    "hidden_size float": (lambda c: c(3, 4.5), r"{}: hidden_size must be a positive integer, got 4\.5"),
+    "bias string": (lambda c: c(3, 4, bias="no"), r"{}: bias must be True or False, got 'no'"),
+}
+for _cls in (nn.RNN, nn.LSTM, nn.GRU):
+    LAYERS.append(
+        LayerSpec(
+            _cls,
+            lambda c=_cls: _FirstOutput(c(3, 4, batch_first=True)),
+            (2, 5, 3),
+            bad_rank=(4,),
+            feature_axis=-1,
+            bad_hyperparameters=(
+                *(_h(v, lambda c=_cls, t=t: t(c), p.format(_cls.__name__)) for v, (t, p) in _RECURRENT_BAD.items()),
+                _h(
+                    "dropout",
+                    lambda c=_cls: c(3, 4, num_layers=2, dropout=2.0),
+                    rf"{_cls.__name__}: dropout must be a number in \[0, 1\], got 2\.0",
+                ),
+            ),
+        )
+    )
+for _cls in (nn.RNNCell, nn.LSTMCell, nn.GRUCell):
+    LAYERS.append(
+        LayerSpec(
+            _cls,
+            lambda c=_cls: _FirstOutput(c(3, 4)),
+            (2, 3),
+            bad_rank=(1, 2, 3),
+            feature_axis=-1,
+            bad_hyperparameters=tuple(
+                _h(v, lambda c=_cls, t=t: t(c), p.format(_cls.__name__)) for v, (t, p) in _RECURRENT_BAD.items()
+            ),
+        )
+    )
+LAYERS.append(
+    LayerSpec(
+        nn.RNNBase,
+        lambda: _FirstOutput(nn.RNNBase("GRU", 3, 4, batch_first=True)),
+        (2, 5, 3),
+        bad_rank=(4,),
+        feature_axis=-1,
+        bad_hyperparameters=(
+            _h("mode", lambda: nn.RNNBase("LSTMX", 3, 4), r"RNNBase: mode must be one of 'RNN_TANH', .*got 'LSTMX'"),
+        ),
+    )
+)
 
 
 for _spec in LAYERS:

@@ -4,9 +4,12 @@ The names are PyTorch's: ``import deltanet.nn as nn`` in place of ``import torch
 with ``nn.functional``, ``nn.init`` and ``nn.utils`` beside them.
 """
 
+import sys
+
 from deltanet.nn import (
     functional,
     init,
+    rnn_utils,
     summary,  # noqa: F401 - installs Module.summary
     utils,
 )
@@ -109,11 +112,18 @@ from deltanet.nn.pooling import (
     MaxPool2d,
     MaxPool3d,
 )
+from deltanet.nn.recurrent import GRU, LSTM, RNN, RNNBase
+from deltanet.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from deltanet.nn.smooth_activation import CELU, SELU, LogSigmoid, Mish, Softsign, Tanhshrink
 from deltanet.nn.sync_batchnorm import SyncBatchNorm
 from deltanet.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 from deltanet.nn.transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 from deltanet.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+
+# ``torch.nn.utils.rnn`` by its path: ``nn.utils.rnn.pad_sequence`` and ``from torch.nn.utils.rnn
+# import pad_sequence`` after the rename (``nn.utils`` is a module, this one lives beside it).
+setattr(utils, "rnn", rnn_utils)  # noqa: B010 - mypy refuses a new attribute on a module
+sys.modules.setdefault("deltanet.nn.utils.rnn", rnn_utils)
 
 __all__ = [
     "AdaptiveMaxPool1d",
@@ -247,4 +257,12 @@ __all__ = [
     "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
 ]
