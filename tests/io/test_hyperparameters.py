@@ -27,6 +27,11 @@ def derived(attr, cls):
 
 # class -> {attribute: new value that round-trips}
 KEPT = {
+    # attention and Transformers (port program p24)
+    nn.MultiheadAttention: {"dropout": 0.5, "batch_first": False, "add_zero_attn": True},
+    nn.TransformerEncoderLayer: {"norm_first": False},
+    nn.TransformerEncoder: {"enable_nested_tensor": False, "mask_check": False},
+    nn.TransformerDecoderLayer: {"norm_first": True},
     # activations, distances and metric-learning losses (port program p18)
     nn.Hardtanh: {"min_val": -1.5, "max_val": 1.0, "inplace": True},
     nn.ReLU6: {"inplace": True},
@@ -179,6 +184,22 @@ KEPT = {
 
 # class -> {attribute: (new value, the refusal's pattern)}: changes that a file cannot express
 REFUSED = {
+    nn.MultiheadAttention: {
+        "embed_dim": (16, WEIGHTS),
+        "num_heads": (4, derived("head_dim", "MultiheadAttention")),
+        "head_dim": (2, EXPRESS),
+        "kdim": (8, WEIGHTS),
+        "vdim": (6, WEIGHTS),
+    },
+    # The activation is kept as the function the name gave (PyTorch's attribute); a name set later is refused.
+    nn.TransformerEncoderLayer: {"activation": ("relu", EXPRESS), "activation_relu_or_gelu": (False, EXPRESS)},
+    nn.TransformerEncoder: {"num_layers": (3, LAYERS), "use_nested_tensor": (True, EXPRESS)},
+    nn.TransformerDecoderLayer: {"activation": ("gelu", EXPRESS), "activation_relu_or_gelu": (False, EXPRESS)},
+    nn.TransformerDecoder: {"num_layers": (1, LAYERS)},
+    nn.Transformer: {
+        "d_model": (16, WEIGHTS),
+        "batch_first": (True, derived("use_nested_tensor", "TransformerEncoder")),
+    },
     nn.ReLU6: {"min_val": (-1.0, EXPRESS), "max_val": (4.0, EXPRESS)},  # fixed by the class, as PyTorch's
     nn.PairwiseDistance: {"norm": (3.0, EXPRESS)},  # the constructor's p
     nn.Bilinear: {"in1_features": (4, WEIGHTS), "in2_features": (3, WEIGHTS), "out_features": (2, WEIGHTS)},
@@ -339,6 +360,14 @@ REFUSED = {
 
 # Attributes that no test changes, with the reason.
 NOT_SETTABLE = {
+    (nn.Transformer, "nhead"): (
+        "changes no layer; saving refuses it through the attention layer it would rebuild ('head_dim', named)"
+    ),
+    (nn.MultiheadAttention, "in_proj_weight"): "None when kdim or vdim differ: a parameter slot",
+    (nn.MultiheadAttention, "bias_k"): "None without add_bias_kv: a parameter slot",
+    (nn.MultiheadAttention, "bias_v"): "None without add_bias_kv: a parameter slot",
+    (nn.TransformerEncoder, "norm"): "None without a final norm: a module slot",
+    (nn.TransformerDecoder, "norm"): "None without a final norm: a module slot",
     (nn.Dropout, "rng"): "a generator: not kept (documented); its draws are not weights",
     (nn.SyncBatchNorm, "process_group"): "PyTorch's argument, accepted and kept as None: ranks come from MPI",
     (nn.BatchNorm2d, "weight"): "None for affine=False: a parameter slot, compared as a parameter",

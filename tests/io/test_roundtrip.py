@@ -95,6 +95,16 @@ EXAMPLES = {
     nn.Softmin: (lambda: nn.Softmin(dim=1), (2, 3)),
     nn.Softmax2d: (lambda: nn.Softmax2d(), (1, 3, 2, 2)),
     nn.Bilinear: (lambda: nn.Bilinear(3, 2, 4), None),
+    # Attention takes several inputs (and returns a tuple): saved and loaded without the training step.
+    nn.MultiheadAttention: (lambda: nn.MultiheadAttention(8, 2, kdim=6, vdim=4, batch_first=True), None),
+    nn.TransformerEncoderLayer: (
+        lambda: nn.TransformerEncoderLayer(8, 2, 16, norm_first=True, activation="gelu"),
+        None,
+    ),
+    nn.TransformerEncoder: (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2), None),
+    nn.TransformerDecoderLayer: (lambda: nn.TransformerDecoderLayer(8, 2, 16, batch_first=True), None),
+    nn.TransformerDecoder: (lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16), 2), None),
+    nn.Transformer: (lambda: nn.Transformer(8, 2, 1, 1, 16), None),
     # Recurrent layers return tuples: saved and loaded without the training step.
     nn.RNN: (lambda: nn.RNN(3, 4, 2, "relu", bidirectional=True, rng=0), None),
     nn.LSTM: (lambda: nn.LSTM(3, 4, 2, batch_first=True, proj_size=2, rng=0), None),

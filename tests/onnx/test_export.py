@@ -184,6 +184,12 @@ NOT_EXPORTED = (
     nn.ParameterDict,
     nn.Embedding,
     # No conversion yet: export refuses them by name ("it has no ONNX conversion").
+    nn.MultiheadAttention,
+    nn.TransformerEncoderLayer,
+    nn.TransformerEncoder,
+    nn.TransformerDecoderLayer,
+    nn.TransformerDecoder,
+    nn.Transformer,
     nn.AdaptiveMaxPool1d,
     nn.AdaptiveMaxPool2d,
     nn.AdaptiveMaxPool3d,

@@ -30,25 +30,6 @@ from deltanet.nn.linear import Linear
 from deltanet.nn.module import Module, Parameter
 
 
-class NonDynamicallyQuantizableLinear(Linear):
-    """PyTorch's name of ``MultiheadAttention.out_proj``: a ``Linear`` (the name only shows in the repr).
-
-    Args:
-        in_features: inputs per sample.
-        out_features: outputs per sample.
-        bias: whether to learn the bias.
-        dtype: float32 (default) or float64.
-
-    Examples:
-        >>> import deltanet as dn
-        >>> dn.nn.MultiheadAttention(4, 2).out_proj
-        NonDynamicallyQuantizableLinear(in_features=4, out_features=4, bias=True)
-    """
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
-        super().__init__(in_features, out_features, bias=bias, dtype=dtype)
-
-
 class MultiheadAttention(Module):
     r"""Multi-head attention, as ``torch.nn.MultiheadAttention`` (see the module docstring).
 
@@ -139,7 +120,9 @@ class MultiheadAttention(Module):
             self.v_proj_weight = Parameter(np.empty((E, self.vdim), dtype=dtype))
             self.in_proj_weight = None
         self.in_proj_bias = Parameter(np.empty(3 * E, dtype=dtype)) if check.flag(bias, "bias", owner) else None
-        self.out_proj = NonDynamicallyQuantizableLinear(E, E, bias=bias, dtype=dtype)
+        # PyTorch's class here is NonDynamicallyQuantizableLinear, a Linear by another name (for its
+        # quantization tools); a plain Linear keeps the state_dict keys and saves with dn.save.
+        self.out_proj = Linear(E, E, bias=bias, dtype=dtype)
         if check.flag(add_bias_kv, "add_bias_kv", owner):
             self.bias_k = Parameter(np.empty((1, 1, E), dtype=dtype))
             self.bias_v = Parameter(np.empty((1, 1, E), dtype=dtype))

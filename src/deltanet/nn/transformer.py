@@ -107,7 +107,7 @@ class TransformerEncoderLayer(Module):
         nhead: int,
         dim_feedforward: int = 2048,
         dropout: float = 0.1,
-        activation: Any = relu,
+        activation: Any = "relu",  # PyTorch: F.relu; the name saves with dn.save (a function cannot)
         layer_norm_eps: float = 1e-5,
         batch_first: bool = False,
         norm_first: bool = False,

@@ -22,7 +22,6 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor
-from deltanet.functional.activations import relu
 from deltanet.nn import init
 from deltanet.nn.attention import MultiheadAttention
 from deltanet.nn.dropout import Dropout
@@ -79,7 +78,7 @@ class TransformerDecoderLayer(Module):
         nhead: int,
         dim_feedforward: int = 2048,
         dropout: float = 0.1,
-        activation: Any = relu,
+        activation: Any = "relu",  # PyTorch: F.relu; the name saves with dn.save (a function cannot)
         layer_norm_eps: float = 1e-5,
         batch_first: bool = False,
         norm_first: bool = False,
@@ -249,7 +248,7 @@ class Transformer(Module):
         num_decoder_layers: int = 6,
         dim_feedforward: int = 2048,
         dropout: float = 0.1,
-        activation: Any = relu,
+        activation: Any = "relu",  # PyTorch: F.relu; the name saves with dn.save (a function cannot)
         custom_encoder: Module | None = None,
         custom_decoder: Module | None = None,
         layer_norm_eps: float = 1e-5,
