@@ -169,12 +169,13 @@ def test_resume_after_an_interrupt_gives_the_weights_of_an_uninterrupted_run(tmp
 def test_ctrl_c_in_a_real_process_then_resume(tmp_path):
     config = iris_config(tmp_path, epochs=8)
     run = tmp_path / "run"
-    # The training process sleeps after each epoch, so that SIGINT arrives while it trains.
+    # The training process sleeps after each epoch, so that SIGINT arrives while it trains (a second
+    # each: on a loaded machine this test's own polling can lag by more than the 0.3 s it once slept).
     script = (
         "import sys, time, deltanet as dn\n"
         "class Slow(dn.callbacks.Callback):\n"
         "    def on_epoch_end(self, epoch, logs=None):\n"
-        "        time.sleep(0.3)\n"
+        "        time.sleep(1.0)\n"
         "fit = dn.fit\n"
         "dn.fit = lambda *a, **k: fit(*a, **{**k, 'callbacks': [*k['callbacks'], Slow()]})\n"
         "from deltanet.cli import main\n"
