@@ -215,3 +215,33 @@ def test_cat_and_stack_take_dim():
         dn.cat([a, b], dim=0, axis=0)
     with pytest.raises(ValueError, match=r"cat\(\) takes a sequence of tensors, got one tensor"):
         dn.cat(a)
+
+
+EMPTY_DIM_REDUCTIONS = ["sum", "mean", "amax", "amin", "std", "var", "norm", "nansum", "nanmean", "count_nonzero"]
+
+
+@pytest.mark.parametrize("name", EMPTY_DIM_REDUCTIONS)
+@pytest.mark.parametrize("empty", [(), []])
+def test_an_empty_dim_reduces_over_every_axis_as_in_pytorch(name, empty):
+    # PyTorch reads dim=() as "every axis" (x.sum(()) is x.sum()), where NumPy's axis=() reduces over
+    # none: keeping NumPy's meaning gave back the whole tensor, silently.
+    x = dn.tensor(X)
+    reduce = getattr(x, name)
+    np.testing.assert_allclose(reduce(dim=empty).data, reduce().data)
+    if name not in ("count_nonzero", "nansum", "nanmean"):
+        assert reduce(dim=empty, keepdim=True).shape == (1, 1)
+        np.testing.assert_allclose(reduce(axis=empty).data, reduce().data)
+
+
+@pytest.mark.parametrize("name", EMPTY_DIM_REDUCTIONS)
+def test_an_empty_dim_against_pytorch(name):
+    torch = pytest.importorskip("torch")
+    expected = getattr(torch.tensor(X), name)(dim=())
+    got = getattr(dn.tensor(X), name)(dim=())
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(got.data, expected.numpy())
+
+
+def test_an_empty_dim_leaves_any_all_and_squeeze_alone_as_in_pytorch():
+    x = dn.tensor([[1.5, 0.0, 3.0]])
+    assert x.any(()).shape == x.all(()).shape == x.squeeze(()).shape == (1, 3)

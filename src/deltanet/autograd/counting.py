@@ -157,7 +157,7 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:
     """
     x = _tensor(input)
     axes = None
-    if dim is not None:
+    if dim is not None and not (isinstance(dim, (tuple, list)) and len(dim) == 0):  # dim=(): all, as PyTorch
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         axes = tuple(normalize(check.integer(d, "dim", "count_nonzero"), x.ndim, "count_nonzero") for d in dims)
     return leaf(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))

@@ -143,7 +143,10 @@ class VectorNorm(Function):
 
 # -- sums and products ---------------------------------------------------------------------------
 def _dims(dim: Any, axis: Any, keepdim: Any, keepdims: Any, owner: str) -> tuple[Any, bool]:
-    return pick_dim(dim, axis, owner), pick_keepdim(keepdim, keepdims, owner)
+    axes = pick_dim(dim, axis, owner)
+    if axes == ():  # PyTorch reduces over every axis for an empty dim: x.sum(()) is x.sum() (NumPy: none)
+        axes = None
+    return axes, pick_keepdim(keepdim, keepdims, owner)
 
 
 def _cast(x: Tensor, dtype: Any) -> Tensor:
