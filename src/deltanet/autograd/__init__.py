@@ -150,7 +150,16 @@ from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
 from deltanet.autograd.index_writes import index_copy, index_fill, put
-from deltanet.autograd.integers import bitwise_and, bitwise_not, bitwise_or, bitwise_xor, gcd, lcm
+from deltanet.autograd.integers import (
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    gcd,
+    lcm,
+)
 from deltanet.autograd.integration import cumulative_trapezoid, trapezoid, trapz
 from deltanet.autograd.linalg.decompositions import cholesky_old as cholesky
 from deltanet.autograd.linalg.decompositions import qr_old as qr
@@ -338,6 +347,8 @@ __all__ = [
     "bitwise_and",
     "bitwise_or",
     "bitwise_xor",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
     "bitwise_not",
     "reciprocal",
     "unflatten",

@@ -82,6 +82,18 @@ def __xor__(self: Tensor, other: Any) -> Tensor:
     return _bitwise(np.bitwise_xor, "^", self, other)
 
 
+def __rand__(self: Tensor, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_and, "&", other, self)
+
+
+def __ror__(self: Tensor, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_or, "|", other, self)
+
+
+def __rxor__(self: Tensor, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_xor, "^", other, self)
+
+
 def __invert__(self: Tensor) -> Tensor:
     return _bitwise(np.invert, "~", self)
 

@@ -188,6 +188,21 @@ def to_int(self: Tensor) -> Tensor:
     return to_dtype(self, backend.int32)
 
 
+def to_short(self: Tensor) -> Tensor:
+    """This tensor as int16 (floats are truncated toward zero; no gradient flows through)."""
+    return to_dtype(self, backend.int16)
+
+
+def to_char(self: Tensor) -> Tensor:
+    """This tensor as int8 (PyTorch's ``char()``; no gradient flows through)."""
+    return to_dtype(self, backend.int8)
+
+
+def to_byte(self: Tensor) -> Tensor:
+    """This tensor as uint8 (PyTorch's ``byte()``, for image data; no gradient flows through)."""
+    return to_dtype(self, backend.uint8)
+
+
 def to_bool(self: Tensor) -> Tensor:
     """This tensor as bool (nonzero is True; no gradient flows through)."""
     return to_dtype(self, backend.bool_)

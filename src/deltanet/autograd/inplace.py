@@ -675,3 +675,5 @@ def _logical_inplace(ufunc: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
 __iand__ = _logical_inplace(np.bitwise_and, "__iand__")
 __ior__ = _logical_inplace(np.bitwise_or, "__ior__")
 __ixor__ = _logical_inplace(np.bitwise_xor, "__ixor__")
+__ilshift__ = _logical_inplace(np.left_shift, "__ilshift__")
+__irshift__ = _logical_inplace(np.right_shift, "__irshift__")

@@ -1,5 +1,6 @@
 r"""Integer and bit operations, with PyTorch's names: ``gcd``, ``lcm``, ``bitwise_and``,
-``bitwise_or``, ``bitwise_xor`` and ``bitwise_not`` (the functions behind ``& | ^ ~``).
+``bitwise_or``, ``bitwise_xor`` and ``bitwise_not`` (the functions behind ``& | ^ ~``),
+``bitwise_left_shift`` and ``bitwise_right_shift`` (behind ``<<`` and ``>>``).
 
 They take integer (or, for the bitwise ones, bool) tensors and give tensors without history;
 floating-point tensors raise, as PyTorch's have no such kernels. Operands meet by PyTorch's
@@ -142,4 +143,67 @@ def bitwise_not(input: Any) -> Tensor:
     return leaf(np.asarray(np.invert(x.data)))
 
 
-__all__ = ["bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "gcd", "lcm"]
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:
+    r"""Each integer shifted left by ``other`` bits, $x \cdot 2^n$ in two's complement: ``input << other``.
+
+    Args:
+        input: an integer tensor (or a Python integer, with ``other`` a tensor).
+        other: the number of bits, an integer tensor (broadcast) or a Python integer.
+
+    Raises:
+        TypeError: a floating-point or bool tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> (dn.tensor([1, -3]) << 2).tolist()
+        [4, -12]
+    """
+    return _binary("bitwise_left_shift", np.left_shift, "iu", input, other)
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:
+    r"""Each integer shifted right by ``other`` bits, $\lfloor x / 2^n \rfloor$ (the sign kept,
+    as in PyTorch and NumPy): ``input >> other``.
+
+    Args:
+        input: an integer tensor (or a Python integer, with ``other`` a tensor).
+        other: the number of bits, an integer tensor (broadcast) or a Python integer.
+
+    Raises:
+        TypeError: a floating-point or bool tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> (dn.tensor([12, -7]) >> 1).tolist()
+        [6, -4]
+    """
+    return _binary("bitwise_right_shift", np.right_shift, "iu", input, other)
+
+
+# Python's shift operators, as methods of Tensor (``methods.py``): ``x << n``, ``x >> n``, ``n << x``, ``n >> x``.
+def __lshift__(self: Tensor, other: Any) -> Tensor:
+    return bitwise_left_shift(self, other)
+
+
+def __rshift__(self: Tensor, other: Any) -> Tensor:
+    return bitwise_right_shift(self, other)
+
+
+def __rlshift__(self: Tensor, other: Any) -> Tensor:
+    return bitwise_left_shift(other, self)
+
+
+def __rrshift__(self: Tensor, other: Any) -> Tensor:
+    return bitwise_right_shift(other, self)
+
+
+__all__ = [
+    "bitwise_and",
+    "bitwise_left_shift",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
+    "gcd",
+    "lcm",
+]
