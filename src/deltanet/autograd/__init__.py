@@ -186,6 +186,7 @@ from deltanet.autograd.matrices import cdist, einsum, mv, outer, tril, triu
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.periodic import fmod, frac
 from deltanet.autograd.powers import float_power
+from deltanet.autograd.printing import get_printoptions, printoptions, set_printoptions
 from deltanet.autograd.products import block_diag, cross, kron, vander
 from deltanet.autograd.random_integers import randint_like
 from deltanet.autograd.reductions import (
@@ -349,6 +350,9 @@ __all__ = [
     "bitwise_xor",
     "bitwise_left_shift",
     "bitwise_right_shift",
+    "get_printoptions",
+    "printoptions",
+    "set_printoptions",
     "bitwise_not",
     "reciprocal",
     "unflatten",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deltanet import backend
+from deltanet.autograd.printing import tensor_repr
 from deltanet.autograd.versions import Version
 
 
@@ -333,13 +334,8 @@ class Tensor:
         return repr(self)
 
     def __repr__(self) -> str:
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        return (
-            f"tensor({body}{grad})"
-            if self.data.dtype == backend.DEFAULT_DTYPE
-            else (f"tensor({body}, dtype={self.data.dtype}{grad})")
-        )
+        # PyTorch's format (``printing.py``): tensor([0.3000, 0.6000]), set_printoptions to change it.
+        return tensor_repr(self.data, backend.DEFAULT_DTYPE, self._ctx, self.requires_grad)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """NumPy's protocol: ``np.asarray(t)`` is ``t.data`` itself (no copy), ``np.array(t)`` a copy."""
