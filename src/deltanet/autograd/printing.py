@@ -43,7 +43,7 @@ class PrintOptions:
 OPTIONS = PrintOptions()
 
 #: ``set_printoptions(profile=...)``: PyTorch's three presets.
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
     "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
     "full": dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80),
