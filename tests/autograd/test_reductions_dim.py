@@ -245,3 +245,22 @@ def test_an_empty_dim_against_pytorch(name):
 def test_an_empty_dim_leaves_any_all_and_squeeze_alone_as_in_pytorch():
     x = dn.tensor([[1.5, 0.0, 3.0]])
     assert x.any(()).shape == x.all(()).shape == x.squeeze(()).shape == (1, 3)
+
+
+def test_std_of_equal_values_sends_back_zero_not_nan():
+    # sqrt'(0) is infinite and var' is 0 there: PyTorch takes the product as 0, and so does deltanet
+    # (before, NaN reached every value of a constant slice, e.g. a flat patch of an image).
+    x = dn.tensor([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]], requires_grad=True)
+    x.std(dim=1).sum().backward()
+    assert x.grad[0].tolist() == [0.0, 0.0, 0.0] and np.isfinite(x.grad.data).all()
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(x.data, requires_grad=True)
+    xt.std(dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-6)
+
+
+def test_atan2_at_the_origin_has_gradient_zero_as_in_pytorch():
+    y = dn.tensor([0.0, 1.0], requires_grad=True)
+    x = dn.tensor([0.0, 1.0], requires_grad=True)
+    dn.atan2(y, x).sum().backward()
+    assert y.grad.tolist() == [0.0, 0.5] and x.grad.tolist() == [0.0, -0.5]

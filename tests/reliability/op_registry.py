@@ -1180,6 +1180,19 @@ register(
 )
 register(
     OpInfo(
+        reductions.StdFromVariance,
+        lambda x, **kw: x.std(**kw),
+        lambda x, dim=None, keepdim=False, correction=1: np.std(x, axis=dim, keepdims=keepdim, ddof=correction),
+        lambda rng: [
+            S("every element", normal(rng, 2, 3)),
+            S("dim 1, keepdim", normal(rng, 3, 4), dim=1, keepdim=True),
+            S("two dims, correction 0", normal(rng, 2, 3, 2), dim=(0, 2), correction=0),
+        ],
+        [E("integer dim of a float", ValueError, r"dim must be an integer", np.ones((2, 2)), dim=1.5)],
+    )
+)
+register(
+    OpInfo(
         reductions.VectorNorm,
         lambda x, **kw: x.norm(**kw),
         lambda x, p=2, dim=None, keepdim=False: (np.abs(x) ** p).sum(axis=dim, keepdims=keepdim) ** (1 / p),

@@ -39,6 +39,7 @@ class Atan2(Function):
         y, x = self.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             r = 1 / (y * y + x * x)
+            r[np.isinf(r)] = 0  # at the origin the angle has no derivative: 0, as PyTorch gives
             gy = unbroadcast(delta * x * r, y.shape) if self.needs_input_grad[0] else None
             gx = unbroadcast(delta * -y * r, x.shape) if self.needs_input_grad[1] else None
         return gy, gx

@@ -24,7 +24,7 @@ from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.dims import normalize, pick_dim, pick_keepdim
 from deltanet.autograd.elementwise import _tensor, maximum, minimum
 from deltanet.autograd.function import Function
-from deltanet.autograd.ops import Abs, Exp, Log, Sqrt
+from deltanet.autograd.ops import Abs, Exp, Log
 from deltanet.autograd.shapes import GetItem
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -485,6 +485,22 @@ def var(
     return squares * (1.0 / dof)
 
 
+class StdFromVariance(Function):
+    r"""$s = \sqrt{v}$ of a variance $v$; $\partial s / \partial v = 1 / (2 s)$, taken as 0 where
+    $s = 0$ (all values equal), as PyTorch's ``std``: that subgradient keeps a constant slice from
+    sending NaN ($\infty \cdot 0$) back to its values."""
+
+    def forward(self, v: np.ndarray) -> np.ndarray:
+        s = np.sqrt(v)
+        self.save_for_backward(s)
+        return s
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (s,) = self.saved_tensors
+        zero = s == 0
+        return np.where(zero, 0, delta / np.where(zero, 1, 2 * s)).astype(s.dtype, copy=False)
+
+
 def std(
     input: Tensor,
     dim: Any = None,
@@ -512,7 +528,7 @@ def std(
         1.414214
     """
     v = var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
-    return Sqrt.apply(v)
+    return StdFromVariance.apply(v)
 
 
 def norm(
