@@ -308,6 +308,7 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     tensor,
     tensor_split,
     tensordot,
+    testing,  # torch.testing
     tile,
     topk,
     trace,
@@ -337,9 +338,8 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     zeros,
     zeros_like,
 )
-from deltanet.autograd import special_functions as special  # torch.special
 from deltanet.autograd import random_state as random  # torch.random
-from deltanet.autograd import testing  # torch.testing
+from deltanet.autograd import special_functions as special  # torch.special
 from deltanet.autograd.numpy_names import asarray, ravel
 from deltanet.autograd.random_state import default_generator, fork_rng, get_rng_state, initial_seed, seed, set_rng_state
 from deltanet.autograd.sampling import bernoulli, multinomial, normal, poisson

@@ -143,9 +143,7 @@ def decode_rng_state(generator: Generator, state: Any, owner: str) -> None:
     if array is None or array.dtype != np.uint8 or array.ndim != 1:
         got = f"a uint8 array of shape {array.shape}" if array is not None and array.dtype == np.uint8 else None
         got = got or (f"dtype {array.dtype}" if array is not None else type(state).__name__)
-        raise ValueError(
-            f"{owner}: the state must be the 1-D uint8 tensor that dn.get_rng_state() returns, got {got}"
-        )
+        raise ValueError(f"{owner}: the state must be the 1-D uint8 tensor that dn.get_rng_state() returns, got {got}")
     raw = array.tobytes()
     if len(raw) != _RNG_STATE_SIZE or not raw.startswith(RNG_STATE_MAGIC):
         raise ValueError(
@@ -421,7 +419,6 @@ def check_device(where: Any) -> None:
 #: ``manual_seed`` restarts in place, as PyTorch's ``torch.default_generator``. Its first seed is a
 #: non-deterministic 64-bit number, so an unseeded program draws differently on every run.
 _default_rng = Generator().manual_seed(secrets.randbits(64))
-
 
 
 class _Cuda:

@@ -30,6 +30,7 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
         >>> dn.zeros(2, 3).bernoulli_(dn.tensor([0.0, 1.0, 1.0])).tolist()
         [[0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]
     """
+    prob: Any
     if isinstance(p, Tensor):
         prob = p.data
         if prob.dtype.kind != "f" or (prob.size and not ((prob >= 0) & (prob <= 1)).all()):

@@ -30,9 +30,7 @@ def ravel(input: Tensor) -> Tensor:
     return flatten(input)
 
 
-def asarray(
-    obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None, requires_grad: Any = None
-) -> Tensor:
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None, requires_grad: Any = None) -> Tensor:
     r"""A tensor of ``obj`` that shares its memory where it can, as PyTorch's ``asarray``.
 
     A tensor of the requested dtype is returned as it is, and a NumPy array is shared (a change

@@ -120,6 +120,8 @@ def normal(
             "normal(): size, dtype and requires_grad go with a number for both mean and std; "
             "with a tensor mean or std the result takes its shape and dtype"
         )
+    m_arr: Any
+    s_arr: Any
     if isinstance(mean, Tensor):
         m_arr, kind = _float_tensor(mean, "mean", "normal").data, mean.data.dtype
     else:
@@ -148,7 +150,9 @@ def _probability(p: Any, owner: str) -> Any:
         if arr.dtype.kind != "f":
             raise ValueError(f"{owner}(): p must be a floating-point tensor, got dtype {p.dtype}")
         if arr.size and not ((arr >= 0) & (arr <= 1)).all():
-            raise ValueError(f"{owner}(): p must hold probabilities in [0, 1], got values from {arr.min()} to {arr.max()}")
+            raise ValueError(
+                f"{owner}(): p must hold probabilities in [0, 1], got values from {arr.min()} to {arr.max()}"
+            )
         return arr
     return check.number(p, "p", owner, low=0, high=1)
 

@@ -89,7 +89,8 @@ def _greatest(kind: str, diff: np.ndarray, dtype: np.dtype, allowed: str) -> str
     nans = np.flatnonzero(np.isnan(flat))
     at = int(nans[0]) if nans.size else int(np.argmax(flat))
     index = tuple(int(i) for i in np.unravel_index(at, diff.shape))
-    return f"Greatest {kind} difference: {_number(flat[at], dtype if kind == 'absolute' else np.dtype(float))} at index {index}{allowed}"
+    shown = _number(flat[at], dtype if kind == "absolute" else np.dtype(float))
+    return f"Greatest {kind} difference: {shown} at index {index}{allowed}"
 
 
 def _compare(actual: Any, expected: Any, path: str, options: dict[str, Any]) -> None:
@@ -197,7 +198,7 @@ def assert_close(
         <BLANKLINE>
         Mismatched elements: 1 / 3 (33.3%)
         Greatest absolute difference: 0.5 at index (1,) (up to 1e-05 allowed)
-        Greatest relative difference: 0.2 at index (1,) (up to 1.3e-06 allowed)
+        Greatest relative difference: 0.20000000298023224 at index (1,) (up to 1.3e-06 allowed)
     """
     if (rtol is None) != (atol is None):
         missing = "rtol" if rtol is None else "atol"
@@ -263,12 +264,15 @@ def make_tensor(
     """
     backend.check_device(device)
     if memory_format is not None:
-        raise ValueError(f"make_tensor: memory_format must be None (deltanet's tensors are row-major), got {memory_format!r}")
+        raise ValueError(
+            f"make_tensor: memory_format must be None (deltanet's tensors are row-major), got {memory_format!r}"
+        )
     kind = backend.resolve_dtype(dtype, "make_tensor")
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     size = tuple(check.integer(n, "shape", "make_tensor", low=0) for n in shape)
     rng = backend.get_rng()
+    values: np.ndarray
     if kind.kind == "b":
         values = rng.random(size) < 0.5
     elif kind.kind == "f":
