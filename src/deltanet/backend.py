@@ -97,17 +97,25 @@ class Generator(np.random.Generator):
         """The seed of the last ``manual_seed`` (None when it was never seeded)."""
         return self._seed
 
-    def get_state(self) -> dict[str, Any]:
-        """The state of the stream, to give back to ``set_state``."""
-        return dict(self.bit_generator.state)
+    def seed(self) -> int:
+        """Restart the stream from a non-deterministic 64-bit seed, and return the seed."""
+        value = secrets.randbits(64)
+        self.manual_seed(value)
+        return value
+
+    def get_state(self) -> np.ndarray:
+        """The state of the stream as uint8 bytes (PyTorch gives a uint8 tensor), to give back to
+        ``set_state`` or ``dn.set_rng_state``; see ``encode_rng_state``."""
+        return encode_rng_state(self)
 
     def set_state(self, state: Any) -> Generator:
-        """Continue the stream from a state that ``get_state`` returned (a dict), or from the uint8
-        bytes of ``dn.get_rng_state()`` (a tensor or array)."""
+        """Continue the stream from a state that ``get_state`` or ``dn.get_rng_state()`` returned (uint8
+        bytes, as an array or a tensor), or from a NumPy ``bit_generator.state`` dict."""
         if isinstance(state, dict):
             self.bit_generator.state = state
         else:
-            decode_rng_state(self, getattr(state, "data", state), "Generator.set_state")
+            array = state if isinstance(state, np.ndarray) else getattr(state, "data", state)  # a Tensor's array
+            decode_rng_state(self, array, "Generator.set_state")
         return self
 
 

@@ -98,3 +98,25 @@ def test_make_tensor():
         make_tensor(2, dtype=dn.int64, low=3, high=3)
     with pytest.raises(ValueError, match=r"only floating-point tensors can require gradients"):
         make_tensor(2, dtype=dn.int64, requires_grad=True)
+
+
+def test_deprecated_assert_allclose_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    cases = [([1.0, 2.0], [1.0, 2.0001]), ([1.0, float("nan")], [1.0, float("nan")]), ([1.0, 2.0], [1.0, 2.1])]
+    for actual, expected in cases:
+        with pytest.warns(FutureWarning, match="assert_allclose"):
+            ours = _message(dn.testing.assert_allclose, dn.tensor(actual), expected)
+        with pytest.warns(FutureWarning):
+            theirs = _message(torch.testing.assert_allclose, torch.tensor(actual), expected)
+        assert ours == theirs
+
+
+def test_generator_seed_and_state_bytes():
+    g = dn.Generator()
+    s = g.seed()
+    assert g.initial_seed() == s
+    state = g.get_state()
+    assert state.dtype == np.uint8 and state.ndim == 1
+    a = dn.rand(3, generator=g)
+    dn.set_rng_state(state)  # a generator's state restarts the default generator too
+    assert dn.equal(dn.rand(3), a)

@@ -9,6 +9,7 @@ mismatched elements, and the greatest absolute and relative differences with the
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
+from deltanet.autograd.factories import tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
 #: PyTorch's default (rtol, atol) per dtype; dtypes not listed (integers, bool) compare exactly.
@@ -227,6 +229,48 @@ def assert_close(
         raise AssertionError(text) from None
 
 
+#: The tolerances of the deprecated ``assert_allclose`` (PyTorch's older, looser table).
+ALLCLOSE_TOLERANCES = {np.dtype(np.float32): (1e-4, 1e-5), np.dtype(np.float64): (1e-5, 1e-8)}
+
+
+def assert_allclose(
+    actual: Any, expected: Any, rtol: Any = None, atol: Any = None, equal_nan: bool = True, msg: str = ""
+) -> None:
+    r"""PyTorch's deprecated ``assert_allclose``: $|a - e| \le \text{atol} + \text{rtol} \cdot |e|$ with
+    the older tolerances (float32: $10^{-4}$ and $10^{-5}$; float64: $10^{-5}$ and $10^{-8}$), NaN
+    equal to NaN, dtypes not compared, and data that is not a tensor converted first (``expected``
+    to ``actual``'s dtype). It warns with a ``FutureWarning``, as PyTorch: use ``assert_close``.
+
+    Args:
+        actual: the values computed (a tensor or array-like data).
+        expected: the values expected (a tensor or array-like data).
+        rtol: the relative tolerance (with ``atol``, or neither).
+        atol: the absolute tolerance (with ``rtol``, or neither).
+        equal_nan: count two NaNs as equal.
+        msg: the message instead of the generated one ("" keeps it).
+
+    Examples:
+        >>> import warnings, deltanet as dn
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     dn.testing.assert_allclose(dn.tensor([1.0]), [1.00001])
+    """
+    warnings.warn(
+        "`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future release. "
+        "Please use `torch.testing.assert_close()` instead.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    if not isinstance(actual, Tensor):
+        actual = tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        pairs = [ALLCLOSE_TOLERANCES.get(np.dtype(t.dtype), (0.0, 0.0)) for t in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False, msg=msg or None)
+
+
 def make_tensor(
     *shape: Any,
     dtype: Any,
@@ -301,4 +345,4 @@ def make_tensor(
     return result
 
 
-__all__ = ["assert_close", "make_tensor"]
+__all__ = ["assert_allclose", "assert_close", "make_tensor"]
