@@ -67,6 +67,8 @@ def test_draws_have_a_zero_gradient_as_in_pytorch():
 
 
 def test_bernoulli_and_poisson():
+    assert dn.poisson(dn.tensor(2.0)).shape == dn.bernoulli(dn.tensor(0.7)).shape == ()  # 0-d in, 0-d out
+    assert dn.normal(0.0, 1.0, size=()).shape == dn.normal(dn.tensor(0.0), 1.0).shape == ()
     assert dn.bernoulli(dn.tensor([0.0, 1.0, 1.0])).tolist() == [0.0, 1.0, 1.0]
     coins = dn.bernoulli(dn.zeros(20000, dtype=dn.float64), 0.3, generator=2)
     assert coins.dtype == dn.float64 and abs(coins.mean().item() - 0.3) < 0.02

@@ -17,6 +17,8 @@ CASES = [
     ([float("nan")], [float("nan")], {"equal_nan": True}),
     ([float("inf")], [float("inf")], {}),
     ([1, 2], [1, 3], {}),
+    ([1, 2], [1.0, 2.5], {"check_dtype": False}),
+    ([True, False], [True, True], {}),
     ([1.0, 2.0], [1.0, 2.1], {"msg": "custom"}),
 ]
 
@@ -33,19 +35,13 @@ def _message(fn, *args, **kwargs):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_verdicts_and_messages_match_pytorch(actual, expected, options, dtype):
     torch = pytest.importorskip("torch")
-    integral = isinstance(actual[0], int)
-    ours = _message(
-        assert_close,
-        dn.tensor(np.array(actual, dtype=None if integral else dtype)),
-        dn.tensor(np.array(expected, dtype=None if integral else dtype)),
-        **options,
-    )
-    theirs = _message(
-        torch.testing.assert_close,
-        torch.tensor(np.array(actual, dtype=None if integral else dtype)),
-        torch.tensor(np.array(expected, dtype=None if integral else dtype)),
-        **options,
-    )
+
+    def kind(values):  # integers and bools keep their dtype
+        return None if not isinstance(values[0], float) else dtype
+
+    a, e = np.array(actual, dtype=kind(actual)), np.array(expected, dtype=kind(expected))
+    ours = _message(assert_close, dn.tensor(a), dn.tensor(e), **options)
+    theirs = _message(torch.testing.assert_close, torch.tensor(a), torch.tensor(e), **options)
     assert ours == theirs
 
 

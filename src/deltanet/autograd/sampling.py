@@ -206,7 +206,7 @@ def poisson(input: Any, generator: Any = None) -> Tensor:
     rates = _float_tensor(input, "input", "poisson")
     if rates.data.size and not (rates.data >= 0).all():
         raise ValueError(f"poisson(): the rates must be >= 0, got a value of {np.nanmin(rates.data)}")
-    values = backend.get_rng(generator).poisson(rates.data).astype(rates.data.dtype)
+    values = np.asarray(backend.get_rng(generator).poisson(rates.data)).astype(rates.data.dtype)  # 0-d: an int
     return RandomDraw.apply(rates, values=values)
 
 

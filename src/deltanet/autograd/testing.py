@@ -43,7 +43,9 @@ def _is_number(x: Any) -> bool:
 def _compare_arrays(a: np.ndarray, e: np.ndarray, rtol: Any, atol: Any, equal_nan: bool, scalar: bool) -> None:
     if rtol is None:
         rtol, atol = _tolerances((a.dtype, e.dtype))
-    common = np.result_type(a, e)
+    floats = [d for d in (a.dtype, e.dtype) if d.kind == "f"]
+    # PyTorch's promotion: an integer meets a float in the float's dtype (NumPy's would be float64)
+    common = np.result_type(*floats) if floats else np.result_type(a, e)
     if common.kind in "biu":  # differences of integers and bools: in float32, as PyTorch's default dtype
         af, ef = a.astype(np.float32), e.astype(np.float32)
     else:
