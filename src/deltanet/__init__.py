@@ -342,7 +342,7 @@ from deltanet.autograd import random_state as random  # torch.random
 from deltanet.autograd import special_functions as special  # torch.special
 from deltanet.autograd.numpy_names import asarray, ravel
 from deltanet.autograd.random_state import default_generator, fork_rng, get_rng_state, initial_seed, seed, set_rng_state
-from deltanet.autograd.sampling import bernoulli, multinomial, normal, poisson
+from deltanet.autograd.sampling import bernoulli, binomial, multinomial, normal, poisson
 from deltanet.backend import (
     Generator,
     accelerator,
@@ -370,9 +370,13 @@ from deltanet.diagnostics import gradcheck
 from deltanet.nn.functional import cosine_similarity, pairwise_distance  # torch.cosine_similarity, ...
 from deltanet.nn.torch_functions import (  # torch.conv2d, torch.dropout, ...: ATen's signatures
     adaptive_avg_pool1d,
+    adaptive_max_pool1d,
     avg_pool1d,
     batch_norm,
+    bilinear,
     celu,
+    celu_,
+    channel_shuffle,
     conv1d,
     conv2d,
     conv3d,
@@ -391,9 +395,15 @@ from deltanet.nn.torch_functions import (  # torch.conv2d, torch.dropout, ...: A
     pixel_shuffle,
     pixel_unshuffle,
     prelu,
+    relu_,
     rrelu,
+    rrelu_,
     selu,
+    selu_,
+    sigmoid_,
+    tanh_,
     threshold,
+    threshold_,
 )
 
 # PyTorch spells it torch.autograd.gradcheck; the checker lives in diagnostics (layer 7), which
@@ -462,6 +472,17 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "binomial",
+    "adaptive_max_pool1d",
+    "bilinear",
+    "celu_",
+    "channel_shuffle",
+    "relu_",
+    "rrelu_",
+    "selu_",
+    "sigmoid_",
+    "tanh_",
+    "threshold_",
     "random",
     "testing",
     "asarray",

@@ -189,3 +189,20 @@ def test_ravel_and_asarray_match_pytorch():
     assert dn.asarray(a, requires_grad=True).requires_grad
     with pytest.raises(ValueError, match=r"asarray\(\): copy=False, but converting dtype float64 to float32"):
         dn.asarray(a, dtype=dn.float32, copy=False)
+
+
+def test_binomial():
+    torch = pytest.importorskip("torch")
+    counts = dn.binomial(dn.full((20000,), 10.0), dn.tensor([0.3]), generator=0)
+    assert counts.dtype == dn.float32 and abs(counts.mean().item() - 3.0) < 0.1
+    assert dn.binomial(dn.tensor([5.0, 3.0]), dn.tensor([1.0, 0.0])).tolist() == [5.0, 0.0]
+    p = dn.tensor([0.5, 0.5], requires_grad=True)
+    out = dn.binomial(dn.tensor([4.0, 4.0]), p)
+    assert (
+        out.requires_grad
+        == torch.binomial(torch.tensor([4.0, 4.0]), torch.tensor([0.5, 0.5], requires_grad=True)).requires_grad
+    )
+    with pytest.raises(ValueError, match=r"binomial\(\): count must hold whole numbers >= 0"):
+        dn.binomial(dn.tensor([1.5]), dn.tensor([0.5]))
+    with pytest.raises(ValueError, match=r"binomial\(\): p must hold probabilities in \[0, 1\]"):
+        dn.binomial(dn.tensor([1.0]), dn.tensor([1.5]))

@@ -52,6 +52,17 @@ CALLS = {
     "hardshrink": lambda m, t: m.hardshrink(t(X3), 0.3),
     "pixel_shuffle": lambda m, t: m.pixel_shuffle(t(X4), 2),
     "pixel_unshuffle": lambda m, t: m.pixel_unshuffle(t(IMAGE), 2),
+    "bilinear": lambda m, t: m.bilinear(t(X3[0]), t(X3[1]), t(np.ones((2, 6, 6))), t(np.ones(2))),
+    "channel_shuffle": lambda m, t: m.channel_shuffle(t(X4), 2),
+    "adaptive_max_pool1d values": lambda m, t: m.adaptive_max_pool1d(t(X3), 4)[0],
+    "adaptive_max_pool1d indices": lambda m, t: m.adaptive_max_pool1d(t(X3), 4)[1],
+    "relu_": lambda m, t: m.relu_(t(X3)),
+    "sigmoid_": lambda m, t: m.sigmoid_(t(X3)),
+    "tanh_": lambda m, t: m.tanh_(t(X3)),
+    "selu_": lambda m, t: m.selu_(t(X3)),
+    "celu_": lambda m, t: m.celu_(t(X3), 0.7),
+    "threshold_": lambda m, t: m.threshold_(t(X3), 0.0, 5.0),
+    "rrelu_ eval": lambda m, t: m.rrelu_(t(X3), 0.2, 0.4),
 }
 
 
@@ -94,3 +105,13 @@ def test_bad_flags_are_refused():
         dn.dropout(dn.ones(2), 0.5, "yes")
     with pytest.raises(ValueError, match=r"batch_norm: cudnn_enabled must be True or False, got None"):
         dn.batch_norm(dn.ones(2, 2), None, None, None, None, True, 0.1, 1e-5, None)
+
+
+def test_in_place_functions_overwrite_their_input():
+    x = dn.tensor([-1.0, 2.0])
+    version = x._version
+    assert dn.relu_(x) is x and x.tolist() == [0.0, 2.0] and x._version > version
+    with pytest.raises(ValueError, match=r"sigmoid_: input must be a Tensor \(it is overwritten in place\)"):
+        dn.sigmoid_([1.0])
+    a = dn.rrelu_(dn.full((20,), -1.0), training=True, generator=0)
+    assert dn.equal(a, dn.rrelu_(dn.full((20,), -1.0), training=True, generator=0))

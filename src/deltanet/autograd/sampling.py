@@ -210,6 +210,37 @@ def poisson(input: Any, generator: Any = None) -> Tensor:
     return RandomDraw.apply(rates, values=values)
 
 
+def binomial(count: Any, prob: Any, generator: Any = None) -> Tensor:
+    r"""Binomial random counts: successes in ``count`` trials of probability ``prob`` each,
+    $P(k) = \binom{n}{k} p^k (1 - p)^{n - k}$, as floats of ``count``'s dtype (gradient zero).
+
+    Args:
+        count: the numbers of trials $n \ge 0$ (whole numbers in a float tensor).
+        prob: the success probabilities $p \in [0, 1]$ (a float tensor that broadcasts with ``count``).
+        generator: a ``dn.Generator``, ``numpy.random.Generator`` or int seed (default: deltanet's).
+
+    Raises:
+        ValueError: a negative or fractional count, a probability outside $[0, 1]$, or shapes
+            that do not broadcast.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.binomial(dn.tensor([5.0, 3.0]), dn.tensor([1.0, 0.0])).tolist()
+        [5.0, 0.0]
+    """
+    n = _float_tensor(count, "count", "binomial")
+    p = _float_tensor(prob, "prob", "binomial")
+    if n.data.size and not ((n.data >= 0) & (n.data == np.floor(n.data))).all():
+        raise ValueError("binomial(): count must hold whole numbers >= 0")
+    probs = _probability(p, "binomial")
+    try:
+        shape = np.broadcast_shapes(n.shape, p.shape)
+    except ValueError:
+        raise ValueError(f"binomial(): count of shape {n.shape} and prob of shape {p.shape} do not broadcast") from None
+    draws = backend.get_rng(generator).binomial(np.broadcast_to(n.data, shape).astype(np.int64), probs, shape)
+    return RandomDraw.apply(n, p, values=np.asarray(draws).astype(n.data.dtype))
+
+
 def multinomial(
     input: Any, num_samples: Any, replacement: bool = False, *, generator: Any = None, out: Any = None
 ) -> Tensor:

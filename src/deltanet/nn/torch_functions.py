@@ -39,6 +39,63 @@ pixel_shuffle = F.pixel_shuffle
 pixel_unshuffle = F.pixel_unshuffle
 adaptive_avg_pool1d = F.adaptive_avg_pool1d
 avg_pool1d = F.avg_pool1d
+bilinear = F.bilinear
+channel_shuffle = F.channel_shuffle
+relu_ = F.relu_
+selu_ = F.selu_
+celu_ = F.celu_
+threshold_ = F.threshold_
+
+
+def sigmoid_(input: Tensor) -> Tensor:
+    r"""In place: $z \leftarrow 1 / (1 + e^{-z})$; returns ``input`` (``torch.sigmoid_``).
+
+    Args:
+        input: the tensor to overwrite.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.sigmoid_(dn.tensor([0.0])).tolist()
+        [0.5]
+    """
+    return _tensor(input, "sigmoid_").sigmoid_()
+
+
+def tanh_(input: Tensor) -> Tensor:
+    r"""In place: $z \leftarrow \tanh z$; returns ``input`` (``torch.tanh_``).
+
+    Args:
+        input: the tensor to overwrite.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.tanh_(dn.tensor([0.0])).tolist()
+        [0.0]
+    """
+    return _tensor(input, "tanh_").tanh_()
+
+
+def _tensor(input: Any, owner: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise check.fail(owner, "input", "a Tensor (it is overwritten in place)", type(input).__name__)
+    return input
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any) -> tuple[Tensor, Tensor]:
+    r"""1-D adaptive max pooling, ``torch.adaptive_max_pool1d``: the maxima of ``output_size``
+    windows that cover the input, and their indices (always both, as ATen returns them).
+
+    Args:
+        input: $(N, C, L)$ or $(C, L)$.
+        output_size: the number of windows.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> values, indices = dn.adaptive_max_pool1d(dn.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
+        >>> values.tolist(), indices.tolist()
+        ([[[3.0, 2.0]]], [[[1, 2]]])
+    """
+    return F.adaptive_max_pool1d(input, output_size, return_indices=True)
 
 
 def dropout(input: Any, p: Any, train: Any) -> Tensor:
@@ -341,7 +398,41 @@ def rrelu(
         return F.rrelu(input, lower, upper, training)
 
 
+def rrelu_(
+    input: Any, lower: Any = 1.0 / 8, upper: Any = 1.0 / 3, training: Any = False, generator: Any = None
+) -> Tensor:
+    r"""In place: ``rrelu``'s $z$ for $z \ge 0$, else $a z$ (``torch.rrelu_``); returns ``input``.
+
+    Args:
+        input: the tensor to overwrite.
+        lower: the smallest slope.
+        upper: the largest slope.
+        training: draw the slopes $a \sim U(\text{lower}, \text{upper})$ (else use their mean).
+        generator: a ``dn.Generator``, ``numpy.random.Generator`` or int seed for the slopes
+            (default: deltanet's).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.rrelu_(dn.tensor([-3.0, 1.0]), 0.5, 0.5).tolist()
+        [-1.5, 1.0]
+    """
+    if generator is None:
+        return F.rrelu_(input, lower, upper, training)
+    with backend.private_rng(backend.get_rng(generator)):
+        return F.rrelu_(input, lower, upper, training)
+
+
 __all__ = [
+    "adaptive_max_pool1d",
+    "bilinear",
+    "celu_",
+    "channel_shuffle",
+    "relu_",
+    "rrelu_",
+    "selu_",
+    "sigmoid_",
+    "tanh_",
+    "threshold_",
     "adaptive_avg_pool1d",
     "avg_pool1d",
     "batch_norm",
