@@ -313,6 +313,7 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     tensor,
     tensor_split,
     tensordot,
+    testing,  # torch.testing
     tile,
     topk,
     trace,
@@ -342,7 +343,11 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     zeros,
     zeros_like,
 )
+from deltanet.autograd import random_state as random  # torch.random
 from deltanet.autograd import special_functions as special  # torch.special
+from deltanet.autograd.numpy_names import asarray, ravel
+from deltanet.autograd.random_state import default_generator, fork_rng, get_rng_state, initial_seed, seed, set_rng_state
+from deltanet.autograd.sampling import bernoulli, binomial, multinomial, normal, poisson
 from deltanet.backend import (
     Generator,
     accelerator,
@@ -368,6 +373,43 @@ from deltanet.backend import int32 as int
 from deltanet.backend import int64 as long
 from deltanet.diagnostics import gradcheck
 from deltanet.nn.functional import cosine_similarity, pairwise_distance  # torch.cosine_similarity, ...
+from deltanet.nn.torch_functions import (  # torch.conv2d, torch.dropout, ...: ATen's signatures
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    avg_pool1d,
+    batch_norm,
+    bilinear,
+    celu,
+    celu_,
+    channel_shuffle,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    dropout,
+    embedding,
+    group_norm,
+    hardshrink,
+    instance_norm,
+    layer_norm,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    prelu,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    sigmoid_,
+    tanh_,
+    threshold,
+    threshold_,
+)
 
 # PyTorch spells it torch.autograd.gradcheck; the checker lives in diagnostics (layer 7), which
 # autograd (layer 2) may not import, so the top level, which imports both, hangs it there.
@@ -384,6 +426,9 @@ _HIDING_BUILTINS = (abs, all, any, bool, float, int, max, min, pow, sum)
 sys.modules.setdefault("deltanet.linalg", linalg)
 # ``torch.special`` likewise: ``import torch.special`` and ``from torch.special import expit``.
 sys.modules.setdefault("deltanet.special", special)
+# ``torch.random`` and ``torch.testing`` likewise: ``import torch.testing``, ``from torch.random import fork_rng``.
+sys.modules.setdefault("deltanet.random", random)
+sys.modules.setdefault("deltanet.testing", testing)
 
 _LAZY_MODULES = {
     "losses": "deltanet.losses",
@@ -432,6 +477,56 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "binomial",
+    "adaptive_max_pool1d",
+    "bilinear",
+    "celu_",
+    "channel_shuffle",
+    "relu_",
+    "rrelu_",
+    "selu_",
+    "sigmoid_",
+    "tanh_",
+    "threshold_",
+    "random",
+    "testing",
+    "asarray",
+    "ravel",
+    "default_generator",
+    "fork_rng",
+    "get_rng_state",
+    "initial_seed",
+    "seed",
+    "set_rng_state",
+    "bernoulli",
+    "multinomial",
+    "normal",
+    "poisson",
+    "adaptive_avg_pool1d",
+    "avg_pool1d",
+    "batch_norm",
+    "celu",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "dropout",
+    "embedding",
+    "group_norm",
+    "hardshrink",
+    "instance_norm",
+    "layer_norm",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "prelu",
+    "rrelu",
+    "selu",
+    "threshold",
     "cosine_similarity",
     "pairwise_distance",
     "Function",

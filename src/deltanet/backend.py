@@ -6,7 +6,8 @@ CuPy backend only has to answer here. The dtype policy: Python numbers and lists
 checks), integer arrays stay integers (class labels). float16 is refused: its 3 significant digits
 cannot carry a gradient check, and NumPy has no fast float16 GEMM.
 
-Randomness: one default ``numpy.random.Generator`` that ``manual_seed`` resets. Everything that
+Randomness: one default ``numpy.random.Generator`` (a ``Generator``, ``dn.default_generator``) that
+``manual_seed`` restarts in place. Everything that
 draws random numbers also takes an explicit ``rng=`` argument, which wins over the default.
 """
 
@@ -16,6 +17,7 @@ import contextlib
 import contextvars
 import ctypes
 import os
+import secrets
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -47,7 +49,6 @@ int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 
-_default_rng = np.random.default_rng()
 # Set only inside ``private_rng`` (a context variable: one value per thread), so that building a
 # model whose initial values are thrown away never draws from, or rewinds, the shared default.
 _private_rng: contextvars.ContextVar[np.random.Generator | None] = contextvars.ContextVar(
@@ -96,14 +97,83 @@ class Generator(np.random.Generator):
         """The seed of the last ``manual_seed`` (None when it was never seeded)."""
         return self._seed
 
-    def get_state(self) -> dict[str, Any]:
-        """The state of the stream, to give back to ``set_state``."""
-        return dict(self.bit_generator.state)
+    def seed(self) -> int:
+        """Restart the stream from a non-deterministic 64-bit seed, and return the seed."""
+        value = secrets.randbits(64)
+        self.manual_seed(value)
+        return value
 
-    def set_state(self, state: dict[str, Any]) -> Generator:
-        """Continue the stream from a state that ``get_state`` returned."""
-        self.bit_generator.state = state
+    def get_state(self) -> np.ndarray:
+        """The state of the stream as uint8 bytes (PyTorch gives a uint8 tensor), to give back to
+        ``set_state`` or ``dn.set_rng_state``; see ``encode_rng_state``."""
+        return encode_rng_state(self)
+
+    def set_state(self, state: Any) -> Generator:
+        """Continue the stream from a state that ``get_state`` or ``dn.get_rng_state()`` returned (uint8
+        bytes, as an array or a tensor), or from a NumPy ``bit_generator.state`` dict."""
+        if isinstance(state, dict):
+            self.bit_generator.state = state
+        else:
+            array = state if isinstance(state, np.ndarray) else getattr(state, "data", state)  # a Tensor's array
+            decode_rng_state(self, array, "Generator.set_state")
         return self
+
+
+#: The first bytes of a state from ``encode_rng_state``: the format's name and version.
+RNG_STATE_MAGIC = b"deltanet-pcg64-1"
+_RNG_STATE_SIZE = len(RNG_STATE_MAGIC) + 16 + 16 + 1 + 4 + 1 + 8
+
+
+def encode_rng_state(generator: Generator) -> np.ndarray:
+    """A generator's whole state as uint8 bytes (no pickle): the format's name, PCG64's 128-bit
+    ``state`` and ``inc``, its cached half-word (``has_uint32``, ``uinteger``) and the seed of its
+    last ``manual_seed`` (a flag byte, then 8 bytes), each integer little-endian."""
+    pcg = generator.bit_generator.state
+    seed = generator.initial_seed()
+    raw = b"".join(
+        (
+            RNG_STATE_MAGIC,
+            int(pcg["state"]["state"]).to_bytes(16, "little"),
+            int(pcg["state"]["inc"]).to_bytes(16, "little"),
+            int(pcg["has_uint32"]).to_bytes(1, "little"),
+            int(pcg["uinteger"]).to_bytes(4, "little"),
+            (0 if seed is None else 1).to_bytes(1, "little"),
+            (0 if seed is None else seed).to_bytes(8, "little"),
+        )
+    )
+    return np.frombuffer(raw, dtype=np.uint8).copy()
+
+
+def decode_rng_state(generator: Generator, state: Any, owner: str) -> None:
+    """Set ``generator`` to the state that ``encode_rng_state`` wrote into ``state``; anything else
+    (another dtype, length or format) raises a ``ValueError`` that says what was expected."""
+    array = np.asarray(state) if isinstance(state, np.ndarray) else None
+    if array is None or array.dtype != np.uint8 or array.ndim != 1:
+        got = f"a uint8 array of shape {array.shape}" if array is not None and array.dtype == np.uint8 else None
+        got = got or (f"dtype {array.dtype}" if array is not None else type(state).__name__)
+        raise ValueError(f"{owner}: the state must be the 1-D uint8 tensor that dn.get_rng_state() returns, got {got}")
+    raw = array.tobytes()
+    if len(raw) != _RNG_STATE_SIZE or not raw.startswith(RNG_STATE_MAGIC):
+        raise ValueError(
+            f"{owner}: the state must be the {_RNG_STATE_SIZE} bytes that dn.get_rng_state() returns "
+            f"(deltanet's own format, starting with {RNG_STATE_MAGIC!r}), got {len(raw)} bytes that are not; "
+            f"a state from PyTorch's torch.get_rng_state() cannot be read"
+        )
+    at = len(RNG_STATE_MAGIC)
+    fields = []
+    for width in (16, 16, 1, 4, 1, 8):
+        fields.append(int.from_bytes(raw[at : at + width], "little"))
+        at += width
+    state_int, inc, has_uint32, uinteger, seeded, seed = fields
+    if has_uint32 > 1 or seeded > 1:
+        raise ValueError(f"{owner}: the state's bytes are damaged (a flag byte is not 0 or 1)")
+    generator.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": state_int, "inc": inc},
+        "has_uint32": has_uint32,
+        "uinteger": uinteger,
+    }
+    generator._seed = seed if seeded else None
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -116,7 +186,8 @@ def manual_seed(seed: int) -> np.random.Generator:
         seed: a non-negative integer.
 
     Returns:
-        The new default ``numpy.random.Generator``.
+        The default generator (``dn.default_generator``, restarted from ``seed``), as PyTorch
+        returns ``torch.default_generator``.
 
     Raises:
         ValueError: ``seed`` is not a non-negative integer.
@@ -128,11 +199,9 @@ def manual_seed(seed: int) -> np.random.Generator:
         >>> bool((a == b).all())
         True
     """
-    global _default_rng
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
-    _default_rng = np.random.default_rng(int(seed))
-    return _default_rng
+    return _default_rng.manual_seed(int(seed))
 
 
 def get_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator:
@@ -352,6 +421,12 @@ def check_device(where: Any) -> None:
             f"deltanet has no GPU backend: it computes with NumPy on the CPU, so device {str(place)!r} "
             f"cannot be used (dn.cuda.is_available() is False); use 'cpu' or leave the device out"
         )
+
+
+#: The default generator: one object for the life of the process (``dn.default_generator``), which
+#: ``manual_seed`` restarts in place, as PyTorch's ``torch.default_generator``. Its first seed is a
+#: non-deterministic 64-bit number, so an unseeded program draws differently on every run.
+_default_rng = Generator().manual_seed(secrets.randbits(64))
 
 
 class _Cuda:

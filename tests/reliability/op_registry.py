@@ -3620,6 +3620,40 @@ for _hook_function in (hooks_mod._HookInput, hooks_mod._HookOutput):
     register(OpInfo(_hook_function, lambda x, *more: _hooked(x, *more), lambda x: x, _hook_samples, _HOOK_ERRORS))
 
 
+# == random draws ================================================================================
+sampling_mod = importlib.import_module("deltanet.autograd.sampling")
+
+
+def _away_from_draws(shape: tuple) -> np.ndarray:
+    """Probabilities 0.3 away from the uniform draws of ``generator=0``: the draw is then constant
+    near them, so its numerical derivative is 0, the gradient PyTorch gives a draw."""
+    u = np.random.default_rng(0).random(shape)
+    return np.where(u < 0.5, u + 0.3, u - 0.3)
+
+
+register(
+    OpInfo(
+        sampling_mod.RandomDraw,
+        lambda p: dn.bernoulli(p, generator=0),
+        lambda p: (np.random.default_rng(0).random(p.shape) < p).astype(p.dtype),
+        lambda rng: [
+            S("vector", _away_from_draws((5,))),
+            S("matrix", _away_from_draws((3, 4))),
+            S("empty", _away_from_draws((0, 2))),
+        ],
+        [
+            E(
+                "probability above 1",
+                ValueError,
+                r"bernoulli\(\): p must hold probabilities in \[0, 1\]",
+                np.array([1.5]),
+            ),
+            E("integer tensor", ValueError, r"bernoulli\(\): input must be a floating-point tensor", dn.tensor([1])),
+        ],
+    )
+)
+
+
 from tests.reliability import op_registry_linalg  # noqa: E402, F401 - linalg's entries (they import this module)
 
 
