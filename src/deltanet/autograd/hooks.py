@@ -65,6 +65,45 @@ class _LeafHooks:
 leaf_hooks = _LeafHooks()
 
 
+#: Callbacks to run once when the backward pass now running has finished (``queue_callback``).
+queued: list[Callable[[], Any]] = []
+
+
+def queue_callback(callback: Callable[[], Any]) -> None:
+    """Run ``callback()`` once at the end of the backward pass now running, after every leaf's
+    ``.grad`` has been written (PyTorch's ``Variable._execution_engine.queue_callback``).
+
+    A hook calls it during ``backward()``; ``DistributedDataParallel`` averages the gradients
+    this way. The callbacks run after ``loss.backward()`` only: ``autograd.grad`` writes no
+    ``.grad`` and drops them.
+
+    Args:
+        callback: a function of no arguments.
+
+    Raises:
+        TypeError: ``callback`` is not callable.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.autograd.hooks import queue_callback
+        >>> w = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> _ = w.register_hook(lambda g: queue_callback(lambda: print("done:", w.grad)))
+        >>> (w * 3).sum().backward()
+        done: tensor([3., 3.])
+    """
+    if not callable(callback):
+        raise TypeError(f"queue_callback: callback must be callable, got {type(callback).__name__}")
+    queued.append(callback)
+
+
+def run_queued(run: bool = True) -> None:
+    """Run (or, with ``run=False``, drop) the queued callbacks, in the order they were queued."""
+    while queued:
+        callback = queued.pop(0)
+        if run:
+            callback()
+
+
 class RemovableHandle:
     """What ``register_hook`` (and a module's ``register_*_hook``) returns: ``remove()`` takes the
     hook away; ``with handle:`` removes it on leaving the block.

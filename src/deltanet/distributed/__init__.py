@@ -20,17 +20,60 @@ from deltanet.distributed.gradients import GradientSync
 from deltanet.distributed.mpi import launched_size, warn_if_launched
 from deltanet.distributed.setup import start_fit
 from deltanet.distributed.sharding import check_batches, shard
-from deltanet.distributed.world import (
-    World,
-    barrier,
-    current,
+from deltanet.distributed.world import World, barrier, current, init
+
+# torch.distributed's API (after the names fit uses: get_rank and get_world_size take a group here).
+from deltanet.distributed.collectives import (  # isort: skip
+    ReduceOp,
+    Work,
+    all_gather,
+    all_gather_into_tensor,
+    all_reduce,
+    broadcast,
+    gather,
+    reduce,
+    scatter,
+)
+from deltanet.distributed.process_group import (  # isort: skip
+    GroupMember,
+    ProcessGroup,
+    destroy_process_group,
+    get_backend,
     get_rank,
     get_world_size,
-    init,
+    group,
+    init_process_group,
+    is_available,
+    is_gloo_available,
     is_initialized,
+    is_mpi_available,
+    is_nccl_available,
+    is_torchelastic_launched,
+    new_group,
 )
 
 __all__ = [
+    "GroupMember",
+    "ProcessGroup",
+    "ReduceOp",
+    "Work",
+    "all_gather",
+    "all_gather_into_tensor",
+    "all_reduce",
+    "broadcast",
+    "destroy_process_group",
+    "gather",
+    "get_backend",
+    "group",
+    "init_process_group",
+    "is_available",
+    "is_gloo_available",
+    "is_mpi_available",
+    "is_nccl_available",
+    "is_torchelastic_launched",
+    "new_group",
+    "reduce",
+    "scatter",
     "GradientSync",
     "World",
     "abort_on_error",
