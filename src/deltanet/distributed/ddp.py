@@ -76,8 +76,8 @@ class DistributedDataParallel(Module):
         >>> try:  # each rank of the job calls dist.init_process_group("gloo") first
         ...     DDP(dn.nn.Linear(2, 1))
         ... except ValueError as error:
-        ...     print(str(error)[:64])
-        DistributedDataParallel: Default process group has not been ini
+        ...     print(error)
+        DistributedDataParallel: Default process group has not been initialized, ...
     """
 
     _world: Any

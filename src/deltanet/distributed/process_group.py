@@ -206,8 +206,8 @@ def init_process_group(
         >>> try:
         ...     dist.init_process_group(backend="nccl")
         ... except ValueError as error:
-        ...     print(str(error)[:56])
-        init_process_group: backend='nccl' needs GPUs, and deltan
+        ...     print(error)
+        init_process_group: backend='nccl' needs GPUs, and deltanet runs on the CPU; ...
     """
     name = _check_backend(backend)
     if _state:
