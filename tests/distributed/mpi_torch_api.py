@@ -138,7 +138,34 @@ found["device_ids"] = error(lambda: DDP(nn.Linear(1, 1), device_ids=[0]))
 sampler = DistributedSampler(range(7), shuffle=False)
 found["sampler"] = [list(sampler), len(sampler)]
 
-dist.barrier()
+# -- more of torch.distributed -----------------------------------------------------------------------
+flags = torch.tensor([rank == 0, True])
+dist.all_reduce(flags, op=dist.ReduceOp.MIN)  # booleans: MIN is "all", MAX and SUM are "any"
+anyflag = torch.tensor([rank == 0, False])
+dist.all_reduce(anyflag, op=dist.ReduceOp.SUM)
+found["bool"] = [flags.tolist(), anyflag.tolist(), str(flags.dtype)]
+objects = [None, None]
+dist.all_gather_object(objects, {"rank": rank, "loss": 0.5 * rank, "name": f"r{rank}"})
+found["all_gather_object"] = objects
+sent = [{"lr": 0.1}, "x", 3] if rank == 0 else [None, None, None]
+dist.broadcast_object_list(sent, src=0)
+found["broadcast_object_list"] = sent
+found["tuple_refused"] = error(lambda: dist.all_gather_object([None, None], (1, 2)))
+found["array_refused"] = error(lambda: dist.all_gather_object([None, None], np.zeros(2)))
+part = torch.zeros(2)
+dist.reduce_scatter_tensor(part, torch.arange(4.0) * (rank + 1))
+found["reduce_scatter_tensor"] = part.tolist()
+message = torch.zeros(3)
+if rank == 0:
+    dist.send(torch.tensor([1.0, 2.0, 3.0]), dst=1)
+else:
+    found["recv_from"] = dist.recv(message, src=0)
+found["recv"] = message.tolist()
+found["local_rank"] = dist.get_node_local_rank()
+found["backend_names"] = [dist.Backend.GLOO == "gloo", dist.get_global_rank(dist.group.WORLD, 1)]
+found["join"] = error(lambda: ddp.join())
+found["barrier"] = [dist.barrier(), dist.barrier(async_op=True).wait(), dist.monitored_barrier()]
+
 dist.destroy_process_group()
 found["after_destroy"] = [dist.is_initialized(), error(lambda: dist.all_reduce(torch.ones(1)))]
 dist.init_process_group("mpi")

@@ -64,3 +64,22 @@ def test_ddp_averages_gradients_from_rank_zeros_weights(ranks):
 def test_the_sampler_takes_the_world_from_the_group(ranks):
     assert ranks[0]["sampler"] == [[0, 2, 4, 6], 4]
     assert ranks[1]["sampler"] == [[1, 3, 5, 0], 4]
+
+
+def test_objects_booleans_point_to_point_and_the_rest(ranks):
+    for r, found in enumerate(ranks):
+        assert found["bool"] == [[False, True], [True, False], "bool"]  # PyTorch's (gloo) results
+        assert found["all_gather_object"] == [
+            {"rank": 0, "loss": 0.0, "name": "r0"},
+            {"rank": 1, "loss": 0.5, "name": "r1"},
+        ]
+        assert found["broadcast_object_list"] == [{"lr": 0.1}, "x", 3]
+        assert found["tuple_refused"][0] == "TypeError" and "would arrive changed as JSON" in found["tuple_refused"][1]
+        assert found["array_refused"][0] == "TypeError" and "never pickle" in found["array_refused"][1]
+        assert found["reduce_scatter_tensor"] == ([0.0, 3.0] if r == 0 else [6.0, 9.0])
+        assert found["recv"] == ([0.0, 0.0, 0.0] if r == 0 else [1.0, 2.0, 3.0])
+        assert found["local_rank"] == r  # both ranks on this machine
+        assert found["backend_names"] == [True, 1]
+        assert found["join"][0] == "NotImplementedError"
+        assert found["barrier"] == [None, True, None]
+    assert ranks[1]["recv_from"] == 0

@@ -20,7 +20,7 @@ from deltanet.distributed.gradients import GradientSync
 from deltanet.distributed.mpi import launched_size, warn_if_launched
 from deltanet.distributed.setup import start_fit
 from deltanet.distributed.sharding import check_batches, shard
-from deltanet.distributed.world import World, barrier, current, init
+from deltanet.distributed.world import World, current, init
 
 # torch.distributed's API (after the names fit uses: get_rank and get_world_size take a group here).
 from deltanet.distributed.collectives import (  # isort: skip
@@ -29,16 +29,25 @@ from deltanet.distributed.collectives import (  # isort: skip
     all_gather,
     all_gather_into_tensor,
     all_reduce,
+    barrier,
     broadcast,
     gather,
+    monitored_barrier,
+    recv,
     reduce,
+    reduce_scatter_tensor,
     scatter,
+    send,
 )
+from deltanet.distributed.objects import all_gather_object, broadcast_object_list  # isort: skip
 from deltanet.distributed.process_group import (  # isort: skip
+    Backend,
     GroupMember,
     ProcessGroup,
     destroy_process_group,
     get_backend,
+    get_global_rank,
+    get_node_local_rank,
     get_rank,
     get_world_size,
     group,
@@ -53,6 +62,15 @@ from deltanet.distributed.process_group import (  # isort: skip
 )
 
 __all__ = [
+    "Backend",
+    "all_gather_object",
+    "broadcast_object_list",
+    "get_global_rank",
+    "get_node_local_rank",
+    "monitored_barrier",
+    "recv",
+    "reduce_scatter_tensor",
+    "send",
     "GroupMember",
     "ProcessGroup",
     "ReduceOp",

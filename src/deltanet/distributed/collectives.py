@@ -29,6 +29,7 @@ import numpy as np
 from deltanet.autograd import Tensor
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.distributed.process_group import _world
+from deltanet.distributed.world import current
 
 
 class RedOpType(enum.IntEnum):
@@ -129,6 +130,18 @@ def _contiguous(array: np.ndarray) -> np.ndarray:
     return array if array.flags.c_contiguous else np.ascontiguousarray(array)
 
 
+def _reduce_buffer(array: np.ndarray, op: RedOpType) -> tuple[np.ndarray, RedOpType]:
+    """The array MPI reduces and the op: a boolean one as 0/1 bytes (MPI has no MIN or MAX of
+    booleans), with PyTorch's meaning: SUM and MAX are "any", PRODUCT and MIN are "all"."""
+    if array.dtype != np.bool_:
+        return _contiguous(array), op
+    if op in (RedOpType.SUM, RedOpType.MAX, RedOpType.BOR):
+        op = RedOpType.MAX
+    elif op in (RedOpType.PRODUCT, RedOpType.MIN, RedOpType.BAND):
+        op = RedOpType.MIN
+    return array.astype(np.uint8, order="C"), op
+
+
 def _written(tensors: list[Tensor], async_op: bool) -> Work | None:
     changed_in_place(tensors)
     return Work(tensors) if async_op else None
@@ -159,8 +172,9 @@ def all_reduce(tensor: Tensor, op: Any = RedOpType.SUM, group: Any = None, async
     world = _world("all_reduce", group)
     array, op = _array(tensor, "all_reduce"), _op(op, "all_reduce")
     MPI = world.MPI
-    buffer = _contiguous(array)
-    world.comm.Allreduce(MPI.IN_PLACE, buffer, op=_mpi_op(MPI, op, array.dtype, "all_reduce"))
+    mpi_op = _mpi_op(MPI, op, array.dtype, "all_reduce")
+    buffer, bool_op = _reduce_buffer(array, op)
+    world.comm.Allreduce(MPI.IN_PLACE, buffer, op=mpi_op if bool_op is op else _mpi_op(MPI, bool_op, buffer.dtype, ""))
     if op is RedOpType.AVG:
         buffer /= world.size
     if buffer is not array:
@@ -223,7 +237,8 @@ def reduce(
     array, op = _array(tensor, "reduce"), _op(op, "reduce")
     MPI = world.MPI
     mpi_op = _mpi_op(MPI, op, array.dtype, "reduce")
-    buffer = _contiguous(array)
+    buffer, bool_op = _reduce_buffer(array, op)
+    mpi_op = mpi_op if bool_op is op else _mpi_op(MPI, bool_op, buffer.dtype, "")
     if world.rank == dst:
         world.comm.Reduce(MPI.IN_PLACE, buffer, op=mpi_op, root=dst)
         if op is RedOpType.AVG:
@@ -391,3 +406,131 @@ def _check_list(tensors: Any, size: int, like: np.ndarray, owner: str, name: str
                 f"{owner}: each Tensor of {name} must have the shape {like.shape} and dtype {like.dtype} of the "
                 f"input, got {data.shape} and {data.dtype}"
             )
+
+
+def reduce_scatter_tensor(
+    output: Tensor, input: Tensor, op: Any = RedOpType.SUM, group: Any = None, async_op: bool = False
+) -> Work | None:
+    """Combine ``input`` over the ranks and give rank ``r`` the ``r``-th of ``W`` equal parts of the result.
+
+    Args:
+        output: overwritten with this rank's part: ``input``'s elements divided by ``W``.
+        input: this rank's values, ``W`` times ``output``'s elements (concatenated or stacked along dimension 0).
+        op: a ``dist.ReduceOp`` (default ``SUM``).
+        group: None or ``dist.group.WORLD``.
+        async_op: return a (finished) ``Work``.
+
+    Raises:
+        ValueError: the default group is not initialized, or the sizes or dtypes do not fit.
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.reduce_scatter_tensor.__name__
+        'reduce_scatter_tensor'
+    """
+    world = _world("reduce_scatter_tensor", group)
+    out, array = _array(output, "reduce_scatter_tensor", "output"), _array(input, "reduce_scatter_tensor", "input")
+    op = _op(op, "reduce_scatter_tensor")
+    if array.size != world.size * out.size or out.dtype != array.dtype:
+        raise ValueError(
+            f"reduce_scatter_tensor: input must hold {world.size} x {out.size} elements of {out.dtype} (one part "
+            f"per rank of output's shape {out.shape}), got shape {array.shape} of {array.dtype}"
+        )
+    MPI = world.MPI
+    mpi_op = _mpi_op(MPI, op, array.dtype, "reduce_scatter_tensor")
+    buffer, bool_op = _reduce_buffer(array, op)
+    mpi_op = mpi_op if bool_op is op else _mpi_op(MPI, bool_op, buffer.dtype, "")
+    part = np.empty(out.size, dtype=buffer.dtype)
+    world.comm.Reduce_scatter_block(buffer, part, op=mpi_op)
+    if op is RedOpType.AVG:
+        part /= world.size
+    out[...] = part.reshape(out.shape)
+    return _written([output], async_op)
+
+
+def send(tensor: Tensor, dst: int, group: Any = None, tag: int = 0) -> None:
+    """Send ``tensor`` to rank ``dst`` (which calls ``recv``); returns when the data are on their way.
+
+    Args:
+        tensor: the values to send.
+        dst: the receiving rank (not this one).
+        group: None or ``dist.group.WORLD``.
+        tag: matches a ``recv`` with the same tag.
+
+    Raises:
+        ValueError: the default group is not initialized, or ``dst`` is not another rank.
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.send.__name__
+        'send'
+    """
+    world = _world("send", group)
+    dst = _rank(world, dst, "send", "dst")
+    if dst == world.rank:
+        raise ValueError(f"send: dst={dst} is this rank; send to another one")
+    world.comm.Send(_contiguous(_array(tensor, "send")), dest=dst, tag=int(tag))
+
+
+def recv(tensor: Tensor, src: int | None = None, group: Any = None, tag: int = 0) -> int:
+    """Receive into ``tensor`` (in place) what rank ``src`` (None: any rank) ``send``s; returns the sender.
+
+    Args:
+        tensor: overwritten with the data (the sender's shape and dtype).
+        src: the sending rank, or None for any.
+        group: None or ``dist.group.WORLD``.
+        tag: matches a ``send`` with the same tag.
+
+    Raises:
+        ValueError: the default group is not initialized, or ``src`` is not a rank.
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.recv.__name__
+        'recv'
+    """
+    world = _world("recv", group)
+    MPI = world.MPI
+    source = MPI.ANY_SOURCE if src is None else _rank(world, src, "recv", "src")
+    array = _array(tensor, "recv")
+    buffer = np.empty_like(array, order="C")
+    status = MPI.Status()
+    world.comm.Recv(buffer, source=source, tag=int(tag), status=status)
+    array[...] = buffer
+    changed_in_place([tensor])
+    return int(status.Get_source())
+
+
+def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -> Work | None:
+    """Wait until every rank gets here (nothing to wait for in a one-process program).
+
+    Args:
+        group: None or ``dist.group.WORLD``.
+        async_op: return a (finished) ``Work``.
+        device_ids: None (deltanet has no GPUs).
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.barrier()
+    """
+    if device_ids:
+        raise ValueError(f"barrier: device_ids={device_ids!r}, but deltanet runs on the CPU; leave it out")
+    world = current()
+    if world is not None:
+        _world("barrier", group).barrier()
+    return Work([]) if async_op else None
+
+
+def monitored_barrier(group: Any = None, timeout: Any = None, wait_all_ranks: bool = False) -> None:
+    """``barrier``: a rank that fails aborts the whole job anyway, so there is no hung rank to report.
+
+    Args:
+        group: None or ``dist.group.WORLD``.
+        timeout: accepted and unused.
+        wait_all_ranks: accepted and unused.
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.monitored_barrier()
+    """
+    barrier(group)

@@ -198,6 +198,35 @@ class DistributedDataParallel(Module):
         finally:
             self.require_backward_grad_sync = before
 
+    def join(
+        self, divide_by_initial_world_size: bool = True, enable: bool = True, throw_on_early_termination: bool = False
+    ) -> Any:
+        """Not supported: PyTorch's ``join()`` lets ranks with fewer batches stop early; here every rank
+        must run the same number of backward passes.
+
+        Raises:
+            NotImplementedError: always; give every rank the same number of batches
+                (``DistributedSampler`` pads its shares to equal sizes, or use ``drop_last=True``).
+        """
+        raise NotImplementedError(
+            "DistributedDataParallel.join: uneven inputs are not supported in deltanet; give every rank the same "
+            "number of batches (DistributedSampler pads the shares to equal sizes; DataLoader(drop_last=True) "
+            "drops a short last batch)"
+        )
+
+    def register_comm_hook(self, state: Any, hook: Any) -> None:
+        """Not supported: deltanet averages the gradients in one all-reduce of its own.
+
+        Raises:
+            NotImplementedError: always; compress or change the gradients in a hook on the parameters,
+                or after ``backward()`` with ``dist.all_reduce``.
+        """
+        raise NotImplementedError(
+            "DistributedDataParallel.register_comm_hook: deltanet averages the gradients in one all-reduce of its "
+            "own and has no communication hooks; to change the gradients, edit p.grad after backward() (the "
+            "averaged values) or use dist.all_reduce yourself with no_sync()"
+        )
+
     def extra_repr(self) -> str:
         return ""
 

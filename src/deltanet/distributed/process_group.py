@@ -34,6 +34,22 @@ _BACKENDS = ("gloo", "mpi", "cpu:gloo", "cpu:mpi")
 _GPU_BACKENDS = ("nccl", "cuda:nccl", "ucc", "xccl", "hccl", "cpu:gloo,cuda:nccl")
 NOT_INITIALIZED = "Default process group has not been initialized, please make sure to call init_process_group."
 
+
+class Backend(str):
+    """Backend names, as PyTorch spells them (``dist.Backend.GLOO == "gloo"``); GLOO and MPI both run over MPI here.
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.Backend.GLOO
+        'gloo'
+    """
+
+    GLOO = "gloo"
+    MPI = "mpi"
+    NCCL = "nccl"
+    UNDEFINED = "undefined"
+
+
 _state: dict[str, Any] = {}  # "backend": the name init_process_group was given
 
 
@@ -210,7 +226,7 @@ def init_process_group(
         init_process_group: backend='nccl' needs GPUs, and deltanet runs on the CPU; ...
     """
     name = _check_backend(backend)
-    if _state:
+    if "backend" in _state:
         raise ValueError("trying to initialize the default process group twice!")
     if store is not None:
         raise ValueError("init_process_group: store must be None: deltanet connects the ranks with MPI, not a store")
@@ -348,3 +364,57 @@ def _world(owner: str, group: Any = None) -> World:
     if world is None:
         raise ValueError(f"{owner}: {NOT_INITIALIZED}")
     return world
+
+
+def get_global_rank(group: Any, group_rank: int) -> int:
+    """The rank in the job of rank ``group_rank`` of ``group``: the same number (deltanet has one group).
+
+    Args:
+        group: None or ``dist.group.WORLD``.
+        group_rank: a rank of the group.
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.get_global_rank.__name__
+        'get_global_rank'
+    """
+    world = _world("get_global_rank", group)
+    if isinstance(group_rank, bool) or not isinstance(group_rank, int) or not 0 <= group_rank < world.size:
+        raise ValueError(f"get_global_rank: group_rank must be a rank from 0 to {world.size - 1}, got {group_rank!r}")
+    return group_rank
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """This process's rank among the ranks on its machine.
+
+    ``LOCAL_RANK`` when the environment has it (torchrun's; PyTorch reads only that), else MPI's
+    own count of the ranks that share this machine (``MPI.COMM_TYPE_SHARED``) after
+    ``init_process_group``, else ``fallback_rank``.
+
+    Args:
+        fallback_rank: the answer when neither is known (None: raise).
+
+    Raises:
+        RuntimeError: nothing gives the local rank and ``fallback_rank`` is None.
+
+    Examples:
+        >>> import deltanet.distributed as dist
+        >>> dist.get_node_local_rank(fallback_rank=0) >= 0
+        True
+    """
+    value = _announced("LOCAL_RANK")
+    if value is not None:
+        return value
+    world = current()
+    if world is not None:
+        if "local_rank" not in _state:
+            local = world.comm.Split_type(world.MPI.COMM_TYPE_SHARED)
+            _state["local_rank"] = int(local.Get_rank())
+            local.Free()
+        return int(_state["local_rank"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError(
+        "get_node_local_rank: LOCAL_RANK is not in the environment and the process group is not initialized; "
+        "call init_process_group first or pass fallback_rank"
+    )
