@@ -405,6 +405,13 @@ if "parallel" not in nn.__dict__:
         "torch.nn.parallel: DistributedDataParallel (deltanet.distributed.ddp), loaded on first use.",
     )
     sys.modules.setdefault("deltanet.nn.parallel", nn.parallel)  # type: ignore[attr-defined]
+# ``torch.multiprocessing.spawn``: under mpiexec each rank runs the function (deltanet.distributed.spawn).
+multiprocessing = _Alias(
+    "deltanet.multiprocessing",
+    "deltanet.distributed.spawn",
+    "torch.multiprocessing: spawn (deltanet.distributed.spawn), loaded on first use.",
+)
+sys.modules.setdefault("deltanet.multiprocessing", multiprocessing)
 
 _LAZY_MODULES = {
     "losses": "deltanet.losses",

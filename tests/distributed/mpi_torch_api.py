@@ -5,6 +5,7 @@ import json
 import os
 import sys
 
+import deltanet.multiprocessing as mp
 import numpy as np
 from deltanet.nn.parallel import DistributedDataParallel as DDP
 
@@ -165,6 +166,10 @@ found["local_rank"] = dist.get_node_local_rank()
 found["backend_names"] = [dist.Backend.GLOO == "gloo", dist.get_global_rank(dist.group.WORLD, 1)]
 found["join"] = error(lambda: ddp.join())
 found["barrier"] = [dist.barrier(), dist.barrier(async_op=True).wait(), dist.monitored_barrier()]
+
+box: list = []
+mp.spawn(lambda r, out: out.append(r), args=(box,), nprocs=2)  # the DDP tutorial's launch: fn(rank) per rank
+found["spawn"] = [box, error(lambda: mp.spawn(print, nprocs=3))]
 
 dist.destroy_process_group()
 found["after_destroy"] = [dist.is_initialized(), error(lambda: dist.all_reduce(torch.ones(1)))]

@@ -82,4 +82,5 @@ def test_objects_booleans_point_to_point_and_the_rest(ranks):
         assert found["backend_names"] == [True, 1]
         assert found["join"][0] == "NotImplementedError"
         assert found["barrier"] == [None, True, None]
+        assert found["spawn"][0] == [r] and "mpiexec -n 3 python" in found["spawn"][1][1]
     assert ranks[1]["recv_from"] == 0

@@ -122,3 +122,16 @@ def test_queue_callback_runs_once_after_every_grad_is_written():
     handle.remove()  # the hook holds w: the table of leaf hooks would keep it alive
     with pytest.raises(TypeError, match="callback must be callable"):
         queue_callback(3)
+
+
+def test_spawn_without_a_launcher():
+    import deltanet.multiprocessing as mp
+
+    seen = []
+    mp.spawn(lambda rank, out: out.append(rank), args=(seen,), nprocs=1)
+    assert seen == [0]
+    with pytest.raises(ValueError, match=r"Run the script as mpiexec -n 2 python script.py"):
+        mp.spawn(print, nprocs=2)
+    with pytest.raises(ValueError, match="join=False is not supported"):
+        mp.spawn(print, nprocs=1, join=False)
+    assert dn.multiprocessing.spawn is mp.spawn
