@@ -135,3 +135,27 @@ def test_spawn_without_a_launcher():
     with pytest.raises(ValueError, match="join=False is not supported"):
         mp.spawn(print, nprocs=1, join=False)
     assert dn.multiprocessing.spawn is mp.spawn
+
+
+def test_queued_callbacks_belong_to_their_thread():
+    import threading
+
+    w = dn.tensor([1.0], requires_grad=True)
+    started, release, seen = threading.Event(), threading.Event(), []
+
+    def hook(g):
+        queue_callback(lambda: seen.append("first thread"))
+        started.set()
+        release.wait(10)  # another thread runs a whole backward pass meanwhile
+
+    handle = w.register_hook(hook)
+    thread = threading.Thread(target=lambda: (w * 2).sum().backward())
+    thread.start()
+    started.wait(10)
+    handle.remove()
+    x = dn.tensor([1.0], requires_grad=True)
+    (x * 3).sum().backward()  # must neither run nor drop the first thread's callback
+    assert seen == []
+    release.set()
+    thread.join(10)
+    assert seen == ["first thread"]

@@ -14,6 +14,7 @@ clamp of the sum is not the sum of the clamps).
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -65,8 +66,16 @@ class _LeafHooks:
 leaf_hooks = _LeafHooks()
 
 
-#: Callbacks to run once when the backward pass now running has finished (``queue_callback``).
-queued: list[Callable[[], Any]] = []
+class _Callbacks(threading.local):
+    """The callbacks to run when the backward pass now running in this thread has finished
+    (``queue_callback``): one list per thread, so that a backward pass in another thread neither
+    runs nor drops them."""
+
+    def __init__(self) -> None:
+        self.queued: list[Callable[[], Any]] = []
+
+
+callbacks = _Callbacks()
 
 
 def queue_callback(callback: Callable[[], Any]) -> None:
@@ -93,11 +102,12 @@ def queue_callback(callback: Callable[[], Any]) -> None:
     """
     if not callable(callback):
         raise TypeError(f"queue_callback: callback must be callable, got {type(callback).__name__}")
-    queued.append(callback)
+    callbacks.queued.append(callback)
 
 
 def run_queued(run: bool = True) -> None:
     """Run (or, with ``run=False``, drop) the queued callbacks, in the order they were queued."""
+    queued = callbacks.queued
     while queued:
         callback = queued.pop(0)
         if run:

@@ -37,7 +37,7 @@ import numpy as np
 
 from deltanet.autograd import Tensor
 from deltanet.autograd.function import is_grad_enabled
-from deltanet.autograd.hooks import queue_callback, queued
+from deltanet.autograd.hooks import callbacks, queue_callback
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.distributed.process_group import _world
 from deltanet.nn.module import Module
@@ -234,7 +234,7 @@ class DistributedDataParallel(Module):
 def _on_gradient(ref: Any) -> None:
     """A parameter's leaf hook: the backward pass reached the model, so average when it ends."""
     ddp = ref()
-    if ddp is not None and ddp._sync_next and not any(getattr(c, "__self__", None) is ddp for c in queued):
+    if ddp is not None and ddp._sync_next and not any(getattr(c, "__self__", None) is ddp for c in callbacks.queued):
         queue_callback(ddp._average)
 
 
