@@ -111,6 +111,14 @@ local = model[2].weight.grad.clone()
 ddp(torch.tensor(X[share])).sum().backward()  # the same pass again: the sum doubles
 found["no_sync_local"] = local.tolist()
 found["no_sync_after"] = model[2].weight.grad.tolist()
+ddp.zero_grad()
+with torch.no_grad():
+    ddp(torch.tensor(X[share]))  # without gradients: the next backward pass still averages, as in PyTorch
+ddp(torch.tensor(X[share])).sum().backward()
+found["armed"] = model[2].weight.grad.tolist()
+model.zero_grad()
+model(torch.tensor(X[share])).sum().backward()  # the module itself, not the wrapper: no average
+found["direct"] = model[2].weight.grad.tolist()
 
 
 class TwoHeads(nn.Module):

@@ -59,6 +59,8 @@ def test_ddp_averages_gradients_from_rank_zeros_weights(ranks):
     assert not np.allclose(ranks[0]["no_sync_local"], ranks[1]["no_sync_local"])  # no_sync: not averaged
     for found in ranks:  # then the synchronized pass averages the accumulated sum: mean of 2 g_r
         np.testing.assert_allclose(found["no_sync_after"], local, rtol=1e-12)
+        np.testing.assert_allclose(found["armed"], local / 2, rtol=1e-12)
+        np.testing.assert_allclose(found["direct"], found["no_sync_local"], rtol=1e-12)
 
 
 def test_the_sampler_takes_the_world_from_the_group(ranks):

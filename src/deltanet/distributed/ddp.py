@@ -151,11 +151,13 @@ class DistributedDataParallel(Module):
             buffers = self._buffers_of_module()
             if buffers:
                 self._broadcast(buffers)
-        object.__setattr__(self, "_sync_next", is_grad_enabled() and self.require_backward_grad_sync)
+        if is_grad_enabled():  # as PyTorch's reducer: a forward pass without gradients leaves it armed
+            object.__setattr__(self, "_sync_next", self.require_backward_grad_sync)
         return self.module(*inputs, **kwargs)
 
     def _average(self) -> None:
         """Replace every parameter's ``.grad`` by its mean over the ranks (one ``Allreduce``)."""
+        object.__setattr__(self, "_sync_next", False)  # one average per forward pass through the wrapper
         params = self._synced_parameters()
         world = self._world
         if world.size == 1:
