@@ -1,6 +1,7 @@
 """``torch.distributed``'s API on two ranks (``test_torch_api.py``): each rank writes what it saw
 to ``OUT/rank<r>.json``."""
 
+import copy
 import json
 import os
 import sys
@@ -119,6 +120,9 @@ found["armed"] = model[2].weight.grad.tolist()
 model.zero_grad()
 model(torch.tensor(X[share])).sum().backward()  # the module itself, not the wrapper: no average
 found["direct"] = model[2].weight.grad.tolist()
+twin = copy.deepcopy(ddp)  # an EMA copy of the wrapped model: the same group, its own parameters
+twin(torch.tensor(X[share])).sum().backward()
+found["deepcopy"] = [twin.module[2].weight.grad.tolist(), twin.module is not model]
 
 
 class TwoHeads(nn.Module):

@@ -61,6 +61,8 @@ def test_ddp_averages_gradients_from_rank_zeros_weights(ranks):
         np.testing.assert_allclose(found["no_sync_after"], local, rtol=1e-12)
         np.testing.assert_allclose(found["armed"], local / 2, rtol=1e-12)
         np.testing.assert_allclose(found["direct"], found["no_sync_local"], rtol=1e-12)
+        np.testing.assert_allclose(found["deepcopy"][0], local / 2, rtol=1e-12)
+        assert found["deepcopy"][1]
 
 
 def test_the_sampler_takes_the_world_from_the_group(ranks):

@@ -29,6 +29,7 @@ gradients are the same). ``deltanet.fit`` does not need this wrapper: ``fit`` af
 from __future__ import annotations
 
 import contextlib
+import copy
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -118,10 +119,26 @@ class DistributedDataParallel(Module):
         object.__setattr__(self, "_sync_next", False)
         object.__setattr__(self, "_grad_hooks", [])
         self._sync_module_states()
+        self._hook_parameters()
+
+    def _hook_parameters(self) -> None:
         # The hooks hold the wrapper weakly: the global table of leaf hooks must not keep it alive.
         ref = weakref.ref(self)
         for p in self._synced_parameters():
             self._grad_hooks.append(p.register_hook(lambda grad: _on_gradient(ref)))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> DistributedDataParallel:
+        """A copy of the model in a new wrapper of the same group (``copy.deepcopy``, an EMA of the
+        wrapped model): the MPI communicator is shared, not copied, and nothing is broadcast."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for name, value in self.__dict__.items():
+            if name not in ("_world", "_grad_hooks"):
+                object.__setattr__(clone, name, copy.deepcopy(value, memo))
+        object.__setattr__(clone, "_world", self._world)
+        object.__setattr__(clone, "_grad_hooks", [])
+        clone._hook_parameters()
+        return clone
 
     # -- construction ------------------------------------------------------------------------------
     def _synced_parameters(self) -> list[Any]:
