@@ -121,6 +121,7 @@ model.zero_grad()
 model(torch.tensor(X[share])).sum().backward()  # the module itself, not the wrapper: no average
 found["direct"] = model[2].weight.grad.tolist()
 twin = copy.deepcopy(ddp)  # an EMA copy of the wrapped model: the same group, its own parameters
+twin.zero_grad()  # the copy has the gradients too
 twin(torch.tensor(X[share])).sum().backward()
 found["deepcopy"] = [twin.module[2].weight.grad.tolist(), twin.module is not model]
 
