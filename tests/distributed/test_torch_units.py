@@ -159,3 +159,14 @@ def test_queued_callbacks_belong_to_their_thread():
     release.set()
     thread.join(10)
     assert seen == ["first thread"]
+
+
+def test_the_ddp_tutorials_checkpoint_map_location_loads(tmp_path):
+    model = dn.nn.Linear(2, 1)
+    dn.save(model.state_dict(), tmp_path / "ddp.pt")
+    rank = 1
+    map_location = {"cuda:%d" % 0: "cuda:%d" % rank}  # noqa: UP031 - the tutorial's spelling
+    state = dn.load(tmp_path / "ddp.pt", map_location=map_location, weights_only=True)
+    assert np.array_equal(state["weight"], model.weight.data)
+    with pytest.raises(ValueError, match="map_location must be None or 'cpu'"):
+        dn.load(tmp_path / "ddp.pt", map_location={"cpu": "cuda:1"})  # would move deltanet's arrays to a GPU
