@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from typing import Any
 
 from deltanet import autograd, backend, functional, init, nn
@@ -429,6 +430,38 @@ sys.modules.setdefault("deltanet.special", special)
 # ``torch.random`` and ``torch.testing`` likewise: ``import torch.testing``, ``from torch.random import fork_rng``.
 sys.modules.setdefault("deltanet.random", random)
 sys.modules.setdefault("deltanet.testing", testing)
+
+
+class _Alias(types.ModuleType):
+    """A module whose names are another's, imported on first use (so that a lower layer's path can
+    name an upper layer's module without the lower layer importing it)."""
+
+    def __init__(self, name: str, target: str, doc: str) -> None:
+        super().__init__(name, doc)
+        self._target = target
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(importlib.import_module(self._target), attr)
+
+
+# ``torch.nn.parallel.DistributedDataParallel``: DDP needs the MPI job (``deltanet.distributed``,
+# layer 6), which ``nn`` (layer 4) may not import; the path is an alias of ``deltanet.distributed.ddp``.
+if "parallel" not in nn.__dict__:
+    nn.parallel = _Alias(  # type: ignore[attr-defined]
+        "deltanet.nn.parallel",
+        "deltanet.distributed.ddp",
+        "torch.nn.parallel: DistributedDataParallel (deltanet.distributed.ddp), loaded on first use.",
+    )
+    sys.modules.setdefault("deltanet.nn.parallel", nn.parallel)  # type: ignore[attr-defined]
+# ``torch.multiprocessing.spawn``: under mpiexec each rank runs the function (deltanet.distributed.spawn).
+multiprocessing = _Alias(
+    "deltanet.multiprocessing",
+    "deltanet.distributed.spawn",
+    "torch.multiprocessing: spawn (deltanet.distributed.spawn), loaded on first use.",
+)
+sys.modules.setdefault("deltanet.multiprocessing", multiprocessing)
 
 _LAZY_MODULES = {
     "losses": "deltanet.losses",

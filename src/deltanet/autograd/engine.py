@@ -133,6 +133,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
     wanted = None if inputs is None else {id(t) for t in inputs}
     # For inputs that are not leaves: the function that made each, and the tensor.
     made: dict[int, Tensor] = {} if inputs is None else {id(t._ctx): t for t in inputs if t._ctx is not None}
+    if hooks.callbacks.queued:  # left by a pass of this thread that failed
+        hooks.callbacks.queued.clear()
     found: dict[int, Any] = {}
     if root._ctx is None:  # backward() on a leaf: dL/dL = 1
         hooked = hooks.leaf_hooks.get(root) if hooks.leaf_hooks else None
@@ -202,6 +204,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
             _accumulate_leaf(leaf, g, given)
         else:
             found[id(leaf)] = g
+    if hooks.callbacks.queued:  # queue_callback: after every .grad is written
+        hooks.run_queued(run=wanted is None)
     return found if wanted is not None else None
 
 

@@ -14,6 +14,7 @@ clamp of the sum is not the sum of the clamps).
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -63,6 +64,54 @@ class _LeafHooks:
 
 #: The hooks of leaf tensors (they have no function to hang them on).
 leaf_hooks = _LeafHooks()
+
+
+class _Callbacks(threading.local):
+    """The callbacks to run when the backward pass now running in this thread has finished
+    (``queue_callback``): one list per thread, so that a backward pass in another thread neither
+    runs nor drops them."""
+
+    def __init__(self) -> None:
+        self.queued: list[Callable[[], Any]] = []
+
+
+callbacks = _Callbacks()
+
+
+def queue_callback(callback: Callable[[], Any]) -> None:
+    """Run ``callback()`` once at the end of the backward pass now running, after every leaf's
+    ``.grad`` has been written (PyTorch's ``Variable._execution_engine.queue_callback``).
+
+    A hook calls it during ``backward()``; ``DistributedDataParallel`` averages the gradients
+    this way. The callbacks run after ``loss.backward()`` only: ``autograd.grad`` writes no
+    ``.grad`` and drops them.
+
+    Args:
+        callback: a function of no arguments.
+
+    Raises:
+        TypeError: ``callback`` is not callable.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.autograd.hooks import queue_callback
+        >>> w = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> _ = w.register_hook(lambda g: queue_callback(lambda: print("done:", w.grad)))
+        >>> (w * 3).sum().backward()
+        done: tensor([3., 3.])
+    """
+    if not callable(callback):
+        raise TypeError(f"queue_callback: callback must be callable, got {type(callback).__name__}")
+    callbacks.queued.append(callback)
+
+
+def run_queued(run: bool = True) -> None:
+    """Run (or, with ``run=False``, drop) the queued callbacks, in the order they were queued."""
+    queued = callbacks.queued
+    while queued:
+        callback = queued.pop(0)
+        if run:
+            callback()
 
 
 class RemovableHandle:

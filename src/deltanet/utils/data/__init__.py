@@ -34,13 +34,15 @@ from deltanet.data.samplers import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from deltanet.utils.data import dataloader, dataset, sampler
+from deltanet.utils.data import dataloader, dataset, distributed, sampler
+from deltanet.utils.data.distributed import DistributedSampler
 
 __all__ = [
     "BatchSampler",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
@@ -52,6 +54,7 @@ __all__ = [
     "dataloader",
     "dataset",
     "default_collate",
+    "distributed",
     "default_convert",
     "get_worker_info",
     "random_split",
