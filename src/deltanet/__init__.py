@@ -338,24 +338,42 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     zeros_like,
 )
 from deltanet.autograd import special_functions as special  # torch.special
+from deltanet.autograd.dtypes import (
+    can_cast,
+    dtype,
+    finfo,
+    iinfo,
+    is_complex,
+    is_floating_point,
+    is_nonzero,
+    promote_types,
+    result_type,
+)
+from deltanet.autograd.printoptions import set_printoptions
+from deltanet.autograd.size import Size
 from deltanet.backend import (
     Generator,
     accelerator,
     are_deterministic_algorithms_enabled,
     backends,
+    bfloat16,
     cuda,
     device,
+    float16,
     float32,
     float64,
+    get_default_dtype,
     int8,
     int16,
     int32,
     int64,
     manual_seed,
+    set_default_dtype,
     uint8,
     use_deterministic_algorithms,
 )
 from deltanet.backend import bool_ as bool
+from deltanet.backend import float16 as half
 from deltanet.backend import float32 as float
 from deltanet.backend import float64 as double
 from deltanet.backend import int16 as short
@@ -429,6 +447,22 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "cosine_similarity",
     "pairwise_distance",
+    "Size",
+    "bfloat16",
+    "can_cast",
+    "dtype",
+    "finfo",
+    "float16",
+    "get_default_dtype",
+    "half",
+    "iinfo",
+    "is_complex",
+    "is_floating_point",
+    "is_nonzero",
+    "promote_types",
+    "result_type",
+    "set_default_dtype",
+    "set_printoptions",
     "Function",
     "History",
     "Tensor",

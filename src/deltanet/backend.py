@@ -1,10 +1,12 @@
 """The array-module seam and the dtype and randomness policies.
 
 Every op finds its array module with ``xp = array_module(x)``; today that is always NumPy, and a
-CuPy backend only has to answer here. The dtype policy: Python numbers and lists become float32
-(the default), NumPy float arrays keep their precision (so float64 stays float64 for gradient
-checks), integer arrays stay integers (class labels). float16 is refused: its 3 significant digits
-cannot carry a gradient check, and NumPy has no fast float16 GEMM.
+CuPy backend only has to answer here. The dtype policy: Python numbers and lists become the
+default dtype (float32, or float64 after ``set_default_dtype(dn.float64)``, as in PyTorch), NumPy
+float arrays keep their precision (so float64 stays float64 for gradient checks), integer arrays
+stay integers (class labels). float16 and bfloat16 are refused: their 3 (2) significant digits
+cannot carry a gradient check, and NumPy has no fast float16 GEMM. Their names exist
+(``dn.float16``, ``dn.half``, ``dn.bfloat16``) so that PyTorch code using them gets that error.
 
 Randomness: one default ``numpy.random.Generator`` that ``manual_seed`` resets. Everything that
 draws random numbers also takes an explicit ``rng=`` argument, which wins over the default.
@@ -30,22 +32,129 @@ from deltanet import _checks as check
 #: computes; tests set ``backend.REFERENCE`` to run both.
 REFERENCE = os.environ.get("DELTANET_REFERENCE", "") not in ("", "0")
 
-DEFAULT_DTYPE = np.dtype(np.float32)
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+FLOAT_DTYPES = (float32, float64)
+#: The dtype of tensors made from Python numbers and lists, of the float factories and of new
+#: layers' parameters. Process-wide, as PyTorch's: ``set_default_dtype`` rebinds it, so every reader
+#: writes ``backend.DEFAULT_DTYPE`` (read when called), never ``from deltanet.backend import
+#: DEFAULT_DTYPE`` (a copy taken at import, which the setter would not reach).
+DEFAULT_DTYPE = float32
 INDEX_DTYPE = np.dtype(np.int64)  # what argmax, randint and the integer factories give, as in PyTorch
 
 # PyTorch's dtype names are NumPy dtypes, so ``x.dtype == dn.float32`` holds and ``dtype=dn.float32``
 # works wherever a dtype is taken. ``deltanet`` also exports PyTorch's aliases (``dn.float``,
 # ``dn.double``, ``dn.long``, ``dn.int``, ``dn.short``, ``dn.bool``); they are not defined here,
 # where they would hide Python's ``float``, ``int`` and ``bool``.
-float32 = DEFAULT_DTYPE
-float64 = np.dtype(np.float64)
 int64 = INDEX_DTYPE
 int32 = np.dtype(np.int32)
 int16 = np.dtype(np.int16)
 int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
+float16 = np.dtype(np.float16)  # refused by check_dtype wherever it is used, with a message
+
+
+class UnsupportedDtype:
+    """A PyTorch dtype that NumPy has no dtype for (``bfloat16``): its name exists so that code using
+    it gets deltanet's message (``resolve_dtype`` refuses it) rather than an AttributeError."""
+
+    __slots__ = ("name", "itemsize")
+
+    def __init__(self, name: str, itemsize: int) -> None:
+        self.name, self.itemsize = name, itemsize
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+bfloat16 = UnsupportedDtype("bfloat16", 2)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of tensors made from Python numbers and lists, of the float factories and of new
+    layers' parameters: float32 unless ``set_default_dtype`` changed it, as PyTorch's.
+
+    Returns:
+        ``dn.float32`` or ``dn.float64``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.get_default_dtype()
+        dtype('float32')
+    """
+    return DEFAULT_DTYPE
+
+
+def set_default_dtype(d: Any) -> None:
+    r"""Make ``d`` the default floating-point dtype, as PyTorch's ``torch.set_default_dtype``.
+
+    Afterwards tensors made from Python floats and lists (``dn.tensor([1.0])``), the float factories
+    (``zeros``, ``ones``, ``rand``, ``randn``, ``empty``, ``full``, ``linspace``, ``arange`` with a
+    float argument, ...), the float results of integer inputs (``dn.arange(3) / 2``) and the
+    parameters of new layers (``nn.Linear``, ``nn.Conv2d``, ``nn.BatchNorm2d``, ...) have dtype
+    ``d``. Existing tensors and layers keep theirs. The setting is process-wide (every thread sees
+    it), as in PyTorch; ``default_dtype(d)`` sets it for a ``with`` block and restores it after.
+
+    Args:
+        d: ``dn.float32`` or ``dn.float64`` (deltanet computes in nothing else).
+
+    Raises:
+        TypeError: not a floating-point dtype, or float16 / bfloat16.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.set_default_dtype(dn.float64)
+        >>> dn.tensor([1.0, 2.0]).dtype, dn.nn.Linear(2, 1).weight.dtype
+        (dtype('float64'), dtype('float64'))
+        >>> dn.set_default_dtype(dn.float32)
+    """
+    global DEFAULT_DTYPE
+    DEFAULT_DTYPE = _default_dtype_of(d)
+
+
+def _default_dtype_of(d: Any) -> np.dtype:
+    """``d`` as a default dtype: float32 or float64, else PyTorch's TypeError (with deltanet's reason)."""
+    if isinstance(d, type) and issubclass(d, np.generic):  # numpy.float64, the scalar type
+        d = np.dtype(d)
+    if isinstance(d, UnsupportedDtype) or (isinstance(d, np.dtype) and d.kind == "f" and d not in FLOAT_DTYPES):
+        raise TypeError(
+            f"set_default_dtype: deltanet computes in float32 or float64, got {d}; "
+            f"use dn.float32 or dn.float64 (16-bit floats cannot carry a gradient check)"
+        )
+    if not isinstance(d, np.dtype) or d.kind != "f":
+        raise TypeError(
+            f"set_default_dtype: only floating-point types are supported as the default type "
+            f"(dn.float32 or dn.float64), got {d!r}"
+        )
+    return d
+
+
+@contextlib.contextmanager
+def default_dtype(d: Any) -> Iterator[np.dtype]:
+    """Within the block the default dtype is ``d``; after it (also after an exception) the one before.
+
+    Args:
+        d: ``dn.float32`` or ``dn.float64``.
+
+    Raises:
+        TypeError: as ``set_default_dtype``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> with dn.backend.default_dtype(dn.float64):
+        ...     dn.zeros(2).dtype
+        dtype('float64')
+        >>> dn.zeros(2).dtype
+        dtype('float32')
+    """
+    global DEFAULT_DTYPE
+    before, DEFAULT_DTYPE = DEFAULT_DTYPE, _default_dtype_of(d)
+    try:
+        yield DEFAULT_DTYPE
+    finally:
+        DEFAULT_DTYPE = before
+
 
 _default_rng = np.random.default_rng()
 # Set only inside ``private_rng`` (a context variable: one value per thread), so that building a
@@ -198,9 +307,7 @@ def private_rng(generator: np.random.Generator) -> Iterator[np.random.Generator]
 def as_array(value: Any, dtype: Any = None) -> np.ndarray:
     """Convert ``value`` to an ndarray following the dtype policy above."""
     if dtype is not None:
-        dtype = np.dtype(dtype)
-        check_dtype(dtype)
-        return np.asarray(value, dtype=dtype)
+        return np.asarray(value, dtype=resolve_dtype(dtype))
     if isinstance(value, np.ndarray):
         arr = value
     elif isinstance(value, (np.generic,)):
@@ -238,6 +345,10 @@ def resolve_dtype(dtype: Any, owner: str = "deltanet") -> np.dtype:
         >>> resolve_dtype("float64")
         dtype('float64')
     """
+    if isinstance(dtype, UnsupportedDtype):
+        raise ValueError(
+            f"{owner}: deltanet computes in float32 or float64, got {dtype.name}; use dn.float32 or dn.float64"
+        )
     try:
         resolved = np.dtype(dtype)
     except TypeError:

@@ -302,6 +302,7 @@ METHODS: dict[str, Any] = {
     "int": conversions.to_int,
     "bool": conversions.to_bool,
     "half": conversions.to_half,
+    "bfloat16": conversions.to_bfloat16,
     "type": conversions.tensor_type,
     "type_as": conversions.type_as,
     "cpu": conversions.cpu,

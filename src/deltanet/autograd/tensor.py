@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deltanet import backend
+from deltanet.autograd.printoptions import array2string_options
+from deltanet.autograd.size import Size, shape_of
 from deltanet.autograd.versions import Version
 
 
@@ -67,9 +69,9 @@ class Tensor:
 
     # -- array facts -------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The shape of ``data``."""
-        return self.data.shape
+    def shape(self) -> Size:
+        """The shape of ``data``, as a ``Size`` (PyTorch's ``torch.Size``: a tuple with ``numel()``)."""
+        return shape_of(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -113,6 +115,10 @@ class Tensor:
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point one."""
         return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        """Whether the dtype is complex: never, deltanet has no complex dtype."""
+        return self.data.dtype.kind == "c"
 
     def is_contiguous(self) -> bool:
         """Whether ``data`` is laid out in C order without gaps."""
@@ -291,12 +297,15 @@ class Tensor:
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        return (
-            f"tensor({body}{grad})"
-            if self.data.dtype == backend.DEFAULT_DTYPE
-            else (f"tensor({body}, dtype={self.data.dtype}{grad})")
-        )
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", **array2string_options())
+        # PyTorch names the dtype unless it is the default float one, int64 or bool
+        if (
+            self.data.dtype == backend.DEFAULT_DTYPE
+            or self.data.dtype.kind == "b"
+            or self.data.dtype == backend.INDEX_DTYPE
+        ):
+            return f"tensor({body}{grad})"
+        return f"tensor({body}, dtype={self.data.dtype}{grad})"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """NumPy's protocol: ``np.asarray(t)`` is ``t.data`` itself (no copy), ``np.array(t)`` a copy."""
@@ -605,6 +614,7 @@ class Tensor:
         def int(self) -> Tensor: ...
         def bool(self) -> Tensor: ...
         def half(self) -> Tensor: ...
+        def bfloat16(self) -> Tensor: ...
         def type(self, dtype: Any = None) -> Any: ...
         def type_as(self, other: Any) -> Tensor: ...
         def cpu(self) -> Tensor: ...
@@ -852,7 +862,7 @@ class _Size(int):
 
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self.shape
+            return shape_of(self.shape)
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
             raise ValueError(f"size(dim): dim must be an integer, got {dim!r}")
         if not -len(self.shape) <= dim < len(self.shape):
