@@ -321,9 +321,43 @@ def as_array(value: Any, dtype: Any = None) -> np.ndarray:
                 f"NumPy cannot convert ({error})"
             ) from None
         if arr.dtype.kind == "f":
-            arr = arr.astype(DEFAULT_DTYPE)
+            arr = arr.astype(_float_dtype_of(value))
+        elif arr.dtype == np.uint64:  # Python ints beyond int64 (PyTorch: "Overflow when unpacking long")
+            raise ValueError(
+                f"deltanet: integers must fit in int64 (at most {np.iinfo(np.int64).max}), got values up to {arr.max()}"
+            )
     check_dtype(arr.dtype)
     return arr
+
+
+def _float_dtype_of(value: Any) -> np.dtype:
+    """The float dtype of Python data as PyTorch infers it: Python floats are the default dtype,
+    while NumPy float scalars, float arrays and float tensors inside the data keep theirs, and all
+    of them promote (``[numpy.float64(1.0), 2.0]`` is float64, ``[numpy.float32(1.0)]`` float32)."""
+    if not isinstance(value, (list, tuple)):  # a Python float, or an object with a float dtype
+        kind = getattr(value, "dtype", None)
+        return kind if isinstance(kind, np.dtype) and kind in FLOAT_DTYPES else DEFAULT_DTYPE
+    typed: set[np.dtype] = set()
+    untyped = [False]
+
+    def visit(item: Any) -> None:
+        if isinstance(item, (list, tuple)):
+            for element in item:
+                visit(element)
+            return
+        kind = getattr(item, "dtype", None)
+        if isinstance(kind, np.dtype):
+            if kind.kind == "f":
+                typed.add(kind)
+        elif isinstance(item, float):
+            untyped[0] = True
+
+    visit(value)
+    if not typed:
+        return DEFAULT_DTYPE
+    if untyped[0]:
+        typed.add(DEFAULT_DTYPE)
+    return np.dtype(np.result_type(*typed))
 
 
 def resolve_dtype(dtype: Any, owner: str = "deltanet") -> np.dtype:

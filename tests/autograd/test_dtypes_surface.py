@@ -6,6 +6,7 @@ factories, integer inputs of float ops, layers' parameters, losses, distribution
 import itertools
 import math
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -410,3 +411,44 @@ def test_set_printoptions():
 def test_set_printoptions_refuses_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         dn.set_printoptions(**kwargs)
+
+
+# -- dtypes inferred from Python data ---------------------------------------------------------------
+DATA = {
+    "Python floats": lambda lib: [1.0, 2.0],
+    "numpy float64 scalars": lambda lib: [np.float64(1.0), 2.0],
+    "numpy float32 scalar and a Python float": lambda lib: [np.float32(1.0), 2.0],
+    "numpy float32 scalar and an int": lambda lib: [np.float32(1.0), 2],
+    "nested float64 scalar": lambda lib: [[np.float64(1.0)], [2.0]],
+    "list of float64 arrays": lambda lib: [np.ones(2), np.ones(2)],
+    "list of float32 arrays": lambda lib: [np.ones(2, np.float32)],
+    "list of 0-d float64 tensors": lambda lib: [lib.tensor(1.0, dtype=lib.float64), lib.tensor(2.0, dtype=lib.float64)],
+    "numpy statistics": lambda lib: [np.mean([1.0, 2.0]), np.std([1.0, 2.0])],
+}
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(DATA))
+def test_dtype_of_python_data_matches_torch(name, default):
+    torch = pytest.importorskip("torch")
+    torch.set_default_dtype(getattr(torch, default))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # PyTorch: "a list of numpy.ndarrays is extremely slow"
+            theirs = torch.tensor(DATA[name](torch)).dtype
+        with backend.default_dtype(getattr(dn, default)):
+            ours = dn.tensor(DATA[name](dn)).dtype
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert ours.name == str(theirs).replace("torch.", "")
+
+
+def test_python_floats_with_numpy_float64_give_float64_without_torch():
+    assert dn.tensor([np.float64(1.0), 2.0]).dtype == dn.float64
+    assert dn.tensor([1.0, 2.0]).dtype == dn.float32 and dn.tensor([np.float32(1.0), 2.0]).dtype == dn.float32
+
+
+def test_integers_beyond_int64_are_refused():
+    with pytest.raises(ValueError, match="integers must fit in int64"):
+        dn.tensor([2**63])
+    assert dn.tensor([2**63 - 1]).dtype == dn.int64
