@@ -58,6 +58,11 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        if requires_grad and not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"Tensor({data!r}, {requires_grad!r}): deltanet's Tensor takes data (PyTorch's legacy "
+                f"Tensor(*sizes) is not supported); use dn.empty(...) or dn.zeros(...) for a shape"
+            )
         self.data = backend.as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
