@@ -330,6 +330,9 @@ def as_array(value: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
+_PYTHON_NUMBERS = {float, int, bool}
+
+
 def _float_dtype_of(value: Any) -> np.dtype:
     """The float dtype of Python data as PyTorch infers it: Python floats are the default dtype,
     while NumPy float scalars, float arrays and float tensors inside the data keep theirs, and all
@@ -340,17 +343,18 @@ def _float_dtype_of(value: Any) -> np.dtype:
     typed: set[np.dtype] = set()
     untyped = [False]
 
-    def visit(item: Any) -> None:
-        if isinstance(item, (list, tuple)):
-            for element in item:
-                visit(element)
+    def visit(items: Any) -> None:
+        kinds = set(map(type, items))  # at C speed: most data is a flat or nested list of Python numbers
+        untyped[0] = untyped[0] or float in kinds
+        if kinds <= _PYTHON_NUMBERS:
             return
-        kind = getattr(item, "dtype", None)
-        if isinstance(kind, np.dtype):
-            if kind.kind == "f":
-                typed.add(kind)
-        elif isinstance(item, float):
-            untyped[0] = True
+        for item in items:
+            if isinstance(item, (list, tuple)):
+                visit(item)
+            elif not isinstance(item, (int, float)) or isinstance(item, np.generic):
+                kind = getattr(item, "dtype", None)
+                if isinstance(kind, np.dtype) and kind.kind == "f":
+                    typed.add(kind)
 
     visit(value)
     if not typed:
