@@ -1,9 +1,23 @@
 import pkgutil
+import sys
 
 import numpy as np
 import pytest
 
 import deltanet as dn
+
+
+@pytest.fixture(autouse=True)
+def _default_dtype_and_printing_restored():
+    """Every test starts and ends with float32 as the default dtype and the default print options,
+    even when one that sets them (``dn.set_default_dtype``, ``dn.set_printoptions``) fails midway."""
+    yield
+    if dn.backend.DEFAULT_DTYPE != dn.float32:
+        dn.set_default_dtype(dn.float32)
+    dn.set_printoptions(profile="default")
+    torch = sys.modules.get("torch")  # the port suite runs the same programs with PyTorch
+    if torch is not None and torch.get_default_dtype() != torch.float32:
+        torch.set_default_dtype(torch.float32)
 
 
 @pytest.fixture

@@ -346,27 +346,44 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
 )
 from deltanet.autograd import random_state as random  # torch.random
 from deltanet.autograd import special_functions as special  # torch.special
+from deltanet.autograd.dtypes import (
+    can_cast,
+    dtype,
+    finfo,
+    iinfo,
+    is_complex,
+    is_floating_point,
+    is_nonzero,
+    promote_types,
+    result_type,
+)
 from deltanet.autograd.numpy_names import asarray, ravel
 from deltanet.autograd.random_state import default_generator, fork_rng, get_rng_state, initial_seed, seed, set_rng_state
 from deltanet.autograd.sampling import bernoulli, binomial, multinomial, normal, poisson
+from deltanet.autograd.size import Size
 from deltanet.backend import (
     Generator,
     accelerator,
     are_deterministic_algorithms_enabled,
     backends,
+    bfloat16,
     cuda,
     device,
+    float16,
     float32,
     float64,
+    get_default_dtype,
     int8,
     int16,
     int32,
     int64,
     manual_seed,
+    set_default_dtype,
     uint8,
     use_deterministic_algorithms,
 )
 from deltanet.backend import bool_ as bool
+from deltanet.backend import float16 as half
 from deltanet.backend import float32 as float
 from deltanet.backend import float64 as double
 from deltanet.backend import int16 as short
@@ -562,6 +579,21 @@ __all__ = [
     "threshold",
     "cosine_similarity",
     "pairwise_distance",
+    "Size",
+    "bfloat16",
+    "can_cast",
+    "dtype",
+    "finfo",
+    "float16",
+    "get_default_dtype",
+    "half",
+    "iinfo",
+    "is_complex",
+    "is_floating_point",
+    "is_nonzero",
+    "promote_types",
+    "result_type",
+    "set_default_dtype",
     "Function",
     "History",
     "Tensor",

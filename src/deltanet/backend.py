@@ -1,10 +1,12 @@
 """The array-module seam and the dtype and randomness policies.
 
 Every op finds its array module with ``xp = array_module(x)``; today that is always NumPy, and a
-CuPy backend only has to answer here. The dtype policy: Python numbers and lists become float32
-(the default), NumPy float arrays keep their precision (so float64 stays float64 for gradient
-checks), integer arrays stay integers (class labels). float16 is refused: its 3 significant digits
-cannot carry a gradient check, and NumPy has no fast float16 GEMM.
+CuPy backend only has to answer here. The dtype policy: Python numbers and lists become the
+default dtype (float32, or float64 after ``set_default_dtype(dn.float64)``, as in PyTorch), NumPy
+float arrays keep their precision (so float64 stays float64 for gradient checks), integer arrays
+stay integers (class labels). float16 and bfloat16 are refused: their 3 (2) significant digits
+cannot carry a gradient check, and NumPy has no fast float16 GEMM. Their names exist
+(``dn.float16``, ``dn.half``, ``dn.bfloat16``) so that PyTorch code using them gets that error.
 
 Randomness: one default ``numpy.random.Generator`` (a ``Generator``, ``dn.default_generator``) that
 ``manual_seed`` restarts in place. Everything that
@@ -32,22 +34,129 @@ from deltanet import _checks as check
 #: computes; tests set ``backend.REFERENCE`` to run both.
 REFERENCE = os.environ.get("DELTANET_REFERENCE", "") not in ("", "0")
 
-DEFAULT_DTYPE = np.dtype(np.float32)
-FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+FLOAT_DTYPES = (float32, float64)
+#: The dtype of tensors made from Python numbers and lists, of the float factories and of new
+#: layers' parameters. Process-wide, as PyTorch's: ``set_default_dtype`` rebinds it, so every reader
+#: writes ``backend.DEFAULT_DTYPE`` (read when called), never ``from deltanet.backend import
+#: DEFAULT_DTYPE`` (a copy taken at import, which the setter would not reach).
+DEFAULT_DTYPE = float32
 INDEX_DTYPE = np.dtype(np.int64)  # what argmax, randint and the integer factories give, as in PyTorch
 
 # PyTorch's dtype names are NumPy dtypes, so ``x.dtype == dn.float32`` holds and ``dtype=dn.float32``
 # works wherever a dtype is taken. ``deltanet`` also exports PyTorch's aliases (``dn.float``,
 # ``dn.double``, ``dn.long``, ``dn.int``, ``dn.short``, ``dn.bool``); they are not defined here,
 # where they would hide Python's ``float``, ``int`` and ``bool``.
-float32 = DEFAULT_DTYPE
-float64 = np.dtype(np.float64)
 int64 = INDEX_DTYPE
 int32 = np.dtype(np.int32)
 int16 = np.dtype(np.int16)
 int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
+float16 = np.dtype(np.float16)  # refused by check_dtype wherever it is used, with a message
+
+
+class UnsupportedDtype:
+    """A PyTorch dtype that NumPy has no dtype for (``bfloat16``): its name exists so that code using
+    it gets deltanet's message (``resolve_dtype`` refuses it) rather than an AttributeError."""
+
+    __slots__ = ("name", "itemsize")
+
+    def __init__(self, name: str, itemsize: int) -> None:
+        self.name, self.itemsize = name, itemsize
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+bfloat16 = UnsupportedDtype("bfloat16", 2)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of tensors made from Python numbers and lists, of the float factories and of new
+    layers' parameters: float32 unless ``set_default_dtype`` changed it, as PyTorch's.
+
+    Returns:
+        ``dn.float32`` or ``dn.float64``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.get_default_dtype()
+        dtype('float32')
+    """
+    return DEFAULT_DTYPE
+
+
+def set_default_dtype(d: Any) -> None:
+    r"""Make ``d`` the default floating-point dtype, as PyTorch's ``torch.set_default_dtype``.
+
+    Afterwards tensors made from Python floats and lists (``dn.tensor([1.0])``), the float factories
+    (``zeros``, ``ones``, ``rand``, ``randn``, ``empty``, ``full``, ``linspace``, ``arange`` with a
+    float argument, ...), the float results of integer inputs (``dn.arange(3) / 2``) and the
+    parameters of new layers (``nn.Linear``, ``nn.Conv2d``, ``nn.BatchNorm2d``, ...) have dtype
+    ``d``. Existing tensors and layers keep theirs. The setting is process-wide (every thread sees
+    it), as in PyTorch; ``default_dtype(d)`` sets it for a ``with`` block and restores it after.
+
+    Args:
+        d: ``dn.float32`` or ``dn.float64`` (deltanet computes in nothing else).
+
+    Raises:
+        TypeError: not a floating-point dtype, or float16 / bfloat16.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.set_default_dtype(dn.float64)
+        >>> dn.tensor([1.0, 2.0]).dtype, dn.nn.Linear(2, 1).weight.dtype
+        (dtype('float64'), dtype('float64'))
+        >>> dn.set_default_dtype(dn.float32)
+    """
+    global DEFAULT_DTYPE
+    DEFAULT_DTYPE = _default_dtype_of(d)
+
+
+def _default_dtype_of(d: Any) -> np.dtype:
+    """``d`` as a default dtype: float32 or float64, else PyTorch's TypeError (with deltanet's reason)."""
+    if isinstance(d, type) and issubclass(d, np.generic):  # numpy.float64, the scalar type
+        d = np.dtype(d)
+    if isinstance(d, UnsupportedDtype) or (isinstance(d, np.dtype) and d.kind == "f" and d not in FLOAT_DTYPES):
+        raise TypeError(
+            f"set_default_dtype: deltanet computes in float32 or float64, got {d}; "
+            f"use dn.float32 or dn.float64 (16-bit floats cannot carry a gradient check)"
+        )
+    if not isinstance(d, np.dtype) or d.kind != "f":
+        raise TypeError(
+            f"set_default_dtype: only floating-point types are supported as the default type "
+            f"(dn.float32 or dn.float64), got {d!r}"
+        )
+    return d
+
+
+@contextlib.contextmanager
+def default_dtype(d: Any) -> Iterator[np.dtype]:
+    """Within the block the default dtype is ``d``; after it (also after an exception) the one before.
+
+    Args:
+        d: ``dn.float32`` or ``dn.float64``.
+
+    Raises:
+        TypeError: as ``set_default_dtype``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> with dn.backend.default_dtype(dn.float64):
+        ...     dn.zeros(2).dtype
+        dtype('float64')
+        >>> dn.zeros(2).dtype
+        dtype('float32')
+    """
+    global DEFAULT_DTYPE
+    before, DEFAULT_DTYPE = DEFAULT_DTYPE, _default_dtype_of(d)
+    try:
+        yield DEFAULT_DTYPE
+    finally:
+        DEFAULT_DTYPE = before
+
 
 # Set only inside ``private_rng`` (a context variable: one value per thread), so that building a
 # model whose initial values are thrown away never draws from, or rewinds, the shared default.
@@ -267,9 +376,7 @@ def private_rng(generator: np.random.Generator) -> Iterator[np.random.Generator]
 def as_array(value: Any, dtype: Any = None) -> np.ndarray:
     """Convert ``value`` to an ndarray following the dtype policy above."""
     if dtype is not None:
-        dtype = np.dtype(dtype)
-        check_dtype(dtype)
-        return np.asarray(value, dtype=dtype)
+        return np.asarray(value, dtype=resolve_dtype(dtype))
     if isinstance(value, np.ndarray):
         arr = value
     elif isinstance(value, (np.generic,)):
@@ -283,9 +390,47 @@ def as_array(value: Any, dtype: Any = None) -> np.ndarray:
                 f"NumPy cannot convert ({error})"
             ) from None
         if arr.dtype.kind == "f":
-            arr = arr.astype(DEFAULT_DTYPE)
+            arr = arr.astype(_float_dtype_of(value))
+        elif arr.dtype == np.uint64:  # Python ints beyond int64 (PyTorch: "Overflow when unpacking long")
+            raise ValueError(
+                f"deltanet: integers must fit in int64 (at most {np.iinfo(np.int64).max}), got values up to {arr.max()}"
+            )
     check_dtype(arr.dtype)
     return arr
+
+
+_PYTHON_NUMBERS = {float, int, bool}
+
+
+def _float_dtype_of(value: Any) -> np.dtype:
+    """The float dtype of Python data as PyTorch infers it: Python floats are the default dtype,
+    while NumPy float scalars, float arrays and float tensors inside the data keep theirs, and all
+    of them promote (``[numpy.float64(1.0), 2.0]`` is float64, ``[numpy.float32(1.0)]`` float32)."""
+    if not isinstance(value, (list, tuple)):  # a Python float, or an object with a float dtype
+        kind = getattr(value, "dtype", None)
+        return kind if isinstance(kind, np.dtype) and kind in FLOAT_DTYPES else DEFAULT_DTYPE
+    typed: set[np.dtype] = set()
+    untyped = [False]
+
+    def visit(items: Any) -> None:
+        kinds = set(map(type, items))  # at C speed: most data is a flat or nested list of Python numbers
+        untyped[0] = untyped[0] or float in kinds
+        if kinds <= _PYTHON_NUMBERS:
+            return
+        for item in items:
+            if isinstance(item, (list, tuple)):
+                visit(item)
+            elif not isinstance(item, (int, float)) or isinstance(item, np.generic):
+                kind = getattr(item, "dtype", None)
+                if isinstance(kind, np.dtype) and kind.kind == "f":
+                    typed.add(kind)
+
+    visit(value)
+    if not typed:
+        return DEFAULT_DTYPE
+    if untyped[0]:
+        typed.add(DEFAULT_DTYPE)
+    return np.dtype(np.result_type(*typed))
 
 
 def resolve_dtype(dtype: Any, owner: str = "deltanet") -> np.dtype:
@@ -307,6 +452,10 @@ def resolve_dtype(dtype: Any, owner: str = "deltanet") -> np.dtype:
         >>> resolve_dtype("float64")
         dtype('float64')
     """
+    if isinstance(dtype, UnsupportedDtype):
+        raise ValueError(
+            f"{owner}: deltanet computes in float32 or float64, got {dtype.name}; use dn.float32 or dn.float64"
+        )
     try:
         resolved = np.dtype(dtype)
     except TypeError:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Tensor, no_grad, tensor
 
 
@@ -94,7 +95,7 @@ def _model_dtype(model: Any) -> Any:
     if callable(parameters):
         for p in parameters():
             return p.data.dtype
-    return np.float32
+    return backend.DEFAULT_DTYPE
 
 
 def _batches(positions: Iterator[tuple[int, ...]], batch_size: int) -> Iterator[list[tuple[int, ...]]]:

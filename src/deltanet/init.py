@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Tensor, no_grad
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.backend import get_rng
@@ -409,7 +410,7 @@ def lsuv(
         1.0
     """
     generator = get_rng(rng)
-    x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=np.float32))
+    x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=backend.DEFAULT_DTYPE))
     layers = [m for m in model.modules() if isinstance(getattr(m, "weight", None), Tensor) and m.weight.ndim >= 2]
     if not layers:
         raise ValueError("lsuv: the model has no layer with a weight matrix to initialize")

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.nn.activation import PReLU
 from deltanet.nn.batchnorm import _BatchNorm
@@ -105,7 +106,7 @@ def penalized_parameters(params_or_model: Module | Iterable[Tensor] | Tensor) ->
 def _total(terms: list[Tensor], lam: float) -> Tensor:
     r"""$\lambda \sum$ terms, or a constant 0 when there is nothing to penalize."""
     if not terms:
-        return Tensor(np.array(0.0, dtype=np.float32))
+        return Tensor(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
     total = terms[0]
     for term in terms[1:]:
         total = total + term

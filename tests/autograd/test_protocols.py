@@ -89,7 +89,9 @@ def test_numpy_meets_a_tensor():
 
 def test_repr():  # the format itself: tests/autograd/test_printing.py
     assert repr(dn.tensor([1.0, 2.0])) == "tensor([1., 2.])"
-    assert repr(dn.tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(dn.tensor([1, 2])) == "tensor([1, 2])"  # PyTorch leaves out int64 and bool too
+    assert repr(dn.tensor([True])) == "tensor([True])"
+    assert repr(dn.tensor([1, 2], dtype=dn.int32)) == "tensor([1, 2], dtype=int32)"
     assert "requires_grad=True" in repr(dn.ones(1, requires_grad=True))
 
 

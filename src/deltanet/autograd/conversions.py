@@ -213,6 +213,11 @@ def to_half(self: Tensor) -> Tensor:
     raise ValueError("deltanet computes in float32 or float64, not float16 (half); use t.float()")
 
 
+def to_bfloat16(self: Tensor) -> Tensor:
+    """Refused: deltanet computes in float32 or float64."""
+    raise ValueError("deltanet computes in float32 or float64, not bfloat16; use t.float()")
+
+
 def tensor_type(self: Tensor, dtype: Any = None) -> Any:
     """With no argument, PyTorch's type name (``"torch.FloatTensor"``); with a dtype (or such a
     name), this tensor converted to it."""

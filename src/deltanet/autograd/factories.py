@@ -28,8 +28,11 @@ def _finish(data: np.ndarray, requires_grad: bool, owner: str) -> Tensor:
     return t
 
 
-def _dtype(dtype: Any, owner: str, default: np.dtype = backend.DEFAULT_DTYPE) -> np.dtype:
-    return default if dtype is None else backend.resolve_dtype(dtype, owner)
+def _dtype(dtype: Any, owner: str, default: np.dtype | None = None) -> np.dtype:
+    """``dtype`` resolved, or ``default``, or the default dtype as it is now (``set_default_dtype``)."""
+    if dtype is not None:
+        return backend.resolve_dtype(dtype, owner)
+    return backend.DEFAULT_DTYPE if default is None else default
 
 
 def _shape(shape: tuple, keyword: Any, owner: str) -> tuple[int, ...]:

@@ -326,6 +326,7 @@ METHODS: dict[str, Any] = {
     "char": conversions.to_char,
     "byte": conversions.to_byte,
     "half": conversions.to_half,
+    "bfloat16": conversions.to_bfloat16,
     "type": conversions.tensor_type,
     "type_as": conversions.type_as,
     "cpu": conversions.cpu,

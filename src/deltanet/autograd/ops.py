@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import backend
 from deltanet.autograd.function import Function
 from deltanet.backend import maximum_zero
 
@@ -133,7 +134,7 @@ class Pow(Function):
         self.save_for_backward(x)
         self.exponent = exponent
         if x.dtype.kind != "f" and not float(exponent).is_integer():
-            x = x.astype(np.float32)  # an integer tensor to a fractional power: PyTorch's float32
+            x = x.astype(backend.DEFAULT_DTYPE)  # an integer tensor to a fractional power: the default dtype
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan, silently
             return np.power(x, exponent)
 

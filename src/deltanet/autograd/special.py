@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd.elementwise import _tensor, bmm, mm, where
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor, leaf
@@ -97,8 +98,8 @@ class Erfinv(Function):
 
 def _float(x: Any, owner: str) -> Tensor:
     t = _tensor(x)
-    if t.data.dtype.kind != "f":  # integers go to float32, as in PyTorch
-        t = t.float()
+    if t.data.dtype.kind != "f":  # integers go to the default dtype, as in PyTorch
+        t = t.to(backend.DEFAULT_DTYPE)
     return t
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd.printing import tensor_repr
+from deltanet.autograd.size import Size, shape_of
 from deltanet.autograd.versions import Version
 
 
@@ -57,6 +58,11 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        if requires_grad and not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"Tensor({data!r}, {requires_grad!r}): deltanet's Tensor takes data (PyTorch's legacy "
+                f"Tensor(*sizes) is not supported); use dn.empty(...) or dn.zeros(...) for a shape"
+            )
         self.data = backend.as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
@@ -68,9 +74,9 @@ class Tensor:
 
     # -- array facts -------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        """The shape of ``data``."""
-        return self.data.shape
+    def shape(self) -> Size:
+        """The shape of ``data``, as a ``Size`` (PyTorch's ``torch.Size``: a tuple with ``numel()``)."""
+        return shape_of(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -157,6 +163,10 @@ class Tensor:
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point one."""
         return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        """Whether the dtype is complex: never, deltanet has no complex dtype."""
+        return self.data.dtype.kind == "c"
 
     def is_contiguous(self) -> bool:
         """Whether ``data`` is laid out in C order without gaps."""
@@ -667,6 +677,7 @@ class Tensor:
         def char(self) -> Tensor: ...
         def byte(self) -> Tensor: ...
         def half(self) -> Tensor: ...
+        def bfloat16(self) -> Tensor: ...
         def type(self, dtype: Any = None) -> Any: ...
         def type_as(self, other: Any) -> Tensor: ...
         def cpu(self) -> Tensor: ...
@@ -916,7 +927,7 @@ class _Size(int):
 
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:
-            return self.shape
+            return shape_of(self.shape)
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
             raise ValueError(f"size(dim): dim must be an integer, got {dim!r}")
         if not -len(self.shape) <= dim < len(self.shape):

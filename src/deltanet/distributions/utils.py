@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor, broadcast_tensors, clamp
 
 
@@ -26,7 +27,7 @@ def _float_dtype(*values: Any) -> Any:
     for v in values:
         if isinstance(v, Tensor) and v.data.dtype.kind == "f":
             return v.data.dtype
-    return np.dtype(np.float32)
+    return backend.DEFAULT_DTYPE
 
 
 def broadcast_all(*values: Any) -> tuple[Tensor, ...]:

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.functional.conv import _ntuple, batch_innermost, check_input, full_like_layout, in_layout, same_layout
 from deltanet.functional.max_pool_indices import max_pool_with_indices
@@ -171,7 +172,7 @@ def _real_counts(size: tuple, kernel: tuple, stride: tuple, padding: tuple, out_
 
 def _float_input(x: Any) -> Tensor:
     x = as_tensor(x)
-    return x if x.dtype.kind == "f" else Tensor(x.data.astype(np.float32))
+    return x if x.dtype.kind == "f" else Tensor(x.data.astype(backend.DEFAULT_DTYPE))
 
 
 def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int, op: str) -> dict:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.functional.conv import _LAYOUT
 from deltanet.functional.pooling import _adaptive_avg_pool, apply_along
@@ -153,7 +154,7 @@ def upsample(
     """
     x = as_tensor(x, owner="upsample")
     if x.dtype.kind != "f":
-        x = Tensor(x.data.astype(np.float32))
+        x = Tensor(x.data.astype(backend.DEFAULT_DTYPE))
     dims = x.ndim - 2
     if dims not in _LAYOUT:
         raise ValueError(f"upsample expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}")

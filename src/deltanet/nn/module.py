@@ -508,6 +508,10 @@ class Module:
         """Refused: deltanet computes in float32 or float64 (float16 cannot carry a gradient check)."""
         return self.to(np.float16)
 
+    def bfloat16(self) -> Module:
+        """Refused: deltanet computes in float32 or float64 (NumPy has no bfloat16)."""
+        raise ValueError(f"{type(self).__name__}.bfloat16: deltanet computes in float32 or float64, not bfloat16")
+
     # -- state -------------------------------------------------------------------------------
     def _state_members(self) -> Iterator[tuple[str, Any]]:
         """(dotted name, member) for each parameter and persistent buffer, in ``state_dict`` order.

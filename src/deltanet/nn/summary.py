@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Tensor, no_grad
 from deltanet.nn.module import Module
 
@@ -155,7 +156,7 @@ class ModelSummary:
 def _model_dtype(model: Module) -> np.dtype:
     for p in model.parameters():
         return p.data.dtype
-    return np.dtype(np.float32)
+    return backend.DEFAULT_DTYPE
 
 
 def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelSummary:

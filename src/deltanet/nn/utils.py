@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Tensor, cat
 from deltanet.autograd.inplace import changed_in_place
 
@@ -86,7 +87,7 @@ def clip_grad_norm_(
     )
     grads = [g for g in (_grad(t) for t in _tensors(parameters)) if g is not None]
     if not grads:
-        return Tensor(np.array(0.0, dtype=np.float32))
+        return Tensor(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
     dtype = grads[0].dtype
     with np.errstate(over="ignore", invalid="ignore"):
         if math.isinf(p):
@@ -155,7 +156,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """
     tensors = _tensors(parameters)
     if not tensors:
-        return Tensor(np.zeros(0, dtype=np.float32))
+        return Tensor(np.zeros(0, dtype=backend.DEFAULT_DTYPE))
     return cat([t.reshape(-1) for t in tensors])
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Tensor, no_grad
 from deltanet.autograd.tensor import leaf
-from deltanet.backend import DEFAULT_DTYPE
 
 
 def loss_kind(loss: Any) -> str:
@@ -33,7 +33,7 @@ def model_dtype(model: Any) -> np.dtype:
     for p in model.parameters():
         if p.data.dtype.kind == "f":
             return p.data.dtype
-    return DEFAULT_DTYPE
+    return backend.DEFAULT_DTYPE
 
 
 def ignore_index(loss: Any) -> int | None:
@@ -204,7 +204,7 @@ def check_X(X: Any, model: Any = None, dtype: Any = None, name: str = "X") -> np
     if a.shape[0] == 0:
         raise ValueError(f"Found array with 0 sample(s) (shape={a.shape}) in {name}, while a minimum of 1 is required")
     if dtype is None:
-        dtype = model_dtype(model) if model is not None else DEFAULT_DTYPE
+        dtype = model_dtype(model) if model is not None else backend.DEFAULT_DTYPE
     if a.dtype == np.float16:
         # Exact (every float16 is a float32), but the data take twice the memory: say so.
         warnings.warn(
@@ -232,7 +232,7 @@ def check_y(
     n_samples: int,
     kind: str = "other",
     output_shape: tuple[int, ...] | None = None,
-    dtype: Any = DEFAULT_DTYPE,
+    dtype: Any = None,
     name: str = "y",
     ignore_index: int | None = None,
 ) -> np.ndarray:
@@ -246,7 +246,7 @@ def check_y(
             "binary": numbers in [0, 1]; "regression": numbers. For every kind but
             "class_index", a 1-D y for a model with one output column becomes a column (N, 1).
         output_shape: the model's output shape for one sample, e.g. (C,), when known.
-        dtype: the float dtype for float targets (the model's).
+        dtype: the float dtype for float targets (the model's; None: the default dtype).
         name: the name of the targets in messages ("y", "validation y").
         ignore_index: a label that the loss skips (``CrossEntropy(ignore_index=...)``): class
             labels equal to it are accepted although they lie outside [0, C).
@@ -268,6 +268,7 @@ def check_y(
             f"X and {name} have inconsistent numbers of samples: X has {n_samples}, {name} has {len(a)}; "
             f"expected one target per sample"
         )
+    dtype = backend.DEFAULT_DTYPE if dtype is None else dtype
     if a.dtype.kind == "b":
         a = a.astype(np.int64)
     _check_finite(a, name)
