@@ -21,8 +21,10 @@ import importlib
 import sys
 from typing import Any
 
-from deltanet import autograd, backend, functional, init, nn
+from deltanet import amp, autograd, backend, backends, functional, init, nn
 from deltanet._version import __version__
+from deltanet.amp import autocast, is_autocast_enabled
+from deltanet.amp import cpu_module as cpu
 from deltanet.autograd import (  # PyTorch's top-level tensor functions
     Function,
     Tensor,
@@ -342,7 +344,6 @@ from deltanet.backend import (
     Generator,
     accelerator,
     are_deterministic_algorithms_enabled,
-    backends,
     cuda,
     device,
     float32,
@@ -361,6 +362,7 @@ from deltanet.backend import float64 as double
 from deltanet.backend import int16 as short
 from deltanet.backend import int32 as int
 from deltanet.backend import int64 as long
+from deltanet.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from deltanet.diagnostics import gradcheck
 from deltanet.nn.functional import cosine_similarity, pairwise_distance  # torch.cosine_similarity, ...
 
@@ -379,6 +381,13 @@ _HIDING_BUILTINS = (abs, all, any, bool, float, int, max, min, pow, sum)
 sys.modules.setdefault("deltanet.linalg", linalg)
 # ``torch.special`` likewise: ``import torch.special`` and ``from torch.special import expit``.
 sys.modules.setdefault("deltanet.special", special)
+# ``torch.cuda.amp.autocast``, ``from torch.cuda.amp import GradScaler`` and ``torch.cpu.amp``: the
+# device objects carry their ``amp`` namespaces, importable by their paths.
+setattr(cuda, "amp", amp.cuda_amp)  # noqa: B010 - an attribute mypy does not know of the cuda object
+sys.modules.setdefault("deltanet.cuda", cuda)  # type: ignore[arg-type]
+sys.modules.setdefault("deltanet.cuda.amp", amp.cuda_amp)
+sys.modules.setdefault("deltanet.cpu", cpu)
+sys.modules.setdefault("deltanet.cpu.amp", amp.cpu_amp)
 
 _LAZY_MODULES = {
     "losses": "deltanet.losses",
@@ -399,6 +408,7 @@ _LAZY_MODULES = {
     "plot": "deltanet.plot",
     "explain": "deltanet.explain",
     "distributions": "deltanet.distributions",  # torch.distributions
+    "jit": "deltanet.jit",  # torch.jit: script/trace return the model
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
@@ -457,6 +467,13 @@ __all__ = [
     "diag",
     "cuda",
     "backends",
+    "amp",
+    "autocast",
+    "is_autocast_enabled",
+    "cpu",
+    "jit",
+    "set_float32_matmul_precision",
+    "get_float32_matmul_precision",
     "accelerator",
     "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled",

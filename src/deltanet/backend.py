@@ -383,55 +383,6 @@ class _Cuda:
 cuda = _Cuda()
 
 
-class _Cudnn:
-    """``torch.backends.cudnn``'s switches, which seed-setting code writes (``cudnn.deterministic =
-    True``, ``cudnn.benchmark = False``). Without cuDNN they change nothing, as in PyTorch on a
-    machine without CUDA; they are kept, checked as True/False, so that code reading them back
-    gets what it wrote. A misspelt switch raises instead of being stored silently."""
-
-    _SWITCHES = ("enabled", "benchmark", "deterministic", "allow_tf32")
-
-    def __init__(self) -> None:
-        for name, value in zip(self._SWITCHES, (True, False, False, True)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name not in self._SWITCHES:
-            raise AttributeError(f"torch.backends.cudnn has no switch {name!r}; deltanet knows {list(self._SWITCHES)}")
-        object.__setattr__(self, name, check.flag(value, name, "backends.cudnn"))
-
-    @staticmethod
-    def is_available() -> bool:
-        """False: deltanet computes with NumPy on the CPU."""
-        return False
-
-
-class _NoDevice:
-    """``torch.backends.mps`` (Apple GPUs): answered for a library without a GPU backend."""
-
-    @staticmethod
-    def is_available() -> bool:
-        """False: deltanet computes with NumPy on the CPU."""
-        return False
-
-    @staticmethod
-    def is_built() -> bool:
-        """False: no GPU support is built in."""
-        return False
-
-
-class _Backends:
-    """PyTorch's ``torch.backends`` as device-selection and seed-setting code uses it
-    (``torch.backends.mps.is_available()``, ``torch.backends.cudnn.deterministic = True``)."""
-
-    def __init__(self) -> None:
-        self.cudnn = _Cudnn()
-        self.mps = _NoDevice()
-
-
-backends = _Backends()
-
-
 class _Accelerator:
     """``torch.accelerator`` (PyTorch's quickstart picks its device with it): no accelerator here."""
 
