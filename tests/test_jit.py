@@ -8,8 +8,10 @@ import deltanet as dn
 def test_script_and_trace_return_the_model_itself():
     model = dn.nn.Sequential(dn.nn.Linear(3, 2), dn.nn.ReLU())
     x = dn.ones(4, 3)
-    assert dn.jit.script(model) is model
-    assert dn.jit.trace(model, x) is model
+    with pytest.warns(DeprecationWarning, match=r"`torch.jit.script` is deprecated. Please switch to `torch.compile`"):
+        assert dn.jit.script(model) is model
+    with pytest.warns(DeprecationWarning, match=r"`torch.jit.trace` is deprecated"):
+        assert dn.jit.trace(model, x) is model
     assert dn.jit.trace(model, example_inputs=(x,), check_trace=False) is model
     assert dn.jit.freeze(dn.jit.script(model.eval())) is model
     assert not dn.jit.is_scripting() and not dn.jit.is_tracing()

@@ -7,7 +7,8 @@ eager one does, so ``script(model)`` and ``trace(model, example)`` return ``mode
 Saving a TorchScript archive (``torch.jit.save``, ``scripted.save(path)``) and loading one
 (``torch.jit.load``) raise a ``RuntimeError`` that names what deltanet offers instead:
 ``dn.save(model, path)`` / ``dn.load(path)`` (a zip of JSON and arrays, no pickle), and
-``dn.onnx.export`` for a file that runs without Python.
+``dn.onnx.export`` for a file that runs without Python. ``script`` and ``trace`` give PyTorch
+2.13's ``DeprecationWarning`` (it points to ``torch.compile``, which deltanet has too).
 
 Examples:
     >>> import deltanet as dn
@@ -18,6 +19,7 @@ Examples:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +28,15 @@ _NO_ARCHIVE = (
     "with dn.load(path) (a zip of JSON and arrays, no pickle), or export it with "
     "dn.onnx.export(model, path, input_shape=...) for a file that runs without Python"
 )
+
+
+def _deprecated(who: str) -> None:
+    """PyTorch 2.13's warning: TorchScript is deprecated in favour of torch.compile / torch.export."""
+    warnings.warn(
+        f"`torch.jit.{who}` is deprecated. Please switch to `torch.compile` or `torch.export`.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def _callable(obj: Any, who: str) -> Any:
@@ -51,6 +62,7 @@ def script(obj: Any, *args: Any, **kwargs: Any) -> Any:
         >>> dn.jit.script(model) is model
         True
     """
+    _deprecated("script")
     return _callable(obj, "script")
 
 
@@ -72,6 +84,7 @@ def trace(func: Any, example_inputs: Any = None, *args: Any, **kwargs: Any) -> A
         >>> dn.jit.trace(model, dn.ones(1, 2)) is model
         True
     """
+    _deprecated("trace")
     return _callable(func, "trace")
 
 
