@@ -99,3 +99,18 @@ def test_defaults_are_pytorchs():
     assert m.allow_bf16_reduced_precision_reduction == tm.allow_bf16_reduced_precision_reduction
     assert dn.backends.cuda.is_built() == torch.backends.cuda.is_built()
     assert dn.backends.cudnn.version() == torch.backends.cudnn.version()
+
+
+def test_sdp_kernel_sets_and_restores_and_mkldnn():
+    cuda = dn.backends.cuda
+    with pytest.warns(FutureWarning, match=r"torch.backends.cuda.sdp_kernel\(\)` is deprecated"):
+        with cuda.sdp_kernel(enable_flash=False, enable_mem_efficient=False):
+            assert not cuda.flash_sdp_enabled() and not cuda.mem_efficient_sdp_enabled() and cuda.math_sdp_enabled()
+    assert cuda.flash_sdp_enabled() and cuda.mem_efficient_sdp_enabled()
+    with pytest.raises(ValueError, match="enabled must be True or False"), pytest.warns(FutureWarning):
+        with cuda.sdp_kernel(enable_flash="no"):
+            pass
+    assert cuda.flash_sdp_enabled()
+    assert dn.backends.mkldnn.enabled is True and not dn.backends.mkldnn.is_available()
+    with pytest.raises(AttributeError, match="no switch 'enable'"):
+        dn.backends.mkldnn.enable = False

@@ -4,6 +4,9 @@ import pytest
 
 import deltanet as dn
 
+# PyTorch 2.13's deprecation of TorchScript, repeated by script/trace: asserted once, below.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
+
 
 def test_script_and_trace_return_the_model_itself():
     model = dn.nn.Sequential(dn.nn.Linear(3, 2), dn.nn.ReLU())
@@ -65,3 +68,21 @@ def test_archives_are_refused_naming_what_to_use(tmp_path):
     assert not hasattr(model, "save")
     with pytest.raises(AttributeError, match=r"'Linear' object has no attribute 'weigth'"):
         model.weigth  # noqa: B018 - the error is the point
+
+
+def test_the_rest_of_the_namespace():
+    model = dn.nn.Linear(2, 1).eval()
+    assert dn.jit.optimize_for_inference(model) is model
+    assert dn.jit.annotate(list, [1]) == [1]
+    assert not isinstance(model, dn.jit.ScriptModule)
+    with pytest.raises(RuntimeError, match="a ScriptModule cannot be built"):
+        dn.jit.ScriptModule()
+
+    class Net(dn.nn.Module):
+        scale: dn.jit.Final[float]
+
+        def __init__(self):
+            super().__init__()
+            self.scale = 2.0
+
+    assert Net().scale == 2.0

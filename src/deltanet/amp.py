@@ -142,6 +142,65 @@ def is_autocast_enabled(device_type: str | None = None) -> bool:
     return False
 
 
+def is_autocast_available(device_type: str) -> bool:
+    """Whether ``autocast`` can lower the precision on ``device_type``: never, in deltanet.
+
+    PyTorch answers True for the CPU (where it computes in bfloat16); deltanet computes in
+    float32 and float64 only, so code that asks first (``if torch.amp.is_autocast_available(...)``)
+    takes its float32 branch.
+
+    Args:
+        device_type: ``"cpu"``, ``"cuda"``, ...
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.amp.is_autocast_available("cpu")
+        False
+    """
+    device(device_type)
+    return False
+
+
+def custom_fwd(fwd: Callable[..., Any] | None = None, *, device_type: str, cast_inputs: Any = None) -> Any:
+    """PyTorch's decorator for a custom ``Function.forward`` under autocast: returns ``fwd`` unchanged.
+
+    PyTorch casts the inputs to ``cast_inputs`` only inside an enabled autocast region, which deltanet
+    never has; so the forward runs on its inputs as they are, as in PyTorch outside such a region.
+
+    Args:
+        fwd: the forward to decorate (or None, for ``@custom_fwd(device_type=...)``).
+        device_type: ``"cuda"``, ``"cpu"``, ... (required, as in PyTorch).
+        cast_inputs: the dtype PyTorch would cast the inputs to inside autocast.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.amp.custom_fwd(device_type="cuda")(abs)(-1)
+        1
+    """
+    device(device_type)
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+    return fwd
+
+
+def custom_bwd(bwd: Callable[..., Any] | None = None, *, device_type: str) -> Any:
+    """PyTorch's decorator for a custom ``Function.backward`` under autocast: returns ``bwd`` unchanged.
+
+    Args:
+        bwd: the backward to decorate (or None, for ``@custom_bwd(device_type=...)``).
+        device_type: ``"cuda"``, ``"cpu"``, ... (required, as in PyTorch).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.amp.custom_bwd(device_type="cuda")(abs)(-1)
+        1
+    """
+    device(device_type)
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+    return bwd
+
+
 class GradScaler:
     r"""PyTorch's ``torch.amp.GradScaler``: a dynamic loss scale that skips steps with inf/NaN gradients.
 
@@ -429,6 +488,26 @@ class _CpuGradScaler(GradScaler):
         super().__init__("cpu", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
 
 
+def _cuda_custom_fwd(fwd: Callable[..., Any] | None = None, *, cast_inputs: Any = None) -> Any:
+    warnings.warn(
+        "`torch.cuda.amp.custom_fwd(args...)` is deprecated. Please use "
+        "`torch.amp.custom_fwd(args..., device_type='cuda')` instead.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return custom_fwd(fwd, device_type="cuda", cast_inputs=cast_inputs)
+
+
+def _cuda_custom_bwd(bwd: Callable[..., Any]) -> Any:
+    warnings.warn(
+        "`torch.cuda.amp.custom_bwd(args...)` is deprecated. Please use "
+        "`torch.amp.custom_bwd(args..., device_type='cuda')` instead.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return custom_bwd(bwd, device_type="cuda")
+
+
 def _namespace(name: str, **members: Any) -> types.ModuleType:
     module = types.ModuleType(name, f"PyTorch's ``{name.replace('deltanet', 'torch')}``, as deltanet answers it.")
     for key, value in members.items():
@@ -439,6 +518,8 @@ def _namespace(name: str, **members: Any) -> types.ModuleType:
 
 
 cuda_amp = _namespace("deltanet.cuda.amp", autocast=_CudaAutocast, GradScaler=_CudaGradScaler)
+cuda_amp.custom_fwd = _cuda_custom_fwd  # type: ignore[attr-defined]
+cuda_amp.custom_bwd = _cuda_custom_bwd  # type: ignore[attr-defined]
 cpu_amp = _namespace("deltanet.cpu.amp", autocast=_CpuAutocast, GradScaler=_CpuGradScaler)
 
 

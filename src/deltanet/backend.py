@@ -379,6 +379,59 @@ class _Cuda:
     def empty_cache() -> None:
         """Nothing to free without a GPU."""
 
+    @staticmethod
+    def is_initialized() -> bool:
+        """False: no CUDA context is ever made."""
+        return False
+
+    @staticmethod
+    def is_bf16_supported(including_emulation: bool = True) -> bool:
+        """False, as PyTorch without CUDA answers (scripts pick their AMP dtype with it)."""
+        return False
+
+    @staticmethod
+    def memory_allocated(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def max_memory_allocated(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def memory_reserved(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def max_memory_reserved(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def reset_peak_memory_stats(device: Any = None) -> None:
+        """Nothing to reset without a GPU."""
+
+    @staticmethod
+    def _no_gpu(call: str) -> RuntimeError:
+        return RuntimeError(
+            f"torch.cuda.{call}: deltanet has no GPU backend (dn.cuda.is_available() is False; PyTorch "
+            f"without CUDA raises too); guard it with `if torch.cuda.is_available():`"
+        )
+
+    def current_device(self) -> int:
+        """Refused: there is no GPU (PyTorch without CUDA raises too)."""
+        raise self._no_gpu("current_device()")
+
+    def get_device_name(self, device: Any = None) -> str:
+        """Refused: there is no GPU (PyTorch without CUDA raises too)."""
+        raise self._no_gpu("get_device_name()")
+
+    def synchronize(self, device: Any = None) -> None:
+        """Refused: there is no GPU to wait for (PyTorch without CUDA raises too)."""
+        raise self._no_gpu("synchronize()")
+
 
 cuda = _Cuda()
 

@@ -22,7 +22,10 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from deltanet import _checks as check
@@ -150,6 +153,32 @@ class _CudaBackend:
         """What ``enable_cudnn_sdp`` last set (True at start)."""
         return self._sdp["cudnn"]
 
+    @contextlib.contextmanager
+    def sdp_kernel(
+        self,
+        enable_flash: bool = True,
+        enable_math: bool = True,
+        enable_mem_efficient: bool = True,
+        enable_cudnn: bool = True,
+    ) -> Iterator[None]:
+        """PyTorch's deprecated context manager for the attention kernels: sets the switches, then restores them."""
+        warnings.warn(
+            "`torch.backends.cuda.sdp_kernel()` is deprecated. In the future, this context manager will be "
+            "removed. Please see `torch.nn.attention.sdpa_kernel()` for the new context manager, with "
+            "updated signature.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        before = dict(self._sdp)
+        wanted = {"flash": enable_flash, "math": enable_math, "mem_efficient": enable_mem_efficient}
+        wanted["cudnn"] = enable_cudnn
+        for kernel, enabled in wanted.items():
+            self._enable(kernel, enabled)
+        try:
+            yield
+        finally:
+            self._sdp = before
+
 
 class _NoDevice:
     """``torch.backends.mps`` (Apple GPUs): answered for a library without a GPU backend."""
@@ -165,9 +194,22 @@ class _NoDevice:
         return False
 
 
+class _Mkldnn(_Switches):
+    """``torch.backends.mkldnn``: oneDNN's switch, which changes nothing (NumPy computes every op)."""
+
+    _PATH = "backends.mkldnn"
+    _DEFAULTS = {"enabled": True}
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: deltanet does not use oneDNN (PyTorch's CPU build does)."""
+        return False
+
+
 cudnn = _Cudnn()
 cuda = _CudaBackend()
 mps = _NoDevice()
+mkldnn = _Mkldnn()
 
 
 def set_float32_matmul_precision(precision: str) -> None:
@@ -206,5 +248,5 @@ def get_float32_matmul_precision() -> str:
 
 
 # ``import torch.backends.cudnn as cudnn`` after the rename: each switch board by its module path.
-for _name, _board in (("cudnn", cudnn), ("cuda", cuda), ("mps", mps)):
+for _name, _board in (("cudnn", cudnn), ("cuda", cuda), ("mps", mps), ("mkldnn", mkldnn)):
     sys.modules.setdefault(f"{__name__}.{_name}", _board)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 _NO_ARCHIVE = (
     "deltanet has no TorchScript: {what}. Save the model with dn.save(model, path) and read it back "
@@ -185,6 +185,53 @@ def freeze(mod: Any, *args: Any, **kwargs: Any) -> Any:
     return _callable(mod, "freeze")
 
 
+def optimize_for_inference(mod: Any, other_methods: Any = None) -> Any:
+    r"""PyTorch's ``torch.jit.optimize_for_inference``: returns ``mod`` (nothing to fuse in NumPy).
+
+    Args:
+        mod: the (scripted) module.
+        other_methods: accepted and ignored.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> model = dn.nn.Linear(2, 1).eval()
+        >>> dn.jit.optimize_for_inference(model) is model
+        True
+    """
+    return _callable(mod, "optimize_for_inference")
+
+
+def annotate(the_type: Any, the_value: Any) -> Any:
+    r"""PyTorch's ``torch.jit.annotate`` (a type hint for TorchScript): returns ``the_value``.
+
+    Args:
+        the_type: the type TorchScript would give the value.
+        the_value: the value.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.jit.annotate(list, [])
+        []
+    """
+    return the_value
+
+
+class ScriptModule:
+    r"""TorchScript's module class, for ``isinstance`` checks: no deltanet object is one.
+
+    ``script`` and ``trace`` return the module itself, so ``isinstance(m, torch.jit.ScriptModule)``
+    is False and code takes its branch for plain modules (``torch.save(model.state_dict(), ...)``).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> isinstance(dn.jit.script(dn.nn.Linear(2, 1)), dn.jit.ScriptModule)
+        False
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(_NO_ARCHIVE.format(what="a ScriptModule cannot be built"))
+
+
 def save(m: Any, f: Any, *args: Any, **kwargs: Any) -> None:
     r"""PyTorch's ``torch.jit.save``: refused, naming ``dn.save`` and ``dn.onnx.export``.
 
@@ -226,3 +273,21 @@ def load(f: Any, *args: Any, **kwargs: Any) -> Any:
         RuntimeError: deltanet has no TorchScript: torch.jit.load cannot read a TorchScript archive. ...
     """
     raise RuntimeError(_NO_ARCHIVE.format(what="torch.jit.load cannot read a TorchScript archive"))
+
+
+__all__ = [
+    "Final",  # typing.Final: TorchScript's constant marker
+    "ScriptModule",
+    "annotate",
+    "export",
+    "freeze",
+    "ignore",
+    "is_scripting",
+    "is_tracing",
+    "load",
+    "optimize_for_inference",
+    "save",
+    "script",
+    "trace",
+    "unused",
+]

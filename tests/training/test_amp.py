@@ -168,3 +168,42 @@ def test_scaler_state_round_trips_and_loads_pytorchs():
     assert fresh.state_dict() == s.state_dict()
     s.update(new_scale=dn.tensor(8.0))
     assert s.get_scale() == 8.0
+
+
+def test_custom_fwd_bwd_and_availability():
+    class Double(dn.autograd.Function):
+        @staticmethod
+        @dn.amp.custom_fwd(device_type="cuda", cast_inputs=dn.float32)
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        @dn.amp.custom_bwd(device_type="cuda")
+        def backward(ctx, grad):
+            return grad * 2
+
+    assert Double.forward(None, 3) == 6 and Double.backward(None, 1) == 2
+    assert dn.amp.custom_fwd(abs, device_type="cpu")(-2) == 2
+    with pytest.raises(TypeError, match="device_type"):
+        dn.amp.custom_fwd(abs)
+    with pytest.warns(FutureWarning, match=r"torch.cuda.amp.custom_fwd\(args...\)` is deprecated"):
+        assert dn.cuda.amp.custom_fwd(abs)(-3) == 3
+    with pytest.warns(FutureWarning, match=r"torch.cuda.amp.custom_bwd"):
+        assert dn.cuda.amp.custom_bwd(abs)(-3) == 3
+    assert not dn.amp.is_autocast_available("cpu") and not dn.amp.is_autocast_available("cuda")
+    with pytest.raises(ValueError, match="device type must be one of"):
+        dn.amp.is_autocast_available("tpu")
+
+
+def test_cuda_queries_answer_as_pytorch_without_cuda():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this PyTorch has a GPU")
+    for name in ("is_initialized", "is_bf16_supported", "memory_allocated", "max_memory_allocated", "memory_reserved"):
+        assert getattr(dn.cuda, name)() == getattr(torch.cuda, name)(), name
+    dn.cuda.reset_peak_memory_stats()
+    for call in ("current_device", "get_device_name", "synchronize"):
+        with pytest.raises(RuntimeError, match=rf"torch.cuda.{call}\(\): deltanet has no GPU backend"):
+            getattr(dn.cuda, call)()
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            getattr(torch.cuda, call)()
