@@ -114,3 +114,11 @@ def test_sdp_kernel_sets_and_restores_and_mkldnn():
     assert dn.backends.mkldnn.enabled is True and not dn.backends.mkldnn.is_available()
     with pytest.raises(AttributeError, match="no switch 'enable'"):
         dn.backends.mkldnn.enable = False
+
+
+def test_torch_mps_answers_as_pytorch_without_mps():
+    assert not dn.mps.is_available() and dn.mps.device_count() == 0
+    dn.mps.manual_seed(0)
+    for call in ("empty_cache", "synchronize"):
+        with pytest.raises(RuntimeError, match=rf"torch.mps.{call}\(\): deltanet has no MPS backend"):
+            getattr(dn.mps, call)()

@@ -363,6 +363,7 @@ from deltanet.backend import int16 as short
 from deltanet.backend import int32 as int
 from deltanet.backend import int64 as long
 from deltanet.backends import get_float32_matmul_precision, set_float32_matmul_precision
+from deltanet.backends import mps_device as mps
 from deltanet.diagnostics import gradcheck
 from deltanet.nn.functional import cosine_similarity, pairwise_distance  # torch.cosine_similarity, ...
 
@@ -388,6 +389,7 @@ sys.modules.setdefault("deltanet.cuda", cuda)  # type: ignore[arg-type]
 sys.modules.setdefault("deltanet.cuda.amp", amp.cuda_amp)
 sys.modules.setdefault("deltanet.cpu", cpu)
 sys.modules.setdefault("deltanet.cpu.amp", amp.cpu_amp)
+sys.modules.setdefault("deltanet.mps", mps)  # type: ignore[arg-type]
 
 _LAZY_MODULES = {
     "losses": "deltanet.losses",
@@ -471,6 +473,7 @@ __all__ = [
     "autocast",
     "is_autocast_enabled",
     "cpu",
+    "mps",
     "jit",
     "set_float32_matmul_precision",
     "get_float32_matmul_precision",

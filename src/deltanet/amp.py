@@ -329,11 +329,13 @@ class GradScaler:
         # PyTorch: the reciprocal in float64, rounded to float32, multiplies each gradient.
         inv_scale = np.float32(1.0 / np.float64(self._scale))
         found_inf = None
+        seen: set[int] = set()  # an array shared by two gradients is unscaled once
         for group in optimizer.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p.grad is None or id(p.grad.data) in seen:
                     continue
                 g = p.grad.data
+                seen.add(id(g))
                 found_inf = bool(found_inf) or not bool(np.isfinite(g).all())
                 if inv_scale != 1:
                     with np.errstate(invalid="ignore", over="ignore"):

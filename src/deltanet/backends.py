@@ -206,6 +206,40 @@ class _Mkldnn(_Switches):
         return False
 
 
+class _MpsDevice:
+    """``torch.mps`` (the Apple-GPU device module), answered as PyTorch answers without MPS."""
+
+    @staticmethod
+    def is_available() -> bool:
+        """False: deltanet computes with NumPy on the CPU."""
+        return False
+
+    @staticmethod
+    def device_count() -> int:
+        """0: no MPS device."""
+        return 0
+
+    @staticmethod
+    def manual_seed(seed: Any) -> None:
+        """Nothing to seed without MPS (PyTorch ignores it too)."""
+
+    @staticmethod
+    def _no_mps(call: str) -> RuntimeError:
+        return RuntimeError(
+            f"torch.mps.{call}: deltanet has no MPS backend (torch.backends.mps.is_available() is False; "
+            f"PyTorch without MPS raises too); guard it with `if torch.backends.mps.is_available():`"
+        )
+
+    def empty_cache(self) -> None:
+        """Refused: there is no MPS memory (PyTorch without MPS raises too)."""
+        raise self._no_mps("empty_cache()")
+
+    def synchronize(self) -> None:
+        """Refused: there is no MPS device to wait for (PyTorch without MPS raises too)."""
+        raise self._no_mps("synchronize()")
+
+
+mps_device = _MpsDevice()
 cudnn = _Cudnn()
 cuda = _CudaBackend()
 mps = _NoDevice()
