@@ -31,6 +31,7 @@ LAYER = {
     "_checks": 0,
     "_atomic": 0,
     "backend": 1,
+    "backends": 1,  # torch.backends' switches (cudnn, cuda.matmul, mps): they change nothing here
     "autograd": 2,
     "functional": 3,
     "nn": 4,
@@ -40,12 +41,14 @@ LAYER = {
     "metrics": 4,
     "distributions": 4,  # torch.distributions: Tensor ops (autograd) only
     "optim": 5,
+    "amp": 5,  # autocast and GradScaler: autograd and the optimizers' gradients
     "data": 6,
     "utils": 6,
     "training": 6,
     "models": 6,
     "io": 6,  # DESIGN.md has it at 7; training's checkpoints need it, so it sits beside training
     "distributed": 6,
+    "jit": 6,  # torch.jit's names; imports nothing of deltanet
     "diagnostics": 7,
     "inference": 7,
     "onnx": 7,

@@ -22,8 +22,10 @@ import sys
 import types
 from typing import Any
 
-from deltanet import autograd, backend, functional, init, nn
+from deltanet import amp, autograd, backend, backends, functional, init, nn
 from deltanet._version import __version__
+from deltanet.amp import autocast, is_autocast_enabled
+from deltanet.amp import cpu_module as cpu
 from deltanet.autograd import (  # PyTorch's top-level tensor functions
     Function,
     Tensor,
@@ -365,7 +367,6 @@ from deltanet.backend import (
     Generator,
     accelerator,
     are_deterministic_algorithms_enabled,
-    backends,
     bfloat16,
     cuda,
     device,
@@ -389,6 +390,8 @@ from deltanet.backend import float64 as double
 from deltanet.backend import int16 as short
 from deltanet.backend import int32 as int
 from deltanet.backend import int64 as long
+from deltanet.backends import get_float32_matmul_precision, set_float32_matmul_precision
+from deltanet.backends import mps_device as mps
 from deltanet.diagnostics import gradcheck
 from deltanet.nn.functional import cosine_similarity, pairwise_distance  # torch.cosine_similarity, ...
 from deltanet.nn.torch_functions import (  # torch.conv2d, torch.dropout, ...: ATen's signatures
@@ -479,6 +482,14 @@ multiprocessing = _Alias(
     "torch.multiprocessing: spawn (deltanet.distributed.spawn), loaded on first use.",
 )
 sys.modules.setdefault("deltanet.multiprocessing", multiprocessing)
+# ``torch.cuda.amp.autocast``, ``from torch.cuda.amp import GradScaler`` and ``torch.cpu.amp``: the
+# device objects carry their ``amp`` namespaces, importable by their paths.
+setattr(cuda, "amp", amp.cuda_amp)  # noqa: B010 - an attribute mypy does not know of the cuda object
+sys.modules.setdefault("deltanet.cuda", cuda)  # type: ignore[arg-type]
+sys.modules.setdefault("deltanet.cuda.amp", amp.cuda_amp)
+sys.modules.setdefault("deltanet.cpu", cpu)
+sys.modules.setdefault("deltanet.cpu.amp", amp.cpu_amp)
+sys.modules.setdefault("deltanet.mps", mps)  # type: ignore[arg-type]
 
 _LAZY_MODULES = {
     "losses": "deltanet.losses",
@@ -499,6 +510,7 @@ _LAZY_MODULES = {
     "plot": "deltanet.plot",
     "explain": "deltanet.explain",
     "distributions": "deltanet.distributions",  # torch.distributions
+    "jit": "deltanet.jit",  # torch.jit: script/trace return the model
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
@@ -622,6 +634,14 @@ __all__ = [
     "diag",
     "cuda",
     "backends",
+    "amp",
+    "autocast",
+    "is_autocast_enabled",
+    "cpu",
+    "mps",
+    "jit",
+    "set_float32_matmul_precision",
+    "get_float32_matmul_precision",
     "accelerator",
     "use_deterministic_algorithms",
     "are_deterministic_algorithms_enabled",

@@ -603,57 +603,61 @@ class _Cuda:
     def empty_cache() -> None:
         """Nothing to free without a GPU."""
 
+    @staticmethod
+    def is_initialized() -> bool:
+        """False: no CUDA context is ever made."""
+        return False
+
+    @staticmethod
+    def is_bf16_supported(including_emulation: bool = True) -> bool:
+        """False, as PyTorch without CUDA answers (scripts pick their AMP dtype with it)."""
+        return False
+
+    @staticmethod
+    def memory_allocated(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def max_memory_allocated(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def memory_reserved(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def max_memory_reserved(device: Any = None) -> int:
+        """0 bytes: nothing is on a GPU (PyTorch's answer without CUDA)."""
+        return 0
+
+    @staticmethod
+    def reset_peak_memory_stats(device: Any = None) -> None:
+        """Nothing to reset without a GPU."""
+
+    @staticmethod
+    def _no_gpu(call: str) -> RuntimeError:
+        return RuntimeError(
+            f"torch.cuda.{call}: deltanet has no GPU backend (dn.cuda.is_available() is False; PyTorch "
+            f"without CUDA raises too); guard it with `if torch.cuda.is_available():`"
+        )
+
+    def current_device(self) -> int:
+        """Refused: there is no GPU (PyTorch without CUDA raises too)."""
+        raise self._no_gpu("current_device()")
+
+    def get_device_name(self, device: Any = None) -> str:
+        """Refused: there is no GPU (PyTorch without CUDA raises too)."""
+        raise self._no_gpu("get_device_name()")
+
+    def synchronize(self, device: Any = None) -> None:
+        """Refused: there is no GPU to wait for (PyTorch without CUDA raises too)."""
+        raise self._no_gpu("synchronize()")
+
 
 cuda = _Cuda()
-
-
-class _Cudnn:
-    """``torch.backends.cudnn``'s switches, which seed-setting code writes (``cudnn.deterministic =
-    True``, ``cudnn.benchmark = False``). Without cuDNN they change nothing, as in PyTorch on a
-    machine without CUDA; they are kept, checked as True/False, so that code reading them back
-    gets what it wrote. A misspelt switch raises instead of being stored silently."""
-
-    _SWITCHES = ("enabled", "benchmark", "deterministic", "allow_tf32")
-
-    def __init__(self) -> None:
-        for name, value in zip(self._SWITCHES, (True, False, False, True)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name not in self._SWITCHES:
-            raise AttributeError(f"torch.backends.cudnn has no switch {name!r}; deltanet knows {list(self._SWITCHES)}")
-        object.__setattr__(self, name, check.flag(value, name, "backends.cudnn"))
-
-    @staticmethod
-    def is_available() -> bool:
-        """False: deltanet computes with NumPy on the CPU."""
-        return False
-
-
-class _NoDevice:
-    """``torch.backends.mps`` (Apple GPUs): answered for a library without a GPU backend."""
-
-    @staticmethod
-    def is_available() -> bool:
-        """False: deltanet computes with NumPy on the CPU."""
-        return False
-
-    @staticmethod
-    def is_built() -> bool:
-        """False: no GPU support is built in."""
-        return False
-
-
-class _Backends:
-    """PyTorch's ``torch.backends`` as device-selection and seed-setting code uses it
-    (``torch.backends.mps.is_available()``, ``torch.backends.cudnn.deterministic = True``)."""
-
-    def __init__(self) -> None:
-        self.cudnn = _Cudnn()
-        self.mps = _NoDevice()
-
-
-backends = _Backends()
 
 
 class _Accelerator:

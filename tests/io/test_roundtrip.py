@@ -126,6 +126,7 @@ EXAMPLES = {
     nn.PoissonNLLLoss: (lambda: nn.PoissonNLLLoss(log_input=False, full=True), None),
     nn.GaussianNLLLoss: (lambda: nn.GaussianNLLLoss(full=True, eps=1e-4), None),
     nn.Sequential: (lambda: nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Sequential(nn.Linear(8, 2))), (3, 4)),
+    nn.DataParallel: (lambda: nn.DataParallel(nn.Sequential(nn.Linear(4, 3), nn.ReLU()), device_ids=[0]), (2, 4)),
     nn.ModuleList: (lambda: nn.ModuleList([nn.Linear(2, 2), nn.ReLU()]), None),
     dn.models.UNet: (lambda: dn.models.UNet(in_channels=2, classes=3, depth=1, width=2, rng=0), (1, 2, 4, 4)),
     # PyTorch's surface (issue 12): layers, containers and the loss modules that live in nn.

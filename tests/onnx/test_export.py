@@ -73,6 +73,7 @@ LAYERS = [
     (nn.Linear(5, 3), (2, 5)),
     (nn.Linear(5, 3, bias=False), (2, 4, 5)),  # (N, *, in): MatMul
     (nn.Linear(5, 3), (2, 4, 5)),
+    (nn.DataParallel(nn.Linear(5, 3)), (2, 5)),  # exported as the model it wraps
     (nn.Conv1d(2, 4, 3, stride=2, padding=1, dilation=2), (2, 2, 11)),
     (nn.Conv2d(4, 6, (3, 2), stride=(1, 2), padding=(1, 0), groups=2), (2, 4, 7, 8)),
     (nn.Conv2d(3, 3, 4, padding="same", dilation=2, bias=False), (1, 3, 9, 9)),

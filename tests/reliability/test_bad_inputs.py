@@ -1129,6 +1129,7 @@ NOT_LAYERS = {
     nn.ModuleDict,
     nn.ParameterList,
     nn.ParameterDict,
+    nn.DataParallel,  # a container too (tests/nn/test_data_parallel.py checks its argument)
     nn.Parameter,
     nn.Embedding,
     nn.RNNCellBase,  # the cells' base: no forward of its own (the cells are checked below)

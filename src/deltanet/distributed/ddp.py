@@ -41,6 +41,7 @@ from deltanet.autograd.function import is_grad_enabled
 from deltanet.autograd.hooks import callbacks, queue_callback
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.distributed.process_group import _world
+from deltanet.nn.data_parallel import DataParallel  # torch.nn.parallel.DataParallel, by that path too
 from deltanet.nn.module import Module
 
 
@@ -260,3 +261,6 @@ def _on_gradient(ref: Any) -> None:
 def _is_cpu(value: Any) -> bool:
     items = value if isinstance(value, (list, tuple)) else [value]
     return all(str(getattr(v, "type", v)) == "cpu" for v in items)
+
+
+__all__ = ["DataParallel", "DistributedDataParallel"]

@@ -37,6 +37,7 @@ from deltanet.nn.bilinear import Bilinear
 from deltanet.nn.channel_shuffle import ChannelShuffle
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from deltanet.nn.data_parallel import DataParallel
 from deltanet.nn.distance import CosineSimilarity, PairwiseDistance
 from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.embedding import Embedding
@@ -130,6 +131,7 @@ __all__ = [
     "AdaptiveMaxPool2d",
     "AdaptiveMaxPool3d",
     "ChannelShuffle",
+    "DataParallel",
     "Fold",
     "LPPool1d",
     "LPPool2d",

@@ -32,7 +32,7 @@ import math
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -188,6 +188,19 @@ class Module:
         for registry in (self._parameters, self._buffers, self._non_persistent_buffers, self._modules):
             registry.pop(name, None)
         object.__delattr__(self, name)
+
+    if not TYPE_CHECKING:  # mypy keeps checking attribute names; only a missing one comes here
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "save":  # TorchScript's scripted.save(path): torch.jit.script returned the module
+                raise AttributeError(
+                    f"{type(self).__name__} has no method 'save': deltanet has no TorchScript "
+                    f"(torch.jit.script/trace return the module itself). Save it with dn.save(model, path), "
+                    f"or export it with dn.onnx.export(model, path, input_shape=...)",
+                    name=name,
+                    obj=self,
+                )
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self)
 
     def _check_name(self, name: Any, what: str) -> str:
         if not isinstance(name, str) or not name or "." in name:

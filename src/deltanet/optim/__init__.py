@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deltanet.optim import lr_scheduler
+from deltanet.optim import lr_scheduler, swa_utils
 from deltanet.optim.adadelta import Adadelta, adadelta_update
 from deltanet.optim.adagrad import Adagrad, adagrad_update
 from deltanet.optim.adam import Adam, AdamW, adam_update
@@ -115,4 +115,5 @@ __all__ = [
     "lr_scheduler",
     "rmsprop_update",
     "sgd_update",
+    "swa_utils",
 ]
