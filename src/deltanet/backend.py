@@ -193,6 +193,9 @@ class Generator(np.random.Generator):
         check_device(device)
         super().__init__(np.random.PCG64())
         self._seed: int | None = None
+        # How often manual_seed restarted it: a distributed fit moves a generator to its rank's
+        # stream once per seeding (``distributed/seeding.py``), as it did a new generator.
+        self.seedings = 0
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed`` (a non-negative integer) and return the generator."""
@@ -200,6 +203,7 @@ class Generator(np.random.Generator):
             raise ValueError(f"Generator.manual_seed expects a non-negative integer, got {seed!r}")
         self.bit_generator.state = np.random.PCG64(int(seed)).state
         self._seed = int(seed)
+        self.seedings += 1
         return self
 
     def initial_seed(self) -> int | None:

@@ -8,7 +8,8 @@ generator the model draws from (the default one of ``dn.manual_seed`` and each o
 advanced by $r$ jumps of about $2^{127}$ draws (PCG64), so that the streams never overlap. Rank 0
 keeps its generators as they are, so its masks are the ones a one-process run would draw first.
 
-A generator is moved once per process (a later ``fit`` continues the stream it is on), and a
+A generator is moved once per seeding (a later ``fit`` continues the stream it is on; after a
+new ``dn.manual_seed`` it is moved again), and a
 run resumed from a checkpoint gets each rank's saved states back instead.
 """
 
@@ -18,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-# Generators already moved to this rank's stream (kept by identity: a new dn.manual_seed makes
-# a new generator, which is moved again).
-_moved: list[np.random.Generator] = []
+# Generators already moved to this rank's stream, kept by identity with the number of times
+# ``manual_seed`` had restarted them then (``dn.Generator.seedings``): a generator seeded again is
+# moved again, as a new generator is.
+_moved: list[tuple[np.random.Generator, int]] = []
 
 
 def split_streams(generators: list[np.random.Generator], rank: int) -> None:
@@ -43,9 +45,11 @@ def split_streams(generators: list[np.random.Generator], rank: int) -> None:
         False
     """
     for generator in generators:
-        if any(generator is seen for seen in _moved):
+        seedings = getattr(generator, "seedings", 0)
+        if any(generator is seen and seedings == count for seen, count in _moved):
             continue
-        _moved.append(generator)
+        _moved[:] = [(seen, count) for seen, count in _moved if seen is not generator]
+        _moved.append((generator, seedings))
         if rank == 0:
             continue
         bit_generator: Any = generator.bit_generator
