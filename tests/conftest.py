@@ -8,16 +8,32 @@ import deltanet as dn
 
 
 @pytest.fixture(autouse=True)
-def _default_dtype_and_printing_restored():
-    """Every test starts and ends with float32 as the default dtype and the default print options,
-    even when one that sets them (``dn.set_default_dtype``, ``dn.set_printoptions``) fails midway."""
+def _global_settings_restored():
+    """Every test ends with the global settings as they start, in deltanet and PyTorch: float32 as
+    the default dtype, the default print options, the backends' switches, deterministic algorithms
+    off; also when a test that sets them (``dn.set_default_dtype``, a port program's
+    ``cudnn.benchmark = True``) fails midway."""
     yield
     if dn.backend.DEFAULT_DTYPE != dn.float32:
         dn.set_default_dtype(dn.float32)
     dn.set_printoptions(profile="default")
+    # the switches of torch.backends a program sets (the port suite runs them in this process)
+    cudnn = dn.backends.cudnn
+    for name, value in cudnn._DEFAULTS.items():
+        setattr(cudnn, name, value)
+    if dn.get_float32_matmul_precision() != "highest":
+        dn.set_float32_matmul_precision("highest")
+    if dn.are_deterministic_algorithms_enabled():
+        dn.use_deterministic_algorithms(False)
     torch = sys.modules.get("torch")  # the port suite runs the same programs with PyTorch
-    if torch is not None and torch.get_default_dtype() != torch.float32:
-        torch.set_default_dtype(torch.float32)
+    if torch is not None:
+        if torch.get_default_dtype() != torch.float32:
+            torch.set_default_dtype(torch.float32)
+        torch.backends.cudnn.benchmark = torch.backends.cudnn.deterministic = False
+        if torch.get_float32_matmul_precision() != "highest":
+            torch.set_float32_matmul_precision("highest")
+        if torch.are_deterministic_algorithms_enabled():
+            torch.use_deterministic_algorithms(False)
 
 
 @pytest.fixture

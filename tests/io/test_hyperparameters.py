@@ -369,6 +369,7 @@ NOT_SETTABLE = {
     (nn.TransformerEncoder, "norm"): "None without a final norm: a module slot",
     (nn.TransformerDecoder, "norm"): "None without a final norm: a module slot",
     (nn.Dropout, "rng"): "a generator: not kept (documented); its draws are not weights",
+    (nn.DataParallel, "device_ids"): "always [] without a GPU, as PyTorch's; not an argument it keeps",
     (nn.SyncBatchNorm, "process_group"): "PyTorch's argument, accepted and kept as None: ranks come from MPI",
     (nn.BatchNorm2d, "weight"): "None for affine=False: a parameter slot, compared as a parameter",
     (nn.BatchNorm2d, "bias"): "None for affine=False: a parameter slot, compared as a parameter",
