@@ -97,3 +97,33 @@ def test_parameters_to_vector_is_differentiable_as_pytorchs():
     for p, q in zip(model.parameters(), ref.parameters(), strict=True):
         np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12)
     assert dn.gradcheck(lambda w, b: parameters_to_vector([w, b]) ** 2, [model.weight, model.bias])
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, float("inf"), "inf", -float("inf")])
+def test_get_total_norm_and_clip_grads_with_norm_as_pytorch(norm_type):
+    torch = pytest.importorskip("torch")
+    values = [np.array([3.0, -4.0, 0.5], np.float32), np.array([[1.0, -2.0]], np.float32)]
+    total = dn.nn.utils.get_total_norm([dn.tensor(v) for v in values], norm_type)
+    expected = torch.nn.utils.get_total_norm([torch.tensor(v) for v in values], norm_type)
+    assert total.dtype == dn.float32 and total.item() == pytest.approx(expected.item(), rel=1e-6)
+    ours = [dn.nn.Parameter(np.zeros_like(v)) for v in values]
+    theirs = [torch.nn.Parameter(torch.zeros_like(torch.tensor(v))) for v in values]
+    for p, q, v in zip(ours, theirs, values):
+        p.grad, q.grad = dn.tensor(v.copy()), torch.tensor(v.copy())
+    got = dn.nn.utils.clip_grad_norm_(ours, 1.0, norm_type=norm_type)
+    want = torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type=norm_type)
+    assert got.item() == pytest.approx(want.item(), rel=1e-6)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-6)
+
+
+def test_clip_grads_with_a_norm_from_elsewhere():
+    w = dn.nn.Parameter(np.zeros(2, np.float32))
+    w.grad = dn.tensor([3.0, 4.0])
+    assert dn.nn.utils.get_total_norm([]).item() == 0.0
+    dn.nn.utils.clip_grads_with_norm_([w], 1.0, 10.0)  # e.g. the norm over two models: halves these
+    np.testing.assert_allclose(w.grad.data, [0.3, 0.4], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"get_total_norm: norm_type must be a number > 0 or 'inf', got 'big'"):
+        dn.nn.utils.get_total_norm([w.grad], "big")
+    with pytest.raises(RuntimeError, match=r"get_total_norm: the total norm of order 2.0 of the gradients is inf"):
+        dn.nn.utils.get_total_norm([dn.tensor([np.inf])], error_if_nonfinite=True)

@@ -28,7 +28,7 @@ def _pair(lrs=(0.1, 0.02), name="SGD", **kwargs):
 
 def _make(name, opt, kwargs, module):
     kwargs = dict(kwargs)
-    if name == "LambdaLR":
+    if name in ("LambdaLR", "MultiplicativeLR"):
         kwargs["lr_lambda"] = LAMBDAS[kwargs["lr_lambda"]]
     return getattr(module, name)(opt, **kwargs)
 
@@ -54,6 +54,14 @@ SCHEDULES = [
     ("LinearLR", dict(start_factor=1.0, end_factor=0.0, total_iters=3)),
     ("CosineAnnealingWarmRestarts", dict(T_0=3)),
     ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=2, eta_min=0.001)),
+    ("MultiplicativeLR", dict(lr_lambda="decay")),
+    ("MultiplicativeLR", dict(lr_lambda="pair")),
+    ("ConstantLR", dict()),
+    ("ConstantLR", dict(factor=0.25, total_iters=3)),
+    ("ConstantLR", dict(factor=1.0, total_iters=0)),
+    ("PolynomialLR", dict()),
+    ("PolynomialLR", dict(total_iters=8, power=2.0)),
+    ("PolynomialLR", dict(total_iters=3, power=0.5)),
 ]
 ONE_CYCLE = [
     ("SGD", dict(momentum=0.9), dict(max_lr=0.5, total_steps=25)),
@@ -184,7 +192,67 @@ def _step(sched, opt, name, e):
         sched.step()
 
 
+CYCLIC = [
+    ("SGD", dict(momentum=0.9), dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    ("SGD", dict(), dict(base_lr=[0.01, 0.001], max_lr=0.1, step_size_up=2, step_size_down=5, mode="triangular2")),
+    ("SGD", dict(momentum=0.5), dict(base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.9)),
+    ("SGD", dict(momentum=0.5), dict(base_lr=0.01, max_lr=0.1, step_size_up=2, cycle_momentum=False)),
+    ("Adam", dict(), dict(base_lr=0.001, max_lr=0.01, step_size_up=3, base_momentum=[0.8, 0.7], max_momentum=0.95)),
+    ("RMSprop", dict(momentum=0.9), dict(base_lr=0.01, max_lr=0.05, step_size_up=2, mode="triangular2")),
+]
+
+
+@pytest.mark.parametrize("opt_name, opt_kwargs, kwargs", CYCLIC)
+def test_cyclic_matches_torch(opt_name, opt_kwargs, kwargs):
+    ours, theirs = _pair(name=opt_name, **opt_kwargs)
+    sched = lr_scheduler.CyclicLR(ours, **kwargs)
+    t_sched = torch.optim.lr_scheduler.CyclicLR(theirs, **kwargs)
+    _run_both(sched, t_sched, ours, theirs, 25)
+
+
+def test_cyclic_with_a_scale_function_and_its_errors():
+    ours, theirs = _pair(momentum=0.9)
+    half = lambda x: 0.5 ** (x - 1)  # noqa: E731
+    sched = lr_scheduler.CyclicLR(ours, 0.01, 0.1, step_size_up=2, scale_fn=half, scale_mode="cycle")
+    t_sched = torch.optim.lr_scheduler.CyclicLR(theirs, 0.01, 0.1, step_size_up=2, scale_fn=half, scale_mode="cycle")
+    _run_both(sched, t_sched, ours, theirs, 12)
+    adagrad = dn.optim.Adagrad([dn.nn.Parameter(np.zeros(1))])
+    with pytest.raises(ValueError, match=r"CyclicLR: cycle_momentum=True needs an optimizer with momentum or betas"):
+        lr_scheduler.CyclicLR(adagrad, 0.01, 0.1)
+    with pytest.raises(ValueError, match=r"CyclicLR: mode must be one of"):
+        lr_scheduler.CyclicLR(ours, 0.01, 0.1, mode="sawtooth")
+    with pytest.raises(ValueError, match=r"CyclicLR: step_size_up must be a positive integer, got 0"):
+        lr_scheduler.CyclicLR(ours, 0.01, 0.1, step_size_up=0)
+
+
+def test_chained_scheduler_matches_torch_and_resumes():
+    def build(opt, module):
+        return module.ChainedScheduler(
+            [module.ConstantLR(opt, factor=0.5, total_iters=3), module.ExponentialLR(opt, gamma=0.9)]
+        )
+
+    ours, theirs = _pair()
+    sched, t_sched = build(ours, lr_scheduler), build(theirs, torch.optim.lr_scheduler)
+    for step in range(6):
+        assert sched.get_last_lr() == t_sched.get_last_lr(), step
+        ours.step(), theirs.step(), sched.step(), t_sched.step()
+    resumed, _ = _pair()
+    other = build(resumed, lr_scheduler)
+    for group, values in zip(resumed.param_groups, ours.param_groups, strict=True):
+        group["lr"] = values["lr"]
+    other.load_state_dict(json.loads(json.dumps(t_sched.state_dict())))
+    for step in range(4):
+        resumed.step(), ours.step(), other.step(), sched.step()
+        assert other.get_last_lr() == sched.get_last_lr(), step
+    plateau = lr_scheduler.ReduceLROnPlateau(ours)
+    with pytest.raises(ValueError, match=r"ChainedScheduler: schedulers\[0\] is a ReduceLROnPlateau"):
+        lr_scheduler.ChainedScheduler([plateau])
+    with pytest.raises(ValueError, match=r"ChainedScheduler: expects at least one scheduler"):
+        lr_scheduler.ChainedScheduler([])
+
+
 STATEFUL = SCHEDULES + [
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
     ("ReduceLROnPlateau", dict(patience=1, cooldown=1)),
     ("OneCycleLR", dict(max_lr=0.4, total_steps=14)),
     ("OneCycleLR", dict(max_lr=0.4, total_steps=14, three_phase=True, anneal_strategy="linear")),
@@ -277,7 +345,8 @@ def test_scheduler_step_before_optimizer_step_warns_as_torch():
 
 # CosineAnnealingWarmRestarts.step(epoch) is not deprecated (tests/optim/test_warm_restarts.py).
 @pytest.mark.parametrize(
-    "name, kwargs", [c for c in SCHEDULES if c[0] not in ("LambdaLR", "CosineAnnealingWarmRestarts")]
+    "name, kwargs",
+    [c for c in SCHEDULES if c[0] not in ("LambdaLR", "MultiplicativeLR", "CosineAnnealingWarmRestarts")],
 )
 def test_step_with_epoch_uses_the_closed_form_as_torch(name, kwargs):
     ours, theirs = _pair()

@@ -37,6 +37,105 @@ def _grad(p: Tensor) -> np.ndarray | None:
     return None if p.grad is None else p.grad.data
 
 
+def _norm_order(norm_type: Any, owner: str) -> float:
+    """The order $p$ of a norm: a positive number or an infinity (also as PyTorch's string "inf")."""
+    if isinstance(norm_type, str):
+        try:
+            norm_type = float(norm_type)  # PyTorch's float(norm_type): "inf", "2"
+        except ValueError:
+            raise ValueError(f"{owner}: norm_type must be a number > 0 or 'inf', got {norm_type!r}") from None
+    if check.is_number(norm_type) and math.isinf(norm_type):
+        return float(norm_type)
+    return check.number(norm_type, "norm_type", owner, low=0, low_open=True)
+
+
+def get_total_norm(
+    tensors: Any, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach: Any = None
+) -> Tensor:
+    r"""The joint $p$-norm of ``tensors``, as if they were one vector (PyTorch 2.6's
+    ``torch.nn.utils.get_total_norm``, the first half of ``clip_grad_norm_``):
+
+    $$
+    \lVert g \rVert_p = \Big(\sum_i \lVert g_i \rVert_p^p\Big)^{1/p}, \qquad
+    \lVert g \rVert_\infty = \max_i \max |g_i|
+    $$
+
+    Args:
+        tensors: a tensor or an iterable of tensors (the gradients: ``[p.grad for p in ...]``).
+        norm_type: $p > 0$ (default 2), or ``float("inf")`` (also ``"inf"``) for the largest absolute value.
+        error_if_nonfinite: raise if the norm is NaN or infinite.
+        foreach: accepted for PyTorch's signature; ignored.
+
+    Returns:
+        The norm, a 0-D tensor of the first tensor's dtype (0 for no tensors).
+
+    Raises:
+        ValueError: ``norm_type`` is not a positive number or an infinity.
+        RuntimeError: ``error_if_nonfinite`` and the norm is NaN or infinite.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.utils.get_total_norm([dn.tensor([3.0]), dn.tensor([4.0])]).item()
+        5.0
+    """
+    owner = "get_total_norm"
+    p = _norm_order(norm_type, owner)
+    arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in _tensors(tensors) if t is not None]
+    return _total_norm(arrays, p, norm_type, error_if_nonfinite, owner)
+
+
+def _total_norm(arrays: list[np.ndarray], p: float, norm_type: Any, error_if_nonfinite: bool, owner: str) -> Tensor:
+    if not arrays:
+        return Tensor(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isinf(p):
+            norms = [np.abs(g).max(initial=0.0) for g in arrays]
+            total = float(max(norms)) if p > 0 else float(min(np.abs(g).min(initial=np.inf) for g in arrays))
+        else:
+            norms = [np.sum(np.abs(g) ** p) for g in arrays]
+            total = float(np.sum(norms) ** (1.0 / p))
+    if not math.isfinite(total) and check.flag(error_if_nonfinite, "error_if_nonfinite", owner):
+        raise RuntimeError(
+            f"{owner}: the total norm of order {norm_type} of the gradients is {total}, so they cannot be "
+            f"clipped; set error_if_nonfinite=False to go on with NaN gradients"
+        )
+    return Tensor(np.array(total, dtype=arrays[0].dtype))
+
+
+def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: Any, foreach: Any = None) -> None:
+    r"""Scale the gradients in place by $\min(1, \text{max\_norm} / (\text{total\_norm} + 10^{-6}))$
+    (PyTorch 2.6's second half of ``clip_grad_norm_``, for a norm computed elsewhere: over several
+    models, or across the ranks of a job).
+
+    Args:
+        parameters: a tensor or an iterable of tensors (``model.parameters()``).
+        max_norm: the largest norm allowed, $\ge 0$.
+        total_norm: the norm of all the gradients (a number or a 0-D tensor, from ``get_total_norm``).
+        foreach: accepted for PyTorch's signature; ignored.
+
+    Raises:
+        ValueError: ``max_norm`` or ``total_norm`` is not a number.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.zeros(2))
+        >>> (w * dn.tensor([3.0, 4.0])).sum().backward()
+        >>> dn.nn.utils.clip_grads_with_norm_([w], 1.0, dn.nn.utils.get_total_norm([w.grad]))
+        >>> np.round(np.asarray(w.grad), 4).tolist()
+        [0.6, 0.8]
+    """
+    owner = "clip_grads_with_norm_"
+    max_norm = check.number(max_norm, "max_norm", owner, low=0)
+    total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
+    grads = [g for g in (_grad(t) for t in _tensors(parameters)) if g is not None]
+    # As PyTorch: an infinite norm gives the factor 0 (inf * 0 = NaN where the gradient is inf), a
+    # NaN norm the factor NaN.
+    coef = float(np.minimum(1.0, max_norm / (total + 1e-6)))
+    with np.errstate(invalid="ignore"):
+        for g in grads:
+            g *= g.dtype.type(coef)  # in place: the optimizer reads these arrays
+
+
 def clip_grad_norm_(
     parameters: Any,
     max_norm: float,
@@ -52,12 +151,13 @@ def clip_grad_norm_(
     $$
 
     over the gradients $g_i$ of all the parameters (as if they were one vector), with
-    $\lVert g \rVert_\infty = \max_i \max |g_i|$. Parameters without a gradient are skipped.
+    $\lVert g \rVert_\infty = \max_i \max |g_i|$. Parameters without a gradient are skipped. It is
+    ``get_total_norm`` of the gradients, then ``clip_grads_with_norm_``, as in PyTorch.
 
     Args:
         parameters: a tensor or an iterable of tensors (``model.parameters()``).
         max_norm: the largest norm allowed, $> 0$.
-        norm_type: $p$ (default 2), or ``float("inf")`` for the largest absolute value.
+        norm_type: $p$ (default 2), or ``float("inf")`` (also ``"inf"``) for the largest absolute value.
         error_if_nonfinite: raise if the norm is NaN or infinite (by default the gradients then
             become NaN, as in PyTorch).
         foreach: accepted for PyTorch's signature; ignored.
@@ -80,34 +180,13 @@ def clip_grad_norm_(
     """
     owner = "clip_grad_norm_"
     max_norm = check.number(max_norm, "max_norm", owner, low=0)
-    p = (
-        float(norm_type)
-        if check.is_number(norm_type) and math.isinf(norm_type)
-        else check.number(norm_type, "norm_type", owner, low=0, low_open=True)
-    )
-    grads = [g for g in (_grad(t) for t in _tensors(parameters)) if g is not None]
-    if not grads:
-        return Tensor(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
-    dtype = grads[0].dtype
-    with np.errstate(over="ignore", invalid="ignore"):
-        if math.isinf(p):
-            norms = [np.abs(g).max(initial=0.0) for g in grads]
-            total = float(max(norms))
-        else:
-            norms = [np.sum(np.abs(g) ** p) for g in grads]
-            total = float(np.sum(norms) ** (1.0 / p))
-    if not math.isfinite(total) and check.flag(error_if_nonfinite, "error_if_nonfinite", owner):
-        raise RuntimeError(
-            f"{owner}: the total norm of order {norm_type} of the gradients is {total}, so they cannot be "
-            f"clipped; set error_if_nonfinite=False to go on with NaN gradients"
-        )
-    # As PyTorch: an infinite norm gives the factor 0 (inf * 0 = NaN where the gradient is inf), a
-    # NaN norm the factor NaN.
-    coef = float(np.minimum(1.0, max_norm / (total + 1e-6)))
-    with np.errstate(invalid="ignore"):
-        for g in grads:
-            g *= g.dtype.type(coef)  # in place: the optimizer reads these arrays
-    return Tensor(np.array(total, dtype=dtype))
+    p = _norm_order(norm_type, owner)
+    parameters = _tensors(parameters)  # read once: a generator (model.parameters()) is used twice
+    grads = [g for g in (_grad(t) for t in parameters) if g is not None]
+    total = _total_norm(grads, p, norm_type, error_if_nonfinite, owner)
+    if grads:
+        clip_grads_with_norm_(parameters, max_norm, total)
+    return total
 
 
 def clip_grad_value_(parameters: Any, clip_value: float, foreach: Any = None) -> None:
@@ -189,4 +268,11 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     changed_in_place(tensors)  # written in place: a graph that saved the old values must not use these
 
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
+    "parameters_to_vector",
+    "vector_to_parameters",
+]

@@ -16,6 +16,11 @@ forms are kept), and ``state_dict()`` holds JSON-able values only.
 | ``CosineAnnealingWarmRestarts`` | per epoch (or fraction) | the cosine restarted every $T_i$ epochs |
 | ``OneCycleLR`` | per batch | up to ``max_lr`` and down to far below, momentum the other way |
 | ``ReduceLROnPlateau`` | per epoch, ``step(metric)`` | times ``factor`` when the metric stalls |
+| ``MultiplicativeLR`` | per epoch | the last rate times $\lambda(e)$ |
+| ``ConstantLR`` | per epoch | times a factor until ``total_iters``, then the full rate |
+| ``PolynomialLR`` | per epoch (or step) | $\eta_0 (1 - e/T)^p$, down to 0 |
+| ``CyclicLR`` | per batch | a triangle wave between two rates, momentum the other way |
+| ``ChainedScheduler`` | as its schedules | every schedule at every step, their factors multiplied |
 
 Examples:
     >>> import numpy as np, deltanet as dn
@@ -26,24 +31,33 @@ Examples:
 """
 
 from deltanet.optim.lr_scheduler.base import LRScheduler
+from deltanet.optim.lr_scheduler.chained import ChainedScheduler
+from deltanet.optim.lr_scheduler.constant import ConstantLR
 from deltanet.optim.lr_scheduler.cosine import CosineAnnealingLR
+from deltanet.optim.lr_scheduler.cyclic import CyclicLR
 from deltanet.optim.lr_scheduler.decay import ExponentialLR, MultiStepLR, StepLR
-from deltanet.optim.lr_scheduler.lambda_lr import LambdaLR
+from deltanet.optim.lr_scheduler.lambda_lr import LambdaLR, MultiplicativeLR
 from deltanet.optim.lr_scheduler.linear import LinearLR
 from deltanet.optim.lr_scheduler.one_cycle import OneCycleLR
 from deltanet.optim.lr_scheduler.plateau import ReduceLROnPlateau
+from deltanet.optim.lr_scheduler.polynomial import PolynomialLR
 from deltanet.optim.lr_scheduler.sequential import SequentialLR
 from deltanet.optim.lr_scheduler.warm_restarts import CosineAnnealingWarmRestarts
 
 __all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CyclicLR",
     "CosineAnnealingWarmRestarts",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
     "SequentialLR",
     "StepLR",
