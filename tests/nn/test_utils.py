@@ -108,12 +108,12 @@ def test_get_total_norm_and_clip_grads_with_norm_as_pytorch(norm_type):
     assert total.dtype == dn.float32 and total.item() == pytest.approx(expected.item(), rel=1e-6)
     ours = [dn.nn.Parameter(np.zeros_like(v)) for v in values]
     theirs = [torch.nn.Parameter(torch.zeros_like(torch.tensor(v))) for v in values]
-    for p, q, v in zip(ours, theirs, values):
+    for p, q, v in zip(ours, theirs, values, strict=True):
         p.grad, q.grad = dn.tensor(v.copy()), torch.tensor(v.copy())
     got = dn.nn.utils.clip_grad_norm_(ours, 1.0, norm_type=norm_type)
     want = torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type=norm_type)
     assert got.item() == pytest.approx(want.item(), rel=1e-6)
-    for p, q in zip(ours, theirs):
+    for p, q in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-6)
 
 
