@@ -369,16 +369,17 @@ def _x(shape):
     "call, message",
     [
         (
-            lambda: F.conv2d(_x((1, 28, 28)), _x((6, 1, 5, 5))),
-            r"conv2d expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)",
+            lambda: F.conv2d(_x((28, 28)), _x((6, 1, 5, 5))),
+            r"conv2d expects a 4-D input \(N, C, H, W\) \(or 3-D \(C, H, W\), one sample\), got shape \(28, 28\)",
         ),
         (
             lambda: F.conv1d(_x((2, 3, 4, 4)), _x((6, 3, 3))),
-            r"conv1d expects a 3-D input \(N, C, L\), got shape \(2, 3, 4, 4\)",
+            r"conv1d expects a 3-D input \(N, C, L\) \(or 2-D \(C, L\), one sample\), got shape \(2, 3, 4, 4\)",
         ),
         (
-            lambda: F.conv3d(_x((2, 3, 4, 4)), _x((6, 3, 3, 3, 3))),
-            r"conv3d expects a 5-D input \(N, C, D, H, W\), got shape \(2, 3, 4, 4\)",
+            lambda: F.conv3d(_x((3, 4, 4)), _x((6, 3, 3, 3, 3))),
+            r"conv3d expects a 5-D input \(N, C, D, H, W\) \(or 4-D \(C, D, H, W\), one sample\), "
+            r"got shape \(3, 4, 4\)",
         ),
         (
             lambda: F.conv2d(_x((2, 4, 8, 8)), _x((6, 3, 3, 3))),
@@ -441,8 +442,8 @@ def _x(shape):
             r"expects an input with 3 channels, got shape \(2, 4, 4, 4\)",
         ),
         (
-            lambda: F.conv_transpose2d(_x((2, 3, 4)), _x((3, 2, 3, 3))),
-            r"conv_transpose2d expects a 4-D input \(N, C, H, W\), got shape \(2, 3, 4\)",
+            lambda: F.conv_transpose2d(_x((3, 4)), _x((3, 2, 3, 3))),
+            r"conv_transpose2d expects a 4-D input \(N, C, H, W\) .*, got shape \(3, 4\)",
         ),
         (
             lambda: F.conv_transpose2d(_x((2, 3, 1, 1)), _x((3, 2, 1, 1)), padding=1),

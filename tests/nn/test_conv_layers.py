@@ -172,9 +172,9 @@ def test_hyperparameters_checked_in_init(make, message):
     [
         (
             nn.Conv2d(1, 6, 5),
-            (1, 28, 28),
+            (28, 28),
             r"Conv2d\(1, 6, kernel_size=\(5, 5\), stride=\(1, 1\)\): conv2d "
-            r"expects a 4-D input \(N, C, H, W\), got shape \(1, 28, 28\)",
+            r"expects a 4-D input \(N, C, H, W\) \(or 3-D \(C, H, W\), one sample\), got shape \(28, 28\)",
         ),
         (
             nn.Conv2d(3, 6, 3),
@@ -187,7 +187,7 @@ def test_hyperparameters_checked_in_init(make, message):
             (2, 1, 4, 4),
             r"Conv2d\(1, 6, .*\): conv2d: the kernel \(5, 5\) .*is larger than the padded input \(4, 4\)",
         ),
-        (nn.Conv3d(1, 2, 3), (1, 1, 8, 8), r"Conv3d\(1, 2, .*\): conv3d expects a 5-D input \(N, C, D, H, W\)"),
+        (nn.Conv3d(1, 2, 3), (8, 8), r"Conv3d\(1, 2, .*\): conv3d expects a 5-D input \(N, C, D, H, W\)"),
         (
             nn.ConvTranspose2d(4, 2, 2),
             (1, 3, 4, 4),
@@ -196,7 +196,7 @@ def test_hyperparameters_checked_in_init(make, message):
         ),
         (
             nn.MaxPool2d(2),
-            (4, 8, 8),
+            (8, 8),
             r"MaxPool2d\(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False\): "
             r"max_pool2d expects a 4-D input",
         ),

@@ -2156,8 +2156,8 @@ register(
             E(
                 "rank",
                 ValueError,
-                r"conv2d expects a 4-D input \(N, C, H, W\), got shape \(2, 3, 4\)",
-                np.ones((2, 3, 4)),
+                r"conv2d expects a 4-D input \(N, C, H, W\) \(or 3-D \(C, H, W\), one sample\), got shape \(3, 4\)",
+                np.ones((3, 4)),
                 np.ones((1, 3, 2, 2)),
                 call=F.conv2d,
             ),
@@ -2242,8 +2242,8 @@ register(
             E(
                 "rank",
                 ValueError,
-                r"conv_transpose1d expects a 3-D input \(N, C, L\), got shape \(2, 3\)",
-                np.ones((2, 3)),
+                r"conv_transpose1d expects a 3-D input \(N, C, L\) \(or 2-D \(C, L\), one sample\), got shape \(3,\)",
+                np.ones((3,)),
                 np.ones((3, 1, 2)),
                 call=F.conv_transpose1d,
             ),
@@ -2313,8 +2313,8 @@ def _pool_errors(fns: dict) -> list[ErrorCase]:
         E(
             "rank",
             ValueError,
-            rf"{name} expects a 4-D input \(N, C, H, W\), got shape \(2, 4, 4\)",
-            np.ones((2, 4, 4)),
+            rf"{name} expects a 4-D input \(N, C, H, W\) \(or 3-D \(C, H, W\), one sample\), got shape \(4, 4\)",
+            np.ones((4, 4)),
             kernel_size=2,
             call=fns[2],
         ),
@@ -2381,7 +2381,7 @@ register(
             E(
                 "rank",
                 ValueError,
-                r"adaptive_avg_pool2d expects a 4-D input \(N, C, H, W\), got shape \(4, 4\)",
+                r"adaptive_avg_pool2d expects a 4-D input \(N, C, H, W\) .*, got shape \(4, 4\)",
                 np.ones((4, 4)),
                 2,
                 call=F.adaptive_avg_pool2d,
@@ -3303,7 +3303,7 @@ register(
             E(
                 "rank",
                 ValueError,
-                r"adaptive_max_pool2d expects a 4-D input \(N, C, H, W\), got shape \(4, 4\)",
+                r"adaptive_max_pool2d expects a 4-D input \(N, C, H, W\) .*, got shape \(4, 4\)",
                 np.ones((4, 4)),
                 2,
                 call=F.adaptive_max_pool2d,

@@ -580,6 +580,8 @@ LAYERS = [
     ),
 ]
 _CONV_SHAPES = {1: (2, 2, 6), 2: (2, 2, 5, 5), 3: (1, 2, 4, 4, 4)}
+# The wrong rank of a convolution or a pool is the spatial axes alone: (C, *spatial) is one sample
+# (PyTorch's unbatched input), which they take.
 for _d, (_conv, _convt) in {
     1: (nn.Conv1d, nn.ConvTranspose1d),
     2: (nn.Conv2d, nn.ConvTranspose2d),
@@ -591,7 +593,7 @@ for _d, (_conv, _convt) in {
             _conv,
             lambda c=_conv: c(2, 3, 2),
             _CONV_SHAPES[_d],
-            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_rank=_CONV_SHAPES[_d][2:],
             feature_axis=1,
             bad_hyperparameters=(
                 _h(
@@ -621,7 +623,7 @@ for _d, (_conv, _convt) in {
             _convt,
             lambda c=_convt: c(2, 3, 2),
             _CONV_SHAPES[_d],
-            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_rank=_CONV_SHAPES[_d][2:],
             feature_axis=1,
             bad_hyperparameters=(
                 _h(
@@ -668,7 +670,7 @@ for _d, (_max, _avg, _ada) in {
             )
         LAYERS.append(
             LayerSpec(
-                _pool, lambda p=_pool: p(2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][1:], bad_hyperparameters=_hyper
+                _pool, lambda p=_pool: p(2), _CONV_SHAPES[_d], bad_rank=_CONV_SHAPES[_d][2:], bad_hyperparameters=_hyper
             )
         )
     _name = _ada.__name__
@@ -677,7 +679,7 @@ for _d, (_max, _avg, _ada) in {
             _ada,
             lambda a=_ada: a(2),
             _CONV_SHAPES[_d],
-            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_rank=_CONV_SHAPES[_d][2:],
             bad_hyperparameters=(
                 _h(
                     "output_size 0",
@@ -703,7 +705,7 @@ for _d, _ada in ((1, nn.AdaptiveMaxPool1d), (2, nn.AdaptiveMaxPool2d), (3, nn.Ad
             _ada,
             lambda a=_ada: a(2),
             _CONV_SHAPES[_d],
-            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_rank=_CONV_SHAPES[_d][2:],
             bad_hyperparameters=(
                 _h("output_size 0", lambda a=_ada: a(0), rf"{_ada.__name__}: output_size must be a positive integer"),
                 _h(
@@ -720,7 +722,7 @@ for _d, _lp in ((1, nn.LPPool1d), (2, nn.LPPool2d), (3, nn.LPPool3d)):
             _lp,
             lambda c=_lp: c(2, 2),
             _CONV_SHAPES[_d],
-            bad_rank=_CONV_SHAPES[_d][1:],
+            bad_rank=_CONV_SHAPES[_d][2:],
             bad_hyperparameters=(
                 _h("norm_type 0", lambda c=_lp: c(0, 2), rf"{_lp.__name__}: norm_type must be a nonzero number"),
                 _h("kernel_size 0", lambda c=_lp: c(2, 0), rf"{_lp.__name__}: kernel_size must be >= 1, got 0"),

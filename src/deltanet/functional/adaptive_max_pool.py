@@ -17,7 +17,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor, as_tensor
-from deltanet.functional.conv import _ntuple, check_input
+from deltanet.functional.conv import _ntuple, check_input, drop_batch, unbatched
 
 
 def _windows(n_in: int, n_out: int) -> np.ndarray:
@@ -69,6 +69,8 @@ class AdaptiveMaxPool(Function):
 def _adaptive_max_pool(x: Any, output_size: Any, return_indices: Any, dims: int) -> Any:
     op = f"adaptive_max_pool{dims}d"
     x = as_tensor(x, owner=op)
+    if unbatched(x, dims):  # PyTorch's (C, *spatial)
+        return drop_batch(_adaptive_max_pool(x.unsqueeze(0), output_size, return_indices, dims))
     check_input(x, dims, op)
     indices = check.flag(return_indices, "return_indices", op)
     if x.dtype.kind != "f":

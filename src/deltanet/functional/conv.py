@@ -478,10 +478,24 @@ def _ntuple(value: Any, dims: int, name: str, op: str, minimum: int) -> tuple[in
     return values
 
 
+def unbatched(x: Tensor, dims: int) -> bool:
+    """Whether ``x`` is PyTorch's unbatched input ``(C, *spatial)`` of a ``dims``-d op: it runs as a
+    batch of one, and ``drop_batch`` takes the batch axis off again."""
+    return x.ndim == dims + 1
+
+
+def drop_batch(out: Any) -> Any:
+    """The result of a batch of one without its batch axis (each of a tuple of results)."""
+    return tuple(drop_batch(o) for o in out) if isinstance(out, tuple) else out.squeeze(0)
+
+
 def check_input(x: Tensor, dims: int, op: str) -> None:
     """Raise a ValueError unless ``x`` has the rank that a ``dims``-d op expects."""
     if x.ndim != dims + 2:
-        raise ValueError(f"{op} expects a {dims + 2}-D input {_LAYOUT[dims]}, got shape {x.shape}")
+        batch, one = _LAYOUT[dims], "(" + _LAYOUT[dims][4:]
+        raise ValueError(
+            f"{op} expects a {dims + 2}-D input {batch} (or {dims + 1}-D {one}, one sample), got shape {x.shape}"
+        )
 
 
 def _check_groups(groups: Any, op: str) -> int:
@@ -542,6 +556,8 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
     op = f"conv{dims}d"
     x, weight = as_tensor(x, owner=op), as_tensor(weight, owner=op)
     bias = None if bias is None else as_tensor(bias, owner=op)
+    if unbatched(x, dims):
+        return drop_batch(_conv(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups, dims))
     check_input(x, dims, op)
     groups = _check_groups(groups, op)
     _check_weight_and_bias(x, weight, bias, dims, groups, op, transposed=False)
@@ -577,6 +593,9 @@ def _conv_transpose(
     op = f"conv_transpose{dims}d"
     x, weight = as_tensor(x, owner=op), as_tensor(weight, owner=op)
     bias = None if bias is None else as_tensor(bias, owner=op)
+    if unbatched(x, dims):
+        one = x.unsqueeze(0)
+        return drop_batch(_conv_transpose(one, weight, bias, stride, padding, output_padding, groups, dilation, dims))
     check_input(x, dims, op)
     groups = _check_groups(groups, op)
     _check_weight_and_bias(x, weight, bias, dims, groups, op, transposed=True)

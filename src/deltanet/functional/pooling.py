@@ -31,7 +31,16 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor, as_tensor
-from deltanet.functional.conv import _ntuple, batch_innermost, check_input, full_like_layout, in_layout, same_layout
+from deltanet.functional.conv import (
+    _ntuple,
+    batch_innermost,
+    check_input,
+    drop_batch,
+    full_like_layout,
+    in_layout,
+    same_layout,
+    unbatched,
+)
 from deltanet.functional.max_pool_indices import max_pool_with_indices
 from deltanet.functional.padding import pad
 
@@ -242,6 +251,9 @@ def _max_pool(
     return_indices: bool = False,
 ) -> Any:
     x = as_tensor(x)
+    if unbatched(x, dims):  # PyTorch's (C, *spatial)
+        one = x.unsqueeze(0)
+        return drop_batch(_max_pool(one, kernel_size, stride, padding, dims, ceil_mode, dilation, return_indices))
     if ceil_mode is not False or x.dtype.kind in "iu" or dilation != 1 or return_indices is not False:
         op = f"max_pool{dims}d"
         if check.flag(return_indices, "return_indices", op) or dilation != 1:
@@ -280,6 +292,11 @@ def _avg_pool(
     divisor_override: Any = None,
 ) -> Tensor:
     x = as_tensor(x)
+    if unbatched(x, dims):  # PyTorch's (C, *spatial)
+        one = x.unsqueeze(0)
+        return drop_batch(
+            _avg_pool(one, kernel_size, stride, padding, count_include_pad, dims, ceil_mode, divisor_override)
+        )
     if x.dtype.kind != "f":
         return _integer_avg_pool(x, kernel_size, stride, padding, count_include_pad, dims, ceil_mode, divisor_override)
     args = _pool_args(x, kernel_size, stride, padding, dims, f"avg_pool{dims}d")
@@ -615,6 +632,8 @@ class AdaptiveAvgPool(Function):
 def _adaptive_avg_pool(x: Any, output_size: Any, dims: int) -> Tensor:
     op = f"adaptive_avg_pool{dims}d"
     x = _float_input(x)
+    if unbatched(x, dims):  # PyTorch's (C, *spatial)
+        return drop_batch(_adaptive_avg_pool(x.unsqueeze(0), output_size, dims))
     check_input(x, dims, op)
     sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
     if len(sizes) != dims:
