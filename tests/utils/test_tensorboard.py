@@ -210,14 +210,31 @@ def test_default_folder_comment_suffix_and_reopen(tmp_path, monkeypatch):
     assert scalars(read(folder), "x") == [(0, 1.0), (1, 2.0)]
 
 
-def test_purge_step_hides_the_steps_of_a_crashed_run(tmp_path):
-    with SummaryWriter(tmp_path) as w:
-        for step in range(6):
-            w.add_scalar("loss", float(step), step)
-    with SummaryWriter(tmp_path, purge_step=3) as w:  # restarted from a checkpoint of step 3
-        for step in range(3, 5):
-            w.add_scalar("loss", 10.0 + step, step)
-    assert scalars(read(tmp_path), "loss") == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 13.0), (4, 14.0)]
+def raw_events(folder):
+    """Every event of every file of ``folder`` (in file order), as protobufs."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    return [e for f in sorted(Path(folder).glob("events.out.tfevents.*")) for e in EventFileLoader(str(f)).Load()]
+
+
+def test_purge_step_writes_pytorchs_restart_marks(tmp_path):
+    pytest.importorskip("torch")
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+    for writer, folder in ((SummaryWriter, tmp_path / "dn"), (TorchWriter, tmp_path / "torch")):
+        with writer(str(folder)) as w:
+            for step in range(6):
+                w.add_scalar("loss", float(step), step)
+        with writer(str(folder), purge_step=3) as w:  # restarted from a checkpoint of step 3
+            for step in range(3, 5):
+                w.add_scalar("loss", 10.0 + step, step)
+    marks = {}
+    for lib in ("dn", "torch"):
+        events = raw_events(tmp_path / lib)
+        marks[lib] = [(e.step, e.WhichOneof("what"), e.session_log.status) for e in events if not e.HasField("summary")]
+    assert marks["dn"] == marks["torch"]
+    assert (3, "session_log", 1) in marks["dn"]  # SessionLog.START at the purge step
+    assert scalars(read(tmp_path / "dn"), "loss") == [(0, 0.0), (1, 1.0), (2, 2.0), (3, 13.0), (4, 14.0)]
 
 
 def test_threads_can_log_through_one_writer(tmp_path):
