@@ -115,18 +115,20 @@ def test_images_have_pytorch_pixels(tmp_path):
     batch = rng.random((10, 1, 4, 6)).astype(np.float32)  # grey: a grid of 8 + 2 with black cells
     rgba = (rng.random((6, 5, 4)) * 255).astype(np.uint8)
     mask = (rng.random((5, 5)) > 0.5).astype(np.int64)  # not uint8: read as [0, 1] like floats
+    grey_alpha = rng.random((2, 3, 4))
 
     def calls(w, lib):
         w.add_image("chw", lib.tensor(chw), 0)
         w.add_image("hwc", chw.transpose(1, 2, 0) * 1.5 - 0.2, 1, dataformats="HWC")  # clipped
         w.add_image("rgba", rgba, 2, dataformats="HWC")
         w.add_image("mask", mask, 3, dataformats="HW")
+        w.add_image("grey_alpha", grey_alpha, 3)
         w.add_images("grid", lib.tensor(batch), 4)
         w.add_images("nhwc", batch[:3].transpose(0, 2, 3, 1).repeat(3, axis=3), 5, dataformats="NHWC")
 
     ours, theirs = both(tmp_path, calls)
     same_tags(ours, theirs)
-    for tag in ("chw", "hwc", "rgba", "mask", "grid", "nhwc"):
+    for tag in ("chw", "hwc", "rgba", "mask", "grey_alpha", "grid", "nhwc"):
         a, b = ours.Images(tag)[0], theirs.Images(tag)[0]
         assert (a.step, a.width, a.height) == (b.step, b.width, b.height)
         np.testing.assert_array_equal(pixels(a.encoded_image_string), pixels(b.encoded_image_string))
@@ -275,8 +277,10 @@ def test_bad_input_gets_clear_errors(tmp_path):
             w.add_image("x", np.zeros((3, 4, 4)), 0, dataformats="CXW")
         with pytest.raises(ValueError, match="dataformats must be an order"):
             w.add_image("x", np.zeros((3, 4, 4)), 0, dataformats="CCW")
-        with pytest.raises(ValueError, match="needs 1 \\(grey\\), 3 \\(RGB\\) or 4 \\(RGBA\\) channels, got 2"):
-            w.add_image("x", np.zeros((2, 4, 4)), 0)
+        with pytest.raises(
+            ValueError, match="needs 1 \\(grey\\), 2 \\(grey and alpha\\), 3 \\(RGB\\) or 4 \\(RGBA\\) channels, got 5"
+        ):
+            w.add_image("x", np.zeros((5, 4, 4)), 0)
         with pytest.raises(ValueError, match="1 or 3 channels to make a grid, got 4"):
             w.add_images("x", np.zeros((2, 4, 4, 4)), 0)
         with pytest.raises(ValueError, match="add_histogram: values of 'g' hold 1 NaN or infinite"):

@@ -5,7 +5,8 @@ The rules are PyTorch's ``add_image``/``add_images``, so that the same call show
 - ``dataformats`` names the axes (``"CHW"``, ``"HWC"``, ``"HW"``, ``"NCHW"``, ``"NHWC"``, any order
   of those letters). A batch (``N``) becomes one grid of at most 8 columns, filled row by row,
   the empty cells black; a grid needs 1 or 3 channels.
-- One channel (or ``HW``) becomes three equal channels (grey); 3 channels are RGB, 4 are RGBA.
+- One channel (or ``HW``) becomes three equal channels (grey); 2 channels are grey and alpha, 3 are
+  RGB, 4 are RGBA.
 - ``uint8`` values are taken as they are (0 to 255); any other dtype is read as $[0, 1]$:
   $p = \operatorname{trunc}(\operatorname{clip}(255 x, 0, 255))$, computed in float32. A float image
   of 0-255 values therefore shows white: pass such images as ``uint8``.
@@ -81,7 +82,7 @@ def grid(batch: np.ndarray, columns: int = GRID_COLUMNS) -> np.ndarray:
 
 
 def to_hwc(array: np.ndarray, dataformats: Any, owner: str) -> np.ndarray:
-    """The image as (height, width, channels) with 3 or 4 channels, in its own dtype.
+    """The image as (height, width, channels) with 2, 3 or 4 channels, in its own dtype.
 
     Args:
         array: the image or batch, its axes named by ``dataformats``.
@@ -94,7 +95,7 @@ def to_hwc(array: np.ndarray, dataformats: Any, owner: str) -> np.ndarray:
     Raises:
         TypeError: ``dataformats`` is not a string.
         ValueError: the letters or their number do not fit the array, or the channel count is not
-            1, 3 or 4.
+            1 to 4.
 
     Examples:
         >>> import numpy as np
@@ -112,8 +113,10 @@ def to_hwc(array: np.ndarray, dataformats: Any, owner: str) -> np.ndarray:
     hwc = array.transpose([letters.index(a) for a in "HWC"])
     if hwc.shape[2] == 1:
         return np.concatenate([hwc, hwc, hwc], axis=2)
-    if hwc.shape[2] not in (3, 4):
-        raise ValueError(f"{owner}: an image needs 1 (grey), 3 (RGB) or 4 (RGBA) channels, got {hwc.shape[2]}")
+    if hwc.shape[2] not in (2, 3, 4):
+        raise ValueError(
+            f"{owner}: an image needs 1 (grey), 2 (grey and alpha), 3 (RGB) or 4 (RGBA) channels, got {hwc.shape[2]}"
+        )
     return hwc
 
 
@@ -142,7 +145,7 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 def png(pixels: np.ndarray) -> bytes:
-    """The PNG file of an 8-bit (height, width, 3 or 4) image: RGB or RGBA.
+    """The PNG file of an 8-bit (height, width, 2, 3 or 4) image: grey and alpha, RGB or RGBA.
 
     Args:
         pixels: ``uint8`` values, height × width × channels.
@@ -157,7 +160,7 @@ def png(pixels: np.ndarray) -> bytes:
         b'\\x89PNG\\r\\n\\x1a\\n'
     """
     height, width, channels = pixels.shape
-    color_type = {3: 2, 4: 6}[channels]
+    color_type = {2: 4, 3: 2, 4: 6}[channels]  # PNG's grey+alpha, truecolour, truecolour+alpha
     rows = np.ascontiguousarray(pixels, dtype=np.uint8).reshape(height, width * channels)
     scanlines = np.concatenate([np.zeros((height, 1), np.uint8), rows], axis=1).tobytes()  # filter 0: none
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)

@@ -384,7 +384,7 @@ class SummaryWriter:
 
         Float (and any non-``uint8``) values are read as $[0, 1]$ and shown as
         $\operatorname{trunc}(\operatorname{clip}(255 x, 0, 255))$; ``uint8`` values as 0 to 255.
-        One channel is shown grey, 3 as RGB, 4 as RGBA.
+        One channel is shown grey, 2 as grey and alpha, 3 as RGB, 4 as RGBA.
 
         Args:
             tag: the series' name.
@@ -394,8 +394,8 @@ class SummaryWriter:
             dataformats: the axes' order: ``"CHW"``, ``"HWC"`` or ``"HW"`` (any order of the letters).
 
         Raises:
-            ValueError: the image's dimensions do not match ``dataformats``, or its channels are
-                not 1, 3 or 4.
+            ValueError: the image's dimensions do not match ``dataformats``, or it has more than
+                4 channels.
 
         Examples:
             >>> import tempfile
