@@ -309,6 +309,19 @@ def test_bad_input_gets_clear_errors(tmp_path):
         SummaryWriter(tmp_path, purge_step=-1)
 
 
+def test_a_writer_left_open_is_closed_at_exit(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "from deltanet.utils.tensorboard import SummaryWriter\n"
+        f"w = SummaryWriter({str(tmp_path)!r})\n"
+        "for i in range(3):\n    w.add_scalar('a', float(i), i)\n"
+    )  # no close(): the script just ends
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert scalars(read(tmp_path), "a") == [(0, 0.0), (1, 1.0), (2, 2.0)]
+
+
 def test_import_without_tensorboard_names_the_extra(monkeypatch):
     import subprocess
     import sys

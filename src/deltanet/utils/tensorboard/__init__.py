@@ -19,6 +19,7 @@ except ImportError:
         'deltanet.utils.tensorboard needs the tensorboard package: pip install "deltanet[tensorboard]"'
     ) from None
 
-from deltanet.utils.tensorboard.writer import FileWriter, SummaryWriter
+from deltanet.utils.tensorboard.files import FileWriter
+from deltanet.utils.tensorboard.writer import SummaryWriter
 
 __all__ = ["FileWriter", "SummaryWriter"]

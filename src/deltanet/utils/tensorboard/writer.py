@@ -9,10 +9,12 @@ it showed the PyTorch one.
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,12 +22,22 @@ from typing import Any
 import numpy as np
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
-from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.utils.tensorboard import images, summaries
 from deltanet.utils.tensorboard.arrays import as_array, as_scalar, as_step
+from deltanet.utils.tensorboard.files import FileWriter
+
+# The writers with files open: closed when the interpreter exits, so that a script that forgets
+# writer.close() still finds its last events on disk (PyTorch loses the queued ones).
+_OPEN: weakref.WeakSet[SummaryWriter] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_writers() -> None:
+    for writer in list(_OPEN):
+        writer.close()
 
 
 def _tag(tag: Any, owner: str, name: str = "tag") -> str:
@@ -38,72 +50,15 @@ def _walltime(walltime: Any, owner: str) -> float:
     return time.time() if walltime is None else check.number(walltime, "walltime", owner)
 
 
-class FileWriter:
-    """One event file in one folder (PyTorch's ``FileWriter``): ``SummaryWriter`` keeps one per folder.
-
-    Args:
-        log_dir: the folder (made if missing).
-        max_queue: events held before a write is forced.
-        flush_secs: seconds between the background thread's flushes.
-        filename_suffix: appended to the event file's name.
-
-    Examples:
-        >>> import tempfile
-        >>> from deltanet.utils.tensorboard.writer import FileWriter
-        >>> w = FileWriter(tempfile.mkdtemp()); w.close()
-    """
-
-    def __init__(self, log_dir: Any, max_queue: int = 10, flush_secs: float = 120, filename_suffix: str = "") -> None:
-        self.event_writer = EventFileWriter(str(log_dir), max_queue, flush_secs, filename_suffix)
-
-    def get_logdir(self) -> str:
-        """The folder of the event file."""
-        return str(self.event_writer.get_logdir())
-
-    def add_event(self, event: Event, step: int | None = None, walltime: float | None = None) -> None:
-        """Queue ``event`` with its wall time (now, unless given) and step.
-
-        Args:
-            event: an ``Event`` protocol buffer.
-            step: the global step, or None.
-            walltime: seconds since the epoch, or None for now.
-        """
-        event.wall_time = time.time() if walltime is None else walltime
-        if step is not None:
-            event.step = int(step)
-        self.event_writer.add_event(event)
-
-    def add_summary(self, summary: Summary, global_step: int | None = None, walltime: float | None = None) -> None:
-        """Queue ``summary`` in an event.
-
-        Args:
-            summary: a ``Summary`` protocol buffer.
-            global_step: the global step, or None.
-            walltime: seconds since the epoch, or None for now.
-        """
-        self.add_event(Event(summary=summary), global_step, walltime)
-
-    def flush(self) -> None:
-        """Write the queued events to the file."""
-        self.event_writer.flush()
-
-    def close(self) -> None:
-        """Flush and close the file."""
-        self.event_writer.close()
-
-    def reopen(self) -> None:
-        """Open a new event file in the same folder after ``close`` (nothing if still open)."""
-        self.event_writer.reopen()
-
-
 class SummaryWriter:
     r"""Log scalars, histograms, images, texts and hyperparameters for TensorBoard, as PyTorch does.
 
     Each ``add_*`` call queues one event; a background thread writes them to
     ``log_dir/events.out.tfevents.<time>.<host>.<pid>.<n><filename_suffix>`` (flushed every
     ``flush_secs`` seconds, when ``max_queue`` events wait, and at ``flush``/``close``). Use it as
-    a context manager, or call ``close()``: events still queued when the process is killed are
-    lost. After ``close`` the next ``add_*`` opens a new event file in the same folder.
+    a context manager, or call ``close()``; the writers still open when Python exits are closed then
+    (events still queued when the process is killed are lost). After ``close`` the next ``add_*``
+    opens a new event file in the same folder.
 
     Values may be deltanet Tensors (their history is ignored), NumPy arrays or numbers. A histogram
     counts each value $x_i$ into TensorFlow's default buckets: edges $\pm 10^{-12} \cdot 1.1^k$ up
@@ -169,6 +124,7 @@ class SummaryWriter:
             if self.file_writer is None or self.all_writers is None:
                 self.file_writer = FileWriter(self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix)
                 self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
+                _OPEN.add(self)
                 if self.purge_step is not None:
                     # TensorBoard drops the events at steps >= purge_step written before this restart.
                     self.file_writer.add_event(Event(step=self.purge_step, file_version="brain.Event:2"))
@@ -692,6 +648,7 @@ class SummaryWriter:
                 writer.flush()
                 writer.close()
             self.file_writer = self.all_writers = None
+            _OPEN.discard(self)
 
     def __enter__(self) -> SummaryWriter:
         return self
