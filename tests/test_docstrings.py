@@ -37,6 +37,7 @@ NAMESPACES = [
     "deltanet.optim",
     "deltanet.data",
     "deltanet.utils.data",
+    "deltanet.utils.tensorboard",
     "deltanet.training",
     "deltanet.training.callbacks",
     "deltanet.models",

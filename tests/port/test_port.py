@@ -95,6 +95,10 @@ def test_program_runs_on_deltanet_and_matches_pytorch(path, tmp_path):
     source = path.read_text(encoding="utf-8")
     if "\nWORLD_SIZE = 2\n" in source:  # a DDP script: tests/distributed/test_torch_ddp_port.py runs it on two ranks
         pytest.skip("a program for two ranks: tests/distributed/test_torch_ddp_port.py runs it under mpiexec")
+    for package in re.findall(r"^REQUIRES = \((.*)\)", source, re.MULTILINE)[:1]:
+        for name in re.findall(r"\"(\w+)\"", package):  # an optional extra the program needs
+            if importlib.util.find_spec(name) is None:
+                pytest.skip(f"{path.stem} needs {name}, which is not installed")
     renamed = rename_imports(source)
     weights = theirs = None
     torch = sys.modules.get("torch") or (

@@ -20,6 +20,7 @@ from deltanet.autograd import Tensor
 from deltanet.training.callback import Callback, History
 from deltanet.training.checkpoint import ModelCheckpoint
 from deltanet.training.schedule import LearningRateScheduler
+from deltanet.training.tensorboard import TensorBoard
 
 
 class EarlyStopping(Callback):
@@ -217,4 +218,12 @@ class TerminateOnNaN(Callback):
         self.model.stop_training = True
 
 
-__all__ = ["Callback", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint", "TerminateOnNaN"]
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "TensorBoard",
+    "TerminateOnNaN",
+]
