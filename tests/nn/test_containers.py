@@ -115,3 +115,22 @@ def test_named_sequential_and_module_dict_round_trip(tmp_path):
     assert repr(loaded) == repr(model) and list(loaded.state_dict()) == list(model.state_dict())
     for key, value in model.state_dict().items():
         assert np.array_equal(loaded.state_dict()[key], value)
+
+
+def test_sequential_arithmetic_as_pytorch():
+    a, b = nn.Sequential(nn.Linear(2, 3, rng=0), nn.ReLU()), nn.Sequential(nn.Tanh())
+    joined = a + b
+    assert [type(m).__name__ for m in joined] == ["Linear", "ReLU", "Tanh"] and joined[0] is a[0]
+    twice = a * 2
+    assert len(twice) == 4 and twice[0] is twice[2] and len(2 * a) == 4  # the same modules, shared weights
+    a += b
+    assert len(a) == 3 and a[2] is b[0]
+    with pytest.raises(ValueError, match=r"Sequential \+ : the other operand must be a Sequential, got list"):
+        a + [nn.ReLU()]
+    with pytest.raises(ValueError, match=r"Sequential \* : the number of repeats must be a positive integer, got 0"):
+        a * 0
+
+
+def test_module_type_and_get_name():
+    m = nn.Linear(2, 1)
+    assert m.type(dn.float64) is m and m.weight.dtype == dn.float64 and m._get_name() == "Linear"

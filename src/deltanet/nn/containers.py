@@ -150,6 +150,27 @@ class Sequential(_Indexed):
             return Sequential(OrderedDict(list(self._modules.items())[index]))
         return list(self._modules.values())[self._index(index)]
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new ``Sequential`` of this one's layers, then ``other``'s (the same module objects)."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential + : the other operand must be a Sequential, got {type(other).__name__}")
+        return Sequential(*self._modules.values(), *other._modules.values())
+
+    def __iadd__(self, other: Sequential) -> Sequential:
+        """Append ``other``'s layers (the same module objects); returns self."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential += : the other operand must be a Sequential, got {type(other).__name__}")
+        return self.extend(list(other._modules.values()))
+
+    def __mul__(self, times: int) -> Sequential:
+        """A new ``Sequential`` of this one's layers ``times`` times over (the same module objects, as
+        PyTorch: ``(s * 2)[0] is (s * 2)[2]``, their parameters shared)."""
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValueError(f"Sequential * : the number of repeats must be a positive integer, got {times!r}")
+        return Sequential(*(list(self._modules.values()) * times))
+
+    __rmul__ = __mul__
+
     def _renumbered(self, modules: list[Module]) -> None:
         if self._positional():
             super()._renumbered(modules)

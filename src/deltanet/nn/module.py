@@ -517,6 +517,14 @@ class Module:
         """Convert every floating-point parameter and buffer to float32."""
         return self.to(np.float32)
 
+    def type(self, dst_type: Any) -> Module:  # noqa: A003 - PyTorch's name
+        """Convert every floating-point parameter and buffer to ``dst_type`` (``model.type(dn.float64)``).
+
+        Args:
+            dst_type: the dtype (float32 or float64).
+        """
+        return self.to(dst_type)
+
     def half(self) -> Module:
         """Refused: deltanet computes in float32 or float64 (float16 cannot carry a gradient check)."""
         return self.to(np.float16)
@@ -659,6 +667,10 @@ class Module:
         }
 
     # -- printing ----------------------------------------------------------------------------
+    def _get_name(self) -> str:
+        """The class name that ``repr`` starts with (PyTorch's hook for a custom ``__repr__``)."""
+        return type(self).__name__
+
     def extra_repr(self) -> str:
         """The arguments that ``repr`` shows inside the parentheses; layers override it."""
         return ""
