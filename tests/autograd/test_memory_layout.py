@@ -78,3 +78,75 @@ def test_shifts_against_pytorch():
         ours = getattr(dn.tensor(values), op)(dn.tensor(bits))
         theirs = getattr(torch.tensor(values), op)(torch.tensor(bits))
         np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_diagonal_is_a_view_and_diag_a_copy_as_in_pytorch():
+    x = dn.zeros(3, 3)
+    x.diagonal().fill_(1.0)  # writes into x (it wrote into a copy: silently nothing)
+    dn.diagonal(x, 1).fill_(2.0)
+    assert x.tolist() == [[1.0, 2.0, 0.0], [0.0, 1.0, 2.0], [0.0, 0.0, 1.0]]
+    dn.diag(x).fill_(5.0)  # diag of a matrix is a copy, as PyTorch's
+    assert x.sum().item() == 7.0
+    batch = dn.tensor(np.arange(18.0).reshape(2, 3, 3), requires_grad=True)
+    d = dn.diagonal(batch, 0, 1, 2)
+    assert d.tolist() == [[0.0, 4.0, 8.0], [9.0, 13.0, 17.0]]
+    d.sum().backward()
+    assert batch.grad.data[1].tolist() == np.eye(3).tolist()
+    rng = np.random.default_rng(0)
+    for offset, a, b in ((0, 0, 1), (-1, 2, 0), (2, 1, 2), (5, 0, 1)):
+        assert dn.gradcheck(
+            lambda t, o=offset, a=a, b=b: dn.diagonal(t, o, a, b),
+            [dn.tensor(rng.normal(size=(3, 2, 4)), requires_grad=True)],
+        )
+
+
+def test_diagonal_against_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.arange(24.0).reshape(2, 3, 4)
+    for offset, a, b in ((0, 0, 1), (1, 1, 2), (-2, 2, 1), (3, 1, 2)):
+        ours, theirs = dn.diagonal(dn.tensor(values), offset, a, b), torch.diagonal(torch.tensor(values), offset, a, b)
+        assert ours.shape == tuple(theirs.shape) and ours.tolist() == theirs.tolist()
+
+
+def test_select_is_a_view():
+    x = dn.arange(6).reshape(2, 3)
+    assert x.select(1, -1).tolist() == [2, 5] and dn.select(x, 0, 1).tolist() == [3, 4, 5]
+    x.select(0, 0).fill_(9)
+    assert x[0].tolist() == [9, 9, 9]
+    with pytest.raises(IndexError, match=r"select: index 3 is out of range for axis 1 of size 3"):
+        x.select(1, 3)
+
+
+def test_in_place_shape_methods_keep_the_tensor():
+    a = dn.zeros(2, 3)
+    row = a[0]
+    assert a.t_() is a and a.shape == (3, 2)
+    a.transpose_(0, 1).unsqueeze_(0)
+    assert a.shape == (1, 2, 3)
+    a.squeeze_()
+    a[0, 0] = 5.0
+    assert row[0].item() == 5.0  # the same memory
+    b = dn.arange(6.0)
+    assert b.resize_(2, 3).shape == (2, 3) and b.resize_(4).tolist() == [0.0, 1.0, 2.0, 3.0]
+    w = dn.ones(2, requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match=r"a leaf Variable that requires grad is being used in an in-place operation"
+    ):
+        w.unsqueeze_(0)
+    with pytest.raises(RuntimeError, match=r"unsqueeze_: deltanet changes the shape of a tensor that requires grad"):
+        (w * 2).unsqueeze_(0)
+
+
+def test_floor_division_and_remainder_in_place_write_into_the_tensor():
+    a = dn.tensor([5, 7, -7])
+    view = a[1:]
+    a //= 2
+    assert a.tolist() == [2, 3, -4] and view.tolist() == [3, -4]  # Python fell back to a new tensor before
+    f = dn.tensor([5.5, 7.0, -7.0])
+    f %= 3
+    assert f.tolist() == [2.5, 1.0, 2.0]
+    g = dn.tensor([3.0, -3.0])
+    g.div_(2, rounding_mode="floor")
+    assert g.tolist() == [1.0, -2.0]
+    h = dn.tensor([3.0, -3.0])
+    assert h.div_(2, rounding_mode="trunc").tolist() == [1.0, -1.0]

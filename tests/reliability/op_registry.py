@@ -1180,6 +1180,20 @@ register(
 )
 register(
     OpInfo(
+        importlib.import_module("deltanet.autograd.arranging").Diagonal,
+        lambda x, **kw: dn.diagonal(x, **kw),
+        lambda x, offset=0, dim1=0, dim2=1: np.diagonal(x, offset, dim1, dim2).copy(),
+        lambda rng: [
+            S("main", normal(rng, 3, 3)),
+            S("above, batch first", normal(rng, 2, 3, 4), offset=1, dim1=1, dim2=2),
+            S("below, swapped axes", normal(rng, 4, 2, 3), offset=-1, dim1=2, dim2=0),
+            S("past the corner: empty", normal(rng, 2, 2), offset=3),
+        ],
+        [E("one axis twice", ValueError, r"diagonal: dim1 and dim2 must differ", np.ones((2, 2)), dim1=1, dim2=1)],
+    )
+)
+register(
+    OpInfo(
         reductions.StdFromVariance,
         lambda x, **kw: x.std(**kw),
         lambda x, dim=None, keepdim=False, correction=1: np.std(x, axis=dim, keepdims=keepdim, ddof=correction),

@@ -14,6 +14,7 @@ from deltanet import _checks
 from deltanet.autograd.dims import normalize
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.factories import as_tensor, zeros
+from deltanet.autograd.function import Function
 from deltanet.autograd.shapes import cat
 from deltanet.autograd.tensor import Tensor
 
@@ -142,6 +143,33 @@ def narrow(input: Any, dim: Any, start: Any, length: Any) -> Tensor:
     return x[(slice(None),) * d + (slice(begin, begin + count),)]
 
 
+def select(input: Any, dim: Any, index: Any) -> Tensor:
+    r"""The slice at ``index`` of axis ``dim``, without that axis (a view): ``x[:, i]`` for ``dim=1``.
+
+    Args:
+        input: a tensor of at least one dimension.
+        dim: the axis.
+        index: the position along it (negative counts from the end).
+
+    Raises:
+        IndexError: ``index`` is outside the axis.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.arange(6).reshape(2, 3).select(1, -1).tolist()
+        [2, 5]
+    """
+    x = _tensor(input)
+    if x.ndim == 0:
+        raise IndexError("select: cannot select from a 0-D tensor")
+    d = normalize(_checks.integer(dim, "dim", "select"), x.ndim, "select")
+    size = x.shape[d]
+    i = _checks.integer(index, "index", "select")
+    if not -size <= i < size:
+        raise IndexError(f"select: index {i} is out of range for axis {d} of size {size}")
+    return x[(slice(None),) * d + (i,)]
+
+
 def swapaxes(input: Any, axis0: Any, axis1: Any) -> Tensor:
     r"""``transpose(axis0, axis1)`` under NumPy's name (also ``swapdims``).
 
@@ -221,8 +249,36 @@ def masked_select(input: Any, mask: Any) -> Tensor:
     return x[np.broadcast_to(m, shape)]
 
 
+def _diagonal_view(x: np.ndarray, k: int, a: int, b: int) -> np.ndarray:
+    """Diagonal ``k`` of the matrices on axes ``a`` and ``b`` of ``x`` as a view of its memory (the last
+    axis): each step goes one row and one column on, the sum of the two strides."""
+    m = np.moveaxis(x, (a, b), (-2, -1))
+    n_rows, n_cols = m.shape[-2:]
+    first_row, first_col = max(0, -k), max(0, k)
+    n = max(0, min(n_rows - first_row, n_cols - first_col))
+    start = m[..., first_row:, first_col:] if n else m[..., :0, :0]
+    return np.lib.stride_tricks.as_strided(
+        start, shape=start.shape[:-2] + (n,), strides=start.strides[:-2] + (start.strides[-2] + start.strides[-1],)
+    )
+
+
+class Diagonal(Function):
+    r"""$z_i = x_{i, i + k}$ as a view of $x$ (writing into $z$ writes into $x$, as in PyTorch);
+    $\partial L / \partial x$ is $\delta$ on that diagonal and 0 elsewhere."""
+
+    def forward(self, x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+        self.shape, self.dtype, self.where = x.shape, x.dtype, (offset, dim1, dim2)
+        return _diagonal_view(x, offset, dim1, dim2)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        g = np.zeros(self.shape, dtype=self.dtype)
+        _diagonal_view(g, *self.where)[...] = delta
+        return g
+
+
 def diagonal(input: Any, offset: Any = 0, dim1: Any = 0, dim2: Any = 1) -> Tensor:
-    r"""The diagonal $z_i = x_{i, i + k}$ of the matrices on axes ``dim1`` and ``dim2`` (it becomes the last axis).
+    r"""The diagonal $z_i = x_{i, i + k}$ of the matrices on axes ``dim1`` and ``dim2`` (it becomes the last
+    axis), a view of ``input`` as in PyTorch: ``x.diagonal().fill_(1)`` writes into ``x``.
 
     Args:
         input: a tensor of at least 2 dimensions.
@@ -246,11 +302,7 @@ def diagonal(input: Any, offset: Any = 0, dim1: Any = 0, dim2: Any = 1) -> Tenso
     if a == b:
         raise ValueError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2}")
     k = _checks.integer(offset, "offset", "diagonal")
-    rest = [d for d in range(x.ndim) if d not in (a, b)]
-    m = x.permute(*rest, a, b)
-    n_rows, n_cols = m.shape[-2:]
-    rows = np.arange(max(0, -k), max(0, min(n_rows, n_cols - k)))
-    return m[..., rows, rows + k]
+    return Diagonal.apply(x, offset=k, dim1=a, dim2=b)
 
 
 _diagonal = diagonal  # diag's argument of that name hides the function inside it
@@ -275,7 +327,7 @@ def diag(input: Any, diagonal: Any = 0) -> Tensor:
     x = _tensor(input)
     k = _checks.integer(diagonal, "diagonal", "diag")
     if x.ndim == 2:
-        return _diagonal(x, k)
+        return _diagonal(x, k).clone()  # a copy, as PyTorch's diag (diagonal() is the view)
     if x.ndim != 1:
         raise ValueError(f"diag: input must be 1-D or 2-D, got shape {x.shape}")
     n = x.shape[0] + abs(k)

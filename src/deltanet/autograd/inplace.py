@@ -349,8 +349,17 @@ def mul_(self: Tensor, other: Any) -> Tensor:
     )
 
 
-def div_(self: Tensor, other: Any) -> Tensor:
-    """In place: ``self /= other`` (true division: an integer tensor cannot hold the result)."""
+def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """In place: ``self /= other`` (true division: an integer tensor cannot hold the result), or
+    rounded down (``rounding_mode="floor"``) or toward zero (``"trunc"``), as ``dn.div``."""
+    if rounding_mode is not None:
+        return _apply(
+            self,
+            (other,),
+            "div_",
+            lambda: _write(self, E.div(leaf(self.data), other, rounding_mode=rounding_mode).data, "div_"),
+            lambda old: E.div(old, other, rounding_mode=rounding_mode),
+        )
     return _apply(
         self,
         (other,),
@@ -656,6 +665,21 @@ def __itruediv__(self: Tensor, other: Any) -> Tensor:
 
 def __ipow__(self: Tensor, other: Any) -> Tensor:
     return pow_(self, other)
+
+
+def __ifloordiv__(self: Tensor, other: Any) -> Tensor:
+    return div_(self, other, rounding_mode="floor")  # Python's //: rounded down, as floor_divide
+
+
+def __imod__(self: Tensor, other: Any) -> Tensor:
+    # self - floor(self / other) * other, the sign of the divisor: remainder's result, written in.
+    return _apply(
+        self,
+        (other,),
+        "__imod__",
+        lambda: _write(self, E.remainder(leaf(self.data), other).data, "__imod__"),
+        lambda old: E.remainder(old, other),
+    )
 
 
 def _logical_inplace(ufunc: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
