@@ -21,6 +21,7 @@ from deltanet.optim import lr_scheduler, swa_utils
 from deltanet.optim.adadelta import Adadelta, adadelta_update
 from deltanet.optim.adagrad import Adagrad, adagrad_update
 from deltanet.optim.adam import Adam, AdamW, adam_update
+from deltanet.optim.adamax import Adamax, adamax_update
 from deltanet.optim.lr_scheduler import (
     CosineAnnealingLR,
     CosineAnnealingWarmRestarts,
@@ -34,7 +35,9 @@ from deltanet.optim.lr_scheduler import (
     SequentialLR,
     StepLR,
 )
+from deltanet.optim.nadam import NAdam, nadam_update
 from deltanet.optim.optimizer import Optimizer
+from deltanet.optim.radam import RAdam, radam_update
 from deltanet.optim.rmsprop import RMSprop, rmsprop_update
 from deltanet.optim.scipy_minimize import CG, LBFGS
 from deltanet.optim.sgd import SGD, sgd_update
@@ -46,6 +49,9 @@ _REGISTRY: dict[str, type[Optimizer]] = {
     "rmsprop": RMSprop,
     "adam": Adam,
     "adamw": AdamW,
+    "adamax": Adamax,
+    "nadam": NAdam,
+    "radam": RAdam,
     "lbfgs": LBFGS,
     "cg": CG,
 }
@@ -92,6 +98,9 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "NAdam",
+    "RAdam",
     "CG",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
@@ -111,6 +120,9 @@ __all__ = [
     "adadelta_update",
     "adagrad_update",
     "adam_update",
+    "adamax_update",
+    "nadam_update",
+    "radam_update",
     "get",
     "lr_scheduler",
     "rmsprop_update",
