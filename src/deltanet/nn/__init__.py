@@ -9,6 +9,8 @@ import sys
 from deltanet.nn import (
     functional,
     init,
+    modules,
+    parameter,
     rnn_utils,
     summary,  # noqa: F401 - installs Module.summary
     utils,
@@ -232,6 +234,8 @@ __all__ = [
     "SmoothL1Loss",
     "functional",
     "init",
+    "modules",
+    "parameter",
     "utils",
     "LocalResponseNorm",
     "GLU",

@@ -1,0 +1,66 @@
+"""``torch.nn.modules`` by its paths: ``from torch.nn.modules.loss import _Loss`` after the rename.
+
+``loss`` and ``utils`` are files of this package (``_Loss``, ``_WeightedLoss``; ``_pair`` and its
+kin). The other submodules that PyTorch code imports by path are deltanet's own files under
+PyTorch's names (``modules.conv`` is ``deltanet.nn.conv``, with ``_ConvNd``; ``modules.batchnorm``
+has ``_BatchNorm``; ``modules.module`` has ``Module``), registered in ``sys.modules`` so that
+``import deltanet.nn.modules.conv`` works too.
+
+Examples:
+    >>> import deltanet as dn
+    >>> from deltanet.nn.modules.conv import _ConvNd
+    >>> isinstance(dn.nn.Conv2d(1, 1, 3), _ConvNd)
+    True
+"""
+
+from __future__ import annotations
+
+import sys
+
+from deltanet.nn import (
+    activation,
+    batchnorm,
+    containers,
+    conv,
+    distance,
+    dropout,
+    embedding,
+    fold,
+    linear,
+    normalization,
+    padding,
+    pixelshuffle,
+    pooling,
+    recurrent,
+    transformer,
+    upsample,
+)
+from deltanet.nn.modules import loss, utils
+from deltanet.nn.modules.module import Module
+
+# PyTorch's file name -> deltanet's module of the same layers.
+_SAME_LAYERS = {
+    "activation": activation,
+    "batchnorm": batchnorm,
+    "container": containers,
+    "conv": conv,
+    "distance": distance,
+    "dropout": dropout,
+    "flatten": linear,
+    "fold": fold,
+    "linear": linear,
+    "normalization": normalization,
+    "padding": padding,
+    "pixelshuffle": pixelshuffle,
+    "pooling": pooling,
+    "rnn": recurrent,
+    "sparse": embedding,
+    "transformer": transformer,
+    "upsampling": upsample,
+}
+for _name, _module in _SAME_LAYERS.items():
+    globals()[_name] = _module
+    sys.modules.setdefault(f"{__name__}.{_name}", _module)
+del _name, _module
+
+__all__ = ["Module", "loss", "module", "utils", *sorted(_SAME_LAYERS)]
