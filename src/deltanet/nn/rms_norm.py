@@ -38,7 +38,7 @@ class RMSNorm(Module):
     Examples:
         >>> import deltanet as dn
         >>> norm = dn.nn.RMSNorm(2)
-        >>> norm(dn.tensor([[3.0, 4.0]])).data.round(4).tolist()
+        >>> norm(dn.tensor([[3.0, 4.0]])).data.astype(float).round(4).tolist()
         [[0.8485, 1.1314]]
         >>> norm
         RMSNorm((2,), eps=None, elementwise_affine=True)
