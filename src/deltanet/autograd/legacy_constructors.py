@@ -2,12 +2,13 @@
 
 Old tutorials build tensors with ``torch.FloatTensor(data)`` or ``torch.LongTensor(3, 4)``. As in
 PyTorch, data (a list, a NumPy array) becomes a tensor of the class's dtype (floats truncated
-toward zero for the integer ones, a value out of their range refused); integers, or one
-``Size``, give an uninitialised tensor of that shape (its values are whatever the memory held:
-fill it before reading it); no argument gives an empty tensor of shape (0,). A tensor of the class's dtype is returned as it is (PyTorch returns
-an alias); one of another dtype is refused, as PyTorch refuses it. ``isinstance(t,
-torch.FloatTensor)`` is True for a float32 tensor, and ``t.type(torch.LongTensor)`` converts.
-``torch.Tensor(2, 3)`` stays refused: deltanet's ``Tensor`` takes data.
+toward zero for the integer ones, a value out of their range refused); integers, or one ``Size``,
+give an uninitialised tensor of that shape (its values are whatever the memory held: fill it before
+reading it); no argument gives an empty tensor of shape (0,). A tensor of the class's dtype is
+returned as it is (PyTorch returns an alias); one of another dtype is refused, as PyTorch refuses
+it. ``isinstance(t, torch.FloatTensor)`` is True for a float32 tensor, and
+``t.type(torch.LongTensor)`` converts. ``torch.Tensor(2, 3)`` stays refused: deltanet's ``Tensor``
+takes data.
 
 Examples:
     >>> import deltanet as dn
