@@ -58,9 +58,20 @@ _SAME_LAYERS = {
     "transformer": transformer,
     "upsampling": upsample,
 }
+_LAYER_NAMES: list[str] = []
 for _name, _module in _SAME_LAYERS.items():
     globals()[_name] = _module
     sys.modules.setdefault(f"{__name__}.{_name}", _module)
-del _name, _module
+    # ``torch.nn.modules.Linear``: the package holds every layer class too, as PyTorch's does.
+    for _layer in getattr(_module, "__all__", None) or [n for n in vars(_module) if not n.startswith("_")]:
+        _value = getattr(_module, _layer)
+        if isinstance(_value, type) and issubclass(_value, Module) and _value.__module__ == _module.__name__:
+            globals()[_layer] = _value
+            _LAYER_NAMES.append(_layer)
+for _layer in loss.__all__:
+    if not _layer.startswith("_"):
+        globals()[_layer] = getattr(loss, _layer)
+        _LAYER_NAMES.append(_layer)
+del _name, _module, _layer, _value
 
-__all__ = ["Module", "loss", "module", "utils", *sorted(_SAME_LAYERS)]
+__all__ = ["Module", "loss", "module", "utils", *sorted(_SAME_LAYERS), *sorted(set(_LAYER_NAMES))]
