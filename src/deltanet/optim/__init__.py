@@ -58,7 +58,7 @@ _REGISTRY: dict[str, type[Optimizer]] = {
 
 
 def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
-    """Build an optimizer by name ("sgd", "adam", "adamw", "adagrad", "adadelta", "rmsprop", "lbfgs", "cg").
+    """Build an optimizer by name ("sgd", "adam", "adamw", "nadam", "radam", "adamax", "adagrad", "rmsprop", ...).
 
     Args:
         name: a name (case, "-" and "_" ignored), an Optimizer class, or an Optimizer instance
