@@ -67,3 +67,14 @@ def test_integer_overflow_is_refused_as_torch():
 def test_device_other_than_cpu_is_refused():
     with pytest.raises(RuntimeError, match="cuda"):
         dn.FloatTensor([1.0], device="cuda")
+
+
+def test_tensor_new_takes_the_tensors_dtype_as_torch():
+    torch = pytest.importorskip("torch")
+    for dtype, t_dtype in ((np.float32, torch.float32), (np.int64, torch.int64), (np.float64, torch.float64)):
+        ours, theirs = dn.tensor(np.zeros(1, dtype)), torch.zeros(1, dtype=t_dtype)
+        assert ours.new([1.9, 2.0]).tolist() == theirs.new([1.9, 2.0]).tolist()
+        assert ours.new(2, 3).dtype == theirs.new(2, 3).numpy().dtype and ours.new(2, 3).shape == (2, 3)
+        assert ours.new().shape == (0,)
+    with pytest.raises(TypeError, match=r"Tensor.new: expected sizes \(ints\) or one data argument"):
+        dn.tensor([1.0]).new([1], [2])

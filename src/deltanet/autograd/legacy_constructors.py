@@ -30,47 +30,70 @@ from deltanet.autograd.factories import empty, tensor
 from deltanet.autograd.tensor import Tensor
 
 
+def _typed_tensor(name: str, dtype: np.dtype, args: tuple[Any, ...], device: Any) -> Tensor:
+    """The legacy rules for ``args``: data to ``dtype``, sizes to an uninitialised tensor, nothing to (0,)."""
+    backend.check_device(device)
+    if not args:
+        return empty(0, dtype=dtype)
+    if all(check.is_integer(a) for a in args):
+        return empty(*(int(a) for a in args), dtype=dtype)
+    if len(args) != 1:
+        raise TypeError(
+            f"{name}: expected sizes (ints) or one data argument, got {len(args)} arguments of types "
+            f"{[type(a).__name__ for a in args]}"
+        )
+    (data,) = args
+    if isinstance(data, Tensor):
+        if data.dtype != dtype:
+            raise TypeError(
+                f"{name}: expected a tensor of dtype {dtype}, got dtype {data.dtype}; "
+                f"convert it with .to(deltanet.{dtype})"
+            )
+        return data
+    if isinstance(data, tuple) and all(check.is_integer(a) for a in data) and type(data).__name__ == "Size":
+        return empty(*data, dtype=dtype)
+    if isinstance(data, (str, bytes)) or np.ndim(data) == 0 and not isinstance(data, np.ndarray):
+        raise TypeError(f"{name}: data must be a sequence or an array, got {type(data).__name__} ({data!r})")
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: data must hold numbers, got dtype {array.dtype}")
+    target = dtype
+    if target.kind in "iu" and array.size and array.dtype.kind != "b":
+        info = np.iinfo(target)
+        if array.min() < info.min or array.max() > info.max:
+            raise RuntimeError(f"{name}: value cannot be converted to type {target} without overflow")
+    return tensor(array.astype(target))
+
+
 class _TypedTensorClass(type):
     """The metaclass: calling the class builds a tensor of its dtype; ``isinstance`` checks the dtype."""
 
     legacy_dtype: np.dtype
 
     def __call__(cls, *args: Any, device: Any = None) -> Tensor:
-        backend.check_device(device)
-        name = cls.__name__
-        if not args:
-            return empty(0, dtype=cls.legacy_dtype)
-        if all(check.is_integer(a) for a in args):
-            return empty(*(int(a) for a in args), dtype=cls.legacy_dtype)
-        if len(args) != 1:
-            raise TypeError(
-                f"{name}: expected sizes (ints) or one data argument, got {len(args)} arguments of types "
-                f"{[type(a).__name__ for a in args]}"
-            )
-        (data,) = args
-        if isinstance(data, Tensor):
-            if data.dtype != cls.legacy_dtype:
-                raise TypeError(
-                    f"{name}: expected a tensor of dtype {cls.legacy_dtype}, got dtype {data.dtype}; "
-                    f"convert it with .to(deltanet.{cls.legacy_dtype})"
-                )
-            return data
-        if isinstance(data, tuple) and all(check.is_integer(a) for a in data) and type(data).__name__ == "Size":
-            return empty(*data, dtype=cls.legacy_dtype)
-        if isinstance(data, (str, bytes)) or np.ndim(data) == 0 and not isinstance(data, np.ndarray):
-            raise TypeError(f"{name}: data must be a sequence or an array, got {type(data).__name__} ({data!r})")
-        array = np.asarray(data)
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"{name}: data must hold numbers, got dtype {array.dtype}")
-        target = cls.legacy_dtype
-        if target.kind in "iu" and array.size and array.dtype.kind != "b":
-            info = np.iinfo(target)
-            if array.min() < info.min or array.max() > info.max:
-                raise RuntimeError(f"{name}: value cannot be converted to type {target} without overflow")
-        return tensor(array.astype(target))
+        return _typed_tensor(cls.__name__, cls.legacy_dtype, args, device)
 
     def __instancecheck__(cls, value: Any) -> bool:
         return isinstance(value, Tensor) and value.dtype == cls.legacy_dtype
+
+
+def new(self: Tensor, *args: Any, device: Any = None) -> Tensor:
+    """``x.new(data or sizes)``: PyTorch's legacy constructor of a tensor of ``x``'s dtype.
+
+    Args:
+        self: the tensor whose dtype the new one takes.
+        *args: data (a list or an array), or sizes (ints or one ``Size``), or nothing.
+        device: only "cpu" (or None).
+
+    Returns:
+        A new tensor without history (uninitialised for sizes).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.tensor([1.0]).new([2, 3]).tolist(), dn.tensor([1]).new(2, 2).shape
+        ([2.0, 3.0], (2, 2))
+    """
+    return _typed_tensor("Tensor.new", self.dtype, args, device)
 
 
 def _typed(name: str, dtype: Any, summary: str) -> type:

@@ -41,6 +41,7 @@ from deltanet.autograd import (
     inplace_random,
     inplace_stats,
     integers,
+    legacy_constructors,
     logarithms,
     logodds,
     matrices,
@@ -315,6 +316,7 @@ METHODS: dict[str, Any] = {
     "new_empty": factories.new_empty,
     "new_full": factories.new_full,
     "new_tensor": factories.new_tensor,
+    "new": legacy_constructors.new,
     # dtype and device
     "to": conversions.to,
     "float": conversions.to_float,
