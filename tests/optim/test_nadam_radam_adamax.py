@@ -128,3 +128,21 @@ def test_optim_get_knows_the_new_names():
     assert type(dn.optim.get("nadam", [w])).__name__ == "NAdam"
     assert type(dn.optim.get("RAdam", [w])).__name__ == "RAdam"
     assert type(dn.optim.get("adamax", [w])).__name__ == "Adamax"
+
+
+@pytest.mark.parametrize("name", list(SWITCHES))
+def test_state_survives_dn_save_and_load(tmp_path, name):
+    model = dn.nn.Sequential(dn.nn.Linear(3, 2), dn.nn.RMSNorm(2))
+    opt = getattr(dn.optim, name)(model.parameters(), lr=0.01, weight_decay=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        (model(dn.ones(4, 3)) ** 2).sum().backward()
+        opt.step()
+    dn.save(model, tmp_path / "m.dnet", optimizer=opt)
+    ckpt = dn.io.load_checkpoint(tmp_path / "m.dnet")
+    again = getattr(dn.optim, name)(ckpt.model.parameters())
+    again.load_state_dict(ckpt.optimizer_state)
+    assert ckpt.optimizer_class == name and again.param_groups[0]["weight_decay"] == 0.1
+    for i, values in opt.state_dict()["state"].items():
+        for key, value in values.items():
+            np.testing.assert_array_equal(np.asarray(again.state_dict()["state"][i][key]), np.asarray(value))
