@@ -360,6 +360,14 @@ from deltanet.autograd.dtypes import (
     promote_types,
     result_type,
 )
+from deltanet.autograd.legacy_constructors import (  # torch.FloatTensor(data or sizes), ...
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    IntTensor,
+    LongTensor,
+)
 from deltanet.autograd.numpy_names import asarray, ravel
 from deltanet.autograd.random_state import default_generator, fork_rng, get_rng_state, initial_seed, seed, set_rng_state
 from deltanet.autograd.sampling import bernoulli, binomial, multinomial, normal, poisson
@@ -864,6 +872,12 @@ __all__ = [
     "t",
     "tanh",
     "tensor",
+    "BoolTensor",
+    "ByteTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "IntTensor",
+    "LongTensor",
     "topk",
     "count_nonzero",
     "training",

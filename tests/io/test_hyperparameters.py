@@ -76,6 +76,13 @@ KEPT = {
     nn.Dropout: {"p": 0.2, "inplace": True},
     nn.Dropout2d: {"p": 0.1, "inplace": True},
     nn.Dropout3d: {"p": 0.1, "inplace": True},
+    nn.Dropout1d: {"p": 0.1, "inplace": True},
+    nn.AlphaDropout: {"p": 0.1, "inplace": True},
+    nn.FeatureAlphaDropout: {"p": 0.1, "inplace": True},
+    nn.CircularPad1d: {"padding": (1, 0)},
+    nn.CircularPad2d: {"padding": (0, 1, 1, 0)},
+    nn.CircularPad3d: {"padding": (0, 1, 1, 0, 1, 1)},
+    nn.RMSNorm: {"eps": 1e-3},
     nn.ZeroPad1d: {"padding": (2, 3)},
     nn.ZeroPad2d: {"padding": (2, 3, 4, 5)},
     nn.ZeroPad3d: {"padding": (2, 3, 4, 5, 6, 7)},
@@ -307,6 +314,7 @@ REFUSED = {
     nn.ZeroPad2d: {"value": (0.5, derived("value", "ZeroPad2d"))},
     nn.ZeroPad3d: {"value": (0.5, derived("value", "ZeroPad3d"))},
     nn.LayerNorm: {"normalized_shape": ((4,), WEIGHTS), "elementwise_affine": (False, WEIGHTS)},
+    nn.RMSNorm: {"normalized_shape": ((4,), WEIGHTS), "elementwise_affine": (False, WEIGHTS)},
     nn.GroupNorm: {"num_channels": (2, WEIGHTS), "affine": (False, WEIGHTS)},
     nn.InstanceNorm1d: {
         "num_features": (4, WEIGHTS),
@@ -378,6 +386,10 @@ NOT_SETTABLE = {
     (nn.LSTMCell, "bias_hh"): "None for bias=False: a parameter slot, compared as a parameter",
     (nn.Dropout2d, "rng"): "None: the default generator; an int seed here is refused (see below)",
     (nn.Dropout3d, "rng"): "None: the default generator; an int seed here is refused (see below)",
+    **{
+        (c, "rng"): "None: the default generator; an int seed here is refused (as Dropout2d's)"
+        for c in (nn.Dropout1d, nn.AlphaDropout, nn.FeatureAlphaDropout)
+    },
     (nn.InstanceNorm2d, "weight"): "None for affine=False: a parameter slot, compared as a parameter",
     (nn.InstanceNorm2d, "bias"): "None for affine=False: a parameter slot, compared as a parameter",
     (nn.InstanceNorm3d, "running_mean"): "None without running statistics: a buffer slot",

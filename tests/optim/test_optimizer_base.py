@@ -448,11 +448,11 @@ def test_get_resolves_names_classes_and_instances():
     with pytest.raises(
         ValueError,
         match=(
-            r"unknown optimizer 'adamax'; expected one of \['adadelta', 'adagrad', "
-            r"'adam', 'adamw', 'cg', 'lbfgs', 'rmsprop', 'sgd'\]"
+            r"unknown optimizer 'adabelief'; expected one of \['adadelta', 'adagrad', "
+            r"'adam', 'adamax', 'adamw', 'cg', 'lbfgs', 'nadam', 'radam', 'rmsprop', 'sgd'\]"
         ),
     ):
-        optim.get("adamax", params)
+        optim.get("adabelief", params)
     with pytest.raises(ValueError, match=r"set them when creating the optimizer"):
         optim.get(existing, lr=0.1)
     with pytest.raises(ValueError, match=r"needs the parameters to optimize"):

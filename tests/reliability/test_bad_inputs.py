@@ -798,6 +798,60 @@ for _d, _shape in ((1, (2, 3, 4)), (2, (2, 3, 4, 4)), (3, (1, 2, 3, 3, 3))):
         # The constant pads take any rank (PyTorch's too); the others (C, *S) or (N, C, *S).
         _rank = None if _kind in ("Zero", "Constant") else _shape[2:]
         LAYERS.append(LayerSpec(_cls, _make, _shape, bad_rank=_rank, bad_hyperparameters=_bad))
+for _d, _shape in ((1, (2, 3, 4)), (2, (2, 3, 4, 4)), (3, (1, 2, 3, 3, 3))):
+    _cls = getattr(nn, f"CircularPad{_d}d")
+    LAYERS.append(
+        LayerSpec(
+            _cls,
+            lambda c=_cls: c(1),
+            _shape,
+            bad_rank=_shape[2:],
+            bad_hyperparameters=(
+                _h(
+                    "padding length",
+                    lambda c=_cls, d=_d: c((1,) * (2 * d + 1)),
+                    rf"{_cls.__name__}: padding must be an int or a tuple of {2 * _d} ints",
+                ),
+            ),
+        )
+    )
+LAYERS += [
+    LayerSpec(
+        nn.RMSNorm,
+        lambda: nn.RMSNorm(4),
+        (3, 4),
+        bad_rank=(),
+        feature_axis=1,
+        bad_hyperparameters=(
+            _h("eps", lambda: nn.RMSNorm(4, eps=-1.0), r"RMSNorm: eps must be a number >= 0, got -1\.0"),
+            _h("normalized_shape", lambda: nn.RMSNorm(0), r"RMSNorm: normalized_shape must be a positive integer"),
+        ),
+    ),
+    LayerSpec(
+        nn.AlphaDropout,
+        lambda: nn.AlphaDropout(0.5, rng=0),
+        (2, 3),
+        bad_hyperparameters=(
+            _h("p", lambda: nn.AlphaDropout(1.5), r"AlphaDropout: p is the probability of dropping a unit"),
+        ),
+    ),
+    LayerSpec(
+        nn.FeatureAlphaDropout,
+        lambda: nn.FeatureAlphaDropout(0.5, rng=0),
+        (2, 3, 4),
+        bad_rank=(3,),
+        bad_hyperparameters=(
+            _h("p", lambda: nn.FeatureAlphaDropout(-0.5), r"FeatureAlphaDropout: p is the probability"),
+        ),
+    ),
+    LayerSpec(
+        nn.Dropout1d,
+        lambda: nn.Dropout1d(0.5, rng=0),
+        (2, 3, 4),
+        bad_rank=(2, 3, 4, 5),
+        bad_hyperparameters=(_h("p", lambda: nn.Dropout1d(1.0), r"Dropout1d: p must be in \[0, 1\), got p=1\.0"),),
+    ),
+]
 LAYERS.append(
     LayerSpec(
         nn.SyncBatchNorm,
@@ -1778,6 +1832,18 @@ OPTIMIZERS = {
         ("betas length", {"betas": (0.9,)}, r"Adam: betas must be a pair \(beta1, beta2\), got \(0\.9,\)"),
         ("eps", {"eps": -1.0}, r"Adam: eps must be a number >= 0, got -1\.0"),
         ("weight_decay inf", {"weight_decay": float("inf")}, r"Adam: weight_decay must be a finite number, got inf"),
+    ),
+    optim.NAdam: (
+        ("lr negative", {"lr": -1}, r"NAdam: lr must be a number >= 0, got -1"),
+        ("momentum_decay", {"momentum_decay": -0.1}, r"NAdam: momentum_decay must be a number >= 0, got -0\.1"),
+    ),
+    optim.RAdam: (
+        ("betas", {"betas": (0.9, 1.0)}, r"RAdam: betas\[1\] must be a number in \[0, 1\), got 1\.0"),
+        ("decoupled", {"decoupled_weight_decay": 1}, r"RAdam: decoupled_weight_decay must be True or False, got 1"),
+    ),
+    optim.Adamax: (
+        ("eps", {"eps": -1.0}, r"Adamax: eps must be a number >= 0, got -1\.0"),
+        ("weight_decay inf", {"weight_decay": float("inf")}, r"Adamax: weight_decay must be a finite number, got inf"),
     ),
     optim.AdamW: (
         ("lr NaN", {"lr": float("nan")}, r"AdamW: lr must be a number >= 0, got nan"),

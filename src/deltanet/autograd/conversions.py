@@ -225,6 +225,8 @@ def tensor_type(self: Tensor, dtype: Any = None) -> Any:
         return _NAMES_OF_TYPES.get(self.data.dtype, f"deltanet.{self.data.dtype}")
     if isinstance(dtype, str) and dtype in _TYPE_NAMES:
         return to_dtype(self, _TYPE_NAMES[dtype])
+    if isinstance(getattr(dtype, "legacy_dtype", None), np.dtype):  # t.type(torch.LongTensor)
+        return to_dtype(self, dtype.legacy_dtype)
     return to_dtype(self, backend.resolve_dtype(dtype, "type()"))
 
 

@@ -42,6 +42,7 @@ from deltanet.autograd import (
     inplace_shapes,
     inplace_stats,
     integers,
+    legacy_constructors,
     logarithms,
     logodds,
     matrices,
@@ -326,6 +327,7 @@ METHODS: dict[str, Any] = {
     "new_empty": factories.new_empty,
     "new_full": factories.new_full,
     "new_tensor": factories.new_tensor,
+    "new": legacy_constructors.new,
     # dtype and device
     "to": conversions.to,
     "float": conversions.to_float,

@@ -37,6 +37,7 @@ from deltanet.functional.conv import (
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout, dropout2d, dropout3d
+from deltanet.functional.dropout_variants import alpha_dropout, dropout1d, feature_alpha_dropout
 from deltanet.functional.embedding import embedding, one_hot
 from deltanet.functional.embedding_losses import (
     cosine_embedding_loss,
@@ -49,6 +50,7 @@ from deltanet.functional.embedding_losses import (
 )
 from deltanet.functional.fold import fold, unfold
 from deltanet.functional.grid_sample import grid_sample
+from deltanet.functional.gumbel_softmax import gumbel_softmax
 from deltanet.functional.kl_div import kl_div
 from deltanet.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from deltanet.functional.linear import linear
@@ -94,10 +96,16 @@ from deltanet.functional.pooling import (
     max_pool2d,
     max_pool3d,
 )
+from deltanet.functional.rms_norm import rms_norm
 from deltanet.functional.smooth_activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
 from deltanet.functional.upsample import interpolate, upsample
 
 __all__ = [
+    "alpha_dropout",
+    "dropout1d",
+    "feature_alpha_dropout",
+    "gumbel_softmax",
+    "rms_norm",
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

@@ -9,6 +9,8 @@ import sys
 from deltanet.nn import (
     functional,
     init,
+    modules,
+    parameter,
     rnn_utils,
     summary,  # noqa: F401 - installs Module.summary
     utils,
@@ -35,11 +37,13 @@ from deltanet.nn.attention import MultiheadAttention
 from deltanet.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from deltanet.nn.bilinear import Bilinear
 from deltanet.nn.channel_shuffle import ChannelShuffle
+from deltanet.nn.circular_pad import CircularPad1d, CircularPad2d, CircularPad3d
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.data_parallel import DataParallel
 from deltanet.nn.distance import CosineSimilarity, PairwiseDistance
 from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
+from deltanet.nn.dropout_variants import AlphaDropout, Dropout1d, FeatureAlphaDropout
 from deltanet.nn.embedding import Embedding
 from deltanet.nn.embedding_loss import (
     CosineEmbeddingLoss,
@@ -115,6 +119,7 @@ from deltanet.nn.pooling import (
 )
 from deltanet.nn.recurrent import GRU, LSTM, RNN, RNNBase
 from deltanet.nn.recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
+from deltanet.nn.rms_norm import RMSNorm
 from deltanet.nn.smooth_activation import CELU, SELU, LogSigmoid, Mish, Softsign, Tanhshrink
 from deltanet.nn.sync_batchnorm import SyncBatchNorm
 from deltanet.nn.transformer import TransformerEncoder, TransformerEncoderLayer
@@ -127,6 +132,13 @@ setattr(utils, "rnn", rnn_utils)  # noqa: B010 - mypy refuses a new attribute on
 sys.modules.setdefault("deltanet.nn.utils.rnn", rnn_utils)
 
 __all__ = [
+    "AlphaDropout",
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
+    "Dropout1d",
+    "FeatureAlphaDropout",
+    "RMSNorm",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AdaptiveMaxPool3d",
@@ -222,6 +234,8 @@ __all__ = [
     "SmoothL1Loss",
     "functional",
     "init",
+    "modules",
+    "parameter",
     "utils",
     "LocalResponseNorm",
     "GLU",

@@ -83,6 +83,7 @@ from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
 from deltanet.functional.dropout import dropout3d as _dropout3d
+from deltanet.functional.dropout_variants import alpha_dropout, dropout1d, feature_alpha_dropout
 from deltanet.functional.embedding_losses import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -92,6 +93,7 @@ from deltanet.functional.embedding_losses import (
     triplet_margin_loss,
     triplet_margin_with_distance_loss,
 )
+from deltanet.functional.gumbel_softmax import gumbel_softmax
 from deltanet.functional.kl_div import kl_div as _kl_div
 from deltanet.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from deltanet.functional.piecewise_activations import (
@@ -104,6 +106,7 @@ from deltanet.functional.piecewise_activations import (
     softshrink,
     threshold,
 )
+from deltanet.functional.rms_norm import rms_norm
 from deltanet.functional.smooth_activations import celu, logsigmoid, mish, selu, softsign, tanhshrink
 from deltanet.nn.functional_inplace import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
 
@@ -887,6 +890,11 @@ _TORCH_SIGNATURES = [
     "upsample",
 ]
 __all__ = [
+    "alpha_dropout",
+    "dropout1d",
+    "feature_alpha_dropout",
+    "gumbel_softmax",
+    "rms_norm",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "adaptive_max_pool3d",

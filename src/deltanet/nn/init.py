@@ -37,6 +37,7 @@ from deltanet.autograd.tensor import leaf
 from deltanet.backend import get_rng
 from deltanet.init import *  # noqa: F403 - deltanet's own initializers, under their names
 from deltanet.init import __all__ as _own_names
+from deltanet.nn.init_structured import dirac_, sparse_
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 NONLINEARITIES = (*_LINEAR, "sigmoid", "tanh", "relu", "leaky_relu", "selu")
@@ -461,12 +462,14 @@ __all__ = [
     *_own_names,
     "calculate_gain",
     "constant_",
+    "dirac_",
     "eye_",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
     "ones_",
     "orthogonal_",
+    "sparse_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",

@@ -38,6 +38,7 @@ from deltanet.nn.padding import _ConstantPadNd, _PadNd
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
 from deltanet.onnx.converters_activations import CONVERTERS as MORE_ACTIVATIONS
+from deltanet.onnx.converters_port import CONVERTERS as PORT_LAYERS
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
 
 Converter = Callable[..., None]
@@ -332,6 +333,7 @@ CONVERTERS: dict[type, Converter] = {
     LocalResponseNorm: local_response_norm,
     **TORCH_SURFACE,
     **MORE_ACTIVATIONS,
+    **PORT_LAYERS,
 }
 
 

@@ -21,6 +21,7 @@ from deltanet.optim import lr_scheduler, swa_utils
 from deltanet.optim.adadelta import Adadelta, adadelta_update
 from deltanet.optim.adagrad import Adagrad, adagrad_update
 from deltanet.optim.adam import Adam, AdamW, adam_update
+from deltanet.optim.adamax import Adamax, adamax_update
 from deltanet.optim.lr_scheduler import (
     ChainedScheduler,
     ConstantLR,
@@ -39,7 +40,9 @@ from deltanet.optim.lr_scheduler import (
     SequentialLR,
     StepLR,
 )
+from deltanet.optim.nadam import NAdam, nadam_update
 from deltanet.optim.optimizer import Optimizer
+from deltanet.optim.radam import RAdam, radam_update
 from deltanet.optim.rmsprop import RMSprop, rmsprop_update
 from deltanet.optim.scipy_minimize import CG, LBFGS
 from deltanet.optim.sgd import SGD, sgd_update
@@ -51,13 +54,16 @@ _REGISTRY: dict[str, type[Optimizer]] = {
     "rmsprop": RMSprop,
     "adam": Adam,
     "adamw": AdamW,
+    "adamax": Adamax,
+    "nadam": NAdam,
+    "radam": RAdam,
     "lbfgs": LBFGS,
     "cg": CG,
 }
 
 
 def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
-    """Build an optimizer by name ("sgd", "adam", "adamw", "adagrad", "adadelta", "rmsprop", "lbfgs", "cg").
+    """Build an optimizer by name ("sgd", "adam", "adamw", "nadam", "radam", "adamax", "adagrad", "rmsprop", ...).
 
     Args:
         name: a name (case, "-" and "_" ignored), an Optimizer class, or an Optimizer instance
@@ -97,6 +103,9 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "NAdam",
+    "RAdam",
     "CG",
     "ChainedScheduler",
     "ConstantLR",
@@ -121,6 +130,9 @@ __all__ = [
     "adadelta_update",
     "adagrad_update",
     "adam_update",
+    "adamax_update",
+    "nadam_update",
+    "radam_update",
     "get",
     "lr_scheduler",
     "rmsprop_update",

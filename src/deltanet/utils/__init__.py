@@ -6,6 +6,6 @@ Examples:
     'DataLoader'
 """
 
-from deltanet.utils import data
+from deltanet.utils import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
