@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import io
 import os
 import re
@@ -238,6 +239,9 @@ def _resolves(dotted: str) -> bool:
         try:  # a submodule first: deltanet.models.mlp is both a module and the function in it
             obj = importlib.import_module(path)
         except ImportError:
+            with contextlib.suppress(ImportError, AttributeError, ValueError):  # a name inside a module
+                if importlib.util.find_spec(path) is not None:
+                    return True  # a module of an optional extra that is not installed (its error names it)
             try:
                 obj = getattr(obj, part)
             except AttributeError:
