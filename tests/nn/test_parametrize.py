@@ -321,3 +321,24 @@ def test_onnx_export_refuses_a_reparametrized_model_by_name(index, tmp_path):
     kind, model = _reparametrized_models()[index]
     with pytest.raises(dn.onnx.ExportError, match=f"cannot export: layer '0' .*{kind}.*remove_"):
         dn.onnx.export(model, tmp_path / "model.onnx", input_shape=(1, 3))
+
+
+def test_an_old_weight_norm_checkpoint_loads_into_the_parametrization():
+    old = dn.nn.Sequential(dn.nn.utils.weight_norm(_linear(np.random.default_rng(13))))
+    new = dn.nn.Sequential(weight_norm(dn.nn.Linear(4, 3, dtype=np.float64)))
+    given = old.state_dict()
+    result = new.load_state_dict(given)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert "0.weight_g" in given  # the caller's dict is left as it was
+    x = dn.tensor(np.random.default_rng(14).normal(size=(2, 4)))
+    assert np.allclose(new(x).data, old(x).data)
+
+
+def test_load_state_dict_pre_hook_with_module():
+    layer = dn.nn.Linear(2, 2)
+    seen = []
+    handle = layer._register_load_state_dict_pre_hook(lambda m, sd, prefix, *rest: seen.append((m, prefix)), True)
+    layer.load_state_dict(layer.state_dict())
+    handle.remove()
+    layer.load_state_dict(layer.state_dict())
+    assert seen == [(layer, "")]

@@ -143,8 +143,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
     $g$ is ``parametrizations.<name>.original0`` (the norms, shape 1 but along ``dim``) and $v$ is
     ``original1`` (starting as the weight), so that $W$ is unchanged at first. A ``state_dict``
-    of the older ``torch.nn.utils.weight_norm`` (``weight_g``, ``weight_v``) is not converted here:
-    load it into a model made with ``deltanet.nn.utils.weight_norm``.
+    of the older ``torch.nn.utils.weight_norm`` (``weight_g``, ``weight_v``) loads into it, as in PyTorch.
 
     Args:
         module: the layer.
@@ -163,7 +162,17 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
         ((40, 1), (40, 20))
     """
     _check_tensor(module, name, "weight_norm")
-    return parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+    parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def old_keys(state_dict: Any, prefix: str, *args: Any) -> None:
+        # As PyTorch: a checkpoint of the older torch.nn.utils.weight_norm (weight_g, weight_v) loads.
+        g, v = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g in state_dict and v in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v)
+
+    module._register_load_state_dict_pre_hook(old_keys)
+    return module
 
 
 def spectral_norm(

@@ -266,8 +266,8 @@ def export(
     onnx = _onnx()
     if not isinstance(model, nn.Module):
         raise ExportError(f"export: expected a deltanet.nn.Module, got {type(model).__name__}")
-    for path, module in model.named_modules():  # a weight computed by a parametrization or hook
-        reparametrized = nn.norm_hooks.refusal(module, path, "export")
+    for where, module in model.named_modules():  # a weight computed by a parametrization or hook
+        reparametrized = nn.norm_hooks.refusal(module, where, "export")
         if reparametrized is not None:
             raise ExportError(reparametrized)
     shape = _check_shape(input_shape)
