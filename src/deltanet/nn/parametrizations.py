@@ -57,7 +57,9 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
     if dim == -1:
         return (v.abs() ** p).sum() ** (1.0 / p)
     if not -v.ndim <= dim < v.ndim:
-        raise IndexError(f"norm_except_dim: dim {dim} is out of range for a tensor of {v.ndim} dimensions")
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [-{v.ndim}, {v.ndim - 1}], but got {dim})"
+        )
     dim %= v.ndim
     others = tuple(d for d in range(v.ndim) if d != dim)
     return (v.abs() ** p).sum(dim=others, keepdim=True) ** (1.0 / p)
