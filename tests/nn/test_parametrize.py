@@ -342,3 +342,13 @@ def test_load_state_dict_pre_hook_with_module():
     handle.remove()
     layer.load_state_dict(layer.state_dict())
     assert seen == [(layer, "")]
+
+
+def test_summary_shows_a_parametrized_layer_as_one_layer_with_its_originals():
+    model = dn.nn.Sequential(spectral_norm(dn.nn.Linear(3, 2)), dn.nn.ReLU(), weight_norm(dn.nn.Linear(2, 2)))
+    rows = model.summary(input_shape=(3,)).rows
+    assert [(r.name, r.type, r.output_shape, r.params) for r in rows] == [
+        ("0", "ParametrizedLinear", (2,), 8),
+        ("1", "ReLU", (2,), 0),
+        ("2", "ParametrizedLinear", (2,), 2 + 2 + 4),
+    ]
