@@ -114,6 +114,9 @@ def check_registered(model: nn.Module) -> None:
     _load_builtins()
     for path, module in model.named_modules():
         cls = type(module)
+        reparametrized = nn.norm_hooks.refusal(module, path, "save")
+        if reparametrized is not None:
+            raise CheckpointError(reparametrized)
         if _REGISTRY.get(cls.__name__) is not cls:
             where = f"'{path}' " if path else ""
             raise CheckpointError(

@@ -10,7 +10,10 @@ from deltanet.nn import (
     functional,
     init,
     modules,
+    norm_hooks,
     parameter,
+    parametrizations,
+    parametrize,
     rnn_utils,
     summary,  # noqa: F401 - installs Module.summary
     utils,
@@ -130,6 +133,13 @@ from deltanet.nn.upsample import Upsample, UpsamplingBilinear2d, UpsamplingNeare
 # import pad_sequence`` after the rename (``nn.utils`` is a module, this one lives beside it).
 setattr(utils, "rnn", rnn_utils)  # noqa: B010 - mypy refuses a new attribute on a module
 sys.modules.setdefault("deltanet.nn.utils.rnn", rnn_utils)
+# ``torch.nn.utils.parametrize`` and ``.parametrizations`` the same way, and the older hooks
+# ``torch.nn.utils.weight_norm``/``spectral_norm`` with their ``remove_*``.
+for _name, _module in (("parametrize", parametrize), ("parametrizations", parametrizations)):
+    setattr(utils, _name, _module)
+    sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
+for _name in norm_hooks.__all__:
+    setattr(utils, _name, getattr(norm_hooks, _name))
 
 __all__ = [
     "AlphaDropout",

@@ -38,6 +38,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, parse_to_args
+from deltanet.autograd.hooks import add as add_hook
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.nn import hooks
 from deltanet.nn.state import IncompatibleKeys, copy_state
@@ -597,6 +598,32 @@ class Module:
                 out[prefix + key] = value.detach()
         return out
 
+    def _register_load_state_dict_pre_hook(
+        self, hook: Callable[..., Any], with_module: bool = False
+    ) -> hooks.RemovableHandle:
+        """Call ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` when ``load_state_dict`` starts (``prefix``: this module's dotted name and a
+        dot), as PyTorch's: it may rename or convert entries of ``state_dict`` (a copy of the one
+        given), e.g. an old checkpoint's keys. ``with_module=True`` passes the module first."""
+        table = self.__dict__.get("_load_pre_hooks")
+        if table is None:
+            table = OrderedDict()
+            object.__setattr__(self, "_load_pre_hooks", table)
+        if check.flag(with_module, "with_module", "_register_load_state_dict_pre_hook"):
+            hook = functools.partial(hook, self)
+        return add_hook(table, hook)
+
+    def _pre_hooked(self, state_dict: Any, strict: bool) -> Any:
+        """``state_dict`` after the load pre-hooks of this module and its descendants (a copy if any)."""
+        found = [(name, m) for name, m in self.named_modules() if m.__dict__.get("_load_pre_hooks")]
+        if not found:
+            return state_dict
+        state_dict = OrderedDict(state_dict)
+        for name, module in found:
+            for hook in list(module.__dict__["_load_pre_hooks"].values()):
+                hook(state_dict, f"{name}." if name else "", {}, strict, [], [], [])
+        return state_dict
+
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into the parameters and buffers of the same names.
 
@@ -622,6 +649,7 @@ class Module:
         """
         if assign:
             raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")
+        state_dict = self._pre_hooked(state_dict, strict)
         result = copy_state(self._named_state(), state_dict, strict, type(self).__name__)
         # Written in place, as PyTorch's copy_: a graph that saved the old values must not use
         # these (each tensor bumped once, though tied weights appear under two keys).

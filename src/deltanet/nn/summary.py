@@ -29,9 +29,35 @@ class LayerRecord(NamedTuple):
     output: Any
 
 
+def _inside_parametrizations(model: Module) -> set[int]:
+    """The ids of the modules held in a ``parametrizations`` dict (``torch.nn.utils.parametrize``):
+    they compute a layer's weight, not an output, and belong to that layer's row."""
+    return {
+        id(m)
+        for _, layer in model.named_modules()
+        if "parametrizations" in layer._modules and hasattr(type(layer), "_deltanet_parametrized")
+        for m in layer._modules["parametrizations"].modules()
+    }
+
+
+def _own_parameters(module: Module) -> list[Any]:
+    """The layer's parameters, a parametrized weight's originals included."""
+    own = [p for p in module._parameters.values() if p is not None]
+    if hasattr(type(module), "_deltanet_parametrized") and "parametrizations" in module._modules:
+        own += module._modules["parametrizations"].parameters()
+    return own
+
+
 def _leaf_modules(model: Module) -> list[tuple[str, Module]]:
-    """Modules without children (the layers proper), and the model itself when it has none."""
-    return [(name, m) for name, m in model.named_modules() if not m._modules]
+    """Modules without children (the layers proper; a parametrized layer's parametrizations do not
+    count), and the model itself when it has none."""
+    skip = _inside_parametrizations(model)
+    return [
+        (name, m)
+        for name, m in model.named_modules()
+        if id(m) not in skip
+        and not (set(m._modules) - ({"parametrizations"} if hasattr(type(m), "_deltanet_parametrized") else set()))
+    ]
 
 
 @contextlib.contextmanager
@@ -228,17 +254,17 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
                 shapes[id(record.module)] = tuple(out.shape[1:]) if isinstance(out, Tensor) else None
                 order.append((record.name, record.module))
 
-    seen = {id(m) for _, m in order}
+    seen = {id(m) for _, m in order} | _inside_parametrizations(model)
     for name, module in model.named_modules():
         if id(module) in seen:
             continue
-        if not module._modules or any(p is not None for p in module._parameters.values()):
+        if not module._modules or _own_parameters(module):
             order.append((name, module))
             seen.add(id(module))
 
     rows = []
     for name, module in order:
-        own = [p for p in module._parameters.values() if p is not None]
+        own = _own_parameters(module)
         rows.append(
             SummaryRow(
                 name,

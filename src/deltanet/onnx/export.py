@@ -266,6 +266,10 @@ def export(
     onnx = _onnx()
     if not isinstance(model, nn.Module):
         raise ExportError(f"export: expected a deltanet.nn.Module, got {type(model).__name__}")
+    for where, module in model.named_modules():  # a weight computed by a parametrization or hook
+        reparametrized = nn.norm_hooks.refusal(module, where, "export")
+        if reparametrized is not None:
+            raise ExportError(reparametrized)
     shape = _check_shape(input_shape)
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
