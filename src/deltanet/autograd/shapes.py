@@ -23,6 +23,7 @@ from deltanet.autograd.conversions import leaf_copy, promote
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
+from deltanet.autograd.index_order import split_integers
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.tensor import Tensor
 
@@ -155,7 +156,12 @@ def as_view_index(index: Any) -> Any:
 
 
 def __getitem__(self: Tensor, index: Any) -> Tensor:
-    return GetItem.apply(self, index=as_view_index(index_array(index)))
+    index = index_array(index)
+    steps = split_integers(index)
+    if steps is not None:  # t[0, :, [1, 3]]: the integers select first, as in PyTorch
+        first, second = steps
+        return GetItem.apply(GetItem.apply(self, index=as_view_index(first)), index=second)
+    return GetItem.apply(self, index=as_view_index(index))
 
 
 def index_select(input: Tensor, dim: int, index: Any) -> Tensor:

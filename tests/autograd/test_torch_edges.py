@@ -1,0 +1,70 @@
+"""Edge cases where deltanet once gave another result than PyTorch without saying so (found by
+differential testing): each test states PyTorch's answer, and checks it against PyTorch where it
+is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+
+
+# -- an index that mixes integers with advanced indices ------------------------------------------
+def test_integer_and_list_separated_by_a_slice_select_the_integer_first():
+    c = dn.arange(24.0).reshape(2, 3, 4)
+    z = c[0, :, [1, 3]]  # NumPy's rule would put the list's axis first: (2, 3)
+    assert z.shape == (3, 2)
+    np.testing.assert_array_equal(z.numpy(), np.arange(24.0).reshape(2, 3, 4)[0][:, [1, 3]])
+    assert c[dn.tensor(1), :, dn.tensor([0, 2])].shape == (3, 2)  # a 0-d tensor is an integer
+    assert c[0, ..., [1, 3]].shape == (3, 2)
+    assert c[[0, 1], 0, [1, 3]].shape == (2,)  # adjacent: the same under both rules
+
+
+def test_item_assignment_with_integer_and_list_takes_pytorchs_shape():
+    c = dn.arange(24.0).reshape(2, 3, 4)
+    c[0, :, [1, 3]] = dn.arange(6.0).reshape(3, 2)
+    expected = np.arange(24.0).reshape(2, 3, 4)
+    expected[0][:, [1, 3]] = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(c.numpy(), expected)
+    c[1, :, [True, False, True, False]] += 100
+    expected[1][:, [0, 2]] += 100
+    np.testing.assert_array_equal(c.numpy(), expected)
+
+
+def test_integer_and_list_gradient_goes_to_the_selected_places():
+    w = dn.tensor(np.arange(1.0, 7.0).reshape(3, 2))
+    a = dn.zeros(2, 3, 4, dtype=dn.float64, requires_grad=True)
+    (a[0, :, [1, 3]] * w).sum().backward()
+    expected = np.zeros((2, 3, 4))
+    expected[0][:, [1, 3]] = np.arange(1.0, 7.0).reshape(3, 2)
+    np.testing.assert_array_equal(a.grad.numpy(), expected)
+    assert dn.gradcheck(lambda t: t[1, :, [2, 0, 2]], (dn.randn(2, 3, 4, dtype=dn.float64, requires_grad=True),))
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        "[0, :, [1, 3]]",
+        "[:, 0, :, [1, 3]]",
+        "[0, :, [[1], [3]], [0, 2]]",
+        "[0, None, :, [1, 3]]",
+        "[-1, :, [1, 3], -2]",
+        "[1, ..., [0, 2], 3]",
+        "[[1, 0], 2, None, [0, 1], ...]",
+        "[True, 0, :, [1, 2]]",
+        "[0, :, T([True, False, True, False])]",
+        "[T(1), :, T([0, 1])]",
+    ],
+)
+def test_mixed_indices_match_pytorch(index):
+    torch = pytest.importorskip("torch")
+    data = np.arange(120.0).reshape(2, 3, 4, 5)
+    expected = eval("torch.from_numpy(data)" + index, {"torch": torch, "data": data, "T": torch.tensor})
+    got = eval("dn.tensor(data)" + index, {"dn": dn, "data": data, "T": dn.tensor})
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    target_t, target_d = torch.from_numpy(data.copy()), dn.tensor(data)
+    exec("target" + index + " = -target" + index, {"target": target_t, "torch": torch, "T": torch.tensor})
+    exec("target" + index + " = -target" + index, {"target": target_d, "T": dn.tensor})
+    np.testing.assert_array_equal(target_d.numpy(), target_t.numpy())
