@@ -68,3 +68,48 @@ def test_mixed_indices_match_pytorch(index):
     exec("target" + index + " = -target" + index, {"target": target_t, "torch": torch, "T": torch.tensor})
     exec("target" + index + " = -target" + index, {"target": target_d, "T": dn.tensor})
     np.testing.assert_array_equal(target_d.numpy(), target_t.numpy())
+
+
+# -- elementwise and reductions at the edges -----------------------------------------------------
+def test_rsqrt_of_negative_zero_is_negative_infinity():
+    z = dn.rsqrt(dn.tensor([-0.0, 0.0, 4.0]))
+    np.testing.assert_array_equal(z.numpy(), [-np.inf, np.inf, 0.5])
+    x = dn.tensor([4.0, 0.25], dtype=dn.float64, requires_grad=True)
+    x.rsqrt().sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), -0.5 * np.array([4.0, 0.25]) ** -1.5)
+    assert dn.gradcheck(dn.rsqrt, (dn.tensor([0.5, 2.0, 3.0], dtype=dn.float64, requires_grad=True),))
+
+
+def test_where_of_two_numbers_takes_pytorchs_scalar_dtype():
+    c = dn.tensor([True, False, True])
+    assert dn.where(c, 1.0, 0).dtype == dn.float32  # not NumPy's float64
+    assert dn.where(c, 1, 0).dtype == dn.int64
+    assert dn.where(c, 1, True).dtype == dn.int64
+    assert dn.where(c, True, False).dtype == dn.bool
+    assert dn.where(c, 0, 2.5).tolist() == [0.0, 2.5, 0.0]
+
+
+def test_logsumexp_of_integers_is_float32_and_of_an_empty_axis_is_minus_infinity():
+    assert dn.logsumexp(dn.tensor([[1, 2], [3, 4]]), 1).dtype == dn.float32
+    assert dn.logsumexp(dn.tensor([True, False]), 0).dtype == dn.float32
+    z = dn.zeros(0, 3).logsumexp(0)
+    assert z.shape == (3,)
+    np.testing.assert_array_equal(z.numpy(), [-np.inf] * 3)
+    assert dn.zeros(2, 0).logsumexp(1, keepdim=True).shape == (2, 1)
+
+
+def test_edges_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([-0.0, 0.0, 4.0], dtype=np.float32)
+    np.testing.assert_array_equal(dn.rsqrt(dn.tensor(x)).numpy(), torch.rsqrt(torch.from_numpy(x)).numpy())
+    for a, b in [(1.0, 0), (1, 0), (1, True), (True, False), (0, 2.5)]:
+        cond = [True, False]
+        got, expected = dn.where(dn.tensor(cond), a, b), torch.where(torch.tensor(cond), a, b)
+        assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    ints = np.array([[1, 2], [3, 4]])
+    expected = torch.logsumexp(torch.from_numpy(ints), 1)
+    got = dn.logsumexp(dn.tensor(ints), 1)
+    assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(dn.zeros(0, 3).logsumexp(0).numpy(), torch.zeros(0, 3).logsumexp(0).numpy())

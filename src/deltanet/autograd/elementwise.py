@@ -611,8 +611,8 @@ def where(condition: Any, input: Any = _MISSING, other: Any = _MISSING) -> Any:
         x, y = operands(input, other)
     elif isinstance(other, Tensor):
         y, x = operands(other, input)
-    else:
-        x, y = as_tensor(input), as_tensor(other)
+    else:  # two numbers: PyTorch's scalar promotion (where(c, 1.0, 0) is float32, not float64)
+        x, y = operands(as_tensor(input), other)
     return ops.Where.apply(x, y, condition=mask)
 
 

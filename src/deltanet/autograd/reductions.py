@@ -645,10 +645,12 @@ def logsumexp(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any 
         0.693147
     """
     x = _tensor(input)
+    if x.data.dtype.kind != "f":  # integers and bools give the default float dtype, as PyTorch
+        x = _cast(x, backend.DEFAULT_DTYPE)
     axes, keep = _dims(dim, axis, keepdim, keepdims, "logsumexp")
     if axes is None:
         raise ValueError("logsumexp: give the axis (or axes) to reduce, e.g. dim=-1")
-    m = x.data.max(axis=axes, keepdims=True)
+    m = x.data.max(axis=axes, keepdims=True, initial=-np.inf)  # an empty axis: -inf, as PyTorch
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
     with np.errstate(divide="ignore"):  # an all -inf row: -inf, as PyTorch, without a warning
         total = Log.apply(Sum.apply(Exp.apply(x - leaf(m)), axis=axes, keepdims=True)) + leaf(m)

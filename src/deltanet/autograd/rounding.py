@@ -124,7 +124,8 @@ def rsqrt(input: Any) -> Tensor:
         [0.5, 0.25]
     """
     x = _tensor(input)
-    return (x if x.data.dtype.kind == "f" else x.float()) ** -0.5
+    # 1 / sqrt(x), not x ** -0.5: sqrt(-0.0) is -0.0, so rsqrt(-0.0) is -inf, as PyTorch's
+    return 1 / (x if x.data.dtype.kind == "f" else x.float()).sqrt()
 
 
 def reciprocal(input: Any) -> Tensor:
