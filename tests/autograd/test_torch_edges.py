@@ -113,3 +113,54 @@ def test_edges_match_pytorch():
     assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
     np.testing.assert_array_equal(dn.zeros(0, 3).logsumexp(0).numpy(), torch.zeros(0, 3).logsumexp(0).numpy())
+
+
+# -- reductions: dtype=, NaN, empty --------------------------------------------------------------
+def test_integer_reductions_take_the_dtype_asked_for():
+    ints = dn.tensor([100, 100], dtype=dn.int32)
+    assert dn.sum(ints, dtype=dn.int8).dtype == dn.int8
+    assert dn.sum(ints, dtype=dn.int8).item() == -56  # 200 wraps in int8, as PyTorch
+    assert dn.sum(dn.tensor([True, True]), dtype=dn.bool).dtype == dn.bool
+    assert dn.tensor([[1, 2], [3, 4]]).sum(1, dtype=dn.int16).dtype == dn.int16
+    assert dn.prod(dn.tensor([100, 3], dtype=dn.int32), dtype=dn.int8).item() == 44
+    assert dn.cumsum(ints, 0, dtype=dn.int8).tolist() == [100, -56]
+    assert dn.cumprod(dn.tensor([100, 3]), 0, dtype=dn.int8).tolist() == [100, 44]
+    assert dn.nansum(ints, dtype=dn.int8).dtype == dn.int8
+    assert dn.sum(ints).dtype == dn.int64 and dn.cumsum(ints, 0).dtype == dn.int64  # no dtype: int64
+
+
+def test_unique_and_mode_count_each_nan_apart():
+    nan = float("nan")
+    values, inverse, counts = dn.unique(dn.tensor([1.0, nan, nan, 1.0]), return_inverse=True, return_counts=True)
+    assert values.shape == (3,)  # NaN is never equal to NaN: two distinct values
+    assert inverse.tolist() == [0, 1, 2, 0] and counts.tolist() == [2, 1, 1]
+    result = dn.mode(dn.tensor([1.0, nan, nan]))  # raised an IndexError
+    assert result.values.item() == 1.0 and result.indices.item() == 0
+    assert np.isnan(dn.mode(dn.tensor([nan, nan])).values.item())
+
+
+def test_aminmax_over_a_non_empty_axis_of_an_empty_tensor():
+    low, high = dn.aminmax(dn.zeros(2, 0), dim=0)
+    assert low.shape == high.shape == (0,)
+    with pytest.raises(ValueError, match="empty"):
+        dn.aminmax(dn.zeros(2, 0), dim=1)
+
+
+def test_reduction_edges_match_pytorch():
+    torch = pytest.importorskip("torch")
+    data = np.array([100, 100, 3], dtype=np.int32)
+    for name in ("sum", "prod", "nansum"):
+        expected = getattr(torch, name)(torch.from_numpy(data), dtype=torch.int8)
+        got = getattr(dn, name)(dn.tensor(data), dtype=dn.int8)
+        assert str(got.dtype) == "int8" and got.item() == expected.item()
+    for name in ("cumsum", "cumprod"):
+        expected = getattr(torch, name)(torch.from_numpy(data), 0, dtype=torch.int8)
+        np.testing.assert_array_equal(getattr(dn, name)(dn.tensor(data), 0, dtype=dn.int8).numpy(), expected.numpy())
+    nan = float("nan")
+    for row in ([1.0, nan, nan], [nan, 1.0, nan, 1.0], [2.0, nan, 2.0, nan, nan]):
+        expected = torch.unique(torch.tensor(row), return_inverse=True, return_counts=True)
+        got = dn.unique(dn.tensor(row), return_inverse=True, return_counts=True)
+        for g, e in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(g.numpy(), e.numpy())
+    expected = torch.aminmax(torch.zeros(2, 0), dim=0)
+    assert dn.aminmax(dn.zeros(2, 0), dim=0).min.shape == tuple(expected.min.shape)

@@ -153,6 +153,10 @@ def _cast(x: Tensor, dtype: Any) -> Tensor:
     return x if dtype is None else to_dtype(x, backend.resolve_dtype(dtype, "dtype"))
 
 
+def total_dtype(dtype: Any) -> np.dtype:
+    return np.dtype(backend.resolve_dtype(dtype, "dtype"))
+
+
 def sum(  # noqa: A001 - PyTorch's name
     input: Tensor, dim: Any = None, keepdim: Any = None, *, dtype: Any = None, axis: Any = None, keepdims: Any = None
 ) -> Tensor:
@@ -173,7 +177,9 @@ def sum(  # noqa: A001 - PyTorch's name
         (10.0, [3.0, 7.0], [[4.0, 6.0]])
     """
     axes, keep = _dims(dim, axis, keepdim, keepdims, "sum")
-    return Sum.apply(_cast(_tensor(input), dtype), axis=axes, keepdims=keep)
+    total = Sum.apply(_cast(_tensor(input), dtype), axis=axes, keepdims=keep)
+    # Sum gives int64 for integers; a narrower dtype= is the result's dtype (wrapping), as PyTorch's
+    return total if dtype is None or total.data.dtype == total_dtype(dtype) else _cast(total, dtype)
 
 
 def mean(
@@ -239,7 +245,9 @@ def prod(
         x = to_dtype(x, np.dtype(np.int64))
     if axes is not None:
         axes = normalize(axes, x.ndim, "prod")
-    return Prod.apply(x, axis=axes, keepdims=keep)
+    product = Prod.apply(x, axis=axes, keepdims=keep)
+    # int64 for integers; a narrower dtype= is the result's dtype (wrapping), as PyTorch's
+    return product if dtype is None or product.data.dtype == total_dtype(dtype) else _cast(product, dtype)
 
 
 # -- extremes ------------------------------------------------------------------------------------

@@ -215,4 +215,6 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     axis = normalize(pick_dim(dim, None, "cumsum"), x.ndim, "cumsum")
     if x.ndim == 0:
         return Flip.apply(x, axes=())  # the one element, as a new tensor with history
-    return CumSum.apply(x, axis=axis)
+    z = CumSum.apply(x, axis=axis)
+    # NumPy accumulates small integers in int64; dtype= is the result's dtype, as PyTorch's
+    return z if z.data.dtype == x.data.dtype else to_dtype(z, x.data.dtype)
