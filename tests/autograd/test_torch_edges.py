@@ -164,3 +164,43 @@ def test_reduction_edges_match_pytorch():
             np.testing.assert_array_equal(g.numpy(), e.numpy())
     expected = torch.aminmax(torch.zeros(2, 0), dim=0)
     assert dn.aminmax(dn.zeros(2, 0), dim=0).min.shape == tuple(expected.min.shape)
+
+
+# -- clamp with tensor bounds, round of integers -------------------------------------------------
+def test_clamp_with_a_nan_tensor_bound_gives_nan_and_no_gradient_there():
+    nan = float("nan")
+    z = dn.clamp(dn.tensor([1.0, 2.0]), min=dn.tensor([nan, 0.0]))
+    assert np.isnan(z[0].item()) and z[1].item() == 2.0  # the NaN bound was ignored
+    assert np.isnan(dn.clamp(dn.tensor([1.0]), max=dn.tensor(nan)).item())
+    x = dn.tensor([nan, 0.0, -1.0, 2.0], dtype=dn.float64, requires_grad=True)
+    low = dn.tensor([0.0, 0.0, 0.0, nan], dtype=dn.float64, requires_grad=True)
+    x.clamp(min=low).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0, 0.0])  # a tie goes to x
+    np.testing.assert_array_equal(low.grad.numpy(), [0.0, 0.0, 1.0, 0.0])
+
+
+def test_round_of_integers_to_negative_decimals_rounds():
+    z = dn.round(dn.tensor([15, 25, -15, 149]), decimals=-1)
+    assert z.dtype == dn.int64
+    assert z.tolist() == [20, 20, -20, 150]  # half to even, as for floats; it returned the input
+    assert dn.round(dn.tensor([15, 25])).tolist() == [15, 25]
+
+
+def test_clamp_bounds_match_pytorch():
+    torch = pytest.importorskip("torch")
+    nan = float("nan")
+    x = np.array([nan, 0.0, -1.0, 5.0, 0.5, 1.0])
+    low = np.array([0.0, 0.0, 0.0, 0.0, nan, 0.0])
+    high = np.array([1.0, nan, 1.0, 1.0, 1.0, 1.0])
+    grads = []
+    for lib in (torch, dn):
+        ts = [lib.tensor(a, requires_grad=True) for a in (x, low, high)]
+        z = lib.clamp(*ts)
+        (z * lib.tensor(np.arange(1.0, 7.0))).sum().backward()
+        grads.append([z.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for got, expected in zip(grads[1], grads[0], strict=True):
+        np.testing.assert_array_equal(got, expected)
+    floats = torch.tensor([15.0, 25.0, -15.0, 149.0])
+    np.testing.assert_array_equal(
+        dn.round(dn.tensor([15, 25, -15, 149]), decimals=-1).numpy(), torch.round(floats, decimals=-1).numpy()
+    )

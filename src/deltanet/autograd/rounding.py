@@ -28,8 +28,8 @@ class Rounded(Function):
     def forward(self, x: np.ndarray, op: str, decimals: int = 0) -> np.ndarray:
         if op == "sign":
             return np.sign(x)
-        if x.dtype.kind != "f":
-            return x.copy()  # an integer is its own floor, ceiling and rounding
+        if x.dtype.kind != "f" and not (op == "round" and decimals < 0 and x.dtype.kind in "iu"):
+            return x.copy()  # an integer is its own floor, ceiling and rounding (to decimals >= 0)
         if op == "round":
             return np.round(x, decimals)
         return getattr(np, op)(x)
