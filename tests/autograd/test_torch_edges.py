@@ -204,3 +204,50 @@ def test_clamp_bounds_match_pytorch():
     np.testing.assert_array_equal(
         dn.round(dn.tensor([15, 25, -15, 149]), decimals=-1).numpy(), torch.round(floats, decimals=-1).numpy()
     )
+
+
+# -- min of integers, the gradient of max() at NaN -----------------------------------------------
+def test_min_of_unsigned_and_extreme_integers_is_the_minimum():
+    image = dn.tensor([0, 5, 3], dtype=dn.uint8)
+    assert image.min().item() == 0  # -max(-x) wrapped: it gave 3
+    assert image.amin().item() == 0 and image.amin().dtype == dn.uint8
+    assert dn.tensor([[0, 5, 3]], dtype=dn.uint8).amin(1).tolist() == [0]
+    assert dn.tensor([-128, 5], dtype=dn.int8).min().item() == -128  # it gave 5
+    assert dn.tensor([-(2**63), 5]).amin(0).item() == -(2**63)
+    assert dn.tensor([True, False]).min().item() is False  # it raised (no negation of a bool)
+    assert dn.aminmax(dn.tensor([0, 5, 3], dtype=dn.uint8)).min.item() == 0
+
+
+def test_gradient_of_max_and_min_of_a_whole_tensor_goes_to_its_nans():
+    nan = float("nan")
+    for name in ("max", "min"):
+        x = dn.tensor([1.0, nan, 2.0, nan], dtype=dn.float64, requires_grad=True)
+        getattr(x, name)().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.0, 0.5])  # it was NaN everywhere
+    x = dn.tensor([[1.0, 3.0], [3.0, 2.0]], dtype=dn.float64, requires_grad=True)
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.5], [0.5, 0.0]])  # ties share it
+    x = dn.tensor([[1.0, 3.0], [1.0, 0.5]], dtype=dn.float64, requires_grad=True)
+    x.amin(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 0.0], [0.0, 1.0]])
+    assert dn.gradcheck(lambda t: t.amin(0), (dn.randn(3, 4, dtype=dn.float64, requires_grad=True),))
+
+
+def test_min_and_max_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for values, dtype in (
+        ([0, 5, 3], "uint8"),
+        ([-128, 5, 0], "int8"),
+        ([-(2**63), 5], "int64"),
+        ([True, False], "bool"),
+    ):
+        data = np.array(values, dtype=dtype)
+        assert dn.tensor(data).min().item() == torch.from_numpy(data).min().item()
+        assert dn.tensor(data).amin(0).item() == torch.from_numpy(data).amin(0).item()
+    data = np.array([1.0, np.nan, 2.0, np.nan])
+    for name in ("max", "min"):
+        expected = torch.tensor(data, requires_grad=True)
+        getattr(expected, name)().backward()
+        got = dn.tensor(data, requires_grad=True)
+        getattr(got, name)().backward()
+        np.testing.assert_array_equal(got.grad.numpy(), expected.grad.numpy())

@@ -55,24 +55,33 @@ class Sum(Function):
 
 
 class Max(Function):
-    r"""$z = \max x$ over ``axis``; ties share the gradient equally (as ``torch.amax``)."""
+    r"""$z = \max x$ over ``axis`` ($\min x$ with ``smallest``); ties share the gradient equally (as
+    ``torch.amax``). ``nan_shares``: a NaN result gives its gradient to the NaNs (as the
+    ``max()`` of a whole tensor in PyTorch), not NaN to every element (as ``amax``)."""
 
-    def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, axis: Any = None, keepdims: bool = False, smallest: bool = False, nan_shares: bool = False
+    ) -> np.ndarray:
+        name = "min" if smallest else "max"
         if x.size == 0:
             if axis is None:
-                raise ValueError(f"max() of an empty tensor of shape {x.shape} has no value")
+                raise ValueError(f"{name}() of an empty tensor of shape {x.shape} has no value")
             axes = axis if isinstance(axis, tuple) else (axis,)
             if any(-x.ndim <= a < x.ndim and x.shape[a] == 0 for a in axes):
-                raise ValueError(f"max() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})")
-        z = np.asarray(x.max(axis=axis, keepdims=keepdims))
+                raise ValueError(f"{name}() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})")
+        # min itself, not -max(-x): negation wraps the smallest integer (-(-128) is -128 in int8) and
+        # every unsigned one, and is refused for bools
+        z = np.asarray(x.min(axis=axis, keepdims=keepdims) if smallest else x.max(axis=axis, keepdims=keepdims))
         self.save_for_backward(x, z)
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims, self.nan_shares = axis, keepdims, nan_shares
         return z
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         x, z = self.saved_tensors
         z = _expand(z, x.shape, self.axis, self.keepdims)
         mask = x == z
+        if self.nan_shares:
+            mask |= np.isnan(x) & np.isnan(z)
         count = mask.sum(axis=self.axis, keepdims=True, dtype=delta.dtype)  # float32 stays float32
         return mask * (_expand(delta, x.shape, self.axis, self.keepdims) / count)
 
@@ -304,7 +313,7 @@ def amin(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = Non
         [1.0, 2.0]
     """
     axes, keep = _dims(dim, axis, keepdim, keepdims, "amin")
-    return -Max.apply(-_tensor(input), axis=axes, keepdims=keep)
+    return Max.apply(_tensor(input), axis=axes, keepdims=keep, smallest=True)
 
 
 def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner: str) -> Any:
@@ -314,6 +323,8 @@ def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner
             raise ValueError(f"{owner}(other) takes no axis arguments")
         return (maximum if owner == "max" else minimum)(x, dim)
     reduce = amax if owner == "max" else amin
+    if dim is None and axis is None and keepdim is None and keepdims is None:  # x.max(): NaN takes the gradient
+        return Max.apply(x, axis=None, keepdims=False, smallest=owner == "min", nan_shares=True)
     if dim is None:  # the value over all axes (or NumPy's axis=): values only
         return reduce(x, axis=axis, keepdim=keepdim, keepdims=keepdims)
     if axis is not None:
