@@ -298,7 +298,7 @@ def amax(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = Non
 
 
 def amin(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Tensor:
-    r"""$\min x$ over ``dim`` (every axis when None), as $-\max(-x)$; tied minima share the gradient.
+    r"""$\min x$ over ``dim`` (every axis when None); tied minima share the gradient equally.
 
     Args:
         input: a tensor.

@@ -236,7 +236,7 @@ def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> MinMax:
     axis = None if dim is None else normalize(check.integer(dim, "dim", "aminmax"), x.ndim, "aminmax")
     if x.size == 0 and (axis is None or x.shape[axis] == 0):  # (2, 0) over dim 0 is empty, not an error
         raise ValueError(f"aminmax(): a tensor of shape {x.shape} is empty: no smallest or largest value")
-    if x.data.dtype.kind == "b":  # no gradient, and no negation of a bool (amin is -max(-x))
+    if x.data.dtype.kind == "b":  # no gradient
         return MinMax(
             leaf(np.asarray(x.data.min(axis=axis, keepdims=keep))),
             leaf(np.asarray(x.data.max(axis=axis, keepdims=keep))),
