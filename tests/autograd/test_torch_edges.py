@@ -251,3 +251,36 @@ def test_min_and_max_match_pytorch():
         got = dn.tensor(data, requires_grad=True)
         getattr(got, name)().backward()
         np.testing.assert_array_equal(got.grad.numpy(), expected.grad.numpy())
+
+
+# -- index bounds and uint8 indices --------------------------------------------------------------
+def test_gather_and_index_select_refuse_negative_positions_as_pytorch():
+    x = dn.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match=r"gather: index out of range: values must be in \[0, 3\)"):
+        x.gather(1, dn.tensor([[-1], [0]]))  # it picked the last column
+    with pytest.raises(ValueError, match=r"index_select: index out of range"):
+        x.index_select(1, dn.tensor([-1]))
+    with pytest.raises(ValueError, match=r"index_select: index out of range"):
+        x.index_select(1, dn.tensor([3]))
+    # take_along_dim along a dim counts -1 from the end, as PyTorch's does
+    assert x.take_along_dim(dn.tensor([[-1], [0]]), 1).tolist() == [[2.0], [3.0]]
+
+
+def test_a_uint8_index_tensor_is_refused():
+    x = dn.arange(6)
+    mask = dn.tensor([1, 0, 1, 0, 1, 0], dtype=dn.uint8)
+    with pytest.raises(ValueError, match="uint8 index tensor"):
+        x[mask]  # PyTorch: a (deprecated) mask, [0, 2, 4]; NumPy's positions gave six values
+    with pytest.raises(ValueError, match="uint8 index tensor"):
+        x[mask] = 0
+    assert x[mask.bool()].tolist() == [0, 2, 4]
+
+
+def test_index_bounds_match_pytorch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(RuntimeError):
+        torch.from_numpy(data).gather(1, torch.tensor([[-1], [0]]))
+    index = np.array([[-1], [0]])
+    expected = torch.take_along_dim(torch.from_numpy(data), torch.from_numpy(index), 1)
+    np.testing.assert_array_equal(dn.take_along_dim(dn.tensor(data), dn.tensor(index), 1).numpy(), expected.numpy())
