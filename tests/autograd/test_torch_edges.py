@@ -284,3 +284,31 @@ def test_index_bounds_match_pytorch():
     index = np.array([[-1], [0]])
     expected = torch.take_along_dim(torch.from_numpy(data), torch.from_numpy(index), 1)
     np.testing.assert_array_equal(dn.take_along_dim(dn.tensor(data), dn.tensor(index), 1).numpy(), expected.numpy())
+
+
+# -- the default dtype, float32 running sums -----------------------------------------------------
+def test_rsqrt_and_reciprocal_of_integers_take_the_default_dtype():
+    dn.set_default_dtype(dn.float64)
+    try:
+        assert dn.rsqrt(dn.tensor([4])).dtype == dn.float64
+        assert dn.reciprocal(dn.tensor([4])).dtype == dn.float64
+    finally:
+        dn.set_default_dtype(dn.float32)
+    assert dn.rsqrt(dn.tensor([4])).dtype == dn.float32
+
+
+def test_float32_cumsum_accumulates_in_float64():
+    z = dn.cumsum(dn.full((10**5,), 0.1), 0)
+    assert z.dtype == dn.float32
+    assert z[-1].item() == np.float32(np.cumsum(np.full(10**5, np.float32(0.1), dtype=np.float64))[-1])
+    x = dn.full((10**5,), 0.1, requires_grad=True)
+    dn.cumsum(x, 0).sum().backward()
+    assert x.grad.dtype == dn.float32 and x.grad[0].item() == 10**5
+
+
+def test_cumsum_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).normal(size=(3, 20000)).astype(np.float32)
+    np.testing.assert_array_equal(
+        dn.cumsum(dn.tensor(data), 1).numpy(), torch.cumsum(torch.from_numpy(data), 1).numpy()
+    )

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from deltanet import _checks
+from deltanet import _checks, backend
+from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor
@@ -113,7 +114,7 @@ def sign(input: Any) -> Tensor:
 
 
 def rsqrt(input: Any) -> Tensor:
-    r"""$x^{-1/2}$, elementwise (integers give float32).
+    r"""$x^{-1/2}$, elementwise (integers give the default float dtype, float32 unless changed).
 
     Args:
         input: a tensor.
@@ -125,11 +126,11 @@ def rsqrt(input: Any) -> Tensor:
     """
     x = _tensor(input)
     # 1 / sqrt(x), not x ** -0.5: sqrt(-0.0) is -0.0, so rsqrt(-0.0) is -inf, as PyTorch's
-    return 1 / (x if x.data.dtype.kind == "f" else x.float()).sqrt()
+    return 1 / (x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)).sqrt()
 
 
 def reciprocal(input: Any) -> Tensor:
-    r"""$1 / x$, elementwise (integers give float32).
+    r"""$1 / x$, elementwise (integers give the default float dtype, float32 unless changed).
 
     Args:
         input: a tensor.
@@ -140,4 +141,4 @@ def reciprocal(input: Any) -> Tensor:
         [0.5, 0.25]
     """
     x = _tensor(input)
-    return (x if x.data.dtype.kind == "f" else x.float()) ** -1
+    return (x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)) ** -1
