@@ -116,7 +116,8 @@ def unique(
     """
     x = _tensor(input).data
     axis = None if dim is None else check.integer(dim, "dim", "unique", low=-x.ndim, high=x.ndim - 1)
-    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis)
+    # NaN is never equal to NaN: each one is its own value, as in PyTorch (NumPy's default groups them)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis, equal_nan=False)
     out = [leaf(np.asarray(values))]
     if return_inverse:
         out.append(leaf(inverse.reshape(x.shape if axis is None else (-1,)).astype(backend.INDEX_DTYPE)))

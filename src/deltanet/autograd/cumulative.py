@@ -92,7 +92,9 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     axis = normalize(pick_dim(dim, None, "cumprod"), x.ndim, "cumprod")
     if x.ndim == 0:
         return Flip.apply(x, axes=())  # the one element, as a new tensor with history
-    return CumProd.apply(x, axis=axis)
+    z = CumProd.apply(x, axis=axis)
+    # NumPy accumulates small integers in int64; dtype= is the result's dtype, as PyTorch's
+    return z if z.data.dtype == x.data.dtype else to_dtype(z, x.data.dtype)
 
 
 def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:

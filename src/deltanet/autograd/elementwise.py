@@ -522,10 +522,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         out = x
         if min is not None:
             low = operands(x, min)[1]
-            out = where(out.data < low.data, low, out)
+            out = _bounded(out, low, out.data < low.data)
         if max is not None:
             high = operands(x, max)[1]
-            out = where(out.data > high.data, high, out)
+            out = _bounded(out, high, out.data > high.data)
         return out
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
@@ -533,6 +533,15 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     if x.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
         x = to_dtype(x, backend.DEFAULT_DTYPE)  # PyTorch: an integer tensor with a float bound is float32
     return ops.Clamp.apply(x, low=min, high=max)
+
+
+def _bounded(x: Tensor, bound: Tensor, beyond: np.ndarray) -> Tensor:
+    """``bound`` where ``x`` is ``beyond`` it, else ``x``; NaN where either is NaN, as PyTorch's
+    ``max(x, min)`` and ``min(x, max)``. The gradient follows PyTorch's clamp: to ``bound`` where
+    ``x`` is beyond it, to ``x`` where it is within (a tie included), to neither at a NaN."""
+    nan = (bound.data != bound.data) | (x.data != x.data)
+    stopped = where(bound.data != bound.data, bound, x).detach()  # the NaN, without a gradient
+    return where(beyond, bound, where(~nan, x, stopped))
 
 
 clip = clamp  # PyTorch's alias (``torch.clip``, ``x.clip``)
@@ -611,8 +620,8 @@ def where(condition: Any, input: Any = _MISSING, other: Any = _MISSING) -> Any:
         x, y = operands(input, other)
     elif isinstance(other, Tensor):
         y, x = operands(other, input)
-    else:
-        x, y = as_tensor(input), as_tensor(other)
+    else:  # two numbers: PyTorch's scalar promotion (where(c, 1.0, 0) is float32, not float64)
+        x, y = operands(as_tensor(input), other)
     return ops.Where.apply(x, y, condition=mask)
 
 

@@ -37,8 +37,9 @@ from deltanet.autograd import logarithms as L
 from deltanet.autograd import scattering as S
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
+from deltanet.autograd.index_order import split_integers
 from deltanet.autograd.ops import clamp_array, unbroadcast
-from deltanet.autograd.shapes import GetItem, as_view_index, clone, index_array, is_basic_index
+from deltanet.autograd.shapes import GetItem, as_view_index, clone, is_basic_index, item_index
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -622,7 +623,12 @@ def index_put(self: Tensor, indices: Any, values: Any, accumulate: bool = False)
 
 # -- item assignment -----------------------------------------------------------------------------
 def __setitem__(self: Tensor, index: Any, value: Any) -> None:
-    index = index_array(index)
+    index = item_index(index)
+    steps = split_integers(index)
+    if steps is not None:  # t[0, :, [1, 3]] = v: into the view t[0] at [:, [1, 3]], as in PyTorch
+        first, second = steps
+        __setitem__(self[first], second, value)
+        return
     if isinstance(value, Tensor) and _is_own_slice(self, index, value):
         return  # t[i] += x changed t[i] in place already; Python now assigns the slice to itself
     if isinstance(value, Tensor):

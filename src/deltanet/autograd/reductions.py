@@ -55,24 +55,33 @@ class Sum(Function):
 
 
 class Max(Function):
-    r"""$z = \max x$ over ``axis``; ties share the gradient equally (as ``torch.amax``)."""
+    r"""$z = \max x$ over ``axis`` ($\min x$ with ``smallest``); ties share the gradient equally (as
+    ``torch.amax``). ``nan_shares``: a NaN result gives its gradient to the NaNs (as the
+    ``max()`` of a whole tensor in PyTorch), not NaN to every element (as ``amax``)."""
 
-    def forward(self, x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, axis: Any = None, keepdims: bool = False, smallest: bool = False, nan_shares: bool = False
+    ) -> np.ndarray:
+        name = "min" if smallest else "max"
         if x.size == 0:
             if axis is None:
-                raise ValueError(f"max() of an empty tensor of shape {x.shape} has no value")
+                raise ValueError(f"{name}() of an empty tensor of shape {x.shape} has no value")
             axes = axis if isinstance(axis, tuple) else (axis,)
             if any(-x.ndim <= a < x.ndim and x.shape[a] == 0 for a in axes):
-                raise ValueError(f"max() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})")
-        z = np.asarray(x.max(axis=axis, keepdims=keepdims))
+                raise ValueError(f"{name}() over an empty axis has no value (tensor of shape {x.shape}, axis {axis})")
+        # min itself, not -max(-x): negation wraps the smallest integer (-(-128) is -128 in int8) and
+        # every unsigned one, and is refused for bools
+        z = np.asarray(x.min(axis=axis, keepdims=keepdims) if smallest else x.max(axis=axis, keepdims=keepdims))
         self.save_for_backward(x, z)
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims, self.nan_shares = axis, keepdims, nan_shares
         return z
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         x, z = self.saved_tensors
         z = _expand(z, x.shape, self.axis, self.keepdims)
         mask = x == z
+        if self.nan_shares:
+            mask |= np.isnan(x) & np.isnan(z)
         count = mask.sum(axis=self.axis, keepdims=True, dtype=delta.dtype)  # float32 stays float32
         return mask * (_expand(delta, x.shape, self.axis, self.keepdims) / count)
 
@@ -153,6 +162,10 @@ def _cast(x: Tensor, dtype: Any) -> Tensor:
     return x if dtype is None else to_dtype(x, backend.resolve_dtype(dtype, "dtype"))
 
 
+def total_dtype(dtype: Any) -> np.dtype:
+    return np.dtype(backend.resolve_dtype(dtype, "dtype"))
+
+
 def sum(  # noqa: A001 - PyTorch's name
     input: Tensor, dim: Any = None, keepdim: Any = None, *, dtype: Any = None, axis: Any = None, keepdims: Any = None
 ) -> Tensor:
@@ -173,7 +186,9 @@ def sum(  # noqa: A001 - PyTorch's name
         (10.0, [3.0, 7.0], [[4.0, 6.0]])
     """
     axes, keep = _dims(dim, axis, keepdim, keepdims, "sum")
-    return Sum.apply(_cast(_tensor(input), dtype), axis=axes, keepdims=keep)
+    total = Sum.apply(_cast(_tensor(input), dtype), axis=axes, keepdims=keep)
+    # Sum gives int64 for integers; a narrower dtype= is the result's dtype (wrapping), as PyTorch's
+    return total if dtype is None or total.data.dtype == total_dtype(dtype) else _cast(total, dtype)
 
 
 def mean(
@@ -239,7 +254,9 @@ def prod(
         x = to_dtype(x, np.dtype(np.int64))
     if axes is not None:
         axes = normalize(axes, x.ndim, "prod")
-    return Prod.apply(x, axis=axes, keepdims=keep)
+    product = Prod.apply(x, axis=axes, keepdims=keep)
+    # int64 for integers; a narrower dtype= is the result's dtype (wrapping), as PyTorch's
+    return product if dtype is None or product.data.dtype == total_dtype(dtype) else _cast(product, dtype)
 
 
 # -- extremes ------------------------------------------------------------------------------------
@@ -281,7 +298,7 @@ def amax(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = Non
 
 
 def amin(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Tensor:
-    r"""$\min x$ over ``dim`` (every axis when None), as $-\max(-x)$; tied minima share the gradient.
+    r"""$\min x$ over ``dim`` (every axis when None); tied minima share the gradient equally.
 
     Args:
         input: a tensor.
@@ -296,7 +313,7 @@ def amin(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = Non
         [1.0, 2.0]
     """
     axes, keep = _dims(dim, axis, keepdim, keepdims, "amin")
-    return -Max.apply(-_tensor(input), axis=axes, keepdims=keep)
+    return Max.apply(_tensor(input), axis=axes, keepdims=keep, smallest=True)
 
 
 def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner: str) -> Any:
@@ -306,6 +323,8 @@ def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner
             raise ValueError(f"{owner}(other) takes no axis arguments")
         return (maximum if owner == "max" else minimum)(x, dim)
     reduce = amax if owner == "max" else amin
+    if dim is None and axis is None and keepdim is None and keepdims is None:  # x.max(): NaN takes the gradient
+        return Max.apply(x, axis=None, keepdims=False, smallest=owner == "min", nan_shares=True)
     if dim is None:  # the value over all axes (or NumPy's axis=): values only
         return reduce(x, axis=axis, keepdim=keepdim, keepdims=keepdims)
     if axis is not None:
@@ -645,10 +664,12 @@ def logsumexp(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any 
         0.693147
     """
     x = _tensor(input)
+    if x.data.dtype.kind != "f":  # integers and bools give the default float dtype, as PyTorch
+        x = _cast(x, backend.DEFAULT_DTYPE)
     axes, keep = _dims(dim, axis, keepdim, keepdims, "logsumexp")
     if axes is None:
         raise ValueError("logsumexp: give the axis (or axes) to reduce, e.g. dim=-1")
-    m = x.data.max(axis=axes, keepdims=True)
+    m = x.data.max(axis=axes, keepdims=True, initial=-np.inf)  # an empty axis: -inf, as PyTorch
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
     with np.errstate(divide="ignore"):  # an all -inf row: -inf, as PyTorch, without a warning
         total = Log.apply(Sum.apply(Exp.apply(x - leaf(m)), axis=axes, keepdims=True)) + leaf(m)

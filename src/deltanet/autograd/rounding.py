@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from deltanet import _checks
+from deltanet import _checks, backend
+from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor
@@ -28,8 +29,8 @@ class Rounded(Function):
     def forward(self, x: np.ndarray, op: str, decimals: int = 0) -> np.ndarray:
         if op == "sign":
             return np.sign(x)
-        if x.dtype.kind != "f":
-            return x.copy()  # an integer is its own floor, ceiling and rounding
+        if x.dtype.kind != "f" and not (op == "round" and decimals < 0 and x.dtype.kind in "iu"):
+            return x.copy()  # an integer is its own floor, ceiling and rounding (to decimals >= 0)
         if op == "round":
             return np.round(x, decimals)
         return getattr(np, op)(x)
@@ -113,7 +114,7 @@ def sign(input: Any) -> Tensor:
 
 
 def rsqrt(input: Any) -> Tensor:
-    r"""$x^{-1/2}$, elementwise (integers give float32).
+    r"""$x^{-1/2}$, elementwise (integers give the default float dtype, float32 unless changed).
 
     Args:
         input: a tensor.
@@ -124,11 +125,12 @@ def rsqrt(input: Any) -> Tensor:
         [0.5, 0.25]
     """
     x = _tensor(input)
-    return (x if x.data.dtype.kind == "f" else x.float()) ** -0.5
+    # 1 / sqrt(x), not x ** -0.5: sqrt(-0.0) is -0.0, so rsqrt(-0.0) is -inf, as PyTorch's
+    return 1 / (x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)).sqrt()
 
 
 def reciprocal(input: Any) -> Tensor:
-    r"""$1 / x$, elementwise (integers give float32).
+    r"""$1 / x$, elementwise (integers give the default float dtype, float32 unless changed).
 
     Args:
         input: a tensor.
@@ -139,4 +141,4 @@ def reciprocal(input: Any) -> Tensor:
         [0.5, 0.25]
     """
     x = _tensor(input)
-    return (x if x.data.dtype.kind == "f" else x.float()) ** -1
+    return (x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)) ** -1

@@ -23,6 +23,7 @@ from deltanet.autograd.conversions import leaf_copy, promote
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
+from deltanet.autograd.index_order import split_integers
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.tensor import Tensor
 
@@ -145,6 +146,18 @@ def index_array(index: Any) -> Any:
     return index
 
 
+def item_index(index: Any) -> Any:
+    """``index_array`` for ``t[index]`` and ``t[index] = v``; a uint8 tensor is refused: PyTorch reads
+    it as a mask (deprecated; its item assignment refuses it), NumPy as positions."""
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, Tensor) and part.data.dtype == np.uint8:
+            raise ValueError(
+                "t[index]: a uint8 index tensor is ambiguous (PyTorch reads it as a mask, deprecated; NumPy as "
+                "positions): use index.bool() for a mask or index.long() for positions"
+            )
+    return index_array(index)
+
+
 def as_view_index(index: Any) -> Any:
     """A basic index that selects one element gives a 0-d view, not a NumPy scalar copy (as
     ``t[0]`` is a view in PyTorch): add an Ellipsis where the index has none."""
@@ -155,7 +168,12 @@ def as_view_index(index: Any) -> Any:
 
 
 def __getitem__(self: Tensor, index: Any) -> Tensor:
-    return GetItem.apply(self, index=as_view_index(index_array(index)))
+    index = item_index(index)
+    steps = split_integers(index)
+    if steps is not None:  # t[0, :, [1, 3]]: the integers select first, as in PyTorch
+        first, second = steps
+        return GetItem.apply(GetItem.apply(self, index=as_view_index(first)), index=second)
+    return GetItem.apply(self, index=as_view_index(index))
 
 
 def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
@@ -167,7 +185,7 @@ def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
         index: a 1-D integer tensor (or sequence) of positions.
 
     Raises:
-        ValueError: ``index`` is not 1-D integers.
+        ValueError: ``index`` is not 1-D integers, or a position is outside $[0, n)$ (negative too).
 
     Examples:
         >>> import deltanet as dn
@@ -178,7 +196,16 @@ def index_select(input: Tensor, dim: int, index: Any) -> Tensor:
     if idx.ndim != 1 or idx.dtype.kind not in "iu":
         raise ValueError(f"index_select: index must be a 1-D integer tensor, got dtype {idx.dtype}, shape {idx.shape}")
     d = normalize(dim, input.ndim, "index_select")
+    _check_range(idx, input.shape[d] if input.ndim else 1, d, "index_select")
     return GetItem.apply(input, index=(slice(None),) * d + (idx,))
+
+
+def _check_range(idx: np.ndarray, n: int, d: int, owner: str) -> None:
+    """PyTorch's bounds: positions in $[0, n)$; a negative one is an error, not a count from the end."""
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(
+            f"{owner}: index out of range: values must be in [0, {n}) for dim={d}, got {idx.min()} to {idx.max()}"
+        )
 
 
 def gather(input: Tensor, dim: int, index: Any) -> Tensor:
@@ -191,7 +218,8 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
         index: an integer tensor with as many axes as ``input``, no larger on the other axes.
 
     Raises:
-        ValueError: ``index`` is not integers of the right rank and size.
+        ValueError: ``index`` is not integers of the right rank and size, or a position is outside
+            $[0, n)$ (negative too, as in PyTorch).
 
     Examples:
         >>> import deltanet as dn
@@ -207,6 +235,7 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:
         )
     if any(n > m for k, (n, m) in enumerate(zip(idx.shape, input.shape)) if k != d):
         raise ValueError(f"gather: index of shape {idx.shape} is larger than the input {input.shape} off dim {d}")
+    _check_range(idx, input.shape[d] if input.ndim else 1, d, "gather")
     return GetItem.apply(input, index=positions_along(idx, d))
 
 

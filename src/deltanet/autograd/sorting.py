@@ -149,11 +149,19 @@ class CumSum(Function):
 
     def forward(self, x: np.ndarray, axis: int) -> np.ndarray:
         self.axis = axis
-        return np.cumsum(x, axis=axis)
+        return _running_sum(x, axis)
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         axis = self.axis
-        return np.flip(np.cumsum(np.flip(delta, axis), axis=axis), axis)
+        return np.flip(_running_sum(np.flip(delta, axis), axis), axis)
+
+
+def _running_sum(x: np.ndarray, axis: int) -> np.ndarray:
+    """``np.cumsum``, float32 accumulated in float64 as PyTorch's CPU kernel does: a running sum adds
+    its rounding error at every step (a million float32 0.1s summed to 100958, not 100000)."""
+    if x.dtype == np.float32:
+        return np.cumsum(x, axis=axis, dtype=np.float64).astype(np.float32)
+    return np.cumsum(x, axis=axis)
 
 
 def flip(input: Any, dims: Any) -> Tensor:
@@ -215,4 +223,6 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     axis = normalize(pick_dim(dim, None, "cumsum"), x.ndim, "cumsum")
     if x.ndim == 0:
         return Flip.apply(x, axes=())  # the one element, as a new tensor with history
-    return CumSum.apply(x, axis=axis)
+    z = CumSum.apply(x, axis=axis)
+    # NumPy accumulates small integers in int64; dtype= is the result's dtype, as PyTorch's
+    return z if z.data.dtype == x.data.dtype else to_dtype(z, x.data.dtype)

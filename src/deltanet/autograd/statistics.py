@@ -185,9 +185,11 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     rows = np.moveaxis(x.data, d, -1).reshape(-1, x.shape[d])
     where_last = np.empty(rows.shape[0], np.int64)
     for r, row in enumerate(rows):
-        values, counts = np.unique(row, return_counts=True)  # ascending: argmax takes the smallest tie
+        # ascending, each NaN on its own (as unique): argmax takes the smallest tie
+        values, counts = np.unique(row, return_counts=True, equal_nan=False)
         winner = values[np.argmax(counts)]
-        where_last[r] = len(row) - 1 - np.flatnonzero(row[::-1] == winner)[0]
+        same = np.isnan(row[::-1]) if winner != winner else row[::-1] == winner
+        where_last[r] = len(row) - 1 - np.flatnonzero(same)[0]
     shape = list(x.shape)
     shape[d] = 1
     index = np.moveaxis(where_last.reshape([*np.moveaxis(x.data, d, -1).shape[:-1], 1]), -1, d)
@@ -232,9 +234,9 @@ def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> MinMax:
     x = _tensor(input)
     keep = check.flag(keepdim, "keepdim", "aminmax")
     axis = None if dim is None else normalize(check.integer(dim, "dim", "aminmax"), x.ndim, "aminmax")
-    if x.size == 0:
+    if x.size == 0 and (axis is None or x.shape[axis] == 0):  # (2, 0) over dim 0 is empty, not an error
         raise ValueError(f"aminmax(): a tensor of shape {x.shape} is empty: no smallest or largest value")
-    if x.data.dtype.kind == "b":  # no gradient, and no negation of a bool (amin is -max(-x))
+    if x.data.dtype.kind == "b":  # no gradient
         return MinMax(
             leaf(np.asarray(x.data.min(axis=axis, keepdims=keep))),
             leaf(np.asarray(x.data.max(axis=axis, keepdims=keep))),
@@ -405,7 +407,8 @@ def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     keep = check.flag(keepdim, "keepdim", "nansum")
     axes = _axes(x, dim, "nansum")
     if x.data.dtype.kind != "f":
-        return Sum.apply(x, axis=axes, keepdims=keep)
+        total = Sum.apply(x, axis=axes, keepdims=keep)  # int64, or dtype= itself (wrapping), as PyTorch's
+        return total if dtype is None or total.data.dtype == x.data.dtype else total.to(x.data.dtype)
     return NanSum.apply(x, axis=axes, keepdims=keep, mean=False)
 
 

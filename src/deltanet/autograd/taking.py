@@ -64,7 +64,11 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Tensor:
         ) from None
     x_shape, idx_shape = list(common), list(common)
     x_shape[d], idx_shape[d] = x.shape[d], idx.shape[d]
-    return gather(expand(x, tuple(x_shape)), d, expand(idx, tuple(idx_shape)).data)
+    positions = expand(idx, tuple(idx_shape)).data
+    n = x.shape[d]
+    if positions.size and positions.min() < 0:  # PyTorch counts -1 from the end here (gather refuses it)
+        positions = np.where((positions < 0) & (positions >= -n), positions + n, positions)
+    return gather(expand(x, tuple(x_shape)), d, positions)
 
 
 def take(input: Any, index: Any) -> Tensor:
