@@ -628,3 +628,13 @@ def test_accuracy_has_zero_gradient_almost_everywhere(rng):
     assert error(z + nudge) == error(z)
     ce = F.cross_entropy(dn.tensor(z), y).item()
     assert F.cross_entropy(dn.tensor(z + nudge), y).item() != ce
+
+
+def test_ignore_index_with_probability_targets_is_refused_as_in_pytorch():
+    """PyTorch raises; ignoring the argument would have kept the samples meant to be left out."""
+    z, y = dn.tensor([[1.0, 2.0, 0.5]]), dn.tensor([[0.2, 0.3, 0.5]])
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index applies to class-index targets, got ignore_"):
+        F.cross_entropy(z, y, ignore_index=1)
+    with pytest.raises(ValueError, match=r"ignore_index=255 with probability targets"):
+        losses.CrossEntropyLoss(ignore_index=255)(z, y)
+    assert np.isfinite(F.cross_entropy(z, y, ignore_index=-100).item())  # the default is fine

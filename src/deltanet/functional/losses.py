@@ -782,7 +782,8 @@ def cross_entropy(
         weight: optional rescaling per class, shape (C,).
         ignore_index: class-index targets equal to it add nothing (nor to the mean's count) and get
             no gradient; it may lie outside $[0, C)$ (255 for unlabelled pixels). If every target
-            is ignored, "mean" is $0/0$: NaN, with a zero gradient, as in PyTorch.
+            is ignored, "mean" is $0/0$: NaN, with a zero gradient, as in PyTorch. Probability
+            targets refuse any other value than the default -100, as PyTorch's.
 
     Shape:
         - input: $(N, C)$ or $(N, C, d_1, \dots)$.
@@ -824,6 +825,12 @@ def cross_entropy_arguments(
     probabilities = y.data.shape == shape
     all_classes = False
     if probabilities:
+        if ignore_index != -100:
+            # PyTorch refuses it too: a probability target has no class to ignore.
+            raise ValueError(
+                f"cross_entropy: ignore_index applies to class-index targets, got ignore_index={ignore_index} "
+                f"with probability targets of the logits' shape {shape}; mask those samples out instead"
+            )
         _check_finite(y.data, owner)
         _check_range(y.data, 0, 1, owner, "probability targets", "")
     else:
