@@ -773,9 +773,11 @@ def cross_entropy(
     class-index targets divides by the sum of their weights $w_{y_n}$ (as PyTorch).
 
     Args:
-        input: logits $z$ of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch).
+        input: logits $z$ of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch), or
+            (C,) for one sample.
         target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$ (floats that
-            are whole numbers are accepted), or class probabilities of the logits' shape.
+            are whole numbers are accepted), or class probabilities of the logits' shape; a
+            class index of shape () or probabilities (C,) for one sample.
         reduction: "mean" (default; over samples and positions, or over the class-index
             targets' weights when ``weight`` is given), "sum" or "none" (shape (N, d1, ...)).
         label_smoothing: $\epsilon$ in $[0, 1]$: the target becomes $(1 - \epsilon) y + \epsilon / C$.
@@ -798,10 +800,25 @@ def cross_entropy(
         >>> round(F.cross_entropy(z, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]).item(), 4)
         0.6691
     """
+    single = _one_sample(input, target, "cross_entropy")
+    if single is not None:  # PyTorch's unbatched form: logits (C,), a class index () or probabilities (C,)
+        options = dict(reduction=reduction, label_smoothing=label_smoothing, weight=weight, ignore_index=ignore_index)
+        return cross_entropy(*single, **options).reshape(())
     z, y, options = cross_entropy_arguments(
         input, target, reduction=reduction, label_smoothing=label_smoothing, weight=weight, ignore_index=ignore_index
     )
     return SoftmaxCrossEntropy.apply(z, y, **options)
+
+
+def _one_sample(input: Any, target: Any, owner: str) -> tuple[Tensor, Tensor] | None:
+    """An unbatched sample, scores (C,) with a class index () or with probabilities (C,), as a
+    batch of one; None for anything else (the batched checks then speak)."""
+    if getattr(input, "ndim", None) != 1 and np.ndim(input) != 1:
+        return None
+    z, y = _as_tensor(input, owner, "input"), _as_tensor(target, owner, "target")
+    if y.ndim == 0 or y.shape == z.shape:
+        return z.reshape(1, -1), y.reshape((1,) + tuple(y.shape))
+    return None
 
 
 def cross_entropy_arguments(
@@ -863,8 +880,9 @@ def nll_loss(
     for training.
 
     Args:
-        input: log-probabilities $x$ of shape (N, C) or (N, C, d1, ...).
-        target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$.
+        input: log-probabilities $x$ of shape (N, C) or (N, C, d1, ...), or (C,) for one sample.
+        target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$ (shape () for
+            one sample).
         reduction: "mean" (default; divided by the sum of the targets' weights), "sum" or "none".
         weight: optional rescaling per class $w$, shape (C,) (all 1 when None).
         ignore_index: targets equal to it add nothing.
@@ -882,6 +900,9 @@ def nll_loss(
     """
     owner = "nll_loss"
     _check_reduction(reduction, owner)
+    single = _one_sample(input, target, owner)
+    if single is not None and single[1].ndim == 1:  # PyTorch's unbatched form: (C,) with a class index ()
+        return nll_loss(*single, reduction=reduction, weight=weight, ignore_index=ignore_index).reshape(())
     x = _as_tensor(input, owner, "input")
     _check_input(x, owner)
     if x.ndim < 2:

@@ -416,8 +416,8 @@ def cross_entropy(
     r"""Softmax cross-entropy from logits (``deltanet.functional.cross_entropy``), PyTorch's signature.
 
     Args:
-        input: logits $(N, C)$ or $(N, C, d_1, \dots)$.
-        target: class indices or class probabilities.
+        input: logits $(N, C)$ or $(N, C, d_1, \dots)$, or $(C)$ for one sample.
+        target: class indices or class probabilities (a class index of shape $()$ for one sample).
         weight: rescaling per class, shape $(C,)$.
         size_average: deprecated in PyTorch; must be None.
         ignore_index: a class-index target to skip.
@@ -448,8 +448,8 @@ def nll_loss(
     r"""Negative log-likelihood $-w_y x_y$ (``deltanet.functional.nll_loss``), PyTorch's signature.
 
     Args:
-        input: log-probabilities $(N, C)$ or $(N, C, d_1, \dots)$.
-        target: class indices.
+        input: log-probabilities $(N, C)$ or $(N, C, d_1, \dots)$, or $(C)$ for one sample.
+        target: class indices (shape $()$ for one sample).
         weight: rescaling per class.
         size_average: must be None.
         ignore_index: a target to skip.
