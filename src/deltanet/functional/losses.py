@@ -813,9 +813,10 @@ def cross_entropy(
 def _one_sample(input: Any, target: Any, owner: str) -> tuple[Tensor, Tensor] | None:
     """An unbatched sample, scores (C,) with a class index () or with probabilities (C,), as a
     batch of one; None for anything else (the batched checks then speak)."""
-    if getattr(input, "ndim", None) != 1 and np.ndim(input) != 1:
+    z = _as_tensor(input, owner, "input")  # a Tensor as it is; bad data raises here, by name
+    if z.ndim != 1:
         return None
-    z, y = _as_tensor(input, owner, "input"), _as_tensor(target, owner, "target")
+    y = _as_tensor(target, owner, "target")
     if y.ndim == 0 or y.shape == z.shape:
         return z.reshape(1, -1), y.reshape((1,) + tuple(y.shape))
     return None
