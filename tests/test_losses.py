@@ -469,7 +469,7 @@ def test_nan_or_inf_in_targets_refused(bad):
 
 def test_wrong_rank_refused():
     with pytest.raises(ValueError, match=r"cross_entropy expects logits of shape \(N, C\) .* got shape \(3,\)"):
-        F.cross_entropy(dn.tensor(np.zeros(3)), 1)
+        F.cross_entropy(dn.tensor(np.zeros(3)), [1, 0])  # one sample (C,) takes a class index of shape ()
     with pytest.raises(ValueError, match=r"nll_loss expects log-probabilities .* got shape \(3,\)"):
         F.nll_loss(dn.tensor(np.zeros(3)), [1])
     with pytest.raises(ValueError, match=r"multi_margin_loss expects scores of shape \(N, C\), got shape \(2, 3, 4\)"):
@@ -628,3 +628,48 @@ def test_accuracy_has_zero_gradient_almost_everywhere(rng):
     assert error(z + nudge) == error(z)
     ce = F.cross_entropy(dn.tensor(z), y).item()
     assert F.cross_entropy(dn.tensor(z + nudge), y).item() != ce
+
+
+def test_ignore_index_with_probability_targets_is_refused_as_in_pytorch():
+    """PyTorch raises; ignoring the argument would have kept the samples meant to be left out."""
+    z, y = dn.tensor([[1.0, 2.0, 0.5]]), dn.tensor([[0.2, 0.3, 0.5]])
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index applies to class-index targets, got ignore_"):
+        F.cross_entropy(z, y, ignore_index=1)
+    with pytest.raises(ValueError, match=r"ignore_index=255 with probability targets"):
+        losses.CrossEntropyLoss(ignore_index=255)(z, y)
+    assert np.isfinite(F.cross_entropy(z, y, ignore_index=-100).item())  # the default is fine
+
+
+def test_one_unbatched_sample_is_a_batch_of_one_as_in_pytorch():
+    z = dn.tensor([[1.0, 2.0, 0.5]], dtype=dn.float64)
+    probabilities = dn.tensor([[0.2, 0.3, 0.5]], dtype=dn.float64)
+    for target, batched in ((dn.tensor(1), dn.tensor([1])), (probabilities[0], probabilities)):
+        for options in ({}, {"reduction": "none", "label_smoothing": 0.1}, {"weight": [1.0, 2.0, 3.0]}):
+            single = F.cross_entropy(z[0], target, **options)
+            assert single.shape == ()
+            np.testing.assert_allclose(single.item(), F.cross_entropy(z, batched, **options).sum().item())
+    assert F.nll_loss(z[0], dn.tensor(2), reduction="none").shape == ()
+    x = dn.tensor([1.0, 2.0, 0.5], dtype=dn.float64, requires_grad=True)
+    F.cross_entropy(x, dn.tensor(0)).backward()
+    np.testing.assert_allclose(x.grad.numpy(), dn.softmax(x, 0).detach().numpy() - [1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match=r"cross_entropy expects logits of shape \(N, C\)"):
+        F.cross_entropy(z[0], dn.tensor([0, 1]))
+
+
+def test_one_unbatched_sample_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    z, p, w = rng.standard_normal(5), rng.dirichlet(np.ones(5)), rng.uniform(0.5, 2, 5)
+    for target in (3, p):
+        for options in ({}, {"reduction": "none"}, {"reduction": "sum", "label_smoothing": 0.2}):
+            ours = dn.tensor(z, requires_grad=True)
+            theirs = torch.tensor(z, requires_grad=True)
+            a = F.cross_entropy(ours, dn.tensor(target), weight=w, **options)
+            b = torch.nn.functional.cross_entropy(theirs, torch.tensor(target), weight=torch.tensor(w), **options)
+            assert a.shape == tuple(b.shape) == ()
+            a.backward()
+            b.backward()
+            np.testing.assert_allclose(a.item(), b.item(), rtol=1e-12)
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
+    b = torch.nn.functional.nll_loss(torch.tensor(z), torch.tensor(3), weight=torch.tensor(w))
+    np.testing.assert_allclose(F.nll_loss(dn.tensor(z), dn.tensor(3), weight=w).item(), b.item(), rtol=1e-12)

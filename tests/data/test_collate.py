@@ -61,6 +61,12 @@ SAMPLES = {
     "nested list": lambda i: [np.ones(2) * i, [i, float(i)]],
     "namedtuple": lambda i: Point(np.zeros(3) + i, i),
     "tensors": lambda i: (dn.tensor(np.full(2, float(i))), dn.tensor(np.array(i))),
+    # PyTorch's stack promotes (int64 with float32 is float32, int8 with uint8 int16); NumPy's would give float64.
+    "samples of different dtypes": lambda i: (
+        np.arange(2, dtype=[np.float32, np.int64, np.uint8][i]),
+        dn.tensor(float(i)) if i % 2 else dn.tensor(i),
+        [np.int8, np.uint8, np.int8][i](i),
+    ),
 }
 
 
@@ -97,6 +103,13 @@ def test_a_float_among_python_ints_gives_float32_as_torch():
     ours = default_collate([1, 2.5])
     theirs = torch.utils.data.default_collate([1, 2.5])
     assert_same_batch(ours, theirs)
+
+
+def test_samples_of_different_dtypes_promote_as_torch_stack():
+    assert default_collate([dn.tensor(1), dn.tensor(2.0)]).dtype == np.float32
+    assert default_collate([np.zeros(2, np.int64), np.zeros(2, np.float32)]).dtype == np.float32
+    assert default_collate([np.int8(1), np.uint8(2)]).dtype == np.int16
+    assert collate_arrays([np.zeros(2, np.int64), np.zeros(2, np.float32)]).dtype == np.float64  # NumPy's batches
 
 
 def test_collated_batches_have_no_graph_and_feed_a_model():

@@ -110,3 +110,31 @@ def test_float32_in_float32_out():
 def test_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_an_infinite_pixel_reaches_only_the_points_that_read_it():
+    """A corner outside the image reads nothing (it read the border pixel with weight 0, and an
+    infinity there gave NaN, with a RuntimeWarning); a point on the infinite pixel gives it back
+    (PyTorch's values)."""
+    x = np.zeros((1, 1, 2, 3))
+    x[0, 0, 0, 2] = np.inf
+    theta = dn.tensor(np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]))
+    identity = F.affine_grid(theta, (1, 1, 2, 3), align_corners=False)
+    y = F.grid_sample(dn.tensor(x), identity, align_corners=False).numpy()
+    # (0, 1) reads its right neighbour with weight 0 (inside: NaN, as PyTorch); (0, 2) reads the
+    # column past the edge with weight 0, which is no pixel.
+    np.testing.assert_array_equal(y, [[[[0.0, np.nan, np.inf], [0.0, 0.0, 0.0]]]])
+
+
+def test_non_finite_pixels_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 2, 4, 5))
+    x.reshape(-1)[[1, 9, 30]] = [np.inf, np.nan, -np.inf]
+    grid = np.round(rng.uniform(-1.3, 1.3, size=(2, 3, 4, 2)) * 4) / 4  # points on pixels and borders
+    for padding_mode in ("zeros", "border", "reflection"):
+        for align_corners in (False, True):
+            options = dict(padding_mode=padding_mode, align_corners=align_corners)
+            ours = F.grid_sample(dn.tensor(x), dn.tensor(grid), **options).numpy()
+            theirs = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(grid), **options).numpy()
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, err_msg=str(options))

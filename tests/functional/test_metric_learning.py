@@ -162,6 +162,19 @@ def test_all_minus_inf_rows_give_nan_as_pytorch():
     assert np.isclose(ignored, np.log1p(np.e) - 1)  # the ignored all -inf row adds 0, as in PyTorch
 
 
+def test_cosine_similarity_of_short_vectors_is_their_cosine():
+    """Each norm is clamped at eps on its own (PyTorch 2.x): vectors of length 1e-5 still give the
+    cosine; clamping the product of the norms (1e-10 < 1e-8) gave 1 % of it."""
+    a, b = dn.tensor([[3e-5, 4e-5]]), dn.tensor([[4e-5, 3e-5]])
+    np.testing.assert_allclose(F.cosine_similarity(a, b).numpy(), [0.96], rtol=1e-6)
+    np.testing.assert_allclose(nn.CosineSimilarity(eps=1e-4)(a, b).numpy(), [0.96 * 0.25], rtol=1e-6)
+    zero = dn.zeros(1, 2, dtype=dn.float64, requires_grad=True)
+    other = dn.tensor([[3.0, 4.0]], dtype=dn.float64, requires_grad=True)
+    F.cosine_similarity(zero, other).sum().backward()
+    np.testing.assert_allclose(zero.grad.numpy(), [[0.6e8, 0.8e8]])  # other / |other| / eps
+    np.testing.assert_allclose(other.grad.numpy(), [[0.0, 0.0]])
+
+
 def test_relu_keeps_the_sign_of_zero():
     torch = pytest.importorskip("torch")
     for n in (3, 20_000):

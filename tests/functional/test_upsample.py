@@ -114,3 +114,44 @@ def test_float32_kept_and_non_contiguous_input(rng, mode):
 def test_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "nearest", "area"])
+def test_a_nan_or_inf_pixel_spoils_only_the_outputs_that_read_it(mode):
+    """A NaN voxel outside the body must not turn the whole resized scan into NaN: the matrix
+    product's zero weights (0 * NaN) reached every output of the line."""
+    x = np.ones((1, 1, 4, 4))
+    x[0, 0, 0, 0] = np.nan
+    x[0, 0, 3, 3] = np.inf
+    y = dn.nn.functional.interpolate(dn.tensor(x), size=(8, 8), mode=mode).numpy()
+    # Outputs per axis that read a corner pixel: 3 (bilinear), 2 (nearest, area); bicubic reads
+    # 5 with weights of both signs, so the infinity becomes NaN too (PyTorch's counts).
+    nan, inf = {"bilinear": (9, 9), "bicubic": (46, 0), "nearest": (4, 4), "area": (4, 4)}[mode]
+    assert (np.isnan(y).sum(), np.isinf(y).sum()) == (nan, inf)
+    assert np.isnan(y[0, 0, :2, :2]).all() and np.isfinite(y[0, 0, :2, 6:]).all()
+    pooled = dn.nn.functional.adaptive_avg_pool2d(dn.tensor(x), 2).numpy()
+    np.testing.assert_array_equal(pooled[0, 0], [[np.nan, 1.0], [1.0, np.inf]])
+
+
+@pytest.mark.parametrize("mode", ["linear", "nearest", "nearest-exact", "area"])
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_non_finite_values_and_kept_sizes_match_torch(rng, mode, dims):
+    """NaN and infinities where PyTorch's kernels put them (a tap of weight 0 still reads: inf * 0
+    is NaN); a linear axis whose size stays copies, and PyTorch's 2-D nearest copies (or halves the
+    index) at a size kept (or doubled) whatever the factor, as a factor of 1.1 on 5 pixels."""
+    torch = pytest.importorskip("torch")
+    mode = {"linear": ("linear", "bilinear", "trilinear")[dims - 1]}.get(mode, mode)
+    x = rng.standard_normal((1, 2) + (5, 3, 4)[:dims])
+    x.reshape(-1)[[3, x.size // 2 + 1]] = [np.nan, np.inf]
+    x.reshape(-1)[-2] = -np.inf
+    for kwargs in (dict(scale_factor=1.1), dict(scale_factor=2.1), dict(size=(5, 7, 2)[:dims])):
+        ours = dn.nn.functional.interpolate(dn.tensor(x), mode=mode, **kwargs).numpy()
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, **kwargs).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12, err_msg=f"{mode} {kwargs}")
+
+
+def test_a_linear_axis_that_keeps_its_size_is_copied_as_in_torch():
+    x = dn.tensor(np.arange(5.0)[None, None] ** 2)
+    np.testing.assert_array_equal(F.interpolate(x, scale_factor=1.1, mode="linear").numpy(), x.numpy())
+    image = dn.tensor(np.arange(5.0).reshape(1, 1, 5, 1) * np.ones((1, 1, 1, 3)))
+    np.testing.assert_array_equal(F.interpolate(image, scale_factor=(1.1, 1.0)).numpy(), image.numpy())

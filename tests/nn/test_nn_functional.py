@@ -191,6 +191,23 @@ def test_cosine_similarity_matches_pytorch_with_gradients(dim):
     assert dn.gradcheck(fn, (dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True)))
 
 
+@pytest.mark.parametrize("scale", [1e-9, 1e-5, 0.0])
+@pytest.mark.parametrize("eps", [1e-8, 0.5])
+def test_cosine_similarity_of_short_vectors_clamps_each_norm_as_pytorch(scale, eps):
+    """PyTorch 2.x clamps each norm at eps (not their product), with the norm's gradient where clamped."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    a, b, w = rng.standard_normal((3, 4)) * scale, rng.standard_normal((1, 4)) * scale, rng.standard_normal(3)
+    ours = [dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True)]
+    theirs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    out, outt = F.cosine_similarity(*ours, eps=eps), torch.nn.functional.cosine_similarity(*theirs, eps=eps)
+    np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12, atol=0)
+    (out * dn.tensor(w)).sum().backward()
+    (outt * torch.tensor(w)).sum().backward()
+    for x, y in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-10, atol=0)
+
+
 def test_normalize_and_cosine_similarity_errors():
     with pytest.raises(ValueError, match=r"normalize: out= is not supported"):
         F.normalize(dn.ones(2, 2), out=dn.ones(2, 2))

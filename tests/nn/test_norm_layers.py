@@ -156,8 +156,28 @@ def test_float32_stays_float32_and_eval_equals_train_for_layer_norm():
             lambda: F.instance_norm(dn.tensor(np.ones((2, 3, 1))), np.zeros(3), np.ones(3)),
             r"expected more than 1 spatial element",
         ),
+        # As PyTorch, also without running statistics: one position normalizes to 0 (and the layer too).
+        (lambda: F.instance_norm(dn.tensor(np.ones((2, 3, 1)))), r"expected more than 1 spatial element"),
+        (lambda: nn.InstanceNorm2d(3)(dn.tensor(np.ones((2, 3, 1, 1)))), r"expected more than 1 spatial element"),
+        (lambda: nn.InstanceNorm1d(3).eval()(dn.tensor(np.ones((0, 3, 1)))), r"expected more than 1 spatial element"),
     ],
 )
 def test_bad_inputs(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_one_spatial_element_is_refused_where_pytorch_refuses_it():
+    """Only when the instance's own statistics normalize, and an empty spatial extent is fine."""
+    torch = pytest.importorskip("torch")
+    stats = dict(running_mean=np.zeros(2), running_var=np.ones(2), use_input_stats=False)
+    ours = F.instance_norm(dn.tensor(np.full((1, 2, 1), 3.0)), **stats)
+    theirs = torch.nn.functional.instance_norm(
+        torch.full((1, 2, 1), 3.0, dtype=torch.float64),
+        **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in stats.items()},
+    )
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+    assert F.instance_norm(dn.tensor(np.ones((2, 2, 0)))).shape == (2, 2, 0)
+    assert torch.nn.functional.instance_norm(torch.ones(2, 2, 0)).shape == (2, 2, 0)
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element"):
+        torch.nn.functional.instance_norm(torch.ones(2, 2, 1))

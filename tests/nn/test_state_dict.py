@@ -221,3 +221,31 @@ def test_numpy_array_of_a_value_is_a_copy():
     assert np.shares_memory(np.asarray(net.state_dict()["weight"]), net.weight.data)  # asarray: no copy
     with pytest.raises(ValueError, match="cannot be read as float64 without a copy"):
         np.array(net.weight, dtype=np.float64, copy=False)
+
+
+def test_a_dict_without_num_batches_tracked_loads_and_keeps_the_count_as_pytorch():
+    """PyTorch's batch norm fills a missing ``num_batches_tracked`` (older checkpoints, hand-built
+    dicts) with its own count; every other missing key still counts as missing."""
+    net = model()
+    net(dn.tensor(np.ones((5, 3), np.float32)))  # one training batch: the count is 1
+    values = {k: v.clone() + 1 for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
+    assert net.load_state_dict(values).missing_keys == []
+    assert int(net[1].num_batches_tracked) == 1
+    np.testing.assert_array_equal(net[1].running_mean.numpy(), values["1.running_mean"].numpy())
+    del values["1.running_mean"]
+    assert net.load_state_dict(values, strict=False).missing_keys == ["1.running_mean"]
+    with pytest.raises(KeyError, match=r"missing keys \['1.running_mean'\]"):
+        net.load_state_dict(values)
+    norm = nn.InstanceNorm1d(2, track_running_stats=True)
+    assert norm.load_state_dict({"running_mean": np.ones(2), "running_var": np.ones(2)}).missing_keys == []
+
+
+def test_missing_num_batches_tracked_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.BatchNorm2d(2), torch.nn.BatchNorm2d(2)
+    values = {"weight": np.ones(2, np.float32), "bias": np.zeros(2, np.float32)}
+    values |= {"running_mean": np.ones(2, np.float32), "running_var": np.ones(2, np.float32)}
+    mine = ours.load_state_dict(values)
+    other = theirs.load_state_dict({k: torch.from_numpy(v) for k, v in values.items()})
+    assert (mine.missing_keys, mine.unexpected_keys) == (other.missing_keys, other.unexpected_keys) == ([], [])
+    assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == 0

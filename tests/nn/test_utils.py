@@ -127,3 +127,17 @@ def test_clip_grads_with_a_norm_from_elsewhere():
         dn.nn.utils.get_total_norm([w.grad], "big")
     with pytest.raises(RuntimeError, match=r"get_total_norm: the total norm of order 2.0 of the gradients is inf"):
         dn.nn.utils.get_total_norm([dn.tensor([np.inf])], error_if_nonfinite=True)
+
+
+def test_total_norm_of_float32_and_float64_gradients_is_float64_as_pytorch():
+    ours = [nn.Parameter(np.zeros(2, np.float32)), nn.Parameter(np.zeros(3))]
+    theirs = [torch.zeros(2, requires_grad=True), torch.zeros(3, dtype=torch.float64, requires_grad=True)]
+    for p in ours:
+        p.grad = dn.ones(*p.shape, dtype=p.dtype)
+    for p in theirs:
+        p.grad = torch.ones_like(p)
+    total, expected = clip_grad_norm_(ours, 1.0), torch.nn.utils.clip_grad_norm_(theirs, 1.0)
+    assert total.dtype == dn.float64 and expected.dtype == torch.float64
+    np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-7)
+    assert [p.grad.dtype for p in ours] == [dn.float32, dn.float64]
+    assert dn.nn.utils.get_total_norm([dn.ones(2, dtype=dn.float32), dn.ones(2, dtype=dn.float64)]).dtype == dn.float64

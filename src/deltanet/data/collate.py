@@ -4,7 +4,7 @@ r"""Collation: a list of samples becomes one batch, with the structure of one sa
 
 | each sample's field | the batch's field |
 |---|---|
-| a Tensor or NumPy array of shape $s$ | a Tensor of shape $(B, s)$, the same dtype |
+| a Tensor or NumPy array of shape $s$ | a Tensor of shape $(B, s)$, the same dtype (promoted as ``torch.stack``) |
 | a NumPy scalar | a Tensor of shape $(B,)$, its dtype |
 | a Python ``float`` | a float64 Tensor (as PyTorch) |
 | a Python ``int`` / ``bool`` | an int64 / bool Tensor |
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor
+from deltanet.autograd.dtypes import promote_types
 
 _KINDS = "fiub"  # the dtypes a Tensor holds
 
@@ -114,9 +115,9 @@ def _collate(batch: Sequence[Any], owner: str, as_tensor: bool) -> Any:
     if isinstance(elem, Tensor | np.ndarray):
         arrays = [b.data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
         _check_shapes(owner, arrays)
-        return _leaf(np.stack(arrays), owner, as_tensor)
+        return _leaf(np.stack(arrays, dtype=_common_dtype(arrays, as_tensor)), owner, as_tensor)
     if isinstance(elem, np.generic):
-        return _leaf(np.array(batch), owner, as_tensor)
+        return _leaf(np.array(batch, dtype=_common_dtype(batch, as_tensor)), owner, as_tensor)
     if isinstance(elem, float):
         return _leaf(np.array(batch, dtype=np.float64), owner, as_tensor)
     if isinstance(elem, int):  # bool too
@@ -153,6 +154,22 @@ def _leaf(array: np.ndarray, owner: str, as_tensor: bool) -> Any:
             f"{owner}: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {array.dtype}"
         )
     return Tensor(array)
+
+
+def _common_dtype(arrays: Sequence[Any], as_tensor: bool) -> np.dtype | None:
+    """The batch's dtype where the samples' dtypes differ: PyTorch's promotion (``torch.stack``)
+    for Tensors, NumPy's (None) for NumPy batches.
+
+    NumPy's rule would turn an int64 sample beside a float32 one into float64; PyTorch's
+    ``stack`` gives float32.
+    """
+    dtypes = {np.dtype(a.dtype) for a in arrays}
+    if len(dtypes) == 1 or not as_tensor or any(d.kind not in _KINDS for d in dtypes):
+        return None
+    dtype, *others = dtypes
+    for other in others:
+        dtype = promote_types(dtype, other)
+    return dtype
 
 
 def _check_shapes(owner: str, arrays: list[np.ndarray]) -> None:

@@ -107,7 +107,11 @@ class GridSample(Function):
                 flat = flat * n + np.clip(ja, 0, n - 1)
             weight = np.prod(w, axis=0) * inside
             values = np.take_along_axis(x_flat, flat[:, None, :], axis=2)  # (N, C, Q)
-            a += weight[:, None, :] * values
+            # A corner outside reads nothing (not weight 0 times the border pixel: an infinity
+            # there gave NaN); one inside with weight 0 still reads, as PyTorch's (inf * 0 = NaN).
+            values = np.where(inside[:, None, :], values, 0)
+            with np.errstate(invalid="ignore"):
+                a += weight[:, None, :] * values
             saved.append((flat, w, inside, values))
         self.saved = saved, [c[1] for c in coords], x.shape, grid.shape, mode
         return a.reshape((N, C) + tuple(out_size))

@@ -773,16 +773,19 @@ def cross_entropy(
     class-index targets divides by the sum of their weights $w_{y_n}$ (as PyTorch).
 
     Args:
-        input: logits $z$ of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch).
+        input: logits $z$ of shape (N, C) or (N, C, d1, ...) (classes on axis 1, as PyTorch), or
+            (C,) for one sample.
         target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$ (floats that
-            are whole numbers are accepted), or class probabilities of the logits' shape.
+            are whole numbers are accepted), or class probabilities of the logits' shape; a
+            class index of shape () or probabilities (C,) for one sample.
         reduction: "mean" (default; over samples and positions, or over the class-index
             targets' weights when ``weight`` is given), "sum" or "none" (shape (N, d1, ...)).
         label_smoothing: $\epsilon$ in $[0, 1]$: the target becomes $(1 - \epsilon) y + \epsilon / C$.
         weight: optional rescaling per class, shape (C,).
         ignore_index: class-index targets equal to it add nothing (nor to the mean's count) and get
             no gradient; it may lie outside $[0, C)$ (255 for unlabelled pixels). If every target
-            is ignored, "mean" is $0/0$: NaN, with a zero gradient, as in PyTorch.
+            is ignored, "mean" is $0/0$: NaN, with a zero gradient, as in PyTorch. Probability
+            targets refuse any other value than the default -100, as PyTorch's.
 
     Shape:
         - input: $(N, C)$ or $(N, C, d_1, \dots)$.
@@ -797,10 +800,26 @@ def cross_entropy(
         >>> round(F.cross_entropy(z, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]).item(), 4)
         0.6691
     """
+    single = _one_sample(input, target, "cross_entropy")
+    if single is not None:  # PyTorch's unbatched form: logits (C,), a class index () or probabilities (C,)
+        options = dict(reduction=reduction, label_smoothing=label_smoothing, weight=weight, ignore_index=ignore_index)
+        return cross_entropy(*single, **options).reshape(())
     z, y, options = cross_entropy_arguments(
         input, target, reduction=reduction, label_smoothing=label_smoothing, weight=weight, ignore_index=ignore_index
     )
     return SoftmaxCrossEntropy.apply(z, y, **options)
+
+
+def _one_sample(input: Any, target: Any, owner: str) -> tuple[Tensor, Tensor] | None:
+    """An unbatched sample, scores (C,) with a class index () or with probabilities (C,), as a
+    batch of one; None for anything else (the batched checks then speak)."""
+    z = _as_tensor(input, owner, "input")  # a Tensor as it is; bad data raises here, by name
+    if z.ndim != 1:
+        return None
+    y = _as_tensor(target, owner, "target")
+    if y.ndim == 0 or y.shape == z.shape:
+        return z.reshape(1, -1), y.reshape((1,) + tuple(y.shape))
+    return None
 
 
 def cross_entropy_arguments(
@@ -824,6 +843,12 @@ def cross_entropy_arguments(
     probabilities = y.data.shape == shape
     all_classes = False
     if probabilities:
+        if ignore_index != -100:
+            # PyTorch refuses it too: a probability target has no class to ignore.
+            raise ValueError(
+                f"cross_entropy: ignore_index applies to class-index targets, got ignore_index={ignore_index} "
+                f"with probability targets of the logits' shape {shape}; mask those samples out instead"
+            )
         _check_finite(y.data, owner)
         _check_range(y.data, 0, 1, owner, "probability targets", "")
     else:
@@ -856,8 +881,9 @@ def nll_loss(
     for training.
 
     Args:
-        input: log-probabilities $x$ of shape (N, C) or (N, C, d1, ...).
-        target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$.
+        input: log-probabilities $x$ of shape (N, C) or (N, C, d1, ...), or (C,) for one sample.
+        target: class indices of shape (N,) or (N, d1, ...), integers in $[0, C)$ (shape () for
+            one sample).
         reduction: "mean" (default; divided by the sum of the targets' weights), "sum" or "none".
         weight: optional rescaling per class $w$, shape (C,) (all 1 when None).
         ignore_index: targets equal to it add nothing.
@@ -875,6 +901,9 @@ def nll_loss(
     """
     owner = "nll_loss"
     _check_reduction(reduction, owner)
+    single = _one_sample(input, target, owner)
+    if single is not None and single[1].ndim == 1:  # PyTorch's unbatched form: (C,) with a class index ()
+        return nll_loss(*single, reduction=reduction, weight=weight, ignore_index=ignore_index).reshape(())
     x = _as_tensor(input, owner, "input")
     _check_input(x, owner)
     if x.ndim < 2:

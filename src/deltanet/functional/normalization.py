@@ -254,7 +254,8 @@ def instance_norm(
         raise ValueError(f"{owner}: give both running_mean and running_var, or neither")
     if not use_input_stats and mean is None:
         raise ValueError(f"{owner}: use_input_stats=False normalizes with running_mean and running_var, got None")
-    if use_input_stats and mean is not None and x.size // max(n * channels, 1) <= 1:
+    if use_input_stats and math.prod(x.shape[2:]) == 1:
+        # As PyTorch, with or without running statistics: one position normalizes to 0 (bias alone).
         raise ValueError(f"{owner}: expected more than 1 spatial element when training, got input size {x.shape}")
     stats: dict[str, Any] = {}
     if mean is not None:

@@ -607,8 +607,51 @@ def _averaging_matrix(n_in: int, n_out: int, dtype: Any) -> np.ndarray:
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
-def apply_along(a: np.ndarray, M: np.ndarray, axis: int) -> np.ndarray:
-    """Multiply every line of ``a`` along ``axis`` by M: out[..., i, ...] = sum_j M[i, j] a[..., j, ...]."""
+def tap_matrix(n_out: int, n_in: int, taps: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The matrix $M$ of a per-axis resampling and the marks of its taps, for ``apply_along``.
+
+    ``taps`` lists, for each tap slot, the input index and the weight of every output. $M$ sums
+    the weights of the taps that share an input; the marks keep what the sum hides: which inputs
+    an output reads with a weight of 0, of more than 0 and of less than 0 (shape (3, n_out, n_in)).
+    """
+    M = np.zeros((n_out, n_in))
+    marks = np.zeros((3, n_out, n_in), dtype=bool)
+    rows = np.arange(n_out)
+    for cols, weights in taps:
+        np.add.at(M, (rows, cols), weights)
+        for k, hit in enumerate((weights == 0, weights > 0, weights < 0)):
+            marks[k, rows[hit], cols[hit]] = True
+    return M, marks
+
+
+def apply_along(a: np.ndarray, M: np.ndarray, axis: int, marks: np.ndarray | None = None) -> np.ndarray:
+    """Multiply every line of ``a`` along ``axis`` by M: out[..., i, ...] = sum_j M[i, j] a[..., j, ...].
+
+    Infinities and NaN count as a loop over each output's taps would count them (PyTorch's
+    kernels): they reach only the outputs that read them, not every output through the zeros of
+    the matrix product, so one NaN voxel spoils its neighbourhood, not the whole line. ``marks``
+    (from ``tap_matrix``; by default the signs of M) says which outputs read an input with a weight
+    of 0 (inf times 0 is NaN), of more or of less than 0 (+inf and -inf together are NaN).
+    """
+    finite = np.isfinite(a)
+    if finite.all():
+        return _along(a, M, axis)
+    zero, positive_taps, negative_taps = (np.zeros_like(M, dtype=bool), M > 0, M < 0) if marks is None else marks
+    with np.errstate(invalid="ignore"):
+        out = _along(np.where(finite, a, 0), M, axis)
+        up, down = np.isposinf(a), np.isneginf(a)
+        nan = _along(np.isnan(a), zero | positive_taps | negative_taps, axis) + _along(up | down, zero, axis)
+        positive = _along(up, positive_taps, axis) + _along(down, negative_taps, axis)
+        negative = _along(up, negative_taps, axis) + _along(down, positive_taps, axis)
+    out[positive > 0] = np.inf
+    out[negative > 0] = -np.inf
+    out[(nan > 0) | ((positive > 0) & (negative > 0))] = np.nan
+    return out
+
+
+def _along(a: np.ndarray, M: np.ndarray, axis: int) -> np.ndarray:
+    if a.dtype == bool:  # counts of the outputs' taps on non-finite inputs
+        a, M = a.astype(np.float32), M.astype(np.float32)
     return np.moveaxis(np.tensordot(a, M, axes=([axis], [1])), -1, axis)
 
 

@@ -31,37 +31,43 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.functional.conv import _LAYOUT
-from deltanet.functional.pooling import _adaptive_avg_pool, apply_along
+from deltanet.functional.pooling import _adaptive_avg_pool, apply_along, tap_matrix
 
 _LINEAR_MODE = {1: "linear", 2: "bilinear", 3: "trilinear"}
 INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
 CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution coefficient
 
 
-def _nearest_source(n_in: int, n_out: int, scale: float, exact: bool = False) -> np.ndarray:
+def _nearest_source(n_in: int, n_out: int, scale: float, exact: bool = False, planar: bool = False) -> np.ndarray:
     # "nearest-exact" reads the pixel whose centre is nearest, (i + 1/2) * scale; "nearest" the
     # legacy i * scale (PyTorch's two modes).
+    if planar and not exact and n_out in (n_in, 2 * n_in):
+        # PyTorch 2.x's 2-D nearest kernel (nearest_idx) copies or halves the index at these sizes
+        # whatever the scale factor (1.1 on 5 pixels copies them); its 1-D and 3-D kernels do not.
+        return np.arange(n_out) // (n_out // n_in)
     position = (np.arange(n_out) + 0.5) * scale if exact else np.arange(n_out) * scale
     return np.minimum(np.floor(position).astype(np.int64), n_in - 1)
 
 
-def _linear_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> np.ndarray:
+def _linear_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> tuple[np.ndarray, np.ndarray]:
     i = np.arange(n_out, dtype=np.float64)
-    if align_corners:
-        x = i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    if n_in == n_out:
+        # PyTorch's copy: each output reads its own input twice, with weights 1 and 0.
+        j0 = j1 = np.arange(n_out)
+        lam = np.zeros(n_out)
     else:
-        x = np.maximum((i + 0.5) * scale - 0.5, 0.0)
-    j0 = np.minimum(np.floor(x).astype(np.int64), n_in - 1)
-    j1 = np.minimum(j0 + 1, n_in - 1)
-    lam = x - j0
-    M = np.zeros((n_out, n_in))
-    rows = np.arange(n_out)
-    M[rows, j0] += 1.0 - lam  # two statements: where j0 == j1 (the border) both weights add up
-    M[rows, j1] += lam
-    return M
+        if align_corners:
+            x = i * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            x = np.maximum((i + 0.5) * scale - 0.5, 0.0)
+        j0 = np.minimum(np.floor(x).astype(np.int64), n_in - 1)
+        j1 = np.minimum(j0 + 1, n_in - 1)
+        lam = x - j0
+    # Two taps: where j0 == j1 (the border) both weights add up in M.
+    return tap_matrix(n_out, n_in, [(j0, 1.0 - lam), (j1, lam)])
 
 
-def _cubic_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> np.ndarray:
+def _cubic_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> tuple[np.ndarray, np.ndarray]:
     r"""Keys' cubic convolution with $A = -0.75$ over the 4 pixels around each source coordinate.
 
     The source coordinate is that of the linear modes without the clamp at 0 (PyTorch's
@@ -82,15 +88,13 @@ def _cubic_matrix(n_in: int, n_out: int, scale: float, align_corners: bool) -> n
     def far(d: np.ndarray) -> np.ndarray:  # 1 < |d| < 2
         return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
 
-    M = np.zeros((n_out, n_in))
-    rows = np.arange(n_out)
-    for offset, weight in ((-1, far(t + 1)), (0, near(t)), (1, near(1 - t)), (2, far(2 - t))):
-        np.add.at(M, (rows, np.clip(j0 + offset, 0, n_in - 1)), weight)
-    return M
+    taps = [(-1, far(t + 1)), (0, near(t)), (1, near(1 - t)), (2, far(2 - t))]
+    return tap_matrix(n_out, n_in, [(np.clip(j0 + offset, 0, n_in - 1), weight) for offset, weight in taps])
 
 
 class Interpolate(Function):
-    """out = x with each spatial axis mapped by ``steps``: an int $r$ (repeat $r$ times) or a matrix $M$."""
+    """out = x with each spatial axis mapped by ``steps``: an int $r$ (repeat $r$ times) or a
+    matrix $M$ with the marks of its taps (``tap_matrix``, see ``apply_along``)."""
 
     def forward(self, x: np.ndarray, *, steps: tuple) -> np.ndarray:
         self.steps = steps
@@ -99,7 +103,8 @@ class Interpolate(Function):
             if isinstance(step, int):
                 a = np.repeat(a, step, axis=axis)
             else:
-                a = apply_along(a, step.astype(x.dtype, copy=False), axis)
+                M, marks = step
+                a = apply_along(a, M.astype(x.dtype, copy=False), axis, marks)
         return a
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
@@ -110,7 +115,8 @@ class Interpolate(Function):
                 g = g.reshape(g.shape[:axis] + (g.shape[axis] // step, step) + g.shape[axis + 1 :])
                 g = g.sum(axis=axis + 1)
             else:
-                g = apply_along(g, step.T.astype(delta.dtype, copy=False), axis)
+                M, marks = step
+                g = apply_along(g, M.T.astype(delta.dtype, copy=False), axis, marks.transpose(0, 2, 1))
         return g
 
 
@@ -189,14 +195,12 @@ def _resize(x: Tensor, out_size: tuple, scales: list[float], mode: str, align_co
     steps: list[Any] = []
     for n_in, n_out, scale in zip(x.shape[2:], out_size, scales):
         if mode in ("nearest", "nearest-exact"):
-            source = _nearest_source(n_in, n_out, scale, exact=mode == "nearest-exact")
+            source = _nearest_source(n_in, n_out, scale, exact=mode == "nearest-exact", planar=len(out_size) == 2)
             factor = n_out // n_in
             if n_out == factor * n_in and np.array_equal(source, np.arange(n_out) // factor):
                 steps.append(factor)
             else:
-                M = np.zeros((n_out, n_in))
-                M[np.arange(n_out), source] = 1.0
-                steps.append(M)
+                steps.append(tap_matrix(n_out, n_in, [(source, np.ones(n_out))]))
         elif mode == "bicubic":
             steps.append(_cubic_matrix(n_in, n_out, scale, align_corners))
         else:

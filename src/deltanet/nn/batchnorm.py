@@ -65,6 +65,7 @@ class _BatchNorm(Module):
     running_var: Tensor
     num_batches_tracked: Tensor
     _shapes: str = ""
+    _optional_state = ("num_batches_tracked",)  # PyTorch loads dicts without it
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.autograd import Tensor, as_tensor, clamp, norm
+from deltanet.autograd import Tensor, as_tensor, clamp, norm, where
 from deltanet.functional import activations as _act
 from deltanet.functional import (
     adaptive_avg_pool1d,
@@ -296,13 +296,19 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out:
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    r"""$x_1 \cdot x_2 / \max(\lVert x_1 \rVert \lVert x_2 \rVert, \epsilon)$ along ``dim`` (broadcast).
+    r"""The cosine similarity along ``dim`` (broadcast), each norm clamped at ``eps``.
+
+    $\frac{x_1 \cdot x_2}{\max(\lVert x_1 \rVert, \epsilon) \max(\lVert x_2 \rVert, \epsilon)}$.
+
+    Each norm is clamped on its own, as in PyTorch 2.x, so that two short vectors (norms below
+    ``eps`` only in their product) still have a cosine of the angle between them. As PyTorch's,
+    the gradient passes through a clamped norm as if it were not clamped.
 
     Args:
         x1: a floating-point tensor.
         x2: a floating-point tensor that broadcasts with ``x1``.
         dim: the axis of the vectors.
-        eps: the smallest divisor.
+        eps: the smallest divisor, for each norm.
 
     Raises:
         ValueError: ``eps`` is negative.
@@ -311,12 +317,23 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
         >>> import deltanet as dn, deltanet.nn.functional as F
         >>> F.cosine_similarity(dn.tensor([[1.0, 0.0]]), dn.tensor([[1.0, 1.0]])).tolist()
         [0.7071067690849304]
+        >>> F.cosine_similarity(dn.tensor([[1e-5, 0.0]]), dn.tensor([[1e-5, 1e-5]])).tolist()
+        [0.7071067690849304]
     """
     check.number(eps, "eps", "cosine_similarity", low=0.0)
     a, b = as_tensor(x1), as_tensor(x2)
-    # PyTorch's formula: the product of the two norms, clamped below at eps (2.x's cosine_similarity).
-    denominator = clamp(norm(a, 2, dim) * norm(b, 2, dim), min=eps)
-    return (a * b).sum(dim) / denominator
+    return ((a / _clamped_norm(a, dim, eps)) * (b / _clamped_norm(b, dim, eps))).sum(dim)
+
+
+def _clamped_norm(v: Tensor, dim: int, eps: float) -> Tensor:
+    r"""$\max(\lVert v \rVert, \epsilon)$ whose gradient is the norm's even where clamped
+    (PyTorch clamps the norm in place under ``no_grad``)."""
+    length = norm(v, 2, dim, keepdim=True)
+    short = length.data < eps
+    if not short.any():
+        return length
+    # length - length.detach() is exactly 0 and carries the norm's gradient; eps is the value.
+    return where(Tensor(short), (length - length.detach()) + eps, length)
 
 
 def _as_float(input: Any, dtype: Any) -> Tensor:
@@ -399,8 +416,8 @@ def cross_entropy(
     r"""Softmax cross-entropy from logits (``deltanet.functional.cross_entropy``), PyTorch's signature.
 
     Args:
-        input: logits $(N, C)$ or $(N, C, d_1, \dots)$.
-        target: class indices or class probabilities.
+        input: logits $(N, C)$ or $(N, C, d_1, \dots)$, or $(C)$ for one sample.
+        target: class indices or class probabilities (a class index of shape $()$ for one sample).
         weight: rescaling per class, shape $(C,)$.
         size_average: deprecated in PyTorch; must be None.
         ignore_index: a class-index target to skip.
@@ -431,8 +448,8 @@ def nll_loss(
     r"""Negative log-likelihood $-w_y x_y$ (``deltanet.functional.nll_loss``), PyTorch's signature.
 
     Args:
-        input: log-probabilities $(N, C)$ or $(N, C, d_1, \dots)$.
-        target: class indices.
+        input: log-probabilities $(N, C)$ or $(N, C, d_1, \dots)$, or $(C)$ for one sample.
+        target: class indices (shape $()$ for one sample).
         weight: rescaling per class.
         size_average: must be None.
         ignore_index: a target to skip.

@@ -31,7 +31,7 @@ import inspect
 import math
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
@@ -135,6 +135,9 @@ class Module:
     _non_persistent_buffers: OrderedDict[str, bool]  # buffers left out of state_dict
     _modules: OrderedDict[str, Module]
     training: bool
+    # State keys that load_state_dict fills from the module's own values when a dict lacks them
+    # (batch norm's num_batches_tracked, as PyTorch's _load_from_state_dict).
+    _optional_state: tuple[str, ...] = ()
     # Installed by deltanet.nn.summary, which imports this module (so this one does not import it).
     summary: Callable[..., Any]
 
@@ -650,12 +653,27 @@ class Module:
         if assign:
             raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")
         state_dict = self._pre_hooked(state_dict, strict)
-        result = copy_state(self._named_state(), state_dict, strict, type(self).__name__)
+        own = self._named_state()
+        result = copy_state(own, self._fill_optional_state(own, state_dict), strict, type(self).__name__)
         # Written in place, as PyTorch's copy_: a graph that saved the old values must not use
         # these (each tensor bumped once, though tied weights appear under two keys).
         written = {id(t): t for name, t in self._state_members() if name in state_dict}
         changed_in_place(written.values())
         return result
+
+    def _fill_optional_state(self, own: OrderedDict[str, np.ndarray], state_dict: Any) -> Any:
+        """``state_dict`` with the keys that submodules may lack (``_optional_state``) filled with
+        their current values: PyTorch's batch norm loads a dict without ``num_batches_tracked``
+        (older checkpoints, hand-built dicts) and keeps its count."""
+        if not isinstance(state_dict, Mapping):
+            return state_dict  # copy_state says what is wrong
+        absent = {}
+        for name, module in self.named_modules():
+            for attr in type(module)._optional_state:
+                key = f"{name}.{attr}" if name else attr
+                if key in own and key not in state_dict:
+                    absent[key] = own[key]
+        return {**state_dict, **absent} if absent else state_dict
 
     # -- config ------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

@@ -156,6 +156,7 @@ class _InstanceNorm(Module):
     running_mean: Tensor | None  # registered buffers (declared for the type checker)
     running_var: Tensor | None
     num_batches_tracked: Tensor | None
+    _optional_state = ("num_batches_tracked",)  # PyTorch loads dicts without it
 
     def __init__(
         self,

@@ -67,7 +67,7 @@ def get_total_norm(
         foreach: accepted for PyTorch's signature; ignored.
 
     Returns:
-        The norm, a 0-D tensor of the first tensor's dtype (0 for no tensors).
+        The norm, a 0-D tensor of the tensors' widest dtype, as PyTorch (0 for no tensors).
 
     Raises:
         ValueError: ``norm_type`` is not a positive number or an infinity.
@@ -99,7 +99,8 @@ def _total_norm(arrays: list[np.ndarray], p: float, norm_type: Any, error_if_non
             f"{owner}: the total norm of order {norm_type} of the gradients is {total}, so they cannot be "
             f"clipped; set error_if_nonfinite=False to go on with NaN gradients"
         )
-    return Tensor(np.array(total, dtype=arrays[0].dtype))
+    # PyTorch stacks the norms of the tensors: float64 where any is float64.
+    return Tensor(np.array(total, dtype=np.result_type(*(a.dtype for a in arrays))))
 
 
 def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: Any, foreach: Any = None) -> None:
