@@ -3681,7 +3681,11 @@ def package_functions() -> set[type]:
     import pkgutil
 
     for module in pkgutil.walk_packages(dn.__path__, "deltanet."):
-        importlib.import_module(module.name)
+        try:
+            importlib.import_module(module.name)
+        except ImportError as error:  # a module of an optional extra that is not installed
+            if 'pip install "deltanet[' not in str(error):
+                raise
 
     found: set[type] = set()
     stack = [dn.Function]
