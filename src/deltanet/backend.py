@@ -802,6 +802,20 @@ def maximum_zero(z: np.ndarray) -> np.ndarray:
     return out
 
 
+def sign(x: np.ndarray) -> np.ndarray:
+    r"""PyTorch's $\operatorname{sign}(x) \in \{-1, 0, 1\}$, elementwise: 0 for NaN, where NumPy gives NaN.
+
+    It is also the derivative that PyTorch gives $|x|$ (and so the L1 loss and the 1-norm): 0 at
+    $x = 0$ and at NaN. Booleans are their own sign, as in PyTorch.
+    """
+    if x.dtype.kind == "b":
+        return x.copy()
+    s = np.sign(x)
+    if s.dtype.kind in "fc":
+        s[np.isnan(s)] = 0
+    return s
+
+
 def max_rows(a: np.ndarray) -> np.ndarray:
     r"""$\max_j a_{ij}$ for a 2-D array, as an elementwise maximum over the rows of $a^\top$."""
     return np.ascontiguousarray(a.T).max(axis=0)

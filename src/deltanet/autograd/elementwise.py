@@ -87,6 +87,34 @@ def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else as_tensor(x)
 
 
+def refuse_bool_subtraction(x: Tensor, other: Any) -> None:
+    """PyTorch refuses ``-`` with a bool operand (tensor or Python bool): a mask is inverted with
+    ``~`` and two are compared with ``^``. NumPy would compute ``1 - True`` as 0."""
+    bools = (x.data.dtype.kind == "b") + (
+        other.data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
+    )
+    if bools == 2:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+            "`logical_xor()` operator instead."
+        )
+    if bools:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
+def _negated(x: Tensor) -> Tensor:
+    """-x, refused for a bool tensor with PyTorch's message (NumPy's names NumPy)."""
+    if x.data.dtype.kind == "b":
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return ops.Neg.apply(x)
+
+
 # -- operators (installed on Tensor) -------------------------------------------------------------
 def __add__(self: Tensor, other: Any) -> Tensor:
     return ops.Add.apply(*operands(self, other))
@@ -98,7 +126,7 @@ def __radd__(self: Tensor, other: Any) -> Tensor:
 
 
 def __neg__(self: Tensor) -> Tensor:
-    return ops.Neg.apply(self)
+    return _negated(self)
 
 
 def __pos__(self: Tensor) -> Tensor:
@@ -106,11 +134,14 @@ def __pos__(self: Tensor) -> Tensor:
 
 
 def __sub__(self: Tensor, other: Any) -> Tensor:
+    if self.data.dtype.kind == "b" or isinstance(other, (bool, np.bool_, Tensor)):
+        refuse_bool_subtraction(self, other)
     x, y = operands(self, other)
     return ops.Add.apply(x, ops.Neg.apply(y))
 
 
 def __rsub__(self: Tensor, other: Any) -> Tensor:
+    refuse_bool_subtraction(self, other)
     x, y = operands(self, other)
     return ops.Add.apply(y, ops.Neg.apply(x))
 
@@ -212,6 +243,7 @@ def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
         >>> dn.sub(dn.tensor([1.0, 2.0]), 1.0).tolist()
         [0.0, 1.0]
     """
+    refuse_bool_subtraction(_tensor(input), other)
     x, y = operands(_tensor(input), other)
     return ops.Add.apply(x, ops.Neg.apply(y if alpha == 1 else y * alpha))
 
@@ -322,7 +354,7 @@ def neg(input: Tensor) -> Tensor:
         >>> dn.neg(dn.tensor([1.0, -2.0])).tolist()
         [-1.0, 2.0]
     """
-    return ops.Neg.apply(_tensor(input))
+    return _negated(_tensor(input))
 
 
 def pow(input: Tensor, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name

@@ -328,6 +328,7 @@ def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``self -= alpha * other``."""
+    E.refuse_bool_subtraction(self, other)
     return _apply(
         self,
         (other,),

@@ -317,7 +317,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    r"""$a = |x|$; $\partial a / \partial x = \operatorname{sign} x$, which is 0 at $x = 0$ (PyTorch's value)."""
+    r"""$a = |x|$; $\partial a / \partial x = \operatorname{sign} x$, which is 0 at $x = 0$ and at NaN
+    (PyTorch's values)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.save_for_backward(x)
@@ -325,7 +326,7 @@ class Abs(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (x,) = self.saved_tensors
-        return delta * np.sign(x)
+        return delta * backend.sign(x)
 
 
 class Clamp(Function):

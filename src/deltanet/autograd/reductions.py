@@ -117,13 +117,19 @@ def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 class VectorNorm(Function):
-    r"""$z = (\sum |x|^p)^{1/p}$ over ``axis`` for a finite $p > 0$;
+    r"""$z = (\sum |x|^p)^{1/p}$ over ``axis`` for $p > 0$;
     $\partial z / \partial x = \operatorname{sign}(x) |x|^{p-1} / z^{p-1}$ ($x / z$ for $p = 2$,
-    $\operatorname{sign} x$ for $p = 1$), and PyTorch's 0 where $z = 0$ or, for $p < 1$, $x = 0$."""
+    $\operatorname{sign} x$ for $p = 1$), and PyTorch's 0 where $z = 0$ or, for $p < 1$, $x = 0$.
+
+    For $p = \pm\infty$, $z = \max |x|$ (or $\min |x|$) and the gradient $\operatorname{sign} x$
+    is shared evenly among the $x$ with $|x| = z$; none has it when $z$ is NaN (PyTorch's 0s).
+    """
 
     def forward(self, x: np.ndarray, p: float, axis: Any = None, keepdims: bool = False) -> np.ndarray:
         a = np.abs(x)
-        if p == 2:
+        if math.isinf(p):
+            z = a.max(axis=axis, keepdims=keepdims) if p > 0 else a.min(axis=axis, keepdims=keepdims)
+        elif p == 2:
             z = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
         elif p == 1:
             z = np.sum(a, axis=axis, keepdims=keepdims)
@@ -139,8 +145,12 @@ class VectorNorm(Function):
         p = self.p
         d = _expand(delta, x.shape, self.axis, self.keepdims)
         if p == 1:
-            return np.sign(x) * d
+            return backend.sign(x) * d
         zx = _expand(z, x.shape, self.axis, self.keepdims)
+        if math.isinf(p):  # sign(x) shared by the |x| equal to z (no |x| equals a NaN z)
+            mask = np.abs(x) == zx
+            count = mask.sum(axis=self.axis, keepdims=True, dtype=d.dtype)
+            return backend.sign(x) * mask * d / np.maximum(count, 1)
         zero = np.zeros((), x.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
@@ -580,14 +590,16 @@ def norm(
         p = 2
     if isinstance(p, str) or isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
         raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
-    if p == math.inf:
-        return Max.apply(Abs.apply(x), axis=axes, keepdims=keep)
-    if p == -math.inf:
-        return -Max.apply(-Abs.apply(x), axis=axes, keepdims=keep)
+    if math.isinf(p) and x.data.size == 0:  # max's error for an empty tensor or axis
+        return (
+            Max.apply(Abs.apply(x), axis=axes, keepdims=keep)
+            if p > 0
+            else -Max.apply(-Abs.apply(x), axis=axes, keepdims=keep)
+        )
     if p == 0:
         count = leaf(np.asarray((x.data != 0).sum(axis=axes, keepdims=keep), dtype=x.dtype))
         return count + Sum.apply(x * 0.0, axis=axes, keepdims=keep)  # no gradient, as in PyTorch
-    if p < 0:
+    if p < 0 and p != -math.inf:
         raise ValueError(f"norm: p must be positive, inf, -inf, 0 or 'fro', got {p!r}")
     return VectorNorm.apply(x, p=float(p), axis=axes, keepdims=keep)
 

@@ -28,7 +28,7 @@ class Rounded(Function):
 
     def forward(self, x: np.ndarray, op: str, decimals: int = 0) -> np.ndarray:
         if op == "sign":
-            return np.sign(x)
+            return backend.sign(x)  # 0 for NaN, as PyTorch
         if x.dtype.kind != "f" and not (op == "round" and decimals < 0 and x.dtype.kind in "iu"):
             return x.copy()  # an integer is its own floor, ceiling and rounding (to decimals >= 0)
         if op == "round":
@@ -100,7 +100,8 @@ def round(input: Any, *, decimals: Any = 0) -> Tensor:  # noqa: A001 - PyTorch's
 
 
 def sign(input: Any) -> Tensor:
-    r"""$\operatorname{sign}(x) \in \{-1, 0, 1\}$, elementwise; zero gradient.
+    r"""$\operatorname{sign}(x) \in \{-1, 0, 1\}$, elementwise; zero gradient. NaN gives 0 (PyTorch's
+    value; NumPy gives NaN), and a boolean tensor is its own sign.
 
     Args:
         input: a tensor.

@@ -263,7 +263,8 @@ class SquaredError(_ElementwiseLoss):
 
 
 class AbsoluteError(_ElementwiseLoss):
-    r"""$\ell = |a - y|$; $\partial \ell / \partial a = \mathrm{sign}(a - y)$ (0 where $a = y$, as PyTorch)."""
+    r"""$\ell = |a - y|$; $\partial \ell / \partial a = \mathrm{sign}(a - y)$ (0 where $a = y$ or $a - y$
+    is NaN, as PyTorch)."""
 
     def loss(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         diff = a - y
@@ -272,7 +273,7 @@ class AbsoluteError(_ElementwiseLoss):
 
     def grad_input(self) -> np.ndarray:
         (diff,) = self.saved_tensors
-        return np.sign(diff)
+        return backend.sign(diff)
 
 
 class Huber(_ElementwiseLoss):
@@ -311,7 +312,7 @@ class SmoothL1(_ElementwiseLoss):
 
     def grad_input(self) -> np.ndarray:
         (diff,) = self.saved_tensors
-        return np.sign(diff) if self.beta == 0 else np.clip(diff / self.beta, -1.0, 1.0)
+        return backend.sign(diff) if self.beta == 0 else np.clip(diff / self.beta, -1.0, 1.0)
 
 
 class LogCosh(_ElementwiseLoss):
