@@ -88,9 +88,12 @@ def _total_norm(arrays: list[np.ndarray], p: float, norm_type: Any, error_if_non
     if not arrays:
         return Tensor(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
     with np.errstate(over="ignore", invalid="ignore"):
-        if math.isinf(p):
-            norms = [np.abs(g).max(initial=0.0) for g in arrays]
-            total = float(max(norms)) if p > 0 else float(min(np.abs(g).min(initial=np.inf) for g in arrays))
+        # np.max/np.min over the per-tensor norms, not Python's max/min, which skip a NaN that comes
+        # second (max(1.0, nan) is 1.0): a NaN gradient anywhere makes the total NaN, as in PyTorch.
+        if p == math.inf:
+            total = float(np.max([np.abs(g).max(initial=0.0) for g in arrays]))
+        elif p == -math.inf:
+            total = float(np.min([np.abs(g).min(initial=np.inf) for g in arrays]))
         else:
             norms = [np.sum(np.abs(g) ** p) for g in arrays]
             total = float(np.sum(norms) ** (1.0 / p))
