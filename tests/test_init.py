@@ -114,3 +114,15 @@ def test_lsuv_needs_weights():
 def test_manual_seed_validates():
     with pytest.raises(ValueError, match="non-negative integer, got -1"):
         dn.manual_seed(-1)
+
+
+def test_private_fan_helpers_that_custom_layers_call():
+    # fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight), in many reset_parameters
+    assert nn.init._calculate_fan_in_and_fan_out(dn.empty(16, 6, 5, 5)) == (150, 400)
+    assert nn.init._calculate_fan_in_and_fan_out(dn.empty(3, 2)) == (2, 3)
+    assert nn.init._calculate_correct_fan(dn.empty(3, 4, 5), "fan_out") == 15
+    assert nn.init._calculate_correct_fan(dn.empty(3, 4, 5), "fan_in") == 20
+    with pytest.raises(ValueError, match=r"at least 2 axes, got shape \(3,\)"):
+        nn.init._calculate_fan_in_and_fan_out(dn.empty(3))
+    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out', got 'x'"):
+        nn.init._calculate_correct_fan(dn.empty(3, 4), "x")

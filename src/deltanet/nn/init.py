@@ -127,6 +127,40 @@ def _fan(tensor: Tensor, mode: str, owner: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
+    r"""PyTorch's private ``nn.init._calculate_fan_in_and_fan_out``, which custom layers call in their
+    ``reset_parameters`` (``fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)``): the
+    fan-in and fan-out of a weight (``deltanet.init.fan_in_and_fan_out`` of its shape).
+
+    Args:
+        tensor: a weight with at least 2 axes (a Tensor or an array).
+
+    Raises:
+        ValueError: fewer than 2 axes.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.init._calculate_fan_in_and_fan_out(dn.empty(16, 6, 5, 5))
+        (150, 400)
+    """
+    return _init.fan_in_and_fan_out(tuple(tensor.shape))
+
+
+def _calculate_correct_fan(tensor: Any, mode: str) -> int:
+    r"""PyTorch's private ``nn.init._calculate_correct_fan``: the fan-in or the fan-out of a weight.
+
+    Args:
+        tensor: a weight with at least 2 axes.
+        mode: "fan_in" or "fan_out".
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.nn.init._calculate_correct_fan(dn.empty(3, 4, 5), "fan_out")
+        15
+    """
+    return _fan(tensor, mode, "_calculate_correct_fan")
+
+
 @_fills_arrays
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     r"""Fill ``tensor`` with draws from $\mathcal{U}(a, b)$, in place (PyTorch's default $[0, 1)$).
