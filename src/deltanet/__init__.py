@@ -370,6 +370,16 @@ from deltanet.autograd.legacy_constructors import (  # torch.FloatTensor(data or
 )
 from deltanet.autograd.numpy_names import asarray, ravel
 from deltanet.autograd.random_state import default_generator, fork_rng, get_rng_state, initial_seed, seed, set_rng_state
+from deltanet.autograd.real_numbers import (  # complex numbers' names, on real tensors
+    conj,
+    conj_physical,
+    imag,
+    is_conj,
+    is_neg,
+    real,
+    resolve_conj,
+    resolve_neg,
+)
 from deltanet.autograd.sampling import bernoulli, binomial, multinomial, normal, poisson
 from deltanet.autograd.size import Size
 from deltanet.backend import (
@@ -610,6 +620,14 @@ __all__ = [
     "half",
     "iinfo",
     "is_complex",
+    "is_conj",
+    "is_neg",
+    "conj",
+    "conj_physical",
+    "imag",
+    "real",
+    "resolve_conj",
+    "resolve_neg",
     "is_floating_point",
     "is_nonzero",
     "promote_types",
