@@ -86,10 +86,24 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     data = x.data  # the arrays, not the Tensor properties: this runs for every layer and step
     if data.dtype.kind != "f":
         x = Tensor(data.astype(weight.data.dtype))  # integer data computed in the weights' dtype
-    if data.ndim == 0 or data.shape[-1] != weight.data.shape[1]:
-        raise ValueError(
-            f"linear: expected input with {weight.data.shape[1]} features in its last axis, got shape {data.shape}"
-        )
+    W = weight.data
+    if W.ndim != 2 or data.ndim == 0 or data.shape[-1] != W.shape[1]:
+        return _vector_weight(x, weight, bias)  # PyTorch's 1-D weight, or the error
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
+
+
+def _vector_weight(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    r"""``linear`` with a weight of one axis, $z = x w + b$ (shape $(*)$), as PyTorch computes it;
+    any other weight or input that does not fit raises the error."""
+    W = weight.data
+    if W.ndim == 1 and x.data.ndim >= 1 and x.data.shape[-1] == W.shape[0]:
+        z = x @ weight
+        return z if bias is None else z + bias
+    features = W.shape[-1] if W.ndim else 0
+    if W.ndim not in (1, 2):
+        raise ValueError(
+            f"linear: expected a weight of shape (out_features, in_features) or (in_features,), got shape {W.shape}"
+        )
+    raise ValueError(f"linear: expected input with {features} features in its last axis, got shape {x.data.shape}")
