@@ -276,9 +276,12 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 def view(input: Tensor, *shape: Any) -> Tensor:
     """The same memory seen with another shape (``view(n, -1)``); refused where that needs a copy.
 
+    ``view(dtype)`` instead reads the same bytes as another dtype, as PyTorch's: the last axis
+    scales by the ratio of the element sizes, and the result has no gradient.
+
     Args:
         input: a tensor.
-        shape: the new shape; one size may be -1 (inferred).
+        shape: the new shape; one size may be -1 (inferred). Or one dtype.
 
     Raises:
         ValueError: the sizes do not match, or the memory layout allows no view (use ``reshape``).
@@ -288,8 +291,31 @@ def view(input: Tensor, *shape: Any) -> Tensor:
         >>> x = dn.zeros(4, 2, 3)
         >>> x.view(x.size(0), -1).shape
         (4, 6)
+        >>> dn.ones(2).view(dn.int32).tolist()
+        [1065353216, 1065353216]
     """
+    if len(shape) == 1 and isinstance(shape[0], np.dtype):
+        return _view_as_dtype(input, shape[0])
     return Reshape.apply(input, shape=_shape(shape, "view"), view=True)
+
+
+def _view_as_dtype(input: Tensor, dtype: np.dtype) -> Tensor:
+    """The bytes of ``input`` read as ``dtype``: a leaf that shares its memory and version counter."""
+    data = input.data
+    old, new = data.itemsize, dtype.itemsize
+    if old != new:
+        if data.ndim == 0:
+            raise ValueError(f"view: a 0-d tensor of {data.dtype} cannot be viewed as {dtype} (another element size)")
+        if data.strides[-1] != old:
+            raise ValueError(f"view: viewing {data.dtype} as {dtype} needs the last axis to be contiguous (stride 1)")
+        if new > old and (data.shape[-1] * old) % new:
+            raise ValueError(
+                f"view: the last axis ({data.shape[-1]}) must be divisible by {new // old} to view "
+                f"{data.dtype} as {dtype} (different element sizes)"
+            )
+    out = input.detach()
+    out.data = data.view(dtype)
+    return out
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:

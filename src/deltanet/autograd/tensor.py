@@ -117,6 +117,16 @@ class Tensor:
         """The size of one element in bytes."""
         return self.data.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        """The size of one element in bytes (``element_size()``)."""
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes that the elements take: ``numel() * itemsize`` (a view counts its own elements)."""
+        return self.data.nbytes
+
     def stride(self, dim: int | None = None) -> Any:
         """The steps between neighbours along each axis, in elements (NumPy's ``strides`` are in
         bytes): a tuple, or the step along ``dim``. A transposed view has them swapped, as in PyTorch.
