@@ -86,6 +86,23 @@ def test_w1_floor_is_the_same_training_step_as_deltanet():
         np.testing.assert_allclose(step(), loss, rtol=1e-5)
 
 
+def test_w2_floor_is_the_same_training_step_as_deltanet():
+    # benchmarks/w2_floor.py times W2 as bare NumPy calls; it must compute what deltanet computes.
+    import deltanet as dn
+    from deltanet import losses
+
+    floor = _script("w2_floor")
+    step = floor.bare_step()
+    X, y = floor._data(floor.WORKLOADS["W2"])
+    model, opt = floor.deltanet_mlp("W2")
+    for _ in range(3):
+        opt.zero_grad()
+        loss = losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
+        loss.backward()
+        opt.step()
+        np.testing.assert_allclose(step(), loss.item(), rtol=1e-5)
+
+
 def test_run_compares_with_a_baseline_tree(tmp_path):
     # run.py --baseline SRC times deltanet from another source tree as "baseline"; here the same
     # tree, which the worker must report it imported, and a folder without deltanet is refused.
