@@ -810,9 +810,9 @@ def sign(x: np.ndarray) -> np.ndarray:
     """
     if x.dtype.kind == "b":
         return x.copy()
-    s = np.sign(x)
+    s = np.asarray(np.sign(x))  # an array also for a 0-d x (NumPy returns a scalar)
     if s.dtype.kind in "fc":
-        s[np.isnan(s)] = 0
+        np.copyto(s, 0, where=np.isnan(s))
     return s
 
 

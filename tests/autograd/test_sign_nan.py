@@ -35,6 +35,7 @@ def _same_signs(got, expected):
 def test_sign_of_nan_is_zero_and_bools_are_their_own_sign():
     assert dn.sign(dn.tensor([NAN, -0.0, 0.0, -3.0, math.inf])).tolist() == [0.0, 0.0, 0.0, -1.0, 1.0]
     assert dn.tensor([NAN]).sign().tolist() == [0.0]
+    assert dn.tensor(NAN).sign().item() == 0.0 and dn.tensor(-2.0).sign().item() == -1.0  # 0-d
     signs = dn.sign(dn.tensor([True, False]))
     assert signs.dtype == dn.bool and signs.tolist() == [True, False]
     assert dn.sign(dn.tensor([3, -2, 0], dtype=dn.int8)).dtype == dn.int8
