@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd.binary import pair
-from deltanet.autograd.elementwise import _floating, _tensor, abs, div, mul, neg, sub
+from deltanet.autograd.elementwise import _floating, _tensor, abs, div, mul, neg, refuse_bool_subtraction, sub
 from deltanet.autograd.function import Function
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.rounding import sign, trunc
@@ -84,6 +84,7 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         >>> dn.rsub(dn.tensor([1.0, 2.0]), 5, alpha=2).tolist()
         [3.0, 1.0]
     """
+    refuse_bool_subtraction(input, other)
     x, y = pair(input, other, real=False)
     return sub(y, x, alpha=alpha)
 

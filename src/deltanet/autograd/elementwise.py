@@ -26,7 +26,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import ops
-from deltanet.autograd.conversions import promote, to_dtype
+from deltanet.autograd.conversions import check_number_fits, promote, to_dtype
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -105,12 +105,25 @@ def __pos__(self: Tensor) -> Tensor:
     return self
 
 
+def refuse_bool_subtraction(x: Any, y: Any) -> None:
+    """PyTorch refuses ``-`` with a bool tensor or a Python bool on either side (NumPy refuses two
+    bool arrays only): ``mask - 1`` is almost always a mask to invert."""
+    for v in (x, y):
+        if v.__class__ is bool or (isinstance(v, Tensor) and v.data.dtype == np.bool_):
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported (as in PyTorch). If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead"
+            )
+
+
 def __sub__(self: Tensor, other: Any) -> Tensor:
+    refuse_bool_subtraction(self, other)
     x, y = operands(self, other)
     return ops.Add.apply(x, ops.Neg.apply(y))
 
 
 def __rsub__(self: Tensor, other: Any) -> Tensor:
+    refuse_bool_subtraction(self, other)
     x, y = operands(self, other)
     return ops.Add.apply(y, ops.Neg.apply(x))
 
@@ -212,6 +225,7 @@ def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
         >>> dn.sub(dn.tensor([1.0, 2.0]), 1.0).tolist()
         [0.0, 1.0]
     """
+    refuse_bool_subtraction(input, other)
     x, y = operands(_tensor(input), other)
     return ops.Add.apply(x, ops.Neg.apply(y if alpha == 1 else y * alpha))
 
@@ -670,6 +684,7 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
         raise ValueError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if np.broadcast_shapes(m.shape, x.shape) != x.shape:
         raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to the input's {x.shape}")
+    check_number_fits(value, x.data.dtype, "masked_fill")
     fill = operands(x, value)[1]
     if fill.data.dtype != x.data.dtype:
         fill = to_dtype(fill, x.data.dtype)  # the filled tensor keeps its dtype, as in PyTorch
