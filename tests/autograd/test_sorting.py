@@ -67,7 +67,8 @@ def test_values_are_differentiable():
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: dn.tensor(3.0).sort(), ValueError, r"sort: needs a tensor with at least one axis, got a 0-d"),
+        (lambda: dn.tensor(3.0).sort(dim=1), IndexError, r"sort: dimension out of range"),  # 0-d: dim -1 or 0
+        (lambda: dn.tensor(3.0).topk(2), ValueError, r"topk: k must be an integer in \[0, 1\], got 2"),
         (lambda: dn.ones(3).topk(4), ValueError, r"topk: k must be an integer in \[0, 3\], got 4"),
         (lambda: dn.ones(3).topk(1.5), ValueError, r"topk: k must be an integer in \[0, 3\], got 1.5"),
         (lambda: dn.ones(3).sort(descending="yes"), ValueError, r"sort: descending must be True or False"),

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.autograd.conversions import promote
 from deltanet.autograd.dims import pick_dim, pick_keepdim
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.tensor import Tensor, leaf
@@ -63,6 +64,9 @@ def __ge__(self: Tensor, other: Any) -> Any:
 
 
 def _bitwise(ufunc: Any, symbol: str, *operands: Any) -> Tensor:
+    if len(operands) == 2 and isinstance(operands[0], Tensor) and isinstance(operands[1], Tensor):
+        if operands[0].data.dtype != operands[1].data.dtype:  # PyTorch's promotion: int32 & a 0-d int64 is int32
+            operands = tuple(promote(*operands))
     try:
         return _bool_leaf(ufunc, *operands)
     except TypeError:  # NumPy's "ufunc 'bitwise_and' not supported for the input types"

@@ -10,6 +10,7 @@ to an integer or bool dtype gives a tensor without history. deltanet computes on
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,36 @@ def to_dtype(t: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def check_number_fits(value: Any, dtype: np.dtype, owner: str) -> None:
+    """PyTorch's check where a Python number becomes an element of a tensor (``fill_``,
+    ``t[i] = v``, ``masked_fill``, ``index_fill``, ``full``): a value outside the dtype's range
+    raises instead of wrapping (300 in uint8 was 44) or becoming ``inf`` (1e40 in float32). As in
+    PyTorch, a negative integer may wrap into an unsigned dtype whose range holds its magnitude
+    (-1 in uint8 is 255), an infinity or NaN is a float value, and bool takes anything.
+
+    Raises:
+        RuntimeError: ``value`` cannot be converted to ``dtype`` without overflow.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        v = float(value)
+        fits = not math.isfinite(v) or abs(v) <= float(np.finfo(dtype).max)
+    elif dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if isinstance(value, (float, np.floating)):
+            v = float(value)
+            fits = not math.isnan(v) and info.min <= v <= info.max
+        else:
+            n = int(value)
+            fits = info.min <= n <= info.max or (dtype.kind == "u" and 0 < -n <= info.max)
+    else:
+        return
+    if not fits:
+        raise RuntimeError(f"{owner}: value {value!r} cannot be converted to type {dtype} without overflow")
 
 
 def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:

@@ -26,7 +26,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import ops
-from deltanet.autograd.conversions import promote, to_dtype
+from deltanet.autograd.conversions import check_number_fits, promote, to_dtype
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -702,6 +702,7 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
         raise ValueError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if np.broadcast_shapes(m.shape, x.shape) != x.shape:
         raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to the input's {x.shape}")
+    check_number_fits(value, x.data.dtype, "masked_fill")
     fill = operands(x, value)[1]
     if fill.data.dtype != x.data.dtype:
         fill = to_dtype(fill, x.data.dtype)  # the filled tensor keeps its dtype, as in PyTorch

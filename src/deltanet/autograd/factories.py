@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import backend
-from deltanet.autograd.conversions import to_dtype
+from deltanet.autograd.conversions import check_number_fits, to_dtype
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -231,8 +231,11 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requ
     backend.check_device(device)
     shape = _size((size,), "full")
     if dtype is None:
-        dtype = backend.as_array(fill_value).dtype
-    return _finish(np.full(shape, fill_value, _dtype(dtype, "full")), requires_grad, "full")
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e40 is refused below, by name
+            dtype = backend.as_array(fill_value).dtype
+    dtype = _dtype(dtype, "full")
+    check_number_fits(fill_value, dtype, "full")
+    return _finish(np.full(shape, fill_value, dtype), requires_grad, "full")
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

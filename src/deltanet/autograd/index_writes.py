@@ -44,6 +44,7 @@ def index_copy_(self: Tensor, dim: Any, index: Any, source: Any) -> Tensor:
 
     Raises:
         ValueError: ``index`` is not 1-D integers in range, or ``source`` has the wrong shape.
+        IndexError: a position is negative (PyTorch's ``index_copy_`` counts none from the end).
 
     Examples:
         >>> import deltanet as dn
@@ -51,6 +52,9 @@ def index_copy_(self: Tensor, dim: Any, index: Any, source: Any) -> Tensor:
         [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]]
     """
     d, idx = _rows(self, dim, index, "index_copy_")
+    if idx.size and idx.min() < 0:  # PyTorch's index_copy_ counts no position from the end (index_fill_ does)
+        size = self.shape[d] if self.ndim else 1
+        raise IndexError(f"index_copy_(): index {idx.min()} is out of bounds for dimension {d} with size {size}")
     src = _tensor(source)
     expected = self.shape[:d] + (idx.size,) + self.shape[d + 1 :] if self.ndim else (idx.size,)
     if src.shape != expected and not (self.ndim == 0 and src.ndim == 0):

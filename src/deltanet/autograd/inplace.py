@@ -35,6 +35,7 @@ from deltanet import backend
 from deltanet.autograd import elementwise as E
 from deltanet.autograd import logarithms as L
 from deltanet.autograd import scattering as S
+from deltanet.autograd.conversions import check_number_fits
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
 from deltanet.autograd.index_order import split_integers
@@ -483,6 +484,7 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
 
 def fill_(self: Tensor, value: Any) -> Tensor:
     """In place: every element becomes ``value`` (a number or a one-element tensor)."""
+    check_number_fits(value, self.data.dtype, "fill_")
     src = _source(value, self)
     if src.data.size != 1:
         raise ValueError(f"fill_: value must be a number or a one-element tensor, got shape {src.shape}")
@@ -499,6 +501,7 @@ def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
     m = np.asarray(_array(mask))
     if m.dtype != np.bool_:
         raise ValueError(f"masked_fill_: mask must be a bool tensor, got dtype {m.dtype}")
+    check_number_fits(value, self.data.dtype, "masked_fill_")
     return _apply(
         self,
         (value,),
@@ -534,6 +537,7 @@ def scatter_add_(self: Tensor, dim: Any, index: Any, src: Any) -> Tensor:
 def index_add_(self: Tensor, dim: Any, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``alpha * source`` added at the rows ``index`` names along ``dim`` (see ``dn.index_add``)."""
     _, s, options = S.index_add_arguments(self, dim, index, source, "index_add_")
+    alpha = S.alpha_of(alpha, self)
     s = s if alpha == 1 else s * alpha
     return _in_place(self, s, "index_add_", lambda x, s: S.IndexAdd.apply(x, s, **options))
 
@@ -635,6 +639,7 @@ def __setitem__(self: Tensor, index: Any, value: Any) -> None:
     if isinstance(value, Tensor):
         src = value
     else:
+        check_number_fits(value, self.data.dtype, "t[index] = value")
         src = leaf(np.asarray(value, dtype=self.data.dtype if self.data.dtype.kind == "f" else None))
 
     def fast() -> None:

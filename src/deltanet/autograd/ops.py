@@ -159,8 +159,11 @@ class PowTensor(Function):
     """
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.power(x, y)
+        if x.dtype.kind in "iu" and y.dtype.kind == "i" and (y < 0).any():
+            z = integer_power(x, y)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = np.power(x, y)
         self.save_for_backward(x, y, z)
         return z
 
@@ -173,6 +176,17 @@ class PowTensor(Function):
             if self.needs_input_grad[1]:
                 gy = unbroadcast(np.where((x == 0) & (y >= 0), 0, delta * (z * np.log(x))), y.shape)
         return _like(gx, x), _like(gy, y)
+
+
+def integer_power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r"""$x^y$ of integers where some $y < 0$, as PyTorch's integer kernel (NumPy raises): 1 for
+    $x = 1$, $\pm 1$ by the parity of $y$ for $x = -1$, and 0 for any other base (0 included)."""
+    x, y = np.broadcast_arrays(x, y)
+    negative = y < 0
+    z = np.power(x, np.where(negative, 0, y).astype(y.dtype))
+    odd = (y % 2) != 0
+    at_negative = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)).astype(z.dtype)
+    return np.where(negative, at_negative, z)
 
 
 def _like(g: np.ndarray | None, x: np.ndarray) -> np.ndarray | None:

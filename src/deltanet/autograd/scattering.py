@@ -232,4 +232,13 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
         [[2.0, 2.0], [0.0, 0.0], [1.0, 1.0]]
     """
     x, s, options = index_add_arguments(input, dim, index, source, "index_add")
+    alpha = alpha_of(alpha, x)
     return IndexAdd.apply(x, s if alpha == 1 else s * alpha, **options)
+
+
+def alpha_of(alpha: Any, x: Tensor) -> Any:
+    """``alpha`` as PyTorch's ``index_add`` takes it: converted to ``x``'s dtype, so a float factor
+    of an integer tensor loses its fraction (2.5 is 2), and the scaled source keeps the dtype."""
+    if x.data.dtype.kind in "iu" and isinstance(alpha, (float, np.floating)):
+        return int(alpha)
+    return alpha

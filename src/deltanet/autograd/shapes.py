@@ -15,6 +15,7 @@ boolean tensors, ``repeat``, ``gather``, ``index_select`` and ``clone`` copy.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -146,9 +147,28 @@ def index_array(index: Any) -> Any:
     return index
 
 
+def sequence_as_tuple(index: Any) -> Any:
+    """PyTorch's reading of a list index (NumPy's before 1.23): a list of fewer than 32 items that
+    holds a sequence, a tensor, a slice, None or Ellipsis is a tuple of indices, so ``x[[[0, 1],
+    [1, 2]]]`` is ``x[[0, 1], [1, 2]]`` (NumPy now reads it as one array of positions). PyTorch
+    warns that this will change; so does deltanet."""
+    if not isinstance(index, list) or len(index) >= 32:
+        return index
+    if not any(isinstance(p, (Tensor, list, tuple, slice, np.ndarray)) or p is None or p is Ellipsis for p in index):
+        return index
+    warnings.warn(
+        "Using a non-tuple sequence for multidimensional indexing is deprecated (as in PyTorch, which reads "
+        "it as a tuple); use x[tuple(seq)] instead of x[seq]",
+        UserWarning,
+        stacklevel=4,
+    )
+    return tuple(index)
+
+
 def item_index(index: Any) -> Any:
     """``index_array`` for ``t[index]`` and ``t[index] = v``; a uint8 tensor is refused: PyTorch reads
     it as a mask (deprecated; its item assignment refuses it), NumPy as positions."""
+    index = sequence_as_tuple(index)
     for part in index if isinstance(index, tuple) else (index,):
         if isinstance(part, Tensor) and part.data.dtype == np.uint8:
             raise ValueError(

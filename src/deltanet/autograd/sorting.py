@@ -58,7 +58,7 @@ def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = Fal
     The sort is always stable (equal values keep their order), so ``stable`` changes nothing.
 
     Args:
-        input: a tensor with at least one axis.
+        input: a tensor (a 0-d one gives itself and the index 0, as in PyTorch).
         dim: the axis to sort along (the last by default).
         descending: largest first (NaN first), instead of smallest first (NaN last).
         stable: accepted for PyTorch's signature; the sort is stable either way.
@@ -75,8 +75,16 @@ def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = Fal
     check.flag(descending, "descending", "sort")
     check.flag(stable, "stable", "sort")
     x = _tensor(input)
+    if x.ndim == 0:  # PyTorch: the value itself, at position 0
+        normalize(pick_dim(dim, None, "sort"), 1, "sort")
+        return _of_scalar(x)
     axis = _axis(x, dim, "sort")
     return _pick(x, axis, _order(x.data, axis, bool(descending)))
+
+
+def _of_scalar(x: Tensor) -> ValuesIndices:
+    """``sort``/``topk`` of a 0-d tensor, as PyTorch's: the value (a view) and the index 0."""
+    return ValuesIndices(GetItem.apply(x, index=(Ellipsis,)), leaf(np.zeros((), np.int64)))
 
 
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -96,6 +104,9 @@ def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = 
     check.flag(descending, "descending", "argsort")
     check.flag(stable, "stable", "argsort")
     x = _tensor(input)
+    if x.ndim == 0:
+        normalize(pick_dim(dim, None, "argsort"), 1, "argsort")
+        return leaf(np.zeros((), np.int64))
     axis = _axis(x, dim, "argsort")
     return leaf(_order(x.data, axis, bool(descending)).astype(np.int64, copy=False))
 
@@ -126,6 +137,10 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     check.flag(largest, "largest", "topk")
     check.flag(sorted, "sorted", "topk")
     x = _tensor(input)
+    if x.ndim == 0:  # PyTorch takes k of 0 or 1 and gives the value with index 0
+        normalize(pick_dim(dim, None, "topk"), 1, "topk")
+        check.integer(k, "k", "topk", low=0, high=1)
+        return _of_scalar(x)
     axis = _axis(x, dim, "topk")
     count = check.integer(k, "k", "topk", low=0, high=x.shape[axis])  # at most the size of dim
     order = np.take(_order(x.data, axis, bool(largest)), np.arange(count), axis=axis)

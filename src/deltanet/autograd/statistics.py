@@ -76,6 +76,8 @@ def _median(input: Any, dim: Any, keepdim: Any, nan: bool, owner: str) -> Any:
     if dim is not None:
         return _pick_along(x, dim, keepdim, _median_position(nan), owner)
     if x.size == 0:
+        if x.data.dtype.kind == "f":  # PyTorch's median of no values: NaN (connected to x, with no gradient)
+            return x.sum() * float("nan")
         raise ValueError(f"{owner}() of an empty tensor of shape {x.shape} has no value")
     value = _pick_along(reshape(x, -1), 0, False, _median_position(nan), owner).values
     if x.data.dtype.kind != "f" or np.isnan(value.data):

@@ -171,6 +171,19 @@ class Sequential(_Indexed):
 
     __rmul__ = __mul__
 
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove the layers at ``index``; the rest are numbered again from 0, named layers too, as
+        PyTorch's ``Sequential`` does (its ``state_dict`` keys after ``del``)."""
+        super().__delitem__(index)
+        _Indexed._renumbered(self, list(self._modules.values()))
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the layer at ``index`` (the last by default); the rest are numbered again
+        from 0, as after ``del``."""
+        module = super().pop(index)
+        _Indexed._renumbered(self, list(self._modules.values()))
+        return module
+
     def _renumbered(self, modules: list[Module]) -> None:
         if self._positional():
             super()._renumbered(modules)
@@ -200,9 +213,10 @@ class ModuleList(_Indexed):
         ['ReLU', 'Linear', 'Linear', 'Linear']
     """
 
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
-        self.extend(modules)
+        if modules is not None:
+            self.extend(modules)
 
     def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end; returns self."""

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet import backend
 from deltanet.autograd import Tensor, parse_to_args
 from deltanet.autograd.hooks import add as add_hook
 from deltanet.autograd.inplace import changed_in_place
@@ -86,7 +87,8 @@ class Parameter(Tensor):
     ``parameters()``, ``named_parameters()`` and ``state_dict()``.
 
     Args:
-        data: array-like initial values (Python floats become float32).
+        data: array-like initial values (Python floats become float32); None (or nothing) gives an
+            empty tensor, as PyTorch's ``Parameter()``.
         requires_grad: whether ``backward()`` fills ``.grad`` (True; False freezes it).
         dtype: optional dtype to convert ``data`` to.
 
@@ -99,7 +101,9 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None) -> None:
+    def __init__(self, data: Any = None, requires_grad: bool = True, dtype: Any = None) -> None:
+        if data is None:  # PyTorch's Parameter(): an empty tensor of the default dtype
+            data = np.empty(0, dtype=backend.DEFAULT_DTYPE if dtype is None else None)
         super().__init__(data, requires_grad=requires_grad, dtype=dtype)
 
     def __repr__(self) -> str:
@@ -211,6 +215,13 @@ class Module:
             raise KeyError(f"{type(self).__name__}: {what} name must be a non-empty string without '.', got {name!r}")
         return name
 
+    def _check_free(self, name: str, same_kind: bool) -> None:
+        """PyTorch's rule for ``register_buffer``/``register_parameter``/``add_module``: a name that is
+        already another kind of attribute (a parameter registered as a buffer, a method) is refused;
+        one of the same kind is replaced."""
+        if not same_kind and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Register a non-trained tensor that belongs to the state (e.g. running statistics).
 
@@ -238,6 +249,7 @@ class Module:
             (['mask'], ['mask', 'cache'], 'Tensor')
         """
         self._check_name(name, "buffer")
+        self._check_free(name, name in self._buffers or name in self._non_persistent_buffers)
         if isinstance(tensor, Parameter):
             raise TypeError(f"buffer {name!r} is a Parameter; register it with register_parameter")
         tensor = _as_buffer(tensor, name, "register_buffer")
@@ -251,6 +263,7 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` under ``name`` (None records an absent parameter, e.g. no bias)."""
         self._check_name(name, "parameter")
+        self._check_free(name, name in self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign {type(param).__name__} as parameter {name!r} (a Parameter or None expected)"
@@ -260,6 +273,7 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as the sub-module ``name`` (PyTorch's ``add_module``)."""
         self._check_name(name, "module")
+        self._check_free(name, name in self._modules)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self.__setattr__(name, module)

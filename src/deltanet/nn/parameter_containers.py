@@ -9,6 +9,7 @@ prints them, with deltanet's dtype names (``float32``, not ``torch.float32``).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -193,8 +194,14 @@ class ParameterDict(Module):
         return value
 
     def update(self, parameters: Any) -> None:
-        """Add or replace the parameters of a mapping or of an iterable of (key, tensor) pairs."""
-        pairs = parameters.items() if isinstance(parameters, (Mapping, ParameterDict)) else parameters
+        """Add or replace the parameters of a mapping or of an iterable of (key, tensor) pairs; the keys
+        of a plain ``dict`` go in sorted order (PyTorch's), those of an ``OrderedDict`` in theirs."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs: Any = parameters.items()
+        elif isinstance(parameters, Mapping):  # PyTorch sorts the keys of a plain mapping
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
         for key, value in pairs:
             self[key] = value
 
