@@ -1863,7 +1863,7 @@ OPTIMIZERS = {
     ),
     optim.LBFGS: (
         ("history_size", {"history_size": 0}, r"LBFGS: history_size must be a positive integer, got 0"),
-        ("tol", {"tol": -1.0}, r"LBFGS: tol must be a number >= 0, got -1\.0"),
+        ("tolerance_grad", {"tolerance_grad": -1.0}, r"LBFGS: tolerance_grad must be a number >= 0, got -1\.0"),
     ),
     optim.CG: (
         ("max_iter", {"max_iter": 0}, r"CG: max_iter must be a positive integer, got 0"),

@@ -22,6 +22,8 @@ from deltanet.optim.adadelta import Adadelta, adadelta_update
 from deltanet.optim.adagrad import Adagrad, adagrad_update
 from deltanet.optim.adam import Adam, AdamW, adam_update
 from deltanet.optim.adamax import Adamax, adamax_update
+from deltanet.optim.conjugate_gradient import CG
+from deltanet.optim.lbfgs import LBFGS
 from deltanet.optim.lr_scheduler import (
     ChainedScheduler,
     ConstantLR,
@@ -44,7 +46,6 @@ from deltanet.optim.nadam import NAdam, nadam_update
 from deltanet.optim.optimizer import Optimizer
 from deltanet.optim.radam import RAdam, radam_update
 from deltanet.optim.rmsprop import RMSprop, rmsprop_update
-from deltanet.optim.scipy_minimize import CG, LBFGS
 from deltanet.optim.sgd import SGD, sgd_update
 
 _REGISTRY: dict[str, type[Optimizer]] = {
