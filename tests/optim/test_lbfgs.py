@@ -208,7 +208,11 @@ def test_state_dict_round_trip_continues_the_trajectory():
 
     def from_json(value):
         if isinstance(value, dict):
-            return arrays[value["array"]].copy() if set(value) == {"array"} else {k: from_json(v) for k, v in value.items()}
+            return (
+                arrays[value["array"]].copy()
+                if set(value) == {"array"}
+                else {k: from_json(v) for k, v in value.items()}
+            )
         if isinstance(value, list):
             return [from_json(v) for v in value]
         return value
@@ -307,10 +311,10 @@ def test_two_loop_recursion_applies_the_bfgs_inverse_hessian():
     A, _ = _quadratic_arrays(n=5)
     S = [rng.standard_normal(5) for _ in range(3)]
     Y = [A @ s for s in S]  # y·s > 0
-    ro = [1 / y.dot(s) for s, y in zip(S, Y)]
+    ro = [1 / y.dot(s) for s, y in zip(S, Y, strict=True)]
     gamma = S[-1].dot(Y[-1]) / Y[-1].dot(Y[-1])
     H = gamma * np.eye(5)
-    for s, y, r in zip(S, Y, ro):
+    for s, y, r in zip(S, Y, ro, strict=True):
         V = np.eye(5) - r * np.outer(y, s)
         H = V.T @ H @ V + r * np.outer(s, s)
     g = rng.standard_normal(5)
@@ -361,7 +365,10 @@ def test_errors():
         (dict(tolerance_grad=-1.0), r"LBFGS: tolerance_grad must be a number >= 0, got -1\.0"),
         (dict(tolerance_change="small"), r"LBFGS: tolerance_change must be a number >= 0, got 'small'"),
         (dict(history_size=0), r"LBFGS: history_size must be a positive integer, got 0"),
-        (dict(line_search_fn="backtracking"), r"LBFGS: line_search_fn must be None or 'strong_wolfe', got 'backtracking'"),
+        (
+            dict(line_search_fn="backtracking"),
+            r"LBFGS: line_search_fn must be None or 'strong_wolfe', got 'backtracking'",
+        ),
     ]
     for kwargs, message in cases:
         with pytest.raises(ValueError, match=message):

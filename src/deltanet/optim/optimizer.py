@@ -379,7 +379,8 @@ def loss_value(owner: str, loss: Any) -> float:
         raise ValueError(f"{owner}: the closure must return the loss (a Tensor or a number), got {loss!r}") from None
 
 
-def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor) -> Any:
+def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor, shape: tuple[int, ...] | None = None) -> Any:
+    """A state value from a state dict: a scalar, or an array of ``shape`` (default the parameter's) in its dtype."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Tensor):
@@ -393,10 +394,14 @@ def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor) -> Any:
         # A scalar such as PyTorch's 0-d "step" tensor.
         item = array.item()
         return int(item) if key == "step" and float(item).is_integer() else item
-    if array.shape != p.shape:
+    if shape is None and array.shape != p.shape:
         raise ValueError(
             f"{owner}.load_state_dict: state {key!r} of parameter {i} has shape {array.shape}, "
             f"expected the parameter's {p.shape}"
+        )
+    if shape is not None and array.shape != shape:
+        raise ValueError(
+            f"{owner}.load_state_dict: state {key!r} of parameter {i} has shape {array.shape}, expected {shape}"
         )
     return np.array(array, dtype=p.dtype, copy=True)
 
