@@ -97,6 +97,15 @@ OPTIMIZER_CASES = [
     ("Adadelta", dict(lr=0.5, rho=0.5, eps=1e-3)),
     ("Adadelta", dict(lr=2.0, weight_decay=0.1)),
     ("Adadelta", dict(lr=1.5, rho=0.8, weight_decay=0.2, maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=2)),
+    ("ASGD", dict(lr=0.1, t0=0, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.08))),
+    ("Rprop", dict(lr=0.02, maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-3, 1e-2), d=1.5)),
+    ("Adafactor", dict(lr=0.05, weight_decay=0.1, maximize=True)),
 ]
 
 

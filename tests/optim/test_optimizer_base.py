@@ -133,7 +133,9 @@ def test_bad_params_raise():
             make()
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"])
+@pytest.mark.parametrize(
+    "name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop", "Adafactor"]
+)
 def test_torch_signature_and_param_groups_layout(name):
     """Every keyword of torch's constructor is accepted, and the groups hold torch's keys."""
     torch = pytest.importorskip("torch")
@@ -399,6 +401,9 @@ def test_load_state_dict_rejects_mismatches():
         ("Adam", dict(lr=0.05, amsgrad=True, betas=(0.9, 0.5))),
         ("AdamW", dict(lr=0.05)),
         ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
+        ("ASGD", dict(lr=0.05, t0=1)),
+        ("Rprop", dict(lr=0.05)),
+        ("Adafactor", dict(lr=0.05, weight_decay=0.1)),
     ],
 )
 def test_loads_a_pytorch_state_dict(problem, name, kwargs):
@@ -439,6 +444,9 @@ def test_get_resolves_names_classes_and_instances():
         ("adagrad", optim.Adagrad),
         ("rms_prop", optim.RMSprop),
         ("RMSprop", optim.RMSprop),
+        ("asgd", optim.ASGD),
+        ("Rprop", optim.Rprop),
+        ("adafactor", optim.Adafactor),
     ]:
         opt = optim.get(name, params, lr=0.05)
         assert type(opt) is cls and opt.param_groups[0]["lr"] == 0.05
@@ -448,8 +456,8 @@ def test_get_resolves_names_classes_and_instances():
     with pytest.raises(
         ValueError,
         match=(
-            r"unknown optimizer 'adabelief'; expected one of \['adadelta', 'adagrad', "
-            r"'adam', 'adamax', 'adamw', 'cg', 'lbfgs', 'nadam', 'radam', 'rmsprop', 'sgd'\]"
+            r"unknown optimizer 'adabelief'; expected one of \['adadelta', 'adafactor', 'adagrad', "
+            r"'adam', 'adamax', 'adamw', 'asgd', 'cg', 'lbfgs', 'nadam', 'radam', 'rmsprop', 'rprop', 'sgd'\]"
         ),
     ):
         optim.get("adabelief", params)

@@ -1863,7 +1863,19 @@ OPTIMIZERS = {
     ),
     optim.LBFGS: (
         ("history_size", {"history_size": 0}, r"LBFGS: history_size must be a positive integer, got 0"),
-        ("tol", {"tol": -1.0}, r"LBFGS: tol must be a number >= 0, got -1\.0"),
+        ("tolerance_grad", {"tolerance_grad": -1.0}, r"LBFGS: tolerance_grad must be a number >= 0, got -1\.0"),
+    ),
+    optim.ASGD: (
+        ("lambd", {"lambd": -1.0}, r"ASGD: lambd must be a number >= 0, got -1\.0"),
+        ("t0 NaN", {"t0": float("nan")}, r"ASGD: t0 must be a number >= 0, got nan"),
+    ),
+    optim.Rprop: (
+        ("etas", {"etas": (0.5, 0.9)}, r"Rprop: etas\[1\] must be a number > 1, got 0\.9"),
+        ("step_sizes", {"step_sizes": (1e-6,)}, r"Rprop: step_sizes must be a pair of numbers, got \(1e-06,\)"),
+    ),
+    optim.Adafactor: (
+        ("beta2_decay", {"beta2_decay": 0.1}, r"Adafactor: beta2_decay must be a number <= 0, got 0\.1"),
+        ("d", {"d": 0.0}, r"Adafactor: d must be a number >= 1, got 0\.0"),
     ),
     optim.CG: (
         ("max_iter", {"max_iter": 0}, r"CG: max_iter must be a positive integer, got 0"),

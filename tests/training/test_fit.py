@@ -334,9 +334,9 @@ def test_loss_and_optimizer_by_name():
 
 
 def test_closure_optimizer_lbfgs_reaches_the_least_squares_line():
-    pytest.importorskip("scipy")
     neuron = tumor_neuron()
-    history = dn.fit(neuron, TUMOR_X, TUMOR_Y, "mse", optim.LBFGS(neuron.parameters()), epochs=2, batch_size=None)
+    lbfgs = optim.LBFGS(neuron.parameters(), tolerance_change=1e-14, line_search_fn="strong_wolfe")
+    history = dn.fit(neuron, TUMOR_X, TUMOR_Y, "mse", lbfgs, epochs=2, batch_size=None)
     slope, intercept = np.polyfit(TUMOR_X.ravel(), TUMOR_Y.ravel(), 1)
     np.testing.assert_allclose([neuron.weight.data[0, 0], neuron.bias.data[0]], [slope, intercept], rtol=1e-6)
     assert history.history["loss"][0] == pytest.approx(14.5531 / 3, rel=1e-4)

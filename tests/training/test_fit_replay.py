@@ -227,7 +227,6 @@ def test_what_the_replay_cannot_take_trains_eagerly_and_correctly(monkeypatch):
     assert "Dropout" in spy.why
     assert history.history["loss"][-1] < 0.7 * history.history["loss"][0]
 
-    pytest.importorskip("scipy")
     _, _, history = run(make, lambda p: optim.LBFGS(p), "cross_entropy", X, labels, epochs=3, batch_size=None)
     assert spy.why == "no CompiledStep"
     assert history.history["loss"][-1] < 0.7 * history.history["loss"][0]

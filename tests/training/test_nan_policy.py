@@ -210,7 +210,6 @@ def test_a_gradient_whose_square_overflows_is_refused():
 
 
 def test_closure_optimizers_check_the_gradient_at_the_starting_point():
-    pytest.importorskip("scipy")
     model = nn.Linear(1, 1, bias=False, dtype=np.float64)
     model.weight.data[...] = 2.0
     X, y = np.array([[1.0], [2.0]]), np.array([[2.0], [4.0]])  # an exact fit at the start: 0/0

@@ -27,8 +27,8 @@ pass of $N$ draws with replacement visits only about $1 - 1/e \approx 63\,\%$ of
 The learning rates are each method's usual range, picked once for this problem (not tuned per
 run). Full-batch gradient descent makes 30 small steps and is far behind; the stochastic methods
 make hundreds to thousands; L-BFGS ("more efficient batch methods: conjugate gradients,
-quasi-Newton", [Suk 2015]) makes up for its single batch with curvature. L-BFGS needs SciPy
-(``pip install 'deltanet[scipy]'``) and is skipped without it; the digits need scikit-learn.
+quasi-Newton", [Suk 2015]) makes up for its single batch with curvature (PyTorch's L-BFGS with
+its strong-Wolfe line search, ``optim.LBFGS``). The digits need scikit-learn.
 
 Run it: ``python -m deltanet.examples.optimizers --plot optimizers.png``.
 """
@@ -62,7 +62,12 @@ OPTIMIZERS: dict[str, tuple[Callable[[Any, int], Any], int | None, str, bool | s
     "AdaGrad": (lambda p, e: optim.Adagrad(p, lr=0.05), 32, "η = 0.05", True),
     "RMSprop": (lambda p, e: optim.RMSprop(p, lr=0.002), 32, "η = 0.002", True),
     "Adam": (lambda p, e: optim.Adam(p, lr=0.003), 32, "η = 0.003", True),
-    "L-BFGS": (lambda p, e: optim.LBFGS(p, max_iter=e, max_eval=e), None, "line search", True),
+    "L-BFGS": (
+        lambda p, e: optim.LBFGS(p, max_iter=e, max_eval=e, line_search_fn="strong_wolfe"),
+        None,
+        "strong Wolfe",
+        True,
+    ),
 }
 
 
@@ -90,7 +95,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
 
     Returns:
         optimizer name → ``{"train_loss", "test_accuracy", "updates", "curve" (loss per pass),
-        "seconds"}`` (L-BFGS missing without SciPy), plus ``"with_replacement_seen"`` (the
+        "seconds"}``, plus ``"with_replacement_seen"`` (the
         distinct samples of the first pass drawn with replacement) and ``"summary"``.
     """
     say = printer(verbose)
@@ -113,11 +118,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
     for name, (make, batch_size, rate, shuffle) in OPTIMIZERS.items():
         model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10))
         model.load_state_dict(start)
-        try:
-            optimizer = make(model.parameters(), epochs)
-        except ImportError as error:
-            say(f"  {name:<27}skipped: {error}")
-            continue
+        optimizer = make(model.parameters(), epochs)
         loss = _Recorded()
         began = time.perf_counter()
         lbfgs = name == "L-BFGS"

@@ -1,9 +1,9 @@
 """Layer 5: optimizers and learning-rate schedules, with PyTorch's names, defaults and update rules.
 
 The optimizer owns parameter groups and state; each update rule is a pure function on arrays
-(``sgd_update``, ``adagrad_update``, ``adadelta_update``, ``rmsprop_update``, ``adam_update``) with its pseudocode in
-the docstring. The same model with the same initial weights follows the same trajectory as with
-``torch.optim``.
+(``sgd_update``, ``adagrad_update``, ``adadelta_update``, ``rmsprop_update``, ``adam_update``,
+``rprop_update``, ...) with its pseudocode in the docstring. The same model with the same initial
+weights follows the same trajectory as with ``torch.optim``.
 
 Examples:
     >>> import deltanet as dn
@@ -19,9 +19,13 @@ from typing import Any
 
 from deltanet.optim import lr_scheduler, swa_utils
 from deltanet.optim.adadelta import Adadelta, adadelta_update
+from deltanet.optim.adafactor import Adafactor, adafactor_update
 from deltanet.optim.adagrad import Adagrad, adagrad_update
 from deltanet.optim.adam import Adam, AdamW, adam_update
 from deltanet.optim.adamax import Adamax, adamax_update
+from deltanet.optim.asgd import ASGD, asgd_update
+from deltanet.optim.conjugate_gradient import CG
+from deltanet.optim.lbfgs import LBFGS
 from deltanet.optim.lr_scheduler import (
     ChainedScheduler,
     ConstantLR,
@@ -44,7 +48,7 @@ from deltanet.optim.nadam import NAdam, nadam_update
 from deltanet.optim.optimizer import Optimizer
 from deltanet.optim.radam import RAdam, radam_update
 from deltanet.optim.rmsprop import RMSprop, rmsprop_update
-from deltanet.optim.scipy_minimize import CG, LBFGS
+from deltanet.optim.rprop import Rprop, rprop_update
 from deltanet.optim.sgd import SGD, sgd_update
 
 _REGISTRY: dict[str, type[Optimizer]] = {
@@ -57,6 +61,9 @@ _REGISTRY: dict[str, type[Optimizer]] = {
     "adamax": Adamax,
     "nadam": NAdam,
     "radam": RAdam,
+    "asgd": ASGD,
+    "rprop": Rprop,
+    "adafactor": Adafactor,
     "lbfgs": LBFGS,
     "cg": CG,
 }
@@ -99,7 +106,9 @@ def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
 
 
 __all__ = [
+    "ASGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -123,19 +132,23 @@ __all__ = [
     "Optimizer",
     "PolynomialLR",
     "RMSprop",
+    "Rprop",
     "ReduceLROnPlateau",
     "SGD",
     "SequentialLR",
     "StepLR",
     "adadelta_update",
+    "adafactor_update",
     "adagrad_update",
     "adam_update",
     "adamax_update",
+    "asgd_update",
     "nadam_update",
     "radam_update",
     "get",
     "lr_scheduler",
     "rmsprop_update",
+    "rprop_update",
     "sgd_update",
     "swa_utils",
 ]

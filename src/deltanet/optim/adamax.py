@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.adam_like import check_adam_like_group
+from deltanet.optim.adam_like import check_adam_like_group, update_each_parameter
 from deltanet.optim.optimizer import Optimizer
 
 
@@ -127,25 +127,12 @@ class Adamax(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])
-        for p in group["params"]:
-            grad = p._grad
-            if grad is None:
-                continue
-            W = p.data
-            st = self.state.get(p)
-            if st is None:
-                st = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(W), "exp_inf": np.zeros_like(W)}
-            step = st["step"] = st["step"] + 1
+        eta, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        maximize = bool(group["maximize"])
+
+        def update(W: np.ndarray, g: np.ndarray, st: dict[str, Any]) -> None:
             adamax_update(
-                W,
-                grad.data,
-                st["exp_avg"],
-                st["exp_inf"],
-                step,
-                float(group["lr"]),
-                beta1,
-                beta2,
-                float(group["eps"]),
-                float(group["weight_decay"]),
-                bool(group["maximize"]),
+                W, g, st["exp_avg"], st["exp_inf"], st["step"], eta, beta1, beta2, eps, weight_decay, maximize
             )
+
+        update_each_parameter(self, group, ("exp_avg", "exp_inf"), update)

@@ -280,11 +280,16 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter index") from None
             if not 0 <= i < len(params):
                 raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are only {len(params)}")
-            new_state[params[i]] = {k: _load_value(name, i, k, v, params[i]) for k, v in values.items()}
+            new_state[params[i]] = {k: self._load_state_value(i, k, v, params[i]) for k, v in values.items()}
         for group, merged in zip(self.param_groups, new_groups):
             group.clear()
             group.update(merged)
         self.state = new_state
+
+    def _load_state_value(self, i: int, key: str, value: Any, p: Tensor) -> Any:
+        """One state value of parameter ``i`` from a state dict: an array shaped like ``p`` (in
+        its dtype) or a scalar; an optimizer whose state has other shapes overrides this."""
+        return _load_value(type(self).__name__, i, key, value, p)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -352,15 +357,30 @@ def _check_param(owner: str, i: int, p: Any) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-able copy: tuples become lists, NumPy scalars Python numbers."""
+    """A JSON-able copy: tuples become lists, NumPy scalars Python numbers (arrays are copied)."""
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, np.ndarray):
+        return value.copy()
     return value
 
 
-def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor) -> Any:
+def loss_value(owner: str, loss: Any) -> float:
+    """The closure's loss as a Python float (PyTorch's ``float(closure())``), or a clear ValueError."""
+    if isinstance(loss, Tensor):
+        if loss.size != 1:
+            raise ValueError(f"{owner}: the closure must return a scalar loss, got shape {loss.shape}")
+        return float(loss.item())
+    try:
+        return float(loss)
+    except (TypeError, ValueError):
+        raise ValueError(f"{owner}: the closure must return the loss (a Tensor or a number), got {loss!r}") from None
+
+
+def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor, shape: tuple[int, ...] | None = None) -> Any:
+    """A state value from a state dict: a scalar, or an array of ``shape`` (default the parameter's) in its dtype."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Tensor):
@@ -374,10 +394,14 @@ def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor) -> Any:
         # A scalar such as PyTorch's 0-d "step" tensor.
         item = array.item()
         return int(item) if key == "step" and float(item).is_integer() else item
-    if array.shape != p.shape:
+    if shape is None and array.shape != p.shape:
         raise ValueError(
             f"{owner}.load_state_dict: state {key!r} of parameter {i} has shape {array.shape}, "
             f"expected the parameter's {p.shape}"
+        )
+    if shape is not None and array.shape != shape:
+        raise ValueError(
+            f"{owner}.load_state_dict: state {key!r} of parameter {i} has shape {array.shape}, expected {shape}"
         )
     return np.array(array, dtype=p.dtype, copy=True)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.optim.adam_like import check_adam_like_group
+from deltanet.optim.adam_like import check_adam_like_group, update_each_parameter
 from deltanet.optim.optimizer import Optimizer, _check_bool
 
 
@@ -155,26 +155,23 @@ class RAdam(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         beta1, beta2 = (float(b) for b in group["betas"])
-        for p in group["params"]:
-            grad = p._grad
-            if grad is None:
-                continue
-            W = p.data
-            st = self.state.get(p)
-            if st is None:
-                st = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(W), "exp_avg_sq": np.zeros_like(W)}
-            step = st["step"] = st["step"] + 1
+        eta, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+        decoupled, maximize = bool(group["decoupled_weight_decay"]), bool(group["maximize"])
+
+        def update(W: np.ndarray, g: np.ndarray, st: dict[str, Any]) -> None:
             radam_update(
                 W,
-                grad.data,
+                g,
                 st["exp_avg"],
                 st["exp_avg_sq"],
-                step,
-                float(group["lr"]),
+                st["step"],
+                eta,
                 beta1,
                 beta2,
-                float(group["eps"]),
-                float(group["weight_decay"]),
-                bool(group["decoupled_weight_decay"]),
-                bool(group["maximize"]),
+                eps,
+                weight_decay,
+                decoupled,
+                maximize,
             )
+
+        update_each_parameter(self, group, ("exp_avg", "exp_avg_sq"), update)

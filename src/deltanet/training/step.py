@@ -29,7 +29,8 @@ each step copies the weights and the optimizer state first, checks every weight 
 and puts both back when one is not finite (one look at the param groups per step otherwise).
 Closure optimizers
 get the same check at their starting point; their line search may try any point, so their end
-point is checked too, on the loss and on every weight, and put back on failure (a copy of the
+point is checked too, on every weight and on the loss that ``step`` returns (CG's at the end
+point; LBFGS, as PyTorch's, returns the starting loss), and put back on failure (a copy of the
 weights per step costs little next to their many loss evaluations).
 """
 
