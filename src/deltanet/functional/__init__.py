@@ -73,6 +73,7 @@ from deltanet.functional.max_unpool import max_unpool1d, max_unpool2d, max_unpoo
 from deltanet.functional.multi_head_attention import multi_head_attention_forward
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
+from deltanet.functional.pdist import pdist
 from deltanet.functional.piecewise_activations import (
     hardshrink,
     hardsigmoid,
@@ -183,6 +184,7 @@ __all__ = [
     "softmin",
     "bilinear",
     "pairwise_distance",
+    "pdist",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
     "margin_ranking_loss",

@@ -96,6 +96,7 @@ from deltanet.functional.embedding_losses import (
 from deltanet.functional.gumbel_softmax import gumbel_softmax
 from deltanet.functional.kl_div import kl_div as _kl_div
 from deltanet.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
+from deltanet.functional.pdist import pdist
 from deltanet.functional.piecewise_activations import (
     hardshrink,
     hardsigmoid,
@@ -333,7 +334,7 @@ def _clamped_norm(v: Tensor, dim: int, eps: float) -> Tensor:
     if not short.any():
         return length
     # length - length.detach() is exactly 0 and carries the norm's gradient; eps is the value.
-    return where(Tensor(short), (length - length.detach()) + eps, length)
+    return where(Tensor._make(short), (length - length.detach()) + eps, length)
 
 
 def _as_float(input: Any, dtype: Any) -> Tensor:
@@ -344,7 +345,7 @@ def _as_float(input: Any, dtype: Any) -> Tensor:
                 f"dtype={np.dtype(dtype).name}: a cast of an input that requires a gradient is not "
                 f"recorded for backward; cast the input before (e.g. build it in that dtype)"
             )
-        z = Tensor(z.data.astype(dtype))
+        z = Tensor._make(z.data.astype(dtype))
     return z
 
 
@@ -968,6 +969,7 @@ __all__ = [
     "glu",
     "bilinear",
     "pairwise_distance",
+    "pdist",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
     "margin_ranking_loss",
