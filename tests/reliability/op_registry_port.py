@@ -88,3 +88,63 @@ register(
         ],
     )
 )
+
+
+emb_bag_mod = importlib.import_module("deltanet.functional.embedding_bag")
+
+
+def ref_embedding_bag(W, idx, offsets=None, weights=None, mode="mean", padding_idx=None):
+    """A loop over the bags (PyTorch's choices: padding left out, empty bags zero, the first maximum)."""
+    if idx.ndim == 2:
+        bags = [list(row) for row in idx]
+        wbags = [list(row) for row in weights] if weights is not None else None
+    else:
+        ends = list(offsets[1:]) + [idx.size]
+        bags = [list(idx[s:e]) for s, e in zip(offsets, ends, strict=True)]
+        wbags = [list(weights[s:e]) for s, e in zip(offsets, ends, strict=True)] if weights is not None else None
+    out = np.zeros((len(bags), W.shape[1]), dtype=W.dtype)
+    for b, bag in enumerate(bags):
+        keep = [k for k, i in enumerate(bag) if i != padding_idx]
+        if not keep:
+            continue
+        rows = np.stack([W[bag[k]] * (wbags[b][k] if wbags is not None else 1.0) for k in keep])
+        out[b] = {"sum": rows.sum(0), "mean": rows.mean(0), "max": rows.max(0)}[mode]
+    return out
+
+
+register(
+    OpInfo(
+        emb_bag_mod.EmbeddingBag,
+        lambda W, idx, offsets=None, weights=None, **kw: dn.nn.functional.embedding_bag(
+            idx, W, offsets, per_sample_weights=weights, **kw
+        ),
+        ref_embedding_bag,
+        lambda rng: [
+            S("mean, offsets", normal(rng, 6, 3), np.array([0, 2, 5, 5, 1]), np.array([0, 2, 2])),
+            S("sum, 2-D bags", normal(rng, 5, 2), np.array([[0, 4, 4], [3, 1, 0]]), mode="sum"),
+            S("max, padding", normal(rng, 6, 3), np.array([[0, 2, 5], [2, 2, 1]]), mode="max", padding_idx=2),
+            S(
+                "sum, weights, padding",
+                normal(rng, 5, 3),
+                np.array([1, 0, 3, 4]),
+                np.array([0, 1]),
+                normal(rng, 4),
+                mode="sum",
+                padding_idx=0,
+            ),
+        ],
+        [
+            E("float indices", RuntimeError, r"embedding_bag: indices must be integers", np.ones((4, 2)), np.ones(3)),
+            E("no offsets", ValueError, r"offsets has to be a 1D Tensor but got None", np.ones((4, 2)), np.array([1])),
+            E(
+                "offsets[0]",
+                RuntimeError,
+                r"offsets\[0\] has to be 0",
+                np.ones((4, 2)),
+                np.array([1, 2]),
+                np.array([1]),
+            ),
+            E("mode", ValueError, r"embedding_bag: mode must be one of", np.ones((4, 2)), np.array([[1]]), mode="min"),
+        ],
+    )
+)

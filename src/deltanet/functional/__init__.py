@@ -39,6 +39,7 @@ from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout, dropout2d, dropout3d
 from deltanet.functional.dropout_variants import alpha_dropout, dropout1d, feature_alpha_dropout
 from deltanet.functional.embedding import embedding, one_hot
+from deltanet.functional.embedding_bag import embedding_bag
 from deltanet.functional.embedding_losses import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -185,6 +186,7 @@ __all__ = [
     "bilinear",
     "pairwise_distance",
     "pdist",
+    "embedding_bag",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
     "margin_ranking_loss",

@@ -84,6 +84,7 @@ from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
 from deltanet.functional.dropout import dropout3d as _dropout3d
 from deltanet.functional.dropout_variants import alpha_dropout, dropout1d, feature_alpha_dropout
+from deltanet.functional.embedding_bag import embedding_bag
 from deltanet.functional.embedding_losses import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -970,6 +971,7 @@ __all__ = [
     "bilinear",
     "pairwise_distance",
     "pdist",
+    "embedding_bag",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
     "margin_ranking_loss",
