@@ -58,6 +58,7 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     argmin,
     argsort,
     argwhere,
+    as_strided,
     as_tensor,
     asin,
     asinh,
@@ -211,6 +212,7 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     logsumexp,
     lt,
     masked_fill,
+    masked_scatter,
     masked_select,
     matmul,
     matrix_exp,
@@ -226,6 +228,7 @@ from deltanet.autograd import (  # PyTorch's top-level tensor functions
     mode,
     moveaxis,
     movedim,
+    msort,
     mul,
     multiply,
     mv,
@@ -412,7 +415,7 @@ from deltanet.backend import int64 as long
 from deltanet.backends import get_float32_matmul_precision, set_float32_matmul_precision
 from deltanet.backends import mps_device as mps
 from deltanet.diagnostics import gradcheck
-from deltanet.nn.functional import cosine_similarity, pairwise_distance  # torch.cosine_similarity, ...
+from deltanet.nn.functional import cosine_similarity, pairwise_distance, pdist  # torch.cosine_similarity, ...
 from deltanet.nn.torch_functions import (  # torch.conv2d, torch.dropout, ...: ATen's signatures
     adaptive_avg_pool1d,
     adaptive_max_pool1d,
@@ -610,6 +613,7 @@ __all__ = [
     "threshold",
     "cosine_similarity",
     "pairwise_distance",
+    "pdist",
     "Size",
     "bfloat16",
     "can_cast",
@@ -800,6 +804,9 @@ __all__ = [
     "scatter",
     "scatter_add",
     "cdist",
+    "as_strided",
+    "masked_scatter",
+    "msort",
     "linalg",
     "special",
     "isclose",

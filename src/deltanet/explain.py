@@ -295,8 +295,8 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     elif y_arr.ndim == 1 and (kind != "class_index" or y_arr.shape[0] > 1):
         y_arr = y_arr[None]
     y_arr = checks.check_y(y_arr, 1, kind, (groups[-1][1].out_features,), np.dtype(np.float64))
-    output = Tensor(zs[-1][None], requires_grad=True)
-    L = loss_fn(output, Tensor(y_arr))
+    output = Tensor._make(zs[-1][None], requires_grad=True)
+    L = loss_fn(output, Tensor._make(y_arr))
     L.backward()
     assert output.grad is not None  # output requires grad and L depends on it
     dLdz = output.grad.data[0]

@@ -410,7 +410,7 @@ def lsuv(
         1.0
     """
     generator = get_rng(rng)
-    x = X if isinstance(X, Tensor) else Tensor(np.asarray(X, dtype=backend.DEFAULT_DTYPE))
+    x = X if isinstance(X, Tensor) else Tensor._make(np.asarray(X, dtype=backend.DEFAULT_DTYPE))
     layers = [m for m in model.modules() if isinstance(getattr(m, "weight", None), Tensor) and m.weight.ndim >= 2]
     if not layers:
         raise ValueError("lsuv: the model has no layer with a weight matrix to initialize")

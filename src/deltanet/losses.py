@@ -357,7 +357,7 @@ class GeneralizedWassersteinDiceLoss(Loss):
         self.smooth = check.number(smooth, "smooth", owner, low=0)
         self.from_logits = check.flag(from_logits, "from_logits", owner)
         raw = dist_matrix.data if isinstance(dist_matrix, Tensor) else dist_matrix
-        self.register_buffer("dist_matrix", Tensor(np.array(raw, dtype=np.float64)))
+        self.register_buffer("dist_matrix", Tensor._make(np.array(raw, dtype=np.float64)))
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return _dice.generalized_wasserstein_dice_loss(

@@ -106,7 +106,7 @@ def penalized_parameters(params_or_model: Module | Iterable[Tensor] | Tensor) ->
 def _total(terms: list[Tensor], lam: float) -> Tensor:
     r"""$\lambda \sum$ terms, or a constant 0 when there is nothing to penalize."""
     if not terms:
-        return Tensor(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
+        return Tensor._make(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
     total = terms[0]
     for term in terms[1:]:
         total = total + term

@@ -435,9 +435,3 @@ def test_integers_beyond_int64_are_refused():
     with pytest.raises(ValueError, match="integers must fit in int64"):
         dn.tensor([2**63])
     assert dn.tensor([2**63 - 1]).dtype == dn.int64
-
-
-def test_legacy_sizes_constructor_is_refused_by_name():
-    with pytest.raises(TypeError, match=r"legacy Tensor\(\*sizes\) is not supported\); use dn.empty"):
-        dn.Tensor(2, 3)
-    assert dn.Tensor([1.0], True).requires_grad and dn.Tensor([1.0], np.True_).requires_grad

@@ -49,7 +49,6 @@ def test_isinstance_type_and_same_dtype_tensor():
         (lambda: dn.LongTensor("a"), r"LongTensor: data must be a sequence or an array, got str"),
         (lambda: dn.FloatTensor(2.5), r"FloatTensor: data must be a sequence or an array, got float \(2.5\)"),
         (lambda: dn.FloatTensor([object()]), r"FloatTensor: data must hold numbers"),
-        (lambda: dn.Tensor(2, 3), r"PyTorch's legacy Tensor\(\*sizes\) is not supported"),
     ],
 )
 def test_bad_input_is_refused_as_torch(call, match):

@@ -236,7 +236,7 @@ def test_non_contiguous_input_gives_the_same_result(rng):
     strided = base[::2, ::2]
     assert not strided.flags.c_contiguous
     for fn in (lambda a: (a * a).sum(axis=0), lambda a: a.sigmoid() @ a.T, lambda a: a.max(axis=1)):
-        a = dn.Tensor(strided, requires_grad=True)  # shares: stays strided (dn.tensor copies)
+        a = dn.as_tensor(strided).requires_grad_()  # shares: stays strided (dn.tensor copies)
         b = dn.tensor(np.ascontiguousarray(strided), requires_grad=True)
         np.testing.assert_array_equal(fn(a).data, fn(b).data)
         fn(a).sum().backward()

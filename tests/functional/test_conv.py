@@ -309,14 +309,14 @@ def test_non_contiguous_and_batch_innermost_inputs_give_the_same_result(rng):
     strided = big[:, :, ::2, 1::2]  # a non-contiguous view
     assert not strided.flags.c_contiguous
     expected = F.conv2d(dn.tensor(strided.copy()), W, padding=1).data
-    np.testing.assert_array_equal(F.conv2d(dn.Tensor(strided), W, padding=1).data, expected)
+    np.testing.assert_array_equal(F.conv2d(dn.as_tensor(strided), W, padding=1).data, expected)
     # The memory order convolutions return: (C, H, W, N) viewed as (N, C, H, W).
     innermost = np.ascontiguousarray(strided.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
     np.testing.assert_array_equal(F.conv2d(dn.tensor(innermost), W, padding=1).data, expected)
     # Gradients do not depend on the input's layout either.
     grads = []
     for arr in (strided.copy(), strided, innermost):
-        x = dn.Tensor(arr, requires_grad=True)  # shares arr: strided stays strided
+        x = dn.as_tensor(arr).requires_grad_()  # shares arr: strided stays strided
         (F.conv2d(x, W, padding=1) ** 2).sum().backward()
         grads.append(x.grad)
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-13)

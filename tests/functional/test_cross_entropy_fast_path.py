@@ -10,7 +10,7 @@ from deltanet import backend
 
 def loss_and_gradient(z: np.ndarray, y: np.ndarray, reduction: str, reference: bool, monkeypatch) -> tuple:
     monkeypatch.setattr(backend, "REFERENCE", reference)
-    logits = dn.Tensor(z, requires_grad=True)
+    logits = dn.as_tensor(z).requires_grad_()
     loss = dn.functional.cross_entropy(logits, dn.tensor(y), reduction=reduction)
     assert loss._ctx.plain is not reference  # the path the switch asked for
     (loss * dn.tensor(np.linspace(0.5, 1.5, loss.data.size).reshape(loss.shape).astype(z.dtype))).sum().backward()

@@ -192,7 +192,7 @@ def test_float32_kept_and_layout_kept(rng, fn):
 def test_non_contiguous_input_same_result(rng, fn):
     big = rng.standard_normal((2, 3, 12, 10))
     view = big[:, :, ::2, :]
-    x1, x2 = dn.Tensor(view, requires_grad=True), dn.tensor(view.copy(), requires_grad=True)
+    x1, x2 = dn.as_tensor(view).requires_grad_(), dn.tensor(view.copy(), requires_grad=True)
     a1, a2 = fn(x1, 3, 2, 1), fn(x2, 3, 2, 1)
     np.testing.assert_array_equal(a1.data, a2.data)
     a1.sum().backward()
@@ -254,8 +254,8 @@ def test_gradient_comes_back_in_the_input_memory_order(rng, fn, kernel, stride, 
     # convolution batch-innermost: the gradient takes the input's order (the activation's backward
     # before it then multiplies arrays of one order), with the same values.
     data = rng.standard_normal((3, 2, 8, 8))
-    inner = dn.Tensor(np.ascontiguousarray(data.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2), requires_grad=True)
-    plain = dn.Tensor(data.copy(), requires_grad=True)
+    inner = dn.as_tensor(np.ascontiguousarray(data.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)).requires_grad_()
+    plain = dn.as_tensor(data.copy()).requires_grad_()
     r = rng.standard_normal(fn(plain, kernel, stride, padding).shape)
     for x in (inner, plain):
         (fn(x, kernel, stride, padding).flatten(1) * dn.tensor(r.reshape(3, -1))).sum().backward()

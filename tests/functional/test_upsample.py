@@ -73,7 +73,7 @@ def test_matches_torch_interpolate(rng, name):
 def test_float32_kept_and_non_contiguous_input(rng, mode):
     big = rng.standard_normal((2, 3, 8, 6)).astype(np.float32)
     view = big[:, :, ::2]
-    x1, x2 = dn.Tensor(view, requires_grad=True), dn.tensor(view.copy(), requires_grad=True)
+    x1, x2 = dn.as_tensor(view).requires_grad_(), dn.tensor(view.copy(), requires_grad=True)
     a1, a2 = F.upsample(x1, 2, mode=mode), F.upsample(x2, 2, mode=mode)
     assert a1.dtype == np.float32
     np.testing.assert_array_equal(a1.data, a2.data)

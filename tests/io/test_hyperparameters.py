@@ -172,6 +172,7 @@ KEPT = {
     nn.InstanceNorm2d: {"eps": 1e-3, "momentum": 0.3},
     nn.InstanceNorm3d: {"eps": 1e-3, "momentum": None},
     nn.Embedding: {"padding_idx": 0, "max_norm": 1.0, "norm_type": 1.0, "scale_grad_by_freq": True},
+    nn.EmbeddingBag: {"padding_idx": 0, "max_norm": 1.0, "norm_type": 1.0, "mode": "sum", "include_last_offset": True},
     nn.PixelShuffle: {"upscale_factor": 1},
     nn.PixelUnshuffle: {"downscale_factor": 1},
     nn.Unflatten: {"dim": -1, "unflattened_size": (3, 2)},
@@ -341,6 +342,12 @@ REFUSED = {
         "local_response_norm": (False, LAYERS),
     },
     nn.Embedding: {"num_embeddings": (7, WEIGHTS), "embedding_dim": (2, WEIGHTS), "sparse": (True, CANNOT)},
+    nn.EmbeddingBag: {
+        "num_embeddings": (7, WEIGHTS),
+        "embedding_dim": (2, WEIGHTS),
+        "sparse": (True, CANNOT),
+        "scale_grad_by_freq": (True, CANNOT),
+    },
     # size and scale_factor both set is not a layer the constructor makes (PyTorch refuses it too).
     nn.Upsample: {"size": ((4, 5), CANNOT), "mode": ("nearest", CANNOT)},
     # The fixed-mode upsamplers take size and scale_factor only.

@@ -144,6 +144,7 @@ EXAMPLES = {
     nn.InstanceNorm2d: (lambda: nn.InstanceNorm2d(2, momentum=None, track_running_stats=True), (2, 2, 3, 3)),
     nn.InstanceNorm3d: (lambda: nn.InstanceNorm3d(2, affine=True), (1, 2, 2, 2, 2)),
     nn.Embedding: (lambda: nn.Embedding(6, 3, padding_idx=-1, max_norm=2.0, rng=0), None),
+    nn.EmbeddingBag: (lambda: nn.EmbeddingBag(6, 3, mode="max", padding_idx=1, rng=0), None),
     nn.PixelShuffle: (lambda: nn.PixelShuffle(2), (1, 8, 2, 2)),
     nn.PixelUnshuffle: (lambda: nn.PixelUnshuffle(2), (1, 2, 4, 4)),
     nn.Unflatten: (lambda: nn.Unflatten(1, (2, 3)), (2, 6)),

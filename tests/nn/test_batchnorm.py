@@ -384,7 +384,7 @@ def test_non_contiguous_input_gives_the_same_result():
     base = rng.standard_normal((3, 6, 5))
     x_nc = base.transpose(2, 1, 0)[:, ::2]  # (5, 3, 3), not contiguous
     assert not x_nc.flags.c_contiguous
-    a = dn.Tensor(x_nc, requires_grad=True)  # shares: stays non-contiguous
+    a = dn.as_tensor(x_nc).requires_grad_()  # shares: stays non-contiguous
     b = dn.tensor(np.ascontiguousarray(x_nc), requires_grad=True)
     delta = rng.standard_normal(x_nc.shape)
     F.batch_norm(a, None, None, training=True).backward(delta)

@@ -190,7 +190,7 @@ def test_non_contiguous_input_gives_the_same_result():
     base = np.random.default_rng(3).standard_normal((6, 4))
     x_nc = base.T[:, ::2]
     assert not x_nc.flags.c_contiguous
-    a = F.dropout(dn.Tensor(x_nc), 0.5, rng=2).data
+    a = F.dropout(dn.as_tensor(x_nc), 0.5, rng=2).data
     b = F.dropout(dn.tensor(np.ascontiguousarray(x_nc)), 0.5, rng=2).data
     np.testing.assert_array_equal(a, b)
 

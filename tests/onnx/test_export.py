@@ -192,6 +192,7 @@ NOT_EXPORTED = (
     nn.ParameterList,
     nn.ParameterDict,
     nn.Embedding,
+    nn.EmbeddingBag,
     # No conversion yet: export refuses them by name ("it has no ONNX conversion").
     nn.MultiheadAttention,
     nn.TransformerEncoderLayer,

@@ -3668,7 +3668,8 @@ register(
 )
 
 
-from tests.reliability import op_registry_linalg  # noqa: E402, F401 - linalg's entries (they import this module)
+# The entries of linalg and of later ports live in their own modules (they import this one).
+from tests.reliability import op_registry_linalg, op_registry_port  # noqa: E402, F401
 
 
 def registered() -> dict[type, OpInfo]:

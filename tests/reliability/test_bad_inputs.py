@@ -1188,6 +1188,7 @@ NOT_LAYERS = {
     nn.DataParallel,  # a container too (tests/nn/test_data_parallel.py checks its argument)
     nn.Parameter,
     nn.Embedding,
+    nn.EmbeddingBag,  # integer indices too: tests/nn/test_embedding_bag.py
     nn.RNNCellBase,  # the cells' base: no forward of its own (the cells are checked below)
     # two inputs: tests/functional/test_metric_learning.py checks their bad inputs
     nn.Bilinear,

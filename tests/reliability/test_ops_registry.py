@@ -69,7 +69,7 @@ def build(
             and i not in sample.constant
             and (value.dtype in (np.float32, np.float64) or not only_float)
         ):
-            t = dn.Tensor(value, requires_grad=value.dtype.kind == "f")  # shares: strided inputs stay strided
+            t = dn.as_tensor(value).requires_grad_(value.dtype.kind == "f")  # shares: strided inputs stay strided
             args.append(t)
             if t.requires_grad:
                 leaves.append(t)

@@ -150,7 +150,7 @@ from deltanet.autograd.gamma import digamma, lgamma, mvlgamma, polygamma
 from deltanet.autograd.grads import Variable, backward, grad
 from deltanet.autograd.grids import logspace, meshgrid
 from deltanet.autograd.histograms import histc, histogram
-from deltanet.autograd.index_writes import index_copy, index_fill, put
+from deltanet.autograd.index_writes import index_copy, index_fill, masked_scatter, put
 from deltanet.autograd.integers import (
     bitwise_and,
     bitwise_left_shift,
@@ -233,7 +233,7 @@ from deltanet.autograd.shapes import (
     unsqueeze,
 )
 from deltanet.autograd.signs import copysign, heaviside, signbit
-from deltanet.autograd.sorting import argsort, cumsum, flip, sort, topk
+from deltanet.autograd.sorting import argsort, cumsum, flip, msort, sort, topk
 from deltanet.autograd.special import addcdiv, addcmul, addmm, baddbmm, erf, erfc, erfinv, lerp, nan_to_num
 from deltanet.autograd.stacking import column_stack, dstack, row_stack
 from deltanet.autograd.statistics import (
@@ -249,6 +249,7 @@ from deltanet.autograd.statistics import (
     std_mean,
     var_mean,
 )
+from deltanet.autograd.strided import as_strided
 from deltanet.autograd.taking import argwhere, take, take_along_dim
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.threads import get_num_threads, set_num_threads
@@ -379,6 +380,9 @@ __all__ = [
     "scatter_add",
     "clip",
     "cdist",
+    "as_strided",
+    "masked_scatter",
+    "msort",
     "linalg",
     "numel",
     "triu",

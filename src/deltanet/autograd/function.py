@@ -496,7 +496,7 @@ class _CtxNode(Function):
 
     def backward(self, delta: Any) -> Any:
         with no_grad():
-            grads = self.user.backward(self, Tensor(delta))
+            grads = self.user.backward(self, Tensor._make(delta))
         if not isinstance(grads, tuple):
             grads = (grads,)
         n = len(self.needs_input_grad)

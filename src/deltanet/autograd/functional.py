@@ -103,7 +103,9 @@ def jacobian(
                 rows[i].append(g)
         blocks.append(
             tuple(
-                Tensor(np.stack(r).reshape(out.shape + x.shape) if r else np.zeros(out.shape + x.shape, x.data.dtype))
+                Tensor._make(
+                    np.stack(r).reshape(out.shape + x.shape) if r else np.zeros(out.shape + x.shape, x.data.dtype)
+                )
                 for r, x in zip(rows, xs, strict=True)
             )
         )
@@ -146,7 +148,7 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         seed = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=out.data.dtype)
         if seed.shape != out.shape:
             raise ValueError(f"vjp: v has shape {seed.shape}, expected the output's {out.shape}")
-    grads = [Tensor(g) for g in _gradients(out, seed, xs, strict, "vjp")]
+    grads = [Tensor._make(g) for g in _gradients(out, seed, xs, strict, "vjp")]
     return out.detach(), grads[0] if single_in else tuple(grads)
 
 
@@ -189,7 +191,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     out = outs[0]
     blocks = (J,) if single_in else J
     total = sum(b.data.reshape(out.data.size, -1) @ t.reshape(-1) for b, t in zip(blocks, tangents, strict=True))
-    return out.detach(), Tensor(np.asarray(total, dtype=out.data.dtype).reshape(out.shape))
+    return out.detach(), Tensor._make(np.asarray(total, dtype=out.data.dtype).reshape(out.shape))
 
 
 def _second_order(name: str) -> Callable[..., Any]:

@@ -116,7 +116,7 @@ def grad(
                     f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     f"Set allow_unused=True if this is the desired behavior."
                 )
-        result.append(None if g is None else Tensor(np.array(g, dtype=t.data.dtype)))
+        result.append(None if g is None else Tensor._make(np.array(g, dtype=t.data.dtype)))
     return tuple(result)
 
 
@@ -162,7 +162,7 @@ def backward(
             if g is not None:
                 g = np.array(g, dtype=t.data.dtype)
                 if t._grad is None:
-                    t._grad = Tensor(g)
+                    t._grad = Tensor._make(g)
                 else:
                     t._grad.data += g
 

@@ -210,7 +210,7 @@ def retains_grad(self: Tensor) -> bool:
 def apply(hooks: OrderedDict[int, Callable[..., Any]], delta: np.ndarray) -> np.ndarray:
     """``delta`` through each hook in turn (each gets its own copy: the engine shares deltas)."""
     for hook in list(hooks.values()):
-        new = hook(Tensor(delta.copy()))
+        new = hook(Tensor._make(delta.copy()))
         if new is not None:
             data = np.asarray(new.data if isinstance(new, Tensor) else new)
             if data.shape != delta.shape:
@@ -228,7 +228,7 @@ def run(fn: Any, delta: np.ndarray) -> np.ndarray:
     t = None if ref is None else ref()
     if t is not None:
         if t._grad is None:
-            t._grad = Tensor(np.array(delta))
+            t._grad = Tensor._make(np.array(delta))
         else:
             t._grad.data = t._grad.data + delta
     return delta

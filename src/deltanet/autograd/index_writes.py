@@ -205,3 +205,81 @@ def fill_diagonal_(self: Tensor, fill_value: Any, wrap: Any = False) -> Tensor:
         positions = (np.arange(self.shape[0]),) * self.ndim
     set_item(self, positions, fill_value)
     return self
+
+
+def _masked_positions(self: Tensor, mask: Any, source: Any, owner: str, shape: tuple[int, ...]) -> tuple:
+    """The broadcast boolean mask and ``source``'s first ``mask.sum()`` elements, checked as PyTorch."""
+    if not isinstance(mask, Tensor) or not isinstance(source, Tensor):
+        bad = "mask" if not isinstance(mask, Tensor) else "source"
+        raise TypeError(f"{owner}: {bad} must be a Tensor, got {type(mask if bad == 'mask' else source).__name__}")
+    if mask.dtype != np.bool_:
+        raise RuntimeError(f"{owner} only supports boolean masks, but got mask with dtype {mask.dtype}")
+    if source.dtype != self.dtype:
+        raise RuntimeError(
+            f"{owner}: expected self and source to have same dtypes but got {self.dtype} and {source.dtype}"
+        )
+    try:
+        m = np.broadcast_to(mask.data, shape)
+    except ValueError:
+        raise RuntimeError(f"{owner}: the mask of shape {mask.shape} does not broadcast to shape {shape}") from None
+    count = int(np.count_nonzero(m))
+    if source.numel() < count:
+        raise RuntimeError(
+            f"{owner}: Number of elements of source < number of ones in mask ({source.numel()} < {count})"
+        )
+    return m, source.reshape(-1)[:count]
+
+
+def masked_scatter_(self: Tensor, mask: Any, source: Any) -> Tensor:
+    r"""In place: the elements of ``self`` where ``mask`` is True become ``source``'s first elements,
+    in row-major order: $x[m_j] = \text{source}_j$ for the $j$-th True position $m_j$.
+
+    The overwritten elements receive no gradient; ``source``'s used elements receive $\delta$ at
+    the positions they went to, the unused ones zero.
+
+    Args:
+        mask: a bool tensor that broadcasts to ``self``'s shape.
+        source: a tensor of ``self``'s dtype with at least as many elements as ``mask`` has True.
+
+    Raises:
+        TypeError: ``mask`` or ``source`` is not a tensor.
+        RuntimeError: a mask that is not bool or does not broadcast, a ``source`` of another dtype
+            or with too few elements.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> mask = dn.tensor([[True, False], [False, True]])
+        >>> dn.zeros(2, 2).masked_scatter_(mask, dn.tensor([1.0, 2.0, 3.0])).tolist()
+        [[1.0, 0.0], [0.0, 2.0]]
+    """
+    m, values = _masked_positions(self, mask, source, "masked_scatter_", tuple(self.shape))
+    set_item(self, m, values)
+    return self
+
+
+def masked_scatter(input: Any, mask: Any, source: Any) -> Tensor:
+    r"""A copy of ``input`` (broadcast with ``mask``) whose elements where ``mask`` is True are
+    ``source``'s first elements, in row-major order.
+
+    Args:
+        input: a tensor.
+        mask: a bool tensor that broadcasts with ``input``.
+        source: a tensor of ``input``'s dtype with at least as many elements as the broadcast
+            mask has True.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.masked_scatter(dn.zeros(3), dn.tensor([True, False, True]), dn.tensor([5.0, 6.0])).tolist()
+        [5.0, 0.0, 6.0]
+    """
+    x = _tensor(input)
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"masked_scatter: mask must be a Tensor, got {type(mask).__name__}")
+    try:
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_scatter: the mask of shape {mask.shape} does not broadcast with shape {x.shape}"
+        ) from None
+    out = clone(x.expand(*shape)) if shape != x.shape else clone(x)
+    return masked_scatter_(out, mask, source)

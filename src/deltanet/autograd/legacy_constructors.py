@@ -6,9 +6,9 @@ toward zero for the integer ones, a value out of their range refused); integers,
 give an uninitialised tensor of that shape (its values are whatever the memory held: fill it before
 reading it); no argument gives an empty tensor of shape (0,). A tensor of the class's dtype is
 returned as it is (PyTorch returns an alias); one of another dtype is refused, as PyTorch refuses
-it. ``isinstance(t, torch.FloatTensor)`` is True for a float32 tensor, and
-``t.type(torch.LongTensor)`` converts. ``torch.Tensor(2, 3)`` stays refused: deltanet's ``Tensor``
-takes data.
+it. A NumPy array of the class's dtype is shared, not copied, as in PyTorch.
+``isinstance(t, torch.FloatTensor)`` is True for a float32 tensor, and ``t.type(torch.LongTensor)``
+converts. ``torch.Tensor(...)`` itself follows the same rules with the default float dtype.
 
 Examples:
     >>> import deltanet as dn
@@ -24,45 +24,24 @@ from typing import Any
 
 import numpy as np
 
-from deltanet import _checks as check
-from deltanet import backend
-from deltanet.autograd.factories import empty, tensor
-from deltanet.autograd.tensor import Tensor
+from deltanet.autograd.factories import empty
+from deltanet.autograd.legacy_arguments import legacy_arguments, legacy_array
+from deltanet.autograd.tensor import Tensor, leaf
 
 
 def _typed_tensor(name: str, dtype: np.dtype, args: tuple[Any, ...], device: Any) -> Tensor:
     """The legacy rules for ``args``: data to ``dtype``, sizes to an uninitialised tensor, nothing to (0,)."""
-    backend.check_device(device)
-    if not args:
-        return empty(0, dtype=dtype)
-    if all(check.is_integer(a) for a in args):
-        return empty(*(int(a) for a in args), dtype=dtype)
-    if len(args) != 1:
-        raise TypeError(
-            f"{name}: expected sizes (ints) or one data argument, got {len(args)} arguments of types "
-            f"{[type(a).__name__ for a in args]}"
-        )
-    (data,) = args
-    if isinstance(data, Tensor):
-        if data.dtype != dtype:
+    kind, value = legacy_arguments(name, args, {"device": device}, Tensor)
+    if kind == "sizes":
+        return empty(*value, dtype=dtype)
+    if kind == "tensor":
+        if value.dtype != dtype:
             raise TypeError(
-                f"{name}: expected a tensor of dtype {dtype}, got dtype {data.dtype}; "
+                f"{name}: expected a tensor of dtype {dtype}, got dtype {value.dtype}; "
                 f"convert it with .to(deltanet.{dtype})"
             )
-        return data
-    if isinstance(data, tuple) and all(check.is_integer(a) for a in data) and type(data).__name__ == "Size":
-        return empty(*data, dtype=dtype)
-    if isinstance(data, (str, bytes)) or np.ndim(data) == 0 and not isinstance(data, np.ndarray):
-        raise TypeError(f"{name}: data must be a sequence or an array, got {type(data).__name__} ({data!r})")
-    array = np.asarray(data)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: data must hold numbers, got dtype {array.dtype}")
-    target = dtype
-    if target.kind in "iu" and array.size and array.dtype.kind != "b":
-        info = np.iinfo(target)
-        if array.min() < info.min or array.max() > info.max:
-            raise RuntimeError(f"{name}: value cannot be converted to type {target} without overflow")
-    return tensor(array.astype(target))
+        return value
+    return leaf(legacy_array(name, value, dtype))
 
 
 class _TypedTensorClass(type):

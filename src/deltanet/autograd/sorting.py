@@ -241,3 +241,19 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     z = CumSum.apply(x, axis=axis)
     # NumPy accumulates small integers in int64; dtype= is the result's dtype, as PyTorch's
     return z if z.data.dtype == x.data.dtype else to_dtype(z, x.data.dtype)
+
+
+def msort(input: Any) -> Tensor:
+    r"""``input`` sorted along its first axis, smallest first (NaN last): ``sort(input, dim=0).values``,
+    with its gradient.
+
+    Args:
+        input: a tensor (a 0-d one is returned as a copy).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.msort(dn.tensor([[3.0, 1.0], [1.0, 2.0]])).tolist()
+        [[1.0, 1.0], [3.0, 2.0]]
+    """
+    x = _tensor(input)
+    return x.clone() if x.ndim == 0 else sort(x, dim=0).values

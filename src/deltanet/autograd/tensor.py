@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deltanet import backend
+from deltanet.autograd.legacy_arguments import legacy_arguments, legacy_array
 from deltanet.autograd.printing import tensor_repr
 from deltanet.autograd.size import Size, shape_of
 from deltanet.autograd.versions import Version
@@ -30,13 +31,19 @@ class Tensor:
     (``+``, ``*``, ``@``, ``sum``, ...) records the primitive that made its result, so that
     ``backward()`` can walk back through them.
 
-    ``Tensor(data)`` shares ``data`` when it is already a NumPy array; ``dn.tensor(data)`` copies,
-    as ``torch.tensor`` does.
+    Create tensors with ``dn.tensor(data)`` (a copy, the dtype inferred from the data, as
+    ``torch.tensor``), ``dn.as_tensor`` (shares a NumPy array) or the factories (``dn.zeros``, ...).
+    Calling the class is PyTorch's legacy constructor ``torch.Tensor(...)``: ``Tensor(data)`` gives
+    the default float dtype whatever the data (``Tensor([1, 2])`` is float32; a NumPy array of that
+    dtype is shared, one of another dtype converted), ``Tensor(2, 3)`` or ``Tensor(dn.Size([2, 3]))``
+    an uninitialised tensor of that shape, ``Tensor()`` an empty one of shape (0,), and
+    ``Tensor(t)`` of a tensor an alias of ``t`` (its memory, dtype and history). It takes no
+    ``dtype=`` or ``requires_grad=``, as PyTorch's.
 
     Args:
-        data: array-like; Python floats become float32, NumPy float arrays keep their dtype.
-        requires_grad: whether backward() should compute ``.grad`` for this tensor.
-        dtype: optional dtype to convert ``data`` to.
+        *args: data (a list, a tuple, a NumPy array, a tensor), or sizes (integers or one ``Size``),
+            or nothing.
+        **kwargs: ``device`` (only ``"cpu"``), or ``data=``/``size=`` in place of the positional form.
 
     Examples:
         >>> import deltanet as dn
@@ -56,14 +63,52 @@ class Tensor:
     _vc: Version | None  # the version counter, shared with views; made on first need
     __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__, not ndarray.__add__
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kind, value = legacy_arguments("Tensor", args, kwargs, Tensor)
+        if kind == "tensor":  # PyTorch returns an alias: the same memory, dtype and graph
+            alias = value.view_as(value)
+            self.data = alias.data
+            self._grad = None
+            self._requires_grad = alias._requires_grad
+            self._ctx = alias._ctx
+            self._base = alias._base
+            self._vc = alias._vc
+            return
+        if kind == "sizes":
+            self.data = np.empty(value, dtype=backend.DEFAULT_DTYPE)  # uninitialised, as PyTorch's
+        else:
+            self.data = legacy_array("Tensor", value, backend.DEFAULT_DTYPE)
+        self._grad = None
+        self._requires_grad = False
+        self._ctx = None
+        self._base = None
+        self._vc = None
+
+    @classmethod
+    def _make(cls, data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+        """deltanet's own converter (not PyTorch's ``torch.Tensor``): a leaf around ``data`` by
+        ``dn.tensor``'s dtype rule, sharing a NumPy array (and a tensor's array) as it is."""
+        t = cls.__new__(cls)  # _init's body, inlined: one Python call less per tensor made
         if isinstance(data, Tensor):
             data = data.data
         if requires_grad and not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(
-                f"Tensor({data!r}, {requires_grad!r}): deltanet's Tensor takes data (PyTorch's legacy "
-                f"Tensor(*sizes) is not supported); use dn.empty(...) or dn.zeros(...) for a shape"
-            )
+            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
+        t.data = backend.as_array(data, dtype)
+        if requires_grad and t.data.dtype.kind != "f":
+            raise ValueError(f"only floating-point tensors can require gradients, got dtype {t.data.dtype}")
+        t._grad = None
+        t._requires_grad = bool(requires_grad)
+        t._ctx = None
+        t._base = None
+        t._vc = None
+        return t
+
+    def _init(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        """``_make``'s conversion into an existing instance (``Parameter.__init__``)."""
+        if isinstance(data, Tensor):
+            data = data.data
+        if requires_grad and not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
         self.data = backend.as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
@@ -226,7 +271,7 @@ class Tensor:
                 )
             grad = value
         else:
-            grad = Tensor(np.asarray(value, dtype=self.data.dtype))
+            grad = Tensor._make(np.asarray(value, dtype=self.data.dtype))
         if grad.data.shape != self.data.shape:
             raise ValueError(f"grad must have this tensor's shape {self.data.shape}, got shape {grad.data.shape}")
         self._grad = grad
@@ -766,6 +811,10 @@ class Tensor:
         def index_fill_(self, dim: Any, index: Any, value: Any) -> Tensor: ...
         def index_fill(self, dim: Any, index: Any, value: Any) -> Tensor: ...
         def put_(self, index: Any, source: Any, accumulate: Any = False) -> Tensor: ...
+        def masked_scatter_(self, mask: Any, source: Any) -> Tensor: ...
+        def masked_scatter(self, mask: Any, source: Any) -> Tensor: ...
+        def as_strided(self, size: Any, stride: Any, storage_offset: Any = None) -> Tensor: ...
+        def msort(self) -> Tensor: ...
         def put(self, index: Any, source: Any, accumulate: Any = False) -> Tensor: ...
         def fill_diagonal_(self, fill_value: Any, wrap: Any = False) -> Tensor: ...
         def diag_embed(self, offset: Any = 0, dim1: Any = -2, dim2: Any = -1) -> Tensor: ...

@@ -98,7 +98,7 @@ def default_convert(data: Any) -> Any:
         ('list', 'Tensor', [1, 'a'])
     """
     if isinstance(data, np.ndarray | np.generic):
-        return Tensor(np.asarray(data)) if data.dtype.kind in _KINDS else data
+        return Tensor._make(np.asarray(data)) if data.dtype.kind in _KINDS else data
     if isinstance(data, Mapping):
         return _same_mapping(data, {key: default_convert(value) for key, value in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
@@ -121,8 +121,8 @@ def _collate(batch: Sequence[Any], owner: str, as_tensor: bool) -> Any:
     if isinstance(elem, float):
         return _leaf(np.array(batch, dtype=np.float64), owner, as_tensor)
     if isinstance(elem, int):  # bool too
-        # Tensor(list) follows PyTorch's torch.tensor(list): ints int64, bools bool, a float among them float32.
-        return Tensor(list(batch)) if as_tensor else np.asarray(batch)
+        # Tensor._make(list) follows PyTorch's torch.tensor(list): ints int64, bools bool, a float among them float32.
+        return Tensor._make(list(batch)) if as_tensor else np.asarray(batch)
     if isinstance(elem, str | bytes):
         return batch
     if isinstance(elem, Mapping):
@@ -153,7 +153,7 @@ def _leaf(array: np.ndarray, owner: str, as_tensor: bool) -> Any:
         raise TypeError(
             f"{owner}: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {array.dtype}"
         )
-    return Tensor(array)
+    return Tensor._make(array)
 
 
 def _common_dtype(arrays: Sequence[Any], as_tensor: bool) -> np.dtype | None:

@@ -108,12 +108,12 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor, got none")
-        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor._make(t) for t in tensors)
         self.arrays = tuple(t.data for t in self.tensors)
         _check_lengths("TensorDataset", self.arrays)
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor(a[index]) for a in self.arrays)
+        return tuple(Tensor._make(a[index]) for a in self.arrays)
 
 
 class IterableDataset(Dataset):

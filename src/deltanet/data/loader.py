@@ -181,7 +181,7 @@ class DataLoader:
             if columns is not None:
                 if self.collate_fn is collate_arrays:
                     return columns
-                return [Tensor(c) for c in columns]
+                return [Tensor._make(c) for c in columns]
         if hasattr(self.dataset, "__getitems__"):
             samples = self.dataset.__getitems__(indices)
         else:

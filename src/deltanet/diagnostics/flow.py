@@ -67,8 +67,8 @@ def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False)
         for p in params:
             p.grad = None
         with recording(model) as records:
-            out = model(Tensor(X))
-        L = loss_fn(out, Tensor(y))
+            out = model(Tensor._make(X))
+        L = loss_fn(out, Tensor._make(y))
         if not np.isfinite(L.data).all():
             raise ValueError(f"gradient_flow: the loss is {float(L.data)} on these data; gradients are meaningless")
         L.backward()

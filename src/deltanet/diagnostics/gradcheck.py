@@ -95,7 +95,7 @@ def gradcheck(
     for t in checked:
         t.grad = None
     if out.requires_grad:
-        (out * Tensor(cotangent)).sum().backward()
+        (out * Tensor._make(cotangent)).sum().backward()
 
     def objective() -> float:
         with no_grad():

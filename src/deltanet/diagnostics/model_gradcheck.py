@@ -68,7 +68,7 @@ def gradcheck_model(
     names, params = zip(*[(n, p) for n, p in checked.named_parameters() if p.requires_grad]) if total else ((), ())
     if not params:
         raise ValueError("gradcheck_model: the model has no trainable parameters")
-    x_tensor, y_tensor = Tensor(X), Tensor(y)
+    x_tensor, y_tensor = Tensor._make(X), Tensor._make(y)
 
     def objective(*_: Tensor) -> Tensor:
         return loss_fn(checked(x_tensor), y_tensor)

@@ -39,6 +39,7 @@ from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout, dropout2d, dropout3d
 from deltanet.functional.dropout_variants import alpha_dropout, dropout1d, feature_alpha_dropout
 from deltanet.functional.embedding import embedding, one_hot
+from deltanet.functional.embedding_bag import embedding_bag
 from deltanet.functional.embedding_losses import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -73,6 +74,7 @@ from deltanet.functional.max_unpool import max_unpool1d, max_unpool2d, max_unpoo
 from deltanet.functional.multi_head_attention import multi_head_attention_forward
 from deltanet.functional.normalization import group_norm, instance_norm, layer_norm
 from deltanet.functional.padding import pad
+from deltanet.functional.pdist import pdist
 from deltanet.functional.piecewise_activations import (
     hardshrink,
     hardsigmoid,
@@ -183,6 +185,8 @@ __all__ = [
     "softmin",
     "bilinear",
     "pairwise_distance",
+    "pdist",
+    "embedding_bag",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
     "margin_ranking_loss",

@@ -84,7 +84,7 @@ def _adaptive_max_pool(x: Any, output_size: Any, return_indices: Any, dims: int)
         raise ValueError(f"{op}: the input's spatial axes must be non-empty, got shape {x.shape}")
     flat = argmax_positions(x.data, out_size)
     a = AdaptiveMaxPool.apply(x, flat=flat)
-    return (a, Tensor(flat)) if indices else a
+    return (a, Tensor._make(flat)) if indices else a
 
 
 def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Any:

@@ -87,5 +87,5 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Ten
     base = np.stack([axes[a].ravel() for a in reversed(range(dims))] + [ones], axis=-1)
     # theta @ base^T, then transposed: the gradient delta^T @ base comes out C-contiguous, as PyTorch's
     # (theta.grad.view(-1) works), where base @ theta^T would give theta a transposed gradient.
-    grid = (theta @ Tensor(base.T)).transpose(1, 2)  # (N, P, dims)
+    grid = (theta @ Tensor._make(base.T)).transpose(1, 2)  # (N, P, dims)
     return grid.reshape((sizes[0], *spatial, dims))

@@ -203,7 +203,7 @@ def batch_norm(
         ([0.2, 2.0], [1.1, 20.9])
     """
     if not isinstance(x, Tensor):
-        x = Tensor(x)
+        x = Tensor._make(x)
     if x.ndim < 2:
         raise ValueError(
             f"batch_norm: expected an input of shape (N, C, *spatial) with at least 2 axes, got shape {x.shape}"

@@ -345,7 +345,7 @@ def generalized_wasserstein_dice_loss(
     y = _as_tensor(target, owner, "target")
     label_shape = z.shape[:1] + z.shape[2:]
     if y.shape == z.shape[:1] + (1,) + z.shape[2:]:
-        y = Tensor(y.data.reshape(label_shape))
+        y = Tensor._make(y.data.reshape(label_shape))
     if y.shape != label_shape:
         raise ValueError(
             f"{owner}: for input of shape {z.shape} the target must be a label map of shape "

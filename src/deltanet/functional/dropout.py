@@ -75,7 +75,7 @@ def _keep_scale(shape: tuple[int, ...], p: float, dtype: np.dtype, rng: Any) -> 
 
 
 def _as_float_tensor(x: Any, name: str) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = x if isinstance(x, Tensor) else Tensor._make(x)
     if x.dtype.kind != "f":
         raise ValueError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
     return x

@@ -37,7 +37,7 @@ def _alpha_dropout(x: Tensor, p: float, mask_shape: tuple[int, ...], rng: Any) -
     a = 1.0 / np.sqrt((ALPHA * ALPHA * p + 1.0) * (1.0 - p))
     scale = m * x.dtype.type(a)
     shift = ((m - 1.0) * (ALPHA * a) + ALPHA * a * p).astype(x.dtype)
-    return Dropout.apply(x, scale=scale) + Tensor(shift)
+    return Dropout.apply(x, scale=scale) + Tensor._make(shift)
 
 
 def alpha_dropout(

@@ -96,7 +96,7 @@ def embedding(
         [[[4.0, 5.0], [0.0, 1.0]]]
     """
     owner = "embedding"
-    W = weight if isinstance(weight, Tensor) else Tensor(weight)
+    W = weight if isinstance(weight, Tensor) else Tensor._make(weight)
     if W.ndim != 2:
         raise ValueError(
             f"{owner}: weight must be a table of shape (num_embeddings, embedding_dim), got shape {W.shape}"
@@ -177,7 +177,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         raise ValueError(f"{owner}: class values must be non-negative, got {int(labels.min())}")
     if labels.size and labels.max() >= classes:
         raise ValueError(f"{owner}: class values must be smaller than num_classes={classes}, got {int(labels.max())}")
-    return Tensor((labels[..., None] == np.arange(classes)).astype(np.int64))
+    return Tensor._make((labels[..., None] == np.arange(classes)).astype(np.int64))
 
 
 __all__ = ["embedding", "one_hot"]

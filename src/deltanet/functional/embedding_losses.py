@@ -77,7 +77,7 @@ def target_like(target: Any, like: Tensor, owner: str, what: str = "target") -> 
         raise ValueError(f"{owner}: {what} contains NaN or Inf ({bad} of {y.data.size} values); it must be finite")
     if y.dtype.kind == "f" and y.requires_grad:
         return y
-    return y if y.dtype == like.dtype else Tensor(y.data.astype(like.dtype))
+    return y if y.dtype == like.dtype else Tensor._make(y.data.astype(like.dtype))
 
 
 def _same_ndim(owner: str, **tensors: Tensor) -> None:
@@ -171,7 +171,7 @@ def hinge_embedding_loss(
     y = target_like(target, x, owner)
     if x.shape != y.shape:
         raise ValueError(f"{owner}: input shape {x.shape} and target shape {y.shape} must match")
-    zero = Tensor(x.data.dtype.type(0))
+    zero = Tensor._make(x.data.dtype.type(0))
     loss = where((y != 1).data, clamp(margin - x, min=0.0), zero) + where((y != -1).data, x, zero)
     return reduce_loss(loss, reduction)
 
@@ -313,7 +313,7 @@ def cosine_embedding_loss(
     axis = y.ndim
     dot = (x1 * x2).sum(axis)
     cos = dot / ((x1 * x1).sum(axis) + COSINE_EPS).mul((x2 * x2).sum(axis) + COSINE_EPS).sqrt()
-    zero = Tensor(cos.data.dtype.type(0))
+    zero = Tensor._make(cos.data.dtype.type(0))
     loss = where((y == 1).data, 1 - cos, zero) + where((y == -1).data, clamp(cos - margin, min=0.0), zero)
     return reduce_loss(loss, reduction)
 

@@ -59,7 +59,7 @@ def gumbel_softmax(
         ([1.0], [0.0, 1.0])
     """
     owner = "gumbel_softmax"
-    z = logits if isinstance(logits, Tensor) else Tensor(logits)
+    z = logits if isinstance(logits, Tensor) else Tensor._make(logits)
     if z.dtype.kind != "f":
         raise ValueError(f"{owner}: expected floating-point logits, got dtype {z.dtype}")
     tau = check.number(tau, "tau", owner, low=0, low_open=True)
@@ -69,10 +69,10 @@ def gumbel_softmax(
     if not -max(z.ndim, 1) <= axis < max(z.ndim, 1):
         raise ValueError(f"{owner}: dim must be in [{-max(z.ndim, 1)}, {max(z.ndim, 1) - 1}], got {dim!r}")
     g = -np.log(backend.get_rng(rng).standard_exponential(z.shape)).astype(z.dtype)
-    y_soft = softmax((z + Tensor(g)) / tau, axis=axis)
+    y_soft = softmax((z + Tensor._make(g)) / tau, axis=axis)
     if not hard:
         return y_soft
     index = np.expand_dims(np.argmax(y_soft.data, axis=axis), axis)
     y_hard = np.zeros_like(y_soft.data)
     np.put_along_axis(y_hard, index, 1.0, axis=axis)
-    return Tensor(y_hard) - y_soft.detach() + y_soft
+    return Tensor._make(y_hard) - y_soft.detach() + y_soft

@@ -82,10 +82,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> dn.functional.linear(x, W).shape
         (2, 4)
     """
-    x = x if isinstance(x, Tensor) else Tensor(x)  # arrays and lists through the dtype policy
+    x = x if isinstance(x, Tensor) else Tensor._make(x)  # arrays and lists through the dtype policy
     data = x.data  # the arrays, not the Tensor properties: this runs for every layer and step
     if data.dtype.kind != "f":
-        x = Tensor(data.astype(weight.data.dtype))  # integer data computed in the weights' dtype
+        x = Tensor._make(data.astype(weight.data.dtype))  # integer data computed in the weights' dtype
     W = weight.data
     if W.ndim != 2 or data.ndim == 0 or data.shape[-1] != W.shape[1]:
         return _vector_weight(x, weight, bias)  # PyTorch's 1-D weight, or the error

@@ -76,7 +76,7 @@ def _as_tensor(x: Any, owner: str, what: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
     try:
-        return Tensor(np.asarray(x))
+        return Tensor._make(np.asarray(x))
     except (TypeError, ValueError) as err:
         raise ValueError(f"{owner}: cannot use {what} of type {type(x).__name__}: {err}") from None
 
@@ -855,7 +855,7 @@ def cross_entropy_arguments(
     else:
         labels, all_classes = _class_indices(y, z, owner, ignore_index)
         if labels is not y.data:
-            y = Tensor(labels)
+            y = Tensor._make(labels)
     plain = all_classes and label_smoothing == 0 and w is None and len(shape) == 2 and not 0 <= ignore_index < shape[1]
     plain = plain and not backend.REFERENCE  # DELTANET_REFERENCE=1: the general formula below, for comparison
     options = dict(
@@ -911,7 +911,9 @@ def nll_loss(
         raise ValueError(f"nll_loss expects log-probabilities of shape (N, C) or (N, C, d1, ...), got shape {x.shape}")
     labels, _ = _class_indices(_as_tensor(target, owner, "target"), x, owner, ignore_index)
     w = _class_weight(weight, x.shape[1], x.dtype, owner)
-    return NegativeLogLikelihood.apply(x, Tensor(labels), reduction=reduction, weight=w, ignore_index=int(ignore_index))
+    return NegativeLogLikelihood.apply(
+        x, Tensor._make(labels), reduction=reduction, weight=w, ignore_index=int(ignore_index)
+    )
 
 
 def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean", weight: Any = None) -> Tensor:
@@ -1088,7 +1090,7 @@ def multi_margin_loss(
         raise ValueError(f"{owner} expects scores of shape (N, C), got shape {x.shape}")
     labels, _ = _class_indices(_as_tensor(target, owner, "target"), x, owner, None)
     w = _class_weight(weight, x.shape[1], x.dtype, owner)
-    return MultiMargin.apply(x, Tensor(labels), reduction=reduction, p=p, margin=margin, weight=w)
+    return MultiMargin.apply(x, Tensor._make(labels), reduction=reduction, p=p, margin=margin, weight=w)
 
 
 __all__ = [

@@ -103,7 +103,7 @@ def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float =
 
 
 def _checked_input(x: Any, owner: str) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = x if isinstance(x, Tensor) else Tensor._make(x)
     if x.ndim < 3:
         raise ValueError(
             f"{owner}: expected an input of shape (N, C, *) with at least 3 dimensions, got shape {tuple(x.shape)}"

@@ -102,5 +102,5 @@ def max_pool_with_indices(
     else:
         N, C = x.shape[:2]
         P, Q = int(np.prod(x.shape[2:])), int(np.prod(out))
-        a = Tensor(np.take_along_axis(x.data.reshape(N, C, P), flat.reshape(N, C, Q), axis=2).reshape(flat.shape))
-    return (a, Tensor(flat)) if return_indices else a
+        a = Tensor._make(np.take_along_axis(x.data.reshape(N, C, P), flat.reshape(N, C, Q), axis=2).reshape(flat.shape))
+    return (a, Tensor._make(flat)) if return_indices else a

@@ -43,7 +43,7 @@ from deltanet.functional.batchnorm import BatchNorm
 
 
 def _float_input(x: Any, owner: str) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = x if isinstance(x, Tensor) else Tensor._make(x)
     if x.dtype.kind != "f":
         raise ValueError(f"{owner}: expected a floating-point input, got dtype {x.dtype}")
     return x
@@ -52,7 +52,7 @@ def _float_input(x: Any, owner: str) -> Tensor:
 def _param(value: Any, shape: tuple[int, ...], name: str, owner: str) -> Tensor | None:
     if value is None:
         return None
-    value = value if isinstance(value, Tensor) else Tensor(value)
+    value = value if isinstance(value, Tensor) else Tensor._make(value)
     if tuple(value.shape) != shape:
         raise ValueError(f"{owner}: {name} must have shape {shape}, got shape {tuple(value.shape)}")
     return value

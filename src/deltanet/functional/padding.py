@@ -117,7 +117,7 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
         [[[0.0, 0.0, 0.0, 1.0, 2.0, 2.0]]]
     """
     owner = "pad"
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = input if isinstance(input, Tensor) else Tensor._make(input)
     check.one_of(mode, "mode", MODES, owner)
     amounts = _amounts(pad, x.ndim, owner)
     if mode == "constant":

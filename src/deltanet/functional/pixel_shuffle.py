@@ -49,7 +49,7 @@ class PixelShuffle(Function):
 
 
 def _image(x: Any, owner: str) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(x)
+    x = x if isinstance(x, Tensor) else Tensor._make(x)
     if x.ndim < 3:
         raise ValueError(f"{owner}: expected an input of shape (*, C, H, W) with at least 3 axes, got shape {x.shape}")
     return x

@@ -181,7 +181,7 @@ def _real_counts(size: tuple, kernel: tuple, stride: tuple, padding: tuple, out_
 
 def _float_input(x: Any) -> Tensor:
     x = as_tensor(x)
-    return x if x.dtype.kind == "f" else Tensor(x.data.astype(backend.DEFAULT_DTYPE))
+    return x if x.dtype.kind == "f" else Tensor._make(x.data.astype(backend.DEFAULT_DTYPE))
 
 
 def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int, op: str) -> dict:
@@ -237,7 +237,7 @@ def _integer_max_pool(x: Tensor, args: dict, extra: tuple[int, ...]) -> Tensor:
     a = xpad[_window(offsets[0], args["stride"], args["out_size"])].copy()
     for offset in offsets[1:]:
         np.maximum(a, xpad[_window(offset, args["stride"], args["out_size"])], out=a)
-    return Tensor(a)
+    return Tensor._make(a)
 
 
 def _max_pool(
@@ -371,7 +371,7 @@ def _integer_avg_pool(
     for offset in offsets[1:]:
         total += xpad[_window(offset, args["stride"], args["out_size"])]
     divisor = _divisors(x.shape, args, include, divisor_override, op)
-    return Tensor(np.sign(total) * np.sign(divisor) * (np.abs(total) // np.abs(divisor)))
+    return Tensor._make(np.sign(total) * np.sign(divisor) * (np.abs(total) // np.abs(divisor)))
 
 
 _GEOMETRY = ("kernel", "stride", "padding", "out_size")

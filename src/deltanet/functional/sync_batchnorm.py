@@ -157,7 +157,7 @@ def sync_batch_norm(
         [[-1.0, -1.0], [1.0, 1.0]]
     """
     if not isinstance(x, Tensor):
-        x = Tensor(x)
+        x = Tensor._make(x)
     if x.ndim < 2 or x.dtype.kind != "f":
         raise ValueError(
             f"sync_batch_norm: expected a floating-point input of shape (N, C, *spatial), got shape "

@@ -160,7 +160,7 @@ def upsample(
     """
     x = as_tensor(x, owner="upsample")
     if x.dtype.kind != "f":
-        x = Tensor(x.data.astype(backend.DEFAULT_DTYPE))
+        x = Tensor._make(x.data.astype(backend.DEFAULT_DTYPE))
     dims = x.ndim - 2
     if dims not in _LAYOUT:
         raise ValueError(f"upsample expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}")

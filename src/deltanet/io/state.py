@@ -269,6 +269,6 @@ def _build(structure: Any, arrays: list[np.ndarray]) -> Any:
     if kind == "ndarray":
         return array
     try:
-        return (nn.Parameter if kind == "Parameter" else Tensor)(array, requires_grad=requires_grad)
+        return (nn.Parameter if kind == "Parameter" else Tensor._make)(array, requires_grad=requires_grad)
     except ValueError as error:  # a dtype that a Tensor cannot hold (float16)
         raise CheckpointError(f"{CONFIG}: state: array {index} cannot be a {kind} ({error})") from None

@@ -233,7 +233,7 @@ def _max_pool_ceil(x: Tensor, kernel_size: int, stride: int) -> Tensor:
         if pad:
             shape = list(x.shape)
             shape[axis] = pad
-            x = cat([x, Tensor(np.full(shape, -np.inf, dtype=x.dtype))], axis=axis)
+            x = cat([x, Tensor._make(np.full(shape, -np.inf, dtype=x.dtype))], axis=axis)
     return F.max_pool2d(x, kernel_size, stride)
 
 

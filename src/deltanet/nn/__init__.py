@@ -48,6 +48,7 @@ from deltanet.nn.distance import CosineSimilarity, PairwiseDistance
 from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
 from deltanet.nn.dropout_variants import AlphaDropout, Dropout1d, FeatureAlphaDropout
 from deltanet.nn.embedding import Embedding
+from deltanet.nn.embedding_bag import EmbeddingBag
 from deltanet.nn.embedding_loss import (
     CosineEmbeddingLoss,
     HingeEmbeddingLoss,
@@ -172,6 +173,7 @@ __all__ = [
     "Dropout3d",
     "ELU",
     "Embedding",
+    "EmbeddingBag",
     "Flatten",
     "GELU",
     "GroupNorm",

@@ -43,9 +43,9 @@ def register_running_statistics(module: Module, num_features: int, track: bool, 
     ``num_batches_tracked`` (an int64 0) on ``module``, Tensors without gradient; all three None
     when it does not ``track`` them."""
     if track:
-        module.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
-        module.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
-        module.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        module.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dtype)))
+        module.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=dtype)))
+        module.register_buffer("num_batches_tracked", Tensor._make(np.array(0, dtype=np.int64)))
     else:
         module.register_buffer("running_mean", None)
         module.register_buffer("running_var", None)
@@ -126,7 +126,7 @@ class _BatchNorm(Module):
 
     def _forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor(x)
+            x = Tensor._make(x)
         self._check_input(x)
         update = self.training and self.track_running_stats
         momentum = 0.0

@@ -84,6 +84,7 @@ from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
 from deltanet.functional.dropout import dropout3d as _dropout3d
 from deltanet.functional.dropout_variants import alpha_dropout, dropout1d, feature_alpha_dropout
+from deltanet.functional.embedding_bag import embedding_bag
 from deltanet.functional.embedding_losses import (
     cosine_embedding_loss,
     hinge_embedding_loss,
@@ -96,6 +97,7 @@ from deltanet.functional.embedding_losses import (
 from deltanet.functional.gumbel_softmax import gumbel_softmax
 from deltanet.functional.kl_div import kl_div as _kl_div
 from deltanet.functional.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
+from deltanet.functional.pdist import pdist
 from deltanet.functional.piecewise_activations import (
     hardshrink,
     hardsigmoid,
@@ -333,7 +335,7 @@ def _clamped_norm(v: Tensor, dim: int, eps: float) -> Tensor:
     if not short.any():
         return length
     # length - length.detach() is exactly 0 and carries the norm's gradient; eps is the value.
-    return where(Tensor(short), (length - length.detach()) + eps, length)
+    return where(Tensor._make(short), (length - length.detach()) + eps, length)
 
 
 def _as_float(input: Any, dtype: Any) -> Tensor:
@@ -344,7 +346,7 @@ def _as_float(input: Any, dtype: Any) -> Tensor:
                 f"dtype={np.dtype(dtype).name}: a cast of an input that requires a gradient is not "
                 f"recorded for backward; cast the input before (e.g. build it in that dtype)"
             )
-        z = Tensor(z.data.astype(dtype))
+        z = Tensor._make(z.data.astype(dtype))
     return z
 
 
@@ -968,6 +970,8 @@ __all__ = [
     "glu",
     "bilinear",
     "pairwise_distance",
+    "pdist",
+    "embedding_bag",
     "cosine_embedding_loss",
     "hinge_embedding_loss",
     "margin_ranking_loss",

@@ -119,8 +119,8 @@ class _Pending:
         return _HookOutput.apply(output, pending=self)
 
     def run_hooks(self, grad_input: np.ndarray | None) -> np.ndarray | None:
-        grad_in: tuple[Any, ...] = (None if grad_input is None else Tensor(grad_input),)
-        grad_out = (Tensor(self.grad_output),)
+        grad_in: tuple[Any, ...] = (None if grad_input is None else Tensor._make(grad_input),)
+        grad_out = (Tensor._make(self.grad_output),)
         for hook in list(self.module.__dict__["_hooks"]["backward"].values()):
             with no_grad():
                 new = hook(self.module, grad_in, grad_out)
@@ -148,7 +148,7 @@ class _HookOutput(Function):
         module = pending.module
         for hook in list(module.__dict__["_hooks"]["backward_pre"].values()):
             with no_grad():
-                new = hook(module, (Tensor(delta.copy()),))
+                new = hook(module, (Tensor._make(delta.copy()),))
             if new is not None:
                 g = new[0] if isinstance(new, tuple) else new
                 g = np.asarray(g.data if isinstance(g, Tensor) else g)

@@ -82,7 +82,7 @@ def _weight_buffer(module: Loss, name: str, weight: Any, any_shape: bool = False
             )
             raise ValueError(f"{type(module).__name__}: {name} must be a finite number or {shapes}, got {weight!r}")
         # float64 whatever was given (the losses cast it to the input's dtype), a Tensor as PyTorch's
-        weight = Tensor(w.astype(np.float64))
+        weight = Tensor._make(w.astype(np.float64))
     module.register_buffer(name, weight)
 
 

@@ -104,7 +104,7 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True, dtype: Any = None) -> None:
         if data is None:  # PyTorch's Parameter(): an empty tensor of the default dtype
             data = np.empty(0, dtype=backend.DEFAULT_DTYPE if dtype is None else None)
-        super().__init__(data, requires_grad=requires_grad, dtype=dtype)
+        self._init(data, requires_grad, dtype)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -752,7 +752,7 @@ def _as_buffer(value: Any, name: str, owner: str) -> Tensor | None:
     if value is None or isinstance(value, Tensor):
         return value
     if isinstance(value, np.ndarray):
-        return Tensor(value)
+        return Tensor._make(value)
     kind = type(value)
     what = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
     raise TypeError(

@@ -85,7 +85,7 @@ class SpectralNorm:
             for _ in range(self.n_power_iterations):  # in place, as PyTorch's out=
                 v[...] = self._normalized(W.data.T @ u)
                 u[...] = self._normalized(W.data @ v)
-        sigma = (Tensor(u.copy()) * (W @ Tensor(v.copy()))).sum()
+        sigma = (Tensor._make(u.copy()) * (W @ Tensor._make(v.copy()))).sum()
         return weight / sigma
 
     def __call__(self, module: Module, inputs: Any) -> None:
@@ -244,9 +244,9 @@ def spectral_norm(
     v = hook._normalized(randn(w, dtype=weight.dtype).data)
     delattr(module, name)
     module.register_parameter(name + "_orig", weight)
-    setattr(module, name, Tensor(weight.data))
-    module.register_buffer(name + "_u", Tensor(u))
-    module.register_buffer(name + "_v", Tensor(v))
+    setattr(module, name, Tensor._make(weight.data))
+    module.register_buffer(name + "_u", Tensor._make(u))
+    module.register_buffer(name + "_v", Tensor._make(v))
     module.register_forward_pre_hook(hook)
     return module
 

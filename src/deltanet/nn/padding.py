@@ -39,7 +39,7 @@ class _PadNd(Module):
         return None
 
     def forward(self, x: Tensor) -> Tensor:
-        x = x if isinstance(x, Tensor) else call_named(self, Tensor, x)
+        x = x if isinstance(x, Tensor) else call_named(self, Tensor._make, x)
         ranks = (self._dims + 1, self._dims + 2)
         if self._mode != "constant" and x.ndim not in ranks:
             raise ValueError(

@@ -104,8 +104,8 @@ class _SpectralNorm(Module):
             h, w = self._matrix(weight.data).shape
             u = randn(h, dtype=weight.dtype).data  # deltanet's generator; PyTorch's draws differ
             v = randn(w, dtype=weight.dtype).data
-            self.register_buffer("_u", Tensor(self._normalized(u)))
-            self.register_buffer("_v", Tensor(self._normalized(v)))
+            self.register_buffer("_u", Tensor._make(self._normalized(u)))
+            self.register_buffer("_v", Tensor._make(self._normalized(v)))
             self._power_method(self._matrix(weight.data), 15)
 
     def _matrix(self, weight: Any) -> Any:
@@ -131,8 +131,8 @@ class _SpectralNorm(Module):
         W = self._matrix(weight)
         if self.training:
             self._power_method(W.data, self.n_power_iterations)
-        u = Tensor(self._u.data.copy())  # constants of this forward pass, as PyTorch's clone
-        v = Tensor(self._v.data.copy())
+        u = Tensor._make(self._u.data.copy())  # constants of this forward pass, as PyTorch's clone
+        v = Tensor._make(self._v.data.copy())
         sigma = (u * (W @ v)).sum()
         return weight / sigma
 

@@ -168,7 +168,7 @@ class ParametrizationList(ModuleList):
                 if isinstance(original, Parameter):
                     item = Parameter(item.data, requires_grad=original.requires_grad)
                 else:
-                    item = Tensor(item.data)
+                    item = Tensor._make(item.data)
                 _register(self, f"original{i}", item)
         if not self.unsafe:
             Z = self()

@@ -196,7 +196,9 @@ class RNNBase(Module):
             order = np.asarray(packed.sorted_indices.data)
             h0 = [h[order] for h in h0]
             c0 = [c[order] for c in c0] if c0 is not None else None
-        masks = [None if n == N else Tensor((sizes > t)[:, None]) for t, n in enumerate(packed.batch_sizes.tolist())]
+        masks = [
+            None if n == N else Tensor._make((sizes > t)[:, None]) for t, n in enumerate(packed.batch_sizes.tolist())
+        ]
         outputs, h_n, c_n = self._run(list(x.unbind(0)), h0, c0, masks)
         steps, rows = np.nonzero(sizes[None, :] > np.arange(len(outputs))[:, None])
         output = PackedSequence(
@@ -230,7 +232,7 @@ class RNNBase(Module):
         """One given initial state (checked against the input), or zeros, cut into its K rows."""
         if state is None:
             zeros = np.zeros((N, size), dtype=self.all_weights[0][1].dtype)
-            return [Tensor(zeros) for _ in range(K)]
+            return [Tensor._make(zeros) for _ in range(K)]
         s = call_named(self, as_tensor, state)
         floating(self, s, name)
         expected = (K, N, size) if batched else (K, size)

@@ -237,7 +237,7 @@ class RNNCellBase(Module):
     def _state(self, state: Any, x: Tensor, unbatched: bool, size: int, name: str) -> Tensor:
         """A state given by the caller (checked against the input's batch) or zeros."""
         if state is None:
-            return Tensor(np.zeros((x.shape[0], size), dtype=self.weight_hh.dtype))
+            return Tensor._make(np.zeros((x.shape[0], size), dtype=self.weight_hh.dtype))
         s = call_named(self, as_tensor, state)
         floating(self, s, name)
         expected = (size,) if unbatched else (x.shape[0], size)

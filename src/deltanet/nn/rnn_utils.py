@@ -226,11 +226,14 @@ def pack_padded_sequence(
             )
     else:
         order = np.argsort(-sizes, kind="stable")
-        sorted_indices, unsorted_indices = Tensor(order.astype(np.int64)), Tensor(np.argsort(order).astype(np.int64))
+        sorted_indices, unsorted_indices = (
+            Tensor._make(order.astype(np.int64)),
+            Tensor._make(np.argsort(order).astype(np.int64)),
+        )
         sizes = sizes[order]
         x = x[order]
     steps, rows = _valid_positions(sizes)
-    batch_sizes = Tensor((sizes[None, :] > np.arange(sizes[0])[:, None]).sum(axis=1).astype(np.int64))
+    batch_sizes = Tensor._make((sizes[None, :] > np.arange(sizes[0])[:, None]).sum(axis=1).astype(np.int64))
     return PackedSequence(x[rows, steps], batch_sizes, sorted_indices, unsorted_indices)
 
 
@@ -301,7 +304,7 @@ def pad_packed_sequence(
         padded, lengths = padded[:, order], sizes[order]
     if check.flag(batch_first, "batch_first", "pad_packed_sequence"):
         padded = padded.transpose(0, 1)
-    return padded, Tensor(lengths.astype(np.int64))
+    return padded, Tensor._make(lengths.astype(np.int64))
 
 
 def pack_sequence(sequences: Any, enforce_sorted: bool = True) -> PackedSequence:

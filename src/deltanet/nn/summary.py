@@ -236,7 +236,7 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
     shapes: dict[int, tuple[int, ...] | None] = {}
     order: list[tuple[str, Module]] = []
     if input_shape is not None:
-        x = Tensor(np.zeros((1, *input_shape), dtype=np.dtype(dtype) if dtype else _model_dtype(model)))
+        x = Tensor._make(np.zeros((1, *input_shape), dtype=np.dtype(dtype) if dtype else _model_dtype(model)))
         was_training = model.training
         model.eval()
         try:

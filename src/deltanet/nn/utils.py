@@ -86,7 +86,7 @@ def get_total_norm(
 
 def _total_norm(arrays: list[np.ndarray], p: float, norm_type: Any, error_if_nonfinite: bool, owner: str) -> Tensor:
     if not arrays:
-        return Tensor(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
+        return Tensor._make(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
     with np.errstate(over="ignore", invalid="ignore"):
         # np.max/np.min over the per-tensor norms, not Python's max/min, which skip a NaN that comes
         # second (max(1.0, nan) is 1.0): a NaN gradient anywhere makes the total NaN, as in PyTorch.
@@ -103,7 +103,7 @@ def _total_norm(arrays: list[np.ndarray], p: float, norm_type: Any, error_if_non
             f"clipped; set error_if_nonfinite=False to go on with NaN gradients"
         )
     # PyTorch stacks the norms of the tensors: float64 where any is float64.
-    return Tensor(np.array(total, dtype=np.result_type(*(a.dtype for a in arrays))))
+    return Tensor._make(np.array(total, dtype=np.result_type(*(a.dtype for a in arrays))))
 
 
 def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: Any, foreach: Any = None) -> None:
@@ -239,7 +239,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """
     tensors = _tensors(parameters)
     if not tensors:
-        return Tensor(np.zeros(0, dtype=backend.DEFAULT_DTYPE))
+        return Tensor._make(np.zeros(0, dtype=backend.DEFAULT_DTYPE))
     return cat([t.reshape(-1) for t in tensors])
 
 

@@ -276,7 +276,7 @@ def export(
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
     graph = Graph(onnx, dtype)
     tracer = _Tracer(model, graph)
-    x = Tensor(np.zeros(shape, dtype=dtype))
+    x = Tensor._make(np.zeros(shape, dtype=dtype))
     graph._used.update({input_name, output_name})
     tracer.bind(x, input_name)
     was_training = model.training

@@ -166,7 +166,7 @@ class Optimizer:
                     p._grad = None
                 else:
                     # New zeros, not p.grad[...] = 0: the old array may be shared.
-                    p._grad = Tensor(np.zeros_like(p.data))
+                    p._grad = Tensor._make(np.zeros_like(p.data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those with ``grad`` None are skipped).

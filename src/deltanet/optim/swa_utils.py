@@ -175,7 +175,7 @@ def get_swa_avg_fn() -> AvgFn:
         # PyTorch divides by the integer tensor n + 1: float tensors keep their dtype, integer ones
         # give the default float32.
         dtype = a.dtype if np.issubdtype(a.dtype, np.floating) else np.dtype(np.float32)
-        return Tensor(a + (b - a).astype(dtype, copy=False) / dtype.type(n + 1))
+        return Tensor._make(a + (b - a).astype(dtype, copy=False) / dtype.type(n + 1))
 
     return swa_update
 
@@ -282,7 +282,7 @@ class AveragedModel(Module):
         for p_avg, p_model in pairs:  # PyTorch calls multi_avg_fn once per dtype
             mine, theirs = groups.setdefault(p_avg.data.dtype, ([], []))
             mine.append(p_avg.detach())
-            theirs.append(Tensor(p_model.data.astype(p_avg.data.dtype, copy=False)))
+            theirs.append(Tensor._make(p_model.data.astype(p_avg.data.dtype, copy=False)))
         for mine, theirs in groups.values():
             multi_avg_fn(mine, theirs, n_averaged)
 

@@ -48,7 +48,7 @@ def layer_outputs(model: Sequential, X: np.ndarray) -> list[np.ndarray]:
     outputs = [X]
     try:
         with no_grad():
-            h = Tensor(X)
+            h = Tensor._make(X)
             modules = list(model)
             for i, module in enumerate(modules):
                 h = module(h)

@@ -191,7 +191,7 @@ def activation_histograms(model: Any, X: Any, bins: int = 50, path: Any = None, 
 
     X = checks.check_X(X, model)
     with layerstats.run_in_eval(model), no_grad(), recording(model) as records:
-        model(Tensor(X))
+        model(Tensor._make(X))
     shown: dict[str, Any] = {}
     for r in records:
         if type(r.module).__module__ == "deltanet.nn.activation" and r.name not in shown:

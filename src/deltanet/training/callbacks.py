@@ -163,7 +163,9 @@ class EarlyStopping(Callback):
                 "EarlyStopping: restore_best_weights=True, but the checkpoint holds no best weights "
                 "(the interrupted run had restore_best_weights=False); resume with the same setting"
             )
-        self.best_weights = None if weights is None else {str(k): Tensor(np.asarray(v)) for k, v in weights.items()}
+        self.best_weights = (
+            None if weights is None else {str(k): Tensor._make(np.asarray(v)) for k, v in weights.items()}
+        )
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:

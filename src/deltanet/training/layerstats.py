@@ -60,7 +60,7 @@ def forward_record(model: Module, x: np.ndarray) -> tuple[list[str], np.ndarray 
     """One forward pass on ``x`` (eval mode, no graph): the names of the leaf layers in the order
     it calls them, and the model's output (None when it is not a Tensor)."""
     with run_in_eval(model), no_grad(), recording(model) as records:
-        out = model(Tensor(x))
+        out = model(Tensor._make(x))
     names: list[str] = []
     for r in records:
         if r.name not in names:
@@ -207,7 +207,7 @@ def layer_outputs_stats(model: Module, X: np.ndarray, batch_size: int = 1024) ->
         for start in range(0, max(len(X), 1), batch_size):
             xb = X[start : start + batch_size]
             with recording(model) as records:
-                model(Tensor(xb))
+                model(Tensor._make(xb))
             parts.append(record_stats(records))
             sizes.append(len(xb))
             for r in records:

@@ -408,8 +408,8 @@ def svd_old(input: Any, some: bool = True, compute_uv: bool = True) -> OldSVDRes
     if not _checks.flag(compute_uv, "compute_uv", owner):
         m, n = t.shape[-2:]
         k = min(m, n)
-        zeros_u = Tensor(np.zeros(t.shape[:-2] + (m, k if some else m), dtype=t.dtype))
-        zeros_v = Tensor(np.zeros(t.shape[:-2] + (n, k if some else n), dtype=t.dtype))
+        zeros_u = Tensor._make(np.zeros(t.shape[:-2] + (m, k if some else m), dtype=t.dtype))
+        zeros_v = Tensor._make(np.zeros(t.shape[:-2] + (n, k if some else n), dtype=t.dtype))
         return OldSVDResult(zeros_u, svdvals(t), zeros_v)
     U, S, Vh = svd(t, full_matrices=not some)
     return OldSVDResult(U, S, Vh.mT)
@@ -466,7 +466,7 @@ def qr(A: Any, mode: str = "reduced") -> QRResult:
     rows = m if mode == "complete" else k
     Q, R = _unpack(packed, [(m, rows), (rows, n)])
     if mode == "r":  # R of the reduced decomposition, differentiable (PyTorch refuses its backward)
-        return QRResult(Tensor(np.zeros((0,), dtype=t.dtype)), R)
+        return QRResult(Tensor._make(np.zeros((0,), dtype=t.dtype)), R)
     return QRResult(Q, R)
 
 

@@ -84,7 +84,7 @@ class _WeightedLoss(_Loss):
         self, weight: Any = None, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", weight if weight is None or isinstance(weight, Tensor) else Tensor(weight))
+        self.register_buffer("weight", weight if weight is None or isinstance(weight, Tensor) else Tensor._make(weight))
 
 
 __all__ = [
