@@ -42,6 +42,7 @@ LAYER = {
     "distributions": 4,  # torch.distributions: Tensor ops (autograd) only
     "optim": 5,
     "amp": 5,  # autocast and GradScaler: autograd and the optimizers' gradients
+    "func": 5,  # torch.func: functional_call (nn) and grad/vmap (autograd)
     "data": 6,
     "utils": 6,
     "training": 6,

@@ -533,6 +533,7 @@ _LAZY_MODULES = {
     "explain": "deltanet.explain",
     "distributions": "deltanet.distributions",  # torch.distributions
     "jit": "deltanet.jit",  # torch.jit: script/trace return the model
+    "func": "deltanet.func",  # torch.func: functional_call, grad, vmap, jacrev
 }
 _LAZY_NAMES = {
     "fit": "deltanet.training",
@@ -671,6 +672,7 @@ __all__ = [
     "cpu",
     "mps",
     "jit",
+    "func",
     "set_float32_matmul_precision",
     "get_float32_matmul_precision",
     "accelerator",
