@@ -344,6 +344,7 @@ def test_every_loss_says_what_its_targets_hold():
         "HingeEmbeddingLoss": "other",  # its input is a distance, its targets +-1
         "SoftMarginLoss": "sign",
         "MultiLabelSoftMarginLoss": "binary",
+        "MultiLabelMarginLoss": "other",
         "PoissonNLLLoss": "regression",
         "GaussianNLLLoss": "regression",
     }

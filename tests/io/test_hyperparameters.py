@@ -55,6 +55,7 @@ KEPT = {
     nn.HingeEmbeddingLoss: {"reduction": "none", "margin": 0.5},
     nn.SoftMarginLoss: {"reduction": "mean"},
     nn.MultiLabelSoftMarginLoss: {"reduction": "sum"},
+    nn.MultiLabelMarginLoss: {"reduction": "sum"},
     nn.PoissonNLLLoss: {"reduction": "sum", "log_input": True, "full": False, "eps": 1e-5},
     nn.GaussianNLLLoss: {"reduction": "sum", "full": False, "eps": 1e-3},
     nn.Linear: {"init": "he_normal"},

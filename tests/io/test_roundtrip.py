@@ -130,6 +130,7 @@ EXAMPLES = {
     nn.HingeEmbeddingLoss: (lambda: nn.HingeEmbeddingLoss(margin=2.0), None),
     nn.SoftMarginLoss: (lambda: nn.SoftMarginLoss(reduction="none"), None),
     nn.MultiLabelSoftMarginLoss: (lambda: nn.MultiLabelSoftMarginLoss(), None),
+    nn.MultiLabelMarginLoss: (lambda: nn.MultiLabelMarginLoss(), None),
     nn.PoissonNLLLoss: (lambda: nn.PoissonNLLLoss(log_input=False, full=True), None),
     nn.GaussianNLLLoss: (lambda: nn.GaussianNLLLoss(full=True, eps=1e-4), None),
     nn.Sequential: (lambda: nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Sequential(nn.Linear(8, 2))), (3, 4)),

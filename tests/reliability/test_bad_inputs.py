@@ -1590,6 +1590,14 @@ LOSSES += [
         "elementwise",
     ),
     LossSpec(
+        losses.MultiLabelMarginLoss,
+        losses.MultiLabelMarginLoss,
+        _Z,
+        np.array([[0, 2, -1], [1, -1, 0], [2, 1, 0], [-1, 0, 0]]),
+        "multilabel_margin_loss|MultiLabelMarginLoss",
+        "elementwise",
+    ),
+    LossSpec(
         losses.PoissonNLLLoss,
         losses.PoissonNLLLoss,
         _Z,

@@ -442,3 +442,69 @@ def triplet_margin_with_distance_loss(
     a, pos, neg = _triplet_inputs(anchor, positive, negative, owner)
     distance = distance_function if distance_function is not None else pairwise_distance
     return reduce_loss(_triplet(a, pos, neg, distance, margin, swap), reduction)
+
+
+def multilabel_margin_loss(
+    input: Any, target: Any, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
+) -> Tensor:
+    r"""Multi-label hinge loss: every class of the sample's label set against every class outside it.
+
+    $$
+    \ell_n = \frac{1}{C} \sum_{j \in Y_n} \sum_{i \notin Y_n} \max\big(0, 1 - (x_{n, j} - x_{n, i})\big)
+    $$
+
+    $Y_n$ is read from row $n$ of ``target`` as PyTorch reads it: the class indices up to the first
+    $-1$ (the rest of the row is ignored; an index listed twice counts twice). The gradient at a
+    margin of exactly 0 is 0, as PyTorch's.
+
+    Args:
+        input: scores $x$, $(N, C)$ or $(C,)$.
+        target: class indices of the input's shape, padded with -1 after the label set.
+        size_average: deprecated in PyTorch; must be None.
+        reduce: deprecated in PyTorch; must be None.
+        reduction: "mean" (over the samples), "sum" or "none".
+
+    Raises:
+        ValueError: a target of another shape or not of integers, an index outside $[0, C)$ before
+            the first -1, or a negative index other than -1.
+
+    Shape:
+        - input: $(N, C)$ or $(C,)$.
+        - target: the input's shape.
+        - output: a scalar; $(N,)$ (or a scalar for one sample) with ``reduction="none"``.
+
+    Examples:
+        >>> import deltanet as dn, deltanet.nn.functional as F
+        >>> x = dn.tensor([[0.1, 0.2, 0.4, 0.8]])
+        >>> round(F.multilabel_margin_loss(x, dn.tensor([[3, 0, -1, 1]])).item(), 4)
+        0.85
+    """
+    owner = "multilabel_margin_loss"
+    legacy(size_average, reduce, owner)
+    reduction = _check_reduction(reduction, owner)
+    x = float_input(input, "input", owner)
+    t = _as_tensor(target, owner, "target").data
+    if x.ndim not in (1, 2) or t.shape != x.shape:
+        raise ValueError(
+            f"{owner}: input (N, C) or (C,) and target must have the same shape, got {x.shape} and {t.shape}"
+        )
+    if t.dtype.kind not in "iu":
+        raise ValueError(f"{owner}: target must hold integer class indices (padded with -1), got dtype {t.dtype}")
+    one_sample = x.ndim == 1
+    if one_sample:
+        x, t = x.unsqueeze(0), t[None]
+    classes = x.shape[1]
+    listed = ~np.logical_or.accumulate(t < 0, axis=1)  # the indices before the first negative one
+    first_negative = (t < 0) & np.concatenate([np.ones_like(listed[:, :1]), listed[:, :-1]], axis=1)
+    if (t[listed] >= classes).any() or (t[first_negative] != -1).any():
+        raise ValueError(f"{owner}: target indices must be in [0, {classes}) before the first -1, got {t.tolist()}")
+    rows = np.arange(t.shape[0])[:, None]
+    in_set = np.zeros(x.shape, dtype=bool)
+    in_set[np.broadcast_to(rows, t.shape)[listed], t[listed]] = True
+    x_set = x.gather(1, Tensor._make(np.where(listed, t, 0).astype(np.int64)))  # x at each listed class
+    margins = (1 - x_set.unsqueeze(2) + x.unsqueeze(1)).relu()  # (N, listed j, class i)
+    pairs = listed[:, :, None] & ~in_set[:, None, :]
+    loss = (margins * Tensor._make(pairs.astype(x.dtype))).sum((1, 2)) / classes
+    if one_sample and reduction == "none":
+        loss = loss.squeeze(0)
+    return reduce_loss(loss, reduction)

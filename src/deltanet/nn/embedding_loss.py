@@ -160,6 +160,37 @@ class SoftMarginLoss(Loss):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
+class MultiLabelMarginLoss(Loss):
+    r"""Multi-label hinge loss: each class of the label set against each class outside it.
+
+    $$
+    \ell_n = \frac{1}{C} \sum_{j \in Y_n} \sum_{i \notin Y_n} \max\big(0, 1 - (x_{n, j} - x_{n, i})\big)
+    $$
+
+    Args:
+        size_average: deprecated in PyTorch; must be None.
+        reduce: deprecated in PyTorch; must be None.
+        reduction: "mean" (default), "sum" or "none".
+
+    Shape:
+        - input: $(N, C)$ or $(C,)$; target: class indices of the same shape, padded with -1.
+        - output: a scalar; $(N,)$ with ``reduction="none"``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> loss = dn.nn.MultiLabelMarginLoss()
+        >>> round(loss(dn.tensor([[0.1, 0.2, 0.4, 0.8]]), dn.tensor([[3, 0, -1, 1]])).item(), 4)
+        0.85
+    """
+
+    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
+        F.legacy(size_average, reduce, "MultiLabelMarginLoss")
+        super().__init__(reduction=reduction)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class MultiLabelSoftMarginLoss(Loss):
     r"""Multi-label one-versus-all logistic loss, averaged over the classes.
 
