@@ -146,3 +146,30 @@ def test_state_survives_dn_save_and_load(tmp_path, name):
     for i, values in opt.state_dict()["state"].items():
         for key, value in values.items():
             np.testing.assert_array_equal(np.asarray(again.state_dict()["state"][i][key]), np.asarray(value))
+
+
+@pytest.mark.parametrize("default", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "options", [{}, {"weight_decay": 0.1, "decoupled_weight_decay": True}, {"momentum_decay": 0.01}]
+)
+def test_nadam_keeps_mu_product_in_torchs_scalar_dtype(default, options):
+    # PyTorch holds NAdam's mu_product in a 0-d tensor of its default scalar dtype (float32 unless
+    # the default dtype is float64) and multiplies it there: float64 weights then agree to the last bits.
+    torch.set_default_dtype(getattr(torch, default))
+    dn.set_default_dtype(getattr(dn, default))
+    try:
+        rng = np.random.default_rng(0)
+        start = rng.standard_normal(5)
+        theirs = torch.nn.Parameter(torch.tensor(start, dtype=torch.float64))
+        ours = dn.nn.Parameter(dn.tensor(start, dtype=dn.float64))
+        opt_t = torch.optim.NAdam([theirs], lr=0.05, **options)
+        opt_d = dn.optim.NAdam([ours], lr=0.05, **options)
+        for _ in range(30):
+            g = rng.standard_normal(5)
+            theirs.grad, ours.grad = torch.tensor(g, dtype=torch.float64), dn.tensor(g, dtype=dn.float64)
+            opt_t.step()
+            opt_d.step()
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-14, atol=1e-15)
+        assert opt_d.state[ours]["mu_product"] == float(opt_t.state[theirs]["mu_product"])
+    finally:
+        torch.set_default_dtype(torch.float32)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import backend
 from deltanet.optim.adam_like import check_adam_like_group, update_each_parameter
 from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number
 
@@ -31,6 +32,7 @@ def nadam_update(
     momentum_decay: float = 4e-3,
     decoupled_weight_decay: bool = False,
     maximize: bool = False,
+    product_dtype: Any = np.float64,
 ) -> float:
     r"""One NAdam step on ``W``, $m$ and $v$ in place; returns the new $\prod \mu_i$.
 
@@ -57,6 +59,9 @@ def nadam_update(
         eta: the learning rate $\eta$.
         beta1, beta2: the ``betas`` of ``NAdam``.
         eps, weight_decay, momentum_decay, decoupled_weight_decay, maximize: as in ``NAdam``.
+        product_dtype: the precision $\Pi$ is kept in (PyTorch keeps it in a 0-d tensor of its
+            default scalar dtype, float32 unless the default dtype is float64): each product is
+            computed in it, as PyTorch's is.
 
     Returns:
         float: $\Pi$ after this step, to keep in the state.
@@ -78,7 +83,8 @@ def nadam_update(
             d = d + weight_decay * W
     mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
-    mu_product *= mu
+    scalar = np.dtype(product_dtype).type
+    mu_product = float(scalar(mu_product) * scalar(mu))  # in that precision, as a 0-d tensor times a float
     # $m \leftarrow m + (1 - \beta_1)(d - m)$: PyTorch's lerp, for the same rounding.
     exp_avg += (1.0 - beta1) * (d - exp_avg)
     exp_avg_sq *= beta2
@@ -165,6 +171,8 @@ class NAdam(Optimizer):
         eta, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         momentum_decay = float(group["momentum_decay"])
         decoupled, maximize = bool(group["decoupled_weight_decay"]), bool(group["maximize"])
+        # PyTorch's _get_scalar_dtype: float64 under set_default_dtype(float64), else float32.
+        product_dtype = np.float64 if backend.DEFAULT_DTYPE == np.float64 else np.float32
 
         def update(W: np.ndarray, g: np.ndarray, st: dict[str, Any]) -> None:
             st["mu_product"] = nadam_update(
@@ -182,6 +190,7 @@ class NAdam(Optimizer):
                 momentum_decay,
                 decoupled,
                 maximize,
+                product_dtype,
             )
 
         update_each_parameter(self, group, ("exp_avg", "exp_avg_sq"), update, scalars={"mu_product": 1.0})
