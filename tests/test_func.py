@@ -115,3 +115,32 @@ def test_the_same_as_torch_func():
 
     for ours, theirs in zip(run(dn), run(torch), strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_vjp_jvp_jacfwd_hessian():
+    from deltanet.func import hessian, jacfwd, jvp, vjp
+
+    x = dn.tensor([1.0, 2.0], dtype=dn.float64)
+    out, vjp_fn = vjp(lambda a, b: a * b, x, x * 3)
+    ga, gb = vjp_fn(dn.ones(2, dtype=dn.float64))
+    assert out.tolist() == [3.0, 12.0] and ga.tolist() == [3.0, 6.0] and gb.tolist() == [1.0, 2.0]
+    out, tangent = jvp(lambda a, b: a * b, (x, x * 3), (dn.ones(2), dn.zeros(2)))
+    assert tangent.tolist() == [3.0, 6.0]
+    assert jacfwd(lambda a: a**2)(x).tolist() == [[2.0, 0.0], [0.0, 4.0]]
+    with pytest.raises(RuntimeError, match="Expected primals and tangents to be tuples"):
+        jvp(dn.sin, x, dn.ones(2))
+    with pytest.raises(NotImplementedError, match="hessian: create_graph=True"):
+        hessian(lambda a: (a**3).sum())(x)
+
+
+def test_vjp_and_jvp_equal_torch():
+    torch = pytest.importorskip("torch")
+    data, v = np.array([0.5, -1.0, 2.0]), np.array([1.0, 2.0, -1.0])
+    got = []
+    for lib in (dn, torch):
+        x = lib.tensor(data)
+        out, vjp_fn = lib.func.vjp(lambda a, lib=lib: lib.tanh(a) * a, x)
+        _, tangent = lib.func.jvp(lambda a, lib=lib: lib.tanh(a) * a, (x,), (lib.tensor(v),))
+        got.append([out.numpy(), vjp_fn(lib.tensor(v))[0].numpy(), tangent.numpy()])
+    for ours, theirs in zip(*got, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

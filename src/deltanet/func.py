@@ -312,6 +312,100 @@ def jacrev(func: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
     return wrapper
 
 
+def jacfwd(func: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
+    r"""The Jacobian, as ``jacrev`` computes it (PyTorch builds it in forward mode; the values are the same).
+
+    Args:
+        func: returns a tensor.
+        argnums: which positional argument(s) to differentiate.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.func.jacfwd(lambda x: x * 3)(dn.tensor([1.0, 2.0])).tolist()
+        [[3.0, 0.0], [0.0, 3.0]]
+    """
+    return jacrev(func, argnums)
+
+
+def hessian(func: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
+    r"""PyTorch's Hessian, a derivative of a derivative, which deltanet's backward pass cannot take.
+
+    Raises:
+        NotImplementedError: when the returned function is called.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.func.hessian(lambda x: (x**3).sum())(dn.tensor([1.0]))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: hessian: create_graph=True: deltanet's backward pass ...
+    """
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"hessian: {NO_HIGHER}")
+
+    return wrapper
+
+
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
+    r"""``func(*primals)`` and the function $v \mapsto v^	op J$ (one gradient per primal, as a tuple).
+
+    Args:
+        func: returns one tensor (with ``has_aux``, a pair ``(output, aux)``).
+        primals: the tensors to differentiate at.
+        has_aux: ``func`` also returns something that is passed through.
+
+    Returns:
+        ``(output, vjp_fn)``, or ``(output, vjp_fn, aux)``.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> out, vjp_fn = dn.func.vjp(lambda x: x**2, dn.tensor([1.0, 3.0]))
+        >>> vjp_fn(dn.ones(2))[0].tolist()
+        [2.0, 6.0]
+    """
+    leaves = tuple(_leaves(p, "vjp") for p in primals)
+    with _transform("vjp"), autograd.enable_grad():
+        result = func(*leaves)
+    out, aux = result if has_aux else (result, None)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"vjp: func must return one tensor, got {type(out).__name__}")
+
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        v = cotangent.data if isinstance(cotangent, Tensor) else cotangent
+        flat = [t for leaf in leaves for t in _flat(leaf)]
+        found = autograd.engine.backward(out, v, True, inputs=flat) if out.requires_grad else {}
+        return tuple(_rebuild(leaf, found) for leaf in leaves)
+
+    return (out.detach(), vjp_fn, _detached(aux)) if has_aux else (out.detach(), vjp_fn)
+
+
+def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, has_aux: bool = False) -> Any:
+    r"""``func(*primals)`` and the Jacobian-vector product $\sum_k J_k t_k$ (through the Jacobian).
+
+    Args:
+        func: returns one tensor.
+        primals: a tuple of tensors to differentiate at.
+        tangents: a tuple of tensors, one per primal, of its shape.
+        has_aux: must be False here.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> out, tangent = dn.func.jvp(lambda x: x**2, (dn.tensor([1.0, 3.0]),), (dn.ones(2),))
+        >>> tangent.tolist()
+        [2.0, 6.0]
+    """
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be tuples")
+    if len(primals) != len(tangents):
+        raise RuntimeError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    if has_aux:
+        raise NotImplementedError("jvp(has_aux=True) is not available in deltanet")
+    with _transform("jvp"):
+        out, tangent = autograd.functional.jvp(lambda *xs: func(*xs), primals, tangents)
+    return out.detach(), tangent
+
+
 # -- vmap ------------------------------------------------------------------------------------------
 def vmap(
     func: Callable[..., Any], in_dims: Any = 0, out_dims: Any = 0, randomness: str = "error", *, chunk_size: Any = None
@@ -400,4 +494,4 @@ def _stacked(outputs: list[Any], out_dims: Any) -> Any:
     )
 
 
-__all__ = ["functional_call", "grad", "grad_and_value", "jacrev", "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
