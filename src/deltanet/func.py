@@ -452,7 +452,7 @@ def vmap(
                 raise ValueError(
                     f"vmap: an argument mapped over (in_dim={d}) must be a tensor, got {type(arg).__name__}"
                 )
-            if not -arg.ndim <= d < max(arg.ndim, 1) or arg.ndim == 0:
+            if arg.ndim == 0 or not -arg.ndim <= d < arg.ndim:
                 raise ValueError(
                     f"vmap: Got in_dim={d} for some input, but that input is a Tensor of dimensionality {arg.ndim}"
                 )

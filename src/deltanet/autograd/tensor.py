@@ -88,19 +88,8 @@ class Tensor:
     def _make(cls, data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
         """deltanet's own converter (not PyTorch's ``torch.Tensor``): a leaf around ``data`` by
         ``dn.tensor``'s dtype rule, sharing a NumPy array (and a tensor's array) as it is."""
-        t = cls.__new__(cls)  # _init's body, inlined: one Python call less per tensor made
-        if isinstance(data, Tensor):
-            data = data.data
-        if requires_grad and not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
-        t.data = backend.as_array(data, dtype)
-        if requires_grad and t.data.dtype.kind != "f":
-            raise ValueError(f"only floating-point tensors can require gradients, got dtype {t.data.dtype}")
-        t._grad = None
-        t._requires_grad = bool(requires_grad)
-        t._ctx = None
-        t._base = None
-        t._vc = None
+        t = cls.__new__(cls)
+        t._init(data, requires_grad, dtype)  # no op's result comes here (Function.apply makes those)
         return t
 
     def _init(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
