@@ -16,6 +16,8 @@ import numpy as np
 from deltanet import nn
 from deltanet.functional.activations import implicit_softmax_dim
 from deltanet.functional.conv import _ntuple, _padding_pairs
+from deltanet.functional.padding import _source
+from deltanet.functional.pooling import _averaging_matrix
 from deltanet.nn.activation import (
     ELU,
     LeakyReLU,
@@ -40,6 +42,7 @@ from deltanet.nn.upsample import Upsample
 from deltanet.onnx.converters_activations import CONVERTERS as MORE_ACTIVATIONS
 from deltanet.onnx.converters_port import CONVERTERS as PORT_LAYERS
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
+from deltanet.onnx.functions import along_axes, gather_pad
 
 Converter = Callable[..., None]
 
@@ -87,11 +90,6 @@ def linear(g: Any, m: Linear, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
-    if m.padding_mode != "zeros":
-        raise ExportError(
-            f"layer '{path}' ({type(m).__name__}): padding_mode={m.padding_mode!r} has no conversion yet; "
-            f"only 'zeros' is exported (pad the input with F.pad in a layer of its own to keep the mode)"
-        )
     kernel = list(m.kernel_size)
     inputs = [src, g.initializer(f"{path}.weight", m.weight.data)]
     if m.bias is not None:
@@ -108,6 +106,13 @@ def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
         g.node("ConvTranspose", inputs, [dst], **attrs)
     else:
         pairs = _padding_pairs(m.padding, m.kernel_size, m.stride, m.dilation, type(m).__name__)
+        if m.padding_mode != "zeros":  # as the layer's forward: pad with the mode, then convolve without
+            sources = [
+                (axis, _source(n, lo, hi, m.padding_mode))
+                for axis, n, (lo, hi) in zip(range(2, x.ndim), x.shape[2:], pairs)
+            ]
+            inputs[0] = gather_pad(g, f"{path}.pad", src, x.ndim, sources, 0.0, x.dtype)
+            pairs = ((0, 0),) * len(pairs)
         attrs["pads"] = _pads(pairs)
         g.node("Conv", inputs, [dst], **attrs)
 
@@ -141,11 +146,10 @@ def adaptive_avg_pool(g: Any, m: _AdaptiveAvgPoolNd, path: str, x: Any, src: str
     if all(s == 1 for s in out):
         g.node("GlobalAveragePool", [src], [dst])
         return
-    if any(n % s for n, s in zip(spatial, out)):
-        raise ExportError(
-            f"layer '{path}' ({type(m).__name__}): output size {tuple(out)} does not divide the input "
-            f"size {tuple(spatial)}; only equal windows (or output size 1) have an ONNX equivalent"
-        )
+    if any(n % s for n, s in zip(spatial, out)):  # windows of unequal sizes: one averaging matrix per axis
+        maps = [(axis, _averaging_matrix(n, s, x.dtype)) for axis, n, s in zip(range(2, x.ndim), spatial, out)]
+        g.node("Identity", [along_axes(g, path, src, x.shape, maps, x.dtype)], [dst])
+        return
     kernel = [n // s for n, s in zip(spatial, out)]
     g.node("AveragePool", [src], [dst], kernel_shape=kernel, strides=kernel)
 

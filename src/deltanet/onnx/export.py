@@ -10,9 +10,10 @@ records what happens:
   that its call becomes that converter's nodes, from the value name of its input tensor to a new
   value name for its output tensor;
 - outside leaves, every autograd ``Function`` that runs (``Function.apply`` is wrapped for the
-  duration of the trace) is recorded too: concatenation (``dn.cat``: the skip connections), and
-  the elementwise and shape operations a custom ``forward`` may use (``+``, ``*``, ``-``, ``/``,
-  ``**``, ``@``, ``relu``/``sigmoid``/``tanh``/``exp``/``log``, batch-preserving ``reshape``);
+  duration of the trace) is recorded too, and converted by ``deltanet.onnx.functions``: what a
+  custom ``forward`` calls (``dn.cat`` of skip connections, ``+``, ``*``, ``-``, ``/``, ``**``,
+  ``@``, crops by slicing, ``mean``, ``permute``, ``reshape``, ``F.max_pool2d``,
+  ``F.interpolate``, ``F.pad``, ``F.conv2d`` on a layer's weights, ...);
 - a layer without a converter and without sub-modules, or an operation without an ONNX
   counterpart, stops the export with an ``ExportError`` naming it.
 
@@ -32,7 +33,8 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
-from deltanet.autograd import Function, Tensor, no_grad, ops, shapes
+from deltanet.autograd import Function, Tensor, no_grad
+from deltanet.onnx import functions
 from deltanet.onnx.converters import ExportError, converter_for
 
 DEFAULT_OPSET = 17
@@ -86,8 +88,9 @@ class Graph:
 class _Tracer:
     """Records leaf layers and free-standing Functions of one forward pass into a Graph."""
 
-    def __init__(self, model: nn.Module, graph: Graph) -> None:
+    def __init__(self, model: nn.Module, graph: Graph, dynamic_batch: bool = True) -> None:
         self.graph = graph
+        self.dynamic_batch = dynamic_batch
         self.names: dict[int, str] = {}
         self.keep: list[Any] = []  # tensors stay alive, so their ids stay unique
         self.inside = 0
@@ -162,37 +165,15 @@ class _Tracer:
         where = self.where[-1] if self.where else "the model"
         hint = f"{where}.{cls.__name__.lower()}"
         names = [self.name_of(t, f"{hint}.const") for t in inputs]
-        dst = self.graph.fresh(hint)
-        g = self.graph
-        simple = {
-            ops.Add: "Add",
-            ops.Mul: "Mul",
-            ops.Div: "Div",
-            ops.Neg: "Neg",
-            ops.ReLU: "Relu",
-            ops.Sigmoid: "Sigmoid",
-            ops.Tanh: "Tanh",
-            ops.Exp: "Exp",
-            ops.Log: "Log",
-            ops.MatMul: "MatMul",
-        }
-        if cls in simple:
-            g.node(simple[cls], names, [dst])
-        elif cls is shapes.Cat:
-            g.node("Concat", names, [dst], axis=int(options["axis"]))
-        elif cls is ops.Pow:
-            exponent = g.constant(f"{hint}.exponent", np.array(options["exponent"], dtype=inputs[0].dtype))
-            g.node("Pow", [names[0], exponent], [dst])
-        elif cls is shapes.Reshape and out.ndim >= 1 and inputs[0].ndim >= 1 and out.shape[0] == inputs[0].shape[0]:
-            shape = g.constant(f"{hint}.shape", np.array([0, *out.shape[1:]], dtype=np.int64))
-            g.node("Reshape", [names[0], shape], [dst])
-        else:
+        call = functions.Call(inputs, names, options, out, self.graph.fresh(hint), hint, self.dynamic_batch)
+        try:
+            functions.convert(self.graph, cls, call)
+        except functions.Unconvertible as why:
             raise ExportError(
-                f"cannot export the operation {cls.__name__} in the forward of '{where}': it has no "
-                f"ONNX conversion here (use layers, dn.cat, +, *, relu/sigmoid/tanh, or a "
-                f"reshape that keeps the batch axis)"
-            )
-        self.bind(out, dst)
+                f"cannot export the operation {cls.__name__} in the forward of '{where}': {why} (see "
+                f"deltanet.onnx.functions.FUNCTIONS for the operations that convert)"
+            ) from None
+        self.bind(out, call.dst)
 
 
 @contextmanager
@@ -236,13 +217,15 @@ def export(
     when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
     activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, $x \cdot \sigma(x)$ for SiLU,
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
-    LocalResponseNorm → LRN (odd sizes); ``dn.cat`` → Concat. Initializers carry the ``state_dict`` names.
+    LocalResponseNorm → LRN (odd sizes); ``dn.cat`` → Concat; the functions a custom ``forward``
+    calls as in ``deltanet.onnx.functions``. Initializers carry the ``state_dict`` names.
 
     Args:
         model: the module to export; its training mode is restored afterwards.
         path: the ``.onnx`` file to write (atomically).
         input_shape: the shape of one input batch, e.g. ``(1, 1, 28, 28)``.
-        dynamic_batch: make the first axis of input and output a symbolic ``N``.
+        dynamic_batch: make the first axis of input and output a symbolic ``N`` (an operation
+            that moves, removes or resizes that axis is then refused).
         opset: the ONNX opset (>= 13; default 17).
         input_name, output_name: the names of the graph's input and output.
 
@@ -275,7 +258,7 @@ def export(
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
     graph = Graph(onnx, dtype)
-    tracer = _Tracer(model, graph)
+    tracer = _Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(np.zeros(shape, dtype=dtype))
     graph._used.update({input_name, output_name})
     tracer.bind(x, input_name)

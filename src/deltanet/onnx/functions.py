@@ -1,0 +1,376 @@
+r"""ONNX conversions of the free-standing operations a custom ``forward`` calls.
+
+A model ported from PyTorch computes much of its forward with functions, not layers:
+``F.max_pool2d(x, 2)``, ``F.interpolate(x, size=skip.shape[2:])``, ``x[:, :, 4:-4, 4:-4]`` (the
+crop of a U-Net's skip connection), ``x.mean(dim=(2, 3))``, ``x.permute(0, 2, 3, 1)``,
+``F.pad(x, (1, 1))``, ``F.conv2d(x, self.weight)``. Each of these runs one autograd ``Function``,
+which the exporter records (``deltanet.onnx.export``) and hands to the converter of its class
+here, with a ``Call``: the Function's tensor inputs and their value names, the options it was
+applied with, its output and the value name to give it.
+
+Most Functions are one ONNX operator. Three are written as the linear maps they are, so that
+every mode converts the same way:
+
+- ``Interpolate`` (every ``F.interpolate`` mode): along each spatial axis the output is
+  $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$ (``deltanet.functional.upsample``), a ``MatMul``
+  by $M^\top$ on that axis; an integer repeat is a ``Gather`` of the indices
+  $\lfloor i / r \rfloor$;
+- ``Pad`` (every ``F.pad`` mode): along each padded axis the output reads the input position
+  ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where
+  ``source(i) = -1``, a ``Where``.
+
+With ``dynamic_batch`` the first axis of every traced value is the batch, of any size at
+inference: an operation that moves, removes or resizes it (indexing the batch axis, summing over
+it, a reshape that merges it) is refused, with the advice to export with ``dynamic_batch=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from deltanet.autograd import ops, reductions, shapes
+from deltanet.functional.activations import LogSoftmax, Softmax
+from deltanet.functional.conv import ConvNd, ConvTransposeNd
+from deltanet.functional.linear import Linear
+from deltanet.functional.padding import Pad
+from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
+from deltanet.functional.upsample import Interpolate
+
+
+class Call(NamedTuple):
+    """One recorded application of a Function: what its converter needs."""
+
+    inputs: tuple  # the Function's positional inputs (tensors, or constants)
+    names: list[str]  # their value names in the graph
+    options: dict[str, Any]  # its keyword options
+    out: Any  # its output tensor (for shapes)
+    dst: str  # the value name of its output
+    hint: str  # a prefix for the names of constants and intermediate values
+    dynamic_batch: bool  # whether axis 0 is the batch, of any size at inference
+
+
+class Unconvertible(ValueError):
+    """The Function, as it was called, has no conversion; the exporter names where it ran."""
+
+
+def _int64(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+def _check_batch(call: Call, keeps: bool, what: str) -> None:
+    """Refuse an operation that changes the batch axis while that axis is dynamic."""
+    if call.dynamic_batch and not keeps:
+        raise Unconvertible(
+            f"{what} changes axis 0, which the export keeps as the dynamic batch axis; export with "
+            f"dynamic_batch=False to fix the batch size"
+        )
+
+
+def _same(op: str) -> Callable[[Any, Call], None]:
+    def convert(g: Any, call: Call) -> None:
+        g.node(op, call.names, [call.dst])
+
+    return convert
+
+
+# -- arithmetic -------------------------------------------------------------------------------
+def power(g: Any, call: Call) -> None:
+    exponent = g.constant(f"{call.hint}.exponent", np.array(call.options["exponent"], dtype=call.inputs[0].dtype))
+    g.node("Pow", [call.names[0], exponent], [call.dst])
+
+
+def clamp(g: Any, call: Call) -> None:
+    # Clip(x, min, max) with each bound a scalar, or "" where there is none.
+    bounds = []
+    for key in ("low", "high"):
+        value = call.options.get(key)
+        if value is not None and np.ndim(value) != 0:
+            raise Unconvertible("clamp with tensor bounds has no conversion here (only number bounds)")
+        bounds.append("" if value is None else g.constant(f"{call.hint}.{key}", np.array(value, call.out.dtype)))
+    g.node("Clip", [call.names[0], *bounds], [call.dst])
+
+
+# -- shapes -----------------------------------------------------------------------------------
+def reshape(g: Any, call: Call) -> None:
+    (x,), out = call.inputs, call.out
+    keeps = out.ndim >= 1 and x.ndim >= 1 and out.shape[0] == x.shape[0]
+    _check_batch(call, keeps, f"a reshape from {x.shape} to {out.shape}")
+    # 0 copies the input's size of axis 0: the batch stays dynamic.
+    target = [0, *out.shape[1:]] if call.dynamic_batch else list(out.shape)
+    g.node("Reshape", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
+
+
+def transpose(g: Any, call: Call) -> None:
+    ndim = call.inputs[0].ndim
+    axes = call.options.get("axes")
+    perm = list(range(ndim))[::-1] if axes is None else [int(a) % ndim for a in axes]
+    _check_batch(call, ndim == 0 or perm[0] == 0, f"a permutation {tuple(perm)} of the axes")
+    g.node("Transpose", [call.names[0]], [call.dst], perm=perm)
+
+
+def get_item(g: Any, call: Call) -> None:
+    r"""``x[index]`` with ints, slices of positive step, ``None`` and ``...``: Slice, Squeeze, Unsqueeze."""
+    x = call.inputs[0]
+    parts = call.options["index"]
+    parts = parts if isinstance(parts, tuple) else (parts,)
+    if not shapes.is_basic_index(parts):
+        raise Unconvertible("indexing with a tensor, list or mask has no conversion here (only ints and slices)")
+    if any(p is Ellipsis for p in parts):
+        at = parts.index(Ellipsis)
+        used = sum(p is not None for p in parts) - 1
+        parts = parts[:at] + (slice(None),) * (x.ndim - used) + parts[at + 1 :]
+    cuts: list[tuple[int, int, int, int]] = []  # (start, end, axis, step) of each Slice
+    dropped: list[int] = []
+    inserted: list[int] = []
+    axis = out_axis = 0
+    for part in parts:
+        if part is None:
+            inserted.append(out_axis)
+            out_axis += 1
+            continue
+        n = x.shape[axis]
+        if isinstance(part, slice):
+            start, stop, step = part.indices(n)
+            if step < 1:
+                raise Unconvertible(f"a slice of step {step} has no conversion here (only positive steps)")
+            if (start, stop, step) != (0, n, 1):
+                _check_batch(call, axis != 0, f"the slice {part} of the batch axis")
+                cuts.append((start, max(stop, start), axis, step))
+            out_axis += 1
+        else:
+            _check_batch(call, axis != 0, f"the index {part} of the batch axis")
+            i = int(part) % n
+            cuts.append((i, i + 1, axis, 1))
+            dropped.append(axis)
+        axis += 1
+    _check_batch(call, not inserted or inserted[0] != 0, "a new axis in front of the batch axis")
+    current = call.names[0]
+    for op, done in (("Slice", cuts), ("Squeeze", dropped), ("Unsqueeze", inserted)):
+        if not done:
+            continue
+        if op == "Slice":
+            columns = [_int64(column) for column in zip(*cuts)]
+            names = [g.constant(f"{call.hint}.{k}", v) for k, v in zip(("starts", "ends", "axes", "steps"), columns)]
+        else:
+            names = [g.constant(f"{call.hint}.{op.lower()}_axes", _int64(done))]
+        result = g.fresh(f"{call.hint}.{op.lower()}")
+        g.node(op, [current, *names], [result])
+        current = result
+    g.node("Identity", [current], [call.dst])
+
+
+def concatenate(g: Any, call: Call) -> None:
+    g.node("Concat", call.names, [call.dst], axis=int(call.options["axis"]))
+
+
+def stack(g: Any, call: Call) -> None:
+    axis = int(call.options.get("axis", 0)) % call.out.ndim
+    _check_batch(call, axis != 0, "stacking along axis 0")
+    where = g.constant(f"{call.hint}.axis", _int64([axis]))
+    expanded = []
+    for name in call.names:
+        one = g.fresh(f"{call.hint}.unsqueezed")
+        g.node("Unsqueeze", [name, where], [one])
+        expanded.append(one)
+    g.node("Concat", expanded, [call.dst], axis=axis)
+
+
+def reduce_sum(g: Any, call: Call) -> None:
+    x = call.inputs[0]
+    axis, keep = call.options.get("axis"), bool(call.options.get("keepdims", False))
+    axes = list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
+    _check_batch(call, 0 not in axes, "a sum over the batch axis")
+    inputs = [call.names[0], g.constant(f"{call.hint}.axes", _int64(axes))]
+    g.node("ReduceSum", inputs, [call.dst], keepdims=int(keep))
+
+
+def softmax(g: Any, call: Call) -> None:
+    op = "LogSoftmax" if issubclass(call.options["_class"], LogSoftmax) else "Softmax"
+    g.node(op, call.names, [call.dst], axis=int(call.options["axis"]))
+
+
+# -- layers called as functions ------------------------------------------------------------------
+def _pads(pairs: Any) -> list[int]:
+    pairs = list(pairs)
+    return [int(lo) for lo, _ in pairs] + [int(hi) for _, hi in pairs]
+
+
+def pool(g: Any, call: Call) -> None:
+    x, o = call.inputs[0], call.options
+    kernel, stride, padding = list(o["kernel"]), list(o["stride"]), list(o["padding"])
+    expected = tuple((n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], kernel, stride, padding))
+    if tuple(o["out_size"]) != expected:
+        raise Unconvertible(f"pooling to {tuple(o['out_size'])} positions, not ONNX's {expected}")
+    attrs: dict[str, Any] = dict(kernel_shape=kernel, strides=stride, pads=_pads((p, p) for p in padding))
+    if issubclass(o["_class"], AvgPoolNd):
+        g.node("AveragePool", call.names, [call.dst], count_include_pad=int(o["count_include_pad"]), **attrs)
+    else:
+        g.node("MaxPool", call.names, [call.dst], **attrs)
+
+
+def convolution(g: Any, call: Call) -> None:
+    geometry = call.options["geometry"]
+    attrs: dict[str, Any] = dict(
+        kernel_shape=list(geometry.kernel),
+        strides=list(geometry.stride),
+        dilations=list(geometry.dilation),
+        group=int(geometry.groups),
+        pads=_pads(geometry.padding),
+    )
+    if not issubclass(call.options["_class"], ConvTransposeNd):
+        g.node("Conv", call.names, [call.dst], **attrs)
+        return
+    # The transpose of the convolution with this geometry: from its out_size back to its in_size.
+    reached = [
+        s * (n - 1) + d * (k - 1) + 1 - lo - hi
+        for n, k, s, d, (lo, hi) in zip(
+            geometry.out_size, geometry.kernel, geometry.stride, geometry.dilation, geometry.padding
+        )
+    ]
+    attrs["output_padding"] = [int(n - r) for n, r in zip(geometry.in_size, reached)]
+    g.node("ConvTranspose", call.names, [call.dst], **attrs)
+
+
+def linear(g: Any, call: Call) -> None:
+    r"""$z = x W^\top + b$: Gemm for a batch of rows, else MatMul by $W^\top$ (and Add)."""
+    x, W = call.inputs[0], call.inputs[1]
+    if W.ndim != 2:
+        raise Unconvertible(f"linear with a weight of shape {W.shape} has no conversion here (only 2-D weights)")
+    if x.ndim == 2:
+        g.node("Gemm", call.names, [call.dst], transB=1)
+        return
+    W_t, product = g.fresh(f"{call.hint}.weight_t"), g.fresh(f"{call.hint}.matmul")
+    g.node("Transpose", [call.names[1]], [W_t], perm=[1, 0])
+    if len(call.names) == 2:
+        g.node("MatMul", [call.names[0], W_t], [call.dst])
+        return
+    g.node("MatMul", [call.names[0], W_t], [product])
+    g.node("Add", [product, call.names[2]], [call.dst])
+
+
+def interpolate(g: Any, call: Call) -> None:
+    r"""Along each spatial axis: a Gather of $\lfloor i / r \rfloor$ (repeat $r$) or a MatMul by $M^\top$."""
+    x = call.inputs[0]
+    maps = [(axis, step if isinstance(step, int) else step[0]) for axis, step in enumerate(call.options["steps"], 2)]
+    g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
+
+
+def adaptive_avg_pool(g: Any, call: Call) -> None:
+    r"""Along each spatial axis a MatMul by $M^\top$, $M$ the averaging matrix of PyTorch's windows."""
+    x = call.inputs[0]
+    maps = [
+        (axis, _averaging_matrix(n, o, x.dtype))
+        for axis, n, o in zip(range(2, x.ndim), x.shape[2:], call.options["out_size"])
+    ]
+    g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
+
+
+def along_axes(g: Any, hint: str, src: str, shape: tuple, maps: list, dtype: Any) -> str:
+    r"""The value name of ``src`` (of ``shape``) mapped along each (axis, map) of ``maps``:
+    $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$ for a matrix $M$ (a MatMul by $M^\top$ with the
+    axis moved last), or $\text{out}_i = \text{in}_{\lfloor i / r \rfloor}$ for an int $r$ (a Gather)."""
+    current, last = src, len(shape) - 1
+    for axis, M in maps:
+        result = g.fresh(f"{hint}.axis{axis}")
+        if isinstance(M, int):
+            index = g.constant(f"{hint}.repeat{axis}", np.arange(shape[axis] * M, dtype=np.int64) // M)
+            g.node("Gather", [current, index], [result], axis=axis)
+        elif axis == last:
+            g.node("MatMul", [current, g.constant(f"{hint}.matrix{axis}", np.ascontiguousarray(M.T, dtype))], [result])
+        else:  # move the axis last, multiply, move it back
+            perm = [a for a in range(len(shape)) if a != axis] + [axis]
+            moved, mapped = g.fresh(f"{hint}.moved{axis}"), g.fresh(f"{hint}.mapped{axis}")
+            g.node("Transpose", [current], [moved], perm=perm)
+            g.node("MatMul", [moved, g.constant(f"{hint}.matrix{axis}", np.ascontiguousarray(M.T, dtype))], [mapped])
+            g.node("Transpose", [mapped], [result], perm=[int(a) for a in np.argsort(perm)])
+        current = result
+    return current
+
+
+def pad(g: Any, call: Call) -> None:
+    r"""Along each padded axis: a Gather of ``source`` and, where it is $-1$, a Where of the constant."""
+    for axis, _ in call.options["sources"]:
+        _check_batch(call, axis != 0, "padding the batch axis")
+    padded = gather_pad(
+        g, call.hint, call.names[0], call.inputs[0].ndim, call.options["sources"], call.options["value"], call.out.dtype
+    )
+    g.node("Identity", [padded], [call.dst])
+
+
+def gather_pad(g: Any, hint: str, src: str, ndim: int, sources: Any, value: float, dtype: Any) -> str:
+    """The value name of ``src`` padded by the ``source`` table of each (axis, source) in ``sources``
+    (``deltanet.functional.padding``: every mode), ``value`` where a table holds -1."""
+    current = src
+    fill = g.constant(f"{hint}.value", np.array(value, dtype=dtype))
+    for axis, source in sources:
+        gathered = g.fresh(f"{hint}.axis{axis}")
+        index = g.constant(f"{hint}.source{axis}", np.maximum(source, 0).astype(np.int64))
+        g.node("Gather", [current, index], [gathered], axis=int(axis))
+        if (source < 0).any():
+            outside = (source < 0).reshape((-1,) + (1,) * (ndim - 1 - axis))
+            filled = g.fresh(f"{hint}.filled{axis}")
+            g.node("Where", [g.constant(f"{hint}.outside{axis}", outside), fill, gathered], [filled])
+            gathered = filled
+        current = gathered
+    return current
+
+
+def cast(g: Any, call: Call) -> None:
+    """A copy (``contiguous``, ``clone``) is the identity; a change of dtype a Cast."""
+    if call.out.dtype == call.inputs[0].dtype:
+        g.node("Identity", call.names, [call.dst])
+    else:
+        g.node("Cast", call.names, [call.dst], to=g.tensor_type(call.out.dtype))
+
+
+#: Function class → converter. ``convert`` passes the class itself as ``options["_class"]``.
+FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
+    ops.Add: _same("Add"),
+    ops.Mul: _same("Mul"),
+    ops.Div: _same("Div"),
+    ops.Neg: _same("Neg"),
+    ops.ReLU: _same("Relu"),
+    ops.Sigmoid: _same("Sigmoid"),
+    ops.Tanh: _same("Tanh"),
+    ops.Exp: _same("Exp"),
+    ops.Log: _same("Log"),
+    ops.Sqrt: _same("Sqrt"),
+    ops.Abs: _same("Abs"),
+    ops.Maximum: _same("Max"),
+    ops.Minimum: _same("Min"),
+    ops.MatMul: _same("MatMul"),
+    ops.Pow: power,
+    ops.Clamp: clamp,
+    shapes.Reshape: reshape,
+    shapes.Transpose: transpose,
+    shapes.GetItem: get_item,
+    shapes.Cat: concatenate,
+    shapes.Stack: stack,
+    reductions.Sum: reduce_sum,
+    Softmax: softmax,
+    LogSoftmax: softmax,
+    MaxPoolNd: pool,
+    AvgPoolNd: pool,
+    ConvNd: convolution,
+    ConvTransposeNd: convolution,
+    Linear: linear,
+    Interpolate: interpolate,
+    AdaptiveAvgPool: adaptive_avg_pool,
+    Pad: pad,
+    ops.Cast: cast,
+}
+
+
+def convert(g: Any, cls: type, call: Call) -> None:
+    """Add the nodes of one recorded Function to ``g``.
+
+    Raises:
+        Unconvertible: the Function has no conversion, or not as it was called.
+    """
+    converter = FUNCTIONS.get(cls)
+    if converter is None:
+        raise Unconvertible("it has no ONNX conversion here")
+    converter(g, call._replace(options={**call.options, "_class": cls}))

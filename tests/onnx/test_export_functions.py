@@ -1,0 +1,189 @@
+"""ONNX export of forwards written with functions, as a model ported from PyTorch has them:
+F.max_pool2d, F.interpolate (every mode), crops by slicing, means, permutes, F.pad (every mode),
+F.conv2d/F.linear on a layer's parameters; and of convolutions with a padding_mode. onnxruntime's
+outputs must equal deltanet's to 1e-5 for a batch of 1 and of 3 (the batch axis stays dynamic)."""
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet import nn
+from deltanet.nn import functional as F
+from deltanet.onnx import ExportError
+
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from tests.onnx.test_export import check_parity, ops  # noqa: E402
+
+
+class Forward(nn.Module):
+    """A model whose forward is ``fn(self, x)``, with a 3 -> 4 convolution and a 8 -> 5 linear layer at hand."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+        self.conv = nn.Conv2d(3, 4, 3, rng=0)
+        self.up = nn.ConvTranspose2d(3, 2, 3, stride=2, rng=1)
+        self.fc = nn.Linear(8, 5, rng=2)
+
+    def forward(self, x):
+        return self.fn(self, x)
+
+
+FORWARDS = {
+    # pooling and resampling called as functions
+    "max_pool2d": (lambda m, x: F.max_pool2d(x, 2), (2, 3, 8, 8)),
+    "max_pool2d padded": (lambda m, x: F.max_pool2d(x, 3, 2, 1), (2, 3, 9, 8)),
+    "max_pool2d ceil_mode": (lambda m, x: F.max_pool2d(x, 3, 2, ceil_mode=True), (2, 3, 8, 8)),
+    "max_pool1d": (lambda m, x: F.max_pool1d(x, 2), (2, 3, 9)),
+    "avg_pool2d": (lambda m, x: F.avg_pool2d(x, 2), (2, 3, 8, 8)),
+    "avg_pool2d without the padding": (
+        lambda m, x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+        (2, 3, 8, 7),
+    ),
+    "avg_pool3d": (lambda m, x: F.avg_pool3d(x, 2), (2, 2, 4, 4, 4)),
+    "interpolate nearest x2": (lambda m, x: F.interpolate(x, scale_factor=2), (2, 3, 4, 5)),
+    "interpolate nearest to a size": (lambda m, x: F.interpolate(x, size=(5, 7)), (2, 3, 4, 5)),
+    "interpolate nearest-exact": (lambda m, x: F.interpolate(x, size=(7, 3), mode="nearest-exact"), (2, 3, 4, 5)),
+    "interpolate bilinear": (lambda m, x: F.interpolate(x, scale_factor=2, mode="bilinear"), (2, 3, 4, 5)),
+    "interpolate bilinear align_corners": (
+        lambda m, x: F.interpolate(x, size=(6, 9), mode="bilinear", align_corners=True),
+        (2, 3, 4, 5),
+    ),
+    "interpolate bicubic": (lambda m, x: F.interpolate(x, scale_factor=1.5, mode="bicubic"), (2, 3, 4, 6)),
+    "interpolate trilinear": (lambda m, x: F.interpolate(x, scale_factor=2, mode="trilinear"), (2, 2, 3, 4, 2)),
+    "interpolate linear": (lambda m, x: F.interpolate(x, size=11, mode="linear"), (2, 3, 5)),
+    "interpolate area": (lambda m, x: F.interpolate(x, size=(2, 3), mode="area"), (2, 3, 4, 6)),
+    # indexing (the crop of a skip connection), shapes and reductions
+    "crop": (lambda m, x: x[:, :, 1:-1, 2:], (2, 3, 6, 6)),
+    "channel index": (lambda m, x: x[:, 0], (2, 3, 4, 4)),
+    "strided ellipsis": (lambda m, x: x[..., ::2], (2, 3, 4, 5)),
+    "new axes": (lambda m, x: x[:, None, 1:2, ..., None], (2, 3, 4)),
+    "mean over space": (lambda m, x: x.mean(dim=(2, 3)), (2, 3, 4, 5)),
+    "sum keepdim": (lambda m, x: x.sum(1, keepdim=True), (2, 3, 4, 5)),
+    "permute contiguous view": (lambda m, x: x.permute(0, 2, 3, 1).contiguous().view(x.shape[0], -1), (2, 3, 2, 2)),
+    "transpose": (lambda m, x: x.transpose(2, 3), (2, 3, 4, 5)),
+    "flatten": (lambda m, x: x.flatten(1), (2, 3, 4, 5)),
+    "unsqueeze": (lambda m, x: x.unsqueeze(2), (2, 3, 4)),
+    "stack": (lambda m, x: dn.stack([x, 2 * x], dim=1), (2, 3, 4)),
+    "softmax": (lambda m, x: F.softmax(x, dim=1), (2, 3, 4)),
+    "log_softmax": (lambda m, x: F.log_softmax(x, dim=-1), (2, 3, 4)),
+    "clamp": (lambda m, x: x.clamp(-0.5, 0.5) + x.clamp(min=0.2), (2, 3, 4)),
+    "abs sqrt maximum": (lambda m, x: dn.maximum(x.abs().sqrt(), x), (2, 3, 4)),
+    # F.pad, every mode
+    "pad constant": (lambda m, x: F.pad(x, (1, 2, 0, 1), value=0.5), (2, 3, 4, 5)),
+    "pad crop": (lambda m, x: F.pad(x, (-1, 1)), (2, 3, 4, 5)),
+    "pad reflect": (lambda m, x: F.pad(x, (2, 1, 1, 3), mode="reflect"), (2, 3, 4, 5)),
+    "pad replicate": (lambda m, x: F.pad(x, (1, 1, 2, 2), mode="replicate"), (2, 3, 4, 5)),
+    "pad circular": (lambda m, x: F.pad(x, (3, 1, 1, 2), mode="circular"), (2, 3, 4, 5)),
+    # layers called as functions on a layer's parameters
+    "conv2d": (lambda m, x: F.conv2d(x, m.conv.weight, m.conv.bias, stride=2, padding=1), (2, 3, 7, 6)),
+    "conv2d dilated without bias": (lambda m, x: F.conv2d(x, m.conv.weight, dilation=2), (2, 3, 7, 6)),
+    "conv_transpose2d": (
+        lambda m, x: F.conv_transpose2d(x, m.up.weight, m.up.bias, stride=2, padding=1, output_padding=1),
+        (2, 3, 4, 5),
+    ),
+    "linear on rows": (lambda m, x: F.linear(x, m.fc.weight, m.fc.bias), (2, 8)),
+    "linear on 3-D": (lambda m, x: F.linear(x, m.fc.weight, m.fc.bias), (2, 3, 8)),
+    "linear without bias": (lambda m, x: F.linear(x, m.fc.weight), (2, 3, 8)),
+}
+
+
+@pytest.mark.parametrize("name", list(FORWARDS))
+def test_a_function_in_a_forward_matches_onnxruntime(name, tmp_path):
+    fn, shape = FORWARDS[name]
+    check_parity(Forward(fn), shape, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect", rng=0), (2, 2, 5, 6)),
+        (nn.Conv2d(2, 3, (3, 2), padding=(2, 1), padding_mode="replicate", rng=0), (2, 2, 5, 6)),
+        (nn.Conv2d(2, 3, 3, padding=2, stride=2, padding_mode="circular", rng=0), (2, 2, 5, 6)),
+        (nn.Conv2d(2, 3, 4, padding="same", padding_mode="reflect", rng=0), (2, 2, 6, 6)),
+        (nn.Conv1d(2, 3, 3, padding=1, padding_mode="circular", rng=0), (2, 2, 7)),
+        (nn.Conv3d(1, 2, 3, padding=1, padding_mode="replicate", rng=0), (2, 1, 4, 3, 5)),
+    ],
+    ids=repr,
+)
+def test_a_convolution_with_a_padding_mode_matches_onnxruntime(layer, shape, tmp_path):
+    proto = check_parity(nn.Sequential(layer), shape, tmp_path)
+    assert "Gather" in ops(proto) and "Conv" in ops(proto)
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (nn.AdaptiveAvgPool2d(3), (2, 2, 7, 7)),
+        (nn.AdaptiveAvgPool2d((None, 4)), (2, 2, 5, 6)),
+        (nn.AdaptiveAvgPool1d(4), (2, 3, 10)),
+        (nn.AdaptiveAvgPool3d((2, 3, 1)), (2, 1, 5, 4, 3)),
+    ],
+    ids=repr,
+)
+def test_adaptive_average_pooling_of_unequal_windows_matches_onnxruntime(layer, shape, tmp_path):
+    assert "MatMul" in ops(check_parity(nn.Sequential(layer), shape, tmp_path))
+
+
+def test_a_unet_written_with_functions_as_in_pytorch(tmp_path):
+    """The original U-Net's habits: valid convolutions, F.max_pool2d, upsampling by F.interpolate
+    and a crop of the skip connection to the decoder's size."""
+
+    class CroppingUNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.down = nn.Conv2d(1, 4, 3, rng=0)
+            self.bottom = nn.Conv2d(4, 8, 3, rng=1)
+            self.reduce = nn.Conv2d(8, 4, 1, rng=2)
+            self.head = nn.Conv2d(8, 2, 3, rng=3)
+
+        def forward(self, x):
+            skip = F.relu(self.down(x))
+            deep = F.relu(self.bottom(F.max_pool2d(skip, 2)))
+            up = self.reduce(F.interpolate(deep, scale_factor=2, mode="bilinear", align_corners=False))
+            dy, dx = (skip.shape[2] - up.shape[2]) // 2, (skip.shape[3] - up.shape[3]) // 2
+            cropped = skip[:, :, dy : dy + up.shape[2], dx : dx + up.shape[3]]
+            return F.softmax(self.head(dn.cat([cropped, up], dim=1)), dim=1)
+
+    proto = check_parity(CroppingUNet(), (1, 1, 20, 20), tmp_path)
+    assert {"MaxPool", "MatMul", "Slice", "Concat", "Softmax"} <= set(ops(proto))
+
+
+def test_changing_the_batch_axis_is_refused_while_it_is_dynamic(tmp_path):
+    first = Forward(lambda m, x: x[0])
+    with pytest.raises(
+        ExportError, match=r"GetItem in the forward of 'Forward': the index 0 of the batch axis changes axis 0"
+    ):
+        dn.onnx.export(first, tmp_path / "first.onnx", input_shape=(2, 3))
+    for fn, what in [
+        (lambda m, x: x.sum(), "a sum over the batch axis"),
+        (lambda m, x: x.transpose(0, 1), r"a permutation \(1, 0\) of the axes"),
+        (lambda m, x: x.reshape(-1), r"a reshape from \(2, 3\) to \(6,\)"),
+    ]:
+        with pytest.raises(ExportError, match=f"{what} changes axis 0.*dynamic_batch=False"):
+            dn.onnx.export(Forward(fn), tmp_path / "m.onnx", input_shape=(2, 3))
+
+
+def test_with_a_fixed_batch_the_batch_axis_may_change(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    model = Forward(lambda m, x: x[1].reshape(-1).sum(0, keepdim=True) + x.transpose(0, 1).mean())
+    path = tmp_path / "fixed.onnx"
+    dn.onnx.export(model, path, input_shape=(2, 3), dynamic_batch=False)
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)
+    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "fn, why",
+    [
+        (lambda m, x: x[:, dn.tensor([0, 2])], "indexing with a tensor, list or mask has no conversion here"),
+        (lambda m, x: x.clamp(dn.zeros(3), 1.0), "Where in the forward of .Forward.: it has no ONNX conversion"),
+        (lambda m, x: x.cumsum(1), "CumSum in the forward of 'Forward': it has no ONNX conversion here"),
+    ],
+)
+def test_an_operation_without_a_conversion_is_named(fn, why, tmp_path):
+    with pytest.raises(ExportError, match=why):
+        dn.onnx.export(Forward(fn), tmp_path / "m.onnx", input_shape=(2, 3))
