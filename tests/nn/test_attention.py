@@ -165,8 +165,9 @@ def test_errors():
         mha(x, x[:1], x[:1])
 
 
-def test_onnx_export_raises_no_conversion():
+def test_onnx_export_traces_attention_with_a_fixed_batch(tmp_path):
     pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
 
     class Attend(dn.nn.Module):
         def __init__(self):
@@ -176,8 +177,13 @@ def test_onnx_export_raises_no_conversion():
         def forward(self, x):
             return self.attn(x, x, x)[0]
 
-    with pytest.raises(dn.onnx.ExportError, match="has no ONNX conversion"):
-        dn.onnx.export(Attend(), "unused.onnx", input_shape=(1, 3, 4))
+    with pytest.raises(dn.onnx.ExportError, match=r"Transpose in the forward of 'attn'.*dynamic_batch=False"):
+        dn.onnx.export(Attend(), tmp_path / "unused.onnx", input_shape=(1, 3, 4))
+    model, path = Attend(), tmp_path / "attend.onnx"
+    dn.onnx.export(model, path, input_shape=(2, 3, 4), dynamic_batch=False)
+    x = np.random.default_rng(0).normal(size=(2, 3, 4)).astype(np.float32)
+    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("separate", [False, True])

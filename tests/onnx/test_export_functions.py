@@ -187,3 +187,30 @@ def test_with_a_fixed_batch_the_batch_axis_may_change(tmp_path):
 def test_an_operation_without_a_conversion_is_named(fn, why, tmp_path):
     with pytest.raises(ExportError, match=why):
         dn.onnx.export(Forward(fn), tmp_path / "m.onnx", input_shape=(2, 3))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x * (x > 0).float(),  # a comparison: not recorded, it would become a constant mask
+        lambda m, x: x + x.detach().exp(),
+        lambda m, x: x * x.data.max().item(),
+        lambda m, x: x + dn.tensor(np.asarray(x.data) ** 2),
+    ],
+    ids=["comparison", "detach", "item", "numpy"],
+)
+def test_a_value_computed_from_the_input_outside_autograd_is_refused(fn, tmp_path):
+    """Before this check, x * (x > 0).float() exported as x times the zero input's mask: all zeros."""
+    with pytest.raises(ExportError, match=r"the value '.*' depends on the model's input, but it was computed by an"):
+        dn.onnx.export(Forward(fn), tmp_path / "m.onnx", input_shape=(2, 3))
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_branch_on_the_input_values_is_refused(tmp_path):
+    model = Forward(lambda m, x: x * 2 if float(x.sum().item()) != 0 else x + 1)
+    with pytest.raises(ExportError, match=r"runs other operations for another input \(a branch on the input's values"):
+        dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3), dynamic_batch=False)
+
+
+def test_constants_made_inside_forward_are_kept(tmp_path):
+    check_parity(Forward(lambda m, x: x * dn.tensor([0.5, 2.0, -1.0]) + dn.ones(3) / 4), (2, 3), tmp_path)

@@ -50,21 +50,21 @@ Converter = Callable[..., None]
 class ExportError(ValueError):
     """A model (or one of its layers) cannot be written as ONNX; the message names the layer.
 
-    A ``ValueError`` subclass. ``export`` raises it for a layer that has no converter (see
-    ``converter_for``) and no sub-modules, or for an operation without an ONNX counterpart.
+    A ``ValueError`` subclass. ``export`` raises it for a layer of deltanet's that has no converter
+    (see ``converter_for``), or for an operation without an ONNX counterpart in a ``forward``.
 
     Examples:
         >>> import os, tempfile, deltanet as dn
-        >>> class Doubler(dn.nn.Module):
+        >>> class RunningTotal(dn.nn.Module):
         ...     def forward(self, x):
-        ...         return 2 * x
-        >>> print(dn.onnx.converters.converter_for(Doubler()))
+        ...         return x.cumsum(1)
+        >>> print(dn.onnx.converters.converter_for(RunningTotal()))
         None
-        >>> path = os.path.join(tempfile.mkdtemp(), "doubler.onnx")
-        >>> dn.onnx.export(Doubler(), path, input_shape=(1, 2))  # doctest: +SKIP
+        >>> path = os.path.join(tempfile.mkdtemp(), "total.onnx")
+        >>> dn.onnx.export(RunningTotal(), path, input_shape=(1, 2))  # doctest: +SKIP
         Traceback (most recent call last):
         ...
-        deltanet.onnx.converters.ExportError: cannot export layer 'Doubler' (Doubler): it has no ONNX conversion ...
+        deltanet.onnx.converters.ExportError: cannot export the operation CumSum in the forward of 'RunningTotal': ...
     """
 
 
@@ -75,9 +75,10 @@ def _pads(pairs: Any) -> list[int]:
 
 
 def linear(g: Any, m: Linear, path: str, x: Any, src: str, dst: str) -> None:
-    weight = g.initializer(f"{path}.weight", m.weight.data)
     if x.ndim == 2:
-        inputs = [src, weight] + ([g.initializer(f"{path}.bias", m.bias.data)] if m.bias is not None else [])
+        inputs = [src, g.initializer(f"{path}.weight", m.weight.data)]
+        if m.bias is not None:
+            inputs.append(g.initializer(f"{path}.bias", m.bias.data))
         g.node("Gemm", inputs, [dst], transB=1)
         return
     weight_t = g.initializer(f"{path}.weight_t", np.ascontiguousarray(m.weight.data.T))

@@ -14,7 +14,8 @@ records what happens:
   custom ``forward`` calls (``dn.cat`` of skip connections, ``+``, ``*``, ``-``, ``/``, ``**``,
   ``@``, crops by slicing, ``mean``, ``permute``, ``reshape``, ``F.max_pool2d``,
   ``F.interpolate``, ``F.pad``, ``F.conv2d`` on a layer's weights, ...);
-- a layer without a converter and without sub-modules, or an operation without an ONNX
+- a module of the user's (a custom ``forward``) is traced through, whether it has sub-modules
+  or not; a layer of deltanet's own without a converter, or an operation without an ONNX
   counterpart, stops the export with an ``ExportError`` naming it.
 
 Tensors the trace has not seen (the model's parameters used directly in a custom ``forward``,
@@ -123,7 +124,9 @@ class _Tracer:
         original = module.forward
         path = self.paths[id(module)] or type(module).__name__
         convert = converter_for(module)
-        leaf = convert is not None or not module._modules
+        # A layer of deltanet's own without a converter is refused by name; a module of the user's
+        # (a custom forward, with or without sub-modules) is traced through, its Functions converted.
+        leaf = convert is not None or (not module._modules and type(module).__module__.startswith("deltanet."))
 
         def forward(*args: Any, **kwargs: Any) -> Any:
             if self.inside:
@@ -257,20 +260,10 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
-    graph = Graph(onnx, dtype)
-    tracer = _Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
-    x = Tensor._make(np.zeros(shape, dtype=dtype))
-    graph._used.update({input_name, output_name})
-    tracer.bind(x, input_name)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad(), _tracing(model, tracer):
-            out = model(x)
-    finally:
-        model.train(was_training)
-    if not isinstance(out, Tensor) or id(out) not in tracer.names:
-        raise ExportError("export: the model's forward must return a tensor computed from its input")
+    graph, out, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name)
+    # The same trace from another input must give the same graph: see _check_input_independent.
+    other = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    _check_input_independent(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name)[0])
     graph.node("Identity", [tracer.names[id(out)]], [output_name])
     batch: Any = "N" if dynamic_batch else shape[0]
     tensor_type = graph.tensor_type(dtype)
@@ -288,6 +281,55 @@ def export(
     onnx.checker.check_model(proto)
     _write(path, proto.SerializeToString())
     return proto
+
+
+def _trace(
+    onnx: Any, model: nn.Module, sample: np.ndarray, dynamic_batch: bool, input_name: str, output_name: str
+) -> tuple[Graph, Tensor, _Tracer]:
+    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its output."""
+    graph = Graph(onnx, sample.dtype)
+    tracer = _Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
+    x = Tensor._make(sample)
+    graph._used.update({input_name, output_name})
+    tracer.bind(x, input_name)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad(), _tracing(model, tracer):
+            out = model(x)
+    finally:
+        model.train(was_training)
+    if not isinstance(out, Tensor) or id(out) not in tracer.names:
+        raise ExportError("export: the model's forward must return a tensor computed from its input")
+    return graph, out, tracer
+
+
+def _check_input_independent(graph: Graph, other: Graph) -> None:
+    """Refuse a graph that another input would have made differently.
+
+    The trace sees only the operations that autograd records. A value computed from the input
+    by anything else (a comparison such as ``(x > 0).float()``, ``x.detach()``, ``x.data``,
+    ``x.item()``, NumPy, random numbers) reaches the graph as a constant, the value it had for
+    the traced input; a branch on the input's values records one path. Either would make a
+    graph that computes something else than the model, silently, so the model is traced twice
+    (zeros, then random numbers) and the two graphs must have the same nodes and constants.
+    """
+    kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
+    if kinds[0] != kinds[1]:
+        raise ExportError(
+            "export: the model's forward runs other operations for another input (a branch on the "
+            "input's values?); an ONNX graph holds one path"
+        )
+    to_array = graph.onnx.numpy_helper.to_array
+    for first, second in zip(graph.initializers, other.initializers):
+        a, b = to_array(first), to_array(second)
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+            raise ExportError(
+                f"export: the value '{first.name}' depends on the model's input, but it was computed by "
+                f"an operation that the trace does not record (a comparison such as (x > 0).float(), "
+                f".detach(), .data, .item(), NumPy or random numbers), so the graph would hold it as a "
+                f"constant; compute it with differentiable operations or layers"
+            )
 
 
 def _check_shape(input_shape: Any) -> tuple[int, ...]:

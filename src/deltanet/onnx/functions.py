@@ -304,13 +304,14 @@ def gather_pad(g: Any, hint: str, src: str, ndim: int, sources: Any, value: floa
     """The value name of ``src`` padded by the ``source`` table of each (axis, source) in ``sources``
     (``deltanet.functional.padding``: every mode), ``value`` where a table holds -1."""
     current = src
-    fill = g.constant(f"{hint}.value", np.array(value, dtype=dtype))
+    fill = None
     for axis, source in sources:
         gathered = g.fresh(f"{hint}.axis{axis}")
         index = g.constant(f"{hint}.source{axis}", np.maximum(source, 0).astype(np.int64))
         g.node("Gather", [current, index], [gathered], axis=int(axis))
         if (source < 0).any():
             outside = (source < 0).reshape((-1,) + (1,) * (ndim - 1 - axis))
+            fill = fill or g.constant(f"{hint}.value", np.array(value, dtype=dtype))
             filled = g.fresh(f"{hint}.filled{axis}")
             g.node("Where", [g.constant(f"{hint}.outside{axis}", outside), fill, gathered], [filled])
             gathered = filled
