@@ -71,6 +71,19 @@ FORWARDS = {
     "log_softmax": (lambda m, x: F.log_softmax(x, dim=-1), (2, 3, 4)),
     "clamp": (lambda m, x: x.clamp(-0.5, 0.5) + x.clamp(min=0.2), (2, 3, 4)),
     "abs sqrt maximum": (lambda m, x: dn.maximum(x.abs().sqrt(), x), (2, 3, 4)),
+    "expand": (lambda m, x: x[:, :1].expand(-1, 4, -1), (2, 3, 5)),
+    "repeat": (lambda m, x: x.repeat(1, 2, 3), (2, 3, 4)),
+    # activations called as functions
+    "gelu": (lambda m, x: F.gelu(x) * F.gelu(2 * x, approximate="tanh"), (2, 3, 4)),
+    "leaky_relu elu celu selu": (
+        lambda m, x: F.leaky_relu(x, 0.1) + F.elu(x, 0.5) + F.celu(x, 2.0) + F.selu(x),
+        (2, 5),
+    ),
+    "silu mish softplus": (lambda m, x: F.silu(x) * F.mish(x) + F.softplus(x, beta=2.0), (2, 5)),
+    "hardtanh relu6": (lambda m, x: F.hardtanh(x, -0.5, 0.5) + F.relu6(3 * x), (2, 5)),
+    "hardsigmoid hardswish logsigmoid": (lambda m, x: F.hardsigmoid(x) + F.hardswish(x) + F.logsigmoid(x), (2, 5)),
+    "prelu": (lambda m, x: F.prelu(x, dn.tensor([0.1, 0.2, 0.3])), (2, 3, 4, 4)),
+    "tensor softmax methods": (lambda m, x: x.softmax(dim=1) + x.log_softmax(-1), (2, 3, 4)),
     # F.pad, every mode
     "pad constant": (lambda m, x: F.pad(x, (1, 2, 0, 1), value=0.5), (2, 3, 4, 5)),
     "pad crop": (lambda m, x: F.pad(x, (-1, 1)), (2, 3, 4, 5)),

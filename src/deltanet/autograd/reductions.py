@@ -612,11 +612,40 @@ def _softmax_dim(dim: Any, axis: Any, x: Tensor, owner: str) -> int:
     return normalize(d, x.ndim, owner)
 
 
-def _shifted(x: Tensor, d: int) -> Tensor:
-    """$x - \\max x$ along ``d``, the max taken as a constant (softmax does not depend on it)."""
-    m = x.data.max(axis=d, keepdims=True) if x.data.size else np.zeros_like(x.data, shape=(1,) * x.ndim)
-    m = np.where(np.isfinite(m), m, 0)  # a row of -inf stays -inf (not NaN)
-    return x - leaf(m.astype(x.dtype))
+class Softmax(Function):
+    r"""$s_i = e^{z_i} / \sum_k e^{z_k}$; backward from the output: $s \odot (\delta - \sum_k \delta_k s_k)$."""
+
+    def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
+        # initial=-inf: a softmax over an empty axis is empty, not NumPy's max() error. A row that
+        # is all -inf (fully masked attention) gives NaN, as in PyTorch, without NumPy's warning.
+        with np.errstate(invalid="ignore"):
+            e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))
+            s = e / e.sum(axis=axis, keepdims=True)
+        self.save_for_backward(s)
+        self.axis = axis
+        return s
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (s,) = self.saved_tensors
+        return s * (delta - (delta * s).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    r"""$\log s_i = z_i - \log \sum_k e^{z_k}$ (log-sum-exp); backward: $\delta - s \sum_k \delta_k$."""
+
+    def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
+        # A row that is all -inf gives NaN, as in PyTorch, without NumPy's warning.
+        with np.errstate(invalid="ignore"):
+            shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
+            # An empty input has nothing to normalize (and log-sum-exp over an empty axis is log 0).
+            log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if z.size else shifted
+        self.save_for_backward(log_s)
+        self.axis = axis
+        return log_s
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        (log_s,) = self.saved_tensors
+        return delta - np.exp(log_s) * delta.sum(axis=self.axis, keepdims=True)
 
 
 def softmax(input: Tensor, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
@@ -634,9 +663,7 @@ def softmax(input: Tensor, dim: Any = None, dtype: Any = None, *, axis: Any = No
         [[0.5, 0.5]]
     """
     x = _cast(_tensor(input), dtype)
-    d = _softmax_dim(dim, axis, x, "softmax")
-    e = Exp.apply(_shifted(x, d))
-    return e / Sum.apply(e, axis=d, keepdims=True)
+    return Softmax.apply(x, axis=_softmax_dim(dim, axis, x, "softmax"))
 
 
 def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Tensor:
@@ -654,10 +681,7 @@ def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None, *, axis: Any 
         -0.693147
     """
     x = _cast(_tensor(input), dtype)
-    d = _softmax_dim(dim, axis, x, "log_softmax")
-    s = _shifted(x, d)
-    with np.errstate(divide="ignore", invalid="ignore"):  # an all -inf row: NaN as PyTorch, no warning
-        return s - Log.apply(Sum.apply(Exp.apply(s), axis=d, keepdims=True))
+    return LogSoftmax.apply(x, axis=_softmax_dim(dim, axis, x, "log_softmax"))
 
 
 def logsumexp(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Tensor:

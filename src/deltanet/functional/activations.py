@@ -15,6 +15,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor, as_tensor
 from deltanet.autograd.ops import ReLU, Sigmoid, Tanh, stable_sigmoid
+from deltanet.autograd.reductions import LogSoftmax, Softmax
 
 
 def _number(value: Any, name: str, owner: str, finite: bool = True) -> float:
@@ -386,24 +387,6 @@ def softplus(z: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return Softplus.apply(as_tensor(z, owner="softplus"), beta=beta, threshold=threshold)
 
 
-class Softmax(Function):
-    r"""$s_i = e^{z_i} / \sum_k e^{z_k}$; backward from the output: $s \odot (\delta - \sum_k \delta_k s_k)$."""
-
-    def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        # initial=-inf: a softmax over an empty axis is empty, not NumPy's max() error. A row that
-        # is all -inf (fully masked attention) gives NaN, as in PyTorch, without NumPy's warning.
-        with np.errstate(invalid="ignore"):
-            e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))
-            s = e / e.sum(axis=axis, keepdims=True)
-        self.save_for_backward(s)
-        self.axis = axis
-        return s
-
-    def backward(self, delta: np.ndarray) -> np.ndarray:
-        (s,) = self.saved_tensors
-        return s * (delta - (delta * s).sum(axis=self.axis, keepdims=True))
-
-
 def softmax(z: Tensor, axis: int = -1) -> Tensor:
     r"""Softmax along ``axis``: outputs in $(0, 1)$ that sum to 1, read as class probabilities.
 
@@ -429,24 +412,6 @@ def softmax(z: Tensor, axis: int = -1) -> Tensor:
         [[0.5, 0.5]]
     """
     return Softmax.apply(as_tensor(z, owner="softmax"), axis=axis)
-
-
-class LogSoftmax(Function):
-    r"""$\log s_i = z_i - \log \sum_k e^{z_k}$ (log-sum-exp); backward: $\delta - s \sum_k \delta_k$."""
-
-    def forward(self, z: np.ndarray, axis: int) -> np.ndarray:
-        # A row that is all -inf gives NaN, as in PyTorch, without NumPy's warning.
-        with np.errstate(invalid="ignore"):
-            shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
-            # An empty input has nothing to normalize (and log-sum-exp over an empty axis is log 0).
-            log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if z.size else shifted
-        self.save_for_backward(log_s)
-        self.axis = axis
-        return log_s
-
-    def backward(self, delta: np.ndarray) -> np.ndarray:
-        (log_s,) = self.saved_tensors
-        return delta - np.exp(log_s) * delta.sum(axis=self.axis, keepdims=True)
 
 
 def log_softmax(z: Tensor, axis: int = -1) -> Tensor:

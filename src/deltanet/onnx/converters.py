@@ -42,7 +42,7 @@ from deltanet.nn.upsample import Upsample
 from deltanet.onnx.converters_activations import CONVERTERS as MORE_ACTIVATIONS
 from deltanet.onnx.converters_port import CONVERTERS as PORT_LAYERS
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
-from deltanet.onnx.functions import along_axes, gather_pad
+from deltanet.onnx.linear_maps import along_axes, gather_pad
 
 Converter = Callable[..., None]
 

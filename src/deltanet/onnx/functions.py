@@ -31,13 +31,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from deltanet import nn
 from deltanet.autograd import ops, reductions, shapes
+from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
 from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
 from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
 from deltanet.functional.upsample import Interpolate
+from deltanet.onnx.converters import converter_for
+from deltanet.onnx.linear_maps import along_axes, gather_pad
 
 
 class Call(NamedTuple):
@@ -162,6 +166,27 @@ def get_item(g: Any, call: Call) -> None:
     g.node("Identity", [current], [call.dst])
 
 
+def expand(g: Any, call: Call) -> None:
+    """Expand to the output's shape, with 1 on the axes that keep their size (so axis 0 stays dynamic)."""
+    x, out = call.inputs[0], call.out
+    lead = out.ndim - x.ndim
+    _check_batch(call, lead == 0, f"expanding {x.shape} to {out.shape}")
+    target = [n if i < lead or x.shape[i - lead] != n else 1 for i, n in enumerate(out.shape)]
+    g.node("Expand", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
+
+
+def repeat(g: Any, call: Call) -> None:
+    """Tile by ``repeats`` (the input given leading axes of size 1 first when there are more repeats than axes)."""
+    x, repeats = call.inputs[0], tuple(call.options["repeats"])
+    lead = len(repeats) - x.ndim
+    _check_batch(call, lead == 0 and repeats[0] == 1, f"repeating {x.shape} {repeats} times")
+    current = call.names[0]
+    if lead > 0:
+        current = g.fresh(f"{call.hint}.unsqueezed")
+        g.node("Unsqueeze", [call.names[0], g.constant(f"{call.hint}.lead", _int64(range(lead)))], [current])
+    g.node("Tile", [current, g.constant(f"{call.hint}.repeats", _int64(repeats))], [call.dst])
+
+
 def concatenate(g: Any, call: Call) -> None:
     g.node("Concat", call.names, [call.dst], axis=int(call.options["axis"]))
 
@@ -268,28 +293,6 @@ def adaptive_avg_pool(g: Any, call: Call) -> None:
     g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
 
 
-def along_axes(g: Any, hint: str, src: str, shape: tuple, maps: list, dtype: Any) -> str:
-    r"""The value name of ``src`` (of ``shape``) mapped along each (axis, map) of ``maps``:
-    $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$ for a matrix $M$ (a MatMul by $M^\top$ with the
-    axis moved last), or $\text{out}_i = \text{in}_{\lfloor i / r \rfloor}$ for an int $r$ (a Gather)."""
-    current, last = src, len(shape) - 1
-    for axis, M in maps:
-        result = g.fresh(f"{hint}.axis{axis}")
-        if isinstance(M, int):
-            index = g.constant(f"{hint}.repeat{axis}", np.arange(shape[axis] * M, dtype=np.int64) // M)
-            g.node("Gather", [current, index], [result], axis=axis)
-        elif axis == last:
-            g.node("MatMul", [current, g.constant(f"{hint}.matrix{axis}", np.ascontiguousarray(M.T, dtype))], [result])
-        else:  # move the axis last, multiply, move it back
-            perm = [a for a in range(len(shape)) if a != axis] + [axis]
-            moved, mapped = g.fresh(f"{hint}.moved{axis}"), g.fresh(f"{hint}.mapped{axis}")
-            g.node("Transpose", [current], [moved], perm=perm)
-            g.node("MatMul", [moved, g.constant(f"{hint}.matrix{axis}", np.ascontiguousarray(M.T, dtype))], [mapped])
-            g.node("Transpose", [mapped], [result], perm=[int(a) for a in np.argsort(perm)])
-        current = result
-    return current
-
-
 def pad(g: Any, call: Call) -> None:
     r"""Along each padded axis: a Gather of ``source`` and, where it is $-1$, a Where of the constant."""
     for axis, _ in call.options["sources"]:
@@ -300,31 +303,37 @@ def pad(g: Any, call: Call) -> None:
     g.node("Identity", [padded], [call.dst])
 
 
-def gather_pad(g: Any, hint: str, src: str, ndim: int, sources: Any, value: float, dtype: Any) -> str:
-    """The value name of ``src`` padded by the ``source`` table of each (axis, source) in ``sources``
-    (``deltanet.functional.padding``: every mode), ``value`` where a table holds -1."""
-    current = src
-    fill = None
-    for axis, source in sources:
-        gathered = g.fresh(f"{hint}.axis{axis}")
-        index = g.constant(f"{hint}.source{axis}", np.maximum(source, 0).astype(np.int64))
-        g.node("Gather", [current, index], [gathered], axis=int(axis))
-        if (source < 0).any():
-            outside = (source < 0).reshape((-1,) + (1,) * (ndim - 1 - axis))
-            fill = fill or g.constant(f"{hint}.value", np.array(value, dtype=dtype))
-            filled = g.fresh(f"{hint}.filled{axis}")
-            g.node("Where", [g.constant(f"{hint}.outside{axis}", outside), fill, gathered], [filled])
-            gathered = filled
-        current = gathered
-    return current
-
-
 def cast(g: Any, call: Call) -> None:
     """A copy (``contiguous``, ``clone``) is the identity; a change of dtype a Cast."""
     if call.out.dtype == call.inputs[0].dtype:
         g.node("Identity", call.names, [call.dst])
     else:
         g.node("Cast", call.names, [call.dst], to=g.tensor_type(call.out.dtype))
+
+
+# -- activations called as functions --------------------------------------------------------------
+def _as_layer(layer: Callable[..., Any]) -> Callable[[Any, Call], None]:
+    """The conversion of the layer ``layer(**options)``: an activation called as a function
+    (``F.gelu(x, approximate="tanh")``) converts as its module (``nn.GELU("tanh")``) does."""
+
+    def convert(g: Any, call: Call) -> None:
+        module = layer(**{k: v for k, v in call.options.items() if k != "_class"})
+        converter = converter_for(module)
+        assert converter is not None, f"{type(module).__name__} has a converter"
+        converter(g, module, call.hint, call.inputs[0], call.names[0], call.dst)
+
+    return convert
+
+
+def prelu(g: Any, call: Call) -> None:
+    """PRelu, its slope reshaped to one per channel (axis 1) as ``nn.PReLU``'s converter does."""
+    x, alpha = call.inputs
+    slope = call.names[1]
+    if alpha.size > 1 and x.ndim > 2:
+        slope = g.fresh(f"{call.hint}.slope")
+        shape = g.constant(f"{call.hint}.slope_shape", _int64((alpha.size,) + (1,) * (x.ndim - 2)))
+        g.node("Reshape", [call.names[1], shape], [slope])
+    g.node("PRelu", [call.names[0], slope], [call.dst])
 
 
 #: Function class → converter. ``convert`` passes the class itself as ``options["_class"]``.
@@ -349,6 +358,8 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     shapes.Transpose: transpose,
     shapes.GetItem: get_item,
     shapes.Cat: concatenate,
+    shapes.Expand: expand,
+    shapes.Repeat: repeat,
     shapes.Stack: stack,
     reductions.Sum: reduce_sum,
     Softmax: softmax,
@@ -362,6 +373,19 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     AdaptiveAvgPool: adaptive_avg_pool,
     Pad: pad,
     ops.Cast: cast,
+    activations.LeakyReLU: _as_layer(nn.LeakyReLU),
+    activations.ELU: _as_layer(nn.ELU),
+    activations.SiLU: _as_layer(nn.SiLU),
+    activations.Softplus: _as_layer(nn.Softplus),
+    activations.GELU: _as_layer(nn.GELU),
+    activations.PReLU: prelu,
+    piecewise_activations.Hardtanh: _as_layer(nn.Hardtanh),
+    piecewise_activations.Hardsigmoid: _as_layer(nn.Hardsigmoid),
+    piecewise_activations.Hardswish: _as_layer(nn.Hardswish),
+    smooth_activations.CELU: _as_layer(nn.CELU),
+    smooth_activations.SELU: _as_layer(nn.SELU),
+    smooth_activations.Mish: _as_layer(nn.Mish),
+    smooth_activations.LogSigmoid: _as_layer(nn.LogSigmoid),
 }
 
 
