@@ -227,3 +227,11 @@ def test_a_branch_on_the_input_values_is_refused(tmp_path):
 
 def test_constants_made_inside_forward_are_kept(tmp_path):
     check_parity(Forward(lambda m, x: x * dn.tensor([0.5, 2.0, -1.0]) + dn.ones(3) / 4), (2, 3), tmp_path)
+
+
+def test_an_operator_newer_than_the_opset_is_named(tmp_path):
+    with pytest.raises(
+        ExportError, match=r"not valid ONNX at opset 13: No Op registered for HardSwish with domain_version of 13"
+    ):
+        dn.onnx.export(nn.Sequential(nn.Hardswish()), tmp_path / "m.onnx", input_shape=(1, 3), opset=13)
+    assert not (tmp_path / "m.onnx").exists()

@@ -278,7 +278,14 @@ def export(
         producer_name="deltanet",
         ir_version=onnx.helper.find_min_ir_version_for([opset_id]),
     )
-    onnx.checker.check_model(proto)
+    try:
+        onnx.checker.check_model(proto)
+    except onnx.checker.ValidationError as error:
+        first = str(error).strip().splitlines()[0]
+        raise ExportError(
+            f"export: the graph is not valid ONNX at opset {opset}: {first} (an operator newer than the opset? "
+            f"the default opset is {DEFAULT_OPSET})"
+        ) from None
     _write(path, proto.SerializeToString())
     return proto
 
