@@ -34,7 +34,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
-from deltanet.autograd import Function, Tensor, no_grad
+from deltanet.autograd import Function, Tensor, inplace, no_grad
 from deltanet.onnx import functions
 from deltanet.onnx.converters import ExportError, converter_for
 
@@ -93,6 +93,7 @@ class _Tracer:
         self.graph = graph
         self.dynamic_batch = dynamic_batch
         self.names: dict[int, str] = {}
+        self.versions: dict[int, int] = {}  # each traced tensor's _version when it got its name
         self.keep: list[Any] = []  # tensors stay alive, so their ids stay unique
         self.inside = 0
         self.where: list[str] = []
@@ -101,11 +102,18 @@ class _Tracer:
 
     def bind(self, tensor: Any, name: str) -> None:
         self.names[id(tensor)] = name
+        self.versions[id(tensor)] = tensor._version
         self.keep.append(tensor)
 
     def name_of(self, value: Any, hint: str) -> str:
         """The value name of a traced tensor; anything else becomes an initializer."""
         if isinstance(value, Tensor) and id(value) in self.names:
+            if value._version != self.versions[id(value)]:
+                raise ExportError(
+                    f"export: in the forward of '{self.where[-1] if self.where else 'the model'}', a tensor of "
+                    f"shape {value.shape} was changed in place through a view of it (v = x[0]; v.mul_(2)) or of "
+                    f"its base, which the export cannot follow; write it out of place (x = x * 2)"
+                )
             return self.names[id(value)]
         if isinstance(value, Tensor):
             hint = self.parameter_names.get(id(value), hint)
@@ -189,15 +197,30 @@ def _tracing(model: nn.Module, tracer: _Tracer) -> Iterator[None]:
             tracer.function(cls, inputs, options, out)
         return out
 
+    original_inplace = inplace._apply
+
+    def in_place(t: Tensor, others: tuple, owner: str, fast: Any, compute: Any) -> Tensor:
+        # out += x on a traced tensor (not a view): the out-of-place result, recorded as the
+        # Functions of compute, is written into t, which takes the result's value name.
+        if tracer.inside or id(t) not in tracer.names or t._base is not None:
+            return original_inplace(t, others, owner, fast, compute)
+        result = compute(t)
+        inplace._write(t, result.data, owner)
+        inplace._edited(t)
+        tracer.bind(t, tracer.name_of(result, f"{owner}.result"))
+        return t
+
     modules = list(model.modules())
     try:
         for m in modules:
             tracer.wrap(m)
         # Patched while tracing, restored in the finally below.
         Function.apply = classmethod(apply)  # type: ignore[assignment]
+        inplace._apply = in_place
         yield
     finally:
         Function.apply = original_apply  # type: ignore[method-assign]
+        inplace._apply = original_inplace
         for m in modules:
             m.__dict__.pop("forward", None)
 
@@ -308,6 +331,7 @@ def _trace(
         model.train(was_training)
     if not isinstance(out, Tensor) or id(out) not in tracer.names:
         raise ExportError("export: the model's forward must return a tensor computed from its input")
+    tracer.name_of(out, "output")  # refuses an output changed in place through a view
     return graph, out, tracer
 
 

@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import ops, reductions, shapes
+from deltanet.autograd import inplace, ops, reductions, shapes
 from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
@@ -303,6 +303,21 @@ def pad(g: Any, call: Call) -> None:
     g.node("Identity", [padded], [call.dst])
 
 
+def overwrite(g: Any, call: Call) -> None:
+    """``x.copy_(src)`` (an in-place activation writes its result so): ``src`` expanded to ``x``'s shape."""
+    (x, src), (x_name, src_name) = call.inputs, call.names
+    current = src_name
+    if src.dtype != call.out.dtype:
+        current = g.fresh(f"{call.hint}.cast")
+        g.node("Cast", [src_name], [current], to=g.tensor_type(call.out.dtype))
+    if tuple(src.shape) == tuple(x.shape):
+        g.node("Identity", [current], [call.dst])
+        return
+    shape = g.fresh(f"{call.hint}.shape")
+    g.node("Shape", [x_name], [shape])
+    g.node("Expand", [current, shape], [call.dst])
+
+
 def cast(g: Any, call: Call) -> None:
     """A copy (``contiguous``, ``clone``) is the identity; a change of dtype a Cast."""
     if call.out.dtype == call.inputs[0].dtype:
@@ -373,6 +388,7 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     AdaptiveAvgPool: adaptive_avg_pool,
     Pad: pad,
     ops.Cast: cast,
+    inplace.Overwrite: overwrite,
     activations.LeakyReLU: _as_layer(nn.LeakyReLU),
     activations.ELU: _as_layer(nn.ELU),
     activations.SiLU: _as_layer(nn.SiLU),
