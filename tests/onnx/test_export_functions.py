@@ -283,3 +283,41 @@ def test_item_assignment_is_refused_by_name(tmp_path):
 
     with pytest.raises(ExportError, match=r"SetItem in the forward of 'Forward': it has no ONNX conversion"):
         dn.onnx.export(Forward(zero_first_column), tmp_path / "m.onnx", input_shape=(2, 3))
+
+
+def test_a_graph_that_computes_something_else_is_refused_before_it_is_written(tmp_path, monkeypatch):
+    """export runs the graph in onnxruntime before writing it: a converter that reads a layer wrongly
+    (here ReLU written as Sigmoid) is caught on random inputs instead of giving a file that runs."""
+    from deltanet.onnx import converters
+
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.ReLU())
+    monkeypatch.setitem(converters.CONVERTERS, nn.ReLU, converters._simple("Sigmoid"))
+    path = tmp_path / "m.onnx"
+    with pytest.raises(ExportError, match=r"the graph does not compute the model's outputs \(onnxruntime against"):
+        dn.onnx.export(model, path, input_shape=(2, 3))
+    assert not path.exists()
+    assert ops(dn.onnx.export(model, path, input_shape=(2, 3), verify=False))[1] == "Sigmoid"
+
+
+def test_a_batch_size_baked_into_the_graph_is_caught(tmp_path, monkeypatch):
+    """The check runs one more sample than the traced batch, a size the trace never saw."""
+    from deltanet.onnx import functions
+
+    def fixed_reshape(g, call):  # a reshape that writes the traced batch size instead of 0
+        g.node(
+            "Reshape", [call.names[0], g.constant(f"{call.hint}.shape", functions._int64(call.out.shape))], [call.dst]
+        )
+
+    monkeypatch.setitem(functions.FUNCTIONS, dn.autograd.shapes.Reshape, fixed_reshape)
+    with pytest.raises(ExportError, match=r"random inputs of shape \(3, 6\)"):
+        dn.onnx.export(
+            Forward(lambda m, x: x.view(x.shape[0], 2, 3).flatten(1)), tmp_path / "m.onnx", input_shape=(2, 6)
+        )
+
+
+def test_without_onnxruntime_the_graph_is_written_unchecked(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    dn.onnx.export(nn.Sequential(nn.Linear(3, 2, rng=0)), tmp_path / "m.onnx", input_shape=(1, 3))
+    assert (tmp_path / "m.onnx").exists()

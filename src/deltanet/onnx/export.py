@@ -233,6 +233,7 @@ def export(
     opset: int = DEFAULT_OPSET,
     input_name: str = "input",
     output_name: str = "output",
+    verify: bool = True,
 ) -> Any:
     r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
 
@@ -254,13 +255,18 @@ def export(
             that moves, removes or resizes that axis is then refused).
         opset: the ONNX opset (>= 13; default 17).
         input_name, output_name: the names of the graph's input and output.
+        verify: before writing, run the graph in onnxruntime (where it is installed) on random
+            inputs, of ``input_shape`` and, with ``dynamic_batch``, of one more sample, and
+            compare with the model's outputs (to $10^{-3}$ of their scale); a graph that computes
+            something else is refused instead of written.
 
     Returns:
         The ``onnx.ModelProto`` that was written (it has passed ``onnx.checker.check_model``).
 
     Raises:
         ImportError: the ``onnx`` package is missing (``pip install 'deltanet[onnx]'``).
-        ExportError: a layer or operation has no ONNX conversion (a ``ValueError``).
+        ExportError: a layer or operation has no ONNX conversion, or the graph does not compute
+            the model's outputs (a ``ValueError``).
 
     Examples:
         The export needs the ``onnx`` extra, so its lines are skipped where the doctests run:
@@ -309,7 +315,10 @@ def export(
             f"export: the graph is not valid ONNX at opset {opset}: {first} (an operator newer than the opset? "
             f"the default opset is {DEFAULT_OPSET})"
         ) from None
-    _write(path, proto.SerializeToString())
+    data = proto.SerializeToString()
+    if verify:
+        _verify(data, model, shape, dtype, dynamic_batch, input_name)
+    _write(path, data)
     return proto
 
 
@@ -361,6 +370,50 @@ def _check_input_independent(graph: Graph, other: Graph) -> None:
                 f".detach(), .data, .item(), NumPy or random numbers), so the graph would hold it as a "
                 f"constant; compute it with differentiable operations or layers"
             )
+
+
+def _verify(data: bytes, model: nn.Module, shape: tuple[int, ...], dtype: Any, dynamic_batch: bool, name: str) -> None:
+    """Refuse a graph whose onnxruntime outputs differ from the model's (nothing to do without onnxruntime).
+
+    A last guard behind the converters: each is tested against onnxruntime, but a layer setting
+    that a converter reads wrongly would otherwise give a file that runs and computes something
+    else. Random inputs of ``shape`` and, with a dynamic batch, of one more sample (a size the
+    trace never saw) go through both; they must agree to $10^{-3}$ of the outputs' largest value.
+    """
+    try:
+        import onnxruntime
+    except ImportError:
+        return
+    try:
+        session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime's own exception types
+        raise ExportError(f"export: onnxruntime cannot load the graph: {str(error).strip()[:300]}") from None
+    rng = np.random.default_rng(1)
+    batches = (shape[0], shape[0] + 1) if dynamic_batch else (shape[0],)
+    was_training = model.training
+    model.eval()
+    try:
+        for n in batches:
+            x = rng.standard_normal((n, *shape[1:])).astype(dtype)
+            with no_grad():
+                expected = model(Tensor._make(x.copy())).data
+            try:
+                (got,) = session.run(None, {name: x})
+            except Exception as error:  # onnxruntime's own exception types
+                raise ExportError(
+                    f"export: onnxruntime cannot run the graph on random inputs of shape {x.shape}: "
+                    f"{str(error).strip()[:300]}"
+                ) from None
+            scale = float(np.max(np.abs(expected), initial=1.0))
+            if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-3, atol=1e-3 * scale):
+                worst = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("nan")
+                raise ExportError(
+                    f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
+                    f"random inputs of shape {x.shape}: output shapes {got.shape} and {expected.shape}, largest "
+                    f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
+                )
+    finally:
+        model.train(was_training)
 
 
 def _check_shape(input_shape: Any) -> tuple[int, ...]:
