@@ -35,7 +35,7 @@ from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Function, Tensor, inplace, no_grad
-from deltanet.onnx import functions
+from deltanet.onnx import functions, verification
 from deltanet.onnx.converters import ExportError, converter_for
 
 DEFAULT_OPSET = 17
@@ -290,9 +290,9 @@ def export(
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
     graph, out, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name)
-    # The same trace from another input must give the same graph: see _check_input_independent.
+    # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(shape).astype(dtype)
-    _check_input_independent(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name)[0])
+    verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name)[0])
     graph.node("Identity", [tracer.names[id(out)]], [output_name])
     batch: Any = "N" if dynamic_batch else shape[0]
     tensor_type = graph.tensor_type(dtype)
@@ -317,7 +317,7 @@ def export(
         ) from None
     data = proto.SerializeToString()
     if verify:
-        _verify(data, model, shape, dtype, dynamic_batch, input_name)
+        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name)
     _write(path, data)
     return proto
 
@@ -342,78 +342,6 @@ def _trace(
         raise ExportError("export: the model's forward must return a tensor computed from its input")
     tracer.name_of(out, "output")  # refuses an output changed in place through a view
     return graph, out, tracer
-
-
-def _check_input_independent(graph: Graph, other: Graph) -> None:
-    """Refuse a graph that another input would have made differently.
-
-    The trace sees only the operations that autograd records. A value computed from the input
-    by anything else (a comparison such as ``(x > 0).float()``, ``x.detach()``, ``x.data``,
-    ``x.item()``, NumPy, random numbers) reaches the graph as a constant, the value it had for
-    the traced input; a branch on the input's values records one path. Either would make a
-    graph that computes something else than the model, silently, so the model is traced twice
-    (zeros, then random numbers) and the two graphs must have the same nodes and constants.
-    """
-    kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
-    if kinds[0] != kinds[1]:
-        raise ExportError(
-            "export: the model's forward runs other operations for another input (a branch on the "
-            "input's values?); an ONNX graph holds one path"
-        )
-    to_array = graph.onnx.numpy_helper.to_array
-    for first, second in zip(graph.initializers, other.initializers):
-        a, b = to_array(first), to_array(second)
-        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
-            raise ExportError(
-                f"export: the value '{first.name}' depends on the model's input, but it was computed by "
-                f"an operation that the trace does not record (a comparison such as (x > 0).float(), "
-                f".detach(), .data, .item(), NumPy or random numbers), so the graph would hold it as a "
-                f"constant; compute it with differentiable operations or layers"
-            )
-
-
-def _verify(data: bytes, model: nn.Module, shape: tuple[int, ...], dtype: Any, dynamic_batch: bool, name: str) -> None:
-    """Refuse a graph whose onnxruntime outputs differ from the model's (nothing to do without onnxruntime).
-
-    A last guard behind the converters: each is tested against onnxruntime, but a layer setting
-    that a converter reads wrongly would otherwise give a file that runs and computes something
-    else. Random inputs of ``shape`` and, with a dynamic batch, of one more sample (a size the
-    trace never saw) go through both; they must agree to $10^{-3}$ of the outputs' largest value.
-    """
-    try:
-        import onnxruntime
-    except ImportError:
-        return
-    try:
-        session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
-    except Exception as error:  # onnxruntime's own exception types
-        raise ExportError(f"export: onnxruntime cannot load the graph: {str(error).strip()[:300]}") from None
-    rng = np.random.default_rng(1)
-    batches = (shape[0], shape[0] + 1) if dynamic_batch else (shape[0],)
-    was_training = model.training
-    model.eval()
-    try:
-        for n in batches:
-            x = rng.standard_normal((n, *shape[1:])).astype(dtype)
-            with no_grad():
-                expected = model(Tensor._make(x.copy())).data
-            try:
-                (got,) = session.run(None, {name: x})
-            except Exception as error:  # onnxruntime's own exception types
-                raise ExportError(
-                    f"export: onnxruntime cannot run the graph on random inputs of shape {x.shape}: "
-                    f"{str(error).strip()[:300]}"
-                ) from None
-            scale = float(np.max(np.abs(expected), initial=1.0))
-            if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-3, atol=1e-3 * scale):
-                worst = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("nan")
-                raise ExportError(
-                    f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
-                    f"random inputs of shape {x.shape}: output shapes {got.shape} and {expected.shape}, largest "
-                    f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
-                )
-    finally:
-        model.train(was_training)
 
 
 def _check_shape(input_shape: Any) -> tuple[int, ...]:

@@ -1,0 +1,94 @@
+r"""Two guards between a traced ONNX graph and the file: it must compute what the model computes.
+
+The trace (``deltanet.onnx.export``) sees what autograd records, and each converter is tested
+against onnxruntime; what neither can see is caught here, before anything is written:
+
+- ``same_graph``: the model traced on zeros and on random numbers must give the same nodes and
+  constants (a value computed from the input outside autograd, or a branch on its values);
+- ``same_outputs``: onnxruntime, where installed, runs the graph on random inputs (the traced
+  batch size and one more) and must give the model's outputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import nn
+from deltanet.autograd import Tensor, no_grad
+from deltanet.onnx.converters import ExportError
+
+
+def same_graph(graph: Any, other: Any) -> None:
+    """Refuse a graph that another input would have made differently.
+
+    The trace sees only the operations that autograd records. A value computed from the input
+    by anything else (a comparison such as ``(x > 0).float()``, ``x.detach()``, ``x.data``,
+    ``x.item()``, NumPy, random numbers) reaches the graph as a constant, the value it had for
+    the traced input; a branch on the input's values records one path. Either would make a
+    graph that computes something else than the model, silently, so the model is traced twice
+    (zeros, then random numbers) and the two graphs must have the same nodes and constants.
+    """
+    kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
+    if kinds[0] != kinds[1]:
+        raise ExportError(
+            "export: the model's forward runs other operations for another input (a branch on the "
+            "input's values?); an ONNX graph holds one path"
+        )
+    to_array = graph.onnx.numpy_helper.to_array
+    for first, second in zip(graph.initializers, other.initializers):
+        a, b = to_array(first), to_array(second)
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+            raise ExportError(
+                f"export: the value '{first.name}' depends on the model's input, but it was computed by "
+                f"an operation that the trace does not record (a comparison such as (x > 0).float(), "
+                f".detach(), .data, .item(), NumPy or random numbers), so the graph would hold it as a "
+                f"constant; compute it with differentiable operations or layers"
+            )
+
+
+def same_outputs(
+    data: bytes, model: nn.Module, shape: tuple[int, ...], dtype: Any, dynamic_batch: bool, name: str
+) -> None:
+    """Refuse a graph whose onnxruntime outputs differ from the model's (nothing to do without onnxruntime).
+
+    A last guard behind the converters: each is tested against onnxruntime, but a layer setting
+    that a converter reads wrongly would otherwise give a file that runs and computes something
+    else. Random inputs of ``shape`` and, with a dynamic batch, of one more sample (a size the
+    trace never saw) go through both; they must agree to $10^{-3}$ of the outputs' largest value.
+    """
+    try:
+        import onnxruntime
+    except ImportError:
+        return
+    try:
+        session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime's own exception types
+        raise ExportError(f"export: onnxruntime cannot load the graph: {str(error).strip()[:300]}") from None
+    rng = np.random.default_rng(1)
+    batches = (shape[0], shape[0] + 1) if dynamic_batch else (shape[0],)
+    was_training = model.training
+    model.eval()
+    try:
+        for n in batches:
+            x = rng.standard_normal((n, *shape[1:])).astype(dtype)
+            with no_grad():
+                expected = model(Tensor._make(x.copy())).data
+            try:
+                (got,) = session.run(None, {name: x})
+            except Exception as error:  # onnxruntime's own exception types
+                raise ExportError(
+                    f"export: onnxruntime cannot run the graph on random inputs of shape {x.shape}: "
+                    f"{str(error).strip()[:300]}"
+                ) from None
+            scale = float(np.max(np.abs(expected), initial=1.0))
+            if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-3, atol=1e-3 * scale):
+                worst = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("nan")
+                raise ExportError(
+                    f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
+                    f"random inputs of shape {x.shape}: output shapes {got.shape} and {expected.shape}, largest "
+                    f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
+                )
+    finally:
+        model.train(was_training)
