@@ -321,3 +321,11 @@ def test_without_onnxruntime_the_graph_is_written_unchecked(tmp_path, monkeypatc
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
     dn.onnx.export(nn.Sequential(nn.Linear(3, 2, rng=0)), tmp_path / "m.onnx", input_shape=(1, 3))
     assert (tmp_path / "m.onnx").exists()
+
+
+def test_googlenet_exports_with_a_dynamic_batch(tmp_path):
+    """Its ceil-mode poolings padded with a -inf constant that held the traced batch size: the graph
+    ran for batches of 1 only (export's check runs one more sample and caught it)."""
+    model = dn.models.googlenet(num_classes=3, aux_logits=False, rng=0)
+    proto = dn.onnx.export(model, tmp_path / "googlenet.onnx", input_shape=(1, 3, 32, 32))
+    assert ops(proto).count("Concat") == 9  # the nine inception blocks, no padding constants

@@ -218,23 +218,9 @@ class GoogLeNetOutputs(NamedTuple):
 
 
 def _max_pool_ceil(x: Tensor, kernel_size: int, stride: int) -> Tensor:
-    """Max pooling with ``ceil_mode=True``: the last, partial window counts (torchvision's pools).
-
-    Pads the right and bottom with $-\\infty$ just enough for that window; as in PyTorch, a window
-    must start inside the input.
-    """
-    pads = []
-    for n in x.shape[2:]:
-        out = -(-(n - kernel_size) // stride) + 1  # ceil((n - k) / s) + 1
-        if (out - 1) * stride >= n:
-            out -= 1
-        pads.append(max(0, (out - 1) * stride + kernel_size - n))
-    for axis, pad in ((2, pads[0]), (3, pads[1])):
-        if pad:
-            shape = list(x.shape)
-            shape[axis] = pad
-            x = cat([x, Tensor._make(np.full(shape, -np.inf, dtype=x.dtype))], axis=axis)
-    return F.max_pool2d(x, kernel_size, stride)
+    """Max pooling with ``ceil_mode=True``: the last, partial window counts (torchvision's pools);
+    as in PyTorch, a window must start inside the input."""
+    return F.max_pool2d(x, kernel_size, stride, ceil_mode=True)
 
 
 # Inception blocks of the paper's Table 1: (in, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj).
