@@ -391,9 +391,11 @@ from deltanet.nn.embedding_loss import (  # noqa: E402 - grouped with the sectio
     TripletMarginLoss,
     TripletMarginWithDistanceLoss,
 )
+from deltanet.nn.ctc_loss import CTCLoss  # noqa: E402
 from deltanet.nn.likelihood_loss import GaussianNLLLoss, PoissonNLLLoss  # noqa: E402
 
 __all__ += [
+    "CTCLoss",
     "CosineEmbeddingLoss",
     "GaussianNLLLoss",
     "HingeEmbeddingLoss",
