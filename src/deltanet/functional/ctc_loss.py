@@ -155,14 +155,14 @@ def _lengths(value: Any, name: str, batch: int) -> np.ndarray:
     if isinstance(value, (Tensor, np.ndarray)):
         a = value.data if isinstance(value, Tensor) else value
         if a.dtype.kind not in "iu":
-            raise ValueError(f"{_OWNER}: {name} must be integral, got dtype {a.dtype}")
+            raise RuntimeError(f"{_OWNER}: {name} must be integral, got dtype {a.dtype}")
         a = a.reshape(-1).astype(np.int64)
     elif isinstance(value, (tuple, list)) and all(check.is_integer(v) for v in value):
         a = np.asarray(value, dtype=np.int64).reshape(-1)
     else:
         raise TypeError(f"{_OWNER}: {name} must be a tensor of integers or a tuple of ints, got {value!r}")
     if a.size != batch:
-        raise ValueError(f"{_OWNER}: {name} must be of size batch_size ({batch}), got {a.size} lengths")
+        raise RuntimeError(f"{_OWNER}: {name} must be of size batch_size ({batch}), got {a.size} lengths")
     return a
 
 
@@ -172,7 +172,7 @@ def _label_rows(targets: Any, target_lengths: np.ndarray, batch: int) -> np.ndar
     if t.dtype.kind not in "iuf":
         raise ValueError(f"{_OWNER}: targets must hold integer class indices, got dtype {t.dtype}")
     if t.ndim not in (1, 2):
-        raise ValueError(
+        raise RuntimeError(
             f"{_OWNER}: targets must be (N, S) padded or 1-D concatenated (sum(target_lengths),), got shape {t.shape}"
         )
     if t.dtype.kind == "f":  # PyTorch truncates them to integers: refuse a fraction rather than drop it
@@ -186,7 +186,7 @@ def _label_rows(targets: Any, target_lengths: np.ndarray, batch: int) -> np.ndar
     if t.ndim == 1:
         total = int(target_lengths.sum())
         if t.shape[0] != total:
-            raise ValueError(
+            raise RuntimeError(
                 f"{_OWNER}: concatenated targets must hold sum(target_lengths) = {total} labels, got {t.shape[0]}"
             )
         starts = np.cumsum(target_lengths) - target_lengths
@@ -194,9 +194,9 @@ def _label_rows(targets: Any, target_lengths: np.ndarray, batch: int) -> np.ndar
         inside = k < target_lengths[:, None]
         return np.where(inside, t[np.where(inside, starts[:, None] + k, 0)], 0)
     if t.shape[0] != batch:
-        raise ValueError(f"{_OWNER}: targets must have one row per sample ({batch}), got {t.shape[0]} rows")
+        raise RuntimeError(f"{_OWNER}: targets must have one row per sample ({batch}), got {t.shape[0]} rows")
     if t.shape[1] < longest:
-        raise ValueError(
+        raise RuntimeError(
             f"{_OWNER}: targets must have at least max(target_lengths) = {longest} columns, got {t.shape[1]}"
         )
     return t[:, :longest]
@@ -257,9 +257,12 @@ def ctc_loss(
         The loss: a scalar, or one per sample, $(N,)$, with ``reduction="none"`` (a scalar for one sample).
 
     Raises:
-        ValueError: ``log_probs`` not 2-D or 3-D, empty, or not floating-point; ``blank`` outside
-            $[0, C)$; lengths not of size $N$, negative, or an input length above $T$; targets of
-            the wrong size, a label outside $[0, C)$ or equal to the blank, or a fraction.
+        RuntimeError: where PyTorch raises it: ``log_probs`` not 2-D or 3-D, or empty; ``blank``
+            outside $[0, C)$; lengths not integers, not of size $N$, negative, or an input length
+            above $T$; targets of the wrong shape or size.
+        ValueError: ``log_probs`` not floating-point, a bad ``reduction``; a label outside
+            $[0, C)$, equal to the blank or a fraction (PyTorch reads memory out of bounds, takes
+            the blank as a label, or truncates: refused here).
         TypeError: lengths that are neither a tensor nor a tuple of ints.
 
     Shape:
@@ -278,23 +281,25 @@ def ctc_loss(
     zero_infinity = check.flag(zero_infinity, "zero_infinity", _OWNER)
     x = float_input(log_probs, "log_probs", _OWNER)
     if x.ndim not in (2, 3):
-        raise ValueError(f"{_OWNER}: log_probs must be (T, N, C) or, for one sample, (T, C), got shape {x.shape}")
+        raise RuntimeError(f"{_OWNER}: log_probs must be (T, N, C) or, for one sample, (T, C), got shape {x.shape}")
     batched = x.ndim == 3
     if not batched:
         x = x.unsqueeze(1)
     T, N, C = x.shape
     if x.size == 0:
-        raise ValueError(f"{_OWNER}: log_probs must not be empty, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"{_OWNER}: log_probs tensor must not be empty, got shape {tuple(x.shape)}")
     blank = check.integer(blank, "blank", _OWNER)
     if not 0 <= blank < C:
-        raise ValueError(f"{_OWNER}: blank must be in the label range [0, {C}), got {blank}")
+        raise RuntimeError(f"{_OWNER}: blank must be in label range [0, {C}), got {blank}")
     T_n = _lengths(input_lengths, "input_lengths", N)
     S_n = _lengths(target_lengths, "target_lengths", N)
     for name, lengths in (("input_lengths", T_n), ("target_lengths", S_n)):
         if (lengths < 0).any():
-            raise ValueError(f"{_OWNER}: {name} must be at least 0, got {lengths.min()}")
+            raise RuntimeError(f"{_OWNER}: Expected {name} to have value at least 0, but got value {lengths.min()}")
     if (T_n > T).any():
-        raise ValueError(f"{_OWNER}: input_lengths must be at most the {T} steps of log_probs, got {T_n.max()}")
+        raise RuntimeError(
+            f"{_OWNER}: Expected input_lengths to have value at most {T} (the steps of log_probs), but got value {T_n.max()}"
+        )
     l_prime = _extended_labels(_label_rows(targets, S_n, N), S_n, blank, C)
     loss = CTCNegativeLogLikelihood.apply(
         x, l_prime=l_prime, input_lengths=T_n, target_lengths=S_n, zero_infinity=zero_infinity
