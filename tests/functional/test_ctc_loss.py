@@ -19,7 +19,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 
 def brute_force_nll(x: np.ndarray, label: list, blank: int) -> float:
-    """-log of the sum over every path of T classes that collapses to ``label`` (repeats merged, then blanks removed)."""
+    """-log of the sum over the paths of T classes that collapse to ``label`` (repeats merged, blanks removed)."""
     T, C = x.shape
     total = 0.0
     for path in itertools.product(range(C), repeat=T):

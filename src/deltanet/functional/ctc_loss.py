@@ -7,7 +7,8 @@ step: it stays, moves one state on, or skips the blank between two different lab
 variable $\alpha_t(s)$ is the probability of the prefixes that are in state $s$ at step $t$:
 
 $$
-\alpha_t(s) = \big(\alpha_{t-1}(s) + \alpha_{t-1}(s - 1) + [\, l'_s \ne l'_{s-2} \,]\, \alpha_{t-1}(s - 2)\big)\, y^t_{l'_s},
+\alpha_t(s) = \big(\alpha_{t-1}(s) + \alpha_{t-1}(s - 1)
+    + [\, l'_s \ne l'_{s-2} \,]\, \alpha_{t-1}(s - 2)\big)\, y^t_{l'_s},
 \qquad p(\mathbf{l} \mid \mathbf{x}) = \alpha_{T-1}(|\mathbf{l}'| - 1) + \alpha_{T-1}(|\mathbf{l}'| - 2)
 $$
 
@@ -35,14 +36,14 @@ _OWNER = "ctc_loss"
 
 
 def _log_add(*a: np.ndarray) -> np.ndarray:
-    r"""$\log \sum_i e^{a_i}$ written as PyTorch does: $\log \sum_i e^{a_i - m} + m$, $m = \max_i a_i$ (0 if that is $-\infty$)."""
+    r"""$\log \sum_i e^{a_i}$ as PyTorch writes it: $\log \sum_i e^{a_i - m} + m$, $m = \max_i a_i$ (0 if $-\infty$)."""
     m = functools.reduce(np.maximum, a)
     m = np.where(m == -np.inf, 0, m).astype(m.dtype, copy=False)
     return np.log(sum(np.exp(a_i - m) for a_i in a)) + m
 
 
 def _shifted(a: np.ndarray, k: int) -> np.ndarray:
-    r"""``a`` moved ``k`` states along the last axis (on for $k > 0$, back for $k < 0$), $-\infty$ where nothing comes in."""
+    r"""``a`` moved ``k`` states along the last axis (on for $k > 0$, back for $k < 0$), $-\infty$ coming in."""
     out = np.full_like(a, -np.inf)
     if k > 0:
         out[..., k:] = a[..., :-k]
@@ -125,10 +126,11 @@ class CTCNegativeLogLikelihood(Function):
 
 
 def _log_beta(y: np.ndarray, valid: np.ndarray, skip: np.ndarray, input_lengths: np.ndarray) -> np.ndarray:
-    r"""$\log \beta_t(s)$: from $\beta_{T_n-1}(s) = y^{T_n-1}_{l'_s}$ on the last two states of $\mathbf{l}'$, back to $t = 0$.
+    r"""$\log \beta_t(s)$: from $\beta_{T_n-1}(s) = y^{T_n-1}_{l'_s}$ on the last two states of $\mathbf{l}'$ back to 0.
 
     $$
-    \beta_t(s) = \big(\beta_{t+1}(s) + \beta_{t+1}(s + 1) + [\, l'_s \ne l'_{s+2} \,]\, \beta_{t+1}(s + 2)\big)\, y^t_{l'_s}
+    \beta_t(s) = \big(\beta_{t+1}(s) + \beta_{t+1}(s + 1)
+        + [\, l'_s \ne l'_{s+2} \,]\, \beta_{t+1}(s + 2)\big)\, y^t_{l'_s}
     $$
     """
     T = y.shape[0]
@@ -228,7 +230,8 @@ def ctc_loss(
     r"""Connectionist temporal classification loss: $-\log p(\mathbf{l} \mid \mathbf{x})$, summed over all alignments.
 
     $$
-    \ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(\mathbf{l}_n)} \prod_{t=0}^{T_n - 1} y^t_{\pi_t}, \qquad y^t_k = e^{x_{t,n,k}}
+    \ell_n = -\log \sum_{\pi \in \mathcal{B}^{-1}(\mathbf{l}_n)} \prod_{t=0}^{T_n - 1} y^t_{\pi_t},
+    \qquad y^t_k = e^{x_{t,n,k}}
     $$
 
     $\mathcal{B}$ removes repeated labels, then blanks, from a path $\pi$ of $T_n$ classes (the
@@ -298,7 +301,8 @@ def ctc_loss(
             raise RuntimeError(f"{_OWNER}: Expected {name} to have value at least 0, but got value {lengths.min()}")
     if (T_n > T).any():
         raise RuntimeError(
-            f"{_OWNER}: Expected input_lengths to have value at most {T} (the steps of log_probs), but got value {T_n.max()}"
+            f"{_OWNER}: Expected input_lengths to have value at most {T} (the steps of log_probs), "
+            f"but got value {T_n.max()}"
         )
     l_prime = _extended_labels(_label_rows(targets, S_n, N), S_n, blank, C)
     loss = CTCNegativeLogLikelihood.apply(
