@@ -89,7 +89,7 @@ class CTCNegativeLogLikelihood(Function):
         alpha[0, :, :2] = y[0, :, :2]
         rows = np.arange(N)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            for t in range(1, T):
+            for t in range(1, T):  # alpha_t(s) = (alpha_{t-1}(s) + alpha_{t-1}(s-1) + [skip] alpha_{t-1}(s-2)) y_t
                 a = alpha[t - 1]
                 alpha[t] = _log_add(a, _shifted(a, 1), np.where(skip, _shifted(a, 2), -np.inf)) + y[t]
             last = alpha[np.maximum(input_lengths - 1, 0), rows]  # (N, S'): alpha at each sample's last step
@@ -142,7 +142,7 @@ def _log_beta(y: np.ndarray, valid: np.ndarray, skip: np.ndarray, input_lengths:
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for t in range(T - 1, -1, -1):
             start = np.where(ends, y[t], -np.inf)
-            if t + 1 < T:
+            if t + 1 < T:  # beta_t(s) = (beta_{t+1}(s) + beta_{t+1}(s+1) + [skip] beta_{t+1}(s+2)) y_t
                 b = beta[t + 1]
                 recursed = _log_add(b, _shifted(b, -1), np.where(skip_on, _shifted(b, -2), -np.inf)) + y[t]
             else:
