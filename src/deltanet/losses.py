@@ -380,7 +380,8 @@ class GeneralizedWassersteinDiceLoss(Loss):
 _NAMES.update({"dice": DiceLoss, "dice_loss": DiceLoss, "soft_dice": DiceLoss})
 __all__ += ["DiceLoss", "GeneralizedWassersteinDiceLoss"]
 
-# -- metric-learning and likelihood losses (PyTorch's, re-exported; three-input ones are not in get) --
+# -- metric-learning, likelihood and CTC losses (PyTorch's, re-exported; those of 3-4 inputs are not in get) --
+from deltanet.nn.ctc_loss import CTCLoss  # noqa: E402
 from deltanet.nn.embedding_loss import (  # noqa: E402 - grouped with the section they belong to
     CosineEmbeddingLoss,
     HingeEmbeddingLoss,
@@ -394,6 +395,7 @@ from deltanet.nn.embedding_loss import (  # noqa: E402 - grouped with the sectio
 from deltanet.nn.likelihood_loss import GaussianNLLLoss, PoissonNLLLoss  # noqa: E402
 
 __all__ += [
+    "CTCLoss",
     "CosineEmbeddingLoss",
     "GaussianNLLLoss",
     "HingeEmbeddingLoss",

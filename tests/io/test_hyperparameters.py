@@ -56,6 +56,7 @@ KEPT = {
     nn.SoftMarginLoss: {"reduction": "mean"},
     nn.MultiLabelSoftMarginLoss: {"reduction": "sum"},
     nn.MultiLabelMarginLoss: {"reduction": "sum"},
+    nn.CTCLoss: {"reduction": "none", "blank": 1, "zero_infinity": False},
     nn.PoissonNLLLoss: {"reduction": "sum", "log_input": True, "full": False, "eps": 1e-5},
     nn.GaussianNLLLoss: {"reduction": "sum", "full": False, "eps": 1e-3},
     nn.Linear: {"init": "he_normal"},

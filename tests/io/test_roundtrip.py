@@ -131,6 +131,7 @@ EXAMPLES = {
     nn.SoftMarginLoss: (lambda: nn.SoftMarginLoss(reduction="none"), None),
     nn.MultiLabelSoftMarginLoss: (lambda: nn.MultiLabelSoftMarginLoss(), None),
     nn.MultiLabelMarginLoss: (lambda: nn.MultiLabelMarginLoss(), None),
+    nn.CTCLoss: (lambda: nn.CTCLoss(blank=2, zero_infinity=True), None),
     nn.PoissonNLLLoss: (lambda: nn.PoissonNLLLoss(log_input=False, full=True), None),
     nn.GaussianNLLLoss: (lambda: nn.GaussianNLLLoss(full=True, eps=1e-4), None),
     nn.Sequential: (lambda: nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Sequential(nn.Linear(8, 2))), (3, 4)),

@@ -148,3 +148,107 @@ register(
         ],
     )
 )
+
+
+ctc_mod = importlib.import_module("deltanet.functional.ctc_loss")
+
+
+def ref_ctc_of_logits(z, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """CTC of ``log_softmax(z)``: one sample at a time, the alpha recursion state by state in log space."""
+    batched = z.ndim == 3
+    x = z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
+    x = x if batched else x[:, None]
+    starts = np.cumsum(target_lengths) - target_lengths
+    losses = []
+    for n in range(x.shape[1]):
+        s_n = int(target_lengths[n])
+        label = targets[n, :s_n] if targets.ndim == 2 else targets[starts[n] : starts[n] + s_n]
+        extended = [blank]
+        for k in label:
+            extended += [int(k), blank]
+        alpha = np.full(len(extended), -np.inf)
+        for t in range(int(input_lengths[n])):
+            previous, alpha = alpha, np.full(len(extended), -np.inf)
+            for s, k in enumerate(extended):
+                if t == 0:
+                    terms = [0.0] if s < 2 else []
+                else:
+                    terms = [previous[s]]
+                    if s >= 1:
+                        terms.append(previous[s - 1])
+                    if s >= 2 and extended[s - 2] != k:
+                        terms.append(previous[s - 2])
+                alpha[s] = np.logaddexp.reduce(terms + [-np.inf]) + x[t, n, k]
+        log_p = np.logaddexp.reduce(alpha[-2:]) if input_lengths[n] > 0 else (0.0 if s_n == 0 else -np.inf)
+        losses.append(-log_p)
+    loss = np.array(losses, dtype=z.dtype)
+    if zero_infinity:
+        loss[loss == np.inf] = 0
+    if reduction == "mean":
+        return np.mean(loss / np.maximum(target_lengths, 1))
+    if reduction == "sum":
+        return loss.sum()
+    return loss if batched else loss[0]
+
+
+register(
+    OpInfo(
+        ctc_mod.CTCNegativeLogLikelihood,
+        # through log_softmax: PyTorch's gradient is the true one for the logits z (the class's docstring)
+        lambda z, *args, **kw: dn.nn.functional.ctc_loss(dn.nn.functional.log_softmax(z, -1), *args, **kw),
+        ref_ctc_of_logits,
+        lambda rng: [
+            S("padded, mean", normal(rng, 6, 3, 4), np.array([[1, 1, 2], [3, 2, 0], [2, 0, 0]]), (6, 5, 3), (3, 2, 1)),
+            S(
+                "concatenated, sum, blank 2",
+                normal(rng, 5, 2, 3),
+                np.array([1, 0, 1, 1]),
+                np.array([5, 4]),
+                np.array([3, 1]),
+                blank=2,
+                reduction="sum",
+            ),
+            S("empty target, none", normal(rng, 4, 2, 3), np.array([[1, 2], [0, 0]]), (4, 2), (2, 0), reduction="none"),
+            S(
+                "impossible, zero_infinity",
+                normal(rng, 4, 2, 3),
+                np.array([[1, 1], [2, 1]]),
+                (3, 4),
+                (2, 2),
+                reduction="none",
+                zero_infinity=True,
+            ),
+            S("unbatched", normal(rng, 5, 3), np.array([2, 1]), (5,), (2,)),
+        ],
+        [
+            E(
+                "blank",
+                RuntimeError,
+                r"ctc_loss: blank must be in label range \[0, 3\), got 3",
+                np.ones((2, 1, 3)),
+                np.array([[1]]),
+                (2,),
+                (1,),
+                blank=3,
+            ),
+            E(
+                "label is the blank",
+                ValueError,
+                r"ctc_loss: targets must be class indices in \[0, 3\) other than the blank \(0\), got 0",
+                np.ones((2, 1, 3)),
+                np.array([[0]]),
+                (2,),
+                (1,),
+            ),
+            E(
+                "lengths",
+                RuntimeError,
+                r"ctc_loss: target_lengths must be of size batch_size \(1\), got 2 lengths",
+                np.ones((2, 1, 3)),
+                np.array([[1]]),
+                (2,),
+                (1, 1),
+            ),
+        ],
+    )
+)

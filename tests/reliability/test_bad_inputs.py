@@ -1608,15 +1608,109 @@ LOSSES += [
     ),
 ]
 # The losses of pairs and triplets, and GaussianNLLLoss, take three tensors: their bad inputs are
-# checked in tests/functional/test_metric_learning.py.
+# checked in tests/functional/test_metric_learning.py. CTCLoss takes four: its cases follow.
 NOT_LOSSES = {
     losses.Loss,
+    losses.CTCLoss,
     losses.CosineEmbeddingLoss,
     losses.GaussianNLLLoss,
     losses.MarginRankingLoss,
     losses.TripletMarginLoss,
     losses.TripletMarginWithDistanceLoss,
 }
+
+_CTC_X = np.log(RNG.dirichlet(np.ones(4), size=(5, 2)))  # (T, N, C) = (5, 2, 4) log-probabilities
+_CTC_TARGETS = np.array([[1, 2], [3, 3]])
+
+
+def _ctc(log_probs: Any = None, targets: Any = None, lengths: Any = ((5, 5), (2, 2)), **kw: Any) -> dn.Tensor:
+    x = _CTC_X if log_probs is None else log_probs
+    x = dn.tensor(x, requires_grad=True) if x.dtype in (np.float32, np.float64) else x
+    return losses.CTCLoss(**kw)(x, _CTC_TARGETS if targets is None else targets, *lengths)
+
+
+for _case, _variant, _run, _expect in (
+    (
+        "wrong_rank",
+        "",
+        lambda tmp: _ctc(_CTC_X[:, 0, 0]),
+        Raises(RuntimeError, r"must be \(T, N, C\) or.*got shape \(5,\)"),
+    ),
+    ("float16", "", lambda tmp: _ctc(_CTC_X.astype(np.float16)), Raises(ValueError, r"computes in float32 or float64")),
+    (
+        "nan",
+        "input propagates",
+        lambda tmp: _ctc(np.where(np.arange(4) == 0, np.nan, _CTC_X)),  # the blank's log-probability
+        Works(lambda value: np.isnan(value.item()) or pytest.fail(f"NaN input gave the loss {value.item()}")),
+    ),
+    (
+        "label_out_of_range",
+        "",
+        lambda tmp: _ctc(targets=np.array([[1, 4], [3, 3]])),
+        Raises(ValueError, r"targets must be class indices in \[0, 4\) other than the blank \(0\), got 4"),
+    ),
+    (
+        "label_out_of_range",
+        "blank",
+        lambda tmp: _ctc(targets=np.array([[1, 0], [3, 3]])),
+        Raises(ValueError, r"other than the blank \(0\), got 0"),
+    ),
+    (
+        "label_not_integer",
+        "",
+        lambda tmp: _ctc(targets=np.array([[1.0, 2.5], [3.0, 3.0]])),
+        Raises(ValueError, r"class indices must be integers, got the non-integer value 2\.5"),
+    ),
+    (
+        "length_mismatch",
+        "input_lengths",
+        lambda tmp: _ctc(lengths=((5, 5, 5), (2, 2))),
+        Raises(RuntimeError, r"input_lengths must be of size batch_size \(2\), got 3 lengths"),
+    ),
+    (
+        "length_mismatch",
+        "concatenated targets",
+        lambda tmp: _ctc(targets=np.array([1, 2, 3])),
+        Raises(RuntimeError, r"concatenated targets must hold sum\(target_lengths\) = 4 labels, got 3"),
+    ),
+    (
+        "length_mismatch",
+        "input longer than log_probs",
+        lambda tmp: _ctc(lengths=((6, 5), (2, 2))),
+        Raises(RuntimeError, r"Expected input_lengths to have value at most 5 .*, but got value 6"),
+    ),
+    (
+        "zero_samples",
+        "",
+        lambda tmp: _ctc(_CTC_X[:, :0], np.zeros((0, 2), int), ((), ())),
+        Raises(RuntimeError, r"log_probs tensor must not be empty, got shape \(5, 0, 4\)"),
+    ),
+    (
+        "wrong_argument_type",
+        "",
+        lambda tmp: _ctc(lengths=(5, 2)),
+        Raises(TypeError, r"input_lengths must be a tensor of integers or a tuple of ints, got 5"),
+    ),
+    (
+        "invalid_hyperparameter",
+        "reduction",
+        lambda tmp: losses.CTCLoss(reduction="avg"),
+        Raises(ValueError, r"CTCLoss: reduction must be 'mean', 'sum' or 'none', got 'avg'"),
+    ),
+    (
+        "invalid_hyperparameter",
+        "blank",
+        lambda tmp: _ctc(blank=4),
+        Raises(RuntimeError, r"blank must be in label range \[0, 4\), got 4"),
+    ),
+    (
+        "invalid_hyperparameter",
+        "zero_infinity",
+        lambda tmp: losses.CTCLoss(zero_infinity="yes"),
+        Raises(ValueError, r"CTCLoss: zero_infinity must be True or False, got 'yes'"),
+    ),
+):
+    add("CTCLoss", "ctc_loss|CTCLoss", _case, _run, _expect, _variant)
 
 
 def _loss(spec: LossSpec, input: Any = None, target: Any = None, **kw: Any) -> dn.Tensor:

@@ -34,6 +34,7 @@ from deltanet.functional.conv import (
     conv_transpose2d,
     conv_transpose3d,
 )
+from deltanet.functional.ctc_loss import ctc_loss
 from deltanet.functional.dice import dice_loss, generalized_wasserstein_dice_loss
 from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout, dropout2d, dropout3d
@@ -198,6 +199,7 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "gaussian_nll_loss",
     "poisson_nll_loss",
+    "ctc_loss",
     "hardshrink",
     "hardsigmoid",
     "hardswish",

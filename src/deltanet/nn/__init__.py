@@ -43,6 +43,7 @@ from deltanet.nn.channel_shuffle import ChannelShuffle
 from deltanet.nn.circular_pad import CircularPad1d, CircularPad2d, CircularPad3d
 from deltanet.nn.containers import ModuleDict, ModuleList, Sequential
 from deltanet.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from deltanet.nn.ctc_loss import CTCLoss
 from deltanet.nn.data_parallel import DataParallel
 from deltanet.nn.distance import CosineSimilarity, PairwiseDistance
 from deltanet.nn.dropout import Dropout, Dropout2d, Dropout3d
@@ -267,6 +268,7 @@ __all__ = [
     "TripletMarginWithDistanceLoss",
     "GaussianNLLLoss",
     "PoissonNLLLoss",
+    "CTCLoss",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",

@@ -79,6 +79,7 @@ from deltanet.functional import (
 from deltanet.functional import losses as _losses
 from deltanet.functional import pooling as _pool
 from deltanet.functional.activations import implicit_softmax_dim
+from deltanet.functional.ctc_loss import ctc_loss
 from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
@@ -983,6 +984,7 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "gaussian_nll_loss",
     "poisson_nll_loss",
+    "ctc_loss",
     "hardshrink",
     "hardsigmoid",
     "hardswish",

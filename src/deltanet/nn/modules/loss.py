@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from deltanet.autograd import Tensor
+from deltanet.nn.ctc_loss import CTCLoss
 from deltanet.nn.embedding_loss import (
     CosineEmbeddingLoss,
     HingeEmbeddingLoss,
@@ -91,6 +92,7 @@ class _WeightedLoss(_Loss):
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "CTCLoss",
     "CosineEmbeddingLoss",
     "CrossEntropyLoss",
     "GaussianNLLLoss",
