@@ -11,6 +11,7 @@ from deltanet.autograd.linalg.common import LinAlgError
 from deltanet.autograd.linalg.decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from deltanet.autograd.linalg.determinants import det, slogdet
 from deltanet.autograd.linalg.exponential import matrix_exp
+from deltanet.autograd.linalg.lu import lu, lu_factor, lu_factor_ex, lu_solve
 from deltanet.autograd.linalg.norms import matrix_norm, norm, vector_norm
 from deltanet.autograd.linalg.products import cross, diagonal, multi_dot, vander, vecdot
 from deltanet.autograd.linalg.pseudo import cond, lstsq, matrix_power, matrix_rank, pinv
@@ -30,6 +31,10 @@ __all__ = [
     "inv",
     "inv_ex",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",
@@ -55,9 +60,6 @@ _COMPLEX = "its results are complex in general, and deltanet's tensors are real"
 _MISSING = {
     "eig": f"{_COMPLEX}; for a symmetric matrix use linalg.eigh",
     "eigvals": f"{_COMPLEX}; for a symmetric matrix use linalg.eigvalsh",
-    "lu": "not implemented; use linalg.solve, linalg.inv or linalg.det",
-    "lu_factor": "not implemented; use linalg.solve",
-    "lu_solve": "not implemented; use linalg.solve",
     "ldl_factor": "not implemented; use linalg.cholesky or linalg.solve",
     "householder_product": "not implemented; use linalg.qr",
     "tensorinv": "not implemented; reshape to a matrix and use linalg.inv",
