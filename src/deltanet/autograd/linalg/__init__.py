@@ -11,12 +11,14 @@ from deltanet.autograd.linalg.common import LinAlgError
 from deltanet.autograd.linalg.decompositions import cholesky, eigh, eigvalsh, qr, svd, svdvals
 from deltanet.autograd.linalg.determinants import det, slogdet
 from deltanet.autograd.linalg.exponential import matrix_exp
-from deltanet.autograd.linalg.lu import lu, lu_factor, lu_factor_ex, lu_solve
+from deltanet.autograd.linalg.householder import householder_product
+from deltanet.autograd.linalg.lu_factorization import lu, lu_factor, lu_factor_ex, lu_solve
 from deltanet.autograd.linalg.norms import matrix_norm, norm, vector_norm
 from deltanet.autograd.linalg.products import cross, diagonal, multi_dot, vander, vecdot
 from deltanet.autograd.linalg.pseudo import cond, lstsq, matrix_power, matrix_rank, pinv
 from deltanet.autograd.linalg.solvers import inv, solve, solve_triangular
 from deltanet.autograd.linalg.status import cholesky_ex, inv_ex, solve_ex
+from deltanet.autograd.linalg.tensor_equations import tensorinv, tensorsolve
 
 __all__ = [
     "LinAlgError",
@@ -28,6 +30,7 @@ __all__ = [
     "diagonal",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "inv_ex",
     "lstsq",
@@ -50,6 +53,8 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
     "vander",
     "vecdot",
     "vector_norm",
@@ -61,9 +66,6 @@ _MISSING = {
     "eig": f"{_COMPLEX}; for a symmetric matrix use linalg.eigh",
     "eigvals": f"{_COMPLEX}; for a symmetric matrix use linalg.eigvalsh",
     "ldl_factor": "not implemented; use linalg.cholesky or linalg.solve",
-    "householder_product": "not implemented; use linalg.qr",
-    "tensorinv": "not implemented; reshape to a matrix and use linalg.inv",
-    "tensorsolve": "not implemented; reshape to a matrix and use linalg.solve",
 }
 
 
