@@ -55,7 +55,7 @@ def _make_orthogonal(A: np.ndarray) -> np.ndarray:
     return Q * np.sign(np.diagonal(X, axis1=-2, axis2=-1))[..., None, :]
 
 
-class Orthogonal(Module):
+class _Orthogonal(Module):
     r"""The parametrization module (PyTorch's ``_Orthogonal``): $Q$ from the stored tensor by ``orthogonal_map``."""
 
     base: Tensor | None
@@ -141,4 +141,4 @@ def check_map(weight: Tensor, orthogonal_map: Any) -> str:
     return str(orthogonal_map)
 
 
-__all__ = ["Orthogonal", "check_map"]
+__all__ = ["check_map"]

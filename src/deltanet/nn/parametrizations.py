@@ -34,7 +34,7 @@ from deltanet.nn import parametrize
 from deltanet.nn.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.functional import normalize
 from deltanet.nn.module import Module
-from deltanet.nn.orthogonal_parametrization import Orthogonal, check_map
+from deltanet.nn.orthogonal_parametrization import _Orthogonal, check_map
 
 
 def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002 - PyTorch's name
@@ -255,7 +255,7 @@ def orthogonal(
     weight = _check_tensor(module, name, "orthogonal")
     chosen = check_map(weight, orthogonal_map)
     trivialize = check.flag(use_trivialization, "use_trivialization", "orthogonal")
-    parametrize.register_parametrization(module, name, Orthogonal(weight, chosen, use_trivialization=trivialize), unsafe=True)
+    parametrize.register_parametrization(module, name, _Orthogonal(weight, chosen, use_trivialization=trivialize), unsafe=True)
     return module
 
 
