@@ -126,7 +126,9 @@ def test_tensorinv_and_tensorsolve_against_pytorch():
 def test_tensor_equations_bad_input():
     with pytest.raises(RuntimeError, match=r"Expected a strictly positive integer for 'ind', but got 0"):
         dn.linalg.tensorinv(dn.ones(2, 2), ind=0)
-    with pytest.raises(RuntimeError, match=r"prod\(self.shape\[ind:\]\) == prod\(self.shape\[:ind\]\), but got 16 != 24"):
+    with pytest.raises(
+        RuntimeError, match=r"prod\(self.shape\[ind:\]\) == prod\(self.shape\[:ind\]\), but got 16 != 24"
+    ):
         dn.linalg.tensorinv(dn.ones(4, 6, 8, 2), ind=2)
     with pytest.raises(RuntimeError, match=r"but got 5 != 6"):
         dn.linalg.tensorsolve(dn.ones(2, 3, 5), dn.ones(2, 3))

@@ -99,7 +99,10 @@ def test_lu_solve_against_numpy(left, adjoint):
 def test_lu_against_pytorch(shape):
     torch = pytest.importorskip("torch")
     A = RNG.standard_normal(shape)
-    gL, gU = RNG.standard_normal(shape[:-1] + (min(shape[-2:]),)), RNG.standard_normal(shape[:-2] + (min(shape[-2:]), shape[-1]))
+    gL, gU = (
+        RNG.standard_normal(shape[:-1] + (min(shape[-2:]),)),
+        RNG.standard_normal(shape[:-2] + (min(shape[-2:]), shape[-1])),
+    )
     a, ta = dn.tensor(A, requires_grad=True), torch.tensor(A, requires_grad=True)
     P, L, U = dn.linalg.lu(a)
     tP, tL, tU = torch.linalg.lu(ta)

@@ -33,7 +33,9 @@ def _orthogonality(W):
 def test_the_weight_is_orthogonal(orthogonal_map, shape, use_trivialization):
     layer = orthogonal(_layer(shape), orthogonal_map=orthogonal_map, use_trivialization=use_trivialization)
     k = min(shape[-2:])
-    np.testing.assert_allclose(_orthogonality(layer.weight), np.broadcast_to(np.eye(k), shape[:-2] + (k, k)), atol=1e-12)
+    np.testing.assert_allclose(
+        _orthogonality(layer.weight), np.broadcast_to(np.eye(k), shape[:-2] + (k, k)), atol=1e-12
+    )
     keys = set(layer.state_dict())
     assert ("parametrizations.weight.0.base" in keys) == use_trivialization
 

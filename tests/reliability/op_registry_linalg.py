@@ -306,7 +306,10 @@ register(
         householder_mod.HouseholderProduct,
         lambda A, tau: dn.linalg.householder_product(A, tau),
         _ref_householder,
-        lambda rng: [S("square", normal(rng, 3, 3), normal(rng, 3)), S("tall, k < n", normal(rng, 5, 3), normal(rng, 2))],
+        lambda rng: [
+            S("square", normal(rng, 3, 3), normal(rng, 3)),
+            S("tall, k < n", normal(rng, 5, 3), normal(rng, 2)),
+        ],
         [E("wide", RuntimeError, r"input.shape\[-2\] must be greater than or equal", np.ones((2, 3)), np.ones(2))],
     )
 )

@@ -69,7 +69,15 @@ from deltanet.autograd import (
     trigonometry,
     windows,
 )
-from deltanet.autograd.linalg import decompositions, determinants, exponential, householder, lu_factorization, pseudo, solvers
+from deltanet.autograd.linalg import (
+    decompositions,
+    determinants,
+    exponential,
+    householder,
+    lu_factorization,
+    pseudo,
+    solvers,
+)
 from deltanet.autograd.linalg import products as linalg_products
 from deltanet.autograd.tensor import Tensor
 

@@ -137,7 +137,9 @@ def check_map(weight: Tensor, orthogonal_map: Any) -> str:
     if orthogonal_map is None:
         return "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
     if orthogonal_map not in MAPS:
-        raise ValueError(f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: {orthogonal_map}')
+        raise ValueError(
+            f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". Got: {orthogonal_map}'
+        )
     return str(orthogonal_map)
 
 

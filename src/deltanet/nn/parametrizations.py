@@ -255,7 +255,9 @@ def orthogonal(
     weight = _check_tensor(module, name, "orthogonal")
     chosen = check_map(weight, orthogonal_map)
     trivialize = check.flag(use_trivialization, "use_trivialization", "orthogonal")
-    parametrize.register_parametrization(module, name, _Orthogonal(weight, chosen, use_trivialization=trivialize), unsafe=True)
+    parametrize.register_parametrization(
+        module, name, _Orthogonal(weight, chosen, use_trivialization=trivialize), unsafe=True
+    )
     return module
 
 

@@ -394,7 +394,9 @@ def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True, adjoint: bool =
     try:
         np.broadcast_shapes(factors.shape[:-2], b.shape[:-2])
     except ValueError:
-        raise ValueError(f"{owner}: the batch dimensions of LU {factors.shape} and B {b.shape} do not broadcast") from None
+        raise ValueError(
+            f"{owner}: the batch dimensions of LU {factors.shape} and B {b.shape} do not broadcast"
+        ) from None
     perm = permutation(p, n)
     if left:
         return LUSolve.apply(factors, b, perm=perm, adjoint=adjoint)
