@@ -247,9 +247,9 @@ def orthogonal(
     Examples:
         >>> import deltanet as dn
         >>> from deltanet.nn.utils.parametrizations import orthogonal
-        >>> m = orthogonal(dn.nn.Linear(3, 5))
+        >>> m = orthogonal(dn.nn.Linear(2, 2))
         >>> W = m.weight
-        >>> bool(dn.allclose(W.T @ W, dn.eye(3), atol=1e-5))
+        >>> bool(dn.allclose(W.T @ W, dn.eye(2), atol=1e-6))
         True
     """
     weight = _check_tensor(module, name, "orthogonal")

@@ -1,6 +1,6 @@
 r"""``torch.linalg`` in deltanet: norms, determinants, inverses and solvers, decompositions
-(Cholesky, QR, symmetric eigendecomposition, SVD), the pseudo-inverse and least squares, and
-products; each differentiable, with the standard matrix-calculus backward formulas (see each
+(Cholesky, LU, QR, symmetric eigendecomposition, SVD), Householder products, the pseudo-inverse
+and least squares, and products; each differentiable, with the standard matrix-calculus backward formulas (see each
 file's docstring). Float32 and float64 on the CPU through NumPy's LAPACK; no complex numbers.
 """
 
