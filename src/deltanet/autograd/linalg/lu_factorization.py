@@ -223,7 +223,10 @@ def lu_factor_ex(A: Any, *, pivot: bool = True, check_errors: bool = False) -> L
         >>> LU.tolist(), pivots.tolist(), info.item()
         ([[2.0, 4.0], [0.5, 0.0]], [2, 2], 2)
     """
-    owner = "torch.linalg.lu_factor_ex"
+    return _factor(A, pivot, check_errors, "torch.linalg.lu_factor_ex")
+
+
+def _factor(A: Any, pivot: Any, check_errors: Any, owner: str) -> LUFactorExResult:
     t = matrices(A, owner, square=False)
     _no_pivoting(pivot, owner)
     check_errors = _checks.flag(check_errors, "check_errors", owner)
@@ -255,13 +258,13 @@ def lu_factor(A: Any, *, pivot: bool = True) -> LUFactorResult:
         >>> pivots.tolist()
         [2, 2]
     """
-    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    LU, pivots, info = _factor(A, pivot, False, "torch.linalg.lu_factor")
     if info.data.any():
         raise _zero_pivot(LU.data, info.data, "torch.linalg.lu_factor")
     return LUFactorResult(LU, pivots)
 
 
-def _checked_pivots(LU: Tensor, pivots: Any, owner: str, square: bool) -> np.ndarray:
+def _checked_pivots(LU: Tensor, pivots: Any, owner: str) -> np.ndarray:
     """``pivots`` as an int32 array checked against ``LU`` as PyTorch does (RuntimeError)."""
     p = pivots.data if isinstance(pivots, Tensor) else np.asarray(pivots)
     if p.dtype != np.int32:
@@ -308,7 +311,7 @@ def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True, unpack_piv
     """
     owner = "torch.lu_unpack"
     LU = matrices(LU_data, owner, square=False, name="LU_data")
-    pivots = _checked_pivots(LU, LU_pivots, owner, square=False)
+    pivots = _checked_pivots(LU, LU_pivots, owner)
     m, n = LU.shape[-2:]
     k = min(m, n)
     empty = Tensor._make(np.zeros((0,), dtype=LU.data.dtype))
@@ -345,7 +348,7 @@ def lu(A: Any, *, pivot: bool = True) -> LUResult:
         >>> U.tolist()
         [[2.0, 4.0], [0.0, 0.0]]
     """
-    LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    LU, pivots, _ = _factor(A, pivot, False, "linalg.lu")
     return LUResult(*lu_unpack(LU, pivots))
 
 
@@ -374,7 +377,7 @@ def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True, adjoint: bool =
     """
     owner = "linalg.lu_solve"
     factors = matrices(LU, owner, name="LU")
-    p = _checked_pivots(factors, pivots, owner, square=True)
+    p = _checked_pivots(factors, pivots, owner)
     b = _tensor(B)
     if b.ndim < 2:
         raise ValueError(f"{owner}: The input tensor B must have at least 2 dimensions, got shape {b.shape}")
@@ -419,7 +422,7 @@ def lu_old(A: Any, pivot: bool = True, get_infos: bool = False) -> Any:
         >>> pivots.tolist()
         [2, 2]
     """
-    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    LU, pivots, info = _factor(A, pivot, False, "torch.lu")
     if _checks.flag(get_infos, "get_infos", "torch.lu"):
         return LUWithInfoResult(LU, pivots, info)
     return LU, pivots
