@@ -14,6 +14,7 @@ $\bar v_i = -\tau_i (\bar H_i + \bar H_i^T) v_i$ (below the diagonal only: the r
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -37,19 +38,35 @@ def reflect(v: np.ndarray, tau: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 class HouseholderProduct(Function):
-    r"""The first $n$ columns of $H_1 \cdots H_k$, $H_i = I - \tau_i v_i v_i^T$ (see the module docstring)."""
+    r"""The first $n$ columns of $H_1 \cdots H_k$, $H_i = I - \tau_i v_i v_i^T$ (see the module docstring).
+
+    The backward needs every $R_i = H_{i+1} \cdots H_k E$; the forward keeps one in every
+    $\lceil \sqrt k \rceil$ and the backward recomputes the others segment by segment, so the
+    memory is $O(\sqrt k\, m n)$ instead of $O(k m n)$.
+    """
 
     def forward(self, A: np.ndarray, tau: np.ndarray) -> np.ndarray:
         m, n = A.shape[-2:]
         k = tau.shape[-1]
-        R = np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy()
-        right = [R]  # right[j] = H_{k-j+1} ... H_k E
-        for i in range(k - 1, -1, -1):
+        self.step = max(1, math.isqrt(max(k - 1, 0)) + 1)
+        R = np.broadcast_to(np.eye(m, n, dtype=A.dtype), A.shape).copy()  # R_{k-1} = E
+        self.kept = {}
+        for i in range(k - 1, -1, -1):  # R holds R_i here
+            if i == k - 1 or i % self.step == self.step - 1:
+                self.kept[i] = R
             R = reflect(reflector(A, i), tau[..., i], R)
-            right.append(R)
         self.save_for_backward(A, tau)
-        self.right = right[::-1][1:]  # self.right[i] = R_i = H_{i+1} ... H_k E (0-based i)
         return R
+
+    def _segment(self, A: np.ndarray, tau: np.ndarray, start: int) -> list[np.ndarray]:
+        """$R_i$ for ``i`` from ``start`` to the segment's end, recomputed from the one kept there."""
+        end = min(start + self.step, tau.shape[-1]) - 1
+        R = self.kept[end]
+        segment = [R]
+        for i in range(end, start, -1):
+            R = reflect(reflector(A, i), tau[..., i], R)  # R_{i-1} = H_i R_i
+            segment.append(R)
+        return segment[::-1]
 
     def backward(self, delta: np.ndarray) -> tuple:
         A, tau = self.saved_tensors
@@ -57,9 +74,12 @@ class HouseholderProduct(Function):
         grad_A = np.zeros_like(A)
         grad_tau = np.zeros_like(tau)
         G = delta
+        segment: list[np.ndarray] = []
         for i in range(k):
+            if i % self.step == 0:
+                segment = self._segment(A, tau, i)
             v = reflector(A, i)
-            R = self.right[i]
+            R = segment[i % self.step]
             Hv = G @ (T(R) @ v[..., :, None])  # gH v
             HTv = R @ (T(G) @ v[..., :, None])  # gH^T v
             grad_tau[..., i] = -(v[..., None, :] @ Hv)[..., 0, 0]
