@@ -134,3 +134,43 @@ def test_tensor_equations_bad_input():
         dn.linalg.tensorsolve(dn.ones(2, 3, 5), dn.ones(2, 3))
     with pytest.raises(dn.linalg.LinAlgError, match=r"singular"):
         dn.linalg.tensorinv(dn.zeros(2, 2), ind=1)
+
+
+@pytest.mark.parametrize(
+    ("shape", "c_shape", "left", "transpose"),
+    [((4, 3), (4, 2), True, False), ((4, 3), (2, 4), False, True), ((2, 5, 3), (2, 5, 4), True, True)],
+)
+def test_ormqr_against_the_explicit_q_and_pytorch(shape, c_shape, left, transpose):
+    A, C = RNG.standard_normal(shape), RNG.standard_normal(c_shape)
+    a, tau = dn.geqrf(dn.tensor(A))
+    Q = np.linalg.qr(A, mode="complete")[0]
+    Q = np.swapaxes(Q, -1, -2) if transpose else Q
+    out = dn.ormqr(a, tau, dn.tensor(C), left, transpose)
+    np.testing.assert_allclose(out.numpy(), Q @ C if left else C @ Q, atol=1e-12)
+    a, tau, c = (dn.tensor(x.numpy(), requires_grad=True) for x in (a, tau, dn.tensor(C)))
+    assert dn.gradcheck(lambda *xs: dn.ormqr(*xs, left=left, transpose=transpose), [a, tau, c])
+    torch = pytest.importorskip("torch")
+    a, tau, c = (dn.tensor(x.detach().numpy(), requires_grad=True) for x in (a, tau, c))  # no gradcheck grads
+    ta, ttau, tc = (torch.tensor(x.detach().numpy(), requires_grad=True) for x in (a, tau, c))
+    theirs = torch.ormqr(ta, ttau, tc, left, transpose)
+    ours = a.ormqr(tau, c, left, transpose)
+    g = RNG.standard_normal(tuple(theirs.shape))
+    (ours * dn.tensor(g)).sum().backward()
+    (theirs * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-12)
+    for x, tx in ((a, ta), (tau, ttau), (c, tc)):
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+
+
+def test_ormqr_bad_input():
+    a, tau = dn.geqrf(dn.tensor(RNG.standard_normal((4, 3))))
+    with pytest.raises(RuntimeError, match=r"ormqr: other.shape\[-2\] must be equal to input.shape\[-2\]"):
+        dn.ormqr(a, tau, dn.ones(3, 2, dtype=dn.float64))
+    with pytest.raises(RuntimeError, match=r"tau.shape\[-1\] must be equal to min"):
+        dn.ormqr(a, tau[:2], dn.ones(4, 2, dtype=dn.float64))
+    with pytest.raises(RuntimeError, match=r"other must have at least 2 dimensions"):
+        dn.ormqr(a, tau, dn.ones(4, dtype=dn.float64))
+    with pytest.raises(RuntimeError, match=r"Expected other to have the same number of dimensions as input"):
+        dn.ormqr(a, tau, dn.ones(2, 4, 2, dtype=dn.float64))
+    with pytest.raises(RuntimeError, match=r"to have the same dtype"):
+        dn.ormqr(a, tau, dn.ones(4, 2))

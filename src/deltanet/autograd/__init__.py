@@ -167,7 +167,7 @@ from deltanet.autograd.linalg.decompositions import qr_old as qr
 from deltanet.autograd.linalg.decompositions import svd_old as svd
 from deltanet.autograd.linalg.determinants import det, logdet, slogdet
 from deltanet.autograd.linalg.exponential import matrix_exp
-from deltanet.autograd.linalg.householder import geqrf, orgqr
+from deltanet.autograd.linalg.householder import geqrf, orgqr, ormqr
 from deltanet.autograd.linalg.lu_factorization import lu_old as lu
 from deltanet.autograd.linalg.lu_factorization import lu_solve_old as lu_solve
 from deltanet.autograd.linalg.lu_factorization import lu_unpack
@@ -595,6 +595,7 @@ __all__ = [
     "cholesky_inverse",
     "geqrf",
     "orgqr",
+    "ormqr",
     "lu",
     "lu_solve",
     "lu_unpack",

@@ -449,6 +449,7 @@ METHODS: dict[str, Any] = {
     "lu_solve": lu_factorization.lu_solve_old,
     "geqrf": householder.geqrf,
     "orgqr": householder.orgqr,
+    "ormqr": householder.ormqr,
     "mH": property(shapes.mT),  # the conjugate transpose: for real tensors, mT
     "H": property(linalg_products.conjugate_transpose),
     "real": property(real_numbers.real),

@@ -19,8 +19,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from deltanet import _checks
 from deltanet.autograd.function import Function
 from deltanet.autograd.linalg.common import T, floating
+from deltanet.autograd.shapes import cat
 from deltanet.autograd.tensor import Tensor
 
 
@@ -160,6 +162,60 @@ def orgqr(input: Any, tau: Any) -> Tensor:
         [[1.0, 0.0], [0.0, 1.0]]
     """
     return householder_product(input, tau)
+
+
+def ormqr(input: Any, tau: Any, other: Any, left: bool = True, transpose: bool = False) -> Tensor:
+    r"""The product of $Q = H_1 \cdots H_k$ (``torch.geqrf``'s reflectors, $Q$ square) with a matrix:
+    $Q C$, $Q^T C$ (``transpose``), $C Q$ or $C Q^T$ (``left=False``) (``torch.ormqr``); differentiable
+    in all three inputs.
+
+    Args:
+        input: the reflectors' vectors, $(*, mn, k)$ ($mn$ the rows of $C$ with ``left``, else its columns).
+        tau: their scales, $(*, \min(mn, k))$.
+        other: $C$, $(*, m, n)$, of ``input``'s dtype.
+        left: multiply by $Q$ from the left (True) or the right.
+        transpose: multiply by $Q^T$.
+
+    Raises:
+        RuntimeError: shapes or dtypes that do not fit, in PyTorch's words.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> a, tau = dn.geqrf(dn.tensor([[3.0, 1.0], [4.0, 2.0]]))
+        >>> [round(v, 4) for v in dn.ormqr(a, tau, dn.eye(2))[:, 0].tolist()]
+        [-0.6, -0.8]
+    """
+    owner = "torch.ormqr"
+    a, t, c = floating(input, owner), floating(tau, owner), floating(other, owner)
+    left = _checks.flag(left, "left", owner)
+    transpose = _checks.flag(transpose, "transpose", owner)
+    if c.ndim < 2:
+        raise RuntimeError(f"{owner}: other must have at least 2 dimensions.")
+    if a.ndim != c.ndim:
+        raise RuntimeError(
+            f"{owner}: Expected other to have the same number of dimensions as input, but got other.ndim equal to "
+            f"{c.ndim} and input.ndim is equal to {a.ndim}"
+        )
+    mn = c.shape[-2] if left else c.shape[-1]
+    if mn != a.shape[-2]:
+        side = "other.shape[-2]" if left else "other.shape[-1]"
+        raise RuntimeError(f"{owner}: {side} must be equal to input.shape[-2]")
+    if t.ndim != a.ndim - 1 or t.shape[-1] != min(mn, a.shape[-1]):
+        raise RuntimeError(f"{owner}: tau.shape[-1] must be equal to min(other.shape[-2], input.shape[-1])")
+    if t.shape[:-1] != a.shape[:-2] or c.shape[:-2] != a.shape[:-2]:
+        raise RuntimeError(f"{owner}: Expected batch dimensions of tau and other to be equal to input.shape[:-2]")
+    if c.dtype != a.dtype or t.dtype != a.dtype:
+        raise RuntimeError(
+            f"{owner}: Expected input, tau and other to have the same dtype, but got {a.dtype}, {t.dtype} and {c.dtype}"
+        )
+    k = t.shape[-1]
+    vectors = a[..., :, :k]
+    if k < mn:
+        vectors = cat([vectors, Tensor._make(np.zeros(a.shape[:-2] + (mn, mn - k), dtype=a.data.dtype))], dim=-1)
+    Q = HouseholderProduct.apply(vectors, t)
+    if transpose:
+        Q = Q.mT
+    return Q @ c if left else c @ Q
 
 
 class GeqrfResult(NamedTuple):
