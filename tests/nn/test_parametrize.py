@@ -135,8 +135,8 @@ def test_bad_input_is_refused_as_pytorch():
         spectral_norm(dn.nn.Linear(2, 2), n_power_iterations=0)
     with pytest.raises(IndexError, match="Dimension out of range"):
         spectral_norm(dn.nn.Linear(2, 2), dim=2)
-    with pytest.raises(NotImplementedError, match="no orthogonal parametrization"):
-        orthogonal(dn.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", "householder"'):
+        orthogonal(dn.nn.Linear(2, 2), orthogonal_map="qr")
     with pytest.raises(ValueError, match="Cannot leave unparametrized"):
         P.remove_parametrizations(weight_norm(dn.nn.Linear(2, 2)), "weight", leave_parametrized=False)
 

@@ -244,3 +244,83 @@ register(
         [_NOT_SQUARE, _INTEGER],
     )
 )
+
+
+lu_mod = importlib.import_module("deltanet.autograd.linalg.lu_factorization")
+householder_mod = importlib.import_module("deltanet.autograd.linalg.householder")
+
+
+def _ref_lu(A):
+    """$L$ and $U$ of $A = P L U$, flattened, from SciPy's LAPACK when it is there (else the same
+    elimination written out with explicit loops)."""
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    U = np.array(A, dtype=np.float64)
+    L = np.zeros((m, k))
+    for j in range(k):
+        p = j + int(np.argmax(np.abs(U[j:, j])))
+        U[[j, p]], L[[j, p]] = U[[p, j]], L[[p, j]]
+        L[j + 1 :, j] = U[j + 1 :, j] / U[j, j]
+        U[j + 1 :] -= np.outer(L[j + 1 :, j], U[j])
+    L += np.eye(m, k)
+    return _flat(L, np.triu(U[:k]))
+
+
+register(
+    OpInfo(
+        lu_mod.LUFactor,
+        lambda A, **kw: _flat(*dn.linalg.lu(A, **kw)[1:]),
+        _ref_lu,
+        lambda rng: [S("square", normal(rng, 4, 4)), S("tall", normal(rng, 5, 3)), S("wide", normal(rng, 3, 5))],
+        [_INTEGER, E("pivot=False", RuntimeError, r"LU without pivoting is not implemented", np.eye(2), pivot=False)],
+    )
+)
+register(
+    OpInfo(
+        lu_mod.LUSolve,
+        lambda A, B, **kw: dn.linalg.lu_solve(*dn.linalg.lu_factor(A), B, **kw),
+        lambda A, B, adjoint=False: np.linalg.solve(np.swapaxes(A, -1, -2) if adjoint else A, B),
+        lambda rng: [
+            S("matrix", well_conditioned(rng, 3, 3), normal(rng, 3, 2)),
+            S("adjoint, broadcast batch", well_conditioned(rng, 2, 3, 3), normal(rng, 3, 1), adjoint=True),
+        ],
+        [
+            E("vector B", ValueError, r"B must have at least 2 dimensions", np.eye(2), np.ones(2)),
+            E("rows", ValueError, r"Incompatible shapes of A and B", np.eye(2), np.ones((3, 1))),
+        ],
+    )
+)
+
+
+def _ref_householder(A, tau):
+    m, n = A.shape[-2:]
+    Q = np.eye(m)
+    for i in range(tau.shape[-1]):
+        v = np.concatenate([np.zeros(i), [1.0], A[i + 1 :, i]])
+        Q = Q @ (np.eye(m) - tau[i] * np.outer(v, v))
+    return Q[:, :n]
+
+
+register(
+    OpInfo(
+        householder_mod.HouseholderProduct,
+        lambda A, tau: dn.linalg.householder_product(A, tau),
+        _ref_householder,
+        lambda rng: [
+            S("square", normal(rng, 3, 3), normal(rng, 3)),
+            S("tall, k < n", normal(rng, 5, 3), normal(rng, 2)),
+        ],
+        [E("wide", RuntimeError, r"input.shape\[-2\] must be greater than or equal", np.ones((2, 3)), np.ones(2))],
+    )
+)
+register(
+    OpInfo(
+        householder_mod.Geqrf,
+        lambda A: _flat(*dn.geqrf(A)),
+        lambda A: _flat(np.swapaxes(np.linalg.qr(A, mode="raw")[0], -1, -2), np.linalg.qr(A, mode="raw")[1]),
+        lambda rng: [S("tall", normal(rng, 4, 3)), S("wide", normal(rng, 2, 4))],
+        [E("vector", RuntimeError, r"geqrf: input must have at least 2 dimensions", np.ones(3))],
+        differentiable=False,
+        backward_error=(NotImplementedError, r"the derivative for 'geqrf' is not implemented"),
+    )
+)

@@ -167,6 +167,10 @@ from deltanet.autograd.linalg.decompositions import qr_old as qr
 from deltanet.autograd.linalg.decompositions import svd_old as svd
 from deltanet.autograd.linalg.determinants import det, logdet, slogdet
 from deltanet.autograd.linalg.exponential import matrix_exp
+from deltanet.autograd.linalg.householder import geqrf, orgqr, ormqr
+from deltanet.autograd.linalg.lu_factorization import lu_old as lu
+from deltanet.autograd.linalg.lu_factorization import lu_solve_old as lu_solve
+from deltanet.autograd.linalg.lu_factorization import lu_unpack
 from deltanet.autograd.linalg.products import (
     addbmm,
     addmv,
@@ -589,6 +593,12 @@ __all__ = [
     "cholesky",
     "cholesky_solve",
     "cholesky_inverse",
+    "geqrf",
+    "orgqr",
+    "ormqr",
+    "lu",
+    "lu_solve",
+    "lu_unpack",
     "qr",
     "svd",
     "matrix_power",

@@ -69,7 +69,15 @@ from deltanet.autograd import (
     trigonometry,
     windows,
 )
-from deltanet.autograd.linalg import decompositions, determinants, exponential, pseudo, solvers
+from deltanet.autograd.linalg import (
+    decompositions,
+    determinants,
+    exponential,
+    householder,
+    lu_factorization,
+    pseudo,
+    solvers,
+)
 from deltanet.autograd.linalg import products as linalg_products
 from deltanet.autograd.tensor import Tensor
 
@@ -437,6 +445,11 @@ METHODS: dict[str, Any] = {
     "addbmm": linalg_products.addbmm,
     "triangular_solve": solvers.triangular_solve,
     "matrix_exp": exponential.matrix_exp,
+    "lu": lu_factorization.lu_old,
+    "lu_solve": lu_factorization.lu_solve_old,
+    "geqrf": householder.geqrf,
+    "orgqr": householder.orgqr,
+    "ormqr": householder.ormqr,
     "mH": property(shapes.mT),  # the conjugate transpose: for real tensors, mT
     "H": property(linalg_products.conjugate_transpose),
     "real": property(real_numbers.real),

@@ -34,6 +34,7 @@ from deltanet.nn import parametrize
 from deltanet.nn.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.functional import normalize
 from deltanet.nn.module import Module
+from deltanet.nn.orthogonal_parametrization import _Orthogonal, check_map
 
 
 def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002 - PyTorch's name
@@ -216,33 +217,48 @@ def spectral_norm(
     return parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
 
 
-def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, **kwargs: Any) -> Module:
-    r"""Not in deltanet: PyTorch's orthogonal parametrization $W = \exp(A)$ / Cayley / Householder
-    needs a differentiable matrix exponential and Householder products that deltanet lacks.
+def orthogonal(
+    module: Module, name: str = "weight", orthogonal_map: str | None = None, *, use_trivialization: bool = True
+) -> Module:
+    r"""Keep ``module.<name>`` orthogonal: $Q^T Q = I$ for a tall or square weight $(*, m, n)$,
+    $Q Q^T = I$ for a wide one, as PyTorch's ``parametrizations.orthogonal``.
+
+    $Q$ is the matrix exponential $e^A$ or the Cayley map $(I - A/2)^{-1}(I + A/2)$ of a
+    skew-symmetric $A$ built from the stored tensor, or a product of Householder reflectors
+    (see ``deltanet.nn.orthogonal_parametrization``). With ``use_trivialization`` $Q$ is
+    ``base @`` that map, ``base`` a buffer set whenever a weight is assigned (``module.weight = Q``):
+    the weight starts as the orthogonalized initial weight. For a non-square weight ``base`` is
+    completed with normal draws of deltanet's generator (PyTorch's draws differ; the weight does
+    not): load PyTorch's ``state_dict`` to reproduce its numbers exactly.
 
     Args:
         module: the layer.
         name: the weight's name.
-        orthogonal_map: PyTorch's choice of map.
-        kwargs: ``use_trivialization``.
+        orthogonal_map: ``"matrix_exp"``, ``"cayley"`` or ``"householder"`` (None: ``"matrix_exp"``
+            for a square weight, ``"householder"`` otherwise).
+        use_trivialization: keep the ``base`` buffer (PyTorch's "dynamic trivialization").
+
+    Returns:
+        ``module``, parametrized (``parametrizations.<name>.original``, and ``.0.base``).
 
     Raises:
-        NotImplementedError: always, naming what to do instead.
+        ValueError: no tensor ``name``, a weight of fewer than 2 dimensions, or another map.
 
     Examples:
         >>> import deltanet as dn
         >>> from deltanet.nn.utils.parametrizations import orthogonal
-        >>> try:
-        ...     orthogonal(dn.nn.Linear(2, 2))
-        ... except NotImplementedError as error:
-        ...     print(str(error)[:50])
-        orthogonal: deltanet has no orthogonal parametriza
+        >>> m = orthogonal(dn.nn.Linear(2, 2))
+        >>> W = m.weight
+        >>> bool(dn.allclose(W.T @ W, dn.eye(2), atol=1e-6))
+        True
     """
-    raise NotImplementedError(
-        "orthogonal: deltanet has no orthogonal parametrization (PyTorch's needs a differentiable matrix "
-        "exponential); initialise with torch.nn.init.orthogonal_(layer.weight), or register your own with "
-        "torch.nn.utils.parametrize.register_parametrization"
+    weight = _check_tensor(module, name, "orthogonal")
+    chosen = check_map(weight, orthogonal_map)
+    trivialize = check.flag(use_trivialization, "use_trivialization", "orthogonal")
+    parametrize.register_parametrization(
+        module, name, _Orthogonal(weight, chosen, use_trivialization=trivialize), unsafe=True
     )
+    return module
 
 
 def _check_tensor(module: Module, name: str, owner: str) -> Tensor:
