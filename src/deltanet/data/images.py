@@ -16,7 +16,9 @@ DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see ``deltanet.
 a palette PNG gives its palette indices (label maps are often saved so).
 
 A file that cannot be read (truncated, not an image, an inconsistent DICOM folder) raises
-``ImageReadError``, a ``ValueError`` whose message names the file. Writing goes through a temporary
+``ImageReadError``, a ``ValueError`` whose message names the file; so does a file whose first bytes
+contradict its suffix (a DICOM file named ``.png``, an uncompressed NIfTI named ``.nii.gz``): the
+message says what the suffix promised and what the file holds. Writing goes through a temporary
 file in the same folder and ``os.replace``, so a crash never leaves half a file under the name.
 """
 
@@ -37,26 +39,75 @@ NIFTI_SUFFIXES = (".nii", ".nii.gz")
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 
 
+#: Magic numbers: what a file's first bytes say it holds, and the formats that may hold it.
+_PICTURES = frozenset(PILLOW_FORMATS.values())
+_CONTENT = (
+    ("DICOM", lambda head: head[128:132] == b"DICM", frozenset({"dicom"})),
+    ("NIfTI", lambda head: head[344:348] in (b"n+1\x00", b"ni1\x00") or head[4:8] == b"n+2\x00", frozenset({"nifti"})),
+    ("gzip", lambda head: head[:2] == b"\x1f\x8b", frozenset({"nifti.gz"})),
+    ("PNG", lambda head: head[:8] == b"\x89PNG\r\n\x1a\n", _PICTURES),
+    ("JPEG", lambda head: head[:3] == b"\xff\xd8\xff", _PICTURES),
+    ("TIFF", lambda head: head[:4] in (b"II*\x00", b"MM\x00*"), _PICTURES),
+)
+
+
+def _check_content(path: Path, kind: str) -> None:
+    """Raise ``ImageReadError`` if the file's magic number names a format its suffix does not."""
+    with open(path, "rb") as file:
+        head = file.read(352)
+    named = "nifti.gz" if path.name.lower().endswith(".nii.gz") else kind
+    for holds, matches, readers in _CONTENT:  # the first that matches: a DICOM preamble may hold a TIFF header
+        if not matches(head):
+            continue
+        if named not in readers:
+            suffix = ".nii.gz" if named == "nifti.gz" else path.suffix.lower()
+            raise ImageReadError(
+                f"{path}: expected {_FORMAT_NAMES[kind]}, as the file is named {suffix}, but its first bytes say it "
+                f"holds {holds}; rename it to {_SUFFIX_FOR[holds]}"
+            )
+        break
+    if named == "nifti.gz" and head and head[:2] != b"\x1f\x8b":
+        raise ImageReadError(
+            f"{path}: expected a gzip-compressed NIfTI, as the file is named .nii.gz, but it is not "
+            "gzip-compressed; an uncompressed NIfTI is named .nii"
+        )
+
+
+_SUFFIX_FOR = {
+    "DICOM": ".dcm",
+    "NIfTI": ".nii",
+    "gzip": ".nii.gz (if it is a compressed NIfTI)",
+    "PNG": ".png",
+    "JPEG": ".jpg",
+    "TIFF": ".tif",
+}
+_FORMAT_NAMES = {"nifti": "NIfTI", "dicom": "DICOM", **{kind: kind.upper() for kind in PILLOW_FORMATS.values()}}
+
+
 def _format_of(path: Path) -> str:
-    """``"nifti"``, ``"dicom"`` or a Pillow format, from the suffix (or the DICOM magic number)."""
+    """``"nifti"``, ``"dicom"`` or a Pillow format, from the suffix (or the DICOM magic number);
+    a file whose first bytes name another format than its suffix raises ``ImageReadError``."""
     name = path.name.lower()
     if path.is_dir():
         return "dicom"
     if name.endswith(NIFTI_SUFFIXES):
-        return "nifti"
-    if name.endswith(DICOM_SUFFIXES):
-        return "dicom"
-    if path.suffix.lower() in PILLOW_FORMATS:
-        return PILLOW_FORMATS[path.suffix.lower()]
-    with open(path, "rb") as file:  # DICOM files often have no suffix: "DICM" after a 128-byte preamble
-        head = file.read(132)
-    if head[128:132] == b"DICM":
-        return "dicom"
-    raise ImageReadError(
-        f"{path}: unknown image format (suffix {path.suffix or 'none'!r}); deltanet reads NIfTI "
-        f"({', '.join(NIFTI_SUFFIXES)}), DICOM ({', '.join(DICOM_SUFFIXES)}, a file with the DICM marker, or a "
-        f"folder of slices) and {', '.join(PILLOW_FORMATS)}"
-    )
+        kind = "nifti"
+    elif name.endswith(DICOM_SUFFIXES):
+        kind = "dicom"
+    elif path.suffix.lower() in PILLOW_FORMATS:
+        kind = PILLOW_FORMATS[path.suffix.lower()]
+    else:
+        with open(path, "rb") as file:  # DICOM files often have no suffix: "DICM" after a 128-byte preamble
+            head = file.read(132)
+        if head[128:132] == b"DICM":
+            return "dicom"
+        raise ImageReadError(
+            f"{path}: unknown image format (suffix {path.suffix or 'none'!r}); deltanet reads NIfTI "
+            f"({', '.join(NIFTI_SUFFIXES)}), DICOM ({', '.join(DICOM_SUFFIXES)}, a file with the DICM marker, or a "
+            f"folder of slices) and {', '.join(PILLOW_FORMATS)}"
+        )
+    _check_content(path, kind)
+    return kind
 
 
 def _nifti_channels_first(data: np.ndarray, path: Path) -> np.ndarray:
@@ -146,7 +197,7 @@ def read_image(path: Any) -> Image:
     Raises:
         FileNotFoundError: no such file or folder.
         ImageReadError: a file that cannot be read as an image (the message names it and says
-            why); a DICOM folder that mixes series or orientations or has uneven slice gaps.
+            why), or whose first bytes name another format than its suffix; a DICOM folder that mixes series or orientations or has uneven slice gaps.
         ImportError: the package for the format is missing (``pip install 'deltanet[imaging]'``).
 
     Examples:
