@@ -35,10 +35,10 @@ def item(**tags):
     return Sequence([ds])
 
 
-def enhanced(path, intercepts, *, per_frame_geometry, order=None, gap=2.0):
+def enhanced(path, intercepts, *, per_frame_geometry, order=None, gap=2.0, offset=0):
     """CT_small as an enhanced multi-frame file: frame k holds pixels + 10 k with intercept
-    ``intercepts[k]`` (one value: shared by all frames), at position k * gap along the normal;
-    frames stored in ``order``."""
+    ``intercepts[k]`` (one value: shared by all frames), at position (offset + k) * gap along the
+    normal; frames stored in ``order``."""
     ds = pydicom.dcmread(CT)
     raw = ds.pixel_array
     n = len(intercepts) if isinstance(intercepts, list) else 3
@@ -63,7 +63,7 @@ def enhanced(path, intercepts, *, per_frame_geometry, order=None, gap=2.0):
     frames = []
     for k in order:
         group = Dataset()
-        group.PlanePositionSequence = item(ImagePositionPatient=list(first + k * gap * normal))
+        group.PlanePositionSequence = item(ImagePositionPatient=list(first + (offset + k) * gap * normal))
         if per_frame_geometry:
             for keyword, value in geometry.items():
                 setattr(group, keyword, value)
@@ -111,6 +111,22 @@ def test_enhanced_frames_in_different_orientations_are_refused(tmp_path):
     ds.save_as(path)
     with pytest.raises(ImageReadError, match=r"enhanced\.dcm: frames 0 and 1 differ in orientation"):
         read_image(path)
+
+
+def test_folder_of_single_frame_enhanced_files(tmp_path):
+    # some scanners write an enhanced series one frame per file: the geometry and rescaling are
+    # then in the functional groups of each file, not at the top level
+    folder = tmp_path / "series"
+    folder.mkdir()
+    for number, k in enumerate([2, 0, 3, 1]):
+        _, raw, first, normal = enhanced(
+            folder / f"IM{number}.dcm", [-1000.0 - k], per_frame_geometry=True, gap=3.0, offset=k
+        )
+    image = read_image(folder)
+    assert image.array.shape == (1, 4, 128, 128) and image.spacing == pytest.approx((3.0, 0.5, 0.75))
+    for k in range(4):
+        np.testing.assert_array_equal(image.array[0, k], 2 * raw - 1000 - k)
+    np.testing.assert_allclose(image.origin, LPS_TO_RAS[:3, :3] @ first, atol=1e-6)
 
 
 def test_folder_of_one_slice_keeps_its_slice_thickness(tmp_path):

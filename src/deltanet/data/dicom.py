@@ -202,7 +202,12 @@ def _check_frames_alike(ds: Any, frames: int, path: Path) -> None:
 
 
 def _position(ds: Any) -> np.ndarray | None:
+    """The position of the first pixel's centre (LPS+ mm): the top-level tag, else frame 0's
+    ``PlanePositionSequence``; None when the file does not say."""
     values = ds.get("ImagePositionPatient")
+    if values is None:
+        item = _group_item(ds, "PlanePositionSequence")
+        values = None if item is None else item.get("ImagePositionPatient")
     return None if values is None else np.array([float(v) for v in values])
 
 
@@ -356,7 +361,7 @@ def read_dicom_series(folder: Path) -> Image:
             )
         if _frames(ds) > 1:
             raise ImageReadError(f"{path}: a multi-frame file inside a folder of slices; read it on its own")
-        if _position(ds) is None or ds.get("ImageOrientationPatient") is None:
+        if _position(ds) is None or not _orientation(ds)[2]:
             raise ImageReadError(
                 f"{path}: no ImagePositionPatient/ImageOrientationPatient, so the slice cannot be placed in a volume"
             )
