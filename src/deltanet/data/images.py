@@ -197,7 +197,8 @@ def read_image(path: Any) -> Image:
     Raises:
         FileNotFoundError: no such file or folder.
         ImageReadError: a file that cannot be read as an image (the message names it and says
-            why), or whose first bytes name another format than its suffix; a DICOM folder that mixes series or orientations or has uneven slice gaps.
+            why), or whose first bytes name another format than its suffix; a DICOM folder that
+            mixes series or orientations or has uneven slice gaps.
         ImportError: the package for the format is missing (``pip install 'deltanet[imaging]'``).
 
     Examples:
