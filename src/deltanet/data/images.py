@@ -125,6 +125,11 @@ def _read_nifti(path: Path) -> Image:
     nib = require("nibabel")
     try:
         img = nib.load(str(path))
+        if not hasattr(img, "affine"):  # CIFTI-2: brain models and parcels, not a voxel grid
+            raise ImageReadError(
+                f"{path}: a {type(img).__name__.replace('Cifti2Image', 'CIFTI-2')} file of shape {img.shape}, "
+                "not a volume (its axes are brain models or parcels, not voxels); read it with nibabel"
+            )
         data = np.asarray(img.get_fdata(dtype=np.float32))
         affine = np.array(img.affine, dtype=np.float64)
         header = img.header
@@ -136,7 +141,7 @@ def _read_nifti(path: Path) -> Image:
             "qform_code": int(header["qform_code"]),
             "descrip": header["descrip"].item().split(b"\x00")[0].decode("latin-1").strip(),
         }
-    except MemoryError:
+    except (MemoryError, ImageReadError):
         raise
     except Exception as error:
         raise ImageReadError(f"{path}: cannot read it as NIfTI: {' '.join(str(error).split())}") from None
@@ -322,7 +327,8 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
     NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
     as uint8) and writes floats as float32. A picture takes whole numbers 0..255 (or 0..65535 for
     one channel in PNG/TIFF) or intensities in $[0, 1]$ (scaled to 0..255); other values raise,
-    rather than being clipped. A picture keeps no geometry.
+    rather than being clipped. A picture keeps no geometry. JPEG is lossy: the values read back
+    differ from those written (near edges most), so write label maps as PNG or NIfTI, never JPEG.
 
     Args:
         path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``.
