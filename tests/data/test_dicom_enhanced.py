@@ -161,3 +161,16 @@ def test_compressed_files_decode_or_name_the_pip_install(name):
         assert image.array.shape[-2:] == (ds.Rows, ds.Columns)
         if name.startswith("MR_small"):  # lossless: the uncompressed MR_small exactly
             np.testing.assert_array_equal(image.array, read_image(get_testdata_file("MR_small.dcm")).array)
+
+
+def test_rt_dose_grid_with_absolute_frame_offsets(tmp_path):
+    # PS3.3 C.8.8.3.2: a GridFrameOffsetVector whose first value is not 0 holds the frames' z
+    # coordinates (the first equals ImagePositionPatient's z), not offsets from ImagePositionPatient
+    relative = read_image(get_testdata_file("rtdose.dcm"))
+    ds = pydicom.dcmread(get_testdata_file("rtdose.dcm"))
+    z = float(ds.ImagePositionPatient[2])
+    ds.GridFrameOffsetVector = [z + float(v) for v in ds.GridFrameOffsetVector]
+    ds.save_as(tmp_path / "absolute.dcm")
+    absolute = read_image(tmp_path / "absolute.dcm")
+    np.testing.assert_allclose(absolute.affine, relative.affine, atol=1e-6)
+    np.testing.assert_array_equal(absolute.array, relative.array)

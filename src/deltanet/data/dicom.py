@@ -270,9 +270,12 @@ def _frame_positions(ds: Any, first: np.ndarray | None, normal: np.ndarray, fram
         return np.array(found)
     if first is None:
         return None
-    offsets = ds.get("GridFrameOffsetVector")  # RT dose: offsets along the normal from the first frame
+    offsets = ds.get("GridFrameOffsetVector")  # RT dose: where the frames lie along the normal
     if offsets is not None and len(offsets) == frames:
-        return first + np.outer([float(v) for v in offsets], normal)
+        # relative (first value 0: offsets from ImagePositionPatient) or absolute (first value the
+        # first frame's z, PS3.3 C.8.8.3.2): either way, the first frame is at ImagePositionPatient
+        along = np.array([float(v) for v in offsets])
+        return first + np.outer(along - along[0], normal)
     item = _group_item(ds, "PixelMeasuresSequence")
     gap = ds.get("SpacingBetweenSlices") or ds.get("SliceThickness")
     if gap is None and item is not None:
