@@ -174,3 +174,19 @@ def test_rt_dose_grid_with_absolute_frame_offsets(tmp_path):
     absolute = read_image(tmp_path / "absolute.dcm")
     np.testing.assert_allclose(absolute.affine, relative.affine, atol=1e-6)
     np.testing.assert_array_equal(absolute.array, relative.array)
+
+
+def test_float_pixel_data_is_read(tmp_path):
+    # parametric maps (ADC, T1 maps) store FloatPixelData or DoubleFloatPixelData, not PixelData
+    ds = pydicom.dcmread(CT)
+    values = ds.pixel_array.astype(np.float32) * 0.5 - 3.25
+    del ds.PixelData, ds.PixelRepresentation, ds.RescaleSlope, ds.RescaleIntercept
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 32, 32, 31
+    ds.FloatPixelData = values.tobytes()
+    ds.save_as(tmp_path / "map.dcm")
+    image = read_image(tmp_path / "map.dcm")
+    assert image.array.dtype == np.float32
+    np.testing.assert_array_equal(image.array[0], values)
+    (tmp_path / "series").mkdir()
+    shutil.copy(tmp_path / "map.dcm", tmp_path / "series" / "map.dcm")
+    np.testing.assert_array_equal(read_image(tmp_path / "series").array[0, 0], values)

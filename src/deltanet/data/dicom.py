@@ -116,9 +116,17 @@ def _modality_lut(raw: np.ndarray, ds: Any, frames: int) -> np.ndarray:
     return raw.astype(np.float64) * slope.reshape(per_frame) + intercept.reshape(per_frame)
 
 
+#: The elements that hold an image's pixels (floats: parametric maps such as ADC or T1 maps).
+PIXEL_DATA = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
+def _has_pixels(ds: Any) -> bool:
+    return any(keyword in ds for keyword in PIXEL_DATA)
+
+
 def _pixels(ds: Any, path: Path) -> np.ndarray:
     """The pixel values after the modality LUT (HU for CT), as float32, frames first."""
-    if "PixelData" not in ds or "Rows" not in ds:
+    if not _has_pixels(ds) or "Rows" not in ds:
         raise ImageReadError(
             f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
             "or a DICOM object that is not an image (a report, a structure set, a DICOMDIR)"
@@ -357,7 +365,7 @@ def read_dicom_series(folder: Path) -> Image:
     datasets = [_read(p) for p in files]
     names = [p.name for p in files]
     for ds, path in zip(datasets, files):
-        if "PixelData" not in ds:
+        if not _has_pixels(ds):
             raise ImageReadError(
                 f"{path}: not an image slice (no pixel data; Modality {ds.get('Modality', 'unknown')}); "
                 "the folder must hold only the slices of one series"
