@@ -70,10 +70,3 @@ def test_dicom_without_preamble_is_still_read_by_its_suffix(tmp_path):
     shutil.copy(CT, tmp_path / "copy.dcm")
     pydicom.dcmwrite(tmp_path / "bare.dcm", ds, enforce_file_format=False)
     np.testing.assert_array_equal(read_image(tmp_path / "bare.dcm").array, read_image(CT).array)
-
-
-def test_cifti_file_is_not_a_volume():
-    # a .nii that nibabel reads as CIFTI-2 (a connectivity matrix) has no voxel grid to place
-    path = os.path.join(data_path, "row_major.dconn.nii")
-    with pytest.raises(ImageReadError, match=r"row_major\.dconn\.nii: a CIFTI-2 file .* not a volume"):
-        read_image(path)

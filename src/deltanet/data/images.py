@@ -11,9 +11,10 @@ $(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
 | a folder of DICOM slices | $(1, D, H, W)$, sorted along the slice normal | the same |
 | PNG, JPEG, TIFF, BMP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages: $(C, D, H, W)$ | identity |
 
-NIfTI values are scaled by the header's ``scl_slope``/``scl_inter`` (nibabel's ``get_fdata``),
-DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see ``deltanet.data.dicom``);
-a palette PNG gives its palette indices (label maps are often saved so).
+A NIfTI header whose spatial unit is microns or metres has its affine converted to mm (nibabel
+keeps the header's unit). NIfTI values are scaled by the header's ``scl_slope``/``scl_inter``
+(nibabel's ``get_fdata``), DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see
+``deltanet.data.dicom``); a palette PNG gives its palette indices (label maps are often saved so).
 
 A file that cannot be read (truncated, not an image, an inconsistent DICOM folder) raises
 ``ImageReadError``, a ``ValueError`` whose message names the file; so does a file whose first bytes
@@ -121,6 +122,10 @@ def _nifti_channels_first(data: np.ndarray, path: Path) -> np.ndarray:
     raise ImageReadError(f"{path}: a NIfTI image of shape {data.shape}; deltanet reads 2-D to 4-D images")
 
 
+#: NIfTI spatial units (``xyzt_units``) → millimetres; "unknown" is taken as mm, as everywhere.
+_TO_MM = {"meter": 1000.0, "micron": 0.001}
+
+
 def _read_nifti(path: Path) -> Image:
     nib = require("nibabel")
     try:
@@ -133,6 +138,7 @@ def _read_nifti(path: Path) -> Image:
         data = np.asarray(img.get_fdata(dtype=np.float32))
         affine = np.array(img.affine, dtype=np.float64)
         header = img.header
+        affine[:3] *= _TO_MM.get(header.get_xyzt_units()[0], 1.0)  # nibabel keeps the header's unit
         meta = {
             "shape": [int(n) for n in img.shape],
             "zooms": [float(z) for z in header.get_zooms()],

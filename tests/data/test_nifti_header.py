@@ -1,0 +1,40 @@
+"""NIfTI headers that nibabel reads as they are but ``read_image`` must interpret: the spatial unit
+(``Image.affine`` is in mm), and files that are not volumes at all."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+nib = pytest.importorskip("nibabel")
+
+from nibabel.testing import data_path  # noqa: E402
+
+from deltanet.data import ImageReadError, read_image, write_image  # noqa: E402
+
+
+def test_cifti_file_is_not_a_volume():
+    # a .nii that nibabel reads as CIFTI-2 (a connectivity matrix) has no voxel grid to place
+    path = os.path.join(data_path, "row_major.dconn.nii")
+    with pytest.raises(ImageReadError, match=r"row_major\.dconn\.nii: a CIFTI-2 file .* not a volume"):
+        read_image(path)
+
+
+@pytest.mark.parametrize(("unit", "to_mm"), [("mm", 1.0), ("micron", 1e-3), ("meter", 1e3), ("unknown", 1.0)])
+def test_nifti_spatial_units_become_millimetres(tmp_path, unit, to_mm):
+    # Image.affine and Image.spacing are in mm; a NIfTI header may give its geometry in microns or
+    # metres (xyzt_units), and write_image writes mm, so reading must convert (as ITK does)
+    affine = np.array([[0.5, 0, 0, 10.0], [0, 0.25, 0, -4.0], [0, 0, 2.0, 3.0], [0, 0, 0, 1]])
+    img = nib.Nifti1Image(np.zeros((4, 5, 6), np.float32), affine)
+    img.header.set_xyzt_units(unit if unit != "unknown" else 0)
+    nib.save(img, tmp_path / "scan.nii")
+    image = read_image(tmp_path / "scan.nii")
+    expected = affine.copy()
+    expected[:3] *= to_mm
+    np.testing.assert_allclose(image.affine, expected, rtol=1e-6)
+    assert image.spacing == pytest.approx((0.5 * to_mm, 0.25 * to_mm, 2.0 * to_mm))
+    back = nib.load(write_image(tmp_path / "copy.nii", image))  # written in mm: the same geometry
+    assert back.header.get_xyzt_units()[0] == "mm"
+    np.testing.assert_allclose(back.affine, expected, rtol=1e-6)
