@@ -21,7 +21,9 @@ shown dark) are **not** inverted, and ``PALETTE COLOR`` gives the palette indice
 ``PhotometricInterpretation`` in ``Image.metadata`` says which. YBR colour comes out as RGB.
 
 **Enhanced multi-frame** files (Enhanced CT/MR) keep their geometry and rescaling in functional
-groups, shared by all frames or given per frame; both are read. A compressed file needs a decoder
+groups, shared by all frames or given per frame; both are read. Frames without a stated geometry
+(cine, ultrasound: the frames are time points) are stacked with a nominal step of 1 mm, and
+``metadata["frame_spacing"]`` is None to say so. A compressed file needs a decoder
 for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
 Pillow; for the others the error names the ``pip install``.
 """
