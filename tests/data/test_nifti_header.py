@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 
 import numpy as np
@@ -38,3 +39,19 @@ def test_nifti_spatial_units_become_millimetres(tmp_path, unit, to_mm):
     back = nib.load(write_image(tmp_path / "copy.nii", image))  # written in mm: the same geometry
     assert back.header.get_xyzt_units()[0] == "mm"
     np.testing.assert_allclose(back.affine, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".nii", ".nii.gz"])
+def test_header_that_declares_more_data_than_the_file_holds(tmp_path, suffix):
+    # a few hundred bytes whose header declares 200 MB: refused before nibabel allocates the array
+    # (a header declaring 8 GB made nibabel take 7.7 GB of memory before failing)
+    header = nib.Nifti1Header()
+    header.set_data_dtype(np.int16)
+    header.set_data_shape((1000, 1000, 100))
+    header["vox_offset"] = 352
+    raw = header.binaryblock + b"\x00" * 4 + b"\x00" * 128
+    path = tmp_path / f"bomb{suffix}"
+    path.write_bytes(gzip.compress(raw) if suffix == ".nii.gz" else raw)
+    name = f"bomb{suffix}".replace(".", "[.]")
+    with pytest.raises(ImageReadError, match=rf"{name}: cannot read it as NIfTI: the header declares .*200000352"):
+        read_image(path)

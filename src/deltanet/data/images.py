@@ -122,6 +122,31 @@ def _nifti_channels_first(data: np.ndarray, path: Path) -> np.ndarray:
     raise ImageReadError(f"{path}: a NIfTI image of shape {data.shape}; deltanet reads 2-D to 4-D images")
 
 
+# Deflate never compresses more than 1032:1, so a .nii.gz this many times smaller than what its
+# header declares cannot hold it.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _check_nifti_size(path: Path, img: Any) -> None:
+    """Refuse a header that declares more voxel data than the file can hold, before nibabel
+    allocates the array (a hostile or damaged header would otherwise cost its declared size)."""
+    header = img.header
+    shape = tuple(int(n) for n in header.get_data_shape())
+    dtype = header.get_data_dtype()
+    offset = getattr(img.dataobj, "offset", None)  # the image's own header copy says 0
+    offset = int(header.get_data_offset() if offset is None else offset)
+    declared = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    size = path.stat().st_size
+    compressed = path.name.lower().endswith(".gz")
+    if (size * _DEFLATE_MAX_RATIO + 65536 if compressed else size) < declared:
+        holds = f"its {size} compressed bytes cannot hold that much" if compressed else f"the file holds {size} bytes"
+        raise ImageReadError(
+            f"{path}: cannot read it as NIfTI: the header declares shape {shape} of {dtype} ({declared} bytes "
+            "with the header), but "
+            f"{holds}: a truncated or damaged file"
+        )
+
+
 #: NIfTI spatial units (``xyzt_units``) → millimetres; "unknown" is taken as mm, as everywhere.
 _TO_MM = {"meter": 1000.0, "micron": 0.001}
 
@@ -135,6 +160,7 @@ def _read_nifti(path: Path) -> Image:
                 f"{path}: a {type(img).__name__.replace('Cifti2Image', 'CIFTI-2')} file of shape {img.shape}, "
                 "not a volume (its axes are brain models or parcels, not voxels); read it with nibabel"
             )
+        _check_nifti_size(path, img)
         data = np.asarray(img.get_fdata(dtype=np.float32))
         affine = np.array(img.affine, dtype=np.float64)
         header = img.header
