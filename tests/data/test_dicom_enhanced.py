@@ -190,3 +190,13 @@ def test_float_pixel_data_is_read(tmp_path):
     (tmp_path / "series").mkdir()
     shutil.copy(tmp_path / "map.dcm", tmp_path / "series" / "map.dcm")
     np.testing.assert_array_equal(read_image(tmp_path / "series").array[0, 0], values)
+
+
+def test_rle_file_that_declares_more_than_its_data_can_hold(tmp_path):
+    # RLE (PackBits) gives at most 64 bytes per 2 bytes read: a 64x64 RLE slice whose header says
+    # 12000x12000 is refused before pydicom allocates the 288 MB it declares
+    ds = pydicom.dcmread(get_testdata_file("MR_small_RLE.dcm"))
+    ds.Rows, ds.Columns = 12000, 12000
+    ds.save_as(tmp_path / "huge.dcm")
+    with pytest.raises(ImageReadError, match=r"huge\.dcm: .*declares 12000 x 12000 .*288000000 bytes"):
+        read_image(tmp_path / "huge.dcm")

@@ -133,6 +133,7 @@ def _pixels(ds: Any, path: Path) -> np.ndarray:
             f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
             "or a DICOM object that is not an image (a report, a structure set, a DICOMDIR)"
         )
+    _check_rle_size(ds, path)
     try:
         raw = ds.pixel_array
     except MemoryError:
@@ -155,6 +156,29 @@ def _pixels(ds: Any, path: Path) -> np.ndarray:
     if "DoseGridScaling" in ds:  # RT dose: stored integers times the scaling give Gy
         values = values * float(ds.DoseGridScaling)
     return np.asarray(values, dtype=np.float32)
+
+
+# RLE (PackBits) turns 2 bytes into at most 128: no RLE stream decodes to more than 64 times its size.
+_RLE_MAX_RATIO = 64
+_RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+
+
+def _check_rle_size(ds: Any, path: Path) -> None:
+    """Refuse an RLE file whose header declares more pixels than its data can decode to, before
+    pydicom allocates them (the uncompressed case pydicom checks itself)."""
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax != _RLE_LOSSLESS or "PixelData" not in ds:
+        return
+    rows, columns = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
+    samples, bits = int(ds.get("SamplesPerPixel", 1)), int(ds.get("BitsAllocated", 8))
+    declared = rows * columns * samples * _frames(ds) * -(-bits // 8)
+    stored = len(ds.PixelData)
+    if declared > _RLE_MAX_RATIO * stored:
+        raise ImageReadError(
+            f"{path}: cannot decode the pixel data: the header declares {rows} x {columns} pixels x "
+            f"{_frames(ds)} frames x {samples} samples ({declared} bytes), but its {stored} bytes of RLE data "
+            f"decode to at most {_RLE_MAX_RATIO * stored}: a damaged file"
+        )
 
 
 def _frames(ds: Any) -> int:
