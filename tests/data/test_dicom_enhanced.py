@@ -200,3 +200,18 @@ def test_rle_file_that_declares_more_than_its_data_can_hold(tmp_path):
     ds.save_as(tmp_path / "huge.dcm")
     with pytest.raises(ImageReadError, match=r"huge\.dcm: .*declares 12000 x 12000 .*288000000 bytes"):
         read_image(tmp_path / "huge.dcm")
+
+
+@pytest.mark.parametrize(
+    ("name", "missing"),
+    [
+        ("CT_small.dcm", None),
+        ("examples_ybr_color.dcm", ["ImageOrientationPatient", "PixelSpacing", "ImagePositionPatient"]),
+        ("JPEG2000.dcm", ["ImageOrientationPatient", "ImagePositionPatient"]),
+    ],
+)
+def test_nominal_geometry_is_flagged(name, missing):
+    # an ultrasound or secondary capture has no patient geometry: the 1 mm spacing, axial
+    # orientation and zero origin it gets are nominal, and the metadata says which were assumed
+    image = read_image(get_testdata_file(name))
+    assert image.metadata.get("missing_geometry") == missing

@@ -21,7 +21,9 @@ shown dark) are **not** inverted, and ``PALETTE COLOR`` gives the palette indice
 ``PhotometricInterpretation`` in ``Image.metadata`` says which. YBR colour comes out as RGB.
 
 **Enhanced multi-frame** files (Enhanced CT/MR) keep their geometry and rescaling in functional
-groups, shared by all frames or given per frame; both are read. Frames without a stated geometry
+groups, shared by all frames or given per frame; both are read. A file without patient geometry
+(ultrasound, secondary capture) gets nominal values (axial orientation, 1 mm pixels, origin 0), and
+``metadata["missing_geometry"]`` lists the tags it lacks. Frames without a stated geometry
 (cine, ultrasound: the frames are time points) are stacked with a nominal step of 1 mm, and
 ``metadata["frame_spacing"]`` is None to say so. A compressed file needs a decoder
 for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
@@ -197,12 +199,18 @@ def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]
     return cosines[:3], cosines[3:], True
 
 
-def _pixel_spacing(ds: Any, frame: int = 0) -> tuple[float, float]:
-    """(distance between rows, distance between columns) in mm; 1 when the file does not say."""
+def _stated_pixel_spacing(ds: Any, frame: int = 0) -> Any:
+    """The file's (row, column) spacing: ``PixelSpacing`` (else ``ImagerPixelSpacing``), or None."""
     values = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
     if values is None:
         item = _group_item(ds, "PixelMeasuresSequence", frame)
         values = None if item is None else item.get("PixelSpacing")
+    return values
+
+
+def _pixel_spacing(ds: Any, frame: int = 0) -> tuple[float, float]:
+    """(distance between rows, distance between columns) in mm; 1 when the file does not say."""
+    values = _stated_pixel_spacing(ds, frame)
     if values is None:
         return 1.0, 1.0
     return float(values[0]), float(values[1])
@@ -333,12 +341,19 @@ def read_dicom_file(path: Path) -> Image:
     samples = int(ds.get("SamplesPerPixel", 1))
     frames = _frames(ds)
     _check_frames_alike(ds, frames, path)
-    row_dir, col_dir, _ = _orientation(ds)
+    row_dir, col_dir, oriented = _orientation(ds)
     normal = np.cross(row_dir, col_dir)
     row_gap, col_gap = _pixel_spacing(ds)
     first = _position(ds)
     in_plane = [col_dir * row_gap, row_dir * col_gap]
     meta = _metadata(ds, [path.name])
+    stated = {
+        "ImageOrientationPatient": oriented,
+        "PixelSpacing": _stated_pixel_spacing(ds) is not None,
+        "ImagePositionPatient": first is not None,
+    }
+    if not all(stated.values()):  # nominal values stand in: axial, 1 mm, origin 0
+        meta["missing_geometry"] = [tag for tag, known in stated.items() if not known]
     if frames == 1:
         thickness = _slice_thickness(ds)
         affine = _affine(first if first is not None else np.zeros(3), [*in_plane, normal * thickness])
