@@ -55,3 +55,25 @@ def test_header_that_declares_more_data_than_the_file_holds(tmp_path, suffix):
     name = f"bomb{suffix}".replace(".", "[.]")
     with pytest.raises(ImageReadError, match=rf"{name}: cannot read it as NIfTI: the header declares .*200000352"):
         read_image(path)
+
+
+def test_complex_nifti_is_refused_not_cut_to_its_real_part(tmp_path):
+    # MR phase/complex data: casting to float32 would silently drop the imaginary part
+    values = np.full((4, 5, 6), 3 + 4j, dtype=np.complex64)
+    nib.save(nib.Nifti1Image(values, np.eye(4)), tmp_path / "complex.nii")
+    with pytest.raises(ImageReadError, match=r"complex\.nii: .*complex64.*magnitude"):
+        read_image(tmp_path / "complex.nii")
+
+
+@pytest.mark.parametrize("fields", ["RGB", "RGBA"])
+def test_rgb_nifti_gives_one_channel_per_colour(tmp_path, fields):
+    values = np.zeros((4, 5, 6), dtype=[(c, "u1") for c in fields])
+    for k, c in enumerate(fields):
+        values[c] = 10 * (k + 1)
+        values[c][1, 2, 3] = 200 + k
+    nib.save(nib.Nifti1Image(values, np.diag([2.0, 2.0, 3.0, 1.0])), tmp_path / "colour.nii")
+    image = read_image(tmp_path / "colour.nii")
+    assert image.array.shape == (len(fields), 4, 5, 6) and image.array.dtype == np.float32
+    for k, c in enumerate(fields):
+        np.testing.assert_array_equal(image.array[k], values[c])
+    assert image.spacing == (2.0, 2.0, 3.0)

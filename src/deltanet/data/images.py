@@ -7,6 +7,7 @@ $(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
 |---|---|---|
 | NIfTI ``.nii``, ``.nii.gz``, 3-D $(X, Y, Z)$ | $(1, X, Y, Z)$, the axes as stored | nibabel's ``img.affine`` (RAS+) |
 | NIfTI 4-D $(X, Y, Z, T)$ | $(T, X, Y, Z)$: the 4th axis becomes the channels | the same |
+| NIfTI RGB or RGBA, $(X, Y, Z)$ | $(3, X, Y, Z)$ or $(4, X, Y, Z)$ | the same |
 | DICOM file (``.dcm`` or no suffix) | $(1, H, W)$; multi-frame: $(1, D, H, W)$ | the DICOM tags, LPS+ made RAS+ |
 | a folder of DICOM slices | $(1, D, H, W)$, sorted along the slice normal | the same |
 | PNG, JPEG, TIFF, BMP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages: $(C, D, H, W)$ | identity |
@@ -111,8 +112,11 @@ def _format_of(path: Path) -> str:
     return kind
 
 
-def _nifti_channels_first(data: np.ndarray, path: Path) -> np.ndarray:
-    """nibabel's (X, Y[, Z[, T]]) or (X, Y, Z, 1, C) array → (C, X, Y[, Z])."""
+def _nifti_channels_first(data: np.ndarray, path: Path, colours: bool = False) -> np.ndarray:
+    """nibabel's (X, Y[, Z[, T]]) or (X, Y, Z, 1, C) array → (C, X, Y[, Z]); with ``colours``, the
+    last axis holds an RGB(A) file's colours and becomes the channels."""
+    if colours and data.ndim in (3, 4):
+        return np.moveaxis(data, -1, 0)
     if data.ndim in (2, 3):
         return data[np.newaxis]
     if data.ndim == 4:
@@ -147,6 +151,20 @@ def _check_nifti_size(path: Path, img: Any) -> None:
         )
 
 
+def _nifti_voxels(img: Any, path: Path) -> np.ndarray:
+    """The scaled voxels as float32 (``get_fdata``); an RGB(A) file's colours on a last axis."""
+    stored = img.get_data_dtype()
+    if stored.kind == "c":
+        raise ImageReadError(
+            f"{path}: the voxels are complex ({stored}), and deltanet's images are real; take the magnitude "
+            "or the phase with nibabel first (np.abs(img.get_fdata(dtype=np.complex64)) or np.angle)"
+        )
+    if stored.names is not None:  # RGB24 / RGBA32: one field per colour
+        raw = np.asanyarray(img.dataobj)
+        return np.stack([raw[name] for name in stored.names], axis=-1).astype(np.float32)
+    return np.asarray(img.get_fdata(dtype=np.float32))
+
+
 #: NIfTI spatial units (``xyzt_units``) → millimetres; "unknown" is taken as mm, as everywhere.
 _TO_MM = {"meter": 1000.0, "micron": 0.001}
 
@@ -161,7 +179,7 @@ def _read_nifti(path: Path) -> Image:
                 "not a volume (its axes are brain models or parcels, not voxels); read it with nibabel"
             )
         _check_nifti_size(path, img)
-        data = np.asarray(img.get_fdata(dtype=np.float32))
+        data = _nifti_voxels(img, path)
         affine = np.array(img.affine, dtype=np.float64)
         header = img.header
         affine[:3] *= _TO_MM.get(header.get_xyzt_units()[0], 1.0)  # nibabel keeps the header's unit
@@ -177,7 +195,8 @@ def _read_nifti(path: Path) -> Image:
         raise
     except Exception as error:
         raise ImageReadError(f"{path}: cannot read it as NIfTI: {' '.join(str(error).split())}") from None
-    return Image(_nifti_channels_first(data, path), affine, "nifti", path, meta)
+    colours = img.get_data_dtype().names is not None
+    return Image(_nifti_channels_first(data, path, colours), affine, "nifti", path, meta)
 
 
 def _pillow_frame(frame: Any) -> np.ndarray:
