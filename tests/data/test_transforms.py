@@ -290,3 +290,9 @@ def test_float16_interpolation_matches_float32():
         np.testing.assert_array_equal(transform(image), transform(image.astype(np.float32)).astype(np.float16))
     iso = T.Spacing(pixdim=2.0)(image, spacing=1.0)
     assert iso.dtype == np.float16 and iso.shape == (1, 4, 4)
+
+
+def test_an_image_object_given_to_an_array_transform_is_named():
+    scan = Image(np.zeros((1, 4, 5, 6), np.float32), affine=np.diag([2.0, 2.0, 3.0, 1.0]))
+    with pytest.raises(ValueError, match=r"Flip: got an Image; give its array \(image\.array\)"):
+        T.Flip(spatial_axis=0)(scan)
