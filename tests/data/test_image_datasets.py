@@ -320,3 +320,14 @@ def test_a_dataloader_loop_reads_one_batch_at_a_time(folder, count_reads):
         loss.backward()
         optimizer.step()
     assert read_before_each_batch == [2, 4, 5]  # the files of one batch, not the folder
+
+
+@pytest.mark.parametrize("suffix", [".mha", ".nrrd", ".mgz", ".hdr"])
+def test_segmentation_folder_names_cases_in_formats_it_cannot_read(tmp_path, suffix):
+    # a case in another medical format was skipped without a word: the dataset had one case fewer
+    make_cases(tmp_path)
+    for sub in ("images", "labels"):
+        (tmp_path / sub / f"case03{suffix}").write_bytes(b"header")
+    (tmp_path / "images" / "README.txt").write_text("notes are still ignored")
+    with pytest.raises(ValueError, match=rf"case03\{suffix}.*cannot read {suffix}.*convert .* NIfTI"):
+        SegmentationFolder(tmp_path / "images", tmp_path / "labels")

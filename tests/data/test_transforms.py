@@ -266,3 +266,33 @@ def test_resize_stretches_to_the_size():
     assert small.shape == (1, 6, 4) and small_label.shape == (6, 4) and set(np.unique(small_label)) <= {0, 1, 2}
     np.testing.assert_allclose(T.Resize(-1)(image), image, atol=1e-6)  # -1 keeps every axis
     assert T.Resize((24, -1))(image).shape == (1, 24, 12)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        T.Affine(rotate=0.3, scale=1.1),
+        T.RandElastic(prob=1.0, sigma_range=(2, 2), magnitude_range=(5, 5), rng=0),
+        T.Resize((5, 7)),
+    ],
+    ids=lambda t: type(t).__name__,
+)
+def test_interpolating_a_float16_image_keeps_float16(transform):
+    # scipy.ndimage has no float16 kernels: the image is interpolated in float32, given back as float16
+    image = np.random.default_rng(0).random((2, 9, 8)).astype(np.float16)
+    out, label = transform(image, np.ones((9, 8), np.int64))
+    assert out.dtype == np.float16 and label.dtype == np.int64
+
+
+def test_float16_interpolation_matches_float32():
+    image = np.random.default_rng(0).random((1, 9, 8)).astype(np.float16)
+    for transform in (T.Affine(rotate=0.3, scale=1.1), T.Resize((5, 7))):
+        np.testing.assert_array_equal(transform(image), transform(image.astype(np.float32)).astype(np.float16))
+    iso = T.Spacing(pixdim=2.0)(image, spacing=1.0)
+    assert iso.dtype == np.float16 and iso.shape == (1, 4, 4)
+
+
+def test_an_image_object_given_to_an_array_transform_is_named():
+    scan = Image(np.zeros((1, 4, 5, 6), np.float32), affine=np.diag([2.0, 2.0, 3.0, 1.0]))
+    with pytest.raises(ValueError, match=r"Flip: got an Image; give its array \(image\.array\)"):
+        T.Flip(spatial_axis=0)(scan)

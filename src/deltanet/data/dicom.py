@@ -9,12 +9,25 @@ column $n$ of the array lies at $p + m\, \Delta_{row}\, c + n\, \Delta_{col}\, r
 A **folder of slices** becomes a volume $(1, D, H, W)$: the slices are sorted by their position
 along the slice normal $\hat n = r \times c$, that is by $p \cdot \hat n$, never by file name or
 ``InstanceNumber`` (which scanners number in either direction, or restart). The slice step is the
-mean difference of consecutive positions. The folder must hold one series of parallel, evenly
-spaced slices; otherwise ``ImageReadError`` says what is wrong (two series, two orientations, a
-missing slice, two slices at one position).
+mean difference of consecutive positions (for a folder of one slice, its ``SliceThickness``).
+The folder must hold one series of parallel, evenly spaced slices; otherwise ``ImageReadError``
+says what is wrong (two series, two orientations, a missing slice, two slices at one position).
 
-**Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice),
-so CT comes out in Hounsfield units; RT dose grids are multiplied by ``DoseGridScaling`` (Gy).
+**Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice;
+in an enhanced multi-frame file, frame by frame from its ``PixelValueTransformationSequence``), so
+CT comes out in Hounsfield units; RT dose grids are multiplied by ``DoseGridScaling`` (Gy). The
+values are otherwise the stored ones: ``MONOCHROME1`` images (CR, DX, mammography; high values
+shown dark) are **not** inverted, and ``PALETTE COLOR`` gives the palette indices; the
+``PhotometricInterpretation`` in ``Image.metadata`` says which. YBR colour comes out as RGB.
+
+**Enhanced multi-frame** files (Enhanced CT/MR) keep their geometry and rescaling in functional
+groups, shared by all frames or given per frame; both are read. A file without patient geometry
+(ultrasound, secondary capture) gets nominal values (axial orientation, 1 mm pixels, origin 0), and
+``metadata["missing_geometry"]`` lists the tags it lacks. Frames without a stated geometry
+(cine, ultrasound: the frames are time points) are stacked with a nominal step of 1 mm, and
+``metadata["frame_spacing"]`` is None to say so. A compressed file needs a decoder
+for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
+Pillow; for the others the error names the ``pip install``.
 """
 
 from __future__ import annotations
@@ -29,6 +42,7 @@ from deltanet.data.image import LPS_TO_RAS, Image, ImageReadError, require
 #: Tags copied into ``Image.metadata`` when the file has them.
 METADATA_TAGS = (
     "Modality",
+    "PhotometricInterpretation",
     "SeriesInstanceUID",
     "SeriesDescription",
     "StudyInstanceUID",
@@ -75,53 +89,167 @@ def _read(path: Path) -> Any:
         raise ImageReadError(f"{path}: cannot read it as DICOM: {error}") from None
 
 
+#: What to install when pydicom has no decoder for a compressed transfer syntax.
+DECODERS = "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (or python-gdcm)"
+
+
+def _group_item(ds: Any, sequence: str, frame: int = 0) -> Any:
+    """The item of a functional-group macro (e.g. ``PlanePositionSequence``) for ``frame`` of an
+    enhanced multi-frame file, from the per-frame groups or the shared group; None if absent."""
+    for groups, index in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
+        if groups in ds and index < len(ds[groups].value):
+            group = ds[groups].value[index]
+            if sequence in group and len(group[sequence].value):
+                return group[sequence].value[0]
+    return None
+
+
+def _modality_lut(raw: np.ndarray, ds: Any, frames: int) -> np.ndarray:
+    """The modality LUT: the top-level tags (pydicom's ``apply_modality_lut``), else each frame's
+    ``PixelValueTransformationSequence`` (enhanced multi-frame files, which pydicom does not read)."""
+    if ds.get("ModalityLUTSequence") or ("RescaleSlope" in ds and "RescaleIntercept" in ds):
+        return require("pydicom.pixels").apply_modality_lut(raw, ds)
+    items = [_group_item(ds, "PixelValueTransformationSequence", k) for k in range(frames)]
+    if all(item is None or "RescaleSlope" not in item for item in items):
+        return raw
+    slope = np.array([float(item.get("RescaleSlope", 1.0)) if item is not None else 1.0 for item in items])
+    intercept = np.array([float(item.get("RescaleIntercept", 0.0)) if item is not None else 0.0 for item in items])
+    if frames == 1:  # pydicom gives one frame as (rows, cols[, samples])
+        return raw.astype(np.float64) * slope[0] + intercept[0]
+    per_frame = (frames,) + (1,) * (raw.ndim - 1)
+    return raw.astype(np.float64) * slope.reshape(per_frame) + intercept.reshape(per_frame)
+
+
+#: The elements that hold an image's pixels (floats: parametric maps such as ADC or T1 maps).
+PIXEL_DATA = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
+def _has_pixels(ds: Any) -> bool:
+    return any(keyword in ds for keyword in PIXEL_DATA)
+
+
 def _pixels(ds: Any, path: Path) -> np.ndarray:
     """The pixel values after the modality LUT (HU for CT), as float32, frames first."""
-    pixels_module = require("pydicom.pixels")
-    if "PixelData" not in ds or "Rows" not in ds:
+    if not _has_pixels(ds) or "Rows" not in ds:
         raise ImageReadError(
             f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
             "or a DICOM object that is not an image (a report, a structure set, a DICOMDIR)"
         )
+    _check_rle_size(ds, path)
     try:
         raw = ds.pixel_array
-        values = pixels_module.apply_modality_lut(raw, ds)
     except MemoryError:
         raise
     except Exception as error:
-        raise ImageReadError(f"{path}: cannot decode the pixel data: {' '.join(str(error).split())}") from None
+        syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+        hint = ""
+        if syntax is not None and syntax.is_compressed:
+            hint = (
+                f"; the pixel data is compressed as {syntax.name} ({syntax}): if the file is whole, install a "
+                f"decoder for it: {DECODERS}"
+            )
+        raise ImageReadError(f"{path}: cannot decode the pixel data: {' '.join(str(error).split())}{hint}") from None
+    try:
+        values = _modality_lut(raw, ds, _frames(ds))
+    except MemoryError:
+        raise
+    except Exception as error:
+        raise ImageReadError(f"{path}: cannot apply the modality LUT: {' '.join(str(error).split())}") from None
     if "DoseGridScaling" in ds:  # RT dose: stored integers times the scaling give Gy
         values = values * float(ds.DoseGridScaling)
     return np.asarray(values, dtype=np.float32)
 
 
-def _orientation(ds: Any) -> tuple[np.ndarray, np.ndarray, bool]:
+# RLE (PackBits) turns 2 bytes into at most 128: no RLE stream decodes to more than 64 times its size.
+_RLE_MAX_RATIO = 64
+_RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+
+
+def _check_rle_size(ds: Any, path: Path) -> None:
+    """Refuse an RLE file whose header declares more pixels than its data can decode to, before
+    pydicom allocates them (the uncompressed case pydicom checks itself)."""
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax != _RLE_LOSSLESS or "PixelData" not in ds:
+        return
+    rows, columns = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
+    samples, bits = int(ds.get("SamplesPerPixel", 1)), int(ds.get("BitsAllocated", 8))
+    declared = rows * columns * samples * _frames(ds) * -(-bits // 8)
+    stored = len(ds.PixelData)
+    if declared > _RLE_MAX_RATIO * stored:
+        raise ImageReadError(
+            f"{path}: cannot decode the pixel data: the header declares {rows} x {columns} pixels x "
+            f"{_frames(ds)} frames x {samples} samples ({declared} bytes), but its {stored} bytes of RLE data "
+            f"decode to at most {_RLE_MAX_RATIO * stored}: a damaged file"
+        )
+
+
+def _frames(ds: Any) -> int:
+    return int(ds.get("NumberOfFrames", 1) or 1)
+
+
+def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]:
     """Row direction $r$, column direction $c$, and whether the file states them."""
     values = ds.get("ImageOrientationPatient")
-    if values is None and "SharedFunctionalGroupsSequence" in ds:
-        shared = ds.SharedFunctionalGroupsSequence[0]
-        if "PlaneOrientationSequence" in shared:
-            values = shared.PlaneOrientationSequence[0].ImageOrientationPatient
+    if values is None:
+        item = _group_item(ds, "PlaneOrientationSequence", frame)
+        values = None if item is None else item.get("ImageOrientationPatient")
     if values is None:
         return np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), False
     cosines = np.array([float(v) for v in values])
     return cosines[:3], cosines[3:], True
 
 
-def _pixel_spacing(ds: Any) -> tuple[float, float]:
-    """(distance between rows, distance between columns) in mm; 1 when the file does not say."""
+def _stated_pixel_spacing(ds: Any, frame: int = 0) -> Any:
+    """The file's (row, column) spacing: ``PixelSpacing`` (else ``ImagerPixelSpacing``), or None."""
     values = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
-    if values is None and "SharedFunctionalGroupsSequence" in ds:
-        shared = ds.SharedFunctionalGroupsSequence[0]
-        if "PixelMeasuresSequence" in shared:
-            values = shared.PixelMeasuresSequence[0].get("PixelSpacing")
+    if values is None:
+        item = _group_item(ds, "PixelMeasuresSequence", frame)
+        values = None if item is None else item.get("PixelSpacing")
+    return values
+
+
+def _pixel_spacing(ds: Any, frame: int = 0) -> tuple[float, float]:
+    """(distance between rows, distance between columns) in mm; 1 when the file does not say."""
+    values = _stated_pixel_spacing(ds, frame)
     if values is None:
         return 1.0, 1.0
     return float(values[0]), float(values[1])
 
 
+def _slice_thickness(ds: Any) -> float:
+    """The slice thickness in mm (the depth of a single slice's voxels); 1 when the file does not say."""
+    value = ds.get("SliceThickness")
+    if value is None:
+        item = _group_item(ds, "PixelMeasuresSequence")
+        value = None if item is None else item.get("SliceThickness")
+    return float(value or 1.0)
+
+
+def _check_frames_alike(ds: Any, frames: int, path: Path) -> None:
+    """Raise ``ImageReadError`` unless every frame has frame 0's orientation and pixel spacing."""
+    if "PerFrameFunctionalGroupsSequence" not in ds:
+        return
+    first = (np.concatenate(_orientation(ds, 0)[:2]), np.array(_pixel_spacing(ds, 0)))
+    for k in range(1, frames):
+        for what, value, reference in zip(
+            ("orientation", "pixel spacing"),
+            (np.concatenate(_orientation(ds, k)[:2]), np.array(_pixel_spacing(ds, k))),
+            first,
+        ):
+            if not np.allclose(value, reference, atol=_TOLERANCE):
+                raise ImageReadError(
+                    f"{path}: frames 0 and {k} differ in {what} ({_plain(reference)} and {_plain(value)}); "
+                    "a volume needs parallel frames of one pixel spacing"
+                )
+
+
 def _position(ds: Any) -> np.ndarray | None:
+    """The position of the first pixel's centre (LPS+ mm): the top-level tag, else frame 0's
+    ``PlanePositionSequence``; None when the file does not say."""
     values = ds.get("ImagePositionPatient")
+    if values is None:
+        item = _group_item(ds, "PlanePositionSequence")
+        values = None if item is None else item.get("ImagePositionPatient")
     return None if values is None else np.array([float(v) for v in values])
 
 
@@ -184,10 +312,16 @@ def _frame_positions(ds: Any, first: np.ndarray | None, normal: np.ndarray, fram
         return np.array(found)
     if first is None:
         return None
-    offsets = ds.get("GridFrameOffsetVector")  # RT dose: offsets along the normal from the first frame
+    offsets = ds.get("GridFrameOffsetVector")  # RT dose: where the frames lie along the normal
     if offsets is not None and len(offsets) == frames:
-        return first + np.outer([float(v) for v in offsets], normal)
+        # relative (first value 0: offsets from ImagePositionPatient) or absolute (first value the
+        # first frame's z, PS3.3 C.8.8.3.2): either way, the first frame is at ImagePositionPatient
+        along = np.array([float(v) for v in offsets])
+        return first + np.outer(along - along[0], normal)
+    item = _group_item(ds, "PixelMeasuresSequence")
     gap = ds.get("SpacingBetweenSlices") or ds.get("SliceThickness")
+    if gap is None and item is not None:
+        gap = item.get("SpacingBetweenSlices") or item.get("SliceThickness")
     if gap is not None:
         return first + np.outer(np.arange(frames) * float(gap), normal)
     return None
@@ -205,15 +339,23 @@ def read_dicom_file(path: Path) -> Image:
     ds = _read(path)
     values = _pixels(ds, path)
     samples = int(ds.get("SamplesPerPixel", 1))
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
-    row_dir, col_dir, _ = _orientation(ds)
+    frames = _frames(ds)
+    _check_frames_alike(ds, frames, path)
+    row_dir, col_dir, oriented = _orientation(ds)
     normal = np.cross(row_dir, col_dir)
     row_gap, col_gap = _pixel_spacing(ds)
     first = _position(ds)
     in_plane = [col_dir * row_gap, row_dir * col_gap]
     meta = _metadata(ds, [path.name])
+    stated = {
+        "ImageOrientationPatient": oriented,
+        "PixelSpacing": _stated_pixel_spacing(ds) is not None,
+        "ImagePositionPatient": first is not None,
+    }
+    if not all(stated.values()):  # nominal values stand in: axial, 1 mm, origin 0
+        meta["missing_geometry"] = [tag for tag, known in stated.items() if not known]
     if frames == 1:
-        thickness = float(ds.get("SliceThickness") or 1.0)
+        thickness = _slice_thickness(ds)
         affine = _affine(first if first is not None else np.zeros(3), [*in_plane, normal * thickness])
         return Image(_channels_first(values, samples), affine, "dicom", path, meta)
     positions = _frame_positions(ds, first, normal, frames)
@@ -264,14 +406,14 @@ def read_dicom_series(folder: Path) -> Image:
     datasets = [_read(p) for p in files]
     names = [p.name for p in files]
     for ds, path in zip(datasets, files):
-        if "PixelData" not in ds:
+        if not _has_pixels(ds):
             raise ImageReadError(
                 f"{path}: not an image slice (no pixel data; Modality {ds.get('Modality', 'unknown')}); "
                 "the folder must hold only the slices of one series"
             )
-        if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+        if _frames(ds) > 1:
             raise ImageReadError(f"{path}: a multi-frame file inside a folder of slices; read it on its own")
-        if _position(ds) is None or ds.get("ImageOrientationPatient") is None:
+        if _position(ds) is None or not _orientation(ds)[2]:
             raise ImageReadError(
                 f"{path}: no ImagePositionPatient/ImageOrientationPatient, so the slice cannot be placed in a volume"
             )
@@ -290,6 +432,8 @@ def read_dicom_series(folder: Path) -> Image:
     normal = np.cross(row_dir, col_dir)
     positions = np.array([_position(ds) for ds in datasets])
     order, step = _sort_along_normal(positions, normal, names, folder)
+    if len(files) == 1:  # no neighbour to measure the step from: the slice's own thickness
+        step = normal * _slice_thickness(datasets[0])
     slices = [_pixels(datasets[i], files[i]) for i in order]
     volume = np.stack(slices)  # (D, H, W[, samples])
     row_gap, col_gap = spacings[0]

@@ -15,9 +15,12 @@ world position of the centre of voxel 0.
 the patient's **R**ight, $y$ towards **A**nterior, $z$ towards **S**uperior. DICOM writes positions
 in LPS+ ($x$ towards the patient's left, $y$ towards posterior); ``read_image`` converts them, by
 negating $x$ and $y$: $A_{RAS} = \mathrm{diag}(-1, -1, 1, 1)\, A_{LPS}$. So an image read from DICOM
-and the same scan read from NIfTI have the same affine, and ``write_image`` can write either as
-NIfTI. Plain pictures (PNG, JPEG, TIFF) have no world coordinates: their affine is the identity
-(spacing 1, origin 0).
+and the same scan read from NIfTI put each voxel at the same place in the patient, and
+``write_image`` can write either as NIfTI. Their arrays need not hold the axes in the same order,
+though: a DICOM series is (slice, row, column), while converters such as dcm2niix write NIfTI as
+(column, row, slice); the affines then differ by that permutation (and flips), and the two arrays
+must be matched through their affines, not index by index. Plain pictures (PNG, JPEG, TIFF) have
+no world coordinates: their affine is the identity (spacing 1, origin 0).
 
 The readers for the formats import their packages (nibabel, pydicom, Pillow) when first used; a
 missing one gives an ``ImportError`` that names ``pip install 'deltanet[imaging]'``.

@@ -44,6 +44,15 @@ from deltanet.data.transforms import RandCropByPosNegLabel
 IMAGE_SUFFIXES = (*NIFTI_SUFFIXES, *DICOM_SUFFIXES, *PILLOW_FORMATS)
 
 
+#: Medical image formats that deltanet does not read (ITK's MetaImage, NRRD, FreeSurfer, Analyze,
+#: MINC): in a SegmentationFolder they are named rather than skipped.
+_UNREADABLE_SUFFIXES = (".mha", ".mhd", ".nrrd", ".nhdr", ".mgz", ".mgh", ".hdr", ".img", ".mnc", ".vtk")
+
+
+def _unreadable_suffix(path: Path) -> str:
+    return next(s for s in _UNREADABLE_SUFFIXES if path.name.lower().endswith(s))
+
+
 def _stem(path: Path) -> str:
     """The name without its image suffix (``case01.nii.gz`` → ``case01``)."""
     name = path.name
@@ -232,6 +241,12 @@ def _pairs_from_folders(images: Path, labels: Path, label_suffix: str) -> list[t
         for p in sorted(folder.iterdir()):
             if p.name.startswith("."):
                 continue
+            if p.is_file() and p.name.lower().endswith(_UNREADABLE_SUFFIXES):
+                raise ValueError(
+                    f"SegmentationFolder: {p}: deltanet cannot read {_unreadable_suffix(p)} images, and skipping the "
+                    "case would silently shrink the dataset; convert it to NIfTI (e.g. SimpleITK.ReadImage, then "
+                    "SimpleITK.WriteImage to .nii.gz) or move it out of the folder"
+                )
             if _is_image(p) or p.is_dir():  # a sub-folder is a DICOM series
                 found[_stem(p)] = p
         return found
@@ -302,7 +317,9 @@ class SegmentationFolder(ImageDataset):
 
     Raises:
         FileNotFoundError: a folder that does not exist.
-        ValueError: images without labels or labels without images (listed), or no images.
+        ValueError: images without labels or labels without images (listed), no images, or a file
+            in a medical format deltanet cannot read (``.mha``, ``.nrrd``, ``.mgz``, ...), which would
+            otherwise be skipped.
 
     Examples:
         >>> import os, tempfile, numpy as np

@@ -7,16 +7,20 @@ $(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
 |---|---|---|
 | NIfTI ``.nii``, ``.nii.gz``, 3-D $(X, Y, Z)$ | $(1, X, Y, Z)$, the axes as stored | nibabel's ``img.affine`` (RAS+) |
 | NIfTI 4-D $(X, Y, Z, T)$ | $(T, X, Y, Z)$: the 4th axis becomes the channels | the same |
+| NIfTI RGB or RGBA, $(X, Y, Z)$ | $(3, X, Y, Z)$ or $(4, X, Y, Z)$ | the same |
 | DICOM file (``.dcm`` or no suffix) | $(1, H, W)$; multi-frame: $(1, D, H, W)$ | the DICOM tags, LPS+ made RAS+ |
 | a folder of DICOM slices | $(1, D, H, W)$, sorted along the slice normal | the same |
 | PNG, JPEG, TIFF, BMP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages: $(C, D, H, W)$ | identity |
 
-NIfTI values are scaled by the header's ``scl_slope``/``scl_inter`` (nibabel's ``get_fdata``),
-DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see ``deltanet.data.dicom``);
-a palette PNG gives its palette indices (label maps are often saved so).
+A NIfTI header whose spatial unit is microns or metres has its affine converted to mm (nibabel
+keeps the header's unit). NIfTI values are scaled by the header's ``scl_slope``/``scl_inter``
+(nibabel's ``get_fdata``), DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see
+``deltanet.data.dicom``); a palette PNG gives its palette indices (label maps are often saved so).
 
 A file that cannot be read (truncated, not an image, an inconsistent DICOM folder) raises
-``ImageReadError``, a ``ValueError`` whose message names the file. Writing goes through a temporary
+``ImageReadError``, a ``ValueError`` whose message names the file; so does a file whose first bytes
+contradict its suffix (a DICOM file named ``.png``, an uncompressed NIfTI named ``.nii.gz``): the
+message says what the suffix promised and what the file holds. Writing goes through a temporary
 file in the same folder and ``os.replace``, so a crash never leaves half a file under the name.
 """
 
@@ -37,30 +41,82 @@ NIFTI_SUFFIXES = (".nii", ".nii.gz")
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 
 
+#: Magic numbers: what a file's first bytes say it holds, and the formats that may hold it.
+_PICTURES = frozenset(PILLOW_FORMATS.values())
+_CONTENT = (
+    ("DICOM", lambda head: head[128:132] == b"DICM", frozenset({"dicom"})),
+    ("NIfTI", lambda head: head[344:348] in (b"n+1\x00", b"ni1\x00") or head[4:8] == b"n+2\x00", frozenset({"nifti"})),
+    ("gzip", lambda head: head[:2] == b"\x1f\x8b", frozenset({"nifti.gz"})),
+    ("PNG", lambda head: head[:8] == b"\x89PNG\r\n\x1a\n", _PICTURES),
+    ("JPEG", lambda head: head[:3] == b"\xff\xd8\xff", _PICTURES),
+    ("TIFF", lambda head: head[:4] in (b"II*\x00", b"MM\x00*"), _PICTURES),
+)
+
+
+def _check_content(path: Path, kind: str) -> None:
+    """Raise ``ImageReadError`` if the file's magic number names a format its suffix does not."""
+    with open(path, "rb") as file:
+        head = file.read(352)
+    named = "nifti.gz" if path.name.lower().endswith(".nii.gz") else kind
+    for holds, matches, readers in _CONTENT:  # the first that matches: a DICOM preamble may hold a TIFF header
+        if not matches(head):
+            continue
+        if named not in readers:
+            suffix = ".nii.gz" if named == "nifti.gz" else path.suffix.lower()
+            raise ImageReadError(
+                f"{path}: expected {_FORMAT_NAMES[kind]}, as the file is named {suffix}, but its first bytes say it "
+                f"holds {holds}; rename it to {_SUFFIX_FOR[holds]}"
+            )
+        break
+    if named == "nifti.gz" and head and head[:2] != b"\x1f\x8b":
+        raise ImageReadError(
+            f"{path}: expected a gzip-compressed NIfTI, as the file is named .nii.gz, but it is not "
+            "gzip-compressed; an uncompressed NIfTI is named .nii"
+        )
+
+
+_SUFFIX_FOR = {
+    "DICOM": ".dcm",
+    "NIfTI": ".nii",
+    "gzip": ".nii.gz (if it is a compressed NIfTI)",
+    "PNG": ".png",
+    "JPEG": ".jpg",
+    "TIFF": ".tif",
+}
+_FORMAT_NAMES = {"nifti": "NIfTI", "dicom": "DICOM", **{kind: kind.upper() for kind in PILLOW_FORMATS.values()}}
+
+
 def _format_of(path: Path) -> str:
-    """``"nifti"``, ``"dicom"`` or a Pillow format, from the suffix (or the DICOM magic number)."""
+    """``"nifti"``, ``"dicom"`` or a Pillow format, from the suffix (or the DICOM magic number);
+    a file whose first bytes name another format than its suffix raises ``ImageReadError``."""
     name = path.name.lower()
     if path.is_dir():
         return "dicom"
     if name.endswith(NIFTI_SUFFIXES):
-        return "nifti"
-    if name.endswith(DICOM_SUFFIXES):
-        return "dicom"
-    if path.suffix.lower() in PILLOW_FORMATS:
-        return PILLOW_FORMATS[path.suffix.lower()]
-    with open(path, "rb") as file:  # DICOM files often have no suffix: "DICM" after a 128-byte preamble
-        head = file.read(132)
-    if head[128:132] == b"DICM":
-        return "dicom"
-    raise ImageReadError(
-        f"{path}: unknown image format (suffix {path.suffix or 'none'!r}); deltanet reads NIfTI "
-        f"({', '.join(NIFTI_SUFFIXES)}), DICOM ({', '.join(DICOM_SUFFIXES)}, a file with the DICM marker, or a "
-        f"folder of slices) and {', '.join(PILLOW_FORMATS)}"
-    )
+        kind = "nifti"
+    elif name.endswith(DICOM_SUFFIXES):
+        kind = "dicom"
+    elif path.suffix.lower() in PILLOW_FORMATS:
+        kind = PILLOW_FORMATS[path.suffix.lower()]
+    else:
+        with open(path, "rb") as file:  # DICOM files often have no suffix: "DICM" after a 128-byte preamble
+            head = file.read(132)
+        if head[128:132] == b"DICM":
+            return "dicom"
+        raise ImageReadError(
+            f"{path}: unknown image format (suffix {path.suffix or 'none'!r}); deltanet reads NIfTI "
+            f"({', '.join(NIFTI_SUFFIXES)}), DICOM ({', '.join(DICOM_SUFFIXES)}, a file with the DICM marker, or a "
+            f"folder of slices) and {', '.join(PILLOW_FORMATS)}"
+        )
+    _check_content(path, kind)
+    return kind
 
 
-def _nifti_channels_first(data: np.ndarray, path: Path) -> np.ndarray:
-    """nibabel's (X, Y[, Z[, T]]) or (X, Y, Z, 1, C) array → (C, X, Y[, Z])."""
+def _nifti_channels_first(data: np.ndarray, path: Path, colours: bool = False) -> np.ndarray:
+    """nibabel's (X, Y[, Z[, T]]) or (X, Y, Z, 1, C) array → (C, X, Y[, Z]); with ``colours``, the
+    last axis holds an RGB(A) file's colours and becomes the channels."""
+    if colours and data.ndim in (3, 4):
+        return np.moveaxis(data, -1, 0)
     if data.ndim in (2, 3):
         return data[np.newaxis]
     if data.ndim == 4:
@@ -70,13 +126,63 @@ def _nifti_channels_first(data: np.ndarray, path: Path) -> np.ndarray:
     raise ImageReadError(f"{path}: a NIfTI image of shape {data.shape}; deltanet reads 2-D to 4-D images")
 
 
+# Deflate never compresses more than 1032:1, so a .nii.gz this many times smaller than what its
+# header declares cannot hold it.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _check_nifti_size(path: Path, img: Any) -> None:
+    """Refuse a header that declares more voxel data than the file can hold, before nibabel
+    allocates the array (a hostile or damaged header would otherwise cost its declared size)."""
+    header = img.header
+    shape = tuple(int(n) for n in header.get_data_shape())
+    dtype = header.get_data_dtype()
+    offset = getattr(img.dataobj, "offset", None)  # the image's own header copy says 0
+    offset = int(header.get_data_offset() if offset is None else offset)
+    declared = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    size = path.stat().st_size
+    compressed = path.name.lower().endswith(".gz")
+    if (size * _DEFLATE_MAX_RATIO + 65536 if compressed else size) < declared:
+        holds = f"its {size} compressed bytes cannot hold that much" if compressed else f"the file holds {size} bytes"
+        raise ImageReadError(
+            f"{path}: cannot read it as NIfTI: the header declares shape {shape} of {dtype} ({declared} bytes "
+            "with the header), but "
+            f"{holds}: a truncated or damaged file"
+        )
+
+
+def _nifti_voxels(img: Any, path: Path) -> np.ndarray:
+    """The scaled voxels as float32 (``get_fdata``); an RGB(A) file's colours on a last axis."""
+    stored = img.get_data_dtype()
+    if stored.kind == "c":
+        raise ImageReadError(
+            f"{path}: the voxels are complex ({stored}), and deltanet's images are real; take the magnitude "
+            "or the phase with nibabel first (np.abs(img.get_fdata(dtype=np.complex64)) or np.angle)"
+        )
+    if stored.names is not None:  # RGB24 / RGBA32: one field per colour
+        raw = np.asanyarray(img.dataobj)
+        return np.stack([raw[name] for name in stored.names], axis=-1).astype(np.float32)
+    return np.asarray(img.get_fdata(dtype=np.float32))
+
+
+#: NIfTI spatial units (``xyzt_units``) → millimetres; "unknown" is taken as mm, as everywhere.
+_TO_MM = {"meter": 1000.0, "micron": 0.001}
+
+
 def _read_nifti(path: Path) -> Image:
     nib = require("nibabel")
     try:
         img = nib.load(str(path))
-        data = np.asarray(img.get_fdata(dtype=np.float32))
+        if not hasattr(img, "affine"):  # CIFTI-2: brain models and parcels, not a voxel grid
+            raise ImageReadError(
+                f"{path}: a {type(img).__name__.replace('Cifti2Image', 'CIFTI-2')} file of shape {img.shape}, "
+                "not a volume (its axes are brain models or parcels, not voxels); read it with nibabel"
+            )
+        _check_nifti_size(path, img)
+        data = _nifti_voxels(img, path)
         affine = np.array(img.affine, dtype=np.float64)
         header = img.header
+        affine[:3] *= _TO_MM.get(header.get_xyzt_units()[0], 1.0)  # nibabel keeps the header's unit
         meta = {
             "shape": [int(n) for n in img.shape],
             "zooms": [float(z) for z in header.get_zooms()],
@@ -85,11 +191,12 @@ def _read_nifti(path: Path) -> Image:
             "qform_code": int(header["qform_code"]),
             "descrip": header["descrip"].item().split(b"\x00")[0].decode("latin-1").strip(),
         }
-    except MemoryError:
+    except (MemoryError, ImageReadError):
         raise
     except Exception as error:
         raise ImageReadError(f"{path}: cannot read it as NIfTI: {' '.join(str(error).split())}") from None
-    return Image(_nifti_channels_first(data, path), affine, "nifti", path, meta)
+    colours = img.get_data_dtype().names is not None
+    return Image(_nifti_channels_first(data, path, colours), affine, "nifti", path, meta)
 
 
 def _pillow_frame(frame: Any) -> np.ndarray:
@@ -146,7 +253,8 @@ def read_image(path: Any) -> Image:
     Raises:
         FileNotFoundError: no such file or folder.
         ImageReadError: a file that cannot be read as an image (the message names it and says
-            why); a DICOM folder that mixes series or orientations or has uneven slice gaps.
+            why), or whose first bytes name another format than its suffix; a DICOM folder that
+            mixes series or orientations or has uneven slice gaps.
         ImportError: the package for the format is missing (``pip install 'deltanet[imaging]'``).
 
     Examples:
@@ -270,7 +378,8 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
     NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
     as uint8) and writes floats as float32. A picture takes whole numbers 0..255 (or 0..65535 for
     one channel in PNG/TIFF) or intensities in $[0, 1]$ (scaled to 0..255); other values raise,
-    rather than being clipped. A picture keeps no geometry.
+    rather than being clipped. A picture keeps no geometry. JPEG is lossy: the values read back
+    differ from those written (near edges most), so write label maps as PNG or NIfTI, never JPEG.
 
     Args:
         path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``.

@@ -37,6 +37,11 @@ Pair = tuple[np.ndarray, "np.ndarray | None"]
 
 
 def image_array(image: Any, owner: str) -> np.ndarray:
+    if hasattr(image, "affine") and hasattr(image, "array"):  # deltanet.data.Image
+        raise ValueError(
+            f"{owner}: got an Image; give its array (image.array): the transforms take arrays, and only "
+            "Spacing reads and updates an Image's affine"
+        )
     array = np.asarray(getattr(image, "data", image))  # a Tensor gives its data
     if array.ndim not in (3, 4) or array.dtype.kind not in "biuf":
         raise ValueError(

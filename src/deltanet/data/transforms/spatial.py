@@ -38,6 +38,15 @@ def _each_channel(function: Any, array: np.ndarray) -> np.ndarray:
     return np.stack([function(channel) for channel in array])
 
 
+def _interpolated(function: Any, image: np.ndarray) -> np.ndarray:
+    """``function`` on each channel of the image as floats; float16, which ``scipy.ndimage`` cannot
+    interpolate, goes through float32 and comes back as float16 (floats keep their dtype)."""
+    values = as_float(image)
+    if values.dtype == np.float16:
+        return _each_channel(function, values.astype(np.float32)).astype(np.float16)
+    return _each_channel(function, values)
+
+
 class Flip(Transform):
     """Reverse the order of the voxels along the given spatial axes.
 
@@ -218,7 +227,7 @@ class Affine(Transform):
         def warp(channel: np.ndarray, order: int) -> np.ndarray:
             return ndimage.affine_transform(channel, matrix, offset, order=order, mode=self.padding, cval=0)
 
-        out = _each_channel(lambda ch: warp(ch, self.order), as_float(image))
+        out = _interpolated(lambda ch: warp(ch, self.order), image)
         return out, None if label is None else _each_channel(lambda ch: warp(ch, 0), label)
 
 
@@ -334,15 +343,20 @@ class RandElastic(RandomTransform):
         def warp(channel: np.ndarray, order: int) -> np.ndarray:
             return ndimage.map_coordinates(channel, coordinates, order=order, mode=self.padding, cval=0)
 
-        out = _each_channel(lambda ch: warp(ch, self.order), as_float(image))
+        out = _interpolated(lambda ch: warp(ch, self.order), image)
         return out, None if label is None else _each_channel(lambda ch: warp(ch, 0), label)
+
+
+def _zoom_channel(channel: np.ndarray, shape: tuple[int, ...], order: int) -> np.ndarray:
+    """One channel interpolated onto ``shape`` covering the same extent."""
+    ndimage = require("scipy.ndimage")
+    factors = np.array(shape) / np.array(channel.shape)
+    return ndimage.zoom(channel, factors, order=order, mode="nearest", grid_mode=True)
 
 
 def _zoom_to(array: np.ndarray, shape: tuple[int, ...], order: int) -> np.ndarray:
     """Each channel of ``array`` interpolated onto ``shape`` covering the same extent."""
-    ndimage = require("scipy.ndimage")
-    factors = np.array(shape) / np.array(array.shape[1:])
-    return _each_channel(lambda ch: ndimage.zoom(ch, factors, order=order, mode="nearest", grid_mode=True), array)
+    return _each_channel(lambda ch: _zoom_channel(ch, shape, order), array)
 
 
 class Resize(Transform):
@@ -373,7 +387,7 @@ class Resize(Transform):
         if len(values) != len(shape):
             raise ValueError(f"{owner}: spatial_size must be one size or {len(shape)}, got {self.spatial_size!r}")
         target = tuple(n if v == -1 else check.integer(v, "spatial_size", owner, low=1) for v, n in zip(values, shape))
-        out = _zoom_to(as_float(image), target, self.order)
+        out = _interpolated(lambda ch: _zoom_channel(ch, target, self.order), image)
         return out, None if label is None else _zoom_to(label, target, 0)
 
 
@@ -435,7 +449,7 @@ class Spacing(Transform):
             raise ValueError(f"{owner}: spacings must be > 0, got spacing {spacing!r} and pixdim {self.pixdim!r}")
         shape = np.array(array.shape[1:])
         new_shape = tuple(int(size) for size in np.maximum(1, np.round(shape * old / new)))
-        out = _zoom_to(as_float(array), new_shape, self.order)
+        out = _interpolated(lambda ch: _zoom_channel(ch, new_shape, self.order), array)
         new_label = None
         if label is not None:
             raw = label.array if isinstance(label, Image) else label
