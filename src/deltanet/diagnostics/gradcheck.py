@@ -92,10 +92,33 @@ def gradcheck(
         raise ValueError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
     cotangent = np.random.default_rng(seed).standard_normal(out.shape)
 
+    # The analytic gradients are read from .grad; the inputs' own .grad is given back afterwards
+    # (PyTorch's gradcheck leaves it untouched: a backward() after the check must not add to ours).
+    kept = [t.grad for t in checked]
     for t in checked:
         t.grad = None
-    if out.requires_grad:
-        (out * Tensor._make(cotangent)).sum().backward()
+    try:
+        if out.requires_grad:
+            (out * Tensor._make(cotangent)).sum().backward()
+        analytic = [np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.data, dtype=np.float64) for t in checked]
+    finally:
+        for t, grad in zip(checked, kept):
+            t.grad = grad
+    return _compare(inputs, analytic, fn, cotangent, eps, atol, rtol, raise_exception)
+
+
+def _compare(
+    inputs: list,
+    analytic: list[np.ndarray],
+    fn: Callable[..., Tensor],
+    cotangent: np.ndarray,
+    eps: float,
+    atol: float,
+    rtol: float,
+    raise_exception: bool,
+) -> bool:
+    """Central differences of each checked input, against its ``analytic`` gradient (in order)."""
+    gradients = iter(analytic)
 
     def objective() -> float:
         with no_grad():
@@ -104,7 +127,7 @@ def gradcheck(
     for position, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
-        analytic = np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.data, dtype=np.float64)
+        g = next(gradients)
         numeric = np.zeros(t.shape)
         flat = t.data.reshape(-1)  # a view: we perturb the input in place
         for i in range(flat.size):
@@ -115,14 +138,14 @@ def gradcheck(
             minus = objective()
             flat[i] = original
             numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
-        bad = np.abs(analytic - numeric) > atol + rtol * np.abs(numeric)
+        bad = np.abs(g - numeric) > atol + rtol * np.abs(numeric)
         if bad.any():
             if not raise_exception:
                 return False
             where = np.unravel_index(np.argmax(bad), t.shape)
             raise GradcheckError(
                 f"gradcheck failed for input {position} (shape {t.shape}) at index {tuple(map(int, where))}: "
-                f"backward gives {analytic[where]:.8g}, central differences give {numeric[where]:.8g} "
+                f"backward gives {g[where]:.8g}, central differences give {numeric[where]:.8g} "
                 f"({int(bad.sum())} of {bad.size} elements disagree)"
             )
     return True
