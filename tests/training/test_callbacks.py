@@ -75,6 +75,28 @@ def test_mode_auto_maximizes_accuracy():
     assert EarlyStopping(monitor="val_loss", mode="max").mode == "max"
 
 
+# Every score of deltanet.metrics that should rise, and the errors that should fall: "auto" must
+# not stop (or keep the "best" checkpoint) at the worst Dice or F1 score of the run.
+RISING = ["val_f1", "val_dice", "val_dice_score", "val_iou", "val_mean_iou", "val_jaccard", "val_precision",
+          "val_average_precision", "val_recall", "val_sensitivity", "val_specificity", "val_roc_auc",
+          "val_pr_auc", "val_accuracy", "val_acc", "accuracy", "f1", "dice"]
+FALLING = ["val_loss", "loss", "val_mse", "val_mae", "val_mean_squared_error", "val_mean_absolute_error",
+           "val_classification_error", "val_error", "val_dice_loss", "penalty", "my_metric"]
+
+
+@pytest.mark.parametrize("key", RISING + FALLING)
+def test_mode_auto_knows_which_way_each_metric_improves(key, tmp_path):
+    want = "max" if key in RISING else "min"
+    assert EarlyStopping(monitor=key).mode == want
+    assert dn.callbacks.ModelCheckpoint(tmp_path, monitor=key).mode == want
+
+
+def test_mode_auto_does_not_stop_a_rising_dice_score():
+    stopper = EarlyStopping(monitor="val_dice", patience=1)
+    _, history, _ = train([0.2, 0.5, 0.6, 0.7, 0.8], stopper, key="val_dice")
+    assert history.epoch == [0, 1, 2, 3, 4] and stopper.stopped_epoch == 0
+
+
 @pytest.mark.parametrize("restore", [True, False])
 def test_restore_best_weights(restore):
     values = [1.0, 0.5, 0.7, 0.8, 0.9]
