@@ -214,8 +214,10 @@ def fit(
         "samples": state.settings["samples"],
     }
     hooks.setup(model, {**params, "verbose": verbose, "initial_epoch": point.epoch if point else 0}, state)
-    if run_path is not None:
-        rundir.write_config(run_path, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
+    if state.run_dir is not None:
+        if point is None:  # a new run: nothing an earlier run left in the folder is read as its own
+            rundir.remove(state.run_dir, *rundir.FIT_FILES)
+        rundir.write_config(state.run_dir, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
     step, skip = Step(model, optimizer, loss_fn, regularizer, state.sync), checks.ignore_index(loss_fn)
     # One process (also one rank of an MPI job training alone): SyncBatchNorm asks no other rank.
     guard = local_statistics() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))

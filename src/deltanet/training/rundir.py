@@ -101,6 +101,9 @@ RUN_FILES = (
     TEST_PREDICTIONS,
     LEARNING_CURVES,
 )
+#: What ``fit`` and its ``Monitor`` write (and the report made of them): a new run of ``fit``
+#: removes these first, so that nothing of an earlier run in the folder is read as its own.
+FIT_FILES = (CONFIG, HISTORY, LAYERS, WARNINGS, SUMMARY, EVALUATION, SEGMENTATION, REPORT)
 #: The manifest's ``format``: what a reader of this version understands.
 MANIFEST_FORMAT = "deltanet run folder 1"
 
@@ -162,10 +165,17 @@ def atomic_write_text(path: Any, text: str) -> None:
 
 
 def prepare(run_dir: Any) -> Path:
-    """Create the run folder (and its parents) if needed; refuse a path that is a file."""
+    """Create the run folder (and its parents) if needed; refuse a path that is a file, and the
+    folder of a finished run of ``deltanet train`` (its manifest says "complete"), whose files
+    ``fit`` would replace under a manifest that vouches for them."""
     path = Path(run_dir)
     if path.exists() and not path.is_dir():
         raise ValueError(f"run_dir must be a folder, got the existing file {str(path)!r}")
+    if run_status(path) == "complete":
+        raise RunFolderError(
+            f"run_dir {str(path)!r} holds a finished run of 'deltanet train'; give another run_dir "
+            f"(or retrain that run with 'deltanet train CONFIG --overwrite')"
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # the same class (PermissionError, ...), with the argument named
