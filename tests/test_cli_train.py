@@ -244,6 +244,47 @@ def test_bad_config_in_process_names_the_file(tmp_path):
         read_config(path)
 
 
+@pytest.mark.parametrize(
+    "source, key",
+    [
+        ('dataset = "iris"', 'target = "species"'),
+        ('dataset = "iris"', "header = true"),
+        ('dataset = "iris"', 'delimiter = ";"'),
+        ('dataset = "iris"', 'x = "features"'),
+        ('dataset = "breast_cancer"', "images = true"),
+        ('dataset = "iris"', "scale = false"),
+        ('csv = "t.csv"', 'x = "X"'),
+        ('csv = "t.csv"', "images = true"),
+        ('npz = "d.npz"', 'target = "label"'),
+        ('npz = "d.npz"', 'delimiter = ";"'),
+        ('npz = "d.npz"', "scale = false"),
+        ('mnist = "mnist"', 'y = "labels"'),
+        ('mnist = "mnist"', "test_split = 0.2"),  # MNIST brings its own test set
+    ],
+)
+def test_a_data_key_that_its_source_would_ignore_is_refused(tmp_path, source, key):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD.replace('dataset = "iris"', f"{source}\n{key}"), encoding="utf-8")
+    name = key.split(" =")[0]
+    with pytest.raises(ConfigError, match=rf"c\.toml: data\.{name}: .*(does not apply|own test set)"):
+        read_config(path)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'dataset = "digits"\nimages = true\nscale = true\nupsample = 2\ntest_split = 0.2\nstratify = false',
+        'csv = "t.csv"\ntarget = "y"\nheader = true\ndelimiter = ";"\nstandardize = true\ntrain_size = 10',
+        'npz = "d.npz"\nx = "a"\ny = "b"\nupsample = 2\ntest_split = 0.1',
+        'mnist = "mnist"\nimages = true\ntrain_size = 100\nupsample = 2',
+    ],
+)
+def test_the_data_keys_of_each_source_are_taken(tmp_path, source):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD.replace('dataset = "iris"', source), encoding="utf-8")
+    assert read_config(path)["data"]["source"] == source.split(" =")[0]
+
+
 def test_missing_config_file(tmp_path):
     fails_in_one_line(deltanet("train", tmp_path / "nope.toml"), "nope.toml: no such config file")
 

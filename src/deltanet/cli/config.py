@@ -41,7 +41,8 @@ patience = 20
 
 Paths of data files are relative to the config file's folder. Every key is checked: an unknown
 key, a wrong type or a bad value is a ``ConfigError`` naming the file, the key and what is
-known or expected. Layer types, models, losses, optimizers and callbacks come from closed lists
+known or expected; so is a ``[data]`` key that its source would ignore (``target`` with
+``dataset = "iris"``, ``x`` with a CSV file, ``test_split`` with MNIST, which has its own test set). Layer types, models, losses, optimizers and callbacks come from closed lists
 (``deltanet.nn``, ``deltanet.models``, ...); nothing is imported by name.
 
 ``read_config`` returns the checked config with defaults filled in; ``deltanet.cli.build`` turns
@@ -104,6 +105,18 @@ DATA_KEYS = {
     "upsample",
 }
 SOURCES = ("dataset", "csv", "npz", "mnist")
+#: The ``[data]`` keys that only some sources read: a key given with another source would be
+#: ignored, so it is refused (the keys not listed here apply to every source).
+SOURCE_KEYS = {
+    "target": ("csv",),
+    "header": ("csv",),
+    "delimiter": ("csv",),
+    "x": ("npz",),
+    "y": ("npz",),
+    "images": ("digits", "mnist"),
+    "scale": ("digits",),
+    "test_split": ("dataset", "csv", "npz"),
+}
 DATASETS = ("iris", "breast_cancer", "diabetes", "digits", "xor", "mirror_symmetry", "tumor_survival")
 #: Layer types a config may name: the layers of deltanet.nn (not containers or base classes).
 LAYER_TYPES: dict[str, type] = {
@@ -286,6 +299,15 @@ def _check_data(data: dict, path: Path, base: Path) -> dict:
     value = _str(data, source, path, "data.")
     if source == "dataset" and value not in DATASETS:
         raise fail(path, "data.dataset", f"unknown dataset {value!r}; known: {', '.join(DATASETS)}")
+    readers = {source, value} if source == "dataset" else {source}  # {"dataset", "digits"}, {"csv"}, ...
+    for key in data:
+        if key in SOURCE_KEYS and not readers & set(SOURCE_KEYS[key]):
+            if key == "test_split":
+                why = "MNIST brings its own test set (its t10k files), which deltanet evaluate scores"
+            else:
+                takes = " and ".join("dataset = \"digits\"" if s == "digits" else s for s in SOURCE_KEYS[key])
+                why = f"does not apply to {source} = {value!r} (it would be ignored); only {takes} take it"
+            raise fail(path, f"data.{key}", why)
     target = data.get("target", -1)
     if not (check.is_integer(target) or isinstance(target, str)):
         raise fail(path, "data.target", f"expected a column name or index, got {target!r} ({_kind(target)})")
