@@ -237,6 +237,7 @@ def fit(
                     epoch = state.epoch
                     if state.step == 0:  # not again for an epoch resumed in its middle
                         hooks.on_epoch_begin(epoch)
+                    state.learning_rates = [group.get("lr") for group in optimizer.param_groups]
                     for xb, yb in state.batches():
                         value, penalty, a = step(xb, yb)
                         state.record(value, penalty, a)

@@ -51,6 +51,9 @@ class FitState:
         validation: what ``fit`` evaluates after each epoch: ``validation_data``, or (on a loader,
             ``deltanet.training.loader_state``) the validation loader's checked batches.
         epoch: the current epoch (from 0); ``step``: the steps of it already applied.
+        learning_rates: each param group's learning rate as the current epoch's steps began
+            (after every ``on_epoch_begin``; a scheduler stepped at the epoch's end has not changed
+            it), or None before the first epoch.
         total, penalty_total: the epoch's sums of batch loss (penalty) times batch size.
         outputs: the epoch's outputs so far (with ``output_shape``), in the epoch's order.
         epoch_y: the targets in the epoch's order.
@@ -105,6 +108,7 @@ class FitState:
         }
         self.output_shape = output_shape
         self.epoch, self.step = 0, 0
+        self.learning_rates: list[float] | None = None
         self.total = self.penalty_total = 0.0
         self.outputs: np.ndarray | None = None
         self.epoch_X, self.epoch_y = X, y
