@@ -725,3 +725,22 @@ def test_a_metric_that_falls_while_the_validation_loss_improves_is_not_a_collaps
     for epoch, (dice, val_loss) in enumerate([(0.488, 0.498), (0.052, 0.422), (0.052, 0.374), (0.177, 0.334)]):
         monitor.on_epoch_end(epoch, {"loss": val_loss, "val_loss": val_loss, "val_dice_score": dice})
     assert monitor.events == []
+
+
+@pytest.mark.parametrize("monitor_first", [True, False])
+def test_the_run_folder_evaluates_the_model_that_fit_returns(monitor_first, tmp_path):
+    # EarlyStopping(restore_best_weights=True) puts the best epoch's weights back when training
+    # ends: the Monitor's confusion matrix must be that model's, whatever the callbacks' order.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    Xv, yv = rng.normal(size=(30, 4)), rng.integers(0, 2, 30)  # noise: the validation loss rises
+    dn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
+    monitor, stopper = Monitor(warn=False), dn.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    dn.fit(model, X, y, "cross_entropy", dn.optim.Adam(model.parameters(), lr=0.05), epochs=30, batch_size=8,
+           validation_data=(Xv, yv), callbacks=[monitor, stopper] if monitor_first else [stopper, monitor],
+           verbose=0, run_dir=tmp_path)  # fmt: skip
+    assert stopper.stopped_epoch > stopper.best_epoch  # the returned weights are not the last epoch's
+    matrix = dn.metrics.confusion_matrix(yv, dn.predict(model, Xv).argmax(axis=1), num_classes=2)
+    assert json.loads((tmp_path / "evaluation.json").read_text())["confusion_matrix"] == matrix.tolist()

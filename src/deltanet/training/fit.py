@@ -303,9 +303,10 @@ def _resolve_optimizer(optimizer: Any, model: Any) -> Any:
 
 
 def _callbacks(given: list[Callback], monitor: Any, verbose: int) -> list[Callback]:
-    """The user's callbacks, the ``Monitor`` (added unless one is given or ``monitor`` is False),
-    checkpoints after the others (so that they save every other callback's update), and the
-    progress display last."""
+    """The user's callbacks, then the ``Monitor`` (added unless one is given or ``monitor`` is
+    False; after the others, so that what it writes when training ends is the model ``fit``
+    returns, after ``EarlyStopping`` restored the best weights), then checkpoints (so that they save
+    every other callback's update), and the progress display last."""
     if isinstance(monitor, Monitor):
         if not any(cb is monitor for cb in given):
             given.append(monitor)
@@ -314,7 +315,8 @@ def _callbacks(given: list[Callback], monitor: Any, verbose: int) -> list[Callba
             given.append(Monitor())
     elif monitor is not False and monitor is not None:
         raise check.fail("fit", "monitor", "True, False or a Monitor", monitor)
-    ordered = [cb for cb in given if not isinstance(cb, ModelCheckpoint)]
+    ordered = [cb for cb in given if not isinstance(cb, (Monitor, ModelCheckpoint))]
+    ordered += [cb for cb in given if isinstance(cb, Monitor)]
     ordered += [cb for cb in given if isinstance(cb, ModelCheckpoint)]
     return ordered + ([ProgressBar(verbose)] if verbose else [])
 
