@@ -3,6 +3,7 @@ folders), and every kind of bad input: one line on stderr, a non-zero exit, no t
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -283,6 +284,41 @@ def test_the_data_keys_of_each_source_are_taken(tmp_path, source):
     path = tmp_path / "c.toml"
     path.write_text(GOOD.replace('dataset = "iris"', source), encoding="utf-8")
     assert read_config(path)["data"]["source"] == source.split(" =")[0]
+
+
+@pytest.mark.parametrize(
+    "settings, callback, message",
+    [
+        ("", 'type = "EarlyStopping"', "monitor 'val_loss' (the default) is not logged by this run"),
+        ("validation_split = 0.2", 'type = "EarlyStopping"\nmonitor = "val_los"', "monitor 'val_los'"),
+        ('validation_split = 0.2\nmetrics = ["accuracy"]', 'type = "EarlyStopping"\nmonitor = "val_f1"', "monitor 'val_f1' is"),
+        ("", 'type = "ModelCheckpoint"\ndirpath = "ckpt"\nmonitor = "accuracy"', "monitor 'accuracy'"),
+    ],
+)
+def test_a_callback_that_watches_a_quantity_the_run_does_not_log_is_refused(tmp_path, settings, callback, message):
+    # EarlyStopping would only warn after each epoch and never stop; ModelCheckpoint never writes best.dnet.
+    path = tmp_path / "c.toml"
+    path.write_text(f"{settings}\n{GOOD}[[callbacks]]\n{callback}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"c\.toml: callbacks\[0\] \((EarlyStopping|ModelCheckpoint)\): " + re.escape(message)):
+        read_config(path)
+
+
+@pytest.mark.parametrize(
+    "settings, monitor",
+    [
+        ("validation_split = 0.2", "val_loss"),
+        ('validation_split = 0.2\nmetrics = ["accuracy"]', "val_accuracy"),
+        ('metrics = ["accuracy"]', "accuracy"),
+        ("", "loss"),
+        ('[regularizer]\ntype = "L2"\nlam = 0.001', "penalty"),
+    ],
+)
+def test_a_callback_may_watch_every_quantity_the_run_logs(tmp_path, settings, monitor):
+    path = tmp_path / "c.toml"
+    top, _, table = settings.partition("[regularizer]")
+    text = f"{top}\n{GOOD}" + (f"[regularizer]{table}\n" if table else "")
+    path.write_text(text + f'[[callbacks]]\ntype = "EarlyStopping"\nmonitor = "{monitor}"\n', encoding="utf-8")
+    assert read_config(path)["callbacks"] == [("EarlyStopping", {"monitor": monitor})]
 
 
 def test_missing_config_file(tmp_path):

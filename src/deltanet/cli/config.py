@@ -42,7 +42,9 @@ patience = 20
 Paths of data files are relative to the config file's folder. Every key is checked: an unknown
 key, a wrong type or a bad value is a ``ConfigError`` naming the file, the key and what is
 known or expected; so is a ``[data]`` key that its source would ignore (``target`` with
-``dataset = "iris"``, ``x`` with a CSV file, ``test_split`` with MNIST, which has its own test set). Layer types, models, losses, optimizers and callbacks come from closed lists
+``dataset = "iris"``, ``x`` with a CSV file, ``test_split`` with MNIST, which has its own test set),
+and a callback that watches a quantity the run does not log (``EarlyStopping`` on ``val_loss``
+without ``validation_split``, a misspelt ``monitor``), which would never act. Layer types, models, losses, optimizers and callbacks come from closed lists
 (``deltanet.nn``, ``deltanet.models``, ...); nothing is imported by name.
 
 ``read_config`` returns the checked config with defaults filled in; ``deltanet.cli.build`` turns
@@ -287,7 +289,32 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
     )
     out["regularizer"] = _check_regularizer(_table(cfg, "regularizer", path), path) if "regularizer" in cfg else None
     out["callbacks"] = _check_callbacks(cfg.get("callbacks", []), path)
+    _check_watched(out, path)
     return out
+
+
+def _check_watched(cfg: dict[str, Any], path: Path) -> None:
+    """Refuse a callback that watches a quantity the run does not log (``EarlyStopping`` would warn
+    after every epoch and never stop, ``ModelCheckpoint`` would never write ``best.dnet``)."""
+    logged = {"loss", *cfg["metrics"], *(("penalty",) if cfg["regularizer"] else ())}
+    if cfg["validation_split"] > 0:
+        logged |= {"val_loss", *(f"val_{m}" for m in cfg["metrics"])}
+    known = callback_types()
+    for i, (kind, options) in enumerate(cfg["callbacks"]):
+        parameter = inspect.signature(known[kind]).parameters.get("monitor")
+        if parameter is None:
+            continue
+        monitor = options.get("monitor", parameter.default)
+        if isinstance(monitor, str) and monitor not in logged:
+            given = "" if "monitor" in options else " (the default)"
+            no_validation = monitor.startswith("val_") and cfg["validation_split"] == 0
+            hint = "; val_ quantities need validation_split > 0" if no_validation else ""
+            raise fail(
+                path,
+                f"callbacks[{i}] ({kind})",
+                f"monitor {monitor!r}{given} is not logged by this run, which logs {', '.join(sorted(logged))}"
+                f"{hint} (metrics = [...] adds a metric and its val_ twin)",
+            )
 
 
 def _check_data(data: dict, path: Path, base: Path) -> dict:
