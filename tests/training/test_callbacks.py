@@ -192,6 +192,19 @@ def test_history_records_per_epoch_lists():
     assert h.history == {} and h.epoch == []
 
 
+def test_history_lines_every_quantity_up_with_its_epoch():
+    # A quantity logged from a later epoch on (a metric added when a run is resumed), or missing
+    # in one, gets NaN where it was not logged: history.csv and the plots read list i as epoch i.
+    h = History()
+    h.on_train_begin()
+    h.on_epoch_end(0, {"loss": 0.9})
+    h.on_epoch_end(1, {"loss": 0.8, "accuracy": 0.5})
+    h.on_epoch_end(2, {"accuracy": 0.6})
+    assert h.epoch == [0, 1, 2]
+    assert h.history["loss"][:2] == [0.9, 0.8] and np.isnan(h.history["loss"][2])
+    assert np.isnan(h.history["accuracy"][0]) and h.history["accuracy"][1:] == [0.5, 0.6]
+
+
 def test_lazy_names_on_the_package():
     assert dn.callbacks.EarlyStopping is EarlyStopping
     assert dn.History is History

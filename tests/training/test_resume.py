@@ -95,6 +95,22 @@ def test_resume_from_an_epoch_checkpoint_without_step_checkpoints(tmp_path):
     assert_same_weights(resumed, model)  # batch norm's running statistics included
 
 
+def test_a_metric_added_on_resume_is_logged_at_its_own_epochs(tmp_path):
+    import csv
+
+    first, opt1 = make("sgd")
+    dn.fit(first, X, Y, "cross_entropy", opt1, epochs=2, batch_size=BATCH, callbacks=[dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss")])
+    resumed, opt2 = make("sgd")
+    history = dn.fit(resumed, X, Y, "cross_entropy", opt2, epochs=4, batch_size=BATCH, metrics=["accuracy"],
+                     resume_from=tmp_path / "last.dnet", run_dir=tmp_path / "run")  # fmt: skip
+    accuracy = history.history["accuracy"]
+    assert len(accuracy) == 4 and np.isnan(accuracy[:2]).all() and not np.isnan(accuracy[2:]).any()
+    with open(tmp_path / "run" / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["accuracy"] for r in rows][:2] == ["nan", "nan"]
+    assert [float(r["accuracy"]) for r in rows][2:] == accuracy[2:]
+
+
 def test_resume_with_layer_owned_generator_and_fit_rng_seed(tmp_path):
     model, opt = make("sgd", own_rng=True)
     run(model, opt, rng=7)
