@@ -112,3 +112,34 @@ def test_cats_and_dogs_table_of_seeds_000():
     ]
     assert [round(r["classification_error"], 2) for r in results] == [0.33, 0.33]
     assert [round(r["loss"], 2) for r in results] == [0.38, 1.06]
+
+
+def _positive_logits_model():
+    # Logits 0.1 to 0.4: sigma(z) > 0.5, every sample is class 1, and every logit lies in [0, 1],
+    # where a bare array of scores reads as probabilities (class 1 above 0.5).
+    model = nn.Linear(2, 1, dtype="float64")
+    model.weight.data[...] = [[0.1, 0.1]]
+    model.bias.data[...] = 0.0
+    return model, np.array([[1.0, 1.0], [2.0, 0.5], [0.5, 0.5], [3.0, 1.0]]), np.ones((4, 1))
+
+
+@pytest.mark.parametrize(
+    "loss", [losses.BCEWithLogitsLoss(), "bce_with_logits", dn.functional.binary_cross_entropy_with_logits]
+)
+def test_metrics_read_the_logits_of_a_logits_loss_as_logits(loss):
+    model, X, y = _positive_logits_model()
+    assert dn.evaluate(model, X, y, loss=loss, metrics=["accuracy", "f1"]) == pytest.approx(
+        {"loss": float(losses.BCEWithLogitsLoss()(model(dn.tensor(X)), dn.tensor(y)).item()), "accuracy": 1.0, "f1": 1.0}
+    )
+
+
+def test_fit_reads_the_logits_of_a_logits_loss_as_logits():
+    model, X, y = _positive_logits_model()
+    history = dn.fit(model, X, y, losses.BCEWithLogitsLoss(), dn.optim.SGD(model.parameters(), lr=0.0), epochs=1,
+                     batch_size=None, metrics=["accuracy"], validation_data=(X, y), verbose=0)  # fmt: skip
+    assert history.history["accuracy"] == [1.0] and history.history["val_accuracy"] == [1.0]
+
+
+def test_probabilities_of_bce_loss_are_read_as_probabilities():
+    model, X, y = _positive_logits_model()  # outputs 0.1 to 0.4, read as probabilities: class 0
+    assert dn.evaluate(model, X, y, loss=losses.BCELoss(), metrics=["accuracy"])["accuracy"] == 0.0

@@ -94,15 +94,20 @@ def metric_values(
     y: np.ndarray,
     prefix: str = "",
     ignore_index: int | None = None,
+    logits: bool = False,
 ) -> dict[str, float]:
-    """``{prefix + name: metric(y_true, output)}`` for each metric.
+    r"""``{prefix + name: metric(y_true, output)}`` for each metric.
 
     Positions whose class label equals ``ignore_index`` (the loss's, ``CrossEntropy(ignore_index=...)``)
     are left out, as the loss leaves them out; for label maps (segmentation) the metrics then see
-    one row per kept position.
+    one row per kept position. With ``logits`` (the loss takes logits of binary outputs:
+    ``validation.binary_logits``), one output channel is given to the metrics as the probabilities
+    $\sigma(z)$: logits that all lie in $[0, 1]$ would read as probabilities.
     """
     if not metrics:
         return {}
+    if logits and output.dtype.kind == "f" and (output.ndim == 1 or output.shape[1] == 1):
+        output = np.exp(-np.logaddexp(0.0, -output)).astype(output.dtype)  # sigma(z), without overflow
     if ignore_index is not None and y.dtype.kind in "iu" and y.ndim == output.ndim - 1:
         keep = y != ignore_index
         if not keep.all():
@@ -147,7 +152,7 @@ def validation_logs(
     finally:
         model.train(was_training)
     logs = {"val_loss": loss_value(loss, output, y)}
-    logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss)))
+    logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss), checks.binary_logits(loss)))
     return logs
 
 
@@ -233,5 +238,5 @@ def evaluate(
     results: dict[str, float] = {}
     if loss_fn is not None:
         results["loss"] = loss_value(loss_fn, output, y)
-    results.update(metric_values(metric_fns, output, y, ignore_index=skip))
+    results.update(metric_values(metric_fns, output, y, ignore_index=skip, logits=checks.binary_logits(loss_fn)))
     return results

@@ -219,6 +219,7 @@ def fit(
             rundir.remove(state.run_dir, *rundir.FIT_FILES)
         rundir.write_config(state.run_dir, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
     step, skip = Step(model, optimizer, loss_fn, regularizer, state.sync), checks.ignore_index(loss_fn)
+    logits = checks.binary_logits(loss_fn)  # the metrics read sigma(z) of one logit output
     # One process (also one rank of an MPI job training alone): SyncBatchNorm asks no other rank.
     guard = local_statistics() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))
 
@@ -248,7 +249,9 @@ def fit(
                         logs["penalty"] = state.penalty_total / state.epoch_size()
                     if state.output_shape is not None:
                         logs.update(
-                            metric_values(metric_fns, state.epoch_outputs(), state.epoch_targets(), ignore_index=skip)
+                            metric_values(
+                                metric_fns, state.epoch_outputs(), state.epoch_targets(), ignore_index=skip, logits=logits
+                            )
                         )
                     if val is not None:
                         logs.update(validation_logs(model, loss_fn, metric_fns, val, size, world))

@@ -44,6 +44,20 @@ def ignore_index(loss: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def binary_logits(loss: Any) -> bool:
+    r"""Whether the loss takes the logits $z$ of binary outputs (``BCEWithLogitsLoss``,
+    ``F.binary_cross_entropy_with_logits``, ``DiceLoss(from_logits=True)``): the metrics then get
+    the probabilities $\sigma(z)$, since a bare array of scores that all lie in $[0, 1]$ reads as
+    probabilities (class 1 above 0.5, where a logit means class 1 above 0)."""
+    from deltanet import losses
+
+    if isinstance(loss, losses.BCEWithLogitsLoss):
+        return True
+    if isinstance(loss, losses.DiceLoss):
+        return bool(loss.from_logits)
+    return getattr(loss, "__name__", None) == "binary_cross_entropy_with_logits"
+
+
 def _to_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, Tensor):
         return value.data
