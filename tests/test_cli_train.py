@@ -291,7 +291,11 @@ def test_the_data_keys_of_each_source_are_taken(tmp_path, source):
     [
         ("", 'type = "EarlyStopping"', "monitor 'val_loss' (the default) is not logged by this run"),
         ("validation_split = 0.2", 'type = "EarlyStopping"\nmonitor = "val_los"', "monitor 'val_los'"),
-        ('validation_split = 0.2\nmetrics = ["accuracy"]', 'type = "EarlyStopping"\nmonitor = "val_f1"', "monitor 'val_f1' is"),
+        (
+            'validation_split = 0.2\nmetrics = ["accuracy"]',
+            'type = "EarlyStopping"\nmonitor = "val_f1"',
+            "monitor 'val_f1' is",
+        ),
         ("", 'type = "ModelCheckpoint"\ndirpath = "ckpt"\nmonitor = "accuracy"', "monitor 'accuracy'"),
     ],
 )
@@ -299,7 +303,9 @@ def test_a_callback_that_watches_a_quantity_the_run_does_not_log_is_refused(tmp_
     # EarlyStopping would only warn after each epoch and never stop; ModelCheckpoint never writes best.dnet.
     path = tmp_path / "c.toml"
     path.write_text(f"{settings}\n{GOOD}[[callbacks]]\n{callback}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"c\.toml: callbacks\[0\] \((EarlyStopping|ModelCheckpoint)\): " + re.escape(message)):
+    with pytest.raises(
+        ConfigError, match=r"c\.toml: callbacks\[0\] \((EarlyStopping|ModelCheckpoint)\): " + re.escape(message)
+    ):
         read_config(path)
 
 

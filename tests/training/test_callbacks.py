@@ -77,11 +77,39 @@ def test_mode_auto_maximizes_accuracy():
 
 # Every score of deltanet.metrics that should rise, and the errors that should fall: "auto" must
 # not stop (or keep the "best" checkpoint) at the worst Dice or F1 score of the run.
-RISING = ["val_f1", "val_dice", "val_dice_score", "val_iou", "val_mean_iou", "val_jaccard", "val_precision",
-          "val_average_precision", "val_recall", "val_sensitivity", "val_specificity", "val_roc_auc",
-          "val_pr_auc", "val_accuracy", "val_acc", "accuracy", "f1", "dice"]
-FALLING = ["val_loss", "loss", "val_mse", "val_mae", "val_mean_squared_error", "val_mean_absolute_error",
-           "val_classification_error", "val_error", "val_dice_loss", "penalty", "my_metric"]
+RISING = [
+    "val_f1",
+    "val_dice",
+    "val_dice_score",
+    "val_iou",
+    "val_mean_iou",
+    "val_jaccard",
+    "val_precision",
+    "val_average_precision",
+    "val_recall",
+    "val_sensitivity",
+    "val_specificity",
+    "val_roc_auc",
+    "val_pr_auc",
+    "val_accuracy",
+    "val_acc",
+    "accuracy",
+    "f1",
+    "dice",
+]
+FALLING = [
+    "val_loss",
+    "loss",
+    "val_mse",
+    "val_mae",
+    "val_mean_squared_error",
+    "val_mean_absolute_error",
+    "val_classification_error",
+    "val_error",
+    "val_dice_loss",
+    "penalty",
+    "my_metric",
+]
 
 
 @pytest.mark.parametrize("key", RISING + FALLING)

@@ -129,7 +129,11 @@ def _positive_logits_model():
 def test_metrics_read_the_logits_of_a_logits_loss_as_logits(loss):
     model, X, y = _positive_logits_model()
     assert dn.evaluate(model, X, y, loss=loss, metrics=["accuracy", "f1"]) == pytest.approx(
-        {"loss": float(losses.BCEWithLogitsLoss()(model(dn.tensor(X)), dn.tensor(y)).item()), "accuracy": 1.0, "f1": 1.0}
+        {
+            "loss": float(losses.BCEWithLogitsLoss()(model(dn.tensor(X)), dn.tensor(y)).item()),
+            "accuracy": 1.0,
+            "f1": 1.0,
+        }
     )
 
 
@@ -143,3 +147,17 @@ def test_fit_reads_the_logits_of_a_logits_loss_as_logits():
 def test_probabilities_of_bce_loss_are_read_as_probabilities():
     model, X, y = _positive_logits_model()  # outputs 0.1 to 0.4, read as probabilities: class 0
     assert dn.evaluate(model, X, y, loss=losses.BCELoss(), metrics=["accuracy"])["accuracy"] == 0.0
+
+
+@pytest.mark.parametrize("loss", [losses.HingeLoss(), nn.SoftMarginLoss()])
+@pytest.mark.parametrize("column", [False, True])
+def test_metrics_of_a_loss_on_labels_plus_minus_one(loss, column):
+    # Targets -1 and +1, decided by the sign of the score: a model right on every sample.
+    model = nn.Linear(1, 1, dtype="float64")
+    model.weight.data[...] = [[0.25]]
+    model.bias.data[...] = 0.0
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0], [3.0]])
+    y = np.array([-1.0, -1.0, 1.0, 1.0, 1.0])
+    y = y.reshape(-1, 1) if column else y
+    results = dn.evaluate(model, X, y, loss=loss, metrics=["accuracy", "f1", "roc_auc"])
+    assert (results["accuracy"], results["f1"], results["roc_auc"]) == (1.0, 1.0, 1.0)

@@ -99,7 +99,16 @@ def test_a_metric_added_on_resume_is_logged_at_its_own_epochs(tmp_path):
     import csv
 
     first, opt1 = make("sgd")
-    dn.fit(first, X, Y, "cross_entropy", opt1, epochs=2, batch_size=BATCH, callbacks=[dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss")])
+    dn.fit(
+        first,
+        X,
+        Y,
+        "cross_entropy",
+        opt1,
+        epochs=2,
+        batch_size=BATCH,
+        callbacks=[dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss")],
+    )
     resumed, opt2 = make("sgd")
     history = dn.fit(resumed, X, Y, "cross_entropy", opt2, epochs=4, batch_size=BATCH, metrics=["accuracy"],
                      resume_from=tmp_path / "last.dnet", run_dir=tmp_path / "run")  # fmt: skip

@@ -44,8 +44,9 @@ key, a wrong type or a bad value is a ``ConfigError`` naming the file, the key a
 known or expected; so is a ``[data]`` key that its source would ignore (``target`` with
 ``dataset = "iris"``, ``x`` with a CSV file, ``test_split`` with MNIST, which has its own test set),
 and a callback that watches a quantity the run does not log (``EarlyStopping`` on ``val_loss``
-without ``validation_split``, a misspelt ``monitor``), which would never act. Layer types, models, losses, optimizers and callbacks come from closed lists
-(``deltanet.nn``, ``deltanet.models``, ...); nothing is imported by name.
+without ``validation_split``, a misspelt ``monitor``), which would never act. Layer types, models,
+losses, optimizers and callbacks come from closed lists (``deltanet.nn``, ``deltanet.models``,
+...); nothing is imported by name.
 
 ``read_config`` returns the checked config with defaults filled in; ``deltanet.cli.build`` turns
 it into a model, a loss, an optimizer and callbacks.
@@ -332,7 +333,7 @@ def _check_data(data: dict, path: Path, base: Path) -> dict:
             if key == "test_split":
                 why = "MNIST brings its own test set (its t10k files), which deltanet evaluate scores"
             else:
-                takes = " and ".join("dataset = \"digits\"" if s == "digits" else s for s in SOURCE_KEYS[key])
+                takes = " and ".join('dataset = "digits"' if s == "digits" else s for s in SOURCE_KEYS[key])
                 why = f"does not apply to {source} = {value!r} (it would be ignored); only {takes} take it"
             raise fail(path, f"data.{key}", why)
     target = data.get("target", -1)

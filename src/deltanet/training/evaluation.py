@@ -94,20 +94,26 @@ def metric_values(
     y: np.ndarray,
     prefix: str = "",
     ignore_index: int | None = None,
-    logits: bool = False,
+    loss: Any = None,
 ) -> dict[str, float]:
     r"""``{prefix + name: metric(y_true, output)}`` for each metric.
 
     Positions whose class label equals ``ignore_index`` (the loss's, ``CrossEntropy(ignore_index=...)``)
     are left out, as the loss leaves them out; for label maps (segmentation) the metrics then see
-    one row per kept position. With ``logits`` (the loss takes logits of binary outputs:
-    ``validation.binary_logits``), one output channel is given to the metrics as the probabilities
-    $\sigma(z)$: logits that all lie in $[0, 1]$ would read as probabilities.
+    one row per kept position. The outputs and targets are given to the metrics as ``loss`` reads
+    them: one output channel of a loss on logits (``validation.binary_logits``) or on scores
+    against labels $\pm 1$ (``HingeLoss``, ``SoftMarginLoss``) becomes the probability
+    $\sigma(z)$ of class 1 (scores that all lie in $[0, 1]$ would read as probabilities, class 1
+    above 0.5 instead of above 0), and labels $\pm 1$ become the classes 0 and 1.
     """
     if not metrics:
         return {}
-    if logits and output.dtype.kind == "f" and (output.ndim == 1 or output.shape[1] == 1):
+    signs = checks.loss_kind(loss) == "sign"
+    one_channel = output.dtype.kind == "f" and (output.ndim == 1 or output.shape[1] == 1)
+    if one_channel and (signs or checks.binary_logits(loss)):
         output = np.exp(-np.logaddexp(0.0, -output)).astype(output.dtype)  # sigma(z), without overflow
+    if signs and y.dtype.kind in "fi":
+        y = (y > 0).astype(np.int64)  # -1 and +1: the classes 0 and 1
     if ignore_index is not None and y.dtype.kind in "iu" and y.ndim == output.ndim - 1:
         keep = y != ignore_index
         if not keep.all():
@@ -152,7 +158,7 @@ def validation_logs(
     finally:
         model.train(was_training)
     logs = {"val_loss": loss_value(loss, output, y)}
-    logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss), checks.binary_logits(loss)))
+    logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss), loss))
     return logs
 
 
@@ -238,5 +244,5 @@ def evaluate(
     results: dict[str, float] = {}
     if loss_fn is not None:
         results["loss"] = loss_value(loss_fn, output, y)
-    results.update(metric_values(metric_fns, output, y, ignore_index=skip, logits=checks.binary_logits(loss_fn)))
+    results.update(metric_values(metric_fns, output, y, ignore_index=skip, loss=loss_fn))
     return results

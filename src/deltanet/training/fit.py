@@ -219,7 +219,6 @@ def fit(
             rundir.remove(state.run_dir, *rundir.FIT_FILES)
         rundir.write_config(state.run_dir, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
     step, skip = Step(model, optimizer, loss_fn, regularizer, state.sync), checks.ignore_index(loss_fn)
-    logits = checks.binary_logits(loss_fn)  # the metrics read sigma(z) of one logit output
     # One process (also one rank of an MPI job training alone): SyncBatchNorm asks no other rank.
     guard = local_statistics() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))
 
@@ -250,7 +249,11 @@ def fit(
                     if state.output_shape is not None:
                         logs.update(
                             metric_values(
-                                metric_fns, state.epoch_outputs(), state.epoch_targets(), ignore_index=skip, logits=logits
+                                metric_fns,
+                                state.epoch_outputs(),
+                                state.epoch_targets(),
+                                ignore_index=skip,
+                                loss=loss_fn,
                             )
                         )
                     if val is not None:
