@@ -284,3 +284,16 @@ def test_learning_rate_scheduler_arguments_are_checked():
         _lr_per_epoch(lambda opt: optim.ReduceLROnPlateau(opt), validation=False)
     with pytest.raises(ValueError, match=r"schedule\(epoch, lr\) must be a number >= 0, got -1"):
         _lr_per_epoch(lambda opt: lambda epoch, lr: -1)
+
+
+def test_reduce_on_plateau_must_watch_a_score_in_max_mode():
+    # ReduceLROnPlateau's mode is "min" by default (PyTorch's): on val_accuracy it would cut the
+    # rate while the accuracy rises.
+    opt = optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"mode='min'.*'val_accuracy' is a score.*mode='max'"):
+        dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt), monitor="val_accuracy")
+    with pytest.raises(ValueError, match=r"mode='max'.*'val_loss' is a loss or an error.*mode='min'"):
+        dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt, mode="max"))
+    dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt, mode="max"), monitor="val_dice")
+    dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt, mode="max"), monitor="my_score")  # unknown name
+    dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt), monitor="my_score")

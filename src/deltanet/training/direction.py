@@ -33,6 +33,24 @@ def metric_words(key: str) -> tuple[str, set[str]]:
     return name, set(name.split("_"))
 
 
+def known_mode(key: str) -> str | None:
+    """``"min"`` for a loss or an error, ``"max"`` for a score of ``deltanet.metrics``, None for a
+    name that says neither (a metric of your own).
+
+    Args:
+        key: an epoch-log key, with or without ``val_``.
+
+    Examples:
+        >>> from deltanet.training.direction import known_mode
+        >>> known_mode("val_f1"), known_mode("val_loss"), known_mode("val_my_metric") is None
+        ('max', 'min', True)
+    """
+    name, words = metric_words(key)
+    if name.endswith("loss") or words & FALLING_METRICS:
+        return "min"
+    return "max" if words & RISING_METRICS else None
+
+
 def auto_mode(key: str) -> str:
     """``"max"`` when larger values of the log key ``key`` are better (a score), else ``"min"``
     (a loss, an error, or a name that says neither): what ``mode="auto"`` of ``EarlyStopping``
@@ -46,10 +64,7 @@ def auto_mode(key: str) -> str:
         >>> auto_mode("val_dice"), auto_mode("val_accuracy"), auto_mode("val_mse"), auto_mode("loss")
         ('max', 'max', 'min', 'min')
     """
-    name, words = metric_words(key)
-    if name.endswith("loss") or words & FALLING_METRICS:
-        return "min"
-    return "max" if words & RISING_METRICS else "min"
+    return known_mode(key) or "min"
 
 
-__all__ = ["FALLING_METRICS", "RISING_METRICS", "auto_mode", "metric_words"]
+__all__ = ["FALLING_METRICS", "RISING_METRICS", "auto_mode", "known_mode", "metric_words"]
