@@ -475,3 +475,17 @@ def test_resume_after_the_last_step_of_an_epoch_before_its_end(tmp_path):
     resumed_history = run(resumed, opt2, resume_from=tmp_path / "last.dnet")
     assert_same_weights(resumed, model)
     assert resumed_history.history == history.history
+
+
+def test_resuming_with_fewer_epochs_than_the_checkpoint_is_refused(tmp_path):
+    # epochs is the run's total: a checkpoint of epoch 3 resumed with epochs=2 ("2 more") would
+    # train nothing and return the checkpoint's history as if it had.
+    model, opt = make("sgd")
+    run(model, opt, [dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss")], epochs=3)
+    other, other_opt = make("sgd", seed=2)
+    before = copy.deepcopy(other.state_dict())
+    with pytest.raises(CheckpointError, match=r"training.epoch: the checkpoint is at the end of epoch 3, past epochs=2"):
+        run(other, other_opt, resume_from=tmp_path / "last.dnet", epochs=2)
+    assert all(np.array_equal(before[k].numpy(), v.numpy()) for k, v in other.state_dict().items())
+    history = run(other, other_opt, resume_from=tmp_path / "last.dnet", epochs=3)  # a finished run: nothing left
+    assert history.epoch == [0, 1, 2]

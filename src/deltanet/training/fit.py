@@ -124,7 +124,8 @@ def fit(
             names (``accuracy``; ``val_accuracy`` on the validation data).
         resume_from: a checkpoint written by ``ModelCheckpoint``: load the weights, optimizer
             state, random state, data order, history and callback states, and continue from the
-            saved epoch and step up to ``epochs`` (the run's total). Give the same data,
+            saved epoch and step up to ``epochs`` (the run's total, not a number of further epochs:
+            a checkpoint past it is refused). Give the same data,
             ``batch_size``, ``shuffle``, loss, model, optimizer type and callbacks as the
             interrupted run (and ``rng``, when the shuffle used its own generator); the number
             of samples, a SHA-256 of array data and the loss (a loss module's repr, a function's
@@ -206,6 +207,7 @@ def fit(
         generators = [backend.get_rng(None), *module_generators(model).values()]
         data = [state.X, state.y, *(val if val is not None else (None, None))]
         state.sync = dist.start_fit(world, model, optimizer, data, size, generators, resume_from is not None)
+    state.epochs = epochs
     point = read_resume(resume_from, state) if resume_from is not None else None
     params = {
         "epochs": epochs,

@@ -108,6 +108,7 @@ class FitState:
         }
         self.output_shape = output_shape
         self.epoch, self.step = 0, 0
+        self.epochs: int | None = None  # fit's epochs, the run's total (a resumed run must reach its checkpoint)
         self.learning_rates: list[float] | None = None
         self.total = self.penalty_total = 0.0
         self.outputs: np.ndarray | None = None
@@ -343,6 +344,13 @@ class ResumePoint:
         if not (_count(epoch) and _count(step) and (step == 0 or steps is not None and step <= steps)):
             raise CheckpointError(f"training.epoch/step must be integers >= 0 (step <= {steps})")
         self.epoch, self.step = int(epoch), int(step)
+        total = state.epochs
+        if total is not None and (self.epoch > total or (self.step and self.epoch >= total)):
+            where = f"in epoch {self.epoch + 1}" if self.step else f"at the end of epoch {self.epoch}"
+            raise CheckpointError(
+                f"training.epoch: the checkpoint is {where}, past epochs={total} of this fit; epochs is the "
+                f"run's total, not a number of further epochs: give epochs >= {self.epoch + (1 if self.step else 0)}"
+            )
         partial = training.get("partial") or {}
         self.total = float(partial.get("total", 0.0))
         self.penalty_total = float(partial.get("penalty_total", 0.0))
