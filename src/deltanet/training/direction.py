@@ -25,8 +25,9 @@ def metric_words(key: str) -> tuple[str, set[str]]:
 
     Examples:
         >>> from deltanet.training.direction import metric_words
-        >>> metric_words("val_Mean_IoU")
-        ('mean_iou', {'iou', 'mean'})
+        >>> name, words = metric_words("val_Mean_IoU")
+        >>> name, sorted(words)
+        ('mean_iou', ['iou', 'mean'])
     """
     name = key[4:] if key.startswith("val_") else key
     name = name.lower()
