@@ -744,3 +744,35 @@ def test_the_run_folder_evaluates_the_model_that_fit_returns(monitor_first, tmp_
     assert stopper.stopped_epoch > stopper.best_epoch  # the returned weights are not the last epoch's
     matrix = dn.metrics.confusion_matrix(yv, dn.predict(model, Xv).argmax(axis=1), num_classes=2)
     assert json.loads((tmp_path / "evaluation.json").read_text())["confusion_matrix"] == matrix.tolist()
+
+
+@pytest.mark.parametrize("interrupted_after", [0, 1, 2])
+def test_a_resumed_run_gives_the_warnings_of_the_uninterrupted_one(interrupted_after, tmp_path):
+    # The loss rises from epoch 2 on (lr too high): "diverging" after 3 rising epochs, at epoch 4,
+    # also when the run was interrupted before and resumed from its checkpoint.
+    class Interrupt(dn.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == interrupted_after + 1:  # after the checkpoint of epoch interrupted_after
+                raise KeyboardInterrupt
+
+    X, y = np.array([[1.0], [2.0]]), np.array([[2.0], [4.0]])
+
+    def train(callbacks, **kwargs):
+        model = nn.Linear(1, 1, dtype="float64")
+        model.weight.data[...] = 0.0
+        model.bias.data[...] = 0.0
+        return dn.fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=0.5), epochs=6, batch_size=None,
+                      callbacks=callbacks, verbose=0, run_dir=tmp_path / "run", **kwargs)  # fmt: skip
+
+    monitor = Monitor(warn=False, budget=None)
+    train([monitor])
+    expected = [(e["kind"], e["epoch"]) for e in monitor.events]
+    assert expected == [("diverging", 4)]
+    checkpoints = dn.callbacks.ModelCheckpoint(tmp_path / "ckpt", monitor="loss")
+    with pytest.raises(KeyboardInterrupt):
+        train([Monitor(warn=False, budget=None), Interrupt(), checkpoints])
+    resumed = Monitor(warn=False, budget=None)
+    train([resumed], resume_from=tmp_path / "ckpt" / "last.dnet")
+    assert [(e["kind"], e["epoch"]) for e in resumed.events] == expected
+    written = json.loads((tmp_path / "run" / "warnings.json").read_text())
+    assert [(e["kind"], e["epoch"]) for e in written] == expected
