@@ -484,7 +484,7 @@ def test_resuming_with_fewer_epochs_than_the_checkpoint_is_refused(tmp_path):
     run(model, opt, [dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss")], epochs=3)
     other, other_opt = make("sgd", seed=2)
     before = copy.deepcopy(other.state_dict())
-    with pytest.raises(CheckpointError, match=r"the checkpoint is at the end of epoch 3, past epochs=2;"):
+    with pytest.raises(CheckpointError, match=r"the checkpoint is at the end of epoch 3, past epochs=2 of this fit"):
         run(other, other_opt, resume_from=tmp_path / "last.dnet", epochs=2)
     assert all(np.array_equal(before[k].numpy(), v.numpy()) for k, v in other.state_dict().items())
     history = run(other, other_opt, resume_from=tmp_path / "last.dnet", epochs=3)  # a finished run: nothing left
