@@ -453,6 +453,20 @@ def test_binary_labels_are_split_stratified():
     assert y[parts["test"]].sum() == 2  # 10 % of the positives, as of the negatives
 
 
+@pytest.mark.parametrize("test_split", [0.0, 0.2])
+def test_train_size_takes_a_random_stratified_part_of_sorted_data(test_split):
+    # A file sorted by class (iris, many CSV files): train_size = 30 must not be 30 rows of class 0.
+    from deltanet.cli.data import Data, split_data
+
+    y = np.repeat([0, 1, 2], 50)
+    cfg = {"seed": 0, "validation_split": 0.0, "data": {"test_split": test_split, "stratify": True, "train_size": 30}}
+    parts = split_data(cfg, Data(np.zeros((150, 1), np.float32), y), "class_index")
+    assert len(parts["train"]) == 30 and np.bincount(y[parts["train"]]).tolist() == [10, 10, 10]
+    assert not set(parts["train"]) & set(parts["test"])
+    again = split_data(cfg, Data(np.zeros((150, 1), np.float32), y), "class_index")
+    assert np.array_equal(again["train"], parts["train"])  # deterministic in the seed
+
+
 SRC = ROOT / "src" / "deltanet"
 
 

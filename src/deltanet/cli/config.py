@@ -16,6 +16,7 @@ dataset = "iris"                # or csv = "file.csv" (+ target, header, delimit
                                 # npz = "file.npz" (+ x, y), mnist = "folder"
 test_split = 0.25               # held out for `deltanet evaluate`
 standardize = true              # x' = (x - mean) / std with the training part's mean and std
+# train_size = 1000             # train on a random part of the training rows (stratified)
 
 [model]                         # a list of layers ...
 layers = [
