@@ -161,3 +161,34 @@ def test_metrics_of_a_loss_on_labels_plus_minus_one(loss, column):
     y = y.reshape(-1, 1) if column else y
     results = dn.evaluate(model, X, y, loss=loss, metrics=["accuracy", "f1", "roc_auc"])
     assert (results["accuracy"], results["f1"], results["roc_auc"]) == (1.0, 1.0, 1.0)
+
+
+def _frozen_batch_norm():
+    dn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 2))
+    model.train()
+    model[1].eval()  # PyTorch's habit for a frozen batch norm: its running statistics stay as they are
+    return model
+
+
+def _modes(model):
+    return [m.training for m in model.modules()]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, X, y: dn.predict(m, X),
+        lambda m, X, y: dn.evaluate(m, X, y, loss="cross_entropy"),
+        lambda m, X, y: nn.summary.summary(m, (3,)),
+        lambda m, X, y: dn.fit(
+            m, X, y, "cross_entropy", dn.optim.SGD(m.parameters(), lr=0.0), epochs=1, validation_data=(X, y), verbose=0
+        ),  # fmt: skip
+    ],
+)
+def test_predict_evaluate_and_fit_give_back_every_module_its_own_mode(call):
+    X, y = np.random.default_rng(0).normal(size=(8, 3)), np.array([0, 1] * 4)
+    model = _frozen_batch_norm()
+    before = _modes(model)
+    call(model, X, y)
+    assert _modes(model) == before  # not every module in the model's mode: the batch norm stays frozen

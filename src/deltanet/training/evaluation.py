@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import no_grad
+from deltanet.nn.modes import kept_modes
 from deltanet.training import validation as checks
 from deltanet.training.validation import as_tensor, output_shape
 
@@ -143,9 +144,8 @@ def validation_logs(
     the outputs of its share of the rows, and every rank gets all of them, so that the loss and
     the metrics are those of the whole validation set, the same on every rank.
     """
-    was_training = model.training
-    model.eval()
-    try:
+    with kept_modes(model):  # evaluation mode, then every module's own mode back
+        model.eval()
         if not isinstance(validation_data, tuple):  # a loader's checked batches: outputs and targets kept
             pairs = [(forward_in_batches(model, xb, None), yb) for xb, yb in validation_data]
             output, y = (np.concatenate(part, axis=0) for part in zip(*pairs))
@@ -155,8 +155,6 @@ def validation_logs(
         else:
             X, y = validation_data
             output = world.gather_rows(len(X), lambda lo, hi: forward_in_batches(model, X[lo:hi], batch_size))
-    finally:
-        model.train(was_training)
     logs = {"val_loss": loss_value(loss, output, y)}
     logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss), loss))
     return logs
@@ -183,12 +181,9 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
     checks.check_model(model)
     batch_size = checks.check_batch_size(batch_size, "predict")
     X = checks.check_X(X, model)
-    was_training = model.training
-    model.eval()
-    try:
+    with kept_modes(model):  # evaluation mode, then every module's own mode back
+        model.eval()
         return np.array(forward_in_batches(model, X, batch_size), copy=True)
-    finally:
-        model.train(was_training)
 
 
 def evaluate(
@@ -235,12 +230,9 @@ def evaluate(
         kind = "class_index"
     skip = checks.ignore_index(loss_fn)
     y = checks.check_y(y, len(X), kind, shape, X.dtype, ignore_index=skip)
-    was_training = model.training
-    model.eval()
-    try:
+    with kept_modes(model):  # evaluation mode, then every module's own mode back
+        model.eval()
         output = forward_in_batches(model, X, batch_size)
-    finally:
-        model.train(was_training)
     results: dict[str, float] = {}
     if loss_fn is not None:
         results["loss"] = loss_value(loss_fn, output, y)

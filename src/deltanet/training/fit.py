@@ -38,6 +38,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet import distributed as dist
+from deltanet.nn.modes import kept_modes
 from deltanet.nn.sync_batchnorm import local_statistics
 from deltanet.training import rundir
 from deltanet.training import validation as checks
@@ -225,7 +226,7 @@ def fit(
     guard = local_statistics() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))
 
     # -- train -------------------------------------------------------------------------------
-    was_training, model.stop_training = model.training, False
+    modes, model.stop_training = kept_modes(model), False  # every module's mode, given back at the end
     try:
         # NumPy's overflow warnings are noise here: a non-finite loss or gradient has its own policy.
         # On several ranks, an error on one stops them all (every rank raises a divergence alike).
@@ -270,7 +271,7 @@ def fit(
                 state.sync.check_weights("after the last step")
             hooks.on_train_end()
     finally:
-        model.train(was_training)
+        modes.restore()
         if run_path is not None:
             rundir.write_history(run_path, state.history.epoch, state.history.history)
     return state.history

@@ -16,6 +16,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, no_grad
 from deltanet.autograd.tensor import leaf
+from deltanet.nn.modes import kept_modes
 
 
 def loss_kind(loss: Any) -> str:
@@ -126,15 +127,12 @@ as_tensor = leaf
 def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:
     """The model's output shape for one sample, from one forward pass on the first sample (in
     evaluation mode, without a graph); a ValueError from the model names ``X``."""
-    was_training = model.training
-    model.eval()
     try:
-        with no_grad():
+        with kept_modes(model), no_grad():  # evaluation mode, then every module's own mode back
+            model.eval()
             out = model(as_tensor(X[:1]))
     except ValueError as error:
         raise ValueError(f"{name} of shape {X.shape} does not fit the model: {error}") from None
-    finally:
-        model.train(was_training)
     if not isinstance(out, Tensor):
         raise ValueError(f"the model must return a Tensor, got {type(out).__name__}")
     return tuple(out.shape[1:])
