@@ -327,6 +327,33 @@ def test_a_callback_may_watch_every_quantity_the_run_logs(tmp_path, settings, mo
     assert read_config(path)["callbacks"] == [("EarlyStopping", {"monitor": monitor})]
 
 
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("in_features = 4", "in_features = 5"), "X has 4 features"),
+        (("epochs = 2", "epochs = 2\nvalidation_split = 0.5\n"), None),  # fine: the control
+    ],
+)
+def test_overwrite_keeps_the_finished_run_when_the_new_one_cannot_start(tmp_path, change, message):
+    # A config whose model does not fit the data is refused before the folder is touched: --overwrite
+    # must not have destroyed the finished run by then.
+    from deltanet.cli.train import train
+    from deltanet.training import rundir
+
+    good, bad, run = tmp_path / "good.toml", tmp_path / "bad.toml", tmp_path / "run"
+    good.write_text(GOOD, encoding="utf-8")
+    bad.write_text(GOOD.replace(*change), encoding="utf-8")
+    train(good, run_dir=run, verbose=0, say=lambda *a, **k: None)
+    model = (run / "model.dnet").read_bytes()
+    if message is None:
+        train(bad, run_dir=run, overwrite=True, verbose=0, say=lambda *a, **k: None)
+        assert rundir.run_status(run) == "complete"
+        return
+    with pytest.raises(ValueError, match=message):
+        train(bad, run_dir=run, overwrite=True, verbose=0, say=lambda *a, **k: None)
+    assert rundir.run_status(run) == "complete" and (run / "model.dnet").read_bytes() == model
+
+
 def test_missing_config_file(tmp_path):
     fails_in_one_line(deltanet("train", tmp_path / "nope.toml"), "nope.toml: no such config file")
 

@@ -41,6 +41,7 @@ from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out
 from deltanet.cli.results import write_results
 from deltanet.training import rundir
 from deltanet.training.rundir import RunFolderError
+from deltanet.training.validation import check_fit_data
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -157,6 +158,16 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
     return manifest
 
 
+def _check_fits(cfg: dict[str, Any], prepared: Prepared, model: Any, training: Training) -> None:
+    """Check the data against the model and the loss as ``fit`` will (one forward pass on one
+    sample), so that a config whose model does not fit its data is refused before the run folder is
+    touched: with ``--overwrite``, the run it holds would be gone already."""
+    train_part = prepared.part("train")
+    if train_part is None:
+        raise fail(cfg["path"], "data", "no rows are left to train on after the test and validation splits")
+    check_fit_data(model, *train_part, prepared.part("validation"), training.loss)
+
+
 def _abandon(folder: Path) -> None:
     """Remove a run that failed before its first checkpoint: nothing of it is worth keeping."""
     rundir.remove_run_files(folder)
@@ -200,6 +211,7 @@ def train(
     dn.manual_seed(cfg["seed"])
     model = build_model(cfg["model"], cfg["path"], cfg["dtype"])
     training = build_training(cfg, model)
+    _check_fits(cfg, prepared, model, training)  # before the folder (a run that --overwrite replaces) is touched
     distributed.barrier()  # every rank has checked the folder before rank 0 starts to write
     manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
     return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
