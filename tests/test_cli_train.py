@@ -297,6 +297,7 @@ def test_the_data_keys_of_each_source_are_taken(tmp_path, source):
             "monitor 'val_f1' is",
         ),
         ("", 'type = "ModelCheckpoint"\ndirpath = "ckpt"\nmonitor = "accuracy"', "monitor 'accuracy'"),
+        ("", 'type = "ModelCheckpoint"\ndirpath = "ckpt"\nsave_best_only = true', "monitor 'val_loss' (the default)"),
     ],
 )
 def test_a_callback_that_watches_a_quantity_the_run_does_not_log_is_refused(tmp_path, settings, callback, message):
@@ -325,6 +326,12 @@ def test_a_callback_may_watch_every_quantity_the_run_logs(tmp_path, settings, mo
     text = f"{top}\n{GOOD}" + (f"[regularizer]{table}\n" if table else "")
     path.write_text(text + f'[[callbacks]]\ntype = "EarlyStopping"\nmonitor = "{monitor}"\n', encoding="utf-8")
     assert read_config(path)["callbacks"] == [("EarlyStopping", {"monitor": monitor})]
+
+
+def test_a_checkpoint_without_validation_still_writes_last_dnet(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD + '[[callbacks]]\ntype = "ModelCheckpoint"\ndirpath = "ckpt"\n', encoding="utf-8")
+    assert read_config(path)["callbacks"] == [("ModelCheckpoint", {"dirpath": "ckpt"})]
 
 
 @pytest.mark.parametrize(

@@ -297,7 +297,8 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
 
 def _check_watched(cfg: dict[str, Any], path: Path) -> None:
     """Refuse a callback that watches a quantity the run does not log (``EarlyStopping`` would warn
-    after every epoch and never stop, ``ModelCheckpoint`` would never write ``best.dnet``)."""
+    after every epoch and never stop, ``ModelCheckpoint`` would never write ``best.dnet``); a
+    ``ModelCheckpoint`` left on its default ``monitor`` that writes ``last.dnet`` is let through."""
     logged = {"loss", *cfg["metrics"], *(("penalty",) if cfg["regularizer"] else ())}
     if cfg["validation_split"] > 0:
         logged |= {"val_loss", *(f"val_{m}" for m in cfg["metrics"])}
@@ -307,6 +308,8 @@ def _check_watched(cfg: dict[str, Any], path: Path) -> None:
         if parameter is None:
             continue
         monitor = options.get("monitor", parameter.default)
+        if kind == "ModelCheckpoint" and "monitor" not in options and not options.get("save_best_only", False):
+            continue  # its last.dnet is what it is for; fit warns that best.dnet is not written
         if isinstance(monitor, str) and monitor not in logged:
             given = "" if "monitor" in options else " (the default)"
             no_validation = monitor.startswith("val_") and cfg["validation_split"] == 0
