@@ -489,3 +489,22 @@ def test_resuming_with_fewer_epochs_than_the_checkpoint_is_refused(tmp_path):
     assert all(np.array_equal(before[k].numpy(), v.numpy()) for k, v in other.state_dict().items())
     history = run(other, other_opt, resume_from=tmp_path / "last.dnet", epochs=3)  # a finished run: nothing left
     assert history.epoch == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "validation, message",
+    [
+        ((X[10:20], Y[10:20]), r"training.validation_sha256 is .*, but the validation data differ"),
+        (None, r"training.validation_sha256 is .*, but this fit has no validation data"),
+    ],
+)
+def test_resume_refuses_other_validation_data(validation, message, tmp_path):
+    # Early stopping, the best checkpoint and a plateau schedule follow the validation loss: on
+    # other validation data the resumed run would not continue the interrupted one.
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [CrashAfter(8), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    other, other_opt = make("sgd", seed=2)
+    with pytest.raises(CheckpointError, match=message):
+        dn.fit(other, X, Y, "cross_entropy", other_opt, epochs=EPOCHS, batch_size=BATCH, metrics=["accuracy"],
+               validation_data=validation, resume_from=tmp_path / "last.dnet")  # fmt: skip

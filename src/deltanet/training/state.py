@@ -209,11 +209,17 @@ class FitState:
     def identity(self) -> dict[str, Any]:
         """What a resumed run must share with the run that wrote the checkpoint, beyond
         ``settings``: the training data (a SHA-256 of X and y; None for a loader, whose data
-        this cannot read without a pass) and the loss (``describe_loss``). Computed when first
-        needed (a checkpoint written or read), once per fit: one pass over the data."""
+        this cannot read without a pass), the validation arrays (their SHA-256, ``"none"``
+        without validation; None for a validation loader), which early stopping, the best
+        checkpoint and a plateau schedule follow, and the loss (``describe_loss``). Computed when
+        first needed (a checkpoint written or read), once per fit: one pass over the data."""
         if self._identity is None:
             data = None if self.settings.get("data") == "loader" else data_digest(self.X, self.y)
-            self._identity = {"data_sha256": data, "loss": describe_loss(self.loss)}
+            if isinstance(self.validation_data, tuple):
+                validation: str | None = data_digest(*self.validation_data)
+            else:
+                validation = "none" if self.validation is None else None  # a loader's: not read here
+            self._identity = {"data_sha256": data, "loss": describe_loss(self.loss), "validation_sha256": validation}
         return self._identity
 
     def snapshot(self, at_epoch_end: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -326,7 +332,12 @@ class ResumePoint:
         for key, value in state.identity().items():  # absent from checkpoints of older versions
             saved = training.get(key)
             if saved is not None and value is not None and saved != value:
-                what = "the training data differ" if key == "data_sha256" else f"this fit's loss is {value!r:.80}"
+                what = {
+                    "data_sha256": "the training data differ",
+                    "validation_sha256": "this fit has no validation data"
+                    if value == "none"
+                    else "the validation data differ",
+                }.get(key, f"this fit's loss is {value!r:.80}")
                 raise CheckpointError(
                     f"training.{key} is {saved!r:.80}, but {what}: a resumed run must continue the same "
                     f"run (to start a new one from these weights, load them with dn.load)"
