@@ -24,6 +24,7 @@ prints and writes the run folder (a folder every rank can read, for ``--resume``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -168,10 +169,15 @@ def _check_fits(cfg: dict[str, Any], prepared: Prepared, model: Any, training: T
     check_fit_data(model, *train_part, prepared.part("validation"), training.loss)
 
 
+def _lock(folder: Path) -> Any:
+    """The run folder's lock (``rundir.RunLock``), taken by rank 0, which writes the folder."""
+    return rundir.RunLock(folder) if distributed.get_rank() == 0 else contextlib.nullcontext()
+
+
 def _abandon(folder: Path) -> None:
     """Remove a run that failed before its first checkpoint: nothing of it is worth keeping."""
     rundir.remove_run_files(folder)
-    rundir.remove(folder, rundir.MANIFEST)
+    rundir.remove(folder, rundir.MANIFEST, rundir.LOCK)
     if folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
 
@@ -213,8 +219,9 @@ def train(
     training = build_training(cfg, model)
     _check_fits(cfg, prepared, model, training)  # before the folder (a run that --overwrite replaces) is touched
     distributed.barrier()  # every rank has checked the folder before rank 0 starts to write
-    manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
-    return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
+    with _lock(folder):  # one deltanet train writes a folder at a time
+        manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
+        return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
 
 
 def resume(run_dir: Any, verbose: int = 2, say: Callable[..., None] = print) -> dict[str, Any]:
@@ -261,8 +268,9 @@ def resume(run_dir: Any, verbose: int = 2, say: Callable[..., None] = print) -> 
     training = build_training(cfg, model)
     checkpoint = folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT
     start = checkpoint if checkpoint.is_file() else None
-    say(f"resuming {folder}" + ("" if start else " from the start (it stopped before its first checkpoint)"))
-    return _fit_and_finish(folder, cfg, prepared, manifest, model, training, start, verbose, say)
+    with _lock(folder):  # one deltanet train writes a folder at a time
+        say(f"resuming {folder}" + ("" if start else " from the start (it stopped before its first checkpoint)"))
+        return _fit_and_finish(folder, cfg, prepared, manifest, model, training, start, verbose, say)
 
 
 def _fit_and_finish(
