@@ -25,8 +25,7 @@ class kept_modes:
         >>> import deltanet as dn
         >>> from deltanet.nn.modes import kept_modes
         >>> model = dn.nn.Sequential(dn.nn.Linear(2, 2), dn.nn.BatchNorm1d(2))
-        >>> model[1].eval()  # a frozen batch norm in a model that trains
-        BatchNorm1d(2, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+        >>> _ = model[1].eval()  # a frozen batch norm in a model that trains
         >>> with kept_modes(model):
         ...     _ = model.eval()
         >>> model.training, model[0].training, model[1].training

@@ -396,7 +396,7 @@ class RunLock:
         ...         pass
         Traceback (most recent call last):
         ...
-        deltanet.training.rundir.RunFolderError: ... is being written by another deltanet train (process ...)
+        deltanet.training.rundir.RunFolderError: ... is being written by another deltanet train ...
     """
 
     def __init__(self, path: Any) -> None:
