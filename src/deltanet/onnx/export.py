@@ -33,7 +33,6 @@ from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Function, Tensor, no_grad, ops, shapes
-from deltanet.nn.modes import kept_modes
 from deltanet.onnx.converters import ExportError, converter_for
 
 DEFAULT_OPSET = 17
@@ -280,13 +279,13 @@ def export(
     x = Tensor._make(np.zeros(shape, dtype=dtype))
     graph._used.update({input_name, output_name})
     tracer.bind(x, input_name)
-    modes = kept_modes(model)
+    was_training = model.training
     model.eval()
     try:
         with no_grad(), _tracing(model, tracer):
             out = model(x)
     finally:
-        modes.restore()  # every module's own mode, not the model's
+        model.train(was_training)
     if not isinstance(out, Tensor) or id(out) not in tracer.names:
         raise ExportError("export: the model's forward must return a tensor computed from its input")
     graph.node("Identity", [tracer.names[id(out)]], [output_name])
