@@ -408,7 +408,12 @@ class RunLock:
         self.folder.mkdir(parents=True, exist_ok=True)
         # The process id is written to a file of its own first, then linked in (atomic, and refused
         # when the lock exists): a lock file is never seen empty.
-        fd, mine = tempfile.mkstemp(dir=self.folder, prefix=".lock-")
+        try:
+            fd, mine = tempfile.mkstemp(dir=self.folder, prefix=".lock-")
+        except OSError as error:  # named by the folder, not by a temporary file
+            raise type(error)(
+                error.errno, f"cannot write into the run folder {str(self.folder)!r} ({error.strerror})"
+            ) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(str(os.getpid()))
