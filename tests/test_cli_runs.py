@@ -132,6 +132,26 @@ def test_a_folder_with_other_files_is_not_taken_silently(tmp_path):
     assert (run / "mine.txt").read_text() == "keep me"
 
 
+def test_a_folder_that_another_train_is_writing_is_refused(tmp_path):
+    # Two `deltanet train` into one folder (a run started twice) would mix their files under one
+    # manifest: the second is refused while the first holds the folder's lock.
+    from deltanet.training import rundir
+
+    config, run = iris_config(tmp_path, 2), tmp_path / "run"
+    run.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (run / rundir.LOCK).write_text(str(sleeper.pid))  # a live process holds it
+        one_line_error(cli("train", config, "--run-dir", run, "--quiet", "--overwrite"), "is being written by")
+        assert sorted(p.name for p in run.iterdir()) == [rundir.LOCK]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    # A lock whose process is gone (killed) is stale: taken over, and removed at the end.
+    assert cli("train", config, "--run-dir", run, "--quiet", "--overwrite")[0] == 0
+    assert not (run / rundir.LOCK).exists() and (run / "model.dnet").exists()
+
+
 # -- an interrupted re-run leaves a folder that evaluate refuses, and that resumes --------------------
 def test_an_interrupted_rerun_of_a_changed_config_is_refused_by_evaluate(tmp_path, monkeypatch):
     run = tmp_path / "run"

@@ -3,6 +3,7 @@ folders), and every kind of bad input: one line on stderr, a non-zero exit, no t
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -244,6 +245,122 @@ def test_bad_config_in_process_names_the_file(tmp_path):
         read_config(path)
 
 
+@pytest.mark.parametrize(
+    "source, key",
+    [
+        ('dataset = "iris"', 'target = "species"'),
+        ('dataset = "iris"', "header = true"),
+        ('dataset = "iris"', 'delimiter = ";"'),
+        ('dataset = "iris"', 'x = "features"'),
+        ('dataset = "breast_cancer"', "images = true"),
+        ('dataset = "iris"', "scale = false"),
+        ('csv = "t.csv"', 'x = "X"'),
+        ('csv = "t.csv"', "images = true"),
+        ('npz = "d.npz"', 'target = "label"'),
+        ('npz = "d.npz"', 'delimiter = ";"'),
+        ('npz = "d.npz"', "scale = false"),
+        ('mnist = "mnist"', 'y = "labels"'),
+        ('mnist = "mnist"', "test_split = 0.2"),  # MNIST brings its own test set
+    ],
+)
+def test_a_data_key_that_its_source_would_ignore_is_refused(tmp_path, source, key):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD.replace('dataset = "iris"', f"{source}\n{key}"), encoding="utf-8")
+    name = key.split(" =")[0]
+    with pytest.raises(ConfigError, match=rf"c\.toml: data\.{name}: .*(does not apply|own test set)"):
+        read_config(path)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'dataset = "digits"\nimages = true\nscale = true\nupsample = 2\ntest_split = 0.2\nstratify = false',
+        'csv = "t.csv"\ntarget = "y"\nheader = true\ndelimiter = ";"\nstandardize = true\ntrain_size = 10',
+        'npz = "d.npz"\nx = "a"\ny = "b"\nupsample = 2\ntest_split = 0.1',
+        'mnist = "mnist"\nimages = true\ntrain_size = 100\nupsample = 2',
+    ],
+)
+def test_the_data_keys_of_each_source_are_taken(tmp_path, source):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD.replace('dataset = "iris"', source), encoding="utf-8")
+    assert read_config(path)["data"]["source"] == source.split(" =")[0]
+
+
+@pytest.mark.parametrize(
+    "settings, callback, message",
+    [
+        ("", 'type = "EarlyStopping"', "monitor 'val_loss' (the default) is not logged by this run"),
+        ("validation_split = 0.2", 'type = "EarlyStopping"\nmonitor = "val_los"', "monitor 'val_los'"),
+        (
+            'validation_split = 0.2\nmetrics = ["accuracy"]',
+            'type = "EarlyStopping"\nmonitor = "val_f1"',
+            "monitor 'val_f1' is",
+        ),
+        ("", 'type = "ModelCheckpoint"\ndirpath = "ckpt"\nmonitor = "accuracy"', "monitor 'accuracy'"),
+        ("", 'type = "ModelCheckpoint"\ndirpath = "ckpt"\nsave_best_only = true', "monitor 'val_loss' (the default)"),
+    ],
+)
+def test_a_callback_that_watches_a_quantity_the_run_does_not_log_is_refused(tmp_path, settings, callback, message):
+    # EarlyStopping would only warn after each epoch and never stop; ModelCheckpoint never writes best.dnet.
+    path = tmp_path / "c.toml"
+    path.write_text(f"{settings}\n{GOOD}[[callbacks]]\n{callback}\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match=r"c\.toml: callbacks\[0\] \((EarlyStopping|ModelCheckpoint)\): " + re.escape(message)
+    ):
+        read_config(path)
+
+
+@pytest.mark.parametrize(
+    "settings, monitor",
+    [
+        ("validation_split = 0.2", "val_loss"),
+        ('validation_split = 0.2\nmetrics = ["accuracy"]', "val_accuracy"),
+        ('metrics = ["accuracy"]', "accuracy"),
+        ("", "loss"),
+        ('[regularizer]\ntype = "L2"\nlam = 0.001', "penalty"),
+    ],
+)
+def test_a_callback_may_watch_every_quantity_the_run_logs(tmp_path, settings, monitor):
+    path = tmp_path / "c.toml"
+    top, _, table = settings.partition("[regularizer]")
+    text = f"{top}\n{GOOD}" + (f"[regularizer]{table}\n" if table else "")
+    path.write_text(text + f'[[callbacks]]\ntype = "EarlyStopping"\nmonitor = "{monitor}"\n', encoding="utf-8")
+    assert read_config(path)["callbacks"] == [("EarlyStopping", {"monitor": monitor})]
+
+
+def test_a_checkpoint_without_validation_still_writes_last_dnet(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(GOOD + '[[callbacks]]\ntype = "ModelCheckpoint"\ndirpath = "ckpt"\n', encoding="utf-8")
+    assert read_config(path)["callbacks"] == [("ModelCheckpoint", {"dirpath": "ckpt"})]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("in_features = 4", "in_features = 5"), "X has 4 features"),
+        (("epochs = 2", "epochs = 2\nvalidation_split = 0.5\n"), None),  # fine: the control
+    ],
+)
+def test_overwrite_keeps_the_finished_run_when_the_new_one_cannot_start(tmp_path, change, message):
+    # A config whose model does not fit the data is refused before the folder is touched: --overwrite
+    # must not have destroyed the finished run by then.
+    from deltanet.cli.train import train
+    from deltanet.training import rundir
+
+    good, bad, run = tmp_path / "good.toml", tmp_path / "bad.toml", tmp_path / "run"
+    good.write_text(GOOD, encoding="utf-8")
+    bad.write_text(GOOD.replace(*change), encoding="utf-8")
+    train(good, run_dir=run, verbose=0, say=lambda *a, **k: None)
+    model = (run / "model.dnet").read_bytes()
+    if message is None:
+        train(bad, run_dir=run, overwrite=True, verbose=0, say=lambda *a, **k: None)
+        assert rundir.run_status(run) == "complete"
+        return
+    with pytest.raises(ValueError, match=message):
+        train(bad, run_dir=run, overwrite=True, verbose=0, say=lambda *a, **k: None)
+    assert rundir.run_status(run) == "complete" and (run / "model.dnet").read_bytes() == model
+
+
 def test_missing_config_file(tmp_path):
     fails_in_one_line(deltanet("train", tmp_path / "nope.toml"), "nope.toml: no such config file")
 
@@ -369,6 +486,20 @@ def test_binary_labels_are_split_stratified():
     cfg = {"seed": 0, "validation_split": 0.0, "data": {"test_split": 0.2, "stratify": True, "train_size": None}}
     parts = split_data(cfg, Data(np.zeros((100, 1), np.float32), y), "binary")
     assert y[parts["test"]].sum() == 2  # 10 % of the positives, as of the negatives
+
+
+@pytest.mark.parametrize("test_split", [0.0, 0.2])
+def test_train_size_takes_a_random_stratified_part_of_sorted_data(test_split):
+    # A file sorted by class (iris, many CSV files): train_size = 30 must not be 30 rows of class 0.
+    from deltanet.cli.data import Data, split_data
+
+    y = np.repeat([0, 1, 2], 50)
+    cfg = {"seed": 0, "validation_split": 0.0, "data": {"test_split": test_split, "stratify": True, "train_size": 30}}
+    parts = split_data(cfg, Data(np.zeros((150, 1), np.float32), y), "class_index")
+    assert len(parts["train"]) == 30 and np.bincount(y[parts["train"]]).tolist() == [10, 10, 10]
+    assert not set(parts["train"]) & set(parts["test"])
+    again = split_data(cfg, Data(np.zeros((150, 1), np.float32), y), "class_index")
+    assert np.array_equal(again["train"], parts["train"])  # deterministic in the seed
 
 
 SRC = ROOT / "src" / "deltanet"

@@ -32,6 +32,8 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, no_grad, tensor
+from deltanet.nn.modes import kept_modes
+from deltanet.nn.module import Module
 
 
 def window_starts(size: int, window: int, overlap: float) -> list[int]:
@@ -174,8 +176,9 @@ def sliding_window(
     starts = [window_starts(size, w, overlap) for size, w in zip(padded_shape, win)]
     dtype = _model_dtype(model)
 
-    was_training = getattr(model, "training", None)
-    if was_training is not None:
+    modes = kept_modes(model) if isinstance(model, Module) else None  # every module's own mode, given back
+    was_training = None if modes is not None else getattr(model, "training", None)  # another callable
+    if modes is not None or was_training is not None:
         model.eval()
     outputs: np.ndarray | None = None
     try:
@@ -208,7 +211,9 @@ def sliding_window(
                     outputs = np.empty((len(images), *blended.shape), dtype=out.dtype)
                 outputs[n] = blended
     finally:
-        if was_training is not None:
+        if modes is not None:
+            modes.restore()
+        elif was_training is not None:
             model.train(was_training)
     assert outputs is not None
     return outputs

@@ -103,6 +103,12 @@ def test_best_picks_the_lowest_loss_or_highest_accuracy():
         result.best("val_loss")
 
 
+@pytest.mark.parametrize("metric", ["val_dice", "val_iou", "val_roc_auc", "best_val_accuracy"])
+def test_best_maximizes_every_score(metric):
+    rows = [{"lr": 0.1, metric: 0.9}, {"lr": 0.01, metric: 0.2}]
+    assert SweepResult(["lr"], rows, [None, None]).best(metric)["lr"] == 0.1
+
+
 def test_sweep_plot_is_a_heat_map_of_the_grid():
     pytest.importorskip("matplotlib")
     X, y = data()

@@ -75,6 +75,56 @@ def test_mode_auto_maximizes_accuracy():
     assert EarlyStopping(monitor="val_loss", mode="max").mode == "max"
 
 
+# Every score of deltanet.metrics that should rise, and the errors that should fall: "auto" must
+# not stop (or keep the "best" checkpoint) at the worst Dice or F1 score of the run.
+RISING = [
+    "val_f1",
+    "val_dice",
+    "val_dice_score",
+    "val_iou",
+    "val_mean_iou",
+    "val_jaccard",
+    "val_precision",
+    "val_average_precision",
+    "val_recall",
+    "val_sensitivity",
+    "val_specificity",
+    "val_roc_auc",
+    "val_pr_auc",
+    "val_accuracy",
+    "val_acc",
+    "accuracy",
+    "f1",
+    "dice",
+]
+FALLING = [
+    "val_loss",
+    "loss",
+    "val_mse",
+    "val_mae",
+    "val_mean_squared_error",
+    "val_mean_absolute_error",
+    "val_classification_error",
+    "val_error",
+    "val_dice_loss",
+    "penalty",
+    "my_metric",
+]
+
+
+@pytest.mark.parametrize("key", RISING + FALLING)
+def test_mode_auto_knows_which_way_each_metric_improves(key, tmp_path):
+    want = "max" if key in RISING else "min"
+    assert EarlyStopping(monitor=key).mode == want
+    assert dn.callbacks.ModelCheckpoint(tmp_path, monitor=key).mode == want
+
+
+def test_mode_auto_does_not_stop_a_rising_dice_score():
+    stopper = EarlyStopping(monitor="val_dice", patience=1)
+    _, history, _ = train([0.2, 0.5, 0.6, 0.7, 0.8], stopper, key="val_dice")
+    assert history.epoch == [0, 1, 2, 3, 4] and stopper.stopped_epoch == 0
+
+
 @pytest.mark.parametrize("restore", [True, False])
 def test_restore_best_weights(restore):
     values = [1.0, 0.5, 0.7, 0.8, 0.9]
@@ -170,6 +220,19 @@ def test_history_records_per_epoch_lists():
     assert h.history == {} and h.epoch == []
 
 
+def test_history_lines_every_quantity_up_with_its_epoch():
+    # A quantity logged from a later epoch on (a metric added when a run is resumed), or missing
+    # in one, gets NaN where it was not logged: history.csv and the plots read list i as epoch i.
+    h = History()
+    h.on_train_begin()
+    h.on_epoch_end(0, {"loss": 0.9})
+    h.on_epoch_end(1, {"loss": 0.8, "accuracy": 0.5})
+    h.on_epoch_end(2, {"accuracy": 0.6})
+    assert h.epoch == [0, 1, 2]
+    assert h.history["loss"][:2] == [0.9, 0.8] and np.isnan(h.history["loss"][2])
+    assert np.isnan(h.history["accuracy"][0]) and h.history["accuracy"][1:] == [0.5, 0.6]
+
+
 def test_lazy_names_on_the_package():
     assert dn.callbacks.EarlyStopping is EarlyStopping
     assert dn.History is History
@@ -221,3 +284,16 @@ def test_learning_rate_scheduler_arguments_are_checked():
         _lr_per_epoch(lambda opt: optim.ReduceLROnPlateau(opt), validation=False)
     with pytest.raises(ValueError, match=r"schedule\(epoch, lr\) must be a number >= 0, got -1"):
         _lr_per_epoch(lambda opt: lambda epoch, lr: -1)
+
+
+def test_reduce_on_plateau_must_watch_a_score_in_max_mode():
+    # ReduceLROnPlateau's mode is "min" by default (PyTorch's): on val_accuracy it would cut the
+    # rate while the accuracy rises.
+    opt = optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"mode='min'.*'val_accuracy' is a score.*mode='max'"):
+        dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt), monitor="val_accuracy")
+    with pytest.raises(ValueError, match=r"mode='max'.*'val_loss' is a loss or an error.*mode='min'"):
+        dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt, mode="max"))
+    dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt, mode="max"), monitor="val_dice")
+    dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt, mode="max"), monitor="my_score")  # unknown name
+    dn.callbacks.LearningRateScheduler(optim.ReduceLROnPlateau(opt), monitor="my_score")

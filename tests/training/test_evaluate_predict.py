@@ -112,3 +112,83 @@ def test_cats_and_dogs_table_of_seeds_000():
     ]
     assert [round(r["classification_error"], 2) for r in results] == [0.33, 0.33]
     assert [round(r["loss"], 2) for r in results] == [0.38, 1.06]
+
+
+def _positive_logits_model():
+    # Logits 0.1 to 0.4: sigma(z) > 0.5, every sample is class 1, and every logit lies in [0, 1],
+    # where a bare array of scores reads as probabilities (class 1 above 0.5).
+    model = nn.Linear(2, 1, dtype="float64")
+    model.weight.data[...] = [[0.1, 0.1]]
+    model.bias.data[...] = 0.0
+    return model, np.array([[1.0, 1.0], [2.0, 0.5], [0.5, 0.5], [3.0, 1.0]]), np.ones((4, 1))
+
+
+@pytest.mark.parametrize(
+    "loss", [losses.BCEWithLogitsLoss(), "bce_with_logits", dn.functional.binary_cross_entropy_with_logits]
+)
+def test_metrics_read_the_logits_of_a_logits_loss_as_logits(loss):
+    model, X, y = _positive_logits_model()
+    assert dn.evaluate(model, X, y, loss=loss, metrics=["accuracy", "f1"]) == pytest.approx(
+        {
+            "loss": float(losses.BCEWithLogitsLoss()(model(dn.tensor(X)), dn.tensor(y)).item()),
+            "accuracy": 1.0,
+            "f1": 1.0,
+        }
+    )
+
+
+def test_fit_reads_the_logits_of_a_logits_loss_as_logits():
+    model, X, y = _positive_logits_model()
+    history = dn.fit(model, X, y, losses.BCEWithLogitsLoss(), dn.optim.SGD(model.parameters(), lr=0.0), epochs=1,
+                     batch_size=None, metrics=["accuracy"], validation_data=(X, y), verbose=0)  # fmt: skip
+    assert history.history["accuracy"] == [1.0] and history.history["val_accuracy"] == [1.0]
+
+
+def test_probabilities_of_bce_loss_are_read_as_probabilities():
+    model, X, y = _positive_logits_model()  # outputs 0.1 to 0.4, read as probabilities: class 0
+    assert dn.evaluate(model, X, y, loss=losses.BCELoss(), metrics=["accuracy"])["accuracy"] == 0.0
+
+
+@pytest.mark.parametrize("loss", [losses.HingeLoss(), nn.SoftMarginLoss()])
+@pytest.mark.parametrize("column", [False, True])
+def test_metrics_of_a_loss_on_labels_plus_minus_one(loss, column):
+    # Targets -1 and +1, decided by the sign of the score: a model right on every sample.
+    model = nn.Linear(1, 1, dtype="float64")
+    model.weight.data[...] = [[0.25]]
+    model.bias.data[...] = 0.0
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0], [3.0]])
+    y = np.array([-1.0, -1.0, 1.0, 1.0, 1.0])
+    y = y.reshape(-1, 1) if column else y
+    results = dn.evaluate(model, X, y, loss=loss, metrics=["accuracy", "f1", "roc_auc"])
+    assert (results["accuracy"], results["f1"], results["roc_auc"]) == (1.0, 1.0, 1.0)
+
+
+def _frozen_batch_norm():
+    dn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 2))
+    model.train()
+    model[1].eval()  # PyTorch's habit for a frozen batch norm: its running statistics stay as they are
+    return model
+
+
+def _modes(model):
+    return [m.training for m in model.modules()]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, X, y: dn.predict(m, X),
+        lambda m, X, y: dn.evaluate(m, X, y, loss="cross_entropy"),
+        lambda m, X, y: nn.summary.summary(m, (3,)),
+        lambda m, X, y: dn.fit(
+            m, X, y, "cross_entropy", dn.optim.SGD(m.parameters(), lr=0.0), epochs=1, validation_data=(X, y), verbose=0
+        ),  # fmt: skip
+    ],
+)
+def test_predict_evaluate_and_fit_give_back_every_module_its_own_mode(call):
+    X, y = np.random.default_rng(0).normal(size=(8, 3)), np.array([0, 1] * 4)
+    model = _frozen_batch_norm()
+    before = _modes(model)
+    call(model, X, y)
+    assert _modes(model) == before  # not every module in the model's mode: the batch norm stays frozen

@@ -426,6 +426,46 @@ def test_run_dir_gets_config_and_history(tmp_path):
     assert [float(r["val_loss"]) for r in rows] == history.history["val_loss"]
 
 
+def _fit_into(run, model, monitor=True, **kwargs):
+    X = np.random.default_rng(0).normal(size=(12, 2))
+    y = (X[:, 0] > 0).astype(int)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    return dn.fit(model, X, y, "cross_entropy", opt, epochs=2, batch_size=4, run_dir=run, monitor=monitor, **kwargs)
+
+
+@pytest.mark.parametrize("second_monitor", [False, "own folder"])
+def test_a_new_run_in_a_used_run_dir_leaves_nothing_of_the_earlier_run(second_monitor, tmp_path):
+    run = tmp_path / "run"
+    # The first run's Monitor warns (a Softmax before CrossEntropy) and writes its files.
+    _fit_into(run, nn.Sequential(nn.Linear(2, 3), nn.Softmax(dim=1)), monitor=dn.training.Monitor(warn=False))
+    assert {"layers.csv", "warnings.json", "summary.json", "evaluation.json"} <= {p.name for p in run.iterdir()}
+    dn.report(run)
+    monitor = False if second_monitor is False else dn.training.Monitor(run_dir=tmp_path / "elsewhere")
+    _fit_into(run, nn.Linear(2, 2), monitor=monitor)
+    # Nothing that the second run did not write is left to be read as its own (the report would
+    # show the first model's layers, warnings and confusion matrix).
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "history.csv"]
+    page = dn.report(run).read_text(encoding="utf-8")
+    assert "Softmax" not in page
+
+
+def test_fit_refuses_the_folder_of_a_finished_command_line_run(tmp_path):
+    from deltanet.training import rundir
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "history.csv").write_text("epoch,loss\n1,0.5\n")
+    rundir.write_manifest(run, {"status": "complete", "files": {}})
+    with pytest.raises(rundir.RunFolderError, match="finished run of 'deltanet train'"):
+        _fit_into(run, nn.Linear(2, 2))
+    with pytest.raises(rundir.RunFolderError, match="finished run of 'deltanet train'"):
+        dn.training.Monitor(run_dir=run)
+    assert (run / "history.csv").read_text() == "epoch,loss\n1,0.5\n"  # the run's files are untouched
+    assert sorted(p.name for p in run.iterdir()) == ["history.csv", "manifest.json"]
+    rundir.write_manifest(run, {"status": "training"})  # an unfinished one: deltanet train itself fits into it
+    _fit_into(run, nn.Linear(2, 2))
+
+
 def test_run_dir_that_is_a_file_is_refused(tmp_path):
     path = tmp_path / "file.txt"
     path.write_text("x")

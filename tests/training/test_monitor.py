@@ -725,3 +725,54 @@ def test_a_metric_that_falls_while_the_validation_loss_improves_is_not_a_collaps
     for epoch, (dice, val_loss) in enumerate([(0.488, 0.498), (0.052, 0.422), (0.052, 0.374), (0.177, 0.334)]):
         monitor.on_epoch_end(epoch, {"loss": val_loss, "val_loss": val_loss, "val_dice_score": dice})
     assert monitor.events == []
+
+
+@pytest.mark.parametrize("monitor_first", [True, False])
+def test_the_run_folder_evaluates_the_model_that_fit_returns(monitor_first, tmp_path):
+    # EarlyStopping(restore_best_weights=True) puts the best epoch's weights back when training
+    # ends: the Monitor's confusion matrix must be that model's, whatever the callbacks' order.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    Xv, yv = rng.normal(size=(30, 4)), rng.integers(0, 2, 30)  # noise: the validation loss rises
+    dn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
+    monitor, stopper = Monitor(warn=False), dn.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    dn.fit(model, X, y, "cross_entropy", dn.optim.Adam(model.parameters(), lr=0.05), epochs=30, batch_size=8,
+           validation_data=(Xv, yv), callbacks=[monitor, stopper] if monitor_first else [stopper, monitor],
+           verbose=0, run_dir=tmp_path)  # fmt: skip
+    assert stopper.stopped_epoch > stopper.best_epoch  # the returned weights are not the last epoch's
+    matrix = dn.metrics.confusion_matrix(yv, dn.predict(model, Xv).argmax(axis=1), num_classes=2)
+    assert json.loads((tmp_path / "evaluation.json").read_text())["confusion_matrix"] == matrix.tolist()
+
+
+@pytest.mark.parametrize("interrupted_after", [0, 1, 2])
+def test_a_resumed_run_gives_the_warnings_of_the_uninterrupted_one(interrupted_after, tmp_path):
+    # The loss rises from epoch 2 on (lr too high): "diverging" after 3 rising epochs, at epoch 4,
+    # also when the run was interrupted before and resumed from its checkpoint.
+    class Interrupt(dn.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == interrupted_after + 1:  # after the checkpoint of epoch interrupted_after
+                raise KeyboardInterrupt
+
+    X, y = np.array([[1.0], [2.0]]), np.array([[2.0], [4.0]])
+
+    def train(callbacks, **kwargs):
+        model = nn.Linear(1, 1, dtype="float64")
+        model.weight.data[...] = 0.0
+        model.bias.data[...] = 0.0
+        return dn.fit(model, X, y, "mse", optim.SGD(model.parameters(), lr=0.5), epochs=6, batch_size=None,
+                      callbacks=callbacks, verbose=0, run_dir=tmp_path / "run", **kwargs)  # fmt: skip
+
+    monitor = Monitor(warn=False, budget=None)
+    train([monitor])
+    expected = [(e["kind"], e["epoch"]) for e in monitor.events]
+    assert expected == [("diverging", 4)]
+    checkpoints = dn.callbacks.ModelCheckpoint(tmp_path / "ckpt", monitor="loss")
+    with pytest.raises(KeyboardInterrupt):
+        train([Monitor(warn=False, budget=None), Interrupt(), checkpoints])
+    resumed = Monitor(warn=False, budget=None)
+    train([resumed], resume_from=tmp_path / "ckpt" / "last.dnet")
+    assert [(e["kind"], e["epoch"]) for e in resumed.events] == expected
+    written = json.loads((tmp_path / "run" / "warnings.json").read_text())
+    assert [(e["kind"], e["epoch"]) for e in written] == expected

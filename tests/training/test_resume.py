@@ -95,6 +95,31 @@ def test_resume_from_an_epoch_checkpoint_without_step_checkpoints(tmp_path):
     assert_same_weights(resumed, model)  # batch norm's running statistics included
 
 
+def test_a_metric_added_on_resume_is_logged_at_its_own_epochs(tmp_path):
+    import csv
+
+    first, opt1 = make("sgd")
+    dn.fit(
+        first,
+        X,
+        Y,
+        "cross_entropy",
+        opt1,
+        epochs=2,
+        batch_size=BATCH,
+        callbacks=[dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss")],
+    )
+    resumed, opt2 = make("sgd")
+    history = dn.fit(resumed, X, Y, "cross_entropy", opt2, epochs=4, batch_size=BATCH, metrics=["accuracy"],
+                     resume_from=tmp_path / "last.dnet", run_dir=tmp_path / "run")  # fmt: skip
+    accuracy = history.history["accuracy"]
+    assert len(accuracy) == 4 and np.isnan(accuracy[:2]).all() and not np.isnan(accuracy[2:]).any()
+    with open(tmp_path / "run" / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["accuracy"] for r in rows][:2] == ["nan", "nan"]
+    assert [float(r["accuracy"]) for r in rows][2:] == accuracy[2:]
+
+
 def test_resume_with_layer_owned_generator_and_fit_rng_seed(tmp_path):
     model, opt = make("sgd", own_rng=True)
     run(model, opt, rng=7)
@@ -450,3 +475,36 @@ def test_resume_after_the_last_step_of_an_epoch_before_its_end(tmp_path):
     resumed_history = run(resumed, opt2, resume_from=tmp_path / "last.dnet")
     assert_same_weights(resumed, model)
     assert resumed_history.history == history.history
+
+
+def test_resuming_with_fewer_epochs_than_the_checkpoint_is_refused(tmp_path):
+    # epochs is the run's total: a checkpoint of epoch 3 resumed with epochs=2 ("2 more") would
+    # train nothing and return the checkpoint's history as if it had.
+    model, opt = make("sgd")
+    run(model, opt, [dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss")], epochs=3)
+    other, other_opt = make("sgd", seed=2)
+    before = copy.deepcopy(other.state_dict())
+    with pytest.raises(CheckpointError, match=r"the checkpoint is at the end of epoch 3, past epochs=2 of this fit"):
+        run(other, other_opt, resume_from=tmp_path / "last.dnet", epochs=2)
+    assert all(np.array_equal(before[k].numpy(), v.numpy()) for k, v in other.state_dict().items())
+    history = run(other, other_opt, resume_from=tmp_path / "last.dnet", epochs=3)  # a finished run: nothing left
+    assert history.epoch == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "validation, message",
+    [
+        ((X[10:20], Y[10:20]), r"training.validation_sha256 is .*, but the validation data differ"),
+        (None, r"training.validation_sha256 is .*, but this fit has no validation data"),
+    ],
+)
+def test_resume_refuses_other_validation_data(validation, message, tmp_path):
+    # Early stopping, the best checkpoint and a plateau schedule follow the validation loss: on
+    # other validation data the resumed run would not continue the interrupted one.
+    model, opt = make("sgd")
+    with pytest.raises(Interrupted):
+        run(model, opt, [CrashAfter(8), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+    other, other_opt = make("sgd", seed=2)
+    with pytest.raises(CheckpointError, match=message):
+        dn.fit(other, X, Y, "cross_entropy", other_opt, epochs=EPOCHS, batch_size=BATCH, metrics=["accuracy"],
+               validation_data=validation, resume_from=tmp_path / "last.dnet")  # fmt: skip

@@ -64,6 +64,21 @@ def test_each_epoch_is_logged_in_keras_layout(tmp_path):
     assert last.num == 2 and last.sum == pytest.approx(float(model[2].bias.data.astype(np.float64).sum()))
 
 
+@pytest.mark.parametrize("board_first", [True, False])
+@pytest.mark.parametrize("kind", ["scheduler", "function"])
+def test_the_learning_rate_logged_is_the_one_the_epoch_trained_with(board_first, kind, tmp_path):
+    # A scheduler steps at the epoch's end, a function sets the rate at its beginning: whatever
+    # the order of the callbacks, epoch e is logged with the rate its steps used.
+    model, opt = make()
+    if kind == "scheduler":
+        schedule = dn.callbacks.LearningRateScheduler(dn.optim.StepLR(opt, step_size=1, gamma=0.5))
+    else:
+        schedule = dn.callbacks.LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5**epoch)
+    board = dn.callbacks.TensorBoard(tmp_path)
+    train(model, opt, [board, schedule] if board_first else [schedule, board])
+    assert curve(read(tmp_path / "train"), "epoch_learning_rate") == list(enumerate(f32([0.1, 0.05, 0.025])))
+
+
 def test_an_interrupted_run_keeps_its_epochs_and_a_resumed_one_hides_what_it_rewrites(tmp_path):
     class CrashAtEpochEnd(dn.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):

@@ -16,6 +16,7 @@ dataset = "iris"                # or csv = "file.csv" (+ target, header, delimit
                                 # npz = "file.npz" (+ x, y), mnist = "folder"
 test_split = 0.25               # held out for `deltanet evaluate`
 standardize = true              # x' = (x - mean) / std with the training part's mean and std
+# train_size = 1000             # train on a random part of the training rows (stratified)
 
 [model]                         # a list of layers ...
 layers = [
@@ -41,8 +42,12 @@ patience = 20
 
 Paths of data files are relative to the config file's folder. Every key is checked: an unknown
 key, a wrong type or a bad value is a ``ConfigError`` naming the file, the key and what is
-known or expected. Layer types, models, losses, optimizers and callbacks come from closed lists
-(``deltanet.nn``, ``deltanet.models``, ...); nothing is imported by name.
+known or expected; so is a ``[data]`` key that its source would ignore (``target`` with
+``dataset = "iris"``, ``x`` with a CSV file, ``test_split`` with MNIST, which has its own test set),
+and a callback that watches a quantity the run does not log (``EarlyStopping`` on ``val_loss``
+without ``validation_split``, a misspelt ``monitor``), which would never act. Layer types, models,
+losses, optimizers and callbacks come from closed lists (``deltanet.nn``, ``deltanet.models``,
+...); nothing is imported by name.
 
 ``read_config`` returns the checked config with defaults filled in; ``deltanet.cli.build`` turns
 it into a model, a loss, an optimizer and callbacks.
@@ -104,6 +109,18 @@ DATA_KEYS = {
     "upsample",
 }
 SOURCES = ("dataset", "csv", "npz", "mnist")
+#: The ``[data]`` keys that only some sources read: a key given with another source would be
+#: ignored, so it is refused (the keys not listed here apply to every source).
+SOURCE_KEYS = {
+    "target": ("csv",),
+    "header": ("csv",),
+    "delimiter": ("csv",),
+    "x": ("npz",),
+    "y": ("npz",),
+    "images": ("digits", "mnist"),
+    "scale": ("digits",),
+    "test_split": ("dataset", "csv", "npz"),
+}
 DATASETS = ("iris", "breast_cancer", "diabetes", "digits", "xor", "mirror_symmetry", "tumor_survival")
 #: Layer types a config may name: the layers of deltanet.nn (not containers or base classes).
 LAYER_TYPES: dict[str, type] = {
@@ -274,7 +291,35 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
     )
     out["regularizer"] = _check_regularizer(_table(cfg, "regularizer", path), path) if "regularizer" in cfg else None
     out["callbacks"] = _check_callbacks(cfg.get("callbacks", []), path)
+    _check_watched(out, path)
     return out
+
+
+def _check_watched(cfg: dict[str, Any], path: Path) -> None:
+    """Refuse a callback that watches a quantity the run does not log (``EarlyStopping`` would warn
+    after every epoch and never stop, ``ModelCheckpoint`` would never write ``best.dnet``); a
+    ``ModelCheckpoint`` left on its default ``monitor`` that writes ``last.dnet`` is let through."""
+    logged = {"loss", *cfg["metrics"], *(("penalty",) if cfg["regularizer"] else ())}
+    if cfg["validation_split"] > 0:
+        logged |= {"val_loss", *(f"val_{m}" for m in cfg["metrics"])}
+    known = callback_types()
+    for i, (kind, options) in enumerate(cfg["callbacks"]):
+        parameter = inspect.signature(known[kind]).parameters.get("monitor")
+        if parameter is None:
+            continue
+        monitor = options.get("monitor", parameter.default)
+        if kind == "ModelCheckpoint" and "monitor" not in options and not options.get("save_best_only", False):
+            continue  # its last.dnet is what it is for; fit warns that best.dnet is not written
+        if isinstance(monitor, str) and monitor not in logged:
+            given = "" if "monitor" in options else " (the default)"
+            no_validation = monitor.startswith("val_") and cfg["validation_split"] == 0
+            hint = "; val_ quantities need validation_split > 0" if no_validation else ""
+            raise fail(
+                path,
+                f"callbacks[{i}] ({kind})",
+                f"monitor {monitor!r}{given} is not logged by this run, which logs {', '.join(sorted(logged))}"
+                f"{hint} (metrics = [...] adds a metric and its val_ twin)",
+            )
 
 
 def _check_data(data: dict, path: Path, base: Path) -> dict:
@@ -286,6 +331,15 @@ def _check_data(data: dict, path: Path, base: Path) -> dict:
     value = _str(data, source, path, "data.")
     if source == "dataset" and value not in DATASETS:
         raise fail(path, "data.dataset", f"unknown dataset {value!r}; known: {', '.join(DATASETS)}")
+    readers = {source, value} if source == "dataset" else {source}  # {"dataset", "digits"}, {"csv"}, ...
+    for key in data:
+        if key in SOURCE_KEYS and not readers & set(SOURCE_KEYS[key]):
+            if key == "test_split":
+                why = "MNIST brings its own test set (its t10k files), which deltanet evaluate scores"
+            else:
+                takes = " and ".join('dataset = "digits"' if s == "digits" else s for s in SOURCE_KEYS[key])
+                why = f"does not apply to {source} = {value!r} (it would be ignored); only {takes} take it"
+            raise fail(path, f"data.{key}", why)
     target = data.get("target", -1)
     if not (check.is_integer(target) or isinstance(target, str)):
         raise fail(path, "data.target", f"expected a column name or index, got {target!r} ({_kind(target)})")

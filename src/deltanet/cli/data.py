@@ -199,8 +199,13 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
         index, test_index = train_test_split(
             index, y if stratify else None, test_size=spec["test_split"], stratify=y if stratify else None, rng=seed
         )[:2]
-    if spec["train_size"] is not None:
-        index = index[: spec["train_size"]]
+    if spec["train_size"] is not None and spec["train_size"] < len(index):
+        # A random part (stratified for labels), not the first rows: a file sorted by class would
+        # give rows of its first classes only.
+        y_part = y[index] if stratify and y is not None else None
+        index = train_test_split(
+            index, y_part, test_size=len(index) - spec["train_size"], stratify=y_part, rng=seed + 2
+        )[0]
     val_index = np.array([], dtype=np.int64)
     if cfg["validation_split"] > 0:
         y_part = y[index] if stratify and y is not None else None

@@ -24,6 +24,7 @@ prints and writes the run folder (a folder every rank can read, for ``--resume``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out
 from deltanet.cli.results import write_results
 from deltanet.training import rundir
 from deltanet.training.rundir import RunFolderError
+from deltanet.training.validation import check_fit_data
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -157,10 +159,25 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
     return manifest
 
 
+def _check_fits(cfg: dict[str, Any], prepared: Prepared, model: Any, training: Training) -> None:
+    """Check the data against the model and the loss as ``fit`` will (one forward pass on one
+    sample), so that a config whose model does not fit its data is refused before the run folder is
+    touched: with ``--overwrite``, the run it holds would be gone already."""
+    train_part = prepared.part("train")
+    if train_part is None:
+        raise fail(cfg["path"], "data", "no rows are left to train on after the test and validation splits")
+    check_fit_data(model, *train_part, prepared.part("validation"), training.loss)
+
+
+def _lock(folder: Path) -> Any:
+    """The run folder's lock (``rundir.RunLock``), taken by rank 0, which writes the folder."""
+    return rundir.RunLock(folder) if distributed.get_rank() == 0 else contextlib.nullcontext()
+
+
 def _abandon(folder: Path) -> None:
     """Remove a run that failed before its first checkpoint: nothing of it is worth keeping."""
     rundir.remove_run_files(folder)
-    rundir.remove(folder, rundir.MANIFEST)
+    rundir.remove(folder, rundir.MANIFEST, rundir.LOCK)
     if folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
 
@@ -200,9 +217,11 @@ def train(
     dn.manual_seed(cfg["seed"])
     model = build_model(cfg["model"], cfg["path"], cfg["dtype"])
     training = build_training(cfg, model)
+    _check_fits(cfg, prepared, model, training)  # before the folder (a run that --overwrite replaces) is touched
     distributed.barrier()  # every rank has checked the folder before rank 0 starts to write
-    manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
-    return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
+    with _lock(folder):  # one deltanet train writes a folder at a time
+        manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
+        return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
 
 
 def resume(run_dir: Any, verbose: int = 2, say: Callable[..., None] = print) -> dict[str, Any]:
@@ -249,8 +268,9 @@ def resume(run_dir: Any, verbose: int = 2, say: Callable[..., None] = print) -> 
     training = build_training(cfg, model)
     checkpoint = folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT
     start = checkpoint if checkpoint.is_file() else None
-    say(f"resuming {folder}" + ("" if start else " from the start (it stopped before its first checkpoint)"))
-    return _fit_and_finish(folder, cfg, prepared, manifest, model, training, start, verbose, say)
+    with _lock(folder):  # one deltanet train writes a folder at a time
+        say(f"resuming {folder}" + ("" if start else " from the start (it stopped before its first checkpoint)"))
+        return _fit_and_finish(folder, cfg, prepared, manifest, model, training, start, verbose, say)
 
 
 def _fit_and_finish(

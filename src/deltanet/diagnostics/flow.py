@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor
+from deltanet.nn.modes import kept_modes
 from deltanet.nn.module import Module
 from deltanet.nn.summary import recording
 from deltanet.training import layerstats
@@ -61,7 +62,7 @@ def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False)
     y = checks.check_y(y, len(X), checks.loss_kind(loss_fn), output_shape(model, X), X.dtype)
     params = [p for p in model.parameters()]
     saved = [p.grad for p in params]
-    was_training = model.training
+    modes = kept_modes(model)  # every module's own mode, given back
     model.train(bool(train))
     try:
         for p in params:
@@ -78,7 +79,7 @@ def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False)
                 order.append(r.name)
         return layerstats.gradient_norms(model, order)
     finally:
-        model.train(was_training)
+        modes.restore()
         for p, g in zip(params, saved):
             p.grad = g
 

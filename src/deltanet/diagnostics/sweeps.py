@@ -28,6 +28,7 @@ from deltanet import _checks as check
 from deltanet import distributed as dist
 from deltanet.nn.module import Module
 from deltanet.training import History, TrainingDivergedError, fit
+from deltanet.training.direction import auto_mode
 
 # fit's own settings; every other key of the grid goes to the optimizer.
 _FIT_KEYS = {"batch_size", "epochs", "shuffle", "regularizer"}
@@ -63,13 +64,14 @@ class SweepResult:
 
     def best(self, metric: str | None = None, mode: str = "auto") -> dict[str, Any]:
         """The row with the best ``metric`` (default ``best_val_loss`` if present, else ``loss``);
-        mode "min", "max", or "auto" (max for accuracy-like names)."""
+        mode "min", "max", or "auto" (max for a score such as accuracy or Dice:
+        ``deltanet.training.direction``)."""
         if metric is None:
             metric = "best_val_loss" if "best_val_loss" in self.rows[0] else "loss"
         if metric not in self.rows[0]:
             raise ValueError(f"SweepResult.best: no column {metric!r}; columns are {list(self.rows[0])}")
         if mode == "auto":
-            mode = "max" if metric.endswith(("accuracy", "acc", "f1", "precision", "recall")) else "min"
+            mode = auto_mode(metric)
         sign = -1.0 if mode == "max" else 1.0
         return min(self.rows, key=lambda r: sign * _number(r[metric]))
 

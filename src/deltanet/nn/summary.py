@@ -18,6 +18,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, no_grad
+from deltanet.nn.modes import kept_modes
 from deltanet.nn.module import Module
 
 
@@ -237,7 +238,7 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
     order: list[tuple[str, Module]] = []
     if input_shape is not None:
         x = Tensor._make(np.zeros((1, *input_shape), dtype=np.dtype(dtype) if dtype else _model_dtype(model)))
-        was_training = model.training
+        modes = kept_modes(model)
         model.eval()
         try:
             with no_grad(), recording(model) as records:
@@ -247,7 +248,7 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
                 f"summary: an input of shape {input_shape} (per sample) does not fit the model: {error}"
             ) from None
         finally:
-            model.train(was_training)
+            modes.restore()  # every module's own mode, not the model's
         for record in records:
             if id(record.module) not in shapes:
                 out = record.output

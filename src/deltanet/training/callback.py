@@ -23,6 +23,7 @@ on_train_end(logs)
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -114,7 +115,9 @@ class History(Callback):
     ``fit`` always records one and returns it.
 
     Attributes:
-        history: ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``.
+        history: ``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``, each list as long
+            as ``epoch``: a quantity not logged in an epoch (a metric added when a run is resumed)
+            holds NaN there, so that entry i of every list belongs to ``epoch[i]``.
         epoch: the epoch numbers recorded (from 0).
 
     Examples:
@@ -136,9 +139,13 @@ class History(Callback):
         self.epoch = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        done = len(self.epoch)
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(value)
+            self.history.setdefault(key, [math.nan] * done).append(value)
+        for values in self.history.values():
+            if len(values) == done:  # not logged in this epoch
+                values.append(math.nan)
 
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]

@@ -19,6 +19,7 @@ from deltanet import _checks as check
 from deltanet.autograd import Tensor
 from deltanet.training.callback import Callback, History
 from deltanet.training.checkpoint import ModelCheckpoint
+from deltanet.training.direction import auto_mode
 from deltanet.training.schedule import LearningRateScheduler
 from deltanet.training.tensorboard import TensorBoard
 
@@ -35,8 +36,9 @@ class EarlyStopping(Callback):
         monitor: the key of the epoch logs to watch (default ``"val_loss"``).
         min_delta: the smallest change $\Delta_{min}$ that counts as an improvement (0 or more).
         patience: epochs without improvement to wait before stopping (0 or more).
-        mode: ``"min"``, ``"max"``, or ``"auto"`` (max for keys ending in ``acc``,
-            ``accuracy`` or ``auc``, min otherwise).
+        mode: ``"min"``, ``"max"``, or ``"auto"``: max for the scores of ``deltanet.metrics``
+            (``val_accuracy``, ``val_f1``, ``val_dice``, ``val_iou``, ``val_roc_auc``, ...), min for
+            a loss, an error and a name that says neither (``deltanet.training.direction``).
         restore_best_weights: when training ends, load the weights of the best epoch back into
             the model (otherwise the model keeps the weights of the last epoch). The best epoch's
             weights are kept as clones (``best_weights``): a ``state_dict()`` shares memory with
@@ -76,7 +78,7 @@ class EarlyStopping(Callback):
             raise check.fail(owner, "monitor", "a log key such as 'val_loss'", monitor)
         mode = check.one_of(mode, "mode", ("auto", "min", "max"), owner)
         if mode == "auto":
-            mode = "max" if monitor.endswith(("acc", "accuracy", "auc")) else "min"
+            mode = auto_mode(monitor)
         self.monitor = monitor
         self.min_delta = check.number(min_delta, "min_delta", owner, low=0)
         self.patience = check.integer(patience, "patience", owner, low=0)

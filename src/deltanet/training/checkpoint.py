@@ -27,6 +27,7 @@ from deltanet.io import files
 from deltanet.io.errors import CheckpointError
 from deltanet.training import rundir
 from deltanet.training.callback import Callback
+from deltanet.training.direction import auto_mode
 from deltanet.training.schedule import LearningRateScheduler
 from deltanet.training.state import FitState, ResumePoint, callback_key
 from deltanet.training.step import TrainingDivergedError
@@ -55,8 +56,8 @@ class ModelCheckpoint(Callback):
         save_best_only: write only ``best.dnet`` at epoch ends, not ``last.dnet`` (step
             checkpoints still go to ``last.dnet``).
         monitor: the epoch-log key that decides "best" (default ``"val_loss"``).
-        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for keys ending in ``acc``, ``accuracy``
-            or ``auc``).
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for a score such as ``val_accuracy``,
+            ``val_f1`` or ``val_dice``, min for a loss or an error: ``deltanet.training.direction``).
         every_n_steps: also write ``last.dnet`` after every n-th optimizer step (counted over
             the whole run), for resuming mid-epoch.
         scheduler: an LR scheduler whose state is saved and restored with the checkpoint, for a
@@ -106,7 +107,7 @@ class ModelCheckpoint(Callback):
         self.dirpath = os.fspath(dirpath)
         self.save_best_only = check.flag(save_best_only, "save_best_only", owner)
         self.monitor = monitor
-        self.mode = mode if mode != "auto" else ("max" if monitor.endswith(("acc", "accuracy", "auc")) else "min")
+        self.mode = mode if mode != "auto" else auto_mode(monitor)
         self.every_n_steps = every_n_steps
         self.scheduler: Any = scheduler
         self.last_path = os.path.join(self.dirpath, rundir.LAST_CHECKPOINT)

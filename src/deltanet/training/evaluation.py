@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import no_grad
+from deltanet.nn.modes import kept_modes
 from deltanet.training import validation as checks
 from deltanet.training.validation import as_tensor, output_shape
 
@@ -94,15 +95,26 @@ def metric_values(
     y: np.ndarray,
     prefix: str = "",
     ignore_index: int | None = None,
+    loss: Any = None,
 ) -> dict[str, float]:
-    """``{prefix + name: metric(y_true, output)}`` for each metric.
+    r"""``{prefix + name: metric(y_true, output)}`` for each metric.
 
     Positions whose class label equals ``ignore_index`` (the loss's, ``CrossEntropy(ignore_index=...)``)
     are left out, as the loss leaves them out; for label maps (segmentation) the metrics then see
-    one row per kept position.
+    one row per kept position. The outputs and targets are given to the metrics as ``loss`` reads
+    them: one output channel of a loss on logits (``validation.binary_logits``) or on scores
+    against labels $\pm 1$ (``HingeLoss``, ``SoftMarginLoss``) becomes the probability
+    $\sigma(z)$ of class 1 (scores that all lie in $[0, 1]$ would read as probabilities, class 1
+    above 0.5 instead of above 0), and labels $\pm 1$ become the classes 0 and 1.
     """
     if not metrics:
         return {}
+    signs = checks.loss_kind(loss) == "sign"
+    one_channel = output.dtype.kind == "f" and (output.ndim == 1 or output.shape[1] == 1)
+    if one_channel and (signs or checks.binary_logits(loss)):
+        output = np.exp(-np.logaddexp(0.0, -output)).astype(output.dtype)  # sigma(z), without overflow
+    if signs and y.dtype.kind in "fi":
+        y = (y > 0).astype(np.int64)  # -1 and +1: the classes 0 and 1
     if ignore_index is not None and y.dtype.kind in "iu" and y.ndim == output.ndim - 1:
         keep = y != ignore_index
         if not keep.all():
@@ -132,9 +144,8 @@ def validation_logs(
     the outputs of its share of the rows, and every rank gets all of them, so that the loss and
     the metrics are those of the whole validation set, the same on every rank.
     """
-    was_training = model.training
-    model.eval()
-    try:
+    with kept_modes(model):  # evaluation mode, then every module's own mode back
+        model.eval()
         if not isinstance(validation_data, tuple):  # a loader's checked batches: outputs and targets kept
             pairs = [(forward_in_batches(model, xb, None), yb) for xb, yb in validation_data]
             output, y = (np.concatenate(part, axis=0) for part in zip(*pairs))
@@ -144,10 +155,8 @@ def validation_logs(
         else:
             X, y = validation_data
             output = world.gather_rows(len(X), lambda lo, hi: forward_in_batches(model, X[lo:hi], batch_size))
-    finally:
-        model.train(was_training)
     logs = {"val_loss": loss_value(loss, output, y)}
-    logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss)))
+    logs.update(metric_values(metrics, output, y, "val_", checks.ignore_index(loss), loss))
     return logs
 
 
@@ -172,12 +181,9 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
     checks.check_model(model)
     batch_size = checks.check_batch_size(batch_size, "predict")
     X = checks.check_X(X, model)
-    was_training = model.training
-    model.eval()
-    try:
+    with kept_modes(model):  # evaluation mode, then every module's own mode back
+        model.eval()
         return np.array(forward_in_batches(model, X, batch_size), copy=True)
-    finally:
-        model.train(was_training)
 
 
 def evaluate(
@@ -224,14 +230,11 @@ def evaluate(
         kind = "class_index"
     skip = checks.ignore_index(loss_fn)
     y = checks.check_y(y, len(X), kind, shape, X.dtype, ignore_index=skip)
-    was_training = model.training
-    model.eval()
-    try:
+    with kept_modes(model):  # evaluation mode, then every module's own mode back
+        model.eval()
         output = forward_in_batches(model, X, batch_size)
-    finally:
-        model.train(was_training)
     results: dict[str, float] = {}
     if loss_fn is not None:
         results["loss"] = loss_value(loss_fn, output, y)
-    results.update(metric_values(metric_fns, output, y, ignore_index=skip))
+    results.update(metric_values(metric_fns, output, y, ignore_index=skip, loss=loss_fn))
     return results

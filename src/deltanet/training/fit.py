@@ -38,6 +38,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet import distributed as dist
+from deltanet.nn.modes import kept_modes
 from deltanet.nn.sync_batchnorm import local_statistics
 from deltanet.training import rundir
 from deltanet.training import validation as checks
@@ -124,7 +125,8 @@ def fit(
             names (``accuracy``; ``val_accuracy`` on the validation data).
         resume_from: a checkpoint written by ``ModelCheckpoint``: load the weights, optimizer
             state, random state, data order, history and callback states, and continue from the
-            saved epoch and step up to ``epochs`` (the run's total). Give the same data,
+            saved epoch and step up to ``epochs`` (the run's total, not a number of further epochs:
+            a checkpoint past it is refused). Give the same data,
             ``batch_size``, ``shuffle``, loss, model, optimizer type and callbacks as the
             interrupted run (and ``rng``, when the shuffle used its own generator); the number
             of samples, a SHA-256 of array data and the loss (a loss module's repr, a function's
@@ -206,6 +208,7 @@ def fit(
         generators = [backend.get_rng(None), *module_generators(model).values()]
         data = [state.X, state.y, *(val if val is not None else (None, None))]
         state.sync = dist.start_fit(world, model, optimizer, data, size, generators, resume_from is not None)
+    state.epochs = epochs
     point = read_resume(resume_from, state) if resume_from is not None else None
     params = {
         "epochs": epochs,
@@ -214,14 +217,16 @@ def fit(
         "samples": state.settings["samples"],
     }
     hooks.setup(model, {**params, "verbose": verbose, "initial_epoch": point.epoch if point else 0}, state)
-    if run_path is not None:
-        rundir.write_config(run_path, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
+    if state.run_dir is not None:
+        if point is None:  # a new run: nothing an earlier run left in the folder is read as its own
+            rundir.remove(state.run_dir, *rundir.FIT_FILES)
+        rundir.write_config(state.run_dir, _config(state, params, loss, loss_fn, regularizer, metric_fns, given))
     step, skip = Step(model, optimizer, loss_fn, regularizer, state.sync), checks.ignore_index(loss_fn)
     # One process (also one rank of an MPI job training alone): SyncBatchNorm asks no other rank.
     guard = local_statistics() if world is None else world.abort_on_error(passing=(TrainingDivergedError,))
 
     # -- train -------------------------------------------------------------------------------
-    was_training, model.stop_training = model.training, False
+    modes, model.stop_training = kept_modes(model), False  # every module's mode, given back at the end
     try:
         # NumPy's overflow warnings are noise here: a non-finite loss or gradient has its own policy.
         # On several ranks, an error on one stops them all (every rank raises a divergence alike).
@@ -235,6 +240,7 @@ def fit(
                     epoch = state.epoch
                     if state.step == 0:  # not again for an epoch resumed in its middle
                         hooks.on_epoch_begin(epoch)
+                    state.learning_rates = [group.get("lr") for group in optimizer.param_groups]
                     for xb, yb in state.batches():
                         value, penalty, a = step(xb, yb)
                         state.record(value, penalty, a)
@@ -245,7 +251,13 @@ def fit(
                         logs["penalty"] = state.penalty_total / state.epoch_size()
                     if state.output_shape is not None:
                         logs.update(
-                            metric_values(metric_fns, state.epoch_outputs(), state.epoch_targets(), ignore_index=skip)
+                            metric_values(
+                                metric_fns,
+                                state.epoch_outputs(),
+                                state.epoch_targets(),
+                                ignore_index=skip,
+                                loss=loss_fn,
+                            )
                         )
                     if val is not None:
                         logs.update(validation_logs(model, loss_fn, metric_fns, val, size, world))
@@ -259,7 +271,7 @@ def fit(
                 state.sync.check_weights("after the last step")
             hooks.on_train_end()
     finally:
-        model.train(was_training)
+        modes.restore()
         if run_path is not None:
             rundir.write_history(run_path, state.history.epoch, state.history.history)
     return state.history
@@ -300,9 +312,10 @@ def _resolve_optimizer(optimizer: Any, model: Any) -> Any:
 
 
 def _callbacks(given: list[Callback], monitor: Any, verbose: int) -> list[Callback]:
-    """The user's callbacks, the ``Monitor`` (added unless one is given or ``monitor`` is False),
-    checkpoints after the others (so that they save every other callback's update), and the
-    progress display last."""
+    """The user's callbacks, then the ``Monitor`` (added unless one is given or ``monitor`` is
+    False; after the others, so that what it writes when training ends is the model ``fit``
+    returns, after ``EarlyStopping`` restored the best weights), then checkpoints (so that they save
+    every other callback's update), and the progress display last."""
     if isinstance(monitor, Monitor):
         if not any(cb is monitor for cb in given):
             given.append(monitor)
@@ -311,7 +324,8 @@ def _callbacks(given: list[Callback], monitor: Any, verbose: int) -> list[Callba
             given.append(Monitor())
     elif monitor is not False and monitor is not None:
         raise check.fail("fit", "monitor", "True, False or a Monitor", monitor)
-    ordered = [cb for cb in given if not isinstance(cb, ModelCheckpoint)]
+    ordered = [cb for cb in given if not isinstance(cb, (Monitor, ModelCheckpoint))]
+    ordered += [cb for cb in given if isinstance(cb, Monitor)]
     ordered += [cb for cb in given if isinstance(cb, ModelCheckpoint)]
     return ordered + ([ProgressBar(verbose)] if verbose else [])
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from deltanet.autograd import Tensor, no_grad
 from deltanet.nn import ReLU, Sigmoid, Tanh
+from deltanet.nn.modes import kept_modes
 from deltanet.nn.module import Module
 from deltanet.nn.summary import LayerRecord, recording
 
@@ -79,14 +80,15 @@ class run_in_eval:
 
     def __init__(self, model: Module) -> None:
         self.model = model
+        self.modes = kept_modes(model)
 
     def __enter__(self) -> Module:
-        self.was_training = self.model.training
+        self.modes = kept_modes(self.model)
         self.model.eval()
         return self.model
 
     def __exit__(self, *exc: Any) -> None:
-        self.model.train(self.was_training)
+        self.modes.restore()  # every module's own mode, not the model's
 
 
 def gradient_norms(model: Module, order: Sequence[str] | None = None) -> OrderedDict[str, float]:

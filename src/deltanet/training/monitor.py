@@ -344,6 +344,38 @@ class Monitor(Callback):
             self.warn = warn
         self._stopped = True
 
+    # -- checkpoints -------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The curves the checks read, the warnings given and the first probe's mark: saved in
+        checkpoints, so that a resumed run gives the warnings of the uninterrupted one, at the
+        same epochs (the probes' timing, a share of the measured time, is not)."""
+        return {
+            "losses": list(self._losses),
+            "val_losses": list(self._val_losses),
+            "metrics": {key: {"values": list(v), "val_losses": list(w)} for key, (v, w) in self._metrics.items()},
+            "events": [dict(e) for e in self.events],
+            "probed_epoch": self._probed_epoch,
+            "last_epoch": self._last_epoch,
+            "stopped": self._stopped,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore ``state_dict`` (``fit`` calls it after ``on_train_begin`` when it resumes); the
+        run folder's ``warnings.json`` gets the warnings given up to the checkpoint."""
+        self._losses = [float(v) for v in state["losses"]]
+        self._val_losses = [float(v) for v in state["val_losses"]]
+        self._metrics = {
+            str(k): ([float(x) for x in m["values"]], [float(x) for x in m["val_losses"]])
+            for k, m in state["metrics"].items()
+        }
+        self.events = [dict(e) for e in state["events"]]
+        self._given = {(e.get("kind"), e.get("layer")) for e in self.events}
+        self._probed_epoch = None if state["probed_epoch"] is None else int(state["probed_epoch"])
+        self._last_epoch = None if state["last_epoch"] is None else int(state["last_epoch"])
+        self._stopped = bool(state.get("stopped", False))
+        if self.output_dir is not None:
+            rundir.write_json(self.output_dir, rundir.WARNINGS, self.events)
+
     # -- gathering ---------------------------------------------------------------------------
     def _start_files(self, folder: Path) -> None:
         if int(self.params.get("initial_epoch", 0) or 0) == 0:

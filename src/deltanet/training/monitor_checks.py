@@ -19,13 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.training.direction import FALLING_METRICS, RISING_METRICS, metric_words
+
 # A score in [0, 1] must also lose this much to collapse: tiny scores wander at the start of training.
 MIN_SCORE_DROP = 0.1
-# Names (split at "_") of validation metrics that should rise, and of those that should fall.
-RISING_METRICS = frozenset(
-    {"accuracy", "acc", "dice", "iou", "jaccard", "f1", "precision", "recall", "auc", "sensitivity", "specificity"}
-)
-FALLING_METRICS = frozenset({"error", "mse", "mae", "rmse"})
 # Errors that are shares in [0, 1]: the collapse rule reads them as the score 1 - error.
 ERROR_RATES = frozenset({"error", "error_rate", "classification_error"})
 
@@ -172,8 +169,7 @@ def metric_direction(key: str) -> str | None:
     """
     if not key.startswith("val_") or key == "val_loss":
         return None
-    name = key[4:].lower()
-    words = set(name.split("_"))
+    name, words = metric_words(key)
     if name.endswith("loss") or words & FALLING_METRICS:
         return "min"
     if words & RISING_METRICS:

@@ -48,7 +48,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,7 @@ MANIFEST = "manifest.json"  # written first ("training") and last ("complete"): 
 CHECKPOINTS = "checkpoints"  # the folder of ModelCheckpoint's files while a run is in progress
 LAST_CHECKPOINT = "last.dnet"  # ModelCheckpoint's file after every epoch (in CHECKPOINTS)
 BEST_CHECKPOINT = "best.dnet"  # ModelCheckpoint's file of the best epoch (in CHECKPOINTS)
+LOCK = ".lock"  # held by the ``deltanet train`` that writes the folder (its process id): see RunLock
 
 #: Every file name above (the manifest and the checkpoints folder apart): what an earlier run
 #: leaves and ``remove_run_files`` removes. Files of other names in the folder are left alone.
@@ -101,6 +104,9 @@ RUN_FILES = (
     TEST_PREDICTIONS,
     LEARNING_CURVES,
 )
+#: What ``fit`` and its ``Monitor`` write (and the report made of them): a new run of ``fit``
+#: removes these first, so that nothing of an earlier run in the folder is read as its own.
+FIT_FILES = (CONFIG, HISTORY, LAYERS, WARNINGS, SUMMARY, EVALUATION, SEGMENTATION, REPORT)
 #: The manifest's ``format``: what a reader of this version understands.
 MANIFEST_FORMAT = "deltanet run folder 1"
 
@@ -162,10 +168,17 @@ def atomic_write_text(path: Any, text: str) -> None:
 
 
 def prepare(run_dir: Any) -> Path:
-    """Create the run folder (and its parents) if needed; refuse a path that is a file."""
+    """Create the run folder (and its parents) if needed; refuse a path that is a file, and the
+    folder of a finished run of ``deltanet train`` (its manifest says "complete"), whose files
+    ``fit`` would replace under a manifest that vouches for them."""
     path = Path(run_dir)
     if path.exists() and not path.is_dir():
         raise ValueError(f"run_dir must be a folder, got the existing file {str(path)!r}")
+    if run_status(path) == "complete":
+        raise RunFolderError(
+            f"run_dir {str(path)!r} holds a finished run of 'deltanet train'; give another run_dir "
+            f"(or retrain that run with 'deltanet train CONFIG --overwrite')"
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # the same class (PermissionError, ...), with the argument named
@@ -357,6 +370,94 @@ def remove_run_files(path: Any) -> None:
         path: the run folder.
     """
     remove(path, *RUN_FILES, CHECKPOINTS)
+
+
+# -- one writer at a time -------------------------------------------------------------------------
+class RunLock:
+    """Context manager: this process alone writes the run folder while inside.
+
+    ``deltanet train`` (and ``--resume``) holds it from the manifest's first write to its last,
+    so that a run started twice into one folder does not mix the files of two runs under one
+    manifest. The lock is the file ``LOCK`` with the holder's process id, created exclusively; a
+    lock whose process no longer runs on this machine (a killed run) is stale and taken over.
+
+    Args:
+        path: the run folder (created if missing).
+
+    Raises:
+        RunFolderError: another live process holds the folder.
+
+    Examples:
+        >>> import tempfile
+        >>> from deltanet.training.rundir import LOCK, RunLock
+        >>> folder = tempfile.mkdtemp()
+        >>> with RunLock(folder):
+        ...     with RunLock(folder):
+        ...         pass
+        Traceback (most recent call last):
+        ...
+        deltanet.training.rundir.RunFolderError: ... is being written by another deltanet train ...
+    """
+
+    def __init__(self, path: Any) -> None:
+        self.folder = Path(path)
+        self.target = self.folder / LOCK
+        self.held = False
+
+    def __enter__(self) -> RunLock:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # The process id is written to a file of its own first, then linked in (atomic, and refused
+        # when the lock exists): a lock file is never seen empty.
+        try:
+            fd, mine = tempfile.mkstemp(dir=self.folder, prefix=".lock-")
+        except OSError as error:  # named by the folder, not by a temporary file
+            raise type(error)(
+                error.errno, f"cannot write into the run folder {str(self.folder)!r} ({error.strerror})"
+            ) from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(str(os.getpid()))
+            for _ in range(2):  # a stale lock is removed once, then taken
+                try:
+                    os.link(mine, self.target)
+                except FileExistsError:
+                    holder = _lock_holder(self.target)
+                    if holder is None or _alive(holder):
+                        raise RunFolderError(
+                            f"{self.folder} is being written by another deltanet train (process {holder}); wait "
+                            f"for it to finish, or give another folder with --run-dir"
+                        ) from None
+                    self.target.unlink(missing_ok=True)  # its process is gone: a stale lock
+                    continue
+                self.held = True
+                return self
+        finally:
+            os.unlink(mine)
+        raise RunFolderError(f"{self.folder}: cannot take the run folder's lock {self.target.name}")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.held and _lock_holder(self.target) == os.getpid():
+            self.target.unlink(missing_ok=True)
+        self.held = False
+
+
+def _lock_holder(target: Path) -> int | None:
+    """The process id written in a lock file, or None (absent, empty, unreadable)."""
+    try:
+        return int(target.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or it cannot be told: taken as alive
+    return True
 
 
 # -- the manifest -----------------------------------------------------------------------------------

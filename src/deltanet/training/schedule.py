@@ -7,6 +7,7 @@ from typing import Any
 
 from deltanet import _checks as check
 from deltanet.training.callback import Callback
+from deltanet.training.direction import known_mode
 
 
 class LearningRateScheduler(Callback):
@@ -27,6 +28,8 @@ class LearningRateScheduler(Callback):
             built on the optimizer given to ``fit``, or a function ``schedule(epoch, lr)`` returning
             the rate for that epoch (from 0).
         monitor: the epoch-log key given to ``ReduceLROnPlateau.step`` (default ``"val_loss"``).
+            A score such as ``val_accuracy`` needs ``ReduceLROnPlateau(optimizer, mode="max")``, a
+            loss or an error ``mode="min"`` (PyTorch's default); the other is refused.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -59,6 +62,13 @@ class LearningRateScheduler(Callback):
         self.schedule, self.monitor = schedule, monitor
         self.is_scheduler = isinstance(schedule, (LRScheduler, ReduceLROnPlateau))
         self.on_plateau = isinstance(schedule, ReduceLROnPlateau)
+        wanted = known_mode(monitor)
+        if self.on_plateau and wanted is not None and schedule.mode != wanted:
+            what = "a score, which should rise" if wanted == "max" else "a loss or an error, which should fall"
+            raise ValueError(
+                f"LearningRateScheduler: ReduceLROnPlateau(mode={schedule.mode!r}) would cut the learning rate "
+                f"while {monitor!r} improves: {monitor!r} is {what}; build it with mode={wanted!r}"
+            )
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         optimizer = self.fit_state.optimizer if self.fit_state is not None else None

@@ -51,6 +51,9 @@ class FitState:
         validation: what ``fit`` evaluates after each epoch: ``validation_data``, or (on a loader,
             ``deltanet.training.loader_state``) the validation loader's checked batches.
         epoch: the current epoch (from 0); ``step``: the steps of it already applied.
+        learning_rates: each param group's learning rate as the current epoch's steps began
+            (after every ``on_epoch_begin``; a scheduler stepped at the epoch's end has not changed
+            it), or None before the first epoch.
         total, penalty_total: the epoch's sums of batch loss (penalty) times batch size.
         outputs: the epoch's outputs so far (with ``output_shape``), in the epoch's order.
         epoch_y: the targets in the epoch's order.
@@ -105,6 +108,8 @@ class FitState:
         }
         self.output_shape = output_shape
         self.epoch, self.step = 0, 0
+        self.epochs: int | None = None  # fit's epochs, the run's total (a resumed run must reach its checkpoint)
+        self.learning_rates: list[float] | None = None
         self.total = self.penalty_total = 0.0
         self.outputs: np.ndarray | None = None
         self.epoch_X, self.epoch_y = X, y
@@ -204,11 +209,17 @@ class FitState:
     def identity(self) -> dict[str, Any]:
         """What a resumed run must share with the run that wrote the checkpoint, beyond
         ``settings``: the training data (a SHA-256 of X and y; None for a loader, whose data
-        this cannot read without a pass) and the loss (``describe_loss``). Computed when first
-        needed (a checkpoint written or read), once per fit: one pass over the data."""
+        this cannot read without a pass), the validation arrays (their SHA-256, ``"none"``
+        without validation; None for a validation loader), which early stopping, the best
+        checkpoint and a plateau schedule follow, and the loss (``describe_loss``). Computed when
+        first needed (a checkpoint written or read), once per fit: one pass over the data."""
         if self._identity is None:
             data = None if self.settings.get("data") == "loader" else data_digest(self.X, self.y)
-            self._identity = {"data_sha256": data, "loss": describe_loss(self.loss)}
+            if isinstance(self.validation_data, tuple):
+                validation: str | None = data_digest(*self.validation_data)
+            else:
+                validation = "none" if self.validation is None else None  # a loader's: not read here
+            self._identity = {"data_sha256": data, "loss": describe_loss(self.loss), "validation_sha256": validation}
         return self._identity
 
     def snapshot(self, at_epoch_end: bool) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -321,7 +332,12 @@ class ResumePoint:
         for key, value in state.identity().items():  # absent from checkpoints of older versions
             saved = training.get(key)
             if saved is not None and value is not None and saved != value:
-                what = "the training data differ" if key == "data_sha256" else f"this fit's loss is {value!r:.80}"
+                what = {
+                    "data_sha256": "the training data differ",
+                    "validation_sha256": "this fit has no validation data"
+                    if value == "none"
+                    else "the validation data differ",
+                }.get(key, f"this fit's loss is {value!r:.80}")
                 raise CheckpointError(
                     f"training.{key} is {saved!r:.80}, but {what}: a resumed run must continue the same "
                     f"run (to start a new one from these weights, load them with dn.load)"
@@ -339,6 +355,13 @@ class ResumePoint:
         if not (_count(epoch) and _count(step) and (step == 0 or steps is not None and step <= steps)):
             raise CheckpointError(f"training.epoch/step must be integers >= 0 (step <= {steps})")
         self.epoch, self.step = int(epoch), int(step)
+        total = state.epochs
+        if total is not None and (self.epoch > total or (self.step and self.epoch >= total)):
+            where = f"in epoch {self.epoch + 1}" if self.step else f"at the end of epoch {self.epoch}"
+            raise CheckpointError(
+                f"training.epoch: the checkpoint is {where}, past epochs={total} of this fit; epochs is the "
+                f"run's total, not a number of further epochs: give epochs >= {self.epoch + (1 if self.step else 0)}"
+            )
         partial = training.get("partial") or {}
         self.total = float(partial.get("total", 0.0))
         self.penalty_total = float(partial.get("penalty_total", 0.0))

@@ -4,7 +4,8 @@ It writes through ``deltanet.utils.tensorboard.SummaryWriter`` (the ``tensorboar
 Keras's layout, so that ``tensorboard --logdir logs`` draws the training and validation curves of a
 quantity in one chart: ``log_dir/train`` holds ``epoch_loss``, ``epoch_<metric>`` and
 ``epoch_learning_rate``; ``log_dir/validation`` holds ``epoch_loss`` and ``epoch_<metric>`` of the
-``val_`` logs. The step is the epoch (from 0).
+``val_`` logs. The step is the epoch (from 0); the learning rate logged at epoch $e$ is the one
+epoch $e$ trained with (``FitState.learning_rates``), whatever the order of the callbacks.
 """
 
 from __future__ import annotations
@@ -85,10 +86,14 @@ class TensorBoard(Callback):
             split, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
             if check.is_number(value):
                 self._writer(split).add_scalar(f"epoch_{name}", float(value), epoch)
-        optimizer = getattr(self.fit_state, "optimizer", None)
-        groups = getattr(optimizer, "param_groups", None)
-        if groups and "lr" in groups[0] and not {"lr", "learning_rate"} & set(logs or {}):
-            self._writer("train").add_scalar("epoch_learning_rate", float(groups[0]["lr"]), epoch)
+        # The rate the epoch trained with: a scheduler stepped in an earlier callback's
+        # on_epoch_end has already set the next epoch's.
+        rates = getattr(self.fit_state, "learning_rates", None)
+        if rates is None:
+            groups = getattr(getattr(self.fit_state, "optimizer", None), "param_groups", None) or []
+            rates = [group.get("lr") for group in groups]
+        if rates and check.is_number(rates[0]) and not {"lr", "learning_rate"} & set(logs or {}):
+            self._writer("train").add_scalar("epoch_learning_rate", float(rates[0]), epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0 and self.model is not None:
             for name, parameter in self.model.named_parameters():
                 self._writer("train").add_histogram(name, parameter, epoch)

@@ -16,6 +16,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, no_grad
 from deltanet.autograd.tensor import leaf
+from deltanet.nn.modes import kept_modes
 
 
 def loss_kind(loss: Any) -> str:
@@ -42,6 +43,20 @@ def ignore_index(loss: Any) -> int | None:
         return None
     value = getattr(loss, "ignore_index", None)
     return None if value is None else int(value)
+
+
+def binary_logits(loss: Any) -> bool:
+    r"""Whether the loss takes the logits $z$ of binary outputs (``BCEWithLogitsLoss``,
+    ``F.binary_cross_entropy_with_logits``, ``DiceLoss(from_logits=True)``): the metrics then get
+    the probabilities $\sigma(z)$, since a bare array of scores that all lie in $[0, 1]$ reads as
+    probabilities (class 1 above 0.5, where a logit means class 1 above 0)."""
+    from deltanet import losses
+
+    if isinstance(loss, losses.BCEWithLogitsLoss):
+        return True
+    if isinstance(loss, losses.DiceLoss):
+        return bool(loss.from_logits)
+    return getattr(loss, "__name__", None) == "binary_cross_entropy_with_logits"
 
 
 def _to_array(value: Any, name: str) -> np.ndarray:
@@ -112,15 +127,12 @@ as_tensor = leaf
 def output_shape(model: Any, X: np.ndarray, name: str = "X") -> tuple[int, ...]:
     """The model's output shape for one sample, from one forward pass on the first sample (in
     evaluation mode, without a graph); a ValueError from the model names ``X``."""
-    was_training = model.training
-    model.eval()
     try:
-        with no_grad():
+        with kept_modes(model), no_grad():  # evaluation mode, then every module's own mode back
+            model.eval()
             out = model(as_tensor(X[:1]))
     except ValueError as error:
         raise ValueError(f"{name} of shape {X.shape} does not fit the model: {error}") from None
-    finally:
-        model.train(was_training)
     if not isinstance(out, Tensor):
         raise ValueError(f"the model must return a Tensor, got {type(out).__name__}")
     return tuple(out.shape[1:])
