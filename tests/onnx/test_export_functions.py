@@ -329,3 +329,10 @@ def test_googlenet_exports_with_a_dynamic_batch(tmp_path):
     model = dn.models.googlenet(num_classes=3, aux_logits=False, rng=0)
     proto = dn.onnx.export(model, tmp_path / "googlenet.onnx", input_shape=(1, 3, 32, 32))
     assert ops(proto).count("Concat") == 9  # the nine inception blocks, no padding constants
+
+
+def test_export_gives_every_module_its_own_mode_back(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.BatchNorm1d(4), nn.ReLU())
+    model[1].eval()  # a frozen batch norm in a model that trains
+    dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3))
+    assert [m.training for m in model.modules()] == [True, True, False, True]

@@ -35,6 +35,7 @@ from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Function, Tensor, inplace, no_grad
+from deltanet.nn.modes import kept_modes
 from deltanet.onnx import functions, verification
 from deltanet.onnx.converters import ExportError, converter_for
 
@@ -331,13 +332,9 @@ def _trace(
     x = Tensor._make(sample)
     graph._used.update({input_name, output_name})
     tracer.bind(x, input_name)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad(), _tracing(model, tracer):
-            out = model(x)
-    finally:
-        model.train(was_training)
+    with kept_modes(model), no_grad(), _tracing(model, tracer):
+        model.eval()
+        out = model(x)
     if not isinstance(out, Tensor) or id(out) not in tracer.names:
         raise ExportError("export: the model's forward must return a tensor computed from its input")
     tracer.name_of(out, "output")  # refuses an output changed in place through a view

@@ -17,6 +17,7 @@ import numpy as np
 
 from deltanet import nn
 from deltanet.autograd import Tensor, no_grad
+from deltanet.nn.modes import kept_modes
 from deltanet.onnx.converters import ExportError
 
 
@@ -68,9 +69,8 @@ def same_outputs(
         raise ExportError(f"export: onnxruntime cannot load the graph: {str(error).strip()[:300]}") from None
     rng = np.random.default_rng(1)
     batches = (shape[0], shape[0] + 1) if dynamic_batch else (shape[0],)
-    was_training = model.training
-    model.eval()
-    try:
+    with kept_modes(model):
+        model.eval()
         for n in batches:
             x = rng.standard_normal((n, *shape[1:])).astype(dtype)
             with no_grad():
@@ -90,5 +90,3 @@ def same_outputs(
                     f"random inputs of shape {x.shape}: output shapes {got.shape} and {expected.shape}, largest "
                     f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
                 )
-    finally:
-        model.train(was_training)
