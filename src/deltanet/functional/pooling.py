@@ -684,6 +684,8 @@ def _adaptive_avg_pool(x: Any, output_size: Any, dims: int) -> Tensor:
     # None keeps the input's size on that axis, as in PyTorch.
     sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:]))
     out_size = _ntuple(sizes, dims, "output_size", op, 1)
+    if 0 in x.shape[1:]:  # an empty window has no mean (it gave zeros)
+        raise ValueError(f"{op}: expected an input with non-empty non-batch axes (as PyTorch), got shape {x.shape}")
     return AdaptiveAvgPool.apply(x, out_size=out_size)
 
 
