@@ -49,3 +49,43 @@ def test_query_key_value_of_two_dtypes_are_refused():
     x = np.ones((2, 3, 4))
     with pytest.raises(TypeError, match="one dtype .as PyTorch., got float32, float64, float64"):
         F.scaled_dot_product_attention(dn.tensor(x.astype(np.float32)), dn.tensor(x), dn.tensor(x))  # it promoted
+
+
+
+def test_is_causal_without_weights_masks_causally_and_reads_no_mask():
+    dn.manual_seed(0)
+    plain = dn.nn.MultiheadAttention(4, 2).double()
+    zero_key = dn.nn.MultiheadAttention(4, 2, add_zero_attn=True).double()
+    zero_key.load_state_dict(plain.state_dict())
+    q = dn.tensor(np.random.default_rng(3).standard_normal((3, 1, 4)))
+    causal = dn.tensor(np.triu(np.ones((3, 3), bool), 1))
+    expected, _ = plain(q, q, q, attn_mask=causal)
+    ignored = dn.zeros(3, 3, dtype=dn.float64)  # not causal, and not read (PyTorch's hint)
+    out, w = plain(q, q, q, attn_mask=ignored, is_causal=True, need_weights=False)
+    assert w is None
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+    # The zero key is key 3 of 4: the top-left causal mask hides it from queries 0 to 2.
+    out, _ = zero_key(q, q, q, attn_mask=causal, is_causal=True, need_weights=False)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)  # it was seen by every query
+    seen, _ = zero_key(q, q, q, attn_mask=causal, is_causal=True)  # with weights the mask is read
+    assert not np.allclose(seen.numpy(), expected.numpy())
+
+
+def test_is_causal_hint_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    q = np.random.default_rng(4).standard_normal((3, 2, 4))
+    k = np.random.default_rng(5).standard_normal((5, 2, 4))
+    out = []
+    for lib in (torch, dn):
+        lib.manual_seed(0)
+        m = lib.nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True).double()
+        if lib is dn:
+            m.load_state_dict({name: dn.tensor(v) for name, v in state.items()})
+        else:
+            state = {name: v.detach().numpy() for name, v in m.state_dict().items()}
+        tq, tk = lib.tensor(q, requires_grad=True), lib.tensor(k)
+        o, _ = m(tq, tk, tk, attn_mask=lib.zeros(3, 5, dtype=lib.float64), is_causal=True, need_weights=False)
+        (o * lib.tensor(np.arange(24.0).reshape(3, 2, 4))).sum().backward()
+        out.append((o.detach().numpy(), tq.grad.numpy(), m.in_proj_weight.grad.numpy()))
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
