@@ -149,6 +149,7 @@ def attend(
     average_attn_weights: bool,
     is_causal: bool,
     static: tuple = (None, None),
+    native: bool = False,
 ) -> tuple[Tensor, Tensor | None]:
     """The computation of ``multi_head_attention_forward``, its errors naming ``owner``.
 
@@ -171,6 +172,8 @@ def attend(
         average_attn_weights: average the weights over the heads.
         is_causal: the hint.
         static: ``(static_k, static_v)``, which must be None.
+        native: compute as PyTorch's fast path (``nn.MultiheadAttention`` decides when): a query
+            with no key left gives NaN, and ``is_causal`` is no hint (``attn_mask`` is used).
 
     Examples:
         >>> from deltanet.functional.multi_head_attention import attend
@@ -214,7 +217,7 @@ def attend(
     need = check.flag(need_weights, "need_weights", owner)
     # PyTorch's hint: without a key_padding_mask and without weights it drops attn_mask and lets
     # scaled_dot_product_attention mask causally, over the keys with bias_k and the zero key too.
-    causal_hint = bool(is_causal) and padding is None and not need
+    causal_hint = bool(is_causal) and padding is None and not need and not native
     mask = None if causal_hint else _attn_mask(owner, attn_mask, L, S, N * H, dtype)
 
     bq, bk, bv = (None, None, None) if b_in is None else (b_in[:E], b_in[E : 2 * E], b_in[2 * E :])
@@ -244,8 +247,9 @@ def attend(
         scores = scores + mask
     # A query with nothing to attend to: PyTorch gives NaN (and NaN gradients: softmax over -inf
     # only, which NumPy computes without a warning) where it computes the weights
-    # (need_weights=True), and zeros where it calls scaled_dot_product_attention instead.
-    weights = masked_softmax(scores, 0.0) if mask is not None and not need else softmax(scores, axis=-1)
+    # (need_weights=True, or its native fast path), and zeros where it calls
+    # scaled_dot_product_attention instead.
+    weights = masked_softmax(scores, 0.0) if mask is not None and not (need or native) else softmax(scores, axis=-1)
     if p > 0:
         weights = dropout(weights, p, training=True)
     out = (weights @ v).transpose(0, 1).reshape(L * N, E)
