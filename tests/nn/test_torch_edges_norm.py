@@ -77,3 +77,27 @@ def test_norm_edges_match_pytorch():
         out.append((m(lib.tensor(x)).detach().numpy(), tuple(empty.shape), int(e.num_batches_tracked), i.numpy()))
     for a, b in zip(*out, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_group_norm_refuses_one_value_per_group_as_pytorch():
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        nn.GroupNorm(4, 4)(dn.ones(1, 4))  # it returned the bias
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        dn.nn.functional.group_norm(dn.ones(1, 1, 1), 1)
+    # PyTorch's test counts (N * C / groups) * spatial, so two samples of one value each pass
+    np.testing.assert_allclose(nn.GroupNorm(1, 1)(dn.ones(2, 1)).detach().numpy(), 0.0)
+
+
+def test_group_norm_refusal_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    for shape, groups in (((1, 4), 4), ((1, 1, 1), 1), ((2, 1), 1), ((1, 4, 1), 2)):
+        outcomes = []
+        for lib in (torch, dn):
+            try:
+                outcomes.append(lib.nn.functional.group_norm(lib.ones(*shape), groups).detach().numpy())
+            except ValueError:
+                outcomes.append("refused")
+        if isinstance(outcomes[0], str):
+            assert outcomes[1] == "refused"
+        else:
+            np.testing.assert_allclose(outcomes[1], outcomes[0])
