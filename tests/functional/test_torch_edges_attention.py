@@ -51,7 +51,6 @@ def test_query_key_value_of_two_dtypes_are_refused():
         F.scaled_dot_product_attention(dn.tensor(x.astype(np.float32)), dn.tensor(x), dn.tensor(x))  # it promoted
 
 
-
 def test_is_causal_without_weights_masks_causally_and_reads_no_mask():
     dn.manual_seed(0)
     plain = dn.nn.MultiheadAttention(4, 2).double()
@@ -75,14 +74,11 @@ def test_is_causal_hint_matches_pytorch():
     torch = pytest.importorskip("torch")
     q = np.random.default_rng(4).standard_normal((3, 2, 4))
     k = np.random.default_rng(5).standard_normal((5, 2, 4))
+    torch_mha = torch.nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True).double()
+    dn_mha = dn.nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True).double()
+    dn_mha.load_state_dict({name: dn.tensor(v.detach().numpy()) for name, v in torch_mha.state_dict().items()})
     out = []
-    for lib in (torch, dn):
-        lib.manual_seed(0)
-        m = lib.nn.MultiheadAttention(4, 2, add_bias_kv=True, add_zero_attn=True).double()
-        if lib is dn:
-            m.load_state_dict({name: dn.tensor(v) for name, v in state.items()})
-        else:
-            state = {name: v.detach().numpy() for name, v in m.state_dict().items()}
+    for lib, m in ((torch, torch_mha), (dn, dn_mha)):
         tq, tk = lib.tensor(q, requires_grad=True), lib.tensor(k)
         o, _ = m(tq, tk, tk, attn_mask=lib.zeros(3, 5, dtype=lib.float64), is_causal=True, need_weights=False)
         (o * lib.tensor(np.arange(24.0).reshape(3, 2, 4))).sum().backward()

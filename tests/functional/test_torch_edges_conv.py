@@ -25,15 +25,12 @@ def test_transposed_1x1_convolution_with_output_padding_has_a_gradient():
 def test_transposed_1x1_convolution_with_output_padding_matches_pytorch():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal((2, 4, 3, 2, 5))
+    kwargs = dict(dilation=(1, 2, 2), groups=2, padding=(1, 0, 0), output_padding=(0, 1, 1))
+    torch_conv = torch.nn.ConvTranspose3d(4, 4, 1, **kwargs).double()
+    dn_conv = nn.ConvTranspose3d(4, 4, 1, **kwargs).double()
+    dn_conv.load_state_dict({k: dn.tensor(v.detach().numpy()) for k, v in torch_conv.state_dict().items()})
     out = []
-    for lib in (torch, dn):
-        lib.manual_seed(0)
-        m = lib.nn.ConvTranspose3d(4, 4, 1, dilation=(1, 2, 2), groups=2, padding=(1, 0, 0), output_padding=(0, 1, 1))
-        m = m.double()
-        if lib is dn:
-            m.load_state_dict({k: dn.tensor(v) for k, v in state.items()})
-        else:
-            state = {k: v.detach().numpy() for k, v in m.state_dict().items()}
+    for lib, m in ((torch, torch_conv), (dn, dn_conv)):
         t = lib.tensor(x, requires_grad=True)
         y = m(t)
         (y * lib.tensor(np.arange(y.numel(), dtype=float).reshape(tuple(y.shape)))).sum().backward()

@@ -55,17 +55,14 @@ def test_encoder_layer_fast_path_uses_the_mask_given_with_is_causal():
 
 def test_fast_paths_match_pytorch():
     torch = pytest.importorskip("torch")
+    torch_mha = torch.nn.MultiheadAttention(4, 2, batch_first=True).double().eval()
+    torch_layer = torch.nn.TransformerEncoderLayer(4, 2, 8, batch_first=True).double().eval()
+    dn_mha = nn.MultiheadAttention(4, 2, batch_first=True).double().eval()
+    dn_layer = nn.TransformerEncoderLayer(4, 2, 8, batch_first=True).double().eval()
+    for source, target in ((torch_mha, dn_mha), (torch_layer, dn_layer)):
+        target.load_state_dict({k: dn.tensor(v.detach().numpy()) for k, v in source.state_dict().items()})
     results = []
-    for lib in (torch, dn):
-        lib.manual_seed(0)
-        m = lib.nn.MultiheadAttention(4, 2, batch_first=True).double().eval()
-        layer = lib.nn.TransformerEncoderLayer(4, 2, 8, batch_first=True).double().eval()
-        if lib is dn:
-            m.load_state_dict({k: dn.tensor(v) for k, v in mha_state.items()})
-            layer.load_state_dict({k: dn.tensor(v) for k, v in layer_state.items()})
-        else:
-            mha_state = {k: v.numpy() for k, v in m.state_dict().items()}
-            layer_state = {k: v.numpy() for k, v in layer.state_dict().items()}
+    for lib, m, layer in ((torch, torch_mha, torch_layer), (dn, dn_mha, dn_layer)):
         x, padding = _inputs(lib)
         with lib.no_grad():
             a = m(x, x, x, key_padding_mask=padding, need_weights=False)[0]

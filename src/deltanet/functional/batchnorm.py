@@ -215,7 +215,6 @@ def batch_norm(
         )
     if x.dtype.kind != "f":
         raise ValueError(f"batch_norm: expected a floating-point input, got dtype {x.dtype}")
-    channels = x.shape[1]
     running_mean, running_var = _as_array(running_mean), _as_array(running_var)
     check_per_channel(x, running_mean, running_var, weight, bias, "batch_norm")
     if not training and running_mean is None:

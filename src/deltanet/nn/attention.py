@@ -30,7 +30,6 @@ from deltanet.nn import init
 from deltanet.nn.linear import Linear
 from deltanet.nn.module import Module, Parameter
 
-
 #: PyTorch's code path for the attention being called, when its caller has decided it (True: the
 #: fused fast path, whose fully masked queries give NaN and which takes no ``is_causal`` hint).
 _NATIVE_PATH: contextvars.ContextVar[bool | None] = contextvars.ContextVar("native_path", default=None)
@@ -194,7 +193,9 @@ class MultiheadAttention(Module):
         Its results differ in two ways only: a query with no key left gives NaN even with
         ``need_weights=False``, and ``is_causal`` is not a hint there (the mask given is used).
         """
-        if any(m is not None and np.asarray(getattr(m, "data", m)).dtype.kind == "f" for m in (key_padding_mask, attn_mask)):
+        if any(
+            m is not None and np.asarray(getattr(m, "data", m)).dtype.kind == "f" for m in (key_padding_mask, attn_mask)
+        ):
             return False
         if not (query is key and key is value and isinstance(query, Tensor) and query.ndim == 3):
             return False

@@ -166,7 +166,10 @@ class TransformerEncoderLayer(Module):
             return False
         if self.norm1.eps != self.norm2.eps or any(_has_forward_hooks(m) for m in self.modules()):
             return False
-        tensors = [x, *(p for m in (attention, self.norm1, self.norm2, self.linear1, self.linear2) for p in m.parameters())]
+        tensors = [
+            x,
+            *(p for m in (attention, self.norm1, self.norm2, self.linear1, self.linear2) for p in m.parameters()),
+        ]
         return not (is_grad_enabled() and any(t.requires_grad for t in tensors))
 
     def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool, native: bool) -> Tensor:
