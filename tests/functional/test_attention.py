@@ -111,7 +111,7 @@ def test_errors():
     with pytest.raises(ValueError, match="query must be a floating-point tensor"):
         F.scaled_dot_product_attention(dn.tensor(np.ones((2, 3), dtype=np.int64)), x, x)
     q = dn.tensor(np.ones((1, 3, 2, 4)))
-    with pytest.raises(ValueError, match="query's 3 heads must be a multiple of the key's 2"):
+    with pytest.raises(ValueError, match="the key's 2 and the value's 2 heads must divide the query's 3"):
         F.scaled_dot_product_attention(
             q, dn.tensor(np.ones((1, 2, 2, 4))), dn.tensor(np.ones((1, 2, 2, 4))), enable_gqa=True
         )

@@ -139,7 +139,7 @@ def test_float32_stays_float32_and_eval_equals_train_for_layer_norm():
         ),
         (lambda: nn.GroupNorm(3, 4), r"GroupNorm: num_groups=3 must divide num_channels=4"),
         (
-            lambda: nn.InstanceNorm2d(3)(dn.tensor(np.ones((2, 3, 4)))),
+            lambda: nn.InstanceNorm2d(3, affine=True)(dn.tensor(np.ones((2, 3, 4)))),
             r"InstanceNorm2d\(3.*expected an input of shape \(N, 3, \*S\)",
         ),
         (lambda: nn.LayerNorm(4, eps=0), r"LayerNorm: eps must be a number > 0, got 0"),

@@ -359,7 +359,27 @@ class Clamp(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (inside,) = self.saved_tensors
-        return delta.copy() if inside is None else delta * inside
+        return delta.copy() if inside is None else gated(delta, inside)
+
+
+def gated(delta: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    r"""$\delta \cdot 	ext{slope}$, and 0 where the slope is 0 even for an infinite or NaN $\delta$.
+
+    PyTorch writes the backward of a clamp or a piecewise activation as a ``where``, so a
+    clamped value passes nothing back: ``x.clamp(min=0).sqrt()`` at a negative ``x`` has
+    gradient 0, not ``inf * 0``. The product is kept for finite deltas (one pass).
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.autograd.ops import gated
+        >>> gated(np.array([np.inf, 2.0]), np.array([0.0, 1.0])).tolist()
+        [0.0, 2.0]
+    """
+    with np.errstate(invalid="ignore"):  # inf * 0, replaced below
+        g = delta * slope
+    if not np.isfinite(g).all():
+        g[np.broadcast_to(slope == 0, g.shape)] = 0
+    return g
 
 
 def clamp_array(x: np.ndarray, low: Any = None, high: Any = None) -> np.ndarray:

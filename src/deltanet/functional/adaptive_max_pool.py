@@ -80,8 +80,8 @@ def _adaptive_max_pool(x: Any, output_size: Any, return_indices: Any, dims: int)
         raise ValueError(f"{op}: output_size must be an int or a tuple of {dims} ints or None, got {output_size!r}")
     sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:]))
     out_size = _ntuple(sizes, dims, "output_size", op, 1)
-    if 0 in x.shape[2:]:
-        raise ValueError(f"{op}: the input's spatial axes must be non-empty, got shape {x.shape}")
+    if 0 in x.shape[1:]:
+        raise ValueError(f"{op}: expected an input with non-empty non-batch axes (as PyTorch), got shape {x.shape}")
     flat = argmax_positions(x.data, out_size)
     a = AdaptiveMaxPool.apply(x, flat=flat)
     return (a, Tensor._make(flat)) if indices else a

@@ -139,8 +139,8 @@ def scaled_dot_product_attention(
     Raises:
         ValueError: the shapes do not fit together, ``dropout_p`` is not in $[0, 1)$, or both
             ``attn_mask`` and ``is_causal`` are given.
-        TypeError: the mask is neither boolean nor floating-point, or float of another dtype
-            than the query's.
+        TypeError: query, key and value differ in dtype, or the mask is neither boolean nor
+            floating-point, or float of another dtype than the query's.
 
     Shape:
         - query: $(\dots, L, E)$; key: $(\dots, S, E)$; value: $(\dots, S, E_v)$.
@@ -159,6 +159,10 @@ def scaled_dot_product_attention(
             raise ValueError(
                 f"{owner}: {name} must be a floating-point tensor of at least 2 axes, got {t.dtype} {t.shape}"
             )
+    if not q.dtype == k.dtype == v.dtype:
+        raise TypeError(
+            f"{owner}: expected query, key and value of one dtype (as PyTorch), got {q.dtype}, {k.dtype}, {v.dtype}"
+        )
     if k.shape[-1] != q.shape[-1] or v.shape[-2] != k.shape[-2]:
         raise ValueError(
             f"{owner}: expected query (..., L, E), key (..., S, E) and value (..., S, Ev), got "
@@ -171,16 +175,14 @@ def scaled_dot_product_attention(
             f"{owner}: attn_mask should not be set when is_causal=True (as PyTorch); combine the masks "
             f"yourself, e.g. attn_mask & torch.ones(L, S, dtype=torch.bool).tril()"
         )
-    if check.flag(enable_gqa, "enable_gqa", owner) and q.ndim >= 3 and k.ndim >= 3 and k.shape[-3] != q.shape[-3]:
-        heads, kv_heads = q.shape[-3], k.shape[-3]
-        if heads % kv_heads:
-            raise ValueError(
-                f"{owner}: with enable_gqa the query's {heads} heads must be a multiple of the key's {kv_heads}"
-            )
-        k = k.repeat_interleave(heads // kv_heads, dim=-3)
-        v = v.repeat_interleave(heads // kv_heads, dim=-3)
+    if check.flag(enable_gqa, "enable_gqa", owner):
+        k, v = _share_key_heads(q, k, v, owner)
     L, S = q.shape[-2], k.shape[-2]
-    s = 1.0 / math.sqrt(q.shape[-1]) if scale is None else check.number(scale, "scale", owner)
+    # With E = 0 every score is an empty sum, 0, as PyTorch's (whose 1/sqrt(0) never multiplies).
+    if scale is None:
+        s = 1.0 / math.sqrt(q.shape[-1]) if q.shape[-1] else 1.0
+    else:
+        s = check.number(scale, "scale", owner)
     scores = (q @ k.transpose(-2, -1)) * s
     mask = additive_mask(attn_mask, "attn_mask", owner, scores.dtype, true_means_masked=False)
     if mask is not None:
@@ -193,6 +195,26 @@ def scaled_dot_product_attention(
     if p > 0:
         weights = dropout(weights, p, training=True)
     return weights @ v
+
+
+def _share_key_heads(q: Tensor, k: Tensor, v: Tensor, owner: str) -> tuple[Tensor, Tensor]:
+    """Repeat the heads (axis -3) of key and value, each on its own, up to the query's."""
+    if min(q.ndim, k.ndim, v.ndim) < 3:
+        raise ValueError(
+            f"{owner}: enable_gqa needs query, key and value with a heads axis (-3), got shapes "
+            f"{q.shape}, {k.shape}, {v.shape}"
+        )
+    heads = q.shape[-3]
+    if heads % k.shape[-3] or heads % v.shape[-3]:
+        raise ValueError(
+            f"{owner}: with enable_gqa the key's {k.shape[-3]} and the value's {v.shape[-3]} heads must "
+            f"divide the query's {heads}"
+        )
+    if k.shape[-3] != heads:
+        k = k.repeat_interleave(heads // k.shape[-3], dim=-3)
+    if v.shape[-3] != heads:
+        v = v.repeat_interleave(heads // v.shape[-3], dim=-3)
+    return k, v
 
 
 def _broadcasts(shape: tuple, target: tuple) -> bool:

@@ -72,8 +72,13 @@ class BatchNorm(Function):
         self.has_weight, self.has_bias = has_weight, has_bias
         gamma_b = None if gamma is None else gamma.reshape(channel)
 
-        if training:
-            m = x.size // max(x.shape[1], 1)  # no channels (an empty layer-norm batch): m is 0
+        if training and x.size == 0:
+            # An empty batch has no statistics: the output is empty and the running ones stay, as PyTorch's.
+            x_hat, inv_std = x.copy(), np.ones(channel, dtype=x.dtype)
+            self.save_for_backward(x_hat, inv_std, gamma_b)
+            y = x_hat
+        elif training:
+            m = x.size // max(x.shape[1], 1)
             mu = x.mean(axis=axes, keepdims=True)
             x_hat = x - mu
             var = np.mean(x_hat * x_hat, axis=axes, keepdims=True)
@@ -108,7 +113,7 @@ class BatchNorm(Function):
         if self.training:
             x_hat, inv_std, gamma_b = self.saved_tensors
             if needs[0]:
-                m = delta.size // max(delta.shape[1], 1)
+                m = max(delta.size // max(delta.shape[1], 1), 1)  # an empty batch: an empty gradient
                 delta_hat = delta * gamma_b if gamma_b is not None else delta
                 sum_delta_hat = delta_hat.sum(axis=axes, keepdims=True)
                 sum_delta_hat_x_hat = np.sum(delta_hat * x_hat, axis=axes, keepdims=True)
@@ -210,7 +215,6 @@ def batch_norm(
         )
     if x.dtype.kind != "f":
         raise ValueError(f"batch_norm: expected a floating-point input, got dtype {x.dtype}")
-    channels = x.shape[1]
     running_mean, running_var = _as_array(running_mean), _as_array(running_var)
     check_per_channel(x, running_mean, running_var, weight, bias, "batch_norm")
     if not training and running_mean is None:
@@ -218,7 +222,7 @@ def batch_norm(
             "batch_norm: evaluation (training=False) normalizes with running_mean and "
             "running_var, got None; pass them, or training=True to use batch statistics"
         )
-    if training and x.size // max(channels, 1) <= 1:
+    if training and x.shape[0] * math.prod(x.shape[2:]) == 1:  # PyTorch's test: an empty batch passes
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
     if isinstance(momentum, bool) or not (
         isinstance(momentum, (int, float, np.integer, np.floating)) and 0.0 <= momentum <= 1.0

@@ -197,7 +197,11 @@ def _im2col(xpad: np.ndarray, g: Geometry, r0: int, r1: int) -> np.ndarray:
     rows_shape = (r1 - r0,) + g.out_size[1:]
     per_group = xpad.shape[0] // g.groups * math.prod(g.kernel)
     if all(k == 1 for k in g.kernel) and all(s == 1 for s in g.stride):
-        return xpad[:, r0:r1].reshape(g.groups, per_group, -1)
+        rows = xpad[:, r0:r1]
+        if rows.shape[2:-1] != g.out_size[1:]:
+            # A transposed convolution's backward with output_padding: its last positions feed no window.
+            rows = rows[(slice(None), slice(None)) + tuple(slice(0, o) for o in g.out_size[1:])]
+        return rows.reshape(g.groups, per_group, -1)
     cols = np.empty((xpad.shape[0],) + g.kernel + rows_shape + (xpad.shape[-1],), dtype=xpad.dtype)
     for window, block in _windows(g, r0, r1):
         cols[block] = xpad[window]

@@ -113,7 +113,10 @@ def embedding(
         )
     if max_norm is not None:
         renorm_(
-            W, indices, check.number(max_norm, "max_norm", owner, low=0), check.number(norm_type, "norm_type", owner)
+            W,
+            indices,
+            check.number(max_norm, "max_norm", owner, low=0),
+            check.number(norm_type, "norm_type", owner, finite=False),
         )
     return Embedding.apply(
         W,

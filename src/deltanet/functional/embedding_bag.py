@@ -214,7 +214,12 @@ def embedding_bag(
     pad = _padding_idx(padding_idx, rows, owner)
     keep = idx != pad if pad is not None else np.ones(idx.size, dtype=bool)
     if max_norm is not None:
-        renorm_(W, idx, check.number(max_norm, "max_norm", owner, low=0), check.number(norm_type, "norm_type", owner))
+        renorm_(
+            W,
+            idx,
+            check.number(max_norm, "max_norm", owner, low=0),
+            check.number(norm_type, "norm_type", owner, finite=False),
+        )
     options = dict(idx=idx, bag=bag, bags=bags, mode=mode, keep=keep)
     if per_sample_weights is None:
         return EmbeddingBag.apply(W, **options)

@@ -96,6 +96,16 @@ def max_pool_with_indices(
             f"{op}: the dilated kernel {kernel} (dilation {dilations}) is larger than the padded input "
             f"{tuple(n + 2 * p for n, p in zip(x.shape[2:], pads))} (input shape {x.shape})"
         )
+    for axis, (n, k, s, p, d, o) in enumerate(zip(x.shape[2:], kernel, strides, pads, dilations, out)):
+        # A window whose taps all fall in the padding has no input to take: PyTorch returns -inf
+        # with an index outside the input (its backward then writes out of bounds).
+        starts = np.arange(o) * s - p
+        u = -(-np.maximum(-starts, 0) // d)  # the first tap at or after position 0
+        if np.any((u >= k) | (starts + u * d >= n)):
+            raise ValueError(
+                f"{op}: a window along spatial axis {axis} reads only padding (kernel {kernel}, stride "
+                f"{strides}, padding {pads}, dilation {dilations}, ceil_mode={ceil_mode}, input shape {x.shape})"
+            )
     flat = argmax_positions(x.data, kernel, strides, pads, dilations, out)
     if x.dtype.kind == "f":
         a = AdaptiveMaxPool.apply(x, flat=flat)

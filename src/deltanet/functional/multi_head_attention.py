@@ -19,7 +19,7 @@ from typing import Any
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, as_tensor, cat, zeros
 from deltanet.functional.activations import softmax
-from deltanet.functional.attention import additive_mask, masked_softmax
+from deltanet.functional.attention import additive_mask, causal_mask, masked_softmax
 from deltanet.functional.dropout import dropout
 from deltanet.functional.linear import linear
 
@@ -87,7 +87,9 @@ def multi_head_attention_forward(
         static_k: not supported (must be None).
         static_v: not supported (must be None).
         average_attn_weights: average the returned weights over the heads.
-        is_causal: a hint that ``attn_mask`` is causal; ``attn_mask`` is required and used.
+        is_causal: a hint that ``attn_mask`` is causal; ``attn_mask`` is required. As in PyTorch,
+            without ``key_padding_mask`` and with ``need_weights=False`` the given mask is not
+            read: query $i$ sees keys $j \le i$ (``bias_k`` and the zero key are keys $S$ and after).
 
     Raises:
         ValueError: shapes that do not fit, a missing ``attn_mask`` with ``is_causal``, or
@@ -147,6 +149,7 @@ def attend(
     average_attn_weights: bool,
     is_causal: bool,
     static: tuple = (None, None),
+    native: bool = False,
 ) -> tuple[Tensor, Tensor | None]:
     """The computation of ``multi_head_attention_forward``, its errors naming ``owner``.
 
@@ -169,6 +172,8 @@ def attend(
         average_attn_weights: average the weights over the heads.
         is_causal: the hint.
         static: ``(static_k, static_v)``, which must be None.
+        native: compute as PyTorch's fast path (``nn.MultiheadAttention`` decides when): a query
+            with no key left gives NaN, and ``is_causal`` is no hint (``attn_mask`` is used).
 
     Examples:
         >>> from deltanet.functional.multi_head_attention import attend
@@ -209,7 +214,11 @@ def attend(
     W_out, b_out = out_proj
     dtype = W_out.dtype
     padding = _key_padding(owner, key_padding_mask, N, S, batched, dtype)
-    mask = _attn_mask(owner, attn_mask, L, S, N * H, dtype)
+    need = check.flag(need_weights, "need_weights", owner)
+    # PyTorch's hint: without a key_padding_mask and without weights it drops attn_mask and lets
+    # scaled_dot_product_attention mask causally, over the keys with bias_k and the zero key too.
+    causal_hint = bool(is_causal) and padding is None and not need and not native
+    mask = None if causal_hint else _attn_mask(owner, attn_mask, L, S, N * H, dtype)
 
     bq, bk, bv = (None, None, None) if b_in is None else (b_in[:E], b_in[E : 2 * E], b_in[2 * E :])
     q, k, v = linear(q, Wq, bq), linear(k, Wk, bk), linear(v, Wv, bv)
@@ -227,6 +236,8 @@ def attend(
         v = cat([v, zeros((N * H, 1, d), dtype=v.dtype)], 1)
         mask, padding = _pad_last(mask), _pad_last(padding)
     S = k.shape[1]
+    if causal_hint:
+        mask = causal_mask(L, S, dtype)
     if padding is not None:
         padding = padding.reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S)
         mask = padding if mask is None else mask + padding
@@ -236,9 +247,9 @@ def attend(
         scores = scores + mask
     # A query with nothing to attend to: PyTorch gives NaN (and NaN gradients: softmax over -inf
     # only, which NumPy computes without a warning) where it computes the weights
-    # (need_weights=True), and zeros where it calls scaled_dot_product_attention instead.
-    need = check.flag(need_weights, "need_weights", owner)
-    weights = masked_softmax(scores, 0.0) if mask is not None and not need else softmax(scores, axis=-1)
+    # (need_weights=True, or its native fast path), and zeros where it calls
+    # scaled_dot_product_attention instead.
+    weights = masked_softmax(scores, 0.0) if mask is not None and not (need or native) else softmax(scores, axis=-1)
     if p > 0:
         weights = dropout(weights, p, training=True)
     out = (weights @ v).transpose(0, 1).reshape(L * N, E)

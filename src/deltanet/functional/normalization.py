@@ -179,6 +179,8 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     groups = check.integer(num_groups, "num_groups", owner, low=1)
     if channels % groups:
         raise ValueError(f"{owner}: num_groups={groups} must divide the {channels} channels of the input {x.shape}")
+    if x.shape[0] * channels // groups * math.prod(x.shape[2:]) == 1:  # PyTorch's test (_verify_batch_size)
+        raise ValueError(f"{owner}: Expected more than 1 value per channel when training, got input size {x.shape}")
     eps = check.number(eps, "eps", owner, low=0)
     gamma = _param(weight, (channels,), "weight", owner)
     beta = _param(bias, (channels,), "bias", owner)

@@ -16,6 +16,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor
+from deltanet.autograd.ops import gated
 from deltanet.functional.activations import _as_float
 
 
@@ -29,7 +30,7 @@ class Hardtanh(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (inside,) = self.saved_tensors
-        return delta * inside
+        return gated(delta, inside)
 
 
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -95,7 +96,7 @@ class Hardsigmoid(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (slope,) = self.saved_tensors
-        return delta * slope
+        return gated(delta, slope)
 
 
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
@@ -133,7 +134,7 @@ class Hardswish(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (slope,) = self.saved_tensors
-        return delta * slope
+        return gated(delta, slope)
 
 
 def hardswish(input: Any, inplace: bool = False) -> Tensor:
@@ -174,7 +175,7 @@ class Shrink(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (outside,) = self.saved_tensors
-        return delta * outside
+        return gated(delta, outside)
 
 
 def _lambd(lambd: Any, owner: str) -> float:
@@ -237,7 +238,7 @@ class Threshold(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (above,) = self.saved_tensors
-        return delta * above
+        return gated(delta, above)
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
@@ -278,7 +279,7 @@ class RReLU(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (scale,) = self.saved_tensors
-        return delta * scale
+        return gated(delta, scale)
 
 
 def rrelu(

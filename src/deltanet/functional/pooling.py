@@ -184,7 +184,9 @@ def _float_input(x: Any) -> Tensor:
     return x if x.dtype.kind == "f" else Tensor._make(x.data.astype(backend.DEFAULT_DTYPE))
 
 
-def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int, op: str) -> dict:
+def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int, op: str, ceil: bool = False) -> dict:
+    """The checked geometry; with ``ceil`` a kernel larger than the padded input is allowed as long
+    as one window starts inside (PyTorch's ``ceil_mode``: that window is clipped at the end)."""
     check_input(x, dims, op)
     kernel = _ntuple(kernel_size, dims, "kernel_size", op, 1)
     stride = kernel if stride is None else _ntuple(stride, dims, "stride", op, 1)
@@ -195,7 +197,8 @@ def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int
             f"padding {padding} for kernel_size {kernel}"
         )
     padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
-    if any(k > n for k, n in zip(kernel, padded)):
+    reach = tuple(n + (s - 1 if ceil else 0) for n, s in zip(padded, stride))  # ceil: o = ceil((n - k) / s) + 1
+    if any(k > n for k, n in zip(kernel, reach)):
         raise ValueError(
             f"{op}: the kernel {kernel} is larger than the padded input {padded} "
             f"(input shape {x.shape}, padding {padding})"
@@ -272,7 +275,7 @@ def _max_pool_ceil_or_integer(x: Any, kernel_size: Any, stride: Any, padding: An
     x = as_tensor(x)
     if x.dtype.kind not in "iu":
         x = _float_input(x)
-    args = _pool_args(x, kernel_size, stride, padding, dims, op)
+    args = _pool_args(x, kernel_size, stride, padding, dims, op, ceil)
     extra = (0,) * dims
     if ceil:
         args["out_size"], extra = _ceil_windows(x, args)
@@ -299,7 +302,7 @@ def _avg_pool(
         )
     if x.dtype.kind != "f":
         return _integer_avg_pool(x, kernel_size, stride, padding, count_include_pad, dims, ceil_mode, divisor_override)
-    args = _pool_args(x, kernel_size, stride, padding, dims, f"avg_pool{dims}d")
+    args = _pool_args(x, kernel_size, stride, padding, dims, f"avg_pool{dims}d", ceil_mode is True)
     if ceil_mode is False and divisor_override is None:
         return AvgPoolNd.apply(x, count_include_pad=bool(count_include_pad), **args)
     return _avg_pool_divided(x, args, bool(count_include_pad), ceil_mode, divisor_override, f"avg_pool{dims}d")
@@ -359,7 +362,7 @@ def _integer_avg_pool(
             f"{op}: expected a floating-point or int64 input (PyTorch pools no other integer or bool dtype), "
             f"got {x.dtype}; convert with .float()"
         )
-    args = _pool_args(x, kernel_size, stride, padding, dims, op)
+    args = _pool_args(x, kernel_size, stride, padding, dims, op, ceil_mode is True)
     extra = (0,) * dims
     if check.flag(ceil_mode, "ceil_mode", op):
         args["out_size"], extra = _ceil_windows(x, args)
@@ -684,6 +687,8 @@ def _adaptive_avg_pool(x: Any, output_size: Any, dims: int) -> Tensor:
     # None keeps the input's size on that axis, as in PyTorch.
     sizes = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:]))
     out_size = _ntuple(sizes, dims, "output_size", op, 1)
+    if 0 in x.shape[1:]:  # an empty window has no mean (it gave zeros)
+        raise ValueError(f"{op}: expected an input with non-empty non-batch axes (as PyTorch), got shape {x.shape}")
     return AdaptiveAvgPool.apply(x, out_size=out_size)
 
 

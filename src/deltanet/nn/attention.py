@@ -14,6 +14,7 @@ The forward follows ``torch.nn.functional.multi_head_attention_forward`` step by
 
 from __future__ import annotations
 
+import contextvars
 import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,11 +24,15 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd import Tensor, as_tensor
+from deltanet.autograd import Tensor, as_tensor, is_grad_enabled
 from deltanet.functional.multi_head_attention import attend
 from deltanet.nn import init
 from deltanet.nn.linear import Linear
 from deltanet.nn.module import Module, Parameter
+
+#: PyTorch's code path for the attention being called, when its caller has decided it (True: the
+#: fused fast path, whose fully masked queries give NaN and which takes no ``is_causal`` hint).
+_NATIVE_PATH: contextvars.ContextVar[bool | None] = contextvars.ContextVar("native_path", default=None)
 
 
 class MultiheadAttention(Module):
@@ -152,6 +157,9 @@ class MultiheadAttention(Module):
         average_attn_weights: bool = True,
         is_causal: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
+        native = _NATIVE_PATH.get()  # set by a TransformerEncoderLayer that takes its own fast path
+        if native is None:
+            native = self._native_path(query, key, value, key_padding_mask, attn_mask)
         q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
         turn = self.batch_first and q.ndim == 3  # PyTorch computes in (L, N, E)
         if turn:
@@ -175,8 +183,31 @@ class MultiheadAttention(Module):
             attn_mask,
             average_attn_weights,
             is_causal,
+            native=native,
         )
         return (out.transpose(0, 1) if turn else out), weights
+
+    def _native_path(self, query: Any, key: Any, value: Any, key_padding_mask: Any, attn_mask: Any) -> bool:
+        """Whether PyTorch takes its fast path (``_native_multi_head_attention``) for this call.
+
+        Its results differ in two ways only: a query with no key left gives NaN even with
+        ``need_weights=False``, and ``is_causal`` is not a hint there (the mask given is used).
+        """
+        if any(
+            m is not None and np.asarray(getattr(m, "data", m)).dtype.kind == "f" for m in (key_padding_mask, attn_mask)
+        ):
+            return False
+        if not (query is key and key is value and isinstance(query, Tensor) and query.ndim == 3):
+            return False
+        W, b = self.in_proj_weight, self.in_proj_bias
+        if W is None or b is None or query.dtype != W.dtype or query.dtype != b.dtype:
+            return False
+        if self.training or self.num_heads % 2 or not self.batch_first or self.bias_k is not None:
+            return False
+        if self.add_zero_attn or not self._qkv_same_embed_dim:
+            return False
+        tensors = (query, W, b, self.out_proj.weight, self.out_proj.bias)
+        return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
 
     def extra_repr(self) -> str:
         return ""

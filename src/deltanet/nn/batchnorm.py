@@ -129,29 +129,30 @@ class _BatchNorm(Module):
             x = Tensor._make(x)
         self._check_input(x)
         update = self.training and self.track_running_stats
-        momentum = 0.0
-        if update:
-            seen = int(self.num_batches_tracked.data) + 1
-            # momentum=None: running = mean of all batch statistics so far (PyTorch's rule).
-            momentum = 1.0 / seen if self.momentum is None else self.momentum
-        # Without running statistics there is nothing to evaluate with: use the batch's.
-        use_batch = self.training or not self.track_running_stats
+        count = update and self.num_batches_tracked is not None
+        # momentum=None: running = mean of all batch statistics so far (PyTorch's rule; 0 without a counter).
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if count and self.momentum is None:
+            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+        # Evaluation without running statistics (none kept, or both set to None) uses the batch's.
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
         y = self._normalize(x, update, use_batch, momentum)
-        if update:
-            # In place, as PyTorch's add_(1) (its version goes up); the running statistics were
-            # written in place by batch_norm without a version bump, as PyTorch's kernel does.
+        if count:
+            # In place, as PyTorch's add_(1) (its version goes up); unlike PyTorch's, only once the
+            # batch was normalized, so that a refused batch is not counted.
             self.num_batches_tracked.data += 1
             changed_in_place((self.num_batches_tracked,))
         return y
 
     def _normalize(self, x: Tensor, update: bool, use_batch: bool, momentum: float) -> Tensor:
         """``batch_norm`` with the batch's statistics (``use_batch``) or the running ones, updating
-        the running ones in place when ``update``."""
-        running = update or not use_batch
+        the running ones in place when ``update`` (written without a version bump, as PyTorch's kernel)."""
+        running = update or not self.training
+        mean, var = (self.running_mean, self.running_var) if running else (None, None)
         return batch_norm(
             x,
-            self.running_mean.data if running else None,
-            self.running_var.data if running else None,
+            None if mean is None else mean.data,
+            None if var is None else var.data,
             self.weight,
             self.bias,
             training=use_batch,

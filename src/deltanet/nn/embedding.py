@@ -71,7 +71,7 @@ class Embedding(Module):
         self.embedding_dim = check.integer(embedding_dim, "embedding_dim", owner, low=1)
         self.padding_idx = _padding_idx(padding_idx, self.num_embeddings, owner)
         self.max_norm = check.optional_number(max_norm, "max_norm", owner, low=0)
-        self.norm_type = check.number(norm_type, "norm_type", owner)
+        self.norm_type = check.number(norm_type, "norm_type", owner, finite=False)  # inf: the largest |w|
         self.scale_grad_by_freq = check.flag(scale_grad_by_freq, "scale_grad_by_freq", owner)
         if check.flag(sparse, "sparse", owner):
             raise ValueError(f"{owner}: sparse gradients are not supported (deltanet has dense arrays only)")
@@ -157,6 +157,10 @@ class Embedding(Module):
             s += f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
             s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
         return s
 
 

@@ -66,7 +66,7 @@ class EmbeddingBag(Module):
         self.num_embeddings = check.integer(num_embeddings, "num_embeddings", owner, low=1)
         self.embedding_dim = check.integer(embedding_dim, "embedding_dim", owner, low=1)
         self.max_norm = check.optional_number(max_norm, "max_norm", owner, low=0)
-        self.norm_type = check.number(norm_type, "norm_type", owner)
+        self.norm_type = check.number(norm_type, "norm_type", owner, finite=False)  # inf: the largest |w|
         self.scale_grad_by_freq = check.flag(scale_grad_by_freq, "scale_grad_by_freq", owner)
         if self.scale_grad_by_freq:
             raise ValueError(f"{owner}: scale_grad_by_freq=True is not supported (see embedding_bag); got True")

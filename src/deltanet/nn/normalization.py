@@ -10,6 +10,7 @@ mode; ``InstanceNorm`` does too unless it tracks running statistics.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from deltanet import _checks as check
@@ -186,10 +187,19 @@ class _InstanceNorm(Module):
     def forward(self, x: Tensor) -> Tensor:
         x = call_named(self, as_tensor, x)
         dims = self._dims
-        if x.ndim not in (dims + 1, dims + 2) or x.shape[-dims - 1] != self.num_features:
+        if x.ndim not in (dims + 1, dims + 2) or (x.shape[-dims - 1] != self.num_features and self.affine):
             raise ValueError(
                 f"{self!r}: expected an input of shape (N, {self.num_features}, *S) or ({self.num_features}, *S) "
                 f"with {dims} spatial axes, got shape {x.shape}"
+            )
+        if x.shape[-dims - 1] != self.num_features:
+            # Without affine parameters num_features is unused (unless running statistics are
+            # kept, which then refuse the input): PyTorch warns and normalizes.
+            warnings.warn(
+                f"{type(self).__name__}: the input's {x.shape[-dims - 1]} channels do not match "
+                f"num_features={self.num_features}, which is not used because affine=False",
+                UserWarning,
+                stacklevel=2,
             )
         unbatched = x.ndim == dims + 1
         if unbatched:

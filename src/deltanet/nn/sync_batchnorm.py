@@ -134,8 +134,8 @@ class SyncBatchNorm(_BatchNorm):
             return super()._normalize(x, update, use_batch, momentum)  # running statistics: no rank is asked
         return sync_batch_norm(
             x,
-            self.running_mean.data if update else None,
-            self.running_var.data if update else None,
+            self.running_mean.data if update and self.running_mean is not None else None,
+            self.running_var.data if update and self.running_var is not None else None,
             self.weight,
             self.bias,
             momentum=momentum,

@@ -23,9 +23,10 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, as_tensor, is_grad_enabled, where
 from deltanet.functional.activations import gelu, relu
+from deltanet.functional.attention import additive_mask
 from deltanet.nn import functional as F
 from deltanet.nn.activation import GELU, ReLU
-from deltanet.nn.attention import MultiheadAttention
+from deltanet.nn.attention import _NATIVE_PATH, MultiheadAttention
 from deltanet.nn.containers import ModuleList
 from deltanet.nn.dropout import Dropout
 from deltanet.nn.linear import Linear
@@ -60,6 +61,11 @@ def activation_function(activation: Any, owner: str) -> Callable[[Tensor], Tenso
 
 def _relu_or_gelu(activation: Any) -> bool:
     return activation in (relu, gelu, F.relu, F.gelu) or isinstance(activation, (ReLU, GELU))
+
+
+def _has_forward_hooks(module: Module) -> bool:
+    table = module.__dict__.get("_hooks")
+    return bool(table and (table["forward"] or table["forward_pre"]))
 
 
 def _device(device: Any, owner: str) -> None:
@@ -136,16 +142,44 @@ class TransformerEncoderLayer(Module):
         self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None, is_causal: bool = False
     ) -> Tensor:
         x = as_tensor(src)
+        native = self._native_path(x)
+        if not native:
+            # PyTorch's slow path hands the attention float masks (its _canonical_mask), which keep
+            # MultiheadAttention off its own fast path.
+            src_mask = additive_mask(src_mask, "attn_mask", "MultiheadAttention", x.dtype, true_means_masked=True)
+            src_key_padding_mask = additive_mask(
+                src_key_padding_mask, "key_padding_mask", "MultiheadAttention", x.dtype, true_means_masked=True
+            )
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal, native)
             return x + self._ff_block(self.norm2(x))
-        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal, native))
         return self.norm2(x + self._ff_block(x))
 
-    def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Tensor:
-        out = self.self_attn(
-            x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False, is_causal=is_causal
-        )[0]
+    def _native_path(self, x: Tensor) -> bool:
+        """Whether PyTorch runs this call as one fused kernel (``_transformer_encoder_layer_fwd``):
+        there a query with no key left gives NaN, and ``is_causal`` is no hint (the mask is used)."""
+        attention = self.self_attn
+        if self.training or x.ndim != 3 or not attention.batch_first or attention.in_proj_bias is None:
+            return False
+        if not attention._qkv_same_embed_dim or not self.activation_relu_or_gelu or attention.num_heads % 2:
+            return False
+        if self.norm1.eps != self.norm2.eps or any(_has_forward_hooks(m) for m in self.modules()):
+            return False
+        tensors = [
+            x,
+            *(p for m in (attention, self.norm1, self.norm2, self.linear1, self.linear2) for p in m.parameters()),
+        ]
+        return not (is_grad_enabled() and any(t.requires_grad for t in tensors))
+
+    def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool, native: bool) -> Tensor:
+        token = _NATIVE_PATH.set(native)
+        try:
+            out = self.self_attn(
+                x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False, is_causal=is_causal
+            )[0]
+        finally:
+            _NATIVE_PATH.reset(token)
         return self.dropout1(out)
 
     def _ff_block(self, x: Tensor) -> Tensor:
