@@ -152,6 +152,27 @@ def test_a_folder_that_another_train_is_writing_is_refused(tmp_path):
     assert not (run / rundir.LOCK).exists() and (run / "model.dnet").exists()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_lock_held_by_a_zombie_is_stale(tmp_path):
+    """A rank killed by MPI_Abort stays a zombie in a container whose first process reaps nothing;
+    os.kill(pid, 0) still succeeds for it, so the resumed job was refused its own run folder."""
+    from deltanet.training import rundir
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])  # not waited for: a zombie once it ends
+    try:
+        for _ in range(200):
+            with open(f"/proc/{ended.pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.05)
+        assert not rundir._alive(ended.pid) and rundir._alive(os.getpid())
+        (tmp_path / rundir.LOCK).write_text(str(ended.pid))
+        with rundir.RunLock(tmp_path):
+            assert (tmp_path / rundir.LOCK).read_text() == str(os.getpid())
+    finally:
+        ended.wait()
+
+
 # -- an interrupted re-run leaves a folder that evaluate refuses, and that resumes --------------------
 def test_an_interrupted_rerun_of_a_changed_config_is_refused_by_evaluate(tmp_path, monkeypatch):
     run = tmp_path / "run"

@@ -450,14 +450,24 @@ def _lock_holder(target: Path) -> int | None:
 
 
 def _alive(pid: int) -> bool:
-    """Whether a process of this id runs on this machine."""
+    """Whether a process of this id runs on this machine.
+
+    A zombie (a process that has ended but that no parent has reaped yet, as a rank that
+    ``MPI_Abort`` killed stays in a container whose first process reaps nothing) does not run:
+    Linux says so in ``/proc/<pid>/stat``, where ``os.kill(pid, 0)`` still succeeds.
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OSError):
         return True  # it exists (another user's), or it cannot be told: taken as alive
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]  # the field after the command's name
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): os.kill's answer
+    return state not in ("Z", "X")  # zombie, dead
 
 
 # -- the manifest -----------------------------------------------------------------------------------
