@@ -26,7 +26,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import ops
-from deltanet.autograd.conversions import check_number_fits, promote, to_dtype
+from deltanet.autograd.conversions import wrap_integer, check_number_fits, promote, to_dtype
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -52,7 +52,10 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     if isinstance(other, (int, np.integer)):
         if kind == "b":
             x = to_dtype(x, backend.INDEX_DTYPE)
-        return x, leaf(np.asarray(other, dtype=x.data.dtype))
+        try:
+            return x, leaf(np.asarray(other, dtype=x.data.dtype))
+        except OverflowError:  # PyTorch wraps the number into the dtype: uint8 + 300 adds 44
+            return x, leaf(wrap_integer(int(other), x.data.dtype))
     if isinstance(other, (float, np.floating)):
         return to_dtype(x, backend.DEFAULT_DTYPE), leaf(np.asarray(other, dtype=backend.DEFAULT_DTYPE))
     if not isinstance(other, _ARRAY_LIKE):
@@ -564,7 +567,16 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
             raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
     if x.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
         x = to_dtype(x, backend.DEFAULT_DTYPE)  # PyTorch: an integer tensor with a float bound is float32
+    if x.data.dtype.kind in "iu":  # PyTorch casts an integer bound into the dtype: -1 in uint8 is 255
+        min, max = (_integer_bound(b, x.data.dtype) for b in (min, max))
     return ops.Clamp.apply(x, low=min, high=max)
+
+
+def _integer_bound(bound: Any, dtype: np.dtype) -> Any:
+    if bound is None or isinstance(bound, (bool, np.bool_)):
+        return bound
+    check_number_fits(bound, dtype, "clamp")
+    return wrap_integer(int(bound), dtype)[()]
 
 
 def _bounded(x: Tensor, bound: Tensor, beyond: np.ndarray) -> Tensor:

@@ -1,0 +1,80 @@
+"""A Python int beside an integer tensor is cast into the tensor's dtype, wrapping, as PyTorch does:
+``uint8 < -1`` compares with 255, ``uint8 + 300`` adds 44, ``clamp(min=-1)`` of uint8 is 255."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+
+U8 = [0, 5, 200, 255]
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (lambda a: a < -1, [True, True, True, False]),
+        (lambda a: a == -1, [False, False, False, True]),
+        (lambda a: a >= 256, [True, True, True, True]),
+        (lambda a: a <= 300, [True, True, False, False]),
+        (lambda a: -1 < a, [False, False, False, False]),
+        (lambda a: a.eq(np.int64(-56)), [False, False, True, False]),
+        (lambda a: a < dn.tensor(-1), [True, True, True, False]),
+    ],
+)
+def test_uint8_compared_with_an_out_of_range_int_wraps_it(expr, expected):
+    assert expr(dn.tensor(U8, dtype=dn.uint8)).tolist() == expected
+
+
+def test_arithmetic_and_clamp_wrap_the_number():
+    a = dn.tensor(U8, dtype=dn.uint8)
+    assert (a + (-1)).tolist() == [255, 4, 199, 254]
+    assert (a * 300).tolist() == [0, 220, 96, 212]
+    assert a.clamp(min=-1).tolist() == [255, 255, 255, 255]
+    with pytest.raises(RuntimeError, match="without overflow"):
+        a.clamp(max=300)
+    with pytest.raises(OverflowError, match="too big"):
+        dn.tensor([1, 2]) == 2**64  # noqa: B015
+
+
+def test_float32_compared_with_a_0d_float64_tensor_in_float32():
+    assert (dn.tensor([0.1, 0.2]) == dn.tensor(0.1, dtype=dn.float64)).tolist() == [True, False]
+
+
+EXPRESSIONS = [
+    "a < -1",
+    "a > -5",
+    "a == 256",
+    "a != 300",
+    "a <= 1000",
+    "a.clamp(min=-1)",
+    "a.clamp(-5, 255)",
+    "a + (-1)",
+    "a * 300",
+    "a // -3",
+    "a.remainder(-3)",
+    "a.masked_fill(a > 100, -1)",
+    "t.where(a < -1, a, 0)",
+    "b < 200",
+    "b == 128",
+    "c == 2**32",
+    "d < 2**63",
+]
+
+
+@pytest.mark.parametrize("expr", EXPRESSIONS)
+def test_matches_torch(expr):
+    torch = pytest.importorskip("torch")
+    results = []
+    for t in (torch, dn):
+        env = {
+            "t": t,
+            "a": t.tensor(U8, dtype=t.uint8),
+            "b": t.tensor([-128, 0, 5, 127], dtype=t.int8),
+            "c": t.tensor([0, 1, 5], dtype=t.int32),
+            "d": t.tensor([0, 1, 5]),
+        }
+        out = eval(expr, env)  # noqa: S307 - fixed expressions of this file
+        results.append((np.asarray(out).tolist(), str(out.dtype).replace("torch.", "")))
+    assert results[0] == results[1]
