@@ -17,7 +17,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd.elementwise import _tensor, bmm, mm, where
+from deltanet.autograd.elementwise import _check_same_dtype, _tensor, bmm, mm, where
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -223,8 +223,10 @@ def _add_product(input: Any, product: Tensor, beta: Any, alpha: Any, owner: str)
     scaled = product if a == 1 else product * a
     if b == 0:  # input is ignored, NaN and inf included (PyTorch's rule), but gets a zero gradient
         x = _tensor(input)
+        _check_same_dtype(owner, x, product)
         return scaled + where(leaf(np.zeros(np.broadcast_shapes(x.shape, product.shape), bool)), x, 0.0)
     x = _tensor(input)
+    _check_same_dtype(owner, x, product)
     return (x if b == 1 else x * b) + scaled
 
 
