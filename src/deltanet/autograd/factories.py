@@ -417,11 +417,20 @@ def randint(
         if high is None:
             raise ValueError("randint(): give the size, as randint(high, size) or randint(low, high, size)")
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     shape = _size((size,), "randint")
     if high <= low:
         raise ValueError(f"randint(): high must be greater than low, got low={low}, high={high}")
+    kind = _dtype(dtype, "randint", backend.INDEX_DTYPE)
+    if kind.kind in "biu":  # PyTorch's check: the values must fit the dtype (300 in uint8 is refused)
+        smallest, largest = (0, 1) if kind.kind == "b" else (np.iinfo(kind).min, np.iinfo(kind).max)
+        if low < smallest:
+            raise RuntimeError(f"randint(): from is out of bounds for {kind}: low={low}")
+        if high - 1 > largest:
+            raise RuntimeError(f"randint(): to - 1 is out of bounds for {kind}: high={high}")
     values = backend.get_rng(generator).integers(low, high, shape)
-    return _finish(values.astype(_dtype(dtype, "randint", backend.INDEX_DTYPE)), requires_grad, "randint")
+    return _finish(values.astype(kind), requires_grad, "randint")
 
 
 def randperm(
