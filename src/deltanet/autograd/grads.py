@@ -137,10 +137,13 @@ def _batched(
     """``grad`` with ``is_grads_batched=True``: one backward pass per row of the ``grad_outputs``
     (their first axis is the batch), the gradients stacked along a new first axis. PyTorch
     vectorizes this with vmap; the values are the same."""
-    if any(s is None for s in seeds):
-        raise RuntimeError("is_grads_batched=True needs a grad_output for every output (batched along its first axis)")
-    sizes = {s.shape[0] if getattr(s, "ndim", 0) else None for s in seeds}
-    if len(sizes) != 1 or None in sizes:
+    if any(s is None or not getattr(s, "ndim", 0) for s in seeds):  # PyTorch's vmap refuses a 0-d one
+        raise ValueError(
+            "is_grads_batched=True: every grad_output must be a tensor with a batch axis first "
+            "(vmap got in_dim=0 for an input of dimensionality 0)"
+        )
+    sizes = {s.shape[0] for s in seeds}
+    if len(sizes) != 1:
         raise ValueError(
             "vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
             f"{[s.shape[0] for s in seeds]} for the mapped dimension"
