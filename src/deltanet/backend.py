@@ -383,7 +383,11 @@ def private_rng(generator: np.random.Generator) -> Iterator[np.random.Generator]
 def as_array(value: Any, dtype: Any = None) -> np.ndarray:
     """Convert ``value`` to an ndarray following the dtype policy above."""
     if dtype is not None:
-        return np.asarray(value, dtype=resolve_dtype(dtype))
+        target = resolve_dtype(dtype)
+        try:
+            return np.asarray(value, dtype=target)
+        except OverflowError:
+            return _wrapped_integers(value, target)
     if isinstance(value, np.ndarray):
         arr = value
     elif isinstance(value, (np.generic,)):
@@ -404,6 +408,20 @@ def as_array(value: Any, dtype: Any = None) -> np.ndarray:
             )
     check_dtype(arr.dtype)
     return arr
+
+
+def _wrapped_integers(value: Any, dtype: np.dtype) -> np.ndarray:
+    """Python ints into a narrower integer dtype as PyTorch converts them: a negative one wraps into
+    an unsigned dtype whose range holds its magnitude (-1 in uint8 is 255), anything else beyond
+    the range raises (NumPy raises ``OverflowError`` for both)."""
+    arr = np.asarray(value)
+    if dtype.kind not in "iu" or arr.dtype.kind not in "iu":
+        raise OverflowError(f"cannot convert {value!r} to {dtype} without overflow")
+    info = np.iinfo(dtype)
+    low = -int(info.max) if dtype.kind == "u" else int(info.min)
+    if arr.size and (int(arr.min()) < low or int(arr.max()) > int(info.max)):
+        raise RuntimeError(f"value cannot be converted to type {dtype} without overflow")
+    return arr.astype(dtype)
 
 
 _PYTHON_NUMBERS = {float, int, bool}

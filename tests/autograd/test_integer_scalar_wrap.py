@@ -78,3 +78,31 @@ def test_matches_torch(expr):
         out = eval(expr, env)  # noqa: S307 - fixed expressions of this file
         results.append((np.asarray(out).tolist(), str(out.dtype).replace("torch.", "")))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda: dn.tensor([-1, 5], dtype=dn.uint8), [255, 5]),
+        (lambda: dn.tensor([-255], dtype=dn.uint8), [1]),
+        (lambda: dn.full((2,), -1, dtype=dn.uint8), [255, 255]),
+        (lambda: dn.full((1,), -129, dtype=dn.uint8), [127]),
+    ],
+)
+def test_a_negative_int_wraps_into_an_unsigned_dtype_that_holds_its_magnitude(make, expected):
+    assert make().tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: dn.tensor([-256], dtype=dn.uint8),
+        lambda: dn.tensor([300], dtype=dn.uint8),
+        lambda: dn.tensor([128], dtype=dn.int8),
+        lambda: dn.full((2,), 256, dtype=dn.uint8),
+        lambda: dn.full((2,), -129, dtype=dn.int8),
+    ],
+)
+def test_other_out_of_range_ints_raise_as_in_pytorch(make):
+    with pytest.raises(RuntimeError, match="without overflow"):
+        make()

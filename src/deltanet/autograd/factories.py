@@ -235,6 +235,8 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requ
             dtype = backend.as_array(fill_value).dtype
     dtype = _dtype(dtype, "full")
     check_number_fits(fill_value, dtype, "full")
+    if dtype.kind in "iu" and isinstance(fill_value, (int, np.integer)) and not isinstance(fill_value, bool):
+        fill_value = np.asarray(int(fill_value)).astype(dtype)  # -1 in uint8 is 255, as in PyTorch
     return _finish(np.full(shape, fill_value, dtype), requires_grad, "full")
 
 
