@@ -106,3 +106,17 @@ def test_a_negative_int_wraps_into_an_unsigned_dtype_that_holds_its_magnitude(ma
 def test_other_out_of_range_ints_raise_as_in_pytorch(make):
     with pytest.raises(RuntimeError, match="without overflow"):
         make()
+
+
+def test_integer_tensor_compared_with_a_float_in_the_default_float_dtype():
+    a = dn.tensor([16777217, 3])  # 2**24 + 1 is 2**24 in float32
+    assert (a == 16777216.0).tolist() == [True, False]
+    assert (a > 16777216.0).tolist() == [False, False]
+    assert dn.ne(a, 16777216.0).tolist() == [False, True]
+
+
+@pytest.mark.parametrize("expr", ["a == 16777216.0", "a > 16777216.0", "a <= 16777216.5", "t.eq(a, 16777216.0)"])
+def test_float_comparisons_match_torch(expr):
+    torch = pytest.importorskip("torch")
+    got = [eval(expr, {"t": t, "a": t.tensor([16777217, 3])}).tolist() for t in (torch, dn)]  # noqa: S307
+    assert got[0] == got[1]
