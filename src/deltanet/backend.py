@@ -203,7 +203,9 @@ class Generator(np.random.Generator):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"Generator.manual_seed expects an integer, got {seed!r}")
         if not -(2**63) <= int(seed) < 2**64:
-            raise ValueError(f"Generator.manual_seed: Overflow when unpacking long long: {seed} does not fit in 64 bits")
+            raise ValueError(
+                f"Generator.manual_seed: Overflow when unpacking long long: {seed} does not fit in 64 bits"
+            )
         seed = int(seed) % 2**64
         self.bit_generator.state = np.random.PCG64(seed).state
         self._seed = int(seed)

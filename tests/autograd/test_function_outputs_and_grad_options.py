@@ -103,7 +103,9 @@ def test_matches_torch():
     for lib in (torch, dn):
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
         y = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
-        grads = lib.autograd.grad([x * y, x * 2], [x, y], grad_outputs=[lib.eye(3), 2 * lib.eye(3)], is_grads_batched=True)
+        grads = lib.autograd.grad(
+            [x * y, x * 2], [x, y], grad_outputs=[lib.eye(3), 2 * lib.eye(3)], is_grads_batched=True
+        )
         results.append([g.numpy() for g in grads])
     for ours, theirs in zip(results[1], results[0], strict=True):
         np.testing.assert_allclose(ours, theirs)

@@ -10,7 +10,13 @@ import deltanet as dn
 
 @pytest.mark.parametrize(
     "index",
-    [slice(None, None, -1), slice(4, 0, -1), slice(None, None, -2), (slice(None), slice(None, None, -1)), (Ellipsis, slice(None, None, -1))],
+    [
+        slice(None, None, -1),
+        slice(4, 0, -1),
+        slice(None, None, -2),
+        (slice(None), slice(None, None, -1)),
+        (Ellipsis, slice(None, None, -1)),
+    ],
 )
 def test_negative_steps_raise(index):
     x = dn.arange(6.0).reshape(2, 3) if isinstance(index, tuple) else dn.arange(5)

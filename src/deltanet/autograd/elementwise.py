@@ -26,7 +26,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import ops
-from deltanet.autograd.conversions import wrap_integer, check_number_fits, promote, to_dtype
+from deltanet.autograd.conversions import check_number_fits, promote, to_dtype, wrap_integer
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -734,7 +734,9 @@ def _check_same_dtype(owner: str, x: Any, y: Any) -> None:
                 f"{y.data.dtype} (PyTorch does not promote in matrix products; convert one, e.g. b.to(a.dtype))"
             )
         if x.data.dtype == np.bool_:
-            raise NotImplementedError(f"{owner}: not implemented for bool tensors (as in PyTorch); convert to int first")
+            raise NotImplementedError(
+                f"{owner}: not implemented for bool tensors (as in PyTorch); convert to int first"
+            )
 
 
 def matmul(input: Tensor, other: Any) -> Tensor:

@@ -221,9 +221,7 @@ def apply(hooks: OrderedDict[int, Callable[..., Any]], delta: np.ndarray) -> np.
                 raise RuntimeError(f"hook returned a gradient of shape {data.shape}, expected {delta.shape}")
             if data.dtype != delta.dtype:
                 name = getattr(hook, "__name__", type(hook).__name__)
-                raise RuntimeError(
-                    f"hook '{name}' has changed the type of value (was {delta.dtype} got {data.dtype})"
-                )
+                raise RuntimeError(f"hook '{name}' has changed the type of value (was {delta.dtype} got {data.dtype})")
             delta = data
     return delta
 

@@ -110,7 +110,9 @@ def _empty(tensor: Tensor, owner: str, random: bool = True) -> bool:
     if not isinstance(tensor, Tensor):
         raise ValueError(f"{owner}: expected a Tensor or Parameter to fill, got {type(tensor).__name__}")
     if random and tensor.data.dtype.kind != "f":  # NumPy would write the draws truncated (zeros, mostly)
-        raise NotImplementedError(f"{owner}: random values are not implemented for {tensor.data.dtype} tensors (as in PyTorch)")
+        raise NotImplementedError(
+            f"{owner}: random values are not implemented for {tensor.data.dtype} tensors (as in PyTorch)"
+        )
     if tensor.size == 0:
         warnings.warn(f"{owner}: initializing a zero-element tensor is a no-op", UserWarning, stacklevel=3)
         return True

@@ -40,7 +40,7 @@ def _grad(p: Tensor) -> np.ndarray | None:
 
 
 def _norm_order(norm_type: Any, owner: str) -> float:
-    """The order $p$ of a norm: any number or an infinity (also as PyTorch's string "inf"); as
+    r"""The order $p$ of a norm: any number or an infinity (also as PyTorch's string "inf"); as
     PyTorch's ``vector_norm``, 0 counts the nonzero values and a negative $p$ is
     $(\sum |x|^p)^{1/p}$."""
     if isinstance(norm_type, str):
