@@ -24,6 +24,10 @@ MIXED = [
     lambda: dn.linalg.multi_dot([F32, F64]),
     lambda: dn.addmm(dn.zeros(2, 2), F32, F64),
     lambda: dn.addmm(dn.zeros(2, 2, dtype=dn.float64), F32, F32.T),
+    lambda: dn.linalg.vecdot(F32, F64.T),
+    lambda: dn.cdist(F32, F64.T),
+    lambda: dn.linalg.cross(F32, F64.T),
+    lambda: dn.cross(F32, F64.T, dim=1),
     lambda: dn.ones(2, 3, dtype=dn.int64) @ dn.ones(3, 2),
     lambda: dn.ones(2, 3, dtype=dn.int32) @ dn.ones(3, 2, dtype=dn.int64),
 ]
@@ -39,6 +43,11 @@ def test_same_dtypes_still_multiply():
     assert (F32 @ F32.T).tolist() == [[3.0, 3.0], [3.0, 3.0]]
     assert (dn.ones(2, 3, dtype=dn.int64) @ dn.ones(3, 2, dtype=dn.int64)).tolist() == [[3, 3], [3, 3]]
     assert dn.mm(F64.T, F64).dtype == dn.float64
+
+
+def test_addr_promotes_as_pytorch():
+    # an outer product is elementwise in PyTorch: float32 vectors added to a float64 input give float64
+    assert dn.addr(dn.zeros(3, 3, dtype=dn.float64), F32[0], F32[0]).dtype == dn.float64
 
 
 def test_bool_matrices_are_refused():

@@ -246,6 +246,7 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     """
     a = _tensor(x1)
     b = _tensor(x2)
+    _check_same_dtype("cdist", a, b)
     if a.ndim not in (2, 3) or b.ndim != a.ndim or a.shape[-1] != b.shape[-1] or a.shape[:-2] != b.shape[:-2]:
         raise ValueError(
             f"cdist: expects x1 of shape (N, D) or (B, N, D) and x2 of shape (M, D) or (B, M, D), "
