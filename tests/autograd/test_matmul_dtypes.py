@@ -63,3 +63,13 @@ def test_torch_refuses_the_same_products():
     for call in calls:
         with pytest.raises(RuntimeError):
             call()
+
+
+def test_layers_keep_numpys_promotion():
+    # the documented rule of the layers: float64 data through a float32 layer computes in float64
+    x = dn.ones(2, 4, dtype=dn.float64)
+    bilinear = dn.nn.Bilinear(4, 4, 2)
+    y = bilinear(x, x)
+    y.sum().backward()
+    assert y.dtype == dn.float64 and bilinear.weight.grad.dtype == dn.float32
+    assert dn.nn.Linear(4, 2)(x).dtype == dn.float64
