@@ -111,9 +111,14 @@ def test_lsuv_needs_weights():
         init.lsuv(nn.Sequential(nn.Tanh()), np.zeros((2, 2)))
 
 
-def test_manual_seed_validates():
-    with pytest.raises(ValueError, match="non-negative integer, got -1"):
-        dn.manual_seed(-1)
+def test_manual_seed_takes_pytorchs_seeds():
+    # PyTorch's int(seed), and a negative seed modulo 2**64
+    assert dn.manual_seed(-1).initial_seed() == 2**64 - 1
+    assert dn.manual_seed(1.5).initial_seed() == 1
+    with pytest.raises(ValueError, match="Overflow"):
+        dn.manual_seed(2**64)
+    with pytest.raises(TypeError, match="expects an integer"):
+        dn.Generator().manual_seed(1.5)
 
 
 def test_private_fan_helpers_that_custom_layers_call():

@@ -198,10 +198,16 @@ class Generator(np.random.Generator):
         self.seedings = 0
 
     def manual_seed(self, seed: int) -> Generator:
-        """Restart the stream from ``seed`` (a non-negative integer) and return the generator."""
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"Generator.manual_seed expects a non-negative integer, got {seed!r}")
-        self.bit_generator.state = np.random.PCG64(int(seed)).state
+        """Restart the stream from ``seed`` and return the generator. As PyTorch's, an integer in
+        $[-2^{63}, 2^{64})$; a negative one is taken modulo $2^{64}$ (``initial_seed()`` of -5 is $2^{64} - 5$)."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"Generator.manual_seed expects an integer, got {seed!r}")
+        if not -(2**63) <= int(seed) < 2**64:
+            raise ValueError(
+                f"Generator.manual_seed: Overflow when unpacking long long: {seed} does not fit in 64 bits"
+            )
+        seed = int(seed) % 2**64
+        self.bit_generator.state = np.random.PCG64(seed).state
         self._seed = int(seed)
         self.seedings += 1
         return self
@@ -303,7 +309,8 @@ def manual_seed(seed: int) -> np.random.Generator:
         returns ``torch.default_generator``.
 
     Raises:
-        ValueError: ``seed`` is not a non-negative integer.
+        ValueError: ``seed`` lies outside $[-2^{63}, 2^{64})$, or is not a number.
+        TypeError: ``seed`` cannot be converted with ``int()``.
 
     Examples:
         >>> import deltanet as dn
@@ -312,9 +319,7 @@ def manual_seed(seed: int) -> np.random.Generator:
         >>> bool((a == b).all())
         True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"manual_seed expects a non-negative integer, got {seed!r}")
-    return _default_rng.manual_seed(int(seed))
+    return _default_rng.manual_seed(int(seed))  # PyTorch's int(seed): 1.5 seeds with 1, True with 1
 
 
 def get_rng(rng: np.random.Generator | int | None = None) -> np.random.Generator:
@@ -380,7 +385,11 @@ def private_rng(generator: np.random.Generator) -> Iterator[np.random.Generator]
 def as_array(value: Any, dtype: Any = None) -> np.ndarray:
     """Convert ``value`` to an ndarray following the dtype policy above."""
     if dtype is not None:
-        return np.asarray(value, dtype=resolve_dtype(dtype))
+        target = resolve_dtype(dtype)
+        try:
+            return np.asarray(value, dtype=target)
+        except OverflowError:
+            return _wrapped_integers(value, target)
     if isinstance(value, np.ndarray):
         arr = value
     elif isinstance(value, (np.generic,)):
@@ -401,6 +410,20 @@ def as_array(value: Any, dtype: Any = None) -> np.ndarray:
             )
     check_dtype(arr.dtype)
     return arr
+
+
+def _wrapped_integers(value: Any, dtype: np.dtype) -> np.ndarray:
+    """Python ints into a narrower integer dtype as PyTorch converts them: a negative one wraps into
+    an unsigned dtype whose range holds its magnitude (-1 in uint8 is 255), anything else beyond
+    the range raises (NumPy raises ``OverflowError`` for both)."""
+    arr = np.asarray(value)
+    if dtype.kind not in "iu" or arr.dtype.kind not in "iu":
+        raise OverflowError(f"cannot convert {value!r} to {dtype} without overflow")
+    info = np.iinfo(dtype)
+    low = -int(info.max) if dtype.kind == "u" else int(info.min)
+    if arr.size and (int(arr.min()) < low or int(arr.max()) > int(info.max)):
+        raise RuntimeError(f"value cannot be converted to type {dtype} without overflow")
+    return arr.astype(dtype)
 
 
 _PYTHON_NUMBERS = {float, int, bool}

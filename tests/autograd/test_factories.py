@@ -158,8 +158,9 @@ def test_generator_is_seeded_like_torchs_and_taken_by_every_generator_argument()
     state = g.get_state()
     a = dn.rand(3, generator=g).tolist()
     assert dn.rand(3, generator=g.set_state(state)).tolist() == a
-    with pytest.raises(ValueError, match=r"manual_seed expects a non-negative integer, got -1"):
-        dn.Generator().manual_seed(-1)
+    assert dn.Generator().manual_seed(-5).initial_seed() == 2**64 - 5  # PyTorch's wrap
+    with pytest.raises(ValueError, match=r"manual_seed: Overflow"):
+        dn.Generator().manual_seed(-(2**63) - 1)
     with pytest.raises(RuntimeError, match="cuda"):
         dn.Generator("cuda")
 

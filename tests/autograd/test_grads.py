@@ -87,5 +87,5 @@ def test_variable_and_deprecated_arguments():
         dn.autograd.Variable([1.0])
     with pytest.raises(ValueError, match=r"Variable\(volatile=True\) was removed"):
         dn.autograd.Variable(dn.ones(2), volatile=True)
-    with pytest.raises(NotImplementedError, match="is_grads_batched"):
+    with pytest.raises(ValueError, match="is_grads_batched"):  # as PyTorch's vmap: no batch axis
         dn.autograd.grad((v * 3).sum(), v, is_grads_batched=True)

@@ -65,7 +65,7 @@ def test_clip_grad_value_matches_torch():
     "call, message",
     [
         (lambda ps: clip_grad_norm_(ps, float("nan")), r"clip_grad_norm_: max_norm must be a number >= 0, got nan"),
-        (lambda ps: clip_grad_norm_(ps, 1.0, norm_type=0), r"norm_type must be a number > 0, got 0"),
+        (lambda ps: clip_grad_norm_(ps, 1.0, norm_type="p"), r"norm_type must be a number or 'inf', got 'p'"),
         (lambda ps: clip_grad_value_(ps, -1.0), r"clip_grad_value_: clip_value must be a number >= 0, got -1\.0"),
     ],
 )
@@ -123,7 +123,7 @@ def test_clip_grads_with_a_norm_from_elsewhere():
     assert dn.nn.utils.get_total_norm([]).item() == 0.0
     dn.nn.utils.clip_grads_with_norm_([w], 1.0, 10.0)  # e.g. the norm over two models: halves these
     np.testing.assert_allclose(w.grad.data, [0.3, 0.4], rtol=1e-6)
-    with pytest.raises(ValueError, match=r"get_total_norm: norm_type must be a number > 0 or 'inf', got 'big'"):
+    with pytest.raises(ValueError, match=r"get_total_norm: norm_type must be a number or 'inf', got 'big'"):
         dn.nn.utils.get_total_norm([w.grad], "big")
     with pytest.raises(RuntimeError, match=r"get_total_norm: the total norm of order 2.0 of the gradients is inf"):
         dn.nn.utils.get_total_norm([dn.tensor([np.inf])], error_if_nonfinite=True)

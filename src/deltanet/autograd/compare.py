@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd.conversions import promote
+from deltanet import backend
+from deltanet.autograd.conversions import promote, wrap_integer
 from deltanet.autograd.dims import pick_dim, pick_keepdim
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.tensor import Tensor, leaf
@@ -36,6 +37,15 @@ def _bool_leaf(ufunc: Any, *operands: Any) -> Tensor:
 def _compare(ufunc: Any, x: Tensor, other: Any) -> Any:
     if not isinstance(other, _COMPARABLE):
         return NotImplemented  # x == None is False, as for any two unrelated objects
+    if isinstance(other, Tensor):
+        if other.data.dtype != x.data.dtype:  # PyTorch compares in the promoted dtype: uint8 < a 0-d int64 is uint8
+            x, other = promote(x, other)
+    elif (type(other) is int or isinstance(other, np.integer)) and x.data.dtype.kind in "iu":
+        other = wrap_integer(int(other), x.data.dtype)  # PyTorch casts the number: uint8 == -1 is uint8 == 255
+    elif type(other) is float and x.data.dtype.kind in "biu":
+        # PyTorch compares an integer tensor with a float in the default float dtype (16777217 == 16777216.0
+        # in float32); NumPy would compare exactly in float64
+        return _bool_leaf(ufunc, x.data.astype(backend.DEFAULT_DTYPE), other)
     return _bool_leaf(ufunc, x, other)
 
 

@@ -77,6 +77,19 @@ def check_number_fits(value: Any, dtype: np.dtype, owner: str) -> None:
         raise RuntimeError(f"{owner}: value {value!r} cannot be converted to type {dtype} without overflow")
 
 
+def wrap_integer(value: int, dtype: np.dtype) -> np.ndarray:
+    """A Python int as a 0-d array of the integer ``dtype``, wrapped modulo $2^{\\text{bits}}$ as
+    PyTorch casts a number beside an integer tensor (``uint8 < -1`` compares with 255, ``uint8 + 300``
+    adds 44); NumPy would raise or compare the exact values instead.
+
+    Raises:
+        OverflowError: ``value`` lies outside $[-2^{63}, 2^{64})$ (PyTorch's "int too big to convert").
+    """
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError(f"int too big to convert: {value} does not fit in 64 bits")
+    return np.asarray(value % 2**64, dtype=np.uint64).astype(dtype)
+
+
 def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
     """PyTorch's ``promote_types``: the higher category wins whole (int64 with float32 is float32,
     where NumPy gives float64); within one category, the wider of the two (NumPy's rule)."""

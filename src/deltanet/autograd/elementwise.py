@@ -26,7 +26,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import ops
-from deltanet.autograd.conversions import check_number_fits, promote, to_dtype
+from deltanet.autograd.conversions import check_number_fits, promote, to_dtype, wrap_integer
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -52,7 +52,10 @@ def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     if isinstance(other, (int, np.integer)):
         if kind == "b":
             x = to_dtype(x, backend.INDEX_DTYPE)
-        return x, leaf(np.asarray(other, dtype=x.data.dtype))
+        try:
+            return x, leaf(np.asarray(other, dtype=x.data.dtype))
+        except OverflowError:  # PyTorch wraps the number into the dtype: uint8 + 300 adds 44
+            return x, leaf(wrap_integer(int(other), x.data.dtype))
     if isinstance(other, (float, np.floating)):
         return to_dtype(x, backend.DEFAULT_DTYPE), leaf(np.asarray(other, dtype=backend.DEFAULT_DTYPE))
     if not isinstance(other, _ARRAY_LIKE):
@@ -182,10 +185,12 @@ def __rpow__(self: Tensor, base: Any) -> Tensor:
 
 
 def __matmul__(self: Tensor, other: Any) -> Tensor:
+    _check_same_dtype("matmul", self, other)
     return ops.MatMul.apply(*operands(self, other))
 
 
 def __rmatmul__(self: Tensor, other: Any) -> Tensor:
+    _check_same_dtype("matmul", other, self)
     x, y = operands(self, other)
     return ops.MatMul.apply(y, x)
 
@@ -564,7 +569,16 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
             raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
     if x.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
         x = to_dtype(x, backend.DEFAULT_DTYPE)  # PyTorch: an integer tensor with a float bound is float32
+    if x.data.dtype.kind in "iu":  # PyTorch casts an integer bound into the dtype: -1 in uint8 is 255
+        min, max = (_integer_bound(b, x.data.dtype) for b in (min, max))
     return ops.Clamp.apply(x, low=min, high=max)
+
+
+def _integer_bound(bound: Any, dtype: np.dtype) -> Any:
+    if bound is None or isinstance(bound, (bool, np.bool_)):
+        return bound
+    check_number_fits(bound, dtype, "clamp")
+    return wrap_integer(int(bound), dtype)[()]
 
 
 def _bounded(x: Tensor, bound: Tensor, beyond: np.ndarray) -> Tensor:
@@ -710,6 +724,21 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
 
 
 # -- matrix products -----------------------------------------------------------------------------
+def _check_same_dtype(owner: str, x: Any, y: Any) -> None:
+    """PyTorch's matrix products take two tensors of one dtype (no promotion: float32 @ float64
+    raises), and none of bool."""
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        if x.data.dtype != y.data.dtype:
+            raise RuntimeError(
+                f"{owner}: expected both operands to have the same dtype, but got {x.data.dtype} and "
+                f"{y.data.dtype} (PyTorch does not promote in matrix products; convert one, e.g. b.to(a.dtype))"
+            )
+        if x.data.dtype == np.bool_:
+            raise NotImplementedError(
+                f"{owner}: not implemented for bool tensors (as in PyTorch); convert to int first"
+            )
+
+
 def matmul(input: Tensor, other: Any) -> Tensor:
     r"""The matrix product with NumPy's (and PyTorch's) rules: 1-D operands are vectors, stacks
     of matrices broadcast.
@@ -723,6 +752,7 @@ def matmul(input: Tensor, other: Any) -> Tensor:
         >>> dn.matmul(dn.ones(2, 3), dn.ones(3)).tolist()
         [3.0, 3.0]
     """
+    _check_same_dtype("matmul", input, other)
     return ops.MatMul.apply(*operands(_tensor(input), other))
 
 
@@ -741,6 +771,7 @@ def mm(input: Tensor, mat2: Any) -> Tensor:
         >>> dn.mm(dn.ones(2, 3), dn.ones(3, 4)).shape
         (2, 4)
     """
+    _check_same_dtype("mm", input, mat2)
     x, y = operands(_tensor(input), mat2)
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[0]:
         raise ValueError(f"mm: expects (n, m) and (m, p) matrices, got shapes {x.shape} and {y.shape}")
@@ -762,6 +793,7 @@ def bmm(input: Tensor, mat2: Any) -> Tensor:
         >>> dn.bmm(dn.ones(5, 2, 3), dn.ones(5, 3, 4)).shape
         (5, 2, 4)
     """
+    _check_same_dtype("bmm", input, mat2)
     x, y = operands(_tensor(input), mat2)
     if x.ndim != 3 or y.ndim != 3 or x.shape[0] != y.shape[0] or x.shape[2] != y.shape[1]:
         raise ValueError(f"bmm: expects (b, n, m) and (b, m, p) tensors, got shapes {x.shape} and {y.shape}")
@@ -783,6 +815,7 @@ def dot(input: Tensor, other: Any) -> Tensor:
         >>> dn.dot(dn.tensor([1.0, 2.0]), dn.tensor([3.0, 4.0])).item()
         11.0
     """
+    _check_same_dtype("dot", input, other)
     x, y = operands(_tensor(input), other)
     if x.ndim != 1 or y.ndim != 1 or x.shape != y.shape:
         raise ValueError(f"dot: expects two 1-D tensors of equal length, got shapes {x.shape} and {y.shape}")

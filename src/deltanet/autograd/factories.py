@@ -235,6 +235,8 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requ
             dtype = backend.as_array(fill_value).dtype
     dtype = _dtype(dtype, "full")
     check_number_fits(fill_value, dtype, "full")
+    if dtype.kind in "iu" and isinstance(fill_value, (int, np.integer)) and not isinstance(fill_value, bool):
+        fill_value = np.asarray(int(fill_value)).astype(dtype)  # -1 in uint8 is 255, as in PyTorch
     return _finish(np.full(shape, fill_value, dtype), requires_grad, "full")
 
 
@@ -417,11 +419,20 @@ def randint(
         if high is None:
             raise ValueError("randint(): give the size, as randint(high, size) or randint(low, high, size)")
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     shape = _size((size,), "randint")
     if high <= low:
         raise ValueError(f"randint(): high must be greater than low, got low={low}, high={high}")
+    kind = _dtype(dtype, "randint", backend.INDEX_DTYPE)
+    if kind.kind in "biu":  # PyTorch's check: the values must fit the dtype (300 in uint8 is refused)
+        smallest, largest = (0, 1) if kind.kind == "b" else (np.iinfo(kind).min, np.iinfo(kind).max)
+        if low < smallest:
+            raise RuntimeError(f"randint(): from is out of bounds for {kind}: low={low}")
+        if high - 1 > largest:
+            raise RuntimeError(f"randint(): to - 1 is out of bounds for {kind}: high={high}")
     values = backend.get_rng(generator).integers(low, high, shape)
-    return _finish(values.astype(_dtype(dtype, "randint", backend.INDEX_DTYPE)), requires_grad, "randint")
+    return _finish(values.astype(kind), requires_grad, "randint")
 
 
 def randperm(

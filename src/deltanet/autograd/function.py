@@ -489,10 +489,12 @@ class _CtxNode(Function):
         )
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
-        """Accepted for PyTorch's code; deltanet's one output stays differentiable."""
+        """The output given here gets no gradient, as in PyTorch: it does not require grad (an integer
+        output, such as an argmax, never does)."""
+        self.__dict__["non_differentiable"] = {id(o) for o in outputs}
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Accepted for PyTorch's code: ``backward`` always receives a tensor here."""
+        """Accepted for PyTorch's code: ``backward`` of the one output always receives a tensor here."""
 
     def backward(self, delta: Any) -> Any:
         with no_grad():
@@ -561,6 +563,8 @@ def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:
     result = Tensor.__new__(Tensor)
     result.data = out.data
     result._grad = result._base = result._vc = None
+    if record and (out.data.dtype.kind != "f" or id(out) in ctx.__dict__.get("non_differentiable", ())):
+        record = False  # PyTorch: an integer or marked output requires no grad and has no grad_fn
     if record:
         ctx.parents = inputs
         ctx.positions = positions
@@ -574,3 +578,29 @@ def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:
     if result.data.base is not None or any(result.data is t.data for t in inputs):
         _tag_view(result, inputs)
     return result
+
+
+def once_differentiable(backward: Any) -> Any:
+    """PyTorch's decorator of a custom ``backward`` that is not itself differentiable. deltanet's
+    backward never records a graph (no second derivatives), so it returns ``backward`` as it is.
+
+    Args:
+        backward: the static ``backward(ctx, *grad_outputs)`` of a ``Function`` subclass.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.autograd.function import once_differentiable
+        >>> class Twice(dn.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x * 2
+        ...     @staticmethod
+        ...     @once_differentiable
+        ...     def backward(ctx, g):
+        ...         return g * 2
+        >>> x = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> Twice.apply(x).sum().backward()
+        >>> x.grad.tolist()
+        [2.0, 2.0]
+    """
+    return backward

@@ -69,14 +69,16 @@ def grad(
         create_graph: must be False: deltanet cannot differentiate a gradient again.
         only_inputs: PyTorch's deprecated argument, ignored as PyTorch ignores it.
         allow_unused: give None for an input that the outputs do not depend on, instead of an error.
-        is_grads_batched: must be False (PyTorch's vmap over ``grad_outputs`` is not supported).
+        is_grads_batched: the first axis of each of ``grad_outputs`` is a batch: one gradient per
+            row, stacked (PyTorch's vmap; here one backward pass per row, the same values).
         materialize_grads: give zeros instead of None for such inputs (implies ``allow_unused``).
 
     Returns:
         A tuple with one gradient (``Tensor``, or None when unused) per input.
 
     Raises:
-        NotImplementedError: ``create_graph=True`` or ``is_grads_batched=True``.
+        NotImplementedError: ``create_graph=True``.
+        ValueError: ``materialize_grads=True`` with ``allow_unused=False``.
         RuntimeError: an input is unused and ``allow_unused`` is not set, or an output does not
             require a gradient.
 
@@ -89,13 +91,17 @@ def grad(
     """
     if create_graph:
         raise NotImplementedError(NO_HIGHER)
-    if is_grads_batched:
-        raise NotImplementedError(
-            "is_grads_batched=True (vmap over grad_outputs) is not supported; call grad once per row of grad_outputs"
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False."
         )
     outs = _as_tuple(outputs, "outputs")
     ins = _as_tuple(inputs, "inputs")
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     seeds = _seeds(outs, grad_outputs, "grad_outputs")
+    if is_grads_batched:
+        return _batched(outs, ins, seeds, retain_graph, allow_unused, materialize_grads)
     for t in ins:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -118,6 +124,43 @@ def grad(
                 )
         result.append(None if g is None else Tensor._make(np.array(g, dtype=t.data.dtype)))
     return tuple(result)
+
+
+def _batched(
+    outs: tuple[Tensor, ...],
+    ins: tuple[Tensor, ...],
+    seeds: tuple[Any, ...],
+    retain_graph: bool | None,
+    allow_unused: bool | None,
+    materialize_grads: bool,
+) -> tuple[Tensor | None, ...]:
+    """``grad`` with ``is_grads_batched=True``: one backward pass per row of the ``grad_outputs``
+    (their first axis is the batch), the gradients stacked along a new first axis. PyTorch
+    vectorizes this with vmap; the values are the same."""
+    if any(s is None or not getattr(s, "ndim", 0) for s in seeds):  # PyTorch's vmap refuses a 0-d one
+        raise ValueError(
+            "is_grads_batched=True: every grad_output must be a tensor with a batch axis first "
+            "(vmap got in_dim=0 for an input of dimensionality 0)"
+        )
+    sizes = {s.shape[0] for s in seeds}
+    if len(sizes) != 1:
+        raise ValueError(
+            "vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
+            f"{[s.shape[0] for s in seeds]} for the mapped dimension"
+        )
+    (n,) = sizes
+    unused = allow_unused or materialize_grads
+    rows = [
+        grad(outs, ins, [s[b] for s in seeds], retain_graph=bool(retain_graph) or b < n - 1, allow_unused=unused)
+        for b in range(n)
+    ]
+    found: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        if rows[0][i] is not None:
+            found.append(Tensor._make(np.stack([r[i].data for r in rows])))  # type: ignore[union-attr]
+        else:  # PyTorch's materialized zeros have the input's shape, without the batch axis
+            found.append(Tensor._make(np.zeros_like(t.data)) if materialize_grads else None)
+    return tuple(found)
 
 
 def backward(
@@ -151,6 +194,11 @@ def backward(
     outs = _as_tuple(tensors, "tensors")
     seeds = _seeds(outs, grad_tensors, "grad_tensors")
     targets = None if inputs is None else _as_tuple(inputs, "inputs")
+    if targets is not None:
+        if not targets:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        if not all(t.requires_grad for t in targets):
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     for k, (out, seed) in enumerate(zip(outs, seeds, strict=True)):
         keep = bool(retain_graph) or k < len(outs) - 1
         if targets is None:

@@ -212,10 +212,17 @@ def apply(hooks: OrderedDict[int, Callable[..., Any]], delta: np.ndarray) -> np.
     for hook in list(hooks.values()):
         new = hook(Tensor._make(delta.copy()))
         if new is not None:
-            data = np.asarray(new.data if isinstance(new, Tensor) else new)
+            if not isinstance(new, Tensor):
+                kind = type(new)
+                name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+                raise TypeError(f"expected Variable, but hook returned '{name}'")
+            data = new.data
             if data.shape != delta.shape:
                 raise RuntimeError(f"hook returned a gradient of shape {data.shape}, expected {delta.shape}")
-            delta = data.astype(delta.dtype, copy=False)
+            if data.dtype != delta.dtype:
+                name = getattr(hook, "__name__", type(hook).__name__)
+                raise RuntimeError(f"hook '{name}' has changed the type of value (was {delta.dtype} got {data.dtype})")
+            delta = data
     return delta
 
 

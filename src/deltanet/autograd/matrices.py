@@ -15,7 +15,7 @@ import numpy as np
 
 from deltanet import _checks
 from deltanet.autograd import ops
-from deltanet.autograd.elementwise import _tensor
+from deltanet.autograd.elementwise import _check_same_dtype, _tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.reductions import norm
 from deltanet.autograd.tensor import Tensor, leaf
@@ -208,6 +208,8 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ts = [_tensor(t) for t in operands]
+    for t in ts[1:]:
+        _check_same_dtype("einsum", ts[0], t)
     inputs, output = _parse(equation, len(ts))
     for subs, t in zip(inputs, ts, strict=True):
         if len(subs) != t.ndim:
@@ -244,6 +246,7 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     """
     a = _tensor(x1)
     b = _tensor(x2)
+    _check_same_dtype("cdist", a, b)
     if a.ndim not in (2, 3) or b.ndim != a.ndim or a.shape[-1] != b.shape[-1] or a.shape[:-2] != b.shape[:-2]:
         raise ValueError(
             f"cdist: expects x1 of shape (N, D) or (B, N, D) and x2 of shape (M, D) or (B, M, D), "

@@ -14,7 +14,7 @@ from deltanet import _checks
 from deltanet.autograd.broadcasting import broadcast_tensors
 from deltanet.autograd.conversions import promote
 from deltanet.autograd.dims import normalize
-from deltanet.autograd.elementwise import _tensor
+from deltanet.autograd.elementwise import _check_same_dtype, _tensor
 from deltanet.autograd.factories import ones_like, zeros
 from deltanet.autograd.shapes import _as_tensors, cat, reshape, stack, unbind
 from deltanet.autograd.tensor import Tensor
@@ -61,6 +61,7 @@ def cross(input: Any, other: Any, dim: Any = None) -> Tensor:
         >>> dn.cross(dn.tensor([1.0, 0.0, 0.0]), dn.tensor([0.0, 1.0, 0.0]), dim=0).tolist()
         [0.0, 0.0, 1.0]
     """
+    _check_same_dtype("cross", _tensor(input), _tensor(other))
     a, b = broadcast_tensors(_tensor(input), _tensor(other))
     if dim is None:
         sizes = [d for d, n in enumerate(a.shape) if n == 3]

@@ -8,6 +8,7 @@ the same search with the arguments the other way round and a 1-D ``boundaries``.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -75,16 +76,48 @@ def searchsorted(
         if order.shape != seq.shape or order.dtype.kind not in "iu":
             raise ValueError(f"searchsorted: sorter must be integer indices of shape {seq.shape}, got {order.shape}")
         seq = np.take_along_axis(seq, order.astype(np.intp), axis=-1)
+    nan = _has_nan(seq) or _has_nan(values)
     if seq.ndim == 1:
+        if nan:
+            found = _bisect(seq.reshape(1, -1), values.reshape(1, -1), where == "right").reshape(values.shape)
+            return _indices(found, out_int32, "searchsorted")
         return _indices(np.searchsorted(seq, values, side=where), out_int32, "searchsorted")
     if scalar or values.shape[:-1] != seq.shape[:-1]:
         raise ValueError(
             "searchsorted: an N-D sorted_sequence needs input with the same leading axes, got "
             f"{seq.shape} and {values.shape}"
         )
-    rows, last = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
-    found = np.stack([np.searchsorted(r, v, side=where) for r, v in zip(rows, last, strict=True)])
+    lead = math.prod(seq.shape[:-1])  # not -1: NumPy cannot infer it when the last axis is empty
+    rows, last = seq.reshape(lead, seq.shape[-1]), values.reshape(lead, values.shape[-1])
+    if nan or not lead:
+        found = _bisect(rows, last, where == "right")
+    else:
+        found = np.stack([np.searchsorted(r, v, side=where) for r, v in zip(rows, last, strict=True)])
     return _indices(found.reshape(values.shape), out_int32, "searchsorted")
+
+
+def _has_nan(a: np.ndarray) -> bool:
+    return a.dtype.kind == "f" and bool(np.isnan(a).any())
+
+
+def _bisect(rows: np.ndarray, values: np.ndarray, right: bool) -> np.ndarray:
+    """PyTorch's binary search, step for step, for every value of ``values[r]`` in ``rows[r]`` at
+    once: with NaN in either, the answer depends on the path the search takes (a NaN compares
+    false, so the search moves right past it, and a NaN value lands after everything), which
+    NumPy's search, sorting NaN last, does not reproduce."""
+    n = rows.shape[-1]
+    start = np.zeros(values.shape, dtype=np.int64)
+    end = np.full(values.shape, n, dtype=np.int64)
+    row = np.arange(rows.shape[0])[:, None]
+    while True:
+        active = start < end
+        if not active.any():
+            return start
+        mid = start + ((end - start) >> 1)
+        s_mid = rows[row, np.minimum(mid, n - 1)]
+        onward = ~(s_mid > values) if right else ~(s_mid >= values)
+        start = np.where(active & onward, mid + 1, start)
+        end = np.where(active & ~onward, mid, end)
 
 
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False) -> Tensor:

@@ -167,9 +167,13 @@ def sequence_as_tuple(index: Any) -> Any:
 
 def item_index(index: Any) -> Any:
     """``index_array`` for ``t[index]`` and ``t[index] = v``; a uint8 tensor is refused: PyTorch reads
-    it as a mask (deprecated; its item assignment refuses it), NumPy as positions."""
+    it as a mask (deprecated; its item assignment refuses it), NumPy as positions; so is a slice
+    with a step below 1, as in PyTorch."""
     index = sequence_as_tuple(index)
     for part in index if isinstance(index, tuple) else (index,):
+        if type(part) is slice and part.step is not None and part.step <= 0:
+            # PyTorch's refusal (NumPy would reverse): flip with t.flip(dims) instead
+            raise ValueError(f"step must be greater than zero, got {part.step} (use t.flip(dim) to reverse)")
         if isinstance(part, Tensor) and part.data.dtype == np.uint8:
             raise ValueError(
                 "t[index]: a uint8 index tensor is ambiguous (PyTorch reads it as a mask, deprecated; NumPy as "

@@ -17,7 +17,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
-from deltanet.autograd.elementwise import _tensor, bmm, mm, where
+from deltanet.autograd.elementwise import _check_same_dtype, _tensor, bmm, mm, where
 from deltanet.autograd.function import Function
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -218,13 +218,17 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
     return _tensor(input) + (t1 if v == 1 else t1 * v) / t2
 
 
-def _add_product(input: Any, product: Tensor, beta: Any, alpha: Any, owner: str) -> Tensor:
+def _add_product(input: Any, product: Tensor, beta: Any, alpha: Any, owner: str, same_dtype: bool = True) -> Tensor:
     b, a = _scalar(beta, "beta", owner), _scalar(alpha, "alpha", owner)
     scaled = product if a == 1 else product * a
     if b == 0:  # input is ignored, NaN and inf included (PyTorch's rule), but gets a zero gradient
         x = _tensor(input)
+        if same_dtype:
+            _check_same_dtype(owner, x, product)
         return scaled + where(leaf(np.zeros(np.broadcast_shapes(x.shape, product.shape), bool)), x, 0.0)
     x = _tensor(input)
+    if same_dtype:  # PyTorch's matrix products refuse a mix; addr (an outer product) promotes
+        _check_same_dtype(owner, x, product)
     return (x if b == 1 else x * b) + scaled
 
 

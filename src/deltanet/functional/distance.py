@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, as_tensor, norm
 
@@ -80,7 +82,7 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> W = dn.tensor(np.eye(2)[None])  # one output: x1 . x2
+        >>> W = dn.tensor(np.eye(2, dtype=np.float32)[None])  # one output: x1 . x2
         >>> dn.nn.functional.bilinear(dn.tensor([[1.0, 2.0]]), dn.tensor([[3.0, 4.0]]), W).tolist()
         [[11.0]]
     """
@@ -100,6 +102,8 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
     if x1.shape[:-1] != x2.shape[:-1]:
         raise ValueError(f"bilinear: input1 and input2 must have the same leading axes, got {x1.shape} and {x2.shape}")
     lead = x1.shape[:-1]
+    common = np.result_type(x1.dtype, x2.dtype, W.dtype)  # a layer keeps NumPy's promotion, as Linear does
+    x1, x2, W = (t if t.dtype == common else t.to(common) for t in (x1, x2, W))
     rows1, rows2 = x1.reshape(-1, in1), x2.reshape(-1, in2)
     # x1 W_k for every k at once: (B, H1) @ (H1, K * H2), then the dot product with x2 per k.
     left = (rows1 @ W.permute(1, 0, 2).reshape(in1, out_features * in2)).reshape(-1, out_features, in2)

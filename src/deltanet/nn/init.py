@@ -106,9 +106,13 @@ def _fills_arrays(fn: _F) -> _F:
     return filler  # type: ignore[return-value]
 
 
-def _empty(tensor: Tensor, owner: str) -> bool:
+def _empty(tensor: Tensor, owner: str, random: bool = True) -> bool:
     if not isinstance(tensor, Tensor):
         raise ValueError(f"{owner}: expected a Tensor or Parameter to fill, got {type(tensor).__name__}")
+    if random and tensor.data.dtype.kind != "f":  # NumPy would write the draws truncated (zeros, mostly)
+        raise NotImplementedError(
+            f"{owner}: random values are not implemented for {tensor.data.dtype} tensors (as in PyTorch)"
+        )
     if tensor.size == 0:
         warnings.warn(f"{owner}: initializing a zero-element tensor is a no-op", UserWarning, stacklevel=3)
         return True
@@ -276,7 +280,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
         [0.30000001192092896, 0.30000001192092896]
     """
     val = check.number(val, "val", "constant_")
-    if _empty(tensor, "constant_"):
+    if _empty(tensor, "constant_", random=False):
         return tensor
     return _fill(tensor, val)
 

@@ -63,6 +63,8 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
         )
     dim %= v.ndim
     others = tuple(d for d in range(v.ndim) if d != dim)
+    if not others:  # a 1-D v keeps its one dimension: the norm of each element alone, |v_i| (PyTorch's)
+        return v.abs()
     return (v.abs() ** p).sum(dim=others, keepdim=True) ** (1.0 / p)
 
 

@@ -1,5 +1,6 @@
-r"""``torch.nn.utils``'s gradient clipping and parameter flattening: ``clip_grad_norm_``,
-``clip_grad_value_``, ``parameters_to_vector`` and ``vector_to_parameters``.
+r"""``torch.nn.utils``'s gradient clipping and parameter flattening: ``clip_grad_norm_`` (and its
+deprecated name ``clip_grad_norm``), ``clip_grad_value_``, ``parameters_to_vector`` and
+``vector_to_parameters``.
 
 Clipping by norm (Pascanu, Mikolov & Bengio 2013) rescales all gradients together when their
 joint norm exceeds a bound, so that one exploding step cannot throw the weights far away while
@@ -15,6 +16,7 @@ Call it between ``loss.backward()`` and ``optimizer.step()``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,15 +40,24 @@ def _grad(p: Tensor) -> np.ndarray | None:
 
 
 def _norm_order(norm_type: Any, owner: str) -> float:
-    """The order $p$ of a norm: a positive number or an infinity (also as PyTorch's string "inf")."""
+    r"""The order $p$ of a norm: any number or an infinity (also as PyTorch's string "inf"); as
+    PyTorch's ``vector_norm``, 0 counts the nonzero values and a negative $p$ is
+    $(\sum |x|^p)^{1/p}$."""
     if isinstance(norm_type, str):
         try:
             norm_type = float(norm_type)  # PyTorch's float(norm_type): "inf", "2"
         except ValueError:
-            raise ValueError(f"{owner}: norm_type must be a number > 0 or 'inf', got {norm_type!r}") from None
+            raise ValueError(f"{owner}: norm_type must be a number or 'inf', got {norm_type!r}") from None
     if check.is_number(norm_type) and math.isinf(norm_type):
         return float(norm_type)
-    return check.number(norm_type, "norm_type", owner, low=0, low_open=True)
+    return check.number(norm_type, "norm_type", owner)
+
+
+def _number(value: Any, name: str, owner: str, low: float) -> float:
+    """A bound given as a number or a one-element tensor (PyTorch takes both), checked."""
+    if isinstance(value, Tensor) and value.data.size == 1:
+        value = value.data.item()
+    return check.number(value, name, owner, low=low)
 
 
 def get_total_norm(
@@ -62,7 +73,8 @@ def get_total_norm(
 
     Args:
         tensors: a tensor or an iterable of tensors (the gradients: ``[p.grad for p in ...]``).
-        norm_type: $p > 0$ (default 2), or ``float("inf")`` (also ``"inf"``) for the largest absolute value.
+        norm_type: $p$ (default 2), or ``float("inf")`` (also ``"inf"``) for the largest absolute value;
+            0 counts the tensors with a nonzero norm and a negative $p$ is $(\sum |x|^p)^{1/p}$, as PyTorch's.
         error_if_nonfinite: raise if the norm is NaN or infinite.
         foreach: accepted for PyTorch's signature; ignored.
 
@@ -70,7 +82,7 @@ def get_total_norm(
         The norm, a 0-D tensor of the tensors' widest dtype, as PyTorch (0 for no tensors).
 
     Raises:
-        ValueError: ``norm_type`` is not a positive number or an infinity.
+        ValueError: ``norm_type`` is not a number.
         RuntimeError: ``error_if_nonfinite`` and the norm is NaN or infinite.
 
     Examples:
@@ -94,6 +106,8 @@ def _total_norm(arrays: list[np.ndarray], p: float, norm_type: Any, error_if_non
             total = float(np.max([np.abs(g).max(initial=0.0) for g in arrays]))
         elif p == -math.inf:
             total = float(np.min([np.abs(g).min(initial=np.inf) for g in arrays]))
+        elif p == 0:  # PyTorch's vector_norm of order 0 counts nonzeros: here the tensors with a nonzero norm
+            total = float(sum(bool(np.any(g != 0)) for g in arrays))
         else:
             norms = [np.sum(np.abs(g) ** p) for g in arrays]
             total = float(np.sum(norms) ** (1.0 / p))
@@ -129,7 +143,7 @@ def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: Any, for
         [0.6, 0.8]
     """
     owner = "clip_grads_with_norm_"
-    max_norm = check.number(max_norm, "max_norm", owner, low=0)
+    max_norm = _number(max_norm, "max_norm", owner, low=0)
     total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
     grads = [g for g in (_grad(t) for t in _tensors(parameters)) if g is not None]
     # As PyTorch: an infinite norm gives the factor 0 (inf * 0 = NaN where the gradient is inf), a
@@ -160,7 +174,8 @@ def clip_grad_norm_(
 
     Args:
         parameters: a tensor or an iterable of tensors (``model.parameters()``).
-        max_norm: the largest norm allowed, $> 0$.
+        max_norm: the largest norm allowed, $\ge 0$ (a number or a one-element tensor; a negative one,
+            which PyTorch accepts and which flips the gradients, is refused).
         norm_type: $p$ (default 2), or ``float("inf")`` (also ``"inf"``) for the largest absolute value.
         error_if_nonfinite: raise if the norm is NaN or infinite (by default the gradients then
             become NaN, as in PyTorch).
@@ -183,7 +198,7 @@ def clip_grad_norm_(
         [0.6, 0.8]
     """
     owner = "clip_grad_norm_"
-    max_norm = check.number(max_norm, "max_norm", owner, low=0)
+    max_norm = _number(max_norm, "max_norm", owner, low=0)
     p = _norm_order(norm_type, owner)
     parameters = _tensors(parameters)  # read once: a generator (model.parameters()) is used twice
     grads = [g for g in (_grad(t) for t in parameters) if g is not None]
@@ -193,12 +208,49 @@ def clip_grad_norm_(
     return total
 
 
+def clip_grad_norm(
+    parameters: Any,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: Any = None,
+) -> Tensor:
+    r"""PyTorch's deprecated name of ``clip_grad_norm_`` (it warns with PyTorch's ``FutureWarning``).
+
+    Args:
+        parameters: a tensor or an iterable of tensors (``model.parameters()``).
+        max_norm: the largest norm allowed, $\ge 0$.
+        norm_type: $p$ (default 2), or ``float("inf")``.
+        error_if_nonfinite: raise if the norm is NaN or infinite.
+        foreach: accepted for PyTorch's signature; ignored.
+
+    Returns:
+        The joint norm before clipping, a 0-D tensor.
+
+    Examples:
+        >>> import warnings, numpy as np, deltanet as dn
+        >>> w = dn.nn.Parameter(np.zeros(2))
+        >>> (w * dn.tensor([3.0, 4.0])).sum().backward()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     dn.nn.utils.clip_grad_norm([w], 1.0).item()
+        5.0
+    """
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
 def clip_grad_value_(parameters: Any, clip_value: float, foreach: Any = None) -> None:
     r"""Clip every gradient element to $[-c, c]$ in place: $g \leftarrow \mathrm{clip}(g, -c, c)$.
 
     Args:
         parameters: a tensor or an iterable of tensors.
-        clip_value: $c \ge 0$.
+        clip_value: $c \ge 0$ (a number or a one-element tensor; ``inf`` leaves the gradients as they
+            are; a negative or NaN one, which PyTorch turns into constant gradients, is refused).
         foreach: accepted for PyTorch's signature; ignored.
 
     Raises:
@@ -212,7 +264,9 @@ def clip_grad_value_(parameters: Any, clip_value: float, foreach: Any = None) ->
         >>> np.asarray(w.grad).tolist()
         [1.0, -0.5]
     """
-    c = check.number(clip_value, "clip_value", "clip_grad_value_", low=0)
+    c = clip_value.data.item() if isinstance(clip_value, Tensor) and clip_value.data.size == 1 else clip_value
+    if not (check.is_number(c) and c == math.inf):  # inf leaves the gradients as they are, as in PyTorch
+        c = _number(c, "clip_value", "clip_grad_value_", low=0)
     for t in _tensors(parameters):
         g = _grad(t)
         if g is not None:
@@ -252,6 +306,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
     Raises:
         ValueError: ``vec`` is not 1-D or has the wrong length.
+        RuntimeError: ``vec`` is not floating-point (PyTorch's refusal).
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -261,6 +316,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         ([[0.0, 1.0]], [2.0])
     """
     values = np.asarray(vec.data if isinstance(vec, Tensor) else vec)
+    if values.dtype.kind not in "fc":  # PyTorch: "data set to a tensor that requires gradients must be floating point"
+        raise RuntimeError(f"vector_to_parameters: vec must be a floating-point vector, got dtype {values.dtype}")
     tensors = _tensors(parameters)
     needed = sum(t.size for t in tensors)
     if values.ndim != 1 or values.size != needed:
@@ -273,6 +330,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
 
 
 __all__ = [
+    "clip_grad_norm",
     "clip_grad_norm_",
     "clip_grad_value_",
     "clip_grads_with_norm_",

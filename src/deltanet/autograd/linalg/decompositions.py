@@ -394,7 +394,8 @@ def svd_old(input: Any, some: bool = True, compute_uv: bool = True) -> OldSVDRes
     Args:
         input: a floating-point tensor of shape $(*, m, n)$.
         some: reduced (True) or square (False) $U$ and $V$.
-        compute_uv: False gives zero-filled $U$ and $V$ (as PyTorch) and differentiable $S$ only.
+        compute_uv: False gives zero-filled square $U$ $(m, m)$ and $V$ $(n, n)$ (as PyTorch; ``some``
+            has no effect then) and differentiable $S$ only.
 
     Examples:
         >>> import deltanet as dn
@@ -406,10 +407,9 @@ def svd_old(input: Any, some: bool = True, compute_uv: bool = True) -> OldSVDRes
     t = matrices(input, owner, square=False)
     some = _checks.flag(some, "some", owner)
     if not _checks.flag(compute_uv, "compute_uv", owner):
-        m, n = t.shape[-2:]
-        k = min(m, n)
-        zeros_u = Tensor._make(np.zeros(t.shape[:-2] + (m, k if some else m), dtype=t.dtype))
-        zeros_v = Tensor._make(np.zeros(t.shape[:-2] + (n, k if some else n), dtype=t.dtype))
+        m, n = t.shape[-2:]  # PyTorch's zeros are square, (m, m) and (n, n), whatever ``some`` says
+        zeros_u = Tensor._make(np.zeros(t.shape[:-2] + (m, m), dtype=t.dtype))
+        zeros_v = Tensor._make(np.zeros(t.shape[:-2] + (n, n), dtype=t.dtype))
         return OldSVDResult(zeros_u, svdvals(t), zeros_v)
     U, S, Vh = svd(t, full_matrices=not some)
     return OldSVDResult(U, S, Vh.mT)

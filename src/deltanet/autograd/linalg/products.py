@@ -13,7 +13,7 @@ import numpy as np
 
 from deltanet import _checks
 from deltanet.autograd.dims import normalize
-from deltanet.autograd.elementwise import _tensor, dot, matmul, where
+from deltanet.autograd.elementwise import _check_same_dtype, _tensor, dot, matmul, where
 from deltanet.autograd.matrices import outer
 from deltanet.autograd.reductions import norm
 from deltanet.autograd.shapes import cat as torch_cat
@@ -38,6 +38,7 @@ def vecdot(x: Any, y: Any, *, dim: Any = -1) -> Tensor:
         >>> dn.linalg.vecdot(dn.tensor([[1.0, 2.0], [3.0, 4.0]]), dn.tensor([1.0, 1.0])).tolist()
         [3.0, 7.0]
     """
+    _check_same_dtype("linalg.vecdot", _tensor(x), y)
     return (_tensor(x) * y).sum(dim=_checks.integer(dim, "dim", "linalg.vecdot"))
 
 
@@ -222,7 +223,7 @@ def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> 
         >>> dn.addr(dn.zeros(2, 2), dn.tensor([1.0, 2.0]), dn.tensor([3.0, 4.0])).tolist()
         [[3.0, 4.0], [6.0, 8.0]]
     """
-    return _add_product(input, outer(vec1, vec2), beta, alpha, "addr")
+    return _add_product(input, outer(vec1, vec2), beta, alpha, "addr", same_dtype=False)
 
 
 def dist(input: Any, other: Any, p: Any = 2) -> Tensor:
@@ -296,6 +297,7 @@ def cross(input: Any, other: Any, dim: Any = -1) -> Tensor:
         [0.0, 0.0, 1.0]
     """
     x, y = _tensor(input), _tensor(other)
+    _check_same_dtype("linalg.cross", x, y)
     ndim = max(x.ndim, y.ndim)
     axis = normalize(_checks.integer(dim, "dim", "linalg.cross"), ndim, "linalg.cross")
     xs = x.reshape((1,) * (ndim - x.ndim) + x.shape)

@@ -16,7 +16,7 @@ from deltanet import _checks as check
 from deltanet.optim.optimizer import Optimizer
 
 # Keys of PyTorch's scheduler state_dicts that hold nothing a deltanet scheduler needs.
-_TORCH_ONLY_KEYS = ("_is_initial", "_get_lr_called_within_step", "verbose")
+_TORCH_ONLY_KEYS = ("verbose",)
 
 CALL_ORDER_WARNING = (
     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, "
@@ -61,7 +61,14 @@ class LRScheduler:
 
     #: Attributes that make up the state, besides those every scheduler has (``_COMMON_KEYS``).
     _state_keys: tuple[str, ...] = ()
-    _COMMON_KEYS: tuple[str, ...] = ("last_epoch", "base_lrs", "_last_lr", "_step_count")
+    _COMMON_KEYS: tuple[str, ...] = (
+        "last_epoch",
+        "base_lrs",
+        "_last_lr",
+        "_step_count",
+        "_is_initial",
+        "_get_lr_called_within_step",
+    )
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
@@ -81,9 +88,10 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
-        self._initial = True
+        self._get_lr_called_within_step = False  # PyTorch's flag, kept for its state_dict keys
+        self._is_initial = True
         self.step()
-        self._initial = False
+        self._is_initial = False
 
     def get_lr(self) -> list[float]:  # pragma: no cover - abstract
         """The learning rates for epoch ``last_epoch``, one per param group."""

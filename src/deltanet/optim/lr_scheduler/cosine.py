@@ -62,7 +62,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         e, T, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if self._initial:
+        if self._is_initial:
             return self._current()
         if (e - 1 - T) % (2 * T) == 0:
             # The bottom of the cosine, where the ratio below would divide by zero.

@@ -151,7 +151,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._initial:
+        if self._is_initial:
             # Resuming (last_epoch >= 0) must not move the rate one epoch ahead of itself.
             return self._current()
         return [lr * self.gamma for lr in self._current()]

@@ -124,6 +124,6 @@ class MultiplicativeLR(_LambdaSchedule):
     """
 
     def get_lr(self) -> list[float]:
-        if self._initial:
+        if self._is_initial:
             return self._current()
         return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._current())]

@@ -64,7 +64,7 @@ class LinearLR(LRScheduler):
         e, s, f, T = self.last_epoch, self.start_factor, self.end_factor, self.total_iters
         if e == 0:
             return [lr * s for lr in self._current()]
-        if self._initial or e > T:
+        if self._is_initial or e > T:
             return self._current()
         return [lr * (1.0 + (f - s) / (T * s + (e - 1) * (f - s))) for lr in self._current()]
 

@@ -51,7 +51,7 @@ class PolynomialLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         e, T = self.last_epoch, self.total_iters
-        if self._initial or e > T:
+        if self._is_initial or e > T:
             return self._current()
         factor = ((1.0 - e / T) / (1.0 - (e - 1) / T)) ** self.power
         return [lr * factor for lr in self._current()]

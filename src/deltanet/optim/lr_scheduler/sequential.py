@@ -78,9 +78,9 @@ class SequentialLR(LRScheduler):
         for scheduler in schedulers:  # undo the step each made when it was built
             scheduler.last_epoch -= 1
         first = schedulers[bisect_right(milestones, 0)]
-        first._step_count, first._initial = 0, True
+        first._step_count, first._is_initial = 0, True
         first.step()
-        first._initial = False
+        first._is_initial = False
         self._last_lr = first.get_last_lr()
 
     def get_lr(self) -> list[float]:

@@ -82,7 +82,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = self.T_cur % self.T_i
                 self.T_i = self.T_i * self.T_mult
         else:
+            given = epoch
             epoch = check.number(epoch, "epoch", "CosineAnnealingWarmRestarts.step", low=0)
+            if isinstance(given, int):  # an int epoch keeps T_cur an int, as in PyTorch
+                epoch = int(epoch)
             if epoch >= self.T_0:
                 if self.T_mult == 1:
                     self.T_cur = epoch % self.T_0
