@@ -99,7 +99,7 @@ def get_total_norm(
 def _total_norm(arrays: list[np.ndarray], p: float, norm_type: Any, error_if_nonfinite: bool, owner: str) -> Tensor:
     if not arrays:
         return Tensor._make(np.array(0.0, dtype=backend.DEFAULT_DTYPE))
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # 0 ** -1 is inf: a norm of order < 0 is 0
         # np.max/np.min over the per-tensor norms, not Python's max/min, which skip a NaN that comes
         # second (max(1.0, nan) is 1.0): a NaN gradient anywhere makes the total NaN, as in PyTorch.
         if p == math.inf:
