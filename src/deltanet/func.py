@@ -348,7 +348,7 @@ def hessian(func: Callable[..., Any], argnums: Any = 0) -> Callable[..., Any]:
 
 
 def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
-    r"""``func(*primals)`` and the function $v \mapsto v^	op J$ (one gradient per primal, as a tuple).
+    r"""``func(*primals)`` and the function $v \mapsto v^\top J$ (one gradient per primal, as a tuple).
 
     Args:
         func: returns one tensor (with ``has_aux``, a pair ``(output, aux)``).

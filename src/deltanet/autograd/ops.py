@@ -363,7 +363,7 @@ class Clamp(Function):
 
 
 def gated(delta: np.ndarray, slope: np.ndarray) -> np.ndarray:
-    r"""$\delta \cdot 	ext{slope}$, and 0 where the slope is 0 even for an infinite or NaN $\delta$.
+    r"""$\delta \cdot \text{slope}$, and 0 where the slope is 0 even for an infinite or NaN $\delta$.
 
     PyTorch writes the backward of a clamp or a piecewise activation as a ``where``, so a
     clamped value passes nothing back: ``x.clamp(min=0).sqrt()`` at a negative ``x`` has
