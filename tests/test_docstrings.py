@@ -232,3 +232,18 @@ def test_the_markup_checks_can_fail():
     assert _markup_problems("For example::\n\n    x = 1")
     assert not _markup_problems(r"$a = \sigma(z)$ and $$a' = a(1 - a)$$, a 28×28 image, ``σ`` in code.")
     assert not _markup_problems("Examples:\n    >>> print('σ ≥ 0')\n    σ ≥ 0")
+
+
+def test_no_source_file_holds_a_tab():
+    """A tab in a docstring is a "\\t" written into a string that was not raw (``\\top`` became a
+    tab and "op"): the formula reads wrong and nothing else complains."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "deltanet"
+    tabs = [
+        f"{p.relative_to(src)}:{i}"
+        for p in src.rglob("*.py")
+        for i, line in enumerate(p.read_text().split("\n"), 1)
+        if "\t" in line
+    ]
+    assert not tabs, tabs
