@@ -62,6 +62,13 @@ FORWARDS = {
     "new axes": (lambda m, x: x[:, None, 1:2, ..., None], (2, 3, 4)),
     "mean over space": (lambda m, x: x.mean(dim=(2, 3)), (2, 3, 4, 5)),
     "sum keepdim": (lambda m, x: x.sum(1, keepdim=True), (2, 3, 4, 5)),
+    "amax amin (CBAM's channel pooling)": (
+        lambda m, x: (
+            dn.cat([x.amax(dim=1, keepdim=True), x.amin(dim=1, keepdim=True)], 1)
+            + x.amin(dim=(2, 3), keepdim=True)[:, :2]
+        ),
+        (2, 3, 4, 5),
+    ),
     "permute contiguous view": (lambda m, x: x.permute(0, 2, 3, 1).contiguous().view(x.shape[0], -1), (2, 3, 2, 2)),
     "transpose": (lambda m, x: x.transpose(2, 3), (2, 3, 4, 5)),
     "flatten": (lambda m, x: x.flatten(1), (2, 3, 4, 5)),
@@ -336,3 +343,9 @@ def test_export_gives_every_module_its_own_mode_back(tmp_path):
     model[1].eval()  # a frozen batch norm in a model that trains
     dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3))
     assert [m.training for m in model.modules()] == [True, True, False, True]
+
+
+@pytest.mark.parametrize("opset", [13, 17, 18])
+def test_amax_at_every_opset(opset, tmp_path):
+    model = Forward(lambda m, x: x.amax(dim=(1, 2)))
+    assert "ReduceMax" in ops(dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3, 4), opset=opset))

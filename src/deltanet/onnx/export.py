@@ -54,9 +54,10 @@ def _onnx() -> Any:
 class Graph:
     """The nodes, initializers and value names of the graph being built."""
 
-    def __init__(self, onnx: Any, dtype: np.dtype) -> None:
+    def __init__(self, onnx: Any, dtype: np.dtype, opset: int = DEFAULT_OPSET) -> None:
         self.onnx = onnx
         self.dtype = dtype
+        self.opset = opset  # for the operators whose signature changed (ReduceMax's axes in 18)
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._used: set[str] = set()
@@ -290,10 +291,10 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
-    graph, out, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name)
+    graph, out, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name, opset)
     # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(shape).astype(dtype)
-    verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name)[0])
+    verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name, opset)[0])
     graph.node("Identity", [tracer.names[id(out)]], [output_name])
     batch: Any = "N" if dynamic_batch else shape[0]
     tensor_type = graph.tensor_type(dtype)
@@ -324,10 +325,16 @@ def export(
 
 
 def _trace(
-    onnx: Any, model: nn.Module, sample: np.ndarray, dynamic_batch: bool, input_name: str, output_name: str
+    onnx: Any,
+    model: nn.Module,
+    sample: np.ndarray,
+    dynamic_batch: bool,
+    input_name: str,
+    output_name: str,
+    opset: int = DEFAULT_OPSET,
 ) -> tuple[Graph, Tensor, _Tracer]:
     """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its output."""
-    graph = Graph(onnx, sample.dtype)
+    graph = Graph(onnx, sample.dtype, opset)
     tracer = _Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(sample)
     graph._used.update({input_name, output_name})

@@ -212,6 +212,22 @@ def reduce_sum(g: Any, call: Call) -> None:
     g.node("ReduceSum", inputs, [call.dst], keepdims=int(keep))
 
 
+def reduce_max(g: Any, call: Call) -> None:
+    """``amax``/``amin`` over axes: ReduceMax/ReduceMin (the axes an attribute before opset 18, an input from it)."""
+    x, options = call.inputs[0], call.options
+    if options.get("nan_shares"):
+        raise Unconvertible("max()/min() of a whole tensor has no conversion here (amax over axes has)")
+    axis = options.get("axis")
+    axes = list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
+    _check_batch(call, 0 not in axes, "a maximum over the batch axis")
+    op = "ReduceMin" if options.get("smallest") else "ReduceMax"
+    keep = int(bool(options.get("keepdims", False)))
+    if g.opset >= 18:
+        g.node(op, [call.names[0], g.constant(f"{call.hint}.axes", _int64(axes))], [call.dst], keepdims=keep)
+    else:
+        g.node(op, [call.names[0]], [call.dst], axes=axes, keepdims=keep)
+
+
 def softmax(g: Any, call: Call) -> None:
     op = "LogSoftmax" if issubclass(call.options["_class"], LogSoftmax) else "Softmax"
     g.node(op, call.names, [call.dst], axis=int(call.options["axis"]))
@@ -377,6 +393,7 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     shapes.Repeat: repeat,
     shapes.Stack: stack,
     reductions.Sum: reduce_sum,
+    reductions.Max: reduce_max,
     Softmax: softmax,
     LogSoftmax: softmax,
     MaxPoolNd: pool,
