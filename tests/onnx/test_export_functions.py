@@ -62,6 +62,13 @@ FORWARDS = {
     "new axes": (lambda m, x: x[:, None, 1:2, ..., None], (2, 3, 4)),
     "mean over space": (lambda m, x: x.mean(dim=(2, 3)), (2, 3, 4, 5)),
     "sum keepdim": (lambda m, x: x.sum(1, keepdim=True), (2, 3, 4, 5)),
+    "max(dim) min(dim) values": (
+        lambda m, x: (
+            dn.cat([dn.max(x, 1, keepdim=True)[0], x.min(dim=1, keepdim=True).values], 1)
+            + x.max(dim=-1).values[..., None]
+        ),
+        (2, 3, 4, 5),
+    ),
     "amax amin (CBAM's channel pooling)": (
         lambda m, x: (
             dn.cat([x.amax(dim=1, keepdim=True), x.amin(dim=1, keepdim=True)], 1)

@@ -606,6 +606,28 @@ register(
 )
 register(
     OpInfo(
+        reductions.ExtremeAlong,
+        lambda x, dim, keepdim=False, smallest=False: (x.min if smallest else x.max)(dim=dim, keepdim=keepdim).values,
+        lambda x, dim, keepdim=False, smallest=False: (np.min if smallest else np.max)(x, axis=dim, keepdims=keepdim),
+        lambda rng: [
+            S("max along rows", normal(rng, 3, 4), dim=1),
+            S("max along columns, kept", normal(rng, 3, 4), dim=0, keepdim=True),
+            S("min along the middle axis", normal(rng, 2, 3, 4), dim=1, smallest=True),
+            S("min of a vector", normal(rng, 5), dim=-1, smallest=True),
+        ],
+        [
+            E(
+                "empty reduced axis",
+                ValueError,
+                r"max\(\): the reduction axis 0 of a tensor of shape \(0, 3\) is empty",
+                np.ones((0, 3)),
+                dim=0,
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
         shapes.Reshape,
         lambda x, shape: x.reshape(shape),
         lambda x, shape: x.reshape(shape),

@@ -326,6 +326,21 @@ def amin(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = Non
     return Max.apply(_tensor(input), axis=axes, keepdims=keep, smallest=True)
 
 
+class ExtremeAlong(Function):
+    r"""The values of ``max(dim)``/``min(dim)``: $z = x$ at ``index`` along ``axis`` (``index`` has
+    that axis of size 1: each line's first maximum, or minimum with ``smallest``); $\delta$ goes
+    back to those positions only, as in PyTorch (``amax`` shares it among ties)."""
+
+    def forward(self, x: np.ndarray, axis: int, index: np.ndarray, smallest: bool = False) -> np.ndarray:
+        self.shape, self.axis, self.index = x.shape, axis, index
+        return np.take_along_axis(x, index, axis)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        g = np.zeros(self.shape, dtype=delta.dtype)
+        np.put_along_axis(g, self.index, delta, self.axis)
+        return g
+
+
 def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner: str) -> Any:
     x = _tensor(input)
     if isinstance(dim, (Tensor, np.ndarray)):  # max(a, b): the elementwise maximum
@@ -347,10 +362,10 @@ def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner
         raise ValueError(f"{owner}(): the reduction axis {d} of a tensor of shape {x.shape} is empty")
     arg = np.argmax if owner == "max" else np.argmin
     where = np.expand_dims(arg(x.data, axis=d), d) if x.ndim else np.zeros((), np.int64)
-    grid: list[Any] = list(np.indices(where.shape, sparse=True))
     if x.ndim:
-        grid[d] = where
-    values = GetItem.apply(x, index=tuple(grid)) if x.ndim else GetItem.apply(x, index=(Ellipsis,))
+        values = ExtremeAlong.apply(x, axis=d, index=where, smallest=owner == "min")
+    else:
+        values = GetItem.apply(x, index=(Ellipsis,))
     indices = leaf(where.astype(np.int64))
     if not keep and x.ndim:
         values = values.squeeze(d)

@@ -228,6 +228,19 @@ def reduce_max(g: Any, call: Call) -> None:
         g.node(op, [call.names[0]], [call.dst], axes=axes, keepdims=keep)
 
 
+def extreme_along(g: Any, call: Call) -> None:
+    """The values of ``max(dim)``/``min(dim)``: ReduceMax/ReduceMin over that axis, kept (the position
+    found in the trace is not a constant of the graph)."""
+    x, options = call.inputs[0], call.options
+    axis = int(options["axis"]) % x.ndim
+    _check_batch(call, axis != 0, "a maximum over the batch axis")
+    op = "ReduceMin" if options.get("smallest") else "ReduceMax"
+    if g.opset >= 18:
+        g.node(op, [call.names[0], g.constant(f"{call.hint}.axes", _int64([axis]))], [call.dst], keepdims=1)
+    else:
+        g.node(op, [call.names[0]], [call.dst], axes=[axis], keepdims=1)
+
+
 def softmax(g: Any, call: Call) -> None:
     op = "LogSoftmax" if issubclass(call.options["_class"], LogSoftmax) else "Softmax"
     g.node(op, call.names, [call.dst], axis=int(call.options["axis"]))
@@ -394,6 +407,7 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     shapes.Stack: stack,
     reductions.Sum: reduce_sum,
     reductions.Max: reduce_max,
+    reductions.ExtremeAlong: extreme_along,
     Softmax: softmax,
     LogSoftmax: softmax,
     MaxPoolNd: pool,
