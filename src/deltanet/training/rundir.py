@@ -379,7 +379,10 @@ class RunLock:
     ``deltanet train`` (and ``--resume``) holds it from the manifest's first write to its last,
     so that a run started twice into one folder does not mix the files of two runs under one
     manifest. The lock is the file ``LOCK`` with the holder's process id, created exclusively; a
-    lock whose process no longer runs on this machine (a killed run) is stale and taken over.
+    lock whose process no longer runs on this machine (a killed run, a zombie) is stale and taken
+    over. Process ids are this machine's: on a disk shared by several machines, a lock left by a
+    job killed elsewhere is refused only if its id happens to run here, and the message names the
+    file to remove.
 
     Args:
         path: the run folder (created if missing).
@@ -425,7 +428,8 @@ class RunLock:
                     if holder is None or _alive(holder):
                         raise RunFolderError(
                             f"{self.folder} is being written by another deltanet train (process {holder}); wait "
-                            f"for it to finish, or give another folder with --run-dir"
+                            f"for it to finish, or give another folder with --run-dir (if no run writes it, "
+                            f"as after a job killed on another machine of a shared disk, remove {self.target})"
                         ) from None
                     self.target.unlink(missing_ok=True)  # its process is gone: a stale lock
                     continue
