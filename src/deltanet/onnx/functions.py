@@ -41,7 +41,7 @@ from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
 from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
 from deltanet.functional.upsample import Interpolate
-from deltanet.onnx.converters import converter_for
+from deltanet.onnx.converters import _pads, converter_for
 from deltanet.onnx.linear_maps import along_axes, gather_pad
 
 
@@ -204,42 +204,42 @@ def stack(g: Any, call: Call) -> None:
     g.node("Concat", expanded, [call.dst], axis=axis)
 
 
+def _axes(x: Any, axis: Any) -> list[int]:
+    """The axes a reduction runs over (every axis for None), each in [0, ndim)."""
+    return list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
+
+
+def _reduce(g: Any, call: Call, op: str, axes: list[int], keepdims: bool, what: str) -> None:
+    """``op`` (ReduceSum, ReduceMax, ReduceMin) over ``axes``: the axes are an input of ReduceSum
+    from opset 13 and of the others from opset 18, an attribute before."""
+    _check_batch(call, 0 not in axes, f"{what} over the batch axis")
+    if op == "ReduceSum" or g.opset >= 18:
+        axes_input = g.constant(f"{call.hint}.axes", _int64(axes))
+        g.node(op, [call.names[0], axes_input], [call.dst], keepdims=int(keepdims))
+    else:
+        g.node(op, [call.names[0]], [call.dst], axes=axes, keepdims=int(keepdims))
+
+
 def reduce_sum(g: Any, call: Call) -> None:
-    x = call.inputs[0]
-    axis, keep = call.options.get("axis"), bool(call.options.get("keepdims", False))
-    axes = list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
-    _check_batch(call, 0 not in axes, "a sum over the batch axis")
-    inputs = [call.names[0], g.constant(f"{call.hint}.axes", _int64(axes))]
-    g.node("ReduceSum", inputs, [call.dst], keepdims=int(keep))
+    axes = _axes(call.inputs[0], call.options.get("axis"))
+    _reduce(g, call, "ReduceSum", axes, bool(call.options.get("keepdims", False)), "a sum")
 
 
 def reduce_max(g: Any, call: Call) -> None:
-    """``amax``/``amin`` over axes: ReduceMax/ReduceMin (the axes an attribute before opset 18, an input from it)."""
-    x, options = call.inputs[0], call.options
+    """``amax``/``amin`` over axes: ReduceMax/ReduceMin."""
+    options = call.options
     if options.get("nan_shares"):
         raise Unconvertible("max()/min() of a whole tensor has no conversion here (amax over axes has)")
-    axis = options.get("axis")
-    axes = list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
-    _check_batch(call, 0 not in axes, "a maximum over the batch axis")
     op = "ReduceMin" if options.get("smallest") else "ReduceMax"
-    keep = int(bool(options.get("keepdims", False)))
-    if g.opset >= 18:
-        g.node(op, [call.names[0], g.constant(f"{call.hint}.axes", _int64(axes))], [call.dst], keepdims=keep)
-    else:
-        g.node(op, [call.names[0]], [call.dst], axes=axes, keepdims=keep)
+    axes = _axes(call.inputs[0], options.get("axis"))
+    _reduce(g, call, op, axes, bool(options.get("keepdims", False)), "a maximum")
 
 
 def extreme_along(g: Any, call: Call) -> None:
     """The values of ``max(dim)``/``min(dim)``: ReduceMax/ReduceMin over that axis, kept (the position
     found in the trace is not a constant of the graph)."""
-    x, options = call.inputs[0], call.options
-    axis = int(options["axis"]) % x.ndim
-    _check_batch(call, axis != 0, "a maximum over the batch axis")
-    op = "ReduceMin" if options.get("smallest") else "ReduceMax"
-    if g.opset >= 18:
-        g.node(op, [call.names[0], g.constant(f"{call.hint}.axes", _int64([axis]))], [call.dst], keepdims=1)
-    else:
-        g.node(op, [call.names[0]], [call.dst], axes=[axis], keepdims=1)
+    op = "ReduceMin" if call.options.get("smallest") else "ReduceMax"
+    _reduce(g, call, op, _axes(call.inputs[0], call.options["axis"]), True, "a maximum")
 
 
 def softmax(g: Any, call: Call) -> None:
@@ -248,11 +248,6 @@ def softmax(g: Any, call: Call) -> None:
 
 
 # -- layers called as functions ------------------------------------------------------------------
-def _pads(pairs: Any) -> list[int]:
-    pairs = list(pairs)
-    return [int(lo) for lo, _ in pairs] + [int(hi) for _, hi in pairs]
-
-
 def pool(g: Any, call: Call) -> None:
     x, o = call.inputs[0], call.options
     kernel, stride, padding = list(o["kernel"]), list(o["stride"]), list(o["padding"])
