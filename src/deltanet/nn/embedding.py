@@ -117,26 +117,16 @@ class Embedding(Module):
             >>> emb(dn.tensor([2])).data.tolist(), emb.weight.requires_grad
             ([[0.0, 0.0, 1.0]], False)
         """
-        table = np.asarray(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
-        if table.ndim != 2 or table.dtype.kind != "f":
-            raise ValueError(
-                f"Embedding.from_pretrained: embeddings must be a 2-D float array (num_embeddings, "
-                f"embedding_dim), got dtype {table.dtype} and shape {table.shape}"
-            )
-        layer = cls(
-            table.shape[0],
-            table.shape[1],
+        return pretrained(
+            cls,
+            embeddings,
+            freeze,
             padding_idx=padding_idx,
             max_norm=max_norm,
             norm_type=norm_type,
             scale_grad_by_freq=scale_grad_by_freq,
             sparse=sparse,
-            rng=0,
-            dtype=table.dtype,
         )
-        layer.weight.data[...] = table
-        layer.weight.requires_grad = not check.flag(freeze, "freeze", "Embedding.from_pretrained")
-        return layer
 
     def forward(self, x: Any) -> Tensor:
         return call_named(
@@ -165,3 +155,19 @@ class Embedding(Module):
 
 
 __all__ = ["Embedding"]
+
+
+def pretrained(cls: Any, embeddings: Any, freeze: Any, **options: Any) -> Any:
+    """A ``cls`` layer (``Embedding``, ``EmbeddingBag``) holding a copy of the $(V, D)$ table
+    ``embeddings``, its weight frozen unless ``freeze`` is False: their ``from_pretrained``."""
+    owner = f"{cls.__name__}.from_pretrained"
+    table = np.asarray(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+    if table.ndim != 2 or table.dtype.kind != "f":
+        raise ValueError(
+            f"{owner}: embeddings must be a 2-D float array (num_embeddings, "
+            f"embedding_dim), got dtype {table.dtype} and shape {table.shape}"
+        )
+    layer = cls(table.shape[0], table.shape[1], rng=0, dtype=table.dtype, **options)
+    layer.weight.data[...] = table
+    layer.weight.requires_grad = not check.flag(freeze, "freeze", owner)
+    return layer

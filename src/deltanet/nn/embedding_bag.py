@@ -13,6 +13,7 @@ from deltanet import backend
 from deltanet.autograd import Tensor
 from deltanet.functional.embedding import _padding_idx
 from deltanet.functional.embedding_bag import embedding_bag
+from deltanet.nn.embedding import pretrained
 from deltanet.nn.module import Module, Parameter, call_named
 
 
@@ -121,15 +122,10 @@ class EmbeddingBag(Module):
             >>> bag(dn.tensor([[0, 2]])).tolist()
             [[1.0, 0.0, 1.0]]
         """
-        table = np.asarray(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
-        if table.ndim != 2 or table.dtype.kind != "f":
-            raise ValueError(
-                f"EmbeddingBag.from_pretrained: embeddings must be a 2-D float array (num_embeddings, "
-                f"embedding_dim), got dtype {table.dtype} and shape {table.shape}"
-            )
-        layer = cls(
-            table.shape[0],
-            table.shape[1],
+        return pretrained(
+            cls,
+            embeddings,
+            freeze,
             max_norm=max_norm,
             norm_type=norm_type,
             scale_grad_by_freq=scale_grad_by_freq,
@@ -137,12 +133,7 @@ class EmbeddingBag(Module):
             sparse=sparse,
             include_last_offset=include_last_offset,
             padding_idx=padding_idx,
-            rng=0,
-            dtype=table.dtype,
         )
-        layer.weight.data[...] = table
-        layer.weight.requires_grad = not check.flag(freeze, "freeze", "EmbeddingBag.from_pretrained")
-        return layer
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
         return call_named(
