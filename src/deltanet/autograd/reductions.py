@@ -329,7 +329,8 @@ def amin(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = Non
 class ExtremeAlong(Function):
     r"""The values of ``max(dim)``/``min(dim)``: $z = x$ at ``index`` along ``axis`` (``index`` has
     that axis of size 1: each line's first maximum, or minimum with ``smallest``); $\delta$ goes
-    back to those positions only, as in PyTorch (``amax`` shares it among ties)."""
+    back to those positions only, as in PyTorch (``amax`` shares it among ties). ``smallest`` is not
+    read here: it says which extreme ``index`` holds, for the ONNX export (ReduceMax or ReduceMin)."""
 
     def forward(self, x: np.ndarray, axis: int, index: np.ndarray, smallest: bool = False) -> np.ndarray:
         self.shape, self.axis, self.index = x.shape, axis, index

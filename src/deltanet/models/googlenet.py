@@ -217,12 +217,6 @@ class GoogLeNetOutputs(NamedTuple):
     aux_logits1: Tensor
 
 
-def _max_pool_ceil(x: Tensor, kernel_size: int, stride: int) -> Tensor:
-    """Max pooling with ``ceil_mode=True``: the last, partial window counts (torchvision's pools);
-    as in PyTorch, a window must start inside the input."""
-    return F.max_pool2d(x, kernel_size, stride, ceil_mode=True)
-
-
 # Inception blocks of the paper's Table 1: (in, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj).
 _BLOCKS = {
     "inception3a": (192, 64, 96, 128, 16, 32, 32),
@@ -339,14 +333,14 @@ class GoogLeNet(nn.Module):
             raise ValueError(f"GoogLeNet: expected input of shape (N, 3, H, W) with H, W >= 32, got shape {shape}")
         if self.transform_input:
             x = x * _INPUT_SCALE.reshape(1, 3, 1, 1).astype(x.dtype) + _INPUT_SHIFT.reshape(1, 3, 1, 1).astype(x.dtype)
-        x = _max_pool_ceil(self.conv1(x), 3, 2)
-        x = _max_pool_ceil(self.conv3(self.conv2(x)), 3, 2)
-        x = _max_pool_ceil(self.inception3b(self.inception3a(x)), 3, 2)
+        x = F.max_pool2d(self.conv1(x), 3, 2, ceil_mode=True)
+        x = F.max_pool2d(self.conv3(self.conv2(x)), 3, 2, ceil_mode=True)
+        x = F.max_pool2d(self.inception3b(self.inception3a(x)), 3, 2, ceil_mode=True)
         x = self.inception4a(x)
         aux1 = self.aux1(x) if self.aux1 is not None and self.training else None
         x = self.inception4d(self.inception4c(self.inception4b(x)))
         aux2 = self.aux2(x) if self.aux2 is not None and self.training else None
-        x = _max_pool_ceil(self.inception4e(x), 2, 2)
+        x = F.max_pool2d(self.inception4e(x), 2, 2, ceil_mode=True)
         x = self.avgpool(self.inception5b(self.inception5a(x)))
         logits = self.fc(self.dropout(x.reshape(x.shape[0], -1)))
         if aux1 is not None and aux2 is not None:
