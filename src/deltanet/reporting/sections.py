@@ -11,6 +11,7 @@ import numpy as np
 from deltanet.reporting.figures import curves_with_best_epoch, gradient_heatmap, predicted_vs_true
 from deltanet.reporting.html import Figures, escape, note, number, table
 from deltanet.training import rundir
+from deltanet.training.direction import known_mode
 from deltanet.training.warnings_table import KINDS
 
 KIND_TITLES = {kind: row.title for kind, row in KINDS.items()}  # the Monitor's table of warnings
@@ -26,23 +27,11 @@ def class_names(run_dir: Path) -> list[str] | None:
     return [str(n) for n in names] if isinstance(names, list) and names else None
 
 
-#: Logged quantities that are better when lower (besides every "...loss").
-LOWER_IS_BETTER = {
-    "penalty",
-    "mae",
-    "mse",
-    "error",
-    "error_rate",
-    "classification_error",
-    "mean_absolute_error",
-    "mean_squared_error",
-}
-
-
 def lower_is_better(key: str) -> bool:
-    """Whether a logged quantity (``loss``, ``val_mae``, ``accuracy``...) is better when lower."""
-    name = key.removeprefix("val_")
-    return name.endswith("loss") or name in LOWER_IS_BETTER
+    """Whether a logged quantity (``loss``, ``val_mae``, ``accuracy``...) is better when lower: a
+    loss or an error as ``training.direction`` reads the name (what early stopping's ``mode="auto"``
+    reads), or the regularization ``penalty``; a name that says neither is taken as a score."""
+    return key.removeprefix("val_") == "penalty" or known_mode(key) == "min"
 
 
 def best_epoch(metrics: dict[str, Any], history: dict[str, list[float]]) -> tuple[int | None, str]:
