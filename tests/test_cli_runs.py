@@ -168,9 +168,43 @@ def test_a_lock_held_by_a_zombie_is_stale(tmp_path):
         assert not rundir._alive(ended.pid) and rundir._alive(os.getpid())
         (tmp_path / rundir.LOCK).write_text(str(ended.pid))
         with rundir.RunLock(tmp_path):
-            assert (tmp_path / rundir.LOCK).read_text() == str(os.getpid())
+            assert rundir._lock_holder(tmp_path / rundir.LOCK) == rundir._this_process()
     finally:
         ended.wait()
+
+
+def test_a_lock_taken_on_another_machine_is_never_taken_as_stale(tmp_path):
+    """On a disk shared by several machines, a run on machine B holds a process id that does not
+    run on machine A: taking that lock over as stale would let two runs write one folder. It is
+    refused, naming the machine and the file to remove."""
+    import json
+
+    from deltanet.training import rundir
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()  # a process id that runs nowhere here
+    lock = tmp_path / rundir.LOCK
+    here = rundir._this_process()
+    lock.write_text(json.dumps({"pid": ended.pid, "host": here.host + "-other", "boot": "b"}))
+    with pytest.raises(rundir.RunFolderError, match=r"process \d+ on the machine '.*-other'.*remove .*\.lock"):
+        with rundir.RunLock(tmp_path):
+            pass
+    assert json.loads(lock.read_text())["host"] == here.host + "-other"  # left as it was
+    # The same process id on this machine, before its last boot: stale, taken over.
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": here.host, "boot": here.boot + "-earlier"}))
+    with rundir.RunLock(tmp_path):
+        assert rundir._lock_holder(lock) == here
+    assert not lock.exists()
+
+
+@pytest.mark.parametrize("content", ["", "not a lock", '{"pid": 1}', "[1, 2]"])
+def test_an_unreadable_lock_is_refused_not_taken(tmp_path, content):
+    from deltanet.training import rundir
+
+    (tmp_path / rundir.LOCK).write_text(content)
+    with pytest.raises(rundir.RunFolderError, match=r"unreadable lock"):
+        with rundir.RunLock(tmp_path):
+            pass
 
 
 # -- an interrupted re-run leaves a folder that evaluate refuses, and that resumes --------------------

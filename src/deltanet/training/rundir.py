@@ -50,10 +50,11 @@ import io
 import json
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -82,7 +83,7 @@ MANIFEST = "manifest.json"  # written first ("training") and last ("complete"): 
 CHECKPOINTS = "checkpoints"  # the folder of ModelCheckpoint's files while a run is in progress
 LAST_CHECKPOINT = "last.dnet"  # ModelCheckpoint's file after every epoch (in CHECKPOINTS)
 BEST_CHECKPOINT = "best.dnet"  # ModelCheckpoint's file of the best epoch (in CHECKPOINTS)
-LOCK = ".lock"  # held by the ``deltanet train`` that writes the folder (its process id): see RunLock
+LOCK = ".lock"  # held by the ``deltanet train`` that writes the folder (its process and machine): see RunLock
 
 #: Every file name above (the manifest and the checkpoints folder apart): what an earlier run
 #: leaves and ``remove_run_files`` removes. Files of other names in the folder are left alone.
@@ -378,17 +379,18 @@ class RunLock:
 
     ``deltanet train`` (and ``--resume``) holds it from the manifest's first write to its last,
     so that a run started twice into one folder does not mix the files of two runs under one
-    manifest. The lock is the file ``LOCK`` with the holder's process id, created exclusively; a
-    lock whose process no longer runs on this machine (a killed run, a zombie) is stale and taken
-    over. Process ids are this machine's: on a disk shared by several machines, a lock left by a
-    job killed elsewhere is refused only if its id happens to run here, and the message names the
-    file to remove.
+    manifest. The lock is the file ``.lock``, created exclusively, that names its holder: the
+    process id, the machine's host name and its boot id (``/proc/sys/kernel/random/boot_id``).
+    A lock whose process no longer runs (a killed run, a zombie), or that was taken before this
+    machine last booted, is stale and taken over. A lock taken on another machine (a disk shared
+    by several machines) is never taken as stale, since its process cannot be seen from here: it
+    is refused, and the message names the machine and the file to remove if no run writes it.
 
     Args:
         path: the run folder (created if missing).
 
     Raises:
-        RunFolderError: another live process holds the folder.
+        RunFolderError: another live process, or a process on another machine, holds the folder.
 
     Examples:
         >>> import tempfile
@@ -419,18 +421,14 @@ class RunLock:
             ) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(str(os.getpid()))
+                f.write(json.dumps(_this_process()._asdict()))
             for _ in range(2):  # a stale lock is removed once, then taken
                 try:
                     os.link(mine, self.target)
                 except FileExistsError:
                     holder = _lock_holder(self.target)
-                    if holder is None or _alive(holder):
-                        raise RunFolderError(
-                            f"{self.folder} is being written by another deltanet train (process {holder}); wait "
-                            f"for it to finish, or give another folder with --run-dir (if no run writes it, "
-                            f"as after a job killed on another machine of a shared disk, remove {self.target})"
-                        ) from None
+                    if holder is None or _holds(holder):
+                        raise RunFolderError(self._refusal(holder)) from None
                     self.target.unlink(missing_ok=True)  # its process is gone: a stale lock
                     continue
                 self.held = True
@@ -439,18 +437,63 @@ class RunLock:
             os.unlink(mine)
         raise RunFolderError(f"{self.folder}: cannot take the run folder's lock {self.target.name}")
 
+    def _refusal(self, holder: Holder | None) -> str:
+        if holder is not None and holder.host != _this_process().host:
+            who = f"process {holder.pid} on the machine {holder.host!r}"
+        else:
+            who = "process " + ("(unreadable lock)" if holder is None else str(holder.pid))
+        return (
+            f"{self.folder} is being written by another deltanet train ({who}); wait for it to finish, "
+            f"or give another folder with --run-dir (if no run writes it, as after a job killed on "
+            f"another machine of a shared disk, remove {self.target})"
+        )
+
     def __exit__(self, *exc: Any) -> None:
-        if self.held and _lock_holder(self.target) == os.getpid():
+        if self.held and _lock_holder(self.target) == _this_process():
             self.target.unlink(missing_ok=True)
         self.held = False
 
 
-def _lock_holder(target: Path) -> int | None:
-    """The process id written in a lock file, or None (absent, empty, unreadable)."""
+class Holder(NamedTuple):
+    """Who holds a run folder's lock: a process id, the host name and the boot id of its machine
+    (an empty ``boot`` where the system has none to give)."""
+
+    pid: int
+    host: str
+    boot: str
+
+
+def _this_process() -> Holder:
     try:
-        return int(target.read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as f:
+            boot = f.read().strip()
+    except OSError:  # not Linux
+        boot = ""
+    return Holder(os.getpid(), socket.gethostname(), boot)
+
+
+def _lock_holder(target: Path) -> Holder | None:
+    """Who a lock file names, or None (absent, empty, unreadable). A lock that holds a bare process
+    id (as written by deltanet 0.x before the host was recorded) is taken as this machine's."""
+    try:
+        text = target.read_text(encoding="utf-8").strip()
+        if text.isdigit():
+            return _this_process()._replace(pid=int(text))
+        fields = json.loads(text)
+        return Holder(int(fields["pid"]), str(fields["host"]), str(fields["boot"]))
+    except (OSError, ValueError, TypeError, KeyError):  # json.JSONDecodeError is a ValueError
         return None
+
+
+def _holds(holder: Holder) -> bool:
+    """Whether the lock's holder may still be writing: it runs here, or on another machine (whose
+    processes cannot be seen from here). A lock of this machine from before its last boot is stale."""
+    here = _this_process()
+    if holder.host != here.host:
+        return True
+    if holder.boot != here.boot:
+        return False
+    return _alive(holder.pid)
 
 
 def _alive(pid: int) -> bool:
