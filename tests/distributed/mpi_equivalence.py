@@ -43,13 +43,13 @@ def optimizer(name: str, model: nn.Module) -> dn.optim.Optimizer:
     return dn.optim.Adam(model.parameters(), lr=0.01)
 
 
-def train(kind: str, opt: str, distributed: bool) -> tuple[nn.Module, dict]:
+def train(kind: str, opt: str, distributed: bool, reduction: str = "mean") -> tuple[nn.Module, dict]:
     model = build(kind)
     history = dn.fit(
         model,
         X,
         y,
-        dn.losses.CrossEntropy(),
+        dn.losses.CrossEntropy(reduction=reduction),
         optimizer(opt, model),
         validation_data=(Xv, yv),
         metrics=["accuracy"],
@@ -108,12 +108,14 @@ class Counting:
 
 
 results: dict = {}
-for kind, opt in [("mlp", "sgd"), ("mlp", "adam"), ("syncbn", "sgd"), ("syncbn", "adam"), ("bn", "sgd")]:
-    model, history = train(kind, opt, True)
+# A summed loss (reduction="sum") adds the ranks' losses with weight 1, the penalty with their shares.
+scenarios = [("mlp", "sgd", "mean"), ("mlp", "adam", "mean"), ("syncbn", "sgd", "mean"), ("syncbn", "adam", "mean")]
+for kind, opt, reduction in [*scenarios, ("bn", "sgd", "mean"), ("mlp", "sgd", "sum"), ("syncbn", "adam", "sum")]:
+    model, history = train(kind, opt, True, reduction)
     curves = world.allgather_json(history)
     if world.is_root:
-        reference, reference_history = train("bn_reference" if kind == "syncbn" else kind, opt, False)
-        results[f"{kind}-{opt}"] = {
+        reference, reference_history = train("bn_reference" if kind == "syncbn" else kind, opt, False, reduction)
+        results[f"{kind}-{opt}" + ("-sum" if reduction == "sum" else "")] = {
             "weights": difference(model, reference),
             "curves": curves_difference(history, reference_history),
             "ranks_curves": curves_difference(curves[0], curves[1]),

@@ -16,7 +16,10 @@ def results(tmp_path_factory):
     return json.loads(out.read_text())
 
 
-@pytest.mark.parametrize("scenario", ["mlp-sgd", "mlp-adam", "syncbn-sgd", "syncbn-adam"])
+SCENARIOS = ["mlp-sgd", "mlp-adam", "syncbn-sgd", "syncbn-adam", "mlp-sgd-sum", "syncbn-adam-sum"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_two_ranks_equal_one_process(results, scenario):
     found = results[scenario]
     assert found["weights"] < 1e-10, found

@@ -296,6 +296,32 @@ def test_epoch_loss_is_the_sample_weighted_mean_of_batch_losses():
     assert history.history["loss"][0] == pytest.approx(full, rel=1e-12)
 
 
+@pytest.mark.parametrize("data", ["arrays", "loader"])
+@pytest.mark.parametrize("batch_size", [3, 7, None])
+def test_a_summed_loss_is_summed_over_the_epoch_as_the_validation_loss_is(data, batch_size):
+    """With reduction="sum", each batch loss is a sum over its samples. Weighting those by batch
+    size gave the average batch's sum: 1/steps of the validation loss on the same data and model,
+    a gap that read as a model far better on its training data."""
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((20, 3)), rng.integers(0, 2, 20)
+    loss = losses.CrossEntropy(reduction="sum")
+    model = nn.Linear(3, 2, dtype=np.float64, rng=0)
+    train = (X, y) if data == "arrays" else (dn.data.TensorDataset(dn.tensor(X), dn.tensor(y)), None)
+    history = dn.fit(
+        model,
+        *train,
+        loss,
+        optim.SGD(model.parameters(), lr=0.0),  # lr=0: every batch sees the same model
+        epochs=1,
+        batch_size=batch_size,
+        shuffle=False,
+        validation_data=(X, y),
+    )
+    whole = dn.evaluate(model, X, y, loss=loss, metrics=[])["loss"]
+    assert history.history["loss"][0] == pytest.approx(whole, rel=1e-12)
+    assert history.history["val_loss"][0] == pytest.approx(whole, rel=1e-12)
+
+
 def test_regularizer_is_added_to_the_objective_and_logged_apart():
     X, y = TUMOR_X, TUMOR_Y
     lam = 0.3

@@ -18,6 +18,10 @@ scaling the gradients after it, keeps ``SyncBatchNorm`` exact: its backward sums
 $\delta$ of that one objective. A regularizer's penalty, the same on every rank, enters each
 rank's objective with weight $\frac{n_r}{N}$ and so once in the sum.
 
+A loss that sums its samples (``reduction="sum"``) has $L = \sum_{i \in B} \ell_i = \sum_r L_r$:
+each rank then backpropagates its $L_r$ with weight 1 (weighting it by $\frac{n_r}{N}$ too gave
+$\frac{1}{R}$ of one process's gradient on $R$ ranks), and only the penalty with $\frac{n_r}{N}$.
+
 The buffer holds, in one ``Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)`` per step: every
 gradient, the float buffers of the layers that are not synchronized otherwise (batch norm's
 running statistics, each weighted by $\frac{n_r}{N}$, so that ``running_mean`` follows the global
@@ -104,19 +108,22 @@ class GradientSync:
         self.share = (hi - lo) / (stop - start)
         return start + lo, start + hi
 
-    def backward(self, L: Tensor, value: float, penalty: float) -> tuple[float, float]:
-        """Backpropagate this rank's share of the objective ``L``, sum everything over the ranks
+    def backward(self, L: Tensor, value: float, penalty: float, sums: bool = False) -> tuple[float, float]:
+        r"""Backpropagate this rank's share of the objective ``L``, sum everything over the ranks
         (one ``Allreduce``), and return the global batch's loss and penalty.
 
         Args:
-            L: the objective of this rank's rows (loss + penalty), a scalar Tensor.
+            L: the objective of this rank's rows, a scalar Tensor: loss + penalty, or, for a
+                summed loss, loss + ``share`` $\cdot$ penalty (``Step`` builds it so).
             value: its data loss, a float.
             penalty: its penalty, a float.
+            sums: the loss sums its samples (``reduction="sum"``): ``L`` enters with weight 1.
         """
         if self.world.check_weights:
             self.check_weights(f"before step {self.steps + 1}")
         share = self.share
-        L.backward(np.asarray(share, dtype=L.data.dtype))
+        weight = 1.0 if sums else share  # of this rank's loss in the global batch's
+        L.backward(np.asarray(weight, dtype=L.data.dtype))
         flat, offset = self.flat, 0
         for p in self.params:
             n = p.data.size
@@ -134,7 +141,7 @@ class GradientSync:
             offset += n
         flags = flat[offset : offset + len(self.params)]
         flags[:] = [p.grad is not None for p in self.params]
-        flat[-2:] = (value * share, penalty * share)
+        flat[-2:] = (value * weight, penalty * share)
         self.world.sum_(flat)  # the one collective of the step
         offset = 0
         for p, has in zip(self.params, flags):

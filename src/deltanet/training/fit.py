@@ -148,9 +148,10 @@ def fit(
             Arrays only: a dataset or loader is refused.
 
     Returns:
-        A ``History``: ``history.history["loss"]`` holds the epoch's mean training loss (the mean
-        of the batch losses weighted by batch size, measured before each step), ``"val_loss"`` the
-        validation loss after the epoch.
+        A ``History``: ``history.history["loss"]`` holds the epoch's training loss (measured before
+        each step: the mean of the batch losses weighted by batch size; with ``reduction="sum"``
+        their sum, the loss over the epoch's samples as the validation loss is over its own),
+        ``"val_loss"`` the validation loss after the epoch.
 
     Raises:
         ValueError: bad inputs (wrong shapes, NaN in the data, labels out of range, ...), also
@@ -246,7 +247,7 @@ def fit(
                         state.record(value, penalty, a)
                         if hooks.per_step:
                             hooks.on_batch_end(state.step - 1, {"loss": value, "size": state.last_size, "epoch": epoch})
-                    logs = {"loss": state.total / state.epoch_size()}
+                    logs = {"loss": state.epoch_loss()}
                     if regularizer is not None:
                         logs["penalty"] = state.penalty_total / state.epoch_size()
                     if state.output_shape is not None:

@@ -230,7 +230,7 @@ class LoaderFitState(FitState):
         nb = self._batch
         if self.output_shape is not None:
             self._kept[0].append(outputs)
-        self.total += value * nb
+        self.total += value if self.summed else value * nb
         self.penalty_total += penalty * nb
         self._seen += nb
         self.step += 1

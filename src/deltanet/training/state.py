@@ -24,7 +24,7 @@ from deltanet import backend
 from deltanet.io.errors import CheckpointError
 from deltanet.nn.module import Module
 from deltanet.training.callback import Callback, History
-from deltanet.training.validation import as_tensor
+from deltanet.training.validation import as_tensor, sums_over_samples
 
 
 class FitState:
@@ -111,6 +111,7 @@ class FitState:
         self.epochs: int | None = None  # fit's epochs, the run's total (a resumed run must reach its checkpoint)
         self.learning_rates: list[float] | None = None
         self.total = self.penalty_total = 0.0
+        self.summed = sums_over_samples(loss)  # reduction="sum": batch losses add up (see epoch_loss)
         self.outputs: np.ndarray | None = None
         self.epoch_X, self.epoch_y = X, y
         self.order: np.ndarray | None = None
@@ -186,10 +187,20 @@ class FitState:
         if self.outputs is not None:
             lo = self.step * self.size if self.sync is None else self._rows[0]
             self.outputs[lo : lo + len(outputs)] = outputs
-        self.total += value * nb
+        self.total += value if self.summed else value * nb
         self.penalty_total += penalty * nb
         self.step += 1
         self.last_size = nb
+
+    def epoch_loss(self) -> float:
+        r"""The epoch's training loss so far: the loss over its samples, as ``evaluate`` gives it.
+
+        A mean loss: the batch means weighted by batch size, $\sum_b n_b L_b / N$. A summed loss
+        (``reduction="sum"``): the batch sums added up, $\sum_b L_b$ (weighting them as means
+        gave the average batch's sum, a number that changes with the batch size and that the
+        validation loss, a sum over the whole validation set, did not match).
+        """
+        return self.total if self.summed else self.total / self.epoch_size()
 
     def epoch_outputs(self) -> np.ndarray:
         """The epoch's outputs, for the training metrics (kept when ``output_shape`` is given); in a

@@ -44,6 +44,7 @@ import numpy as np
 from deltanet.autograd import Tensor
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.training.compiled import CompiledStep
+from deltanet.training.validation import sums_over_samples
 
 #: Learning rates and weight decays above this make ``Step`` copy the weights before each update
 #: and check them after it. Below it an update is at most about $10^3 \cdot 1.8 \cdot 10^{19} / (1 - \mu)$
@@ -136,6 +137,7 @@ class Step:
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
         self.uses_closure = bool(optimizer.requires_closure)
         self.sync = sync  # data-parallel fit: deltanet.distributed.GradientSync
+        self.summed = sums_over_samples(loss)  # reduction="sum": each rank's loss has weight 1
         # Steps 1-3 replayed from the layers' Functions, without the graph, where CompiledStep can
         # (the same arithmetic: the same results bit for bit; its guards decide each step). Not
         # under a penalty (a graph of its own over the weights), a closure or a sync.
@@ -158,7 +160,7 @@ class Step:
             if self.sync is None:
                 L.backward()  # 3. backpropagate
             else:  # 3. on this rank's share, then one all-reduce: every rank checks the same sums below
-                value, penalty = self.sync.backward(L, value, penalty)
+                value, penalty = self.sync.backward(L, value, penalty, self.summed)
                 if not math.isfinite(value + penalty):
                     self.optimizer.zero_grad()
                     _check_loss(value + penalty)
@@ -205,6 +207,8 @@ class Step:
         if self.regularizer is not None:
             P = self.regularizer(self.model)
             penalty = _scalar(P, "regularizer", "penalty(model)")
+            if self.sync is not None and self.summed:
+                P = P * self.sync.share  # weight 1 on the rank's summed loss, its share on the penalty
             L = L + P
         if check:
             _check_loss(value + penalty)

@@ -45,6 +45,23 @@ def ignore_index(loss: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def sums_over_samples(loss: Any) -> bool:
+    r"""Whether the loss adds up its samples (``reduction="sum"``) instead of averaging them.
+
+    ``fit`` reads the loss of an epoch, and a data-parallel step weighs the ranks' losses, by it:
+    the mean of a batch's $n$ samples enters the epoch's loss with weight $n / N$, a sum with
+    weight 1, so that with either reduction the epoch's loss is the loss over all its $N$ samples,
+    as ``evaluate`` computes it and as the validation loss is reported.
+
+    Examples:
+        >>> from deltanet import losses
+        >>> from deltanet.training.validation import sums_over_samples
+        >>> sums_over_samples(losses.CrossEntropy(reduction="sum")), sums_over_samples(losses.CrossEntropy())
+        (True, False)
+    """
+    return getattr(loss, "reduction", None) == "sum"
+
+
 def binary_logits(loss: Any) -> bool:
     r"""Whether the loss takes the logits $z$ of binary outputs (``BCEWithLogitsLoss``,
     ``F.binary_cross_entropy_with_logits``, ``DiceLoss(from_logits=True)``): the metrics then get
