@@ -152,6 +152,37 @@ def test_a_folder_that_another_train_is_writing_is_refused(tmp_path):
     assert not (run / rundir.LOCK).exists() and (run / "model.dnet").exists()
 
 
+def test_the_folders_callbacks_write_lie_in_the_run_folder(tmp_path, monkeypatch):
+    """A callback's relative folder was relative to the working folder: `--resume` from another
+    folder wrote elsewhere, and `--overwrite` left the earlier run's files beside the new ones."""
+    config = iris_config(tmp_path, 2)
+    config.write_text(config.read_text() + '[[callbacks]]\ntype = "ModelCheckpoint"\ndirpath = "saved"\n')
+    elsewhere, run = tmp_path / "elsewhere", tmp_path / "run"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert cli("train", config, "--run-dir", run, "--quiet")[0] == 0
+    assert sorted(p.name for p in (run / "saved").iterdir()) == ["best.dnet", "last.dnet"]
+    assert not any(elsewhere.iterdir())
+    (run / "saved" / "of-the-first-run.dnet").write_text("")
+    assert cli("train", config, "--run-dir", run, "--quiet", "--overwrite")[0] == 0
+    assert sorted(p.name for p in (run / "saved").iterdir()) == ["best.dnet", "last.dnet"]
+
+
+def test_callback_outputs_resolves_relative_folders_in_the_run_folder(tmp_path):
+    from deltanet.cli.build import callback_outputs
+
+    cfg = {
+        "callbacks": [
+            ("TensorBoard", {}),
+            ("ModelCheckpoint", {"dirpath": str(tmp_path / "absolute")}),
+            ("EarlyStopping", {}),
+            ("TensorBoard", {"log_dir": "board/a"}),
+        ]
+    }
+    run = tmp_path / "run"
+    assert callback_outputs(cfg, run) == [run / "logs", tmp_path / "absolute", run / "board" / "a"]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_lock_held_by_a_zombie_is_stale(tmp_path):
     """A rank killed by MPI_Abort stays a zombie in a container whose first process reaps nothing;

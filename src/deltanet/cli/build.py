@@ -87,12 +87,47 @@ def build_model(spec: dict[str, Any], path: Path, dtype: str) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-def build_training(cfg: dict[str, Any], model: nn.Module) -> Training:
+#: The option of each callback that names a folder it writes, and that option's default.
+OUTPUT_FOLDERS = {"ModelCheckpoint": ("dirpath", None), "TensorBoard": ("log_dir", "logs")}
+
+
+def callback_outputs(cfg: dict[str, Any], folder: Path) -> list[Path]:
+    """The folders the config's callbacks write, a relative one inside the run folder ``folder``.
+
+    A run's outputs belong to its run folder: ``log_dir = "logs"`` is ``RUN/logs`` whatever the
+    working folder, also when ``deltanet train --resume RUN`` continues it from elsewhere, and
+    ``--overwrite`` clears it with the rest of the run (two runs' TensorBoard curves in one folder
+    would be drawn as one). An absolute path is taken as it is.
+
+    Args:
+        cfg: a config from ``read_config``.
+        folder: the run folder.
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from deltanet.cli.build import callback_outputs
+        >>> cfg = {"callbacks": [("TensorBoard", {}), ("EarlyStopping", {"patience": 3})]}
+        >>> callback_outputs(cfg, Path("runs/iris")) == [Path("runs/iris/logs")]
+        True
+    """
+    found = []
+    for kind, options in cfg["callbacks"]:
+        if kind in OUTPUT_FOLDERS:
+            key, default = OUTPUT_FOLDERS[kind]
+            value = options.get(key, default)
+            if value is not None:
+                found.append(folder / Path(value))  # an absolute value replaces the folder
+    return found
+
+
+def build_training(cfg: dict[str, Any], model: nn.Module, folder: Path | None = None) -> Training:
     """The loss, optimizer (over ``model``'s parameters), regularizer and callbacks of a config.
 
     Args:
         cfg: a config from ``read_config``.
         model: the model that the optimizer updates.
+        folder: the run folder, where relative folders that callbacks write lie
+            (``callback_outputs``); None: the working folder.
 
     Raises:
         ConfigError: an object refuses its options.
@@ -115,6 +150,10 @@ def build_training(cfg: dict[str, Any], model: nn.Module) -> Training:
     callbacks = []
     known = callback_types()
     for i, (kind, options) in enumerate(cfg["callbacks"]):
+        if folder is not None and kind in OUTPUT_FOLDERS:
+            key, default = OUTPUT_FOLDERS[kind]
+            if options.get(key, default) is not None:
+                options = {**options, key: str(folder / Path(options.get(key, default)))}
         try:
             callbacks.append(known[kind](**options))
         except (ValueError, TypeError) as error:
@@ -122,4 +161,4 @@ def build_training(cfg: dict[str, Any], model: nn.Module) -> Training:
     return Training(loss, optimizer, regularizer, callbacks)
 
 
-__all__ = ["Training", "build_model", "build_training", "target_kind"]
+__all__ = ["OUTPUT_FOLDERS", "Training", "build_model", "build_training", "callback_outputs", "target_kind"]

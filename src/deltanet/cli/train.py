@@ -36,7 +36,7 @@ import numpy as np
 
 import deltanet as dn
 from deltanet import distributed
-from deltanet.cli.build import Training, build_model, build_training, target_kind
+from deltanet.cli.build import Training, build_model, build_training, callback_outputs, target_kind
 from deltanet.cli.config import fail, read_config
 from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out, load_data, split_data
 from deltanet.cli.results import write_results
@@ -146,7 +146,7 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
         "held_out": {"sha256": prepared.held_out_sha256},
     }
     rundir.write_manifest(folder, manifest)  # first: from here on, the folder says "unfinished"
-    rundir.remove_run_files(folder)
+    _remove_run(folder, cfg)
     rundir.atomic_write_text(folder / rundir.CONFIG_TOML, cfg["text"])
     where = {"config": str(cfg["path"].resolve()), "data_dir": str(cfg["path"].resolve().parent)}
     rundir.write_json(folder, rundir.RUN, where)
@@ -174,9 +174,19 @@ def _lock(folder: Path) -> Any:
     return rundir.RunLock(folder) if distributed.get_rank() == 0 else contextlib.nullcontext()
 
 
-def _abandon(folder: Path) -> None:
-    """Remove a run that failed before its first checkpoint: nothing of it is worth keeping."""
+def _remove_run(folder: Path, cfg: dict[str, Any]) -> None:
+    """Remove the files a run writes, and the folders its callbacks write inside the run folder
+    (an earlier run's TensorBoard logs would be drawn as one curve with the new run's)."""
     rundir.remove_run_files(folder)
+    inside = folder.resolve()
+    for output in callback_outputs(cfg, folder):
+        if output.resolve() != inside and output.resolve().is_relative_to(inside):
+            rundir.remove(output.parent, output.name)
+
+
+def _abandon(folder: Path, cfg: dict[str, Any]) -> None:
+    """Remove a run that failed before its first checkpoint: nothing of it is worth keeping."""
+    _remove_run(folder, cfg)
     rundir.remove(folder, rundir.MANIFEST, rundir.LOCK)
     if folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
@@ -216,7 +226,7 @@ def train(
     prepared = prepare(cfg)
     dn.manual_seed(cfg["seed"])
     model = build_model(cfg["model"], cfg["path"], cfg["dtype"])
-    training = build_training(cfg, model)
+    training = build_training(cfg, model, folder)
     _check_fits(cfg, prepared, model, training)  # before the folder (a run that --overwrite replaces) is touched
     distributed.barrier()  # every rank has checked the folder before rank 0 starts to write
     with _lock(folder):  # one deltanet train writes a folder at a time
@@ -265,7 +275,7 @@ def resume(run_dir: Any, verbose: int = 2, say: Callable[..., None] = print) -> 
         )
     dn.manual_seed(cfg["seed"])
     model = build_model(cfg["model"], cfg["path"], cfg["dtype"])
-    training = build_training(cfg, model)
+    training = build_training(cfg, model, folder)
     checkpoint = folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT
     start = checkpoint if checkpoint.is_file() else None
     with _lock(folder):  # one deltanet train writes a folder at a time
@@ -318,7 +328,7 @@ def _fit_and_finish(
         except Exception:
             first = resume_from is None and not (folder / rundir.CHECKPOINTS / rundir.LAST_CHECKPOINT).exists()
             if first and distributed.get_rank() == 0:
-                _abandon(folder)  # nothing was trained: leave the folder as if the run had not started
+                _abandon(folder, cfg)  # nothing was trained: leave the folder as if the run had not started
             raise
         if distributed.get_rank() != 0:  # rank 0 writes the results
             return {"run_dir": folder, "history": history, "metrics": None}
