@@ -391,10 +391,29 @@ def test_metrics_empty_class_and_num_classes():
     empty = np.zeros((2, 3, 3), int)
     assert metrics.dice_score(empty, empty) == 1.0  # nothing to find, nothing found
     assert metrics.dice_score(empty, empty, zero_division=0.0) == 0.0
-    # A class that neither map holds counts with zero_division in the mean.
+    # A class that neither map holds scores zero_division on its own, and stays out of the mean.
     np.testing.assert_allclose(metrics.iou([[0, 1]], [[0, 1]], num_classes=4, average=None), [1, 1, 1, 1])
+    assert metrics.iou([[0, 1]], [[0, 0]], num_classes=4) == 0.0  # class 1 missed; 2 and 3 absent
     with pytest.raises(ValueError, match=r"num_classes=2 but the labels go up to 2"):
         metrics.dice_score([[0, 2]], [[0, 1]], num_classes=2)
+
+
+def test_the_mean_skips_label_values_that_no_map_holds():
+    """A mask saved as 0/255 (or BraTS's labels 0, 1, 2, 4) has label values that no pixel holds:
+    counting each as a perfect class (zero_division) in the mean scored a prediction that misses
+    the whole mask 0.992."""
+    y = np.zeros((1, 100), int)
+    y[0, :30] = 255
+    p = np.zeros((1, 100), int)
+    p[0, 50:80] = 1
+    assert metrics.dice_score(y, p) == 0.0 and metrics.iou(y, p) == 0.0
+    brats = np.zeros((1, 100), int)
+    brats[0, :30], brats[0, 30:40] = 4, 1
+    missed = brats.copy()
+    missed[0, :30] = 0  # class 4 missed, class 1 exact, 2 and 3 in neither map
+    assert metrics.dice_score(brats, missed) == 0.5
+    sk = pytest.importorskip("sklearn.metrics")
+    assert metrics.dice_score(brats, missed) == sk.f1_score(brats.ravel(), missed.ravel(), average="macro", labels=[1, 4])
 
 
 @pytest.mark.parametrize("classes", [2, 3, 5])

@@ -499,7 +499,12 @@ def _overlap_score(
         scores = np.where(denominator > 0, numerator / np.maximum(denominator, 1), float(zero_division))
     if average is None:
         return scores
-    return float(scores[(0 if include_background else 1) :].mean())
+    # The mean is over the classes that either map holds: one absent from both (a label value
+    # between those used, as 1-254 of a 0/255 mask, or a class missing from this batch) has no
+    # score to add, and counting it as zero_division lifted a prediction that misses everything.
+    first = 0 if include_background else 1
+    present = denominator[first:] > 0
+    return float(scores[first:][present].mean()) if present.any() else float(zero_division)
 
 
 def dice_score(
@@ -530,11 +535,12 @@ def dice_score(
             (argmax over axis 1) or $(N, 1, \dots)$ binary probabilities/logits, such as the
             output of a segmentation network.
         num_classes: $K$; by default the largest label + 1 (at least 2), or the scores' width.
-        average: "macro" (default): the mean over the classes; None: one score per class,
-            an array of length $K$ (background included).
+        average: "macro" (default): the mean over the classes that ``y_true`` or ``y_pred``
+            holds (as scikit-learn's default ``labels``: a 0/255 mask is one class, not 255); None:
+            one score per class, an array of length $K$ (background included).
         include_background: include class 0 in the mean (default False).
         zero_division: the score of a class absent from both ``y_true`` and ``y_pred`` (default 1:
-            nothing to find, nothing found).
+            nothing to find, nothing found), and the macro mean when no class is present.
 
     Returns:
         A float in $[0, 1]$, or an array of $K$ floats for ``average=None``.
@@ -579,9 +585,11 @@ def iou(
         y_true: label map of integers, any shape $(N, \dots)$.
         y_pred: label map of the same shape, or scores $(N, K, \dots)$ or $(N, 1, \dots)$.
         num_classes: $K$; by default the largest label + 1 (at least 2), or the scores' width.
-        average: "macro" (default): the mean over the classes; None: one score per class.
+        average: "macro" (default): the mean over the classes that ``y_true`` or ``y_pred``
+            holds; None: one score per class.
         include_background: include class 0 in the mean (default False).
-        zero_division: the score of a class absent from both ``y_true`` and ``y_pred`` (default 1).
+        zero_division: the score of a class absent from both ``y_true`` and ``y_pred`` (default 1),
+            and the macro mean when no class is present.
 
     Returns:
         A float in $[0, 1]$, or an array of $K$ floats for ``average=None``.
