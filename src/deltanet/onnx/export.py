@@ -25,6 +25,7 @@ depends on the data (a branch on a value) is exported as the branch that the zer
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,9 +35,10 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
-from deltanet.autograd import Function, Tensor, inplace, no_grad
+from deltanet.autograd import Function, Tensor, compare, conversions, inplace, no_grad
+from deltanet.functional import normalization
 from deltanet.nn.modes import kept_modes
-from deltanet.onnx import functions, verification
+from deltanet.onnx import functions, outputs, recorders, verification
 from deltanet.onnx.converters import ExportError, converter_for
 
 DEFAULT_OPSET = 17
@@ -101,6 +103,21 @@ class _Tracer:
         self.where: list[str] = []
         self.paths = {id(m): path for path, m in model.named_modules()}
         self.parameter_names = {id(p): name for name, p in model.named_parameters()}
+        self.arrays: dict[int, str] = {}  # the arrays of traced bool tensors (a Where's condition option)
+        self.poisoned: dict[int, str] = {}  # tensors and arrays computed from the input without a conversion
+
+    def poison(self, tensor: Tensor, why: str) -> None:
+        """Mark ``tensor`` (computed from traced values by an operation without a conversion): using it is refused."""
+        self.poisoned[id(tensor)] = self.poisoned[id(tensor.data)] = why
+        self.keep.append(tensor)
+
+    def depends(self, inputs: tuple, options: dict[str, Any]) -> bool:
+        """Whether a Function's output depends on the traced input (else it is a constant of the graph)."""
+        known = self.names.keys() | self.poisoned.keys()
+        arrays = self.arrays.keys() | self.poisoned.keys()
+        return any(isinstance(t, Tensor) and id(t) in known for t in inputs) or any(
+            isinstance(v, np.ndarray) and id(v) in arrays for v in options.values()
+        )
 
     def bind(self, tensor: Any, name: str) -> None:
         self.names[id(tensor)] = name
@@ -108,7 +125,14 @@ class _Tracer:
         self.keep.append(tensor)
 
     def name_of(self, value: Any, hint: str) -> str:
-        """The value name of a traced tensor; anything else becomes an initializer."""
+        """The value name of a traced tensor (or of a traced bool tensor's array); anything else becomes an initializer."""
+        if id(value) in self.poisoned:
+            raise ExportError(
+                f"export: in the forward of '{self.where[-1] if self.where else 'the model'}', "
+                f"{self.poisoned[id(value)]}, and the graph would hold its value for the traced input as a constant"
+            )
+        if isinstance(value, np.ndarray) and id(value) in self.arrays:
+            return self.arrays[id(value)]
         if isinstance(value, Tensor) and id(value) in self.names:
             if value._version != self.versions[id(value)]:
                 raise ExportError(
@@ -152,23 +176,37 @@ class _Tracer:
                     f"cannot export layer '{path}' ({type(module).__name__}): it has no ONNX "
                     f"conversion (see deltanet.onnx.converters.CONVERTERS for the layers that do)"
                 )
-            if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):
-                raise ExportError(f"cannot export layer '{path}': expected one tensor argument")
+            states = getattr(convert, "takes_states", False)  # a recurrent layer: (x, hx), several outputs
+            extra = len(args) - 1 + len(kwargs)
+            if not args or not isinstance(args[0], Tensor) or (extra if not states else extra > 1):
+                received = ", ".join([type(a).__name__ for a in args] + list(kwargs))
+                raise ExportError(
+                    f"cannot export layer '{path}' ({type(module).__name__}): expected "
+                    f"{'a tensor and the initial states' if states else 'one tensor argument'}, got ({received})"
+                )
             x = args[0]
             src = self.name_of(x, f"{path}.input")
             self.inside += 1
             try:
-                out = original(x)
+                out = original(*args, **kwargs)
             finally:
                 self.inside -= 1
-            dst = self.graph.fresh(f"{path}.output")
+            outs = [t for _, t in outputs.flatten(out, "output")]
+            dsts = [self.graph.fresh(f"{path}.output") for _ in outs]
             try:
-                convert(self.graph, module, path, x, src, dst)
+                if states:
+                    hx = args[1] if len(args) > 1 else next(iter(kwargs.values()), None)
+                    given = [t for _, t in outputs.flatten(hx, "hx")] if hx is not None else []
+                    names = [self.name_of(t, f"{path}.hx") for t in given]
+                    convert(self.graph, module, path, x, src, dsts, names)
+                else:
+                    convert(self.graph, module, path, x, src, dsts[0])
             except ExportError:
                 raise
             except ValueError as error:
                 raise ExportError(f"cannot export layer '{path}' ({type(module).__name__}): {error}") from None
-            self.bind(out, dst)
+            for t, dst in zip(outs, dsts):
+                self.bind(t, dst)
             return out
 
         object.__setattr__(module, "forward", forward)
@@ -178,7 +216,7 @@ class _Tracer:
         where = self.where[-1] if self.where else "the model"
         hint = f"{where}.{cls.__name__.lower()}"
         names = [self.name_of(t, f"{hint}.const") for t in inputs]
-        call = functions.Call(inputs, names, options, out, self.graph.fresh(hint), hint, self.dynamic_batch)
+        call = functions.Call(inputs, names, options, out, self.graph.fresh(hint), hint, self.dynamic_batch, self.name_of)
         try:
             functions.convert(self.graph, cls, call)
         except functions.Unconvertible as why:
@@ -195,8 +233,39 @@ def _tracing(model: nn.Module, tracer: _Tracer) -> Iterator[None]:
 
     def apply(cls: type, *inputs: Any, **options: Any) -> Any:
         out = original_apply.__func__(cls, *inputs, **options)
-        if not tracer.inside:
+        # A Function of constants alone (a parameter reshaped) is a constant of the graph.
+        if not tracer.inside and tracer.depends(inputs, options):
             tracer.function(cls, inputs, options, out)
+        return out
+
+    original_bool_leaf = compare._bool_leaf
+
+    def bool_leaf(ufunc: Any, *operands: Any) -> Tensor:
+        result = original_bool_leaf(ufunc, *operands)
+        recorders.comparison(tracer, ufunc, operands, result)
+        return result
+
+    original_to_dtype = conversions.to_dtype
+
+    def to_dtype(t: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
+        result = original_to_dtype(t, dtype, copy)
+        recorders.cast(tracer, t, result)
+        return result
+
+    # to_dtype is imported by name in many modules: each binding is replaced, and restored below.
+    holders = [m for name, m in sys.modules.items() if name.startswith("deltanet.") and vars(m).get("to_dtype") is original_to_dtype]
+
+    original_rows = normalization._normalize_rows
+
+    def normalize_rows(x: Tensor, rows: int, eps: float, per_sample: Any, **stats: Any) -> Tensor:
+        if tracer.inside or not tracer.depends((x,), {}) or x.size == 0:
+            return original_rows(x, rows, eps, per_sample, **stats)
+        tracer.inside += 1
+        try:
+            out = original_rows(x, rows, eps, per_sample, **stats)
+        finally:
+            tracer.inside -= 1
+        recorders.normalized_rows(tracer, x, rows, eps, per_sample, stats, out)
         return out
 
     original_inplace = inplace._apply
@@ -219,10 +288,18 @@ def _tracing(model: nn.Module, tracer: _Tracer) -> Iterator[None]:
         # Patched while tracing, restored in the finally below.
         Function.apply = classmethod(apply)  # type: ignore[assignment]
         inplace._apply = in_place
+        compare._bool_leaf = bool_leaf
+        normalization._normalize_rows = normalize_rows
+        for holder in holders:
+            holder.to_dtype = to_dtype  # type: ignore[attr-defined]
         yield
     finally:
         Function.apply = original_apply  # type: ignore[method-assign]
         inplace._apply = original_inplace
+        compare._bool_leaf = original_bool_leaf
+        normalization._normalize_rows = original_rows
+        for holder in holders:
+            holder.to_dtype = original_to_dtype  # type: ignore[attr-defined]
         for m in modules:
             m.__dict__.pop("forward", None)
 
@@ -291,17 +368,21 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
-    graph, out, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name, opset)
+    graph, outs, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name, opset)
     # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name, opset)[0])
-    graph.node("Identity", [tracer.names[id(out)]], [output_name])
+    for name, out in outs:
+        graph.node("Identity", [tracer.names[id(out)]], [name])
     batch: Any = "N" if dynamic_batch else shape[0]
-    tensor_type = graph.tensor_type(dtype)
-    inputs = [onnx.helper.make_tensor_value_info(input_name, tensor_type, [batch, *shape[1:]])]
-    out_shape = [batch if dynamic_batch else out.shape[0], *out.shape[1:]] if out.ndim else []
-    outputs = [onnx.helper.make_tensor_value_info(output_name, tensor_type, out_shape)]
-    proto_graph = onnx.helper.make_graph(graph.nodes, type(model).__name__, inputs, outputs, graph.initializers)
+    inputs = [onnx.helper.make_tensor_value_info(input_name, graph.tensor_type(dtype), [batch, *shape[1:]])]
+    grown = _output_shapes(model, shape, dtype, output_name, input_name) if dynamic_batch else None
+    graph_outputs = []
+    for i, (name, out) in enumerate(outs):
+        # An axis whose size follows the batch's (a recurrent state's axis 1 too) is the symbolic N.
+        dims = [n if grown is None or grown[i][axis] == n else "N" for axis, n in enumerate(out.shape)]
+        graph_outputs.append(onnx.helper.make_tensor_value_info(name, graph.tensor_type(out.dtype), dims))
+    proto_graph = onnx.helper.make_graph(graph.nodes, type(model).__name__, inputs, graph_outputs, graph.initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
     proto = onnx.helper.make_model(
         proto_graph,
@@ -319,7 +400,8 @@ def export(
         ) from None
     data = proto.SerializeToString()
     if verify:
-        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name)
+        flat = lambda value: [t for _, t in outputs.named(value, output_name, input_name)]  # noqa: E731
+        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat)
     _write(path, data)
     return proto
 
@@ -330,22 +412,39 @@ def _trace(
     sample: np.ndarray,
     dynamic_batch: bool,
     input_name: str,
-    output_name: str,
+    output_name: Any,
     opset: int = DEFAULT_OPSET,
-) -> tuple[Graph, Tensor, _Tracer]:
-    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its output."""
+) -> tuple[Graph, list[tuple[str, Tensor]], _Tracer]:
+    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named outputs."""
     graph = Graph(onnx, sample.dtype, opset)
     tracer = _Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(sample)
-    graph._used.update({input_name, output_name})
+    graph._used.add(input_name)
     tracer.bind(x, input_name)
     with kept_modes(model), no_grad(), _tracing(model, tracer):
         model.eval()
         out = model(x)
-    if not isinstance(out, Tensor) or id(out) not in tracer.names:
-        raise ExportError("export: the model's forward must return a tensor computed from its input")
-    tracer.name_of(out, "output")  # refuses an output changed in place through a view
-    return graph, out, tracer
+    named = outputs.named(out, output_name, input_name)
+    graph._used.update(name for name, _ in named)
+    for name, t in named:
+        if id(t) not in tracer.names and id(t) not in tracer.poisoned:
+            raise ExportError(f"export: the model's output '{name}' is not computed from its input")
+        tracer.name_of(t, "output")  # refuses an output changed in place through a view, or poisoned
+    return graph, named, tracer
+
+
+def _output_shapes(model: nn.Module, shape: tuple, dtype: Any, output_name: Any, input_name: str) -> list[tuple]:
+    """The shapes of the outputs for a batch of one more sample (which of their axes follow the batch)."""
+    with kept_modes(model), no_grad():
+        model.eval()
+        try:
+            out = model(Tensor._make(np.zeros((shape[0] + 1, *shape[1:]), dtype)))
+        except Exception as error:  # the model's own errors, whatever their type
+            raise ExportError(
+                f"export: the model's forward fails for a batch of {shape[0] + 1} ({type(error).__name__}: "
+                f"{str(error)[:200]}), so the batch axis cannot be dynamic; export with dynamic_batch=False"
+            ) from None
+    return [tuple(t.shape) for _, t in outputs.named(out, output_name, input_name)]
 
 
 def _check_shape(input_shape: Any) -> tuple[int, ...]:

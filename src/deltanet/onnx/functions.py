@@ -36,6 +36,7 @@ from deltanet import nn
 from deltanet.autograd import inplace, ops, reductions, shapes
 from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
+from deltanet.functional.batchnorm import BatchNorm
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
 from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
@@ -55,6 +56,7 @@ class Call(NamedTuple):
     dst: str  # the value name of its output
     hint: str  # a prefix for the names of constants and intermediate values
     dynamic_batch: bool  # whether axis 0 is the batch, of any size at inference
+    name_of: Callable[[Any, str], str] | None = None  # the value name of another tensor or array (a Where's condition)
 
 
 class Unconvertible(ValueError):
@@ -96,6 +98,31 @@ def clamp(g: Any, call: Call) -> None:
             raise Unconvertible("clamp with tensor bounds has no conversion here (only number bounds)")
         bounds.append("" if value is None else g.constant(f"{call.hint}.{key}", np.array(value, call.out.dtype)))
     g.node("Clip", [call.names[0], *bounds], [call.dst])
+
+
+def where(g: Any, call: Call) -> None:
+    """``where(condition, x, y)`` and ``masked_fill`` (``where(mask, value, x)``): Where, the condition
+    a traced comparison's value (``deltanet.onnx.recorders``) or a constant mask."""
+    assert call.name_of is not None, "the tracer names the condition"
+    condition = call.name_of(call.options["condition"], f"{call.hint}.condition")
+    g.node("Where", [condition, *call.names], [call.dst])
+
+
+def batch_norm(g: Any, call: Call) -> None:
+    """``F.batch_norm`` in evaluation (``training=False``): BatchNormalization with the running statistics."""
+    o, x = call.options, call.inputs[0]
+    if o["training"]:
+        raise Unconvertible(
+            "batch_norm with training=True (the batch's own statistics) has no conversion here; an exported "
+            "model normalizes with running statistics (training=False)"
+        )
+    dtype, channels = x.dtype, x.shape[1]
+    names = list(call.names[1:])
+    scale = names.pop(0) if o["has_weight"] else g.constant(f"{call.hint}.scale", np.ones(channels, dtype))
+    shift = names.pop(0) if o["has_bias"] else g.constant(f"{call.hint}.shift", np.zeros(channels, dtype))
+    mean = g.constant(f"{call.hint}.running_mean", np.asarray(o["running_mean"], dtype))
+    var = g.constant(f"{call.hint}.running_var", np.asarray(o["running_var"], dtype))
+    g.node("BatchNormalization", [call.names[0], scale, shift, mean, var], [call.dst], epsilon=float(o["eps"]))
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -393,6 +420,8 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     ops.Minimum: _same("Min"),
     ops.MatMul: _same("MatMul"),
     ops.Pow: power,
+    ops.Where: where,
+    BatchNorm: batch_norm,
     ops.Clamp: clamp,
     shapes.Reshape: reshape,
     shapes.Transpose: transpose,

@@ -1,0 +1,145 @@
+r"""Two things the trace records besides Functions: comparisons, and the rows of the functional norms.
+
+- **Comparisons and logic** (``x > 0``, ``mask == 0``, ``~m``, ``logical_and``, ``isnan``) give
+  bool tensors without history, so no ``Function`` runs for them. While the trace runs,
+  ``deltanet.autograd.compare._bool_leaf`` is wrapped: one of them on a traced tensor becomes its
+  ONNX operator (``Greater``, ``Equal``, ``Not``, ``And``, ...), and its result a traced value, which
+  ``where``/``masked_fill`` (the ``condition`` of ``ops.Where``) and ``x * (x > 0)`` (a ``Cast``)
+  then read; so do conversions to and from bool and integer dtypes (``(x > 0).float()``, which
+  ``to_dtype`` makes without a Function: a ``Cast``). One without a conversion here marks its result, so that a graph that uses it is
+  refused by name instead of holding the traced input's answer as a constant.
+- **The functional norms** (``F.layer_norm``, ``group_norm``, ``instance_norm``) view their input as
+  rows, $(1, N k, m)$, whose reshape merges the batch axis. While the trace runs,
+  ``deltanet.functional.normalization._normalize_rows`` is wrapped: the rows become a
+  ``Reshape`` to $(N, k, m)$ (0 copies the dynamic batch), ``InstanceNormalization`` over $m$
+  (or ``BatchNormalization`` with the running statistics of ``instance_norm(use_input_stats=False)``)
+  and a ``Reshape`` back to the input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet.autograd import Tensor
+from deltanet.onnx.converters import ExportError
+
+#: NumPy ufunc → (ONNX operator, whether the result is negated, whether the operands are read as bools).
+COMPARISONS: dict[Any, tuple[str, bool, bool]] = {
+    np.equal: ("Equal", False, False),
+    np.not_equal: ("Equal", True, False),
+    np.less: ("Less", False, False),
+    np.less_equal: ("LessOrEqual", False, False),
+    np.greater: ("Greater", False, False),
+    np.greater_equal: ("GreaterOrEqual", False, False),
+    np.logical_and: ("And", False, True),
+    np.logical_or: ("Or", False, True),
+    np.logical_xor: ("Xor", False, True),
+    np.logical_not: ("Not", False, True),
+    np.isnan: ("IsNaN", False, False),
+    np.isinf: ("IsInf", False, False),
+}
+#: On bool tensors only: ``&``, ``|``, ``^``, ``~`` are the logical operators.
+BITWISE: dict[Any, Any] = {
+    np.bitwise_and: np.logical_and,
+    np.bitwise_or: np.logical_or,
+    np.bitwise_xor: np.logical_xor,
+    np.invert: np.logical_not,
+}
+
+
+def _values(operand: Any) -> Any:
+    return operand.data if isinstance(operand, Tensor) else operand
+
+
+def comparison(tracer: Any, ufunc: Any, operands: tuple, result: Tensor) -> None:
+    """Record ``result = ufunc(*operands)`` if an operand is traced (else it is a constant of the graph)."""
+    if tracer.inside or not any(isinstance(o, Tensor) and id(o) in tracer.names for o in operands):
+        return
+    if ufunc in BITWISE and all(np.asarray(_values(o)).dtype == np.bool_ for o in operands):
+        ufunc = BITWISE[ufunc]
+    if ufunc is np.isfinite:  # neither infinite nor NaN
+        inf, nan = (comparison_name(tracer, u, operands) for u in (np.isinf, np.isnan))
+        either = tracer.graph.fresh("isfinite.either")
+        tracer.graph.node("Or", [inf, nan], [either])
+        _bind(tracer, result, either, negate=True)
+        return
+    if ufunc not in COMPARISONS:
+        name = getattr(ufunc, "__name__", repr(ufunc))
+        tracer.poison(result, f"the comparison or logical operation '{name}' on a traced tensor has no conversion here")
+        return
+    _bind(tracer, result, comparison_name(tracer, ufunc, operands), negate=COMPARISONS[ufunc][1])
+
+
+def comparison_name(tracer: Any, ufunc: Any, operands: tuple) -> str:
+    """The value name of ``ufunc(*operands)`` before any negation: its operator on the operands
+    brought to one dtype (NumPy's, which is PyTorch's here: ``_compare`` promoted tensors already)."""
+    g = tracer.graph
+    op, _, logical = COMPARISONS[ufunc]
+    common = np.dtype(np.bool_) if logical else np.result_type(*map(_values, operands))
+    names = []
+    for operand in operands:
+        hint = f"{op.lower()}.operand"
+        if isinstance(operand, Tensor) and id(operand) in tracer.names:
+            name = tracer.name_of(operand, hint)
+        else:
+            name = g.constant(hint, np.asarray(_values(operand), dtype=common))
+        if np.asarray(_values(operand)).dtype != common:
+            cast = g.fresh(f"{op.lower()}.cast")
+            g.node("Cast", [name], [cast], to=g.tensor_type(common))
+            name = cast
+        names.append(name)
+    out = g.fresh(op.lower())
+    g.node(op, names, [out])
+    return out
+
+
+def _bind(tracer: Any, result: Tensor, name: str, negate: bool) -> None:
+    if negate:
+        negated = tracer.graph.fresh("not")
+        tracer.graph.node("Not", [name], [negated])
+        name = negated
+    tracer.bind(result, name)
+    tracer.arrays[id(result.data)] = name
+
+
+def cast(tracer: Any, t: Tensor, result: Tensor) -> None:
+    """Record ``result``, ``t`` converted to another dtype without a Function (to or from an integer or bool dtype)."""
+    if tracer.inside or result is t or id(result) in tracer.names:
+        return
+    if id(t) in tracer.poisoned:
+        tracer.poison(result, tracer.poisoned[id(t)])
+    elif id(t) in tracer.names:
+        name = tracer.graph.fresh("cast")
+        tracer.graph.node("Cast", [tracer.name_of(t, "cast.input")], [name], to=tracer.graph.tensor_type(result.dtype))
+        tracer.bind(result, name)
+        tracer.arrays[id(result.data)] = name
+
+
+def normalized_rows(tracer: Any, x: Tensor, rows: int, eps: float, per_sample: Any, stats: dict, out: Tensor) -> None:
+    """Record ``out``, ``x`` viewed as ``rows`` rows, each normalized (``_normalize_rows``)."""
+    g = tracer.graph
+    where = tracer.where[-1] if tracer.where else "the model"
+    hint = f"{where}.normalize"
+    if per_sample is None and tracer.dynamic_batch:
+        raise ExportError(
+            f"cannot export the normalization in the forward of '{where}': its groups of values span the batch "
+            f"axis (a layer_norm over every axis of {x.shape}), which the export keeps dynamic; export with "
+            f"dynamic_batch=False to fix the batch size"
+        )
+    k, target = (rows, [1, rows, -1]) if per_sample is None else (int(per_sample), [0, int(per_sample), -1])
+    src = tracer.name_of(x, f"{hint}.input")
+    grouped, normed, shape, dst = (g.fresh(f"{hint}.{s}") for s in ("grouped", "normed", "shape", "output"))
+    g.node("Reshape", [src, g.constant(f"{hint}.groups", np.array(target, dtype=np.int64))], [grouped])
+    dtype = x.dtype
+    ones, zeros = g.constant(f"{hint}.ones", np.ones(k, dtype)), g.constant(f"{hint}.zeros", np.zeros(k, dtype))
+    if stats.get("training", True):
+        g.node("InstanceNormalization", [grouped, ones, zeros], [normed], epsilon=float(eps))
+    else:  # instance_norm(use_input_stats=False): the running statistics, tiled once per sample
+        mean = g.constant(f"{hint}.running_mean", np.asarray(stats["running_mean"][:k], dtype))
+        var = g.constant(f"{hint}.running_var", np.asarray(stats["running_var"][:k], dtype))
+        g.node("BatchNormalization", [grouped, ones, zeros, mean, var], [normed], epsilon=float(eps))
+    g.node("Shape", [src], [shape])
+    g.node("Reshape", [normed, shape], [dst])
+    tracer.bind(out, dst)
