@@ -197,7 +197,14 @@ class _Tracer:
                 if states:
                     hx = args[1] if len(args) > 1 else next(iter(kwargs.values()), None)
                     given = [t for _, t in outputs.flatten(hx, "hx")] if hx is not None else []
-                    names = [self.name_of(t, f"{path}.hx") for t in given]
+                    # A constant state of zeros (torch.zeros(K, x.size(0), H), sized by the traced batch) is
+                    # ONNX's default: left out, it fits every batch size.
+                    names = [
+                        None
+                        if id(t) not in self.names and id(t) not in self.poisoned and not np.any(t.data)
+                        else self.name_of(t, f"{path}.hx")
+                        for t in given
+                    ]
                     convert(self.graph, module, path, x, src, dsts, names)
                 else:
                     convert(self.graph, module, path, x, src, dsts[0])
