@@ -89,6 +89,9 @@ FORWARDS = {
     "repeat": (lambda m, x: x.repeat(1, 2, 3), (2, 3, 4)),
     # activations called as functions
     "gelu": (lambda m, x: F.gelu(x) * F.gelu(2 * x, approximate="tanh"), (2, 3, 4)),
+    # onnxruntime 1.32 failed to load these graphs (its FastGeluFusion removed a Mul(x, 0.5) that CSE had shared)
+    "gelu exact and tanh of one input": (lambda m, x: F.gelu(x) * F.gelu(x, approximate="tanh"), (2, 3, 4)),
+    "gelu tanh beside x * 0.5": (lambda m, x: F.gelu(x, approximate="tanh") + x * 0.5, (2, 3, 4)),
     "leaky_relu elu celu selu": (
         lambda m, x: F.leaky_relu(x, 0.1) + F.elu(x, 0.5) + F.celu(x, 2.0) + F.selu(x),
         (2, 5),
