@@ -188,12 +188,34 @@ def test_changing_the_batch_axis_is_refused_while_it_is_dynamic(tmp_path):
     ):
         dn.onnx.export(first, tmp_path / "first.onnx", input_shape=(2, 3))
     for fn, what in [
-        (lambda m, x: x.sum(), "a sum over the batch axis"),
-        (lambda m, x: x.transpose(0, 1), r"a permutation \(1, 0\) of the axes"),
-        (lambda m, x: x.reshape(-1), r"a reshape from \(2, 3\) to \(6,\)"),
+        (lambda m, x: x.sum(), "a sum over the batch axis changes axis 0"),
+        (lambda m, x: x.reshape(3, -1), r"a reshape from \(2, 3\) to \(3, 2\) changes axis 0"),
+        (lambda m, x: x.transpose(0, 1) @ x, "a matrix product that sums over the batch axis changes axis 1"),
+        (lambda m, x: x.t().sum(1), "a sum over the batch axis changes axis 1"),
+        (lambda m, x: x.t()[:, 1:], r"the slice slice\(1, None, None\) of the batch axis changes axis 1"),
+        (lambda m, x: F.layer_norm(x.t(), (2,)), "normalization in the forward of 'Forward': it changes axis 1"),
+        (lambda m, x: F.max_pool1d(x.t()[None], 1), "MaxPoolNd, which needs the batch in axis 0, changes axis 2"),
     ]:
-        with pytest.raises(ExportError, match=f"{what} changes axis 0.*dynamic_batch=False"):
+        with pytest.raises(ExportError, match=f"{what}.*dynamic_batch=False"):
             dn.onnx.export(Forward(fn), tmp_path / "m.onnx", input_shape=(2, 3))
+
+
+@pytest.mark.parametrize(
+    "fn, shape",
+    [
+        (lambda m, x: x.transpose(0, 1) * 2, (2, 3)),
+        (lambda m, x: x.reshape(-1), (2, 3)),
+        (lambda m, x: x.permute(2, 0, 1).reshape(4, -1).t().reshape(-1, 3, 4)[:, 1:], (2, 3, 4)),
+        (lambda m, x: (x[None] + 1).squeeze(0).unsqueeze(1).flatten(0, 1), (2, 3)),
+        (lambda m, x: dn.stack([x, -x]).sum(-1).t(), (2, 3)),
+        (lambda m, x: F.linear(x.transpose(0, 1), m.fc.weight[:, :4]), (2, 3, 4)),
+    ],
+    ids=["transpose", "flatten everything", "attention's reshapes", "new axes", "stack in front", "linear"],
+)
+def test_the_batch_axis_may_move_and_come_back(fn, shape, tmp_path):
+    """A transpose or reshape that moves the batch (attention's (N, L, E) -> (L, N h, d)) keeps it
+    dynamic: the export follows the axis that holds it (deltanet.onnx.batch_axis)."""
+    check_parity(Forward(fn), shape, tmp_path, batches=(1, 2, 5))
 
 
 def test_with_a_fixed_batch_the_batch_axis_may_change(tmp_path):

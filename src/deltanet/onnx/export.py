@@ -38,7 +38,7 @@ from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Function, Tensor, compare, conversions, inplace, no_grad
 from deltanet.functional import normalization
 from deltanet.nn.modes import kept_modes
-from deltanet.onnx import functions, outputs, recorders, verification
+from deltanet.onnx import batch_axis, functions, outputs, recorders, verification
 from deltanet.onnx.converters import ExportError, converter_for
 
 DEFAULT_OPSET = 17
@@ -103,6 +103,8 @@ class _Tracer:
         self.where: list[str] = []
         self.paths = {id(m): path for path, m in model.named_modules()}
         self.parameter_names = {id(p): name for name, p in model.named_parameters()}
+        self.batch: dict[str, Any] = {}  # value name -> where it holds the dynamic batch (batch_axis)
+        self.n = 0  # the traced batch size
         self.arrays: dict[int, str] = {}  # the arrays of traced bool tensors (a Where's condition option)
         self.poisoned: dict[int, str] = {}  # tensors and arrays computed from the input without a conversion
 
@@ -186,6 +188,9 @@ class _Tracer:
                 )
             x = args[0]
             src = self.name_of(x, f"{path}.input")
+            batch = self.batch.get(src)
+            if batch not in (None, batch_axis.FIRST) and states:
+                raise ExportError(f"cannot export layer '{path}' ({type(module).__name__}): its input holds the batch in axis {batch[0]}")
             self.inside += 1
             try:
                 out = original(*args, **kwargs)
@@ -214,6 +219,15 @@ class _Tracer:
                 raise ExportError(f"cannot export layer '{path}' ({type(module).__name__}): {error}") from None
             for t, dst in zip(outs, dsts):
                 self.bind(t, dst)
+            if states:  # output (its axis 0 the input's), h_n and c_n (the batch in axis 1 with batch_first)
+                final = (1, 1) if batch is not None and module.batch_first else None
+                for i, dst in enumerate(dsts):
+                    self.batch[dst] = batch if i == 0 else final
+            else:
+                try:
+                    self.batch[dsts[0]] = batch_axis.layer_output(module, x, batch, outs[0].ndim)
+                except batch_axis.Refused as why:
+                    raise ExportError(f"cannot export layer '{path}' ({type(module).__name__}): {why}") from None
             return out
 
         object.__setattr__(module, "forward", forward)
@@ -223,15 +237,24 @@ class _Tracer:
         where = self.where[-1] if self.where else "the model"
         hint = f"{where}.{cls.__name__.lower()}"
         names = [self.name_of(t, f"{hint}.const") for t in inputs]
-        call = functions.Call(inputs, names, options, out, self.graph.fresh(hint), hint, self.dynamic_batch, self.name_of)
+        batches = [self.batch.get(name) for name in names]
+        condition = options.get("condition")
+        if isinstance(condition, np.ndarray) and id(condition) in self.arrays:  # a Where's traced condition
+            batches.append(self.batch.get(self.arrays[id(condition)]))
+        dst = self.graph.fresh(hint)
         try:
+            out_batch = batch_axis.output(cls, inputs, options, out, tuple(batches), self.n) if self.dynamic_batch else None
+            call = functions.Call(
+                inputs, names, options, out, dst, hint, self.dynamic_batch, self.name_of, tuple(batches), out_batch
+            )
             functions.convert(self.graph, cls, call)
-        except functions.Unconvertible as why:
+            self.batch[dst] = out_batch
+        except (functions.Unconvertible, batch_axis.Refused) as why:
             raise ExportError(
                 f"cannot export the operation {cls.__name__} in the forward of '{where}': {why} (see "
                 f"deltanet.onnx.functions.FUNCTIONS for the operations that convert)"
             ) from None
-        self.bind(out, call.dst)
+        self.bind(out, dst)
 
 
 @contextmanager
@@ -375,15 +398,17 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
-    graph, outs, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name, opset)
+    # With a dynamic batch the trace runs on two samples at least: the factor N of a reshape is then seen.
+    traced = (max(shape[0], 2), *shape[1:]) if dynamic_batch else shape
+    graph, outs, tracer = _trace(onnx, model, np.zeros(traced, dtype), dynamic_batch, input_name, output_name, opset)
     # The same trace from another input must give the same graph (verification.same_graph).
-    other = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
     verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name, opset)[0])
     for name, out in outs:
         graph.node("Identity", [tracer.names[id(out)]], [name])
     batch: Any = "N" if dynamic_batch else shape[0]
     inputs = [onnx.helper.make_tensor_value_info(input_name, graph.tensor_type(dtype), [batch, *shape[1:]])]
-    grown = _output_shapes(model, shape, dtype, output_name, input_name) if dynamic_batch else None
+    grown = _output_shapes(model, traced, dtype, output_name, input_name) if dynamic_batch else None
     graph_outputs = []
     for i, (name, out) in enumerate(outs):
         # An axis whose size follows the batch's (a recurrent state's axis 1 too) is the symbolic N.
@@ -428,6 +453,8 @@ def _trace(
     x = Tensor._make(sample)
     graph._used.add(input_name)
     tracer.bind(x, input_name)
+    if dynamic_batch:
+        tracer.batch[input_name], tracer.n = batch_axis.FIRST, sample.shape[0]
     with kept_modes(model), no_grad(), _tracing(model, tracer):
         model.eval()
         out = model(x)

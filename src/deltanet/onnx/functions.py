@@ -57,6 +57,8 @@ class Call(NamedTuple):
     hint: str  # a prefix for the names of constants and intermediate values
     dynamic_batch: bool  # whether axis 0 is the batch, of any size at inference
     name_of: Callable[[Any, str], str] | None = None  # the value name of another tensor or array (a Where's condition)
+    batch: tuple = ()  # where each input holds the dynamic batch (deltanet.onnx.batch_axis), None without
+    out_batch: Any = None  # where the output holds it
 
 
 class Unconvertible(ValueError):
@@ -128,10 +130,11 @@ def batch_norm(g: Any, call: Call) -> None:
 # -- shapes -----------------------------------------------------------------------------------
 def reshape(g: Any, call: Call) -> None:
     (x,), out = call.inputs, call.out
-    keeps = out.ndim >= 1 and x.ndim >= 1 and out.shape[0] == x.shape[0]
-    _check_batch(call, keeps, f"a reshape from {x.shape} to {out.shape}")
-    # 0 copies the input's size of axis 0: the batch stays dynamic.
-    target = [0, *out.shape[1:]] if call.dynamic_batch else list(out.shape)
+    target = list(out.shape)
+    if call.out_batch == (0, 1) and call.batch[0] == (0, 1):
+        target[0] = 0  # 0 copies the input's size of axis 0: the batch stays dynamic
+    elif call.out_batch is not None:
+        target[call.out_batch[0]] = -1  # the axis that holds the batch (batch_axis.reshape)
     g.node("Reshape", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
 
 
@@ -139,7 +142,6 @@ def transpose(g: Any, call: Call) -> None:
     ndim = call.inputs[0].ndim
     axes = call.options.get("axes")
     perm = list(range(ndim))[::-1] if axes is None else [int(a) % ndim for a in axes]
-    _check_batch(call, ndim == 0 or perm[0] == 0, f"a permutation {tuple(perm)} of the axes")
     g.node("Transpose", [call.names[0]], [call.dst], perm=perm)
 
 
@@ -169,16 +171,13 @@ def get_item(g: Any, call: Call) -> None:
             if step < 1:
                 raise Unconvertible(f"a slice of step {step} has no conversion here (only positive steps)")
             if (start, stop, step) != (0, n, 1):
-                _check_batch(call, axis != 0, f"the slice {part} of the batch axis")
                 cuts.append((start, max(stop, start), axis, step))
             out_axis += 1
         else:
-            _check_batch(call, axis != 0, f"the index {part} of the batch axis")
             i = int(part) % n
             cuts.append((i, i + 1, axis, 1))
             dropped.append(axis)
         axis += 1
-    _check_batch(call, not inserted or inserted[0] != 0, "a new axis in front of the batch axis")
     current = call.names[0]
     for op, done in (("Slice", cuts), ("Squeeze", dropped), ("Unsqueeze", inserted)):
         if not done:
@@ -198,7 +197,6 @@ def expand(g: Any, call: Call) -> None:
     """Expand to the output's shape, with 1 on the axes that keep their size (so axis 0 stays dynamic)."""
     x, out = call.inputs[0], call.out
     lead = out.ndim - x.ndim
-    _check_batch(call, lead == 0, f"expanding {x.shape} to {out.shape}")
     target = [n if i < lead or x.shape[i - lead] != n else 1 for i, n in enumerate(out.shape)]
     g.node("Expand", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
 
@@ -207,7 +205,6 @@ def repeat(g: Any, call: Call) -> None:
     """Tile by ``repeats`` (the input given leading axes of size 1 first when there are more repeats than axes)."""
     x, repeats = call.inputs[0], tuple(call.options["repeats"])
     lead = len(repeats) - x.ndim
-    _check_batch(call, lead == 0 and repeats[0] == 1, f"repeating {x.shape} {repeats} times")
     current = call.names[0]
     if lead > 0:
         current = g.fresh(f"{call.hint}.unsqueezed")
@@ -221,7 +218,6 @@ def concatenate(g: Any, call: Call) -> None:
 
 def stack(g: Any, call: Call) -> None:
     axis = int(call.options.get("axis", 0)) % call.out.ndim
-    _check_batch(call, axis != 0, "stacking along axis 0")
     where = g.constant(f"{call.hint}.axis", _int64([axis]))
     expanded = []
     for name in call.names:
@@ -239,7 +235,6 @@ def _axes(x: Any, axis: Any) -> list[int]:
 def _reduce(g: Any, call: Call, op: str, axes: list[int], keepdims: bool, what: str) -> None:
     """``op`` (ReduceSum, ReduceMax, ReduceMin) over ``axes``: the axes are an input of ReduceSum
     from opset 13 and of the others from opset 18, an attribute before."""
-    _check_batch(call, 0 not in axes, f"{what} over the batch axis")
     if op == "ReduceSum" or g.opset >= 18:
         axes_input = g.constant(f"{call.hint}.axes", _int64(axes))
         g.node(op, [call.names[0], axes_input], [call.dst], keepdims=int(keepdims))

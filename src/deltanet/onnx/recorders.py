@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor
+from deltanet.onnx import batch_axis
 from deltanet.onnx.converters import ExportError
 
 #: NumPy ufunc → (ONNX operator, whether the result is negated, whether the operands are read as bools).
@@ -63,13 +64,13 @@ def comparison(tracer: Any, ufunc: Any, operands: tuple, result: Tensor) -> None
         inf, nan = (comparison_name(tracer, u, operands) for u in (np.isinf, np.isnan))
         either = tracer.graph.fresh("isfinite.either")
         tracer.graph.node("Or", [inf, nan], [either])
-        _bind(tracer, result, either, negate=True)
+        _bind(tracer, result, either, True, operands)
         return
     if ufunc not in COMPARISONS:
         name = getattr(ufunc, "__name__", repr(ufunc))
         tracer.poison(result, f"the comparison or logical operation '{name}' on a traced tensor has no conversion here")
         return
-    _bind(tracer, result, comparison_name(tracer, ufunc, operands), negate=COMPARISONS[ufunc][1])
+    _bind(tracer, result, comparison_name(tracer, ufunc, operands), COMPARISONS[ufunc][1], operands)
 
 
 def comparison_name(tracer: Any, ufunc: Any, operands: tuple) -> str:
@@ -95,13 +96,22 @@ def comparison_name(tracer: Any, ufunc: Any, operands: tuple) -> str:
     return out
 
 
-def _bind(tracer: Any, result: Tensor, name: str, negate: bool) -> None:
+def _bind(tracer: Any, result: Tensor, name: str, negate: bool, operands: tuple = ()) -> None:
     if negate:
         negated = tracer.graph.fresh("not")
         tracer.graph.node("Not", [name], [negated])
         name = negated
     tracer.bind(result, name)
     tracer.arrays[id(result.data)] = name
+    batches = [
+        (int(np.ndim(_values(o))), tracer.batch.get(tracer.names[id(o)]))
+        for o in operands
+        if isinstance(o, Tensor) and id(o) in tracer.names
+    ]
+    try:
+        tracer.batch[name] = batch_axis.aligned(batches, result.ndim, "a comparison")
+    except batch_axis.Refused as why:
+        raise ExportError(f"export: in the forward of '{tracer.where[-1] if tracer.where else 'the model'}': {why}") from None
 
 
 def cast(tracer: Any, t: Tensor, result: Tensor) -> None:
@@ -115,6 +125,7 @@ def cast(tracer: Any, t: Tensor, result: Tensor) -> None:
         tracer.graph.node("Cast", [tracer.name_of(t, "cast.input")], [name], to=tracer.graph.tensor_type(result.dtype))
         tracer.bind(result, name)
         tracer.arrays[id(result.data)] = name
+        tracer.batch[name] = tracer.batch.get(tracer.names[id(t)])
 
 
 def normalized_rows(tracer: Any, x: Tensor, rows: int, eps: float, per_sample: Any, stats: dict, out: Tensor) -> None:
@@ -130,6 +141,11 @@ def normalized_rows(tracer: Any, x: Tensor, rows: int, eps: float, per_sample: A
         )
     k, target = (rows, [1, rows, -1]) if per_sample is None else (int(per_sample), [0, int(per_sample), -1])
     src = tracer.name_of(x, f"{hint}.input")
+    batch = tracer.batch.get(src)
+    if batch not in (None, batch_axis.FIRST):
+        raise ExportError(
+            f"cannot export the normalization in the forward of '{where}': {batch_axis.refuse(batch[0], 'it')}"
+        )
     grouped, normed, shape, dst = (g.fresh(f"{hint}.{s}") for s in ("grouped", "normed", "shape", "output"))
     g.node("Reshape", [src, g.constant(f"{hint}.groups", np.array(target, dtype=np.int64))], [grouped])
     dtype = x.dtype
@@ -143,3 +159,4 @@ def normalized_rows(tracer: Any, x: Tensor, rows: int, eps: float, per_sample: A
     g.node("Shape", [src], [shape])
     g.node("Reshape", [normed, shape], [dst])
     tracer.bind(out, dst)
+    tracer.batch[dst] = batch
