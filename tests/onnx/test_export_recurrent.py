@@ -102,6 +102,43 @@ def test_a_sequence_classifier_exports_with_a_dynamic_batch(cls, tmp_path):
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "N"
 
 
+class LastState(nn.Module):
+    """The final hidden state of the last layer, h_n[-1] (the batch in its axis 1), classified."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 6, num_layers=2, batch_first=True, rng=0)
+        self.fc = nn.Linear(6, 2, rng=1)
+
+    def forward(self, x):
+        _, h = self.gru(x)
+        return self.fc(h[-1])
+
+
+def test_a_classifier_of_the_final_state_exports_with_a_dynamic_batch(tmp_path):
+    check_outputs(LastState(), (2, 7, 3), tmp_path, batches=(1, 4))
+
+
+class SequenceFirst(nn.Module):
+    """Sequence first, out[-1] is the last step: the dynamic axis 0 is the sequence's length."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 5, rng=0)
+        self.fc = nn.Linear(5, 2, rng=1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[-1])
+
+
+def test_sequence_first_the_length_is_dynamic(tmp_path):
+    """The export keeps one axis dynamic, the input's axis 0: sequence first, that is the length
+    (the batch size is then fixed); batch first, it is the batch (the length is then fixed)."""
+    proto = check_outputs(SequenceFirst(), (6, 2, 3), tmp_path, batches=(1, 6, 11))
+    assert [d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim] == [2, 2]
+
+
 class GivenStates(nn.Module):
     """h_0 and c_0: zeros sized by the batch (PyTorch's idiom), learned, or computed from the input."""
 

@@ -92,7 +92,9 @@ def get_item(x_shape: tuple, parts: tuple, batch: Batch) -> Batch:
             continue
         if axis == batch[0]:
             if not isinstance(part, slice):
-                raise refuse(axis, f"the index {part} of the batch axis")
+                if batch[1] != 1:
+                    raise refuse(axis, f"the index {part} of an axis that merges the batch with another")
+                return None  # x[0], x[-1]: one sample (or step) of any number, counted from an end
             if part.indices(x_shape[axis]) != (0, x_shape[axis], 1):
                 raise refuse(axis, f"the slice {part} of the batch axis")
             found = (out_axis, batch[1])

@@ -173,6 +173,11 @@ def get_item(g: Any, call: Call) -> None:
             if (start, stop, step) != (0, n, 1):
                 cuts.append((start, max(stop, start), axis, step))
             out_axis += 1
+        elif call.batch and call.batch[0] is not None and axis == call.batch[0][0]:
+            # The dynamic axis counted from its start, or from its end (x[-1]: the last step of a sequence).
+            i = int(part)
+            cuts.append((i, i + 1 if i != -1 else np.iinfo(np.int64).max, axis, 1))
+            dropped.append(axis)
         else:
             i = int(part) % n
             cuts.append((i, i + 1, axis, 1))
