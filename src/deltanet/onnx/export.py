@@ -14,9 +14,15 @@ records what happens:
   custom ``forward`` calls (``dn.cat`` of skip connections, ``+``, ``*``, ``-``, ``/``, ``**``,
   ``@``, crops by slicing, ``mean``, ``permute``, ``reshape``, ``F.max_pool2d``,
   ``F.interpolate``, ``F.pad``, ``F.conv2d`` on a layer's weights, ...);
+- comparisons, casts to and from bool, and the rows of the functional norms, which run no
+  Function, are recorded too (``deltanet.onnx.recorders``); a Function of constants alone (a
+  parameter reshaped) is a constant of the graph;
 - a module of the user's (a custom ``forward``) is traced through, whether it has sub-modules
   or not; a layer of deltanet's own without a converter, or an operation without an ONNX
   counterpart, stops the export with an ``ExportError`` naming it.
+
+With a dynamic batch, each traced value's batch axis is followed (``deltanet.onnx.batch_axis``),
+and the trace runs on two samples at least.
 
 Tensors the trace has not seen (the model's parameters used directly in a custom ``forward``,
 Python numbers) become initializers: constants of the graph. So a ``forward`` whose *structure*
@@ -341,7 +347,7 @@ def export(
     dynamic_batch: bool = True,
     opset: int = DEFAULT_OPSET,
     input_name: str = "input",
-    output_name: str = "output",
+    output_name: Any = "output",
     verify: bool = True,
 ) -> Any:
     r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
@@ -353,19 +359,31 @@ def export(
     when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
     activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, $x \cdot \sigma(x)$ for SiLU,
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
-    LocalResponseNorm → LRN (odd sizes); ``dn.cat`` → Concat; the functions a custom ``forward``
-    calls as in ``deltanet.onnx.functions``. Initializers carry the ``state_dict`` names.
+    LocalResponseNorm → LRN (odd sizes); RNN/LSTM/GRU → ONNX's RNN/LSTM/GRU, one per layer
+    (``deltanet.onnx.converters_recurrent``; not ``proj_size``); ``dn.cat`` → Concat; the functions
+    a custom ``forward`` calls as in ``deltanet.onnx.functions``: comparisons and logic (``x > 0``,
+    ``mask == 0``, ``&``, ``~``, ``logical_*``, ``isnan``), ``where``, ``masked_fill``, the
+    functional norms (``deltanet.onnx.recorders``), attention and Transformers. Initializers carry
+    the ``state_dict`` names. A ``forward`` that returns a tuple, list or dict of tensors (a
+    recurrent layer's ``(output, (h_n, c_n))``) gives one graph output per tensor
+    (``deltanet.onnx.outputs``).
 
     Args:
         model: the module to export; its training mode is restored afterwards.
         path: the ``.onnx`` file to write (atomically).
         input_shape: the shape of one input batch, e.g. ``(1, 1, 28, 28)``.
-        dynamic_batch: make the first axis of input and output a symbolic ``N`` (an operation
-            that moves, removes or resizes that axis is then refused).
+        dynamic_batch: make the first axis of the input a symbolic ``N``, and each output's axis
+            that follows it (the export follows it through transposes and reshapes,
+            ``deltanet.onnx.batch_axis``; an operation that sums over it, slices it or needs it
+            elsewhere is refused). It is the only dynamic axis: for a sequence-first recurrent
+            model that axis is the sequence's length.
         opset: the ONNX opset (>= 13; default 17).
-        input_name, output_name: the names of the graph's input and output.
+        input_name: the name of the graph's input.
+        output_name: the name of the graph's output, the prefix of its outputs' names when
+            ``forward`` returns a tuple (``output_0``, ``output_1_0``, ...; a dict's keys are
+            its names), or a list of names, one per output tensor.
         verify: before writing, run the graph in onnxruntime (where it is installed) on random
-            inputs, of ``input_shape`` and, with ``dynamic_batch``, of one more sample, and
+            inputs, of ``input_shape`` and, with ``dynamic_batch``, of other batch sizes, and
             compare with the model's outputs (to $10^{-3}$ of their scale); a graph that computes
             something else is refused instead of written.
 

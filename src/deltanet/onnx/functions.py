@@ -20,9 +20,12 @@ every mode converts the same way (``deltanet.onnx.linear_maps``):
   ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where
   ``source(i) = -1``, a ``Where``.
 
-With ``dynamic_batch`` the first axis of every traced value is the batch, of any size at
-inference: an operation that moves, removes or resizes it (indexing the batch axis, summing over
-it, a reshape that merges it) is refused, with the advice to export with ``dynamic_batch=False``.
+With ``dynamic_batch`` the input's first axis is the batch, of any size at inference; the exporter
+follows it through each operation (``deltanet.onnx.batch_axis``: ``Call.batch`` and
+``Call.out_batch``), and an operation that would tie the graph to the traced batch size (summing
+over it, slicing it, a reshape that splits it) is refused, with the advice to export with
+``dynamic_batch=False``. Comparisons give the ``condition`` of ``where`` and ``masked_fill``
+(``deltanet.onnx.recorders``).
 """
 
 from __future__ import annotations
