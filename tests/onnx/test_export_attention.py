@@ -2,7 +2,6 @@
 the batch axis through attention's transposes and reshapes; onnxruntime's outputs must equal
 deltanet's to 1e-5 for batches of 1, 2 and 5, every output of a tuple."""
 
-import numpy as np
 import pytest
 
 import deltanet as dn

@@ -35,7 +35,7 @@ def check_outputs(model, shape, tmp_path, batches=(2, 3), **options):
         expected = flat(model(dn.tensor(x)))
         got = session.run(None, {"input": x})
         assert len(got) == len(expected)
-        for g, e in zip(got, expected):
+        for g, e in zip(got, expected, strict=True):
             assert g.shape == e.shape and g.dtype == e.dtype
             np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
     return proto
@@ -70,7 +70,9 @@ RECURRENT = [
 ]
 
 
-@pytest.mark.parametrize("layer, shape", RECURRENT, ids=lambda v: repr(v).replace("\n", "") if isinstance(v, nn.Module) else None)
+@pytest.mark.parametrize(
+    "layer, shape", RECURRENT, ids=lambda v: repr(v).replace("\n", "") if isinstance(v, nn.Module) else None
+)
 def test_a_recurrent_layer_and_its_final_states_match_onnxruntime(layer, shape, tmp_path):
     proto = check_outputs(Whole(layer), shape, tmp_path)
     assert ops(proto).count({"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(layer.mode, layer.mode)) == layer.num_layers
@@ -194,7 +196,9 @@ def test_refusals_name_what_is_refused(tmp_path):
             packed = nn.utils.rnn.pack_padded_sequence(dn.ones(2, 5, 3), [5, 3], batch_first=True)
             return x + nn.utils.rnn.pad_packed_sequence(self.gru(packed)[0], batch_first=True)[0].sum()
 
-    with pytest.raises(ExportError, match=r"layer 'gru' \(GRU\): expected a tensor and the initial states, got \(PackedSequence\)"):
+    with pytest.raises(
+        ExportError, match=r"layer 'gru' \(GRU\): expected a tensor and the initial states, got \(PackedSequence\)"
+    ):
         dn.onnx.export(Packed(), tmp_path / "m.onnx", input_shape=(2, 5, 3), dynamic_batch=False)
     with pytest.raises(ExportError, match=r"\(GRUCell\): it has no ONNX conversion"):
         dn.onnx.export(nn.Sequential(nn.GRUCell(3, 4)), tmp_path / "c.onnx", (2, 3))
@@ -232,5 +236,8 @@ def test_an_output_that_is_not_a_tensor_is_refused(tmp_path):
         def forward(self, x):
             return x * 2, x.shape[0]
 
-    with pytest.raises(ExportError, match=r"must return a tensor, or a tuple, list or dict of tensors; it returned an? int at 'output_1'"):
+    with pytest.raises(
+        ExportError,
+        match=r"must return a tensor, or a tuple, list or dict of tensors; it returned an? int at 'output_1'",
+    ):
         dn.onnx.export(Shape(), tmp_path / "m.onnx", (2, 3))

@@ -190,8 +190,10 @@ def layer_output(module: Any, x: Any, batch: Batch, out_ndim: int) -> Batch:
     """The batch of a layer's output: where it was for the layers that keep the axes; the others need it in axis 0."""
     if batch is None or batch == FIRST:
         return batch if out_ndim else None
-    if not isinstance(module, SHAPE_KEEPING) or out_ndim != x.ndim or (
-        isinstance(module, (nn.Linear, nn.LayerNorm, nn.RMSNorm)) and batch[0] == x.ndim - 1
+    if (
+        not isinstance(module, SHAPE_KEEPING)
+        or out_ndim != x.ndim
+        or (isinstance(module, (nn.Linear, nn.LayerNorm, nn.RMSNorm)) and batch[0] == x.ndim - 1)
     ):
         raise refuse(batch[0], f"the layer {type(module).__name__}, which needs the batch in axis 0,")
     return batch
@@ -203,7 +205,7 @@ def output(cls: type, inputs: tuple, options: dict[str, Any], out: Any, batches:
     Raises:
         Refused: the operation changes the batch axis, or needs it where it is not.
     """
-    x = inputs[0] if inputs else None
+    x: Any = inputs[0] if inputs else None
     b = batches[0] if batches else None
     name = getattr(cls, "__name__", "operation")
     if all(batch is None for batch in batches):

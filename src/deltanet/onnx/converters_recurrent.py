@@ -3,8 +3,8 @@ r"""ONNX conversion of ``RNN``, ``LSTM`` and ``GRU``: one ONNX ``RNN``/``LSTM``/
 The layer's call ``layer(x, hx)`` gives ``(output, h_n)`` or ``(output, (h_n, c_n))``: the
 exporter passes the converter the value names of the initial states and of the two or three
 outputs. A state not given, or a constant of zeros (``torch.zeros(K, x.size(0), H)``, sized by
-the traced batch), is left out: ONNX's default, zeros for any batch size. Per layer, the weights of its directions are stacked, as ONNX wants
-them, with the gates in ONNX's order:
+the traced batch), is left out: ONNX's default, zeros for any batch size. Per layer, the
+weights of its directions are stacked, as ONNX wants them, with the gates in ONNX's order:
 
 - LSTM: PyTorch's $(i, f, g, o)$ blocks of ``weight_ih`` become ONNX's $(i, o, f, c)$;
 - GRU: PyTorch's $(r, z, n)$ become ONNX's $(z, r, h)$, with ``linear_before_reset=1``, PyTorch's

@@ -133,7 +133,8 @@ class _Tracer:
         self.keep.append(tensor)
 
     def name_of(self, value: Any, hint: str) -> str:
-        """The value name of a traced tensor (or of a traced bool tensor's array); anything else becomes an initializer."""
+        """The value name of a traced tensor (or of a traced bool tensor's array); anything else
+        becomes an initializer."""
         if id(value) in self.poisoned:
             raise ExportError(
                 f"export: in the forward of '{self.where[-1] if self.where else 'the model'}', "
@@ -196,7 +197,10 @@ class _Tracer:
             src = self.name_of(x, f"{path}.input")
             batch = self.batch.get(src)
             if batch not in (None, batch_axis.FIRST) and states:
-                raise ExportError(f"cannot export layer '{path}' ({type(module).__name__}): its input holds the batch in axis {batch[0]}")
+                raise ExportError(
+                    f"cannot export layer '{path}' ({type(module).__name__}): its input holds the batch in "
+                    f"axis {batch[0]}, not 0"
+                )
             self.inside += 1
             try:
                 out = original(*args, **kwargs)
@@ -226,7 +230,7 @@ class _Tracer:
             for t, dst in zip(outs, dsts):
                 self.bind(t, dst)
             if states:  # output (its axis 0 the input's), h_n and c_n (the batch in axis 1 with batch_first)
-                final = (1, 1) if batch is not None and module.batch_first else None
+                final = (1, 1) if batch is not None and getattr(module, "batch_first", False) else None
                 for i, dst in enumerate(dsts):
                     self.batch[dst] = batch if i == 0 else final
             else:
@@ -249,7 +253,9 @@ class _Tracer:
             batches.append(self.batch.get(self.arrays[id(condition)]))
         dst = self.graph.fresh(hint)
         try:
-            out_batch = batch_axis.output(cls, inputs, options, out, tuple(batches), self.n) if self.dynamic_batch else None
+            out_batch = (
+                batch_axis.output(cls, inputs, options, out, tuple(batches), self.n) if self.dynamic_batch else None
+            )
             call = functions.Call(
                 inputs, names, options, out, dst, hint, self.dynamic_batch, self.name_of, tuple(batches), out_batch
             )
@@ -289,7 +295,11 @@ def _tracing(model: nn.Module, tracer: _Tracer) -> Iterator[None]:
         return result
 
     # to_dtype is imported by name in many modules: each binding is replaced, and restored below.
-    holders = [m for name, m in sys.modules.items() if name.startswith("deltanet.") and vars(m).get("to_dtype") is original_to_dtype]
+    holders = [
+        m
+        for name, m in sys.modules.items()
+        if name.startswith("deltanet.") and vars(m).get("to_dtype") is original_to_dtype
+    ]
 
     original_rows = normalization._normalize_rows
 

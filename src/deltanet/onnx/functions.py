@@ -132,7 +132,7 @@ def batch_norm(g: Any, call: Call) -> None:
 
 # -- shapes -----------------------------------------------------------------------------------
 def reshape(g: Any, call: Call) -> None:
-    (x,), out = call.inputs, call.out
+    out = call.out
     target = list(out.shape)
     if call.out_batch == (0, 1) and call.batch[0] == (0, 1):
         target[0] = 0  # 0 copies the input's size of axis 0: the batch stays dynamic

@@ -27,7 +27,9 @@ def flatten(value: Any, prefix: str, top: bool = True) -> list[tuple[str, Any]]:
     if isinstance(value, Tensor):
         return [(prefix, value)]
     if isinstance(value, (tuple, list)):
-        return [pair for i, item in enumerate(value) if item is not None for pair in flatten(item, f"{prefix}_{i}", False)]
+        return [
+            pair for i, item in enumerate(value) if item is not None for pair in flatten(item, f"{prefix}_{i}", False)
+        ]
     if isinstance(value, dict):
         return [
             pair
@@ -61,5 +63,7 @@ def named(value: Any, output_name: Any, input_name: str) -> list[tuple[str, Any]
     if not pairs:
         raise ExportError("export: the model's forward returned no tensor")
     if len(set(names)) != len(names) or input_name in names:
-        raise ExportError(f"export: the output names {names} must be distinct and differ from the input's {input_name!r}")
+        raise ExportError(
+            f"export: the output names {names} must be distinct and differ from the input's {input_name!r}"
+        )
     return pairs

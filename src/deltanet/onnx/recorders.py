@@ -6,8 +6,9 @@ r"""Two things the trace records besides Functions: comparisons, and the rows of
   ONNX operator (``Greater``, ``Equal``, ``Not``, ``And``, ...), and its result a traced value, which
   ``where``/``masked_fill`` (the ``condition`` of ``ops.Where``) and ``x * (x > 0)`` (a ``Cast``)
   then read; so do conversions to and from bool and integer dtypes (``(x > 0).float()``, which
-  ``to_dtype`` makes without a Function: a ``Cast``). One without a conversion here marks its result, so that a graph that uses it is
-  refused by name instead of holding the traced input's answer as a constant.
+  ``to_dtype`` makes without a Function: a ``Cast``). One without a conversion here marks its
+  result, so that a graph that uses it is refused by name instead of holding the traced input's
+  answer as a constant.
 - **The functional norms** (``F.layer_norm``, ``group_norm``, ``instance_norm``) view their input as
   rows, $(1, N k, m)$, whose reshape merges the batch axis. While the trace runs,
   ``deltanet.functional.normalization._normalize_rows`` is wrapped: the rows become a
@@ -111,7 +112,9 @@ def _bind(tracer: Any, result: Tensor, name: str, negate: bool, operands: tuple 
     try:
         tracer.batch[name] = batch_axis.aligned(batches, result.ndim, "a comparison")
     except batch_axis.Refused as why:
-        raise ExportError(f"export: in the forward of '{tracer.where[-1] if tracer.where else 'the model'}': {why}") from None
+        raise ExportError(
+            f"export: in the forward of '{tracer.where[-1] if tracer.where else 'the model'}': {why}"
+        ) from None
 
 
 def cast(tracer: Any, t: Tensor, result: Tensor) -> None:

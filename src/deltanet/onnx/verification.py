@@ -27,10 +27,11 @@ def same_graph(graph: Any, other: Any) -> None:
 
     The trace sees only the operations that autograd records. A value computed from the input
     by anything else (``x.detach()``, ``x.data``, ``x.item()``, NumPy, random numbers, ``clamp``
-    with tensor bounds; comparisons are recorded, ``deltanet.onnx.recorders``) reaches the graph as a constant, the value it had for
-    the traced input; a branch on the input's values records one path. Either would make a
-    graph that computes something else than the model, silently, so the model is traced twice
-    (zeros, then random numbers) and the two graphs must have the same nodes and constants.
+    with tensor bounds; comparisons are recorded, ``deltanet.onnx.recorders``) reaches the graph
+    as a constant, the value it had for the traced input; a branch on the input's values records
+    one path. Either would make a graph that computes something else than the model, silently,
+    so the model is traced twice (zeros, then random numbers) and the two graphs must have the
+    same nodes and constants.
     """
     kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
     if kinds[0] != kinds[1]:
