@@ -164,7 +164,9 @@ class GivenStates(nn.Module):
         return out, h, c
 
 
-@pytest.mark.parametrize("kind, dynamic", [("zeros", True), ("learned", False), ("computed", False)])
+@pytest.mark.parametrize(
+    "kind, dynamic", [("zeros", True), ("learned", False), ("computed", True), ("computed", False)]
+)
 def test_given_initial_states(kind, dynamic, tmp_path):
     proto = check_outputs(GivenStates(kind), (2, 5, 3), tmp_path, dynamic_batch=dynamic)
     assert [o.name for o in proto.graph.output] == ["output_0", "output_1", "output_2"]

@@ -83,11 +83,11 @@ def comparison_name(tracer: Any, ufunc: Any, operands: tuple) -> str:
     names = []
     for operand in operands:
         hint = f"{op.lower()}.operand"
-        if isinstance(operand, Tensor) and id(operand) in tracer.names:
-            name = tracer.name_of(operand, hint)
-        else:
-            name = g.constant(hint, np.asarray(_values(operand), dtype=common))
-        if np.asarray(_values(operand)).dtype != common:
+        if not (isinstance(operand, Tensor) and id(operand) in tracer.names):
+            names.append(g.constant(hint, np.asarray(_values(operand), dtype=common)))
+            continue
+        name = tracer.name_of(operand, hint)
+        if operand.dtype != common:
             cast = g.fresh(f"{op.lower()}.cast")
             g.node("Cast", [name], [cast], to=g.tensor_type(common))
             name = cast
