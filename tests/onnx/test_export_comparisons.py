@@ -131,3 +131,16 @@ def test_a_norm_over_every_axis_exports_with_a_fixed_batch(tmp_path):
     x = np.random.default_rng(0).normal(size=(2, 4)).astype(np.float32)
     (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
     np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-5, atol=1e-5)
+
+
+def test_outputs_with_nan_and_infinities_are_verified(tmp_path, monkeypatch):
+    """NaN where the model has NaN passes the check (it was refused: NaN != NaN); an infinity no
+    longer makes the tolerance infinite (any graph passed beside one)."""
+    from deltanet.onnx import functions
+
+    check_parity(Forward(lambda m, x: x.masked_fill(~(x > 0), float("nan"))), (2, 3), tmp_path)
+    model = Forward(lambda m, x: (x * 3).masked_fill(x > 0.5, float("-inf")))
+    check_parity(model, (2, 3), tmp_path)
+    monkeypatch.setitem(functions.FUNCTIONS, dn.autograd.ops.Mul, functions._same("Add"))
+    with pytest.raises(ExportError, match=r"the graph does not compute the model's outputs"):
+        dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3))

@@ -490,7 +490,10 @@ def _trace(
     graph._used.update(name for name, _ in named)
     for name, t in named:
         if id(t) not in tracer.names and id(t) not in tracer.poisoned:
-            raise ExportError(f"export: the model's output '{name}' is not computed from its input")
+            raise ExportError(
+                f"export: the model's output '{name}' is not computed from its input by operations the export "
+                f"records (any/all, argmax, .detach(), NumPy give constants), or not from its input at all"
+            )
         tracer.name_of(t, "output")  # refuses an output changed in place through a view, or poisoned
     return graph, named, tracer
 

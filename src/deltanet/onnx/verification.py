@@ -97,15 +97,19 @@ def same_outputs(
 
 
 def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple) -> None:
-    """Refuse an output of onnxruntime that differs from the model's (to 1e-3 of its scale; bools exactly)."""
+    """Refuse an output of onnxruntime that differs from the model's (to 1e-3 of the largest finite
+    value; infinities and NaN where the model has them; bools and integers exactly)."""
     if expected.dtype == np.bool_ or expected.dtype.kind in "iu":
         same = got.shape == expected.shape and np.array_equal(got, expected)
-    else:
-        scale = float(np.max(np.abs(expected), initial=1.0))
-        same = got.shape == expected.shape and bool(np.allclose(got, expected, rtol=1e-3, atol=1e-3 * scale))
+    else:  # the scale of the finite values (an infinity would make any output pass); NaN where the model has NaN
+        scale = float(np.max(np.abs(expected[np.isfinite(expected)]), initial=1.0))
+        same = got.shape == expected.shape and bool(
+            np.allclose(got, expected, rtol=1e-3, atol=1e-3 * scale, equal_nan=True)
+        )
     if not same:
         differs = got.shape == expected.shape and expected.dtype.kind == "f"
-        worst = float(np.max(np.abs(got - expected), initial=0.0)) if differs else float("nan")
+        with np.errstate(invalid="ignore"):  # inf - inf
+            worst = float(np.nanmax(np.abs(got - expected), initial=0.0)) if differs else float("nan")
         raise ExportError(
             f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
             f"random inputs of shape {shape}: output shapes {got.shape} and {expected.shape}, largest "
