@@ -51,6 +51,7 @@ COMPARISONS = {
     "compare with a tensor": (lambda m, x: x.masked_fill(x > x.mean(-1, keepdim=True), -1.0), "ReduceSum"),
     "compare with a parameter": (lambda m, x: dn.where(x > m.fc.bias[:4], x, m.fc.bias[:4]), "Where"),
     "isnan isinf isfinite": (lambda m, x: x * (~x.isnan()) * x.isfinite() + x.isinf().float(), "IsInf"),
+    "count of a mask": (lambda m, x: (x > 0).sum(-1, keepdim=True) * x, "ReduceSum"),  # ReduceSum took bools
     "attention padding mask": (attention_with_a_padding_mask, "Where"),
     "causal mask": (causal_attention, "Where"),
 }
@@ -70,6 +71,18 @@ def test_a_bool_output(tmp_path):
     x = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
     (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
     assert got.dtype == np.bool_ and np.array_equal(got, x > 0.1)
+
+
+def test_a_float64_branch_keeps_its_dtype(tmp_path):
+    """Its constants were written in the graph's float32 beside float64 values: onnxruntime could not load it."""
+    ort = pytest.importorskip("onnxruntime")
+    model = Forward(lambda m, x: dn.where(x > 0, x.double(), 0.0) * dn.tensor([1.0, 2.0, 3.0], dtype=dn.float64))
+    path = tmp_path / "m.onnx"
+    dn.onnx.export(model, path, input_shape=(2, 3))
+    x = np.random.default_rng(0).normal(size=(3, 3)).astype(np.float32)
+    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-12)
 
 
 def test_a_logical_operation_without_a_conversion_is_refused_by_name(tmp_path):

@@ -155,7 +155,7 @@ class _Tracer:
             array = value.data
         else:
             array = np.asarray(value)
-        if array.dtype.kind == "f":
+        if array.dtype.kind == "f" and not isinstance(value, Tensor):  # a tensor keeps its dtype (x.double() + t64)
             array = array.astype(self.graph.dtype)
         name = self.graph.initializer(hint, array)
         if isinstance(value, Tensor):

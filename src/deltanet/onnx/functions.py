@@ -252,6 +252,10 @@ def _reduce(g: Any, call: Call, op: str, axes: list[int], keepdims: bool, what: 
 
 def reduce_sum(g: Any, call: Call) -> None:
     axes = _axes(call.inputs[0], call.options.get("axis"))
+    if call.inputs[0].dtype != call.out.dtype:  # (x > 0).sum(): counted in int64, which ReduceSum needs
+        counted = g.fresh(f"{call.hint}.cast")
+        g.node("Cast", [call.names[0]], [counted], to=g.tensor_type(call.out.dtype))
+        call = call._replace(names=[counted, *call.names[1:]])
     _reduce(g, call, "ReduceSum", axes, bool(call.options.get("keepdims", False)), "a sum")
 
 
