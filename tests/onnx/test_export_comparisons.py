@@ -51,6 +51,10 @@ COMPARISONS = {
     "compare with a tensor": (lambda m, x: x.masked_fill(x > x.mean(-1, keepdim=True), -1.0), "ReduceSum"),
     "compare with a parameter": (lambda m, x: dn.where(x > m.fc.bias[:4], x, m.fc.bias[:4]), "Where"),
     "isnan isinf isfinite": (lambda m, x: x * (~x.isnan()) * x.isfinite() + x.isinf().float(), "IsInf"),
+    "any and all": (
+        lambda m, x: x * (x > -1).all(-1, keepdim=True) + (x > 1).any(1, keepdim=True).float(),
+        "ReduceMin",
+    ),
     "count of a mask": (lambda m, x: (x > 0).sum(-1, keepdim=True) * x, "ReduceSum"),  # ReduceSum took bools
     "attention padding mask": (attention_with_a_padding_mask, "Where"),
     "causal mask": (causal_attention, "Where"),

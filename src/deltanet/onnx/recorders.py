@@ -1,6 +1,7 @@
 r"""Two things the trace records besides Functions: comparisons, and the rows of the functional norms.
 
-- **Comparisons and logic** (``x > 0``, ``mask == 0``, ``~m``, ``logical_and``, ``isnan``) give
+- **Comparisons and logic** (``x > 0``, ``mask == 0``, ``~m``, ``logical_and``, ``isnan``,
+  ``any``/``all``) give
   bool tensors without history, so no ``Function`` runs for them. While the trace runs,
   ``deltanet.autograd.compare._bool_leaf`` is wrapped: one of them on a traced tensor becomes its
   ONNX operator (``Greater``, ``Equal``, ``Not``, ``And``, ...), and its result a traced value, which
@@ -19,6 +20,7 @@ r"""Two things the trace records besides Functions: comparisons, and the rows of
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,9 @@ def comparison(tracer: Any, ufunc: Any, operands: tuple, result: Tensor) -> None
         return
     if ufunc in BITWISE and all(np.asarray(_values(o)).dtype == np.bool_ for o in operands):
         ufunc = BITWISE[ufunc]
+    if isinstance(ufunc, functools.partial) and ufunc.func in (np.any, np.all):
+        _any_all(tracer, ufunc, operands[0], result)
+        return
     if ufunc is np.isfinite:  # neither infinite nor NaN
         inf, nan = (comparison_name(tracer, u, operands) for u in (np.isinf, np.isnan))
         either = tracer.graph.fresh("isfinite.either")
@@ -72,6 +77,36 @@ def comparison(tracer: Any, ufunc: Any, operands: tuple, result: Tensor) -> None
         tracer.poison(result, f"the comparison or logical operation '{name}' on a traced tensor has no conversion here")
         return
     _bind(tracer, result, comparison_name(tracer, ufunc, operands), COMPARISONS[ufunc][1], operands)
+
+
+def _any_all(tracer: Any, reduction: functools.partial, x: Tensor, result: Tensor) -> None:
+    """``any``/``all`` (over ``axis``): ReduceMax/ReduceMin of the elements read as bools (0 or 1, int32)."""
+    g, src = tracer.graph, tracer.name_of(x, "any.input")
+    axis, keepdims = reduction.keywords["axis"], bool(reduction.keywords["keepdims"])
+    axes = list(range(x.ndim)) if axis is None else sorted(int(a) % x.ndim for a in np.atleast_1d(axis))
+    try:
+        batch = batch_axis.reduced(tracer.batch.get(src), axes, keepdims, "any/all")
+    except batch_axis.Refused as why:
+        raise ExportError(
+            f"export: in the forward of '{tracer.where[-1] if tracer.where else 'the model'}': {why}"
+        ) from None
+    op = "ReduceMax" if reduction.func is np.any else "ReduceMin"
+    flags, counted, reduced, out = (g.fresh(f"{op.lower()}.{s}") for s in ("flags", "int", "reduced", "bool"))
+    g.node("Cast", [src], [flags], to=g.tensor_type(np.dtype(np.bool_)))
+    g.node("Cast", [flags], [counted], to=g.tensor_type(np.dtype(np.int32)))
+    if g.opset >= 18:
+        g.node(
+            op,
+            [counted, g.constant(f"{op.lower()}.axes", np.asarray(axes, np.int64))],
+            [reduced],
+            keepdims=int(keepdims),
+        )
+    else:
+        g.node(op, [counted], [reduced], axes=axes, keepdims=int(keepdims))
+    g.node("Cast", [reduced], [out], to=g.tensor_type(np.dtype(np.bool_)))
+    tracer.bind(result, out)
+    tracer.arrays[id(result.data)] = out
+    tracer.batch[out] = batch
 
 
 def comparison_name(tracer: Any, ufunc: Any, operands: tuple) -> str:
