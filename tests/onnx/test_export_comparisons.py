@@ -93,6 +93,8 @@ def test_a_logical_operation_without_a_conversion_is_refused_by_name(tmp_path):
     """An integer & has no conversion here: the graph would hold the traced input's answer."""
     with pytest.raises(ExportError, match=r"'bitwise_and' on a traced tensor has no conversion here"):
         dn.onnx.export(Forward(lambda m, x: x * ((x > 0).int() & 1).float()), tmp_path / "m.onnx", (2, 3))
+    with pytest.raises(ExportError, match=r"'bitwise_and' on a traced tensor has no conversion here"):
+        dn.onnx.export(Forward(lambda m, x: x * (((x > 0).int() & 1) > 0)), tmp_path / "m.onnx", (2, 3))
     assert not (tmp_path / "m.onnx").exists()
 
 

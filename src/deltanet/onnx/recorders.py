@@ -59,7 +59,13 @@ def _values(operand: Any) -> Any:
 
 def comparison(tracer: Any, ufunc: Any, operands: tuple, result: Tensor) -> None:
     """Record ``result = ufunc(*operands)`` if an operand is traced (else it is a constant of the graph)."""
-    if tracer.inside or not any(isinstance(o, Tensor) and id(o) in tracer.names for o in operands):
+    if tracer.inside:
+        return
+    poisoned = [tracer.poisoned[id(o)] for o in operands if isinstance(o, Tensor) and id(o) in tracer.poisoned]
+    if poisoned:  # computed from a value without a conversion: so is the result
+        tracer.poison(result, poisoned[0])
+        return
+    if not any(isinstance(o, Tensor) and id(o) in tracer.names for o in operands):
         return
     if ufunc in BITWISE and all(np.asarray(_values(o)).dtype == np.bool_ for o in operands):
         ufunc = BITWISE[ufunc]
