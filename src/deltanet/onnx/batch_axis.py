@@ -11,7 +11,8 @@ Function and refuse an operation that would tie the graph to the traced $N$:
   values, ``inner`` times the sizes of the later axes, is the same before and after (the
   converter writes $-1$ for that axis);
 - elementwise operations keep it where broadcasting aligns it; a matrix product keeps it in a
-  row or column, and refuses to sum over it; reductions, slices and indices refuse to touch it;
+  row or column, and refuses to sum over it; reductions and slices refuse to touch it, an int
+  index takes one sample (``x[-1]``: a Slice counted from the end);
 - the other operations (convolutions, pooling, padding, ...) need it in axis 0, undivided.
 
 The trace runs with $N \ge 2$, where the axis holding the factor $N$ is the only one that can.
@@ -76,7 +77,8 @@ def reshape(x_shape: tuple, out_shape: tuple, batch: Batch, n: int) -> Batch:
 
 
 def get_item(x_shape: tuple, parts: tuple, batch: Batch) -> Batch:
-    """The batch of ``x[parts]`` (ints, slices, None, ...): it must be left whole."""
+    """The batch of ``x[parts]`` (ints, slices, None, ...): a slice must leave it whole; an int takes
+    one sample of it (``x[0]``, ``x[-1]``, counted from that end), and the axis goes."""
     if batch is None:
         return None
     if any(p is Ellipsis for p in parts):
