@@ -176,19 +176,21 @@ def test_errors():
         model.encoder(src, is_causal=True)
 
 
-def test_onnx_export_is_traced_through_with_a_fixed_batch(tmp_path):
+def test_onnx_export_is_traced_through_with_a_dynamic_batch(tmp_path):
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8, batch_first=True), 1)
-    # Attention runs sequence-first inside: the batch axis moves, so it cannot stay dynamic.
-    with pytest.raises(
-        dn.onnx.ExportError,
-        match=r"Transpose in the forward of 'layers.0.self_attn': a permutation \(1, 0, 2\) of the axes changes axis 0",
-    ):
-        dn.onnx.export(encoder, tmp_path / "unused.onnx", input_shape=(2, 3, 4))
-    path = tmp_path / "encoder.onnx"
-    dn.onnx.export(encoder, path, input_shape=(2, 3, 4), dynamic_batch=False)
-    x = np.random.default_rng(1).normal(size=(2, 3, 4)).astype(np.float32)
-    (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
-    encoder.eval()
-    np.testing.assert_allclose(got, encoder(dn.tensor(x)).data, rtol=1e-5, atol=1e-5)
+    # Attention runs sequence-first inside: the export follows the batch axis through its transposes and reshapes.
+    for dynamic, batches in ((True, (1, 2, 5)), (False, (2,))):
+        path = tmp_path / "encoder.onnx"
+        dn.onnx.export(encoder, path, input_shape=(2, 3, 4), dynamic_batch=dynamic)
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        encoder.eval()
+        for n in batches:
+            x = np.random.default_rng(n).normal(size=(n, 3, 4)).astype(np.float32)
+            (got,) = session.run(None, {"input": x})
+            np.testing.assert_allclose(got, encoder(dn.tensor(x)).data, rtol=1e-5, atol=1e-5)
+    # Sequence first, the input's axis 0 (the dynamic one) is the length, which attention multiplies by itself.
+    seq_first = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 1)
+    with pytest.raises(dn.onnx.ExportError, match=r"MatMul in the forward of 'layers.0.self_attn': a matrix product"):
+        dn.onnx.export(seq_first, tmp_path / "unused.onnx", input_shape=(3, 2, 4))

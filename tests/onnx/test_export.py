@@ -219,9 +219,10 @@ NOT_EXPORTED = (
     nn.Bilinear,  # two inputs, while an exported model takes one
     nn.CosineSimilarity,
     nn.PairwiseDistance,
-    nn.RNNBase,  # the recurrent layers and cells (tests/nn/test_recurrent.py checks the refusal)
-    nn.RNNCellBase,
+    nn.RNNCellBase,  # the recurrent cells (tests/onnx/test_export_recurrent.py checks the refusal)
 )
+# Tested in tests/onnx/test_export_recurrent.py (several outputs: the layer's final states).
+TESTED_ELSEWHERE = {nn.RNN, nn.LSTM, nn.GRU, nn.RNNBase}
 
 
 def test_local_response_norm_of_even_size_is_refused(tmp_path):
@@ -242,7 +243,7 @@ def test_every_layer_matches_onnxruntime(layer, shape, tmp_path):
 
 
 def test_every_public_layer_class_has_a_conversion():
-    covered = {type(layer) for layer, _ in LAYERS}
+    covered = {type(layer) for layer, _ in LAYERS} | TESTED_ELSEWHERE
     for name in nn.__all__:
         cls = getattr(nn, name)
         if (

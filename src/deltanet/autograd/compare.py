@@ -12,6 +12,7 @@ and raises for tensors of several elements; compare identities (``any(p is q for
 from __future__ import annotations
 
 import builtins
+import functools
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,8 @@ def _values(other: Any) -> Any:
 
 
 def _bool_leaf(ufunc: Any, *operands: Any) -> Tensor:
-    """``ufunc`` of the operands' values, as a tensor without history."""
+    """``ufunc`` of the operands' values, as a tensor without history (the ONNX export records
+    these calls: ``deltanet.onnx.recorders``)."""
     return leaf(np.asarray(ufunc(*map(_values, operands))))
 
 
@@ -222,7 +224,7 @@ def any(  # noqa: A001 - PyTorch's name
         [True, False]
     """
     axes, keep = pick_dim(dim, axis, "any"), pick_keepdim(keepdim, keepdims, "any")
-    return leaf(np.asarray(np.any(_values(input), axis=axes, keepdims=keep)))
+    return _bool_leaf(functools.partial(np.any, axis=axes, keepdims=keep), input)
 
 
 def all(  # noqa: A001 - PyTorch's name
@@ -243,7 +245,7 @@ def all(  # noqa: A001 - PyTorch's name
         [True, False]
     """
     axes, keep = pick_dim(dim, axis, "all"), pick_keepdim(keepdim, keepdims, "all")
-    return leaf(np.asarray(np.all(_values(input), axis=axes, keepdims=keep)))
+    return _bool_leaf(functools.partial(np.all, axis=axes, keepdims=keep), input)
 
 
 def isnan(input: Tensor) -> Tensor:

@@ -52,8 +52,9 @@ def additive_mask(mask: Any, name: str, owner: str, dtype: Any, true_means_maske
         return None
     m = mask if isinstance(mask, Tensor) else as_tensor(np.asarray(mask))
     if m.dtype == np.bool_:
-        masked = m.data if true_means_masked else ~m.data
-        return as_tensor(np.where(masked, -np.inf, 0.0).astype(dtype))
+        # where and ~ on the tensor (not on its array): the ONNX export records them for a mask computed from the input
+        masked = m if true_means_masked else ~m
+        return where(masked, as_tensor(np.array(-np.inf, dtype=dtype)), as_tensor(np.array(0.0, dtype=dtype)))
     if m.dtype.kind != "f":
         raise TypeError(f"{owner}: only bool and floating types of {name} are supported, got {m.dtype}")
     if m.dtype != np.dtype(dtype):  # PyTorch refuses it too; adding it would change the result's dtype

@@ -58,8 +58,12 @@ def _param(value: Any, shape: tuple[int, ...], name: str, owner: str) -> Tensor 
     return value
 
 
-def _normalize_rows(x: Tensor, rows: int, eps: float, **stats: Any) -> Tensor:
-    r"""$\hat x$ of ``x`` viewed as ``rows`` groups (the channels of batch norm), in ``x``'s shape."""
+def _normalize_rows(x: Tensor, rows: int, eps: float, per_sample: int | None, **stats: Any) -> Tensor:
+    r"""$\hat x$ of ``x`` viewed as ``rows`` groups (the channels of batch norm), in ``x``'s shape.
+
+    ``per_sample`` is ``rows`` divided by the batch size when every group lies within one sample
+    of axis 0, else None: the ONNX export reads it to keep the batch axis dynamic
+    (``deltanet.onnx.recorders``)."""
     if x.size == 0:
         return x * 1.0  # nothing to normalize (and no mean of an empty group to take)
     values = x.size // rows
@@ -124,7 +128,9 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     gamma = _param(weight, shape, "weight", owner)
     beta = _param(bias, shape, "bias", owner)
     rows = math.prod(x.shape[: x.ndim - len(shape)])
-    return _affine(_normalize_rows(x, rows, eps), gamma, beta, shape)
+    lead = x.ndim - len(shape)
+    per_sample = math.prod(x.shape[1:lead]) if lead else None
+    return _affine(_normalize_rows(x, rows, eps, per_sample), gamma, beta, shape)
 
 
 def _normalized_shape(value: Any, owner: str) -> tuple[int, ...]:
@@ -184,7 +190,7 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     eps = check.number(eps, "eps", owner, low=0)
     gamma = _param(weight, (channels,), "weight", owner)
     beta = _param(bias, (channels,), "bias", owner)
-    y = _normalize_rows(x, x.shape[0] * groups, eps)
+    y = _normalize_rows(x, x.shape[0] * groups, eps, groups)
     return _affine(y, gamma, beta, (1, channels) + (1,) * (x.ndim - 2))
 
 
@@ -266,7 +272,7 @@ def instance_norm(
         tiled_mean, tiled_var = np.tile(mean, n), np.tile(var, n)
         stats = {"running_mean": tiled_mean, "running_var": tiled_var, "momentum": momentum}
         stats["training"] = use_input_stats
-    y = _normalize_rows(x, n * channels, eps, **stats)
+    y = _normalize_rows(x, n * channels, eps, channels, **stats)
     if mean is not None and use_input_stats and n:
         mean[...] = tiled_mean.reshape(n, channels).mean(axis=0)
         var[...] = tiled_var.reshape(n, channels).mean(axis=0)

@@ -41,6 +41,7 @@ from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _
 from deltanet.nn.upsample import Upsample
 from deltanet.onnx.converters_activations import CONVERTERS as MORE_ACTIVATIONS
 from deltanet.onnx.converters_port import CONVERTERS as PORT_LAYERS
+from deltanet.onnx.converters_recurrent import CONVERTERS as RECURRENT
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
 from deltanet.onnx.linear_maps import along_axes, gather_pad
 
@@ -339,6 +340,7 @@ CONVERTERS: dict[type, Converter] = {
     **TORCH_SURFACE,
     **MORE_ACTIVATIONS,
     **PORT_LAYERS,
+    **RECURRENT,
 }
 
 

@@ -21,7 +21,7 @@ def gelu(g: Any, m: GELU, path: str, x: Any, src: str, dst: str) -> None:
     dtype = x.dtype
     half = g.constant(f"{path}.half", np.array(0.5, dtype=dtype))
     one = g.constant(f"{path}.one", np.array(1.0, dtype=dtype))
-    inner, cdf2, xhalf = g.fresh(f"{path}.inner"), g.fresh(f"{path}.cdf2"), g.fresh(f"{path}.xhalf")
+    inner, cdf2 = g.fresh(f"{path}.inner"), g.fresh(f"{path}.cdf2")
     if m.approximate == "tanh":  # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
         cube, lin, t = g.fresh(f"{path}.cube"), g.fresh(f"{path}.lin"), g.fresh(f"{path}.t")
         three = g.constant(f"{path}.three", np.array(3.0, dtype=dtype))
@@ -38,6 +38,16 @@ def gelu(g: Any, m: GELU, path: str, x: Any, src: str, dst: str) -> None:
         g.node("Div", [src, root2], [inner])
         g.node("Erf", [inner], [f"{inner}_erf"])
         g.node("Add", [f"{inner}_erf", one], [cdf2])
+    if m.approximate == "tanh":
+        # x (1 + tanh) first, then 0.5: onnxruntime 1.32's FastGeluFusion removes a Mul(x, 0.5) that common
+        # subexpression elimination has shared with another use of x * 0.5 (an exact GELU of the same
+        # input, or the user's own x * 0.5), and the session then fails to load ("not a graph input,
+        # initializer, or output of a previous node"); without that node there is nothing to share.
+        xcdf2 = g.fresh(f"{path}.xcdf2")
+        g.node("Mul", [src, cdf2], [xcdf2])
+        g.node("Mul", [xcdf2, half], [dst])
+        return
+    xhalf = g.fresh(f"{path}.xhalf")
     g.node("Mul", [src, half], [xhalf])
     g.node("Mul", [xhalf, cdf2], [dst])
 

@@ -14,9 +14,15 @@ records what happens:
   custom ``forward`` calls (``dn.cat`` of skip connections, ``+``, ``*``, ``-``, ``/``, ``**``,
   ``@``, crops by slicing, ``mean``, ``permute``, ``reshape``, ``F.max_pool2d``,
   ``F.interpolate``, ``F.pad``, ``F.conv2d`` on a layer's weights, ...);
+- comparisons, casts to and from bool, and the rows of the functional norms, which run no
+  Function, are recorded too (``deltanet.onnx.recorders``); a Function of constants alone (a
+  parameter reshaped) is a constant of the graph;
 - a module of the user's (a custom ``forward``) is traced through, whether it has sub-modules
   or not; a layer of deltanet's own without a converter, or an operation without an ONNX
   counterpart, stops the export with an ``ExportError`` naming it.
+
+With a dynamic batch, each traced value's batch axis is followed (``deltanet.onnx.batch_axis``),
+and the trace runs on two samples at least. The trace itself is ``deltanet.onnx.tracing``.
 
 Tensors the trace has not seen (the model's parameters used directly in a custom ``forward``,
 Python numbers) become initializers: constants of the graph. So a ``forward`` whose *structure*
@@ -25,8 +31,6 @@ depends on the data (a branch on a value) is exported as the branch that the zer
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -34,10 +38,11 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import nn
 from deltanet._atomic import atomic_write_bytes
-from deltanet.autograd import Function, Tensor, inplace, no_grad
+from deltanet.autograd import Tensor, no_grad
 from deltanet.nn.modes import kept_modes
-from deltanet.onnx import functions, verification
-from deltanet.onnx.converters import ExportError, converter_for
+from deltanet.onnx import batch_axis, outputs, verification
+from deltanet.onnx.converters import ExportError
+from deltanet.onnx.tracing import Tracer, tracing
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13
@@ -88,145 +93,6 @@ class Graph:
         return self.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
-class _Tracer:
-    """Records leaf layers and free-standing Functions of one forward pass into a Graph."""
-
-    def __init__(self, model: nn.Module, graph: Graph, dynamic_batch: bool = True) -> None:
-        self.graph = graph
-        self.dynamic_batch = dynamic_batch
-        self.names: dict[int, str] = {}
-        self.versions: dict[int, int] = {}  # each traced tensor's _version when it got its name
-        self.keep: list[Any] = []  # tensors stay alive, so their ids stay unique
-        self.inside = 0
-        self.where: list[str] = []
-        self.paths = {id(m): path for path, m in model.named_modules()}
-        self.parameter_names = {id(p): name for name, p in model.named_parameters()}
-
-    def bind(self, tensor: Any, name: str) -> None:
-        self.names[id(tensor)] = name
-        self.versions[id(tensor)] = tensor._version
-        self.keep.append(tensor)
-
-    def name_of(self, value: Any, hint: str) -> str:
-        """The value name of a traced tensor; anything else becomes an initializer."""
-        if isinstance(value, Tensor) and id(value) in self.names:
-            if value._version != self.versions[id(value)]:
-                raise ExportError(
-                    f"export: in the forward of '{self.where[-1] if self.where else 'the model'}', a tensor of "
-                    f"shape {value.shape} was changed in place through a view of it (v = x[0]; v.mul_(2)) or of "
-                    f"its base, which the export cannot follow; write it out of place (x = x * 2)"
-                )
-            return self.names[id(value)]
-        if isinstance(value, Tensor):
-            hint = self.parameter_names.get(id(value), hint)
-            array = value.data
-        else:
-            array = np.asarray(value)
-        if array.dtype.kind == "f":
-            array = array.astype(self.graph.dtype)
-        name = self.graph.initializer(hint, array)
-        if isinstance(value, Tensor):
-            self.bind(value, name)
-        return name
-
-    # -- layers ------------------------------------------------------------------------------
-    def wrap(self, module: nn.Module) -> None:
-        original = module.forward
-        path = self.paths[id(module)] or type(module).__name__
-        convert = converter_for(module)
-        # A layer of deltanet's own without a converter is refused by name; a module of the user's
-        # (a custom forward, with or without sub-modules) is traced through, its Functions converted.
-        leaf = convert is not None or (not module._modules and type(module).__module__.startswith("deltanet."))
-
-        def forward(*args: Any, **kwargs: Any) -> Any:
-            if self.inside:
-                return original(*args, **kwargs)
-            if not leaf:
-                self.where.append(path)
-                try:
-                    return original(*args, **kwargs)
-                finally:
-                    self.where.pop()
-            if convert is None:
-                raise ExportError(
-                    f"cannot export layer '{path}' ({type(module).__name__}): it has no ONNX "
-                    f"conversion (see deltanet.onnx.converters.CONVERTERS for the layers that do)"
-                )
-            if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):
-                raise ExportError(f"cannot export layer '{path}': expected one tensor argument")
-            x = args[0]
-            src = self.name_of(x, f"{path}.input")
-            self.inside += 1
-            try:
-                out = original(x)
-            finally:
-                self.inside -= 1
-            dst = self.graph.fresh(f"{path}.output")
-            try:
-                convert(self.graph, module, path, x, src, dst)
-            except ExportError:
-                raise
-            except ValueError as error:
-                raise ExportError(f"cannot export layer '{path}' ({type(module).__name__}): {error}") from None
-            self.bind(out, dst)
-            return out
-
-        object.__setattr__(module, "forward", forward)
-
-    # -- free-standing functions ---------------------------------------------------------------
-    def function(self, cls: type, inputs: tuple, options: dict[str, Any], out: Tensor) -> None:
-        where = self.where[-1] if self.where else "the model"
-        hint = f"{where}.{cls.__name__.lower()}"
-        names = [self.name_of(t, f"{hint}.const") for t in inputs]
-        call = functions.Call(inputs, names, options, out, self.graph.fresh(hint), hint, self.dynamic_batch)
-        try:
-            functions.convert(self.graph, cls, call)
-        except functions.Unconvertible as why:
-            raise ExportError(
-                f"cannot export the operation {cls.__name__} in the forward of '{where}': {why} (see "
-                f"deltanet.onnx.functions.FUNCTIONS for the operations that convert)"
-            ) from None
-        self.bind(out, call.dst)
-
-
-@contextmanager
-def _tracing(model: nn.Module, tracer: _Tracer) -> Iterator[None]:
-    original_apply = Function.__dict__["apply"]
-
-    def apply(cls: type, *inputs: Any, **options: Any) -> Any:
-        out = original_apply.__func__(cls, *inputs, **options)
-        if not tracer.inside:
-            tracer.function(cls, inputs, options, out)
-        return out
-
-    original_inplace = inplace._apply
-
-    def in_place(t: Tensor, others: tuple, owner: str, fast: Any, compute: Any) -> Tensor:
-        # out += x on a traced tensor (not a view): the out-of-place result, recorded as the
-        # Functions of compute, is written into t, which takes the result's value name.
-        if tracer.inside or id(t) not in tracer.names or t._base is not None:
-            return original_inplace(t, others, owner, fast, compute)
-        result = compute(t)
-        inplace._write(t, result.data, owner)
-        inplace._edited(t)
-        tracer.bind(t, tracer.name_of(result, f"{owner}.result"))
-        return t
-
-    modules = list(model.modules())
-    try:
-        for m in modules:
-            tracer.wrap(m)
-        # Patched while tracing, restored in the finally below.
-        Function.apply = classmethod(apply)  # type: ignore[assignment]
-        inplace._apply = in_place
-        yield
-    finally:
-        Function.apply = original_apply  # type: ignore[method-assign]
-        inplace._apply = original_inplace
-        for m in modules:
-            m.__dict__.pop("forward", None)
-
-
 def export(
     model: nn.Module,
     path: Any,
@@ -234,7 +100,7 @@ def export(
     dynamic_batch: bool = True,
     opset: int = DEFAULT_OPSET,
     input_name: str = "input",
-    output_name: str = "output",
+    output_name: Any = "output",
     verify: bool = True,
 ) -> Any:
     r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
@@ -246,19 +112,31 @@ def export(
     when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
     activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, $x \cdot \sigma(x)$ for SiLU,
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
-    LocalResponseNorm → LRN (odd sizes); ``dn.cat`` → Concat; the functions a custom ``forward``
-    calls as in ``deltanet.onnx.functions``. Initializers carry the ``state_dict`` names.
+    LocalResponseNorm → LRN (odd sizes); RNN/LSTM/GRU → ONNX's RNN/LSTM/GRU, one per layer
+    (``deltanet.onnx.converters_recurrent``; not ``proj_size``); ``dn.cat`` → Concat; the functions
+    a custom ``forward`` calls as in ``deltanet.onnx.functions``: comparisons and logic (``x > 0``,
+    ``mask == 0``, ``&``, ``~``, ``logical_*``, ``isnan``), ``where``, ``masked_fill``, the
+    functional norms (``deltanet.onnx.recorders``), attention and Transformers. Initializers carry
+    the ``state_dict`` names. A ``forward`` that returns a tuple, list or dict of tensors (a
+    recurrent layer's ``(output, (h_n, c_n))``) gives one graph output per tensor
+    (``deltanet.onnx.outputs``).
 
     Args:
         model: the module to export; its training mode is restored afterwards.
         path: the ``.onnx`` file to write (atomically).
         input_shape: the shape of one input batch, e.g. ``(1, 1, 28, 28)``.
-        dynamic_batch: make the first axis of input and output a symbolic ``N`` (an operation
-            that moves, removes or resizes that axis is then refused).
+        dynamic_batch: make the first axis of the input a symbolic ``N``, and each output's axis
+            that follows it (the export follows it through transposes and reshapes,
+            ``deltanet.onnx.batch_axis``; an operation that sums over it, slices it or needs it
+            elsewhere is refused). It is the only dynamic axis: for a sequence-first recurrent
+            model that axis is the sequence's length.
         opset: the ONNX opset (>= 13; default 17).
-        input_name, output_name: the names of the graph's input and output.
+        input_name: the name of the graph's input.
+        output_name: the name of the graph's output, the prefix of its outputs' names when
+            ``forward`` returns a tuple (``output_0``, ``output_1_0``, ...; a dict's keys are
+            its names), or a list of names, one per output tensor.
         verify: before writing, run the graph in onnxruntime (where it is installed) on random
-            inputs, of ``input_shape`` and, with ``dynamic_batch``, of one more sample, and
+            inputs, of ``input_shape`` and, with ``dynamic_batch``, of other batch sizes, and
             compare with the model's outputs (to $10^{-3}$ of their scale); a graph that computes
             something else is refused instead of written.
 
@@ -291,17 +169,23 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
-    graph, out, tracer = _trace(onnx, model, np.zeros(shape, dtype), dynamic_batch, input_name, output_name, opset)
+    # With a dynamic batch the trace runs on two samples at least: the factor N of a reshape is then seen.
+    traced = (max(shape[0], 2), *shape[1:]) if dynamic_batch else shape
+    graph, outs, tracer = _trace(onnx, model, np.zeros(traced, dtype), dynamic_batch, input_name, output_name, opset)
     # The same trace from another input must give the same graph (verification.same_graph).
-    other = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
     verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name, opset)[0])
-    graph.node("Identity", [tracer.names[id(out)]], [output_name])
+    for name, out in outs:
+        graph.node("Identity", [tracer.names[id(out)]], [name])
     batch: Any = "N" if dynamic_batch else shape[0]
-    tensor_type = graph.tensor_type(dtype)
-    inputs = [onnx.helper.make_tensor_value_info(input_name, tensor_type, [batch, *shape[1:]])]
-    out_shape = [batch if dynamic_batch else out.shape[0], *out.shape[1:]] if out.ndim else []
-    outputs = [onnx.helper.make_tensor_value_info(output_name, tensor_type, out_shape)]
-    proto_graph = onnx.helper.make_graph(graph.nodes, type(model).__name__, inputs, outputs, graph.initializers)
+    inputs = [onnx.helper.make_tensor_value_info(input_name, graph.tensor_type(dtype), [batch, *shape[1:]])]
+    grown = _output_shapes(model, traced, dtype, output_name, input_name) if dynamic_batch else None
+    graph_outputs = []
+    for i, (name, out) in enumerate(outs):
+        # An axis whose size follows the batch's (a recurrent state's axis 1 too) is the symbolic N.
+        dims = [n if grown is None or grown[i][axis] == n else "N" for axis, n in enumerate(out.shape)]
+        graph_outputs.append(onnx.helper.make_tensor_value_info(name, graph.tensor_type(out.dtype), dims))
+    proto_graph = onnx.helper.make_graph(graph.nodes, type(model).__name__, inputs, graph_outputs, graph.initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
     proto = onnx.helper.make_model(
         proto_graph,
@@ -319,7 +203,8 @@ def export(
         ) from None
     data = proto.SerializeToString()
     if verify:
-        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name)
+        flat = lambda value: [t for _, t in outputs.named(value, output_name, input_name)]  # noqa: E731
+        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat)
     _write(path, data)
     return proto
 
@@ -330,22 +215,44 @@ def _trace(
     sample: np.ndarray,
     dynamic_batch: bool,
     input_name: str,
-    output_name: str,
+    output_name: Any,
     opset: int = DEFAULT_OPSET,
-) -> tuple[Graph, Tensor, _Tracer]:
-    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its output."""
+) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
+    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named outputs."""
     graph = Graph(onnx, sample.dtype, opset)
-    tracer = _Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
+    tracer = Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(sample)
-    graph._used.update({input_name, output_name})
+    graph._used.add(input_name)
     tracer.bind(x, input_name)
-    with kept_modes(model), no_grad(), _tracing(model, tracer):
+    if dynamic_batch:
+        tracer.batch[input_name], tracer.n = batch_axis.FIRST, sample.shape[0]
+    with kept_modes(model), no_grad(), tracing(model, tracer):
         model.eval()
         out = model(x)
-    if not isinstance(out, Tensor) or id(out) not in tracer.names:
-        raise ExportError("export: the model's forward must return a tensor computed from its input")
-    tracer.name_of(out, "output")  # refuses an output changed in place through a view
-    return graph, out, tracer
+    named = outputs.named(out, output_name, input_name)
+    graph._used.update(name for name, _ in named)
+    for name, t in named:
+        if id(t) not in tracer.names and id(t) not in tracer.poisoned:
+            raise ExportError(
+                f"export: the model's output '{name}' is not computed from its input by operations the export "
+                f"records (any/all, argmax, .detach(), NumPy give constants), or not from its input at all"
+            )
+        tracer.name_of(t, "output")  # refuses an output changed in place through a view, or poisoned
+    return graph, named, tracer
+
+
+def _output_shapes(model: nn.Module, shape: tuple, dtype: Any, output_name: Any, input_name: str) -> list[tuple]:
+    """The shapes of the outputs for a batch of one more sample (which of their axes follow the batch)."""
+    with kept_modes(model), no_grad():
+        model.eval()
+        try:
+            out = model(Tensor._make(np.zeros((shape[0] + 1, *shape[1:]), dtype)))
+        except Exception as error:  # the model's own errors, whatever their type
+            raise ExportError(
+                f"export: the model's forward fails for a batch of {shape[0] + 1} ({type(error).__name__}: "
+                f"{str(error)[:200]}), so the batch axis cannot be dynamic; export with dynamic_batch=False"
+            ) from None
+    return [tuple(t.shape) for _, t in outputs.named(out, output_name, input_name)]
 
 
 def _check_shape(input_shape: Any) -> tuple[int, ...]:

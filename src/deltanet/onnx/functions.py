@@ -20,9 +20,12 @@ every mode converts the same way (``deltanet.onnx.linear_maps``):
   ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where
   ``source(i) = -1``, a ``Where``.
 
-With ``dynamic_batch`` the first axis of every traced value is the batch, of any size at
-inference: an operation that moves, removes or resizes it (indexing the batch axis, summing over
-it, a reshape that merges it) is refused, with the advice to export with ``dynamic_batch=False``.
+With ``dynamic_batch`` the input's first axis is the batch, of any size at inference; the exporter
+follows it through each operation (``deltanet.onnx.batch_axis``: ``Call.batch`` and
+``Call.out_batch``), and an operation that would tie the graph to the traced batch size (summing
+over it, slicing it, a reshape that splits it) is refused, with the advice to export with
+``dynamic_batch=False``. Comparisons give the ``condition`` of ``where`` and ``masked_fill``
+(``deltanet.onnx.recorders``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from deltanet import nn
 from deltanet.autograd import inplace, ops, reductions, shapes
 from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
+from deltanet.functional.batchnorm import BatchNorm
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
 from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
@@ -55,6 +59,9 @@ class Call(NamedTuple):
     dst: str  # the value name of its output
     hint: str  # a prefix for the names of constants and intermediate values
     dynamic_batch: bool  # whether axis 0 is the batch, of any size at inference
+    name_of: Callable[[Any, str], str] | None = None  # the value name of another tensor or array (a Where's condition)
+    batch: tuple = ()  # where each input holds the dynamic batch (deltanet.onnx.batch_axis), None without
+    out_batch: Any = None  # where the output holds it
 
 
 class Unconvertible(ValueError):
@@ -98,13 +105,39 @@ def clamp(g: Any, call: Call) -> None:
     g.node("Clip", [call.names[0], *bounds], [call.dst])
 
 
+def where(g: Any, call: Call) -> None:
+    """``where(condition, x, y)`` and ``masked_fill`` (``where(mask, value, x)``): Where, the condition
+    a traced comparison's value (``deltanet.onnx.recorders``) or a constant mask."""
+    assert call.name_of is not None, "the tracer names the condition"
+    condition = call.name_of(call.options["condition"], f"{call.hint}.condition")
+    g.node("Where", [condition, *call.names], [call.dst])
+
+
+def batch_norm(g: Any, call: Call) -> None:
+    """``F.batch_norm`` in evaluation (``training=False``): BatchNormalization with the running statistics."""
+    o, x = call.options, call.inputs[0]
+    if o["training"]:
+        raise Unconvertible(
+            "batch_norm with training=True (the batch's own statistics) has no conversion here; an exported "
+            "model normalizes with running statistics (training=False)"
+        )
+    dtype, channels = x.dtype, x.shape[1]
+    names = list(call.names[1:])
+    scale = names.pop(0) if o["has_weight"] else g.constant(f"{call.hint}.scale", np.ones(channels, dtype))
+    shift = names.pop(0) if o["has_bias"] else g.constant(f"{call.hint}.shift", np.zeros(channels, dtype))
+    mean = g.constant(f"{call.hint}.running_mean", np.asarray(o["running_mean"], dtype))
+    var = g.constant(f"{call.hint}.running_var", np.asarray(o["running_var"], dtype))
+    g.node("BatchNormalization", [call.names[0], scale, shift, mean, var], [call.dst], epsilon=float(o["eps"]))
+
+
 # -- shapes -----------------------------------------------------------------------------------
 def reshape(g: Any, call: Call) -> None:
-    (x,), out = call.inputs, call.out
-    keeps = out.ndim >= 1 and x.ndim >= 1 and out.shape[0] == x.shape[0]
-    _check_batch(call, keeps, f"a reshape from {x.shape} to {out.shape}")
-    # 0 copies the input's size of axis 0: the batch stays dynamic.
-    target = [0, *out.shape[1:]] if call.dynamic_batch else list(out.shape)
+    out = call.out
+    target = list(out.shape)
+    if call.out_batch == (0, 1) and call.batch[0] == (0, 1):
+        target[0] = 0  # 0 copies the input's size of axis 0: the batch stays dynamic
+    elif call.out_batch is not None:
+        target[call.out_batch[0]] = -1  # the axis that holds the batch (batch_axis.reshape)
     g.node("Reshape", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
 
 
@@ -112,7 +145,6 @@ def transpose(g: Any, call: Call) -> None:
     ndim = call.inputs[0].ndim
     axes = call.options.get("axes")
     perm = list(range(ndim))[::-1] if axes is None else [int(a) % ndim for a in axes]
-    _check_batch(call, ndim == 0 or perm[0] == 0, f"a permutation {tuple(perm)} of the axes")
     g.node("Transpose", [call.names[0]], [call.dst], perm=perm)
 
 
@@ -142,16 +174,18 @@ def get_item(g: Any, call: Call) -> None:
             if step < 1:
                 raise Unconvertible(f"a slice of step {step} has no conversion here (only positive steps)")
             if (start, stop, step) != (0, n, 1):
-                _check_batch(call, axis != 0, f"the slice {part} of the batch axis")
                 cuts.append((start, max(stop, start), axis, step))
             out_axis += 1
+        elif call.batch and call.batch[0] is not None and axis == call.batch[0][0]:
+            # The dynamic axis counted from its start, or from its end (x[-1]: the last step of a sequence).
+            i = int(part)
+            cuts.append((i, i + 1 if i != -1 else np.iinfo(np.int64).max, axis, 1))
+            dropped.append(axis)
         else:
-            _check_batch(call, axis != 0, f"the index {part} of the batch axis")
             i = int(part) % n
             cuts.append((i, i + 1, axis, 1))
             dropped.append(axis)
         axis += 1
-    _check_batch(call, not inserted or inserted[0] != 0, "a new axis in front of the batch axis")
     current = call.names[0]
     for op, done in (("Slice", cuts), ("Squeeze", dropped), ("Unsqueeze", inserted)):
         if not done:
@@ -171,7 +205,6 @@ def expand(g: Any, call: Call) -> None:
     """Expand to the output's shape, with 1 on the axes that keep their size (so axis 0 stays dynamic)."""
     x, out = call.inputs[0], call.out
     lead = out.ndim - x.ndim
-    _check_batch(call, lead == 0, f"expanding {x.shape} to {out.shape}")
     target = [n if i < lead or x.shape[i - lead] != n else 1 for i, n in enumerate(out.shape)]
     g.node("Expand", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
 
@@ -180,7 +213,6 @@ def repeat(g: Any, call: Call) -> None:
     """Tile by ``repeats`` (the input given leading axes of size 1 first when there are more repeats than axes)."""
     x, repeats = call.inputs[0], tuple(call.options["repeats"])
     lead = len(repeats) - x.ndim
-    _check_batch(call, lead == 0 and repeats[0] == 1, f"repeating {x.shape} {repeats} times")
     current = call.names[0]
     if lead > 0:
         current = g.fresh(f"{call.hint}.unsqueezed")
@@ -194,7 +226,6 @@ def concatenate(g: Any, call: Call) -> None:
 
 def stack(g: Any, call: Call) -> None:
     axis = int(call.options.get("axis", 0)) % call.out.ndim
-    _check_batch(call, axis != 0, "stacking along axis 0")
     where = g.constant(f"{call.hint}.axis", _int64([axis]))
     expanded = []
     for name in call.names:
@@ -212,7 +243,6 @@ def _axes(x: Any, axis: Any) -> list[int]:
 def _reduce(g: Any, call: Call, op: str, axes: list[int], keepdims: bool, what: str) -> None:
     """``op`` (ReduceSum, ReduceMax, ReduceMin) over ``axes``: the axes are an input of ReduceSum
     from opset 13 and of the others from opset 18, an attribute before."""
-    _check_batch(call, 0 not in axes, f"{what} over the batch axis")
     if op == "ReduceSum" or g.opset >= 18:
         axes_input = g.constant(f"{call.hint}.axes", _int64(axes))
         g.node(op, [call.names[0], axes_input], [call.dst], keepdims=int(keepdims))
@@ -222,6 +252,10 @@ def _reduce(g: Any, call: Call, op: str, axes: list[int], keepdims: bool, what: 
 
 def reduce_sum(g: Any, call: Call) -> None:
     axes = _axes(call.inputs[0], call.options.get("axis"))
+    if call.inputs[0].dtype != call.out.dtype:  # (x > 0).sum(): counted in int64, which ReduceSum needs
+        counted = g.fresh(f"{call.hint}.cast")
+        g.node("Cast", [call.names[0]], [counted], to=g.tensor_type(call.out.dtype))
+        call = call._replace(names=[counted, *call.names[1:]])
     _reduce(g, call, "ReduceSum", axes, bool(call.options.get("keepdims", False)), "a sum")
 
 
@@ -393,6 +427,8 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     ops.Minimum: _same("Min"),
     ops.MatMul: _same("MatMul"),
     ops.Pow: power,
+    ops.Where: where,
+    BatchNorm: batch_norm,
     ops.Clamp: clamp,
     shapes.Reshape: reshape,
     shapes.Transpose: transpose,

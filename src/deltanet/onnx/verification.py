@@ -11,6 +11,7 @@ against onnxruntime; what neither can see is caught here, before anything is wri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,11 +26,12 @@ def same_graph(graph: Any, other: Any) -> None:
     """Refuse a graph that another input would have made differently.
 
     The trace sees only the operations that autograd records. A value computed from the input
-    by anything else (a comparison such as ``(x > 0).float()``, ``x.detach()``, ``x.data``,
-    ``x.item()``, NumPy, random numbers) reaches the graph as a constant, the value it had for
-    the traced input; a branch on the input's values records one path. Either would make a
-    graph that computes something else than the model, silently, so the model is traced twice
-    (zeros, then random numbers) and the two graphs must have the same nodes and constants.
+    by anything else (``x.detach()``, ``x.data``, ``x.item()``, NumPy, random numbers, ``clamp``
+    with tensor bounds; comparisons are recorded, ``deltanet.onnx.recorders``) reaches the graph
+    as a constant, the value it had for the traced input; a branch on the input's values records
+    one path. Either would make a graph that computes something else than the model, silently,
+    so the model is traced twice (zeros, then random numbers) and the two graphs must have the
+    same nodes and constants.
     """
     kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
     if kinds[0] != kinds[1]:
@@ -43,14 +45,20 @@ def same_graph(graph: Any, other: Any) -> None:
         if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
             raise ExportError(
                 f"export: the value '{first.name}' depends on the model's input, but it was computed by "
-                f"an operation that the trace does not record (a comparison such as (x > 0).float(), "
-                f".detach(), .data, .item(), NumPy or random numbers), so the graph would hold it as a "
+                f"an operation that the trace does not record (.detach(), .data, .item(), NumPy, random "
+                f"numbers, clamp with tensor bounds), so the graph would hold it as a "
                 f"constant; compute it with differentiable operations or layers"
             )
 
 
 def same_outputs(
-    data: bytes, model: nn.Module, shape: tuple[int, ...], dtype: Any, dynamic_batch: bool, name: str
+    data: bytes,
+    model: nn.Module,
+    shape: tuple[int, ...],
+    dtype: Any,
+    dynamic_batch: bool,
+    name: str,
+    flatten: Callable[[Any], list[Any]] | None = None,
 ) -> None:
     """Refuse a graph whose onnxruntime outputs differ from the model's (nothing to do without onnxruntime).
 
@@ -58,6 +66,7 @@ def same_outputs(
     that a converter reads wrongly would otherwise give a file that runs and computes something
     else. Random inputs of ``shape`` and, with a dynamic batch, of one more sample (a size the
     trace never saw) go through both; they must agree to $10^{-3}$ of the outputs' largest value.
+    ``flatten`` gives the model's output tensors in the graph's order (default: one tensor).
     """
     try:
         import onnxruntime
@@ -74,19 +83,35 @@ def same_outputs(
         for n in batches:
             x = rng.standard_normal((n, *shape[1:])).astype(dtype)
             with no_grad():
-                expected = model(Tensor._make(x.copy())).data
+                out = model(Tensor._make(x.copy()))
+            expected_all = [t.data for t in flatten(out)] if flatten is not None else [out.data]
             try:
-                (got,) = session.run(None, {name: x})
+                got_all = session.run(None, {name: x})
             except Exception as error:  # onnxruntime's own exception types
                 raise ExportError(
                     f"export: onnxruntime cannot run the graph on random inputs of shape {x.shape}: "
                     f"{str(error).strip()[:300]}"
                 ) from None
-            scale = float(np.max(np.abs(expected), initial=1.0))
-            if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-3, atol=1e-3 * scale):
-                worst = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else float("nan")
-                raise ExportError(
-                    f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
-                    f"random inputs of shape {x.shape}: output shapes {got.shape} and {expected.shape}, largest "
-                    f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
-                )
+            for got, expected in zip(got_all, expected_all, strict=True):
+                _compare(got, expected, x.shape)
+
+
+def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple) -> None:
+    """Refuse an output of onnxruntime that differs from the model's (to 1e-3 of the largest finite
+    value; infinities and NaN where the model has them; bools and integers exactly)."""
+    if expected.dtype == np.bool_ or expected.dtype.kind in "iu":
+        same = got.shape == expected.shape and np.array_equal(got, expected)
+    else:  # the scale of the finite values (an infinity would make any output pass); NaN where the model has NaN
+        scale = float(np.max(np.abs(expected[np.isfinite(expected)]), initial=1.0))
+        same = got.shape == expected.shape and bool(
+            np.allclose(got, expected, rtol=1e-3, atol=1e-3 * scale, equal_nan=True)
+        )
+    if not same:
+        differs = got.shape == expected.shape and expected.dtype.kind == "f"
+        with np.errstate(invalid="ignore"):  # inf - inf
+            worst = float(np.nanmax(np.abs(got - expected), initial=0.0)) if differs else float("nan")
+        raise ExportError(
+            f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
+            f"random inputs of shape {shape}: output shapes {got.shape} and {expected.shape}, largest "
+            f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
+        )
