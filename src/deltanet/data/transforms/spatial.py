@@ -394,10 +394,23 @@ class Resize(Transform):
 class Spacing(Transform):
     r"""Resample to a voxel spacing ``pixdim`` (mm), e.g. to make every scan of a study isotropic.
 
-    The new grid covers the same extent: the size along an axis becomes
-    $\mathrm{round}(n\, \Delta / \Delta')$, and ``scipy.ndimage.zoom`` (``grid_mode=True``)
-    interpolates. Give an ``Image`` (its spacing is read and the returned ``Image`` has the new
-    affine, origin moved to the new first voxel's centre) or an array with ``spacing=``.
+    The new spacing is exactly ``pixdim``. Along an axis of $n$ voxels of spacing $\Delta$ the new
+    grid has $n' = \mathrm{round}(n\, \Delta / \Delta')$ voxels (at least 1; halves round to even,
+    as NumPy's), the extent of the scan to within half a new voxel, as nnU-Net's resampling and
+    MONAI's ``Spacing(scale_extent=True)`` size it; and its centre is the old grid's centre, so new
+    voxel $j$ lies at old index $x = c + (j - c')\, \Delta' / \Delta$ with $c = (n - 1)/2$,
+    $c' = (n' - 1)/2$. ``scipy.ndimage.affine_transform`` interpolates there (``mode``; the label
+    by nearest neighbour, order 0, so it stays a label), repeating the edge voxels where $x$ falls
+    in the outer half voxel. Give an ``Image`` (its spacing is read, and the returned ``Image``
+    has the affine $A M$, with $M$ that index map: every new voxel is placed where it was sampled)
+    or an array with ``spacing=``.
+
+    **MONAI's** ``Spacing`` **differs by default** (``scale_extent=False``): it keeps the centre of
+    voxel 0 where it was and gives $\mathrm{round}((n - 1)\, \Delta / \Delta') + 1$ voxels, so a
+    256-voxel axis at 1 mm resampled to 2 mm is 129 voxels there and 128 here, each grid shifted
+    against the other by a quarter of a new voxel. Its ``padding_mode="border"`` is what this
+    transform does; ``diagonal=True`` (resample onto a diagonal affine) is not done: reorient
+    with ``Orientation`` first, which moves no voxel off the grid.
 
     Args:
         pixdim: the new spacing, one number or one per spatial axis.
@@ -449,19 +462,26 @@ class Spacing(Transform):
             raise ValueError(f"{owner}: spacings must be > 0, got spacing {spacing!r} and pixdim {self.pixdim!r}")
         shape = np.array(array.shape[1:])
         new_shape = tuple(int(size) for size in np.maximum(1, np.round(shape * old / new)))
-        out = _interpolated(lambda ch: _zoom_channel(ch, new_shape, self.order), array)
+        # new voxel j lies at old index c + (j - c') r: r old voxels per new one, the centres c, c' aligned
+        step = new / old
+        start = (shape - 1) / 2 - (np.array(new_shape) - 1) / 2 * step
+
+        def resample(channel: np.ndarray, order: int) -> np.ndarray:
+            ndimage = require("scipy.ndimage")
+            return ndimage.affine_transform(channel, step, start, output_shape=new_shape, order=order, mode="nearest")
+
+        out = _interpolated(lambda ch: resample(ch, self.order), array)
         new_label = None
         if label is not None:
             raw = label.array if isinstance(label, Image) else label
             label_channels, bare = label_array(raw, array, owner)
-            new_label = _zoom_to(label_channels, new_shape, 0)
+            new_label = _each_channel(lambda ch: resample(ch, 0), label_channels)
             new_label = new_label[0] if bare else new_label
         new_affine = None
         if affine is not None:
-            step = shape / np.array(new_shape)  # old voxels per new voxel
-            index_map = np.eye(4)
+            index_map = np.eye(4)  # new voxel index -> old voxel index
             index_map[:n, :n] = np.diag(step)
-            index_map[:n, 3] = 0.5 * step - 0.5  # the centre of new voxel 0, in old indices
+            index_map[:n, 3] = start
             new_affine = affine @ index_map
         return out, new_label, new_affine
 
