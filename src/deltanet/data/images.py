@@ -10,12 +10,14 @@ $(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
 | NIfTI RGB or RGBA, $(X, Y, Z)$ | $(3, X, Y, Z)$ or $(4, X, Y, Z)$ | the same |
 | DICOM file (``.dcm`` or no suffix) | $(1, H, W)$; multi-frame: $(1, D, H, W)$ | the DICOM tags, LPS+ made RAS+ |
 | a folder of DICOM slices | $(1, D, H, W)$, sorted along the slice normal | the same |
-| PNG, JPEG, TIFF, BMP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages: $(C, D, H, W)$ | identity |
+| PNG, JPEG, TIFF, BMP, WebP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages $(C, D, H, W)$ | 1 |
 
 A NIfTI header whose spatial unit is microns or metres has its affine converted to mm (nibabel
 keeps the header's unit). NIfTI values are scaled by the header's ``scl_slope``/``scl_inter``
 (nibabel's ``get_fdata``), DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see
 ``deltanet.data.dicom``); a palette PNG gives its palette indices (label maps are often saved so).
+A picture comes as a viewer shows it: an EXIF orientation tag (phones and cameras write one in
+JPEG, PNG, TIFF and WebP) turns or mirrors the stored pixels (Pillow's ``ImageOps.exif_transpose``).
 
 A file that cannot be read (truncated, not an image, an inconsistent DICOM folder) raises
 ``ImageReadError``, a ``ValueError`` whose message names the file; so does a file whose first bytes
@@ -36,7 +38,15 @@ from deltanet.data.dicom import read_dicom
 from deltanet.data.image import Image, ImageReadError, require
 
 #: Suffix → the format name that ``Image.format`` reports (Pillow reads and writes these).
-PILLOW_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".bmp": "bmp"}
+PILLOW_FORMATS = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".bmp": "bmp",
+    ".webp": "webp",
+}
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 
@@ -50,6 +60,7 @@ _CONTENT = (
     ("PNG", lambda head: head[:8] == b"\x89PNG\r\n\x1a\n", _PICTURES),
     ("JPEG", lambda head: head[:3] == b"\xff\xd8\xff", _PICTURES),
     ("TIFF", lambda head: head[:4] in (b"II*\x00", b"MM\x00*"), _PICTURES),
+    ("WebP", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP", _PICTURES),
 )
 
 
@@ -82,6 +93,7 @@ _SUFFIX_FOR = {
     "PNG": ".png",
     "JPEG": ".jpg",
     "TIFF": ".tif",
+    "WebP": ".webp",
 }
 _FORMAT_NAMES = {"nifti": "NIfTI", "dicom": "DICOM", **{kind: kind.upper() for kind in PILLOW_FORMATS.values()}}
 
@@ -214,20 +226,23 @@ def _read_pillow(path: Path, kind: str) -> Image:
     from PIL import ImageOps
 
     try:
-        with PILImage.open(path) as picture:
+        # Opened from a file object, not by name: Pillow 13 maps an uncompressed TIFF by name into
+        # memory with its displayed size, which scrambles a TIFF turned by its orientation tag (5 to 8).
+        with open(path, "rb") as file, PILImage.open(file) as picture:
             mode, frames = picture.mode, int(getattr(picture, "n_frames", 1))
             if kind == "tiff" and frames > 1:  # a multi-page TIFF is a stack of slices
                 pages = []
                 for index in range(frames):
                     picture.seek(index)
-                    pages.append(_pillow_frame(picture))
+                    pages.append(_pillow_frame(ImageOps.exif_transpose(picture)))
                 shapes = {p.shape for p in pages}
                 if len(shapes) > 1:
                     raise ValueError(f"its {frames} pages differ in size or channels: {sorted(shapes)}")
                 array = np.stack(pages, axis=1)
             else:
                 picture.load()
-                array = _pillow_frame(ImageOps.exif_transpose(picture) if kind == "jpeg" else picture)
+                # as a viewer shows it: the EXIF orientation (JPEG, PNG, TIFF, WebP) turns or mirrors it
+                array = _pillow_frame(ImageOps.exif_transpose(picture))
     except MemoryError:
         raise
     except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError) as error:
@@ -353,11 +368,17 @@ def _write_pillow(path: Path, array: np.ndarray, kind: str) -> None:
         raise ValueError(
             f"write_image: a {kind.upper()} holds a 2-D image with 1 to 4 channels (C, H, W), got shape {array.shape}"
         )
+    if kind == "webp" and array.shape[0] < 3:
+        raise ValueError(
+            f"write_image: WebP holds RGB or RGBA pictures only, got {array.shape[0]} channel(s), which would come "
+            "back as 3 or 4; write PNG"
+        )
     values = _pillow_values(array, kind)
     pixels = values[0] if values.shape[0] == 1 else np.moveaxis(values, 0, -1)
     mode = {1: "I;16" if values.dtype == np.uint16 else "L", 2: "LA", 3: "RGB", 4: "RGBA"}[values.shape[0]]
     picture = PILImage.fromarray(pixels, mode=mode) if mode != "I;16" else PILImage.fromarray(pixels)
-    _atomically(path, lambda tmp: picture.save(tmp, format=kind.upper()))
+    options = {"lossless": True} if kind == "webp" else {}  # Pillow's default WebP is lossy
+    _atomically(path, lambda tmp: picture.save(tmp, format=kind.upper(), **options))
 
 
 def _atomically(path: Path, write: Any) -> None:
@@ -382,7 +403,8 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
     differ from those written (near edges most), so write label maps as PNG or NIfTI, never JPEG.
 
     Args:
-        path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``.
+        path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``, ``.webp``
+            (lossless; RGB or RGBA only).
         image: an ``Image``, an array (channel first, or without the channel axis as above) or a
             Tensor.
         like: an ``Image`` whose affine (spacing, origin, orientation) the written file gets.
