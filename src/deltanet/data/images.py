@@ -10,7 +10,7 @@ $(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
 | NIfTI RGB or RGBA, $(X, Y, Z)$ | $(3, X, Y, Z)$ or $(4, X, Y, Z)$ | the same |
 | DICOM file (``.dcm`` or no suffix) | $(1, H, W)$; multi-frame: $(1, D, H, W)$ | the DICOM tags, LPS+ made RAS+ |
 | a folder of DICOM slices | $(1, D, H, W)$, sorted along the slice normal | the same |
-| PNG, JPEG, TIFF, BMP, WebP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages $(C, D, H, W)$ | 1 |
+| PNG, JPEG, TIFF, BMP, WebP | $(C, H, W)$, $C$ = 1 grey, 3 RGB, 4 RGBA; TIFF pages: $(C, D, H, W)$ | identity |
 
 A NIfTI header whose spatial unit is microns or metres has its affine converted to mm (nibabel
 keeps the header's unit). NIfTI values are scaled by the header's ``scl_slope``/``scl_inter``
