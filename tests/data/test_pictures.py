@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 
@@ -62,3 +65,73 @@ def test_webp_is_read_and_written_losslessly(tmp_path):
     (tmp_path / "png.webp").write_bytes((tmp_path / "p3.webp").read_bytes().replace(b"WEBP", b"WEBQ", 1))
     with pytest.raises(ImageReadError):
         read_image(tmp_path / "png.webp")
+
+
+# -- 16-bit pictures ---------------------------------------------------------------------------------------------
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def png16(path, pixels):
+    """A 16-bit PNG (grey, grey + alpha, RGB or RGBA: pixels (H, W[, C])) written byte by byte: Pillow
+    cannot write 16 bits per channel with more than one channel."""
+    pixels = pixels if pixels.ndim == 3 else pixels[..., None]
+    h, w, c = pixels.shape
+    colour_type = {1: 0, 2: 4, 3: 2, 4: 6}[c]
+    raw = b"".join(b"\x00" + pixels[y].astype(">u2").tobytes() for y in range(h))
+    header = struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
+
+
+def tiff16(path, pixels):
+    """An uncompressed 16-bit RGB TIFF (pixels (H, W, 3)) written byte by byte: one strip, no compression."""
+    h, w, c = pixels.shape
+    data = pixels.astype("<u2").tobytes()
+    n_tags = 9
+    bits_at = 8 + 2 + n_tags * 12 + 4  # after the header and the IFD: BitsPerSample's three values, then the pixels
+    tags = [
+        (256, 3, 1, w),  # ImageWidth
+        (257, 3, 1, h),  # ImageLength
+        (258, 3, c, bits_at),  # BitsPerSample (16, 16, 16), stored at bits_at
+        (259, 3, 1, 1),  # Compression: none
+        (262, 3, 1, 2),  # PhotometricInterpretation: RGB
+        (273, 4, 1, bits_at + 2 * c),  # StripOffsets
+        (277, 3, 1, c),  # SamplesPerPixel
+        (278, 3, 1, h),  # RowsPerStrip
+        (279, 4, 1, len(data)),  # StripByteCounts
+    ]
+    ifd = struct.pack("<H", n_tags)
+    for tag, kind, count, value in tags:
+        packed = struct.pack("<HH", value, 0) if kind == 3 and count == 1 else struct.pack("<I", value)
+        ifd += struct.pack("<HHI", tag, kind, count) + packed
+    bits = struct.pack(f"<{c}H", *([16] * c))
+    path.write_bytes(b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00" * 4 + bits + data)
+
+
+def test_16_bit_grey_pictures_keep_their_values(tmp_path):
+    grey = np.random.default_rng(0).integers(0, 65536, (4, 5)).astype(np.uint16)
+    for suffix in ("png", "tif"):
+        PILImage.fromarray(grey).save(tmp_path / f"grey.{suffix}")
+        image = read_image(tmp_path / f"grey.{suffix}")
+        np.testing.assert_array_equal(image.array[0], grey)
+        assert image.array.dtype == np.float32  # every value of 16 bits is a float32 exactly
+    png16(tmp_path / "byhand.png", grey)
+    np.testing.assert_array_equal(read_image(tmp_path / "byhand.png").array[0], grey)
+
+
+@pytest.mark.parametrize("channels", [2, 3, 4])
+def test_16_bit_colour_png_is_refused_not_cut_to_8_bits(tmp_path, channels):
+    # Pillow has no 16-bit colour mode: it keeps the high byte of each value (and makes grey + alpha RGBA)
+    pixels = np.random.default_rng(channels).integers(0, 65536, (4, 5, channels)).astype(np.uint16)
+    png16(tmp_path / "colour16.png", pixels)
+    with pytest.raises(ImageReadError, match="16 bits per channel"):
+        read_image(tmp_path / "colour16.png")
+
+
+def test_16_bit_colour_tiff_is_refused_not_cut_to_8_bits(tmp_path):
+    pixels = np.random.default_rng(0).integers(0, 65536, (4, 5, 3)).astype(np.uint16)
+    tiff16(tmp_path / "colour16.tif", pixels)
+    with pytest.raises(ImageReadError, match="16 bits per channel"):
+        read_image(tmp_path / "colour16.tif")

@@ -220,6 +220,29 @@ def _pillow_frame(frame: Any) -> np.ndarray:
     return values.astype(np.float32)
 
 
+_PNG_COLOUR_TYPES = {2: "RGB", 4: "grey + alpha", 6: "RGBA"}
+
+
+def _check_bit_depth(picture: Any, head: bytes, path: Path) -> None:
+    """Refuse a colour picture of more than 8 bits per channel, which Pillow (having no such mode)
+    cuts to 8 bits, keeping the high byte of each value; 16-bit grey it reads whole."""
+    kind = None
+    if picture.format == "PNG" and len(head) >= 26 and head[24] == 16 and head[25] in _PNG_COLOUR_TYPES:
+        kind = f"PNG of 16 bits per channel in {_PNG_COLOUR_TYPES[head[25]]}"
+    tags = getattr(picture, "tag_v2", None)
+    if picture.format == "TIFF" and tags is not None:
+        bits = tags.get(258, (1,))
+        bits = bits if isinstance(bits, tuple) else (bits,)
+        if len(bits) > 1 and max(bits) > 8:
+            kind = f"TIFF of {max(bits)} bits per channel in {len(bits)} channels"
+    if kind is not None:
+        raise ImageReadError(
+            f"{path}: a {kind}: Pillow reads it as 8 bits per channel (the high byte of each value), so it is "
+            "refused rather than cut; save each channel as a 16-bit grey PNG or TIFF, or read it with "
+            "cv2.imread(path, cv2.IMREAD_UNCHANGED) and wrap the array in an Image"
+        )
+
+
 def _read_pillow(path: Path, kind: str) -> Image:
     PIL = require("PIL")
     from PIL import Image as PILImage
@@ -228,12 +251,16 @@ def _read_pillow(path: Path, kind: str) -> Image:
     try:
         # Opened from a file object, not by name: Pillow 13 maps an uncompressed TIFF by name into
         # memory with its displayed size, which scrambles a TIFF turned by its orientation tag (5 to 8).
+        with open(path, "rb") as file:
+            head = file.read(26)
         with open(path, "rb") as file, PILImage.open(file) as picture:
             mode, frames = picture.mode, int(getattr(picture, "n_frames", 1))
+            _check_bit_depth(picture, head, path)
             if kind == "tiff" and frames > 1:  # a multi-page TIFF is a stack of slices
                 pages = []
                 for index in range(frames):
                     picture.seek(index)
+                    _check_bit_depth(picture, b"", path)
                     pages.append(_pillow_frame(ImageOps.exif_transpose(picture)))
                 shapes = {p.shape for p in pages}
                 if len(shapes) > 1:
@@ -243,7 +270,7 @@ def _read_pillow(path: Path, kind: str) -> Image:
                 picture.load()
                 # as a viewer shows it: the EXIF orientation (JPEG, PNG, TIFF, WebP) turns or mirrors it
                 array = _pillow_frame(ImageOps.exif_transpose(picture))
-    except MemoryError:
+    except (MemoryError, ImageReadError):
         raise
     except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError) as error:
         raise ImageReadError(f"{path}: cannot read it as an image (Pillow): {' '.join(str(error).split())}") from None
