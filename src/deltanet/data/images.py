@@ -364,7 +364,11 @@ def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image 
     img = nib.Nifti1Image(data, affine)
     codes = like.metadata if like is not None and like.format == "nifti" else {}
     img.set_sform(affine, code=int(codes.get("sform_code", 1)) or 1)
-    img.set_qform(affine, code=int(codes.get("qform_code", 1)) or 1)
+    # the qform is a rotation, zooms and a shift: a sheared affine (a CT gantry tilt) is kept by the sform
+    # alone, and the qform is marked unused (nibabel would store a rotation near it, placing slices mm off)
+    columns = affine[:3, :3] / np.linalg.norm(affine[:3, :3], axis=0)
+    sheared = not np.allclose(columns.T @ columns, np.eye(3), atol=1e-6)
+    img.set_qform(affine, code=0 if sheared else int(codes.get("qform_code", 1)) or 1)
     img.header.set_xyzt_units("mm")
     _atomically(path, lambda tmp: nib.save(img, str(tmp)))
 
