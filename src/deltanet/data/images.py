@@ -125,17 +125,23 @@ def _format_of(path: Path) -> str:
 
 
 def _nifti_channels_first(data: np.ndarray, path: Path, colours: bool = False) -> np.ndarray:
-    """nibabel's (X, Y[, Z[, T]]) or (X, Y, Z, 1, C) array → (C, X, Y[, Z]); with ``colours``, the
+    """nibabel's (X, Y[, Z[, T]]), (X, Y, Z, T, 1) or (X, Y, Z, 1, C) array → (C, X, Y[, Z]); with ``colours``, the
     last axis holds an RGB(A) file's colours and becomes the channels."""
     if colours and data.ndim in (3, 4):
         return np.moveaxis(data, -1, 0)
     if data.ndim in (2, 3):
         return data[np.newaxis]
+    while data.ndim > 4 and data.shape[-1] == 1:  # (X, Y, Z, T, 1): an empty 5th axis
+        data = data[..., 0]
     if data.ndim == 4:
         return np.moveaxis(data, 3, 0)
     if data.ndim == 5 and data.shape[3] == 1:  # NIfTI's vector images: the 5th axis holds the components
         return np.moveaxis(data[:, :, :, 0], 3, 0)
-    raise ImageReadError(f"{path}: a NIfTI image of shape {data.shape}; deltanet reads 2-D to 4-D images")
+    what = f" ({data.shape[3]} time points of {data.shape[4]} components each)" if data.ndim == 5 else ""
+    raise ImageReadError(
+        f"{path}: a NIfTI image of shape {data.shape}{what}; deltanet reads 2-D to 4-D images and vector images "
+        "(X, Y, Z, 1, C); take one time point or one component with nibabel first"
+    )
 
 
 # Deflate never compresses more than 1032:1, so a .nii.gz this many times smaller than what its
@@ -199,6 +205,9 @@ def _read_nifti(path: Path) -> Image:
             "shape": [int(n) for n in img.shape],
             "zooms": [float(z) for z in header.get_zooms()],
             "units": [str(u) for u in header.get_xyzt_units()],
+            # which header field gave the affine (nibabel's get_best_affine): "pixdim" says the file states
+            # no orientation, and nibabel's ANALYZE default (x flipped, origin at the centre) stands in
+            "affine_from": "sform" if header["sform_code"] else "qform" if header["qform_code"] else "pixdim",
             "sform_code": int(header["sform_code"]),
             "qform_code": int(header["qform_code"]),
             "descrip": header["descrip"].item().split(b"\x00")[0].decode("latin-1").strip(),
