@@ -31,3 +31,13 @@ def test_rand_gaussian_noise_draws_its_std_from_zero_to_std_by_default():
     rng = np.random.default_rng(7)
     rng.random()
     np.testing.assert_array_equal(fixed, (image + rng.normal(0.5, 2.0, image.shape)).astype(np.float32))
+
+
+def test_center_spatial_crop_starts_at_half_the_size_before_the_centre_voxel():
+    # MONAI: roi_center = n // 2, roi_start = max(roi_center - roi_size // 2, 0)
+    for n in range(1, 9):
+        image = np.arange(float(n)).reshape(1, n, 1)
+        for s in range(1, n + 1):
+            start = max(n // 2 - s // 2, 0)
+            np.testing.assert_array_equal(T.CenterSpatialCrop((s, 1))(image)[0, :, 0], np.arange(start, start + s))
+            np.testing.assert_array_equal(T.ResizeWithPadOrCrop((s, 1))(image)[0, :, 0], np.arange(start, start + s))
