@@ -5,6 +5,7 @@ draws its standard deviation from [0, std] unless sample_std=False (MONAI's samp
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from deltanet.data import transforms as T
 
@@ -41,3 +42,26 @@ def test_center_spatial_crop_starts_at_half_the_size_before_the_centre_voxel():
             start = max(n // 2 - s // 2, 0)
             np.testing.assert_array_equal(T.CenterSpatialCrop((s, 1))(image)[0, :, 0], np.arange(start, start + s))
             np.testing.assert_array_equal(T.ResizeWithPadOrCrop((s, 1))(image)[0, :, 0], np.arange(start, start + s))
+
+
+def test_resize_is_torch_interpolate_with_monai_default_area():
+    # MONAI: Resize(spatial_size, mode="area", align_corners=None) is F.interpolate(img[None], size, mode)[0];
+    # a label goes through mode "nearest", as MONAI pipelines pair them: Resized(mode=("area", "nearest"))
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for shape, size, modes in (
+        ((2, 9, 7), (4, 11), ("area", "nearest", "nearest-exact", "bilinear", "bicubic")),
+        ((1, 6, 5, 7), (3, 8, 4), ("area", "nearest", "nearest-exact", "trilinear")),
+    ):
+        image = rng.random(shape).astype(np.float32)
+        label = rng.integers(0, 3, shape[1:])
+        for mode in modes:
+            out, out_label = T.Resize(size, mode=mode)(image, label)
+            expected = torch.nn.functional.interpolate(torch.from_numpy(image)[None], size=size, mode=mode)[0]
+            np.testing.assert_allclose(out, expected.numpy(), rtol=1e-5, atol=1e-6)
+            assert out.dtype == np.float32
+            nearest = torch.nn.functional.interpolate(torch.from_numpy(label)[None, None].double(), size=size)
+            np.testing.assert_array_equal(out_label, nearest[0, 0].numpy().astype(label.dtype))
+        default = T.Resize(size)(image)
+        area = torch.nn.functional.interpolate(torch.from_numpy(image)[None], size=size, mode="area")[0]
+        np.testing.assert_allclose(default, area.numpy(), rtol=1e-5, atol=1e-6)

@@ -1,8 +1,8 @@
 r"""Spatial transforms: flips, 90-degree rotations, affine maps, elastic deformation, resampling.
 
 Image and label move together; interpolation is ``scipy.ndimage``'s (``affine_transform``,
-``map_coordinates``, ``zoom``), with the spline order that ``mode`` names for the image and order 0
-(nearest neighbour) for the label. The affine transforms work in voxel coordinates about the centre
+``map_coordinates``), with the spline order that ``mode`` names for the image and order 0
+(nearest neighbour) for the label; ``Resize`` is ``F.interpolate``, as MONAI's. The affine transforms work in voxel coordinates about the centre
 of the image, $c = (\mathrm{shape} - 1) / 2$: an output voxel $x$ takes the input at
 
 $$
@@ -347,38 +347,55 @@ class RandElastic(RandomTransform):
         return out, None if label is None else _each_channel(lambda ch: warp(ch, 0), label)
 
 
-def _zoom_channel(channel: np.ndarray, shape: tuple[int, ...], order: int) -> np.ndarray:
-    """One channel interpolated onto ``shape`` covering the same extent."""
-    ndimage = require("scipy.ndimage")
-    factors = np.array(shape) / np.array(channel.shape)
-    return ndimage.zoom(channel, factors, order=order, mode="nearest", grid_mode=True)
+#: The modes of ``torch.nn.functional.interpolate`` (and MONAI's ``Resize``), "area" first: MONAI's default.
+RESIZE_MODES = ("area", "nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
 
 
-def _zoom_to(array: np.ndarray, shape: tuple[int, ...], order: int) -> np.ndarray:
-    """Each channel of ``array`` interpolated onto ``shape`` covering the same extent."""
-    return _each_channel(lambda ch: _zoom_channel(ch, shape, order), array)
+def _interpolate(array: np.ndarray, size: tuple[int, ...], mode: str, align_corners: Any, owner: str) -> np.ndarray:
+    """``F.interpolate`` (PyTorch's semantics) of a channel-first array; integers go through float64
+    and come back as they were, float16 through float32, other floats keep their dtype."""
+    from deltanet.autograd import Tensor
+    from deltanet.functional.upsample import interpolate
+
+    values = array.astype(np.float64) if array.dtype.kind != "f" else array
+    values = values.astype(np.float32) if values.dtype == np.float16 else values
+    try:
+        out = interpolate(Tensor(values[np.newaxis]), size=size, mode=mode, align_corners=align_corners).data[0]
+    except ValueError as error:
+        raise ValueError(f"{owner}: {str(error).removeprefix('interpolate: ')}") from None
+    return out.astype(array.dtype) if array.dtype.kind != "f" or array.dtype == np.float16 else out
 
 
 class Resize(Transform):
-    """Interpolate to exactly ``spatial_size`` (the image is stretched, not cropped).
+    r"""Interpolate to exactly ``spatial_size`` (the image is stretched, not cropped), as MONAI's
+    ``Resize``: ``torch.nn.functional.interpolate(image[None], spatial_size, mode, align_corners)[0]``.
 
-    The grid covers the same extent (``scipy.ndimage.zoom`` with ``grid_mode=True``); the label is
-    interpolated by nearest neighbour. Use it to bring pictures of different sizes to one size.
+    The default mode is MONAI's, "area" (each output voxel the mean of the input voxels it covers:
+    adaptive average pooling, which suits shrinking); the label goes through "nearest" (PyTorch's:
+    output voxel $j$ takes input voxel $\lfloor j\, n / m \rfloor$), as a MONAI pipeline pairs them
+    with ``Resized(keys=["image", "label"], mode=("area", "nearest"))``. "bicubic" is PyTorch's
+    cubic convolution ($A = -0.75$), which can overshoot the input's range. Use it to bring pictures
+    of different sizes to one size; to resample a scan to a voxel size, use ``Spacing``.
 
     Args:
         spatial_size: the new size per spatial axis (-1 keeps the axis), or one for all.
-        mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic".
+        mode: "area" (default), "nearest", "nearest-exact", "bilinear" (2-D), "bicubic" (2-D) or
+            "trilinear" (3-D), as ``F.interpolate``.
+        align_corners: for the interpolating modes, as ``F.interpolate`` (None: False).
 
     Examples:
         >>> import numpy as np
         >>> from deltanet.data import transforms
         >>> transforms.Resize((4, 4))(np.ones((3, 10, 6), np.float32)).shape
         (3, 4, 4)
+        >>> transforms.Resize(2)(np.array([[[1.0, 3.0, 5.0, 7.0]] * 2])).tolist()  # area: the mean of each half
+        [[[2.0, 6.0], [2.0, 6.0]]]
     """
 
-    def __init__(self, spatial_size: Any, mode: str = "bilinear") -> None:
+    def __init__(self, spatial_size: Any, mode: str = "area", align_corners: bool | None = None) -> None:
         self.spatial_size = spatial_size
-        self.order = interpolation_order(mode, type(self).__name__)
+        self.mode = check.one_of(mode, "mode", RESIZE_MODES, type(self).__name__)
+        self.align_corners = align_corners
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         owner = type(self).__name__
@@ -387,8 +404,8 @@ class Resize(Transform):
         if len(values) != len(shape):
             raise ValueError(f"{owner}: spatial_size must be one size or {len(shape)}, got {self.spatial_size!r}")
         target = tuple(n if v == -1 else check.integer(v, "spatial_size", owner, low=1) for v, n in zip(values, shape))
-        out = _interpolated(lambda ch: _zoom_channel(ch, target, self.order), image)
-        return out, None if label is None else _zoom_to(label, target, 0)
+        out = _interpolate(as_float(image), target, self.mode, self.align_corners, owner)
+        return out, None if label is None else _interpolate(label, target, "nearest", None, owner)
 
 
 class Spacing(Transform):
