@@ -65,3 +65,20 @@ def test_resize_is_torch_interpolate_with_monai_default_area():
         default = T.Resize(size)(image)
         area = torch.nn.functional.interpolate(torch.from_numpy(image)[None], size=size, mode="area")[0]
         np.testing.assert_allclose(default, area.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_affine_pads_as_grid_sample_and_by_reflection_by_default():
+    # MONAI's Affine/RandAffine resample as grid_sample(align_corners=False), padding_mode="reflection" by default;
+    # "zeros" interpolates between the edge voxel and the zeros beyond it, within the outer half voxel
+    torch = pytest.importorskip("torch")
+    image = (np.arange(1, 6, dtype=np.float32)[None, None, :] * np.ones((1, 5, 1), np.float32)) ** 2
+    for padding in ("zeros", "border", "reflection"):
+        for shift in (0.4, -0.7, 1.6):
+            out = T.Affine(translate=(0, shift), padding_mode=padding)(image)
+            theta = torch.tensor([[[1.0, 0.0, -shift * 2 / 5], [0.0, 1.0, 0.0]]])
+            grid = torch.nn.functional.affine_grid(theta, (1, 1, 5, 5), align_corners=False)
+            expected = torch.nn.functional.grid_sample(
+                torch.from_numpy(image)[None], grid, padding_mode=padding, align_corners=False
+            )[0]
+            np.testing.assert_allclose(out, expected.numpy(), atol=1e-5)
+    assert T.Affine().padding_mode == "reflection" and T.RandAffine().affine.padding_mode == "reflection"

@@ -199,7 +199,9 @@ def per_axis(value: Any, ndim: int, name: str, owner: str, low: float = 0.0) -> 
 
 
 INTERPOLATION = {"nearest": 0, "bilinear": 1, "bicubic": 3}
-PADDING = {"zeros": "constant", "border": "nearest", "reflection": "reflect"}
+# scipy's modes that sample beyond the edge as grid_sample(align_corners=False) does: "zeros" interpolates
+# between the edge voxel and the zeros beyond ("grid-constant"; scipy's "constant" gave 0 in the outer half voxel)
+PADDING = {"zeros": "grid-constant", "border": "nearest", "reflection": "reflect"}
 
 
 def interpolation_order(mode: str, owner: str) -> int:

@@ -2,8 +2,9 @@ r"""Spatial transforms: flips, 90-degree rotations, affine maps, elastic deforma
 
 Image and label move together; interpolation is ``scipy.ndimage``'s (``affine_transform``,
 ``map_coordinates``), with the spline order that ``mode`` names for the image and order 0
-(nearest neighbour) for the label; ``Resize`` is ``F.interpolate``, as MONAI's. The affine transforms work in voxel coordinates about the centre
-of the image, $c = (\mathrm{shape} - 1) / 2$: an output voxel $x$ takes the input at
+(nearest neighbour) for the label; ``Resize`` is ``F.interpolate``, as MONAI's. The affine
+transforms work in voxel coordinates about the centre of the image, $c = (\mathrm{shape} - 1) / 2$:
+an output voxel $x$ takes the input at
 
 $$
 x_{in} = c + A^{-1} (x - c - t), \qquad A = R\, S,
@@ -183,7 +184,8 @@ class Affine(Transform):
         scale: the scale factor $s$, one or one per spatial axis (2 enlarges).
         translate: the shift $t$ in voxels, one or one per spatial axis.
         mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic".
-        padding_mode: "zeros" (default), "border" (repeat the edge) or "reflection".
+        padding_mode: "reflection" (default, MONAI's: mirrored about the border), "border" (repeat
+            the edge) or "zeros", sampled beyond the edge as ``grid_sample(align_corners=False)``.
 
     Examples:
         >>> import numpy as np
@@ -200,7 +202,7 @@ class Affine(Transform):
         scale: Any = 1.0,
         translate: Any = 0.0,
         mode: str = "bilinear",
-        padding_mode: str = "zeros",
+        padding_mode: str = "reflection",
     ) -> None:
         owner = type(self).__name__
         self.rotate, self.scale, self.translate = rotate, scale, translate
@@ -241,7 +243,7 @@ class RandAffine(RandomTransform):
         scale_range: $s$, one or one per spatial axis (0.1: factors from 0.9 to 1.1).
         translate_range: $t$ in voxels, one or one per spatial axis.
         mode: the image's interpolation: "bilinear", "nearest" or "bicubic".
-        padding_mode: "zeros", "border" or "reflection".
+        padding_mode: "reflection" (default, MONAI's), "border" or "zeros".
         rng: seed or ``numpy.random.Generator``.
 
     Examples:
@@ -249,8 +251,11 @@ class RandAffine(RandomTransform):
         >>> from deltanet.data import transforms
         >>> augment = transforms.RandAffine(prob=1.0, rotate_range=0.3, scale_range=0.1, rng=0)
         >>> image, label = augment(np.ones((1, 16, 16), np.float32), np.ones((16, 16), np.int64))
-        >>> image.dtype, sorted(np.unique(label).tolist())
-        (dtype('float32'), [0, 1])
+        >>> image.dtype, sorted(np.unique(label).tolist())  # the border mirrored: no background brought in
+        (dtype('float32'), [1])
+        >>> zeros = transforms.RandAffine(prob=1.0, rotate_range=0.3, scale_range=0.1, padding_mode="zeros", rng=0)
+        >>> sorted(np.unique(zeros(np.ones((1, 16, 16), np.float32), np.ones((16, 16), np.int64))[1]).tolist())
+        [0, 1]
     """
 
     def __init__(
@@ -260,7 +265,7 @@ class RandAffine(RandomTransform):
         scale_range: Any = 0.0,
         translate_range: Any = 0.0,
         mode: str = "bilinear",
-        padding_mode: str = "zeros",
+        padding_mode: str = "reflection",
         rng: Any = None,
     ) -> None:
         super().__init__(prob, rng)
@@ -298,7 +303,7 @@ class RandElastic(RandomTransform):
         sigma_range: $(\sigma_{min}, \sigma_{max})$ in voxels: larger is smoother.
         magnitude_range: $(\alpha_{min}, \alpha_{max})$.
         mode: the image's interpolation: "bilinear", "nearest" or "bicubic".
-        padding_mode: "zeros", "border" or "reflection".
+        padding_mode: "reflection" (default, MONAI's), "border" or "zeros".
         rng: seed or ``numpy.random.Generator``.
 
     Examples:
