@@ -183,7 +183,8 @@ class Affine(Transform):
             positive angle turns as ``Rotate90`` does.
         scale: the scale factor $s$, one or one per spatial axis (2 enlarges).
         translate: the shift $t$ in voxels, one or one per spatial axis.
-        mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic".
+        mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic" (scipy's cubic
+            spline, order 3: smoother than the cubic convolution of MONAI's grid_sample "bicubic").
         padding_mode: "reflection" (default, MONAI's: mirrored about the border), "border" (repeat
             the edge) or "zeros", sampled beyond the edge as ``grid_sample(align_corners=False)``.
 
