@@ -151,7 +151,8 @@ class RandCropByPosNegLabel(Transform):
     ``RandCropByPosNegLabel``).
 
     Foreground is label > 0. A centre too close to the border is moved inwards so the patch fits;
-    an image smaller than the patch is padded first (zeros). Without foreground every patch is
+    an image smaller than the patch is padded first (zeros), where MONAI's raises
+    (``allow_smaller=False``) or crops less (``allow_smaller=True``). Without foreground every patch is
     centred on background, without background on foreground. Returns a list of samples, so a
     ``Compose`` applies the following transforms to each patch.
 
