@@ -178,3 +178,14 @@ def test_a_dicom_series_and_its_nifti_agree_after_reorienting(tmp_path):
     ras_from_nifti = T.Orientation("RAS")(read_image(path))
     np.testing.assert_array_equal(ras_from_nifti.array, ras_from_dicom.array)
     np.testing.assert_allclose(ras_from_nifti.affine, ras_from_dicom.affine, atol=1e-4)
+
+
+def test_a_label_image_on_another_grid_is_refused():
+    pytest.importorskip("scipy")
+    image = Image(np.zeros((1, 4, 5, 6), np.float32), affine=np.diag([1.0, 1.0, 2.0, 1.0]))
+    label = Image(np.zeros((1, 4, 5, 6), np.float32), affine=np.diag([1.0, 1.0, 3.0, 1.0]))
+    for transform in (T.Orientation("LPS"), T.Spacing(pixdim=2.0)):
+        with pytest.raises(ValueError, match="the label's affine differs from its image's"):
+            transform(image, label)
+        moved, moved_label = transform(image, Image(label.array, affine=image.affine))
+        np.testing.assert_allclose(moved_label.affine, moved.affine)

@@ -18,7 +18,7 @@ import numpy as np
 
 from deltanet.data.image import Image
 from deltanet.data.orientation import reorient_array, reorientation
-from deltanet.data.transforms.base import Transform, image_array, label_array
+from deltanet.data.transforms.base import Transform, check_label_affine, image_array, label_array
 
 
 class Orientation(Transform):
@@ -91,6 +91,7 @@ class Orientation(Transform):
             out = Image(out, new_affine, image.format, image.path, dict(image.metadata))
         new_label: Any = None
         if label is not None:
+            check_label_affine(label, affine, owner)
             raw = label.array if isinstance(label, Image) else label
             channels, bare = label_array(raw, array, owner)
             moved = reorient_array(channels, order, flipped)

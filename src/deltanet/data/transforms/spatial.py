@@ -26,6 +26,7 @@ from deltanet.data.transforms.base import (
     RandomTransform,
     Transform,
     as_float,
+    check_label_affine,
     image_array,
     interpolation_order,
     label_array,
@@ -463,6 +464,7 @@ class Spacing(Transform):
                 sample["image"], sample["label"] = self(sample["image"], sample["label"], spacing=spacing)
             return sample
         if isinstance(image, Image):
+            check_label_affine(label, image.affine, type(self).__name__)
             resampled, new_label, affine = self._resample(image.array, label, image.spacing, image.affine)
             result = Image(resampled, affine, image.format, image.path, dict(image.metadata))
             if label is None:
