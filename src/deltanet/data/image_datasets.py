@@ -171,7 +171,7 @@ class ImageFolder(ImageDataset):
     Args:
         root: the folder of class folders.
         transform: applied to each image array, e.g. ``transforms.Compose([...])``.
-        extensions: the file endings taken as images (default: NIfTI, DICOM, PNG, JPEG, TIFF, BMP).
+        extensions: the file endings taken as images (default: NIfTI, DICOM, PNG, JPEG, TIFF, BMP, WebP).
         cache_size: images kept in memory after reading (0: none; see the module docstring).
 
     Raises:
