@@ -216,6 +216,8 @@ def test_your_own_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert "CT (1, 128, 128) -896.0 1167.0" in printed  # Hounsfield units
     assert "(1, 8, 128, 128) [2.5, 0.661, 0.661]" in printed  # the shuffled slices, sorted
     assert "inconsistent slice spacing" in printed and "5 mm apart" in printed
+    assert "SPL LAS" in printed and "RAS (1, 128, 128, 8)" in printed  # Image.axcodes, Orientation
+    assert "(1, 85, 85, 20) [1.0, 1.0, 1.0]" in printed  # Spacing: round(n * spacing / pixdim), exactly 1 mm
     dice = float(re.search(r"^Dice ([0-9.]+)$", printed, re.MULTILINE).group(1))
     hd95 = float(re.search(r"^HD95 \(mm\) ([0-9.]+)$", printed, re.MULTILINE).group(1))
     assert dice > 0.6 and hd95 < 30  # a network trained for seconds finds the (derived) brain mask

@@ -331,3 +331,20 @@ def test_segmentation_folder_names_cases_in_formats_it_cannot_read(tmp_path, suf
     (tmp_path / "images" / "README.txt").write_text("notes are still ignored")
     with pytest.raises(ValueError, match=rf"case03\{suffix}.*cannot read {suffix}.*convert .* NIfTI"):
         SegmentationFolder(tmp_path / "images", tmp_path / "labels")
+
+
+def test_segmentation_folder_with_num_classes_names_a_label_out_of_range(tmp_path):
+    # a mask saved as 0/255 (or BraTS' 0, 1, 2, 4) is a label map a C-class network cannot take;
+    # with num_classes the case is named when it is read, with the values it holds
+    make_cases(tmp_path)  # labels 0, 1, 2
+    image = read_image(tmp_path / "images" / "case02.nii.gz")
+    mask = np.zeros((12, 10, 8), np.uint8)
+    mask[2:5] = 255
+    write_image(tmp_path / "labels" / "case02.nii.gz", mask, like=image)
+    ds = SegmentationFolder(tmp_path / "images", tmp_path / "labels", num_classes=3)
+    assert ds[0][1].max() == 2
+    with pytest.raises(ImageReadError, match=r"case02\.nii\.gz: labels for 3 classes are 0 to 2, found \[0, 255\]"):
+        ds[1]
+    assert SegmentationFolder(tmp_path / "images", tmp_path / "labels")[1][1].max() == 255  # unchecked by default
+    with pytest.raises(ValueError, match="num_classes"):
+        SegmentationFolder(tmp_path / "images", tmp_path / "labels", num_classes=1)

@@ -77,3 +77,36 @@ def test_rgb_nifti_gives_one_channel_per_colour(tmp_path, fields):
     for k, c in enumerate(fields):
         np.testing.assert_array_equal(image.array[k], values[c])
     assert image.spacing == (2.0, 2.0, 3.0)
+
+
+def test_the_sform_wins_over_the_qform_and_the_metadata_says_which_gave_the_affine(tmp_path):
+    # nibabel's get_best_affine: the sform when its code is set, else the qform, else pixdim alone
+    sform = np.array([[0.5, 0, 0, 10.0], [0, 0.5, 0, -4.0], [0, 0, 2.0, 3.0], [0, 0, 0, 1]])
+    qform = np.diag([-1.0, 1.0, 3.0, 1.0])
+    img = nib.Nifti1Image(np.zeros((4, 5, 6), np.float32), None)
+    img.set_sform(sform, code=2)
+    img.set_qform(qform, code=1)
+    nib.save(img, tmp_path / "both.nii")
+    both = read_image(tmp_path / "both.nii")
+    np.testing.assert_allclose(both.affine, sform)
+    assert both.metadata["affine_from"] == "sform"
+    img.set_sform(None, code=0)
+    nib.save(img, tmp_path / "qform.nii")
+    only_q = read_image(tmp_path / "qform.nii")
+    np.testing.assert_allclose(only_q.affine, qform, atol=1e-6)
+    assert only_q.metadata["affine_from"] == "qform"
+    img.set_qform(None, code=0)
+    nib.save(img, tmp_path / "neither.nii")
+    neither = read_image(tmp_path / "neither.nii")
+    assert neither.metadata["affine_from"] == "pixdim"  # no orientation known: nibabel's ANALYZE default
+
+
+def test_a_5d_nifti_with_trailing_ones_is_read(tmp_path):
+    # (X, Y, Z, T, 1): the empty 5th axis is dropped, the time points become channels
+    data = np.random.default_rng(0).random((4, 5, 6, 3, 1)).astype(np.float32)
+    nib.save(nib.Nifti1Image(data, np.eye(4)), tmp_path / "t.nii")
+    image = read_image(tmp_path / "t.nii")
+    np.testing.assert_array_equal(image.array, np.moveaxis(data[..., 0], 3, 0))
+    nib.save(nib.Nifti1Image(np.zeros((4, 5, 6, 2, 3), np.float32), np.eye(4)), tmp_path / "tc.nii")
+    with pytest.raises(ImageReadError, match=r"2 time points of 3 components"):
+        read_image(tmp_path / "tc.nii")

@@ -228,3 +228,15 @@ def test_features_pick_columns_by_name(tmp_path):
         read_csv(path, target="a", features=["a"])
     with pytest.raises(DataFileError, match="the feature columns are given by name"):
         read_csv(write(tmp_path, "1,2\n3,4\n", "n.csv"), target=None, features=["a"])
+
+
+def test_a_column_named_twice_is_not_picked_by_name(tmp_path):
+    # header "a,b,a,y": target="a" or features=["a"] took the first "a" silently
+    path = tmp_path / "twice.csv"
+    path.write_text("a,b,a,y\n1,2,3,0\n4,5,6,1\n")
+    with pytest.raises(DataFileError, match=r"column 'a' appears 2 times in the header \(columns 0 and 2\)"):
+        read_csv(path, target="a")
+    with pytest.raises(DataFileError, match=r"column 'a' appears 2 times"):
+        read_csv(path, target="y", features=["a", "b"])
+    assert read_csv(path, target="y").X.shape == (2, 3)  # by position, both are read
+    assert read_csv(path, target=3, features=None).feature_names == ["a", "b", "a"]

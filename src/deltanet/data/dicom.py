@@ -10,8 +10,13 @@ A **folder of slices** becomes a volume $(1, D, H, W)$: the slices are sorted by
 along the slice normal $\hat n = r \times c$, that is by $p \cdot \hat n$, never by file name or
 ``InstanceNumber`` (which scanners number in either direction, or restart). The slice step is the
 mean difference of consecutive positions (for a folder of one slice, its ``SliceThickness``).
-The folder must hold one series of parallel, evenly spaced slices; otherwise ``ImageReadError``
-says what is wrong (two series, two orientations, a missing slice, two slices at one position).
+The folder must hold one series of parallel, evenly spaced slices on one line; otherwise
+``ImageReadError`` says what is wrong (two series, two orientations, a missing slice, two slices at
+one position, a slice off the line through the others). A CT **gantry tilt** (the planes tilted,
+the positions advancing along the table) is kept exactly: the slice axis of the affine is the step
+between positions, not the normal, so the affine is sheared, and ``metadata["slice_tilt_degrees"]``
+gives the angle between the two (0 for a straight stack). Nothing is resampled; ``write_image``
+writes such an affine to the NIfTI sform only, as the qform cannot hold a shear.
 
 **Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice;
 in an enhanced multi-frame file, frame by frame from its ``PixelValueTransformationSequence``), so
@@ -56,6 +61,8 @@ METADATA_TAGS = (
 _TOLERANCE = 1e-3
 # Slice gaps may differ by this fraction of the usual (median) gap (scanners round positions to 0.01 mm).
 _GAP_TOLERANCE = 0.01
+# A slice may lie this fraction of the usual gap off the line through the first and last slices.
+_LINE_TOLERANCE = 0.05
 
 
 def _plain(value: Any) -> Any:
@@ -298,7 +305,22 @@ def _sort_along_normal(
         )
     sorted_positions = positions[order]
     step = (sorted_positions[-1] - sorted_positions[0]) / (len(order) - 1)
+    # every slice must lie on the line through the first and last: the affine puts slice k at first + k step
+    off = np.linalg.norm(sorted_positions - (sorted_positions[0] + np.outer(np.arange(len(order)), step)), axis=1)
+    worst = int(np.argmax(off))
+    if off[worst] > _LINE_TOLERANCE * abs(usual_gap) + _TOLERANCE:
+        raise ImageReadError(
+            f"{where}: {names[order[worst]]} lies {off[worst]:.3g} mm off the line through the first and last "
+            "slices, so no affine places every slice; slices of two reconstructions (another field of view) in "
+            "one folder? Put each volume in its own folder"
+        )
     return order, step
+
+
+def _tilt_degrees(step: np.ndarray, normal: np.ndarray) -> float:
+    """The angle between the slice step and the slice normal: a CT gantry tilt (0 for a straight stack)."""
+    cosine = abs(float(step @ normal)) / float(np.linalg.norm(step))
+    return float(np.degrees(np.arccos(min(1.0, cosine))))
 
 
 def _frame_positions(ds: Any, first: np.ndarray | None, normal: np.ndarray, frames: int) -> np.ndarray | None:
@@ -366,6 +388,7 @@ def read_dicom_file(path: Path) -> Image:
         names = [f"frame {i}" for i in range(frames)]
         order, step = _sort_along_normal(positions, normal, names, path)
         origin = positions[order[0]]
+        meta["slice_tilt_degrees"] = _tilt_degrees(step, normal)
     volume = _channels_first(values[order], samples)
     return Image(volume, _affine(origin, [step, *in_plane]), "dicom", path, meta)
 
@@ -439,6 +462,8 @@ def read_dicom_series(folder: Path) -> Image:
     row_gap, col_gap = spacings[0]
     affine = _affine(positions[order[0]], [step, col_dir * row_gap, row_dir * col_gap])
     meta = _metadata(datasets[order[0]], [names[i] for i in order])
+    if len(files) > 1:
+        meta["slice_tilt_degrees"] = _tilt_degrees(step, normal)
     return Image(_channels_first(volume, int(sizes[0][2])), affine, "dicom", folder, meta)
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.data.orientation import axcodes
 from deltanet.data.readers import DataFileError
 
 INSTALL = "pip install 'deltanet[imaging]'"
@@ -141,6 +142,12 @@ class Image:
         """The RAS+ position in mm of the centre of voxel 0."""
         x, y, z = (float(v) for v in self.affine[:3, 3])
         return (x, y, z)
+
+    @property
+    def axcodes(self) -> str:
+        """The patient direction each spatial axis grows towards, e.g. ``"LPS"`` (see
+        ``deltanet.data.orientation``; ``transforms.Orientation`` changes it)."""
+        return axcodes(self.affine, _spatial_ndim(self.array))
 
     def __repr__(self) -> str:
         spacing = ", ".join(f"{s:.4g}" for s in self.spacing)

@@ -171,7 +171,7 @@ class ImageFolder(ImageDataset):
     Args:
         root: the folder of class folders.
         transform: applied to each image array, e.g. ``transforms.Compose([...])``.
-        extensions: the file endings taken as images (default: NIfTI, DICOM, PNG, JPEG, TIFF, BMP).
+        extensions: the file endings taken as images (default: NIfTI, DICOM, PNG, JPEG, TIFF, BMP, WebP).
         cache_size: images kept in memory after reading (0: none; see the module docstring).
 
     Raises:
@@ -266,8 +266,9 @@ def _pairs_from_folders(images: Path, labels: Path, label_suffix: str) -> list[t
     return [(image_files[name], label_files[name + label_suffix]) for name in sorted(image_files)]
 
 
-def read_label(path: Path, like: Image, image_path: Path) -> np.ndarray:
-    """A label map file as int64 (spatial shape), checked against its image's shape and affine."""
+def read_label(path: Path, like: Image, image_path: Path, num_classes: int | None = None) -> np.ndarray:
+    """A label map file as int64 (spatial shape), checked against its image's shape and affine, and
+    against ``num_classes`` (labels 0 to ``num_classes - 1``) when given."""
     label = read_image(path)
     if label.num_channels != 1:
         raise ImageReadError(f"{path}: a label map has one channel, this file has {label.num_channels}")
@@ -275,6 +276,13 @@ def read_label(path: Path, like: Image, image_path: Path) -> np.ndarray:
     bad = (values != np.round(values)) | (values < 0)
     if bad.any():
         raise ImageReadError(f"{path}: a label map holds class indices 0, 1, 2, ...; found {values[bad].flat[0]}")
+    if num_classes is not None and values.max() >= num_classes:
+        found = np.unique(values).astype(np.int64).tolist()
+        raise ImageReadError(
+            f"{path}: labels for {num_classes} classes are 0 to {num_classes - 1}, found {found[:10]}"
+            f"{' ...' if len(found) > 10 else ''}; a mask saved as 0/255 needs label // 255, labels with a gap "
+            "(0, 1, 2, 4) a lookup table such as np.array([0, 1, 2, 0, 3])[label]"
+        )
     if label.spatial_shape != like.spatial_shape:
         raise ImageReadError(
             f"{path}: label of shape {label.spatial_shape} does not match its image {image_path.name} "
@@ -314,6 +322,8 @@ class SegmentationFolder(ImageDataset):
         label_suffix: what the label's name adds to its image's, e.g. ``"_seg"`` for
             ``case01_seg.nii.gz`` (default: the same name).
         cache_size: samples kept in memory after reading (0: none; see the module docstring).
+        num_classes: when given, every label must be below it (``ImageReadError`` names the case
+            and the labels it holds: a 0/255 mask, or BraTS' 0, 1, 2, 4); default: not checked.
 
     Raises:
         FileNotFoundError: a folder that does not exist.
@@ -343,8 +353,12 @@ class SegmentationFolder(ImageDataset):
         transform: Callable[..., Any] | None = None,
         label_suffix: str = "",
         cache_size: int = 0,
+        num_classes: int | None = None,
     ) -> None:
         super().__init__(transform, cache_size)
+        self.num_classes = (
+            None if num_classes is None else check.integer(num_classes, "num_classes", "SegmentationFolder", low=2)
+        )
         if pairs is not None:
             if images is not None or labels is not None:
                 raise ValueError("SegmentationFolder: give images and labels folders, or pairs, not both")
@@ -364,7 +378,7 @@ class SegmentationFolder(ImageDataset):
     def load(self, entry: Any) -> tuple[Any, ...]:
         image_path, label_path = entry
         image = read_image(image_path)
-        return image.array, read_label(label_path, image, image_path)
+        return image.array, read_label(label_path, image, image_path, self.num_classes)
 
     def prepare(self, arrays: tuple[Any, ...]) -> Any:
         image, label = arrays

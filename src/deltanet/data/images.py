@@ -10,12 +10,14 @@ $(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
 | NIfTI RGB or RGBA, $(X, Y, Z)$ | $(3, X, Y, Z)$ or $(4, X, Y, Z)$ | the same |
 | DICOM file (``.dcm`` or no suffix) | $(1, H, W)$; multi-frame: $(1, D, H, W)$ | the DICOM tags, LPS+ made RAS+ |
 | a folder of DICOM slices | $(1, D, H, W)$, sorted along the slice normal | the same |
-| PNG, JPEG, TIFF, BMP | $(1, H, W)$ grey, $(3, H, W)$ RGB, $(4, H, W)$ RGBA; TIFF pages: $(C, D, H, W)$ | identity |
+| PNG, JPEG, TIFF, BMP, WebP | $(C, H, W)$, $C$ = 1 grey, 3 RGB, 4 RGBA; TIFF pages: $(C, D, H, W)$ | identity |
 
 A NIfTI header whose spatial unit is microns or metres has its affine converted to mm (nibabel
 keeps the header's unit). NIfTI values are scaled by the header's ``scl_slope``/``scl_inter``
 (nibabel's ``get_fdata``), DICOM values by ``RescaleSlope``/``RescaleIntercept`` (CT in HU; see
 ``deltanet.data.dicom``); a palette PNG gives its palette indices (label maps are often saved so).
+A picture comes as a viewer shows it: an EXIF orientation tag (phones and cameras write one in
+JPEG, PNG, TIFF and WebP) turns or mirrors the stored pixels (Pillow's ``ImageOps.exif_transpose``).
 
 A file that cannot be read (truncated, not an image, an inconsistent DICOM folder) raises
 ``ImageReadError``, a ``ValueError`` whose message names the file; so does a file whose first bytes
@@ -36,7 +38,15 @@ from deltanet.data.dicom import read_dicom
 from deltanet.data.image import Image, ImageReadError, require
 
 #: Suffix → the format name that ``Image.format`` reports (Pillow reads and writes these).
-PILLOW_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".bmp": "bmp"}
+PILLOW_FORMATS = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".bmp": "bmp",
+    ".webp": "webp",
+}
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 
@@ -50,6 +60,7 @@ _CONTENT = (
     ("PNG", lambda head: head[:8] == b"\x89PNG\r\n\x1a\n", _PICTURES),
     ("JPEG", lambda head: head[:3] == b"\xff\xd8\xff", _PICTURES),
     ("TIFF", lambda head: head[:4] in (b"II*\x00", b"MM\x00*"), _PICTURES),
+    ("WebP", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP", _PICTURES),
 )
 
 
@@ -82,6 +93,7 @@ _SUFFIX_FOR = {
     "PNG": ".png",
     "JPEG": ".jpg",
     "TIFF": ".tif",
+    "WebP": ".webp",
 }
 _FORMAT_NAMES = {"nifti": "NIfTI", "dicom": "DICOM", **{kind: kind.upper() for kind in PILLOW_FORMATS.values()}}
 
@@ -113,17 +125,23 @@ def _format_of(path: Path) -> str:
 
 
 def _nifti_channels_first(data: np.ndarray, path: Path, colours: bool = False) -> np.ndarray:
-    """nibabel's (X, Y[, Z[, T]]) or (X, Y, Z, 1, C) array → (C, X, Y[, Z]); with ``colours``, the
+    """nibabel's (X, Y[, Z[, T]]), (X, Y, Z, T, 1) or (X, Y, Z, 1, C) array → (C, X, Y[, Z]); with ``colours``, the
     last axis holds an RGB(A) file's colours and becomes the channels."""
     if colours and data.ndim in (3, 4):
         return np.moveaxis(data, -1, 0)
     if data.ndim in (2, 3):
         return data[np.newaxis]
+    while data.ndim > 4 and data.shape[-1] == 1:  # (X, Y, Z, T, 1): an empty 5th axis
+        data = data[..., 0]
     if data.ndim == 4:
         return np.moveaxis(data, 3, 0)
     if data.ndim == 5 and data.shape[3] == 1:  # NIfTI's vector images: the 5th axis holds the components
         return np.moveaxis(data[:, :, :, 0], 3, 0)
-    raise ImageReadError(f"{path}: a NIfTI image of shape {data.shape}; deltanet reads 2-D to 4-D images")
+    what = f" ({data.shape[3]} time points of {data.shape[4]} components each)" if data.ndim == 5 else ""
+    raise ImageReadError(
+        f"{path}: a NIfTI image of shape {data.shape}{what}; deltanet reads 2-D to 4-D images and vector images "
+        "(X, Y, Z, 1, C); take one time point or one component with nibabel first"
+    )
 
 
 # Deflate never compresses more than 1032:1, so a .nii.gz this many times smaller than what its
@@ -187,6 +205,9 @@ def _read_nifti(path: Path) -> Image:
             "shape": [int(n) for n in img.shape],
             "zooms": [float(z) for z in header.get_zooms()],
             "units": [str(u) for u in header.get_xyzt_units()],
+            # which header field gave the affine (nibabel's get_best_affine): "pixdim" says the file states
+            # no orientation, and nibabel's ANALYZE default (x flipped, origin at the centre) stands in
+            "affine_from": "sform" if header["sform_code"] else "qform" if header["qform_code"] else "pixdim",
             "sform_code": int(header["sform_code"]),
             "qform_code": int(header["qform_code"]),
             "descrip": header["descrip"].item().split(b"\x00")[0].decode("latin-1").strip(),
@@ -208,27 +229,57 @@ def _pillow_frame(frame: Any) -> np.ndarray:
     return values.astype(np.float32)
 
 
+_PNG_COLOUR_TYPES = {2: "RGB", 4: "grey + alpha", 6: "RGBA"}
+
+
+def _check_bit_depth(picture: Any, head: bytes, path: Path) -> None:
+    """Refuse a colour picture of more than 8 bits per channel, which Pillow (having no such mode)
+    cuts to 8 bits, keeping the high byte of each value; 16-bit grey it reads whole."""
+    kind = None
+    if picture.format == "PNG" and len(head) >= 26 and head[24] == 16 and head[25] in _PNG_COLOUR_TYPES:
+        kind = f"PNG of 16 bits per channel in {_PNG_COLOUR_TYPES[head[25]]}"
+    tags = getattr(picture, "tag_v2", None)
+    if picture.format == "TIFF" and tags is not None:
+        bits = tags.get(258, (1,))
+        bits = bits if isinstance(bits, tuple) else (bits,)
+        if len(bits) > 1 and max(bits) > 8:
+            kind = f"TIFF of {max(bits)} bits per channel in {len(bits)} channels"
+    if kind is not None:
+        raise ImageReadError(
+            f"{path}: a {kind}: Pillow reads it as 8 bits per channel (the high byte of each value), so it is "
+            "refused rather than cut; save each channel as a 16-bit grey PNG or TIFF, or read it with "
+            "cv2.imread(path, cv2.IMREAD_UNCHANGED) and wrap the array in an Image"
+        )
+
+
 def _read_pillow(path: Path, kind: str) -> Image:
     PIL = require("PIL")
     from PIL import Image as PILImage
     from PIL import ImageOps
 
     try:
-        with PILImage.open(path) as picture:
+        # Opened from a file object, not by name: Pillow 13 maps an uncompressed TIFF by name into
+        # memory with its displayed size, which scrambles a TIFF turned by its orientation tag (5 to 8).
+        with open(path, "rb") as file:
+            head = file.read(26)
+        with open(path, "rb") as file, PILImage.open(file) as picture:
             mode, frames = picture.mode, int(getattr(picture, "n_frames", 1))
+            _check_bit_depth(picture, head, path)
             if kind == "tiff" and frames > 1:  # a multi-page TIFF is a stack of slices
                 pages = []
                 for index in range(frames):
                     picture.seek(index)
-                    pages.append(_pillow_frame(picture))
+                    _check_bit_depth(picture, b"", path)
+                    pages.append(_pillow_frame(ImageOps.exif_transpose(picture)))
                 shapes = {p.shape for p in pages}
                 if len(shapes) > 1:
                     raise ValueError(f"its {frames} pages differ in size or channels: {sorted(shapes)}")
                 array = np.stack(pages, axis=1)
             else:
                 picture.load()
-                array = _pillow_frame(ImageOps.exif_transpose(picture) if kind == "jpeg" else picture)
-    except MemoryError:
+                # as a viewer shows it: the EXIF orientation (JPEG, PNG, TIFF, WebP) turns or mirrors it
+                array = _pillow_frame(ImageOps.exif_transpose(picture))
+    except (MemoryError, ImageReadError):
         raise
     except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError) as error:
         raise ImageReadError(f"{path}: cannot read it as an image (Pillow): {' '.join(str(error).split())}") from None
@@ -322,7 +373,11 @@ def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image 
     img = nib.Nifti1Image(data, affine)
     codes = like.metadata if like is not None and like.format == "nifti" else {}
     img.set_sform(affine, code=int(codes.get("sform_code", 1)) or 1)
-    img.set_qform(affine, code=int(codes.get("qform_code", 1)) or 1)
+    # the qform is a rotation, zooms and a shift: a sheared affine (a CT gantry tilt) is kept by the sform
+    # alone, and the qform is marked unused (nibabel would store a rotation near it, placing slices mm off)
+    columns = affine[:3, :3] / np.linalg.norm(affine[:3, :3], axis=0)
+    sheared = not np.allclose(columns.T @ columns, np.eye(3), atol=1e-6)
+    img.set_qform(affine, code=0 if sheared else int(codes.get("qform_code", 1)) or 1)
     img.header.set_xyzt_units("mm")
     _atomically(path, lambda tmp: nib.save(img, str(tmp)))
 
@@ -353,11 +408,17 @@ def _write_pillow(path: Path, array: np.ndarray, kind: str) -> None:
         raise ValueError(
             f"write_image: a {kind.upper()} holds a 2-D image with 1 to 4 channels (C, H, W), got shape {array.shape}"
         )
+    if kind == "webp" and array.shape[0] < 3:
+        raise ValueError(
+            f"write_image: WebP holds RGB or RGBA pictures only, got {array.shape[0]} channel(s), which would come "
+            "back as 3 or 4; write PNG"
+        )
     values = _pillow_values(array, kind)
     pixels = values[0] if values.shape[0] == 1 else np.moveaxis(values, 0, -1)
     mode = {1: "I;16" if values.dtype == np.uint16 else "L", 2: "LA", 3: "RGB", 4: "RGBA"}[values.shape[0]]
     picture = PILImage.fromarray(pixels, mode=mode) if mode != "I;16" else PILImage.fromarray(pixels)
-    _atomically(path, lambda tmp: picture.save(tmp, format=kind.upper()))
+    options = {"lossless": True} if kind == "webp" else {}  # Pillow's default WebP is lossy
+    _atomically(path, lambda tmp: picture.save(tmp, format=kind.upper(), **options))
 
 
 def _atomically(path: Path, write: Any) -> None:
@@ -382,7 +443,8 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
     differ from those written (near edges most), so write label maps as PNG or NIfTI, never JPEG.
 
     Args:
-        path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``.
+        path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``, ``.webp``
+            (lossless; RGB or RGBA only).
         image: an ``Image``, an array (channel first, or without the channel axis as above) or a
             Tensor.
         like: an ``Image`` whose affine (spacing, origin, orientation) the written file gets.

@@ -48,6 +48,17 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _named_column(name: str, header: list[str], path: Path) -> int:
+    """The index of the column called ``name``; a name the header gives twice is ambiguous."""
+    found = [j for j, column in enumerate(header) if column == name]
+    if len(found) > 1:
+        raise DataFileError(
+            f"{path}: column {name!r} appears {len(found)} times in the header (columns "
+            f"{', '.join(map(str, found[:-1]))} and {found[-1]}); pick it by index, or rename the columns"
+        )
+    return found[0]
+
+
 def _column_index(target: Any, header: list[str] | None, n_columns: int, path: Path) -> int | None:
     if target is None:
         return None
@@ -61,7 +72,7 @@ def _column_index(target: Any, header: list[str] | None, n_columns: int, path: P
             )
         if target not in header:
             raise DataFileError(f"{path}: no column {target!r} in the header; the columns are {header}")
-        return header.index(target)
+        return _named_column(target, header, path)
     if not -n_columns <= target < n_columns:
         raise DataFileError(f"{path}: target column index {target} is out of range for {n_columns} columns")
     return int(target) % n_columns
@@ -239,7 +250,7 @@ def _feature_columns(
     missing = [name for name in features if name not in names]
     if missing:
         raise DataFileError(f"{path}: no column {missing[0]!r} in the header; the columns are {names}")
-    columns = [names.index(name) for name in features]
+    columns = [_named_column(name, names, path) for name in features]
     if t is not None and t in columns:
         raise DataFileError(f"{path}: column {names[t]!r} cannot be both the target and a feature")
     return columns

@@ -11,6 +11,7 @@ extra).
 |---|---|
 | flips, rotations | ``Flip``, ``RandFlip``, ``Rotate90``, ``RandRotate90`` |
 | affine, elastic | ``Affine``, ``RandAffine`` (rotation, scale, translation), ``RandElastic`` |
+| orientation | ``Orientation`` (permute and flip the axes to ``"RAS"``, ``"LPS"``, ...: exact, no interpolation) |
 | resampling | ``Spacing`` (to a voxel spacing in mm), ``Resize`` (to a size) |
 | intensity | ``NormalizeIntensity``, ``ScaleIntensity``, ``ScaleIntensityRange``, ``CTWindow`` |
 | random intensity | ``AdjustContrast``, ``RandAdjustContrast`` (gamma), ``RandGaussianNoise`` |
@@ -48,6 +49,7 @@ from deltanet.data.transforms.intensity import (
     ScaleIntensity,
     ScaleIntensityRange,
 )
+from deltanet.data.transforms.orientation import Orientation
 from deltanet.data.transforms.spatial import (
     Affine,
     Flip,
@@ -69,6 +71,7 @@ __all__ = [
     "Compose",
     "Flip",
     "NormalizeIntensity",
+    "Orientation",
     "RandAdjustContrast",
     "RandAffine",
     "RandCropByPosNegLabel",

@@ -51,6 +51,15 @@ def image_array(image: Any, owner: str) -> np.ndarray:
     return array
 
 
+def check_label_affine(label: Any, affine: np.ndarray, owner: str) -> None:
+    """Refuse a label ``Image`` whose affine is not its image's: moving it as the image would misplace it."""
+    if hasattr(label, "affine") and hasattr(label, "array") and not np.allclose(label.affine, affine, atol=1e-4):
+        raise ValueError(
+            f"{owner}: the label's affine differs from its image's, so the two are not aligned voxel for voxel; "
+            "resample the label onto the image first"
+        )
+
+
 def label_array(label: Any, image: np.ndarray, owner: str) -> tuple[np.ndarray, bool]:
     """The label with a channel axis, and whether it came without one."""
     array = np.asarray(getattr(label, "data", label))
@@ -199,7 +208,9 @@ def per_axis(value: Any, ndim: int, name: str, owner: str, low: float = 0.0) -> 
 
 
 INTERPOLATION = {"nearest": 0, "bilinear": 1, "bicubic": 3}
-PADDING = {"zeros": "constant", "border": "nearest", "reflection": "reflect"}
+# scipy's modes that sample beyond the edge as grid_sample(align_corners=False) does: "zeros" interpolates
+# between the edge voxel and the zeros beyond ("grid-constant"; scipy's "constant" gave 0 in the outer half voxel)
+PADDING = {"zeros": "grid-constant", "border": "nearest", "reflection": "reflect"}
 
 
 def interpolation_order(mode: str, owner: str) -> int:

@@ -74,6 +74,10 @@ class SpatialPad(Transform):
 class CenterSpatialCrop(Transform):
     """Crop the centre ``roi_size`` (axes already smaller are left alone).
 
+    As MONAI's, the crop starts ``roi_size // 2`` voxels before the centre voxel ``n // 2``: when
+    $n$ is even and the size odd, one voxel more is cut before the crop than after it, so a crop
+    does not undo ``SpatialPad``, which pads the extra voxel after.
+
     Args:
         roi_size: the size per spatial axis (-1 keeps the axis).
 
@@ -90,7 +94,7 @@ class CenterSpatialCrop(Transform):
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         shape = image.shape[1:]
         size = tuple(min(t, n) for t, n in zip(_target(self.roi_size, shape, "roi_size", type(self).__name__), shape))
-        start = tuple((n - s) // 2 for n, s in zip(shape, size))
+        start = tuple(n // 2 - s // 2 for n, s in zip(shape, size))  # MONAI's: from the centre voxel n // 2
         return _crop(image, start, size), None if label is None else _crop(label, start, size)
 
 
@@ -147,7 +151,8 @@ class RandCropByPosNegLabel(Transform):
     ``RandCropByPosNegLabel``).
 
     Foreground is label > 0. A centre too close to the border is moved inwards so the patch fits;
-    an image smaller than the patch is padded first (zeros). Without foreground every patch is
+    an image smaller than the patch is padded first (zeros), where MONAI's raises
+    (``allow_smaller=False``) or crops less (``allow_smaller=True``). Without foreground every patch is
     centred on background, without background on foreground. Returns a list of samples, so a
     ``Compose`` applies the following transforms to each patch.
 

@@ -17,7 +17,7 @@ _EPS = 1e-7  # MONAI's guard against a constant image in AdjustContrast
 
 
 class NormalizeIntensity(Transform):
-    r"""Z-score: $x' = (x - \mu) / \sigma$, per channel (default) or over the whole image.
+    r"""Z-score: $x' = (x - \mu) / \sigma$, over the whole image (default, as MONAI's) or per channel.
 
     With ``nonzero=True`` only the nonzero voxels are normalized and give $\mu$ and $\sigma$
     (the background of a skull-stripped MR stays 0). A constant image has $\sigma = 0$: it is
@@ -25,7 +25,8 @@ class NormalizeIntensity(Transform):
 
     Args:
         nonzero: normalize only the nonzero voxels.
-        channel_wise: one $\mu, \sigma$ per channel (default) or one for the whole image.
+        channel_wise: one $\mu, \sigma$ per channel, or (default, MONAI's ``channel_wise=False``)
+            one for the whole image; multi-modal scans (several MR sequences as channels) want True.
 
     Examples:
         >>> import numpy as np
@@ -34,7 +35,7 @@ class NormalizeIntensity(Transform):
         [[[-1.0, 1.0]]]
     """
 
-    def __init__(self, nonzero: bool = False, channel_wise: bool = True) -> None:
+    def __init__(self, nonzero: bool = False, channel_wise: bool = False) -> None:
         self.nonzero = check.flag(nonzero, "nonzero", "NormalizeIntensity")
         self.channel_wise = check.flag(channel_wise, "channel_wise", "NormalizeIntensity")
 
@@ -198,30 +199,40 @@ class RandAdjustContrast(RandomTransform):
 
 
 class RandGaussianNoise(RandomTransform):
-    r"""Add Gaussian noise $\mathcal{N}(\mu, \sigma^2)$ to every voxel, with probability ``prob``.
+    r"""Add Gaussian noise $\mathcal{N}(\mu, s^2)$ to every voxel, with probability ``prob``.
+
+    As MONAI's (``sample_std=True``), each call draws its spread $s$ uniformly from
+    $[0, \sigma]$, so ``std`` is the largest spread, not the usual one; ``sample_std=False`` adds
+    noise of spread $\sigma$ every time.
 
     Args:
         prob: the probability of adding noise (MONAI's default 0.1).
         mean: $\mu$ (default 0).
         std: $\sigma \ge 0$ (default 0.1), in the image's units.
+        sample_std: draw $s$ from $[0, \sigma]$ at each call (default True, MONAI's), or $s = \sigma$.
         rng: seed or ``numpy.random.Generator``.
 
     Examples:
         >>> import numpy as np
         >>> from deltanet.data import transforms
-        >>> noisy = transforms.RandGaussianNoise(prob=1.0, std=0.5, rng=0)(np.zeros((1, 100, 100), np.float32))
+        >>> add = transforms.RandGaussianNoise(prob=1.0, std=0.5, sample_std=False, rng=0)
+        >>> noisy = add(np.zeros((1, 100, 100), np.float32))
         >>> noisy.dtype, round(float(noisy.std()), 1)
         (dtype('float32'), 0.5)
     """
 
-    def __init__(self, prob: float = 0.1, mean: float = 0.0, std: float = 0.1, rng: Any = None) -> None:
+    def __init__(
+        self, prob: float = 0.1, mean: float = 0.0, std: float = 0.1, sample_std: bool = True, rng: Any = None
+    ) -> None:
         super().__init__(prob, rng)
         self.mean = check.number(mean, "mean", "RandGaussianNoise")
         self.std = check.number(std, "std", "RandGaussianNoise", low=0)
+        self.sample_std = check.flag(sample_std, "sample_std", "RandGaussianNoise")
 
     def randomized(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         image = as_float(image)
-        noise = self.rng.normal(self.mean, self.std, image.shape)
+        spread = self.rng.uniform(0, self.std) if self.sample_std else self.std
+        noise = self.rng.normal(self.mean, spread, image.shape)
         return (image + noise).astype(image.dtype), label
 
 

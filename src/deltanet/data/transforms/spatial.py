@@ -1,9 +1,10 @@
 r"""Spatial transforms: flips, 90-degree rotations, affine maps, elastic deformation, resampling.
 
 Image and label move together; interpolation is ``scipy.ndimage``'s (``affine_transform``,
-``map_coordinates``, ``zoom``), with the spline order that ``mode`` names for the image and order 0
-(nearest neighbour) for the label. The affine transforms work in voxel coordinates about the centre
-of the image, $c = (\mathrm{shape} - 1) / 2$: an output voxel $x$ takes the input at
+``map_coordinates``), with the spline order that ``mode`` names for the image and order 0
+(nearest neighbour) for the label; ``Resize`` is ``F.interpolate``, as MONAI's. The affine
+transforms work in voxel coordinates about the centre of the image, $c = (\mathrm{shape} - 1) / 2$:
+an output voxel $x$ takes the input at
 
 $$
 x_{in} = c + A^{-1} (x - c - t), \qquad A = R\, S,
@@ -25,6 +26,7 @@ from deltanet.data.transforms.base import (
     RandomTransform,
     Transform,
     as_float,
+    check_label_affine,
     image_array,
     interpolation_order,
     label_array,
@@ -182,8 +184,10 @@ class Affine(Transform):
             positive angle turns as ``Rotate90`` does.
         scale: the scale factor $s$, one or one per spatial axis (2 enlarges).
         translate: the shift $t$ in voxels, one or one per spatial axis.
-        mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic".
-        padding_mode: "zeros" (default), "border" (repeat the edge) or "reflection".
+        mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic" (scipy's cubic
+            spline, order 3: smoother than the cubic convolution of MONAI's grid_sample "bicubic").
+        padding_mode: "reflection" (default, MONAI's: mirrored about the border), "border" (repeat
+            the edge) or "zeros", sampled beyond the edge as ``grid_sample(align_corners=False)``.
 
     Examples:
         >>> import numpy as np
@@ -200,7 +204,7 @@ class Affine(Transform):
         scale: Any = 1.0,
         translate: Any = 0.0,
         mode: str = "bilinear",
-        padding_mode: str = "zeros",
+        padding_mode: str = "reflection",
     ) -> None:
         owner = type(self).__name__
         self.rotate, self.scale, self.translate = rotate, scale, translate
@@ -241,7 +245,7 @@ class RandAffine(RandomTransform):
         scale_range: $s$, one or one per spatial axis (0.1: factors from 0.9 to 1.1).
         translate_range: $t$ in voxels, one or one per spatial axis.
         mode: the image's interpolation: "bilinear", "nearest" or "bicubic".
-        padding_mode: "zeros", "border" or "reflection".
+        padding_mode: "reflection" (default, MONAI's), "border" or "zeros".
         rng: seed or ``numpy.random.Generator``.
 
     Examples:
@@ -249,8 +253,11 @@ class RandAffine(RandomTransform):
         >>> from deltanet.data import transforms
         >>> augment = transforms.RandAffine(prob=1.0, rotate_range=0.3, scale_range=0.1, rng=0)
         >>> image, label = augment(np.ones((1, 16, 16), np.float32), np.ones((16, 16), np.int64))
-        >>> image.dtype, sorted(np.unique(label).tolist())
-        (dtype('float32'), [0, 1])
+        >>> image.dtype, sorted(np.unique(label).tolist())  # the border mirrored: no background brought in
+        (dtype('float32'), [1])
+        >>> zeros = transforms.RandAffine(prob=1.0, rotate_range=0.3, scale_range=0.1, padding_mode="zeros", rng=0)
+        >>> sorted(np.unique(zeros(np.ones((1, 16, 16), np.float32), np.ones((16, 16), np.int64))[1]).tolist())
+        [0, 1]
     """
 
     def __init__(
@@ -260,7 +267,7 @@ class RandAffine(RandomTransform):
         scale_range: Any = 0.0,
         translate_range: Any = 0.0,
         mode: str = "bilinear",
-        padding_mode: str = "zeros",
+        padding_mode: str = "reflection",
         rng: Any = None,
     ) -> None:
         super().__init__(prob, rng)
@@ -298,7 +305,7 @@ class RandElastic(RandomTransform):
         sigma_range: $(\sigma_{min}, \sigma_{max})$ in voxels: larger is smoother.
         magnitude_range: $(\alpha_{min}, \alpha_{max})$.
         mode: the image's interpolation: "bilinear", "nearest" or "bicubic".
-        padding_mode: "zeros", "border" or "reflection".
+        padding_mode: "reflection" (default, MONAI's), "border" or "zeros".
         rng: seed or ``numpy.random.Generator``.
 
     Examples:
@@ -347,38 +354,55 @@ class RandElastic(RandomTransform):
         return out, None if label is None else _each_channel(lambda ch: warp(ch, 0), label)
 
 
-def _zoom_channel(channel: np.ndarray, shape: tuple[int, ...], order: int) -> np.ndarray:
-    """One channel interpolated onto ``shape`` covering the same extent."""
-    ndimage = require("scipy.ndimage")
-    factors = np.array(shape) / np.array(channel.shape)
-    return ndimage.zoom(channel, factors, order=order, mode="nearest", grid_mode=True)
+#: The modes of ``torch.nn.functional.interpolate`` (and MONAI's ``Resize``), "area" first: MONAI's default.
+RESIZE_MODES = ("area", "nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
 
 
-def _zoom_to(array: np.ndarray, shape: tuple[int, ...], order: int) -> np.ndarray:
-    """Each channel of ``array`` interpolated onto ``shape`` covering the same extent."""
-    return _each_channel(lambda ch: _zoom_channel(ch, shape, order), array)
+def _interpolate(array: np.ndarray, size: tuple[int, ...], mode: str, align_corners: Any, owner: str) -> np.ndarray:
+    """``F.interpolate`` (PyTorch's semantics) of a channel-first array; integers go through float64
+    and come back as they were, float16 through float32, other floats keep their dtype."""
+    from deltanet.autograd import Tensor
+    from deltanet.functional.upsample import interpolate
+
+    values = array.astype(np.float64) if array.dtype.kind != "f" else array
+    values = values.astype(np.float32) if values.dtype == np.float16 else values
+    try:
+        out = interpolate(Tensor(values[np.newaxis]), size=size, mode=mode, align_corners=align_corners).data[0]
+    except ValueError as error:
+        raise ValueError(f"{owner}: {str(error).removeprefix('interpolate: ')}") from None
+    return out.astype(array.dtype) if array.dtype.kind != "f" or array.dtype == np.float16 else out
 
 
 class Resize(Transform):
-    """Interpolate to exactly ``spatial_size`` (the image is stretched, not cropped).
+    r"""Interpolate to exactly ``spatial_size`` (the image is stretched, not cropped), as MONAI's
+    ``Resize``: ``torch.nn.functional.interpolate(image[None], spatial_size, mode, align_corners)[0]``.
 
-    The grid covers the same extent (``scipy.ndimage.zoom`` with ``grid_mode=True``); the label is
-    interpolated by nearest neighbour. Use it to bring pictures of different sizes to one size.
+    The default mode is MONAI's, "area" (each output voxel the mean of the input voxels it covers:
+    adaptive average pooling, which suits shrinking); the label goes through "nearest" (PyTorch's:
+    output voxel $j$ takes input voxel $\lfloor j\, n / m \rfloor$), as a MONAI pipeline pairs them
+    with ``Resized(keys=["image", "label"], mode=("area", "nearest"))``. "bicubic" is PyTorch's
+    cubic convolution ($A = -0.75$), which can overshoot the input's range. Use it to bring pictures
+    of different sizes to one size; to resample a scan to a voxel size, use ``Spacing``.
 
     Args:
         spatial_size: the new size per spatial axis (-1 keeps the axis), or one for all.
-        mode: the image's interpolation: "bilinear" (default), "nearest" or "bicubic".
+        mode: "area" (default), "nearest", "nearest-exact", "bilinear" (2-D), "bicubic" (2-D) or
+            "trilinear" (3-D), as ``F.interpolate``.
+        align_corners: for the interpolating modes, as ``F.interpolate`` (None: False).
 
     Examples:
         >>> import numpy as np
         >>> from deltanet.data import transforms
         >>> transforms.Resize((4, 4))(np.ones((3, 10, 6), np.float32)).shape
         (3, 4, 4)
+        >>> transforms.Resize(2)(np.array([[[1.0, 3.0, 5.0, 7.0]] * 2])).tolist()  # area: the mean of each half
+        [[[2.0, 6.0], [2.0, 6.0]]]
     """
 
-    def __init__(self, spatial_size: Any, mode: str = "bilinear") -> None:
+    def __init__(self, spatial_size: Any, mode: str = "area", align_corners: bool | None = None) -> None:
         self.spatial_size = spatial_size
-        self.order = interpolation_order(mode, type(self).__name__)
+        self.mode = check.one_of(mode, "mode", RESIZE_MODES, type(self).__name__)
+        self.align_corners = align_corners
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         owner = type(self).__name__
@@ -387,17 +411,30 @@ class Resize(Transform):
         if len(values) != len(shape):
             raise ValueError(f"{owner}: spatial_size must be one size or {len(shape)}, got {self.spatial_size!r}")
         target = tuple(n if v == -1 else check.integer(v, "spatial_size", owner, low=1) for v, n in zip(values, shape))
-        out = _interpolated(lambda ch: _zoom_channel(ch, target, self.order), image)
-        return out, None if label is None else _zoom_to(label, target, 0)
+        out = _interpolate(as_float(image), target, self.mode, self.align_corners, owner)
+        return out, None if label is None else _interpolate(label, target, "nearest", None, owner)
 
 
 class Spacing(Transform):
     r"""Resample to a voxel spacing ``pixdim`` (mm), e.g. to make every scan of a study isotropic.
 
-    The new grid covers the same extent: the size along an axis becomes
-    $\mathrm{round}(n\, \Delta / \Delta')$, and ``scipy.ndimage.zoom`` (``grid_mode=True``)
-    interpolates. Give an ``Image`` (its spacing is read and the returned ``Image`` has the new
-    affine, origin moved to the new first voxel's centre) or an array with ``spacing=``.
+    The new spacing is exactly ``pixdim``. Along an axis of $n$ voxels of spacing $\Delta$ the new
+    grid has $n' = \mathrm{round}(n\, \Delta / \Delta')$ voxels (at least 1; halves round to even,
+    as NumPy's), the extent of the scan to within half a new voxel, as nnU-Net's resampling and
+    MONAI's ``Spacing(scale_extent=True)`` size it; and its centre is the old grid's centre, so new
+    voxel $j$ lies at old index $x = c + (j - c')\, \Delta' / \Delta$ with $c = (n - 1)/2$,
+    $c' = (n' - 1)/2$. ``scipy.ndimage.affine_transform`` interpolates there (``mode``; the label
+    by nearest neighbour, order 0, so it stays a label), repeating the edge voxels where $x$ falls
+    in the outer half voxel. Give an ``Image`` (its spacing is read, and the returned ``Image``
+    has the affine $A M$, with $M$ that index map: every new voxel is placed where it was sampled)
+    or an array with ``spacing=``.
+
+    **MONAI's** ``Spacing`` **differs by default** (``scale_extent=False``): it keeps the centre of
+    voxel 0 where it was and gives $\mathrm{round}((n - 1)\, \Delta / \Delta') + 1$ voxels, so a
+    256-voxel axis at 1 mm resampled to 2 mm is 129 voxels there and 128 here, each grid shifted
+    against the other by a quarter of a new voxel. Its ``padding_mode="border"`` is what this
+    transform does; ``diagonal=True`` (resample onto a diagonal affine) is not done: reorient
+    with ``Orientation`` first, which moves no voxel off the grid.
 
     Args:
         pixdim: the new spacing, one number or one per spatial axis.
@@ -427,6 +464,7 @@ class Spacing(Transform):
                 sample["image"], sample["label"] = self(sample["image"], sample["label"], spacing=spacing)
             return sample
         if isinstance(image, Image):
+            check_label_affine(label, image.affine, type(self).__name__)
             resampled, new_label, affine = self._resample(image.array, label, image.spacing, image.affine)
             result = Image(resampled, affine, image.format, image.path, dict(image.metadata))
             if label is None:
@@ -449,19 +487,26 @@ class Spacing(Transform):
             raise ValueError(f"{owner}: spacings must be > 0, got spacing {spacing!r} and pixdim {self.pixdim!r}")
         shape = np.array(array.shape[1:])
         new_shape = tuple(int(size) for size in np.maximum(1, np.round(shape * old / new)))
-        out = _interpolated(lambda ch: _zoom_channel(ch, new_shape, self.order), array)
+        # new voxel j lies at old index c + (j - c') r: r old voxels per new one, the centres c, c' aligned
+        step = new / old
+        start = (shape - 1) / 2 - (np.array(new_shape) - 1) / 2 * step
+
+        def resample(channel: np.ndarray, order: int) -> np.ndarray:
+            ndimage = require("scipy.ndimage")
+            return ndimage.affine_transform(channel, step, start, output_shape=new_shape, order=order, mode="nearest")
+
+        out = _interpolated(lambda ch: resample(ch, self.order), array)
         new_label = None
         if label is not None:
             raw = label.array if isinstance(label, Image) else label
             label_channels, bare = label_array(raw, array, owner)
-            new_label = _zoom_to(label_channels, new_shape, 0)
+            new_label = _each_channel(lambda ch: resample(ch, 0), label_channels)
             new_label = new_label[0] if bare else new_label
         new_affine = None
         if affine is not None:
-            step = shape / np.array(new_shape)  # old voxels per new voxel
-            index_map = np.eye(4)
+            index_map = np.eye(4)  # new voxel index -> old voxel index
             index_map[:n, :n] = np.diag(step)
-            index_map[:n, 3] = 0.5 * step - 0.5  # the centre of new voxel 0, in old indices
+            index_map[:n, 3] = start
             new_affine = affine @ index_map
         return out, new_label, new_affine
 

@@ -1,0 +1,84 @@
+"""Transforms named after MONAI's behave as MONAI's with the same arguments and defaults:
+NormalizeIntensity normalizes the whole image unless channel_wise=True, and RandGaussianNoise
+draws its standard deviation from [0, std] unless sample_std=False (MONAI's sample_std=True)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deltanet.data import transforms as T
+
+
+def test_normalize_intensity_takes_one_mean_and_std_over_all_channels_by_default():
+    # MONAI: NormalizeIntensity(subtrahend=None, divisor=None, nonzero=False, channel_wise=False)
+    x = np.random.default_rng(0).random((1, 4, 5)).astype(np.float32)
+    two = np.concatenate([x, 10 * x + 5])
+    z = T.NormalizeIntensity()(two)
+    np.testing.assert_allclose(z, (two - two.mean()) / two.std(), rtol=1e-5, atol=1e-6)
+    per_channel = T.NormalizeIntensity(channel_wise=True)(two)
+    np.testing.assert_allclose(per_channel[0], per_channel[1], atol=1e-5)
+
+
+def test_rand_gaussian_noise_draws_its_std_from_zero_to_std_by_default():
+    # MONAI: std = R.uniform(0, self.std) if self.sample_std else self.std; noise = R.normal(mean, std, shape)
+    image = np.zeros((1, 50, 60), np.float32)
+    out = T.RandGaussianNoise(prob=1.0, mean=0.5, std=2.0, rng=7)(image)
+    rng = np.random.default_rng(7)
+    assert rng.random() < 1.0  # the draw that decides whether to transform
+    std = rng.uniform(0, 2.0)
+    np.testing.assert_array_equal(out, (image + rng.normal(0.5, std, image.shape)).astype(np.float32))
+    fixed = T.RandGaussianNoise(prob=1.0, mean=0.5, std=2.0, sample_std=False, rng=7)(image)
+    rng = np.random.default_rng(7)
+    rng.random()
+    np.testing.assert_array_equal(fixed, (image + rng.normal(0.5, 2.0, image.shape)).astype(np.float32))
+
+
+def test_center_spatial_crop_starts_at_half_the_size_before_the_centre_voxel():
+    # MONAI: roi_center = n // 2, roi_start = max(roi_center - roi_size // 2, 0)
+    for n in range(1, 9):
+        image = np.arange(float(n)).reshape(1, n, 1)
+        for s in range(1, n + 1):
+            start = max(n // 2 - s // 2, 0)
+            np.testing.assert_array_equal(T.CenterSpatialCrop((s, 1))(image)[0, :, 0], np.arange(start, start + s))
+            np.testing.assert_array_equal(T.ResizeWithPadOrCrop((s, 1))(image)[0, :, 0], np.arange(start, start + s))
+
+
+def test_resize_is_torch_interpolate_with_monai_default_area():
+    # MONAI: Resize(spatial_size, mode="area", align_corners=None) is F.interpolate(img[None], size, mode)[0];
+    # a label goes through mode "nearest", as MONAI pipelines pair them: Resized(mode=("area", "nearest"))
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for shape, size, modes in (
+        ((2, 9, 7), (4, 11), ("area", "nearest", "nearest-exact", "bilinear", "bicubic")),
+        ((1, 6, 5, 7), (3, 8, 4), ("area", "nearest", "nearest-exact", "trilinear")),
+    ):
+        image = rng.random(shape).astype(np.float32)
+        label = rng.integers(0, 3, shape[1:])
+        for mode in modes:
+            out, out_label = T.Resize(size, mode=mode)(image, label)
+            expected = torch.nn.functional.interpolate(torch.from_numpy(image)[None], size=size, mode=mode)[0]
+            np.testing.assert_allclose(out, expected.numpy(), rtol=1e-5, atol=1e-6)
+            assert out.dtype == np.float32
+            nearest = torch.nn.functional.interpolate(torch.from_numpy(label)[None, None].double(), size=size)
+            np.testing.assert_array_equal(out_label, nearest[0, 0].numpy().astype(label.dtype))
+        default = T.Resize(size)(image)
+        area = torch.nn.functional.interpolate(torch.from_numpy(image)[None], size=size, mode="area")[0]
+        np.testing.assert_allclose(default, area.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_affine_pads_as_grid_sample_and_by_reflection_by_default():
+    # MONAI's Affine/RandAffine resample as grid_sample(align_corners=False), padding_mode="reflection" by default;
+    # "zeros" interpolates between the edge voxel and the zeros beyond it, within the outer half voxel
+    torch = pytest.importorskip("torch")
+    image = (np.arange(1, 6, dtype=np.float32)[None, None, :] * np.ones((1, 5, 1), np.float32)) ** 2
+    for padding in ("zeros", "border", "reflection"):
+        for shift in (0.4, -0.7, 1.6):
+            out = T.Affine(translate=(0, shift), padding_mode=padding)(image)
+            theta = torch.tensor([[[1.0, 0.0, -shift * 2 / 5], [0.0, 1.0, 0.0]]])
+            grid = torch.nn.functional.affine_grid(theta, (1, 1, 5, 5), align_corners=False)
+            expected = torch.nn.functional.grid_sample(
+                torch.from_numpy(image)[None], grid, padding_mode=padding, align_corners=False
+            )[0]
+            np.testing.assert_allclose(out, expected.numpy(), atol=1e-5)
+    assert T.Affine().padding_mode == "reflection" and T.RandAffine().affine.padding_mode == "reflection"
