@@ -301,7 +301,8 @@ def export(
     inputs = [onnx.helper.make_tensor_value_info(input_name, tensor_type, [batch, *shape[1:]])]
     out_shape = [batch if dynamic_batch else out.shape[0], *out.shape[1:]] if out.ndim else []
     outputs = [onnx.helper.make_tensor_value_info(output_name, tensor_type, out_shape)]
-    proto_graph = onnx.helper.make_graph(graph.nodes, type(model).__name__, inputs, outputs, graph.initializers)
+    nodes, initializers = _live(graph.nodes, graph.initializers, output_name)
+    proto_graph = onnx.helper.make_graph(nodes, type(model).__name__, inputs, outputs, initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
     proto = onnx.helper.make_model(
         proto_graph,
@@ -346,6 +347,17 @@ def _trace(
         raise ExportError("export: the model's forward must return a tensor computed from its input")
     tracer.name_of(out, "output")  # refuses an output changed in place through a view
     return graph, out, tracer
+
+
+def _live(nodes: list[Any], initializers: list[Any], output_name: str) -> tuple[list[Any], list[Any]]:
+    """The nodes and initializers that the output depends on: a forward pre-hook that computes a
+    weight (pruning's mask times the original) leaves a node whose result the layer read as a constant."""
+    needed, live = {output_name}, []
+    for node in reversed(nodes):
+        if any(name in needed for name in node.output):
+            live.append(node)
+            needed.update(node.input)
+    return live[::-1], [i for i in initializers if i.name in needed]
 
 
 def _check_shape(input_shape: Any) -> tuple[int, ...]:
