@@ -88,7 +88,7 @@ def _channel_norm(t: np.ndarray, n: Any, dim: int) -> np.ndarray:
     r"""The $L_n$ norm of each slice of ``t`` along ``dim`` (``torch.norm(t, p=n, dim=others)``)."""
     axes = tuple(d for d in range(t.ndim) if d != dim % t.ndim)
     a = np.abs(t.astype(np.float64) if t.dtype.kind != "f" else t)
-    if n == "nuc":
+    if n in ("nuc", "fro") and (n == "nuc" or len(axes) > 2):  # torch.norm's matrix norms
         if len(axes) != 2:
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, axes))}")
         return np.linalg.norm(t, ord="nuc", axis=axes)
@@ -300,7 +300,8 @@ class LnStructured(BasePruningMethod):
     Args:
         amount: the number of channels (an int), or their fraction (a float in [0, 1]).
         n: the order: a number, ``float("inf")``, ``float("-inf")``, ``"fro"`` or ``"nuc"``
-            (``torch.norm``'s ``p``; ``"nuc"`` needs a 3-dimensional tensor).
+            (``torch.norm``'s ``p``: ``"nuc"`` needs a 3-dimensional tensor, ``"fro"`` one of at
+            most 3).
         dim: the axis whose slices are the channels (default -1).
 
     Examples:
