@@ -222,3 +222,13 @@ def test_onnx_export_computes_with_the_pruned_weight(tmp_path):
     session = ort.InferenceSession(str(tmp_path / "m.onnx"))
     out = session.run(None, {session.get_inputs()[0].name: x})[0]
     np.testing.assert_allclose(out, model(dn.tensor(x)).numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_load_state_dict_says_how_to_load_a_pruned_state():
+    rng = np.random.default_rng(9)
+    pruned = dn.nn.Sequential(prune.l1_unstructured(_linear(rng), "weight", 3))
+    plain = dn.nn.Sequential(_linear(rng))
+    with pytest.raises(KeyError, match=r"pruned on '0.weight'.*prune.identity\(model.get_submodule\('0'\), 'weight'\)"):
+        plain.load_state_dict(pruned.state_dict())
+    with pytest.raises(KeyError, match=r"this model is pruned on '0.weight'.*prune.remove"):
+        pruned.load_state_dict(plain.state_dict())
