@@ -16,6 +16,7 @@ from deltanet.nn import (
     parametrize,
     prune,
     rnn_utils,
+    stateless,
     summary,  # noqa: F401 - installs Module.summary
     utils,
 )
@@ -139,7 +140,7 @@ setattr(utils, "rnn", rnn_utils)  # noqa: B010 - mypy refuses a new attribute on
 sys.modules.setdefault("deltanet.nn.utils.rnn", rnn_utils)
 # ``torch.nn.utils.parametrize`` and ``.parametrizations`` the same way, and the older hooks
 # ``torch.nn.utils.weight_norm``/``spectral_norm`` with their ``remove_*``.
-for _name, _module in (("parametrize", parametrize), ("parametrizations", parametrizations), ("prune", prune)):
+for _name, _module in (("parametrize", parametrize), ("parametrizations", parametrizations), ("prune", prune), ("stateless", stateless)):
     setattr(utils, _name, _module)
     sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
 for _name in norm_hooks.__all__:
