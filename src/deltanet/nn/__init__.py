@@ -8,7 +8,9 @@ import sys
 
 from deltanet.nn import (
     functional,
+    fusion,
     init,
+    memory_format,
     modules,
     norm_hooks,
     parameter,
@@ -16,6 +18,7 @@ from deltanet.nn import (
     parametrize,
     prune,
     rnn_utils,
+    skip_init,
     stateless,
     summary,  # noqa: F401 - installs Module.summary
     utils,
@@ -145,6 +148,13 @@ for _name, _module in (("parametrize", parametrize), ("parametrizations", parame
     sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
 for _name in norm_hooks.__all__:
     setattr(utils, _name, getattr(norm_hooks, _name))
+# ``torch.nn.utils.fusion``, ``.memory_format`` and ``.init`` (``skip_init``), whose functions
+# ``torch.nn.utils`` also has by name.
+for _name, _module in (("fusion", fusion), ("memory_format", memory_format), ("init", skip_init)):
+    setattr(utils, _name, _module)
+    sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
+    for _function in _module.__all__:
+        setattr(utils, _function, getattr(_module, _function))
 
 __all__ = [
     "AlphaDropout",
