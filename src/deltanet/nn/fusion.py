@@ -68,7 +68,7 @@ def fuse_conv_bn_eval(conv: M, bn: Module, transpose: bool = False) -> M:
     Examples:
         >>> import deltanet as dn
         >>> conv, bn = dn.nn.Conv2d(1, 2, 3).eval(), dn.nn.BatchNorm2d(2).eval()
-        >>> bn.running_mean.fill_(0.5); bn.running_var.fill_(4.0)
+        >>> _ = bn.running_mean.fill_(0.5), bn.running_var.fill_(4.0)
         >>> x = dn.randn(1, 1, 5, 5)
         >>> fused = dn.nn.utils.fuse_conv_bn_eval(conv, bn)
         >>> bool(dn.allclose(fused(x), bn(conv(x)), atol=1e-6))
@@ -147,7 +147,7 @@ def fuse_linear_bn_eval(linear: M, bn: Module) -> M:
     Examples:
         >>> import deltanet as dn
         >>> linear, bn = dn.nn.Linear(3, 2).eval(), dn.nn.BatchNorm1d(2).eval()
-        >>> bn.running_var.fill_(9.0)
+        >>> _ = bn.running_var.fill_(9.0)
         >>> x = dn.randn(4, 3)
         >>> bool(dn.allclose(dn.nn.utils.fuse_linear_bn_eval(linear, bn)(x), bn(linear(x)), atol=1e-6))
         True

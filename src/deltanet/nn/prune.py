@@ -471,7 +471,7 @@ def l1_unstructured(module: Module, name: str, amount: Any, importance_scores: A
         >>> from deltanet.nn.utils import prune
         >>> m = dn.nn.Linear(3, 1, bias=False)
         >>> with dn.no_grad():
-        ...     m.weight.copy_(dn.tensor([[0.5, -2.0, 0.1]]))
+        ...     _ = m.weight.copy_(dn.tensor([[0.5, -2.0, 0.1]]))
         >>> prune.l1_unstructured(m, "weight", amount=2).weight.tolist()
         [[0.0, -2.0, 0.0]]
     """

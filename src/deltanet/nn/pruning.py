@@ -66,7 +66,7 @@ class BasePruningMethod(ABC):
         ...         return default_mask * (t >= 0)
         >>> m = dn.nn.Linear(2, 1)
         >>> with dn.no_grad():
-        ...     m.weight.copy_(dn.tensor([[-1.0, 2.0]]))
+        ...     _ = m.weight.copy_(dn.tensor([[-1.0, 2.0]]))
         >>> _ = Negative.apply(m, "weight")
         >>> m.weight_mask.tolist(), m.weight.tolist()
         ([[0.0, 1.0]], [[-0.0, 2.0]])
