@@ -59,11 +59,15 @@ def test_fusion_errors_are_pytorchs():
         fusion.fuse_conv_bn_eval(conv.eval(), no_stats)
 
 
+def _rtol(dtype):
+    return 2e-6 if dtype == np.float32 else 1e-14
+
+
 def test_as_pytorch():
     torch = pytest.importorskip("torch")
     tfusion = pytest.importorskip("torch.nn.utils.fusion")
     rng = np.random.default_rng(2)
-    for dtype, tdtype in ((np.float32, torch.float32), (np.float64, torch.float64)):
+    for dtype in (np.float32, np.float64):
         w, b = rng.normal(size=(4, 3, 3, 3)).astype(dtype), rng.normal(size=4).astype(dtype)
         stats = [rng.normal(size=4), rng.random(4) + 0.5, rng.normal(size=4), rng.normal(size=4)]
         stats = [s.astype(dtype) for s in stats]
@@ -80,16 +84,19 @@ def test_as_pytorch():
             )
             for mine, their in zip(ours, theirs, strict=True):
                 assert mine.dtype == dtype and mine.requires_grad == their.requires_grad
-                np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=2e-6 if dtype == np.float32 else 1e-14)
+                np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=_rtol(dtype))
         lw = rng.normal(size=(4, 6)).astype(dtype)
         theirs = tfusion.fuse_linear_bn_weights(
-            torch.from_numpy(lw), torch.from_numpy(b), *(torch.from_numpy(s) for s in stats[:2]), 1e-3,
+            torch.from_numpy(lw),
+            torch.from_numpy(b),
+            *(torch.from_numpy(s) for s in stats[:2]),
+            1e-3,
             *(torch.from_numpy(s) for s in stats[2:]),
         )
         ours = fusion.fuse_linear_bn_weights(dn.tensor(lw), dn.tensor(b), *stats[:2], 1e-3, *stats[2:])
         for mine, their in zip(ours, theirs, strict=True):
             assert mine.dtype == their.detach().numpy().dtype and mine.requires_grad == their.requires_grad
-            np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=2e-6 if dtype == np.float32 else 1e-14)
+            np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=_rtol(dtype))
 
 
 def test_skip_init_leaves_the_generator_and_refuses_non_modules():

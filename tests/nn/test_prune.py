@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from deltanet.nn.utils import prune
 
 import deltanet as dn
+from deltanet.nn.utils import prune
 
 
 def _linear(rng, n_in=5, n_out=4, dtype=np.float64):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from deltanet.nn.utils import prune
 
 import deltanet as dn
+from deltanet.nn.utils import prune
 
 torch = pytest.importorskip("torch")
 tprune = pytest.importorskip("torch.nn.utils.prune")

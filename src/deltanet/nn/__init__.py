@@ -143,7 +143,13 @@ setattr(utils, "rnn", rnn_utils)  # noqa: B010 - mypy refuses a new attribute on
 sys.modules.setdefault("deltanet.nn.utils.rnn", rnn_utils)
 # ``torch.nn.utils.parametrize`` and ``.parametrizations`` the same way, and the older hooks
 # ``torch.nn.utils.weight_norm``/``spectral_norm`` with their ``remove_*``.
-for _name, _module in (("parametrize", parametrize), ("parametrizations", parametrizations), ("prune", prune), ("stateless", stateless)):
+_SUBMODULES = (
+    ("parametrize", parametrize),
+    ("parametrizations", parametrizations),
+    ("prune", prune),
+    ("stateless", stateless),
+)
+for _name, _module in _SUBMODULES:
     setattr(utils, _name, _module)
     sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
 for _name in norm_hooks.__all__:

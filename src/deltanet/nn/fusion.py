@@ -34,7 +34,7 @@ def _requires_grad(t: Any) -> bool:
     return bool(getattr(t, "requires_grad", False))
 
 
-def _check_eval(layer: Module, bn: Module) -> None:
+def _check_eval(layer: Module, bn: Any) -> None:
     if layer.training or bn.training:
         raise AssertionError("Fusion only for eval!")
     if getattr(bn, "running_mean", None) is None or getattr(bn, "running_var", None) is None:
@@ -50,7 +50,7 @@ def _with_bias(layer: M) -> M:
     return layer
 
 
-def fuse_conv_bn_eval(conv: M, bn: Module, transpose: bool = False) -> M:
+def fuse_conv_bn_eval(conv: M, bn: Any, transpose: bool = False) -> M:
     r"""A new convolution that computes ``bn(conv(x))`` of the two layers in evaluation mode.
 
     Args:
@@ -75,7 +75,7 @@ def fuse_conv_bn_eval(conv: M, bn: Module, transpose: bool = False) -> M:
         True
     """
     _check_eval(conv, bn)
-    fused = copy.deepcopy(conv)
+    fused: Any = copy.deepcopy(conv)
     weight, bias = fuse_conv_bn_weights(
         fused.weight, fused.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias, transpose
     )
@@ -123,14 +123,13 @@ def fuse_conv_bn_weights(
     beta = np.zeros_like(mean) if bn_b is None else array_of(bn_b)
     bias_dtype = W.dtype if conv_b is None else b.dtype
     rsqrt = 1.0 / np.sqrt(var + np.asarray(bn_eps, dtype=var.dtype))
-    shape = (1, -1) if transpose else (-1, 1)
-    shape += (1,) * (W.ndim - 2)
+    shape: tuple[int, ...] = ((1, -1) if transpose else (-1, 1)) + (1,) * (W.ndim - 2)
     fused_w = (W * (gamma * rsqrt).reshape(shape)).astype(W.dtype)
     fused_b = ((b - mean) * rsqrt * gamma + beta).astype(bias_dtype)
     return Parameter(fused_w, _requires_grad(conv_w)), Parameter(fused_b, _requires_grad(conv_b))
 
 
-def fuse_linear_bn_eval(linear: M, bn: Module) -> M:
+def fuse_linear_bn_eval(linear: M, bn: Any) -> M:
     r"""A new linear layer that computes ``bn(linear(x))`` of the two layers in evaluation mode.
 
     Args:
@@ -161,7 +160,7 @@ def fuse_linear_bn_eval(linear: M, bn: Module) -> M:
             f"got linear.out_features={out_features} and bn.num_features={num_features}"
         )
     _check_eval(linear, bn)
-    fused = copy.deepcopy(linear)
+    fused: Any = copy.deepcopy(linear)
     weight, bias = fuse_linear_bn_weights(
         fused.weight, fused.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias
     )

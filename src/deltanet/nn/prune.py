@@ -529,9 +529,7 @@ def ln_structured(module: Module, name: str, amount: Any, n: Any, dim: int, impo
     return module
 
 
-def global_unstructured(
-    parameters: Any, pruning_method: Any, importance_scores: Any = None, **kwargs: Any
-) -> None:
+def global_unstructured(parameters: Any, pruning_method: Any, importance_scores: Any = None, **kwargs: Any) -> None:
     r"""Prune several tensors together: ``pruning_method`` ranks the still-unpruned entries of all
     of them as one vector (so ``amount`` counts over all), and each tensor gets its part of the
     mask through ``custom_from_mask``, as PyTorch.

@@ -162,7 +162,9 @@ class BasePruningMethod(ABC):
             old_mask = getattr(module, name + "_mask")
             default_mask = as_tensor(old_mask.data.copy())
         try:
-            scores = importance_scores if isinstance(importance_scores, Tensor) else as_tensor(array_of(importance_scores))
+            scores = importance_scores
+            if not isinstance(scores, Tensor):
+                scores = as_tensor(array_of(scores))
             mask = method.compute_mask(scores, default_mask=default_mask)
             module.register_buffer(name + "_mask", mask if isinstance(mask, Tensor) else as_tensor(array_of(mask)))
             setattr(module, name, method.apply_mask(module))
@@ -225,7 +227,6 @@ class BasePruningMethod(ABC):
         delattr(module, self._tensor_name + "_orig")
         delattr(module, self._tensor_name + "_mask")
         setattr(module, self._tensor_name, orig)
-
 
 
 class PruningContainer(BasePruningMethod):
@@ -331,7 +332,7 @@ def validate_amount_init(amount: Any) -> None:
     """PyTorch's check of ``amount`` when a method is made: an int >= 0 or a real in [0, 1]."""
     if not isinstance(amount, numbers.Real):
         raise TypeError(f"Invalid type for amount: {amount}. Must be int or float.")
-    if (isinstance(amount, numbers.Integral) and amount < 0) or (
+    if (isinstance(amount, numbers.Integral) and int(amount) < 0) or (
         not isinstance(amount, numbers.Integral) and (float(amount) > 1.0 or float(amount) < 0.0)
     ):
         raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a non-negative integer")
@@ -341,7 +342,7 @@ def units_to_prune(amount: Any, tensor_size: int) -> int:
     """How many of ``tensor_size`` units ``amount`` prunes (a fraction is rounded half to even, as
     Python's ``round`` in PyTorch's code), refusing more than there are."""
     count = int(amount) if isinstance(amount, numbers.Integral) else round(float(amount) * tensor_size)
-    if isinstance(amount, numbers.Integral) and amount > tensor_size:
+    if isinstance(amount, numbers.Integral) and count > tensor_size:
         raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}")
     return count
 
@@ -356,4 +357,3 @@ def topk_indices(values: np.ndarray, k: int, largest: bool) -> np.ndarray:
     index = np.arange(flat.size)
     order = np.lexsort((index, -finite, ~nan)) if largest else np.lexsort((index, finite, nan))
     return order[:k]
-
