@@ -112,15 +112,49 @@ def test_structured_keeps_an_earlier_unstructured_mask():
     assert m.weight_mask.numpy()[:, :2].sum() == 0 and m.weight_mask.numpy()[1:, 2].tolist() == [1.0] * 3
 
 
-def test_ties_prune_the_lowest_indices():
-    m = dn.nn.Linear(6, 1, bias=False, dtype=np.float64)
-    m.weight.data[...] = [[1.0, 2.0, 1.0, 2.0, 1.0, 2.0]]
-    prune.l1_unstructured(m, "weight", amount=2)
-    assert m.weight_mask.tolist() == [[0.0, 1.0, 0.0, 1.0, 1.0, 1.0]]
-    c = dn.nn.Linear(2, 4, bias=False, dtype=np.float64)
+def test_ties_choose_pytorchs_units():
+    # Which tied entries torch.topk (CPU, libstdc++'s nth_element/partial_sort) returns, recorded
+    # from PyTorch 2.13: 12 equal magnitudes, prune 3 -> flat indices 7, 8, 9; keep 2 of 4 equal
+    # columns -> 2, 3.
+    m = dn.nn.Linear(4, 3, bias=False, dtype=np.float64)
+    m.weight.data[...] = 1.0
+    prune.l1_unstructured(m, "weight", amount=3)
+    assert np.flatnonzero(m.weight_mask.numpy() == 0).tolist() == [7, 8, 9]
+    c = dn.nn.Linear(4, 3, bias=False, dtype=np.float64)
     c.weight.data[...] = 1.0
-    prune.ln_structured(c, "weight", amount=1, n=2, dim=0)  # keeps the lowest indices: prunes row 3
-    assert c.weight_mask.sum(1).tolist() == [2.0, 2.0, 2.0, 0.0]
+    prune.ln_structured(c, "weight", amount=2, n=2, dim=1)
+    assert c.weight_mask.numpy()[0].tolist() == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_topk_ties_replay_pytorchs_selection():
+    from deltanet.nn.topk_ties import torch_topk_set
+
+    # torch.topk(torch.zeros(n), k, largest=False).indices in PyTorch 2.13 (either direction)
+    for n, k, expected in [
+        (10, 3, [6, 7, 8]),
+        (10, 7, [1, 3, 5, 6, 7, 8, 9]),
+        (100, 1, [0]),
+        (1000, 5, [0, 1, 2, 3, 4]),
+    ]:
+        for largest in (False, True):
+            assert sorted(torch_topk_set([0.0] * n, k, largest)) == expected
+    # NaN counts as the largest value (torch.topk(tensor([1.0, nan, 1.0, 0.0]), 2): indices 1, 2)
+    assert sorted(torch_topk_set([1.0, float("nan"), 1.0, 0.0], 2, largest=True)) == [1, 2]
+
+
+def test_topk_ties_against_pytorch():
+    torch = pytest.importorskip("torch")
+    from deltanet.nn.topk_ties import torch_topk_set
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.choice([3, 5, 10, 33, 100, 200, 1000]))
+        v = rng.integers(0, int(rng.integers(1, 4)), size=n).astype(np.float32)
+        if rng.random() < 0.2:
+            v[rng.integers(0, n, size=2)] = np.nan
+        k, largest = int(rng.integers(1, n + 1)), bool(rng.integers(0, 2))
+        expected = set(torch.topk(torch.from_numpy(v), k, largest=largest).indices.tolist())
+        assert set(torch_topk_set(v.tolist(), k, largest)) == expected, (n, k, largest)
 
 
 def test_a_failed_second_pruning_leaves_the_first():

@@ -9,9 +9,10 @@ again prunes among the units still unpruned; ``prune.remove(layer, "weight")`` m
 - ``amount`` is a number of units (an int) or a fraction of them (a float in [0, 1], rounded half
   to even, as PyTorch).
 - The deterministic methods (``L1Unstructured``, ``LnStructured``, ``global_unstructured``)
-  choose PyTorch's units. Where values tie at the threshold, deltanet takes the lowest indices;
-  PyTorch's CPU ``topk`` takes tied units in its selection algorithm's order, so on ties the
-  chosen units can differ (their number and the values kept do not).
+  choose PyTorch's units, also where values tie at the threshold: which tied units PyTorch's CPU
+  ``topk`` returns depends on its C++ library's selection algorithm, which deltanet replays (that
+  of libstdc++, used by Linux builds; a macOS build of PyTorch may choose other tied units). The
+  replay runs in Python, so a large tensor with a tie at the threshold takes a second or more.
 - The random methods draw from deltanet's generator (``dn.manual_seed``), so they choose other
   units than PyTorch's for the same seed.
 - ``dn.save(model)`` and ``dn.onnx.export`` refuse a pruned model with a message; save

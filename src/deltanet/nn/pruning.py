@@ -26,6 +26,7 @@ import numpy as np
 
 from deltanet.autograd import Tensor
 from deltanet.nn.module import Module
+from deltanet.nn.topk_ties import torch_topk_set
 
 
 def pre_hooks(module: Module) -> Any:
@@ -341,19 +342,23 @@ def validate_amount_init(amount: Any) -> None:
 def units_to_prune(amount: Any, tensor_size: int) -> int:
     """How many of ``tensor_size`` units ``amount`` prunes (a fraction is rounded half to even, as
     Python's ``round`` in PyTorch's code), refusing more than there are."""
-    count = int(amount) if isinstance(amount, numbers.Integral) else round(float(amount) * tensor_size)
+    count = amount if isinstance(amount, numbers.Integral) else round(float(amount) * tensor_size)
     if isinstance(amount, numbers.Integral) and count > tensor_size:
         raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}")
     return count
 
 
 def topk_indices(values: np.ndarray, k: int, largest: bool) -> np.ndarray:
-    """The flat indices of the ``k`` largest (or smallest) ``values``, NaN counted as the largest
-    (as ``torch.topk``). Among values tied at the threshold the lowest indices are taken; PyTorch's
-    CPU ``topk`` takes them in its selection algorithm's order, which can differ on ties."""
+    """The flat indices of the ``k`` largest (or smallest) ``values``, NaN counted as the largest,
+    as PyTorch's CPU ``torch.topk`` chooses them: where values tie at the threshold, the tied
+    indices it returns are found by replaying its selection algorithm (``deltanet.nn.topk_ties``)."""
     flat = values.reshape(-1)
     nan = np.isnan(flat)
     finite = np.where(nan, 0, flat)
     index = np.arange(flat.size)
     order = np.lexsort((index, -finite, ~nan)) if largest else np.lexsort((index, finite, nan))
+    if 0 < k < flat.size:
+        inside, outside = flat[order[k - 1]], flat[order[k]]
+        if inside == outside or (np.isnan(inside) and np.isnan(outside)):
+            return np.asarray(torch_topk_set(flat.tolist(), k, largest), dtype=np.intp)
     return order[:k]

@@ -29,6 +29,12 @@ def _copy(mask: Any) -> np.ndarray:
     return np.array(array_of(mask), copy=True)
 
 
+def _check_k(k: Any) -> None:
+    """PyTorch's unstructured methods pass ``amount`` to ``topk`` as ``k``, which refuses a bool."""
+    if isinstance(k, bool):
+        raise TypeError(f"topk(): argument 'k' must be int, not bool (amount={k})")
+
+
 def _check_structured(t: np.ndarray, dim: int) -> None:
     if t.ndim <= 1:
         raise ValueError(
@@ -47,10 +53,11 @@ def _channel_norm(t: np.ndarray, n: Any, dim: int) -> np.ndarray:
         if len(axes) != 2:
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, axes))}")
         return np.linalg.norm(t, ord="nuc", axis=axes)
-    if n == "fro":
+    if n == "fro" or n is None:  # torch.norm's p=None is the 2-norm
         n = 2
-    if isinstance(n, str) or not isinstance(n, (int, float, np.integer, np.floating)) or isinstance(n, bool):
+    if not isinstance(n, (int, float, np.integer, np.floating)):
         raise RuntimeError(f"linalg.vector_norm: Order {n} not supported.")
+    n = float(n)
     if math.isinf(n):
         return a.max(axis=axes) if n > 0 else a.min(axis=axes)
     if n == 0:
@@ -114,6 +121,7 @@ class RandomUnstructured(BasePruningMethod):
         """
         scores = array_of(t)
         k = units_to_prune(self.amount, scores.size)
+        _check_k(k)
         mask = _copy(default_mask)
         if k != 0:
             prob = backend.get_rng().random(scores.shape)
@@ -134,8 +142,8 @@ class RandomUnstructured(BasePruningMethod):
 
 class L1Unstructured(BasePruningMethod):
     r"""Prune ``amount`` of the still-unpruned entries with the smallest absolute values
-    (``torch.nn.utils.prune.L1Unstructured``): the entries PyTorch prunes, but on ties at the
-    threshold, where deltanet prunes the lowest indices (see ``deltanet.nn.prune``).
+    (``torch.nn.utils.prune.L1Unstructured``): the entries PyTorch prunes, ties included (see
+    ``deltanet.nn.prune``).
 
     Args:
         amount: the number of entries (an int), or their fraction (a float in [0, 1]).
@@ -162,6 +170,7 @@ class L1Unstructured(BasePruningMethod):
         """
         scores = array_of(t)
         k = units_to_prune(self.amount, scores.size)
+        _check_k(k)
         mask = _copy(default_mask)
         if k != 0:
             mask.reshape(-1)[topk_indices(np.abs(scores), k, largest=False)] = 0
@@ -249,8 +258,8 @@ class LnStructured(BasePruningMethod):
     \lVert W_c \rVert_n = \Big(\sum_{i \in c} |w_i|^n\Big)^{1/n}
     $$
 
-    over each channel $c$ (a slice along ``dim``). It keeps the channels with the largest norms;
-    on ties at the threshold it keeps the lowest indices (see ``deltanet.nn.prune``).
+    over each channel $c$ (a slice along ``dim``). It keeps the channels with the largest norms,
+    PyTorch's also on ties (see ``deltanet.nn.prune``).
 
     Args:
         amount: the number of channels (an int), or their fraction (a float in [0, 1]).
