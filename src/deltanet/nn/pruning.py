@@ -339,10 +339,11 @@ def validate_amount_init(amount: Any) -> None:
         raise ValueError(f"amount={amount} should either be a float in the range [0, 1] or a non-negative integer")
 
 
-def units_to_prune(amount: Any, tensor_size: int) -> int:
+def units_to_prune(amount: Any, tensor_size: int) -> Any:
     """How many of ``tensor_size`` units ``amount`` prunes (a fraction is rounded half to even, as
     Python's ``round`` in PyTorch's code), refusing more than there are."""
-    count = amount if isinstance(amount, numbers.Integral) else round(float(amount) * tensor_size)
+    # an int stays itself (True too: PyTorch's topk then refuses it as k)
+    count: Any = amount if isinstance(amount, numbers.Integral) else round(float(amount) * tensor_size)
     if isinstance(amount, numbers.Integral) and count > tensor_size:
         raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}")
     return count
