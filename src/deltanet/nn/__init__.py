@@ -161,6 +161,11 @@ for _name, _module in (("fusion", fusion), ("memory_format", memory_format), ("i
     sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
     for _function in _module.__all__:
         setattr(utils, _function, getattr(_module, _function))
+# ``from torch.nn.utils.clip_grad import clip_grad_norm_`` and ``.convert_parameters``'s
+# ``parameters_to_vector``: those modules' functions are in ``nn.utils`` itself (by import path
+# only, so that ``nn.utils`` does not hold itself as an attribute).
+for _name in ("clip_grad", "convert_parameters"):
+    sys.modules.setdefault(f"deltanet.nn.utils.{_name}", utils)
 
 __all__ = [
     "AlphaDropout",
