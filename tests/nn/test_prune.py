@@ -266,3 +266,11 @@ def test_load_state_dict_says_how_to_load_a_pruned_state():
         plain.load_state_dict(pruned.state_dict())
     with pytest.raises(KeyError, match=r"this model is pruned on '0.weight'.*prune.remove"):
         pruned.load_state_dict(plain.state_dict())
+
+
+def test_gradcheck_through_the_mask():
+    rng = np.random.default_rng(10)
+    m = prune.ln_structured(prune.l1_unstructured(_linear(rng), "weight", 0.3), "weight", 1, n=2, dim=0)
+    x = dn.tensor(rng.normal(size=(3, 5)))
+    w = dn.tensor(m.weight_orig.numpy().copy(), requires_grad=True)
+    assert dn.gradcheck(lambda w: dn.func.functional_call(m, {"weight_orig": w}, x), (w,))
