@@ -133,19 +133,3 @@ def test_a_fused_layer_without_bias_saves_and_loads(tmp_path):
         back = dn.load(tmp_path / "fused.dnet")
         np.testing.assert_array_equal(back(dn.tensor(x)).numpy(), fused(dn.tensor(x)).numpy())
         assert layer.bias is None and layer.get_config()["bias"] is False
-
-
-def test_pytorchs_import_paths_of_nn_utils():
-    from deltanet.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
-    from deltanet.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
-    from deltanet.nn.utils.fusion import fuse_conv_bn_eval
-    from deltanet.nn.utils.init import skip_init
-    from deltanet.nn.utils.memory_format import convert_conv2d_weight_memory_format
-    from deltanet.nn.utils.stateless import functional_call
-
-    utils = dn.nn.utils
-    assert clip_grad_norm_ is utils.clip_grad_norm_ and clip_grad_value_ is utils.clip_grad_value_
-    assert parameters_to_vector is utils.parameters_to_vector and vector_to_parameters is utils.vector_to_parameters
-    assert fuse_conv_bn_eval is utils.fuse_conv_bn_eval and skip_init is utils.skip_init
-    assert convert_conv2d_weight_memory_format is utils.convert_conv2d_weight_memory_format
-    assert functional_call is utils.stateless.functional_call and utils.prune.l1_unstructured
