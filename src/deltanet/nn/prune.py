@@ -12,12 +12,15 @@ again prunes among the units still unpruned; ``prune.remove(layer, "weight")`` m
   choose PyTorch's units, also where values tie at the threshold: which tied units PyTorch's CPU
   ``topk`` returns depends on its C++ library's selection algorithm, which deltanet replays (that
   of libstdc++, used by Linux builds; a macOS build of PyTorch may choose other tied units). The
-  replay runs in Python, so a large tensor with a tie at the threshold takes a second or more.
+  replay is a Python loop over the entries, run only where a tie straddles the threshold.
 - The random methods draw from deltanet's generator (``dn.manual_seed``), so they choose other
   units than PyTorch's for the same seed.
-- ``dn.save(model)`` and ``dn.onnx.export`` refuse a pruned model with a message; save
-  ``model.state_dict()`` (PyTorch's keys), or call ``prune.remove`` first. A PyTorch ``state_dict``
-  of a pruned model loads into a model pruned the same way (``prune.identity`` makes the keys).
+- ``dn.save(model)`` refuses a pruned model with a message: save ``model.state_dict()``
+  (PyTorch's keys), or call ``prune.remove`` first. A PyTorch ``state_dict`` of a pruned model
+  loads into a model pruned the same way (``prune.identity`` makes the keys). ``dn.onnx.export``
+  writes the pruned weight, the hook's result, as a constant.
+- A pruning that raises (a bad ``amount``, a norm PyTorch refuses) leaves the module as it was;
+  PyTorch 2.13 drops an earlier pruning's hook then, so that its mask is no longer applied.
 
 Importable by PyTorch's path: ``from deltanet.nn.utils import prune``.
 """
