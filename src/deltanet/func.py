@@ -16,7 +16,7 @@ PyTorch. What deltanet cannot do is differentiate a gradient again: ``grad(grad(
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,32 +24,28 @@ from deltanet import autograd, nn
 from deltanet.autograd import Tensor
 from deltanet.autograd.functional import jacobian
 from deltanet.autograd.grads import NO_HIGHER
+from deltanet.nn import stateless
 
 
 # -- functional_call -------------------------------------------------------------------------------
 def _merged(parameter_and_buffer_dicts: Any) -> dict[str, Any]:
-    dicts = (
-        parameter_and_buffer_dicts
-        if isinstance(parameter_and_buffer_dicts, (tuple, list))
-        else [parameter_and_buffer_dicts]
-    )
+    if isinstance(parameter_and_buffer_dicts, dict):
+        return parameter_and_buffer_dicts  # PyTorch writes a reassigned buffer back into it
+    if not isinstance(parameter_and_buffer_dicts, Sequence):
+        raise ValueError(
+            f"Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, "
+            f"but got {type(parameter_and_buffer_dicts)}"
+        )
+    if not all(isinstance(d, dict) for d in parameter_and_buffer_dicts):
+        raise ValueError("Expected all elements of parameter_and_buffer_dicts to be dictionaries")
     merged: dict[str, Any] = {}
-    for d in dicts:
-        if not isinstance(d, dict):
-            raise TypeError(
-                f"functional_call: expected a dict (or a tuple of dicts) of tensors, got {type(d).__name__}"
-            )
-        repeated = sorted(set(merged) & set(d))
-        if repeated:
-            raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of functional call is ambiguous")
+    repeated: list[str] = []
+    for d in parameter_and_buffer_dicts:
+        repeated += [k for k in d if k in merged and k not in repeated]
         merged.update(d)
+    if repeated:
+        raise ValueError(f"{repeated} appeared in multiple dictionaries; behavior of functional call is ambiguous")
     return merged
-
-
-def _owner(model: nn.Module, name: str) -> tuple[nn.Module, str]:
-    """The module that holds the dotted ``name`` and the attribute's own name."""
-    path, _, attribute = name.rpartition(".")
-    return (model.get_submodule(path) if path else model), attribute
 
 
 def functional_call(
@@ -66,8 +62,9 @@ def functional_call(
     Each key is a dotted name of ``module.named_parameters()`` or ``named_buffers()``; its tensor
     stands in for that parameter or buffer while ``module(*args, **kwargs)`` runs, and the
     originals are back afterwards (also when the call raises). With ``tie_weights`` a
-    replacement also stands in for every other name of the same tied tensor. A key that names
-    neither is set as an attribute for the call, as PyTorch does.
+    replacement also stands in for every other name of the same tied tensor, and two different
+    values for one tied tensor raise. A key that names neither is set as an attribute for the
+    call, as PyTorch does; a buffer that the call reassigns is written back into the dict.
 
     Args:
         module: the model.
@@ -76,11 +73,12 @@ def functional_call(
         args: the positional arguments (a single non-tuple value is the only one).
         kwargs: the keyword arguments.
         tie_weights: replace tied parameters together.
-        strict: every parameter and buffer must be given, and no other key.
+        strict: every parameter and buffer must be given (after tying), and no other key.
 
     Raises:
-        ValueError: a name in several dicts.
-        RuntimeError: with ``strict``, a missing or unexpected key.
+        ValueError: a name in several dicts; something else than dicts; with ``tie_weights``,
+            two different values for one tied tensor.
+        RuntimeError: with ``strict``, an unexpected or missing key.
 
     Examples:
         >>> import deltanet as dn
@@ -90,50 +88,7 @@ def functional_call(
         [[3.5]]
     """
     replacements = _merged(parameter_and_buffer_dicts)
-    named = list(module.named_parameters(remove_duplicate=False)) + list(module.named_buffers(remove_duplicate=False))
-    if strict:
-        missing = [n for n, _ in named if n not in replacements]
-        unexpected = [k for k in replacements if k not in dict(named)]
-        if missing or unexpected:
-            lines = [f"Error(s) in reparametrizing for {type(module).__name__}:"]
-            if missing:
-                lines.append("Missing key(s): " + ", ".join(repr(k) for k in missing) + ".")
-            if unexpected:
-                lines.append("Unexpected key(s): " + ", ".join(repr(k) for k in unexpected) + ".")
-            raise RuntimeError("\n\t".join(lines))
-    if tie_weights:  # a tied tensor's other names take the same replacement
-        names_of: dict[int, list[str]] = {}
-        for n, t in named:
-            names_of.setdefault(id(t), []).append(n)
-        for n, t in named:
-            if n in replacements:
-                for other in names_of[id(t)]:
-                    replacements.setdefault(other, replacements[n])
-    saved = []
-    try:
-        for name, value in replacements.items():
-            owner, attribute = _owner(module, name)
-            registry = owner._parameters if attribute in owner._parameters else None
-            saved.append((owner, attribute, registry, owner.__dict__.get(attribute, _ABSENT)))
-            if registry is not None:
-                registry[attribute] = value
-            object.__setattr__(owner, attribute, value)
-        if args is None:
-            args = ()
-        elif not isinstance(args, tuple):
-            args = (args,)
-        return module(*args, **(kwargs or {}))
-    finally:
-        for owner, attribute, registry, old in reversed(saved):
-            if registry is not None:
-                registry[attribute] = old
-            if old is _ABSENT:
-                object.__delattr__(owner, attribute)
-            else:
-                object.__setattr__(owner, attribute, old)
-
-
-_ABSENT = object()
+    return stateless.call(module, replacements, args, kwargs, tie_weights, strict)
 
 
 # -- grad ------------------------------------------------------------------------------------------

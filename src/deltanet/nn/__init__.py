@@ -8,13 +8,18 @@ import sys
 
 from deltanet.nn import (
     functional,
+    fusion,
     init,
+    memory_format,
     modules,
     norm_hooks,
     parameter,
     parametrizations,
     parametrize,
+    prune,
     rnn_utils,
+    skip_init,
+    stateless,
     summary,  # noqa: F401 - installs Module.summary
     utils,
 )
@@ -138,11 +143,29 @@ setattr(utils, "rnn", rnn_utils)  # noqa: B010 - mypy refuses a new attribute on
 sys.modules.setdefault("deltanet.nn.utils.rnn", rnn_utils)
 # ``torch.nn.utils.parametrize`` and ``.parametrizations`` the same way, and the older hooks
 # ``torch.nn.utils.weight_norm``/``spectral_norm`` with their ``remove_*``.
-for _name, _module in (("parametrize", parametrize), ("parametrizations", parametrizations)):
+_SUBMODULES = (
+    ("parametrize", parametrize),
+    ("parametrizations", parametrizations),
+    ("prune", prune),
+    ("stateless", stateless),
+)
+for _name, _module in _SUBMODULES:
     setattr(utils, _name, _module)
     sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
 for _name in norm_hooks.__all__:
     setattr(utils, _name, getattr(norm_hooks, _name))
+# ``torch.nn.utils.fusion``, ``.memory_format`` and ``.init`` (``skip_init``), whose functions
+# ``torch.nn.utils`` also has by name.
+for _name, _module in (("fusion", fusion), ("memory_format", memory_format), ("init", skip_init)):
+    setattr(utils, _name, _module)
+    sys.modules.setdefault(f"deltanet.nn.utils.{_name}", _module)
+    for _function in _module.__all__:
+        setattr(utils, _function, getattr(_module, _function))
+# ``from torch.nn.utils.clip_grad import clip_grad_norm_`` and ``.convert_parameters``'s
+# ``parameters_to_vector``: those modules' functions are in ``nn.utils`` itself (by import path
+# only, so that ``nn.utils`` does not hold itself as an attribute).
+for _name in ("clip_grad", "convert_parameters"):
+    sys.modules.setdefault(f"deltanet.nn.utils.{_name}", utils)
 
 __all__ = [
     "AlphaDropout",

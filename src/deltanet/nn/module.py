@@ -325,6 +325,21 @@ class Module:
         ``hook(module, args, kwargs, output)``. Returns a handle whose ``remove()`` takes it away."""
         return hooks.register(self, "forward", hook, prepend, check.flag(with_kwargs, "with_kwargs", "hook"))
 
+    @property
+    def _forward_pre_hooks(self) -> OrderedDict[int, Callable[..., Any]]:
+        """The forward pre-hooks by handle id, as PyTorch's attribute (pruning code reads it: a
+        pruned module's hook is its ``BasePruningMethod``). Empty, and not kept, where none was
+        registered."""
+        table = self.__dict__.get("_hooks")
+        return OrderedDict() if table is None else table["forward_pre"]
+
+    @property
+    def _forward_hooks(self) -> OrderedDict[int, Callable[..., Any]]:
+        """The forward hooks by handle id, as PyTorch's attribute (read it; register with
+        ``register_forward_hook``)."""
+        table = self.__dict__.get("_hooks")
+        return OrderedDict() if table is None else table["forward"]
+
     def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> hooks.RemovableHandle:
         """Call ``hook(module, grad_output)`` in each backward pass, before the gradient goes into
         the module; what it returns (if not None) replaces ``grad_output``. Returns a handle whose

@@ -25,6 +25,7 @@ from deltanet.autograd import Tensor, no_grad, randn
 from deltanet.nn.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from deltanet.nn.module import Module, Parameter
 from deltanet.nn.parametrizations import norm_except_dim
+from deltanet.nn.pruning import BasePruningMethod
 
 
 def _pre_hooks(module: Module) -> Any:
@@ -115,6 +116,15 @@ def refusal(module: Module, path: str, action: str) -> str | None:
             f"cannot {action}: {where} has parametrizations on {names} (torch.nn.utils.parametrize); "
             f"{action} model.state_dict() instead (a dict of tensors, which loads into a model parametrized "
             f"the same way), or call torch.nn.utils.parametrize.remove_parametrizations(layer, name) first"
+        )
+    pruned = [h._tensor_name for h in _pre_hooks(module).values() if isinstance(h, BasePruningMethod)]
+    if pruned and action != "export":  # the export traces the hook's result, M * W_orig
+        names = ", ".join(repr(n) for n in pruned)
+        return (
+            f"cannot {action}: {where} is pruned on {names} (torch.nn.utils.prune); {action} model.state_dict() "
+            f"instead (keys {pruned[0]}_orig and {pruned[0]}_mask, which load into a model pruned the same way, "
+            f"e.g. by prune.identity(layer, {pruned[0]!r})), or call prune.remove(layer, {pruned[0]!r}) first to "
+            f"make the pruning permanent"
         )
     hooks = [h for h in _pre_hooks(module).values() if isinstance(h, (WeightNorm, SpectralNorm))]
     if hooks:

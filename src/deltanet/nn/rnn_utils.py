@@ -346,7 +346,34 @@ def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
     return unpad_sequence(padded, lengths, batch_first=True)
 
 
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    r"""The inverse of a permutation of $0, \dots, n-1$: ``out[permutation[i]] = i`` (PyTorch's
+    helper that ``PackedSequence`` uses for ``unsorted_indices``); None stays None.
+
+    Args:
+        permutation: a 1-D integer tensor holding each of $0, \dots, n-1$ once, or None.
+
+    Raises:
+        ValueError: ``permutation`` is not a 1-D integer tensor.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.nn.utils.rnn import invert_permutation
+        >>> invert_permutation(dn.tensor([2, 0, 1])).tolist()
+        [1, 2, 0]
+    """
+    if permutation is None:
+        return None
+    p = permutation.data if isinstance(permutation, Tensor) else np.asarray(permutation)
+    if p.ndim != 1 or p.dtype.kind not in "iu":
+        raise ValueError(f"invert_permutation: expected a 1-D integer tensor, got shape {p.shape} and dtype {p.dtype}")
+    out = np.empty_like(p)
+    out[p] = np.arange(p.size, dtype=p.dtype)
+    return Tensor._make(out)
+
+
 __all__ = [
+    "invert_permutation",
     "PackedSequence",
     "pack_padded_sequence",
     "pack_sequence",

@@ -58,6 +58,34 @@ class StateDictError(KeyError, RuntimeError):
         return str(self.args[0]) if self.args else ""
 
 
+def _pruning_hint(missing: list[str], unexpected: list[str]) -> str:
+    """What to do where the keys differ as a pruned and an unpruned model's do (``weight`` against
+    ``weight_orig`` and ``weight_mask``, torch.nn.utils.prune's)."""
+
+    def pruned(key: str, keys: list[str]) -> bool:
+        return key + "_orig" in keys and key + "_mask" in keys
+
+    def layer(key: str) -> tuple[str, str]:
+        path, _, name = key.rpartition(".")
+        return (f"model.get_submodule({path!r})" if path else "model"), name
+
+    for key in missing:
+        if pruned(key, unexpected):
+            where, name = layer(key)
+            return (
+                f"; the state dict is of a model pruned on {key!r} (torch.nn.utils.prune): prune this "
+                f"model the same way before loading, e.g. prune.identity({where}, {name!r})"
+            )
+    for key in unexpected:
+        if pruned(key, missing):
+            where, name = layer(key)
+            return (
+                f"; this model is pruned on {key!r} and the state dict is not: load it before pruning, "
+                f"or call prune.remove({where}, {name!r}) first"
+            )
+    return ""
+
+
 def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, owner: str) -> IncompatibleKeys:
     """Copy ``state_dict``'s arrays into the live arrays ``own`` (by key), after checking them all.
 
@@ -96,7 +124,7 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
     if strict and (missing or unexpected):
         raise StateDictError(
             f"load_state_dict for {owner}: missing keys {missing}, unexpected keys {unexpected} "
-            f"(this model has {list(own)})"
+            f"(this model has {list(own)}){_pruning_hint(missing, unexpected)}"
         )
     arrays: dict[str, np.ndarray] = {}
     for key in own:

@@ -185,7 +185,8 @@ def export(
         # An axis whose size follows the batch's (a recurrent state's axis 1 too) is the symbolic N.
         dims = [n if grown is None or grown[i][axis] == n else "N" for axis, n in enumerate(out.shape)]
         graph_outputs.append(onnx.helper.make_tensor_value_info(name, graph.tensor_type(out.dtype), dims))
-    proto_graph = onnx.helper.make_graph(graph.nodes, type(model).__name__, inputs, graph_outputs, graph.initializers)
+    nodes, initializers = _live(graph.nodes, graph.initializers, [name for name, _ in outs])
+    proto_graph = onnx.helper.make_graph(nodes, type(model).__name__, inputs, graph_outputs, initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
     proto = onnx.helper.make_model(
         proto_graph,
@@ -253,6 +254,17 @@ def _output_shapes(model: nn.Module, shape: tuple, dtype: Any, output_name: Any,
                 f"{str(error)[:200]}), so the batch axis cannot be dynamic; export with dynamic_batch=False"
             ) from None
     return [tuple(t.shape) for _, t in outputs.named(out, output_name, input_name)]
+
+
+def _live(nodes: list[Any], initializers: list[Any], output_names: list[str]) -> tuple[list[Any], list[Any]]:
+    """The nodes and initializers that the outputs depend on: a forward pre-hook that computes a
+    weight (pruning's mask times the original) leaves a node whose result the layer read as a constant."""
+    needed, live = set(output_names), []
+    for node in reversed(nodes):
+        if any(name in needed for name in node.output):
+            live.append(node)
+            needed.update(node.input)
+    return live[::-1], [i for i in initializers if i.name in needed]
 
 
 def _check_shape(input_shape: Any) -> tuple[int, ...]:
