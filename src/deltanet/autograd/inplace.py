@@ -152,7 +152,9 @@ def _edited(t: Tensor) -> None:
     makers = {fn for fn in (t._ctx, None if t._base is None else t._base._ctx, maker) if fn is not None}
     for fn in makers:
         saved = getattr(fn, "saved_tensors", None)
-        if saved and fn.parents is not None and saves_memory_of(saved, t.data):
+        if fn.parents is not None and (
+            (saved and saves_memory_of(saved, t.data)) or fn.__dict__.get("saves_result", False)
+        ):
             fn.stale_output = (vc, t.shape, t.dtype)
     vc.bump()
 
@@ -292,10 +294,24 @@ def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kw
         raise
 
 
+def _keep_old_outputs(t: Tensor) -> None:
+    """Before ``t`` is changed in place: a function that made ``t`` (or its base) and saved that
+    output for backward, where PyTorch's saves something else (``output_copied_on_edit``: max
+    pooling, elu, silu), gets a copy of the old output, so that ``F.relu(pool(x), inplace=True)``
+    backpropagates as in PyTorch."""
+    for fn in (t._ctx, None if t._base is None else t._base._ctx):
+        if fn is not None and fn.output_copied_on_edit and fn.parents is not None:
+            fn.saved_tensors = tuple(
+                s.copy() if isinstance(s, np.ndarray) and saves_memory_of((s,), t.data) else s for s in fn.saved_tensors
+            )
+
+
 def _apply(
     t: Tensor, others: tuple, owner: str, fast: Callable[[], None], compute: Callable[[Tensor], Tensor]
 ) -> Tensor:
     record = _records(t, others, owner)
+    if t._ctx is not None or t._base is not None:
+        _keep_old_outputs(t)
     if record == "view":
         return _rebase_view(t, compute, owner)
     if record:
@@ -303,6 +319,53 @@ def _apply(
     fast()
     _edited(t)
     return t
+
+
+def overwrite_with(
+    t: Any, compute: Callable[[Tensor], Tensor], owner: str, saves_result: bool = False
+) -> Tensor:
+    """Write ``compute(t)`` into ``t`` in place under this module's rules and return ``t``: the
+    ``inplace=True`` of ``torch.nn.functional`` and of the activation and dropout layers.
+
+    Where a gradient is involved the change is recorded (``compute`` runs on a copy of the old
+    value, so the gradient flows through it to the old value, and functions that saved the old
+    value raise at ``backward()``); a leaf that requires grad, or a view of one, raises
+    PyTorch's error. Otherwise ``compute`` runs on the values and the result is copied in.
+
+    Args:
+        t: the tensor to overwrite.
+        compute: the out-of-place function (an activation, a dropout) of one tensor.
+        owner: the name in error messages (``"relu_"``).
+        saves_result: PyTorch's backward of this op reads its result (``relu_``, ``elu_``, ...):
+            a later in-place change of ``t`` then makes ``backward()`` raise, as in PyTorch.
+
+    Returns:
+        ``t`` itself, holding ``compute``'s result.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.autograd.inplace import overwrite_with
+        >>> x = dn.tensor([-1.0, 2.0])
+        >>> overwrite_with(x, dn.sigmoid, "sigmoid_") is x, x._version
+        (True, 1)
+    """
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{owner}: input must be a Tensor (inplace=True overwrites it), got {type(t).__name__}")
+    recorded = _saving_result(compute) if saves_result else compute
+    return _apply(t, (), owner, lambda: _write(t, compute(leaf(t.data)).data, owner), recorded)
+
+
+def _saving_result(compute: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    """``compute``, whose recorded function is marked as one that reads the tensor it overwrites
+    at ``backward()`` (see ``_edited``)."""
+
+    def recorded(old: Tensor) -> Tensor:
+        result = compute(old)
+        if result._ctx is not None:
+            result._ctx.__dict__["saves_result"] = True
+        return result
+
+    return recorded
 
 
 def _array(other: Any) -> Any:
@@ -417,7 +480,7 @@ def relu_(self: Tensor) -> Tensor:
         (),
         "relu_",
         lambda: _into(np.maximum, self, "relu_", 0, self.data, out=self.data),  # 0 first: -0.0 stays -0.0
-        E.relu,
+        _saving_result(E.relu),  # PyTorch's relu_ saves its result: a later change of self raises at backward
     )
 
 
