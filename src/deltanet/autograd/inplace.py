@@ -35,7 +35,7 @@ from deltanet import backend
 from deltanet.autograd import elementwise as E
 from deltanet.autograd import logarithms as L
 from deltanet.autograd import scattering as S
-from deltanet.autograd.conversions import check_number_fits
+from deltanet.autograd.conversions import check_number_fits, wrap_integer
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
 from deltanet.autograd.index_order import split_integers
@@ -282,6 +282,13 @@ def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kw
     and dtypes."""
     try:
         operation(*args, **kwargs)
+    except OverflowError:  # a Python int outside an integer dtype: PyTorch wraps it (int8 += 200 adds -56)
+        if t.data.dtype.kind not in "iu":
+            raise
+        wrapped = [
+            wrap_integer(a, t.data.dtype) if isinstance(a, int) and not isinstance(a, bool) else a for a in args
+        ]
+        operation(*wrapped, **kwargs)
     except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting errors
         text = str(error)
         if "broadcast" in text or "shape" in text:
@@ -379,6 +386,8 @@ def _scaled(other: Any, alpha: Any) -> Any:
 # -- arithmetic ----------------------------------------------------------------------------------
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``self += alpha * other`` (see the module docstring for the rules)."""
+    if alpha != 1:
+        check_number_fits(alpha, self.data.dtype, "add_: alpha")
     return _apply(
         self,
         (other,),
@@ -393,6 +402,8 @@ def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``self -= alpha * other``."""
     E.refuse_bool_subtraction(self, other)
+    if alpha != 1:
+        check_number_fits(alpha, self.data.dtype, "sub_: alpha")
     return _apply(
         self,
         (other,),
@@ -437,6 +448,8 @@ def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
     """In place: ``self **= exponent``."""
+    if self.data.dtype.kind in "iu":  # PyTorch converts a number exponent into the dtype, unwrapped
+        check_number_fits(exponent, self.data.dtype, "pow_: exponent")
     return _apply(
         self,
         (exponent,),
@@ -460,6 +473,8 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     """In place: limit the values to ``[min, max]`` (either bound may be None)."""
     if min is None and max is None:
         raise ValueError("clamp_: give min, max or both (both are None)")
+    for bound in (min, max):  # PyTorch converts a number bound into the dtype, unwrapped
+        check_number_fits(bound, self.data.dtype, "clamp_")
     return _apply(
         self,
         (min, max),
