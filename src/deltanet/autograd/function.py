@@ -462,6 +462,10 @@ def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
                 out._base = root
                 out._vc = vc = root._shared_version()
                 vc.add_view(out)
+                if t._requires_grad and not _state.enabled:
+                    # PyTorch: a view made under no_grad of a tensor that requires grad requires
+                    # grad too, a leaf without history whose gradient backward drops (engine)
+                    out._requires_grad = True
                 return
         base = getattr(base, "base", None)
 
