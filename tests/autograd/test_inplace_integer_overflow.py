@@ -59,7 +59,9 @@ def test_a_number_that_must_fit_is_refused(name):
 
 
 def test_out_of_place_alpha_must_fit_as_in_place():
-    with pytest.raises(RuntimeError, match=r"add: alpha: value 40000 cannot be converted to type int16 without overflow"):
+    with pytest.raises(
+        RuntimeError, match=r"add: alpha: value 40000 cannot be converted to type int16 without overflow"
+    ):
         dn.add(dn.tensor([5], dtype=dn.int16), 1, alpha=40000)
     with pytest.raises(RuntimeError, match=r"sub: alpha: value 40000 cannot be converted to type int16"):
         dn.sub(dn.tensor([5], dtype=dn.int16), 1, alpha=40000)

@@ -13,8 +13,14 @@ NAN, INF = np.nan, np.inf
 
 # name: (function of a tensor, PyTorch's gradient for the delta above, written down)
 CASES = {
-    "maximum": (lambda lib, t: lib.maximum(t, lib.zeros(2, 4, dtype=lib.float64)), [[0, INF, -INF, 0], [INF, 0, NAN, -INF]]),
-    "minimum": (lambda lib, t: lib.minimum(t, lib.zeros(2, 4, dtype=lib.float64)), [[NAN, 0, 0, NAN], [0, NAN, 0, -INF]]),
+    "maximum": (
+        lambda lib, t: lib.maximum(t, lib.zeros(2, 4, dtype=lib.float64)),
+        [[0, INF, -INF, 0], [INF, 0, NAN, -INF]],
+    ),
+    "minimum": (
+        lambda lib, t: lib.minimum(t, lib.zeros(2, 4, dtype=lib.float64)),
+        [[NAN, 0, 0, NAN], [0, NAN, 0, -INF]],
+    ),
     "max of all": (lambda lib, t: t.max().reshape(1, 1).repeat(2, 4), [[0, 0, 0, 0], [NAN, 0, 0, 0]]),
     "min of all": (lambda lib, t: t.min().reshape(1, 1).repeat(2, 4), [[0, 0, 0, NAN], [0, 0, 0, 0]]),
 }

@@ -284,7 +284,9 @@ def test_errors_and_their_absence_equal_pytorchs(name):
             assert ours.split(" ")[:4] == theirs.split(" ")[:4], (scenario, ours, theirs)
 
 
-@pytest.mark.parametrize("before", ["MaxPool2d(2)", "MaxPool2d(2, ceil_mode=True)", "ELU()", "SiLU()", "Conv2d(2, 2, 1)"])
+@pytest.mark.parametrize(
+    "before", ["MaxPool2d(2)", "MaxPool2d(2, ceil_mode=True)", "ELU()", "SiLU()", "Conv2d(2, 2, 1)"]
+)
 def test_an_in_place_relu_after_a_layer_matches_pytorch(before):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(2).standard_normal((2, 2, 5, 5))

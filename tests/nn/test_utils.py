@@ -106,7 +106,13 @@ def test_vector_to_parameters_matches_pytorch():
         vec[2] = -1.0
         loss.backward()
         seen.append(
-            (str(model.weight.dtype)[-7:], model.weight.tolist(), model.bias.tolist(), model.weight._version - version, h.grad.tolist() == [old[0]] * 3)
+            (
+                str(model.weight.dtype)[-7:],
+                model.weight.tolist(),
+                model.bias.tolist(),
+                model.weight._version - version,
+                h.grad.tolist() == [old[0]] * 3,
+            )
         )
     assert seen[0] == seen[1]
 

@@ -285,9 +285,7 @@ def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kw
     except OverflowError:  # a Python int outside an integer dtype: PyTorch wraps it (int8 += 200 adds -56)
         if t.data.dtype.kind not in "iu":
             raise
-        wrapped = [
-            wrap_integer(a, t.data.dtype) if isinstance(a, int) and not isinstance(a, bool) else a for a in args
-        ]
+        wrapped = [wrap_integer(a, t.data.dtype) if isinstance(a, int) and not isinstance(a, bool) else a for a in args]
         operation(*wrapped, **kwargs)
     except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting errors
         text = str(error)
@@ -328,9 +326,7 @@ def _apply(
     return t
 
 
-def overwrite_with(
-    t: Any, compute: Callable[[Tensor], Tensor], owner: str, saves_result: bool = False
-) -> Tensor:
+def overwrite_with(t: Any, compute: Callable[[Tensor], Tensor], owner: str, saves_result: bool = False) -> Tensor:
     """Write ``compute(t)`` into ``t`` in place under this module's rules and return ``t``: the
     ``inplace=True`` of ``torch.nn.functional`` and of the activation and dropout layers.
 

@@ -25,7 +25,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
-from deltanet.functional.dropout import dropout_in_place, Dropout, _as_float_tensor, _check_p, _keep_scale
+from deltanet.functional.dropout import Dropout, _as_float_tensor, _check_p, _keep_scale, dropout_in_place
 
 #: $\alpha' = \lambda \alpha$ of SELU, the value a dropped unit takes before the affine map.
 ALPHA = 1.7580993408473766
@@ -75,9 +75,7 @@ def alpha_dropout(
     """
     p = _check_p(p, "alpha_dropout")
     if check.flag(inplace, "inplace", "alpha_dropout"):
-        return dropout_in_place(
-            input, lambda z: alpha_dropout(z, p, training, rng=rng), p, training, "alpha_dropout"
-        )
+        return dropout_in_place(input, lambda z: alpha_dropout(z, p, training, rng=rng), p, training, "alpha_dropout")
     x = _as_float_tensor(input, "alpha_dropout")
     if not check.flag(training, "training", "alpha_dropout") or p == 0.0:
         return x
@@ -118,9 +116,7 @@ def feature_alpha_dropout(
     owner = "feature_alpha_dropout"
     p = _check_p(p, owner)
     if check.flag(inplace, "inplace", owner):
-        return dropout_in_place(
-            input, lambda z: feature_alpha_dropout(z, p, training, rng=rng), p, training, owner
-        )
+        return dropout_in_place(input, lambda z: feature_alpha_dropout(z, p, training, rng=rng), p, training, owner)
     x = _as_float_tensor(input, owner)
     if x.ndim < 2:
         raise ValueError(f"{owner}: expected an input of shape (N, C, *) with at least 2 axes, got shape {x.shape}")

@@ -8,7 +8,7 @@ calls it:
 | function | what differs from ``deltanet.functional`` |
 |---|---|
 | ``softmax``, ``log_softmax`` | ``dim`` (PyTorch's implicit choice when None) instead of ``axis=-1`` |
-| ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | take ``inplace``: ``True`` overwrites the input and returns it, as in PyTorch |
+| ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | ``inplace=True`` overwrites the input and returns it |
 | the losses | positional ``weight``; ``size_average`` and ``reduce`` (deprecated in PyTorch) must be None |
 | ``upsample`` | PyTorch's (``size`` first), an alias of ``interpolate`` |
 
