@@ -105,7 +105,7 @@ def dropout_in_place(x: Any, compute: Callable[[Tensor], Tensor], p: Any, traini
         >>> from deltanet.functional.dropout import dropout, dropout_in_place
         >>> x = dn.tensor(np.ones(4))
         >>> dropout_in_place(x, lambda t: dropout(t, 0.5, rng=0), 0.5, True, "dropout") is x, x.tolist()
-        (True, [2.0, 0.0, 2.0, 2.0])
+        (True, [2.0, 0.0, 0.0, 0.0])
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"{owner}: input must be a Tensor (inplace=True overwrites it), got {type(x).__name__}")
