@@ -304,3 +304,42 @@ def test_an_in_place_relu_after_a_layer_matches_pytorch(before):
         results.append((np.asarray(out.detach()), np.asarray(a.grad)))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+NEGATIVE = {
+    "leaky_relu": (lambda F, x: F.leaky_relu(x, -0.1, inplace=True), "leakyReLu"),
+    "elu": (lambda F, x: F.elu(x, -1.0, inplace=True), "elu"),
+    "celu": (lambda F, x: F.celu(x, -1.0, inplace=True), "elu"),
+    "rrelu eval": (lambda F, x: F.rrelu(x, -0.5, -0.1, inplace=True), "leakyReLu"),
+}
+
+
+@pytest.mark.parametrize("name", list(NEGATIVE))
+def test_a_negative_slope_in_place_computes_but_refuses_backward_as_pytorch(name):
+    """PyTorch's in-place backward reads the result, from which a negative slope hides the input's sign."""
+    call, words = NEGATIVE[name]
+    a = dn.tensor(X.copy(), requires_grad=True)
+    y = a * 1
+    expected = call(F, dn.tensor(X.copy())).data
+    call(F, y)
+    np.testing.assert_allclose(y.data, expected)
+    with pytest.raises(
+        RuntimeError, match=rf"^In-place {words} backward calculation is triggered with a negative slope"
+    ):
+        y.sum().backward()
+    with dn.no_grad():  # nothing recorded: nothing refused
+        assert call(F, a) is a
+
+
+@pytest.mark.parametrize("name", list(NEGATIVE))
+def test_a_negative_slope_in_place_refuses_as_pytorch_does(name):
+    torch = pytest.importorskip("torch")
+    call, _ = NEGATIVE[name]
+    messages = []
+    for lib, F_ in ((dn, F), (torch, torch.nn.functional)):
+        y = lib.tensor(X.copy(), requires_grad=True) * 1
+        call(F_, y)
+        with pytest.raises(RuntimeError) as error:
+            y.sum().backward()
+        messages.append(str(error.value)[:60])
+    assert messages[0] == messages[1]

@@ -326,7 +326,13 @@ def _apply(
     return t
 
 
-def overwrite_with(t: Any, compute: Callable[[Tensor], Tensor], owner: str, saves_result: bool = False) -> Tensor:
+def overwrite_with(
+    t: Any,
+    compute: Callable[[Tensor], Tensor],
+    owner: str,
+    saves_result: bool = False,
+    refused_backward: str | None = None,
+) -> Tensor:
     """Write ``compute(t)`` into ``t`` in place under this module's rules and return ``t``: the
     ``inplace=True`` of ``torch.nn.functional`` and of the activation and dropout layers.
 
@@ -341,6 +347,8 @@ def overwrite_with(t: Any, compute: Callable[[Tensor], Tensor], owner: str, save
         owner: the name in error messages (``"relu_"``).
         saves_result: PyTorch's backward of this op reads its result (``relu_``, ``elu_``, ...):
             a later in-place change of ``t`` then makes ``backward()`` raise, as in PyTorch.
+        refused_backward: PyTorch's message where its in-place backward refuses this call (a
+            negative slope of ``leaky_relu_``, ``elu_``): ``backward()`` through it raises it.
 
     Returns:
         ``t`` itself, holding ``compute``'s result.
@@ -354,21 +362,57 @@ def overwrite_with(t: Any, compute: Callable[[Tensor], Tensor], owner: str, save
     """
     if not isinstance(t, Tensor):
         raise TypeError(f"{owner}: input must be a Tensor (inplace=True overwrites it), got {type(t).__name__}")
-    recorded = _saving_result(compute) if saves_result else compute
+    recorded = _saving_result(compute, refused_backward) if saves_result or refused_backward else compute
     return _apply(t, (), owner, lambda: _write(t, compute(leaf(t.data)).data, owner), recorded)
 
 
-def _saving_result(compute: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+def _saving_result(compute: Callable[[Tensor], Tensor], refused: str | None = None) -> Callable[[Tensor], Tensor]:
     """``compute``, whose recorded function is marked as one that reads the tensor it overwrites
-    at ``backward()`` (see ``_edited``)."""
+    at ``backward()`` (see ``_edited``), and whose backward raises ``refused`` if given."""
 
     def recorded(old: Tensor) -> Tensor:
         result = compute(old)
-        if result._ctx is not None:
-            result._ctx.__dict__["saves_result"] = True
+        fn = result._ctx
+        if fn is not None:
+            fn.__dict__["saves_result"] = True
+            if refused is not None:
+                fn.__dict__["backward"] = _raising(refused)  # this instance's backward only
         return result
 
     return recorded
+
+
+def _raising(message: str) -> Callable[..., Any]:
+    def backward(*deltas: Any) -> Any:
+        raise RuntimeError(message)
+
+    return backward
+
+
+def negative_slope_refusal(slope: Any, name: str) -> str | None:
+    """PyTorch's message when backward reaches an in-place ``name`` (``"leakyReLu"``, ``"elu"``)
+    called with a negative ``slope``, which its backward cannot undo from the result; None for a
+    slope of 0 or more.
+
+    Args:
+        slope: the negative slope (``leaky_relu``) or ``alpha`` (``elu``, ``celu``).
+        name: the op as PyTorch's message spells it.
+
+    Returns:
+        The message, or None.
+
+    Examples:
+        >>> from deltanet.autograd.inplace import negative_slope_refusal
+        >>> negative_slope_refusal(-1.0, "elu")[:40], negative_slope_refusal(0.5, "elu")
+        ('In-place elu backward calculation is tri', None)
+    """
+    if not isinstance(slope, (int, float, np.integer, np.floating)) or not slope < 0:
+        return None
+    return (
+        f"In-place {name} backward calculation is triggered with a negative slope which is not supported. "
+        f"This is caused by calling in-place forward function with a negative slope, please call "
+        f"out-of-place version instead."
+    )
 
 
 def _array(other: Any) -> Any:

@@ -16,7 +16,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor
-from deltanet.autograd.inplace import overwrite_with
+from deltanet.autograd.inplace import negative_slope_refusal, overwrite_with
 from deltanet.autograd.ops import gated
 from deltanet.functional.activations import _as_float
 
@@ -323,7 +323,8 @@ def rrelu(
     upper = check.number(upper, "upper", "rrelu")
     training = check.flag(training, "training", "rrelu")
     if check.flag(inplace, "inplace", "rrelu"):
-        return overwrite_with(input, lambda z: rrelu(z, lower, upper, training), "rrelu_", saves_result=True)
+        refused = None if training else negative_slope_refusal((lower + upper) / 2, "leakyReLu")
+        return overwrite_with(input, lambda z: rrelu(z, lower, upper, training), "rrelu_", True, refused)
     if upper < lower:
         raise ValueError(f"rrelu: upper must be at least lower, got lower={lower}, upper={upper}")
     z = _as_float(input, "rrelu")

@@ -14,7 +14,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
-from deltanet.autograd.inplace import overwrite_with
+from deltanet.autograd.inplace import negative_slope_refusal, overwrite_with
 from deltanet.autograd.ops import stable_sigmoid
 from deltanet.functional.activations import _as_float
 
@@ -67,7 +67,7 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
     alpha = check.number(alpha, "alpha", "celu")
     if check.flag(inplace, "inplace", "celu"):
-        return overwrite_with(input, lambda z: celu(z, alpha), "celu_", saves_result=True)
+        return overwrite_with(input, lambda z: celu(z, alpha), "celu_", True, negative_slope_refusal(alpha, "elu"))
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (the formula divides by it), got 0")
     return CELU.apply(_as_float(input, "celu"), alpha=alpha)

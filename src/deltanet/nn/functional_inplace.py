@@ -18,16 +18,18 @@ from typing import Any
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
-from deltanet.autograd.inplace import overwrite_with
+from deltanet.autograd.inplace import negative_slope_refusal, overwrite_with
 from deltanet.functional import activations as _act
 from deltanet.functional import piecewise_activations as _pw
 from deltanet.functional import smooth_activations as _sm
 
 
-def _overwrite(input: Any, compute: Callable[[Tensor], Tensor], owner: str, saves_result: bool = True) -> Tensor:
+def _overwrite(
+    input: Any, compute: Callable[[Tensor], Tensor], owner: str, saves_result: bool = True, refused: Any = None
+) -> Tensor:
     if not isinstance(input, Tensor):
         raise check.fail(owner, "input", "a Tensor (it is overwritten in place)", type(input).__name__)
-    return overwrite_with(input, compute, owner, saves_result)
+    return overwrite_with(input, compute, owner, saves_result, refused)
 
 
 def relu_(input: Tensor) -> Tensor:
@@ -58,7 +60,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
         >>> round(F.elu_(dn.tensor([-1.0])).item(), 4)
         -0.6321
     """
-    return _overwrite(input, lambda z: _act.elu(z, alpha), "elu_")
+    return _overwrite(input, lambda z: _act.elu(z, alpha), "elu_", refused=negative_slope_refusal(alpha, "elu"))
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -73,7 +75,8 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
         >>> F.leaky_relu_(dn.tensor([-2.0, 1.0]), 0.5).tolist()
         [-1.0, 1.0]
     """
-    return _overwrite(input, lambda z: _act.leaky_relu(z, negative_slope), "leaky_relu_")
+    refused = negative_slope_refusal(negative_slope, "leakyReLu")
+    return _overwrite(input, lambda z: _act.leaky_relu(z, negative_slope), "leaky_relu_", refused=refused)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -122,7 +125,8 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, traini
         >>> F.rrelu_(dn.tensor([-2.0, 1.0]), 0.1, 0.3).tolist()
         [-0.4000000059604645, 1.0]
     """
-    return _overwrite(input, lambda z: _pw.rrelu(z, lower, upper, training), "rrelu_")
+    refused = None if training else negative_slope_refusal((lower + upper) / 2, "leakyReLu")
+    return _overwrite(input, lambda z: _pw.rrelu(z, lower, upper, training), "rrelu_", refused=refused)
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -137,7 +141,7 @@ def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
         >>> round(F.celu_(dn.tensor([-1.0])).item(), 4)
         -0.6321
     """
-    return _overwrite(input, lambda z: _sm.celu(z, alpha), "celu_")
+    return _overwrite(input, lambda z: _sm.celu(z, alpha), "celu_", refused=negative_slope_refusal(alpha, "elu"))
 
 
 def selu_(input: Tensor) -> Tensor:
