@@ -50,6 +50,13 @@ def test_their_gradient_is_dropped(name):
     assert v.grad is None and x.grad is None
 
 
+def test_autograd_grad_finds_them_unused_as_pytorch():
+    x, v = _made_under_no_grad(dn, "slice", leaf=True)
+    with pytest.raises(RuntimeError, match=r"appears to not have been used in the graph"):
+        dn.autograd.grad((v * 2).sum(), v)
+    assert dn.autograd.grad((v * 2).sum(), v, allow_unused=True) == (None,)
+
+
 def test_they_may_be_changed_in_place_only_under_no_grad():
     y = dn.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1
     with dn.no_grad():

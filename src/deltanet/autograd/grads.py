@@ -163,6 +163,8 @@ def grad(
     result: list[Tensor | None] = []
     for i, t in enumerate(ins):
         g = total.get(id(t))
+        if t._ctx is None and t._base is not None and t._base._requires_grad:
+            g = None  # a view taken under no_grad: PyTorch drops its gradient (engine._accumulate_leaf)
         if g is None:
             if materialize_grads:
                 g = np.zeros_like(t.data)
