@@ -343,3 +343,38 @@ def test_a_negative_slope_in_place_refuses_as_pytorch_does(name):
             y.sum().backward()
         messages.append(str(error.value)[:60])
     assert messages[0] == messages[1]
+
+
+CHAINS = {  # two in-place calls on one tensor: PyTorch raises where the first one's backward reads its result
+    "relu, relu": (lambda F, y: (F.relu(y, inplace=True), F.relu(y, inplace=True)), None),
+    "relu, hardtanh": (lambda F, y: (F.relu(y, inplace=True), F.hardtanh(y, inplace=True)), None),
+    "hardtanh, relu": (lambda F, y: (F.hardtanh(y, inplace=True), F.relu(y, inplace=True)), [0.0, 0.0]),
+    "elu, silu": (lambda F, y: (F.elu(y, inplace=True), F.silu(y, inplace=True)), None),
+    "relu, eval dropout": (lambda F, y: (F.relu(y, inplace=True), F.dropout(y, 0.5, False, inplace=True)), [0.0, 4.0]),
+    "relu, a view changed": (lambda F, y: (F.relu(y, inplace=True), y[:1].mul_(2)), None),
+}
+
+
+def _chain_gradient(lib, F, chain):
+    x = lib.tensor([-1.0, 2.0], requires_grad=True)
+    y = x * 1
+    chain(F, y)
+    try:
+        (y * lib.tensor([3.0, 4.0])).sum().backward()
+    except RuntimeError as error:
+        assert "modified by an inplace operation" in str(error)
+        return None
+    return x.grad.tolist()
+
+
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_chains_of_in_place_calls(name):
+    chain, expected = CHAINS[name]
+    assert _chain_gradient(dn, F, chain) == expected
+
+
+@pytest.mark.parametrize("name", list(CHAINS))
+def test_chains_of_in_place_calls_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    chain = CHAINS[name][0]
+    assert _chain_gradient(dn, F, chain) == _chain_gradient(torch, torch.nn.functional, chain)
