@@ -84,6 +84,39 @@ def test_parameters_to_vector_and_back():
         vector_to_parameters(np.zeros(12), model.parameters())
 
 
+def test_vector_to_parameters_gives_the_parameters_the_vectors_dtype_and_memory():
+    model = nn.Linear(2, 1)  # float32
+    vec = dn.tensor(np.arange(3.0))  # float64
+    vector_to_parameters(vec, model.parameters())
+    assert model.weight.dtype == model.bias.dtype == np.float64 and isinstance(model.weight, nn.Parameter)
+    vec[0] = 9.0  # the parameters are views of the vector, as in PyTorch
+    assert model.weight.tolist() == [[9.0, 1.0]] and model.weight.is_leaf and model.weight.requires_grad
+
+
+def test_vector_to_parameters_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (dn, torch):
+        model = lib.nn.Linear(2, 1)
+        h = lib.ones(3, 2, requires_grad=True)
+        loss = model(h).sum()
+        old, version = model.weight.tolist(), model.weight._version
+        vec = lib.tensor([1.5, 2.5, 3.5], dtype=lib.float64)
+        lib.nn.utils.vector_to_parameters(vec, model.parameters())
+        vec[2] = -1.0
+        loss.backward()
+        seen.append(
+            (
+                str(model.weight.dtype)[-7:],
+                model.weight.tolist(),
+                model.bias.tolist(),
+                model.weight._version - version,
+                h.grad.tolist() == [old[0]] * 3,
+            )
+        )
+    assert seen[0] == seen[1]
+
+
 def test_parameters_to_vector_is_differentiable_as_pytorchs():
     torch = pytest.importorskip("torch")
     model = dn.nn.Linear(3, 2)

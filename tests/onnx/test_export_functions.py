@@ -379,3 +379,21 @@ def test_export_gives_every_module_its_own_mode_back(tmp_path):
 def test_amax_at_every_opset(opset, tmp_path):
     model = Forward(lambda m, x: x.amax(dim=(1, 2)))
     assert "ReduceMax" in ops(dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3, 4), opset=opset))
+
+
+def test_layers_with_inplace_true_export_as_what_they_compute(tmp_path):
+    """inplace=True overwrites the traced tensors: the graph follows them (conv, pool, then in-place
+    activations and an evaluation-mode dropout, which returns its input)."""
+    model = nn.Sequential(
+        nn.Conv2d(2, 3, 3, padding=1, rng=0),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.LeakyReLU(0.1, inplace=True),
+        nn.Conv2d(3, 3, 1, rng=1),
+        nn.ELU(0.5, inplace=True),
+        nn.Hardtanh(-0.5, 0.5, inplace=True),
+        nn.Dropout(0.3, inplace=True),
+        nn.ReLU6(inplace=True),
+    )
+    proto = check_parity(model, (2, 2, 6, 6), tmp_path)
+    assert {"Relu", "LeakyRelu", "Elu", "MaxPool"} <= set(ops(proto))

@@ -208,15 +208,18 @@ def test_after_many_steps_the_error_still_names_the_version_seen():
         loss.backward()
 
 
-def test_vector_to_parameters_bumps_what_it_writes():
+def test_vector_to_parameters_gives_new_arrays_and_leaves_the_old_ones_to_old_graphs():
+    """As PyTorch's ``param.data = vec[i:j].view_as(param)``: no version changes, and a graph that
+    saved the old weight backpropagates with it."""
     layer = nn.Linear(2, 1, dtype="float64")
+    layer.weight.data[...] = [[3.0, 5.0]]
     h = nn.Parameter(np.ones((3, 2)))
     loss = layer(h).sum()  # Linear saves the weight for dL/dh
-    loss.backward(retain_graph=True)
     dn.nn.utils.vector_to_parameters(np.arange(3.0), layer.parameters())
-    assert layer.weight._version == layer.bias._version == 1
-    with pytest.raises(RuntimeError, match=VERSION_ERROR):
-        loss.backward()
+    assert layer.weight._version == layer.bias._version == 0
+    assert layer.weight.tolist() == [[0.0, 1.0]]
+    loss.backward()
+    assert h.grad.tolist() == [[3.0, 5.0]] * 3
 
 
 def test_a_graph_made_after_the_step_is_unaffected():

@@ -232,7 +232,7 @@ def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
         [6.0, 12.0]
     """
     x, y = operands(_tensor(input), other)
-    return ops.Add.apply(x, y if alpha == 1 else y * alpha)
+    return ops.Add.apply(x, y if alpha == 1 else _times_alpha(y, alpha, x, "add"))
 
 
 def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -250,7 +250,14 @@ def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """
     refuse_bool_subtraction(_tensor(input), other)
     x, y = operands(_tensor(input), other)
-    return ops.Add.apply(x, ops.Neg.apply(y if alpha == 1 else y * alpha))
+    return ops.Add.apply(x, ops.Neg.apply(y if alpha == 1 else _times_alpha(y, alpha, x, "sub")))
+
+
+def _times_alpha(y: Tensor, alpha: Any, x: Tensor, owner: str) -> Tensor:
+    """``y * alpha``, where ``alpha`` must fit the result's dtype, as PyTorch checks it (an int16
+    sum with ``alpha=40000`` raises instead of wrapping)."""
+    check_number_fits(alpha, np.result_type(x.data.dtype, y.data.dtype), f"{owner}: alpha")
+    return y * alpha
 
 
 def mul(input: Tensor, other: Any) -> Tensor:

@@ -270,6 +270,9 @@ def _raise_modified(shape: Any, dtype: Any, made_by: str, version: int, expected
 
 
 def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
+    base = leaf._base
+    if base is not None and base._requires_grad:
+        return  # a view made under no_grad of a tensor that requires grad: PyTorch leaves its .grad None
     data = leaf.data
     if delta.shape != data.shape:
         raise RuntimeError(f"internal error: gradient of shape {delta.shape} for a tensor of shape {data.shape}")

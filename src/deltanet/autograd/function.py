@@ -320,6 +320,10 @@ class Function:
     seq: int
     delta: Any
     hooked = False  # True once a tensor hook or retain_grad hangs on this function (autograd.hooks)
+    # True where backward reads the saved output but PyTorch's saves the input or indices instead
+    # (max pooling, elu, silu): an in-place change of the output then gives this function a copy of
+    # the old output (autograd.inplace), so that backward works where PyTorch's does.
+    output_copied_on_edit = False
     # Set only where they apply (in the instance __dict__; see engine.check_saved and inplace):
     previous: Any  # for a recorded in-place operation, the function that made the old value
     stale_output: Any  # set when an in-place operation changed the output this function saved
@@ -458,6 +462,10 @@ def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
                 out._base = root
                 out._vc = vc = root._shared_version()
                 vc.add_view(out)
+                if t._requires_grad and not _state.enabled:
+                    # PyTorch: a view made under no_grad of a tensor that requires grad requires
+                    # grad too, a leaf without history whose gradient backward drops (engine)
+                    out._requires_grad = True
                 return
         base = getattr(base, "base", None)
 

@@ -6,7 +6,11 @@ map, a manual meta-learning step). ``backward(tensors)`` is ``t.backward()`` for
 
 deltanet's backward pass computes on NumPy arrays and records no graph of its own, so a gradient
 cannot be differentiated again: ``create_graph=True`` (higher derivatives, a Hessian) raises a
-clear error instead of returning a gradient that silently has no history.
+clear error instead of returning a gradient that silently has no history. The one exception is
+PyTorch's own: through a graph of linear functions with constant coefficients (sums, reshapes,
+indexing, products with tensors that do not require grad), the gradient is a constant, and
+PyTorch's ``create_graph=True`` returns it without history (``requires_grad`` False); deltanet
+returns the same.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd import engine
+from deltanet.autograd import engine, ops, reductions, shapes
 from deltanet.autograd.tensor import Tensor
 
 NO_HIGHER = (
@@ -25,6 +29,48 @@ NO_HIGHER = (
     "gradient penalties); compute the first derivative and use finite differences of it, or "
     "write the derivative out as a formula of tensors"
 )
+
+
+# Functions whose backward multiplies delta by coefficients that no input value enters: through
+# them the gradient is a constant, whatever requires grad.
+_LINEAR = (
+    ops.Add,
+    ops.Neg,
+    ops.Where,
+    ops.Cast,
+    shapes.Reshape,
+    shapes.Transpose,
+    shapes.GetItem,
+    shapes.Expand,
+    shapes.Repeat,
+    shapes.Cat,
+    shapes.Stack,
+    reductions.Sum,
+)
+
+
+def _constant_gradient(fn: Any) -> bool:
+    """Whether ``fn``'s backward gives gradients that do not depend on any value that requires grad
+    (so PyTorch's ``create_graph=True`` gives them without history)."""
+    if isinstance(fn, _LINEAR):
+        return True
+    needs = [p._requires_grad for p in fn.parents or ()]
+    if isinstance(fn, (ops.Mul, ops.MatMul)):  # x * c: the gradient of x is delta * c
+        return sum(needs) <= 1
+    if isinstance(fn, ops.Div):  # x / c, not c / x
+        return not needs[1]
+    return False
+
+
+def _refuse_higher_derivatives(outputs: tuple[Tensor, ...], seeds: tuple[Any, ...]) -> None:
+    """``create_graph=True``: allowed where every function on the way has a constant gradient and
+    no seed requires grad (the gradient then has no history in PyTorch either); otherwise PyTorch
+    would record a graph of the backward pass, which deltanet does not."""
+    if any(isinstance(seed, Tensor) and seed.requires_grad for seed in seeds):
+        raise NotImplementedError(NO_HIGHER)
+    for out in outputs:
+        if out._ctx is not None and not all(_constant_gradient(fn) for fn in engine.reachable_functions(out)):
+            raise NotImplementedError(NO_HIGHER)
 
 
 def _as_tuple(value: Any, what: str) -> tuple[Any, ...]:
@@ -66,7 +112,9 @@ def grad(
         inputs: a tensor or a sequence of tensors (leaves or computed) to differentiate with respect to.
         grad_outputs: None, or one gradient per output (needed for an output of several elements).
         retain_graph: keep the graph for another backward pass (default: free it).
-        create_graph: must be False: deltanet cannot differentiate a gradient again.
+        create_graph: refused (``NotImplementedError``: deltanet cannot differentiate a gradient
+            again), except through a graph whose gradient is a constant, which is returned
+            without history, as by PyTorch.
         only_inputs: PyTorch's deprecated argument, ignored as PyTorch ignores it.
         allow_unused: give None for an input that the outputs do not depend on, instead of an error.
         is_grads_batched: the first axis of each of ``grad_outputs`` is a batch: one gradient per
@@ -77,7 +125,7 @@ def grad(
         A tuple with one gradient (``Tensor``, or None when unused) per input.
 
     Raises:
-        NotImplementedError: ``create_graph=True``.
+        NotImplementedError: ``create_graph=True`` where the gradient is not a constant.
         ValueError: ``materialize_grads=True`` with ``allow_unused=False``.
         RuntimeError: an input is unused and ``allow_unused`` is not set, or an output does not
             require a gradient.
@@ -89,8 +137,6 @@ def grad(
         >>> g, x.grad
         (tensor([2., 4.]), None)
     """
-    if create_graph:
-        raise NotImplementedError(NO_HIGHER)
     if materialize_grads and allow_unused is False:
         raise ValueError(
             "Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False."
@@ -100,6 +146,9 @@ def grad(
     if not ins:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     seeds = _seeds(outs, grad_outputs, "grad_outputs")
+    if create_graph:
+        _refuse_higher_derivatives(outs, seeds)
+        retain_graph = True if retain_graph is None else retain_graph  # PyTorch's default: create_graph
     if is_grads_batched:
         return _batched(outs, ins, seeds, retain_graph, allow_unused, materialize_grads)
     for t in ins:
@@ -114,6 +163,8 @@ def grad(
     result: list[Tensor | None] = []
     for i, t in enumerate(ins):
         g = total.get(id(t))
+        if t._ctx is None and t._base is not None and t._base._requires_grad:
+            g = None  # a view taken under no_grad: PyTorch drops its gradient (engine._accumulate_leaf)
         if g is None:
             if materialize_grads:
                 g = np.zeros_like(t.data)
@@ -176,11 +227,13 @@ def backward(
         tensors: a tensor or a sequence of tensors to differentiate.
         grad_tensors: None, or one gradient per tensor (needed for a tensor of several elements).
         retain_graph: keep the graph for another backward pass (default: free it).
-        create_graph: must be False: deltanet cannot differentiate a gradient again.
+        create_graph: refused (``NotImplementedError``: deltanet cannot differentiate a gradient
+            again), except through a graph whose gradient is a constant, which is returned
+            without history, as by PyTorch.
         inputs: None, or the tensors whose ``.grad`` receives the gradient (the others keep theirs).
 
     Raises:
-        NotImplementedError: ``create_graph=True``.
+        NotImplementedError: ``create_graph=True`` where the gradient is not a constant.
 
     Examples:
         >>> import deltanet as dn
@@ -189,10 +242,11 @@ def backward(
         >>> x.grad
         tensor([3., 3.])
     """
-    if create_graph:
-        raise NotImplementedError(NO_HIGHER)
     outs = _as_tuple(tensors, "tensors")
     seeds = _seeds(outs, grad_tensors, "grad_tensors")
+    if create_graph:
+        _refuse_higher_derivatives(outs, seeds)
+        retain_graph = True if retain_graph is None else retain_graph
     targets = None if inputs is None else _as_tuple(inputs, "inputs")
     if targets is not None:
         if not targets:

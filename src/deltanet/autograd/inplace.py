@@ -35,7 +35,7 @@ from deltanet import backend
 from deltanet.autograd import elementwise as E
 from deltanet.autograd import logarithms as L
 from deltanet.autograd import scattering as S
-from deltanet.autograd.conversions import check_number_fits
+from deltanet.autograd.conversions import check_number_fits, wrap_integer
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
 from deltanet.autograd.index_order import split_integers
@@ -152,7 +152,9 @@ def _edited(t: Tensor) -> None:
     makers = {fn for fn in (t._ctx, None if t._base is None else t._base._ctx, maker) if fn is not None}
     for fn in makers:
         saved = getattr(fn, "saved_tensors", None)
-        if saved and fn.parents is not None and saves_memory_of(saved, t.data):
+        if fn.parents is not None and (
+            (saved and saves_memory_of(saved, t.data)) or fn.__dict__.get("saves_result", False)
+        ):
             fn.stale_output = (vc, t.shape, t.dtype)
     vc.bump()
 
@@ -280,6 +282,11 @@ def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kw
     and dtypes."""
     try:
         operation(*args, **kwargs)
+    except OverflowError:  # a Python int outside an integer dtype: PyTorch wraps it (int8 += 200 adds -56)
+        if t.data.dtype.kind not in "iu":
+            raise
+        wrapped = [wrap_integer(a, t.data.dtype) if isinstance(a, int) and not isinstance(a, bool) else a for a in args]
+        operation(*wrapped, **kwargs)
     except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting errors
         text = str(error)
         if "broadcast" in text or "shape" in text:
@@ -292,10 +299,24 @@ def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kw
         raise
 
 
+def _keep_old_outputs(t: Tensor) -> None:
+    """Before ``t`` is changed in place: a function that made ``t`` (or its base) and saved that
+    output for backward, where PyTorch's saves something else (``output_copied_on_edit``: max
+    pooling, elu, silu), gets a copy of the old output, so that ``F.relu(pool(x), inplace=True)``
+    backpropagates as in PyTorch."""
+    for fn in (t._ctx, None if t._base is None else t._base._ctx):
+        if fn is not None and fn.output_copied_on_edit and fn.parents is not None:
+            fn.saved_tensors = tuple(
+                s.copy() if isinstance(s, np.ndarray) and saves_memory_of((s,), t.data) else s for s in fn.saved_tensors
+            )
+
+
 def _apply(
     t: Tensor, others: tuple, owner: str, fast: Callable[[], None], compute: Callable[[Tensor], Tensor]
 ) -> Tensor:
     record = _records(t, others, owner)
+    if t._ctx is not None or t._base is not None:
+        _keep_old_outputs(t)
     if record == "view":
         return _rebase_view(t, compute, owner)
     if record:
@@ -303,6 +324,95 @@ def _apply(
     fast()
     _edited(t)
     return t
+
+
+def overwrite_with(
+    t: Any,
+    compute: Callable[[Tensor], Tensor],
+    owner: str,
+    saves_result: bool = False,
+    refused_backward: str | None = None,
+) -> Tensor:
+    """Write ``compute(t)`` into ``t`` in place under this module's rules and return ``t``: the
+    ``inplace=True`` of ``torch.nn.functional`` and of the activation and dropout layers.
+
+    Where a gradient is involved the change is recorded (``compute`` runs on a copy of the old
+    value, so the gradient flows through it to the old value, and functions that saved the old
+    value raise at ``backward()``); a leaf that requires grad, or a view of one, raises
+    PyTorch's error. Otherwise ``compute`` runs on the values and the result is copied in.
+
+    Args:
+        t: the tensor to overwrite.
+        compute: the out-of-place function (an activation, a dropout) of one tensor.
+        owner: the name in error messages (``"relu_"``).
+        saves_result: PyTorch's backward of this op reads its result (``relu_``, ``elu_``, ...):
+            a later in-place change of ``t`` then makes ``backward()`` raise, as in PyTorch.
+        refused_backward: PyTorch's message where its in-place backward refuses this call (a
+            negative slope of ``leaky_relu_``, ``elu_``): ``backward()`` through it raises it.
+
+    Returns:
+        ``t`` itself, holding ``compute``'s result.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.autograd.inplace import overwrite_with
+        >>> x = dn.tensor([-1.0, 2.0])
+        >>> overwrite_with(x, dn.sigmoid, "sigmoid_") is x, x._version
+        (True, 1)
+    """
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{owner}: input must be a Tensor (inplace=True overwrites it), got {type(t).__name__}")
+    recorded = _saving_result(compute, refused_backward) if saves_result or refused_backward else compute
+    return _apply(t, (), owner, lambda: _write(t, compute(leaf(t.data)).data, owner), recorded)
+
+
+def _saving_result(compute: Callable[[Tensor], Tensor], refused: str | None = None) -> Callable[[Tensor], Tensor]:
+    """``compute``, whose recorded function is marked as one that reads the tensor it overwrites
+    at ``backward()`` (see ``_edited``), and whose backward raises ``refused`` if given."""
+
+    def recorded(old: Tensor) -> Tensor:
+        result = compute(old)
+        fn = result._ctx
+        if fn is not None:
+            fn.__dict__["saves_result"] = True
+            if refused is not None:
+                fn.__dict__["backward"] = _raising(refused)  # this instance's backward only
+        return result
+
+    return recorded
+
+
+def _raising(message: str) -> Callable[..., Any]:
+    def backward(*deltas: Any) -> Any:
+        raise RuntimeError(message)
+
+    return backward
+
+
+def negative_slope_refusal(slope: Any, name: str) -> str | None:
+    """PyTorch's message when backward reaches an in-place ``name`` (``"leakyReLu"``, ``"elu"``)
+    called with a negative ``slope``, which its backward cannot undo from the result; None for a
+    slope of 0 or more.
+
+    Args:
+        slope: the negative slope (``leaky_relu``) or ``alpha`` (``elu``, ``celu``).
+        name: the op as PyTorch's message spells it.
+
+    Returns:
+        The message, or None.
+
+    Examples:
+        >>> from deltanet.autograd.inplace import negative_slope_refusal
+        >>> negative_slope_refusal(-1.0, "elu")[:40], negative_slope_refusal(0.5, "elu")
+        ('In-place elu backward calculation is tri', None)
+    """
+    if not isinstance(slope, (int, float, np.integer, np.floating)) or not slope < 0:
+        return None
+    return (
+        f"In-place {name} backward calculation is triggered with a negative slope which is not supported. "
+        f"This is caused by calling in-place forward function with a negative slope, please call "
+        f"out-of-place version instead."
+    )
 
 
 def _array(other: Any) -> Any:
@@ -316,6 +426,8 @@ def _scaled(other: Any, alpha: Any) -> Any:
 # -- arithmetic ----------------------------------------------------------------------------------
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``self += alpha * other`` (see the module docstring for the rules)."""
+    if alpha != 1:
+        check_number_fits(alpha, self.data.dtype, "add_: alpha")
     return _apply(
         self,
         (other,),
@@ -330,6 +442,8 @@ def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``self -= alpha * other``."""
     E.refuse_bool_subtraction(self, other)
+    if alpha != 1:
+        check_number_fits(alpha, self.data.dtype, "sub_: alpha")
     return _apply(
         self,
         (other,),
@@ -374,6 +488,8 @@ def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
     """In place: ``self **= exponent``."""
+    if self.data.dtype.kind in "iu":  # PyTorch converts a number exponent into the dtype, unwrapped
+        check_number_fits(exponent, self.data.dtype, "pow_: exponent")
     return _apply(
         self,
         (exponent,),
@@ -397,6 +513,8 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     """In place: limit the values to ``[min, max]`` (either bound may be None)."""
     if min is None and max is None:
         raise ValueError("clamp_: give min, max or both (both are None)")
+    for bound in (min, max):  # PyTorch converts a number bound into the dtype, unwrapped
+        check_number_fits(bound, self.data.dtype, "clamp_")
     return _apply(
         self,
         (min, max),
@@ -417,7 +535,7 @@ def relu_(self: Tensor) -> Tensor:
         (),
         "relu_",
         lambda: _into(np.maximum, self, "relu_", 0, self.data, out=self.data),  # 0 first: -0.0 stays -0.0
-        E.relu,
+        _saving_result(E.relu),  # PyTorch's relu_ saves its result: a later change of self raises at backward
     )
 
 

@@ -91,7 +91,8 @@ def backward(
     Args:
         gradient: $\partial L / \partial \text{self}$, needed when this tensor has more than one element.
         retain_graph: keep the graph so that ``backward`` can go through it again.
-        create_graph: must be False: deltanet cannot differentiate a gradient again.
+        create_graph: refused (deltanet cannot differentiate a gradient again), except where the
+            gradient is a constant, as ``deltanet.autograd.backward``.
         inputs: None, or the tensors whose ``.grad`` receives the gradient (the others keep theirs).
     """
     if create_graph or inputs is not None:

@@ -425,9 +425,10 @@ class Minimum(Function):
 
 def _split_by_winner(fn: Function, delta: np.ndarray, x: np.ndarray, y: np.ndarray, x_wins: np.ndarray) -> tuple:
     """The gradients of an elementwise max or min: all of delta to the winner, half to each on a tie."""
-    share = np.where(x == y, 0.5, x_wins).astype(delta.dtype)
-    gx = unbroadcast(delta * share, x.shape) if fn.needs_input_grad[0] else None
-    gy = unbroadcast(delta * (1 - share), y.shape) if fn.needs_input_grad[1] else None
+    share = np.where(x == y, 0.5, x_wins).astype(delta.dtype, copy=False)
+    # gated: the loser gets 0 even from an infinite or NaN delta, as PyTorch's select
+    gx = unbroadcast(gated(delta, share), x.shape) if fn.needs_input_grad[0] else None
+    gy = unbroadcast(gated(delta, 1 - share), y.shape) if fn.needs_input_grad[1] else None
     return gx, gy
 
 

@@ -83,7 +83,10 @@ class Max(Function):
         if self.nan_shares:
             mask |= np.isnan(x) & np.isnan(z)
         count = mask.sum(axis=self.axis, keepdims=True, dtype=delta.dtype)  # float32 stays float32
-        return mask * (_expand(delta, x.shape, self.axis, self.keepdims) / count)
+        share = _expand(delta, x.shape, self.axis, self.keepdims) / count
+        if self.nan_shares:  # x.max(): PyTorch puts the share at the maxima, 0 elsewhere even for a NaN delta
+            return np.where(mask, share, np.zeros((), share.dtype))
+        return mask * share  # amax: PyTorch's product
 
 
 class Prod(Function):

@@ -269,6 +269,8 @@ def prelu(z: Tensor, alpha: Tensor) -> Tensor:
 class ELU(Function):
     r"""$a = z$ for $z > 0$, else $\alpha (e^z - 1)$; $a' = 1$, or $a + \alpha$ (from the output)."""
 
+    output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
+
     def forward(self, z: np.ndarray, alpha: float) -> np.ndarray:
         positive = z > 0
         a = np.where(positive, z, alpha * np.expm1(np.minimum(z, 0)))
@@ -308,6 +310,8 @@ def elu(z: Tensor, alpha: float = 1.0) -> Tensor:
 
 class SiLU(Function):
     r"""$a = z \, \sigma(z)$ (swish); $a' = \sigma(z) + a (1 - \sigma(z))$."""
+
+    output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         s = stable_sigmoid(z)

@@ -28,12 +28,14 @@ convolutional inputs where neighbouring pixels are strongly correlated (Tompson 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from deltanet import backend
 from deltanet.autograd import Function, Tensor
+from deltanet.autograd.inplace import overwrite_with
 
 
 class Dropout(Function):
@@ -79,6 +81,37 @@ def _as_float_tensor(x: Any, name: str) -> Tensor:
     if x.dtype.kind != "f":
         raise ValueError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
     return x
+
+
+def dropout_in_place(x: Any, compute: Callable[[Tensor], Tensor], p: Any, training: Any, owner: str) -> Tensor:
+    r"""The ``inplace=True`` of the dropout functions and layers, as PyTorch's: ``compute(x)``
+    (a dropout of ``x``) written into ``x``, which is returned.
+
+    When not training, or with $p = 0$, ``x`` itself is returned untouched (no version bump, no
+    error for a leaf that requires grad), as PyTorch does.
+
+    Args:
+        x: the tensor to overwrite.
+        compute: the out-of-place dropout of one tensor (with its ``p``, ``training`` and ``rng``).
+        p: the drop probability.
+        training: whether to drop.
+        owner: the function's name in error messages.
+
+    Returns:
+        ``x``.
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> from deltanet.functional.dropout import dropout, dropout_in_place
+        >>> x = dn.tensor(np.ones(4))
+        >>> dropout_in_place(x, lambda t: dropout(t, 0.5, rng=0), 0.5, True, "dropout") is x, x.tolist()
+        (True, [2.0, 0.0, 0.0, 0.0])
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{owner}: input must be a Tensor (inplace=True overwrites it), got {type(x).__name__}")
+    if not training or p == 0:
+        return compute(x)  # x itself, checked but untouched
+    return overwrite_with(x, compute, f"{owner}_")
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -> Tensor:

@@ -25,7 +25,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor
-from deltanet.functional.dropout import Dropout, _as_float_tensor, _check_p, _keep_scale
+from deltanet.functional.dropout import Dropout, _as_float_tensor, _check_p, _keep_scale, dropout_in_place
 
 #: $\alpha' = \lambda \alpha$ of SELU, the value a dropped unit takes before the affine map.
 ALPHA = 1.7580993408473766
@@ -56,7 +56,7 @@ def alpha_dropout(
         input: $x$, floating-point, any shape.
         p: probability of dropping a unit, in $[0, 1)$.
         training: drop only when True.
-        inplace: accepted for PyTorch's signature; computed out of place (the same values).
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the mask; the default generator when None.
 
     Raises:
@@ -74,7 +74,8 @@ def alpha_dropout(
         (True, 1.0)
     """
     p = _check_p(p, "alpha_dropout")
-    check.flag(inplace, "inplace", "alpha_dropout")
+    if check.flag(inplace, "inplace", "alpha_dropout"):
+        return dropout_in_place(input, lambda z: alpha_dropout(z, p, training, rng=rng), p, training, "alpha_dropout")
     x = _as_float_tensor(input, "alpha_dropout")
     if not check.flag(training, "training", "alpha_dropout") or p == 0.0:
         return x
@@ -96,7 +97,7 @@ def feature_alpha_dropout(
         input: $x$ of shape $(N, C, *)$.
         p: probability of dropping a channel, in $[0, 1)$.
         training: drop only when True (default False, as PyTorch's).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the mask.
 
     Raises:
@@ -114,7 +115,8 @@ def feature_alpha_dropout(
     """
     owner = "feature_alpha_dropout"
     p = _check_p(p, owner)
-    check.flag(inplace, "inplace", owner)
+    if check.flag(inplace, "inplace", owner):
+        return dropout_in_place(input, lambda z: feature_alpha_dropout(z, p, training, rng=rng), p, training, owner)
     x = _as_float_tensor(input, owner)
     if x.ndim < 2:
         raise ValueError(f"{owner}: expected an input of shape (N, C, *) with at least 2 axes, got shape {x.shape}")
@@ -137,7 +139,7 @@ def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
         input: $x$ of shape $(N, C, L)$ or $(C, L)$.
         p: probability of dropping a channel, in $[0, 1)$.
         training: drop only when True.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the mask.
 
     Raises:
@@ -154,7 +156,8 @@ def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
         [2.0, 2.0, 0.0, 2.0]
     """
     p = _check_p(p, "dropout1d")
-    check.flag(inplace, "inplace", "dropout1d")
+    if check.flag(inplace, "inplace", "dropout1d"):
+        return dropout_in_place(input, lambda z: dropout1d(z, p, training, rng=rng), p, training, "dropout1d")
     x = _as_float_tensor(input, "dropout1d")
     if x.ndim not in (2, 3):
         raise ValueError(

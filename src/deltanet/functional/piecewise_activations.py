@@ -16,6 +16,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor
+from deltanet.autograd.inplace import negative_slope_refusal, overwrite_with
 from deltanet.autograd.ops import gated
 from deltanet.functional.activations import _as_float
 
@@ -44,7 +45,7 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
         input: the pre-activation $z$ (floating-point).
         min_val: the lower end (default -1).
         max_val: the upper end (default 1), not below ``min_val``.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -57,7 +58,8 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
     """
     min_val = check.number(min_val, "min_val", "hardtanh")
     max_val = check.number(max_val, "max_val", "hardtanh")
-    check.flag(inplace, "inplace", "hardtanh")
+    if check.flag(inplace, "inplace", "hardtanh"):
+        return overwrite_with(input, lambda z: hardtanh(z, min_val, max_val), "hardtanh_")
     if max_val < min_val:
         raise ValueError(f"hardtanh: max_val must be at least min_val, got min_val={min_val}, max_val={max_val}")
     return Hardtanh.apply(_as_float(input, "hardtanh"), min_val=min_val, max_val=max_val)
@@ -72,7 +74,7 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:
 
     Args:
         input: the pre-activation $z$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -83,7 +85,8 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:
         >>> dn.nn.functional.relu6(dn.tensor([-1.0, 3.0, 8.0])).tolist()
         [0.0, 3.0, 6.0]
     """
-    check.flag(inplace, "inplace", "relu6")
+    if check.flag(inplace, "inplace", "relu6"):
+        return overwrite_with(input, relu6, "relu6_")
     return Hardtanh.apply(_as_float(input, "relu6"), min_val=0.0, max_val=6.0)
 
 
@@ -108,7 +111,7 @@ def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
 
     Args:
         input: the pre-activation $z$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -119,7 +122,8 @@ def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
         >>> dn.nn.functional.hardsigmoid(dn.tensor([-4.0, 0.0, 4.0])).tolist()
         [0.0, 0.5, 1.0]
     """
-    check.flag(inplace, "inplace", "hardsigmoid")
+    if check.flag(inplace, "inplace", "hardsigmoid"):
+        return overwrite_with(input, hardsigmoid, "hardsigmoid_")
     return Hardsigmoid.apply(_as_float(input, "hardsigmoid"))
 
 
@@ -147,7 +151,7 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:
 
     Args:
         input: the pre-activation $z$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -158,7 +162,8 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:
         >>> dn.nn.functional.hardswish(dn.tensor([-4.0, 0.0, 4.0])).tolist()
         [-0.0, 0.0, 4.0]
     """
-    check.flag(inplace, "inplace", "hardswish")
+    if check.flag(inplace, "inplace", "hardswish"):
+        return overwrite_with(input, hardswish, "hardswish_")
     return Hardswish.apply(_as_float(input, "hardswish"))
 
 
@@ -252,7 +257,7 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
         input: the pre-activation $z$.
         threshold: the cut (required, as in PyTorch).
         value: what replaces the values at or below it (required).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -265,7 +270,10 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
     """
     threshold = check.number(threshold, "threshold", "threshold", finite=False)
     value = check.number(value, "value", "threshold", finite=False)
-    check.flag(inplace, "inplace", "threshold")
+    if check.flag(inplace, "inplace", "threshold"):
+        return overwrite_with(
+            input, lambda z: Threshold.apply(_as_float(z, "threshold"), threshold=threshold, value=value), "threshold_"
+        )
     return Threshold.apply(_as_float(input, "threshold"), threshold=threshold, value=value)
 
 
@@ -300,7 +308,7 @@ def rrelu(
         lower: the smallest slope (default 1/8).
         upper: the largest slope (default 1/3), not below ``lower``.
         training: draw random slopes (True) or use their mean (False, the default).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -314,7 +322,9 @@ def rrelu(
     lower = check.number(lower, "lower", "rrelu")
     upper = check.number(upper, "upper", "rrelu")
     training = check.flag(training, "training", "rrelu")
-    check.flag(inplace, "inplace", "rrelu")
+    if check.flag(inplace, "inplace", "rrelu"):
+        refused = None if training else negative_slope_refusal((lower + upper) / 2, "leakyReLu")
+        return overwrite_with(input, lambda z: rrelu(z, lower, upper, training), "rrelu_", True, refused)
     if upper < lower:
         raise ValueError(f"rrelu: upper must be at least lower, got lower={lower}, upper={upper}")
     z = _as_float(input, "rrelu")

@@ -77,6 +77,8 @@ class MaxPoolNd(Function):
     has already diverged in both cases, and ``fit`` stops on the loss.)
     """
 
+    output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
+
     def forward(self, x: np.ndarray, *, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple) -> np.ndarray:
         self.options = kernel, stride, padding, out_size, x.shape
         xpad = _padded(x, padding, -np.inf)

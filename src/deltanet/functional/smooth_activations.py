@@ -14,6 +14,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Function, Tensor
+from deltanet.autograd.inplace import negative_slope_refusal, overwrite_with
 from deltanet.autograd.ops import stable_sigmoid
 from deltanet.functional.activations import _as_float
 
@@ -53,7 +54,7 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Args:
         input: the pre-activation $z$.
         alpha: $\alpha \ne 0$ (default 1.0; with 1.0 it is the ELU).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -65,7 +66,8 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         -0.7869
     """
     alpha = check.number(alpha, "alpha", "celu")
-    check.flag(inplace, "inplace", "celu")
+    if check.flag(inplace, "inplace", "celu"):
+        return overwrite_with(input, lambda z: celu(z, alpha), "celu_", True, negative_slope_refusal(alpha, "elu"))
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (the formula divides by it), got 0")
     return CELU.apply(_as_float(input, "celu"), alpha=alpha)
@@ -81,7 +83,7 @@ def selu(input: Any, inplace: bool = False) -> Tensor:
 
     Args:
         input: the pre-activation $z$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -92,7 +94,8 @@ def selu(input: Any, inplace: bool = False) -> Tensor:
         >>> round(dn.nn.functional.selu(dn.tensor([-1.0])).item(), 4)
         -1.1113
     """
-    check.flag(inplace, "inplace", "selu")
+    if check.flag(inplace, "inplace", "selu"):
+        return overwrite_with(input, selu, "selu_", saves_result=True)
     return SELU.apply(_as_float(input, "selu"))
 
 
@@ -134,7 +137,7 @@ def mish(input: Any, inplace: bool = False) -> Tensor:
 
     Args:
         input: the pre-activation $z$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite ``input`` with the result and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -145,7 +148,8 @@ def mish(input: Any, inplace: bool = False) -> Tensor:
         >>> round(dn.nn.functional.mish(dn.tensor([1.0])).item(), 4)
         0.8651
     """
-    check.flag(inplace, "inplace", "mish")
+    if check.flag(inplace, "inplace", "mish"):
+        return overwrite_with(input, mish, "mish_")
     return Mish.apply(_as_float(input, "mish"))
 
 

@@ -1,9 +1,10 @@
 """Activation layers: each ``forward`` calls the function of the same name in
 ``deltanet.functional.activations``, where the formula and the derivative are written.
 
-``inplace=True`` is accepted where PyTorch's layer takes it, and computes out of place: the
-result is the same, only the input tensor is not overwritten (deltanet keeps every recorded
-input intact for the backward pass). Hyperparameters are plain attributes read at every call.
+``inplace=True`` overwrites the input with the output and returns it, as PyTorch's layers do:
+the change is recorded by autograd (``deltanet.autograd.inplace.overwrite_with``), so the
+gradient flows through the activation to the old value, and a leaf that requires grad cannot be
+overwritten. Hyperparameters are plain attributes read at every call.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, as_tensor
+from deltanet.autograd.inplace import overwrite_with
 from deltanet.functional import activations as F
+from deltanet.nn.functional_inplace import elu_, leaky_relu_, relu_
 from deltanet.nn.module import Module, Parameter, call_named
 
 
@@ -106,8 +109,7 @@ class ReLU(Module):
     $$
 
     Args:
-        inplace: accepted for PyTorch's signature; the output is computed out of place (the
-            same values, the input left as it is).
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -124,6 +126,8 @@ class ReLU(Module):
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
+        if self.inplace:
+            return call_named(self, relu_, z)
         return call_named(self, F.relu, z)
 
     def extra_repr(self) -> str:
@@ -139,7 +143,7 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: slope for $z < 0$, in $[0, 1]$ (default 0.01, as PyTorch).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -157,6 +161,8 @@ class LeakyReLU(Module):
         self.inplace = check.flag(inplace, "inplace", "LeakyReLU")
 
     def forward(self, z: Tensor) -> Tensor:
+        if self.inplace:
+            return call_named(self, leaky_relu_, z, self.negative_slope)
         return call_named(self, F.leaky_relu, z, self.negative_slope)
 
     def extra_repr(self) -> str:
@@ -215,7 +221,7 @@ class ELU(Module):
 
     Args:
         alpha: $\alpha \ge 0$ (default 1.0).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -233,6 +239,8 @@ class ELU(Module):
         self.inplace = check.flag(inplace, "inplace", "ELU")
 
     def forward(self, z: Tensor) -> Tensor:
+        if self.inplace:
+            return call_named(self, elu_, z, self.alpha)
         return call_named(self, F.elu, z, self.alpha)
 
     def extra_repr(self) -> str:
@@ -247,7 +255,7 @@ class SiLU(Module):
     $$
 
     Args:
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -264,6 +272,8 @@ class SiLU(Module):
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
+        if self.inplace:
+            return call_named(self, overwrite_with, z, F.silu, "silu_")
         return call_named(self, F.silu, z)
 
     def extra_repr(self) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor
-from deltanet.functional.dropout import _check_p, dropout, dropout2d, dropout3d
+from deltanet.functional.dropout import _check_p, dropout, dropout2d, dropout3d, dropout_in_place
 from deltanet.nn.module import Module, call_named
 
 
@@ -21,7 +21,6 @@ class _DropoutBase(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, rng: Any = None) -> None:
         super().__init__()
         self.p = _check_p(p, type(self).__name__)
-        # PyTorch's inplace=True overwrites the input; the result here is the same, computed out of place.
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
         if rng is not None and not isinstance(rng, np.random.Generator):
             if not check.is_integer(rng):
@@ -47,8 +46,8 @@ class Dropout(_DropoutBase):
 
     Args:
         p: probability of dropping a unit, in $[0, 1)$ (default 0.5, as Srivastava et al. 2014).
-        inplace: accepted for PyTorch's signature; the output is computed out of place (the same
-            values, the input left as it is).
+        inplace: overwrite the input with the output and return it, as PyTorch does (in
+            evaluation mode the input is returned untouched).
         rng: seed or ``numpy.random.Generator`` for the masks; the default generator
             (``dn.manual_seed``) when None. A seed starts a reproducible sequence of masks.
 
@@ -66,6 +65,9 @@ class Dropout(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            compute = lambda t: dropout(t, self.p, self.training, rng=self.rng)  # noqa: E731
+            return call_named(self, dropout_in_place, x, compute, self.p, self.training, "dropout")
         return call_named(self, dropout, x, self.p, self.training, rng=self.rng)
 
 
@@ -81,7 +83,7 @@ class Dropout2d(_DropoutBase):
 
     Args:
         p: probability of dropping a channel, in $[0, 1)$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the masks.
 
     Shape:
@@ -96,6 +98,9 @@ class Dropout2d(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            compute = lambda t: dropout2d(t, self.p, self.training, rng=self.rng)  # noqa: E731
+            return call_named(self, dropout_in_place, x, compute, self.p, self.training, "dropout2d")
         return call_named(self, dropout2d, x, self.p, self.training, rng=self.rng)
 
 
@@ -111,7 +116,7 @@ class Dropout3d(_DropoutBase):
 
     Args:
         p: probability of dropping a channel, in $[0, 1)$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the masks.
 
     Shape:
@@ -126,4 +131,7 @@ class Dropout3d(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.inplace:
+            compute = lambda t: dropout3d(t, self.p, self.training, rng=self.rng)  # noqa: E731
+            return call_named(self, dropout_in_place, x, compute, self.p, self.training, "dropout3d")
         return call_named(self, dropout3d, x, self.p, self.training, rng=self.rng)

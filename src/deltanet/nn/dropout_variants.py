@@ -24,7 +24,7 @@ class AlphaDropout(_DropoutBase):
 
     Args:
         p: probability of dropping a unit, in $[0, 1)$ (default 0.5).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the masks; the default generator when None.
 
     Shape:
@@ -42,7 +42,7 @@ class AlphaDropout(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return call_named(self, alpha_dropout, x, self.p, self.training, rng=self.rng)
+        return call_named(self, alpha_dropout, x, self.p, self.training, self.inplace, rng=self.rng)
 
 
 class FeatureAlphaDropout(_DropoutBase):
@@ -54,7 +54,7 @@ class FeatureAlphaDropout(_DropoutBase):
 
     Args:
         p: probability of dropping a channel, in $[0, 1)$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the masks.
 
     Shape:
@@ -69,7 +69,7 @@ class FeatureAlphaDropout(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return call_named(self, feature_alpha_dropout, x, self.p, self.training, rng=self.rng)
+        return call_named(self, feature_alpha_dropout, x, self.p, self.training, self.inplace, rng=self.rng)
 
 
 class Dropout1d(_DropoutBase):
@@ -81,7 +81,7 @@ class Dropout1d(_DropoutBase):
 
     Args:
         p: probability of dropping a channel, in $[0, 1)$.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
         rng: seed or ``numpy.random.Generator`` for the masks.
 
     Shape:
@@ -96,4 +96,4 @@ class Dropout1d(_DropoutBase):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return call_named(self, dropout1d, x, self.p, self.training, rng=self.rng)
+        return call_named(self, dropout1d, x, self.p, self.training, self.inplace, rng=self.rng)

@@ -8,7 +8,7 @@ calls it:
 | function | what differs from ``deltanet.functional`` |
 |---|---|
 | ``softmax``, ``log_softmax`` | ``dim`` (PyTorch's implicit choice when None) instead of ``axis=-1`` |
-| ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | accept ``inplace`` (computed out of place) |
+| ``relu``, ``leaky_relu``, ``elu``, ``silu``, ``dropout*`` | ``inplace=True`` overwrites the input and returns it |
 | the losses | positional ``weight``; ``size_average`` and ``reduce`` (deprecated in PyTorch) must be None |
 | ``upsample`` | PyTorch's (``size`` first), an alias of ``interpolate`` |
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet.autograd import Tensor, as_tensor, clamp, norm, where
+from deltanet.autograd.inplace import overwrite_with
 from deltanet.functional import activations as _act
 from deltanet.functional import (
     adaptive_avg_pool1d,
@@ -84,6 +85,7 @@ from deltanet.functional.distance import bilinear, pairwise_distance
 from deltanet.functional.dropout import dropout as _dropout
 from deltanet.functional.dropout import dropout2d as _dropout2d
 from deltanet.functional.dropout import dropout3d as _dropout3d
+from deltanet.functional.dropout import dropout_in_place
 from deltanet.functional.dropout_variants import alpha_dropout, dropout1d, feature_alpha_dropout
 from deltanet.functional.embedding_bag import embedding_bag
 from deltanet.functional.embedding_losses import (
@@ -115,8 +117,8 @@ from deltanet.functional.smooth_activations import celu, logsigmoid, mish, selu,
 from deltanet.nn.functional_inplace import celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_, selu_, threshold_
 
 
-def _inplace(inplace: Any, owner: str) -> None:
-    check.flag(inplace, "inplace", owner)
+def _inplace(inplace: Any, owner: str) -> bool:
+    return check.flag(inplace, "inplace", owner)
 
 
 def _legacy(size_average: Any, reduce: Any, owner: str) -> None:
@@ -141,14 +143,16 @@ def relu(input: Any, inplace: bool = False) -> Tensor:
 
     Args:
         input: the pre-activation $z$.
-        inplace: accepted; the result is computed out of place (the same values).
+        inplace: overwrite ``input`` with the result and return it (``F.relu_``).
 
     Examples:
         >>> import deltanet as dn, deltanet.nn.functional as F
-        >>> F.relu(dn.tensor([-1.0, 2.0]), inplace=True).data.tolist()
-        [0.0, 2.0]
+        >>> x = dn.tensor([-1.0, 2.0])
+        >>> F.relu(x, inplace=True) is x, x.tolist()
+        (True, [0.0, 2.0])
     """
-    _inplace(inplace, "relu")
+    if _inplace(inplace, "relu"):
+        return relu_(input)
     return _act.relu(input)
 
 
@@ -158,14 +162,15 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
     Args:
         input: the pre-activation $z$.
         negative_slope: the slope for $z \le 0$.
-        inplace: accepted; computed out of place.
+        inplace: overwrite ``input`` with the result and return it (``F.leaky_relu_``).
 
     Examples:
         >>> import deltanet as dn, deltanet.nn.functional as F
         >>> F.leaky_relu(dn.tensor([-2.0]), 0.5).data.tolist()
         [-1.0]
     """
-    _inplace(inplace, "leaky_relu")
+    if _inplace(inplace, "leaky_relu"):
+        return leaky_relu_(input, negative_slope)
     return _act.leaky_relu(input, negative_slope)
 
 
@@ -175,14 +180,15 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Args:
         input: the pre-activation $z$.
         alpha: $\alpha$.
-        inplace: accepted; computed out of place.
+        inplace: overwrite ``input`` with the result and return it (``F.elu_``).
 
     Examples:
         >>> import deltanet as dn, deltanet.nn.functional as F
         >>> round(F.elu(dn.tensor([-1.0])).item(), 4)
         -0.6321
     """
-    _inplace(inplace, "elu")
+    if _inplace(inplace, "elu"):
+        return elu_(input, alpha)
     return _act.elu(input, alpha)
 
 
@@ -191,14 +197,15 @@ def silu(input: Any, inplace: bool = False) -> Tensor:
 
     Args:
         input: the pre-activation $z$.
-        inplace: accepted; computed out of place.
+        inplace: overwrite ``input`` with the result and return it.
 
     Examples:
         >>> import deltanet as dn, deltanet.nn.functional as F
         >>> round(F.silu(dn.tensor([1.0])).item(), 4)
         0.7311
     """
-    _inplace(inplace, "silu")
+    if _inplace(inplace, "silu"):
+        return overwrite_with(input, _act.silu, "silu_")
     return _act.silu(input)
 
 
@@ -359,14 +366,16 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
         input: any tensor.
         p: the probability of dropping a unit, in $[0, 1)$.
         training: drop only when True.
-        inplace: accepted; computed out of place.
+        inplace: overwrite ``input`` with the result and return it (when not training, or with
+            ``p = 0``, ``input`` is returned untouched, as by PyTorch).
 
     Examples:
         >>> import deltanet as dn, deltanet.nn.functional as F
         >>> F.dropout(dn.tensor([1.0, 2.0]), 0.5, training=False).data.tolist()
         [1.0, 2.0]
     """
-    _inplace(inplace, "dropout")
+    if _inplace(inplace, "dropout"):
+        return dropout_in_place(input, lambda x: _dropout(x, p, training), p, training, "dropout")
     return _dropout(input, p, training)
 
 
@@ -377,14 +386,15 @@ def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
         input: a tensor $(N, C, *)$.
         p: the probability of dropping a channel.
         training: drop only when True.
-        inplace: accepted; computed out of place.
+        inplace: overwrite ``input`` with the result and return it.
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.dropout2d(dn.tensor(np.ones((1, 2, 2))), training=False).shape
         (1, 2, 2)
     """
-    _inplace(inplace, "dropout2d")
+    if _inplace(inplace, "dropout2d"):
+        return dropout_in_place(input, lambda x: _dropout2d(x, p, training), p, training, "dropout2d")
     return _dropout2d(input, p, training)
 
 
@@ -395,14 +405,15 @@ def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
         input: a tensor $(N, C, D, H, W)$ or $(C, D, H, W)$.
         p: the probability of dropping a channel.
         training: drop only when True.
-        inplace: accepted; computed out of place.
+        inplace: overwrite ``input`` with the result and return it.
 
     Examples:
         >>> import numpy as np, deltanet as dn, deltanet.nn.functional as F
         >>> F.dropout3d(dn.tensor(np.ones((1, 2, 2, 2, 2))), training=False).shape
         (1, 2, 2, 2, 2)
     """
-    _inplace(inplace, "dropout3d")
+    if _inplace(inplace, "dropout3d"):
+        return dropout_in_place(input, lambda x: _dropout3d(x, p, training), p, training, "dropout3d")
     return _dropout3d(input, p, training)
 
 

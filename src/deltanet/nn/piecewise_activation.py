@@ -2,8 +2,8 @@
 shrinkages, threshold, randomized leaky ReLU): each ``forward`` calls the function of the same name
 in ``deltanet.functional.piecewise_activations``, where the formula and its slope are written.
 
-``inplace=True`` is accepted where PyTorch's layer takes it and computes out of place (the same
-values; the input is left as it is). Reprs are PyTorch's.
+``inplace=True`` overwrites the input with the output and returns it, as in PyTorch (see
+``deltanet.autograd.inplace.overwrite_with``). Reprs are PyTorch's.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Hardtanh(Module):
     Args:
         min_val: the lower end (default -1).
         max_val: the upper end (default 1).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -58,7 +58,7 @@ class Hardtanh(Module):
         self.inplace = check.flag(inplace, "inplace", owner)
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.hardtanh, z, self.min_val, self.max_val)
+        return call_named(self, F.hardtanh, z, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self.inplace)
@@ -72,7 +72,7 @@ class ReLU6(Hardtanh):
     $$
 
     Args:
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -99,7 +99,7 @@ class Hardsigmoid(Module):
     $$
 
     Args:
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -116,7 +116,7 @@ class Hardsigmoid(Module):
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.hardsigmoid, z)
+        return call_named(self, F.hardsigmoid, z, self.inplace)
 
 
 class Hardswish(Module):
@@ -127,7 +127,7 @@ class Hardswish(Module):
     $$
 
     Args:
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -144,7 +144,7 @@ class Hardswish(Module):
         self.inplace = check.flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.hardswish, z)
+        return call_named(self, F.hardswish, z, self.inplace)
 
 
 class Hardshrink(Module):
@@ -212,7 +212,7 @@ class Threshold(Module):
     Args:
         threshold: the cut.
         value: the replacement.
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -232,7 +232,7 @@ class Threshold(Module):
         self.inplace = check.flag(inplace, "inplace", owner)
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.threshold, z, self.threshold, self.value)
+        return call_named(self, F.threshold, z, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + _inplace_repr(self.inplace)
@@ -250,7 +250,7 @@ class RReLU(Module):
     Args:
         lower: the smallest slope (default 1/8).
         upper: the largest slope (default 1/3).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -272,7 +272,7 @@ class RReLU(Module):
         self.inplace = check.flag(inplace, "inplace", owner)
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.rrelu, z, self.lower, self.upper, self.training)
+        return call_named(self, F.rrelu, z, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + _inplace_repr(self.inplace)

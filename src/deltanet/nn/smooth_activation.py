@@ -1,7 +1,7 @@
 """Layers of the smooth activations CELU, SELU, Mish, log-sigmoid, softsign and tanhshrink: each
 ``forward`` calls the function of the same name in ``deltanet.functional.smooth_activations``.
 
-``inplace=True`` is accepted where PyTorch's layer takes it and computes out of place. Reprs are
+``inplace=True`` overwrites the input with the output and returns it, as in PyTorch. Reprs are
 PyTorch's.
 """
 
@@ -23,7 +23,7 @@ class CELU(Module):
 
     Args:
         alpha: $\alpha \ne 0$ (default 1.0).
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -43,7 +43,7 @@ class CELU(Module):
         self.inplace = check.flag(inplace, "inplace", "CELU")
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.celu, z, self.alpha)
+        return call_named(self, F.celu, z, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -68,7 +68,7 @@ class SELU(_InplaceOnly):
     $$
 
     Args:
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -81,7 +81,7 @@ class SELU(_InplaceOnly):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.selu, z)
+        return call_named(self, F.selu, z, self.inplace)
 
 
 class Mish(_InplaceOnly):
@@ -92,7 +92,7 @@ class Mish(_InplaceOnly):
     $$
 
     Args:
-        inplace: accepted for PyTorch's signature; computed out of place.
+        inplace: overwrite the input with the output and return it, as PyTorch does.
 
     Shape:
         - input: $(*)$, any shape.
@@ -105,7 +105,7 @@ class Mish(_InplaceOnly):
     """
 
     def forward(self, z: Tensor) -> Tensor:
-        return call_named(self, F.mish, z)
+        return call_named(self, F.mish, z, self.inplace)
 
 
 class LogSigmoid(Module):

@@ -25,7 +25,6 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Tensor, cat
-from deltanet.autograd.inplace import changed_in_place
 
 
 def _tensors(parameters: Any) -> list[Tensor]:
@@ -298,7 +297,12 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
-    r"""Write the values of the vector ``vec`` into the parameters, in order, in place.
+    r"""Give the parameters, in order, the values of the vector ``vec``, as PyTorch does: each
+    parameter's ``data`` becomes its piece of ``vec`` (``param.data = vec[i:j].view_as(param)``).
+
+    So, as in PyTorch, the parameters take ``vec``'s dtype (a float64 vector makes float64
+    parameters) and share its memory, and their old arrays are left as they were: a graph that
+    saved them still backpropagates with the old values, and no version changes.
 
     Args:
         vec: a 1-D tensor (or array) of exactly as many values as the parameters hold.
@@ -312,8 +316,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.Linear(2, 1)
         >>> dn.nn.utils.vector_to_parameters(np.arange(3.0), layer.parameters())
-        >>> layer.weight.data.tolist(), layer.bias.data.tolist()
-        ([[0.0, 1.0]], [2.0])
+        >>> layer.weight.data.tolist(), layer.bias.data.tolist(), layer.weight.dtype
+        ([[0.0, 1.0]], [2.0], dtype('float64'))
     """
     values = np.asarray(vec.data if isinstance(vec, Tensor) else vec)
     if values.dtype.kind not in "fc":  # PyTorch: "data set to a tensor that requires gradients must be floating point"
@@ -324,9 +328,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         raise ValueError(f"vector_to_parameters: expected a vector of {needed} values, got shape {values.shape}")
     offset = 0
     for t in tensors:
-        t.data[...] = values[offset : offset + t.size].reshape(t.shape)
+        t.data = values[offset : offset + t.size].reshape(t.shape)  # PyTorch's param.data = ...
         offset += t.size
-    changed_in_place(tensors)  # written in place: a graph that saved the old values must not use these
 
 
 __all__ = [
