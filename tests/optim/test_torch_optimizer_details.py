@@ -1,0 +1,66 @@
+"""Optimizer details found by differential testing against PyTorch (hunt7): the state an optimizer
+keeps before its first step, per-group options that PyTorch reads or ignores, resuming from
+PyTorch's state dict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+
+
+def _quadratic_steps(opt, params, targets, steps):
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = sum(((p - t) ** 2).sum() for p, t in zip(params, targets))
+        loss.backward()
+        opt.step()
+
+
+# -- Adagrad: the accumulator starts from the constructor's value, for every group -----------------
+def test_adagrad_state_exists_before_the_first_step():
+    w = dn.nn.Parameter(np.array([1.0, 2.0]))
+    opt = dn.optim.Adagrad([w], initial_accumulator_value=0.5)
+    state = opt.state_dict()["state"]
+    assert list(state) == [0]
+    assert state[0]["step"] == 0
+    np.testing.assert_array_equal(state[0]["sum"], [0.5, 0.5])
+
+
+def test_adagrad_ignores_a_groups_own_initial_accumulator_value():
+    # s = 0 (the constructor's value) + g^2 = 4; W = 1 - 0.1 * 2 / 2 = 0.9 (a group's 1.0 would give
+    # s = 5 and W = 1 - 0.2 / sqrt(5))
+    a = dn.nn.Parameter(np.array([1.0]))
+    b = dn.nn.Parameter(np.array([1.0]))
+    opt = dn.optim.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 1.0}], lr=0.1)
+    c = dn.nn.Parameter(np.array([1.0]))
+    opt.add_param_group({"params": [c], "initial_accumulator_value": 3.0})
+    for p in (a, b, c):
+        p.grad = np.array([2.0])
+    opt.step()
+    for p in (a, b, c):
+        np.testing.assert_allclose(p.data, [0.9])
+        np.testing.assert_allclose(opt.state[p]["sum"], [4.0])
+    assert opt.param_groups[1]["initial_accumulator_value"] == 1.0
+
+
+def test_adagrad_groups_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    init = [rng.standard_normal(3), rng.standard_normal(2)]
+    targets = [rng.standard_normal(3), rng.standard_normal(2)]
+    results = []
+    for lib in (torch, dn):
+        ps = [lib.nn.Parameter(lib.tensor(a)) for a in init]
+        opt = lib.optim.Adagrad(
+            [{"params": ps[:1], "lr_decay": 0.1}, {"params": ps[1:], "initial_accumulator_value": 1.0}],
+            lr=0.3,
+            initial_accumulator_value=0.2,
+        )
+        before = opt.state_dict()["state"]
+        _quadratic_steps(opt, ps, [lib.tensor(t) for t in targets], 5)
+        results.append(([p.detach().numpy().copy() for p in ps], before))
+    for a, b in zip(results[0][0], results[1][0]):
+        np.testing.assert_allclose(b, a, rtol=1e-12)
+    assert sorted(results[0][1]) == sorted(results[1][1]) == [0, 1]
