@@ -64,3 +64,53 @@ def test_adagrad_groups_match_torch():
     for a, b in zip(results[0][0], results[1][0]):
         np.testing.assert_allclose(b, a, rtol=1e-12)
     assert sorted(results[0][1]) == sorted(results[1][1]) == [0, 1]
+
+
+# -- frozen parameters and empty groups are accepted, as PyTorch's ---------------------------------
+def test_a_frozen_parameter_is_skipped_until_it_requires_grad():
+    a = dn.nn.Parameter(np.array([1.0, 2.0]))
+    b = dn.nn.Parameter(np.array([3.0]))
+    b.requires_grad_(False)
+    opt = dn.optim.SGD([{"params": [a, b]}, {"params": [], "weight_decay": 0.0}], lr=0.5)
+    assert [len(g["params"]) for g in opt.param_groups] == [2, 0]
+    a.grad = np.array([1.0, 1.0])
+    opt.step()
+    np.testing.assert_array_equal(a.data, [0.5, 1.5])
+    np.testing.assert_array_equal(b.data, [3.0])
+    b.requires_grad_(True)
+    b.grad = np.array([2.0])
+    opt.step()
+    np.testing.assert_array_equal(b.data, [2.0])
+    assert opt.state_dict()["param_groups"][1]["params"] == []
+
+
+def test_a_non_leaf_is_still_refused():
+    x = dn.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="is not a leaf"):
+        dn.optim.SGD([x * 2.0], lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        dn.optim.SGD([], lr=0.1)
+
+
+@pytest.mark.parametrize(
+    "name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"]
+)
+def test_frozen_then_unfrozen_matches_torch(name):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, dn):
+        a = lib.nn.Parameter(lib.tensor([1.0, 2.0], dtype=lib.float64))
+        b = lib.nn.Parameter(lib.tensor([3.0, -1.0], dtype=lib.float64))
+        b.requires_grad_(False)
+        opt = getattr(lib.optim, name)([{"params": [a, b]}, {"params": []}], lr=0.1)
+        for i in range(4):
+            if i == 2:
+                b.requires_grad_(True)
+            opt.zero_grad()
+            loss = (a**2).sum() + (b**3).sum() * 0.1 + a[0] * b[1]
+            loss.backward()
+            opt.step()
+        results.append(([a.detach().numpy().copy(), b.detach().numpy().copy()], sorted(opt.state_dict()["state"])))
+    for x, y in zip(results[0][0], results[1][0]):
+        np.testing.assert_allclose(y, x, rtol=1e-12)
+    assert results[0][1] == results[1][1]

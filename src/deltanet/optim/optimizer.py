@@ -128,8 +128,8 @@ class Optimizer:
         elif isinstance(params, (set, frozenset)):
             raise ValueError(f"{name}: params must be an ordered sequence (a set has no fixed order)")
         params = list(params)
-        if not params:
-            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
+        # An empty group is kept (PyTorch's too: a weight-decay split may leave one empty); an
+        # optimizer without any group is refused in __init__.
         params, param_names = _split_names(name, params)
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         first = sum(len(group["params"]) for group in self.param_groups)
@@ -339,15 +339,12 @@ def _split_names(owner: str, params: list[Any]) -> tuple[list[Any], list[str] | 
 
 
 def _check_param(owner: str, i: int, p: Any) -> None:
+    # A leaf that does not require grad (a frozen layer in model.parameters()) is accepted, as
+    # PyTorch does: its grad stays None and the step skips it, until it requires grad again.
     if not isinstance(p, Tensor):
         raise ValueError(
             f"{owner}: parameter {i} is a {type(p).__name__}, expected a Parameter "
             f"(a deltanet Tensor with requires_grad=True)"
-        )
-    if not p.requires_grad:
-        raise ValueError(
-            f"{owner}: parameter {i} (shape {p.shape}) does not require grad; an optimizer "
-            f"updates only tensors with requires_grad=True"
         )
     if not p.is_leaf:
         raise ValueError(
