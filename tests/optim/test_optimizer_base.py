@@ -380,7 +380,7 @@ def test_load_state_dict_rejects_mismatches():
             changed(state={0: {"momentum_buffer": np.ones(5)}}),
             r"state 'momentum_buffer' of parameter 0 has shape \(5,\), expected the parameter's \(2,\)",
         ),
-        (changed(state={7: {"momentum_buffer": np.ones(2)}}), r"state for parameter 7, but there are only 2"),
+        (changed(state={7: {"momentum_buffer": np.ones(2)}}), r"state for parameter 7, but the param groups' 'params' lists hold \[0, 1\]"),
         (changed(state={"w": {}}), r"state key 'w' is not a parameter index"),
         (changed(state={0: {"momentum_buffer": np.array(["a", "b"])}}), r"has dtype <U1, expected numbers"),
         (changed(lr=-1.0), r"SGD: lr must be a number >= 0, got -1\.0"),

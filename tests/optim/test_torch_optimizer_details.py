@@ -114,3 +114,69 @@ def test_frozen_then_unfrozen_matches_torch(name):
     for x, y in zip(results[0][0], results[1][0]):
         np.testing.assert_allclose(y, x, rtol=1e-12)
     assert results[0][1] == results[1][1]
+
+
+# -- a subclass written for PyTorch: self.state[p] starts as an empty dict ---------------------------
+def _lion(lib):
+    class Lion(lib.optim.Optimizer):
+        def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
+            super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    p.mul_(1 - group["lr"] * group["weight_decay"])
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["exp_avg"] = lib.zeros_like(p)
+                    exp_avg = state["exp_avg"]
+                    beta1, beta2 = group["betas"]
+                    update = exp_avg * beta1 + p.grad * (1 - beta1)
+                    p.add_(update.sign_(), alpha=-group["lr"])
+                    exp_avg.mul_(beta2).add_(p.grad, alpha=1 - beta2)
+
+    return Lion
+
+
+def test_state_of_a_parameter_without_state_is_an_empty_dict():
+    w = dn.nn.Parameter(np.array([1.0, -2.0]))
+    opt = _lion(dn)([w], lr=0.1)
+    assert opt.state[w] == {}
+    for _ in range(2):
+        opt.zero_grad()
+        (w**2).sum().backward()
+        opt.step()
+    # sign steps of 0.1: 1 -> 0.9 -> 0.8, -2 -> -1.9 -> -1.8
+    np.testing.assert_allclose(w.data, [0.8, -1.8])
+    assert opt.state_dict()["state"][0]["exp_avg"].shape == (2,)
+
+
+def test_a_subclass_written_for_torch_matches_torch():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, dn):
+        a = lib.nn.Parameter(lib.tensor([1.0, 2.0, -3.0], dtype=lib.float64))
+        opt = _lion(lib)([a], lr=0.1, weight_decay=0.1)
+        for _ in range(5):
+            opt.zero_grad()
+            ((a - 0.5) ** 2).sum().backward()
+            opt.step()
+        results.append(a.detach().numpy().copy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-12)
+
+
+# -- load_state_dict: the state is keyed by the ids in the saved groups' "params" ------------------
+def test_load_state_dict_maps_saved_ids_in_group_order():
+    a, b = dn.nn.Parameter(np.zeros(2)), dn.nn.Parameter(np.zeros(1))
+    opt = dn.optim.SGD([a, b], lr=0.1, momentum=0.9)
+    sd = {
+        "state": {7: {"momentum_buffer": np.array([1.0, 2.0])}, 3: {"momentum_buffer": np.array([5.0])}},
+        "param_groups": [{"lr": 0.1, "momentum": 0.9, "params": [7, 3]}],
+    }
+    opt.load_state_dict(sd)
+    np.testing.assert_array_equal(opt.state[a]["momentum_buffer"], [1.0, 2.0])
+    np.testing.assert_array_equal(opt.state[b]["momentum_buffer"], [5.0])
+    assert sorted(opt.state_dict()["state"]) == [0, 1]

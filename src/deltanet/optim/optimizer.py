@@ -17,6 +17,7 @@ of the parameter in the order of the groups, as PyTorch does:
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -63,7 +64,9 @@ class Optimizer:
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._check_group(self.defaults)
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        # A defaultdict, as PyTorch's: ``self.state[p]`` of a parameter without state is a new
+        # empty dict (a subclass written for PyTorch starts its state with ``if len(state) == 0``).
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._work: dict[Tensor, tuple[np.ndarray, ...]] = {}
         name = type(self).__name__
@@ -257,6 +260,10 @@ class Optimizer:
                 f"this optimizer has {len(self.param_groups)}"
             )
         params: list[Tensor] = []
+        # The state is keyed by the ids in the saved groups' "params" lists, each standing for the
+        # parameter at the same place in this optimizer's groups (PyTorch's mapping; a state dict
+        # from state_dict() numbers them 0, 1, 2, ... in order, so the id is also the index).
+        by_id: dict[int, Tensor] = {}
         new_groups = []
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             n_saved = len(saved.get("params", ()))
@@ -271,15 +278,26 @@ class Optimizer:
                     merged[key] = tuple(value) if isinstance(value, list) else value
             self._check_group(merged)
             new_groups.append(merged)
+            for saved_id, p in zip(saved.get("params", ()), group["params"]):
+                try:
+                    by_id[int(saved_id)] = p
+                except (TypeError, ValueError):
+                    pass  # not an id: the state's keys are taken as indices below
             params.extend(group["params"])
-        new_state: dict[Tensor, dict[str, Any]] = {}
+        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for key, values in state_dict["state"].items():
             try:
                 i = int(key)
             except (TypeError, ValueError):
                 raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter index") from None
-            if not 0 <= i < len(params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are only {len(params)}")
+            if i in by_id:
+                p = by_id[i]
+                i = next(j for j, q in enumerate(params) if q is p)
+            elif not 0 <= i < len(params) or by_id:
+                raise ValueError(
+                    f"{name}.load_state_dict: state for parameter {i}, but "
+                    + (f"the param groups' 'params' lists hold {sorted(by_id)}" if by_id else f"there are only {len(params)}")
+                )
             new_state[params[i]] = {k: self._load_state_value(i, k, v, params[i]) for k, v in values.items()}
         for group, merged in zip(self.param_groups, new_groups):
             group.clear()
