@@ -180,3 +180,10 @@ def test_load_state_dict_maps_saved_ids_in_group_order():
     np.testing.assert_array_equal(opt.state[a]["momentum_buffer"], [1.0, 2.0])
     np.testing.assert_array_equal(opt.state[b]["momentum_buffer"], [5.0])
     assert sorted(opt.state_dict()["state"]) == [0, 1]
+
+
+def test_reduce_lr_on_plateau_has_mode_worse():
+    w = dn.nn.Parameter(np.zeros(1))
+    opt = dn.optim.SGD([w], lr=0.1)
+    assert dn.optim.lr_scheduler.ReduceLROnPlateau(opt).mode_worse == np.inf
+    assert dn.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max").mode_worse == -np.inf

@@ -165,6 +165,11 @@ class ReduceLROnPlateau(LRScheduler):
                 group["lr"] = new_lr
 
     @property
+    def mode_worse(self) -> float:
+        """The worst possible metric: inf for ``mode="min"``, -inf for ``"max"`` (PyTorch's attribute)."""
+        return math.inf if self.mode == "min" else -math.inf
+
+    @property
     def in_cooldown(self) -> bool:
         """Whether bad epochs are being ignored after a reduction."""
         return self.cooldown_counter > 0
