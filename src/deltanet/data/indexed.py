@@ -140,6 +140,11 @@ class IterableDataset(Dataset):
     def __getitem__(self, index: Any) -> Any:
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no indices")
 
+    def __add__(self, other: Any) -> Any:  # a ChainDataset, as PyTorch's
+        from deltanet.data.combined import ChainDataset
+
+        return ChainDataset([self, other])
+
 
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order (a view: nothing is copied).
