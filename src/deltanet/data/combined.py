@@ -1,61 +1,14 @@
-r"""``ChainDataset`` and ``StackDataset``: two more ways to combine datasets, as PyTorch's.
+r"""``StackDataset``: datasets side by side, as PyTorch's (``ChainDataset`` is in ``indexed``).
 
-- ``ChainDataset([a, b])`` (also ``a + b`` of two ``IterableDataset``\ s) streams the samples of
-  ``a``, then those of ``b``;
 - ``StackDataset(x=a, y=b)[i]`` is ``{"x": a[i], "y": b[i]}`` (``StackDataset(a, b)[i]`` the tuple
   ``(a[i], b[i])``): datasets of equal length side by side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
-from deltanet.data.indexed import Dataset, IterableDataset
-
-
-class ChainDataset(IterableDataset):
-    """The samples of several ``IterableDataset``\\ s one stream after the other, as PyTorch's.
-
-    Args:
-        datasets: the stream datasets, iterated in this order (each time the chain is iterated).
-
-    Raises:
-        TypeError: when iterated or measured, a dataset that is not an ``IterableDataset``
-            (PyTorch raises an ``AssertionError`` there).
-
-    Examples:
-        >>> from deltanet.utils.data import ChainDataset, IterableDataset
-        >>> class Count(IterableDataset):
-        ...     def __init__(self, n):
-        ...         self.n = n
-        ...     def __iter__(self):
-        ...         return iter(range(self.n))
-        >>> list(ChainDataset([Count(2), Count(3)]))
-        [0, 1, 0, 1, 2]
-        >>> list(Count(1) + Count(2))
-        [0, 0, 1]
-    """
-
-    def __init__(self, datasets: Iterable[Any]) -> None:
-        self.datasets = datasets
-
-    def __iter__(self) -> Iterator[Any]:
-        for d in self.datasets:
-            _check_stream(d)
-            yield from d
-
-    def __len__(self) -> int:
-        total = 0
-        for d in self.datasets:
-            _check_stream(d)
-            total += len(d)
-        return total
-
-
-def _check_stream(d: Any) -> None:
-    if not isinstance(d, IterableDataset):
-        raise TypeError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+from deltanet.data.indexed import Dataset
 
 
 class StackDataset(Dataset):
@@ -81,8 +34,7 @@ class StackDataset(Dataset):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args and kwargs:
             raise ValueError(
-                "StackDataset: give the datasets either by position (tuple samples) or by name "
-                "(dict samples), got both"
+                "StackDataset: give the datasets either by position (tuple samples) or by name (dict samples), got both"
             )
         if not args and not kwargs:
             raise ValueError("StackDataset: at least one dataset should be passed, got none")

@@ -9,7 +9,8 @@ also the dataset of their rows (deltanet's own ``Dataset(X, y)``).
   ``Tensor``s (PyTorch's ``TensorDataset``);
 - ``Subset(ds, indices)``, ``ConcatDataset([a, b])`` (also ``a + b``) and ``random_split(ds, lengths)``
   view other datasets without copying samples;
-- ``IterableDataset``: a stream with ``__iter__`` instead of indices.
+- ``IterableDataset``: a stream with ``__iter__`` instead of indices; ``ChainDataset([a, b])``
+  (also ``a + b``) streams ``a`` then ``b``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 import warnings
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -140,10 +141,52 @@ class IterableDataset(Dataset):
     def __getitem__(self, index: Any) -> Any:
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no indices")
 
-    def __add__(self, other: Any) -> Any:  # a ChainDataset, as PyTorch's
-        from deltanet.data.combined import ChainDataset
-
+    def __add__(self, other: Any) -> ChainDataset:  # type: ignore[override]  # PyTorch's too
         return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several ``IterableDataset``\\ s one stream after the other, as PyTorch's.
+
+    Args:
+        datasets: the stream datasets, iterated in this order (each time the chain is iterated).
+
+    Raises:
+        TypeError: when iterated or measured, a dataset that is not an ``IterableDataset``
+            (PyTorch raises an ``AssertionError`` there).
+
+    Examples:
+        >>> from deltanet.utils.data import ChainDataset, IterableDataset
+        >>> class Count(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        >>> list(ChainDataset([Count(2), Count(3)]))
+        [0, 1, 0, 1, 2]
+        >>> list(Count(1) + Count(2))
+        [0, 0, 1]
+    """
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            _check_stream(d)
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            _check_stream(d)
+            total += len(d)
+        return total
+
+
+def _check_stream(d: Any) -> None:
+    if not isinstance(d, IterableDataset):
+        raise TypeError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
 
 
 class Subset(Dataset):
