@@ -187,3 +187,12 @@ def test_reduce_lr_on_plateau_has_mode_worse():
     opt = dn.optim.SGD([w], lr=0.1)
     assert dn.optim.lr_scheduler.ReduceLROnPlateau(opt).mode_worse == np.inf
     assert dn.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max").mode_worse == -np.inf
+
+
+@pytest.mark.parametrize("name", ["SparseAdam", "Muon"])
+def test_torch_optimizers_not_here_say_why(name):
+    with pytest.raises(AttributeError, match=rf"deltanet.optim has no {name} \(torch.optim.{name}\): "):
+        getattr(dn.optim, name)
+    assert not hasattr(dn.optim, name)
+    with pytest.raises(AttributeError, match="has no attribute 'Bogus'"):
+        dn.optim.Bogus  # noqa: B018
