@@ -56,7 +56,7 @@ BAD_HYPERPARAMETERS = [
     (lambda p: optim.SGD(p, momentum=-0.5), r"momentum must be a number in \[0, 1\), got -0\.5"),
     (lambda p: optim.SGD(p, dampening=1.5), r"dampening must be a number in \[0, 1\], got 1\.5"),
     (lambda p: optim.SGD(p, weight_decay=-1e-4), r"weight_decay must be a number >= 0, got -0\.0001"),
-    (lambda p: optim.SGD(p, nesterov=True), r"nesterov=True needs momentum > 0 and dampening = 0, got momentum=0\.0"),
+    (lambda p: optim.SGD(p, nesterov=True), r"nesterov=True needs momentum > 0 and dampening = 0, got momentum=0, dampening=0"),
     (lambda p: optim.SGD(p, momentum=0.9, dampening=0.1, nesterov=True), r"dampening=0\.1"),
     (lambda p: optim.SGD(p, maximize=1), r"maximize must be True or False, got 1"),
     (lambda p: optim.Adagrad(p, lr_decay=-1), r"Adagrad: lr_decay must be a number >= 0, got -1"),

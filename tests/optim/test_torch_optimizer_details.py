@@ -196,3 +196,26 @@ def test_torch_optimizers_not_here_say_why(name):
     assert not hasattr(dn.optim, name)
     with pytest.raises(AttributeError, match="has no attribute 'Bogus'"):
         dn.optim.Bogus  # noqa: B018
+
+
+def test_zero_defaults_are_ints_as_in_torch():
+    # PyTorch's defaults are the int 0: repr(optimizer) and the state dict print "0", not "0.0".
+    w = dn.nn.Parameter(np.zeros(1))
+    group = dn.optim.SGD([w], lr=0.1).param_groups[0]
+    assert [repr(group[k]) for k in ("momentum", "dampening", "weight_decay")] == ["0", "0", "0"]
+    assert "    momentum: 0\n" in repr(dn.optim.SGD([w], lr=0.1))
+    assert repr(dn.optim.Adagrad([w]).param_groups[0]["initial_accumulator_value"]) == "0"
+
+
+def test_default_values_and_types_match_torch():
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    for name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD"]:
+        theirs = inspect.signature(getattr(torch.optim, name)).parameters
+        ours = inspect.signature(getattr(dn.optim, name)).parameters
+        for key, p in theirs.items():
+            if p.default is not inspect.Parameter.empty:
+                assert repr(ours[key].default) == repr(p.default), (name, key)
+    theirs = inspect.signature(torch.optim.lr_scheduler.ReduceLROnPlateau).parameters["min_lr"].default
+    assert repr(inspect.signature(dn.optim.lr_scheduler.ReduceLROnPlateau).parameters["min_lr"].default) == repr(theirs)

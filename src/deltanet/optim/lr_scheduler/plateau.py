@@ -76,7 +76,7 @@ class ReduceLROnPlateau(LRScheduler):
         threshold: float = 1e-4,
         threshold_mode: str = "rel",
         cooldown: int = 0,
-        min_lr: float | list[float] = 0.0,
+        min_lr: float | list[float] = 0,
         eps: float = 1e-8,
     ) -> None:
         name = type(self).__name__
