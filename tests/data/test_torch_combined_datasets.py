@@ -84,3 +84,54 @@ def test_match_torch():
     for lib_stack in (tdata.StackDataset, StackDataset):
         with pytest.raises(ValueError):
             lib_stack([1, 2], [1])
+
+
+class Hundreds:
+    """A dataset whose batch fetch (__getitems__) differs from its one-sample fetch, to see which is used."""
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return i * 10
+
+    def __getitems__(self, indices):
+        return [i * 100 for i in indices]
+
+
+def test_stack_fetches_a_batch_through_getitems():
+    stack = StackDataset(Hundreds(), [0, 1, 2, 3, 4, 5])
+    assert stack.__getitems__([1, 2]) == [(100, 1), (200, 2)]
+    assert StackDataset(a=Hundreds()).__getitems__([3]) == [{"a": 300}]
+    batch = next(iter(DataLoader(stack, batch_size=3)))
+    assert batch[0].data.tolist() == [0, 100, 200]
+
+
+def test_concat_cumsum_alias_and_tensor_index():
+    import deltanet as dn
+    from deltanet.utils.data import ConcatDataset
+
+    both = ConcatDataset([range(3), range(4)])
+    assert ConcatDataset.cumsum([range(3), range(4), [1]]) == [3, 7, 8]
+    with pytest.warns(DeprecationWarning, match="renamed to cumulative_sizes"):
+        assert both.cummulative_sizes == [3, 7]
+    assert both[dn.tensor(4)] == 1
+
+
+def test_loader_iterator_has_len():
+    loader = DataLoader(TensorDataset(np.arange(10.0)), batch_size=4)
+    it = iter(loader)
+    assert len(it) == 3 and iter(it) is it
+    assert [len(b[0]) for b in it] == [4, 4, 2]
+    assert loader.timeout == 0 and isinstance(loader.timeout, int)
+
+
+def test_stack_getitems_matches_torch():
+    torch = pytest.importorskip("torch")
+    tdata = torch.utils.data
+    ours = next(iter(DataLoader(StackDataset(Hundreds(), Hundreds()), batch_size=3)))
+    theirs = next(iter(tdata.DataLoader(tdata.StackDataset(Hundreds(), Hundreds()), batch_size=3)))
+    assert [o.data.tolist() for o in ours] == [t.tolist() for t in theirs]
+    assert len(iter(tdata.DataLoader(list(range(10)), batch_size=4))) == len(
+        iter(DataLoader(list(range(10)), batch_size=4))
+    )

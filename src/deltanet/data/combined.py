@@ -52,3 +52,23 @@ class StackDataset(Dataset):
         if isinstance(self.datasets, dict):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list[Any]) -> list[Any]:
+        """The samples at ``indices``, each dataset asked once through its own ``__getitems__`` where
+        it has one (as PyTorch's ``DataLoader`` fetches a batch)."""
+        named = isinstance(self.datasets, dict)
+        datasets = list(self.datasets.values()) if isinstance(self.datasets, dict) else list(self.datasets)
+        columns = []
+        for d in datasets:
+            if callable(getattr(d, "__getitems__", None)):
+                column = d.__getitems__(indices)
+            else:
+                column = [d[i] for i in indices]
+            if len(column) != len(indices):
+                raise ValueError(
+                    f"StackDataset: nested dataset's output size mismatch, expected {len(indices)}, got {len(column)}"
+                )
+            columns.append(column)
+        if named:
+            return [dict(zip(self.datasets, row)) for row in zip(*columns)]
+        return [tuple(row) for row in zip(*columns)]

@@ -259,13 +259,26 @@ class ConcatDataset(Dataset):
         for d in self.datasets:
             if isinstance(d, IterableDataset):
                 raise ValueError(f"ConcatDataset: expected map-style datasets, got the IterableDataset {d!r}")
-        self.cumulative_sizes: list[int] = np.cumsum([len(d) for d in self.datasets]).tolist()
+        self.cumulative_sizes: list[int] = self.cumsum(self.datasets)
+
+    @staticmethod
+    def cumsum(sequence: Sequence[Any]) -> list[int]:
+        """The running totals of the lengths of ``sequence``'s datasets (PyTorch's static method)."""
+        return np.cumsum([len(d) for d in sequence], dtype=np.int64).tolist() if len(sequence) else []
+
+    @property
+    def cummulative_sizes(self) -> list[int]:
+        """PyTorch's old misspelling of ``cumulative_sizes`` (warns, as PyTorch's)."""
+        warnings.warn("cummulative_sizes attribute is renamed to cumulative_sizes", DeprecationWarning, stacklevel=2)
+        return self.cumulative_sizes
 
     def __len__(self) -> int:
         return self.cumulative_sizes[-1]
 
     def __getitem__(self, index: int) -> Any:
         n = len(self)
+        if isinstance(index, Tensor) and index.ndim == 0 and index.dtype.kind in "iu":
+            index = int(index.item())  # a sampler's tensor index, as PyTorch accepts
         i = check.integer(index, "index", "ConcatDataset")
         if not -n <= i < n:
             raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")

@@ -100,7 +100,8 @@ class DataLoader:
         name = type(self).__name__
         _check_dataset(name, dataset, needs_len=sampler is None and batch_sampler is None)
         self.num_workers = check.integer(num_workers, "num_workers", name, low=0)
-        self.timeout = check.number(timeout, "timeout", name, low=0)
+        check.number(timeout, "timeout", name, low=0)
+        self.timeout = timeout
         self.pin_memory = check.flag(pin_memory, "pin_memory", name)
         self.persistent_workers = check.flag(persistent_workers, "persistent_workers", name)
         self.in_order = check.flag(in_order, "in_order", name)
@@ -170,10 +171,10 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         if self._iterable:
-            return self._iter_stream()
+            return _Batches(self, self._iter_stream())
         if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
-        return (self._fetch(indices) for indices in self.batch_sampler)
+            return _Batches(self, (self.collate_fn(self.dataset[i]) for i in self.sampler))
+        return _Batches(self, (self._fetch(indices) for indices in self.batch_sampler))
 
     def _fetch(self, indices: list[Any]) -> Any:
         if self.collate_fn is default_collate or self.collate_fn is collate_arrays:
@@ -242,3 +243,23 @@ def _check_dataset(owner: str, dataset: Any, needs_len: bool) -> None:
             f"{owner}: dataset must have __len__ and __getitem__ (a map-style dataset) or be an "
             f"IterableDataset, got a {kind.__name__} without {' and '.join(missing)}"
         )
+
+
+class _Batches:
+    """What ``iter(loader)`` returns: the batches, one per ``next``, and ``len()`` the loader's
+    (PyTorch's iterator has ``__len__`` too)."""
+
+    __slots__ = ("_batches", "_loader")
+
+    def __init__(self, loader: DataLoader, batches: Iterator[Any]) -> None:
+        self._loader = loader
+        self._batches = batches
+
+    def __iter__(self) -> _Batches:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)
