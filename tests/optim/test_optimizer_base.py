@@ -56,7 +56,10 @@ BAD_HYPERPARAMETERS = [
     (lambda p: optim.SGD(p, momentum=-0.5), r"momentum must be a number in \[0, 1\), got -0\.5"),
     (lambda p: optim.SGD(p, dampening=1.5), r"dampening must be a number in \[0, 1\], got 1\.5"),
     (lambda p: optim.SGD(p, weight_decay=-1e-4), r"weight_decay must be a number >= 0, got -0\.0001"),
-    (lambda p: optim.SGD(p, nesterov=True), r"nesterov=True needs momentum > 0 and dampening = 0, got momentum=0, dampening=0"),
+    (
+        lambda p: optim.SGD(p, nesterov=True),
+        r"nesterov=True needs momentum > 0 and dampening = 0, got momentum=0, dampening=0",
+    ),
     (lambda p: optim.SGD(p, momentum=0.9, dampening=0.1, nesterov=True), r"dampening=0\.1"),
     (lambda p: optim.SGD(p, maximize=1), r"maximize must be True or False, got 1"),
     (lambda p: optim.Adagrad(p, lr_decay=-1), r"Adagrad: lr_decay must be a number >= 0, got -1"),
@@ -380,7 +383,10 @@ def test_load_state_dict_rejects_mismatches():
             changed(state={0: {"momentum_buffer": np.ones(5)}}),
             r"state 'momentum_buffer' of parameter 0 has shape \(5,\), expected the parameter's \(2,\)",
         ),
-        (changed(state={7: {"momentum_buffer": np.ones(2)}}), r"state for parameter 7, but the param groups' 'params' lists hold \[0, 1\]"),
+        (
+            changed(state={7: {"momentum_buffer": np.ones(2)}}),
+            r"state for parameter 7, but the param groups' 'params' lists hold \[0, 1\]",
+        ),
         (changed(state={"w": {}}), r"state key 'w' is not a parameter index"),
         (changed(state={0: {"momentum_buffer": np.array(["a", "b"])}}), r"has dtype <U1, expected numbers"),
         (changed(lr=-1.0), r"SGD: lr must be a number >= 0, got -1\.0"),

@@ -13,7 +13,7 @@ import deltanet as dn
 def _quadratic_steps(opt, params, targets, steps):
     for _ in range(steps):
         opt.zero_grad()
-        loss = sum(((p - t) ** 2).sum() for p, t in zip(params, targets))
+        loss = sum(((p - t) ** 2).sum() for p, t in zip(params, targets, strict=True))
         loss.backward()
         opt.step()
 
@@ -61,7 +61,7 @@ def test_adagrad_groups_match_torch():
         before = opt.state_dict()["state"]
         _quadratic_steps(opt, ps, [lib.tensor(t) for t in targets], 5)
         results.append(([p.detach().numpy().copy() for p in ps], before))
-    for a, b in zip(results[0][0], results[1][0]):
+    for a, b in zip(results[0][0], results[1][0], strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-12)
     assert sorted(results[0][1]) == sorted(results[1][1]) == [0, 1]
 
@@ -111,7 +111,7 @@ def test_frozen_then_unfrozen_matches_torch(name):
             loss.backward()
             opt.step()
         results.append(([a.detach().numpy().copy(), b.detach().numpy().copy()], sorted(opt.state_dict()["state"])))
-    for x, y in zip(results[0][0], results[1][0]):
+    for x, y in zip(results[0][0], results[1][0], strict=True):
         np.testing.assert_allclose(y, x, rtol=1e-12)
     assert results[0][1] == results[1][1]
 

@@ -296,7 +296,11 @@ class Optimizer:
             elif not 0 <= i < len(params) or by_id:
                 raise ValueError(
                     f"{name}.load_state_dict: state for parameter {i}, but "
-                    + (f"the param groups' 'params' lists hold {sorted(by_id)}" if by_id else f"there are only {len(params)}")
+                    + (
+                        f"the param groups' 'params' lists hold {sorted(by_id)}"
+                        if by_id
+                        else f"there are only {len(params)}"
+                    )
                 )
             new_state[params[i]] = {k: self._load_state_value(i, k, v, params[i]) for k, v in values.items()}
         for group, merged in zip(self.param_groups, new_groups):
