@@ -27,6 +27,7 @@ from deltanet import _checks as check
 from deltanet.autograd import Tensor, enable_grad
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.autograd.versions import Clock, sequence
+from deltanet.optim.hooks import OptimizerHooks, run_state_dict_hooks
 
 # Keys a param group may carry besides the optimizer's own hyperparameters: the parameters and
 # their names (from ``named_parameters()``), and what the learning-rate schedulers write there
@@ -35,7 +36,7 @@ SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_
 _EXTRA_GROUP_KEYS = ("params", "param_names", *SCHEDULER_GROUP_KEYS)
 
 
-class Optimizer:
+class Optimizer(OptimizerHooks):
     """Base class of the optimizers: parameter groups, per-parameter state, ``step``, ``zero_grad``.
 
     Args:
@@ -220,6 +221,7 @@ class Optimizer:
             >>> sd["param_groups"][0]["params"]
             [0]
         """
+        run_state_dict_hooks(self, "_optimizer_state_dict_pre_hooks")
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -235,7 +237,9 @@ class Optimizer:
                 state[index[id(p)]] = {
                     k: v.copy() if isinstance(v, np.ndarray) else _plain(v) for k, v in values.items()
                 }
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        replaced = run_state_dict_hooks(self, "_optimizer_state_dict_post_hooks", state_dict)
+        return state_dict if replaced is None else replaced
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and state from ``state_dict()`` (or its JSON + .npy round trip).
@@ -250,6 +254,9 @@ class Optimizer:
             ValueError: the groups, the number of parameters or an array's shape do not match.
         """
         name = type(self).__name__
+        replaced = run_state_dict_hooks(self, "_optimizer_load_state_dict_pre_hooks", state_dict)
+        if replaced is not None:
+            state_dict = replaced
         if not (isinstance(state_dict, dict) and {"state", "param_groups"} <= set(state_dict)):
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', got {got}")
@@ -307,6 +314,7 @@ class Optimizer:
             group.clear()
             group.update(merged)
         self.state = new_state
+        run_state_dict_hooks(self, "_optimizer_load_state_dict_post_hooks")
 
     def _load_state_value(self, i: int, key: str, value: Any, p: Tensor) -> Any:
         """One state value of parameter ``i`` from a state dict: an array shaped like ``p`` (in
