@@ -260,9 +260,11 @@ def test_zero_grad():
     assert p.grad is None
     old = np.ones(2)
     p.grad = old
+    grad = p.grad
     opt.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(p.grad, np.zeros(2))
     assert p.grad.data is not old and (old == 1).all()  # a new array: the old one may be shared
+    assert p.grad is grad  # the same tensor, as PyTorch's zero_grad(set_to_none=False)
 
 
 def test_step_calls_closure_with_grad_enabled_and_returns_its_loss():

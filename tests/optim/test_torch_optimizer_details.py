@@ -219,3 +219,18 @@ def test_default_values_and_types_match_torch():
                 assert repr(ours[key].default) == repr(p.default), (name, key)
     theirs = inspect.signature(torch.optim.lr_scheduler.ReduceLROnPlateau).parameters["min_lr"].default
     assert repr(inspect.signature(dn.optim.lr_scheduler.ReduceLROnPlateau).parameters["min_lr"].default) == repr(theirs)
+
+
+def test_zero_grad_keeps_the_gradient_tensor_as_torch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (torch, dn):
+        a = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        opt = lib.optim.SGD([a], lr=0.1)
+        (a * 2).sum().backward()
+        g = a.grad
+        opt.zero_grad(set_to_none=False)
+        first = (g.tolist(), g is a.grad)
+        (a * 3).sum().backward()
+        seen.append((first, g.tolist(), a.grad.tolist()))
+    assert seen[0] == seen[1] == (([0.0, 0.0], True), [3.0, 3.0], [3.0, 3.0])

@@ -161,15 +161,19 @@ class Optimizer(OptimizerHooks):
         """Forget the gradients: set every ``p.grad`` to None (or to new tensors of zeros).
 
         Args:
-            set_to_none: True (default): None; False: a new tensor of zeros where a gradient was.
+            set_to_none: True (default): None; False: the same gradient tensor, now zeros (as in
+                PyTorch, a reference to it sees the zeros; it gets a new array, since the old one
+                may be shared, e.g. a NumPy array given as ``p.grad``).
         """
         for group in self.param_groups:
             for p in group["params"]:
                 # The slot behind the ``grad`` property (a call per parameter costs more than the rest).
-                if set_to_none or p._grad is None:
+                grad = p._grad
+                if set_to_none or grad is None:
                     p._grad = None
+                elif isinstance(grad, Tensor):
+                    grad.data = np.zeros_like(p.data)
                 else:
-                    # New zeros, not p.grad[...] = 0: the old array may be shared.
                     p._grad = Tensor._make(np.zeros_like(p.data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
