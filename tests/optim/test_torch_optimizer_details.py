@@ -234,3 +234,19 @@ def test_zero_grad_keeps_the_gradient_tensor_as_torch():
         (a * 3).sum().backward()
         seen.append((first, g.tolist(), a.grad.tolist()))
     assert seen[0] == seen[1] == (([0.0, 0.0], True), [3.0, 3.0], [3.0, 3.0])
+
+
+def test_repr_separates_groups_with_a_blank_line():
+    a, b = dn.nn.Parameter(np.zeros(1)), dn.nn.Parameter(np.zeros(1))
+    text = repr(dn.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1))
+    assert text.startswith("SGD (\nParameter Group 0\n    dampening: 0\n")
+    assert "    weight_decay: 0\n\nParameter Group 1\n" in text and text.endswith("    weight_decay: 0\n)")
+
+
+def test_repr_matches_torch():
+    torch = pytest.importorskip("torch")
+    texts = []
+    for lib in (torch, dn):
+        p, q = lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.ones(1))
+        texts.append(repr(lib.optim.Adam([{"params": [p]}, {"params": [q], "lr": 0.5, "betas": (0.5, 0.6)}], lr=0.1)))
+    assert texts[0] == texts[1]
