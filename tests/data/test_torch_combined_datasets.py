@@ -135,3 +135,36 @@ def test_stack_getitems_matches_torch():
     assert len(iter(tdata.DataLoader(list(range(10)), batch_size=4))) == len(
         iter(DataLoader(list(range(10)), batch_size=4))
     )
+
+
+def test_generic_subscripts_as_in_typed_torch_code():
+    from deltanet.utils.data import Dataset, DistributedSampler, Sampler
+
+    class Pairs(Dataset[tuple]):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return i * 1.5
+
+    class Backwards(Sampler[int]):
+        def __iter__(self):
+            return iter([2, 0])
+
+        def __len__(self):
+            return 2
+
+    assert isinstance(Pairs(), Dataset)
+    batch = next(iter(DataLoader(Pairs(), sampler=Backwards(), batch_size=2)))
+    assert batch.data.tolist() == [3.0, 0.0]
+    for cls in (IterableDataset, DataLoader, DistributedSampler, StackDataset, ChainDataset):
+        assert cls[int].__origin__ is cls
+
+
+def test_generic_subscripts_match_torch():
+    torch = pytest.importorskip("torch")
+    from deltanet.utils import data
+
+    for name in ["Dataset", "IterableDataset", "Sampler", "DataLoader", "Subset", "ConcatDataset", "DistributedSampler"]:
+        getattr(torch.utils.data, name)[int]
+        getattr(data, name)[int]

@@ -16,6 +16,7 @@ also the dataset of their rows (deltanet's own ``Dataset(X, y)``).
 from __future__ import annotations
 
 import math
+import types
 import warnings
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -56,6 +57,11 @@ class Dataset:
         >>> len(Squares() + ds)
         9
     """
+
+    # ``Dataset[T]``, ``Sampler[int]``, ``DataLoader[T]`` as PyTorch's type annotations write them (a
+    # subclass of ``Dataset[tuple[Tensor, int]]`` is a subclass of Dataset).
+    def __class_getitem__(cls, item: Any) -> types.GenericAlias:
+        return types.GenericAlias(cls, item)
 
     #: The arrays whose rows are the samples (empty in a subclass that defines its own items).
     arrays: tuple[np.ndarray, ...] = ()

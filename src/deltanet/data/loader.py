@@ -14,6 +14,7 @@ change nothing; ``worker_init_fn`` is never called.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -75,6 +76,11 @@ class DataLoader:
         >>> [b.data.tolist() for b in DataLoader(Squares(), batch_size=2)]
         [[0.0, 1.0], [4.0]]
     """
+
+    # ``Dataset[T]``, ``Sampler[int]``, ``DataLoader[T]`` as PyTorch's type annotations write them (a
+    # subclass of ``Dataset[tuple[Tensor, int]]`` is a subclass of Dataset).
+    def __class_getitem__(cls, item: Any) -> types.GenericAlias:
+        return types.GenericAlias(cls, item)
 
     def __init__(
         self,
