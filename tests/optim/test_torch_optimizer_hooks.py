@@ -83,3 +83,19 @@ def test_an_optimizer_without_hooks_keeps_the_class_step():
 def test_matches_torch():
     torch = pytest.importorskip("torch")
     assert _run(dn) == _run(torch)
+
+
+def test_a_deep_copy_steps_its_own_parameters_behind_its_own_hooks():
+    import copy
+
+    w = dn.nn.Parameter(np.array([1.0]))
+    opt = dn.optim.SGD([w], lr=0.5, momentum=0.9)
+    seen = []
+    opt.register_step_post_hook(lambda o, args, kwargs: seen.append(o))
+    w.grad = np.array([1.0])
+    opt.step()
+    twin = copy.deepcopy(opt)
+    twin.step()
+    assert seen == [opt, twin]
+    np.testing.assert_allclose(w.data, [0.5])  # the original moved once
+    np.testing.assert_allclose(twin.param_groups[0]["params"][0].data, [0.5 - 0.5 * 1.9])

@@ -9,7 +9,6 @@ optimizer without hooks steps as before.
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -114,28 +113,34 @@ class OptimizerHooks:
 
     def _wrap_step(self) -> None:
         """Put this optimizer's ``step`` behind the step hooks (once; the class's step is unchanged)."""
-        if "step" in self.__dict__:
-            return
-        step = type(self).step  # type: ignore[attr-defined]
-        pre, post = self._hooks("_optimizer_step_pre_hooks"), self._hooks("_optimizer_step_post_hooks")
+        if "step" not in self.__dict__:
+            self.__dict__["step"] = _HookedStep(self)
 
-        @functools.wraps(step)
-        def hooked(*args: Any, **kwargs: Any) -> Any:
-            args = (self, *args)
-            for hook in list(pre.values()):
-                result = hook(self, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError(
-                            f"a step pre-hook must return None or a tuple (new_args, new_kwargs), got {result!r}"
-                        )
-                    args, kwargs = result
-            out = step(*args, **kwargs)
-            for hook in list(post.values()):
-                hook(self, args, kwargs)
-            return out
 
-        self.__dict__["step"] = hooked
+class _HookedStep:
+    """An optimizer's ``step`` behind its step hooks. An object, not a closure, so that a
+    ``copy.deepcopy`` of the optimizer gets one that calls the copy."""
+
+    __slots__ = ("opt",)
+
+    def __init__(self, opt: OptimizerHooks) -> None:
+        self.opt = opt
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        opt = self.opt
+        args = (opt, *args)
+        for hook in list(opt._hooks("_optimizer_step_pre_hooks").values()):
+            result = hook(opt, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"a step pre-hook must return None or a tuple (new_args, new_kwargs), got {result!r}"
+                    )
+                args, kwargs = result
+        out = type(opt).step(*args, **kwargs)  # type: ignore[attr-defined]
+        for hook in list(opt._hooks("_optimizer_step_post_hooks").values()):
+            hook(opt, args, kwargs)
+        return out
 
 
 def run_state_dict_hooks(opt: OptimizerHooks, when: str, *args: Any) -> Any:
