@@ -165,6 +165,14 @@ def test_generic_subscripts_match_torch():
     torch = pytest.importorskip("torch")
     from deltanet.utils import data
 
-    for name in ["Dataset", "IterableDataset", "Sampler", "DataLoader", "Subset", "ConcatDataset", "DistributedSampler"]:
+    for name in [
+        "Dataset",
+        "IterableDataset",
+        "Sampler",
+        "DataLoader",
+        "Subset",
+        "ConcatDataset",
+        "DistributedSampler",
+    ]:
         getattr(torch.utils.data, name)[int]
         getattr(data, name)[int]
