@@ -117,7 +117,7 @@ def test_signatures_match_torch():
     from deltanet import utils
 
     names = ["BatchSampler", "RandomSampler", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"]
-    names += ["Subset", "ConcatDataset", "TensorDataset", "random_split"]
+    names += ["Subset", "ConcatDataset", "TensorDataset", "random_split", "ChainDataset", "StackDataset"]
     for name in names:
         ours = inspect.signature(getattr(utils.data, name)).parameters
         theirs = inspect.signature(getattr(torch.utils.data, name)).parameters

@@ -38,9 +38,11 @@ def test_trajectory_matches_torch(problem, optimizer_case):
         _compare(params, t_params, step, f"{name}{kwargs}")
         moved = moved or any(not np.array_equal(b, p.data) for b, p in zip(before, params, strict=True))
     assert moved
-    # The parameter that never had a gradient is skipped: unchanged, and no state for it.
+    # The parameter that never had a gradient is skipped: unchanged, and no state for it (Adagrad
+    # keeps the state it made at construction, step 0, as PyTorch's).
     np.testing.assert_array_equal(prob.unused.data, unused_before)
-    assert prob.unused not in opt.state
+    assert opt.state.get(prob.unused, {}).get("step", 0) == 0
+    assert sorted(opt.state_dict()["state"]) == sorted(t_opt.state_dict()["state"])
 
 
 def test_param_groups_match_torch(problem):

@@ -2041,9 +2041,9 @@ for _cls, _hypers in OPTIMIZERS.items():
         _entry,
         _names,
         "wrong_argument_type",
-        lambda tmp, c=_cls: c([dn.tensor([1.0, 2.0])]),
-        Raises(ValueError, rf"{_entry}: parameter 0 \(shape \(2,\)\) does not require grad"),
-        "no grad",
+        lambda tmp, c=_cls: c([dn.tensor([1.0, 2.0], requires_grad=True) * 2.0]),
+        Raises(ValueError, rf"{_entry}: parameter 0 \(shape \(2,\)\) is not a leaf"),
+        "not a leaf",
     )
 
 

@@ -163,13 +163,24 @@ def _common_dtype(arrays: Sequence[Any], as_tensor: bool) -> np.dtype | None:
     NumPy's rule would turn an int64 sample beside a float32 one into float64; PyTorch's
     ``stack`` gives float32.
     """
-    dtypes = {np.dtype(a.dtype) for a in arrays}
-    if len(dtypes) == 1 or not as_tensor or any(d.kind not in _KINDS for d in dtypes):
+    dtypes = {_scalar_dtype(a) for a in arrays}
+    if not as_tensor or any(d.kind not in _KINDS for d in dtypes):
         return None
     dtype, *others = dtypes
     for other in others:
         dtype = promote_types(dtype, other)
     return dtype
+
+
+def _scalar_dtype(value: Any) -> np.dtype:
+    """A sample's dtype for the batch's promotion: its own, or PyTorch's for a Python number among
+    NumPy scalars (bool, int64, float32 the default float, complex64), as ``torch.as_tensor(list)``."""
+    if hasattr(value, "dtype"):
+        return np.dtype(value.dtype)
+    for kind, dtype in ((bool, np.bool_), (int, np.int64), (float, np.float32), (complex, np.complex64)):
+        if isinstance(value, kind):
+            return np.dtype(dtype)
+    return np.asarray(value).dtype
 
 
 def _check_shapes(owner: str, arrays: list[np.ndarray]) -> None:

@@ -9,15 +9,17 @@ also the dataset of their rows (deltanet's own ``Dataset(X, y)``).
   ``Tensor``s (PyTorch's ``TensorDataset``);
 - ``Subset(ds, indices)``, ``ConcatDataset([a, b])`` (also ``a + b``) and ``random_split(ds, lengths)``
   view other datasets without copying samples;
-- ``IterableDataset``: a stream with ``__iter__`` instead of indices.
+- ``IterableDataset``: a stream with ``__iter__`` instead of indices; ``ChainDataset([a, b])``
+  (also ``a + b``) streams ``a`` then ``b``.
 """
 
 from __future__ import annotations
 
 import math
+import types
 import warnings
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,6 +57,11 @@ class Dataset:
         >>> len(Squares() + ds)
         9
     """
+
+    # ``Dataset[T]``, ``Sampler[int]``, ``DataLoader[T]`` as PyTorch's type annotations write them (a
+    # subclass of ``Dataset[tuple[Tensor, int]]`` is a subclass of Dataset).
+    def __class_getitem__(cls, item: Any) -> types.GenericAlias:
+        return types.GenericAlias(cls, item)
 
     #: The arrays whose rows are the samples (empty in a subclass that defines its own items).
     arrays: tuple[np.ndarray, ...] = ()
@@ -140,6 +147,53 @@ class IterableDataset(Dataset):
     def __getitem__(self, index: Any) -> Any:
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no indices")
 
+    def __add__(self, other: Any) -> ChainDataset:  # type: ignore[override]  # PyTorch's too
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several ``IterableDataset``\\ s one stream after the other, as PyTorch's.
+
+    Args:
+        datasets: the stream datasets, iterated in this order (each time the chain is iterated).
+
+    Raises:
+        TypeError: when iterated or measured, a dataset that is not an ``IterableDataset``
+            (PyTorch raises an ``AssertionError`` there).
+
+    Examples:
+        >>> from deltanet.utils.data import ChainDataset, IterableDataset
+        >>> class Count(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        >>> list(ChainDataset([Count(2), Count(3)]))
+        [0, 1, 0, 1, 2]
+        >>> list(Count(1) + Count(2))
+        [0, 0, 1]
+    """
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            _check_stream(d)
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            _check_stream(d)
+            total += len(d)
+        return total
+
+
+def _check_stream(d: Any) -> None:
+    if not isinstance(d, IterableDataset):
+        raise TypeError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+
 
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order (a view: nothing is copied).
@@ -211,13 +265,26 @@ class ConcatDataset(Dataset):
         for d in self.datasets:
             if isinstance(d, IterableDataset):
                 raise ValueError(f"ConcatDataset: expected map-style datasets, got the IterableDataset {d!r}")
-        self.cumulative_sizes: list[int] = np.cumsum([len(d) for d in self.datasets]).tolist()
+        self.cumulative_sizes: list[int] = self.cumsum(self.datasets)
+
+    @staticmethod
+    def cumsum(sequence: Sequence[Any]) -> list[int]:
+        """The running totals of the lengths of ``sequence``'s datasets (PyTorch's static method)."""
+        return np.cumsum([len(d) for d in sequence], dtype=np.int64).tolist() if len(sequence) else []
+
+    @property
+    def cummulative_sizes(self) -> list[int]:
+        """PyTorch's old misspelling of ``cumulative_sizes`` (warns, as PyTorch's)."""
+        warnings.warn("cummulative_sizes attribute is renamed to cumulative_sizes", DeprecationWarning, stacklevel=2)
+        return self.cumulative_sizes
 
     def __len__(self) -> int:
         return self.cumulative_sizes[-1]
 
     def __getitem__(self, index: int) -> Any:
         n = len(self)
+        if isinstance(index, Tensor) and index.ndim == 0 and index.dtype.kind in "iu":
+            index = int(index.item())  # a sampler's tensor index, as PyTorch accepts
         i = check.integer(index, "index", "ConcatDataset")
         if not -n <= i < n:
             raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples")

@@ -14,6 +14,7 @@ change nothing; ``worker_init_fn`` is never called.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -76,6 +77,11 @@ class DataLoader:
         [[0.0, 1.0], [4.0]]
     """
 
+    # ``Dataset[T]``, ``Sampler[int]``, ``DataLoader[T]`` as PyTorch's type annotations write them (a
+    # subclass of ``Dataset[tuple[Tensor, int]]`` is a subclass of Dataset).
+    def __class_getitem__(cls, item: Any) -> types.GenericAlias:
+        return types.GenericAlias(cls, item)
+
     def __init__(
         self,
         dataset: Any,
@@ -100,7 +106,8 @@ class DataLoader:
         name = type(self).__name__
         _check_dataset(name, dataset, needs_len=sampler is None and batch_sampler is None)
         self.num_workers = check.integer(num_workers, "num_workers", name, low=0)
-        self.timeout = check.number(timeout, "timeout", name, low=0)
+        check.number(timeout, "timeout", name, low=0)
+        self.timeout = timeout
         self.pin_memory = check.flag(pin_memory, "pin_memory", name)
         self.persistent_workers = check.flag(persistent_workers, "persistent_workers", name)
         self.in_order = check.flag(in_order, "in_order", name)
@@ -170,10 +177,10 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         if self._iterable:
-            return self._iter_stream()
+            return _Batches(self, self._iter_stream())
         if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
-        return (self._fetch(indices) for indices in self.batch_sampler)
+            return _Batches(self, (self.collate_fn(self.dataset[i]) for i in self.sampler))
+        return _Batches(self, (self._fetch(indices) for indices in self.batch_sampler))
 
     def _fetch(self, indices: list[Any]) -> Any:
         if self.collate_fn is default_collate or self.collate_fn is collate_arrays:
@@ -242,3 +249,23 @@ def _check_dataset(owner: str, dataset: Any, needs_len: bool) -> None:
             f"{owner}: dataset must have __len__ and __getitem__ (a map-style dataset) or be an "
             f"IterableDataset, got a {kind.__name__} without {' and '.join(missing)}"
         )
+
+
+class _Batches:
+    """What ``iter(loader)`` returns: the batches, one per ``next``, and ``len()`` the loader's
+    (PyTorch's iterator has ``__len__`` too)."""
+
+    __slots__ = ("_batches", "_loader")
+
+    def __init__(self, loader: DataLoader, batches: Iterator[Any]) -> None:
+        self._loader = loader
+        self._batches = batches
+
+    def __iter__(self) -> _Batches:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def __len__(self) -> int:
+        return len(self._loader)

@@ -12,6 +12,7 @@ The orders are not PyTorch's (NumPy draws them), but the same seed gives the sam
 
 from __future__ import annotations
 
+import types
 from collections.abc import Iterable, Iterator, Sized
 from typing import Any
 
@@ -60,6 +61,11 @@ class Sampler:
         >>> list(EvenFirst(5))
         [0, 2, 4, 1, 3]
     """
+
+    # ``Dataset[T]``, ``Sampler[int]``, ``DataLoader[T]`` as PyTorch's type annotations write them (a
+    # subclass of ``Dataset[tuple[Tensor, int]]`` is a subclass of Dataset).
+    def __class_getitem__(cls, item: Any) -> types.GenericAlias:
+        return types.GenericAlias(cls, item)
 
     def __init__(self, data_source: Any = None) -> None:
         pass

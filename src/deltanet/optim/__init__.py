@@ -105,6 +105,25 @@ def get(name: Any, params: Any = None, **kwargs: Any) -> Optimizer:
     return cls(params, **kwargs)
 
 
+# PyTorch's optimizers that deltanet does not have, and why (a clear AttributeError, not a bare one).
+_NOT_HERE = {
+    "SparseAdam": (
+        "it steps on sparse gradients only (PyTorch's refuses dense ones), and deltanet has none "
+        "(nn.Embedding(sparse=True) is refused); use Adam or AdamW"
+    ),
+    "Muon": (
+        "PyTorch's Muon orthogonalizes the update in bfloat16, which NumPy does not have, so its "
+        "steps cannot be matched; use AdamW, or write the update as an Optimizer subclass"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NOT_HERE:
+        raise AttributeError(f"deltanet.optim has no {name} (torch.optim.{name}): {_NOT_HERE[name]}")
+    raise AttributeError(f"module 'deltanet.optim' has no attribute {name!r}")
+
+
 __all__ = [
     "ASGD",
     "Adadelta",

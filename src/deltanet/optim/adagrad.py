@@ -94,7 +94,9 @@ class Adagrad(Optimizer):
         lr: the learning rate $\eta$.
         lr_decay: $\ge 0$, decays $\eta$ as $\eta / (1 + (t - 1)\, \mathrm{lr\_decay})$.
         weight_decay: $\lambda \ge 0$, adds $\lambda W$ to the gradient.
-        initial_accumulator_value: $\ge 0$, the starting value of $s$.
+        initial_accumulator_value: $\ge 0$, the starting value of $s$ for every parameter, as in
+            PyTorch: a param group's own ``initial_accumulator_value`` is kept in its dict but
+            not read (PyTorch reads the constructor's value only).
         eps: $\epsilon \ge 0$, added to $\sqrt{s}$ for numerical stability.
         maximize: ascend the objective instead.
         foreach, fused: PyTorch's implementation switches (None, True or False), accepted and kept
@@ -122,9 +124,9 @@ class Adagrad(Optimizer):
         self,
         params: Any,
         lr: float = 1e-2,
-        lr_decay: float = 0.0,
-        weight_decay: float = 0.0,
-        initial_accumulator_value: float = 0.0,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
         eps: float = 1e-10,
         foreach: bool | None = None,
         *,
@@ -144,6 +146,15 @@ class Adagrad(Optimizer):
             fused=fused,
         )
         super().__init__(params, defaults)
+        # As PyTorch: the state of every parameter given here starts now (step 0, in the state
+        # dict before the first step), from the constructor's initial_accumulator_value.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p] = self._new_state(p.data)
+
+    def _new_state(self, W: np.ndarray) -> dict[str, Any]:
+        # PyTorch reads the constructor's value (``defaults``), never a group's own.
+        return {"step": 0, "sum": np.full_like(W, float(self.defaults["initial_accumulator_value"]))}
 
     def _check_group(self, group: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -173,9 +184,6 @@ class Adagrad(Optimizer):
                 work = self._new_work(p, W)
             st = state.get(p)
             if st is None:
-                st = state[p] = {
-                    "step": 0,
-                    "sum": np.full_like(W, float(group["initial_accumulator_value"])),
-                }
+                st = state[p] = self._new_state(W)
             step = st["step"] = st["step"] + 1
             adagrad_update(W, g, st["sum"], step, work, eta, lr_decay, weight_decay, eps, maximize)

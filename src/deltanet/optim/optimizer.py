@@ -17,6 +17,7 @@ of the parameter in the order of the groups, as PyTorch does:
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from deltanet import _checks as check
 from deltanet.autograd import Tensor, enable_grad
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.autograd.versions import Clock, sequence
+from deltanet.optim.hooks import OptimizerHooks, run_state_dict_hooks
 
 # Keys a param group may carry besides the optimizer's own hyperparameters: the parameters and
 # their names (from ``named_parameters()``), and what the learning-rate schedulers write there
@@ -34,7 +36,7 @@ SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_
 _EXTRA_GROUP_KEYS = ("params", "param_names", *SCHEDULER_GROUP_KEYS)
 
 
-class Optimizer:
+class Optimizer(OptimizerHooks):
     """Base class of the optimizers: parameter groups, per-parameter state, ``step``, ``zero_grad``.
 
     Args:
@@ -63,7 +65,9 @@ class Optimizer:
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._check_group(self.defaults)
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        # A defaultdict, as PyTorch's: ``self.state[p]`` of a parameter without state is a new
+        # empty dict (a subclass written for PyTorch starts its state with ``if len(state) == 0``).
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         self._work: dict[Tensor, tuple[np.ndarray, ...]] = {}
         name = type(self).__name__
@@ -128,8 +132,8 @@ class Optimizer:
         elif isinstance(params, (set, frozenset)):
             raise ValueError(f"{name}: params must be an ordered sequence (a set has no fixed order)")
         params = list(params)
-        if not params:
-            raise ValueError(f"{name}: got an empty parameter list (expected at least one Parameter)")
+        # An empty group is kept (PyTorch's too: a weight-decay split may leave one empty); an
+        # optimizer without any group is refused in __init__.
         params, param_names = _split_names(name, params)
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         first = sum(len(group["params"]) for group in self.param_groups)
@@ -157,15 +161,19 @@ class Optimizer:
         """Forget the gradients: set every ``p.grad`` to None (or to new tensors of zeros).
 
         Args:
-            set_to_none: True (default): None; False: a new tensor of zeros where a gradient was.
+            set_to_none: True (default): None; False: the same gradient tensor, now zeros (as in
+                PyTorch, a reference to it sees the zeros; it gets a new array, since the old one
+                may be shared, e.g. a NumPy array given as ``p.grad``).
         """
         for group in self.param_groups:
             for p in group["params"]:
                 # The slot behind the ``grad`` property (a call per parameter costs more than the rest).
-                if set_to_none or p._grad is None:
+                grad = p._grad
+                if set_to_none or grad is None:
                     p._grad = None
+                elif isinstance(grad, Tensor):
+                    grad.data = np.zeros_like(p.data)
                 else:
-                    # New zeros, not p.grad[...] = 0: the old array may be shared.
                     p._grad = Tensor._make(np.zeros_like(p.data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -217,6 +225,7 @@ class Optimizer:
             >>> sd["param_groups"][0]["params"]
             [0]
         """
+        run_state_dict_hooks(self, "_optimizer_state_dict_pre_hooks")
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -232,7 +241,9 @@ class Optimizer:
                 state[index[id(p)]] = {
                     k: v.copy() if isinstance(v, np.ndarray) else _plain(v) for k, v in values.items()
                 }
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        replaced = run_state_dict_hooks(self, "_optimizer_state_dict_post_hooks", state_dict)
+        return state_dict if replaced is None else replaced
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and state from ``state_dict()`` (or its JSON + .npy round trip).
@@ -247,6 +258,9 @@ class Optimizer:
             ValueError: the groups, the number of parameters or an array's shape do not match.
         """
         name = type(self).__name__
+        replaced = run_state_dict_hooks(self, "_optimizer_load_state_dict_pre_hooks", state_dict)
+        if replaced is not None:
+            state_dict = replaced
         if not (isinstance(state_dict, dict) and {"state", "param_groups"} <= set(state_dict)):
             got = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and 'param_groups', got {got}")
@@ -257,6 +271,10 @@ class Optimizer:
                 f"this optimizer has {len(self.param_groups)}"
             )
         params: list[Tensor] = []
+        # The state is keyed by the ids in the saved groups' "params" lists, each standing for the
+        # parameter at the same place in this optimizer's groups (PyTorch's mapping; a state dict
+        # from state_dict() numbers them 0, 1, 2, ... in order, so the id is also the index).
+        by_id: dict[int, Tensor] = {}
         new_groups = []
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             n_saved = len(saved.get("params", ()))
@@ -271,20 +289,36 @@ class Optimizer:
                     merged[key] = tuple(value) if isinstance(value, list) else value
             self._check_group(merged)
             new_groups.append(merged)
+            for saved_id, p in zip(saved.get("params", ()), group["params"]):
+                try:
+                    by_id[int(saved_id)] = p
+                except (TypeError, ValueError):
+                    pass  # not an id: the state's keys are taken as indices below
             params.extend(group["params"])
-        new_state: dict[Tensor, dict[str, Any]] = {}
+        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         for key, values in state_dict["state"].items():
             try:
                 i = int(key)
             except (TypeError, ValueError):
                 raise ValueError(f"{name}.load_state_dict: state key {key!r} is not a parameter index") from None
-            if not 0 <= i < len(params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are only {len(params)}")
+            if i in by_id:
+                p = by_id[i]
+                i = next(j for j, q in enumerate(params) if q is p)
+            elif not 0 <= i < len(params) or by_id:
+                raise ValueError(
+                    f"{name}.load_state_dict: state for parameter {i}, but "
+                    + (
+                        f"the param groups' 'params' lists hold {sorted(by_id)}"
+                        if by_id
+                        else f"there are only {len(params)}"
+                    )
+                )
             new_state[params[i]] = {k: self._load_state_value(i, k, v, params[i]) for k, v in values.items()}
         for group, merged in zip(self.param_groups, new_groups):
             group.clear()
             group.update(merged)
         self.state = new_state
+        run_state_dict_hooks(self, "_optimizer_load_state_dict_post_hooks")
 
     def _load_state_value(self, i: int, key: str, value: Any, p: Tensor) -> Any:
         """One state value of parameter ``i`` from a state dict: an array shaped like ``p`` (in
@@ -292,14 +326,14 @@ class Optimizer:
         return _load_value(type(self).__name__, i, key, value, p)
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
+        # PyTorch's layout, a blank line between groups included.
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
+            text += f"\nParameter Group {i}\n"
             for key in sorted(group):
                 if key != "params":
-                    lines.append(f"    {key}: {group[key]}")
-        lines.append(")")
-        return "\n".join(lines)
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -339,15 +373,12 @@ def _split_names(owner: str, params: list[Any]) -> tuple[list[Any], list[str] | 
 
 
 def _check_param(owner: str, i: int, p: Any) -> None:
+    # A leaf that does not require grad (a frozen layer in model.parameters()) is accepted, as
+    # PyTorch does: its grad stays None and the step skips it, until it requires grad again.
     if not isinstance(p, Tensor):
         raise ValueError(
             f"{owner}: parameter {i} is a {type(p).__name__}, expected a Parameter "
             f"(a deltanet Tensor with requires_grad=True)"
-        )
-    if not p.requires_grad:
-        raise ValueError(
-            f"{owner}: parameter {i} (shape {p.shape}) does not require grad; an optimizer "
-            f"updates only tensors with requires_grad=True"
         )
     if not p.is_leaf:
         raise ValueError(

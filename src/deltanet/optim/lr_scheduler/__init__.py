@@ -30,7 +30,7 @@ Examples:
     [0.05]
 """
 
-from deltanet.optim.lr_scheduler.base import LRScheduler
+from deltanet.optim.lr_scheduler.base import LRScheduler, _LRScheduler  # noqa: F401  (PyTorch keeps the old name too)
 from deltanet.optim.lr_scheduler.chained import ChainedScheduler
 from deltanet.optim.lr_scheduler.constant import ConstantLR
 from deltanet.optim.lr_scheduler.cosine import CosineAnnealingLR

@@ -9,7 +9,10 @@ other order skips the first rate of the schedule, and the first ``sched.step()``
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from deltanet import _checks as check
@@ -28,6 +31,7 @@ EPOCH_WARNING = (
     "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch "
     "is different from None, the closed form is used instead of the new chainable form, where available."
 )
+GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
 
 
 class LRScheduler:
@@ -70,6 +74,15 @@ class LRScheduler:
         "_get_lr_called_within_step",
     )
 
+    #: Whether deltanet's own ``get_lr`` warns when called outside ``step()`` (PyTorch's built-in
+    #: schedules do; a subclass written by a user does not, nor do the sequence and the chain).
+    _warn_get_lr = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("deltanet.") and cls._warn_get_lr and "get_lr" in cls.__dict__:
+            cls.get_lr = _warns_outside_step(cls.__dict__["get_lr"])  # type: ignore[method-assign]
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         name = type(self).__name__
         _check_optimizer(name, optimizer)
@@ -109,14 +122,26 @@ class LRScheduler:
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
-            values = self.get_lr()
+            with self._within_step():
+                values = self.get_lr()
         else:
             warnings.warn(EPOCH_WARNING, UserWarning, stacklevel=2)
             self.last_epoch = check.integer(epoch, "epoch", type(self).__name__, low=0)
-            values = self._closed_form() if hasattr(self, "_closed_form") else self.get_lr()
+            closed = getattr(self, "_closed_form", None) or getattr(self, "_get_closed_form_lr", None)
+            with self._within_step():
+                values = closed() if closed is not None else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    @contextmanager
+    def _within_step(self) -> Iterator[None]:
+        """Mark ``get_lr`` calls as made by ``step()`` (PyTorch's flag: no warning then)."""
+        self._get_lr_called_within_step = True
+        try:
+            yield
+        finally:
+            self._get_lr_called_within_step = False
 
     def get_last_lr(self) -> list[float]:
         """The learning rates set by the last ``step()``, one per param group."""
@@ -126,9 +151,22 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict[str, Any]:
-        """The schedule's position and settings, as JSON-able values (without the optimizer)."""
+        """The schedule's position and settings, as JSON-able values (without the optimizer).
+
+        A subclass written outside deltanet also saves its own attributes that hold plain values
+        (numbers, strings, lists, dicts), as PyTorch saves every attribute but the optimizer.
+        """
         state = {key: _plain(getattr(self, key)) for key in (*self._COMMON_KEYS, *self._state_keys)}
+        for key in self._user_keys():
+            state[key] = _plain(getattr(self, key))
         return state
+
+    def _user_keys(self) -> list[str]:
+        """The plain-valued attributes of a subclass written outside deltanet (saved as PyTorch does)."""
+        if type(self).__module__.startswith("deltanet."):
+            return []
+        known = {*self._COMMON_KEYS, *self._state_keys, "optimizer"}
+        return [k for k, v in vars(self).items() if k not in known and _is_plain(v)]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore ``state_dict()`` (or PyTorch's); the learning rates in the optimizer come from its own state.
@@ -141,6 +179,8 @@ class LRScheduler:
         """
         name = type(self).__name__
         allowed = {*self._COMMON_KEYS, *self._state_keys}
+        if not type(self).__module__.startswith("deltanet."):
+            allowed |= set(vars(self)) - {"optimizer"}  # a user's subclass: its own attributes too
         unknown = sorted(set(state_dict) - allowed - set(_TORCH_ONLY_KEYS))
         if unknown:
             raise ValueError(f"{name}.load_state_dict: unknown key(s) {unknown}, expected {sorted(allowed)}")
@@ -160,9 +200,32 @@ class LRScheduler:
         return list(value) if isinstance(value, (list, tuple)) else value
 
 
+def _warns_outside_step(get_lr: Callable[..., list[float]]) -> Callable[..., list[float]]:
+    """``get_lr`` that warns (PyTorch's ``UserWarning``) when called outside ``step()``."""
+
+    @functools.wraps(get_lr)
+    def wrapper(self: LRScheduler) -> list[float]:
+        if not self._get_lr_called_within_step:
+            warnings.warn(GET_LR_WARNING, UserWarning, stacklevel=2)
+        return get_lr(self)
+
+    return wrapper
+
+
 def _check_optimizer(owner: str, optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"{owner}: expected a deltanet Optimizer, got {type(optimizer).__name__}")
+
+
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` is made of JSON's values only (numbers, strings, None, lists, dicts)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
 
 
 def _plain(value: Any) -> Any:
@@ -172,3 +235,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's old name of ``LRScheduler`` (kept, as PyTorch keeps it, for subclasses written for it)."""

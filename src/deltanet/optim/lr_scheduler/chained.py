@@ -38,6 +38,8 @@ class ChainedScheduler(LRScheduler):
         [0.5, 0.45, 0.81, 0.729]
     """
 
+    _warn_get_lr = False  # its get_lr is the active schedule's last rates (PyTorch's has none)
+
     def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None) -> None:
         name = "ChainedScheduler"
         schedulers = list(schedulers)

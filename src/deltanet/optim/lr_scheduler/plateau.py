@@ -76,7 +76,7 @@ class ReduceLROnPlateau(LRScheduler):
         threshold: float = 1e-4,
         threshold_mode: str = "rel",
         cooldown: int = 0,
-        min_lr: float | list[float] = 0.0,
+        min_lr: float | list[float] = 0,
         eps: float = 1e-8,
     ) -> None:
         name = type(self).__name__
@@ -163,6 +163,11 @@ class ReduceLROnPlateau(LRScheduler):
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
                 group["lr"] = new_lr
+
+    @property
+    def mode_worse(self) -> float:
+        """The worst possible metric: inf for ``mode="min"``, -inf for ``"max"`` (PyTorch's attribute)."""
+        return math.inf if self.mode == "min" else -math.inf
 
     @property
     def in_cooldown(self) -> bool:

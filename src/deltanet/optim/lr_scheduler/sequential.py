@@ -46,6 +46,8 @@ class SequentialLR(LRScheduler):
         [0.5, 0.75, 1.0, 0.5, 0.25]
     """
 
+    _warn_get_lr = False  # its get_lr is the active schedule's last rates (PyTorch's has none)
+
     def __init__(
         self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int], last_epoch: int = -1
     ) -> None:
@@ -95,7 +97,8 @@ class SequentialLR(LRScheduler):
         if index > 0 and self._milestones[index - 1] == self.last_epoch:
             scheduler.last_epoch = 0
             closed = getattr(scheduler, "_closed_form", None)
-            values = closed() if closed is not None else scheduler.get_lr()
+            with scheduler._within_step():
+                values = closed() if closed is not None else scheduler.get_lr()
             for group, lr in zip(self.optimizer.param_groups, values, strict=True):
                 group["lr"] = lr
             scheduler._last_lr = [group["lr"] for group in self.optimizer.param_groups]

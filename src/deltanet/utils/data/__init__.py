@@ -24,7 +24,16 @@ Examples:
 """
 
 from deltanet.data.collate import default_collate, default_convert
-from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from deltanet.data.combined import StackDataset
+from deltanet.data.indexed import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from deltanet.data.loader import DataLoader, get_worker_info
 from deltanet.data.samplers import (
     BatchSampler,
@@ -39,6 +48,7 @@ from deltanet.utils.data.distributed import DistributedSampler
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
@@ -47,6 +57,7 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
