@@ -562,7 +562,7 @@ def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:
             ctx.positions = positions
             ctx.seq = next(sequence)
             ctx.delta = None
-        return function_outputs.join_outputs(ctx, tuple(out), inputs, record)
+        return function_outputs.join_outputs(ctx, tuple(out), inputs, record, Function, _tag_view)
     if not isinstance(out, Tensor):
         raise TypeError(f"{user.__name__}.forward must return a tensor, got {type(out).__name__}")
     result = Tensor.__new__(Tensor)

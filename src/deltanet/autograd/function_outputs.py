@@ -28,11 +28,12 @@ _NOTHING = np.zeros(())
 _NOTHING.flags.writeable = False
 
 
-def join_outputs(ctx: Any, outputs: tuple[Any, ...], inputs: tuple[Tensor, ...], record: bool) -> tuple[Any, ...]:
+def join_outputs(
+    ctx: Any, outputs: tuple[Any, ...], inputs: tuple[Tensor, ...], record: bool, function_cls: type, tag_view: Any
+) -> tuple[Any, ...]:
     """The tensors ``apply`` returns for the ``outputs`` of ``forward`` (in its order), recorded
-    through ``ctx`` when ``record``: see the module docstring."""
-    from deltanet.autograd.function import Function, _tag_view
-
+    through ``ctx`` when ``record``: see the module docstring. ``function_cls`` (``Function``) and
+    ``tag_view`` (``function._tag_view``) come from ``deltanet.autograd.function``, which calls this."""
     marked = ctx.__dict__.get("non_differentiable", ())
     results: list[Any] = []
     wanted: list[int] = []
@@ -48,7 +49,7 @@ def join_outputs(ctx: Any, outputs: tuple[Any, ...], inputs: tuple[Tensor, ...],
         if o.data.dtype.kind == "f" and id(o) not in marked:
             wanted.append(i)
         if r.data.base is not None or any(r.data is t.data for t in inputs):
-            _tag_view(r, inputs)
+            tag_view(r, inputs)
         results.append(r)
     ctx._dn_outputs = tuple((r.data.shape, r.data.dtype) if isinstance(r, Tensor) else None for r in results)
     ctx._dn_grads = [None] * len(results)
@@ -59,7 +60,7 @@ def join_outputs(ctx: Any, outputs: tuple[Any, ...], inputs: tuple[Tensor, ...],
     joint._grad = joint._base = joint._vc = None
     joint._requires_grad = True
     joint._ctx = ctx
-    node_cls = _output_node(type(ctx), Function)
+    node_cls = _output_node(type(ctx), function_cls)
     for i in wanted:
         node = node_cls.__new__(node_cls)
         node.joint, node.index = ctx, i
