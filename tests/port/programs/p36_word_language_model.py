@@ -20,7 +20,8 @@ mask=self.src_mask)`); `main.py`'s `batchify` (`data.narrow(0, 0, nbatch * bsz)`
 `repackage_hidden` (`isinstance(h, torch.Tensor)`, `h.detach()`, a tuple otherwise),
 `criterion = nn.NLLLoss()`, `torch.nn.utils.clip_grad_norm_(model.parameters(), clip)`, the update
 `p.add_(p.grad, alpha=-lr)` (under `torch.no_grad()`: the example's `p.data.add_(...)` does not run
-on deltanet, whose `.data` is the NumPy array, a documented difference), the log line with `math.exp(cur_loss)`, `evaluate`'s
+on deltanet, whose `.data` is the NumPy array, a documented difference), the log line with
+`math.exp(cur_loss)`, `evaluate`'s
 `total_loss += len(data) * criterion(output, targets).item()`, `lr /= 4.0` when the validation loss
 does not improve; and `generate.py`'s `input = torch.randint(ntokens, (1, 1), dtype=torch.long)`
 (here a fixed first word), `output.squeeze().div(temperature).exp()` (the sampling by
@@ -298,7 +299,11 @@ def run(model, workdir):
         for epoch in range(1, 4):
             train(net, kind, lr, epoch, log)
             val_loss = evaluate(net, kind, val_data)
-            log.append("| end of epoch {:3d} | valid loss {:5.2f} | valid ppl {:8.2f}".format(epoch, val_loss, math.exp(val_loss)))
+            log.append(
+                "| end of epoch {:3d} | valid loss {:5.2f} | valid ppl {:8.2f}".format(
+                    epoch, val_loss, math.exp(val_loss)
+                )
+            )
             if not best_val_loss or val_loss < best_val_loss:
                 torch.save(net.state_dict(), path)
                 best_val_loss = val_loss

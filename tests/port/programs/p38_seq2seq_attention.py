@@ -253,11 +253,11 @@ def evaluate(encoder, decoder, sentence, input_lang, output_lang):
 def run(model, workdir):
     encoder, decoder = model["encoder"], model["decoder"]
     input_lang, output_lang, train_dataloader = get_dataloader(batch_size=4)
-    encoder_optimizer = optim.Adam(encoder.parameters(), lr=0.01)
-    decoder_optimizer = optim.Adam(decoder.parameters(), lr=0.01)
+    encoder_optimizer = optim.Adam(encoder.parameters(), lr=0.02)
+    decoder_optimizer = optim.Adam(decoder.parameters(), lr=0.02)
     criterion = nn.NLLLoss()
     losses = []
-    for epoch in range(1, 16):
+    for epoch in range(1, 9):
         losses.append(train_epoch(train_dataloader, encoder, decoder, encoder_optimizer, decoder_optimizer, criterion))
 
     encoder.eval()
@@ -272,7 +272,7 @@ def run(model, workdir):
     return {
         "normalized": [p[0] for p in pairs],
         "n_words": [input_lang.n_words, output_lang.n_words],
-        "losses": losses[::3],
+        "losses": losses[::2],
         "translations": translations,
         "attention": attention,
     }

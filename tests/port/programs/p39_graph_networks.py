@@ -155,7 +155,9 @@ def make_graph(rng):
     counts = rng.poisson(0.3, size=(V, N_FEATURES))
     counts[np.arange(V), cls * 5 + rng.integers(0, 5, size=V)] += 2
     counts[3] = 0  # a node without words: 1 / 0 gives inf, set to 0
-    content = np.concatenate([np.arange(1000, 1000 + V)[:, None], counts, np.array(["c%d" % c for c in cls])[:, None]], 1)
+    content = np.concatenate(
+        [np.arange(1000, 1000 + V)[:, None], counts, np.array(["c%d" % c for c in cls])[:, None]], 1
+    )
     same = cls[:, None] == cls[None, :]
     p = np.where(same, 0.25, 0.02)
     upper = np.triu(rng.uniform(size=(V, V)) < p, 1)

@@ -23,8 +23,7 @@ import os
 import numpy as np
 import torch
 import torch.nn as nn
-from torch.optim import SGD, Adam
-from torch.optim import lr_scheduler
+from torch.optim import SGD, Adam, lr_scheduler
 from torch.utils.data import DataLoader, TensorDataset
 
 TOLERANCE = {"rtol": 1e-4, "atol": 1e-6}
@@ -93,7 +92,7 @@ def run(model, workdir):
     scheduler = lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=3, T_mult=2, eta_min=1e-3)
     iters, lrs = len(loader), []
     for epoch in range(epochs):
-        train_epoch(net, loader, optimizer, loss_fn, lambda i: scheduler.step(epoch + i / iters))
+        train_epoch(net, loader, optimizer, loss_fn, lambda i, epoch=epoch: scheduler.step(epoch + i / iters))
         lrs.append(optimizer.param_groups[0]["lr"])
     results["warm_restarts"] = {"lrs": lrs, "T_i": scheduler.T_i, "T_cur": scheduler.T_cur}
 
@@ -103,7 +102,13 @@ def run(model, workdir):
     scheduler = lr_scheduler.CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=2, mode="triangular2")
     momenta = []
     for epoch in range(3):
-        train_epoch(net, loader, optimizer, loss_fn, lambda i: (scheduler.step(), momenta.append(optimizer.param_groups[0]["momentum"])))
+        train_epoch(
+            net,
+            loader,
+            optimizer,
+            loss_fn,
+            lambda i: (scheduler.step(), momenta.append(optimizer.param_groups[0]["momentum"])),
+        )
     results["cyclic"] = {"lr": scheduler.get_last_lr(), "momenta": momenta}
 
     net = copy.deepcopy(model)
@@ -111,7 +116,15 @@ def run(model, workdir):
     scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=0.05, epochs=3, steps_per_epoch=len(loader))
     betas, losses = [], []
     for epoch in range(3):
-        losses.append(train_epoch(net, loader, optimizer, loss_fn, lambda i: (scheduler.step(), betas.append(optimizer.param_groups[0]["betas"][0]))))
+        losses.append(
+            train_epoch(
+                net,
+                loader,
+                optimizer,
+                loss_fn,
+                lambda i: (scheduler.step(), betas.append(optimizer.param_groups[0]["betas"][0])),
+            )
+        )
     results["one_cycle"] = {"betas": betas, "losses": losses, "lr": scheduler.get_last_lr()}
 
     # One lambda per parameter group.

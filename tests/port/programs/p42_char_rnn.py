@@ -114,7 +114,9 @@ class RNN(nn.Module):
 
 
 def build_model():
-    return nn.ModuleDict({"classifier": CharRNN(n_letters, 16, len(NAMES)), "generator": RNN(n_letters, 24, n_letters, len(NAMES))})
+    return nn.ModuleDict(
+        {"classifier": CharRNN(n_letters, 16, len(NAMES)), "generator": RNN(n_letters, 24, n_letters, len(NAMES))}
+    )
 
 
 def label_from_output(output, output_labels):
@@ -238,7 +240,12 @@ def run(model, workdir):
             for line in NAMES[category]:
                 line = unicodeToAscii(line)
                 _, loss = train_generator_step(
-                    rnn, criterion, categoryTensor(category, all_categories), inputTensor(line), targetTensor(line), 0.05
+                    rnn,
+                    criterion,
+                    categoryTensor(category, all_categories),
+                    inputTensor(line),
+                    targetTensor(line),
+                    0.05,
                 )
                 gen_losses.append(loss)
     rnn.eval()

@@ -212,7 +212,7 @@ def run(model, workdir):
         with torch.no_grad():
             for param in fc.parameters():
                 param.add_(-0.1 * param.grad)
-        if loss < 1e-3 or batch_idx == 60:
+        if loss < 1e-3 or batch_idx == 30:
             break
     results["regression"] = [
         "Loss: {:.6f} after {} batches".format(loss, batch_idx),
@@ -221,7 +221,7 @@ def run(model, workdir):
     ]
 
     # examples/time_sequence_prediction
-    T, L, N = 20, 30, 8
+    T, L, N = 20, 16, 6
     x = np.empty((N, L), "int64")
     x[:] = np.array(range(L)) + np.random.default_rng(2).integers(-4 * T, 4 * T, N).reshape(N, 1)
     data = np.sin(x / 1.0 / T).astype("float64")
@@ -232,7 +232,7 @@ def run(model, workdir):
     seq = model["seq"]
     seq.double()
     criterion = nn.MSELoss()
-    optimizer = optim.LBFGS(seq.parameters(), lr=0.8, max_iter=5)
+    optimizer = optim.LBFGS(seq.parameters(), lr=0.8, max_iter=4)
     losses, test_losses = [], []
     for i in range(2):
 
@@ -246,7 +246,7 @@ def run(model, workdir):
 
         optimizer.step(closure)
         with torch.no_grad():
-            future = 10
+            future = 5
             pred = seq(test_input, future=future)
             loss = criterion(pred[:, :-future], test_target)
             test_losses.append(loss.item())
