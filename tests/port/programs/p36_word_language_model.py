@@ -26,9 +26,9 @@ on deltanet, whose `.data` is the NumPy array, a documented difference), the log
 does not improve; and `generate.py`'s `input = torch.randint(ntokens, (1, 1), dtype=torch.long)`
 (here a fixed first word), `output.squeeze().div(temperature).exp()` (the sampling by
 `torch.multinomial` replaced by its argmax: the two libraries draw different numbers) and
-`input.fill_(word_idx)`. Dropout is 0 so that the runs compare; the best model is saved as a
-`state_dict` to a path (the example's `torch.save(model, f)` pickles the module into an open file:
-deltanet takes paths only, a documented difference).
+`input.fill_(word_idx)`. Dropout is 0 so that the runs compare; the best model is saved with
+`with open(args.save, 'wb') as f: torch.save(..., f)` and read back with `torch.load(f)`, as a `state_dict`
+(the example's `torch.save(model, f)` pickles the module).
 """
 
 import math
@@ -305,11 +305,13 @@ def run(model, workdir):
                 )
             )
             if not best_val_loss or val_loss < best_val_loss:
-                torch.save(net.state_dict(), path)
+                with open(path, "wb") as f:
+                    torch.save(net.state_dict(), f)
                 best_val_loss = val_loss
             else:
                 lr /= 4.0
-        net.load_state_dict(torch.load(path))
+        with open(path, "rb") as f:
+            net.load_state_dict(torch.load(f))
         # generate.py: greedy words from the best model
         net.eval()
         input = torch.tensor([[corpus.dictionary.word2idx["the"]]], dtype=torch.long)
