@@ -22,6 +22,7 @@ here extends it with deltanet's defaults (32 samples, shuffled, NumPy batches).
 from deltanet.data import transforms
 from deltanet.data.batches import DataLoader, batch_slices, iterate_minibatches
 from deltanet.data.collate import collate_arrays, default_collate, default_convert
+from deltanet.data.combined import ChainDataset, StackDataset
 from deltanet.data.datasets import (
     DatasetBundle,
     load_breast_cancer,
@@ -68,6 +69,7 @@ from deltanet.data.toy import (
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataFileError",
     "DataLoader",
@@ -90,6 +92,7 @@ __all__ = [
     "SequentialSampler",
     "SegmentationFolder",
     "Standardizer",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",

@@ -203,7 +203,7 @@ def run(model, workdir):
             content_loss = content_weight * mse_loss(features_y.relu2_2, features_x.relu2_2)
 
             style_loss = 0.0
-            for ft_y, gm_s in zip(features_y, gram_style):  # noqa: B905 - the example's zip
+            for ft_y, gm_s in zip(features_y, gram_style):
                 gm_y = gram_matrix(ft_y)
                 style_loss += mse_loss(gm_y, gm_s[:n_batch, :, :])
             style_loss *= style_weight

@@ -24,6 +24,7 @@ Examples:
 """
 
 from deltanet.data.collate import default_collate, default_convert
+from deltanet.data.combined import ChainDataset, StackDataset
 from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from deltanet.data.loader import DataLoader, get_worker_info
 from deltanet.data.samplers import (
@@ -39,6 +40,7 @@ from deltanet.utils.data.distributed import DistributedSampler
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
@@ -47,6 +49,7 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",

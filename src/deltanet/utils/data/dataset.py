@@ -1,5 +1,15 @@
-"""``torch.utils.data.dataset``: the dataset classes (from ``deltanet.data.indexed``)."""
+"""``torch.utils.data.dataset``: the dataset classes (from ``deltanet.data.indexed`` and ``.combined``)."""
 
+from deltanet.data.combined import ChainDataset, StackDataset
 from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 
-__all__ = ["ConcatDataset", "Dataset", "IterableDataset", "Subset", "TensorDataset", "random_split"]
+__all__ = [
+    "ChainDataset",
+    "ConcatDataset",
+    "Dataset",
+    "IterableDataset",
+    "StackDataset",
+    "Subset",
+    "TensorDataset",
+    "random_split",
+]
