@@ -158,7 +158,7 @@ class APP_MATCHER(Dataset):
         np_arr = np.array(self.dataset.targets.clone(), dtype=None, copy=None)
         self.grouped_examples = {}
         for i in range(0, 10):
-            self.grouped_examples[i] = np.where((np_arr == i))[0]
+            self.grouped_examples[i] = np.where((np_arr == i))[0]  # noqa: UP034 - the example's parentheses
 
     def __len__(self):
         return self.data.shape[0]
