@@ -93,7 +93,7 @@ def grad_outputs(ctx: Any, delta: Any) -> tuple[Any, ...]:
     return tuple(grads)
 
 
-def _output_node(ctx_cls: type, function_cls: type) -> type:
+def _output_node(ctx_cls: type, function_cls: type) -> Any:
     """The node class of one output of ``ctx_cls``'s Function (made once per Function)."""
     cached = ctx_cls.__dict__.get("_output_node")
     if cached is not None:
