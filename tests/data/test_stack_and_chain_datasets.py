@@ -43,6 +43,8 @@ def test_stack_dataset_refuses_mismatches_and_mixed_arguments():
 def test_chain_dataset_iterates_each_in_turn():
     chain = ChainDataset([Upto(2), Upto(3)])
     assert list(chain) == [0, 1, 0, 1, 2] and len(chain) == 5
+    added = Upto(1) + Upto(2)  # IterableDataset's + is a chain, as in PyTorch (not a ConcatDataset)
+    assert type(added).__name__ == "ChainDataset" and list(added) == [0, 0, 1]
     assert [b.tolist() for b in DataLoader(chain, batch_size=2)] == [[0, 1], [0, 1], [2]]
     with pytest.raises(ValueError, match="expected IterableDatasets, got list"):
         list(ChainDataset([Upto(1), [5, 6]]))
@@ -64,7 +66,8 @@ def test_stack_and_chain_match_pytorch():
         stacked = data.StackDataset(a=lib.arange(3), b=lib.arange(3) * 2)
         batches = [{k: v.tolist() for k, v in b.items()} for b in data.DataLoader(stacked, batch_size=2)]
         pair = data.StackDataset(data.TensorDataset(lib.arange(3)), lib.arange(3) * 2)[1]
-        results.append((batches, pair[0][0].item(), pair[1].item(), list(data.ChainDataset([Stream(2), Stream(3)]))))
+        chained = list(data.ChainDataset([Stream(2), Stream(3)])), list(Stream(1) + Stream(2))
+        results.append((batches, pair[0][0].item(), pair[1].item(), chained))
     assert results[0] == results[1]
     with pytest.raises(ValueError):
         torch.utils.data.StackDataset(torch.zeros(3), torch.zeros(2))

@@ -1,12 +1,11 @@
-"""PyTorch's ``StackDataset`` and ``ChainDataset``: datasets made of other datasets, side by side or one
-after the other (``ConcatDataset``, in ``deltanet.data.indexed``, puts map-style ones end to end)."""
+"""PyTorch's ``StackDataset``: datasets of one length side by side (``ConcatDataset`` and ``ChainDataset``,
+in ``deltanet.data.indexed``, put datasets one after the other)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from deltanet.data.indexed import Dataset, IterableDataset
+from deltanet.data.indexed import Dataset
 
 
 class StackDataset(Dataset):
@@ -50,46 +49,3 @@ class StackDataset(Dataset):
 
     def __len__(self) -> int:
         return self._length
-
-
-class ChainDataset(IterableDataset):
-    """Iterable datasets one after the other: the samples of the first, then of the second, ...
-    (PyTorch's ``ChainDataset``; the datasets are iterated when the chain is, not before).
-
-    Args:
-        datasets: the ``IterableDataset``s.
-
-    Raises:
-        ValueError: (when iterated or measured) a dataset that is not an ``IterableDataset``.
-
-    Examples:
-        >>> from deltanet.utils.data import ChainDataset, IterableDataset
-        >>> class Upto(IterableDataset):
-        ...     def __init__(self, n):
-        ...         self.n = n
-        ...     def __iter__(self):
-        ...         return iter(range(self.n))
-        >>> list(ChainDataset([Upto(2), Upto(3)]))
-        [0, 1, 0, 1, 2]
-    """
-
-    def __init__(self, datasets: Any) -> None:
-        super().__init__()
-        self.datasets = datasets
-
-    def __iter__(self) -> Iterator[Any]:
-        for d in self.datasets:
-            _check_iterable(d)
-            yield from d
-
-    def __len__(self) -> int:
-        total = 0
-        for d in self.datasets:
-            _check_iterable(d)
-            total += len(d)
-        return total
-
-
-def _check_iterable(dataset: Any) -> None:
-    if not isinstance(dataset, IterableDataset):
-        raise ValueError(f"ChainDataset: expected IterableDatasets, got {type(dataset).__name__}")

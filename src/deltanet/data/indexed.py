@@ -140,6 +140,52 @@ class IterableDataset(Dataset):
     def __getitem__(self, index: Any) -> Any:
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no indices")
 
+    def __add__(self, other: Any) -> ChainDataset:  # type: ignore[override]  # PyTorch's: a chain
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after the other: the samples of the first, then of the second, ...
+    (PyTorch's ``ChainDataset``; the datasets are iterated when the chain is, not before).
+
+    Args:
+        datasets: the ``IterableDataset``s.
+
+    Raises:
+        ValueError: (when iterated or measured) a dataset that is not an ``IterableDataset``.
+
+    Examples:
+        >>> from deltanet.utils.data import ChainDataset, IterableDataset
+        >>> class Upto(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        >>> list(ChainDataset([Upto(2), Upto(3)]))
+        [0, 1, 0, 1, 2]
+    """
+
+    def __init__(self, datasets: Any) -> None:
+        super().__init__()
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            _check_iterable(d)
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            _check_iterable(d)
+            total += len(d)
+        return total
+
+
+def _check_iterable(dataset: Any) -> None:
+    if not isinstance(dataset, IterableDataset):
+        raise ValueError(f"ChainDataset: expected IterableDatasets, got {type(dataset).__name__}")
+
 
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order (a view: nothing is copied).

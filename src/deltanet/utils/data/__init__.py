@@ -24,8 +24,16 @@ Examples:
 """
 
 from deltanet.data.collate import default_collate, default_convert
-from deltanet.data.combined import ChainDataset, StackDataset
-from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from deltanet.data.combined import StackDataset
+from deltanet.data.indexed import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from deltanet.data.loader import DataLoader, get_worker_info
 from deltanet.data.samplers import (
     BatchSampler,

@@ -1,7 +1,15 @@
 """``torch.utils.data.dataset``: the dataset classes (from ``deltanet.data.indexed`` and ``.combined``)."""
 
-from deltanet.data.combined import ChainDataset, StackDataset
-from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from deltanet.data.combined import StackDataset
+from deltanet.data.indexed import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 
 __all__ = [
     "ChainDataset",
