@@ -109,7 +109,15 @@ def _output_node(ctx_cls: type, function_cls: type) -> Any:
             raise AttributeError(name)
         return getattr(self.joint, name)
 
-    members = {"backward": backward, "__getattr__": __getattr__, "__module__": ctx_cls.__module__}
+    def next_functions(self: Any) -> Any:  # the ctx's inputs, as PyTorch's one node shows them
+        return self.joint.next_functions
+
+    members = {
+        "backward": backward,
+        "__getattr__": __getattr__,
+        "next_functions": property(next_functions),
+        "__module__": ctx_cls.__module__,
+    }
     node = type(ctx_cls.__name__, (function_cls,), members)
     ctx_cls._output_node = node  # type: ignore[attr-defined]
     return node
