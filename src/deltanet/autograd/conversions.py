@@ -275,8 +275,13 @@ def tensor_type(self: Tensor, dtype: Any = None) -> Any:
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
-    """This tensor converted to ``other``'s dtype."""
-    return to_dtype(self, other.data.dtype)
+    """This tensor converted to ``other``'s dtype. ``other`` may also be a NumPy array, which is what
+    a deltanet tensor's ``.data`` is: ``x.type_as(y.data)``, as PyTorch programs write, works."""
+    if isinstance(other, Tensor):
+        return to_dtype(self, other.data.dtype)
+    if isinstance(other, np.ndarray):
+        return to_dtype(self, other.dtype)
+    raise TypeError(f"type_as(): argument 'other' must be a Tensor, got {type(other).__name__}")
 
 
 def cpu(self: Tensor) -> Tensor:

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from deltanet.autograd import function_outputs
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.versions import sequence
 
@@ -502,11 +503,13 @@ class _CtxNode(Function):
         self.__dict__["non_differentiable"] = {id(o) for o in outputs}
 
     def set_materialize_grads(self, value: bool) -> None:
-        """Accepted for PyTorch's code: ``backward`` of the one output always receives a tensor here."""
+        """With False, ``backward`` receives None (not zeros) for an output of several that got no
+        gradient, as in PyTorch; a single output always receives a tensor here."""
+        self.__dict__["_dn_materialize"] = bool(value)
 
     def backward(self, delta: Any) -> Any:
         with no_grad():
-            grads = self.user.backward(self, Tensor._make(delta))
+            grads = self.user.backward(self, *function_outputs.grad_outputs(self, delta))
         if not isinstance(grads, tuple):
             grads = (grads,)
         n = len(self.needs_input_grad)
@@ -562,10 +565,12 @@ def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:
         else:
             out = user.forward(ctx, *args, **kwargs)
     if isinstance(out, (tuple, list)):
-        raise NotImplementedError(
-            f"{user.__name__}.forward returned {len(out)} outputs; deltanet's custom Functions have one "
-            f"output tensor: write one Function per output, or concatenate them (torch.cat) and split after"
-        )
+        if record:
+            ctx.parents = inputs
+            ctx.positions = positions
+            ctx.seq = next(sequence)
+            ctx.delta = None
+        return function_outputs.join_outputs(ctx, tuple(out), inputs, record, Function, _tag_view)
     if not isinstance(out, Tensor):
         raise TypeError(f"{user.__name__}.forward must return a tensor, got {type(out).__name__}")
     result = Tensor.__new__(Tensor)

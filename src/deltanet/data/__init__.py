@@ -22,6 +22,7 @@ here extends it with deltanet's defaults (32 samples, shuffled, NumPy batches).
 from deltanet.data import transforms
 from deltanet.data.batches import DataLoader, batch_slices, iterate_minibatches
 from deltanet.data.collate import collate_arrays, default_collate, default_convert
+from deltanet.data.combined import StackDataset
 from deltanet.data.datasets import (
     DatasetBundle,
     load_breast_cancer,
@@ -40,7 +41,15 @@ from deltanet.data.idx import IDXFormatError, read_idx, read_idx_header, write_i
 from deltanet.data.image import Image, ImageReadError
 from deltanet.data.image_datasets import ImageDataset, ImageFolder, PatchDataset, SegmentationFolder
 from deltanet.data.images import read_image, write_image
-from deltanet.data.indexed import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from deltanet.data.indexed import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from deltanet.data.mnist import MNIST_MIRRORS, MNIST_SHA256, DownloadError, download_mnist, load_mnist, sha256_file
 from deltanet.data.readers import DataFileError, read_csv, read_npz, read_npz_xy
 from deltanet.data.samplers import (
@@ -68,6 +77,7 @@ from deltanet.data.toy import (
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataFileError",
     "DataLoader",
@@ -90,6 +100,7 @@ __all__ = [
     "SequentialSampler",
     "SegmentationFolder",
     "Standardizer",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",

@@ -22,6 +22,7 @@ the file holds is config.json's (see ``deltanet.io.files``).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -64,9 +65,21 @@ def file_path(path: Any, owner: str) -> str:
         if isinstance(name, str):
             return name
     raise CheckpointError(
-        f"{owner}: path must be a file path (a str or os.PathLike), got {type(path).__name__}; "
-        f"file objects are not read or written"
+        f"{owner}: path must be a file path (a str or os.PathLike) or a binary file object "
+        f"(open(path, {'rb' if owner == 'load' else 'wb'!r}), io.BytesIO), got {type(path).__name__}"
     )
+
+
+def is_file_object(path: Any, method: str) -> bool:
+    """Whether ``path`` is a file object (not a path) with ``method`` (``"read"`` or ``"write"``),
+    as ``torch.save(obj, f)`` and ``torch.load(f)`` take: an open binary file or an ``io.BytesIO``."""
+    return not isinstance(path, (str, bytes, os.PathLike)) and callable(getattr(path, method, None))
+
+
+def file_object_name(handle: Any) -> str:
+    """What error messages call a file object: its file's name, or ``<BytesIO>`` and the like."""
+    name = getattr(handle, "name", None)
+    return name if isinstance(name, str) else f"<{type(handle).__name__}>"
 
 
 def not_regular(mode: int) -> str | None:
@@ -143,8 +156,18 @@ class Archive:
     """
 
     def __init__(self, path: Any) -> None:
-        self.path = file_path(path, "load")
-        self._file = open_regular(self.path)
+        if is_file_object(path, "read"):  # torch.load(f): read from where it stands, to its end
+            self.path = file_object_name(path)
+            data = path.read()
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise CheckpointError(
+                    f"load: {self.path!r} is a text file object (it read {type(data).__name__}); "
+                    f"open it in binary mode, open(path, 'rb')"
+                )
+            self._file: IO[bytes] = io.BytesIO(data)
+        else:
+            self.path = file_path(path, "load")
+            self._file = open_regular(self.path)
         try:
             self._open()
         except BaseException:
@@ -152,7 +175,10 @@ class Archive:
             raise
 
     def _open(self) -> None:
-        file_size = os.fstat(self._file.fileno()).st_size
+        if isinstance(self._file, io.BytesIO):
+            file_size = self._file.getbuffer().nbytes
+        else:
+            file_size = os.fstat(self._file.fileno()).st_size
         if file_size == 0:
             raise CheckpointError(f"{self.path!r}: empty file (0 bytes), not a deltanet file")
         try:

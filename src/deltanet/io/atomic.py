@@ -16,6 +16,7 @@ the link is kept.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -23,14 +24,26 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from deltanet._atomic import atomic_write
-from deltanet.io.archive import FORMAT, MANIFEST, VERSION, file_path, not_regular
+from deltanet.io.archive import FORMAT, MANIFEST, VERSION, file_object_name, file_path, is_file_object, not_regular
 from deltanet.io.errors import CheckpointError
 
 _DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same model gives the same bytes
 
 
 def write_atomic(path: Any, members: Iterable[tuple[str, bytes]]) -> None:
-    """Write a zip of ``members`` (name, bytes) plus ``manifest.json`` to ``path``, atomically."""
+    """Write a zip of ``members`` (name, bytes) plus ``manifest.json`` to ``path``, atomically; or,
+    when ``path`` is a binary file object (``torch.save(obj, f)``), into it where it stands (whose
+    atomicity is then the caller's)."""
+    if is_file_object(path, "write"):
+        buffer = io.BytesIO()
+        _fill(buffer, members)
+        try:
+            path.write(buffer.getvalue())
+        except TypeError:
+            raise CheckpointError(
+                f"save: {file_object_name(path)!r} is a text file object; open it in binary mode, open(path, 'wb')"
+            ) from None
+        return
     path = file_path(path, "save")
     target = os.path.realpath(path)  # through a symbolic link: replace its file, keep the link
     folder = os.path.dirname(target)
@@ -44,19 +57,21 @@ def write_atomic(path: Any, members: Iterable[tuple[str, bytes]]) -> None:
     if what is not None:
         raise CheckpointError(f"cannot save to {path!r}: it is {what}; deltanet replaces only regular files")
 
-    def fill(handle: IO[bytes]) -> None:
-        listing: dict[str, dict[str, Any]] = {}
-        with zipfile.ZipFile(handle, "w") as archive:
-            for name, data in members:
-                _put(archive, name, data)
-                listing[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            manifest = {"format": FORMAT, "version": VERSION, "members": listing}
-            _put(archive, MANIFEST, dump_json(manifest))
-
     try:
-        atomic_write(target, fill)
+        atomic_write(target, lambda handle: _fill(handle, members))
     except OSError as error:
         raise _naming(error, path) from None
+
+
+def _fill(handle: IO[bytes], members: Iterable[tuple[str, bytes]]) -> None:
+    """The zip of ``members`` and its manifest, written to ``handle``."""
+    listing: dict[str, dict[str, Any]] = {}
+    with zipfile.ZipFile(handle, "w") as archive:
+        for name, data in members:
+            _put(archive, name, data)
+            listing[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        manifest = {"format": FORMAT, "version": VERSION, "members": listing}
+        _put(archive, MANIFEST, dump_json(manifest))
 
 
 def _naming(error: OSError, path: str) -> Exception:

@@ -1,4 +1,4 @@
-"""``torch.utils.data.dataset``: the dataset classes (from ``deltanet.data.indexed``)."""
+"""``torch.utils.data.dataset``: the dataset classes (from ``deltanet.data.indexed`` and ``.combined``)."""
 
 from deltanet.data.combined import StackDataset
 from deltanet.data.indexed import (
