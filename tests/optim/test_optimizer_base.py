@@ -123,7 +123,15 @@ def test_bad_params_raise():
         (lambda: optim.SGD([{"lr": 0.1}]), r"a param group needs a 'params' entry, got keys \['lr'\]"),
         (
             lambda: optim.SGD([{"params": [p], "learning_rate": 0.1}]),
-            r"unknown hyperparameter\(s\) \['learning_rate'\]",
+            r"'learning_rate' is not a hyperparameter of SGD \(did you mean 'lr'\?\)",
+        ),
+        (
+            lambda: optim.SGD([{"params": [p], "weight_deacy": 0.1}]),
+            r"'weight_deacy' is not a hyperparameter of SGD \(did you mean 'weight_decay'\?\)",
+        ),
+        (
+            lambda: optim.Adam([{"params": [p], "momentum": 0.9}]),
+            r"'momentum' is a hyperparameter of another optimizer, not of Adam, which would ignore it",
         ),
         (lambda: optim.SGD([{"params": [p], "lr": -2.0}]), r"SGD: lr must be a number >= 0, got -2\.0"),
         (lambda: optim.SGD([{"params": [p]}, _param()]), r"params mixes dicts and Parameters"),
@@ -481,3 +489,20 @@ def test_get_resolves_names_classes_and_instances():
 
 def test_dn_optim_is_the_package():
     assert dn.optim is optim and dn.optim.lr_scheduler.StepLR is optim.StepLR
+
+
+def test_a_param_groups_labels_are_kept_as_pytorch_keeps_them():
+    """A ported program names its groups ("name", "lr_scale" for layer-wise decay): PyTorch keeps
+    any key in a group, and its state_dict; deltanet refused them as unknown hyperparameters."""
+    a, b = _param(), _param()
+    opt = optim.SGD([{"params": [a], "name": "backbone", "lr_scale": 0.1}, {"params": [b], "name": "head"}], lr=0.1)
+    assert [g["name"] for g in opt.param_groups] == ["backbone", "head"] and opt.param_groups[0]["lr_scale"] == 0.1
+    saved = opt.state_dict()
+    assert saved["param_groups"][0]["name"] == "backbone"
+    fresh = optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+    fresh.load_state_dict(saved)
+    assert [g.get("name") for g in fresh.param_groups] == ["backbone", "head"]
+    torch = pytest.importorskip("torch")
+    t = torch.nn.Parameter(torch.zeros(2))
+    kept = torch.optim.SGD([{"params": [t], "name": "backbone", "lr_scale": 0.1}], lr=0.1).param_groups[0]
+    assert kept["name"] == "backbone" and kept["lr_scale"] == 0.1

@@ -16,6 +16,8 @@ of the parameter in the order of the groups, as PyTorch does:
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,6 +36,49 @@ from deltanet.optim.hooks import OptimizerHooks, run_state_dict_hooks
 # (``initial_lr`` by every scheduler; the others by ``OneCycleLR``), as PyTorch's schedulers do.
 SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 _EXTRA_GROUP_KEYS = ("params", "param_names", *SCHEDULER_GROUP_KEYS)
+# Spellings of hyperparameters from other libraries, refused with the name to use instead.
+_ALIASES = {"learning_rate": "lr", "wd": "weight_decay", "beta1": "betas", "beta2": "betas", "epsilon": "eps"}
+
+
+def _hyperparameters_of_all() -> set[str]:
+    """The keyword arguments of every optimizer class (the hyperparameters any of them takes)."""
+    names: set[str] = set()
+    stack: list[type] = [Optimizer]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("self", "params"):
+                names.add(p.name)
+    return names
+
+
+def label_key_refusal(key: Any, defaults: dict[str, Any], owner: str) -> str | None:
+    """Why a param group may not carry ``key`` beside ``defaults``, or None: the key is a label.
+
+    PyTorch keeps any key in a group, so a ported program's labels (``"name"``, ``"lr_scale"``,
+    ``"layer_id"``) stay in the group and its ``state_dict``. A key that reads as a
+    hyperparameter would be ignored silently, so it is refused: another optimizer's
+    (``momentum`` given to Adam), another library's spelling (``learning_rate``), or a near miss
+    of one of this optimizer's own (``weight_deacy``).
+
+    Examples:
+        >>> from deltanet.optim.optimizer import label_key_refusal
+        >>> label_key_refusal("name", {"lr": 0.1, "momentum": 0}, "SGD") is None
+        True
+        >>> label_key_refusal("momentun", {"lr": 0.1, "momentum": 0}, "SGD")
+        "'momentun' is not a hyperparameter of SGD (did you mean 'momentum'?)"
+    """
+    if not isinstance(key, str):
+        return f"a param group's keys are strings, got {key!r}"
+    if key in _ALIASES:
+        return f"{key!r} is not a hyperparameter of {owner} (did you mean {_ALIASES[key]!r}?)"
+    close = difflib.get_close_matches(key, list(defaults), n=1, cutoff=0.8)
+    if close:
+        return f"{key!r} is not a hyperparameter of {owner} (did you mean {close[0]!r}?)"
+    if key in _hyperparameters_of_all():
+        return f"{key!r} is a hyperparameter of another optimizer, not of {owner}, which would ignore it"
+    return None
 
 
 class Optimizer(OptimizerHooks):
@@ -104,8 +149,9 @@ class Optimizer(OptimizerHooks):
             param_group: a dict with ``"params"`` (the Parameters) and any hyperparameters.
 
         Raises:
-            ValueError: no ``"params"``, an unknown hyperparameter, a parameter that is already
-                in a group, or a value out of range.
+            ValueError: no ``"params"``, a key that reads as a hyperparameter this optimizer does
+                not take (``label_key_refusal``; other keys are labels, kept as PyTorch keeps
+                them), a parameter that is already in a group, or a value out of range.
 
         Examples:
             >>> import numpy as np, deltanet as dn
@@ -121,11 +167,10 @@ class Optimizer(OptimizerHooks):
         if "params" not in param_group:
             raise ValueError(f"{name}: a param group needs a 'params' entry, got keys {sorted(param_group)}")
         known = (*self.defaults, *_EXTRA_GROUP_KEYS)
-        unknown = sorted(k for k in param_group if k not in known)
-        if unknown:
-            raise ValueError(
-                f"{name}: unknown hyperparameter(s) {unknown} in a param group; {name} takes {sorted(self.defaults)}"
-            )
+        for key in param_group:
+            why = None if key in known else label_key_refusal(key, self.defaults, name)
+            if why is not None:
+                raise ValueError(f"{name}: {why}; {name} takes {sorted(self.defaults)}")
         params = param_group["params"]
         if isinstance(params, Tensor):
             params = [params]
@@ -287,6 +332,8 @@ class Optimizer(OptimizerHooks):
             for key, value in saved.items():
                 if key in self.defaults or key in SCHEDULER_GROUP_KEYS:
                     merged[key] = tuple(value) if isinstance(value, list) else value
+                elif key not in _EXTRA_GROUP_KEYS and label_key_refusal(key, self.defaults, name) is None:
+                    merged[key] = value  # a label (PyTorch's groups keep every saved key)
             self._check_group(merged)
             new_groups.append(merged)
             for saved_id, p in zip(saved.get("params", ()), group["params"]):
