@@ -47,7 +47,7 @@ def _hyperparameters_of_all() -> set[str]:
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        for p in inspect.signature(cls.__init__).parameters.values():
+        for p in inspect.signature(vars(cls).get("__init__", cls)).parameters.values():
             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("self", "params"):
                 names.add(p.name)
     return names
