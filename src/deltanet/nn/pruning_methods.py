@@ -45,6 +45,19 @@ def _check_structured(t: np.ndarray, dim: int) -> None:
         raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
 
 
+def _unchanged(default_mask: Any) -> Tensor:
+    """The mask when nothing more is pruned: ``default_mask`` itself, or a copy of it as a Tensor."""
+    return default_mask if isinstance(default_mask, Tensor) else as_tensor(_copy(default_mask))
+
+
+def _kept_channels(scores: np.ndarray, dim: int, keep: Any, default_mask: Any) -> Tensor:
+    """``default_mask`` times a mask of ``scores``' shape that is 1 on the channels ``keep``
+    (slices along ``dim``) and 0 on the others."""
+    mask = np.zeros_like(scores)
+    mask[(slice(None),) * (dim % scores.ndim) + (keep,)] = 1
+    return as_tensor(mask * array_of(default_mask).astype(mask.dtype))
+
+
 def _channel_norm(t: np.ndarray, n: Any, dim: int) -> np.ndarray:
     r"""The $L_n$ norm of each slice of ``t`` along ``dim`` (``torch.norm(t, p=n, dim=others)``)."""
     axes = tuple(d for d in range(t.ndim) if d != dim % t.ndim)
@@ -230,12 +243,10 @@ class RandomStructured(BasePruningMethod):
         channels = scores.shape[self.dim]
         k = units_to_prune(self.amount, channels)
         if k == 0:
-            return default_mask if isinstance(default_mask, Tensor) else as_tensor(_copy(default_mask))
+            return _unchanged(default_mask)
         prob = backend.get_rng().random(channels)
         keep = prob > np.sort(prob)[k - 1]  # torch.kthvalue(prob, k): the k-th smallest
-        mask = np.zeros_like(scores)
-        mask[(slice(None),) * (self.dim % scores.ndim) + (keep,)] = 1
-        return as_tensor(mask * array_of(default_mask).astype(mask.dtype))
+        return _kept_channels(scores, self.dim, keep, default_mask)
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: Any, dim: int = -1) -> BasePruningMethod:  # type: ignore[override]
@@ -301,11 +312,9 @@ class LnStructured(BasePruningMethod):
         k = units_to_prune(self.amount, channels)
         norm = _channel_norm(scores, self.n, self.dim)
         if k == 0:
-            return default_mask if isinstance(default_mask, Tensor) else as_tensor(_copy(default_mask))
+            return _unchanged(default_mask)
         keep = topk_indices(norm, channels - k, largest=True)
-        mask = np.zeros_like(scores)
-        mask[(slice(None),) * (self.dim % scores.ndim) + (keep,)] = 1
-        return as_tensor(mask * array_of(default_mask).astype(mask.dtype))
+        return _kept_channels(scores, self.dim, keep, default_mask)
 
     @classmethod
     def apply(  # type: ignore[override]
