@@ -91,6 +91,16 @@ def build_model(spec: dict[str, Any], path: Path, dtype: str) -> nn.Module:
 OUTPUT_FOLDERS = {"ModelCheckpoint": ("dirpath", None), "TensorBoard": ("log_dir", "logs")}
 
 
+def _output_option(kind: str, options: dict[str, Any]) -> tuple[str, Any] | None:
+    """The option of a callback that names the folder it writes, and its value; None for a
+    callback that writes no folder (or has none set)."""
+    if kind not in OUTPUT_FOLDERS:
+        return None
+    key, default = OUTPUT_FOLDERS[kind]
+    value = options.get(key, default)
+    return None if value is None else (key, value)
+
+
 def callback_outputs(cfg: dict[str, Any], folder: Path) -> list[Path]:
     """The folders the config's callbacks write, a relative one inside the run folder ``folder``.
 
@@ -112,11 +122,9 @@ def callback_outputs(cfg: dict[str, Any], folder: Path) -> list[Path]:
     """
     found = []
     for kind, options in cfg["callbacks"]:
-        if kind in OUTPUT_FOLDERS:
-            key, default = OUTPUT_FOLDERS[kind]
-            value = options.get(key, default)
-            if value is not None:
-                found.append(folder / Path(value))  # an absolute value replaces the folder
+        option = _output_option(kind, options)
+        if option is not None:
+            found.append(folder / Path(option[1]))  # an absolute value replaces the folder
     return found
 
 
@@ -150,10 +158,10 @@ def build_training(cfg: dict[str, Any], model: nn.Module, folder: Path | None = 
     callbacks = []
     known = callback_types()
     for i, (kind, options) in enumerate(cfg["callbacks"]):
-        if folder is not None and kind in OUTPUT_FOLDERS:
-            key, default = OUTPUT_FOLDERS[kind]
-            if options.get(key, default) is not None:
-                options = {**options, key: str(folder / Path(options.get(key, default)))}
+        option = None if folder is None else _output_option(kind, options)
+        if option is not None and folder is not None:
+            key, value = option
+            options = {**options, key: str(folder / Path(value))}
         try:
             callbacks.append(known[kind](**options))
         except (ValueError, TypeError) as error:

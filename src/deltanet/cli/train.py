@@ -180,7 +180,8 @@ def _remove_run(folder: Path, cfg: dict[str, Any]) -> None:
     rundir.remove_run_files(folder)
     inside = folder.resolve()
     for output in callback_outputs(cfg, folder):
-        if output.resolve() != inside and output.resolve().is_relative_to(inside):
+        where = output.resolve()
+        if where != inside and where.is_relative_to(inside):
             rundir.remove(output.parent, output.name)
 
 
