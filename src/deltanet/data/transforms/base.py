@@ -73,6 +73,14 @@ def label_array(label: Any, image: np.ndarray, owner: str) -> tuple[np.ndarray, 
     )
 
 
+def check_dict_sample(sample: dict, label: Any, owner: str) -> None:
+    """A dict sample must hold ``"image"`` and come without a separate ``label``."""
+    if label is not None:
+        raise ValueError(f"{owner}: give a dict with 'image' and 'label', or image and label, not both")
+    if "image" not in sample:
+        raise ValueError(f"{owner}: a dict sample needs the key 'image', got keys {sorted(sample)}")
+
+
 class Transform:
     """The base of every transform: one of three calls in, the same kind out.
 
@@ -94,10 +102,7 @@ class Transform:
     def __call__(self, image: Any, label: Any = None) -> Any:
         owner = type(self).__name__
         if isinstance(image, dict):
-            if label is not None:
-                raise ValueError(f"{owner}: give a dict with 'image' and 'label', or image and label, not both")
-            if "image" not in image:
-                raise ValueError(f"{owner}: a dict sample needs the key 'image', got keys {sorted(image)}")
+            check_dict_sample(image, label, owner)
             out = self(image["image"], image.get("label"))
             pairs = out if isinstance(out, list) else [out]
             samples = []

@@ -18,7 +18,7 @@ import numpy as np
 
 from deltanet.data.image import Image
 from deltanet.data.orientation import reorient_array, reorientation
-from deltanet.data.transforms.base import Transform, check_label_affine, image_array, label_array
+from deltanet.data.transforms.base import Transform, check_dict_sample, check_label_affine, image_array, label_array
 
 
 class Orientation(Transform):
@@ -55,10 +55,7 @@ class Orientation(Transform):
     def __call__(self, image: Any, label: Any = None, affine: Any = None) -> Any:
         owner = type(self).__name__
         if isinstance(image, dict):
-            if label is not None:
-                raise ValueError(f"{owner}: give a dict with 'image' and 'label', or image and label, not both")
-            if "image" not in image:
-                raise ValueError(f"{owner}: a dict sample needs the key 'image', got keys {sorted(image)}")
+            check_dict_sample(image, label, owner)
             sample = dict(image)
             out_image, out_label, new_affine = self._reorient(
                 sample["image"], sample.get("label"), sample.get("affine", affine)
