@@ -130,6 +130,14 @@ def test_bad_params_raise():
             r"'weight_deacy' is not a hyperparameter of SGD \(did you mean 'weight_decay'\?\)",
         ),
         (
+            lambda: optim.SGD([{"params": [p], "LR": 0.1}]),
+            r"'LR' is not a hyperparameter of SGD \(did you mean 'lr'\?\)",
+        ),
+        (
+            lambda: optim.Adam([{"params": [p], "Momentum": 0.9}]),
+            r"'Momentum' is a hyperparameter of another optimizer, not of Adam",
+        ),
+        (
             lambda: optim.Adam([{"params": [p], "momentum": 0.9}]),
             r"'momentum' is a hyperparameter of another optimizer, not of Adam, which would ignore it",
         ),

@@ -60,7 +60,7 @@ def label_key_refusal(key: Any, defaults: dict[str, Any], owner: str) -> str | N
     ``"layer_id"``) stay in the group and its ``state_dict``. A key that reads as a
     hyperparameter would be ignored silently, so it is refused: another optimizer's
     (``momentum`` given to Adam), another library's spelling (``learning_rate``), or a near miss
-    of one of this optimizer's own (``weight_deacy``).
+    of one of this optimizer's own (``weight_deacy``, ``LR``).
 
     Examples:
         >>> from deltanet.optim.optimizer import label_key_refusal
@@ -71,12 +71,14 @@ def label_key_refusal(key: Any, defaults: dict[str, Any], owner: str) -> str | N
     """
     if not isinstance(key, str):
         return f"a param group's keys are strings, got {key!r}"
-    if key in _ALIASES:
-        return f"{key!r} is not a hyperparameter of {owner} (did you mean {_ALIASES[key]!r}?)"
-    close = difflib.get_close_matches(key, list(defaults), n=1, cutoff=0.8)
+    folded = key.lower()  # "LR" and "Lr" are misspellings of "lr", not labels
+    if folded in _ALIASES:
+        return f"{key!r} is not a hyperparameter of {owner} (did you mean {_ALIASES[folded]!r}?)"
+    own = {name.lower(): name for name in defaults}
+    close = difflib.get_close_matches(folded, list(own), n=1, cutoff=0.8)
     if close:
-        return f"{key!r} is not a hyperparameter of {owner} (did you mean {close[0]!r}?)"
-    if key in _hyperparameters_of_all():
+        return f"{key!r} is not a hyperparameter of {owner} (did you mean {own[close[0]]!r}?)"
+    if folded in {name.lower() for name in _hyperparameters_of_all()}:
         return f"{key!r} is a hyperparameter of another optimizer, not of {owner}, which would ignore it"
     return None
 
