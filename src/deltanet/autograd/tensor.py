@@ -109,6 +109,15 @@ class Tensor:
 
     # -- array facts -------------------------------------------------------------------------
     @property
+    def array(self) -> np.ndarray:
+        """The NumPy array this tensor holds (shared, not copied): deltanet's own name for it."""
+        return self.data
+
+    @array.setter
+    def array(self, value: np.ndarray) -> None:
+        self.data = value
+
+    @property
     def shape(self) -> Size:
         """The shape of ``data``, as a ``Size`` (PyTorch's ``torch.Size``: a tuple with ``numel()``)."""
         return shape_of(self.data.shape)
