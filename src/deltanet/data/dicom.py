@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.data.image import LPS_TO_RAS, Image, ImageReadError, require
+from deltanet.data.image import LPS_TO_RAS, Image, ImageReadError, as_image_dtype, require
 
 #: Tags copied into ``Image.metadata`` when the file has them.
 METADATA_TAGS = (
@@ -135,8 +135,9 @@ def _has_pixels(ds: Any) -> bool:
     return any(keyword in ds for keyword in PIXEL_DATA)
 
 
-def _pixels(ds: Any, path: Path) -> np.ndarray:
-    """The pixel values after the modality LUT (HU for CT), as float32, frames first."""
+def _pixels(ds: Any, path: Path, dtype: np.dtype) -> np.ndarray:
+    """The pixel values after the modality LUT (HU for CT), as ``dtype``, frames first; whole numbers
+    that ``dtype`` would change raise (``image.as_image_dtype``)."""
     if not _has_pixels(ds) or "Rows" not in ds:
         raise ImageReadError(
             f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
@@ -164,7 +165,7 @@ def _pixels(ds: Any, path: Path) -> np.ndarray:
         raise ImageReadError(f"{path}: cannot apply the modality LUT: {' '.join(str(error).split())}") from None
     if "DoseGridScaling" in ds:  # RT dose: stored integers times the scaling give Gy
         values = values * float(ds.DoseGridScaling)
-    return np.asarray(values, dtype=np.float32)
+    return as_image_dtype(values, dtype, path)
 
 
 # RLE (PackBits) turns 2 bytes into at most 128: no RLE stream decodes to more than 64 times its size.
@@ -356,10 +357,10 @@ def _channels_first(values: np.ndarray, samples: int) -> np.ndarray:
     return values[np.newaxis]
 
 
-def read_dicom_file(path: Path) -> Image:
+def read_dicom_file(path: Path, dtype: Any = np.float32) -> Image:
     """One DICOM file: a 2-D slice $(C, H, W)$, or a multi-frame volume $(C, D, H, W)$."""
     ds = _read(path)
-    values = _pixels(ds, path)
+    values = _pixels(ds, path, np.dtype(dtype))
     samples = int(ds.get("SamplesPerPixel", 1))
     frames = _frames(ds)
     _check_frames_alike(ds, frames, path)
@@ -423,7 +424,7 @@ def _check_same(values: list[Any], names: list[str], what: str, folder: Path, hi
             )
 
 
-def read_dicom_series(folder: Path) -> Image:
+def read_dicom_series(folder: Path, dtype: Any = np.float32) -> Image:
     """The slices in ``folder`` (one series) as a volume $(C, D, H, W)$ sorted along the normal."""
     files = _series_files(folder)
     datasets = [_read(p) for p in files]
@@ -457,7 +458,7 @@ def read_dicom_series(folder: Path) -> Image:
     order, step = _sort_along_normal(positions, normal, names, folder)
     if len(files) == 1:  # no neighbour to measure the step from: the slice's own thickness
         step = normal * _slice_thickness(datasets[0])
-    slices = [_pixels(datasets[i], files[i]) for i in order]
+    slices = [_pixels(datasets[i], files[i], np.dtype(dtype)) for i in order]
     volume = np.stack(slices)  # (D, H, W[, samples])
     row_gap, col_gap = spacings[0]
     affine = _affine(positions[order[0]], [step, col_dir * row_gap, row_dir * col_gap])
@@ -467,9 +468,10 @@ def read_dicom_series(folder: Path) -> Image:
     return Image(_channels_first(volume, int(sizes[0][2])), affine, "dicom", folder, meta)
 
 
-def read_dicom(path: Path) -> Image:
-    """A DICOM file, or a folder of the slices of one series (see the module docstring)."""
-    return read_dicom_series(path) if path.is_dir() else read_dicom_file(path)
+def read_dicom(path: Path, dtype: Any = np.float32) -> Image:
+    """A DICOM file, or a folder of the slices of one series (see the module docstring), as ``dtype``
+    (float32 or float64)."""
+    return read_dicom_series(path, dtype) if path.is_dir() else read_dicom_file(path, dtype)
 
 
 __all__ = ["METADATA_TAGS", "read_dicom", "read_dicom_file", "read_dicom_series"]
