@@ -18,6 +18,17 @@ between positions, not the normal, so the affine is sheared, and ``metadata["sli
 gives the angle between the two (0 for a straight stack). Nothing is resampled; ``write_image``
 writes such an affine to the NIfTI sform only, as the qform cannot hold a shear.
 
+**Pixel spacing** is in the patient where the file says so: ``PixelSpacing`` (PS3.3 10.7.1.1:
+"in the Patient"; calibrated for magnification where it differs from ``ImagerPixelSpacing``). A
+projection radiograph (CR, DX, mammography) may state only ``ImagerPixelSpacing``, measured at the
+detector, where the patient appears enlarged by $M$ = ``EstimatedRadiographicMagnificationFactor``
+(source-to-detector over source-to-object distance, PS3.3 C.8.11.7): the spacing is then
+``ImagerPixelSpacing`` $/ M$, the patient plane; without $M$ it is ``ImagerPixelSpacing`` itself, the
+detector plane, so lengths come out $M$ times (typically 1.1 to 1.2 times) too large. A scanned film
+gives ``NominalScannedPixelSpacing``. ``metadata["pixel_spacing_from"]`` names the tag(s) used and
+``metadata["pixel_spacing_plane"]`` says ``"patient"`` or ``"detector"`` (None: no spacing stated,
+1 mm). MONAI's ``PydicomReader`` reads ``PixelSpacing`` alone (1 mm for a CR or DX without it).
+
 **Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice;
 in an enhanced multi-frame file, frame by frame from its ``PixelValueTransformationSequence``), so
 CT comes out in Hounsfield units; RT dose grids are multiplied by ``DoseGridScaling`` (Gy). The
@@ -56,6 +67,10 @@ METADATA_TAGS = (
     "WindowWidth",
     "RescaleSlope",
     "RescaleIntercept",
+    "PixelSpacing",
+    "ImagerPixelSpacing",
+    "EstimatedRadiographicMagnificationFactor",
+    "PixelSpacingCalibrationType",
 )
 # Positions and directions that agree to this many mm (or this much of a unit vector) are equal.
 _TOLERANCE = 1e-3
@@ -207,21 +222,42 @@ def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]
     return cosines[:3], cosines[3:], True
 
 
-def _stated_pixel_spacing(ds: Any, frame: int = 0) -> Any:
-    """The file's (row, column) spacing: ``PixelSpacing`` (else ``ImagerPixelSpacing``), or None."""
-    values = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+#: Where the in-plane spacing came from (``metadata["pixel_spacing_from"]``), and in which plane it is.
+PATIENT_PLANE = ("PixelSpacing", "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor")
+
+
+def _stated_pixel_spacing(ds: Any, frame: int = 0) -> tuple[tuple[float, float] | None, str | None]:
+    """The file's (row, column) spacing in mm and the tag(s) it came from, or (None, None).
+
+    ``PixelSpacing`` (top level, else the frame's ``PixelMeasuresSequence``) is in the patient
+    (PS3.3 10.7.1.1); a projection radiograph (CR, DX, mammography) without it states
+    ``ImagerPixelSpacing``, at the detector's front plane, where the patient is magnified by the
+    ``EstimatedRadiographicMagnificationFactor`` (SID / SOD, PS3.3 C.8.11.7): divided by it when
+    given, else taken as it is (detector plane); a scanned film states ``NominalScannedPixelSpacing``.
+    """
+    values, source = ds.get("PixelSpacing"), "PixelSpacing"
     if values is None:
         item = _group_item(ds, "PixelMeasuresSequence", frame)
         values = None if item is None else item.get("PixelSpacing")
-    return values
+    if values is None:
+        values, source = ds.get("ImagerPixelSpacing"), "ImagerPixelSpacing"
+        magnification = ds.get("EstimatedRadiographicMagnificationFactor")
+        if values is not None and magnification is not None and float(magnification) > 0:
+            return (
+                (float(values[0]) / float(magnification), float(values[1]) / float(magnification)),
+                f"{source} / EstimatedRadiographicMagnificationFactor",
+            )
+    if values is None:
+        values, source = ds.get("NominalScannedPixelSpacing"), "NominalScannedPixelSpacing"
+    if values is None or len(values) != 2:
+        return None, None
+    return (float(values[0]), float(values[1])), source
 
 
 def _pixel_spacing(ds: Any, frame: int = 0) -> tuple[float, float]:
     """(distance between rows, distance between columns) in mm; 1 when the file does not say."""
-    values = _stated_pixel_spacing(ds, frame)
-    if values is None:
-        return 1.0, 1.0
-    return float(values[0]), float(values[1])
+    values, _ = _stated_pixel_spacing(ds, frame)
+    return (1.0, 1.0) if values is None else values
 
 
 def _slice_thickness(ds: Any) -> float:
@@ -264,6 +300,9 @@ def _position(ds: Any) -> np.ndarray | None:
 def _metadata(ds: Any, files: list[str]) -> dict[str, Any]:
     meta = {tag: _plain(ds.get(tag)) for tag in METADATA_TAGS if ds.get(tag) is not None}
     meta["files"] = files
+    _, source = _stated_pixel_spacing(ds)
+    meta["pixel_spacing_from"] = source
+    meta["pixel_spacing_plane"] = None if source is None else "patient" if source in PATIENT_PLANE else "detector"
     return meta
 
 
@@ -372,7 +411,7 @@ def read_dicom_file(path: Path, dtype: Any = np.float32) -> Image:
     meta = _metadata(ds, [path.name])
     stated = {
         "ImageOrientationPatient": oriented,
-        "PixelSpacing": _stated_pixel_spacing(ds) is not None,
+        "PixelSpacing": _stated_pixel_spacing(ds)[0] is not None,
         "ImagePositionPatient": first is not None,
     }
     if not all(stated.values()):  # nominal values stand in: axial, 1 mm, origin 0

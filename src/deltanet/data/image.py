@@ -193,7 +193,12 @@ class Image:
 
     @property
     def spacing(self) -> tuple[float, ...]:
-        """The distance in mm between neighbouring voxels along each spatial axis."""
+        """The distance in mm between neighbouring voxels along each spatial axis, in the patient.
+
+        For a radiograph (CR, DX) that states only the detector's ``ImagerPixelSpacing``, and no
+        magnification factor, it is the spacing at the detector: ``metadata["pixel_spacing_plane"]``
+        says ``"patient"`` or ``"detector"`` (see ``deltanet.data.dicom``).
+        """
         lengths = np.linalg.norm(self.affine[:3, : _spatial_ndim(self.array)], axis=0)
         return tuple(float(v) for v in lengths)
 
