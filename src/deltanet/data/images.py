@@ -458,11 +458,12 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
     with ``like`` its shape must be like's spatial shape, with or without a channel axis.
 
     NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
-    as uint8) and writes floats as float32 (float64 when float32 would round whole numbers beyond
-    $2^{24}$ that the array holds, as from ``read_image(path, dtype=np.float64)``). A picture takes whole numbers 0..255 (or 0..65535 for
-    one channel in PNG/TIFF) or intensities in $[0, 1]$ (scaled to 0..255); other values raise,
-    rather than being clipped. A picture keeps no geometry. JPEG is lossy: the values read back
-    differ from those written (near edges most), so write label maps as PNG or NIfTI, never JPEG.
+    as uint8) and writes floats as float32, or as float64 when float32 would round whole numbers
+    beyond $2^{24}$ that the array holds (as from ``read_image(path, dtype=np.float64)``). A
+    picture takes whole numbers 0..255 (or 0..65535 for one channel in PNG/TIFF) or intensities in
+    $[0, 1]$ (scaled to 0..255); other values raise, rather than being clipped. A picture keeps no
+    geometry. JPEG is lossy: the values read back differ from those written (near edges most), so
+    write label maps as PNG or NIfTI, never JPEG.
 
     Args:
         path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``, ``.webp``
