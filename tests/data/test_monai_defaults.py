@@ -82,3 +82,30 @@ def test_affine_pads_as_grid_sample_and_by_reflection_by_default():
             )[0]
             np.testing.assert_allclose(out, expected.numpy(), atol=1e-5)
     assert T.Affine().padding_mode == "reflection" and T.RandAffine().affine.padding_mode == "reflection"
+
+
+def test_scale_intensity_is_monais_rescale_array():
+    # MONAI rescale_array: if min == max: return arr * minv; norm = (arr - min) / (max - min); norm * (maxv - minv) + minv
+    x = np.random.default_rng(1).normal(size=(2, 5, 7)).astype(np.float32) * 300
+    low, high = x.min(), x.max()
+    for minv, maxv in ((0.0, 1.0), (-1.0, 1.0), (2.0, -3.0)):
+        expected = ((x - low) / (high - low)) * np.float32(maxv - minv) + np.float32(minv)
+        np.testing.assert_array_equal(T.ScaleIntensity(minv, maxv)(x), expected)
+    for minv in (0.0, -1.0, 2.5):
+        constant = np.full((1, 3, 3), 5.0, np.float32)
+        np.testing.assert_array_equal(T.ScaleIntensity(minv=minv)(constant), constant * minv)
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(x)
+    monai = ((t - t.min()) / (t.max() - t.min())) * (1.0 - -1.0) + -1.0
+    np.testing.assert_array_equal(T.ScaleIntensity(-1.0, 1.0)(x), monai.numpy())
+
+
+def test_patch_sampler_counts_negative_labels_as_foreground():
+    # MONAI map_binary_to_indices: fg = nonzero(label), bg = nonzero(~label): a -1 voxel is foreground
+    image = np.zeros((1, 20, 20), np.float32)
+    label = np.zeros((20, 20), np.int64)
+    label[8:12, 8:12] = -1
+    patches = T.RandCropByPosNegLabel(3, pos=1, neg=0, num_samples=10, rng=0)(image, label)
+    assert all(lab[1, 1] == -1 for _, lab in patches)
+    background = T.RandCropByPosNegLabel(3, pos=0, neg=1, num_samples=10, rng=0)(image, label)
+    assert all(lab[1, 1] == 0 for _, lab in background)

@@ -166,7 +166,7 @@ def test_intensity_formulas():
     masked = np.array([[[0.0, 2.0, 4.0, 0.0]]])
     np.testing.assert_allclose(T.NormalizeIntensity(nonzero=True)(masked)[0, 0], [0, -1, 1, 0])
     np.testing.assert_allclose(T.AdjustContrast(1.0)(x), x, rtol=1e-5)
-    np.testing.assert_array_equal(T.ScaleIntensity(minv=-1)(np.full((1, 2, 2), 3.0)), np.full((1, 2, 2), -1.0))
+    np.testing.assert_array_equal(T.ScaleIntensity(minv=-1)(np.full((1, 2, 2), 3.0)), np.full((1, 2, 2), -3.0))
     add = T.RandGaussianNoise(prob=1.0, mean=1.0, std=2.0, sample_std=False, rng=0)
     noisy = add(np.zeros((1, 200, 200), np.float32))
     assert abs(noisy.mean() - 1) < 0.05 and abs(noisy.std() - 2) < 0.05

@@ -150,7 +150,8 @@ class RandCropByPosNegLabel(Transform):
     probability $\mathrm{pos} / (\mathrm{pos} + \mathrm{neg})$, else on a background voxel (MONAI's
     ``RandCropByPosNegLabel``).
 
-    Foreground is label > 0. A centre too close to the border is moved inwards so the patch fits;
+    Foreground is every nonzero label voxel, as MONAI's (``map_binary_to_indices``): a negative value
+    (an "ignore" region marked -1) is foreground, too; background is label 0. A centre too close to the border is moved inwards so the patch fits;
     an image smaller than the patch is padded first (zeros), where MONAI's raises
     (``allow_smaller=False``) or crops less (``allow_smaller=True``). Without foreground every patch is
     centred on background, without background on foreground. Returns a list of samples, so a
@@ -195,8 +196,8 @@ class RandCropByPosNegLabel(Transform):
         image, label = SpatialPad(size).apply(image, label)
         assert label is not None
         shape = image.shape[1:]
-        foreground = np.flatnonzero(label[0] > 0)
-        background = np.flatnonzero(label[0] <= 0)
+        foreground = np.flatnonzero(label[0] != 0)  # MONAI's: nonzero, negative values included
+        background = np.flatnonzero(label[0] == 0)
         patches = []
         for _ in range(self.num_samples):
             use_foreground = self.rng.random() < self.pos / (self.pos + self.neg)

@@ -55,8 +55,12 @@ class NormalizeIntensity(Transform):
 
 
 class ScaleIntensity(Transform):
-    r"""Min-max scaling to $[\mathrm{minv}, \mathrm{maxv}]$: $x' = \mathrm{minv} + (x - \min x)
-    \frac{\mathrm{maxv} - \mathrm{minv}}{\max x - \min x}$ (a constant image becomes minv).
+    r"""Min-max scaling to $[\mathrm{minv}, \mathrm{maxv}]$, MONAI's ``rescale_array``:
+    $x' = \frac{x - \min x}{\max x - \min x} (\mathrm{maxv} - \mathrm{minv}) + \mathrm{minv}$.
+
+    A constant image ($\max x = \min x$) becomes $x \cdot \mathrm{minv}$, as MONAI's: all zeros for
+    the default ``minv=0``, but $5 \cdot (-1) = -5$ for a constant 5 with ``minv=-1``, outside
+    $[\mathrm{minv}, \mathrm{maxv}]$; it is not set to ``minv``.
 
     Args:
         minv: the new minimum (default 0).
@@ -67,6 +71,8 @@ class ScaleIntensity(Transform):
         >>> from deltanet.data import transforms
         >>> transforms.ScaleIntensity()(np.array([[[2.0, 4.0, 6.0]]])).tolist()
         [[[0.0, 0.5, 1.0]]]
+        >>> transforms.ScaleIntensity(minv=-1.0)(np.full((1, 1, 2), 5.0)).tolist()   # constant: x * minv
+        [[[-5.0, -5.0]]]
     """
 
     def __init__(self, minv: float = 0.0, maxv: float = 1.0) -> None:
@@ -75,10 +81,11 @@ class ScaleIntensity(Transform):
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         image = as_float(image)
-        low, high = float(image.min()), float(image.max())
-        if high == low:
-            return np.full_like(image, self.minv), label
-        return (self.minv + (image - low) * ((self.maxv - self.minv) / (high - low))).astype(image.dtype), label
+        low, high = image.min(), image.max()
+        if high == low:  # MONAI's rescale_array: arr * minv
+            return (image * self.minv).astype(image.dtype), label
+        normalized = (image - low) / (high - low)
+        return (normalized * (self.maxv - self.minv) + self.minv).astype(image.dtype), label
 
 
 class ScaleIntensityRange(Transform):
