@@ -85,7 +85,8 @@ def test_affine_pads_as_grid_sample_and_by_reflection_by_default():
 
 
 def test_scale_intensity_is_monais_rescale_array():
-    # MONAI rescale_array: if min == max: return arr * minv; norm = (arr - min) / (max - min); norm * (maxv - minv) + minv
+    # MONAI rescale_array: if min == max: return arr * minv
+    # else norm = (arr - min) / (max - min); return norm * (maxv - minv) + minv
     x = np.random.default_rng(1).normal(size=(2, 5, 7)).astype(np.float32) * 300
     low, high = x.min(), x.max()
     for minv, maxv in ((0.0, 1.0), (-1.0, 1.0), (2.0, -3.0)):

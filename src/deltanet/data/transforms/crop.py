@@ -150,11 +150,12 @@ class RandCropByPosNegLabel(Transform):
     probability $\mathrm{pos} / (\mathrm{pos} + \mathrm{neg})$, else on a background voxel (MONAI's
     ``RandCropByPosNegLabel``).
 
-    Foreground is every nonzero label voxel, as MONAI's (``map_binary_to_indices``): a negative value
-    (an "ignore" region marked -1) is foreground, too; background is label 0. A centre too close to the border is moved inwards so the patch fits;
-    an image smaller than the patch is padded first (zeros), where MONAI's raises
-    (``allow_smaller=False``) or crops less (``allow_smaller=True``). Without foreground every patch is
-    centred on background, without background on foreground. Returns a list of samples, so a
+    Foreground is every nonzero label voxel, as MONAI's (``map_binary_to_indices``): a negative
+    value (an "ignore" region marked -1) is foreground, too; background is label 0. A centre too
+    close to the border is moved inwards so the patch fits; an image smaller than the patch is
+    padded first (zeros), where MONAI's raises (``allow_smaller=False``) or crops less
+    (``allow_smaller=True``). Without foreground every patch is centred on background, without
+    background on foreground (where MONAI's also warns). Returns a list of samples, so a
     ``Compose`` applies the following transforms to each patch.
 
     Args:
