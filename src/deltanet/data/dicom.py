@@ -113,6 +113,50 @@ def _read(path: Path) -> Any:
 
 #: What to install when pydicom has no decoder for a compressed transfer syntax.
 DECODERS = "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (or python-gdcm)"
+_LIBJPEG = "pip install pylibjpeg pylibjpeg-libjpeg (or python-gdcm)"
+_OPENJPEG = "pip install pylibjpeg pylibjpeg-openjpeg (or python-gdcm)"
+#: Transfer syntax UID → the pip install whose package pydicom decodes it with (pydicom 3's plugins).
+DECODER_FOR = {
+    "1.2.840.10008.1.2.4.50": _LIBJPEG,  # JPEG baseline (Pillow decodes most)
+    "1.2.840.10008.1.2.4.51": _LIBJPEG,  # JPEG extended, 12-bit (Pillow cannot)
+    "1.2.840.10008.1.2.4.57": _LIBJPEG,  # JPEG lossless
+    "1.2.840.10008.1.2.4.70": _LIBJPEG,  # JPEG lossless, first-order prediction
+    "1.2.840.10008.1.2.4.80": "pip install pylibjpeg pylibjpeg-libjpeg (or pyjpegls, or python-gdcm)",  # JPEG-LS
+    "1.2.840.10008.1.2.4.81": "pip install pylibjpeg pylibjpeg-libjpeg (or pyjpegls, or python-gdcm)",
+    "1.2.840.10008.1.2.4.90": _OPENJPEG,  # JPEG 2000 (Pillow decodes some)
+    "1.2.840.10008.1.2.4.91": _OPENJPEG,
+    "1.2.840.10008.1.2.4.201": "pip install pylibjpeg 'pylibjpeg-openjpeg>=2'",  # HTJ2K
+    "1.2.840.10008.1.2.4.202": "pip install pylibjpeg 'pylibjpeg-openjpeg>=2'",
+    "1.2.840.10008.1.2.4.203": "pip install pylibjpeg 'pylibjpeg-openjpeg>=2'",
+    "1.2.840.10008.1.2.5": "pip install pylibjpeg pylibjpeg-rle (pydicom decodes RLE itself: a damaged file?)",
+}
+
+
+def _decoder_hint(ds: Any) -> str:
+    """What to install (or do) to decode a compressed file's pixel data; '' if it is not compressed."""
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is None or str(syntax) in _UNCOMPRESSED:
+        return ""
+    install = DECODER_FOR.get(str(syntax))
+    name = _NEWER_SYNTAXES.get(str(syntax), syntax.name if syntax.name != str(syntax) else "an unknown transfer syntax")
+    if install is None:  # video (MPEG-2, H.264, HEVC), JPEG XL, ...: no pip-installable pydicom decoder
+        return (
+            f"; the pixel data is encoded as {name} ({syntax}), which pydicom has no decoder for: convert the file "
+            "to an uncompressed transfer syntax first (dcmtk's dcmdjpeg or dcmconv, gdcmconv --raw; video: "
+            "extract the frames with ffmpeg)"
+        )
+    return f"; the pixel data is compressed as {name} ({syntax}): if the file is whole, install a decoder for it: " + install
+
+
+#: Transfer syntaxes newer than pydicom 3.0's list of names (DICOM 2024).
+_NEWER_SYNTAXES = {
+    "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+    "1.2.840.10008.1.2.4.111": "JPEG XL JPEG Recompression",
+    "1.2.840.10008.1.2.4.112": "JPEG XL",
+    "1.2.840.10008.1.2.8.1": "Deflated Image Frame Compression",
+}
+#: Little/big endian, implicit/explicit VR, deflated (zlib, which pydicom inflates as it reads the file).
+_UNCOMPRESSED = frozenset(("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"))
 
 
 def _group_item(ds: Any, sequence: str, frame: int = 0) -> Any:
@@ -164,13 +208,7 @@ def _pixels(ds: Any, path: Path, dtype: np.dtype) -> np.ndarray:
     except MemoryError:
         raise
     except Exception as error:
-        syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-        hint = ""
-        if syntax is not None and syntax.is_compressed:
-            hint = (
-                f"; the pixel data is compressed as {syntax.name} ({syntax}): if the file is whole, install a "
-                f"decoder for it: {DECODERS}"
-            )
+        hint = _decoder_hint(ds)
         raise ImageReadError(f"{path}: cannot decode the pixel data: {' '.join(str(error).split())}{hint}") from None
     try:
         values = _modality_lut(raw, ds, _frames(ds))
