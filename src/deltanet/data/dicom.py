@@ -145,7 +145,8 @@ def _decoder_hint(ds: Any) -> str:
             "to an uncompressed transfer syntax first (dcmtk's dcmdjpeg or dcmconv, gdcmconv --raw; video: "
             "extract the frames with ffmpeg)"
         )
-    return f"; the pixel data is compressed as {name} ({syntax}): if the file is whole, install a decoder for it: " + install
+    compressed = f"; the pixel data is compressed as {name} ({syntax})"
+    return f"{compressed}: if the file is whole, install a decoder for it: {install}"
 
 
 #: Transfer syntaxes newer than pydicom 3.0's list of names (DICOM 2024).
