@@ -43,7 +43,8 @@ groups, shared by all frames or given per frame; both are read. A file without p
 (cine, ultrasound: the frames are time points) are stacked with a nominal step of 1 mm, and
 ``metadata["frame_spacing"]`` is None to say so. A compressed file needs a decoder
 for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
-Pillow; for the others the error names the ``pip install``.
+Pillow; for the others the error names the ``pip install`` (``DECODER_FOR``), and for those no
+pydicom plugin decodes (video, JPEG XL) it says to convert the file.
 """
 
 from __future__ import annotations

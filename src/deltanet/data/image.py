@@ -1,6 +1,6 @@
 r"""``Image``: a medical image as an array plus where its voxels lie in the patient.
 
-An image is a channel-first float32 array, $(C, H, W)$ or $(C, D, H, W)$, and a $4 \times 4$
+An image is a channel-first float32 (or float64) array, $(C, H, W)$ or $(C, D, H, W)$, and a $4 \times 4$
 affine matrix $A$ that maps a voxel index to world coordinates in millimetres:
 
 $$
@@ -143,7 +143,8 @@ class Image:
     ``read_image`` returns one; build one yourself to write an array with a known geometry.
 
     Attributes:
-        array: the voxels, channel first: $(C, H, W)$ or $(C, D, H, W)$ (float32 from ``read_image``).
+        array: the voxels, channel first: $(C, H, W)$ or $(C, D, H, W)$ (float32 from ``read_image``,
+            or float64 with ``dtype=np.float64``).
         affine: $4 \times 4$ matrix $A$ with $(x, y, z, 1)^T = A (i, j, k, 1)^T$ in RAS+ mm; the
             identity (spacing 1) when not given.
         format: where it came from: ``"nifti"``, ``"dicom"``, ``"png"``, ``"jpeg"``, ``"tiff"``, ...,
