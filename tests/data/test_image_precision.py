@@ -114,3 +114,11 @@ def test_write_keeps_float64_whole_numbers(tmp_path):
 def test_other_dtypes_are_refused(dtype):
     with pytest.raises(ValueError, match="dtype must be numpy.float32 or numpy.float64"):
         read_image(f"{data_path}/anatomical.nii", dtype=dtype)
+
+
+def test_float64_beyond_float32s_range_raises(tmp_path):
+    path = _nifti(tmp_path, np.array([1e300, 1.5, np.nan, np.inf]).reshape(1, 2, 2))
+    with pytest.raises(ImageReadError, match=r"1e\+300 would become inf"):
+        read_image(path)
+    back = read_image(path, dtype=np.float64).array[0]
+    np.testing.assert_array_equal(back, np.array([1e300, 1.5, np.nan, np.inf]).reshape(1, 2, 2))

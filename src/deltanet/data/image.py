@@ -125,7 +125,7 @@ def _refuse_rounding(path: Path, value: Any, becomes: float, dtype: np.dtype, co
         if dtype == np.float32
         else "no float64 holds them; read the stored integers with nibabel or pydicom"
     )
-    shown = str(value) if isinstance(value, int) else f"{value:.0f}"
+    shown = str(value) if isinstance(value, int) else f"{value:.0f}" if abs(value) < 1e17 else f"{value:.9g}"
     raise ImageReadError(
         f"{path}: the values include whole numbers that {dtype} cannot hold exactly: {count} beyond "
         f"2**{np.finfo(dtype).nmant + 1} would change (e.g. {shown} would become {becomes:.0f}); {advice}"
