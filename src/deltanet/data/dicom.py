@@ -29,7 +29,8 @@ gives ``NominalScannedPixelSpacing``. ``metadata["pixel_spacing_from"]`` names t
 ``metadata["pixel_spacing_plane"]`` says ``"patient"`` or ``"detector"`` (None: no spacing stated,
 1 mm). MONAI's ``PydicomReader`` reads ``PixelSpacing`` alone (1 mm for a CR or DX without it).
 
-**Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice;
+**Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice,
+one stated without the other taken with intercept 0 or slope 1, as MONAI's ``PydicomReader``;
 in an enhanced multi-frame file, frame by frame from its ``PixelValueTransformationSequence``), so
 CT comes out in Hounsfield units; RT dose grids are multiplied by ``DoseGridScaling`` (Gy). The
 values are otherwise the stored ones: ``MONOCHROME1`` images (CR, DX, mammography; high values
@@ -173,10 +174,19 @@ def _group_item(ds: Any, sequence: str, frame: int = 0) -> Any:
 
 
 def _modality_lut(raw: np.ndarray, ds: Any, frames: int) -> np.ndarray:
-    """The modality LUT: the top-level tags (pydicom's ``apply_modality_lut``), else each frame's
-    ``PixelValueTransformationSequence`` (enhanced multi-frame files, which pydicom does not read)."""
-    if ds.get("ModalityLUTSequence") or ("RescaleSlope" in ds and "RescaleIntercept" in ds):
+    """The modality LUT: the top-level tags (pydicom's ``apply_modality_lut``; a ``RescaleSlope``
+    without ``RescaleIntercept`` applied with intercept 0, as MONAI's, where pydicom ignores it),
+    else each frame's ``PixelValueTransformationSequence`` (enhanced multi-frame files, which
+    pydicom does not read)."""
+    if ds.get("ModalityLUTSequence"):
         return require("pydicom.pixels").apply_modality_lut(raw, ds)
+    slope, intercept = ds.get("RescaleSlope"), ds.get("RescaleIntercept")
+    if slope is not None or intercept is not None:
+        # both, as the standard requires (pydicom's arithmetic); or one alone, the other taken as 1 or 0, as
+        # MONAI's PydicomReader does (pydicom's apply_modality_lut ignores a lone RescaleSlope)
+        values = raw.astype(np.float64) * float(1.0 if slope is None else slope)
+        values += float(0.0 if intercept is None else intercept)
+        return values
     items = [_group_item(ds, "PixelValueTransformationSequence", k) for k in range(frames)]
     if all(item is None or "RescaleSlope" not in item for item in items):
         return raw
