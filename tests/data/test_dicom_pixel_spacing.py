@@ -88,3 +88,28 @@ def test_ct_reports_its_pixel_spacing():
     np.testing.assert_allclose(
         image.spacing[:2], [float(v) for v in pydicom.dcmread(get_testdata_file("CT_small.dcm")).PixelSpacing]
     )
+
+
+def test_ultrasound_regions_give_the_spacing():
+    # pydicom's examples_ybr_color.dcm: one 2-D tissue region, PhysicalDeltaX = PhysicalDeltaY in cm
+    path = get_testdata_file("examples_ybr_color.dcm")
+    (region,) = pydicom.dcmread(path).SequenceOfUltrasoundRegions
+    image = read_image(path)
+    assert image.spacing[1:] == pytest.approx([10 * region.PhysicalDeltaY, 10 * region.PhysicalDeltaX])
+    assert image.metadata["pixel_spacing_from"] == "SequenceOfUltrasoundRegions"
+    assert "PixelSpacing" not in image.metadata["missing_geometry"]
+    # examples_palette.dcm: a tissue region (cm) and a Doppler strip (seconds): the tissue region's
+    palette = read_image(get_testdata_file("examples_palette.dcm"))
+    assert palette.spacing == pytest.approx([0.2622878766196998, 0.2622878766196998])
+
+
+def test_ultrasound_regions_that_disagree_give_no_spacing(tmp_path):
+    ds = pydicom.dcmread(get_testdata_file("examples_palette.dcm"))
+    extra = pydicom.Dataset()
+    extra.RegionSpatialFormat, extra.PhysicalUnitsXDirection, extra.PhysicalUnitsYDirection = 1, 3, 3
+    extra.PhysicalDeltaX, extra.PhysicalDeltaY = 0.05, 0.05
+    ds.SequenceOfUltrasoundRegions.append(extra)
+    ds.save_as(tmp_path / "two_views.dcm")
+    image = read_image(tmp_path / "two_views.dcm")
+    assert image.spacing == (1.0, 1.0) and image.metadata["pixel_spacing_from"] is None
+    assert "PixelSpacing" in image.metadata["missing_geometry"]

@@ -25,9 +25,12 @@ detector, where the patient appears enlarged by $M$ = ``EstimatedRadiographicMag
 (source-to-detector over source-to-object distance, PS3.3 C.8.11.7): the spacing is then
 ``ImagerPixelSpacing`` $/ M$, the patient plane; without $M$ it is ``ImagerPixelSpacing`` itself, the
 detector plane, so lengths come out $M$ times (typically 1.1 to 1.2 times) too large. A scanned film
-gives ``NominalScannedPixelSpacing``. ``metadata["pixel_spacing_from"]`` names the tag(s) used and
-``metadata["pixel_spacing_plane"]`` says ``"patient"`` or ``"detector"`` (None: no spacing stated,
-1 mm). MONAI's ``PydicomReader`` reads ``PixelSpacing`` alone (1 mm for a CR or DX without it).
+gives ``NominalScannedPixelSpacing``; an ultrasound image the ``PhysicalDeltaX``/``PhysicalDeltaY``
+(cm) of its 2-D tissue regions in ``SequenceOfUltrasoundRegions`` (PS3.3 C.8.5.5), when they all
+agree (a Doppler strip beside them has other units and is left out).
+``metadata["pixel_spacing_from"]`` names the tag(s) used and ``metadata["pixel_spacing_plane"]``
+says ``"patient"`` or ``"detector"`` (None: no spacing stated, 1 mm). MONAI's ``PydicomReader``
+reads ``PixelSpacing`` alone (1 mm for a CR, DX or ultrasound image without it).
 
 **Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice,
 one stated without the other taken with intercept 0 or slope 1, as MONAI's ``PydicomReader``;
@@ -273,7 +276,11 @@ def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]
 
 
 #: Where the in-plane spacing came from (``metadata["pixel_spacing_from"]``), and in which plane it is.
-PATIENT_PLANE = ("PixelSpacing", "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor")
+PATIENT_PLANE = (
+    "PixelSpacing",
+    "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor",
+    "SequenceOfUltrasoundRegions",
+)
 
 
 def _stated_pixel_spacing(ds: Any, frame: int = 0) -> tuple[tuple[float, float] | None, str | None]:
@@ -283,7 +290,8 @@ def _stated_pixel_spacing(ds: Any, frame: int = 0) -> tuple[tuple[float, float] 
     (PS3.3 10.7.1.1); a projection radiograph (CR, DX, mammography) without it states
     ``ImagerPixelSpacing``, at the detector's front plane, where the patient is magnified by the
     ``EstimatedRadiographicMagnificationFactor`` (SID / SOD, PS3.3 C.8.11.7): divided by it when
-    given, else taken as it is (detector plane); a scanned film states ``NominalScannedPixelSpacing``.
+    given, else taken as it is (detector plane); a scanned film states ``NominalScannedPixelSpacing``;
+    an ultrasound image its regions' calibration (``SequenceOfUltrasoundRegions``).
     """
     values, source = ds.get("PixelSpacing"), "PixelSpacing"
     if values is None:
@@ -299,9 +307,28 @@ def _stated_pixel_spacing(ds: Any, frame: int = 0) -> tuple[tuple[float, float] 
             )
     if values is None:
         values, source = ds.get("NominalScannedPixelSpacing"), "NominalScannedPixelSpacing"
+    if values is None:
+        values, source = _ultrasound_spacing(ds), "SequenceOfUltrasoundRegions"
     if values is None or len(values) != 2:
         return None, None
     return (float(values[0]), float(values[1])), source
+
+
+_TISSUE_2D, _CENTIMETRES = 1, 3  # RegionSpatialFormat and PhysicalUnits codes (PS3.3 C.8.5.5.1)
+
+
+def _ultrasound_spacing(ds: Any) -> tuple[float, float] | None:
+    """An ultrasound image's (row, column) spacing in mm from its calibrated 2-D regions
+    (``PhysicalDeltaY``, ``PhysicalDeltaX`` in cm, PS3.3 C.8.5.5), if they all agree; else None."""
+    found = set()
+    for region in ds.get("SequenceOfUltrasoundRegions") or []:
+        units = (region.get("PhysicalUnitsXDirection"), region.get("PhysicalUnitsYDirection"))
+        if region.get("RegionSpatialFormat") != _TISSUE_2D or units != (_CENTIMETRES, _CENTIMETRES):
+            continue
+        dy, dx = float(region.get("PhysicalDeltaY") or 0), float(region.get("PhysicalDeltaX") or 0)
+        if dy > 0 and dx > 0:
+            found.add((round(10 * dy, 9), round(10 * dx, 9)))
+    return found.pop() if len(found) == 1 else None
 
 
 def _pixel_spacing(ds: Any, frame: int = 0) -> tuple[float, float]:
