@@ -95,6 +95,11 @@ class ScaleIntensityRange(Transform):
     x' = b_{min} + (x - a_{min}) \frac{b_{max} - b_{min}}{a_{max} - a_{min}}
     $$
 
+    Two edge cases differ from MONAI's, by choice and not silently: ``a_min == a_max`` is refused
+    (MONAI's warns "Divide by zero" and returns $x - a_{min} + b_{min}$), and with ``clip`` and an
+    inverted range ($b_{min} > b_{max}$) the output is clipped to $[b_{max}, b_{min}]$ (MONAI's
+    ``clip(x, b_min, b_max)`` sets every voxel to $b_{max}$ then).
+
     Args:
         a_min: the input value that becomes ``b_min``.
         a_max: the input value that becomes ``b_max``.
