@@ -110,3 +110,18 @@ def test_patch_sampler_counts_negative_labels_as_foreground():
     assert all(lab[1, 1] == -1 for _, lab in patches)
     background = T.RandCropByPosNegLabel(3, pos=0, neg=1, num_samples=10, rng=0)(image, label)
     assert all(lab[1, 1] == 0 for _, lab in background)
+
+
+def test_scale_intensity_range_is_monais_arithmetic():
+    # MONAI: img = (img - a_min) / (a_max - a_min); img = img * (b_max - b_min) + b_min; clip(img, b_min, b_max)
+    x = np.random.default_rng(2).normal(size=(1, 6, 7)).astype(np.float32) * 700
+    for a_min, a_max, b_min, b_max in ((-1000, 1000, 0.0, 1.0), (-160, 240, -1.0, 1.0), (3, 7, 0.0, 255.0)):
+        expected = (x - np.float32(a_min)) / np.float32(a_max - a_min) * np.float32(b_max - b_min) + np.float32(b_min)
+        np.testing.assert_array_equal(T.ScaleIntensityRange(a_min, a_max, b_min, b_max)(x), expected)
+        clipped = T.ScaleIntensityRange(a_min, a_max, b_min, b_max, clip=True)(x)
+        np.testing.assert_array_equal(clipped, np.clip(expected, b_min, b_max))
+    # an inverted output range is clipped to [b_max, b_min] (MONAI's clip(x, 1, 0) would give 0 everywhere)
+    inverted = T.ScaleIntensityRange(0, 10, 1.0, 0.0, clip=True)(np.array([[[-5.0, 2.0, 15.0]]]))
+    np.testing.assert_allclose(inverted, [[[1.0, 0.8, 0.0]]])
+    with pytest.raises(ValueError, match="a_min and a_max must differ"):
+        T.ScaleIntensityRange(5, 5)

@@ -126,7 +126,7 @@ class ScaleIntensityRange(Transform):
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         image = as_float(image)
-        out = self.b_min + (image - self.a_min) * ((self.b_max - self.b_min) / (self.a_max - self.a_min))
+        out = (image - self.a_min) / (self.a_max - self.a_min) * (self.b_max - self.b_min) + self.b_min  # MONAI's order
         if self.clip:
             out = np.clip(out, min(self.b_min, self.b_max), max(self.b_min, self.b_max))
         return out.astype(image.dtype), label
