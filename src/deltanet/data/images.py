@@ -19,6 +19,14 @@ keeps the header's unit). NIfTI values are scaled by the header's ``scl_slope``/
 A picture comes as a viewer shows it: an EXIF orientation tag (phones and cameras write one in
 JPEG, PNG, TIFF and WebP) turns or mirrors the stored pixels (Pillow's ``ImageOps.exif_transpose``).
 
+**Axis order against MONAI's** ``LoadImage`` **(with** ``EnsureChannelFirst`` **).** NIfTI: the
+same array, axes as stored. DICOM: MONAI's ``PydicomReader`` (``swap_ij=True``) gives (column, row,
+slice), the reverse of the (slice, row, column) here, and orders a series by ``InstanceNumber``
+rather than along the slice normal. Pictures: MONAI's ``PILReader`` (``reverse_indexing=True``)
+gives $(C, W, H)$, the transpose of the $(C, H, W)$ here (Pillow's, torchvision's). The affines
+say so in each case, so ``transforms.Orientation("RAS")`` brings a scan read either way to the same
+array.
+
 **Precision.** float32 holds every whole number up to $2^{24} = 16\,777\,216$ exactly and rounds
 larger ones (16 777 217 becomes 16 777 216). A file whose values include such numbers (an int32 or
 uint32 scan, a 32-bit integer TIFF, uint16 values times a large ``RescaleSlope``, a float64 NIfTI
