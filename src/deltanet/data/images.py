@@ -23,9 +23,10 @@ JPEG, PNG, TIFF and WebP) turns or mirrors the stored pixels (Pillow's ``ImageOp
 same array, axes as stored. DICOM: MONAI's ``PydicomReader`` (``swap_ij=True``) gives (column, row,
 slice), the reverse of the (slice, row, column) here, and orders a series by ``InstanceNumber``
 rather than along the slice normal. Pictures: MONAI's ``PILReader`` (``reverse_indexing=True``)
-gives $(C, W, H)$, the transpose of the $(C, H, W)$ here (Pillow's, torchvision's). The affines
-say so in each case, so ``transforms.Orientation("RAS")`` brings a scan read either way to the same
-array.
+gives $(C, W, H)$, the transpose of the $(C, H, W)$ here (Pillow's, torchvision's). A DICOM affine
+records its axis order, so ``transforms.Orientation("RAS")`` brings a scan read either way to the
+same axes; a picture's identity affine does not, so transpose one yourself
+(``array.transpose(0, 2, 1)``) to match a MONAI pipeline.
 
 **Precision.** float32 holds every whole number up to $2^{24} = 16\,777\,216$ exactly and rounds
 larger ones (16 777 217 becomes 16 777 216). A file whose values include such numbers (an int32 or
