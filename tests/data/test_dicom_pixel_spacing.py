@@ -113,3 +113,15 @@ def test_ultrasound_regions_that_disagree_give_no_spacing(tmp_path):
     image = read_image(tmp_path / "two_views.dcm")
     assert image.spacing == (1.0, 1.0) and image.metadata["pixel_spacing_from"] is None
     assert "PixelSpacing" in image.metadata["missing_geometry"]
+
+
+def test_an_empty_or_zero_pixel_spacing_falls_through(tmp_path):
+    ds = pydicom.dcmread(CR)
+    ds.add_new("PixelSpacing", "DS", None)  # present, but empty
+    ds.save_as(tmp_path / "empty.dcm")
+    image = read_image(tmp_path / "empty.dcm")
+    assert image.metadata["pixel_spacing_from"] == "ImagerPixelSpacing"
+    assert image.spacing == pytest.approx([float(v) for v in ds.ImagerPixelSpacing])
+    zero = _saved(tmp_path, ImagerPixelSpacing=[0.0, 0.0])  # a zero spacing would make the affine singular
+    assert zero.spacing == (1.0, 1.0) and "PixelSpacing" in zero.metadata["missing_geometry"]
+    assert zero.axcodes == "PL"

@@ -293,25 +293,33 @@ def _stated_pixel_spacing(ds: Any, frame: int = 0) -> tuple[tuple[float, float] 
     given, else taken as it is (detector plane); a scanned film states ``NominalScannedPixelSpacing``;
     an ultrasound image its regions' calibration (``SequenceOfUltrasoundRegions``).
     """
-    values, source = ds.get("PixelSpacing"), "PixelSpacing"
-    if values is None:
-        item = _group_item(ds, "PixelMeasuresSequence", frame)
-        values = None if item is None else item.get("PixelSpacing")
-    if values is None:
-        values, source = ds.get("ImagerPixelSpacing"), "ImagerPixelSpacing"
-        magnification = ds.get("EstimatedRadiographicMagnificationFactor")
-        if values is not None and magnification is not None and float(magnification) > 0:
-            return (
-                (float(values[0]) / float(magnification), float(values[1]) / float(magnification)),
-                f"{source} / EstimatedRadiographicMagnificationFactor",
-            )
-    if values is None:
-        values, source = ds.get("NominalScannedPixelSpacing"), "NominalScannedPixelSpacing"
-    if values is None:
-        values, source = _ultrasound_spacing(ds), "SequenceOfUltrasoundRegions"
-    if values is None or len(values) != 2:
-        return None, None
-    return (float(values[0]), float(values[1])), source
+    item = _group_item(ds, "PixelMeasuresSequence", frame)
+    candidates = (
+        ("PixelSpacing", ds.get("PixelSpacing")),
+        ("PixelSpacing", None if item is None else item.get("PixelSpacing")),
+        ("ImagerPixelSpacing", ds.get("ImagerPixelSpacing")),
+        ("NominalScannedPixelSpacing", ds.get("NominalScannedPixelSpacing")),
+        ("SequenceOfUltrasoundRegions", _ultrasound_spacing(ds)),
+    )
+    for source, values in candidates:
+        spacing = _positive_pair(values)
+        if spacing is None:  # absent, empty or not two positive numbers: the next tag may say
+            continue
+        magnification = _positive_pair([ds.get("EstimatedRadiographicMagnificationFactor")] * 2)
+        if source == "ImagerPixelSpacing" and magnification is not None:
+            factor = magnification[0]
+            return (spacing[0] / factor, spacing[1] / factor), f"{source} / EstimatedRadiographicMagnificationFactor"
+        return spacing, source
+    return None, None
+
+
+def _positive_pair(values: Any) -> tuple[float, float] | None:
+    """Two finite numbers > 0 as floats, or None."""
+    try:
+        pair = (float(values[0]), float(values[1])) if values is not None and len(values) == 2 else None
+    except (TypeError, ValueError):
+        return None
+    return pair if pair is not None and all(np.isfinite(pair)) and min(pair) > 0 else None
 
 
 _TISSUE_2D, _CENTIMETRES = 1, 3  # RegionSpatialFormat and PhysicalUnits codes (PS3.3 C.8.5.5.1)
