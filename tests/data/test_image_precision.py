@@ -122,3 +122,16 @@ def test_float64_beyond_float32s_range_raises(tmp_path):
         read_image(path)
     back = read_image(path, dtype=np.float64).array[0]
     np.testing.assert_array_equal(back, np.array([1e300, 1.5, np.nan, np.inf]).reshape(1, 2, 2))
+
+
+def test_label_maps_are_read_exactly(tmp_path):
+    from deltanet.data import SegmentationFolder
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    label = np.zeros((4, 4, 2), dtype=np.int32)
+    label[1, 1, 0] = BIG  # a class index float32 would round to 2**24
+    nib.save(nib.Nifti1Image(np.zeros((4, 4, 2), np.float32), np.eye(4)), str(tmp_path / "images" / "a.nii.gz"))
+    nib.save(nib.Nifti1Image(label, np.eye(4)), str(tmp_path / "labels" / "a.nii.gz"))
+    _, read = SegmentationFolder(tmp_path / "images", tmp_path / "labels")[0]
+    assert read.dtype == np.int64 and int(read.max()) == BIG

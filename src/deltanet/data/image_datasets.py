@@ -269,7 +269,7 @@ def _pairs_from_folders(images: Path, labels: Path, label_suffix: str) -> list[t
 def read_label(path: Path, like: Image, image_path: Path, num_classes: int | None = None) -> np.ndarray:
     """A label map file as int64 (spatial shape), checked against its image's shape and affine, and
     against ``num_classes`` (labels 0 to ``num_classes - 1``) when given."""
-    label = read_image(path)
+    label = read_image(path, dtype=np.float64)  # class indices exactly, however large (float32: up to 2**24)
     if label.num_channels != 1:
         raise ImageReadError(f"{path}: a label map has one channel, this file has {label.num_channels}")
     values = label.array[0]
