@@ -116,8 +116,6 @@ def _read(path: Path) -> Any:
         raise ImageReadError(f"{path}: cannot read it as DICOM: {error}") from None
 
 
-#: What to install when pydicom has no decoder for a compressed transfer syntax.
-DECODERS = "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (or python-gdcm)"
 _LIBJPEG = "pip install pylibjpeg pylibjpeg-libjpeg (or python-gdcm)"
 _OPENJPEG = "pip install pylibjpeg pylibjpeg-openjpeg (or python-gdcm)"
 #: Transfer syntax UID → the pip install whose package pydicom decodes it with (pydicom 3's plugins).
@@ -276,7 +274,7 @@ def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]
 
 
 #: Where the in-plane spacing came from (``metadata["pixel_spacing_from"]``), and in which plane it is.
-PATIENT_PLANE = (
+_PATIENT_PLANE = (
     "PixelSpacing",
     "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor",
     "SequenceOfUltrasoundRegions",
@@ -387,7 +385,7 @@ def _metadata(ds: Any, files: list[str]) -> dict[str, Any]:
     meta["files"] = files
     _, source = _stated_pixel_spacing(ds)
     meta["pixel_spacing_from"] = source
-    meta["pixel_spacing_plane"] = None if source is None else "patient" if source in PATIENT_PLANE else "detector"
+    meta["pixel_spacing_plane"] = None if source is None else "patient" if source in _PATIENT_PLANE else "detector"
     return meta
 
 
