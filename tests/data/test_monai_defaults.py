@@ -125,3 +125,14 @@ def test_scale_intensity_range_is_monais_arithmetic():
     np.testing.assert_allclose(inverted, [[[1.0, 0.8, 0.0]]])
     with pytest.raises(ValueError, match="a_min and a_max must differ"):
         T.ScaleIntensityRange(5, 5)
+
+
+def test_patch_sampler_warns_as_monai_when_one_kind_of_centre_is_missing():
+    # MONAI generate_pos_neg_label_crop_centers: warns and sets pos_ratio to 0 (no foreground) or 1 (no background)
+    image = np.zeros((1, 6, 6), np.float32)
+    with pytest.warns(UserWarning, match="Num foregrounds 0, Num backgrounds 36"):
+        patches = T.RandCropByPosNegLabel(3, pos=1, neg=0, num_samples=2, rng=0)(image, np.zeros((6, 6), np.int64))
+    assert all((lab == 0).all() for _, lab in patches)
+    with pytest.warns(UserWarning, match="Num foregrounds 36, Num backgrounds 0"):
+        patches = T.RandCropByPosNegLabel(3, pos=0, neg=1, num_samples=2, rng=0)(image, np.ones((6, 6), np.int64))
+    assert all((lab == 1).all() for _, lab in patches)

@@ -194,7 +194,8 @@ def test_patch_sampler_follows_pos_and_neg():
     mixed = T.RandCropByPosNegLabel(5, pos=1, neg=3, num_samples=400, rng=0)(image, label)
     share = np.mean([lab[2, 2] > 0 for _, lab in mixed])
     assert 0.2 < share < 0.3  # pos / (pos + neg) = 1/4
-    empty = T.RandCropByPosNegLabel(5, pos=1, neg=0, num_samples=3, rng=0)(image, np.zeros_like(label))
+    with pytest.warns(UserWarning, match="Num foregrounds 0, Num backgrounds 576"):  # MONAI's warning
+        empty = T.RandCropByPosNegLabel(5, pos=1, neg=0, num_samples=3, rng=0)(image, np.zeros_like(label))
     assert len(empty) == 3  # no foreground: background centres
     small = T.RandCropByPosNegLabel((30, 4), num_samples=2, rng=0)(image, label)
     assert small[0][0].shape == (1, 30, 4)  # padded to fit

@@ -397,7 +397,7 @@ class PatchDataset(Dataset):
     r"""Random patches of the volumes of a segmentation dataset, centred on foreground or background.
 
     Sample $i$ is a patch of volume $\lfloor i / \mathrm{num\_samples} \rfloor$, drawn when it is
-    read: its centre is a foreground voxel (label > 0) with probability $\mathrm{pos} /
+    read: its centre is a foreground voxel (label not 0) with probability $\mathrm{pos} /
     (\mathrm{pos} + \mathrm{neg})$, else a background voxel (``transforms.RandCropByPosNegLabel``).
     So one pass over the dataset gives ``num_samples`` fresh patches per volume, and the next pass
     others. The patches come from ``rng``: the same seed and the same order of reading give the

@@ -8,6 +8,7 @@ padded the same way, with 0 (background) for ``"constant"``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -155,7 +156,7 @@ class RandCropByPosNegLabel(Transform):
     close to the border is moved inwards so the patch fits; an image smaller than the patch is
     padded first (zeros), where MONAI's raises (``allow_smaller=False``) or crops less
     (``allow_smaller=True``). Without foreground every patch is centred on background, without
-    background on foreground (where MONAI's also warns). Returns a list of samples, so a
+    background on foreground, with MONAI's warning (a ``UserWarning``). Returns a list of samples, so a
     ``Compose`` applies the following transforms to each patch.
 
     Args:
@@ -199,6 +200,14 @@ class RandCropByPosNegLabel(Transform):
         shape = image.shape[1:]
         foreground = np.flatnonzero(label[0] != 0)  # MONAI's: nonzero, negative values included
         background = np.flatnonzero(label[0] == 0)
+        if foreground.size == 0 or background.size == 0:  # MONAI's warning, in its words
+            centres = "background" if foreground.size == 0 else "foreground"
+            warnings.warn(
+                f"{owner}: Num foregrounds {foreground.size}, Num backgrounds {background.size}, unable to generate "
+                f"class balanced samples; every patch is centred on {centres}",
+                UserWarning,
+                stacklevel=3,
+            )
         patches = []
         for _ in range(self.num_samples):
             use_foreground = self.rng.random() < self.pos / (self.pos + self.neg)
