@@ -206,7 +206,8 @@ def test_rle_file_that_declares_more_than_its_data_can_hold(tmp_path):
     ("name", "missing"),
     [
         ("CT_small.dcm", None),
-        ("examples_ybr_color.dcm", ["ImageOrientationPatient", "PixelSpacing", "ImagePositionPatient"]),
+        ("examples_rgb_color.dcm", ["ImageOrientationPatient", "PixelSpacing", "ImagePositionPatient"]),
+        ("examples_ybr_color.dcm", ["ImageOrientationPatient", "ImagePositionPatient"]),  # regions: spacing
         ("JPEG2000.dcm", ["ImageOrientationPatient", "ImagePositionPatient"]),
     ],
 )

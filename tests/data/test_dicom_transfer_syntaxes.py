@@ -56,3 +56,71 @@ def test_values_are_pydicoms_after_the_modality_lut(name):
     assert image.array.dtype == np.float32 and image.array.shape == expected.shape
     np.testing.assert_allclose(image.array, expected, rtol=1e-6)
     assert image.metadata["PhotometricInterpretation"] == ds.PhotometricInterpretation
+
+
+def _undecodable(name):
+    try:
+        _ = pydicom.dcmread(get_testdata_file(name)).pixel_array
+    except Exception:  # noqa: BLE001 - the decoder is missing here
+        return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "name, install, not_named",
+    [
+        ("MR_small_jpeg_ls_lossless.dcm", r"pip install pylibjpeg pylibjpeg-libjpeg \(or pyjpegls", "openjpeg"),
+        ("JPGExtended.dcm", r"pip install pylibjpeg pylibjpeg-libjpeg \(or python-gdcm\)", "openjpeg"),
+        ("SC_rgb_jpeg_gdcm.dcm", r"pip install pylibjpeg pylibjpeg-libjpeg", "openjpeg"),
+    ],
+)
+def test_the_hint_names_the_decoder_of_the_transfer_syntax(name, install, not_named):
+    if not _undecodable(name):
+        pytest.skip(f"a decoder for {name} is installed")
+    with pytest.raises(ImageReadError, match=install) as error:
+        read_image(get_testdata_file(name))
+    assert not_named not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "uid, name",
+    [
+        (
+            "1.2.840.10008.1.2.4.112",
+            "JPEG XL",
+        ),  # newer than pydicom 3.0's list: was a bare "UID is not a transfer syntax."
+        ("1.2.840.10008.1.2.8.1", "Deflated Image Frame Compression"),
+        ("1.2.840.10008.1.2.4.102", "MPEG-4 AVC/H.264"),  # video: no pip install decodes it
+    ],
+)
+def test_syntaxes_without_a_decoder_say_to_convert(tmp_path, uid, name):
+    ds = pydicom.dcmread(get_testdata_file("SC_rgb_jpeg_dcmtk.dcm"))
+    ds.file_meta.TransferSyntaxUID = uid
+    path = tmp_path / "encoded.dcm"
+    pydicom.dcmwrite(path, ds, implicit_vr=False, little_endian=True, force_encoding=True)
+    with pytest.raises(
+        ImageReadError, match=rf"encoded\.dcm: .*encoded as {name}.*no decoder for.*uncompressed"
+    ) as error:
+        read_image(path)
+    assert "pip install" not in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["SC_rgb_rle_32bit.dcm", "SC_rgb_rle_32bit_2frame.dcm"])
+def test_32_bit_colour_reads_exactly_as_float64(name):
+    path = get_testdata_file(name)
+    ds = pydicom.dcmread(path)
+    expected = np.moveaxis(ds.pixel_array, -1, 0).astype(np.float64)  # frames, rows, columns, samples
+    with pytest.raises(ImageReadError, match="4294967295 would become 4294967296"):
+        read_image(path)
+    np.testing.assert_array_equal(read_image(path, dtype=np.float64).array, expected)
+
+
+@pytest.mark.parametrize("name", [n for n in FILES if "jpeg" not in n.lower() and "J2K" not in n])
+def test_lossless_files_read_exactly_as_float64(name):
+    path = get_testdata_file(name)
+    ds = pydicom.dcmread(path)
+    expected = apply_modality_lut(ds.pixel_array, ds).astype(np.float64)
+    if "DoseGridScaling" in ds:
+        expected = expected * float(ds.DoseGridScaling)
+    expected = np.moveaxis(expected, -1, 0) if int(ds.get("SamplesPerPixel", 1)) > 1 else expected[np.newaxis]
+    np.testing.assert_array_equal(read_image(path, dtype=np.float64).array, expected)

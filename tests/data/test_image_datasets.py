@@ -51,9 +51,9 @@ def count_reads(monkeypatch):
     reads = []
     real = module.read_image
 
-    def counting(path):
+    def counting(path, **options):
         reads.append(os.path.basename(path))
-        return real(path)
+        return real(path, **options)
 
     monkeypatch.setattr(module, "read_image", counting)
     return reads

@@ -82,3 +82,57 @@ def test_affine_pads_as_grid_sample_and_by_reflection_by_default():
             )[0]
             np.testing.assert_allclose(out, expected.numpy(), atol=1e-5)
     assert T.Affine().padding_mode == "reflection" and T.RandAffine().affine.padding_mode == "reflection"
+
+
+def test_scale_intensity_is_monais_rescale_array():
+    # MONAI rescale_array: if min == max: return arr * minv
+    # else norm = (arr - min) / (max - min); return norm * (maxv - minv) + minv
+    x = np.random.default_rng(1).normal(size=(2, 5, 7)).astype(np.float32) * 300
+    low, high = x.min(), x.max()
+    for minv, maxv in ((0.0, 1.0), (-1.0, 1.0), (2.0, -3.0)):
+        expected = ((x - low) / (high - low)) * np.float32(maxv - minv) + np.float32(minv)
+        np.testing.assert_array_equal(T.ScaleIntensity(minv, maxv)(x), expected)
+    for minv in (0.0, -1.0, 2.5):
+        constant = np.full((1, 3, 3), 5.0, np.float32)
+        np.testing.assert_array_equal(T.ScaleIntensity(minv=minv)(constant), constant * minv)
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy(x)
+    monai = ((t - t.min()) / (t.max() - t.min())) * (1.0 - -1.0) + -1.0
+    np.testing.assert_array_equal(T.ScaleIntensity(-1.0, 1.0)(x), monai.numpy())
+
+
+def test_patch_sampler_counts_negative_labels_as_foreground():
+    # MONAI map_binary_to_indices: fg = nonzero(label), bg = nonzero(~label): a -1 voxel is foreground
+    image = np.zeros((1, 20, 20), np.float32)
+    label = np.zeros((20, 20), np.int64)
+    label[8:12, 8:12] = -1
+    patches = T.RandCropByPosNegLabel(3, pos=1, neg=0, num_samples=10, rng=0)(image, label)
+    assert all(lab[1, 1] == -1 for _, lab in patches)
+    background = T.RandCropByPosNegLabel(3, pos=0, neg=1, num_samples=10, rng=0)(image, label)
+    assert all(lab[1, 1] == 0 for _, lab in background)
+
+
+def test_scale_intensity_range_is_monais_arithmetic():
+    # MONAI: img = (img - a_min) / (a_max - a_min); img = img * (b_max - b_min) + b_min; clip(img, b_min, b_max)
+    x = np.random.default_rng(2).normal(size=(1, 6, 7)).astype(np.float32) * 700
+    for a_min, a_max, b_min, b_max in ((-1000, 1000, 0.0, 1.0), (-160, 240, -1.0, 1.0), (3, 7, 0.0, 255.0)):
+        expected = (x - np.float32(a_min)) / np.float32(a_max - a_min) * np.float32(b_max - b_min) + np.float32(b_min)
+        np.testing.assert_array_equal(T.ScaleIntensityRange(a_min, a_max, b_min, b_max)(x), expected)
+        clipped = T.ScaleIntensityRange(a_min, a_max, b_min, b_max, clip=True)(x)
+        np.testing.assert_array_equal(clipped, np.clip(expected, b_min, b_max))
+    # an inverted output range is clipped to [b_max, b_min] (MONAI's clip(x, 1, 0) would give 0 everywhere)
+    inverted = T.ScaleIntensityRange(0, 10, 1.0, 0.0, clip=True)(np.array([[[-5.0, 2.0, 15.0]]]))
+    np.testing.assert_allclose(inverted, [[[1.0, 0.8, 0.0]]])
+    with pytest.raises(ValueError, match="a_min and a_max must differ"):
+        T.ScaleIntensityRange(5, 5)
+
+
+def test_patch_sampler_warns_as_monai_when_one_kind_of_centre_is_missing():
+    # MONAI generate_pos_neg_label_crop_centers: warns and sets pos_ratio to 0 (no foreground) or 1 (no background)
+    image = np.zeros((1, 6, 6), np.float32)
+    with pytest.warns(UserWarning, match="Num foregrounds 0, Num backgrounds 36"):
+        patches = T.RandCropByPosNegLabel(3, pos=1, neg=0, num_samples=2, rng=0)(image, np.zeros((6, 6), np.int64))
+    assert all((lab == 0).all() for _, lab in patches)
+    with pytest.warns(UserWarning, match="Num foregrounds 36, Num backgrounds 0"):
+        patches = T.RandCropByPosNegLabel(3, pos=0, neg=1, num_samples=2, rng=0)(image, np.ones((6, 6), np.int64))
+    assert all((lab == 1).all() for _, lab in patches)

@@ -18,7 +18,22 @@ between positions, not the normal, so the affine is sheared, and ``metadata["sli
 gives the angle between the two (0 for a straight stack). Nothing is resampled; ``write_image``
 writes such an affine to the NIfTI sform only, as the qform cannot hold a shear.
 
-**Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice;
+**Pixel spacing** is in the patient where the file says so: ``PixelSpacing`` (PS3.3 10.7.1.1:
+"in the Patient"; calibrated for magnification where it differs from ``ImagerPixelSpacing``). A
+projection radiograph (CR, DX, mammography) may state only ``ImagerPixelSpacing``, measured at the
+detector, where the patient appears enlarged by $M$ = ``EstimatedRadiographicMagnificationFactor``
+(source-to-detector over source-to-object distance, PS3.3 C.8.11.7): the spacing is then
+``ImagerPixelSpacing`` $/ M$, the patient plane; without $M$ it is ``ImagerPixelSpacing`` itself, the
+detector plane, so lengths come out $M$ times (typically 1.1 to 1.2 times) too large. A scanned film
+gives ``NominalScannedPixelSpacing``; an ultrasound image the ``PhysicalDeltaX``/``PhysicalDeltaY``
+(cm) of its 2-D tissue regions in ``SequenceOfUltrasoundRegions`` (PS3.3 C.8.5.5), when they all
+agree (a Doppler strip beside them has other units and is left out).
+``metadata["pixel_spacing_from"]`` names the tag(s) used and ``metadata["pixel_spacing_plane"]``
+says ``"patient"`` or ``"detector"`` (None: no spacing stated, 1 mm). MONAI's ``PydicomReader``
+reads ``PixelSpacing`` alone (1 mm for a CR, DX or ultrasound image without it).
+
+**Values**: the modality LUT is applied (``RescaleSlope`` and ``RescaleIntercept``, slice by slice,
+one stated without the other taken with intercept 0 or slope 1, as MONAI's ``PydicomReader``;
 in an enhanced multi-frame file, frame by frame from its ``PixelValueTransformationSequence``), so
 CT comes out in Hounsfield units; RT dose grids are multiplied by ``DoseGridScaling`` (Gy). The
 values are otherwise the stored ones: ``MONOCHROME1`` images (CR, DX, mammography; high values
@@ -32,7 +47,8 @@ groups, shared by all frames or given per frame; both are read. A file without p
 (cine, ultrasound: the frames are time points) are stacked with a nominal step of 1 mm, and
 ``metadata["frame_spacing"]`` is None to say so. A compressed file needs a decoder
 for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
-Pillow; for the others the error names the ``pip install``.
+Pillow; for the others the error names the ``pip install`` (``DECODER_FOR``), and for those no
+pydicom plugin decodes (video, JPEG XL) it says to convert the file.
 """
 
 from __future__ import annotations
@@ -42,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.data.image import LPS_TO_RAS, Image, ImageReadError, require
+from deltanet.data.image import LPS_TO_RAS, Image, ImageReadError, as_image_dtype, require
 
 #: Tags copied into ``Image.metadata`` when the file has them.
 METADATA_TAGS = (
@@ -56,6 +72,10 @@ METADATA_TAGS = (
     "WindowWidth",
     "RescaleSlope",
     "RescaleIntercept",
+    "PixelSpacing",
+    "ImagerPixelSpacing",
+    "EstimatedRadiographicMagnificationFactor",
+    "PixelSpacingCalibrationType",
 )
 # Positions and directions that agree to this many mm (or this much of a unit vector) are equal.
 _TOLERANCE = 1e-3
@@ -96,8 +116,51 @@ def _read(path: Path) -> Any:
         raise ImageReadError(f"{path}: cannot read it as DICOM: {error}") from None
 
 
-#: What to install when pydicom has no decoder for a compressed transfer syntax.
-DECODERS = "pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg (or python-gdcm)"
+_LIBJPEG = "pip install pylibjpeg pylibjpeg-libjpeg (or python-gdcm)"
+_OPENJPEG = "pip install pylibjpeg pylibjpeg-openjpeg (or python-gdcm)"
+#: Transfer syntax UID → the pip install whose package pydicom decodes it with (pydicom 3's plugins).
+DECODER_FOR = {
+    "1.2.840.10008.1.2.4.50": _LIBJPEG,  # JPEG baseline (Pillow decodes most)
+    "1.2.840.10008.1.2.4.51": _LIBJPEG,  # JPEG extended, 12-bit (Pillow cannot)
+    "1.2.840.10008.1.2.4.57": _LIBJPEG,  # JPEG lossless
+    "1.2.840.10008.1.2.4.70": _LIBJPEG,  # JPEG lossless, first-order prediction
+    "1.2.840.10008.1.2.4.80": "pip install pylibjpeg pylibjpeg-libjpeg (or pyjpegls, or python-gdcm)",  # JPEG-LS
+    "1.2.840.10008.1.2.4.81": "pip install pylibjpeg pylibjpeg-libjpeg (or pyjpegls, or python-gdcm)",
+    "1.2.840.10008.1.2.4.90": _OPENJPEG,  # JPEG 2000 (Pillow decodes some)
+    "1.2.840.10008.1.2.4.91": _OPENJPEG,
+    "1.2.840.10008.1.2.4.201": "pip install pylibjpeg 'pylibjpeg-openjpeg>=2'",  # HTJ2K
+    "1.2.840.10008.1.2.4.202": "pip install pylibjpeg 'pylibjpeg-openjpeg>=2'",
+    "1.2.840.10008.1.2.4.203": "pip install pylibjpeg 'pylibjpeg-openjpeg>=2'",
+    "1.2.840.10008.1.2.5": "pip install pylibjpeg pylibjpeg-rle (pydicom decodes RLE itself: a damaged file?)",
+}
+
+
+def _decoder_hint(ds: Any) -> str:
+    """What to install (or do) to decode a compressed file's pixel data; '' if it is not compressed."""
+    syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if syntax is None or str(syntax) in _UNCOMPRESSED:
+        return ""
+    install = DECODER_FOR.get(str(syntax))
+    name = _NEWER_SYNTAXES.get(str(syntax), syntax.name if syntax.name != str(syntax) else "an unknown transfer syntax")
+    if install is None:  # video (MPEG-2, H.264, HEVC), JPEG XL, ...: no pip-installable pydicom decoder
+        return (
+            f"; the pixel data is encoded as {name} ({syntax}), which pydicom has no decoder for: convert the file "
+            "to an uncompressed transfer syntax first (dcmtk's dcmdjpeg or dcmconv, gdcmconv --raw; video: "
+            "extract the frames with ffmpeg)"
+        )
+    compressed = f"; the pixel data is compressed as {name} ({syntax})"
+    return f"{compressed}: if the file is whole, install a decoder for it: {install}"
+
+
+#: Transfer syntaxes newer than pydicom 3.0's list of names (DICOM 2024).
+_NEWER_SYNTAXES = {
+    "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+    "1.2.840.10008.1.2.4.111": "JPEG XL JPEG Recompression",
+    "1.2.840.10008.1.2.4.112": "JPEG XL",
+    "1.2.840.10008.1.2.8.1": "Deflated Image Frame Compression",
+}
+#: Little/big endian, implicit/explicit VR, deflated (zlib, which pydicom inflates as it reads the file).
+_UNCOMPRESSED = frozenset(("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"))
 
 
 def _group_item(ds: Any, sequence: str, frame: int = 0) -> Any:
@@ -112,10 +175,19 @@ def _group_item(ds: Any, sequence: str, frame: int = 0) -> Any:
 
 
 def _modality_lut(raw: np.ndarray, ds: Any, frames: int) -> np.ndarray:
-    """The modality LUT: the top-level tags (pydicom's ``apply_modality_lut``), else each frame's
-    ``PixelValueTransformationSequence`` (enhanced multi-frame files, which pydicom does not read)."""
-    if ds.get("ModalityLUTSequence") or ("RescaleSlope" in ds and "RescaleIntercept" in ds):
+    """The modality LUT: the top-level tags (pydicom's ``apply_modality_lut``; a ``RescaleSlope``
+    without ``RescaleIntercept`` applied with intercept 0, as MONAI's, where pydicom ignores it),
+    else each frame's ``PixelValueTransformationSequence`` (enhanced multi-frame files, which
+    pydicom does not read)."""
+    if ds.get("ModalityLUTSequence"):
         return require("pydicom.pixels").apply_modality_lut(raw, ds)
+    slope, intercept = ds.get("RescaleSlope"), ds.get("RescaleIntercept")
+    if slope is not None or intercept is not None:
+        # both, as the standard requires (pydicom's arithmetic); or one alone, the other taken as 1 or 0, as
+        # MONAI's PydicomReader does (pydicom's apply_modality_lut ignores a lone RescaleSlope)
+        values = raw.astype(np.float64) * float(1.0 if slope is None else slope)
+        values += float(0.0 if intercept is None else intercept)
+        return values
     items = [_group_item(ds, "PixelValueTransformationSequence", k) for k in range(frames)]
     if all(item is None or "RescaleSlope" not in item for item in items):
         return raw
@@ -135,8 +207,9 @@ def _has_pixels(ds: Any) -> bool:
     return any(keyword in ds for keyword in PIXEL_DATA)
 
 
-def _pixels(ds: Any, path: Path) -> np.ndarray:
-    """The pixel values after the modality LUT (HU for CT), as float32, frames first."""
+def _pixels(ds: Any, path: Path, dtype: np.dtype) -> np.ndarray:
+    """The pixel values after the modality LUT (HU for CT), as ``dtype``, frames first; whole numbers
+    that ``dtype`` would change raise (``image.as_image_dtype``)."""
     if not _has_pixels(ds) or "Rows" not in ds:
         raise ImageReadError(
             f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
@@ -148,13 +221,7 @@ def _pixels(ds: Any, path: Path) -> np.ndarray:
     except MemoryError:
         raise
     except Exception as error:
-        syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-        hint = ""
-        if syntax is not None and syntax.is_compressed:
-            hint = (
-                f"; the pixel data is compressed as {syntax.name} ({syntax}): if the file is whole, install a "
-                f"decoder for it: {DECODERS}"
-            )
+        hint = _decoder_hint(ds)
         raise ImageReadError(f"{path}: cannot decode the pixel data: {' '.join(str(error).split())}{hint}") from None
     try:
         values = _modality_lut(raw, ds, _frames(ds))
@@ -164,7 +231,7 @@ def _pixels(ds: Any, path: Path) -> np.ndarray:
         raise ImageReadError(f"{path}: cannot apply the modality LUT: {' '.join(str(error).split())}") from None
     if "DoseGridScaling" in ds:  # RT dose: stored integers times the scaling give Gy
         values = values * float(ds.DoseGridScaling)
-    return np.asarray(values, dtype=np.float32)
+    return as_image_dtype(values, dtype, path)
 
 
 # RLE (PackBits) turns 2 bytes into at most 128: no RLE stream decodes to more than 64 times its size.
@@ -206,21 +273,74 @@ def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]
     return cosines[:3], cosines[3:], True
 
 
-def _stated_pixel_spacing(ds: Any, frame: int = 0) -> Any:
-    """The file's (row, column) spacing: ``PixelSpacing`` (else ``ImagerPixelSpacing``), or None."""
-    values = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
-    if values is None:
-        item = _group_item(ds, "PixelMeasuresSequence", frame)
-        values = None if item is None else item.get("PixelSpacing")
-    return values
+#: Where the in-plane spacing came from (``metadata["pixel_spacing_from"]``), and in which plane it is.
+_PATIENT_PLANE = (
+    "PixelSpacing",
+    "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor",
+    "SequenceOfUltrasoundRegions",
+)
+
+
+def _stated_pixel_spacing(ds: Any, frame: int = 0) -> tuple[tuple[float, float] | None, str | None]:
+    """The file's (row, column) spacing in mm and the tag(s) it came from, or (None, None).
+
+    ``PixelSpacing`` (top level, else the frame's ``PixelMeasuresSequence``) is in the patient
+    (PS3.3 10.7.1.1); a projection radiograph (CR, DX, mammography) without it states
+    ``ImagerPixelSpacing``, at the detector's front plane, where the patient is magnified by the
+    ``EstimatedRadiographicMagnificationFactor`` (SID / SOD, PS3.3 C.8.11.7): divided by it when
+    given, else taken as it is (detector plane); a scanned film states ``NominalScannedPixelSpacing``;
+    an ultrasound image its regions' calibration (``SequenceOfUltrasoundRegions``).
+    """
+    item = _group_item(ds, "PixelMeasuresSequence", frame)
+    candidates = (
+        ("PixelSpacing", ds.get("PixelSpacing")),
+        ("PixelSpacing", None if item is None else item.get("PixelSpacing")),
+        ("ImagerPixelSpacing", ds.get("ImagerPixelSpacing")),
+        ("NominalScannedPixelSpacing", ds.get("NominalScannedPixelSpacing")),
+        ("SequenceOfUltrasoundRegions", _ultrasound_spacing(ds)),
+    )
+    for source, values in candidates:
+        spacing = _positive_pair(values)
+        if spacing is None:  # absent, empty or not two positive numbers: the next tag may say
+            continue
+        magnification = _positive_pair([ds.get("EstimatedRadiographicMagnificationFactor")] * 2)
+        if source == "ImagerPixelSpacing" and magnification is not None:
+            factor = magnification[0]
+            return (spacing[0] / factor, spacing[1] / factor), f"{source} / EstimatedRadiographicMagnificationFactor"
+        return spacing, source
+    return None, None
+
+
+def _positive_pair(values: Any) -> tuple[float, float] | None:
+    """Two finite numbers > 0 as floats, or None."""
+    try:
+        pair = (float(values[0]), float(values[1])) if values is not None and len(values) == 2 else None
+    except (TypeError, ValueError):
+        return None
+    return pair if pair is not None and all(np.isfinite(pair)) and min(pair) > 0 else None
+
+
+_TISSUE_2D, _CENTIMETRES = 1, 3  # RegionSpatialFormat and PhysicalUnits codes (PS3.3 C.8.5.5.1)
+
+
+def _ultrasound_spacing(ds: Any) -> tuple[float, float] | None:
+    """An ultrasound image's (row, column) spacing in mm from its calibrated 2-D regions
+    (``PhysicalDeltaY``, ``PhysicalDeltaX`` in cm, PS3.3 C.8.5.5), if they all agree; else None."""
+    found = set()
+    for region in ds.get("SequenceOfUltrasoundRegions") or []:
+        units = (region.get("PhysicalUnitsXDirection"), region.get("PhysicalUnitsYDirection"))
+        if region.get("RegionSpatialFormat") != _TISSUE_2D or units != (_CENTIMETRES, _CENTIMETRES):
+            continue
+        dy, dx = float(region.get("PhysicalDeltaY") or 0), float(region.get("PhysicalDeltaX") or 0)
+        if dy > 0 and dx > 0:
+            found.add((round(10 * dy, 9), round(10 * dx, 9)))
+    return found.pop() if len(found) == 1 else None
 
 
 def _pixel_spacing(ds: Any, frame: int = 0) -> tuple[float, float]:
     """(distance between rows, distance between columns) in mm; 1 when the file does not say."""
-    values = _stated_pixel_spacing(ds, frame)
-    if values is None:
-        return 1.0, 1.0
-    return float(values[0]), float(values[1])
+    values, _ = _stated_pixel_spacing(ds, frame)
+    return (1.0, 1.0) if values is None else values
 
 
 def _slice_thickness(ds: Any) -> float:
@@ -263,6 +383,9 @@ def _position(ds: Any) -> np.ndarray | None:
 def _metadata(ds: Any, files: list[str]) -> dict[str, Any]:
     meta = {tag: _plain(ds.get(tag)) for tag in METADATA_TAGS if ds.get(tag) is not None}
     meta["files"] = files
+    _, source = _stated_pixel_spacing(ds)
+    meta["pixel_spacing_from"] = source
+    meta["pixel_spacing_plane"] = None if source is None else "patient" if source in _PATIENT_PLANE else "detector"
     return meta
 
 
@@ -356,10 +479,10 @@ def _channels_first(values: np.ndarray, samples: int) -> np.ndarray:
     return values[np.newaxis]
 
 
-def read_dicom_file(path: Path) -> Image:
+def read_dicom_file(path: Path, dtype: Any = np.float32) -> Image:
     """One DICOM file: a 2-D slice $(C, H, W)$, or a multi-frame volume $(C, D, H, W)$."""
     ds = _read(path)
-    values = _pixels(ds, path)
+    values = _pixels(ds, path, np.dtype(dtype))
     samples = int(ds.get("SamplesPerPixel", 1))
     frames = _frames(ds)
     _check_frames_alike(ds, frames, path)
@@ -371,7 +494,7 @@ def read_dicom_file(path: Path) -> Image:
     meta = _metadata(ds, [path.name])
     stated = {
         "ImageOrientationPatient": oriented,
-        "PixelSpacing": _stated_pixel_spacing(ds) is not None,
+        "PixelSpacing": _stated_pixel_spacing(ds)[0] is not None,
         "ImagePositionPatient": first is not None,
     }
     if not all(stated.values()):  # nominal values stand in: axial, 1 mm, origin 0
@@ -423,7 +546,7 @@ def _check_same(values: list[Any], names: list[str], what: str, folder: Path, hi
             )
 
 
-def read_dicom_series(folder: Path) -> Image:
+def read_dicom_series(folder: Path, dtype: Any = np.float32) -> Image:
     """The slices in ``folder`` (one series) as a volume $(C, D, H, W)$ sorted along the normal."""
     files = _series_files(folder)
     datasets = [_read(p) for p in files]
@@ -457,7 +580,7 @@ def read_dicom_series(folder: Path) -> Image:
     order, step = _sort_along_normal(positions, normal, names, folder)
     if len(files) == 1:  # no neighbour to measure the step from: the slice's own thickness
         step = normal * _slice_thickness(datasets[0])
-    slices = [_pixels(datasets[i], files[i]) for i in order]
+    slices = [_pixels(datasets[i], files[i], np.dtype(dtype)) for i in order]
     volume = np.stack(slices)  # (D, H, W[, samples])
     row_gap, col_gap = spacings[0]
     affine = _affine(positions[order[0]], [step, col_dir * row_gap, row_dir * col_gap])
@@ -467,9 +590,10 @@ def read_dicom_series(folder: Path) -> Image:
     return Image(_channels_first(volume, int(sizes[0][2])), affine, "dicom", folder, meta)
 
 
-def read_dicom(path: Path) -> Image:
-    """A DICOM file, or a folder of the slices of one series (see the module docstring)."""
-    return read_dicom_series(path) if path.is_dir() else read_dicom_file(path)
+def read_dicom(path: Path, dtype: Any = np.float32) -> Image:
+    """A DICOM file, or a folder of the slices of one series (see the module docstring), as ``dtype``
+    (float32 or float64)."""
+    return read_dicom_series(path, dtype) if path.is_dir() else read_dicom_file(path, dtype)
 
 
 __all__ = ["METADATA_TAGS", "read_dicom", "read_dicom_file", "read_dicom_series"]

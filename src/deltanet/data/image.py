@@ -1,6 +1,6 @@
 r"""``Image``: a medical image as an array plus where its voxels lie in the patient.
 
-An image is a channel-first float32 array, $(C, H, W)$ or $(C, D, H, W)$, and a $4 \times 4$
+An image is a channel-first float32 (or float64) array, $(C, H, W)$ or $(C, D, H, W)$, and a $4 \times 4$
 affine matrix $A$ that maps a voxel index to world coordinates in millimetres:
 
 $$
@@ -72,6 +72,66 @@ def require(package: str) -> Any:
         ) from None
 
 
+#: The floating dtypes ``read_image`` returns: float32 (the default, as MONAI's ``LoadImage``) or float64.
+IMAGE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Every integer of magnitude up to 2**p is exact in a float with a p-bit significand (24: float32, 53: float64).
+_EXACT_INTEGERS = {np.dtype(np.float32): 2**24, np.dtype(np.float64): 2**53}
+
+
+def image_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` as ``numpy.float32`` or ``numpy.float64`` (also given as a string or ``dn.float64``),
+    or a ValueError naming what was given."""
+    try:
+        chosen = np.dtype(dtype)
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is None or chosen not in IMAGE_DTYPES:
+        raise ValueError(f"read_image: dtype must be numpy.float32 or numpy.float64, got {dtype!r}")
+    return chosen
+
+
+def as_image_dtype(values: Any, dtype: np.dtype, path: Path) -> np.ndarray:
+    r"""``values`` as ``dtype``, or ``ImageReadError`` if that would change a whole number.
+
+    A float holds every integer up to $2^{24}$ (float32) or $2^{53}$ (float64) exactly, and rounds
+    larger ones to a neighbour: an int32 scan, uint16 values times a large ``RescaleSlope``, or a
+    float64 NIfTI of large label numbers would come back changed, with nothing to say so. Such a
+    file raises, naming a value and what it would become; ``read_image(path, dtype=np.float64)``
+    keeps them (up to $2^{53}$). Values that are not whole numbers are rounded to ``dtype``'s
+    precision as any float computation rounds them.
+    """
+    values = np.asarray(values)
+    limit = _EXACT_INTEGERS[dtype]
+    wider = (
+        values.dtype.itemsize > dtype.itemsize
+        if values.dtype.kind == "f"
+        else values.dtype.itemsize * 8 > np.finfo(dtype).nmant + 1
+    )
+    if values.dtype.kind in "iuf" and wider and values.size:
+        big = values[(values > limit) | (values < -limit)]
+        if values.dtype.kind == "f":
+            big = big[big == np.floor(big)]  # only whole numbers need be exact
+        with np.errstate(invalid="ignore", over="ignore"):  # a float beyond the integer type: a mismatch
+            rounded = big.astype(dtype)
+            mismatch = rounded.astype(big.dtype) != big
+        if mismatch.any():
+            _refuse_rounding(path, big[mismatch][0].item(), rounded[mismatch][0].item(), dtype, int(mismatch.sum()))
+    return values.astype(dtype, copy=False)
+
+
+def _refuse_rounding(path: Path, value: Any, becomes: float, dtype: np.dtype, count: int) -> None:
+    advice = (
+        "read it with read_image(path, dtype=np.float64), which holds whole numbers up to 2**53 exactly"
+        if dtype == np.float32
+        else "no float64 holds them; read the stored integers with nibabel or pydicom"
+    )
+    shown = str(value) if isinstance(value, int) else f"{value:.0f}" if abs(value) < 1e17 else f"{value:.9g}"
+    raise ImageReadError(
+        f"{path}: the values include whole numbers that {dtype} cannot hold exactly: {count} beyond "
+        f"2**{np.finfo(dtype).nmant + 1} would change (e.g. {shown} would become {becomes:.0f}); {advice}"
+    )
+
+
 def _spatial_ndim(array: np.ndarray) -> int:
     return array.ndim - 1
 
@@ -83,7 +143,8 @@ class Image:
     ``read_image`` returns one; build one yourself to write an array with a known geometry.
 
     Attributes:
-        array: the voxels, channel first: $(C, H, W)$ or $(C, D, H, W)$ (float32 from ``read_image``).
+        array: the voxels, channel first: $(C, H, W)$ or $(C, D, H, W)$ (float32 from ``read_image``,
+            or float64 with ``dtype=np.float64``).
         affine: $4 \times 4$ matrix $A$ with $(x, y, z, 1)^T = A (i, j, k, 1)^T$ in RAS+ mm; the
             identity (spacing 1) when not given.
         format: where it came from: ``"nifti"``, ``"dicom"``, ``"png"``, ``"jpeg"``, ``"tiff"``, ...,
@@ -133,7 +194,12 @@ class Image:
 
     @property
     def spacing(self) -> tuple[float, ...]:
-        """The distance in mm between neighbouring voxels along each spatial axis."""
+        """The distance in mm between neighbouring voxels along each spatial axis, in the patient.
+
+        For a radiograph (CR, DX) that states only the detector's ``ImagerPixelSpacing``, and no
+        magnification factor, it is the spacing at the detector: ``metadata["pixel_spacing_plane"]``
+        says ``"patient"`` or ``"detector"`` (see ``deltanet.data.dicom``).
+        """
         lengths = np.linalg.norm(self.affine[:3, : _spatial_ndim(self.array)], axis=0)
         return tuple(float(v) for v in lengths)
 
@@ -158,4 +224,13 @@ class Image:
         )
 
 
-__all__ = ["INSTALL", "LPS_TO_RAS", "Image", "ImageReadError", "require"]
+__all__ = [
+    "IMAGE_DTYPES",
+    "INSTALL",
+    "LPS_TO_RAS",
+    "Image",
+    "ImageReadError",
+    "as_image_dtype",
+    "image_dtype",
+    "require",
+]

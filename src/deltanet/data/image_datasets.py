@@ -269,7 +269,7 @@ def _pairs_from_folders(images: Path, labels: Path, label_suffix: str) -> list[t
 def read_label(path: Path, like: Image, image_path: Path, num_classes: int | None = None) -> np.ndarray:
     """A label map file as int64 (spatial shape), checked against its image's shape and affine, and
     against ``num_classes`` (labels 0 to ``num_classes - 1``) when given."""
-    label = read_image(path)
+    label = read_image(path, dtype=np.float64)  # class indices exactly, however large (float32: up to 2**24)
     if label.num_channels != 1:
         raise ImageReadError(f"{path}: a label map has one channel, this file has {label.num_channels}")
     values = label.array[0]
@@ -397,7 +397,7 @@ class PatchDataset(Dataset):
     r"""Random patches of the volumes of a segmentation dataset, centred on foreground or background.
 
     Sample $i$ is a patch of volume $\lfloor i / \mathrm{num\_samples} \rfloor$, drawn when it is
-    read: its centre is a foreground voxel (label > 0) with probability $\mathrm{pos} /
+    read: its centre is a foreground voxel (label not 0) with probability $\mathrm{pos} /
     (\mathrm{pos} + \mathrm{neg})$, else a background voxel (``transforms.RandCropByPosNegLabel``).
     So one pass over the dataset gives ``num_samples`` fresh patches per volume, and the next pass
     others. The patches come from ``rng``: the same seed and the same order of reading give the

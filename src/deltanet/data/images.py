@@ -1,7 +1,7 @@
 r"""``read_image`` and ``write_image``: NIfTI (nibabel), DICOM (pydicom), PNG/JPEG/TIFF (Pillow).
 
 Every image comes back as an ``Image`` (``deltanet.data.image``): a channel-first float32 array
-$(C, H, W)$ or $(C, D, H, W)$ and its affine in RAS+ millimetres.
+$(C, H, W)$ or $(C, D, H, W)$ (float64 with ``dtype=np.float64``) and its affine in RAS+ millimetres.
 
 | what you read | array | affine |
 |---|---|---|
@@ -19,6 +19,23 @@ keeps the header's unit). NIfTI values are scaled by the header's ``scl_slope``/
 A picture comes as a viewer shows it: an EXIF orientation tag (phones and cameras write one in
 JPEG, PNG, TIFF and WebP) turns or mirrors the stored pixels (Pillow's ``ImageOps.exif_transpose``).
 
+**Axis order against MONAI's** ``LoadImage`` **(with** ``EnsureChannelFirst`` **).** NIfTI: the
+same array, axes as stored. DICOM: MONAI's ``PydicomReader`` (``swap_ij=True``) gives (column, row,
+slice), the reverse of the (slice, row, column) here, and orders a series by ``InstanceNumber``
+rather than along the slice normal. Pictures: MONAI's ``PILReader`` (``reverse_indexing=True``)
+gives $(C, W, H)$, the transpose of the $(C, H, W)$ here (Pillow's, torchvision's). A DICOM affine
+records its axis order, so ``transforms.Orientation("RAS")`` brings a scan read either way to the
+same axes; a picture's identity affine does not, so transpose one yourself
+(``array.transpose(0, 2, 1)``) to match a MONAI pipeline.
+
+**Precision.** float32 holds every whole number up to $2^{24} = 16\,777\,216$ exactly and rounds
+larger ones (16 777 217 becomes 16 777 216). A file whose values include such numbers (an int32 or
+uint32 scan, a 32-bit integer TIFF, uint16 values times a large ``RescaleSlope``, a float64 NIfTI
+of large label numbers) raises ``ImageReadError`` naming a value and what it would become, rather
+than coming back changed; ``read_image(path, dtype=np.float64)`` reads it exactly (whole numbers up
+to $2^{53}$). MONAI's ``LoadImage(dtype=np.float32)`` casts such values silently, and nibabel's
+``get_fdata()`` returns float64. Scaled values are computed in float64 before the cast.
+
 A file that cannot be read (truncated, not an image, an inconsistent DICOM folder) raises
 ``ImageReadError``, a ``ValueError`` whose message names the file; so does a file whose first bytes
 contradict its suffix (a DICOM file named ``.png``, an uncompressed NIfTI named ``.nii.gz``): the
@@ -35,7 +52,7 @@ import numpy as np
 
 from deltanet._atomic import atomic_replace
 from deltanet.data.dicom import read_dicom
-from deltanet.data.image import Image, ImageReadError, require
+from deltanet.data.image import Image, ImageReadError, as_image_dtype, image_dtype, require
 
 #: Suffix → the format name that ``Image.format`` reports (Pillow reads and writes these).
 PILLOW_FORMATS = {
@@ -169,8 +186,9 @@ def _check_nifti_size(path: Path, img: Any) -> None:
         )
 
 
-def _nifti_voxels(img: Any, path: Path) -> np.ndarray:
-    """The scaled voxels as float32 (``get_fdata``); an RGB(A) file's colours on a last axis."""
+def _nifti_voxels(img: Any, path: Path, dtype: np.dtype) -> np.ndarray:
+    """The scaled voxels as ``dtype`` (``get_fdata``, scaled in float64); an RGB(A) file's colours on a
+    last axis; whole numbers that ``dtype`` would change raise (``image.as_image_dtype``)."""
     stored = img.get_data_dtype()
     if stored.kind == "c":
         raise ImageReadError(
@@ -179,15 +197,18 @@ def _nifti_voxels(img: Any, path: Path) -> np.ndarray:
         )
     if stored.names is not None:  # RGB24 / RGBA32: one field per colour
         raw = np.asanyarray(img.dataobj)
-        return np.stack([raw[name] for name in stored.names], axis=-1).astype(np.float32)
-    return np.asarray(img.get_fdata(dtype=np.float32))
+        return np.stack([raw[name] for name in stored.names], axis=-1).astype(dtype)
+    slope, inter = img.header.get_slope_inter()
+    if slope in (None, 1.0) and inter in (None, 0.0):  # unscaled: the stored values, exactly
+        return as_image_dtype(np.asanyarray(img.dataobj), dtype, path)
+    return as_image_dtype(img.get_fdata(dtype=np.float64), dtype, path)
 
 
 #: NIfTI spatial units (``xyzt_units``) → millimetres; "unknown" is taken as mm, as everywhere.
 _TO_MM = {"meter": 1000.0, "micron": 0.001}
 
 
-def _read_nifti(path: Path) -> Image:
+def _read_nifti(path: Path, dtype: np.dtype) -> Image:
     nib = require("nibabel")
     try:
         img = nib.load(str(path))
@@ -197,7 +218,7 @@ def _read_nifti(path: Path) -> Image:
                 "not a volume (its axes are brain models or parcels, not voxels); read it with nibabel"
             )
         _check_nifti_size(path, img)
-        data = _nifti_voxels(img, path)
+        data = _nifti_voxels(img, path, dtype)
         affine = np.array(img.affine, dtype=np.float64)
         header = img.header
         affine[:3] *= _TO_MM.get(header.get_xyzt_units()[0], 1.0)  # nibabel keeps the header's unit
@@ -221,12 +242,11 @@ def _read_nifti(path: Path) -> Image:
 
 
 def _pillow_frame(frame: Any) -> np.ndarray:
-    """One Pillow frame as (C, H, W) float32: palette indices stay indices, exotic modes go RGB."""
+    """One Pillow frame as (C, H, W), its values as stored: palette indices stay indices, exotic modes go RGB."""
     if frame.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
         frame = frame.convert("RGB")
     values = np.asarray(frame)
-    values = values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
-    return values.astype(np.float32)
+    return values[np.newaxis] if values.ndim == 2 else np.moveaxis(values, -1, 0)
 
 
 _PNG_COLOUR_TYPES = {2: "RGB", 4: "grey + alpha", 6: "RGBA"}
@@ -252,7 +272,7 @@ def _check_bit_depth(picture: Any, head: bytes, path: Path) -> None:
         )
 
 
-def _read_pillow(path: Path, kind: str) -> Image:
+def _read_pillow(path: Path, kind: str, dtype: np.dtype) -> Image:
     PIL = require("PIL")
     from PIL import Image as PILImage
     from PIL import ImageOps
@@ -279,6 +299,7 @@ def _read_pillow(path: Path, kind: str) -> Image:
                 picture.load()
                 # as a viewer shows it: the EXIF orientation (JPEG, PNG, TIFF, WebP) turns or mirrors it
                 array = _pillow_frame(ImageOps.exif_transpose(picture))
+        array = as_image_dtype(array, dtype, path)  # a 32-bit integer TIFF may hold values float32 would round
     except (MemoryError, ImageReadError):
         raise
     except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError) as error:
@@ -286,16 +307,19 @@ def _read_pillow(path: Path, kind: str) -> Image:
     return Image(array, np.eye(4), kind, path, {"mode": mode, "frames": frames})
 
 
-def read_image(path: Any) -> Image:
+def read_image(path: Any, dtype: Any = np.float32) -> Image:
     r"""Read a NIfTI file, a DICOM file or folder of slices, or a PNG/JPEG/TIFF picture.
 
     The format comes from the suffix (``.nii``, ``.nii.gz``, ``.dcm``, ``.png``, ...), a folder is
     a DICOM series, and a file without a suffix is DICOM if it carries the ``DICM`` marker. The
-    array is channel-first float32; the affine maps voxel indices to RAS+ millimetres (see
-    ``deltanet.data.image`` for the convention and the module docstring for each format).
+    array is channel-first float32 (or ``dtype``); the affine maps voxel indices to RAS+ millimetres
+    (see ``deltanet.data.image`` for the convention and the module docstring for each format).
 
     Args:
         path: a file, or a folder holding the DICOM slices of one series.
+        dtype: ``numpy.float32`` (default, as MONAI's ``LoadImage``) or ``numpy.float64``. A file
+            holding whole numbers beyond $2^{24}$ that float32 would round raises, naming the value;
+            read it with ``dtype=np.float64``.
 
     Returns:
         An ``Image`` with ``array``, ``affine``, ``spacing``, ``origin``, ``format``, ``path`` and
@@ -305,7 +329,9 @@ def read_image(path: Any) -> Image:
         FileNotFoundError: no such file or folder.
         ImageReadError: a file that cannot be read as an image (the message names it and says
             why), or whose first bytes name another format than its suffix; a DICOM folder that
-            mixes series or orientations or has uneven slice gaps.
+            mixes series or orientations or has uneven slice gaps; values that ``dtype`` cannot
+            hold exactly (whole numbers beyond $2^{24}$ for float32).
+        ValueError: a ``dtype`` other than float32 and float64.
         ImportError: the package for the format is missing (``pip install 'deltanet[imaging]'``).
 
     Examples:
@@ -315,15 +341,16 @@ def read_image(path: Any) -> Image:
         >>> image.array.shape, image.array.dtype, image.spacing
         ((1, 33, 41, 25), dtype('float32'), (2.0, 2.0, 2.0))
     """
+    dtype = image_dtype(dtype)
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"read_image: no such file or folder: {path}")
     kind = _format_of(path)
     if kind == "nifti":
-        return _read_nifti(path)
+        return _read_nifti(path, dtype)
     if kind == "dicom":
-        return read_dicom(path)
-    return _read_pillow(path, kind)
+        return read_dicom(path, dtype)
+    return _read_pillow(path, kind, dtype)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -369,7 +396,10 @@ def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image 
     elif data.dtype.kind in "iu":
         data = data.astype(_integer_dtype(data.min(), data.max()))
     else:
-        data = data.astype(np.float32)
+        try:  # float32, unless that would change whole numbers beyond 2**24: then float64
+            data = as_image_dtype(data, np.dtype(np.float32), path)
+        except ImageReadError:
+            data = data.astype(np.float64)
     img = nib.Nifti1Image(data, affine)
     codes = like.metadata if like is not None and like.format == "nifti" else {}
     img.set_sform(affine, code=int(codes.get("sform_code", 1)) or 1)
@@ -437,10 +467,12 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
     with ``like`` its shape must be like's spatial shape, with or without a channel axis.
 
     NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
-    as uint8) and writes floats as float32. A picture takes whole numbers 0..255 (or 0..65535 for
-    one channel in PNG/TIFF) or intensities in $[0, 1]$ (scaled to 0..255); other values raise,
-    rather than being clipped. A picture keeps no geometry. JPEG is lossy: the values read back
-    differ from those written (near edges most), so write label maps as PNG or NIfTI, never JPEG.
+    as uint8) and writes floats as float32, or as float64 when float32 would round whole numbers
+    beyond $2^{24}$ that the array holds (as from ``read_image(path, dtype=np.float64)``). A
+    picture takes whole numbers 0..255 (or 0..65535 for one channel in PNG/TIFF) or intensities in
+    $[0, 1]$ (scaled to 0..255); other values raise, rather than being clipped. A picture keeps no
+    geometry. JPEG is lossy: the values read back differ from those written (near edges most), so
+    write label maps as PNG or NIfTI, never JPEG.
 
     Args:
         path: the file to write: ``.nii``, ``.nii.gz``, ``.png``, ``.jpg``, ``.tif``, ``.bmp``, ``.webp``

@@ -8,6 +8,7 @@ padded the same way, with 0 (background) for ``"constant"``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -150,10 +151,12 @@ class RandCropByPosNegLabel(Transform):
     probability $\mathrm{pos} / (\mathrm{pos} + \mathrm{neg})$, else on a background voxel (MONAI's
     ``RandCropByPosNegLabel``).
 
-    Foreground is label > 0. A centre too close to the border is moved inwards so the patch fits;
-    an image smaller than the patch is padded first (zeros), where MONAI's raises
-    (``allow_smaller=False``) or crops less (``allow_smaller=True``). Without foreground every patch is
-    centred on background, without background on foreground. Returns a list of samples, so a
+    Foreground is every nonzero label voxel, as MONAI's (``map_binary_to_indices``): a negative
+    value (an "ignore" region marked -1) is foreground, too; background is label 0. A centre too
+    close to the border is moved inwards so the patch fits; an image smaller than the patch is
+    padded first (zeros), where MONAI's raises (``allow_smaller=False``) or crops less
+    (``allow_smaller=True``). Without foreground every patch is centred on background, without
+    background on foreground, with MONAI's warning (a ``UserWarning``). Returns a list of samples, so a
     ``Compose`` applies the following transforms to each patch.
 
     Args:
@@ -195,8 +198,16 @@ class RandCropByPosNegLabel(Transform):
         image, label = SpatialPad(size).apply(image, label)
         assert label is not None
         shape = image.shape[1:]
-        foreground = np.flatnonzero(label[0] > 0)
-        background = np.flatnonzero(label[0] <= 0)
+        foreground = np.flatnonzero(label[0] != 0)  # MONAI's: nonzero, negative values included
+        background = np.flatnonzero(label[0] == 0)
+        if foreground.size == 0 or background.size == 0:  # MONAI's warning, in its words
+            centres = "background" if foreground.size == 0 else "foreground"
+            warnings.warn(
+                f"{owner}: Num foregrounds {foreground.size}, Num backgrounds {background.size}, unable to generate "
+                f"class balanced samples; every patch is centred on {centres}",
+                UserWarning,
+                stacklevel=3,
+            )
         patches = []
         for _ in range(self.num_samples):
             use_foreground = self.rng.random() < self.pos / (self.pos + self.neg)

@@ -55,8 +55,12 @@ class NormalizeIntensity(Transform):
 
 
 class ScaleIntensity(Transform):
-    r"""Min-max scaling to $[\mathrm{minv}, \mathrm{maxv}]$: $x' = \mathrm{minv} + (x - \min x)
-    \frac{\mathrm{maxv} - \mathrm{minv}}{\max x - \min x}$ (a constant image becomes minv).
+    r"""Min-max scaling to $[\mathrm{minv}, \mathrm{maxv}]$, MONAI's ``rescale_array``:
+    $x' = \frac{x - \min x}{\max x - \min x} (\mathrm{maxv} - \mathrm{minv}) + \mathrm{minv}$.
+
+    A constant image ($\max x = \min x$) becomes $x \cdot \mathrm{minv}$, as MONAI's: all zeros for
+    the default ``minv=0``, but $5 \cdot (-1) = -5$ for a constant 5 with ``minv=-1``, outside
+    $[\mathrm{minv}, \mathrm{maxv}]$; it is not set to ``minv``.
 
     Args:
         minv: the new minimum (default 0).
@@ -67,6 +71,8 @@ class ScaleIntensity(Transform):
         >>> from deltanet.data import transforms
         >>> transforms.ScaleIntensity()(np.array([[[2.0, 4.0, 6.0]]])).tolist()
         [[[0.0, 0.5, 1.0]]]
+        >>> transforms.ScaleIntensity(minv=-1.0)(np.full((1, 1, 2), 5.0)).tolist()   # constant: x * minv
+        [[[-5.0, -5.0]]]
     """
 
     def __init__(self, minv: float = 0.0, maxv: float = 1.0) -> None:
@@ -75,10 +81,11 @@ class ScaleIntensity(Transform):
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         image = as_float(image)
-        low, high = float(image.min()), float(image.max())
-        if high == low:
-            return np.full_like(image, self.minv), label
-        return (self.minv + (image - low) * ((self.maxv - self.minv) / (high - low))).astype(image.dtype), label
+        low, high = image.min(), image.max()
+        if high == low:  # MONAI's rescale_array: arr * minv
+            return (image * self.minv).astype(image.dtype), label
+        normalized = (image - low) / (high - low)
+        return (normalized * (self.maxv - self.minv) + self.minv).astype(image.dtype), label
 
 
 class ScaleIntensityRange(Transform):
@@ -87,6 +94,11 @@ class ScaleIntensityRange(Transform):
     $$
     x' = b_{min} + (x - a_{min}) \frac{b_{max} - b_{min}}{a_{max} - a_{min}}
     $$
+
+    Two edge cases differ from MONAI's, by choice and not silently: ``a_min == a_max`` is refused
+    (MONAI's warns "Divide by zero" and returns $x - a_{min} + b_{min}$), and with ``clip`` and an
+    inverted range ($b_{min} > b_{max}$) the output is clipped to $[b_{max}, b_{min}]$ (MONAI's
+    ``clip(x, b_min, b_max)`` sets every voxel to $b_{max}$ then).
 
     Args:
         a_min: the input value that becomes ``b_min``.
@@ -114,7 +126,7 @@ class ScaleIntensityRange(Transform):
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
         image = as_float(image)
-        out = self.b_min + (image - self.a_min) * ((self.b_max - self.b_min) / (self.a_max - self.a_min))
+        out = (image - self.a_min) / (self.a_max - self.a_min) * (self.b_max - self.b_min) + self.b_min  # MONAI's order
         if self.clip:
             out = np.clip(out, min(self.b_min, self.b_max), max(self.b_min, self.b_max))
         return out.astype(image.dtype), label
