@@ -41,6 +41,7 @@ from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Tensor, no_grad
 from deltanet.nn.modes import kept_modes
 from deltanet.onnx import batch_axis, outputs, verification
+from deltanet.onnx import dynamic_axes as dynamic
 from deltanet.onnx.converters import ExportError
 from deltanet.onnx.tracing import Tracer, tracing
 
@@ -102,6 +103,7 @@ def export(
     input_name: str = "input",
     output_name: Any = "output",
     verify: bool = True,
+    dynamic_axes: Any = None,
 ) -> Any:
     r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
 
@@ -169,22 +171,50 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
+    given = dynamic.parse(dynamic_axes) if dynamic_axes is not None else {}
+    axes = dynamic.input_axes(given, input_name, len(shape)) if dynamic_axes is not None else {}
+    if dynamic_axes is None and dynamic_batch:
+        axes = {0: "N"}
+    elif dynamic_axes is not None and 0 in axes and not dynamic_batch:
+        raise ExportError(
+            f"export: dynamic_batch=False, but dynamic_axes makes the input's axis 0 dynamic ({axes[0]!r}); "
+            f"give one or the other"
+        )
+    dynamic_batch = 0 in axes
+    sizes = {axis: name for axis, name in axes.items() if axis != 0}
     # With a dynamic batch the trace runs on two samples at least: the factor N of a reshape is then seen.
     traced = (max(shape[0], 2), *shape[1:]) if dynamic_batch else shape
     graph, outs, tracer = _trace(onnx, model, np.zeros(traced, dtype), dynamic_batch, input_name, output_name, opset)
     # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
     verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name, opset)[0])
+    names = [name for name, _ in outs]
+    unknown = sorted(set(given) - {input_name, *names})
+    if unknown:
+        raise ExportError(
+            f"export: dynamic_axes names {unknown}, which are not the input's name {input_name!r} or an "
+            f"output's ({names})"
+        )
+    changed = []  # each dynamic axis's name, and the outputs' shapes with that axis grown
+    if dynamic_batch:
+        changed.append((axes[0], _output_shapes(model, traced, dtype, output_name, input_name)))
+    for axis, name in sizes.items():
+        bigger = dynamic.grown(traced, axis)
+        twin, twin_outs, _ = _trace_grown(onnx, model, np.zeros(bigger, dtype), dynamic_batch, input_name, output_name, opset, axis)
+        dynamic.same_at_sizes(graph, twin, axis, name, (traced[axis], bigger[axis]))
+        changed.append((name, [tuple(t.shape) for _, t in twin_outs]))
     for name, out in outs:
         graph.node("Identity", [tracer.names[id(out)]], [name])
-    batch: Any = "N" if dynamic_batch else shape[0]
-    inputs = [onnx.helper.make_tensor_value_info(input_name, graph.tensor_type(dtype), [batch, *shape[1:]])]
-    grown = _output_shapes(model, traced, dtype, output_name, input_name) if dynamic_batch else None
-    graph_outputs = []
-    for i, (name, out) in enumerate(outs):
-        # An axis whose size follows the batch's (a recurrent state's axis 1 too) is the symbolic N.
-        dims = [n if grown is None or grown[i][axis] == n else "N" for axis, n in enumerate(out.shape)]
-        graph_outputs.append(onnx.helper.make_tensor_value_info(name, graph.tensor_type(out.dtype), dims))
+    inputs = [
+        onnx.helper.make_tensor_value_info(
+            input_name, graph.tensor_type(dtype), [axes.get(i, n) for i, n in enumerate(shape)]
+        )
+    ]
+    dims = dynamic.output_dims([tuple(out.shape) for _, out in outs], changed, names, given)
+    graph_outputs = [
+        onnx.helper.make_tensor_value_info(name, graph.tensor_type(out.dtype), out_dims)
+        for (name, out), out_dims in zip(outs, dims)
+    ]
     nodes, initializers = _live(graph.nodes, graph.initializers, [name for name, _ in outs])
     proto_graph = onnx.helper.make_graph(nodes, type(model).__name__, inputs, graph_outputs, initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
@@ -205,7 +235,7 @@ def export(
     data = proto.SerializeToString()
     if verify:
         flat = lambda value: [t for _, t in outputs.named(value, output_name, input_name)]  # noqa: E731
-        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat)
+        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat, tuple(sizes))
     _write(path, data)
     return proto
 
@@ -240,6 +270,28 @@ def _trace(
             )
         tracer.name_of(t, "output")  # refuses an output changed in place through a view, or poisoned
     return graph, named, tracer
+
+
+def _trace_grown(
+    onnx: Any,
+    model: nn.Module,
+    sample: np.ndarray,
+    dynamic_batch: bool,
+    input_name: str,
+    output_name: Any,
+    opset: int,
+    axis: int,
+) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
+    """``_trace`` on ``sample``, of another size of the dynamic ``axis``: the model's own errors refuse that axis."""
+    try:
+        return _trace(onnx, model, sample, dynamic_batch, input_name, output_name, opset)
+    except ExportError:
+        raise
+    except Exception as error:  # the model's own errors, whatever their type
+        raise ExportError(
+            f"export: the model's forward fails for an input of shape {sample.shape} ({type(error).__name__}: "
+            f"{str(error)[:200]}), so the input's axis {axis} cannot be dynamic; leave it out of dynamic_axes"
+        ) from None
 
 
 def _output_shapes(model: nn.Module, shape: tuple, dtype: Any, output_name: Any, input_name: str) -> list[tuple]:

@@ -68,6 +68,10 @@ class Unconvertible(ValueError):
     """The Function, as it was called, has no conversion; the exporter names where it ran."""
 
 
+#: A Slice's end that is past the end of any axis.
+END = int(np.iinfo(np.int64).max)
+
+
 def _int64(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=np.int64).reshape(-1)
 
@@ -168,22 +172,22 @@ def get_item(g: Any, call: Call) -> None:
             inserted.append(out_axis)
             out_axis += 1
             continue
-        n = x.shape[axis]
         if isinstance(part, slice):
-            start, stop, step = part.indices(n)
+            step = 1 if part.step is None else int(part.step)
             if step < 1:
                 raise Unconvertible(f"a slice of step {step} has no conversion here (only positive steps)")
-            if (start, stop, step) != (0, n, 1):
-                cuts.append((start, max(stop, start), axis, step))
+            # The bounds as written (None: the ends), which ONNX's Slice reads as Python does for any
+            # size of the axis: x[..., 4:-4] stays exact when the axis is dynamic.
+            if not (part.start in (None, 0) and part.stop is None and step == 1):
+                start = 0 if part.start is None else int(part.start)
+                stop = END if part.stop is None else int(part.stop)
+                cuts.append((start, stop, axis, step))
             out_axis += 1
-        elif call.batch and call.batch[0] is not None and axis == call.batch[0][0]:
-            # The dynamic axis counted from its start, or from its end (x[-1]: the last step of a sequence).
+        else:  # an int counted from its end of the axis: x[:, -1] is the last step of a sequence of any length
             i = int(part)
-            cuts.append((i, i + 1 if i != -1 else np.iinfo(np.int64).max, axis, 1))
-            dropped.append(axis)
-        else:
-            i = int(part) % n
-            cuts.append((i, i + 1, axis, 1))
+            if not -x.shape[axis] <= i < x.shape[axis]:
+                raise Unconvertible(f"the index {i} is out of range for an axis of size {x.shape[axis]}")
+            cuts.append((i, i + 1 if i != -1 else END, axis, 1))
             dropped.append(axis)
         axis += 1
     current = call.names[0]

@@ -59,6 +59,7 @@ def same_outputs(
     dynamic_batch: bool,
     name: str,
     flatten: Callable[[Any], list[Any]] | None = None,
+    sizes: tuple[int, ...] = (),
 ) -> None:
     """Refuse a graph whose onnxruntime outputs differ from the model's (nothing to do without onnxruntime).
 
@@ -77,13 +78,20 @@ def same_outputs(
     except Exception as error:  # onnxruntime's own exception types
         raise ExportError(f"export: onnxruntime cannot load the graph: {str(error).strip()[:300]}") from None
     rng = np.random.default_rng(1)
-    batches = (shape[0], shape[0] + 1) if dynamic_batch else (shape[0],)
+    tried = [shape, *([(shape[0] + 1, *shape[1:])] if dynamic_batch else [])]
+    tried += [tuple(n * 3 if i == axis else n for i, n in enumerate(shape)) for axis in sizes]
     with kept_modes(model):
         model.eval()
-        for n in batches:
-            x = rng.standard_normal((n, *shape[1:])).astype(dtype)
+        for one in tried:
+            x = rng.standard_normal(one).astype(dtype)
             with no_grad():
-                out = model(Tensor._make(x.copy()))
+                try:
+                    out = model(Tensor._make(x.copy()))
+                except Exception as error:  # the model's own errors, whatever their type
+                    raise ExportError(
+                        f"export: the model's forward fails for an input of shape {one} ({type(error).__name__}: "
+                        f"{str(error)[:200]}), a size of its dynamic axes that the graph is verified at"
+                    ) from None
             expected_all = [t.data for t in flatten(out)] if flatten is not None else [out.data]
             try:
                 got_all = session.run(None, {name: x})
