@@ -60,9 +60,7 @@ def input_axes(parsed: dict[str, dict[int, str]], input_name: str, ndim: int) ->
     axes = {}
     for axis, name in parsed.get(input_name, {}).items():
         if not -ndim <= axis < ndim:
-            raise ExportError(
-                f"export: dynamic_axes[{input_name!r}] names axis {axis}, but the input has {ndim} axes"
-            )
+            raise ExportError(f"export: dynamic_axes[{input_name!r}] names axis {axis}, but the input has {ndim} axes")
         axes[axis % ndim] = name
     return axes
 

@@ -31,6 +31,7 @@ depends on the data (a branch on a value) is exported as the branch that the zer
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,9 @@ class Graph:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._used: set[str] = set()
+        self.input_name = "input"  # the graph's input (a reshape reads the batch's size from it)
+        self.batch_size = 0  # the traced batch size
+        self.sizes = False  # whether the input has dynamic axes besides the batch (deltanet.onnx.dynamic_axes)
 
     def fresh(self, hint: str) -> str:
         """A value name not used yet, based on ``hint``."""
@@ -184,10 +188,20 @@ def export(
     sizes = {axis: name for axis, name in axes.items() if axis != 0}
     # With a dynamic batch the trace runs on two samples at least: the factor N of a reshape is then seen.
     traced = (max(shape[0], 2), *shape[1:]) if dynamic_batch else shape
-    graph, outs, tracer = _trace(onnx, model, np.zeros(traced, dtype), dynamic_batch, input_name, output_name, opset)
+    trace = functools.partial(
+        _trace,
+        onnx,
+        model,
+        dynamic_batch=dynamic_batch,
+        input_name=input_name,
+        output_name=output_name,
+        opset=opset,
+        sizes=bool(sizes),
+    )
+    graph, outs, tracer = trace(np.zeros(traced, dtype))
     # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
-    verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name, opset)[0])
+    verification.same_graph(graph, trace(other)[0])
     names = [name for name, _ in outs]
     unknown = sorted(set(given) - {input_name, *names})
     if unknown:
@@ -200,7 +214,7 @@ def export(
         changed.append((axes[0], _output_shapes(model, traced, dtype, output_name, input_name)))
     for axis, name in sizes.items():
         bigger = dynamic.grown(traced, axis)
-        twin, twin_outs, _ = _trace_grown(onnx, model, np.zeros(bigger, dtype), dynamic_batch, input_name, output_name, opset, axis)
+        twin, twin_outs, _ = _trace_grown(trace, np.zeros(bigger, dtype), axis)
         dynamic.same_at_sizes(graph, twin, axis, name, (traced[axis], bigger[axis]))
         changed.append((name, [tuple(t.shape) for _, t in twin_outs]))
     for name, out in outs:
@@ -244,13 +258,16 @@ def _trace(
     onnx: Any,
     model: nn.Module,
     sample: np.ndarray,
+    *,
     dynamic_batch: bool,
     input_name: str,
     output_name: Any,
     opset: int = DEFAULT_OPSET,
+    sizes: bool = False,
 ) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
     """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named outputs."""
     graph = Graph(onnx, sample.dtype, opset)
+    graph.input_name, graph.sizes, graph.batch_size = input_name, bool(sizes), sample.shape[0]
     tracer = Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(sample)
     graph._used.add(input_name)
@@ -272,19 +289,10 @@ def _trace(
     return graph, named, tracer
 
 
-def _trace_grown(
-    onnx: Any,
-    model: nn.Module,
-    sample: np.ndarray,
-    dynamic_batch: bool,
-    input_name: str,
-    output_name: Any,
-    opset: int,
-    axis: int,
-) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
-    """``_trace`` on ``sample``, of another size of the dynamic ``axis``: the model's own errors refuse that axis."""
+def _trace_grown(trace: Any, sample: np.ndarray, axis: int) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
+    """``trace`` on ``sample``, of another size of the dynamic ``axis``: the model's own errors refuse that axis."""
     try:
-        return _trace(onnx, model, sample, dynamic_batch, input_name, output_name, opset)
+        return trace(sample)
     except ExportError:
         raise
     except Exception as error:  # the model's own errors, whatever their type

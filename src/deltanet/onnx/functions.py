@@ -136,13 +136,61 @@ def batch_norm(g: Any, call: Call) -> None:
 
 # -- shapes -----------------------------------------------------------------------------------
 def reshape(g: Any, call: Call) -> None:
-    out = call.out
+    x, out = call.inputs[0], call.out
     target = list(out.shape)
-    if call.out_batch == (0, 1) and call.batch[0] == (0, 1):
-        target[0] = 0  # 0 copies the input's size of axis 0: the batch stays dynamic
-    elif call.out_batch is not None:
-        target[call.out_batch[0]] = -1  # the axis that holds the batch (batch_axis.reshape)
+    # 0 copies the input's size of an axis: the leading axes that a reshape keeps (attention's (N, T, E)
+    # to (N, T, h, d)) stay dynamic, the batch's and a sequence's.
+    kept = 0
+    while kept < min(x.ndim, out.ndim) and x.shape[kept] == out.shape[kept] and out.shape[kept] != 0:
+        kept += 1
+    target[:kept] = [0] * kept
+    batch = call.out_batch[0] if call.out_batch is not None and call.out_batch[0] >= kept else None
+    if (
+        batch is not None
+        and getattr(g, "sizes", False)
+        and out.ndim > kept + 1
+        and out.shape[batch] == g.batch_size * call.out_batch[1]
+    ):
+        # The batch split from a merged axis ((L N, E) to (L, N, E)) while other axes may be dynamic: the
+        # batch's size read from the graph's input, the trailing axes that the reshape keeps read from x
+        # ((N h, L, S) to (N, h, L, S)), and -1 for the first other axis.
+        tail = 0
+        while tail < min(x.ndim, out.ndim - batch - 1) and x.shape[-1 - tail] == out.shape[-1 - tail]:
+            tail += 1
+        free = [axis for axis in range(kept, out.ndim - tail) if axis != batch]
+        if free:
+            target[free[0]] = -1
+        pieces = [g.constant(f"{call.hint}.shape_before", _int64(target[:batch]))]
+        pieces.append(_live_batch(g, call.hint, call.out_batch[1]))
+        pieces.append(g.constant(f"{call.hint}.shape_after", _int64(target[batch + 1 : out.ndim - tail])))
+        if tail:
+            x_shape, kept_tail = g.fresh(f"{call.hint}.x_shape"), g.fresh(f"{call.hint}.x_tail")
+            g.node("Shape", [call.names[0]], [x_shape])
+            g.node(
+                "Gather", [x_shape, g.constant(f"{call.hint}.tail", _int64(range(x.ndim - tail, x.ndim)))], [kept_tail]
+            )
+            pieces.append(kept_tail)
+        shape = g.fresh(f"{call.hint}.shape")
+        g.node("Concat", pieces, [shape], axis=0)
+        g.node("Reshape", [call.names[0], shape], [call.dst])
+        return
+    if batch is not None:
+        target[batch] = -1  # the axis that holds the batch (batch_axis.reshape)
+    elif out.ndim == kept + 1 and 0 not in out.shape:
+        target[kept] = -1  # the one axis after the kept ones: (N, C, H, W) to (N, C, H W)
     g.node("Reshape", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
+
+
+def _live_batch(g: Any, hint: str, inner: int) -> str:
+    """A 1-D int64 value of the graph input's batch size (its axis 0) times ``inner``."""
+    shape, size = g.fresh(f"{hint}.input_shape"), g.fresh(f"{hint}.batch_size")
+    g.node("Shape", [g.input_name], [shape])
+    g.node("Gather", [shape, g.constant(f"{hint}.batch_axis", _int64([0]))], [size])
+    if inner == 1:
+        return size
+    times = g.fresh(f"{hint}.batch_times_inner")
+    g.node("Mul", [size, g.constant(f"{hint}.inner", _int64([inner]))], [times])
+    return times
 
 
 def transpose(g: Any, call: Call) -> None:
@@ -340,8 +388,16 @@ def linear(g: Any, call: Call) -> None:
 
 
 def interpolate(g: Any, call: Call) -> None:
-    r"""Along each spatial axis: a Gather of $\lfloor i / r \rfloor$ (repeat $r$) or a MatMul by $M^\top$."""
+    r"""Along each spatial axis: a Gather of $\lfloor i / r \rfloor$ (repeat $r$) or a MatMul by $M^\top$;
+    repeats by powers of two on every axis (a U-Net decoder's ``F.interpolate(x, scale_factor=2)``):
+    a nearest ``Resize``, exact for any size of the axes, which stay dynamic."""
     x = call.inputs[0]
+    steps = call.options["steps"]
+    if all(isinstance(r, int) and r >= 1 and r & (r - 1) == 0 for r in steps):  # i / r is exact in floats
+        scales = g.constant(f"{call.hint}.scales", np.array([1.0, 1.0, *steps], dtype=np.float32))
+        attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        g.node("Resize", [call.names[0], "", scales], [call.dst], **attrs)
+        return
     maps = [(axis, step if isinstance(step, int) else step[0]) for axis, step in enumerate(call.options["steps"], 2)]
     g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
 
