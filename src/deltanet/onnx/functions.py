@@ -311,6 +311,17 @@ def reduce_sum(g: Any, call: Call) -> None:
     _reduce(g, call, "ReduceSum", axes, bool(call.options.get("keepdims", False)), "a sum")
 
 
+def divide_by_count(g: Any, call: Call, source: str, axes: list[int]) -> None:
+    r"""``x.mean(axes)``, recorded as the sum times $1/n$: the sum divided by $n$, the product of the live
+    sizes of ``source``'s ``axes`` (a mean over a dynamic axis, ``deltanet.onnx.dynamic_axes``)."""
+    shape, sizes, count, as_float = (g.fresh(f"{call.hint}.{s}") for s in ("shape", "sizes", "count", "float"))
+    g.node("Shape", [source], [shape])
+    g.node("Gather", [shape, g.constant(f"{call.hint}.axes", _int64(axes))], [sizes])
+    g.node("ReduceProd", [sizes], [count], keepdims=0)
+    g.node("Cast", [count], [as_float], to=g.tensor_type(call.out.dtype))
+    g.node("Div", [call.names[0], as_float], [call.dst])
+
+
 def reduce_max(g: Any, call: Call) -> None:
     """``amax``/``amin`` over axes: ReduceMax/ReduceMin."""
     options = call.options

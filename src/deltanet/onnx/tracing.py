@@ -10,6 +10,7 @@ rows (``deltanet.onnx.recorders``). Everything is restored afterwards.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import Function, Tensor, compare, conversions, inplace
+from deltanet.autograd import Function, Tensor, compare, conversions, inplace, ops, reductions
 from deltanet.functional import normalization
 from deltanet.onnx import batch_axis, functions, outputs, recorders
 from deltanet.onnx.converters import ExportError, converter_for
@@ -41,6 +42,8 @@ class Tracer:
         self.n = 0  # the traced batch size
         self.arrays: dict[int, str] = {}  # the arrays of traced bool tensors (a Where's condition option)
         self.poisoned: dict[int, str] = {}  # tensors and arrays computed from the input without a conversion
+        self.sums: dict[str, tuple] = {}  # the value name of each recorded sum: (its input's name, shape, axes)
+        self.mean: tuple | None = None  # (shape, axes, count) of the last reductions._count: a mean follows
 
     def poison(self, tensor: Tensor, why: str) -> None:
         """Mark ``tensor`` (computed from traced values by an operation without a conversion): using it is refused."""
@@ -171,6 +174,25 @@ class Tracer:
         object.__setattr__(module, "forward", forward)
 
     # -- free-standing functions ---------------------------------------------------------------
+    def _mean_of(self, cls: type, inputs: tuple, names: list[str]) -> tuple[str, list[int]] | None:
+        """The summed value's name and axes when this ``Mul`` is ``mean``'s sum times $1/n$ (``reductions._count``
+        was just called for it), else None."""
+        if cls is reductions.Sum:  # mean's sum, recorded between its count and its Mul
+            return None
+        pending, self.mean = self.mean, None
+        if cls is not ops.Mul or pending is None or names[0] not in self.sums:
+            return None
+        source, shape, axis = self.sums[names[0]]
+        factor = inputs[1]
+        value = factor.data if isinstance(factor, Tensor) else np.asarray(factor)
+        constant = names[1] in {i.name for i in self.graph.initializers}  # not computed from the input
+        if shape != pending[0] or not constant or value.size != 1:
+            return None
+        axes = list(range(len(shape))) if axis is None else [int(a) % len(shape) for a in axis]
+        if pending[2] != math.prod(shape[a] for a in axes) or float(value) != float(value.dtype.type(1.0 / pending[2])):
+            return None
+        return source, axes
+
     def function(self, cls: type, inputs: tuple, options: dict[str, Any], out: Tensor) -> None:
         where = self.where[-1] if self.where else "the model"
         hint = f"{where}.{cls.__name__.lower()}"
@@ -187,7 +209,14 @@ class Tracer:
             call = functions.Call(
                 inputs, names, options, out, dst, hint, self.dynamic_batch, self.name_of, tuple(batches), out_batch
             )
-            functions.convert(self.graph, cls, call)
+            summed = self._mean_of(cls, inputs, names)
+            if summed is not None:  # x.mean(axes): the sum divided by the count of the live input's axes
+                functions.divide_by_count(self.graph, call, *summed)
+            else:
+                functions.convert(self.graph, cls, call)
+            if cls is reductions.Sum:
+                axis = options.get("axis")
+                self.sums[dst] = (names[0], tuple(inputs[0].shape), None if axis is None else np.atleast_1d(axis))
             self.batch[dst] = out_batch
         except (functions.Unconvertible, batch_axis.Refused) as why:
             raise ExportError(
@@ -229,6 +258,13 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         if name.startswith("deltanet.") and vars(m).get("to_dtype") is original_to_dtype
     ]
 
+    original_count = reductions._count
+
+    def count(shape: tuple, axes: Any) -> int:
+        n = original_count(shape, axes)
+        tracer.mean = (tuple(shape), axes, n)
+        return n
+
     original_rows = normalization._normalize_rows
 
     def normalize_rows(x: Tensor, rows: int, eps: float, per_sample: Any, **stats: Any) -> Tensor:
@@ -262,6 +298,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         # Patched while tracing, restored in the finally below.
         Function.apply = classmethod(apply)  # type: ignore[assignment]
         inplace._apply = in_place
+        reductions._count = count
         compare._bool_leaf = bool_leaf
         normalization._normalize_rows = normalize_rows
         for holder in holders:
@@ -270,6 +307,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
     finally:
         Function.apply = original_apply  # type: ignore[method-assign]
         inplace._apply = original_inplace
+        reductions._count = original_count
         compare._bool_leaf = original_bool_leaf
         normalization._normalize_rows = original_rows
         for holder in holders:
