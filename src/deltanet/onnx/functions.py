@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import inplace, ops, reductions, shapes
+from deltanet.autograd import inplace, ops, reductions, rounding, shapes, sorting
 from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
 from deltanet.functional.batchnorm import BatchNorm
@@ -344,6 +344,44 @@ def softmax(g: Any, call: Call) -> None:
     g.node(op, call.names, [call.dst], axis=int(call.options["axis"]))
 
 
+def flip(g: Any, call: Call) -> None:
+    """``x.flip(dims)``: a Slice of step -1 from the end along each axis, for any size of the axes."""
+    axes = [int(a) for a in call.options["axes"]]
+    if not axes:
+        g.node("Identity", call.names, [call.dst])
+        return
+    columns = ([-1] * len(axes), [-END - 1] * len(axes), axes, [-1] * len(axes))
+    names = [g.constant(f"{call.hint}.{k}", _int64(v)) for k, v in zip(("starts", "ends", "axes", "steps"), columns)]
+    g.node("Slice", [call.names[0], *names], [call.dst])
+
+
+def rounded(g: Any, call: Call) -> None:
+    """``floor``, ``ceil``, ``round`` (half to even, as ONNX's Round), ``trunc`` ($\text{sign}(x) \lfloor |x| \rfloor$)
+    and ``sign`` (0 at NaN, as PyTorch; ONNX's Sign gives NaN): their ONNX operators."""
+    x, op = call.inputs[0], call.options["op"]
+    if call.options.get("decimals", 0) != 0:
+        raise Unconvertible(f"round with decimals={call.options['decimals']} has no conversion here (only decimals=0)")
+    if op != "sign" and x.dtype.kind != "f":  # an integer is its own floor, ceiling, rounding and truncation
+        g.node("Identity", call.names, [call.dst])
+        return
+    if op in ("floor", "ceil", "round"):
+        g.node(op.capitalize(), call.names, [call.dst])
+        return
+    sign = g.fresh(f"{call.hint}.sign")
+    g.node("Sign", call.names, [sign])
+    if op == "trunc":
+        size, floor = g.fresh(f"{call.hint}.abs"), g.fresh(f"{call.hint}.floor")
+        g.node("Abs", call.names, [size])
+        g.node("Floor", [size], [floor])
+        g.node("Mul", [sign, floor], [call.dst])
+    elif x.dtype.kind == "f":
+        nan = g.fresh(f"{call.hint}.isnan")
+        g.node("IsNaN", call.names, [nan])
+        g.node("Where", [nan, g.constant(f"{call.hint}.zero", np.zeros((), x.dtype)), sign], [call.dst])
+    else:
+        g.node("Identity", [sign], [call.dst])
+
+
 # -- layers called as functions ------------------------------------------------------------------
 def pool(g: Any, call: Call) -> None:
     x, o = call.inputs[0], call.options
@@ -523,6 +561,8 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     Pad: pad,
     ops.Cast: cast,
     inplace.Overwrite: overwrite,
+    sorting.Flip: flip,
+    rounding.Rounded: rounded,
     activations.LeakyReLU: _as_layer(nn.LeakyReLU),
     activations.ELU: _as_layer(nn.ELU),
     activations.SiLU: _as_layer(nn.SiLU),

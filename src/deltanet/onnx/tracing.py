@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import Function, Tensor, compare, conversions, inplace, ops, reductions
-from deltanet.functional import normalization
+from deltanet.autograd import Function, Tensor, compare, conversions, elementwise, inplace, ops, reductions
+from deltanet.functional import attention, normalization
 from deltanet.onnx import batch_axis, functions, outputs, recorders
 from deltanet.onnx.converters import ExportError, converter_for
 
@@ -49,6 +49,15 @@ class Tracer:
         """Mark ``tensor`` (computed from traced values by an operation without a conversion): using it is refused."""
         self.poisoned[id(tensor)] = self.poisoned[id(tensor.data)] = why
         self.keep.append(tensor)
+
+    @contextmanager
+    def hidden(self) -> Iterator[None]:
+        """Run what is inside without recording it (a recorder writes its nodes afterwards)."""
+        self.inside += 1
+        try:
+            yield
+        finally:
+            self.inside -= 1
 
     def depends(self, inputs: tuple, options: dict[str, Any]) -> bool:
         """Whether a Function's output depends on the traced input (else it is a constant of the graph)."""
@@ -184,7 +193,7 @@ class Tracer:
             return None
         source, shape, axis = self.sums[names[0]]
         factor = inputs[1]
-        value = factor.data if isinstance(factor, Tensor) else np.asarray(factor)
+        value = factor.array if isinstance(factor, Tensor) else np.asarray(factor)
         constant = names[1] in {i.name for i in self.graph.initializers}  # not computed from the input
         if shape != pending[0] or not constant or value.size != 1:
             return None
@@ -265,6 +274,33 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         tracer.mean = (tuple(shape), axes, n)
         return n
 
+    original_bounded = elementwise._bounded
+
+    def bounded(x: Tensor, bound: Tensor, beyond: np.ndarray, upper: bool) -> Tensor:
+        if tracer.inside or not tracer.depends((x, bound), {}):
+            return original_bounded(x, bound, beyond, upper)
+        with tracer.hidden():
+            out = original_bounded(x, bound, beyond, upper)
+        recorders.bounded(tracer, x, bound, upper, out)
+        return out
+
+    original_masked_softmax = attention.masked_softmax
+
+    def masked_softmax(scores: Tensor, fully_masked: float) -> Tensor:
+        if tracer.inside or not tracer.depends((scores,), {}):
+            return original_masked_softmax(scores, fully_masked)
+        with tracer.hidden():
+            out = original_masked_softmax(scores, fully_masked)
+        recorders.masked_softmax(tracer, scores, fully_masked, out)
+        return out
+
+    # masked_softmax is imported by name: each binding is replaced, and restored below.
+    softmax_holders = [
+        m
+        for name, m in sys.modules.items()
+        if name.startswith("deltanet.") and vars(m).get("masked_softmax") is original_masked_softmax
+    ]
+
     original_rows = normalization._normalize_rows
 
     def normalize_rows(x: Tensor, rows: int, eps: float, per_sample: Any, **stats: Any) -> Tensor:
@@ -299,6 +335,9 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         Function.apply = classmethod(apply)  # type: ignore[assignment]
         inplace._apply = in_place
         reductions._count = count
+        elementwise._bounded = bounded
+        for holder in softmax_holders:
+            holder.masked_softmax = masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = bool_leaf
         normalization._normalize_rows = normalize_rows
         for holder in holders:
@@ -308,6 +347,9 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         Function.apply = original_apply  # type: ignore[method-assign]
         inplace._apply = original_inplace
         reductions._count = original_count
+        elementwise._bounded = original_bounded
+        for holder in softmax_holders:
+            holder.masked_softmax = original_masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = original_bool_leaf
         normalization._normalize_rows = original_rows
         for holder in holders:
