@@ -356,7 +356,7 @@ def flip(g: Any, call: Call) -> None:
 
 
 def rounded(g: Any, call: Call) -> None:
-    """``floor``, ``ceil``, ``round`` (half to even, as ONNX's Round), ``trunc`` ($\text{sign}(x) \lfloor |x| \rfloor$)
+    r"""``floor``, ``ceil``, ``round`` (half to even, as ONNX's Round), ``trunc`` ($\text{sign}(x) \lfloor |x| \rfloor$)
     and ``sign`` (0 at NaN, as PyTorch; ONNX's Sign gives NaN): their ONNX operators."""
     x, op = call.inputs[0], call.options["op"]
     if call.options.get("decimals", 0) != 0:

@@ -26,8 +26,8 @@ def same_graph(graph: Any, other: Any) -> None:
     """Refuse a graph that another input would have made differently.
 
     The trace sees only the operations that autograd records. A value computed from the input
-    by anything else (``x.detach()``, ``x.data``, ``x.item()``, NumPy, random numbers, ``clamp``
-    with tensor bounds; comparisons are recorded, ``deltanet.onnx.recorders``) reaches the graph
+    by anything else (``x.detach()``, ``x.data``, ``x.item()``, NumPy, random numbers; comparisons,
+    ``clamp`` with tensor bounds and ``isclose`` are recorded, ``deltanet.onnx.recorders``) reaches the graph
     as a constant, the value it had for the traced input; a branch on the input's values records
     one path. Either would make a graph that computes something else than the model, silently,
     so the model is traced twice (zeros, then random numbers) and the two graphs must have the
@@ -46,7 +46,7 @@ def same_graph(graph: Any, other: Any) -> None:
             raise ExportError(
                 f"export: the value '{first.name}' depends on the model's input, but it was computed by "
                 f"an operation that the trace does not record (.detach(), .data, .item(), NumPy, random "
-                f"numbers, clamp with tensor bounds), so the graph would hold it as a "
+                f"numbers), so the graph would hold it as a "
                 f"constant; compute it with differentiable operations or layers"
             )
 
