@@ -167,3 +167,24 @@ def test_concatenating_along_the_dynamic_batch_axis_is_refused(tmp_path):
         dn.onnx.export(model, tmp_path / "m.onnx", (2, 3))
     dn.onnx.export(model, tmp_path / "fixed.onnx", (2, 3), dynamic_batch=False)
     run_both(model, tmp_path / "fixed.onnx", [np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)])
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_multihead_attention_with_every_key_masked(need_weights, tmp_path):
+    """The graph gives what the model gives at inference (no gradients: PyTorch's fast path, NaN)."""
+
+    class Attend(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = nn.MultiheadAttention(4, 2, batch_first=True)
+
+        def forward(self, x):
+            return self.attention(x, x, x, key_padding_mask=x[:, :, 0] < 0, need_weights=need_weights)[0]
+
+    model = Attend()
+    path = tmp_path / "model.onnx"
+    dn.onnx.export(model, path, input_shape=(2, 3, 4))
+    x = np.abs(np.random.default_rng(0).normal(size=(3, 3, 4))).astype(np.float32)
+    x[0] *= -1  # the first sample masks every key
+    with dn.no_grad():
+        run_both(model, path, [x])
