@@ -120,9 +120,11 @@ def export(
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
     LocalResponseNorm → LRN (odd sizes); RNN/LSTM/GRU → ONNX's RNN/LSTM/GRU, one per layer
     (``deltanet.onnx.converters_recurrent``; not ``proj_size``); ``dn.cat`` → Concat; the functions
-    a custom ``forward`` calls as in ``deltanet.onnx.functions``: comparisons and logic (``x > 0``,
-    ``mask == 0``, ``&``, ``~``, ``logical_*``, ``isnan``), ``where``, ``masked_fill``, the
-    functional norms (``deltanet.onnx.recorders``), attention and Transformers. Initializers carry
+    a custom ``forward`` calls as in ``deltanet.onnx.functions`` (``flip``, ``sign`` and the
+    roundings among them): comparisons and logic (``x > 0``, ``mask == 0``, ``&``, ``~``,
+    ``logical_*``, ``isnan``, ``isclose``), ``where``, ``masked_fill``, ``clamp`` with tensor
+    bounds, the functional norms (``deltanet.onnx.recorders``), attention (a fully masked row as
+    the model gives it) and Transformers. Initializers carry
     the ``state_dict`` names. A ``forward`` that returns a tuple, list or dict of tensors (a
     recurrent layer's ``(output, (h_n, c_n))``) gives one graph output per tensor
     (``deltanet.onnx.outputs``).
@@ -134,17 +136,24 @@ def export(
         dynamic_batch: make the first axis of the input a symbolic ``N``, and each output's axis
             that follows it (the export follows it through transposes and reshapes,
             ``deltanet.onnx.batch_axis``; an operation that sums over it, slices it or needs it
-            elsewhere is refused). It is the only dynamic axis: for a sequence-first recurrent
-            model that axis is the sequence's length.
+            elsewhere is refused). For a sequence-first recurrent model that axis is the
+            sequence's length. Without ``dynamic_axes`` it is the only dynamic axis.
         opset: the ONNX opset (>= 13; default 17).
         input_name: the name of the graph's input.
         output_name: the name of the graph's output, the prefix of its outputs' names when
             ``forward`` returns a tuple (``output_0``, ``output_1_0``, ...; a dict's keys are
             its names), or a list of names, one per output tensor.
         verify: before writing, run the graph in onnxruntime (where it is installed) on random
-            inputs, of ``input_shape`` and, with ``dynamic_batch``, of other batch sizes, and
-            compare with the model's outputs (to $10^{-3}$ of their scale); a graph that computes
-            something else is refused instead of written.
+            inputs, of ``input_shape`` and, with ``dynamic_batch``, of other batch sizes (and three
+            times each size of ``dynamic_axes``), and compare with the model's outputs (to $10^{-3}$
+            of their scale); a graph that computes something else is refused instead of written.
+        dynamic_axes: PyTorch's: a dict from the input's or an output's name to ``{axis: name}`` or a
+            list of axes (named ``input_dynamic_axes_1``, ...), e.g. ``{"input": {0: "batch", 1:
+            "time"}}`` for a batch-first LSTM, ``{"input": {0: "N", 2: "H", 3: "W"}}`` for a fully
+            convolutional network. It replaces ``dynamic_batch``: the input's axis 0 is dynamic only
+            if listed. The other axes are traced again at twice their size, and an operation that
+            would hold such a size as a constant is refused by name (``deltanet.onnx.dynamic_axes``).
+            An output's axes that follow a dynamic input axis get its name (or the name given).
 
     Returns:
         The ``onnx.ModelProto`` that was written (it has passed ``onnx.checker.check_model``).
