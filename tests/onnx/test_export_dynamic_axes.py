@@ -199,3 +199,28 @@ def test_malformed_dynamic_axes_are_refused(dynamic_axes, options, what, tmp_pat
 def test_without_the_batch_in_dynamic_axes_the_batch_is_fixed(tmp_path):
     proto = dn.onnx.export(nn.Linear(3, 2), tmp_path / "m.onnx", (2, 3), dynamic_axes={})
     assert dims(proto.graph.input[0]) == [2, 3] and dims(proto.graph.output[0]) == [2, 2]
+
+
+def test_a_branch_on_the_parity_of_a_dynamic_size_is_refused(tmp_path):
+    """Traced at 8 and 16, the branch is the same; verified at 9, the graph differs from the model."""
+    model = Forward(lambda x: x * 2 if x.shape[2] % 2 == 0 else x * 3)
+    with pytest.raises(ExportError, match=r"shape \(1, 1, 9\).*does the forward branch on a size of a dynamic axis"):
+        dn.onnx.export(model, tmp_path / "m.onnx", (1, 1, 8), dynamic_axes={"input": {2: "L"}})
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: F.max_pool2d(x, 3, 2, ceil_mode=True),  # GoogLeNet's
+        lambda x: F.max_pool2d(x, 3, 2, padding=1, ceil_mode=True),
+        lambda x: F.max_pool2d(x, 2, 3, padding=1, ceil_mode=True),  # a last window in the padding is dropped
+    ],
+)
+def test_ceil_mode_max_pooling_at_any_size(fn, tmp_path):
+    proto = export_and_compare(Forward(fn), (1, 2, 8, 8), {0: "N", 2: "H", 3: "W"}, [(2,), (4, 5, 7), (6, 9)], tmp_path)
+    assert [node.op_type for node in proto.graph.node].count("MaxPool") == 1
+
+
+def test_googlenet_runs_at_any_image_size(tmp_path):
+    model = dn.models.googlenet(num_classes=3, aux_logits=False, rng=0)
+    export_and_compare(model, (1, 3, 32, 32), {0: "N", 2: "H", 3: "W"}, [(1, 2), (32, 45), (40,)], tmp_path)

@@ -321,3 +321,29 @@ def masked_softmax(tracer: Any, scores: Tensor, fully_masked: float, out: Tensor
     g.node("Where", [empty, g.constant(f"{hint}.fully_masked", np.array(fully_masked, out.dtype)), weights], [dst])
     tracer.bind(out, dst)
     tracer.batch[dst] = batch
+
+
+def ceil_max_pool(tracer: Any, x: Tensor, args: dict, out: Tensor) -> None:
+    """``F.max_pool*d(..., ceil_mode=True)``, which pads the input's end by a size-dependent amount before
+    pooling: ONNX's MaxPool with ``ceil_mode=1``, which finds the windows for any size."""
+    g = tracer.graph
+    src = tracer.name_of(x, f"{_where(tracer)}.max_pool.input")
+    batch = tracer.batch.get(src)
+    if batch not in (None, batch_axis.FIRST):
+        raise ExportError(
+            f"export: in the forward of '{_where(tracer)}': "
+            f"{batch_axis.refuse(batch[0], 'max pooling, which needs the batch in axis 0,')}"
+        )
+    dst = g.fresh(f"{_where(tracer)}.max_pool")
+    pads = [int(p) for p in args["padding"]] * 2
+    g.node(
+        "MaxPool",
+        [src],
+        [dst],
+        kernel_shape=list(args["kernel"]),
+        strides=list(args["stride"]),
+        pads=pads,
+        ceil_mode=1,
+    )
+    tracer.bind(out, dst)
+    tracer.batch[dst] = batch

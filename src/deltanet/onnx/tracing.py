@@ -20,7 +20,7 @@ import numpy as np
 
 from deltanet import nn
 from deltanet.autograd import Function, Tensor, compare, conversions, elementwise, inplace, ops, reductions
-from deltanet.functional import attention, normalization
+from deltanet.functional import attention, normalization, pooling
 from deltanet.onnx import batch_axis, functions, outputs, recorders
 from deltanet.onnx.converters import ExportError, converter_for
 
@@ -284,6 +284,17 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         recorders.bounded(tracer, x, bound, upper, out)
         return out
 
+    original_ceil_pool = pooling._max_pool_ceil_or_integer
+
+    def ceil_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dims: int, ceil_mode: Any) -> Tensor:
+        if tracer.inside or not tracer.depends((x,), {}) or ceil_mode is not True or x.dtype.kind != "f":
+            return original_ceil_pool(x, kernel_size, stride, padding, dims, ceil_mode)
+        with tracer.hidden():
+            out = original_ceil_pool(x, kernel_size, stride, padding, dims, ceil_mode)
+        args = pooling._pool_args(x, kernel_size, stride, padding, dims, f"max_pool{dims}d", True)
+        recorders.ceil_max_pool(tracer, x, args, out)
+        return out
+
     original_masked_softmax = attention.masked_softmax
 
     def masked_softmax(scores: Tensor, fully_masked: float) -> Tensor:
@@ -336,6 +347,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         inplace._apply = in_place
         reductions._count = count
         elementwise._bounded = bounded
+        pooling._max_pool_ceil_or_integer = ceil_pool
         for holder in softmax_holders:
             holder.masked_softmax = masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = bool_leaf
@@ -348,6 +360,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         inplace._apply = original_inplace
         reductions._count = original_count
         elementwise._bounded = original_bounded
+        pooling._max_pool_ceil_or_integer = original_ceil_pool
         for holder in softmax_holders:
             holder.masked_softmax = original_masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = original_bool_leaf

@@ -78,21 +78,27 @@ def same_outputs(
     except Exception as error:  # onnxruntime's own exception types
         raise ExportError(f"export: onnxruntime cannot load the graph: {str(error).strip()[:300]}") from None
     rng = np.random.default_rng(1)
-    tried = [shape, *([(shape[0] + 1, *shape[1:])] if dynamic_batch else [])]
-    tried += [tuple(n * 3 if i == axis else n for i, n in enumerate(shape)) for axis in sizes]
+    # (shape, whether the model may refuse it): one more size of a dynamic axis (odd after even) is
+    # tried where the model takes it, since a forward may branch on a size's parity
+    tried = [(shape, False), *([((shape[0] + 1, *shape[1:]), False)] if dynamic_batch else [])]
+    for axis in sizes:
+        for grown, optional in ((shape[axis] * 3, False), (shape[axis] + 1, True)):
+            tried.append((tuple(grown if i == axis else n for i, n in enumerate(shape)), optional))
     with kept_modes(model):
         model.eval()
-        for one in tried:
+        for one, optional in tried:
             x = rng.standard_normal(one).astype(dtype)
             with no_grad():
                 try:
                     out = model(Tensor._make(x.copy()))
                 except Exception as error:  # the model's own errors, whatever their type
+                    if optional:
+                        continue
                     raise ExportError(
                         f"export: the model's forward fails for an input of shape {one} ({type(error).__name__}: "
                         f"{str(error)[:200]}), a size of its dynamic axes that the graph is verified at"
                     ) from None
-            expected_all = [t.data for t in flatten(out)] if flatten is not None else [out.data]
+            expected_all = [t.array for t in flatten(out)] if flatten is not None else [out.array]
             try:
                 got_all = session.run(None, {name: x})
             except Exception as error:  # onnxruntime's own exception types
@@ -101,12 +107,13 @@ def same_outputs(
                     f"{str(error).strip()[:300]}"
                 ) from None
             for got, expected in zip(got_all, expected_all, strict=True):
-                _compare(got, expected, x.shape)
+                _compare(got, expected, x.shape, shape if sizes else None)
 
 
-def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple) -> None:
+def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple, traced: tuple | None = None) -> None:
     """Refuse an output of onnxruntime that differs from the model's (to 1e-3 of the largest finite
-    value; infinities and NaN where the model has them; bools and integers exactly)."""
+    value; infinities and NaN where the model has them; bools and integers exactly); ``traced``, the
+    input's traced shape where it has dynamic axes besides the batch."""
     if expected.dtype == np.bool_ or expected.dtype.kind in "iu":
         same = got.shape == expected.shape and np.array_equal(got, expected)
     else:  # the scale of the finite values (an infinity would make any output pass); NaN where the model has NaN
@@ -118,8 +125,14 @@ def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple) -> None:
         differs = got.shape == expected.shape and expected.dtype.kind == "f"
         with np.errstate(invalid="ignore"):  # inf - inf
             worst = float(np.nanmax(np.abs(got - expected), initial=0.0)) if differs else float("nan")
+        why = "please report this model (a converter reads a setting wrongly)"
+        if traced is not None and shape[1:] != traced[1:]:
+            why = (
+                f"the trace saw the input's shape {traced}: does the forward branch on a size of a dynamic axis, "
+                f"or compute a size from it (x.shape), for this size? leave that axis out of dynamic_axes"
+            )
         raise ExportError(
             f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
             f"random inputs of shape {shape}: output shapes {got.shape} and {expected.shape}, largest "
-            f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
+            f"difference {worst:.3g}); {why}"
         )
