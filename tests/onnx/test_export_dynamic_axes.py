@@ -137,10 +137,16 @@ def test_a_mean_over_a_dynamic_axis_divides_by_its_live_size(tmp_path):
     "fn, shape, axes, what",
     [
         (
-            lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+            lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"),
             (1, 1, 4, 4),
             {2: "H"},
             r"the constant '.*interpolate.matrix2' \(read by a MatMul node\)",
+        ),
+        (
+            lambda x: F.interpolate(x, scale_factor=1.5, mode="bilinear", recompute_scale_factor=True),
+            (1, 1, 4, 4),
+            {2: "H"},
+            r"the constant '.*interpolate.size' \(read by a Concat node\) is \[6, 6\] for size 4",
         ),
         (
             lambda x: x[:, :, : x.shape[2] // 2],  # a crop computed from the traced size
@@ -161,7 +167,7 @@ def test_a_mean_over_a_dynamic_axis_divides_by_its_live_size(tmp_path):
             r"the constant '.*adaptiveavgpool.matrix2' \(read by a MatMul node\)",
         ),
     ],
-    ids=["bilinear", "crop by the size", "unflatten two dynamic axes", "adaptive pooling"],
+    ids=["bicubic", "recomputed factor", "crop by the size", "unflatten two dynamic axes", "adaptive pooling"],
 )
 def test_a_dynamic_size_held_as_a_constant_is_refused_by_name(fn, shape, axes, what, tmp_path):
     with pytest.raises(ExportError, match=f"{what}.*would hold the size of the input's axis"):
@@ -224,3 +230,18 @@ def test_ceil_mode_max_pooling_at_any_size(fn, tmp_path):
 def test_googlenet_runs_at_any_image_size(tmp_path):
     model = dn.models.googlenet(num_classes=3, aux_logits=False, rng=0)
     export_and_compare(model, (1, 3, 32, 32), {0: "N", 2: "H", 3: "W"}, [(1, 2), (32, 45), (40,)], tmp_path)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: F.interpolate(x, scale_factor=2, mode="bilinear"),
+        lambda x: F.interpolate(x, scale_factor=(1.5, 2.5), mode="bilinear", align_corners=True),
+        lambda x: F.interpolate(x, size=(6, 5), mode="bilinear"),  # a fixed output from any input size
+        lambda x: F.interpolate(x, scale_factor=3, mode="bilinear", recompute_scale_factor=True),
+    ],
+    ids=["scale factor", "align_corners", "size", "recomputed"],
+)
+def test_linear_interpolation_at_any_size(fn, tmp_path):
+    proto = export_and_compare(Forward(fn), (1, 2, 4, 4), {0: "N", 2: "H", 3: "W"}, [(2,), (4, 7), (5, 8)], tmp_path)
+    assert [node.op_type for node in proto.graph.node].count("Resize") == 1

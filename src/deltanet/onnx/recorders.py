@@ -347,3 +347,37 @@ def ceil_max_pool(tracer: Any, x: Tensor, args: dict, out: Tensor) -> None:
     )
     tracer.bind(out, dst)
     tracer.batch[dst] = batch
+
+
+def resize(tracer: Any, x: Tensor, size: Any, scale_factor: Any, options: dict, out: Tensor) -> None:
+    """``F.interpolate`` in a linear mode: ONNX's linear ``Resize``, by the scale factors (the output
+    follows a dynamic input size) or to ``size`` (or recomputed factors: sizes fixed, read as PyTorch
+    reads them, from the live input)."""
+    g = tracer.graph
+    hint = f"{_where(tracer)}.interpolate"
+    src = tracer.name_of(x, f"{hint}.input")
+    batch = tracer.batch.get(src)
+    if batch not in (None, batch_axis.FIRST):
+        raise ExportError(
+            f"export: in the forward of '{_where(tracer)}': "
+            f"{batch_axis.refuse(batch[0], 'interpolate, which needs the batch in axis 0,')}"
+        )
+    corners = bool(options.get("align_corners"))
+    attrs = dict(mode="linear", coordinate_transformation_mode="align_corners" if corners else "pytorch_half_pixel")
+    dst = g.fresh(hint)
+    dims = x.ndim - 2
+    factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * dims
+    # Recomputed factors read the sizes, n / floor(n r): 1 / r itself for an integer r.
+    whole = size is None and all(float(r).is_integer() for r in factors)
+    if size is None and (not options.get("recompute_scale_factor") or whole):
+        scales = g.constant(f"{hint}.scales", np.array([1.0, 1.0, *factors], dtype=np.float32))
+        g.node("Resize", [src, "", scales], [dst], **attrs)
+    else:
+        shape, leading, sizes = g.fresh(f"{hint}.shape"), g.fresh(f"{hint}.leading"), g.fresh(f"{hint}.sizes")
+        g.node("Shape", [src], [shape])
+        g.node("Gather", [shape, g.constant(f"{hint}.leading_axes", np.array([0, 1], np.int64))], [leading])
+        spatial = g.constant(f"{hint}.size", np.array(out.shape[2:], np.int64))
+        g.node("Concat", [leading, spatial], [sizes], axis=0)
+        g.node("Resize", [src, "", "", sizes], [dst], **attrs)
+    tracer.bind(out, dst)
+    tracer.batch[dst] = batch

@@ -10,6 +10,7 @@ rows (``deltanet.onnx.recorders``). Everything is restored afterwards.
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 from collections.abc import Iterator
@@ -295,6 +296,30 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         recorders.ceil_max_pool(tracer, x, args, out)
         return out
 
+    resampling = sys.modules["deltanet.functional.upsample"]  # the module (its name is also a function's)
+    original_interpolate = resampling.interpolate
+
+    interpolate_signature = inspect.signature(original_interpolate)
+
+    def interpolate(*args: Any, **kwargs: Any) -> Any:
+        bound = interpolate_signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        given = dict(bound.arguments)
+        x = given["input"]
+        linear = given["mode"] in ("linear", "bilinear", "trilinear")
+        if tracer.inside or not linear or not isinstance(x, Tensor) or not tracer.depends((x,), {}):
+            return original_interpolate(*args, **kwargs)
+        with tracer.hidden():
+            out = original_interpolate(*args, **kwargs)
+        recorders.resize(tracer, x, given["size"], given["scale_factor"], given, out)
+        return out
+
+    interpolate_holders = [
+        m
+        for name, m in sys.modules.items()
+        if name.startswith("deltanet.") and vars(m).get("interpolate") is original_interpolate
+    ]
+
     original_masked_softmax = attention.masked_softmax
 
     def masked_softmax(scores: Tensor, fully_masked: float) -> Tensor:
@@ -348,6 +373,8 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         reductions._count = count
         elementwise._bounded = bounded
         pooling._max_pool_ceil_or_integer = ceil_pool
+        for holder in interpolate_holders:
+            holder.interpolate = interpolate  # type: ignore[attr-defined]
         for holder in softmax_holders:
             holder.masked_softmax = masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = bool_leaf
@@ -361,6 +388,8 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         reductions._count = original_count
         elementwise._bounded = original_bounded
         pooling._max_pool_ceil_or_integer = original_ceil_pool
+        for holder in interpolate_holders:
+            holder.interpolate = original_interpolate  # type: ignore[attr-defined]
         for holder in softmax_holders:
             holder.masked_softmax = original_masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = original_bool_leaf
