@@ -11,10 +11,11 @@ applied with, its output and the value name to give it.
 Most Functions are one ONNX operator. Three are written as the linear maps they are, so that
 every mode converts the same way (``deltanet.onnx.linear_maps``):
 
-- ``Interpolate`` (every ``F.interpolate`` mode): along each spatial axis the output is
+- ``Interpolate`` (the ``F.interpolate`` modes that are not linear; those are a ``Resize``,
+  ``deltanet.onnx.recorders``): along each spatial axis the output is
   $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$ (``deltanet.functional.upsample``), a ``MatMul``
   by $M^\top$ on that axis; an integer repeat is a ``Gather`` of the indices
-  $\lfloor i / r \rfloor$;
+  $\lfloor i / r \rfloor$, or a nearest ``Resize`` when every repeat is a power of two;
 - ``AdaptiveAvgPool`` (``F.adaptive_avg_pool*d``): the same, $M$ averaging PyTorch's windows;
 - ``Pad`` (every ``F.pad`` mode): along each padded axis the output reads the input position
   ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where

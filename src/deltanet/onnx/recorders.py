@@ -1,4 +1,4 @@
-r"""Two things the trace records besides Functions: comparisons, and the rows of the functional norms.
+r"""What the trace records besides Functions: comparisons, the rows of the functional norms, and a few functions whole.
 
 - **Comparisons and logic** (``x > 0``, ``mask == 0``, ``~m``, ``logical_and``, ``isnan``,
   ``any``/``all``) give
@@ -16,6 +16,12 @@ r"""Two things the trace records besides Functions: comparisons, and the rows of
   ``Reshape`` to $(N, k, m)$ (0 copies the dynamic batch), ``InstanceNormalization`` over $m$
   (or ``BatchNormalization`` with the running statistics of ``instance_norm(use_input_stats=False)``)
   and a ``Reshape`` back to the input's shape.
+- **Functions whose NumPy part depends on the values or sizes**, recorded whole (``tracing`` wraps
+  them): ``clamp``'s tensor bounds (``elementwise._bounded``: ``Where`` of ``Less``/``Greater``),
+  ``isclose`` (NumPy's formula), attention's softmax with fully masked rows (``masked_softmax``:
+  which rows are masked is computed in the graph), max pooling with ``ceil_mode`` (``MaxPool`` with
+  ``ceil_mode=1``, not a padding of the traced size) and ``F.interpolate`` in a linear mode (a linear
+  ``Resize``), so that they hold for every input and every size of a dynamic axis.
 """
 
 from __future__ import annotations

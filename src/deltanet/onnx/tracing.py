@@ -4,8 +4,10 @@
 dynamic batch, the arrays of traced bool tensors, the values it cannot convert); ``tracing``
 patches, for the duration of one forward pass, the places where operations happen: each layer's
 ``forward`` (a layer with a converter is a leaf), ``Function.apply``, in-place writes, the
-comparisons (``deltanet.autograd.compare._bool_leaf``), ``to_dtype`` and the functional norms'
-rows (``deltanet.onnx.recorders``). Everything is restored afterwards.
+comparisons (``deltanet.autograd.compare._bool_leaf``), ``to_dtype``, the functional norms'
+rows, ``clamp``'s tensor bounds, attention's masked softmax, ceil-mode max pooling, linear
+``F.interpolate`` (``deltanet.onnx.recorders``) and ``reductions._count`` (a ``mean``'s count, which
+``functions.divide_by_count`` reads from the live input). Everything is restored afterwards.
 """
 
 from __future__ import annotations
