@@ -32,7 +32,7 @@ over it, slicing it, a reshape that splits it) is refused, with the advice to ex
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -46,44 +46,12 @@ from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
 from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
 from deltanet.functional.upsample import Interpolate
+from deltanet.onnx.calls import Call, Unconvertible
+from deltanet.onnx.calls import check_batch as _check_batch
+from deltanet.onnx.calls import int64 as _int64
 from deltanet.onnx.converters import _pads, converter_for
+from deltanet.onnx.functions_shapes import concatenate, expand, flip, get_item, repeat, reshape, stack, transpose
 from deltanet.onnx.linear_maps import along_axes, gather_pad
-
-
-class Call(NamedTuple):
-    """One recorded application of a Function: what its converter needs."""
-
-    inputs: tuple  # the Function's positional inputs (tensors, or constants)
-    names: list[str]  # their value names in the graph
-    options: dict[str, Any]  # its keyword options
-    out: Any  # its output tensor (for shapes)
-    dst: str  # the value name of its output
-    hint: str  # a prefix for the names of constants and intermediate values
-    dynamic_batch: bool  # whether axis 0 is the batch, of any size at inference
-    name_of: Callable[[Any, str], str] | None = None  # the value name of another tensor or array (a Where's condition)
-    batch: tuple = ()  # where each input holds the dynamic batch (deltanet.onnx.batch_axis), None without
-    out_batch: Any = None  # where the output holds it
-
-
-class Unconvertible(ValueError):
-    """The Function, as it was called, has no conversion; the exporter names where it ran."""
-
-
-#: A Slice's end that is past the end of any axis.
-END = int(np.iinfo(np.int64).max)
-
-
-def _int64(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64).reshape(-1)
-
-
-def _check_batch(call: Call, keeps: bool, what: str) -> None:
-    """Refuse an operation that changes the batch axis while that axis is dynamic."""
-    if call.dynamic_batch and not keeps:
-        raise Unconvertible(
-            f"{what} changes axis 0, which the export keeps as the dynamic batch axis; export with "
-            f"dynamic_batch=False to fix the batch size"
-        )
 
 
 def _same(op: str) -> Callable[[Any, Call], None]:
@@ -133,159 +101,6 @@ def batch_norm(g: Any, call: Call) -> None:
     mean = g.constant(f"{call.hint}.running_mean", np.asarray(o["running_mean"], dtype))
     var = g.constant(f"{call.hint}.running_var", np.asarray(o["running_var"], dtype))
     g.node("BatchNormalization", [call.names[0], scale, shift, mean, var], [call.dst], epsilon=float(o["eps"]))
-
-
-# -- shapes -----------------------------------------------------------------------------------
-def reshape(g: Any, call: Call) -> None:
-    x, out = call.inputs[0], call.out
-    target = list(out.shape)
-    # 0 copies the input's size of an axis: the leading axes that a reshape keeps (attention's (N, T, E)
-    # to (N, T, h, d)) stay dynamic, the batch's and a sequence's.
-    kept = 0
-    while kept < min(x.ndim, out.ndim) and x.shape[kept] == out.shape[kept] and out.shape[kept] != 0:
-        kept += 1
-    target[:kept] = [0] * kept
-    batch = call.out_batch[0] if call.out_batch is not None and call.out_batch[0] >= kept else None
-    if (
-        batch is not None
-        and getattr(g, "sizes", False)
-        and out.ndim > kept + 1
-        and out.shape[batch] == g.batch_size * call.out_batch[1]
-    ):
-        # The batch split from a merged axis ((L N, E) to (L, N, E)) while other axes may be dynamic: the
-        # batch's size read from the graph's input, the trailing axes that the reshape keeps read from x
-        # ((N h, L, S) to (N, h, L, S)), and -1 for the first other axis.
-        tail = 0
-        while tail < min(x.ndim, out.ndim - batch - 1) and x.shape[-1 - tail] == out.shape[-1 - tail]:
-            tail += 1
-        free = [axis for axis in range(kept, out.ndim - tail) if axis != batch]
-        if free:
-            target[free[0]] = -1
-        pieces = [g.constant(f"{call.hint}.shape_before", _int64(target[:batch]))]
-        pieces.append(_live_batch(g, call.hint, call.out_batch[1]))
-        pieces.append(g.constant(f"{call.hint}.shape_after", _int64(target[batch + 1 : out.ndim - tail])))
-        if tail:
-            x_shape, kept_tail = g.fresh(f"{call.hint}.x_shape"), g.fresh(f"{call.hint}.x_tail")
-            g.node("Shape", [call.names[0]], [x_shape])
-            g.node(
-                "Gather", [x_shape, g.constant(f"{call.hint}.tail", _int64(range(x.ndim - tail, x.ndim)))], [kept_tail]
-            )
-            pieces.append(kept_tail)
-        shape = g.fresh(f"{call.hint}.shape")
-        g.node("Concat", pieces, [shape], axis=0)
-        g.node("Reshape", [call.names[0], shape], [call.dst])
-        return
-    if batch is not None:
-        target[batch] = -1  # the axis that holds the batch (batch_axis.reshape)
-    elif out.ndim == kept + 1 and 0 not in out.shape:
-        target[kept] = -1  # the one axis after the kept ones: (N, C, H, W) to (N, C, H W)
-    g.node("Reshape", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
-
-
-def _live_batch(g: Any, hint: str, inner: int) -> str:
-    """A 1-D int64 value of the graph input's batch size (its axis 0) times ``inner``."""
-    shape, size = g.fresh(f"{hint}.input_shape"), g.fresh(f"{hint}.batch_size")
-    g.node("Shape", [g.input_name], [shape])
-    g.node("Gather", [shape, g.constant(f"{hint}.batch_axis", _int64([0]))], [size])
-    if inner == 1:
-        return size
-    times = g.fresh(f"{hint}.batch_times_inner")
-    g.node("Mul", [size, g.constant(f"{hint}.inner", _int64([inner]))], [times])
-    return times
-
-
-def transpose(g: Any, call: Call) -> None:
-    ndim = call.inputs[0].ndim
-    axes = call.options.get("axes")
-    perm = list(range(ndim))[::-1] if axes is None else [int(a) % ndim for a in axes]
-    g.node("Transpose", [call.names[0]], [call.dst], perm=perm)
-
-
-def get_item(g: Any, call: Call) -> None:
-    r"""``x[index]`` with ints, slices of positive step, ``None`` and ``...``: Slice, Squeeze, Unsqueeze."""
-    x = call.inputs[0]
-    parts = call.options["index"]
-    parts = parts if isinstance(parts, tuple) else (parts,)
-    if not shapes.is_basic_index(parts):
-        raise Unconvertible("indexing with a tensor, list or mask has no conversion here (only ints and slices)")
-    if any(p is Ellipsis for p in parts):
-        at = parts.index(Ellipsis)
-        used = sum(p is not None for p in parts) - 1
-        parts = parts[:at] + (slice(None),) * (x.ndim - used) + parts[at + 1 :]
-    cuts: list[tuple[int, int, int, int]] = []  # (start, end, axis, step) of each Slice
-    dropped: list[int] = []
-    inserted: list[int] = []
-    axis = out_axis = 0
-    for part in parts:
-        if part is None:
-            inserted.append(out_axis)
-            out_axis += 1
-            continue
-        if isinstance(part, slice):
-            step = 1 if part.step is None else int(part.step)
-            if step < 1:
-                raise Unconvertible(f"a slice of step {step} has no conversion here (only positive steps)")
-            # The bounds as written (None: the ends), which ONNX's Slice reads as Python does for any
-            # size of the axis: x[..., 4:-4] stays exact when the axis is dynamic.
-            if not (part.start in (None, 0) and part.stop is None and step == 1):
-                start = 0 if part.start is None else int(part.start)
-                stop = END if part.stop is None else int(part.stop)
-                cuts.append((start, stop, axis, step))
-            out_axis += 1
-        else:  # an int counted from its end of the axis: x[:, -1] is the last step of a sequence of any length
-            i = int(part)
-            if not -x.shape[axis] <= i < x.shape[axis]:
-                raise Unconvertible(f"the index {i} is out of range for an axis of size {x.shape[axis]}")
-            cuts.append((i, i + 1 if i != -1 else END, axis, 1))
-            dropped.append(axis)
-        axis += 1
-    current = call.names[0]
-    for op, done in (("Slice", cuts), ("Squeeze", dropped), ("Unsqueeze", inserted)):
-        if not done:
-            continue
-        if op == "Slice":
-            columns = [_int64(column) for column in zip(*cuts)]
-            names = [g.constant(f"{call.hint}.{k}", v) for k, v in zip(("starts", "ends", "axes", "steps"), columns)]
-        else:
-            names = [g.constant(f"{call.hint}.{op.lower()}_axes", _int64(done))]
-        result = g.fresh(f"{call.hint}.{op.lower()}")
-        g.node(op, [current, *names], [result])
-        current = result
-    g.node("Identity", [current], [call.dst])
-
-
-def expand(g: Any, call: Call) -> None:
-    """Expand to the output's shape, with 1 on the axes that keep their size (so axis 0 stays dynamic)."""
-    x, out = call.inputs[0], call.out
-    lead = out.ndim - x.ndim
-    target = [n if i < lead or x.shape[i - lead] != n else 1 for i, n in enumerate(out.shape)]
-    g.node("Expand", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
-
-
-def repeat(g: Any, call: Call) -> None:
-    """Tile by ``repeats`` (the input given leading axes of size 1 first when there are more repeats than axes)."""
-    x, repeats = call.inputs[0], tuple(call.options["repeats"])
-    lead = len(repeats) - x.ndim
-    current = call.names[0]
-    if lead > 0:
-        current = g.fresh(f"{call.hint}.unsqueezed")
-        g.node("Unsqueeze", [call.names[0], g.constant(f"{call.hint}.lead", _int64(range(lead)))], [current])
-    g.node("Tile", [current, g.constant(f"{call.hint}.repeats", _int64(repeats))], [call.dst])
-
-
-def concatenate(g: Any, call: Call) -> None:
-    g.node("Concat", call.names, [call.dst], axis=int(call.options["axis"]))
-
-
-def stack(g: Any, call: Call) -> None:
-    axis = int(call.options.get("axis", 0)) % call.out.ndim
-    where = g.constant(f"{call.hint}.axis", _int64([axis]))
-    expanded = []
-    for name in call.names:
-        one = g.fresh(f"{call.hint}.unsqueezed")
-        g.node("Unsqueeze", [name, where], [one])
-        expanded.append(one)
-    g.node("Concat", expanded, [call.dst], axis=axis)
 
 
 def _axes(x: Any, axis: Any) -> list[int]:
@@ -343,17 +158,6 @@ def extreme_along(g: Any, call: Call) -> None:
 def softmax(g: Any, call: Call) -> None:
     op = "LogSoftmax" if issubclass(call.options["_class"], LogSoftmax) else "Softmax"
     g.node(op, call.names, [call.dst], axis=int(call.options["axis"]))
-
-
-def flip(g: Any, call: Call) -> None:
-    """``x.flip(dims)``: a Slice of step -1 from the end along each axis, for any size of the axes."""
-    axes = [int(a) for a in call.options["axes"]]
-    if not axes:
-        g.node("Identity", call.names, [call.dst])
-        return
-    columns = ([-1] * len(axes), [-END - 1] * len(axes), axes, [-1] * len(axes))
-    names = [g.constant(f"{call.hint}.{k}", _int64(v)) for k, v in zip(("starts", "ends", "axes", "steps"), columns)]
-    g.node("Slice", [call.names[0], *names], [call.dst])
 
 
 def rounded(g: Any, call: Call) -> None:
