@@ -245,3 +245,23 @@ def test_googlenet_runs_at_any_image_size(tmp_path):
 def test_linear_interpolation_at_any_size(fn, tmp_path):
     proto = export_and_compare(Forward(fn), (1, 2, 4, 4), {0: "N", 2: "H", 3: "W"}, [(2,), (4, 7), (5, 8)], tmp_path)
     assert [node.op_type for node in proto.graph.node].count("Resize") == 1
+
+
+def test_a_constant_sized_by_the_traced_batch_is_refused_by_name(tmp_path):
+    """A class token expanded to x.shape[0] is a constant of the traced batch: the trace at twice
+    the batch holds another, so the export names it instead of writing a graph for one batch size."""
+
+    class ClassToken(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.token = nn.Parameter(dn.zeros(1, 1, 4))
+
+        def forward(self, x):
+            return dn.cat([self.token.expand(x.shape[0], -1, -1), x], 1)
+
+    with pytest.raises(
+        ExportError,
+        match=r"the constant 'ClassToken.cat.const' \(read by a Concat node\).*axis 0 \('N'\).*dynamic_batch=False",
+    ):
+        dn.onnx.export(ClassToken(), tmp_path / "m.onnx", (2, 3, 4))
+    export_and_compare(ClassToken(), (2, 3, 4), {1: "T"}, [(3, 6)], tmp_path)

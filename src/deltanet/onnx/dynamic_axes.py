@@ -89,10 +89,14 @@ def same_at_sizes(graph: Any, other: Any, axis: int, name: str, sizes: tuple[int
         ExportError: naming the operator (and the constant, whose name begins with the place in the
             model where it was made) that differs.
     """
+    fix = (
+        "export with dynamic_batch=False or leave axis 0 out of dynamic_axes"
+        if axis == 0
+        else "leave that axis out of dynamic_axes"
+    )
     why = (
-        f"so the graph would hold the size of the input's axis {axis} ({name!r}) fixed; leave that axis out "
-        f"of dynamic_axes, or compute the size-dependent part with operations that keep it (see "
-        f"deltanet.onnx.dynamic_axes)"
+        f"so the graph would hold the size of the input's axis {axis} ({name!r}) fixed; {fix}, or compute "
+        f"the size-dependent part with operations that keep it (see deltanet.onnx.dynamic_axes)"
     )
     kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
     if kinds[0] != kinds[1]:

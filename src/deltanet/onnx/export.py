@@ -219,9 +219,8 @@ def export(
             f"output's ({names})"
         )
     changed = []  # each dynamic axis's name, and the outputs' shapes with that axis grown
-    if dynamic_batch:
-        changed.append((axes[0], _output_shapes(model, traced, dtype, output_name, input_name)))
-    for axis, name in sizes.items():
+    # The batch too: a constant sized by the traced batch (p.expand(x.shape[0], -1)) is refused by name.
+    for axis, name in (({0: axes[0]} if dynamic_batch else {}) | sizes).items():
         bigger = dynamic.grown(traced, axis)
         twin, twin_outs, _ = _trace_grown(trace, np.zeros(bigger, dtype), axis)
         dynamic.same_at_sizes(graph, twin, axis, name, (traced[axis], bigger[axis]))
@@ -307,22 +306,9 @@ def _trace_grown(trace: Any, sample: np.ndarray, axis: int) -> tuple[Graph, list
     except Exception as error:  # the model's own errors, whatever their type
         raise ExportError(
             f"export: the model's forward fails for an input of shape {sample.shape} ({type(error).__name__}: "
-            f"{str(error)[:200]}), so the input's axis {axis} cannot be dynamic; leave it out of dynamic_axes"
+            f"{str(error)[:200]}), so the input's axis {axis} cannot be dynamic; "
+            f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes"
         ) from None
-
-
-def _output_shapes(model: nn.Module, shape: tuple, dtype: Any, output_name: Any, input_name: str) -> list[tuple]:
-    """The shapes of the outputs for a batch of one more sample (which of their axes follow the batch)."""
-    with kept_modes(model), no_grad():
-        model.eval()
-        try:
-            out = model(Tensor._make(np.zeros((shape[0] + 1, *shape[1:]), dtype)))
-        except Exception as error:  # the model's own errors, whatever their type
-            raise ExportError(
-                f"export: the model's forward fails for a batch of {shape[0] + 1} ({type(error).__name__}: "
-                f"{str(error)[:200]}), so the batch axis cannot be dynamic; export with dynamic_batch=False"
-            ) from None
-    return [tuple(t.shape) for _, t in outputs.named(out, output_name, input_name)]
 
 
 def _live(nodes: list[Any], initializers: list[Any], output_names: list[str]) -> tuple[list[Any], list[Any]]:
