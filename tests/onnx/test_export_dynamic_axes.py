@@ -265,3 +265,29 @@ def test_a_constant_sized_by_the_traced_batch_is_refused_by_name(tmp_path):
     ):
         dn.onnx.export(ClassToken(), tmp_path / "m.onnx", (2, 3, 4))
     export_and_compare(ClassToken(), (2, 3, 4), {1: "T"}, [(3, 6)], tmp_path)
+
+
+class SqueezeExcitation(nn.Module):
+    """A classifier of any image size: a squeeze-excitation block, global pooling by a function, flatten."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1, rng=0)
+        self.norm = nn.BatchNorm2d(8)
+        self.squeeze, self.excite = nn.Linear(8, 2, rng=1), nn.Linear(2, 8, rng=2)
+        self.head = nn.Linear(16, 4, rng=3)
+
+    def forward(self, x):
+        x = F.relu(self.norm(self.conv(x)))
+        n, c = x.shape[:2]
+        w = dn.sigmoid(self.excite(F.relu(self.squeeze(x.mean((2, 3)))))).view(n, c, 1, 1)
+        x = x * w
+        pooled = [F.adaptive_avg_pool2d(x, 1), F.adaptive_max_pool2d(x, 1)]
+        return self.head(dn.flatten(dn.cat(pooled, 1), 1))
+
+
+def test_a_classifier_of_any_image_size(tmp_path):
+    proto = export_and_compare(
+        SqueezeExcitation(), (1, 3, 8, 8), {0: "N", 2: "H", 3: "W"}, [(1, 2), (8, 11), (5, 16)], tmp_path
+    )
+    assert {"GlobalAveragePool", "GlobalMaxPool", "ReduceProd"} <= {node.op_type for node in proto.graph.node}

@@ -188,3 +188,57 @@ def test_multihead_attention_with_every_key_masked(need_weights, tmp_path):
     x[0] *= -1  # the first sample masks every key
     with dn.no_grad():
         run_both(model, path, [x])
+
+
+def test_embedding(tmp_path):
+    """Rows gathered by indices computed in the forward ((x > 0).long(): a Cast and a Gather)."""
+
+    class Lookup(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(2, 4, rng=0)
+
+        def forward(self, x):
+            return self.embedding((x > 0).long()).sum(1)
+
+    model = Lookup()
+    path = tmp_path / "model.onnx"
+    proto = dn.onnx.export(model, path, input_shape=(2, 5), dynamic_axes={"input": {0: "N", 1: "T"}})
+    assert "Gather" in ops(proto)
+    rng = np.random.default_rng(0)
+    run_both(model, path, [rng.normal(size=shape).astype(np.float32) for shape in ((1, 5), (3, 9))])
+
+
+def test_embedding_with_max_norm_is_refused(tmp_path):
+    model = Forward(lambda m, x: m.table((x > 0).long()))
+    model.table = nn.Embedding(2, 3, max_norm=1.0)
+    with pytest.raises(ExportError, match=r"layer 'table' \(Embedding\): max_norm=1.0 renormalizes"):
+        dn.onnx.export(model, tmp_path / "m.onnx", (2, 3))
+
+
+@pytest.mark.parametrize(
+    "layer, shape, op",
+    [
+        (nn.AdaptiveMaxPool1d(1), (2, 3, 10), "GlobalMaxPool"),
+        (nn.AdaptiveMaxPool2d((2, None)), (2, 3, 6, 5), "MaxPool"),
+        (nn.AdaptiveMaxPool3d(2), (2, 1, 4, 6, 8), "MaxPool"),
+    ],
+)
+def test_adaptive_max_pooling(layer, shape, op, tmp_path):
+    export = lambda m, x: m.pool(x)  # noqa: E731
+    model = Forward(export)
+    model.pool = layer
+    proto = dn.onnx.export(model, tmp_path / "m.onnx", input_shape=shape)
+    assert op in ops(proto)
+    functional = Forward(lambda m, x: F.adaptive_max_pool1d(x, 1) if x.ndim == 3 else F.adaptive_max_pool2d(x, 1))
+    dn.onnx.export(functional, tmp_path / "f.onnx", input_shape=shape[:4])
+    rng = np.random.default_rng(0)
+    run_both(model, tmp_path / "m.onnx", [rng.normal(size=(n, *shape[1:])).astype(np.float32) for n in (1, 3)])
+    run_both(functional, tmp_path / "f.onnx", [rng.normal(size=(n, *shape[1:4])).astype(np.float32) for n in (1, 3)])
+
+
+def test_adaptive_max_pooling_to_unequal_windows_is_refused(tmp_path):
+    with pytest.raises(ExportError, match=r"adaptive max pooling of \(5,\) to \(2,\): PyTorch's windows are unequal"):
+        dn.onnx.export(nn.AdaptiveMaxPool1d(2), tmp_path / "m.onnx", (2, 3, 5))
+    with pytest.raises(ExportError, match=r"AdaptiveMaxPool in the forward of 'Forward': adaptive max pooling of"):
+        dn.onnx.export(Forward(lambda m, x: F.adaptive_max_pool1d(x, 2)), tmp_path / "m.onnx", (2, 3, 5))

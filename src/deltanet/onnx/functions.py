@@ -40,6 +40,7 @@ from deltanet import nn
 from deltanet.autograd import inplace, ops, reductions, rounding, shapes, sorting
 from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
+from deltanet.functional.adaptive_max_pool import AdaptiveMaxPool
 from deltanet.functional.batchnorm import BatchNorm
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
 from deltanet.functional.linear import Linear
@@ -50,6 +51,7 @@ from deltanet.onnx.calls import Call, Unconvertible
 from deltanet.onnx.calls import check_batch as _check_batch
 from deltanet.onnx.calls import int64 as _int64
 from deltanet.onnx.converters import _pads, converter_for
+from deltanet.onnx.converters_port import max_pool
 from deltanet.onnx.functions_shapes import concatenate, expand, flip, get_item, repeat, reshape, stack, transpose
 from deltanet.onnx.linear_maps import along_axes, gather_pad
 
@@ -257,13 +259,26 @@ def interpolate(g: Any, call: Call) -> None:
 
 
 def adaptive_avg_pool(g: Any, call: Call) -> None:
-    r"""Along each spatial axis a MatMul by $M^\top$, $M$ the averaging matrix of PyTorch's windows."""
+    r"""Along each spatial axis a MatMul by $M^\top$, $M$ the averaging matrix of PyTorch's windows; to
+    one position per axis (``F.adaptive_avg_pool2d(x, 1)``), a GlobalAveragePool, for any size."""
     x = call.inputs[0]
+    if all(o == 1 for o in call.options["out_size"]):
+        g.node("GlobalAveragePool", call.names, [call.dst])
+        return
     maps = [
         (axis, _averaging_matrix(n, o, x.dtype))
         for axis, n, o in zip(range(2, x.ndim), x.shape[2:], call.options["out_size"])
     ]
     g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
+
+
+def adaptive_max_pool(g: Any, call: Call) -> None:
+    """``F.adaptive_max_pool*d``: as the layer (``converters_port.max_pool``)."""
+    x, flat = call.inputs[0], call.options["flat"]
+    try:
+        max_pool(g, call.hint, call.names[0], call.dst, tuple(x.shape[2:]), tuple(flat.shape[2:]))
+    except ValueError as error:
+        raise Unconvertible(str(error)) from None
 
 
 def pad(g: Any, call: Call) -> None:
@@ -363,6 +378,7 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     Linear: linear,
     Interpolate: interpolate,
     AdaptiveAvgPool: adaptive_avg_pool,
+    AdaptiveMaxPool: adaptive_max_pool,
     Pad: pad,
     ops.Cast: cast,
     inplace.Overwrite: overwrite,
