@@ -341,7 +341,7 @@ def test_converter_lookup_follows_forward():
     assert converter_for(Doubled(1, 1)) is None
 
 
-@pytest.mark.parametrize("layer", [nn.AdaptiveMaxPool2d(2), nn.ChannelShuffle(2), nn.Unfold(2)], ids=repr)
+@pytest.mark.parametrize("layer", [nn.LPPool2d(2, 2), nn.ChannelShuffle(2), nn.Unfold(2)], ids=repr)
 def test_layers_without_a_conversion_are_refused_by_name(layer, tmp_path):
     with pytest.raises(ExportError, match=rf"\({type(layer).__name__}\): it has no ONNX conversion"):
         dn.onnx.export(nn.Sequential(layer), str(tmp_path / "m.onnx"), (1, 4, 4, 4))
