@@ -242,3 +242,11 @@ def test_adaptive_max_pooling_to_unequal_windows_is_refused(tmp_path):
         dn.onnx.export(nn.AdaptiveMaxPool1d(2), tmp_path / "m.onnx", (2, 3, 5))
     with pytest.raises(ExportError, match=r"AdaptiveMaxPool in the forward of 'Forward': adaptive max pooling of"):
         dn.onnx.export(Forward(lambda m, x: F.adaptive_max_pool1d(x, 2)), tmp_path / "m.onnx", (2, 3, 5))
+
+
+def test_a_model_that_fails_on_random_numbers_is_refused_by_name(tmp_path):
+    """Token indices from a float input: x.long() of random numbers has negative indices."""
+    model = Forward(lambda m, x: m.table(x.long()))
+    model.table = nn.Embedding(4, 3)
+    with pytest.raises(ExportError, match=r"fails on random normal numbers of shape \(2, 3\) \(ValueError: .*indices"):
+        dn.onnx.export(model, tmp_path / "m.onnx", (2, 3))

@@ -210,7 +210,16 @@ def export(
     graph, outs, tracer = trace(np.zeros(traced, dtype))
     # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
-    verification.same_graph(graph, trace(other)[0])
+    try:
+        verification.same_graph(graph, trace(other)[0])
+    except ExportError:
+        raise
+    except Exception as error:  # the model's own errors, whatever their type
+        raise ExportError(
+            f"export: the model's forward fails on random normal numbers of shape {traced} "
+            f"({type(error).__name__}: {str(error)[:200]}), which the export traces it on to find values "
+            f"computed outside autograd; the graph's input is a float tensor of dtype {dtype}"
+        ) from None
     names = [name for name, _ in outs]
     unknown = sorted(set(given) - {input_name, *names})
     if unknown:
