@@ -94,9 +94,10 @@ def same_outputs(
                 except Exception as error:  # the model's own errors, whatever their type
                     if optional:
                         continue
+                    at = ", a size of its dynamic axes" if one != shape else ""
                     raise ExportError(
-                        f"export: the model's forward fails for an input of shape {one} ({type(error).__name__}: "
-                        f"{str(error)[:200]}), a size of its dynamic axes that the graph is verified at"
+                        f"export: the model's forward fails on random normal numbers of shape {one} "
+                        f"({type(error).__name__}: {str(error)[:200]}), on which the export verifies the graph{at}"
                     ) from None
             expected_all = [t.array for t in flatten(out)] if flatten is not None else [out.array]
             try:
