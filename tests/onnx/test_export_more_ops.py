@@ -250,3 +250,32 @@ def test_a_model_that_fails_on_random_numbers_is_refused_by_name(tmp_path):
     model.table = nn.Embedding(4, 3)
     with pytest.raises(ExportError, match=r"fails on random normal numbers of shape \(2, 3\) \(ValueError: .*indices"):
         dn.onnx.export(model, tmp_path / "m.onnx", (2, 3))
+
+
+def test_argmax_of_a_segmentation_at_any_size(tmp_path):
+    """A label map, int64: the exported model of a segmentation network, at any image size."""
+    model = Forward(lambda m, x: m.conv(x).argmax(1))
+    model.conv = nn.Conv2d(1, 3, 3, padding=1, rng=0)
+    path = tmp_path / "model.onnx"
+    proto = dn.onnx.export(model, path, (1, 1, 6, 6), dynamic_axes={"input": {0: "N", 2: "H", 3: "W"}})
+    assert "ArgMax" in ops(proto)
+    rng = np.random.default_rng(0)
+    run_both(model, path, [rng.normal(size=s).astype(np.float32) for s in ((1, 1, 6, 6), (3, 1, 9, 5))])
+
+
+def test_argmax_and_argmin_with_nan_and_ties(tmp_path):
+    """The first NaN wins, and the first of tied values, as NumPy and PyTorch (ONNX's ArgMax skips NaN)."""
+    fn = lambda m, x: (x.argmax(1, keepdim=True) - x.argmin(1, keepdim=True) * 3).float() * x  # noqa: E731
+    special = np.array([[1, np.nan, 3, np.nan], [5, 5, 2, 2], [-1, 0, 0, -1]], np.float32)
+    export_and_compare(fn, (2, 4), tmp_path, special=[special])
+    model = Forward(lambda m, x: x.argmax() + x.argmin())  # of the flattened values: a fixed batch
+    dn.onnx.export(model, tmp_path / "fixed.onnx", (3, 4), dynamic_batch=False)
+    run_both(model, tmp_path / "fixed.onnx", [special, special[::-1].copy()])
+    torch = pytest.importorskip("torch")
+    assert torch.tensor(special).argmax(1).tolist() == dn.tensor(special).argmax(1).tolist()
+    assert torch.tensor(special).argmin(1).tolist() == dn.tensor(special).argmin(1).tolist()
+
+
+def test_argmax_over_the_dynamic_batch_is_refused(tmp_path):
+    with pytest.raises(ExportError, match="argmax over the batch axis changes axis 0.*dynamic_batch=False"):
+        dn.onnx.export(Forward(lambda m, x: x.argmax(0)), tmp_path / "m.onnx", (2, 3))

@@ -300,7 +300,7 @@ def _trace(
         if id(t) not in tracer.names and id(t) not in tracer.poisoned:
             raise ExportError(
                 f"export: the model's output '{name}' is not computed from its input by operations the export "
-                f"records (any/all, argmax, .detach(), NumPy give constants), or not from its input at all"
+                f"records (.detach(), .item(), NumPy give constants), or not from its input at all"
             )
         tracer.name_of(t, "output")  # refuses an output changed in place through a view, or poisoned
     return graph, named, tracer

@@ -4,9 +4,10 @@
 dynamic batch, the arrays of traced bool tensors, the values it cannot convert); ``tracing``
 patches, for the duration of one forward pass, the places where operations happen: each layer's
 ``forward`` (a layer with a converter is a leaf), ``Function.apply``, in-place writes, the
-comparisons (``deltanet.autograd.compare._bool_leaf``), ``to_dtype``, the functional norms'
-rows, ``clamp``'s tensor bounds, attention's masked softmax, ceil-mode max pooling, linear
-``F.interpolate`` (``deltanet.onnx.recorders``) and ``reductions._count`` (a ``mean``'s count, which
+comparisons (``deltanet.autograd.compare._bool_leaf``), ``to_dtype`` and the functional norms'
+rows (``deltanet.onnx.recorders``), the functions recorded whole (``clamp``'s tensor bounds,
+attention's masked softmax, ceil-mode max pooling, linear ``F.interpolate``, ``argmax``:
+``deltanet.onnx.recorders_whole``) and ``reductions._count`` (a ``mean``'s count, which
 ``functions.divide_by_count`` reads from the live input). Everything is restored afterwards.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 from deltanet import nn
 from deltanet.autograd import Function, Tensor, compare, conversions, elementwise, inplace, ops, reductions
 from deltanet.functional import attention, normalization, pooling
-from deltanet.onnx import batch_axis, functions, outputs, recorders
+from deltanet.onnx import batch_axis, functions, outputs, recorders, recorders_whole
 from deltanet.onnx.converters import ExportError, converter_for
 
 
@@ -284,7 +285,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
             return original_bounded(x, bound, beyond, upper)
         with tracer.hidden():
             out = original_bounded(x, bound, beyond, upper)
-        recorders.bounded(tracer, x, bound, upper, out)
+        recorders_whole.bounded(tracer, x, bound, upper, out)
         return out
 
     original_ceil_pool = pooling._max_pool_ceil_or_integer
@@ -295,7 +296,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         with tracer.hidden():
             out = original_ceil_pool(x, kernel_size, stride, padding, dims, ceil_mode)
         args = pooling._pool_args(x, kernel_size, stride, padding, dims, f"max_pool{dims}d", True)
-        recorders.ceil_max_pool(tracer, x, args, out)
+        recorders_whole.ceil_max_pool(tracer, x, args, out)
         return out
 
     resampling = sys.modules["deltanet.functional.upsample"]  # the module (its name is also a function's)
@@ -313,7 +314,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
             return original_interpolate(*args, **kwargs)
         with tracer.hidden():
             out = original_interpolate(*args, **kwargs)
-        recorders.resize(tracer, x, given["size"], given["scale_factor"], given, out)
+        recorders_whole.resize(tracer, x, given["size"], given["scale_factor"], given, out)
         return out
 
     interpolate_holders = [
@@ -322,6 +323,15 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         if name.startswith("deltanet.") and vars(m).get("interpolate") is original_interpolate
     ]
 
+    original_arg = reductions._arg
+
+    def arg(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner: str) -> Tensor:
+        out = original_arg(input, dim, keepdim, axis, keepdims, owner)
+        if not tracer.inside and isinstance(input, Tensor) and tracer.depends((input,), {}):
+            d, keep = reductions._dims(dim, axis, keepdim, keepdims, owner)
+            recorders_whole.arg_extreme(tracer, input, d, keep, owner, out)
+        return out
+
     original_masked_softmax = attention.masked_softmax
 
     def masked_softmax(scores: Tensor, fully_masked: float) -> Tensor:
@@ -329,7 +339,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
             return original_masked_softmax(scores, fully_masked)
         with tracer.hidden():
             out = original_masked_softmax(scores, fully_masked)
-        recorders.masked_softmax(tracer, scores, fully_masked, out)
+        recorders_whole.masked_softmax(tracer, scores, fully_masked, out)
         return out
 
     # masked_softmax is imported by name: each binding is replaced, and restored below.
@@ -374,6 +384,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         inplace._apply = in_place
         reductions._count = count
         elementwise._bounded = bounded
+        reductions._arg = arg
         pooling._max_pool_ceil_or_integer = ceil_pool
         for holder in interpolate_holders:
             holder.interpolate = interpolate  # type: ignore[attr-defined]
@@ -389,6 +400,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         inplace._apply = original_inplace
         reductions._count = original_count
         elementwise._bounded = original_bounded
+        reductions._arg = original_arg
         pooling._max_pool_ceil_or_integer = original_ceil_pool
         for holder in interpolate_holders:
             holder.interpolate = original_interpolate  # type: ignore[attr-defined]
