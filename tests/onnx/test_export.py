@@ -184,6 +184,8 @@ LAYERS = [
     (nn.Softmin(dim=1), (2, 6)),
     (nn.Softmax2d(), (2, 3, 2, 2)),
     (nn.AdaptiveMaxPool1d(2), (2, 3, 6)),
+    (nn.ChannelShuffle(3), (2, 6, 4, 5)),
+    (nn.ChannelShuffle(2), (2, 4, 3)),
     (nn.AdaptiveMaxPool2d(1), (2, 3, 5, 4)),
     (nn.AdaptiveMaxPool3d((1, 2, None)), (2, 1, 3, 4, 5)),
 ]
@@ -205,7 +207,6 @@ NOT_EXPORTED = (
     nn.TransformerDecoderLayer,
     nn.TransformerDecoder,
     nn.Transformer,
-    nn.ChannelShuffle,
     nn.LPPool1d,
     nn.LPPool2d,
     nn.LPPool3d,
@@ -341,7 +342,7 @@ def test_converter_lookup_follows_forward():
     assert converter_for(Doubled(1, 1)) is None
 
 
-@pytest.mark.parametrize("layer", [nn.LPPool2d(2, 2), nn.ChannelShuffle(2), nn.Unfold(2)], ids=repr)
+@pytest.mark.parametrize("layer", [nn.LPPool2d(2, 2), nn.Unfold(2)], ids=repr)
 def test_layers_without_a_conversion_are_refused_by_name(layer, tmp_path):
     with pytest.raises(ExportError, match=rf"\({type(layer).__name__}\): it has no ONNX conversion"):
         dn.onnx.export(nn.Sequential(layer), str(tmp_path / "m.onnx"), (1, 4, 4, 4))

@@ -291,3 +291,10 @@ def test_a_classifier_of_any_image_size(tmp_path):
         SqueezeExcitation(), (1, 3, 8, 8), {0: "N", 2: "H", 3: "W"}, [(1, 2), (8, 11), (5, 16)], tmp_path
     )
     assert {"GlobalAveragePool", "GlobalMaxPool", "ReduceProd"} <= {node.op_type for node in proto.graph.node}
+
+
+def test_a_shufflenet_unit_runs_at_any_image_size(tmp_path):
+    model = nn.Sequential(
+        nn.Conv2d(4, 6, 1, groups=2, rng=0), nn.ChannelShuffle(2), nn.Conv2d(6, 6, 3, padding=1, groups=3, rng=1)
+    )
+    export_and_compare(model, (1, 4, 6, 6), {0: "N", 2: "H", 3: "W"}, [(1, 2), (6, 7), (5, 8)], tmp_path)

@@ -1,11 +1,12 @@
-"""ONNX conversions of ``RMSNorm``, ``Embedding``, adaptive max pooling, the circular padding layers and
-the dropout variants.
+"""ONNX conversions of ``RMSNorm``, ``Embedding``, ``ChannelShuffle``, adaptive max pooling, the circular
+padding layers and the dropout variants.
 
 They use only nodes of opset 13 (the exporter's lowest): RMSNorm as the mean of squares by a
 ``MatMul`` with a column of $1/n$ (``ReduceMean`` changed its signature in opset 18), circular
 padding as ``Slice`` and ``Concat`` (``Pad``'s "wrap" mode needs opset 19), ``Embedding`` as a
-``Gather`` of its rows, adaptive max pooling as ``GlobalMaxPool`` (to size 1) or ``MaxPool`` (where
-every output size divides the input's: PyTorch's windows are then ONNX's), and the dropouts as
+``Gather`` of its rows, ``ChannelShuffle`` as a ``Reshape``, ``Transpose`` and ``Reshape``,
+adaptive max pooling as ``GlobalMaxPool`` (to size 1) or ``MaxPool`` (where every output size
+divides the input's: PyTorch's windows are then ONNX's), and the dropouts as
 ``Identity`` (an exported model is evaluated). ``deltanet.onnx.converters.CONVERTERS`` lists them.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.nn.channel_shuffle import ChannelShuffle
 from deltanet.nn.circular_pad import CircularPad1d, CircularPad2d, CircularPad3d
 from deltanet.nn.dropout_variants import AlphaDropout, Dropout1d, FeatureAlphaDropout
 from deltanet.nn.embedding import Embedding
@@ -105,6 +107,17 @@ def max_pool(g: Any, hint: str, src: str, dst: str, spatial: tuple, out: tuple) 
     g.node("MaxPool", [src], [dst], kernel_shape=kernel, strides=kernel)
 
 
+def channel_shuffle(g: Any, m: ChannelShuffle, path: str, x: Any, src: str, dst: str) -> None:
+    r"""$\text{out}_{n, i g + j} = x_{n, j m + i}$: $x$ viewed as $(N, g, m, L)$, its axes 1 and 2
+    swapped, and its shape again (the spatial sizes read from $x$, so they may be dynamic)."""
+    g_, m_ = int(m.groups), x.shape[1] // int(m.groups)
+    grouped, swapped, shape = (g.fresh(f"{path}.{s}") for s in ("grouped", "swapped", "shape"))
+    g.node("Reshape", [src, g.constant(f"{path}.groups", np.array([0, g_, m_, -1], dtype=np.int64))], [grouped])
+    g.node("Transpose", [grouped], [swapped], perm=[0, 2, 1, 3])
+    g.node("Shape", [src], [shape])
+    g.node("Reshape", [swapped, shape], [dst])
+
+
 def _identity(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
     g.node("Identity", [src], [dst])
 
@@ -112,6 +125,7 @@ def _identity(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
 CONVERTERS: dict[type, Any] = {
     RMSNorm: rms_norm,
     Embedding: embedding,
+    ChannelShuffle: channel_shuffle,
     _AdaptiveMaxPoolNd: adaptive_max_pool,
     CircularPad1d: circular_pad,
     CircularPad2d: circular_pad,
