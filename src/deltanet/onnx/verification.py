@@ -26,7 +26,7 @@ def same_graph(graph: Any, other: Any) -> None:
     """Refuse a graph that another input would have made differently.
 
     The trace sees only the operations that autograd records. A value computed from the input
-    by anything else (``x.detach()``, ``x.data``, ``x.item()``, NumPy, random numbers; comparisons,
+    by anything else (``x.detach()``, ``x.array``, ``x.item()``, NumPy, random numbers; comparisons,
     ``clamp`` with tensor bounds and ``isclose`` are recorded, ``deltanet.onnx.recorders``) reaches the graph
     as a constant, the value it had for the traced input; a branch on the input's values records
     one path. Either would make a graph that computes something else than the model, silently,
