@@ -183,9 +183,14 @@ LAYERS = [
     (nn.GLU(dim=1), (2, 6)),
     (nn.Softmin(dim=1), (2, 6)),
     (nn.Softmax2d(), (2, 3, 2, 2)),
+    (nn.AdaptiveMaxPool1d(2), (2, 3, 6)),
+    (nn.ChannelShuffle(3), (2, 6, 4, 5)),
+    (nn.ChannelShuffle(2), (2, 4, 3)),
+    (nn.AdaptiveMaxPool2d(1), (2, 3, 5, 4)),
+    (nn.AdaptiveMaxPool3d((1, 2, None)), (2, 1, 3, 4, 5)),
 ]
 # Not exported: the containers (their children are), the loss modules (not part of a model's
-# forward), and Embedding, whose input is integer indices while the exported graph takes floats.
+# forward), and EmbeddingBag.
 NOT_EXPORTED = (
     nn.Module,
     nn.Sequential,
@@ -193,7 +198,6 @@ NOT_EXPORTED = (
     nn.ModuleDict,
     nn.ParameterList,
     nn.ParameterDict,
-    nn.Embedding,
     nn.EmbeddingBag,
     # No conversion of their own: export refuses them by name ("it has no ONNX conversion"), or
     # traces them through (the Transformers, with a fixed batch: tests/nn/test_transformer.py).
@@ -203,10 +207,6 @@ NOT_EXPORTED = (
     nn.TransformerDecoderLayer,
     nn.TransformerDecoder,
     nn.Transformer,
-    nn.AdaptiveMaxPool1d,
-    nn.AdaptiveMaxPool2d,
-    nn.AdaptiveMaxPool3d,
-    nn.ChannelShuffle,
     nn.LPPool1d,
     nn.LPPool2d,
     nn.LPPool3d,
@@ -221,8 +221,9 @@ NOT_EXPORTED = (
     nn.PairwiseDistance,
     nn.RNNCellBase,  # the recurrent cells (tests/onnx/test_export_recurrent.py checks the refusal)
 )
-# Tested in tests/onnx/test_export_recurrent.py (several outputs: the layer's final states).
-TESTED_ELSEWHERE = {nn.RNN, nn.LSTM, nn.GRU, nn.RNNBase}
+# Tested in tests/onnx/test_export_recurrent.py (several outputs: the layer's final states), and
+# Embedding (integer indices computed in the forward) in tests/onnx/test_export_more_ops.py.
+TESTED_ELSEWHERE = {nn.RNN, nn.LSTM, nn.GRU, nn.RNNBase, nn.Embedding}
 
 
 def test_local_response_norm_of_even_size_is_refused(tmp_path):
@@ -341,7 +342,7 @@ def test_converter_lookup_follows_forward():
     assert converter_for(Doubled(1, 1)) is None
 
 
-@pytest.mark.parametrize("layer", [nn.AdaptiveMaxPool2d(2), nn.ChannelShuffle(2), nn.Unfold(2)], ids=repr)
+@pytest.mark.parametrize("layer", [nn.LPPool2d(2, 2), nn.Unfold(2)], ids=repr)
 def test_layers_without_a_conversion_are_refused_by_name(layer, tmp_path):
     with pytest.raises(ExportError, match=rf"\({type(layer).__name__}\): it has no ONNX conversion"):
         dn.onnx.export(nn.Sequential(layer), str(tmp_path / "m.onnx"), (1, 4, 4, 4))

@@ -178,7 +178,7 @@ def test_a_unet_written_with_functions_as_in_pytorch(tmp_path):
             return F.softmax(self.head(dn.cat([cropped, up], dim=1)), dim=1)
 
     proto = check_parity(CroppingUNet(), (1, 1, 20, 20), tmp_path)
-    assert {"MaxPool", "MatMul", "Slice", "Concat", "Softmax"} <= set(ops(proto))
+    assert {"MaxPool", "Resize", "Slice", "Concat", "Softmax"} <= set(ops(proto))
 
 
 def test_changing_the_batch_axis_is_refused_while_it_is_dynamic(tmp_path):
@@ -230,7 +230,7 @@ def test_with_a_fixed_batch_the_batch_axis_may_change(tmp_path):
     [
         (lambda m, x: x[:, dn.tensor([0, 2])], "indexing with a tensor, list or mask has no conversion here"),
         # its masks are computed with NumPy: the traced input's would be constants of the graph
-        (lambda m, x: x.clamp(dn.zeros(3), 1.0), r"depends on the model's input.*clamp with tensor bounds"),
+        (lambda m, x: x * x.detach(), r"depends on the model's input.*\.detach\(\)"),
         (lambda m, x: x.cumsum(1), "CumSum in the forward of 'Forward': it has no ONNX conversion here"),
     ],
 )
@@ -337,7 +337,8 @@ def test_a_graph_that_computes_something_else_is_refused_before_it_is_written(tm
 
 
 def test_a_batch_size_baked_into_the_graph_is_caught(tmp_path, monkeypatch):
-    """The check runs one more sample than the traced batch, a size the trace never saw."""
+    """The trace at twice the batch holds another constant (deltanet.onnx.dynamic_axes.same_at_sizes);
+    onnxruntime's check at one more sample would catch it next."""
     from deltanet.onnx import functions
 
     def fixed_reshape(g, call):  # a reshape that writes the traced batch size instead of 0
@@ -346,7 +347,9 @@ def test_a_batch_size_baked_into_the_graph_is_caught(tmp_path, monkeypatch):
         )
 
     monkeypatch.setitem(functions.FUNCTIONS, dn.autograd.shapes.Reshape, fixed_reshape)
-    with pytest.raises(ExportError, match=r"random inputs of shape \(3, 6\)"):
+    with pytest.raises(
+        ExportError, match=r"is \[2, 2, 3\] for size 2 of the input's axis 0 and \[4, 2, 3\] for size 4"
+    ):
         dn.onnx.export(
             Forward(lambda m, x: x.view(x.shape[0], 2, 3).flatten(1)), tmp_path / "m.onnx", input_shape=(2, 6)
         )

@@ -323,7 +323,7 @@ def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
         >>> dn.isclose(dn.tensor([1.0, 2.0]), dn.tensor([1.0, 2.1])).tolist()
         [True, False]
     """
-    return leaf(np.asarray(np.isclose(_values(input), _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return _bool_leaf(functools.partial(np.isclose, rtol=rtol, atol=atol, equal_nan=equal_nan), input, other)
 
 
 def equal(input: Tensor, other: Any) -> bool:

@@ -566,10 +566,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         out = x
         if min is not None:
             low = operands(x, min)[1]
-            out = _bounded(out, low, out.array < low.array)
+            out = _bounded(out, low, out.array < low.array, upper=False)
         if max is not None:
             high = operands(x, max)[1]
-            out = _bounded(out, high, out.array > high.array)
+            out = _bounded(out, high, out.array > high.array, upper=True)
         return out
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
@@ -588,10 +588,11 @@ def _integer_bound(bound: Any, dtype: np.dtype) -> Any:
     return wrap_integer(int(bound), dtype)[()]
 
 
-def _bounded(x: Tensor, bound: Tensor, beyond: np.ndarray) -> Tensor:
-    """``bound`` where ``x`` is ``beyond`` it, else ``x``; NaN where either is NaN, as PyTorch's
-    ``max(x, min)`` and ``min(x, max)``. The gradient follows PyTorch's clamp: to ``bound`` where
-    ``x`` is beyond it, to ``x`` where it is within (a tie included), to neither at a NaN."""
+def _bounded(x: Tensor, bound: Tensor, beyond: np.ndarray, upper: bool) -> Tensor:
+    """``bound`` where ``x`` is ``beyond`` it (above it if ``upper``, else below), else ``x``; NaN where
+    either is NaN, as PyTorch's ``max(x, min)`` and ``min(x, max)``. The gradient follows PyTorch's
+    clamp: to ``bound`` where ``x`` is beyond it, to ``x`` where it is within (a tie included), to
+    neither at a NaN. (The ONNX export records this function: ``deltanet.onnx.recorders``.)"""
     nan = (bound.array != bound.array) | (x.array != x.array)
     stopped = where(bound.array != bound.array, bound, x).detach()  # the NaN, without a gradient
     return where(beyond, bound, where(~nan, x, stopped))

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import inplace, ops, reductions, shapes
+from deltanet.autograd import inplace, ops, reductions, rounding, shapes, sorting
 from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
 from deltanet.functional.linear import Linear
@@ -145,6 +145,7 @@ ELEMENTWISE = {
     ops.Clamp,
     ops.Cast,
     ops.Where,
+    rounding.Rounded,
     Softmax,  # along another axis than the batch's, or along it: Softmax is the same for any size
     LogSoftmax,
     activations.LeakyReLU,
@@ -217,7 +218,7 @@ def output(cls: type, inputs: tuple, options: dict[str, Any], out: Any, batches:
         if cls is ops.Where:
             operands.append((_ndim(options["condition"]), batches[-1] if len(batches) > len(inputs) else None))
         return aligned(operands, out.ndim, f"the operation {name}")
-    if cls is inplace.Overwrite:  # x.copy_(src): x's batch
+    if cls is inplace.Overwrite or cls is sorting.Flip:  # x.copy_(src): x's batch; a flip keeps every axis
         return b
     if cls is shapes.Transpose:
         axes = options.get("axes")

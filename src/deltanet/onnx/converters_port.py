@@ -1,8 +1,12 @@
-"""ONNX conversions of ``RMSNorm``, the circular padding layers and the dropout variants.
+"""ONNX conversions of ``RMSNorm``, ``Embedding``, ``ChannelShuffle``, adaptive max pooling, the circular
+padding layers and the dropout variants.
 
 They use only nodes of opset 13 (the exporter's lowest): RMSNorm as the mean of squares by a
 ``MatMul`` with a column of $1/n$ (``ReduceMean`` changed its signature in opset 18), circular
-padding as ``Slice`` and ``Concat`` (``Pad``'s "wrap" mode needs opset 19), and the dropouts as
+padding as ``Slice`` and ``Concat`` (``Pad``'s "wrap" mode needs opset 19), ``Embedding`` as a
+``Gather`` of its rows, ``ChannelShuffle`` as a ``Reshape``, ``Transpose`` and ``Reshape``,
+adaptive max pooling as ``GlobalMaxPool`` (to size 1) or ``MaxPool`` (where every output size
+divides the input's: PyTorch's windows are then ONNX's), and the dropouts as
 ``Identity`` (an exported model is evaluated). ``deltanet.onnx.converters.CONVERTERS`` lists them.
 """
 
@@ -13,8 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.nn.channel_shuffle import ChannelShuffle
 from deltanet.nn.circular_pad import CircularPad1d, CircularPad2d, CircularPad3d
 from deltanet.nn.dropout_variants import AlphaDropout, Dropout1d, FeatureAlphaDropout
+from deltanet.nn.embedding import Embedding
+from deltanet.nn.pooling import _AdaptiveMaxPoolNd
 from deltanet.nn.rms_norm import RMSNorm
 
 
@@ -67,12 +74,59 @@ def _slice(g: Any, hint: str, src: str, start: int, end: int, axis: int) -> str:
     return out
 
 
+def embedding(g: Any, m: Embedding, path: str, x: Any, src: str, dst: str) -> None:
+    r"""$a = W_i$: a ``Gather`` of the weight's rows (the indices cast to int64 from the input's dtype)."""
+    if m.max_norm is not None:
+        raise ValueError(f"max_norm={m.max_norm} renormalizes the rows it reads, in place, at each call")
+    index = src
+    if x.dtype != np.int64:
+        index = g.fresh(f"{path}.index")
+        g.node("Cast", [src], [index], to=g.tensor_type(np.dtype(np.int64)))
+    g.node("Gather", [g.initializer(f"{path}.weight", m.weight.array), index], [dst], axis=0)
+
+
+def adaptive_max_pool(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
+    """GlobalMaxPool to one position per axis, MaxPool where each output size divides the input's."""
+    if m.return_indices:
+        raise ValueError("return_indices=True is not exported (one output per layer)")
+    sizes = m.output_size if isinstance(m.output_size, (tuple, list)) else (m.output_size,) * m._dims
+    max_pool(g, path, src, dst, x.shape[2:], tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:])))
+
+
+def max_pool(g: Any, hint: str, src: str, dst: str, spatial: tuple, out: tuple) -> None:
+    """Adaptive max pooling of the ``spatial`` sizes to ``out``: PyTorch's windows, when they are ONNX's."""
+    if all(o == 1 for o in out):
+        g.node("GlobalMaxPool", [src], [dst])
+        return
+    if any(n % o for n, o in zip(spatial, out)):
+        raise ValueError(
+            f"adaptive max pooling of {tuple(spatial)} to {tuple(out)}: PyTorch's windows are unequal where an "
+            f"output size does not divide the input's, ONNX's MaxPool has equal windows"
+        )
+    kernel = [n // o for n, o in zip(spatial, out)]
+    g.node("MaxPool", [src], [dst], kernel_shape=kernel, strides=kernel)
+
+
+def channel_shuffle(g: Any, m: ChannelShuffle, path: str, x: Any, src: str, dst: str) -> None:
+    r"""$\text{out}_{n, i g + j} = x_{n, j m + i}$: $x$ viewed as $(N, g, m, L)$, its axes 1 and 2
+    swapped, and its shape again (the spatial sizes read from $x$, so they may be dynamic)."""
+    g_, m_ = int(m.groups), x.shape[1] // int(m.groups)
+    grouped, swapped, shape = (g.fresh(f"{path}.{s}") for s in ("grouped", "swapped", "shape"))
+    g.node("Reshape", [src, g.constant(f"{path}.groups", np.array([0, g_, m_, -1], dtype=np.int64))], [grouped])
+    g.node("Transpose", [grouped], [swapped], perm=[0, 2, 1, 3])
+    g.node("Shape", [src], [shape])
+    g.node("Reshape", [swapped, shape], [dst])
+
+
 def _identity(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
     g.node("Identity", [src], [dst])
 
 
 CONVERTERS: dict[type, Any] = {
     RMSNorm: rms_norm,
+    Embedding: embedding,
+    ChannelShuffle: channel_shuffle,
+    _AdaptiveMaxPoolNd: adaptive_max_pool,
     CircularPad1d: circular_pad,
     CircularPad2d: circular_pad,
     CircularPad3d: circular_pad,

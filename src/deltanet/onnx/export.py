@@ -31,6 +31,7 @@ depends on the data (a branch on a value) is exported as the branch that the zer
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Tensor, no_grad
 from deltanet.nn.modes import kept_modes
 from deltanet.onnx import batch_axis, outputs, verification
+from deltanet.onnx import dynamic_axes as dynamic
 from deltanet.onnx.converters import ExportError
 from deltanet.onnx.tracing import Tracer, tracing
 
@@ -66,6 +68,9 @@ class Graph:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._used: set[str] = set()
+        self.input_name = "input"  # the graph's input (a reshape reads the batch's size from it)
+        self.batch_size = 0  # the traced batch size
+        self.sizes = False  # whether the input has dynamic axes besides the batch (deltanet.onnx.dynamic_axes)
 
     def fresh(self, hint: str) -> str:
         """A value name not used yet, based on ``hint``."""
@@ -102,6 +107,7 @@ def export(
     input_name: str = "input",
     output_name: Any = "output",
     verify: bool = True,
+    dynamic_axes: Any = None,
 ) -> Any:
     r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
 
@@ -114,9 +120,11 @@ def export(
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
     LocalResponseNorm → LRN (odd sizes); RNN/LSTM/GRU → ONNX's RNN/LSTM/GRU, one per layer
     (``deltanet.onnx.converters_recurrent``; not ``proj_size``); ``dn.cat`` → Concat; the functions
-    a custom ``forward`` calls as in ``deltanet.onnx.functions``: comparisons and logic (``x > 0``,
-    ``mask == 0``, ``&``, ``~``, ``logical_*``, ``isnan``), ``where``, ``masked_fill``, the
-    functional norms (``deltanet.onnx.recorders``), attention and Transformers. Initializers carry
+    a custom ``forward`` calls as in ``deltanet.onnx.functions`` (``flip``, ``sign`` and the
+    roundings among them): comparisons and logic (``x > 0``, ``mask == 0``, ``&``, ``~``,
+    ``logical_*``, ``isnan``, ``isclose``), ``where``, ``masked_fill``, ``clamp`` with tensor
+    bounds, the functional norms (``deltanet.onnx.recorders``), attention (a fully masked row as
+    the model gives it) and Transformers. Initializers carry
     the ``state_dict`` names. A ``forward`` that returns a tuple, list or dict of tensors (a
     recurrent layer's ``(output, (h_n, c_n))``) gives one graph output per tensor
     (``deltanet.onnx.outputs``).
@@ -128,17 +136,24 @@ def export(
         dynamic_batch: make the first axis of the input a symbolic ``N``, and each output's axis
             that follows it (the export follows it through transposes and reshapes,
             ``deltanet.onnx.batch_axis``; an operation that sums over it, slices it or needs it
-            elsewhere is refused). It is the only dynamic axis: for a sequence-first recurrent
-            model that axis is the sequence's length.
+            elsewhere is refused). For a sequence-first recurrent model that axis is the
+            sequence's length. Without ``dynamic_axes`` it is the only dynamic axis.
         opset: the ONNX opset (>= 13; default 17).
         input_name: the name of the graph's input.
         output_name: the name of the graph's output, the prefix of its outputs' names when
             ``forward`` returns a tuple (``output_0``, ``output_1_0``, ...; a dict's keys are
             its names), or a list of names, one per output tensor.
         verify: before writing, run the graph in onnxruntime (where it is installed) on random
-            inputs, of ``input_shape`` and, with ``dynamic_batch``, of other batch sizes, and
-            compare with the model's outputs (to $10^{-3}$ of their scale); a graph that computes
-            something else is refused instead of written.
+            inputs, of ``input_shape`` and, with ``dynamic_batch``, of other batch sizes (and three
+            times each size of ``dynamic_axes``), and compare with the model's outputs (to $10^{-3}$
+            of their scale); a graph that computes something else is refused instead of written.
+        dynamic_axes: PyTorch's: a dict from the input's or an output's name to ``{axis: name}`` or a
+            list of axes (named ``input_dynamic_axes_1``, ...), e.g. ``{"input": {0: "batch", 1:
+            "time"}}`` for a batch-first LSTM, ``{"input": {0: "N", 2: "H", 3: "W"}}`` for a fully
+            convolutional network. It replaces ``dynamic_batch``: the input's axis 0 is dynamic only
+            if listed. The other axes are traced again at twice their size, and an operation that
+            would hold such a size as a constant is refused by name (``deltanet.onnx.dynamic_axes``).
+            An output's axes that follow a dynamic input axis get its name (or the name given).
 
     Returns:
         The ``onnx.ModelProto`` that was written (it has passed ``onnx.checker.check_model``).
@@ -169,22 +184,68 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
+    given = dynamic.parse(dynamic_axes) if dynamic_axes is not None else {}
+    axes = dynamic.input_axes(given, input_name, len(shape)) if dynamic_axes is not None else {}
+    if dynamic_axes is None and dynamic_batch:
+        axes = {0: "N"}
+    elif dynamic_axes is not None and 0 in axes and not dynamic_batch:
+        raise ExportError(
+            f"export: dynamic_batch=False, but dynamic_axes makes the input's axis 0 dynamic ({axes[0]!r}); "
+            f"give one or the other"
+        )
+    dynamic_batch = 0 in axes
+    sizes = {axis: name for axis, name in axes.items() if axis != 0}
     # With a dynamic batch the trace runs on two samples at least: the factor N of a reshape is then seen.
     traced = (max(shape[0], 2), *shape[1:]) if dynamic_batch else shape
-    graph, outs, tracer = _trace(onnx, model, np.zeros(traced, dtype), dynamic_batch, input_name, output_name, opset)
+    trace = functools.partial(
+        _trace,
+        onnx,
+        model,
+        dynamic_batch=dynamic_batch,
+        input_name=input_name,
+        output_name=output_name,
+        opset=opset,
+        sizes=bool(sizes),
+    )
+    graph, outs, tracer = trace(np.zeros(traced, dtype))
     # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
-    verification.same_graph(graph, _trace(onnx, model, other, dynamic_batch, input_name, output_name, opset)[0])
+    try:
+        verification.same_graph(graph, trace(other)[0])
+    except ExportError:
+        raise
+    except Exception as error:  # the model's own errors, whatever their type
+        raise ExportError(
+            f"export: the model's forward fails on random normal numbers of shape {traced} "
+            f"({type(error).__name__}: {str(error)[:200]}), which the export traces it on to find values "
+            f"computed outside autograd; the graph's input is a float tensor of dtype {dtype}"
+        ) from None
+    names = [name for name, _ in outs]
+    unknown = sorted(set(given) - {input_name, *names})
+    if unknown:
+        raise ExportError(
+            f"export: dynamic_axes names {unknown}, which are not the input's name {input_name!r} or an "
+            f"output's ({names})"
+        )
+    changed = []  # each dynamic axis's name, and the outputs' shapes with that axis grown
+    # The batch too: a constant sized by the traced batch (p.expand(x.shape[0], -1)) is refused by name.
+    for axis, name in (({0: axes[0]} if dynamic_batch else {}) | sizes).items():
+        bigger = dynamic.grown(traced, axis)
+        twin, twin_outs, _ = _trace_grown(trace, np.zeros(bigger, dtype), axis)
+        dynamic.same_at_sizes(graph, twin, axis, name, (traced[axis], bigger[axis]))
+        changed.append((name, [tuple(t.shape) for _, t in twin_outs]))
     for name, out in outs:
         graph.node("Identity", [tracer.names[id(out)]], [name])
-    batch: Any = "N" if dynamic_batch else shape[0]
-    inputs = [onnx.helper.make_tensor_value_info(input_name, graph.tensor_type(dtype), [batch, *shape[1:]])]
-    grown = _output_shapes(model, traced, dtype, output_name, input_name) if dynamic_batch else None
-    graph_outputs = []
-    for i, (name, out) in enumerate(outs):
-        # An axis whose size follows the batch's (a recurrent state's axis 1 too) is the symbolic N.
-        dims = [n if grown is None or grown[i][axis] == n else "N" for axis, n in enumerate(out.shape)]
-        graph_outputs.append(onnx.helper.make_tensor_value_info(name, graph.tensor_type(out.dtype), dims))
+    inputs = [
+        onnx.helper.make_tensor_value_info(
+            input_name, graph.tensor_type(dtype), [axes.get(i, n) for i, n in enumerate(shape)]
+        )
+    ]
+    dims = dynamic.output_dims([tuple(out.shape) for _, out in outs], changed, names, given)
+    graph_outputs = [
+        onnx.helper.make_tensor_value_info(name, graph.tensor_type(out.dtype), out_dims)
+        for (name, out), out_dims in zip(outs, dims)
+    ]
     nodes, initializers = _live(graph.nodes, graph.initializers, [name for name, _ in outs])
     proto_graph = onnx.helper.make_graph(nodes, type(model).__name__, inputs, graph_outputs, initializers)
     opset_id = onnx.helper.make_opsetid("", opset)
@@ -205,7 +266,7 @@ def export(
     data = proto.SerializeToString()
     if verify:
         flat = lambda value: [t for _, t in outputs.named(value, output_name, input_name)]  # noqa: E731
-        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat)
+        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat, tuple(sizes))
     _write(path, data)
     return proto
 
@@ -214,13 +275,16 @@ def _trace(
     onnx: Any,
     model: nn.Module,
     sample: np.ndarray,
+    *,
     dynamic_batch: bool,
     input_name: str,
     output_name: Any,
     opset: int = DEFAULT_OPSET,
+    sizes: bool = False,
 ) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
     """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named outputs."""
     graph = Graph(onnx, sample.dtype, opset)
+    graph.input_name, graph.sizes, graph.batch_size = input_name, bool(sizes), sample.shape[0]
     tracer = Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(sample)
     graph._used.add(input_name)
@@ -236,24 +300,24 @@ def _trace(
         if id(t) not in tracer.names and id(t) not in tracer.poisoned:
             raise ExportError(
                 f"export: the model's output '{name}' is not computed from its input by operations the export "
-                f"records (any/all, argmax, .detach(), NumPy give constants), or not from its input at all"
+                f"records (.detach(), .item(), NumPy give constants), or not from its input at all"
             )
         tracer.name_of(t, "output")  # refuses an output changed in place through a view, or poisoned
     return graph, named, tracer
 
 
-def _output_shapes(model: nn.Module, shape: tuple, dtype: Any, output_name: Any, input_name: str) -> list[tuple]:
-    """The shapes of the outputs for a batch of one more sample (which of their axes follow the batch)."""
-    with kept_modes(model), no_grad():
-        model.eval()
-        try:
-            out = model(Tensor._make(np.zeros((shape[0] + 1, *shape[1:]), dtype)))
-        except Exception as error:  # the model's own errors, whatever their type
-            raise ExportError(
-                f"export: the model's forward fails for a batch of {shape[0] + 1} ({type(error).__name__}: "
-                f"{str(error)[:200]}), so the batch axis cannot be dynamic; export with dynamic_batch=False"
-            ) from None
-    return [tuple(t.shape) for _, t in outputs.named(out, output_name, input_name)]
+def _trace_grown(trace: Any, sample: np.ndarray, axis: int) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
+    """``trace`` on ``sample``, of another size of the dynamic ``axis``: the model's own errors refuse that axis."""
+    try:
+        return trace(sample)
+    except ExportError:
+        raise
+    except Exception as error:  # the model's own errors, whatever their type
+        raise ExportError(
+            f"export: the model's forward fails for an input of shape {sample.shape} ({type(error).__name__}: "
+            f"{str(error)[:200]}), so the input's axis {axis} cannot be dynamic; "
+            f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes"
+        ) from None
 
 
 def _live(nodes: list[Any], initializers: list[Any], output_names: list[str]) -> tuple[list[Any], list[Any]]:

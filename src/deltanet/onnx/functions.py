@@ -11,10 +11,11 @@ applied with, its output and the value name to give it.
 Most Functions are one ONNX operator. Three are written as the linear maps they are, so that
 every mode converts the same way (``deltanet.onnx.linear_maps``):
 
-- ``Interpolate`` (every ``F.interpolate`` mode): along each spatial axis the output is
+- ``Interpolate`` (the ``F.interpolate`` modes that are not linear; those are a ``Resize``,
+  ``deltanet.onnx.recorders``): along each spatial axis the output is
   $\text{out}_i = \sum_j M_{ij} \, \text{in}_j$ (``deltanet.functional.upsample``), a ``MatMul``
   by $M^\top$ on that axis; an integer repeat is a ``Gather`` of the indices
-  $\lfloor i / r \rfloor$;
+  $\lfloor i / r \rfloor$, or a nearest ``Resize`` when every repeat is a power of two;
 - ``AdaptiveAvgPool`` (``F.adaptive_avg_pool*d``): the same, $M$ averaging PyTorch's windows;
 - ``Pad`` (every ``F.pad`` mode): along each padded axis the output reads the input position
   ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where
@@ -31,54 +32,28 @@ over it, slicing it, a reshape that splits it) is refused, with the advice to ex
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import inplace, ops, reductions, shapes
+from deltanet.autograd import inplace, ops, reductions, rounding, shapes, sorting
 from deltanet.functional import activations, piecewise_activations, smooth_activations
 from deltanet.functional.activations import LogSoftmax, Softmax
+from deltanet.functional.adaptive_max_pool import AdaptiveMaxPool
 from deltanet.functional.batchnorm import BatchNorm
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
 from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
 from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
 from deltanet.functional.upsample import Interpolate
+from deltanet.onnx.calls import Call, Unconvertible
+from deltanet.onnx.calls import check_batch as _check_batch
+from deltanet.onnx.calls import int64 as _int64
 from deltanet.onnx.converters import _pads, converter_for
+from deltanet.onnx.converters_port import max_pool
+from deltanet.onnx.functions_shapes import concatenate, expand, flip, get_item, repeat, reshape, stack, transpose
 from deltanet.onnx.linear_maps import along_axes, gather_pad
-
-
-class Call(NamedTuple):
-    """One recorded application of a Function: what its converter needs."""
-
-    inputs: tuple  # the Function's positional inputs (tensors, or constants)
-    names: list[str]  # their value names in the graph
-    options: dict[str, Any]  # its keyword options
-    out: Any  # its output tensor (for shapes)
-    dst: str  # the value name of its output
-    hint: str  # a prefix for the names of constants and intermediate values
-    dynamic_batch: bool  # whether axis 0 is the batch, of any size at inference
-    name_of: Callable[[Any, str], str] | None = None  # the value name of another tensor or array (a Where's condition)
-    batch: tuple = ()  # where each input holds the dynamic batch (deltanet.onnx.batch_axis), None without
-    out_batch: Any = None  # where the output holds it
-
-
-class Unconvertible(ValueError):
-    """The Function, as it was called, has no conversion; the exporter names where it ran."""
-
-
-def _int64(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64).reshape(-1)
-
-
-def _check_batch(call: Call, keeps: bool, what: str) -> None:
-    """Refuse an operation that changes the batch axis while that axis is dynamic."""
-    if call.dynamic_batch and not keeps:
-        raise Unconvertible(
-            f"{what} changes axis 0, which the export keeps as the dynamic batch axis; export with "
-            f"dynamic_batch=False to fix the batch size"
-        )
 
 
 def _same(op: str) -> Callable[[Any, Call], None]:
@@ -130,111 +105,6 @@ def batch_norm(g: Any, call: Call) -> None:
     g.node("BatchNormalization", [call.names[0], scale, shift, mean, var], [call.dst], epsilon=float(o["eps"]))
 
 
-# -- shapes -----------------------------------------------------------------------------------
-def reshape(g: Any, call: Call) -> None:
-    out = call.out
-    target = list(out.shape)
-    if call.out_batch == (0, 1) and call.batch[0] == (0, 1):
-        target[0] = 0  # 0 copies the input's size of axis 0: the batch stays dynamic
-    elif call.out_batch is not None:
-        target[call.out_batch[0]] = -1  # the axis that holds the batch (batch_axis.reshape)
-    g.node("Reshape", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
-
-
-def transpose(g: Any, call: Call) -> None:
-    ndim = call.inputs[0].ndim
-    axes = call.options.get("axes")
-    perm = list(range(ndim))[::-1] if axes is None else [int(a) % ndim for a in axes]
-    g.node("Transpose", [call.names[0]], [call.dst], perm=perm)
-
-
-def get_item(g: Any, call: Call) -> None:
-    r"""``x[index]`` with ints, slices of positive step, ``None`` and ``...``: Slice, Squeeze, Unsqueeze."""
-    x = call.inputs[0]
-    parts = call.options["index"]
-    parts = parts if isinstance(parts, tuple) else (parts,)
-    if not shapes.is_basic_index(parts):
-        raise Unconvertible("indexing with a tensor, list or mask has no conversion here (only ints and slices)")
-    if any(p is Ellipsis for p in parts):
-        at = parts.index(Ellipsis)
-        used = sum(p is not None for p in parts) - 1
-        parts = parts[:at] + (slice(None),) * (x.ndim - used) + parts[at + 1 :]
-    cuts: list[tuple[int, int, int, int]] = []  # (start, end, axis, step) of each Slice
-    dropped: list[int] = []
-    inserted: list[int] = []
-    axis = out_axis = 0
-    for part in parts:
-        if part is None:
-            inserted.append(out_axis)
-            out_axis += 1
-            continue
-        n = x.shape[axis]
-        if isinstance(part, slice):
-            start, stop, step = part.indices(n)
-            if step < 1:
-                raise Unconvertible(f"a slice of step {step} has no conversion here (only positive steps)")
-            if (start, stop, step) != (0, n, 1):
-                cuts.append((start, max(stop, start), axis, step))
-            out_axis += 1
-        elif call.batch and call.batch[0] is not None and axis == call.batch[0][0]:
-            # The dynamic axis counted from its start, or from its end (x[-1]: the last step of a sequence).
-            i = int(part)
-            cuts.append((i, i + 1 if i != -1 else np.iinfo(np.int64).max, axis, 1))
-            dropped.append(axis)
-        else:
-            i = int(part) % n
-            cuts.append((i, i + 1, axis, 1))
-            dropped.append(axis)
-        axis += 1
-    current = call.names[0]
-    for op, done in (("Slice", cuts), ("Squeeze", dropped), ("Unsqueeze", inserted)):
-        if not done:
-            continue
-        if op == "Slice":
-            columns = [_int64(column) for column in zip(*cuts)]
-            names = [g.constant(f"{call.hint}.{k}", v) for k, v in zip(("starts", "ends", "axes", "steps"), columns)]
-        else:
-            names = [g.constant(f"{call.hint}.{op.lower()}_axes", _int64(done))]
-        result = g.fresh(f"{call.hint}.{op.lower()}")
-        g.node(op, [current, *names], [result])
-        current = result
-    g.node("Identity", [current], [call.dst])
-
-
-def expand(g: Any, call: Call) -> None:
-    """Expand to the output's shape, with 1 on the axes that keep their size (so axis 0 stays dynamic)."""
-    x, out = call.inputs[0], call.out
-    lead = out.ndim - x.ndim
-    target = [n if i < lead or x.shape[i - lead] != n else 1 for i, n in enumerate(out.shape)]
-    g.node("Expand", [call.names[0], g.constant(f"{call.hint}.shape", _int64(target))], [call.dst])
-
-
-def repeat(g: Any, call: Call) -> None:
-    """Tile by ``repeats`` (the input given leading axes of size 1 first when there are more repeats than axes)."""
-    x, repeats = call.inputs[0], tuple(call.options["repeats"])
-    lead = len(repeats) - x.ndim
-    current = call.names[0]
-    if lead > 0:
-        current = g.fresh(f"{call.hint}.unsqueezed")
-        g.node("Unsqueeze", [call.names[0], g.constant(f"{call.hint}.lead", _int64(range(lead)))], [current])
-    g.node("Tile", [current, g.constant(f"{call.hint}.repeats", _int64(repeats))], [call.dst])
-
-
-def concatenate(g: Any, call: Call) -> None:
-    g.node("Concat", call.names, [call.dst], axis=int(call.options["axis"]))
-
-
-def stack(g: Any, call: Call) -> None:
-    axis = int(call.options.get("axis", 0)) % call.out.ndim
-    where = g.constant(f"{call.hint}.axis", _int64([axis]))
-    expanded = []
-    for name in call.names:
-        one = g.fresh(f"{call.hint}.unsqueezed")
-        g.node("Unsqueeze", [name, where], [one])
-        expanded.append(one)
-    g.node("Concat", expanded, [call.dst], axis=axis)
-
-
 def _axes(x: Any, axis: Any) -> list[int]:
     """The axes a reduction runs over (every axis for None), each in [0, ndim)."""
     return list(range(x.ndim)) if axis is None else [int(a) % x.ndim for a in np.atleast_1d(axis)]
@@ -259,6 +129,17 @@ def reduce_sum(g: Any, call: Call) -> None:
     _reduce(g, call, "ReduceSum", axes, bool(call.options.get("keepdims", False)), "a sum")
 
 
+def divide_by_count(g: Any, call: Call, source: str, axes: list[int]) -> None:
+    r"""``x.mean(axes)``, recorded as the sum times $1/n$: the sum divided by $n$, the product of the live
+    sizes of ``source``'s ``axes`` (a mean over a dynamic axis, ``deltanet.onnx.dynamic_axes``)."""
+    shape, sizes, count, as_float = (g.fresh(f"{call.hint}.{s}") for s in ("shape", "sizes", "count", "float"))
+    g.node("Shape", [source], [shape])
+    g.node("Gather", [shape, g.constant(f"{call.hint}.axes", _int64(axes))], [sizes])
+    g.node("ReduceProd", [sizes], [count], keepdims=0)
+    g.node("Cast", [count], [as_float], to=g.tensor_type(call.out.dtype))
+    g.node("Div", [call.names[0], as_float], [call.dst])
+
+
 def reduce_max(g: Any, call: Call) -> None:
     """``amax``/``amin`` over axes: ReduceMax/ReduceMin."""
     options = call.options
@@ -279,6 +160,33 @@ def extreme_along(g: Any, call: Call) -> None:
 def softmax(g: Any, call: Call) -> None:
     op = "LogSoftmax" if issubclass(call.options["_class"], LogSoftmax) else "Softmax"
     g.node(op, call.names, [call.dst], axis=int(call.options["axis"]))
+
+
+def rounded(g: Any, call: Call) -> None:
+    r"""``floor``, ``ceil``, ``round`` (half to even, as ONNX's Round), ``trunc`` ($\text{sign}(x) \lfloor |x| \rfloor$)
+    and ``sign`` (0 at NaN, as PyTorch; ONNX's Sign gives NaN): their ONNX operators."""
+    x, op = call.inputs[0], call.options["op"]
+    if call.options.get("decimals", 0) != 0:
+        raise Unconvertible(f"round with decimals={call.options['decimals']} has no conversion here (only decimals=0)")
+    if op != "sign" and x.dtype.kind != "f":  # an integer is its own floor, ceiling, rounding and truncation
+        g.node("Identity", call.names, [call.dst])
+        return
+    if op in ("floor", "ceil", "round"):
+        g.node(op.capitalize(), call.names, [call.dst])
+        return
+    sign = g.fresh(f"{call.hint}.sign")
+    g.node("Sign", call.names, [sign])
+    if op == "trunc":
+        size, floor = g.fresh(f"{call.hint}.abs"), g.fresh(f"{call.hint}.floor")
+        g.node("Abs", call.names, [size])
+        g.node("Floor", [size], [floor])
+        g.node("Mul", [sign, floor], [call.dst])
+    elif x.dtype.kind == "f":
+        nan = g.fresh(f"{call.hint}.isnan")
+        g.node("IsNaN", call.names, [nan])
+        g.node("Where", [nan, g.constant(f"{call.hint}.zero", np.zeros((), x.dtype)), sign], [call.dst])
+    else:
+        g.node("Identity", [sign], [call.dst])
 
 
 # -- layers called as functions ------------------------------------------------------------------
@@ -336,20 +244,41 @@ def linear(g: Any, call: Call) -> None:
 
 
 def interpolate(g: Any, call: Call) -> None:
-    r"""Along each spatial axis: a Gather of $\lfloor i / r \rfloor$ (repeat $r$) or a MatMul by $M^\top$."""
+    r"""Along each spatial axis: a Gather of $\lfloor i / r \rfloor$ (repeat $r$) or a MatMul by $M^\top$;
+    repeats by powers of two on every axis (a U-Net decoder's ``F.interpolate(x, scale_factor=2)``):
+    a nearest ``Resize``, exact for any size of the axes, which stay dynamic."""
     x = call.inputs[0]
+    steps = call.options["steps"]
+    if all(isinstance(r, int) and r >= 1 and r & (r - 1) == 0 for r in steps):  # i / r is exact in floats
+        scales = g.constant(f"{call.hint}.scales", np.array([1.0, 1.0, *steps], dtype=np.float32))
+        attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        g.node("Resize", [call.names[0], "", scales], [call.dst], **attrs)
+        return
     maps = [(axis, step if isinstance(step, int) else step[0]) for axis, step in enumerate(call.options["steps"], 2)]
     g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
 
 
 def adaptive_avg_pool(g: Any, call: Call) -> None:
-    r"""Along each spatial axis a MatMul by $M^\top$, $M$ the averaging matrix of PyTorch's windows."""
+    r"""Along each spatial axis a MatMul by $M^\top$, $M$ the averaging matrix of PyTorch's windows; to
+    one position per axis (``F.adaptive_avg_pool2d(x, 1)``), a GlobalAveragePool, for any size."""
     x = call.inputs[0]
+    if all(o == 1 for o in call.options["out_size"]):
+        g.node("GlobalAveragePool", call.names, [call.dst])
+        return
     maps = [
         (axis, _averaging_matrix(n, o, x.dtype))
         for axis, n, o in zip(range(2, x.ndim), x.shape[2:], call.options["out_size"])
     ]
     g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
+
+
+def adaptive_max_pool(g: Any, call: Call) -> None:
+    """``F.adaptive_max_pool*d``: as the layer (``converters_port.max_pool``)."""
+    x, flat = call.inputs[0], call.options["flat"]
+    try:
+        max_pool(g, call.hint, call.names[0], call.dst, tuple(x.shape[2:]), tuple(flat.shape[2:]))
+    except ValueError as error:
+        raise Unconvertible(str(error)) from None
 
 
 def pad(g: Any, call: Call) -> None:
@@ -449,9 +378,12 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     Linear: linear,
     Interpolate: interpolate,
     AdaptiveAvgPool: adaptive_avg_pool,
+    AdaptiveMaxPool: adaptive_max_pool,
     Pad: pad,
     ops.Cast: cast,
     inplace.Overwrite: overwrite,
+    sorting.Flip: flip,
+    rounding.Rounded: rounded,
     activations.LeakyReLU: _as_layer(nn.LeakyReLU),
     activations.ELU: _as_layer(nn.ELU),
     activations.SiLU: _as_layer(nn.SiLU),

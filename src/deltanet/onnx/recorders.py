@@ -1,4 +1,4 @@
-r"""Two things the trace records besides Functions: comparisons, and the rows of the functional norms.
+r"""What the trace records besides Functions: comparisons, and the rows of the functional norms.
 
 - **Comparisons and logic** (``x > 0``, ``mask == 0``, ``~m``, ``logical_and``, ``isnan``,
   ``any``/``all``) give
@@ -16,6 +16,7 @@ r"""Two things the trace records besides Functions: comparisons, and the rows of
   ``Reshape`` to $(N, k, m)$ (0 copies the dynamic batch), ``InstanceNormalization`` over $m$
   (or ``BatchNormalization`` with the running statistics of ``instance_norm(use_input_stats=False)``)
   and a ``Reshape`` back to the input's shape.
+- A few functions are recorded whole (``deltanet.onnx.recorders_whole``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor
-from deltanet.onnx import batch_axis
+from deltanet.onnx import batch_axis, recorders_whole
 from deltanet.onnx.converters import ExportError
 
 #: NumPy ufunc → (ONNX operator, whether the result is negated, whether the operands are read as bools).
@@ -71,6 +72,9 @@ def comparison(tracer: Any, ufunc: Any, operands: tuple, result: Tensor) -> None
         ufunc = BITWISE[ufunc]
     if isinstance(ufunc, functools.partial) and ufunc.func in (np.any, np.all):
         _any_all(tracer, ufunc, operands[0], result)
+        return
+    if isinstance(ufunc, functools.partial) and ufunc.func is np.isclose:
+        recorders_whole.isclose(tracer, ufunc, operands, result)
         return
     if ufunc is np.isfinite:  # neither infinite nor NaN
         inf, nan = (comparison_name(tracer, u, operands) for u in (np.isinf, np.isnan))

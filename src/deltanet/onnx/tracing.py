@@ -5,11 +5,16 @@ dynamic batch, the arrays of traced bool tensors, the values it cannot convert);
 patches, for the duration of one forward pass, the places where operations happen: each layer's
 ``forward`` (a layer with a converter is a leaf), ``Function.apply``, in-place writes, the
 comparisons (``deltanet.autograd.compare._bool_leaf``), ``to_dtype`` and the functional norms'
-rows (``deltanet.onnx.recorders``). Everything is restored afterwards.
+rows (``deltanet.onnx.recorders``), the functions recorded whole (``clamp``'s tensor bounds,
+attention's masked softmax, ceil-mode max pooling, linear ``F.interpolate``, ``argmax``:
+``deltanet.onnx.recorders_whole``) and ``reductions._count`` (a ``mean``'s count, which
+``functions.divide_by_count`` reads from the live input). Everything is restored afterwards.
 """
 
 from __future__ import annotations
 
+import inspect
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from deltanet import nn
-from deltanet.autograd import Function, Tensor, compare, conversions, inplace
-from deltanet.functional import normalization
-from deltanet.onnx import batch_axis, functions, outputs, recorders
+from deltanet.autograd import Function, Tensor, compare, conversions, elementwise, inplace, ops, reductions
+from deltanet.functional import attention, normalization, pooling
+from deltanet.onnx import batch_axis, functions, outputs, recorders, recorders_whole
 from deltanet.onnx.converters import ExportError, converter_for
 
 
@@ -41,11 +46,22 @@ class Tracer:
         self.n = 0  # the traced batch size
         self.arrays: dict[int, str] = {}  # the arrays of traced bool tensors (a Where's condition option)
         self.poisoned: dict[int, str] = {}  # tensors and arrays computed from the input without a conversion
+        self.sums: dict[str, tuple] = {}  # the value name of each recorded sum: (its input's name, shape, axes)
+        self.mean: tuple | None = None  # (shape, axes, count) of the last reductions._count: a mean follows
 
     def poison(self, tensor: Tensor, why: str) -> None:
         """Mark ``tensor`` (computed from traced values by an operation without a conversion): using it is refused."""
         self.poisoned[id(tensor)] = self.poisoned[id(tensor.array)] = why
         self.keep.append(tensor)
+
+    @contextmanager
+    def hidden(self) -> Iterator[None]:
+        """Run what is inside without recording it (a recorder writes its nodes afterwards)."""
+        self.inside += 1
+        try:
+            yield
+        finally:
+            self.inside -= 1
 
     def depends(self, inputs: tuple, options: dict[str, Any]) -> bool:
         """Whether a Function's output depends on the traced input (else it is a constant of the graph)."""
@@ -171,6 +187,25 @@ class Tracer:
         object.__setattr__(module, "forward", forward)
 
     # -- free-standing functions ---------------------------------------------------------------
+    def _mean_of(self, cls: type, inputs: tuple, names: list[str]) -> tuple[str, list[int]] | None:
+        """The summed value's name and axes when this ``Mul`` is ``mean``'s sum times $1/n$ (``reductions._count``
+        was just called for it), else None."""
+        if cls is reductions.Sum:  # mean's sum, recorded between its count and its Mul
+            return None
+        pending, self.mean = self.mean, None
+        if cls is not ops.Mul or pending is None or names[0] not in self.sums:
+            return None
+        source, shape, axis = self.sums[names[0]]
+        factor = inputs[1]
+        value = factor.array if isinstance(factor, Tensor) else np.asarray(factor)
+        constant = names[1] in {i.name for i in self.graph.initializers}  # not computed from the input
+        if shape != pending[0] or not constant or value.size != 1:
+            return None
+        axes = list(range(len(shape))) if axis is None else [int(a) % len(shape) for a in axis]
+        if pending[2] != math.prod(shape[a] for a in axes) or float(value) != float(value.dtype.type(1.0 / pending[2])):
+            return None
+        return source, axes
+
     def function(self, cls: type, inputs: tuple, options: dict[str, Any], out: Tensor) -> None:
         where = self.where[-1] if self.where else "the model"
         hint = f"{where}.{cls.__name__.lower()}"
@@ -187,7 +222,14 @@ class Tracer:
             call = functions.Call(
                 inputs, names, options, out, dst, hint, self.dynamic_batch, self.name_of, tuple(batches), out_batch
             )
-            functions.convert(self.graph, cls, call)
+            summed = self._mean_of(cls, inputs, names)
+            if summed is not None:  # x.mean(axes): the sum divided by the count of the live input's axes
+                functions.divide_by_count(self.graph, call, *summed)
+            else:
+                functions.convert(self.graph, cls, call)
+            if cls is reductions.Sum:
+                axis = options.get("axis")
+                self.sums[dst] = (names[0], tuple(inputs[0].shape), None if axis is None else np.atleast_1d(axis))
             self.batch[dst] = out_batch
         except (functions.Unconvertible, batch_axis.Refused) as why:
             raise ExportError(
@@ -229,6 +271,84 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         if name.startswith("deltanet.") and vars(m).get("to_dtype") is original_to_dtype
     ]
 
+    original_count = reductions._count
+
+    def count(shape: tuple, axes: Any) -> int:
+        n = original_count(shape, axes)
+        tracer.mean = (tuple(shape), axes, n)
+        return n
+
+    original_bounded = elementwise._bounded
+
+    def bounded(x: Tensor, bound: Tensor, beyond: np.ndarray, upper: bool) -> Tensor:
+        if tracer.inside or not tracer.depends((x, bound), {}):
+            return original_bounded(x, bound, beyond, upper)
+        with tracer.hidden():
+            out = original_bounded(x, bound, beyond, upper)
+        recorders_whole.bounded(tracer, x, bound, upper, out)
+        return out
+
+    original_ceil_pool = pooling._max_pool_ceil_or_integer
+
+    def ceil_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dims: int, ceil_mode: Any) -> Tensor:
+        if tracer.inside or not tracer.depends((x,), {}) or ceil_mode is not True or x.dtype.kind != "f":
+            return original_ceil_pool(x, kernel_size, stride, padding, dims, ceil_mode)
+        with tracer.hidden():
+            out = original_ceil_pool(x, kernel_size, stride, padding, dims, ceil_mode)
+        args = pooling._pool_args(x, kernel_size, stride, padding, dims, f"max_pool{dims}d", True)
+        recorders_whole.ceil_max_pool(tracer, x, args, out)
+        return out
+
+    resampling = sys.modules["deltanet.functional.upsample"]  # the module (its name is also a function's)
+    original_interpolate = resampling.interpolate
+
+    interpolate_signature = inspect.signature(original_interpolate)
+
+    def interpolate(*args: Any, **kwargs: Any) -> Any:
+        bound = interpolate_signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        given = dict(bound.arguments)
+        x = given["input"]
+        linear = given["mode"] in ("linear", "bilinear", "trilinear")
+        if tracer.inside or not linear or not isinstance(x, Tensor) or not tracer.depends((x,), {}):
+            return original_interpolate(*args, **kwargs)
+        with tracer.hidden():
+            out = original_interpolate(*args, **kwargs)
+        recorders_whole.resize(tracer, x, given["size"], given["scale_factor"], given, out)
+        return out
+
+    interpolate_holders = [
+        m
+        for name, m in sys.modules.items()
+        if name.startswith("deltanet.") and vars(m).get("interpolate") is original_interpolate
+    ]
+
+    original_arg = reductions._arg
+
+    def arg(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner: str) -> Tensor:
+        out = original_arg(input, dim, keepdim, axis, keepdims, owner)
+        if not tracer.inside and isinstance(input, Tensor) and tracer.depends((input,), {}):
+            d, keep = reductions._dims(dim, axis, keepdim, keepdims, owner)
+            recorders_whole.arg_extreme(tracer, input, d, keep, owner, out)
+        return out
+
+    original_masked_softmax = attention.masked_softmax
+
+    def masked_softmax(scores: Tensor, fully_masked: float) -> Tensor:
+        if tracer.inside or not tracer.depends((scores,), {}):
+            return original_masked_softmax(scores, fully_masked)
+        with tracer.hidden():
+            out = original_masked_softmax(scores, fully_masked)
+        recorders_whole.masked_softmax(tracer, scores, fully_masked, out)
+        return out
+
+    # masked_softmax is imported by name: each binding is replaced, and restored below.
+    softmax_holders = [
+        m
+        for name, m in sys.modules.items()
+        if name.startswith("deltanet.") and vars(m).get("masked_softmax") is original_masked_softmax
+    ]
+
     original_rows = normalization._normalize_rows
 
     def normalize_rows(x: Tensor, rows: int, eps: float, per_sample: Any, **stats: Any) -> Tensor:
@@ -262,6 +382,14 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         # Patched while tracing, restored in the finally below.
         Function.apply = classmethod(apply)  # type: ignore[assignment]
         inplace._apply = in_place
+        reductions._count = count
+        elementwise._bounded = bounded
+        reductions._arg = arg
+        pooling._max_pool_ceil_or_integer = ceil_pool
+        for holder in interpolate_holders:
+            holder.interpolate = interpolate  # type: ignore[attr-defined]
+        for holder in softmax_holders:
+            holder.masked_softmax = masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = bool_leaf
         normalization._normalize_rows = normalize_rows
         for holder in holders:
@@ -270,6 +398,14 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
     finally:
         Function.apply = original_apply  # type: ignore[method-assign]
         inplace._apply = original_inplace
+        reductions._count = original_count
+        elementwise._bounded = original_bounded
+        reductions._arg = original_arg
+        pooling._max_pool_ceil_or_integer = original_ceil_pool
+        for holder in interpolate_holders:
+            holder.interpolate = original_interpolate  # type: ignore[attr-defined]
+        for holder in softmax_holders:
+            holder.masked_softmax = original_masked_softmax  # type: ignore[attr-defined]
         compare._bool_leaf = original_bool_leaf
         normalization._normalize_rows = original_rows
         for holder in holders:

@@ -26,8 +26,8 @@ def same_graph(graph: Any, other: Any) -> None:
     """Refuse a graph that another input would have made differently.
 
     The trace sees only the operations that autograd records. A value computed from the input
-    by anything else (``x.detach()``, ``x.array``, ``x.item()``, NumPy, random numbers, ``clamp``
-    with tensor bounds; comparisons are recorded, ``deltanet.onnx.recorders``) reaches the graph
+    by anything else (``x.detach()``, ``x.array``, ``x.item()``, NumPy, random numbers; comparisons,
+    ``clamp`` with tensor bounds and ``isclose`` are recorded, ``deltanet.onnx.recorders``) reaches the graph
     as a constant, the value it had for the traced input; a branch on the input's values records
     one path. Either would make a graph that computes something else than the model, silently,
     so the model is traced twice (zeros, then random numbers) and the two graphs must have the
@@ -46,7 +46,7 @@ def same_graph(graph: Any, other: Any) -> None:
             raise ExportError(
                 f"export: the value '{first.name}' depends on the model's input, but it was computed by "
                 f"an operation that the trace does not record (.detach(), .data, .item(), NumPy, random "
-                f"numbers, clamp with tensor bounds), so the graph would hold it as a "
+                f"numbers), so the graph would hold it as a "
                 f"constant; compute it with differentiable operations or layers"
             )
 
@@ -59,6 +59,7 @@ def same_outputs(
     dynamic_batch: bool,
     name: str,
     flatten: Callable[[Any], list[Any]] | None = None,
+    sizes: tuple[int, ...] = (),
 ) -> None:
     """Refuse a graph whose onnxruntime outputs differ from the model's (nothing to do without onnxruntime).
 
@@ -77,13 +78,27 @@ def same_outputs(
     except Exception as error:  # onnxruntime's own exception types
         raise ExportError(f"export: onnxruntime cannot load the graph: {str(error).strip()[:300]}") from None
     rng = np.random.default_rng(1)
-    batches = (shape[0], shape[0] + 1) if dynamic_batch else (shape[0],)
+    # (shape, whether the model may refuse it): one more size of a dynamic axis (odd after even) is
+    # tried where the model takes it, since a forward may branch on a size's parity
+    tried = [(shape, False), *([((shape[0] + 1, *shape[1:]), False)] if dynamic_batch else [])]
+    for axis in sizes:
+        for grown, optional in ((shape[axis] * 3, False), (shape[axis] + 1, True)):
+            tried.append((tuple(grown if i == axis else n for i, n in enumerate(shape)), optional))
     with kept_modes(model):
         model.eval()
-        for n in batches:
-            x = rng.standard_normal((n, *shape[1:])).astype(dtype)
+        for one, optional in tried:
+            x = rng.standard_normal(one).astype(dtype)
             with no_grad():
-                out = model(Tensor._make(x.copy()))
+                try:
+                    out = model(Tensor._make(x.copy()))
+                except Exception as error:  # the model's own errors, whatever their type
+                    if optional:
+                        continue
+                    at = ", a size of its dynamic axes" if one != shape else ""
+                    raise ExportError(
+                        f"export: the model's forward fails on random normal numbers of shape {one} "
+                        f"({type(error).__name__}: {str(error)[:200]}), on which the export verifies the graph{at}"
+                    ) from None
             expected_all = [t.array for t in flatten(out)] if flatten is not None else [out.array]
             try:
                 got_all = session.run(None, {name: x})
@@ -93,12 +108,13 @@ def same_outputs(
                     f"{str(error).strip()[:300]}"
                 ) from None
             for got, expected in zip(got_all, expected_all, strict=True):
-                _compare(got, expected, x.shape)
+                _compare(got, expected, x.shape, shape if sizes else None)
 
 
-def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple) -> None:
+def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple, traced: tuple | None = None) -> None:
     """Refuse an output of onnxruntime that differs from the model's (to 1e-3 of the largest finite
-    value; infinities and NaN where the model has them; bools and integers exactly)."""
+    value; infinities and NaN where the model has them; bools and integers exactly); ``traced``, the
+    input's traced shape where it has dynamic axes besides the batch."""
     if expected.dtype == np.bool_ or expected.dtype.kind in "iu":
         same = got.shape == expected.shape and np.array_equal(got, expected)
     else:  # the scale of the finite values (an infinity would make any output pass); NaN where the model has NaN
@@ -110,8 +126,14 @@ def _compare(got: np.ndarray, expected: np.ndarray, shape: tuple) -> None:
         differs = got.shape == expected.shape and expected.dtype.kind == "f"
         with np.errstate(invalid="ignore"):  # inf - inf
             worst = float(np.nanmax(np.abs(got - expected), initial=0.0)) if differs else float("nan")
+        why = "please report this model (a converter reads a setting wrongly)"
+        if traced is not None and shape[1:] != traced[1:]:
+            why = (
+                f"the trace saw the input's shape {traced}: does the forward branch on a size of a dynamic axis, "
+                f"or compute a size from it (x.shape), for this size? leave that axis out of dynamic_axes"
+            )
         raise ExportError(
             f"export: the graph does not compute the model's outputs (onnxruntime against deltanet on "
             f"random inputs of shape {shape}: output shapes {got.shape} and {expected.shape}, largest "
-            f"difference {worst:.3g}); please report this model (a converter reads a setting wrongly)"
+            f"difference {worst:.3g}); {why}"
         )

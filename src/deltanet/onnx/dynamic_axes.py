@@ -1,0 +1,166 @@
+r"""``export``'s ``dynamic_axes``: which axes of the input (and outputs) have a symbolic size, and the
+check that keeps the graph exact for every size of them.
+
+``dynamic_axes`` is PyTorch's: a dict from the input's or an output's name to ``{axis: name}``, or
+to a list of axes (named ``{key}_dynamic_axes_1``, ``_2``, ... as PyTorch names them). The input's
+axis 0 is the *batch*, which ``deltanet.onnx.batch_axis`` follows through reshapes and transposes;
+each other dynamic axis of the input is a *size* axis (a sequence's length, an image's height).
+
+How a size axis stays exact. The converters write sizes into the graph only where an operation
+needs them (a ``Reshape``'s target, a ``Slice``'s bounds, a resampling matrix), and write them so
+that they do not depend on an axis that keeps its place: ``0`` copies an axis in a ``Reshape``,
+``-1`` infers one, a slice keeps its bounds as written (``x[:, -1]``, ``x[..., 4:-4]``), ``Resize``
+repeats by an integer factor. So the model is traced a second time with each size axis doubled
+(``grown``), and ``same_at_sizes`` compares the two graphs: the same operators, attributes and
+constants, or the operation whose constant or attribute holds the size is refused by name, since
+the graph would hold that size fixed. The outputs of the second trace show which output axes follow
+the input's (``output_dims``). ``export`` then verifies the graph in onnxruntime at a third size
+of every dynamic axis (``deltanet.onnx.verification.same_outputs``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from deltanet import _checks as check
+from deltanet.onnx.converters import ExportError
+
+
+def parse(dynamic_axes: Any) -> dict[str, dict[int, str]]:
+    """``dynamic_axes`` as ``{name: {axis: axis name}}`` (the axes are checked by ``input_axes`` and
+    ``output_dims``).
+
+    Raises:
+        ExportError: a value is not a dict or list of int axes, or an axis repeats.
+    """
+    if not isinstance(dynamic_axes, dict):
+        raise ExportError(
+            f"export: dynamic_axes must be a dict from an input or output name to {{axis: name}} or a list "
+            f"of axes, got {type(dynamic_axes).__name__}"
+        )
+    parsed: dict[str, dict[int, str]] = {}
+    for key, value in dynamic_axes.items():
+        if isinstance(value, (list, tuple)):
+            value = {axis: f"{key}_dynamic_axes_{i + 1}" for i, axis in enumerate(value)}
+        if not isinstance(value, dict) or not all(check.is_integer(a) for a in value):
+            raise ExportError(
+                f"export: dynamic_axes[{key!r}] must be {{axis: name}} or a list of int axes, got {value!r}"
+            )
+        axes = {int(a): str(n) for a, n in value.items()}
+        if len(axes) != len(value):
+            raise ExportError(f"export: dynamic_axes[{key!r}] names an axis twice: {value!r}")
+        parsed[str(key)] = axes
+    return parsed
+
+
+def input_axes(parsed: dict[str, dict[int, str]], input_name: str, ndim: int) -> dict[int, str]:
+    """The input's dynamic axes, each in ``[0, ndim)``."""
+    axes = {}
+    for axis, name in parsed.get(input_name, {}).items():
+        if not -ndim <= axis < ndim:
+            raise ExportError(f"export: dynamic_axes[{input_name!r}] names axis {axis}, but the input has {ndim} axes")
+        axes[axis % ndim] = name
+    return axes
+
+
+def grown(shape: tuple[int, ...], axis: int, factor: int = 2) -> tuple[int, ...]:
+    """``shape`` with ``axis`` ``factor`` times larger (a multiple keeps the sizes a network divides by)."""
+    return tuple(n * factor if i == axis else n for i, n in enumerate(shape))
+
+
+def _consumers(graph: Any) -> dict[str, str]:
+    """Each value name's first reader: ``"the Reshape node of <hint>"``."""
+    readers: dict[str, str] = {}
+    for node in graph.nodes:
+        for name in node.input:
+            readers.setdefault(name, f"a {node.op_type} node")
+    return readers
+
+
+def same_at_sizes(graph: Any, other: Any, axis: int, name: str, sizes: tuple[int, int]) -> None:
+    """Refuse a graph that holds the size of the input's dynamic ``axis`` as a constant.
+
+    ``graph`` was traced with the axis of size ``sizes[0]``, ``other`` with ``sizes[1]``; a graph
+    exact for every size is the same for both.
+
+    Raises:
+        ExportError: naming the operator (and the constant, whose name begins with the place in the
+            model where it was made) that differs.
+    """
+    fix = (
+        "export with dynamic_batch=False or leave axis 0 out of dynamic_axes"
+        if axis == 0
+        else "leave that axis out of dynamic_axes"
+    )
+    why = (
+        f"so the graph would hold the size of the input's axis {axis} ({name!r}) fixed; {fix}, or compute "
+        f"the size-dependent part with operations that keep it (see deltanet.onnx.dynamic_axes)"
+    )
+    kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
+    if kinds[0] != kinds[1]:
+        at = next((i for i, (a, b) in enumerate(zip(*kinds)) if a != b), min(map(len, kinds)))
+        first = kinds[0][at] if at < len(kinds[0]) else "nothing"
+        second = kinds[1][at] if at < len(kinds[1]) else "nothing"
+        raise ExportError(
+            f"export: the model's forward runs other operations for another size of the input's axis {axis} "
+            f"({first} for size {sizes[0]}, {second} for size {sizes[1]}), {why}"
+        )
+    for node, twin in zip(graph.nodes, other.nodes):
+        for attribute, attribute_twin in zip(node.attribute, twin.attribute):
+            if attribute != attribute_twin:
+                raise ExportError(
+                    f"export: the attribute {attribute.name!r} of a {node.op_type} node (named {node.name!r}) "
+                    f"depends on the size of the input's axis {axis} ({name!r}) in the trace, {why}"
+                )
+    to_array = graph.onnx.numpy_helper.to_array
+    readers = _consumers(graph)
+    for first, second in zip(graph.initializers, other.initializers):
+        if first.name not in readers:  # a constant no node reads (the export leaves it out)
+            continue
+        a, b = to_array(first), to_array(second)
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+            raise ExportError(
+                f"export: the constant '{first.name}' (read by {readers[first.name]}) is "
+                f"{_show(a)} for size {sizes[0]} of the input's axis {axis} and {_show(b)} for size {sizes[1]}, "
+                f"{why}"
+            )
+
+
+def _show(a: np.ndarray) -> str:
+    return str(a.tolist()) if a.size <= 8 else f"an array of shape {a.shape}"
+
+
+def output_dims(
+    base: list[tuple[int, ...]],
+    changed: list[tuple[str, list[tuple[int, ...]]]],
+    names: list[str],
+    given: dict[str, dict[int, str]],
+) -> list[list[Any]]:
+    """Each output's dims: an int, or the symbolic name of the input axes that change it.
+
+    Args:
+        base: the outputs' shapes for the traced input.
+        changed: for each dynamic axis of the input, its name and the outputs' shapes with that axis grown.
+        names: the outputs' names (``given`` may name their axes: PyTorch's ``dynamic_axes`` for an output).
+        given: the parsed ``dynamic_axes``.
+
+    Raises:
+        ExportError: ``given`` names an axis that an output does not have.
+    """
+    dims_all = []
+    for i, (shape, out_name) in enumerate(zip(base, names)):
+        dims: list[Any] = list(shape)
+        for axis in range(len(shape)):
+            followed = [axis_name for axis_name, shapes in changed if shapes[i][axis] != shape[axis]]
+            if followed:
+                dims[axis] = "*".join(followed)
+        for axis, axis_name in given.get(out_name, {}).items():
+            if not -len(shape) <= axis < len(shape):
+                raise ExportError(
+                    f"export: dynamic_axes[{out_name!r}] names axis {axis}, but that output has {len(shape)} axes"
+                )
+            dims[axis % len(shape)] = axis_name
+        dims_all.append(dims)
+    return dims_all
