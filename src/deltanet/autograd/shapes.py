@@ -115,6 +115,8 @@ class Repeat(Function):
 class Cat(Function):
     """z = the inputs joined along an existing ``axis``."""
 
+    reusable = True  # ``splits`` are offsets, not saved values: PyTorch's cat saves nothing
+
     def forward(self, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
         self.axis = axis
         self.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
