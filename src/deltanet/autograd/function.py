@@ -257,7 +257,8 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
     records nothing inside, so such tensors simply do not require a gradient.
 
     Args:
-        mode: True to switch recording off; False leaves grad mode as it is.
+        mode: True to switch recording off; False switches it on, as PyTorch's
+            ``inference_mode(False)`` (inside ``no_grad`` too).
 
     Examples:
         >>> import deltanet as dn
@@ -279,7 +280,7 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
         self.mode = bool(mode)
 
     def _target(self) -> bool:
-        return _state.enabled and not self.mode
+        return not self.mode  # PyTorch's InferenceMode(false) sets grad mode on
 
     def __enter__(self) -> None:
         super().__enter__()

@@ -69,7 +69,8 @@ def jacobian(
         create_graph: must be False: deltanet cannot differentiate a gradient again.
         strict: raise when an output does not depend on an input (else its block is zeros).
         vectorize: accepted for PyTorch's code; the rows are computed one by one either way.
-        strategy: ``"reverse-mode"`` or ``"forward-mode"``; both give the same numbers here.
+        strategy: ``"reverse-mode"`` or ``"forward-mode"`` (with ``vectorize=True`` only, as in
+            PyTorch); both give the same numbers here.
 
     Returns:
         For one input and one output a tensor of shape ``output.shape + input.shape``; a tuple over
@@ -77,7 +78,8 @@ def jacobian(
         where both are.
 
     Raises:
-        NotImplementedError: ``create_graph=True``.
+        NotImplementedError: ``create_graph=True``, or ``strategy="forward-mode"`` without
+            ``vectorize=True`` (PyTorch's refusal).
 
     Examples:
         >>> import deltanet as dn
@@ -90,6 +92,10 @@ def jacobian(
         raise NotImplementedError(NO_HIGHER)
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+    if strategy == "forward-mode" and not vectorize:  # PyTorch's refusal, kept so that code runs on both
+        raise NotImplementedError(
+            "jacobian: strategy='forward-mode' is only implemented for vectorize=True (PyTorch's rule)"
+        )
     single_in, xs = _inputs(inputs, "jacobian")
     with enable_grad():
         single_out, outs = _outputs(func(*xs), "jacobian")

@@ -340,7 +340,13 @@ class Tensor:
         return out
 
     def detach_(self) -> Tensor:
-        """Cut this tensor from the graph in place: it becomes a leaf that requires no gradient."""
+        """Cut this tensor from the graph in place: it becomes a leaf that requires no gradient.
+
+        Raises:
+            RuntimeError: the tensor is a view (PyTorch's error; ``detach()`` gives a detached view).
+        """
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self._ctx = None
         self._requires_grad = False
         return self
