@@ -78,3 +78,36 @@ def test_matches_torch(code):
         return r
 
     assert run(dn) == run(torch)
+
+
+def test_post_accumulate_grad_hook():
+    x = dn.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = x.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.array.copy()))
+    x.register_hook(lambda g: g * 3)
+    (x * 2).sum().backward()
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(seen, [[6.0, 6.0], [12.0, 12.0]])
+    dn.autograd.grad((x * 2).sum(), x)  # autograd.grad accumulates nothing: no call
+    assert len(seen) == 2
+    handle.remove()
+    (x * 2).sum().backward()
+    assert len(seen) == 2
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        (x * 2).register_post_accumulate_grad_hook(lambda p: None)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        dn.ones(2).register_post_accumulate_grad_hook(lambda p: None)
+
+
+def test_post_accumulate_grad_hook_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        x.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.detach().numpy().tolist()))
+        (x * x).sum().backward()
+        (x * 2).sum().backward()
+        return seen
+
+    assert run(dn) == run(torch)

@@ -267,6 +267,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
         g = hooks.apply(hooked, g) if hooked else g
         if wanted is None:
             _accumulate_leaf(leaf, g, given)
+            if hooks.post_accumulate_hooks:
+                hooks.run_post_accumulate(leaf)
         else:
             found[id(leaf)] = g
     if hooks.callbacks.queued:  # queue_callback: after every .grad is written

@@ -105,6 +105,7 @@ def backward(
 METHODS: dict[str, Any] = {
     "backward": backward,
     "register_hook": hooks.register_hook,
+    "register_post_accumulate_grad_hook": hooks.register_post_accumulate_grad_hook,
     "retain_grad": hooks.retain_grad,
     "retains_grad": property(hooks.retains_grad),
     # operators
