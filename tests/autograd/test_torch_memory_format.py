@@ -81,3 +81,33 @@ def test_strides_match_torch(fmt):
     tm.to(memory_format=getattr(torch, fmt))
     dm.to(memory_format=getattr(dn, fmt))
     assert dm.weight.stride() == tm.weight.stride() and dm.bias.stride() == tm.bias.stride()
+
+
+def test_clone_and_like_take_memory_format():
+    x = dn.randn(2, 3, 4, 5)
+    assert x.clone(memory_format=dn.channels_last).stride() == (60, 1, 15, 3)
+    assert dn.empty_like(x, memory_format=dn.channels_last).stride() == (60, 1, 15, 3)
+    permuted = x.permute(0, 2, 3, 1)
+    kept = dn.zeros_like(permuted, memory_format=dn.preserve_format)
+    assert kept.stride() == permuted.stride() and not kept.array.any()
+    np.testing.assert_array_equal(permuted.clone(memory_format=dn.preserve_format).array, permuted.array)
+    assert dn.full_like(x, 2.0, memory_format=dn.contiguous_format).is_contiguous()
+    with pytest.raises(TypeError, match="must be a memory format"):
+        dn.ones_like(x, memory_format="channels_last")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "x.clone(memory_format=F.channels_last)",
+        "L.empty_like(x, memory_format=F.channels_last)",
+        "L.zeros_like(x.permute(0, 2, 3, 1), memory_format=F.preserve_format)",
+        "x.permute(3, 1, 0, 2).clone(memory_format=F.preserve_format)",
+        "L.ones_like(x.contiguous(memory_format=F.channels_last), memory_format=F.preserve_format)",
+    ],
+)
+def test_clone_and_like_strides_match_torch(expression):
+    torch = pytest.importorskip("torch")
+    ours = eval(expression, {"x": dn.zeros(2, 3, 4, 5), "F": dn, "L": dn})
+    theirs = eval(expression, {"x": torch.zeros(2, 3, 4, 5), "F": torch, "L": torch})
+    assert ours.stride() == theirs.stride()

@@ -25,7 +25,7 @@ from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.index_order import split_integers
-from deltanet.autograd.memory_formats import check_format
+from deltanet.autograd.memory_formats import check_format, contiguous_format, laid_out, preserve_format
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.tensor import Tensor
 
@@ -603,11 +603,13 @@ def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
     return input if input.array.flags.c_contiguous else leaf_copy(input)
 
 
-def clone(input: Tensor) -> Tensor:
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
     """A copy with its own memory; recorded, so gradients flow back to ``input``.
 
     Args:
         input: a tensor.
+        memory_format: the copy's layout in memory (``dn.channels_last``, ``dn.contiguous_format``,
+            ``dn.preserve_format``: ``input``'s); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
@@ -616,7 +618,17 @@ def clone(input: Tensor) -> Tensor:
         >>> x.tolist()
         [0.0, 0.0]
     """
-    return leaf_copy(input)
+    copy = leaf_copy(input)
+    if memory_format is not None:
+        fmt = check_format(memory_format, "clone()")
+        if fmt is preserve_format:
+            if not input.array.flags.c_contiguous:
+                kept = np.empty_like(input.array, order="K")
+                kept[...] = copy.array
+                copy.array = kept
+        elif fmt is not contiguous_format:
+            copy.array = laid_out(copy.array, fmt, "clone()")
+    return copy
 
 
 # -- splitting -----------------------------------------------------------------------------------
