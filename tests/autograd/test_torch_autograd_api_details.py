@@ -111,3 +111,10 @@ def test_post_accumulate_grad_hook_matches_torch():
         return seen
 
     assert run(dn) == run(torch)
+
+
+def test_vjp_takes_v_as_a_tuple_of_one():
+    x = dn.tensor([1.0, 2.0, 3.0])
+    out, (g,) = dn.autograd.functional.vjp(lambda a: a**2, (x,), (dn.ones(3),))
+    np.testing.assert_array_equal(g.array, [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(out.array, [1.0, 4.0, 9.0])

@@ -151,7 +151,9 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
             raise RuntimeError("vjp: v must be given for an output of more than one element")
         seed = np.ones(out.shape, dtype=out.data.dtype)
     else:
-        seed = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=out.data.dtype)
+        if isinstance(v, tuple | list) and len(v) == 1 and isinstance(v[0], Tensor):
+            v = v[0]  # one vector per output, as PyTorch takes it (a tuple of one here)
+        seed = np.asarray(v.array if isinstance(v, Tensor) else v, dtype=out.array.dtype)
         if seed.shape != out.shape:
             raise ValueError(f"vjp: v has shape {seed.shape}, expected the output's {out.shape}")
     grads = [Tensor._make(g) for g in _gradients(out, seed, xs, strict, "vjp")]
