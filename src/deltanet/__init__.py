@@ -378,6 +378,13 @@ from deltanet.autograd.legacy_constructors import (  # torch.FloatTensor(data or
     IntTensor,
     LongTensor,
 )
+from deltanet.autograd.memory_formats import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from deltanet.autograd.numpy_names import asarray, ravel
 from deltanet.autograd.random_state import default_generator, fork_rng, get_rng_state, initial_seed, seed, set_rng_state
 from deltanet.autograd.real_numbers import (  # complex numbers' names, on real tensors
@@ -708,6 +715,11 @@ __all__ = [
     "floor_divide",
     "float32",
     "float64",
+    "channels_last",
+    "channels_last_3d",
+    "contiguous_format",
+    "memory_format",
+    "preserve_format",
     "from_numpy",
     "full",
     "full_like",

@@ -220,7 +220,11 @@ def test_next_functions_walk_the_graph_as_in_the_blitz_tutorial():
     assert mul.next_functions[0][0].variable is w and mul.next_functions[1] == (None, 0)
     assert mul.next_functions[0][0].name() == "AccumulateGrad"
     loss.backward()
-    assert loss.grad_fn.next_functions == ()  # freed with the graph
+    # The sum saved nothing: it keeps its edge, as PyTorch's node (a second backward reaches the
+    # ReLU, which saved its output and was freed).
+    assert loss.grad_fn.next_functions == ((relu, 0),)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()
 
 
 def test_a_subclass_that_overrides_backward_uses_its_own():

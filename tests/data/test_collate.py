@@ -122,7 +122,8 @@ def test_bad_batches_raise():
     cases = [
         ([np.zeros(2), np.zeros(3)], ValueError, r"default_collate: sample 1 has shape \(3,\), sample 0 has \(2,\)"),
         ([(1, 2), (1, 2, 3)], ValueError, r"default_collate: sample 1 has 3 fields, sample 0 has 2"),
-        ([{"a": 1}, {"b": 1}], ValueError, r"default_collate: sample 1 has keys \['b'\], sample 0 has \['a'\]"),
+        ([{"a": 1}, {"b": 1}], KeyError, r"default_collate: sample 1 has no key 'a' \(its keys: \['b'\]"),
+        ([{"a": 1}, 5], TypeError, r"default_collate: sample 1 is a int, sample 0 a dict with keys \['a'\]"),
         ([None, None], TypeError, r"default_collate: batch must contain tensors, numpy arrays, numbers.*NoneType"),
         ([object()], TypeError, r"batch must contain tensors, numpy arrays, numbers, dicts or lists; found"),
         ([np.array(["a"]), np.array(["b"])], TypeError, r"default_collate: batch must contain .*found <U1"),

@@ -98,4 +98,4 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match=r"end_factor"):
         lr_scheduler.LinearLR(opt, end_factor=1.5)
     with pytest.raises(ValueError, match=r"total_iters"):
-        lr_scheduler.LinearLR(opt, total_iters=0)
+        lr_scheduler.LinearLR(opt, total_iters=None)

@@ -47,7 +47,7 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match=r"T_mult"):
         lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0)
     with pytest.raises(ValueError, match=r"eta_min"):
-        lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, eta_min=-1.0)
+        lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, eta_min="0")
     sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2)
     with pytest.raises(ValueError, match=r"epoch"):
         sched.step(-1)

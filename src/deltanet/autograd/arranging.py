@@ -14,7 +14,7 @@ from deltanet import _checks
 from deltanet.autograd.dims import normalize
 from deltanet.autograd.elementwise import _tensor
 from deltanet.autograd.factories import as_tensor, zeros
-from deltanet.autograd.function import Function
+from deltanet.autograd.function import Function, reusable
 from deltanet.autograd.shapes import cat
 from deltanet.autograd.tensor import Tensor
 
@@ -219,7 +219,7 @@ def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:
         axis = normalize(_checks.integer(d, "dims", "roll"), x.ndim, "roll")
         n = x.shape[axis]
         order = (np.arange(n) - _checks.integer(s, "shifts", "roll")) % max(n, 1)
-        x = x.index_select(axis, as_tensor(order))
+        x = reusable(x.index_select(axis, as_tensor(order)))  # PyTorch's roll saves nothing
     return x
 
 
@@ -334,7 +334,7 @@ def diag(input: Any, diagonal: Any = 0) -> Tensor:
     rows = np.arange(x.shape[0]) + max(0, -k)
     z = zeros(n, n, dtype=x.dtype)
     z[rows, rows + k] = x
-    return z
+    return reusable(z)  # PyTorch's diag saves nothing: a second backward through it works
 
 
 def trace(input: Any) -> Tensor:

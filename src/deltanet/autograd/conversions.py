@@ -17,6 +17,14 @@ import numpy as np
 
 from deltanet import _checks as check
 from deltanet import backend
+from deltanet.autograd.memory_formats import (
+    check_format,
+    contiguous_format,
+    is_laid_out,
+    laid_out,
+    preserve_format,
+    suggested_format,
+)
 from deltanet.autograd.ops import Cast
 from deltanet.autograd.tensor import Tensor, leaf
 
@@ -203,8 +211,31 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     ``"cpu"``: it returns the tensor itself); see ``parse_to_args`` for the forms accepted."""
     _, dtype, _, copy = parse_to_args(*args, **kwargs)
     if dtype is None:
-        return leaf_copy(self) if copy else self
-    return to_dtype(self, dtype, copy)
+        result = leaf_copy(self) if copy else self
+    else:
+        result = to_dtype(self, dtype, copy)
+    fmt = kwargs.get("memory_format")
+    if fmt is None:
+        return result
+    # PyTorch's memory_format: the values lie in that order (the same values; strides tell). As
+    # PyTorch, a to() that converts nothing returns the tensor itself when its layout already
+    # reads as that format (suggest_memory_format: a non-contiguous tensor that is not channels
+    # last reads as contiguous_format).
+    fmt = check_format(fmt, "to()")
+    if result is self and suggested_format(self.array) is fmt:
+        return self
+    return relayout(result, fmt, "to()")
+
+
+def relayout(t: Tensor, fmt: Any, owner: str) -> Tensor:
+    """``t`` itself if it already lies as memory format ``fmt`` orders it, else a recorded copy that
+    does (gradients flow back to ``t``, as through ``clone``)."""
+    if fmt is preserve_format or is_laid_out(t.array, fmt):
+        return t
+    copy = leaf_copy(t)  # recorded (float) or a leaf, C-ordered
+    if fmt is not contiguous_format:
+        copy.array = laid_out(t.array, fmt, owner)  # the same values, in fmt's order
+    return copy
 
 
 def leaf_copy(t: Tensor) -> Tensor:

@@ -28,6 +28,7 @@ from deltanet import backend
 from deltanet.autograd import ops
 from deltanet.autograd.conversions import check_number_fits, promote, to_dtype, wrap_integer
 from deltanet.autograd.factories import as_tensor
+from deltanet.autograd.function import reusable
 from deltanet.autograd.tensor import Tensor, leaf
 
 # -- operands ------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def _times_alpha(y: Tensor, alpha: Any, x: Tensor, owner: str) -> Tensor:
     """``y * alpha``, where ``alpha`` must fit the result's dtype, as PyTorch checks it (an int16
     sum with ``alpha=40000`` raises instead of wrapping)."""
     check_number_fits(alpha, np.result_type(x.array.dtype, y.array.dtype), f"{owner}: alpha")
-    return y * alpha
+    return reusable(y * alpha)  # PyTorch's add keeps alpha, not a tensor: a second backward works
 
 
 def mul(input: Tensor, other: Any) -> Tensor:

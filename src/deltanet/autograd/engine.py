@@ -60,10 +60,7 @@ def _walk(root: Tensor, edited: bool) -> list[Any]:
     while stack:
         fn = stack.pop()
         if fn.parents is None:
-            raise RuntimeError(
-                "backward() through a graph that was already freed; call "
-                "backward(retain_graph=True) the first time to go through it twice"
-            )
+            raise RuntimeError(FREED.format(name=type(fn).__name__))
         for parent in fn.parents:
             ctx = parent._ctx
             if edited and ctx is not None and ctx.seq > fn.seq:
@@ -74,6 +71,70 @@ def _walk(root: Tensor, edited: bool) -> list[Any]:
                 stack.append(ctx)
     found.sort(key=_SEQUENCE, reverse=True)
     return found
+
+
+FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed): {name} saved values for its backward, which the first "
+    "backward() freed; call backward(retain_graph=True) the first time to go through it twice"
+)
+
+
+class _Edge:
+    """What a freed function keeps of an input that is not a leaf requiring grad: the function that
+    made it (None for a constant), as PyTorch's graph keeps its edges and frees only saved values."""
+
+    __slots__ = ("_ctx", "_requires_grad")
+    _base = None
+    _vc = None
+
+    def __init__(self, ctx: Any) -> None:
+        self._ctx = ctx
+        self._requires_grad = ctx is not None
+
+
+def free(fn: Any) -> None:
+    """Free ``fn`` after a backward pass without ``retain_graph``, as PyTorch frees a node: the
+    values it saved for its backward are dropped, and a later pass through it raises; a function
+    that saved nothing (a sum, an addition, a reshape, indexing with numbers and slices) keeps
+    its edges, so ``y = x.sum(); y.backward(); y.backward()`` works, as in PyTorch.
+
+    A function "saved values" when ``save_for_backward`` got an array or tensor, or when one of its
+    attributes is an array (or a tuple or list holding one, or a list: an index), unless it is
+    marked ``reusable`` (its PyTorch counterpart saves nothing). Its inputs are replaced by ``_Edge``
+    stand-ins (leaves that require grad are kept), so that the freed graph holds no activations.
+    """
+    if not fn.reusable:
+        saved = getattr(fn, "saved_tensors", None)
+        fn.saved_tensors = None
+        if (saved and any(s is not None for s in saved)) or _holds_arrays(fn.__dict__):
+            fn.parents = None
+            return
+    parents = fn.parents
+    if parents is None or getattr(type(fn), "user", None) is not None:
+        return  # a PyTorch-style Function's node: its backward reads its inputs' dtypes and shapes
+    seq = fn.seq
+    edges = []
+    for p in parents:
+        ctx = p._ctx
+        if ctx is None:
+            edges.append(p if p._requires_grad else _CONSTANT)
+        else:
+            edges.append(_Edge(ctx if ctx.seq < seq else producer_at(p, seq)))
+    fn.parents = tuple(edges)
+
+
+def _holds_arrays(attributes: dict[str, Any]) -> bool:
+    for value in attributes.values():
+        if isinstance(value, np.ndarray | Tensor | list):
+            return True
+        # An index such as x[[0, 1]] keeps a list, which PyTorch turns into a saved tensor.
+        if isinstance(value, tuple | list) and any(isinstance(v, np.ndarray | Tensor | list) for v in value):
+            return True
+    return False
+
+
+_CONSTANT = _Edge(None)
 
 
 def producer_at(t: Tensor, seq: int) -> Any:
@@ -195,13 +256,19 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
                 given.discard(id(ctx.delta))
                 ctx.delta = ctx.delta + g
         if not retain_graph:
-            fn.parents = None
-            fn.saved_tensors = None
+            saved = getattr(fn, "saved_tensors", None)
+            if saved and saved[0] is not None and not fn.reusable:  # most functions: free() written out
+                fn.parents = None
+                fn.saved_tensors = None
+            else:
+                free(fn)
     for leaf, g in held.items():
         hooked = hooks.leaf_hooks.get(leaf) if hooks.leaf_hooks else None
         g = hooks.apply(hooked, g) if hooked else g
         if wanted is None:
             _accumulate_leaf(leaf, g, given)
+            if hooks.post_accumulate_hooks:
+                hooks.run_post_accumulate(leaf)
         else:
             found[id(leaf)] = g
     if hooks.callbacks.queued:  # queue_callback: after every .grad is written

@@ -16,6 +16,7 @@ import numpy as np
 
 from deltanet import backend
 from deltanet.autograd.conversions import check_number_fits, to_dtype
+from deltanet.autograd.memory_formats import check_format, contiguous_format, laid_out, preserve_format
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -459,11 +460,29 @@ def randperm(
 
 
 # -- *_like --------------------------------------------------------------------------------------
+def _like_layout(result: Tensor, input: Tensor, memory_format: Any, owner: str) -> Tensor:
+    """``result`` laid out in memory as ``memory_format`` asks (the same values): ``preserve_format``
+    as ``input`` lies (NumPy's ``order="K"``), a channels-last format with the channels innermost."""
+    if memory_format is None:
+        return result
+    fmt = check_format(memory_format, owner)
+    if fmt is preserve_format:
+        if not input.array.flags.c_contiguous:
+            kept = np.empty_like(input.array, dtype=result.dtype, order="K")
+            kept[...] = result.array
+            result.array = kept
+    elif fmt is not contiguous_format:
+        result.array = laid_out(result.array, fmt, owner)
+    return result
+
+
 def _like_dtype(input: Tensor, dtype: Any, owner: str) -> np.dtype:
     return input.dtype if dtype is None else backend.resolve_dtype(dtype, owner)
 
 
-def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False, *, memory_format: Any = None
+) -> Tensor:
     """Zeros of ``input``'s shape (and dtype, unless ``dtype`` is given).
 
     Args:
@@ -471,16 +490,25 @@ def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_gr
         dtype: the dtype (``input``'s by default).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
+        memory_format: the result's layout in memory (``dn.preserve_format``: ``input``'s,
+            ``dn.channels_last``, ...); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
         >>> dn.zeros_like(dn.ones(2, 2)).tolist()
         [[0.0, 0.0], [0.0, 0.0]]
     """
-    return zeros(input.shape, dtype=_like_dtype(input, dtype, "zeros_like"), device=device, requires_grad=requires_grad)
+    return _like_layout(
+        zeros(input.shape, dtype=_like_dtype(input, dtype, "zeros_like"), device=device, requires_grad=requires_grad),
+        input,
+        memory_format,
+        "zeros_like",
+    )
 
 
-def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False, *, memory_format: Any = None
+) -> Tensor:
     """Ones of ``input``'s shape (and dtype, unless ``dtype`` is given).
 
     Args:
@@ -488,16 +516,25 @@ def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_gra
         dtype: the dtype (``input``'s by default).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
+        memory_format: the result's layout in memory (``dn.preserve_format``: ``input``'s,
+            ``dn.channels_last``, ...); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
         >>> dn.ones_like(dn.zeros(2, dtype=dn.int64)).tolist()
         [1, 1]
     """
-    return ones(input.shape, dtype=_like_dtype(input, dtype, "ones_like"), device=device, requires_grad=requires_grad)
+    return _like_layout(
+        ones(input.shape, dtype=_like_dtype(input, dtype, "ones_like"), device=device, requires_grad=requires_grad),
+        input,
+        memory_format,
+        "ones_like",
+    )
 
 
-def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(
+    input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False, *, memory_format: Any = None
+) -> Tensor:
     """An unset tensor of ``input``'s shape (and dtype, unless ``dtype`` is given).
 
     Args:
@@ -505,17 +542,30 @@ def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_gr
         dtype: the dtype (``input``'s by default).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
+        memory_format: the result's layout in memory (``dn.preserve_format``: ``input``'s,
+            ``dn.channels_last``, ...); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
         >>> dn.empty_like(dn.ones(3)).shape
         (3,)
     """
-    return empty(input.shape, dtype=_like_dtype(input, dtype, "empty_like"), device=device, requires_grad=requires_grad)
+    return _like_layout(
+        empty(input.shape, dtype=_like_dtype(input, dtype, "empty_like"), device=device, requires_grad=requires_grad),
+        input,
+        memory_format,
+        "empty_like",
+    )
 
 
 def full_like(
-    input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    input: Tensor,
+    fill_value: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    *,
+    memory_format: Any = None,
 ) -> Tensor:
     """``fill_value`` everywhere, in ``input``'s shape (and dtype, unless ``dtype`` is given).
 
@@ -525,6 +575,8 @@ def full_like(
         dtype: the dtype (``input``'s by default).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
+        memory_format: the result's layout in memory (``dn.preserve_format``: ``input``'s,
+            ``dn.channels_last``, ...); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
@@ -532,11 +584,22 @@ def full_like(
         [0.5, 0.5]
     """
     kind = _like_dtype(input, dtype, "full_like")
-    return full(input.shape, fill_value, dtype=kind, device=device, requires_grad=requires_grad)
+    return _like_layout(
+        full(input.shape, fill_value, dtype=kind, device=device, requires_grad=requires_grad),
+        input,
+        memory_format,
+        "full_like",
+    )
 
 
 def rand_like(
-    input: Tensor, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    input: Tensor,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    *,
+    memory_format: Any = None,
 ) -> Tensor:
     """Uniform random values in $[0, 1)$ of ``input``'s shape (and float dtype).
 
@@ -546,6 +609,8 @@ def rand_like(
         dtype: the dtype (``input``'s by default; float32 or float64).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
+        memory_format: the result's layout in memory (``dn.preserve_format``: ``input``'s,
+            ``dn.channels_last``, ...); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
@@ -553,11 +618,22 @@ def rand_like(
         (2, 3)
     """
     kind = _like_dtype(input, dtype, "rand_like")
-    return rand(input.shape, generator=generator, dtype=kind, device=device, requires_grad=requires_grad)
+    return _like_layout(
+        rand(input.shape, generator=generator, dtype=kind, device=device, requires_grad=requires_grad),
+        input,
+        memory_format,
+        "rand_like",
+    )
 
 
 def randn_like(
-    input: Tensor, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    input: Tensor,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    *,
+    memory_format: Any = None,
 ) -> Tensor:
     """Standard normal random values of ``input``'s shape (and float dtype).
 
@@ -567,6 +643,8 @@ def randn_like(
         dtype: the dtype (``input``'s by default; float32 or float64).
         device: only ``"cpu"`` (or None).
         requires_grad: whether ``backward()`` should compute ``.grad`` for it.
+        memory_format: the result's layout in memory (``dn.preserve_format``: ``input``'s,
+            ``dn.channels_last``, ...); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
@@ -574,7 +652,12 @@ def randn_like(
         (2, 3)
     """
     kind = _like_dtype(input, dtype, "randn_like")
-    return randn(input.shape, generator=generator, dtype=kind, device=device, requires_grad=requires_grad)
+    return _like_layout(
+        randn(input.shape, generator=generator, dtype=kind, device=device, requires_grad=requires_grad),
+        input,
+        memory_format,
+        "randn_like",
+    )
 
 
 # -- Tensor.new_* (installed as methods): a new tensor with this tensor's dtype ------------------

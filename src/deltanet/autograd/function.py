@@ -257,7 +257,8 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
     records nothing inside, so such tensors simply do not require a gradient.
 
     Args:
-        mode: True to switch recording off; False leaves grad mode as it is.
+        mode: True to switch recording off; False switches it on, as PyTorch's
+            ``inference_mode(False)`` (inside ``no_grad`` too).
 
     Examples:
         >>> import deltanet as dn
@@ -279,7 +280,7 @@ class inference_mode(_GradModeContext):  # noqa: N801 - PyTorch's name
         self.mode = bool(mode)
 
     def _target(self) -> bool:
-        return _state.enabled and not self.mode
+        return not self.mode  # PyTorch's InferenceMode(false) sets grad mode on
 
     def __enter__(self) -> None:
         super().__enter__()
@@ -325,6 +326,10 @@ class Function:
     # (max pooling, elu, silu): an in-place change of the output then gives this function a copy of
     # the old output (autograd.inplace), so that backward works where PyTorch's does.
     output_copied_on_edit = False
+    # True where PyTorch's function saves nothing for backward although this one keeps arrays
+    # (indices, offsets, a constant factor of a composite such as mean): a backward pass without
+    # retain_graph then keeps it usable, as PyTorch's (engine.free). Set on a class or an instance.
+    reusable = False
     # Set only where they apply (in the instance __dict__; see engine.check_saved and inplace):
     previous: Any  # for a recorded in-place operation, the function that made the old value
     stale_output: Any  # set when an in-place operation changed the output this function saved
@@ -546,6 +551,16 @@ def _sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     g = g.sum(axis=tuple(range(g.ndim - len(shape)))) if g.ndim > len(shape) else g
     axes = tuple(i for i, (a, b) in enumerate(zip(g.shape, shape, strict=True)) if b == 1 and a != 1)
     return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def reusable(t: Any) -> Any:
+    """Mark the function that made ``t`` as ``reusable`` (its PyTorch counterpart saves nothing,
+    so a second backward through it works) and return ``t``: for composites whose parts save an
+    offset or a constant that PyTorch's single function does not."""
+    ctx = getattr(t, "_ctx", None)
+    if ctx is not None:
+        ctx.reusable = True
+    return t
 
 
 def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:

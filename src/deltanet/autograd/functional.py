@@ -69,7 +69,8 @@ def jacobian(
         create_graph: must be False: deltanet cannot differentiate a gradient again.
         strict: raise when an output does not depend on an input (else its block is zeros).
         vectorize: accepted for PyTorch's code; the rows are computed one by one either way.
-        strategy: ``"reverse-mode"`` or ``"forward-mode"``; both give the same numbers here.
+        strategy: ``"reverse-mode"`` or ``"forward-mode"`` (with ``vectorize=True`` only, as in
+            PyTorch); both give the same numbers here.
 
     Returns:
         For one input and one output a tensor of shape ``output.shape + input.shape``; a tuple over
@@ -77,7 +78,8 @@ def jacobian(
         where both are.
 
     Raises:
-        NotImplementedError: ``create_graph=True``.
+        NotImplementedError: ``create_graph=True``, or ``strategy="forward-mode"`` without
+            ``vectorize=True`` (PyTorch's refusal).
 
     Examples:
         >>> import deltanet as dn
@@ -90,6 +92,10 @@ def jacobian(
         raise NotImplementedError(NO_HIGHER)
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+    if strategy == "forward-mode" and not vectorize:  # PyTorch's refusal, kept so that code runs on both
+        raise NotImplementedError(
+            "jacobian: strategy='forward-mode' is only implemented for vectorize=True (PyTorch's rule)"
+        )
     single_in, xs = _inputs(inputs, "jacobian")
     with enable_grad():
         single_out, outs = _outputs(func(*xs), "jacobian")
@@ -145,6 +151,8 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
             raise RuntimeError("vjp: v must be given for an output of more than one element")
         seed = np.ones(out.shape, dtype=out.array.dtype)
     else:
+        if isinstance(v, tuple | list) and len(v) == 1 and isinstance(v[0], Tensor):
+            v = v[0]  # one vector per output, as PyTorch takes it (a tuple of one here)
         seed = np.asarray(v.array if isinstance(v, Tensor) else v, dtype=out.array.dtype)
         if seed.shape != out.shape:
             raise ValueError(f"vjp: v has shape {seed.shape}, expected the output's {out.shape}")

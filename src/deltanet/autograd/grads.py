@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd import engine, ops, reductions, shapes
+from deltanet.autograd import engine, hooks, ops, reductions, shapes
 from deltanet.autograd.tensor import Tensor
 
 NO_HIGHER = (
@@ -261,7 +261,8 @@ def backward(
         found = engine.backward(out, seed, keep, inputs=targets)
         for t in targets:
             g = found.get(id(t))
-            if g is not None:
+            if g is not None and not (t._ctx is not None and hooks.retains_grad(t)):
+                # (a non-leaf that retains its gradient got it from its retain_grad hook already)
                 g = np.array(g, dtype=t.array.dtype)
                 if t._grad is None:
                     t._grad = Tensor._make(g)

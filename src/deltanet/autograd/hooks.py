@@ -64,6 +64,8 @@ class _LeafHooks:
 
 #: The hooks of leaf tensors (they have no function to hang them on).
 leaf_hooks = _LeafHooks()
+#: The hooks that run after a leaf's ``.grad`` was accumulated (``register_post_accumulate_grad_hook``).
+post_accumulate_hooks = _LeafHooks()
 
 
 class _Callbacks(threading.local):
@@ -184,6 +186,49 @@ def register_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> RemovableHandl
             table = fn.tensor_hooks = OrderedDict()
         fn.hooked = True
     return add(table, hook)
+
+
+def register_post_accumulate_grad_hook(self: Tensor, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+    """Call ``hook(tensor)`` after each ``backward()`` has accumulated this leaf's ``.grad`` (as
+    PyTorch's, for an optimizer step per parameter inside backward); ``autograd.grad`` does not run it.
+
+    Args:
+        hook: a function of the tensor, returning None.
+
+    Returns:
+        A handle whose ``remove()`` takes the hook away.
+
+    Raises:
+        RuntimeError: the tensor is not a leaf, or does not require a gradient.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> w = dn.tensor([1.0, 2.0], requires_grad=True)
+        >>> seen = []
+        >>> handle = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))
+        >>> (w * 3).sum().backward()
+        >>> seen
+        [[3.0, 3.0]]
+    """
+    if not self._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if self._ctx is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if leaf_hooks.get(self) is None:
+        leaf_hooks.create(self)  # the engine then sums this leaf's gradient before accumulating it
+    table = post_accumulate_hooks.get(self)
+    if table is None:
+        table = post_accumulate_hooks.create(self)
+    return add(table, hook)
+
+
+def run_post_accumulate(leaf: Tensor) -> None:
+    """The post-accumulate hooks of ``leaf``, after its ``.grad`` was accumulated."""
+    table = post_accumulate_hooks.get(leaf)
+    for hook in list(table.values()) if table else ():
+        result = hook(leaf)
+        if result is not None:
+            raise TypeError(f"post accumulate grad hooks should return None, got {type(result).__name__}")
 
 
 def retain_grad(self: Tensor) -> None:

@@ -46,6 +46,7 @@ from deltanet.autograd import (
     logarithms,
     logodds,
     matrices,
+    memory_formats,
     numpy_names,
     periodic,
     powers,
@@ -104,6 +105,7 @@ def backward(
 METHODS: dict[str, Any] = {
     "backward": backward,
     "register_hook": hooks.register_hook,
+    "register_post_accumulate_grad_hook": hooks.register_post_accumulate_grad_hook,
     "retain_grad": hooks.retain_grad,
     "retains_grad": property(hooks.retains_grad),
     # operators
@@ -326,6 +328,7 @@ METHODS: dict[str, Any] = {
     "expand_as": shapes.expand_as,
     "repeat": shapes.repeat,
     "contiguous": shapes.contiguous,
+    "is_contiguous": memory_formats.is_contiguous,
     "clone": shapes.clone,
     "chunk": shapes.chunk,
     "split": shapes.split,

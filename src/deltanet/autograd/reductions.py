@@ -23,7 +23,7 @@ from deltanet import backend
 from deltanet.autograd.conversions import to_dtype
 from deltanet.autograd.dims import normalize, pick_dim, pick_keepdim
 from deltanet.autograd.elementwise import _tensor, maximum, minimum
-from deltanet.autograd.function import Function
+from deltanet.autograd.function import Function, reusable
 from deltanet.autograd.ops import Abs, Exp, Log
 from deltanet.autograd.shapes import GetItem
 from deltanet.autograd.tensor import Tensor, leaf
@@ -229,7 +229,8 @@ def mean(
     if x.array.dtype.kind != "f":
         x = to_dtype(x, backend.DEFAULT_DTYPE)
     count = _count(x.shape, axes)
-    return Sum.apply(x, axis=axes, keepdims=keep) * (1.0 / count if count else float("nan"))
+    # One function in PyTorch, which saves nothing: a second backward through it works there.
+    return reusable(Sum.apply(x, axis=axes, keepdims=keep) * (1.0 / count if count else float("nan")))
 
 
 def _count(shape: tuple[int, ...], axes: Any) -> int:

@@ -20,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from deltanet.autograd.conversions import leaf_copy, promote
+from deltanet.autograd.conversions import leaf_copy, promote, relayout
 from deltanet.autograd.dims import normalize, pick_dim
 from deltanet.autograd.factories import as_tensor
 from deltanet.autograd.function import Function
 from deltanet.autograd.index_order import split_integers
+from deltanet.autograd.memory_formats import check_format, contiguous_format, laid_out, preserve_format
 from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.tensor import Tensor
 
@@ -114,6 +115,8 @@ class Repeat(Function):
 
 class Cat(Function):
     """z = the inputs joined along an existing ``axis``."""
+
+    reusable = True  # ``splits`` are offsets, not saved values: PyTorch's cat saves nothing
 
     def forward(self, *xs: np.ndarray, axis: int = 0) -> np.ndarray:
         self.axis = axis
@@ -575,11 +578,19 @@ def repeat(input: Tensor, *repeats: Any) -> Tensor:
     return Repeat.apply(input, repeats=counts)
 
 
-def contiguous(input: Tensor) -> Tensor:
-    """The tensor itself if its memory is C-ordered without gaps, else a contiguous copy.
+def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
+    """The tensor itself if its memory is C-ordered without gaps, else a contiguous copy; with
+    ``memory_format=dn.channels_last`` (a 4-D tensor) or ``dn.channels_last_3d`` (5-D), laid out
+    with the channels innermost instead (the same values; ``stride()`` tells).
 
     Args:
         input: a tensor.
+        memory_format: ``dn.contiguous_format`` (None, the default), ``dn.channels_last``,
+            ``dn.channels_last_3d`` or ``dn.preserve_format`` (the tensor itself).
+
+    Raises:
+        TypeError: ``memory_format`` is not a memory format.
+        RuntimeError: a channels-last format for a tensor of another rank (PyTorch's error).
 
     Examples:
         >>> import deltanet as dn
@@ -587,14 +598,18 @@ def contiguous(input: Tensor) -> Tensor:
         >>> x.contiguous() is x, x.t().contiguous().is_contiguous()
         (True, True)
     """
+    if memory_format is not None:
+        return relayout(input, check_format(memory_format, "contiguous()"), "contiguous()")
     return input if input.array.flags.c_contiguous else leaf_copy(input)
 
 
-def clone(input: Tensor) -> Tensor:
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
     """A copy with its own memory; recorded, so gradients flow back to ``input``.
 
     Args:
         input: a tensor.
+        memory_format: the copy's layout in memory (``dn.channels_last``, ``dn.contiguous_format``,
+            ``dn.preserve_format``: ``input``'s); None (the default): C order.
 
     Examples:
         >>> import deltanet as dn
@@ -603,7 +618,17 @@ def clone(input: Tensor) -> Tensor:
         >>> x.tolist()
         [0.0, 0.0]
     """
-    return leaf_copy(input)
+    copy = leaf_copy(input)
+    if memory_format is not None:
+        fmt = check_format(memory_format, "clone()")
+        if fmt is preserve_format:
+            if not input.array.flags.c_contiguous:
+                kept = np.empty_like(input.array, order="K")
+                kept[...] = copy.array
+                copy.array = kept
+        elif fmt is not contiguous_format:
+            copy.array = laid_out(copy.array, fmt, "clone()")
+    return copy
 
 
 # -- splitting -----------------------------------------------------------------------------------

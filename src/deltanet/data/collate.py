@@ -19,7 +19,8 @@ one sample into Tensors without stacking (``DataLoader(batch_size=None)``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,9 @@ def default_collate(batch: Sequence[Any]) -> Any:
 
     Raises:
         TypeError: a field that cannot be stacked (None, an object, an array of strings).
-        ValueError: fields of different shapes, or sequences or dicts that differ between samples.
+        ValueError: fields of different shapes, or sequences of different lengths.
+        KeyError: a dict sample without a key of the first (keys only later samples have are left
+            out, as in PyTorch).
 
     Examples:
         >>> import numpy as np
@@ -68,7 +71,9 @@ def collate_arrays(batch: Sequence[Any]) -> Any:
 
     Raises:
         TypeError: a field that cannot be stacked (None, an object).
-        ValueError: fields of different shapes, or sequences or dicts that differ between samples.
+        ValueError: fields of different shapes, or sequences of different lengths.
+        KeyError: a dict sample without a key of the first (keys only later samples have are left
+            out, as in PyTorch).
 
     Examples:
         >>> import numpy as np
@@ -126,10 +131,20 @@ def _collate(batch: Sequence[Any], owner: str, as_tensor: bool) -> Any:
     if isinstance(elem, str | bytes):
         return batch
     if isinstance(elem, Mapping):
+        # PyTorch's rule: the keys of the first sample; a key that only later samples have is
+        # left out of the batch, one that a later sample lacks raises KeyError.
         keys = list(elem)
         for i, sample in enumerate(batch):
-            if not isinstance(sample, Mapping) or set(sample) != set(keys):
-                raise ValueError(f"{owner}: sample {i} has keys {_keys(sample)}, sample 0 has {sorted(map(str, keys))}")
+            if not isinstance(sample, Mapping):
+                raise TypeError(
+                    f"{owner}: sample {i} is a {type(sample).__name__}, sample 0 a dict with keys {_keys(elem)}"
+                )
+            missing = [key for key in keys if key not in sample]
+            if missing:
+                raise KeyError(
+                    f"{owner}: sample {i} has no key {missing[0]!r} (its keys: {_keys(sample)}; the batch "
+                    f"takes the keys of sample 0: {_keys(elem)})"
+                )
         return _same_mapping(elem, {key: _collate([d[key] for d in batch], owner, as_tensor) for key in keys})
     if isinstance(elem, Sequence):
         size = len(elem)
@@ -194,12 +209,18 @@ def _check_shapes(owner: str, arrays: list[np.ndarray]) -> None:
 
 
 def _same_mapping(elem: Mapping[Any, Any], values: dict[Any, Any]) -> Any:
-    """The collated dict as the samples' own mapping type where it can be built from a dict."""
+    """The collated dict as the samples' own mapping type, as PyTorch: a copy of the first sample
+    updated with the batch's values where the type is mutable (a ``defaultdict`` keeps its
+    factory), else the type built from a dict, else a dict."""
     try:
+        if isinstance(elem, MutableMapping):
+            clone = copy.copy(elem)
+            clone.update(values)
+            return clone
         return type(elem)(values)  # type: ignore[call-arg]
     except TypeError:
         return values
 
 
-def _keys(sample: Any) -> Any:
-    return sorted(map(str, sample)) if isinstance(sample, Mapping) else f"none (a {type(sample).__name__})"
+def _keys(sample: Mapping[Any, Any]) -> list[str]:
+    return sorted(map(str, sample))

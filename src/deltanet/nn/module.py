@@ -515,6 +515,8 @@ class Module:
             _, dtype, _, _ = parse_to_args(*args, **kwargs)
         except (ValueError, RuntimeError) as error:  # the shared parser speaks as "to()"
             raise type(error)(f"{owner}: {str(error).removeprefix('to(): ')}") from None
+        if kwargs.get("memory_format") is not None:
+            self._to_memory_format(kwargs["memory_format"], owner)
         if dtype is None:
             return self
         if dtype.kind != "f":
@@ -531,6 +533,21 @@ class Module:
                 if buf is not None and buf.array.dtype.kind == "f" and buf.array.dtype != dtype:
                     buf.array = buf.array.astype(dtype)  # the same Tensor: references to it stay the buffer
         return self
+
+    def _to_memory_format(self, fmt: Any, owner: str) -> None:
+        """Lay out every parameter and buffer of the format's rank (4-D for ``dn.channels_last``)
+        in that order, as PyTorch's ``Module.to(memory_format=...)``: the same values and objects."""
+        from deltanet.autograd.memory_formats import _ORDERS, check_format, is_laid_out, laid_out
+
+        fmt = check_format(fmt, owner)
+        rank = _ORDERS[fmt][0] if fmt in _ORDERS else None
+        for m in self.modules():
+            tensors = [*m._parameters.values(), *(getattr(m, n) for n in [*m._buffers, *m._non_persistent_buffers])]
+            for t in tensors:
+                if t is None or (rank is not None and t.ndim != rank) or fmt.name == "preserve_format":
+                    continue
+                if not is_laid_out(t.array, fmt):
+                    t.array = laid_out(t.array, fmt, owner)
 
     def cpu(self) -> Module:
         """The module itself: deltanet computes on the CPU."""

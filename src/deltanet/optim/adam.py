@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from deltanet import _checks as check
 from deltanet.optim.optimizer import Optimizer, _check_bool, _check_number, _check_switches
 
 
@@ -167,6 +168,7 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        _check_float_betas(type(self).__name__, _pair(betas))
         defaults = dict(
             lr=lr,
             betas=_pair(betas),
@@ -306,6 +308,24 @@ class AdamW(Adam):
                 f"AdamW: decoupled_weight_decay is always True, got "
                 f"{group['decoupled_weight_decay']!r} (use Adam for the coupled form)"
             )
+
+
+def _check_float_betas(name: str, betas: Any) -> None:
+    """Refuse ``betas`` in range but not both floats, as PyTorch's ``Adam`` and ``AdamW`` do.
+
+    ``Adam(params, betas=(0, 0.5))`` raises in PyTorch (the 0 is an int); out-of-range or
+    malformed betas are left to ``_check_group``, whose message names the range. A param group's
+    betas (``add_param_group``) are not checked for type, as in PyTorch.
+    """
+    if not (isinstance(betas, tuple) and len(betas) == 2):
+        return
+    if all(isinstance(b, float) for b in betas):
+        return
+    if all(check.is_number(b) and 0.0 <= b < 1.0 for b in betas):
+        raise ValueError(
+            f"{name}: betas must be either both floats or both Tensors (PyTorch's check), got "
+            f"{betas!r}; write them as floats, e.g. {tuple(float(b) for b in betas)!r}"
+        )
 
 
 def _pair(betas: Any) -> Any:

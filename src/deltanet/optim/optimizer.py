@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -186,11 +187,23 @@ class Optimizer(OptimizerHooks):
         first = sum(len(group["params"]) for group in self.param_groups)
         for i, p in enumerate(params, first):
             _check_param(name, i, p)
+        if len({id(p) for p in params}) != len(params):
+            # PyTorch keeps a parameter listed twice in one group, with this warning, and updates it
+            # once per appearance (two plain SGD steps of its gradient); so does deltanet.
+            warnings.warn(
+                f"{name}: optimizer contains a parameter group with duplicate parameters; in future, "
+                f"this will cause an error (PyTorch's warning: each appearance is updated, so the "
+                f"parameter takes one step per appearance)",
+                UserWarning,
+                stacklevel=3,
+            )
+        for i, p in enumerate(params, first):
             if id(p) in seen:
                 raise ValueError(
-                    f"{name}: parameter {i} (shape {p.shape}) appears twice; give each parameter once, in one group"
+                    f"{name}: parameter {i} (shape {p.shape}) is already in another parameter group "
+                    f"(PyTorch: some parameters appear in more than one parameter group); give each "
+                    f"parameter to one group"
                 )
-            seen.add(id(p))
         group = {k: v for k, v in param_group.items() if k not in ("params", "param_names")}
         for key, value in self.defaults.items():
             group.setdefault(key, value)
@@ -275,12 +288,14 @@ class Optimizer(OptimizerHooks):
         run_state_dict_hooks(self, "_optimizer_state_dict_pre_hooks")
         index: dict[int, int] = {}
         groups = []
+        start = 0
         for group in self.param_groups:
             packed = {k: _plain(v) for k, v in group.items() if k != "params"}
-            packed["params"] = []
-            for p in group["params"]:
-                index[id(p)] = len(index)
-                packed["params"].append(index[id(p)])
+            # PyTorch's numbering: the parameters in order; one listed twice in a group has the
+            # index of its last appearance, in both places.
+            index.update({id(p): i for i, p in enumerate(group["params"], start) if id(p) not in index})
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(packed["params"])
             groups.append(packed)
         state = {}
         for p, values in self.state.items():

@@ -217,6 +217,7 @@ class SGD(Optimizer):
         maximize = bool(group["maximize"])
         state, works = self.state, self._work
         plain = momentum == 0 and weight_decay == 0 and not maximize
+        new_buffers: set[Any] = set()  # the parameters whose momentum buffer this step starts
         for p in group["params"]:
             grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
             if grad is None:
@@ -235,10 +236,17 @@ class SGD(Optimizer):
             st = state.get(p)
             if st is None:
                 st = state[p] = {}
+            buf = st.get("momentum_buffer")
+            if buf is None:
+                new_buffers.add(p)
+            elif new_buffers and p in new_buffers:
+                # A parameter listed twice in the group (PyTorch warns): PyTorch reads every
+                # buffer before the loop, so its second appearance starts a new buffer too.
+                buf = None
             st["momentum_buffer"] = sgd_update(
                 W,
                 g,
-                st.get("momentum_buffer"),
+                buf,
                 work,
                 eta,
                 momentum,

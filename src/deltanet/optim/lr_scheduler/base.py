@@ -217,6 +217,13 @@ def _check_optimizer(owner: str, optimizer: Any) -> None:
         raise ValueError(f"{owner}: expected a deltanet Optimizer, got {type(optimizer).__name__}")
 
 
+def _any_number(value: Any, name: str, owner: str) -> Any:
+    """``value`` itself when it is a finite number (PyTorch takes any number where it checks
+    nothing, such as ``total_iters``; NaN and infinities are refused, as everywhere here)."""
+    check.number(value, name, owner)
+    return value
+
+
 def _is_plain(value: Any) -> bool:
     """Whether ``value`` is made of JSON's values only (numbers, strings, None, lists, dicts)."""
     if value is None or isinstance(value, (bool, int, float, str)):

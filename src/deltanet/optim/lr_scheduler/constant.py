@@ -3,7 +3,7 @@ r"""``ConstantLR``: the learning rate times a constant factor for the first epoc
 from __future__ import annotations
 
 from deltanet import _checks as check
-from deltanet.optim.lr_scheduler.base import LRScheduler
+from deltanet.optim.lr_scheduler.base import LRScheduler, _any_number
 from deltanet.optim.optimizer import Optimizer
 
 
@@ -22,12 +22,12 @@ class ConstantLR(LRScheduler):
     Args:
         optimizer: the optimizer.
         factor: the factor $f \in (0, 1]$ (default 1/3).
-        total_iters: the number of epochs $T \ge 0$ with the reduced rate (default 5).
+        total_iters: the number of epochs $T$ with the reduced rate (default 5; any number, as PyTorch).
         last_epoch: -1 to start afresh.
 
     Raises:
         ValueError: ``factor`` outside $(0, 1]$ (PyTorch takes 0, then divides by it at epoch $T$),
-            or ``total_iters`` is not a non-negative integer.
+            or ``total_iters`` is not a finite number.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -48,7 +48,7 @@ class ConstantLR(LRScheduler):
         self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
     ) -> None:
         self.factor = check.number(factor, "factor", "ConstantLR", low=0, high=1, low_open=True)
-        self.total_iters = check.integer(total_iters, "total_iters", "ConstantLR", low=0)
+        self.total_iters = _any_number(total_iters, "total_iters", "ConstantLR")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

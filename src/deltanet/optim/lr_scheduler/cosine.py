@@ -31,12 +31,13 @@ class CosineAnnealingLR(LRScheduler):
 
     Args:
         optimizer: the optimizer.
-        T_max: the number of epochs (or steps) of the half period, $> 0$.
-        eta_min: the smallest rate $\eta_{min} \ge 0$ (default 0).
+        T_max: the number of epochs (or steps) of the half period, not 0 (any other number, as PyTorch).
+        eta_min: the smallest rate $\eta_{min}$ (default 0; a negative one is taken, as PyTorch).
         last_epoch: -1 to start afresh.
 
     Raises:
-        ValueError: ``T_max`` is not positive, or ``eta_min`` is negative.
+        ValueError: ``T_max`` is 0 (PyTorch's first step divides by it), or an argument is not a
+            finite number.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -54,8 +55,15 @@ class CosineAnnealingLR(LRScheduler):
     _state_keys = ("T_max", "eta_min")
 
     def __init__(self, optimizer: Optimizer, T_max: Any, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        check.number(T_max, "T_max", "CosineAnnealingLR", low=0, low_open=True)
-        check.number(eta_min, "eta_min", "CosineAnnealingLR", low=0)
+        # PyTorch checks neither: a negative or fractional T_max and a negative eta_min give its
+        # schedule; T_max=0 is refused here, where PyTorch's first step() divides by zero.
+        check.number(T_max, "T_max", "CosineAnnealingLR")
+        if T_max == 0:
+            raise ValueError(
+                "CosineAnnealingLR: T_max must not be 0 (PyTorch accepts it and its first step() raises "
+                "ZeroDivisionError), got 0"
+            )
+        check.number(eta_min, "eta_min", "CosineAnnealingLR")
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)

@@ -112,8 +112,15 @@ class CyclicLR(LRScheduler):
             for lr, group in zip(base_lrs, groups):
                 group["lr"] = lr
         self.max_lrs = _per_group(name, "max_lr", max_lr, len(groups))
-        up = float(check.integer(step_size_up, "step_size_up", name, low=1))
-        down = up if step_size_down is None else float(check.integer(step_size_down, "step_size_down", name, low=1))
+        # Any numbers, as PyTorch (a fractional or negative half-cycle gives its schedule); a cycle
+        # of length 0 is refused, where PyTorch divides by zero.
+        up = check.number(step_size_up, "step_size_up", name)
+        down = up if step_size_down is None else check.number(step_size_down, "step_size_down", name)
+        if up + down == 0:
+            raise ValueError(
+                f"{name}: step_size_up + step_size_down must not be 0 (PyTorch raises ZeroDivisionError), "
+                f"got {step_size_up!r} and {step_size_down!r}"
+            )
         self.total_size = up + down
         self.step_ratio = up / self.total_size
         if scale_fn is None:
@@ -122,8 +129,10 @@ class CyclicLR(LRScheduler):
             raise ValueError(f"{name}: scale_fn must be a function of one number, got {scale_fn!r}")
         else:
             self.mode = mode
-        self.gamma = check.number(gamma, "gamma", name, low=0, low_open=True)
+        self.gamma = check.number(gamma, "gamma", name)  # any number, as PyTorch
         self._scale_fn_custom = scale_fn
+        # PyTorch reads scale_mode only with a scale_fn, and takes anything but "cycle" as
+        # "iterations"; a misspelling is refused here.
         self.scale_mode = check.one_of(scale_mode, "scale_mode", ("cycle", "iterations"), name)
         if scale_fn is None:
             self.scale_mode = MODES[self.mode][0]

@@ -7,6 +7,7 @@ hand-made change of ``group["lr"]`` composes with it.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from typing import Any
 
@@ -26,12 +27,14 @@ class StepLR(LRScheduler):
 
     Args:
         optimizer: the optimizer.
-        step_size: the period $s$ of the decay, in epochs (a positive integer).
-        gamma: the factor $\gamma > 0$ (default 0.1).
+        step_size: the period $s$ of the decay, in epochs (any number but 0, as PyTorch: the
+            rate decays at the epochs $e$ with $e \bmod s = 0$).
+        gamma: the factor $\gamma$ (default 0.1; any finite number, as PyTorch).
         last_epoch: -1 to start afresh.
 
     Raises:
-        ValueError: ``step_size`` is not a positive integer, or ``gamma`` is not positive.
+        ValueError: ``step_size`` is 0 (PyTorch's first step divides by it), or an argument is not
+            a finite number.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -49,7 +52,7 @@ class StepLR(LRScheduler):
     _state_keys = ("step_size", "gamma")
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        self.step_size = check.integer(step_size, "step_size", "StepLR", low=1)
+        self.step_size = _check_step_size(step_size)
         self.gamma = _check_gamma("StepLR", gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -73,12 +76,14 @@ class MultiStepLR(LRScheduler):
 
     Args:
         optimizer: the optimizer.
-        milestones: epoch indices (non-negative integers, in any order); one listed twice decays twice.
-        gamma: the factor $\gamma > 0$ (default 0.1).
+        milestones: epoch indices (in any order; one listed twice decays twice; one never reached,
+            such as -1 or 2.5, never decays, as in PyTorch).
+        gamma: the factor $\gamma$ (default 0.1; any finite number, as PyTorch).
         last_epoch: -1 to start afresh.
 
     Raises:
-        ValueError: a milestone that is not a non-negative integer, or ``gamma`` is not positive.
+        ValueError: a milestone or ``gamma`` that is not a finite number.
+        TypeError: ``milestones`` is not a list (PyTorch's error too).
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -127,11 +132,11 @@ class ExponentialLR(LRScheduler):
 
     Args:
         optimizer: the optimizer.
-        gamma: the factor $\gamma > 0$.
+        gamma: the factor $\gamma$ (any finite number, as PyTorch).
         last_epoch: -1 to start afresh.
 
     Raises:
-        ValueError: ``gamma`` is not positive.
+        ValueError: ``gamma`` is not a finite number.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -161,16 +166,29 @@ class ExponentialLR(LRScheduler):
 
 
 def _check_gamma(owner: str, gamma: Any) -> Any:
-    check.number(gamma, "gamma", owner, low=0, low_open=True)
+    """Any finite number, as PyTorch (which checks nothing; 0 or a negative factor is its user's choice)."""
+    check.number(gamma, "gamma", owner)
     return gamma
 
 
-def _milestones(milestones: Any) -> list[int]:
+def _check_step_size(step_size: Any) -> Any:
+    """Any finite number but 0, as PyTorch takes (``epoch % step_size``; a float or a negative size
+    works there too); 0 is refused here, where PyTorch's first ``step()`` divides by zero."""
+    check.number(step_size, "step_size", "StepLR")
+    if step_size == 0:
+        raise ValueError(
+            "StepLR: step_size must not be 0 (PyTorch accepts it and its first step() raises ZeroDivisionError), got 0"
+        )
+    return step_size
+
+
+def _milestones(milestones: Any) -> list[Any]:
     try:
         values = list(milestones)
     except TypeError:
-        raise ValueError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}") from None
+        raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got {milestones!r}") from None
     for m in values:
-        if isinstance(m, bool) or not isinstance(m, int) or m < 0:
-            raise ValueError(f"MultiStepLR: milestones must be non-negative integers, got {values!r}")
+        # PyTorch counts any values; an epoch that is never reached (-1, 2.5) never decays.
+        if not check.is_number(m) or not math.isfinite(m):
+            raise ValueError(f"MultiStepLR: milestones must be numbers (epochs), got {values!r}")
     return sorted(values)

@@ -30,7 +30,7 @@ class _LambdaSchedule(LRScheduler):
             lambdas = [lr_lambda] * n_groups
         for fn in lambdas:
             if not callable(fn):
-                raise ValueError(f"{name}: lr_lambda must be a function of the epoch (or a list of them), got {fn!r}")
+                raise TypeError(f"{name}: lr_lambda must be a function of the epoch (or a list of them), got {fn!r}")
         self.lr_lambdas: list[Callable[[int], float]] = lambdas
         super().__init__(optimizer, last_epoch)
 

@@ -3,7 +3,7 @@ r"""``LinearLR``: the learning rate goes in a straight line between two multiple
 from __future__ import annotations
 
 from deltanet import _checks as check
-from deltanet.optim.lr_scheduler.base import LRScheduler
+from deltanet.optim.lr_scheduler.base import LRScheduler, _any_number
 from deltanet.optim.optimizer import Optimizer
 
 
@@ -26,11 +26,12 @@ class LinearLR(LRScheduler):
         optimizer: the optimizer.
         start_factor: the factor $s$ of the first epoch, in $(0, 1]$ (default 1/3).
         end_factor: the factor $f$ reached after ``total_iters`` steps, in $[0, 1]$ (default 1).
-        total_iters: the number of steps $T \ge 1$ of the ramp (default 5).
+        total_iters: the number of steps $T$ of the ramp (default 5; any number, as PyTorch).
         last_epoch: -1 to start afresh.
 
     Raises:
-        ValueError: a factor out of its range, or ``total_iters`` is not a positive integer.
+        ValueError: a factor out of its range (PyTorch's ranges), or ``total_iters`` is not a
+            finite number (any number is taken, as PyTorch).
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -57,7 +58,7 @@ class LinearLR(LRScheduler):
     ) -> None:
         self.start_factor = check.number(start_factor, "start_factor", "LinearLR", low=0, high=1, low_open=True)
         self.end_factor = check.number(end_factor, "end_factor", "LinearLR", low=0, high=1)
-        self.total_iters = check.integer(total_iters, "total_iters", "LinearLR", low=1)
+        self.total_iters = _any_number(total_iters, "total_iters", "LinearLR")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

@@ -109,12 +109,16 @@ class OneCycleLR(LRScheduler):
                 f"{name}: give total_steps, or both epochs and steps_per_epoch, got total_steps="
                 f"{total_steps!r}, epochs={epochs!r}, steps_per_epoch={steps_per_epoch!r}"
             )
+        if not isinstance(pct_start, float):  # PyTorch refuses an int 0 or 1 too
+            raise ValueError(f"{name}: pct_start must be a float between 0 and 1 (PyTorch's check), got {pct_start!r}")
         pct_start = check.number(pct_start, "pct_start", name, low=0, high=1)
         self._anneal_func_type = check.one_of(anneal_strategy, "anneal_strategy", ("cos", "linear"), name)
         self.cycle_momentum = check.flag(cycle_momentum, "cycle_momentum", name)
         check.flag(three_phase, "three_phase", name)
-        check.number(div_factor, "div_factor", name, low=0, low_open=True)
-        check.number(final_div_factor, "final_div_factor", name, low=0, low_open=True)
+        # Any numbers but 0 (PyTorch divides by them when built); a negative one gives PyTorch's schedule.
+        for factor_name, factor in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            if check.number(factor, factor_name, name) == 0:
+                raise ValueError(f"{name}: {factor_name} must not be 0 (PyTorch raises ZeroDivisionError), got 0")
         T, p = self.total_steps, pct_start
         if three_phase:
             self._schedule_phases = [
@@ -130,7 +134,7 @@ class OneCycleLR(LRScheduler):
         for t in (0, T):  # a phase of zero length can only be met at the first or the last step
             _phase_of(self._schedule_phases, t, T)
         groups = optimizer.param_groups
-        max_lrs = _per_group(name, "max_lr", max_lr, len(groups), low_open=True)
+        max_lrs = _per_group(name, "max_lr", max_lr, len(groups))
         check.integer(last_epoch, "last_epoch", name, low=-1)
         needed = ["initial_lr", "max_lr", "min_lr"]
         if check.flag(cycle_momentum, "cycle_momentum", name):
@@ -212,8 +216,9 @@ def _phase(end_step: float, start_lr: str, end_lr: str, start_momentum: str, end
     }
 
 
-def _per_group(owner: str, name: str, value: Any, n_groups: int, low_open: bool = False) -> list[float]:
-    """One value per param group: a list of them as it is, or one number repeated."""
+def _per_group(owner: str, name: str, value: Any, n_groups: int) -> list[float]:
+    """One value per param group: a list of them as it is, or one number repeated (any finite
+    numbers: PyTorch checks none)."""
     if isinstance(value, (list, tuple)):
         if len(value) != n_groups:
             raise ValueError(f"{owner}: {name} has {len(value)} values, expected one per param group ({n_groups})")
@@ -221,5 +226,5 @@ def _per_group(owner: str, name: str, value: Any, n_groups: int, low_open: bool 
     else:
         values = [value] * n_groups
     for v in values:
-        check.number(v, name, owner, low=0, low_open=low_open)
+        check.number(v, name, owner)
     return values

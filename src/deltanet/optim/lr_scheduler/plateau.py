@@ -7,7 +7,7 @@ import warnings
 from typing import Any
 
 from deltanet import _checks as check
-from deltanet.optim.lr_scheduler.base import EPOCH_WARNING, LRScheduler, _check_optimizer
+from deltanet.optim.lr_scheduler.base import EPOCH_WARNING, LRScheduler, _any_number, _check_optimizer
 from deltanet.optim.optimizer import Optimizer
 
 
@@ -31,15 +31,17 @@ class ReduceLROnPlateau(LRScheduler):
         optimizer: the optimizer.
         mode: "min" (a loss) or "max" (an accuracy).
         factor: in $[0, 1)$, the multiplier of the learning rate.
-        patience: epochs without improvement to tolerate ($\ge 0$).
-        threshold: $\theta \ge 0$, the margin an improvement needs.
+        patience: epochs without improvement to tolerate (any number, as PyTorch: a negative one
+            reduces at every step).
+        threshold: $\theta$, the margin an improvement needs.
         threshold_mode: "rel" or "abs".
-        cooldown: epochs to wait after a reduction ($\ge 0$).
+        cooldown: epochs to wait after a reduction.
         min_lr: the lower bound, one number or one per param group.
         eps: the smallest change of the learning rate that is applied.
 
     Raises:
-        ValueError: an option out of range, or ``min_lr`` of the wrong length.
+        ValueError: ``factor`` not below 1 (PyTorch's one check), an option that is not a finite
+            number, a misspelled ``mode``, or ``min_lr`` of the wrong length.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -85,11 +87,13 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
-        check.number(factor, "factor", name, low=0, high=1, high_open=True)
-        check.number(threshold, "threshold", name, low=0)
-        check.number(eps, "eps", name, low=0)
-        self.patience = check.integer(patience, "patience", name, low=0)
-        self.cooldown = check.integer(cooldown, "cooldown", name, low=0)
+        # PyTorch checks only factor < 1; the others are any numbers there (a negative factor or
+        # min_lr, a fractional patience), and here.
+        check.number(factor, "factor", name, high=1, high_open=True)
+        check.number(threshold, "threshold", name)
+        check.number(eps, "eps", name)
+        self.patience = _any_number(patience, "patience", name)
+        self.cooldown = _any_number(cooldown, "cooldown", name)
         n_groups = len(optimizer.param_groups)
         self.default_min_lr: float | None
         if isinstance(min_lr, (list, tuple)):
@@ -101,7 +105,7 @@ class ReduceLROnPlateau(LRScheduler):
             self.default_min_lr = min_lr
             self.min_lrs = [min_lr] * n_groups
         for lr_floor in self.min_lrs:
-            check.number(lr_floor, "min_lr", name, low=0)
+            check.number(lr_floor, "min_lr", name)
         self.optimizer = optimizer
         self.mode = mode
         self.factor = factor

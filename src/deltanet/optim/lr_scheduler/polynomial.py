@@ -3,7 +3,7 @@ r"""``PolynomialLR``: the learning rate decays as a polynomial of the remaining 
 from __future__ import annotations
 
 from deltanet import _checks as check
-from deltanet.optim.lr_scheduler.base import LRScheduler
+from deltanet.optim.lr_scheduler.base import LRScheduler, _any_number
 from deltanet.optim.optimizer import Optimizer
 
 
@@ -22,12 +22,13 @@ class PolynomialLR(LRScheduler):
 
     Args:
         optimizer: the optimizer.
-        total_iters: the number of steps $T \ge 1$ after which the rate is 0 (default 5).
-        power: the power $p \ge 0$ (default 1).
+        total_iters: the number of steps $T$ after which the rate is 0 (default 5; any number, as PyTorch).
+        power: the power $p$ (default 1; a negative one raises ZeroDivisionError at epoch $T$,
+            as PyTorch's).
         last_epoch: -1 to start afresh.
 
     Raises:
-        ValueError: ``total_iters`` is not a positive integer, or ``power`` is negative.
+        ValueError: ``total_iters`` or ``power`` is not a finite number (any number is taken, as PyTorch).
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -45,8 +46,9 @@ class PolynomialLR(LRScheduler):
     _state_keys = ("total_iters", "power")
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
-        self.total_iters = check.integer(total_iters, "total_iters", "PolynomialLR", low=1)
-        self.power = check.number(power, "power", "PolynomialLR", low=0)
+        # Any numbers, as PyTorch (a negative power raises ZeroDivisionError at total_iters there and here).
+        self.total_iters = _any_number(total_iters, "total_iters", "PolynomialLR")
+        self.power = check.number(power, "power", "PolynomialLR")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

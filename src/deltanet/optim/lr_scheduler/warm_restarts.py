@@ -28,12 +28,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         optimizer: the optimizer.
         T_0: the length of the first period, in epochs (a positive integer).
         T_mult: the factor by which each period is longer than the last (an integer >= 1).
-        eta_min: the smallest rate $\eta_{min} \ge 0$ (default 0).
+        eta_min: the smallest rate $\eta_{min}$ (default 0; any number, as PyTorch).
         last_epoch: -1 to start afresh.
 
     Raises:
         ValueError: ``T_0`` is not a positive integer, ``T_mult`` not an integer >= 1, ``eta_min``
-            negative, or a negative ``epoch`` given to ``step``.
+            not a number, or a negative ``epoch`` given to ``step``.
 
     Examples:
         >>> import numpy as np, deltanet as dn
@@ -56,7 +56,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_0 = check.integer(T_0, "T_0", "CosineAnnealingWarmRestarts", low=1)
         self.T_i = self.T_0
         self.T_mult = check.integer(T_mult, "T_mult", "CosineAnnealingWarmRestarts", low=1)
-        check.number(eta_min, "eta_min", "CosineAnnealingWarmRestarts", low=0)
+        check.number(eta_min, "eta_min", "CosineAnnealingWarmRestarts")  # any number, as PyTorch
         self.eta_min = eta_min
         self.T_cur: float = last_epoch
         super().__init__(optimizer, last_epoch)
