@@ -69,7 +69,7 @@ EXPRESSIONS = [
     "x = t.arange(6.); v = x[1:4]; v.data = t.zeros(3); (x, v)",
     "x = t.arange(6., requires_grad=True); v = x[1:4]; v.data = t.zeros(3); v.sum().backward(); x.grad",
     "p.grad.data = t.zeros(2, 3); p.grad",
-    "m = t.nn.Linear(2, 2); m.weight.data = t.ones(2, 2); m.bias.data.fill_(0.5); (m.state_dict()['weight'], m(t.ones(1, 2)))",
+    "m = t.nn.Linear(2, 2); m.weight.data = t.ones(2, 2); m.bias.data.fill_(0.5); (m.state_dict(), m(t.ones(1, 2)))",
 ]
 
 REFUSED = [
