@@ -102,6 +102,8 @@ def canonical(value):
         return tuple(canonical(v) for v in value)
     if isinstance(value, list):
         return [canonical(v) for v in value]
+    if isinstance(value, dict):  # a state_dict
+        return {k: canonical(v) for k, v in value.items()}
     if type(value).__name__ == "dtype":
         return str(value).replace("torch.", "")
     return value
