@@ -141,3 +141,27 @@ def test_a_refused_assignment_leaves_the_tensor_as_it_was():
     with pytest.raises(RuntimeError, match="got int64"):
         p.data = dn.tensor([1, 2])
     assert p.array is before and p.dtype == dn.float32
+
+
+def test_deepcopy_of_parameters_is_pytorchs():
+    """``Parameter.__deepcopy__`` copies the values and ``requires_grad``, not the gradient, and
+    gives memory of its own to two parameters that shared it through ``.data`` (before, the
+    gradient was copied and the copies still shared memory)."""
+    import copy
+
+    def facts(lib):
+        p = lib.nn.Parameter(lib.ones(2))
+        q = lib.nn.Parameter(lib.zeros(2))
+        q.data = p.data
+        p.grad = lib.ones(2)
+        frozen = lib.nn.Parameter(lib.ones(2), requires_grad=False)
+        cp, cq, again, cf = copy.deepcopy([p, q, p, frozen])
+        cp.data.fill_(3.0)
+        return (cp.grad is None, cq.tolist(), again is cp, cf.requires_grad, type(cp).__name__, p.tolist())
+
+    assert facts(dn) == (True, [1.0, 1.0], True, False, "Parameter", [1.0, 1.0])
+    torch = pytest.importorskip("torch")
+    assert facts(dn) == facts(torch)
+    layer = nn.Linear(2, 1)
+    layer(dn.ones(1, 2)).sum().backward()
+    assert copy.deepcopy(layer).weight.grad is None  # as torch's copy.deepcopy(model)
