@@ -34,6 +34,7 @@ def _watched_set(self, value):
     _DATA.fset(self, value)
 
 
+_watched_get.__doc__ = _DATA.fget.__doc__  # tests/test_docstrings.py reads the getter's docstring
 dn.Tensor.data = property(_watched_get, _watched_set, doc=_DATA.__doc__)
 
 

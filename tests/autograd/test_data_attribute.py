@@ -59,7 +59,7 @@ def test_assigning_data_replaces_the_memory():
     p.data = new
     assert p.shape == (1, 3) and p.dtype == dn.float64
     assert p.array is new.array and p.requires_grad
-    p.data = np.array([7.0])
+    p.array = np.array([7.0])  # a NumPy array is assigned as .array (.data takes tensors, as PyTorch's)
     np.testing.assert_array_equal(p.array, [7.0])
 
 

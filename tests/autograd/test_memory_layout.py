@@ -137,6 +137,23 @@ def test_in_place_shape_methods_keep_the_tensor():
         (w * 2).unsqueeze_(0)
 
 
+def test_resize_as_takes_the_template_shape_as_pytorch():
+    """The buffers of pre-0.4 programs: ``input.resize_as_(real_cpu).copy_(real_cpu)``."""
+    buffer = dn.FloatTensor(4, 1, 2, 2)
+    real = dn.arange(12.0).reshape(3, 1, 2, 2)
+    assert buffer.resize_as_(real).copy_(real) is buffer
+    assert buffer.shape == (3, 1, 2, 2) and buffer.tolist() == real.tolist()
+    with pytest.raises(TypeError, match=r"argument 'the_template' must be Tensor, not list"):
+        buffer.resize_as_([1, 2])
+    with pytest.raises(RuntimeError, match="requires grad"):
+        dn.ones(2, requires_grad=True).resize_as_(dn.ones(3))
+    torch = pytest.importorskip("torch")
+    theirs = torch.zeros(4, 1, 2, 2).resize_as_(torch.arange(12.0).reshape(3, 1, 2, 2))
+    assert tuple(theirs.shape) == buffer.shape
+    with pytest.raises(TypeError, match=r"argument 'the_template' \(position 1\) must be Tensor, not list"):
+        torch.zeros(2).resize_as_([1, 2])
+
+
 def test_floor_division_and_remainder_in_place_write_into_the_tensor():
     a = dn.tensor([5, 7, -7])
     view = a[1:]

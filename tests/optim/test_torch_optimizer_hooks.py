@@ -95,7 +95,10 @@ def test_a_deep_copy_steps_its_own_parameters_behind_its_own_hooks():
     w.grad = np.array([1.0])
     opt.step()
     twin = copy.deepcopy(opt)
+    copied = twin.param_groups[0]["params"][0]
+    assert copied is not w and copied.grad is None  # as PyTorch's: a deep copy has no gradient
+    copied.grad = dn.tensor([1.0], dtype=dn.float64)
     twin.step()
     assert seen == [opt, twin]
-    np.testing.assert_allclose(w.data, [0.5])  # the original moved once
-    np.testing.assert_allclose(twin.param_groups[0]["params"][0].data, [0.5 - 0.5 * 1.9])
+    np.testing.assert_allclose(w.array, [0.5])  # the original moved once
+    np.testing.assert_allclose(copied.array, [0.5 - 0.5 * 1.9])  # with the copied momentum

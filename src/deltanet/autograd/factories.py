@@ -134,7 +134,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
         array: a NumPy array of a dtype deltanet computes with (float32, float64, integers, bool).
 
     Returns:
-        A leaf tensor whose ``data`` is ``array`` itself.
+        A leaf tensor whose ``.array`` is ``array`` itself.
 
     Raises:
         TypeError: ``array`` is not a NumPy array.

@@ -359,7 +359,7 @@ class Function:
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays and record the graph edge when needed."""
         fn = cls.__new__(cls)
-        # needs = (t.requires_grad for each input), data = forward(t.data for each input): unrolled
+        # needs = (t.requires_grad for each input), data = forward(t.array for each input): unrolled
         # for the one to three inputs of nearly every op, since on Python 3.11 the two list
         # comprehensions of the general form (the last branch) cost as much as the rest of apply.
         n = len(inputs)

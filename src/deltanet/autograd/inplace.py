@@ -188,7 +188,7 @@ def changed_in_place(tensors: Iterable[Tensor]) -> None:
 
 def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
     """Record ``t ← compute(t)``: the old value becomes the input of the new history."""
-    old = leaf(t.array.copy())  # functions of compute may save it; t.data is about to change
+    old = leaf(t.array.copy())  # functions of compute may save it; t.array is about to change
     old._requires_grad = t._requires_grad
     old._ctx = t._ctx
     result = compute(old)

@@ -1,5 +1,5 @@
 r"""PyTorch's in-place shape methods: ``t_``, ``transpose_``, ``swapdims_``, ``swapaxes_``,
-``unsqueeze_``, ``squeeze_`` and ``resize_``.
+``unsqueeze_``, ``squeeze_``, ``resize_`` and ``resize_as_``.
 
 They change what a tensor looks like, not its values: the tensor keeps its identity (every name
 that refers to it sees the new shape) and views the same memory (``resize_`` to another number
@@ -80,6 +80,18 @@ def resize_(self: Tensor, *sizes: Any) -> Tensor:
     return _reshaped(self, "resize_", resized)
 
 
+def resize_as_(self: Tensor, the_template: Any, *, memory_format: Any = None) -> Tensor:
+    """In place: ``self.resize_(the_template.size())``, the buffer idiom of pre-0.4 PyTorch programs
+    (``input.resize_as_(real_cpu).copy_(real_cpu)``); ``memory_format`` must be None (row-major)."""
+    if not isinstance(the_template, Tensor):
+        raise TypeError(f"resize_as_(): argument 'the_template' must be Tensor, not {type(the_template).__name__}")
+    if memory_format is not None:
+        raise ValueError(
+            f"resize_as_: memory_format must be None (deltanet's tensors are row-major), got {memory_format!r}"
+        )
+    return resize_(self, the_template.array.shape)
+
+
 swapdims_ = swapaxes_ = transpose_
 
-__all__ = ["resize_", "squeeze_", "swapaxes_", "swapdims_", "t_", "transpose_", "unsqueeze_"]
+__all__ = ["resize_", "resize_as_", "squeeze_", "swapaxes_", "swapdims_", "t_", "transpose_", "unsqueeze_"]

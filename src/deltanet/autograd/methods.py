@@ -311,6 +311,7 @@ METHODS: dict[str, Any] = {
     "unsqueeze_": inplace_shapes.unsqueeze_,
     "squeeze_": inplace_shapes.squeeze_,
     "resize_": inplace_shapes.resize_,
+    "resize_as_": inplace_shapes.resize_as_,
     "swapaxes": arranging.swapaxes,
     "swapdims": arranging.swapdims,
     "roll": arranging.roll,

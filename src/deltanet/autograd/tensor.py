@@ -114,7 +114,10 @@ class Tensor:
         It requires no gradient, and writes into it are not seen by autograd (it has a version
         counter of its own, as in PyTorch): ``p.data.add_(p.grad, alpha=-lr)`` and
         ``m.weight.data.normal_(0, 0.02)`` change the parameter. ``p.data = t`` makes ``p`` hold
-        ``t``'s memory (an array-like is converted, as given). ``.array`` is the NumPy array itself.
+        the tensor ``t``'s memory, whatever its shape and dtype, as PyTorch's does; as PyTorch, it
+        refuses what is not a tensor (``TypeError``: assign a NumPy array as ``p.array = a``) and
+        a tensor that is not floating-point given to one that requires grad (``RuntimeError``).
+        ``.array`` is the NumPy array itself.
 
         Examples:
             >>> import deltanet as dn
@@ -136,17 +139,29 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
-        self.array = value.array if isinstance(value, Tensor) else np.asarray(value)
+        if not isinstance(value, Tensor):
+            kind = type(value)
+            name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+            raise TypeError(
+                f"Variable data has to be a tensor, but got {name} (PyTorch's rule; a NumPy array is "
+                f"assigned as t.array = a)"
+            )
+        if value.array.dtype.kind not in "fc" and self.requires_grad:
+            raise RuntimeError(
+                "data set to a tensor that requires gradients must be floating point or complex dtype, "
+                f"got {value.array.dtype}"
+            )
+        self.array = value.array
 
     # -- array facts -------------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        """The shape of ``data``, as a ``Size`` (PyTorch's ``torch.Size``: a tuple with ``numel()``)."""
+        """The shape of the array, as a ``Size`` (PyTorch's ``torch.Size``: a tuple with ``numel()``)."""
         return shape_of(self.array.shape)
 
     @property
     def dtype(self) -> np.dtype:
-        """The dtype of ``data`` (a NumPy dtype: ``x.dtype == dn.float32``)."""
+        """The dtype of the array (a NumPy dtype: ``x.dtype == dn.float32``)."""
         return self.array.dtype
 
     @property
@@ -706,6 +721,7 @@ class Tensor:
         def unsqueeze_(self, dim: Any) -> Tensor: ...
         def squeeze_(self, dim: Any = None) -> Tensor: ...
         def resize_(self, *sizes: Any) -> Tensor: ...
+        def resize_as_(self, the_template: Any, *, memory_format: Any = None) -> Tensor: ...
         def swapaxes(self, axis0: Any, axis1: Any) -> Tensor: ...
         def swapdims(self, axis0: Any, axis1: Any) -> Tensor: ...
         def roll(self, shifts: Any, dims: Any = None) -> Tensor: ...

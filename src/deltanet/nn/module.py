@@ -109,6 +109,17 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
+        """A new parameter with a copy of the values and the same ``requires_grad``, as PyTorch's
+        ``Parameter.__deepcopy__``: without the gradient, and with memory of its own even where two
+        parameters shared it (``q.data = p.data``). The same parameter twice (tied weights) gives
+        one copy."""
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(np.copy(self.array, order="K"), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
 
 class Module:
     """Base class of every layer and model.

@@ -90,7 +90,7 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
     """Copy ``state_dict``'s arrays into the live arrays ``own`` (by key), after checking them all.
 
     Args:
-        own: the module's live arrays by dotted name (parameters' ``.data`` and buffers).
+        own: the module's live arrays by dotted name (parameters' and buffers' ``.array``).
         state_dict: a mapping from dotted names to arrays: deltanet Tensors (a ``state_dict()``),
             NumPy arrays, or PyTorch CPU tensors.
         strict: require the same keys.

@@ -298,7 +298,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     r"""Give the parameters, in order, the values of the vector ``vec``, as PyTorch does: each
-    parameter's ``data`` becomes its piece of ``vec`` (``param.array = vec[i:j].view_as(param)``).
+    parameter's array becomes its piece of ``vec`` (``param.array = vec[i:j].view_as(param)``).
 
     So, as in PyTorch, the parameters take ``vec``'s dtype (a float64 vector makes float64
     parameters) and share its memory, and their old arrays are left as they were: a graph that

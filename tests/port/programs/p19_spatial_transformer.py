@@ -7,8 +7,8 @@ nn.ReLU(True), ...)`, a regressor `fc_loc` whose last layer starts at the identi
 `F.affine_grid(theta, x.size(), align_corners=False)`, `F.grid_sample(x, grid, align_corners=False)`,
 then the classifier of the MNIST tutorial (`F.max_pool2d`, `nn.Dropout2d`, `F.dropout(x,
 training=self.training)`, `x.view(-1, 320)`, `F.log_softmax`), trained with `optim.SGD(lr=0.01)`
-and `F.nll_loss` on digits-like patterns shifted and rotated. The tutorial's `weight.data.zero_()`
-is written `nn.init.zeros_(weight)` (deltanet's `.data` is the NumPy array; docs/from-pytorch.md).
+and `F.nll_loss` on digits-like patterns shifted and rotated; the identity start is the tutorial's
+`self.fc_loc[2].weight.data.zero_()` and `self.fc_loc[2].bias.data.copy_(...)`.
 
 Then the official `examples/super_resolution` model (its `super(SuperResolutionNet, self)` written
 `super()`): `nn.Conv2d(..., (5, 5), (1, 1), (2, 2))`, `nn.PixelShuffle(upscale_factor)`,
@@ -58,9 +58,8 @@ class Net(nn.Module):
         self.fc_loc = nn.Sequential(nn.Linear(10 * 3 * 3, 32), nn.ReLU(True), nn.Linear(32, 3 * 2))
 
         # Initialize the weights/bias with identity transformation
-        nn.init.zeros_(self.fc_loc[2].weight)
-        with torch.no_grad():
-            self.fc_loc[2].bias.copy_(torch.tensor([1, 0, 0, 0, 1, 0], dtype=torch.float))
+        self.fc_loc[2].weight.data.zero_()
+        self.fc_loc[2].bias.data.copy_(torch.tensor([1, 0, 0, 0, 1, 0], dtype=torch.float))
 
     # Spatial transformer network forward function
     def stn(self, x):

@@ -19,8 +19,7 @@ mask=self.src_mask)`); `main.py`'s `batchify` (`data.narrow(0, 0, nbatch * bsz)`
 -1).t().contiguous()`), `get_batch` (`source[i:i+seq_len]`, `source[i+1:i+1+seq_len].view(-1)`),
 `repackage_hidden` (`isinstance(h, torch.Tensor)`, `h.detach()`, a tuple otherwise),
 `criterion = nn.NLLLoss()`, `torch.nn.utils.clip_grad_norm_(model.parameters(), clip)`, the update
-`p.add_(p.grad, alpha=-lr)` (under `torch.no_grad()`: the example's `p.data.add_(...)` does not run
-on deltanet, whose `.data` is the NumPy array, a documented difference), the log line with
+`p.data.add_(p.grad, alpha=-lr)`, the log line with
 `math.exp(cur_loss)`, `evaluate`'s
 `total_loss += len(data) * criterion(output, targets).item()`, `lr /= 4.0` when the validation loss
 does not improve; and `generate.py`'s `input = torch.randint(ntokens, (1, 1), dtype=torch.long)`
@@ -278,9 +277,8 @@ def run(model, workdir):
             loss = criterion(output, targets)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            with torch.no_grad():  # the example's `p.data.add_(p.grad, alpha=-lr)`: see the docstring
-                for p in model.parameters():
-                    p.add_(p.grad, alpha=-lr)
+            for p in model.parameters():
+                p.data.add_(p.grad, alpha=-lr)
             total_loss += loss.item()
         cur_loss = total_loss / (batch + 1)
         log.append(

@@ -17,9 +17,8 @@ self.hidden_size)`; `categoryTensor`, `inputTensor`, `targetTensor` (`letter_ind
 `torch.LongTensor(letter_indexes)`), `target_line_tensor.unsqueeze_(-1)`, `loss = torch.Tensor([0])` then `loss +=
 l` in the loop, `rnn.zero_grad()`, `loss.item() / input_line_tensor.size(0)`; and `sample`'s `with
 torch.no_grad()`, `topv, topi = output.topk(1)`, `topi = topi[0][0]`, `if topi == n_letters - 1: break`,
-`all_letters[topi]` (a string indexed by a 0-d tensor). The tutorials' update `p.data.add_(p.grad.data,
-alpha=-learning_rate)` is written `p.add_(p.grad, alpha=-learning_rate)` under `torch.no_grad()`: in deltanet
-`.data` is the NumPy array (a documented difference); the random choice of examples is a fixed order.
+`all_letters[topi]` (a string indexed by a 0-d tensor). The generation tutorial's update `p.data.add_(p.grad.data,
+alpha=-learning_rate)`; the random choice of examples is a fixed order.
 """
 
 import string
@@ -200,9 +199,8 @@ def train_generator_step(rnn, criterion, category_tensor, input_line_tensor, tar
         l = criterion(output, target_line_tensor[i])  # noqa: E741
         loss += l
     loss.backward()
-    with torch.no_grad():
-        for p in rnn.parameters():
-            p.add_(p.grad, alpha=-learning_rate)
+    for p in rnn.parameters():
+        p.data.add_(p.grad.data, alpha=-learning_rate)
     return output, loss.item() / input_line_tensor.size(0)
 
 

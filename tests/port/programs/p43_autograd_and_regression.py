@@ -17,8 +17,7 @@ formatting 0-d tensors with `'{:+.2f} x^{} '.format(w, i + 1)`, `fc.weight.view(
 dtype=torch.double)`, `for input_t in input.split(1, dim=1)`, `outputs += [output]`, a `future` loop
 feeding back the prediction, `seq.double()`, `optim.LBFGS(seq.parameters(), lr=0.8)` with a `closure`,
 `pred[:, :-future]`, `pred.detach().numpy()`). The regression's update `param.data.add_(-0.1 *
-param.grad)` is written `param.add_(-0.1 * param.grad)` under `torch.no_grad()` (in deltanet `.data` is
-the NumPy array); the random batches come from NumPy; the LSTM's 51 units are 12 here.
+param.grad)`; the random batches come from NumPy; the LSTM's 51 units are 12 here.
 """
 
 from itertools import count
@@ -209,9 +208,8 @@ def run(model, workdir):
         output = F.smooth_l1_loss(fc(batch_x), batch_y)
         loss = output.item()
         output.backward()
-        with torch.no_grad():
-            for param in fc.parameters():
-                param.add_(-0.1 * param.grad)
+        for param in fc.parameters():
+            param.data.add_(-0.1 * param.grad)
         if loss < 1e-3 or batch_idx == 30:
             break
     results["regression"] = [

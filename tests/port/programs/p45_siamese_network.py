@@ -13,8 +13,7 @@ dataset (`self.data = dataset.data.unsqueeze(1).clone()`, `np.array(targets.clon
 `torch.tensor(1, dtype=torch.float)`); training with `optim.Adadelta(model.parameters(), lr=1.0)` and
 `StepLR(optimizer, step_size=1, gamma=0.7)`, `model(images_1, images_2).squeeze()`, the log line `'Train Epoch: {}
 [{}/{} ({:.0f}%)]\\tLoss: {:.6f}'`; testing with `criterion(outputs, targets).sum().item()`, `torch.where(outputs >
-0.5, 1, 0)`, `pred.eq(targets.view_as(pred)).sum().item()`. The example's `m.bias.data.fill_(0.01)` is written
-`torch.nn.init.constant_(m.bias, 0.01)`: in deltanet `.data` is the NumPy array (a documented difference).
+0.5, 1, 0)`, `pred.eq(targets.view_as(pred)).sum().item()`, and `init_weights`' `m.bias.data.fill_(0.01)`.
 Python's `random` is seeded in the program, so both runs draw the same pairs.
 """
 
@@ -116,7 +115,7 @@ class SiameseNetwork(nn.Module):
     def init_weights(self, m):
         if isinstance(m, nn.Linear):
             torch.nn.init.xavier_uniform_(m.weight)
-            torch.nn.init.constant_(m.bias, 0.01)
+            m.bias.data.fill_(0.01)
 
     def forward_once(self, x):
         output = self.resnet(x)
