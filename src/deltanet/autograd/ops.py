@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import backend
+from deltanet.autograd.dead_units import live_mask, pass_live
 from deltanet.autograd.function import Function
 from deltanet.backend import maximum_zero
 
@@ -284,11 +285,13 @@ class ReLU(Function):
 
     def backward(self, delta: np.ndarray) -> np.ndarray:
         (a,) = self.saved_tensors
-        # delta * [a > 0], with the mask written as 0.0 / 1.0 by the comparison itself: 1.4x faster
-        # than multiplying by a boolean array, which NumPy converts on the fly; the same products.
-        g = np.greater(a, 0, out=np.empty_like(a, dtype=np.result_type(delta, a)))
-        g *= delta
-        return g
+        # delta * [a > 0] as PyTorch's select, exact for a NaN or infinite delta (NaN * 0 would be
+        # NaN): see dead_units. The mask is [a != 0], the same for a = max(z, 0) >= 0, except that
+        # a NaN unit is live, as in PyTorch (its test is a <= 0). The comparison writes the 0/1 as
+        # integers itself: 1.4x faster than a product with a boolean array, converted on the fly.
+        delta = delta.astype(np.result_type(delta, a), copy=False)
+        live = live_mask(a, np.not_equal, 0, delta.dtype)
+        return pass_live(delta, live, out=live if live.dtype != bool else None)
 
 
 class Sin(Function):
@@ -375,6 +378,8 @@ def gated(delta: np.ndarray, slope: np.ndarray) -> np.ndarray:
         >>> gated(np.array([np.inf, 2.0]), np.array([0.0, 1.0])).tolist()
         [0.0, 2.0]
     """
+    if slope.dtype == bool:  # a 0/1 mask: the exact select in one pass (dead_units)
+        return pass_live(delta, slope)
     with np.errstate(invalid="ignore"):  # inf * 0, replaced below
         g = delta * slope
     if not np.isfinite(g).all():

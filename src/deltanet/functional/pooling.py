@@ -31,6 +31,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor, as_tensor
+from deltanet.autograd.dead_units import pass_live
 from deltanet.functional.conv import (
     _ntuple,
     batch_innermost,
@@ -72,9 +73,9 @@ class MaxPoolNd(Function):
     Forward keeps only the running maximum (one ``np.maximum`` per kernel offset). Backward finds
     the first offset of each window that holds the maximum, ``x == a``, and masks out the later
     ties; it uses products with boolean masks rather than ``np.where`` or masked copies, which are
-    ~20x slower on the random masks of real data. (A NaN in a window propagates to the output,
-    and its window then gets no gradient; a non-finite delta spreads NaN over its window. Training
-    has already diverged in both cases, and ``fit`` stops on the loss.)
+    ~20x slower on the random masks of real data; the products are taken on the bit patterns
+    (``dead_units.pass_live``), so that a NaN or infinite delta reaches the argmax only, as in
+    PyTorch. (A NaN in a window propagates to the output, and its window then gets no gradient.)
     """
 
     output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
@@ -109,10 +110,11 @@ class MaxPoolNd(Function):
                 np.greater(hit, taken, out=hit)  # hit and not taken: ties keep the first maximum, as PyTorch does
                 if i < len(offsets) - 1:
                     taken |= hit
+            # delta * hit, exact where a non-finite delta meets a miss (NaN * 0): dead_units
             if disjoint:
-                np.multiply(delta, hit, out=gpad[index])
+                pass_live(delta, hit, out=gpad[index])
             else:
-                gpad[index] += delta * hit
+                gpad[index] += pass_live(delta, hit)
         return gpad[_crop(padding, shape[2:])]
 
 
