@@ -412,7 +412,7 @@ class Maximum(Function):
 
     def backward(self, delta: np.ndarray) -> tuple:
         x, y = self.saved_tensors
-        return _split_by_winner(self, delta, x, y, x > y)
+        return _split_by_winner(self, delta, x, y, x < y, x > y)
 
 
 class Minimum(Function):
@@ -425,15 +425,23 @@ class Minimum(Function):
 
     def backward(self, delta: np.ndarray) -> tuple:
         x, y = self.saved_tensors
-        return _split_by_winner(self, delta, x, y, x < y)
+        return _split_by_winner(self, delta, x, y, x > y, x < y)
 
 
-def _split_by_winner(fn: Function, delta: np.ndarray, x: np.ndarray, y: np.ndarray, x_wins: np.ndarray) -> tuple:
-    """The gradients of an elementwise max or min: all of delta to the winner, half to each on a tie."""
-    share = np.where(x == y, 0.5, x_wins).astype(delta.dtype, copy=False)
+def _split_by_winner(
+    fn: Function, delta: np.ndarray, x: np.ndarray, y: np.ndarray, x_loses: np.ndarray, y_loses: np.ndarray
+) -> tuple:
+    """The gradients of an elementwise max or min: all of delta to the winner, half to each on a tie.
+
+    PyTorch's rule is "all of delta unless the input lost", so where x or y is NaN (no one loses a
+    comparison with NaN) both inputs get delta."""
+    tie = x == y
     # gated: the loser gets 0 even from an infinite or NaN delta, as PyTorch's select
-    gx = unbroadcast(gated(delta, share), x.shape) if fn.needs_input_grad[0] else None
-    gy = unbroadcast(gated(delta, 1 - share), y.shape) if fn.needs_input_grad[1] else None
+    gx = gy = None
+    if fn.needs_input_grad[0]:
+        gx = unbroadcast(gated(delta, np.where(tie, 0.5, ~x_loses).astype(delta.dtype, copy=False)), x.shape)
+    if fn.needs_input_grad[1]:
+        gy = unbroadcast(gated(delta, np.where(tie, 0.5, ~y_loses).astype(delta.dtype, copy=False)), y.shape)
     return gx, gy
 
 

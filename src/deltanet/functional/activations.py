@@ -272,7 +272,7 @@ class ELU(Function):
     output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
 
     def forward(self, z: np.ndarray, alpha: float) -> np.ndarray:
-        positive = z > 0
+        positive = ~(z <= 0)  # PyTorch's test, so a NaN takes the slope 1 (z > 0 gave it NaN)
         a = np.where(positive, z, alpha * np.expm1(np.minimum(z, 0)))
         self.save_for_backward(positive, a)
         self.alpha = alpha

@@ -42,7 +42,7 @@ from deltanet.functional.conv import (
     same_layout,
     unbatched,
 )
-from deltanet.functional.max_pool_indices import max_pool_with_indices
+from deltanet.functional.max_pool_indices import argmax_positions, max_pool_with_indices
 from deltanet.functional.padding import pad
 
 
@@ -75,7 +75,8 @@ class MaxPoolNd(Function):
     ties; it uses products with boolean masks rather than ``np.where`` or masked copies, which are
     ~20x slower on the random masks of real data; the products are taken on the bit patterns
     (``dead_units.pass_live``), so that a NaN or infinite delta reaches the argmax only, as in
-    PyTorch. (A NaN in a window propagates to the output, and its window then gets no gradient.)
+    PyTorch. A NaN in a window propagates to the output; such a window has no ``x == a``, and the
+    backward then takes the positions of ``return_indices=True`` (its last NaN, as PyTorch).
     """
 
     output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
@@ -108,14 +109,28 @@ class MaxPoolNd(Function):
                 taken = hit
             else:
                 np.greater(hit, taken, out=hit)  # hit and not taken: ties keep the first maximum, as PyTorch does
-                if i < len(offsets) - 1:
-                    taken |= hit
+                taken |= hit
             # delta * hit, exact where a non-finite delta meets a miss (NaN * 0): dead_units
             if disjoint:
                 pass_live(delta, hit, out=gpad[index])
             else:
                 gpad[index] += pass_live(delta, hit)
+        if not taken.all():  # a window of NaN has no x == a: PyTorch's gradient goes to its last NaN
+            return _nan_window_gradient(xpad[_crop(padding, shape[2:])], delta, kernel, stride, padding, out_size)
         return gpad[_crop(padding, shape[2:])]
+
+
+def _nan_window_gradient(
+    x: np.ndarray, delta: np.ndarray, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple
+) -> np.ndarray:
+    """Max pooling's gradient through the positions that ``return_indices=True`` gives (PyTorch's
+    rule: the first maximum, or the last NaN of the window): the path taken when a window holds NaN."""
+    flat = argmax_positions(x, kernel, stride, padding, (1,) * len(kernel), out_size)
+    N, C, *size = x.shape
+    P = math.prod(size)
+    offsets = (np.arange(N * C) * P).reshape((N, C) + (1,) * len(size))
+    g = np.bincount((flat + offsets).ravel(), np.asarray(delta).ravel(), minlength=N * C * P)
+    return g.astype(delta.dtype, copy=False).reshape(x.shape)
 
 
 class AvgPoolNd(Function):
