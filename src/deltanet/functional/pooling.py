@@ -102,7 +102,7 @@ class MaxPoolNd(Function):
         gpad = full_like_layout(a, xpad.shape, None if tiles else 0, delta.dtype)
         offsets = list(product(*map(range, kernel)))
         taken = None  # windows whose (first) maximum has been found
-        for i, offset in enumerate(offsets):
+        for offset in offsets:
             index = _window(offset, stride, out_size)
             hit = xpad[index] == a
             if taken is None:
