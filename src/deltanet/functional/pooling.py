@@ -102,20 +102,23 @@ class MaxPoolNd(Function):
         gpad = full_like_layout(a, xpad.shape, None if tiles else 0, delta.dtype)
         offsets = list(product(*map(range, kernel)))
         taken = None  # windows whose (first) maximum has been found
-        for offset in offsets:
+        found = 0  # how many: each window is hit once at most
+        for i, offset in enumerate(offsets):
             index = _window(offset, stride, out_size)
             hit = xpad[index] == a
             if taken is None:
                 taken = hit
             else:
                 np.greater(hit, taken, out=hit)  # hit and not taken: ties keep the first maximum, as PyTorch does
-                taken |= hit
+                if i < len(offsets) - 1:
+                    taken |= hit
+            found += np.count_nonzero(hit)
             # delta * hit, exact where a non-finite delta meets a miss (NaN * 0): dead_units
             if disjoint:
                 pass_live(delta, hit, out=gpad[index])
             else:
                 gpad[index] += pass_live(delta, hit)
-        if not taken.all():  # a window of NaN has no x == a: PyTorch's gradient goes to its last NaN
+        if found < a.size:  # a window of NaN has no x == a: PyTorch's gradient goes to its last NaN
             return _nan_window_gradient(xpad[_crop(padding, shape[2:])], delta, kernel, stride, padding, out_size)
         return gpad[_crop(padding, shape[2:])]
 
