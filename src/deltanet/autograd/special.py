@@ -166,7 +166,7 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
         raise ValueError(f"lerp: input and end must be float tensors of one dtype, got {start.dtype} and {stop.dtype}")
     w = weight if isinstance(weight, Tensor) else check.number(weight, "weight", "lerp", finite=False)
     if not isinstance(w, Tensor):  # a number: a constant of the inputs' dtype, as PyTorch's scalar weight
-        w = leaf(np.asarray(w, dtype=start.data.dtype))
+        w = leaf(np.asarray(w, dtype=start.array.dtype))
     return Lerp.apply(start, stop, w)
 
 
