@@ -30,8 +30,8 @@ def bare_step() -> Callable[[], float]:
     n = len(y)
     model, _ = deltanet_mlp("W1")  # Linear, Sigmoid, Linear
     first, second = model[0], model[2]
-    W1, b1 = first.weight.data.copy(), first.bias.data.copy()
-    W2, b2 = second.weight.data.copy(), second.bias.data.copy()
+    W1, b1 = first.weight.array.copy(), first.bias.array.copy()
+    W2, b2 = second.weight.array.copy(), second.bias.array.copy()
     z1, a1, d1, h = (np.empty((n, 16), np.float32) for _ in range(4))
     z2 = np.empty((n, 3), np.float32)
     gW1, gW2, gb1, gb2 = np.empty_like(W1), np.empty_like(W2), np.empty_like(b1), np.empty_like(b2)

@@ -32,8 +32,8 @@ def bare_step() -> Callable[[], float]:
     X, y = _data(spec)
     n, rows = len(y), np.arange(len(y))
     model, _ = deltanet_mlp("W2")  # Linear, ReLU, Linear, ReLU, Linear
-    W = [model[i].weight.data.copy() for i in (0, 2, 4)]
-    b = [model[i].bias.data.copy() for i in (0, 2, 4)]
+    W = [model[i].weight.array.copy() for i in (0, 2, 4)]
+    b = [model[i].bias.array.copy() for i in (0, 2, 4)]
     velocity = [np.zeros_like(p) for p in W + b]
     eta, mu = np.float32(spec["lr"]), np.float32(spec["momentum"])
 

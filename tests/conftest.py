@@ -1,3 +1,4 @@
+import os
 import pkgutil
 import sys
 
@@ -5,6 +6,39 @@ import numpy as np
 import pytest
 
 import deltanet as dn
+
+# Library code reads a tensor's NumPy array as ``t.array``; ``t.data`` is PyTorch's detached tensor,
+# made on each access, for users. Every read or write of ``.data`` from inside the package during
+# the tests is recorded here and fails the session (pytest_sessionfinish below).
+_LIBRARY = os.path.dirname(dn.__file__) + os.sep
+_LIBRARY_DATA_USES: set[str] = set()
+_DATA = dn.Tensor.data
+
+
+def _library_use(kind):
+    frame = sys._getframe(2)
+    if frame.f_code.co_filename.startswith(_LIBRARY):
+        _LIBRARY_DATA_USES.add(f"{kind} {frame.f_code.co_filename}:{frame.f_lineno}")
+
+
+def _watched_get(self):
+    _library_use("reads .data at")
+    return _DATA.fget(self)
+
+
+def _watched_set(self, value):
+    _library_use("sets .data at")
+    _DATA.fset(self, value)
+
+
+dn.Tensor.data = property(_watched_get, _watched_set, doc=_DATA.__doc__)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _LIBRARY_DATA_USES:
+        uses = "\n  ".join(sorted(_LIBRARY_DATA_USES))
+        print(f"\nlibrary code used Tensor.data (write .array there):\n  {uses}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,7 @@ def test_w5_is_the_same_network_in_both_libraries(workloads):
         ours()
         theirs()
     for p, q in zip(ours.model.parameters(), theirs.model.parameters(), strict=True):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-3, atol=1e-5)
+        np.testing.assert_allclose(p.array, q.detach().numpy(), rtol=1e-3, atol=1e-5)
 
 
 def _script(name):

@@ -31,26 +31,26 @@ def test_fans_match_pytorch():
     ],
 )
 def test_variance_schemes(fn, std):
-    w = fn(param(300, 400), rng=0).data
+    w = fn(param(300, 400), rng=0).array
     assert abs(w.std() - std) / std < 0.02
     assert abs(w.mean()) < 0.01 * std * 10
 
 
 def test_uniform_bounds_are_rumelharts_by_default():
-    w = init.uniform(param(200, 200), rng=1).data
+    w = init.uniform(param(200, 200), rng=1).array
     assert w.min() >= -0.3 and w.max() <= 0.3 and w.max() > 0.29
     with pytest.raises(ValueError, match="a < b"):
         init.uniform(param(2, 2), 1, 0)
 
 
 def test_glorot_uniform_bound():
-    w = init.glorot_uniform(param(50, 30), rng=2).data
+    w = init.glorot_uniform(param(50, 30), rng=2).array
     assert np.abs(w).max() <= math.sqrt(6 / 80)
 
 
 @pytest.mark.parametrize("shape", [(5, 5), (3, 7), (7, 3), (4, 2, 3, 3)])
 def test_orthogonal(shape):
-    w = init.orthogonal(param(*shape), gain=2.0, rng=0).data.reshape(shape[0], -1)
+    w = init.orthogonal(param(*shape), gain=2.0, rng=0).array.reshape(shape[0], -1)
     if w.shape[0] <= w.shape[1]:
         np.testing.assert_allclose(w @ w.T, 4 * np.eye(w.shape[0]), atol=1e-12)
     else:
@@ -59,23 +59,23 @@ def test_orthogonal(shape):
 
 def test_constant_makes_units_identical():
     layer = nn.Linear(3, 4, init=lambda t, rng=None: init.constant(t, 0.5))
-    assert np.all(layer.weight.data == 0.5) and np.all(layer.bias.data == 0)
+    assert np.all(layer.weight.array == 0.5) and np.all(layer.bias.array == 0)
 
 
 def test_seeding_is_bit_identical():
-    a = init.he_normal(param(10, 10), rng=7).data
-    b = init.he_normal(param(10, 10), rng=7).data
+    a = init.he_normal(param(10, 10), rng=7).array
+    b = init.he_normal(param(10, 10), rng=7).array
     np.testing.assert_array_equal(a, b)
     dn.manual_seed(4)
-    c = init.he_normal(param(10, 10)).data
+    c = init.he_normal(param(10, 10)).array
     dn.manual_seed(4)
-    np.testing.assert_array_equal(c, init.he_normal(param(10, 10)).data)
+    np.testing.assert_array_equal(c, init.he_normal(param(10, 10)).array)
 
 
 def test_init_by_name_in_layers():
     layer = nn.Linear(400, 300, init="he_normal", rng=0)
-    assert abs(layer.weight.data.std() - math.sqrt(2 / 400)) < 0.002
-    assert np.all(layer.bias.data == 0)
+    assert abs(layer.weight.array.std() - math.sqrt(2 / 400)) < 0.002
+    assert np.all(layer.bias.array == 0)
 
 
 def test_lsuv_gives_unit_variance_per_layer():
@@ -88,7 +88,7 @@ def test_lsuv_gives_unit_variance_per_layer():
         for layer in model:
             h = layer(h)
             if isinstance(layer, nn.Linear):
-                assert abs(h.data.var() - 1) < 0.05
+                assert abs(h.array.var() - 1) < 0.05
 
 
 def test_lsuv_follows_forward_order_not_registration_order():
@@ -101,7 +101,7 @@ def test_lsuv_follows_forward_order_not_registration_order():
     layers = [m for m in model.modules() if getattr(m, "weight", None) is not None and m.weight.ndim >= 2]
     with dn.no_grad(), recording(model) as records:
         model(dn.tensor(X))
-    outputs = {id(r.module): r.output.data for r in records}
+    outputs = {id(r.module): r.output.array for r in records}
     for layer in layers:
         assert abs(outputs[id(layer)].var() - 1) < 0.05, type(layer).__name__
 

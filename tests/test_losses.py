@@ -100,9 +100,9 @@ def test_elementwise_forward_matches_numpy(rng, name, reduction):
     call, _, _, ref = ELEMENTWISE[name]
     a, y = _elementwise_inputs(rng, name, (4, 3))
     out = call(a, y, reduction)
-    expected = _reduce(ref(a.data, y.data), reduction)
+    expected = _reduce(ref(a.array, y.array), reduction)
     assert out.shape == np.shape(expected)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("shape", [(5,), (4, 3), (2, 3, 2), (1, 1)])
@@ -119,9 +119,9 @@ def test_hinge_accepts_zero_one_labels(rng):
     t01 = np.array([0, 1, 1, 0, 1, 0])
     a = F.hinge_loss(f, t01, reduction="none")
     b = F.hinge_loss(f.detach(), 2.0 * t01 - 1, reduction="none")
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
     a.sum().backward()
-    np.testing.assert_array_equal(f.grad, np.where(1 - (2 * t01 - 1) * f.data > 0, -(2 * t01 - 1), 0))
+    np.testing.assert_array_equal(f.grad, np.where(1 - (2 * t01 - 1) * f.array > 0, -(2 * t01 - 1), 0))
 
 
 # -- class losses ---------------------------------------------------------------------------------
@@ -184,8 +184,8 @@ def _ce_inputs(rng, case):
 def test_cross_entropy_forward_and_gradcheck(rng, case, reduction):
     z, y, options = _ce_inputs(rng, CE_CASES[case])
     out = F.cross_entropy(z, y, reduction=reduction, **options)
-    expected = _ce_reference(z.data, y.data, reduction, options["label_smoothing"], options.get("weight"))
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
+    expected = _ce_reference(z.array, y.array, reduction, options["label_smoothing"], options.get("weight"))
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12, atol=1e-14)
     assert dn.gradcheck(lambda z_, y_: F.cross_entropy(z_, y_, reduction=reduction, **options), [z, y])
 
 
@@ -197,7 +197,7 @@ def test_nll_loss_equals_cross_entropy_of_log_softmax(rng, reduction):
     w = rng.uniform(0.5, 2.0, 3)
     nll = F.nll_loss(F.log_softmax(z, axis=1), y, reduction=reduction, weight=w)
     ce = F.cross_entropy(z.detach(), y, reduction=reduction, weight=w)
-    np.testing.assert_allclose(nll.data, ce.data, rtol=1e-12)
+    np.testing.assert_allclose(nll.array, ce.array, rtol=1e-12)
     x = _t(rng.standard_normal((4, 3, 2)))
     assert dn.gradcheck(lambda x_: F.nll_loss(x_, y, reduction=reduction, weight=w), [x])
 
@@ -220,7 +220,7 @@ def test_multi_margin_forward_and_gradcheck(rng, p, margin, weighted, reduction)
     y = rng.integers(0, 4, 6)
     w = rng.uniform(0.5, 2.0, 4) if weighted else None
     out = F.multi_margin_loss(x, y, p=p, margin=margin, weight=w, reduction=reduction)
-    np.testing.assert_allclose(out.data, _multi_margin_reference(x.data, y, p, margin, w, reduction), rtol=1e-12)
+    np.testing.assert_allclose(out.array, _multi_margin_reference(x.array, y, p, margin, w, reduction), rtol=1e-12)
     assert dn.gradcheck(lambda x_: F.multi_margin_loss(x_, y, p=p, margin=margin, weight=w, reduction=reduction), [x])
 
 
@@ -229,7 +229,7 @@ def test_softmax_cross_entropy_delta_is_softmax_minus_y(rng):
     z = _t(rng.standard_normal((5, 3)))
     y = rng.integers(0, 3, 5)
     F.cross_entropy(z, y, reduction="sum").backward()
-    s = np.exp(_log_softmax(z.data))
+    s = np.exp(_log_softmax(z.array))
     np.testing.assert_allclose(z.grad, s - np.eye(3)[y], atol=1e-15)
     z.grad = None
     F.cross_entropy(z, y).backward()  # mean: divided by N
@@ -240,24 +240,24 @@ def test_sigmoid_bce_delta_is_sigmoid_minus_y(rng):
     z = _t(rng.standard_normal(6))
     y = rng.uniform(0, 1, 6)
     F.binary_cross_entropy_with_logits(z, y, reduction="sum").backward()
-    np.testing.assert_allclose(z.grad, _sig(z.data) - y, atol=1e-15)
-    z2 = _t(z.data)
+    np.testing.assert_allclose(z.grad, _sig(z.array) - y, atol=1e-15)
+    z2 = _t(z.array)
     F.binary_cross_entropy(F.sigmoid(z2), y, reduction="sum").backward()  # the unfused chain
-    np.testing.assert_allclose(z2.grad, _sig(z.data) - y, atol=1e-12)
+    np.testing.assert_allclose(z2.grad, _sig(z.array) - y, atol=1e-12)
 
 
 def test_mse_delta_and_the_seeds_half_squared_error(rng):
     a = _t(rng.standard_normal((4, 2)))
     y = rng.standard_normal((4, 2))
     F.mse_loss(a, y).backward()
-    np.testing.assert_allclose(a.grad, 2 * (a.data - y) / 8, atol=1e-15)
+    np.testing.assert_allclose(a.grad, 2 * (a.array - y) / 8, atol=1e-15)
     a.grad = None
     (0.5 * F.mse_loss(a, y, reduction="sum")).backward()  # seeds: L = ½(y − ŷ)², δ = ŷ − y
-    np.testing.assert_allclose(a.grad, a.data - y, atol=1e-15)
+    np.testing.assert_allclose(a.grad, a.array - y, atol=1e-15)
     z = _t(rng.standard_normal(5))
     t = rng.uniform(0, 1, 5)
     (0.5 * F.mse_loss(F.sigmoid(z), t, reduction="sum")).backward()  # seeds: sigmoid + MSE
-    s = _sig(z.data)
+    s = _sig(z.array)
     np.testing.assert_allclose(z.grad, (s - t) * s * (1 - s), atol=1e-15)
 
 
@@ -319,7 +319,7 @@ def test_float32_kept(rng, name, reduction):
     assert x.grad.dtype == np.float32
     # and the float64 computation agrees to float32 precision
     ref = fn(dn.tensor(a.astype(np.float64)), y, reduction=reduction)
-    np.testing.assert_allclose(out.data, ref.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.array, ref.array, rtol=1e-5, atol=1e-6)
 
 
 def test_float32_target_gradient_kept(rng):
@@ -334,13 +334,13 @@ def test_non_contiguous_input_gives_same_result(rng):
     z = rng.standard_normal((3, 5))
     y = rng.integers(0, 3, 5)
     strided = dn.tensor(z.T)  # (5, 3), Fortran-ordered view
-    assert not strided.data.flags.c_contiguous
+    assert not strided.array.flags.c_contiguous
     np.testing.assert_allclose(
-        F.cross_entropy(strided, y).data, F.cross_entropy(dn.tensor(np.ascontiguousarray(z.T)), y).data, rtol=1e-15
+        F.cross_entropy(strided, y).array, F.cross_entropy(dn.tensor(np.ascontiguousarray(z.T)), y).array, rtol=1e-15
     )
     a = rng.standard_normal((4, 6))[:, ::2]
     b = rng.standard_normal((4, 3))
-    np.testing.assert_allclose(F.mse_loss(dn.tensor(a), b).data, np.mean((a - b) ** 2), rtol=1e-14)
+    np.testing.assert_allclose(F.mse_loss(dn.tensor(a), b).array, np.mean((a - b) ** 2), rtol=1e-14)
 
 
 def test_empty_batch_sums_to_zero():
@@ -357,7 +357,7 @@ def test_empty_batch_sums_to_zero():
 def test_cross_entropy_stable_at_1e4(dtype):
     z = dn.tensor(np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], dtype=dtype), requires_grad=True)
     loss = F.cross_entropy(z, [1, 0], reduction="none")
-    np.testing.assert_allclose(loss.data, [2e4, 2e4 + np.log(2)], rtol=1e-7)
+    np.testing.assert_allclose(loss.array, [2e4, 2e4 + np.log(2)], rtol=1e-7)
     loss.sum().backward()
     assert np.isfinite(z.grad).all()
     np.testing.assert_allclose(z.grad, [[1, -1, 0], [-1, 0.5, 0.5]], atol=1e-6)
@@ -371,10 +371,10 @@ def test_bce_at_zero_and_one(dtype):
     p = dn.tensor(np.array([0.0, 1.0, 0.0, 1.0], dtype=dtype), requires_grad=True)
     y = np.array([0.0, 1.0, 1.0, 0.0])
     loss = F.binary_cross_entropy(p, y, reduction="none")
-    np.testing.assert_allclose(loss.data, [0, 0, 100, 100])  # logs clamped at −100, as PyTorch
+    np.testing.assert_allclose(loss.array, [0, 0, 100, 100])  # logs clamped at −100, as PyTorch
     loss.sum().backward()
     assert np.isfinite(p.grad).all()
-    assert p.grad.data[2] < 0 < p.grad.data[3]
+    assert p.grad.array[2] < 0 < p.grad.array[3]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -382,7 +382,7 @@ def test_bce_with_logits_stable_at_1e4(dtype):
     z = dn.tensor(np.array([1e4, -1e4, 1e4, -1e4], dtype=dtype), requires_grad=True)
     y = np.array([1.0, 0.0, 0.0, 1.0])
     loss = F.binary_cross_entropy_with_logits(z, y, reduction="none", pos_weight=np.array([2.0]))
-    np.testing.assert_allclose(loss.data, [0, 0, 1e4, 2e4])
+    np.testing.assert_allclose(loss.array, [0, 0, 1e4, 2e4])
     loss.sum().backward()
     np.testing.assert_allclose(z.grad, [0, 0, 1, -2], atol=1e-12)
 
@@ -391,7 +391,7 @@ def test_bce_with_logits_stable_at_1e4(dtype):
 def test_log_cosh_stable_at_1e4(dtype):
     a = dn.tensor(np.array([1e4, -1e4, 0.0], dtype=dtype), requires_grad=True)
     loss = F.log_cosh_loss(a, np.zeros(3), reduction="none")
-    np.testing.assert_allclose(loss.data, [1e4 - np.log(2), 1e4 - np.log(2), 0], rtol=1e-7)
+    np.testing.assert_allclose(loss.array, [1e4 - np.log(2), 1e4 - np.log(2), 0], rtol=1e-7)
     loss.sum().backward()
     np.testing.assert_allclose(a.grad, [1, -1, 0])
 

@@ -19,13 +19,13 @@ def _model():
 
 
 def _weights(model):
-    return [model[0].weight.data, model[3].weight.data]
+    return [model[0].weight.array, model[3].weight.array]
 
 
 # -- which parameters ------------------------------------------------------------------------
 def test_model_selection_is_connection_weights_only():
     model = _model()
-    model[1].weight.data[...] = 3.0  # γ: must not count
+    model[1].weight.array[...] = 3.0  # γ: must not count
     chosen = R.penalized_parameters(model)
     assert [p is q for p, q in zip(chosen, [model[0].weight, model[3].weight], strict=True)] == [True, True]
     assert len(chosen) == 2
@@ -41,7 +41,7 @@ def test_explicit_list_and_single_layer_and_tensor():
 def test_shared_weight_is_counted_once():
     layer = nn.Linear(2, 2, rng=0, dtype=np.float64)
     model = nn.Sequential(layer, nn.Tanh(), layer)
-    expected = 0.5 * 0.1 * np.sum(layer.weight.data**2)
+    expected = 0.5 * 0.1 * np.sum(layer.weight.array**2)
     np.testing.assert_allclose(R.l2(model, 0.1).item(), expected, rtol=1e-12)
 
 
@@ -125,7 +125,7 @@ def test_l1_2_gradient_is_finite_at_zero_and_bounded():
     w = dn.tensor(np.array([0.0, np.sqrt(2e-8), 1e-12]), requires_grad=True)
     R.l1_2([w], 1.0).backward()
     assert np.isfinite(w.grad).all()
-    assert w.grad.data[0] == 0.0
+    assert w.grad.array[0] == 0.0
     # the maximum, at w² = 2ε, is √2·3^{-3/4}/2 · ε^{-1/4} ≈ 0.31 · 100
     np.testing.assert_allclose(w.grad[1], np.sqrt(2) * 3**-0.75 / 2 * 1e2, rtol=1e-6)
 
@@ -135,10 +135,10 @@ def test_penalty_gradient_adds_to_the_loss_gradient():
     x = dn.tensor(np.random.default_rng(0).standard_normal((5, 3)))
     loss = (model(x) ** 2).mean()
     loss.backward()
-    plain_w, plain_b = model.weight.grad.data.copy(), model.bias.grad.data.copy()
+    plain_w, plain_b = model.weight.grad.array.copy(), model.bias.grad.array.copy()
     model.zero_grad()
     ((model(x) ** 2).mean() + R.l2(model, 0.25)).backward()
-    np.testing.assert_allclose(model.weight.grad, plain_w + 0.25 * model.weight.data, rtol=1e-12)
+    np.testing.assert_allclose(model.weight.grad, plain_w + 0.25 * model.weight.array, rtol=1e-12)
     np.testing.assert_allclose(model.bias.grad, plain_b, rtol=1e-12)  # bias not penalized
 
 
@@ -160,7 +160,7 @@ def _sgd_steps_with_l2(lam, lr, momentum, steps=3):
         for i, p in enumerate(model.parameters()):
             v = p.grad if i not in velocity else momentum * velocity[i] + p.grad
             velocity[i] = v
-            p.data -= lr * v
+            p.array -= lr * v
     return model
 
 
@@ -172,15 +172,15 @@ def test_l2_penalty_equals_torch_sgd_weight_decay():
     theirs = torch.nn.Linear(3, 2).double()
     start = nn.Linear(3, 2, rng=0, dtype=np.float64)
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(start.weight.data))
-        theirs.bias.copy_(torch.tensor(start.bias.data))
+        theirs.weight.copy_(torch.tensor(start.weight.array))
+        theirs.bias.copy_(torch.tensor(start.bias.array))
     opt = torch.optim.SGD(theirs.parameters(), lr=lr, momentum=momentum, weight_decay=lam)
     for _ in range(3):
         opt.zero_grad()
         ((theirs(torch.tensor(X)) - torch.tensor(Y)) ** 2).mean().backward()
         opt.step()
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.bias.data, theirs.bias.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.array, theirs.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.bias.array, theirs.bias.detach().numpy(), rtol=1e-12)
 
 
 def test_l2_penalty_equals_deltanet_sgd_weight_decay():
@@ -197,8 +197,8 @@ def test_l2_penalty_equals_deltanet_sgd_weight_decay():
         opt.zero_grad()
         ((model(dn.tensor(X)) - dn.tensor(Y)) ** 2).mean().backward()
         opt.step()
-    np.testing.assert_allclose(model.weight.data, ours.weight.data, rtol=1e-12)
-    np.testing.assert_allclose(model.bias.data, ours.bias.data, rtol=1e-12)
+    np.testing.assert_allclose(model.weight.array, ours.weight.array, rtol=1e-12)
+    np.testing.assert_allclose(model.bias.array, ours.bias.array, rtol=1e-12)
 
 
 # -- validation ------------------------------------------------------------------------------

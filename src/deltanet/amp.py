@@ -332,9 +332,9 @@ class GradScaler:
         seen: set[int] = set()  # an array shared by two gradients is unscaled once
         for group in optimizer.param_groups:
             for p in group["params"]:
-                if p.grad is None or id(p.grad.data) in seen:
+                if p.grad is None or id(p.grad.array) in seen:
                     continue
-                g = p.grad.data
+                g = p.grad.array
                 seen.add(id(g))
                 found_inf = bool(found_inf) or not bool(np.isfinite(g).all())
                 if inv_scale != 1:

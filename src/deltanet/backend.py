@@ -233,7 +233,7 @@ class Generator(np.random.Generator):
         if isinstance(state, dict):
             self.bit_generator.state = state
         else:
-            array = state if isinstance(state, np.ndarray) else getattr(state, "data", state)  # a Tensor's array
+            array = state if isinstance(state, np.ndarray) else getattr(state, "array", state)  # a Tensor's array
             decode_rng_state(self, array, "Generator.set_state")
         return self
 
@@ -314,8 +314,8 @@ def manual_seed(seed: int) -> np.random.Generator:
 
     Examples:
         >>> import deltanet as dn
-        >>> _ = dn.manual_seed(0); a = dn.nn.Linear(2, 2).weight.data.copy()
-        >>> _ = dn.manual_seed(0); b = dn.nn.Linear(2, 2).weight.data.copy()
+        >>> _ = dn.manual_seed(0); a = dn.nn.Linear(2, 2).weight.array.copy()
+        >>> _ = dn.manual_seed(0); b = dn.nn.Linear(2, 2).weight.array.copy()
         >>> bool((a == b).all())
         True
     """

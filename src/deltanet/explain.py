@@ -54,7 +54,7 @@ class LayerTrace(NamedTuple):
     Examples:
         >>> import io, deltanet as dn
         >>> model = dn.nn.Linear(2, 1, dtype="float64")
-        >>> model.weight.data[...] = [[1.0, 2.0]]; model.bias.data[...] = 0.0
+        >>> model.weight.array[...] = [[1.0, 2.0]]; model.bias.array[...] = 0.0
         >>> layer = dn.explain.backward(model, [1.0, 1.0], [0.0], "mse", file=io.StringIO()).layers[0]
         >>> layer.activation, layer.a.tolist(), layer.delta.tolist(), layer.grad_weight.tolist()
         ('identity', [3.0], [6.0], [[6.0, 6.0]])
@@ -82,7 +82,7 @@ class BackwardTrace(NamedTuple):
     Examples:
         >>> import io, deltanet as dn
         >>> model = dn.nn.Linear(2, 1, dtype="float64")
-        >>> model.weight.data[...] = [[1.0, 2.0]]; model.bias.data[...] = 0.0
+        >>> model.weight.array[...] = [[1.0, 2.0]]; model.bias.array[...] = 0.0
         >>> trace = dn.explain.backward(model, [1.0, 1.0], [0.0], "mse", file=io.StringIO())
         >>> trace.loss, trace.dloss_doutput.tolist(), len(trace.layers)
         (9.0, [6.0], 1)
@@ -254,7 +254,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     out = sys.stdout if file is None else file
     groups = _layers(model)
     loss_fn = resolve_loss(loss)
-    x_arr = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    x_arr = np.asarray(x.array if isinstance(x, Tensor) else x, dtype=np.float64)
     if x_arr.ndim == 2 and x_arr.shape[0] == 1:
         x_arr = x_arr[0]
     first = groups[0][1]
@@ -272,8 +272,8 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     zs = [x_arr]
     forward: list[tuple[np.ndarray, np.ndarray, Any, str, str]] = []
     for l, (names, lin, act) in enumerate(groups, start=1):
-        W = lin.weight.data.astype(np.float64)
-        b = lin.bias.data.astype(np.float64) if lin.bias is not None else np.zeros(W.shape[0])
+        W = lin.weight.array.astype(np.float64)
+        b = lin.bias.array.astype(np.float64) if lin.bias is not None else np.zeros(W.shape[0])
         act_name, h, h_prime, formula = _activation(act)
         a = W @ zs[-1] + b
         z = h(a)
@@ -289,7 +289,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
 
     # dL/dz of the output, from the loss function itself
     kind = checks.loss_kind(loss_fn)
-    y_arr = np.asarray(y.data if isinstance(y, Tensor) else y)
+    y_arr = np.asarray(y.array if isinstance(y, Tensor) else y)
     if y_arr.ndim == 0:
         y_arr = y_arr.reshape(1) if kind == "class_index" else y_arr.reshape(1, 1)
     elif y_arr.ndim == 1 and (kind != "class_index" or y_arr.shape[0] > 1):
@@ -299,8 +299,8 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
     L = loss_fn(output, Tensor._make(y_arr))
     L.backward()
     assert output.grad is not None  # output requires grad and L depends on it
-    dLdz = output.grad.data[0]
-    lines.append(f"  loss L = {float(L.data):.{precision}f}")
+    dLdz = output.grad.array[0]
+    lines.append(f"  loss L = {float(L.array):.{precision}f}")
 
     # 2.-4. backward: delta = h'(a) * (W_next^T delta_next); dL/dW = delta z_prev^T; dL/db = delta
     lines += ["Backward: δ = ∂L/∂a", f"  ∂L/∂z[{len(groups)}] (from the loss) = {_fmt(dLdz, precision)}"]
@@ -314,7 +314,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
             incoming = dLdz
             lines.append(f"  layer {l} (output): δ[{l}] = h'(a[{l}]) ⊙ ∂L/∂z[{l}],  h'(a) = {formula}")
         else:
-            W_next = groups[l][1].weight.data.astype(np.float64)
+            W_next = groups[l][1].weight.array.astype(np.float64)
             incoming = W_next.T @ delta_next
             lines += [
                 f"  layer {l}: δ[{l}] = h'(a[{l}]) ⊙ W[{l + 1}]ᵀ δ[{l + 1}],  h'(a) = {formula}",
@@ -334,7 +334,7 @@ def backward(model: Module, x: Any, y: Any, loss: Any, file: TextIO | None = Non
         traces[l - 1] = LayerTrace(names, act_name, a, z, hp, delta, grad_W, grad_b)
         delta_next = delta
     print("\n".join(lines), file=out)
-    return BackwardTrace(x_arr, float(L.data), dLdz, [t for t in traces if t is not None])
+    return BackwardTrace(x_arr, float(L.array), dLdz, [t for t in traces if t is not None])
 
 
 __all__ = ["BackwardTrace", "LayerTrace", "backward"]

@@ -123,8 +123,10 @@ def _positions(argnums: Any, count: int) -> tuple[int, ...]:
 def _leaves(value: Any, owner: str) -> Any:
     """``value`` (a tensor, or a dict/tuple/list of them) with each tensor a fresh leaf that requires a gradient."""
     if isinstance(value, Tensor):
-        if value.data.dtype.kind != "f":
-            raise ValueError(f"{owner}: only floating-point inputs can be differentiated, got dtype {value.data.dtype}")
+        if value.array.dtype.kind != "f":
+            raise ValueError(
+                f"{owner}: only floating-point inputs can be differentiated, got dtype {value.array.dtype}"
+            )
         return value.detach().requires_grad_(True)
     if isinstance(value, dict):
         return {k: _leaves(v, owner) for k, v in value.items()}
@@ -200,7 +202,7 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = F
             value, aux = out
         else:
             value, aux = out, None
-        if not isinstance(value, Tensor) or value.data.size != 1 or value.ndim != 0:
+        if not isinstance(value, Tensor) or value.array.size != 1 or value.ndim != 0:
             shape = f"tensor with {value.ndim} dims" if isinstance(value, Tensor) else type(value).__name__
             raise RuntimeError(
                 f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got {shape}. "
@@ -327,7 +329,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
         raise TypeError(f"vjp: func must return one tensor, got {type(out).__name__}")
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        v = cotangent.data if isinstance(cotangent, Tensor) else cotangent
+        v = cotangent.array if isinstance(cotangent, Tensor) else cotangent
         flat = [t for leaf in leaves for t in _flat(leaf)]
         found = autograd.engine.backward(out, v, True, inputs=flat) if out.requires_grad else {}
         return tuple(_rebuild(leaf, found) for leaf in leaves)

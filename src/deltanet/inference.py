@@ -96,7 +96,7 @@ def _model_dtype(model: Any) -> Any:
     parameters = getattr(model, "parameters", None)
     if callable(parameters):
         for p in parameters():
-            return p.data.dtype
+            return p.array.dtype
     return backend.DEFAULT_DTYPE
 
 
@@ -150,7 +150,7 @@ def sliding_window(
     owner = "sliding_window"
     if not callable(model):
         raise ValueError(f"{owner}: model must be callable (a Module), got {model!r}")
-    images = np.asarray(images.data if isinstance(images, Tensor) else images)
+    images = np.asarray(images.array if isinstance(images, Tensor) else images)
     if images.ndim not in (4, 5) or images.dtype.kind not in "biuf" or 0 in images.shape:
         raise ValueError(
             f"{owner}: images must be (N, C, H, W) or (N, C, D, H, W), non-empty, of numbers; got shape "
@@ -194,7 +194,7 @@ def sliding_window(
                     boxes = [tuple(slice(a, a + w) for a, w in zip(corner, win)) for corner in batch]
                     windows = np.stack([image[(slice(None), *box)] for box in boxes]).astype(dtype, copy=False)
                     out = model(tensor(windows))
-                    out = np.asarray(out.data if isinstance(out, Tensor) else out)
+                    out = np.asarray(out.array if isinstance(out, Tensor) else out)
                     if out.ndim != images.ndim or out.shape[0] != len(boxes) or out.shape[2:] != win:
                         raise ValueError(
                             f"{owner}: the model's output for {len(boxes)} windows of {win} has shape {out.shape}; "
@@ -238,7 +238,7 @@ def predict_volume(model: Any, image: Any, window: Any, **options: Any) -> np.nd
         >>> predict_volume(model, np.zeros((1, 20, 20, 9), np.float32), window=(8, 8, 8)).shape
         (3, 20, 20, 9)
     """
-    image = np.asarray(image.data if isinstance(image, Tensor) else image)
+    image = np.asarray(image.array if isinstance(image, Tensor) else image)
     return sliding_window(model, image[np.newaxis], window, **options)[0]
 
 

@@ -77,7 +77,7 @@ def fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values
+    tensor.array[...] = values
     changed_in_place((tensor,))  # a graph that saved the old values must not use these
     return tensor
 
@@ -96,7 +96,7 @@ def check_finite(tensor: Tensor, owner: str) -> None:
         >>> import numpy as np, deltanet as dn
         >>> dn.init.check_finite(dn.nn.Parameter(np.ones(2)), "Linear")
     """
-    finite = np.isfinite(tensor.data)
+    finite = np.isfinite(tensor.array)
     if not finite.all():
         raise ValueError(
             f"{owner}: init left {int(finite.size - finite.sum())} of {finite.size} weights NaN or "
@@ -122,7 +122,7 @@ def constant(tensor: Tensor, value: float = 0.0) -> Tensor:
         >>> dn.init.constant(dn.nn.Parameter([0.0, 0.0]), 0.5).data.tolist()
         [0.5, 0.5]
     """
-    tensor.data[...] = check.number(value, "value", "constant")
+    tensor.array[...] = check.number(value, "value", "constant")
     changed_in_place((tensor,))
     return tensor
 
@@ -138,7 +138,7 @@ def zeros(tensor: Tensor) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.init.zeros(dn.nn.Parameter([1.0, 2.0])).data.tolist()
+        >>> dn.init.zeros(dn.nn.Parameter([1.0, 2.0])).array.tolist()
         [0.0, 0.0]
     """
     return constant(tensor, 0.0)
@@ -155,7 +155,7 @@ def ones(tensor: Tensor) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.init.ones(dn.nn.Parameter([0.0, 2.0])).data.tolist()
+        >>> dn.init.ones(dn.nn.Parameter([0.0, 2.0])).array.tolist()
         [1.0, 1.0]
     """
     return constant(tensor, 1.0)
@@ -181,7 +181,7 @@ def uniform(tensor: Tensor, a: float = -0.3, b: float = 0.3, rng: Any = None) ->
     Examples:
         >>> import deltanet as dn
         >>> w = dn.init.uniform(dn.nn.Parameter([[0.0] * 6] * 2), rng=0)
-        >>> bool((abs(w.data) <= 0.3).all())
+        >>> bool((abs(w.array) <= 0.3).all())
         True
     """
     a, b = check.number(a, "a", "uniform"), check.number(b, "b", "uniform")
@@ -208,7 +208,7 @@ def normal(tensor: Tensor, mean: float = 0.0, std: float = 0.01, rng: Any = None
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.init.normal(dn.nn.Parameter(np.zeros((100, 100))), std=0.5, rng=0)
-        >>> round(float(w.data.std()), 2)
+        >>> round(float(w.array.std()), 2)
         0.5
     """
     mean, std = check.number(mean, "mean", "normal"), check.number(std, "std", "normal", low=0)
@@ -236,7 +236,7 @@ def glorot_uniform(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor
     Examples:
         >>> import deltanet as dn
         >>> w = dn.init.glorot_uniform(dn.nn.Parameter([[0.0] * 4] * 3), rng=0)
-        >>> bool((abs(w.data) <= (6 / 7) ** 0.5).all())
+        >>> bool((abs(w.array) <= (6 / 7) ** 0.5).all())
         True
     """
     gain = check.number(gain, "gain", "glorot_uniform")
@@ -263,7 +263,7 @@ def glorot_normal(tensor: Tensor, gain: float = 1.0, rng: Any = None) -> Tensor:
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.init.glorot_normal(dn.nn.Parameter(np.zeros((300, 100))), rng=0)
-        >>> round(float(w.data.std()), 3)   # sqrt(2 / 400)
+        >>> round(float(w.array.std()), 3)   # sqrt(2 / 400)
         0.071
     """
     gain = check.number(gain, "gain", "glorot_normal")
@@ -293,7 +293,7 @@ def he_uniform(tensor: Tensor, rng: Any = None) -> Tensor:
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.init.he_uniform(dn.nn.Parameter(np.zeros((3, 6))), rng=0)
-        >>> bool((abs(w.data) <= 1.0).all())   # sqrt(6 / 6)
+        >>> bool((abs(w.array) <= 1.0).all())   # sqrt(6 / 6)
         True
     """
     fan_in, _ = fan_in_and_fan_out(tensor.shape)
@@ -324,12 +324,12 @@ def he_normal(tensor: Tensor, rng: Any = None) -> Tensor:
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.init.he_normal(dn.nn.Parameter(np.zeros((200, 50))), rng=0)
-        >>> round(float(w.data.std()), 2)   # sqrt(2 / 50)
+        >>> round(float(w.array.std()), 2)   # sqrt(2 / 50)
         0.2
-        >>> round(float(w.data.var()), 2)   # the deck's beta = 2 / 50
+        >>> round(float(w.array.var()), 2)   # the deck's beta = 2 / 50
         0.04
         >>> layer = dn.nn.Linear(50, 200, init="he_normal", rng=0)
-        >>> float(abs(layer.bias.data).max())   # with init=, the bias starts at 0
+        >>> float(abs(layer.bias.array).max())   # with init=, the bias starts at 0
         0.0
     """
     fan_in, _ = fan_in_and_fan_out(tensor.shape)
@@ -406,7 +406,7 @@ def lsuv(
         >>> model = dn.nn.Sequential(dn.nn.Linear(10, 20), dn.nn.Tanh(), dn.nn.Linear(20, 5))
         >>> X = np.random.default_rng(0).standard_normal((256, 10)).astype(np.float32)
         >>> _ = dn.init.lsuv(model, X, rng=0)
-        >>> round(float(model[0](dn.tensor(X)).data.var()), 1)
+        >>> round(float(model[0](dn.tensor(X)).array.var()), 1)
         1.0
     """
     generator = get_rng(rng)
@@ -427,14 +427,14 @@ def lsuv(
     layers.sort(key=lambda m: first_call.get(id(m), len(first_call)))  # layers never called come last
     captured: list[np.ndarray] = []  # the outputs of the layer being scaled, from one forward pass
     for layer in layers:
-        with no_grad(), _watching([layer], lambda _, out: captured.append(out.data)):
+        with no_grad(), _watching([layer], lambda _, out: captured.append(out.array)):
             for _ in range(max_iter):
                 captured.clear()
                 model(x)
                 std = float(np.std(captured[-1])) if captured else 0.0
                 if std == 0.0 or abs(std**2 - 1.0) < tol:
                     break
-                layer.weight.data /= std
+                layer.weight.array /= std
                 changed_in_place((layer.weight,))
     return model
 

@@ -356,7 +356,7 @@ class GeneralizedWassersteinDiceLoss(Loss):
         self.background = check.integer(background, "background", owner, low=0, high=classes - 1)
         self.smooth = check.number(smooth, "smooth", owner, low=0)
         self.from_logits = check.flag(from_logits, "from_logits", owner)
-        raw = dist_matrix.data if isinstance(dist_matrix, Tensor) else dist_matrix
+        raw = dist_matrix.array if isinstance(dist_matrix, Tensor) else dist_matrix
         self.register_buffer("dist_matrix", Tensor._make(np.array(raw, dtype=np.float64)))
 
     def forward(self, input: Tensor, target: Any) -> Tensor:

@@ -104,13 +104,13 @@ def test_tensor_copies_as_tensor_and_from_numpy_share():
     assert a.tolist() == [1.0, 1.0, 1.0]
     f = dn.from_numpy(a)
     a[0] = 5.0
-    assert f.data is a and f.tolist()[0] == 5.0
+    assert f.array is a and f.tolist()[0] == 5.0
     x = dn.ones(2)
     assert dn.as_tensor(x) is x and dn.as_tensor(x, dtype=dn.float32) is x
     assert dn.as_tensor(x, dtype=dn.float64).dtype == dn.float64
     assert dn.as_tensor([1, 2]).dtype == dn.int64
     copy = dn.tensor(x)
-    assert copy is not x and not np.shares_memory(copy.data, x.data)
+    assert copy is not x and not np.shares_memory(copy.array, x.array)
     with pytest.raises(TypeError, match=r"from_numpy expects a numpy.ndarray, got list"):
         dn.from_numpy([1.0])
     with pytest.raises(ValueError, match=r"float32 or float64, got float16"):

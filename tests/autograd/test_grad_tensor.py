@@ -14,9 +14,9 @@ def test_grad_is_a_tensor_created_once_and_accumulated_in_place():
     grad = w.grad
     assert isinstance(grad, dn.Tensor) and grad.dtype == w.dtype and grad.shape == w.shape
     assert not grad.requires_grad and grad.is_leaf
-    array = grad.data
+    array = grad.array
     (w * 3).sum().backward()
-    assert w.grad is grad and w.grad.data is array  # accumulated into the same array
+    assert w.grad is grad and w.grad.array is array  # accumulated into the same array
     assert w.grad.tolist() == [5.0, 7.0]
 
 
@@ -27,7 +27,7 @@ def test_the_pytorch_idioms_on_grad():
     saved = w.grad.clone()
     w.grad.zero_()
     assert w.grad.tolist() == [0.0, 0.0] and saved.tolist() == [6.0, 8.0]
-    assert w.grad.data.tolist() == [0.0, 0.0]
+    assert w.grad.array.tolist() == [0.0, 0.0]
     w.grad = None
     assert w.grad is None
 
@@ -57,7 +57,7 @@ def test_leaves_receiving_the_same_delta_get_separate_grads():
 def test_zero_dimensional_grads_are_arrays():
     x = dn.tensor(2.0, requires_grad=True)
     (x * x).backward()
-    assert isinstance(x.grad.data, np.ndarray) and x.grad.item() == 4.0
+    assert isinstance(x.grad.array, np.ndarray) and x.grad.item() == 4.0
     x.grad.zero_()
     assert x.grad.item() == 0.0
 
@@ -65,10 +65,10 @@ def test_zero_dimensional_grads_are_arrays():
 def test_optimizers_and_zero_grad_use_grad_tensors():
     model = dn.nn.Linear(2, 1)
     opt = dn.optim.SGD(model.parameters(), lr=0.1)
-    before = model.weight.data.copy()
+    before = model.weight.array.copy()
     model(dn.ones(3, 2)).sum().backward()
     opt.step()
-    assert not np.array_equal(model.weight.data, before)
+    assert not np.array_equal(model.weight.array, before)
     opt.zero_grad(set_to_none=False)
     assert isinstance(model.weight.grad, dn.Tensor) and model.weight.grad.tolist() == [[0.0, 0.0]]
     model.zero_grad()

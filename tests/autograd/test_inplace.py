@@ -19,7 +19,7 @@ def test_operators_write_into_the_same_array():
     t *= 3
     t -= 1
     t /= 2
-    assert t.data is a
+    assert t.array is a
     np.testing.assert_array_equal(a, [1.0, 1.0, 1.0])
     assert t._version == 4
 
@@ -44,10 +44,10 @@ def test_operators_write_into_the_same_array():
 )
 def test_each_in_place_method_returns_the_tensor_and_changes_its_array(op, expected):
     t = dn.tensor([1.0, 2.0])
-    array = t.data
+    array = t.array
     assert op(t) is t
-    assert t.data is array
-    np.testing.assert_allclose(t.data, expected)
+    assert t.array is array
+    np.testing.assert_allclose(t.array, expected)
     assert t._version == 1
 
 
@@ -57,7 +57,7 @@ def test_views_see_in_place_changes_of_their_base_and_the_base_sees_theirs():
     row.add_(1)  # writes through to t, as in PyTorch
     flat[4] = 5.0
     tt[2, 1] = 7.0
-    np.testing.assert_array_equal(t.data, [[1, 1, 1], [0, 5, 7]])
+    np.testing.assert_array_equal(t.array, [[1, 1, 1], [0, 5, 7]])
     assert t._version == row._version == flat._version == 3
     t.zero_()
     assert row.tolist() == [0.0, 0.0, 0.0]
@@ -260,7 +260,7 @@ def test_the_pytorch_training_idiom_updates_the_parameters(rng):
         lambda y, x: y.div_(x + 3.0),
         lambda y, x: y.pow_(2),
         lambda y, x: y.clamp_(-0.5, 0.5),
-        lambda y, x: y.masked_fill_(x.data > 0, 0.25),
+        lambda y, x: y.masked_fill_(x.array > 0, 0.25),
         lambda y, x: y.copy_(x.sin()),
         lambda y, x: y.zero_(),
         lambda y, x: y.__setitem__((slice(0, 2),), x[1:3] * 2),
@@ -339,7 +339,7 @@ def test_unsaved_tensors_may_change():
     e = y.exp()  # Exp saves its output, not y
     y.add_(1)
     (z.sum() + e.sum()).backward()
-    np.testing.assert_allclose(a.grad.data, 1 + np.exp([1.0, 2.0]), rtol=1e-6)
+    np.testing.assert_allclose(a.grad.array, 1 + np.exp([1.0, 2.0]), rtol=1e-6)
 
 
 def test_changes_through_a_view_or_a_detached_tensor_count_too():
@@ -417,7 +417,7 @@ def test_assigning_requires_grad_is_checked_as_requires_grad_is():
         y.requires_grad = False
     y.requires_grad = True  # already on: allowed, as in PyTorch
     y.sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(w.grad.array, [3.0, 3.0])
     p = dn.nn.Parameter(np.zeros(2, np.float32))
     p.requires_grad = False
     assert not p.requires_grad and not (p * 2).requires_grad

@@ -33,7 +33,7 @@ def test_binary_ops_broadcast(rng, sx, sy, op, ref):
     x = t64(rng, sx)
     y = t64(rng, sy, positive=True)
     out = op(x, y)
-    np.testing.assert_allclose(out.data, ref(x.data, y.data))
+    np.testing.assert_allclose(out.array, ref(x.array, y.array))
     assert dn.gradcheck(op, [x, y])
 
 
@@ -54,14 +54,14 @@ def test_binary_ops_broadcast(rng, sx, sy, op, ref):
 )
 def test_unary_ops(rng, shape, fn, ref, positive):
     x = t64(rng, shape, positive=positive)
-    np.testing.assert_allclose(fn(x).data, ref(x.data), rtol=1e-12)
+    np.testing.assert_allclose(fn(x).array, ref(x.array), rtol=1e-12)
     assert dn.gradcheck(fn, [x])
 
 
 def test_relu_forward_and_gradient(rng):
     x = t64(rng, (4, 5))
-    x.data[np.abs(x.data) < 1e-3] = 0.5  # keep away from the kink
-    np.testing.assert_array_equal(x.relu().data, np.maximum(x.data, 0))
+    x.array[np.abs(x.array) < 1e-3] = 0.5  # keep away from the kink
+    np.testing.assert_array_equal(x.relu().array, np.maximum(x.array, 0))
     assert dn.gradcheck(lambda a: a.relu(), [x])
 
 
@@ -88,7 +88,7 @@ def test_relu_backward_is_the_select_of_delta_bit_for_bit(dtypes):
 def test_tensor_exponent(rng):
     a = t64(rng, (3,), positive=True)
     b = t64(rng, (3,))
-    np.testing.assert_allclose((a**b).data, a.data**b.data)
+    np.testing.assert_allclose((a**b).array, a.array**b.array)
     assert dn.gradcheck(lambda u, v: u**v, [a, b])
     assert dn.gradcheck(lambda v: 2.0**v, [b])
 
@@ -107,7 +107,7 @@ def test_tensor_exponent(rng):
 )
 def test_matmul(rng, sx, sy):
     x, y = t64(rng, sx), t64(rng, sy)
-    np.testing.assert_allclose((x @ y).data, x.data @ y.data)
+    np.testing.assert_allclose((x @ y).array, x.array @ y.array)
     assert dn.gradcheck(lambda a, b: a @ b, [x, y])
 
 
@@ -117,8 +117,8 @@ def test_reductions(rng, axis, keepdims):
     x = t64(rng, (2, 3, 4))
     for name in ("sum", "mean", "max"):
         got = getattr(x, name)(axis=axis, keepdims=keepdims)
-        want = getattr(np, name if name != "max" else "amax")(x.data, axis=axis, keepdims=keepdims)
-        np.testing.assert_allclose(got.data, want)
+        want = getattr(np, name if name != "max" else "amax")(x.array, axis=axis, keepdims=keepdims)
+        np.testing.assert_allclose(got.array, want)
         assert dn.gradcheck(lambda a, n=name: getattr(a, n)(axis=axis, keepdims=keepdims), [x])
 
 
@@ -152,7 +152,7 @@ def test_sum_of_empty(rng):
         lambda a: a[:, 1:3],
         lambda a: a[..., ::2],
         lambda a: a[np.array([0, 1, 0])],  # repeated index: gradients add up
-        lambda a: a[a.data > 0],
+        lambda a: a[a.array > 0],
         lambda a: a[:, None],
     ],
     ids=[
@@ -177,10 +177,10 @@ def test_shape_ops(rng, fn):
 
 def test_shape_ops_forward(rng):
     x = t64(rng, (2, 3, 4))
-    np.testing.assert_array_equal(x.reshape(4, 6).data, x.data.reshape(4, 6))
-    np.testing.assert_array_equal(x.T.data, x.data.T)
-    np.testing.assert_array_equal(x.transpose(0, 2).data, np.swapaxes(x.data, 0, 2))
-    np.testing.assert_array_equal(x[np.array([0, 1, 0])].data, x.data[[0, 1, 0]])
+    np.testing.assert_array_equal(x.reshape(4, 6).array, x.array.reshape(4, 6))
+    np.testing.assert_array_equal(x.T.array, x.array.T)
+    np.testing.assert_array_equal(x.transpose(0, 2).array, np.swapaxes(x.array, 0, 2))
+    np.testing.assert_array_equal(x[np.array([0, 1, 0])].array, x.array[[0, 1, 0]])
 
 
 def test_reshape_error_names_shapes():
@@ -191,8 +191,8 @@ def test_reshape_error_names_shapes():
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_cat_and_stack(rng, axis):
     a, b, c = t64(rng, (2, 3)), t64(rng, (2, 3)), t64(rng, (2, 3))
-    np.testing.assert_array_equal(dn.cat([a, b, c], axis=axis).data, np.concatenate([a.data, b.data, c.data], axis))
-    np.testing.assert_array_equal(dn.stack([a, b, c], axis=axis).data, np.stack([a.data, b.data, c.data], axis))
+    np.testing.assert_array_equal(dn.cat([a, b, c], axis=axis).array, np.concatenate([a.array, b.array, c.array], axis))
+    np.testing.assert_array_equal(dn.stack([a, b, c], axis=axis).array, np.stack([a.array, b.array, c.array], axis))
     assert dn.gradcheck(lambda *t: dn.cat(t, axis=axis), [a, b, c])
     assert dn.gradcheck(lambda *t: dn.stack(t, axis=axis), [a, b, c])
 
@@ -241,7 +241,7 @@ def test_non_contiguous_input_gives_the_same_result(rng):
     for fn in (lambda a: (a * a).sum(axis=0), lambda a: a.sigmoid() @ a.T, lambda a: a.max(axis=1)):
         a = dn.as_tensor(strided).requires_grad_()  # shares: stays strided (dn.tensor copies)
         b = dn.tensor(np.ascontiguousarray(strided), requires_grad=True)
-        np.testing.assert_array_equal(fn(a).data, fn(b).data)
+        np.testing.assert_array_equal(fn(a).array, fn(b).array)
         fn(a).sum().backward()
         fn(b).sum().backward()
         np.testing.assert_array_equal(a.grad, b.grad)
@@ -250,8 +250,8 @@ def test_non_contiguous_input_gives_the_same_result(rng):
 def test_sigmoid_is_stable_at_extremes():
     x = dn.tensor(np.array([-1e4, -40.0, 0.0, 40.0, 1e4]), requires_grad=True)
     a = x.sigmoid()
-    assert np.all(np.isfinite(a.data))
-    np.testing.assert_allclose(a.data[1], np.exp(-40.0) / (1 + np.exp(-40.0)), rtol=1e-12)
+    assert np.all(np.isfinite(a.array))
+    np.testing.assert_allclose(a.array[1], np.exp(-40.0) / (1 + np.exp(-40.0)), rtol=1e-12)
     a.sum().backward()
     assert np.all(np.isfinite(x.grad))
 

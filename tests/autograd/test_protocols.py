@@ -42,7 +42,7 @@ def test_item_tolist_numpy_float_int_format():
     assert x.item() == 2.5 and float(x) == 2.5 and int(x) == 2
     assert isinstance(dn.tensor([3]).item(), int)
     assert dn.tensor([[1, 2]]).tolist() == [[1, 2]] and dn.tensor(7).tolist() == 7
-    assert x.numpy() is x.data
+    assert x.numpy() is x.array
     assert f"{dn.tensor(0.123456):.3f}" == "0.123" and format(x, ".1f") == "2.5"
     assert f"{dn.tensor(1.5)}" == "1.5"
     assert dn.tensor([1, 2, 3])[dn.tensor(1)].item() == 2
@@ -100,6 +100,6 @@ def test_pytorch_reads_a_tensor_through_dlpack():
     t = dn.tensor([[1.0, 2.0], [3.0, 4.0]])
     copied, shared = torch.tensor(t), torch.from_dlpack(t)
     assert copied.dtype == torch.float32 and copied.tolist() == t.tolist()
-    assert not np.shares_memory(copied.numpy(), t.data)
-    assert np.shares_memory(shared.numpy(), t.data)
+    assert not np.shares_memory(copied.numpy(), t.array)
+    assert np.shares_memory(shared.numpy(), t.array)
     assert torch.tensor(dn.tensor(3.0)).item() == 3.0 and torch.tensor(dn.tensor([1, 2])).dtype == torch.int64

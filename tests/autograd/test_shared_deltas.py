@@ -73,5 +73,5 @@ def test_a_gradient_is_laid_out_as_its_tensor():
     W = dn.tensor(rng.normal(size=(3, 4)), requires_grad=True)
     X = dn.tensor(rng.normal(size=(3, 5)))
     (W.T @ X).sum().backward()
-    assert W.grad.data.flags.c_contiguous
+    assert W.grad.array.flags.c_contiguous
     np.testing.assert_allclose(W.grad.view(-1).numpy(), np.repeat(X.numpy().sum(axis=1), 4))

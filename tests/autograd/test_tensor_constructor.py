@@ -154,7 +154,7 @@ def test_complex_arrays_lose_their_imaginary_part_with_torchs_warning():
 
 def test_the_internal_converter_keeps_deltanets_rule():
     a = np.array([1, 2])
-    assert Tensor._make([1, 2]).dtype == dn.int64 and Tensor._make(a).data is a
+    assert Tensor._make([1, 2]).dtype == dn.int64 and Tensor._make(a).array is a
     assert Tensor._make([0.5], requires_grad=True).requires_grad
     assert Tensor._make([1, 2], dtype=dn.float64).dtype == dn.float64
 

@@ -20,7 +20,7 @@ def assert_same_batch(ours, theirs, where="batch"):
         assert isinstance(ours, dn.Tensor), f"{where}: {type(ours).__name__}, torch has a Tensor"
         assert ours.shape == tuple(theirs.shape), where
         assert ours.dtype == theirs.numpy().dtype, f"{where}: {ours.dtype} vs {theirs.dtype}"
-        np.testing.assert_array_equal(ours.data, theirs.numpy(), err_msg=where)
+        np.testing.assert_array_equal(ours.array, theirs.numpy(), err_msg=where)
     elif isinstance(theirs, dict):
         assert type(ours) is type(theirs) and list(ours) == list(theirs), where
         for key in theirs:
@@ -37,7 +37,7 @@ def assert_same_batch(ours, theirs, where="batch"):
 def _torchify(sample):
     """The sample with deltanet Tensors replaced by torch tensors (for torch's collate)."""
     if isinstance(sample, dn.Tensor):
-        return torch.from_numpy(sample.data.copy())
+        return torch.from_numpy(sample.array.copy())
     if isinstance(sample, dict):
         return {k: _torchify(v) for k, v in sample.items()}
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):

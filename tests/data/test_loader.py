@@ -102,7 +102,7 @@ def test_fast_path_equals_sample_by_sample_collation():
         for a, b in zip(fast, slow, strict=True):
             assert type(a) is type(b) is list
             for x, y in zip(a, b, strict=True):
-                assert x.dtype == y.dtype and np.array_equal(x.data, y.data)
+                assert x.dtype == y.dtype and np.array_equal(x.array, y.array)
 
 
 def test_subclass_items_are_not_bypassed_by_the_fast_path():
@@ -112,35 +112,35 @@ def test_subclass_items_are_not_bypassed_by_the_fast_path():
             return x * 2.0, y
 
     (x, y), *_ = DataLoader(Doubled(X, Y), batch_size=3)
-    np.testing.assert_array_equal(x.data, 2 * X[:3])
+    np.testing.assert_array_equal(x.array, 2 * X[:3])
 
 
 def test_shuffle_covers_every_sample_once_and_follows_the_seed():
     loader = DataLoader(TensorDataset(X, np.arange(10)), batch_size=3, shuffle=True, generator=5)
-    first = [y.data.tolist() for _, y in loader]
-    second = [y.data.tolist() for _, y in loader]
+    first = [y.array.tolist() for _, y in loader]
+    second = [y.array.tolist() for _, y in loader]
     assert sorted(sum(first, [])) == list(range(10)) and first != second
     assert sum(first, []) == np.random.default_rng(5).permutation(10).tolist()
     again = DataLoader(TensorDataset(X, np.arange(10)), batch_size=3, shuffle=True, generator=5)
-    assert [y.data.tolist() for _, y in again] == first
+    assert [y.array.tolist() for _, y in again] == first
     dn.manual_seed(1)
-    a = [y.data.tolist() for _, y in DataLoader(TensorDataset(X, np.arange(10)), batch_size=3, shuffle=True)]
+    a = [y.array.tolist() for _, y in DataLoader(TensorDataset(X, np.arange(10)), batch_size=3, shuffle=True)]
     dn.manual_seed(1)
-    b = [y.data.tolist() for _, y in DataLoader(TensorDataset(X, np.arange(10)), batch_size=3, shuffle=True)]
+    b = [y.array.tolist() for _, y in DataLoader(TensorDataset(X, np.arange(10)), batch_size=3, shuffle=True)]
     assert a == b
 
 
 def test_sampler_and_batch_sampler_as_torch():
     ds = TensorDataset(X, np.arange(10))
     batches = [[3, 1], [0, 9, 8]]
-    ours = [y.data.tolist() for _, y in DataLoader(ds, batch_sampler=batches)]
+    ours = [y.array.tolist() for _, y in DataLoader(ds, batch_sampler=batches)]
     t_ds = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.arange(10))
     theirs = [y.tolist() for _, y in torch.utils.data.DataLoader(t_ds, batch_sampler=batches)]
     assert ours == theirs == batches
-    by_sampler = [y.data.tolist() for _, y in DataLoader(ds, sampler=[5, 6, 7], batch_size=2)]
+    by_sampler = [y.array.tolist() for _, y in DataLoader(ds, sampler=[5, 6, 7], batch_size=2)]
     assert by_sampler == [[5, 6], [7]]
     picked = DataLoader(ds, sampler=SubsetRandomSampler([1, 2, 3], generator=0), batch_size=5)
-    assert sorted(next(iter(picked))[1].data.tolist()) == [1, 2, 3]
+    assert sorted(next(iter(picked))[1].array.tolist()) == [1, 2, 3]
     assert len(DataLoader(ds, batch_sampler=BatchSampler(range(10), 4, True))) == 2
 
 
@@ -178,7 +178,7 @@ def test_worker_options_are_accepted_and_load_in_process():
     )
     plain = DataLoader(ds, batch_size=4)
     for a, b in zip(loader, plain, strict=True):
-        assert all(np.array_equal(x.data, y.data) for x, y in zip(a, b, strict=True))
+        assert all(np.array_equal(x.array, y.array) for x, y in zip(a, b, strict=True))
     assert called == [] and dn.utils.data.get_worker_info() is None
 
 
@@ -201,7 +201,7 @@ def test_two_threads_iterate_one_loader_independently():
     seen = {}
 
     def epoch(k):
-        seen[k] = sorted(sum((y.data.tolist() for _, y in loader), []))
+        seen[k] = sorted(sum((y.array.tolist() for _, y in loader), []))
 
     threads = [threading.Thread(target=epoch, args=(k,)) for k in range(2)]
     for t in threads:

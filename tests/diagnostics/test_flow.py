@@ -49,18 +49,18 @@ def test_gradient_flow_equals_the_norms_of_autograd_gradients(data):
     loss = dn.losses.CrossEntropy()(model(dn.tensor(X)), dn.tensor(y))
     loss.backward()
     for name, layer in (("0", model[0]), ("2", model[2]), ("4", model[4])):
-        expected = np.sqrt((layer.weight.grad.data**2).sum() + (layer.bias.grad.data**2).sum())
+        expected = np.sqrt((layer.weight.grad.array**2).sum() + (layer.bias.grad.array**2).sum())
         assert flow[name] == pytest.approx(expected, rel=1e-12)
 
 
 def test_gradient_flow_leaves_gradients_and_mode_alone(data):
     X, y = data
     model = stack(nn.ReLU, depth=1, width=4)
-    sentinel = np.full_like(model[0].weight.data, 7.0)
+    sentinel = np.full_like(model[0].weight.array, 7.0)
     model[0].weight.grad = sentinel
     model.train()
     gradient_flow(model, X, y, "cross_entropy")
-    assert model[0].weight.grad.data is sentinel and model[2].weight.grad is None
+    assert model[0].weight.grad.array is sentinel and model[2].weight.grad is None
     assert model.training
 
 
@@ -84,18 +84,18 @@ def test_relu_layer_with_a_large_negative_bias_is_dead(data):
     model = nn.Sequential(
         nn.Linear(8, 10, rng=0, dtype="float64"), nn.ReLU(), nn.Linear(10, 6, rng=1, dtype="float64"), nn.ReLU()
     )
-    model[0].bias.data[:4] = -100.0  # |W x| < 100 for these inputs: 4 of 10 units never fire
-    assert np.abs(X @ model[0].weight.data.T).max() < 100
+    model[0].bias.array[:4] = -100.0  # |W x| < 100 for these inputs: 4 of 10 units never fire
+    assert np.abs(X @ model[0].weight.array.T).max() < 100
     dead = dead_units(model, X)
     assert dead == {"1": 0.4, "3": dead["3"]}
-    model[0].bias.data[...] = -100.0
+    model[0].bias.array[...] = -100.0
     assert dead_units(model, X)["1"] == 1.0
 
 
 def test_dead_units_counts_channels_of_convolutions():
     X = np.random.default_rng(0).standard_normal((4, 1, 6, 6))
     model = nn.Sequential(nn.Conv2d(1, 4, 3, rng=0, dtype="float64"), nn.ReLU())
-    model[0].bias.data[...] = [0.0, 0.0, 0.0, -1e3]  # one channel of four off everywhere
+    model[0].bias.array[...] = [0.0, 0.0, 0.0, -1e3]  # one channel of four off everywhere
     assert dead_units(model, X) == {"1": 0.25}
 
 
@@ -108,26 +108,26 @@ def test_activation_stats_numbers():
         nn.Linear(4, 2, dtype="float64"),
         nn.ReLU(),
     )
-    model[0].weight.data[...] = [[10.0], [1.0], [0.1], [-10.0]]
-    model[0].bias.data[...] = 0.0
+    model[0].weight.array[...] = [[10.0], [1.0], [0.1], [-10.0]]
+    model[0].bias.array[...] = 0.0
     X = np.array([[-1.0], [1.0]])
     stats = activation_stats(model, X)
     assert list(stats) == ["0", "1", "2", "3", "4", "5"]
-    a = 1 / (1 + np.exp(-(X @ model[0].weight.data.T)))
+    a = 1 / (1 + np.exp(-(X @ model[0].weight.array.T)))
     assert stats["1"]["type"] == "Sigmoid" and stats["1"]["units"] == 4
     assert stats["1"]["mean"] == pytest.approx(a.mean()) and stats["1"]["std"] == pytest.approx(a.std())
     assert stats["1"]["fraction_saturated"] == 0.5  # σ(±10) in units 0 and 3, on both samples
     assert stats["1"]["dead_fraction"] is None and stats["0"]["fraction_saturated"] is None
-    t = np.tanh(a @ model[2].weight.data.T + model[2].bias.data)
+    t = np.tanh(a @ model[2].weight.array.T + model[2].bias.array)
     assert stats["3"]["fraction_saturated"] == pytest.approx(np.mean(np.abs(t) > 0.99))
-    r = np.maximum(t @ model[4].weight.data.T + model[4].bias.data, 0)
+    r = np.maximum(t @ model[4].weight.array.T + model[4].bias.array, 0)
     assert stats["5"]["fraction_zero"] == pytest.approx(np.mean(r == 0))
 
 
 def test_activation_stats_pooled_over_batches_equal_one_pass(data):
     X, _ = data
     model = stack(nn.ReLU, depth=2, width=6)
-    model[0].bias.data[:2] = -3.0
+    model[0].bias.array[:2] = -3.0
     whole = activation_stats(model, X, batch_size=len(X))
     pooled = activation_stats(model, X, batch_size=50)  # 6 batches, the last of 6 rows
     for name in whole:

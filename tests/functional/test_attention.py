@@ -25,7 +25,7 @@ def test_against_numpy_with_causal_mask():
     q, k, v = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 5))
     bias = np.where(np.tril(np.ones((3, 3), bool)), 0.0, -np.inf)
     out = F.scaled_dot_product_attention(t64(q), t64(k), t64(v), is_causal=True)
-    np.testing.assert_allclose(out.data, reference(q, k, v, bias), rtol=1e-12)
+    np.testing.assert_allclose(out.array, reference(q, k, v, bias), rtol=1e-12)
     assert out.dtype == np.float64
     out32 = F.scaled_dot_product_attention(*(dn.tensor(a.astype(np.float32)) for a in (q, k, v)))
     assert out32.dtype == np.float32
@@ -55,9 +55,9 @@ def test_fully_masked_row_gives_zeros_and_zero_gradient():
     keep = np.ones((3, 3), bool)
     keep[1] = False
     out = F.scaled_dot_product_attention(q, q, q, attn_mask=keep)
-    assert np.all(out.data[1] == 0) and np.isfinite(out.data).all()
+    assert np.all(out.array[1] == 0) and np.isfinite(out.array).all()
     out.sum().backward()
-    assert np.isfinite(q.grad.data).all()
+    assert np.isfinite(q.grad.array).all()
 
 
 @pytest.mark.parametrize("option", ["none", "causal", "causal_long_query", "bool", "float", "scale", "gqa", "full"])
@@ -87,11 +87,11 @@ def test_matches_pytorch(option):
     t_kwargs = {n: torch.tensor(a) if isinstance(a, np.ndarray) else a for n, a in kwargs.items()}
     out = F.scaled_dot_product_attention(*ours, **kwargs)
     expected = torch.nn.functional.scaled_dot_product_attention(*theirs, **t_kwargs)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
     (out**2).sum().backward()
     (expected**2).sum().backward()
     for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_errors():
@@ -121,4 +121,4 @@ def test_dropout_in_training_keeps_expectation_shape():
     x = dn.tensor(np.ones((1, 4, 2)))
     out = F.scaled_dot_product_attention(x, x, x, dropout_p=0.5)
     assert out.shape == (1, 4, 2)
-    assert set(np.round(out.data.ravel(), 6)) <= {0.0, 0.5, 1.0, 1.5, 2.0}
+    assert set(np.round(out.array.ravel(), 6)) <= {0.0, 0.5, 1.0, 1.5, 2.0}

@@ -118,9 +118,11 @@ def test_conv2d_matches_naive_loops(rng, name):
 
     stride, dilation = two(kw.get("stride", 1)), two(kw.get("dilation", 1))
     pads = _pairs(kw.get("padding", 0), w_shape[2:], dilation)
-    expected = naive_conv2d(x.data, W.data, None if b is None else b.data, stride, pads, dilation, kw.get("groups", 1))
+    expected = naive_conv2d(
+        x.array, W.array, None if b is None else b.array, stride, pads, dilation, kw.get("groups", 1)
+    )
     z = F.conv2d(x, W, b, **kw)
-    np.testing.assert_allclose(z.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(z.array, expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("small_gemm", [None, 40])  # 40: every thin product in pieces (add_weight_grad, _gemm)
@@ -149,11 +151,11 @@ def test_conv_transpose_gradcheck(rng, monkeypatch, name, small_gemm):
 
 def _torch_parity(torch, fn, tfn, x, W, b, kw, rng):
     z = fn(x, W, b, **kw)
-    tx, tW = torch.tensor(x.data, requires_grad=True), torch.tensor(W.data, requires_grad=True)
-    tb = None if b is None else torch.tensor(b.data, requires_grad=True)
+    tx, tW = torch.tensor(x.array, requires_grad=True), torch.tensor(W.array, requires_grad=True)
+    tb = None if b is None else torch.tensor(b.array, requires_grad=True)
     tz = tfn(tx, tW, tb, **kw)
     assert z.shape == tuple(tz.shape)
-    np.testing.assert_allclose(z.data, tz.detach().numpy(), rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(z.array, tz.detach().numpy(), rtol=1e-8, atol=1e-8)
     r = rng.standard_normal(z.shape)
     (z * dn.tensor(r)).sum().backward()
     (tz * torch.tensor(r)).sum().backward()
@@ -229,10 +231,10 @@ def test_gradients_match_torch_when_delta_is_batch_innermost(rng, name):
     x_shape, w_shape, kwargs = CONV_CASES[name]
     x, W, b, kw = _inputs(rng, x_shape, w_shape, kwargs)
     z = _conv_fn(x_shape, kw)(x, W, b, **kw)
-    assert conv_module.to_internal(z.data).flags.c_contiguous  # (with N = 1 both orders are the same)
+    assert conv_module.to_internal(z.array).flags.c_contiguous  # (with N = 1 both orders are the same)
     (z * z).sum().backward()
-    tx, tW = torch.tensor(x.data, requires_grad=True), torch.tensor(W.data, requires_grad=True)
-    tb = None if b is None else torch.tensor(b.data, requires_grad=True)
+    tx, tW = torch.tensor(x.array, requires_grad=True), torch.tensor(W.array, requires_grad=True)
+    tb = None if b is None else torch.tensor(b.array, requires_grad=True)
     tz = getattr(torch.nn.functional, f"conv{_dims(x_shape)}d")(tx, tW, tb, **kw)
     (tz * tz).sum().backward()
     for ours, theirs in ((x, tx), (W, tW), (b, tb)):
@@ -270,7 +272,7 @@ def test_adjoint_of_conv_is_conv_transpose(rng, x_shape, w_shape, kw):
     # <conv(x), y> = <x, conv_transpose(y)> for the same weight: the transpose is exact.
     x, W = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
     dims = _dims(x_shape)
-    z = getattr(F, f"conv{dims}d")(dn.tensor(x), dn.tensor(W), **kw).data
+    z = getattr(F, f"conv{dims}d")(dn.tensor(x), dn.tensor(W), **kw).array
     y = rng.standard_normal(z.shape)
     s = kw["stride"] if isinstance(kw["stride"], tuple) else (kw["stride"],) * dims
     p = kw["padding"] if isinstance(kw["padding"], tuple) else (kw["padding"],) * dims
@@ -279,7 +281,7 @@ def test_adjoint_of_conv_is_conv_transpose(rng, x_shape, w_shape, kw):
     extra = tuple(
         (n + 2 * q - dd * (k - 1) - 1) % ss for n, q, dd, k, ss in zip(x_shape[2:], p, d, w_shape[2:], s, strict=True)
     )
-    xt = getattr(F, f"conv_transpose{dims}d")(dn.tensor(y), dn.tensor(W), output_padding=extra, **kw).data
+    xt = getattr(F, f"conv_transpose{dims}d")(dn.tensor(y), dn.tensor(W), output_padding=extra, **kw).array
     assert xt.shape == x.shape
     np.testing.assert_allclose(np.sum(z * y), np.sum(x * xt), rtol=1e-12)
 
@@ -298,8 +300,8 @@ def test_float32_kept(rng):
 
 def test_float32_close_to_float64(rng):
     x, W = rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3))
-    z64 = F.conv2d(dn.tensor(x), dn.tensor(W), stride=2, padding=1).data
-    z32 = F.conv2d(dn.tensor(x.astype(np.float32)), dn.tensor(W.astype(np.float32)), stride=2, padding=1).data
+    z64 = F.conv2d(dn.tensor(x), dn.tensor(W), stride=2, padding=1).array
+    z32 = F.conv2d(dn.tensor(x.astype(np.float32)), dn.tensor(W.astype(np.float32)), stride=2, padding=1).array
     np.testing.assert_allclose(z32, z64, rtol=1e-4, atol=1e-5)
 
 
@@ -308,11 +310,11 @@ def test_non_contiguous_and_batch_innermost_inputs_give_the_same_result(rng):
     big = rng.standard_normal((2, 2, 10, 12))
     strided = big[:, :, ::2, 1::2]  # a non-contiguous view
     assert not strided.flags.c_contiguous
-    expected = F.conv2d(dn.tensor(strided.copy()), W, padding=1).data
-    np.testing.assert_array_equal(F.conv2d(dn.as_tensor(strided), W, padding=1).data, expected)
+    expected = F.conv2d(dn.tensor(strided.copy()), W, padding=1).array
+    np.testing.assert_array_equal(F.conv2d(dn.as_tensor(strided), W, padding=1).array, expected)
     # The memory order convolutions return: (C, H, W, N) viewed as (N, C, H, W).
     innermost = np.ascontiguousarray(strided.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
-    np.testing.assert_array_equal(F.conv2d(dn.tensor(innermost), W, padding=1).data, expected)
+    np.testing.assert_array_equal(F.conv2d(dn.tensor(innermost), W, padding=1).array, expected)
     # Gradients do not depend on the input's layout either.
     grads = []
     for arr in (strided.copy(), strided, innermost):
@@ -327,9 +329,9 @@ def test_output_is_a_batch_innermost_view_that_the_next_conv_reads_without_copy(
     x = dn.tensor(rng.standard_normal((4, 2, 6, 6)).astype(np.float32))
     W = dn.tensor(rng.standard_normal((3, 2, 3, 3)).astype(np.float32))
     z = F.conv2d(x, W, padding=1)
-    assert conv_module.batch_innermost(z.data)
-    assert conv_module.to_internal(z.data).flags.c_contiguous
-    assert conv_module.batch_innermost(F.relu(z).data)  # elementwise ops keep the order
+    assert conv_module.batch_innermost(z.array)
+    assert conv_module.to_internal(z.array).flags.c_contiguous
+    assert conv_module.batch_innermost(F.relu(z).array)  # elementwise ops keep the order
 
 
 def test_first_layer_computes_no_input_gradient(rng):

@@ -49,8 +49,8 @@ def test_the_loss_is_minus_log_of_the_sum_over_all_alignments(blank):
     expected = [
         brute_force_nll(x[: input_lengths[n], n], list(targets[n, : target_lengths[n]]), blank) for n in range(5)
     ]
-    np.testing.assert_allclose(got.data, expected, rtol=1e-12)
-    assert got.data[4] == np.inf  # three equal labels need five steps (a blank between each two)
+    np.testing.assert_allclose(got.array, expected, rtol=1e-12)
+    assert got.array[4] == np.inf  # three equal labels need five steps (a blank between each two)
 
 
 def test_reductions_layouts_and_one_sample():
@@ -71,15 +71,15 @@ def test_reductions_layouts_and_one_sample():
 
 def test_edge_lengths_give_pytorchs_values():
     x, targets = problem(T=3, N=4, C=3)
-    got = F.ctc_loss(dn.tensor(x), targets, (0, 0, 1, 3), (0, 1, 2, 0), reduction="none").data
+    got = F.ctc_loss(dn.tensor(x), targets, (0, 0, 1, 3), (0, 1, 2, 0), reduction="none").array
     assert got[0] == 0 and np.signbit(got[0])  # no step, no label: -log 1, PyTorch's -0.0
     assert got[1] == np.inf and got[2] == np.inf  # a label with no step left for it
     assert got[3] == pytest.approx(-x[:, 3, 0].sum())  # an empty target: blanks all the way
     zeroed = F.ctc_loss(dn.tensor(x), targets, (0, 0, 1, 3), (0, 1, 2, 0), reduction="none", zero_infinity=True)
-    np.testing.assert_array_equal(zeroed.data[:3], 0)
+    np.testing.assert_array_equal(zeroed.array[:3], 0)
     # "mean" divides by the target length clamped to 1: the empty target counts as one
     mean = F.ctc_loss(dn.tensor(x), targets, (3, 3, 3, 3), (0, 1, 2, 1)).item()
-    each = F.ctc_loss(dn.tensor(x), targets, (3, 3, 3, 3), (0, 1, 2, 1), reduction="none").data
+    each = F.ctc_loss(dn.tensor(x), targets, (3, 3, 3, 3), (0, 1, 2, 1), reduction="none").array
     assert mean == pytest.approx(np.mean(each / np.array([1, 1, 2, 1])))
 
 
@@ -116,10 +116,10 @@ def test_the_gradient_is_e_to_the_x_minus_the_posteriors():
     x, targets = problem(T=5, N=2, C=4)
     a = dn.tensor(x, requires_grad=True)
     F.ctc_loss(a, targets, (5, 3), (2, 1), reduction="sum").backward()
-    np.testing.assert_allclose(a.grad.data[:3].sum(axis=2), 0, atol=1e-12)
-    gamma = np.exp(x) - a.grad.data  # the posteriors of the classes: probabilities, 0 past the input
+    np.testing.assert_allclose(a.grad.array[:3].sum(axis=2), 0, atol=1e-12)
+    gamma = np.exp(x) - a.grad.array  # the posteriors of the classes: probabilities, 0 past the input
     assert (gamma[:3] > -1e-12).all() and (gamma[:3] < 1 + 1e-12).all()
-    np.testing.assert_array_equal(a.grad.data[3:, 1], 0)
+    np.testing.assert_array_equal(a.grad.array[3:, 1], 0)
 
 
 def test_float32_in_float32_out():
@@ -131,12 +131,12 @@ def test_float32_in_float32_out():
     b = dn.tensor(x.astype(np.float64), requires_grad=True)
     F.ctc_loss(b, targets, (5, 4), (2, 1)).backward()
     assert loss.item() == pytest.approx(F.ctc_loss(b, targets, (5, 4), (2, 1)).item(), rel=1e-5)
-    np.testing.assert_allclose(a.grad.data, b.grad.data, atol=1e-6)
+    np.testing.assert_allclose(a.grad.array, b.grad.array, atol=1e-6)
 
 
 def test_non_contiguous_log_probs_and_lengths_of_every_kind():
     x, targets = problem(T=5, N=2, C=4)
-    expected = F.ctc_loss(dn.tensor(x), targets, (5, 4), (2, 3), reduction="none").data
+    expected = F.ctc_loss(dn.tensor(x), targets, (5, 4), (2, 3), reduction="none").array
     wide = np.zeros((5, 2, 8))
     wide[..., ::2] = x
     for il, tl in (
@@ -145,10 +145,10 @@ def test_non_contiguous_log_probs_and_lengths_of_every_kind():
         (dn.tensor([5, 4]), dn.tensor([[2, 3]])),  # any shape, flattened as PyTorch does
     ):
         got = F.ctc_loss(dn.tensor(wide[..., ::2]), dn.tensor(targets.astype(np.int32)), il, tl, reduction="none")
-        np.testing.assert_array_equal(got.data, expected)
+        np.testing.assert_array_equal(got.array, expected)
     # float targets holding whole numbers, which PyTorch casts to int64
     np.testing.assert_array_equal(
-        F.ctc_loss(dn.tensor(x), targets * 1.0, (5, 4), (2, 3), reduction="none").data, expected
+        F.ctc_loss(dn.tensor(x), targets * 1.0, (5, 4), (2, 3), reduction="none").array, expected
     )
 
 
@@ -231,9 +231,9 @@ def test_bad_inputs_raise(args, kwargs, error, pattern):
 def test_labels_past_a_targets_length_are_not_read():
     x, _ = problem(T=4, N=2, C=3)
     padded = np.array([[1, 7], [2, -5]])  # PyTorch does not read past target_lengths either
-    got = F.ctc_loss(dn.tensor(x), padded, (4, 4), (1, 1), reduction="none").data
+    got = F.ctc_loss(dn.tensor(x), padded, (4, 4), (1, 1), reduction="none").array
     np.testing.assert_array_equal(
-        got, F.ctc_loss(dn.tensor(x), np.array([[1], [2]]), (4, 4), (1, 1), reduction="none").data
+        got, F.ctc_loss(dn.tensor(x), np.array([[1], [2]]), (4, 4), (1, 1), reduction="none").array
     )
 
 
@@ -280,9 +280,9 @@ def test_values_and_gradients_equal_pytorchs(case, dtype):
     # result as the other (about 1e-5 at most on these gradients)
     rtol, atol = (1e-12, 1e-13) if dtype == np.float64 else (1e-5, 2e-5)
     assert got.dtype == dtype and b.grad.dtype == dtype
-    np.testing.assert_allclose(got.data, expected.detach().numpy(), rtol=rtol, atol=atol)
-    np.testing.assert_allclose(b.grad.data, a.grad.numpy(), rtol=rtol, atol=atol, equal_nan=True)
-    np.testing.assert_array_equal(np.isnan(b.grad.data), np.isnan(a.grad.numpy()))
+    np.testing.assert_allclose(got.array, expected.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(b.grad.array, a.grad.numpy(), rtol=rtol, atol=atol, equal_nan=True)
+    np.testing.assert_array_equal(np.isnan(b.grad.array), np.isnan(a.grad.numpy()))
 
 
 def test_one_sample_and_minus_infinity_equal_pytorchs():
@@ -295,8 +295,8 @@ def test_one_sample_and_minus_infinity_equal_pytorchs():
     expected.sum().backward()
     b = dn.tensor(x.numpy(), requires_grad=True)
     F.ctc_loss(b, targets, (6, 5), (2, 2), reduction="none").sum().backward()
-    np.testing.assert_allclose(b.grad.data, a.grad.numpy(), rtol=1e-12, atol=1e-13, equal_nan=True)
-    np.testing.assert_array_equal(np.isnan(b.grad.data), np.isnan(a.grad.numpy()))
+    np.testing.assert_allclose(b.grad.array, a.grad.numpy(), rtol=1e-12, atol=1e-13, equal_nan=True)
+    np.testing.assert_array_equal(np.isnan(b.grad.array), np.isnan(a.grad.numpy()))
 
     one = torch.tensor(x[:, 1].numpy(), requires_grad=True)
     expected = torch.nn.functional.ctc_loss(one, torch.tensor([3, 1]), (5,), (2,), reduction="none")
@@ -306,7 +306,7 @@ def test_one_sample_and_minus_infinity_equal_pytorchs():
     got.backward()
     assert got.shape == expected.shape == ()
     assert got.item() == pytest.approx(expected.item(), rel=1e-12)
-    np.testing.assert_allclose(c.grad.data, one.grad.numpy(), rtol=1e-12, atol=1e-13, equal_nan=True)
+    np.testing.assert_allclose(c.grad.array, one.grad.numpy(), rtol=1e-12, atol=1e-13, equal_nan=True)
 
 
 def test_pytorch_raises_where_we_raise():

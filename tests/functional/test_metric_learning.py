@@ -118,13 +118,13 @@ def test_outputs_and_gradients_equal_pytorch(name):
         out = fn(F, r, *ours, *[dn.tensor(c) for c in constants])
         expected = fn(torch.nn.functional, r, *theirs, *[torch.tensor(c) for c in constants])
         assert out.shape == tuple(expected.shape)
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(out.array, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
         cotangent = RNG.standard_normal(out.shape)
         out.backward(dn.tensor(cotangent))
         expected.backward(torch.tensor(cotangent))
         for a, b in zip(ours, theirs, strict=True):
             if b.grad is not None:
-                np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-8, atol=1e-10)
+                np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
 def test_float32_stays_float32_with_integer_labels():
@@ -148,15 +148,15 @@ def test_all_minus_inf_rows_give_nan_as_pytorch():
     z = np.array([[-np.inf, -np.inf, -np.inf], [0.0, 1.0, -np.inf]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        s = F.softmax(dn.tensor(z), dim=1).data
-        log_s = F.log_softmax(dn.tensor(z), dim=1).data
+        s = F.softmax(dn.tensor(z), dim=1).array
+        log_s = F.log_softmax(dn.tensor(z), dim=1).array
         ignored = F.cross_entropy(dn.tensor(z), dn.tensor([0, 1]), ignore_index=0).item()
-        general = F.cross_entropy(dn.tensor(z), dn.tensor([0, 1]), label_smoothing=0.1, reduction="none").data
-        tensor_log_s = dn.tensor(z).log_softmax(1).data
+        general = F.cross_entropy(dn.tensor(z), dn.tensor([0, 1]), label_smoothing=0.1, reduction="none").array
+        tensor_log_s = dn.tensor(z).log_softmax(1).array
     # The common case's fast path (class indices, no options) keeps NumPy's warning: silencing it
     # costs a microsecond a call (functional/losses.py, SoftmaxCrossEntropy._forward_plain).
     with pytest.warns(RuntimeWarning, match="invalid value"):
-        loss = F.cross_entropy(dn.tensor(z), dn.tensor([0, 1]), reduction="none").data
+        loss = F.cross_entropy(dn.tensor(z), dn.tensor([0, 1]), reduction="none").array
     assert np.isnan(s[0]).all() and np.isnan(log_s[0]).all() and np.isnan(tensor_log_s[0]).all()
     assert np.isnan(loss[0]) and np.isnan(general[0]) and np.isclose(loss[1], np.log1p(np.e) - 1)
     assert np.isclose(ignored, np.log1p(np.e) - 1)  # the ignored all -inf row adds 0, as in PyTorch
@@ -182,11 +182,11 @@ def test_relu_keeps_the_sign_of_zero():
         z[::2] = -0.0
         z[1::5] = -1.0
         expected = torch.relu(torch.tensor(z)).numpy().tobytes()
-        assert F.relu(dn.tensor(z)).data.tobytes() == expected
-        assert nn.ReLU()(dn.tensor(z)).data.tobytes() == expected
+        assert F.relu(dn.tensor(z)).array.tobytes() == expected
+        assert nn.ReLU()(dn.tensor(z)).array.tobytes() == expected
         inplace = dn.tensor(z.copy())
         inplace.relu_()
-        assert inplace.data.tobytes() == expected
+        assert inplace.array.tobytes() == expected
 
 
 def test_layers_match_pytorch_reprs_attributes_and_parameters():
@@ -224,11 +224,11 @@ def test_layers_match_pytorch_reprs_attributes_and_parameters():
 
 def test_layers_compute_what_their_functions_do():
     x = dn.tensor(A)
-    assert np.allclose(nn.Softmax2d()(dn.tensor(A.reshape(1, 5, 2, 2))).data.sum(axis=1), 1.0)
-    assert np.array_equal(nn.Softmin(dim=1)(x).data, F.softmin(x, dim=1).data)
-    assert np.array_equal(nn.RReLU(0.1, 0.3).eval()(x).data, F.rrelu(x, 0.1, 0.3).data)
+    assert np.allclose(nn.Softmax2d()(dn.tensor(A.reshape(1, 5, 2, 2))).array.sum(axis=1), 1.0)
+    assert np.array_equal(nn.Softmin(dim=1)(x).array, F.softmin(x, dim=1).array)
+    assert np.array_equal(nn.RReLU(0.1, 0.3).eval()(x).array, F.rrelu(x, 0.1, 0.3).array)
     dn.manual_seed(0)
-    trained = nn.RReLU(0.1, 0.3).train()(x).data
+    trained = nn.RReLU(0.1, 0.3).train()(x).array
     negative = A < 0
     slopes = trained[negative] / A[negative]
     assert ((slopes >= 0.1) & (slopes <= 0.3)).all() and np.unique(slopes).size > 1
@@ -325,8 +325,8 @@ def test_inplace_functional_activations_overwrite_and_differentiate_as_pytorch(n
     (expected * torch.tensor(x)).sum().backward()
     # PyTorch's celu_ rounds 1 / alpha to float32 (its celu does not): 2e-8 apart in float64
     rtol = 1e-7 if name == "celu_" else 1e-12
-    np.testing.assert_allclose(result.data, expected.detach().numpy(), rtol=rtol)
-    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=rtol)
+    np.testing.assert_allclose(result.array, expected.detach().numpy(), rtol=rtol)
+    np.testing.assert_allclose(a.grad.array, ta.grad.numpy(), rtol=rtol)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         getattr(F, name)(dn.tensor(x, requires_grad=True), *args)
     with pytest.raises(ValueError, match=f"{name}: input must be a Tensor"):

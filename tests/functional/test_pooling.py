@@ -69,7 +69,7 @@ def test_max_pool_forward_and_gradcheck(rng, name):
     x = _distinct(rng, shape)
     fn = _op("max", shape)
     k, s, p = _norm(options, len(shape) - 2)
-    np.testing.assert_array_equal(fn(x, **options).data, numpy_pool(x.data, k, s, p, "max", -np.inf))
+    np.testing.assert_array_equal(fn(x, **options).array, numpy_pool(x.array, k, s, p, "max", -np.inf))
     assert dn.gradcheck(lambda t: fn(t, **options), [x])
 
 
@@ -80,9 +80,9 @@ def test_avg_pool_forward_and_gradcheck(rng, name, count_include_pad):
     x = t64(rng, shape)
     fn = _op("avg", shape)
     k, s, p = _norm(options, len(shape) - 2)
-    expected = numpy_pool(x.data, k, s, p, "avg", 0.0, count_include_pad)
+    expected = numpy_pool(x.array, k, s, p, "avg", 0.0, count_include_pad)
     got = fn(x, count_include_pad=count_include_pad, **options)
-    np.testing.assert_allclose(got.data, expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got.array, expected, rtol=1e-12, atol=1e-15)
     assert dn.gradcheck(lambda t: fn(t, count_include_pad=count_include_pad, **options), [x])
 
 
@@ -97,7 +97,7 @@ def test_pooling_matches_torch(rng, name):
         tx = torch.tensor(data, requires_grad=True)
         a = getattr(F, f"{kind}_pool{dims}d")(x, **options, **extra)
         ta = getattr(torch.nn.functional, f"{kind}_pool{dims}d")(tx, **options, **extra)
-        np.testing.assert_allclose(a.data, ta.detach().numpy(), rtol=1e-8, atol=1e-8)
+        np.testing.assert_allclose(a.array, ta.detach().numpy(), rtol=1e-8, atol=1e-8)
         r = rng.standard_normal(a.shape)
         (a * dn.tensor(r)).sum().backward()
         (ta * torch.tensor(r)).sum().backward()
@@ -113,13 +113,13 @@ def test_max_pool_ties_route_to_the_first_maximum():
 def test_max_pool_propagates_nan():
     x = np.zeros((1, 1, 2, 4))
     x[0, 0, 1, 1] = np.nan
-    a = F.max_pool2d(dn.tensor(x), 2).data
+    a = F.max_pool2d(dn.tensor(x), 2).array
     assert np.isnan(a[0, 0, 0, 0]) and a[0, 0, 0, 1] == 0.0
 
 
 def test_max_pool_padding_never_wins():
     x = dn.tensor(-np.ones((1, 1, 3, 3)) * 5)
-    assert (F.max_pool2d(x, 3, stride=1, padding=1).data == -5).all()
+    assert (F.max_pool2d(x, 3, stride=1, padding=1).array == -5).all()
 
 
 @pytest.mark.parametrize(
@@ -146,8 +146,8 @@ def test_adaptive_avg_pool2d(rng, shape, out):
         for j in range(size[1]):
             h0, h1 = (i * shape[2]) // size[0], -(-(i + 1) * shape[2] // size[0])
             w0, w1 = (j * shape[3]) // size[1], -(-(j + 1) * shape[3] // size[1])
-            expected[:, :, i, j] = x.data[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
-    np.testing.assert_allclose(a.data, expected, rtol=1e-12)
+            expected[:, :, i, j] = x.array[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    np.testing.assert_allclose(a.array, expected, rtol=1e-12)
     assert dn.gradcheck(lambda t: F.adaptive_avg_pool2d(t, out), [x])
 
 
@@ -156,10 +156,10 @@ def test_adaptive_avg_pool_1d_3d_and_torch(rng):
     for shape, out in [((2, 3, 7), 3), ((2, 3, 6, 5), (4, 3)), ((1, 2, 5, 4, 6), (2, 3, 4))]:
         dims = len(shape) - 2
         x = t64(rng, shape)
-        tx = torch.tensor(x.data, requires_grad=True)
+        tx = torch.tensor(x.array, requires_grad=True)
         a = getattr(F, f"adaptive_avg_pool{dims}d")(x, out)
         ta = getattr(torch.nn.functional, f"adaptive_avg_pool{dims}d")(tx, out)
-        np.testing.assert_allclose(a.data, ta.detach().numpy(), rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(a.array, ta.detach().numpy(), rtol=1e-8, atol=1e-10)
         r = rng.standard_normal(a.shape)
         (a * dn.tensor(r)).sum().backward()
         (ta * torch.tensor(r)).sum().backward()
@@ -170,8 +170,8 @@ def test_adaptive_avg_pool_1d_3d_and_torch(rng):
 def test_global_avg_pool(rng):
     x = t64(rng, (2, 3, 4, 5))
     a = F.global_avg_pool(x)
-    np.testing.assert_allclose(a.data, x.data.mean(axis=(2, 3)))
-    np.testing.assert_allclose(a.data, F.adaptive_avg_pool2d(x, 1).data[:, :, 0, 0])
+    np.testing.assert_allclose(a.array, x.array.mean(axis=(2, 3)))
+    np.testing.assert_allclose(a.array, F.adaptive_avg_pool2d(x, 1).array[:, :, 0, 0])
     assert dn.gradcheck(F.global_avg_pool, [t64(rng, (2, 2, 3))])
 
 
@@ -182,10 +182,10 @@ def test_float32_kept_and_layout_kept(rng, fn):
     a.sum().backward()
     assert a.dtype == x.grad.dtype == np.float32
     # A batch-innermost input (a convolution's output) gives a batch-innermost output.
-    inner = dn.tensor(np.ascontiguousarray(x.data.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2))
+    inner = dn.tensor(np.ascontiguousarray(x.array.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2))
     b = fn(inner, 2)
-    assert batch_innermost(b.data)
-    np.testing.assert_array_equal(b.data, a.data)
+    assert batch_innermost(b.array)
+    np.testing.assert_array_equal(b.array, a.array)
 
 
 @pytest.mark.parametrize("fn", [F.max_pool2d, F.avg_pool2d])
@@ -194,7 +194,7 @@ def test_non_contiguous_input_same_result(rng, fn):
     view = big[:, :, ::2, :]
     x1, x2 = dn.as_tensor(view).requires_grad_(), dn.tensor(view.copy(), requires_grad=True)
     a1, a2 = fn(x1, 3, 2, 1), fn(x2, 3, 2, 1)
-    np.testing.assert_array_equal(a1.data, a2.data)
+    np.testing.assert_array_equal(a1.array, a2.array)
     a1.sum().backward()
     a2.sum().backward()
     np.testing.assert_array_equal(x1.grad, x2.grad)
@@ -259,5 +259,5 @@ def test_gradient_comes_back_in_the_input_memory_order(rng, fn, kernel, stride, 
     r = rng.standard_normal(fn(plain, kernel, stride, padding).shape)
     for x in (inner, plain):
         (fn(x, kernel, stride, padding).flatten(1) * dn.tensor(r.reshape(3, -1))).sum().backward()
-    assert batch_innermost(inner.grad.data) and not batch_innermost(plain.grad.data)
-    np.testing.assert_array_equal(inner.grad.data, plain.grad.data)
+    assert batch_innermost(inner.grad.array) and not batch_innermost(plain.grad.array)
+    np.testing.assert_array_equal(inner.grad.array, plain.grad.array)

@@ -130,7 +130,7 @@ def _same(a, b):
     if isinstance(a, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dn.Tensor):
-        return type(a) is type(b) and a.requires_grad == b.requires_grad and _same(a.data, b.data)
+        return type(a) is type(b) and a.requires_grad == b.requires_grad and _same(a.array, b.array)
     if isinstance(a, (np.ndarray, np.generic)):
         return type(a) is type(b) and a.dtype == b.dtype and np.asarray(a).tobytes() == np.asarray(b).tobytes()
     return type(a) is type(b) and a == b

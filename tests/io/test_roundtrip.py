@@ -213,7 +213,7 @@ def test_a_parameter_container_alone_is_refused_by_name_and_saves_inside_its_own
     model = Scaled()
     dn.save(model.state_dict(), tmp_path / "state.dnet")
     again = Scaled()
-    again.scales[0].data[...] = 0.0
+    again.scales[0].array[...] = 0.0
     again.load_state_dict(dn.load(tmp_path / "state.dnet"))
     assert again.scales[0].tolist() == [3.0, 3.0]
 
@@ -267,7 +267,7 @@ def test_round_trip_is_bit_identical(cls, tmp_path):
     if shape:
         model.eval(), loaded.eval()
         x = dn.tensor(rng.normal(size=shape).astype(model.parameters()[0].dtype if model.parameters() else np.float32))
-        assert model(x).data.tobytes() == loaded(x).data.tobytes()
+        assert model(x).array.tobytes() == loaded(x).array.tobytes()
 
 
 def test_the_same_model_gives_the_same_bytes(tmp_path):
@@ -282,7 +282,7 @@ def test_float64_model_stays_float64(tmp_path):
     dn.save(model, tmp_path / "m.dnet")
     loaded = dn.load(tmp_path / "m.dnet")
     assert loaded[0].weight.dtype == np.float64
-    assert loaded[0].weight.data.tobytes() == model[0].weight.data.tobytes()
+    assert loaded[0].weight.array.tobytes() == model[0].weight.array.tobytes()
 
 
 def test_lenet5_and_mlp_builders_round_trip(tmp_path):
@@ -291,7 +291,7 @@ def test_lenet5_and_mlp_builders_round_trip(tmp_path):
         loaded = dn.load(tmp_path / "m.dnet")
         model.eval(), loaded.eval()
         x = dn.tensor(np.random.default_rng(0).normal(size=shape).astype(np.float32))
-        assert model(x).data.tobytes() == loaded(x).data.tobytes()
+        assert model(x).array.tobytes() == loaded(x).array.tobytes()
 
 
 def test_saving_and_loading_leave_the_default_random_stream_alone(tmp_path):
@@ -311,7 +311,7 @@ def test_load_puts_weights_where_the_optimizer_of_a_loaded_model_sees_them(tmp_p
     opt = dn.optim.SGD(loaded.parameters(), lr=1.0)
     loaded.weight.grad = np.ones((1, 2), dtype=np.float32)
     opt.step()
-    np.testing.assert_array_equal(loaded.weight.data, model.weight.data - 1)
+    np.testing.assert_array_equal(loaded.weight.array, model.weight.array - 1)
 
 
 def test_frozen_parameters_stay_frozen(tmp_path):

@@ -19,7 +19,7 @@ def _layers_and_draws(rounds):
     for i in range(rounds):
         dn.manual_seed(i)
         layer = nn.Linear(256, 256)
-        out.append((layer.weight.data[0, :4].copy(), backend.get_rng().random(4)))
+        out.append((layer.weight.array[0, :4].copy(), backend.get_rng().random(4)))
     return out
 
 
@@ -36,7 +36,7 @@ def test_a_thread_that_loads_in_a_loop_changes_nothing_in_another_thread(tmp_pat
     # Many small layers: building dominates loading, so the two threads overlap there often.
     layers = [nn.Sequential(nn.Linear(2, 2, rng=i), nn.ReLU(), nn.Dropout(0.5)) for i in range(60)]
     dn.save(nn.Sequential(*layers), path)
-    assert path.stat().st_size < nn.Linear(256, 256).weight.data.nbytes  # the budget of a load
+    assert path.stat().st_size < nn.Linear(256, 256).weight.array.nbytes  # the budget of a load
     expected = _layers_and_draws(30)
     stop, running, loads, errors = threading.Event(), threading.Event(), [0], []
 

@@ -23,9 +23,9 @@ def test_parameters_and_initialization():
         "out_proj.bias": (8,),
     }
     bound = math.sqrt(6 / (8 + 24))  # xavier_uniform_ of the (3E, E) matrix
-    assert np.abs(mha.in_proj_weight.data).max() <= bound
-    assert np.abs(mha.in_proj_weight.data).max() > 0.8 * bound
-    assert not mha.in_proj_bias.data.any() and not mha.out_proj.bias.data.any()
+    assert np.abs(mha.in_proj_weight.array).max() <= bound
+    assert np.abs(mha.in_proj_weight.array).max() > 0.8 * bound
+    assert not mha.in_proj_bias.array.any() and not mha.out_proj.bias.array.any()
     other = MultiheadAttention(8, 2, kdim=3, vdim=5, add_bias_kv=True, bias=False)
     assert {name: tuple(p.shape) for name, p in other.named_parameters()} == {
         "q_proj_weight": (8, 8),
@@ -74,20 +74,20 @@ def test_matches_pytorch(options, call):
     t_out, t_weights = theirs(
         tq, tk, tv, **{n: torch.tensor(a) if isinstance(a, np.ndarray) else a for n, a in kwargs.items()}
     )
-    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
     loss, t_loss = out.sum(), t_out.sum()
     if t_weights is None:
         assert weights is None
     else:
-        np.testing.assert_allclose(weights.data, t_weights.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(weights.array, t_weights.detach().numpy(), rtol=1e-10, atol=1e-12)
         loss, t_loss = loss + (weights * weights).sum(), t_loss + (t_weights * t_weights).sum()
     loss.backward()
     t_loss.backward()
     for a, b in zip((q, k, v), (tq, tk, tv), strict=True):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=1e-9, atol=1e-12)
     ours_p = dict(ours.named_parameters())
     for name, p in theirs.named_parameters():
-        np.testing.assert_allclose(ours_p[name].grad.data, p.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(ours_p[name].grad.array, p.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
 
 
 def test_mask_semantics_true_means_not_allowed():
@@ -96,11 +96,11 @@ def test_mask_semantics_true_means_not_allowed():
     x = dn.tensor(rng.normal(size=(2, 3, 4)))
     banned = np.array([[False, True, True], [False, False, True], [False, False, False]])
     _, w = mha(x, x, x, attn_mask=banned)
-    assert np.all(w.data[:, banned] == 0) and np.all(w.data[:, ~banned] > 0)
+    assert np.all(w.array[:, banned] == 0) and np.all(w.array[:, ~banned] > 0)
     _, w_float = mha(x, x, x, attn_mask=np.where(banned, -np.inf, 0.0))
-    np.testing.assert_array_equal(w.data, w_float.data)
+    np.testing.assert_array_equal(w.array, w_float.array)
     _, w_pad = mha(x, x, x, key_padding_mask=np.array([[False, False, True], [False, False, False]]))
-    assert np.all(w_pad.data[0, :, 2] == 0) and np.all(w_pad.data[1] > 0)
+    assert np.all(w_pad.array[0, :, 2] == 0) and np.all(w_pad.array[1] > 0)
 
 
 def test_fully_masked_query_gives_nan_with_weights_and_zeros_without():
@@ -115,8 +115,8 @@ def test_fully_masked_query_gives_nan_with_weights_and_zeros_without():
     for need in (True, False):
         out, _ = ours(dn.tensor(x), dn.tensor(x), dn.tensor(x), key_padding_mask=padding, need_weights=need)
         t_out, _ = theirs(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(padding), need_weights=need)
-        np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-10, equal_nan=True)
-        assert np.isnan(out.data[1]).all() == need and np.isfinite(out.data[0]).all()
+        np.testing.assert_allclose(out.array, t_out.detach().numpy(), rtol=1e-10, equal_nan=True)
+        assert np.isnan(out.array[1]).all() == need and np.isfinite(out.array[0]).all()
 
 
 def test_gradcheck():
@@ -182,7 +182,7 @@ def test_onnx_export_traces_attention_with_a_dynamic_or_fixed_batch(tmp_path):
         dn.onnx.export(model, path, input_shape=(2, 3, 4), dynamic_batch=dynamic)
         x = np.random.default_rng(0).normal(size=(n, 3, 4)).astype(np.float32)
         (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
-        np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(got, model(dn.tensor(x)).array, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("separate", [False, True])
@@ -225,8 +225,8 @@ def test_functional_multi_head_attention_forward_matches_pytorch(separate):
 
     out, w = call(dn, dn.nn.functional, dn.tensor)
     t_out, t_w = call(torch, torch.nn.functional, torch.tensor)
-    np.testing.assert_allclose(out.data, t_out.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(w.data, t_w.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, t_out.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w.array, t_w.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_functional_errors():
@@ -246,7 +246,7 @@ def test_sdpa_kernel_is_accepted_and_changes_nothing():
     plain = dn.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
     with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.MATH]):
         inside = dn.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=True)
-    np.testing.assert_array_equal(plain.data, inside.data)
+    np.testing.assert_array_equal(plain.array, inside.array)
     with pytest.raises(TypeError, match="backends must be an SDPBackend or a list of them, got str 'math'"):
         with sdpa_kernel("math"):
             pass

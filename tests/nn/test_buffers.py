@@ -32,7 +32,7 @@ def test_pytorch_habits_on_the_buffers():
     bn(dn.tensor(batch(0)))
     snapshot = bn.running_mean.clone()
     assert type(snapshot) is dn.Tensor and not np.shares_memory(snapshot.numpy(), bn.running_mean.numpy())
-    assert isinstance(bn.running_var.numpy(), np.ndarray) and bn.running_var.numpy() is bn.running_var.data
+    assert isinstance(bn.running_var.numpy(), np.ndarray) and bn.running_var.numpy() is bn.running_var.array
     assert bn.running_mean.zero_() is bn.running_mean and bn.running_mean.tolist() == [0.0] * 3
     bn(dn.tensor(batch(1)))
     assert not dn.allclose(bn.running_mean, snapshot)  # it moved again, the clone did not
@@ -66,7 +66,7 @@ def test_eval_uses_the_updated_statistics():
     bn.eval()
     x = batch(9)
     expected = (x - bn.running_mean.numpy()) / np.sqrt(bn.running_var.numpy() + bn.eps)
-    np.testing.assert_allclose(bn(dn.tensor(x)).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(bn(dn.tensor(x)).array, expected, rtol=1e-12)
 
 
 def test_to_dtype_keeps_the_same_buffer_tensors():
@@ -192,7 +192,7 @@ def test_register_buffer_keeps_a_tensor_and_wraps_an_array_without_a_copy():
     assert m.scale is t
     array = np.zeros(3)
     m.register_buffer("mask", array, persistent=False)
-    assert type(m.mask) is dn.Tensor and m.mask.data is array and m.mask.dtype == np.float64
+    assert type(m.mask) is dn.Tensor and m.mask.array is array and m.mask.dtype == np.float64
     m.mask = np.ones(2)  # a later array assignment is wrapped too
     assert type(m.mask) is dn.Tensor and [n for n, _ in m.named_buffers()] == ["scale", "mask"]
 

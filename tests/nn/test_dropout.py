@@ -20,7 +20,7 @@ def _reference_scale(shape, p, seed):
 def test_dropout_forward_matches_numpy_reference(shape, p):
     x = np.random.default_rng(1).standard_normal(shape)
     a = F.dropout(dn.tensor(x), p=p, rng=42)
-    np.testing.assert_allclose(a.data, x * _reference_scale(shape, p, 42), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(a.array, x * _reference_scale(shape, p, 42), rtol=0, atol=1e-15)
 
 
 def test_dropout_backward_is_delta_times_mask_over_keep_probability():
@@ -45,7 +45,7 @@ def test_dropout2d_gradcheck(shape):
 
 def test_dropout2d_forward_matches_reference_and_drops_whole_channels():
     x = np.random.default_rng(0).standard_normal((3, 5, 4, 4))
-    a = F.dropout2d(dn.tensor(x), p=0.5, rng=11).data
+    a = F.dropout2d(dn.tensor(x), p=0.5, rng=11).array
     scale = _reference_scale((3, 5, 1, 1), 0.5, 11)
     np.testing.assert_allclose(a, x * scale, atol=1e-15)
     assert 0 < (scale == 0).sum() < 15  # the seed drops some channels, not all
@@ -59,7 +59,7 @@ def test_dropout2d_forward_matches_reference_and_drops_whole_channels():
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
 def test_dropout_statistics_fraction_dropped_and_expectation(p):
     n = 400_000
-    a = F.dropout(dn.tensor(np.ones(n)), p=p, rng=2024).data
+    a = F.dropout(dn.tensor(np.ones(n)), p=p, rng=2024).array
     dropped = np.mean(a == 0)
     # binomial standard deviation of the dropped fraction; 5σ bounds
     assert abs(dropped - p) < 5 * np.sqrt(p * (1 - p) / n)
@@ -71,7 +71,7 @@ def test_dropout_statistics_fraction_dropped_and_expectation(p):
 
 def test_dropout2d_fraction_of_channels_dropped():
     n, c = 2000, 50
-    a = F.dropout2d(dn.tensor(np.ones((n, c, 2))), p=0.3, rng=9).data
+    a = F.dropout2d(dn.tensor(np.ones((n, c, 2))), p=0.3, rng=9).array
     per_channel = a[:, :, 0]
     np.testing.assert_array_equal(a[:, :, 0], a[:, :, 1])
     assert abs(np.mean(per_channel == 0) - 0.3) < 5 * np.sqrt(0.3 * 0.7 / (n * c))
@@ -92,27 +92,27 @@ def test_module_is_identity_in_eval_and_gradient_passes_unchanged(layer_cls):
     layer.eval()
     assert not layer.training
     y = layer(x)
-    np.testing.assert_array_equal(y.data, x.data)
+    np.testing.assert_array_equal(y.array, x.array)
     (y * 3.0).sum().backward()
     np.testing.assert_array_equal(x.grad, np.full((4, 3, 2), 3.0))
     layer.train()
-    assert (layer(x).data == 0).any()  # back in training mode it drops again
+    assert (layer(x).array == 0).any()  # back in training mode it drops again
 
 
 def test_eval_propagates_through_sequential():
     model = nn.Sequential(nn.Linear(3, 50, rng=0), nn.Dropout(0.9, rng=0))
     x = dn.tensor(np.ones((2, 3)))
     model.eval()
-    np.testing.assert_array_equal(model(x).data, model[0](x).data)
+    np.testing.assert_array_equal(model(x).array, model[0](x).array)
 
 
 # -- seeds -----------------------------------------------------------------------------------
 def test_manual_seed_reproduces_masks():
     x = dn.tensor(np.ones(100))
     dn.manual_seed(3)
-    first = [F.dropout(x, 0.5).data for _ in range(3)]
+    first = [F.dropout(x, 0.5).array for _ in range(3)]
     dn.manual_seed(3)
-    second = [F.dropout(x, 0.5).data for _ in range(3)]
+    second = [F.dropout(x, 0.5).array for _ in range(3)]
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], first[1])  # the default generator moves on
@@ -121,8 +121,8 @@ def test_manual_seed_reproduces_masks():
 def test_module_seed_gives_reproducible_sequence_of_different_masks():
     x = dn.tensor(np.ones(100))
     a, b = nn.Dropout(0.5, rng=8), nn.Dropout(0.5, rng=8)
-    masks_a = [a(x).data for _ in range(3)]
-    masks_b = [b(x).data for _ in range(3)]
+    masks_a = [a(x).array for _ in range(3)]
+    masks_b = [b(x).array for _ in range(3)]
     for m1, m2 in zip(masks_a, masks_b, strict=True):
         np.testing.assert_array_equal(m1, m2)
     assert not np.array_equal(masks_a[0], masks_a[1])
@@ -130,7 +130,7 @@ def test_module_seed_gives_reproducible_sequence_of_different_masks():
 
 def test_generator_argument_is_used():
     x = dn.tensor(np.ones(50))
-    a = F.dropout(x, 0.5, rng=np.random.default_rng(1)).data
+    a = F.dropout(x, 0.5, rng=np.random.default_rng(1)).array
     np.testing.assert_array_equal(a, _reference_scale((50,), 0.5, 1))
 
 
@@ -145,8 +145,8 @@ def test_float32_stays_float32(fn):
 
 
 def test_same_mask_in_float32_and_float64():
-    a = F.dropout(dn.tensor(np.ones(64, dtype=np.float32)), 0.5, rng=4).data
-    b = F.dropout(dn.tensor(np.ones(64)), 0.5, rng=4).data
+    a = F.dropout(dn.tensor(np.ones(64, dtype=np.float32)), 0.5, rng=4).array
+    b = F.dropout(dn.tensor(np.ones(64)), 0.5, rng=4).array
     np.testing.assert_array_equal(a == 0, b == 0)
 
 
@@ -190,8 +190,8 @@ def test_non_contiguous_input_gives_the_same_result():
     base = np.random.default_rng(3).standard_normal((6, 4))
     x_nc = base.T[:, ::2]
     assert not x_nc.flags.c_contiguous
-    a = F.dropout(dn.as_tensor(x_nc), 0.5, rng=2).data
-    b = F.dropout(dn.tensor(np.ascontiguousarray(x_nc)), 0.5, rng=2).data
+    a = F.dropout(dn.as_tensor(x_nc), 0.5, rng=2).array
+    b = F.dropout(dn.tensor(np.ascontiguousarray(x_nc)), 0.5, rng=2).array
     np.testing.assert_array_equal(a, b)
 
 
@@ -205,7 +205,7 @@ def test_dropout3d_gradcheck(shape):
 @pytest.mark.parametrize(("shape", "mask_shape"), [((3, 5, 2, 3, 4), (3, 5, 1, 1, 1)), ((5, 2, 3, 4), (5, 1, 1, 1))])
 def test_dropout3d_drops_whole_volume_channels_batched_or_not(shape, mask_shape):
     x = np.random.default_rng(0).standard_normal(shape)
-    a = F.dropout3d(dn.tensor(x), p=0.5, rng=11).data
+    a = F.dropout3d(dn.tensor(x), p=0.5, rng=11).array
     scale = _reference_scale(mask_shape, 0.5, 11)
     np.testing.assert_allclose(a, x * scale, atol=1e-15)
     assert 0 < (scale == 0).sum() < scale.size
@@ -215,17 +215,17 @@ def test_dropout3d_module_matches_pytorchs_shape_rules_and_modes():
     torch = pytest.importorskip("torch")
     x = np.ones((2, 8, 2, 2, 2), np.float32)
     for volume in (x, x[0]):  # batched, and one unbatched (C, D, H, W) volume
-        ours = nn.Dropout3d(0.5, rng=0)(dn.tensor(volume)).data
+        ours = nn.Dropout3d(0.5, rng=0)(dn.tensor(volume)).array
         theirs = torch.nn.Dropout3d(0.5)(torch.from_numpy(volume)).numpy()
         for out in (ours, theirs):  # one value, 0 or 2, per channel
             per_channel = out.reshape(*out.shape[: out.ndim - 3], -1)
             assert set(np.unique(per_channel)) <= {0.0, 2.0}
             assert (per_channel.min(axis=-1) == per_channel.max(axis=-1)).all()
     layer = nn.Dropout3d(0.3).eval()
-    np.testing.assert_array_equal(layer(dn.tensor(x)).data, x)
+    np.testing.assert_array_equal(layer(dn.tensor(x)).array, x)
     assert F.dropout3d(dn.tensor(x), 0.3).dtype == dn.float32
     assert repr(nn.Dropout3d(0.2)) == repr(torch.nn.Dropout3d(0.2)) == "Dropout3d(p=0.2, inplace=False)"
-    np.testing.assert_array_equal(dn.nn.functional.dropout3d(dn.tensor(x), 0.5, training=False).data, x)
+    np.testing.assert_array_equal(dn.nn.functional.dropout3d(dn.tensor(x), 0.5, training=False).array, x)
 
 
 def test_dropout3d_refuses_other_ranks_and_bad_p():

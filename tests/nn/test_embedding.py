@@ -20,15 +20,15 @@ def test_matches_torch(kwargs):
     r = np.random.default_rng(0).standard_normal(out.shape)
     (out * dn.tensor(r)).sum().backward()
     (tout * torch.tensor(r)).sum().backward()
-    np.testing.assert_array_equal(out.data, tout.detach().numpy())
+    np.testing.assert_array_equal(out.array, tout.detach().numpy())
     np.testing.assert_allclose(np.asarray(ours.weight.grad), theirs.weight.grad.numpy(), rtol=1e-12)
     assert ours.padding_idx == theirs.padding_idx
 
 
 def test_padding_row_starts_at_zero_and_state_dict_keys():
     emb = nn.Embedding(5, 2, padding_idx=3, rng=0)
-    assert not emb.weight.data[3].any() and list(emb.state_dict()) == ["weight"]
-    assert emb.weight.data.std() == pytest.approx(1.0, abs=0.6)  # N(0, 1), PyTorch's default
+    assert not emb.weight.array[3].any() and list(emb.state_dict()) == ["weight"]
+    assert emb.weight.array.std() == pytest.approx(1.0, abs=0.6)  # N(0, 1), PyTorch's default
 
 
 def test_max_norm_renormalizes_rows_read_in_place_as_torch():
@@ -36,18 +36,18 @@ def test_max_norm_renormalizes_rows_read_in_place_as_torch():
     theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table), max_norm=1.0)
     ours = nn.Embedding.from_pretrained(table, max_norm=1.0)
     idx = np.array([0, 2, 2])
-    np.testing.assert_allclose(ours(dn.tensor(idx)).data, theirs(torch.tensor(idx)).numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours(dn.tensor(idx)).array, theirs(torch.tensor(idx)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.weight.array, theirs.weight.numpy(), rtol=1e-12)
     assert not ours.weight.requires_grad
 
 
 def test_embedding_trains():
     emb = nn.Embedding(4, 2, rng=0)
     opt = dn.optim.SGD(emb.parameters(), lr=0.1)
-    before = emb.weight.data.copy()
+    before = emb.weight.array.copy()
     (emb(dn.tensor([1, 1])) ** 2).sum().backward()
     opt.step()
-    changed = np.any(emb.weight.data != before, axis=1)
+    changed = np.any(emb.weight.array != before, axis=1)
     assert changed.tolist() == [False, True, False, False]
 
 

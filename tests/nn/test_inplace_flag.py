@@ -55,9 +55,9 @@ SAVES_RESULT = {"relu", "leaky_relu", "elu", "celu", "selu", "rrelu eval"}
 def test_the_input_is_overwritten_and_returned(name):
     x = dn.tensor(X.copy())
     before = x._version
-    expected = OUT_OF_PLACE[name](dn.tensor(X.copy())).data
+    expected = OUT_OF_PLACE[name](dn.tensor(X.copy())).array
     assert CALLS[name](F, x) is x
-    np.testing.assert_allclose(x.data, expected, rtol=1e-15)
+    np.testing.assert_allclose(x.array, expected, rtol=1e-15)
     assert x._version > before or name == "dropout eval"
 
 
@@ -93,7 +93,7 @@ def test_a_later_change_of_a_result_that_backward_does_not_read_is_fine(name):
     b = dn.tensor(X.copy(), requires_grad=True)
     CALLS[name](F, a * 1).mul_(2).sum().backward()
     (OUT_OF_PLACE[name](b) * 2).sum().backward()
-    np.testing.assert_allclose(a.grad.data, b.grad.data, rtol=1e-15)
+    np.testing.assert_allclose(a.grad.array, b.grad.array, rtol=1e-15)
 
 
 @pytest.mark.parametrize("name", sorted(set(CALLS) - {"dropout eval"}))
@@ -113,10 +113,10 @@ def test_a_leaf_that_requires_grad_and_views_of_it_are_refused(name):
         CALLS[name](F, a)
     with pytest.raises(RuntimeError, match=r"^a view of a leaf Variable that requires grad"):
         CALLS[name](F, a[1:])
-    assert a.data.tolist() == X.tolist()
+    assert a.array.tolist() == X.tolist()
     with dn.no_grad():  # allowed there, as in PyTorch
         assert CALLS[name](F, a) is a
-    assert a.data.tolist() != X.tolist()
+    assert a.array.tolist() != X.tolist()
 
 
 def test_a_view_made_under_no_grad_is_refused_with_grad_on():
@@ -132,9 +132,9 @@ def test_a_view_of_an_intermediate_writes_through_to_its_base():
     y = a * 1
     v = y[:, 0]
     assert F.elu(v, inplace=True) is v
-    np.testing.assert_allclose(y.data[:, 0], F.elu(dn.tensor(X)).data)
+    np.testing.assert_allclose(y.array[:, 0], F.elu(dn.tensor(X)).array)
     (y[:, 0] * dn.tensor(W)).sum().backward()
-    np.testing.assert_allclose(a.grad.data[:, 0], W * np.where(X > 0, 1.0, np.exp(X)))
+    np.testing.assert_allclose(a.grad.array[:, 0], W * np.where(X > 0, 1.0, np.exp(X)))
 
 
 def test_refusals_name_what_is_wrong():
@@ -160,8 +160,8 @@ def test_eval_dropout_and_p_zero_return_the_input_untouched():
     ):
         a = dn.tensor(X.copy(), requires_grad=True)  # even a leaf that requires grad: nothing is written
         out = call(a)
-        assert out.data.reshape(-1).tolist() == X.tolist() and a._version == 0
-        assert np.shares_memory(out.data, a.data)
+        assert out.array.reshape(-1).tolist() == X.tolist() and a._version == 0
+        assert np.shares_memory(out.array, a.array)
 
 
 @pytest.mark.parametrize(
@@ -190,7 +190,7 @@ def test_random_ones_draw_what_out_of_place_draws_and_backpropagate_through_it(c
         out = call(y, inplace)
         assert (out is y or out._base is y) == inplace
         (out * dn.tensor(np.arange(24.0).reshape(out.shape))).sum().backward()
-        grads.append((out.data.copy(), a.grad.data))
+        grads.append((out.array.copy(), a.grad.array))
     np.testing.assert_array_equal(grads[0][0], grads[1][0])
     np.testing.assert_array_equal(grads[0][1], grads[1][1])
 
@@ -217,9 +217,9 @@ LAYERS = [
 def test_layers_overwrite_their_input(spec):
     layer = eval("nn." + spec)  # noqa: S307 (our own specs)
     x = dn.tensor(X.copy())
-    expected = eval("nn." + spec.replace("True)", "False)"))(dn.tensor(X.copy())).data  # noqa: S307
+    expected = eval("nn." + spec.replace("True)", "False)"))(dn.tensor(X.copy())).array  # noqa: S307
     assert layer(x) is x
-    np.testing.assert_allclose(x.data, expected, rtol=1e-15)
+    np.testing.assert_allclose(x.array, expected, rtol=1e-15)
 
 
 @pytest.mark.parametrize("before", ["MaxPool2d(2)", "MaxPool1d(2)", "ELU()", "SiLU()"])
@@ -232,7 +232,7 @@ def test_an_in_place_relu_after_a_layer_that_saved_its_output_backpropagates(bef
         a = dn.tensor(x, requires_grad=True)
         out = nn.Sequential(eval("nn." + before), nn.ReLU(inplace))(a)  # noqa: S307
         (out * out.detach()).sum().backward()
-        grads.append(a.grad.data)
+        grads.append(a.grad.array)
     np.testing.assert_array_equal(grads[0], grads[1])
 
 
@@ -245,10 +245,10 @@ def test_values_gradients_and_identity_equal_pytorchs(name):
     y, ty = a * 1, ta * 1
     out, tout = CALLS[name](F, y), CALLS[name](tf, ty)
     assert (out is y) == (tout is ty)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-7, atol=1e-7)  # hardsigmoid: float32 1/6
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-7, atol=1e-7)  # hardsigmoid: float32 1/6
     (out * dn.tensor(W)).sum().backward()
     (tout * torch.tensor(W)).sum().backward()
-    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-7, atol=1e-7)
+    np.testing.assert_allclose(a.grad.array, ta.grad.numpy(), rtol=1e-7, atol=1e-7)
 
 
 @pytest.mark.parametrize("name", list(CALLS))
@@ -320,9 +320,9 @@ def test_a_negative_slope_in_place_computes_but_refuses_backward_as_pytorch(name
     call, words = NEGATIVE[name]
     a = dn.tensor(X.copy(), requires_grad=True)
     y = a * 1
-    expected = call(F, dn.tensor(X.copy())).data
+    expected = call(F, dn.tensor(X.copy())).array
     call(F, y)
-    np.testing.assert_allclose(y.data, expected)
+    np.testing.assert_allclose(y.array, expected)
     with pytest.raises(
         RuntimeError, match=rf"^In-place {words} backward calculation is triggered with a negative slope"
     ):

@@ -52,9 +52,9 @@ def test_upsample_with_both_size_and_scale_factor_is_refused():
             lambda w: nn.Linear(2, 3, init=lambda t, rng: init.uniform(t, a=NAN, rng=rng)),
             r"uniform: a must be a finite",
         ),
-        (lambda w: nn.Linear(2, 3, init=lambda t, rng: t.data.fill(NAN)), r"Linear: init left 6 of 6 weights NaN"),
+        (lambda w: nn.Linear(2, 3, init=lambda t, rng: t.array.fill(NAN)), r"Linear: init left 6 of 6 weights NaN"),
         (
-            lambda w: nn.Conv1d(1, 2, 3, init=lambda t, rng: t.data.fill(INF)),
+            lambda w: nn.Conv1d(1, 2, 3, init=lambda t, rng: t.array.fill(INF)),
             r"Conv1d: init left 6 of 6 weights NaN or infinite",
         ),
         (lambda w: nn.LeakyReLU(NAN), r"LeakyReLU: negative_slope must be a number in \[0, 1\], got nan"),
@@ -95,7 +95,7 @@ def test_non_finite_hyperparameters_are_refused_naming_the_argument(make, messag
 @pytest.mark.parametrize("layer", [lambda init: nn.Linear(3, 2, init=init), lambda init: nn.Conv2d(1, 2, 3, init=init)])
 def test_linear_and_conv_init_zeros_and_ones(name, value, layer):
     m = layer(name)
-    assert np.all(m.weight.data == value) and np.all(m.bias.data == 0)
+    assert np.all(m.weight.array == value) and np.all(m.bias.array == 0)
 
 
 def test_ignore_index_outside_the_classes_is_usable():
@@ -105,7 +105,7 @@ def test_ignore_index_outside_the_classes_is_usable():
     labels[0, 0, 0] = 1
     loss = loss_fn(z, labels)
     loss.backward()
-    expected = -np.log(np.exp(z.data[0, :, 0, 0])[1] / np.exp(z.data[0, :, 0, 0]).sum())
+    expected = -np.log(np.exp(z.array[0, :, 0, 0])[1] / np.exp(z.array[0, :, 0, 0]).sum())
     assert loss.item() == pytest.approx(expected) and loss_fn.ignore_index == 255
     assert np.count_nonzero(np.asarray(z.grad).any(axis=1)) == 1  # only the labelled pixel gets a gradient
 
@@ -126,9 +126,9 @@ def test_ignore_index_outside_the_classes_is_usable():
 )
 def test_hyperparameters_are_attributes_read_at_every_call(layer, attribute, value, x):
     m = layer()
-    before = m(dn.tensor(np.array(x))).data.copy()
+    before = m(dn.tensor(np.array(x))).array.copy()
     setattr(m, attribute, value)
-    after = m(dn.tensor(np.array(x))).data
+    after = m(dn.tensor(np.array(x))).array
     assert before.shape != after.shape or not np.allclose(before, after)
     fresh = layer()
     setattr(fresh, attribute, value)
@@ -154,4 +154,4 @@ def test_model_to_int64_is_refused():
         ValueError, match=r"a model's parameters must stay floating point \(float32 or float64\), got int64"
     ):
         model.to("int64")
-    assert model[0].weight.dtype == np.float32 and math.isfinite(float(model[0].weight.data.sum()))
+    assert model[0].weight.dtype == np.float32 and math.isfinite(float(model[0].weight.array.sum()))

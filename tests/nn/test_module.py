@@ -25,18 +25,18 @@ def test_state_dict_shares_memory_and_round_trips():
     model = mlp()
     sd = model.state_dict()
     sd["0.weight"][...] = 7  # as in PyTorch: the values are the model's memory, not copies
-    assert np.all(model[0].weight.data == 7)
+    assert np.all(model[0].weight.array == 7)
     other = mlp()
     other.load_state_dict(model.state_dict())
     for (_, a), (_, b) in zip(model.named_parameters(), other.named_parameters(), strict=True):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_load_state_dict_updates_in_place():
     model = mlp()
-    w = model[0].weight.data
+    w = model[0].weight.array
     model.load_state_dict({k: np.zeros_like(v) for k, v in model.state_dict().items()})
-    assert model[0].weight.data is w and not w.any()
+    assert model[0].weight.array is w and not w.any()
 
 
 def test_load_state_dict_errors_change_nothing():
@@ -47,7 +47,7 @@ def test_load_state_dict_errors_change_nothing():
     bad["0.weight"] = np.ones((16, 4))
     with pytest.raises(ValueError, match=r"'2.weight' expected shape \(3, 16\), got \(4, 16\)"):
         model.load_state_dict(bad)
-    np.testing.assert_array_equal(model[0].weight.data, before["0.weight"])
+    np.testing.assert_array_equal(model[0].weight.array, before["0.weight"])
     missing = model.state_dict()
     del missing["0.bias"]
     with pytest.raises(KeyError, match="missing keys \\['0.bias'\\]"):
@@ -68,7 +68,7 @@ def test_loads_a_pytorch_state_dict():
     model = mlp()
     model.load_state_dict({k: v.numpy() for k, v in tmodel.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
-    np.testing.assert_allclose(model(dn.tensor(x)).data, tmodel(torch.tensor(x)).detach().numpy(), atol=1e-6)
+    np.testing.assert_allclose(model(dn.tensor(x)).array, tmodel(torch.tensor(x)).detach().numpy(), atol=1e-6)
     model.load_state_dict(tmodel.state_dict())  # torch tensors directly
     back = {k: torch.tensor(v.numpy()) for k, v in model.state_dict().items()}
     tmodel.load_state_dict(back)
@@ -98,14 +98,14 @@ def test_linear_gradcheck(rng, shape, bias):
     x = dn.tensor(rng.standard_normal(shape), requires_grad=True)
     params = [x, layer.weight] + ([layer.bias] if bias else [])
     fn = (lambda a, w, b: dn.functional.linear(a, w, b)) if bias else (lambda a, w: dn.functional.linear(a, w))
-    np.testing.assert_allclose(fn(*params).data, x.data @ layer.weight.data.T + (layer.bias.data if bias else 0))
+    np.testing.assert_allclose(fn(*params).array, x.array @ layer.weight.array.T + (layer.bias.array if bias else 0))
     assert dn.gradcheck(fn, params)
 
 
 def test_linear_default_init_is_pytorchs_bound():
     layer = nn.Linear(100, 50, rng=0)
-    assert np.abs(layer.weight.data).max() <= 0.1 and np.abs(layer.weight.data).max() > 0.09
-    assert np.abs(layer.bias.data).max() <= 0.1
+    assert np.abs(layer.weight.array).max() <= 0.1 and np.abs(layer.weight.array).max() > 0.09
+    assert np.abs(layer.bias.array).max() <= 0.1
 
 
 def test_linear_errors_name_the_layer():
@@ -126,8 +126,8 @@ def test_same_seed_same_weights():
     b = mlp().state_dict()
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
-    c = nn.Linear(4, 3, rng=5).weight.data
-    np.testing.assert_array_equal(c, nn.Linear(4, 3, rng=5).weight.data)
+    c = nn.Linear(4, 3, rng=5).weight.array
+    np.testing.assert_array_equal(c, nn.Linear(4, 3, rng=5).weight.array)
 
 
 def test_train_eval_propagate():

@@ -56,7 +56,7 @@ def test_calculate_gain_bad_names():
 def test_distributions(fill, low, high, std):
     w = _param(300, 200)
     assert fill(w) is w
-    values = w.data
+    values = w.array
     if low is not None:
         assert values.min() >= low and values.max() <= high
         assert values.min() < low + 0.05 * (high - low) and values.max() > high - 0.05 * (high - low)
@@ -66,36 +66,36 @@ def test_distributions(fill, low, high, std):
 
 def test_orthogonal_constant_eye_zeros_ones():
     w = init.orthogonal_(_param(3, 5), gain=2.0)
-    np.testing.assert_allclose(w.data @ w.data.T, 4 * np.eye(3), atol=1e-12)
-    assert init.constant_(_param(2), 0.5).data.tolist() == [0.5, 0.5]
-    assert init.zeros_(nn.Parameter([1.0])).data.tolist() == [0.0]
-    assert init.ones_(nn.Parameter([0.0])).data.tolist() == [1.0]
-    assert init.eye_(_param(2, 3)).data.tolist() == [[1, 0, 0], [0, 1, 0]]
+    np.testing.assert_allclose(w.array @ w.array.T, 4 * np.eye(3), atol=1e-12)
+    assert init.constant_(_param(2), 0.5).array.tolist() == [0.5, 0.5]
+    assert init.zeros_(nn.Parameter([1.0])).array.tolist() == [0.0]
+    assert init.ones_(nn.Parameter([0.0])).array.tolist() == [1.0]
+    assert init.eye_(_param(2, 3)).array.tolist() == [[1, 0, 0], [0, 1, 0]]
 
 
 def test_writes_in_place_into_parameters_the_optimizer_holds():
     layer = nn.Linear(4, 3)
-    data = layer.weight.data
+    data = layer.weight.array
     opt = dn.optim.SGD(layer.parameters(), lr=0.1)
     init.kaiming_normal_(layer.weight)
     init.zeros_(layer.bias)
-    assert layer.weight.data is data and opt.param_groups[0]["params"][0] is layer.weight
-    assert not layer.bias.data.any() and layer.weight.data.dtype == np.float32
+    assert layer.weight.array is data and opt.param_groups[0]["params"][0] is layer.weight
+    assert not layer.bias.array.any() and layer.weight.array.dtype == np.float32
 
 
 def test_seeded_generator_and_default_stream():
     a, b = init.normal_(_param(4, 4), generator=3), init.normal_(_param(4, 4), generator=np.random.default_rng(3))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
     dn.manual_seed(0)
     c = init.xavier_uniform_(_param(4, 4))
     dn.manual_seed(0)
     d = init.xavier_uniform_(_param(4, 4))
-    np.testing.assert_array_equal(c.data, d.data)
+    np.testing.assert_array_equal(c.array, d.array)
 
 
 def test_init_a_plain_tensor_and_inside_no_grad():
     t = dn.tensor(np.zeros((2, 3)))
-    assert init.uniform_(t, -1, 1) is t and np.abs(t.data).max() <= 1
+    assert init.uniform_(t, -1, 1) is t and np.abs(t.array).max() <= 1
 
 
 def test_zero_element_tensor_warns_as_torch():
@@ -133,34 +133,36 @@ def test_deltanet_names_and_torch_names_side_by_side():
     assert init.glorot_uniform is dn.init.glorot_uniform and init.he_normal is dn.init.he_normal
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert dn.init.normal(_param(100, 100), rng=0).data.std() == pytest.approx(0.01, rel=0.05)  # deltanet's default
-        assert init.normal_(_param(100, 100), generator=0).data.std() == pytest.approx(1.0, rel=0.05)  # PyTorch's
+        assert dn.init.normal(_param(100, 100), rng=0).array.std() == pytest.approx(
+            0.01, rel=0.05
+        )  # deltanet's default
+        assert init.normal_(_param(100, 100), generator=0).array.std() == pytest.approx(1.0, rel=0.05)  # PyTorch's
 
 
 def test_a_parameters_data_is_filled_in_place_as_in_the_dcgan_weights_init():
     def weights_init(m):
         classname = m.__class__.__name__
         if classname.find("Conv") != -1:
-            nn.init.normal_(m.weight.data, 0.0, 0.02)
+            nn.init.normal_(m.weight.array, 0.0, 0.02)
         elif classname.find("BatchNorm") != -1:
-            nn.init.normal_(m.weight.data, 1.0, 0.02)
-            nn.init.constant_(m.bias.data, 0)
+            nn.init.normal_(m.weight.array, 1.0, 0.02)
+            nn.init.constant_(m.bias.array, 0)
 
     model = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))
     dn.manual_seed(0)
     model.apply(weights_init)
-    assert abs(model[0].weight.data.std() - 0.02) < 0.002
-    assert abs(model[1].weight.data.mean() - 1.0) < 0.01 and not model[1].bias.data.any()
+    assert abs(model[0].weight.array.std() - 0.02) < 0.002
+    assert abs(model[1].weight.array.mean() - 1.0) < 0.01 and not model[1].bias.array.any()
     w = nn.Parameter(np.zeros((4, 5), dtype=np.float32))
     for fill in (init.zeros_, init.ones_, init.eye_, init.xavier_uniform_, init.kaiming_normal_, init.orthogonal_):
-        assert fill(w.data) is w.data and w.data.dtype == np.float32
-    init.trunc_normal_(w.data, std=0.1, a=-0.1, b=0.1)
-    assert np.abs(w.data).max() <= 0.1 and w.data.std() > 0
+        assert fill(w.array) is w.array and w.array.dtype == np.float32
+    init.trunc_normal_(w.array, std=0.1, a=-0.1, b=0.1)
+    assert np.abs(w.array).max() <= 0.1 and w.array.std() > 0
 
 
 def test_an_integer_array_is_refused():
     with pytest.raises(
         ValueError,
-        match=r"normal_: expected a float Tensor, Parameter or \.data array to fill, got an array of dtype int64",
+        match=r"normal_: expected a float Tensor, Parameter or NumPy array to fill, got an array of dtype int64",
     ):
         init.normal_(np.zeros(3, dtype=np.int64))

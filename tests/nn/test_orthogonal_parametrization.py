@@ -57,9 +57,9 @@ def test_assigning_an_orthogonal_matrix_keeps_it(shape):
 def test_gradcheck_through_the_parametrization(orthogonal_map):
     layer = orthogonal(_layer((4, 3)), orthogonal_map=orthogonal_map)
     original = layer.parametrizations.weight.original
-    original.data[...] += 0.1 * np.random.default_rng(2).standard_normal(original.shape)
+    original.array[...] += 0.1 * np.random.default_rng(2).standard_normal(original.shape)
     parametrization = layer.parametrizations.weight[0]
-    assert dn.gradcheck(parametrization, [dn.tensor(original.data.copy(), requires_grad=True)])
+    assert dn.gradcheck(parametrization, [dn.tensor(original.array.copy(), requires_grad=True)])
 
 
 @pytest.mark.parametrize("orthogonal_map", MAPS)

@@ -33,8 +33,8 @@ class Shrink(dn.nn.Module):
 
 def _linear(rng, n_in=4, n_out=3, dtype=np.float64):
     layer = dn.nn.Linear(n_in, n_out, dtype=dtype)
-    layer.weight.data[...] = rng.normal(size=(n_out, n_in))
-    layer.bias.data[...] = rng.normal(size=n_out)
+    layer.weight.array[...] = rng.normal(size=(n_out, n_in))
+    layer.bias.array[...] = rng.normal(size=n_out)
     return layer
 
 
@@ -48,7 +48,7 @@ def _grad(fn, *tensors):
 def test_symmetric_parametrization_trains_the_original_and_keeps_pytorchs_keys():
     layer = P.register_parametrization(_linear(np.random.default_rng(0), 3, 3), "weight", Symmetric())
     W = layer.weight
-    assert np.array_equal(W.data, W.data.T)
+    assert np.array_equal(W.array, W.array.T)
     assert type(layer).__name__ == "ParametrizedLinear" and P.is_parametrized(layer, "weight")
     assert list(layer.state_dict()) == ["bias", "parametrizations.weight.original"]
     assert [n for n, _ in layer.named_parameters()] == ["bias", "parametrizations.weight.original"]
@@ -62,14 +62,14 @@ def test_symmetric_parametrization_trains_the_original_and_keeps_pytorchs_keys()
 
 def test_right_inverse_on_registration_and_assignment():
     layer = _linear(np.random.default_rng(1))
-    before = layer.weight.data.copy()
+    before = layer.weight.array.copy()
     weight = layer.weight
     P.register_parametrization(layer, "weight", Double())
     assert layer.parametrizations.weight.original is weight  # the optimizer's parameter, kept
-    assert np.allclose(layer.parametrizations.weight.original.data, before / 2)
-    assert np.allclose(layer.weight.data, before)
+    assert np.allclose(layer.parametrizations.weight.original.array, before / 2)
+    assert np.allclose(layer.weight.array, before)
     layer.weight = dn.tensor(np.ones((3, 4)))
-    assert np.allclose(layer.parametrizations.weight.original.data, 0.5)
+    assert np.allclose(layer.parametrizations.weight.original.array, 0.5)
     with pytest.raises(KeyError, match="attribute 'weight' already exists"):
         layer.weight = dn.nn.Parameter(np.ones((3, 4)))
 
@@ -77,14 +77,14 @@ def test_right_inverse_on_registration_and_assignment():
 def test_remove_parametrizations_leaves_the_value_or_the_original():
     layer = _linear(np.random.default_rng(2))
     weight = layer.weight
-    before = weight.data.copy()
+    before = weight.array.copy()
     P.register_parametrization(layer, "weight", Double())
     P.remove_parametrizations(layer, "weight")
-    assert type(layer) is dn.nn.Linear and layer.weight is weight and np.allclose(layer.weight.data, before)
+    assert type(layer) is dn.nn.Linear and layer.weight is weight and np.allclose(layer.weight.array, before)
     assert list(layer.state_dict()) == ["bias", "weight"]  # as PyTorch: registered again, last
     P.register_parametrization(layer, "weight", Double())
     P.remove_parametrizations(layer, "weight", leave_parametrized=False)
-    assert np.allclose(layer.weight.data, before / 2)
+    assert np.allclose(layer.weight.array, before / 2)
     assert not P.is_parametrized(layer) and not hasattr(layer, "parametrizations")
 
 
@@ -92,7 +92,7 @@ def test_two_parametrizations_stack_and_cached_reuses_the_value():
     layer = P.register_parametrization(_linear(np.random.default_rng(3), 3, 3), "weight", Symmetric())
     P.register_parametrization(layer, "weight", Double())
     assert len(layer.parametrizations.weight) == 2
-    assert np.allclose(layer.weight.data, layer.weight.data.T)
+    assert np.allclose(layer.weight.array, layer.weight.array.T)
     assert layer.weight is not layer.weight
     with P.cached():
         first = layer.weight
@@ -152,7 +152,7 @@ def test_weight_norm_gradcheck_float64():
             return layer.parametrizations.weight[0](g_, v_) @ x.T
 
         assert dn.gradcheck(
-            f, (dn.tensor(g.data.copy(), requires_grad=True), dn.tensor(v.data.copy(), requires_grad=True))
+            f, (dn.tensor(g.array.copy(), requires_grad=True), dn.tensor(v.array.copy(), requires_grad=True))
         )
 
 
@@ -168,8 +168,8 @@ def test_spectral_norm_gradcheck_float64_in_eval():
 def _torch_linear(torch, layer):
     t = torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.float64)
     with torch.no_grad():
-        t.weight.copy_(torch.from_numpy(layer.weight.data.copy()))
-        t.bias.copy_(torch.from_numpy(layer.bias.data.copy()))
+        t.weight.copy_(torch.from_numpy(layer.weight.array.copy()))
+        t.bias.copy_(torch.from_numpy(layer.bias.array.copy()))
     return t
 
 
@@ -216,7 +216,7 @@ def test_spectral_norm_matches_pytorch_over_training_and_eval(make, n_power_iter
         ours.zero_grad()
         theirs.zero_grad()
         a, b = ours(dn.tensor(x)), theirs(torch.from_numpy(x))
-        assert np.allclose(np.asarray(a.data), b.detach().numpy())
+        assert np.allclose(np.asarray(a.array), b.detach().numpy())
         (a**2).sum().backward()
         (b**2).sum().backward()
         ga = np.asarray(ours.parametrizations.weight.original.grad)
@@ -237,7 +237,7 @@ def test_spectral_norm_of_a_vector_normalises_it():
     theirs.scale = torch.nn.Parameter(torch.from_numpy(x.copy()))
     spectral_norm(ours, name="scale")
     torch.nn.utils.parametrizations.spectral_norm(theirs, name="scale")
-    assert np.allclose(np.asarray(ours.scale.data), theirs.scale.detach().numpy())
+    assert np.allclose(np.asarray(ours.scale.array), theirs.scale.detach().numpy())
     assert list(ours.state_dict()) == list(theirs.state_dict())
 
 
@@ -261,7 +261,7 @@ def test_old_weight_norm_and_spectral_norm_hooks_match_pytorch():
             ours.zero_grad()
             theirs.zero_grad()
             a, b = ours(dn.tensor(x)), theirs(torch.from_numpy(x))
-            assert np.allclose(np.asarray(a.data), b.detach().numpy())
+            assert np.allclose(np.asarray(a.array), b.detach().numpy())
             a.pow(2).sum().backward()
             b.pow(2).sum().backward()
             for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
@@ -271,7 +271,7 @@ def test_old_weight_norm_and_spectral_norm_hooks_match_pytorch():
         getattr(dn.nn.utils, unwrap)(ours)
         getattr(torch.nn.utils, unwrap)(theirs)
         assert list(ours.state_dict()) == list(theirs.state_dict())
-        assert np.allclose(ours.weight.data, theirs.weight.detach().numpy())
+        assert np.allclose(ours.weight.array, theirs.weight.detach().numpy())
         with pytest.raises(ValueError, match=f"{wrap} of 'weight' not found"):
             getattr(dn.nn.utils, unwrap)(ours)
 
@@ -312,7 +312,7 @@ def test_save_refuses_a_reparametrized_model_by_name_and_its_state_dict_round_tr
     _, fresh = _reparametrized_models()[index]
     fresh.eval().load_state_dict(dn.load(tmp_path / "weights.pt"))
     x = dn.tensor(np.random.default_rng(12).normal(size=(2, 3)).astype(np.float32))
-    assert np.array_equal(fresh(x).data, model(x).data)
+    assert np.array_equal(fresh(x).array, model(x).array)
 
 
 @pytest.mark.parametrize("index", range(3))
@@ -331,7 +331,7 @@ def test_an_old_weight_norm_checkpoint_loads_into_the_parametrization():
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert "0.weight_g" in given  # the caller's dict is left as it was
     x = dn.tensor(np.random.default_rng(14).normal(size=(2, 4)))
-    assert np.allclose(new(x).data, old(x).data)
+    assert np.allclose(new(x).array, old(x).array)
 
 
 def test_load_state_dict_pre_hook_with_module():

@@ -35,8 +35,8 @@ def test_values_are_detached_tensors_sharing_the_models_memory():
     assert all(type(v) is dn.Tensor and not v.requires_grad and v.is_leaf for v in sd.values())
     w = sd["0.weight"]
     assert w.size() == (4, 3) and w.size(1) == 3 and w.shape == (4, 3)  # the tutorial's .size()
-    assert w.numpy() is net[0].weight.data and w.cpu() is w
-    assert sd["1.running_mean"].numpy() is net[1].running_mean.data  # a buffer: detached, same memory
+    assert w.numpy() is net[0].weight.array and w.cpu() is w
+    assert sd["1.running_mean"].numpy() is net[1].running_mean.array  # a buffer: detached, same memory
     assert sd["1.num_batches_tracked"].dtype == np.int64 and sd["1.num_batches_tracked"].shape == ()
     clone = w.clone()
     assert not np.shares_memory(clone.numpy(), w.numpy())
@@ -49,7 +49,7 @@ def test_writing_through_a_value_changes_the_model():
     sd["0.weight"][0] = 0
     sd["2.bias"].copy_(dn.tensor([1.0, 2.0]))
     sd["1.running_var"].fill_(3.0)
-    assert not net[0].weight.data[0].any()
+    assert not net[0].weight.array[0].any()
     assert net[2].bias.tolist() == [1.0, 2.0] and net[1].running_var.tolist() == [3.0] * 4
 
 
@@ -68,12 +68,12 @@ def test_a_kept_state_dict_follows_training_and_a_deepcopy_does_not():
     frozen = copy.deepcopy(net.state_dict())
     cloned = {k: v.clone() for k, v in net.state_dict().items()}
     train_a_step(net)
-    assert not np.array_equal(net[0].weight.data, start)
-    np.testing.assert_array_equal(best["0.weight"].numpy(), net[0].weight.data)  # follows, as PyTorch's
+    assert not np.array_equal(net[0].weight.array, start)
+    np.testing.assert_array_equal(best["0.weight"].numpy(), net[0].weight.array)  # follows, as PyTorch's
     np.testing.assert_array_equal(frozen["0.weight"].numpy(), start)
     np.testing.assert_array_equal(cloned["0.weight"].numpy(), start)
     net.load_state_dict(frozen)
-    np.testing.assert_array_equal(net[0].weight.data, start)
+    np.testing.assert_array_equal(net[0].weight.array, start)
 
 
 def test_keep_vars_gives_the_members_themselves():
@@ -86,7 +86,7 @@ def test_keep_vars_gives_the_members_themselves():
     holder.register_buffer("scale", dn.tensor([1.0, 2.0]))
     assert holder.state_dict(keep_vars=True)["scale"] is holder.scale
     assert (
-        holder.state_dict()["scale"] is not holder.scale and holder.state_dict()["scale"].numpy() is holder.scale.data
+        holder.state_dict()["scale"] is not holder.scale and holder.state_dict()["scale"].numpy() is holder.scale.array
     )
 
 
@@ -104,9 +104,9 @@ def test_loading_a_models_own_state_dict_back_changes_nothing():
     net = model()
     train_a_step(net)
     before = copy.deepcopy(net.state_dict())
-    arrays = [p.data for p in net.parameters()]
+    arrays = [p.array for p in net.parameters()]
     assert repr(net.load_state_dict(net.state_dict())) == "<All keys matched successfully>"
-    assert all(a is p.data for a, p in zip(arrays, net.parameters(), strict=True))
+    assert all(a is p.array for a, p in zip(arrays, net.parameters(), strict=True))
     for key, value in net.state_dict().items():
         assert value.numpy().tobytes() == before[key].numpy().tobytes(), key
 
@@ -119,8 +119,8 @@ def test_a_swap_of_two_keys_loads_both_values():
     sd = net.state_dict()
     sd["0.weight"], sd["1.weight"] = sd["1.weight"], sd["0.weight"]
     net.load_state_dict(sd)
-    np.testing.assert_array_equal(net[0].weight.data, b)
-    np.testing.assert_array_equal(net[1].weight.data, a)
+    np.testing.assert_array_equal(net[0].weight.array, b)
+    np.testing.assert_array_equal(net[1].weight.array, a)
 
 
 def test_a_state_dict_saves_and_loads_as_tensors(tmp_path):
@@ -190,7 +190,7 @@ def test_early_stopping_restores_the_best_epoch_not_the_last():
     for key, value in net.state_dict().items():  # an alias to the live weights would give epoch 3's
         np.testing.assert_array_equal(value.numpy(), states[1][key].numpy())
     kept = stopper.best_weights.values()
-    assert all(not np.shares_memory(v.numpy(), p.data) for v, p in zip(kept, net.parameters(), strict=True))
+    assert all(not np.shares_memory(v.numpy(), p.array) for v, p in zip(kept, net.parameters(), strict=True))
 
 
 def test_a_checkpoint_resume_is_bit_exact(tmp_path):
@@ -217,8 +217,8 @@ def test_a_checkpoint_resume_is_bit_exact(tmp_path):
 def test_numpy_array_of_a_value_is_a_copy():
     net = nn.Linear(2, 2, rng=0)
     snapshot = np.array(net.state_dict()["weight"])  # NumPy's copy, as np.array(torch_tensor) is
-    assert not np.shares_memory(snapshot, net.weight.data)
-    assert np.shares_memory(np.asarray(net.state_dict()["weight"]), net.weight.data)  # asarray: no copy
+    assert not np.shares_memory(snapshot, net.weight.array)
+    assert np.shares_memory(np.asarray(net.state_dict()["weight"]), net.weight.array)  # asarray: no copy
     with pytest.raises(ValueError, match="cannot be read as float64 without a copy"):
         np.array(net.weight, dtype=np.float64, copy=False)
 

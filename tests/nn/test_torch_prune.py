@@ -21,8 +21,8 @@ def _twins(rng, kind="linear"):
     else:
         theirs, ours = torch.nn.Conv2d(3, 6, 3).double(), dn.nn.Conv2d(3, 6, 3, dtype=np.float64)
     for name, p in ours.named_parameters():
-        p.data[...] = rng.normal(size=p.shape)
-        getattr(theirs, name).data = torch.from_numpy(p.data.copy())
+        p.array[...] = rng.normal(size=p.shape)
+        getattr(theirs, name).data = torch.from_numpy(p.array.copy())
     return theirs, ours
 
 

@@ -153,7 +153,7 @@ def test_tensor_buffer_state_dict_and_load():
     m = nn.Module()
     m.register_buffer("scale", dn.tensor([1.0, 2.0]))
     m.load_state_dict({"scale": np.array([3.0, 4.0])})
-    assert m.scale.data.tolist() == [3.0, 4.0]
+    assert m.scale.array.tolist() == [3.0, 4.0]
 
 
 def test_assigning_a_plain_tensor_to_a_parameter_is_refused_as_torch():
@@ -242,9 +242,9 @@ def test_a_float64_input_to_a_float32_model_is_the_documented_difference():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     x = np.random.default_rng(0).standard_normal((5, 3))
     out = model(dn.tensor(x))
-    w1, b1, w2, b2 = (p.data.astype(np.float64) for p in model.parameters())
+    w1, b1, w2, b2 = (p.array.astype(np.float64) for p in model.parameters())
     assert out.dtype == dn.float64
-    np.testing.assert_allclose(out.data, np.tanh(x @ w1.T + b1) @ w2.T + b2, rtol=1e-13)
+    np.testing.assert_allclose(out.array, np.tanh(x @ w1.T + b1) @ w2.T + b2, rtol=1e-13)
     out.sum().backward()
     assert all(p.grad.dtype == dn.float32 for p in model.parameters())
     assert dn.predict(model, x).dtype == np.float32

@@ -86,7 +86,7 @@ def test_a_float64_branch_keeps_its_dtype(tmp_path):
     x = np.random.default_rng(0).normal(size=(3, 3)).astype(np.float32)
     (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
     assert got.dtype == np.float64
-    np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-12)
+    np.testing.assert_allclose(got, model(dn.tensor(x)).array, rtol=1e-12)
 
 
 def test_a_logical_operation_without_a_conversion_is_refused_by_name(tmp_path):
@@ -149,7 +149,7 @@ def test_a_norm_over_every_axis_exports_with_a_fixed_batch(tmp_path):
     dn.onnx.export(model, path, input_shape=(2, 4), dynamic_batch=False)
     x = np.random.default_rng(0).normal(size=(2, 4)).astype(np.float32)
     (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
-    np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got, model(dn.tensor(x)).array, rtol=1e-5, atol=1e-5)
 
 
 def test_outputs_with_nan_and_infinities_are_verified(tmp_path, monkeypatch):

@@ -222,7 +222,7 @@ def test_with_a_fixed_batch_the_batch_axis_may_change(tmp_path):
     dn.onnx.export(model, path, input_shape=(2, 3), dynamic_batch=False)
     x = np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)
     (got,) = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"input": x})
-    np.testing.assert_allclose(got, model(dn.tensor(x)).data, rtol=1e-6)
+    np.testing.assert_allclose(got, model(dn.tensor(x)).array, rtol=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -243,8 +243,8 @@ def test_an_operation_without_a_conversion_is_named(fn, why, tmp_path):
     "fn",
     [
         lambda m, x: x + x.detach().exp(),
-        lambda m, x: x * x.data.max().item(),
-        lambda m, x: x + dn.tensor(np.asarray(x.data) ** 2),
+        lambda m, x: x * x.array.max().item(),
+        lambda m, x: x + dn.tensor(np.asarray(x.array) ** 2),
     ],
     ids=["detach", "item", "numpy"],
 )

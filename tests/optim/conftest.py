@@ -34,7 +34,7 @@ class Problem:
         return loss
 
     def weights(self):
-        return [p.data.copy() for p in self.params()]
+        return [p.array.copy() for p in self.params()]
 
     def torch_copy(self, torch):
         """The same model and data in PyTorch (float64), as (params, loss_step)."""
@@ -42,9 +42,9 @@ class Problem:
         net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
         with torch.no_grad():
             for t_layer, layer in zip([net[0], net[2]], layers, strict=True):
-                t_layer.weight.copy_(torch.from_numpy(np.asarray(layer.weight.data, dtype=np.float64)))
-                t_layer.bias.copy_(torch.from_numpy(np.asarray(layer.bias.data, dtype=np.float64)))
-        unused = torch.nn.Parameter(torch.from_numpy(self.unused.data.astype(np.float64)))
+                t_layer.weight.copy_(torch.from_numpy(np.asarray(layer.weight.array, dtype=np.float64)))
+                t_layer.bias.copy_(torch.from_numpy(np.asarray(layer.bias.array, dtype=np.float64)))
+        unused = torch.nn.Parameter(torch.from_numpy(self.unused.array.astype(np.float64)))
         X = torch.from_numpy(self.X.astype(np.float64))
         Y = torch.from_numpy(self.Y.astype(np.float64))
         params = list(net.parameters()) + [unused]

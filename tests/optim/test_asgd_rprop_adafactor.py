@@ -38,7 +38,7 @@ def test_twenty_steps_match_torch(problem, name, kwargs):
         opt.step()
         t_opt.step()
         for p, t in zip(params[:-1], t_params[:-1], strict=True):
-            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=f"step {step}")
+            np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=f"step {step}")
             t_state = t_opt.state[t]
             assert sorted(opt.state[p]) == sorted(t_state)
             assert opt.state[p]["step"] == step == int(t_state["step"])
@@ -62,7 +62,7 @@ def test_adafactor_factors_the_last_two_axes_and_keeps_vectors_whole():
         opt.step()
         t_opt.step()
     for p, t in zip(params, t_params, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert opt.state[params[0]]["row_var"].shape == (2, 3, 1) and opt.state[params[0]]["col_var"].shape == (2, 1, 4)
     assert sorted(opt.state[params[1]]) == sorted(opt.state[params[2]]) == ["step", "variance"]
     # A state dict with these shapes loads back; a wrong shape is named.
@@ -80,9 +80,9 @@ def test_rprop_waits_one_step_after_a_sign_flip():
     opt = optim.Rprop([w], lr=0.5)
     path = []
     for _ in range(4):
-        w.grad = 2 * w.data  # E = w²: the first step of 0.5 and then 0.6 jumps over the minimum at 0
+        w.grad = 2 * w.array  # E = w²: the first step of 0.5 and then 0.6 jumps over the minimum at 0
         opt.step()
-        path.append((float(w.data[0]), float(opt.state[w]["step_size"][0])))
+        path.append((float(w.array[0]), float(opt.state[w]["step_size"][0])))
     assert path[:3] == [(0.5, 0.5), (pytest.approx(-0.1), 0.6), (pytest.approx(-0.1), 0.3)]  # flip: halved, waits
     assert path[3] == (pytest.approx(0.2), 0.3)  # then a step of the new size (the last gradient was zeroed)
 
@@ -92,9 +92,9 @@ def test_asgd_averages_from_t0():
     opt = optim.ASGD([w], lr=0.25, lambd=0.0, t0=2)
     iterates = []
     for _ in range(5):
-        w.grad = 2 * w.data
+        w.grad = 2 * w.array
         opt.step()
-        iterates.append(float(w.data[0]))
+        iterates.append(float(w.array[0]))
     # mu = 1 / max(1, t - t0) after step t, used by step t + 1: the average is the iterate itself
     # up to step t0 + 2 and averages the iterates from there (as PyTorch)
     assert opt.state[w]["ax"][0] == pytest.approx(np.mean(iterates[3:]))

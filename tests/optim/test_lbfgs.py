@@ -162,7 +162,7 @@ def test_steps_follow_torch(name, kwargs):
         t_loss = t_opt.step(_closure(t_opt, t_loss_fn))
         np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-10, err_msg=f"step {step}")
         for p, t_p in zip(params, t_params, strict=True):
-            np.testing.assert_allclose(p.data, t_p.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=f"step {step}")
+            np.testing.assert_allclose(p.array, t_p.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=f"step {step}")
         _assert_state_equal(opt.state[params[0]], t_opt.state[t_params[0]], rtol=1e-9)
     assert opt.state[params[0]]["n_iter"] > 4  # it did iterate
 
@@ -171,19 +171,19 @@ def test_float32_parameters_compute_in_float32_as_torch():
     torch = pytest.importorskip("torch")
     params, loss_fn = quadratic("dn", np.float32)
     t_params, t_loss_fn = quadratic(torch, np.float32)
-    arrays = [p.data for p in params]
+    arrays = [p.array for p in params]
     opt = optim.LBFGS(params, max_iter=5, line_search_fn="strong_wolfe")
     t_opt = torch.optim.LBFGS(t_params, max_iter=5, line_search_fn="strong_wolfe")
     for _ in range(2):
         opt.step(_closure(opt, loss_fn))
         t_opt.step(_closure(t_opt, t_loss_fn))
     state = opt.state[params[0]]
-    assert all(p.data is a and a.dtype == np.float32 for p, a in zip(params, arrays, strict=True))
+    assert all(p.array is a and a.dtype == np.float32 for p, a in zip(params, arrays, strict=True))
     assert state["d"].dtype == state["prev_flat_grad"].dtype == np.float32
     assert state["H_diag"].dtype == np.float32 and state["ro"][0].dtype == np.float32
     assert state["func_evals"] == t_opt.state[t_params[0]]["func_evals"]
     for p, t_p in zip(params, t_params, strict=True):
-        np.testing.assert_allclose(p.data, t_p.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.array, t_p.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_state_dict_round_trip_continues_the_trajectory():
@@ -218,20 +218,20 @@ def test_state_dict_round_trip_continues_the_trajectory():
         return value
 
     restored = from_json(json.loads(json.dumps(to_json(sd, "sd"))))
-    weights = [p.data.copy() for p in params]
+    weights = [p.array.copy() for p in params]
     expected = []
     for _ in range(2):
         opt.step(_closure(opt, loss_fn))
-    expected = [p.data.copy() for p in params]
+    expected = [p.array.copy() for p in params]
     for p, w in zip(params, weights, strict=True):
-        p.data[...] = w
+        p.array[...] = w
     fresh = optim.LBFGS(params, lr=0.1)
     fresh.load_state_dict(restored)
     assert fresh.param_groups[0]["line_search_fn"] == "strong_wolfe" and fresh.param_groups[0]["lr"] == 1
     for _ in range(2):
         fresh.step(_closure(fresh, loss_fn))
     for p, e in zip(params, expected, strict=True):
-        np.testing.assert_array_equal(p.data, e)
+        np.testing.assert_array_equal(p.array, e)
     # The saved arrays are copies: later steps did not change them.
     assert sd["state"][0]["d"] is not opt.state[params[0]]["d"]
     assert sd["state"][0]["old_dirs"][0] is not opt.state[params[0]]["old_dirs"][0]
@@ -243,12 +243,12 @@ def test_loads_a_torch_state_dict():
     t_params, t_loss_fn = rosenbrock(torch)
     t_opt = torch.optim.LBFGS(t_params, max_iter=5, line_search_fn="strong_wolfe")
     t_opt.step(_closure(t_opt, t_loss_fn))
-    params[0].data[...] = t_params[0].detach().numpy()
+    params[0].array[...] = t_params[0].detach().numpy()
     opt = optim.LBFGS(params)
     opt.load_state_dict(t_opt.state_dict())
     opt.step(_closure(opt, loss_fn))
     t_opt.step(_closure(t_opt, t_loss_fn))
-    np.testing.assert_allclose(params[0].data, t_params[0].detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(params[0].array, t_params[0].detach().numpy(), rtol=1e-10)
     assert opt.state[params[0]]["func_evals"] == t_opt.state[t_params[0]]["func_evals"]
 
 
@@ -288,7 +288,7 @@ def test_closure_without_zero_grad_accumulates_as_in_torch():
     opt.step(closure)
     t_opt.step(t_closure)
     for p, t_p in zip(params, t_params, strict=True):
-        np.testing.assert_allclose(p.data, t_p.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(p.array, t_p.detach().numpy(), rtol=1e-10)
 
 
 def test_reaches_the_minimum_of_a_quadratic_and_stops():
@@ -296,7 +296,7 @@ def test_reaches_the_minimum_of_a_quadratic_and_stops():
     params, loss_fn = quadratic("dn")
     opt = optim.LBFGS(params, max_iter=100, tolerance_change=1e-15, line_search_fn="strong_wolfe")
     opt.step(_closure(opt, loss_fn))
-    np.testing.assert_allclose(np.concatenate([p.data for p in params]), np.linalg.solve(A, b), atol=1e-7)
+    np.testing.assert_allclose(np.concatenate([p.array for p in params]), np.linalg.solve(A, b), atol=1e-7)
     state = opt.state[params[0]]
     assert state["n_iter"] < 100  # a stopping rule ended it
     # At the optimum a further step evaluates once and returns at once (tolerance_grad).

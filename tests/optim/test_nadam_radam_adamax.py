@@ -55,7 +55,7 @@ def test_twenty_steps_match_torch(problem, name, kwargs):
         opt.step()
         t_opt.step()
         for i, (p, t) in enumerate(zip(params[:-1], t_params[:-1], strict=True)):
-            np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-6, atol=1e-9, err_msg=f"{name} step {step}")
+            np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-6, atol=1e-9, err_msg=f"{name} step {step}")
             assert opt.state[p]["step"] == step == int(_torch_state(t_opt, t_params, i, "step"))
             for key in STATE_KEYS[name]:
                 np.testing.assert_allclose(
@@ -74,7 +74,7 @@ def test_load_state_dict_of_a_torch_optimizer_continues_its_trajectory(problem, 
         t_loss_step()
         t_opt.step()
     for p, t in zip(params, t_params, strict=True):
-        p.data[...] = t.detach().numpy()
+        p.array[...] = t.detach().numpy()
     opt = getattr(dn.optim, name)(params, lr=0.5)
     opt.load_state_dict(t_opt.state_dict())
     assert opt.param_groups[0]["lr"] == 0.03 and opt.state[params[0]]["step"] == 7
@@ -84,7 +84,7 @@ def test_load_state_dict_of_a_torch_optimizer_continues_its_trajectory(problem, 
         opt.step()
         t_opt.step()
     for p, t in zip(params, t_params, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("name", list(SWITCHES))
@@ -169,7 +169,7 @@ def test_nadam_keeps_mu_product_in_torchs_scalar_dtype(default, options):
             theirs.grad, ours.grad = torch.tensor(g, dtype=torch.float64), dn.tensor(g, dtype=dn.float64)
             opt_t.step()
             opt_d.step()
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-14, atol=1e-15)
         assert opt_d.state[ours]["mu_product"] == float(opt_t.state[theirs]["mu_product"])
     finally:
         torch.set_default_dtype(torch.float32)

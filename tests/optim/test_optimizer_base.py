@@ -177,10 +177,10 @@ def test_named_parameters_are_optimized_like_parameters():
     assert opt.param_groups[0]["params"] == model.parameters()
     opt.add_param_group({"params": [("extra", _param())], "lr": 0.5})
     assert opt.param_groups[1]["param_names"] == ["extra"]
-    model.weight.grad = np.ones_like(model.weight.data)
-    before = model.weight.data.copy()
+    model.weight.grad = np.ones_like(model.weight.array)
+    before = model.weight.array.copy()
     opt.step()
-    np.testing.assert_allclose(model.weight.data, before - 0.1)
+    np.testing.assert_allclose(model.weight.array, before - 0.1)
 
 
 def test_grad_as_tensor_is_read_like_an_array():
@@ -192,9 +192,9 @@ def test_grad_as_tensor_is_read_like_an_array():
         opt = optim.Adam([p], lr=0.1)
         opt.step()
         opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(a.data, b.data)
-    assert isinstance(b.grad, dn.Tensor) and not b.grad.data.any()
-    assert isinstance(a.grad, dn.Tensor) and not a.grad.data.any()  # an array assigned to .grad is wrapped
+    np.testing.assert_array_equal(a.array, b.array)
+    assert isinstance(b.grad, dn.Tensor) and not b.grad.array.any()
+    assert isinstance(a.grad, dn.Tensor) and not a.grad.array.any()  # an array assigned to .grad is wrapped
 
 
 def test_add_param_group_fills_defaults_and_rejects_duplicates():
@@ -212,18 +212,18 @@ def test_update_is_in_place_and_grad_untouched(problem, optimizer_case):
     name, kwargs = optimizer_case
     prob = problem(np.float64)
     params = prob.params()
-    arrays = [p.data for p in params]
+    arrays = [p.array for p in params]
     opt = _opt(name, params, kwargs)
     for _ in range(3):
         prob.loss_step()
-        grads = [None if p.grad is None else p.grad.data.copy() for p in params]
-        grad_arrays = [None if p.grad is None else p.grad.data for p in params]
+        grads = [None if p.grad is None else p.grad.array.copy() for p in params]
+        grad_arrays = [None if p.grad is None else p.grad.array for p in params]
         opt.step()
         for p, g, g_array in zip(params, grads, grad_arrays, strict=True):
-            assert (p.grad is None and g_array is None) or p.grad.data is g_array
+            assert (p.grad is None and g_array is None) or p.grad.array is g_array
             if g is not None:
                 np.testing.assert_array_equal(p.grad, g)
-    assert all(p.data is a for p, a in zip(params, arrays, strict=True))
+    assert all(p.array is a for p, a in zip(params, arrays, strict=True))
 
 
 def test_float32_stays_float32_and_follows_float64(problem, optimizer_case):
@@ -237,8 +237,8 @@ def test_float32_stays_float32_and_follows_float64(problem, optimizer_case):
         opt32.step()
         opt64.step()
     for p32, p64 in zip(prob32.params(), prob64.params(), strict=True):
-        assert p32.data.dtype == np.float32
-        np.testing.assert_allclose(p32.data, p64.data, rtol=1e-4, atol=1e-5)
+        assert p32.array.dtype == np.float32
+        np.testing.assert_allclose(p32.array, p64.array, rtol=1e-4, atol=1e-5)
     for state in opt32.state.values():
         for key, value in state.items():
             if isinstance(value, np.ndarray):
@@ -254,13 +254,13 @@ def test_grad_none_params_are_skipped():
         (optim.Adagrad, dict(lr=0.1)),
         (optim.RMSprop, dict(lr=0.1, centered=True)),
     ]:
-        a.data[...] = 1.0
-        b.data[...] = 1.0
+        a.array[...] = 1.0
+        b.array[...] = 1.0
         opt = cls([a, b], **kwargs)
         a.grad, b.grad = np.full(2, 0.5), None
         opt.step()
-        assert (a.data != 1.0).all(), cls.__name__
-        np.testing.assert_array_equal(b.data, np.ones(3))
+        assert (a.array != 1.0).all(), cls.__name__
+        np.testing.assert_array_equal(b.array, np.ones(3))
         assert a in opt.state
         if cls is optim.Adagrad:  # as PyTorch's, Adagrad's state starts at construction
             assert opt.state[b]["step"] == 0
@@ -279,7 +279,7 @@ def test_zero_grad():
     grad = p.grad
     opt.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(p.grad, np.zeros(2))
-    assert p.grad.data is not old and (old == 1).all()  # a new array: the old one may be shared
+    assert p.grad.array is not old and (old == 1).all()  # a new array: the old one may be shared
     assert p.grad is grad  # the same tensor, as PyTorch's zero_grad(set_to_none=False)
 
 
@@ -296,7 +296,7 @@ def test_step_calls_closure_with_grad_enabled_and_returns_its_loss():
     with dn.no_grad():
         loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_array_equal(p.data, [3.0 - 0.25 * 6.0])
+    np.testing.assert_array_equal(p.array, [3.0 - 0.25 * 6.0])
     assert optim.SGD([p], lr=0.1).step() is None
 
 
@@ -307,7 +307,7 @@ def test_hyperparameters_are_read_at_each_step():
     opt.step()
     opt.param_groups[0]["lr"] = 0.5
     opt.step()
-    np.testing.assert_allclose(p.data, [1.0 - 0.1 - 0.5])
+    np.testing.assert_allclose(p.array, [1.0 - 0.1 - 0.5])
 
 
 def test_repr_lists_groups():
@@ -329,7 +329,7 @@ def test_state_dict_round_trip_continues_identically(problem, optimizer_case):
 
     other = problem(np.float64, seed=1)
     for p, w in zip(other.params(), weights, strict=True):
-        p.data[...] = w
+        p.array[...] = w
     other_opt = _opt(name, other.params(), dict(kwargs, lr=123.0))  # lr comes from the state
     other_opt.load_state_dict(saved_copy)
     assert other_opt.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
@@ -339,7 +339,7 @@ def test_state_dict_round_trip_continues_identically(problem, optimizer_case):
         opt.step()
         other_opt.step()
     for p, q in zip(prob.params(), other.params(), strict=True):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)
     # The saved dict holds copies, which the later steps could not change.
     for key, values in saved["state"].items():
         for k, v in values.items():
@@ -441,7 +441,7 @@ def test_loads_a_pytorch_state_dict(problem, name, kwargs):
         t_loss_step()
         t_opt.step()
     for p, t in zip(prob.params(), t_params, strict=True):
-        p.data[...] = t.detach().numpy()
+        p.array[...] = t.detach().numpy()
     sd = t_opt.state_dict()
     sd = {
         "state": {
@@ -457,7 +457,7 @@ def test_loads_a_pytorch_state_dict(problem, name, kwargs):
         opt.step()
         t_opt.step()
     for p, t in zip(prob.params(), t_params, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-9, atol=1e-9)
 
 
 # -- get ---------------------------------------------------------------------------------------

@@ -66,10 +66,10 @@ def test_first_update_copies_and_mean_is_exact():
     swa = swa_utils.AveragedModel(model)
     assert swa.module is not model and swa.module.weight is not model.weight
     for w in (1.0, 2.0, 6.0):
-        model.weight.data.fill(w)
+        model.weight.array.fill(w)
         swa.update_parameters(model)
     assert swa.module.weight.item() == 3.0 and swa.n_averaged.item() == 3
-    assert np.array_equal(swa(dn.ones(2, 1)).data, [[3.0], [3.0]])
+    assert np.array_equal(swa(dn.ones(2, 1)).array, [[3.0], [3.0]])
 
 
 def test_bad_arguments():

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 def _compare(ours, theirs, step, label):
     for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         np.testing.assert_allclose(
-            a.data,
+            a.array,
             b.detach().numpy(),
             rtol=1e-9,
             atol=1e-9,
@@ -26,21 +26,21 @@ def test_trajectory_matches_torch(problem, optimizer_case):
     t_params, t_loss_step = prob.torch_copy(torch)
     opt = getattr(dn.optim, name)(params, **kwargs)
     t_opt = getattr(torch.optim, name)(t_params, **kwargs)
-    unused_before = prob.unused.data.copy()
+    unused_before = prob.unused.array.copy()
     moved = False
     for step in range(1, 6):
         loss = prob.loss_step()
         t_loss = t_loss_step()
         np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-9, atol=1e-12)
-        before = [p.data.copy() for p in params]
+        before = [p.array.copy() for p in params]
         opt.step()
         t_opt.step()
         _compare(params, t_params, step, f"{name}{kwargs}")
-        moved = moved or any(not np.array_equal(b, p.data) for b, p in zip(before, params, strict=True))
+        moved = moved or any(not np.array_equal(b, p.array) for b, p in zip(before, params, strict=True))
     assert moved
     # The parameter that never had a gradient is skipped: unchanged, and no state for it (Adagrad
     # keeps the state it made at construction, step 0, as PyTorch's).
-    np.testing.assert_array_equal(prob.unused.data, unused_before)
+    np.testing.assert_array_equal(prob.unused.array, unused_before)
     assert opt.state.get(prob.unused, {}).get("step", 0) == 0
     assert sorted(opt.state_dict()["state"]) == sorted(t_opt.state_dict()["state"])
 
@@ -103,6 +103,6 @@ def test_rumelhart_momentum_rule_is_sgd_momentum():
     p = dn.nn.Parameter(w0.copy())
     opt = dn.optim.SGD([p], lr=eps, momentum=alpha)
     for _ in range(20):
-        p.grad = A @ p.data - b
+        p.grad = A @ p.array - b
         opt.step()
-    np.testing.assert_allclose(p.data, w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(p.array, w, rtol=1e-12, atol=1e-12)

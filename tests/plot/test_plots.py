@@ -95,7 +95,7 @@ def test_activation_histograms_count_the_layer_outputs():
     )
     fig = dn.plot.activation_histograms(model, X, bins=10)
     assert [a.get_title() for a in fig.axes] == ["1 (Sigmoid)", "3 (ReLU)"]
-    a1 = 1 / (1 + np.exp(-(X @ model[0].weight.data.T + model[0].bias.data)))
+    a1 = 1 / (1 + np.exp(-(X @ model[0].weight.array.T + model[0].bias.array)))
     counts, _ = np.histogram(a1.ravel(), bins=10)
     assert [p.get_height() for p in fig.axes[0].patches] == counts.tolist()
     with pytest.raises(ValueError, match="no activation layers"):
@@ -137,8 +137,8 @@ def test_weight_sets_the_steepness_and_bias_shifts():
 def test_decision_boundary_of_a_linear_classifier_lies_on_its_line():
     model = nn.Linear(2, 2, dtype="float64")
     # Class 1 where x₁ + x₂ > 0.5: the scores differ by 2(x₁ + x₂) − 1.
-    model.weight.data[...] = [[-1.0, -1.0], [1.0, 1.0]]
-    model.bias.data[...] = [0.5, -0.5]
+    model.weight.array[...] = [[-1.0, -1.0], [1.0, 1.0]]
+    model.bias.array[...] = [0.5, -0.5]
     X = np.array([[-1.0, -1.0], [1.0, 1.0], [2.0, -1.0]])
     fig = dn.plot.decision_boundary(model, X, np.array([0, 1, 1]), resolution=101)
     contour = [c for c in fig.axes[0].collections if type(c).__name__ in ("ContourSet", "QuadContourSet")]
@@ -179,7 +179,7 @@ def test_filters_of_the_first_convolution_and_of_a_linear_layer_on_images():
     conv = nn.Sequential(nn.Conv2d(1, 6, 5, rng=0), nn.ReLU())
     fig = dn.plot.filters(conv, ncols=4)
     assert len(fig.axes) == 6
-    w = conv[0].weight.data[2, 0].astype(np.float64)
+    w = conv[0].weight.array[2, 0].astype(np.float64)
     assert np.allclose(fig.axes[2].images[0].get_array(), (w - w.min()) / (w.max() - w.min()))
     mlp = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10, rng=0))
     assert dn.plot.filters(mlp).axes[0].images[0].get_array().shape == (28, 28)

@@ -44,7 +44,7 @@ class Leak(dn.callbacks.Callback):
         self.bias = list(model.parameters())[-1]
 
     def on_batch_end(self, step: int, logs: dict | None = None) -> None:
-        self.kept.append(self.bias.grad.data.copy())
+        self.kept.append(self.bias.grad.array.copy())
 
 
 def measure(leak: bool = False) -> dict:

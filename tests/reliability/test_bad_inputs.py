@@ -145,7 +145,7 @@ def regressor() -> nn.Module:
 
 
 def weights(model: nn.Module) -> list[np.ndarray]:
-    return [p.data.copy() for p in model.parameters()]
+    return [p.array.copy() for p in model.parameters()]
 
 
 # == fit, evaluate, predict =====================================================================
@@ -519,7 +519,7 @@ def _untrained(result: Any) -> None:
     out = dn.predict(model, X)
     assert out.shape == (N, 3) and np.isfinite(out).all()
     with dn.no_grad():
-        np.testing.assert_array_equal(out, model(dn.tensor(X)).data)
+        np.testing.assert_array_equal(out, model(dn.tensor(X)).array)
 
 
 add("predict", _X_NAMES, "predict_before_training", lambda tmp: None, Works(_untrained))
@@ -1246,7 +1246,7 @@ def _nan_propagates(spec: LayerSpec) -> Callable:
 
 def _check_nan(result: tuple) -> None:
     out, _ = result
-    assert np.isnan(out.data).any(), "NaN in the input vanished from the output"
+    assert np.isnan(out.array).any(), "NaN in the input vanished from the output"
 
 
 def _zero_samples(spec: LayerSpec) -> tuple[Callable, Callable]:

@@ -86,7 +86,7 @@ def _graph() -> tuple[dn.Tensor, list[weakref.ref], list]:
     functions = engine.reachable_functions(loss)
     refs = [weakref.ref(fn) for fn in functions]
     # The arrays the functions saved for backward, except the leaves' own (weights, input).
-    leaves = {id(p.data) for p in model.parameters()} | {id(x.data)}
+    leaves = {id(p.array) for p in model.parameters()} | {id(x.array)}
     saved = [
         weakref.ref(a)
         for fn in functions

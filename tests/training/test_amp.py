@@ -20,28 +20,28 @@ def make(lib, seed=0):
 
 def test_autocast_disabled_or_for_cuda_changes_nothing():
     model, x = make(dn)
-    expected = model(x).data.copy()
+    expected = model(x).array.copy()
     with autocast(device_type="cpu", enabled=False):
-        assert np.array_equal(model(x).data, expected) and model(x).dtype == dn.float32
+        assert np.array_equal(model(x).array, expected) and model(x).dtype == dn.float32
     with pytest.warns(UserWarning, match="CUDA is not available or torch_xla is imported. Disabling autocast."):
         region = dn.autocast("cuda")
     with region:
-        assert np.array_equal(model(x).data, expected)
+        assert np.array_equal(model(x).array, expected)
         assert not dn.is_autocast_enabled() and not dn.is_autocast_enabled("cuda")
     with pytest.warns(UserWarning, match="In CPU autocast, but the target dtype is not supported"):
         region = dn.amp.autocast("cpu", dtype=dn.float32)
     with region:
-        assert np.array_equal(model(x).data, expected)
+        assert np.array_equal(model(x).array, expected)
 
     @dn.autocast("cuda", enabled=False)
     def forward(inp):
         return model(inp)
 
-    assert np.array_equal(forward(x).data, expected)
+    assert np.array_equal(forward(x).array, expected)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with dn.autocast("mps"):  # no MPS tensors exist here: nothing to cast, as in PyTorch
-            assert np.array_equal(model(x).data, expected)
+            assert np.array_equal(model(x).array, expected)
 
 
 def test_autocast_in_bfloat16_on_the_cpu_is_refused_naming_enabled_false():
@@ -81,11 +81,11 @@ def test_a_cuda_scaler_is_disabled_and_passes_everything_through():
     loss = model(x).sum()
     assert scaler.scale(loss) is loss
     loss.backward()
-    before = model.weight.data.copy()
+    before = model.weight.array.copy()
     scaler.unscale_(opt)
     assert scaler.step(opt) is None
     scaler.update()
-    assert not np.array_equal(model.weight.data, before)
+    assert not np.array_equal(model.weight.array, before)
     assert scaler.get_scale() == 1.0 and scaler.state_dict() == {} and not scaler.is_enabled()
     scaler.load_state_dict({})
 

@@ -37,7 +37,7 @@ def _eager_step(model: nn.Module, loss: object, opt: object):
 
 def _bytes(model: nn.Module) -> list[bytes]:
     params = list(model.parameters())
-    return [p.data.tobytes() for p in params] + [None if p.grad is None else p.grad.data.tobytes() for p in params]
+    return [p.array.tobytes() for p in params] + [None if p.grad is None else p.grad.array.tobytes() for p in params]
 
 
 def _pair(make_model, make_opt, loss: object):
@@ -63,7 +63,7 @@ def test_the_replayed_step_equals_the_eager_one_bit_for_bit(act, opt, dtype):
     for _ in range(6):
         le, lc = eager(X, y), compiled(X, y)
         assert compiled.why is None
-        assert le.data.tobytes() == lc.data.tobytes()
+        assert le.array.tobytes() == lc.array.tobytes()
     assert _bytes(em) == _bytes(cm)
 
 
@@ -75,7 +75,7 @@ def test_regression_losses_and_a_model_without_bias(loss):
         lambda: _model(nn.Tanh, sizes=(4, 8, 8, 2), bias=False), OPTIMIZERS["momentum"], losses.get(loss)
     )
     for _ in range(4):
-        assert eager(X, t).data.tobytes() == compiled(X, t).data.tobytes()
+        assert eager(X, t).array.tobytes() == compiled(X, t).array.tobytes()
         assert compiled.why is None
     assert _bytes(em) == _bytes(cm)
 
@@ -89,7 +89,7 @@ def test_a_loss_of_several_nodes_takes_the_engine_for_its_delta():
 
     eager, em, compiled, cm = _pair(lambda: _model(nn.ReLU), OPTIMIZERS["sgd"], loss)
     for _ in range(4):
-        assert eager(X, t).data.tobytes() == compiled(X, t).data.tobytes()
+        assert eager(X, t).array.tobytes() == compiled(X, t).array.tobytes()
     assert compiled.why is None
     assert _bytes(em) == _bytes(cm)
 
@@ -103,7 +103,7 @@ def test_every_batch_size_is_replayed_and_a_scheduler_is_followed():
     compiled, cm = dn.compile_step(models[1], losses.CrossEntropy(), opts[1]), models[1]
     for start in (0, 32, 0, 32):  # batches of 32 and 18
         xb, yb = X[start : start + 32], y[start : start + 32]
-        assert eager(xb, yb).data.tobytes() == compiled(xb, yb).data.tobytes()
+        assert eager(xb, yb).array.tobytes() == compiled(xb, yb).array.tobytes()
         for s in schedulers:
             s.step()
     assert opts[1].param_groups[0]["lr"] == 0.5 / 16
@@ -117,17 +117,17 @@ def test_changes_to_the_model_are_seen_before_the_next_step():
     for model in (em, cm):
         model[0].weight.requires_grad_(False)  # frozen after the plan was made
     for _ in range(3):
-        assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+        assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     assert compiled.why is None and cm[0].weight.grad is None
     for model in (em, cm):
         model.append(nn.ReLU())  # a layer added
     for _ in range(2):
-        assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+        assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     assert compiled.why is None
     assert _bytes(em) == _bytes(cm)
     for model in (em, cm):
         model.double()  # a new dtype: the float32 input is now eager's business
-    assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     assert "dtype" in compiled.why
 
 
@@ -137,7 +137,7 @@ def test_hooks_and_unsupported_layers_run_the_eager_step():
     eager, em, compiled, cm = _pair(lambda: _model(), OPTIMIZERS["sgd"], losses.CrossEntropy())
     cm[1].register_forward_hook(lambda module, args, out: seen.append(out.shape))
     em[1].register_forward_hook(lambda module, args, out: None)
-    assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     assert compiled.why is not None and seen == [(30, 16)]
 
     dropout = dn.compile_step(
@@ -163,12 +163,12 @@ def test_no_grad_raises_as_the_eager_step_does():
 def test_targets_are_checked_as_the_loss_checks_them():
     X, y = _data()
     model = _model()
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.array.copy() for p in model.parameters()]
     step = dn.compile_step(model, "cross_entropy", optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\)"):
         step(X, np.full(30, 3))
     assert step.why is None  # the replay ran, and the loss refused before any update
-    assert all(np.array_equal(b, p.data) for b, p in zip(before, model.parameters(), strict=True))
+    assert all(np.array_equal(b, p.array) for b, p in zip(before, model.parameters(), strict=True))
 
 
 def test_reference_mode_runs_every_step_eagerly(monkeypatch):
@@ -225,7 +225,7 @@ def test_the_losses_called_directly_keep_every_option(loss):
     t = np.eye(3, dtype=np.float32)[y] if isinstance(loss, nn.MSELoss) else y
     eager, em, compiled, cm = _pair(lambda: _model(nn.ReLU), OPTIMIZERS["adam"], loss)
     for _ in range(4):
-        assert eager(X, t).data.tobytes() == compiled(X, t).data.tobytes()
+        assert eager(X, t).array.tobytes() == compiled(X, t).array.tobytes()
         assert compiled.why is None
     assert _bytes(em) == _bytes(cm)
 
@@ -242,14 +242,14 @@ def test_the_two_halves_are_the_step_without_its_update():
     X, y = _data()
     eager, em, compiled, cm = _pair(lambda: _model(nn.Tanh), OPTIMIZERS["adam"], losses.CrossEntropy())
     for _ in range(3):
-        outputs = em(dn.tensor(X)).data
+        outputs = em(dn.tensor(X)).array
         le = eager(X, y)
         L, a = compiled.feed_forward(X, y)
         assert all(p.grad is None for p in cm.parameters())  # zeroed, and nothing handed over yet
         assert a.tobytes() == outputs.tobytes() and compiled.why is None
         compiled.backpropagate()
         compiled.optimizer.step()
-        assert le.data.tobytes() == L.data.tobytes()
+        assert le.array.tobytes() == L.array.tobytes()
     assert _bytes(em) == _bytes(cm)
     with pytest.raises(RuntimeError, match="call feed_forward first"):
         compiled.backpropagate()  # each feed_forward is finished once
@@ -266,13 +266,13 @@ def test_frozen_first_layers_and_removed_hooks_are_replayed():
     for model in (em, cm):
         model[0].requires_grad_(False)  # the whole first layer: nothing before layer 2 needs a delta
     for _ in range(2):
-        assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+        assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     assert compiled.why is None and cm[0].weight.grad is None and cm[0].bias.grad is None
     handle = cm[3].register_forward_hook(lambda module, args, out: None)
     compiled(X, y), eager(X, y)
     assert "hook" in compiled.why
     handle.remove()  # leaves an empty hook table behind: no hook
-    assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     assert compiled.why is None
     assert _bytes(em) == _bytes(cm)
 
@@ -295,10 +295,10 @@ def test_a_forward_set_on_the_instance_is_called_eagerly():
 def test_a_parameter_replaced_is_read_again():
     X, y = _data()
     eager, em, compiled, cm = _pair(lambda: _model(nn.ReLU), OPTIMIZERS["sgd"], losses.CrossEntropy())
-    assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+    assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     for model in (em, cm):  # a new Parameter object (this optimizer does not hold it: it only gets a gradient)
         model[2].weight = nn.Parameter(np.full((3, 16), 0.25, dtype=np.float32))
     for _ in range(2):
-        assert eager(X, y).data.tobytes() == compiled(X, y).data.tobytes()
+        assert eager(X, y).array.tobytes() == compiled(X, y).array.tobytes()
     assert compiled.why is None and cm[2].weight.grad is not None
     assert _bytes(em) == _bytes(cm)

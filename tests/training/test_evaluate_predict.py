@@ -26,7 +26,7 @@ Y = np.array([0, 1, 1, 0, 1, 0, 0])
 
 
 def reference(model, X):
-    W, b = model.layer.weight.data, model.layer.bias.data
+    W, b = model.layer.weight.array, model.layer.bias.array
     return X @ W.T + b
 
 
@@ -118,8 +118,8 @@ def _positive_logits_model():
     # Logits 0.1 to 0.4: sigma(z) > 0.5, every sample is class 1, and every logit lies in [0, 1],
     # where a bare array of scores reads as probabilities (class 1 above 0.5).
     model = nn.Linear(2, 1, dtype="float64")
-    model.weight.data[...] = [[0.1, 0.1]]
-    model.bias.data[...] = 0.0
+    model.weight.array[...] = [[0.1, 0.1]]
+    model.bias.array[...] = 0.0
     return model, np.array([[1.0, 1.0], [2.0, 0.5], [0.5, 0.5], [3.0, 1.0]]), np.ones((4, 1))
 
 
@@ -154,8 +154,8 @@ def test_probabilities_of_bce_loss_are_read_as_probabilities():
 def test_metrics_of_a_loss_on_labels_plus_minus_one(loss, column):
     # Targets -1 and +1, decided by the sign of the score: a model right on every sample.
     model = nn.Linear(1, 1, dtype="float64")
-    model.weight.data[...] = [[0.25]]
-    model.bias.data[...] = 0.0
+    model.weight.array[...] = [[0.25]]
+    model.bias.array[...] = 0.0
     X = np.array([[-2.0], [-1.0], [1.0], [2.0], [3.0]])
     y = np.array([-1.0, -1.0, 1.0, 1.0, 1.0])
     y = y.reshape(-1, 1) if column else y

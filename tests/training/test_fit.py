@@ -26,8 +26,8 @@ def half_sum_of_squares(a, y):
 
 def tumor_neuron():
     neuron = nn.Linear(1, 1, dtype=np.float64)
-    neuron.weight.data[...] = 0.01
-    neuron.bias.data[...] = 0.01
+    neuron.weight.array[...] = 0.01
+    neuron.bias.array[...] = 0.01
     return neuron
 
 
@@ -70,8 +70,8 @@ def test_tumor_regression_matches_the_deck():
     expected = [(0.88, 0.61), (0.19, 0.54), (0.50, 0.88)]
     for W, b in expected:
         dn.fit(neuron, TUMOR_X, TUMOR_Y, half_sum_of_squares, opt, epochs=1, batch_size=None)
-        assert round(float(neuron.weight.data[0, 0]), 2) == W
-        assert round(float(neuron.bias.data[0]), 2) == b
+        assert round(float(neuron.weight.array[0, 0]), 2) == W
+        assert round(float(neuron.bias.array[0]), 2) == b
         if (W, b) == (0.88, 0.61):
             sse = 2 * dn.evaluate(neuron, TUMOR_X, TUMOR_Y, loss=half_sum_of_squares, metrics=[])["loss"]
             assert round(sse, 2) == 9.80  # the deck's "Loss = 9.8" (plain sum of squares)
@@ -89,8 +89,8 @@ def test_tumor_regression_hand_computed_updates_exactly():
         r = W * x + b - y
         losses_by_hand.append(0.5 * np.sum(r**2))
         W, b = W - 0.1 * np.sum(r * x), b - 0.1 * np.sum(r)
-    np.testing.assert_allclose(neuron.weight.data[0, 0], W, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(neuron.bias.data[0], b, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(neuron.weight.array[0, 0], W, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(neuron.bias.array[0], b, rtol=0, atol=1e-14)
     # The logged loss is measured before each epoch's step: 14.55 / 2 first (the deck's 14.55).
     np.testing.assert_allclose(history.history["loss"], losses_by_hand, rtol=1e-13)
     assert round(2 * history.history["loss"][0], 2) == 14.55
@@ -100,7 +100,7 @@ def test_one_dimensional_y_is_a_column_for_a_one_output_model():
     a, b = tumor_neuron(), tumor_neuron()
     dn.fit(a, TUMOR_X, TUMOR_Y.ravel(), "mse", optim.SGD(a.parameters(), lr=0.1), epochs=2, batch_size=None)
     dn.fit(b, TUMOR_X, TUMOR_Y, "mse", optim.SGD(b.parameters(), lr=0.1), epochs=2, batch_size=None)
-    assert np.array_equal(a.weight.data, b.weight.data)
+    assert np.array_equal(a.weight.array, b.weight.array)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_minibatch_updates_and_shuffle_order_match_a_numpy_reference(shuffle):
     rng = np.random.default_rng(3)
     X, y = rng.standard_normal((7, 2)), rng.standard_normal((7, 1))
     model = nn.Linear(2, 1, dtype=np.float64, rng=1)
-    W0, b0 = model.weight.data.copy(), model.bias.data.copy()
+    W0, b0 = model.weight.array.copy(), model.bias.array.copy()
     dn.fit(
         model,
         X,
@@ -156,8 +156,8 @@ def test_minibatch_updates_and_shuffle_order_match_a_numpy_reference(shuffle):
         rng=11,
     )
     W, b = _reference_minibatch_sgd(X, y, W0, b0, 0.05, 3, 4, 11, shuffle)
-    np.testing.assert_allclose(model.weight.data, W, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(model.bias.data, b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(model.weight.array, W, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(model.bias.array, b, rtol=1e-12, atol=1e-14)
 
 
 def _train(seed_init, seed_shuffle, use_manual_seed=False):
@@ -201,7 +201,7 @@ def test_float32_model_trains_in_float32_and_float64_model_in_float64():
         model = Spy(dtype)
         dn.fit(model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=None)
         assert set(seen) == {np.dtype(dtype)}
-        assert model.layer.weight.data.dtype == dtype
+        assert model.layer.weight.array.dtype == dtype
         seen.clear()
 
 
@@ -214,7 +214,7 @@ def test_train_mode_during_steps_eval_mode_for_validation_and_restored():
             self.layer = nn.Linear(2, 2)
 
         def forward(self, x):
-            modes.append((self.training, len(x.data)))
+            modes.append((self.training, len(x.array)))
             return self.layer(x)
 
     model = ModeSpy()
@@ -342,8 +342,10 @@ def test_regularizer_is_added_to_the_objective_and_logged_apart():
     L = half_sum_of_squares(b(dn.tensor(X)), dn.tensor(y)) + regularizers.L2(lam)(b)
     L.backward()
     opt.step()
-    assert np.allclose(a.weight.data, b.weight.data, rtol=1e-14) and np.allclose(a.bias.data, b.bias.data, rtol=1e-14)
-    penalty = float(regularizers.L2(lam)(tumor_neuron()).data)
+    assert np.allclose(a.weight.array, b.weight.array, rtol=1e-14) and np.allclose(
+        a.bias.array, b.bias.array, rtol=1e-14
+    )
+    penalty = float(regularizers.L2(lam)(tumor_neuron()).array)
     assert history.history["penalty"][0] == pytest.approx(penalty)
     assert history.history["loss"][0] == pytest.approx(0.5 * 14.5531, rel=1e-4)  # data loss only
 
@@ -353,10 +355,10 @@ def test_loss_and_optimizer_by_name():
     X, y = rng.standard_normal((8, 2)), rng.integers(0, 2, 8)
     dn.manual_seed(0)
     model = nn.Linear(2, 2)
-    w0 = model.weight.data.copy()
+    w0 = model.weight.array.copy()
     history = dn.fit(model, X, y, "cross_entropy", "sgd", epochs=2, batch_size=4, rng=0)
     assert len(history.history["loss"]) == 2
-    assert not np.array_equal(model.weight.data, w0)
+    assert not np.array_equal(model.weight.array, w0)
 
 
 def test_closure_optimizer_lbfgs_reaches_the_least_squares_line():
@@ -364,7 +366,7 @@ def test_closure_optimizer_lbfgs_reaches_the_least_squares_line():
     lbfgs = optim.LBFGS(neuron.parameters(), tolerance_change=1e-14, line_search_fn="strong_wolfe")
     history = dn.fit(neuron, TUMOR_X, TUMOR_Y, "mse", lbfgs, epochs=2, batch_size=None)
     slope, intercept = np.polyfit(TUMOR_X.ravel(), TUMOR_Y.ravel(), 1)
-    np.testing.assert_allclose([neuron.weight.data[0, 0], neuron.bias.data[0]], [slope, intercept], rtol=1e-6)
+    np.testing.assert_allclose([neuron.weight.array[0, 0], neuron.bias.array[0]], [slope, intercept], rtol=1e-6)
     assert history.history["loss"][0] == pytest.approx(14.5531 / 3, rel=1e-4)
 
 
@@ -419,12 +421,12 @@ def test_a_callback_can_stop_training():
 
 def test_zero_epochs_trains_nothing():
     model = nn.Linear(2, 2)
-    w0 = model.weight.data.copy()
+    w0 = model.weight.array.copy()
     history = dn.fit(
         model, np.ones((4, 2)), np.array([0, 1, 1, 0]), "cross_entropy", optim.SGD(model.parameters(), lr=0.1), epochs=0
     )
     assert history.epoch == [] and history.history == {}
-    assert np.array_equal(model.weight.data, w0)
+    assert np.array_equal(model.weight.array, w0)
 
 
 def test_run_dir_gets_config_and_history(tmp_path):

@@ -24,7 +24,7 @@ def train(*data, **options):
     model, optimizer = model_and_optimizer()
     options = {"epochs": 3, "metrics": ["accuracy"], "rng": 7, **options}
     history = dn.fit(model, *data, loss="cross_entropy", optimizer=optimizer, **options)
-    return [p.data.copy() for p in model.parameters()], history
+    return [p.array.copy() for p in model.parameters()], history
 
 
 def same(a, b):
@@ -86,7 +86,7 @@ def test_validation_by_loader_equals_validation_by_arrays():
     weights, history = arrays
     model, _ = model_and_optimizer()
     for p, w in zip(model.parameters(), weights, strict=True):
-        p.data[...] = w
+        p.array[...] = w
     expected = dn.evaluate(model, XV, YV, loss="cross_entropy", metrics=["accuracy"], batch_size=4)
     assert history.history["val_loss"][-1] == expected["loss"]
     assert history.history["val_accuracy"][-1] == expected["accuracy"]

@@ -83,8 +83,8 @@ def run(make, opt_factory, loss, X, y, epochs=3, batch_size=8, **options):
 def state_bytes(model: nn.Module, opt: optim.Optimizer) -> list:
     """Weights, gradients and optimizer state, as bytes (bit for bit)."""
     params = list(model.parameters())
-    found: list = [p.data.tobytes() for p in params]
-    found += [None if p.grad is None else p.grad.data.tobytes() for p in params]
+    found: list = [p.array.tobytes() for p in params]
+    found += [None if p.grad is None else p.grad.array.tobytes() for p in params]
     for key, state in sorted(opt.state_dict()["state"].items()):
         for name, value in sorted(state.items()):
             found.append((key, name, value.tobytes() if isinstance(value, np.ndarray) else value))
@@ -254,7 +254,7 @@ def diverging_run(case: str):
         X, y = np.array([[0.0], [100.0], [2.0]], dtype=np.float32), np.array([[1.0], [0.0], [1.0]], dtype=np.float32)
         loss, opt, weight = "l1", lambda p: optim.SGD(p, lr=1e37, momentum=0.5), 0.5  # step 2: 1e37 * 100
     model = nn.Sequential(nn.Linear(X.shape[1], 2 if y.ndim == 1 else 1, bias=False))
-    model[0].weight.data[...] = weight
+    model[0].weight.array[...] = weight
     optimizer = opt(model.parameters())
     snapshots = []
 

@@ -37,12 +37,12 @@ def reference_sgd(W, b, lr, batch_size, epochs, seed, shuffle):
 @pytest.mark.parametrize("batch_size", [1, 3, None])
 def test_each_sampling_matches_a_numpy_reference(shuffle, batch_size):
     model = nn.Linear(2, 1, dtype=np.float64, rng=1)
-    W0, b0 = model.weight.data.copy(), model.bias.data.copy()
+    W0, b0 = model.weight.array.copy(), model.bias.array.copy()
     opt = optim.SGD(model.parameters(), lr=0.05)
     dn.fit(model, X, Y, losses.MSELoss(), opt, epochs=4, batch_size=batch_size, shuffle=shuffle, rng=11)
     W, b = reference_sgd(W0, b0, 0.05, batch_size or len(X), 4, 11, shuffle)
-    np.testing.assert_allclose(model.weight.data, W, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(model.bias.data, b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(model.weight.array, W, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(model.bias.array, b, rtol=1e-12, atol=1e-14)
 
 
 def test_with_replacement_is_not_a_permutation():

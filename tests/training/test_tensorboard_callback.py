@@ -61,7 +61,7 @@ def test_each_epoch_is_logged_in_keras_layout(tmp_path):
     assert sorted(train_run.Tags()["histograms"]) == sorted(names)
     assert [e.step for e in train_run.Histograms("0.weight")] == [0, 2]  # every 2 epochs
     last = train_run.Histograms("2.bias")[-1].histogram_value
-    assert last.num == 2 and last.sum == pytest.approx(float(model[2].bias.data.astype(np.float64).sum()))
+    assert last.num == 2 and last.sum == pytest.approx(float(model[2].bias.array.astype(np.float64).sum()))
 
 
 @pytest.mark.parametrize("board_first", [True, False])

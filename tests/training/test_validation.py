@@ -257,10 +257,10 @@ def test_an_optimizer_of_another_model_is_refused():
 
 def test_an_optimizer_over_some_layers_trains_those_alone():
     model = classifier()
-    first, last = model[0].weight.data.copy(), model[2].weight.data.copy()
+    first, last = model[0].weight.array.copy(), model[2].weight.array.copy()
     dn.fit(model, GOOD_X, GOOD_Y, "cross_entropy", optim.SGD(model[2].parameters(), lr=0.5), epochs=2)
-    assert np.array_equal(model[0].weight.data, first)  # frozen
-    assert not np.array_equal(model[2].weight.data, last)
+    assert np.array_equal(model[0].weight.array, first)  # frozen
+    assert not np.array_equal(model[2].weight.array, last)
 
 
 def test_cross_entropy_ignore_index_through_fit_and_evaluate():
@@ -272,7 +272,7 @@ def test_cross_entropy_ignore_index_through_fit_and_evaluate():
     result = dn.evaluate(model, GOOD_X, y, loss=loss, metrics=["accuracy"])
     output = dn.predict(model, GOOD_X)
     assert result["accuracy"] == pytest.approx(np.mean(output[kept].argmax(axis=1) == y[kept]))
-    assert result["loss"] == pytest.approx(float(losses.CrossEntropy()(dn.tensor(output[kept]), y[kept]).data))
+    assert result["loss"] == pytest.approx(float(losses.CrossEntropy()(dn.tensor(output[kept]), y[kept]).array))
     with pytest.raises(ValueError, match=r"got values from 0 to 3 \(labels equal to the loss's ignore_index -1"):
         dn.evaluate(model, GOOD_X, np.array([0, 1, -1, 3, 0, 0]), loss=loss)
 

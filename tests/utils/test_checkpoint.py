@@ -16,7 +16,7 @@ def block():
 
 
 def grads(model):
-    return [p.grad.data.copy() for p in model.parameters()]
+    return [p.grad.array.copy() for p in model.parameters()]
 
 
 @pytest.mark.parametrize("use_reentrant", [True, False])
@@ -27,8 +27,8 @@ def test_values_and_gradients_as_the_plain_call(use_reentrant):
     (plain(a) ** 2).sum().backward()
     y = checkpoint(wrapped, b, use_reentrant=use_reentrant)
     (y**2).sum().backward()
-    np.testing.assert_array_equal(y.data, plain(a).data)
-    np.testing.assert_array_equal(b.grad.data, a.grad.data)
+    np.testing.assert_array_equal(y.array, plain(a).array)
+    np.testing.assert_array_equal(b.grad.array, a.grad.array)
     for g, h in zip(grads(plain), grads(wrapped), strict=True):
         np.testing.assert_array_equal(g, h)
 
@@ -77,7 +77,7 @@ def test_checkpoint_sequential_as_the_model(segments):
     torch = pytest.importorskip("torch")
     model = block()
     t_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
-    t_model.load_state_dict({k: torch.tensor(v.data, dtype=torch.float64) for k, v in model.state_dict().items()})
+    t_model.load_state_dict({k: torch.tensor(v.array, dtype=torch.float64) for k, v in model.state_dict().items()})
     model = model.double()
     x = np.random.default_rng(1).standard_normal((4, 3))
     a, t = dn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -85,11 +85,11 @@ def test_checkpoint_sequential_as_the_model(segments):
         warnings.simplefilter("ignore")
         y = checkpoint_sequential(model, segments, a, use_reentrant=False)
         ty = torch.utils.checkpoint.checkpoint_sequential(t_model, segments, t, use_reentrant=False)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y.array, ty.detach().numpy(), rtol=1e-12)
     y.sum().backward()
     ty.sum().backward()
-    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(model[0].weight.grad.data, t_model[0].weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.array, t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(model[0].weight.grad.array, t_model[0].weight.grad.numpy(), rtol=1e-12)
     with pytest.raises(ValueError, match="checkpoint_sequential: segments must be"):
         checkpoint_sequential(model, 0, a, use_reentrant=False)
     with pytest.raises(ValueError, match="checkpoint_sequential: unexpected keyword arguments: foo"):

@@ -115,7 +115,7 @@ def isposinf(input: Any) -> Tensor:
         >>> dn.isposinf(dn.tensor([float("inf"), -float("inf"), 1.0])).tolist()
         [True, False, False]
     """
-    return leaf(np.asarray(np.isposinf(_tensor(input).data)))
+    return leaf(np.asarray(np.isposinf(_tensor(input).array)))
 
 
 def isneginf(input: Any) -> Tensor:
@@ -129,7 +129,7 @@ def isneginf(input: Any) -> Tensor:
         >>> dn.isneginf(dn.tensor([float("inf"), -float("inf"), 1.0])).tolist()
         [False, True, False]
     """
-    return leaf(np.asarray(np.isneginf(_tensor(input).data)))
+    return leaf(np.asarray(np.isneginf(_tensor(input).array)))
 
 
 def positive(input: Any) -> Tensor:

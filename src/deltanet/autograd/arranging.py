@@ -106,7 +106,7 @@ def repeat_interleave(input: Any, repeats: Any, dim: Any = None) -> Tensor:
         x, d = x.reshape(-1), 0
     else:
         d = normalize(_checks.integer(dim, "dim", "repeat_interleave"), x.ndim, "repeat_interleave")
-    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    counts = np.asarray(repeats.array if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts.ndim == 1 and counts.size != x.shape[d]):
         raise ValueError(
             f"repeat_interleave: repeats must be an integer or one integer per element along dim "
@@ -240,7 +240,7 @@ def masked_select(input: Any, mask: Any) -> Tensor:
         [1.0, 3.0]
     """
     x = _tensor(input)
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
     if m.dtype != np.bool_:
         raise ValueError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
     shape = np.broadcast_shapes(x.shape, m.shape)

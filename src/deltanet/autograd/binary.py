@@ -20,14 +20,14 @@ def pair(input: Any, other: Any, *, real: bool = True) -> tuple[Tensor, Tensor]:
         x, y = operands(_tensor(input), other)
     else:
         y, x = operands(other, input)
-    if real and x.data.dtype.kind != "f":
+    if real and x.array.dtype.kind != "f":
         x, y = to_dtype(x, backend.DEFAULT_DTYPE), to_dtype(y, backend.DEFAULT_DTYPE)
     return x, y
 
 
 def refuse_integers(x: Tensor, name: str) -> None:
     """PyTorch has no integer kernel for ``name`` (``hypot``, ``logaddexp``, ``frac``): say so."""
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise TypeError(
             f"{name}: needs floating-point tensors, got dtype {x.dtype} (as in PyTorch); convert first, e.g. x.float()"
         )

@@ -27,7 +27,7 @@ _COMPARABLE = (Tensor, np.ndarray, np.generic, int, float, builtins.bool, list, 
 
 
 def _values(other: Any) -> Any:
-    return other.data if isinstance(other, Tensor) else other
+    return other.array if isinstance(other, Tensor) else other
 
 
 def _bool_leaf(ufunc: Any, *operands: Any) -> Tensor:
@@ -40,14 +40,14 @@ def _compare(ufunc: Any, x: Tensor, other: Any) -> Any:
     if not isinstance(other, _COMPARABLE):
         return NotImplemented  # x == None is False, as for any two unrelated objects
     if isinstance(other, Tensor):
-        if other.data.dtype != x.data.dtype:  # PyTorch compares in the promoted dtype: uint8 < a 0-d int64 is uint8
+        if other.array.dtype != x.array.dtype:  # PyTorch compares in the promoted dtype: uint8 < a 0-d int64 is uint8
             x, other = promote(x, other)
-    elif (type(other) is int or isinstance(other, np.integer)) and x.data.dtype.kind in "iu":
-        other = wrap_integer(int(other), x.data.dtype)  # PyTorch casts the number: uint8 == -1 is uint8 == 255
-    elif type(other) is float and x.data.dtype.kind in "biu":
+    elif (type(other) is int or isinstance(other, np.integer)) and x.array.dtype.kind in "iu":
+        other = wrap_integer(int(other), x.array.dtype)  # PyTorch casts the number: uint8 == -1 is uint8 == 255
+    elif type(other) is float and x.array.dtype.kind in "biu":
         # PyTorch compares an integer tensor with a float in the default float dtype (16777217 == 16777216.0
         # in float32); NumPy would compare exactly in float64
-        return _bool_leaf(ufunc, x.data.astype(backend.DEFAULT_DTYPE), other)
+        return _bool_leaf(ufunc, x.array.astype(backend.DEFAULT_DTYPE), other)
     return _bool_leaf(ufunc, x, other)
 
 
@@ -77,7 +77,7 @@ def __ge__(self: Tensor, other: Any) -> Any:
 
 def _bitwise(ufunc: Any, symbol: str, *operands: Any) -> Tensor:
     if len(operands) == 2 and isinstance(operands[0], Tensor) and isinstance(operands[1], Tensor):
-        if operands[0].data.dtype != operands[1].data.dtype:  # PyTorch's promotion: int32 & a 0-d int64 is int32
+        if operands[0].array.dtype != operands[1].array.dtype:  # PyTorch's promotion: int32 & a 0-d int64 is int32
             operands = tuple(promote(*operands))
     try:
         return _bool_leaf(ufunc, *operands)

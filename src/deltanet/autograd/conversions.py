@@ -37,11 +37,11 @@ _NAMES_OF_TYPES: dict[np.dtype, str] = {v: k for k, v in _TYPE_NAMES.items()}
 def to_dtype(t: Tensor, dtype: np.dtype, copy: bool = False) -> Tensor:
     """``t`` converted to ``dtype``: itself when it has it already (unless ``copy``), recorded
     between float dtypes, without history to an integer or bool dtype."""
-    if t.data.dtype == dtype and not copy:
+    if t.array.dtype == dtype and not copy:
         return t
-    if dtype.kind == "f" and t.data.dtype.kind == "f":
+    if dtype.kind == "f" and t.array.dtype.kind == "f":
         return Cast.apply(t, dtype=dtype)
-    return leaf(t.data.astype(dtype))
+    return leaf(t.array.astype(dtype))
 
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
@@ -102,23 +102,23 @@ def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
 def result_dtype(*tensors: Tensor) -> np.dtype:
     """The dtype PyTorch gives an op on ``tensors``: tensors with axes decide, unless a 0-d tensor
     is of a higher category (bool < integer < float), which then decides among the 0-d ones."""
-    dimensioned = [t.data.dtype for t in tensors if t.data.ndim]
-    zero_d = [t.data.dtype for t in tensors if not t.data.ndim]
+    dimensioned = [t.array.dtype for t in tensors if t.array.ndim]
+    zero_d = [t.array.dtype for t in tensors if not t.array.ndim]
     if not dimensioned or not zero_d:
         dtypes = dimensioned or zero_d
         out = dtypes[0]
         for d in dtypes[1:]:
             out = _promote_pair(out, d)
         return out
-    high = result_dtype(*(t for t in tensors if t.data.ndim))
-    low = result_dtype(*(t for t in tensors if not t.data.ndim))
+    high = result_dtype(*(t for t in tensors if t.array.ndim))
+    low = result_dtype(*(t for t in tensors if not t.array.ndim))
     return low if _CATEGORY.get(low.kind, 2) > _CATEGORY.get(high.kind, 2) else high
 
 
 def promote(*tensors: Tensor) -> list[Tensor]:
     """``tensors`` converted to their ``result_dtype`` (the ones that have it are passed as they are)."""
-    first = tensors[0].data.dtype
-    if all(t.data.dtype == first for t in tensors[1:]):
+    first = tensors[0].array.dtype
+    if all(t.array.dtype == first for t in tensors[1:]):
         return list(tensors)
     dtype = result_dtype(*tensors)
     return [to_dtype(t, dtype) for t in tensors]
@@ -209,7 +209,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 def leaf_copy(t: Tensor) -> Tensor:
     """A recorded copy (PyTorch's ``to(copy=True)`` keeps the graph)."""
-    return Cast.apply(t, dtype=t.data.dtype) if t.data.dtype.kind == "f" else leaf(t.data.copy())
+    return Cast.apply(t, dtype=t.array.dtype) if t.array.dtype.kind == "f" else leaf(t.array.copy())
 
 
 def to_float(self: Tensor) -> Tensor:
@@ -266,7 +266,7 @@ def tensor_type(self: Tensor, dtype: Any = None) -> Any:
     """With no argument, PyTorch's type name (``"torch.FloatTensor"``); with a dtype (or such a
     name), this tensor converted to it."""
     if dtype is None:
-        return _NAMES_OF_TYPES.get(self.data.dtype, f"deltanet.{self.data.dtype}")
+        return _NAMES_OF_TYPES.get(self.array.dtype, f"deltanet.{self.array.dtype}")
     if isinstance(dtype, str) and dtype in _TYPE_NAMES:
         return to_dtype(self, _TYPE_NAMES[dtype])
     if isinstance(getattr(dtype, "legacy_dtype", None), np.dtype):  # t.type(torch.LongTensor)
@@ -275,10 +275,10 @@ def tensor_type(self: Tensor, dtype: Any = None) -> Any:
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
-    """This tensor converted to ``other``'s dtype. ``other`` may also be a NumPy array, which is what
-    a deltanet tensor's ``.data`` is: ``x.type_as(y.data)``, as PyTorch programs write, works."""
+    """This tensor converted to ``other``'s dtype. ``other`` may also be a NumPy array (a tensor's
+    ``.array``): ``x.type_as(y.array)`` works as ``x.type_as(y)``."""
     if isinstance(other, Tensor):
-        return to_dtype(self, other.data.dtype)
+        return to_dtype(self, other.array.dtype)
     if isinstance(other, np.ndarray):
         return to_dtype(self, other.dtype)
     raise TypeError(f"type_as(): argument 'other' must be a Tensor, got {type(other).__name__}")

@@ -74,7 +74,7 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
         raise TypeError(f"bincount: minlength must be an integer, got {minlength!r}")
     if minlength < 0:
         raise ValueError(f"bincount: minlength must be >= 0, got {minlength}")
-    x = _tensor(input).data
+    x = _tensor(input).array
     if x.ndim != 1 or x.dtype.kind not in "iu":
         raise ValueError(
             f"bincount: input must be a 1-D tensor of non-negative integers, got shape {x.shape} of dtype {x.dtype}"
@@ -88,8 +88,8 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
     w = _tensor(weights)
     if w.ndim != 1 or w.shape[0] != x.shape[0]:
         raise ValueError(f"bincount: weights must be 1-D with the length of input ({x.shape[0]}), got shape {w.shape}")
-    if w.data.dtype.kind != "f":
-        w = leaf(w.data.astype(np.float64))
+    if w.array.dtype.kind != "f":
+        w = leaf(w.array.astype(np.float64))
     return BinCount.apply(w, index=index, length=length)
 
 
@@ -114,7 +114,7 @@ def unique(
         >>> values.tolist(), counts.tolist()
         ([1, 3], [1, 2])
     """
-    x = _tensor(input).data
+    x = _tensor(input).array
     axis = None if dim is None else check.integer(dim, "dim", "unique", low=-x.ndim, high=x.ndim - 1)
     # NaN is never equal to NaN: each one is its own value, as in PyTorch (NumPy's default groups them)
     values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True, axis=axis, equal_nan=False)
@@ -161,4 +161,4 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:
     if dim is not None and not (isinstance(dim, (tuple, list)) and len(dim) == 0):  # dim=(): all, as PyTorch
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         axes = tuple(normalize(check.integer(d, "dim", "count_nonzero"), x.ndim, "count_nonzero") for d in dims)
-    return leaf(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))
+    return leaf(np.asarray(np.count_nonzero(x.array, axis=axes), dtype=np.int64))

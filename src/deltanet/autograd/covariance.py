@@ -21,7 +21,7 @@ from deltanet.autograd.tensor import Tensor, leaf
 def _weights(weights: Any, n: int, name: str, integer: bool) -> np.ndarray | None:
     if weights is None:
         return None
-    w = _tensor(weights).data
+    w = _tensor(weights).array
     if w.ndim != 1 or w.shape[0] != n:
         raise ValueError(f"cov: {name} must be 1-D with one weight per observation ({n}), got shape {w.shape}")
     if integer and w.dtype.kind not in "iu":
@@ -55,7 +55,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
     x = _tensor(input)
     if x.ndim > 2:
         raise ValueError(f"cov: input must be 1-D or 2-D (variables by observations), got shape {x.shape}")
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise ValueError(f"cov() needs a floating-point tensor, got dtype {x.dtype}")
     c = check.integer(correction, "correction", "cov", low=0)
     rows = reshape(x, 1, -1) if x.ndim < 2 else x
@@ -63,7 +63,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
     fw = _weights(fweights, n, "fweights", integer=True)
     aw = _weights(aweights, n, "aweights", integer=False)
     w = np.ones(n) if fw is None and aw is None else (1 if fw is None else fw) * (1 if aw is None else aw)
-    w = np.asarray(w, dtype=x.data.dtype)
+    w = np.asarray(w, dtype=x.array.dtype)
     total = w.sum()
     wt = leaf(w)
     mean = _sum(rows * wt, dim=1, keepdim=True) * (1.0 / total if total else float("nan"))
@@ -74,7 +74,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
             f"cov: the degrees of freedom are {dof:g} (the weight total {total:g} minus the correction): "
             f"give more observations or a smaller correction"
         )
-    out = centred @ (centred * wt).T / leaf(np.asarray(dof, dtype=x.data.dtype))  # PyTorch's order
+    out = centred @ (centred * wt).T / leaf(np.asarray(dof, dtype=x.array.dtype))  # PyTorch's order
     return reshape(out, ()) if x.ndim < 2 else out
 
 

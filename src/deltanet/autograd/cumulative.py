@@ -87,14 +87,14 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     x = _tensor(input)
     if dtype is not None:
         x = to_dtype(x, backend.resolve_dtype(dtype, "cumprod"))
-    elif x.data.dtype.kind in "biu":
+    elif x.array.dtype.kind in "biu":
         x = to_dtype(x, backend.INDEX_DTYPE)
     axis = normalize(pick_dim(dim, None, "cumprod"), x.ndim, "cumprod")
     if x.ndim == 0:
         return Flip.apply(x, axes=())  # the one element, as a new tensor with history
     z = CumProd.apply(x, axis=axis)
     # NumPy accumulates small integers in int64; dtype= is the result's dtype, as PyTorch's
-    return z if z.data.dtype == x.data.dtype else to_dtype(z, x.data.dtype)
+    return z if z.array.dtype == x.array.dtype else to_dtype(z, x.array.dtype)
 
 
 def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
@@ -133,7 +133,7 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
             break
         later = x[(slice(None),) * axis + (slice(1, None),)]
         earlier = x[(slice(None),) * axis + (slice(None, -1),)]
-        x = later != earlier if x.data.dtype == np.bool_ else later - earlier
+        x = later != earlier if x.array.dtype == np.bool_ else later - earlier
     return x
 
 
@@ -142,7 +142,7 @@ def _running_extreme(input: Any, dim: Any, owner: str) -> ValuesIndices:
     axis = normalize(pick_dim(dim, None, owner), x.ndim, owner)
     if x.ndim == 0:
         return ValuesIndices(x * 1, leaf(np.zeros((), np.int64)))
-    data = np.moveaxis(x.data, axis, -1)
+    data = np.moveaxis(x.array, axis, -1)
     running = (np.maximum if owner == "cummax" else np.minimum).accumulate(data, axis=-1)
     # The index moves to i where x_i reaches the running extreme (ties: the latest), or is NaN.
     reached = data == running
@@ -229,7 +229,7 @@ def logcumsumexp(input: Any, dim: int) -> Tensor:
         [-1000.0, 0.0, 1000.0]
     """
     x = _tensor(input)
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise ValueError(f"logcumsumexp() needs a floating-point tensor, got dtype {x.dtype}")
     axis = normalize(pick_dim(dim, None, "logcumsumexp"), x.ndim, "logcumsumexp")
     if x.ndim == 0:

@@ -219,13 +219,13 @@ def result_type(tensor1: Any, tensor2: Any) -> np.dtype:
     """
     a, b = _operand(tensor1, "result_type"), _operand(tensor2, "result_type")
     if not isinstance(tensor1, Tensor) and not isinstance(tensor2, Tensor):
-        return _promote_pair(a.data.dtype, b.data.dtype)
+        return _promote_pair(a.array.dtype, b.array.dtype)
     numbers = [t for t, v in ((a, tensor1), (b, tensor2)) if not isinstance(v, Tensor)]
     if numbers:  # a number ranks below a 0-d tensor of its category: it decides by category only
         tensor = a if isinstance(tensor1, Tensor) else b
-        number = numbers[0].data.dtype
+        number = numbers[0].array.dtype
         rank = {"b": 0, "u": 1, "i": 1, "f": 2}
-        return number if rank[number.kind] > rank[tensor.data.dtype.kind] else tensor.data.dtype
+        return number if rank[number.kind] > rank[tensor.array.dtype.kind] else tensor.array.dtype
     return result_dtype(a, b)
 
 
@@ -271,7 +271,7 @@ def is_floating_point(input: Any) -> bool:  # noqa: A002 - PyTorch's name
         >>> dn.is_floating_point(dn.tensor([1.0])), dn.is_floating_point(dn.tensor([1]))
         (True, False)
     """
-    return _tensor_argument(input, "is_floating_point").data.dtype.kind == "f"
+    return _tensor_argument(input, "is_floating_point").array.dtype.kind == "f"
 
 
 def is_complex(input: Any) -> bool:  # noqa: A002 - PyTorch's name
@@ -288,7 +288,7 @@ def is_complex(input: Any) -> bool:  # noqa: A002 - PyTorch's name
         >>> dn.is_complex(dn.tensor([1.0]))
         False
     """
-    return _tensor_argument(input, "is_complex").data.dtype.kind == "c"
+    return _tensor_argument(input, "is_complex").array.dtype.kind == "c"
 
 
 def is_nonzero(input: Any) -> bool:  # noqa: A002 - PyTorch's name

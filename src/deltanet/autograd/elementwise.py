@@ -36,26 +36,26 @@ from deltanet.autograd.tensor import Tensor, leaf
 def operands(x: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """``x`` and ``other`` as two tensors that combine with PyTorch's dtypes (see the module docstring)."""
     if isinstance(other, Tensor):
-        if other.data.dtype != x.data.dtype:
+        if other.array.dtype != x.array.dtype:
             x, other = promote(x, other)
         return x, other
     if isinstance(other, np.ndarray) and other.dtype.kind in "biuf":
-        dtype = np.result_type(x.data.dtype, other.dtype)  # NumPy's rule, as PyTorch's tensor OP array
+        dtype = np.result_type(x.array.dtype, other.dtype)  # NumPy's rule, as PyTorch's tensor OP array
         return to_dtype(x, dtype), leaf(np.array(other, dtype=dtype))
-    kind = x.data.dtype.kind
+    kind = x.array.dtype.kind
     if kind == "f":
         if not isinstance(other, _NUMERIC):
             raise TypeError(f"a tensor cannot be combined with a {type(other).__name__} ({other!r})")
-        return x, leaf(np.asarray(other, dtype=x.data.dtype))
+        return x, leaf(np.asarray(other, dtype=x.array.dtype))
     if isinstance(other, (bool, np.bool_)):
-        return x, leaf(np.asarray(other, dtype=x.data.dtype if kind != "b" else np.bool_))
+        return x, leaf(np.asarray(other, dtype=x.array.dtype if kind != "b" else np.bool_))
     if isinstance(other, (int, np.integer)):
         if kind == "b":
             x = to_dtype(x, backend.INDEX_DTYPE)
         try:
-            return x, leaf(np.asarray(other, dtype=x.data.dtype))
+            return x, leaf(np.asarray(other, dtype=x.array.dtype))
         except OverflowError:  # PyTorch wraps the number into the dtype: uint8 + 300 adds 44
-            return x, leaf(wrap_integer(int(other), x.data.dtype))
+            return x, leaf(wrap_integer(int(other), x.array.dtype))
     if isinstance(other, (float, np.floating)):
         return to_dtype(x, backend.DEFAULT_DTYPE), leaf(np.asarray(other, dtype=backend.DEFAULT_DTYPE))
     if not isinstance(other, _ARRAY_LIKE):
@@ -71,19 +71,19 @@ def _floats(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """True division: two integer (or bool) operands become float32 first, as in PyTorch; an integer
     operand beside a float one takes the float one's dtype (PyTorch's promotion, ``conversions.result_dtype``),
     so that ``b ** -1`` is never taken on integers."""
-    x_float, y_float = x.data.dtype.kind == "f", y.data.dtype.kind == "f"
+    x_float, y_float = x.array.dtype.kind == "f", y.array.dtype.kind == "f"
     if not x_float and not y_float:
         return to_dtype(x, backend.DEFAULT_DTYPE), to_dtype(y, backend.DEFAULT_DTYPE)
     if x_float and y_float:
         return x, y
-    return (x, to_dtype(y, x.data.dtype)) if x_float else (to_dtype(x, y.data.dtype), y)
+    return (x, to_dtype(y, x.array.dtype)) if x_float else (to_dtype(x, y.array.dtype), y)
 
 
 def _floating(x: Any) -> Tensor:
     """``x`` as a tensor for a function with real values (exp, sqrt, sigmoid, ...): an integer or
     bool tensor becomes float32 first, as in PyTorch (NumPy would compute in float64)."""
     x = _tensor(x)
-    return x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)
+    return x if x.array.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)
 
 
 def _tensor(x: Any) -> Tensor:
@@ -93,8 +93,8 @@ def _tensor(x: Any) -> Tensor:
 def refuse_bool_subtraction(x: Tensor, other: Any) -> None:
     """PyTorch refuses ``-`` with a bool operand (tensor or Python bool): a mask is inverted with
     ``~`` and two are compared with ``^``. NumPy would compute ``1 - True`` as 0."""
-    bools = (x.data.dtype.kind == "b") + (
-        other.data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
+    bools = (x.array.dtype.kind == "b") + (
+        other.array.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
     )
     if bools == 2:
         raise RuntimeError(
@@ -110,7 +110,7 @@ def refuse_bool_subtraction(x: Tensor, other: Any) -> None:
 
 def _negated(x: Tensor) -> Tensor:
     """-x, refused for a bool tensor with PyTorch's message (NumPy's names NumPy)."""
-    if x.data.dtype.kind == "b":
+    if x.array.dtype.kind == "b":
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
             "invert a mask, use the `~` or `logical_not()` operator instead."
@@ -137,7 +137,7 @@ def __pos__(self: Tensor) -> Tensor:
 
 
 def __sub__(self: Tensor, other: Any) -> Tensor:
-    if self.data.dtype.kind == "b" or isinstance(other, (bool, np.bool_, Tensor)):
+    if self.array.dtype.kind == "b" or isinstance(other, (bool, np.bool_, Tensor)):
         refuse_bool_subtraction(self, other)
     x, y = operands(self, other)
     return ops.Add.apply(x, ops.Neg.apply(y))
@@ -170,7 +170,7 @@ def __rtruediv__(self: Tensor, other: Any) -> Tensor:
 
 def _array_division(x: Tensor, y: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """Integers divided with a NumPy array give NumPy's float64 (PyTorch hands ``tensor / array`` to NumPy)."""
-    if isinstance(other, np.ndarray) and x.data.dtype.kind in "biu" and y.data.dtype.kind in "biu":
+    if isinstance(other, np.ndarray) and x.array.dtype.kind in "biu" and y.array.dtype.kind in "biu":
         return to_dtype(x, backend.float64), to_dtype(y, backend.float64)
     return x, y
 
@@ -256,7 +256,7 @@ def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
 def _times_alpha(y: Tensor, alpha: Any, x: Tensor, owner: str) -> Tensor:
     """``y * alpha``, where ``alpha`` must fit the result's dtype, as PyTorch checks it (an int16
     sum with ``alpha=40000`` raises instead of wrapping)."""
-    check_number_fits(alpha, np.result_type(x.data.dtype, y.data.dtype), f"{owner}: alpha")
+    check_number_fits(alpha, np.result_type(x.array.dtype, y.array.dtype), f"{owner}: alpha")
     return y * alpha
 
 
@@ -394,7 +394,7 @@ def pow(input: Tensor, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
         return ops.PowTensor.apply(x, y)
     if not isinstance(exponent, (int, float, np.integer, np.floating)):
         raise ValueError(f"pow: exponent must be a number or a tensor, got {exponent!r}")
-    if x.data.dtype.kind != "f" and not isinstance(exponent, (int, np.integer)):
+    if x.array.dtype.kind != "f" and not isinstance(exponent, (int, np.integer)):
         x = to_dtype(x, backend.DEFAULT_DTYPE)  # an integer tensor to a float power: float32
     return ops.Pow.apply(x, exponent=exponent)
 
@@ -566,18 +566,18 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         out = x
         if min is not None:
             low = operands(x, min)[1]
-            out = _bounded(out, low, out.data < low.data)
+            out = _bounded(out, low, out.array < low.array)
         if max is not None:
             high = operands(x, max)[1]
-            out = _bounded(out, high, out.data > high.data)
+            out = _bounded(out, high, out.array > high.array)
         return out
     for name, bound in (("min", min), ("max", max)):
         if bound is not None and not isinstance(bound, (int, float, np.integer, np.floating)):
             raise ValueError(f"clamp: {name} must be a number, a tensor or None, got {bound!r}")
-    if x.data.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
+    if x.array.dtype.kind != "f" and any(isinstance(b, (float, np.floating)) for b in (min, max)):
         x = to_dtype(x, backend.DEFAULT_DTYPE)  # PyTorch: an integer tensor with a float bound is float32
-    if x.data.dtype.kind in "iu":  # PyTorch casts an integer bound into the dtype: -1 in uint8 is 255
-        min, max = (_integer_bound(b, x.data.dtype) for b in (min, max))
+    if x.array.dtype.kind in "iu":  # PyTorch casts an integer bound into the dtype: -1 in uint8 is 255
+        min, max = (_integer_bound(b, x.array.dtype) for b in (min, max))
     return ops.Clamp.apply(x, low=min, high=max)
 
 
@@ -592,8 +592,8 @@ def _bounded(x: Tensor, bound: Tensor, beyond: np.ndarray) -> Tensor:
     """``bound`` where ``x`` is ``beyond`` it, else ``x``; NaN where either is NaN, as PyTorch's
     ``max(x, min)`` and ``min(x, max)``. The gradient follows PyTorch's clamp: to ``bound`` where
     ``x`` is beyond it, to ``x`` where it is within (a tie included), to neither at a NaN."""
-    nan = (bound.data != bound.data) | (x.data != x.data)
-    stopped = where(bound.data != bound.data, bound, x).detach()  # the NaN, without a gradient
+    nan = (bound.array != bound.array) | (x.array != x.array)
+    stopped = where(bound.array != bound.array, bound, x).detach()  # the NaN, without a gradient
     return where(beyond, bound, where(~nan, x, stopped))
 
 
@@ -659,7 +659,7 @@ def where(condition: Any, input: Any = _MISSING, other: Any = _MISSING) -> Any:
         >>> dn.where(x > 0)[0].tolist()
         [1, 2]
     """
-    mask = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    mask = np.asarray(condition.array if isinstance(condition, Tensor) else condition)
     if mask.dtype != np.bool_:
         raise ValueError(f"where: condition must be a bool tensor, got dtype {mask.dtype}")
     if input is _MISSING and other is _MISSING:
@@ -697,7 +697,7 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
         >>> [t.tolist() for t in dn.nonzero(m, as_tuple=True)]
         [[0, 1], [1, 0]]
     """
-    array = np.asarray(input.data if isinstance(input, Tensor) else input)
+    array = np.asarray(input.array if isinstance(input, Tensor) else input)
     if as_tuple:
         return tuple(leaf(index.astype(backend.INDEX_DTYPE, copy=False)) for index in np.nonzero(array))
     return leaf(np.argwhere(array).astype(backend.INDEX_DTYPE, copy=False))
@@ -718,15 +718,15 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:
         [1.0, 0.0, 0.0]
     """
     x = _tensor(input)
-    m = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
     if m.dtype != np.bool_:
         raise ValueError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if np.broadcast_shapes(m.shape, x.shape) != x.shape:
         raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to the input's {x.shape}")
-    check_number_fits(value, x.data.dtype, "masked_fill")
+    check_number_fits(value, x.array.dtype, "masked_fill")
     fill = operands(x, value)[1]
-    if fill.data.dtype != x.data.dtype:
-        fill = to_dtype(fill, x.data.dtype)  # the filled tensor keeps its dtype, as in PyTorch
+    if fill.array.dtype != x.array.dtype:
+        fill = to_dtype(fill, x.array.dtype)  # the filled tensor keeps its dtype, as in PyTorch
     return ops.Where.apply(fill, x, condition=m)
 
 
@@ -735,12 +735,12 @@ def _check_same_dtype(owner: str, x: Any, y: Any) -> None:
     """PyTorch's matrix products take two tensors of one dtype (no promotion: float32 @ float64
     raises), and none of bool."""
     if isinstance(x, Tensor) and isinstance(y, Tensor):
-        if x.data.dtype != y.data.dtype:
+        if x.array.dtype != y.array.dtype:
             raise RuntimeError(
-                f"{owner}: expected both operands to have the same dtype, but got {x.data.dtype} and "
-                f"{y.data.dtype} (PyTorch does not promote in matrix products; convert one, e.g. b.to(a.dtype))"
+                f"{owner}: expected both operands to have the same dtype, but got {x.array.dtype} and "
+                f"{y.array.dtype} (PyTorch does not promote in matrix products; convert one, e.g. b.to(a.dtype))"
             )
-        if x.data.dtype == np.bool_:
+        if x.array.dtype == np.bool_:
             raise NotImplementedError(
                 f"{owner}: not implemented for bool tensors (as in PyTorch); convert to int first"
             )

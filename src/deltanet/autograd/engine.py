@@ -112,16 +112,16 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
             "with requires_grad=True leads to it (was it computed under no_grad()?)"
         )
     if grad is None:
-        if root.data.size != 1:
+        if root.array.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient needs a scalar output, got shape {root.shape}; "
                 f"reduce it first (e.g. loss.mean()) or pass grad= of the same shape"
             )
-        grad = _ONE.get(root.data.dtype)
-        if grad is None or root.data.ndim:
-            grad = np.ones_like(root.data)
+        grad = _ONE.get(root.array.dtype)
+        if grad is None or root.array.ndim:
+            grad = np.ones_like(root.array)
     else:
-        grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+        grad = np.array(grad.array if isinstance(grad, Tensor) else grad, dtype=root.array.dtype)
         if grad.shape != root.shape:
             raise ValueError(f"grad has shape {grad.shape}, expected the output's {root.shape}")
     # Arrays handed out as leaf gradients in this pass: a second leaf receiving the same array
@@ -224,7 +224,7 @@ def check_saved(fn: Any) -> None:
         if parent._base is not None:
             _check_view_history(fn, parent)
         vc = parent._vc
-        if saved and vc is not None and vc.edited_after(fn.seq) and saves_memory_of(saved, parent.data):
+        if saved and vc is not None and vc.edited_after(fn.seq) and saves_memory_of(saved, parent.array):
             producer = producer_at(parent, fn.seq)
             made_by = "a leaf" if producer is None else f"output 0 of {type(producer).__name__}"
             _raise_modified(parent.shape, parent.dtype, made_by, vc.count, vc.at(fn.seq))
@@ -253,7 +253,7 @@ def saves_memory_of(saved: Any, data: np.ndarray) -> bool:
     owner = data if data.base is None else data.base
     for s in saved:
         if isinstance(s, Tensor):  # a PyTorch-style custom Function saves tensors
-            s = s.data
+            s = s.array
         if isinstance(s, np.ndarray) and (s is data or s is owner or (s.base is not None and s.base is owner)):
             return True
     return False
@@ -273,7 +273,7 @@ def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
     base = leaf._base
     if base is not None and base._requires_grad:
         return  # a view made under no_grad of a tensor that requires grad: PyTorch leaves its .grad None
-    data = leaf.data
+    data = leaf.array
     if delta.shape != data.shape:
         raise RuntimeError(f"internal error: gradient of shape {delta.shape} for a tensor of shape {data.shape}")
     if delta.dtype != data.dtype:
@@ -296,8 +296,8 @@ def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
         given.add(id(delta))
         # ``tensor.leaf(delta)``, written out: this runs once per parameter and step.
         grad = Tensor.__new__(Tensor)
-        grad.data, grad._grad, grad._requires_grad = delta, None, False
+        grad.array, grad._grad, grad._requires_grad = delta, None, False
         grad._ctx = grad._base = grad._vc = None
         leaf._grad = grad
     else:
-        grad.data += delta
+        grad.array += delta

@@ -80,7 +80,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, device: An
     """
     backend.check_device(device)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     array = backend.as_array(data, dtype)
     if array is data or (isinstance(data, np.ndarray) and np.may_share_memory(array, data)):
         array = np.array(array, copy=True, order="K")  # keeps a transposed layout transposed
@@ -108,7 +108,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None, *, owner: str | 
         >>> import numpy as np, deltanet as dn
         >>> a = np.zeros(3)
         >>> t = dn.as_tensor(a)
-        >>> t.data is a
+        >>> t.array is a
         True
     """
     if device is not None:

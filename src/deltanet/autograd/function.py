@@ -363,28 +363,28 @@ class Function:
             needs: tuple[bool, ...] = (a._requires_grad,)
             record = _state.enabled and needs[0]
             fn.needs_input_grad = needs if record else (False,)
-            data = fn.forward(a.data, **options)
+            data = fn.forward(a.array, **options)
         elif n == 2:
             a, b = inputs
             needs = (a._requires_grad, b._requires_grad)
             record = _state.enabled and True in needs
             fn.needs_input_grad = needs if record else (False, False)
-            data = fn.forward(a.data, b.data, **options)
+            data = fn.forward(a.array, b.array, **options)
         elif n == 3:
             a, b, c = inputs
             needs = (a._requires_grad, b._requires_grad, c._requires_grad)
             record = _state.enabled and True in needs
             fn.needs_input_grad = needs if record else (False, False, False)
-            data = fn.forward(a.data, b.data, c.data, **options)
+            data = fn.forward(a.array, b.array, c.array, **options)
         else:
             needs = tuple([t._requires_grad for t in inputs])
             record = _state.enabled and True in needs
             fn.needs_input_grad = needs if record else (False,) * n
-            data = fn.forward(*[t.data for t in inputs], **options)
+            data = fn.forward(*[t.array for t in inputs], **options)
         if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results; a Tensor holds arrays
             data = np.asarray(data)
         out = Tensor.__new__(Tensor)
-        out.data = data
+        out.array = data
         out._grad = None
         out._vc = None
         out._base = None
@@ -454,10 +454,10 @@ def _tag_view(out: Tensor, inputs: tuple[Tensor, ...]) -> None:
     ``sliding_window_view``: ``Tensor.unfold``) reaches it through a chain of bases instead, which
     is followed too: an input changed in place must be seen through every view of it.
     """
-    base = out.data.base
+    base = out.array.base
     while base is not None:
         for t in inputs:
-            data = t.data
+            data = t.array
             if data is base or data.base is base:
                 root = t if t._base is None else t._base
                 out._base = root
@@ -525,15 +525,15 @@ class _CtxNode(Function):
             if g is None or not parent._requires_grad:
                 out.append(None)
                 continue
-            g = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=parent.data.dtype)
-            if g.shape != parent.data.shape:
+            g = np.asarray(g.array if isinstance(g, Tensor) else g, dtype=parent.array.dtype)
+            if g.shape != parent.array.shape:
                 try:
-                    np.broadcast_shapes(g.shape, parent.data.shape)
-                    g = _sum_to(g, parent.data.shape)
+                    np.broadcast_shapes(g.shape, parent.array.shape)
+                    g = _sum_to(g, parent.array.shape)
                 except ValueError:
                     raise RuntimeError(
                         f"function {type(self).__name__} returned an invalid gradient at index {i} - got "
-                        f"{list(g.shape)} but expected shape compatible with {list(parent.data.shape)}"
+                        f"{list(g.shape)} but expected shape compatible with {list(parent.array.shape)}"
                     ) from None
             out.append(g)
         return tuple(out)
@@ -574,9 +574,9 @@ def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:
     if not isinstance(out, Tensor):
         raise TypeError(f"{user.__name__}.forward must return a tensor, got {type(out).__name__}")
     result = Tensor.__new__(Tensor)
-    result.data = out.data
+    result.array = out.array
     result._grad = result._base = result._vc = None
-    if record and (out.data.dtype.kind != "f" or id(out) in ctx.__dict__.get("non_differentiable", ())):
+    if record and (out.array.dtype.kind != "f" or id(out) in ctx.__dict__.get("non_differentiable", ())):
         record = False  # PyTorch: an integer or marked output requires no grad and has no grad_fn
     if record:
         ctx.parents = inputs
@@ -588,7 +588,7 @@ def _ctx_apply(node_cls: type[_CtxNode], *args: Any, **kwargs: Any) -> Any:
     else:
         result._requires_grad = False
         result._ctx = None
-    if result.data.base is not None or any(result.data is t.data for t in inputs):
+    if result.array.base is not None or any(result.array is t.array for t in inputs):
         _tag_view(result, inputs)
     return result
 

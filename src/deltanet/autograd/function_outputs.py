@@ -42,21 +42,21 @@ def join_outputs(
             results.append(o)
             continue
         r = Tensor.__new__(Tensor)
-        r.data = o.data
+        r.array = o.array
         r._grad = r._base = r._vc = None
         r._requires_grad = False
         r._ctx = None
-        if o.data.dtype.kind == "f" and id(o) not in marked:
+        if o.array.dtype.kind == "f" and id(o) not in marked:
             wanted.append(i)
-        if r.data.base is not None or any(r.data is t.data for t in inputs):
+        if r.array.base is not None or any(r.array is t.array for t in inputs):
             tag_view(r, inputs)
         results.append(r)
-    ctx._dn_outputs = tuple((r.data.shape, r.data.dtype) if isinstance(r, Tensor) else None for r in results)
+    ctx._dn_outputs = tuple((r.array.shape, r.array.dtype) if isinstance(r, Tensor) else None for r in results)
     ctx._dn_grads = [None] * len(results)
     if not (record and wanted):
         return tuple(results)
     joint = Tensor.__new__(Tensor)
-    joint.data = _NOTHING
+    joint.array = _NOTHING
     joint._grad = joint._base = joint._vc = None
     joint._requires_grad = True
     joint._ctx = ctx

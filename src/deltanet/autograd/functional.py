@@ -26,8 +26,8 @@ def _inputs(inputs: Any, name: str) -> tuple[bool, tuple[Tensor, ...]]:
     if ins is None or not all(isinstance(t, Tensor) for t in ins):
         raise TypeError(f"{name}: inputs must be a tensor or a tuple of tensors, got {type(inputs).__name__}")
     for t in ins:
-        if t.data.dtype.kind != "f":
-            raise ValueError(f"{name}: inputs must be floating point to be differentiated, got dtype {t.data.dtype}")
+        if t.array.dtype.kind != "f":
+            raise ValueError(f"{name}: inputs must be floating point to be differentiated, got dtype {t.array.dtype}")
     return single, tuple(t.detach().requires_grad_(True) for t in ins)
 
 
@@ -48,8 +48,8 @@ def _gradients(out: Tensor, seed: np.ndarray, xs: tuple[Tensor, ...], strict: bo
         if g is None:
             if strict:
                 raise RuntimeError(f"{name}: the output is independent of input {i} (strict=True)")
-            g = np.zeros_like(x.data)
-        grads.append(np.asarray(g, dtype=x.data.dtype))
+            g = np.zeros_like(x.array)
+        grads.append(np.asarray(g, dtype=x.array.dtype))
     return grads
 
 
@@ -96,15 +96,15 @@ def jacobian(
     blocks = []
     for out in outs:
         rows: list[list[np.ndarray]] = [[] for _ in xs]
-        for j in range(out.data.size):
-            seed = np.zeros(out.shape, dtype=out.data.dtype)
+        for j in range(out.array.size):
+            seed = np.zeros(out.shape, dtype=out.array.dtype)
             seed.flat[j] = 1
             for i, g in enumerate(_gradients(out, seed, xs, strict, "jacobian")):
                 rows[i].append(g)
         blocks.append(
             tuple(
                 Tensor._make(
-                    np.stack(r).reshape(out.shape + x.shape) if r else np.zeros(out.shape + x.shape, x.data.dtype)
+                    np.stack(r).reshape(out.shape + x.shape) if r else np.zeros(out.shape + x.shape, x.array.dtype)
                 )
                 for r, x in zip(rows, xs, strict=True)
             )
@@ -141,11 +141,11 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         raise NotImplementedError("vjp: deltanet supports a func with one output tensor; call vjp once per output")
     (out,) = outs
     if v is None:
-        if out.data.size != 1:
+        if out.array.size != 1:
             raise RuntimeError("vjp: v must be given for an output of more than one element")
-        seed = np.ones(out.shape, dtype=out.data.dtype)
+        seed = np.ones(out.shape, dtype=out.array.dtype)
     else:
-        seed = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=out.data.dtype)
+        seed = np.asarray(v.array if isinstance(v, Tensor) else v, dtype=out.array.dtype)
         if seed.shape != out.shape:
             raise ValueError(f"vjp: v has shape {seed.shape}, expected the output's {out.shape}")
     grads = [Tensor._make(g) for g in _gradients(out, seed, xs, strict, "vjp")]
@@ -175,12 +175,12 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         raise NotImplementedError(NO_HIGHER)
     single_in, xs = _inputs(inputs, "jvp")
     if v is None:
-        if len(xs) != 1 or xs[0].data.size != 1:
+        if len(xs) != 1 or xs[0].array.size != 1:
             raise RuntimeError("jvp: v must be given unless there is one input of one element")
-        tangents = [np.ones_like(xs[0].data)]
+        tangents = [np.ones_like(xs[0].array)]
     else:
         vs = (v,) if single_in else tuple(v)
-        tangents = [np.asarray(t.data if isinstance(t, Tensor) else t, dtype=x.data.dtype) for t, x in zip(vs, xs)]
+        tangents = [np.asarray(t.array if isinstance(t, Tensor) else t, dtype=x.array.dtype) for t, x in zip(vs, xs)]
         if len(vs) != len(xs) or any(t.shape != x.shape for t, x in zip(tangents, xs, strict=False)):
             raise ValueError("jvp: v must have one tensor per input, each of that input's shape")
     J = jacobian(func, xs[0] if single_in else xs, strict=strict)
@@ -190,8 +190,8 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         raise NotImplementedError("jvp: deltanet supports a func with one output tensor; call jvp once per output")
     out = outs[0]
     blocks = (J,) if single_in else J
-    total = sum(b.data.reshape(out.data.size, -1) @ t.reshape(-1) for b, t in zip(blocks, tangents, strict=True))
-    return out.detach(), Tensor._make(np.asarray(total, dtype=out.data.dtype).reshape(out.shape))
+    total = sum(b.array.reshape(out.array.size, -1) @ t.reshape(-1) for b, t in zip(blocks, tangents, strict=True))
+    return out.detach(), Tensor._make(np.asarray(total, dtype=out.array.dtype).reshape(out.shape))
 
 
 def _second_order(name: str) -> Callable[..., Any]:

@@ -167,13 +167,13 @@ def grad(
             g = None  # a view taken under no_grad: PyTorch drops its gradient (engine._accumulate_leaf)
         if g is None:
             if materialize_grads:
-                g = np.zeros_like(t.data)
+                g = np.zeros_like(t.array)
             elif not allow_unused:
                 raise RuntimeError(
                     f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                     f"Set allow_unused=True if this is the desired behavior."
                 )
-        result.append(None if g is None else Tensor._make(np.array(g, dtype=t.data.dtype)))
+        result.append(None if g is None else Tensor._make(np.array(g, dtype=t.array.dtype)))
     return tuple(result)
 
 
@@ -208,9 +208,9 @@ def _batched(
     found: list[Tensor | None] = []
     for i, t in enumerate(ins):
         if rows[0][i] is not None:
-            found.append(Tensor._make(np.stack([r[i].data for r in rows])))  # type: ignore[union-attr]
+            found.append(Tensor._make(np.stack([r[i].array for r in rows])))  # type: ignore[union-attr]
         else:  # PyTorch's materialized zeros have the input's shape, without the batch axis
-            found.append(Tensor._make(np.zeros_like(t.data)) if materialize_grads else None)
+            found.append(Tensor._make(np.zeros_like(t.array)) if materialize_grads else None)
     return tuple(found)
 
 
@@ -262,11 +262,11 @@ def backward(
         for t in targets:
             g = found.get(id(t))
             if g is not None:
-                g = np.array(g, dtype=t.data.dtype)
+                g = np.array(g, dtype=t.array.dtype)
                 if t._grad is None:
                     t._grad = Tensor._make(g)
                 else:
-                    t._grad.data += g
+                    t._grad.array += g
 
 
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802 - PyTorch's name

@@ -88,6 +88,6 @@ def logspace(
         [0.001, 0.01, 0.1, 1.0]
     """
     b = check.number(base, "base", "logspace")
-    exponents = linspace(start, end, steps, dtype=backend.float64, device=device).data
+    exponents = linspace(start, end, steps, dtype=backend.float64, device=device).array
     values = np.power(b, exponents).astype(_dtype(dtype, "logspace"))
     return _finish(values, requires_grad, "logspace")

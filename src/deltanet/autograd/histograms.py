@@ -33,7 +33,7 @@ def histc(input: Any, bins: int = 100, min: Any = 0, max: Any = 0) -> Tensor:  #
         >>> dn.histc(dn.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3).tolist()
         [0.0, 2.0, 1.0, 0.0]
     """
-    x = _tensor(input).data
+    x = _tensor(input).array
     if x.dtype.kind != "f":
         raise ValueError(f"histc() needs a floating-point tensor, got dtype {x.dtype}; convert first, e.g. x.float()")
     n = check.integer(bins, "bins", "histc", low=1)
@@ -117,7 +117,7 @@ def histogram(
         >>> dn.histogram(dn.tensor([1.0, 2.0, 1.0]), bins=4, range=(0.0, 4.0)).hist.tolist()
         [0.0, 2.0, 1.0, 0.0]
     """
-    x = _tensor(input).data
+    x = _tensor(input).array
     if x.dtype.kind != "f":
         raise ValueError(
             f"histogram() needs a floating-point tensor, got dtype {x.dtype}; convert first, e.g. x.float()"
@@ -127,7 +127,7 @@ def histogram(
     if isinstance(bins, (Tensor, np.ndarray, list, tuple)):
         if range is not None:
             raise ValueError("histogram: range applies to a number of bins, not to given edges")
-        edges = np.asarray(bins.data if isinstance(bins, Tensor) else bins, dtype=x.dtype)
+        edges = np.asarray(bins.array if isinstance(bins, Tensor) else bins, dtype=x.dtype)
         if edges.ndim != 1 or edges.size < 2 or (np.diff(edges) < 0).any():
             raise ValueError(f"histogram: bins must be 1-D increasing edges (at least 2), got {edges.tolist()}")
     else:
@@ -146,7 +146,7 @@ def histogram(
         edges = _linspace(low, high, n + 1, x.dtype)
     w = None
     if weight is not None:
-        w = _tensor(weight).data
+        w = _tensor(weight).array
         if w.shape != x.shape:
             raise ValueError(f"histogram: weight must have input's shape {x.shape}, got {w.shape}")
         w = w.reshape(-1)

@@ -216,7 +216,7 @@ def apply(hooks: OrderedDict[int, Callable[..., Any]], delta: np.ndarray) -> np.
                 kind = type(new)
                 name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
                 raise TypeError(f"expected Variable, but hook returned '{name}'")
-            data = new.data
+            data = new.array
             if data.shape != delta.shape:
                 raise RuntimeError(f"hook returned a gradient of shape {data.shape}, expected {delta.shape}")
             if data.dtype != delta.dtype:
@@ -237,5 +237,5 @@ def run(fn: Any, delta: np.ndarray) -> np.ndarray:
         if t._grad is None:
             t._grad = Tensor._make(np.array(delta))
         else:
-            t._grad.data = t._grad.data + delta
+            t._grad.array = t._grad.array + delta
     return delta

@@ -22,7 +22,7 @@ from deltanet.autograd.tensor import Tensor
 
 def _rows(self: Tensor, dim: Any, index: Any, owner: str) -> tuple[int, np.ndarray]:
     d = normalize(_checks.integer(dim, "dim", owner), max(self.ndim, 1), owner)
-    idx = np.asarray(index.data if isinstance(index, Tensor) else index)
+    idx = np.asarray(index.array if isinstance(index, Tensor) else index)
     if idx.dtype.kind not in "iu" or idx.ndim > 1:
         raise ValueError(
             f"{owner}: index must be a 0-d or 1-D integer tensor, got dtype {idx.dtype}, shape {idx.shape}"
@@ -143,7 +143,7 @@ def put_(self: Tensor, index: Any, source: Any, accumulate: Any = False) -> Tens
         >>> dn.zeros(2, 2).put_(dn.tensor([0, 3]), dn.tensor([1.0, 2.0])).tolist()
         [[1.0, 0.0], [0.0, 2.0]]
     """
-    flat = np.asarray(index.data if isinstance(index, Tensor) else index)
+    flat = np.asarray(index.array if isinstance(index, Tensor) else index)
     if flat.dtype.kind not in "iu":
         raise ValueError(f"put_: index must be an integer tensor, got dtype {flat.dtype}")
     n = self.numel()
@@ -219,7 +219,7 @@ def _masked_positions(self: Tensor, mask: Any, source: Any, owner: str, shape: t
             f"{owner}: expected self and source to have same dtypes but got {self.dtype} and {source.dtype}"
         )
     try:
-        m = np.broadcast_to(mask.data, shape)
+        m = np.broadcast_to(mask.array, shape)
     except ValueError:
         raise RuntimeError(f"{owner}: the mask of shape {mask.shape} does not broadcast to shape {shape}") from None
     count = int(np.count_nonzero(m))

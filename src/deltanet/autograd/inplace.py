@@ -2,7 +2,7 @@
 ``pow_``, ``zero_``, ``fill_``, ``copy_``, ``clamp_``, ``masked_fill_``, ``uniform_``, ``normal_``,
 ``index_put_`` (and its copy-first twin ``index_put``), and item assignment ``t[index] = value``.
 
-Each writes into ``t.data`` itself (the same array: parameters, views and arrays shared with NumPy
+Each writes into ``t.array`` itself (the same array: parameters, views and arrays shared with NumPy
 see the change) and bumps the version counter that ``t`` shares with its views.
 
 - Outside ``no_grad``, changing a leaf that requires grad (a parameter) raises PyTorch's
@@ -130,13 +130,13 @@ def _records(t: Tensor, others: tuple, owner: str) -> Any:
                 )
             if t._ctx is not None and base._ctx is not None and base._ctx.seq > t._ctx.seq:
                 raise RuntimeError(f"{owner}: this view was taken before its base was changed in place; take it again")
-            return "view" if t.data.dtype.kind == "f" else False
+            return "view" if t.array.dtype.kind == "f" else False
         if t.requires_grad and t._ctx is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        record = (t.requires_grad or involved) and t.data.dtype.kind == "f"  # an integer tensor holds no gradient
+        record = (t.requires_grad or involved) and t.array.dtype.kind == "f"  # an integer tensor holds no gradient
     else:
         record = False
-    if not t.data.flags.writeable:
+    if not t.array.flags.writeable:
         raise RuntimeError(
             f"{owner}: unsupported operation: this tensor's memory is read-only (an expand() result repeats one "
             f"element at several positions, or the NumPy array it shares is read-only); clone() it first"
@@ -153,7 +153,7 @@ def _edited(t: Tensor) -> None:
     for fn in makers:
         saved = getattr(fn, "saved_tensors", None)
         if fn.parents is not None and (
-            (saved and saves_memory_of(saved, t.data)) or fn.__dict__.get("saves_result", False)
+            (saved and saves_memory_of(saved, t.array)) or fn.__dict__.get("saves_result", False)
         ):
             fn.stale_output = (vc, t.shape, t.dtype)
     vc.bump()
@@ -174,7 +174,7 @@ def changed_in_place(tensors: Iterable[Tensor]) -> None:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.autograd.inplace import changed_in_place
         >>> w = dn.nn.Parameter(np.ones(2))
-        >>> w.data[...] = 2.0
+        >>> w.array[...] = 2.0
         >>> changed_in_place([w]); w._version
         1
     """
@@ -188,11 +188,11 @@ def changed_in_place(tensors: Iterable[Tensor]) -> None:
 
 def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tensor:
     """Record ``t ← compute(t)``: the old value becomes the input of the new history."""
-    old = leaf(t.data.copy())  # functions of compute may save it; t.data is about to change
+    old = leaf(t.array.copy())  # functions of compute may save it; t.data is about to change
     old._requires_grad = t._requires_grad
     old._ctx = t._ctx
     result = compute(old)
-    _write(t, result.data, owner)
+    _write(t, result.array, owner)
     _edited(t)
     fn = result._ctx
     if fn is not None:
@@ -207,12 +207,12 @@ def _rebase(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> Tenso
 def _remake_views(base: Tensor) -> None:
     """Give every live view of ``base`` a new history: those elements of the new base (as PyTorch
     regenerates a view's ``grad_fn``). Users of a view from before keep its old history."""
-    views = [v for v in base._shared_version().live_views() if v._base is base and v.data.dtype.kind == "f"]
+    views = [v for v in base._shared_version().live_views() if v._base is base and v.array.dtype.kind == "f"]
     if not views:
         return
-    locate = element_finder(base.data)
+    locate = element_finder(base.array)
     for view in views:
-        remade = GetItem.apply(base, index=locate(view.data))._ctx
+        remade = GetItem.apply(base, index=locate(view.array))._ctx
         remade.previous = view._ctx
         view._ctx = remade
         view._requires_grad = True
@@ -225,12 +225,12 @@ def _rebase_view(t: Tensor, compute: Callable[[Tensor], Tensor], owner: str) -> 
     base, old_fn = t._base, t._ctx
     assert base is not None
     t._shared_version().add_view(t)  # remade with the base's other views below
-    index = element_finder(base.data)(t.data)
-    old = leaf(t.data.copy())
+    index = element_finder(base.array)(t.array)
+    old = leaf(t.array.copy())
     old._requires_grad = t._requires_grad
     old._ctx = old_fn
     result = compute(old)
-    if result.data.shape != t.data.shape:
+    if result.array.shape != t.array.shape:
         raise ValueError(
             f"{owner}: a result of shape {result.shape} cannot be written into a tensor of shape {t.shape}"
         )
@@ -270,22 +270,24 @@ def element_finder(base: np.ndarray) -> Callable[[np.ndarray], tuple[np.ndarray,
 
 
 def _write(t: Tensor, values: np.ndarray, owner: str) -> None:
-    if values.shape != t.data.shape:
+    if values.shape != t.array.shape:
         raise ValueError(
             f"{owner}: a result of shape {values.shape} cannot be written into a tensor of shape {t.shape}"
         )
-    _into(np.copyto, t, owner, t.data, values, casting="same_kind")
+    _into(np.copyto, t, owner, t.array, values, casting="same_kind")
 
 
 def _into(operation: Callable[..., Any], t: Tensor, owner: str, *args: Any, **kwargs: Any) -> None:
-    """Run a NumPy operation that writes into ``t.data``, with the library's messages for bad shapes
+    """Run a NumPy operation that writes into ``t.array``, with the library's messages for bad shapes
     and dtypes."""
     try:
         operation(*args, **kwargs)
     except OverflowError:  # a Python int outside an integer dtype: PyTorch wraps it (int8 += 200 adds -56)
-        if t.data.dtype.kind not in "iu":
+        if t.array.dtype.kind not in "iu":
             raise
-        wrapped = [wrap_integer(a, t.data.dtype) if isinstance(a, int) and not isinstance(a, bool) else a for a in args]
+        wrapped = [
+            wrap_integer(a, t.array.dtype) if isinstance(a, int) and not isinstance(a, bool) else a for a in args
+        ]
         operation(*wrapped, **kwargs)
     except (TypeError, ValueError) as error:  # NumPy's casting and broadcasting errors
         text = str(error)
@@ -307,7 +309,8 @@ def _keep_old_outputs(t: Tensor) -> None:
     for fn in (t._ctx, None if t._base is None else t._base._ctx):
         if fn is not None and fn.output_copied_on_edit and fn.parents is not None:
             fn.saved_tensors = tuple(
-                s.copy() if isinstance(s, np.ndarray) and saves_memory_of((s,), t.data) else s for s in fn.saved_tensors
+                s.copy() if isinstance(s, np.ndarray) and saves_memory_of((s,), t.array) else s
+                for s in fn.saved_tensors
             )
 
 
@@ -363,7 +366,7 @@ def overwrite_with(
     if not isinstance(t, Tensor):
         raise TypeError(f"{owner}: input must be a Tensor (inplace=True overwrites it), got {type(t).__name__}")
     recorded = _saving_result(compute, refused_backward) if saves_result or refused_backward else compute
-    return _apply(t, (), owner, lambda: _write(t, compute(leaf(t.data)).data, owner), recorded)
+    return _apply(t, (), owner, lambda: _write(t, compute(leaf(t.array)).array, owner), recorded)
 
 
 def _saving_result(compute: Callable[[Tensor], Tensor], refused: str | None = None) -> Callable[[Tensor], Tensor]:
@@ -416,7 +419,7 @@ def negative_slope_refusal(slope: Any, name: str) -> str | None:
 
 
 def _array(other: Any) -> Any:
-    return other.data if isinstance(other, Tensor) else other
+    return other.array if isinstance(other, Tensor) else other
 
 
 def _scaled(other: Any, alpha: Any) -> Any:
@@ -427,13 +430,13 @@ def _scaled(other: Any, alpha: Any) -> Any:
 def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``self += alpha * other`` (see the module docstring for the rules)."""
     if alpha != 1:
-        check_number_fits(alpha, self.data.dtype, "add_: alpha")
+        check_number_fits(alpha, self.array.dtype, "add_: alpha")
     return _apply(
         self,
         (other,),
         "add_",
         lambda: _into(
-            np.add, self, "add_", self.data, _array(_scaled(other, alpha)), out=self.data, casting="same_kind"
+            np.add, self, "add_", self.array, _array(_scaled(other, alpha)), out=self.array, casting="same_kind"
         ),
         lambda old: E.add(old, other, alpha=alpha),
     )
@@ -443,13 +446,13 @@ def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """In place: ``self -= alpha * other``."""
     E.refuse_bool_subtraction(self, other)
     if alpha != 1:
-        check_number_fits(alpha, self.data.dtype, "sub_: alpha")
+        check_number_fits(alpha, self.array.dtype, "sub_: alpha")
     return _apply(
         self,
         (other,),
         "sub_",
         lambda: _into(
-            np.subtract, self, "sub_", self.data, _array(_scaled(other, alpha)), out=self.data, casting="same_kind"
+            np.subtract, self, "sub_", self.array, _array(_scaled(other, alpha)), out=self.array, casting="same_kind"
         ),
         lambda old: E.sub(old, other, alpha=alpha),
     )
@@ -461,7 +464,7 @@ def mul_(self: Tensor, other: Any) -> Tensor:
         self,
         (other,),
         "mul_",
-        lambda: _into(np.multiply, self, "mul_", self.data, _array(other), out=self.data, casting="same_kind"),
+        lambda: _into(np.multiply, self, "mul_", self.array, _array(other), out=self.array, casting="same_kind"),
         lambda old: E.mul(old, other),
     )
 
@@ -474,27 +477,27 @@ def div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
             self,
             (other,),
             "div_",
-            lambda: _write(self, E.div(leaf(self.data), other, rounding_mode=rounding_mode).data, "div_"),
+            lambda: _write(self, E.div(leaf(self.array), other, rounding_mode=rounding_mode).array, "div_"),
             lambda old: E.div(old, other, rounding_mode=rounding_mode),
         )
     return _apply(
         self,
         (other,),
         "div_",
-        lambda: _into(np.true_divide, self, "div_", self.data, _array(other), out=self.data, casting="same_kind"),
+        lambda: _into(np.true_divide, self, "div_", self.array, _array(other), out=self.array, casting="same_kind"),
         lambda old: E.div(old, other),
     )
 
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
     """In place: ``self **= exponent``."""
-    if self.data.dtype.kind in "iu":  # PyTorch converts a number exponent into the dtype, unwrapped
-        check_number_fits(exponent, self.data.dtype, "pow_: exponent")
+    if self.array.dtype.kind in "iu":  # PyTorch converts a number exponent into the dtype, unwrapped
+        check_number_fits(exponent, self.array.dtype, "pow_: exponent")
     return _apply(
         self,
         (exponent,),
         "pow_",
-        lambda: _into(np.power, self, "pow_", self.data, _array(exponent), out=self.data, casting="same_kind"),
+        lambda: _into(np.power, self, "pow_", self.array, _array(exponent), out=self.array, casting="same_kind"),
         lambda old: E.pow(old, exponent),
     )
 
@@ -514,15 +517,15 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     if min is None and max is None:
         raise ValueError("clamp_: give min, max or both (both are None)")
     for bound in (min, max):  # PyTorch converts a number bound into the dtype, unwrapped
-        check_number_fits(bound, self.data.dtype, "clamp_")
+        check_number_fits(bound, self.array.dtype, "clamp_")
     return _apply(
         self,
         (min, max),
         "clamp_",
         lambda: (
-            _into(np.clip, self, "clamp_", self.data, _array(min), _array(max), out=self.data)
-            if self.data.dtype.kind != "f"
-            else _into(np.copyto, self, "clamp_", self.data, clamp_array(self.data, _array(min), _array(max)))
+            _into(np.clip, self, "clamp_", self.array, _array(min), _array(max), out=self.array)
+            if self.array.dtype.kind != "f"
+            else _into(np.copyto, self, "clamp_", self.array, clamp_array(self.array, _array(min), _array(max)))
         ),
         lambda old: E.clamp(old, min, max),
     )
@@ -534,7 +537,7 @@ def relu_(self: Tensor) -> Tensor:
         self,
         (),
         "relu_",
-        lambda: _into(np.maximum, self, "relu_", 0, self.data, out=self.data),  # 0 first: -0.0 stays -0.0
+        lambda: _into(np.maximum, self, "relu_", 0, self.array, out=self.array),  # 0 first: -0.0 stays -0.0
         _saving_result(E.relu),  # PyTorch's relu_ saves its result: a later change of self raises at backward
     )
 
@@ -545,12 +548,12 @@ def _elementwise_(name: str, compute: Callable[[Tensor], Tensor], real: bool = T
 
     def method(self: Tensor) -> Tensor:
         def fast() -> None:
-            if real and self.data.dtype.kind != "f":
+            if real and self.array.dtype.kind != "f":
                 raise ValueError(
                     f"{name}: the result cannot be stored in this tensor of dtype {self.dtype} (it is real-valued); "
                     f"convert first, e.g. t = t.float()"
                 )
-            np.copyto(self.data, compute(leaf(self.data)).data)
+            np.copyto(self.array, compute(leaf(self.array)).array)
 
         return _apply(self, (), name, fast, compute)
 
@@ -581,7 +584,7 @@ def _source(value: Any, t: Tensor) -> Tensor:
 
 def _overwrite(self: Tensor, src: Tensor, owner: str) -> Tensor:
     try:
-        fits = np.broadcast_shapes(src.data.shape, self.data.shape) == self.data.shape
+        fits = np.broadcast_shapes(src.array.shape, self.array.shape) == self.array.shape
     except ValueError:
         fits = False
     if not fits:
@@ -590,7 +593,7 @@ def _overwrite(self: Tensor, src: Tensor, owner: str) -> Tensor:
         self,
         (src,),
         owner,
-        lambda: np.copyto(self.data, src.data, casting="unsafe"),
+        lambda: np.copyto(self.array, src.array, casting="unsafe"),
         lambda old: Overwrite.apply(old, src),
     )
 
@@ -602,16 +605,16 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
 
 def fill_(self: Tensor, value: Any) -> Tensor:
     """In place: every element becomes ``value`` (a number or a one-element tensor)."""
-    check_number_fits(value, self.data.dtype, "fill_")
+    check_number_fits(value, self.array.dtype, "fill_")
     src = _source(value, self)
-    if src.data.size != 1:
+    if src.array.size != 1:
         raise ValueError(f"fill_: value must be a number or a one-element tensor, got shape {src.shape}")
     return _overwrite(self, src, "fill_")
 
 
 def zero_(self: Tensor) -> Tensor:
     """In place: every element becomes 0."""
-    return _overwrite(self, leaf(np.zeros((), self.data.dtype)), "zero_")
+    return _overwrite(self, leaf(np.zeros((), self.array.dtype)), "zero_")
 
 
 def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
@@ -619,19 +622,19 @@ def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
     m = np.asarray(_array(mask))
     if m.dtype != np.bool_:
         raise ValueError(f"masked_fill_: mask must be a bool tensor, got dtype {m.dtype}")
-    check_number_fits(value, self.data.dtype, "masked_fill_")
+    check_number_fits(value, self.array.dtype, "masked_fill_")
     return _apply(
         self,
         (value,),
         "masked_fill_",
-        lambda: _into(np.copyto, self, "masked_fill_", self.data, _array(value), where=m, casting="unsafe"),
+        lambda: _into(np.copyto, self, "masked_fill_", self.array, _array(value), where=m, casting="unsafe"),
         lambda old: E.masked_fill(old, m, value),
     )
 
 
 def _in_place(self: Tensor, src: Tensor, owner: str, compute: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
     """``self <- compute(self, src)`` in place, recorded where a gradient is involved."""
-    fast = lambda: _write(self, compute(leaf(self.data), leaf(src.data)).data, owner)  # noqa: E731
+    fast = lambda: _write(self, compute(leaf(self.array), leaf(src.array)).array, owner)  # noqa: E731
     return _apply(self, (src,), owner, fast, lambda old: compute(old, src))
 
 
@@ -661,9 +664,9 @@ def index_add_(self: Tensor, dim: Any, index: Any, source: Any, *, alpha: Any = 
 
 
 def _random_fill(self: Tensor, draw: Callable[[np.random.Generator], np.ndarray], owner: str, generator: Any) -> Tensor:
-    if self.data.dtype.kind != "f":
+    if self.array.dtype.kind != "f":
         raise ValueError(f"{owner}: needs a floating-point tensor, got dtype {self.dtype}")
-    values = np.asarray(draw(backend.get_rng(generator)), dtype=self.data.dtype)
+    values = np.asarray(draw(backend.get_rng(generator)), dtype=self.array.dtype)
     return _overwrite(self, leaf(values), owner)
 
 
@@ -705,17 +708,17 @@ def index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False
         raise TypeError(
             f"index_put_: indices must be a tuple of index tensors (one per leading axis), got {type(indices).__name__}"
         )
-    index = tuple(np.asarray(i.data if isinstance(i, Tensor) else i) for i in indices)
+    index = tuple(np.asarray(i.array if isinstance(i, Tensor) else i) for i in indices)
     for i in index:
         if i.dtype.kind not in "iub":
             raise ValueError(f"index_put_: index tensors must be integer or bool, got dtype {i.dtype}")
     src = values if isinstance(values, Tensor) else leaf(np.asarray(values))
-    if src.data.dtype.kind == "f" and self.data.dtype.kind != "f":
+    if src.array.dtype.kind == "f" and self.array.dtype.kind != "f":
         raise ValueError(
             f"index_put_: float values cannot be stored in this tensor of dtype {self.dtype}; convert one of them first"
         )
-    if src.data.dtype != self.data.dtype and not src.requires_grad:
-        src = leaf(src.data.astype(self.data.dtype))
+    if src.array.dtype != self.array.dtype and not src.requires_grad:
+        src = leaf(src.array.astype(self.array.dtype))
     if not accumulate:
         __setitem__(self, index, src)
         return self
@@ -723,7 +726,7 @@ def index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False
         self,
         (src,),
         "index_put_",
-        lambda: _into(np.add.at, self, "index_put_", self.data, index, src.data.astype(self.data.dtype, copy=False)),
+        lambda: _into(np.add.at, self, "index_put_", self.array, index, src.array.astype(self.array.dtype, copy=False)),
         lambda old: PutAdd.apply(old, src, index=index),
     )
 
@@ -757,11 +760,11 @@ def __setitem__(self: Tensor, index: Any, value: Any) -> None:
     if isinstance(value, Tensor):
         src = value
     else:
-        check_number_fits(value, self.data.dtype, "t[index] = value")
-        src = leaf(np.asarray(value, dtype=self.data.dtype if self.data.dtype.kind == "f" else None))
+        check_number_fits(value, self.array.dtype, "t[index] = value")
+        src = leaf(np.asarray(value, dtype=self.array.dtype if self.array.dtype.kind == "f" else None))
 
     def fast() -> None:
-        assign(self.data, index, src.data)
+        assign(self.array, index, src.array)
 
     _apply(self, (src,), "t[index] = value", fast, lambda old: SetItem.apply(old, src, index=index))
 
@@ -771,9 +774,9 @@ def _is_own_slice(t: Tensor, index: Any, value: Tensor) -> bool:
     root = t if t._base is None else t._base
     if value._base is not root or not is_basic_index(index if isinstance(index, tuple) else (index,)):
         return False
-    target = t.data[as_view_index(index)]
-    here, there = target.__array_interface__, value.data.__array_interface__
-    return bool(here["data"] == there["data"] and target.shape == value.shape and target.strides == value.data.strides)
+    target = t.array[as_view_index(index)]
+    here, there = target.__array_interface__, value.array.__array_interface__
+    return bool(here["data"] == there["data"] and target.shape == value.shape and target.strides == value.array.strides)
 
 
 # -- Python's in-place operators -----------------------------------------------------------------
@@ -807,7 +810,7 @@ def __imod__(self: Tensor, other: Any) -> Tensor:
         self,
         (other,),
         "__imod__",
-        lambda: _write(self, E.remainder(leaf(self.data), other).data, "__imod__"),
+        lambda: _write(self, E.remainder(leaf(self.array), other).array, "__imod__"),
         lambda old: E.remainder(old, other),
     )
 
@@ -818,7 +821,7 @@ def _logical_inplace(ufunc: Any, name: str) -> Callable[[Tensor, Any], Tensor]:
             self,
             (),
             name,
-            lambda: _into(ufunc, self, name, self.data, _array(other), out=self.data),
+            lambda: _into(ufunc, self, name, self.array, _array(other), out=self.array),
             lambda old: old,  # not reached: bool and integer tensors never require grad
         )
 

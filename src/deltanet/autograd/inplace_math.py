@@ -36,7 +36,7 @@ def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]
         others = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
 
         def fast() -> None:
-            inplace._write(self, compute(leaf(self.data), *args, **kwargs).data, name)
+            inplace._write(self, compute(leaf(self.array), *args, **kwargs).array, name)
 
         return inplace._apply(self, others, name, fast, lambda old: compute(old, *args, **kwargs))
 
@@ -46,7 +46,7 @@ def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]
 
 
 def _float_power(x: Tensor, exponent: Any) -> Tensor:
-    if x.data.dtype != "float64":
+    if x.array.dtype != "float64":
         raise ValueError(
             f"float_power_: the result is float64 and cannot be stored in this tensor of dtype {x.dtype}; "
             "use t = t.double() first, or the out-of-place float_power"

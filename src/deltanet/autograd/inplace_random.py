@@ -32,13 +32,13 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """
     prob: Any
     if isinstance(p, Tensor):
-        prob = p.data
+        prob = p.array
         if prob.dtype.kind != "f" or (prob.size and not ((prob >= 0) & (prob <= 1)).all()):
             raise ValueError(f"bernoulli_: p must be a float tensor of probabilities in [0, 1], got {p!r}")
     else:
         prob = check.number(p, "p", "bernoulli_", low=0, high=1)
     u = backend.get_rng(generator).random(self.shape)
-    return _overwrite(self, leaf((u < prob).astype(self.data.dtype)), "bernoulli_")
+    return _overwrite(self, leaf((u < prob).astype(self.array.dtype)), "bernoulli_")
 
 
 def exponential_(self: Tensor, lambd: Any = 1.0, *, generator: Any = None) -> Tensor:
@@ -72,7 +72,7 @@ def geometric_(self: Tensor, p: Any, *, generator: Any = None) -> Tensor:
     """
     prob = check.number(p, "p", "geometric_", low=0, high=1, low_open=True)
     values = backend.get_rng(generator).geometric(prob, self.shape)
-    return _overwrite(self, leaf(values.astype(self.data.dtype)), "geometric_")
+    return _overwrite(self, leaf(values.astype(self.array.dtype)), "geometric_")
 
 
 def cauchy_(self: Tensor, median: Any = 0.0, sigma: Any = 1.0, *, generator: Any = None) -> Tensor:
@@ -146,8 +146,8 @@ def random_(self: Tensor, *bounds: Any, generator: Any = None, **names: Any) -> 
         high = bounds[0]
     low, high = names.get("from", low), names.get("to", high)
     low = check.integer(low, "from", "random_")
-    top = _top(self.data.dtype) + 1 if high is None else check.integer(high, "to", "random_")
+    top = _top(self.array.dtype) + 1 if high is None else check.integer(high, "to", "random_")
     if low >= top:
         raise ValueError(f"random_(): from must be less than to, got from={low}, to={top}")
     values = backend.get_rng(generator).integers(low, top, self.shape, dtype=np.int64 if top <= 2**63 else np.uint64)
-    return _overwrite(self, leaf(values.astype(self.data.dtype)), "random_")
+    return _overwrite(self, leaf(values.astype(self.array.dtype)), "random_")

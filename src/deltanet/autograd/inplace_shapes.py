@@ -28,13 +28,13 @@ def _reshaped(self: Tensor, name: str, view: Callable[[np.ndarray], np.ndarray])
             f"{name}: deltanet changes the shape of a tensor that requires grad out of place only; "
             f"write x = x.{name[:-1]}(...)"
         )
-    self.data = view(self.data)
+    self.array = view(self.array)
     return self
 
 
 def t_(self: Tensor) -> Tensor:
     """In place: ``self = self.t()`` (the transpose of a matrix; a vector stays as it is)."""
-    if self.data.ndim > 2:
+    if self.array.ndim > 2:
         raise ValueError(f"t_: expects a tensor of at most 2 dimensions, got shape {self.shape}")
     return _reshaped(self, "t_", lambda a: a.T)
 
@@ -46,7 +46,7 @@ def transpose_(self: Tensor, dim0: Any, dim1: Any) -> Tensor:
 
 def unsqueeze_(self: Tensor, dim: Any) -> Tensor:
     """In place: ``self = self.unsqueeze(dim)``."""
-    d = _checks.integer(dim, "dim", "unsqueeze_", low=-self.data.ndim - 1, high=self.data.ndim)
+    d = _checks.integer(dim, "dim", "unsqueeze_", low=-self.array.ndim - 1, high=self.array.ndim)
     return _reshaped(self, "unsqueeze_", lambda a: np.expand_dims(a, d))
 
 

@@ -20,7 +20,7 @@ def _inplace(name: str, compute: Callable[..., Tensor]) -> Callable[..., Tensor]
         others = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
 
         def fast() -> None:
-            inplace._write(self, compute(leaf(self.data), *args, **kwargs).data, name)
+            inplace._write(self, compute(leaf(self.array), *args, **kwargs).array, name)
 
         return inplace._apply(self, others, name, fast, lambda old: compute(old, *args, **kwargs))
 

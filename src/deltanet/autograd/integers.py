@@ -20,7 +20,7 @@ from deltanet.autograd.tensor import Tensor, leaf
 
 def _integers(name: str, kinds: str, *tensors: Tensor) -> None:
     for t in tensors:
-        if t.data.dtype.kind not in kinds:
+        if t.array.dtype.kind not in kinds:
             what = "integer or bool" if "b" in kinds else "integer"
             raise TypeError(f"{name}: needs {what} tensors, got dtype {t.dtype} (as in PyTorch)")
 
@@ -30,7 +30,7 @@ def _binary(name: str, ufunc: Any, kinds: str, input: Any, other: Any) -> Tensor
         raise TypeError(f"{name}: needs integers, got a float ({other if isinstance(other, float) else input!r})")
     x, y = pair(input, other, real=False)
     _integers(name, kinds, x, y)
-    return leaf(np.asarray(ufunc(x.data, y.data)))
+    return leaf(np.asarray(ufunc(x.array, y.array)))
 
 
 def gcd(input: Any, other: Any) -> Tensor:
@@ -140,7 +140,7 @@ def bitwise_not(input: Any) -> Tensor:
     """
     x = _tensor(input)
     _integers("bitwise_not", "iub", x)
-    return leaf(np.asarray(np.invert(x.data)))
+    return leaf(np.asarray(np.invert(x.array)))
 
 
 def bitwise_left_shift(input: Any, other: Any) -> Tensor:

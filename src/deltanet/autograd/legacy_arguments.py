@@ -33,7 +33,7 @@ def _is_index(value: Any, tensor_type: type) -> bool:
     tensor (they have ``__index__``, so PyTorch takes ``torch.Tensor(np.array(3))`` as a size)."""
     if check.is_integer(value):
         return True
-    array = getattr(value, "data", None) if isinstance(value, tensor_type) else value
+    array = getattr(value, "array", None) if isinstance(value, tensor_type) else value
     return isinstance(array, np.ndarray) and array.ndim == 0 and array.dtype.kind in "iu"
 
 

@@ -28,7 +28,7 @@ def _triangle(input: Any, diagonal: Any, lower: bool, name: str) -> Tensor:
         raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {x.shape}")
     n, m = x.shape[-2:]
     keep = np.tri(n, m, k, dtype=np.bool_) if lower else ~np.tri(n, m, k - 1, dtype=np.bool_)
-    return ops.Where.apply(x, leaf(np.zeros((), x.data.dtype)), condition=keep)
+    return ops.Where.apply(x, leaf(np.zeros((), x.array.dtype)), condition=keep)
 
 
 def tril(input: Any, diagonal: Any = 0) -> Tensor:
@@ -252,7 +252,7 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
             f"cdist: expects x1 of shape (N, D) or (B, N, D) and x2 of shape (M, D) or (B, M, D), "
             f"got {a.shape} and {b.shape}"
         )
-    if a.data.dtype.kind != "f" or b.data.dtype.kind != "f":
+    if a.array.dtype.kind != "f" or b.array.dtype.kind != "f":
         raise ValueError(
             f"cdist: expects floating-point tensors (as PyTorch), got {a.dtype} and {b.dtype}; use x.float()"
         )

@@ -62,7 +62,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None
         copy = check.flag(copy, "copy", "asarray")
     wanted = None if dtype is None else backend.resolve_dtype(dtype, "asarray")
     if isinstance(obj, Tensor):
-        source_dtype, shares = obj.data.dtype, True
+        source_dtype, shares = obj.array.dtype, True
     elif isinstance(obj, np.ndarray):
         source_dtype, shares = obj.dtype, True
     else:
@@ -81,7 +81,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None
         return result
     if not check.flag(requires_grad, "requires_grad", "asarray"):
         return result.detach() if result.requires_grad else result
-    if result.data.dtype.kind != "f":
+    if result.array.dtype.kind != "f":
         raise ValueError(f"asarray(): only floating-point tensors can require gradients, got dtype {result.dtype}")
     if result.requires_grad:
         return result

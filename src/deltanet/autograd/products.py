@@ -98,7 +98,7 @@ def vander(x: Any, N: Any = None, increasing: Any = False) -> Tensor:
     if v.ndim != 1:
         raise ValueError(f"vander: x must be 1-D, got shape {v.shape}")
     n = v.shape[0] if N is None else _checks.integer(N, "N", "vander", low=0)
-    if v.data.dtype.kind == "b":
+    if v.array.dtype.kind == "b":
         v = v.long()
     if n == 0:
         return zeros(v.shape[0], 0, dtype=v.dtype)

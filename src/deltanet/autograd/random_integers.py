@@ -53,4 +53,4 @@ def randint_like(
     if high <= low:
         raise ValueError(f"randint_like(): high must be greater than low, got low={low}, high={high}")
     values = backend.get_rng(generator).integers(low, high, like.shape)
-    return _finish(values.astype(_dtype(dtype, "randint_like", like.data.dtype)), requires_grad, "randint_like")
+    return _finish(values.astype(_dtype(dtype, "randint_like", like.array.dtype)), requires_grad, "randint_like")

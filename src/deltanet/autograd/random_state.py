@@ -74,7 +74,7 @@ def set_rng_state(new_state: Any) -> None:
             f"set_rng_state: new_state must be the uint8 tensor that dn.get_rng_state() returns, "
             f"got {type(new_state).__name__}"
         )
-    array = new_state.data if isinstance(new_state, Tensor) else new_state
+    array = new_state.array if isinstance(new_state, Tensor) else new_state
     backend.decode_rng_state(backend._default_rng, array, "set_rng_state")
 
 

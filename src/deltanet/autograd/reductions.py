@@ -201,7 +201,7 @@ def sum(  # noqa: A001 - PyTorch's name
     axes, keep = _dims(dim, axis, keepdim, keepdims, "sum")
     total = Sum.apply(_cast(_tensor(input), dtype), axis=axes, keepdims=keep)
     # Sum gives int64 for integers; a narrower dtype= is the result's dtype (wrapping), as PyTorch's
-    return total if dtype is None or total.data.dtype == total_dtype(dtype) else _cast(total, dtype)
+    return total if dtype is None or total.array.dtype == total_dtype(dtype) else _cast(total, dtype)
 
 
 def mean(
@@ -226,7 +226,7 @@ def mean(
     """
     axes, keep = _dims(dim, axis, keepdim, keepdims, "mean")
     x = _cast(_tensor(input), dtype)
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         x = to_dtype(x, backend.DEFAULT_DTYPE)
     count = _count(x.shape, axes)
     return Sum.apply(x, axis=axes, keepdims=keep) * (1.0 / count if count else float("nan"))
@@ -263,13 +263,13 @@ def prod(
     if isinstance(axes, tuple):
         raise ValueError(f"prod: dim must be one axis (or None), got {axes}")
     x = _cast(_tensor(input), dtype)
-    if x.data.dtype.kind in "biu":  # integers and bools multiply in int64, as in PyTorch (NumPy: uint64)
+    if x.array.dtype.kind in "biu":  # integers and bools multiply in int64, as in PyTorch (NumPy: uint64)
         x = to_dtype(x, np.dtype(np.int64))
     if axes is not None:
         axes = normalize(axes, x.ndim, "prod")
     product = Prod.apply(x, axis=axes, keepdims=keep)
     # int64 for integers; a narrower dtype= is the result's dtype (wrapping), as PyTorch's
-    return product if dtype is None or product.data.dtype == total_dtype(dtype) else _cast(product, dtype)
+    return product if dtype is None or product.array.dtype == total_dtype(dtype) else _cast(product, dtype)
 
 
 # -- extremes ------------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner
     if x.ndim and x.shape[d] == 0:
         raise ValueError(f"{owner}(): the reduction axis {d} of a tensor of shape {x.shape} is empty")
     arg = np.argmax if owner == "max" else np.argmin
-    where = np.expand_dims(arg(x.data, axis=d), d) if x.ndim else np.zeros((), np.int64)
+    where = np.expand_dims(arg(x.array, axis=d), d) if x.ndim else np.zeros((), np.int64)
     if x.ndim:
         values = ExtremeAlong.apply(x, axis=d, index=where, smallest=owner == "min")
     else:
@@ -373,7 +373,7 @@ def _extreme(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner
     indices = leaf(where.astype(np.int64))
     if not keep and x.ndim:
         values = values.squeeze(d)
-        indices = leaf(indices.data.squeeze(d))
+        indices = leaf(indices.array.squeeze(d))
     return ValuesIndices(values, indices)
 
 
@@ -429,13 +429,13 @@ def _arg(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner: st
     d, keep = _dims(dim, axis, keepdim, keepdims, owner)
     if isinstance(d, tuple):
         raise ValueError(f"{owner}: dim must be one axis (or None), got {d}")
-    if x.data.size == 0 and (d is None or x.shape[normalize(d, x.ndim, owner)] == 0):
+    if x.array.size == 0 and (d is None or x.shape[normalize(d, x.ndim, owner)] == 0):
         raise ValueError(f"{owner}() of an empty tensor of shape {x.shape}")
     fn = np.argmax if owner == "argmax" else np.argmin
     if d is None:
-        return leaf(np.asarray(fn(x.data), dtype=np.int64))
+        return leaf(np.asarray(fn(x.array), dtype=np.int64))
     d = normalize(d, x.ndim, owner)
-    return leaf(np.asarray(fn(x.data, axis=d, keepdims=keep), dtype=np.int64))
+    return leaf(np.asarray(fn(x.array, axis=d, keepdims=keep), dtype=np.int64))
 
 
 def argmax(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Tensor:
@@ -521,13 +521,13 @@ def var(
     axes, keep = _dims(dim, axis, keepdim, keepdims, "var")
     c = _correction(unbiased, correction, "var")
     x = _tensor(input)
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise ValueError(f"var() needs a floating-point tensor, got dtype {x.dtype}")
     centered = x - mean(x, axes, keepdim=True)
     squares = Sum.apply(centered * centered, axis=axes, keepdims=keep)
     dof = builtins.max(0.0, _count(x.shape, axes) - c)
     if dof == 0:  # PyTorch divides by 0 too: NaN for a zero sum of squares, inf otherwise
-        scale = np.where(squares.data == 0, np.nan, np.inf).astype(squares.dtype)
+        scale = np.where(squares.array == 0, np.nan, np.inf).astype(squares.dtype)
         with np.errstate(invalid="ignore"):
             return squares * leaf(scale)
     return squares * (1.0 / dof)
@@ -609,14 +609,14 @@ def norm(
         p = 2
     if isinstance(p, str) or isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
         raise ValueError(f"norm: p must be 'fro' or a number, got {p!r}")
-    if math.isinf(p) and x.data.size == 0:  # max's error for an empty tensor or axis
+    if math.isinf(p) and x.array.size == 0:  # max's error for an empty tensor or axis
         return (
             Max.apply(Abs.apply(x), axis=axes, keepdims=keep)
             if p > 0
             else -Max.apply(-Abs.apply(x), axis=axes, keepdims=keep)
         )
     if p == 0:
-        count = leaf(np.asarray((x.data != 0).sum(axis=axes, keepdims=keep), dtype=x.dtype))
+        count = leaf(np.asarray((x.array != 0).sum(axis=axes, keepdims=keep), dtype=x.dtype))
         return count + Sum.apply(x * 0.0, axis=axes, keepdims=keep)  # no gradient, as in PyTorch
     if p < 0 and p != -math.inf:
         raise ValueError(f"norm: p must be positive, inf, -inf, 0 or 'fro', got {p!r}")
@@ -719,12 +719,12 @@ def logsumexp(input: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any 
         0.693147
     """
     x = _tensor(input)
-    if x.data.dtype.kind != "f":  # integers and bools give the default float dtype, as PyTorch
+    if x.array.dtype.kind != "f":  # integers and bools give the default float dtype, as PyTorch
         x = _cast(x, backend.DEFAULT_DTYPE)
     axes, keep = _dims(dim, axis, keepdim, keepdims, "logsumexp")
     if axes is None:
         raise ValueError("logsumexp: give the axis (or axes) to reduce, e.g. dim=-1")
-    m = x.data.max(axis=axes, keepdims=True, initial=-np.inf)  # an empty axis: -inf, as PyTorch
+    m = x.array.max(axis=axes, keepdims=True, initial=-np.inf)  # an empty axis: -inf, as PyTorch
     m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
     with np.errstate(divide="ignore"):  # an all -inf row: -inf, as PyTorch, without a warning
         total = Log.apply(Sum.apply(Exp.apply(x - leaf(m)), axis=axes, keepdims=True)) + leaf(m)

@@ -127,7 +127,7 @@ def rsqrt(input: Any) -> Tensor:
     """
     x = _tensor(input)
     # 1 / sqrt(x), not x ** -0.5: sqrt(-0.0) is -0.0, so rsqrt(-0.0) is -inf, as PyTorch's
-    return 1 / (x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)).sqrt()
+    return 1 / (x if x.array.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)).sqrt()
 
 
 def reciprocal(input: Any) -> Tensor:
@@ -142,4 +142,4 @@ def reciprocal(input: Any) -> Tensor:
         [0.5, 0.25]
     """
     x = _tensor(input)
-    return (x if x.data.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)) ** -1
+    return (x if x.array.dtype.kind == "f" else to_dtype(x, backend.DEFAULT_DTYPE)) ** -1

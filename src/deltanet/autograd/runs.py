@@ -39,7 +39,7 @@ def unique_consecutive(input: Any, return_inverse: Any = False, return_counts: A
         >>> [t.tolist() for t in dn.tensor([1, 1, 2]).unique_consecutive(return_counts=True)]
         [[1, 2], [2, 1]]
     """
-    x = _tensor(input).data
+    x = _tensor(input).array
     inverse_wanted = _checks.flag(return_inverse, "return_inverse", "unique_consecutive")
     counts_wanted = _checks.flag(return_counts, "return_counts", "unique_consecutive")
     if dim is None:

@@ -44,7 +44,7 @@ class RandomDraw(Function):
 def _float_tensor(value: Any, name: str, owner: str) -> Tensor:
     if not isinstance(value, Tensor):
         raise TypeError(f"{owner}(): {name} must be a tensor, got {type(value).__name__}")
-    if value.data.dtype.kind != "f":
+    if value.array.dtype.kind != "f":
         raise ValueError(f"{owner}(): {name} must be a floating-point tensor, got dtype {value.dtype}")
     return value
 
@@ -123,12 +123,12 @@ def normal(
     m_arr: Any
     s_arr: Any
     if isinstance(mean, Tensor):
-        m_arr, kind = _float_tensor(mean, "mean", "normal").data, mean.data.dtype
+        m_arr, kind = _float_tensor(mean, "mean", "normal").array, mean.array.dtype
     else:
         m_arr = check.number(mean, "mean", "normal")
     if isinstance(std, Tensor):
-        s_arr = _float_tensor(std, "std", "normal").data
-        kind = kind if isinstance(mean, Tensor) else std.data.dtype
+        s_arr = _float_tensor(std, "std", "normal").array
+        kind = kind if isinstance(mean, Tensor) else std.array.dtype
         if s_arr.size and np.nanmin(s_arr) < 0:
             raise ValueError(f"normal(): std must be >= 0 everywhere, got a value of {np.nanmin(s_arr)}")
     else:
@@ -146,7 +146,7 @@ def normal(
 def _probability(p: Any, owner: str) -> Any:
     """A number in [0, 1], or the array of a float tensor of values in [0, 1]."""
     if isinstance(p, Tensor):
-        arr = p.data
+        arr = p.array
         if arr.dtype.kind != "f":
             raise ValueError(f"{owner}(): p must be a floating-point tensor, got dtype {p.dtype}")
         if arr.size and not ((arr >= 0) & (arr <= 1)).all():
@@ -183,7 +183,7 @@ def bernoulli(input: Any, p: Any = None, *, generator: Any = None, out: Any = No
     x = _float_tensor(input, "input", "bernoulli")
     prob = _probability(x if p is None else p, "bernoulli")
     u = backend.get_rng(generator).random(x.shape)
-    values = (u < prob).astype(x.data.dtype)
+    values = (u < prob).astype(x.array.dtype)
     return _into_out(RandomDraw.apply(x, values=values), out, "bernoulli")
 
 
@@ -204,9 +204,9 @@ def poisson(input: Any, generator: Any = None) -> Tensor:
         [0.0, 0.0]
     """
     rates = _float_tensor(input, "input", "poisson")
-    if rates.data.size and not (rates.data >= 0).all():
-        raise ValueError(f"poisson(): the rates must be >= 0, got a value of {np.nanmin(rates.data)}")
-    values = np.asarray(backend.get_rng(generator).poisson(rates.data)).astype(rates.data.dtype)  # 0-d: an int
+    if rates.array.size and not (rates.array >= 0).all():
+        raise ValueError(f"poisson(): the rates must be >= 0, got a value of {np.nanmin(rates.array)}")
+    values = np.asarray(backend.get_rng(generator).poisson(rates.array)).astype(rates.array.dtype)  # 0-d: an int
     return RandomDraw.apply(rates, values=values)
 
 
@@ -230,15 +230,15 @@ def binomial(count: Any, prob: Any, generator: Any = None) -> Tensor:
     """
     n = _float_tensor(count, "count", "binomial")
     p = _float_tensor(prob, "prob", "binomial")
-    if n.data.size and not ((n.data >= 0) & (n.data == np.floor(n.data))).all():
+    if n.array.size and not ((n.array >= 0) & (n.array == np.floor(n.array))).all():
         raise ValueError("binomial(): count must hold whole numbers >= 0")
     probs = _probability(p, "binomial")
     try:
         shape = np.broadcast_shapes(n.shape, p.shape)
     except ValueError:
         raise ValueError(f"binomial(): count of shape {n.shape} and prob of shape {p.shape} do not broadcast") from None
-    draws = backend.get_rng(generator).binomial(np.broadcast_to(n.data, shape).astype(np.int64), probs, shape)
-    return RandomDraw.apply(n, p, values=np.asarray(draws).astype(n.data.dtype))
+    draws = backend.get_rng(generator).binomial(np.broadcast_to(n.array, shape).astype(np.int64), probs, shape)
+    return RandomDraw.apply(n, p, values=np.asarray(draws).astype(n.array.dtype))
 
 
 def multinomial(
@@ -274,7 +274,7 @@ def multinomial(
         >>> sorted(dn.multinomial(dn.tensor([1.0, 1.0, 1.0]), 3).tolist())
         [0, 1, 2]
     """
-    w = _float_tensor(input, "input", "multinomial").data
+    w = _float_tensor(input, "input", "multinomial").array
     if w.ndim not in (1, 2):
         raise ValueError(f"multinomial(): input must be 1-D or 2-D (rows of category weights), got {w.ndim}-D")
     n = check.integer(num_samples, "num_samples", "multinomial", low=1)

@@ -79,7 +79,7 @@ class IndexAdd(Function):
 
 
 def _index(index: Any, owner: str) -> np.ndarray:
-    array = np.asarray(index.data if isinstance(index, Tensor) else index)
+    array = np.asarray(index.array if isinstance(index, Tensor) else index)
     if array.dtype.kind not in "iu":
         raise ValueError(f"{owner}: index must be an integer (int64) tensor, got dtype {array.dtype}")
     return array
@@ -107,7 +107,7 @@ def scatter_arguments(input: Any, dim: Any, index: Any, src: Any, owner: str) ->
     if isinstance(src, Tensor):
         s = src
     elif isinstance(src, (int, float, np.number)) and not isinstance(src, bool):
-        s = leaf(np.asarray(src, dtype=x.data.dtype))
+        s = leaf(np.asarray(src, dtype=x.array.dtype))
     else:
         s = as_tensor(src)
     if s.ndim:
@@ -116,7 +116,7 @@ def scatter_arguments(input: Any, dim: Any, index: Any, src: Any, owner: str) ->
                 f"{owner}: src must have index's rank and be at least as large on every axis, "
                 f"got index {idx.shape} and src {s.shape}"
             )
-        if s.data.dtype != x.data.dtype:
+        if s.array.dtype != x.array.dtype:
             raise ValueError(f"{owner}: src must have input's dtype {x.dtype}, got {s.dtype}")
     if any(i > n for k, (i, n) in enumerate(zip(idx.shape, x.shape, strict=True)) if k != d):
         raise ValueError(f"{owner}: index {idx.shape} is larger than input {x.shape} on an axis other than dim={d}")
@@ -203,7 +203,7 @@ def index_add_arguments(input: Any, dim: Any, index: Any, source: Any, owner: st
     expected = x.shape[:d] + (idx.size,) + x.shape[d + 1 :]
     if s.shape != expected:
         raise ValueError(f"{owner}: source must have shape {expected} (input's, with len(index) at dim), got {s.shape}")
-    if s.data.dtype != x.data.dtype:
+    if s.array.dtype != x.array.dtype:
         raise ValueError(f"{owner}: source must have input's dtype {x.dtype}, got {s.dtype}")
     if idx.size and (idx.min() < 0 or idx.max() >= x.shape[d]):
         raise ValueError(
@@ -239,6 +239,6 @@ def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = 1) 
 def alpha_of(alpha: Any, x: Tensor) -> Any:
     """``alpha`` as PyTorch's ``index_add`` takes it: converted to ``x``'s dtype, so a float factor
     of an integer tensor loses its fraction (2.5 is 2), and the scaled source keeps the dtype."""
-    if x.data.dtype.kind in "iu" and isinstance(alpha, (float, np.floating)):
+    if x.array.dtype.kind in "iu" and isinstance(alpha, (float, np.floating)):
         return int(alpha)
     return alpha

@@ -66,13 +66,13 @@ def searchsorted(
         [2, 3, 4]
     """
     where = _side(right, side, "searchsorted")
-    seq = _tensor(sorted_sequence).data
+    seq = _tensor(sorted_sequence).array
     scalar = not isinstance(input, (Tensor, np.ndarray, list, tuple))
-    values = np.asarray(input) if scalar else _tensor(input).data
+    values = np.asarray(input) if scalar else _tensor(input).array
     if seq.ndim == 0:
         raise ValueError("searchsorted: sorted_sequence must have at least one axis, got a 0-d tensor")
     if sorter is not None:
-        order = _tensor(sorter).data
+        order = _tensor(sorter).array
         if order.shape != seq.shape or order.dtype.kind not in "iu":
             raise ValueError(f"searchsorted: sorter must be integer indices of shape {seq.shape}, got {order.shape}")
         seq = np.take_along_axis(seq, order.astype(np.intp), axis=-1)
@@ -159,6 +159,6 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, inve
     """
     check.flag(assume_unique, "assume_unique", "isin")
     check.flag(invert, "invert", "isin")
-    x = elements.data if isinstance(elements, Tensor) else np.asarray(elements)
-    test = test_elements.data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    x = elements.array if isinstance(elements, Tensor) else np.asarray(elements)
+    test = test_elements.array if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     return leaf(np.asarray(np.isin(x, test, invert=bool(invert))))

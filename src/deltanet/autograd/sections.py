@@ -21,9 +21,9 @@ def _cuts(indices_or_sections: Any, length: int, owner: str) -> list[int]:
     """The cut positions along an axis of ``length``: from a number of sections or a list of indices."""
     given = indices_or_sections
     if isinstance(given, Tensor):
-        if given.data.dtype.kind not in "iu" or given.ndim > 1:
+        if given.array.dtype.kind not in "iu" or given.ndim > 1:
             raise ValueError(f"{owner}: a tensor of indices_or_sections must be 0-d or 1-D integers, got {given}")
-        given = given.data.tolist()
+        given = given.array.tolist()
     if isinstance(given, (list, tuple)):
         return [_checks.integer(i, "indices", owner) for i in given]
     n = _checks.integer(given, "sections", owner, low=1)

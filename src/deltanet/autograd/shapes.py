@@ -141,9 +141,9 @@ class Stack(Function):
 def index_array(index: Any) -> Any:
     """An index with tensors replaced by their arrays (boolean masks, integer indices)."""
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i.array if isinstance(i, Tensor) else i for i in index)
     return index
 
 
@@ -174,7 +174,7 @@ def item_index(index: Any) -> Any:
         if type(part) is slice and part.step is not None and part.step <= 0:
             # PyTorch's refusal (NumPy would reverse): flip with t.flip(dims) instead
             raise ValueError(f"step must be greater than zero, got {part.step} (use t.flip(dim) to reverse)")
-        if isinstance(part, Tensor) and part.data.dtype == np.uint8:
+        if isinstance(part, Tensor) and part.array.dtype == np.uint8:
             raise ValueError(
                 "t[index]: a uint8 index tensor is ambiguous (PyTorch reads it as a mask, deprecated; NumPy as "
                 "positions): use index.bool() for a mask or index.long() for positions"
@@ -325,7 +325,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
 
 def _view_as_dtype(input: Tensor, dtype: np.dtype) -> Tensor:
     """The bytes of ``input`` read as ``dtype``: a leaf that shares its memory and version counter."""
-    data = input.data
+    data = input.array
     old, new = data.itemsize, dtype.itemsize
     if old != new:
         if data.ndim == 0:
@@ -338,7 +338,7 @@ def _view_as_dtype(input: Tensor, dtype: np.dtype) -> Tensor:
                 f"{data.dtype} as {dtype} (different element sizes)"
             )
     out = input.detach()
-    out.data = data.view(dtype)
+    out.array = data.view(dtype)
     return out
 
 
@@ -506,7 +506,7 @@ def numel(input: Any) -> int:
         >>> dn.numel(dn.zeros(2, 3))
         6
     """
-    return int(np.size(input.data if isinstance(input, Tensor) else input))
+    return int(np.size(input.array if isinstance(input, Tensor) else input))
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
@@ -587,7 +587,7 @@ def contiguous(input: Tensor) -> Tensor:
         >>> x.contiguous() is x, x.t().contiguous().is_contiguous()
         (True, True)
     """
-    return input if input.data.flags.c_contiguous else leaf_copy(input)
+    return input if input.array.flags.c_contiguous else leaf_copy(input)
 
 
 def clone(input: Tensor) -> Tensor:
@@ -599,7 +599,7 @@ def clone(input: Tensor) -> Tensor:
     Examples:
         >>> import deltanet as dn
         >>> x = dn.zeros(2)
-        >>> y = x.clone(); y.data[0] = 1.0
+        >>> y = x.clone(); y.array[0] = 1.0
         >>> x.tolist()
         [0.0, 0.0]
     """

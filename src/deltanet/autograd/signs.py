@@ -83,7 +83,7 @@ def signbit(input: Any) -> Tensor:
         >>> dn.signbit(dn.tensor([-1.0, -0.0, 0.0, 2.0])).tolist()
         [True, True, False, False]
     """
-    return leaf(np.asarray(np.signbit(_tensor(input).data)))
+    return leaf(np.asarray(np.signbit(_tensor(input).array)))
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
@@ -108,7 +108,7 @@ def heaviside(input: Any, values: Any) -> Tensor:
     x = _tensor(input)
     if not isinstance(values, Tensor):
         raise TypeError(f"heaviside: values must be a tensor, got {type(values).__name__} (e.g. dn.tensor(0.5))")
-    if values.data.dtype != x.data.dtype:
+    if values.array.dtype != x.array.dtype:
         raise ValueError(
             f"heaviside: values must have the input's dtype {x.dtype}, got {values.dtype} (as PyTorch requires); "
             f"convert one of them, e.g. values.to(input.dtype)"

@@ -79,7 +79,7 @@ def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = Fal
         normalize(pick_dim(dim, None, "sort"), 1, "sort")
         return _of_scalar(x)
     axis = _axis(x, dim, "sort")
-    return _pick(x, axis, _order(x.data, axis, bool(descending)))
+    return _pick(x, axis, _order(x.array, axis, bool(descending)))
 
 
 def _of_scalar(x: Tensor) -> ValuesIndices:
@@ -108,7 +108,7 @@ def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = 
         normalize(pick_dim(dim, None, "argsort"), 1, "argsort")
         return leaf(np.zeros((), np.int64))
     axis = _axis(x, dim, "argsort")
-    return leaf(_order(x.data, axis, bool(descending)).astype(np.int64, copy=False))
+    return leaf(_order(x.array, axis, bool(descending)).astype(np.int64, copy=False))
 
 
 def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:  # noqa: A002
@@ -143,7 +143,7 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
         return _of_scalar(x)
     axis = _axis(x, dim, "topk")
     count = check.integer(k, "k", "topk", low=0, high=x.shape[axis])  # at most the size of dim
-    order = np.take(_order(x.data, axis, bool(largest)), np.arange(count), axis=axis)
+    order = np.take(_order(x.array, axis, bool(largest)), np.arange(count), axis=axis)
     return _pick(x, axis, order)
 
 
@@ -233,14 +233,14 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     x = _tensor(input)
     if dtype is not None:
         x = to_dtype(x, backend.resolve_dtype(dtype, "cumsum"))
-    elif x.data.dtype.kind in "biu":
+    elif x.array.dtype.kind in "biu":
         x = to_dtype(x, backend.INDEX_DTYPE)
     axis = normalize(pick_dim(dim, None, "cumsum"), x.ndim, "cumsum")
     if x.ndim == 0:
         return Flip.apply(x, axes=())  # the one element, as a new tensor with history
     z = CumSum.apply(x, axis=axis)
     # NumPy accumulates small integers in int64; dtype= is the result's dtype, as PyTorch's
-    return z if z.data.dtype == x.data.dtype else to_dtype(z, x.data.dtype)
+    return z if z.array.dtype == x.array.dtype else to_dtype(z, x.array.dtype)
 
 
 def msort(input: Any) -> Tensor:

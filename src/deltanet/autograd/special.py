@@ -99,7 +99,7 @@ class Erfinv(Function):
 
 def _float(x: Any, owner: str) -> Tensor:
     t = _tensor(x)
-    if t.data.dtype.kind != "f":  # integers go to the default dtype, as in PyTorch
+    if t.array.dtype.kind != "f":  # integers go to the default dtype, as in PyTorch
         t = t.to(backend.DEFAULT_DTYPE)
     return t
 
@@ -162,7 +162,7 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
         [2.5, 12.5]
     """
     start, stop = _tensor(input), _tensor(end)
-    if start.data.dtype.kind != "f" or stop.data.dtype != start.data.dtype:
+    if start.array.dtype.kind != "f" or stop.array.dtype != start.array.dtype:
         raise ValueError(f"lerp: input and end must be float tensors of one dtype, got {start.dtype} and {stop.dtype}")
     w = weight if isinstance(weight, Tensor) else check.number(weight, "weight", "lerp", finite=False)
     if not isinstance(w, Tensor):  # a number: a constant of the inputs' dtype, as PyTorch's scalar weight
@@ -236,7 +236,7 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
     """
     v = _scalar(value, "value", "addcdiv")
     t1, t2 = _tensor(tensor1), _tensor(tensor2)
-    if t1.data.dtype.kind in "biu" and t2.data.dtype.kind in "biu":
+    if t1.array.dtype.kind in "biu" and t2.array.dtype.kind in "biu":
         raise ValueError("addcdiv: integer division of tensor1 by tensor2 is not supported; use tensor1.float()")
     return _tensor(input) + (t1 if v == 1 else t1 * v) / t2
 
@@ -311,13 +311,13 @@ def nan_to_num(input: Any, nan: Any = 0.0, posinf: Any = None, neginf: Any = Non
     x = _tensor(input)
     values = [check.number(v, name, "nan_to_num", finite=False) if v is not None else None
               for v, name in ((nan, "nan"), (posinf, "posinf"), (neginf, "neginf"))]  # fmt: skip
-    if x.data.dtype.kind != "f":
-        return leaf(x.data.copy())
-    info = np.finfo(x.data.dtype)
+    if x.array.dtype.kind != "f":
+        return leaf(x.array.copy())
+    info = np.finfo(x.array.dtype)
     fill = np.nan_to_num(
-        x.data,
+        x.array,
         nan=float(nan),
         posinf=info.max if values[1] is None else values[1],
         neginf=info.min if values[2] is None else values[2],
     )
-    return where(leaf(np.isfinite(x.data)), x, leaf(fill))
+    return where(leaf(np.isfinite(x.array)), x, leaf(fill))

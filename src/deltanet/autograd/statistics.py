@@ -53,11 +53,11 @@ def _pick_along(x: Tensor, dim: Any, keepdim: Any, position: Any, owner: str) ->
     if x.shape[d] == 0:
         raise ValueError(f"{owner}: the axis {d} of a tensor of shape {x.shape} is empty")
     values, order = sort(x, dim=d)
-    k = np.expand_dims(position(np.moveaxis(values.data, d, -1), x.shape[d]), d)
-    index = leaf(np.take_along_axis(order.data, k, axis=d))
+    k = np.expand_dims(position(np.moveaxis(values.array, d, -1), x.shape[d]), d)
+    index = leaf(np.take_along_axis(order.array, k, axis=d))
     picked = gather(values, d, leaf(k))
     if not keep:
-        picked, index = picked.squeeze(d), leaf(index.data.squeeze(d))
+        picked, index = picked.squeeze(d), leaf(index.array.squeeze(d))
     return ValuesIndices(picked, index)
 
 
@@ -77,14 +77,14 @@ def _median(input: Any, dim: Any, keepdim: Any, nan: bool, owner: str) -> Any:
     if dim is not None:
         return _pick_along(x, dim, keepdim, _median_position(nan), owner)
     if x.size == 0:
-        if x.data.dtype.kind == "f":  # PyTorch's median of no values: NaN (connected to x, with no gradient)
+        if x.array.dtype.kind == "f":  # PyTorch's median of no values: NaN (connected to x, with no gradient)
             return x.sum() * float("nan")
         raise ValueError(f"{owner}() of an empty tensor of shape {x.shape} has no value")
     value = _pick_along(reshape(x, -1), 0, False, _median_position(nan), owner).values
-    if x.data.dtype.kind != "f" or np.isnan(value.data):
-        return leaf(value.data) if x.data.dtype.kind != "f" else value
+    if x.array.dtype.kind != "f" or np.isnan(value.array):
+        return leaf(value.array) if x.array.dtype.kind != "f" else value
     # PyTorch shares the gradient equally among the elements equal to the median.
-    ties = leaf(x.data == value.data)
+    ties = leaf(x.array == value.array)
     return Max.apply(where(ties, x, float("-inf")), axis=None, keepdims=False)
 
 
@@ -185,7 +185,7 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     d = normalize(pick_dim(dim, None, "mode"), x.ndim, "mode")
     if x.shape[d] == 0:
         raise ValueError(f"mode: the axis {d} of a tensor of shape {x.shape} is empty")
-    rows = np.moveaxis(x.data, d, -1).reshape(-1, x.shape[d])
+    rows = np.moveaxis(x.array, d, -1).reshape(-1, x.shape[d])
     where_last = np.empty(rows.shape[0], np.int64)
     for r, row in enumerate(rows):
         # ascending, each NaN on its own (as unique): argmax takes the smallest tie
@@ -195,7 +195,7 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
         where_last[r] = len(row) - 1 - np.flatnonzero(same)[0]
     shape = list(x.shape)
     shape[d] = 1
-    index = np.moveaxis(where_last.reshape([*np.moveaxis(x.data, d, -1).shape[:-1], 1]), -1, d)
+    index = np.moveaxis(where_last.reshape([*np.moveaxis(x.array, d, -1).shape[:-1], 1]), -1, d)
     picked = gather(x, d, leaf(index))
     if not keep:
         return ValuesIndices(picked.squeeze(d), leaf(index.squeeze(d)))
@@ -239,10 +239,10 @@ def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> MinMax:
     axis = None if dim is None else normalize(check.integer(dim, "dim", "aminmax"), x.ndim, "aminmax")
     if x.size == 0 and (axis is None or x.shape[axis] == 0):  # (2, 0) over dim 0 is empty, not an error
         raise ValueError(f"aminmax(): a tensor of shape {x.shape} is empty: no smallest or largest value")
-    if x.data.dtype.kind == "b":  # no gradient
+    if x.array.dtype.kind == "b":  # no gradient
         return MinMax(
-            leaf(np.asarray(x.data.min(axis=axis, keepdims=keep))),
-            leaf(np.asarray(x.data.max(axis=axis, keepdims=keep))),
+            leaf(np.asarray(x.array.min(axis=axis, keepdims=keep))),
+            leaf(np.asarray(x.array.max(axis=axis, keepdims=keep))),
         )
     return MinMax(amin(x, axis, keep), amax(x, axis, keep))
 
@@ -256,14 +256,14 @@ def _lerp(start: Tensor, end: Tensor, w: np.ndarray) -> Tensor:
 
 def _quantile(input: Any, q: Any, dim: Any, keepdim: Any, interpolation: Any, nan: bool, owner: str) -> Tensor:
     x = _tensor(input)
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise ValueError(f"{owner}() needs a floating-point tensor, got dtype {x.dtype}")
     check.one_of(interpolation, "interpolation", INTERPOLATIONS, owner)
     keep = check.flag(keepdim, "keepdim", owner)
-    qs = np.asarray(q.data if isinstance(q, Tensor) else q)
+    qs = np.asarray(q.array if isinstance(q, Tensor) else q)
     if qs.ndim > 1 or qs.dtype.kind not in "iuf" or qs.dtype.kind == "b":
         raise ValueError(f"{owner}: q must be a number or a 0-d or 1-D tensor of them, got {q!r}")
-    if isinstance(q, Tensor) and q.data.dtype != x.data.dtype:
+    if isinstance(q, Tensor) and q.array.dtype != x.array.dtype:
         raise ValueError(f"{owner}: q must have the dtype of input ({x.dtype}), got {q.dtype}")
     if qs.size and not ((qs >= 0) & (qs <= 1)).all():
         raise ValueError(f"{owner}: q must be in [0, 1], got {qs.tolist()}")
@@ -277,8 +277,8 @@ def _quantile(input: Any, q: Any, dim: Any, keepdim: Any, interpolation: Any, na
         flat = x if x.ndim else reshape(x, 1)
     values = sort(_last_axis(flat, d), dim=-1).values  # NaN last
     n = values.shape[-1]
-    missing = np.isnan(values.data)
-    dtype = values.data.dtype.type
+    missing = np.isnan(values.array)
+    dtype = values.array.dtype.type
     q_row = qs.reshape(-1).astype(dtype)
     if nan:
         count = (n - missing.sum(axis=-1, keepdims=True)).astype(dtype)
@@ -408,9 +408,9 @@ def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         x = x.to(backend.resolve_dtype(dtype, "dtype"))
     keep = check.flag(keepdim, "keepdim", "nansum")
     axes = _axes(x, dim, "nansum")
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         total = Sum.apply(x, axis=axes, keepdims=keep)  # int64, or dtype= itself (wrapping), as PyTorch's
-        return total if dtype is None or total.data.dtype == x.data.dtype else total.to(x.data.dtype)
+        return total if dtype is None or total.array.dtype == x.array.dtype else total.to(x.array.dtype)
     return NanSum.apply(x, axis=axes, keepdims=keep, mean=False)
 
 
@@ -431,7 +431,7 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     x = _tensor(input)
     if dtype is not None:
         x = x.to(backend.resolve_dtype(dtype, "dtype"))
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise ValueError(f"nanmean() needs a floating-point tensor, got dtype {x.dtype}")
     keep = check.flag(keepdim, "keepdim", "nanmean")
     return NanSum.apply(x, axis=_axes(x, dim, "nanmean"), keepdims=keep, mean=True)

@@ -21,7 +21,7 @@ from deltanet.autograd.tensor import Tensor
 
 def _indices(indices: Any, owner: str) -> Tensor:
     idx = _tensor(indices)
-    if idx.data.dtype.kind not in "iu":
+    if idx.array.dtype.kind not in "iu":
         raise ValueError(f"{owner}: indices must be an integer tensor, got dtype {idx.dtype}")
     return idx
 
@@ -64,7 +64,7 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Tensor:
         ) from None
     x_shape, idx_shape = list(common), list(common)
     x_shape[d], idx_shape[d] = x.shape[d], idx.shape[d]
-    positions = expand(idx, tuple(idx_shape)).data
+    positions = expand(idx, tuple(idx_shape)).array
     n = x.shape[d]
     if positions.size and positions.min() < 0:  # PyTorch counts -1 from the end here (gather refuses it)
         positions = np.where((positions < 0) & (positions >= -n), positions + n, positions)
@@ -89,7 +89,7 @@ def take(input: Any, index: Any) -> Tensor:
     """
     x, idx = _tensor(input), _indices(index, "take")
     n = x.numel()
-    positions = idx.data
+    positions = idx.array
     if positions.size and (positions.min() < -n or positions.max() >= n):
         raise ValueError(f"take: index out of range for a tensor of {n} elements, got {idx.tolist()}")
     return GetItem.apply(x, index=np.unravel_index(np.where(positions < 0, positions + n, positions), x.shape))

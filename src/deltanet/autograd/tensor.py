@@ -26,10 +26,10 @@ from deltanet.autograd.versions import Version
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    ``.data`` holds the array, ``.grad`` the gradient of the loss with respect to it (a ``Tensor``
-    of the same shape and dtype, as in PyTorch) once ``backward()`` has run, and each operator
-    (``+``, ``*``, ``@``, ``sum``, ...) records the primitive that made its result, so that
-    ``backward()`` can walk back through them.
+    ``.array`` holds the NumPy array (``.data`` is PyTorch's detached view of it), ``.grad`` the
+    gradient of the loss with respect to it (a ``Tensor`` of the same shape and dtype, as in
+    PyTorch) once ``backward()`` has run, and each operator (``+``, ``*``, ``@``, ``sum``, ...)
+    records the primitive that made its result, so that ``backward()`` can walk back through them.
 
     Create tensors with ``dn.tensor(data)`` (a copy, the dtype inferred from the data, as
     ``torch.tensor``), ``dn.as_tensor`` (shares a NumPy array) or the factories (``dn.zeros``, ...).
@@ -54,8 +54,8 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "_base", "_vc", "__weakref__")
-    data: np.ndarray
+    __slots__ = ("array", "_grad", "_requires_grad", "_ctx", "_base", "_vc", "__weakref__")
+    array: np.ndarray  # the NumPy array this tensor holds (``data`` is PyTorch's view of it)
     _grad: Tensor | None  # read and set through the ``grad`` property
     _requires_grad: bool  # read and set through the ``requires_grad`` property
     _ctx: Any  # the Function that made this tensor (None for a leaf or without grad)
@@ -67,7 +67,7 @@ class Tensor:
         kind, value = legacy_arguments("Tensor", args, kwargs, Tensor)
         if kind == "tensor":  # PyTorch returns an alias: the same memory, dtype and graph
             alias = value.view_as(value)
-            self.data = alias.data
+            self.array = alias.array
             self._grad = None
             self._requires_grad = alias._requires_grad
             self._ctx = alias._ctx
@@ -75,9 +75,9 @@ class Tensor:
             self._vc = alias._vc
             return
         if kind == "sizes":
-            self.data = np.empty(value, dtype=backend.DEFAULT_DTYPE)  # uninitialised, as PyTorch's
+            self.array = np.empty(value, dtype=backend.DEFAULT_DTYPE)  # uninitialised, as PyTorch's
         else:
-            self.data = legacy_array("Tensor", value, backend.DEFAULT_DTYPE)
+            self.array = legacy_array("Tensor", value, backend.DEFAULT_DTYPE)
         self._grad = None
         self._requires_grad = False
         self._ctx = None
@@ -95,50 +95,72 @@ class Tensor:
     def _init(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         """``_make``'s conversion into an existing instance (``Parameter.__init__``)."""
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         if requires_grad and not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
-        self.data = backend.as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind != "f":
-            raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        self.array = backend.as_array(data, dtype)
+        if requires_grad and self.array.dtype.kind != "f":
+            raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
         self._grad = None
         self._requires_grad = bool(requires_grad)
         self._ctx = None
         self._base = None
         self._vc = None
 
-    # -- array facts -------------------------------------------------------------------------
     @property
-    def array(self) -> np.ndarray:
-        """The NumPy array this tensor holds (shared, not copied): deltanet's own name for it."""
-        return self.data
+    def data(self) -> Tensor:
+        """PyTorch's ``.data``: a new tensor that shares this one's memory, outside the graph.
 
-    @array.setter
-    def array(self, value: np.ndarray) -> None:
-        self.data = value
+        It requires no gradient, and writes into it are not seen by autograd (it has a version
+        counter of its own, as in PyTorch): ``p.data.add_(p.grad, alpha=-lr)`` and
+        ``m.weight.data.normal_(0, 0.02)`` change the parameter. ``p.data = t`` makes ``p`` hold
+        ``t``'s memory (an array-like is converted, as given). ``.array`` is the NumPy array itself.
 
+        Examples:
+            >>> import deltanet as dn
+            >>> p = dn.nn.Parameter(dn.tensor([1.0, 2.0]))
+            >>> p.data.mul_(10)
+            tensor([10., 20.])
+            >>> p
+            Parameter containing:
+            tensor([10., 20.], requires_grad=True)
+        """
+        out = Tensor.__new__(Tensor)
+        out.array = self.array
+        out._grad = None
+        out._requires_grad = False
+        out._ctx = None
+        out._base = None
+        out._vc = None
+        return out
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.array = value.array if isinstance(value, Tensor) else np.asarray(value)
+
+    # -- array facts -------------------------------------------------------------------------
     @property
     def shape(self) -> Size:
         """The shape of ``data``, as a ``Size`` (PyTorch's ``torch.Size``: a tuple with ``numel()``)."""
-        return shape_of(self.data.shape)
+        return shape_of(self.array.shape)
 
     @property
     def dtype(self) -> np.dtype:
         """The dtype of ``data`` (a NumPy dtype: ``x.dtype == dn.float32``)."""
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
         """The number of axes."""
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self) -> int:
         """The number of axes (PyTorch's spelling of ``ndim``)."""
-        return self.data.ndim
+        return self.array.ndim
 
     def ndimension(self) -> int:
         """The number of axes (PyTorch's older spelling of ``dim()``)."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def size(self) -> _Size:
@@ -147,29 +169,29 @@ class Tensor:
         ``t.size`` is an int; ``t.size()`` is the shape and ``t.size(d)`` the length of axis ``d``,
         so both NumPy-style and PyTorch-style code read it correctly.
         """
-        return _Size(self.data.shape)
+        return _Size(self.array.shape)
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self.array.size
 
     def nelement(self) -> int:
         """The number of elements (PyTorch's older name of ``numel``)."""
-        return self.data.size
+        return self.array.size
 
     def element_size(self) -> int:
         """The size of one element in bytes."""
-        return self.data.itemsize
+        return self.array.itemsize
 
     @property
     def itemsize(self) -> int:
         """The size of one element in bytes (``element_size()``)."""
-        return self.data.itemsize
+        return self.array.itemsize
 
     @property
     def nbytes(self) -> int:
         """The bytes that the elements take: ``numel() * itemsize`` (a view counts its own elements)."""
-        return self.data.nbytes
+        return self.array.nbytes
 
     def stride(self, dim: int | None = None) -> Any:
         """The steps between neighbours along each axis, in elements (NumPy's ``strides`` are in
@@ -181,7 +203,7 @@ class Tensor:
             >>> x.stride(), x.T.stride(), x.stride(-1)
             ((3, 1), (1, 3), 1)
         """
-        steps = tuple(s // self.data.itemsize for s in self.data.strides)
+        steps = tuple(s // self.array.itemsize for s in self.array.strides)
         if dim is None:
             return steps
         if (
@@ -194,7 +216,7 @@ class Tensor:
 
     def data_ptr(self) -> int:
         """The address of the first element (two tensors that share memory from the start have the same)."""
-        return int(self.data.__array_interface__["data"][0])
+        return int(self.array.__array_interface__["data"][0])
 
     def storage_offset(self) -> int:
         """How many elements into the memory it views this tensor starts (0 for a tensor that owns
@@ -206,25 +228,25 @@ class Tensor:
             >>> x.storage_offset(), x[:, 1:].storage_offset(), x[1].storage_offset()
             (0, 1, 3)
         """
-        root = self.data
+        root = self.array
         while isinstance(root.base, np.ndarray):
             root = root.base
         start = root.__array_interface__["data"][0]
         if root.strides and min(root.strides) < 0:  # a view with reversed axes: its lowest address
             start += sum((n - 1) * s for n, s in zip(root.shape, root.strides) if s < 0)
-        return (self.data_ptr() - start) // self.data.itemsize
+        return (self.data_ptr() - start) // self.array.itemsize
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point one."""
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def is_complex(self) -> bool:
         """Whether the dtype is complex: never, deltanet has no complex dtype."""
-        return self.data.dtype.kind == "c"
+        return self.array.dtype.kind == "c"
 
     def is_contiguous(self) -> bool:
         """Whether ``data`` is laid out in C order without gaps."""
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     @property
     def device(self) -> backend.device:
@@ -263,15 +285,15 @@ class Tensor:
             self._grad = None
             return
         if isinstance(value, Tensor):
-            if value.data.dtype != self.data.dtype:
+            if value.array.dtype != self.array.dtype:
                 raise ValueError(
-                    f"grad must have this tensor's dtype {self.data.dtype}, got a tensor of dtype {value.data.dtype}"
+                    f"grad must have this tensor's dtype {self.array.dtype}, got a tensor of dtype {value.array.dtype}"
                 )
             grad = value
         else:
-            grad = Tensor._make(np.asarray(value, dtype=self.data.dtype))
-        if grad.data.shape != self.data.shape:
-            raise ValueError(f"grad must have this tensor's shape {self.data.shape}, got shape {grad.data.shape}")
+            grad = Tensor._make(np.asarray(value, dtype=self.array.dtype))
+        if grad.array.shape != self.array.shape:
+            raise ValueError(f"grad must have this tensor's shape {self.array.shape}, got shape {grad.array.shape}")
         self._grad = grad
 
     @property
@@ -323,8 +345,8 @@ class Tensor:
     def _set_requires_grad(self, requires_grad: Any, name: str) -> None:
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise ValueError(f"{name} must be True or False, got {requires_grad!r}")
-        if requires_grad and self.data.dtype.kind != "f":
-            raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        if requires_grad and self.array.dtype.kind != "f":
+            raise ValueError(f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
         if self._ctx is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables; to use a computed tensor "
@@ -335,7 +357,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new leaf that shares this tensor's memory (and version counter), cut from the graph."""
         out = Tensor.__new__(Tensor)
-        out.data = self.data
+        out.array = self.array
         out._grad = None
         out._requires_grad = False
         out._ctx = None
@@ -351,33 +373,33 @@ class Tensor:
 
     # -- Python and NumPy protocols ----------------------------------------------------------
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __iter__(self) -> Any:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self.array)))
 
     def __contains__(self, element: Any) -> bool:
-        value = element.data if isinstance(element, Tensor) else element
-        return bool((self.data == value).any())
+        value = element.array if isinstance(element, Tensor) else element
+        return bool((self.array == value).any())
 
     __hash__ = object.__hash__  # by identity: tensors are dict keys (optimizer state) and set members
 
     def _one_value(self, what: str) -> Any:
-        if self.data.size != 1:
-            raise ValueError(f"{what} needs a tensor with exactly one element, got shape {self.data.shape}")
-        return self.data.reshape(()).item()
+        if self.array.size != 1:
+            raise ValueError(f"{what} needs a tensor with exactly one element, got shape {self.array.shape}")
+        return self.array.reshape(()).item()
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; "
                 f"use (t == x).all() or (t == x).any()"
             )
-        return bool(self.data.reshape(()).item())
+        return bool(self.array.reshape(()).item())
 
     def __float__(self) -> float:
         return float(self._one_value("float()"))
@@ -386,42 +408,42 @@ class Tensor:
         return int(self._one_value("int()"))
 
     def __index__(self) -> int:
-        if self.data.size != 1 or self.data.dtype.kind not in "iub":
+        if self.array.size != 1 or self.array.dtype.kind not in "iub":
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.reshape(()).item())
+        return int(self.array.reshape(()).item())
 
     def __format__(self, spec: str) -> str:
-        if self.data.ndim == 0 or (spec and self.data.size == 1):
-            return format(self.data.reshape(()).item(), spec)
+        if self.array.ndim == 0 or (spec and self.array.size == 1):
+            return format(self.array.reshape(()).item(), spec)
         if spec:
-            raise TypeError(f"format spec {spec!r} needs a one-element tensor, got shape {self.data.shape}")
+            raise TypeError(f"format spec {spec!r} needs a one-element tensor, got shape {self.array.shape}")
         return repr(self)
 
     def __repr__(self) -> str:
         # PyTorch's format (``printing.py``): tensor([0.3000, 0.6000]), set_printoptions to change it.
-        return tensor_repr(self.data, backend.DEFAULT_DTYPE, self._ctx, self.requires_grad)
+        return tensor_repr(self.array, backend.DEFAULT_DTYPE, self._ctx, self.requires_grad)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """NumPy's protocol: ``np.asarray(t)`` is ``t.data`` itself (no copy), ``np.array(t)`` a copy."""
-        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
-        if copy and array is self.data:
+        """NumPy's protocol: ``np.asarray(t)`` is ``t.array`` itself (no copy), ``np.array(t)`` a copy."""
+        array = self.array if dtype is None else self.array.astype(dtype, copy=False)
+        if copy and array is self.array:
             return array.copy()
-        if copy is False and array is not self.data:
-            raise ValueError(f"a {self.data.dtype} tensor cannot be read as {np.dtype(dtype)} without a copy")
+        if copy is False and array is not self.array:
+            raise ValueError(f"a {self.array.dtype} tensor cannot be read as {np.dtype(dtype)} without a copy")
         return array
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         """The DLPack protocol, through the NumPy array: ``torch.tensor(t)`` copies a deltanet tensor
         into PyTorch, ``torch.from_dlpack(t)`` shares its memory."""
-        return self.data.__dlpack__(**kwargs)
+        return self.array.__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> tuple[int, int]:
-        return self.data.__dlpack_device__()
+        return self.array.__dlpack_device__()
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy meets a Tensor: ``array + t`` is a recorded Tensor operation (``t.__radd__``);
-        ``array -= t`` writes into the array (as ``p.data -= lr * p.grad`` in PyTorch);
-        any other ufunc (``np.exp(t)``, ``np.isfinite(t)``) computes on ``t.data`` and gives an array."""
+        ``array -= t`` writes into the array (``p.array -= lr * p.grad``);
+        any other ufunc (``np.exp(t)``, ``np.isfinite(t)``) computes on ``t.array`` and gives an array."""
         if kwargs.get("out") is not None:
             if any(isinstance(o, Tensor) for o in kwargs["out"]):
                 return NotImplemented  # a Tensor is written through its own in-place methods
@@ -429,7 +451,7 @@ class Tensor:
             reflected = _REFLECTED.get(ufunc)
             if reflected is not None and not isinstance(inputs[0], Tensor):
                 return getattr(self, reflected)(inputs[0])
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays = [x.array if isinstance(x, Tensor) else x for x in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)
 
     def numpy(self, force: bool = False) -> np.ndarray:
@@ -438,17 +460,17 @@ class Tensor:
         Args:
             force: accepted for PyTorch's signature; the array is always shared.
         """
-        return self.data
+        return self.array
 
     def item(self, *index: Any) -> Any:
         """The value of a one-element tensor (or of the element at ``index``) as a Python number."""
         if index:
-            return self.data.item(*index)
+            return self.array.item(*index)
         return self._one_value("item()")
 
     def tolist(self) -> Any:
         """The values as nested Python lists of Python numbers (a number for a 0-d tensor)."""
-        return self.data.tolist()
+        return self.array.tolist()
 
     # -- computed methods and operators: installed by deltanet.autograd.methods (see the module
     # docstring and METHODS there); declared here for the type checker only.
@@ -987,7 +1009,7 @@ def leaf(data: np.ndarray) -> Tensor:
     """A leaf tensor around ``data`` as it is (no copy, no dtype policy): for arrays the library made
     or vetted itself, where the ``Tensor`` constructor's checks would only cost time."""
     t = Tensor.__new__(Tensor)
-    t.data = data
+    t.array = data
     t._grad = None
     t._requires_grad = False
     t._ctx = None

@@ -137,8 +137,8 @@ def _compare_items(actual: Any, expected: Any, path: str, options: dict[str, Any
     both_arrays = isinstance(actual, np.ndarray) and isinstance(expected, np.ndarray)
     if not (both_tensors or both_arrays):
         raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}.")
-    a = np.asarray(actual.data if both_tensors else actual)
-    e = np.asarray(expected.data if both_tensors else expected)
+    a = np.asarray(actual.array if both_tensors else actual)
+    e = np.asarray(expected.array if both_tensors else expected)
     if a.shape != e.shape:
         raise _Mismatch(f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}.")
     if options["check_dtype"] and a.dtype != e.dtype:

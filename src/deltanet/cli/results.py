@@ -53,10 +53,10 @@ def decide(outputs: np.ndarray, kind: str, probabilities_given: bool = False) ->
     """
     flat = outputs.reshape(len(outputs), -1)
     if kind == "class_index" and outputs.ndim == 2 and outputs.shape[1] > 1:
-        probabilities = F.softmax(dn.tensor(outputs), 1).data
+        probabilities = F.softmax(dn.tensor(outputs), 1).array
         return probabilities.argmax(axis=1), probabilities
     if kind == "binary" and flat.shape[1] == 1:
-        p = flat[:, 0] if probabilities_given else F.sigmoid(dn.tensor(flat[:, 0])).data
+        p = flat[:, 0] if probabilities_given else F.sigmoid(dn.tensor(flat[:, 0])).array
         return (p >= 0.5).astype(np.int64), p
     if kind == "sign" and flat.shape[1] == 1:
         return (flat[:, 0] > 0).astype(np.int64), None

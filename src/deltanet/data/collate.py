@@ -48,7 +48,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         >>> import numpy as np
         >>> from deltanet.utils.data import default_collate
         >>> x, y = default_collate([(np.zeros(3, np.float32), 1), (np.ones(3, np.float32), 0)])
-        >>> x.shape, x.dtype, y.data.tolist(), y.dtype
+        >>> x.shape, x.dtype, y.array.tolist(), y.dtype
         ((2, 3), dtype('float32'), [1, 0], dtype('int64'))
     """
     return _collate(batch, "default_collate", as_tensor=True)
@@ -113,7 +113,7 @@ def _collate(batch: Sequence[Any], owner: str, as_tensor: bool) -> Any:
         raise ValueError(f"{owner}: expected at least one sample, got an empty batch")
     elem = batch[0]
     if isinstance(elem, Tensor | np.ndarray):
-        arrays = [b.data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
+        arrays = [b.array if isinstance(b, Tensor) else np.asarray(b) for b in batch]
         _check_shapes(owner, arrays)
         return _leaf(np.stack(arrays, dtype=_common_dtype(arrays, as_tensor)), owner, as_tensor)
     if isinstance(elem, np.generic):

@@ -484,7 +484,7 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
         array = image.array
         affine = image.affine if affine is None else affine
     else:
-        array = np.asarray(getattr(image, "data", image))
+        array = np.asarray(getattr(image, "array", image))
     if array.dtype.kind not in "biuf" or array.size == 0:
         raise ValueError(
             f"write_image: expected a non-empty array of numbers, got dtype {array.dtype}, shape {array.shape}"

@@ -116,7 +116,7 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor, got none")
         self.tensors = tuple(t if isinstance(t, Tensor) else Tensor._make(t) for t in tensors)
-        self.arrays = tuple(t.data for t in self.tensors)
+        self.arrays = tuple(t.array for t in self.tensors)
         _check_lengths("TensorDataset", self.arrays)
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
@@ -134,7 +134,7 @@ class IterableDataset(Dataset):
         >>> class Count(IterableDataset):
         ...     def __iter__(self):
         ...         return iter(range(5))
-        >>> [b.tolist() for b in (batch.data for batch in DataLoader(Count(), batch_size=2))]
+        >>> [b.tolist() for b in (batch.array for batch in DataLoader(Count(), batch_size=2))]
         [[0, 1], [2, 3], [4]]
     """
 
@@ -214,7 +214,7 @@ class Subset(Dataset):
     """
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
-        index_array = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        index_array = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
         if index_array.ndim != 1 or (index_array.size and index_array.dtype.kind not in "iu"):
             raise ValueError(f"Subset: indices must be a sequence of integers, got {_short(indices)}")
         self.dataset = dataset

@@ -64,7 +64,7 @@ class DataLoader:
         >>> from deltanet.utils.data import DataLoader, TensorDataset
         >>> ds = TensorDataset(np.arange(10.0).reshape(5, 2), np.arange(5))
         >>> for x, y in DataLoader(ds, batch_size=2):
-        ...     print(type(x).__name__, x.shape, y.data.tolist())
+        ...     print(type(x).__name__, x.shape, y.array.tolist())
         Tensor (2, 2) [0, 1]
         Tensor (2, 2) [2, 3]
         Tensor (1, 2) [4]
@@ -73,7 +73,7 @@ class DataLoader:
         ...         return 3
         ...     def __getitem__(self, i):
         ...         return float(i * i)
-        >>> [b.data.tolist() for b in DataLoader(Squares(), batch_size=2)]
+        >>> [b.array.tolist() for b in DataLoader(Squares(), batch_size=2)]
         [[0.0, 1.0], [4.0]]
     """
 

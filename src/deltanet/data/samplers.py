@@ -170,7 +170,7 @@ class SubsetRandomSampler(Sampler):
     """
 
     def __init__(self, indices: Any, generator: Any = None) -> None:
-        self.indices = indices.data.tolist() if isinstance(indices, Tensor) else indices
+        self.indices = indices.array.tolist() if isinstance(indices, Tensor) else indices
         self.generator = generator
         self._rng = resolve_generator(generator, "SubsetRandomSampler")
 
@@ -208,7 +208,7 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights: Any, num_samples: int, replacement: bool = True, generator: Any = None) -> None:
         name = "WeightedRandomSampler"
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights.array if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1 or not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
             raise check.fail(
                 name, "weights", "a 1-D sequence of non-negative finite numbers with a positive sum", weights

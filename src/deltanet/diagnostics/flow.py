@@ -70,8 +70,8 @@ def gradient_flow(model: Module, X: Any, y: Any, loss: Any, train: bool = False)
         with recording(model) as records:
             out = model(Tensor._make(X))
         L = loss_fn(out, Tensor._make(y))
-        if not np.isfinite(L.data).all():
-            raise ValueError(f"gradient_flow: the loss is {float(L.data)} on these data; gradients are meaningless")
+        if not np.isfinite(L.array).all():
+            raise ValueError(f"gradient_flow: the loss is {float(L.array)} on these data; gradients are meaningless")
         L.backward()
         order = []
         for r in records:

@@ -29,7 +29,7 @@ class GradcheckError(AssertionError):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([0.5, -1.0]), requires_grad=True)
-        >>> dn.gradcheck(lambda t: dn.tensor(t.data ** 2), [x])  # leaves the graph: no gradient
+        >>> dn.gradcheck(lambda t: dn.tensor(t.array ** 2), [x])  # leaves the graph: no gradient
         Traceback (most recent call last):
         ...
         deltanet.diagnostics.gradcheck.GradcheckError: gradcheck failed for input 0 (shape (2,)) at index (0,): ...
@@ -73,7 +73,7 @@ def gradcheck(
         >>> x = dn.tensor(np.array([0.5, -1.0]), requires_grad=True)
         >>> dn.gradcheck(lambda t: (t * t).sigmoid(), [x])
         True
-        >>> dn.gradcheck(lambda t: dn.tensor(t.data ** 2), [x], raise_exception=False)
+        >>> dn.gradcheck(lambda t: dn.tensor(t.array ** 2), [x], raise_exception=False)
         False
     """
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -85,8 +85,8 @@ def gradcheck(
             raise ValueError(f"gradcheck needs float64 inputs, got {t.dtype}; create them with dtype=numpy.float64")
 
     for t in checked:
-        if not t.data.flags.c_contiguous:  # so that reshape(-1) below is a view
-            t.data = t.data.copy(order="C")
+        if not t.array.flags.c_contiguous:  # so that reshape(-1) below is a view
+            t.array = t.array.copy(order="C")
     out = fn(*inputs)
     if not isinstance(out, Tensor):
         raise ValueError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
@@ -100,7 +100,9 @@ def gradcheck(
     try:
         if out.requires_grad:
             (out * Tensor._make(cotangent)).sum().backward()
-        analytic = [np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.data, dtype=np.float64) for t in checked]
+        analytic = [
+            np.zeros(t.shape) if t.grad is None else np.asarray(t.grad.array, dtype=np.float64) for t in checked
+        ]
     finally:
         for t, grad in zip(checked, kept):
             t.grad = grad
@@ -122,14 +124,14 @@ def _compare(
 
     def objective() -> float:
         with no_grad():
-            return float(np.sum(fn(*inputs).data * cotangent))
+            return float(np.sum(fn(*inputs).array * cotangent))
 
     for position, t in enumerate(inputs):
         if not (isinstance(t, Tensor) and t.requires_grad):
             continue
         g = next(gradients)
         numeric = np.zeros(t.shape)
-        flat = t.data.reshape(-1)  # a view: we perturb the input in place
+        flat = t.array.reshape(-1)  # a view: we perturb the input in place
         for i in range(flat.size):
             original = flat[i]
             flat[i] = original + eps

@@ -177,10 +177,10 @@ def lr_find(
         >>> rng = np.random.default_rng(0)
         >>> X = rng.standard_normal((256, 3)); y = X @ np.array([[1.0], [-2.0], [0.5]])
         >>> model = dn.nn.Linear(3, 1, dtype="float64", rng=0)
-        >>> before = model.weight.data.copy()
+        >>> before = model.weight.array.copy()
         >>> result = dn.lr_find(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=0.1),
         ...                     start_lr=1e-4, end_lr=10, num_steps=60, rng=0)
-        >>> 0.01 < result.suggestion < 1.0, bool((model.weight.data == before).all())
+        >>> 0.01 < result.suggestion < 1.0, bool((model.weight.array == before).all())
         (True, True)
     """
     checks.check_model(model, "lr_find")
@@ -224,7 +224,7 @@ def lr_find(
                 position += size
                 optimizer.zero_grad()
                 L = loss_fn(model(leaf(X[index])), leaf(y[index]))
-                value = float(L.data)
+                value = float(L.array)
                 if not math.isfinite(value):
                     break
                 average = smoothing * average + (1 - smoothing) * value

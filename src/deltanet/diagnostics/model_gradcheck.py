@@ -55,7 +55,7 @@ def gradcheck_model(
         True
     """
     checks.check_model(model, "gradcheck_model")
-    total = sum(p.data.size for p in model.parameters() if p.requires_grad)
+    total = sum(p.array.size for p in model.parameters() if p.requires_grad)
     if total > max_params:
         raise ValueError(
             f"gradcheck_model: the model has {total:,} trainable parameters, more than max_params={max_params:,} "

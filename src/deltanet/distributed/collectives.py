@@ -105,7 +105,7 @@ class Work:
 def _array(tensor: Any, owner: str, name: str = "tensor") -> np.ndarray:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{owner}: {name} must be a Tensor, got {type(tensor).__name__}")
-    return tensor.data
+    return tensor.array
 
 
 def _op(op: Any, owner: str) -> RedOpType:
@@ -274,7 +274,7 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: Any = None, asy
     gathered = np.empty((world.size, *array.shape), dtype=array.dtype)
     world.comm.Allgather(_contiguous(array), gathered)
     for out, part in zip(tensor_list, gathered):
-        out.data[...] = part
+        out.array[...] = part
     return _written(list(tensor_list), async_op)
 
 
@@ -348,7 +348,7 @@ def gather(
     gathered = np.empty((world.size, *array.shape), dtype=array.dtype)
     world.comm.Gather(_contiguous(array), gathered, root=dst)
     for out, part in zip(gather_list, gathered):
-        out.data[...] = part
+        out.array[...] = part
     return _written(list(gather_list), async_op)
 
 
@@ -381,7 +381,7 @@ def scatter(
         if scatter_list is None:
             raise ValueError(f"scatter: rank src={src} needs a scatter_list of {world.size} Tensors")
         _check_list(scatter_list, world.size, array, "scatter", "scatter_list")
-        parts = np.ascontiguousarray(np.stack([t.data for t in scatter_list]))
+        parts = np.ascontiguousarray(np.stack([t.array for t in scatter_list]))
     elif scatter_list:
         raise ValueError(f"scatter: scatter_list must be None or empty on the ranks other than src={src}")
     buffer = np.empty_like(array, order="C")

@@ -150,7 +150,7 @@ class DistributedDataParallel(Module):
 
     def _broadcast(self, tensors: list[Any]) -> None:
         for t in tensors:
-            array = t.data
+            array = t.array
             buffer = array if array.flags.c_contiguous else np.ascontiguousarray(array)
             self._world.comm.Bcast(buffer, root=0)
             if buffer is not array:
@@ -180,13 +180,13 @@ class DistributedDataParallel(Module):
         world = self._world
         if world.size == 1:
             return
-        dtype = np.result_type(*[p.data.dtype for p in params])
-        sizes = [p.data.size for p in params]
+        dtype = np.result_type(*[p.array.dtype for p in params])
+        sizes = [p.array.size for p in params]
         flat = np.zeros(sum(sizes) + len(params), dtype=dtype)
         offset = 0
         for p, n in zip(params, sizes):
             if p.grad is not None:
-                flat[offset : offset + n] = p.grad.data.ravel()
+                flat[offset : offset + n] = p.grad.array.ravel()
             offset += n
         flat[offset:] = [p.grad is not None for p in params]  # how many ranks have a gradient
         world.comm.Allreduce(world.MPI.IN_PLACE, flat, op=world.MPI.SUM)
@@ -194,11 +194,11 @@ class DistributedDataParallel(Module):
         offset = 0
         for p, n, used in zip(params, sizes, flat[-len(params) :]):
             if used:
-                mean = flat[offset : offset + n].reshape(p.data.shape)
+                mean = flat[offset : offset + n].reshape(p.array.shape)
                 if p.grad is None:
-                    p.grad = mean.astype(p.data.dtype, copy=True)
+                    p.grad = mean.astype(p.array.dtype, copy=True)
                 else:
-                    p.grad.data[...] = mean
+                    p.grad.array[...] = mean
             offset += n
 
     @contextlib.contextmanager

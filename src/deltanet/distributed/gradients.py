@@ -58,7 +58,7 @@ def averaged_buffers(model: Any) -> list[tuple[str, np.ndarray]]:
         if synchronized(module):
             continue
         for name, value in module.named_buffers(prefix=path, recurse=False):
-            array = value.data if isinstance(value, Tensor) else value
+            array = value.array if isinstance(value, Tensor) else value
             if isinstance(array, np.ndarray) and array.dtype.kind == "f":
                 found.append((name, array))
     return found
@@ -66,9 +66,9 @@ def averaged_buffers(model: Any) -> list[tuple[str, np.ndarray]]:
 
 def model_arrays(model: Any) -> list[tuple[str, np.ndarray]]:
     """Every parameter and buffer of the model as ``(name, array)``: what must be equal on all ranks."""
-    arrays = [(name, p.data) for name, p in model.named_parameters()]
+    arrays = [(name, p.array) for name, p in model.named_parameters()]
     for name, value in model.named_buffers():
-        array = value.data if isinstance(value, Tensor) else value
+        array = value.array if isinstance(value, Tensor) else value
         if isinstance(array, np.ndarray):
             arrays.append((name, array))
     return arrays
@@ -92,8 +92,8 @@ class GradientSync:
     def __init__(self, world: World, model: Any, params: list[Any]) -> None:
         self.world, self.model, self.params = world, model, params
         self.buffers = [array for _, array in averaged_buffers(model)]
-        self.dtype = np.result_type(*[p.data.dtype for p in params], *self.buffers)
-        self.grad_size = sum(p.data.size for p in params)
+        self.dtype = np.result_type(*[p.array.dtype for p in params], *self.buffers)
+        self.grad_size = sum(p.array.size for p in params)
         self.buffer_size = sum(b.size for b in self.buffers)
         self.flat = np.zeros(self.grad_size + self.buffer_size + len(params) + 2, dtype=self.dtype)
         self.share = 1.0
@@ -123,14 +123,14 @@ class GradientSync:
             self.check_weights(f"before step {self.steps + 1}")
         share = self.share
         weight = 1.0 if sums else share  # of this rank's loss in the global batch's
-        L.backward(np.asarray(weight, dtype=L.data.dtype))
+        L.backward(np.asarray(weight, dtype=L.array.dtype))
         flat, offset = self.flat, 0
         for p in self.params:
-            n = p.data.size
+            n = p.array.size
             if p.grad is None:
                 flat[offset : offset + n] = 0
             else:
-                flat[offset : offset + n] = p.grad.data.ravel()
+                flat[offset : offset + n] = p.grad.array.ravel()
             offset += n
         assert self.reference is not None  # local() came first
         for array, reference in zip(self.buffers, self.reference):
@@ -145,13 +145,13 @@ class GradientSync:
         self.world.sum_(flat)  # the one collective of the step
         offset = 0
         for p, has in zip(self.params, flags):
-            n = p.data.size
+            n = p.array.size
             if has:
-                summed = flat[offset : offset + n].reshape(p.data.shape)
+                summed = flat[offset : offset + n].reshape(p.array.shape)
                 if p.grad is None:
-                    p.grad = summed.astype(p.data.dtype, copy=True)
+                    p.grad = summed.astype(p.array.dtype, copy=True)
                 else:
-                    p.grad.data[...] = summed
+                    p.grad.array[...] = summed
             offset += n
         for array, reference in zip(self.buffers, self.reference):
             n = array.size

@@ -118,7 +118,7 @@ class Bernoulli(Distribution):
             sample_shape: the shape of independent draws in front (a tuple).
         """
         shape = self._extended_shape(sample_shape)
-        p = self.probs.data
+        p = self.probs.array
         u = backend.get_rng(None).random(shape)
         return as_tensor((u < p).astype(p.dtype))
 
@@ -143,7 +143,7 @@ class Bernoulli(Distribution):
         Args:
             expand: expand to ``(2,) + batch_shape`` instead of ``(2,) + (1,) * len(batch_shape)``.
         """
-        base = np.array([0.0, 1.0], dtype=self._param.data.dtype).reshape((2,) + (1,) * len(self._batch_shape))
+        base = np.array([0.0, 1.0], dtype=self._param.array.dtype).reshape((2,) + (1,) * len(self._batch_shape))
         if expand:
             base = np.broadcast_to(base, (2, *self._batch_shape)).copy()
         return as_tensor(base)

@@ -83,7 +83,7 @@ class Beta(Distribution):
         Args:
             sample_shape: the shape of independent draws in front (a tuple).
         """
-        return as_tensor(self._dirichlet.sample(sample_shape).data[..., 0].copy())
+        return as_tensor(self._dirichlet.sample(sample_shape).array[..., 0].copy())
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """Not implemented: raises ``NotImplementedError`` (see the class).

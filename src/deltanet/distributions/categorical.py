@@ -128,7 +128,7 @@ class Categorical(Distribution):
             sample_shape: the shape of independent draws in front (a tuple).
         """
         shape = self._extended_shape(sample_shape)
-        cdf = np.cumsum(self.probs.data.astype(np.float64), axis=-1)
+        cdf = np.cumsum(self.probs.array.astype(np.float64), axis=-1)
         u = backend.get_rng(None).random(shape)[..., None] * cdf[..., -1:]
         index = (u >= cdf).sum(-1)
         return as_tensor(np.minimum(index, self._num_events - 1).astype(np.int64))
@@ -147,7 +147,7 @@ class Categorical(Distribution):
 
     def entropy(self) -> Tensor:
         """$-\\sum_k p_k \\log p_k$ (a class of probability 0 adds 0)."""
-        min_real = float(np.finfo(self.logits.data.dtype).min)
+        min_real = float(np.finfo(self.logits.array.dtype).min)
         return -(clamp(self.logits, min=min_real) * self.probs).sum(-1)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:

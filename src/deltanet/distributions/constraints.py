@@ -24,7 +24,7 @@ from deltanet.autograd import Tensor, as_tensor
 
 
 def _array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.array if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _bound(value: Any) -> Any:

@@ -78,7 +78,7 @@ class Dirichlet(Distribution):
         mode = am1 / am1.sum(-1, keepdim=True)
         all_below_one = (self.concentration < 1).all(-1, keepdim=True)
         k = self._event_shape[0]
-        vertex = as_tensor((np.arange(k) == 0).astype(mode.data.dtype))
+        vertex = as_tensor((np.arange(k) == 0).astype(mode.array.dtype))
         return where(all_below_one, vertex, mode)
 
     @property
@@ -94,10 +94,10 @@ class Dirichlet(Distribution):
         Args:
             sample_shape: the shape of independent draws in front (a tuple).
         """
-        g = _standard_gamma(self.concentration.data, self._extended_shape(sample_shape))
+        g = _standard_gamma(self.concentration.array, self._extended_shape(sample_shape))
         x = g / g.sum(-1, keepdims=True)
         eps = np.finfo(x.dtype).eps
-        return as_tensor(np.clip(x, eps, 1 - eps).astype(self.concentration.data.dtype))
+        return as_tensor(np.clip(x, eps, 1 - eps).astype(self.concentration.array.dtype))
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """Not implemented: raises ``NotImplementedError`` (see the class).

@@ -84,7 +84,7 @@ class Distribution:
                 if constraints.is_dependent(constraint) or param not in self.__dict__:
                     continue  # dependent or lazily computed from another parameter
                 value = getattr(self, param)
-                if not bool(constraint.check(value).data.all()):
+                if not bool(constraint.check(value).array.all()):
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
                         f"of distribution {self!r} to satisfy the constraint {constraint!r}, "
@@ -212,7 +212,7 @@ class Distribution:
             if i != 1 and j != 1 and i != j:
                 raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: {shape} vs {expected}.")
         support = self.support
-        if not bool(support.check(value).data.all()):
+        if not bool(support.check(value).array.all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {shape}) to be within the support "
                 f"({support!r}) of the distribution {self!r}, but found invalid values:\n{value}"

@@ -81,7 +81,7 @@ class Exponential(Distribution):
             sample_shape: the shape of independent draws in front (a tuple).
         """
         e = backend.get_rng(None).standard_exponential(self._extended_shape(sample_shape))
-        return as_tensor(e.astype(self.rate.data.dtype)) / self.rate
+        return as_tensor(e.astype(self.rate.array.dtype)) / self.rate
 
     def log_prob(self, value: Any) -> Tensor:
         """$\\log \\lambda - \\lambda x$.

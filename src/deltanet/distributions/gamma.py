@@ -94,8 +94,8 @@ class Gamma(Distribution):
         Args:
             sample_shape: the shape of independent draws in front (a tuple).
         """
-        draws = _standard_gamma(self.concentration.data, self._extended_shape(sample_shape))
-        return as_tensor((draws / self.rate.data).astype(self.rate.data.dtype))
+        draws = _standard_gamma(self.concentration.array, self._extended_shape(sample_shape))
+        return as_tensor((draws / self.rate.array).astype(self.rate.array.dtype))
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """Not implemented: raises ``NotImplementedError`` (see the class).

@@ -86,7 +86,7 @@ class Laplace(Distribution):
         Args:
             sample_shape: the shape of independent draws in front (a tuple).
         """
-        dtype = self.loc.data.dtype
+        dtype = self.loc.array.dtype
         eps = float(np.finfo(dtype).eps)
         u = as_tensor(backend.get_rng(None).uniform(eps - 1, 1, self._extended_shape(sample_shape)).astype(dtype))
         return self.loc - self.scale * u.sign() * (-u.abs()).log1p()

@@ -185,7 +185,7 @@ class MultivariateNormal(Distribution):
             sample_shape: the shape of independent draws in front (a tuple).
         """
         shape = self._extended_shape(sample_shape)
-        eps = as_tensor(backend.get_rng(None).standard_normal(shape).astype(self.loc.data.dtype))
+        eps = as_tensor(backend.get_rng(None).standard_normal(shape).astype(self.loc.array.dtype))
         return self.loc + (self._unbroadcasted_scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
 
     def log_prob(self, value: Any) -> Tensor:

@@ -89,7 +89,7 @@ class Normal(Distribution):
             sample_shape: the shape of independent draws in front (a tuple).
         """
         shape = self._extended_shape(sample_shape)
-        eps = backend.get_rng(None).standard_normal(shape).astype(self.loc.data.dtype)
+        eps = backend.get_rng(None).standard_normal(shape).astype(self.loc.array.dtype)
         return self.loc + as_tensor(eps) * self.scale
 
     def log_prob(self, value: Any) -> Tensor:

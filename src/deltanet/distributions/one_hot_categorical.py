@@ -65,8 +65,8 @@ class OneHotCategorical(Distribution):
     def mode(self) -> Tensor:
         """The one-hot vector of the most probable class."""
         probs = self._categorical.probs
-        index = probs.data.argmax(-1)
-        return as_tensor((np.arange(probs.shape[-1]) == index[..., None]).astype(probs.data.dtype))
+        index = probs.array.argmax(-1)
+        return as_tensor((np.arange(probs.shape[-1]) == index[..., None]).astype(probs.array.dtype))
 
     @property
     def variance(self) -> Tensor:
@@ -79,9 +79,9 @@ class OneHotCategorical(Distribution):
         Args:
             sample_shape: the shape of independent draws in front (a tuple).
         """
-        index = self._categorical.sample(sample_shape).data
+        index = self._categorical.sample(sample_shape).array
         k = self._event_shape[0]
-        return as_tensor((np.arange(k) == index[..., None]).astype(self._categorical.probs.data.dtype))
+        return as_tensor((np.arange(k) == index[..., None]).astype(self._categorical.probs.array.dtype))
 
     def log_prob(self, value: Any) -> Tensor:
         """$\\log p_k$ of the class $k$ where ``value`` has its 1.
@@ -91,7 +91,7 @@ class OneHotCategorical(Distribution):
         """
         if self._validate_args:
             self._validate_sample(value)
-        return self._categorical.log_prob(as_tensor(value.data.argmax(-1)))
+        return self._categorical.log_prob(as_tensor(value.array.argmax(-1)))
 
     def entropy(self) -> Tensor:
         """$-\\sum_k p_k \\log p_k$."""
@@ -104,7 +104,7 @@ class OneHotCategorical(Distribution):
             expand: expand over the batch shape.
         """
         k = self._event_shape[0]
-        values = np.eye(k, dtype=self._categorical.probs.data.dtype).reshape(
+        values = np.eye(k, dtype=self._categorical.probs.array.dtype).reshape(
             (k,) + (1,) * len(self._batch_shape) + (k,)
         )
         if expand:

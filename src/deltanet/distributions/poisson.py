@@ -73,7 +73,7 @@ class Poisson(Distribution):
             sample_shape: the shape of independent draws in front (a tuple).
         """
         shape = self._extended_shape(sample_shape)
-        return as_tensor(backend.get_rng(None).poisson(self.rate.data, shape).astype(self.rate.data.dtype))
+        return as_tensor(backend.get_rng(None).poisson(self.rate.array, shape).astype(self.rate.array.dtype))
 
     def log_prob(self, value: Any) -> Tensor:
         """$k \\log \\lambda - \\lambda - \\log \\Gamma(k + 1)$.

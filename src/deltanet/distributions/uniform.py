@@ -90,7 +90,7 @@ class Uniform(Distribution):
         Args:
             sample_shape: the shape of independent draws in front (a tuple).
         """
-        u = backend.get_rng(None).random(self._extended_shape(sample_shape)).astype(self.low.data.dtype)
+        u = backend.get_rng(None).random(self._extended_shape(sample_shape)).astype(self.low.array.dtype)
         return self.low + as_tensor(u) * (self.high - self.low)
 
     def log_prob(self, value: Any) -> Tensor:

@@ -25,8 +25,8 @@ from deltanet.autograd import Tensor, as_tensor, broadcast_tensors, clamp
 def _float_dtype(*values: Any) -> Any:
     """The dtype of the first float tensor among ``values`` (float32 when there is none)."""
     for v in values:
-        if isinstance(v, Tensor) and v.data.dtype.kind == "f":
-            return v.data.dtype
+        if isinstance(v, Tensor) and v.array.dtype.kind == "f":
+            return v.array.dtype
     return backend.DEFAULT_DTYPE
 
 
@@ -116,7 +116,7 @@ def clamp_probs(probs: Tensor) -> Tensor:
         >>> clamp_probs(dn.tensor([0.0, 1.0], dtype=dn.float64)).tolist()[0] > 0
         True
     """
-    eps = float(np.finfo(probs.data.dtype).eps)
+    eps = float(np.finfo(probs.array.dtype).eps)
     return clamp(probs, min=eps, max=1 - eps)
 
 

@@ -59,9 +59,9 @@ def measures(outputs: np.ndarray, targets: np.ndarray, labels: np.ndarray) -> di
     logits = dn.tensor(np.log(outputs))
     return {
         "classification error": dn.metrics.classification_error(labels, outputs),
-        "mean squared error": float(dn.losses.MSELoss(reduction="sum")(dn.tensor(outputs), dn.tensor(targets)).data)
+        "mean squared error": float(dn.losses.MSELoss(reduction="sum")(dn.tensor(outputs), dn.tensor(targets)).array)
         / n,
-        "cross-entropy": float(dn.losses.CrossEntropy()(logits, dn.tensor(targets)).data),
+        "cross-entropy": float(dn.losses.CrossEntropy()(logits, dn.tensor(targets)).array),
     }
 
 
@@ -77,7 +77,7 @@ def cross_entropy_of(probabilities: Any, one_hot: Any) -> float:
     """
     logits = dn.tensor(np.log(np.asarray(probabilities, dtype=np.float64))[None])
     target = dn.tensor(np.asarray(one_hot, dtype=np.float64)[None])
-    return float(dn.losses.CrossEntropy()(logits, target).data)
+    return float(dn.losses.CrossEntropy()(logits, target).array)
 
 
 def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:

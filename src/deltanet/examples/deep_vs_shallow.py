@@ -74,8 +74,8 @@ def sawtooth(x: np.ndarray, k: int) -> np.ndarray:
 
 def _set(layer: nn.Linear, weight: Any, bias: Any) -> nn.Linear:
     assert layer.bias is not None  # built with a bias
-    layer.weight.data[...] = weight
-    layer.bias.data[...] = bias
+    layer.weight.array[...] = weight
+    layer.bias.array[...] = bias
     return layer
 
 

@@ -96,7 +96,7 @@ class FamilyTreeNet(nn.Module):
     def person_codes(self) -> np.ndarray:
         """The 6 code units' activities for each of the 24 people, shape (24, 6)."""
         with dn.no_grad():
-            return self.person(dn.tensor(np.eye(24, dtype=self.person.weight.data.dtype))).sigmoid().data
+            return self.person(dn.tensor(np.eye(24, dtype=self.person.weight.array.dtype))).sigmoid().array
 
 
 def top_k_correct(y: np.ndarray, out: np.ndarray) -> float:
@@ -128,9 +128,9 @@ def paper_error(z: Any, d: Any) -> Any:
         0.125
     """
     y = z.sigmoid()
-    target = np.asarray(d.data if isinstance(d, dn.Tensor) else d)
-    close_enough = ((target == 1) & (y.data > PAPER_ON)) | ((target == 0) & (y.data < PAPER_OFF))
-    counted = dn.tensor((~close_enough).astype(y.data.dtype))
+    target = np.asarray(d.array if isinstance(d, dn.Tensor) else d)
+    close_enough = ((target == 1) & (y.array > PAPER_ON)) | ((target == 0) & (y.array < PAPER_OFF))
+    counted = dn.tensor((~close_enough).astype(y.array.dtype))
     return 0.5 * (((y - d) * counted) ** 2).sum()
 
 
@@ -158,7 +158,7 @@ class PaperSchedule(dn.callbacks.Callback):
                         buffer *= group["lr"] / eps
                 group["lr"], group["momentum"] = eps, alpha
         for p in self.model.parameters():
-            p.data *= 1.0 - PAPER_DECAY
+            p.array *= 1.0 - PAPER_DECAY
 
 
 def train(setup: str, seed: int, epochs: int) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def activation_stds(model: nn.Sequential, X: np.ndarray) -> list[float]:
         for layer in model:
             h = layer(h)
             if isinstance(layer, nn.ReLU):
-                stds.append(float(h.data.std()))
+                stds.append(float(h.array.std()))
     return stds
 
 
@@ -109,7 +109,7 @@ def saturated_fraction(model: nn.Sequential, X: np.ndarray) -> list[float]:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.examples.initialization import saturated_fraction
         >>> layer = dn.nn.Linear(1, 2, dtype="float64")
-        >>> layer.weight.data[...] = [[1.0], [100.0]]; layer.bias.data[...] = 0.0
+        >>> layer.weight.array[...] = [[1.0], [100.0]]; layer.bias.array[...] = 0.0
         >>> saturated_fraction(dn.nn.Sequential(layer, dn.nn.Sigmoid()), np.array([[0.5], [-0.5]]))
         [0.5]
     """
@@ -119,7 +119,7 @@ def saturated_fraction(model: nn.Sequential, X: np.ndarray) -> list[float]:
         for layer in model:
             h = layer(h)
             if isinstance(layer, nn.Sigmoid):
-                fractions.append(float((h.data * (1 - h.data) < 0.01).mean()))
+                fractions.append(float((h.array * (1 - h.array) < 0.01).mean()))
     return fractions
 
 
@@ -161,7 +161,7 @@ def large_random_sigmoid(X: np.ndarray, y: np.ndarray, seed: int, say: Any) -> d
         saturated = saturated_fraction(model, X)
         model.zero_grad()
         dn.losses.MSELoss()(model(dn.tensor(X)), dn.tensor(targets)).backward()
-        grads = [float(np.linalg.norm(layer.weight.grad.data)) for layer in (model[0], model[2])]
+        grads = [float(np.linalg.norm(layer.weight.grad.array)) for layer in (model[0], model[2])]
         history = dn.fit(
             model,
             X,
@@ -211,7 +211,7 @@ def dropout_with_constants(X: np.ndarray, y: np.ndarray, seed: int, say: Any) ->
         )
         first = model[0]
         assert first.bias is not None  # a Linear with its bias
-        units = distinct_units(np.concatenate([first.weight.data, first.bias.data[:, None]], axis=1))
+        units = distinct_units(np.concatenate([first.weight.array, first.bias.array[:, None]], axis=1))
         accuracy = float((dn.predict(model, X).argmax(axis=1) == y).mean())
         results["with" if p else "without"] = {"distinct_units": units, "accuracy": accuracy}
         say(f"  {label:<22} {units:>2} of {DROPOUT_HIDDEN} hidden units distinct, training accuracy {accuracy:.1%}")
@@ -267,7 +267,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         except dn.training.TrainingDivergedError as error:
             diverged = f"diverged (loss {error.loss}) at epoch {error.epoch}, step {error.step}"
             accuracy = float("nan")
-        W1 = model[0].weight.data
+        W1 = model[0].weight.array
         # identical up to float32 rounding (BLAS sums rows in different orders)
         identical = bool(np.abs(W1 - W1[0]).max() <= 1e-5 * max(np.abs(W1).max(), 1e-30))
         results[scheme] = {

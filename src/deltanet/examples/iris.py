@@ -98,8 +98,8 @@ def step_by_step(model: nn.Sequential, x: np.ndarray, y: np.ndarray, lr: float, 
     say = printer(verbose)
     copy = build_model()
     copy.load_state_dict(model.state_dict())
-    W1, b1 = copy[0].weight.data.astype(np.float64), copy[0].bias.data.astype(np.float64)
-    W2, b2 = copy[2].weight.data.astype(np.float64), copy[2].bias.data.astype(np.float64)
+    W1, b1 = copy[0].weight.array.astype(np.float64), copy[0].bias.array.astype(np.float64)
+    W2, b2 = copy[2].weight.array.astype(np.float64), copy[2].bias.array.astype(np.float64)
     x64 = x.astype(np.float64)
     n = len(x)
     onehot = np.eye(W2.shape[0])[y]
@@ -133,10 +133,10 @@ def step_by_step(model: nn.Sequential, x: np.ndarray, y: np.ndarray, lr: float, 
     auto = {}
     for k, param in copy.named_parameters():
         assert param.grad is not None  # backward reached every parameter
-        auto[k] = param.grad.data
+        auto[k] = param.grad.array
     error = max(float(np.abs(hand[k] - auto[k]).max()) for k in hand)
     optimizer.step()  # w <- w - lr * dL/dw
-    after = float(losses.CrossEntropy()(copy(dn.tensor(x)), dn.tensor(y)).data)
+    after = float(losses.CrossEntropy()(copy(dn.tensor(x)), dn.tensor(y)).array)
     say(f"      autograd's gradients agree with the hand-computed ones to {error:.1e}")
     say(f"      update Δw = −η ∂L/∂w with η = {lr}: loss on these flowers {loss:.4f} → {after:.4f}")
     return {"loss_before": loss, "loss_after": after, "grad_error": error, "probabilities": p}

@@ -199,8 +199,8 @@ def run(quick: bool = False, seed: int = DEFAULT_SEED, seeds: int | None = None,
     say(f"  learned = every output within {TOLERANCE} of its target; at most {MAX_SWEEPS} sweeps")
     result = train(seed)
     model = result["model"]
-    W, b = model[0].weight.data, model[0].bias.data
-    v, c = model[2].weight.data[0], float(model[2].bias.data[0])
+    W, b = model[0].weight.array, model[0].bias.array
+    v, c = model[2].weight.array[0], float(model[2].bias.array[0])
     pattern = symmetry_pattern(W)
     if result["sweeps"] is None:
         say(f"  seed {seed}: not learned within {MAX_SWEEPS} sweeps (a local minimum); E = {result['error']:.3f}")

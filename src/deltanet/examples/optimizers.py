@@ -80,7 +80,7 @@ class _Recorded:
 
     def __call__(self, output: Any, target: Any) -> Any:
         value = self.loss(output, target)
-        self.values.append(float(value.data))
+        self.values.append(float(value.array))
         return value
 
 

@@ -74,7 +74,7 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, eta: float = 1.0, max_epochs:
     mistakes: list[int] = []
     cycle = None
     for epoch in range(max_epochs):
-        state = (*linear.weight.data.ravel().tolist(), float(linear.bias.data[0]))
+        state = (*linear.weight.array.ravel().tolist(), float(linear.bias.array[0]))
         if state in seen:
             cycle = (seen[state], epoch - seen[state])
             break
@@ -82,10 +82,10 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, eta: float = 1.0, max_epochs:
         count = 0
         with dn.no_grad():
             for x_n, t_n in zip(X, t):
-                y_n = float(model(dn.tensor(x_n[None, :])).data[0, 0])  # y = step(w . x + b)
+                y_n = float(model(dn.tensor(x_n[None, :])).array[0, 0])  # y = step(w . x + b)
                 if y_n != t_n:
-                    linear.weight.data[0] += eta * (t_n - y_n) * x_n  # w <- w + eta (t - y) x
-                    linear.bias.data[0] += eta * (t_n - y_n)  # b <- b + eta (t - y)
+                    linear.weight.array[0] += eta * (t_n - y_n) * x_n  # w <- w + eta (t - y) x
+                    linear.bias.array[0] += eta * (t_n - y_n)  # b <- b + eta (t - y)
                     count += 1
         mistakes.append(count)
         if count == 0:
@@ -96,8 +96,8 @@ def train_perceptron(X: np.ndarray, t: np.ndarray, eta: float = 1.0, max_epochs:
         "epochs": len(mistakes),
         "cycle": cycle,
         "mistakes": mistakes,
-        "weights": linear.weight.data[0].copy(),
-        "bias": float(linear.bias.data[0]),
+        "weights": linear.weight.array[0].copy(),
+        "bias": float(linear.bias.array[0]),
         "model": model,
     }
 
@@ -134,7 +134,7 @@ def run(quick: bool = False, verbose: int = 1) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, (X, t) in _problems().items():
         r = train_perceptron(X, t)
-        predictions = r.pop("model")(dn.tensor(X)).data[:, 0]
+        predictions = r.pop("model")(dn.tensor(X)).array[:, 0]
         r["accuracy"] = float((predictions == t).mean())
         results[name] = r
         head = ", ".join(str(m) for m in r["mistakes"][:12]) + (" …" if len(r["mistakes"]) > 12 else "")

@@ -77,7 +77,7 @@ def fit_features(X: np.ndarray, y: np.ndarray, penalty: str | None, epochs: int,
         regularizer=regularizer,
         monitor=False,
     )
-    return model.weight.data[0].copy()
+    return model.weight.array[0].copy()
 
 
 def fit_sinusoid(lam: float, epochs: int, seed: int, data: Any) -> nn.Sequential:
@@ -148,7 +148,7 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
         train_rmse = float(np.sqrt(np.mean((dn.predict(model, 2 * data.X - 1) - data.y) ** 2)))
         prediction = dn.predict(model, 2 * grid - 1)
         curve_rmse = float(np.sqrt(np.mean((prediction - curve) ** 2)))
-        norm = float(np.sqrt(sum((p.data**2).sum() for p in dn.regularizers.penalized_parameters(model))))
+        norm = float(np.sqrt(sum((p.array**2).sum() for p in dn.regularizers.penalized_parameters(model))))
         sinus[label] = {
             "train_rmse": train_rmse,
             "curve_rmse": curve_rmse,

@@ -75,7 +75,7 @@ class SubPixelSR(dn.nn.Module):
         )
         self.shuffle = dn.nn.PixelShuffle(SCALE)
         for p in self.correction[4].parameters():
-            p.data[...] *= 0.01  # start (almost) from the bicubic image itself
+            p.array[...] *= 0.01  # start (almost) from the bicubic image itself
 
     def forward(self, x: dn.Tensor) -> dn.Tensor:
         return self.shuffle(x[:, 1:] + self.correction(x))
@@ -95,7 +95,7 @@ def bicubic(image: np.ndarray) -> np.ndarray:
 def network_input(low: np.ndarray) -> np.ndarray:
     """$(N, 1, H, W)$ low-resolution images → $(N, 5, H, W)$: each with its bicubic image's sub-pixel maps."""
     upsampled = np.stack([bicubic(image[0]) for image in low])[:, None]
-    maps = dn.functional.pixel_unshuffle(dn.tensor(upsampled), SCALE).data
+    maps = dn.functional.pixel_unshuffle(dn.tensor(upsampled), SCALE).array
     return np.concatenate([low, maps], axis=1).astype(np.float32)
 
 
@@ -136,7 +136,7 @@ def run(quick: bool = False, seed: int = 0, epochs: int | None = None, verbose: 
         rng=seed, monitor=False, verbose=0,
     )  # fmt: skip
     seconds = time.perf_counter() - began
-    bilinear = dn.functional.upsample(dn.tensor(low[None, None]), SCALE, mode="bilinear").data[0, 0]
+    bilinear = dn.functional.upsample(dn.tensor(low[None, None]), SCALE, mode="bilinear").array[0, 0]
     outputs = {
         "bilinear": bilinear,
         "bicubic (scipy zoom, order 3)": bicubic(low),

@@ -101,14 +101,14 @@ def descend(
         records.append(
             {
                 "step": step,
-                "W": float(W_t.data),
-                "b": float(b_t.data),
-                "outputs": out.data.copy(),
-                "loss": 2 * float(half.data),
-                "half_loss": float(half.data),
-                "l1_loss": float(np.abs(out.data - y).sum()),
-                "grad_W": float(W_t.grad.data),
-                "grad_b": float(b_t.grad.data),
+                "W": float(W_t.array),
+                "b": float(b_t.array),
+                "outputs": out.array.copy(),
+                "loss": 2 * float(half.array),
+                "half_loss": float(half.array),
+                "l1_loss": float(np.abs(out.array - y).sum()),
+                "grad_W": float(W_t.grad.array),
+                "grad_b": float(b_t.grad.array),
             }
         )
         if step < steps:
@@ -133,8 +133,8 @@ def two_neuron_chain(x: np.ndarray, y: np.ndarray, start: float = 0.01) -> dict[
     g2 = params["W2"] * g1 + params["b2"]
     loss = ((g2 - y_t) ** 2).sum()
     loss.backward()
-    grads = {f"grad_{k}": float(p.grad.data) for k, p in params.items() if p.grad is not None}
-    return {"loss": float(loss.data), **grads, "formula_W1": float(2 * ((g2.data - y) * start * x).sum())}
+    grads = {f"grad_{k}": float(p.grad.array) for k, p in params.items() if p.grad is not None}
+    return {"loss": float(loss.array), **grads, "formula_W1": float(2 * ((g2.array - y) * start * x).sum())}
 
 
 def _compare(records: list[dict[str, Any]], deck: list[tuple[int, float, float, float]]) -> list[dict[str, Any]]:

@@ -52,8 +52,8 @@ def hidden_contributions(model: nn.Sequential, x: np.ndarray) -> np.ndarray:
     """Each hidden unit's weighted output v_j tanh(w_j x + b_j), shape (N, 3); their sum plus the
     output bias is the network's output."""
     with dn.no_grad():
-        h = model[1](model[0](dn.tensor(x))).data
-    return h * model[2].weight.data[0]
+        h = model[1](model[0](dn.tensor(x))).array
+    return h * model[2].weight.array[0]
 
 
 def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
         prediction = dn.predict(model, data.X)
         rmse = float(np.sqrt(np.mean((prediction - data.y) ** 2)))
         hidden = hidden_contributions(model, data.X)
-        reconstructed = hidden.sum(axis=1) + model[2].bias.data[0]
+        reconstructed = hidden.sum(axis=1) + model[2].bias.array[0]
         assert np.allclose(reconstructed, prediction[:, 0])  # output = sum_j v_j tanh(w_j x + b_j) + c
         results[name] = {
             "rmse": rmse,
@@ -104,7 +104,7 @@ def run(quick: bool = False, seed: int = 0, verbose: int = 1) -> dict[str, Any]:
         formula = {"square": "x²", "sine": "sin(πx)", "abs": "|x|", "step": "H(x)"}[name]
         say(
             f"  f(x) = {formula:<8} RMSE {rmse:.4f}  (expected below {EXPECTED_RMSE[name]}); hidden weights "
-            f"w = {np.round(model[0].weight.data[:, 0], 2).tolist()}, b = {np.round(model[0].bias.data, 2).tolist()}"
+            f"w = {np.round(model[0].weight.array[:, 0], 2).tolist()}, b = {np.round(model[0].bias.array, 2).tolist()}"
         )
     results["summary"] = "universal-approximator: RMSE " + ", ".join(
         f"{n} {results[n]['rmse']:.3f}" for n in UNIVERSAL_FUNCTIONS

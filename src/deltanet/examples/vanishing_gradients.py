@@ -78,7 +78,7 @@ def layer_gradient_norms(model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> 
     for layer in model:
         if isinstance(layer, nn.Linear):
             assert layer.weight.grad is not None  # backward reached every layer
-            norms.append(float(np.linalg.norm(layer.weight.grad.data)))
+            norms.append(float(np.linalg.norm(layer.weight.grad.array)))
     model.zero_grad()
     return norms
 

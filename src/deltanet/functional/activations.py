@@ -91,7 +91,7 @@ def relu(z: Tensor) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.functional.relu(dn.tensor([-1.0, 2.0])).data.tolist()
+        >>> dn.functional.relu(dn.tensor([-1.0, 2.0])).array.tolist()
         [0.0, 2.0]
     """
     return ReLU.apply(as_tensor(z, owner="relu"))
@@ -154,7 +154,7 @@ def step(z: Tensor) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.functional.step(dn.tensor([-0.5, 0.0, 2.0])).data.tolist()
+        >>> dn.functional.step(dn.tensor([-0.5, 0.0, 2.0])).array.tolist()
         [0.0, 1.0, 1.0]
     """
     return Step.apply(as_tensor(z, owner="step"))
@@ -260,7 +260,7 @@ def prelu(z: Tensor, alpha: Tensor) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.functional.prelu(dn.tensor([-2.0, 3.0]), dn.tensor([0.25])).data.tolist()
+        >>> dn.functional.prelu(dn.tensor([-2.0, 3.0]), dn.tensor([0.25])).array.tolist()
         [-0.5, 3.0]
     """
     return PReLU.apply(as_tensor(z, owner="prelu"), as_tensor(alpha, owner="prelu"))
@@ -414,7 +414,7 @@ def softmax(z: Tensor, axis: int = -1) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.functional.softmax(dn.tensor([[0.0, 0.0]])).data.tolist()
+        >>> dn.functional.softmax(dn.tensor([[0.0, 0.0]])).array.tolist()
         [[0.5, 0.5]]
     """
     return Softmax.apply(as_tensor(z, owner="softmax"), axis=axis)

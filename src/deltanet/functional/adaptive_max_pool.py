@@ -105,7 +105,7 @@ def _adaptive_max_pool(x: Any, output_size: Any, return_indices: Any, dims: int)
     out_size = _ntuple(sizes, dims, "output_size", op, 1)
     if 0 in x.shape[1:]:
         raise ValueError(f"{op}: expected an input with non-empty non-batch axes (as PyTorch), got shape {x.shape}")
-    flat = argmax_positions(x.data, out_size)
+    flat = argmax_positions(x.array, out_size)
     a = AdaptiveMaxPool.apply(x, flat=flat)
     return (a, Tensor._make(flat)) if indices else a
 
@@ -134,7 +134,7 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[[1.0, 5.0, 2.0], [4.0, 0.0, 3.0]]]]))
         >>> a, i = dn.functional.adaptive_max_pool2d(x, (1, 2), return_indices=True)
-        >>> a.data.tolist(), i.data.tolist()
+        >>> a.array.tolist(), i.array.tolist()
         ([[[[5.0, 5.0]]]], [[[[1, 1]]]])
     """
     return _adaptive_max_pool(input, output_size, return_indices, 2)

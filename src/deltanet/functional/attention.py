@@ -95,7 +95,7 @@ def masked_softmax(scores: Tensor, fully_masked: float) -> Tensor:
         >>> masked_softmax(dn.tensor([[-np.inf, -np.inf], [0.0, 0.0]]), 0.0).tolist()
         [[0.0, 0.0], [0.5, 0.5]]
     """
-    empty = np.all(np.isneginf(scores.data), axis=-1, keepdims=True)
+    empty = np.all(np.isneginf(scores.array), axis=-1, keepdims=True)
     if not empty.any():
         return softmax(scores, axis=-1)
     weights = softmax(where(empty, 0.0, scores), axis=-1)

@@ -133,7 +133,7 @@ class BatchNorm(Function):
 
 
 def _as_array(value: Any) -> np.ndarray | None:
-    return value.data if isinstance(value, Tensor) else value
+    return value.array if isinstance(value, Tensor) else value
 
 
 def check_per_channel(x: Tensor, running_mean: Any, running_var: Any, weight: Any, bias: Any, owner: str) -> None:
@@ -202,7 +202,7 @@ def batch_norm(
         >>> x = dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))
         >>> mean, var = dn.zeros(2, dtype=dn.float64), dn.ones(2, dtype=dn.float64)
         >>> y = dn.functional.batch_norm(x, mean, var, training=True, eps=0.0)
-        >>> y.data.tolist()
+        >>> y.array.tolist()
         [[-1.0, -1.0], [1.0, 1.0]]
         >>> mean.tolist(), var.tolist()
         ([0.2, 2.0], [1.1, 20.9])

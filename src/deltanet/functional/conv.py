@@ -700,7 +700,7 @@ def conv1d(
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[1.0, 2.0, 3.0, 4.0]]]))
         >>> W = dn.tensor(np.array([[[1.0, -1.0]]]))
-        >>> dn.functional.conv1d(x, W, padding="same").data.tolist()
+        >>> dn.functional.conv1d(x, W, padding="same").array.tolist()
         [[[-1.0, -1.0, -1.0, 4.0]]]
     """
     return _conv(x, weight, bias, stride, padding, dilation, groups, 1)
@@ -735,7 +735,7 @@ def conv3d(
         >>> x = dn.tensor(np.ones((1, 2, 4, 4, 4)))
         >>> W = dn.tensor(np.ones((3, 2, 3, 3, 3)))
         >>> z = dn.functional.conv3d(x, W, padding=1)
-        >>> z.shape, float(z.data[0, 0, 1, 1, 1]), float(z.data[0, 0, 0, 0, 0])
+        >>> z.shape, float(z.array[0, 0, 1, 1, 1]), float(z.array[0, 0, 0, 0, 0])
         ((1, 3, 4, 4, 4), 54.0, 16.0)
     """
     return _conv(x, weight, bias, stride, padding, dilation, groups, 3)
@@ -851,7 +851,7 @@ def conv_transpose3d(
         >>> x = dn.tensor(np.ones((1, 4, 2, 2, 2)))
         >>> W = dn.tensor(np.ones((4, 2, 2, 2, 2)))
         >>> y = dn.functional.conv_transpose3d(x, W, stride=2)
-        >>> y.shape, float(y.data.max())
+        >>> y.shape, float(y.array.max())
         ((1, 2, 4, 4, 4), 4.0)
     """
     return _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, 3)

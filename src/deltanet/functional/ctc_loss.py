@@ -155,7 +155,7 @@ def _log_beta(y: np.ndarray, valid: np.ndarray, skip: np.ndarray, input_lengths:
 def _lengths(value: Any, name: str, batch: int) -> np.ndarray:
     """The lengths as int64: a tensor or array of integers (any shape, as PyTorch flattens it) or a tuple of ints."""
     if isinstance(value, (Tensor, np.ndarray)):
-        a = value.data if isinstance(value, Tensor) else value
+        a = value.array if isinstance(value, Tensor) else value
         if a.dtype.kind not in "iu":
             raise RuntimeError(f"{_OWNER}: {name} must be integral, got dtype {a.dtype}")
         a = a.reshape(-1).astype(np.int64)
@@ -170,7 +170,7 @@ def _lengths(value: Any, name: str, batch: int) -> np.ndarray:
 
 def _label_rows(targets: Any, target_lengths: np.ndarray, batch: int) -> np.ndarray:
     """The targets as one row of class indices per sample, (N, max length), from either layout."""
-    t = _as_tensor(targets, _OWNER, "targets").data
+    t = _as_tensor(targets, _OWNER, "targets").array
     if t.dtype.kind not in "iuf":
         raise ValueError(f"{_OWNER}: targets must hold integer class indices, got dtype {t.dtype}")
     if t.ndim not in (1, 2):

@@ -122,7 +122,7 @@ def _dice_target(y: Tensor, z: Tensor, owner: str) -> np.ndarray:
     classes = z.shape[1]
     label_shape = z.shape[:1] + z.shape[2:]
     if y.shape == z.shape:
-        g = y.data
+        g = y.array
         if g.dtype.kind not in "fiub":
             raise ValueError(f"{owner}: target must hold numbers, got dtype {g.dtype}")
         g = g.astype(z.dtype, copy=False)
@@ -130,7 +130,7 @@ def _dice_target(y: Tensor, z: Tensor, owner: str) -> np.ndarray:
         _check_range(g, 0, 1, owner, "target", " (one-hot or probability targets)")
         return g
     if y.shape == label_shape:
-        labels = _labels(y.data, max(classes, 2), owner)
+        labels = _labels(y.array, max(classes, 2), owner)
         if classes == 1:  # binary: label 1 is the foreground channel
             return labels[:, None].astype(z.dtype)
         return _one_hot(labels, classes, z.dtype)
@@ -144,7 +144,7 @@ def _probabilities(z: Tensor, from_logits: bool, owner: str) -> Tensor:
     if from_logits:
         return z.sigmoid() if z.shape[1] == 1 else softmax(z, axis=1)
     _check_range(
-        z.data,
+        z.array,
         0,
         1,
         owner,
@@ -256,7 +256,7 @@ def check_dist_matrix(dist_matrix: Any, owner: str = "generalized_wasserstein_di
         [[0.0, 1.0], [1.0, 0.0]]
     """
     if isinstance(dist_matrix, Tensor):
-        dist_matrix = dist_matrix.data
+        dist_matrix = dist_matrix.array
     try:
         M = np.asarray(dist_matrix)
     except (TypeError, ValueError) as err:
@@ -345,13 +345,13 @@ def generalized_wasserstein_dice_loss(
     y = _as_tensor(target, owner, "target")
     label_shape = z.shape[:1] + z.shape[2:]
     if y.shape == z.shape[:1] + (1,) + z.shape[2:]:
-        y = Tensor._make(y.data.reshape(label_shape))
+        y = Tensor._make(y.array.reshape(label_shape))
     if y.shape != label_shape:
         raise ValueError(
             f"{owner}: for input of shape {z.shape} the target must be a label map of shape "
             f"{label_shape}, got shape {y.shape}"
         )
-    labels = _labels(y.data, classes, owner)
+    labels = _labels(y.array, classes, owner)
     p = _probabilities(z, from_logits, owner)
     M = M.astype(z.dtype)
     # M[g_i, :] for every pixel, moved to the class axis: (N, C, *spatial), a constant.

@@ -142,7 +142,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.functional.dropout(dn.tensor(np.ones(8)), p=0.5, rng=0)
-        >>> sorted(set(a.data.tolist()))
+        >>> sorted(set(a.array.tolist()))
         [0.0, 2.0]
         >>> dn.functional.dropout(dn.tensor([1.0, 2.0]), p=0.5, training=False).data.tolist()
         [1.0, 2.0]
@@ -181,7 +181,7 @@ def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None)
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.functional.dropout2d(dn.tensor(np.ones((1, 4, 2, 2))), p=0.5, rng=1)
-        >>> a.data[0].reshape(4, -1).tolist()  # channel 2 dropped, the others scaled by 2
+        >>> a.array[0].reshape(4, -1).tolist()  # channel 2 dropped, the others scaled by 2
         [[2.0, 2.0, 2.0, 2.0], [2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 0.0], [2.0, 2.0, 2.0, 2.0]]
     """
     p = _check_p(p, "dropout2d")
@@ -224,7 +224,7 @@ def dropout3d(x: Tensor, p: float = 0.5, training: bool = True, rng: Any = None)
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.functional.dropout3d(dn.tensor(np.ones((1, 4, 2, 2, 2))), p=0.5, rng=1)
-        >>> a.data[0].reshape(4, -1).max(axis=1).tolist()  # channel 2 dropped, the others scaled by 2
+        >>> a.array[0].reshape(4, -1).max(axis=1).tolist()  # channel 2 dropped, the others scaled by 2
         [2.0, 2.0, 0.0, 2.0]
     """
     p = _check_p(p, "dropout3d")

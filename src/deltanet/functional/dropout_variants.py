@@ -70,7 +70,7 @@ def alpha_dropout(
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.random.default_rng(0).standard_normal(10000))
         >>> y = dn.functional.alpha_dropout(x, 0.2, training=True, rng=0)
-        >>> abs(float(y.data.mean())) < 0.05, round(float(y.data.std()), 1)  # still standardized
+        >>> abs(float(y.array.mean())) < 0.05, round(float(y.array.std()), 1)  # still standardized
         (True, 1.0)
     """
     p = _check_p(p, "alpha_dropout")
@@ -110,7 +110,7 @@ def feature_alpha_dropout(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> y = dn.functional.feature_alpha_dropout(dn.tensor(np.zeros((1, 3, 2))), 0.5, True, rng=1)
-        >>> y.data.round(3).tolist()
+        >>> y.array.round(3).tolist()
         [[[0.779, 0.779], [0.779, 0.779], [-0.779, -0.779]]]
     """
     owner = "feature_alpha_dropout"
@@ -152,7 +152,7 @@ def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.functional.dropout1d(dn.tensor(np.ones((1, 4, 3))), p=0.5, rng=1)
-        >>> a.data[0].max(axis=1).tolist()  # channel 2 dropped, the others scaled by 2
+        >>> a.array[0].max(axis=1).tolist()  # channel 2 dropped, the others scaled by 2
         [2.0, 2.0, 0.0, 2.0]
     """
     p = _check_p(p, "dropout1d")

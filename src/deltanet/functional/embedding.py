@@ -47,7 +47,7 @@ class Embedding(Function):
 
 
 def _indices(value: Any, owner: str) -> np.ndarray:
-    data = np.asarray(value.data if isinstance(value, Tensor) else value)
+    data = np.asarray(value.array if isinstance(value, Tensor) else value)
     if data.dtype.kind not in "iu":
         raise ValueError(f"{owner}: expected integer indices, got dtype {data.dtype}")
     return data.astype(np.int64, copy=False)
@@ -140,9 +140,9 @@ def renorm_(W: Tensor, indices: np.ndarray, max_norm: float, norm_type: float) -
     """
     rows = np.unique(indices)
     with no_grad():
-        norms = np.linalg.norm(W.data[rows], ord=norm_type, axis=1)
+        norms = np.linalg.norm(W.array[rows], ord=norm_type, axis=1)
         big = norms > max_norm
-        W.data[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(W.dtype)
+        W.array[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(W.dtype)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
@@ -166,7 +166,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.functional.one_hot(dn.tensor([0, 2, 1])).data.tolist()
+        >>> dn.functional.one_hot(dn.tensor([0, 2, 1])).array.tolist()
         [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
     """
     owner = "one_hot"

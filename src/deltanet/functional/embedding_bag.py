@@ -81,7 +81,7 @@ class EmbeddingBag(Function):
 
 def _bags(input: Tensor, offsets: Any, include_last_offset: bool, owner: str) -> tuple[np.ndarray, np.ndarray, int]:
     """The indices (flat), the bag of each, and the number of bags."""
-    idx = input.data
+    idx = input.array
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError(
@@ -94,7 +94,7 @@ def _bags(input: Tensor, offsets: Any, include_last_offset: bool, owner: str) ->
         raise ValueError(f"{owner}: input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
     if offsets is None:
         raise ValueError(f"{owner}: offsets has to be a 1D Tensor but got None")
-    starts = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets)
+    starts = np.asarray(offsets.array if isinstance(offsets, Tensor) else offsets)
     if starts.ndim != 1:
         raise ValueError(f"{owner}: offsets has to be a 1D Tensor, got shape {starts.shape}")
     if starts.dtype.kind not in "iu":

@@ -71,13 +71,13 @@ def target_like(target: Any, like: Tensor, owner: str, what: str = "target") -> 
     if y.dtype.kind not in "fiub":
         raise ValueError(f"{owner}: {what} must be numeric, got dtype {y.dtype}")
     if what == "target":
-        _check_finite(y.data, owner)  # the message of every loss
-    elif y.dtype.kind == "f" and not np.isfinite(y.data).all():
-        bad = int(y.data.size - np.isfinite(y.data).sum())
-        raise ValueError(f"{owner}: {what} contains NaN or Inf ({bad} of {y.data.size} values); it must be finite")
+        _check_finite(y.array, owner)  # the message of every loss
+    elif y.dtype.kind == "f" and not np.isfinite(y.array).all():
+        bad = int(y.array.size - np.isfinite(y.array).sum())
+        raise ValueError(f"{owner}: {what} contains NaN or Inf ({bad} of {y.array.size} values); it must be finite")
     if y.dtype.kind == "f" and y.requires_grad:
         return y
-    return y if y.dtype == like.dtype else Tensor._make(y.data.astype(like.dtype))
+    return y if y.dtype == like.dtype else Tensor._make(y.array.astype(like.dtype))
 
 
 def _same_ndim(owner: str, **tensors: Tensor) -> None:
@@ -171,8 +171,8 @@ def hinge_embedding_loss(
     y = target_like(target, x, owner)
     if x.shape != y.shape:
         raise ValueError(f"{owner}: input shape {x.shape} and target shape {y.shape} must match")
-    zero = Tensor._make(x.data.dtype.type(0))
-    loss = where((y != 1).data, clamp(margin - x, min=0.0), zero) + where((y != -1).data, x, zero)
+    zero = Tensor._make(x.array.dtype.type(0))
+    loss = where((y != 1).array, clamp(margin - x, min=0.0), zero) + where((y != -1).array, x, zero)
     return reduce_loss(loss, reduction)
 
 
@@ -313,8 +313,8 @@ def cosine_embedding_loss(
     axis = y.ndim
     dot = (x1 * x2).sum(axis)
     cos = dot / ((x1 * x1).sum(axis) + COSINE_EPS).mul((x2 * x2).sum(axis) + COSINE_EPS).sqrt()
-    zero = Tensor._make(cos.data.dtype.type(0))
-    loss = where((y == 1).data, 1 - cos, zero) + where((y == -1).data, clamp(cos - margin, min=0.0), zero)
+    zero = Tensor._make(cos.array.dtype.type(0))
+    loss = where((y == 1).array, 1 - cos, zero) + where((y == -1).array, clamp(cos - margin, min=0.0), zero)
     return reduce_loss(loss, reduction)
 
 
@@ -483,7 +483,7 @@ def multilabel_margin_loss(
     legacy(size_average, reduce, owner)
     reduction = _check_reduction(reduction, owner)
     x = float_input(input, "input", owner)
-    t = _as_tensor(target, owner, "target").data
+    t = _as_tensor(target, owner, "target").array
     if x.ndim not in (1, 2) or t.shape != x.shape:
         raise ValueError(
             f"{owner}: input (N, C) or (C,) and target must have the same shape, got {x.shape} and {t.shape}"

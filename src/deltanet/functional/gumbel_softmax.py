@@ -55,7 +55,7 @@ def gumbel_softmax(
     Examples:
         >>> import deltanet as dn
         >>> y = dn.functional.gumbel_softmax(dn.tensor([[1.0, 2.0, 3.0]]), tau=0.5, hard=True, rng=0)
-        >>> y.data.sum(axis=-1).tolist(), sorted(set(y.data.ravel().tolist()))
+        >>> y.array.sum(axis=-1).tolist(), sorted(set(y.array.ravel().tolist()))
         ([1.0], [0.0, 1.0])
     """
     owner = "gumbel_softmax"
@@ -72,7 +72,7 @@ def gumbel_softmax(
     y_soft = softmax((z + Tensor._make(g)) / tau, axis=axis)
     if not hard:
         return y_soft
-    index = np.expand_dims(np.argmax(y_soft.data, axis=axis), axis)
-    y_hard = np.zeros_like(y_soft.data)
+    index = np.expand_dims(np.argmax(y_soft.array, axis=axis), axis)
+    y_hard = np.zeros_like(y_soft.array)
     np.put_along_axis(y_hard, index, 1.0, axis=axis)
     return Tensor._make(y_hard) - y_soft.detach() + y_soft

@@ -111,7 +111,7 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
     y = _as_tensor(target, owner, "target")
     _check_input(x, owner)
     _check_same_shape(x, y, owner)
-    _check_finite(y.data, owner)
+    _check_finite(y.array, owner)
     if reduction == "mean":
         warnings.warn(
             "kl_div: reduction='mean' divides the total loss by both the batch size and the number of "

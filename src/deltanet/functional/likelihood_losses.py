@@ -78,7 +78,7 @@ def poisson_nll_loss(
     if full:
         y1 = clamp(y, min=1.0)  # the logs are taken only where y > 1; elsewhere the term is 0
         stirling = y * y1.log() - y + 0.5 * (2 * math.pi * y1).log()
-        loss = loss + where((y > 1).data, stirling, Tensor._make(x.data.dtype.type(0)))
+        loss = loss + where((y > 1).array, stirling, Tensor._make(x.array.dtype.type(0)))
     return reduce_loss(loss, reduction)
 
 
@@ -134,14 +134,14 @@ def gaussian_nll_loss(
         v = Tensor._make(np.full(x.shape, max(var, eps), dtype=x.dtype))  # a constant: clamped at once
     else:
         v = as_tensor(var, owner=owner)
-        if (v.data < 0).any():
+        if (v.array < 0).any():
             raise ValueError(f"{owner}: var has negative entry/entries")
         # PyTorch's clamp under no_grad, in var's own float dtype (integers: the input's): a
         # constant offset, so the gradient passes unchanged
         if v.dtype.kind != "f":
             v = target_like(v, x, owner, "var")
-        if (v.data < eps).any():
-            v = v + Tensor._make(np.maximum(v.data, v.dtype.type(eps)) - v.data)
+        if (v.array < eps).any():
+            v = v + Tensor._make(np.maximum(v.array, v.dtype.type(eps)) - v.array)
         v = target_like(v, x, owner, "var")
     if v.shape != x.shape:
         if x.shape[:-1] == v.shape:

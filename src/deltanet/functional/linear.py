@@ -83,10 +83,10 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         (2, 4)
     """
     x = x if isinstance(x, Tensor) else Tensor._make(x)  # arrays and lists through the dtype policy
-    data = x.data  # the arrays, not the Tensor properties: this runs for every layer and step
+    data = x.array  # the arrays, not the Tensor properties: this runs for every layer and step
     if data.dtype.kind != "f":
-        x = Tensor._make(data.astype(weight.data.dtype))  # integer data computed in the weights' dtype
-    W = weight.data
+        x = Tensor._make(data.astype(weight.array.dtype))  # integer data computed in the weights' dtype
+    W = weight.array
     if W.ndim != 2 or data.ndim == 0 or data.shape[-1] != W.shape[1]:
         return _vector_weight(x, weight, bias)  # PyTorch's 1-D weight, or the error
     if bias is None:
@@ -97,8 +97,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def _vector_weight(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     r"""``linear`` with a weight of one axis, $z = x w + b$ (shape $(*)$), as PyTorch computes it;
     any other weight or input that does not fit raises the error."""
-    W = weight.data
-    if W.ndim == 1 and x.data.ndim >= 1 and x.data.shape[-1] == W.shape[0]:
+    W = weight.array
+    if W.ndim == 1 and x.array.ndim >= 1 and x.array.shape[-1] == W.shape[0]:
         z = x @ weight
         return z if bias is None else z + bias
     features = W.shape[-1] if W.ndim else 0
@@ -106,4 +106,4 @@ def _vector_weight(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         raise ValueError(
             f"linear: expected a weight of shape (out_features, in_features) or (in_features,), got shape {W.shape}"
         )
-    raise ValueError(f"linear: expected input with {features} features in its last axis, got shape {x.data.shape}")
+    raise ValueError(f"linear: expected input with {features} features in its last axis, got shape {x.array.shape}")

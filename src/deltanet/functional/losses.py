@@ -82,7 +82,7 @@ def _as_tensor(x: Any, owner: str, what: str) -> Tensor:
 
 
 def _check_input(a: Tensor, owner: str) -> None:
-    if a.data.dtype.kind != "f":
+    if a.array.dtype.kind != "f":
         raise ValueError(f"{owner}: input must be floating-point (float32 or float64), got dtype {a.dtype}")
 
 
@@ -122,7 +122,7 @@ def _elementwise_inputs(input: Any, target: Any, owner: str, reduction: str) -> 
     y = _as_tensor(target, owner, "target")
     _check_input(a, owner)
     _check_same_shape(a, y, owner)
-    _check_finite(y.data, owner)
+    _check_finite(y.array, owner)
     return a, y
 
 
@@ -132,16 +132,16 @@ def _regression_inputs(input: Any, target: Any, owner: str, reduction: str) -> t
     mse, l1 and smooth-l1 losses (the gradient goes back in the input's dtype; PyTorch's Huber loss
     keeps the input's dtype)."""
     a, y = _elementwise_inputs(input, target, owner, reduction)
-    wider = y.data.dtype.kind == "f" and a.data.dtype.kind == "f" and y.data.dtype.itemsize > a.data.dtype.itemsize
+    wider = y.array.dtype.kind == "f" and a.array.dtype.kind == "f" and y.array.dtype.itemsize > a.array.dtype.itemsize
     if wider and isinstance(target, Tensor):  # a NumPy target is data, used in the input's dtype
-        a = to_dtype(a, y.data.dtype)
+        a = to_dtype(a, y.array.dtype)
     return a, y
 
 
 def _class_weight(weight: Any, classes: int, dtype: np.dtype, owner: str) -> np.ndarray | None:
     if weight is None:
         return None
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    w = np.asarray(weight.array if isinstance(weight, Tensor) else weight)
     if w.shape != (classes,):
         raise ValueError(f"{owner}: weight must have one value per class, shape ({classes},), got shape {w.shape}")
     if w.dtype.kind not in "fiu" or not np.isfinite(w).all():
@@ -154,10 +154,10 @@ def _class_indices(y: Tensor, scores: Tensor, owner: str, ignore_index: int | No
 
     Returns the labels as int64, and whether all of them are classes (none is ``ignore_index``).
     """
-    shape = scores.data.shape  # the arrays' shapes, not the Tensor properties (every step)
+    shape = scores.array.shape  # the arrays' shapes, not the Tensor properties (every step)
     expected = shape[:1] + shape[2:]
     classes = shape[1]
-    labels = y.data
+    labels = y.array
     if labels.shape != expected:
         raise ValueError(
             f"{owner}: for input of shape {shape} the target must be class indices of "
@@ -679,7 +679,7 @@ def huber_loss(input: Any, target: Any, *, reduction: str = "mean", delta: float
 
     Examples:
         >>> import deltanet as dn, deltanet.functional as F
-        >>> F.huber_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0]), reduction="none").data.tolist()
+        >>> F.huber_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0]), reduction="none").array.tolist()
         [0.125, 2.5]
     """
     delta = _check_huber_delta(delta, "huber_loss")
@@ -715,7 +715,7 @@ def smooth_l1_loss(input: Any, target: Any, *, reduction: str = "mean", beta: fl
 
     Examples:
         >>> import deltanet as dn, deltanet.functional as F
-        >>> F.smooth_l1_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0]), reduction="none").data.tolist()
+        >>> F.smooth_l1_loss(dn.tensor([0.5, 3.0]), dn.tensor([0.0, 0.0]), reduction="none").array.tolist()
         [0.125, 2.5]
     """
     beta = check.number(beta, "beta", "smooth_l1_loss", low=0)
@@ -833,15 +833,15 @@ def cross_entropy_arguments(
     z = _as_tensor(input, owner, "input")
     y = _as_tensor(target, owner, "target")
     _check_input(z, owner)
-    shape = z.data.shape  # the array's, not the Tensor property (every step)
+    shape = z.array.shape  # the array's, not the Tensor property (every step)
     if len(shape) < 2:
         raise ValueError(
             f"cross_entropy expects logits of shape (N, C) or (N, C, d1, ...), got shape {shape}; "
             f"for a single sample use input.reshape(1, -1)"
         )
     label_smoothing = _check_label_smoothing(label_smoothing, owner)
-    w = _class_weight(weight, shape[1], z.data.dtype, owner)
-    probabilities = y.data.shape == shape
+    w = _class_weight(weight, shape[1], z.array.dtype, owner)
+    probabilities = y.array.shape == shape
     all_classes = False
     if probabilities:
         if ignore_index != -100:
@@ -850,11 +850,11 @@ def cross_entropy_arguments(
                 f"cross_entropy: ignore_index applies to class-index targets, got ignore_index={ignore_index} "
                 f"with probability targets of the logits' shape {shape}; mask those samples out instead"
             )
-        _check_finite(y.data, owner)
-        _check_range(y.data, 0, 1, owner, "probability targets", "")
+        _check_finite(y.array, owner)
+        _check_range(y.array, 0, 1, owner, "probability targets", "")
     else:
         labels, all_classes = _class_indices(y, z, owner, ignore_index)
-        if labels is not y.data:
+        if labels is not y.array:
             y = Tensor._make(labels)
     plain = all_classes and label_smoothing == 0 and w is None and len(shape) == 2 and not 0 <= ignore_index < shape[1]
     plain = plain and not backend.REFERENCE  # DELTANET_REFERENCE=1: the general formula below, for comparison
@@ -948,7 +948,7 @@ def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean", we
     # A NaN prediction gives a NaN loss (fit's NaN policy then names the epoch and step of the
     # divergence); only numbers outside [0, 1] are a misuse.
     _check_range(
-        p.data,
+        p.array,
         0,
         1,
         owner,
@@ -956,7 +956,7 @@ def binary_cross_entropy(input: Any, target: Any, *, reduction: str = "mean", we
         " (apply sigmoid first, or use binary_cross_entropy_with_logits on logits)",
         allow_nan=True,
     )
-    _check_range(y.data, 0, 1, owner, "target", "")
+    _check_range(y.array, 0, 1, owner, "target", "")
     w = _broadcast_weight(weight, p, "weight", owner)
     return BinaryCrossEntropy.apply(p, y, reduction=reduction, weight=w)
 
@@ -996,7 +996,7 @@ def binary_cross_entropy_with_logits(
     """
     owner = "binary_cross_entropy_with_logits"
     z, y = _elementwise_inputs(input, target, owner, reduction)
-    _check_range(y.data, 0, 1, owner, "target", "")
+    _check_range(y.array, 0, 1, owner, "target", "")
     pw = _broadcast_weight(pos_weight, z, "pos_weight", owner, " (give one value per class of the last axis)")
     w = _broadcast_weight(weight, z, "weight", owner)
     return SigmoidBinaryCrossEntropy.apply(z, y, reduction=reduction, weight=w, pos_weight=pw)
@@ -1006,7 +1006,7 @@ def _broadcast_weight(value: Any, a: Tensor, name: str, owner: str, hint: str = 
     """A weight array that broadcasts to the input's shape without growing it, in its dtype."""
     if value is None:
         return None
-    w = np.asarray(value.data if isinstance(value, Tensor) else value)
+    w = np.asarray(value.array if isinstance(value, Tensor) else value)
     if w.dtype.kind not in "fiu" or not np.isfinite(w).all():
         raise ValueError(f"{owner}: {name} must hold finite numbers, got {w!r}")
     try:
@@ -1041,12 +1041,12 @@ def hinge_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
 
     Examples:
         >>> import deltanet as dn, deltanet.functional as F
-        >>> F.hinge_loss(dn.tensor([2.0, 0.5, 0.5]), dn.tensor([1, 1, -1]), reduction="none").data.tolist()
+        >>> F.hinge_loss(dn.tensor([2.0, 0.5, 0.5]), dn.tensor([1, 1, -1]), reduction="none").array.tolist()
         [0.0, 0.5, 1.5]
     """
     owner = "hinge_loss"
     f, t = _elementwise_inputs(input, target, owner, reduction)
-    labels = t.data
+    labels = t.array
     valid = (labels == 1) | (labels == -1) | (labels == 0)
     if not valid.all():
         raise ValueError(f"{owner}: labels must be -1 or +1 (or 0 and 1), got {labels[~valid].flat[0].item()!r}")

@@ -36,7 +36,7 @@ def _lp_pool(x: Any, norm_type: Any, kernel_size: Any, stride: Any, ceil_mode: A
     if p < 0:
         return total.pow(1.0 / p)
     # PyTorch's sign(s) * relu(|s|) makes the gradient 0 (not 0 * inf) where a window sums to 0.
-    zero = total.data == 0
+    zero = total.array == 0
     return where(zero, 0.0, where(zero, 1.0, total).pow(1.0 / p))
 
 

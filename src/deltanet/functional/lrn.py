@@ -91,7 +91,7 @@ def local_response_norm(x: Tensor, size: int, alpha: float = 1e-4, beta: float =
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.ones((1, 3, 1, 1)))
         >>> y = dn.functional.local_response_norm(x, size=2, alpha=1.0, beta=1.0, k=1.0)
-        >>> y.data.ravel().round(4)  # channel 0 sees channel 0 only, the others two channels
+        >>> y.array.ravel().round(4)  # channel 0 sees channel 0 only, the others two channels
         array([0.6667, 0.5   , 0.5   ])
     """
     owner = "local_response_norm"

@@ -106,11 +106,13 @@ def max_pool_with_indices(
                 f"{op}: a window along spatial axis {axis} reads only padding (kernel {kernel}, stride "
                 f"{strides}, padding {pads}, dilation {dilations}, ceil_mode={ceil_mode}, input shape {x.shape})"
             )
-    flat = argmax_positions(x.data, kernel, strides, pads, dilations, out)
+    flat = argmax_positions(x.array, kernel, strides, pads, dilations, out)
     if x.dtype.kind == "f":
         a = AdaptiveMaxPool.apply(x, flat=flat)
     else:
         N, C = x.shape[:2]
         P, Q = int(np.prod(x.shape[2:])), int(np.prod(out))
-        a = Tensor._make(np.take_along_axis(x.data.reshape(N, C, P), flat.reshape(N, C, Q), axis=2).reshape(flat.shape))
+        a = Tensor._make(
+            np.take_along_axis(x.array.reshape(N, C, P), flat.reshape(N, C, Q), axis=2).reshape(flat.shape)
+        )
     return (a, Tensor._make(flat)) if return_indices else a

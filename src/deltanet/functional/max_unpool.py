@@ -44,7 +44,7 @@ def _max_unpool(
     op = f"max_unpool{dims}d"
     x = as_tensor(x, owner=op)
     check_input(x, dims, op)
-    index = as_tensor(indices, owner=op).data
+    index = as_tensor(indices, owner=op).array
     if index.dtype.kind not in "iu" or index.shape != x.shape:
         raise ValueError(
             f"{op}: indices must be the integer tensor of the input's shape {x.shape} that max_pool{dims}d("

@@ -114,7 +114,7 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     Examples:
         >>> import deltanet as dn
         >>> y = dn.functional.layer_norm(dn.tensor([[1.0, 3.0], [2.0, 6.0]]), 2, eps=0.0)
-        >>> y.data.tolist()
+        >>> y.array.tolist()
         [[-1.0, 1.0], [-1.0, 1.0]]
     """
     owner = "layer_norm"
@@ -253,8 +253,8 @@ def instance_norm(
     eps = check.number(eps, "eps", owner, low=0)
     gamma = _param(weight, (channels,), "weight", owner)
     beta = _param(bias, (channels,), "bias", owner)
-    mean = running_mean.data if isinstance(running_mean, Tensor) else running_mean
-    var = running_var.data if isinstance(running_var, Tensor) else running_var
+    mean = running_mean.array if isinstance(running_mean, Tensor) else running_mean
+    var = running_var.array if isinstance(running_var, Tensor) else running_var
     for name, value in (("running_mean", mean), ("running_var", var)):
         if value is not None and np.shape(value) != (channels,):
             raise ValueError(f"{owner}: {name} must have shape ({channels},), got shape {np.shape(value)}")

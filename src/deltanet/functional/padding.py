@@ -109,11 +109,11 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[0.0, 1.0, 2.0]]]))
-        >>> dn.functional.pad(x, (2, 1)).data.tolist()
+        >>> dn.functional.pad(x, (2, 1)).array.tolist()
         [[[0.0, 0.0, 0.0, 1.0, 2.0, 0.0]]]
-        >>> dn.functional.pad(x, (2, 1), mode="reflect").data.tolist()
+        >>> dn.functional.pad(x, (2, 1), mode="reflect").array.tolist()
         [[[2.0, 1.0, 0.0, 1.0, 2.0, 1.0]]]
-        >>> dn.functional.pad(x, (2, 1), mode="replicate").data.tolist()
+        >>> dn.functional.pad(x, (2, 1), mode="replicate").array.tolist()
         [[[0.0, 0.0, 0.0, 1.0, 2.0, 2.0]]]
     """
     owner = "pad"

@@ -203,7 +203,7 @@ def _real_counts(size: tuple, kernel: tuple, stride: tuple, padding: tuple, out_
 
 def _float_input(x: Any) -> Tensor:
     x = as_tensor(x)
-    return x if x.dtype.kind == "f" else Tensor._make(x.data.astype(backend.DEFAULT_DTYPE))
+    return x if x.dtype.kind == "f" else Tensor._make(x.array.astype(backend.DEFAULT_DTYPE))
 
 
 def _pool_args(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dims: int, op: str, ceil: bool = False) -> dict:
@@ -257,7 +257,7 @@ def _integer_max_pool(x: Tensor, args: dict, extra: tuple[int, ...]) -> Tensor:
     """Max pooling of an integer tensor, exact and of its dtype (as PyTorch); no gradient."""
     lowest = np.iinfo(x.dtype).min  # padding never wins
     widths = [(0, 0), (0, 0)] + [(p, p + e) for p, e in zip(args["padding"], extra)]
-    xpad = np.pad(x.data, widths, constant_values=lowest)
+    xpad = np.pad(x.array, widths, constant_values=lowest)
     offsets = list(product(*map(range, args["kernel"])))
     a = xpad[_window(offsets[0], args["stride"], args["out_size"])].copy()
     for offset in offsets[1:]:
@@ -390,7 +390,7 @@ def _integer_avg_pool(
         args["out_size"], extra = _ceil_windows(x, args)
     include = check.flag(count_include_pad, "count_include_pad", op)
     widths = [(0, 0), (0, 0)] + [(p, p + e) for p, e in zip(args["padding"], extra)]
-    xpad = np.pad(x.data, widths)
+    xpad = np.pad(x.array, widths)
     offsets = list(product(*map(range, args["kernel"])))
     total = xpad[_window(offsets[0], args["stride"], args["out_size"])].copy()
     for offset in offsets[1:]:
@@ -507,7 +507,7 @@ def max_pool3d(
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.arange(64.0).reshape(1, 1, 4, 4, 4))
         >>> a = dn.functional.max_pool3d(x, 2)
-        >>> a.shape, float(a.data[0, 0, 0, 0, 0])
+        >>> a.shape, float(a.array[0, 0, 0, 0, 0])
         ((1, 1, 2, 2, 2), 21.0)
     """
     return _max_pool(x, kernel_size, stride, padding, 3, ceil_mode, dilation, return_indices)
@@ -735,7 +735,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
         >>> x = dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
         >>> dn.functional.adaptive_avg_pool2d(x, 2).data.tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
-        >>> dn.functional.adaptive_avg_pool2d(x, (1, 3)).data.round(2).tolist()
+        >>> dn.functional.adaptive_avg_pool2d(x, (1, 3)).array.round(2).tolist()
         [[[[6.5, 7.5, 8.5]]]]
     """
     return _adaptive_avg_pool(x, output_size, 2)

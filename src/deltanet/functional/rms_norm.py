@@ -49,7 +49,7 @@ def rms_norm(input: Any, normalized_shape: Any, weight: Any = None, eps: float |
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.functional.rms_norm(dn.tensor([[3.0, 4.0]]), 2, eps=0.0).data.astype(float).round(4).tolist()
+        >>> dn.functional.rms_norm(dn.tensor([[3.0, 4.0]]), 2, eps=0.0).array.astype(float).round(4).tolist()
         [[0.8485, 1.1314]]
     """
     owner = "rms_norm"

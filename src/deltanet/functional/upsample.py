@@ -155,12 +155,12 @@ def upsample(
         >>> x = dn.tensor(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
         >>> dn.functional.upsample(x, 2).data[0, 0].tolist()[0]
         [1.0, 1.0, 2.0, 2.0]
-        >>> dn.functional.upsample(x, 2, mode="bilinear").data[0, 0].tolist()[0]
+        >>> dn.functional.upsample(x, 2, mode="bilinear").array[0, 0].tolist()[0]
         [1.0, 1.25, 1.75, 2.0]
     """
     x = as_tensor(x, owner="upsample")
     if x.dtype.kind != "f":
-        x = Tensor._make(x.data.astype(backend.DEFAULT_DTYPE))
+        x = Tensor._make(x.array.astype(backend.DEFAULT_DTYPE))
     dims = x.ndim - 2
     if dims not in _LAYOUT:
         raise ValueError(f"upsample expects an input (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {x.shape}")
@@ -260,7 +260,7 @@ def interpolate(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> x = dn.tensor(np.array([[[1.0, 2.0]]]))
-        >>> dn.functional.interpolate(x, scale_factor=2, mode="linear").data.tolist()
+        >>> dn.functional.interpolate(x, scale_factor=2, mode="linear").array.tolist()
         [[[1.0, 1.25, 1.75, 2.0]]]
         >>> dn.functional.interpolate(x, size=3, mode="linear", align_corners=True).data.tolist()
         [[[1.0, 1.5, 2.0]]]

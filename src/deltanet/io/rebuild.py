@@ -48,11 +48,11 @@ def spec(model: nn.Module) -> dict[str, tuple[tuple[int, ...], str]]:
         dot = f"{mod_name}." if mod_name else ""
         for name, p in module._parameters.items():
             if p is not None:
-                found[dot + name] = (p.data.shape, p.data.dtype.str)
+                found[dot + name] = (p.array.shape, p.array.dtype.str)
         for name in module._buffers:
             value = getattr(module, name)
             if value is not None:  # a buffer set to None is not in the state
-                found[dot + name] = (value.data.shape, value.data.dtype.str)
+                found[dot + name] = (value.array.shape, value.array.dtype.str)
     return found
 
 
@@ -77,7 +77,7 @@ def _token(value: Any) -> Any:
     if frozen is not NOT_PLAIN:
         return frozen
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if isinstance(value, np.ndarray):
         data = np.ascontiguousarray(value)
         return ("array", data.dtype.str, data.shape, hashlib.sha256(data.tobytes()).hexdigest())

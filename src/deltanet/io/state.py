@@ -84,7 +84,7 @@ def _encode(value: Any, where: str, arrays: list[np.ndarray], depth: int) -> Any
         return {"float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
     if isinstance(value, Tensor):
         kind = "Parameter" if isinstance(value, nn.Parameter) else "Tensor"
-        node = _array(value.data, where, arrays, kind)
+        node = _array(value.array, where, arrays, kind)
         node["requires_grad"] = bool(value.requires_grad)
         return node
     if isinstance(value, np.ndarray) and not isinstance(value, np.ma.MaskedArray):

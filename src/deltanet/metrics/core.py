@@ -19,7 +19,7 @@ from deltanet.autograd import Tensor
 def _as_array(values: Any, name: str, fn: str) -> np.ndarray:
     """A numeric, non-empty, finite array (Tensors give their data)."""
     if isinstance(values, Tensor):
-        values = values.data
+        values = values.array
     try:
         arr = np.asarray(values)
     except (TypeError, ValueError) as error:  # ragged lists

@@ -21,8 +21,8 @@ from deltanet import _checks as check
 
 
 def _image_pair(target: Any, prediction: Any, fn: str) -> tuple[np.ndarray, np.ndarray]:
-    target = np.asarray(getattr(target, "data", target), dtype=np.float64)
-    prediction = np.asarray(getattr(prediction, "data", prediction), dtype=np.float64)
+    target = np.asarray(getattr(target, "array", target), dtype=np.float64)
+    prediction = np.asarray(getattr(prediction, "array", prediction), dtype=np.float64)
     if target.shape != prediction.shape:
         raise ValueError(
             f"{fn}: target and prediction must have the same shape, got {target.shape} and {prediction.shape}"

@@ -40,7 +40,7 @@ from deltanet.autograd import Tensor
 
 
 def _mask(values: Any, name: str, fn: str) -> np.ndarray:
-    array = np.asarray(values.data if isinstance(values, Tensor) else values)
+    array = np.asarray(values.array if isinstance(values, Tensor) else values)
     if array.dtype.kind not in "biuf" or array.ndim < 1 or array.size == 0:
         raise ValueError(
             f"{fn}: {name} must be a non-empty mask of numbers, got shape {array.shape}, dtype {array.dtype}"

@@ -28,7 +28,7 @@ def _softmax_axis(layer: Module, dim: int | None, z: Any) -> int:
     not the last axis, the one a reader would guess)."""
     if dim is not None:
         return dim
-    ndim = np.ndim(z.data if isinstance(z, Tensor) else z)
+    ndim = np.ndim(z.array if isinstance(z, Tensor) else z)
     axis = F.implicit_softmax_dim(ndim)
     if ndim >= 3:
         warnings.warn(
@@ -51,7 +51,7 @@ class Step(Module):
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.nn.Step()(dn.tensor([-1.0, 0.0, 3.0])).data.tolist()
+        >>> dn.nn.Step()(dn.tensor([-1.0, 0.0, 3.0])).array.tolist()
         [0.0, 1.0, 1.0]
     """
 
@@ -117,7 +117,7 @@ class ReLU(Module):
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.nn.ReLU()(dn.tensor([-1.0, 2.0])).data.tolist()
+        >>> dn.nn.ReLU()(dn.tensor([-1.0, 2.0])).array.tolist()
         [0.0, 2.0]
     """
 
@@ -151,7 +151,7 @@ class LeakyReLU(Module):
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.nn.LeakyReLU(0.5)(dn.tensor([-2.0, 3.0])).data.tolist()
+        >>> dn.nn.LeakyReLU(0.5)(dn.tensor([-2.0, 3.0])).array.tolist()
         [-1.0, 3.0]
     """
 
@@ -192,9 +192,9 @@ class PReLU(Module):
     Examples:
         >>> import deltanet as dn
         >>> layer = dn.nn.PReLU()
-        >>> layer.weight.data.tolist()
+        >>> layer.weight.array.tolist()
         [0.25]
-        >>> layer(dn.tensor([-2.0, 3.0])).data.tolist()
+        >>> layer(dn.tensor([-2.0, 3.0])).array.tolist()
         [-0.5, 3.0]
     """
 
@@ -340,7 +340,7 @@ class Softmax(Module):
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.nn.Softmax(dim=1)(dn.tensor([[1.0, 1.0, 1.0, 1.0]])).data.tolist()
+        >>> dn.nn.Softmax(dim=1)(dn.tensor([[1.0, 1.0, 1.0, 1.0]])).array.tolist()
         [[0.25, 0.25, 0.25, 0.25]]
     """
 

@@ -194,7 +194,8 @@ class MultiheadAttention(Module):
         ``need_weights=False``, and ``is_causal`` is not a hint there (the mask given is used).
         """
         if any(
-            m is not None and np.asarray(getattr(m, "data", m)).dtype.kind == "f" for m in (key_padding_mask, attn_mask)
+            m is not None and np.asarray(getattr(m, "array", m)).dtype.kind == "f"
+            for m in (key_padding_mask, attn_mask)
         ):
             return False
         if not (query is key and key is value and isinstance(query, Tensor) and query.ndim == 3):

@@ -95,17 +95,17 @@ class _BatchNorm(Module):
         """Running mean 0, running variance 1, no batches seen (in place, as PyTorch's ``zero_()``
         and ``fill_(1)``: each buffer's version goes up)."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean.array[...] = 0
+            self.running_var.array[...] = 1
+            self.num_batches_tracked.array[...] = 0
             changed_in_place((self.running_mean, self.running_var, self.num_batches_tracked))
 
     def reset_parameters(self) -> None:
         r"""$\gamma = 1$ and $\beta = 0$ (the identity transform), and fresh running statistics."""
         self.reset_running_stats()
         if self.affine:
-            self.weight.data[...] = 1
-            self.bias.data[...] = 0
+            self.weight.array[...] = 1
+            self.bias.array[...] = 0
             changed_in_place((self.weight, self.bias))  # as PyTorch's init.ones_ and zeros_
 
     def _check_input(self, x: Tensor) -> None:
@@ -133,14 +133,14 @@ class _BatchNorm(Module):
         # momentum=None: running = mean of all batch statistics so far (PyTorch's rule; 0 without a counter).
         momentum = 0.0 if self.momentum is None else self.momentum
         if count and self.momentum is None:
-            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+            momentum = 1.0 / (int(self.num_batches_tracked.array) + 1)
         # Evaluation without running statistics (none kept, or both set to None) uses the batch's.
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         y = self._normalize(x, update, use_batch, momentum)
         if count:
             # In place, as PyTorch's add_(1) (its version goes up); unlike PyTorch's, only once the
             # batch was normalized, so that a refused batch is not counted.
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.array += 1
             changed_in_place((self.num_batches_tracked,))
         return y
 
@@ -151,8 +151,8 @@ class _BatchNorm(Module):
         mean, var = (self.running_mean, self.running_var) if running else (None, None)
         return batch_norm(
             x,
-            None if mean is None else mean.data,
-            None if var is None else var.data,
+            None if mean is None else mean.array,
+            None if var is None else var.array,
             self.weight,
             self.bias,
             training=use_batch,
@@ -198,7 +198,7 @@ class BatchNorm1d(_BatchNorm):
         >>> import numpy as np, deltanet as dn
         >>> bn = dn.nn.BatchNorm1d(2)
         >>> y = bn(dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]])))
-        >>> np.round(y.data, 3).tolist()
+        >>> np.round(y.array, 3).tolist()
         [[-1.0, -1.0], [1.0, 1.0]]
         >>> list(bn.state_dict())
         ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']

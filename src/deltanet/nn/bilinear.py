@@ -66,9 +66,9 @@ class Bilinear(Module):
         """Draw new initial values, uniform in $\\pm 1 / \\sqrt{H_1}$ (PyTorch's)."""
         generator = backend.get_rng(rng)
         bound = 1.0 / math.sqrt(self.in1_features)
-        self.weight.data[...] = generator.uniform(-bound, bound, self.weight.shape)
+        self.weight.array[...] = generator.uniform(-bound, bound, self.weight.shape)
         if self.bias is not None:
-            self.bias.data[...] = generator.uniform(-bound, bound, self.bias.shape)
+            self.bias.array[...] = generator.uniform(-bound, bound, self.bias.shape)
 
     def forward(self, input1: Any, input2: Any) -> Tensor:
         return call_named(self, bilinear, input1, input2, self.weight, self.bias)

@@ -29,7 +29,7 @@ class ChannelShuffle(Module):
         >>> shuffle = dn.nn.ChannelShuffle(2)
         >>> shuffle
         ChannelShuffle(groups=2)
-        >>> shuffle(dn.tensor(np.arange(4.0).reshape(1, 4, 1))).data.ravel().tolist()
+        >>> shuffle(dn.tensor(np.arange(4.0).reshape(1, 4, 1))).array.ravel().tolist()
         [0.0, 2.0, 1.0, 3.0]
     """
 

@@ -95,9 +95,9 @@ class _ConvNd(Module):
             # (for a transposed convolution that is out_channels/groups * prod(kernel), as in PyTorch).
             fan_in, _ = init.fan_in_and_fan_out(self.weight.shape)
             bound = 1.0 / math.sqrt(fan_in)
-            self.weight.data[...] = generator.uniform(-bound, bound, self.weight.shape)
+            self.weight.array[...] = generator.uniform(-bound, bound, self.weight.shape)
             if self.bias is not None:
-                self.bias.data[...] = generator.uniform(-bound, bound, self.bias.shape)
+                self.bias.array[...] = generator.uniform(-bound, bound, self.bias.shape)
         else:
             init.get(self.init, owner=type(self).__name__)(self.weight, rng=generator)
             init.check_finite(self.weight, owner=type(self).__name__)

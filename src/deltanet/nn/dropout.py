@@ -58,9 +58,9 @@ class Dropout(_DropoutBase):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.Dropout(0.5, rng=0)
-        >>> sorted(set(layer(dn.tensor(np.ones(8))).data.tolist()))
+        >>> sorted(set(layer(dn.tensor(np.ones(8))).array.tolist()))
         [0.0, 2.0]
-        >>> layer.eval()(dn.tensor([1.0, 2.0])).data.tolist()
+        >>> layer.eval()(dn.tensor([1.0, 2.0])).array.tolist()
         [1.0, 2.0]
     """
 
@@ -93,7 +93,7 @@ class Dropout2d(_DropoutBase):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.nn.Dropout2d(0.5, rng=1)(dn.tensor(np.ones((1, 4, 3, 3))))
-        >>> a.data.reshape(4, -1).max(axis=1).tolist()  # one value per whole channel
+        >>> a.array.reshape(4, -1).max(axis=1).tolist()  # one value per whole channel
         [2.0, 2.0, 0.0, 2.0]
     """
 
@@ -126,7 +126,7 @@ class Dropout3d(_DropoutBase):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.nn.Dropout3d(0.5, rng=1)(dn.tensor(np.ones((1, 4, 2, 2, 2))))
-        >>> a.data.reshape(4, -1).max(axis=1).tolist()  # one value per whole channel
+        >>> a.array.reshape(4, -1).max(axis=1).tolist()  # one value per whole channel
         [2.0, 2.0, 0.0, 2.0]
     """
 

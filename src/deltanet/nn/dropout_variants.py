@@ -35,7 +35,7 @@ class AlphaDropout(_DropoutBase):
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.AlphaDropout(0.2, rng=0)
         >>> y = layer(dn.tensor(np.random.default_rng(0).standard_normal(10000)))
-        >>> round(float(y.data.std()), 1)
+        >>> round(float(y.array.std()), 1)
         1.0
         >>> layer.eval()(dn.tensor([1.0, -2.0])).tolist()
         [1.0, -2.0]
@@ -64,7 +64,7 @@ class FeatureAlphaDropout(_DropoutBase):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> y = dn.nn.FeatureAlphaDropout(0.5, rng=1)(dn.tensor(np.zeros((1, 3, 2))))
-        >>> y.data.round(3).tolist()
+        >>> y.array.round(3).tolist()
         [[[0.779, 0.779], [0.779, 0.779], [-0.779, -0.779]]]
     """
 
@@ -91,7 +91,7 @@ class Dropout1d(_DropoutBase):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> a = dn.nn.Dropout1d(0.5, rng=1)(dn.tensor(np.ones((1, 4, 3))))
-        >>> a.data[0].max(axis=1).tolist()  # one value per whole channel
+        >>> a.array[0].max(axis=1).tolist()  # one value per whole channel
         [2.0, 2.0, 0.0, 2.0]
     """
 

@@ -49,7 +49,7 @@ class Embedding(Module):
         >>> emb = dn.nn.Embedding(10, 3, padding_idx=0, rng=0)
         >>> emb(dn.tensor([[1, 0, 4]])).shape
         (1, 3, 3)
-        >>> emb.weight.data[0].tolist()
+        >>> emb.weight.array[0].tolist()
         [0.0, 0.0, 0.0]
     """
 
@@ -82,9 +82,9 @@ class Embedding(Module):
 
     def reset_parameters(self, rng: Any = None) -> None:
         r"""Draw $W$ from $\mathcal{N}(0, 1)$ and zero the padding row."""
-        self.weight.data[...] = backend.get_rng(rng).standard_normal(self.weight.shape)
+        self.weight.array[...] = backend.get_rng(rng).standard_normal(self.weight.shape)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(
@@ -114,7 +114,7 @@ class Embedding(Module):
         Examples:
             >>> import numpy as np, deltanet as dn
             >>> emb = dn.nn.Embedding.from_pretrained(np.eye(3))
-            >>> emb(dn.tensor([2])).data.tolist(), emb.weight.requires_grad
+            >>> emb(dn.tensor([2])).array.tolist(), emb.weight.requires_grad
             ([[0.0, 0.0, 1.0]], False)
         """
         return pretrained(
@@ -161,13 +161,13 @@ def pretrained(cls: Any, embeddings: Any, freeze: Any, **options: Any) -> Any:
     """A ``cls`` layer (``Embedding``, ``EmbeddingBag``) holding a copy of the $(V, D)$ table
     ``embeddings``, its weight frozen unless ``freeze`` is False: their ``from_pretrained``."""
     owner = f"{cls.__name__}.from_pretrained"
-    table = np.asarray(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+    table = np.asarray(embeddings.array if isinstance(embeddings, Tensor) else embeddings)
     if table.ndim != 2 or table.dtype.kind != "f":
         raise ValueError(
             f"{owner}: embeddings must be a 2-D float array (num_embeddings, "
             f"embedding_dim), got dtype {table.dtype} and shape {table.shape}"
         )
     layer = cls(table.shape[0], table.shape[1], rng=0, dtype=table.dtype, **options)
-    layer.weight.data[...] = table
+    layer.weight.array[...] = table
     layer.weight.requires_grad = not check.flag(freeze, "freeze", owner)
     return layer

@@ -83,9 +83,9 @@ class EmbeddingBag(Module):
 
     def reset_parameters(self, rng: Any = None) -> None:
         r"""Draw $W$ from $\mathcal{N}(0, 1)$ and zero the padding row."""
-        self.weight.data[...] = backend.get_rng(rng).standard_normal(self.weight.shape)
+        self.weight.array[...] = backend.get_rng(rng).standard_normal(self.weight.shape)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(

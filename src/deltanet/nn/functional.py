@@ -340,7 +340,7 @@ def _clamped_norm(v: Tensor, dim: int, eps: float) -> Tensor:
     r"""$\max(\lVert v \rVert, \epsilon)$ whose gradient is the norm's even where clamped
     (PyTorch clamps the norm in place under ``no_grad``)."""
     length = norm(v, 2, dim, keepdim=True)
-    short = length.data < eps
+    short = length.array < eps
     if not short.any():
         return length
     # length - length.detach() is exactly 0 and carries the norm's gradient; eps is the value.
@@ -355,7 +355,7 @@ def _as_float(input: Any, dtype: Any) -> Tensor:
                 f"dtype={np.dtype(dtype).name}: a cast of an input that requires a gradient is not "
                 f"recorded for backward; cast the input before (e.g. build it in that dtype)"
             )
-        z = Tensor._make(z.data.astype(dtype))
+        z = Tensor._make(z.array.astype(dtype))
     return z
 
 

@@ -133,7 +133,7 @@ class _Pending:
                     )
                 grad_in = new
         g = grad_in[0]
-        return None if g is None else np.asarray(g.data if isinstance(g, Tensor) else g)
+        return None if g is None else np.asarray(g.array if isinstance(g, Tensor) else g)
 
 
 class _HookOutput(Function):
@@ -151,7 +151,7 @@ class _HookOutput(Function):
                 new = hook(module, (Tensor._make(delta.copy()),))
             if new is not None:
                 g = new[0] if isinstance(new, tuple) else new
-                g = np.asarray(g.data if isinstance(g, Tensor) else g)
+                g = np.asarray(g.array if isinstance(g, Tensor) else g)
                 if g.shape != delta.shape:
                     raise RuntimeError(
                         f"backward pre-hook of {type(module).__name__} returned a gradient of shape "

@@ -1,10 +1,10 @@
 r"""``torch.nn.init`` under its names: ``xavier_uniform_``, ``kaiming_normal_``, ``calculate_gain``, ...
 
 Every function fills a tensor (a ``Parameter`` or any ``Tensor``) in place, writing into its
-``.data`` without recording a graph, and returns it, as PyTorch's do; given a parameter's
-``.data`` itself (``nn.init.normal_(m.weight.data, 0.0, 0.02)``, the DCGAN ``weights_init``
-idiom), which in deltanet is the NumPy array that holds its values, they fill that array in place
-and return it; the random ones draw from
+memory without recording a graph, and returns it, as PyTorch's do; ``m.weight.data`` (the DCGAN
+``weights_init`` idiom, ``nn.init.normal_(m.weight.data, 0.0, 0.02)``) shares the parameter's
+memory, so filling it fills the parameter; given a NumPy array (``m.weight.array``) they fill that
+array in place and return it; the random ones draw from
 deltanet's seeded generator (``dn.manual_seed``) unless ``generator=`` (a seed or a
 ``numpy.random.Generator``) is given. The defaults are PyTorch's, which differ from those of
 deltanet's own initializers in ``deltanet.init`` (re-exported here as well): ``normal_`` has
@@ -84,11 +84,10 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _fills_arrays(fn: _F) -> _F:
-    """Let ``fn`` fill a parameter's ``.data`` (a float NumPy array) in place and return that array.
+    """Let ``fn`` fill a float NumPy array (a parameter's ``.array``) in place and return that array.
 
-    PyTorch's ``.data`` is a tensor that shares the parameter's storage; deltanet's is the storage
-    itself, so wrapping it without a copy fills the parameter. Like PyTorch's ``.data``, the write
-    is not seen by autograd's version counter.
+    Wrapping the array without a copy fills the parameter that holds it; like a write through
+    PyTorch's ``.data``, it is not seen by autograd's version counter.
     """
 
     @functools.wraps(fn)
@@ -96,7 +95,7 @@ def _fills_arrays(fn: _F) -> _F:
         if isinstance(tensor, np.ndarray):
             if tensor.dtype.kind != "f":
                 raise ValueError(
-                    f"{fn.__name__}: expected a float Tensor, Parameter or .data array to fill, "
+                    f"{fn.__name__}: expected a float Tensor, Parameter or NumPy array to fill, "
                     f"got an array of dtype {tensor.dtype}"
                 )
             fn(leaf(tensor), *args, **kwargs)
@@ -109,9 +108,9 @@ def _fills_arrays(fn: _F) -> _F:
 def _empty(tensor: Tensor, owner: str, random: bool = True) -> bool:
     if not isinstance(tensor, Tensor):
         raise ValueError(f"{owner}: expected a Tensor or Parameter to fill, got {type(tensor).__name__}")
-    if random and tensor.data.dtype.kind != "f":  # NumPy would write the draws truncated (zeros, mostly)
+    if random and tensor.array.dtype.kind != "f":  # NumPy would write the draws truncated (zeros, mostly)
         raise NotImplementedError(
-            f"{owner}: random values are not implemented for {tensor.data.dtype} tensors (as in PyTorch)"
+            f"{owner}: random values are not implemented for {tensor.array.dtype} tensors (as in PyTorch)"
         )
     if tensor.size == 0:
         warnings.warn(f"{owner}: initializing a zero-element tensor is a no-op", UserWarning, stacklevel=3)
@@ -120,7 +119,7 @@ def _empty(tensor: Tensor, owner: str, random: bool = True) -> bool:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    tensor.data[...] = values
+    tensor.array[...] = values
     changed_in_place((tensor,))  # a graph that saved the old values must not use these
     return tensor
 
@@ -181,7 +180,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = No
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.uniform_(dn.nn.Parameter(np.zeros(1000)), -2.0, 2.0, generator=0)
-        >>> bool(w.data.min() >= -2.0 and w.data.max() < 2.0)
+        >>> bool(w.array.min() >= -2.0 and w.array.max() < 2.0)
         True
     """
     a, b = check.number(a, "a", "uniform_"), check.number(b, "b", "uniform_")
@@ -208,7 +207,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.normal_(dn.nn.Parameter(np.zeros((200, 200))), std=0.5, generator=0)
-        >>> round(float(w.data.std()), 2)
+        >>> round(float(w.array.std()), 2)
         0.5
     """
     mean = check.number(mean, "mean", "normal_")
@@ -241,7 +240,7 @@ def trunc_normal_(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.trunc_normal_(dn.nn.Parameter(np.zeros(1000)), std=1.0, a=-1.0, b=1.0, generator=0)
-        >>> bool(abs(w.data).max() <= 1.0)
+        >>> bool(abs(w.array).max() <= 1.0)
         True
     """
     owner = "trunc_normal_"
@@ -297,7 +296,7 @@ def zeros_(tensor: Tensor) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.nn.init.zeros_(dn.nn.Parameter([1.0, 2.0])).data.tolist()
+        >>> dn.nn.init.zeros_(dn.nn.Parameter([1.0, 2.0])).array.tolist()
         [0.0, 0.0]
     """
     return _fill(tensor, 0)
@@ -315,7 +314,7 @@ def ones_(tensor: Tensor) -> Tensor:
 
     Examples:
         >>> import deltanet as dn
-        >>> dn.nn.init.ones_(dn.nn.Parameter([0.0, 2.0])).data.tolist()
+        >>> dn.nn.init.ones_(dn.nn.Parameter([0.0, 2.0])).array.tolist()
         [1.0, 1.0]
     """
     return _fill(tensor, 1)
@@ -336,7 +335,7 @@ def eye_(tensor: Tensor) -> Tensor:
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.init.eye_(dn.nn.Parameter(np.zeros((2, 3)))).data.tolist()
+        >>> dn.nn.init.eye_(dn.nn.Parameter(np.zeros((2, 3)))).array.tolist()
         [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
     """
     if tensor.ndim != 2:
@@ -364,7 +363,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.xavier_uniform_(dn.nn.Parameter(np.zeros((3, 4))), generator=0)
-        >>> bool(abs(w.data).max() <= (6 / 7) ** 0.5)
+        >>> bool(abs(w.array).max() <= (6 / 7) ** 0.5)
         True
     """
     gain = check.number(gain, "gain", "xavier_uniform_")
@@ -390,7 +389,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> 
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.xavier_normal_(dn.nn.Parameter(np.zeros((300, 100))), generator=0)
-        >>> round(float(w.data.std()), 3)
+        >>> round(float(w.array.std()), 3)
         0.071
     """
     gain = check.number(gain, "gain", "xavier_normal_")
@@ -429,7 +428,7 @@ def kaiming_uniform_(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.kaiming_uniform_(dn.nn.Parameter(np.zeros((3, 6))), generator=0)
-        >>> bool(abs(w.data).max() <= 1.0)   # sqrt(6 / 6)
+        >>> bool(abs(w.array).max() <= 1.0)   # sqrt(6 / 6)
         True
     """
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
@@ -462,7 +461,7 @@ def kaiming_normal_(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.kaiming_normal_(dn.nn.Parameter(np.zeros((200, 50))), nonlinearity="relu", generator=0)
-        >>> round(float(w.data.std()), 2)   # sqrt(2 / 50)
+        >>> round(float(w.array.std()), 2)   # sqrt(2 / 50)
         0.2
     """
     std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")

@@ -22,7 +22,7 @@ from deltanet.backend import get_rng
 
 def _as_tensor(tensor: Any, owner: str) -> Tensor:
     if isinstance(tensor, np.ndarray) and tensor.dtype.kind == "f":
-        return leaf(tensor)  # a .data array: filled in place through a tensor that shares it
+        return leaf(tensor)  # a parameter's .array: filled in place through a tensor that shares it
     if not isinstance(tensor, Tensor):
         raise ValueError(f"{owner}: expected a Tensor or Parameter to fill, got {type(tensor).__name__}")
     return tensor
@@ -47,7 +47,7 @@ def dirac_(tensor: Any, groups: int = 1) -> Any:
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.dirac_(dn.nn.Parameter(np.zeros((2, 2, 3))))
-        >>> w.data[:, :, 1].tolist(), float(w.data.sum())
+        >>> w.array[:, :, 1].tolist(), float(w.array.sum())
         ([[1.0, 0.0], [0.0, 1.0]], 2.0)
     """
     t = _as_tensor(tensor, "dirac_")
@@ -62,7 +62,7 @@ def dirac_(tensor: Any, groups: int = 1) -> Any:
     for g in range(groups):
         for d in range(min(out_per_group, t.shape[1])):
             values[(g * out_per_group + d, d, *centre)] = 1
-    t.data[...] = values
+    t.array[...] = values
     changed_in_place((t,))
     return tensor
 
@@ -88,7 +88,7 @@ def sparse_(tensor: Any, sparsity: float, std: float = 0.01, generator: Any = No
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.init.sparse_(dn.nn.Parameter(np.zeros((4, 3))), sparsity=0.5, generator=0)
-        >>> (w.data == 0).sum(axis=0).tolist()
+        >>> (w.array == 0).sum(axis=0).tolist()
         [2, 2, 2]
     """
     t = _as_tensor(tensor, "sparse_")
@@ -102,6 +102,6 @@ def sparse_(tensor: Any, sparsity: float, std: float = 0.01, generator: Any = No
     values = rng.normal(0.0, std, size=t.shape)
     for col in range(cols):
         values[rng.permutation(rows)[:num_zeros], col] = 0.0
-    t.data[...] = values
+    t.array[...] = values
     changed_in_place((t,))
     return tensor

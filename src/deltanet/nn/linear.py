@@ -69,9 +69,9 @@ class Linear(Module):
         bound = 1.0 / math.sqrt(self.in_features)
         if self.init is None:
             # PyTorch's default: kaiming_uniform(a=sqrt(5)) on W reduces to U(+-1/sqrt(fan_in)).
-            self.weight.data[...] = generator.uniform(-bound, bound, self.weight.shape)
+            self.weight.array[...] = generator.uniform(-bound, bound, self.weight.shape)
             if self.bias is not None:
-                self.bias.data[...] = generator.uniform(-bound, bound, self.bias.shape)
+                self.bias.array[...] = generator.uniform(-bound, bound, self.bias.shape)
         else:
             init.get(self.init, owner=type(self).__name__)(self.weight, rng=generator)
             init.check_finite(self.weight, owner=type(self).__name__)

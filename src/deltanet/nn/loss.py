@@ -75,7 +75,7 @@ def _weight_buffer(module: Loss, name: str, weight: Any, any_shape: bool = False
     any shape that the loss broadcasts to its input (the binary cross-entropies, as PyTorch's:
     a ``pos_weight`` of shape $(C, 1, 1)$ weighs the channels of an $(N, C, H, W)$ mask)."""
     if weight is not None:
-        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        w = np.asarray(weight.array if isinstance(weight, Tensor) else weight)
         if (w.ndim > 1 and not any_shape) or w.dtype.kind not in "fiu" or not np.isfinite(w).all():
             shapes = (
                 "an array of them that broadcasts to the input" if any_shape else "a 1-D array of them (one per class)"

@@ -186,7 +186,7 @@ class Module:
         if isinstance(value, Parameter):
             budget = _budget.get()
             if budget is not None:
-                budget.charge(value.data.nbytes, type(self).__name__)
+                budget.charge(value.array.nbytes, type(self).__name__)
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
@@ -474,7 +474,7 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                grad = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                grad = p.grad.array if isinstance(p.grad, Tensor) else p.grad
                 grad[...] = 0
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
@@ -523,13 +523,13 @@ class Module:
             )
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None and p.data.dtype.kind == "f" and p.data.dtype != dtype:
-                    p.data = p.data.astype(dtype)
+                if p is not None and p.array.dtype.kind == "f" and p.array.dtype != dtype:
+                    p.array = p.array.astype(dtype)
                     p.grad = None
             for name in list(m._buffers) + list(m._non_persistent_buffers):
                 buf = getattr(m, name)
-                if buf is not None and buf.data.dtype.kind == "f" and buf.data.dtype != dtype:
-                    buf.data = buf.data.astype(dtype)  # the same Tensor: references to it stay the buffer
+                if buf is not None and buf.array.dtype.kind == "f" and buf.array.dtype != dtype:
+                    buf.array = buf.array.astype(dtype)  # the same Tensor: references to it stay the buffer
         return self
 
     def cpu(self) -> Module:
@@ -588,7 +588,7 @@ class Module:
 
     def _named_state(self) -> OrderedDict[str, np.ndarray]:
         """Parameters and persistent buffers by dotted name: the live arrays, not copies."""
-        return OrderedDict((k, v.data) for k, v in self._state_members())
+        return OrderedDict((k, v.array) for k, v in self._state_members())
 
     def state_dict(self, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Any:
         """Parameters and persistent buffers by dotted name, as PyTorch's: tensors that share memory

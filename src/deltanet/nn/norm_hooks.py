@@ -80,12 +80,12 @@ class SpectralNorm:
 
     def compute_weight(self, module: Module, do_power_iteration: bool) -> Tensor:
         weight = getattr(module, self.name + "_orig")
-        u, v = getattr(module, self.name + "_u").data, getattr(module, self.name + "_v").data
+        u, v = getattr(module, self.name + "_u").array, getattr(module, self.name + "_v").array
         W = self.reshape_weight_to_matrix(weight)
         if do_power_iteration:
             for _ in range(self.n_power_iterations):  # in place, as PyTorch's out=
-                v[...] = self._normalized(W.data.T @ u)
-                u[...] = self._normalized(W.data @ v)
+                v[...] = self._normalized(W.array.T @ u)
+                u[...] = self._normalized(W.array @ v)
         sigma = (Tensor._make(u.copy()) * (W @ Tensor._make(v.copy()))).sum()
         return weight / sigma
 
@@ -171,8 +171,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     with no_grad():
         g = norm_except_dim(weight, 2, dim)
     delattr(module, name)
-    module.register_parameter(name + "_g", Parameter(g.data))
-    module.register_parameter(name + "_v", Parameter(weight.data))
+    module.register_parameter(name + "_g", Parameter(g.array))
+    module.register_parameter(name + "_v", Parameter(weight.array))
     setattr(module, name, hook.compute_weight(module))
     module.register_forward_pre_hook(hook)
     return module
@@ -202,7 +202,7 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     delattr(module, name)
     delattr(module, name + "_g")
     delattr(module, name + "_v")
-    module.register_parameter(name, Parameter(weight.data))
+    module.register_parameter(name, Parameter(weight.array))
     del _pre_hooks(module)[key]
     return module
 
@@ -249,12 +249,12 @@ def spectral_norm(
     if not -weight.ndim <= dim < weight.ndim:
         raise IndexError(f"{owner}: dim {dim} is out of range for a weight of {weight.ndim} dimensions")
     hook = SpectralNorm(name, n_power_iterations, dim % weight.ndim, check.number(eps, "eps", owner, low=0))
-    h, w = hook.reshape_weight_to_matrix(weight.data).shape
-    u = hook._normalized(randn(h, dtype=weight.dtype).data)
-    v = hook._normalized(randn(w, dtype=weight.dtype).data)
+    h, w = hook.reshape_weight_to_matrix(weight.array).shape
+    u = hook._normalized(randn(h, dtype=weight.dtype).array)
+    v = hook._normalized(randn(w, dtype=weight.dtype).array)
     delattr(module, name)
     module.register_parameter(name + "_orig", weight)
-    setattr(module, name, Tensor._make(weight.data))
+    setattr(module, name, Tensor._make(weight.array))
     module.register_buffer(name + "_u", Tensor._make(u))
     module.register_buffer(name + "_v", Tensor._make(v))
     module.register_forward_pre_hook(hook)
@@ -285,7 +285,7 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
         weight = hook.compute_weight(module, do_power_iteration=False)
     for suffix in ("", "_u", "_v", "_orig"):
         delattr(module, name + suffix)
-    module.register_parameter(name, Parameter(weight.data))
+    module.register_parameter(name, Parameter(weight.array))
     del _pre_hooks(module)[key]
     return module
 

@@ -47,7 +47,7 @@ class LayerNorm(Module):
     Examples:
         >>> import deltanet as dn
         >>> ln = dn.nn.LayerNorm(2)
-        >>> ln(dn.tensor([[1.0, 3.0]])).data.round(3).tolist()
+        >>> ln(dn.tensor([[1.0, 3.0]])).array.round(3).tolist()
         [[-1.0, 1.0]]
         >>> list(ln.state_dict())
         ['weight', 'bias']
@@ -73,9 +73,9 @@ class LayerNorm(Module):
     def reset_parameters(self) -> None:
         r"""$\gamma = 1$ and $\beta = 0$."""
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight.array[...] = 1
         if self.bias is not None:
-            self.bias.data[...] = 0
+            self.bias.array[...] = 0
 
     def forward(self, x: Tensor) -> Tensor:
         return call_named(self, layer_norm, x, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -257,7 +257,7 @@ class InstanceNorm1d(_InstanceNorm):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.InstanceNorm1d(2)(dn.tensor(np.array([[[1.0, 3.0], [10.0, 30.0]]]))).data.round(3).tolist()
+        >>> dn.nn.InstanceNorm1d(2)(dn.tensor(np.array([[[1.0, 3.0], [10.0, 30.0]]]))).array.round(3).tolist()
         [[[-1.0, 1.0], [-1.0, 1.0]]]
     """
 

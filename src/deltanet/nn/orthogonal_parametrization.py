@@ -76,12 +76,12 @@ class _Orthogonal(Module):
         if self.orthogonal_map in ("matrix_exp", "cayley"):
             X = tril(X)
             if n != k:
-                X = cat([X, leaf(np.zeros(X.shape[:-1] + (n - k,), dtype=X.data.dtype))], dim=-1)
+                X = cat([X, leaf(np.zeros(X.shape[:-1] + (n - k,), dtype=X.array.dtype))], dim=-1)
             A = X - X.mT
             if self.orthogonal_map == "matrix_exp":
                 Q = matrix_exp(A)
             else:
-                identity = leaf(np.eye(n, dtype=A.data.dtype))
+                identity = leaf(np.eye(n, dtype=A.array.dtype))
                 Q = solve(identity - 0.5 * A, identity + 0.5 * A)
             if n != k:
                 Q = Q[..., :k]
@@ -89,8 +89,8 @@ class _Orthogonal(Module):
             A = tril(X, -1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
             Q = householder_product(A, tau)
-            signs = np.trunc(np.diagonal(X.data, axis1=-2, axis2=-1))  # PyTorch's .int(): no gradient
-            Q = Q * leaf(signs[..., None, :].astype(X.data.dtype))
+            signs = np.trunc(np.diagonal(X.array, axis1=-2, axis2=-1))  # PyTorch's .int(): no gradient
+            Q = Q * leaf(signs[..., None, :].astype(X.array.dtype))
         if "base" in self._buffers and self.base is not None:
             Q = self.base @ Q
         return Q.mT if transposed else Q
@@ -101,7 +101,7 @@ class _Orthogonal(Module):
             raise ValueError(
                 f"Expected a matrix or batch of matrices of shape {self.shape}. Got a tensor of shape {tuple(Q.shape)}."
             )
-        q = np.asarray(Q.data)
+        q = np.asarray(Q.array)
         n, k = q.shape[-2:]
         transpose = n < k
         if transpose:
@@ -121,7 +121,7 @@ class _Orthogonal(Module):
         if n == k:
             base = q.copy() if _is_orthogonal(q) else _make_orthogonal(q)
         else:
-            N = randn(*q.shape[:-2], n, n - k, dtype=Q.dtype).data  # deltanet's generator; PyTorch's draws differ
+            N = randn(*q.shape[:-2], n, n - k, dtype=Q.dtype).array  # deltanet's generator; PyTorch's draws differ
             base = _make_orthogonal(np.concatenate([q, N], axis=-1))
         self.base = Tensor._make(base.astype(q.dtype, copy=False))
         neg_identity = np.zeros(self.shape, dtype=q.dtype)

@@ -182,7 +182,7 @@ class ZeroPad3d(ConstantPad3d):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.ZeroPad3d((1, 1, 0, 0, 0, 0))(dn.tensor(np.ones((1, 1, 1, 1, 1)))).data.ravel().tolist()
+        >>> dn.nn.ZeroPad3d((1, 1, 0, 0, 0, 0))(dn.tensor(np.ones((1, 1, 1, 1, 1)))).array.ravel().tolist()
         [0.0, 1.0, 0.0]
     """
 
@@ -300,7 +300,7 @@ class ReplicationPad3d(_PadNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.ReplicationPad3d(1)(dn.tensor(np.ones((1, 1, 1, 1, 1)))).data.sum().item()
+        >>> dn.nn.ReplicationPad3d(1)(dn.tensor(np.ones((1, 1, 1, 1, 1)))).array.sum().item()
         27.0
     """
 

@@ -21,7 +21,7 @@ def _as_parameter(value: Any, owner: str) -> Parameter:
     if isinstance(value, Parameter):
         return value
     if isinstance(value, Tensor):
-        return Parameter(value.data)
+        return Parameter(value.array)
     raise TypeError(f"{owner} holds tensors (each becomes a Parameter), got {type(value).__name__}")
 
 

@@ -104,12 +104,12 @@ class _SpectralNorm(Module):
         self.eps = check.number(eps, "eps", owner, low=0)
         if ndim > 1:
             self.n_power_iterations = n_power_iterations
-            h, w = self._matrix(weight.data).shape
-            u = randn(h, dtype=weight.dtype).data  # deltanet's generator; PyTorch's draws differ
-            v = randn(w, dtype=weight.dtype).data
+            h, w = self._matrix(weight.array).shape
+            u = randn(h, dtype=weight.dtype).array  # deltanet's generator; PyTorch's draws differ
+            v = randn(w, dtype=weight.dtype).array
             self.register_buffer("_u", Tensor._make(self._normalized(u)))
             self.register_buffer("_v", Tensor._make(self._normalized(v)))
-            self._power_method(self._matrix(weight.data), 15)
+            self._power_method(self._matrix(weight.array), 15)
 
     def _matrix(self, weight: Any) -> Any:
         """The weight as a matrix: ``dim`` first, the other dimensions flattened (array or Tensor)."""
@@ -123,7 +123,7 @@ class _SpectralNorm(Module):
 
     def _power_method(self, W: np.ndarray, n_power_iterations: int) -> None:
         # In place, as PyTorch's out=: a model copy that shares the buffers sees the update.
-        u, v = self._u.data, self._v.data
+        u, v = self._u.array, self._v.array
         for _ in range(n_power_iterations):
             u[...] = self._normalized(W @ v)
             v[...] = self._normalized(W.T @ u)
@@ -133,9 +133,9 @@ class _SpectralNorm(Module):
             return normalize(weight, dim=0, eps=self.eps)
         W = self._matrix(weight)
         if self.training:
-            self._power_method(W.data, self.n_power_iterations)
-        u = Tensor._make(self._u.data.copy())  # constants of this forward pass, as PyTorch's clone
-        v = Tensor._make(self._v.data.copy())
+            self._power_method(W.array, self.n_power_iterations)
+        u = Tensor._make(self._u.array.copy())  # constants of this forward pass, as PyTorch's clone
+        v = Tensor._make(self._v.array.copy())
         sigma = (u * (W @ v)).sum()
         return weight / sigma
 

@@ -79,7 +79,7 @@ def _set_original(original: Tensor, value: Tensor) -> None:
     """PyTorch's ``original.set_(value)``: ``original`` keeps its identity (the optimizer holds it)."""
     if value is original:
         return
-    original.data = value.data
+    original.array = value.array
     changed_in_place([original])
 
 
@@ -166,9 +166,9 @@ class ParametrizationList(ModuleList):
         else:
             for i, item in enumerate(new):
                 if isinstance(original, Parameter):
-                    item = Parameter(item.data, requires_grad=original.requires_grad)
+                    item = Parameter(item.array, requires_grad=original.requires_grad)
                 else:
-                    item = Tensor._make(item.data)
+                    item = Tensor._make(item.array)
                 _register(self, f"original{i}", item)
         if not self.unsafe:
             Z = self()
@@ -466,7 +466,7 @@ def remove_parametrizations(module: Module, tensor_name: str, leave_parametrized
                     f"remove_parametrizations: the parametrized '{tensor_name}' has dtype {value.dtype}, the "
                     f"original {original.dtype}; use leave_parametrized=False"
                 )
-            original.data = np.array(value.data, copy=True)  # set_: the same Parameter, new values
+            original.array = np.array(value.array, copy=True)  # set_: the same Parameter, new values
             changed_in_place([original])
     else:
         if not leave_parametrized:
@@ -475,7 +475,7 @@ def remove_parametrizations(module: Module, tensor_name: str, leave_parametrized
                 "terms of a sequence of tensors."
             )
         value = getattr(module, tensor_name)
-        original = Parameter(np.array(value.data, copy=True)) if value.requires_grad else value.detach()
+        original = Parameter(np.array(value.array, copy=True)) if value.requires_grad else value.detach()
     delattr(type(module), tensor_name)
     del _lists(module)[tensor_name]
     _register(module, tensor_name, original)
@@ -516,7 +516,7 @@ def transfer_parametrizations_and_params(
     for name in names:
         source = _lists(from_module)[name]
         if not hasattr(to_module, name):
-            setattr(to_module, name, Parameter(np.array(getattr(from_module, name).data, copy=True)))
+            setattr(to_module, name, Parameter(np.array(getattr(from_module, name).array, copy=True)))
         for parametrization in source:
             register_parametrization(to_module, name, parametrization)
         target = _lists(to_module)[name]

@@ -138,7 +138,7 @@ class MaxPool1d(_PoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.MaxPool1d(2)(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]]))).data.tolist()
+        >>> dn.nn.MaxPool1d(2)(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]]))).array.tolist()
         [[[3.0, 2.0]]]
     """
 
@@ -244,7 +244,7 @@ class AvgPool1d(_AvgPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.AvgPool1d(2)(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]]))).data.tolist()
+        >>> dn.nn.AvgPool1d(2)(dn.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]]))).array.tolist()
         [[[2.0, 1.0]]]
     """
 
@@ -280,7 +280,7 @@ class AvgPool2d(_AvgPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.AvgPool2d(2)(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))).data.tolist()
+        >>> dn.nn.AvgPool2d(2)(dn.tensor(np.arange(16.0).reshape(1, 1, 4, 4))).array.tolist()
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
 
@@ -315,7 +315,7 @@ class AvgPool3d(_AvgPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> float(dn.nn.AvgPool3d(2)(dn.tensor(np.ones((1, 1, 4, 4, 4)))).data.sum())
+        >>> float(dn.nn.AvgPool3d(2)(dn.tensor(np.ones((1, 1, 4, 4, 4)))).array.sum())
         8.0
     """
 
@@ -360,7 +360,7 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.AdaptiveAvgPool1d(2)(dn.tensor(np.array([[[1.0, 2.0, 3.0, 4.0]]]))).data.tolist()
+        >>> dn.nn.AdaptiveAvgPool1d(2)(dn.tensor(np.array([[[1.0, 2.0, 3.0, 4.0]]]))).array.tolist()
         [[[1.5, 3.5]]]
     """
 
@@ -486,7 +486,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.AdaptiveMaxPool1d(2)(dn.tensor(np.array([[[1.0, 4.0, 2.0, 3.0]]]))).data.tolist()
+        >>> dn.nn.AdaptiveMaxPool1d(2)(dn.tensor(np.array([[[1.0, 4.0, 2.0, 3.0]]]))).array.tolist()
         [[[4.0, 3.0]]]
     """
 
@@ -511,7 +511,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.AdaptiveMaxPool2d((1, 1))(dn.tensor(np.arange(6.0).reshape(1, 1, 2, 3))).data.tolist()
+        >>> dn.nn.AdaptiveMaxPool2d((1, 1))(dn.tensor(np.arange(6.0).reshape(1, 1, 2, 3))).array.tolist()
         [[[[5.0]]]]
     """
 
@@ -588,7 +588,7 @@ class LPPool1d(_LPPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.LPPool1d(2, 2)(dn.tensor(np.array([[[3.0, 4.0]]]))).data.tolist()
+        >>> dn.nn.LPPool1d(2, 2)(dn.tensor(np.array([[[3.0, 4.0]]]))).array.tolist()
         [[[5.0]]]
     """
 
@@ -620,7 +620,7 @@ class LPPool2d(_LPPoolNd):
         >>> pool = dn.nn.LPPool2d(2, 3)
         >>> pool
         LPPool2d(norm_type=2, kernel_size=3, stride=None, ceil_mode=False)
-        >>> pool(dn.tensor(np.ones((1, 1, 6, 6)))).data[0, 0].tolist()
+        >>> pool(dn.tensor(np.ones((1, 1, 6, 6)))).array[0, 0].tolist()
         [[3.0, 3.0], [3.0, 3.0]]
     """
 
@@ -647,7 +647,7 @@ class LPPool3d(_LPPoolNd):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.LPPool3d(1, 2)(dn.tensor(np.ones((1, 1, 2, 2, 2)))).data.ravel().tolist()
+        >>> dn.nn.LPPool3d(1, 2)(dn.tensor(np.ones((1, 1, 2, 2, 2)))).array.ravel().tolist()
         [8.0]
     """
 

@@ -38,7 +38,7 @@ def pre_hooks(module: Module) -> Any:
 def array_of(value: Any) -> np.ndarray:
     """The NumPy array of a tensor, or of anything ``numpy.asarray`` takes (a PyTorch tensor, a list)."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a PyTorch tensor
         return np.asarray(value.detach().cpu().numpy())
     return np.asarray(value)
@@ -158,10 +158,10 @@ class BasePruningMethod(ABC):
         if old is None:
             module.register_parameter(name + "_orig", orig)
             del module._parameters[name]
-            default_mask = as_tensor(np.ones_like(orig.data))
+            default_mask = as_tensor(np.ones_like(orig.array))
         else:
             old_mask = getattr(module, name + "_mask")
-            default_mask = as_tensor(old_mask.data.copy())
+            default_mask = as_tensor(old_mask.array.copy())
         try:
             scores = importance_scores
             if not isinstance(scores, Tensor):
@@ -224,7 +224,7 @@ class BasePruningMethod(ABC):
         if hasattr(module, self._tensor_name):
             delattr(module, self._tensor_name)
         orig = module._parameters[self._tensor_name + "_orig"]
-        orig.data = np.ascontiguousarray(weight.data)
+        orig.array = np.ascontiguousarray(weight.array)
         delattr(module, self._tensor_name + "_orig")
         delattr(module, self._tensor_name + "_mask")
         setattr(module, self._tensor_name, orig)

@@ -193,7 +193,7 @@ class RNNBase(Module):
         N = len(sizes)
         h0, c0 = self._initial_states(hx, N, True)
         if packed.sorted_indices is not None:  # the given states follow the original batch order
-            order = np.asarray(packed.sorted_indices.data)
+            order = np.asarray(packed.sorted_indices.array)
             h0 = [h[order] for h in h0]
             c0 = [c[order] for c in c0] if c0 is not None else None
         masks = [
@@ -205,7 +205,7 @@ class RNNBase(Module):
             stack(outputs, dim=0)[steps, rows], packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices
         )
         h = stack(h_n, dim=0)
-        unsort = None if packed.unsorted_indices is None else np.asarray(packed.unsorted_indices.data)
+        unsort = None if packed.unsorted_indices is None else np.asarray(packed.unsorted_indices.array)
         if unsort is not None:
             h = h[:, unsort]
         if self.mode != "LSTM":

@@ -166,7 +166,7 @@ def uniform_(parameters: list[Parameter], hidden_size: int, rng: Any) -> None:
     generator = backend.get_rng(rng)
     bound = 1.0 / math.sqrt(hidden_size)
     for p in parameters:
-        p.data[...] = generator.uniform(-bound, bound, p.shape)
+        p.array[...] = generator.uniform(-bound, bound, p.shape)
 
 
 def floating(layer: Module, t: Tensor, name: str) -> None:

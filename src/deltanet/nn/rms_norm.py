@@ -38,7 +38,7 @@ class RMSNorm(Module):
     Examples:
         >>> import deltanet as dn
         >>> norm = dn.nn.RMSNorm(2)
-        >>> norm(dn.tensor([[3.0, 4.0]])).data.astype(float).round(4).tolist()
+        >>> norm(dn.tensor([[3.0, 4.0]])).array.astype(float).round(4).tolist()
         [[0.8485, 1.1314]]
         >>> norm
         RMSNorm((2,), eps=None, elementwise_affine=True)
@@ -62,7 +62,7 @@ class RMSNorm(Module):
     def reset_parameters(self) -> None:
         r"""$\gamma = 1$."""
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight.array[...] = 1
 
     def forward(self, x: Tensor) -> Tensor:
         return call_named(self, rms_norm, x, self.normalized_shape, self.weight, self.eps)

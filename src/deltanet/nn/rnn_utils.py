@@ -246,7 +246,7 @@ def _valid_positions(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def lengths_of(batch_sizes: Tensor) -> np.ndarray:
     """The sorted lengths of a ``PackedSequence``'s sequences, from its ``batch_sizes``."""
-    counts = np.asarray(batch_sizes.data if isinstance(batch_sizes, Tensor) else batch_sizes, dtype=np.int64)
+    counts = np.asarray(batch_sizes.array if isinstance(batch_sizes, Tensor) else batch_sizes, dtype=np.int64)
     return (counts[:, None] > np.arange(counts[0])[None, :]).sum(axis=0)
 
 
@@ -300,7 +300,7 @@ def pad_packed_sequence(
     padded = unpack_padded(sequence, value, total_length)
     lengths = sizes
     if sequence.unsorted_indices is not None:
-        order = np.asarray(sequence.unsorted_indices.data)
+        order = np.asarray(sequence.unsorted_indices.array)
         padded, lengths = padded[:, order], sizes[order]
     if check.flag(batch_first, "batch_first", "pad_packed_sequence"):
         padded = padded.transpose(0, 1)
@@ -364,7 +364,7 @@ def invert_permutation(permutation: Tensor | None) -> Tensor | None:
     """
     if permutation is None:
         return None
-    p = permutation.data if isinstance(permutation, Tensor) else np.asarray(permutation)
+    p = permutation.array if isinstance(permutation, Tensor) else np.asarray(permutation)
     if p.ndim != 1 or p.dtype.kind not in "iu":
         raise ValueError(f"invert_permutation: expected a 1-D integer tensor, got shape {p.shape} and dtype {p.dtype}")
     out = np.empty_like(p)

@@ -132,7 +132,7 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
             continue
         value = state_dict[key]
         if isinstance(value, Tensor):
-            value = value.data
+            value = value.array
         elif hasattr(value, "detach"):  # a torch tensor
             value = value.detach().cpu().numpy()
         value = np.asarray(value)

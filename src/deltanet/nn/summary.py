@@ -182,7 +182,7 @@ class ModelSummary:
 
 def _model_dtype(model: Module) -> np.dtype:
     for p in model.parameters():
-        return p.data.dtype
+        return p.array.dtype
     return backend.DEFAULT_DTYPE
 
 
@@ -271,13 +271,13 @@ def summary(model: Module, input_shape: Any = None, dtype: Any = None) -> ModelS
                 name,
                 type(module).__name__,
                 shapes.get(id(module)),
-                int(sum(p.data.size for p in own)),
-                int(sum(p.data.size for p in own if p.requires_grad)),
+                int(sum(p.array.size for p in own)),
+                int(sum(p.array.size for p in own if p.requires_grad)),
             )
         )
     params = model.parameters()
-    total = int(sum(p.data.size for p in params))
-    trainable = int(sum(p.data.size for p in params if p.requires_grad))
+    total = int(sum(p.array.size for p in params))
+    trainable = int(sum(p.array.size for p in params if p.requires_grad))
     return ModelSummary(rows, total, trainable, input_shape)
 
 

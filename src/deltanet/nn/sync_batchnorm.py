@@ -82,7 +82,7 @@ class SyncBatchNorm(_BatchNorm):
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> bn = dn.nn.SyncBatchNorm(2)  # one process: the same as BatchNorm1d
-        >>> np.round(bn(dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))).data, 3).tolist()
+        >>> np.round(bn(dn.tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))).array, 3).tolist()
         [[-1.0, -1.0], [1.0, 1.0]]
     """
 
@@ -134,8 +134,8 @@ class SyncBatchNorm(_BatchNorm):
             return super()._normalize(x, update, use_batch, momentum)  # running statistics: no rank is asked
         return sync_batch_norm(
             x,
-            self.running_mean.data if update and self.running_mean is not None else None,
-            self.running_var.data if update and self.running_var is not None else None,
+            self.running_mean.array if update and self.running_mean is not None else None,
+            self.running_var.array if update and self.running_var is not None else None,
             self.weight,
             self.bias,
             momentum=momentum,
@@ -163,7 +163,7 @@ class SyncBatchNorm(_BatchNorm):
         """
         if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
             dtype = (
-                module.weight.data.dtype
+                module.weight.array.dtype
                 if module.affine
                 else (module.running_mean.dtype if module.track_running_stats else None)
             )

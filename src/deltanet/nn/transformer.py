@@ -272,7 +272,7 @@ class TransformerEncoder(Module):
             return None
         if is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in self.layers[0].parameters())):
             return None
-        padded = np.asarray(key_padding_mask.data if isinstance(key_padding_mask, Tensor) else key_padding_mask)
+        padded = np.asarray(key_padding_mask.array if isinstance(key_padding_mask, Tensor) else key_padding_mask)
         if padded.dtype != np.bool_:
             padded = padded != 0  # PyTorch's float masks: -inf (or any nonzero) marks padding
         if self.mask_check and np.any(padded[:, :-1] & ~padded[:, 1:]):

@@ -119,7 +119,7 @@ class UpsamplingNearest2d(Upsample):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> dn.nn.UpsamplingNearest2d(scale_factor=2)(dn.tensor(np.array([[[[1.0, 2.0]]]]))).data.tolist()
+        >>> dn.nn.UpsamplingNearest2d(scale_factor=2)(dn.tensor(np.array([[[[1.0, 2.0]]]]))).array.tolist()
         [[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]]
     """
 
@@ -146,7 +146,7 @@ class UpsamplingBilinear2d(Upsample):
         >>> up = dn.nn.UpsamplingBilinear2d(scale_factor=2)
         >>> up
         UpsamplingBilinear2d(scale_factor=2.0, mode='bilinear')
-        >>> up(dn.tensor(np.array([[[[0.0, 3.0]]]]))).data[0, 0, 0].tolist()
+        >>> up(dn.tensor(np.array([[[[0.0, 3.0]]]]))).array[0, 0, 0].tolist()
         [0.0, 1.0, 2.0, 3.0]
     """
 

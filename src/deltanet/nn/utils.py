@@ -35,7 +35,7 @@ def _tensors(parameters: Any) -> list[Tensor]:
 
 def _grad(p: Tensor) -> np.ndarray | None:
     """The gradient array of ``p``, or None where backward left none."""
-    return None if p.grad is None else p.grad.data
+    return None if p.grad is None else p.grad.array
 
 
 def _norm_order(norm_type: Any, owner: str) -> float:
@@ -54,8 +54,8 @@ def _norm_order(norm_type: Any, owner: str) -> float:
 
 def _number(value: Any, name: str, owner: str, low: float) -> float:
     """A bound given as a number or a one-element tensor (PyTorch takes both), checked."""
-    if isinstance(value, Tensor) and value.data.size == 1:
-        value = value.data.item()
+    if isinstance(value, Tensor) and value.array.size == 1:
+        value = value.array.item()
     return check.number(value, name, owner, low=low)
 
 
@@ -91,7 +91,7 @@ def get_total_norm(
     """
     owner = "get_total_norm"
     p = _norm_order(norm_type, owner)
-    arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in _tensors(tensors) if t is not None]
+    arrays = [t.array if isinstance(t, Tensor) else np.asarray(t) for t in _tensors(tensors) if t is not None]
     return _total_norm(arrays, p, norm_type, error_if_nonfinite, owner)
 
 
@@ -263,7 +263,7 @@ def clip_grad_value_(parameters: Any, clip_value: float, foreach: Any = None) ->
         >>> np.asarray(w.grad).tolist()
         [1.0, -0.5]
     """
-    c = clip_value.data.item() if isinstance(clip_value, Tensor) and clip_value.data.size == 1 else clip_value
+    c = clip_value.array.item() if isinstance(clip_value, Tensor) and clip_value.array.size == 1 else clip_value
     if not (check.is_number(c) and c == math.inf):  # inf leaves the gradients as they are, as in PyTorch
         c = _number(c, "clip_value", "clip_grad_value_", low=0)
     for t in _tensors(parameters):
@@ -298,7 +298,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     r"""Give the parameters, in order, the values of the vector ``vec``, as PyTorch does: each
-    parameter's ``data`` becomes its piece of ``vec`` (``param.data = vec[i:j].view_as(param)``).
+    parameter's ``data`` becomes its piece of ``vec`` (``param.array = vec[i:j].view_as(param)``).
 
     So, as in PyTorch, the parameters take ``vec``'s dtype (a float64 vector makes float64
     parameters) and share its memory, and their old arrays are left as they were: a graph that
@@ -316,10 +316,10 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         >>> import numpy as np, deltanet as dn
         >>> layer = dn.nn.Linear(2, 1)
         >>> dn.nn.utils.vector_to_parameters(np.arange(3.0), layer.parameters())
-        >>> layer.weight.data.tolist(), layer.bias.data.tolist(), layer.weight.dtype
+        >>> layer.weight.array.tolist(), layer.bias.array.tolist(), layer.weight.dtype
         ([[0.0, 1.0]], [2.0], dtype('float64'))
     """
-    values = np.asarray(vec.data if isinstance(vec, Tensor) else vec)
+    values = np.asarray(vec.array if isinstance(vec, Tensor) else vec)
     if values.dtype.kind not in "fc":  # PyTorch: "data set to a tensor that requires gradients must be floating point"
         raise RuntimeError(f"vector_to_parameters: vec must be a floating-point vector, got dtype {values.dtype}")
     tensors = _tensors(parameters)
@@ -328,7 +328,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         raise ValueError(f"vector_to_parameters: expected a vector of {needed} values, got shape {values.shape}")
     offset = 0
     for t in tensors:
-        t.data = values[offset : offset + t.size].reshape(t.shape)  # PyTorch's param.data = ...
+        t.array = values[offset : offset + t.size].reshape(t.shape)  # PyTorch's param.data = ...
         offset += t.size
 
 

@@ -47,7 +47,7 @@ def refuse(axis: int, what: str) -> Refused:
 
 
 def _ndim(value: Any) -> int:
-    return int(np.ndim(value.data if hasattr(value, "data") else value))
+    return int(np.ndim(value.array if hasattr(value, "array") else value))
 
 
 def aligned(operands: list[tuple[int, Batch]], out_ndim: int, what: str) -> Batch:

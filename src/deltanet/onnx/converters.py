@@ -77,25 +77,25 @@ def _pads(pairs: Any) -> list[int]:
 
 def linear(g: Any, m: Linear, path: str, x: Any, src: str, dst: str) -> None:
     if x.ndim == 2:
-        inputs = [src, g.initializer(f"{path}.weight", m.weight.data)]
+        inputs = [src, g.initializer(f"{path}.weight", m.weight.array)]
         if m.bias is not None:
-            inputs.append(g.initializer(f"{path}.bias", m.bias.data))
+            inputs.append(g.initializer(f"{path}.bias", m.bias.array))
         g.node("Gemm", inputs, [dst], transB=1)
         return
-    weight_t = g.initializer(f"{path}.weight_t", np.ascontiguousarray(m.weight.data.T))
+    weight_t = g.initializer(f"{path}.weight_t", np.ascontiguousarray(m.weight.array.T))
     if m.bias is None:
         g.node("MatMul", [src, weight_t], [dst])
     else:
         product = g.fresh(f"{path}.matmul")
         g.node("MatMul", [src, weight_t], [product])
-        g.node("Add", [product, g.initializer(f"{path}.bias", m.bias.data)], [dst])
+        g.node("Add", [product, g.initializer(f"{path}.bias", m.bias.array)], [dst])
 
 
 def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
     kernel = list(m.kernel_size)
-    inputs = [src, g.initializer(f"{path}.weight", m.weight.data)]
+    inputs = [src, g.initializer(f"{path}.weight", m.weight.array)]
     if m.bias is not None:
-        inputs.append(g.initializer(f"{path}.bias", m.bias.data))
+        inputs.append(g.initializer(f"{path}.bias", m.bias.array))
     attrs: dict[str, Any] = {
         "kernel_shape": kernel,
         "strides": list(m.stride),
@@ -189,14 +189,14 @@ def batch_norm(g: Any, m: _BatchNorm, path: str, x: Any, src: str, dst: str) -> 
             f"batch's own statistics at inference, which ONNX's BatchNormalization does not do"
         )
     dtype = m.running_mean.dtype
-    scale = m.weight.data if m.affine else np.ones(m.num_features, dtype)
-    shift = m.bias.data if m.affine else np.zeros(m.num_features, dtype)
+    scale = m.weight.array if m.affine else np.ones(m.num_features, dtype)
+    shift = m.bias.array if m.affine else np.zeros(m.num_features, dtype)
     inputs = [
         src,
         g.initializer(f"{path}.weight", scale),
         g.initializer(f"{path}.bias", shift),
-        g.initializer(f"{path}.running_mean", m.running_mean.data),
-        g.initializer(f"{path}.running_var", m.running_var.data),
+        g.initializer(f"{path}.running_mean", m.running_mean.array),
+        g.initializer(f"{path}.running_var", m.running_var.array),
     ]
     g.node("BatchNormalization", inputs, [dst], epsilon=float(m.eps))
 
@@ -217,7 +217,7 @@ def elu(g: Any, m: ELU, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def prelu(g: Any, m: PReLU, path: str, x: Any, src: str, dst: str) -> None:
-    alpha = m.weight.data
+    alpha = m.weight.array
     if alpha.size > 1 and x.ndim > 2:
         alpha = alpha.reshape((alpha.size,) + (1,) * (x.ndim - 2))  # one slope per channel (axis 1)
     g.node("PRelu", [src, g.initializer(f"{path}.weight", alpha)], [dst])

@@ -39,7 +39,7 @@ def rms_norm(g: Any, m: RMSNorm, path: str, x: Any, src: str, dst: str) -> None:
         return
     back = g.fresh(f"{path}.back")
     g.node("Reshape", [normed, full], [back])
-    g.node("Mul", [back, g.initializer(f"{path}.weight", m.weight.data)], [dst])
+    g.node("Mul", [back, g.initializer(f"{path}.weight", m.weight.array)], [dst])
 
 
 def circular_pad(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:

@@ -61,7 +61,7 @@ def recurrent(g: Any, m: RNNBase, path: str, x: Any, src: str, dsts: list[str], 
             name = one
         given.append(name)
     per = len(m._flat_weights_names) // (m.num_layers * D)
-    weights = [getattr(m, n).data for n in m._flat_weights_names]
+    weights = [getattr(m, n).array for n in m._flat_weights_names]
     finals: list[list[str]] = [[], []]  # h_n and c_n of each layer
     for layer in range(m.num_layers):
         blocks = [weights[(layer * D + d) * per : (layer * D + d + 1) * per] for d in range(D)]

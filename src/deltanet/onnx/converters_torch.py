@@ -58,7 +58,7 @@ def _affine(g: Any, path: str, src: str, dst: str, weight: Any, bias: Any, shape
     for name, value, op in (("weight", weight, "Mul"), ("bias", bias, "Add")):
         if value is None:
             continue
-        other = g.initializer(f"{path}.{name}", value.data.reshape(shape))
+        other = g.initializer(f"{path}.{name}", value.array.reshape(shape))
         out = g.fresh(f"{path}.{name}_out")
         g.node(op, [current, other], [out])
         current = out
@@ -68,8 +68,8 @@ def _affine(g: Any, path: str, src: str, dst: str, weight: Any, bias: Any, shape
 def layer_norm(g: Any, m: LayerNorm, path: str, x: Any, src: str, dst: str) -> None:
     shape = m.normalized_shape
     dtype = x.dtype
-    scale = m.weight.data if m.weight is not None else np.ones(shape, dtype)
-    bias = m.bias.data if m.bias is not None else np.zeros(shape, dtype)
+    scale = m.weight.array if m.weight is not None else np.ones(shape, dtype)
+    bias = m.bias.array if m.bias is not None else np.zeros(shape, dtype)
     inputs = [src, g.initializer(f"{path}.weight", scale), g.initializer(f"{path}.bias", bias)]
     g.node("LayerNormalization", inputs, [dst], axis=-len(shape), epsilon=float(m.eps))
 
@@ -101,10 +101,10 @@ def instance_norm(g: Any, m: _InstanceNorm, path: str, x: Any, src: str, dst: st
         dtype = x.dtype
         inputs = [
             src,
-            g.initializer(f"{path}.scale", m.weight.data if m.weight is not None else np.ones(m.num_features, dtype)),
-            g.initializer(f"{path}.shift", m.bias.data if m.bias is not None else np.zeros(m.num_features, dtype)),
-            g.initializer(f"{path}.running_mean", m.running_mean.data),
-            g.initializer(f"{path}.running_var", m.running_var.data),
+            g.initializer(f"{path}.scale", m.weight.array if m.weight is not None else np.ones(m.num_features, dtype)),
+            g.initializer(f"{path}.shift", m.bias.array if m.bias is not None else np.zeros(m.num_features, dtype)),
+            g.initializer(f"{path}.running_mean", m.running_mean.array),
+            g.initializer(f"{path}.running_var", m.running_var.array),
         ]
         g.node("BatchNormalization", inputs, [dst], epsilon=float(m.eps))
         return

@@ -54,7 +54,7 @@ BITWISE: dict[Any, Any] = {
 
 
 def _values(operand: Any) -> Any:
-    return operand.data if isinstance(operand, Tensor) else operand
+    return operand.array if isinstance(operand, Tensor) else operand
 
 
 def comparison(tracer: Any, ufunc: Any, operands: tuple, result: Tensor) -> None:
@@ -111,7 +111,7 @@ def _any_all(tracer: Any, reduction: functools.partial, x: Tensor, result: Tenso
         g.node(op, [counted], [reduced], axes=axes, keepdims=int(keepdims))
     g.node("Cast", [reduced], [out], to=g.tensor_type(np.dtype(np.bool_)))
     tracer.bind(result, out)
-    tracer.arrays[id(result.data)] = out
+    tracer.arrays[id(result.array)] = out
     tracer.batch[out] = batch
 
 
@@ -144,7 +144,7 @@ def _bind(tracer: Any, result: Tensor, name: str, negate: bool, operands: tuple 
         tracer.graph.node("Not", [name], [negated])
         name = negated
     tracer.bind(result, name)
-    tracer.arrays[id(result.data)] = name
+    tracer.arrays[id(result.array)] = name
     batches = [
         (int(np.ndim(_values(o))), tracer.batch.get(tracer.names[id(o)]))
         for o in operands
@@ -168,7 +168,7 @@ def cast(tracer: Any, t: Tensor, result: Tensor) -> None:
         name = tracer.graph.fresh("cast")
         tracer.graph.node("Cast", [tracer.name_of(t, "cast.input")], [name], to=tracer.graph.tensor_type(result.dtype))
         tracer.bind(result, name)
-        tracer.arrays[id(result.data)] = name
+        tracer.arrays[id(result.array)] = name
         tracer.batch[name] = tracer.batch.get(tracer.names[id(t)])
 
 

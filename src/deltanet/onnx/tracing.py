@@ -44,7 +44,7 @@ class Tracer:
 
     def poison(self, tensor: Tensor, why: str) -> None:
         """Mark ``tensor`` (computed from traced values by an operation without a conversion): using it is refused."""
-        self.poisoned[id(tensor)] = self.poisoned[id(tensor.data)] = why
+        self.poisoned[id(tensor)] = self.poisoned[id(tensor.array)] = why
         self.keep.append(tensor)
 
     def depends(self, inputs: tuple, options: dict[str, Any]) -> bool:
@@ -80,7 +80,7 @@ class Tracer:
             return self.names[id(value)]
         if isinstance(value, Tensor):
             hint = self.parameter_names.get(id(value), hint)
-            array = value.data
+            array = value.array
         else:
             array = np.asarray(value)
         if array.dtype.kind == "f" and not isinstance(value, Tensor):  # a tensor keeps its dtype (x.double() + t64)
@@ -144,7 +144,7 @@ class Tracer:
                     # ONNX's default: left out, it fits every batch size.
                     names = [
                         None
-                        if id(t) not in self.names and id(t) not in self.poisoned and not np.any(t.data)
+                        if id(t) not in self.names and id(t) not in self.poisoned and not np.any(t.array)
                         else self.name_of(t, f"{path}.hx")
                         for t in given
                     ]
@@ -250,7 +250,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         if tracer.inside or id(t) not in tracer.names or t._base is not None:
             return original_inplace(t, others, owner, fast, compute)
         result = compute(t)
-        inplace._write(t, result.data, owner)
+        inplace._write(t, result.array, owner)
         inplace._edited(t)
         tracer.bind(t, tracer.name_of(result, f"{owner}.result"))
         return t

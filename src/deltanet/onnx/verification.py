@@ -26,7 +26,7 @@ def same_graph(graph: Any, other: Any) -> None:
     """Refuse a graph that another input would have made differently.
 
     The trace sees only the operations that autograd records. A value computed from the input
-    by anything else (``x.detach()``, ``x.data``, ``x.item()``, NumPy, random numbers, ``clamp``
+    by anything else (``x.detach()``, ``x.array``, ``x.item()``, NumPy, random numbers, ``clamp``
     with tensor bounds; comparisons are recorded, ``deltanet.onnx.recorders``) reaches the graph
     as a constant, the value it had for the traced input; a branch on the input's values records
     one path. Either would make a graph that computes something else than the model, silently,
@@ -84,7 +84,7 @@ def same_outputs(
             x = rng.standard_normal((n, *shape[1:])).astype(dtype)
             with no_grad():
                 out = model(Tensor._make(x.copy()))
-            expected_all = [t.data for t in flatten(out)] if flatten is not None else [out.data]
+            expected_all = [t.array for t in flatten(out)] if flatten is not None else [out.array]
             try:
                 got_all = session.run(None, {name: x})
             except Exception as error:  # onnxruntime's own exception types

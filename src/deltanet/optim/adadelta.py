@@ -125,7 +125,7 @@ class Adadelta(Optimizer):
         ...     opt.zero_grad()
         ...     ((w - np.array([1.0, -3.0])) ** 2).sum().backward()
         ...     opt.step()
-        >>> w.data.round(6)
+        >>> w.array.round(6)
         array([ 0.006402, -0.006405])
     """
 
@@ -176,8 +176,8 @@ class Adadelta(Optimizer):
             grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
             if grad is None:
                 continue
-            g = grad.data
-            W = p.data
+            g = grad.array
+            W = p.array
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:
                 work = self._new_work(p, W)

@@ -179,7 +179,7 @@ class Adafactor(Optimizer):
             grad = p._grad
             if grad is None:
                 continue
-            W = p.data
+            W = p.array
             st = self.state.get(p)
             if st is None:
                 st = self.state[p] = {"step": 0}
@@ -194,7 +194,7 @@ class Adafactor(Optimizer):
             variances = (st["row_var"], st["col_var"]) if W.ndim > 1 else (st["variance"],)
             adafactor_update(
                 W,
-                grad.data,
+                grad.array,
                 variances,
                 st["step"],
                 float(group["lr"]),

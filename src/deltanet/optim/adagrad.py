@@ -114,7 +114,7 @@ class Adagrad(Optimizer):
         ...     opt.zero_grad()
         ...     ((w - np.array([1.0, -3.0])) ** 2).sum().backward()
         ...     opt.step()
-        >>> w.data.round(4)
+        >>> w.array.round(4)
         array([ 0.7236, -0.8201])
     """
 
@@ -150,7 +150,7 @@ class Adagrad(Optimizer):
         # dict before the first step), from the constructor's initial_accumulator_value.
         for group in self.param_groups:
             for p in group["params"]:
-                self.state[p] = self._new_state(p.data)
+                self.state[p] = self._new_state(p.array)
 
     def _new_state(self, W: np.ndarray) -> dict[str, Any]:
         # PyTorch reads the constructor's value (``defaults``), never a group's own.
@@ -177,8 +177,8 @@ class Adagrad(Optimizer):
             grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
             if grad is None:
                 continue
-            g = grad.data
-            W = p.data
+            g = grad.array
+            W = p.array
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:
                 work = self._new_work(p, W)

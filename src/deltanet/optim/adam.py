@@ -145,7 +145,7 @@ class Adam(Optimizer):
         ...     opt.zero_grad()
         ...     ((w - np.array([1.0, -3.0])) ** 2).sum().backward()
         ...     opt.step()
-        >>> w.data.round(4)
+        >>> w.array.round(4)
         array([ 0.1996, -0.1999])
     """
 
@@ -210,8 +210,8 @@ class Adam(Optimizer):
             grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
             if grad is None:
                 continue
-            g = grad.data
-            W = p.data
+            g = grad.array
+            W = p.array
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:
                 work = self._new_work(p, W)
@@ -265,7 +265,7 @@ class AdamW(Adam):
         >>> w = dn.nn.Parameter(np.array([1.0]))
         >>> opt = dn.optim.AdamW([w], lr=0.1, weight_decay=0.5)
         >>> w.grad = np.array([0.0]); opt.step()
-        >>> w.data   # 1 - 0.1 * 0.5 * 1, and no gradient step
+        >>> w.array   # 1 - 0.1 * 0.5 * 1, and no gradient step
         array([0.95])
     """
 

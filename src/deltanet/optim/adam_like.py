@@ -59,9 +59,9 @@ def update_each_parameter(
         grad = p._grad
         if grad is None:
             continue
-        W = p.data
+        W = p.array
         st = state.get(p)
         if st is None:
             st = state[p] = {"step": 0, **(scalars or {}), **{name: np.zeros_like(W) for name in moments}}
         st["step"] += 1
-        update(W, grad.data, st)
+        update(W, grad.array, st)

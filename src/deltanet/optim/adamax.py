@@ -93,7 +93,7 @@ class Adamax(Optimizer):
         >>> w = dn.nn.Parameter(np.array([1.0]))
         >>> opt = dn.optim.Adamax([w], lr=0.1)
         >>> w.grad = np.array([2.0]); opt.step()
-        >>> w.data.round(4)
+        >>> w.array.round(4)
         array([0.9])
     """
 

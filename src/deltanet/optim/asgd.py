@@ -128,8 +128,8 @@ class ASGD(Optimizer):
         >>> w = dn.nn.Parameter(np.array([1.0]))
         >>> opt = dn.optim.ASGD([w], lr=0.1, t0=0)
         >>> for _ in range(3):
-        ...     w.grad = 2 * w.data; opt.step()
-        >>> w.data.round(4), opt.state[w]["ax"].round(4)  # the average of the last two iterates
+        ...     w.grad = 2 * w.array; opt.step()
+        >>> w.array.round(4), opt.state[w]["ax"].round(4)  # the average of the last two iterates
         (array([0.512]), array([0.576]))
     """
 
@@ -177,10 +177,10 @@ class ASGD(Optimizer):
             grad = p._grad
             if grad is None:
                 continue
-            W = p.data
+            W = p.array
             st = self.state.get(p)
             if st is None:
                 st = self.state[p] = {"step": 0, "eta": _float32(eta0), "mu": 1.0, "ax": np.zeros_like(W)}
             st["step"] += 1
-            asgd_update(W, grad.data, st["ax"], float(st["eta"]), float(st["mu"]), lambd, weight_decay, maximize)
+            asgd_update(W, grad.array, st["ax"], float(st["eta"]), float(st["mu"]), lambd, weight_decay, maximize)
             st["eta"], st["mu"] = asgd_schedule(st["step"], eta0, lambd, alpha, t0)

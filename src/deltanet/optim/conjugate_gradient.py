@@ -62,7 +62,7 @@ class CG(Optimizer):
         ...     loss.backward()
         ...     return loss
         >>> _ = opt.step(closure)
-        >>> w.data.round(6)
+        >>> w.array.round(6)
         array([ 1., -3.])
     """
 
@@ -103,15 +103,15 @@ class CG(Optimizer):
         optimize = _scipy_optimize()
         group = self.param_groups[0]
         params: list[Tensor] = group["params"]
-        bounds = np.cumsum([0] + [p.data.size for p in params])
+        bounds = np.cumsum([0] + [p.array.size for p in params])
         x0 = np.empty(int(bounds[-1]), dtype=np.float64)
         for p, lo, hi in zip(params, bounds[:-1], bounds[1:]):
-            x0[lo:hi] = p.data.reshape(-1)
+            x0[lo:hi] = p.array.reshape(-1)
         last: dict[str, Any] = {"x": None, "loss": None}
 
         def loss_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
             for p, lo, hi in zip(params, bounds[:-1], bounds[1:]):
-                p.data[...] = x[lo:hi].reshape(p.data.shape)
+                p.array[...] = x[lo:hi].reshape(p.array.shape)
                 p.grad = None  # a closure that forgets zero_grad would accumulate
             changed_in_place(params)  # a graph recorded before saw the old values
             with enable_grad():
@@ -119,7 +119,7 @@ class CG(Optimizer):
             grad = np.zeros_like(x0)
             for p, lo, hi in zip(params, bounds[:-1], bounds[1:]):
                 if p.grad is not None:
-                    grad[lo:hi] = p.grad.data.reshape(-1)
+                    grad[lo:hi] = p.grad.array.reshape(-1)
             last["x"], last["loss"] = x.copy(), loss
             return loss_value(name, loss), grad
 

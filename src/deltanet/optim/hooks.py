@@ -23,7 +23,7 @@ class OptimizerHooks:
         >>> import numpy as np, deltanet as dn
         >>> w = dn.nn.Parameter(np.array([1.0]))
         >>> opt = dn.optim.SGD([w], lr=0.5)
-        >>> handle = opt.register_step_post_hook(lambda o, args, kwargs: print("stepped", w.data))
+        >>> handle = opt.register_step_post_hook(lambda o, args, kwargs: print("stepped", w.array))
         >>> w.grad = np.array([1.0])
         >>> opt.step()
         stepped [0.5]

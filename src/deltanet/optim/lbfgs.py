@@ -117,7 +117,7 @@ class LBFGS(Optimizer):
         ...     loss.backward()
         ...     return loss
         >>> loss = opt.step(closure)  # the loss at the starting point, as PyTorch returns
-        >>> w.data.round(6), loss.item(), opt.state[w]["func_evals"]
+        >>> w.array.round(6), loss.item(), opt.state[w]["func_evals"]
         (array([ 1., -3.]), 10.0, 3)
     """
 
@@ -182,21 +182,21 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self) -> np.ndarray:
         """Every gradient in one flat vector (zeros for a parameter without one)."""
         return np.concatenate(
-            [np.zeros(p.data.size, p.dtype) if p._grad is None else p._grad.data.reshape(-1) for p in self._params]
+            [np.zeros(p.array.size, p.dtype) if p._grad is None else p._grad.array.reshape(-1) for p in self._params]
         )
 
     def _add_grad(self, t: Any, d: np.ndarray) -> None:
         """$W \\leftarrow W + t d$ on every parameter (its slice of the flat ``d``)."""
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += t * d[offset : offset + n].reshape(p.data.shape)
+            n = p.array.size
+            p.array += t * d[offset : offset + n].reshape(p.array.shape)
             offset += n
         changed_in_place(self._params)
 
     def _set_param(self, x: list[np.ndarray]) -> None:
         for p, data in zip(self._params, x):
-            p.data[...] = data
+            p.array[...] = data
         changed_in_place(self._params)
 
     def _evaluate(self, closure: Callable[[], Any]) -> Any:
@@ -300,7 +300,7 @@ class LBFGS(Optimizer):
 
             ls_func_evals = 0
             if line_search_fn is not None:
-                x_init = [p.data.copy() for p in self._params]
+                x_init = [p.array.copy() for p in self._params]
 
                 def obj_func(x: list[np.ndarray], t: Any, d: np.ndarray) -> Any:
                     return self._directional_evaluate(closure, x, t, d)
@@ -344,7 +344,7 @@ class LBFGS(Optimizer):
     def _load_state_value(self, i: int, key: str, value: Any, p: Tensor) -> Any:
         """The global state's flat vectors, lists and scalars, in the parameters' dtype."""
         dtype = np.result_type(*(q.dtype for q in self._params))
-        n = sum(q.data.size for q in self._params)
+        n = sum(q.array.size for q in self._params)
         if key in ("d", "prev_flat_grad"):
             return None if value is None else _flat(key, value, dtype, n)
         if key in ("old_dirs", "old_stps"):
@@ -361,7 +361,7 @@ class LBFGS(Optimizer):
 
 
 def _flat(key: str, value: Any, dtype: Any, n: int) -> np.ndarray:
-    array = np.array(np.asarray(value.data if isinstance(value, Tensor) else value), dtype=dtype)
+    array = np.array(np.asarray(value.array if isinstance(value, Tensor) else value), dtype=dtype)
     if array.shape != (n,):
         raise ValueError(
             f"LBFGS.load_state_dict: state {key!r} has shape {array.shape}, expected ({n},) "
@@ -374,4 +374,4 @@ def _scalar(value: Any, dtype: Any) -> Any:
     """A float becomes a scalar of the parameters' dtype (PyTorch's 0-d tensor); None and ints stay."""
     if value is None or isinstance(value, (bool, int)):
         return value
-    return np.asarray(value.data if isinstance(value, Tensor) else value, dtype=dtype)[()]
+    return np.asarray(value.array if isinstance(value, Tensor) else value, dtype=dtype)[()]

@@ -128,7 +128,7 @@ class NAdam(Optimizer):
         >>> w = dn.nn.Parameter(np.array([1.0]))
         >>> opt = dn.optim.NAdam([w], lr=0.1)
         >>> w.grad = np.array([2.0]); opt.step()
-        >>> w.data.round(4), round(opt.state[w]["mu_product"], 4)
+        >>> w.array.round(4), round(opt.state[w]["mu_product"], 4)
         (array([0.8944]), 0.4501)
     """
 

@@ -96,7 +96,7 @@ class Optimizer(OptimizerHooks):
         >>> w = dn.nn.Parameter(np.array([1.0, 2.0]))
         >>> opt = dn.optim.SGD([{"params": [w], "lr": 0.5}], lr=0.1)
         >>> w.grad = np.array([1.0, 1.0])
-        >>> opt.step(); w.data
+        >>> opt.step(); w.array
         array([0.5, 1.5])
         >>> opt.zero_grad(); print(w.grad)
         None
@@ -219,9 +219,9 @@ class Optimizer(OptimizerHooks):
                 if set_to_none or grad is None:
                     p._grad = None
                 elif isinstance(grad, Tensor):
-                    grad.data = np.zeros_like(p.data)
+                    grad.array = np.zeros_like(p.array)
                 else:
-                    p._grad = Tensor._make(np.zeros_like(p.data))
+                    p._grad = Tensor._make(np.zeros_like(p.array))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those with ``grad`` None are skipped).
@@ -464,7 +464,7 @@ def _load_value(owner: str, i: int, key: str, value: Any, p: Tensor, shape: tupl
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     array = np.asarray(value)
     if array.dtype.kind not in "fiub":
         raise ValueError(

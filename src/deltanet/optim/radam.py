@@ -118,7 +118,7 @@ class RAdam(Optimizer):
         >>> w = dn.nn.Parameter(np.array([1.0]))
         >>> opt = dn.optim.RAdam([w], lr=0.1)
         >>> w.grad = np.array([2.0]); opt.step()
-        >>> w.data.round(4)
+        >>> w.array.round(4)
         array([0.8])
     """
 

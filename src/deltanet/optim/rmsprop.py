@@ -141,7 +141,7 @@ class RMSprop(Optimizer):
         ...     opt.zero_grad()
         ...     ((w - np.array([1.0, -3.0])) ** 2).sum().backward()
         ...     opt.step()
-        >>> w.data.round(4)
+        >>> w.array.round(4)
         array([ 0.1671, -0.1697])
     """
 
@@ -199,8 +199,8 @@ class RMSprop(Optimizer):
             grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
             if grad is None:
                 continue
-            g = grad.data
-            W = p.data
+            g = grad.array
+            W = p.array
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:
                 work = self._new_work(p, W)

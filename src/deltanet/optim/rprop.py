@@ -104,8 +104,8 @@ class Rprop(Optimizer):
         >>> w = dn.nn.Parameter(np.array([1.0, -1.0]))
         >>> opt = dn.optim.Rprop([w], lr=0.1)
         >>> for _ in range(3):
-        ...     w.grad = 2 * w.data; opt.step()
-        >>> w.data.round(4), opt.state[w]["step_size"].round(4)
+        ...     w.grad = 2 * w.array; opt.step()
+        >>> w.array.round(4), opt.state[w]["step_size"].round(4)
         (array([ 0.636, -0.636]), array([0.144, 0.144]))
     """
 
@@ -155,7 +155,7 @@ class Rprop(Optimizer):
             grad = p._grad
             if grad is None:
                 continue
-            W = p.data
+            W = p.array
             st = self.state.get(p)
             if st is None:
                 st = self.state[p] = {
@@ -165,5 +165,5 @@ class Rprop(Optimizer):
                 }
             st["step"] += 1
             rprop_update(
-                W, grad.data, st["prev"], st["step_size"], etaminus, etaplus, step_size_min, step_size_max, maximize
+                W, grad.array, st["prev"], st["step_size"], etaminus, etaplus, step_size_min, step_size_max, maximize
             )

@@ -162,7 +162,7 @@ class SGD(Optimizer):
         ...     loss = ((w - 1.0) ** 2).sum()   # E = (w - 1)^2
         ...     loss.backward()
         ...     opt.step()
-        >>> round(float(w.data[0]), 6)
+        >>> round(float(w.array[0]), 6)
         0.93862
     """
 
@@ -221,8 +221,8 @@ class SGD(Optimizer):
             grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
             if grad is None:
                 continue
-            g = grad.data
-            W = p.data
+            g = grad.array
+            W = p.array
             work = works.get(p)
             if work is None or work[0].dtype != W.dtype:
                 work = self._new_work(p, W)

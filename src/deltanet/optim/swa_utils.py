@@ -41,7 +41,7 @@ AvgFn = Callable[[Tensor, Tensor, Any], Any]
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _count(n: Any) -> int:
@@ -210,7 +210,7 @@ class AveragedModel(Module):
         >>> model = dn.nn.Linear(1, 1, bias=False)
         >>> swa = AveragedModel(model)
         >>> for w in (1.0, 2.0, 6.0):
-        ...     _ = model.weight.data.fill(w)
+        ...     _ = model.weight.array.fill(w)
         ...     swa.update_parameters(model)
         >>> swa.module.weight.item()
         3.0
@@ -258,31 +258,31 @@ class AveragedModel(Module):
         n = int(self.n_averaged.item())
         if n == 0:
             for p_avg, p_model in pairs:
-                p_avg.data[...] = p_model.data
+                p_avg.array[...] = p_model.array
         else:
             self._average(pairs, n)
         if not self.use_buffers:  # keep the buffers in step with the trained model
             for b_swa, b_model in zip(self.module.buffers(), model.buffers(), strict=True):
-                b_swa.data[...] = b_model.data
-        self.n_averaged.data[...] = n + 1
+                b_swa.array[...] = b_model.array
+        self.n_averaged.array[...] = n + 1
 
     def _average(self, pairs: list[tuple[Tensor, Tensor]], n: int) -> None:
         n_averaged = tensor(n, dtype=int64)
         if self.avg_fn is not None:
             for p_avg, p_model in pairs:
-                p_avg.data[...] = _array(self.avg_fn(p_avg.detach(), p_model.detach(), n_averaged))
+                p_avg.array[...] = _array(self.avg_fn(p_avg.detach(), p_model.detach(), n_averaged))
             return
         multi_avg_fn = self.multi_avg_fn
         if multi_avg_fn is None:  # PyTorch on the CPU: the one-tensor SWA mean
             avg = get_swa_avg_fn()
             for p_avg, p_model in pairs:
-                p_avg.data[...] = _array(avg(p_avg, p_model, n_averaged))
+                p_avg.array[...] = _array(avg(p_avg, p_model, n_averaged))
             return
         groups: dict[np.dtype, tuple[list[Tensor], list[Tensor]]] = {}
         for p_avg, p_model in pairs:  # PyTorch calls multi_avg_fn once per dtype
-            mine, theirs = groups.setdefault(p_avg.data.dtype, ([], []))
+            mine, theirs = groups.setdefault(p_avg.array.dtype, ([], []))
             mine.append(p_avg.detach())
-            theirs.append(Tensor._make(p_model.data.astype(p_avg.data.dtype, copy=False)))
+            theirs.append(Tensor._make(p_model.array.astype(p_avg.array.dtype, copy=False)))
         for mine, theirs in groups.values():
             multi_avg_fn(mine, theirs, n_averaged)
 

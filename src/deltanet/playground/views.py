@@ -55,8 +55,8 @@ def layer_outputs(model: Sequential, X: np.ndarray) -> list[np.ndarray]:
                 # a hidden layer's z: the output of its activation (a Dropout after it is the
                 # identity in evaluation mode)
                 if i < len(modules) - 1 and not isinstance(module, (Linear, Dropout)):
-                    outputs.append(np.asarray(h.data))
-            outputs.append(np.asarray(h.data))
+                    outputs.append(np.asarray(h.array))
+            outputs.append(np.asarray(h.array))
     finally:
         model.train(was_training)
     return outputs
@@ -74,7 +74,7 @@ def _rounded(values: np.ndarray) -> list[Any]:
 def weights(model: Sequential) -> list[dict[str, Any]]:
     """Every Linear's weight $W$ (out × in) and bias $b$, rounded, input side first."""
     layers = [m for m in model if isinstance(m, Linear)]
-    return [{"W": _rounded(m.weight.data), "b": [] if m.bias is None else _rounded(m.bias.data)} for m in layers]
+    return [{"W": _rounded(m.weight.array), "b": [] if m.bias is None else _rounded(m.bias.array)} for m in layers]
 
 
 def draw(model: Sequential, data: PlaygroundData) -> dict[str, Any]:

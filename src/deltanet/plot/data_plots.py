@@ -66,7 +66,7 @@ def decision_boundary(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Linear(2, 2, dtype="float64")
-        >>> model.weight.data[...] = [[1.0, 0.0], [-1.0, 0.0]]; model.bias.data[...] = 0.0
+        >>> model.weight.array[...] = [[1.0, 0.0], [-1.0, 0.0]]; model.bias.array[...] = 0.0
         >>> X = np.array([[-1.0, 0.0], [1.0, 1.0]])
         >>> fig = dn.plot.decision_boundary(model, X, np.array([1, 0]), resolution=20)
         >>> len(fig.axes[0].collections) >= 2  # the regions and the points
@@ -286,7 +286,7 @@ def _first_layer_weight(model_or_weight: Any) -> np.ndarray:
 
     for module in model_or_weight.modules():
         if isinstance(module, Conv2d):
-            return module.weight.data
+            return module.weight.array
         if isinstance(module, Linear):
             side = math.isqrt(module.in_features)
             if side * side != module.in_features:
@@ -294,7 +294,7 @@ def _first_layer_weight(model_or_weight: Any) -> np.ndarray:
                     f"filters: the first layer is a Linear of {module.in_features} inputs, not a square image; "
                     f"pass its weight reshaped to (units, H, W)"
                 )
-            return module.weight.data.reshape(module.out_features, side, side)
+            return module.weight.array.reshape(module.out_features, side, side)
     raise ValueError("filters: the model has no Conv2d or Linear layer")
 
 

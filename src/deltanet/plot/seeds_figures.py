@@ -53,11 +53,11 @@ def activation_derivative(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}")
     fn = ACTIVATIONS[name][1]
     if name == "step":
-        return fn(Tensor._make(np.asarray(z, dtype=np.float64))).data, None
+        return fn(Tensor._make(np.asarray(z, dtype=np.float64))).array, None
     t = Tensor._make(np.asarray(z, dtype=np.float64), requires_grad=True)
     a = fn(t)
     a.sum().backward()
-    return a.data, t.grad.data if t.grad is not None else None
+    return a.array, t.grad.array if t.grad is not None else None
 
 
 def activation_functions(

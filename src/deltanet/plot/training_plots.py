@@ -204,7 +204,7 @@ def activation_histograms(model: Any, X: Any, bins: int = 50, path: Any = None, 
     fig, axes = new_figure(rows, cols, (3.4 * cols, 2.8 * rows), squeeze=False)
     for k, (name, r) in enumerate(shown.items()):
         axes_k = axes[k // cols][k % cols]
-        axes_k.hist(r.output.data.ravel(), bins=bins, color="tab:blue")
+        axes_k.hist(r.output.array.ravel(), bins=bins, color="tab:blue")
         axes_k.set_title(f"{name} ({type(r.module).__name__})")
         axes_k.set_xlabel("activation")
     for k in range(n, rows * cols):

@@ -43,7 +43,7 @@ class Callback:
         ...     def on_epoch_end(self, epoch, logs=None):
         ...         print(epoch, round(logs["loss"], 3))
         >>> model = dn.nn.Linear(1, 1, dtype="float64")
-        >>> model.weight.data[...] = 0.0; model.bias.data[...] = 0.0
+        >>> model.weight.array[...] = 0.0; model.bias.array[...] = 0.0
         >>> X = np.array([[1.0], [2.0]]); y = np.array([[2.0], [4.0]])
         >>> _ = dn.fit(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=0.1),
         ...            epochs=2, batch_size=None, callbacks=[PrintLoss()])

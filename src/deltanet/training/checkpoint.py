@@ -166,7 +166,7 @@ class ModelCheckpoint(Callback):
     def _write(self, path: str, at_epoch_end: bool) -> None:
         state: FitState = self.fit_state
         for name, value in state.model.state_dict().items():
-            if value.dtype.kind == "f" and not np.isfinite(value.data).all():
+            if value.dtype.kind == "f" and not np.isfinite(value.array).all():
                 raise TrainingDivergedError(
                     f"ModelCheckpoint: the model's {name!r} holds NaN or infinity at epoch {state.epoch + 1}, "
                     f"step {state.step}; {os.path.basename(path)} was not overwritten and keeps the last "

@@ -177,7 +177,7 @@ class CompiledStep:
                 f"{type(hooked[0]).__name__} has a hook or a forward of its own (the plan calls no modules)"
             )
         self._expect = [
-            (layer._parameters, name, p, None if p is None else (p.data.dtype, p.data.shape, p._requires_grad))
+            (layer._parameters, name, p, None if p is None else (p.array.dtype, p.array.shape, p._requires_grad))
             for layer in self._layers
             for name, p in layer._parameters.items()
         ]
@@ -198,7 +198,7 @@ class CompiledStep:
                 return False
             if reading is not None:
                 dtype, shape, requires = reading
-                data = p.data
+                data = p.array
                 if data.dtype != dtype or data.shape != shape or p._requires_grad is not requires:
                     return False
         return True
@@ -219,7 +219,7 @@ class CompiledStep:
             return "no parameter requires a gradient"
         first = self._layers[0] if self._layers else None
         if type(first) is nn.Linear:
-            W = first.weight.data
+            W = first.weight.array
             if x.ndim != 2 or x.dtype != W.dtype or x.shape[1] != W.shape[1]:
                 return (
                     f"the input ({x.dtype}, shape {x.shape}) is not a batch of rows of the first layer's "
@@ -284,7 +284,7 @@ class CompiledStep:
             network's outputs $a$ as an array; or None.
         """
         self._pending = None
-        xa = x.data if isinstance(x, Tensor) else np.asarray(x)
+        xa = x.array if isinstance(x, Tensor) else np.asarray(x)
         self.why = (
             "the input requires a gradient" if isinstance(x, Tensor) and x._requires_grad else self._eager_because(xa)
         )
@@ -299,9 +299,9 @@ class CompiledStep:
             if not params:
                 a = fn.forward(a)
             elif len(params) == 2:
-                a = fn.forward(a, params[0].data, params[1].data)
+                a = fn.forward(a, params[0].array, params[1].array)
             else:
-                a = fn.forward(a, *[p.data for p in params])
+                a = fn.forward(a, *[p.array for p in params])
             calls.append((fn, params))
         z = leaf(a)  # the network's output as a leaf: the loss's own code and checks
         z._requires_grad = bool(calls)
@@ -355,15 +355,15 @@ class CompiledStep:
             return None
         fn = function.__new__(function)
         fn.needs_input_grad = (True, False)
-        value = fn.forward(z.data, target.data, **options)
+        value = fn.forward(z.array, target.array, **options)
         if type(value) is not np.ndarray:  # as Function.apply does with a NumPy scalar
             value = np.asarray(value)
         return leaf(value), fn
 
     def _direct_delta(self, fn: Function, L: Tensor, z: Tensor) -> np.ndarray:
         r"""$\partial L / \partial z$ from the loss's Function that ``_direct_loss`` ran, in z's dtype."""
-        delta = fn.backward(self._one(L.data.dtype))[0]
-        return delta.astype(z.data.dtype) if delta.dtype != z.data.dtype else delta
+        delta = fn.backward(self._one(L.array.dtype))[0]
+        return delta.astype(z.array.dtype) if delta.dtype != z.array.dtype else delta
 
     def _one(self, dtype: np.dtype) -> np.ndarray:
         r"""$\partial L / \partial L = 1$, a 0-d array of ``dtype``, made once per dtype."""
@@ -377,14 +377,14 @@ class CompiledStep:
         from ``z`` in one node (cross-entropy, MSE, ...), else through the engine."""
         fn = L._ctx
         one_node = fn is not None and getattr(fn, "parents", None) and fn.parents[0] is z and not fn.hooked
-        if one_node and L.data.ndim == 0:
-            grads = fn.backward(self._one(L.data.dtype))
+        if one_node and L.array.ndim == 0:
+            grads = fn.backward(self._one(L.array.dtype))
             delta = grads[0] if isinstance(grads, tuple) else grads
             L._ctx = None  # the graph is used up, as after backward()
             if delta is not None:
-                return np.asarray(delta, dtype=z.data.dtype) if delta.dtype != z.data.dtype else delta
+                return np.asarray(delta, dtype=z.array.dtype) if delta.dtype != z.array.dtype else delta
         L.backward()
-        return z._grad.data if z._grad is not None else np.zeros_like(z.data)
+        return z._grad.array if z._grad is not None else np.zeros_like(z.array)
 
     def _eager(self, x: Any, y: Any) -> Tensor:
         """The four lines, as written."""

@@ -71,8 +71,8 @@ def forward_in_batches(model: Any, X: np.ndarray, batch_size: int | None) -> np.
     """Outputs for all of ``X``, computed ``batch_size`` rows at a time (in the current mode)."""
     with no_grad():
         if batch_size is None or batch_size >= len(X):
-            return model(as_tensor(X)).data
-        parts = [model(as_tensor(X[i : i + batch_size])).data for i in range(0, len(X), batch_size)]
+            return model(as_tensor(X)).array
+        parts = [model(as_tensor(X[i : i + batch_size])).array for i in range(0, len(X), batch_size)]
     return np.concatenate(parts, axis=0)
 
 
@@ -81,7 +81,7 @@ def loss_value(loss: Any, output: np.ndarray, y: np.ndarray) -> float:
     with no_grad():
         value = loss(as_tensor(output), as_tensor(y))
     try:
-        return float(value.data)
+        return float(value.array)
     except (AttributeError, TypeError, ValueError):
         raise ValueError(
             f"loss must return a scalar Tensor (loss(output, target)), got {type(value).__name__} "
@@ -174,7 +174,7 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Linear(2, 1, dtype="float64")
-        >>> model.weight.data[...] = [[1.0, 2.0]]; model.bias.data[...] = 0.5
+        >>> model.weight.array[...] = [[1.0, 2.0]]; model.bias.array[...] = 0.5
         >>> dn.predict(model, np.array([[1.0, 1.0], [0.0, 2.0]])).ravel().tolist()
         [3.5, 4.5]
     """
@@ -212,7 +212,7 @@ def evaluate(
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> model = dn.nn.Linear(2, 2, dtype="float64")
-        >>> model.weight.data[...] = [[1.0, 0.0], [0.0, 1.0]]; model.bias.data[...] = 0.0
+        >>> model.weight.array[...] = [[1.0, 0.0], [0.0, 1.0]]; model.bias.array[...] = 0.0
         >>> X = np.array([[2.0, 0.0], [0.0, 2.0], [3.0, 1.0]]); y = np.array([0, 1, 1])
         >>> {k: round(v, 3) for k, v in dn.evaluate(model, X, y, loss="cross_entropy").items()}
         {'loss': 0.794, 'accuracy': 0.667}
@@ -224,7 +224,7 @@ def evaluate(
     X = checks.check_X(X, model)
     shape = output_shape(model, X)
     kind = checks.loss_kind(loss_fn)
-    if loss_fn is None and len(shape) == 1 and shape[0] > 1 and np.ndim(getattr(y, "data", y)) == 1:
+    if loss_fn is None and len(shape) == 1 and shape[0] > 1 and np.ndim(getattr(y, "array", y)) == 1:
         # No loss, C >= 2 outputs and one target per sample: class labels (nothing else fits),
         # checked against [0, C) so that a label the model cannot output is not scored silently.
         kind = "class_index"

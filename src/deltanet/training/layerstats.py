@@ -66,7 +66,7 @@ def forward_record(model: Module, x: np.ndarray) -> tuple[list[str], np.ndarray 
     for r in records:
         if r.name not in names:
             names.append(r.name)
-    return names, out.data if isinstance(out, Tensor) else None
+    return names, out.array if isinstance(out, Tensor) else None
 
 
 def forward_order(model: Module, x: np.ndarray) -> list[str]:
@@ -114,7 +114,7 @@ def gradient_norms(model: Module, order: Sequence[str] | None = None) -> Ordered
     """
     norms: OrderedDict[str, float] = OrderedDict()
     for name, module in parameterized_layers(model, order):
-        grads = [p.grad.data for p in own_parameters(module) if p.grad is not None]
+        grads = [p.grad.array for p in own_parameters(module) if p.grad is not None]
         if grads:
             norms[name] = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
     return norms
@@ -136,7 +136,7 @@ def weight_norms(model: Module, order: Sequence[str] | None = None) -> OrderedDi
         {'0': 5.0}
     """
     return OrderedDict(
-        (name, float(np.sqrt(sum(float(np.vdot(p.data, p.data)) for p in own_parameters(m)))))
+        (name, float(np.sqrt(sum(float(np.vdot(p.array, p.array)) for p in own_parameters(m)))))
         for name, m in parameterized_layers(model, order)
     )
 
@@ -177,7 +177,7 @@ def record_stats(records: Sequence[LayerRecord]) -> OrderedDict[str, dict[str, A
     for r in records:
         if r.name in stats or not isinstance(r.output, Tensor):
             continue
-        a = r.output.data
+        a = r.output.array
         if a.dtype.kind != "f" or a.size == 0:
             continue
         dead = None
@@ -213,8 +213,8 @@ def layer_outputs_stats(model: Module, X: np.ndarray, batch_size: int = 1024) ->
             parts.append(record_stats(records))
             sizes.append(len(xb))
             for r in records:
-                if is_relu(r.module) and isinstance(r.output, Tensor) and r.output.data.size:
-                    m = unit_axis_max(r.output.data)
+                if is_relu(r.module) and isinstance(r.output, Tensor) and r.output.array.size:
+                    m = unit_axis_max(r.output.array)
                     unit_max[r.name] = np.maximum(unit_max[r.name], m) if r.name in unit_max else m
     if len(parts) == 1:
         return parts[0]
@@ -255,9 +255,9 @@ def symmetric_layers(model: Module, order: Sequence[str] | None = None) -> list[
     layer is never listed: output units are told apart by their targets.
     """
     layers = [
-        (n, m, weight.data)
+        (n, m, weight.array)
         for n, m in parameterized_layers(model, order)
-        if isinstance(weight := getattr(m, "weight", None), Tensor) and weight.data.ndim >= 2
+        if isinstance(weight := getattr(m, "weight", None), Tensor) and weight.array.ndim >= 2
     ]
     found = []
     for (name, module, W), (_, _, V) in zip(layers, layers[1:]):
@@ -265,7 +265,7 @@ def symmetric_layers(model: Module, order: Sequence[str] | None = None) -> list[
         if units < 2:
             continue
         bias = getattr(module, "bias", None)
-        if not _units_identical(W, bias.data if isinstance(bias, Tensor) else None):
+        if not _units_identical(W, bias.array if isinstance(bias, Tensor) else None):
             continue
         if V.shape[1] == units:
             columns = np.moveaxis(V, 1, 0).reshape(units, -1)

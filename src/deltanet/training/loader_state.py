@@ -155,7 +155,7 @@ class LoaderFitState(FitState):
         >>> loader = dn.data.DataLoader((np.zeros((5, 2)), np.zeros((5, 1))), batch_size=2, shuffle=False)
         >>> state = LoaderFitState(model, opt, CheckedBatches(loader, model, "mse", "data"), None,
         ...                        np.random.default_rng(0), False, None, "mse", {"batch_size": 2, "shuffle": False})
-        >>> state.steps_per_epoch, [len(xb.data) for xb, yb in state.batches()]
+        >>> state.steps_per_epoch, [len(xb.array) for xb, yb in state.batches()]
         (3, [2, 2, 1])
     """
 

@@ -115,7 +115,7 @@ class Monitor(Callback):
         >>> from deltanet.training.monitor import Monitor
         >>> monitor = Monitor(warn=False)
         >>> model = dn.nn.Linear(1, 1, dtype="float64")
-        >>> model.weight.data[...] = 0.0; model.bias.data[...] = 0.0
+        >>> model.weight.array[...] = 0.0; model.bias.array[...] = 0.0
         >>> _ = dn.fit(model, np.array([[1.0], [2.0]]), np.array([[2.0], [4.0]]), "mse",
         ...            dn.optim.SGD(model.parameters(), lr=0.5), epochs=4, batch_size=None,
         ...            callbacks=[monitor])
@@ -392,7 +392,7 @@ class Monitor(Callback):
     def _probe_rows(self, X: np.ndarray) -> np.ndarray:
         """Up to ``probe_size`` rows evenly spaced over X, in the model's dtype."""
         rows = X[self._probe_index(len(X))]
-        dtypes = [p.data.dtype for p in self.model.parameters()]
+        dtypes = [p.array.dtype for p in self.model.parameters()]
         if dtypes and rows.dtype.kind == "f" and rows.dtype != dtypes[0]:
             rows = rows.astype(dtypes[0])
         return rows
@@ -448,7 +448,7 @@ class Monitor(Callback):
 
     def _measure(self, epoch: int) -> None:
         model = self.model
-        nonfinite = checks.check_nonfinite_parameters((name, p.data) for name, p in model.named_parameters())
+        nonfinite = checks.check_nonfinite_parameters((name, p.array) for name, p in model.named_parameters())
         if nonfinite is not None:
             self._stop(nonfinite, epoch)
             return

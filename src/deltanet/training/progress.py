@@ -101,7 +101,7 @@ class ProgressBar(Callback):
 
     Examples:
         >>> import numpy as np, deltanet as dn
-        >>> model = dn.nn.Linear(1, 1, dtype="float64"); model.weight.data[...] = 0; model.bias.data[...] = 0
+        >>> model = dn.nn.Linear(1, 1, dtype="float64"); model.weight.array[...] = 0; model.bias.array[...] = 0
         >>> X = np.array([[1.0], [2.0]]); y = np.array([[2.0], [4.0]])
         >>> _ = dn.fit(model, X, y, "mse", dn.optim.SGD(model.parameters(), lr=0.1), epochs=1, verbose=2)
         Epoch 1/1 - ...s - ...s/step - loss: 10

@@ -70,7 +70,7 @@ class FitState:
         >>> model = dn.nn.Linear(2, 1); opt = dn.optim.SGD(model.parameters(), lr=0.1)
         >>> state = FitState(model, opt, np.zeros((5, 2)), np.zeros((5, 1)), None, 2, True,
         ...                  np.random.default_rng(0), None, None)
-        >>> state.steps_per_epoch, [len(xb.data) for xb, yb in state.batches()]
+        >>> state.steps_per_epoch, [len(xb.array) for xb, yb in state.batches()]
         (3, [2, 2, 1])
     """
 

@@ -125,10 +125,10 @@ class Step:
     Examples:
         >>> import numpy as np, deltanet as dn
         >>> from deltanet.training.step import Step
-        >>> model = dn.nn.Linear(1, 1, dtype="float64"); model.weight.data[...] = 0.0; model.bias.data[...] = 0.0
+        >>> model = dn.nn.Linear(1, 1, dtype="float64"); model.weight.array[...] = 0.0; model.bias.array[...] = 0.0
         >>> step = Step(model, dn.optim.SGD(model.parameters(), lr=0.1), dn.losses.MSELoss(), None)
         >>> value, penalty, a = step(dn.tensor([[1.0]], dtype="float64"), dn.tensor([[2.0]], dtype="float64"))
-        >>> value, float(model.weight.data[0, 0]), step.replay.why
+        >>> value, float(model.weight.array[0, 0]), step.replay.why
         (4.0, 0.4, None)
     """
 
@@ -182,15 +182,15 @@ class Step:
     def _guarded_update(self, objective: float) -> None:
         """Step 4 with the weights and optimizer state copied first and put back when the update
         leaves a weight non-finite (only for hyperparameters above ``GUARDED_ABOVE``)."""
-        weights = [p.data.copy() for p in self.params]
+        weights = [p.array.copy() for p in self.params]
         state, count = self.optimizer.state_dict(), getattr(self.optimizer, "_step_count", None)
         self.optimizer.step()  # 4. optimize
         names = {id(p): name for name, p in self.model.named_parameters()}
         for i, p in enumerate(self.params):
-            if not np.isfinite(p.data).all():
+            if not np.isfinite(p.array).all():
                 bad = names.get(id(p), f"parameter {i} of the optimizer")
                 for q, data in zip(self.params, weights):
-                    q.data[...] = data
+                    q.array[...] = data
                 changed_in_place(self.params)
                 self.optimizer.load_state_dict(state)
                 if count is not None:
@@ -212,7 +212,7 @@ class Step:
             L = L + P
         if check:
             _check_loss(value + penalty)
-        return L, value, penalty, a.data
+        return L, value, penalty, a.array
 
     def _check_gradients(self, objective: float) -> None:
         """``Diverged`` unless the squared gradient norm is finite: one dot product per parameter."""
@@ -220,7 +220,7 @@ class Step:
         for p in self.params:
             grad = p._grad  # the slot behind the ``grad`` property: no call per parameter
             if grad is not None:
-                g = grad.data.ravel()
+                g = grad.array.ravel()
                 squared_norm += g.dot(g)
         if not math.isfinite(squared_norm):
             what = self._bad_gradient()
@@ -231,7 +231,7 @@ class Step:
         """``optimizer.step(closure)``: steps 1-3 as a closure the optimizer calls as often as it
         needs. The loss and gradients at the starting point are checked as in a plain step; the
         trial points of its line search may be anything, and the end point is checked instead."""
-        before = [p.data.copy() for p in self.params]
+        before = [p.array.copy() for p in self.params]
         start: list[tuple[float, float, np.ndarray]] = []
 
         def closure() -> Tensor:
@@ -250,11 +250,11 @@ class Step:
         if not start:
             raise RuntimeError(f"{type(self.optimizer).__name__}.step(closure) never called the closure")
         value, penalty, a = start[0]
-        end = value + penalty if final is None else float(final.data if isinstance(final, Tensor) else final)
-        finite = all(np.isfinite(p.data).all() for p in self.params)
+        end = value + penalty if final is None else float(final.array if isinstance(final, Tensor) else final)
+        finite = all(np.isfinite(p.array).all() for p in self.params)
         if not (math.isfinite(end) and finite):
             for p, data in zip(self.params, before):
-                p.data[...] = data
+                p.array[...] = data
             changed_in_place(self.params)
             self.optimizer.zero_grad()
             what = (
@@ -274,7 +274,7 @@ class Step:
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
-            g = p.grad.data
+            g = p.grad.array
             name = names.get(id(p), f"parameter {i} of the optimizer")
             if not np.isfinite(g).all():
                 kind = "nan" if np.isnan(g).any() else "inf"
@@ -296,7 +296,7 @@ def _check_loss(objective: float) -> None:
 def _scalar(value: Any, name: str, call: str) -> float:
     """The number in a one-number Tensor that the loss or the penalty returned, or a clear error."""
     try:
-        return float(value.data)
+        return float(value.array)
     except (AttributeError, TypeError, ValueError):
         raise _not_a_scalar(name, call, value) from None
 

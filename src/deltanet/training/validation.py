@@ -32,8 +32,8 @@ def loss_kind(loss: Any) -> str:
 def model_dtype(model: Any) -> np.dtype:
     """The dtype of the model's first floating parameter (float32 when it has none)."""
     for p in model.parameters():
-        if p.data.dtype.kind == "f":
-            return p.data.dtype
+        if p.array.dtype.kind == "f":
+            return p.array.dtype
     return backend.DEFAULT_DTYPE
 
 
@@ -78,7 +78,7 @@ def binary_logits(loss: Any) -> bool:
 
 def _to_array(value: Any, name: str) -> np.ndarray:
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if value is None:
         raise ValueError(f"{name}: expected an array, got None")
     if isinstance(value, np.matrix):

@@ -44,12 +44,12 @@ def floating(x: Any, owner: str, dtype: Any = None) -> Tensor:
     t = _tensor(x)
     if dtype is not None:
         t = to_dtype(t, resolve_dtype(dtype, owner))
-    if t.data.dtype.kind != "f":
+    if t.array.dtype.kind != "f":
         raise ValueError(
             f"{owner}: expects a floating-point tensor (as PyTorch), got dtype {t.dtype}; "
             "convert first, e.g. A.double()"
         )
-    if t.data.dtype == np.float16:
+    if t.array.dtype == np.float16:
         raise ValueError(f"{owner}: float16 is not supported by NumPy's linear algebra; use A.float() or A.double()")
     return t
 

@@ -114,7 +114,7 @@ def slogdet(A: Any) -> SignLogAbsDet:
         (-1.0, 1.7918)
     """
     t = matrices(A, "linalg.slogdet")
-    sign = np.asarray(np.linalg.slogdet(t.data)[0], dtype=t.data.dtype)
+    sign = np.asarray(np.linalg.slogdet(t.array)[0], dtype=t.array.dtype)
     return SignLogAbsDet(leaf(sign), LogAbsDet.apply(t))
 
 
@@ -133,6 +133,6 @@ def logdet(input: Any) -> Tensor:
         1.7918
     """
     t = matrices(input, "logdet")
-    sign = np.linalg.slogdet(t.data)[0]
-    offset = np.where(sign < 0, np.nan, 0.0).astype(t.data.dtype)  # log of a negative determinant
+    sign = np.linalg.slogdet(t.array)[0]
+    offset = np.where(sign < 0, np.nan, 0.0).astype(t.array.dtype)  # log of a negative determinant
     return LogAbsDet.apply(t) + leaf(offset)

@@ -211,7 +211,7 @@ def ormqr(input: Any, tau: Any, other: Any, left: bool = True, transpose: bool =
     k = t.shape[-1]
     vectors = a[..., :, :k]
     if k < mn:
-        vectors = cat([vectors, Tensor._make(np.zeros(a.shape[:-2] + (mn, mn - k), dtype=a.data.dtype))], dim=-1)
+        vectors = cat([vectors, Tensor._make(np.zeros(a.shape[:-2] + (mn, mn - k), dtype=a.array.dtype))], dim=-1)
     Q = HouseholderProduct.apply(vectors, t)
     if transpose:
         Q = Q.mT

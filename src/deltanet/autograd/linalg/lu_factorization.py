@@ -230,9 +230,9 @@ def _factor(A: Any, pivot: Any, check_errors: Any, owner: str) -> LUFactorExResu
     t = matrices(A, owner, square=False)
     _no_pivoting(pivot, owner)
     check_errors = _checks.flag(check_errors, "check_errors", owner)
-    factors, pivots, info = getrf(t.data)
+    factors, pivots, info = getrf(t.array)
     if check_errors and info.any():
-        raise _zero_pivot(t.data, info, owner)
+        raise _zero_pivot(t.array, info, owner)
     return LUFactorExResult(LUFactor.apply(t, pivots=pivots, factors=factors), leaf(pivots), leaf(info))
 
 
@@ -259,14 +259,14 @@ def lu_factor(A: Any, *, pivot: bool = True) -> LUFactorResult:
         [2, 2]
     """
     LU, pivots, info = _factor(A, pivot, False, "torch.linalg.lu_factor")
-    if info.data.any():
-        raise _zero_pivot(LU.data, info.data, "torch.linalg.lu_factor")
+    if info.array.any():
+        raise _zero_pivot(LU.array, info.array, "torch.linalg.lu_factor")
     return LUFactorResult(LU, pivots)
 
 
 def _checked_pivots(LU: Tensor, pivots: Any, owner: str) -> np.ndarray:
     """``pivots`` as an int32 array checked against ``LU`` as PyTorch does (RuntimeError)."""
-    p = pivots.data if isinstance(pivots, Tensor) else np.asarray(pivots)
+    p = pivots.array if isinstance(pivots, Tensor) else np.asarray(pivots)
     if p.dtype != np.int32:
         raise RuntimeError(f"{owner}: pivots should be a Tensor of scalar type torch.int32, got {p.dtype}")
     m, n = LU.shape[-2:]
@@ -314,16 +314,16 @@ def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True, unpack_piv
     pivots = _checked_pivots(LU, LU_pivots, owner)
     m, n = LU.shape[-2:]
     k = min(m, n)
-    empty = Tensor._make(np.zeros((0,), dtype=LU.data.dtype))
+    empty = Tensor._make(np.zeros((0,), dtype=LU.array.dtype))
     if _checks.flag(unpack_data, "unpack_data", owner):
-        L = tril(LU[..., :, :k], -1) + leaf(np.eye(m, k, dtype=LU.data.dtype))
+        L = tril(LU[..., :, :k], -1) + leaf(np.eye(m, k, dtype=LU.array.dtype))
         U = triu(LU[..., :k, :])
     else:
         L = U = empty
     P = empty
     if _checks.flag(unpack_pivots, "unpack_pivots", owner):
         perm = permutation(pivots, m)
-        P = leaf(np.ascontiguousarray(T(np.eye(m, dtype=LU.data.dtype)[perm])))
+        P = leaf(np.ascontiguousarray(T(np.eye(m, dtype=LU.array.dtype)[perm])))
     return LUUnpackResult(P, L, U)
 
 

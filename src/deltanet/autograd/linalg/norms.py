@@ -23,7 +23,7 @@ def _input(x: Any, dtype: Any, owner: str) -> Tensor:
     t = _tensor(x)
     if dtype is not None:
         t = to_dtype(t, resolve_dtype(dtype, owner))
-    if t.data.dtype.kind != "f":
+    if t.array.dtype.kind != "f":
         raise ValueError(
             f"{owner}: expects a floating-point tensor, got dtype {t.dtype}; convert first, e.g. x.float()"
         )

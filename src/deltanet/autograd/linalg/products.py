@@ -275,7 +275,7 @@ def renorm(input: Any, p: Any, dim: Any, maxnorm: Any) -> Tensor:
     axis = normalize(_checks.integer(dim, "dim", owner), x.ndim, owner)
     others = tuple(i for i in range(x.ndim) if i != axis)
     norms = norm(x, p=order, dim=others, keepdim=True) if others else x.abs()
-    over = norms.data > limit
+    over = norms.array > limit
     factor = where(leaf(over), limit / (norms + 1e-7), leaf(np.ones((), x.dtype)))
     return x * factor
 

@@ -44,7 +44,7 @@ def _tolerance(value: Any, name: str, owner: str) -> Any:
     if value is None:
         return None
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     return _checks.number(value, name, owner, low=0.0)
 
 
@@ -178,7 +178,7 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
         raise ValueError(f"{owner}: A and B must have the same number of rows, got A {a.shape} and B {b.shape}")
     X = matmul(pinv(a, rtol=rcond), b)
     solution = X.squeeze(-1) if vector else X
-    s = np.linalg.svd(a.data, compute_uv=False)
+    s = np.linalg.svd(a.array, compute_uv=False)
     m, n = a.shape[-2:]
     rank = np.sum(s > _cutoff(s, m, n, None, rcond), axis=-1).astype(np.int64)
     if driver == "gelsy" and rcond is not None and np.any(rank < min(m, n)):
@@ -193,7 +193,7 @@ def lstsq(A: Any, B: Any, rcond: Any = None, *, driver: Any = None) -> LstsqResu
     full_rank = bool(np.all(rank == min(m, n)))
     residuals = empty
     if driver != "gelsy" and m > n and full_rank:
-        residuals = np.sum((a.data @ X.data - b.data) ** 2, axis=-2)
+        residuals = np.sum((a.array @ X.array - b.array) ** 2, axis=-2)
     return LstsqResult(
         solution,
         leaf(np.asarray(residuals, dtype=a.dtype)),
@@ -225,7 +225,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, atol: Any =
     if _checks.flag(hermitian, "hermitian", owner):
         t = _lower_symmetric(matrices(t, owner))
     absolute = _tolerance(atol if tol is None else tol, "atol", owner)
-    s = np.linalg.svd(t.data, compute_uv=False)
+    s = np.linalg.svd(t.array, compute_uv=False)
     cut = _cutoff(s, t.shape[-2], t.shape[-1], absolute, _tolerance(rtol, "rtol", owner))
     return leaf(np.asarray(np.sum(s > cut, axis=-1), dtype=np.int64))
 
@@ -259,7 +259,7 @@ def cond(A: Any, p: Any = None) -> Tensor:
     t = matrices(t, owner)
     if p == "nuc":  # from the singular values, as PyTorch: (sum of sigma) (sum of 1 / sigma)
         s = svdvals(t)
-        zero = leaf(s.data == 0)
+        zero = leaf(s.array == 0)
         inverse = where(zero, leaf(np.array(np.inf, dtype=t.dtype)), 1.0 / where(zero, 1.0, s))
         with np.errstate(invalid="ignore"):  # a zero matrix: 0 times inf, NaN as in PyTorch
             return s.sum(-1) * inverse.sum(-1)

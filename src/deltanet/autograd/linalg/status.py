@@ -67,7 +67,7 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> C
     t = matrices(A, owner)
     upper = _checks.flag(upper, "upper", owner)
     n = t.shape[-1]
-    flat = t.data.reshape((-1, n, n))
+    flat = t.array.reshape((-1, n, n))
     info = np.zeros(len(flat), dtype=np.int32)
     for i, a in enumerate(flat):
         try:
@@ -80,7 +80,7 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> C
     if not failed.any():
         return CholeskyExResult(Cholesky.apply(t, upper=upper), leaf(info))
     if _checks.flag(check_errors, "check_errors", owner):
-        raise not_positive_definite(t.data, owner)
+        raise not_positive_definite(t.array, owner)
     safe, _ = failed_as_identity(t, failed)
     return CholeskyExResult(_nan_where(failed, Cholesky.apply(safe, upper=upper)), leaf(info))
 
@@ -88,7 +88,7 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> C
 def pivots(t: Tensor) -> np.ndarray:
     """LAPACK's ``info`` of the LU factorization of each matrix: 0, or the first zero pivot (1-based)."""
     n = t.shape[-1]
-    flat = t.data.reshape((-1, n, n))
+    flat = t.array.reshape((-1, n, n))
     info = np.zeros(len(flat), dtype=np.int32)
     for i, a in enumerate(flat):
         try:
@@ -130,7 +130,7 @@ def inv_ex(A: Any, *, check_errors: bool = False) -> InvExResult:
     info = pivots(t)
     failed = info != 0
     if failed.any() and _checks.flag(check_errors, "check_errors", owner):
-        raise singular(t.data, owner)
+        raise singular(t.array, owner)
     if not failed.any():
         return InvExResult(inv(t), leaf(info))
     safe, _ = failed_as_identity(t, failed)
@@ -171,12 +171,12 @@ def solve_ex(A: Any, B: Any, *, left: bool = True, check_errors: bool = False) -
     info = pivots(t)
     failed = info != 0
     if failed.any() and _checks.flag(check_errors, "check_errors", owner):
-        raise singular(t.data, "torch.linalg.solve", "The solver failed")
+        raise singular(t.array, "torch.linalg.solve", "The solver failed")
     if not failed.any():
         return SolveExResult(solve(t, B, left=left), leaf(info))
     safe, _ = failed_as_identity(t, failed)
     X = solve(safe, B, left=left)
-    b_shape = np.shape(B.data if isinstance(B, Tensor) else B)
+    b_shape = np.shape(B.array if isinstance(B, Tensor) else B)
     vector = left and (len(b_shape) == 1 or (len(b_shape) == t.ndim - 1 and b_shape == t.shape[:-1]))
     batch = X.shape[: X.ndim - (1 if vector else 2)]  # A's batch axes, broadcast with B's
     return SolveExResult(_nan_where(np.broadcast_to(failed, batch), X), leaf(info))

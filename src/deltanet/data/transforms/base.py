@@ -42,7 +42,7 @@ def image_array(image: Any, owner: str) -> np.ndarray:
             f"{owner}: got an Image; give its array (image.array): the transforms take arrays, and only "
             "Spacing reads and updates an Image's affine"
         )
-    array = np.asarray(getattr(image, "data", image))  # a Tensor gives its data
+    array = np.asarray(getattr(image, "array", image))  # a Tensor gives its data
     if array.ndim not in (3, 4) or array.dtype.kind not in "biuf":
         raise ValueError(
             f"{owner}: image must be channel first, (C, H, W) or (C, D, H, W), of numbers; got shape "
@@ -62,7 +62,7 @@ def check_label_affine(label: Any, affine: np.ndarray, owner: str) -> None:
 
 def label_array(label: Any, image: np.ndarray, owner: str) -> tuple[np.ndarray, bool]:
     """The label with a channel axis, and whether it came without one."""
-    array = np.asarray(getattr(label, "data", label))
+    array = np.asarray(getattr(label, "array", label))
     if array.shape == image.shape[1:]:
         return array[np.newaxis], True
     if array.ndim == image.ndim and array.shape[1:] == image.shape[1:]:

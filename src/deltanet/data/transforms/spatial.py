@@ -367,7 +367,7 @@ def _interpolate(array: np.ndarray, size: tuple[int, ...], mode: str, align_corn
     values = array.astype(np.float64) if array.dtype.kind != "f" else array
     values = values.astype(np.float32) if values.dtype == np.float16 else values
     try:
-        out = interpolate(Tensor(values[np.newaxis]), size=size, mode=mode, align_corners=align_corners).data[0]
+        out = interpolate(Tensor(values[np.newaxis]), size=size, mode=mode, align_corners=align_corners).array[0]
     except ValueError as error:
         raise ValueError(f"{owner}: {str(error).removeprefix('interpolate: ')}") from None
     return out.astype(array.dtype) if array.dtype.kind != "f" or array.dtype == np.float16 else out

@@ -39,7 +39,7 @@ def as_array(value: Any, name: str, owner: str) -> np.ndarray:
         array([1., 2.], dtype=float32)
     """
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, (str, bytes)):
@@ -111,7 +111,7 @@ def as_step(value: Any, name: str, owner: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, (Tensor, np.ndarray)) and value.size == 1 and value.dtype.kind in "iuf":
-        value = value.data.reshape(()).item() if isinstance(value, Tensor) else value.reshape(()).item()
+        value = value.array.reshape(()).item() if isinstance(value, Tensor) else value.reshape(()).item()
     if check.is_integer(value):
         return int(value)
     if check.is_number(value) and float(value).is_integer():
