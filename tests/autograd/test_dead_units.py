@@ -139,6 +139,12 @@ def test_lerp_and_quantile_pass_an_infinite_delta_as_products():
     np.testing.assert_array_equal(g, [inf, 0.0, inf, 0.0])  # the two middle values, half each
 
 
+def test_nan_to_num_multiplies_as_pytorch():
+    # grad * isfinite(x): a product, so a NaN delta stays NaN at a replaced value (the select gave 0)
+    g = grad(dn.nan_to_num, [nan, 1.0, inf, -inf], [nan, nan, 2.0, inf])
+    np.testing.assert_array_equal(g, [nan, nan, 0.0, nan])
+
+
 # -- against PyTorch ------------------------------------------------------------------------------
 def _cases():
     rng = np.random.default_rng(0)
@@ -164,6 +170,7 @@ def _cases():
         ("max_pool2d ceil nan input", lambda t, x: t.nn.functional.max_pool2d(x, 3, 2, ceil_mode=True), vn),
         ("max_pool3d", lambda t, x: t.nn.functional.max_pool3d(x[None], 2), v),
         ("adaptive_max_pool2d", lambda t, x: t.nn.functional.adaptive_max_pool2d(x, 4), vn),
+        ("nan_to_num", lambda t, x: t.nan_to_num(x / (x - x.flip(-1))), vn),
         ("lerp", lambda t, x: t.lerp(x, x.flip(-1), 0.3), v),
         ("lerp tensor weight", lambda t, x: t.lerp(x.flip(-1), x * 2, x.sigmoid()), v),
         ("quantile", lambda t, x: t.quantile(x.flatten(1) + t.arange(108, dtype=x.dtype) / 256, 0.4, dim=1), v),

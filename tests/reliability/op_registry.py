@@ -3577,6 +3577,19 @@ register(
         ],
     )
 )
+register(
+    OpInfo(
+        special.NanToNum,
+        dn.nan_to_num,
+        lambda x, nan=0.0, posinf=None, neginf=None: np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
+        lambda rng: [
+            S("finite", normal(rng, 2, 3)),
+            S("replacements", normal(rng, 4), nan=1.0, posinf=2.0, neginf=-2.0),
+            S("empty", normal(rng, 0, 3)),
+        ],
+        _STRING_DATA,
+    )
+)
 register(OpInfo(special.Erf, dn.erf, np.vectorize(math.erf, otypes=[float]), _UNARY(normal), _STRING_DATA))
 register(OpInfo(special.Erfc, dn.erfc, np.vectorize(math.erfc, otypes=[float]), _UNARY(normal), _STRING_DATA))
 register(

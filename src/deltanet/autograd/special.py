@@ -314,10 +314,19 @@ def nan_to_num(input: Any, nan: Any = 0.0, posinf: Any = None, neginf: Any = Non
     if x.array.dtype.kind != "f":
         return leaf(x.array.copy())
     info = np.finfo(x.array.dtype)
-    fill = np.nan_to_num(
-        x.array,
-        nan=float(nan),
-        posinf=info.max if values[1] is None else values[1],
-        neginf=info.min if values[2] is None else values[2],
-    )
-    return where(leaf(np.isfinite(x.array)), x, leaf(fill))
+    posinf = info.max if values[1] is None else values[1]
+    return NanToNum.apply(x, nan=float(nan), posinf=posinf, neginf=info.min if values[2] is None else values[2])
+
+
+class NanToNum(Function):
+    r"""$z = x$ where $x$ is finite, else the replacement; $\partial z / \partial x = [x \text{ finite}]$,
+    multiplied as PyTorch's ``grad * isfinite(x)``: a NaN or infinite $\delta$ at a replaced value
+    gives NaN there (a select would give 0)."""
+
+    def forward(self, x: np.ndarray, *, nan: float, posinf: float, neginf: float) -> np.ndarray:
+        self.finite = np.isfinite(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):  # inf * 0 = NaN, silently as PyTorch
+            return delta * self.finite
