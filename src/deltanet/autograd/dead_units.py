@@ -24,7 +24,7 @@ import numpy as np
 from deltanet.backend import REFERENCE
 
 #: The signed integer of each floating-point width (float16, float32, float64).
-_BITS = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
+_BITS: dict[int, np.dtype] = {2: np.dtype(np.int16), 4: np.dtype(np.int32), 8: np.dtype(np.int64)}
 
 
 def mask_bits(dtype: Any) -> np.dtype | None:
@@ -90,8 +90,8 @@ def pass_live(delta: np.ndarray, live: np.ndarray, out: np.ndarray | None = None
         target = out if out.dtype == delta.dtype else out.view(delta.dtype)
         np.copyto(target, g)
         return target
-    target = None if out is None else (out if out.dtype == bits else out.view(bits))
-    g = np.multiply(delta.view(bits), live, out=target, dtype=bits)
+    out_bits = None if out is None else (out if out.dtype == bits else out.view(bits))
+    g = np.multiply(delta.view(bits), live, out=out_bits, dtype=bits)
     return np.asarray(g).view(delta.dtype)
 
 

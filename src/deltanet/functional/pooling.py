@@ -112,7 +112,7 @@ class MaxPoolNd(Function):
                 np.greater(hit, taken, out=hit)  # hit and not taken: ties keep the first maximum, as PyTorch does
                 if i < len(offsets) - 1:
                     taken |= hit
-            found += np.count_nonzero(hit)
+            found += int(np.count_nonzero(hit))
             # delta * hit, exact where a non-finite delta meets a miss (NaN * 0): dead_units
             if disjoint:
                 pass_live(delta, hit, out=gpad[index])
