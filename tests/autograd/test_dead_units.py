@@ -120,6 +120,16 @@ def test_max_pool_sends_a_nan_delta_to_the_argmax_only():
     np.testing.assert_array_equal(g, [[[0.0, nan, 2.0, 0.0]]])
 
 
+def test_max_pool_of_infinite_and_huge_windows_takes_the_plain_path_silently():
+    # the NaN-window check (a dot of the outputs) overflows here: no warning, the usual argmax
+    x = [[[[inf, 1.0, 3e30, 2.0], [-inf, 0.0, 1.0, 1.0]]]]
+    with np.errstate(all="raise"):
+        g = grad(lambda t: F.max_pool2d(t, 2), x, [1.0, 2.0])
+    np.testing.assert_array_equal(g, [[[[1.0, 0.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
+    g = grad(lambda t: F.max_pool2d(t, 2), np.full((1, 1, 2, 2), -inf), [1.0])
+    np.testing.assert_array_equal(g, [[[[1.0, 0.0], [0.0, 0.0]]]])  # the first of the ties
+
+
 def test_max_pool_of_a_nan_window_sends_delta_to_its_last_nan():
     x = [[[[1.0, nan, nan, 5.0], [2.0, 3.0, 4.0, nan]]]]
     for fn in (lambda t: F.max_pool2d(t, 2), lambda t: F.max_pool2d(t, 2, return_indices=True)[0]):
