@@ -1,3 +1,4 @@
+import functools
 import os
 import pkgutil
 import sys
@@ -21,11 +22,13 @@ def _library_use(kind):
         _LIBRARY_DATA_USES.add(f"{kind} {frame.f_code.co_filename}:{frame.f_lineno}")
 
 
+@functools.wraps(_DATA.fget)
 def _watched_get(self):
     _library_use("reads .data at")
     return _DATA.fget(self)
 
 
+@functools.wraps(_DATA.fset)
 def _watched_set(self, value):
     _library_use("sets .data at")
     _DATA.fset(self, value)
