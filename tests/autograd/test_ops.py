@@ -66,7 +66,7 @@ def test_relu_forward_and_gradient(rng):
 
 
 @pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float32, np.float64), (np.float64, np.float64)])
-def test_relu_backward_is_delta_times_the_mask_bit_for_bit(dtypes):
+def test_relu_backward_is_the_select_of_delta_bit_for_bit(dtypes):
     from deltanet.autograd.ops import ReLU
 
     rng = np.random.default_rng(0)
@@ -77,9 +77,12 @@ def test_relu_backward_is_delta_times_the_mask_bit_for_bit(dtypes):
     fn = ReLU()
     a = fn.forward(z)
     g = fn.backward(delta)
-    expected = delta * (a > 0)
+    expected = np.where(a > 0, delta, np.zeros((), np.result_type(*dtypes))).astype(np.result_type(*dtypes))
     assert g.dtype == expected.dtype
-    assert g.tobytes() == expected.tobytes()  # NaN where kept, -0.0 and 0.0 as the plain formula gives
+    # delta itself where a > 0 (NaN and -0.0 kept), +0.0 where a = 0 even for a NaN delta: PyTorch's
+    # select, where the plain product delta * [a > 0] gave NaN (NaN * 0)
+    assert g.tobytes() == expected.tobytes()
+    assert np.isnan(delta[a == 0]).any() and not np.isnan(g[a == 0]).any()
 
 
 def test_tensor_exponent(rng):

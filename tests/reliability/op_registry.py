@@ -3554,6 +3554,42 @@ register(
         [E("integer input", ValueError, r"logcumsumexp\(\) needs a floating-point tensor", dn.tensor([1, 2]), dim=0)],
     )
 )
+register(
+    OpInfo(
+        special.Lerp,
+        dn.lerp,
+        lambda a, b, w: np.where(np.asarray(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - np.asarray(w))),
+        lambda rng: [
+            S("tensor weight", normal(rng, 2, 3), normal(rng, 2, 3), probabilities(rng, 2, 3)),
+            S("broadcast", normal(rng, 1, 3), normal(rng, 2, 1), normal(rng, 3)),
+            S("number weight", normal(rng, 4), normal(rng, 4), 0.75),
+            S("empty", normal(rng, 0, 3), normal(rng, 0, 3), 0.25),
+        ],
+        [
+            E(
+                "integer input",
+                ValueError,
+                r"lerp: input and end must be float tensors",
+                dn.tensor([1, 2]),
+                dn.tensor([1, 2]),
+                0.5,
+            )
+        ],
+    )
+)
+register(
+    OpInfo(
+        special.NanToNum,
+        dn.nan_to_num,
+        lambda x, nan=0.0, posinf=None, neginf=None: np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf),
+        lambda rng: [
+            S("finite", normal(rng, 2, 3)),
+            S("replacements", normal(rng, 4), nan=1.0, posinf=2.0, neginf=-2.0),
+            S("empty", normal(rng, 0, 3)),
+        ],
+        _STRING_DATA,
+    )
+)
 register(OpInfo(special.Erf, dn.erf, np.vectorize(math.erf, otypes=[float]), _UNARY(normal), _STRING_DATA))
 register(OpInfo(special.Erfc, dn.erfc, np.vectorize(math.erfc, otypes=[float]), _UNARY(normal), _STRING_DATA))
 register(

@@ -19,6 +19,7 @@ from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd.elementwise import _check_same_dtype, _tensor, bmm, mm, where
 from deltanet.autograd.function import Function
+from deltanet.autograd.ops import unbroadcast
 from deltanet.autograd.tensor import Tensor, leaf
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -164,10 +165,32 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     if start.array.dtype.kind != "f" or stop.array.dtype != start.array.dtype:
         raise ValueError(f"lerp: input and end must be float tensors of one dtype, got {start.dtype} and {stop.dtype}")
     w = weight if isinstance(weight, Tensor) else check.number(weight, "weight", "lerp", finite=False)
-    span = stop - start
-    w_data = w.array if isinstance(w, Tensor) else np.asarray(w)
-    low = leaf(np.asarray(w_data < 0.5))
-    return where(low, start + w * span, stop - span * (1 - w))
+    if not isinstance(w, Tensor):  # a number: a constant of the inputs' dtype, as PyTorch's scalar weight
+        w = leaf(np.asarray(w, dtype=start.array.dtype))
+    return Lerp.apply(start, stop, w)
+
+
+class Lerp(Function):
+    r"""$z = a + w (b - a)$, rounded as PyTorch's ($b - (b - a)(1 - w)$ where $w \ge 0.5$), broadcast.
+
+    $\partial z / \partial a = 1 - w$, $\partial z / \partial b = w$, $\partial z / \partial w = b - a$,
+    each a product with $\delta$ as in PyTorch: an infinite $\delta$ gives $a$ the gradient
+    $\infty (1 - w)$, where the composed $a + w (b - a)$ gave $\infty - \infty w = $ NaN.
+    """
+
+    def forward(self, start: np.ndarray, end: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        self.save_for_backward(start, end, weight)
+        span = end - start
+        return np.where(weight < 0.5, start + weight * span, end - span * (1 - weight))
+
+    def backward(self, delta: np.ndarray) -> tuple:
+        start, end, weight = self.saved_tensors
+        need = self.needs_input_grad
+        with np.errstate(invalid="ignore"):  # inf * 0 = NaN, silently as PyTorch
+            g_start = unbroadcast(delta * (1 - weight), start.shape) if need[0] else None
+            g_end = unbroadcast(delta * weight, end.shape) if need[1] else None
+            g_weight = unbroadcast(delta * (end - start), weight.shape) if need[2] else None
+        return g_start, g_end, g_weight
 
 
 def _scalar(value: Any, name: str, owner: str) -> Any:
@@ -291,10 +314,19 @@ def nan_to_num(input: Any, nan: Any = 0.0, posinf: Any = None, neginf: Any = Non
     if x.array.dtype.kind != "f":
         return leaf(x.array.copy())
     info = np.finfo(x.array.dtype)
-    fill = np.nan_to_num(
-        x.array,
-        nan=float(nan),
-        posinf=info.max if values[1] is None else values[1],
-        neginf=info.min if values[2] is None else values[2],
-    )
-    return where(leaf(np.isfinite(x.array)), x, leaf(fill))
+    posinf = info.max if values[1] is None else values[1]
+    return NanToNum.apply(x, nan=float(nan), posinf=posinf, neginf=info.min if values[2] is None else values[2])
+
+
+class NanToNum(Function):
+    r"""$z = x$ where $x$ is finite, else the replacement; $\partial z / \partial x = [x \text{ finite}]$,
+    multiplied as PyTorch's ``grad * isfinite(x)``: a NaN or infinite $\delta$ at a replaced value
+    gives NaN there (a select would give 0)."""
+
+    def forward(self, x: np.ndarray, *, nan: float, posinf: float, neginf: float) -> np.ndarray:
+        self.finite = np.isfinite(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):  # inf * 0 = NaN, silently as PyTorch
+            return delta * self.finite

@@ -29,6 +29,7 @@ from deltanet.autograd.reductions import Max, Sum, ValuesIndices, _expand, amax,
 from deltanet.autograd.reductions import mean as _mean
 from deltanet.autograd.shapes import gather, permute, reshape
 from deltanet.autograd.sorting import sort
+from deltanet.autograd.special import Lerp
 from deltanet.autograd.tensor import Tensor, leaf
 
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -248,10 +249,9 @@ def aminmax(input: Any, *, dim: Any = None, keepdim: bool = False) -> MinMax:
 
 # -- quantiles -----------------------------------------------------------------------------------
 def _lerp(start: Tensor, end: Tensor, w: np.ndarray) -> Tensor:
-    """PyTorch's ``lerp`` rounding: $a + w(b - a)$ for $w < 0.5$, else $b - (b - a)(1 - w)$."""
-    span = end - start
-    low = leaf(np.asarray(w < 0.5))
-    return where(low, start + span * leaf(w), end - span * leaf(1 - w))
+    r"""PyTorch's ``lerp``: $a + w(b - a)$ for $w < 0.5$, else $b - (b - a)(1 - w)$; its gradients are
+    products ($\delta (1 - w)$, $\delta w$), so an infinite delta stays infinite (not inf - inf)."""
+    return Lerp.apply(start, end, leaf(w))
 
 
 def _quantile(input: Any, q: Any, dim: Any, keepdim: Any, interpolation: Any, nan: bool, owner: str) -> Tensor:

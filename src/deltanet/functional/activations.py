@@ -272,6 +272,8 @@ class ELU(Function):
     output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
 
     def forward(self, z: np.ndarray, alpha: float) -> np.ndarray:
+        # z > 0, so a NaN gets the slope a + alpha = NaN: PyTorch's vectorized loop (its scalar loop,
+        # for the last few values of a tensor, tests z <= 0 and gives it slope 1)
         positive = z > 0
         a = np.where(positive, z, alpha * np.expm1(np.minimum(z, 0)))
         self.save_for_backward(positive, a)

@@ -4,7 +4,8 @@ Output index $i$ of an axis of $n_{in}$ inputs and $n_{out}$ outputs covers the 
 $[\lfloor i \, n_{in} / n_{out} \rfloor, \lceil (i + 1) \, n_{in} / n_{out} \rceil)$ (the windows of
 adaptive average pooling). A maximum over a box is a maximum along each axis in turn; taking the
 last axis first, and the first maximum along each, gives the first maximum of the window in
-row-major order, which is PyTorch's choice among ties (a NaN counts as the maximum, as there).
+row-major order, which is PyTorch's choice among ties. A NaN counts as the maximum, as there,
+and among NaNs PyTorch keeps the last: an input with NaN takes each window whole.
 The indices are flat positions in the spatial axes of the input, $h W + w$ in 2-D, as PyTorch's
 ``return_indices=True``; backward routes $\delta$ to them.
 """
@@ -31,6 +32,8 @@ def _windows(n_in: int, n_out: int) -> np.ndarray:
 
 def argmax_positions(x: np.ndarray, out_size: tuple) -> np.ndarray:
     """Flat spatial position of the first maximum of each adaptive window, shaped (N, C, *out_size)."""
+    if x.dtype.kind == "f" and np.isnan(x).any():
+        return _nan_argmax_positions(x, out_size)
     a = x
     positions: list[np.ndarray] = []  # per reduced axis: the input index of the maximum
     for axis in reversed(range(2, x.ndim)):
@@ -47,6 +50,26 @@ def argmax_positions(x: np.ndarray, out_size: tuple) -> np.ndarray:
     for p, n in zip(positions, x.shape[2:]):
         flat = flat * n + p
     return flat
+
+
+def _nan_argmax_positions(x: np.ndarray, out_size: tuple) -> np.ndarray:
+    """``argmax_positions`` for an input with NaN: PyTorch takes the last NaN of a window in
+    row-major order (its test is ``val > max or isnan(val)``), which a maximum axis by axis cannot
+    find; so each window is gathered whole, (N, C, *out_size, L)."""
+    dims = x.ndim - 2
+    windows = [_windows(n, o) for n, o in zip(x.shape[2:], out_size)]
+    flat: Any = np.zeros((1,) * 2 * dims, dtype=np.int64)  # (*out_size, *L): flat position of each tap
+    for axis, (index, n) in enumerate(zip(windows, x.shape[2:])):
+        shape = [1] * 2 * dims
+        shape[axis], shape[dims + axis] = index.shape
+        flat = flat * n + index.reshape(shape)
+    flat = flat.reshape(flat.shape[:dims] + (-1,))
+    N, C = x.shape[:2]
+    values = x.reshape(N, C, -1)[:, :, flat]
+    nan = np.isnan(values)
+    last_nan = nan.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    pick = np.where(nan.any(axis=-1), last_nan, np.argmax(values, axis=-1))
+    return np.take_along_axis(np.broadcast_to(flat, values.shape), pick[..., None], axis=-1)[..., 0]
 
 
 class AdaptiveMaxPool(Function):

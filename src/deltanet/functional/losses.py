@@ -520,6 +520,8 @@ class SoftmaxCrossEntropy(Function):
         picked = np.take_along_axis(dz, labels, axis=1)
         np.put_along_axis(dz, labels, picked - coef, axis=1)  # - w_y at the target class
         dz *= d
+        if not keep.all():  # an ignored row gets 0 even from a NaN or infinite delta, as PyTorch's
+            np.copyto(dz, 0, where=np.expand_dims(keep == 0, 1))
         return dz, None
 
 
@@ -537,16 +539,20 @@ class NegativeLogLikelihood(Function):
         w_n = keep.astype(x.dtype) if weight is None else weight[labels[:, 0]] * keep
         loss = -w_n * np.take_along_axis(x, labels, axis=1)[:, 0]
         self.reduction, self.count, self.shape = reduction, float(w_n.sum()), x.shape
-        self.save_for_backward(labels, w_n)
+        self.save_for_backward(labels, w_n, keep)
         return _reduce(loss, reduction, self.count)
 
     def backward(self, delta: np.ndarray) -> tuple:
         if not self.needs_input_grad[0]:
             return None, None
-        labels, w_n = self.saved_tensors
+        labels, w_n, keep = self.saved_tensors
         d = _scaled(delta, self.reduction, self.count)
         dx = np.zeros(self.shape, dtype=w_n.dtype)
-        np.put_along_axis(dx, labels, (-w_n * d)[:, None], axis=1)
+        with np.errstate(invalid="ignore"):  # inf * 0 where a weight is 0: NaN, as PyTorch's product
+            picked = np.asarray(-w_n * d)
+        if not keep.all():  # PyTorch skips an ignored target: 0 there even for a NaN or infinite delta
+            picked = np.where(keep, picked, picked.dtype.type(0))
+        np.put_along_axis(dx, labels, picked[:, None], axis=1)
         return dx, None
 
 

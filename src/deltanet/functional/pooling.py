@@ -31,6 +31,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet import backend
 from deltanet.autograd import Function, Tensor, as_tensor
+from deltanet.autograd.dead_units import pass_live
 from deltanet.functional.conv import (
     _ntuple,
     batch_innermost,
@@ -41,7 +42,7 @@ from deltanet.functional.conv import (
     same_layout,
     unbatched,
 )
-from deltanet.functional.max_pool_indices import max_pool_with_indices
+from deltanet.functional.max_pool_indices import argmax_positions, max_pool_with_indices
 from deltanet.functional.padding import pad
 
 
@@ -72,9 +73,10 @@ class MaxPoolNd(Function):
     Forward keeps only the running maximum (one ``np.maximum`` per kernel offset). Backward finds
     the first offset of each window that holds the maximum, ``x == a``, and masks out the later
     ties; it uses products with boolean masks rather than ``np.where`` or masked copies, which are
-    ~20x slower on the random masks of real data. (A NaN in a window propagates to the output,
-    and its window then gets no gradient; a non-finite delta spreads NaN over its window. Training
-    has already diverged in both cases, and ``fit`` stops on the loss.)
+    ~20x slower on the random masks of real data; the products are taken on the bit patterns
+    (``dead_units.pass_live``), so that a NaN or infinite delta reaches the argmax only, as in
+    PyTorch. A NaN in a window propagates to the output; such a window has no ``x == a``, and the
+    backward then takes the positions of ``return_indices=True`` (its last NaN, as PyTorch).
     """
 
     output_copied_on_edit = True  # PyTorch saves the input (indices for max pooling), not the output
@@ -109,11 +111,33 @@ class MaxPoolNd(Function):
                 np.greater(hit, taken, out=hit)  # hit and not taken: ties keep the first maximum, as PyTorch does
                 if i < len(offsets) - 1:
                     taken |= hit
+            # delta * hit, exact where a non-finite delta meets a miss (NaN * 0): dead_units
             if disjoint:
-                np.multiply(delta, hit, out=gpad[index])
+                pass_live(delta, hit, out=gpad[index])
             else:
-                gpad[index] += delta * hit
+                gpad[index] += pass_live(delta, hit)
+        # A window holding NaN has NaN for maximum and no x == a, where PyTorch's gradient goes to its
+        # last NaN. a . a, one BLAS pass over the outputs (0.4 instructions a value), is finite when a
+        # has no NaN (nor inf, nor overflows: those ask isnan for the answer).
+        flat = a.ravel(order="K")  # a view: a is one dense block
+        with np.errstate(over="ignore", invalid="ignore"):
+            square = np.dot(flat, flat)
+        if not np.isfinite(square) and np.isnan(a).any():
+            return _nan_window_gradient(xpad[_crop(padding, shape[2:])], delta, kernel, stride, padding, out_size)
         return gpad[_crop(padding, shape[2:])]
+
+
+def _nan_window_gradient(
+    x: np.ndarray, delta: np.ndarray, kernel: tuple, stride: tuple, padding: tuple, out_size: tuple
+) -> np.ndarray:
+    """Max pooling's gradient through the positions that ``return_indices=True`` gives (PyTorch's
+    rule: the first maximum, or the last NaN of the window): the path taken when a window holds NaN."""
+    flat = argmax_positions(x, kernel, stride, padding, (1,) * len(kernel), out_size)
+    N, C, *size = x.shape
+    P = math.prod(size)
+    offsets = (np.arange(N * C) * P).reshape((N, C) + (1,) * len(size))
+    g = np.bincount((flat + offsets).ravel(), np.asarray(delta).ravel(), minlength=N * C * P)
+    return g.astype(delta.dtype, copy=False).reshape(x.shape)
 
 
 class AvgPoolNd(Function):
