@@ -128,14 +128,7 @@ class Tensor:
             Parameter containing:
             tensor([10., 20.], requires_grad=True)
         """
-        out = Tensor.__new__(Tensor)
-        out.array = self.array
-        out._grad = None
-        out._requires_grad = False
-        out._ctx = None
-        out._base = None
-        out._vc = None
-        return out
+        return self._leaf_sharing_memory(None)  # a version counter of its own
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -367,13 +360,18 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf that shares this tensor's memory (and version counter), cut from the graph."""
+        return self._leaf_sharing_memory(self._shared_version())
+
+    def _leaf_sharing_memory(self, version: Version | None) -> Tensor:
+        """A new leaf holding this tensor's array, outside the graph, with the version counter
+        given (``detach``: this tensor's; ``.data``: None, a counter of its own made on need)."""
         out = Tensor.__new__(Tensor)
         out.array = self.array
         out._grad = None
         out._requires_grad = False
         out._ctx = None
         out._base = None
-        out._vc = self._shared_version()
+        out._vc = version
         return out
 
     def detach_(self) -> Tensor:
