@@ -36,6 +36,7 @@ from deltanet.autograd import elementwise as E
 from deltanet.autograd import logarithms as L
 from deltanet.autograd import scattering as S
 from deltanet.autograd.conversions import check_number_fits, wrap_integer
+from deltanet.autograd.deprecated_overloads import scalar_first
 from deltanet.autograd.engine import saves_memory_of
 from deltanet.autograd.function import Function, is_grad_enabled
 from deltanet.autograd.index_order import split_integers
@@ -427,8 +428,11 @@ def _scaled(other: Any, alpha: Any) -> Any:
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
-def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    """In place: ``self += alpha * other`` (see the module docstring for the rules)."""
+def add_(self: Tensor, other: Any, *rest: Any, alpha: Any = 1) -> Tensor:
+    """In place: ``self += alpha * other`` (see the module docstring for the rules; ``rest``:
+    PyTorch's deprecated ``add_(alpha, other)``, see ``deprecated_overloads``)."""
+    if rest:
+        alpha, (other,) = scalar_first("add_", (other, *rest), "alpha", alpha, "Tensor other")
     if alpha != 1:
         check_number_fits(alpha, self.array.dtype, "add_: alpha")
     return _apply(
@@ -442,8 +446,10 @@ def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     )
 
 
-def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    """In place: ``self -= alpha * other``."""
+def sub_(self: Tensor, other: Any, *rest: Any, alpha: Any = 1) -> Tensor:
+    """In place: ``self -= alpha * other`` (``rest``: PyTorch's deprecated ``sub_(alpha, other)``)."""
+    if rest:
+        alpha, (other,) = scalar_first("sub_", (other, *rest), "alpha", alpha, "Tensor other")
     E.refuse_bool_subtraction(self, other)
     if alpha != 1:
         check_number_fits(alpha, self.array.dtype, "sub_: alpha")
@@ -502,13 +508,23 @@ def pow_(self: Tensor, exponent: Any) -> Tensor:
     )
 
 
-def addcmul_(self: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """In place: ``self += value * tensor1 * tensor2``."""
+def addcmul_(self: Tensor, tensor1: Any, tensor2: Any, *rest: Any, value: Any = 1) -> Tensor:
+    """In place: ``self += value * tensor1 * tensor2`` (``rest``: PyTorch's deprecated
+    ``addcmul_(value, tensor1, tensor2)``)."""
+    if rest:
+        value, (tensor1, tensor2) = scalar_first(
+            "addcmul_", (tensor1, tensor2, *rest), "value", value, "Tensor tensor1, Tensor tensor2"
+        )
     return add_(self, E.mul(E._tensor(tensor1), tensor2), alpha=value)
 
 
-def addcdiv_(self: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """In place: ``self += value * tensor1 / tensor2``."""
+def addcdiv_(self: Tensor, tensor1: Any, tensor2: Any, *rest: Any, value: Any = 1) -> Tensor:
+    """In place: ``self += value * tensor1 / tensor2`` (``rest``: PyTorch's deprecated
+    ``addcdiv_(value, tensor1, tensor2)``)."""
+    if rest:
+        value, (tensor1, tensor2) = scalar_first(
+            "addcdiv_", (tensor1, tensor2, *rest), "value", value, "Tensor tensor1, Tensor tensor2"
+        )
     return add_(self, E.div(E._tensor(tensor1), tensor2), alpha=value)
 
 
