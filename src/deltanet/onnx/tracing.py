@@ -239,6 +239,11 @@ class Tracer:
         self.bind(out, dst)
 
 
+def _bindings(name: str, function: Any) -> list[Any]:
+    """The deltanet modules that bind ``function`` under ``name`` (it is imported by name)."""
+    return [m for key, m in sys.modules.items() if key.startswith("deltanet.") and vars(m).get(name) is function]
+
+
 @contextmanager
 def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
     original_apply = Function.__dict__["apply"]
@@ -263,13 +268,6 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         result = original_to_dtype(t, dtype, copy)
         recorders.cast(tracer, t, result)
         return result
-
-    # to_dtype is imported by name in many modules: each binding is replaced, and restored below.
-    holders = [
-        m
-        for name, m in sys.modules.items()
-        if name.startswith("deltanet.") and vars(m).get("to_dtype") is original_to_dtype
-    ]
 
     original_count = reductions._count
 
@@ -317,12 +315,6 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         recorders_whole.resize(tracer, x, given["size"], given["scale_factor"], given, out)
         return out
 
-    interpolate_holders = [
-        m
-        for name, m in sys.modules.items()
-        if name.startswith("deltanet.") and vars(m).get("interpolate") is original_interpolate
-    ]
-
     original_arg = reductions._arg
 
     def arg(input: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, owner: str) -> Tensor:
@@ -342,23 +334,13 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         recorders_whole.masked_softmax(tracer, scores, fully_masked, out)
         return out
 
-    # masked_softmax is imported by name: each binding is replaced, and restored below.
-    softmax_holders = [
-        m
-        for name, m in sys.modules.items()
-        if name.startswith("deltanet.") and vars(m).get("masked_softmax") is original_masked_softmax
-    ]
-
     original_rows = normalization._normalize_rows
 
     def normalize_rows(x: Tensor, rows: int, eps: float, per_sample: Any, **stats: Any) -> Tensor:
         if tracer.inside or not tracer.depends((x,), {}) or x.size == 0:
             return original_rows(x, rows, eps, per_sample, **stats)
-        tracer.inside += 1
-        try:
+        with tracer.hidden():
             out = original_rows(x, rows, eps, per_sample, **stats)
-        finally:
-            tracer.inside -= 1
         recorders.normalized_rows(tracer, x, rows, eps, per_sample, stats, out)
         return out
 
@@ -375,40 +357,31 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         tracer.bind(t, tracer.name_of(result, f"{owner}.result"))
         return t
 
+    # Patched while tracing, restored in the finally below: (holder, name, replacement). Functions
+    # that other modules import by name are replaced in every module that binds them.
+    patches: list[tuple[Any, str, Any]] = [
+        (Function, "apply", classmethod(apply)),
+        (inplace, "_apply", in_place),
+        (reductions, "_count", count),
+        (elementwise, "_bounded", bounded),
+        (reductions, "_arg", arg),
+        (pooling, "_max_pool_ceil_or_integer", ceil_pool),
+        *((m, "interpolate", interpolate) for m in _bindings("interpolate", original_interpolate)),
+        *((m, "masked_softmax", masked_softmax) for m in _bindings("masked_softmax", original_masked_softmax)),
+        (compare, "_bool_leaf", bool_leaf),
+        (normalization, "_normalize_rows", normalize_rows),
+        *((m, "to_dtype", to_dtype) for m in _bindings("to_dtype", original_to_dtype)),
+    ]
+    originals = [(holder, name, vars(holder)[name]) for holder, name, _ in patches]
     modules = list(model.modules())
     try:
         for m in modules:
             tracer.wrap(m)
-        # Patched while tracing, restored in the finally below.
-        Function.apply = classmethod(apply)  # type: ignore[assignment]
-        inplace._apply = in_place
-        reductions._count = count
-        elementwise._bounded = bounded
-        reductions._arg = arg
-        pooling._max_pool_ceil_or_integer = ceil_pool
-        for holder in interpolate_holders:
-            holder.interpolate = interpolate  # type: ignore[attr-defined]
-        for holder in softmax_holders:
-            holder.masked_softmax = masked_softmax  # type: ignore[attr-defined]
-        compare._bool_leaf = bool_leaf
-        normalization._normalize_rows = normalize_rows
-        for holder in holders:
-            holder.to_dtype = to_dtype  # type: ignore[attr-defined]
+        for holder, name, replacement in patches:
+            setattr(holder, name, replacement)
         yield
     finally:
-        Function.apply = original_apply  # type: ignore[method-assign]
-        inplace._apply = original_inplace
-        reductions._count = original_count
-        elementwise._bounded = original_bounded
-        reductions._arg = original_arg
-        pooling._max_pool_ceil_or_integer = original_ceil_pool
-        for holder in interpolate_holders:
-            holder.interpolate = original_interpolate  # type: ignore[attr-defined]
-        for holder in softmax_holders:
-            holder.masked_softmax = original_masked_softmax  # type: ignore[attr-defined]
-        compare._bool_leaf = original_bool_leaf
-        normalization._normalize_rows = original_rows
-        for holder in holders:
-            holder.to_dtype = original_to_dtype  # type: ignore[attr-defined]
+        for holder, name, original in originals:
+            setattr(holder, name, original)
         for m in modules:
             m.__dict__.pop("forward", None)
