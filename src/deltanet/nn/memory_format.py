@@ -1,10 +1,11 @@
 r"""``torch.nn.utils.convert_conv2d_weight_memory_format`` and ``..._conv3d_...``: in deltanet they
 return the module as it is.
 
-A memory format (``torch.channels_last``) changes only the order in which a tensor's values lie
-in memory, never the values; PyTorch uses it to pick faster GPU kernels. deltanet's tensors are
-always row-major (PyTorch's ``contiguous_format``) and its convolutions take (N, C, H, W) arrays,
-so there is nothing to convert: the results are PyTorch's either way.
+A memory format (``dn.channels_last``) changes only the order in which a tensor's values lie in
+memory, never the values; PyTorch uses it to pick faster GPU kernels. deltanet's convolutions
+compute the same values from any layout, so these two leave the weights where they are: the
+results are PyTorch's either way, but the weights' strides are not (PyTorch lays them out in the
+format). ``module.to(memory_format=dn.channels_last)`` lays out every 4-D parameter, as PyTorch's.
 
 Importable by PyTorch's path: ``from deltanet.nn.utils.memory_format import ...``.
 """
@@ -20,7 +21,7 @@ __all__ = ["convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_
 
 def convert_conv2d_weight_memory_format(module: Module, memory_format: Any) -> Module:
     r"""Return ``module`` unchanged: the memory format of its ``Conv2d``/``ConvTranspose2d``
-    weights is a layout, not a value, and deltanet keeps every tensor row-major.
+    weights is a layout, not a value (see the module docstring for the strides).
 
     Args:
         module: the model.
