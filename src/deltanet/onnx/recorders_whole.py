@@ -37,6 +37,18 @@ def _where(tracer: Any) -> str:
     return tracer.where[-1] if tracer.where else "the model"
 
 
+def _batch_first_input(tracer: Any, x: Tensor, hint: str, what: str) -> tuple[str, Any]:
+    """The value name of ``x`` and its batch axis, refused unless the batch is axis 0 (or absent)."""
+    src = tracer.name_of(x, hint)
+    batch = tracer.batch.get(src)
+    if batch not in (None, batch_axis.FIRST):
+        raise ExportError(
+            f"export: in the forward of '{_where(tracer)}': "
+            f"{batch_axis.refuse(batch[0], f'{what}, which needs the batch in axis 0,')}"
+        )
+    return src, batch
+
+
 def _operand(tracer: Any, value: Any, dtype: np.dtype, hint: str) -> str:
     """The value name of a traced tensor or constant, cast to ``dtype``."""
     g = tracer.graph
@@ -151,13 +163,7 @@ def ceil_max_pool(tracer: Any, x: Tensor, args: dict, out: Tensor) -> None:
     """``F.max_pool*d(..., ceil_mode=True)``, which pads the input's end by a size-dependent amount before
     pooling: ONNX's MaxPool with ``ceil_mode=1``, which finds the windows for any size."""
     g = tracer.graph
-    src = tracer.name_of(x, f"{_where(tracer)}.max_pool.input")
-    batch = tracer.batch.get(src)
-    if batch not in (None, batch_axis.FIRST):
-        raise ExportError(
-            f"export: in the forward of '{_where(tracer)}': "
-            f"{batch_axis.refuse(batch[0], 'max pooling, which needs the batch in axis 0,')}"
-        )
+    src, batch = _batch_first_input(tracer, x, f"{_where(tracer)}.max_pool.input", "max pooling")
     dst = g.fresh(f"{_where(tracer)}.max_pool")
     pads = [int(p) for p in args["padding"]] * 2
     g.node(
@@ -179,13 +185,7 @@ def resize(tracer: Any, x: Tensor, size: Any, scale_factor: Any, options: dict, 
     reads them, from the live input)."""
     g = tracer.graph
     hint = f"{_where(tracer)}.interpolate"
-    src = tracer.name_of(x, f"{hint}.input")
-    batch = tracer.batch.get(src)
-    if batch not in (None, batch_axis.FIRST):
-        raise ExportError(
-            f"export: in the forward of '{_where(tracer)}': "
-            f"{batch_axis.refuse(batch[0], 'interpolate, which needs the batch in axis 0,')}"
-        )
+    src, batch = _batch_first_input(tracer, x, f"{hint}.input", "interpolate")
     corners = bool(options.get("align_corners"))
     attrs = dict(mode="linear", coordinate_transformation_mode="align_corners" if corners else "pytorch_half_pixel")
     dst = g.fresh(hint)
