@@ -548,14 +548,16 @@ class Module:
     def _to_memory_format(self, fmt: Any, owner: str) -> None:
         """Lay out every parameter and buffer of the format's rank (4-D for ``dn.channels_last``)
         in that order, as PyTorch's ``Module.to(memory_format=...)``: the same values and objects."""
-        from deltanet.autograd.memory_formats import _ORDERS, check_format, is_laid_out, laid_out
+        from deltanet.autograd.memory_formats import _ORDERS, check_format, is_laid_out, laid_out, preserve_format
 
         fmt = check_format(fmt, owner)
+        if fmt is preserve_format:  # every tensor keeps its layout
+            return
         rank = _ORDERS[fmt][0] if fmt in _ORDERS else None
         for m in self.modules():
             tensors = [*m._parameters.values(), *(getattr(m, n) for n in [*m._buffers, *m._non_persistent_buffers])]
             for t in tensors:
-                if t is None or (rank is not None and t.ndim != rank) or fmt.name == "preserve_format":
+                if t is None or (rank is not None and t.ndim != rank):
                     continue
                 if not is_laid_out(t.array, fmt):
                     t.array = laid_out(t.array, fmt, owner)
