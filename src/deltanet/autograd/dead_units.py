@@ -95,8 +95,9 @@ def pass_live(delta: np.ndarray, live: np.ndarray, out: np.ndarray | None = None
     if bits.itemsize == 8:
         # No 64-bit integer multiply in AVX2 (NumPy emulates it): the mask 0/1 becomes 0/-1 (all
         # bits set), and a bitwise and keeps delta's bits or none, the same result in fewer steps.
-        ones = live if live is out_bits else out_bits if out_bits is not None and live.shape == out_bits.shape else None
-        mask = np.subtract(0, live, out=ones, dtype=bits)
+        # (the mask is written into out, which may be live itself, when their shapes agree)
+        same_shape = out_bits is not None and live.shape == out_bits.shape
+        mask = np.subtract(0, live, out=out_bits if same_shape else None, dtype=bits)
         g = np.bitwise_and(delta.view(bits), mask, out=out_bits)
     else:
         g = np.multiply(delta.view(bits), live, out=out_bits, dtype=bits)
