@@ -63,6 +63,43 @@ def test_assigning_data_replaces_the_memory():
     np.testing.assert_array_equal(p.array, [7.0])
 
 
+def test_assigning_data_to_a_saved_tensor_before_backward_is_refused():
+    """PyTorch's backward reads a saved input's current values (``x.grad`` 10 here), deltanet's
+    the array it saved (2): backward refuses instead of giving the old values' gradient."""
+    x = dn.ones(3, requires_grad=True)
+    z = (x * x).sum()
+    x.data = dn.full((3,), 5.0)
+    with pytest.raises(RuntimeError, match=r"Mul saved a tensor of shape \(3,\).*\.data = \.\.\..*copy_"):
+        z.backward()
+
+
+def test_assigning_data_where_no_saved_array_is_read_backpropagates():
+    # assigned before the forward pass: the new values
+    x = dn.ones(3, requires_grad=True)
+    x.data = dn.full((3,), 5.0)
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [10.0, 10.0, 10.0]
+    # exp saves its output, not x (as PyTorch's): the gradient is e^1, PyTorch's too
+    x = dn.ones(2, requires_grad=True)
+    z = x.exp().sum()
+    x.data = dn.full((2,), 5.0)
+    z.backward()
+    assert np.allclose(x.grad.array, np.e)
+    # a detached tensor keeps the old memory: the function that saved it reads it rightly
+    x = dn.ones(2, requires_grad=True)
+    w = dn.ones(2, requires_grad=True)
+    z = (x.detach() * w).sum()
+    x.data = dn.full((2,), 5.0)
+    z.backward()
+    assert w.grad.tolist() == [1.0, 1.0]
+    # new values written in place: the saved memory holds them, as in PyTorch (10)
+    x = dn.ones(3, requires_grad=True)
+    z = (x * x).sum()
+    x.data.copy_(dn.full((3,), 5.0))
+    z.backward()
+    assert x.grad.tolist() == [10.0, 10.0, 10.0]
+
+
 def test_reading_idioms_give_tensors_with_pytorch_semantics():
     output = dn.tensor([[0.1, 0.7, 0.2], [0.9, 0.05, 0.05]])
     np.testing.assert_array_equal(output.data.max(1)[1].array, [1, 0])  # argmax, not the 2nd row

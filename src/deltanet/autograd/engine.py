@@ -295,6 +295,22 @@ def check_saved(fn: Any) -> None:
             producer = producer_at(parent, fn.seq)
             made_by = "a leaf" if producer is None else f"output 0 of {type(producer).__name__}"
             _raise_modified(parent.shape, parent.dtype, made_by, vc.count, vc.at(fn.seq))
+        if saved and vc is not None and vc.reassigned:
+            _check_reassigned(fn, parent, vc.reassigned, saved)
+
+
+def _check_reassigned(fn: Any, parent: Tensor, reassigned: list, saved: Any) -> None:
+    """Raise when ``parent`` was given new memory (``parent.data = other``) after ``fn`` saved its
+    old array: PyTorch's backward reads a saved input's current values, deltanet's the saved ones."""
+    for stamp, holder, old in reassigned:
+        array = old()
+        if stamp > fn.seq and holder() is parent and array is not None and saves_memory_of(saved, array):
+            raise RuntimeError(
+                f"{type(fn).__name__} saved a tensor of shape {tuple(array.shape)} for backward, and "
+                f"`.data = ...` gave that tensor new memory afterwards; PyTorch's backward would read the "
+                f"new values, deltanet's the ones it saved. Assign .data after backward() (or before the "
+                f"forward pass), or write the new values in place with .data.copy_(...)"
+            )
 
 
 def _check_view_history(fn: Any, view: Tensor) -> None:

@@ -144,6 +144,9 @@ class Tensor:
                 "data set to a tensor that requires gradients must be floating point or complex dtype, "
                 f"got {value.array.dtype}"
             )
+        # A function recorded before may have saved the old array, where PyTorch's would read the
+        # new one: backward() refuses it (engine.check_saved) rather than use the old values.
+        self._shared_version().reassign(self, self.array)
         self.array = value.array
 
     # -- array facts -------------------------------------------------------------------------

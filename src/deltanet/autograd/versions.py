@@ -51,7 +51,7 @@ class Version:
     function saw.
     """
 
-    __slots__ = ("count", "stamps", "maker", "views")
+    __slots__ = ("count", "stamps", "maker", "views", "reassigned")
     KEPT = 32
 
     def __init__(self, maker: Any = None) -> None:
@@ -64,6 +64,9 @@ class Version:
         # The live views of this memory's base, whose history is remade when the base gets a new one
         # (by id: tensors compare elementwise, so they cannot be set members).
         self.views: dict[int, weakref.ref[Any]] | None = None
+        # (number, tensor, array) for each ``t.data = other`` of a tensor with this counter: the
+        # array it held before (weakly, both), which a function recorded earlier may have saved.
+        self.reassigned: list[tuple[int, weakref.ref[Any], weakref.ref[Any]]] | None = None
 
     def add_view(self, view: Any) -> None:
         """Remember a view of this memory (weakly), to remake its history if the base's changes."""
@@ -90,6 +93,14 @@ class Version:
         else:
             stamps.append(stamp)  # the oldest falls out beyond KEPT
         return stamp
+
+    def reassign(self, tensor: Any, old: Any) -> None:
+        """Record that ``tensor`` (of this counter) was given new memory now (``tensor.data = other``),
+        replacing the array ``old``; the count is unchanged, as PyTorch's ``_version`` is."""
+        stamp = Clock.last_edit = next(sequence)
+        entry = (stamp, weakref.ref(tensor), weakref.ref(old))
+        kept = [e for e in self.reassigned or () if e[1]() is not None and e[2]() is not None]
+        self.reassigned = (kept + [entry])[-self.KEPT :]
 
     def edited_after(self, seq: int) -> bool:
         """Whether an in-place edit happened after the function numbered ``seq`` was recorded."""
