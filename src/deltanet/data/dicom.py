@@ -49,10 +49,22 @@ groups, shared by all frames or given per frame; both are read. A file without p
 for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
 Pillow; for the others the error names the ``pip install`` (``DECODER_FOR``), and for those no
 pydicom plugin decodes (video, JPEG XL) it says to convert the file.
+
+**Padding pixels** (PS3.3 C.7.5.1.1.2): a CT's circular field of view leaves the corners of the
+square image unscanned, and the file marks them with ``PixelPaddingValue`` (often $-2000$, or
+$-3024$ HU after the LUT), or a range of stored values up to ``PixelPaddingRangeLimit``. pydicom,
+highdicom and MONAI's ``PydicomReader`` keep them as values, and so does ``read_image`` by default
+(``padding="keep"``), but it warns (``UserWarning``) when a file holds any, since a normalisation
+(``NormalizeIntensity``, ``ScaleIntensity``) would take them as tissue; ``padding=v`` sets them to
+$v$ after the LUT (``padding=-1024``: air in HU; ``padding=0`` with
+``NormalizeIntensity(nonzero=True)`` leaves them out of the mean and deviation).
+``metadata["padding_pixels"]`` counts them and ``metadata["PixelPaddingValue"]`` (and
+``"PixelPaddingRangeLimit"``) give the stored values.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +219,37 @@ def _has_pixels(ds: Any) -> bool:
     return any(keyword in ds for keyword in PIXEL_DATA)
 
 
-def _pixels(ds: Any, path: Path, dtype: np.dtype) -> np.ndarray:
-    """The pixel values after the modality LUT (HU for CT), as ``dtype``, frames first; whole numbers
-    that ``dtype`` would change raise (``image.as_image_dtype``)."""
+def _padding_mask(raw: np.ndarray, ds: Any) -> np.ndarray | None:
+    """Where the stored values are padding (PS3.3 C.7.5.1.1.2): ``PixelPaddingValue``, or with
+    ``PixelPaddingRangeLimit`` every value between the two (inclusive); None if the file states none.
+
+    Both are in stored values (before the modality LUT); a value read as unsigned (its VR "US or SS"
+    left unresolved) is taken as the signed number of the same bits when the pixels are signed."""
+    value, limit = ds.get("PixelPaddingValue"), ds.get("PixelPaddingRangeLimit")
+    if value is None or int(ds.get("SamplesPerPixel", 1)) != 1 or raw.dtype.kind not in "iu":
+        return None
+    bits = 8 * raw.dtype.itemsize
+
+    def stored(number: Any) -> int:
+        number = int(number)
+        if raw.dtype.kind == "i" and number >= 2 ** (bits - 1):
+            number -= 2**bits
+        return number
+
+    low = high = stored(value)
+    if limit is not None:
+        low, high = sorted((low, stored(limit)))
+    return (raw >= low) & (raw <= high)
+
+
+#: ``read_image``'s ``padding=``: keep the padding pixels' values (pydicom's, highdicom's, MONAI's way).
+KEEP = "keep"
+
+
+def _pixels(ds: Any, path: Path, dtype: np.dtype, padding: Any = KEEP) -> tuple[np.ndarray, int]:
+    """The pixel values after the modality LUT (HU for CT), as ``dtype``, frames first, and how many
+    are padding; with a number for ``padding`` the padding pixels hold it. Whole numbers that
+    ``dtype`` would change raise (``image.as_image_dtype``)."""
     if not _has_pixels(ds) or "Rows" not in ds:
         raise ImageReadError(
             f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
@@ -231,7 +271,43 @@ def _pixels(ds: Any, path: Path, dtype: np.dtype) -> np.ndarray:
         raise ImageReadError(f"{path}: cannot apply the modality LUT: {' '.join(str(error).split())}") from None
     if "DoseGridScaling" in ds:  # RT dose: stored integers times the scaling give Gy
         values = values * float(ds.DoseGridScaling)
-    return as_image_dtype(values, dtype, path)
+    mask = _padding_mask(raw, ds)
+    count = 0 if mask is None else int(mask.sum())
+    if count and padding != KEEP:
+        values = np.where(mask, float(padding), values)
+    return as_image_dtype(values, dtype, path), count
+
+
+def _check_padding(padding: Any) -> Any:
+    """``padding``: ``"keep"`` or a finite number, else a ValueError naming what was given."""
+    if isinstance(padding, str) and padding == KEEP:
+        return KEEP
+    if isinstance(padding, (int, float, np.integer, np.floating)) and not isinstance(padding, bool):
+        if np.isfinite(padding):
+            return float(padding)
+    raise ValueError(
+        f"read_image: padding must be 'keep' (the padding pixels' values as stored) or a finite number that the "
+        f"padding pixels become (e.g. -1024 for air in HU, or 0), got {padding!r}"
+    )
+
+
+def _note_padding(meta: dict[str, Any], ds: Any, count: int, padding: Any, where: Path) -> None:
+    """Record the padding tags and the count in ``meta``; warn when padding pixels are kept as values."""
+    if ds.get("PixelPaddingValue") is None:
+        return
+    meta["PixelPaddingValue"] = _plain(ds.PixelPaddingValue)
+    if ds.get("PixelPaddingRangeLimit") is not None:
+        meta["PixelPaddingRangeLimit"] = _plain(ds.PixelPaddingRangeLimit)
+    meta["padding_pixels"] = count
+    meta["padding"] = padding
+    if count and padding == KEEP:
+        warnings.warn(
+            f"{where}: {count} pixels are padding (outside the scanned field of view; PixelPaddingValue "
+            f"{meta['PixelPaddingValue']}) and are kept with their stored values, which a normalisation would take "
+            "as tissue; read_image(path, padding=value) sets them to value (e.g. padding=-1024, air in HU)",
+            UserWarning,
+            stacklevel=5,  # read_image's caller
+        )
 
 
 # RLE (PackBits) turns 2 bytes into at most 128: no RLE stream decodes to more than 64 times its size.
@@ -479,10 +555,11 @@ def _channels_first(values: np.ndarray, samples: int) -> np.ndarray:
     return values[np.newaxis]
 
 
-def read_dicom_file(path: Path, dtype: Any = np.float32) -> Image:
+def read_dicom_file(path: Path, dtype: Any = np.float32, padding: Any = KEEP) -> Image:
     """One DICOM file: a 2-D slice $(C, H, W)$, or a multi-frame volume $(C, D, H, W)$."""
+    padding = _check_padding(padding)
     ds = _read(path)
-    values = _pixels(ds, path, np.dtype(dtype))
+    values, padded = _pixels(ds, path, np.dtype(dtype), padding)
     samples = int(ds.get("SamplesPerPixel", 1))
     frames = _frames(ds)
     _check_frames_alike(ds, frames, path)
@@ -492,6 +569,7 @@ def read_dicom_file(path: Path, dtype: Any = np.float32) -> Image:
     first = _position(ds)
     in_plane = [col_dir * row_gap, row_dir * col_gap]
     meta = _metadata(ds, [path.name])
+    _note_padding(meta, ds, padded, padding, path)
     stated = {
         "ImageOrientationPatient": oriented,
         "PixelSpacing": _stated_pixel_spacing(ds)[0] is not None,
@@ -546,8 +624,9 @@ def _check_same(values: list[Any], names: list[str], what: str, folder: Path, hi
             )
 
 
-def read_dicom_series(folder: Path, dtype: Any = np.float32) -> Image:
+def read_dicom_series(folder: Path, dtype: Any = np.float32, padding: Any = KEEP) -> Image:
     """The slices in ``folder`` (one series) as a volume $(C, D, H, W)$ sorted along the normal."""
+    padding = _check_padding(padding)
     files = _series_files(folder)
     datasets = [_read(p) for p in files]
     names = [p.name for p in files]
@@ -580,20 +659,21 @@ def read_dicom_series(folder: Path, dtype: Any = np.float32) -> Image:
     order, step = _sort_along_normal(positions, normal, names, folder)
     if len(files) == 1:  # no neighbour to measure the step from: the slice's own thickness
         step = normal * _slice_thickness(datasets[0])
-    slices = [_pixels(datasets[i], files[i], np.dtype(dtype)) for i in order]
-    volume = np.stack(slices)  # (D, H, W[, samples])
+    slices = [_pixels(datasets[i], files[i], np.dtype(dtype), padding) for i in order]
+    volume = np.stack([values for values, _ in slices])  # (D, H, W[, samples])
     row_gap, col_gap = spacings[0]
     affine = _affine(positions[order[0]], [step, col_dir * row_gap, row_dir * col_gap])
     meta = _metadata(datasets[order[0]], [names[i] for i in order])
+    _note_padding(meta, datasets[order[0]], sum(count for _, count in slices), padding, folder)
     if len(files) > 1:
         meta["slice_tilt_degrees"] = _tilt_degrees(step, normal)
     return Image(_channels_first(volume, int(sizes[0][2])), affine, "dicom", folder, meta)
 
 
-def read_dicom(path: Path, dtype: Any = np.float32) -> Image:
+def read_dicom(path: Path, dtype: Any = np.float32, padding: Any = KEEP) -> Image:
     """A DICOM file, or a folder of the slices of one series (see the module docstring), as ``dtype``
-    (float32 or float64)."""
-    return read_dicom_series(path, dtype) if path.is_dir() else read_dicom_file(path, dtype)
+    (float32 or float64), its padding pixels kept or set to ``padding``."""
+    return read_dicom_series(path, dtype, padding) if path.is_dir() else read_dicom_file(path, dtype, padding)
 
 
 __all__ = ["METADATA_TAGS", "read_dicom", "read_dicom_file", "read_dicom_series"]

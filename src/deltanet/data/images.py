@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from deltanet._atomic import atomic_replace
-from deltanet.data.dicom import read_dicom
+from deltanet.data.dicom import _check_padding, read_dicom
 from deltanet.data.image import Image, ImageReadError, as_image_dtype, image_dtype, require
 
 #: Suffix → the format name that ``Image.format`` reports (Pillow reads and writes these).
@@ -307,7 +307,7 @@ def _read_pillow(path: Path, kind: str, dtype: np.dtype) -> Image:
     return Image(array, np.eye(4), kind, path, {"mode": mode, "frames": frames})
 
 
-def read_image(path: Any, dtype: Any = np.float32) -> Image:
+def read_image(path: Any, dtype: Any = np.float32, padding: Any = "keep") -> Image:
     r"""Read a NIfTI file, a DICOM file or folder of slices, or a PNG/JPEG/TIFF picture.
 
     The format comes from the suffix (``.nii``, ``.nii.gz``, ``.dcm``, ``.png``, ...), a folder is
@@ -320,6 +320,10 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
         dtype: ``numpy.float32`` (default, as MONAI's ``LoadImage``) or ``numpy.float64``. A file
             holding whole numbers beyond $2^{24}$ that float32 would round raises, naming the value;
             read it with ``dtype=np.float64``.
+        padding: DICOM's padding pixels (outside a CT's field of view, marked by
+            ``PixelPaddingValue``): ``"keep"`` (default) keeps their values, as pydicom and MONAI do,
+            and warns when the file holds any; a number sets them to it after the rescaling
+            (``-1024``: air in HU). Other formats state no padding and ignore it.
 
     Returns:
         An ``Image`` with ``array``, ``affine``, ``spacing``, ``origin``, ``format``, ``path`` and
@@ -331,7 +335,8 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
             why), or whose first bytes name another format than its suffix; a DICOM folder that
             mixes series or orientations or has uneven slice gaps; values that ``dtype`` cannot
             hold exactly (whole numbers beyond $2^{24}$ for float32).
-        ValueError: a ``dtype`` other than float32 and float64.
+        ValueError: a ``dtype`` other than float32 and float64; a ``padding`` other than ``"keep"``
+            and a finite number.
         ImportError: the package for the format is missing (``pip install 'deltanet[imaging]'``).
 
     Examples:
@@ -342,6 +347,7 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
         ((1, 33, 41, 25), dtype('float32'), (2.0, 2.0, 2.0))
     """
     dtype = image_dtype(dtype)
+    padding = _check_padding(padding)
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"read_image: no such file or folder: {path}")
@@ -349,7 +355,7 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
     if kind == "nifti":
         return _read_nifti(path, dtype)
     if kind == "dicom":
-        return read_dicom(path, dtype)
+        return read_dicom(path, dtype, padding)
     return _read_pillow(path, kind, dtype)
 
 
