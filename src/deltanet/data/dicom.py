@@ -337,16 +337,50 @@ def _frames(ds: Any) -> int:
     return int(ds.get("NumberOfFrames", 1) or 1)
 
 
-def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Row direction $r$, column direction $c$, and whether the file states them."""
+# Direction cosines whose norm is this far from 1 are refused (rounded to 5 or 6 digits, real files
+# state norms such as 0.99999); normalized, two whose dot product exceeds _SKEW are refused.
+_NORM_TOLERANCE = 1e-2
+_SKEW = 1e-3  # GDCM's (ITK's DICOM reader) bound on |r . c|; nibabel's is 5e-5
+
+
+def _orientation(ds: Any, frame: int = 0, where: Any = "") -> tuple[np.ndarray, np.ndarray, bool]:
+    """Row direction $r$, column direction $c$ (unit vectors), and whether the file states them.
+
+    ``ImageOrientationPatient`` is stored as decimal strings of at most 16 characters, so its
+    vectors have norms such as 0.99999: they are normalized (as GDCM, ITK's DICOM reader, does),
+    else the spacing along them would be off by as much. Vectors of another length or that are
+    not perpendicular raise ``ImageReadError`` naming ``where``."""
     values = ds.get("ImageOrientationPatient")
     if values is None:
         item = _group_item(ds, "PlaneOrientationSequence", frame)
         values = None if item is None else item.get("ImageOrientationPatient")
     if values is None:
         return np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), False
-    cosines = np.array([float(v) for v in values])
-    return cosines[:3], cosines[3:], True
+    try:
+        cosines = np.array([float(v) for v in values])
+    except (TypeError, ValueError):
+        cosines = np.array([])
+    if cosines.shape != (6,) or not np.isfinite(cosines).all():
+        raise ImageReadError(f"{where}: ImageOrientationPatient must be six numbers, got {_plain(values)}")
+    row, column = cosines[:3], cosines[3:]
+    norms = np.linalg.norm(row), np.linalg.norm(column)
+    if max(abs(n - 1.0) for n in norms) > _NORM_TOLERANCE:
+        raise ImageReadError(
+            f"{where}: ImageOrientationPatient {_plain(values)} does not hold two unit vectors (their lengths are "
+            f"{norms[0]:.6g} and {norms[1]:.6g}): a damaged header"
+        )
+    row, column = row / norms[0], column / norms[1]
+    if abs(float(row @ column)) > _SKEW:
+        angle = float(np.degrees(np.arccos(np.clip(row @ column, -1.0, 1.0))))
+        raise ImageReadError(
+            f"{where}: the row and column directions of ImageOrientationPatient {_plain(values)} are not "
+            f"perpendicular ({angle:.4g} degrees apart), so no affine places the pixels: a damaged header"
+        )
+    return row, column, True
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / np.linalg.norm(vector)
 
 
 #: Where the in-plane spacing came from (``metadata["pixel_spacing_from"]``), and in which plane it is.
@@ -432,11 +466,11 @@ def _check_frames_alike(ds: Any, frames: int, path: Path) -> None:
     """Raise ``ImageReadError`` unless every frame has frame 0's orientation and pixel spacing."""
     if "PerFrameFunctionalGroupsSequence" not in ds:
         return
-    first = (np.concatenate(_orientation(ds, 0)[:2]), np.array(_pixel_spacing(ds, 0)))
+    first = (np.concatenate(_orientation(ds, 0, path)[:2]), np.array(_pixel_spacing(ds, 0)))
     for k in range(1, frames):
         for what, value, reference in zip(
             ("orientation", "pixel spacing"),
-            (np.concatenate(_orientation(ds, k)[:2]), np.array(_pixel_spacing(ds, k))),
+            (np.concatenate(_orientation(ds, k, path)[:2]), np.array(_pixel_spacing(ds, k))),
             first,
         ):
             if not np.allclose(value, reference, atol=_TOLERANCE):
@@ -563,8 +597,8 @@ def read_dicom_file(path: Path, dtype: Any = np.float32, padding: Any = KEEP) ->
     samples = int(ds.get("SamplesPerPixel", 1))
     frames = _frames(ds)
     _check_frames_alike(ds, frames, path)
-    row_dir, col_dir, oriented = _orientation(ds)
-    normal = np.cross(row_dir, col_dir)
+    row_dir, col_dir, oriented = _orientation(ds, 0, path)
+    normal = _unit(np.cross(row_dir, col_dir))
     row_gap, col_gap = _pixel_spacing(ds)
     first = _position(ds)
     in_plane = [col_dir * row_gap, row_dir * col_gap]
@@ -638,7 +672,7 @@ def read_dicom_series(folder: Path, dtype: Any = np.float32, padding: Any = KEEP
             )
         if _frames(ds) > 1:
             raise ImageReadError(f"{path}: a multi-frame file inside a folder of slices; read it on its own")
-        if _position(ds) is None or not _orientation(ds)[2]:
+        if _position(ds) is None or not _orientation(ds, 0, path)[2]:
             raise ImageReadError(
                 f"{path}: no ImagePositionPatient/ImageOrientationPatient, so the slice cannot be placed in a volume"
             )
@@ -646,15 +680,15 @@ def read_dicom_series(folder: Path, dtype: Any = np.float32, padding: Any = KEEP
     _check_same(
         [str(ds.get("SeriesInstanceUID", "")) for ds in datasets], names, "SeriesInstanceUID", folder, one_series
     )
-    orientations = [np.concatenate(_orientation(ds)[:2]) for ds in datasets]
+    orientations = [np.concatenate(_orientation(ds, 0, path)[:2]) for ds, path in zip(datasets, files)]
     _check_same(orientations, names, "slice orientations", folder, "a volume needs parallel slices (a localizer?)")
     sizes = [np.array([ds.Rows, ds.Columns, ds.get("SamplesPerPixel", 1)], dtype=float) for ds in datasets]
     _check_same(sizes, names, "image sizes (rows, columns, samples)", folder, one_series)
     spacings = [np.array(_pixel_spacing(ds)) for ds in datasets]
     _check_same(spacings, names, "pixel spacings", folder, one_series)
 
-    row_dir, col_dir, _ = _orientation(datasets[0])
-    normal = np.cross(row_dir, col_dir)
+    row_dir, col_dir, _ = _orientation(datasets[0], 0, files[0])
+    normal = _unit(np.cross(row_dir, col_dir))
     positions = np.array([_position(ds) for ds in datasets])
     order, step = _sort_along_normal(positions, normal, names, folder)
     if len(files) == 1:  # no neighbour to measure the step from: the slice's own thickness
