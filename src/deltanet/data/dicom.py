@@ -352,7 +352,7 @@ def _orientation(ds: Any, frame: int = 0, where: Any = "") -> tuple[np.ndarray, 
     not perpendicular raise ``ImageReadError`` naming ``where``."""
     values = ds.get("ImageOrientationPatient")
     if values is None:
-        item = _group_item(ds, "PlaneOrientationSequence", frame)
+        item = _group_item(ds, "PlaneOrientationSequence", frame) or _nm_detector(ds)
         values = None if item is None else item.get("ImageOrientationPatient")
     if values is None:
         return np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), False
@@ -485,7 +485,7 @@ def _position(ds: Any) -> np.ndarray | None:
     ``PlanePositionSequence``; None when the file does not say."""
     values = ds.get("ImagePositionPatient")
     if values is None:
-        item = _group_item(ds, "PlanePositionSequence")
+        item = _group_item(ds, "PlanePositionSequence") or _nm_detector(ds)
         values = None if item is None else item.get("ImagePositionPatient")
     return None if values is None else np.array([float(v) for v in values])
 
@@ -556,6 +556,81 @@ def _tilt_degrees(step: np.ndarray, normal: np.ndarray) -> float:
     return float(np.degrees(np.arccos(min(1.0, cosine))))
 
 
+def _nm_detector(ds: Any) -> Any:
+    """An NM file's one ``DetectorInformationSequence`` item (NM keeps its geometry there,
+    PS3.3 C.8.4.11), or None (not NM, or several detectors)."""
+    items = ds.get("DetectorInformationSequence")
+    return items[0] if items is not None and len(items) == 1 else None
+
+
+#: The NM frame dimensions (the vectors ``FrameIncrementPointer`` names, PS3.3 C.8.4.8.1.1) and what
+#: frames that differ in them are.
+_NM_DIMENSIONS = {
+    "EnergyWindowVector": "energy windows",
+    "DetectorVector": "detectors",
+    "PhaseVector": "phases",
+    "RotationVector": "rotations",
+    "RRIntervalVector": "R-R intervals",
+    "TimeSlotVector": "gated time slots",
+    "SliceVector": "slices",
+    "AngularViewVector": "projection angles of a SPECT acquisition",
+    "TimeSliceVector": "time points",
+}
+
+
+def _nm_slice_positions(ds: Any, path: Path, first: np.ndarray | None, normal: np.ndarray, frames: int) -> np.ndarray:
+    r"""The positions of a multi-frame NM file's frames: only the slices of one reconstruction
+    (``SliceVector`` the one dimension that varies) make a volume; other frames raise by name.
+
+    Slice $s$ (its ``SliceVector`` number) lies at ``ImagePositionPatient`` $+ (s - s_{min})\,
+    \Delta\, \hat n$ with $\Delta$ = ``SpacingBetweenSlices`` (else ``SliceThickness``)."""
+    pydicom = require("pydicom")
+    pointers = ds.get("FrameIncrementPointer")
+    pointers = (
+        []
+        if pointers is None
+        else pointers
+        if isinstance(pointers, (list, pydicom.multival.MultiValue))
+        else [pointers]
+    )
+    keywords = [pydicom.datadict.keyword_for_tag(tag) or str(tag) for tag in pointers]
+    vectors: dict[str, np.ndarray] = {}
+    for keyword in keywords:
+        values = ds.get(keyword)
+        if values is None or len(values) != frames:
+            raise ImageReadError(
+                f"{path}: an NM file of {frames} frames whose FrameIncrementPointer names {keyword}, but the file "
+                f"holds {0 if values is None else len(values)} values of it; a damaged header"
+            )
+        vectors[keyword] = np.array([int(v) for v in values])
+    varying = [k for k, v in vectors.items() if len(np.unique(v)) > 1]
+    other = [k for k in varying if k != "SliceVector"]
+    if other or "SliceVector" not in vectors:
+        kinds = ", ".join(f"{k} ({len(np.unique(vectors[k]))} {_NM_DIMENSIONS.get(k, 'values')})" for k in other)
+        what = f"frames that differ in {kinds}" if other else f"frames without a SliceVector (pointers: {keywords})"
+        raise ImageReadError(
+            f"{path}: an NM file of {frames} {what}; deltanet reads a multi-frame NM file as a volume only when its "
+            "frames are the slices of one reconstruction (SliceVector the one dimension that varies); take the "
+            "frames apart with pydicom (ds.pixel_array[k])"
+        )
+    if first is None:
+        raise ImageReadError(
+            f"{path}: an NM reconstruction of {frames} slices without ImagePositionPatient (neither at the top level "
+            "nor in its one DetectorInformationSequence item), so its slices cannot be placed"
+        )
+    gap = ds.get("SpacingBetweenSlices") or ds.get("SliceThickness")
+    if gap is None:
+        raise ImageReadError(
+            f"{path}: an NM reconstruction of {frames} slices states neither SpacingBetweenSlices nor SliceThickness"
+        )
+    slices = vectors["SliceVector"]
+    return first + np.outer((slices - slices.min()) * float(gap), normal)
+
+
+def _is_nm(ds: Any) -> bool:
+    return ds.get("Modality") == "NM" or str(ds.get("SOPClassUID", "")) == "1.2.840.10008.5.1.4.1.1.20"
+
+
 def _frame_positions(ds: Any, first: np.ndarray | None, normal: np.ndarray, frames: int) -> np.ndarray | None:
     """Per-frame positions of a multi-frame file, from whichever tags it has, or None."""
     if "PerFrameFunctionalGroupsSequence" in ds:
@@ -615,7 +690,10 @@ def read_dicom_file(path: Path, dtype: Any = np.float32, padding: Any = KEEP) ->
         thickness = _slice_thickness(ds)
         affine = _affine(first if first is not None else np.zeros(3), [*in_plane, normal * thickness])
         return Image(_channels_first(values, samples), affine, "dicom", path, meta)
-    positions = _frame_positions(ds, first, normal, frames)
+    if _is_nm(ds):
+        positions = _nm_slice_positions(ds, path, first, normal, frames)
+    else:
+        positions = _frame_positions(ds, first, normal, frames)
     if positions is None:  # frames without a stated geometry (cine, ultrasound): 1 mm apart
         meta["frame_spacing"] = None
         order, step, origin = np.arange(frames), normal, (first if first is not None else np.zeros(3))
