@@ -389,7 +389,9 @@ def _integer_dtype(low: float, high: float) -> Any:
     raise ValueError(f"write_image: integer values from {low} to {high} do not fit NIfTI's int32")
 
 
-def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image | None) -> None:
+def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, source: Image | None) -> None:
+    """The NIfTI file; a NIfTI ``source`` (``like``, else the ``Image`` written) gives its sform and
+    qform codes, its time unit and, when the channels are its time points, their spacing (``pixdim[4]``)."""
     nib = require("nibabel")
     if array.ndim == 3 and array.shape[0] > 1:
         raise ValueError(
@@ -407,14 +409,18 @@ def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image 
         except ImageReadError:
             data = data.astype(np.float64)
     img = nib.Nifti1Image(data, affine)
-    codes = like.metadata if like is not None and like.format == "nifti" else {}
+    codes = source.metadata if source is not None and source.format == "nifti" else {}
     img.set_sform(affine, code=int(codes.get("sform_code", 1)) or 1)
     # the qform is a rotation, zooms and a shift: a sheared affine (a CT gantry tilt) is kept by the sform
     # alone, and the qform is marked unused (nibabel would store a rotation near it, placing slices mm off)
     columns = affine[:3, :3] / np.linalg.norm(affine[:3, :3], axis=0)
     sheared = not np.allclose(columns.T @ columns, np.eye(3), atol=1e-6)
     img.set_qform(affine, code=0 if sheared else int(codes.get("qform_code", 1)) or 1)
-    img.header.set_xyzt_units("mm")
+    time_unit = (list(codes.get("units") or []) + ["unknown", "unknown"])[1]
+    img.header.set_xyzt_units("mm", time_unit if time_unit in ("sec", "msec", "usec", "hz", "ppm", "rads") else None)
+    zooms, shape = list(codes.get("zooms") or []), list(codes.get("shape") or [])
+    if data.ndim == 4 and len(zooms) >= 4 and len(shape) >= 4 and shape[3] == data.shape[3]:
+        img.header.set_zooms((*img.header.get_zooms()[:3], zooms[3]))  # the time points' spacing (TR)
     _atomically(path, lambda tmp: nib.save(img, str(tmp)))
 
 
@@ -529,9 +535,13 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
         )
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ValueError("write_image: the image contains NaN or infinity")
-    array = _channel_first(array, like, kind)
+    if isinstance(image, Image) and like is None:
+        array = image.array  # channel first by definition: (1, H, W) is a 2-D image, not a volume of depth 1
+    else:
+        array = _channel_first(array, like, kind)
     if kind == "nifti":
-        _write_nifti(path, array, np.eye(4) if affine is None else affine, like)
+        source = like if like is not None else image if isinstance(image, Image) else None
+        _write_nifti(path, array, np.eye(4) if affine is None else affine, source)
     else:
         _write_pillow(path, array, kind)
     return path

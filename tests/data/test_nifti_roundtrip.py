@@ -1,0 +1,74 @@
+"""read_image -> write_image -> read_image of NIfTI files keeps what nibabel reads: the shape of a
+2-D image, the affine, the sform/qform codes, the time unit and the time points' spacing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+nib = pytest.importorskip("nibabel")
+
+from deltanet.data import read_image, write_image  # noqa: E402
+
+AFFINE = np.array([[0.9, 0.1, 0, -10], [-0.1, 0.9, 0, 20], [0, 0, 2.5, -30], [0, 0, 0, 1]])
+
+
+def _save(path, data, affine=AFFINE, sform=1, qform=1, units=None, zooms=None):
+    img = nib.Nifti1Image(data, affine)
+    img.set_sform(affine, code=sform)
+    img.set_qform(affine, code=qform)
+    if units is not None:
+        img.header.set_xyzt_units(*units)
+    if zooms is not None:
+        img.header.set_zooms(zooms)
+    nib.save(img, str(path))
+    return path
+
+
+def test_2d_image_stays_2d(tmp_path):
+    data = np.arange(20, dtype=np.int16).reshape(4, 5)
+    image = read_image(_save(tmp_path / "a.nii", data, affine=np.diag([0.5, 0.7, 1.0, 1.0])))
+    assert image.array.shape == (1, 4, 5)
+    back = nib.load(write_image(tmp_path / "b.nii", image))
+    assert back.shape == (4, 5)  # not a volume (1, 4, 5): the channel axis taken for a spatial one
+    np.testing.assert_array_equal(back.get_fdata(), data)
+    np.testing.assert_allclose(back.affine, np.diag([0.5, 0.7, 1.0, 1.0]))
+    again = read_image(tmp_path / "b.nii")
+    assert again.array.shape == (1, 4, 5) and again.spacing[:2] == pytest.approx((0.5, 0.7))
+
+
+def test_png_image_written_as_2d_nifti(tmp_path):
+    write_image(tmp_path / "p.png", np.arange(12, dtype=np.uint8).reshape(3, 4))
+    assert nib.load(write_image(tmp_path / "p.nii", read_image(tmp_path / "p.png"))).shape == (3, 4)
+
+
+@pytest.mark.parametrize(("sform", "qform"), [(2, 0), (4, 1), (3, 2)])
+def test_codes_of_the_image_written_are_kept(tmp_path, sform, qform):
+    data = np.zeros((3, 4, 5), np.int16)
+    image = read_image(_save(tmp_path / "a.nii.gz", data, sform=sform, qform=qform))
+    back = nib.load(write_image(tmp_path / "b.nii.gz", image))
+    assert int(back.header["sform_code"]) == sform
+    assert int(back.header["qform_code"]) == (qform or 1)  # a qform is always written where it fits
+    np.testing.assert_allclose(back.affine, nib.load(tmp_path / "a.nii.gz").affine, atol=1e-5)
+
+
+def test_time_unit_and_repetition_time_kept(tmp_path):
+    data = np.random.default_rng(0).random((3, 4, 5, 6)).astype(np.float32)
+    path = _save(tmp_path / "bold.nii.gz", data, units=("mm", "msec"), zooms=(0.9055, 0.9055, 2.5, 2000.0))
+    image = read_image(path)
+    assert image.array.shape == (6, 3, 4, 5)
+    back = nib.load(write_image(tmp_path / "b.nii.gz", image))
+    assert back.header.get_xyzt_units() == ("mm", "msec")
+    assert back.header.get_zooms()[3] == 2000.0
+    np.testing.assert_array_equal(back.get_fdata(), data)
+    # a prediction of other channels written like the scan: no time spacing to keep
+    other = nib.load(write_image(tmp_path / "p.nii.gz", np.zeros((2, 3, 4, 5), np.float32), like=image))
+    assert other.header.get_zooms()[3] == 1.0
+
+
+def test_microns_become_mm(tmp_path):
+    path = _save(tmp_path / "m.nii", np.zeros((3, 4, 5), np.uint8), units=("micron", "sec"))
+    image = read_image(path)
+    back = nib.load(write_image(tmp_path / "b.nii", image))
+    assert back.header.get_xyzt_units() == ("mm", "sec")
+    np.testing.assert_allclose(back.affine[:3], nib.load(path).affine[:3] / 1000, atol=1e-7)
