@@ -736,6 +736,21 @@ def _check_same(values: list[Any], names: list[str], what: str, folder: Path, hi
             )
 
 
+def _check_copies(datasets: list[Any], positions: np.ndarray, names: list[str], folder: Path) -> None:
+    """Name a copied file (one SOPInstanceUID with the same pixels at one position twice), which the
+    sort would otherwise report as two slices at one position (echoes, time points)."""
+    seen: dict[tuple[Any, ...], str] = {}
+    for ds, position, name in zip(datasets, positions, names):
+        pixels = next((ds[keyword].value for keyword in PIXEL_DATA if keyword in ds), b"")
+        key = (str(ds.get("SOPInstanceUID", "")), tuple(np.round(position / _TOLERANCE).tolist()), hash(pixels))
+        if key[0] and key in seen:
+            raise ImageReadError(
+                f"{folder}: {seen[key]} and {name} are the same slice (SOPInstanceUID {key[0]}, at one position): a "
+                "copy; remove one"
+            )
+        seen[key] = name
+
+
 def read_dicom_series(folder: Path, dtype: Any = np.float32, padding: Any = KEEP) -> Image:
     """The slices in ``folder`` (one series) as a volume $(C, D, H, W)$ sorted along the normal."""
     padding = _check_padding(padding)
@@ -768,6 +783,7 @@ def read_dicom_series(folder: Path, dtype: Any = np.float32, padding: Any = KEEP
     row_dir, col_dir, _ = _orientation(datasets[0], 0, files[0])
     normal = _unit(np.cross(row_dir, col_dir))
     positions = np.array([_position(ds) for ds in datasets])
+    _check_copies(datasets, positions, names, folder)
     order, step = _sort_along_normal(positions, normal, names, folder)
     if len(files) == 1:  # no neighbour to measure the step from: the slice's own thickness
         step = normal * _slice_thickness(datasets[0])
