@@ -340,15 +340,17 @@ def _frames(ds: Any) -> int:
 # Direction cosines whose norm is this far from 1 are refused (rounded to 5 or 6 digits, real files
 # state norms such as 0.99999); normalized, two whose dot product exceeds _SKEW are refused.
 _NORM_TOLERANCE = 1e-2
-_SKEW = 1e-3  # GDCM's (ITK's DICOM reader) bound on |r . c|; nibabel's is 5e-5
+_SKEW = 1e-3  # GDCM's (ITK's DICOM reader) bound on |r . c| (DirectionCosines::IsValid); nibabel's is 5e-5
 
 
 def _orientation(ds: Any, frame: int = 0, where: Any = "") -> tuple[np.ndarray, np.ndarray, bool]:
     """Row direction $r$, column direction $c$ (unit vectors), and whether the file states them.
 
     ``ImageOrientationPatient`` is stored as decimal strings of at most 16 characters, so its
-    vectors have norms such as 0.99999: they are normalized (as GDCM, ITK's DICOM reader, does),
-    else the spacing along them would be off by as much. Vectors of another length or that are
+    vectors have norms such as 0.99999: they are normalized, else the spacing along them would be
+    off by as much. (GDCM, ITK's DICOM reader, normalizes vectors whose squared norms are 1e-3 or
+    more from 1, and replaces non-perpendicular ones by an axial default; nibabel refuses vectors
+    further than 5e-5 from orthonormal.) Vectors of another length or that are
     not perpendicular raise ``ImageReadError`` naming ``where``."""
     values = ds.get("ImageOrientationPatient")
     if values is None:
