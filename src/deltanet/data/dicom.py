@@ -45,7 +45,14 @@ groups, shared by all frames or given per frame; both are read. A file without p
 (ultrasound, secondary capture) gets nominal values (axial orientation, 1 mm pixels, origin 0), and
 ``metadata["missing_geometry"]`` lists the tags it lacks. Frames without a stated geometry
 (cine, ultrasound: the frames are time points) are stacked with a nominal step of 1 mm, and
-``metadata["frame_spacing"]`` is None to say so. A compressed file needs a decoder
+``metadata["frame_spacing"]`` is None to say so. A multi-frame **NM** (nuclear medicine) file says
+what its frames are through ``FrameIncrementPointer`` and the vectors it names (PS3.3 C.8.4.8):
+when only ``SliceVector`` varies (a reconstruction, RECON TOMO) slice $s$ is placed at
+``ImagePositionPatient`` $+ (s - s_{min})$ ``SpacingBetweenSlices`` along $\hat n$, the
+position and orientation read from the one ``DetectorInformationSequence`` item where the top
+level lacks them (the standard states one position for the whole file, so the slices are taken
+to advance along $\hat n$); frames that differ in energy window, detector, rotation, projection
+angle, phase, R-R interval or time raise ``ImageReadError`` naming the vector. A compressed file needs a decoder
 for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
 Pillow; for the others the error names the ``pip install`` (``DECODER_FOR``), and for those no
 pydicom plugin decodes (video, JPEG XL) it says to convert the file.
