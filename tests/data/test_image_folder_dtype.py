@@ -45,3 +45,19 @@ def test_small_values_float32(tmp_path):
 def test_other_dtypes_refused(tmp_path, dtype):
     with pytest.raises(ValueError, match="ImageFolder: dtype must be numpy.float32 or numpy.float64"):
         ImageFolder(_root(tmp_path, 7), dtype=dtype)
+
+
+def test_segmentation_folder_dtype(tmp_path):
+    from deltanet.data import SegmentationFolder
+
+    for sub in ("images", "labels"):
+        (tmp_path / sub).mkdir()
+    data = np.full((2, 3, 4), BIG, dtype=np.int32)
+    nib.save(nib.Nifti1Image(data, np.eye(4), dtype=np.int32), str(tmp_path / "images" / "c.nii"))
+    nib.save(nib.Nifti1Image(np.ones((2, 3, 4), np.uint8), np.eye(4)), str(tmp_path / "labels" / "c.nii"))
+    with pytest.raises(ImageReadError, match="16777217"):
+        SegmentationFolder(tmp_path / "images", tmp_path / "labels")[0]
+    image, label = SegmentationFolder(tmp_path / "images", tmp_path / "labels", dtype=np.float64)[0]
+    assert image.dtype == np.float64 and image.ravel()[0] == BIG and label.dtype == np.int64
+    with pytest.raises(ValueError, match="SegmentationFolder: dtype must be"):
+        SegmentationFolder(tmp_path / "images", tmp_path / "labels", dtype=np.int32)

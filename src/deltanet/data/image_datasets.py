@@ -316,7 +316,7 @@ class SegmentationFolder(ImageDataset):
     images/case03/ (DICOM)    labels/case03.nii.gz
     ```
 
-    ``ds[i]`` is ``(image, label)``: the image channel-first float32, the label map int64 of the
+    ``ds[i]`` is ``(image, label)``: the image channel-first float32 (or ``dtype``), the label map int64 of the
     image's spatial shape, after ``transform(image, label)`` (a ``deltanet.data.transforms``
     transform moves both together). Every label is checked against its image: one channel, whole
     non-negative numbers, the same shape, and (same format) the same affine.
@@ -333,6 +333,9 @@ class SegmentationFolder(ImageDataset):
         cache_size: samples kept in memory after reading (0: none; see the module docstring).
         num_classes: when given, every label must be below it (``ImageReadError`` names the case
             and the labels it holds: a 0/255 mask, or BraTS' 0, 1, 2, 4); default: not checked.
+        dtype: the images' dtype, ``numpy.float32`` (default) or ``numpy.float64``, as
+            ``read_image``'s (an image of whole numbers beyond $2^{24}$ raises with float32); the
+            labels are read exactly whatever it is.
 
     Raises:
         FileNotFoundError: a folder that does not exist.
@@ -363,8 +366,15 @@ class SegmentationFolder(ImageDataset):
         label_suffix: str = "",
         cache_size: int = 0,
         num_classes: int | None = None,
+        dtype: Any = np.float32,
     ) -> None:
         super().__init__(transform, cache_size)
+        try:
+            self.dtype = image_dtype(dtype)
+        except ValueError:
+            raise ValueError(
+                f"SegmentationFolder: dtype must be numpy.float32 or numpy.float64, got {dtype!r}"
+            ) from None
         self.num_classes = (
             None if num_classes is None else check.integer(num_classes, "num_classes", "SegmentationFolder", low=2)
         )
@@ -386,7 +396,7 @@ class SegmentationFolder(ImageDataset):
 
     def load(self, entry: Any) -> tuple[Any, ...]:
         image_path, label_path = entry
-        image = read_image(image_path)
+        image = read_image(image_path, dtype=self.dtype)
         return image.array, read_label(label_path, image, image_path, self.num_classes)
 
     def prepare(self, arrays: tuple[Any, ...]) -> Any:
