@@ -72,3 +72,17 @@ def test_microns_become_mm(tmp_path):
     back = nib.load(write_image(tmp_path / "b.nii", image))
     assert back.header.get_xyzt_units() == ("mm", "sec")
     np.testing.assert_allclose(back.affine[:3], nib.load(path).affine[:3] / 1000, atol=1e-7)
+
+
+def test_nan_kept_in_nifti_refused_in_pictures(tmp_path):
+    from nibabel.testing import data_path
+
+    path = f"{data_path}/resampled_anat_moved.nii"  # nibabel's own resampled scan: NaN outside the field of view
+    image = read_image(path)
+    assert np.isnan(image.array).any()
+    back = read_image(write_image(tmp_path / "r.nii.gz", image))
+    np.testing.assert_array_equal(back.array, image.array)  # NaN where NaN was
+    with pytest.raises(ValueError, match="the image contains NaN, which a PNG cannot hold"):
+        write_image(tmp_path / "r.png", np.array([[0.5, np.nan]]))
+    with pytest.raises(ValueError, match="the image contains infinity"):
+        write_image(tmp_path / "i.nii", np.array([[[1.0, np.inf]]]))

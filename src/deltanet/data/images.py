@@ -481,6 +481,7 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
     NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
     as uint8) and writes floats as float32, or as float64 when float32 would round whole numbers
     beyond $2^{24}$ that the array holds (as from ``read_image(path, dtype=np.float64)``). A
+    NaN (no data) is kept in NIfTI and refused in a picture; infinity is refused. A
     picture takes whole numbers 0..255 (or 0..65535 for one channel in PNG/TIFF) or intensities in
     $[0, 1]$ (scaled to 0..255); other values raise, rather than being clipped. A picture keeps no
     geometry. JPEG is lossy: the values read back differ from those written (near edges most), so
@@ -498,7 +499,7 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
 
     Raises:
         ValueError: an unknown suffix, a shape that does not fit ``like``, values a picture cannot
-            hold.
+            hold (NaN among them), infinity.
 
     Examples:
         >>> import os, tempfile, numpy as np
@@ -533,8 +534,11 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
         raise ValueError(
             f"write_image: expected a non-empty array of numbers, got dtype {array.dtype}, shape {array.shape}"
         )
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise ValueError("write_image: the image contains NaN or infinity")
+    if array.dtype.kind == "f" and np.isinf(array).any():
+        raise ValueError("write_image: the image contains infinity")
+    if array.dtype.kind == "f" and kind != "nifti" and np.isnan(array).any():
+        # NIfTI keeps NaN, the mark of "no data" that FSL, SPM and resamplers write outside the field of view
+        raise ValueError(f"write_image: the image contains NaN, which a {kind.upper()} cannot hold; write NIfTI")
     if isinstance(image, Image) and like is None:
         array = image.array  # channel first by definition: (1, H, W) is a 2-D image, not a volume of depth 1
     else:
