@@ -109,3 +109,21 @@ def test_real_scan_with_padding():
     air = read_image(path, padding=-1024.0).array[0]
     np.testing.assert_array_equal(air[raw == -2000], -1024.0)
     np.testing.assert_array_equal(air[raw != -2000], kept.array[0][raw != -2000])
+
+
+@pytest.mark.parametrize(("stored_as", "value"), [("US", 63536), ("SS", -2000)])
+def test_padding_value_of_the_other_sign(tmp_path, stored_as, value):
+    # signed pixels with PixelPaddingValue written as US 63536 (the bits of -2000), and unsigned pixels
+    # with it written as SS -2000 (the bits of 63536): the value is taken in the pixels' type
+    ds = pydicom.dcmread(CT)
+    raw = ds.pixel_array.copy()
+    raw[:4] = -2000
+    if stored_as == "SS":
+        ds.PixelRepresentation = 0
+    ds.PixelData = raw.tobytes()
+    del ds["PixelPaddingValue"]
+    ds.add_new("PixelPaddingValue", stored_as, value)
+    ds.save_as(tmp_path / "p.dcm")
+    image = read_image(tmp_path / "p.dcm", padding=0)
+    assert image.metadata["padding_pixels"] == 4 * 128
+    assert np.all(image.array[0, :4] == 0)

@@ -230,8 +230,8 @@ def _padding_mask(raw: np.ndarray, ds: Any) -> np.ndarray | None:
     """Where the stored values are padding (PS3.3 C.7.5.1.1.2): ``PixelPaddingValue``, or with
     ``PixelPaddingRangeLimit`` every value between the two (inclusive); None if the file states none.
 
-    Both are in stored values (before the modality LUT); a value read as unsigned (its VR "US or SS"
-    left unresolved) is taken as the signed number of the same bits when the pixels are signed."""
+    Both are in stored values (before the modality LUT); a value whose VR ("US or SS") disagrees with
+    the pixels' sign is taken as the number of the same bits in the pixels' type."""
     value, limit = ds.get("PixelPaddingValue"), ds.get("PixelPaddingRangeLimit")
     if value is None or int(ds.get("SamplesPerPixel", 1)) != 1 or raw.dtype.kind not in "iu":
         return None
@@ -241,6 +241,8 @@ def _padding_mask(raw: np.ndarray, ds: Any) -> np.ndarray | None:
         number = int(number)
         if raw.dtype.kind == "i" and number >= 2 ** (bits - 1):
             number -= 2**bits
+        elif raw.dtype.kind == "u" and number < 0:
+            number += 2**bits
         return number
 
     low = high = stored(value)
