@@ -65,7 +65,8 @@ highdicom and MONAI's ``PydicomReader`` keep them as values, and so does ``read_
 (``NormalizeIntensity``, ``ScaleIntensity``) would take them as tissue; ``padding=v`` sets them to
 $v$ after the LUT (``padding=-1024``: air in HU; ``padding=0`` with
 ``NormalizeIntensity(nonzero=True)`` leaves them out of the mean and deviation).
-``metadata["padding_pixels"]`` counts them and ``metadata["PixelPaddingValue"]`` (and
+``metadata["padding_pixels"]`` counts them, ``metadata["padding"]`` says what was done
+(``"keep"`` or the value they became), and ``metadata["PixelPaddingValue"]`` (and
 ``"PixelPaddingRangeLimit"``) give the stored values.
 """
 
