@@ -283,7 +283,7 @@ def _pixels(ds: Any, path: Path, dtype: np.dtype, padding: Any = KEEP) -> tuple[
         values = values * float(ds.DoseGridScaling)
     mask = _padding_mask(raw, ds)
     count = 0 if mask is None else int(mask.sum())
-    if count and padding != KEEP:
+    if mask is not None and count and padding != KEEP:
         values = np.where(mask, float(padding), values)
     return as_image_dtype(values, dtype, path), count
 
@@ -702,6 +702,7 @@ def read_dicom_file(path: Path, dtype: Any = np.float32, padding: Any = KEEP) ->
         thickness = _slice_thickness(ds)
         affine = _affine(first if first is not None else np.zeros(3), [*in_plane, normal * thickness])
         return Image(_channels_first(values, samples), affine, "dicom", path, meta)
+    positions: np.ndarray | None
     if _is_nm(ds):
         positions = _nm_slice_positions(ds, path, first, normal, frames)
     else:

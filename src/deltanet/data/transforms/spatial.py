@@ -418,9 +418,9 @@ class Resize(Transform):
         if len(values) != len(shape):
             raise ValueError(f"{owner}: spatial_size must be one size or {len(shape)}, got {self.spatial_size!r}")
         target = tuple(n if v == -1 else check.integer(v, "spatial_size", owner, low=1) for v, n in zip(values, shape))
-        values = as_float(image)
-        values = values.astype(np.float32) if values.dtype == np.float16 else values
-        out = _interpolate(values, target, self.mode, self.align_corners, owner).astype(np.float32, copy=False)
+        floats = as_float(image)
+        floats = floats.astype(np.float32) if floats.dtype == np.float16 else floats
+        out = _interpolate(floats, target, self.mode, self.align_corners, owner).astype(np.float32, copy=False)
         return out, None if label is None else _interpolate(label, target, "nearest", None, owner)
 
 
