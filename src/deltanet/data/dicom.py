@@ -65,7 +65,9 @@ highdicom and MONAI's ``PydicomReader`` keep them as values, and so does ``read_
 (``NormalizeIntensity``, ``ScaleIntensity``) would take them as tissue; ``padding=v`` sets them to
 $v$ after the LUT (``padding=-1024``: air in HU; ``padding=0`` with
 ``NormalizeIntensity(nonzero=True)`` leaves them out of the mean and deviation).
-``metadata["padding_pixels"]`` counts them, ``metadata["padding"]`` says what was done
+A lossily compressed file (``LossyImageCompression`` "01": lossy JPEG or JPEG 2000) has had its
+padding values changed near the padding's edges, so only some pixels hold the stated value: it
+warns so, whatever ``padding`` is. ``metadata["padding_pixels"]`` counts them, ``metadata["padding"]`` says what was done
 (``"keep"`` or the value they became), and ``metadata["PixelPaddingValue"]`` (and
 ``"PixelPaddingRangeLimit"``) give the stored values.
 """
@@ -310,7 +312,15 @@ def _note_padding(meta: dict[str, Any], ds: Any, count: int, padding: Any, where
         meta["PixelPaddingRangeLimit"] = _plain(ds.PixelPaddingRangeLimit)
     meta["padding_pixels"] = count
     meta["padding"] = padding
-    if count and padding == KEEP:
+    if _lossy(ds):  # the padding's edges are blurred into other values: the stated value finds only some
+        warnings.warn(
+            f"{where}: the pixel data was compressed lossily, which changed the padding pixels' values: {count} "
+            f"pixels hold PixelPaddingValue {meta['PixelPaddingValue']} exactly, and the others, near it, are read "
+            "as tissue (padding= sets only the exact ones); find them by value (a threshold) instead",
+            UserWarning,
+            stacklevel=5,
+        )
+    elif count and padding == KEEP:
         warnings.warn(
             f"{where}: {count} pixels are padding (outside the scanned field of view; PixelPaddingValue "
             f"{meta['PixelPaddingValue']}) and are kept with their stored values, which a normalisation would take "
@@ -318,6 +328,16 @@ def _note_padding(meta: dict[str, Any], ds: Any, count: int, padding: Any, where
             UserWarning,
             stacklevel=5,  # read_image's caller
         )
+
+
+#: Transfer syntaxes that are always lossy (JPEG baseline and extended); others say so in LossyImageCompression.
+_LOSSY_SYNTAXES = frozenset(("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"))
+
+
+def _lossy(ds: Any) -> bool:
+    """Whether the pixels went through lossy compression (``LossyImageCompression`` "01", or a lossy JPEG)."""
+    syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
+    return str(ds.get("LossyImageCompression", "")).strip() == "01" or syntax in _LOSSY_SYNTAXES
 
 
 # RLE (PackBits) turns 2 bytes into at most 128: no RLE stream decodes to more than 64 times its size.
