@@ -67,9 +67,9 @@ $v$ after the LUT (``padding=-1024``: air in HU; ``padding=0`` with
 ``NormalizeIntensity(nonzero=True)`` leaves them out of the mean and deviation).
 A lossily compressed file (``LossyImageCompression`` "01": lossy JPEG or JPEG 2000) has had its
 padding values changed near the padding's edges, so only some pixels hold the stated value: it
-warns so, whatever ``padding`` is. ``metadata["padding_pixels"]`` counts them, ``metadata["padding"]`` says what was done
-(``"keep"`` or the value they became), and ``metadata["PixelPaddingValue"]`` (and
-``"PixelPaddingRangeLimit"``) give the stored values.
+warns so, whatever ``padding`` is. ``metadata["padding_pixels"]`` counts them,
+``metadata["padding"]`` says what was done (``"keep"`` or the value they became), and
+``metadata["PixelPaddingValue"]`` (and ``"PixelPaddingRangeLimit"``) give the stored values.
 """
 
 from __future__ import annotations
