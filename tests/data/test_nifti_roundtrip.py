@@ -86,3 +86,22 @@ def test_nan_kept_in_nifti_refused_in_pictures(tmp_path):
         write_image(tmp_path / "r.png", np.array([[0.5, np.nan]]))
     with pytest.raises(ValueError, match="the image contains infinity"):
         write_image(tmp_path / "i.nii", np.array([[[1.0, np.inf]]]))
+
+
+@pytest.mark.parametrize("stored", [np.uint8, np.int16, np.uint16])
+def test_whole_numbers_go_back_to_the_stored_integer_type(tmp_path, stored):
+    data = (np.arange(60).reshape(3, 4, 5) % 7).astype(stored)
+    image = read_image(_save(tmp_path / "a.nii.gz", data))
+    assert image.array.dtype == np.float32 and image.metadata["stored_dtype"] == np.dtype(stored).name
+    back = nib.load(write_image(tmp_path / "b.nii.gz", image))
+    assert back.get_data_dtype() == stored
+    np.testing.assert_array_equal(np.asanyarray(back.dataobj), data)
+    # a prediction written like the scan: whole numbers in the scan's type, fractions as float32
+    assert nib.load(write_image(tmp_path / "c.nii.gz", image.array * 0 + 1, like=image)).get_data_dtype() == stored
+    assert nib.load(write_image(tmp_path / "d.nii.gz", image.array * 0.5, like=image)).get_data_dtype() == np.float32
+
+
+def test_whole_numbers_the_stored_type_cannot_hold_stay_float(tmp_path):
+    image = read_image(_save(tmp_path / "a.nii", np.zeros((2, 3, 4), np.uint8)))
+    back = nib.load(write_image(tmp_path / "b.nii", image.array - 1, like=image))  # -1 is not a uint8
+    assert back.get_data_dtype() == np.float32 and back.get_fdata().min() == -1

@@ -232,6 +232,8 @@ def _read_nifti(path: Path, dtype: np.dtype) -> Image:
             "sform_code": int(header["sform_code"]),
             "qform_code": int(header["qform_code"]),
             "descrip": header["descrip"].item().split(b"\x00")[0].decode("latin-1").strip(),
+            # the voxels' type on disk (before scl_slope/scl_inter): write_image writes whole numbers back in it
+            "stored_dtype": str(header.get_data_dtype()) if header.get_data_dtype().names is None else None,
         }
     except (MemoryError, ImageReadError):
         raise
@@ -389,6 +391,26 @@ def _integer_dtype(low: float, high: float) -> Any:
     raise ValueError(f"write_image: integer values from {low} to {high} do not fit NIfTI's int32")
 
 
+def _stored_integer_dtype(name: Any) -> np.dtype | None:
+    """The source NIfTI's integer voxel type (``metadata["stored_dtype"]``), or None."""
+    try:
+        dtype = np.dtype(name) if isinstance(name, str) else None
+    except TypeError:
+        return None
+    return dtype if dtype is not None and dtype.kind in "iu" else None
+
+
+def _whole_within(values: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether every value is a whole number that ``dtype`` holds."""
+    info = np.iinfo(dtype)
+    return bool(
+        np.isfinite(values).all()
+        and info.min <= values.min()
+        and values.max() <= info.max
+        and np.all(values == np.round(values))
+    )
+
+
 def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, source: Image | None) -> None:
     """The NIfTI file; a NIfTI ``source`` (``like``, else the ``Image`` written) gives its sform and
     qform codes, its time unit and, when the channels are its time points, their spacing (``pixdim[4]``)."""
@@ -399,17 +421,20 @@ def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, source: Imag
             "or give a volume (C, D, H, W)"
         )
     data = array[0] if array.shape[0] == 1 else np.moveaxis(array, 0, -1)  # NIfTI: (X, Y, Z[, C])
+    codes = source.metadata if source is not None and source.format == "nifti" else {}
+    stored = _stored_integer_dtype(codes.get("stored_dtype"))
     if data.dtype.kind == "b":
         data = data.astype(np.uint8)
     elif data.dtype.kind in "iu":
         data = data.astype(_integer_dtype(data.min(), data.max()))
+    elif stored is not None and _whole_within(data, stored):
+        data = data.astype(stored)  # read from integers (a CT in HU, a label map): back as they were stored
     else:
         try:  # float32, unless that would change whole numbers beyond 2**24: then float64
             data = as_image_dtype(data, np.dtype(np.float32), path)
         except ImageReadError:
             data = data.astype(np.float64)
     img = nib.Nifti1Image(data, affine)
-    codes = source.metadata if source is not None and source.format == "nifti" else {}
     img.set_sform(affine, code=int(codes.get("sform_code", 1)) or 1)
     # the qform is a rotation, zooms and a shift: a sheared affine (a CT gantry tilt) is kept by the sform
     # alone, and the qform is marked unused (nibabel would store a rotation near it, placing slices mm off)
@@ -480,7 +505,10 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
 
     NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
     as uint8) and writes floats as float32, or as float64 when float32 would round whole numbers
-    beyond $2^{24}$ that the array holds (as from ``read_image(path, dtype=np.float64)``). A
+    beyond $2^{24}$ that the array holds (as from ``read_image(path, dtype=np.float64)``); floats
+    that are all whole numbers go back to the integer type of the NIfTI they came from (``like``,
+    else the ``Image`` written; ``metadata["stored_dtype"]``) when it holds them, so a label map
+    or a CT read and written stays uint8 or int16 on disk. A
     NaN (no data) is kept in NIfTI and refused in a picture; infinity is refused. A
     picture takes whole numbers 0..255 (or 0..65535 for one channel in PNG/TIFF) or intensities in
     $[0, 1]$ (scaled to 0..255); other values raise, rather than being clipped. A picture keeps no
