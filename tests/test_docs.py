@@ -214,6 +214,9 @@ def test_your_own_images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     printed = run_page("your-own-images.md", tmp_path, monkeypatch)
     assert "(1, 33, 41, 25) (2.0, 2.0, 2.0) (32.0, -40.0, -16.0)" in printed
     assert "CT (1, 128, 128) -896.0 1167.0" in printed  # Hounsfield units
+    assert (
+        "494 -3024.0 the pixel data was compressed lossily" in printed and "\n-1024.0\n" in printed
+    )  # PixelPaddingValue: kept, counted, warned
     assert "(1, 8, 128, 128) [2.5, 0.661, 0.661]" in printed  # the shuffled slices, sorted
     assert "inconsistent slice spacing" in printed and "5 mm apart" in printed
     assert "SPL LAS" in printed and "RAS (1, 128, 128, 8)" in printed  # Image.axcodes, Orientation

@@ -318,3 +318,10 @@ def test_missing_package_names_the_extra(monkeypatch):
         ImportError, match=r"needs nibabel, which is not installed .* pip install 'deltanet\[imaging\]'"
     ):
         read_image(os.path.join(data_path, "anatomical.nii"))
+
+
+def test_series_with_a_copied_file(tmp_path):
+    folder = write_series(tmp_path / "ct", axial_positions(3), order=[0, 1, 2])
+    shutil.copy(folder / "file001.dcm", folder / "file001 (copy).dcm")
+    with pytest.raises(ImageReadError, match=r"file001 \(copy\)\.dcm and file001\.dcm are the same slice .*a copy"):
+        read_image(folder)

@@ -279,19 +279,26 @@ def test_resize_stretches_to_the_size():
     ],
     ids=lambda t: type(t).__name__,
 )
-def test_interpolating_a_float16_image_keeps_float16(transform):
-    # scipy.ndimage has no float16 kernels: the image is interpolated in float32, given back as float16
-    image = np.random.default_rng(0).random((2, 9, 8)).astype(np.float16)
+@pytest.mark.parametrize("stored", [np.float16, np.float64, np.int16])
+def test_interpolating_gives_float32_as_monai(transform, stored):
+    # MONAI's Resample, spatial_resample and resize return float32 whatever the input's dtype
+    image = (100 * np.random.default_rng(0).random((2, 9, 8))).astype(stored)
     out, label = transform(image, np.ones((9, 8), np.int64))
-    assert out.dtype == np.float16 and label.dtype == np.int64
+    assert out.dtype == np.float32 and label.dtype == np.int64
 
 
 def test_float16_interpolation_matches_float32():
     image = np.random.default_rng(0).random((1, 9, 8)).astype(np.float16)
     for transform in (T.Affine(rotate=0.3, scale=1.1), T.Resize((5, 7))):
-        np.testing.assert_array_equal(transform(image), transform(image.astype(np.float32)).astype(np.float16))
+        np.testing.assert_array_equal(transform(image), transform(image.astype(np.float32)))
     iso = T.Spacing(pixdim=2.0)(image, spacing=1.0)
-    assert iso.dtype == np.float16 and iso.shape == (1, 4, 4)
+    assert iso.dtype == np.float32 and iso.shape == (1, 4, 4)
+    assert T.Spacing(pixdim=2.0)(image.astype(np.float64), spacing=1.0).dtype == np.float32
+
+
+def test_flips_keep_float64():
+    image = np.random.default_rng(0).random((1, 4, 6))
+    assert T.Flip(0)(image).dtype == np.float64 and T.Rotate90()(image).dtype == np.float64
 
 
 def test_an_image_object_given_to_an_array_transform_is_named():

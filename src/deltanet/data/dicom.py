@@ -45,14 +45,36 @@ groups, shared by all frames or given per frame; both are read. A file without p
 (ultrasound, secondary capture) gets nominal values (axial orientation, 1 mm pixels, origin 0), and
 ``metadata["missing_geometry"]`` lists the tags it lacks. Frames without a stated geometry
 (cine, ultrasound: the frames are time points) are stacked with a nominal step of 1 mm, and
-``metadata["frame_spacing"]`` is None to say so. A compressed file needs a decoder
+``metadata["frame_spacing"]`` is None to say so. A multi-frame **NM** (nuclear medicine) file says
+what its frames are through ``FrameIncrementPointer`` and the vectors it names (PS3.3 C.8.4.8):
+when only ``SliceVector`` varies (a reconstruction, RECON TOMO) slice $s$ is placed at
+``ImagePositionPatient`` $+ (s - s_{min})$ ``SpacingBetweenSlices`` along $\hat n$, the
+position and orientation read from the one ``DetectorInformationSequence`` item where the top
+level lacks them (the standard states one position for the whole file, so the slices are taken
+to advance along $\hat n$); frames that differ in energy window, detector, rotation, projection
+angle, phase, R-R interval or time raise ``ImageReadError`` naming the vector. A compressed file needs a decoder
 for its transfer syntax: pydicom decodes RLE itself and baseline JPEG and JPEG 2000 through
 Pillow; for the others the error names the ``pip install`` (``DECODER_FOR``), and for those no
 pydicom plugin decodes (video, JPEG XL) it says to convert the file.
+
+**Padding pixels** (PS3.3 C.7.5.1.1.2): a CT's circular field of view leaves the corners of the
+square image unscanned, and the file marks them with ``PixelPaddingValue`` (often $-2000$, or
+$-3024$ HU after the LUT), or a range of stored values up to ``PixelPaddingRangeLimit``. pydicom,
+highdicom and MONAI's ``PydicomReader`` keep them as values, and so does ``read_image`` by default
+(``padding="keep"``), but it warns (``UserWarning``) when a file holds any, since a normalisation
+(``NormalizeIntensity``, ``ScaleIntensity``) would take them as tissue; ``padding=v`` sets them to
+$v$ after the LUT (``padding=-1024``: air in HU; ``padding=0`` with
+``NormalizeIntensity(nonzero=True)`` leaves them out of the mean and deviation).
+A lossily compressed file (``LossyImageCompression`` "01": lossy JPEG or JPEG 2000) has had its
+padding values changed near the padding's edges, so only some pixels hold the stated value: it
+warns so, whatever ``padding`` is. ``metadata["padding_pixels"]`` counts them,
+``metadata["padding"]`` says what was done (``"keep"`` or the value they became), and
+``metadata["PixelPaddingValue"]`` (and ``"PixelPaddingRangeLimit"``) give the stored values.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +229,39 @@ def _has_pixels(ds: Any) -> bool:
     return any(keyword in ds for keyword in PIXEL_DATA)
 
 
-def _pixels(ds: Any, path: Path, dtype: np.dtype) -> np.ndarray:
-    """The pixel values after the modality LUT (HU for CT), as ``dtype``, frames first; whole numbers
-    that ``dtype`` would change raise (``image.as_image_dtype``)."""
+def _padding_mask(raw: np.ndarray, ds: Any) -> np.ndarray | None:
+    """Where the stored values are padding (PS3.3 C.7.5.1.1.2): ``PixelPaddingValue``, or with
+    ``PixelPaddingRangeLimit`` every value between the two (inclusive); None if the file states none.
+
+    Both are in stored values (before the modality LUT); a value whose VR ("US or SS") disagrees with
+    the pixels' sign is taken as the number of the same bits in the pixels' type."""
+    value, limit = ds.get("PixelPaddingValue"), ds.get("PixelPaddingRangeLimit")
+    if value is None or int(ds.get("SamplesPerPixel", 1)) != 1 or raw.dtype.kind not in "iu":
+        return None
+    bits = 8 * raw.dtype.itemsize
+
+    def stored(number: Any) -> int:
+        number = int(number)
+        if raw.dtype.kind == "i" and number >= 2 ** (bits - 1):
+            number -= 2**bits
+        elif raw.dtype.kind == "u" and number < 0:
+            number += 2**bits
+        return number
+
+    low = high = stored(value)
+    if limit is not None:
+        low, high = sorted((low, stored(limit)))
+    return (raw >= low) & (raw <= high)
+
+
+#: ``read_image``'s ``padding=``: keep the padding pixels' values (pydicom's, highdicom's, MONAI's way).
+KEEP = "keep"
+
+
+def _pixels(ds: Any, path: Path, dtype: np.dtype, padding: Any = KEEP) -> tuple[np.ndarray, int]:
+    """The pixel values after the modality LUT (HU for CT), as ``dtype``, frames first, and how many
+    are padding; with a number for ``padding`` the padding pixels hold it. Whole numbers that
+    ``dtype`` would change raise (``image.as_image_dtype``)."""
     if not _has_pixels(ds) or "Rows" not in ds:
         raise ImageReadError(
             f"{path}: no pixel data (Modality {ds.get('Modality', 'unknown')}): a truncated file, "
@@ -231,7 +283,61 @@ def _pixels(ds: Any, path: Path, dtype: np.dtype) -> np.ndarray:
         raise ImageReadError(f"{path}: cannot apply the modality LUT: {' '.join(str(error).split())}") from None
     if "DoseGridScaling" in ds:  # RT dose: stored integers times the scaling give Gy
         values = values * float(ds.DoseGridScaling)
-    return as_image_dtype(values, dtype, path)
+    mask = _padding_mask(raw, ds)
+    count = 0 if mask is None else int(mask.sum())
+    if mask is not None and count and padding != KEEP:
+        values = np.where(mask, float(padding), values)
+    return as_image_dtype(values, dtype, path), count
+
+
+def _check_padding(padding: Any) -> Any:
+    """``padding``: ``"keep"`` or a finite number, else a ValueError naming what was given."""
+    if isinstance(padding, str) and padding == KEEP:
+        return KEEP
+    if isinstance(padding, (int, float, np.integer, np.floating)) and not isinstance(padding, bool):
+        if np.isfinite(padding):
+            return float(padding)
+    raise ValueError(
+        f"read_image: padding must be 'keep' (the padding pixels' values as stored) or a finite number that the "
+        f"padding pixels become (e.g. -1024 for air in HU, or 0), got {padding!r}"
+    )
+
+
+def _note_padding(meta: dict[str, Any], ds: Any, count: int, padding: Any, where: Path) -> None:
+    """Record the padding tags and the count in ``meta``; warn when padding pixels are kept as values."""
+    if ds.get("PixelPaddingValue") is None:
+        return
+    meta["PixelPaddingValue"] = _plain(ds.PixelPaddingValue)
+    if ds.get("PixelPaddingRangeLimit") is not None:
+        meta["PixelPaddingRangeLimit"] = _plain(ds.PixelPaddingRangeLimit)
+    meta["padding_pixels"] = count
+    meta["padding"] = padding
+    if _lossy(ds):  # the padding's edges are blurred into other values: the stated value finds only some
+        warnings.warn(
+            f"{where}: the pixel data was compressed lossily, which changed the padding pixels' values: {count} "
+            f"pixels hold PixelPaddingValue {meta['PixelPaddingValue']} exactly, and the others, near it, are read "
+            "as tissue (padding= sets only the exact ones); find them by value (a threshold) instead",
+            UserWarning,
+            stacklevel=5,
+        )
+    elif count and padding == KEEP:
+        warnings.warn(
+            f"{where}: {count} pixels are padding (outside the scanned field of view; PixelPaddingValue "
+            f"{meta['PixelPaddingValue']}) and are kept with their stored values, which a normalisation would take "
+            "as tissue; read_image(path, padding=value) sets them to value (e.g. padding=-1024, air in HU)",
+            UserWarning,
+            stacklevel=5,  # read_image's caller
+        )
+
+
+#: Transfer syntaxes that are always lossy (JPEG baseline and extended); others say so in LossyImageCompression.
+_LOSSY_SYNTAXES = frozenset(("1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"))
+
+
+def _lossy(ds: Any) -> bool:
+    """Whether the pixels went through lossy compression (``LossyImageCompression`` "01", or a lossy JPEG)."""
+    syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
+    return str(ds.get("LossyImageCompression", "")).strip() == "01" or syntax in _LOSSY_SYNTAXES
 
 
 # RLE (PackBits) turns 2 bytes into at most 128: no RLE stream decodes to more than 64 times its size.
@@ -261,16 +367,52 @@ def _frames(ds: Any) -> int:
     return int(ds.get("NumberOfFrames", 1) or 1)
 
 
-def _orientation(ds: Any, frame: int = 0) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Row direction $r$, column direction $c$, and whether the file states them."""
+# Direction cosines whose norm is this far from 1 are refused (rounded to 5 or 6 digits, real files
+# state norms such as 0.99999); normalized, two whose dot product exceeds _SKEW are refused.
+_NORM_TOLERANCE = 1e-2
+_SKEW = 1e-3  # GDCM's (ITK's DICOM reader) bound on |r . c| (DirectionCosines::IsValid); nibabel's is 5e-5
+
+
+def _orientation(ds: Any, frame: int = 0, where: Any = "") -> tuple[np.ndarray, np.ndarray, bool]:
+    """Row direction $r$, column direction $c$ (unit vectors), and whether the file states them.
+
+    ``ImageOrientationPatient`` is stored as decimal strings of at most 16 characters, so its
+    vectors have norms such as 0.99999: they are normalized, else the spacing along them would be
+    off by as much. (GDCM, ITK's DICOM reader, normalizes vectors whose squared norms are 1e-3 or
+    more from 1, and replaces non-perpendicular ones by an axial default; nibabel refuses vectors
+    further than 5e-5 from orthonormal.) Vectors of another length or that are
+    not perpendicular raise ``ImageReadError`` naming ``where``."""
     values = ds.get("ImageOrientationPatient")
     if values is None:
-        item = _group_item(ds, "PlaneOrientationSequence", frame)
+        item = _group_item(ds, "PlaneOrientationSequence", frame) or _nm_detector(ds)
         values = None if item is None else item.get("ImageOrientationPatient")
     if values is None:
         return np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]), False
-    cosines = np.array([float(v) for v in values])
-    return cosines[:3], cosines[3:], True
+    try:
+        cosines = np.array([float(v) for v in values])
+    except (TypeError, ValueError):
+        cosines = np.array([])
+    if cosines.shape != (6,) or not np.isfinite(cosines).all():
+        raise ImageReadError(f"{where}: ImageOrientationPatient must be six numbers, got {_plain(values)}")
+    row, column = cosines[:3], cosines[3:]
+    norms = np.linalg.norm(row), np.linalg.norm(column)
+    if max(abs(n - 1.0) for n in norms) > _NORM_TOLERANCE:
+        raise ImageReadError(
+            f"{where}: ImageOrientationPatient {_plain(values)} does not hold two unit vectors (their lengths are "
+            f"{norms[0]:.6g} and {norms[1]:.6g}): a damaged header"
+        )
+    row, column = row / norms[0], column / norms[1]
+    if abs(float(row @ column)) > _SKEW:
+        angle = float(np.degrees(np.arccos(np.clip(row @ column, -1.0, 1.0))))
+        raise ImageReadError(
+            f"{where}: the row and column directions of ImageOrientationPatient {_plain(values)} are not "
+            f"perpendicular ({angle:.4g} degrees apart), so no affine places the pixels: a damaged header"
+        )
+    return row, column, True
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / np.linalg.norm(vector)
 
 
 #: Where the in-plane spacing came from (``metadata["pixel_spacing_from"]``), and in which plane it is.
@@ -356,11 +498,11 @@ def _check_frames_alike(ds: Any, frames: int, path: Path) -> None:
     """Raise ``ImageReadError`` unless every frame has frame 0's orientation and pixel spacing."""
     if "PerFrameFunctionalGroupsSequence" not in ds:
         return
-    first = (np.concatenate(_orientation(ds, 0)[:2]), np.array(_pixel_spacing(ds, 0)))
+    first = (np.concatenate(_orientation(ds, 0, path)[:2]), np.array(_pixel_spacing(ds, 0)))
     for k in range(1, frames):
         for what, value, reference in zip(
             ("orientation", "pixel spacing"),
-            (np.concatenate(_orientation(ds, k)[:2]), np.array(_pixel_spacing(ds, k))),
+            (np.concatenate(_orientation(ds, k, path)[:2]), np.array(_pixel_spacing(ds, k))),
             first,
         ):
             if not np.allclose(value, reference, atol=_TOLERANCE):
@@ -375,7 +517,7 @@ def _position(ds: Any) -> np.ndarray | None:
     ``PlanePositionSequence``; None when the file does not say."""
     values = ds.get("ImagePositionPatient")
     if values is None:
-        item = _group_item(ds, "PlanePositionSequence")
+        item = _group_item(ds, "PlanePositionSequence") or _nm_detector(ds)
         values = None if item is None else item.get("ImagePositionPatient")
     return None if values is None else np.array([float(v) for v in values])
 
@@ -446,6 +588,81 @@ def _tilt_degrees(step: np.ndarray, normal: np.ndarray) -> float:
     return float(np.degrees(np.arccos(min(1.0, cosine))))
 
 
+def _nm_detector(ds: Any) -> Any:
+    """An NM file's one ``DetectorInformationSequence`` item (NM keeps its geometry there,
+    PS3.3 C.8.4.11), or None (not NM, or several detectors)."""
+    items = ds.get("DetectorInformationSequence")
+    return items[0] if items is not None and len(items) == 1 else None
+
+
+#: The NM frame dimensions (the vectors ``FrameIncrementPointer`` names, PS3.3 C.8.4.8.1.1) and what
+#: frames that differ in them are.
+_NM_DIMENSIONS = {
+    "EnergyWindowVector": "energy windows",
+    "DetectorVector": "detectors",
+    "PhaseVector": "phases",
+    "RotationVector": "rotations",
+    "RRIntervalVector": "R-R intervals",
+    "TimeSlotVector": "gated time slots",
+    "SliceVector": "slices",
+    "AngularViewVector": "projection angles of a SPECT acquisition",
+    "TimeSliceVector": "time points",
+}
+
+
+def _nm_slice_positions(ds: Any, path: Path, first: np.ndarray | None, normal: np.ndarray, frames: int) -> np.ndarray:
+    r"""The positions of a multi-frame NM file's frames: only the slices of one reconstruction
+    (``SliceVector`` the one dimension that varies) make a volume; other frames raise by name.
+
+    Slice $s$ (its ``SliceVector`` number) lies at ``ImagePositionPatient`` $+ (s - s_{min})\,
+    \Delta\, \hat n$ with $\Delta$ = ``SpacingBetweenSlices`` (else ``SliceThickness``)."""
+    pydicom = require("pydicom")
+    pointers = ds.get("FrameIncrementPointer")
+    pointers = (
+        []
+        if pointers is None
+        else pointers
+        if isinstance(pointers, (list, pydicom.multival.MultiValue))
+        else [pointers]
+    )
+    keywords = [pydicom.datadict.keyword_for_tag(tag) or str(tag) for tag in pointers]
+    vectors: dict[str, np.ndarray] = {}
+    for keyword in keywords:
+        values = ds.get(keyword)
+        if values is None or len(values) != frames:
+            raise ImageReadError(
+                f"{path}: an NM file of {frames} frames whose FrameIncrementPointer names {keyword}, but the file "
+                f"holds {0 if values is None else len(values)} values of it; a damaged header"
+            )
+        vectors[keyword] = np.array([int(v) for v in values])
+    varying = [k for k, v in vectors.items() if len(np.unique(v)) > 1]
+    other = [k for k in varying if k != "SliceVector"]
+    if other or "SliceVector" not in vectors:
+        kinds = ", ".join(f"{k} ({len(np.unique(vectors[k]))} {_NM_DIMENSIONS.get(k, 'values')})" for k in other)
+        what = f"frames that differ in {kinds}" if other else f"frames without a SliceVector (pointers: {keywords})"
+        raise ImageReadError(
+            f"{path}: an NM file of {frames} {what}; deltanet reads a multi-frame NM file as a volume only when its "
+            "frames are the slices of one reconstruction (SliceVector the one dimension that varies); take the "
+            "frames apart with pydicom (ds.pixel_array[k])"
+        )
+    if first is None:
+        raise ImageReadError(
+            f"{path}: an NM reconstruction of {frames} slices without ImagePositionPatient (neither at the top level "
+            "nor in its one DetectorInformationSequence item), so its slices cannot be placed"
+        )
+    gap = ds.get("SpacingBetweenSlices") or ds.get("SliceThickness")
+    if gap is None:
+        raise ImageReadError(
+            f"{path}: an NM reconstruction of {frames} slices states neither SpacingBetweenSlices nor SliceThickness"
+        )
+    slices = vectors["SliceVector"]
+    return first + np.outer((slices - slices.min()) * float(gap), normal)
+
+
+def _is_nm(ds: Any) -> bool:
+    return ds.get("Modality") == "NM" or str(ds.get("SOPClassUID", "")) == "1.2.840.10008.5.1.4.1.1.20"
+
+
 def _frame_positions(ds: Any, first: np.ndarray | None, normal: np.ndarray, frames: int) -> np.ndarray | None:
     """Per-frame positions of a multi-frame file, from whichever tags it has, or None."""
     if "PerFrameFunctionalGroupsSequence" in ds:
@@ -479,19 +696,21 @@ def _channels_first(values: np.ndarray, samples: int) -> np.ndarray:
     return values[np.newaxis]
 
 
-def read_dicom_file(path: Path, dtype: Any = np.float32) -> Image:
+def read_dicom_file(path: Path, dtype: Any = np.float32, padding: Any = KEEP) -> Image:
     """One DICOM file: a 2-D slice $(C, H, W)$, or a multi-frame volume $(C, D, H, W)$."""
+    padding = _check_padding(padding)
     ds = _read(path)
-    values = _pixels(ds, path, np.dtype(dtype))
+    values, padded = _pixels(ds, path, np.dtype(dtype), padding)
     samples = int(ds.get("SamplesPerPixel", 1))
     frames = _frames(ds)
     _check_frames_alike(ds, frames, path)
-    row_dir, col_dir, oriented = _orientation(ds)
-    normal = np.cross(row_dir, col_dir)
+    row_dir, col_dir, oriented = _orientation(ds, 0, path)
+    normal = _unit(np.cross(row_dir, col_dir))
     row_gap, col_gap = _pixel_spacing(ds)
     first = _position(ds)
     in_plane = [col_dir * row_gap, row_dir * col_gap]
     meta = _metadata(ds, [path.name])
+    _note_padding(meta, ds, padded, padding, path)
     stated = {
         "ImageOrientationPatient": oriented,
         "PixelSpacing": _stated_pixel_spacing(ds)[0] is not None,
@@ -503,7 +722,11 @@ def read_dicom_file(path: Path, dtype: Any = np.float32) -> Image:
         thickness = _slice_thickness(ds)
         affine = _affine(first if first is not None else np.zeros(3), [*in_plane, normal * thickness])
         return Image(_channels_first(values, samples), affine, "dicom", path, meta)
-    positions = _frame_positions(ds, first, normal, frames)
+    positions: np.ndarray | None
+    if _is_nm(ds):
+        positions = _nm_slice_positions(ds, path, first, normal, frames)
+    else:
+        positions = _frame_positions(ds, first, normal, frames)
     if positions is None:  # frames without a stated geometry (cine, ultrasound): 1 mm apart
         meta["frame_spacing"] = None
         order, step, origin = np.arange(frames), normal, (first if first is not None else np.zeros(3))
@@ -546,8 +769,24 @@ def _check_same(values: list[Any], names: list[str], what: str, folder: Path, hi
             )
 
 
-def read_dicom_series(folder: Path, dtype: Any = np.float32) -> Image:
+def _check_copies(datasets: list[Any], positions: np.ndarray, names: list[str], folder: Path) -> None:
+    """Name a copied file (one SOPInstanceUID with the same pixels at one position twice), which the
+    sort would otherwise report as two slices at one position (echoes, time points)."""
+    seen: dict[tuple[Any, ...], str] = {}
+    for ds, position, name in zip(datasets, positions, names):
+        pixels = next((ds[keyword].value for keyword in PIXEL_DATA if keyword in ds), b"")
+        key = (str(ds.get("SOPInstanceUID", "")), tuple(np.round(position / _TOLERANCE).tolist()), hash(pixels))
+        if key[0] and key in seen:
+            raise ImageReadError(
+                f"{folder}: {seen[key]} and {name} are the same slice (SOPInstanceUID {key[0]}, at one position): a "
+                "copy; remove one"
+            )
+        seen[key] = name
+
+
+def read_dicom_series(folder: Path, dtype: Any = np.float32, padding: Any = KEEP) -> Image:
     """The slices in ``folder`` (one series) as a volume $(C, D, H, W)$ sorted along the normal."""
+    padding = _check_padding(padding)
     files = _series_files(folder)
     datasets = [_read(p) for p in files]
     names = [p.name for p in files]
@@ -559,7 +798,7 @@ def read_dicom_series(folder: Path, dtype: Any = np.float32) -> Image:
             )
         if _frames(ds) > 1:
             raise ImageReadError(f"{path}: a multi-frame file inside a folder of slices; read it on its own")
-        if _position(ds) is None or not _orientation(ds)[2]:
+        if _position(ds) is None or not _orientation(ds, 0, path)[2]:
             raise ImageReadError(
                 f"{path}: no ImagePositionPatient/ImageOrientationPatient, so the slice cannot be placed in a volume"
             )
@@ -567,33 +806,35 @@ def read_dicom_series(folder: Path, dtype: Any = np.float32) -> Image:
     _check_same(
         [str(ds.get("SeriesInstanceUID", "")) for ds in datasets], names, "SeriesInstanceUID", folder, one_series
     )
-    orientations = [np.concatenate(_orientation(ds)[:2]) for ds in datasets]
+    orientations = [np.concatenate(_orientation(ds, 0, path)[:2]) for ds, path in zip(datasets, files)]
     _check_same(orientations, names, "slice orientations", folder, "a volume needs parallel slices (a localizer?)")
     sizes = [np.array([ds.Rows, ds.Columns, ds.get("SamplesPerPixel", 1)], dtype=float) for ds in datasets]
     _check_same(sizes, names, "image sizes (rows, columns, samples)", folder, one_series)
     spacings = [np.array(_pixel_spacing(ds)) for ds in datasets]
     _check_same(spacings, names, "pixel spacings", folder, one_series)
 
-    row_dir, col_dir, _ = _orientation(datasets[0])
-    normal = np.cross(row_dir, col_dir)
+    row_dir, col_dir, _ = _orientation(datasets[0], 0, files[0])
+    normal = _unit(np.cross(row_dir, col_dir))
     positions = np.array([_position(ds) for ds in datasets])
+    _check_copies(datasets, positions, names, folder)
     order, step = _sort_along_normal(positions, normal, names, folder)
     if len(files) == 1:  # no neighbour to measure the step from: the slice's own thickness
         step = normal * _slice_thickness(datasets[0])
-    slices = [_pixels(datasets[i], files[i], np.dtype(dtype)) for i in order]
-    volume = np.stack(slices)  # (D, H, W[, samples])
+    slices = [_pixels(datasets[i], files[i], np.dtype(dtype), padding) for i in order]
+    volume = np.stack([values for values, _ in slices])  # (D, H, W[, samples])
     row_gap, col_gap = spacings[0]
     affine = _affine(positions[order[0]], [step, col_dir * row_gap, row_dir * col_gap])
     meta = _metadata(datasets[order[0]], [names[i] for i in order])
+    _note_padding(meta, datasets[order[0]], sum(count for _, count in slices), padding, folder)
     if len(files) > 1:
         meta["slice_tilt_degrees"] = _tilt_degrees(step, normal)
     return Image(_channels_first(volume, int(sizes[0][2])), affine, "dicom", folder, meta)
 
 
-def read_dicom(path: Path, dtype: Any = np.float32) -> Image:
+def read_dicom(path: Path, dtype: Any = np.float32, padding: Any = KEEP) -> Image:
     """A DICOM file, or a folder of the slices of one series (see the module docstring), as ``dtype``
-    (float32 or float64)."""
-    return read_dicom_series(path, dtype) if path.is_dir() else read_dicom_file(path, dtype)
+    (float32 or float64), its padding pixels kept or set to ``padding``."""
+    return read_dicom_series(path, dtype, padding) if path.is_dir() else read_dicom_file(path, dtype, padding)
 
 
 __all__ = ["METADATA_TAGS", "read_dicom", "read_dicom_file", "read_dicom_series"]

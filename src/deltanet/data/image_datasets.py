@@ -36,7 +36,7 @@ import numpy as np
 from deltanet import _checks as check
 from deltanet.backend import get_rng
 from deltanet.data.batches import Dataset
-from deltanet.data.image import Image, ImageReadError
+from deltanet.data.image import Image, ImageReadError, image_dtype
 from deltanet.data.images import DICOM_SUFFIXES, NIFTI_SUFFIXES, PILLOW_FORMATS, read_image
 from deltanet.data.transforms import RandCropByPosNegLabel
 
@@ -165,7 +165,7 @@ class ImageFolder(ImageDataset):
 
     Classes are the sub-folder names in sorted order, ``class_to_idx`` maps each to its index,
     and ``samples`` lists ``(path, class_index)``; files are found in sub-folders of the class
-    folders too. ``ds[i]`` is ``(image, class_index)``: the image channel-first float32 (after
+    folders too. ``ds[i]`` is ``(image, class_index)``: the image channel-first float32 (or ``dtype``; after
     ``transform(image)``), the index an int64.
 
     Args:
@@ -173,10 +173,14 @@ class ImageFolder(ImageDataset):
         transform: applied to each image array, e.g. ``transforms.Compose([...])``.
         extensions: the file endings taken as images (default: NIfTI, DICOM, PNG, JPEG, TIFF, BMP, WebP).
         cache_size: images kept in memory after reading (0: none; see the module docstring).
+        dtype: ``numpy.float32`` (default) or ``numpy.float64``, as ``read_image``'s: an image holding
+            whole numbers beyond $2^{24}$ that float32 would round raises ``ImageReadError`` when it
+            is read, naming the value; give ``dtype=np.float64`` to read such images exactly.
 
     Raises:
         FileNotFoundError: ``root`` does not exist.
-        ValueError: no class folder, or a class folder without images.
+        ValueError: no class folder, a class folder without images, or a ``dtype`` other than
+            float32 and float64.
 
     Examples:
         >>> import os, tempfile, numpy as np
@@ -196,8 +200,13 @@ class ImageFolder(ImageDataset):
         transform: Callable[..., Any] | None = None,
         extensions: Sequence[str] | None = None,
         cache_size: int = 0,
+        dtype: Any = np.float32,
     ) -> None:
         super().__init__(transform, cache_size)
+        try:
+            self.dtype = image_dtype(dtype)
+        except ValueError:
+            raise ValueError(f"ImageFolder: dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from None
         self.root = Path(root)
         if not self.root.is_dir():
             raise FileNotFoundError(f"ImageFolder: no such folder: {self.root}")
@@ -224,7 +233,7 @@ class ImageFolder(ImageDataset):
 
     def load(self, entry: Any) -> tuple[Any, ...]:
         path, target = entry
-        return read_image(path).array, np.int64(target)
+        return read_image(path, dtype=self.dtype).array, np.int64(target)
 
     def prepare(self, arrays: tuple[Any, ...]) -> Any:
         image, target = arrays
@@ -307,7 +316,7 @@ class SegmentationFolder(ImageDataset):
     images/case03/ (DICOM)    labels/case03.nii.gz
     ```
 
-    ``ds[i]`` is ``(image, label)``: the image channel-first float32, the label map int64 of the
+    ``ds[i]`` is ``(image, label)``: the image channel-first float32 (or ``dtype``), the label map int64 of the
     image's spatial shape, after ``transform(image, label)`` (a ``deltanet.data.transforms``
     transform moves both together). Every label is checked against its image: one channel, whole
     non-negative numbers, the same shape, and (same format) the same affine.
@@ -324,6 +333,9 @@ class SegmentationFolder(ImageDataset):
         cache_size: samples kept in memory after reading (0: none; see the module docstring).
         num_classes: when given, every label must be below it (``ImageReadError`` names the case
             and the labels it holds: a 0/255 mask, or BraTS' 0, 1, 2, 4); default: not checked.
+        dtype: the images' dtype, ``numpy.float32`` (default) or ``numpy.float64``, as
+            ``read_image``'s (an image of whole numbers beyond $2^{24}$ raises with float32); the
+            labels are read exactly whatever it is.
 
     Raises:
         FileNotFoundError: a folder that does not exist.
@@ -354,8 +366,15 @@ class SegmentationFolder(ImageDataset):
         label_suffix: str = "",
         cache_size: int = 0,
         num_classes: int | None = None,
+        dtype: Any = np.float32,
     ) -> None:
         super().__init__(transform, cache_size)
+        try:
+            self.dtype = image_dtype(dtype)
+        except ValueError:
+            raise ValueError(
+                f"SegmentationFolder: dtype must be numpy.float32 or numpy.float64, got {dtype!r}"
+            ) from None
         self.num_classes = (
             None if num_classes is None else check.integer(num_classes, "num_classes", "SegmentationFolder", low=2)
         )
@@ -377,7 +396,7 @@ class SegmentationFolder(ImageDataset):
 
     def load(self, entry: Any) -> tuple[Any, ...]:
         image_path, label_path = entry
-        image = read_image(image_path)
+        image = read_image(image_path, dtype=self.dtype)
         return image.array, read_label(label_path, image, image_path, self.num_classes)
 
     def prepare(self, arrays: tuple[Any, ...]) -> Any:

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from deltanet._atomic import atomic_replace
-from deltanet.data.dicom import read_dicom
+from deltanet.data.dicom import _check_padding, read_dicom
 from deltanet.data.image import Image, ImageReadError, as_image_dtype, image_dtype, require
 
 #: Suffix → the format name that ``Image.format`` reports (Pillow reads and writes these).
@@ -232,6 +232,8 @@ def _read_nifti(path: Path, dtype: np.dtype) -> Image:
             "sform_code": int(header["sform_code"]),
             "qform_code": int(header["qform_code"]),
             "descrip": header["descrip"].item().split(b"\x00")[0].decode("latin-1").strip(),
+            # the voxels' type on disk (before scl_slope/scl_inter): write_image writes whole numbers back in it
+            "stored_dtype": str(header.get_data_dtype()) if header.get_data_dtype().names is None else None,
         }
     except (MemoryError, ImageReadError):
         raise
@@ -307,7 +309,7 @@ def _read_pillow(path: Path, kind: str, dtype: np.dtype) -> Image:
     return Image(array, np.eye(4), kind, path, {"mode": mode, "frames": frames})
 
 
-def read_image(path: Any, dtype: Any = np.float32) -> Image:
+def read_image(path: Any, dtype: Any = np.float32, padding: Any = "keep") -> Image:
     r"""Read a NIfTI file, a DICOM file or folder of slices, or a PNG/JPEG/TIFF picture.
 
     The format comes from the suffix (``.nii``, ``.nii.gz``, ``.dcm``, ``.png``, ...), a folder is
@@ -320,6 +322,10 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
         dtype: ``numpy.float32`` (default, as MONAI's ``LoadImage``) or ``numpy.float64``. A file
             holding whole numbers beyond $2^{24}$ that float32 would round raises, naming the value;
             read it with ``dtype=np.float64``.
+        padding: DICOM's padding pixels (outside a CT's field of view, marked by
+            ``PixelPaddingValue``): ``"keep"`` (default) keeps their values, as pydicom and MONAI do,
+            and warns when the file holds any; a number sets them to it after the rescaling
+            (``-1024``: air in HU). Other formats state no padding and ignore it.
 
     Returns:
         An ``Image`` with ``array``, ``affine``, ``spacing``, ``origin``, ``format``, ``path`` and
@@ -331,7 +337,8 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
             why), or whose first bytes name another format than its suffix; a DICOM folder that
             mixes series or orientations or has uneven slice gaps; values that ``dtype`` cannot
             hold exactly (whole numbers beyond $2^{24}$ for float32).
-        ValueError: a ``dtype`` other than float32 and float64.
+        ValueError: a ``dtype`` other than float32 and float64; a ``padding`` other than ``"keep"``
+            and a finite number.
         ImportError: the package for the format is missing (``pip install 'deltanet[imaging]'``).
 
     Examples:
@@ -342,6 +349,7 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
         ((1, 33, 41, 25), dtype('float32'), (2.0, 2.0, 2.0))
     """
     dtype = image_dtype(dtype)
+    padding = _check_padding(padding)
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"read_image: no such file or folder: {path}")
@@ -349,7 +357,7 @@ def read_image(path: Any, dtype: Any = np.float32) -> Image:
     if kind == "nifti":
         return _read_nifti(path, dtype)
     if kind == "dicom":
-        return read_dicom(path, dtype)
+        return read_dicom(path, dtype, padding)
     return _read_pillow(path, kind, dtype)
 
 
@@ -383,7 +391,29 @@ def _integer_dtype(low: float, high: float) -> Any:
     raise ValueError(f"write_image: integer values from {low} to {high} do not fit NIfTI's int32")
 
 
-def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image | None) -> None:
+def _stored_integer_dtype(name: Any) -> np.dtype | None:
+    """The source NIfTI's integer voxel type (``metadata["stored_dtype"]``), or None."""
+    try:
+        dtype = np.dtype(name) if isinstance(name, str) else None
+    except TypeError:
+        return None
+    return dtype if dtype is not None and dtype.kind in "iu" else None
+
+
+def _whole_within(values: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether every value is a whole number that ``dtype`` holds."""
+    info = np.iinfo(dtype)
+    return bool(
+        np.isfinite(values).all()
+        and info.min <= values.min()
+        and values.max() <= info.max
+        and np.all(values == np.round(values))
+    )
+
+
+def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, source: Image | None) -> None:
+    """The NIfTI file; a NIfTI ``source`` (``like``, else the ``Image`` written) gives its sform and
+    qform codes, its time unit and, when the channels are its time points, their spacing (``pixdim[4]``)."""
     nib = require("nibabel")
     if array.ndim == 3 and array.shape[0] > 1:
         raise ValueError(
@@ -391,24 +421,31 @@ def _write_nifti(path: Path, array: np.ndarray, affine: np.ndarray, like: Image 
             "or give a volume (C, D, H, W)"
         )
     data = array[0] if array.shape[0] == 1 else np.moveaxis(array, 0, -1)  # NIfTI: (X, Y, Z[, C])
+    codes = source.metadata if source is not None and source.format == "nifti" else {}
+    stored = _stored_integer_dtype(codes.get("stored_dtype"))
     if data.dtype.kind == "b":
         data = data.astype(np.uint8)
     elif data.dtype.kind in "iu":
         data = data.astype(_integer_dtype(data.min(), data.max()))
+    elif stored is not None and _whole_within(data, stored):
+        data = data.astype(stored)  # read from integers (a CT in HU, a label map): back as they were stored
     else:
         try:  # float32, unless that would change whole numbers beyond 2**24: then float64
             data = as_image_dtype(data, np.dtype(np.float32), path)
         except ImageReadError:
             data = data.astype(np.float64)
     img = nib.Nifti1Image(data, affine)
-    codes = like.metadata if like is not None and like.format == "nifti" else {}
     img.set_sform(affine, code=int(codes.get("sform_code", 1)) or 1)
     # the qform is a rotation, zooms and a shift: a sheared affine (a CT gantry tilt) is kept by the sform
     # alone, and the qform is marked unused (nibabel would store a rotation near it, placing slices mm off)
     columns = affine[:3, :3] / np.linalg.norm(affine[:3, :3], axis=0)
     sheared = not np.allclose(columns.T @ columns, np.eye(3), atol=1e-6)
     img.set_qform(affine, code=0 if sheared else int(codes.get("qform_code", 1)) or 1)
-    img.header.set_xyzt_units("mm")
+    time_unit = (list(codes.get("units") or []) + ["unknown", "unknown"])[1]
+    img.header.set_xyzt_units("mm", time_unit if time_unit in ("sec", "msec", "usec", "hz", "ppm", "rads") else None)
+    zooms, shape = list(codes.get("zooms") or []), list(codes.get("shape") or [])
+    if data.ndim == 4 and len(zooms) >= 4 and len(shape) >= 4 and shape[3] == data.shape[3]:
+        img.header.set_zooms((*img.header.get_zooms()[:3], zooms[3]))  # the time points' spacing (TR)
     _atomically(path, lambda tmp: nib.save(img, str(tmp)))
 
 
@@ -468,7 +505,11 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
 
     NIfTI keeps integers as integers (the smallest of uint8, int16, int32 that holds them; bool
     as uint8) and writes floats as float32, or as float64 when float32 would round whole numbers
-    beyond $2^{24}$ that the array holds (as from ``read_image(path, dtype=np.float64)``). A
+    beyond $2^{24}$ that the array holds (as from ``read_image(path, dtype=np.float64)``); floats
+    that are all whole numbers go back to the integer type of the NIfTI they came from (``like``,
+    else the ``Image`` written; ``metadata["stored_dtype"]``) when it holds them, so a label map
+    or a CT read and written stays uint8 or int16 on disk. A
+    NaN (no data) is kept in NIfTI and refused in a picture; infinity is refused. A
     picture takes whole numbers 0..255 (or 0..65535 for one channel in PNG/TIFF) or intensities in
     $[0, 1]$ (scaled to 0..255); other values raise, rather than being clipped. A picture keeps no
     geometry. JPEG is lossy: the values read back differ from those written (near edges most), so
@@ -486,7 +527,7 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
 
     Raises:
         ValueError: an unknown suffix, a shape that does not fit ``like``, values a picture cannot
-            hold.
+            hold (NaN among them), infinity.
 
     Examples:
         >>> import os, tempfile, numpy as np
@@ -521,11 +562,18 @@ def write_image(path: Any, image: Any, like: Image | None = None) -> Path:
         raise ValueError(
             f"write_image: expected a non-empty array of numbers, got dtype {array.dtype}, shape {array.shape}"
         )
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise ValueError("write_image: the image contains NaN or infinity")
-    array = _channel_first(array, like, kind)
+    if array.dtype.kind == "f" and np.isinf(array).any():
+        raise ValueError("write_image: the image contains infinity")
+    if array.dtype.kind == "f" and kind != "nifti" and np.isnan(array).any():
+        # NIfTI keeps NaN, the mark of "no data" that FSL, SPM and resamplers write outside the field of view
+        raise ValueError(f"write_image: the image contains NaN, which a {kind.upper()} cannot hold; write NIfTI")
+    if isinstance(image, Image) and like is None:
+        array = image.array  # channel first by definition: (1, H, W) is a 2-D image, not a volume of depth 1
+    else:
+        array = _channel_first(array, like, kind)
     if kind == "nifti":
-        _write_nifti(path, array, np.eye(4) if affine is None else affine, like)
+        source = like if like is not None else image if isinstance(image, Image) else None
+        _write_nifti(path, array, np.eye(4) if affine is None else affine, source)
     else:
         _write_pillow(path, array, kind)
     return path

@@ -5,7 +5,10 @@ and transforms them together: ``t(image)``, ``t(image, label)`` or ``t({"image":
 ...})`` (see ``deltanet.data.transforms.base``). Spatial transforms interpolate the label by
 nearest neighbour, so it stays a label; random ones draw from their own seeded ``rng=``, so the
 same seed gives the same augmentation. Interpolation is ``scipy.ndimage``'s (the ``imaging``
-extra).
+extra). Output dtypes are MONAI's: an interpolating transform returns float32 whatever the
+image's dtype; flips, rotations by 90 degrees, crops, pads and ``Orientation`` keep it; the
+intensity transforms take ``dtype=`` (float32 by default), except ``AdjustContrast`` and
+``RandAdjustContrast``, which keep a float image's dtype.
 
 | kind | transforms |
 |---|---|

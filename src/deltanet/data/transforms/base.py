@@ -228,6 +228,30 @@ def scipy_padding(mode: str, owner: str) -> str:
     return PADDING[check.one_of(mode, "padding_mode", PADDING, owner)]
 
 
+#: The output dtypes an intensity transform's ``dtype=`` takes (None: the input's float dtype).
+FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
+def output_dtype(dtype: Any, owner: str) -> np.dtype | None:
+    """``dtype=`` of an intensity transform (MONAI's, default float32): None, or a float dtype."""
+    if dtype is None:
+        return None
+    try:
+        chosen = np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    except TypeError:
+        chosen = None
+    if chosen not in FLOAT_DTYPES:
+        raise ValueError(
+            f"{owner}: dtype must be None (the image's float dtype) or numpy.float16, float32 or float64, got {dtype!r}"
+        )
+    return chosen
+
+
+def as_output(values: np.ndarray, dtype: np.dtype | None, image: np.ndarray) -> np.ndarray:
+    """``values`` as ``dtype``; None: as the (float) ``image``, float32 for an integer image."""
+    return values.astype(dtype if dtype is not None else as_float(image).dtype, copy=False)
+
+
 def as_float(image: np.ndarray) -> np.ndarray:
     """Floats stay as they are (float32 stays float32); integers become float32 before interpolation."""
     return image if image.dtype.kind == "f" else image.astype(np.float32)

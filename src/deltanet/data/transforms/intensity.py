@@ -1,7 +1,13 @@
 r"""Intensity transforms: z-score, scaling to a range, CT window/level, gamma, Gaussian noise.
 
-They change the image's values and leave the label alone. The result is float (float32 unless
-the image was float64).
+They change the image's values and leave the label alone. The result's dtype is MONAI's:
+``NormalizeIntensity``, ``ScaleIntensity``, ``ScaleIntensityRange`` (and ``CTWindow``) and
+``RandGaussianNoise`` take ``dtype=`` (default float32, so a float64 image comes back float32, as
+MONAI's; ``dtype=None`` keeps a float image's dtype). ``AdjustContrast`` and
+``RandAdjustContrast`` have no ``dtype=`` and keep a float image's dtype, as MONAI's. An integer
+image gives float32 with ``dtype=None`` (MONAI casts the result back to the integer type,
+truncating it). Statistics and scaling are computed in the image's precision (float64 for a
+float64 image), then cast.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet.data.transforms.base import RandomTransform, Transform, as_float
+from deltanet.data.transforms.base import RandomTransform, Transform, as_float, as_output, output_dtype
 
 _EPS = 1e-7  # MONAI's guard against a constant image in AdjustContrast
 
@@ -27,6 +33,7 @@ class NormalizeIntensity(Transform):
         nonzero: normalize only the nonzero voxels.
         channel_wise: one $\mu, \sigma$ per channel, or (default, MONAI's ``channel_wise=False``)
             one for the whole image; multi-modal scans (several MR sequences as channels) want True.
+        dtype: the output dtype (default float32, MONAI's); None keeps a float image's dtype.
 
     Examples:
         >>> import numpy as np
@@ -35,9 +42,10 @@ class NormalizeIntensity(Transform):
         [[[-1.0, 1.0]]]
     """
 
-    def __init__(self, nonzero: bool = False, channel_wise: bool = False) -> None:
+    def __init__(self, nonzero: bool = False, channel_wise: bool = False, dtype: Any = np.float32) -> None:
         self.nonzero = check.flag(nonzero, "nonzero", "NormalizeIntensity")
         self.channel_wise = check.flag(channel_wise, "channel_wise", "NormalizeIntensity")
+        self.dtype = output_dtype(dtype, "NormalizeIntensity")
 
     def _normalize(self, values: np.ndarray) -> np.ndarray:
         out = values.copy()
@@ -48,10 +56,10 @@ class NormalizeIntensity(Transform):
         return out
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
-        image = as_float(image)
+        values = as_float(image)
         if self.channel_wise:
-            return np.stack([self._normalize(channel) for channel in image]), label
-        return self._normalize(image), label
+            return as_output(np.stack([self._normalize(channel) for channel in values]), self.dtype, image), label
+        return as_output(self._normalize(values), self.dtype, image), label
 
 
 class ScaleIntensity(Transform):
@@ -65,6 +73,7 @@ class ScaleIntensity(Transform):
     Args:
         minv: the new minimum (default 0).
         maxv: the new maximum (default 1).
+        dtype: the output dtype (default float32, MONAI's); None keeps a float image's dtype.
 
     Examples:
         >>> import numpy as np
@@ -75,17 +84,18 @@ class ScaleIntensity(Transform):
         [[[-5.0, -5.0]]]
     """
 
-    def __init__(self, minv: float = 0.0, maxv: float = 1.0) -> None:
+    def __init__(self, minv: float = 0.0, maxv: float = 1.0, dtype: Any = np.float32) -> None:
         self.minv = check.number(minv, "minv", "ScaleIntensity")
         self.maxv = check.number(maxv, "maxv", "ScaleIntensity")
+        self.dtype = output_dtype(dtype, "ScaleIntensity")
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
-        image = as_float(image)
-        low, high = image.min(), image.max()
+        values = as_float(image)
+        low, high = values.min(), values.max()
         if high == low:  # MONAI's rescale_array: arr * minv
-            return (image * self.minv).astype(image.dtype), label
-        normalized = (image - low) / (high - low)
-        return (normalized * (self.maxv - self.minv) + self.minv).astype(image.dtype), label
+            return as_output(values * self.minv, self.dtype, image), label
+        normalized = (values - low) / (high - low)
+        return as_output(normalized * (self.maxv - self.minv) + self.minv, self.dtype, image), label
 
 
 class ScaleIntensityRange(Transform):
@@ -106,6 +116,7 @@ class ScaleIntensityRange(Transform):
         b_min: the output for ``a_min`` (default 0).
         b_max: the output for ``a_max`` (default 1).
         clip: clip the output to $[b_{min}, b_{max}]$.
+        dtype: the output dtype (default float32, MONAI's); None keeps a float image's dtype.
 
     Examples:
         >>> import numpy as np
@@ -114,8 +125,17 @@ class ScaleIntensityRange(Transform):
         [[[0.0, 0.5, 0.75]]]
     """
 
-    def __init__(self, a_min: float, a_max: float, b_min: float = 0.0, b_max: float = 1.0, clip: bool = False) -> None:
+    def __init__(
+        self,
+        a_min: float,
+        a_max: float,
+        b_min: float = 0.0,
+        b_max: float = 1.0,
+        clip: bool = False,
+        dtype: Any = np.float32,
+    ) -> None:
         owner = type(self).__name__
+        self.dtype = output_dtype(dtype, owner)
         self.a_min = check.number(a_min, "a_min", owner)
         self.a_max = check.number(a_max, "a_max", owner)
         if self.a_max == self.a_min:
@@ -125,11 +145,13 @@ class ScaleIntensityRange(Transform):
         self.clip = check.flag(clip, "clip", owner)
 
     def apply(self, image: np.ndarray, label: np.ndarray | None) -> Any:
-        image = as_float(image)
-        out = (image - self.a_min) / (self.a_max - self.a_min) * (self.b_max - self.b_min) + self.b_min  # MONAI's order
+        values = as_float(image)
+        out = (values - self.a_min) / (self.a_max - self.a_min) * (
+            self.b_max - self.b_min
+        ) + self.b_min  # MONAI's order
         if self.clip:
             out = np.clip(out, min(self.b_min, self.b_max), max(self.b_min, self.b_max))
-        return out.astype(image.dtype), label
+        return as_output(out, self.dtype, image), label
 
 
 class CTWindow(ScaleIntensityRange):
@@ -144,6 +166,7 @@ class CTWindow(ScaleIntensityRange):
         width: $W$ in HU, > 0 (default 400).
         b_min: the output for $L - W/2$ and below (default 0).
         b_max: the output for $L + W/2$ and above (default 1).
+        dtype: the output dtype (default float32, as ``ScaleIntensityRange``); None keeps a float image's dtype.
 
     Examples:
         >>> import numpy as np
@@ -152,10 +175,12 @@ class CTWindow(ScaleIntensityRange):
         [[[0.0, 0.5, 1.0]]]
     """
 
-    def __init__(self, level: float = 40.0, width: float = 400.0, b_min: float = 0.0, b_max: float = 1.0) -> None:
+    def __init__(
+        self, level: float = 40.0, width: float = 400.0, b_min: float = 0.0, b_max: float = 1.0, dtype: Any = np.float32
+    ) -> None:
         self.level = check.number(level, "level", "CTWindow")
         self.width = check.number(width, "width", "CTWindow", low=0, low_open=True)
-        super().__init__(self.level - self.width / 2, self.level + self.width / 2, b_min, b_max, clip=True)
+        super().__init__(self.level - self.width / 2, self.level + self.width / 2, b_min, b_max, clip=True, dtype=dtype)
 
 
 class AdjustContrast(Transform):
@@ -223,6 +248,9 @@ class RandGaussianNoise(RandomTransform):
         std: $\sigma \ge 0$ (default 0.1), in the image's units.
         sample_std: draw $s$ from $[0, \sigma]$ at each call (default True, MONAI's), or $s = \sigma$.
         rng: seed or ``numpy.random.Generator``.
+        dtype: the output dtype when noise is added (default float32, MONAI's; the image and the noise are
+            cast to it, then added); None keeps a float image's dtype. A call that adds no noise returns
+            the image as it came, as MONAI's.
 
     Examples:
         >>> import numpy as np
@@ -234,18 +262,25 @@ class RandGaussianNoise(RandomTransform):
     """
 
     def __init__(
-        self, prob: float = 0.1, mean: float = 0.0, std: float = 0.1, sample_std: bool = True, rng: Any = None
+        self,
+        prob: float = 0.1,
+        mean: float = 0.0,
+        std: float = 0.1,
+        sample_std: bool = True,
+        rng: Any = None,
+        dtype: Any = np.float32,
     ) -> None:
         super().__init__(prob, rng)
+        self.dtype = output_dtype(dtype, "RandGaussianNoise")
         self.mean = check.number(mean, "mean", "RandGaussianNoise")
         self.std = check.number(std, "std", "RandGaussianNoise", low=0)
         self.sample_std = check.flag(sample_std, "sample_std", "RandGaussianNoise")
 
     def randomized(self, image: np.ndarray, label: np.ndarray | None) -> Any:
-        image = as_float(image)
         spread = self.rng.uniform(0, self.std) if self.sample_std else self.std
         noise = self.rng.normal(self.mean, spread, image.shape)
-        return (image + noise).astype(image.dtype), label
+        values = as_output(image, self.dtype, image)  # MONAI's order: both cast to the output dtype, then added
+        return values + noise.astype(values.dtype), label
 
 
 __all__ = [

@@ -1,5 +1,10 @@
 r"""Spatial transforms: flips, 90-degree rotations, affine maps, elastic deformation, resampling.
 
+An interpolated image comes back float32, whatever its dtype (float64 and float16 too), as
+MONAI's ``Resize``, ``Spacing``, ``Affine``, ``RandAffine`` and elastic transforms return it; flips
+and 90-degree rotations keep the dtype, as MONAI's. A label keeps its dtype (MONAI's dict
+transforms turn it float32 as well).
+
 Image and label move together; interpolation is ``scipy.ndimage``'s (``affine_transform``,
 ``map_coordinates``), with the spline order that ``mode`` names for the image and order 0
 (nearest neighbour) for the label; ``Resize`` is ``F.interpolate``, as MONAI's. The affine
@@ -41,12 +46,14 @@ def _each_channel(function: Any, array: np.ndarray) -> np.ndarray:
 
 
 def _interpolated(function: Any, image: np.ndarray) -> np.ndarray:
-    """``function`` on each channel of the image as floats; float16, which ``scipy.ndimage`` cannot
-    interpolate, goes through float32 and comes back as float16 (floats keep their dtype)."""
+    """``function`` on each channel of the image as floats (float64 in float64; float16, which
+    ``scipy.ndimage`` cannot interpolate, in float32), given back as float32: MONAI's ``Resample``
+    (``Affine``, ``RandAffine``, the elastic ones) and ``spatial_resample`` (``Spacing``) return
+    float32 whatever the input."""
     values = as_float(image)
     if values.dtype == np.float16:
-        return _each_channel(function, values.astype(np.float32)).astype(np.float16)
-    return _each_channel(function, values)
+        values = values.astype(np.float32)
+    return _each_channel(function, values).astype(np.float32, copy=False)
 
 
 class Flip(Transform):
@@ -411,7 +418,9 @@ class Resize(Transform):
         if len(values) != len(shape):
             raise ValueError(f"{owner}: spatial_size must be one size or {len(shape)}, got {self.spatial_size!r}")
         target = tuple(n if v == -1 else check.integer(v, "spatial_size", owner, low=1) for v, n in zip(values, shape))
-        out = _interpolate(as_float(image), target, self.mode, self.align_corners, owner)
+        floats = as_float(image)
+        floats = floats.astype(np.float32) if floats.dtype == np.float16 else floats
+        out = _interpolate(floats, target, self.mode, self.align_corners, owner).astype(np.float32, copy=False)
         return out, None if label is None else _interpolate(label, target, "nearest", None, owner)
 
 
