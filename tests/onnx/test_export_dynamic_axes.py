@@ -182,7 +182,7 @@ def test_a_layer_whose_attribute_holds_the_size_is_refused(tmp_path):
 
 def test_a_model_that_fails_at_another_size_is_refused(tmp_path):
     model = nn.Sequential(nn.Flatten(), nn.Linear(12, 2, rng=0))
-    with pytest.raises(ExportError, match=r"fails for an input of shape \(2, 3, 8\).*axis 2 cannot be dynamic"):
+    with pytest.raises(ExportError, match=r"fails on an input of shape \(2, 3, 8\).*axis 2 cannot be dynamic"):
         dn.onnx.export(model, tmp_path / "m.onnx", (2, 3, 4), dynamic_axes={"input": {0: "N", 2: "L"}})
 
 

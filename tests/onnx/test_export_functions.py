@@ -262,6 +262,14 @@ def test_a_branch_on_the_input_values_is_refused(tmp_path):
         dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3), dynamic_batch=False)
 
 
+def test_an_attribute_computed_from_the_input_values_is_refused(tmp_path):
+    """The same operators, but an attribute (the window) read from the input's values: the two traces
+    differ in it (verification.first_difference compares attributes as well as constants)."""
+    model = Forward(lambda m, x: F.avg_pool1d(x, 1 + int(float(x.abs().sum().item()) > 0)))
+    with pytest.raises(ExportError, match=r"the attribute 'kernel_shape' of a AveragePool node .* depends on the mod"):
+        dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(2, 3, 4), dynamic_batch=False)
+
+
 def test_constants_made_inside_forward_are_kept(tmp_path):
     check_parity(Forward(lambda m, x: x * dn.tensor([0.5, 2.0, -1.0]) + dn.ones(3) / 4), (2, 3), tmp_path)
 

@@ -210,16 +210,14 @@ def export(
     graph, outs, tracer = trace(np.zeros(traced, dtype))
     # The same trace from another input must give the same graph (verification.same_graph).
     other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
-    try:
-        verification.same_graph(graph, trace(other)[0])
-    except ExportError:
-        raise
-    except Exception as error:  # the model's own errors, whatever their type
-        raise ExportError(
-            f"export: the model's forward fails on random normal numbers of shape {traced} "
-            f"({type(error).__name__}: {str(error)[:200]}), which the export traces it on to find values "
-            f"computed outside autograd; the graph's input is a float tensor of dtype {dtype}"
-        ) from None
+    at_random = _traced(
+        trace,
+        other,
+        "random normal numbers",
+        f"which the export traces it on to find values computed outside autograd; the graph's input is a "
+        f"tensor of dtype {other.dtype}",
+    )
+    verification.same_graph(graph, at_random[0])
     names = [name for name, _ in outs]
     unknown = sorted(set(given) - {input_name, *names})
     if unknown:
@@ -231,7 +229,13 @@ def export(
     # The batch too: a constant sized by the traced batch (p.expand(x.shape[0], -1)) is refused by name.
     for axis, name in (({0: axes[0]} if dynamic_batch else {}) | sizes).items():
         bigger = dynamic.grown(traced, axis)
-        twin, twin_outs, _ = _trace_grown(trace, np.zeros(bigger, dtype), axis)
+        twin, twin_outs, _ = _traced(
+            trace,
+            np.zeros(bigger, dtype),
+            "an input",
+            f"so the input's axis {axis} cannot be dynamic; "
+            f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes",
+        )
         dynamic.same_at_sizes(graph, twin, axis, name, (traced[axis], bigger[axis]))
         changed.append((name, [tuple(t.shape) for _, t in twin_outs]))
     for name, out in outs:
@@ -306,17 +310,18 @@ def _trace(
     return graph, named, tracer
 
 
-def _trace_grown(trace: Any, sample: np.ndarray, axis: int) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
-    """``trace`` on ``sample``, of another size of the dynamic ``axis``: the model's own errors refuse that axis."""
+def _traced(trace: Any, sample: np.ndarray, what: str, why: str) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
+    """``trace`` on ``sample`` (``what``: "random normal numbers", "an input"); the model's own errors,
+    whatever their type, become an ExportError that names the sample's shape, the error and ``why``
+    the export ran the model on it."""
     try:
         return trace(sample)
     except ExportError:
         raise
     except Exception as error:  # the model's own errors, whatever their type
         raise ExportError(
-            f"export: the model's forward fails for an input of shape {sample.shape} ({type(error).__name__}: "
-            f"{str(error)[:200]}), so the input's axis {axis} cannot be dynamic; "
-            f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes"
+            f"export: the model's forward fails on {what} of shape {sample.shape} ({type(error).__name__}: "
+            f"{str(error)[:200]}), {why}"
         ) from None
 
 
