@@ -23,6 +23,7 @@ from deltanet.nn.dropout_variants import AlphaDropout, Dropout1d, FeatureAlphaDr
 from deltanet.nn.embedding import Embedding
 from deltanet.nn.pooling import _AdaptiveMaxPoolNd
 from deltanet.nn.rms_norm import RMSNorm
+from deltanet.onnx import pads
 
 
 def rms_norm(g: Any, m: RMSNorm, path: str, x: Any, src: str, dst: str) -> None:
@@ -50,28 +51,8 @@ def rms_norm(g: Any, m: RMSNorm, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def circular_pad(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
-    current = src
-    for k in range(m._dims):
-        axis = x.ndim - 1 - k
-        before, after = m.padding[2 * k], m.padding[2 * k + 1]
-        parts = []
-        if before:
-            parts.append(_slice(g, f"{path}.wrap_before{k}", current, -before, x.shape[axis], axis))
-        parts.append(current)
-        if after:
-            parts.append(_slice(g, f"{path}.wrap_after{k}", current, 0, after, axis))
-        out = g.fresh(f"{path}.padded{k}")
-        g.node("Concat", parts, [out], axis=axis)
-        current = out
-    g.node("Identity", [current], [dst])
-
-
-def _slice(g: Any, hint: str, src: str, start: int, end: int, axis: int) -> str:
-    out = g.fresh(hint)
-    starts = g.constant(f"{hint}.starts", np.array([start], dtype=np.int64))
-    ends = g.constant(f"{hint}.ends", np.array([end], dtype=np.int64))
-    g.node("Slice", [src, starts, ends, g.constant(f"{hint}.axes", np.array([axis], dtype=np.int64))], [out])
-    return out
+    amounts = [(x.ndim - 1 - k, m.padding[2 * k], m.padding[2 * k + 1]) for k in range(m._dims)]
+    g.node("Identity", [pads.circular(g, path, src, amounts)], [dst])
 
 
 def embedding(g: Any, m: Embedding, path: str, x: Any, src: str, dst: str) -> None:

@@ -8,8 +8,8 @@ which the exporter records (``deltanet.onnx.export``) and hands to the converter
 here, with a ``Call``: the Function's tensor inputs and their value names, the options it was
 applied with, its output and the value name to give it.
 
-Most Functions are one ONNX operator. Three are written as the linear maps they are, so that
-every mode converts the same way (``deltanet.onnx.linear_maps``):
+Most Functions are one ONNX operator. Two are written as the linear maps they are, so that
+every mode converts the same way (``deltanet.onnx.linear_maps``), and ``Pad`` is written by mode:
 
 - ``Interpolate`` (the ``F.interpolate`` modes that are not linear; those are a ``Resize``,
   ``deltanet.onnx.recorders``): along each spatial axis the output is
@@ -17,9 +17,9 @@ every mode converts the same way (``deltanet.onnx.linear_maps``):
   by $M^\top$ on that axis; an integer repeat is a ``Gather`` of the indices
   $\lfloor i / r \rfloor$, or a nearest ``Resize`` when every repeat is a power of two;
 - ``AdaptiveAvgPool`` (``F.adaptive_avg_pool*d``): the same, $M$ averaging PyTorch's windows;
-- ``Pad`` (every ``F.pad`` mode): along each padded axis the output reads the input position
-  ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where
-  ``source(i) = -1``, a ``Where``.
+- ``Pad`` (every ``F.pad`` mode) is ONNX's ``Pad`` in that mode, or a ``Slice`` and ``Concat`` for
+  circular (``deltanet.onnx.pads``); a crop reads the input position ``source(i)``
+  (``deltanet.functional.padding``), a ``Gather``, and the constant where ``source(i) = -1``, a ``Where``.
 
 With ``dynamic_batch`` the input's first axis is the batch, of any size at inference; the exporter
 follows it through each operation (``deltanet.onnx.batch_axis``: ``Call.batch`` and
@@ -47,13 +47,14 @@ from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
 from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
 from deltanet.functional.upsample import Interpolate
+from deltanet.onnx import pads
 from deltanet.onnx.calls import Call, Unconvertible
 from deltanet.onnx.calls import check_batch as _check_batch
 from deltanet.onnx.calls import int64 as _int64
 from deltanet.onnx.converters import _pads, converter_for
 from deltanet.onnx.converters_port import max_pool
 from deltanet.onnx.functions_shapes import concatenate, expand, flip, get_item, repeat, reshape, stack, transpose
-from deltanet.onnx.linear_maps import along_axes, gather_pad
+from deltanet.onnx.linear_maps import along_axes
 
 
 def _same(op: str) -> Callable[[Any, Call], None]:
@@ -282,12 +283,11 @@ def adaptive_max_pool(g: Any, call: Call) -> None:
 
 
 def pad(g: Any, call: Call) -> None:
-    r"""Along each padded axis: a Gather of ``source`` and, where it is $-1$, a Where of the constant."""
+    """ONNX's Pad in the mode of ``F.pad`` (``deltanet.onnx.pads``)."""
     for axis, _ in call.options["sources"]:
         _check_batch(call, axis != 0, "padding the batch axis")
-    padded = gather_pad(
-        g, call.hint, call.names[0], call.inputs[0].ndim, call.options["sources"], call.options["value"], call.out.dtype
-    )
+    x = call.inputs[0]
+    padded = pads.pad(g, call.hint, call.names[0], x.shape, call.options["sources"], call.options["value"], x.dtype)
     g.node("Identity", [padded], [call.dst])
 
 
