@@ -222,7 +222,7 @@ NOT_EXPORTED = (
     nn.RNNCellBase,  # the recurrent cells (tests/onnx/test_export_recurrent.py checks the refusal)
 )
 # Tested in tests/onnx/test_export_recurrent.py (several outputs: the layer's final states), and
-# Embedding (integer indices computed in the forward) in tests/onnx/test_export_more_ops.py.
+# Embedding (token IDs, input_dtype) in tests/onnx/test_export_token_ids.py and test_export_more_ops.py.
 TESTED_ELSEWHERE = {nn.RNN, nn.LSTM, nn.GRU, nn.RNNBase, nn.Embedding}
 
 

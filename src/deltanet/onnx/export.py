@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet import nn
+from deltanet import backend, nn
 from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Tensor, no_grad
 from deltanet.nn.modes import kept_modes
@@ -108,6 +108,7 @@ def export(
     output_name: Any = "output",
     verify: bool = True,
     dynamic_axes: Any = None,
+    input_dtype: Any = None,
 ) -> Any:
     r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
 
@@ -154,6 +155,10 @@ def export(
             if listed. The other axes are traced again at twice their size, and an operation that
             would hold such a size as a constant is refused by name (``deltanet.onnx.dynamic_axes``).
             An output's axes that follow a dynamic input axis get its name (or the name given).
+        input_dtype: the dtype of the graph's input (``np.int64`` for token IDs that an ``Embedding``
+            reads first), as ``torch.onnx.export`` follows its example input's dtype; default the
+            model's floating dtype. An integer input is traced and verified on random integers
+            from 0 to the smallest ``num_embeddings`` of the model's ``Embedding`` layers.
 
     Returns:
         The ``onnx.ModelProto`` that was written (it has passed ``onnx.checker.check_model``).
@@ -184,6 +189,7 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
+    given_dtype = dtype if input_dtype is None else backend.resolve_dtype(input_dtype, "export")
     given = dynamic.parse(dynamic_axes) if dynamic_axes is not None else {}
     axes = dynamic.input_axes(given, input_name, len(shape)) if dynamic_axes is not None else {}
     if dynamic_axes is None and dynamic_batch:
@@ -206,16 +212,19 @@ def export(
         output_name=output_name,
         opset=opset,
         sizes=bool(sizes),
+        dtype=dtype,
     )
-    graph, outs, tracer = trace(np.zeros(traced, dtype))
+    dtype_note = f"the graph's input is a tensor of dtype {given_dtype} (input_dtype=np.int64 for token IDs)"
+    graph, outs, tracer = _traced(
+        trace, np.zeros(traced, given_dtype), "zeros", f"which the export traces; {dtype_note}"
+    )
     # The same trace from another input must give the same graph (verification.same_graph).
-    other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
+    draw = verification.Draw(model, given_dtype)
     at_random = _traced(
         trace,
-        other,
-        "random normal numbers",
-        f"which the export traces it on to find values computed outside autograd; the graph's input is a "
-        f"tensor of dtype {other.dtype}",
+        draw(np.random.default_rng(0), traced),
+        draw.what,
+        f"which the export traces it on to find values computed outside autograd; {dtype_note}",
     )
     verification.same_graph(graph, at_random[0])
     names = [name for name, _ in outs]
@@ -231,7 +240,7 @@ def export(
         bigger = dynamic.grown(traced, axis)
         twin, twin_outs, _ = _traced(
             trace,
-            np.zeros(bigger, dtype),
+            np.zeros(bigger, given_dtype),
             "an input",
             f"so the input's axis {axis} cannot be dynamic; "
             f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes",
@@ -242,7 +251,7 @@ def export(
         graph.node("Identity", [tracer.names[id(out)]], [name])
     inputs = [
         onnx.helper.make_tensor_value_info(
-            input_name, graph.tensor_type(dtype), [axes.get(i, n) for i, n in enumerate(shape)]
+            input_name, graph.tensor_type(given_dtype), [axes.get(i, n) for i, n in enumerate(shape)]
         )
     ]
     dims = dynamic.output_dims([tuple(out.shape) for _, out in outs], changed, names, given)
@@ -270,7 +279,7 @@ def export(
     data = proto.SerializeToString()
     if verify:
         flat = lambda value: [t for _, t in outputs.named(value, output_name, input_name)]  # noqa: E731
-        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat, tuple(sizes))
+        verification.same_outputs(data, model, shape, draw, dynamic_batch, input_name, flat, tuple(sizes))
     _write(path, data)
     return proto
 
@@ -285,9 +294,11 @@ def _trace(
     output_name: Any,
     opset: int = DEFAULT_OPSET,
     sizes: bool = False,
+    dtype: Any = None,
 ) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
-    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named outputs."""
-    graph = Graph(onnx, sample.dtype, opset)
+    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named
+    outputs; ``dtype``, the model's floating dtype (of the graph's float constants; default the sample's)."""
+    graph = Graph(onnx, np.dtype(sample.dtype if dtype is None else dtype), opset)
     graph.input_name, graph.sizes, graph.batch_size = input_name, bool(sizes), sample.shape[0]
     tracer = Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(sample)

@@ -95,11 +95,34 @@ def first_difference(graph: Any, other: Any) -> Difference | None:
     return None
 
 
+class Draw:
+    """Random inputs of the graph's input dtype: standard normal numbers for a float input, random
+    bools, or integers from 0 to the smallest ``num_embeddings`` of the model's ``Embedding`` layers
+    (token IDs; 0 to 100 without one). ``what`` says which, for messages."""
+
+    def __init__(self, model: nn.Module, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype)
+        vocabularies = [m.num_embeddings for m in model.modules() if isinstance(m, (nn.Embedding, nn.EmbeddingBag))]
+        self.high = min(vocabularies, default=100)
+        self.what = "random normal numbers"
+        if self.dtype == np.bool_:
+            self.what = "random bools"
+        elif self.dtype.kind in "iu":
+            self.what = f"random integers from 0 to {self.high - 1}"
+
+    def __call__(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        if self.dtype == np.bool_:
+            return rng.random(shape) < 0.5
+        if self.dtype.kind in "iu":
+            return rng.integers(0, self.high, size=shape).astype(self.dtype)
+        return rng.standard_normal(shape).astype(self.dtype)
+
+
 def same_outputs(
     data: bytes,
     model: nn.Module,
     shape: tuple[int, ...],
-    dtype: Any,
+    draw: Draw,
     dynamic_batch: bool,
     name: str,
     flatten: Callable[[Any], list[Any]] | None = None,
@@ -111,7 +134,8 @@ def same_outputs(
     that a converter reads wrongly would otherwise give a file that runs and computes something
     else. Random inputs of ``shape`` and, with a dynamic batch, of one more sample (a size the
     trace never saw) go through both; they must agree to $10^{-3}$ of the outputs' largest value.
-    ``flatten`` gives the model's output tensors in the graph's order (default: one tensor).
+    ``draw`` gives the random inputs (of the input's dtype); ``flatten`` the model's output tensors
+    in the graph's order (default: one tensor).
     """
     try:
         import onnxruntime
@@ -131,7 +155,7 @@ def same_outputs(
     with kept_modes(model):
         model.eval()
         for one, optional in tried:
-            x = rng.standard_normal(one).astype(dtype)
+            x = draw(rng, one)
             with no_grad():
                 try:
                     out = model(Tensor._make(x.copy()))
@@ -140,7 +164,7 @@ def same_outputs(
                         continue
                     at = ", a size of its dynamic axes" if one != shape else ""
                     raise ExportError(
-                        f"export: the model's forward fails on random normal numbers of shape {one} "
+                        f"export: the model's forward fails on {draw.what} of shape {one} "
                         f"({type(error).__name__}: {str(error)[:200]}), on which the export verifies the graph{at}"
                     ) from None
             expected_all = [t.array for t in flatten(out)] if flatten is not None else [out.array]
