@@ -2,7 +2,9 @@
 outputs match deltanet's to 1e-5 in float32, for every layer type, an MLP, LeNet-5 and a U-Net."""
 
 import inspect
+import io
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -49,6 +51,17 @@ def check_parity(model, shape, tmp_path, batches=(1, 3), rng=None):
 
 def ops(proto):
     return [node.op_type for node in proto.graph.node]
+
+
+def torch_export(module, example, **options):
+    """The graph torch.onnx.export (its TorchScript exporter, opset 17) writes for a torch module on
+    ``example`` (a torch tensor), to compare operators with deltanet's; skipped without torch."""
+    torch = pytest.importorskip("torch")
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # the exporter's own warnings (constant folding, deprecation)
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (example,), buffer, dynamo=False, opset_version=17, **options)
+    return onnx.load_from_string(buffer.getvalue())
 
 
 def test_mlp(tmp_path):

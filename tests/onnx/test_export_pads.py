@@ -2,9 +2,6 @@
 ``padding_mode`` as ONNX's ``Pad`` (or a Slice and Concat for circular), as torch.onnx.export writes
 them, so that the padded axes may be dynamic."""
 
-import io
-import warnings
-
 import pytest
 
 import deltanet as dn
@@ -15,6 +12,7 @@ from deltanet.onnx import ExportError
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
+from tests.onnx.test_export import torch_export  # noqa: E402
 from tests.onnx.test_export_dynamic_axes import Forward, export_and_compare  # noqa: E402
 
 IMAGE = {0: "N", 2: "H", 3: "W"}
@@ -24,13 +22,9 @@ TORCH_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"
 
 
 def torch_ops(module, shape):
-    """The op types and Pad modes of torch.onnx.export's graph of the same module (TorchScript exporter)."""
+    """The op types and Pad modes of torch.onnx.export's graph of the same module."""
     torch = pytest.importorskip("torch")
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():  # the TorchScript exporter's own warnings (constant folding)
-        warnings.simplefilter("ignore")
-        torch.onnx.export(module, (torch.zeros(shape),), buffer, dynamo=False, opset_version=17)
-    return _ops_and_modes(onnx.load_from_string(buffer.getvalue()))
+    return _ops_and_modes(torch_export(module, torch.zeros(shape)))
 
 
 def _ops_and_modes(proto):

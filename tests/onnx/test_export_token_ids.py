@@ -1,9 +1,6 @@
 """ONNX export of a model whose input is token IDs (``input_dtype``): the graph's input has the
 integer dtype, as torch.onnx.export follows its example input's dtype."""
 
-import io
-import warnings
-
 import numpy as np
 import pytest
 
@@ -13,6 +10,8 @@ from deltanet.onnx import ExportError
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
+
+from tests.onnx.test_export import torch_export  # noqa: E402
 
 
 class Classifier(nn.Module):
@@ -73,11 +72,7 @@ def test_the_graph_is_what_torch_onnx_export_writes(tmp_path):
 
     twin = TorchClassifier()
     twin.load_state_dict({k: torch.tensor(v.array) for k, v in model.state_dict().items()})
-    buffer = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(twin, (torch.zeros(2, 5, dtype=torch.long),), buffer, dynamo=False, opset_version=17)
-    theirs = onnx.load_from_string(buffer.getvalue())
+    theirs = torch_export(twin, torch.zeros(2, 5, dtype=torch.long))
     assert theirs.graph.input[0].type.tensor_type.elem_type == proto.graph.input[0].type.tensor_type.elem_type
     assert [n.op_type for n in proto.graph.node][0] == [n.op_type for n in theirs.graph.node][0] == "Gather"
     x = np.random.default_rng(2).integers(0, 10, size=(2, 5))

@@ -218,6 +218,10 @@ def output(cls: type, inputs: tuple, options: dict[str, Any], out: Any, batches:
         if cls is ops.Where:
             operands.append((_ndim(options["condition"]), batches[-1] if len(batches) > len(inputs) else None))
         return aligned(operands, out.ndim, f"the operation {name}")
+    if cls is sorting.CumSum:  # a running sum along its axis, the batch's or another
+        if b is not None and b[0] == int(options["axis"]) % x.ndim:
+            raise refuse(b[0], "a running sum along the batch axis")
+        return b
     if cls is inplace.Overwrite or cls is sorting.Flip:  # x.copy_(src): x's batch; a flip keeps every axis
         return b
     if cls is shapes.Transpose:

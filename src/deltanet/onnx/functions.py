@@ -291,6 +291,13 @@ def pad(g: Any, call: Call) -> None:
     g.node("Identity", [padded], [call.dst])
 
 
+def cumulative_sum(g: Any, call: Call) -> None:
+    """``x.cumsum(dim)``: ONNX's CumSum along that axis (each output position sums the input up to it,
+    any size of its axis)."""
+    axis = int(call.options["axis"]) % call.inputs[0].ndim
+    g.node("CumSum", [call.names[0], g.constant(f"{call.hint}.axis", np.array(axis, dtype=np.int64))], [call.dst])
+
+
 def overwrite(g: Any, call: Call) -> None:
     """``x.copy_(src)`` (an in-place activation writes its result so): ``src`` expanded to ``x``'s shape."""
     (x, src), (x_name, src_name) = call.inputs, call.names
@@ -383,6 +390,7 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     ops.Cast: cast,
     inplace.Overwrite: overwrite,
     sorting.Flip: flip,
+    sorting.CumSum: cumulative_sum,
     rounding.Rounded: rounded,
     activations.LeakyReLU: _as_layer(nn.LeakyReLU),
     activations.ELU: _as_layer(nn.ELU),
