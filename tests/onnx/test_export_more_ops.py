@@ -2,6 +2,8 @@
 masked rows: onnxruntime's outputs equal deltanet's at two batch sizes (and two sizes of a dynamic
 axis), on inputs that hold NaN, infinities and fully masked rows where the operation treats them apart."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,8 @@ from deltanet.onnx import ExportError
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
+
+from tests.onnx.test_export import ops, torch_export  # noqa: E402
 
 
 class Forward(nn.Module):
@@ -46,10 +50,6 @@ def export_and_compare(fn, shape, tmp_path, special=(), dynamic_axes=None, sizes
     shapes += [(shape[0], shape[1], n, *shape[3:]) for n in sizes or ()]
     run_both(model, path, [rng.normal(size=s).astype(np.float32) for s in shapes] + list(special))
     return proto
-
-
-def ops(proto):
-    return [node.op_type for node in proto.graph.node]
 
 
 SPECIAL = np.array([[np.nan, -0.0, 0.0], [np.inf, -np.inf, -2.5], [0.5, 1.5, -0.5]], np.float32)
@@ -279,3 +279,34 @@ def test_argmax_and_argmin_with_nan_and_ties(tmp_path):
 def test_argmax_over_the_dynamic_batch_is_refused(tmp_path):
     with pytest.raises(ExportError, match="argmax over the batch axis changes axis 0.*dynamic_batch=False"):
         dn.onnx.export(Forward(lambda m, x: x.argmax(0)), tmp_path / "m.onnx", (2, 3))
+
+
+@pytest.mark.parametrize(
+    "layer, op",
+    [
+        (nn.LPPool1d(2, 3), "LpPool"),
+        (nn.LPPool2d(4, (2, 3), stride=(1, 2)), "LpPool"),
+        (nn.LPPool1d(3, 3), "AveragePool"),  # odd p: x^p is not |x|^p
+        (nn.LPPool2d(1.5, 2), "AveragePool"),  # NaN for a negative sum, as in PyTorch
+        (nn.LPPool2d(2, 2, ceil_mode=True), "AveragePool"),  # a partial window, divided by its size
+        (nn.LPPool1d(-2, 2), "AveragePool"),
+        (nn.LPPool1d(math.inf, 2), "MaxPool"),
+        (nn.LPPool2d(-math.inf, 2), "MaxPool"),
+    ],
+    ids=repr,
+)
+def test_lp_pooling_at_any_size(layer, op, tmp_path):
+    """LpPool where ONNX's |x|^p is PyTorch's x^p, else PyTorch's own formula (torch.onnx.export's
+    Pow, AveragePool, Mul, Pow); the pooled axes may be dynamic."""
+    shape = (2, 3, 7) if layer._dims == 1 else (2, 3, 5, 7)
+    axes = {0: "N", len(shape) - 1: "W"}
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(nn.Sequential(layer), path, input_shape=shape, dynamic_axes={"input": axes})
+    assert op in ops(proto)
+    rng = np.random.default_rng(0)
+    run_both(layer, path, [rng.normal(size=(n, *shape[1:-1], w)).astype(np.float32) for n, w in ((1, 7), (3, 11))])
+    torch = pytest.importorskip("torch")
+    twin = getattr(torch.nn, type(layer).__name__)(layer.norm_type, layer.kernel_size, layer.stride, layer.ceil_mode)
+    theirs = ops(torch_export(twin, torch.zeros(shape)))
+    if op == "AveragePool" and layer.norm_type > 0:  # the same formula (PyTorch multiplies by Sign(s) * Relu(|s|) = s)
+        assert set(theirs) - {"Constant", "Sign", "Abs", "Relu"} == set(ops(proto)) - {"Identity"}
