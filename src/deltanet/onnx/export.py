@@ -115,8 +115,9 @@ def export(
     The graph comes from tracing one forward pass on a zero input (see the module docstring);
     layers become their ONNX operators: Linear → Gemm, Conv/ConvTranspose → Conv/ConvTranspose
     (stride, padding, dilation, groups, output_padding), max/average pooling → MaxPool/AveragePool
-    (``count_include_pad``), LP pooling → LpPool (even $p$; else PyTorch's formula), adaptive/global average pooling → GlobalAveragePool (or AveragePool
-    when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
+    (``count_include_pad``), LP pooling → LpPool (even $p$; else PyTorch's formula), adaptive/global
+    average pooling → GlobalAveragePool (or AveragePool when the windows are equal), BatchNorm →
+    BatchNormalization with the running statistics,
     activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, $x \cdot \sigma(x)$ for SiLU,
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
     LocalResponseNorm → LRN (odd sizes); RNN/LSTM/GRU → ONNX's RNN/LSTM/GRU, one per layer
