@@ -310,3 +310,36 @@ def test_lp_pooling_at_any_size(layer, op, tmp_path):
     theirs = ops(torch_export(twin, torch.zeros(shape)))
     if op == "AveragePool" and layer.norm_type > 0:  # the same formula (PyTorch multiplies by Sign(s) * Relu(|s|) = s)
         assert set(theirs) - {"Constant", "Sign", "Abs", "Relu"} == set(ops(proto)) - {"Identity"}
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (nn.PixelShuffle(2), (2, 8, 3, 5)),
+        (nn.PixelShuffle(3), (1, 18, 2, 2)),
+        (nn.PixelUnshuffle(2), (2, 3, 4, 6)),
+        (nn.PixelUnshuffle(3), (1, 2, 6, 3)),
+    ],
+    ids=repr,
+)
+def test_pixel_shuffles_at_any_image_size(layer, shape, tmp_path):
+    """PixelShuffle is DepthToSpace in mode CRD, as torch.onnx.export writes it; PixelUnshuffle is
+    SpaceToDepth and a Gather of the channels into PyTorch's order (torch writes Reshape, Transpose,
+    Reshape with the traced sizes)."""
+    path = tmp_path / "m.onnx"
+    axes = {0: "N", 2: "H", 3: "W"}
+    proto = dn.onnx.export(nn.Sequential(layer), path, input_shape=shape, dynamic_axes={"input": axes})
+    rng = np.random.default_rng(0)
+    r = getattr(layer, "downscale_factor", 1)
+    run_both(
+        layer,
+        path,
+        [rng.normal(size=(n, shape[1], h * r, w * r)).astype(np.float32) for n, h, w in ((1, 1, 2), (3, 4, 3))],
+    )
+    torch = pytest.importorskip("torch")
+    if isinstance(layer, nn.PixelShuffle):
+        theirs = torch_export(torch.nn.PixelShuffle(layer.upscale_factor), torch.zeros(shape))
+        assert ops(theirs) == ops(proto)[:1] == ["DepthToSpace"]
+        assert theirs.graph.node[0].attribute == proto.graph.node[0].attribute  # blocksize, mode "CRD"
+    else:
+        assert ops(proto)[:2] == ["SpaceToDepth", "Gather"]
