@@ -160,10 +160,36 @@ def test_a_fully_masked_row_matches_pytorch():
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_concatenating_along_the_dynamic_batch_axis_is_refused(tmp_path):
-    """[x; -x] has 2N rows: the export follows a batch axis of N times finer factors only, so it refuses."""
-    model = Forward(lambda m, x: dn.cat([x, -x], 0))
-    with pytest.raises(ExportError, match="concatenating along the batch axis changes axis 0.*dynamic_batch=False"):
+@pytest.mark.parametrize("axes", [None, {0: "N"}, {0: "N", 1: "C"}])
+def test_concatenating_along_the_dynamic_batch_axis(axes, tmp_path):
+    """[x; -x] has 2N rows for every N: a Concat, as torch.onnx.export writes it, whose output axis is
+    named 2*N; a reshape that finds N again (2, N, 3) and a layer after it follow."""
+    model = Forward(lambda m, x: dn.cat([x, -x.exp()], 0).reshape(2, -1, x.shape[1]).sum(0) + dn.cat([x, x], 0)[-1])
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(model, path, (2, 3), dynamic_axes=None if axes is None else {"input": axes})
+    assert ops(proto).count("Concat") >= 2  # and one of the reshape's target where C is dynamic
+    rng = np.random.default_rng(0)
+    run_both(model, path, [rng.normal(size=(n, 3)).astype(np.float32) for n in (1, 2, 5)])
+    doubled = Forward(lambda m, x: dn.cat([x, -x], 0))
+    proto = dn.onnx.export(doubled, path, (2, 3))
+    assert [d.dim_param or d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim] == ["2*N", 3]
+    run_both(doubled, path, [rng.normal(size=(n, 3)).astype(np.float32) for n in (1, 4)])
+    torch = pytest.importorskip("torch")
+
+    class TorchDoubled(torch.nn.Module):
+        def forward(self, x):
+            return torch.cat([x, -x], 0)
+
+    theirs = torch_export(TorchDoubled(), torch.zeros(2, 3), input_names=["input"], dynamic_axes={"input": {0: "N"}})
+    assert ops(theirs) == ops(proto)[:-1] == ["Neg", "Concat"]
+
+
+def test_concatenating_a_constant_along_the_dynamic_batch_axis_is_refused(tmp_path):
+    """[x; c] has N + 1 rows: a reshape could no longer find N, so it is refused with a dynamic batch."""
+    model = Forward(lambda m, x: dn.cat([x, m.bound.reshape(1, 3)], 0))
+    with pytest.raises(
+        ExportError, match="concatenating a constant along the batch axis changes axis 0.*dynamic_batch"
+    ):
         dn.onnx.export(model, tmp_path / "m.onnx", (2, 3))
     dn.onnx.export(model, tmp_path / "fixed.onnx", (2, 3), dynamic_batch=False)
     run_both(model, tmp_path / "fixed.onnx", [np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)])

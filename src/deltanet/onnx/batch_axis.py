@@ -250,8 +250,11 @@ def output(cls: type, inputs: tuple, options: dict[str, Any], out: Any, batches:
         if found is None:
             return None
         if cls is shapes.Cat:
-            if axis == found[0]:
-                raise refuse(axis, "concatenating along the batch axis")
+            # Along the batch axis: k pieces that each hold the batch there give k N rows, which the
+            # graph's Concat computes for any N; a piece without the batch (a constant) would add rows
+            # of a fixed count, and a later reshape could no longer find N.
+            if axis == found[0] and any(batch is None for batch in batches):
+                raise refuse(axis, "concatenating a constant along the batch axis")
             return found
         return (found[0] + 1, found[1]) if axis <= found[0] else found
     if cls in (shapes.Expand, shapes.Repeat):

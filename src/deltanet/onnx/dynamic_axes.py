@@ -115,15 +115,17 @@ def _show(a: np.ndarray) -> str:
 
 def output_dims(
     base: list[tuple[int, ...]],
-    changed: list[tuple[str, list[tuple[int, ...]]]],
+    changed: list[tuple[str, tuple[int, int], list[tuple[int, ...]]]],
     names: list[str],
     given: dict[str, dict[int, str]],
 ) -> list[list[Any]]:
-    """Each output's dims: an int, or the symbolic name of the input axes that change it.
+    """Each output's dims: an int, or the symbolic name of the input axes that change it (``"2*N"``
+    where it is a whole multiple of one input axis in both traces: the batch concatenated with itself).
 
     Args:
         base: the outputs' shapes for the traced input.
-        changed: for each dynamic axis of the input, its name and the outputs' shapes with that axis grown.
+        changed: for each dynamic axis of the input, its name, its two traced sizes, and the outputs'
+            shapes with that axis grown.
         names: the outputs' names (``given`` may name their axes: PyTorch's ``dynamic_axes`` for an output).
         given: the parsed ``dynamic_axes``.
 
@@ -134,9 +136,16 @@ def output_dims(
     for i, (shape, out_name) in enumerate(zip(base, names)):
         dims: list[Any] = list(shape)
         for axis in range(len(shape)):
-            followed = [axis_name for axis_name, shapes in changed if shapes[i][axis] != shape[axis]]
+            followed = [
+                (name, sizes, shapes[i][axis]) for name, sizes, shapes in changed if shapes[i][axis] != shape[axis]
+            ]
             if followed:
-                dims[axis] = "*".join(followed)
+                dims[axis] = "*".join(name for name, _, _ in followed)
+            if len(followed) == 1:
+                name, (before, after), grown_size = followed[0]
+                k = shape[axis] // before
+                if k > 1 and shape[axis] == k * before and grown_size == k * after:
+                    dims[axis] = f"{k}*{name}"
         for axis, axis_name in given.get(out_name, {}).items():
             if not -len(shape) <= axis < len(shape):
                 raise ExportError(

@@ -235,7 +235,7 @@ def export(
             f"export: dynamic_axes names {unknown}, which are not the input's name {input_name!r} or an "
             f"output's ({names})"
         )
-    changed = []  # each dynamic axis's name, and the outputs' shapes with that axis grown
+    changed = []  # each dynamic axis's name, its two traced sizes, and the outputs' shapes with that axis grown
     # The batch too: a constant sized by the traced batch (p.expand(x.shape[0], -1)) is refused by name.
     for axis, name in (({0: axes[0]} if dynamic_batch else {}) | sizes).items():
         bigger = dynamic.grown(traced, axis)
@@ -247,7 +247,7 @@ def export(
             f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes",
         )
         dynamic.same_at_sizes(graph, twin, axis, name, (traced[axis], bigger[axis]))
-        changed.append((name, [tuple(t.shape) for _, t in twin_outs]))
+        changed.append((name, (traced[axis], bigger[axis]), [tuple(t.shape) for _, t in twin_outs]))
     for name, out in outs:
         graph.node("Identity", [tracer.names[id(out)]], [name])
     inputs = [
