@@ -12,7 +12,8 @@ Function and refuse an operation that would tie the graph to the traced $N$:
   converter writes $-1$ for that axis);
 - elementwise operations keep it where broadcasting aligns it; a matrix product keeps it in a
   row or column, and refuses to sum over it; reductions and slices refuse to touch it, an int
-  index takes one sample (``x[-1]``: a Slice counted from the end);
+  index takes one sample (``x[-1]``: a Slice counted from the end); ``cat`` along it of pieces
+  that all hold it gives $k N$ rows (a later reshape finds $N$ by its stride), a constant piece is refused;
 - the other operations (convolutions, pooling, padding, ...) need it in axis 0, undivided.
 
 The trace runs with $N \ge 2$, where the axis holding the factor $N$ is the only one that can.
