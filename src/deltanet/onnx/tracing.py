@@ -307,8 +307,8 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         bound.apply_defaults()
         given = dict(bound.arguments)
         x = given["input"]
-        linear = given["mode"] in ("linear", "bilinear", "trilinear")
-        if tracer.inside or not linear or not isinstance(x, Tensor) or not tracer.depends((x,), {}):
+        resized = given["mode"] in ("linear", "bilinear", "trilinear", "bicubic")
+        if tracer.inside or not resized or not isinstance(x, Tensor) or not tracer.depends((x,), {}):
             return original_interpolate(*args, **kwargs)
         with tracer.hidden():
             out = original_interpolate(*args, **kwargs)
