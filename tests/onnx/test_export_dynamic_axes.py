@@ -139,7 +139,7 @@ def test_a_mean_over_a_dynamic_axis_divides_by_its_live_size(tmp_path):
     "fn, shape, axes, what",
     [
         (
-            lambda x: F.interpolate(x, scale_factor=2, mode="area"),  # adaptive average pooling to 2 H
+            lambda x: F.interpolate(x, scale_factor=3, mode="area"),  # adaptive average pooling to 3 H
             (1, 1, 4, 4),
             {2: "H"},
             r"the constant '.*adaptiveavgpool.matrix2' \(read by a MatMul node\)",
@@ -333,3 +333,12 @@ def test_bicubic_resampling_is_a_cubic_resize(options, tmp_path):
         twin = next(node for node in theirs.graph.node if node.op_type == "Resize")
         mine = {a.name: onnx.helper.get_attribute_value(a) for a in resize.attribute}
         assert {a.name: onnx.helper.get_attribute_value(a) for a in twin.attribute if a.name in mine} == mine
+
+
+@pytest.mark.parametrize("factor", [2, (2, 4)])
+def test_area_upsampling_by_powers_of_two_at_any_size(factor, tmp_path):
+    """Area resampling up by a power of two averages windows of one position: a nearest Resize, exact for
+    any image size (torch.onnx.export refuses area with dynamic sizes)."""
+    model = Forward(lambda x: F.interpolate(x, scale_factor=factor, mode="area"))
+    proto = export_and_compare(model, (2, 2, 3, 5), {0: "N", 2: "H", 3: "W"}, ((1, 3), (3, 4, 7), (5, 6)), tmp_path)
+    assert [node.op_type for node in proto.graph.node] == ["Resize", "Identity"]

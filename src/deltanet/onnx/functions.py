@@ -249,22 +249,34 @@ def interpolate(g: Any, call: Call) -> None:
     repeats by powers of two on every axis (a U-Net decoder's ``F.interpolate(x, scale_factor=2)``):
     a nearest ``Resize``, exact for any size of the axes, which stay dynamic."""
     x = call.inputs[0]
-    steps = call.options["steps"]
-    if all(isinstance(r, int) and r >= 1 and r & (r - 1) == 0 for r in steps):  # i / r is exact in floats
-        scales = g.constant(f"{call.hint}.scales", np.array([1.0, 1.0, *steps], dtype=np.float32))
-        attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
-        g.node("Resize", [call.names[0], "", scales], [call.dst], **attrs)
+    if _repeat_by_powers_of_two(g, call, call.options["steps"]):
         return
     maps = [(axis, step if isinstance(step, int) else step[0]) for axis, step in enumerate(call.options["steps"], 2)]
     g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
 
 
+def _repeat_by_powers_of_two(g: Any, call: Call, steps: Any) -> bool:
+    """Write a nearest ``Resize`` by ``steps`` if each is a power of two ($i / r$ is exact in floats, so
+    ONNX's floor reads PyTorch's position for any size); whether it did."""
+    if not all(isinstance(r, int) and r >= 1 and r & (r - 1) == 0 for r in steps):
+        return False
+    scales = g.constant(f"{call.hint}.scales", np.array([1.0, 1.0, *steps], dtype=np.float32))
+    attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    g.node("Resize", [call.names[0], "", scales], [call.dst], **attrs)
+    return True
+
+
 def adaptive_avg_pool(g: Any, call: Call) -> None:
     r"""Along each spatial axis a MatMul by $M^\top$, $M$ the averaging matrix of PyTorch's windows; to
-    one position per axis (``F.adaptive_avg_pool2d(x, 1)``), a GlobalAveragePool, for any size."""
+    one position per axis (``F.adaptive_avg_pool2d(x, 1)``), a GlobalAveragePool, for any size; to a
+    power of two times each size (``F.interpolate(x, scale_factor=2, mode="area")``: every window one
+    position), a nearest ``Resize``, for any size."""
     x = call.inputs[0]
     if all(o == 1 for o in call.options["out_size"]):
         g.node("GlobalAveragePool", call.names, [call.dst])
+        return
+    sizes = list(zip(x.shape[2:], call.options["out_size"]))
+    if all(n and o % n == 0 for n, o in sizes) and _repeat_by_powers_of_two(g, call, [o // n for n, o in sizes]):
         return
     maps = [
         (axis, _averaging_matrix(n, o, x.dtype))
