@@ -12,6 +12,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 from tests.onnx.test_export import torch_export  # noqa: E402
+from tests.onnx.test_export_more_ops import run_both  # noqa: E402
 
 
 class Classifier(nn.Module):
@@ -24,16 +25,6 @@ class Classifier(nn.Module):
 
     def forward(self, x):
         return self.fc(self.embedding(x).mean(1))
-
-
-def run_both(model, path, inputs):
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    model.eval()
-    for x in inputs:
-        (got,) = session.run(None, {"input": x})
-        expected = model(dn.tensor(x)).array
-        assert got.shape == expected.shape and got.dtype == expected.dtype
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("input_dtype", [np.int64, "int32", dn.int64])

@@ -298,14 +298,10 @@ def upsample(g: Any, m: Upsample, path: str, x: Any, src: str, dst: str) -> None
 
 
 def padding(g: Any, m: _PadNd, path: str, x: Any, src: str, dst: str) -> None:
-    # ONNX's pads: every axis's amount before, then every axis's amount after; ours name the last axis first.
-    before, after = [0] * x.ndim, [0] * x.ndim
-    for k in range(m._dims):
-        before[x.ndim - 1 - k], after[x.ndim - 1 - k] = m.padding[2 * k], m.padding[2 * k + 1]
-    inputs = [src, g.constant(f"{path}.pads", np.array(before + after, dtype=np.int64))]
-    if isinstance(m, _ConstantPadNd):
-        inputs.append(g.constant(f"{path}.value", np.array(m.value, dtype=x.dtype)))
-    g.node("Pad", inputs, [dst], mode={"constant": "constant", "reflect": "reflect", "replicate": "edge"}[m._mode])
+    # Ours name the last axis first.
+    amounts = [(x.ndim - 1 - k, m.padding[2 * k], m.padding[2 * k + 1]) for k in range(m._dims)]
+    value = m.value if isinstance(m, _ConstantPadNd) else 0.0
+    pads.pad_node(g, path, src, dst, x.ndim, m._mode, amounts, value, x.dtype)
 
 
 #: Layer class → converter. A subclass uses its base's converter only if it keeps the base's forward.

@@ -71,16 +71,23 @@ def pad(g: Any, hint: str, src: str, shape: tuple, sources: Any, value: float, d
     mode, amounts = found
     if mode == "circular":
         return circular(g, hint, src, amounts)
-    ndim = len(shape)
+    out = g.fresh(f"{hint}.padded")
+    pad_node(g, hint, src, out, len(shape), mode, amounts, value, dtype)
+    return str(out)
+
+
+def pad_node(
+    g: Any, hint: str, src: str, dst: str, ndim: int, mode: str, amounts: Any, value: float, dtype: Any
+) -> None:
+    """ONNX's ``Pad`` in deltanet's ``mode`` (constant, reflect, replicate) by ``(axis, before, after)``
+    of each padded axis (ONNX's pads: every axis's amount before, then every axis's amount after)."""
     pads = np.zeros(2 * ndim, dtype=np.int64)
     for axis, before, after in amounts:
         pads[axis], pads[ndim + axis] = before, after
     inputs = [src, g.constant(f"{hint}.pads", pads)]
     if mode == "constant":
         inputs.append(g.constant(f"{hint}.value", np.array(value, dtype=dtype)))
-    out = g.fresh(f"{hint}.padded")
-    g.node("Pad", inputs, [out], mode=ONNX_MODES[mode])
-    return str(out)
+    g.node("Pad", inputs, [dst], mode=ONNX_MODES[mode])
 
 
 def circular(g: Any, hint: str, src: str, amounts: list[tuple[int, int, int]]) -> str:
