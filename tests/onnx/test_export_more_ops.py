@@ -369,3 +369,22 @@ def test_pixel_shuffles_at_any_image_size(layer, shape, tmp_path):
         assert theirs.graph.node[0].attribute == proto.graph.node[0].attribute  # blocksize, mode "CRD"
     else:
         assert ops(proto)[:2] == ["SpaceToDepth", "Gather"]
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_functional_pixel_shuffles_at_any_image_size(inverse, tmp_path):
+    """F.pixel_shuffle / F.pixel_unshuffle in a forward: the layers' nodes (they had no conversion)."""
+    model = Forward(lambda m, x: F.pixel_unshuffle(x, 2) if inverse else F.pixel_shuffle(x, 2))
+    shape = (1, 2, 4, 6) if inverse else (1, 8, 3, 3)
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(model, path, input_shape=shape, dynamic_axes={"input": {0: "N", 2: "H", 3: "W"}})
+    assert ops(proto)[0] == ("SpaceToDepth" if inverse else "DepthToSpace")
+    rng = np.random.default_rng(0)
+    r = 2 if inverse else 1
+    run_both(
+        model,
+        path,
+        [rng.normal(size=(n, shape[1], h * r, w * r)).astype(np.float32) for n, h, w in ((2, 3, 1), (1, 5, 4))],
+    )
+    with pytest.raises(ExportError, match=r"PixelShuffle .*only 4-D inputs \(N, C, H, W\) are exported, got shape"):
+        dn.onnx.export(model, tmp_path / "m3.onnx", input_shape=shape[1:], dynamic_batch=False)

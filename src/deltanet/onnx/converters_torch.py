@@ -113,20 +113,29 @@ def instance_norm(g: Any, m: _InstanceNorm, path: str, x: Any, src: str, dst: st
 
 
 def pixel_shuffle(g: Any, m: PixelShuffle | PixelUnshuffle, path: str, x: Any, src: str, dst: str) -> None:
-    r"""``PixelShuffle``: ONNX's DepthToSpace in mode CRD (channel $c r^2 + i r + j$ to the block's
-    position $(i, j)$), as ``torch.onnx.export`` writes it. ``PixelUnshuffle``: SpaceToDepth, whose
-    channels come block position first ($(i r + j) C + c$), then a ``Gather`` of the channels into
-    PyTorch's order ($c r^2 + i r + j$). Neither holds the image size, so it may be dynamic."""
     if x.ndim != 4:
         raise ValueError("only 4-D inputs (N, C, H, W) are exported")
     if isinstance(m, PixelShuffle):
-        g.node("DepthToSpace", [src], [dst], blocksize=int(m.upscale_factor), mode="CRD")
+        shuffle_nodes(g, path, src, dst, x.shape[1], int(m.upscale_factor), inverse=False)
+    else:
+        shuffle_nodes(g, path, src, dst, x.shape[1], int(m.downscale_factor), inverse=True)
+
+
+def shuffle_nodes(g: Any, hint: str, src: str, dst: str, channels: int, r: int, inverse: bool) -> None:
+    r"""Pixel shuffle (``inverse``: unshuffle) of a 4-D input of ``channels`` channels by ``r``:
+    ONNX's DepthToSpace in mode CRD (channel $c r^2 + i r + j$ to the block's position $(i, j)$), as
+    ``torch.onnx.export`` writes it; the inverse, SpaceToDepth, whose channels come block position
+    first ($(i r + j) C + c$), then a ``Gather`` of the channels into PyTorch's order
+    ($c r^2 + i r + j$). Neither holds the image size, so it may be dynamic."""
+    if not inverse:
+        g.node("DepthToSpace", [src], [dst], blocksize=r, mode="CRD")
         return
-    r, c = int(m.downscale_factor), x.shape[1]
-    blocks = g.fresh(f"{path}.blocks")
+    blocks = g.fresh(f"{hint}.blocks")
     g.node("SpaceToDepth", [src], [blocks], blocksize=r)
-    order = (np.arange(r * r)[None, :] * c + np.arange(c)[:, None]).reshape(-1)  # [c r^2 + k] reads k C + c
-    g.node("Gather", [blocks, g.constant(f"{path}.channels", order.astype(np.int64))], [dst], axis=1)
+    order = (np.arange(r * r)[None, :] * channels + np.arange(channels)[:, None]).reshape(
+        -1
+    )  # [c r^2 + k] reads k C + c
+    g.node("Gather", [blocks, g.constant(f"{hint}.channels", order.astype(np.int64))], [dst], axis=1)
 
 
 def unflatten(g: Any, m: Unflatten, path: str, x: Any, src: str, dst: str) -> None:

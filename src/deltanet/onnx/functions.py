@@ -45,6 +45,7 @@ from deltanet.functional.batchnorm import BatchNorm
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
 from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
+from deltanet.functional.pixel_shuffle import PixelShuffle
 from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
 from deltanet.functional.upsample import Interpolate
 from deltanet.onnx import pads
@@ -53,6 +54,7 @@ from deltanet.onnx.calls import check_batch as _check_batch
 from deltanet.onnx.calls import int64 as _int64
 from deltanet.onnx.converters import _pads, converter_for
 from deltanet.onnx.converters_port import max_pool
+from deltanet.onnx.converters_torch import shuffle_nodes
 from deltanet.onnx.functions_shapes import concatenate, expand, flip, get_item, repeat, reshape, stack, transpose
 from deltanet.onnx.linear_maps import along_axes
 
@@ -303,6 +305,15 @@ def pad(g: Any, call: Call) -> None:
     g.node("Identity", [padded], [call.dst])
 
 
+def pixel_shuffle(g: Any, call: Call) -> None:
+    """``F.pixel_shuffle``/``F.pixel_unshuffle``: as the layers (``converters_torch.shuffle_nodes``)."""
+    x = call.inputs[0]
+    if x.ndim != 4:
+        raise Unconvertible(f"only 4-D inputs (N, C, H, W) are exported, got shape {x.shape}")
+    options = call.options
+    shuffle_nodes(g, call.hint, call.names[0], call.dst, x.shape[1], int(options["factor"]), bool(options["inverse"]))
+
+
 def cumulative_sum(g: Any, call: Call) -> None:
     """``x.cumsum(dim)``: ONNX's CumSum along that axis (each output position sums the input up to it,
     any size of its axis)."""
@@ -403,6 +414,7 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     inplace.Overwrite: overwrite,
     sorting.Flip: flip,
     sorting.CumSum: cumulative_sum,
+    PixelShuffle: pixel_shuffle,
     rounding.Rounded: rounded,
     activations.LeakyReLU: _as_layer(nn.LeakyReLU),
     activations.ELU: _as_layer(nn.ELU),
