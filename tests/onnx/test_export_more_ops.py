@@ -388,3 +388,22 @@ def test_functional_pixel_shuffles_at_any_image_size(inverse, tmp_path):
     )
     with pytest.raises(ExportError, match=r"PixelShuffle .*only 4-D inputs \(N, C, H, W\) are exported, got shape"):
         dn.onnx.export(model, tmp_path / "m3.onnx", input_shape=shape[1:], dynamic_batch=False)
+
+
+@pytest.mark.parametrize(
+    "fn, shape, op",
+    [
+        (lambda x: F.lp_pool1d(x, 2, 3), (2, 3, 7), "LpPool"),
+        (lambda x: F.lp_pool2d(x, 3, 2, ceil_mode=True), (2, 3, 5, 5), "AveragePool"),
+        (lambda x: F.lp_pool3d(x, math.inf, 2), (1, 2, 4, 4, 4), "MaxPool"),
+    ],
+)
+def test_functional_lp_pooling_at_any_size(fn, shape, op, tmp_path):
+    """F.lp_pool*d finds its zero-sum windows with NumPy (a constant of the trace, refused before): it is
+    recorded whole, as the layers' nodes."""
+    model = Forward(lambda m, x: fn(x))
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(model, path, input_shape=shape, dynamic_axes={"input": {0: "N", len(shape) - 1: "W"}})
+    assert op in ops(proto)
+    rng = np.random.default_rng(0)
+    run_both(model, path, [rng.normal(size=(n, *shape[1:-1], w)).astype(np.float32) for n, w in ((1, 4), (3, 9))])

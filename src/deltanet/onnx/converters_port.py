@@ -90,34 +90,39 @@ def max_pool(g: Any, hint: str, src: str, dst: str, spatial: tuple, out: tuple) 
 
 
 def lp_pool(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
+    name, dims = type(m).__name__, m._dims
+    kernel = list(_ntuple(m.kernel_size, dims, "kernel_size", name, 1))
+    stride = kernel if m.stride is None else list(_ntuple(m.stride, dims, "stride", name, 1))
+    lp_pool_nodes(g, path, src, dst, x.dtype, float(m.norm_type), kernel, stride, bool(m.ceil_mode))
+
+
+def lp_pool_nodes(
+    g: Any, hint: str, src: str, dst: str, dtype: Any, p: float, kernel: list, stride: list, ceil_mode: bool
+) -> None:
     r"""$a = (\sum_{\text{window}} x^p)^{1/p}$: ONNX's LpPool where $p$ is an even integer ($x^p = |x|^p$) and
     no window is partial; otherwise PyTorch's formula, as ``torch.onnx.export`` writes it: the average
     pooling of $x^p$ (``ceil_mode`` divides a partial window by its size) times the window size, to the
     power $1/p$; $p = \pm\infty$ is max pooling of $|x|$ (of $-|x|$, negated)."""
-    name, dims = type(m).__name__, m._dims
-    kernel = list(_ntuple(m.kernel_size, dims, "kernel_size", name, 1))
-    stride = kernel if m.stride is None else list(_ntuple(m.stride, dims, "stride", name, 1))
     attrs: dict[str, Any] = {"kernel_shape": kernel, "strides": stride}
-    p = float(m.norm_type)
     if abs(p) == math.inf:
-        magnitude, pooled = g.fresh(f"{path}.abs"), g.fresh(f"{path}.max")
+        magnitude, pooled = g.fresh(f"{hint}.abs"), g.fresh(f"{hint}.max")
         g.node("Abs", [src], [magnitude])
         if p > 0:
-            g.node("MaxPool", [magnitude], [dst], ceil_mode=int(m.ceil_mode), **attrs)
+            g.node("MaxPool", [magnitude], [dst], ceil_mode=int(ceil_mode), **attrs)
             return
-        negated = g.fresh(f"{path}.negated")
+        negated = g.fresh(f"{hint}.negated")
         g.node("Neg", [magnitude], [negated])
-        g.node("MaxPool", [negated], [pooled], ceil_mode=int(m.ceil_mode), **attrs)
+        g.node("MaxPool", [negated], [pooled], ceil_mode=int(ceil_mode), **attrs)
         g.node("Neg", [pooled], [dst])
         return
-    if p > 0 and p % 2 == 0 and not m.ceil_mode:
+    if p > 0 and p % 2 == 0 and not ceil_mode:
         g.node("LpPool", [src], [dst], p=int(p), **attrs)
         return
-    powered, average, total = (g.fresh(f"{path}.{s}") for s in ("powered", "average", "total"))
-    g.node("Pow", [src, g.constant(f"{path}.p", np.array(p, dtype=x.dtype))], [powered])
-    g.node("AveragePool", [powered], [average], ceil_mode=int(m.ceil_mode), count_include_pad=1, **attrs)
-    g.node("Mul", [average, g.constant(f"{path}.window", np.array(math.prod(kernel), dtype=x.dtype))], [total])
-    g.node("Pow", [total, g.constant(f"{path}.root", np.array(1.0 / p, dtype=x.dtype))], [dst])
+    powered, average, total = (g.fresh(f"{hint}.{s}") for s in ("powered", "average", "total"))
+    g.node("Pow", [src, g.constant(f"{hint}.p", np.array(p, dtype=dtype))], [powered])
+    g.node("AveragePool", [powered], [average], ceil_mode=int(ceil_mode), count_include_pad=1, **attrs)
+    g.node("Mul", [average, g.constant(f"{hint}.window", np.array(math.prod(kernel), dtype=dtype))], [total])
+    g.node("Pow", [total, g.constant(f"{hint}.root", np.array(1.0 / p, dtype=dtype))], [dst])
 
 
 def channel_shuffle(g: Any, m: ChannelShuffle, path: str, x: Any, src: str, dst: str) -> None:
