@@ -82,14 +82,22 @@ def test_one_and_three_padded_axes(shape, pads, mode, tmp_path):
     export_and_compare(Forward(lambda x: F.pad(x, pads, mode=mode)), shape, axes, sizes, tmp_path)
 
 
-def test_a_crop_is_a_gather_at_the_traced_size_only(tmp_path):
-    """A negative amount (constant mode) crops: no Pad mode computes it, so it is the Gather of its table,
-    which holds the size: refused for a dynamic axis, exported for a fixed one."""
-    model = Forward(lambda x: F.pad(x, (-1, 2)))
-    proto = export_and_compare(model, (2, 3, 6), {0: "N"}, ((1, 4),), tmp_path)
+def test_a_crop_is_a_pad_of_negative_amounts_at_any_size(tmp_path):
+    """A negative amount (constant mode) crops: ONNX's Pad does the same with a negative pad."""
+    model = Forward(lambda x: F.pad(x, (-1, 2, 3, -2), value=0.5))
+    proto = export_and_compare(model, (2, 3, 6, 5), IMAGE, SIZES, tmp_path)
+    assert [node.op_type for node in proto.graph.node] == ["Pad", "Identity", "Identity"]
+
+
+def test_a_crop_to_the_constant_alone_is_a_gather_at_the_traced_size_only(tmp_path):
+    """F.pad(x, (-3, 2)) of 3 positions reads none of them: no amount can be read from its table, so it
+    is the Gather of the table, for the traced size: refused for a dynamic axis (at twice the size it
+    reads the input, a Pad), exported for a fixed one."""
+    model = Forward(lambda x: F.pad(x, (-3, 2)))
+    proto = export_and_compare(model, (2, 3, 3), {0: "N"}, ((1, 4),), tmp_path)
     assert "Gather" in {node.op_type for node in proto.graph.node}
-    with pytest.raises(ExportError, match=r"the constant '.*pad.source2' \(read by a Gather node\)"):
-        dn.onnx.export(model, tmp_path / "m.onnx", (2, 3, 6), dynamic_axes={"input": {2: "L"}})
+    with pytest.raises(ExportError, match=r"runs other operations for another size .* \(Gather for size 3, Pad for"):
+        dn.onnx.export(model, tmp_path / "m.onnx", (2, 3, 3), dynamic_axes={"input": {2: "L"}})
 
 
 def test_circular_pad_layers_run_at_any_size(tmp_path):

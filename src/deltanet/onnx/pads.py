@@ -13,9 +13,9 @@ one mode and its amounts, $(\text{before}, \text{after})$, and the padding becom
 | replicate | ``Pad`` (mode "edge") |
 | circular | ``Slice`` the last $b$ and the first $a$ positions, ``Concat`` (``Pad``'s "wrap" is opset 19) |
 
-($b$, $a$: the amounts before and after.) A table of no mode (a negative amount crops) is
-written as the ``Gather`` of its table (``deltanet.onnx.linear_maps.gather_pad``), for the traced
-sizes only.
+($b$, $a$: the amounts before and after; in constant mode a negative one crops, as in ONNX's
+``Pad``.) A table of no mode (a crop that leaves only the constant) is written as the ``Gather`` of
+its table (``deltanet.onnx.linear_maps.gather_pad``), for the traced sizes only.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ END = np.iinfo(np.int64).max
 
 def recognized(shape: tuple, sources: Any) -> tuple[str, list[tuple[int, int, int]]] | None:
     """The mode and the ``(axis, before, after)`` of each padded axis whose ``source`` tables these are,
-    or None (a crop, or several modes). Where two amounts give one table at the traced size (circular
+    or None (no mode's, or several modes'). Where two amounts give one table at the traced size (circular
     padding by the whole axis, ``(n, 0)`` or ``(0, n)``), the first is taken, and a dynamic axis is then
     refused, its graphs differing at another size."""
     for mode in ("constant", "replicate", "reflect", "circular"):
@@ -52,14 +52,20 @@ def recognized(shape: tuple, sources: Any) -> tuple[str, list[tuple[int, int, in
 
 
 def _amounts(n: int, source: np.ndarray, mode: str) -> tuple[int, int] | None:
-    """``(before, after)`` for which ``_source(n, before, after, mode)`` is ``source``, both >= 0 and
-    within what ONNX's mode pads: less than ``n`` for reflect, at most ``n`` for circular."""
+    """``(before, after)`` for which ``_source(n, before, after, mode)`` is ``source``: in constant mode
+    read from the first position that reads the input (a negative amount crops, as ONNX's Pad does);
+    in the others both >= 0 and within what ONNX's mode pads: less than ``n`` for reflect, at most
+    ``n`` for circular."""
     extra = len(source) - n
-    most = {"reflect": n - 1, "circular": n}.get(mode, extra)
-    for before in range(max(extra, -1) + 1):
-        after = extra - before
-        if max(before, after) <= most and np.array_equal(_source(n, before, after, mode), source):
-            return before, after
+    if mode == "constant":
+        read = np.flatnonzero(source >= 0)
+        candidates = [int(read[0] - source[read[0]])] if read.size else []
+    else:
+        most = {"reflect": n - 1, "circular": n}.get(mode, extra)
+        candidates = [b for b in range(max(extra, -1) + 1) if max(b, extra - b) <= most]
+    for before in candidates:
+        if np.array_equal(_source(n, before, extra - before, mode), source):
+            return before, extra - before
     return None
 
 
