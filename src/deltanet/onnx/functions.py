@@ -18,8 +18,9 @@ every mode converts the same way (``deltanet.onnx.linear_maps``), and ``Pad`` is
   $\lfloor i / r \rfloor$, or a nearest ``Resize`` when every repeat is a power of two;
 - ``AdaptiveAvgPool`` (``F.adaptive_avg_pool*d``): the same, $M$ averaging PyTorch's windows;
 - ``Pad`` (every ``F.pad`` mode) is ONNX's ``Pad`` in that mode, or a ``Slice`` and ``Concat`` for
-  circular (``deltanet.onnx.pads``); a crop reads the input position ``source(i)``
-  (``deltanet.functional.padding``), a ``Gather``, and the constant where ``source(i) = -1``, a ``Where``.
+  circular (``deltanet.onnx.pads``); a crop to the constant alone reads the input position
+  ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where
+  ``source(i) = -1``, a ``Where``.
 
 With ``dynamic_batch`` the input's first axis is the batch, of any size at inference; the exporter
 follows it through each operation (``deltanet.onnx.batch_axis``: ``Call.batch`` and

@@ -5,7 +5,7 @@ r"""Two ONNX building blocks for operations that are linear maps along one axis 
   average pooling;
 - ``gather_pad``: the output reads input position ``source(i)`` along each axis (a ``Gather``), or
   a constant where ``source(i) = -1`` (a ``Where``): ``F.pad`` where no ONNX ``Pad`` computes it (a
-  crop; ``deltanet.onnx.pads``).
+  crop to the constant alone; ``deltanet.onnx.pads``).
 
 The tables come from the ops themselves (``deltanet.functional.upsample``,
 ``deltanet.functional.pooling``, ``deltanet.functional.padding``), so the graph computes what the
