@@ -102,7 +102,7 @@ class Draw:
 
     def __init__(self, model: nn.Module, dtype: Any) -> None:
         self.dtype = np.dtype(dtype)
-        vocabularies = [m.num_embeddings for m in model.modules() if isinstance(m, (nn.Embedding, nn.EmbeddingBag))]
+        vocabularies = [m.num_embeddings for m in model.modules() if isinstance(m, nn.Embedding)]
         self.high = min(vocabularies, default=100)
         self.what = "random normal numbers"
         if self.dtype == np.bool_:
