@@ -2,7 +2,9 @@
 outputs match deltanet's to 1e-5 in float32, for every layer type, an MLP, LeNet-5 and a U-Net."""
 
 import inspect
+import io
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -49,6 +51,17 @@ def check_parity(model, shape, tmp_path, batches=(1, 3), rng=None):
 
 def ops(proto):
     return [node.op_type for node in proto.graph.node]
+
+
+def torch_export(module, example, **options):
+    """The graph torch.onnx.export (its TorchScript exporter, opset 17) writes for a torch module on
+    ``example`` (a torch tensor), to compare operators with deltanet's; skipped without torch."""
+    torch = pytest.importorskip("torch")
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # the exporter's own warnings (constant folding, deprecation)
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (example,), buffer, dynamo=False, opset_version=17, **options)
+    return onnx.load_from_string(buffer.getvalue())
 
 
 def test_mlp(tmp_path):
@@ -188,6 +201,9 @@ LAYERS = [
     (nn.ChannelShuffle(2), (2, 4, 3)),
     (nn.AdaptiveMaxPool2d(1), (2, 3, 5, 4)),
     (nn.AdaptiveMaxPool3d((1, 2, None)), (2, 1, 3, 4, 5)),
+    (nn.LPPool1d(2, 3), (2, 3, 7)),
+    (nn.LPPool2d(3, (2, 3), stride=(1, 2)), (2, 3, 6, 7)),
+    (nn.LPPool3d(2, 2, ceil_mode=True), (2, 1, 4, 5, 3)),
 ]
 # Not exported: the containers (their children are), the loss modules (not part of a model's
 # forward), and EmbeddingBag.
@@ -207,9 +223,6 @@ NOT_EXPORTED = (
     nn.TransformerDecoderLayer,
     nn.TransformerDecoder,
     nn.Transformer,
-    nn.LPPool1d,
-    nn.LPPool2d,
-    nn.LPPool3d,
     nn.MaxUnpool1d,
     nn.MaxUnpool2d,
     nn.MaxUnpool3d,
@@ -222,7 +235,7 @@ NOT_EXPORTED = (
     nn.RNNCellBase,  # the recurrent cells (tests/onnx/test_export_recurrent.py checks the refusal)
 )
 # Tested in tests/onnx/test_export_recurrent.py (several outputs: the layer's final states), and
-# Embedding (integer indices computed in the forward) in tests/onnx/test_export_more_ops.py.
+# Embedding (token IDs, input_dtype) in tests/onnx/test_export_token_ids.py and test_export_more_ops.py.
 TESTED_ELSEWHERE = {nn.RNN, nn.LSTM, nn.GRU, nn.RNNBase, nn.Embedding}
 
 
@@ -297,10 +310,10 @@ def test_export_leaves_the_model_and_autograd_as_they_were(tmp_path):
 def test_unsupported_layers_and_operations_are_named(tmp_path):
     class Mystery(nn.Module):  # a module of the user's is traced through: its operations are named
         def forward(self, x):
-            return x.cumsum(1)
+            return x.cumprod(1)
 
     model = nn.Sequential(nn.Linear(3, 3), Mystery())
-    with pytest.raises(ExportError, match=r"cannot export the operation CumSum in the forward of '1': it has no ONNX"):
+    with pytest.raises(ExportError, match=r"cannot export the operation CumProd in the forward of '1': it has no ONNX"):
         dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(1, 3))
 
     class Pooling(nn.Module):
@@ -309,9 +322,9 @@ def test_unsupported_layers_and_operations_are_named(tmp_path):
             self.fc = nn.Linear(3, 3)
 
         def forward(self, x):
-            return self.fc(x).cumsum(1)
+            return self.fc(x).cumprod(1)
 
-    with pytest.raises(ExportError, match=r"cannot export the operation CumSum in the forward of 'Pooling'"):
+    with pytest.raises(ExportError, match=r"cannot export the operation CumProd in the forward of 'Pooling'"):
         dn.onnx.export(Pooling(), tmp_path / "m.onnx", input_shape=(1, 3))
     with pytest.raises(ExportError, match=r"layer '0' \(BatchNorm2d\): without running statistics"):
         dn.onnx.export(
@@ -342,7 +355,7 @@ def test_converter_lookup_follows_forward():
     assert converter_for(Doubled(1, 1)) is None
 
 
-@pytest.mark.parametrize("layer", [nn.LPPool2d(2, 2), nn.Unfold(2)], ids=repr)
+@pytest.mark.parametrize("layer", [nn.MaxUnpool2d(2), nn.Unfold(2)], ids=repr)
 def test_layers_without_a_conversion_are_refused_by_name(layer, tmp_path):
     with pytest.raises(ExportError, match=rf"\({type(layer).__name__}\): it has no ONNX conversion"):
         dn.onnx.export(nn.Sequential(layer), str(tmp_path / "m.onnx"), (1, 4, 4, 4))

@@ -15,6 +15,8 @@ from deltanet.onnx import ExportError
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
+from tests.onnx.test_export import torch_export  # noqa: E402
+
 
 class Forward(nn.Module):
     def __init__(self, fn):
@@ -137,10 +139,10 @@ def test_a_mean_over_a_dynamic_axis_divides_by_its_live_size(tmp_path):
     "fn, shape, axes, what",
     [
         (
-            lambda x: F.interpolate(x, scale_factor=2, mode="bicubic"),
+            lambda x: F.interpolate(x, scale_factor=3, mode="area"),  # adaptive average pooling to 3 H
             (1, 1, 4, 4),
             {2: "H"},
-            r"the constant '.*interpolate.matrix2' \(read by a MatMul node\)",
+            r"the constant '.*adaptiveavgpool.matrix2' \(read by a MatMul node\)",
         ),
         (
             lambda x: F.interpolate(x, scale_factor=1.5, mode="bilinear", recompute_scale_factor=True),
@@ -167,7 +169,7 @@ def test_a_mean_over_a_dynamic_axis_divides_by_its_live_size(tmp_path):
             r"the constant '.*adaptiveavgpool.matrix2' \(read by a MatMul node\)",
         ),
     ],
-    ids=["bicubic", "recomputed factor", "crop by the size", "unflatten two dynamic axes", "adaptive pooling"],
+    ids=["area", "recomputed factor", "crop by the size", "unflatten two dynamic axes", "adaptive pooling"],
 )
 def test_a_dynamic_size_held_as_a_constant_is_refused_by_name(fn, shape, axes, what, tmp_path):
     with pytest.raises(ExportError, match=f"{what}.*would hold the size of the input's axis"):
@@ -182,7 +184,7 @@ def test_a_layer_whose_attribute_holds_the_size_is_refused(tmp_path):
 
 def test_a_model_that_fails_at_another_size_is_refused(tmp_path):
     model = nn.Sequential(nn.Flatten(), nn.Linear(12, 2, rng=0))
-    with pytest.raises(ExportError, match=r"fails for an input of shape \(2, 3, 8\).*axis 2 cannot be dynamic"):
+    with pytest.raises(ExportError, match=r"fails on an input of shape \(2, 3, 8\).*axis 2 cannot be dynamic"):
         dn.onnx.export(model, tmp_path / "m.onnx", (2, 3, 4), dynamic_axes={"input": {0: "N", 2: "L"}})
 
 
@@ -298,3 +300,45 @@ def test_a_shufflenet_unit_runs_at_any_image_size(tmp_path):
         nn.Conv2d(4, 6, 1, groups=2, rng=0), nn.ChannelShuffle(2), nn.Conv2d(6, 6, 3, padding=1, groups=3, rng=1)
     )
     export_and_compare(model, (1, 4, 6, 6), {0: "N", 2: "H", 3: "W"}, [(1, 2), (6, 7), (5, 8)], tmp_path)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"scale_factor": 2, "mode": "bicubic"},
+        {"scale_factor": (0.5, 1.5), "mode": "bicubic"},
+        {"scale_factor": 2, "mode": "bicubic", "align_corners": True},
+        {"size": (3, 7), "mode": "bicubic"},
+        {"size": (1, 1), "mode": "bilinear"},
+    ],
+    ids=repr,
+)
+def test_bicubic_resampling_is_a_cubic_resize(options, tmp_path):
+    """Bicubic is ONNX's cubic Resize (a = -0.75, half_pixel), the attributes torch.onnx.export writes;
+    by scale factors the image size may be dynamic. A linear resize to one position reads the input
+    at (n - 1) / 2 (half_pixel; pytorch_half_pixel read position 0, which export's check refused)."""
+    model = Forward(lambda x: F.interpolate(x, **options))
+    sizes = ((1, 3), (6, 12), (4, 10)) if "scale_factor" in options else ((1, 3),)
+    axes = {0: "N", 2: "H", 3: "W"} if "scale_factor" in options else {0: "N"}
+    proto = export_and_compare(model, (2, 2, 6, 6), axes, sizes[: len(axes)], tmp_path)
+    resize = next(node for node in proto.graph.node if node.op_type == "Resize")
+    torch = pytest.importorskip("torch")
+
+    class TorchResample(torch.nn.Module):
+        def forward(self, x):
+            return torch.nn.functional.interpolate(x, **options)
+
+    if options["mode"] == "bicubic":  # torch writes pytorch_half_pixel for linear modes
+        theirs = torch_export(TorchResample(), torch.zeros(2, 2, 6, 6))
+        twin = next(node for node in theirs.graph.node if node.op_type == "Resize")
+        mine = {a.name: onnx.helper.get_attribute_value(a) for a in resize.attribute}
+        assert {a.name: onnx.helper.get_attribute_value(a) for a in twin.attribute if a.name in mine} == mine
+
+
+@pytest.mark.parametrize("factor", [2, (2, 4)])
+def test_area_upsampling_by_powers_of_two_at_any_size(factor, tmp_path):
+    """Area resampling up by a power of two averages windows of one position: a nearest Resize, exact for
+    any image size (torch.onnx.export refuses area with dynamic sizes)."""
+    model = Forward(lambda x: F.interpolate(x, scale_factor=factor, mode="area"))
+    proto = export_and_compare(model, (2, 2, 3, 5), {0: "N", 2: "H", 3: "W"}, ((1, 3), (3, 4, 7), (5, 6)), tmp_path)
+    assert [node.op_type for node in proto.graph.node] == ["Resize", "Identity"]

@@ -2,6 +2,8 @@
 masked rows: onnxruntime's outputs equal deltanet's at two batch sizes (and two sizes of a dynamic
 axis), on inputs that hold NaN, infinities and fully masked rows where the operation treats them apart."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,8 @@ from deltanet.onnx import ExportError
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
+
+from tests.onnx.test_export import ops, torch_export  # noqa: E402
 
 
 class Forward(nn.Module):
@@ -46,10 +50,6 @@ def export_and_compare(fn, shape, tmp_path, special=(), dynamic_axes=None, sizes
     shapes += [(shape[0], shape[1], n, *shape[3:]) for n in sizes or ()]
     run_both(model, path, [rng.normal(size=s).astype(np.float32) for s in shapes] + list(special))
     return proto
-
-
-def ops(proto):
-    return [node.op_type for node in proto.graph.node]
 
 
 SPECIAL = np.array([[np.nan, -0.0, 0.0], [np.inf, -np.inf, -2.5], [0.5, 1.5, -0.5]], np.float32)
@@ -160,10 +160,36 @@ def test_a_fully_masked_row_matches_pytorch():
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_concatenating_along_the_dynamic_batch_axis_is_refused(tmp_path):
-    """[x; -x] has 2N rows: the export follows a batch axis of N times finer factors only, so it refuses."""
-    model = Forward(lambda m, x: dn.cat([x, -x], 0))
-    with pytest.raises(ExportError, match="concatenating along the batch axis changes axis 0.*dynamic_batch=False"):
+@pytest.mark.parametrize("axes", [None, {0: "N"}, {0: "N", 1: "C"}])
+def test_concatenating_along_the_dynamic_batch_axis(axes, tmp_path):
+    """[x; -x] has 2N rows for every N: a Concat, as torch.onnx.export writes it, whose output axis is
+    named 2*N; a reshape that finds N again (2, N, 3) and a layer after it follow."""
+    model = Forward(lambda m, x: dn.cat([x, -x.exp()], 0).reshape(2, -1, x.shape[1]).sum(0) + dn.cat([x, x], 0)[-1])
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(model, path, (2, 3), dynamic_axes=None if axes is None else {"input": axes})
+    assert ops(proto).count("Concat") >= 2  # and one of the reshape's target where C is dynamic
+    rng = np.random.default_rng(0)
+    run_both(model, path, [rng.normal(size=(n, 3)).astype(np.float32) for n in (1, 2, 5)])
+    doubled = Forward(lambda m, x: dn.cat([x, -x], 0))
+    proto = dn.onnx.export(doubled, path, (2, 3))
+    assert [d.dim_param or d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim] == ["2*N", 3]
+    run_both(doubled, path, [rng.normal(size=(n, 3)).astype(np.float32) for n in (1, 4)])
+    torch = pytest.importorskip("torch")
+
+    class TorchDoubled(torch.nn.Module):
+        def forward(self, x):
+            return torch.cat([x, -x], 0)
+
+    theirs = torch_export(TorchDoubled(), torch.zeros(2, 3), input_names=["input"], dynamic_axes={"input": {0: "N"}})
+    assert ops(theirs) == ops(proto)[:-1] == ["Neg", "Concat"]
+
+
+def test_concatenating_a_constant_along_the_dynamic_batch_axis_is_refused(tmp_path):
+    """[x; c] has N + 1 rows: a reshape could no longer find N, so it is refused with a dynamic batch."""
+    model = Forward(lambda m, x: dn.cat([x, m.bound.reshape(1, 3)], 0))
+    with pytest.raises(
+        ExportError, match="concatenating a constant along the batch axis changes axis 0.*dynamic_batch"
+    ):
         dn.onnx.export(model, tmp_path / "m.onnx", (2, 3))
     dn.onnx.export(model, tmp_path / "fixed.onnx", (2, 3), dynamic_batch=False)
     run_both(model, tmp_path / "fixed.onnx", [np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)])
@@ -279,3 +305,105 @@ def test_argmax_and_argmin_with_nan_and_ties(tmp_path):
 def test_argmax_over_the_dynamic_batch_is_refused(tmp_path):
     with pytest.raises(ExportError, match="argmax over the batch axis changes axis 0.*dynamic_batch=False"):
         dn.onnx.export(Forward(lambda m, x: x.argmax(0)), tmp_path / "m.onnx", (2, 3))
+
+
+@pytest.mark.parametrize(
+    "layer, op",
+    [
+        (nn.LPPool1d(2, 3), "LpPool"),
+        (nn.LPPool2d(4, (2, 3), stride=(1, 2)), "LpPool"),
+        (nn.LPPool1d(3, 3), "AveragePool"),  # odd p: x^p is not |x|^p
+        (nn.LPPool2d(1.5, 2), "AveragePool"),  # NaN for a negative sum, as in PyTorch
+        (nn.LPPool2d(2, 2, ceil_mode=True), "AveragePool"),  # a partial window, divided by its size
+        (nn.LPPool1d(-2, 2), "AveragePool"),
+        (nn.LPPool1d(math.inf, 2), "MaxPool"),
+        (nn.LPPool2d(-math.inf, 2), "MaxPool"),
+    ],
+    ids=repr,
+)
+def test_lp_pooling_at_any_size(layer, op, tmp_path):
+    """LpPool where ONNX's |x|^p is PyTorch's x^p, else PyTorch's own formula (torch.onnx.export's
+    Pow, AveragePool, Mul, Pow); the pooled axes may be dynamic."""
+    shape = (2, 3, 7) if layer._dims == 1 else (2, 3, 5, 7)
+    axes = {0: "N", len(shape) - 1: "W"}
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(nn.Sequential(layer), path, input_shape=shape, dynamic_axes={"input": axes})
+    assert op in ops(proto)
+    rng = np.random.default_rng(0)
+    run_both(layer, path, [rng.normal(size=(n, *shape[1:-1], w)).astype(np.float32) for n, w in ((1, 7), (3, 11))])
+    torch = pytest.importorskip("torch")
+    twin = getattr(torch.nn, type(layer).__name__)(layer.norm_type, layer.kernel_size, layer.stride, layer.ceil_mode)
+    theirs = ops(torch_export(twin, torch.zeros(shape)))
+    if op == "AveragePool" and layer.norm_type > 0:  # the same formula (PyTorch multiplies by Sign(s) * Relu(|s|) = s)
+        assert set(theirs) - {"Constant", "Sign", "Abs", "Relu"} == set(ops(proto)) - {"Identity"}
+
+
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (nn.PixelShuffle(2), (2, 8, 3, 5)),
+        (nn.PixelShuffle(3), (1, 18, 2, 2)),
+        (nn.PixelUnshuffle(2), (2, 3, 4, 6)),
+        (nn.PixelUnshuffle(3), (1, 2, 6, 3)),
+    ],
+    ids=repr,
+)
+def test_pixel_shuffles_at_any_image_size(layer, shape, tmp_path):
+    """PixelShuffle is DepthToSpace in mode CRD, as torch.onnx.export writes it; PixelUnshuffle is
+    SpaceToDepth and a Gather of the channels into PyTorch's order (torch writes Reshape, Transpose,
+    Reshape with the traced sizes)."""
+    path = tmp_path / "m.onnx"
+    axes = {0: "N", 2: "H", 3: "W"}
+    proto = dn.onnx.export(nn.Sequential(layer), path, input_shape=shape, dynamic_axes={"input": axes})
+    rng = np.random.default_rng(0)
+    r = getattr(layer, "downscale_factor", 1)
+    run_both(
+        layer,
+        path,
+        [rng.normal(size=(n, shape[1], h * r, w * r)).astype(np.float32) for n, h, w in ((1, 1, 2), (3, 4, 3))],
+    )
+    torch = pytest.importorskip("torch")
+    if isinstance(layer, nn.PixelShuffle):
+        theirs = torch_export(torch.nn.PixelShuffle(layer.upscale_factor), torch.zeros(shape))
+        assert ops(theirs) == ops(proto)[:1] == ["DepthToSpace"]
+        assert theirs.graph.node[0].attribute == proto.graph.node[0].attribute  # blocksize, mode "CRD"
+    else:
+        assert ops(proto)[:2] == ["SpaceToDepth", "Gather"]
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_functional_pixel_shuffles_at_any_image_size(inverse, tmp_path):
+    """F.pixel_shuffle / F.pixel_unshuffle in a forward: the layers' nodes (they had no conversion)."""
+    model = Forward(lambda m, x: F.pixel_unshuffle(x, 2) if inverse else F.pixel_shuffle(x, 2))
+    shape = (1, 2, 4, 6) if inverse else (1, 8, 3, 3)
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(model, path, input_shape=shape, dynamic_axes={"input": {0: "N", 2: "H", 3: "W"}})
+    assert ops(proto)[0] == ("SpaceToDepth" if inverse else "DepthToSpace")
+    rng = np.random.default_rng(0)
+    r = 2 if inverse else 1
+    run_both(
+        model,
+        path,
+        [rng.normal(size=(n, shape[1], h * r, w * r)).astype(np.float32) for n, h, w in ((2, 3, 1), (1, 5, 4))],
+    )
+    with pytest.raises(ExportError, match=r"PixelShuffle .*only 4-D inputs \(N, C, H, W\) are exported, got shape"):
+        dn.onnx.export(model, tmp_path / "m3.onnx", input_shape=shape[1:], dynamic_batch=False)
+
+
+@pytest.mark.parametrize(
+    "fn, shape, op",
+    [
+        (lambda x: F.lp_pool1d(x, 2, 3), (2, 3, 7), "LpPool"),
+        (lambda x: F.lp_pool2d(x, 3, 2, ceil_mode=True), (2, 3, 5, 5), "AveragePool"),
+        (lambda x: F.lp_pool3d(x, math.inf, 2), (1, 2, 4, 4, 4), "MaxPool"),
+    ],
+)
+def test_functional_lp_pooling_at_any_size(fn, shape, op, tmp_path):
+    """F.lp_pool*d finds its zero-sum windows with NumPy (a constant of the trace, refused before): it is
+    recorded whole, as the layers' nodes."""
+    model = Forward(lambda m, x: fn(x))
+    path = tmp_path / "m.onnx"
+    proto = dn.onnx.export(model, path, input_shape=shape, dynamic_axes={"input": {0: "N", len(shape) - 1: "W"}})
+    assert op in ops(proto)
+    rng = np.random.default_rng(0)
+    run_both(model, path, [rng.normal(size=(n, *shape[1:-1], w)).astype(np.float32) for n, w in ((1, 4), (3, 9))])

@@ -12,7 +12,8 @@ Function and refuse an operation that would tie the graph to the traced $N$:
   converter writes $-1$ for that axis);
 - elementwise operations keep it where broadcasting aligns it; a matrix product keeps it in a
   row or column, and refuses to sum over it; reductions and slices refuse to touch it, an int
-  index takes one sample (``x[-1]``: a Slice counted from the end);
+  index takes one sample (``x[-1]``: a Slice counted from the end); ``cat`` along it of pieces
+  that all hold it gives $k N$ rows (a later reshape finds $N$ by its stride), a constant piece is refused;
 - the other operations (convolutions, pooling, padding, ...) need it in axis 0, undivided.
 
 The trace runs with $N \ge 2$, where the axis holding the factor $N$ is the only one that can.
@@ -218,6 +219,10 @@ def output(cls: type, inputs: tuple, options: dict[str, Any], out: Any, batches:
         if cls is ops.Where:
             operands.append((_ndim(options["condition"]), batches[-1] if len(batches) > len(inputs) else None))
         return aligned(operands, out.ndim, f"the operation {name}")
+    if cls is sorting.CumSum:  # a running sum along its axis, the batch's or another
+        if b is not None and b[0] == int(options["axis"]) % x.ndim:
+            raise refuse(b[0], "a running sum along the batch axis")
+        return b
     if cls is inplace.Overwrite or cls is sorting.Flip:  # x.copy_(src): x's batch; a flip keeps every axis
         return b
     if cls is shapes.Transpose:
@@ -246,8 +251,11 @@ def output(cls: type, inputs: tuple, options: dict[str, Any], out: Any, batches:
         if found is None:
             return None
         if cls is shapes.Cat:
-            if axis == found[0]:
-                raise refuse(axis, "concatenating along the batch axis")
+            # Along the batch axis: k pieces that each hold the batch there give k N rows, which the
+            # graph's Concat computes for any N; a piece without the batch (a constant) would add rows
+            # of a fixed count, and a later reshape could no longer find N.
+            if axis == found[0] and any(batch is None for batch in batches):
+                raise refuse(axis, "concatenating a constant along the batch axis")
             return found
         return (found[0] + 1, found[1]) if axis <= found[0] else found
     if cls in (shapes.Expand, shapes.Repeat):

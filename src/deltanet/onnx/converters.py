@@ -39,11 +39,12 @@ from deltanet.nn.local_response_norm import LocalResponseNorm
 from deltanet.nn.padding import _ConstantPadNd, _PadNd
 from deltanet.nn.pooling import GlobalAvgPool, _AdaptiveAvgPoolNd, _AvgPoolNd, _PoolNd
 from deltanet.nn.upsample import Upsample
+from deltanet.onnx import pads
 from deltanet.onnx.converters_activations import CONVERTERS as MORE_ACTIVATIONS
 from deltanet.onnx.converters_port import CONVERTERS as PORT_LAYERS
 from deltanet.onnx.converters_recurrent import CONVERTERS as RECURRENT
 from deltanet.onnx.converters_torch import CONVERTERS as TORCH_SURFACE
-from deltanet.onnx.linear_maps import along_axes, gather_pad
+from deltanet.onnx.linear_maps import along_axes
 
 Converter = Callable[..., None]
 
@@ -113,7 +114,7 @@ def conv(g: Any, m: _ConvNd, path: str, x: Any, src: str, dst: str) -> None:
                 (axis, _source(n, lo, hi, m.padding_mode))
                 for axis, n, (lo, hi) in zip(range(2, x.ndim), x.shape[2:], pairs)
             ]
-            inputs[0] = gather_pad(g, f"{path}.pad", src, x.ndim, sources, 0.0, x.dtype)
+            inputs[0] = pads.pad(g, f"{path}.pad", src, x.shape, sources, 0.0, x.dtype)
             pairs = ((0, 0),) * len(pairs)
         attrs["pads"] = _pads(pairs)
         g.node("Conv", inputs, [dst], **attrs)
@@ -297,14 +298,10 @@ def upsample(g: Any, m: Upsample, path: str, x: Any, src: str, dst: str) -> None
 
 
 def padding(g: Any, m: _PadNd, path: str, x: Any, src: str, dst: str) -> None:
-    # ONNX's pads: every axis's amount before, then every axis's amount after; ours name the last axis first.
-    before, after = [0] * x.ndim, [0] * x.ndim
-    for k in range(m._dims):
-        before[x.ndim - 1 - k], after[x.ndim - 1 - k] = m.padding[2 * k], m.padding[2 * k + 1]
-    inputs = [src, g.constant(f"{path}.pads", np.array(before + after, dtype=np.int64))]
-    if isinstance(m, _ConstantPadNd):
-        inputs.append(g.constant(f"{path}.value", np.array(m.value, dtype=x.dtype)))
-    g.node("Pad", inputs, [dst], mode={"constant": "constant", "reflect": "reflect", "replicate": "edge"}[m._mode])
+    # Ours name the last axis first.
+    amounts = [(x.ndim - 1 - k, m.padding[2 * k], m.padding[2 * k + 1]) for k in range(m._dims)]
+    value = m.value if isinstance(m, _ConstantPadNd) else 0.0
+    pads.pad_node(g, path, src, dst, x.ndim, m._mode, amounts, value, x.dtype)
 
 
 #: Layer class → converter. A subclass uses its base's converter only if it keeps the base's forward.

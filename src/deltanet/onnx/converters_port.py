@@ -1,5 +1,5 @@
-"""ONNX conversions of ``RMSNorm``, ``Embedding``, ``ChannelShuffle``, adaptive max pooling, the circular
-padding layers and the dropout variants.
+"""ONNX conversions of ``RMSNorm``, ``Embedding``, ``ChannelShuffle``, adaptive max pooling, LP pooling,
+the circular padding layers and the dropout variants.
 
 They use only nodes of opset 13 (the exporter's lowest): RMSNorm as the mean of squares by a
 ``MatMul`` with a column of $1/n$ (``ReduceMean`` changed its signature in opset 18), circular
@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from deltanet.functional.conv import _ntuple
 from deltanet.nn.channel_shuffle import ChannelShuffle
 from deltanet.nn.circular_pad import CircularPad1d, CircularPad2d, CircularPad3d
 from deltanet.nn.dropout_variants import AlphaDropout, Dropout1d, FeatureAlphaDropout
 from deltanet.nn.embedding import Embedding
-from deltanet.nn.pooling import _AdaptiveMaxPoolNd
+from deltanet.nn.pooling import _AdaptiveMaxPoolNd, _LPPoolNd
 from deltanet.nn.rms_norm import RMSNorm
+from deltanet.onnx import pads
 
 
 def rms_norm(g: Any, m: RMSNorm, path: str, x: Any, src: str, dst: str) -> None:
@@ -50,28 +52,8 @@ def rms_norm(g: Any, m: RMSNorm, path: str, x: Any, src: str, dst: str) -> None:
 
 
 def circular_pad(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
-    current = src
-    for k in range(m._dims):
-        axis = x.ndim - 1 - k
-        before, after = m.padding[2 * k], m.padding[2 * k + 1]
-        parts = []
-        if before:
-            parts.append(_slice(g, f"{path}.wrap_before{k}", current, -before, x.shape[axis], axis))
-        parts.append(current)
-        if after:
-            parts.append(_slice(g, f"{path}.wrap_after{k}", current, 0, after, axis))
-        out = g.fresh(f"{path}.padded{k}")
-        g.node("Concat", parts, [out], axis=axis)
-        current = out
-    g.node("Identity", [current], [dst])
-
-
-def _slice(g: Any, hint: str, src: str, start: int, end: int, axis: int) -> str:
-    out = g.fresh(hint)
-    starts = g.constant(f"{hint}.starts", np.array([start], dtype=np.int64))
-    ends = g.constant(f"{hint}.ends", np.array([end], dtype=np.int64))
-    g.node("Slice", [src, starts, ends, g.constant(f"{hint}.axes", np.array([axis], dtype=np.int64))], [out])
-    return out
+    amounts = [(x.ndim - 1 - k, m.padding[2 * k], m.padding[2 * k + 1]) for k in range(m._dims)]
+    g.node("Identity", [pads.circular(g, path, src, amounts)], [dst])
 
 
 def embedding(g: Any, m: Embedding, path: str, x: Any, src: str, dst: str) -> None:
@@ -107,6 +89,42 @@ def max_pool(g: Any, hint: str, src: str, dst: str, spatial: tuple, out: tuple) 
     g.node("MaxPool", [src], [dst], kernel_shape=kernel, strides=kernel)
 
 
+def lp_pool(g: Any, m: Any, path: str, x: Any, src: str, dst: str) -> None:
+    name, dims = type(m).__name__, m._dims
+    kernel = list(_ntuple(m.kernel_size, dims, "kernel_size", name, 1))
+    stride = kernel if m.stride is None else list(_ntuple(m.stride, dims, "stride", name, 1))
+    lp_pool_nodes(g, path, src, dst, x.dtype, float(m.norm_type), kernel, stride, bool(m.ceil_mode))
+
+
+def lp_pool_nodes(
+    g: Any, hint: str, src: str, dst: str, dtype: Any, p: float, kernel: list, stride: list, ceil_mode: bool
+) -> None:
+    r"""$a = (\sum_{\text{window}} x^p)^{1/p}$: ONNX's LpPool where $p$ is an even integer ($x^p = |x|^p$) and
+    no window is partial; otherwise PyTorch's formula, as ``torch.onnx.export`` writes it: the average
+    pooling of $x^p$ (``ceil_mode`` divides a partial window by its size) times the window size, to the
+    power $1/p$; $p = \pm\infty$ is max pooling of $|x|$ (of $-|x|$, negated)."""
+    attrs: dict[str, Any] = {"kernel_shape": kernel, "strides": stride}
+    if abs(p) == math.inf:
+        magnitude, pooled = g.fresh(f"{hint}.abs"), g.fresh(f"{hint}.max")
+        g.node("Abs", [src], [magnitude])
+        if p > 0:
+            g.node("MaxPool", [magnitude], [dst], ceil_mode=int(ceil_mode), **attrs)
+            return
+        negated = g.fresh(f"{hint}.negated")
+        g.node("Neg", [magnitude], [negated])
+        g.node("MaxPool", [negated], [pooled], ceil_mode=int(ceil_mode), **attrs)
+        g.node("Neg", [pooled], [dst])
+        return
+    if p > 0 and p % 2 == 0 and not ceil_mode:
+        g.node("LpPool", [src], [dst], p=int(p), **attrs)
+        return
+    powered, average, total = (g.fresh(f"{hint}.{s}") for s in ("powered", "average", "total"))
+    g.node("Pow", [src, g.constant(f"{hint}.p", np.array(p, dtype=dtype))], [powered])
+    g.node("AveragePool", [powered], [average], ceil_mode=int(ceil_mode), count_include_pad=1, **attrs)
+    g.node("Mul", [average, g.constant(f"{hint}.window", np.array(math.prod(kernel), dtype=dtype))], [total])
+    g.node("Pow", [total, g.constant(f"{hint}.root", np.array(1.0 / p, dtype=dtype))], [dst])
+
+
 def channel_shuffle(g: Any, m: ChannelShuffle, path: str, x: Any, src: str, dst: str) -> None:
     r"""$\text{out}_{n, i g + j} = x_{n, j m + i}$: $x$ viewed as $(N, g, m, L)$, its axes 1 and 2
     swapped, and its shape again (the spatial sizes read from $x$, so they may be dynamic)."""
@@ -126,6 +144,7 @@ CONVERTERS: dict[type, Any] = {
     RMSNorm: rms_norm,
     Embedding: embedding,
     ChannelShuffle: channel_shuffle,
+    _LPPoolNd: lp_pool,
     _AdaptiveMaxPoolNd: adaptive_max_pool,
     CircularPad1d: circular_pad,
     CircularPad2d: circular_pad,

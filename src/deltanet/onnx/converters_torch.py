@@ -115,17 +115,27 @@ def instance_norm(g: Any, m: _InstanceNorm, path: str, x: Any, src: str, dst: st
 def pixel_shuffle(g: Any, m: PixelShuffle | PixelUnshuffle, path: str, x: Any, src: str, dst: str) -> None:
     if x.ndim != 4:
         raise ValueError("only 4-D inputs (N, C, H, W) are exported")
-    _, c, h, w = x.shape
     if isinstance(m, PixelShuffle):
-        r = m.upscale_factor
-        split, order, merged = [0, c // (r * r), r, r, h, w], [0, 1, 4, 2, 5, 3], [0, c // (r * r), h * r, w * r]
+        shuffle_nodes(g, path, src, dst, x.shape[1], int(m.upscale_factor), inverse=False)
     else:
-        r = m.downscale_factor
-        split, order, merged = [0, c, h // r, r, w // r, r], [0, 1, 3, 5, 2, 4], [0, c * r * r, h // r, w // r]
-    blocks, moved = g.fresh(f"{path}.blocks"), g.fresh(f"{path}.moved")
-    g.node("Reshape", [src, g.constant(f"{path}.split", np.array(split, dtype=np.int64))], [blocks])
-    g.node("Transpose", [blocks], [moved], perm=order)
-    g.node("Reshape", [moved, g.constant(f"{path}.merged", np.array(merged, dtype=np.int64))], [dst])
+        shuffle_nodes(g, path, src, dst, x.shape[1], int(m.downscale_factor), inverse=True)
+
+
+def shuffle_nodes(g: Any, hint: str, src: str, dst: str, channels: int, r: int, inverse: bool) -> None:
+    r"""Pixel shuffle (``inverse``: unshuffle) of a 4-D input of ``channels`` channels by ``r``:
+    ONNX's DepthToSpace in mode CRD (channel $c r^2 + i r + j$ to the block's position $(i, j)$), as
+    ``torch.onnx.export`` writes it; the inverse, SpaceToDepth, whose channels come block position
+    first ($(i r + j) C + c$), then a ``Gather`` of the channels into PyTorch's order
+    ($c r^2 + i r + j$). Neither holds the image size, so it may be dynamic."""
+    if not inverse:
+        g.node("DepthToSpace", [src], [dst], blocksize=r, mode="CRD")
+        return
+    blocks = g.fresh(f"{hint}.blocks")
+    g.node("SpaceToDepth", [src], [blocks], blocksize=r)
+    order = (np.arange(r * r)[None, :] * channels + np.arange(channels)[:, None]).reshape(
+        -1
+    )  # [c r^2 + k] reads k C + c
+    g.node("Gather", [blocks, g.constant(f"{hint}.channels", order.astype(np.int64))], [dst], axis=1)
 
 
 def unflatten(g: Any, m: Unflatten, path: str, x: Any, src: str, dst: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
+from deltanet.onnx import verification
 from deltanet.onnx.converters import ExportError
 
 
@@ -70,15 +71,6 @@ def grown(shape: tuple[int, ...], axis: int, factor: int = 2) -> tuple[int, ...]
     return tuple(n * factor if i == axis else n for i, n in enumerate(shape))
 
 
-def _consumers(graph: Any) -> dict[str, str]:
-    """Each value name's first reader: ``"the Reshape node of <hint>"``."""
-    readers: dict[str, str] = {}
-    for node in graph.nodes:
-        for name in node.input:
-            readers.setdefault(name, f"a {node.op_type} node")
-    return readers
-
-
 def same_at_sizes(graph: Any, other: Any, axis: int, name: str, sizes: tuple[int, int]) -> None:
     """Refuse a graph that holds the size of the input's dynamic ``axis`` as a constant.
 
@@ -98,34 +90,23 @@ def same_at_sizes(graph: Any, other: Any, axis: int, name: str, sizes: tuple[int
         f"so the graph would hold the size of the input's axis {axis} ({name!r}) fixed; {fix}, or compute "
         f"the size-dependent part with operations that keep it (see deltanet.onnx.dynamic_axes)"
     )
-    kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
-    if kinds[0] != kinds[1]:
-        at = next((i for i, (a, b) in enumerate(zip(*kinds)) if a != b), min(map(len, kinds)))
-        first = kinds[0][at] if at < len(kinds[0]) else "nothing"
-        second = kinds[1][at] if at < len(kinds[1]) else "nothing"
+    difference = verification.first_difference(graph, other)
+    if difference is None:
+        return
+    if difference.kind == "operators":
         raise ExportError(
             f"export: the model's forward runs other operations for another size of the input's axis {axis} "
-            f"({first} for size {sizes[0]}, {second} for size {sizes[1]}), {why}"
+            f"({difference.first} for size {sizes[0]}, {difference.second} for size {sizes[1]}), {why}"
         )
-    for node, twin in zip(graph.nodes, other.nodes):
-        for attribute, attribute_twin in zip(node.attribute, twin.attribute):
-            if attribute != attribute_twin:
-                raise ExportError(
-                    f"export: the attribute {attribute.name!r} of a {node.op_type} node (named {node.name!r}) "
-                    f"depends on the size of the input's axis {axis} ({name!r}) in the trace, {why}"
-                )
-    to_array = graph.onnx.numpy_helper.to_array
-    readers = _consumers(graph)
-    for first, second in zip(graph.initializers, other.initializers):
-        if first.name not in readers:  # a constant no node reads (the export leaves it out)
-            continue
-        a, b = to_array(first), to_array(second)
-        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
-            raise ExportError(
-                f"export: the constant '{first.name}' (read by {readers[first.name]}) is "
-                f"{_show(a)} for size {sizes[0]} of the input's axis {axis} and {_show(b)} for size {sizes[1]}, "
-                f"{why}"
-            )
+    if difference.kind == "attribute":
+        raise ExportError(
+            f"export: the attribute {difference.name!r} of {difference.node} depends on the size of the input's "
+            f"axis {axis} ({name!r}) in the trace, {why}"
+        )
+    raise ExportError(
+        f"export: the constant '{difference.name}' (read by {difference.node}) is {_show(difference.first)} for "
+        f"size {sizes[0]} of the input's axis {axis} and {_show(difference.second)} for size {sizes[1]}, {why}"
+    )
 
 
 def _show(a: np.ndarray) -> str:
@@ -134,15 +115,17 @@ def _show(a: np.ndarray) -> str:
 
 def output_dims(
     base: list[tuple[int, ...]],
-    changed: list[tuple[str, list[tuple[int, ...]]]],
+    changed: list[tuple[str, tuple[int, int], list[tuple[int, ...]]]],
     names: list[str],
     given: dict[str, dict[int, str]],
 ) -> list[list[Any]]:
-    """Each output's dims: an int, or the symbolic name of the input axes that change it.
+    """Each output's dims: an int, or the symbolic name of the input axes that change it (``"2*N"``
+    where it is a whole multiple of one input axis in both traces: the batch concatenated with itself).
 
     Args:
         base: the outputs' shapes for the traced input.
-        changed: for each dynamic axis of the input, its name and the outputs' shapes with that axis grown.
+        changed: for each dynamic axis of the input, its name, its two traced sizes, and the outputs'
+            shapes with that axis grown.
         names: the outputs' names (``given`` may name their axes: PyTorch's ``dynamic_axes`` for an output).
         given: the parsed ``dynamic_axes``.
 
@@ -153,9 +136,16 @@ def output_dims(
     for i, (shape, out_name) in enumerate(zip(base, names)):
         dims: list[Any] = list(shape)
         for axis in range(len(shape)):
-            followed = [axis_name for axis_name, shapes in changed if shapes[i][axis] != shape[axis]]
+            followed = [
+                (name, sizes, shapes[i][axis]) for name, sizes, shapes in changed if shapes[i][axis] != shape[axis]
+            ]
             if followed:
-                dims[axis] = "*".join(followed)
+                dims[axis] = "*".join(name for name, _, _ in followed)
+            if len(followed) == 1:
+                name, (before, after), grown_size = followed[0]
+                k = shape[axis] // before
+                if k > 1 and shape[axis] == k * before and grown_size == k * after:
+                    dims[axis] = f"{k}*{name}"
         for axis, axis_name in given.get(out_name, {}).items():
             if not -len(shape) <= axis < len(shape):
                 raise ExportError(

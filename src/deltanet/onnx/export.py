@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from deltanet import _checks as check
-from deltanet import nn
+from deltanet import backend, nn
 from deltanet._atomic import atomic_write_bytes
 from deltanet.autograd import Tensor, no_grad
 from deltanet.nn.modes import kept_modes
@@ -108,14 +108,16 @@ def export(
     output_name: Any = "output",
     verify: bool = True,
     dynamic_axes: Any = None,
+    input_dtype: Any = None,
 ) -> Any:
     r"""Write ``model`` (in evaluation mode) as an ONNX model file that onnxruntime can run.
 
     The graph comes from tracing one forward pass on a zero input (see the module docstring);
     layers become their ONNX operators: Linear → Gemm, Conv/ConvTranspose → Conv/ConvTranspose
     (stride, padding, dilation, groups, output_padding), max/average pooling → MaxPool/AveragePool
-    (``count_include_pad``), adaptive/global average pooling → GlobalAveragePool (or AveragePool
-    when the windows are equal), BatchNorm → BatchNormalization with the running statistics,
+    (``count_include_pad``), LP pooling → LpPool (even $p$; else PyTorch's formula), adaptive/global
+    average pooling → GlobalAveragePool (or AveragePool when the windows are equal), BatchNorm →
+    BatchNormalization with the running statistics,
     activations → Sigmoid, Tanh, Relu, LeakyRelu, PRelu, Elu, Softplus, $x \cdot \sigma(x)$ for SiLU,
     Softmax, LogSoftmax; Dropout → Identity; Flatten → Flatten/Reshape; Upsample → Resize;
     LocalResponseNorm → LRN (odd sizes); RNN/LSTM/GRU → ONNX's RNN/LSTM/GRU, one per layer
@@ -154,6 +156,10 @@ def export(
             if listed. The other axes are traced again at twice their size, and an operation that
             would hold such a size as a constant is refused by name (``deltanet.onnx.dynamic_axes``).
             An output's axes that follow a dynamic input axis get its name (or the name given).
+        input_dtype: the dtype of the graph's input (``np.int64`` for token IDs that an ``Embedding``
+            reads first), as ``torch.onnx.export`` follows its example input's dtype; default the
+            model's floating dtype. An integer input is traced and verified on random integers
+            from 0 to the smallest ``num_embeddings`` of the model's ``Embedding`` layers.
 
     Returns:
         The ``onnx.ModelProto`` that was written (it has passed ``onnx.checker.check_model``).
@@ -184,6 +190,7 @@ def export(
     opset = check.integer(opset, "opset", "export", low=MIN_OPSET)
     floats = {p.dtype for p in model.parameters() if p.dtype.kind == "f"}
     dtype = floats.pop() if len(floats) == 1 else np.dtype(np.float32)
+    given_dtype = dtype if input_dtype is None else backend.resolve_dtype(input_dtype, "export")
     given = dynamic.parse(dynamic_axes) if dynamic_axes is not None else {}
     axes = dynamic.input_axes(given, input_name, len(shape)) if dynamic_axes is not None else {}
     if dynamic_axes is None and dynamic_batch:
@@ -206,20 +213,21 @@ def export(
         output_name=output_name,
         opset=opset,
         sizes=bool(sizes),
+        dtype=dtype,
     )
-    graph, outs, tracer = trace(np.zeros(traced, dtype))
+    dtype_note = f"the graph's input is a tensor of dtype {given_dtype} (input_dtype=np.int64 for token IDs)"
+    graph, outs, tracer = _traced(
+        trace, np.zeros(traced, given_dtype), "zeros", f"which the export traces; {dtype_note}"
+    )
     # The same trace from another input must give the same graph (verification.same_graph).
-    other = np.random.default_rng(0).standard_normal(traced).astype(dtype)
-    try:
-        verification.same_graph(graph, trace(other)[0])
-    except ExportError:
-        raise
-    except Exception as error:  # the model's own errors, whatever their type
-        raise ExportError(
-            f"export: the model's forward fails on random normal numbers of shape {traced} "
-            f"({type(error).__name__}: {str(error)[:200]}), which the export traces it on to find values "
-            f"computed outside autograd; the graph's input is a float tensor of dtype {dtype}"
-        ) from None
+    draw = verification.Draw(model, given_dtype)
+    at_random = _traced(
+        trace,
+        draw(np.random.default_rng(0), traced),
+        draw.what,
+        f"which the export traces it on to find values computed outside autograd; {dtype_note}",
+    )
+    verification.same_graph(graph, at_random[0])
     names = [name for name, _ in outs]
     unknown = sorted(set(given) - {input_name, *names})
     if unknown:
@@ -227,18 +235,24 @@ def export(
             f"export: dynamic_axes names {unknown}, which are not the input's name {input_name!r} or an "
             f"output's ({names})"
         )
-    changed = []  # each dynamic axis's name, and the outputs' shapes with that axis grown
+    changed = []  # each dynamic axis's name, its two traced sizes, and the outputs' shapes with that axis grown
     # The batch too: a constant sized by the traced batch (p.expand(x.shape[0], -1)) is refused by name.
     for axis, name in (({0: axes[0]} if dynamic_batch else {}) | sizes).items():
         bigger = dynamic.grown(traced, axis)
-        twin, twin_outs, _ = _trace_grown(trace, np.zeros(bigger, dtype), axis)
+        twin, twin_outs, _ = _traced(
+            trace,
+            np.zeros(bigger, given_dtype),
+            "an input",
+            f"so the input's axis {axis} cannot be dynamic; "
+            f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes",
+        )
         dynamic.same_at_sizes(graph, twin, axis, name, (traced[axis], bigger[axis]))
-        changed.append((name, [tuple(t.shape) for _, t in twin_outs]))
+        changed.append((name, (traced[axis], bigger[axis]), [tuple(t.shape) for _, t in twin_outs]))
     for name, out in outs:
         graph.node("Identity", [tracer.names[id(out)]], [name])
     inputs = [
         onnx.helper.make_tensor_value_info(
-            input_name, graph.tensor_type(dtype), [axes.get(i, n) for i, n in enumerate(shape)]
+            input_name, graph.tensor_type(given_dtype), [axes.get(i, n) for i, n in enumerate(shape)]
         )
     ]
     dims = dynamic.output_dims([tuple(out.shape) for _, out in outs], changed, names, given)
@@ -266,7 +280,7 @@ def export(
     data = proto.SerializeToString()
     if verify:
         flat = lambda value: [t for _, t in outputs.named(value, output_name, input_name)]  # noqa: E731
-        verification.same_outputs(data, model, shape, dtype, dynamic_batch, input_name, flat, tuple(sizes))
+        verification.same_outputs(data, model, shape, draw, dynamic_batch, input_name, flat, tuple(sizes))
     _write(path, data)
     return proto
 
@@ -281,9 +295,11 @@ def _trace(
     output_name: Any,
     opset: int = DEFAULT_OPSET,
     sizes: bool = False,
+    dtype: Any = None,
 ) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
-    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named outputs."""
-    graph = Graph(onnx, sample.dtype, opset)
+    """The graph of one forward pass of ``model`` (in evaluation mode) on ``sample``, and its named
+    outputs; ``dtype``, the model's floating dtype (of the graph's float constants; default the sample's)."""
+    graph = Graph(onnx, np.dtype(sample.dtype if dtype is None else dtype), opset)
     graph.input_name, graph.sizes, graph.batch_size = input_name, bool(sizes), sample.shape[0]
     tracer = Tracer(model, graph, dynamic_batch=bool(dynamic_batch))
     x = Tensor._make(sample)
@@ -306,17 +322,18 @@ def _trace(
     return graph, named, tracer
 
 
-def _trace_grown(trace: Any, sample: np.ndarray, axis: int) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
-    """``trace`` on ``sample``, of another size of the dynamic ``axis``: the model's own errors refuse that axis."""
+def _traced(trace: Any, sample: np.ndarray, what: str, why: str) -> tuple[Graph, list[tuple[str, Tensor]], Tracer]:
+    """``trace`` on ``sample`` (``what``: "random normal numbers", "an input"); the model's own errors,
+    whatever their type, become an ExportError that names the sample's shape, the error and ``why``
+    the export ran the model on it."""
     try:
         return trace(sample)
     except ExportError:
         raise
     except Exception as error:  # the model's own errors, whatever their type
         raise ExportError(
-            f"export: the model's forward fails for an input of shape {sample.shape} ({type(error).__name__}: "
-            f"{str(error)[:200]}), so the input's axis {axis} cannot be dynamic; "
-            f"{'export with dynamic_batch=False or ' if axis == 0 else ''}leave it out of dynamic_axes"
+            f"export: the model's forward fails on {what} of shape {sample.shape} ({type(error).__name__}: "
+            f"{str(error)[:200]}), {why}"
         ) from None
 
 

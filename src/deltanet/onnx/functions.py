@@ -8,8 +8,8 @@ which the exporter records (``deltanet.onnx.export``) and hands to the converter
 here, with a ``Call``: the Function's tensor inputs and their value names, the options it was
 applied with, its output and the value name to give it.
 
-Most Functions are one ONNX operator. Three are written as the linear maps they are, so that
-every mode converts the same way (``deltanet.onnx.linear_maps``):
+Most Functions are one ONNX operator. Two are written as the linear maps they are, so that
+every mode converts the same way (``deltanet.onnx.linear_maps``), and ``Pad`` is written by mode:
 
 - ``Interpolate`` (the ``F.interpolate`` modes that are not linear; those are a ``Resize``,
   ``deltanet.onnx.recorders``): along each spatial axis the output is
@@ -17,7 +17,8 @@ every mode converts the same way (``deltanet.onnx.linear_maps``):
   by $M^\top$ on that axis; an integer repeat is a ``Gather`` of the indices
   $\lfloor i / r \rfloor$, or a nearest ``Resize`` when every repeat is a power of two;
 - ``AdaptiveAvgPool`` (``F.adaptive_avg_pool*d``): the same, $M$ averaging PyTorch's windows;
-- ``Pad`` (every ``F.pad`` mode): along each padded axis the output reads the input position
+- ``Pad`` (every ``F.pad`` mode) is ONNX's ``Pad`` in that mode, or a ``Slice`` and ``Concat`` for
+  circular (``deltanet.onnx.pads``); a crop to the constant alone reads the input position
   ``source(i)`` (``deltanet.functional.padding``), a ``Gather``, and the constant where
   ``source(i) = -1``, a ``Where``.
 
@@ -45,15 +46,18 @@ from deltanet.functional.batchnorm import BatchNorm
 from deltanet.functional.conv import ConvNd, ConvTransposeNd
 from deltanet.functional.linear import Linear
 from deltanet.functional.padding import Pad
+from deltanet.functional.pixel_shuffle import PixelShuffle
 from deltanet.functional.pooling import AdaptiveAvgPool, AvgPoolNd, MaxPoolNd, _averaging_matrix
 from deltanet.functional.upsample import Interpolate
+from deltanet.onnx import pads
 from deltanet.onnx.calls import Call, Unconvertible
 from deltanet.onnx.calls import check_batch as _check_batch
 from deltanet.onnx.calls import int64 as _int64
 from deltanet.onnx.converters import _pads, converter_for
 from deltanet.onnx.converters_port import max_pool
+from deltanet.onnx.converters_torch import shuffle_nodes
 from deltanet.onnx.functions_shapes import concatenate, expand, flip, get_item, repeat, reshape, stack, transpose
-from deltanet.onnx.linear_maps import along_axes, gather_pad
+from deltanet.onnx.linear_maps import along_axes
 
 
 def _same(op: str) -> Callable[[Any, Call], None]:
@@ -248,22 +252,34 @@ def interpolate(g: Any, call: Call) -> None:
     repeats by powers of two on every axis (a U-Net decoder's ``F.interpolate(x, scale_factor=2)``):
     a nearest ``Resize``, exact for any size of the axes, which stay dynamic."""
     x = call.inputs[0]
-    steps = call.options["steps"]
-    if all(isinstance(r, int) and r >= 1 and r & (r - 1) == 0 for r in steps):  # i / r is exact in floats
-        scales = g.constant(f"{call.hint}.scales", np.array([1.0, 1.0, *steps], dtype=np.float32))
-        attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
-        g.node("Resize", [call.names[0], "", scales], [call.dst], **attrs)
+    if _repeat_by_powers_of_two(g, call, call.options["steps"]):
         return
     maps = [(axis, step if isinstance(step, int) else step[0]) for axis, step in enumerate(call.options["steps"], 2)]
     g.node("Identity", [along_axes(g, call.hint, call.names[0], x.shape, maps, call.out.dtype)], [call.dst])
 
 
+def _repeat_by_powers_of_two(g: Any, call: Call, steps: Any) -> bool:
+    """Write a nearest ``Resize`` by ``steps`` if each is a power of two ($i / r$ is exact in floats, so
+    ONNX's floor reads PyTorch's position for any size); whether it did."""
+    if not all(isinstance(r, int) and r >= 1 and r & (r - 1) == 0 for r in steps):
+        return False
+    scales = g.constant(f"{call.hint}.scales", np.array([1.0, 1.0, *steps], dtype=np.float32))
+    attrs = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    g.node("Resize", [call.names[0], "", scales], [call.dst], **attrs)
+    return True
+
+
 def adaptive_avg_pool(g: Any, call: Call) -> None:
     r"""Along each spatial axis a MatMul by $M^\top$, $M$ the averaging matrix of PyTorch's windows; to
-    one position per axis (``F.adaptive_avg_pool2d(x, 1)``), a GlobalAveragePool, for any size."""
+    one position per axis (``F.adaptive_avg_pool2d(x, 1)``), a GlobalAveragePool, for any size; to a
+    power of two times each size (``F.interpolate(x, scale_factor=2, mode="area")``: every window one
+    position), a nearest ``Resize``, for any size."""
     x = call.inputs[0]
     if all(o == 1 for o in call.options["out_size"]):
         g.node("GlobalAveragePool", call.names, [call.dst])
+        return
+    sizes = list(zip(x.shape[2:], call.options["out_size"]))
+    if all(n and o % n == 0 for n, o in sizes) and _repeat_by_powers_of_two(g, call, [o // n for n, o in sizes]):
         return
     maps = [
         (axis, _averaging_matrix(n, o, x.dtype))
@@ -282,13 +298,28 @@ def adaptive_max_pool(g: Any, call: Call) -> None:
 
 
 def pad(g: Any, call: Call) -> None:
-    r"""Along each padded axis: a Gather of ``source`` and, where it is $-1$, a Where of the constant."""
+    """ONNX's Pad in the mode of ``F.pad`` (``deltanet.onnx.pads``)."""
     for axis, _ in call.options["sources"]:
         _check_batch(call, axis != 0, "padding the batch axis")
-    padded = gather_pad(
-        g, call.hint, call.names[0], call.inputs[0].ndim, call.options["sources"], call.options["value"], call.out.dtype
-    )
+    x = call.inputs[0]
+    padded = pads.pad(g, call.hint, call.names[0], x.shape, call.options["sources"], call.options["value"], x.dtype)
     g.node("Identity", [padded], [call.dst])
+
+
+def pixel_shuffle(g: Any, call: Call) -> None:
+    """``F.pixel_shuffle``/``F.pixel_unshuffle``: as the layers (``converters_torch.shuffle_nodes``)."""
+    x = call.inputs[0]
+    if x.ndim != 4:
+        raise Unconvertible(f"only 4-D inputs (N, C, H, W) are exported, got shape {x.shape}")
+    options = call.options
+    shuffle_nodes(g, call.hint, call.names[0], call.dst, x.shape[1], int(options["factor"]), bool(options["inverse"]))
+
+
+def cumulative_sum(g: Any, call: Call) -> None:
+    """``x.cumsum(dim)``: ONNX's CumSum along that axis (each output position sums the input up to it,
+    any size of its axis)."""
+    axis = int(call.options["axis"]) % call.inputs[0].ndim
+    g.node("CumSum", [call.names[0], g.constant(f"{call.hint}.axis", np.array(axis, dtype=np.int64))], [call.dst])
 
 
 def overwrite(g: Any, call: Call) -> None:
@@ -383,6 +414,8 @@ FUNCTIONS: dict[type, Callable[[Any, Call], None]] = {
     ops.Cast: cast,
     inplace.Overwrite: overwrite,
     sorting.Flip: flip,
+    sorting.CumSum: cumulative_sum,
+    PixelShuffle: pixel_shuffle,
     rounding.Rounded: rounded,
     activations.LeakyReLU: _as_layer(nn.LeakyReLU),
     activations.ELU: _as_layer(nn.ELU),

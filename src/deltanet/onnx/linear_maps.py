@@ -4,8 +4,8 @@ r"""Two ONNX building blocks for operations that are linear maps along one axis 
   $M^\top$), or a repeat (a ``Gather``): resampling (``F.interpolate``, every mode) and adaptive
   average pooling;
 - ``gather_pad``: the output reads input position ``source(i)`` along each axis (a ``Gather``), or
-  a constant where ``source(i) = -1`` (a ``Where``): ``F.pad`` in every mode, and the padding of a
-  convolution with a ``padding_mode``.
+  a constant where ``source(i) = -1`` (a ``Where``): ``F.pad`` where no ONNX ``Pad`` computes it (a
+  crop to the constant alone; ``deltanet.onnx.pads``).
 
 The tables come from the ops themselves (``deltanet.functional.upsample``,
 ``deltanet.functional.pooling``, ``deltanet.functional.padding``), so the graph computes what the

@@ -12,7 +12,9 @@ function computes for every input and every size of a dynamic axis (``deltanet.o
   computed in the graph, so a masked row gives the model's value (0, or NaN) for any mask;
 - max pooling with ``ceil_mode`` (which pads by a size-dependent amount): ``MaxPool`` with
   ``ceil_mode=1``;
-- ``F.interpolate`` in a linear mode: a linear ``Resize``, by the scale factors or to the size;
+- ``F.interpolate`` in a linear mode or bicubic: a linear or cubic ``Resize``, by the scale factors
+  or to the size;
+- ``F.lp_pool*d`` (its zero-sum windows found with NumPy): the ``LPPool`` layers' nodes;
 - ``argmax``/``argmin`` (int64 results without history): ``ArgMax``/``ArgMin``, the first NaN
   winning as in NumPy and PyTorch.
 """
@@ -25,8 +27,10 @@ from typing import Any
 import numpy as np
 
 from deltanet.autograd import Tensor
+from deltanet.functional.conv import _ntuple
 from deltanet.onnx import batch_axis
 from deltanet.onnx.converters import ExportError
+from deltanet.onnx.converters_port import lp_pool_nodes
 
 
 def _values(operand: Any) -> Any:
@@ -180,14 +184,20 @@ def ceil_max_pool(tracer: Any, x: Tensor, args: dict, out: Tensor) -> None:
 
 
 def resize(tracer: Any, x: Tensor, size: Any, scale_factor: Any, options: dict, out: Tensor) -> None:
-    """``F.interpolate`` in a linear mode: ONNX's linear ``Resize``, by the scale factors (the output
+    """``F.interpolate`` in a linear mode or bicubic: ONNX's linear or cubic ``Resize`` (as
+    ``torch.onnx.export`` writes them), by the scale factors (the output
     follows a dynamic input size) or to ``size`` (or recomputed factors: sizes fixed, read as PyTorch
     reads them, from the live input)."""
     g = tracer.graph
     hint = f"{_where(tracer)}.interpolate"
     src, batch = _batch_first_input(tracer, x, f"{hint}.input", "interpolate")
     corners = bool(options.get("align_corners"))
-    attrs = dict(mode="linear", coordinate_transformation_mode="align_corners" if corners else "pytorch_half_pixel")
+    attrs: dict[str, Any] = dict(
+        mode="linear", coordinate_transformation_mode="align_corners" if corners else "half_pixel"
+    )
+    if options.get("mode") == "bicubic":  # PyTorch's kernel: a = -0.75, no clamp of the source position
+        attrs.update(mode="cubic", cubic_coeff_a=-0.75)
+        attrs["coordinate_transformation_mode"] = "align_corners" if corners else "half_pixel"
     dst = g.fresh(hint)
     dims = x.ndim - 2
     factors = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * dims
@@ -240,4 +250,20 @@ def arg_extreme(tracer: Any, x: Tensor, dim: Any, keep: bool, owner: str, out: T
     g.node("Where", [has_nan, first_nan, found], [dst])
     tracer.bind(out, dst)
     tracer.arrays[id(out.array)] = dst
+    tracer.batch[dst] = batch
+
+
+def lp_pool(
+    tracer: Any, x: Tensor, norm_type: Any, kernel_size: Any, stride: Any, ceil_mode: Any, dims: int, out: Tensor
+) -> None:
+    """``F.lp_pool*d`` (whose zero-sum windows are found with NumPy): the layers' nodes
+    (``converters_port.lp_pool_nodes``)."""
+    hint = f"{_where(tracer)}.lp_pool"
+    src, batch = _batch_first_input(tracer, x, f"{hint}.input", "LP pooling")
+    owner = f"lp_pool{dims}d"
+    kernel = list(_ntuple(kernel_size, dims, "kernel_size", owner, 1))
+    strides = kernel if stride is None else list(_ntuple(stride, dims, "stride", owner, 1))
+    dst = tracer.graph.fresh(hint)
+    lp_pool_nodes(tracer.graph, hint, src, dst, x.dtype, float(norm_type), kernel, strides, bool(ceil_mode))
+    tracer.bind(out, dst)
     tracer.batch[dst] = batch

@@ -6,7 +6,7 @@ patches, for the duration of one forward pass, the places where operations happe
 ``forward`` (a layer with a converter is a leaf), ``Function.apply``, in-place writes, the
 comparisons (``deltanet.autograd.compare._bool_leaf``), ``to_dtype`` and the functional norms'
 rows (``deltanet.onnx.recorders``), the functions recorded whole (``clamp``'s tensor bounds,
-attention's masked softmax, ceil-mode max pooling, linear ``F.interpolate``, ``argmax``:
+attention's masked softmax, ceil-mode max pooling, linear ``F.interpolate``, ``F.lp_pool*d``, ``argmax``:
 ``deltanet.onnx.recorders_whole``) and ``reductions._count`` (a ``mean``'s count, which
 ``functions.divide_by_count`` reads from the live input). Everything is restored afterwards.
 """
@@ -25,6 +25,7 @@ import numpy as np
 from deltanet import nn
 from deltanet.autograd import Function, Tensor, compare, conversions, elementwise, inplace, ops, reductions
 from deltanet.functional import attention, normalization, pooling
+from deltanet.functional import lp_pool as lp_pooling
 from deltanet.onnx import batch_axis, functions, outputs, recorders, recorders_whole
 from deltanet.onnx.converters import ExportError, converter_for
 
@@ -307,12 +308,22 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         bound.apply_defaults()
         given = dict(bound.arguments)
         x = given["input"]
-        linear = given["mode"] in ("linear", "bilinear", "trilinear")
-        if tracer.inside or not linear or not isinstance(x, Tensor) or not tracer.depends((x,), {}):
+        resized = given["mode"] in ("linear", "bilinear", "trilinear", "bicubic")
+        if tracer.inside or not resized or not isinstance(x, Tensor) or not tracer.depends((x,), {}):
             return original_interpolate(*args, **kwargs)
         with tracer.hidden():
             out = original_interpolate(*args, **kwargs)
         recorders_whole.resize(tracer, x, given["size"], given["scale_factor"], given, out)
+        return out
+
+    original_lp_pool = lp_pooling._lp_pool
+
+    def lp_pool(x: Any, norm_type: Any, kernel_size: Any, stride: Any, ceil_mode: Any, dims: int) -> Tensor:
+        if tracer.inside or not isinstance(x, Tensor) or not tracer.depends((x,), {}):
+            return original_lp_pool(x, norm_type, kernel_size, stride, ceil_mode, dims)
+        with tracer.hidden():
+            out = original_lp_pool(x, norm_type, kernel_size, stride, ceil_mode, dims)
+        recorders_whole.lp_pool(tracer, x, norm_type, kernel_size, stride, ceil_mode, dims, out)
         return out
 
     original_arg = reductions._arg
@@ -366,6 +377,7 @@ def tracing(model: nn.Module, tracer: Tracer) -> Iterator[None]:
         (elementwise, "_bounded", bounded),
         (reductions, "_arg", arg),
         (pooling, "_max_pool_ceil_or_integer", ceil_pool),
+        (lp_pooling, "_lp_pool", lp_pool),
         *((m, "interpolate", interpolate) for m in _bindings("interpolate", original_interpolate)),
         *((m, "masked_softmax", masked_softmax) for m in _bindings("masked_softmax", original_masked_softmax)),
         (compare, "_bool_leaf", bool_leaf),

@@ -12,7 +12,7 @@ against onnxruntime; what neither can see is caught here, before anything is wri
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,31 +31,98 @@ def same_graph(graph: Any, other: Any) -> None:
     as a constant, the value it had for the traced input; a branch on the input's values records
     one path. Either would make a graph that computes something else than the model, silently,
     so the model is traced twice (zeros, then random numbers) and the two graphs must have the
-    same nodes and constants.
+    same nodes, attributes and constants (``first_difference``).
     """
-    kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
-    if kinds[0] != kinds[1]:
+    difference = first_difference(graph, other)
+    if difference is None:
+        return
+    if difference.kind == "operators":
         raise ExportError(
             "export: the model's forward runs other operations for another input (a branch on the "
             "input's values?); an ONNX graph holds one path"
         )
+    what = f"the value '{difference.name}'"
+    if difference.kind == "attribute":
+        what = f"the attribute {difference.name!r} of {difference.node}"
+    raise ExportError(
+        f"export: {what} depends on the model's input, but it was computed by "
+        f"an operation that the trace does not record (.detach(), .data, .item(), NumPy, random "
+        f"numbers), so the graph would hold it as a "
+        f"constant; compute it with differentiable operations or layers"
+    )
+
+
+class Difference(NamedTuple):
+    """Where two traces of one model differ: ``kind`` is "operators", "attribute" or "constant";
+    ``name`` the attribute's or constant's name; ``node`` the node (or reader) it belongs to, as
+    "a Reshape node"; ``first``, ``second`` what each trace has there."""
+
+    kind: str
+    name: str
+    node: str
+    first: Any
+    second: Any
+
+
+def first_difference(graph: Any, other: Any) -> Difference | None:
+    """The first difference between two traces of one model, or None where they are the same graph.
+
+    One rule: the same operators in the same order, the same attributes on each node, and the
+    same value for each constant that a node reads (a constant no node reads is left out of the
+    file, so it may differ).
+    """
+    kinds = [node.op_type for node in graph.nodes], [node.op_type for node in other.nodes]
+    if kinds[0] != kinds[1]:
+        at = next((i for i, (a, b) in enumerate(zip(*kinds)) if a != b), min(map(len, kinds)))
+        first, second = (k[at] if at < len(k) else "nothing" for k in kinds)
+        return Difference("operators", "", "", first, second)
+    for node, twin in zip(graph.nodes, other.nodes):
+        for attribute, attribute_twin in zip(node.attribute, twin.attribute):
+            if attribute != attribute_twin:
+                where = f"a {node.op_type} node (named {node.name!r})"
+                return Difference("attribute", attribute.name, where, attribute, attribute_twin)
     to_array = graph.onnx.numpy_helper.to_array
-    for first, second in zip(graph.initializers, other.initializers):
-        a, b = to_array(first), to_array(second)
+    readers: dict[str, str] = {}  # each value name's first reader
+    for node in graph.nodes:
+        for name in node.input:
+            readers.setdefault(name, f"a {node.op_type} node")
+    for constant, constant_twin in zip(graph.initializers, other.initializers):
+        if constant.name not in readers:
+            continue
+        a, b = to_array(constant), to_array(constant_twin)
         if a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
-            raise ExportError(
-                f"export: the value '{first.name}' depends on the model's input, but it was computed by "
-                f"an operation that the trace does not record (.detach(), .data, .item(), NumPy, random "
-                f"numbers), so the graph would hold it as a "
-                f"constant; compute it with differentiable operations or layers"
-            )
+            return Difference("constant", constant.name, readers[constant.name], a, b)
+    return None
+
+
+class Draw:
+    """Random inputs of the graph's input dtype: standard normal numbers for a float input, random
+    bools, or integers from 0 to the smallest ``num_embeddings`` of the model's ``Embedding`` layers
+    (token IDs; 0 to 100 without one). ``what`` says which, for messages."""
+
+    def __init__(self, model: nn.Module, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype)
+        vocabularies = [m.num_embeddings for m in model.modules() if isinstance(m, nn.Embedding)]
+        self.high = min(vocabularies, default=100)
+        self.what = "random normal numbers"
+        if self.dtype == np.bool_:
+            self.what = "random bools"
+        elif self.dtype.kind in "iu":
+            self.what = f"random integers from 0 to {self.high - 1}"
+
+    def __call__(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        if self.dtype == np.bool_:
+            return rng.random(shape) < 0.5
+        if self.dtype.kind in "iu":
+            return rng.integers(0, self.high, size=shape).astype(self.dtype)
+        return rng.standard_normal(shape).astype(self.dtype)
 
 
 def same_outputs(
     data: bytes,
     model: nn.Module,
     shape: tuple[int, ...],
-    dtype: Any,
+    draw: Draw,
     dynamic_batch: bool,
     name: str,
     flatten: Callable[[Any], list[Any]] | None = None,
@@ -67,7 +134,8 @@ def same_outputs(
     that a converter reads wrongly would otherwise give a file that runs and computes something
     else. Random inputs of ``shape`` and, with a dynamic batch, of one more sample (a size the
     trace never saw) go through both; they must agree to $10^{-3}$ of the outputs' largest value.
-    ``flatten`` gives the model's output tensors in the graph's order (default: one tensor).
+    ``draw`` gives the random inputs (of the input's dtype); ``flatten`` the model's output tensors
+    in the graph's order (default: one tensor).
     """
     try:
         import onnxruntime
@@ -87,7 +155,7 @@ def same_outputs(
     with kept_modes(model):
         model.eval()
         for one, optional in tried:
-            x = rng.standard_normal(one).astype(dtype)
+            x = draw(rng, one)
             with no_grad():
                 try:
                     out = model(Tensor._make(x.copy()))
@@ -96,7 +164,7 @@ def same_outputs(
                         continue
                     at = ", a size of its dynamic axes" if one != shape else ""
                     raise ExportError(
-                        f"export: the model's forward fails on random normal numbers of shape {one} "
+                        f"export: the model's forward fails on {draw.what} of shape {one} "
                         f"({type(error).__name__}: {str(error)[:200]}), on which the export verifies the graph{at}"
                     ) from None
             expected_all = [t.array for t in flatten(out)] if flatten is not None else [out.array]
