@@ -1,0 +1,68 @@
+"""Options of ``deltanet evaluate`` and ``predict`` that the data would ignore are refused, as the
+config refuses the same keys in ``[data]``: ``--target`` reads a CSV column, ``--x`` and ``--y``
+NPZ members; given with a dataset name (or with no ``--data``), they changed nothing."""
+
+import contextlib
+import io
+
+import pytest
+
+from deltanet.cli import main
+
+CONFIG = """seed = 0
+epochs = 1
+batch_size = 16
+loss = "cross_entropy"
+metrics = ["accuracy"]
+[data]
+dataset = "iris"
+test_split = 0.2
+[model]
+layers = [{ type = "Linear", in_features = 4, out_features = 3 }]
+[optimizer]
+name = "sgd"
+lr = 0.1
+"""
+
+
+def run_cli(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in args])
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ignored")
+    (folder / "c.toml").write_text(CONFIG)
+    status, _, err = run_cli("train", folder / "c.toml", "--run-dir", folder / "run", "--quiet")
+    assert status == 0, err
+    return folder / "run"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("evaluate", "--data", "iris", "--target", "2"), "--target does not apply to --data iris"),
+        (("evaluate", "--data", "iris", "--x", "features"), "--x does not apply to --data iris"),
+        (("evaluate", "--data", "iris", "--y", "labels"), "--y does not apply to --data iris"),
+        (("evaluate", "--target", "0"), "--target does not apply to the run's held-out rows"),
+        (("evaluate", "--y", "labels"), "--y does not apply to the run's held-out rows"),
+        (("predict", "--data", "iris", "--target", "0"), "--target does not apply to --data iris"),
+        (("predict", "--data", "iris", "--x", "features"), "only an NPZ file takes it"),
+    ],
+)
+def test_an_option_the_data_would_ignore_is_refused(run, args, message):
+    status, out, err = run_cli(args[0], run, *args[1:])
+    assert status == 1 and out == ""
+    assert err.startswith("deltanet: error: ") and message in err, err
+
+
+def test_the_same_commands_without_the_option_still_work(run):
+    status, out, _ = run_cli("evaluate", run, "--data", "iris")
+    assert status == 0 and out.startswith("iris: loss ")
+    status, out, _ = run_cli("evaluate", run)
+    assert status == 0 and out.startswith("the held-out 30 samples: loss ")
+    status, out, _ = run_cli("predict", run, "--data", "iris")
+    assert status == 0 and out.splitlines()[0].startswith("prediction,p(setosa)")
