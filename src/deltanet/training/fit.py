@@ -149,8 +149,9 @@ def fit(
 
     Returns:
         A ``History``: ``history.history["loss"]`` holds the epoch's training loss (measured before
-        each step: the mean of the batch losses weighted by batch size; with ``reduction="sum"``
-        their sum, the loss over the epoch's samples as the validation loss is over its own),
+        each step: the mean of the batch losses weighted by batch size, or by the mean's denominator
+        for weighted or ignored class labels; with ``reduction="sum"`` their sum: the loss over the
+        epoch's samples as the validation loss is over its own),
         ``"val_loss"`` the validation loss after the epoch.
 
     Raises:

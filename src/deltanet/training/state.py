@@ -24,7 +24,7 @@ from deltanet import backend
 from deltanet.io.errors import CheckpointError
 from deltanet.nn.module import Module
 from deltanet.training.callback import Callback, History
-from deltanet.training.validation import as_tensor, sums_over_samples
+from deltanet.training.validation import as_tensor, mean_denominator, sums_over_samples
 
 
 class FitState:
@@ -112,6 +112,8 @@ class FitState:
         self.learning_rates: list[float] | None = None
         self.total = self.penalty_total = 0.0
         self.summed = sums_over_samples(loss)  # reduction="sum": batch losses add up (see epoch_loss)
+        # A mean over weighted or ignored labels: a batch weighs its mean's denominator (see epoch_loss).
+        self.denominator = mean_denominator(loss, y)
         self.outputs: np.ndarray | None = None
         self.epoch_X, self.epoch_y = X, y
         self.order: np.ndarray | None = None
@@ -187,7 +189,13 @@ class FitState:
         if self.outputs is not None:
             lo = self.step * self.size if self.sync is None else self._rows[0]
             self.outputs[lo : lo + len(outputs)] = outputs
-        self.total += value if self.summed else value * nb
+        if self.summed:
+            self.total += value
+        elif self.denominator is None or self.sync is not None:
+            self.total += value * nb
+        else:
+            lo = self.step * self.size
+            self.total += value * self.denominator(self.epoch_y[lo : lo + nb])
         self.penalty_total += penalty * nb
         self.step += 1
         self.last_size = nb
@@ -198,9 +206,17 @@ class FitState:
         A mean loss: the batch means weighted by batch size, $\sum_b n_b L_b / N$. A summed loss
         (``reduction="sum"``): the batch sums added up, $\sum_b L_b$ (weighting them as means
         gave the average batch's sum, a number that changes with the batch size and that the
-        validation loss, a sum over the whole validation set, did not match).
+        validation loss, a sum over the whole validation set, did not match). A mean over
+        weighted or ignored class labels (``CrossEntropy(weight=..., ignore_index=...)``): the
+        batch means weighted by their denominators, $\sum_b D_b L_b / \sum_b D_b$
+        (``deltanet.training.validation.mean_denominator``).
         """
-        return self.total if self.summed else self.total / self.epoch_size()
+        if self.summed:
+            return self.total
+        if self.denominator is None or self.sync is not None:
+            return self.total / self.epoch_size()
+        D = self.denominator(self.epoch_y[: min(self.step * self.size, len(self.X))])
+        return self.total / D if D else float("nan")
 
     def epoch_outputs(self) -> np.ndarray:
         """The epoch's outputs, for the training metrics (kept when ``output_shape`` is given); in a
