@@ -141,6 +141,8 @@ class FitState:
         X, y, size, n = self.epoch_X, self.epoch_y, self.size, len(self.X)
         for start in range(self.step * size, n, size):
             lo, hi = (start, min(start + size, n)) if sync is None else sync.local(start, min(start + size, n))
+            if sync is not None and self.denominator is not None:  # weighted or ignored labels
+                sync.weigh_loss(self.denominator(y[lo:hi]), self.denominator(y[start : start + size]))
             self._rows = (lo, hi)
             yield as_tensor(X[lo:hi]), as_tensor(y[lo:hi])
 
@@ -191,7 +193,7 @@ class FitState:
             self.outputs[lo : lo + len(outputs)] = outputs
         if self.summed:
             self.total += value
-        elif self.denominator is None or self.sync is not None:
+        elif self.denominator is None:
             self.total += value * nb
         else:
             lo = self.step * self.size
@@ -213,7 +215,7 @@ class FitState:
         """
         if self.summed:
             return self.total
-        if self.denominator is None or self.sync is not None:
+        if self.denominator is None:
             return self.total / self.epoch_size()
         D = self.denominator(self.epoch_y[: min(self.step * self.size, len(self.X))])
         return self.total / D if D else float("nan")
