@@ -66,3 +66,16 @@ def test_the_same_commands_without_the_option_still_work(run):
     assert status == 0 and out.startswith("the held-out 30 samples: loss ")
     status, out, _ = run_cli("predict", run, "--data", "iris")
     assert status == 0 and out.splitlines()[0].startswith("prediction,p(setosa)")
+
+
+@pytest.mark.parametrize(("train_size", "left"), [(121, "120 rows left for training after test_split"), (120, None)])
+def test_a_train_size_larger_than_the_training_rows_is_refused(tmp_path, train_size, left):
+    # Before, train_size = 100000 trained on all the rows: a number asked for and not used.
+    config = CONFIG.replace("test_split = 0.2", f"test_split = 0.2\ntrain_size = {train_size}")
+    (tmp_path / "c.toml").write_text(config)
+    status, _, err = run_cli("train", tmp_path / "c.toml", "--run-dir", tmp_path / "run", "--quiet")
+    if left is None:
+        assert status == 0, err
+    else:
+        assert status == 1 and f"data.train_size: {train_size} is more than the {left}" in err, err
+        assert not (tmp_path / "run").exists()  # refused before the run folder is touched
