@@ -343,6 +343,9 @@ def _fit_and_finish(
     manifest["files"] = rundir.digest_files(folder, names)
     rundir.write_manifest(folder, manifest)  # last: the run is complete
     rundir.remove(folder, rundir.CHECKPOINTS)
+    from deltanet.reporting import report
+
+    report(folder)  # after the manifest: the page reads the run's status from it
     say(f"run folder: {folder} ({rundir.MODEL}, {rundir.REPORT}, {rundir.METRICS}, {rundir.HISTORY}, ...)")
     return {"run_dir": folder, "history": history, "metrics": metrics}
 

@@ -1,9 +1,16 @@
-"""Options of ``deltanet evaluate`` and ``predict`` that the data would ignore are refused, as the
-config refuses the same keys in ``[data]``: ``--target`` reads a CSV column, ``--x`` and ``--y``
-NPZ members; given with a dataset name (or with no ``--data``), they changed nothing."""
+"""The command line does what it was asked and says what ran (in-process, on a tiny iris run).
+
+- Options of ``evaluate`` and ``predict`` that the data would ignore are refused, as the config
+  refuses the same keys in ``[data]``: ``--target`` reads a CSV column, ``--x`` and ``--y`` NPZ
+  members; given with a dataset name (or with no ``--data``), they changed nothing.
+- ``data.train_size`` larger than the training rows is refused (it trained on all of them).
+- The report of a finished run does not say that it did not finish; an ``EarlyStopping`` that
+  watched no epoch names no best epoch.
+"""
 
 import contextlib
 import io
+import json
 
 import pytest
 
@@ -79,3 +86,26 @@ def test_a_train_size_larger_than_the_training_rows_is_refused(tmp_path, train_s
     else:
         assert status == 1 and f"data.train_size: {train_size} is more than the {left}" in err, err
         assert not (tmp_path / "run").exists()  # refused before the run folder is touched
+
+
+def test_the_report_of_a_finished_run_does_not_say_it_is_unfinished(run):
+    # train wrote report.html before the manifest said "complete": every page said "This run did
+    # not finish ... it has no final model or held-out result", above the held-out result.
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "did not finish" not in page and "--resume" not in page
+    assert "held-out samples" in page
+
+
+def test_early_stopping_that_never_watched_names_no_best_epoch(tmp_path):
+    # start_from_epoch past the run: EarlyStopping saw no epoch and restored nothing, yet
+    # metrics.json and the report said "the best epoch was 1 (its weights were restored)".
+    config = CONFIG.replace("epochs = 1", "epochs = 2\nvalidation_split = 0.2") + (
+        '[[callbacks]]\ntype = "EarlyStopping"\nstart_from_epoch = 5\nrestore_best_weights = true\n'
+    )
+    (tmp_path / "c.toml").write_text(config)
+    status, _, err = run_cli("train", tmp_path / "c.toml", "--run-dir", tmp_path / "run", "--quiet")
+    assert status == 0, err
+    stopping = json.loads((tmp_path / "run" / "metrics.json").read_text())["early_stopping"]
+    assert stopping["best_epoch"] is None and stopping["stopped_epoch"] is None
+    page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "best epoch" not in page and "weights were restored" not in page
