@@ -109,3 +109,20 @@ def test_early_stopping_that_never_watched_names_no_best_epoch(tmp_path):
     assert stopping["best_epoch"] is None and stopping["stopped_epoch"] is None
     page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert "best epoch" not in page and "weights were restored" not in page
+
+
+@pytest.mark.parametrize("dirpath", ["checkpoints", "./checkpoints/"])
+def test_a_checkpoint_in_the_runs_own_checkpoints_folder_is_refused(tmp_path, dirpath):
+    # deltanet train removes RUN/checkpoints when the run completes: the best.dnet asked for there
+    # was deleted with it, silently.
+    config = CONFIG.replace("epochs = 1", "epochs = 2\nvalidation_split = 0.2") + (
+        f'[[callbacks]]\ntype = "ModelCheckpoint"\ndirpath = "{dirpath}"\nsave_best_only = true\n'
+    )
+    (tmp_path / "c.toml").write_text(config)
+    status, _, err = run_cli("train", tmp_path / "c.toml", "--run-dir", tmp_path / "run", "--quiet")
+    assert status == 1 and "callbacks[0] (ModelCheckpoint): dirpath" in err and "removes" in err, err
+    assert not (tmp_path / "run").exists()
+    (tmp_path / "c.toml").write_text(config.replace(f'dirpath = "{dirpath}"', 'dirpath = "best"'))
+    status, _, err = run_cli("train", tmp_path / "c.toml", "--run-dir", tmp_path / "run", "--quiet")
+    assert status == 0, err
+    assert (tmp_path / "run" / "best" / "best.dnet").is_file()
