@@ -4,12 +4,15 @@ $\\sum_i w_{y_i}$ over its kept labels, so the batch means weigh those denominat
 sizes. With ``lr = 0`` the weights do not move, so the history's ``loss`` must equal
 ``evaluate``'s on the same data, and ``val_loss`` on it (before: 0.953 against 0.897)."""
 
+import json
+
 import numpy as np
 import pytest
 from tests.training._callbacks import CrashAfter, Interrupted
 
 import deltanet as dn
 from deltanet import nn
+from deltanet.io import CheckpointError
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(10, 3))
@@ -101,3 +104,21 @@ def test_a_run_resumed_in_the_middle_of_an_epoch_logs_the_same_losses(tmp_path):
         run([CrashAfter(5), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
     resumed = run(resume_from=tmp_path / "last.dnet")
     assert resumed.history["loss"] == whole.history["loss"]
+
+
+def test_the_class_weights_are_recorded_and_a_resume_with_others_is_refused(tmp_path):
+    # The loss's repr leaves its weight buffer out: config.json recorded
+    # "CrossEntropyLoss(reduction='mean')" for any weights, and a checkpoint resumed under others.
+    def run(weight, folder, **kwargs):
+        dn.manual_seed(3)
+        m = nn.Sequential(nn.Linear(3, 3, dtype="float64"))
+        loss = dn.losses.CrossEntropy(weight=dn.tensor(weight))
+        return dn.fit(m, X, np.where(Y < 0, 2, Y), loss, dn.optim.SGD(m.parameters(), lr=0.1), epochs=2,
+                      batch_size=4, verbose=0, run_dir=folder, **kwargs)  # fmt: skip
+
+    run([1.0, 10.0, 2.0], tmp_path / "a", callbacks=[dn.callbacks.ModelCheckpoint(tmp_path / "ck", monitor="loss")])
+    recorded = json.loads((tmp_path / "a" / "config.json").read_text())["loss"]
+    assert recorded == "CrossEntropyLoss(reduction='mean') with weight=[1.0, 10.0, 2.0]"
+    with pytest.raises(CheckpointError, match="loss"):
+        run([1.0, 1.0, 1.0], tmp_path / "b", resume_from=tmp_path / "ck" / "last.dnet")
+    assert "ignore_index=-1" in repr(nn.NLLLoss(ignore_index=-1))

@@ -476,13 +476,22 @@ def data_digest(X: np.ndarray, y: np.ndarray) -> str:
 
 
 def describe_loss(loss: Any) -> str:
-    """The loss as a checkpoint records it: a loss module's repr (its class and options,
-    ``CrossEntropyLoss(reduction='mean', label_smoothing=0.1)``), else the qualified name of the
-    function or class (a repr with a memory address would differ in every run)."""
+    """The loss as a checkpoint and ``config.json`` record it: a loss module's repr (its class and
+    options, ``CrossEntropyLoss(reduction='mean', label_smoothing=0.1)``) and the values of its
+    buffers (class weights, which the repr leaves out: ``... with weight=[1.0, 3.0]``), else the
+    qualified name of the function or class (a repr with a memory address would differ in every run).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.training.state import describe_loss
+        >>> describe_loss(dn.losses.CrossEntropy(weight=dn.tensor([1.0, 3.0])))
+        "CrossEntropyLoss(reduction='mean') with weight=[1.0, 3.0]"
+    """
     if loss is None:
         return "None"
     if isinstance(loss, Module):
-        return repr(loss)
+        buffers = [f"{name}={b.array.tolist()}" for name, b in loss.named_buffers() if b is not None]
+        return repr(loss) + (f" with {', '.join(buffers)}" if buffers else "")
     name = getattr(loss, "__qualname__", None) or type(loss).__qualname__
     module = getattr(loss, "__module__", None) or type(loss).__module__
     return f"{module}.{name}"
