@@ -126,3 +126,24 @@ def test_a_checkpoint_in_the_runs_own_checkpoints_folder_is_refused(tmp_path, di
     status, _, err = run_cli("train", tmp_path / "c.toml", "--run-dir", tmp_path / "run", "--quiet")
     assert status == 0, err
     assert (tmp_path / "run" / "best" / "best.dnet").is_file()
+
+
+@pytest.mark.parametrize("dirpath", ["best", "."])
+def test_a_models_checkpoint_inside_the_run_is_not_read_bare(tmp_path, dirpath):
+    # RUN/best/best.dnet was read as a model of its own, without the run's standardization: its
+    # score on iris was 0.33 where the run's is 0.97, with no word said.
+    config = (
+        CONFIG.replace("epochs = 1", "epochs = 2\nvalidation_split = 0.2").replace(
+            "test_split = 0.2", "test_split = 0.2\nstandardize = true"
+        )
+        + f'[[callbacks]]\ntype = "ModelCheckpoint"\ndirpath = "{dirpath}"\nsave_best_only = true\n'
+    )
+    (tmp_path / "c.toml").write_text(config)
+    status, _, err = run_cli("train", tmp_path / "c.toml", "--run-dir", tmp_path / "run", "--quiet")
+    assert status == 0, err
+    best = tmp_path / "run" / dirpath / "best.dnet"
+    for command in ("evaluate", "predict"):
+        status, out, err = run_cli(command, best, "--data", "iris")
+        assert status == 1 and out == "" and "a checkpoint of the run in" in err, err
+    status, out, _ = run_cli("evaluate", tmp_path / "run" / "model.dnet", "--data", "iris")
+    assert status == 0 and out.startswith("iris: loss")

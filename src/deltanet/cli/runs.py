@@ -84,10 +84,12 @@ def _refuse_unfinished(folder: Path) -> None:
 
 
 def _refuse_a_runs_checkpoint(path: Path) -> None:
-    """A checkpoint in a run's ``checkpoints`` folder is no model of its own: read bare, it would
-    skip the run's preprocessing (standardization, class names) and score silently wrong."""
-    run = path.parent.parent
-    if path.parent.name != rundir.CHECKPOINTS or not (run / rundir.MANIFEST).exists():
+    """A model file inside a run folder other than its ``model.dnet`` (a checkpoint in its
+    ``checkpoints`` folder, or a ``ModelCheckpoint``'s ``best.dnet`` in a folder of the config's)
+    is no model of its own: read bare, it would skip the run's preprocessing (standardization,
+    class names) and score silently wrong (iris: accuracy 0.33 for 0.97)."""
+    run = next((folder for folder in path.parents if (folder / rundir.MANIFEST).is_file()), None)
+    if run is None or path.resolve() == (run / rundir.MODEL).resolve():
         return
     _refuse_unfinished(run)  # an unfinished run: the message says how to continue it
     raise RunFolderError(
