@@ -147,3 +147,18 @@ def test_a_models_checkpoint_inside_the_run_is_not_read_bare(tmp_path, dirpath):
         assert status == 1 and out == "" and "a checkpoint of the run in" in err, err
     status, out, _ = run_cli("evaluate", tmp_path / "run" / "model.dnet", "--data", "iris")
     assert status == 0 and out.startswith("iris: loss")
+
+
+def test_a_metric_the_data_cannot_take_is_refused_before_the_old_run_is_removed(run, tmp_path):
+    # precision of three classes failed at the end of the first epoch: with --overwrite, after
+    # the finished run in the folder had been removed.
+    folder = tmp_path / "run"
+    (tmp_path / "c.toml").write_text(CONFIG)
+    assert run_cli("train", tmp_path / "c.toml", "--run-dir", folder, "--quiet")[0] == 0
+    before = sorted(p.name for p in folder.iterdir())
+    (tmp_path / "c.toml").write_text(CONFIG.replace('metrics = ["accuracy"]', 'metrics = ["precision"]'))
+    status, _, err = run_cli("train", tmp_path / "c.toml", "--run-dir", folder, "--overwrite", "--quiet")
+    assert status == 1 and "metrics: cannot be computed on these data: binary_counts" in err, err
+    assert sorted(p.name for p in folder.iterdir()) == before
+    status, out, _ = run_cli("evaluate", folder)
+    assert status == 0 and "accuracy" in out
