@@ -101,7 +101,7 @@ def test_a_run_resumed_in_the_middle_of_an_epoch_logs_the_same_losses(tmp_path):
 
     whole = run()
     with pytest.raises(Interrupted):
-        run([CrashAfter(5), dn.callbacks.ModelCheckpoint(tmp_path, every_n_steps=1)])
+        run([CrashAfter(5), dn.callbacks.ModelCheckpoint(tmp_path, monitor="loss", every_n_steps=1)])
     resumed = run(resume_from=tmp_path / "last.dnet")
     assert resumed.history["loss"] == whole.history["loss"]
 
