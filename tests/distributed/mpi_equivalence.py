@@ -23,6 +23,11 @@ rng = np.random.default_rng(3)
 X, y = rng.normal(size=(35, 5)), rng.integers(0, 3, 35)
 Xv, yv = rng.normal(size=(9, 5)), rng.integers(0, 3, 9)
 FIT = dict(epochs=4, batch_size=7, rng=5, verbose=0, monitor=False)
+# Labels the weighted loss ignores (-1), unevenly over the ranks' shares, and class weights: a
+# mean over weighted or ignored labels divides by their weights' sum, not by the share's rows.
+ignored = np.random.default_rng(4)
+y_ignored = np.where(ignored.random(35) < 0.3, -1, y)
+yv_ignored = np.where(ignored.random(9) < 0.3, -1, yv)
 
 
 def build(kind: str) -> nn.Module:
@@ -45,13 +50,20 @@ def optimizer(name: str, model: nn.Module) -> dn.optim.Optimizer:
 
 def train(kind: str, opt: str, distributed: bool, reduction: str = "mean") -> tuple[nn.Module, dict]:
     model = build(kind)
+    if reduction == "weighted":
+        loss, targets = (
+            dn.losses.CrossEntropy(weight=dn.tensor([1.0, 3.0, 0.5]), ignore_index=-1),
+            (y_ignored, yv_ignored),
+        )
+    else:
+        loss, targets = dn.losses.CrossEntropy(reduction=reduction), (y, yv)
     history = dn.fit(
         model,
         X,
-        y,
-        dn.losses.CrossEntropy(reduction=reduction),
+        targets[0],
+        loss,
         optimizer(opt, model),
-        validation_data=(Xv, yv),
+        validation_data=(Xv, targets[1]),
         metrics=["accuracy"],
         regularizer=dn.regularizers.L2(1e-3),
         distributed=distributed,
@@ -110,12 +122,13 @@ class Counting:
 results: dict = {}
 # A summed loss (reduction="sum") adds the ranks' losses with weight 1, the penalty with their shares.
 scenarios = [("mlp", "sgd", "mean"), ("mlp", "adam", "mean"), ("syncbn", "sgd", "mean"), ("syncbn", "adam", "mean")]
-for kind, opt, reduction in [*scenarios, ("bn", "sgd", "mean"), ("mlp", "sgd", "sum"), ("syncbn", "adam", "sum")]:
+more = [("bn", "sgd", "mean"), ("mlp", "sgd", "sum"), ("syncbn", "adam", "sum"), ("mlp", "sgd", "weighted")]
+for kind, opt, reduction in [*scenarios, *more]:
     model, history = train(kind, opt, True, reduction)
     curves = world.allgather_json(history)
     if world.is_root:
         reference, reference_history = train("bn_reference" if kind == "syncbn" else kind, opt, False, reduction)
-        results[f"{kind}-{opt}" + ("-sum" if reduction == "sum" else "")] = {
+        results[f"{kind}-{opt}" + ("" if reduction == "mean" else f"-{reduction}")] = {
             "weights": difference(model, reference),
             "curves": curves_difference(history, reference_history),
             "ranks_curves": curves_difference(curves[0], curves[1]),

@@ -16,7 +16,8 @@ def results(tmp_path_factory):
     return json.loads(out.read_text())
 
 
-SCENARIOS = ["mlp-sgd", "mlp-adam", "syncbn-sgd", "syncbn-adam", "mlp-sgd-sum", "syncbn-adam-sum"]
+# mlp-sgd-weighted: CrossEntropy(weight=..., ignore_index=-1), a mean over the kept labels' weights.
+SCENARIOS = ["mlp-sgd", "mlp-adam", "syncbn-sgd", "syncbn-adam", "mlp-sgd-sum", "syncbn-adam-sum", "mlp-sgd-weighted"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -91,6 +91,26 @@ def test_evaluate_default_metric_is_accuracy_and_loss_is_optional():
     assert set(dn.evaluate(model, X, Y)) == {"accuracy"}
 
 
+def test_a_regression_loss_gets_no_default_accuracy():
+    # The diabetes targets are whole numbers (151.0, 75.0, ...): accuracy was computed from them
+    # silently (0.0), and of an autoencoder's images as the match of the brightest pixel.
+    data = dn.data.load_diabetes()
+    dn.manual_seed(0)
+    model = nn.Linear(10, 1)
+    assert list(dn.evaluate(model, data.X, data.y, loss="mse")) == ["loss"]
+    images = np.random.default_rng(0).random((5, 4))
+    autoencoder = nn.Linear(4, 4)
+    assert list(dn.evaluate(autoencoder, images, images, loss=losses.L1Loss())) == ["loss"]
+    # Asked for, it is computed: a classifier trained with MSE on one-hot rows.
+    X, y = np.random.default_rng(1).normal(size=(6, 4)), np.array([0, 1, 2, 0, 1, 2])
+    model = nn.Linear(4, 3)
+    asked = dn.evaluate(model, X, np.eye(3)[y], loss="mse", metrics=["accuracy"])
+    assert asked["accuracy"] == dn.evaluate(model, X, y)["accuracy"]
+    # A loss that does not say what its targets are: accuracy of integer labels only.
+    plain = dn.evaluate(model, X, y, loss=lambda out, t: nn.functional.cross_entropy(out, t))
+    assert set(plain) == {"loss", "accuracy"}
+
+
 def test_cats_and_dogs_table_of_seeds_000():
     """[de Back 2018]: two dog/cat networks with the same classification error 1/3, but cross-entropy
     0.38 (NN1: confident where right) vs 1.06 (NN2); columns are (dog, cat)."""

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import deltanet as dn
 from deltanet import nn
 from deltanet.cli.config import LAYER_TYPES, callback_types, fail
+from deltanet.training import rundir
 
 
 class Training(NamedTuple):
@@ -138,7 +139,8 @@ def build_training(cfg: dict[str, Any], model: nn.Module, folder: Path | None = 
             (``callback_outputs``); None: the working folder.
 
     Raises:
-        ConfigError: an object refuses its options.
+        ConfigError: an object refuses its options, or a callback would write into the run's own
+            ``checkpoints`` folder (removed when the run completes: a ``best.dnet`` there was lost).
     """
     path = cfg["path"]
     try:
@@ -161,6 +163,14 @@ def build_training(cfg: dict[str, Any], model: nn.Module, folder: Path | None = 
         option = None if folder is None else _output_option(kind, options)
         if option is not None and folder is not None:
             key, value = option
+            if (folder / Path(value)).resolve() == (folder / rundir.CHECKPOINTS).resolve():
+                raise fail(
+                    path,
+                    f"callbacks[{i}] ({kind})",
+                    f"{key} = {value!r} is the folder where deltanet train keeps the checkpoint it resumes "
+                    f"from, and which it removes when the run completes, with everything in it; give "
+                    f'another folder, e.g. {key} = "best"',
+                )
             options = {**options, key: str(folder / Path(value))}
         try:
             callbacks.append(known[kind](**options))

@@ -42,7 +42,8 @@ patience = 20
 
 Paths of data files are relative to the config file's folder; the folders that callbacks write
 (``ModelCheckpoint``'s ``dirpath``, ``TensorBoard``'s ``log_dir``, default ``"logs"``) are
-relative to the run folder, so that everything a run writes stays in it. Every key is checked: an unknown
+relative to the run folder, so that everything a run writes stays in it (but not in its
+``checkpoints`` folder, which the run keeps for itself and removes when it completes). Every key is checked: an unknown
 key, a wrong type or a bad value is a ``ConfigError`` naming the file, the key and what is
 known or expected; so is a ``[data]`` key that its source would ignore (``target`` with
 ``dataset = "iris"``, ``x`` with a CSV file, ``test_split`` with MNIST, which has its own test set),

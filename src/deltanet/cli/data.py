@@ -186,6 +186,10 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
     Returns:
         ``{"train", "validation", "test"}``: sorted row positions (``test`` empty when the data
         bring their own test set, or when ``data.test_split = 0``).
+
+    Raises:
+        ConfigError: ``data.train_size`` asks for more rows than are left for training (it would
+            train on all of them, not on the number asked for).
     """
     from deltanet.data import train_test_split
 
@@ -199,6 +203,16 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
         index, test_index = train_test_split(
             index, y if stratify else None, test_size=spec["test_split"], stratify=y if stratify else None, rng=seed
         )[:2]
+    if spec["train_size"] is not None and spec["train_size"] > len(index):
+        from deltanet.cli.config import fail
+
+        raise fail(
+            cfg["path"],
+            "data.train_size",
+            f"{spec['train_size']} is more than the {len(index)} rows left for training"
+            + (" after test_split" if len(test_index) else "")
+            + f"; give at most {len(index)}, or leave train_size out to train on all of them",
+        )
     if spec["train_size"] is not None and spec["train_size"] < len(index):
         # A random part (stratified for labels), not the first rows: a file sorted by class would
         # give rows of its first classes only.

@@ -16,7 +16,7 @@ import numpy as np
 
 import deltanet as dn
 from deltanet.cli.data import digest
-from deltanet.cli.runs import data_for, held_out_data, open_run
+from deltanet.cli.runs import OPTION_SOURCES, data_for, held_out_data, open_run, refused_option
 
 
 def evaluate(
@@ -36,6 +36,9 @@ def evaluate(
     run = open_run(model_path)
     note = ""
     if data is None:
+        for key in OPTION_SOURCES:
+            if options.get(key) is not None:  # the held-out rows are read as the run read its data
+                raise ValueError(refused_option(key, "the run's held-out rows (no --data)"))
         X, y, what = held_out_data(run)
     else:
         dataset = data_for(data, run, options, for_prediction=False)

@@ -126,9 +126,12 @@ def _early_stopping(callbacks: list[Any]) -> dict[str, Any] | None:
     stopper = next((cb for cb in callbacks if isinstance(cb, dn.callbacks.EarlyStopping)), None)
     if stopper is None:
         return None
+    # An EarlyStopping that saw no monitored epoch (start_from_epoch past the run) has no best
+    # epoch and restored nothing; its best_epoch is its initial 0, not a finding.
+    watched = math.isfinite(stopper.best)
     return {
         "monitor": stopper.monitor,
-        "best_epoch": int(stopper.best_epoch) + 1,
+        "best_epoch": int(stopper.best_epoch) + 1 if watched else None,
         "stopped_epoch": int(stopper.stopped_epoch) + 1 if stopper.stopped_epoch else None,
         "restore_best_weights": bool(stopper.restore_best_weights),
     }
@@ -143,7 +146,10 @@ def write_results(
     history: Any,
     say: Callable[..., None],
 ) -> dict[str, Any]:
-    """Save the model, ``metrics.json`` (and ``test_predictions.csv``), the learning curves and the report.
+    """Save the model, ``metrics.json`` (and ``test_predictions.csv``) and the learning curves.
+
+    The report is written after the manifest marks the run complete (``deltanet.cli.train``): a
+    page written before would say that the run did not finish.
 
     Args:
         folder: the run folder.
@@ -183,9 +189,6 @@ def write_results(
         dn.plot.learning_curves(folder, path=folder / rundir.LEARNING_CURVES)
     except (ImportError, ValueError):
         pass  # matplotlib is optional (history.csv holds the numbers); no epoch, no curves
-    from deltanet.reporting import report
-
-    report(folder)
     return metrics
 
 

@@ -21,6 +21,11 @@ from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out
 from deltanet.training import rundir
 from deltanet.training.rundir import RunFolderError
 
+#: The options of ``--data`` (``evaluate``, ``predict``) that only some sources read, with the
+#: sources that read them: given with another source, they would be ignored, so they are refused
+#: (as ``deltanet.cli.config`` refuses the same keys in a config's ``[data]`` table).
+OPTION_SOURCES = {"target": ("csv",), "x": ("npz",), "y": ("npz",)}
+
 #: The ``[data]`` keys a bare model file is read with (it has no config).
 DEFAULT_DATA = {
     "target": -1,
@@ -79,10 +84,12 @@ def _refuse_unfinished(folder: Path) -> None:
 
 
 def _refuse_a_runs_checkpoint(path: Path) -> None:
-    """A checkpoint in a run's ``checkpoints`` folder is no model of its own: read bare, it would
-    skip the run's preprocessing (standardization, class names) and score silently wrong."""
-    run = path.parent.parent
-    if path.parent.name != rundir.CHECKPOINTS or not (run / rundir.MANIFEST).exists():
+    """A model file inside a run folder other than its ``model.dnet`` (a checkpoint in its
+    ``checkpoints`` folder, or a ``ModelCheckpoint``'s ``best.dnet`` in a folder of the config's)
+    is no model of its own: read bare, it would skip the run's preprocessing (standardization,
+    class names) and score silently wrong (iris: accuracy 0.33 for 0.97)."""
+    run = next((folder for folder in path.parents if (folder / rundir.MANIFEST).is_file()), None)
+    if run is None or path.resolve() == (run / rundir.MODEL).resolve():
         return
     _refuse_unfinished(run)  # an unfinished run: the message says how to continue it
     raise RunFolderError(
@@ -172,6 +179,22 @@ def held_out_data(run: Run) -> tuple[np.ndarray, np.ndarray, str]:
     return X, relabel(y, data.class_names, run.prep.class_names, str(spec["value"])), what
 
 
+def refused_option(key: str, what: str) -> str:
+    """The message that refuses ``--KEY`` where it would be ignored (``OPTION_SOURCES``).
+
+    Args:
+        key: ``"target"``, ``"x"`` or ``"y"``.
+        what: what it was given with, e.g. ``"--data iris"``.
+
+    Examples:
+        >>> from deltanet.cli.runs import refused_option
+        >>> refused_option("target", "--data iris")
+        '--target does not apply to --data iris (it would be ignored); only a CSV file takes it'
+    """
+    takes = {"csv": "a CSV file", "npz": "an NPZ file"}[OPTION_SOURCES[key][0]]
+    return f"--{key} does not apply to {what} (it would be ignored); only {takes} takes it"
+
+
 def data_for(spec_text: str, run: Run, options: dict[str, Any], for_prediction: bool) -> Data:
     """The data ``--data SPEC`` names, read the way the run's data were read.
 
@@ -182,13 +205,14 @@ def data_for(spec_text: str, run: Run, options: dict[str, Any], for_prediction: 
         spec_text: a dataset name, a ``.csv`` or ``.npz`` file, or a folder of MNIST files.
         run: the run (its config and preprocessing).
         options: ``target``, ``x`` and ``y`` from the command line (None: the run's).
+
+    Raises:
+        ValueError: an option that the data's source would ignore (``--target`` with a dataset
+            name, ``--x`` with a CSV file).
         for_prediction: the targets are not read.
     """
     cfg, prep = run.cfg, run.prep
     base = dict(cfg["data"]) if cfg is not None else dict(DEFAULT_DATA)
-    for key in ("target", "x", "y"):
-        if options.get(key) is not None:
-            base[key] = options[key]
     dtype = cfg["dtype"] if cfg is not None else "float32"
     path = Path(spec_text)
     if spec_text in DATASETS:
@@ -201,6 +225,11 @@ def data_for(spec_text: str, run: Run, options: dict[str, Any], for_prediction: 
         base.update(source="csv", value=spec_text)
     else:
         raise FileNotFoundError(f"{spec_text}: no such file, folder or dataset (datasets: {', '.join(DATASETS)})")
+    for key in ("target", "x", "y"):
+        if options.get(key) is not None:
+            if base["source"] not in OPTION_SOURCES[key]:
+                raise ValueError(refused_option(key, f"--data {spec_text}"))
+            base[key] = options[key]
     labels = prep.task in LABEL_KINDS
     data = load_data(
         base,
@@ -220,4 +249,4 @@ def data_for(spec_text: str, run: Run, options: dict[str, Any], for_prediction: 
     return data
 
 
-__all__ = ["Run", "data_for", "held_out_data", "open_run"]
+__all__ = ["OPTION_SOURCES", "Run", "data_for", "held_out_data", "open_run", "refused_option"]

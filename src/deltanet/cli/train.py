@@ -167,6 +167,32 @@ def _check_fits(cfg: dict[str, Any], prepared: Prepared, model: Any, training: T
     if train_part is None:
         raise fail(cfg["path"], "data", "no rows are left to train on after the test and validation splits")
     check_fit_data(model, *train_part, prepared.part("validation"), training.loss)
+    _check_metrics(cfg, model, *train_part, training.loss)
+
+
+def _check_metrics(cfg: dict[str, Any], model: Any, X: np.ndarray, y: np.ndarray, loss: Any) -> None:
+    """Compute the config's metrics once on a few training rows (every class among them), with the
+    untrained model's outputs: a metric that cannot take these data (``precision`` of three
+    classes) is refused here, not after the first epoch, when ``--overwrite`` has removed the old
+    run. The forward pass is in evaluation mode: it draws nothing and changes no statistics."""
+    if not cfg["metrics"]:
+        return
+    from deltanet.training.evaluation import metric_values, resolve_metrics
+    from deltanet.training.validation import ignore_index
+
+    rows = np.arange(min(len(X), 64))
+    if y.ndim == 1 and y.dtype.kind in "iu":  # one row of every class too (AUC needs both)
+        rows = np.union1d(rows, np.unique(y, return_index=True)[1])
+    try:
+        metric_values(
+            resolve_metrics(cfg["metrics"]),
+            dn.predict(model, X[rows]),
+            y[rows],
+            ignore_index=ignore_index(loss),
+            loss=loss,
+        )
+    except (ValueError, TypeError) as error:
+        raise fail(cfg["path"], "metrics", f"cannot be computed on these data: {error}") from None
 
 
 def _lock(folder: Path) -> Any:
@@ -343,6 +369,9 @@ def _fit_and_finish(
     manifest["files"] = rundir.digest_files(folder, names)
     rundir.write_manifest(folder, manifest)  # last: the run is complete
     rundir.remove(folder, rundir.CHECKPOINTS)
+    from deltanet.reporting import report
+
+    report(folder)  # after the manifest: the page reads the run's status from it
     say(f"run folder: {folder} ({rundir.MODEL}, {rundir.REPORT}, {rundir.METRICS}, {rundir.HISTORY}, ...)")
     return {"run_dir": folder, "history": history, "metrics": metrics}
 

@@ -18,6 +18,11 @@ scaling the gradients after it, keeps ``SyncBatchNorm`` exact: its backward sums
 $\delta$ of that one objective. A regularizer's penalty, the same on every rank, enters each
 rank's objective with weight $\frac{n_r}{N}$ and so once in the sum.
 
+A mean over weighted or ignored class labels (``CrossEntropy(weight=..., ignore_index=...)``)
+divides by the kept labels' weights $D$, not by $N$: rank $r$'s loss then enters with weight
+$\frac{D_r}{D}$ (``GradientSync.weigh_loss``), the penalty and the buffers still with
+$\frac{n_r}{N}$.
+
 A loss that sums its samples (``reduction="sum"``) has $L = \sum_{i \in B} \ell_i = \sum_r L_r$:
 each rank then backpropagates its $L_r$ with weight 1 (weighting it by $\frac{n_r}{N}$ too gave
 $\frac{1}{R}$ of one process's gradient on $R$ ranks), and only the penalty with $\frac{n_r}{N}$.
@@ -97,6 +102,8 @@ class GradientSync:
         self.buffer_size = sum(b.size for b in self.buffers)
         self.flat = np.zeros(self.grad_size + self.buffer_size + len(params) + 2, dtype=self.dtype)
         self.share = 1.0
+        # The weight of this rank's mean loss: its share of the mean's denominator (``weigh_loss``).
+        self.loss_share = 1.0
         self.steps = 0
         self.reference: list[np.ndarray] | None = None  # the buffers' values the ranks agree on
 
@@ -105,8 +112,23 @@ class GradientSync:
         if self.reference is None:  # the first step: the values fit started (or resumed) with
             self.reference = [array.copy() for array in self.buffers]
         lo, hi = shard(stop - start, self.world.rank, self.world.size)
-        self.share = (hi - lo) / (stop - start)
+        self.share = self.loss_share = (hi - lo) / (stop - start)
         return start + lo, start + hi
+
+    def weigh_loss(self, mine: float, whole: float) -> None:
+        r"""Weigh this rank's mean loss by its share of the mean's denominator, after ``local``.
+
+        A mean over weighted or ignored class labels (``CrossEntropy(weight=..., ignore_index=...)``)
+        divides by $D = \sum_i w_{y_i}$ over the kept labels, so that the global batch's loss is
+        $\sum_r \frac{D_r}{D} L_r$, not $\sum_r \frac{n_r}{N} L_r$
+        (``deltanet.training.validation.mean_denominator``).
+
+        Args:
+            mine: $D_r$, the denominator of this rank's share.
+            whole: $D$, that of the global batch (nothing changes when it is 0: the loss is NaN).
+        """
+        if whole:
+            self.loss_share = mine / whole
 
     def backward(self, L: Tensor, value: float, penalty: float, sums: bool = False) -> tuple[float, float]:
         r"""Backpropagate this rank's share of the objective ``L``, sum everything over the ranks
@@ -122,7 +144,7 @@ class GradientSync:
         if self.world.check_weights:
             self.check_weights(f"before step {self.steps + 1}")
         share = self.share
-        weight = 1.0 if sums else share  # of this rank's loss in the global batch's
+        weight = 1.0 if sums else self.loss_share  # of this rank's loss in the global batch's
         L.backward(np.asarray(weight, dtype=L.array.dtype))
         flat, offset = self.flat, 0
         for p in self.params:

@@ -340,6 +340,10 @@ class NLLLoss(Loss):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return F.nll_loss(input, target, reduction=self.reduction, weight=self.weight, ignore_index=self.ignore_index)
 
+    def extra_repr(self) -> str:
+        extra = f", ignore_index={self.ignore_index}" if self.ignore_index != -100 else ""
+        return f"reduction={self.reduction!r}{extra}"
+
 
 class BCELoss(Loss):
     r"""Binary cross-entropy of probabilities $p \in [0, 1]$ (after a sigmoid).

@@ -18,6 +18,7 @@ from deltanet.training.validation import as_tensor, output_shape
 
 __all__ = [
     "as_tensor",
+    "default_metrics",
     "evaluate",
     "forward_in_batches",
     "loss_value",
@@ -186,12 +187,41 @@ def predict(model: Any, X: Any, batch_size: int | None = None) -> np.ndarray:
         return np.array(forward_in_batches(model, X, batch_size), copy=True)
 
 
+#: ``evaluate``'s default metrics, told apart from the same names given (see ``default_metrics``).
+_DEFAULT_METRICS = ("accuracy",)
+
+
+def default_metrics(loss: Any, y: Any) -> tuple[str, ...]:
+    """The metrics ``evaluate`` computes when none are given: accuracy where the targets are class
+    labels, nothing for a regression loss (whose accuracy, of whole-number targets such as the
+    diabetes data's, was a meaningless 0.0, and of image targets the match of the brightest pixel).
+
+    Args:
+        loss: the resolved loss, or None.
+        y: the targets, as given.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet import losses
+        >>> from deltanet.training.evaluation import default_metrics
+        >>> default_metrics(losses.MSELoss(), np.array([151.0, 75.0])), default_metrics(None, [0, 1])
+        ((), ('accuracy',))
+    """
+    kind = checks.loss_kind(loss) if loss is not None else None
+    if kind == "regression":
+        return ()
+    if kind == "other":  # a loss that does not say: accuracy of integer class labels only
+        labels = np.asarray(getattr(y, "array", y))
+        return _DEFAULT_METRICS if labels.ndim == 1 and labels.dtype.kind in "iub" else ()
+    return _DEFAULT_METRICS
+
+
 def evaluate(
     model: Any,
     X: Any,
     y: Any,
     loss: Any = None,
-    metrics: Any = ("accuracy",),
+    metrics: Any = _DEFAULT_METRICS,
     batch_size: int | None = None,
 ) -> dict[str, float]:
     """Loss and metrics of the model on ``(X, y)``, in evaluation mode and without a graph.
@@ -202,7 +232,10 @@ def evaluate(
         loss: a loss module, callable or name; None to report metrics only. Labels equal to its
             ``ignore_index`` (``CrossEntropy(ignore_index=-1)``) are accepted, and the metrics skip
             them as the loss does.
-        metrics: metric names (``deltanet.metrics.get``) or functions ``f(y_true, output)``.
+        metrics: metric names (``deltanet.metrics.get``) or functions ``f(y_true, output)``;
+            by default accuracy, unless the loss is a regression loss (``MSELoss``, ``L1Loss``,
+            ...: none) or one that does not say what its targets are (accuracy of integer labels
+            only): see ``default_metrics``.
         batch_size: rows per forward pass (None: all at once). The loss is computed on all the
             outputs at once, so it is exact for any ``reduction``.
 
@@ -220,7 +253,7 @@ def evaluate(
     checks.check_model(model)
     batch_size = checks.check_batch_size(batch_size, "evaluate")
     loss_fn = None if loss is None else resolve_loss(loss)
-    metric_fns = resolve_metrics(metrics)
+    metric_fns = resolve_metrics(default_metrics(loss_fn, y) if metrics is _DEFAULT_METRICS else metrics)
     X = checks.check_X(X, model)
     shape = output_shape(model, X)
     kind = checks.loss_kind(loss_fn)

@@ -49,7 +49,7 @@ from deltanet.training.evaluation import metric_values, resolve_loss, resolve_me
 from deltanet.training.loader_state import Default, check_distributed, make_fit_state
 from deltanet.training.monitor import Monitor
 from deltanet.training.progress import ProgressBar, resolve_verbose
-from deltanet.training.state import FitState, module_generators
+from deltanet.training.state import FitState, describe_loss, module_generators
 from deltanet.training.step import Diverged, Step, TrainingDivergedError
 
 __all__ = ["TrainingDivergedError", "fit"]
@@ -129,8 +129,8 @@ def fit(
             a checkpoint past it is refused). Give the same data,
             ``batch_size``, ``shuffle``, loss, model, optimizer type and callbacks as the
             interrupted run (and ``rng``, when the shuffle used its own generator); the number
-            of samples, a SHA-256 of array data and the loss (a loss module's repr, a function's
-            name) are checked. ``on_epoch_begin`` is not
+            of samples, a SHA-256 of array data and the loss (a loss module's repr and class
+            weights, a function's name) are checked. ``on_epoch_begin`` is not
             called again for an epoch resumed in its middle. A run on a dataset or loader resumes
             at the end of an epoch (``ModelCheckpoint`` without ``every_n_steps``), exactly when its
             order comes from ``rng`` or ``dn.manual_seed``'s generator (a DataLoader with
@@ -149,8 +149,9 @@ def fit(
 
     Returns:
         A ``History``: ``history.history["loss"]`` holds the epoch's training loss (measured before
-        each step: the mean of the batch losses weighted by batch size; with ``reduction="sum"``
-        their sum, the loss over the epoch's samples as the validation loss is over its own),
+        each step: the mean of the batch losses weighted by batch size, or by the mean's denominator
+        for weighted or ignored class labels; with ``reduction="sum"`` their sum: the loss over the
+        epoch's samples as the validation loss is over its own),
         ``"val_loss"`` the validation loss after the epoch.
 
     Raises:
@@ -348,7 +349,7 @@ def _config(
         "sample_shape": list(state.X.shape[1:]),
         "dtype": str(state.X.dtype),
         "validation_samples": state.validation_samples,
-        "loss": loss if isinstance(loss, str) else repr(loss_fn),
+        "loss": loss if isinstance(loss, str) else describe_loss(loss_fn),
         "optimizer": _describe(state.optimizer),
         "regularizer": _describe(regularizer),
         "metrics": [name for name, _ in metrics],

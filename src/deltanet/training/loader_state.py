@@ -207,10 +207,14 @@ class LoaderFitState(FitState):
         self._seen = 0
         self._batch = 0
         self._kept: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+        # A mean over weighted or ignored labels: each batch weighs its denominator (FitState.epoch_loss).
+        self.denominator = checks.mean_denominator(loss)
+        self._denominators = 0.0
+        self._batch_y: Any = None
 
     def batches(self) -> Any:
         """One pass over the loader as ``(xb, yb)`` Tensors, each batch checked as it arrives."""
-        self.total = self.penalty_total = 0.0
+        self.total = self.penalty_total = self._denominators = 0.0
         self._seen = 0
         self._kept = ([], [])
         if self._pending is not None and self._first is not None:  # epoch 0: the batch read at the start first
@@ -220,7 +224,7 @@ class LoaderFitState(FitState):
         else:
             batches = iter(self.source)
         for x, y in batches:
-            self._batch = len(x)
+            self._batch, self._batch_y = len(x), y
             if self.output_shape is not None:
                 self._kept[1].append(y)
             yield as_tensor(x), as_tensor(y)
@@ -230,11 +234,24 @@ class LoaderFitState(FitState):
         nb = self._batch
         if self.output_shape is not None:
             self._kept[0].append(outputs)
-        self.total += value if self.summed else value * nb
+        if self.summed:
+            self.total += value
+        elif self.denominator is None:
+            self.total += value * nb
+        else:  # a mean over weighted or ignored labels (FitState.epoch_loss)
+            D = self.denominator(self._batch_y)
+            self.total += value * D
+            self._denominators += D
         self.penalty_total += penalty * nb
         self._seen += nb
         self.step += 1
         self.last_size = nb
+
+    def epoch_loss(self) -> float:
+        """The epoch's training loss so far (``FitState.epoch_loss``), over the batches read."""
+        if self.summed or self.denominator is None:
+            return super().epoch_loss()
+        return self.total / self._denominators if self._denominators else float("nan")
 
     def epoch_size(self) -> int:
         """The samples of the epoch: the sizes of the loader's batches, summed."""

@@ -24,7 +24,7 @@ from deltanet import backend
 from deltanet.io.errors import CheckpointError
 from deltanet.nn.module import Module
 from deltanet.training.callback import Callback, History
-from deltanet.training.validation import as_tensor, sums_over_samples
+from deltanet.training.validation import as_tensor, mean_denominator, sums_over_samples
 
 
 class FitState:
@@ -112,6 +112,8 @@ class FitState:
         self.learning_rates: list[float] | None = None
         self.total = self.penalty_total = 0.0
         self.summed = sums_over_samples(loss)  # reduction="sum": batch losses add up (see epoch_loss)
+        # A mean over weighted or ignored labels: a batch weighs its mean's denominator (see epoch_loss).
+        self.denominator = mean_denominator(loss, y)
         self.outputs: np.ndarray | None = None
         self.epoch_X, self.epoch_y = X, y
         self.order: np.ndarray | None = None
@@ -139,6 +141,8 @@ class FitState:
         X, y, size, n = self.epoch_X, self.epoch_y, self.size, len(self.X)
         for start in range(self.step * size, n, size):
             lo, hi = (start, min(start + size, n)) if sync is None else sync.local(start, min(start + size, n))
+            if sync is not None and self.denominator is not None:  # weighted or ignored labels
+                sync.weigh_loss(self.denominator(y[lo:hi]), self.denominator(y[start : start + size]))
             self._rows = (lo, hi)
             yield as_tensor(X[lo:hi]), as_tensor(y[lo:hi])
 
@@ -187,7 +191,13 @@ class FitState:
         if self.outputs is not None:
             lo = self.step * self.size if self.sync is None else self._rows[0]
             self.outputs[lo : lo + len(outputs)] = outputs
-        self.total += value if self.summed else value * nb
+        if self.summed:
+            self.total += value
+        elif self.denominator is None:
+            self.total += value * nb
+        else:
+            lo = self.step * self.size
+            self.total += value * self.denominator(self.epoch_y[lo : lo + nb])
         self.penalty_total += penalty * nb
         self.step += 1
         self.last_size = nb
@@ -198,9 +208,17 @@ class FitState:
         A mean loss: the batch means weighted by batch size, $\sum_b n_b L_b / N$. A summed loss
         (``reduction="sum"``): the batch sums added up, $\sum_b L_b$ (weighting them as means
         gave the average batch's sum, a number that changes with the batch size and that the
-        validation loss, a sum over the whole validation set, did not match).
+        validation loss, a sum over the whole validation set, did not match). A mean over
+        weighted or ignored class labels (``CrossEntropy(weight=..., ignore_index=...)``): the
+        batch means weighted by their denominators, $\sum_b D_b L_b / \sum_b D_b$
+        (``deltanet.training.validation.mean_denominator``).
         """
-        return self.total if self.summed else self.total / self.epoch_size()
+        if self.summed:
+            return self.total
+        if self.denominator is None:
+            return self.total / self.epoch_size()
+        D = self.denominator(self.epoch_y[: min(self.step * self.size, len(self.X))])
+        return self.total / D if D else float("nan")
 
     def epoch_outputs(self) -> np.ndarray:
         """The epoch's outputs, for the training metrics (kept when ``output_shape`` is given); in a
@@ -458,13 +476,22 @@ def data_digest(X: np.ndarray, y: np.ndarray) -> str:
 
 
 def describe_loss(loss: Any) -> str:
-    """The loss as a checkpoint records it: a loss module's repr (its class and options,
-    ``CrossEntropyLoss(reduction='mean', label_smoothing=0.1)``), else the qualified name of the
-    function or class (a repr with a memory address would differ in every run)."""
+    """The loss as a checkpoint and ``config.json`` record it: a loss module's repr (its class and
+    options, ``CrossEntropyLoss(reduction='mean', label_smoothing=0.1)``) and the values of its
+    buffers (class weights, which the repr leaves out: ``... with weight=[1.0, 3.0]``), else the
+    qualified name of the function or class (a repr with a memory address would differ in every run).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> from deltanet.training.state import describe_loss
+        >>> describe_loss(dn.losses.CrossEntropy(weight=dn.tensor([1.0, 3.0])))
+        "CrossEntropyLoss(reduction='mean') with weight=[1.0, 3.0]"
+    """
     if loss is None:
         return "None"
     if isinstance(loss, Module):
-        return repr(loss)
+        buffers = [f"{name}={b.array.tolist()}" for name, b in loss.named_buffers() if b is not None]
+        return repr(loss) + (f" with {', '.join(buffers)}" if buffers else "")
     name = getattr(loss, "__qualname__", None) or type(loss).__qualname__
     module = getattr(loss, "__module__", None) or type(loss).__module__
     return f"{module}.{name}"

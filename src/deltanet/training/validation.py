@@ -62,6 +62,68 @@ def sums_over_samples(loss: Any) -> bool:
     return getattr(loss, "reduction", None) == "sum"
 
 
+def mean_denominator(loss: Any, y: Any = None) -> Any:
+    r"""How much a batch's mean loss weighs in the epoch's loss, where that is not its number of samples.
+
+    A mean cross-entropy or NLL loss of class labels with class weights $w$ or ignored labels
+    (``CrossEntropy(weight=..., ignore_index=...)``) divides by $D = \sum_{i:\,y_i \ne
+    \text{ignore}} w_{y_i}$, not by the number of targets (PyTorch's definition). The loss over
+    the epoch's samples, as ``evaluate`` gives it and the validation loss is reported, is then
+    $\sum_b D_b L_b / \sum_b D_b$ over the batches $b$; weighting the batch means by their sizes
+    gave another number (larger or smaller with the share of ignored or heavy labels per batch).
+
+    Args:
+        loss: the loss module.
+        y: the targets of the whole data, when known: targets without an ignored label and a
+            loss without class weights need nothing (a mean over the targets, as for every other
+            loss).
+
+    Returns:
+        A function ``D(y_batch)`` giving a batch's denominator in samples (a label map's kept
+        pixels over its pixels per sample: $D_b = n_b$ when nothing is weighted or ignored), or
+        None where a batch weighs its number of samples.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet import losses
+        >>> from deltanet.training.validation import mean_denominator
+        >>> D = mean_denominator(losses.CrossEntropy(ignore_index=-1), np.array([0, -1, 1]))
+        >>> D(np.array([0, -1, 1]))
+        2.0
+        >>> mean_denominator(losses.CrossEntropy(), np.array([0, 1, 1])) is None
+        True
+    """
+    from deltanet.nn.loss import CrossEntropyLoss, NLLLoss
+
+    if not isinstance(loss, (CrossEntropyLoss, NLLLoss)) or loss.reduction != "mean":
+        return None
+    skip = ignore_index(loss)
+    weight = None if loss.weight is None else np.asarray(_array(loss.weight), dtype=np.float64)
+    if y is not None:
+        y = np.asarray(_array(y))
+        if y.dtype.kind not in "iu":  # class probabilities: a mean over the samples
+            return None
+        if weight is None and (skip is None or not (y == skip).any()):
+            return None
+
+    def denominator(yb: Any) -> float:
+        labels = np.asarray(_array(yb))
+        if labels.dtype.kind not in "iu" or not len(labels):
+            return float(len(labels))
+        per_sample = labels.size // len(labels)  # the pixels of a label map: D counts samples
+        if skip is not None:
+            labels = labels[labels != skip]
+        kept = float(labels.size) if weight is None else float(weight[labels].sum())
+        return kept / per_sample
+
+    return denominator
+
+
+def _array(value: Any) -> Any:
+    """The NumPy array of a Tensor, or the value itself."""
+    return value.array if isinstance(value, Tensor) else value
+
+
 def binary_logits(loss: Any) -> bool:
     r"""Whether the loss takes the logits $z$ of binary outputs (``BCEWithLogitsLoss``,
     ``F.binary_cross_entropy_with_logits``, ``DiceLoss(from_logits=True)``): the metrics then get
