@@ -33,7 +33,7 @@ def test_fused_conv_computes_bn_of_conv(make, bn_cls, shape, transpose):
     conv, bn = make().eval(), _bn(rng, bn_cls, 4)
     fused = fusion.fuse_conv_bn_eval(conv, bn, transpose=transpose)
     x = dn.tensor(rng.normal(size=shape))
-    np.testing.assert_allclose(fused(x).numpy(), bn(conv(x)).numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fused(x).detach().numpy(), bn(conv(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
     assert fused is not conv and fused.weight is not conv.weight
     assert fused.bias.requires_grad == (conv.bias is not None)
 
@@ -45,7 +45,9 @@ def test_fused_linear_computes_bn_of_linear_and_one_feature_broadcasts():
         bn = _bn(rng, dn.nn.BatchNorm1d, n)
         x = dn.tensor(rng.normal(size=(4, 5)))
         expected = bn(linear(x)) if n == 3 else bn(linear(x).reshape(-1, 1)).reshape(4, 3)
-        np.testing.assert_allclose(fusion.fuse_linear_bn_eval(linear, bn)(x).numpy(), expected.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(
+            fusion.fuse_linear_bn_eval(linear, bn)(x).detach().numpy(), expected.detach().numpy(), rtol=1e-10
+        )
 
 
 def test_fusion_errors_are_pytorchs():
@@ -84,7 +86,7 @@ def test_as_pytorch():
             )
             for mine, their in zip(ours, theirs, strict=True):
                 assert mine.dtype == dtype and mine.requires_grad == their.requires_grad
-                np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=_rtol(dtype))
+                np.testing.assert_allclose(mine.detach().numpy(), their.detach().numpy(), rtol=_rtol(dtype))
         lw = rng.normal(size=(4, 6)).astype(dtype)
         theirs = tfusion.fuse_linear_bn_weights(
             torch.from_numpy(lw),
@@ -96,7 +98,7 @@ def test_as_pytorch():
         ours = fusion.fuse_linear_bn_weights(dn.tensor(lw), dn.tensor(b), *stats[:2], 1e-3, *stats[2:])
         for mine, their in zip(ours, theirs, strict=True):
             assert mine.dtype == their.detach().numpy().dtype and mine.requires_grad == their.requires_grad
-            np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=_rtol(dtype))
+            np.testing.assert_allclose(mine.detach().numpy(), their.detach().numpy(), rtol=_rtol(dtype))
 
 
 def test_skip_init_leaves_the_generator_and_refuses_non_modules():
@@ -114,10 +116,10 @@ def test_skip_init_leaves_the_generator_and_refuses_non_modules():
 
 def test_memory_format_conversion_returns_the_module():
     m = dn.nn.Sequential(dn.nn.Conv2d(1, 2, 3), dn.nn.Conv3d(2, 2, 1))
-    before = [p.numpy().copy() for p in m.parameters()]
+    before = [p.detach().numpy().copy() for p in m.parameters()]
     assert dn.nn.utils.convert_conv2d_weight_memory_format(m, "channels_last") is m
     assert dn.nn.utils.convert_conv3d_weight_memory_format(m, "channels_last_3d") is m
-    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, m.parameters(), strict=True))
+    assert all(np.array_equal(a, p.detach().numpy()) for a, p in zip(before, m.parameters(), strict=True))
     with pytest.raises(TypeError, match="expected a Module"):
         dn.nn.utils.convert_conv2d_weight_memory_format(3, None)
 
@@ -131,5 +133,5 @@ def test_a_fused_layer_without_bias_saves_and_loads(tmp_path):
         fused = fusion.fuse_conv_bn_eval(layer, bn) if layer is conv else fusion.fuse_linear_bn_eval(layer, bn)
         dn.save(fused, tmp_path / "fused.dnet")
         back = dn.load(tmp_path / "fused.dnet")
-        np.testing.assert_array_equal(back(dn.tensor(x)).numpy(), fused(dn.tensor(x)).numpy())
+        np.testing.assert_array_equal(back(dn.tensor(x)).detach().numpy(), fused(dn.tensor(x)).detach().numpy())
         assert layer.bias is None and layer.get_config()["bias"] is False
