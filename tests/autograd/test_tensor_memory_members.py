@@ -123,7 +123,7 @@ def test_members_match_pytorch():
     torch = pytest.importorskip("torch")
     for lib in (dn, torch):
         assert lib.zeros(2).layout is lib.strided
-    for lib_t, lib in ((torch.zeros(2, 3), torch), (dn.zeros(2, 3), dn)):
+    for lib_t in (torch.zeros(2, 3), dn.zeros(2, 3)):
         assert (lib_t.get_device(), lib_t.is_sparse) == (-1, False)
         s = lib_t[1:, 1:].untyped_storage()
         assert (s.nbytes(), s.size(), s.data_ptr() == lib_t.data_ptr()) == (24, 24, True)
