@@ -114,14 +114,45 @@ def test_skip_init_leaves_the_generator_and_refuses_non_modules():
         dn.nn.utils.skip_init(dn.nn.Linear, 4, 2, device="cuda")
 
 
-def test_memory_format_conversion_returns_the_module():
-    m = dn.nn.Sequential(dn.nn.Conv2d(1, 2, 3), dn.nn.Conv3d(2, 2, 1))
+def test_memory_format_conversion_lays_out_the_conv_weights():
+    rng = np.random.default_rng(0)
+    m = dn.nn.Sequential(dn.nn.Conv2d(3, 4, 3), dn.nn.ReLU(), dn.nn.ConvTranspose2d(4, 2, 2), dn.nn.Conv3d(2, 2, 1))
+    x = dn.tensor(rng.normal(size=(2, 3, 6, 6)).astype(np.float32))
     before = [p.detach().numpy().copy() for p in m.parameters()]
-    assert dn.nn.utils.convert_conv2d_weight_memory_format(m, "channels_last") is m
-    assert dn.nn.utils.convert_conv3d_weight_memory_format(m, "channels_last_3d") is m
+    expected = m[:3](x).detach().numpy()
+    weight = m[0].weight
+    assert dn.nn.utils.convert_conv2d_weight_memory_format(m, dn.channels_last) is m
+    assert m[0].weight is weight and m[0].weight.stride() == (27, 1, 9, 3)
+    assert m[2].weight.stride() == (8, 1, 4, 2) and m[3].weight.is_contiguous()  # (4, 2, 2, 2); Conv3d untouched
+    assert dn.nn.utils.convert_conv3d_weight_memory_format(m, dn.channels_last_3d) is m
+    assert m[3].weight.is_contiguous(memory_format=dn.channels_last_3d)
     assert all(np.array_equal(a, p.detach().numpy()) for a, p in zip(before, m.parameters(), strict=True))
+    np.testing.assert_array_equal(m[:3](x).detach().numpy(), expected)
+    dn.nn.utils.convert_conv2d_weight_memory_format(m, dn.contiguous_format)
+    assert m[0].weight.is_contiguous()
     with pytest.raises(TypeError, match="expected a Module"):
         dn.nn.utils.convert_conv2d_weight_memory_format(3, None)
+    with pytest.raises(TypeError, match="must be a memory format"):
+        dn.nn.utils.convert_conv2d_weight_memory_format(m, "channels_last")
+    with pytest.raises(RuntimeError, match="preserve_format"):
+        dn.nn.utils.convert_conv3d_weight_memory_format(m, dn.preserve_format)
+    with pytest.raises(RuntimeError, match="required rank 4"):
+        dn.nn.utils.convert_conv3d_weight_memory_format(m, dn.channels_last)
+    linear = dn.nn.Linear(2, 2)  # no convolution: the format is not looked at, as in PyTorch
+    assert dn.nn.utils.convert_conv2d_weight_memory_format(linear, "anything") is linear
+
+
+def test_memory_format_conversion_matches_pytorch_strides():
+    torch = pytest.importorskip("torch")
+    strides = []
+    for lib in (torch, dn):
+        m = lib.nn.Sequential(
+            lib.nn.Conv2d(3, 8, 3), lib.nn.ConvTranspose2d(8, 4, 2), lib.nn.Conv3d(1, 2, 3), lib.nn.Conv2d(1, 5, 1)
+        )
+        lib.nn.utils.convert_conv2d_weight_memory_format(m, lib.channels_last)
+        lib.nn.utils.convert_conv3d_weight_memory_format(m, lib.channels_last_3d)
+        strides.append([p.stride() for p in m.parameters()])
+    assert strides[0] == strides[1]
 
 
 def test_a_fused_layer_without_bias_saves_and_loads(tmp_path):
