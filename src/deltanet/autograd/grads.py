@@ -268,7 +268,8 @@ def backward(
                 if t._grad is None:
                     t._grad = Tensor._make(g)
                 else:
-                    t._grad.array += g
+                    with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is nan, silently, as PyTorch
+                        t._grad.array += g
 
 
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802 - PyTorch's name
