@@ -255,3 +255,13 @@ def test_missing_num_batches_tracked_matches_pytorch():
     other = theirs.load_state_dict({k: torch.from_numpy(v) for k, v in values.items()})
     assert (mine.missing_keys, mine.unexpected_keys) == (other.missing_keys, other.unexpected_keys) == ([], [])
     assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == 0
+
+
+def test_a_shape_mismatch_raises_pytorchs_runtime_error_also_when_not_strict():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, dn):
+        sd = {"weight": lib.zeros(3, 2), "bias": lib.zeros(2)}
+        with pytest.raises(RuntimeError, match="size mismatch for weight: copying a param with shape"):
+            lib.nn.Linear(2, 2).load_state_dict(sd, strict=False)
+    with pytest.raises(ValueError, match=r"'weight' expected shape \(2, 2\), got \(3, 2\)"):  # deltanet's habit too
+        dn.nn.Linear(2, 2).load_state_dict({"weight": np.zeros((3, 2))}, strict=False)

@@ -58,6 +58,22 @@ class StateDictError(KeyError, RuntimeError):
         return str(self.args[0]) if self.args else ""
 
 
+class StateDictShapeError(ValueError, RuntimeError):
+    """``load_state_dict`` found a value whose shape is not its parameter's or buffer's (also with
+    ``strict=False``, as PyTorch).
+
+    Both a ``ValueError`` and a ``RuntimeError`` (what PyTorch raises, with "size mismatch for").
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> try:
+        ...     dn.nn.Linear(2, 2).load_state_dict({"weight": np.zeros((3, 2))}, strict=False)
+        ... except RuntimeError as error:
+        ...     print(type(error).__name__)
+        StateDictShapeError
+    """
+
+
 def _pruning_hint(missing: list[str], unexpected: list[str]) -> str:
     """What to do where the keys differ as a pruned and an unpruned model's do (``weight`` against
     ``weight_orig`` and ``weight_mask``, torch.nn.utils.prune's)."""
@@ -101,7 +117,8 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
 
     Raises:
         StateDictError: with ``strict``, a key is missing or unexpected.
-        ValueError: a shape does not match, or a value is not numeric.
+        StateDictShapeError: a shape does not match (a ``ValueError`` and PyTorch's ``RuntimeError``).
+        ValueError: a value is not numeric.
         TypeError: ``state_dict`` is not a mapping (e.g. None, from a best-model variable that
             was never set).
 
@@ -139,7 +156,11 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         if value.dtype.kind not in "fiub":
             raise ValueError(f"load_state_dict: {key!r} has unsupported dtype {value.dtype}")
         if value.shape != np.shape(own[key]):
-            raise ValueError(f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape}")
+            raise StateDictShapeError(
+                f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape} (size mismatch "
+                f"for {key}: copying a param with shape {value.shape} from checkpoint, the shape in current model "
+                f"is {np.shape(own[key])})"
+            )
         arrays[key] = value
     _copy_aliases(own, arrays)
     for key, value in arrays.items():
@@ -173,4 +194,4 @@ def _copy_aliases(own: Mapping[str, np.ndarray], arrays: dict[str, np.ndarray]) 
             arrays[key] = value.copy()
 
 
-__all__ = ["IncompatibleKeys", "StateDictError", "copy_state"]
+__all__ = ["IncompatibleKeys", "StateDictError", "StateDictShapeError", "copy_state"]
