@@ -156,7 +156,7 @@ class TypedStorage(UntypedStorage):
         """The size of one element in bytes."""
         return int(self.dtype.itemsize)
 
-    def tolist(self) -> list[Any]:  # type: ignore[override]  # PyTorch's: the elements, not bytes
+    def tolist(self) -> list[Any]:  # PyTorch's: the elements, not bytes
         """The elements, in memory order."""
         return self._bytes().view(np.uint8).view(self.dtype).tolist()
 
@@ -214,6 +214,7 @@ def is_inference(self: Tensor) -> bool:
 def _memory_of(source: Any, owner: str) -> tuple[np.ndarray, int, np.dtype | None]:
     """The owning array of ``source``'s memory, ``source``'s first element's byte offset in it, and
     the dtype it must be read as (None for an untyped storage)."""
+    dtype: np.dtype | None
     if isinstance(source, Tensor):
         root, dtype = _owner(source.array), source.array.dtype
         start = int(source.array.__array_interface__["data"][0])

@@ -32,7 +32,8 @@ def _convert(module: Module, memory_format: Any, kinds: tuple[type, ...], owner:
             fmt = check_format(memory_format, owner)
             if fmt is preserve_format:
                 raise RuntimeError(f"{owner}: unsupported memory format preserve_format (PyTorch's resize_ refuses it)")
-            m.weight.array = laid_out(m.weight.array, fmt, owner)
+            weight: Any = getattr(m, "weight")  # noqa: B009 - every convolution has one
+            weight.array = laid_out(weight.array, fmt, owner)
     return module
 
 
