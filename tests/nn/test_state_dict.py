@@ -265,3 +265,16 @@ def test_a_shape_mismatch_raises_pytorchs_runtime_error_also_when_not_strict():
             lib.nn.Linear(2, 2).load_state_dict(sd, strict=False)
     with pytest.raises(ValueError, match=r"'weight' expected shape \(2, 2\), got \(3, 2\)"):  # deltanet's habit too
         dn.nn.Linear(2, 2).load_state_dict({"weight": np.zeros((3, 2))}, strict=False)
+
+
+def test_incompatible_keys_print_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    shown = []
+    for lib in (torch, dn):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        state = {k: v for k, v in model.state_dict().items() if k != "1.bias"}
+        state["extra"] = lib.zeros(1)
+        shown.append(
+            (repr(model.load_state_dict(state, strict=False)), repr(model.load_state_dict(model.state_dict())))
+        )
+    assert shown[0] == shown[1]

@@ -33,10 +33,10 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
     def __repr__(self) -> str:
-        """PyTorch's: what a notebook shows after ``model.load_state_dict(...)``."""
+        """PyTorch's, its class name included: what a notebook shows after ``model.load_state_dict(...)``."""
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
 
 
 class StateDictError(KeyError, RuntimeError):
@@ -127,7 +127,7 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         >>> from deltanet.nn.state import copy_state
         >>> w = np.zeros(2)
         >>> copy_state({"w": w}, {"w": [1.0, 2.0], "x": 0}, strict=False, owner="M")
-        IncompatibleKeys(missing_keys=[], unexpected_keys=['x'])
+        _IncompatibleKeys(missing_keys=[], unexpected_keys=['x'])
         >>> w.tolist()
         [1.0, 2.0]
     """
