@@ -23,6 +23,10 @@ def test_facts_of_a_dense_cpu_tensor():
     assert x.is_sparse is False and x.get_device() == -1
     with pytest.raises(RuntimeError, match="no inference mark"):
         x.is_inference()
+    assert not (x.is_meta or x.is_quantized or x.is_mkldnn or x.is_pinned() or x.is_shared())
+    assert x.to_dense() is x and x.to_dense(dn.float64).dtype == dn.float64
+    signed = [dn.zeros(1, dtype=d).is_signed() for d in (dn.float32, dn.int64, dn.uint8, dn.bool, dn.int8)]
+    assert signed == [True, True, False, False, True]
 
 
 def test_untyped_storage_is_the_memory_a_view_sees():
@@ -124,7 +128,17 @@ def test_members_match_pytorch():
     for lib in (dn, torch):
         assert lib.zeros(2).layout is lib.strided
     for lib_t in (torch.zeros(2, 3), dn.zeros(2, 3)):
-        assert (lib_t.get_device(), lib_t.is_sparse) == (-1, False)
+        assert (lib_t.get_device(), lib_t.is_sparse, lib_t.is_meta, lib_t.is_pinned(), lib_t.is_shared()) == (
+            -1,
+            False,
+            False,
+            False,
+            False,
+        )
+        assert lib_t.to_dense() is lib_t
+    for lib in (torch, dn):
+        signs = [lib.zeros(1, dtype=d).is_signed() for d in (lib.float64, lib.int32, lib.uint8, lib.bool)]
+        assert signs == [True, True, False, False]
         s = lib_t[1:, 1:].untyped_storage()
         assert (s.nbytes(), s.size(), s.data_ptr() == lib_t.data_ptr()) == (24, 24, True)
         assert _storage(lib_t[1]).size() == 6

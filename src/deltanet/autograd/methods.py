@@ -599,6 +599,13 @@ METHODS: dict[str, Any] = {
     "is_sparse": property(storage.is_sparse),
     "layout": property(storage.tensor_layout),
     "is_inference": storage.is_inference,
+    "is_pinned": storage.is_pinned,
+    "is_shared": storage.is_shared,
+    "is_meta": property(storage.is_not_special),
+    "is_quantized": property(storage.is_not_special),
+    "is_mkldnn": property(storage.is_not_special),
+    "is_signed": storage.is_signed,
+    "to_dense": storage.to_dense,
 }
 
 

@@ -8,7 +8,8 @@ honest facts (``data_ptr()``, ``nbytes()``, ``size()``, ``tolist()``), as PyTorc
 with its warning). ``set_`` makes a tensor view another tensor's (or a storage's) memory.
 
 Every deltanet tensor is dense, strided and on the CPU, so ``layout`` is always ``dn.strided``,
-``is_sparse`` False and ``get_device()`` -1, PyTorch's answers for such a tensor. Tensors carry no
+``is_sparse``, ``is_meta``, ``is_quantized``, ``is_mkldnn``, ``is_pinned()`` and ``is_shared()``
+False, ``to_dense()`` the tensor itself and ``get_device()`` -1, PyTorch's answers for such a tensor. Tensors carry no
 mark of having been made inside ``inference_mode`` (it is ``no_grad`` here), so ``is_inference()``
 refuses instead of answering False for a tensor PyTorch would call an inference tensor.
 """
@@ -200,6 +201,34 @@ def is_sparse(self: Tensor) -> bool:
 def tensor_layout(self: Tensor) -> layout:
     """``dn.strided``: deltanet tensors are dense NumPy arrays with strides."""
     return strided
+
+
+def is_pinned(self: Tensor) -> bool:
+    """False: no deltanet tensor lives in page-locked memory (there is no GPU to copy to)."""
+    return False
+
+
+def is_shared(self: Tensor) -> bool:
+    """False: deltanet tensors are not in memory shared between processes (``share_memory_``)."""
+    return False
+
+
+def is_not_special(self: Tensor) -> bool:
+    """False: deltanet tensors are not meta, quantized or MKL-DNN tensors (``is_meta``, ``is_quantized``,
+    ``is_mkldnn``)."""
+    return False
+
+
+def is_signed(self: Tensor) -> bool:
+    """Whether the dtype holds negative numbers: True for floating-point and signed integer
+    dtypes, False for ``uint8`` and ``bool``, as PyTorch's."""
+    return self.array.dtype.kind in "fic"
+
+
+def to_dense(self: Tensor, dtype: Any = None, *, masked_grad: Any = None) -> Tensor:
+    """The tensor itself (it is dense already, as PyTorch's ``to_dense`` of a strided tensor), or
+    converted to ``dtype``."""
+    return self if dtype is None else self.to(dtype)
 
 
 def is_inference(self: Tensor) -> bool:
