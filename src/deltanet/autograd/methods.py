@@ -405,6 +405,7 @@ METHODS: dict[str, Any] = {
     "vsplit": sections.vsplit,
     "dsplit": sections.dsplit,
     "broadcast_to": broadcasting.broadcast_to,
+    "sum_to_size": broadcasting.sum_to_size,
     "tile": broadcasting.tile,
     "movedim": broadcasting.movedim,
     "moveaxis": broadcasting.moveaxis,
