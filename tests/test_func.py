@@ -17,7 +17,7 @@ def test_functional_call_replaces_for_one_call_only():
     weight, bias = m.weight, m.bias
     x = dn.ones(4, 3)
     out = functional_call(m, {"weight": dn.zeros(2, 3)}, (x,))
-    np.testing.assert_array_equal(out.numpy(), np.broadcast_to(bias.data, (4, 2)))
+    np.testing.assert_array_equal(out.detach().numpy(), np.broadcast_to(bias.data, (4, 2)))
     assert m.weight is weight and m._parameters["weight"] is weight and m.bias is bias
     both = functional_call(m, ({"weight": dn.zeros(2, 3)}, {"bias": dn.ones(2)}), x)  # a single arg
     assert both.tolist() == [[1.0, 1.0]] * 4
@@ -76,7 +76,7 @@ def test_per_sample_gradients_with_vmap_of_grad_of_functional_call():
     for i in range(4):  # each equals the gradient of that sample alone
         m.zero_grad()
         loss({k: v for k, v in m.named_parameters()}, X[i], y[i]).backward()
-        np.testing.assert_allclose(per_sample["weight"][i].numpy(), m.weight.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(per_sample["weight"][i].detach().numpy(), m.weight.grad.detach().numpy(), rtol=1e-6)
 
 
 def test_vmap_dims_and_refusals():
@@ -141,6 +141,6 @@ def test_vjp_and_jvp_equal_torch():
         x = lib.tensor(data)
         out, vjp_fn = lib.func.vjp(lambda a, lib=lib: lib.tanh(a) * a, x)
         _, tangent = lib.func.jvp(lambda a, lib=lib: lib.tanh(a) * a, (x,), (lib.tensor(v),))
-        got.append([out.numpy(), vjp_fn(lib.tensor(v))[0].numpy(), tangent.numpy()])
+        got.append([out.detach().numpy(), vjp_fn(lib.tensor(v))[0].detach().numpy(), tangent.detach().numpy()])
     for ours, theirs in zip(*got, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -399,6 +399,7 @@ from deltanet.autograd.real_numbers import (  # complex numbers' names, on real 
 )
 from deltanet.autograd.sampling import bernoulli, binomial, multinomial, normal, poisson
 from deltanet.autograd.size import Size
+from deltanet.autograd.storage import TypedStorage, UntypedStorage, layout, strided
 from deltanet.backend import (
     Generator,
     accelerator,
@@ -720,6 +721,10 @@ __all__ = [
     "contiguous_format",
     "memory_format",
     "preserve_format",
+    "layout",
+    "strided",
+    "TypedStorage",
+    "UntypedStorage",
     "from_numpy",
     "full",
     "full_like",

@@ -19,7 +19,7 @@ def _same(ours, theirs):
         return
     if isinstance(theirs, torch.Tensor):
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), (ours.dtype, theirs.dtype)
-        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6)
     else:
         assert ours == theirs
 
@@ -78,7 +78,7 @@ def test_matches_pytorch_with_gradients(index):
         weights = np.cos(np.arange(theirs.numel())).reshape(tuple(theirs.shape))
         (ours * dn.tensor(weights)).sum().backward()
         (theirs * torch.tensor(weights)).sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)
     f32 = call(dn, dn.tensor(DATA.astype(np.float32)))
     assert f32.dtype == (dn.float32 if theirs.dtype.is_floating_point else dn.int64)
 

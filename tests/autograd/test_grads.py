@@ -85,7 +85,25 @@ def test_variable_and_deprecated_arguments():
     assert g.tolist() == [3.0, 3.0]
     with pytest.raises(TypeError, match="Variable data has to be a tensor"):
         dn.autograd.Variable([1.0])
-    with pytest.raises(ValueError, match=r"Variable\(volatile=True\) was removed"):
-        dn.autograd.Variable(dn.ones(2), volatile=True)
+    with pytest.warns(UserWarning, match="volatile was removed and now has no effect"):
+        w = dn.autograd.Variable(dn.ones(2), volatile=True)
+    assert not w.requires_grad and w.tolist() == [1.0, 1.0]
+    with (
+        pytest.warns(UserWarning, match="volatile"),
+        pytest.raises(ValueError, match="can't be volatile and require_grad at the same time"),
+    ):
+        dn.autograd.Variable(dn.ones(2), requires_grad=True, volatile=True)
     with pytest.raises(ValueError, match="is_grads_batched"):  # as PyTorch's vmap: no batch axis
         dn.autograd.grad((v * 3).sum(), v, is_grads_batched=True)
+
+
+def test_volatile_variable_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    from torch.autograd import Variable as TorchVariable
+
+    for make, lib in ((TorchVariable, torch), (dn.autograd.Variable, dn)):
+        with pytest.warns(UserWarning, match=r"volatile was removed and now has no effect. Use `with torch.no_grad"):
+            v = make(lib.ones(2), volatile=True)
+        assert not v.requires_grad and not (v * 2).requires_grad
+        with pytest.warns(UserWarning), pytest.raises(ValueError, match="volatile and require_grad"):
+            make(lib.ones(2), requires_grad=True, volatile=True)

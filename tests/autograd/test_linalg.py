@@ -24,12 +24,12 @@ def test_cdist_matches_pytorch_with_gradients(rng, p):
         ours = [dn.tensor(x1, requires_grad=True), dn.tensor(x2, requires_grad=True)]
         theirs = [torch.tensor(x1, requires_grad=True), torch.tensor(x2, requires_grad=True)]
         d, dt = dn.cdist(*ours, p=p), torch.cdist(*theirs, p=p)
-        np.testing.assert_allclose(d.numpy(), dt.detach().numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(d.detach().numpy(), dt.detach().numpy(), rtol=1e-12, atol=1e-12)
         weights = np.cos(np.arange(d.numel())).reshape(d.shape)
         (d * dn.tensor(weights)).sum().backward()
         (dt * torch.tensor(weights)).sum().backward()
         for x, y in zip(ours, theirs, strict=True):
-            np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(x.grad.detach().numpy(), y.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_cdist_gradcheck_and_errors(rng):
@@ -76,11 +76,11 @@ def test_linalg_norms_match_pytorch(rng, name, kwargs):
     data = rng.standard_normal((3, 4))
     x, xt = dn.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     out, outt = getattr(dn.linalg, name)(x, **kwargs), getattr(torch.linalg, name)(xt, **kwargs)
-    np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), outt.detach().numpy(), rtol=1e-12)
     if kwargs.get("ord") != 0:
         out.sum().backward()
         outt.sum().backward()
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)
         assert dn.gradcheck(lambda x: getattr(dn.linalg, name)(x, **kwargs), (dn.tensor(data, requires_grad=True),))
     assert getattr(dn.linalg, name)(dn.tensor(data.astype(np.float32)), **kwargs).dtype == dn.float32
 

@@ -148,14 +148,14 @@ def test_matches_pytorch_with_gradients(name):
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, expected = fn(dn, *ours), fn(torch, *theirs)
     assert out.shape == tuple(expected.shape) and out.dtype == dn.float64
-    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-9, atol=1e-10)
     if name in TORCH_BACKWARD_FAILS:  # PyTorch 2.13 raises in its own backward; ours is gradchecked
         return
     r = np.random.default_rng(1).standard_normal(out.shape)
     (out * dn.tensor(r)).sum().backward()
     (expected * torch.tensor(r)).sum().backward()
     for x, xt in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-7, atol=1e-9)
 
 
 # ops built from other ops (their Functions are gradchecked in the registry); the torch-free check
@@ -205,7 +205,9 @@ def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix():
     A = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
     x = dn.tensor(A, requires_grad=True)
     dn.linalg.det(x).backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]], atol=1e-12)
+    np.testing.assert_allclose(
+        x.grad.detach().numpy(), [[4.0, 4.0, -4.0], [-2.0, -2.0, 2.0], [0.0, 0.0, 0.0]], atol=1e-12
+    )
     assert dn.gradcheck(dn.linalg.det, [dn.tensor(A, requires_grad=True)])
 
 
@@ -218,7 +220,7 @@ def test_float32_in_float32_out(name):
     out.sum().backward()
     assert all(x.grad.dtype == dn.float32 for x in xs)
     expected = fn(dn, *[dn.tensor(a) for a in arrays])
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-3, atol=1e-4)
 
 
 def test_return_types_are_named_like_pytorchs():
@@ -242,14 +244,14 @@ def test_lstsq_fields_follow_the_driver_as_pytorch():
         theirs = torch.linalg.lstsq(torch.tensor(TALL), torch.tensor(B), driver=driver)
         for a, b in zip(ours, theirs, strict=True):
             assert a.shape == tuple(b.shape) and str(a.dtype) == str(b.dtype).removeprefix("torch."), driver
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_rank_deficient_lstsq_is_the_minimum_norm_solution():
     A = np.array([[1.0, 1.0], [1.0, 1.0], [2.0, 2.0]])
     b = np.array([[1.0], [1.0], [2.0]])
     result = dn.linalg.lstsq(dn.tensor(A), dn.tensor(b))
-    np.testing.assert_allclose(result.solution.numpy(), [[0.5], [0.5]], atol=1e-12)
+    np.testing.assert_allclose(result.solution.detach().numpy(), [[0.5], [0.5]], atol=1e-12)
     assert result.rank.item() == 1
 
 
@@ -352,7 +354,7 @@ def test_undefined_gradients_raise_or_are_infinite_as_pytorchs():
     x = dn.tensor(np.eye(3), requires_grad=True)
     w, Q = dn.linalg.eigh(x)
     w.sum().backward()  # the eigenvalues' gradient stays defined
-    np.testing.assert_allclose(x.grad.numpy(), np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), np.eye(3), atol=1e-12)
 
 
 def test_cholesky_ex_reports_instead_of_raising():
@@ -361,8 +363,8 @@ def test_cholesky_ex_reports_instead_of_raising():
     L, info = dn.linalg.cholesky_ex(dn.tensor(A, requires_grad=True))
     expected = torch.linalg.cholesky_ex(torch.tensor(A))
     assert info.tolist() == expected.info.tolist() == [0, 2, 0] and info.dtype == dn.int32
-    assert np.isnan(L[1].numpy()).all()
-    np.testing.assert_allclose(L[0].numpy(), np.eye(3))
+    assert np.isnan(L[1].detach().numpy()).all()
+    np.testing.assert_allclose(L[0].detach().numpy(), np.eye(3))
     L[0].sum().backward()  # the gradient flows where the factorization succeeded
     with pytest.raises(dn.linalg.LinAlgError, match=r"Batch element 1"):
         dn.linalg.cholesky_ex(dn.tensor(A), check_errors=True)
@@ -387,14 +389,14 @@ def test_inv_ex_and_solve_ex_report_as_pytorch(b_shape):
     inverse, info = dn.linalg.inv_ex(dn.tensor(A))
     expected = torch.linalg.inv_ex(torch.tensor(A))
     assert info.tolist() == expected.info.tolist() == [0, 2, 1] and info.dtype == dn.int32
-    np.testing.assert_array_equal(inverse[0].numpy(), np.eye(2))
-    assert np.isnan(inverse[1:].numpy()).all()
+    np.testing.assert_array_equal(inverse[0].detach().numpy(), np.eye(2))
+    assert np.isnan(inverse[1:].detach().numpy()).all()
     result, info = dn.linalg.solve_ex(dn.tensor(A), dn.tensor(B))
     theirs = torch.linalg.solve_ex(torch.tensor(A), torch.tensor(B))
     assert result.shape == tuple(theirs.result.shape) and info.tolist() == theirs.info.tolist()
-    finite = np.isfinite(theirs.result.numpy())
-    np.testing.assert_allclose(result.numpy()[finite], theirs.result.numpy()[finite])
-    assert np.isnan(result.numpy()[~finite]).all()
+    finite = np.isfinite(theirs.result.detach().numpy())
+    np.testing.assert_allclose(result.detach().numpy()[finite], theirs.result.detach().numpy()[finite])
+    assert np.isnan(result.detach().numpy()[~finite]).all()
     with pytest.raises(dn.linalg.LinAlgError, match=r"linalg.inv_ex: \(Batch element 1\): The diagonal element 2"):
         dn.linalg.inv_ex(dn.tensor(A), check_errors=True)
     x = dn.tensor(A[:1], requires_grad=True)
@@ -408,14 +410,14 @@ def test_lstsq_rcond_that_truncates_matches_gelsd_and_refuses_gelsy():
     A[:, 2] = A[:, 0] + 0.05 * A[:, 2]  # a small singular value
     ours = dn.linalg.lstsq(dn.tensor(A), dn.tensor(B), rcond=0.1, driver="gelsd")
     theirs = torch.linalg.lstsq(torch.tensor(A), torch.tensor(B), rcond=0.1, driver="gelsd")
-    np.testing.assert_allclose(ours.solution.numpy(), theirs.solution.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.solution.detach().numpy(), theirs.solution.detach().numpy(), rtol=1e-9, atol=1e-12)
     assert ours.rank.item() == theirs.rank.item() == 2
     with pytest.raises(ValueError, match=r"rcond=0.1 drops singular values of A; .*pass driver='gelsd'"):
         dn.linalg.lstsq(dn.tensor(A), dn.tensor(B), rcond=0.1)
     # an rcond that drops nothing keeps gelsy's (full-rank) solution
     np.testing.assert_allclose(
-        dn.linalg.lstsq(dn.tensor(A), dn.tensor(B), rcond=1e-6).solution.numpy(),
-        torch.linalg.lstsq(torch.tensor(A), torch.tensor(B), rcond=1e-6).solution.numpy(),
+        dn.linalg.lstsq(dn.tensor(A), dn.tensor(B), rcond=1e-6).solution.detach().numpy(),
+        torch.linalg.lstsq(torch.tensor(A), torch.tensor(B), rcond=1e-6).solution.detach().numpy(),
         rtol=1e-9,
     )
 
@@ -430,9 +432,9 @@ def test_integer_and_singular_edge_cases_as_pytorch():
     singular = np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 1.0]]])
     for p in ("fro", 1, math.inf):  # inf for the singular matrix, as PyTorch
         ours = dn.linalg.cond(dn.tensor(singular), p)
-        np.testing.assert_allclose(ours.numpy(), torch.linalg.cond(torch.tensor(singular), p).numpy())
+        np.testing.assert_allclose(ours.detach().numpy(), torch.linalg.cond(torch.tensor(singular), p).detach().numpy())
     # "nuc" comes from the singular values, as PyTorch: huge (the rounding-level smallest one), not inf
-    nuclear = dn.linalg.cond(dn.tensor(singular), "nuc").numpy()
+    nuclear = dn.linalg.cond(dn.tensor(singular), "nuc").detach().numpy()
     assert nuclear[0] > 1e15 and nuclear[1] == pytest.approx(4.5)
     with pytest.raises(ValueError, match=r"renorm: expects a floating-point tensor"):
         dn.renorm(dn.ones(2, 2, dtype=dn.int64), 2, 0, 1.0)
@@ -449,7 +451,8 @@ def test_hermitian_reads_the_lower_triangle_as_pytorch():
     torch = pytest.importorskip("torch")
     A = np.array([[2.0, 5.0], [1.0, 3.0]])
     np.testing.assert_allclose(
-        dn.linalg.pinv(dn.tensor(A), hermitian=True).numpy(), torch.linalg.pinv(torch.tensor(A), hermitian=True)
+        dn.linalg.pinv(dn.tensor(A), hermitian=True).detach().numpy(),
+        torch.linalg.pinv(torch.tensor(A), hermitian=True),
     )
     R = np.array([[1.0, 0.0], [5.0, 0.0]])
     assert (

@@ -13,7 +13,7 @@ def test_triangles_match_numpy_and_gradcheck(rng, name, diagonal):
     data = rng.standard_normal((2, 3, 4))
     x = dn.tensor(data, requires_grad=True)
     out = getattr(dn, name)(x, diagonal)
-    np.testing.assert_array_equal(out.numpy(), getattr(np, name)(data, diagonal))
+    np.testing.assert_array_equal(out.detach().numpy(), getattr(np, name)(data, diagonal))
     assert getattr(x, name)(diagonal=diagonal).tolist() == out.tolist()
     assert dn.gradcheck(lambda x: getattr(dn, name)(x, diagonal), (x,))
     assert dn.tril(dn.ones(3, 3, dtype=dn.int64)).dtype == dn.int64
@@ -26,7 +26,7 @@ def test_causal_mask_idiom_matches_pytorch(rng):
     for lib in (dn, torch):
         mask = lib.tril(lib.ones(4, 4))
         s = lib.tensor(scores).masked_fill(mask == 0, float("-inf"))
-        results.append(lib.softmax(s, dim=-1).numpy())
+        results.append(lib.softmax(s, dim=-1).detach().numpy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
 
 
@@ -51,11 +51,11 @@ def test_einsum_matches_pytorch_with_gradients(rng, equation, shapes):
     ours = [dn.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     z, zt = dn.einsum(equation, *ours), torch.einsum(equation, *theirs)
-    np.testing.assert_allclose(z.numpy(), zt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(z.detach().numpy(), zt.detach().numpy(), rtol=1e-12, atol=1e-12)
     (z * dn.tensor(np.cos(np.arange(z.numel())).reshape(z.shape))).sum().backward()
     (zt * torch.tensor(np.cos(np.arange(zt.numel())).reshape(zt.shape))).sum().backward()
     for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a.grad.detach().numpy(), b.grad.detach().numpy(), rtol=1e-12, atol=1e-12)
     assert dn.einsum(equation, *[dn.tensor(a.astype(np.float32)) for a in arrays]).dtype == dn.float32
     assert dn.einsum(equation, [dn.tensor(a) for a in arrays]).shape == tuple(zt.shape)  # one list, as PyTorch
 
@@ -75,15 +75,18 @@ def test_outer_mv_mT_numel_match_pytorch(rng):
     torch = pytest.importorskip("torch")
     a, b, m = rng.standard_normal(3), rng.standard_normal(4), rng.standard_normal((3, 4))
     np.testing.assert_allclose(
-        dn.outer(dn.tensor(a), dn.tensor(b)).numpy(), torch.outer(torch.tensor(a), torch.tensor(b)).numpy()
+        dn.outer(dn.tensor(a), dn.tensor(b)).detach().numpy(),
+        torch.outer(torch.tensor(a), torch.tensor(b)).detach().numpy(),
     )
-    np.testing.assert_allclose(dn.tensor(m).mv(dn.tensor(b)).numpy(), torch.tensor(m).mv(torch.tensor(b)).numpy())
+    np.testing.assert_allclose(
+        dn.tensor(m).mv(dn.tensor(b)).detach().numpy(), torch.tensor(m).mv(torch.tensor(b)).detach().numpy()
+    )
     assert dn.gradcheck(
         lambda x, y: dn.outer(x, y), (dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True))
     )
     assert dn.gradcheck(dn.mv, (dn.tensor(m, requires_grad=True), dn.tensor(b, requires_grad=True)))
     s = rng.standard_normal((2, 3, 4))
-    np.testing.assert_array_equal(dn.tensor(s).mT.numpy(), torch.tensor(s).mT.numpy())
+    np.testing.assert_array_equal(dn.tensor(s).mT.detach().numpy(), torch.tensor(s).mT.detach().numpy())
     assert dn.gradcheck(lambda x: x.mT, (dn.tensor(s, requires_grad=True),))
     assert dn.numel(dn.zeros(2, 3, 4)) == torch.numel(torch.zeros(2, 3, 4)) == 24
     assert dn.zeros(2, 3).nelement() == torch.zeros(2, 3).nelement() == 6
@@ -112,7 +115,9 @@ def test_isclose_and_division_spellings_match_pytorch():
             theirs = torch.div(
                 torch.tensor(a), b if isinstance(b, int | float) else torch.tensor(b), rounding_mode=mode
             )
-            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)  # x * (1/y): within an ulp
+            np.testing.assert_allclose(
+                ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6
+            )  # x * (1/y): within an ulp
             assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
         ours = dn.true_divide(dn.tensor(a), 4)
         assert ours.tolist() == torch.true_divide(torch.tensor(a), 4).tolist() and ours.dtype == dn.float32

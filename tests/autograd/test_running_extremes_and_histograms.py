@@ -19,13 +19,13 @@ def _compare(torch, make, data, grad=True):
     theirs = tuple(theirs) if isinstance(theirs, tuple) else (theirs,)
     ours = tuple(ours) if isinstance(ours, tuple) else (ours,)
     for a, b in zip(theirs, ours, strict=True):
-        assert b.numpy().dtype == a.detach().numpy().dtype and b.shape == tuple(a.shape)
+        assert b.detach().numpy().dtype == a.detach().numpy().dtype and b.shape == tuple(a.shape)
         np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12, equal_nan=True)
     if grad and float_data and theirs[0].requires_grad:
         w = np.random.default_rng(5).standard_normal(tuple(theirs[0].shape))
         (theirs[0] * torch.tensor(w)).nansum().backward()
         (ours[0] * dn.tensor(w)).nansum().backward()
-        np.testing.assert_allclose(dd.grad.numpy(), tt.grad.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(dd.grad.detach().numpy(), tt.grad.detach().numpy(), rtol=1e-12, atol=1e-15)
 
 
 CALLS = [
@@ -74,20 +74,22 @@ def test_histogram_edges_match_pytorch_bit_for_bit():
         data = (rng.standard_normal(50) * rng.uniform(0.1, 100)).astype(np.float32 if trial % 2 else np.float64)
         bins = int(rng.integers(1, 30))
         ours, theirs = dn.histogram(dn.tensor(data), bins=bins), torch.histogram(torch.tensor(data), bins=bins)
-        np.testing.assert_array_equal(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
-        np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())
+        np.testing.assert_array_equal(ours.bin_edges.detach().numpy(), theirs.bin_edges.detach().numpy())
+        np.testing.assert_array_equal(ours.hist.detach().numpy(), theirs.hist.detach().numpy())
 
 
 def test_against_numpy(rng):
     x = rng.standard_normal((3, 20))
-    np.testing.assert_allclose(dn.cov(dn.tensor(x)).numpy(), np.cov(x), rtol=1e-12)
-    np.testing.assert_allclose(dn.corrcoef(dn.tensor(x)).numpy(), np.corrcoef(x), rtol=1e-12)
-    np.testing.assert_allclose(dn.cummax(dn.tensor(x), 1).values.numpy(), np.maximum.accumulate(x, axis=1))
-    np.testing.assert_allclose(dn.logcumsumexp(dn.tensor(x), 1).numpy(), np.log(np.cumsum(np.exp(x), 1)), rtol=1e-12)
+    np.testing.assert_allclose(dn.cov(dn.tensor(x)).detach().numpy(), np.cov(x), rtol=1e-12)
+    np.testing.assert_allclose(dn.corrcoef(dn.tensor(x)).detach().numpy(), np.corrcoef(x), rtol=1e-12)
+    np.testing.assert_allclose(dn.cummax(dn.tensor(x), 1).values.detach().numpy(), np.maximum.accumulate(x, axis=1))
+    np.testing.assert_allclose(
+        dn.logcumsumexp(dn.tensor(x), 1).detach().numpy(), np.log(np.cumsum(np.exp(x), 1)), rtol=1e-12
+    )
     hist, edges = dn.histogram(dn.tensor(x), bins=5, range=(-2.0, 2.0))
     reference, reference_edges = np.histogram(x, bins=5, range=(-2.0, 2.0))
     assert hist.tolist() == reference.tolist()
-    np.testing.assert_allclose(edges.numpy(), reference_edges)
+    np.testing.assert_allclose(edges.detach().numpy(), reference_edges)
 
 
 def test_gradchecks(rng):
@@ -104,7 +106,7 @@ def test_gradchecks(rng):
 def test_logcumsumexp_gradient_neither_overflows_nor_underflows():
     x = dn.tensor([-1000.0, 0.0, 1000.0], dtype=dn.float64, requires_grad=True)
     dn.logcumsumexp(x, 0).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [1.0, 1.0, 1.0])
 
 
 @pytest.mark.parametrize(

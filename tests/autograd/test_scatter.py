@@ -22,12 +22,12 @@ def test_scatter_and_scatter_add_match_pytorch_with_gradients(rng, dim):
         (a, at), (b, bt) = _pair(torch, x), _pair(torch, src)
         out = getattr(a, name)(dim, dn.tensor(index_), b)
         outt = getattr(at, name)(dim, torch.tensor(index_), bt)
-        np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(out.detach().numpy(), outt.detach().numpy(), rtol=1e-12)
         w = np.cos(np.arange(12.0)).reshape(3, 4)
         (out * dn.tensor(w)).sum().backward()
         (outt * torch.tensor(w)).sum().backward()
-        np.testing.assert_allclose(a.grad.numpy(), at.grad.numpy())
-        np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy())
+        np.testing.assert_allclose(a.grad.detach().numpy(), at.grad.detach().numpy())
+        np.testing.assert_allclose(b.grad.detach().numpy(), bt.grad.detach().numpy())
         assert dn.gradcheck(lambda p, q, name=name, i=index_: getattr(dn, name)(p, dim, dn.tensor(i), q), (a, b))
 
 
@@ -56,7 +56,7 @@ def test_in_place_scatter_on_a_computed_tensor_is_recorded(rng):
         y.scatter_add_(1, lib.tensor(INDEX), s)
         y.index_add_(0, lib.tensor([1, 1]), s)
         (y**2).sum().backward()
-        grads.append((x.grad.numpy().copy(), s.grad.numpy().copy()))
+        grads.append((x.grad.detach().numpy().copy(), s.grad.detach().numpy().copy()))
     for ours, theirs in zip(grads[0], grads[1], strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 

@@ -19,13 +19,13 @@ def _compare(torch, make, data, grad=True, rtol=1e-12):
     theirs = theirs if isinstance(theirs, tuple) else (theirs,)
     ours = ours if isinstance(ours, tuple) else (ours,)
     for a, b in zip(theirs, ours, strict=True):
-        assert b.numpy().dtype == a.detach().numpy().dtype and b.shape == tuple(a.shape)
+        assert b.detach().numpy().dtype == a.detach().numpy().dtype and b.shape == tuple(a.shape)
         np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=rtol, equal_nan=True)
     if grad and float_data and theirs[0].requires_grad:
         w = np.random.default_rng(5).standard_normal(tuple(theirs[0].shape))
         (theirs[0] * torch.tensor(w)).sum().backward()
         (ours[0] * dn.tensor(w)).sum().backward()
-        np.testing.assert_allclose(dd.grad.numpy(), tt.grad.numpy(), rtol=rtol, atol=1e-14)
+        np.testing.assert_allclose(dd.grad.detach().numpy(), tt.grad.detach().numpy(), rtol=rtol, atol=1e-14)
 
 
 ZEROS = np.array([[1.5, 0.0, 2.0, -1.0], [0.0, 0.0, 3.0, 0.5], [2.0, 1.0, 0.5, 0.25]])
@@ -108,7 +108,7 @@ def test_float32_results_match_pytorch_to_float32_rounding():
     for name in ("erf", "erfc", "erfinv"):
         ours, theirs = getattr(dn, name)(dn.tensor(x)), getattr(torch, name)(torch.tensor(x))
         assert ours.dtype == dn.float32
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=3e-7, atol=1e-7)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=3e-7, atol=1e-7)
     assert dn.logspace(-2, 2, 5).dtype == dn.float32
 
 
@@ -141,7 +141,7 @@ def test_in_place_forms_keep_history_and_versions():
     y = x * 1
     y.erf_()
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 2 / math.sqrt(math.pi) * np.exp(-(x.data**2)))
+    np.testing.assert_allclose(x.grad.detach().numpy(), 2 / math.sqrt(math.pi) * np.exp(-(x.data**2)))
     with pytest.raises(ValueError, match=r"erf_: the result cannot be stored in this tensor of dtype int64"):
         dn.tensor([1, 2]).erf_()
     with pytest.raises(RuntimeError, match=r"leaf Variable that requires grad"):
@@ -217,7 +217,7 @@ def test_addmm_with_beta_0_ignores_nan_input_and_gives_it_a_zero_gradient():
         out = L.addmm(bias, m.T, m, beta=0)
         assert not bool(L.isnan(out).any())
         out.sum().backward()
-        grads.append((bias.grad.numpy(), m.grad.numpy()))
+        grads.append((bias.grad.detach().numpy(), m.grad.detach().numpy()))
     np.testing.assert_array_equal(grads[1][0], grads[0][0])
     np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-12)
 
@@ -249,7 +249,9 @@ def test_trapezoid_matches_pytorch(name, make):
 
 def test_trapezoid_against_numpy_and_gradcheck(rng):
     y, x = rng.standard_normal((2, 6)), np.sort(rng.standard_normal(6))
-    np.testing.assert_allclose(dn.trapezoid(dn.tensor(y), dn.tensor(x)).numpy(), np.trapezoid(y, x), rtol=1e-12)
+    np.testing.assert_allclose(
+        dn.trapezoid(dn.tensor(y), dn.tensor(x)).detach().numpy(), np.trapezoid(y, x), rtol=1e-12
+    )
     yt, xt = dn.tensor(y, requires_grad=True), dn.tensor(x, requires_grad=True)
     assert dn.gradcheck(lambda a, b: dn.trapezoid(a, b) + dn.cumulative_trapezoid(a, b).sum(-1), [yt, xt])
     with pytest.raises(TypeError, match=r"trapezoid: give x or dx, not both"):

@@ -30,7 +30,7 @@ def test_median_is_the_lower_middle_value():
 def test_quantile_matches_numpy(rng, mode):
     x = rng.standard_normal((3, 11))
     q = np.array([0.0, 0.1, 0.33, 0.5, 0.9, 1.0])
-    ours = dn.quantile(dn.tensor(x), dn.tensor(q), dim=1, interpolation=mode).numpy()
+    ours = dn.quantile(dn.tensor(x), dn.tensor(q), dim=1, interpolation=mode).detach().numpy()
     np.testing.assert_allclose(ours, np.quantile(x, q, axis=1, method=mode if mode != "nearest" else "nearest"))
 
 
@@ -38,17 +38,19 @@ def test_nan_aware_reductions_match_numpy(rng):
     x = _nan_data(rng)
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         mean_ref = np.nanmean(x, axis=1)
-    np.testing.assert_allclose(dn.nanmean(dn.tensor(x), dim=1).numpy(), mean_ref, equal_nan=True)
-    np.testing.assert_allclose(dn.nansum(dn.tensor(x), dim=0).numpy(), np.nansum(x, axis=0))
-    np.testing.assert_allclose(dn.nanquantile(dn.tensor(x[:3]), 0.3, dim=1).numpy(), np.nanquantile(x[:3], 0.3, axis=1))
-    assert np.isnan(dn.quantile(dn.tensor(x), 0.5, dim=1).numpy()).all()  # every row holds a NaN
+    np.testing.assert_allclose(dn.nanmean(dn.tensor(x), dim=1).detach().numpy(), mean_ref, equal_nan=True)
+    np.testing.assert_allclose(dn.nansum(dn.tensor(x), dim=0).detach().numpy(), np.nansum(x, axis=0))
+    np.testing.assert_allclose(
+        dn.nanquantile(dn.tensor(x[:3]), 0.3, dim=1).detach().numpy(), np.nanquantile(x[:3], 0.3, axis=1)
+    )
+    assert np.isnan(dn.quantile(dn.tensor(x), 0.5, dim=1).detach().numpy()).all()  # every row holds a NaN
 
 
 def test_histc_counts_like_numpy_histogram(rng):
     x = rng.standard_normal(500)
     counts = dn.histc(dn.tensor(x), bins=12, min=-2, max=2)
     reference, _ = np.histogram(x, bins=12, range=(-2, 2))
-    assert counts.dtype == dn.float64 and counts.numpy().tolist() == reference.tolist()
+    assert counts.dtype == dn.float64 and counts.detach().numpy().tolist() == reference.tolist()
     assert dn.histc(dn.tensor([3.0, 3.0]), bins=4).tolist() == [0.0, 0.0, 2.0, 0.0]  # one point: widened by 1
 
 
@@ -118,13 +120,15 @@ def _compare(torch, make, data, grad=True):
     theirs = theirs if isinstance(theirs, tuple) else (theirs,)
     ours = ours if isinstance(ours, tuple) else (ours,)
     for a, b in zip(theirs, ours, strict=True):
-        assert b.numpy().dtype == a.detach().numpy().dtype and b.shape == tuple(a.shape)
+        assert b.detach().numpy().dtype == a.detach().numpy().dtype and b.shape == tuple(a.shape)
         np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-12, equal_nan=True)
     if grad:
         w = np.random.default_rng(5).standard_normal(tuple(theirs[0].shape))
         (theirs[0] * torch.tensor(w)).nansum().backward()
         (ours[0] * dn.tensor(w)).nansum().backward()
-        np.testing.assert_allclose(dd.grad.numpy(), tt.grad.numpy(), rtol=1e-12, atol=1e-15, equal_nan=True)
+        np.testing.assert_allclose(
+            dd.grad.detach().numpy(), tt.grad.detach().numpy(), rtol=1e-12, atol=1e-15, equal_nan=True
+        )
 
 
 CALLS = [
@@ -178,7 +182,7 @@ def test_histc_matches_pytorch(rng, kwargs):
     torch = pytest.importorskip("torch")
     for data in (rng.standard_normal(200), rng.standard_normal(300).astype(np.float32), np.array([0.0, 1, 2, 2, 5])):
         ours, theirs = dn.histc(dn.tensor(data), **kwargs), torch.histc(torch.tensor(data), **kwargs)
-        assert ours.numpy().dtype == theirs.numpy().dtype and ours.tolist() == theirs.tolist()
+        assert ours.detach().numpy().dtype == theirs.detach().numpy().dtype and ours.tolist() == theirs.tolist()
 
 
 def test_float32_quantile_matches_pytorch(rng):
@@ -187,7 +191,7 @@ def test_float32_quantile_matches_pytorch(rng):
     ours = dn.quantile(dn.tensor(x), dn.tensor([0.05, 0.5, 0.95]), dim=1)
     theirs = torch.quantile(torch.tensor(x), torch.tensor([0.05, 0.5, 0.95]), dim=1)
     assert ours.dtype == dn.float32
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1, 2, -1])
@@ -203,7 +207,7 @@ def test_quantile_of_a_4d_tensor_matches_pytorch_on_every_axis(dim, keepdim):
                 torch.tensor(x), torch.tensor(q, dtype=torch.float64), dim=dim, keepdim=keepdim
             )
             assert ours.shape == tuple(theirs.shape)
-            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
 
 
 def test_quantile_of_a_4d_tensor_gradcheck(rng):

@@ -20,7 +20,7 @@ GEOMETRIES = [
 def test_as_strided_reads_the_storage_as_numpy(size, stride, offset):
     a = np.arange(6.0)
     expected = np.lib.stride_tricks.as_strided(a[offset or 0 :], size, tuple(8 * s for s in stride))
-    np.testing.assert_array_equal(dn.as_strided(dn.tensor(a), size, stride, offset).numpy(), expected)
+    np.testing.assert_array_equal(dn.as_strided(dn.tensor(a), size, stride, offset).detach().numpy(), expected)
 
 
 @pytest.mark.parametrize(("size", "stride", "offset"), GEOMETRIES)
@@ -47,7 +47,7 @@ def _torch_pair(torch, make_ours, make_theirs, data, weights):
     np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     (ours * dn.tensor(weights)).sum().backward()
     (theirs * torch.tensor(weights)).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), t.grad.detach().numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_as_strided_refuses_bad_geometries_as_torch(args, error, match):
 
 def test_msort_sorts_the_first_axis_as_torch():
     data = np.array([[3.0, 1.0, np.nan], [1.0, 2.0, 0.5], [2.0, -1.0, 4.0]])
-    np.testing.assert_array_equal(dn.msort(dn.tensor(data)).numpy(), np.sort(data, axis=0))
+    np.testing.assert_array_equal(dn.msort(dn.tensor(data)).detach().numpy(), np.sort(data, axis=0))
     assert dn.tensor([2, 1]).msort().tolist() == [1, 2] and dn.msort(dn.tensor(3.0)).item() == 3.0
     x = dn.tensor(np.random.default_rng(4).standard_normal((4, 3)), requires_grad=True)
     assert dn.gradcheck(dn.msort, (x,))
@@ -114,15 +114,15 @@ def test_masked_scatter_gradcheck_and_torch():
     assert dn.gradcheck(lambda a, b: dn.masked_scatter(a, dn.tensor(mask), b), (x, s))
     torch = pytest.importorskip("torch")
     weights = rng.standard_normal((3, 4))
-    tx, ts = torch.tensor(x.numpy(), requires_grad=True), torch.tensor(s.numpy(), requires_grad=True)
+    tx, ts = torch.tensor(x.detach().numpy(), requires_grad=True), torch.tensor(s.detach().numpy(), requires_grad=True)
     theirs = torch.masked_scatter(tx, torch.tensor(mask), ts)
-    x, s = dn.tensor(x.numpy(), requires_grad=True), dn.tensor(s.numpy(), requires_grad=True)
+    x, s = dn.tensor(x.detach().numpy(), requires_grad=True), dn.tensor(s.detach().numpy(), requires_grad=True)
     ours = dn.masked_scatter(x, dn.tensor(mask), s)
     np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     (ours * dn.tensor(weights)).sum().backward()
     (theirs * torch.tensor(weights)).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
-    np.testing.assert_array_equal(s.grad.numpy(), ts.grad.numpy())
+    np.testing.assert_array_equal(x.grad.detach().numpy(), tx.grad.detach().numpy())
+    np.testing.assert_array_equal(s.grad.detach().numpy(), ts.grad.detach().numpy())
 
 
 @pytest.mark.parametrize(

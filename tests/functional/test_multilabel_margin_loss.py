@@ -14,9 +14,9 @@ Y = np.array([[3, 0, -1, 1], [1, 1, 2, -1], [-1, 0, 1, 2]])  # an index twice co
 def test_values_written_down():
     x = dn.tensor(X[:2], requires_grad=True)
     loss = F.multilabel_margin_loss(x, dn.tensor(Y[:2]), reduction="none")
-    np.testing.assert_allclose(loss.numpy(), [0.85, 1.75])
+    np.testing.assert_allclose(loss.detach().numpy(), [0.85, 1.75])
     loss.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[-0.5, 0.5, 0.5, -0.5], [0.75, -1.0, -0.5, 0.75]])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [[-0.5, 0.5, 0.5, -0.5], [0.75, -1.0, -0.5, 0.75]])
     assert F.multilabel_margin_loss(dn.tensor(X[2]), dn.tensor(Y[2])).item() == 0.0  # an empty set
     assert dn.nn.MultiLabelMarginLoss()(dn.tensor(X[0]), dn.tensor(Y[0])).shape == ()
 
@@ -57,5 +57,5 @@ def test_equals_torch(reduction):
     xd = dn.tensor(data, requires_grad=True)
     got = F.multilabel_margin_loss(xd, dn.tensor(target), reduction=reduction)
     got.sum().backward()
-    np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xd.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-12)

@@ -17,7 +17,7 @@ def test_gqa_repeats_key_and_value_heads_each_on_its_own():
     k4, v4 = np.repeat(k, 2, axis=1), np.repeat(v, 4, axis=1)  # a value with 1 head failed to broadcast
     s = q @ k4.swapaxes(-1, -2) / np.sqrt(2)
     w = np.exp(s - s.max(-1, keepdims=True))
-    np.testing.assert_allclose(out.numpy(), (w / w.sum(-1, keepdims=True)) @ v4, rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), (w / w.sum(-1, keepdims=True)) @ v4, rtol=1e-12)
     with pytest.raises(ValueError, match="needs query, key and value with a heads axis"):
         F.scaled_dot_product_attention(dn.tensor(q[0, 0]), dn.tensor(k[0, 0]), dn.tensor(v[0, 0]), enable_gqa=True)
 
@@ -25,7 +25,9 @@ def test_gqa_repeats_key_and_value_heads_each_on_its_own():
 def test_empty_feature_axis_averages_the_values():
     v = np.arange(10.0).reshape(1, 5, 2)
     out = F.scaled_dot_product_attention(dn.tensor(np.ones((1, 3, 0))), dn.tensor(np.ones((1, 5, 0))), dn.tensor(v))
-    np.testing.assert_allclose(out.numpy(), np.broadcast_to(v.mean(1, keepdims=True), (1, 3, 2)))  # it divided by 0
+    np.testing.assert_allclose(
+        out.detach().numpy(), np.broadcast_to(v.mean(1, keepdims=True), (1, 3, 2))
+    )  # it divided by 0
 
 
 def test_gqa_and_empty_features_match_pytorch():
@@ -38,11 +40,11 @@ def test_gqa_and_empty_features_match_pytorch():
         gqa = len(shapes[0]) == 4
         to = torch.nn.functional.scaled_dot_product_attention(*tq, enable_gqa=gqa)
         do = F.scaled_dot_product_attention(*dq, enable_gqa=gqa)
-        np.testing.assert_allclose(do.numpy(), to.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(do.detach().numpy(), to.detach().numpy(), rtol=1e-10, atol=1e-12)
         (to * torch.arange(to.numel()).reshape(to.shape)).sum().backward()
         (do * dn.tensor(np.arange(do.numel()).reshape(do.shape))).sum().backward()
         for t_, d_ in zip(tq, dq, strict=True):
-            np.testing.assert_allclose(d_.grad.numpy(), t_.grad.numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(d_.grad.detach().numpy(), t_.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_query_key_value_of_two_dtypes_are_refused():
@@ -62,12 +64,14 @@ def test_is_causal_without_weights_masks_causally_and_reads_no_mask():
     ignored = dn.zeros(3, 3, dtype=dn.float64)  # not causal, and not read (PyTorch's hint)
     out, w = plain(q, q, q, attn_mask=ignored, is_causal=True, need_weights=False)
     assert w is None
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
     # The zero key is key 3 of 4: the top-left causal mask hides it from queries 0 to 2.
     out, _ = zero_key(q, q, q, attn_mask=causal, is_causal=True, need_weights=False)
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)  # it was seen by every query
+    np.testing.assert_allclose(
+        out.detach().numpy(), expected.detach().numpy(), rtol=1e-12
+    )  # it was seen by every query
     seen, _ = zero_key(q, q, q, attn_mask=causal, is_causal=True)  # with weights the mask is read
-    assert not np.allclose(seen.numpy(), expected.numpy())
+    assert not np.allclose(seen.detach().numpy(), expected.detach().numpy())
 
 
 def test_is_causal_hint_matches_pytorch():
@@ -82,6 +86,6 @@ def test_is_causal_hint_matches_pytorch():
         tq, tk = lib.tensor(q, requires_grad=True), lib.tensor(k)
         o, _ = m(tq, tk, tk, attn_mask=lib.zeros(3, 5, dtype=lib.float64), is_causal=True, need_weights=False)
         (o * lib.tensor(np.arange(24.0).reshape(3, 2, 4))).sum().backward()
-        out.append((o.detach().numpy(), tq.grad.numpy(), m.in_proj_weight.grad.numpy()))
+        out.append((o.detach().numpy(), tq.grad.detach().numpy(), m.in_proj_weight.grad.detach().numpy()))
     for a, b in zip(*out, strict=True):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)

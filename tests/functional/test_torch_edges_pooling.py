@@ -36,19 +36,22 @@ def test_adaptive_pooling_edges_match_pytorch():
         with pytest.raises((RuntimeError, ValueError), match="non-zero size|non-empty"):
             lib.nn.functional.adaptive_avg_pool2d(lib.zeros(1, 2, 0, 3), 2)
     x = np.arange(24.0).reshape(1, 2, 4, 3)
-    out = [F_.adaptive_avg_pool2d(lib.tensor(x), (3, 2)).numpy() for lib, F_ in ((torch, torch.nn.functional), (dn, F))]
+    out = [
+        F_.adaptive_avg_pool2d(lib.tensor(x), (3, 2)).detach().numpy()
+        for lib, F_ in ((torch, torch.nn.functional), (dn, F))
+    ]
     np.testing.assert_allclose(out[1], out[0], rtol=1e-12)
 
 
 def test_ceil_mode_allows_a_kernel_larger_than_the_input():
     x = dn.tensor(np.array([[[1.0, 2.0]]]), requires_grad=True)
     a = F.avg_pool1d(x, 3, 3, ceil_mode=True)  # it refused: the kernel is larger than the padded input
-    np.testing.assert_allclose(a.numpy(), [[[1.5]]])  # one window, clipped at the input's end
+    np.testing.assert_allclose(a.detach().numpy(), [[[1.5]]])  # one window, clipped at the input's end
     a.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[[0.5, 0.5]]])
+    np.testing.assert_allclose(x.grad.detach().numpy(), [[[0.5, 0.5]]])
     assert F.max_pool1d(x, 3, 3, ceil_mode=True).tolist() == [[[2.0]]]
     # PyTorch scales the clipped mean of squares by the full kernel size, 3
-    np.testing.assert_allclose(F.lp_pool1d(x, 2, 3, ceil_mode=True).numpy(), [[[np.sqrt(2.5 * 3)]]], rtol=1e-6)
+    np.testing.assert_allclose(F.lp_pool1d(x, 2, 3, ceil_mode=True).detach().numpy(), [[[np.sqrt(2.5 * 3)]]], rtol=1e-6)
     with pytest.raises(ValueError, match="larger than the padded input"):
         F.avg_pool1d(x, 3, 1, ceil_mode=True)  # no window starts inside
     with pytest.raises(ValueError, match="larger than the padded input"):
@@ -78,6 +81,6 @@ def test_ceil_mode_windows_match_pytorch():
             t = lib.tensor(x, requires_grad=True)
             y = getattr(lib.nn.functional, name)(t, **args)
             (y * lib.tensor(np.arange(y.numel(), dtype=float).reshape(tuple(y.shape)))).sum().backward()
-            out.append((y.detach().numpy(), t.grad.numpy()))
+            out.append((y.detach().numpy(), t.grad.detach().numpy()))
         for a, b in zip(*out, strict=True):
             np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)

@@ -33,7 +33,7 @@ def test_fused_conv_computes_bn_of_conv(make, bn_cls, shape, transpose):
     conv, bn = make().eval(), _bn(rng, bn_cls, 4)
     fused = fusion.fuse_conv_bn_eval(conv, bn, transpose=transpose)
     x = dn.tensor(rng.normal(size=shape))
-    np.testing.assert_allclose(fused(x).numpy(), bn(conv(x)).numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fused(x).detach().numpy(), bn(conv(x)).detach().numpy(), rtol=1e-10, atol=1e-12)
     assert fused is not conv and fused.weight is not conv.weight
     assert fused.bias.requires_grad == (conv.bias is not None)
 
@@ -45,7 +45,9 @@ def test_fused_linear_computes_bn_of_linear_and_one_feature_broadcasts():
         bn = _bn(rng, dn.nn.BatchNorm1d, n)
         x = dn.tensor(rng.normal(size=(4, 5)))
         expected = bn(linear(x)) if n == 3 else bn(linear(x).reshape(-1, 1)).reshape(4, 3)
-        np.testing.assert_allclose(fusion.fuse_linear_bn_eval(linear, bn)(x).numpy(), expected.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(
+            fusion.fuse_linear_bn_eval(linear, bn)(x).detach().numpy(), expected.detach().numpy(), rtol=1e-10
+        )
 
 
 def test_fusion_errors_are_pytorchs():
@@ -84,7 +86,7 @@ def test_as_pytorch():
             )
             for mine, their in zip(ours, theirs, strict=True):
                 assert mine.dtype == dtype and mine.requires_grad == their.requires_grad
-                np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=_rtol(dtype))
+                np.testing.assert_allclose(mine.detach().numpy(), their.detach().numpy(), rtol=_rtol(dtype))
         lw = rng.normal(size=(4, 6)).astype(dtype)
         theirs = tfusion.fuse_linear_bn_weights(
             torch.from_numpy(lw),
@@ -96,7 +98,7 @@ def test_as_pytorch():
         ours = fusion.fuse_linear_bn_weights(dn.tensor(lw), dn.tensor(b), *stats[:2], 1e-3, *stats[2:])
         for mine, their in zip(ours, theirs, strict=True):
             assert mine.dtype == their.detach().numpy().dtype and mine.requires_grad == their.requires_grad
-            np.testing.assert_allclose(mine.numpy(), their.detach().numpy(), rtol=_rtol(dtype))
+            np.testing.assert_allclose(mine.detach().numpy(), their.detach().numpy(), rtol=_rtol(dtype))
 
 
 def test_skip_init_leaves_the_generator_and_refuses_non_modules():
@@ -112,14 +114,45 @@ def test_skip_init_leaves_the_generator_and_refuses_non_modules():
         dn.nn.utils.skip_init(dn.nn.Linear, 4, 2, device="cuda")
 
 
-def test_memory_format_conversion_returns_the_module():
-    m = dn.nn.Sequential(dn.nn.Conv2d(1, 2, 3), dn.nn.Conv3d(2, 2, 1))
-    before = [p.numpy().copy() for p in m.parameters()]
-    assert dn.nn.utils.convert_conv2d_weight_memory_format(m, "channels_last") is m
-    assert dn.nn.utils.convert_conv3d_weight_memory_format(m, "channels_last_3d") is m
-    assert all(np.array_equal(a, p.numpy()) for a, p in zip(before, m.parameters(), strict=True))
+def test_memory_format_conversion_lays_out_the_conv_weights():
+    rng = np.random.default_rng(0)
+    m = dn.nn.Sequential(dn.nn.Conv2d(3, 4, 3), dn.nn.ReLU(), dn.nn.ConvTranspose2d(4, 2, 2), dn.nn.Conv3d(2, 2, 1))
+    x = dn.tensor(rng.normal(size=(2, 3, 6, 6)).astype(np.float32))
+    before = [p.detach().numpy().copy() for p in m.parameters()]
+    expected = m[:3](x).detach().numpy()
+    weight = m[0].weight
+    assert dn.nn.utils.convert_conv2d_weight_memory_format(m, dn.channels_last) is m
+    assert m[0].weight is weight and m[0].weight.stride() == (27, 1, 9, 3)
+    assert m[2].weight.stride() == (8, 1, 4, 2) and m[3].weight.is_contiguous()  # (4, 2, 2, 2); Conv3d untouched
+    assert dn.nn.utils.convert_conv3d_weight_memory_format(m, dn.channels_last_3d) is m
+    assert m[3].weight.is_contiguous(memory_format=dn.channels_last_3d)
+    assert all(np.array_equal(a, p.detach().numpy()) for a, p in zip(before, m.parameters(), strict=True))
+    np.testing.assert_array_equal(m[:3](x).detach().numpy(), expected)
+    dn.nn.utils.convert_conv2d_weight_memory_format(m, dn.contiguous_format)
+    assert m[0].weight.is_contiguous()
     with pytest.raises(TypeError, match="expected a Module"):
         dn.nn.utils.convert_conv2d_weight_memory_format(3, None)
+    with pytest.raises(TypeError, match="must be a memory format"):
+        dn.nn.utils.convert_conv2d_weight_memory_format(m, "channels_last")
+    with pytest.raises(RuntimeError, match="preserve_format"):
+        dn.nn.utils.convert_conv3d_weight_memory_format(m, dn.preserve_format)
+    with pytest.raises(RuntimeError, match="required rank 4"):
+        dn.nn.utils.convert_conv3d_weight_memory_format(m, dn.channels_last)
+    linear = dn.nn.Linear(2, 2)  # no convolution: the format is not looked at, as in PyTorch
+    assert dn.nn.utils.convert_conv2d_weight_memory_format(linear, "anything") is linear
+
+
+def test_memory_format_conversion_matches_pytorch_strides():
+    torch = pytest.importorskip("torch")
+    strides = []
+    for lib in (torch, dn):
+        m = lib.nn.Sequential(
+            lib.nn.Conv2d(3, 8, 3), lib.nn.ConvTranspose2d(8, 4, 2), lib.nn.Conv3d(1, 2, 3), lib.nn.Conv2d(1, 5, 1)
+        )
+        lib.nn.utils.convert_conv2d_weight_memory_format(m, lib.channels_last)
+        lib.nn.utils.convert_conv3d_weight_memory_format(m, lib.channels_last_3d)
+        strides.append([p.stride() for p in m.parameters()])
+    assert strides[0] == strides[1]
 
 
 def test_a_fused_layer_without_bias_saves_and_loads(tmp_path):
@@ -131,5 +164,5 @@ def test_a_fused_layer_without_bias_saves_and_loads(tmp_path):
         fused = fusion.fuse_conv_bn_eval(layer, bn) if layer is conv else fusion.fuse_linear_bn_eval(layer, bn)
         dn.save(fused, tmp_path / "fused.dnet")
         back = dn.load(tmp_path / "fused.dnet")
-        np.testing.assert_array_equal(back(dn.tensor(x)).numpy(), fused(dn.tensor(x)).numpy())
+        np.testing.assert_array_equal(back(dn.tensor(x)).detach().numpy(), fused(dn.tensor(x)).detach().numpy())
         assert layer.bias is None and layer.get_config()["bias"] is False

@@ -60,21 +60,21 @@ def test_local_response_norm_matches_torch():
     x = RNG.standard_normal((2, 5, 3, 3))
     ours = F.local_response_norm(dn.tensor(x), 3, alpha=0.1, beta=0.5, k=2.0)
     theirs = TF.local_response_norm(torch.tensor(x), 3, alpha=0.1, beta=0.5, k=2.0)
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
 
 
 def test_softmax_dim_and_implicit_dim():
     x = RNG.standard_normal((2, 3, 4))
     for dim in (0, 1, 2, -1):
-        np.testing.assert_allclose(F.softmax(dn.tensor(x), dim).data, TF.softmax(torch.tensor(x), dim).numpy())
+        np.testing.assert_allclose(F.softmax(dn.tensor(x), dim).data, TF.softmax(torch.tensor(x), dim).detach().numpy())
         np.testing.assert_allclose(
-            F.log_softmax(dn.tensor(x), dim=dim).data, TF.log_softmax(torch.tensor(x), dim=dim).numpy()
+            F.log_softmax(dn.tensor(x), dim=dim).data, TF.log_softmax(torch.tensor(x), dim=dim).detach().numpy()
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # PyTorch warns about the implicit choice
         for shape in [(4,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
             y = RNG.standard_normal(shape)
-            np.testing.assert_allclose(F.softmax(dn.tensor(y)).data, TF.softmax(torch.tensor(y)).numpy())
+            np.testing.assert_allclose(F.softmax(dn.tensor(y)).data, TF.softmax(torch.tensor(y)).detach().numpy())
     assert F.softmax(dn.tensor(np.zeros(2, np.float32)), 0, dtype=np.float64).dtype == np.float64
 
 
@@ -89,7 +89,7 @@ def test_inplace_overwrites_the_input_as_torch_does():
     ]:
         a, ta = dn.tensor(x.copy()), torch.tensor(x.copy())
         assert ours(a) is a and theirs(ta) is ta
-        np.testing.assert_allclose(a.data, ta.numpy())  # the input holds the result
+        np.testing.assert_allclose(a.data, ta.detach().numpy())  # the input holds the result
 
 
 def test_losses_take_torchs_positional_arguments():
@@ -144,15 +144,16 @@ def test_pooling_and_conv_with_torchs_argument_order():
     x = RNG.standard_normal((1, 2, 6, 6))
     w = RNG.standard_normal((2, 3, 3, 3))
     got = F.conv_transpose2d(dn.tensor(x), dn.tensor(w), None, 2, 1, 1, 1, 1).data
-    expected = TF.conv_transpose2d(torch.tensor(x), torch.tensor(w), None, 2, 1, 1, 1, 1).numpy()
+    expected = TF.conv_transpose2d(torch.tensor(x), torch.tensor(w), None, 2, 1, 1, 1, 1).detach().numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(
         F.avg_pool2d(dn.tensor(x), 3, 1, 1, False, False).data,
-        TF.avg_pool2d(torch.tensor(x), 3, 1, 1, False, False).numpy(),
+        TF.avg_pool2d(torch.tensor(x), 3, 1, 1, False, False).detach().numpy(),
         rtol=1e-12,
     )
     np.testing.assert_allclose(
-        F.max_pool2d(dn.tensor(x), 2, 2, 0, 1, False, False).data, TF.max_pool2d(torch.tensor(x), 2, 2, 0, 1).numpy()
+        F.max_pool2d(dn.tensor(x), 2, 2, 0, 1, False, False).data,
+        TF.max_pool2d(torch.tensor(x), 2, 2, 0, 1).detach().numpy(),
     )
 
 
@@ -164,11 +165,11 @@ def test_normalize_matches_pytorch_with_gradients(kwargs):
     data[1] = 0.0  # a zero row stays zero, with PyTorch's gradient
     x, xt = dn.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     out, outt = F.normalize(x, **kwargs), torch.nn.functional.normalize(xt, **kwargs)
-    np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), outt.detach().numpy(), rtol=1e-12)
     weights = np.cos(np.arange(12.0)).reshape(3, 4)
     (out * dn.tensor(weights)).sum().backward()
     (outt * torch.tensor(weights)).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.detach().numpy(), xt.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
     data[1] = 0.5
     assert dn.gradcheck(lambda x: F.normalize(x, **kwargs), (dn.tensor(data, requires_grad=True),))
     assert F.normalize(dn.tensor(data.astype(np.float32)), **kwargs).dtype == dn.float32
@@ -182,11 +183,11 @@ def test_cosine_similarity_matches_pytorch_with_gradients(dim):
     ours = [dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True)]
     theirs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
     out, outt = F.cosine_similarity(*ours, dim=dim), torch.nn.functional.cosine_similarity(*theirs, dim=dim)
-    np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), outt.detach().numpy(), rtol=1e-12)
     out.sum().backward()
     outt.sum().backward()
     for x, y in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(x.grad.detach().numpy(), y.grad.detach().numpy(), rtol=1e-10, atol=1e-12)
     fn = lambda x, y: F.cosine_similarity(x, y, dim=dim)  # noqa: E731
     assert dn.gradcheck(fn, (dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True)))
 
@@ -201,11 +202,11 @@ def test_cosine_similarity_of_short_vectors_clamps_each_norm_as_pytorch(scale, e
     ours = [dn.tensor(a, requires_grad=True), dn.tensor(b, requires_grad=True)]
     theirs = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
     out, outt = F.cosine_similarity(*ours, eps=eps), torch.nn.functional.cosine_similarity(*theirs, eps=eps)
-    np.testing.assert_allclose(out.numpy(), outt.detach().numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(out.detach().numpy(), outt.detach().numpy(), rtol=1e-12, atol=0)
     (out * dn.tensor(w)).sum().backward()
     (outt * torch.tensor(w)).sum().backward()
     for x, y in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-10, atol=0)
+        np.testing.assert_allclose(x.grad.detach().numpy(), y.grad.detach().numpy(), rtol=1e-10, atol=0)
 
 
 def test_normalize_and_cosine_similarity_errors():

@@ -53,10 +53,12 @@ def test_gradients_reach_weight_orig_through_the_mask():
     m = prune.l1_unstructured(_linear(rng), "weight", amount=0.4)
     x = dn.tensor(rng.normal(size=(3, 5)))
     m(x).sum().backward()
-    mask = m.weight_mask.numpy()
-    expected = np.broadcast_to(x.numpy().sum(0), (4, 5)) * mask
-    np.testing.assert_allclose(m.weight_orig.grad.numpy(), expected)
-    np.testing.assert_allclose(m(x).numpy(), x.numpy() @ (m.weight_orig.numpy() * mask).T + m.bias.numpy())
+    mask = m.weight_mask.detach().numpy()
+    expected = np.broadcast_to(x.detach().numpy().sum(0), (4, 5)) * mask
+    np.testing.assert_allclose(m.weight_orig.grad.detach().numpy(), expected)
+    np.testing.assert_allclose(
+        m(x).detach().numpy(), x.detach().numpy() @ (m.weight_orig.detach().numpy() * mask).T + m.bias.detach().numpy()
+    )
 
 
 def test_training_keeps_pruned_weights_at_zero():
@@ -68,7 +70,7 @@ def test_training_keeps_pruned_weights_at_zero():
         m(dn.tensor(rng.normal(size=(4, 5)))).pow(2).sum().backward()
         opt.step()
     m(dn.tensor(rng.normal(size=(1, 5))))
-    assert np.all(m.weight.numpy()[m.weight_mask.numpy() == 0] == 0)
+    assert np.all(m.weight.detach().numpy()[m.weight_mask.detach().numpy() == 0] == 0)
 
 
 def test_remove_makes_it_permanent_and_keeps_the_parameter_object():
@@ -92,7 +94,7 @@ def test_random_methods_draw_from_deltanets_generator():
         prune.random_unstructured(m, "weight", amount=4)
         c = prune.random_structured(dn.nn.Conv2d(2, 6, 3), "weight", amount=0.5, dim=0)
         prune.random_structured(c, "weight", amount=1, dim=0)
-        return m.weight_mask.numpy(), c.weight_mask.numpy()
+        return m.weight_mask.detach().numpy(), c.weight_mask.detach().numpy()
 
     (a, b), (c, d) = masks(), masks()
     np.testing.assert_array_equal(a, c)
@@ -109,7 +111,9 @@ def test_structured_keeps_an_earlier_unstructured_mask():
     prune.ln_structured(m, "weight", amount=1, n=2, dim=0)  # row 0 has the smallest norm
     assert m.weight_mask.tolist() == [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
     prune.ln_structured(m, "weight", amount=0.5, n=1, dim=-1)  # of 3 columns round(1.5) = 2: 0, 1
-    assert m.weight_mask.numpy()[:, :2].sum() == 0 and m.weight_mask.numpy()[1:, 2].tolist() == [1.0] * 3
+    assert (
+        m.weight_mask.detach().numpy()[:, :2].sum() == 0 and m.weight_mask.detach().numpy()[1:, 2].tolist() == [1.0] * 3
+    )
 
 
 def test_ties_choose_pytorchs_units():
@@ -119,11 +123,11 @@ def test_ties_choose_pytorchs_units():
     m = dn.nn.Linear(4, 3, bias=False, dtype=np.float64)
     m.weight.data[...] = 1.0
     prune.l1_unstructured(m, "weight", amount=3)
-    assert np.flatnonzero(m.weight_mask.numpy() == 0).tolist() == [7, 8, 9]
+    assert np.flatnonzero(m.weight_mask.detach().numpy() == 0).tolist() == [7, 8, 9]
     c = dn.nn.Linear(4, 3, bias=False, dtype=np.float64)
     c.weight.data[...] = 1.0
     prune.ln_structured(c, "weight", amount=2, n=2, dim=1)
-    assert c.weight_mask.numpy()[0].tolist() == [0.0, 0.0, 1.0, 1.0]
+    assert c.weight_mask.detach().numpy()[0].tolist() == [0.0, 0.0, 1.0, 1.0]
 
 
 def test_topk_ties_replay_pytorchs_selection():
@@ -159,10 +163,10 @@ def test_topk_ties_against_pytorch():
 
 def test_a_failed_second_pruning_leaves_the_first():
     m = prune.l1_unstructured(_linear(np.random.default_rng(4)), "weight", amount=3)
-    mask = m.weight_mask.numpy().copy()
+    mask = m.weight_mask.detach().numpy().copy()
     with pytest.raises(ValueError, match="should be smaller than the number of parameters"):
         prune.l1_unstructured(m, "weight", amount=50)
-    np.testing.assert_array_equal(m.weight_mask.numpy(), mask)
+    np.testing.assert_array_equal(m.weight_mask.detach().numpy(), mask)
     assert prune.is_pruned(m) and list(m.state_dict()) == ["bias", "weight_orig", "weight_mask"]
     with pytest.raises(ValueError, match="should be smaller than the number of parameters"):
         prune.l1_unstructured(_linear(np.random.default_rng(4)), "weight", amount=50)
@@ -236,10 +240,10 @@ def test_save_refuses_and_state_dict_round_trips(tmp_path):
     prune.identity(fresh[0], "weight")
     fresh.load_state_dict(dn.load(tmp_path / "sd.dnet"))
     x = dn.tensor(rng.normal(size=(3, 5)))
-    np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), model(x).detach().numpy())
     prune.remove(model[0], "weight")
     dn.save(model, tmp_path / "m.dnet")
-    np.testing.assert_array_equal(dn.load(tmp_path / "m.dnet")(x).numpy(), model(x).numpy())
+    np.testing.assert_array_equal(dn.load(tmp_path / "m.dnet")(x).detach().numpy(), model(x).detach().numpy())
 
 
 def test_onnx_export_computes_with_the_pruned_weight(tmp_path):
@@ -251,11 +255,11 @@ def test_onnx_export_computes_with_the_pruned_weight(tmp_path):
     proto = dn.onnx.export(model, tmp_path / "m.onnx", input_shape=(1, 5))
     assert [n.op_type for n in proto.graph.node] == ["Gemm", "Relu", "Gemm", "Identity"]
     weight = next(i for i in proto.graph.initializer if i.name == "0.weight")
-    np.testing.assert_array_equal(onnx.numpy_helper.to_array(weight), model[0].weight.numpy())
+    np.testing.assert_array_equal(onnx.numpy_helper.to_array(weight), model[0].weight.detach().numpy())
     x = rng.normal(size=(1, 5)).astype(np.float32)
     session = ort.InferenceSession(str(tmp_path / "m.onnx"))
     out = session.run(None, {session.get_inputs()[0].name: x})[0]
-    np.testing.assert_allclose(out, model(dn.tensor(x)).numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(out, model(dn.tensor(x)).detach().numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_load_state_dict_says_how_to_load_a_pruned_state():
@@ -272,5 +276,5 @@ def test_gradcheck_through_the_mask():
     rng = np.random.default_rng(10)
     m = prune.ln_structured(prune.l1_unstructured(_linear(rng), "weight", 0.3), "weight", 1, n=2, dim=0)
     x = dn.tensor(rng.normal(size=(3, 5)))
-    w = dn.tensor(m.weight_orig.numpy().copy(), requires_grad=True)
+    w = dn.tensor(m.weight_orig.detach().numpy().copy(), requires_grad=True)
     assert dn.gradcheck(lambda w: dn.func.functional_call(m, {"weight_orig": w}, x), (w,))

@@ -35,12 +35,12 @@ def test_values_are_detached_tensors_sharing_the_models_memory():
     assert all(type(v) is dn.Tensor and not v.requires_grad and v.is_leaf for v in sd.values())
     w = sd["0.weight"]
     assert w.size() == (4, 3) and w.size(1) == 3 and w.shape == (4, 3)  # the tutorial's .size()
-    assert w.numpy() is net[0].weight.array and w.cpu() is w
-    assert sd["1.running_mean"].numpy() is net[1].running_mean.array  # a buffer: detached, same memory
+    assert w.detach().numpy() is net[0].weight.array and w.cpu() is w
+    assert sd["1.running_mean"].detach().numpy() is net[1].running_mean.array  # a buffer: detached, same memory
     assert sd["1.num_batches_tracked"].dtype == np.int64 and sd["1.num_batches_tracked"].shape == ()
     clone = w.clone()
-    assert not np.shares_memory(clone.numpy(), w.numpy())
-    np.testing.assert_array_equal(clone.numpy(), w.numpy())
+    assert not np.shares_memory(clone.detach().numpy(), w.detach().numpy())
+    np.testing.assert_array_equal(clone.detach().numpy(), w.detach().numpy())
 
 
 def test_writing_through_a_value_changes_the_model():
@@ -63,15 +63,15 @@ def test_a_write_through_a_value_is_seen_by_autograds_version_check():
 
 def test_a_kept_state_dict_follows_training_and_a_deepcopy_does_not():
     net = model()
-    start = net[0].weight.numpy().copy()
+    start = net[0].weight.detach().numpy().copy()
     best = net.state_dict()
     frozen = copy.deepcopy(net.state_dict())
     cloned = {k: v.clone() for k, v in net.state_dict().items()}
     train_a_step(net)
     assert not np.array_equal(net[0].weight.array, start)
-    np.testing.assert_array_equal(best["0.weight"].numpy(), net[0].weight.array)  # follows, as PyTorch's
-    np.testing.assert_array_equal(frozen["0.weight"].numpy(), start)
-    np.testing.assert_array_equal(cloned["0.weight"].numpy(), start)
+    np.testing.assert_array_equal(best["0.weight"].detach().numpy(), net[0].weight.array)  # follows, as PyTorch's
+    np.testing.assert_array_equal(frozen["0.weight"].detach().numpy(), start)
+    np.testing.assert_array_equal(cloned["0.weight"].detach().numpy(), start)
     net.load_state_dict(frozen)
     np.testing.assert_array_equal(net[0].weight.array, start)
 
@@ -86,7 +86,8 @@ def test_keep_vars_gives_the_members_themselves():
     holder.register_buffer("scale", dn.tensor([1.0, 2.0]))
     assert holder.state_dict(keep_vars=True)["scale"] is holder.scale
     assert (
-        holder.state_dict()["scale"] is not holder.scale and holder.state_dict()["scale"].numpy() is holder.scale.array
+        holder.state_dict()["scale"] is not holder.scale
+        and holder.state_dict()["scale"].detach().numpy() is holder.scale.array
     )
 
 
@@ -96,7 +97,7 @@ def test_tied_parameters_appear_under_both_names():
     net = nn.Sequential(first, second)
     sd = net.state_dict()
     assert list(sd) == ["0.weight", "0.bias", "1.weight", "1.bias"]
-    assert sd["1.weight"].numpy() is sd["0.weight"].numpy()
+    assert sd["1.weight"].detach().numpy() is sd["0.weight"].detach().numpy()
     assert repr(net.load_state_dict(sd)) == "<All keys matched successfully>"
 
 
@@ -108,14 +109,14 @@ def test_loading_a_models_own_state_dict_back_changes_nothing():
     assert repr(net.load_state_dict(net.state_dict())) == "<All keys matched successfully>"
     assert all(a is p.array for a, p in zip(arrays, net.parameters(), strict=True))
     for key, value in net.state_dict().items():
-        assert value.numpy().tobytes() == before[key].numpy().tobytes(), key
+        assert value.detach().numpy().tobytes() == before[key].detach().numpy().tobytes(), key
 
 
 def test_a_swap_of_two_keys_loads_both_values():
     """Values that alias *other* keys of the same model are copied before any write: writing one
     after the other would load the first write's result twice."""
     net = nn.Sequential(nn.Linear(3, 3, rng=0), nn.Linear(3, 3, rng=1))
-    a, b = net[0].weight.numpy().copy(), net[1].weight.numpy().copy()
+    a, b = net[0].weight.detach().numpy().copy(), net[1].weight.detach().numpy().copy()
     sd = net.state_dict()
     sd["0.weight"], sd["1.weight"] = sd["1.weight"], sd["0.weight"]
     net.load_state_dict(sd)
@@ -133,7 +134,7 @@ def test_a_state_dict_saves_and_loads_as_tensors(tmp_path):
     fresh = model()
     fresh.load_state_dict(loaded)
     for key, value in net.state_dict().items():
-        assert fresh.state_dict()[key].numpy().tobytes() == value.numpy().tobytes(), key
+        assert fresh.state_dict()[key].detach().numpy().tobytes() == value.detach().numpy().tobytes(), key
 
 
 def _habits(net, train):
@@ -146,7 +147,12 @@ def _habits(net, train):
     written = not net.weight.detach().numpy()[0].any()
     train()
     now = net.weight.detach().numpy()
-    return size, written, np.array_equal(kept["weight"].numpy(), now), np.array_equal(snapshot["weight"].numpy(), now)
+    return (
+        size,
+        written,
+        np.array_equal(kept["weight"].detach().numpy(), now),
+        np.array_equal(snapshot["weight"].detach().numpy(), now),
+    )
 
 
 def test_the_three_pytorch_habits_behave_as_in_pytorch():
@@ -186,11 +192,11 @@ def _restore_run(restore, values):
 def test_early_stopping_restores_the_best_epoch_not_the_last():
     net, states, stopper = _restore_run(True, [1.0, 0.5, 0.7, 0.8, 0.9])
     assert stopper.best_epoch == 1 and len(states) == 4
-    assert any(not np.array_equal(states[3][k].numpy(), states[1][k].numpy()) for k in states[1])
+    assert any(not np.array_equal(states[3][k].detach().numpy(), states[1][k].detach().numpy()) for k in states[1])
     for key, value in net.state_dict().items():  # an alias to the live weights would give epoch 3's
-        np.testing.assert_array_equal(value.numpy(), states[1][key].numpy())
+        np.testing.assert_array_equal(value.detach().numpy(), states[1][key].detach().numpy())
     kept = stopper.best_weights.values()
-    assert all(not np.shares_memory(v.numpy(), p.array) for v, p in zip(kept, net.parameters(), strict=True))
+    assert all(not np.shares_memory(v.detach().numpy(), p.array) for v, p in zip(kept, net.parameters(), strict=True))
 
 
 def test_a_checkpoint_resume_is_bit_exact(tmp_path):
@@ -211,7 +217,7 @@ def test_a_checkpoint_resume_is_bit_exact(tmp_path):
         [dn.callbacks.ModelCheckpoint(tmp_path / "again", every_n_steps=1, monitor="loss")], tmp_path / "last.dnet"
     )
     for key, value in whole.state_dict().items():
-        assert resumed.state_dict()[key].numpy().tobytes() == value.numpy().tobytes(), key
+        assert resumed.state_dict()[key].detach().numpy().tobytes() == value.detach().numpy().tobytes(), key
 
 
 def test_numpy_array_of_a_value_is_a_copy():
@@ -231,7 +237,7 @@ def test_a_dict_without_num_batches_tracked_loads_and_keeps_the_count_as_pytorch
     values = {k: v.clone() + 1 for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
     assert net.load_state_dict(values).missing_keys == []
     assert int(net[1].num_batches_tracked) == 1
-    np.testing.assert_array_equal(net[1].running_mean.numpy(), values["1.running_mean"].numpy())
+    np.testing.assert_array_equal(net[1].running_mean.detach().numpy(), values["1.running_mean"].detach().numpy())
     del values["1.running_mean"]
     assert net.load_state_dict(values, strict=False).missing_keys == ["1.running_mean"]
     with pytest.raises(KeyError, match=r"missing keys \['1.running_mean'\]"):
@@ -249,3 +255,26 @@ def test_missing_num_batches_tracked_matches_pytorch():
     other = theirs.load_state_dict({k: torch.from_numpy(v) for k, v in values.items()})
     assert (mine.missing_keys, mine.unexpected_keys) == (other.missing_keys, other.unexpected_keys) == ([], [])
     assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == 0
+
+
+def test_a_shape_mismatch_raises_pytorchs_runtime_error_also_when_not_strict():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, dn):
+        sd = {"weight": lib.zeros(3, 2), "bias": lib.zeros(2)}
+        with pytest.raises(RuntimeError, match="size mismatch for weight: copying a param with shape"):
+            lib.nn.Linear(2, 2).load_state_dict(sd, strict=False)
+    with pytest.raises(ValueError, match=r"'weight' expected shape \(2, 2\), got \(3, 2\)"):  # deltanet's habit too
+        dn.nn.Linear(2, 2).load_state_dict({"weight": np.zeros((3, 2))}, strict=False)
+
+
+def test_incompatible_keys_print_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    shown = []
+    for lib in (torch, dn):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        state = {k: v for k, v in model.state_dict().items() if k != "1.bias"}
+        state["extra"] = lib.zeros(1)
+        shown.append(
+            (repr(model.load_state_dict(state, strict=False)), repr(model.load_state_dict(model.state_dict())))
+        )
+    assert shown[0] == shown[1]

@@ -24,14 +24,16 @@ def test_multihead_attention_fast_path_gives_nan_for_a_fully_masked_query():
     with dn.no_grad():
         fast, _ = m(x, x, x, key_padding_mask=padding, need_weights=False)
     slow, _ = m(x, x, x, key_padding_mask=padding, need_weights=False)  # parameters require grad
-    assert np.isnan(fast.numpy()[0]).all() and np.isfinite(fast.numpy()[1]).all()  # it gave zeros
-    np.testing.assert_allclose(slow.numpy()[0], 0.0)
-    np.testing.assert_allclose(fast.numpy()[1], slow.numpy()[1], rtol=1e-12)
+    assert np.isnan(fast.detach().numpy()[0]).all() and np.isfinite(fast.detach().numpy()[1]).all()  # it gave zeros
+    np.testing.assert_allclose(slow.detach().numpy()[0], 0.0)
+    np.testing.assert_allclose(fast.detach().numpy()[1], slow.detach().numpy()[1], rtol=1e-12)
     with dn.no_grad():  # odd heads, a float mask or another key: not PyTorch's fast path
         other, _ = m(x, x, x.clone(), key_padding_mask=padding, need_weights=False)
-        floats, _ = m(x, x, x, key_padding_mask=dn.tensor(np.where(padding.numpy(), -np.inf, 0.0)), need_weights=False)
-    np.testing.assert_allclose(other.numpy()[0], 0.0)
-    np.testing.assert_allclose(floats.numpy()[0], 0.0)
+        floats, _ = m(
+            x, x, x, key_padding_mask=dn.tensor(np.where(padding.detach().numpy(), -np.inf, 0.0)), need_weights=False
+        )
+    np.testing.assert_allclose(other.detach().numpy()[0], 0.0)
+    np.testing.assert_allclose(floats.detach().numpy()[0], 0.0)
 
 
 def test_encoder_layer_fast_path_uses_the_mask_given_with_is_causal():
@@ -44,13 +46,13 @@ def test_encoder_layer_fast_path_uses_the_mask_given_with_is_causal():
         fast = layer(x, src_mask=open_mask, is_causal=True)  # the fused kernel reads the mask
         expected = layer(x)
     hinted = layer(x, src_mask=open_mask, is_causal=True)  # the ordinary path: a causal hint
-    np.testing.assert_allclose(fast.numpy(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(fast.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(hinted.detach().numpy(), layer(x, src_mask=causal).detach().numpy(), rtol=1e-12)
     layer.activation = dn.tanh  # no longer PyTorch's fast path: the padding gives zeros again
     layer.activation_relu_or_gelu = False
     with dn.no_grad():
         out = layer(x, src_key_padding_mask=_inputs(dn)[1])
-    assert np.isfinite(out.numpy()).all()
+    assert np.isfinite(out.detach().numpy()).all()
 
 
 def test_fast_paths_match_pytorch():
@@ -69,6 +71,6 @@ def test_fast_paths_match_pytorch():
             b = layer(x, src_key_padding_mask=padding)
             c = layer(x, src_mask=lib.zeros(3, 3, dtype=lib.bool), is_causal=True)
         d = layer(x, src_mask=lib.zeros(3, 3, dtype=lib.bool), is_causal=True).detach()
-        results.append([v.numpy() for v in (a, b, c, d)])
+        results.append([v.detach().numpy() for v in (a, b, c, d)])
     for t_, d_ in zip(*results, strict=True):
         np.testing.assert_allclose(d_, t_, rtol=1e-10, atol=1e-12)

@@ -22,7 +22,7 @@ def both(call):
     """``call(lib, tensor)`` on deltanet and on PyTorch, as NumPy arrays."""
     ours = call(dn, lambda a: dn.tensor(np.array(a)))
     theirs = call(torch, lambda a: torch.tensor(np.array(a)))
-    return ours.numpy(), theirs.numpy()
+    return ours.detach().numpy(), theirs.detach().numpy()
 
 
 CALLS = {
@@ -78,15 +78,15 @@ def test_gradients_flow_through_the_reordered_arguments():
     assert dn.gradcheck(lambda x, w, b: dn.batch_norm(x, w, b, None, None, True, 0.1, 1e-5, False), [x, w, b])
     table = dn.tensor(RNG.standard_normal((5, 3)), requires_grad=True)
     dn.embedding(table, dn.tensor([1, 1, 3]), 1).sum().backward()  # padding_idx=1: no gradient there
-    ttable = torch.tensor(table.numpy(), requires_grad=True)
+    ttable = torch.tensor(table.detach().numpy(), requires_grad=True)
     torch.embedding(ttable, torch.tensor([1, 1, 3]), 1).sum().backward()
-    np.testing.assert_array_equal(table.grad, ttable.grad.numpy())
+    np.testing.assert_array_equal(table.grad, ttable.grad.detach().numpy())
 
 
 def test_dropout_in_training_drops_and_scales():
     y = dn.dropout(dn.ones(10000), 0.25, True)
-    values = set(np.round(y.numpy().astype(float), 5).tolist())
-    assert values == {0.0, round(1 / 0.75, 5)} and abs((y.numpy() == 0).mean() - 0.25) < 0.03
+    values = set(np.round(y.detach().numpy().astype(float), 5).tolist())
+    assert values == {0.0, round(1 / 0.75, 5)} and abs((y.detach().numpy() == 0).mean() - 0.25) < 0.03
 
 
 def test_rrelu_takes_a_generator():

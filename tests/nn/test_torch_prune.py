@@ -30,7 +30,7 @@ def _same(theirs, ours):
     sd_t, sd_o = theirs.state_dict(), ours.state_dict()
     assert list(sd_t) == list(sd_o)
     for key in sd_t:
-        np.testing.assert_array_equal(sd_o[key].numpy(), sd_t[key].numpy(), err_msg=key)
+        np.testing.assert_array_equal(sd_o[key].detach().numpy(), sd_t[key].detach().numpy(), err_msg=key)
 
 
 # Each step: (deltanet's function, PyTorch's function, arguments after the module).
@@ -80,11 +80,13 @@ def test_the_same_units_as_pytorch(kind, sequence):
         _same(theirs, ours)
     x = rng.normal(size=(2, 6) if kind == "linear" else (2, 3, 5, 5))
     out_t, out_o = theirs(torch.from_numpy(x)), ours(dn.tensor(x))
-    np.testing.assert_allclose(out_o.numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), rtol=1e-12, atol=1e-12)
     out_t.pow(2).sum().backward()
     out_o.pow(2).sum().backward()
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), getattr(theirs, name).grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            p.grad.detach().numpy(), getattr(theirs, name).grad.detach().numpy(), rtol=1e-10, atol=1e-12
+        )
     for name in ("weight", "bias"):
         if hasattr(theirs, name + "_mask"):
             tprune.remove(theirs, name)
@@ -144,7 +146,7 @@ def test_pytorchs_pruned_state_dict_loads():
     theirs = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
     tprune.l1_unstructured(theirs[0], "weight", 0.5)
     tprune.ln_structured(theirs[2], "weight", 1, n=2, dim=0)
-    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
     ours = dn.nn.Sequential(dn.nn.Linear(6, 5), dn.nn.ReLU(), dn.nn.Linear(5, 2))
     with pytest.raises(KeyError, match="weight_orig"):
         ours.load_state_dict(state)
@@ -153,11 +155,13 @@ def test_pytorchs_pruned_state_dict_loads():
     ours.load_state_dict(state)
     x = rng.normal(size=(3, 6)).astype(np.float32)
     np.testing.assert_allclose(
-        ours(dn.tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-6, atol=1e-6
+        ours(dn.tensor(x)).detach().numpy(), theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-6, atol=1e-6
     )
     # and deltanet's pruned state_dict loads into PyTorch's pruned model
     back = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
     tprune.identity(back[0], "weight")
     tprune.identity(back[2], "weight")
-    back.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
-    np.testing.assert_allclose(back(torch.from_numpy(x)).detach().numpy(), ours(dn.tensor(x)).numpy(), rtol=1e-6)
+    back.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy()) for k, v in ours.state_dict().items()})
+    np.testing.assert_allclose(
+        back(torch.from_numpy(x)).detach().numpy(), ours(dn.tensor(x)).detach().numpy(), rtol=1e-6
+    )

@@ -172,7 +172,7 @@ def test_load_state_dict_returns_missing_and_unexpected_keys():
     result = model.load_state_dict(state, strict=False)
     assert isinstance(result, IncompatibleKeys)
     assert result.missing_keys == ["1.bias"] and result.unexpected_keys == ["extra"]
-    assert repr(result) == "IncompatibleKeys(missing_keys=['1.bias'], unexpected_keys=['extra'])"
+    assert repr(result) == "_IncompatibleKeys(missing_keys=['1.bias'], unexpected_keys=['extra'])"  # PyTorch's
     missing, unexpected = model.load_state_dict(model.state_dict())
     assert missing == [] and unexpected == []
     assert repr(model.load_state_dict(model.state_dict())) == "<All keys matched successfully>"  # as PyTorch

@@ -407,10 +407,6 @@ def test_bad_arguments_raise():
         (lambda: lr_scheduler.OneCycleLR(ours, 0.1, 10, div_factor=0), r"OneCycleLR: div_factor must not be 0"),
         (lambda: lr_scheduler.OneCycleLR(adagrad, 0.1, 10), r"cycle_momentum=True needs an optimizer with momentum"),
         (
-            lambda: lr_scheduler.OneCycleLR(ours, 0.1, total_steps=10, pct_start=0.1),
-            r"phase 1 of the cycle has no steps",
-        ),
-        (
             lambda: lr_scheduler.OneCycleLR(_pair()[0], 0.1, 10, last_epoch=3),
             r"OneCycleLR: resuming with last_epoch=3 needs \['initial_lr', 'max_lr', 'min_lr', 'max_momentum'",
         ),
@@ -518,7 +514,40 @@ def test_signatures_match_torch(name):
 def test_one_cycle_checks_everything_before_changing_the_optimizer():
     ours, _ = _pair(momentum=0.9)
     before = [dict(g) for g in ours.param_groups]
-    for kwargs in (dict(total_steps=10, pct_start=0.1), dict(total_steps=10, pct_start=1.0), dict(total_steps=0)):
-        with pytest.raises(ValueError):
+    for kwargs in (dict(total_steps=10, pct_start=0.1), dict(total_steps=10, pct_start=1.5), dict(total_steps=0)):
+        with pytest.raises((ValueError, ZeroDivisionError)):
             lr_scheduler.OneCycleLR(ours, max_lr=0.5, **kwargs)
     assert ours.param_groups == before
+
+
+def test_one_cycle_phases_of_zero_length_fail_where_pytorchs_do():
+    ours, _ = _pair()
+    with pytest.raises(ZeroDivisionError, match="phase 1 of the cycle has no steps at step 0"):
+        lr_scheduler.OneCycleLR(ours, 0.1, total_steps=10, pct_start=0.1)  # PyTorch: ZeroDivisionError too
+    sched = lr_scheduler.OneCycleLR(ours, 1.0, total_steps=10, pct_start=1.0, cycle_momentum=False)
+    lrs = [ours.param_groups[0]["lr"]]
+    for _ in range(9):
+        ours.step()
+        sched.step()
+        lrs.append(ours.param_groups[0]["lr"])
+    assert lrs[0] == pytest.approx(0.04) and lrs[-1] == 1.0 and lrs == sorted(lrs)  # warm-up only
+    with pytest.raises(ZeroDivisionError, match="phase 2 of the cycle has no steps at step 10"):
+        sched.step()
+
+
+def test_one_cycle_with_pct_start_one_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    runs = []
+    for lib in (torch, dn):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(2))], lr=0.1, momentum=0.9)
+        sched = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=1.0)
+        seen = []
+        for _ in range(10):
+            seen.append((opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]))
+            opt.step()
+            if len(seen) < 10:
+                sched.step()
+        with pytest.raises(ZeroDivisionError):
+            sched.step()
+        runs.append(seen)
+    assert runs[0] == runs[1]

@@ -1,6 +1,7 @@
 r"""Shapes that follow other shapes: ``broadcast_to``, ``broadcast_tensors``, ``broadcast_shapes``,
-``tile``, ``movedim``/``moveaxis``, ``reshape_as`` and ``atleast_1d``/``2d``/``3d``, built on
-``expand``, ``repeat``, ``permute`` and ``reshape`` (so differentiable, views where those are views).
+``sum_to_size`` (a broadcast undone), ``tile``, ``movedim``/``moveaxis``, ``reshape_as`` and
+``atleast_1d``/``2d``/``3d``, built on ``expand``, ``repeat``, ``permute``, ``reshape`` and ``sum`` (so
+differentiable, views where those are views).
 
 Broadcasting aligns the shapes from the right; an axis of size 1 stretches to the other size:
 $(3, 1)$ and $(4,)$ broadcast to $(3, 4)$. The gradient of a broadcast input sums $\delta$ over
@@ -56,6 +57,36 @@ def broadcast_to(input: Any, size: Any) -> Tensor:
         [[1, 2, 3], [1, 2, 3]]
     """
     return expand(_tensor(input), _shape((size,), "broadcast_to"))
+
+
+def sum_to_size(input: Any, *size: Any) -> Tensor:
+    r"""``input`` summed down to ``size``, a shape that broadcasts to ``input``'s (PyTorch's
+    ``Tensor.sum_to_size``): the sum over the leading axes ``size`` lacks and over the axes where
+    ``size`` is 1. It undoes a broadcast, as a broadcast input's gradient does; ``input`` itself
+    when the shapes are equal.
+
+    Args:
+        input: a tensor.
+        size: the target shape, as integers or one tuple (or ``Size``).
+
+    Raises:
+        RuntimeError: ``size`` does not broadcast to ``input``'s shape (PyTorch's error).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.arange(6.0).reshape(2, 3).sum_to_size(1, 3).tolist()
+        [[3.0, 5.0, 7.0]]
+    """
+    x = _tensor(input)
+    shape = _shape(size, "sum_to_size")
+    lead = x.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, x.shape[lead:], strict=True)):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(x.shape)}}}.")
+    if shape == tuple(x.shape):
+        return x
+    stretched = tuple(lead + i for i, (n, m) in enumerate(zip(shape, x.shape[lead:], strict=True)) if n == 1 and m != 1)
+    out = x.sum(dim=tuple(range(lead)) + stretched, keepdim=True) if lead or stretched else x
+    return out.reshape(shape)
 
 
 def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:

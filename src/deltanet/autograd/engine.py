@@ -242,7 +242,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
                 if parent._requires_grad:
                     if wanted is not None or (leaves_hooked and parent in hooks.leaf_hooks):
                         if wanted is None or id(parent) in wanted:
-                            held[parent] = g if parent not in held else held[parent] + g
+                            held[parent] = g if parent not in held else quiet_sum(held[parent], g)
                     else:
                         _accumulate_leaf(parent, g, given)
             elif ctx.delta is None:
@@ -254,7 +254,10 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
             else:
                 # The first delta may be a view shared with other tensors: sum out of place.
                 given.discard(id(ctx.delta))
-                ctx.delta = ctx.delta + g
+                try:
+                    ctx.delta = ctx.delta + g
+                except RuntimeWarning:  # inf + -inf under warnings-as-errors (free when nothing is raised)
+                    ctx.delta = quiet_sum(ctx.delta, g)
         if not retain_graph:
             saved = getattr(fn, "saved_tensors", None)
             if saved and saved[0] is not None and not fn.reusable:  # most functions: free() written out
@@ -274,6 +277,13 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs:
     if hooks.callbacks.queued:  # queue_callback: after every .grad is written
         hooks.run_queued(run=wanted is None)
     return found if wanted is not None else None
+
+
+def quiet_sum(a: Any, b: Any) -> Any:
+    """``a + b`` without NumPy's RuntimeWarning where gradients of ``inf`` and ``-inf`` meet (``nan``)
+    or a sum overflows (``inf``): PyTorch sums gradients silently."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return a + b
 
 
 def check_saved(fn: Any) -> None:
@@ -383,4 +393,7 @@ def _accumulate_leaf(leaf: Tensor, delta: Any, given: set[int]) -> None:
         grad._ctx = grad._base = grad._vc = None
         leaf._grad = grad
     else:
-        grad.array += delta
+        try:
+            grad.array += delta
+        except RuntimeWarning:  # inf + -inf (nan) or an overflow, under warnings-as-errors: PyTorch is
+            pass  # silent, and NumPy has written the sum already (free when nothing is raised)

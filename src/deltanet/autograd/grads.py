@@ -15,6 +15,7 @@ returns the same.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -267,7 +268,8 @@ def backward(
                 if t._grad is None:
                     t._grad = Tensor._make(g)
                 else:
-                    t._grad.array += g
+                    with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is nan, silently, as PyTorch
+                        t._grad.array += g
 
 
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802 - PyTorch's name
@@ -277,7 +279,8 @@ def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> 
     Args:
         data: a tensor.
         requires_grad: whether the new leaf requires a gradient.
-        volatile: must be False (PyTorch removed it; use ``no_grad()``).
+        volatile: no effect, with PyTorch's ``UserWarning`` when True (PyTorch removed it; use
+            ``no_grad()``); True with ``requires_grad=True`` raises PyTorch's ValueError.
 
     Returns:
         A leaf tensor sharing ``data``'s memory.
@@ -291,5 +294,11 @@ def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> 
     if not isinstance(data, Tensor):
         raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
     if volatile:
-        raise ValueError("Variable(volatile=True) was removed from PyTorch; compute inside `with no_grad():` instead")
+        warnings.warn(
+            "volatile was removed and now has no effect. Use `with torch.no_grad():` instead.",
+            UserWarning,
+            stacklevel=2,
+        )
+        if requires_grad:
+            raise ValueError("Variable can't be volatile and require_grad at the same time!")
     return data.detach().requires_grad_(requires_grad)

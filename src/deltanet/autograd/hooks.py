@@ -282,5 +282,6 @@ def run(fn: Any, delta: np.ndarray) -> np.ndarray:
         if t._grad is None:
             t._grad = Tensor._make(np.array(delta))
         else:
-            t._grad.array = t._grad.array + delta
+            with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is nan, silently, as in PyTorch
+                t._grad.array = t._grad.array + delta
     return delta

@@ -1,6 +1,6 @@
 """The in-place twins of the elementwise math of ``logodds``, ``angles``, ``periodic``, ``signs``,
 ``gamma``, ``bessel``, ``powers``, ``clamping``, ``integers`` and ``trigonometry``: ``logit_``, ``xlogy_``, ``atan2_``,
-``fmod_``, ``lgamma_``, ``bitwise_and_``, ...
+``fmod_``, ``lgamma_``, ``bitwise_and_``, ``logical_not_``, ``renorm_``, ...
 
 Each computes the out-of-place op and writes the result into the tensor with ``inplace.py``'s
 rules (a recorded change when a gradient is involved, version counters, views, a clear error when
@@ -17,6 +17,7 @@ from deltanet.autograd import (
     angles,
     bessel,
     clamping,
+    compare,
     elementwise,
     gamma,
     inplace,
@@ -28,6 +29,7 @@ from deltanet.autograd import (
     signs,
     trigonometry,
 )
+from deltanet.autograd.linalg import products as linalg_products
 from deltanet.autograd.tensor import Tensor, leaf
 
 
@@ -114,6 +116,11 @@ fix_ = _inplace("fix_", rounding.trunc)
 negative_ = _inplace("negative_", elementwise.neg)
 absolute_ = _inplace("absolute_", elementwise.abs)
 sgn_ = _inplace("sgn_", rounding.sign)
+renorm_ = _inplace("renorm_", linalg_products.renorm)
+logical_not_ = _inplace("logical_not_", compare.logical_not)  # True/False stored as 1/0 in a numeric tensor
+logical_and_ = _inplace("logical_and_", compare.logical_and)
+logical_or_ = _inplace("logical_or_", compare.logical_or)
+logical_xor_ = _inplace("logical_xor_", compare.logical_xor)
 
 
 def polygamma_method(self: Tensor, n: int) -> Tensor:

@@ -99,8 +99,13 @@ def laid_out(array: np.ndarray, fmt: memory_format, owner: str) -> np.ndarray:
     rank, order = _ORDERS[fmt]
     if array.ndim != rank:
         raise RuntimeError(f"{owner}: required rank {rank} tensor to use {fmt.name} format, got shape {array.shape}")
-    inverse = tuple(np.argsort(order))
-    return np.ascontiguousarray(array.transpose(order)).transpose(inverse)
+    memory = np.array(array.transpose(order), order="C", copy=True)
+    strides = [0] * rank  # PyTorch's, size-1 axes included (NumPy leaves theirs as they were)
+    step = array.itemsize
+    for axis in reversed(order):
+        strides[axis] = step
+        step *= max(array.shape[axis], 1)
+    return np.ndarray(array.shape, array.dtype, buffer=memory, strides=tuple(strides))
 
 
 def is_contiguous(input: Any, memory_format: Any = None) -> bool:

@@ -116,7 +116,9 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     ``output.topk(5, 1)`` gives each row's five best classes.
 
     ``values`` is differentiable (the gradient goes to the positions chosen). Among equal values
-    the earlier position comes first.
+    the earlier position comes first (``topk(tensor([-1., 3, 3, 7]), 2)`` gives indices [3, 1]).
+    PyTorch documents its order among ties as not guaranteed (its CPU build gives [3, 2] there,
+    from libstdc++'s selection algorithm); the values are the same.
 
     Args:
         input: a tensor with at least one axis.

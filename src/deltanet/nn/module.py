@@ -707,7 +707,9 @@ class Module:
         Raises:
             StateDictError: with ``strict``, a key is missing or unexpected (a ``KeyError`` and a
                 ``RuntimeError``, so both PyTorch's and deltanet's habits catch it).
-            ValueError: a shape does not match, or a value is not numeric.
+            StateDictShapeError: a shape does not match, also with ``strict=False`` (a ``ValueError``
+                and PyTorch's ``RuntimeError``).
+            ValueError: a value is not numeric.
         """
         if assign:
             raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")

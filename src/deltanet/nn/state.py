@@ -33,10 +33,10 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
     def __repr__(self) -> str:
-        """PyTorch's: what a notebook shows after ``model.load_state_dict(...)``."""
+        """PyTorch's, its class name included: what a notebook shows after ``model.load_state_dict(...)``."""
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return f"IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
 
 
 class StateDictError(KeyError, RuntimeError):
@@ -56,6 +56,22 @@ class StateDictError(KeyError, RuntimeError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class StateDictShapeError(ValueError, RuntimeError):
+    """``load_state_dict`` found a value whose shape is not its parameter's or buffer's (also with
+    ``strict=False``, as PyTorch).
+
+    Both a ``ValueError`` and a ``RuntimeError`` (what PyTorch raises, with "size mismatch for").
+
+    Examples:
+        >>> import numpy as np, deltanet as dn
+        >>> try:
+        ...     dn.nn.Linear(2, 2).load_state_dict({"weight": np.zeros((3, 2))}, strict=False)
+        ... except RuntimeError as error:
+        ...     print(type(error).__name__)
+        StateDictShapeError
+    """
 
 
 def _pruning_hint(missing: list[str], unexpected: list[str]) -> str:
@@ -101,7 +117,8 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
 
     Raises:
         StateDictError: with ``strict``, a key is missing or unexpected.
-        ValueError: a shape does not match, or a value is not numeric.
+        StateDictShapeError: a shape does not match (a ``ValueError`` and PyTorch's ``RuntimeError``).
+        ValueError: a value is not numeric.
         TypeError: ``state_dict`` is not a mapping (e.g. None, from a best-model variable that
             was never set).
 
@@ -110,7 +127,7 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         >>> from deltanet.nn.state import copy_state
         >>> w = np.zeros(2)
         >>> copy_state({"w": w}, {"w": [1.0, 2.0], "x": 0}, strict=False, owner="M")
-        IncompatibleKeys(missing_keys=[], unexpected_keys=['x'])
+        _IncompatibleKeys(missing_keys=[], unexpected_keys=['x'])
         >>> w.tolist()
         [1.0, 2.0]
     """
@@ -139,7 +156,11 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         if value.dtype.kind not in "fiub":
             raise ValueError(f"load_state_dict: {key!r} has unsupported dtype {value.dtype}")
         if value.shape != np.shape(own[key]):
-            raise ValueError(f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape}")
+            raise StateDictShapeError(
+                f"load_state_dict: {key!r} expected shape {np.shape(own[key])}, got {value.shape} (size mismatch "
+                f"for {key}: copying a param with shape {value.shape} from checkpoint, the shape in current model "
+                f"is {np.shape(own[key])})"
+            )
         arrays[key] = value
     _copy_aliases(own, arrays)
     for key, value in arrays.items():
@@ -173,4 +194,4 @@ def _copy_aliases(own: Mapping[str, np.ndarray], arrays: dict[str, np.ndarray]) 
             arrays[key] = value.copy()
 
 
-__all__ = ["IncompatibleKeys", "StateDictError", "copy_state"]
+__all__ = ["IncompatibleKeys", "StateDictError", "StateDictShapeError", "copy_state"]

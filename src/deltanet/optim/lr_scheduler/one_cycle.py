@@ -131,8 +131,9 @@ class OneCycleLR(LRScheduler):
                 _phase(float(p * T) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 _phase(T - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
-        for t in (0, T):  # a phase of zero length can only be met at the first or the last step
-            _phase_of(self._schedule_phases, t, T)
+        # A phase of zero length met at the first step fails here, as PyTorch's (its get_lr divides by
+        # zero); one met only at step total_steps (pct_start=1.0) fails there, after the whole cycle.
+        _phase_of(self._schedule_phases, 0, T)
         groups = optimizer.param_groups
         max_lrs = _per_group(name, "max_lr", max_lr, len(groups))
         check.integer(last_epoch, "last_epoch", name, low=-1)
@@ -196,8 +197,8 @@ def _phase_of(phases: list[dict[str, Any]], t: int, total_steps: int) -> tuple[d
     for i, phase in enumerate(phases):
         end_step = phase["end_step"]
         if t <= end_step or i == len(phases) - 1:
-            if end_step == start_step:
-                raise ValueError(
+            if end_step == start_step:  # PyTorch's ZeroDivisionError, with what caused it
+                raise ZeroDivisionError(
                     f"OneCycleLR: phase {i + 1} of the cycle has no steps at step {t} (pct_start * total_steps "
                     f"gives it zero length, total_steps={total_steps}); change pct_start"
                 )
