@@ -70,6 +70,20 @@ def test_set_refusals():
     assert w.requires_grad and w.tolist() == [1.0, 1.0, 1.0]
 
 
+def test_set_after_a_graph_saved_the_old_memory_refuses_backward():
+    """PyTorch raises "modified by an inplace operation" here; backward through the old values
+    (w.grad [1, 2, 3]) would be silently another gradient than the memory now holds."""
+    w = dn.ones(3, requires_grad=True)
+    x = dn.tensor([1.0, 2.0, 3.0])
+    y = (w * x).sum()
+    x.set_(dn.tensor([10.0, 20.0, 30.0]))
+    with pytest.raises(RuntimeError, match=r"Mul saved a tensor of shape \(3,\).*set_\(\) gave"):
+        y.backward()
+    y = (w * x).sum()  # recorded after set_: the new memory
+    y.backward()
+    assert w.grad.tolist() == [10.0, 20.0, 30.0]
+
+
 def test_apply_and_map_call_python_per_element():
     seen = []
     x = dn.tensor([1.0, -2.0]).apply_(lambda v: seen.append(type(v)) or v * 3)

@@ -310,16 +310,18 @@ def check_saved(fn: Any) -> None:
 
 
 def _check_reassigned(fn: Any, parent: Tensor, reassigned: list, saved: Any) -> None:
-    """Raise when ``parent`` was given new memory (``parent.data = other``) after ``fn`` saved its
-    old array: PyTorch's backward reads a saved input's current values, deltanet's the saved ones."""
-    for stamp, holder, old in reassigned:
+    """Raise when ``parent`` was given new memory (``parent.data = other``, ``parent.set_(other)``)
+    after ``fn`` saved its old array: PyTorch's backward reads a saved input's current values
+    (``.data``) or raises (``set_``, an in-place operation), deltanet's would read the saved ones."""
+    for stamp, holder, old, how in reassigned:
         array = old()
         if stamp > fn.seq and holder() is parent and array is not None and saves_memory_of(saved, array):
             raise RuntimeError(
                 f"{type(fn).__name__} saved a tensor of shape {tuple(array.shape)} for backward, and "
-                f"`.data = ...` gave that tensor new memory afterwards; PyTorch's backward would read the "
-                f"new values, deltanet's the ones it saved. Assign .data after backward() (or before the "
-                f"forward pass), or write the new values in place with .data.copy_(...)"
+                f"{how} gave that tensor new memory afterwards; deltanet's backward would read the old "
+                f"values (PyTorch's reads the new ones after .data =, and refuses after set_()). Give it "
+                f"the new memory after backward() (or before the forward pass), or write the new values "
+                f"in place with .data.copy_(...)"
             )
 
 

@@ -323,10 +323,12 @@ def set_(self: Tensor, source: Any = None, storage_offset: Any = None, size: Any
             except (TypeError, ValueError) as error:
                 raise RuntimeError(f"{owner}: the view reaches past the source's memory ({error})") from None
     count = 0 if self._vc is None else self._vc.count
+    old = self.array
     self.array = array
     self._base = None
     self._vc = Version(None)
     self._vc.count = count
+    self._vc.reassign(self, old, "set_()")  # a graph that saved the old memory refuses backward()
     inplace.changed_in_place([self])  # PyTorch's set_ bumps the tensor's version
     return self
 

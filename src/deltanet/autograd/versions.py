@@ -64,9 +64,10 @@ class Version:
         # The live views of this memory's base, whose history is remade when the base gets a new one
         # (by id: tensors compare elementwise, so they cannot be set members).
         self.views: dict[int, weakref.ref[Any]] | None = None
-        # (number, tensor, array) for each ``t.data = other`` of a tensor with this counter: the
-        # array it held before (weakly, both), which a function recorded earlier may have saved.
-        self.reassigned: list[tuple[int, weakref.ref[Any], weakref.ref[Any]]] | None = None
+        # (number, tensor, array, how) for each ``t.data = other`` or ``t.set_(other)`` of a tensor
+        # with this counter: the array it held before (weakly, both), which a function recorded
+        # earlier may have saved.
+        self.reassigned: list[tuple[int, weakref.ref[Any], weakref.ref[Any], str]] | None = None
 
     def add_view(self, view: Any) -> None:
         """Remember a view of this memory (weakly), to remake its history if the base's changes."""
@@ -94,11 +95,11 @@ class Version:
             stamps.append(stamp)  # the oldest falls out beyond KEPT
         return stamp
 
-    def reassign(self, tensor: Any, old: Any) -> None:
-        """Record that ``tensor`` (of this counter) was given new memory now (``tensor.data = other``),
-        replacing the array ``old``; the count is unchanged, as PyTorch's ``_version`` is."""
+    def reassign(self, tensor: Any, old: Any, how: str = "`.data = ...`") -> None:
+        """Record that ``tensor`` (of this counter) was given new memory now (``tensor.data = other``,
+        or ``how``), replacing the array ``old``; the count is unchanged, as PyTorch's ``_version`` is."""
         stamp = Clock.last_edit = next(sequence)
-        entry = (stamp, weakref.ref(tensor), weakref.ref(old))
+        entry = (stamp, weakref.ref(tensor), weakref.ref(old), how)
         kept = [e for e in self.reassigned or () if e[1]() is not None and e[2]() is not None]
         self.reassigned = (kept + [entry])[-self.KEPT :]
 
