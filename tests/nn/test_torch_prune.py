@@ -143,6 +143,7 @@ def test_custom_from_mask_and_identity_as_pytorch():
 
 def test_pytorchs_pruned_state_dict_loads():
     rng = np.random.default_rng(14)
+    torch.manual_seed(14)  # the same torch weights every run (unseeded, the test failed once in ~a hundred)
     theirs = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2))
     tprune.l1_unstructured(theirs[0], "weight", 0.5)
     tprune.ln_structured(theirs[2], "weight", 1, n=2, dim=0)
@@ -163,5 +164,5 @@ def test_pytorchs_pruned_state_dict_loads():
     tprune.identity(back[2], "weight")
     back.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy()) for k, v in ours.state_dict().items()})
     np.testing.assert_allclose(
-        back(torch.from_numpy(x)).detach().numpy(), ours(dn.tensor(x)).detach().numpy(), rtol=1e-6
+        back(torch.from_numpy(x)).detach().numpy(), ours(dn.tensor(x)).detach().numpy(), rtol=1e-6, atol=1e-6
     )
