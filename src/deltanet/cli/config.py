@@ -59,6 +59,7 @@ it into a model, a loss, an optimizer and callbacks.
 from __future__ import annotations
 
 import inspect
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -298,6 +299,41 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
     return out
 
 
+def override_text(text: str, key: str, value: int, option: str) -> str:
+    """The config's text with the top-level integer ``key`` set to ``value`` by the command line's
+    ``option``, so that the run folder's ``config.toml`` repeats the run; the line says so in a
+    comment (``epochs = 3  # deltanet train --epochs 3; the config said 200``). The rest of the
+    text (comments, layout) is kept; the result is checked by parsing it again.
+
+    Args:
+        text: the config as given.
+        key: a top-level key that the config holds (``"epochs"``).
+        value: its new value.
+        option: the command-line option that gave it (``"--epochs"``).
+
+    Examples:
+        >>> from deltanet.cli.config import override_text
+        >>> print(override_text("seed = 0\\nepochs = 200 # long\\n[data]\\n", "epochs", 3, "--epochs"), end="")
+        seed = 0
+        epochs = 3  # deltanet train --epochs 3; the config said 200 # long
+        [data]
+    """
+    lines = text.splitlines(keepends=True)
+    pattern = re.compile(rf"""^(\s*(?:{key}|"{key}"|'{key}')\s*=\s*)([-+0-9_xob]+)(.*)$""", re.DOTALL)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("["):  # the first table: top-level keys come before it
+            break
+        match = pattern.match(line)
+        if match is not None:
+            head, old, rest = match.groups()
+            lines[i] = f"{head}{value}  # deltanet train {option} {value}; the config said {old}{rest}"
+            new = "".join(lines)
+            if tomllib.loads(new) == {**tomllib.loads(text), key: value}:
+                return new
+            break
+    raise ValueError(f"cannot write {option} {value} into the config's text: no line '{key} = ...' found before its tables")
+
+
 def _check_watched(cfg: dict[str, Any], path: Path) -> None:
     """Refuse a callback that watches a quantity the run does not log (``EarlyStopping`` would warn
     after every epoch and never stop, ``ModelCheckpoint`` would never write ``best.dnet``); a
@@ -520,5 +556,6 @@ __all__ = [
     "callback_types",
     "fail",
     "loss_classes",
+    "override_text",
     "read_config",
 ]

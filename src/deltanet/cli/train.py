@@ -6,7 +6,8 @@ deltanet train --resume RUN_DIR [--quiet]
 ```
 
 The run folder (``deltanet.training.rundir`` names every file) receives the config as given,
-the preprocessing, the split, ``fit``'s history and the Monitor's records, the model, the
+with the command line's ``--epochs`` written into it (so that ``deltanet train RUN/config.toml``
+repeats the run; the run folder itself is where, not what, and stays the config's), the preprocessing, the split, ``fit``'s history and the Monitor's records, the model, the
 held-out results (``metrics.json``; ``test_predictions.csv`` for a regression), the learning
 curves and ``report.html``, and last the manifest that marks the run complete. While training, a
 ``ModelCheckpoint`` writes ``checkpoints/last.dnet`` after every epoch: a run stopped by Ctrl-C
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,7 @@ import numpy as np
 import deltanet as dn
 from deltanet import distributed
 from deltanet.cli.build import Training, build_model, build_training, callback_outputs, target_kind
-from deltanet.cli.config import fail, read_config
+from deltanet.cli.config import fail, override_text, read_config
 from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out, load_data, split_data
 from deltanet.cli.results import write_results
 from deltanet.training import rundir
@@ -246,8 +248,10 @@ def train(
         RunInterrupted: Ctrl-C; the run can be resumed.
     """
     cfg = read_config(config)
-    if epochs is not None:
+    if epochs is not None:  # into the config's text too: the run folder's config.toml repeats the run
         cfg["epochs"] = int(epochs)
+        if cfg["epochs"] != tomllib.loads(cfg["text"])["epochs"]:
+            cfg["text"] = override_text(cfg["text"], "epochs", cfg["epochs"], "--epochs")
     folder = Path(run_dir) if run_dir is not None else cfg["run_dir"]
     _check_folder(folder, overwrite)
     prepared = prepare(cfg)

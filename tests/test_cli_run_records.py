@@ -1,0 +1,82 @@
+"""The run folder records what ran: its ``config.toml`` repeats the run (command-line overrides
+included), a config that cannot run names its key before the folder is touched, and two runs of
+one config write the same files. Tiny iris runs in this process."""
+
+import contextlib
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deltanet as dn
+from deltanet.cli import main
+from deltanet.cli.config import read_config
+from deltanet.training.monitor import DeltanetWarning
+
+IRIS = """seed = 5   # the seed
+epochs = 40  # many
+batch_size = 32
+metrics = ["accuracy"]
+[data]
+dataset = "iris"
+test_split = 0.2
+standardize = true
+[model]
+layers = [
+  { type = "Linear", in_features = 4, out_features = 3 },
+]
+[optimizer]
+name = "sgd"
+lr = 0.1
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_figures(monkeypatch):
+    def missing():
+        raise ImportError("matplotlib is switched off for these tests")
+
+    monkeypatch.setattr("deltanet.plot._figure.require_matplotlib", missing)
+
+
+def cli(*args):
+    """``deltanet ARGS`` in this process: (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeltanetWarning)
+        code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def config(folder, text=IRIS, name="iris.toml"):
+    path = Path(folder) / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def weights(run):
+    return dn.load(Path(run) / "model.dnet").state_dict()
+
+
+def test_the_saved_config_holds_the_command_lines_epochs_and_repeats_the_run(tmp_path):
+    code, _, err = cli("train", config(tmp_path), "--epochs", 2, "--run-dir", tmp_path / "r", "--quiet")
+    assert code == 0, err
+    saved = read_config(tmp_path / "r" / "config.toml")
+    assert saved["epochs"] == 2 and saved["seed"] == 5
+    assert "--epochs 2" in (tmp_path / "r" / "config.toml").read_text()  # says where the value came from
+    code, _, err = cli("train", tmp_path / "r" / "config.toml", "--run-dir", tmp_path / "again", "--quiet")
+    assert code == 0, err
+    first, second = weights(tmp_path / "r"), weights(tmp_path / "again")
+    assert first.keys() == second.keys()
+    for name in first:
+        assert np.array_equal(first[name], second[name]), name
+    assert (tmp_path / "r" / "history.csv").read_text() == (tmp_path / "again" / "history.csv").read_text()
+
+
+def test_a_run_without_overrides_keeps_the_config_as_given(tmp_path):
+    text = IRIS.replace("epochs = 40  # many", "epochs = 1")
+    code, _, err = cli("train", config(tmp_path, text), "--run-dir", tmp_path / "r", "--quiet")
+    assert code == 0, err
+    assert (tmp_path / "r" / "config.toml").read_text() == text
