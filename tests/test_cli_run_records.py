@@ -80,3 +80,16 @@ def test_a_run_without_overrides_keeps_the_config_as_given(tmp_path):
     code, _, err = cli("train", config(tmp_path, text), "--run-dir", tmp_path / "r", "--quiet")
     assert code == 0, err
     assert (tmp_path / "r" / "config.toml").read_text() == text
+
+
+def test_the_saved_config_of_a_csv_run_finds_its_data_file(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in rng.normal(size=(40, 2))]
+    (tmp_path / "table.csv").write_text("x1,x2,y\n" + "\n".join(rows) + "\n")
+    text = 'seed = 1\nepochs = 1\n[data]\ncsv = "table.csv"\n[model]\nlayers = [{ type = "Linear", in_features = 2, out_features = 2 }]\n'
+    code, _, err = cli("train", config(tmp_path, text), "--epochs", 2, "--run-dir", tmp_path / "r", "--quiet")
+    assert code == 0, err
+    code, _, err = cli("train", tmp_path / "r" / "config.toml", "--run-dir", tmp_path / "again", "--quiet")
+    assert code == 0, err  # table.csv is beside the config the run came from, not in the run folder
+    first, second = weights(tmp_path / "r"), weights(tmp_path / "again")
+    assert all(np.array_equal(first[name], second[name]) for name in first)

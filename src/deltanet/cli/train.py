@@ -150,7 +150,8 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
     rundir.write_manifest(folder, manifest)  # first: from here on, the folder says "unfinished"
     _remove_run(folder, cfg)
     rundir.atomic_write_text(folder / rundir.CONFIG_TOML, cfg["text"])
-    where = {"config": str(cfg["path"].resolve()), "data_dir": str(cfg["path"].resolve().parent)}
+    data_dir = _data_dir(cfg["path"]) or cfg["path"].resolve().parent
+    where = {"config": str(cfg["path"].resolve()), "data_dir": str(data_dir)}
     rundir.write_json(folder, rundir.RUN, where)
     rundir.atomic_write_text(folder / rundir.PREPROCESSING, prepared.prep.to_json() + "\n")
     rundir.write_json(folder, rundir.SPLIT, {k: v.tolist() for k, v in prepared.parts.items()})
@@ -159,6 +160,21 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
     )
     rundir.write_manifest(folder, manifest)
     return manifest
+
+
+def _data_dir(config: Path) -> str | None:
+    """The folder that a run folder's own ``config.toml`` takes its relative data paths from: the
+    folder of the config that the run came from (``run.json``), so that ``deltanet train
+    RUN/config.toml`` finds the run's data; None (the config's own folder) for any other config."""
+    folder = config.parent
+    if config.name != rundir.CONFIG_TOML or rundir.run_status(folder) not in ("complete", "training"):
+        return None
+    try:
+        where = rundir.read_json(folder, rundir.RUN, {}) or {}
+    except (OSError, ValueError):
+        return None
+    data_dir = where.get("data_dir") if isinstance(where, dict) else None
+    return data_dir if isinstance(data_dir, str) else None
 
 
 def _check_fits(cfg: dict[str, Any], prepared: Prepared, model: Any, training: Training) -> None:
@@ -247,7 +263,7 @@ def train(
         RunFolderError: the folder holds a run and ``overwrite`` is False.
         RunInterrupted: Ctrl-C; the run can be resumed.
     """
-    cfg = read_config(config)
+    cfg = read_config(config, data_dir=_data_dir(Path(config)))
     if epochs is not None:  # into the config's text too: the run folder's config.toml repeats the run
         cfg["epochs"] = int(epochs)
         if cfg["epochs"] != tomllib.loads(cfg["text"])["epochs"]:
