@@ -93,3 +93,51 @@ def test_the_saved_config_of_a_csv_run_finds_its_data_file(tmp_path):
     assert code == 0, err  # table.csv is beside the config the run came from, not in the run folder
     first, second = weights(tmp_path / "r"), weights(tmp_path / "again")
     assert all(np.array_equal(first[name], second[name]) for name in first)
+
+
+def one_line_error(result, *messages):
+    code, _, err = result
+    assert code != 0 and err.count("\n") == 1 and "Traceback" not in err, err
+    for message in messages:
+        assert message in err, (message, err)
+
+
+@pytest.mark.parametrize(
+    "change, messages",
+    [
+        (("seed = 5", "seed = 18446744073709551616"), ["seed: expected an integer in [0, 2**64)"]),
+        (
+            ("test_split = 0.2", "test_split = 0.99\n[model"),
+            ["data.test_split: 0.99 leaves 1 of 150 rows for training", "validation_split = 0.5"],
+        ),
+        (
+            ("test_split = 0.2", "test_split = 0.2\ntrain_size = 1\n[model"),
+            ["data.train_size: 1 row", "validation_split = 0.5"],
+        ),
+        (
+            ("batch_size = 32", "batch_size = 32\nvalidation_split = 0.995"),
+            ["validation_split: 0.995 cannot be applied to 120 rows", "leaves no training samples"],
+        ),
+    ],
+)
+def test_a_split_or_seed_that_cannot_run_names_its_key_before_the_folder_is_touched(tmp_path, change, messages):
+    text = IRIS.replace(*change)
+    if "[model" in change[1]:  # the validation split of the rows that are left
+        text = text.replace("[model\n", "").replace("batch_size = 32", "batch_size = 32\nvalidation_split = 0.5")
+    one_line_error(cli("train", config(tmp_path, text), "--run-dir", tmp_path / "r"), *messages)
+    assert not (tmp_path / "r").exists()
+
+
+def test_standardizing_images_names_the_key(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "images.npz", X=rng.random((12, 1, 2, 2)).astype(np.float32), y=np.arange(12) % 3)
+    text = (
+        'epochs = 1\n[data]\nnpz = "images.npz"\nstandardize = true\n'
+        '[model]\nlayers = [{ type = "Flatten" }, { type = "Linear", in_features = 4, out_features = 3 }]\n'
+    )
+    one_line_error(
+        cli("train", config(tmp_path, text), "--run-dir", tmp_path / "r"),
+        "data.standardize: standardization is per feature of (N, F) data",
+        "(12, 1, 2, 2)",
+    )
+    assert not (tmp_path / "r").exists()

@@ -80,7 +80,7 @@ class ConfigError(ValueError):
 
 
 TOP_KEYS = {
-    "seed": "an integer >= 0 (default 0)",
+    "seed": "an integer in [0, 2**64) (default 0)",
     "epochs": "an integer >= 0",
     "batch_size": 'a positive integer or "full" (default 32)',
     "validation_split": "a fraction in [0, 1) (default 0)",
@@ -262,6 +262,8 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
             raise fail(path, key, f"missing; expected {TOP_KEYS[key]}")
     out: dict[str, Any] = {"path": path, "text": text}
     out["seed"] = _int(cfg, "seed", path, "", default=0)
+    if out["seed"] >= 2**64:  # dn.manual_seed's range, as torch.manual_seed's (a 64-bit seed)
+        raise fail(path, "seed", f"expected an integer in [0, 2**64), got {out['seed']} (more than 64 bits)")
     if "epochs" not in cfg:
         raise fail(path, "epochs", f"missing; expected {TOP_KEYS['epochs']}")
     out["epochs"] = _int(cfg, "epochs", path, "")

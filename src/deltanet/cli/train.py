@@ -93,6 +93,13 @@ def prepare(cfg: dict[str, Any]) -> Prepared:
     kind = target_kind(cfg["loss"]["class"])
     parts = split_data(cfg, data, kind)
     mean = scale = None
+    if cfg["data"]["standardize"] and data.X.ndim != 2:
+        raise fail(
+            cfg["path"],
+            "data.standardize",
+            f"standardization is per feature of (N, F) data; the data are {data.X.ndim}-D, of shape "
+            f"{data.X.shape}: leave standardize out (scale images before saving them)",
+        )
     if cfg["data"]["standardize"]:
         scaler = dn.data.Standardizer().fit(data.X[parts["train"]])
         mean, scale = scaler.mean_, scaler.scale_
