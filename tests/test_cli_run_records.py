@@ -141,3 +141,13 @@ def test_standardizing_images_names_the_key(tmp_path):
         "(12, 1, 2, 2)",
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_two_runs_of_one_config_write_the_same_layer_statistics(tmp_path):
+    text = IRIS.replace("epochs = 40  # many", "epochs = 30").replace("batch_size = 32", "batch_size = 16")
+    path = config(tmp_path, text)
+    for run in ("a", "b"):
+        code, _, err = cli("train", path, "--run-dir", tmp_path / run, "--quiet")
+        assert code == 0, err
+    for name in ("layers.csv", "history.csv", "probes.json"):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name

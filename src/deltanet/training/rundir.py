@@ -11,6 +11,8 @@ The ``Monitor`` callback adds:
 - ``layers.csv``: per-layer gradient and activation statistics, one row per layer and probed
   epoch (columns ``LAYER_COLUMNS``; appended and flushed at each probe, as Keras's
   ``CSVLogger`` does, so that a run that crashes keeps its rows);
+- ``probes.json``: the epochs the Monitor probed for ``layers.csv`` (a schedule of training
+  steps, the same for two runs of one config) and those its time budget cut;
 - ``warnings.json``: the Monitor's warnings, each with its advice;
 - ``summary.json``: the model summary (layers, output shapes, parameter counts);
 - ``evaluation.json``: the confusion matrix of a classifier after training, and
@@ -65,6 +67,7 @@ from deltanet import _atomic
 CONFIG = "config.json"  # fit's settings
 HISTORY = "history.csv"  # one row per epoch
 LAYERS = "layers.csv"  # the Monitor's per-layer statistics
+PROBES = "probes.json"  # the Monitor's probe schedule: which epochs it probed, which the time budget cut
 WARNINGS = "warnings.json"  # the Monitor's warnings
 SUMMARY = "summary.json"  # the model summary
 EVALUATION = "evaluation.json"  # the confusion matrix after training
@@ -91,6 +94,7 @@ RUN_FILES = (
     CONFIG,
     HISTORY,
     LAYERS,
+    PROBES,
     WARNINGS,
     SUMMARY,
     EVALUATION,
@@ -107,7 +111,7 @@ RUN_FILES = (
 )
 #: What ``fit`` and its ``Monitor`` write (and the report made of them): a new run of ``fit``
 #: removes these first, so that nothing of an earlier run in the folder is read as its own.
-FIT_FILES = (CONFIG, HISTORY, LAYERS, WARNINGS, SUMMARY, EVALUATION, SEGMENTATION, REPORT)
+FIT_FILES = (CONFIG, HISTORY, LAYERS, PROBES, WARNINGS, SUMMARY, EVALUATION, SEGMENTATION, REPORT)
 #: The manifest's ``format``: what a reader of this version understands.
 MANIFEST_FORMAT = "deltanet run folder 1"
 
