@@ -86,7 +86,10 @@ def test_the_saved_config_of_a_csv_run_finds_its_data_file(tmp_path):
     rng = np.random.default_rng(0)
     rows = [f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in rng.normal(size=(40, 2))]
     (tmp_path / "table.csv").write_text("x1,x2,y\n" + "\n".join(rows) + "\n")
-    text = 'seed = 1\nepochs = 1\n[data]\ncsv = "table.csv"\n[model]\nlayers = [{ type = "Linear", in_features = 2, out_features = 2 }]\n'
+    text = (
+        'seed = 1\nepochs = 1\n[data]\ncsv = "table.csv"\n'
+        '[model]\nlayers = [{ type = "Linear", in_features = 2, out_features = 2 }]\n'
+    )
     code, _, err = cli("train", config(tmp_path, text), "--epochs", 2, "--run-dir", tmp_path / "r", "--quiet")
     assert code == 0, err
     code, _, err = cli("train", tmp_path / "r" / "config.toml", "--run-dir", tmp_path / "again", "--quiet")

@@ -786,8 +786,15 @@ def test_probes_follow_a_schedule_of_training_steps(tmp_path):
     monitor = Monitor(warn=False)
     epochs = 2 * PROBE_STEPS // 10 + 5  # 10 steps an epoch: a probe every PROBE_STEPS / 10 epochs
     monitored_fit(
-        model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor, run_dir=tmp_path,
-        epochs=epochs, batch_size=10,
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.01),
+        monitor,
+        run_dir=tmp_path,
+        epochs=epochs,
+        batch_size=10,
     )
     every = PROBE_STEPS // 10
     probed = sorted({r["epoch"] for r in monitor.layer_history})
@@ -806,8 +813,15 @@ def test_the_time_budget_cuts_probes_and_says_so(tmp_path, monkeypatch):
     model = relu_mlp([2, 4, 2])
     monitor = Monitor(warn=False, budget=1e-9)
     monitored_fit(
-        model, X, y, "cross_entropy", optim.SGD(model.parameters(), lr=0.01), monitor, run_dir=tmp_path,
-        epochs=epochs, batch_size=None,
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.01),
+        monitor,
+        run_dir=tmp_path,
+        epochs=epochs,
+        batch_size=None,
     )
     probed = sorted({r["epoch"] for r in monitor.layer_history})
     assert probed == [1, epochs]  # the first probe and the final state are never cut

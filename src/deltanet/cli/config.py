@@ -333,7 +333,9 @@ def override_text(text: str, key: str, value: int, option: str) -> str:
             if tomllib.loads(new) == {**tomllib.loads(text), key: value}:
                 return new
             break
-    raise ValueError(f"cannot write {option} {value} into the config's text: no line '{key} = ...' found before its tables")
+    raise ValueError(
+        f"cannot write {option} {value} into the config's text: no line '{key} = ...' found before its tables"
+    )
 
 
 def _check_watched(cfg: dict[str, Any], path: Path) -> None:

@@ -198,9 +198,7 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
     stratify = spec["stratify"] and labels
     test_index = np.array([], dtype=np.int64)
     if spec["test_split"] > 0 and data.test is None:
-        index, test_index = _split(
-            cfg, "data.test_split", index, y if stratify else None, spec["test_split"], seed
-        )
+        index, test_index = _split(cfg, "data.test_split", index, y if stratify else None, spec["test_split"], seed)
     if spec["train_size"] is not None and spec["train_size"] > len(index):
         from deltanet.cli.config import fail
 
@@ -224,7 +222,10 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
             if spec["train_size"] is not None:
                 key, why = "data.train_size", f"{spec['train_size']} row for training is"
             else:
-                key, why = "data.test_split", f"{spec['test_split']} leaves {len(index)} of {len(data.X)} rows for training,"
+                key, why = (
+                    "data.test_split",
+                    f"{spec['test_split']} leaves {len(index)} of {len(data.X)} rows for training,",
+                )
             raise fail(
                 cfg["path"],
                 key,

@@ -7,8 +7,9 @@ deltanet train --resume RUN_DIR [--quiet]
 
 The run folder (``deltanet.training.rundir`` names every file) receives the config as given,
 with the command line's ``--epochs`` written into it (so that ``deltanet train RUN/config.toml``
-repeats the run; the run folder itself is where, not what, and stays the config's), the preprocessing, the split, ``fit``'s history and the Monitor's records, the model, the
-held-out results (``metrics.json``; ``test_predictions.csv`` for a regression), the learning
+repeats the run; the run folder itself is where, not what, and stays the config's), the
+preprocessing, the split, ``fit``'s history and the Monitor's records, the model, the held-out
+results (``metrics.json``; ``test_predictions.csv`` for a regression), the learning
 curves and ``report.html``, and last the manifest that marks the run complete. While training, a
 ``ModelCheckpoint`` writes ``checkpoints/last.dnet`` after every epoch: a run stopped by Ctrl-C
 (or a crash) is continued by ``deltanet train --resume RUN_DIR`` with the same final weights, bit

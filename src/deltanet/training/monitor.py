@@ -538,7 +538,7 @@ class Monitor(Callback):
 
     def _write_probes(self, folder: Path) -> None:
         """``probes.json``: the schedule, the epochs probed (from 1) and those the time budget cut."""
-        record = {
+        record: dict[str, Any] = {
             "every_epochs": self._every,
             "steps_between_probes": None if self.budget is None else PROBE_STEPS,
             "budget": self.budget,

@@ -18,9 +18,9 @@ The ``Monitor`` callback adds:
 - ``evaluation.json``: the confusion matrix of a classifier after training, and
   ``segmentation.npz``: a few images, labels and predictions of a segmentation network.
 
-``deltanet train`` adds the config as given, with its command-line overrides written in (``config.toml``), where it came from (``run.json``),
-the preprocessing (``preprocessing.json``), the split (``split.json``), the model
-(``model.dnet``), the held-out results (``metrics.json``, and ``test_predictions.csv`` for a
+``deltanet train`` adds the config as given, with its command-line overrides written in
+(``config.toml``), where it came from (``run.json``), the preprocessing (``preprocessing.json``),
+the split (``split.json``), the model (``model.dnet``), the held-out results (``metrics.json``, and ``test_predictions.csv`` for a
 regression), the pictures (``learning_curves.png``, ``report.html``), the checkpoint of a run in
 progress (``checkpoints/last.dnet``) and, last, the manifest (``manifest.json``).
 
