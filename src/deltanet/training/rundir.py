@@ -20,8 +20,8 @@ The ``Monitor`` callback adds:
 
 ``deltanet train`` adds the config as given, with its command-line overrides written in
 (``config.toml``), where it came from (``run.json``), the preprocessing (``preprocessing.json``),
-the split (``split.json``), the model (``model.dnet``), the held-out results (``metrics.json``, and ``test_predictions.csv`` for a
-regression), the pictures (``learning_curves.png``, ``report.html``), the checkpoint of a run in
+the split (``split.json``), the model (``model.dnet``), the held-out results (``metrics.json``,
+and ``test_predictions.csv`` for a regression), the pictures (``learning_curves.png``, ``report.html``), the checkpoint of a run in
 progress (``checkpoints/last.dnet``) and, last, the manifest (``manifest.json``).
 
 **Why a manifest, and not a staging folder renamed into place.** A run folder is consistent when
