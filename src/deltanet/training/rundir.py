@@ -21,8 +21,9 @@ The ``Monitor`` callback adds:
 ``deltanet train`` adds the config as given, with its command-line overrides written in
 (``config.toml``), where it came from (``run.json``), the preprocessing (``preprocessing.json``),
 the split (``split.json``), the model (``model.dnet``), the held-out results (``metrics.json``,
-and ``test_predictions.csv`` for a regression), the pictures (``learning_curves.png``, ``report.html``), the checkpoint of a run in
-progress (``checkpoints/last.dnet``) and, last, the manifest (``manifest.json``).
+and ``test_predictions.csv`` for a regression), the pictures (``learning_curves.png``,
+``report.html``), the checkpoint of a run in progress (``checkpoints/last.dnet``) and, last, the
+manifest (``manifest.json``).
 
 **Why a manifest, and not a staging folder renamed into place.** A run folder is consistent when
 its model, split and preprocessing come from one run on one version of the data. ``deltanet
