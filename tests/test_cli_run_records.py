@@ -82,14 +82,19 @@ def test_a_run_without_overrides_keeps_the_config_as_given(tmp_path):
     assert (tmp_path / "r" / "config.toml").read_text() == text
 
 
-def test_the_saved_config_of_a_csv_run_finds_its_data_file(tmp_path):
+def csv_config(folder):
+    """A config of a CSV file beside it, ``table.csv`` (a relative path); the file is written."""
     rng = np.random.default_rng(0)
     rows = [f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in rng.normal(size=(40, 2))]
-    (tmp_path / "table.csv").write_text("x1,x2,y\n" + "\n".join(rows) + "\n")
-    text = (
+    (folder / "table.csv").write_text("x1,x2,y\n" + "\n".join(rows) + "\n")
+    return (
         'seed = 1\nepochs = 1\n[data]\ncsv = "table.csv"\n'
         '[model]\nlayers = [{ type = "Linear", in_features = 2, out_features = 2 }]\n'
     )
+
+
+def test_the_saved_config_of_a_csv_run_finds_its_data_file(tmp_path):
+    text = csv_config(tmp_path)
     code, _, err = cli("train", config(tmp_path, text), "--epochs", 2, "--run-dir", tmp_path / "r", "--quiet")
     assert code == 0, err
     code, _, err = cli("train", tmp_path / "r" / "config.toml", "--run-dir", tmp_path / "again", "--quiet")
@@ -154,3 +159,12 @@ def test_two_runs_of_one_config_write_the_same_layer_statistics(tmp_path):
         assert code == 0, err
     for name in ("layers.csv", "history.csv", "probes.json"):
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text(), name
+
+
+def test_retraining_a_csv_run_into_its_own_folder_keeps_where_its_data_are(tmp_path):
+    text = csv_config(tmp_path)
+    run = tmp_path / "r"
+    assert cli("train", config(tmp_path, text), "--run-dir", run, "--quiet")[0] == 0
+    for _ in range(2):  # the second time from the config.toml that the first one wrote
+        code, _, err = cli("train", run / "config.toml", "--run-dir", run, "--overwrite", "--quiet")
+        assert code == 0, err

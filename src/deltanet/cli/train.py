@@ -141,8 +141,9 @@ def _check_folder(folder: Path, overwrite: bool) -> None:
     )
 
 
-def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
-    """Mark the folder as a run in progress, clear what an earlier run left, write the run's inputs."""
+def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared, data_dir: str | None) -> dict[str, Any]:
+    """Mark the folder as a run in progress, clear what an earlier run left, write the run's inputs
+    (``data_dir``: where relative data paths start, when not at the config's folder)."""
     from deltanet._version import __version__
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -158,8 +159,7 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
     rundir.write_manifest(folder, manifest)  # first: from here on, the folder says "unfinished"
     _remove_run(folder, cfg)
     rundir.atomic_write_text(folder / rundir.CONFIG_TOML, cfg["text"])
-    data_dir = _data_dir(cfg["path"]) or cfg["path"].resolve().parent
-    where = {"config": str(cfg["path"].resolve()), "data_dir": str(data_dir)}
+    where = {"config": str(cfg["path"].resolve()), "data_dir": str(data_dir or cfg["path"].resolve().parent)}
     rundir.write_json(folder, rundir.RUN, where)
     rundir.atomic_write_text(folder / rundir.PREPROCESSING, prepared.prep.to_json() + "\n")
     rundir.write_json(folder, rundir.SPLIT, {k: v.tolist() for k, v in prepared.parts.items()})
@@ -271,7 +271,8 @@ def train(
         RunFolderError: the folder holds a run and ``overwrite`` is False.
         RunInterrupted: Ctrl-C; the run can be resumed.
     """
-    cfg = read_config(config, data_dir=_data_dir(Path(config)))
+    data_dir = _data_dir(Path(config))  # read before the folder (perhaps this run's own) is cleared
+    cfg = read_config(config, data_dir=data_dir)
     if epochs is not None:  # into the config's text too: the run folder's config.toml repeats the run
         cfg["epochs"] = int(epochs)
         if cfg["epochs"] != tomllib.loads(cfg["text"])["epochs"]:
@@ -285,7 +286,7 @@ def train(
     _check_fits(cfg, prepared, model, training)  # before the folder (a run that --overwrite replaces) is touched
     distributed.barrier()  # every rank has checked the folder before rank 0 starts to write
     with _lock(folder):  # one deltanet train writes a folder at a time
-        manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
+        manifest = _start(folder, cfg, prepared, data_dir) if distributed.get_rank() == 0 else {}
         return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
 
 
