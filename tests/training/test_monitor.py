@@ -776,3 +776,54 @@ def test_a_resumed_run_gives_the_warnings_of_the_uninterrupted_one(interrupted_a
     assert [(e["kind"], e["epoch"]) for e in resumed.events] == expected
     written = json.loads((tmp_path / "run" / "warnings.json").read_text())
     assert [(e["kind"], e["epoch"]) for e in written] == expected
+
+
+def test_probes_follow_a_schedule_of_training_steps(tmp_path):
+    from deltanet.training.monitor import PROBE_STEPS
+
+    X, y = blobs(100)
+    model = relu_mlp([2, 4, 2])
+    monitor = Monitor(warn=False)
+    epochs = 2 * PROBE_STEPS // 10 + 5  # 10 steps an epoch: a probe every PROBE_STEPS / 10 epochs
+    monitored_fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.01),
+        monitor,
+        run_dir=tmp_path,
+        epochs=epochs,
+        batch_size=10,
+    )
+    every = PROBE_STEPS // 10
+    probed = sorted({r["epoch"] for r in monitor.layer_history})
+    assert probed == [1, 1 + every, 1 + 2 * every, epochs]  # the schedule, and the final state
+    record = json.loads((tmp_path / "probes.json").read_text())
+    assert record["every_epochs"] == every and record["probed_epochs"] == probed
+    assert record["cut_by_budget"] == []
+
+
+def test_the_time_budget_cuts_probes_and_says_so(tmp_path, monkeypatch):
+    from deltanet.training.monitor import PROBE_STEPS
+
+    monkeypatch.setattr("deltanet.training.monitor.PROBE_FREE_SECONDS", 0.0)
+    X, y = blobs(20)
+    epochs = 2 * PROBE_STEPS + 50  # one step an epoch
+    model = relu_mlp([2, 4, 2])
+    monitor = Monitor(warn=False, budget=1e-9)
+    monitored_fit(
+        model,
+        X,
+        y,
+        "cross_entropy",
+        optim.SGD(model.parameters(), lr=0.01),
+        monitor,
+        run_dir=tmp_path,
+        epochs=epochs,
+        batch_size=None,
+    )
+    probed = sorted({r["epoch"] for r in monitor.layer_history})
+    assert probed == [1, epochs]  # the first probe and the final state are never cut
+    record = json.loads((tmp_path / "probes.json").read_text())
+    assert record["cut_by_budget"] == [1 + PROBE_STEPS, 1 + 2 * PROBE_STEPS] and record["probed_epochs"] == probed

@@ -59,6 +59,7 @@ it into a model, a loss, an optimizer and callbacks.
 from __future__ import annotations
 
 import inspect
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ class ConfigError(ValueError):
 
 
 TOP_KEYS = {
-    "seed": "an integer >= 0 (default 0)",
+    "seed": "an integer in [0, 2**64) (default 0)",
     "epochs": "an integer >= 0",
     "batch_size": 'a positive integer or "full" (default 32)',
     "validation_split": "a fraction in [0, 1) (default 0)",
@@ -261,6 +262,8 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
             raise fail(path, key, f"missing; expected {TOP_KEYS[key]}")
     out: dict[str, Any] = {"path": path, "text": text}
     out["seed"] = _int(cfg, "seed", path, "", default=0)
+    if out["seed"] >= 2**64:  # dn.manual_seed's range, as torch.manual_seed's (a 64-bit seed)
+        raise fail(path, "seed", f"expected an integer in [0, 2**64), got {out['seed']} (more than 64 bits)")
     if "epochs" not in cfg:
         raise fail(path, "epochs", f"missing; expected {TOP_KEYS['epochs']}")
     out["epochs"] = _int(cfg, "epochs", path, "")
@@ -296,6 +299,43 @@ def read_config(path: Any, data_dir: Any = None) -> dict[str, Any]:
     out["callbacks"] = _check_callbacks(cfg.get("callbacks", []), path)
     _check_watched(out, path)
     return out
+
+
+def override_text(text: str, key: str, value: int, option: str) -> str:
+    """The config's text with the top-level integer ``key`` set to ``value`` by the command line's
+    ``option``, so that the run folder's ``config.toml`` repeats the run; the line says so in a
+    comment (``epochs = 3  # deltanet train --epochs 3; the config said 200``). The rest of the
+    text (comments, layout) is kept; the result is checked by parsing it again.
+
+    Args:
+        text: the config as given.
+        key: a top-level key that the config holds (``"epochs"``).
+        value: its new value.
+        option: the command-line option that gave it (``"--epochs"``).
+
+    Examples:
+        >>> from deltanet.cli.config import override_text
+        >>> print(override_text("seed = 0\\nepochs = 200 # long\\n[data]\\n", "epochs", 3, "--epochs"), end="")
+        seed = 0
+        epochs = 3  # deltanet train --epochs 3; the config said 200 # long
+        [data]
+    """
+    lines = text.splitlines(keepends=True)
+    pattern = re.compile(rf"""^(\s*(?:{key}|"{key}"|'{key}')\s*=\s*)([-+0-9_xob]+)(.*)$""", re.DOTALL)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("["):  # the first table: top-level keys come before it
+            break
+        match = pattern.match(line)
+        if match is not None:
+            head, old, rest = match.groups()
+            lines[i] = f"{head}{value}  # deltanet train {option} {value}; the config said {old}{rest}"
+            new = "".join(lines)
+            if tomllib.loads(new) == {**tomllib.loads(text), key: value}:
+                return new
+            break
+    raise ValueError(
+        f"cannot write {option} {value} into the config's text: no line '{key} = ...' found before its tables"
+    )
 
 
 def _check_watched(cfg: dict[str, Any], path: Path) -> None:
@@ -520,5 +560,6 @@ __all__ = [
     "callback_types",
     "fail",
     "loss_classes",
+    "override_text",
     "read_config",
 ]

@@ -191,8 +191,6 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
         ConfigError: ``data.train_size`` asks for more rows than are left for training (it would
             train on all of them, not on the number asked for).
     """
-    from deltanet.data import train_test_split
-
     spec, seed = cfg["data"], cfg["seed"]
     index = np.arange(len(data.X))
     y = None if data.y is None else np.asarray(data.y)
@@ -200,9 +198,7 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
     stratify = spec["stratify"] and labels
     test_index = np.array([], dtype=np.int64)
     if spec["test_split"] > 0 and data.test is None:
-        index, test_index = train_test_split(
-            index, y if stratify else None, test_size=spec["test_split"], stratify=y if stratify else None, rng=seed
-        )[:2]
+        index, test_index = _split(cfg, "data.test_split", index, y if stratify else None, spec["test_split"], seed)
     if spec["train_size"] is not None and spec["train_size"] > len(index):
         from deltanet.cli.config import fail
 
@@ -217,16 +213,44 @@ def split_data(cfg: dict[str, Any], data: Data, kind: str) -> dict[str, np.ndarr
         # A random part (stratified for labels), not the first rows: a file sorted by class would
         # give rows of its first classes only.
         y_part = y[index] if stratify and y is not None else None
-        index = train_test_split(
-            index, y_part, test_size=len(index) - spec["train_size"], stratify=y_part, rng=seed + 2
-        )[0]
+        index = _split(cfg, "data.train_size", index, y_part, len(index) - spec["train_size"], seed + 2)[0]
     val_index = np.array([], dtype=np.int64)
     if cfg["validation_split"] > 0:
+        if len(index) < 2:  # the key that left too few rows is named, not validation_split
+            from deltanet.cli.config import fail
+
+            if spec["train_size"] is not None:
+                key, why = "data.train_size", f"{spec['train_size']} row for training is"
+            else:
+                key, why = (
+                    "data.test_split",
+                    f"{spec['test_split']} leaves {len(index)} of {len(data.X)} rows for training,",
+                )
+            raise fail(
+                cfg["path"],
+                key,
+                f"{why} too few for validation_split = {cfg['validation_split']} (splitting needs at least 2 rows)",
+            )
         y_part = y[index] if stratify and y is not None else None
-        index, val_index = train_test_split(
-            index, y_part, test_size=cfg["validation_split"], stratify=y_part, rng=seed + 1
-        )[:2]
+        index, val_index = _split(cfg, "validation_split", index, y_part, cfg["validation_split"], seed + 1)
     return {"train": np.sort(index), "validation": np.sort(val_index), "test": np.sort(test_index)}
+
+
+def _split(
+    cfg: dict[str, Any], key: str, index: np.ndarray, labels: np.ndarray | None, size: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``train_test_split`` of the rows ``index`` (stratified by ``labels`` when given); its
+    ``ValueError`` (too few rows, a class too small to stratify) becomes a ``ConfigError`` that
+    names the config's ``key``."""
+    from deltanet.cli.config import fail
+    from deltanet.data import train_test_split
+
+    try:
+        left, taken = train_test_split(index, labels, test_size=size, stratify=labels, rng=seed)[:2]
+    except ValueError as error:
+        value = cfg["data"][key[5:]] if key.startswith("data.") else cfg[key]
+        raise fail(cfg["path"], key, f"{value} cannot be applied to {len(index)} rows: {error}") from None
+    return left, taken
 
 
 def held_out(data: Data, parts: dict[str, np.ndarray]) -> tuple[np.ndarray, Any] | None:

@@ -6,8 +6,10 @@ deltanet train --resume RUN_DIR [--quiet]
 ```
 
 The run folder (``deltanet.training.rundir`` names every file) receives the config as given,
-the preprocessing, the split, ``fit``'s history and the Monitor's records, the model, the
-held-out results (``metrics.json``; ``test_predictions.csv`` for a regression), the learning
+with the command line's ``--epochs`` written into it (so that ``deltanet train RUN/config.toml``
+repeats the run; the run folder itself is where, not what, and stays the config's), the
+preprocessing, the split, ``fit``'s history and the Monitor's records, the model, the held-out
+results (``metrics.json``; ``test_predictions.csv`` for a regression), the learning
 curves and ``report.html``, and last the manifest that marks the run complete. While training, a
 ``ModelCheckpoint`` writes ``checkpoints/last.dnet`` after every epoch: a run stopped by Ctrl-C
 (or a crash) is continued by ``deltanet train --resume RUN_DIR`` with the same final weights, bit
@@ -27,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +40,7 @@ import numpy as np
 import deltanet as dn
 from deltanet import distributed
 from deltanet.cli.build import Training, build_model, build_training, callback_outputs, target_kind
-from deltanet.cli.config import fail, read_config
+from deltanet.cli.config import fail, override_text, read_config
 from deltanet.cli.data import LABEL_KINDS, Data, Preprocessing, digest, held_out, load_data, split_data
 from deltanet.cli.results import write_results
 from deltanet.training import rundir
@@ -91,6 +94,13 @@ def prepare(cfg: dict[str, Any]) -> Prepared:
     kind = target_kind(cfg["loss"]["class"])
     parts = split_data(cfg, data, kind)
     mean = scale = None
+    if cfg["data"]["standardize"] and data.X.ndim != 2:
+        raise fail(
+            cfg["path"],
+            "data.standardize",
+            f"standardization is per feature of (N, F) data; the data are {data.X.ndim}-D, of shape "
+            f"{data.X.shape}: leave standardize out (scale images before saving them)",
+        )
     if cfg["data"]["standardize"]:
         scaler = dn.data.Standardizer().fit(data.X[parts["train"]])
         mean, scale = scaler.mean_, scaler.scale_
@@ -131,8 +141,9 @@ def _check_folder(folder: Path, overwrite: bool) -> None:
     )
 
 
-def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
-    """Mark the folder as a run in progress, clear what an earlier run left, write the run's inputs."""
+def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared, data_dir: str | None) -> dict[str, Any]:
+    """Mark the folder as a run in progress, clear what an earlier run left, write the run's inputs
+    (``data_dir``: where relative data paths start, when not at the config's folder)."""
     from deltanet._version import __version__
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,7 +159,7 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
     rundir.write_manifest(folder, manifest)  # first: from here on, the folder says "unfinished"
     _remove_run(folder, cfg)
     rundir.atomic_write_text(folder / rundir.CONFIG_TOML, cfg["text"])
-    where = {"config": str(cfg["path"].resolve()), "data_dir": str(cfg["path"].resolve().parent)}
+    where = {"config": str(cfg["path"].resolve()), "data_dir": str(data_dir or cfg["path"].resolve().parent)}
     rundir.write_json(folder, rundir.RUN, where)
     rundir.atomic_write_text(folder / rundir.PREPROCESSING, prepared.prep.to_json() + "\n")
     rundir.write_json(folder, rundir.SPLIT, {k: v.tolist() for k, v in prepared.parts.items()})
@@ -157,6 +168,21 @@ def _start(folder: Path, cfg: dict[str, Any], prepared: Prepared) -> dict[str, A
     )
     rundir.write_manifest(folder, manifest)
     return manifest
+
+
+def _data_dir(config: Path) -> str | None:
+    """The folder that a run folder's own ``config.toml`` takes its relative data paths from: the
+    folder of the config that the run came from (``run.json``), so that ``deltanet train
+    RUN/config.toml`` finds the run's data; None (the config's own folder) for any other config."""
+    folder = config.parent
+    if config.name != rundir.CONFIG_TOML or rundir.run_status(folder) not in ("complete", "training"):
+        return None
+    try:
+        where = rundir.read_json(folder, rundir.RUN, {}) or {}
+    except (OSError, ValueError):
+        return None
+    data_dir = where.get("data_dir") if isinstance(where, dict) else None
+    return data_dir if isinstance(data_dir, str) else None
 
 
 def _check_fits(cfg: dict[str, Any], prepared: Prepared, model: Any, training: Training) -> None:
@@ -245,9 +271,12 @@ def train(
         RunFolderError: the folder holds a run and ``overwrite`` is False.
         RunInterrupted: Ctrl-C; the run can be resumed.
     """
-    cfg = read_config(config)
-    if epochs is not None:
+    data_dir = _data_dir(Path(config))  # read before the folder (perhaps this run's own) is cleared
+    cfg = read_config(config, data_dir=data_dir)
+    if epochs is not None:  # into the config's text too: the run folder's config.toml repeats the run
         cfg["epochs"] = int(epochs)
+        if cfg["epochs"] != tomllib.loads(cfg["text"])["epochs"]:
+            cfg["text"] = override_text(cfg["text"], "epochs", cfg["epochs"], "--epochs")
     folder = Path(run_dir) if run_dir is not None else cfg["run_dir"]
     _check_folder(folder, overwrite)
     prepared = prepare(cfg)
@@ -257,7 +286,7 @@ def train(
     _check_fits(cfg, prepared, model, training)  # before the folder (a run that --overwrite replaces) is touched
     distributed.barrier()  # every rank has checked the folder before rank 0 starts to write
     with _lock(folder):  # one deltanet train writes a folder at a time
-        manifest = _start(folder, cfg, prepared) if distributed.get_rank() == 0 else {}
+        manifest = _start(folder, cfg, prepared, data_dir) if distributed.get_rank() == 0 else {}
         return _fit_and_finish(folder, cfg, prepared, manifest, model, training, None, verbose, say)
 
 

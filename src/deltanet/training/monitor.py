@@ -18,10 +18,21 @@ When it looks:
 - every epoch: the loss curves and the validation metrics (a few comparisons);
 - at probes: the per-layer statistics. A probe reads the gradients that the epoch's last step
   left in ``.grad`` (nothing recomputed) and runs one forward pass without a graph, in evaluation
-  mode, over at most ``probe_size`` training samples. Probes run at the first epoch and then only
-  as often as keeps their total time under ``budget`` (2 %) of the training time, measured as
-  training goes: every epoch for an MNIST-sized epoch, rarely for a 150-sample full batch.
-  Nothing runs per step.
+  mode, over at most ``probe_size`` training samples. Nothing runs per step.
+
+**When it probes: a schedule, bounded by a time budget.** Probes run at the end of the first
+epoch, then every ``k`` epochs, ``k = ceil(PROBE_STEPS / steps per epoch)`` (every epoch for an
+MNIST-sized epoch, every 200th for a full batch), and at the end of training. A probe costs
+about a few training steps (one forward pass, no backward), so one per ``PROBE_STEPS`` = 200
+steps is about 1-2 % of training. The schedule depends on the data's size and the batch size
+only, so two runs of one config probe the same epochs and write the same ``layers.csv``, and a
+resumed run probes those of the uninterrupted one. The time ``budget`` (2 %) is an upper bound
+on top: a scheduled probe is cut when the probes so far and one more would take more than
+``budget`` of the training time measured so far, and more than ``PROBE_FREE_SECONDS`` (1 s) in
+all (below that, the share is not worth a clock's noise, which would make two runs differ). The
+run folder's ``probes.json`` records the schedule, the epochs probed and those the budget cut
+(a cut run's ``layers.csv`` depends on the machine's speed, and says so there). Measuring time
+only, by the clock, would not slow training less: it would probe different epochs on every run.
 
 ``fit`` hands the monitor its data, optimizer, loss and run folder through
 ``Monitor.set_fit_context``; a Monitor without them still checks the loss curves, the gradients
@@ -73,9 +84,13 @@ logger = logging.getLogger("deltanet.monitor")
 WARNING_CLASSES = CATEGORIES
 
 # What a new run (not a resumed one) clears from its run folder.
-_RUN_FILES = (rundir.LAYERS, rundir.WARNINGS, rundir.EVALUATION, rundir.SEGMENTATION)
+_RUN_FILES = (rundir.LAYERS, rundir.PROBES, rundir.WARNINGS, rundir.EVALUATION, rundir.SEGMENTATION)
 # Probe samples of the forward pass at train begin (layer order and the output check).
 _FIRST_PASS_SAMPLES = 8
+#: Training steps between two scheduled probes (see the module docstring).
+PROBE_STEPS = 200
+#: Seconds of probes that the time budget never cuts (see the module docstring).
+PROBE_FREE_SECONDS = 1.0
 
 
 class Monitor(Callback):
@@ -100,7 +115,8 @@ class Monitor(Callback):
         overfit_tolerance: how far (relative) above its best the validation loss must be (0.02).
         probe_size: training samples of the per-layer probe (evenly spaced over X; no random
             draw, so the training's random stream is untouched).
-        budget: the share of training time the probes may take (0.02); None probes every epoch.
+        budget: the share of training time the probes may take at most (0.02): an upper bound on
+            the schedule of one probe every ``PROBE_STEPS`` steps; None probes every epoch.
         collapse_ratio: a validation score below this share of its best (an error above its best
             divided by it) has collapsed: ``MetricCollapseWarning`` (0.5).
         collapse_patience: epochs in a row a validation metric must stay collapsed (2).
@@ -229,6 +245,9 @@ class Monitor(Callback):
         self._last_probe_seconds = 0.0
         self._probed_epoch: int | None = None
         self._last_epoch: int | None = None
+        self._every = 1  # epochs between scheduled probes (on_train_begin sets it)
+        self._probed: list[int] = []
+        self._cut: list[int] = []
         self._start = time.perf_counter()
         self._stopped = False
 
@@ -281,6 +300,8 @@ class Monitor(Callback):
     # -- hooks -------------------------------------------------------------------------------
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
+        steps = int(self.params.get("steps") or 1)
+        self._every = 1 if self.budget is None else max(1, math.ceil(PROBE_STEPS / max(steps, 1)))
         folder = self.output_dir
         if folder is not None:
             self._start_files(folder)
@@ -323,13 +344,15 @@ class Monitor(Callback):
                     key, values, self.collapse_ratio, self.collapse_patience, first, val_losses
                 )
                 self._give(found, epoch)
-        if self._probe_due():
+        if self._probe_due(epoch):
             self._probe(epoch)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         last = self._last_epoch
         if last is not None and self._probed_epoch != last and not self._stopped:
             self._probe(last)  # the final state, once
+        if self.output_dir is not None:
+            self._write_probes(self.output_dir)
         if self.output_dir is not None and not self._stopped:
             self._write_evaluation(self.output_dir)
 
@@ -348,13 +371,15 @@ class Monitor(Callback):
     def state_dict(self) -> dict[str, Any]:
         """The curves the checks read, the warnings given and the first probe's mark: saved in
         checkpoints, so that a resumed run gives the warnings of the uninterrupted one, at the
-        same epochs (the probes' timing, a share of the measured time, is not)."""
+        same epochs, and probes the epochs of its schedule (a cut by the time budget apart)."""
         return {
             "losses": list(self._losses),
             "val_losses": list(self._val_losses),
             "metrics": {key: {"values": list(v), "val_losses": list(w)} for key, (v, w) in self._metrics.items()},
             "events": [dict(e) for e in self.events],
             "probed_epoch": self._probed_epoch,
+            "probed": list(self._probed),
+            "cut": list(self._cut),
             "last_epoch": self._last_epoch,
             "stopped": self._stopped,
         }
@@ -372,6 +397,8 @@ class Monitor(Callback):
         self._given = {(e.get("kind"), e.get("layer")) for e in self.events}
         self._probed_epoch = None if state["probed_epoch"] is None else int(state["probed_epoch"])
         self._last_epoch = None if state["last_epoch"] is None else int(state["last_epoch"])
+        self._probed = [int(e) for e in state.get("probed", [])]  # absent in checkpoints of deltanet 0.x
+        self._cut = [int(e) for e in state.get("cut", [])]
         self._stopped = bool(state.get("stopped", False))
         if self.output_dir is not None:
             rundir.write_json(self.output_dir, rundir.WARNINGS, self.events)
@@ -428,14 +455,19 @@ class Monitor(Callback):
         extra = {} if stopper is None else {"watched": stopper.monitor, "patience": stopper.patience}
         self._give(found, epoch, advice, **extra)
 
-    def _probe_due(self) -> bool:
-        if self._stopped:
+    def _probe_due(self, epoch: int) -> bool:
+        """Whether the schedule probes after ``epoch`` (from 0), and the time budget lets it."""
+        if self._stopped or epoch % self._every != 0:
             return False
         if self.budget is None or self._probed_epoch is None:
             return True
         elapsed = time.perf_counter() - self._start - self._probe_seconds
-        due = self._probe_seconds + self._last_probe_seconds <= self.budget * elapsed
-        return due if self._world is None else self._world.decide(due)
+        spent = self._probe_seconds + self._last_probe_seconds
+        due = spent <= max(self.budget * elapsed, PROBE_FREE_SECONDS)
+        due = due if self._world is None else self._world.decide(due)  # rank 0's clock, for every rank
+        if not due:
+            self._cut.append(epoch + 1)
+        return due
 
     def _probe(self, epoch: int) -> None:
         began = time.perf_counter()
@@ -445,6 +477,8 @@ class Monitor(Callback):
             self._last_probe_seconds = time.perf_counter() - began
             self._probe_seconds += self._last_probe_seconds
             self._probed_epoch = epoch
+            if epoch + 1 not in self._probed:
+                self._probed.append(epoch + 1)
 
     def _measure(self, epoch: int) -> None:
         model = self.model
@@ -501,6 +535,22 @@ class Monitor(Callback):
                 }
             )
         return rows
+
+    def _write_probes(self, folder: Path) -> None:
+        """``probes.json``: the schedule, the epochs probed (from 1) and those the time budget cut."""
+        record: dict[str, Any] = {
+            "every_epochs": self._every,
+            "steps_between_probes": None if self.budget is None else PROBE_STEPS,
+            "budget": self.budget,
+            "probed_epochs": list(self._probed),
+            "cut_by_budget": list(self._cut),
+        }
+        if self._cut:
+            record["note"] = (
+                "the time budget cut the probes of these epochs: layers.csv depends on this machine's speed; "
+                "a larger budget (or budget=None: every epoch) gives the full schedule"
+            )
+        rundir.write_json(folder, rundir.PROBES, record)
 
     def _write_evaluation(self, folder: Path) -> None:
         if self._validation is not None:

@@ -11,16 +11,19 @@ The ``Monitor`` callback adds:
 - ``layers.csv``: per-layer gradient and activation statistics, one row per layer and probed
   epoch (columns ``LAYER_COLUMNS``; appended and flushed at each probe, as Keras's
   ``CSVLogger`` does, so that a run that crashes keeps its rows);
+- ``probes.json``: the epochs the Monitor probed for ``layers.csv`` (a schedule of training
+  steps, the same for two runs of one config) and those its time budget cut;
 - ``warnings.json``: the Monitor's warnings, each with its advice;
 - ``summary.json``: the model summary (layers, output shapes, parameter counts);
 - ``evaluation.json``: the confusion matrix of a classifier after training, and
   ``segmentation.npz``: a few images, labels and predictions of a segmentation network.
 
-``deltanet train`` adds the config as given (``config.toml``), where it came from (``run.json``),
-the preprocessing (``preprocessing.json``), the split (``split.json``), the model
-(``model.dnet``), the held-out results (``metrics.json``, and ``test_predictions.csv`` for a
-regression), the pictures (``learning_curves.png``, ``report.html``), the checkpoint of a run in
-progress (``checkpoints/last.dnet``) and, last, the manifest (``manifest.json``).
+``deltanet train`` adds the config as given, with its command-line overrides written in
+(``config.toml``), where it came from (``run.json``), the preprocessing (``preprocessing.json``),
+the split (``split.json``), the model (``model.dnet``), the held-out results (``metrics.json``,
+and ``test_predictions.csv`` for a regression), the pictures (``learning_curves.png``,
+``report.html``), the checkpoint of a run in progress (``checkpoints/last.dnet``) and, last, the
+manifest (``manifest.json``).
 
 **Why a manifest, and not a staging folder renamed into place.** A run folder is consistent when
 its model, split and preprocessing come from one run on one version of the data. ``deltanet
@@ -65,6 +68,7 @@ from deltanet import _atomic
 CONFIG = "config.json"  # fit's settings
 HISTORY = "history.csv"  # one row per epoch
 LAYERS = "layers.csv"  # the Monitor's per-layer statistics
+PROBES = "probes.json"  # the Monitor's probe schedule: which epochs it probed, which the time budget cut
 WARNINGS = "warnings.json"  # the Monitor's warnings
 SUMMARY = "summary.json"  # the model summary
 EVALUATION = "evaluation.json"  # the confusion matrix after training
@@ -91,6 +95,7 @@ RUN_FILES = (
     CONFIG,
     HISTORY,
     LAYERS,
+    PROBES,
     WARNINGS,
     SUMMARY,
     EVALUATION,
@@ -107,7 +112,7 @@ RUN_FILES = (
 )
 #: What ``fit`` and its ``Monitor`` write (and the report made of them): a new run of ``fit``
 #: removes these first, so that nothing of an earlier run in the folder is read as its own.
-FIT_FILES = (CONFIG, HISTORY, LAYERS, WARNINGS, SUMMARY, EVALUATION, SEGMENTATION, REPORT)
+FIT_FILES = (CONFIG, HISTORY, LAYERS, PROBES, WARNINGS, SUMMARY, EVALUATION, SEGMENTATION, REPORT)
 #: The manifest's ``format``: what a reader of this version understands.
 MANIFEST_FORMAT = "deltanet run folder 1"
 
