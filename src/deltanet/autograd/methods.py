@@ -336,6 +336,7 @@ METHODS: dict[str, Any] = {
     "repeat": shapes.repeat,
     "contiguous": shapes.contiguous,
     "is_contiguous": memory_formats.is_contiguous,
+    "dim_order": memory_formats.dim_order,
     "clone": shapes.clone,
     "chunk": shapes.chunk,
     "split": shapes.split,
