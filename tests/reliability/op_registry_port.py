@@ -288,5 +288,6 @@ register(
             S("signed zeros, NaN, infinities", np.array([0.0, -0.0, np.nan, -np.inf, np.inf])),
             S("empty", normal(rng, 0)),
         ],
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
     )
 )
