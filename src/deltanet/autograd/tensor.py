@@ -23,6 +23,14 @@ from deltanet.autograd.size import Size, shape_of
 from deltanet.autograd.versions import Version
 
 
+
+def _grad_enabled() -> bool:
+    """Whether gradients are being recorded (``deltanet.autograd.function`` imports this module, so
+    it is read there on call)."""
+    from deltanet.autograd.function import is_grad_enabled
+
+    return is_grad_enabled()
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -442,7 +450,10 @@ class Tensor:
         return tensor_repr(self.array, backend.DEFAULT_DTYPE, self._ctx, self.requires_grad)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """NumPy's protocol: ``np.asarray(t)`` is ``t.array`` itself (no copy), ``np.array(t)`` a copy."""
+        """NumPy's protocol: ``np.asarray(t)`` is ``t.array`` itself (no copy), ``np.array(t)`` a copy;
+        for a tensor that requires grad, PyTorch's error outside ``no_grad`` (as ``numpy()``)."""
+        if self._requires_grad and _grad_enabled():
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         array = self.array if dtype is None else self.array.astype(dtype, copy=False)
         if copy and array is self.array:
             return array.copy()
@@ -474,7 +485,7 @@ class Tensor:
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying array (shared, not copied), as PyTorch's: refused for a tensor that
-        requires grad (PyTorch's RuntimeError, even inside ``no_grad``), unless ``force=True``.
+        requires grad (PyTorch's RuntimeError) outside ``no_grad``, unless ``force=True``.
 
         Args:
             force: True to give the array of a tensor that requires grad too (PyTorch's
@@ -486,7 +497,7 @@ class Tensor:
             >>> w.detach().numpy(), w.numpy(force=True)
             (array([1., 2.], dtype=float32), array([1., 2.], dtype=float32))
         """
-        if self._requires_grad and not force:
+        if self._requires_grad and not force and _grad_enabled():
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self.array
 
