@@ -48,7 +48,9 @@ def test_matches_pytorch_for_every_permutation(shape):
             continue
         ours, theirs = dn.zeros(shape), torch.zeros(shape)
         if last:
-            ours, theirs = (t.contiguous(memory_format=f) for t, f in ((ours, dn.channels_last), (theirs, torch.channels_last)))
+            ours, theirs = (
+                t.contiguous(memory_format=f) for t, f in ((ours, dn.channels_last), (theirs, torch.channels_last))
+            )
         if perm:
             ours, theirs = ours.permute(*perm), theirs.permute(*perm)
         for check in (False, True, [dn.contiguous_format], [dn.contiguous_format, dn.channels_last]):

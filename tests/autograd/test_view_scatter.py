@@ -73,9 +73,17 @@ def test_src_is_cast_to_the_input_dtype_and_its_gradient_to_its_own():
 
 # each call is made with deltanet and with torch: the same exception and message
 ERRORS = [
-    (lambda lib: lib.select_scatter(lib.zeros(3, 4), lib.ones(3), 0, 1), RuntimeError, r"src size = \[3\], slice size = \[4\]"),
+    (
+        lambda lib: lib.select_scatter(lib.zeros(3, 4), lib.ones(3), 0, 1),
+        RuntimeError,
+        r"src size = \[3\], slice size = \[4\]",
+    ),
     (lambda lib: lib.select_scatter(lib.zeros(3, 4), lib.ones(1), 0, 1), RuntimeError, "equal to the slice of self"),
-    (lambda lib: lib.select_scatter(lib.zeros(3, 4), lib.ones(4), 0, 3), IndexError, r"select\(\): index 3 out of range"),
+    (
+        lambda lib: lib.select_scatter(lib.zeros(3, 4), lib.ones(4), 0, 3),
+        IndexError,
+        r"select\(\): index 3 out of range",
+    ),
     (lambda lib: lib.select_scatter(lib.zeros(3, 4), 1.0, 0, 1), TypeError, "'src' .* must be Tensor, not float"),
     (lambda lib: lib.slice_scatter(lib.zeros(3, 4), lib.ones(3, 2), 1, 1), RuntimeError, r"slice size = \[3, 3\]"),
     (lambda lib: lib.slice_scatter(lib.zeros(3, 4), lib.ones(3, 2), 1, step=0), RuntimeError, "step must be positive"),

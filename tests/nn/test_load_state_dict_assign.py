@@ -16,7 +16,9 @@ def _linear_state(lib, dtype=None):
 def test_a_list_or_a_number_is_refused_with_pytorchs_error_and_nothing_changes():
     layer = nn.Linear(2, 1)
     before = layer.weight.tolist()
-    with pytest.raises(RuntimeError, match=r'parameter named "weight", expected torch.Tensor .* received <class .list.>'):
+    with pytest.raises(
+        RuntimeError, match=r'parameter named "weight", expected torch.Tensor .* received <class .list.>'
+    ):
         layer.load_state_dict({"weight": [[1.0, 2.0]], "bias": np.zeros(1)})
     with pytest.raises(RuntimeError, match=r'"bias", expected torch.Tensor .* received <class .float.>'):
         layer.load_state_dict({"weight": np.ones((1, 2)), "bias": 0.5})

@@ -257,7 +257,6 @@ from deltanet.autograd.strided import as_strided
 from deltanet.autograd.taking import argwhere, take, take_along_dim
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.threads import get_num_threads, set_num_threads
-from deltanet.autograd.view_scatter import diagonal_scatter, select_scatter, slice_scatter
 from deltanet.autograd.trigonometry import (
     acos,
     acosh,
@@ -276,6 +275,7 @@ from deltanet.autograd.trigonometry import (
     sinh,
     tan,
 )
+from deltanet.autograd.view_scatter import diagonal_scatter, select_scatter, slice_scatter
 
 methods.install()
 

@@ -68,9 +68,9 @@ from deltanet.autograd import (
     statistics,
     storage,
     strided,
-    view_scatter,
     taking,
     trigonometry,
+    view_scatter,
     windows,
 )
 from deltanet.autograd.linalg import (

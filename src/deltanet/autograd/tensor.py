@@ -23,13 +23,13 @@ from deltanet.autograd.size import Size, shape_of
 from deltanet.autograd.versions import Version
 
 
-
 def _grad_enabled() -> bool:
     """Whether gradients are being recorded (``deltanet.autograd.function`` imports this module, so
     it is read there on call)."""
     from deltanet.autograd.function import is_grad_enabled
 
     return is_grad_enabled()
+
 
 class Tensor:
     """An n-dimensional array that records the operations applied to it.

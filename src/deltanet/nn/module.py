@@ -737,7 +737,7 @@ class Module:
     def _assign_state(self, given: Mapping[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Make each parameter and buffer named in ``arrays`` the given value (``load_state_dict(assign=True)``),
         as PyTorch's ``_load_from_state_dict``: checked for every key first, then set module by module."""
-        slots = []
+        slots: list[tuple[Module, str, str, Parameter | None]] = []
         for mod_name, module in self.named_modules(remove_duplicate=False):
             dot = f"{mod_name}." if mod_name else ""
             for name, old in module._parameters.items():
@@ -746,21 +746,25 @@ class Module:
             for name in module._buffers:
                 if getattr(module, name) is not None and dot + name in arrays:
                     slots.append((module, name, dot + name, None))
-        for _, _, key, old in slots:
-            if old is not None and old.requires_grad and arrays[key].dtype.kind != "f":
+        for _, _, key, held in slots:
+            if held is not None and held.requires_grad and arrays[key].dtype.kind != "f":
                 raise RuntimeError(
                     f"load_state_dict(assign=True): {key!r} requires grad and the value given is "
                     f"{arrays[key].dtype} (only Tensors of floating point and complex dtype can require gradients)"
                 )
-        for module, name, key, old in slots:
+        for module, name, key, held in slots:
             value = given[key]
-            if old is None:  # a buffer: the tensor given, or the array wrapped
-                setattr(module, name, value if isinstance(value, Tensor) and not isinstance(value, Parameter) else arrays[key])
+            if held is None:  # a buffer: the tensor given, or the array wrapped
+                setattr(
+                    module,
+                    name,
+                    value if isinstance(value, Tensor) and not isinstance(value, Parameter) else arrays[key],
+                )
             elif isinstance(value, Parameter):
-                value.requires_grad = old.requires_grad
+                value.requires_grad = held.requires_grad
                 setattr(module, name, value)
             else:
-                setattr(module, name, Parameter(arrays[key], requires_grad=old.requires_grad))
+                setattr(module, name, Parameter(arrays[key], requires_grad=held.requires_grad))
 
     def _fill_optional_state(self, own: OrderedDict[str, np.ndarray], state_dict: Any) -> Any:
         """``state_dict`` with the keys that submodules may lack (``_optional_state``) filled with

@@ -180,7 +180,8 @@ def checked_arrays(
         f'\n\tWhile copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
         f"checkpoint but received {type(state_dict[key])}"
         for key in own
-        if key in state_dict and not isinstance(state_dict[key], (Tensor, np.ndarray, np.generic))
+        if key in state_dict
+        and not isinstance(state_dict[key], (Tensor, np.ndarray, np.generic))
         and not hasattr(state_dict[key], "detach")
     ]
     if not_tensors:  # PyTorch's error: a list or a number is no tensor
