@@ -27,6 +27,7 @@ def test_asarray_of_a_detached_tensor_shares_memory():
         assert np.asarray(t) is t.array
 
 
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 @pytest.mark.parametrize("read", READS)
 def test_pytorch_does_the_same(read):
     torch = pytest.importorskip("torch")

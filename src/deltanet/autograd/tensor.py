@@ -24,11 +24,9 @@ from deltanet.autograd.versions import Version
 
 
 def _grad_enabled() -> bool:
-    """Whether gradients are being recorded (``deltanet.autograd.function`` imports this module, so
-    it is read there on call)."""
-    from deltanet.autograd.function import is_grad_enabled
-
-    return is_grad_enabled()
+    """Whether gradients are being recorded: ``deltanet.autograd.function`` (which imports this
+    module, so this one cannot import it) replaces this with its ``is_grad_enabled`` when loaded."""
+    return True
 
 
 class Tensor:
