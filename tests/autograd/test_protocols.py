@@ -84,7 +84,7 @@ def test_numpy_meets_a_tensor():
         b -= 0.5 * t  # writes into the array: PyTorch's p.data -= lr * p.grad
     assert isinstance(b, np.ndarray) and b.tolist() == [0.5, 0.0, -0.5]
     assert isinstance(np.exp(t), np.ndarray)  # other ufuncs compute on the data
-    np.testing.assert_allclose(np.asarray(t), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(np.asarray(t.detach()), [1.0, 2.0, 3.0])
 
 
 def test_repr():  # the format itself: tests/autograd/test_printing.py

@@ -226,7 +226,7 @@ def test_numpy_array_of_a_value_is_a_copy():
     assert not np.shares_memory(snapshot, net.weight.array)
     assert np.shares_memory(np.asarray(net.state_dict()["weight"]), net.weight.array)  # asarray: no copy
     with pytest.raises(ValueError, match="cannot be read as float64 without a copy"):
-        np.array(net.weight, dtype=np.float64, copy=False)
+        np.array(net.state_dict()["weight"], dtype=np.float64, copy=False)
 
 
 def test_a_dict_without_num_batches_tracked_loads_and_keeps_the_count_as_pytorch():

@@ -179,8 +179,8 @@ def test_load_state_dict_returns_missing_and_unexpected_keys():
     with pytest.raises(RuntimeError, match=r"missing keys \['1.bias'\], unexpected keys \['extra'\]") as info:
         model.load_state_dict(state)
     assert isinstance(info.value, KeyError) and isinstance(info.value, StateDictError)
-    with pytest.raises(ValueError, match="assign=True is not supported"):
-        model.load_state_dict(model.state_dict(), assign=True)
+    with pytest.raises(RuntimeError, match="expected torch.Tensor or Tensor-like object"):
+        model.load_state_dict({**model.state_dict(), "0.bias": [0.0] * 3})
 
 
 def test_state_dict_prefix_and_keep_vars():

@@ -252,3 +252,42 @@ register(
         ],
     )
 )
+
+
+view_scatter_mod = importlib.import_module("deltanet.autograd.view_scatter")
+angles_mod = importlib.import_module("deltanet.autograd.angles")
+
+
+def ref_diagonal_scatter(x, src, offset=0):
+    z = x.copy()
+    i = np.arange(src.shape[-1]) + max(0, -offset)
+    z[..., i, i + offset] = src
+    return z
+
+
+register(
+    OpInfo(
+        view_scatter_mod.ViewScatter,
+        lambda x, src, **kw: dn.diagonal_scatter(x, src, **kw),
+        ref_diagonal_scatter,
+        lambda rng: [
+            S("main", normal(rng, 3, 4), normal(rng, 3)),
+            S("below", normal(rng, 3, 4), normal(rng, 2), offset=-1),
+            S("empty", normal(rng, 2, 2), normal(rng, 0), offset=3),
+        ],
+        [E("src of another shape", RuntimeError, r"src size = \[2\], slice size = \[3\]", np.ones((3, 4)), np.ones(2))],
+    )
+)
+register(
+    OpInfo(
+        angles_mod.Angle,
+        dn.angle,
+        lambda x: np.where(np.isnan(x), x, np.where(x < 0, np.pi, 0.0)).astype(x.dtype),
+        lambda rng: [
+            S("2-D", normal(rng, 2, 3) + 0.5),
+            S("signed zeros, NaN, infinities", np.array([0.0, -0.0, np.nan, -np.inf, np.inf])),
+            S("empty", normal(rng, 0)),
+        ],
+        [E("string data", ValueError, r"numeric data.*got dtype <U", np.array(["a"]))],
+    )
+)

@@ -24,7 +24,7 @@ from deltanet.autograd.aliases import (
     sgn,
     subtract,
 )
-from deltanet.autograd.angles import arctan2, atan2, deg2rad, hypot, rad2deg, sinc
+from deltanet.autograd.angles import angle, arctan2, atan2, deg2rad, hypot, rad2deg, sinc
 from deltanet.autograd.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from deltanet.autograd.arranging import (
     concat,
@@ -275,6 +275,7 @@ from deltanet.autograd.trigonometry import (
     sinh,
     tan,
 )
+from deltanet.autograd.view_scatter import diagonal_scatter, select_scatter, slice_scatter
 
 methods.install()
 
@@ -331,6 +332,10 @@ __all__ = [
     "logaddexp",
     "logaddexp2",
     "atan2",
+    "angle",
+    "select_scatter",
+    "slice_scatter",
+    "diagonal_scatter",
     "arctan2",
     "hypot",
     "sinc",

@@ -1,7 +1,8 @@
 r"""Angles and lengths, with PyTorch's names: ``atan2`` (``arctan2``), the angle of the vector
 $(x, y)$ in all four quadrants (the orientation of an image gradient); ``hypot``, its length
 $\sqrt{x^2 + y^2}$ without overflow; ``deg2rad`` and ``rad2deg``; and the normalised ``sinc``,
-$\sin(\pi x) / (\pi x)$ (1 at 0), the ideal low-pass filter's kernel.
+$\sin(\pi x) / (\pi x)$ (1 at 0), the ideal low-pass filter's kernel; and ``angle``, a real number's
+argument as a complex number (0 or $\pi$).
 
 Each is a ``Function`` (or a product with a constant) with PyTorch's derivative:
 
@@ -80,6 +81,34 @@ class Sinc(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             g = delta * (pi_x * np.cos(pi_x) - np.sin(pi_x)) / pi_x2
         return np.where(pi_x2 == 0, 0, g).astype(g.dtype, copy=False)
+
+
+class Angle(Function):
+    r"""The angle of a real $x$ as a complex number: $\pi$ for $x < 0$, 0 for $x \ge 0$ (also $-0.0$),
+    NaN for NaN, as PyTorch's; $dz / dx = 0$ everywhere (PyTorch's gradient of a real input)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        z = np.where(x < 0, math.pi, 0).astype(x.dtype, copy=False)
+        return np.where(np.isnan(x), x, z)
+
+    def backward(self, delta: np.ndarray) -> np.ndarray:
+        return np.zeros_like(delta)
+
+
+def angle(input: Any) -> Tensor:
+    r"""The angle (argument) of each element seen as a complex number: $\pi$ for a negative number, 0
+    for zero and positive ones, NaN for NaN, as PyTorch's ``angle`` of a real tensor (its gradient
+    is 0). deltanet has no complex dtypes.
+
+    Args:
+        input: a real tensor (integers and bools give float32, as PyTorch).
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.angle(dn.tensor([-2.0, 0.0, 3.0], dtype="float64")).tolist()
+        [3.141592653589793, 0.0, 0.0]
+    """
+    return Angle.apply(_floating(input))
 
 
 def atan2(input: Any, other: Any) -> Tensor:
@@ -164,4 +193,4 @@ def rad2deg(input: Any) -> Tensor:
     return _floating(input) * (180 / math.pi)
 
 
-__all__ = ["Atan2", "Hypot", "Sinc", "arctan2", "atan2", "deg2rad", "hypot", "rad2deg", "sinc"]
+__all__ = ["Angle", "Atan2", "Hypot", "Sinc", "angle", "arctan2", "atan2", "deg2rad", "hypot", "rad2deg", "sinc"]

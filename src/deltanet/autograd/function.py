@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from deltanet.autograd import function_outputs
+from deltanet.autograd import tensor as tensor_module
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.versions import sequence
 
@@ -61,6 +62,9 @@ def is_grad_enabled() -> bool:
         False
     """
     return _state.enabled
+
+
+tensor_module._grad_enabled = is_grad_enabled  # numpy() and __array__ read the grad mode through it
 
 
 def is_inference_mode_enabled() -> bool:

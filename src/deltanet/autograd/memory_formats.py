@@ -10,6 +10,10 @@ batch-innermost result, which is neither, see docs/from-pytorch.md).
 For the channels-last formats, a tensor is contiguous when, skipping axes of size 1, the channel
 axis has stride 1 and each axis of the order (C, W, H, N) steps over all the axes before it:
 PyTorch's rule.
+
+``x.dim_order()`` names the axes from the outermost in memory to the innermost, by PyTorch's
+algorithm (an insertion sort on the strides, ties kept in logical order, size-1 axes placed as
+PyTorch places them).
 """
 
 from __future__ import annotations
@@ -126,3 +130,72 @@ def is_contiguous(input: Any, memory_format: Any = None) -> bool:
     if memory_format is None:
         return bool(input.array.flags.c_contiguous)
     return is_laid_out(input.array, check_format(memory_format, "is_contiguous()"))
+
+
+def _should_swap(shape: tuple[int, ...], strides: tuple[int, ...], a: int, b: int) -> int:
+    """PyTorch's comparison of axes ``a`` and ``b`` (``compute_elementwise_output_logical_to_physical_perm``):
+    1 if ``a`` lies outside ``b`` in memory, -1 if inside, 0 if it cannot tell."""
+    stride_a, stride_b = strides[a], strides[b]
+    if stride_a == 0 or stride_b == 0:
+        return 0
+    if stride_a == stride_b:
+        return 0 if shape[b] >= shape[a] else 1
+    return -1 if stride_b >= stride_a else 1
+
+
+def dim_order(self: Any, *, ambiguity_check: Any = False) -> tuple[int, ...]:
+    """The axes from the outermost in memory to the innermost, as PyTorch's ``Tensor.dim_order``:
+    ``(0, 1, 2, 3)`` for C order, ``(0, 2, 3, 1)`` for channels last.
+
+    With ``ambiguity_check=True`` a tensor whose order is not unique (an axis of size 1, or two
+    neighbouring axes with the same stride) raises; with a list of memory formats it raises unless
+    the tensor is contiguous in exactly one of them.
+
+    Args:
+        self: a tensor.
+        ambiguity_check: False, True, or a list of memory formats.
+
+    Raises:
+        TypeError: ``ambiguity_check`` is neither a bool nor a list of memory formats.
+        RuntimeError: the order is ambiguous.
+
+    Examples:
+        >>> import deltanet as dn
+        >>> dn.zeros(2, 3, 5, 7).dim_order(), dn.zeros(2, 3, 5, 7).transpose(1, 2).dim_order()
+        ((0, 1, 2, 3), (0, 2, 1, 3))
+    """
+    message = "The ambiguity_check argument must be a bool or a list of memory formats."
+    if not isinstance(ambiguity_check, bool):
+        if not isinstance(ambiguity_check, list) or not all(isinstance(f, memory_format) for f in ambiguity_check):
+            raise TypeError(message)
+    array = self.array
+    shape = array.shape
+    strides = tuple(s // array.itemsize for s in array.strides) if array.itemsize else (0,) * array.ndim
+    formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+    check = ambiguity_check if isinstance(ambiguity_check, bool) else True
+    several = any(x == y for x, y in zip(strides, strides[1:])) or 1 in shape
+    if check and several and sum(is_laid_out(array, f) for f in formats) != 1:
+        raise RuntimeError(
+            "The tensor does not have unique dim order, or cannot map to exact one of the given memory formats."
+        )
+    ndim = array.ndim
+    if ndim <= 1:
+        return tuple(range(ndim))
+    contiguous, last = is_laid_out(array, contiguous_format), is_laid_out(array, channels_last)
+    if contiguous and not last:
+        return tuple(range(ndim))
+    if last and not contiguous:
+        return (0, *range(2, ndim), 1)
+    perm = list(reversed(range(ndim)))
+    for i in range(1, ndim):  # PyTorch's insertion sort, back to front
+        j = i
+        for k in reversed(range(i)):
+            order = _should_swap(shape, strides, perm[k], perm[j])
+            if order > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif order < 0:
+                break
+    if ambiguity_check and any(_should_swap(shape, strides, perm[i], perm[i + 1]) != -1 for i in range(ndim - 1)):
+        raise RuntimeError("The tensor does not have unique dim order.")
+    return tuple(reversed(perm))

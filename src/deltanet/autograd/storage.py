@@ -12,6 +12,8 @@ Every deltanet tensor is dense, strided and on the CPU, so ``layout`` is always 
 False, ``to_dense()`` the tensor itself and ``get_device()`` -1, PyTorch's answers for such a tensor. Tensors carry no
 mark of having been made inside ``inference_mode`` (it is ``no_grad`` here), so ``is_inference()``
 refuses instead of answering False for a tensor PyTorch would call an inference tensor.
+``pin_memory()`` raises PyTorch's error for a machine without an accelerator, and ``share_memory_()``
+refuses: no other process can see a NumPy array's memory.
 """
 
 from __future__ import annotations
@@ -211,6 +213,26 @@ def is_pinned(self: Tensor) -> bool:
 def is_shared(self: Tensor) -> bool:
     """False: deltanet tensors are not in memory shared between processes (``share_memory_``)."""
     return False
+
+
+def pin_memory(self: Tensor, device: Any = None) -> Tensor:
+    """Refused with PyTorch's own error on a machine without a GPU: page-locked memory is for copies
+    to an accelerator, and deltanet has none."""
+    raise RuntimeError(
+        "Cannot access accelerator device when none is available. (pin_memory: deltanet computes on the "
+        "CPU and has no page-locked memory; leave the tensor as it is)"
+    )
+
+
+def share_memory_(self: Tensor) -> Tensor:
+    """Refused: PyTorch moves the storage into memory other processes can map and returns the tensor;
+    a deltanet tensor is a NumPy array in this process's memory, which no other process sees
+    (``dn.multiprocessing.spawn`` runs separate MPI ranks), so answering as PyTorch would be a lie."""
+    raise RuntimeError(
+        "share_memory_(): deltanet tensors are NumPy arrays in this process's memory and cannot be shared "
+        "with other processes (PyTorch's Hogwild-style training does not port); send tensors between "
+        "ranks with dn.distributed instead"
+    )
 
 
 def is_not_special(self: Tensor) -> bool:

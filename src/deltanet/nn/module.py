@@ -42,7 +42,7 @@ from deltanet.autograd import Tensor, parse_to_args
 from deltanet.autograd.hooks import add as add_hook
 from deltanet.autograd.inplace import changed_in_place
 from deltanet.nn import hooks
-from deltanet.nn.state import IncompatibleKeys, copy_state
+from deltanet.nn.state import IncompatibleKeys, checked_arrays, copy_state
 
 T = TypeVar("T")
 
@@ -689,17 +689,24 @@ class Module:
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into the parameters and buffers of the same names.
 
-        Values may be deltanet tensors (what ``state_dict()`` gives), NumPy arrays, PyTorch CPU
-        tensors, or anything ``numpy.asarray`` converts. Every shape must match; with ``strict``
+        Values may be deltanet tensors (what ``state_dict()`` gives), NumPy arrays or PyTorch CPU
+        tensors; a list or a number raises PyTorch's error. Every shape must match; with ``strict``
         the key sets must match too. Nothing is changed unless everything checks out. The arrays
         are written in place, so an optimizer built before keeps its parameters. A model's own
         ``state_dict()`` loads back as a no-op, and a value that shares memory with another key's
         array (a swap of two layers' weights) is copied before anything is written.
 
+        With ``assign=True`` nothing is copied, as PyTorch's: each buffer becomes the given tensor
+        (a NumPy array or PyTorch tensor is wrapped, sharing its memory), each parameter the given
+        ``Parameter``, or a new ``Parameter`` on the given tensor's memory, keeping the old
+        parameter's ``requires_grad``; the values keep their dtypes. An optimizer built before
+        still holds the old parameters (build it after loading), and tied weights are untied, as
+        in PyTorch.
+
         Args:
             state_dict: a mapping from dotted names to tensors or arrays.
             strict: require the same keys (missing or unexpected ones raise).
-            assign: not supported (the values are always copied in place); must be False.
+            assign: hold the given values instead of copying them into the module's.
 
         Returns:
             ``IncompatibleKeys(missing_keys, unexpected_keys)``, as PyTorch.
@@ -709,18 +716,55 @@ class Module:
                 ``RuntimeError``, so both PyTorch's and deltanet's habits catch it).
             StateDictShapeError: a shape does not match, also with ``strict=False`` (a ``ValueError``
                 and PyTorch's ``RuntimeError``).
+            RuntimeError: a value is no tensor nor array (PyTorch's error); with ``assign``, an integer
+                value for a parameter that requires grad.
             ValueError: a value is not numeric.
         """
-        if assign:
-            raise ValueError("load_state_dict: assign=True is not supported; the values are copied in place")
+        assign = check.flag(assign, "assign", "load_state_dict")
         state_dict = self._pre_hooked(state_dict, strict)
         own = self._named_state()
+        if assign:
+            result, arrays = checked_arrays(own, state_dict, strict, type(self).__name__)
+            self._assign_state(state_dict, arrays)
+            return result
         result = copy_state(own, self._fill_optional_state(own, state_dict), strict, type(self).__name__)
         # Written in place, as PyTorch's copy_: a graph that saved the old values must not use
         # these (each tensor bumped once, though tied weights appear under two keys).
         written = {id(t): t for name, t in self._state_members() if name in state_dict}
         changed_in_place(written.values())
         return result
+
+    def _assign_state(self, given: Mapping[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Make each parameter and buffer named in ``arrays`` the given value (``load_state_dict(assign=True)``),
+        as PyTorch's ``_load_from_state_dict``: checked for every key first, then set module by module."""
+        slots: list[tuple[Module, str, str, Parameter | None]] = []
+        for mod_name, module in self.named_modules(remove_duplicate=False):
+            dot = f"{mod_name}." if mod_name else ""
+            for name, old in module._parameters.items():
+                if old is not None and dot + name in arrays:
+                    slots.append((module, name, dot + name, old))
+            for name in module._buffers:
+                if getattr(module, name) is not None and dot + name in arrays:
+                    slots.append((module, name, dot + name, None))
+        for _, _, key, held in slots:
+            if held is not None and held.requires_grad and arrays[key].dtype.kind != "f":
+                raise RuntimeError(
+                    f"load_state_dict(assign=True): {key!r} requires grad and the value given is "
+                    f"{arrays[key].dtype} (only Tensors of floating point and complex dtype can require gradients)"
+                )
+        for module, name, key, held in slots:
+            value = given[key]
+            if held is None:  # a buffer: the tensor given, or the array wrapped
+                setattr(
+                    module,
+                    name,
+                    value if isinstance(value, Tensor) and not isinstance(value, Parameter) else arrays[key],
+                )
+            elif isinstance(value, Parameter):
+                value.requires_grad = held.requires_grad
+                setattr(module, name, value)
+            else:
+                setattr(module, name, Parameter(arrays[key], requires_grad=held.requires_grad))
 
     def _fill_optional_state(self, own: OrderedDict[str, np.ndarray], state_dict: Any) -> Any:
         """``state_dict`` with the keys that submodules may lack (``_optional_state``) filled with

@@ -8,6 +8,10 @@ A ``state_dict`` shares memory with its model, so the values given may be the mo
 arrays: loading a model's ``state_dict()`` back into it is a no-op, and a value that views the
 array of *another* key (``{"a.weight": sd["b.weight"], "b.weight": sd["a.weight"]}``, a swap) is
 copied before anything is written, so that no write reads a value an earlier write changed.
+
+Values are tensors or arrays: a list or a number raises PyTorch's error ("expected torch.Tensor or
+Tensor-like object from checkpoint"). With ``assign=True`` (``Module.load_state_dict``) nothing is
+copied: after the same checks, the module holds the given values.
 """
 
 from __future__ import annotations
@@ -118,6 +122,7 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
     Raises:
         StateDictError: with ``strict``, a key is missing or unexpected.
         StateDictShapeError: a shape does not match (a ``ValueError`` and PyTorch's ``RuntimeError``).
+        RuntimeError: a value is no tensor nor array (a list, a number), PyTorch's error.
         ValueError: a value is not numeric.
         TypeError: ``state_dict`` is not a mapping (e.g. None, from a best-model variable that
             was never set).
@@ -126,10 +131,38 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
         >>> import numpy as np
         >>> from deltanet.nn.state import copy_state
         >>> w = np.zeros(2)
-        >>> copy_state({"w": w}, {"w": [1.0, 2.0], "x": 0}, strict=False, owner="M")
+        >>> copy_state({"w": w}, {"w": np.array([1.0, 2.0]), "x": 0}, strict=False, owner="M")
         _IncompatibleKeys(missing_keys=[], unexpected_keys=['x'])
         >>> w.tolist()
         [1.0, 2.0]
+    """
+    result, arrays = checked_arrays(own, state_dict, strict, owner)
+    _copy_aliases(own, arrays)
+    for key, value in arrays.items():
+        own[key][...] = value  # in place: optimizers keep their references
+    return result
+
+
+def checked_arrays(
+    own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, owner: str
+) -> tuple[IncompatibleKeys, dict[str, np.ndarray]]:
+    """The keys that did not match, and ``state_dict``'s values as NumPy arrays by key (views of
+    the values' memory, not copies), after every check of ``copy_state``; nothing is written.
+
+    Args:
+        own: the module's live arrays by dotted name.
+        state_dict: a mapping from dotted names to deltanet Tensors, NumPy arrays or PyTorch CPU tensors.
+        strict: require the same keys.
+        owner: the module's class name, for the messages.
+
+    Returns:
+        ``(IncompatibleKeys(missing, unexpected), arrays)``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from deltanet.nn.state import checked_arrays
+        >>> checked_arrays({"w": np.zeros(2)}, {"w": np.ones(2)}, strict=True, owner="M")[1]["w"].tolist()
+        [1.0, 1.0]
     """
     if not isinstance(state_dict, Mapping):
         raise TypeError(
@@ -143,6 +176,16 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
             f"load_state_dict for {owner}: missing keys {missing}, unexpected keys {unexpected} "
             f"(this model has {list(own)}){_pruning_hint(missing, unexpected)}"
         )
+    not_tensors = [
+        f'\n\tWhile copying the parameter named "{key}", expected torch.Tensor or Tensor-like object from '
+        f"checkpoint but received {type(state_dict[key])}"
+        for key in own
+        if key in state_dict
+        and not isinstance(state_dict[key], (Tensor, np.ndarray, np.generic))
+        and not hasattr(state_dict[key], "detach")
+    ]
+    if not_tensors:  # PyTorch's error: a list or a number is no tensor
+        raise RuntimeError(f"Error(s) in loading state_dict for {owner}:" + "".join(not_tensors))
     arrays: dict[str, np.ndarray] = {}
     for key in own:
         if key not in state_dict:
@@ -162,10 +205,7 @@ def copy_state(own: Mapping[str, np.ndarray], state_dict: Any, strict: bool, own
                 f"is {np.shape(own[key])})"
             )
         arrays[key] = value
-    _copy_aliases(own, arrays)
-    for key, value in arrays.items():
-        own[key][...] = value  # in place: optimizers keep their references
-    return IncompatibleKeys(missing, unexpected)
+    return IncompatibleKeys(missing, unexpected), arrays
 
 
 def _root(array: np.ndarray) -> np.ndarray:
@@ -194,4 +234,4 @@ def _copy_aliases(own: Mapping[str, np.ndarray], arrays: dict[str, np.ndarray]) 
             arrays[key] = value.copy()
 
 
-__all__ = ["IncompatibleKeys", "StateDictError", "StateDictShapeError", "copy_state"]
+__all__ = ["IncompatibleKeys", "StateDictError", "StateDictShapeError", "checked_arrays", "copy_state"]
