@@ -18,12 +18,31 @@ PyTorch places them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
 
-class memory_format:  # noqa: N801 - PyTorch's class name (torch.memory_format)
+class NamedConstant:
+    """One object per name, as PyTorch's memory formats and layouts: printed as ``deltanet.<name>``,
+    compared with ``is``, and copied as itself (a model's deep copy keeps ``dn.channels_last``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"deltanet.{self.name}"
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Self:
+        return self
+
+
+class memory_format(NamedConstant):  # noqa: N801 - PyTorch's class name (torch.memory_format)
     """A memory format, as ``torch.memory_format``: compare with ``is``.
 
     Args:
@@ -35,19 +54,7 @@ class memory_format:  # noqa: N801 - PyTorch's class name (torch.memory_format)
         deltanet.channels_last
     """
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"deltanet.{self.name}"
-
-    def __copy__(self) -> memory_format:
-        return self  # one object per format, as PyTorch's
-
-    def __deepcopy__(self, memo: Any) -> memory_format:
-        return self
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")

@@ -26,11 +26,12 @@ import numpy as np
 from deltanet import backend
 from deltanet.autograd import inplace
 from deltanet.autograd.function import is_grad_enabled
+from deltanet.autograd.memory_formats import NamedConstant
 from deltanet.autograd.tensor import Tensor
 from deltanet.autograd.versions import Version
 
 
-class layout:  # noqa: N801 - PyTorch's class name (torch.layout)
+class layout(NamedConstant):  # noqa: N801 - PyTorch's class name (torch.layout)
     """A tensor layout, as ``torch.layout``: deltanet has one, ``dn.strided`` (dense, with strides).
 
     Args:
@@ -42,19 +43,7 @@ class layout:  # noqa: N801 - PyTorch's class name (torch.layout)
         True
     """
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"deltanet.{self.name}"
-
-    def __copy__(self) -> layout:
-        return self  # one object per layout, as PyTorch's
-
-    def __deepcopy__(self, memo: Any) -> layout:
-        return self
+    __slots__ = ()
 
 
 strided = layout("strided")

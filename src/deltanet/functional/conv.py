@@ -34,8 +34,8 @@ GEMM). Both use the functions below; nothing is written twice.
 How it is made fast (measured on a 2-core CPU, see the CNN issue):
 
 - Inside, activations are stored batch-innermost, (C, *spatial, N): a window of all N samples is
-  then one contiguous run of memory, and im2col is $\prod k$ block copies, one per kernel offset (a
-  Python loop over kernel offsets only, never over pixels or samples). The public arrays keep
+  then one contiguous run of memory, and im2col is one copy of a strided view of every window
+  (``_windows_view``: no Python loop over kernel offsets, pixels or samples). The public arrays keep
   PyTorch's (N, C, *spatial) shape: a convolution returns a transposed *view* of its
   (C, *spatial, N) result, elementwise ops keep that memory order, and the next convolution
   reads it back without a copy.
@@ -167,7 +167,7 @@ def _chunks(g: Geometry, channels: int, batch: int, itemsize: int) -> Iterator[t
     """Ranges of output rows (first spatial axis) whose columns fill about CHUNK_BYTES.
 
     Columns that fit in two chunks stay one: splitting them halves the GEMMs and doubles the
-    Python loop over kernel offsets for little cache gain (LeNet-5's second convolution, 3.8 MB
+    calls (col2im's loop over kernel offsets) for little cache gain (LeNet-5's second convolution, 3.8 MB
     of columns, ran ~5 % of a training step faster as one chunk).
     """
     row_bytes = channels * math.prod(g.kernel) * math.prod(g.out_size[1:]) * batch * itemsize
@@ -180,7 +180,8 @@ def _chunks(g: Geometry, channels: int, batch: int, itemsize: int) -> Iterator[t
 
 @lru_cache(maxsize=256)
 def _windows(g: Geometry, r0: int, r1: int) -> tuple[tuple[tuple[slice, ...], tuple[Any, ...]], ...]:
-    """(input window, column block) index pairs of every kernel offset, for output rows r0:r1.
+    """(input window, column block) index pairs of every kernel offset, for output rows r0:r1:
+    col2im's adds, one per offset (windows overlap, so they cannot be one strided view as im2col's).
 
     The same few geometries come back every step, so the indices are built once (building them
     cost ~5 % of a LeNet-5 step).
